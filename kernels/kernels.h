@@ -1,0 +1,70 @@
+/* Byte-buffer kernels shared by the whole pipeline: the structural scanner (TAB/LF
+ * positions), CPU feature detection and the run-time dispatch table. Pure functions:
+ * no I/O, no allocation; the only global is the chosen kernel. */
+#ifndef CFSCAN_KERNELS_KERNELS_H
+#define CFSCAN_KERNELS_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Structural scan contract (every variant implements exactly this):
+ *
+ *   size_t fn(const uint8_t *buf, size_t len, uint32_t *pos);
+ *
+ * Writes to pos[] the offsets, in increasing order, of every byte in buf[0..len) that is
+ * '\t' (0x09) or '\n' (0x0A), and returns how many it wrote.  CR is not structural: the
+ * record layer strips a '\r' that precedes '\n'.  Requirements on the caller:
+ *   - len <= CFS_SCAN_MAX_LEN, so offsets fit in uint32_t;
+ *   - pos has room for len + CFS_SCAN_POS_SLACK entries (a variant may write up to 64
+ *     junk entries past the returned count while it flushes a block; never read them).
+ * A variant never reads outside buf[0..len): the tail that does not fill a 64-byte
+ * block is copied into a zero-padded local block first. */
+#define CFS_SCAN_MAX_LEN ((size_t)1 << 31)
+#define CFS_SCAN_POS_SLACK 64
+
+typedef size_t (*cfs_scan_fn)(const uint8_t *buf, size_t len, uint32_t *pos);
+
+/* CPU features (bit set). */
+enum {
+    CFS_CPU_SSE42 = 1u << 0,
+    CFS_CPU_AVX2 = 1u << 1,
+    CFS_CPU_NEON = 1u << 2,
+};
+
+typedef struct cfs_kernel {
+    const char *name;      /* "scalar", "sse42", "avx2", "neon" */
+    unsigned required;     /* CFS_CPU_* bits the host must have */
+    cfs_scan_fn scan;
+} cfs_kernel;
+
+/* Features of the running CPU (CPUID + XCR0 on x86-64; NEON is baseline on aarch64). */
+unsigned cfs_cpu_features(void);
+
+/* The table of kernels compiled into this binary, best first; *count gets its length.
+ * Entries whose features the host lacks are still listed (tests skip them by name). */
+const cfs_kernel *cfs_kernel_table(size_t *count);
+
+/* Find a kernel by name; NULL if unknown or not supported by this host. */
+const cfs_kernel *cfs_kernel_by_name(const char *name);
+
+/* Choose the kernel once, before any parallel region: CFSCAN_KERNEL=name forces one
+ * (unknown or unsupported name: returns NULL and writes the reason to err), otherwise
+ * the best supported entry.  The choice is remembered and returned by cfs_kernel_active(). */
+const cfs_kernel *cfs_kernel_select(char *err, size_t errlen);
+const cfs_kernel *cfs_kernel_active(void);
+
+/* The scalar reference: always built, the fallback and the test oracle. */
+size_t cfs_scan_scalar(const uint8_t *buf, size_t len, uint32_t *pos);
+
+/* Number parsing without strtod/sscanf.  All return 0 on success, -1 if the span is not
+ * of the stated form (caller decides what that means; '-' is "no value" in CloudFront). */
+int cfs_parse_u64(const char *p, size_t n, uint64_t *out);       /* [0-9]{1,19} */
+/* Seconds with up to 3 decimals ("0.082", "12", "1.5") -> milliseconds, rounding
+ * away extra decimals by truncation.  Rejects signs and exponents. */
+int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms);
+/* "YYYY-MM-DD" and "HH:MM:SS" -> seconds since the Unix epoch (UTC, proleptic Gregorian). */
+int cfs_parse_date_time(const char *d, size_t dn, const char *t, size_t tn, int64_t *out);
+/* Days since 1970-01-01 for a civil date (no range checks beyond month/day validity). */
+int64_t cfs_days_from_civil(int y, unsigned m, unsigned d);
+
+#endif

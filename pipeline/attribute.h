@@ -1,0 +1,46 @@
+/* 403 cause attribution: the troubleshooting guide as a table of rules over one log
+ * line, plus the distribution-level edge-versus-origin latency test settled after the
+ * single pass.  Non-403 lines get CFS_CAUSE_NONE. */
+#ifndef CFSCAN_PIPELINE_ATTRIBUTE_H
+#define CFSCAN_PIPELINE_ATTRIBUTE_H
+
+#include <stdint.h>
+#include "pipeline/types.h"
+#include "pipeline/config.h"
+#include "pipeline/waf.h"
+#include "pipeline/sketch.h"
+
+typedef struct cfs_attribution {
+    uint8_t cause;    /* cfs_cause */
+    uint8_t evidence; /* cfs_evidence */
+    uint16_t rule;    /* rule id: cfs_rule_name(rule) */
+} cfs_attribution;
+
+typedef struct cfs_attr_ctx {
+    const cfs_config_set *config; /* NULL without --config */
+    const cfs_waf_index *waf;     /* NULL without --waf-logs */
+} cfs_attr_ctx;
+
+/* Attribute one record.  Pure and thread-safe.  Where only the edge-versus-origin
+ * latency test can decide (an `Error` 403 that no other rule explains), the result is
+ * provisional: cfs_attr_needs_latency() is true, and the caller keeps the request's
+ * time-taken (ms) until cfs_attr_settle() is called after the pass. */
+cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx);
+int cfs_attr_needs_latency(cfs_attribution a);
+
+/* The distribution's origin-fetch reference in ms, derived from the histogram of
+ * time-taken over its origin-fetched responses (x-edge-result-type Miss or RefreshHit).
+ * 0 when there is too little data to judge. */
+uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch);
+/* Settle a provisional attribution, given the request's time-taken and the reference. */
+cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t time_taken_ms, uint32_t reference_ms);
+/* One line describing how reference_ms was derived, for the report. */
+const char *cfs_attr_reference_rule(void);
+
+/* Rule table access (for reports and tests). */
+const char *cfs_rule_name(uint16_t rule);
+unsigned cfs_rule_count(void);
+/* Next steps for a cause, from the troubleshooting guide, in our words (one paragraph). */
+const char *cfs_cause_advice(cfs_cause c);
+
+#endif

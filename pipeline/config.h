@@ -1,0 +1,70 @@
+/* Optional evidence inputs for attribution: CloudFront distribution configs (the JSON
+ * printed by `aws cloudfront get-distribution-config` or `get-distribution`). */
+#ifndef CFSCAN_PIPELINE_CONFIG_H
+#define CFSCAN_PIPELINE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pipeline/types.h"
+
+typedef enum cfs_vpp {
+    CFS_VPP_UNKNOWN = 0, CFS_VPP_ALLOW_ALL, CFS_VPP_REDIRECT_TO_HTTPS, CFS_VPP_HTTPS_ONLY
+} cfs_vpp;
+
+typedef enum cfs_origin_kind {
+    CFS_ORIGIN_UNKNOWN = 0,
+    CFS_ORIGIN_S3_REST,     /* bucket.s3.amazonaws.com / bucket.s3.<region>.amazonaws.com */
+    CFS_ORIGIN_S3_WEBSITE,  /* bucket.s3-website-<region>.amazonaws.com (a custom origin) */
+    CFS_ORIGIN_CUSTOM
+} cfs_origin_kind;
+
+typedef struct cfs_cfg_origin {
+    char *id;
+    char *domain;
+    cfs_origin_kind kind;
+    int has_oac_or_oai; /* OriginAccessControlId non-empty or S3OriginConfig.OriginAccessIdentity */
+} cfs_cfg_origin;
+
+typedef struct cfs_cfg_behavior {
+    char *path_pattern;       /* "*" for the default cache behavior */
+    cfs_vpp viewer_protocol_policy;
+    int restricted;           /* TrustedKeyGroups or TrustedSigners enabled with items */
+    uint32_t allowed_methods; /* bit (1u << cfs_method) per allowed method; 0 = unknown */
+    int origin;               /* index into origins, -1 if unknown */
+} cfs_cfg_behavior;
+
+typedef struct cfs_dist_config {
+    char *id;                 /* "E2S54QFYG78KRA"; from Distribution.Id or the file name */
+    char *domain_name;        /* "d111111abcdef8.cloudfront.net" when known */
+    char **aliases;           /* alternate domain names (may hold "*.example.com") */
+    size_t n_aliases;
+    int geo_type;             /* 0 none, 1 whitelist, 2 blacklist */
+    char **geo_countries;
+    size_t n_geo_countries;
+    char *web_acl_id;         /* empty string when none */
+    char *default_root_object;/* empty string when none */
+    cfs_cfg_behavior *behaviors; /* ordered cache behaviors, the default one last */
+    size_t n_behaviors;
+    cfs_cfg_origin *origins;
+    size_t n_origins;
+} cfs_dist_config;
+
+typedef struct cfs_config_set {
+    cfs_dist_config *d;
+    size_t n;
+} cfs_config_set;
+
+/* Load one config file and append it to set.  err names the file and the problem. */
+cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, size_t errlen);
+void cfs_config_free(cfs_config_set *set);
+/* The distribution config for a log line: by id first, else by domain name / alias
+ * matching the cs(Host) or x-host-header value.  NULL when none matches. */
+const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host);
+/* The cache behavior whose PathPattern matches uri_stem (CloudFront order: first match in
+ * list order, the default behavior last).  Patterns use '*' and '?' wildcards. */
+const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem);
+/* 1 if host (x-host-header) is the distribution's domain or one of its aliases
+ * (wildcard aliases "*.example.com" match one more label). */
+int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host);
+
+#endif

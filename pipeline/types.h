@@ -1,0 +1,180 @@
+/* Types shared by every pipeline stage: status codes, byte spans, the CloudFront field
+ * catalogue, the #Fields: layout, the typed record view of one log line, and the 403
+ * cause vocabulary.  Stages pass these plain structs along; none reaches back. */
+#ifndef CFSCAN_PIPELINE_TYPES_H
+#define CFSCAN_PIPELINE_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- status ------------------------------------------------------------------------ */
+typedef enum cfs_status {
+    CFS_OK = 0,
+    CFS_E_IO,          /* open/read/stat failed */
+    CFS_E_CORRUPT,     /* compressed stream is damaged */
+    CFS_E_TRUNCATED,   /* compressed stream ends early */
+    CFS_E_UNSUPPORTED, /* input of a kind we do not read */
+    CFS_E_NOMEM,
+    CFS_E_USAGE,
+    CFS_E_FORMAT,      /* text/JSON that does not have the expected form */
+    CFS_E_INTERRUPTED,
+} cfs_status;
+
+const char *cfs_status_str(cfs_status s);
+
+/* zstd-style forwarding: return the status of a failing call unchanged. */
+#define CFS_FORWARD_IF_ERROR(expr)              \
+    do {                                        \
+        cfs_status cfs_fwd_ = (expr);           \
+        if (cfs_fwd_ != CFS_OK) return cfs_fwd_; \
+    } while (0)
+
+/* ---- spans -------------------------------------------------------------------------- */
+/* A field value is a span into the decoded buffer; nothing is copied on the hot path. */
+typedef struct cfs_span {
+    const char *p;
+    uint32_t n;
+} cfs_span;
+
+static inline int cfs_span_is(cfs_span s, const char *lit, size_t litn)
+{
+    return s.n == litn && (litn == 0 || __builtin_memcmp(s.p, lit, litn) == 0);
+}
+#define CFS_SPAN_IS(s, lit) cfs_span_is((s), (lit), sizeof(lit) - 1)
+/* CloudFront writes '-' for "no value" in every field where that applies. */
+static inline int cfs_span_empty(cfs_span s) { return s.n == 0 || (s.n == 1 && s.p[0] == '-'); }
+
+/* ---- field catalogue ---------------------------------------------------------------- */
+/* Every field name cfscan understands.  Legacy standard-log names first (fields 1..35 of
+ * the AWS "standard logging reference"), then the v2 additions.  Unknown names in a
+ * #Fields: line map to CFS_F_UNKNOWN and their columns are ignored. */
+typedef enum cfs_field {
+    CFS_F_DATE, CFS_F_TIME, CFS_F_EDGE_LOCATION, CFS_F_SC_BYTES, CFS_F_C_IP, CFS_F_CS_METHOD,
+    CFS_F_CS_HOST, CFS_F_CS_URI_STEM, CFS_F_SC_STATUS, CFS_F_CS_REFERER, CFS_F_CS_USER_AGENT,
+    CFS_F_CS_URI_QUERY, CFS_F_CS_COOKIE, CFS_F_EDGE_RESULT_TYPE, CFS_F_EDGE_REQUEST_ID,
+    CFS_F_HOST_HEADER, CFS_F_CS_PROTOCOL, CFS_F_CS_BYTES, CFS_F_TIME_TAKEN, CFS_F_FORWARDED_FOR,
+    CFS_F_SSL_PROTOCOL, CFS_F_SSL_CIPHER, CFS_F_EDGE_RESPONSE_RESULT_TYPE,
+    CFS_F_CS_PROTOCOL_VERSION, CFS_F_FLE_STATUS, CFS_F_FLE_ENCRYPTED_FIELDS, CFS_F_C_PORT,
+    CFS_F_TIME_TO_FIRST_BYTE, CFS_F_EDGE_DETAILED_RESULT_TYPE, CFS_F_SC_CONTENT_TYPE,
+    CFS_F_SC_CONTENT_LEN, CFS_F_SC_RANGE_START, CFS_F_SC_RANGE_END,
+    CFS_F_DISTRIBUTION_TENANT_ID, CFS_F_CONNECTION_ID,
+    /* standard logging v2 / real-time derived */
+    CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_ORIGIN_FBL, CFS_F_ORIGIN_LBL, CFS_F_ASN,
+    CFS_F_C_COUNTRY, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN, CFS_F_DISTRIBUTION_ID,
+    CFS_F_COUNT,
+    CFS_F_UNKNOWN = 0xff
+} cfs_field;
+
+/* Canonical name ("cs(User-Agent)", "x-edge-location", ...) of a field id. */
+const char *cfs_field_name(cfs_field f);
+/* Field id for a #Fields: name (case-insensitive, real-time aliases such as "cs-host"
+ * accepted); CFS_F_UNKNOWN if not known. */
+cfs_field cfs_field_lookup(const char *name, size_t n);
+
+/* ---- layout (the current #Fields: line) --------------------------------------------- */
+#define CFS_MAX_COLS 128
+typedef struct cfs_layout {
+    uint16_t ncols;                      /* 0 = no #Fields: line seen yet */
+    uint8_t field_of_col[CFS_MAX_COLS];  /* cfs_field or CFS_F_UNKNOWN */
+    int16_t col_of[CFS_F_COUNT];         /* column index, -1 if the field is absent */
+    int16_t min_cols;                    /* columns a line needs to carry the essentials */
+} cfs_layout;
+
+/* ---- enumerated values -------------------------------------------------------------- */
+/* x-edge-result-type, x-edge-response-result-type and x-edge-detailed-result-type share
+ * one vocabulary (reference section 4). */
+typedef enum cfs_result {
+    CFS_R_NONE = 0, /* '-' or field absent */
+    CFS_R_HIT, CFS_R_REFRESH_HIT, CFS_R_MISS, CFS_R_LIMIT_EXCEEDED, CFS_R_CAPACITY_EXCEEDED,
+    CFS_R_ERROR, CFS_R_REDIRECT, CFS_R_LAMBDA_EXECUTION_ERROR, CFS_R_FUNCTION_GENERATED_RESPONSE,
+    CFS_R_FUNCTION_EXECUTION_ERROR, CFS_R_FUNCTION_THROTTLED_ERROR, CFS_R_LAMBDA_GENERATED_RESPONSE,
+    CFS_R_ORIGIN_SHIELD_HIT, CFS_R_MISS_GENERATED_RESPONSE,
+    CFS_R_ABORTED_ORIGIN, CFS_R_CLIENT_COMM_ERROR, CFS_R_CLIENT_GEO_BLOCKED,
+    CFS_R_CLIENT_HUNG_UP_REQUEST, CFS_R_INVALID_REQUEST, CFS_R_INVALID_REQUEST_BLOCKED,
+    CFS_R_INVALID_REQUEST_CERTIFICATE, CFS_R_INVALID_REQUEST_HEADER, CFS_R_INVALID_REQUEST_METHOD,
+    CFS_R_ORIGIN_COMM_ERROR, CFS_R_ORIGIN_CONNECT_ERROR, CFS_R_ORIGIN_CONTENT_RANGE_LENGTH_ERROR,
+    CFS_R_ORIGIN_DNS_ERROR, CFS_R_ORIGIN_ERROR, CFS_R_ORIGIN_HEADER_TOO_BIG_ERROR,
+    CFS_R_ORIGIN_INVALID_RESPONSE_ERROR, CFS_R_ORIGIN_READ_ERROR, CFS_R_ORIGIN_WRITE_ERROR,
+    CFS_R_ORIGIN_ZERO_SIZE_OBJECT_ERROR, CFS_R_SLOW_READER_ORIGIN_ERROR,
+    CFS_R_OTHER, /* a value not in the list above */
+    CFS_R_COUNT
+} cfs_result;
+cfs_result cfs_result_parse(cfs_span s);
+const char *cfs_result_name(cfs_result r);
+
+typedef enum cfs_proto {
+    CFS_P_NONE = 0, CFS_P_HTTP, CFS_P_HTTPS, CFS_P_WS, CFS_P_WSS, CFS_P_GRPCS, CFS_P_OTHER
+} cfs_proto;
+
+typedef enum cfs_method {
+    CFS_M_NONE = 0, CFS_M_GET, CFS_M_HEAD, CFS_M_POST, CFS_M_PUT, CFS_M_DELETE, CFS_M_OPTIONS,
+    CFS_M_PATCH, CFS_M_OTHER
+} cfs_method;
+
+/* ---- record: typed view of one accepted log line ------------------------------------ */
+#define CFS_NO_MILLIS UINT32_MAX
+#define CFS_NO_TIME INT64_MIN
+typedef struct cfs_record {
+    cfs_span f[CFS_F_COUNT];   /* raw value per field; {NULL,0} when the layout lacks it */
+    cfs_span dist;             /* distribution id: file name, else distributionid, else cs(Host) */
+    int64_t ts;                /* seconds since epoch (UTC) of date+time, or CFS_NO_TIME */
+    uint64_t sc_bytes;         /* 0 when '-' */
+    uint32_t time_taken_ms;    /* CFS_NO_MILLIS when absent or '-' */
+    uint32_t ttfb_ms;          /* time-to-first-byte, CFS_NO_MILLIS when absent */
+    uint16_t status;           /* sc-status; 0 for "000" (viewer hung up) */
+    uint8_t result;            /* x-edge-result-type */
+    uint8_t response_result;   /* x-edge-response-result-type */
+    uint8_t detailed_result;   /* x-edge-detailed-result-type */
+    uint8_t protocol;          /* cfs_proto */
+    uint8_t method;            /* cfs_method */
+    uint8_t http_major, http_minor; /* cs-protocol-version, 0.0 when absent */
+} cfs_record;
+
+/* ---- 403 causes --------------------------------------------------------------------- */
+/* Stable identifiers, used in every output (issue "403 cause attribution"). */
+typedef enum cfs_cause {
+    CFS_CAUSE_NONE = 0, /* not a 403 */
+    CFS_CAUSE_GEO_RESTRICTION,
+    CFS_CAUSE_WAF_BLOCK,
+    CFS_CAUSE_SIGNED_URL_MISSING,
+    CFS_CAUSE_SIGNED_URL_EXPIRED,
+    CFS_CAUSE_SIGNED_URL_INVALID,
+    CFS_CAUSE_HTTPS_REQUIRED,
+    CFS_CAUSE_METHOD_NOT_ALLOWED,
+    CFS_CAUSE_CNAME_NOT_ASSOCIATED,
+    CFS_CAUSE_ORIGIN_S3,
+    CFS_CAUSE_ORIGIN_CUSTOM,
+    CFS_CAUSE_EDGE_OTHER,
+    CFS_CAUSE_UNKNOWN,
+    CFS_CAUSE_COUNT
+} cfs_cause;
+
+typedef enum cfs_evidence {
+    CFS_EV_NONE = 0, CFS_EV_CONFIRMED, CFS_EV_LIKELY, CFS_EV_POSSIBLE, CFS_EV_COUNT
+} cfs_evidence;
+
+/* "geo_restriction", ... ; "none" for CFS_CAUSE_NONE. */
+const char *cfs_cause_name(cfs_cause c);
+/* Inverse of cfs_cause_name; -1 if unknown. */
+int cfs_cause_lookup(const char *name);
+const char *cfs_evidence_name(cfs_evidence e);
+
+/* ---- rejected-line reasons ---------------------------------------------------------- */
+/* Every line read is either aggregated, filtered by --since/--until, or rejected for
+ * exactly one of these reasons. */
+typedef enum cfs_reject {
+    CFS_REJ_NO_HEADER,      /* data line before any #Fields: line */
+    CFS_REJ_TOO_FEW_FIELDS, /* lacks a column the report needs (date, time, status, edge) */
+    CFS_REJ_TOO_MANY_FIELDS,/* more non-empty columns than #Fields: names */
+    CFS_REJ_LINE_TOO_LONG,  /* over CFS_MAX_LINE bytes */
+    CFS_REJ_BINARY,         /* NUL or other control bytes: not a text log line */
+    CFS_REJ_BAD_VALUE,      /* date, time or status not of their form */
+    CFS_REJ_BAD_HEADER,     /* a #Fields: line we cannot use (no known field, too many) */
+    CFS_REJ_TRUNCATED,      /* last line of an input cut short by a read/decompression error */
+    CFS_REJ_COUNT
+} cfs_reject;
+const char *cfs_reject_name(cfs_reject r);
+
+#define CFS_MAX_LINE ((size_t)1 << 20) /* 1 MiB: longer lines are rejected, not parsed */
+
+#endif
