@@ -1,0 +1,406 @@
+/* Decode stage.  Plain files are memory-mapped (read() fallback for pipes, stdin and
+ * files mmap refuses); gzip goes through libdeflate on the whole mapped file, member by
+ * member (CloudFront's hourly files are small), or zlib streaming for pipes and large
+ * files; zstd always streams.  When libdeflate reports damage, the file is decoded again
+ * with zlib so that every line before the damage is still counted. */
+#include "pipeline/decode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define PIECE (4u << 20) /* streaming output piece: large enough to amortise, cache-ish */
+#define INBUF (1u << 20)
+
+struct cfs_reader {
+    cfs_format fmt;
+    int fd;
+    int own_fd;
+    /* whole-file view (mmap or slurp) */
+    const unsigned char *map;
+    size_t map_len;
+    int mapped;
+    /* read() based input */
+    unsigned char *in;
+    size_t in_len, in_pos;
+    int in_eof;
+    uint64_t in_total;
+    /* output */
+    char *out;
+    size_t out_cap;
+    /* state */
+    int done;
+    int whole;          /* plain: map returned as one piece; gz: libdeflate path */
+    size_t map_pos;     /* libdeflate: next member offset */
+    z_stream zs;
+    int zs_init;
+    int gz_member_open; /* bytes of a member consumed, its end not yet seen */
+    int gz_damaged;     /* gzip or zstd: damage found after a good prefix was returned */
+    char gz_msg[160];
+    ZSTD_DStream *zd;
+    int zstd_in_frame;  /* mid-frame: EOF now means truncation */
+    struct libdeflate_decompressor *ld;
+};
+
+const char *cfs_format_name(cfs_format f)
+{
+    switch (f) {
+    case CFS_FMT_GZIP: return "gzip";
+    case CFS_FMT_ZSTD: return "zstd";
+    default: return "plain";
+    }
+}
+
+static void set_err(char *err, size_t n, const char *fmt, const char *a)
+{
+    if (err && n) snprintf(err, n, fmt, a);
+}
+
+/* Fill r->in from the descriptor; returns bytes available, 0 at EOF, -1 on error. */
+static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
+{
+    if (r->map) { /* mapped input: the whole file is "input" */
+        return (ssize_t)(r->map_len - r->in_pos);
+    }
+    if (r->in_pos < r->in_len) return (ssize_t)(r->in_len - r->in_pos);
+    if (r->in_eof) return 0;
+    for (;;) {
+        ssize_t k = read(r->fd, r->in, INBUF);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            set_err(err, errlen, "read failed: %s", strerror(errno));
+            return -1;
+        }
+        if (k == 0) r->in_eof = 1;
+        r->in_len = (size_t)k;
+        r->in_pos = 0;
+        r->in_total += (uint64_t)k;
+        return k;
+    }
+}
+
+static const unsigned char *in_ptr(cfs_reader *r)
+{
+    return r->map ? r->map + r->in_pos : r->in + r->in_pos;
+}
+
+cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode gz, char *err,
+                           size_t errlen)
+{
+    *out = NULL;
+    cfs_reader *r = calloc(1, sizeof *r);
+    if (!r) return CFS_E_NOMEM;
+    if (strcmp(inp->path, "-") == 0) {
+        r->fd = 0;
+    } else {
+        r->fd = open(inp->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (r->fd < 0) {
+            set_err(err, errlen, "cannot open: %s", strerror(errno));
+            free(r);
+            return CFS_E_IO;
+        }
+        r->own_fd = 1;
+        /* O_NONBLOCK only guards the open of a FIFO; reads block normally. */
+        int fl = fcntl(r->fd, F_GETFL);
+        if (fl >= 0) fcntl(r->fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    struct stat st;
+    if (fstat(r->fd, &st) != 0) {
+        set_err(err, errlen, "cannot stat: %s", strerror(errno));
+        cfs_reader_close(r);
+        return CFS_E_IO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        set_err(err, errlen, "%s", "is a directory");
+        cfs_reader_close(r);
+        return CFS_E_UNSUPPORTED;
+    }
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        if (m != MAP_FAILED) {
+            r->map = m;
+            r->map_len = (size_t)st.st_size;
+            r->mapped = 1;
+            r->in_total = r->map_len;
+            madvise(m, r->map_len, MADV_SEQUENTIAL | MADV_WILLNEED);
+        }
+    }
+    if (!r->map) {
+        r->in = malloc(INBUF);
+        if (!r->in) {
+            cfs_reader_close(r);
+            return CFS_E_NOMEM;
+        }
+    }
+    /* Sniff the format from the first bytes (fill at least 4 if we can). */
+    unsigned char magic[4] = {0, 0, 0, 0};
+    size_t have = 0;
+    if (r->map) {
+        have = r->map_len < 4 ? r->map_len : 4;
+        memcpy(magic, r->map, have);
+    } else {
+        while (!r->in_eof && r->in_len < 4) {
+            ssize_t k = read(r->fd, r->in + r->in_len, INBUF - r->in_len);
+            if (k < 0 && errno == EINTR) continue;
+            if (k < 0) {
+                set_err(err, errlen, "read failed: %s", strerror(errno));
+                cfs_reader_close(r);
+                return CFS_E_IO;
+            }
+            if (k == 0) r->in_eof = 1;
+            r->in_len += (size_t)k;
+            r->in_total += (uint64_t)k;
+        }
+        have = r->in_len < 4 ? r->in_len : 4;
+        memcpy(magic, r->in, have);
+    }
+    if (have >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) r->fmt = CFS_FMT_GZIP;
+    else if (have >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
+             magic[3] == 0xfd)
+        r->fmt = CFS_FMT_ZSTD;
+    else r->fmt = CFS_FMT_PLAIN;
+
+    if (r->fmt == CFS_FMT_GZIP) {
+        r->whole = r->map && gz == CFS_GZ_AUTO && r->map_len <= CFS_GZ_WHOLE_MAX;
+        if (r->whole) r->ld = libdeflate_alloc_decompressor();
+        if (r->whole && !r->ld) {
+            cfs_reader_close(r);
+            return CFS_E_NOMEM;
+        }
+    } else if (r->fmt == CFS_FMT_ZSTD) {
+        r->zd = ZSTD_createDStream();
+        if (!r->zd) {
+            cfs_reader_close(r);
+            return CFS_E_NOMEM;
+        }
+        ZSTD_initDStream(r->zd);
+    } else {
+        r->whole = r->map != NULL;
+    }
+    *out = r;
+    return CFS_OK;
+}
+
+static int ensure_out(cfs_reader *r, size_t need)
+{
+    if (r->out_cap >= need) return 0;
+    char *p = realloc(r->out, need);
+    if (!p) return -1;
+    r->out = p;
+    r->out_cap = need;
+    return 0;
+}
+
+/* ---- gzip via zlib (streaming, multi-member) ---- */
+static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, char *err,
+                                 size_t errlen)
+{
+    if (!r->zs_init) {
+        memset(&r->zs, 0, sizeof r->zs);
+        if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK) return CFS_E_NOMEM;
+        r->zs_init = 1;
+    }
+    if (ensure_out(r, PIECE) != 0) return CFS_E_NOMEM;
+    size_t produced = 0;
+    while (produced < PIECE) {
+        ssize_t avail = fill_input(r, err, errlen);
+        if (avail < 0) return CFS_E_IO;
+        if (avail == 0) {
+            if (r->gz_member_open) {
+                if (produced) break; /* hand out the good prefix first */
+                set_err(err, errlen, "%s", "gzip stream ends early (truncated file)");
+                r->done = 1;
+                return CFS_E_TRUNCATED;
+            }
+            r->done = 1;
+            break;
+        }
+        r->zs.next_in = (Bytef *)in_ptr(r);
+        r->zs.avail_in = (uInt)(avail > (ssize_t)(1u << 30) ? (1u << 30) : avail);
+        r->zs.next_out = (Bytef *)r->out + produced;
+        r->zs.avail_out = (uInt)(PIECE - produced);
+        uInt before_in = r->zs.avail_in;
+        int rc = inflate(&r->zs, Z_NO_FLUSH);
+        r->in_pos += before_in - r->zs.avail_in;
+        produced = PIECE - r->zs.avail_out;
+        if (rc == Z_STREAM_END) {
+            /* Another member may follow (multi-member gzip, RFC 1952 section 2.2). */
+            inflateReset(&r->zs);
+            r->gz_member_open = 0;
+            continue;
+        }
+        if (rc == Z_OK || rc == Z_BUF_ERROR) {
+            r->gz_member_open = 1;
+            continue;
+        }
+        snprintf(r->gz_msg, sizeof r->gz_msg, "corrupt gzip data: %s",
+                 r->zs.msg ? r->zs.msg : "inflate error");
+        if (produced) {
+            r->gz_damaged = 1; /* report on the next call, after the good prefix */
+            break;
+        }
+        set_err(err, errlen, "%s", r->gz_msg);
+        r->done = 1;
+        return CFS_E_CORRUPT;
+    }
+    *buf = r->out;
+    *len = produced;
+    return CFS_OK;
+}
+
+/* ---- gzip via libdeflate on the mapped file, one member per call ---- */
+static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, char *err,
+                                size_t errlen)
+{
+    if (r->map_pos >= r->map_len) {
+        r->done = 1;
+        *len = 0;
+        return CFS_OK;
+    }
+    const unsigned char *p = r->map + r->map_pos;
+    size_t n = r->map_len - r->map_pos;
+    /* ISIZE (last 4 bytes) is the size of the last member mod 2^32 — a good first guess
+     * for single-member files; grow on demand for the others. */
+    size_t guess = n * 4 + 4096;
+    if (n >= 18) {
+        const unsigned char *t = r->map + r->map_len - 4;
+        size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+        if (isize + 1 > guess && isize < ((size_t)1 << 32)) guess = isize + 1;
+    }
+    for (;;) {
+        if (ensure_out(r, guess) != 0) return CFS_E_NOMEM;
+        size_t in_used = 0, out_len = 0;
+        enum libdeflate_result rc = libdeflate_gzip_decompress_ex(r->ld, p, n, r->out, r->out_cap,
+                                                                  &in_used, &out_len);
+        if (rc == LIBDEFLATE_SUCCESS) {
+            r->map_pos += in_used;
+            *buf = r->out;
+            *len = out_len;
+            if (out_len == 0 && r->map_pos < r->map_len) return gz_whole_next(r, buf, len, err, errlen);
+            return CFS_OK;
+        }
+        if (rc == LIBDEFLATE_INSUFFICIENT_SPACE && guess < ((size_t)1 << 34)) {
+            guess *= 2;
+            continue;
+        }
+        break;
+    }
+    /* Damaged member: switch to zlib from this member on, so the good prefix of the
+     * member is still returned and the error is classified (truncated vs corrupt). */
+    libdeflate_free_decompressor(r->ld);
+    r->ld = NULL;
+    r->whole = 0;
+    r->in_pos = r->map_pos;
+    return gz_stream_next(r, buf, len, err, errlen);
+}
+
+/* ---- zstd streaming ---- */
+static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *err,
+                            size_t errlen)
+{
+    if (ensure_out(r, PIECE) != 0) return CFS_E_NOMEM;
+    ZSTD_outBuffer ob = {r->out, PIECE, 0};
+    while (ob.pos < ob.size) {
+        ssize_t avail = fill_input(r, err, errlen);
+        if (avail < 0) return CFS_E_IO;
+        if (avail == 0) {
+            if (r->zstd_in_frame && ob.pos == 0) {
+                set_err(err, errlen, "%s", "zstd stream ends early (truncated file)");
+                r->done = 1;
+                return CFS_E_TRUNCATED;
+            }
+            if (!r->zstd_in_frame) r->done = 1;
+            break;
+        }
+        ZSTD_inBuffer ib = {in_ptr(r), (size_t)avail, 0};
+        size_t rc = ZSTD_decompressStream(r->zd, &ob, &ib);
+        r->in_pos += ib.pos;
+        if (ZSTD_isError(rc)) {
+            snprintf(r->gz_msg, sizeof r->gz_msg, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
+            if (ob.pos) {
+                r->gz_damaged = 1; /* report on the next call, after the good prefix */
+                break;
+            }
+            set_err(err, errlen, "%s", r->gz_msg);
+            r->done = 1;
+            return CFS_E_CORRUPT;
+        }
+        r->zstd_in_frame = rc != 0;
+        if (ib.pos == 0 && ob.pos == 0 && avail > 0 && rc != 0) continue;
+    }
+    *buf = r->out;
+    *len = ob.pos;
+    return CFS_OK;
+}
+
+cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *err,
+                           size_t errlen)
+{
+    *len = 0;
+    *buf = NULL;
+    if (r->done == 1) return CFS_OK;
+    switch (r->fmt) {
+    case CFS_FMT_PLAIN:
+        if (r->whole) {
+            r->done = 1;
+            *buf = (const char *)r->map;
+            *len = r->map_len;
+            return CFS_OK;
+        } else {
+            ssize_t k = fill_input(r, err, errlen);
+            if (k < 0) {
+                r->done = 1;
+                return CFS_E_IO;
+            }
+            if (k == 0) {
+                r->done = 1;
+                return CFS_OK;
+            }
+            *buf = (const char *)in_ptr(r);
+            *len = (size_t)k;
+            r->in_pos += (size_t)k;
+            return CFS_OK;
+        }
+    case CFS_FMT_GZIP:
+        if (r->gz_damaged) {
+            set_err(err, errlen, "%s", r->gz_msg);
+            r->done = 1;
+            return CFS_E_CORRUPT;
+        }
+        return r->whole ? gz_whole_next(r, buf, len, err, errlen)
+                        : gz_stream_next(r, buf, len, err, errlen);
+    case CFS_FMT_ZSTD:
+        if (r->gz_damaged) {
+            set_err(err, errlen, "%s", r->gz_msg);
+            r->done = 1;
+            return CFS_E_CORRUPT;
+        }
+        return zstd_next(r, buf, len, err, errlen);
+    }
+    return CFS_E_UNSUPPORTED;
+}
+
+cfs_format cfs_reader_format(const cfs_reader *r) { return r->fmt; }
+
+uint64_t cfs_reader_in_bytes(const cfs_reader *r) { return r->in_total; }
+
+void cfs_reader_close(cfs_reader *r)
+{
+    if (!r) return;
+    if (r->mapped) munmap((void *)r->map, r->map_len);
+    if (r->own_fd) close(r->fd);
+    if (r->zs_init) inflateEnd(&r->zs);
+    if (r->zd) ZSTD_freeDStream(r->zd);
+    if (r->ld) libdeflate_free_decompressor(r->ld);
+    free(r->in);
+    free(r->out);
+    free(r);
+}

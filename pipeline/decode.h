@@ -1,0 +1,32 @@
+/* The decode stage: open one input and hand out its decompressed bytes in pieces.
+ * Compression is detected from magic bytes, never from the file name. */
+#ifndef CFSCAN_PIPELINE_DECODE_H
+#define CFSCAN_PIPELINE_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pipeline/source.h"
+#include "pipeline/types.h"
+
+typedef enum cfs_format { CFS_FMT_PLAIN, CFS_FMT_GZIP, CFS_FMT_ZSTD } cfs_format;
+
+/* Which gzip decoder to use: libdeflate on whole buffers (default for regular files up
+ * to CFS_GZ_WHOLE_MAX compressed bytes) or zlib streaming (always for pipes/large). */
+typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB } cfs_gz_mode;
+#define CFS_GZ_WHOLE_MAX ((uint64_t)64 << 20)
+
+typedef struct cfs_reader cfs_reader;
+
+cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *in, cfs_gz_mode gz, char *err,
+                           size_t errlen);
+/* Next piece of decompressed bytes: *len == 0 at the end.  The piece stays valid until
+ * the next call or close.  On an error the pieces already returned stay counted and
+ * err says what went wrong (naming neither path nor stage: the caller adds the path). */
+cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *err,
+                           size_t errlen);
+cfs_format cfs_reader_format(const cfs_reader *r);
+const char *cfs_format_name(cfs_format f);
+uint64_t cfs_reader_in_bytes(const cfs_reader *r);  /* compressed bytes consumed so far */
+void cfs_reader_close(cfs_reader *r);
+
+#endif

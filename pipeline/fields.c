@@ -1,0 +1,345 @@
+/* Record stage: the CloudFront field catalogue, #Fields: layouts, and the typed view of
+ * one log line.  Values stay spans into the decoded buffer; only the numbers and
+ * enumerations that the aggregates need are parsed, without strtod or strcmp chains. */
+#include "pipeline/fields.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+
+/* ---- field names ---------------------------------------------------------------- */
+/* Canonical names, in cfs_field order (reference §1.2 and §2). */
+static const char *const k_field_names[CFS_F_COUNT] = {
+    "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
+    "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
+    "x-edge-result-type", "x-edge-request-id", "x-host-header", "cs-protocol", "cs-bytes",
+    "time-taken", "x-forwarded-for", "ssl-protocol", "ssl-cipher",
+    "x-edge-response-result-type", "cs-protocol-version", "fle-status", "fle-encrypted-fields",
+    "c-port", "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type",
+    "sc-content-len", "sc-range-start", "sc-range-end", "distribution-tenant-id",
+    "connection-id", "timestamp(ms)", "timestamp", "origin-fbl", "origin-lbl", "asn",
+    "c-country", "cache-behavior-path-pattern", "distributionid",
+};
+
+/* Real-time log names differ from the standard ones (reference §3 note). */
+static const struct { const char *name; cfs_field f; } k_field_aliases[] = {
+    {"cs-host", CFS_F_CS_HOST},         {"cs-user-agent", CFS_F_CS_USER_AGENT},
+    {"cs-referer", CFS_F_CS_REFERER},   {"cs-cookie", CFS_F_CS_COOKIE},
+    {"cs(referrer)", CFS_F_CS_REFERER}, {"distribution-id", CFS_F_DISTRIBUTION_ID},
+};
+
+const char *cfs_field_name(cfs_field f)
+{
+    return (unsigned)f < CFS_F_COUNT ? k_field_names[f] : "unknown";
+}
+
+static int ieq(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    if (an != bn) return 0;
+    for (size_t i = 0; i < an; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+cfs_field cfs_field_lookup(const char *name, size_t n)
+{
+    /* Header lines are rare: a linear, case-insensitive search is plenty. */
+    for (unsigned i = 0; i < CFS_F_COUNT; i++)
+        if (ieq(name, n, k_field_names[i])) return (cfs_field)i;
+    for (size_t i = 0; i < sizeof k_field_aliases / sizeof k_field_aliases[0]; i++)
+        if (ieq(name, n, k_field_aliases[i].name)) return k_field_aliases[i].f;
+    return CFS_F_UNKNOWN;
+}
+
+/* ---- result types ----------------------------------------------------------------- */
+static const char *const k_result_names[CFS_R_COUNT] = {
+    "-", "Hit", "RefreshHit", "Miss", "LimitExceeded", "CapacityExceeded", "Error", "Redirect",
+    "LambdaExecutionError", "FunctionGeneratedResponse", "FunctionExecutionError",
+    "FunctionThrottledError", "LambdaGeneratedResponse", "OriginShieldHit",
+    "MissGeneratedResponse", "AbortedOrigin", "ClientCommError", "ClientGeoBlocked",
+    "ClientHungUpRequest", "InvalidRequest", "InvalidRequestBlocked",
+    "InvalidRequestCertificate", "InvalidRequestHeader", "InvalidRequestMethod",
+    "OriginCommError", "OriginConnectError", "OriginContentRangeLengthError", "OriginDnsError",
+    "OriginError", "OriginHeaderTooBigError", "OriginInvalidResponseError", "OriginReadError",
+    "OriginWriteError", "OriginZeroSizeObjectError", "SlowReaderOriginError", "other",
+};
+
+const char *cfs_result_name(cfs_result r)
+{
+    return (unsigned)r < CFS_R_COUNT ? k_result_names[r] : "other";
+}
+
+/* Result types are parsed on every line, three times.  A 256-slot open-addressed table
+ * indexed by a cheap hash of (length, first, middle and last byte), verified with one
+ * memcmp, replaces a chain of string compares. */
+#define RT_SLOTS 256
+static uint8_t g_rt_slot[RT_SLOTS]; /* cfs_result, 0 = empty */
+static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
+
+static unsigned rt_hash(const char *p, size_t n)
+{
+    return ((unsigned)n * 31u + (unsigned char)p[0] * 7u + (unsigned char)p[n / 2] * 3u +
+            (unsigned char)p[n - 1]) & (RT_SLOTS - 1);
+}
+
+static void init_tables(void)
+{
+    for (unsigned r = CFS_R_HIT; r < CFS_R_OTHER; r++) {
+        const char *nm = k_result_names[r];
+        unsigned h = rt_hash(nm, strlen(nm));
+        while (g_rt_slot[h]) h = (h + 1) & (RT_SLOTS - 1);
+        g_rt_slot[h] = (uint8_t)r;
+    }
+}
+
+void cfs_fields_init(void) { pthread_once(&g_init_once, init_tables); }
+
+cfs_result cfs_result_parse(cfs_span s)
+{
+    if (s.n == 0 || (s.n == 1 && s.p[0] == '-')) return CFS_R_NONE;
+    if (s.n > 40) return CFS_R_OTHER;
+    cfs_fields_init();
+    unsigned h = rt_hash(s.p, s.n);
+    for (unsigned probe = 0; probe < RT_SLOTS; probe++, h = (h + 1) & (RT_SLOTS - 1)) {
+        unsigned r = g_rt_slot[h];
+        if (r == 0) return CFS_R_OTHER;
+        const char *nm = k_result_names[r];
+        if (strlen(nm) == s.n && memcmp(nm, s.p, s.n) == 0) return (cfs_result)r;
+    }
+    return CFS_R_OTHER;
+}
+
+/* ---- small enumerations ------------------------------------------------------------ */
+static uint8_t parse_proto(cfs_span s)
+{
+    /* cs-protocol: http, https, ws, wss, grpcs (reference §1.2 field 17). */
+    switch (s.n) {
+    case 0: return CFS_P_NONE;
+    case 1: return s.p[0] == '-' ? CFS_P_NONE : CFS_P_OTHER;
+    case 2: return memcmp(s.p, "ws", 2) == 0 ? CFS_P_WS : CFS_P_OTHER;
+    case 3: return memcmp(s.p, "wss", 3) == 0 ? CFS_P_WSS : CFS_P_OTHER;
+    case 4: return memcmp(s.p, "http", 4) == 0 ? CFS_P_HTTP : CFS_P_OTHER;
+    case 5:
+        if (memcmp(s.p, "https", 5) == 0) return CFS_P_HTTPS;
+        return memcmp(s.p, "grpcs", 5) == 0 ? CFS_P_GRPCS : CFS_P_OTHER;
+    default: return CFS_P_OTHER;
+    }
+}
+
+static uint8_t parse_method(cfs_span s)
+{
+    switch (s.n) {
+    case 0: return CFS_M_NONE;
+    case 1: return s.p[0] == '-' ? CFS_M_NONE : CFS_M_OTHER;
+    case 3:
+        if (memcmp(s.p, "GET", 3) == 0) return CFS_M_GET;
+        return memcmp(s.p, "PUT", 3) == 0 ? CFS_M_PUT : CFS_M_OTHER;
+    case 4:
+        if (memcmp(s.p, "HEAD", 4) == 0) return CFS_M_HEAD;
+        return memcmp(s.p, "POST", 4) == 0 ? CFS_M_POST : CFS_M_OTHER;
+    case 5: return memcmp(s.p, "PATCH", 5) == 0 ? CFS_M_PATCH : CFS_M_OTHER;
+    case 6: return memcmp(s.p, "DELETE", 6) == 0 ? CFS_M_DELETE : CFS_M_OTHER;
+    case 7: return memcmp(s.p, "OPTIONS", 7) == 0 ? CFS_M_OPTIONS : CFS_M_OTHER;
+    default: return CFS_M_OTHER;
+    }
+}
+
+/* ---- layout ------------------------------------------------------------------------ */
+cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
+{
+    cfs_layout nl;
+    memset(&nl, 0, sizeof nl);
+    for (unsigned f = 0; f < CFS_F_COUNT; f++) nl.col_of[f] = -1;
+
+    size_t i = 0;
+    if (n >= 8 && memcmp(line, "#Fields:", 8) == 0) i = 8;
+    else return CFS_E_FORMAT;
+    /* Names are space separated per AWS; one real fixture uses TABs (reference §1.1). */
+    while (i < n) {
+        while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
+        if (i >= n) break;
+        size_t s = i;
+        while (i < n && line[i] != ' ' && line[i] != '\t') i++;
+        if (nl.ncols >= CFS_MAX_COLS) return CFS_E_FORMAT;
+        cfs_field f = cfs_field_lookup(line + s, i - s);
+        nl.field_of_col[nl.ncols] = (uint8_t)f;
+        /* A repeated name keeps its first column. */
+        if (f != CFS_F_UNKNOWN && nl.col_of[f] < 0) nl.col_of[f] = (int16_t)nl.ncols;
+        nl.ncols++;
+    }
+    int has_time = (nl.col_of[CFS_F_DATE] >= 0 && nl.col_of[CFS_F_TIME] >= 0) ||
+                   nl.col_of[CFS_F_TIMESTAMP_MS] >= 0 || nl.col_of[CFS_F_TIMESTAMP] >= 0;
+    if (!has_time || nl.col_of[CFS_F_SC_STATUS] < 0) return CFS_E_FORMAT;
+    /* The essentials a line must carry: its time and its status (and the edge when the
+     * layout has one).  Later columns may be missing (tolerated, counted). */
+    static const cfs_field essentials[] = {CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS,
+                                           CFS_F_TIMESTAMP, CFS_F_SC_STATUS,
+                                           CFS_F_EDGE_LOCATION};
+    int16_t need = 0;
+    for (size_t k = 0; k < sizeof essentials / sizeof essentials[0]; k++)
+        if (nl.col_of[essentials[k]] + 1 > need) need = (int16_t)(nl.col_of[essentials[k]] + 1);
+    nl.min_cols = need;
+    *l = nl;
+    return CFS_OK;
+}
+
+void cfs_record_reset(cfs_record *r) { memset(r, 0, sizeof *r); }
+
+/* ---- record ------------------------------------------------------------------------- */
+static int parse_status(cfs_span s, uint16_t *out)
+{
+    /* sc-status is three digits; "000" means the viewer closed the connection. */
+    if (s.n != 3) return -1;
+    unsigned a = (unsigned char)s.p[0] - '0', b = (unsigned char)s.p[1] - '0',
+             c = (unsigned char)s.p[2] - '0';
+    if (a > 9 || b > 9 || c > 9) return -1;
+    *out = (uint16_t)(a * 100 + b * 10 + c);
+    return 0;
+}
+
+static uint32_t parse_ms_or_none(cfs_span s)
+{
+    uint32_t v;
+    if (s.n == 0 || cfs_parse_millis(s.p, s.n, &v) != 0) return CFS_NO_MILLIS;
+    return v;
+}
+
+/* Date parsing dominates number parsing: lines of a file share few distinct dates, so
+ * each thread remembers the last "YYYY-MM-DD" and its day number. */
+static _Thread_local char t_last_date[10];
+static _Thread_local int64_t t_last_days = INT64_MIN;
+
+static int parse_ts(const cfs_record *r, int64_t *out)
+{
+    cfs_span d = r->f[CFS_F_DATE], t = r->f[CFS_F_TIME];
+    if (d.n == 10 && t.n == 8) {
+        int64_t days;
+        if (t_last_days != INT64_MIN && memcmp(d.p, t_last_date, 10) == 0) {
+            days = t_last_days;
+        } else {
+            int64_t secs;
+            if (cfs_parse_date_time(d.p, 10, "00:00:00", 8, &secs) != 0) return -1;
+            days = secs / 86400;
+            memcpy(t_last_date, d.p, 10);
+            t_last_days = days;
+        }
+        const char *p = t.p;
+        unsigned hh = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+        unsigned mm = (unsigned)(p[3] - '0') * 10 + (unsigned)(p[4] - '0');
+        unsigned ss = (unsigned)(p[6] - '0') * 10 + (unsigned)(p[7] - '0');
+        if (p[2] != ':' || p[5] != ':' || (unsigned)(p[0] - '0') > 9 || (unsigned)(p[1] - '0') > 9 ||
+            (unsigned)(p[3] - '0') > 9 || (unsigned)(p[4] - '0') > 9 ||
+            (unsigned)(p[6] - '0') > 9 || (unsigned)(p[7] - '0') > 9 || hh > 23 || mm > 59 ||
+            ss > 60)
+            return -1;
+        *out = days * 86400 + hh * 3600 + mm * 60 + ss;
+        return 0;
+    }
+    if (d.n || t.n) return -1;
+    /* v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with
+     * a fractional part (real-time logs: "1607374321.541"). */
+    uint64_t v;
+    cfs_span ms = r->f[CFS_F_TIMESTAMP_MS];
+    if (ms.n) {
+        if (cfs_parse_u64(ms.p, ms.n, &v) != 0) return -1;
+        *out = (int64_t)(v / 1000);
+        return 0;
+    }
+    cfs_span s = r->f[CFS_F_TIMESTAMP];
+    if (s.n) {
+        size_t k = 0;
+        while (k < s.n && s.p[k] != '.') k++;
+        if (cfs_parse_u64(s.p, k, &v) != 0) return -1;
+        *out = (int64_t)v;
+        return 0;
+    }
+    return -1;
+}
+
+int cfs_record_parse(const cfs_layout *l, const char *line, size_t n, const uint32_t *tabs,
+                     size_t ntabs, cfs_record *r, unsigned *tol)
+{
+    if (l->ncols == 0) return CFS_REJ_NO_HEADER;
+    size_t ncols = ntabs + 1;
+    size_t use = ncols;
+    if (ncols > l->ncols) {
+        /* Extra columns are tolerated only when empty (a trailing TAB, seen in the AWS
+         * example, reference §1.1). */
+        for (size_t c = l->ncols; c < ncols; c++) {
+            size_t s = tabs[c - 1] + 1, e = c < ntabs ? tabs[c] : n;
+            if (e > s) return CFS_REJ_TOO_MANY_FIELDS;
+        }
+        *tol |= CFS_TOL_TRAILING_TAB;
+        use = l->ncols;
+    } else if (ncols < (size_t)l->min_cols) {
+        return CFS_REJ_TOO_FEW_FIELDS;
+    } else if (ncols < l->ncols) {
+        *tol |= CFS_TOL_SHORT;
+        for (size_t c = ncols; c < l->ncols; c++) {
+            unsigned f = l->field_of_col[c];
+            if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){NULL, 0};
+        }
+    }
+    size_t start = 0;
+    for (size_t c = 0; c < use; c++) {
+        size_t end = c < ntabs ? tabs[c] : n;
+        unsigned f = l->field_of_col[c];
+        if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){line + start, (uint32_t)(end - start)};
+        start = end + 1;
+    }
+
+    if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
+    if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;
+
+    uint64_t v;
+    cfs_span b = r->f[CFS_F_SC_BYTES];
+    r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
+    r->time_taken_ms = parse_ms_or_none(r->f[CFS_F_TIME_TAKEN]);
+    r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
+    r->result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_RESULT_TYPE]);
+    r->response_result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_RESPONSE_RESULT_TYPE]);
+    r->detailed_result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]);
+    r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);
+    r->method = parse_method(r->f[CFS_F_CS_METHOD]);
+    cfs_span pv = r->f[CFS_F_CS_PROTOCOL_VERSION];
+    /* "HTTP/1.1", "HTTP/2.0"; anything else leaves 0.0. */
+    if (pv.n == 8 && memcmp(pv.p, "HTTP/", 5) == 0 && pv.p[6] == '.' &&
+        (unsigned)(pv.p[5] - '0') <= 9 && (unsigned)(pv.p[7] - '0') <= 9) {
+        r->http_major = (uint8_t)(pv.p[5] - '0');
+        r->http_minor = (uint8_t)(pv.p[7] - '0');
+    } else {
+        r->http_major = r->http_minor = 0;
+    }
+    return -1;
+}
+
+/* ---- percent decoding ----------------------------------------------------------------- */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+size_t cfs_percent_decode(const char *p, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int h, lo;
+        if (p[i] == '%' && i + 2 < n &&
+            (h = hexval(p[i + 1])) >= 0 && (lo = hexval(p[i + 2])) >= 0) {
+            out[o++] = (char)(h * 16 + lo);
+            i += 2;
+        } else {
+            out[o++] = p[i];
+        }
+    }
+    return o;
+}

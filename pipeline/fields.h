@@ -1,0 +1,37 @@
+/* The record stage: #Fields: header lines become a cfs_layout, and one data line (its
+ * TAB offsets already found by the scan kernel) becomes a typed cfs_record. */
+#ifndef CFSCAN_PIPELINE_FIELDS_H
+#define CFSCAN_PIPELINE_FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pipeline/types.h"
+
+/* Build the lookup tables once, before any parallel region (idempotent). */
+void cfs_fields_init(void);
+
+/* Parse a "#Fields: a b c" line (names separated by spaces or TABs; CR already
+ * stripped).  Returns CFS_OK, or CFS_E_FORMAT when the line names no usable layout:
+ * no date/time (or timestamp) or no sc-status, or more than CFS_MAX_COLS names. */
+cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n);
+
+/* Tolerated irregularities, counted per file (the line is still aggregated). */
+enum {
+    CFS_TOL_SHORT = 1u << 0,        /* fewer columns than #Fields: names */
+    CFS_TOL_TRAILING_TAB = 1u << 1, /* empty extra column(s) after the last field */
+};
+
+/* Split a data line into r (spans point into line).  tabs[0..ntabs) are the offsets of
+ * the TABs inside the line, relative to line.  Returns -1 when the record is accepted
+ * (and ORs CFS_TOL_* bits into *tol), else the cfs_reject reason. */
+int cfs_record_parse(const cfs_layout *l, const char *line, size_t n, const uint32_t *tabs,
+                     size_t ntabs, cfs_record *r, unsigned *tol);
+
+/* Prepare r for a layout: clears every field span (call when the layout changes). */
+void cfs_record_reset(cfs_record *r);
+
+/* Percent-decode once (for printing): "%20" -> ' ' ; invalid escapes are kept. Returns
+ * bytes written to out (at most n). */
+size_t cfs_percent_decode(const char *p, size_t n, char *out);
+
+#endif

@@ -1,0 +1,234 @@
+/* Source stage: expand paths into inputs, read CloudFront file names, prune by time.
+ * Directory walks use openat/fstatat on directory descriptors and never follow
+ * symbolic links to directories, so a link loop cannot make the walk endless. */
+#include "pipeline/source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernels/kernels.h"
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (!q) {
+        fprintf(stderr, "cfscan: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = xrealloc(NULL, n);
+    memcpy(p, s, n);
+    return p;
+}
+
+static void add_error(cfs_inputs *in, const char *path, const char *msg)
+{
+    if (in->nerr == in->errcap) {
+        in->errcap = in->errcap ? in->errcap * 2 : 8;
+        in->err = xrealloc(in->err, in->errcap * sizeof *in->err);
+    }
+    in->err[in->nerr].path = xstrdup(path);
+    in->err[in->nerr].msg = xstrdup(msg);
+    in->nerr++;
+}
+
+static int digits(const char *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    return 1;
+}
+
+int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    /* DISTID: uppercase letters and digits (reference §1.1: "<distribution ID>.YYYY-MM-DD-HH.unique-ID.gz"). */
+    size_t k = 0;
+    while ((base[k] >= 'A' && base[k] <= 'Z') || (base[k] >= '0' && base[k] <= '9')) k++;
+    if (k == 0 || k >= CFS_DIST_MAX || base[k] != '.') return -1;
+    const char *d = base + k + 1;
+    if (strlen(d) < 14 || !digits(d, 4) || d[4] != '-' || !digits(d + 5, 2) || d[7] != '-' ||
+        !digits(d + 8, 2) || d[10] != '-' || !digits(d + 11, 2) || d[13] != '.')
+        return -1;
+    int64_t t;
+    char hh[9] = {d[11], d[12], ':', '0', '0', ':', '0', '0', 0};
+    if (cfs_parse_date_time(d, 10, hh, 8, &t) != 0) return -1;
+    memcpy(dist, base, k);
+    dist[k] = 0;
+    *hour = t;
+    return 0;
+}
+
+int cfs_parse_time_arg(const char *s, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n > 1 && s[0] == '@') {
+        uint64_t v;
+        if (cfs_parse_u64(s + 1, n - 1, &v) != 0) return -1;
+        *out = (int64_t)v;
+        return 0;
+    }
+    if (n < 10) return -1;
+    char t[9] = "00:00:00";
+    if (n > 10) {
+        if (s[10] != 'T' && s[10] != ' ') return -1;
+        const char *r = s + 11;
+        size_t rn = n - 11;
+        if (rn && r[rn - 1] == 'Z') rn--;
+        if (rn != 2 && rn != 5 && rn != 8) return -1;
+        memcpy(t, r, rn);
+    }
+    return cfs_parse_date_time(s, 10, t, 8, out) == 0 ? 0 : -1;
+}
+
+static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since,
+                       int64_t until)
+{
+    cfs_input x;
+    memset(&x, 0, sizeof x);
+    x.name_hour = CFS_NO_TIME;
+    if (cfs_parse_log_name(path, x.dist, &x.name_hour) == 0) {
+        /* A file named for hour H holds requests that occurred in [H, H+3600). */
+        if ((since != CFS_NO_TIME && x.name_hour + 3600 <= since) ||
+            (until != CFS_NO_TIME && x.name_hour >= until)) {
+            in->pruned++;
+            return;
+        }
+    } else {
+        x.dist[0] = 0;
+        x.name_hour = CFS_NO_TIME;
+    }
+    x.path = xstrdup(path);
+    if (st) {
+        x.regular = S_ISREG(st->st_mode);
+        x.size = x.regular ? (uint64_t)st->st_size : 0;
+        x.mtime = (int64_t)st->st_mtime;
+    }
+    if (in->n == in->cap) {
+        in->cap = in->cap ? in->cap * 2 : 64;
+        in->v = xrealloc(in->v, in->cap * sizeof *in->v);
+    }
+    in->v[in->n++] = x;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk_dir(cfs_inputs *in, int dfd, const char *path, int64_t since, int64_t until,
+                     unsigned depth)
+{
+    if (depth > 64) {
+        add_error(in, path, "directory tree deeper than 64 levels; not descended");
+        close(dfd);
+        return;
+    }
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        add_error(in, path, strerror(errno));
+        close(dfd);
+        return;
+    }
+    /* Collect and sort names so the input order never depends on readdir order. */
+    char **names = NULL;
+    size_t nn = 0, cap = 0;
+    struct dirent *e;
+    errno = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (nn == cap) {
+            cap = cap ? cap * 2 : 64;
+            names = xrealloc(names, cap * sizeof *names);
+        }
+        names[nn++] = xstrdup(e->d_name);
+    }
+    if (errno) add_error(in, path, strerror(errno));
+    if (nn > 1) qsort(names, nn, sizeof *names, cmp_names);
+    size_t plen = strlen(path);
+    for (size_t i = 0; i < nn; i++) {
+        size_t need = plen + strlen(names[i]) + 2;
+        char *child = xrealloc(NULL, need);
+        snprintf(child, need, "%s%s%s", path, (plen && path[plen - 1] == '/') ? "" : "/", names[i]);
+        struct stat st;
+        if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            add_error(in, child, strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            int cfd = openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (cfd < 0) add_error(in, child, strerror(errno));
+            else walk_dir(in, cfd, child, since, until, depth + 1);
+        } else if (S_ISLNK(st.st_mode)) {
+            /* Follow links to files, never to directories (no loops). */
+            struct stat ts;
+            if (fstatat(dirfd(d), names[i], &ts, 0) != 0) add_error(in, child, strerror(errno));
+            else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, since, until);
+        } else if (S_ISREG(st.st_mode)) {
+            push_input(in, child, &st, since, until);
+        }
+        /* FIFOs, sockets and devices inside directories are skipped: a walk must not
+         * block on a pipe.  Named explicitly on the command line they are read. */
+        free(child);
+        free(names[i]);
+    }
+    free(names);
+    closedir(d);
+}
+
+void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until)
+{
+    if (strcmp(path, "-") == 0) {
+        push_input(in, "-", NULL, since, until);
+        return;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        add_error(in, path, strerror(errno));
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+            add_error(in, path, strerror(errno));
+            return;
+        }
+        walk_dir(in, dfd, path, since, until, 0);
+        return;
+    }
+    push_input(in, path, &st, since, until);
+}
+
+static int cmp_inputs(const void *a, const void *b)
+{
+    const cfs_input *x = a, *y = b;
+    if (x->size != y->size) return x->size > y->size ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+void cfs_inputs_sort(cfs_inputs *in)
+{
+    if (in->n > 1) qsort(in->v, in->n, sizeof *in->v, cmp_inputs);
+}
+
+void cfs_inputs_free(cfs_inputs *in)
+{
+    for (size_t i = 0; i < in->n; i++) free(in->v[i].path);
+    for (size_t i = 0; i < in->nerr; i++) {
+        free(in->err[i].path);
+        free(in->err[i].msg);
+    }
+    free(in->v);
+    free(in->err);
+    memset(in, 0, sizeof *in);
+}

@@ -1,0 +1,53 @@
+/* The source stage: turn command-line paths into the list of inputs (files found by
+ * walking directories, or standard input), parse CloudFront file names for the
+ * distribution id and hour, and prune whole files by --since/--until before opening. */
+#ifndef CFSCAN_PIPELINE_SOURCE_H
+#define CFSCAN_PIPELINE_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pipeline/types.h"
+
+#define CFS_DIST_MAX 24 /* distribution ids are 13-14 chars; longer names are not ids */
+
+typedef struct cfs_input {
+    char *path;            /* "-" for standard input */
+    uint64_t size;         /* bytes on disk; 0 for stdin and pipes */
+    int64_t mtime;         /* seconds since epoch; 0 when unknown */
+    char dist[CFS_DIST_MAX]; /* from the file name; "" when the name is not CloudFront's */
+    int64_t name_hour;     /* epoch seconds of the hour in the name, CFS_NO_TIME if none */
+    int regular;           /* a regular file (mmap-able); 0 for stdin, FIFOs, devices */
+} cfs_input;
+
+/* A path that could not be used: it is reported and the run goes on (exit status 4). */
+typedef struct cfs_input_error {
+    char *path;
+    char *msg;
+} cfs_input_error;
+
+typedef struct cfs_inputs {
+    cfs_input *v;
+    size_t n, cap;
+    cfs_input_error *err;
+    size_t nerr, errcap;
+    uint64_t pruned;       /* files skipped by name because of --since/--until */
+} cfs_inputs;
+
+/* Add one command-line path: a file, a directory (walked recursively, symlinks to
+ * directories not followed, so loops cannot occur), or "-".  Files outside
+ * [since, until) by their name's hour are counted in `pruned` and not added.
+ * Problems are appended to in->err. */
+void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until);
+/* Order for scheduling: largest first, then by path (deterministic). */
+void cfs_inputs_sort(cfs_inputs *in);
+void cfs_inputs_free(cfs_inputs *in);
+
+/* Parse "DISTID.YYYY-MM-DD-HH.UNIQUE[.ext...]" (only the base name is looked at).
+ * Returns 0 and fills dist (NUL-terminated) and *hour on success, -1 otherwise. */
+int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour);
+
+/* Parse a --since/--until value: "YYYY-MM-DD", "YYYY-MM-DDTHH[:MM[:SS]][Z]",
+ * "YYYY-MM-DD HH:MM[:SS]" (all UTC) or "@EPOCH".  Returns 0 on success. */
+int cfs_parse_time_arg(const char *s, int64_t *out);
+
+#endif
