@@ -262,8 +262,8 @@ static int parse_ts(const cfs_record *r, int64_t *out)
     return -1;
 }
 
-int cfs_record_parse(const cfs_layout *l, const char *line, size_t n, const uint32_t *tabs,
-                     size_t ntabs, cfs_record *r, unsigned *tol)
+int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
+                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol)
 {
     if (l->ncols == 0) return CFS_REJ_NO_HEADER;
     size_t ncols = ntabs + 1;
@@ -272,7 +272,7 @@ int cfs_record_parse(const cfs_layout *l, const char *line, size_t n, const uint
         /* Extra columns are tolerated only when empty (a trailing TAB, seen in the AWS
          * example, reference §1.1). */
         for (size_t c = l->ncols; c < ncols; c++) {
-            size_t s = tabs[c - 1] + 1, e = c < ntabs ? tabs[c] : n;
+            size_t s = tabs[c - 1] + 1, e = c < ntabs ? tabs[c] : le;
             if (e > s) return CFS_REJ_TOO_MANY_FIELDS;
         }
         *tol |= CFS_TOL_TRAILING_TAB;
@@ -286,11 +286,11 @@ int cfs_record_parse(const cfs_layout *l, const char *line, size_t n, const uint
             if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){NULL, 0};
         }
     }
-    size_t start = 0;
+    size_t start = ls;
     for (size_t c = 0; c < use; c++) {
-        size_t end = c < ntabs ? tabs[c] : n;
+        size_t end = c < ntabs ? tabs[c] : le;
         unsigned f = l->field_of_col[c];
-        if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){line + start, (uint32_t)(end - start)};
+        if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){base + start, (uint32_t)(end - start)};
         start = end + 1;
     }
 

@@ -21,11 +21,12 @@ enum {
     CFS_TOL_TRAILING_TAB = 1u << 1, /* empty extra column(s) after the last field */
 };
 
-/* Split a data line into r (spans point into line).  tabs[0..ntabs) are the offsets of
- * the TABs inside the line, relative to line.  Returns -1 when the record is accepted
- * (and ORs CFS_TOL_* bits into *tol), else the cfs_reject reason. */
-int cfs_record_parse(const cfs_layout *l, const char *line, size_t n, const uint32_t *tabs,
-                     size_t ntabs, cfs_record *r, unsigned *tol);
+/* Split a data line into r (spans point into base).  The line is base[ls..le) without
+ * its line end; tabs[0..ntabs) are the offsets (relative to base) of the TABs inside it,
+ * as the scan kernel found them.  Returns -1 when the record is accepted (and ORs
+ * CFS_TOL_* bits into *tol), else the cfs_reject reason. */
+int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
+                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol);
 
 /* Prepare r for a layout: clears every field span (call when the layout changes). */
 void cfs_record_reset(cfs_record *r);

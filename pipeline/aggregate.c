@@ -1,0 +1,365 @@
+/* Aggregate stage: the hash tables behind every count in the report.  Keys are fixed
+ * size structs hashed with XXH3 (xxHash inlined here, the translation unit that hashes
+ * keys); rows live in one array per table so a merge is a linear walk. */
+#include "pipeline/aggregate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+static void *xcalloc(size_t n, size_t s)
+{
+    void *p = calloc(n, s);
+    if (!p) {
+        fprintf(stderr, "cfscan: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (!q) {
+        fprintf(stderr, "cfscan: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+uint64_t cfs_hash_bytes(const void *p, size_t n) { return XXH3_64bits(p, n); }
+
+/* ---- generic map --------------------------------------------------------------------- */
+void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size)
+{
+    memset(m, 0, sizeof *m);
+    m->key_size = key_size;
+    m->row_size = row_size;
+}
+
+void cfs_kmap_free(cfs_kmap *m)
+{
+    free(m->hash);
+    free(m->slot);
+    free(m->rows);
+    memset(m, 0, sizeof *m);
+}
+
+void *cfs_kmap_row(const cfs_kmap *m, size_t i) { return m->rows + i * m->row_size; }
+
+static void kmap_grow(cfs_kmap *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    uint64_t *nh = xcalloc(ncap, sizeof *nh);
+    uint32_t *ns = xcalloc(ncap, sizeof *ns);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slot[i]) continue;
+        size_t j = (size_t)m->hash[i] & (ncap - 1);
+        while (ns[j]) j = (j + 1) & (ncap - 1);
+        nh[j] = m->hash[i];
+        ns[j] = m->slot[i];
+    }
+    free(m->hash);
+    free(m->slot);
+    m->hash = nh;
+    m->slot = ns;
+    m->cap = ncap;
+}
+
+void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
+{
+    if ((m->n + 1) * 2 > m->cap) kmap_grow(m);
+    uint64_t h = XXH3_64bits(key, m->key_size);
+    size_t j = (size_t)h & (m->cap - 1);
+    /* Linear probing at load factor <= 1/2: short, cache-friendly probe runs. */
+    while (m->slot[j]) {
+        if (m->hash[j] == h) {
+            char *row = m->rows + (size_t)(m->slot[j] - 1) * m->row_size;
+            if (memcmp(row, key, m->key_size) == 0) {
+                if (created) *created = 0;
+                return row;
+            }
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (m->n == m->rows_cap) {
+        m->rows_cap = m->rows_cap ? m->rows_cap * 2 : 64;
+        m->rows = xrealloc(m->rows, m->rows_cap * m->row_size);
+    }
+    char *row = m->rows + m->n * m->row_size;
+    memset(row, 0, m->row_size);
+    memcpy(row, key, m->key_size);
+    m->n++;
+    m->hash[j] = h;
+    m->slot[j] = (uint32_t)m->n;
+    if (created) *created = 1;
+    return row;
+}
+
+/* ---- agg --------------------------------------------------------------------------------- */
+void cfs_agg_init(cfs_agg *a)
+{
+    cfs_kmap_init(&a->traffic, sizeof(cfs_tkey), sizeof(cfs_trow));
+    cfs_kmap_init(&a->groups, sizeof(cfs_gkey), sizeof(cfs_grow));
+    cfs_kmap_init(&a->origin, CFS_KEY_STR, sizeof(cfs_orow));
+    cfs_kmap_init(&a->waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
+    cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
+}
+
+void cfs_agg_free(cfs_agg *a)
+{
+    for (size_t i = 0; i < a->groups.n; i++) free(((cfs_grow *)cfs_kmap_row(&a->groups, i))->g);
+    for (size_t i = 0; i < a->origin.n; i++) free(((cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
+    for (size_t i = 0; i < a->heavy.n; i++) {
+        cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
+        cfs_topk_free(h->uris);
+        cfs_topk_free(h->ips);
+    }
+    cfs_kmap_free(&a->traffic);
+    cfs_kmap_free(&a->groups);
+    cfs_kmap_free(&a->origin);
+    cfs_kmap_free(&a->waf);
+    cfs_kmap_free(&a->heavy);
+}
+
+void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n)
+{
+    memset(dst, 0, CFS_KEY_STR);
+    if (n == 0) {
+        dst[0] = '-';
+        return;
+    }
+    if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
+    memcpy(dst, p, n);
+}
+
+uint8_t cfs_lat_class(uint32_t ms)
+{
+    if (ms == CFS_NO_MILLIS) return CFS_LAT_UNKNOWN;
+    uint8_t c = 0;
+    while (ms) {
+        c++;
+        ms >>= 1;
+    }
+    return c; /* 0 -> 0; 1 -> 1; 2..3 -> 2; 4..7 -> 3; ... */
+}
+
+uint32_t cfs_lat_class_value(uint8_t c)
+{
+    if (c == CFS_LAT_UNKNOWN) return CFS_NO_MILLIS;
+    if (c <= 1) return c;
+    uint64_t lo = (uint64_t)1 << (c - 1), hi = ((uint64_t)1 << c) - 1;
+    return (uint32_t)((lo + hi) / 2);
+}
+
+static cfs_group *group_for(cfs_agg *a, const cfs_gkey *k)
+{
+    int created;
+    cfs_grow *row = cfs_kmap_get(&a->groups, k, &created);
+    if (created) row->g = xcalloc(1, sizeof(cfs_group));
+    return row->g;
+}
+
+static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
+{
+    int created;
+    cfs_hrow *row = cfs_kmap_get(&a->heavy, k, &created);
+    if (created) {
+        row->uris = cfs_topk_new(CFS_TOPK_CAPACITY);
+        row->ips = cfs_topk_new(CFS_TOPK_CAPACITY);
+        if (!row->uris || !row->ips) {
+            fprintf(stderr, "cfscan: out of memory\n");
+            exit(1);
+        }
+    }
+    return row;
+}
+
+void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
+                 const cfs_attr_ctx *ctx)
+{
+    cfs_tkey k;
+    memset(&k, 0, sizeof k);
+    cfs_key_str(k.dist, r->dist.p, r->dist.n);
+    cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+    cfs_key_str(k.edge, e.p, e.n);
+    /* floor to the hour, also for (theoretical) negative times */
+    int64_t ts = r->ts;
+    k.hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
+    k.status = r->status;
+    k.cause = at.cause;
+    k.evidence = at.evidence;
+    k.rule = at.rule;
+    int pending = cfs_attr_needs_latency(at);
+    k.lat_class = pending ? cfs_lat_class(r->time_taken_ms) : 0;
+    cfs_trow *t = cfs_kmap_get(&a->traffic, &k, NULL);
+    t->requests++;
+    t->bytes += r->sc_bytes;
+
+    /* Origin fetches give the distribution's latency reference (issue: edge-versus-origin). */
+    if ((r->result == CFS_R_MISS || r->result == CFS_R_REFRESH_HIT) &&
+        r->time_taken_ms != CFS_NO_MILLIS) {
+        int created;
+        cfs_orow *o = cfs_kmap_get(&a->origin, k.dist, &created);
+        if (created) o->h = xcalloc(1, sizeof(cfs_hist));
+        cfs_hist_add(o->h, r->time_taken_ms);
+    }
+    if (at.cause == CFS_CAUSE_NONE) return;
+
+    cfs_gkey g;
+    memset(&g, 0, sizeof g);
+    memcpy(g.dist, k.dist, CFS_KEY_STR);
+    g.cause = at.cause;
+    g.rule = pending ? at.rule : 0;
+    g.lat_class = k.lat_class;
+    cfs_group *grp = group_for(a, &g);
+    if (r->time_taken_ms != CFS_NO_MILLIS) cfs_hist_add(&grp->tt, r->time_taken_ms);
+    if (r->ttfb_ms != CFS_NO_MILLIS) cfs_hist_add(&grp->ttfb, r->ttfb_ms);
+    cfs_span ip = r->f[CFS_F_C_IP];
+    uint64_t iph = XXH3_64bits(ip.p ? ip.p : "", ip.n);
+    cfs_hll_add_hash(&grp->clients, iph);
+
+    cfs_hrow *h = heavy_for(heavy, &g);
+    cfs_span u = r->f[CFS_F_CS_URI_STEM];
+    cfs_topk_add(h->uris, u.p ? u.p : "", u.n, XXH3_64bits(u.p ? u.p : "", u.n), 1);
+    cfs_topk_add(h->ips, ip.p ? ip.p : "", ip.n, iph, 1);
+
+    if (at.cause == CFS_CAUSE_WAF_BLOCK && ctx && ctx->waf) {
+        cfs_waf_hit hit;
+        if (cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit)) {
+            cfs_wrow wk;
+            memset(&wk, 0, sizeof wk);
+            memcpy(wk.dist, k.dist, CFS_KEY_STR);
+            wk.rule = hit.rule;
+            cfs_wrow *w = cfs_kmap_get(&a->waf, &wk, NULL);
+            w->count++;
+        }
+    }
+}
+
+static void merge_group(cfs_group *d, const cfs_group *s)
+{
+    cfs_hist_merge(&d->tt, &s->tt);
+    cfs_hist_merge(&d->ttfb, &s->ttfb);
+    cfs_hll_merge(&d->clients, &s->clients);
+}
+
+void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
+{
+    for (size_t i = 0; i < src->traffic.n; i++) {
+        const cfs_trow *s = cfs_kmap_row(&src->traffic, i);
+        cfs_trow *d = cfs_kmap_get(&dst->traffic, &s->k, NULL);
+        d->requests += s->requests;
+        d->bytes += s->bytes;
+    }
+    for (size_t i = 0; i < src->groups.n; i++) {
+        const cfs_grow *s = cfs_kmap_row(&src->groups, i);
+        merge_group(group_for(dst, &s->k), s->g);
+    }
+    for (size_t i = 0; i < src->origin.n; i++) {
+        const cfs_orow *s = cfs_kmap_row(&src->origin, i);
+        int created;
+        cfs_orow *d = cfs_kmap_get(&dst->origin, s->dist, &created);
+        if (created) d->h = xcalloc(1, sizeof(cfs_hist));
+        cfs_hist_merge(d->h, s->h);
+    }
+    for (size_t i = 0; i < src->waf.n; i++) {
+        const cfs_wrow *s = cfs_kmap_row(&src->waf, i);
+        cfs_wrow *d = cfs_kmap_get(&dst->waf, s, NULL);
+        d->count += s->count;
+    }
+}
+
+void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
+{
+    for (size_t i = 0; i < src->heavy.n; i++) {
+        const cfs_hrow *s = cfs_kmap_row(&src->heavy, i);
+        cfs_hrow *d = heavy_for(dst, &s->k);
+        cfs_topk_merge(d->uris, s->uris);
+        cfs_topk_merge(d->ips, s->ips);
+    }
+}
+
+uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches)
+{
+    /* cfs_kmap_get needs a mutable map; look up by scanning (few distributions). */
+    for (size_t i = 0; i < a->origin.n; i++) {
+        const cfs_orow *o = cfs_kmap_row(&a->origin, i);
+        if (memcmp(o->dist, dist, CFS_KEY_STR) == 0) {
+            if (fetches) *fetches = o->h->count;
+            return cfs_attr_reference_ms(o->h);
+        }
+    }
+    if (fetches) *fetches = 0;
+    return 0;
+}
+
+void cfs_agg_settle(cfs_agg *a)
+{
+    /* Rebuild each table, re-keying provisional entries with the settled attribution.
+     * Settling works on latency classes, so every table settles a request the same way. */
+    cfs_agg out;
+    cfs_agg_init(&out);
+    for (size_t i = 0; i < a->traffic.n; i++) {
+        const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
+        cfs_tkey k = s->k;
+        cfs_attribution at = {k.cause, k.evidence, k.rule};
+        if (cfs_attr_needs_latency(at)) {
+            at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class),
+                                 cfs_agg_reference_ms(a, k.dist, NULL));
+            k.cause = at.cause;
+            k.evidence = at.evidence;
+            k.rule = at.rule;
+            k.lat_class = 0;
+        }
+        cfs_trow *d = cfs_kmap_get(&out.traffic, &k, NULL);
+        d->requests += s->requests;
+        d->bytes += s->bytes;
+    }
+    for (size_t i = 0; i < a->groups.n; i++) {
+        const cfs_grow *s = cfs_kmap_row(&a->groups, i);
+        cfs_gkey k = s->k;
+        if (k.rule) {
+            cfs_attribution at = {k.cause, 0, k.rule};
+            at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class),
+                                 cfs_agg_reference_ms(a, k.dist, NULL));
+            k.cause = at.cause;
+            k.rule = 0;
+            k.lat_class = 0;
+        }
+        merge_group(group_for(&out, &k), s->g);
+    }
+    for (size_t i = 0; i < a->heavy.n; i++) {
+        const cfs_hrow *s = cfs_kmap_row(&a->heavy, i);
+        cfs_gkey k = s->k;
+        if (k.rule) {
+            cfs_attribution at = {k.cause, 0, k.rule};
+            at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class),
+                                 cfs_agg_reference_ms(a, k.dist, NULL));
+            k.cause = at.cause;
+            k.rule = 0;
+            k.lat_class = 0;
+        }
+        cfs_hrow *d = heavy_for(&out, &k);
+        cfs_topk_merge(d->uris, s->uris);
+        cfs_topk_merge(d->ips, s->ips);
+    }
+    /* origin and waf tables carry over unchanged */
+    for (size_t i = 0; i < a->origin.n; i++) {
+        const cfs_orow *s = cfs_kmap_row(&a->origin, i);
+        int created;
+        cfs_orow *d = cfs_kmap_get(&out.origin, s->dist, &created);
+        if (created) d->h = xcalloc(1, sizeof(cfs_hist));
+        cfs_hist_merge(d->h, s->h);
+    }
+    for (size_t i = 0; i < a->waf.n; i++) {
+        const cfs_wrow *s = cfs_kmap_row(&a->waf, i);
+        cfs_wrow *d = cfs_kmap_get(&out.waf, s, NULL);
+        d->count += s->count;
+    }
+    cfs_agg_free(a);
+    *a = out;
+}

@@ -1,0 +1,129 @@
+/* The aggregate stage: per-thread hash tables keyed with xxHash, merged once after the
+ * parallel region.  Exact counters per distribution x edge x hour x status x cause;
+ * per distribution x cause latency histograms and distinct clients (order-independent
+ * sketches); top URIs and clients (Space-Saving) kept per work unit and folded in input
+ * order so that results never depend on the thread count. */
+#ifndef CFSCAN_PIPELINE_AGGREGATE_H
+#define CFSCAN_PIPELINE_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pipeline/attribute.h"
+#include "pipeline/sketch.h"
+#include "pipeline/types.h"
+
+#define CFS_KEY_STR 24 /* distribution ids (14) and edge codes (<= 12) fit with room */
+
+/* Generic open-addressed map from a fixed-size key (the first key_size bytes of each
+ * row) to a fixed-size row.  Rows move when the map grows: never keep a row pointer
+ * across an insert. */
+typedef struct cfs_kmap {
+    uint64_t *hash;
+    uint32_t *slot; /* row index + 1, 0 = empty */
+    size_t cap;     /* power of two */
+    size_t n;
+    char *rows;
+    size_t row_size, key_size, rows_cap;
+} cfs_kmap;
+
+void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size);
+void cfs_kmap_free(cfs_kmap *m);
+/* Find or insert (zero-filled payload) the row whose key equals key. */
+void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created);
+void *cfs_kmap_row(const cfs_kmap *m, size_t i);
+uint64_t cfs_hash_bytes(const void *p, size_t n);
+
+/* traffic: distribution x edge x hour x status x cause/evidence/rule.  lat_class is
+ * used only by provisional (latency-pending) 403s: floor(log2(time-taken ms)) + 1, 0 for
+ * 0 ms, CFS_LAT_UNKNOWN when time-taken is absent. */
+#define CFS_LAT_UNKNOWN 63
+typedef struct cfs_tkey {
+    char dist[CFS_KEY_STR];
+    char edge[CFS_KEY_STR];
+    int64_t hour;      /* epoch seconds at the start of the hour */
+    uint16_t status;
+    uint16_t rule;
+    uint8_t cause;
+    uint8_t evidence;
+    uint8_t lat_class;
+    uint8_t pad;
+} cfs_tkey;
+typedef struct cfs_trow {
+    cfs_tkey k;
+    uint64_t requests;
+    uint64_t bytes;
+} cfs_trow;
+
+/* A 403 group: distribution x cause (x rule and latency class while provisional). */
+typedef struct cfs_gkey {
+    char dist[CFS_KEY_STR];
+    uint16_t rule;     /* provisional rule id, 0 once settled */
+    uint8_t cause;
+    uint8_t lat_class;
+    uint8_t pad[4];
+} cfs_gkey;
+typedef struct cfs_group {
+    cfs_hist tt;       /* time-taken */
+    cfs_hist ttfb;     /* time-to-first-byte */
+    cfs_hll clients;   /* distinct c-ip */
+} cfs_group;
+typedef struct cfs_grow {
+    cfs_gkey k;
+    cfs_group *g;
+} cfs_grow;
+
+/* Top URIs and clients of a group (the order-dependent part). */
+#define CFS_TOPK_CAPACITY 256
+typedef struct cfs_hrow {
+    cfs_gkey k;
+    cfs_topk *uris;
+    cfs_topk *ips;
+} cfs_hrow;
+
+/* Per distribution: histogram of time-taken over origin fetches (Miss, RefreshHit),
+ * the reference for the edge-versus-origin test. */
+typedef struct cfs_orow {
+    char dist[CFS_KEY_STR];
+    cfs_hist *h;
+} cfs_orow;
+
+/* WAF terminating rules of joined blocks, per distribution. */
+typedef struct cfs_wrow {
+    char dist[CFS_KEY_STR];
+    uint32_t rule;
+    uint32_t pad;
+    uint64_t count;
+} cfs_wrow;
+
+typedef struct cfs_agg {
+    cfs_kmap traffic; /* cfs_trow */
+    cfs_kmap groups;  /* cfs_grow */
+    cfs_kmap origin;  /* cfs_orow */
+    cfs_kmap waf;     /* cfs_wrow */
+    cfs_kmap heavy;   /* cfs_hrow: in a per-thread agg unused; units and the final agg use it */
+} cfs_agg;
+
+void cfs_agg_init(cfs_agg *a);
+void cfs_agg_free(cfs_agg *a);
+
+/* Fixed-size key string: copy, truncating at CFS_KEY_STR-1 bytes; "" becomes "-". */
+void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n);
+uint8_t cfs_lat_class(uint32_t ms);
+uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if unknown) */
+
+/* Account one accepted record with its attribution.  `heavy` receives the top-k updates
+ * (a per-unit agg); it may be the same as a. */
+void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
+                 const cfs_attr_ctx *ctx);
+
+/* dst += src for the order-independent tables (traffic, groups, origin, waf).  */
+void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);
+/* dst.heavy += src.heavy; call in input order. */
+void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src);
+
+/* After all merges: settle provisional attributions with each distribution's origin
+ * reference, re-keying traffic rows, groups and heavy hitters. */
+void cfs_agg_settle(cfs_agg *a);
+uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches);
+
+#endif

@@ -1,0 +1,790 @@
+/* Runs the pipeline under OpenMP.  The whole flow, per input:
+ *
+ *   reader = cfs_reader_open(input)                         decode (gzip/zstd/plain)
+ *   for each piece of decompressed bytes:
+ *       positions = kernel->scan(window)                     structural scan (TAB, LF)
+ *       for each line:  #Fields: -> cfs_layout_parse          layout
+ *                       else cfs_record_parse -> cfs_attribute -> cfs_agg_add
+ *
+ * Inputs are scheduled largest first with dynamic scheduling; a large input is cut at
+ * line boundaries into blocks that run as tasks on any thread.  Each thread adds into its
+ * own cfs_agg; the tables are merged once at the end.  The only order-dependent state
+ * (top-k summaries, `requests` rows) is kept per work unit and folded in input order, so
+ * the result is identical for any thread count. */
+#include "pipeline/scan.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "kernels/kernels.h"
+#include "pipeline/fields.h"
+
+#define WINDOW (CFS_MAX_LINE + 1)   /* a longest legal line plus its LF fits a window */
+#define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
+#define DEFAULT_BIG ((uint64_t)64 << 20)
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "cfscan: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (!q) {
+        fprintf(stderr, "cfscan: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+/* ---- work units (order-dependent state) ------------------------------------------------ */
+typedef struct unit {
+    cfs_agg heavy;          /* only .heavy is used */
+    int heavy_init;
+    cfs_req_row *rows;
+    size_t nrows, cap;
+} unit;
+
+typedef struct file_slot {
+    unit **units;           /* by block index; NULL entries for blocks with nothing */
+    size_t nunits;
+    int done;
+    cfs_reader *reader;     /* kept open while zero-copy blocks still read it */
+    int pending;            /* producer hold + blocks in flight */
+} file_slot;
+
+typedef struct shared {
+    const cfs_inputs *in;
+    const cfs_scan_opts *o;
+    cfs_scan_result *res;
+    file_slot *slots;
+    size_t fold_next;
+    const cfs_kernel *kernel;
+    cfs_agg *thread_aggs;
+    uint32_t **thread_pos;
+    int inflight;           /* copied blocks in flight (backpressure) */
+    int max_inflight;
+    double t0, last_progress;
+    uint64_t progress_bytes;
+    size_t progress_files;
+} shared;
+
+/* Per parse sequence (a small file, or one block of a large one). */
+typedef struct pstate {
+    shared *sh;
+    size_t file;
+    cfs_file_stats st;      /* local counts, added to the file's under a lock */
+    cfs_layout layout;
+    cfs_record rec;
+    unit *u;
+    const cfs_input *input;
+} pstate;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static unit *unit_get(pstate *ps)
+{
+    if (!ps->u) {
+        ps->u = xmalloc(sizeof *ps->u);
+        memset(ps->u, 0, sizeof *ps->u);
+    }
+    return ps->u;
+}
+
+static cfs_agg *unit_heavy(pstate *ps)
+{
+    unit *u = unit_get(ps);
+    if (!u->heavy_init) {
+        cfs_agg_init(&u->heavy);
+        u->heavy_init = 1;
+    }
+    return &u->heavy;
+}
+
+static void unit_free(unit *u)
+{
+    if (!u) return;
+    if (u->heavy_init) cfs_agg_free(&u->heavy);
+    for (size_t i = 0; i < u->nrows; i++) free(u->rows[i].text);
+    free(u->rows);
+    free(u);
+}
+
+/* ---- requests filter --------------------------------------------------------------------- */
+static int ip_matches(const cfs_req_filter *f, cfs_span ip)
+{
+    if (!f->ip_family) return 1;
+    char buf[64];
+    if (ip.n == 0 || ip.n >= sizeof buf) return 0;
+    memcpy(buf, ip.p, ip.n);
+    buf[ip.n] = 0;
+    uint8_t a[16];
+    int fam = strchr(buf, ':') ? 6 : 4;
+    if (fam != f->ip_family) return 0;
+    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, a) != 1) return 0;
+    unsigned bits = f->ip_prefix;
+    for (unsigned i = 0; i < bits / 8; i++)
+        if (a[i] != f->ip[i]) return 0;
+    if (bits % 8) {
+        uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
+        if ((a[bits / 8] & mask) != (f->ip[bits / 8] & mask)) return 0;
+    }
+    return 1;
+}
+
+static int span_eq_str(cfs_span s, const char *z)
+{
+    size_t n = strlen(z);
+    return s.n == n && memcmp(s.p, z, n) == 0;
+}
+
+int cfs_req_row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
+{
+    return f->cause < 0 || row->at.cause == f->cause;
+}
+
+static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
+{
+    const cfs_req_filter *f = ps->sh->o->filter;
+    if (!f) return;
+    if (f->request_id && !span_eq_str(r->f[CFS_F_EDGE_REQUEST_ID], f->request_id)) return;
+    if (f->status >= 0 && r->status != f->status) return;
+    /* A provisional cause may still settle into the wanted one: keep it for now. */
+    if (f->cause >= 0 && at.cause != f->cause && !cfs_attr_needs_latency(at)) return;
+    if (f->dist && !span_eq_str(r->dist, f->dist)) return;
+    if (f->edge && !span_eq_str(r->f[CFS_F_EDGE_LOCATION], f->edge)) return;
+    if (f->uri_prefix) {
+        size_t n = strlen(f->uri_prefix);
+        cfs_span u = r->f[CFS_F_CS_URI_STEM];
+        if (u.n < n || memcmp(u.p, f->uri_prefix, n) != 0) return;
+    }
+    if (!ip_matches(f, r->f[CFS_F_C_IP])) return;
+    size_t len = 0;
+    for (size_t i = 0; i < f->nout; i++) {
+        cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
+        len += (s.n ? s.n : 1) + 1;
+    }
+    char *text = xmalloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < f->nout; i++) {
+        cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
+        if (i) text[o++] = '\t';
+        if (s.n) {
+            memcpy(text + o, s.p, s.n);
+            o += s.n;
+        } else {
+            text[o++] = '-';
+        }
+    }
+    text[o] = 0;
+    unit *u = unit_get(ps);
+    if (u->nrows == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 16;
+        u->rows = xrealloc(u->rows, u->cap * sizeof *u->rows);
+    }
+    cfs_req_row *row = &u->rows[u->nrows++];
+    memset(row, 0, sizeof *row);
+    row->text = text;
+    row->len = (uint32_t)o;
+    cfs_key_str(row->dist, r->dist.p, r->dist.n);
+    row->at = at;
+    row->time_taken_ms = r->time_taken_ms;
+}
+
+/* ---- one line ------------------------------------------------------------------------------ */
+static int has_control(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return 1;
+    }
+    return 0;
+}
+
+static void reject(pstate *ps, int reason) { ps->st.rejected[reason]++; }
+
+static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls, uint32_t le,
+                        const uint32_t *tabs, size_t ntabs)
+{
+    ps->st.lines++;
+    if (le - ls > CFS_MAX_LINE) {
+        reject(ps, CFS_REJ_LINE_TOO_LONG);
+        return;
+    }
+    if (le > ls && base[le - 1] == '\r') {
+        le--;
+        ps->st.crlf++;
+    }
+    if (le == ls) {
+        ps->st.blank_lines++;
+        return;
+    }
+    if (base[ls] == '#') {
+        if (le - ls >= 8 && memcmp(base + ls, "#Fields:", 8) == 0) {
+            if (cfs_layout_parse(&ps->layout, base + ls, le - ls) == CFS_OK) {
+                cfs_record_reset(&ps->rec);
+                ps->st.layouts++;
+                ps->st.header_lines++;
+            } else {
+                ps->layout.ncols = 0; /* lines after an unusable header have no layout */
+                reject(ps, CFS_REJ_BAD_HEADER);
+            }
+        } else if (has_control(base + ls, le - ls)) {
+            reject(ps, CFS_REJ_BINARY);
+        } else {
+            ps->st.header_lines++; /* #Version: and other directives */
+        }
+        return;
+    }
+    unsigned tol = 0;
+    cfs_record *r = &ps->rec;
+    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ntabs, r, &tol);
+    if (rc >= 0) {
+        /* Garbage is classified as binary whatever else is wrong with it. */
+        reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);
+        return;
+    }
+    if (tol & CFS_TOL_SHORT) ps->st.short_lines++;
+    if (tol & CFS_TOL_TRAILING_TAB) ps->st.trailing_tab++;
+    const cfs_scan_opts *o = ps->sh->o;
+    if ((o->since != CFS_NO_TIME && r->ts < o->since) ||
+        (o->until != CFS_NO_TIME && r->ts >= o->until)) {
+        ps->st.filtered++;
+        return;
+    }
+    const cfs_input *in = ps->input;
+    if (in->dist[0]) r->dist = (cfs_span){in->dist, (uint32_t)strlen(in->dist)};
+    else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
+    else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
+    else r->dist = (cfs_span){"-", 1};
+    cfs_attribution at = cfs_attribute(r, &o->attr);
+    cfs_agg *heavy = at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : agg;
+    cfs_agg_add(agg, heavy, r, at, &o->attr);
+    ps->st.aggregated++;
+    maybe_collect(ps, r, at);
+}
+
+/* Parse every complete line of p[0..n).  Returns the offset of the first byte not
+ * consumed (the start of an incomplete last line); with `final` the tail is a line too. */
+static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
+{
+    int tid = omp_get_thread_num();
+    cfs_agg *agg = &ps->sh->thread_aggs[tid];
+    uint32_t *pos = ps->sh->thread_pos[tid];
+    cfs_scan_fn scan = ps->sh->kernel->scan;
+    size_t off = 0;
+    while (off < n) {
+        size_t wlen = n - off < WINDOW ? n - off : WINDOW;
+        const char *w = p + off;
+        size_t np = scan((const uint8_t *)w, wlen, pos);
+        uint32_t ls = 0;
+        size_t tb = 0;
+        for (size_t i = 0; i < np; i++) {
+            uint32_t q = pos[i];
+            if (w[q] == '\n') {
+                handle_line(ps, agg, w, ls, q, pos + tb, i - tb);
+                ls = q + 1;
+                tb = i + 1;
+            }
+        }
+        if (ls == 0 && wlen == WINDOW) {
+            /* A full window without LF: the line is longer than CFS_MAX_LINE. */
+            const char *nl = memchr(w + wlen, '\n', n - off - wlen);
+            if (!nl && !final) return off; /* the caller carries and skips it */
+            ps->st.lines++;
+            reject(ps, CFS_REJ_LINE_TOO_LONG);
+            if (!nl) return n;
+            off = (size_t)(nl - p) + 1;
+            continue;
+        }
+        if (off + wlen == n) {
+            if (ls < wlen) {
+                if (!final) return off + ls;
+                handle_line(ps, agg, w, ls, (uint32_t)wlen, pos + tb, np - tb);
+            }
+            return n;
+        }
+        off += ls;
+    }
+    return n;
+}
+
+/* ---- per-file accounting and the ordered fold -------------------------------------------- */
+static void stats_add(cfs_file_stats *d, const cfs_file_stats *s)
+{
+    d->lines += s->lines;
+    d->header_lines += s->header_lines;
+    d->blank_lines += s->blank_lines;
+    d->aggregated += s->aggregated;
+    d->filtered += s->filtered;
+    for (int i = 0; i < CFS_REJ_COUNT; i++) d->rejected[i] += s->rejected[i];
+    d->short_lines += s->short_lines;
+    d->trailing_tab += s->trailing_tab;
+    d->crlf += s->crlf;
+    d->layouts += s->layouts;
+    d->bytes_out += s->bytes_out;
+}
+
+static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
+{
+    file_slot *fs = &sh->slots[file];
+    #pragma omp critical(cfs_fold)
+    {
+        stats_add(&sh->res->files[file], &ps->st);
+        if (ps->u) {
+            if (block >= fs->nunits) {
+                size_t nn = block + 1;
+                fs->units = xrealloc(fs->units, nn * sizeof *fs->units);
+                for (size_t i = fs->nunits; i < nn; i++) fs->units[i] = NULL;
+                fs->nunits = nn;
+            }
+            fs->units[block] = ps->u;
+            ps->u = NULL;
+        }
+    }
+}
+
+static void progress(shared *sh)
+{
+    if (!sh->o->progress) return;
+    double t = now_s();
+    if (t - sh->last_progress < 0.25) return;
+    sh->last_progress = t;
+    double el = t - sh->t0;
+    fprintf(stderr, "\rcfscan: %zu/%zu files, %.1f MB, %.0f MB/s   ", sh->progress_files,
+            sh->in->n, sh->progress_bytes / 1e6, el > 0 ? sh->progress_bytes / 1e6 / el : 0.0);
+}
+
+/* Called by whoever finishes the last piece of work of a file. */
+static void file_complete(shared *sh, size_t file)
+{
+    file_slot *fs = &sh->slots[file];
+    cfs_reader_close(fs->reader);
+    fs->reader = NULL;
+    #pragma omp critical(cfs_fold)
+    {
+        fs->done = 1;
+        sh->progress_files++;
+        sh->progress_bytes += sh->res->files[file].bytes_out;
+        cfs_scan_result *res = sh->res;
+        while (sh->fold_next < sh->in->n && sh->slots[sh->fold_next].done) {
+            file_slot *f = &sh->slots[sh->fold_next];
+            for (size_t b = 0; b < f->nunits; b++) {
+                unit *u = f->units[b];
+                if (!u) continue;
+                if (u->heavy_init) cfs_agg_fold_heavy(&res->agg, &u->heavy);
+                if (u->nrows) {
+                    res->rows = xrealloc(res->rows, (res->nrows + u->nrows) * sizeof *res->rows);
+                    memcpy(res->rows + res->nrows, u->rows, u->nrows * sizeof *u->rows);
+                    res->nrows += u->nrows;
+                    u->nrows = 0;
+                }
+                unit_free(u);
+            }
+            free(f->units);
+            f->units = NULL;
+            sh->fold_next++;
+        }
+        progress(sh);
+    }
+}
+
+static void release(shared *sh, size_t file)
+{
+    int left;
+    #pragma omp atomic capture
+    left = --sh->slots[file].pending;
+    if (left == 0) file_complete(sh, file);
+}
+
+static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *layout)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->sh = sh;
+    ps->file = file;
+    ps->input = &sh->in->v[file];
+    if (layout) ps->layout = *layout;
+}
+
+/* Follow #Fields: lines in p[0..n) (only lines starting with '#'), so the next block
+ * starts with the right layout.  '#' never occurs raw inside CloudFront values (it is
+ * percent-encoded, reference §1.3), so memchr finds only directive lines and garbage. */
+static void track_layout(cfs_layout *l, const char *p, size_t n)
+{
+    const char *q = p, *end = p + n;
+    while ((q = memchr(q, '#', (size_t)(end - q))) != NULL) {
+        if (q == p || q[-1] == '\n') {
+            const char *e = memchr(q, '\n', (size_t)(end - q));
+            size_t len = e ? (size_t)(e - q) : (size_t)(end - q);
+            if (len && q[len - 1] == '\r') len--;
+            if (len >= 8 && memcmp(q, "#Fields:", 8) == 0 && len <= CFS_MAX_LINE) {
+                if (cfs_layout_parse(l, q, len) != CFS_OK) l->ncols = 0;
+            }
+        }
+        q++;
+    }
+}
+
+typedef struct block_job {
+    shared *sh;
+    size_t file, index;
+    const char *p;
+    size_t n;
+    char *owned;       /* copied bytes to free, or NULL for zero-copy */
+    int final;
+    cfs_layout layout;
+} block_job;
+
+static void run_block(block_job *j)
+{
+    pstate ps;
+    pstate_init(&ps, j->sh, j->file, &j->layout);
+    ps.st.bytes_out = j->n;
+    parse_buffer(&ps, j->p, j->n, j->final);
+    store_unit(j->sh, j->file, j->index, &ps);
+    free(j->owned);
+    if (j->owned) {
+        #pragma omp atomic
+        j->sh->inflight--;
+    }
+    shared *sh = j->sh;
+    size_t file = j->file;
+    free(j);
+    release(sh, file);
+}
+
+static void spawn_block(shared *sh, size_t file, size_t index, const char *p, size_t n,
+                        char *owned, int final, const cfs_layout *l)
+{
+    block_job *j = xmalloc(sizeof *j);
+    *j = (block_job){sh, file, index, p, n, owned, final, *l};
+    #pragma omp atomic
+    sh->slots[file].pending++;
+    int busy = 0;
+    if (owned) {
+        #pragma omp atomic capture
+        busy = ++sh->inflight;
+    }
+    if (busy > sh->max_inflight) {
+        run_block(j); /* backpressure: the producer parses this block itself */
+        return;
+    }
+    #pragma omp task firstprivate(j)
+    run_block(j);
+}
+
+static void file_error(shared *sh, size_t file, cfs_status st, const char *msg)
+{
+    #pragma omp critical(cfs_fold)
+    {
+        cfs_file_stats *fs = &sh->res->files[file];
+        if (fs->status == CFS_OK) {
+            fs->status = st;
+            snprintf(fs->error, sizeof fs->error, "%s", msg);
+        }
+    }
+}
+
+/* A large input: cut into line-aligned blocks that run as tasks. */
+static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
+{
+    cfs_layout layout;
+    memset(&layout, 0, sizeof layout);
+    size_t index = 0;
+    char *acc = NULL;         /* copy buffer for streamed pieces */
+    size_t acc_len = 0, acc_cap = 0;
+    char err[200] = "";
+    for (;;) {
+        if (sh->o->stop && *sh->o->stop) {
+            file_error(sh, file, CFS_E_INTERRUPTED, "interrupted");
+            break;
+        }
+        const char *p;
+        size_t n;
+        cfs_status st = cfs_reader_next(r, &p, &n, err, sizeof err);
+        if (st != CFS_OK) {
+            file_error(sh, file, st, err);
+            /* Lines complete before the damage still count; a cut-off last line is
+             * rejected as truncated. */
+            size_t last = acc_len;
+            while (last && acc[last - 1] != '\n') last--;
+            int cut = acc_len > last;
+            if (last) {
+                cfs_layout at = layout;
+                spawn_block(sh, file, index++, acc, last, acc, 0, &at);
+            } else {
+                free(acc);
+            }
+            acc = NULL;
+            acc_len = 0;
+            if (cut) {
+                pstate ps;
+                pstate_init(&ps, sh, file, NULL);
+                ps.st.lines++;
+                reject(&ps, CFS_REJ_TRUNCATED);
+                store_unit(sh, file, index++, &ps);
+            }
+            break;
+        }
+        if (n == 0) break;
+        if (cfs_reader_format(r) == CFS_FMT_PLAIN && acc_len == 0 && acc == NULL &&
+            sh->in->v[file].regular && n > BLOCK / 2 && index == 0 && p) {
+            /* Memory-mapped plain file handed out whole: zero-copy blocks. */
+            size_t off = 0;
+            while (off < n) {
+                size_t end = off + BLOCK < n ? off + BLOCK : n;
+                if (end < n) {
+                    const char *nl = memchr(p + end, '\n', n - end);
+                    end = nl ? (size_t)(nl - p) + 1 : n;
+                }
+                cfs_layout at = layout;
+                track_layout(&layout, p + off, end - off);
+                spawn_block(sh, file, index++, p + off, end - off, NULL, end == n, &at);
+                off = end;
+            }
+            continue;
+        }
+        if (acc_len + n > acc_cap) {
+            acc_cap = acc_len + n > BLOCK + (BLOCK >> 1) ? acc_len + n : BLOCK + (BLOCK >> 1);
+            acc = xrealloc(acc, acc_cap);
+        }
+        memcpy(acc + acc_len, p, n);
+        acc_len += n;
+        if (acc_len >= BLOCK) {
+            size_t last = acc_len;
+            while (last && acc[last - 1] != '\n') last--;
+            if (last == 0) {
+                /* no LF in a whole block: let the block parser reject the long line */
+                last = acc_len;
+            }
+            char *rest = NULL;
+            size_t rest_len = acc_len - last;
+            if (rest_len) {
+                rest = xmalloc(BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len);
+                memcpy(rest, acc + last, rest_len);
+            }
+            cfs_layout at = layout;
+            track_layout(&layout, acc, last);
+            spawn_block(sh, file, index++, acc, last, acc, 0, &at);
+            acc = rest;
+            acc_len = rest_len;
+            acc_cap = rest ? (BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len) : 0;
+        }
+    }
+    if (acc && acc_len) {
+        cfs_layout at = layout;
+        spawn_block(sh, file, index++, acc, acc_len, acc, 1, &at);
+    } else {
+        free(acc);
+    }
+}
+
+/* A small input: parse pieces in place on this thread, carrying partial lines. */
+static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
+{
+    pstate ps;
+    pstate_init(&ps, sh, file, NULL);
+    char *carry = NULL;
+    size_t carry_len = 0, carry_cap = 0;
+    int skipping = 0;
+    char err[200] = "";
+    cfs_status st = CFS_OK;
+    for (;;) {
+        if (sh->o->stop && *sh->o->stop) {
+            st = CFS_E_INTERRUPTED;
+            snprintf(err, sizeof err, "interrupted");
+            break;
+        }
+        const char *p;
+        size_t n;
+        st = cfs_reader_next(r, &p, &n, err, sizeof err);
+        if (st != CFS_OK || n == 0) break;
+        ps.st.bytes_out += n;
+        if (skipping) {
+            const char *nl = memchr(p, '\n', n);
+            if (!nl) continue;
+            ps.st.lines++;
+            reject(&ps, CFS_REJ_LINE_TOO_LONG);
+            skipping = 0;
+            size_t k = (size_t)(nl - p) + 1;
+            p += k;
+            n -= k;
+        }
+        if (carry_len) {
+            const char *nl = memchr(p, '\n', n);
+            size_t take = nl ? (size_t)(nl - p) + 1 : n;
+            if (carry_len + take > CFS_MAX_LINE + 2) {
+                /* already too long: drop it and skip to its end */
+                carry_len = 0;
+                if (!nl) {
+                    skipping = 1;
+                    continue;
+                }
+                ps.st.lines++;
+                reject(&ps, CFS_REJ_LINE_TOO_LONG);
+            } else {
+                if (carry_len + take > carry_cap) {
+                    carry_cap = (carry_len + take) * 2;
+                    carry = xrealloc(carry, carry_cap);
+                }
+                memcpy(carry + carry_len, p, take);
+                carry_len += take;
+                if (!nl) continue;
+                parse_buffer(&ps, carry, carry_len, 0);
+                carry_len = 0;
+            }
+            p += take;
+            n -= take;
+        }
+        size_t used = parse_buffer(&ps, p, n, 0);
+        size_t tail = n - used;
+        if (tail > CFS_MAX_LINE + 1) {
+            skipping = 1;
+        } else if (tail) {
+            if (tail > carry_cap) {
+                carry_cap = tail * 2;
+                carry = xrealloc(carry, carry_cap);
+            }
+            memcpy(carry, p + used, tail);
+            carry_len = tail;
+        }
+    }
+    if (skipping) {
+        ps.st.lines++;
+        reject(&ps, CFS_REJ_LINE_TOO_LONG);
+    }
+    if (carry_len) {
+        if (st != CFS_OK) {
+            ps.st.lines++;
+            reject(&ps, CFS_REJ_TRUNCATED);
+        } else {
+            parse_buffer(&ps, carry, carry_len, 1);
+        }
+    }
+    free(carry);
+    if (st != CFS_OK) file_error(sh, file, st, err);
+    store_unit(sh, file, 0, &ps);
+}
+
+static void process_file(shared *sh, size_t file)
+{
+    const cfs_input *in = &sh->in->v[file];
+    cfs_file_stats *fs = &sh->res->files[file];
+    file_slot *slot = &sh->slots[file];
+    slot->pending = 1; /* the producer's own hold */
+    char err[200] = "";
+    cfs_reader *r = NULL;
+    cfs_status st = cfs_reader_open(&r, in, sh->o->gz, err, sizeof err);
+    if (st != CFS_OK) {
+        file_error(sh, file, st, err);
+        release(sh, file);
+        return;
+    }
+    fs->fmt = cfs_reader_format(r);
+    slot->reader = r;
+    uint64_t big = sh->o->big_file ? sh->o->big_file : DEFAULT_BIG;
+    if (!in->regular || in->size > big) produce_blocks(sh, file, r);
+    else parse_sequential(sh, file, r);
+    #pragma omp atomic write
+    fs->bytes_in = cfs_reader_in_bytes(r);
+    release(sh, file);
+}
+
+cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_result *res)
+{
+    memset(res, 0, sizeof *res);
+    cfs_fields_init();
+    char kerr[160];
+    const cfs_kernel *k = cfs_kernel_select(kerr, sizeof kerr);
+    if (!k) {
+        fprintf(stderr, "cfscan: %s\n", kerr);
+        return CFS_E_USAGE;
+    }
+    res->kernel = k->name;
+    int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.in = in;
+    sh.o = o;
+    sh.res = res;
+    sh.kernel = k;
+    sh.max_inflight = 2 * threads + 2;
+    sh.t0 = sh.last_progress = now_s();
+    cfs_agg_init(&res->agg);
+    res->nfiles = in->n;
+    res->files = xmalloc((in->n ? in->n : 1) * sizeof *res->files);
+    memset(res->files, 0, (in->n ? in->n : 1) * sizeof *res->files);
+    sh.slots = xmalloc((in->n ? in->n : 1) * sizeof *sh.slots);
+    memset(sh.slots, 0, (in->n ? in->n : 1) * sizeof *sh.slots);
+    sh.thread_aggs = xmalloc((size_t)threads * sizeof *sh.thread_aggs);
+    sh.thread_pos = xmalloc((size_t)threads * sizeof *sh.thread_pos);
+    for (int t = 0; t < threads; t++) {
+        cfs_agg_init(&sh.thread_aggs[t]);
+        sh.thread_pos[t] = xmalloc((WINDOW + CFS_SCAN_POS_SLACK) * sizeof(uint32_t));
+    }
+    double t0 = now_s();
+    long nfiles = (long)in->n;
+    #pragma omp parallel num_threads(threads)
+    {
+        #pragma omp for schedule(dynamic, 1)
+        for (long i = 0; i < nfiles; i++) process_file(&sh, (size_t)i);
+    }
+    /* Merge per-thread tables once, in thread order (the tables are order-independent). */
+    for (int t = 0; t < threads; t++) {
+        cfs_agg_merge(&res->agg, &sh.thread_aggs[t]);
+        cfs_agg_free(&sh.thread_aggs[t]);
+        free(sh.thread_pos[t]);
+    }
+    cfs_agg_settle(&res->agg);
+    /* Settle the provisional causes of collected rows the same way (latency class). */
+    for (size_t i = 0; i < res->nrows; i++) {
+        cfs_req_row *row = &res->rows[i];
+        if (cfs_attr_needs_latency(row->at))
+            row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
+                                      cfs_agg_reference_ms(&res->agg, row->dist, NULL));
+    }
+    if (o->filter && o->filter->cause >= 0) {
+        size_t w = 0;
+        for (size_t i = 0; i < res->nrows; i++) {
+            if (cfs_req_row_matches_cause(&res->rows[i], o->filter)) res->rows[w++] = res->rows[i];
+            else free(res->rows[i].text);
+        }
+        res->nrows = w;
+    }
+    res->seconds = now_s() - t0;
+    if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
+    for (size_t i = 0; i < in->n; i++) {
+        free(sh.slots[i].units);
+        if (res->files[i].status == CFS_E_INTERRUPTED) res->interrupted = 1;
+    }
+    if (o->stop && *o->stop) res->interrupted = 1;
+    free(sh.slots);
+    free(sh.thread_aggs);
+    free(sh.thread_pos);
+    return CFS_OK;
+}
+
+void cfs_scan_result_free(cfs_scan_result *res)
+{
+    cfs_agg_free(&res->agg);
+    for (size_t i = 0; i < res->nrows; i++) free(res->rows[i].text);
+    free(res->rows);
+    free(res->files);
+    memset(res, 0, sizeof *res);
+}
