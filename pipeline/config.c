@@ -1,0 +1,533 @@
+/* Distribution configs as evidence for 403 attribution: reads the JSON that
+ * `aws cloudfront get-distribution` / `get-distribution-config` print, keeps the parts
+ * that decide a 403 (aliases, origins, cache behaviors, geo restriction, WAF ACL), and
+ * answers "which distribution is this line" and "which cache behavior served this path". */
+#include "pipeline/config.h"
+#include "pipeline/json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* Copy of a JSON string value, "" when absent or not a string. */
+static char *dup_str(const cfs_json *v)
+{
+    size_t n;
+    const char *s = cfs_json_strn(v, &n);
+    return s ? dupn(s, n) : dupn("", 0);
+}
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+static int eq_nocase(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an != bn) return 0;
+    for (size_t i = 0; i < an; i++)
+        if (lower(a[i]) != lower(b[i])) return 0;
+    return 1;
+}
+
+static int ends_with_nocase(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n >= k && eq_nocase(s + n - k, k, suf, k);
+}
+
+static void free_dist(cfs_dist_config *d)
+{
+    free(d->id);
+    free(d->domain_name);
+    for (size_t i = 0; i < d->n_aliases; i++) free(d->aliases[i]);
+    free(d->aliases);
+    for (size_t i = 0; i < d->n_geo_countries; i++) free(d->geo_countries[i]);
+    free(d->geo_countries);
+    free(d->web_acl_id);
+    free(d->default_root_object);
+    for (size_t i = 0; i < d->n_behaviors; i++) free(d->behaviors[i].path_pattern);
+    free(d->behaviors);
+    for (size_t i = 0; i < d->n_origins; i++) {
+        free(d->origins[i].id);
+        free(d->origins[i].domain);
+    }
+    free(d->origins);
+    memset(d, 0, sizeof *d);
+}
+
+/* Strings of an "Items" array (Aliases, GeoRestriction); non-strings are skipped. */
+static cfs_status string_items(const cfs_json *items, char ***out, size_t *n)
+{
+    size_t cap = cfs_json_count(items);
+    *out = NULL;
+    *n = 0;
+    if (cap == 0) return CFS_OK;
+    char **a = calloc(cap, sizeof *a);
+    if (!a) return CFS_E_NOMEM;
+    size_t k = 0;
+    for (const cfs_json *v = cfs_json_first(items); v; v = cfs_json_next(v)) {
+        if (v->type != CFS_JSON_STRING) continue;
+        a[k] = dup_str(v);
+        if (!a[k]) {
+            for (size_t j = 0; j < k; j++) free(a[j]);
+            free(a);
+            return CFS_E_NOMEM;
+        }
+        k++;
+    }
+    *out = a;
+    *n = k;
+    return CFS_OK;
+}
+
+/* ---- origins ---------------------------------------------------------------------- */
+
+/* Kind of origin from its domain name.  S3 endpoint shapes (S3 "Regions and endpoints"
+ * and the reference, section 5.6):
+ *   REST:    bucket.s3.amazonaws.com, bucket.s3.<region>.amazonaws.com,
+ *            bucket.s3-<region>.amazonaws.com (legacy), bucket.s3.dualstack.<region>...
+ *   website: bucket.s3-website-<region>.amazonaws.com, bucket.s3-website.<region>...
+ * China regions end in .amazonaws.com.cn.  A website endpoint is always a custom origin
+ * to CloudFront, an S3OriginConfig always means the REST API answers, whatever the name. */
+static int label_is(cfs_span l, const char *w) { return eq_nocase(l.p, l.n, w, strlen(w)); }
+
+static int label_starts(cfs_span l, const char *w)
+{
+    size_t k = strlen(w);
+    return l.n > k && eq_nocase(l.p, k, w, k);
+}
+
+static cfs_origin_kind origin_kind(const char *dom, int has_s3_config)
+{
+    size_t n = strlen(dom);
+    if (n && dom[n - 1] == '.') n--; /* fully qualified form */
+    size_t suf = 0;
+    if (ends_with_nocase(dom, n, ".amazonaws.com")) suf = strlen(".amazonaws.com");
+    else if (ends_with_nocase(dom, n, ".amazonaws.com.cn")) suf = strlen(".amazonaws.com.cn");
+    if (suf) {
+        /* The last four labels before the suffix, innermost first: lab[0] is the label
+         * just before ".amazonaws.com".  nl counts how many exist. */
+        cfs_span lab[4];
+        size_t nl = 0, end = n - suf;
+        while (nl < 4 && end > 0) {
+            size_t st = end;
+            while (st > 0 && dom[st - 1] != '.') st--;
+            lab[nl++] = (cfs_span){dom + st, (uint32_t)(end - st)};
+            end = st ? st - 1 : 0;
+            if (st == 0) break;
+        }
+        /* nl > k means a bucket label sits before the k + 1 endpoint labels. */
+        if (nl >= 2 && label_starts(lab[0], "s3-website-")) return CFS_ORIGIN_S3_WEBSITE;
+        if (nl >= 3 && label_is(lab[1], "s3-website")) return CFS_ORIGIN_S3_WEBSITE;
+        if (nl >= 2 && label_is(lab[0], "s3")) return CFS_ORIGIN_S3_REST;
+        if (nl >= 2 && label_starts(lab[0], "s3-")) return CFS_ORIGIN_S3_REST;
+        if (nl >= 3 && label_is(lab[1], "s3")) return CFS_ORIGIN_S3_REST;
+        if (nl >= 4 && label_is(lab[2], "s3") && label_is(lab[1], "dualstack")) return CFS_ORIGIN_S3_REST;
+    }
+    if (has_s3_config) return CFS_ORIGIN_S3_REST;
+    return n ? CFS_ORIGIN_CUSTOM : CFS_ORIGIN_UNKNOWN;
+}
+
+static cfs_status read_origins(cfs_dist_config *d, const cfs_json *dc)
+{
+    const cfs_json *items = cfs_json_path(dc, "Origins.Items");
+    size_t cap = cfs_json_count(items);
+    if (cap == 0) return CFS_OK;
+    d->origins = calloc(cap, sizeof *d->origins);
+    if (!d->origins) return CFS_E_NOMEM;
+    for (const cfs_json *o = cfs_json_first(items); o; o = cfs_json_next(o)) {
+        if (o->type != CFS_JSON_OBJECT) continue;
+        cfs_cfg_origin *og = &d->origins[d->n_origins++];
+        og->id = dup_str(cfs_json_get(o, "Id"));
+        og->domain = dup_str(cfs_json_get(o, "DomainName"));
+        if (!og->id || !og->domain) return CFS_E_NOMEM;
+        const cfs_json *s3 = cfs_json_get(o, "S3OriginConfig");
+        int has_s3 = s3 && s3->type == CFS_JSON_OBJECT;
+        og->kind = origin_kind(og->domain, has_s3);
+        /* OAC: Origin.OriginAccessControlId; OAI: S3OriginConfig.OriginAccessIdentity
+         * ("origin-access-identity/cloudfront/<id>"); both are "" when unused. */
+        size_t l1 = 0, l2 = 0;
+        cfs_json_strn(cfs_json_get(o, "OriginAccessControlId"), &l1);
+        cfs_json_strn(cfs_json_get(s3, "OriginAccessIdentity"), &l2);
+        og->has_oac_or_oai = l1 > 0 || l2 > 0;
+    }
+    return CFS_OK;
+}
+
+/* ---- cache behaviors -------------------------------------------------------------- */
+
+static cfs_vpp parse_vpp(const cfs_json *v)
+{
+    const char *s = cfs_json_str(v);
+    if (!s) return CFS_VPP_UNKNOWN;
+    if (strcmp(s, "allow-all") == 0) return CFS_VPP_ALLOW_ALL;
+    if (strcmp(s, "redirect-to-https") == 0) return CFS_VPP_REDIRECT_TO_HTTPS;
+    if (strcmp(s, "https-only") == 0) return CFS_VPP_HTTPS_ONLY;
+    return CFS_VPP_UNKNOWN;
+}
+
+static uint32_t parse_methods(const cfs_json *items)
+{
+    static const struct { const char *name; cfs_method m; } tab[] = {
+        {"GET", CFS_M_GET}, {"HEAD", CFS_M_HEAD}, {"POST", CFS_M_POST}, {"PUT", CFS_M_PUT},
+        {"DELETE", CFS_M_DELETE}, {"OPTIONS", CFS_M_OPTIONS}, {"PATCH", CFS_M_PATCH},
+    };
+    uint32_t bits = 0;
+    for (const cfs_json *v = cfs_json_first(items); v; v = cfs_json_next(v)) {
+        const char *s = cfs_json_str(v);
+        if (!s) continue;
+        for (size_t k = 0; k < sizeof tab / sizeof tab[0]; k++)
+            if (strcmp(s, tab[k].name) == 0) bits |= 1u << tab[k].m;
+    }
+    return bits;
+}
+
+/* TrustedKeyGroups / TrustedSigners: {Enabled, Quantity, Items}.  Restricted viewer
+ * access is on when Enabled is true and at least one key group / signer is listed. */
+static int trusted_on(const cfs_json *t)
+{
+    if (cfs_json_bool(cfs_json_get(t, "Enabled")) != 1) return 0;
+    double q = 0;
+    if (cfs_json_num(cfs_json_get(t, "Quantity"), &q)) return q > 0;
+    return cfs_json_count(cfs_json_get(t, "Items")) > 0;
+}
+
+static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const char *pattern,
+                                size_t plen)
+{
+    cfs_cfg_behavior *cb = &d->behaviors[d->n_behaviors++];
+    cb->path_pattern = dupn(pattern, plen);
+    if (!cb->path_pattern) return CFS_E_NOMEM;
+    cb->viewer_protocol_policy = parse_vpp(cfs_json_get(b, "ViewerProtocolPolicy"));
+    cb->restricted = trusted_on(cfs_json_get(b, "TrustedKeyGroups")) ||
+                     trusted_on(cfs_json_get(b, "TrustedSigners"));
+    cb->allowed_methods = parse_methods(cfs_json_path(b, "AllowedMethods.Items"));
+    cb->origin = -1;
+    size_t tl;
+    const char *target = cfs_json_strn(cfs_json_get(b, "TargetOriginId"), &tl);
+    for (size_t i = 0; target && i < d->n_origins; i++)
+        if (strlen(d->origins[i].id) == tl && memcmp(d->origins[i].id, target, tl) == 0) {
+            cb->origin = (int)i;
+            break;
+        }
+    return CFS_OK;
+}
+
+static cfs_status read_behaviors(cfs_dist_config *d, const cfs_json *dc, char *why, size_t whylen)
+{
+    const cfs_json *items = cfs_json_path(dc, "CacheBehaviors.Items");
+    const cfs_json *def = cfs_json_get(dc, "DefaultCacheBehavior");
+    size_t cap = cfs_json_count(items) + 1;
+    d->behaviors = calloc(cap, sizeof *d->behaviors);
+    if (!d->behaviors) return CFS_E_NOMEM;
+    size_t k = 0;
+    for (const cfs_json *b = cfs_json_first(items); b; b = cfs_json_next(b), k++) {
+        size_t pl;
+        const char *pat = cfs_json_strn(cfs_json_get(b, "PathPattern"), &pl);
+        /* A behavior without a pattern could never be matched the way CloudFront does;
+         * refusing the file is better than a silently different behavior order. */
+        if (b->type != CFS_JSON_OBJECT || !pat) {
+            snprintf(why, whylen, "CacheBehaviors.Items[%zu] has no PathPattern string", k);
+            return CFS_E_FORMAT;
+        }
+        CFS_FORWARD_IF_ERROR(read_behavior(d, b, pat, pl));
+    }
+    /* The default behavior is processed last and its pattern is "*" (CacheBehavior
+     * PathPattern, CloudFront API reference). */
+    if (def && def->type == CFS_JSON_OBJECT) CFS_FORWARD_IF_ERROR(read_behavior(d, def, "*", 1));
+    return CFS_OK;
+}
+
+/* ---- loading ---------------------------------------------------------------------- */
+
+/* "E2EXAMPLE12345" from ".../E2EXAMPLE12345.json" when the stem looks like a distribution
+ * id ([A-Z0-9]{10,20}: AWS ids are 13-14 upper-case alphanumerics today), else "". */
+static char *id_from_path(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strcspn(base, ".");
+    int ok = n >= 10 && n <= 20;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = base[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) ok = 0;
+    }
+    return ok ? dupn(base, n) : dupn("", 0);
+}
+
+static cfs_status read_file(const char *path, char **out, size_t *outn, char *why, size_t whylen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return CFS_E_IO;
+    }
+    struct stat stbuf;
+    if (fstat(fileno(f), &stbuf) != 0 || !S_ISREG(stbuf.st_mode)) {
+        snprintf(why, whylen, "not a regular file");
+        fclose(f);
+        return CFS_E_IO;
+    }
+    if ((uint64_t)stbuf.st_size > CFS_JSON_MAX_INPUT) {
+        snprintf(why, whylen, "file of %lld bytes is larger than a distribution config can be",
+                 (long long)stbuf.st_size);
+        fclose(f);
+        return CFS_E_FORMAT;
+    }
+    size_t cap = (size_t)stbuf.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return CFS_E_NOMEM;
+    }
+    /* Read until EOF rather than trusting st_size, which may change under us. */
+    for (;;) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+        if (n == cap) {
+            if (cap > CFS_JSON_MAX_INPUT) break;
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return CFS_E_NOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        snprintf(why, whylen, "read error");
+        return CFS_E_IO;
+    }
+    *out = buf;
+    *outn = n;
+    return CFS_OK;
+}
+
+static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *path, char *why,
+                        size_t whylen)
+{
+    const cfs_json *dist = cfs_json_get(root, "Distribution");
+    const cfs_json *dc = NULL;
+    if (dist) {
+        /* get-distribution: {"ETag", "Distribution": {"Id", "DomainName", "DistributionConfig"}} */
+        dc = cfs_json_get(dist, "DistributionConfig");
+        d->id = dup_str(cfs_json_get(dist, "Id"));
+        d->domain_name = dup_str(cfs_json_get(dist, "DomainName"));
+        if (d->id && !d->id[0]) {
+            free(d->id);
+            d->id = id_from_path(path);
+        }
+    } else {
+        /* get-distribution-config: {"ETag", "DistributionConfig"} and no id inside. */
+        dc = cfs_json_get(root, "DistributionConfig");
+        d->id = id_from_path(path);
+        d->domain_name = dupn("", 0);
+    }
+    if (!d->id || !d->domain_name) return CFS_E_NOMEM;
+    if (!dc || dc->type != CFS_JSON_OBJECT) {
+        snprintf(why, whylen, "no DistributionConfig object (expected the output of "
+                              "`aws cloudfront get-distribution` or `get-distribution-config`)");
+        return CFS_E_FORMAT;
+    }
+    CFS_FORWARD_IF_ERROR(string_items(cfs_json_path(dc, "Aliases.Items"), &d->aliases, &d->n_aliases));
+    d->default_root_object = dup_str(cfs_json_get(dc, "DefaultRootObject"));
+    d->web_acl_id = dup_str(cfs_json_get(dc, "WebACLId"));
+    if (!d->default_root_object || !d->web_acl_id) return CFS_E_NOMEM;
+
+    const cfs_json *geo = cfs_json_path(dc, "Restrictions.GeoRestriction");
+    const char *rt = cfs_json_str(cfs_json_get(geo, "RestrictionType"));
+    /* API values are none | whitelist | blacklist; the console now says allow/block list. */
+    if (rt && (strcmp(rt, "whitelist") == 0 || strcmp(rt, "allowlist") == 0)) d->geo_type = 1;
+    else if (rt && (strcmp(rt, "blacklist") == 0 || strcmp(rt, "blocklist") == 0)) d->geo_type = 2;
+    else d->geo_type = 0;
+    CFS_FORWARD_IF_ERROR(string_items(cfs_json_get(geo, "Items"), &d->geo_countries, &d->n_geo_countries));
+
+    CFS_FORWARD_IF_ERROR(read_origins(d, dc)); /* before behaviors: they refer to origins */
+    return read_behaviors(d, dc, why, whylen);
+}
+
+cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, size_t errlen)
+{
+    char why[256] = "";
+    char *buf = NULL;
+    size_t n = 0;
+    cfs_dist_config d;
+    memset(&d, 0, sizeof d);
+    cfs_json_doc doc = {0};
+
+    cfs_status st = read_file(path, &buf, &n, why, sizeof why);
+    if (st == CFS_OK) {
+        st = cfs_json_parse(&doc, buf, n, why, sizeof why);
+        const cfs_json *root = cfs_json_root(&doc);
+        if (st == CFS_OK && root->type != CFS_JSON_OBJECT) {
+            snprintf(why, sizeof why, "top-level JSON value is not an object");
+            st = CFS_E_FORMAT;
+        }
+        if (st == CFS_OK) st = build(&d, root, path, why, sizeof why);
+    }
+    if (st == CFS_OK) {
+        cfs_dist_config *nd = realloc(set->d, (set->n + 1) * sizeof *nd);
+        if (!nd) st = CFS_E_NOMEM;
+        else {
+            set->d = nd;
+            set->d[set->n++] = d;
+        }
+    }
+    if (st != CFS_OK) {
+        if (st == CFS_E_NOMEM) snprintf(why, sizeof why, "out of memory");
+        if (err && errlen) snprintf(err, errlen, "%s: %s", path, why);
+        free_dist(&d);
+    } else if (err && errlen) {
+        err[0] = '\0';
+    }
+    cfs_json_doc_free(&doc);
+    free(buf);
+    return st;
+}
+
+void cfs_config_free(cfs_config_set *set)
+{
+    if (!set) return;
+    for (size_t i = 0; i < set->n; i++) free_dist(&set->d[i]);
+    free(set->d);
+    set->d = NULL;
+    set->n = 0;
+}
+
+/* ---- matching --------------------------------------------------------------------- */
+
+/* Host without a ":port" suffix or a trailing '.', so "Example.COM.:443" compares as
+ * "example.com" (DNS names are case-insensitive). */
+static cfs_span host_key(cfs_span h)
+{
+    if (!h.p) return (cfs_span){NULL, 0};
+    uint32_t n = h.n;
+    for (uint32_t i = n; i > 0; i--) {
+        char c = h.p[i - 1];
+        if (c == ':') {
+            n = i - 1;
+            break;
+        }
+        if (c < '0' || c > '9') break;
+    }
+    if (n && h.p[n - 1] == '.') n--;
+    return (cfs_span){h.p, n};
+}
+
+/* Exact (mode 0) or wildcard (mode 1) match of host against one name.  A wildcard alias
+ * "*.example.com" covers exactly one more label: a.example.com, not a.b.example.com nor
+ * example.com (CloudFront "Using wildcards in alternate domain names"). */
+static int name_matches(const char *name, cfs_span host, int mode)
+{
+    size_t nl = strlen(name);
+    if (nl && name[nl - 1] == '.') nl--;
+    if (mode == 0) return nl > 0 && eq_nocase(name, nl, host.p, host.n);
+    if (nl < 3 || name[0] != '*' || name[1] != '.') return 0;
+    size_t sl = nl - 1; /* ".example.com" */
+    if (host.n <= sl) return 0;
+    size_t lab = host.n - sl; /* the extra label */
+    if (!eq_nocase(name + 1, sl, host.p + lab, sl)) return 0;
+    for (size_t i = 0; i < lab; i++)
+        if (host.p[i] == '.') return 0;
+    return 1;
+}
+
+static int host_matches(const cfs_dist_config *d, cfs_span host, int mode)
+{
+    if (mode == 0 && d->domain_name && name_matches(d->domain_name, host, 0)) return 1;
+    for (size_t i = 0; i < d->n_aliases; i++)
+        if (name_matches(d->aliases[i], host, mode)) return 1;
+    return 0;
+}
+
+int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host)
+{
+    if (!d) return 0;
+    host = host_key(host);
+    if (cfs_span_empty(host)) return 0;
+    return host_matches(d, host, 0) || host_matches(d, host, 1);
+}
+
+const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host)
+{
+    if (!set) return NULL;
+    if (!cfs_span_empty(dist_id))
+        for (size_t i = 0; i < set->n; i++) {
+            const char *id = set->d[i].id;
+            if (id && id[0] && strlen(id) == dist_id.n && memcmp(id, dist_id.p, dist_id.n) == 0)
+                return &set->d[i];
+        }
+    host = host_key(host);
+    if (cfs_span_empty(host)) return NULL;
+    /* An exact alternate domain name wins over a wildcard one, whichever distribution
+     * holds it, as CloudFront routes the more specific name. */
+    for (int mode = 0; mode < 2; mode++)
+        for (size_t i = 0; i < set->n; i++)
+            if (host_matches(&set->d[i], host, mode)) return &set->d[i];
+    return NULL;
+}
+
+/* Glob match, '*' = any run of bytes (including '/'), '?' = one byte, everything else
+ * literal and case-sensitive (CloudFront path patterns are case-sensitive).  Iterative
+ * with one backtrack point: on a mismatch, the last '*' absorbs one more byte.  This is
+ * complete because a later '*' can always take over what an earlier one would. */
+static int glob_match(const char *pat, size_t pn, const char *s, size_t sn)
+{
+    size_t pi = 0, si = 0, star_p = SIZE_MAX, star_s = 0;
+    while (si < sn) {
+        if (pi < pn && (pat[pi] == '?' || (pat[pi] != '*' && pat[pi] == s[si]))) {
+            pi++;
+            si++;
+        } else if (pi < pn && pat[pi] == '*') {
+            star_p = pi++;
+            star_s = si;
+        } else if (star_p != SIZE_MAX) {
+            pi = star_p + 1;
+            si = ++star_s;
+        } else {
+            return 0;
+        }
+    }
+    while (pi < pn && pat[pi] == '*') pi++;
+    return pi == pn;
+}
+
+const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem)
+{
+    if (!d || d->n_behaviors == 0) return NULL;
+    /* "CloudFront behavior is the same with or without the leading /" (CacheBehavior
+     * PathPattern): compare both sides without it. */
+    const char *s = uri_stem.p ? uri_stem.p : "";
+    size_t sn = uri_stem.p ? uri_stem.n : 0;
+    if (sn && s[0] == '/') {
+        s++;
+        sn--;
+    }
+    for (size_t i = 0; i < d->n_behaviors; i++) {
+        const char *pat = d->behaviors[i].path_pattern;
+        size_t pn = strlen(pat);
+        if (pn && pat[0] == '/') {
+            pat++;
+            pn--;
+        }
+        if (glob_match(pat, pn, s, sn)) return &d->behaviors[i];
+    }
+    return NULL;
+}
