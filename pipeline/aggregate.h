@@ -12,7 +12,7 @@
 #include "pipeline/sketch.h"
 #include "pipeline/types.h"
 
-#define CFS_KEY_STR 24 /* distribution ids (14) and edge codes (<= 12) fit with room */
+#define CFS_KEY_STR 40 /* ids (14), edge codes (<= 12) and d*.cloudfront.net domains (29) fit */
 
 /* Generic open-addressed map from a fixed-size key (the first key_size bytes of each
  * row) to a fixed-size row.  Rows move when the map grows: never keep a row pointer

@@ -1,0 +1,669 @@
+/* Report sink.  Builds one model of the result (totals, per-distribution 403 causes with
+ * evidence, edges, URIs, clients, latency and timeline), sorted deterministically, then
+ * prints it as text or JSON.  Log values are attacker-controlled: everything printed goes
+ * through cfs_write_safe or cfs_write_json_str. */
+#include "pipeline/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline/waf.h"
+
+/* ---- safe output ------------------------------------------------------------------------ */
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (n < len) return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return len;
+}
+
+void cfs_write_safe(FILE *out, const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            fputc(c, out);
+            i++;
+            continue;
+        }
+        size_t l = c >= 0x80 ? utf8_len(u + i, n - i) : 0;
+        /* C1 controls (U+0080..U+009F) can act as terminal escapes too. */
+        if (l == 2 && c == 0xc2 && u[i + 1] < 0xa0) l = 0;
+        if (l) {
+            fwrite(u + i, 1, l, out);
+            i += l;
+        } else {
+            fprintf(out, "\\x%02X", c);
+            i++;
+        }
+    }
+}
+
+void cfs_write_json_str(FILE *out, const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    fputc('"', out);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        if (c == '"' || c == '\\') {
+            fputc('\\', out);
+            fputc(c, out);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(out, "\\u%04x", c);
+            i++;
+        } else if (c < 0x80) {
+            fputc(c, out);
+            i++;
+        } else {
+            size_t l = utf8_len(u + i, n - i);
+            if (l) {
+                fwrite(u + i, 1, l, out);
+                i += l;
+            } else {
+                /* Not UTF-8 (e.g. Latin-1 bytes in a query string): keep it readable
+                 * and valid JSON by mapping the byte to the code point of the same value. */
+                fprintf(out, "\\u%04x", c);
+                i++;
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+static void json_cstr(FILE *out, const char *s) { cfs_write_json_str(out, s, strlen(s)); }
+
+/* ---- model ------------------------------------------------------------------------------------ */
+typedef struct kv {
+    char key[128];
+    uint64_t n;
+    uint64_t bytes;
+} kv;
+
+typedef struct kvlist {
+    kv *v;
+    size_t n, cap;
+} kvlist;
+
+static kv *kv_get(kvlist *l, const char *key)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].key, key) == 0) return &l->v[i];
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        kv *nv = realloc(l->v, l->cap * sizeof *nv);
+        if (!nv) exit(1);
+        l->v = nv;
+    }
+    kv *e = &l->v[l->n++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->key, sizeof e->key, "%s", key);
+    return e;
+}
+
+static int kv_cmp_count(const void *a, const void *b)
+{
+    const kv *x = a, *y = b;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static int kv_cmp_key(const void *a, const void *b) { return strcmp(((const kv *)a)->key, ((const kv *)b)->key); }
+
+static void kv_sort(kvlist *l, int by_count)
+{
+    if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, by_count ? kv_cmp_count : kv_cmp_key);
+}
+
+/* A per-key linear list is fine for the report's small dimensions (statuses, edges per
+ * cause); the big dimension (traffic rows) is walked once with a hashed map below. */
+typedef struct cause_model {
+    int cause;
+    uint64_t n, bytes;
+    uint64_t ev[CFS_EV_COUNT];
+    kvlist rules, edges, hours;
+    const cfs_group *g;         /* merged sketches (settled) */
+    const cfs_hrow *h;
+} cause_model;
+
+typedef struct dist_model {
+    char dist[CFS_KEY_STR];
+    uint64_t requests, bytes, n403;
+    cause_model causes[CFS_CAUSE_COUNT];
+    kvlist hours403;
+    kvlist waf_rules;
+    uint32_t reference_ms;
+    uint64_t fetches;
+} dist_model;
+
+typedef struct model {
+    kvlist status, dist, edge;
+    dist_model *d;
+    size_t nd;
+    uint64_t requests;
+    cfs_file_stats tot;
+    size_t failed, warned;
+} model;
+
+static void hour_str(int64_t h, char *buf, size_t n)
+{
+    time_t t = (time_t)h;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:00Z", &tm);
+}
+
+static dist_model *dist_get(model *m, const char *dist)
+{
+    for (size_t i = 0; i < m->nd; i++)
+        if (strcmp(m->d[i].dist, dist) == 0) return &m->d[i];
+    dist_model *nd = realloc(m->d, (m->nd + 1) * sizeof *nd);
+    if (!nd) exit(1);
+    m->d = nd;
+    dist_model *d = &m->d[m->nd++];
+    memset(d, 0, sizeof *d);
+    memcpy(d->dist, dist, CFS_KEY_STR);
+    for (int c = 0; c < CFS_CAUSE_COUNT; c++) d->causes[c].cause = c;
+    return d;
+}
+
+static int file_warned(const cfs_file_stats *f)
+{
+    return f->status == CFS_OK && f->aggregated == 0;
+}
+
+static void build(model *m, const cfs_inputs *in, const cfs_scan_result *res, const void *waf)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < res->nfiles; i++) {
+        const cfs_file_stats *f = &res->files[i];
+        m->tot.bytes_in += f->bytes_in;
+        m->tot.bytes_out += f->bytes_out;
+        m->tot.lines += f->lines;
+        m->tot.header_lines += f->header_lines;
+        m->tot.blank_lines += f->blank_lines;
+        m->tot.aggregated += f->aggregated;
+        m->tot.filtered += f->filtered;
+        for (int r = 0; r < CFS_REJ_COUNT; r++) m->tot.rejected[r] += f->rejected[r];
+        m->tot.short_lines += f->short_lines;
+        m->tot.trailing_tab += f->trailing_tab;
+        m->tot.crlf += f->crlf;
+        if (f->status != CFS_OK) m->failed++;
+        else if (file_warned(f)) m->warned++;
+    }
+    m->failed += in->nerr;
+    const cfs_agg *a = &res->agg;
+    /* Distributions first (one linear lookup per row would be quadratic for many
+     * distributions x edges x hours): rows are grouped by walking them once per map. */
+    for (size_t i = 0; i < a->traffic.n; i++) {
+        const cfs_trow *t = cfs_kmap_row(&a->traffic, i);
+        char sk[8];
+        snprintf(sk, sizeof sk, "%03u", t->k.status);
+        kv *e = kv_get(&m->status, sk);
+        e->n += t->requests;
+        e->bytes += t->bytes;
+        e = kv_get(&m->dist, t->k.dist);
+        e->n += t->requests;
+        e->bytes += t->bytes;
+        e = kv_get(&m->edge, t->k.edge);
+        e->n += t->requests;
+        e->bytes += t->bytes;
+        m->requests += t->requests;
+        dist_model *d = dist_get(m, t->k.dist);
+        d->requests += t->requests;
+        d->bytes += t->bytes;
+        if (t->k.cause == CFS_CAUSE_NONE || t->k.cause >= CFS_CAUSE_COUNT) continue;
+        cause_model *c = &d->causes[t->k.cause];
+        d->n403 += t->requests;
+        c->n += t->requests;
+        c->bytes += t->bytes;
+        if (t->k.evidence < CFS_EV_COUNT) c->ev[t->k.evidence] += t->requests;
+        kv_get(&c->rules, cfs_rule_name(t->k.rule))->n += t->requests;
+        kv_get(&c->edges, t->k.edge)->n += t->requests;
+        char hs[32];
+        hour_str(t->k.hour, hs, sizeof hs);
+        kv_get(&c->hours, hs)->n += t->requests;
+        kv_get(&d->hours403, hs)->n += t->requests;
+    }
+    for (size_t i = 0; i < a->groups.n; i++) {
+        const cfs_grow *g = cfs_kmap_row(&a->groups, i);
+        if (g->k.cause >= CFS_CAUSE_COUNT) continue;
+        dist_get(m, g->k.dist)->causes[g->k.cause].g = g->g;
+    }
+    for (size_t i = 0; i < a->heavy.n; i++) {
+        const cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
+        if (h->k.cause >= CFS_CAUSE_COUNT) continue;
+        dist_get(m, h->k.dist)->causes[h->k.cause].h = h;
+    }
+    for (size_t i = 0; waf && i < a->waf.n; i++) {
+        const cfs_wrow *wr = cfs_kmap_row(&a->waf, i);
+        kv_get(&dist_get(m, wr->dist)->waf_rules, cfs_waf_rule_name(waf, wr->rule))->n += wr->count;
+    }
+    for (size_t i = 0; i < m->nd; i++) {
+        dist_model *d = &m->d[i];
+        kv_sort(&d->waf_rules, 1);
+        d->reference_ms = cfs_agg_reference_ms(a, d->dist, &d->fetches);
+        for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
+            kv_sort(&d->causes[c].rules, 1);
+            kv_sort(&d->causes[c].edges, 1);
+            kv_sort(&d->causes[c].hours, 0);
+        }
+        kv_sort(&d->hours403, 0);
+    }
+    kv_sort(&m->status, 0);
+    kv_sort(&m->dist, 1);
+    kv_sort(&m->edge, 1);
+}
+
+static int dist_cmp(const void *a, const void *b)
+{
+    const dist_model *x = a, *y = b;
+    if (x->n403 != y->n403) return x->n403 > y->n403 ? -1 : 1;
+    if (x->requests != y->requests) return x->requests > y->requests ? -1 : 1;
+    return strcmp(x->dist, y->dist);
+}
+
+/* Causes of a distribution ranked by count, then id. */
+static int ranked_causes(const dist_model *d, int *out)
+{
+    int n = 0;
+    for (int c = 1; c < CFS_CAUSE_COUNT; c++)
+        if (d->causes[c].n) out[n++] = c;
+    for (int i = 1; i < n; i++) {
+        int x = out[i], j = i;
+        while (j > 0 && (d->causes[out[j - 1]].n < d->causes[x].n ||
+                         (d->causes[out[j - 1]].n == d->causes[x].n && out[j - 1] > x))) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = x;
+    }
+    return n;
+}
+
+static void free_model(model *m)
+{
+    free(m->status.v);
+    free(m->dist.v);
+    free(m->edge.v);
+    for (size_t i = 0; i < m->nd; i++) {
+        free(m->d[i].hours403.v);
+        free(m->d[i].waf_rules.v);
+        for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
+            free(m->d[i].causes[c].rules.v);
+            free(m->d[i].causes[c].edges.v);
+            free(m->d[i].causes[c].hours.v);
+        }
+    }
+    free(m->d);
+}
+
+int cfs_exit_status(const cfs_inputs *in, const cfs_scan_result *res)
+{
+    if (res->interrupted) return 130;
+    int failed = in->nerr > 0, rejected = 0;
+    for (size_t i = 0; i < res->nfiles; i++) {
+        const cfs_file_stats *f = &res->files[i];
+        if (f->status != CFS_OK) failed = 1;
+        for (int r = 0; r < CFS_REJ_COUNT; r++)
+            if (f->rejected[r]) rejected = 1;
+        if (file_warned(f)) rejected = 1;
+    }
+    return failed ? 4 : rejected ? 3 : 0;
+}
+
+static const char *file_warning(const cfs_file_stats *f)
+{
+    if (!file_warned(f)) return NULL;
+    if (f->lines == 0) return "empty input: no lines";
+    if (f->rejected[CFS_REJ_BINARY] * 2 >= f->lines) return "binary data, not a text log";
+    if (f->layouts == 0) return "no #Fields: header line: lines cannot be mapped to fields";
+    return "no usable log lines";
+}
+
+static uint64_t total_rejected(const cfs_file_stats *f)
+{
+    uint64_t s = 0;
+    for (int r = 0; r < CFS_REJ_COUNT; r++) s += f->rejected[r];
+    return s;
+}
+
+/* ---- text ----------------------------------------------------------------------------------- */
+static void text_topk(FILE *out, const char *label, const cfs_topk *t, int top)
+{
+    if (!t || !cfs_topk_size(t)) return;
+    cfs_topk_item items[64];
+    size_t n = cfs_topk_list(t, items, top < 64 ? (size_t)top : 64);
+    fprintf(out, "      %-8s", label);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s", i ? ", " : " ");
+        cfs_write_safe(out, items[i].key, items[i].n);
+        fprintf(out, " (%llu)", (unsigned long long)items[i].count);
+    }
+    uint64_t eb = cfs_topk_error_bound(t);
+    if (eb) fprintf(out, "  [counts may overstate by <= %llu]", (unsigned long long)eb);
+    fputc('\n', out);
+}
+
+void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
+                     const cfs_report_opts *o)
+{
+    model m;
+    build(&m, in, res, o ? o->waf : NULL);
+    int top = o && o->top > 0 ? o->top : 5;
+    uint64_t rej = total_rejected(&m.tot);
+    fprintf(out, "cfscan report\n=============\n\n");
+    fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
+            res->nfiles, m.failed, (unsigned long long)in->pruned, m.tot.bytes_in / 1e6,
+            m.tot.bytes_out / 1e6);
+    fprintf(out, "Lines:  %llu read = %llu requests + %llu outside the time window + %llu rejected + %llu header/blank\n",
+            (unsigned long long)m.tot.lines, (unsigned long long)m.tot.aggregated,
+            (unsigned long long)m.tot.filtered, (unsigned long long)rej,
+            (unsigned long long)(m.tot.header_lines + m.tot.blank_lines));
+    if (rej) {
+        fprintf(out, "Rejected lines by reason:");
+        for (int r = 0; r < CFS_REJ_COUNT; r++)
+            if (m.tot.rejected[r])
+                fprintf(out, " %s=%llu", cfs_reject_name((cfs_reject)r), (unsigned long long)m.tot.rejected[r]);
+        fputc('\n', out);
+    }
+    if (m.tot.short_lines || m.tot.trailing_tab || m.tot.crlf)
+        fprintf(out, "Tolerated: %llu lines missing trailing fields, %llu with a trailing TAB, %llu CRLF line ends\n",
+                (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
+                (unsigned long long)m.tot.crlf);
+    for (size_t i = 0; i < in->nerr; i++) {
+        fprintf(out, "ERROR ");
+        cfs_write_safe(out, in->err[i].path, strlen(in->err[i].path));
+        fprintf(out, ": %s\n", in->err[i].msg);
+    }
+    for (size_t i = 0; i < res->nfiles; i++) {
+        const cfs_file_stats *f = &res->files[i];
+        const char *w = file_warning(f);
+        uint64_t fr = total_rejected(f);
+        if (f->status == CFS_OK && !w && !fr) continue;
+        fprintf(out, "%s ", f->status != CFS_OK ? "ERROR" : "WARNING");
+        cfs_write_safe(out, in->v[i].path, strlen(in->v[i].path));
+        if (f->status != CFS_OK)
+            fprintf(out, ": %s (%s); %llu lines read before it", f->error, cfs_status_str(f->status),
+                    (unsigned long long)f->lines);
+        else if (w) fprintf(out, ": %s", w);
+        else fprintf(out, ":");
+        if (fr) {
+            fprintf(out, "%s%llu lines rejected (", w || f->status != CFS_OK ? "; " : " ",
+                    (unsigned long long)fr);
+            int first = 1;
+            for (int r = 0; r < CFS_REJ_COUNT; r++)
+                if (f->rejected[r]) {
+                    fprintf(out, "%s%s=%llu", first ? "" : " ", cfs_reject_name((cfs_reject)r),
+                            (unsigned long long)f->rejected[r]);
+                    first = 0;
+                }
+            fprintf(out, ")");
+        }
+        fputc('\n', out);
+    }
+
+    fprintf(out, "\nRequests by status:\n");
+    for (size_t i = 0; i < m.status.n; i++)
+        fprintf(out, "  %s %12llu  %5.1f%%\n", m.status.v[i].key, (unsigned long long)m.status.v[i].n,
+                m.requests ? 100.0 * m.status.v[i].n / m.requests : 0.0);
+    fprintf(out, "\nRequests by distribution:\n");
+    for (size_t i = 0; i < m.dist.n; i++) {
+        fprintf(out, "  ");
+        cfs_write_safe(out, m.dist.v[i].key, strlen(m.dist.v[i].key));
+        fprintf(out, " %llu\n", (unsigned long long)m.dist.v[i].n);
+    }
+    fprintf(out, "\nRequests by edge location (top %d of %zu):\n", 3 * top, m.edge.n);
+    for (size_t i = 0; i < m.edge.n && i < (size_t)(3 * top); i++) {
+        fprintf(out, "  ");
+        cfs_write_safe(out, m.edge.v[i].key, strlen(m.edge.v[i].key));
+        fprintf(out, " %llu\n", (unsigned long long)m.edge.v[i].n);
+    }
+
+    qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
+    int any = 0;
+    for (size_t i = 0; i < m.nd; i++) {
+        dist_model *d = &m.d[i];
+        if (!d->n403) continue;
+        any = 1;
+        fprintf(out, "\nDistribution ");
+        cfs_write_safe(out, d->dist, strlen(d->dist));
+        fprintf(out, ": %llu of %llu requests were 403 (%.2f%%)\n", (unsigned long long)d->n403,
+                (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
+        if (d->reference_ms)
+            fprintf(out, "  Origin-fetch reference: %u ms from %llu Miss/RefreshHit responses (%s)\n",
+                    d->reference_ms, (unsigned long long)d->fetches, cfs_attr_reference_rule());
+        else
+            fprintf(out, "  Origin-fetch reference: too few Miss/RefreshHit responses (%llu); the fixed fallback threshold was used\n",
+                    (unsigned long long)d->fetches);
+        int order[CFS_CAUSE_COUNT];
+        int nc = ranked_causes(d, order);
+        for (int k = 0; k < nc; k++) {
+            cause_model *c = &d->causes[order[k]];
+            fprintf(out, "  %d. %-22s %10llu  %5.1f%%   confirmed %llu, likely %llu, possible %llu\n",
+                    k + 1, cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
+                    100.0 * c->n / d->n403, (unsigned long long)c->ev[CFS_EV_CONFIRMED],
+                    (unsigned long long)c->ev[CFS_EV_LIKELY], (unsigned long long)c->ev[CFS_EV_POSSIBLE]);
+            fprintf(out, "      rules   ");
+            for (size_t r = 0; r < c->rules.n && r < 4; r++)
+                fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->rules.v[r].key, (unsigned long long)c->rules.v[r].n);
+            fprintf(out, "\n      edges   ");
+            for (size_t r = 0; r < c->edges.n && r < (size_t)top; r++) {
+                fprintf(out, "%s", r ? ", " : " ");
+                cfs_write_safe(out, c->edges.v[r].key, strlen(c->edges.v[r].key));
+                fprintf(out, " (%llu)", (unsigned long long)c->edges.v[r].n);
+            }
+            fputc('\n', out);
+            if (c->h) {
+                text_topk(out, "uris", c->h->uris, top);
+                text_topk(out, "clients", c->h->ips, top);
+            }
+            if (c->g) {
+                fprintf(out, "      distinct clients ~%.0f; time-taken p50/p90/p99 %u/%u/%u ms\n",
+                        cfs_hll_estimate(&c->g->clients), cfs_hist_quantile(&c->g->tt, 0.5),
+                        cfs_hist_quantile(&c->g->tt, 0.9), cfs_hist_quantile(&c->g->tt, 0.99));
+            }
+            if (c->hours.n) {
+                size_t peak = 0;
+                for (size_t r = 1; r < c->hours.n; r++)
+                    if (c->hours.v[r].n > c->hours.v[peak].n) peak = r;
+                fprintf(out, "      hours   %s .. %s, peak %s (%llu)\n", c->hours.v[0].key,
+                        c->hours.v[c->hours.n - 1].key, c->hours.v[peak].key,
+                        (unsigned long long)c->hours.v[peak].n);
+            }
+            fprintf(out, "      next    %s\n", cfs_cause_advice((cfs_cause)c->cause));
+        }
+        if (d->hours403.n) {
+            fprintf(out, "  403s per hour:");
+            for (size_t r = 0; r < d->hours403.n; r++) {
+                if (r % 4 == 0) fprintf(out, "\n   ");
+                fprintf(out, " %s %llu", d->hours403.v[r].key + 5, (unsigned long long)d->hours403.v[r].n);
+            }
+            fputc('\n', out);
+        }
+        if (d->waf_rules.n) {
+            fprintf(out, "  WAF terminating rules (joined blocks):");
+            for (size_t w = 0; w < d->waf_rules.n; w++) {
+                fputc(' ', out);
+                cfs_write_safe(out, d->waf_rules.v[w].key, strlen(d->waf_rules.v[w].key));
+                fprintf(out, " (%llu)", (unsigned long long)d->waf_rules.v[w].n);
+            }
+            fputc('\n', out);
+        }
+    }
+    if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    if (!(o && o->with_config))
+        fprintf(out, "\nNote: without --config, https_required, signed-URL and origin causes rest on log signatures alone,\n"
+                     "and cname_not_associated cannot be seen: CloudFront usually does not log requests for a host that\n"
+                     "is not an alternate domain name of any distribution.\n");
+    free_model(&m);
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+static void json_kvlist(FILE *out, const kvlist *l, size_t limit)
+{
+    fputc('{', out);
+    for (size_t i = 0; i < l->n && i < limit; i++) {
+        if (i) fputc(',', out);
+        json_cstr(out, l->v[i].key);
+        fprintf(out, ":%llu", (unsigned long long)l->v[i].n);
+    }
+    fputc('}', out);
+}
+
+static void json_topk(FILE *out, const cfs_topk *t, int top)
+{
+    fprintf(out, "{\"error_bound\":%llu,\"total\":%llu,\"items\":[",
+            (unsigned long long)(t ? cfs_topk_error_bound(t) : 0),
+            (unsigned long long)(t ? cfs_topk_total(t) : 0));
+    if (t) {
+        cfs_topk_item items[64];
+        size_t n = cfs_topk_list(t, items, top < 64 ? (size_t)top : 64);
+        for (size_t i = 0; i < n; i++) {
+            if (i) fputc(',', out);
+            fputs("{\"value\":", out);
+            cfs_write_json_str(out, items[i].key, items[i].n);
+            fprintf(out, ",\"count\":%llu,\"error\":%llu}", (unsigned long long)items[i].count,
+                    (unsigned long long)items[i].error);
+        }
+    }
+    fputs("]}", out);
+}
+
+void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
+                     const cfs_report_opts *o)
+{
+    model m;
+    build(&m, in, res, o ? o->waf : NULL);
+    int top = o && o->top > 0 ? o->top : 5;
+    /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
+     * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
+    fprintf(out, "{\"cfscan_version\":\"%s\",\"schema_version\":1", CFS_VERSION);
+    fprintf(out, ",\"inputs\":{\"files\":%zu,\"files_failed\":%zu,\"files_pruned\":%llu,"
+                 "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
+                 "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"
+                 "\"rejected_by_reason\":{",
+            res->nfiles, m.failed, (unsigned long long)in->pruned, (unsigned long long)m.tot.bytes_in,
+            (unsigned long long)m.tot.bytes_out, (unsigned long long)m.tot.lines,
+            (unsigned long long)m.tot.aggregated, (unsigned long long)m.tot.filtered,
+            (unsigned long long)m.tot.header_lines, (unsigned long long)m.tot.blank_lines,
+            (unsigned long long)total_rejected(&m.tot));
+    for (int r = 0; r < CFS_REJ_COUNT; r++)
+        fprintf(out, "%s\"%s\":%llu", r ? "," : "", cfs_reject_name((cfs_reject)r),
+                (unsigned long long)m.tot.rejected[r]);
+    fprintf(out, "},\"tolerated\":{\"short_lines\":%llu,\"trailing_tab\":%llu,\"crlf\":%llu},\"errors\":[",
+            (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
+            (unsigned long long)m.tot.crlf);
+    int first = 1;
+    for (size_t i = 0; i < in->nerr; i++) {
+        fprintf(out, "%s{\"path\":", first ? "" : ",");
+        json_cstr(out, in->err[i].path);
+        fputs(",\"error\":", out);
+        json_cstr(out, in->err[i].msg);
+        fputc('}', out);
+        first = 0;
+    }
+    for (size_t i = 0; i < res->nfiles; i++) {
+        const cfs_file_stats *f = &res->files[i];
+        if (f->status == CFS_OK) continue;
+        fprintf(out, "%s{\"path\":", first ? "" : ",");
+        json_cstr(out, in->v[i].path);
+        fputs(",\"error\":", out);
+        json_cstr(out, f->error);
+        fprintf(out, ",\"status\":\"%s\",\"lines_before_error\":%llu}", cfs_status_str(f->status),
+                (unsigned long long)f->lines);
+        first = 0;
+    }
+    fputs("],\"warnings\":[", out);
+    first = 1;
+    for (size_t i = 0; i < res->nfiles; i++) {
+        const cfs_file_stats *f = &res->files[i];
+        const char *w = file_warning(f);
+        uint64_t fr = total_rejected(f);
+        if (!w && !fr) continue;
+        fprintf(out, "%s{\"path\":", first ? "" : ",");
+        json_cstr(out, in->v[i].path);
+        fputs(",\"warning\":", out);
+        json_cstr(out, w ? w : "lines rejected");
+        fprintf(out, ",\"rejected\":%llu}", (unsigned long long)fr);
+        first = 0;
+    }
+    fputs("]},\"by_status\":", out);
+    json_kvlist(out, &m.status, (size_t)-1);
+    fputs(",\"by_distribution\":", out);
+    kv_sort(&m.dist, 0);
+    json_kvlist(out, &m.dist, (size_t)-1);
+    fputs(",\"by_edge\":", out);
+    kv_sort(&m.edge, 0);
+    json_kvlist(out, &m.edge, (size_t)-1);
+
+    qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    fputs(",\"forbidden\":{\"reference_rule\":", out);
+    json_cstr(out, cfs_attr_reference_rule());
+    fputs(",\"distributions\":[", out);
+    first = 1;
+    for (size_t i = 0; i < m.nd; i++) {
+        dist_model *d = &m.d[i];
+        if (!d->n403) continue;
+        fprintf(out, "%s{\"distribution\":", first ? "" : ",");
+        first = 0;
+        json_cstr(out, d->dist);
+        fprintf(out, ",\"requests\":%llu,\"forbidden\":%llu,\"origin_reference_ms\":%u,\"origin_fetches\":%llu,\"causes\":[",
+                (unsigned long long)d->requests, (unsigned long long)d->n403, d->reference_ms,
+                (unsigned long long)d->fetches);
+        int order[CFS_CAUSE_COUNT];
+        int nc = ranked_causes(d, order);
+        for (int k = 0; k < nc; k++) {
+            cause_model *c = &d->causes[order[k]];
+            fprintf(out, "%s{\"cause\":\"%s\",\"requests\":%llu,\"bytes\":%llu,\"share\":%.6f,"
+                         "\"evidence\":{\"confirmed\":%llu,\"likely\":%llu,\"possible\":%llu},\"rules\":",
+                    k ? "," : "", cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
+                    (unsigned long long)c->bytes, (double)c->n / (double)d->n403,
+                    (unsigned long long)c->ev[CFS_EV_CONFIRMED], (unsigned long long)c->ev[CFS_EV_LIKELY],
+                    (unsigned long long)c->ev[CFS_EV_POSSIBLE]);
+            json_kvlist(out, &c->rules, (size_t)-1);
+            fputs(",\"top_edges\":", out);
+            json_kvlist(out, &c->edges, (size_t)top);
+            fputs(",\"top_uris\":", out);
+            json_topk(out, c->h ? c->h->uris : NULL, top);
+            fputs(",\"top_clients\":", out);
+            json_topk(out, c->h ? c->h->ips : NULL, top);
+            if (c->g)
+                fprintf(out, ",\"distinct_clients\":%.0f,\"time_taken_ms\":{\"p50\":%u,\"p90\":%u,\"p99\":%u},"
+                             "\"time_to_first_byte_ms\":{\"p50\":%u,\"p90\":%u,\"p99\":%u}",
+                        cfs_hll_estimate(&c->g->clients), cfs_hist_quantile(&c->g->tt, 0.5),
+                        cfs_hist_quantile(&c->g->tt, 0.9), cfs_hist_quantile(&c->g->tt, 0.99),
+                        cfs_hist_quantile(&c->g->ttfb, 0.5), cfs_hist_quantile(&c->g->ttfb, 0.9),
+                        cfs_hist_quantile(&c->g->ttfb, 0.99));
+            fputs(",\"hourly\":", out);
+            json_kvlist(out, &c->hours, (size_t)-1);
+            fputs(",\"next_steps\":", out);
+            json_cstr(out, cfs_cause_advice((cfs_cause)c->cause));
+            fputc('}', out);
+        }
+        fputs("],\"hourly\":", out);
+        json_kvlist(out, &d->hours403, (size_t)-1);
+        fputs(",\"waf_rules\":", out);
+        json_kvlist(out, &d->waf_rules, (size_t)-1);
+        fputc('}', out);
+    }
+    fputs("]}}\n", out);
+    free_model(&m);
+}

@@ -1,0 +1,33 @@
+/* The report sink: the scan result as a human text report or as the JSON contract
+ * (documented in README.md).  Every attacker-controlled byte is escaped on the way out. */
+#ifndef CFSCAN_PIPELINE_REPORT_H
+#define CFSCAN_PIPELINE_REPORT_H
+
+#include <stdio.h>
+#include "pipeline/scan.h"
+#include "pipeline/source.h"
+
+typedef struct cfs_report_opts {
+    int top;               /* entries per top list (default 5) */
+    int with_config;       /* --config was given */
+    int with_waf;          /* --waf-logs was given */
+    const void *waf;       /* cfs_waf_index for rule names, may be NULL */
+} cfs_report_opts;
+
+void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
+                     const cfs_report_opts *o);
+void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
+                     const cfs_report_opts *o);
+
+/* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
+ * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */
+void cfs_write_safe(FILE *out, const char *p, size_t n);
+/* Write a JSON string literal (with quotes); invalid UTF-8 bytes become \u00XX. */
+void cfs_write_json_str(FILE *out, const char *p, size_t n);
+
+/* Exit status for a finished scan (documented in README.md):
+ * 0 all inputs read, no line rejected; 3 lines rejected or unusable inputs (empty, no
+ * #Fields:); 4 an input could not be read completely; 130 interrupted. */
+int cfs_exit_status(const cfs_inputs *in, const cfs_scan_result *res);
+
+#endif

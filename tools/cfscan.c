@@ -1,0 +1,376 @@
+/* The cfscan command line: argument parsing, evidence loading and printing only; the
+ * work is done by cfs_scan_run (pipeline/scan.c). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "kernels/kernels.h"
+#include "pipeline/config.h"
+#include "pipeline/fields.h"
+#include "pipeline/report.h"
+#include "pipeline/scan.h"
+#include "pipeline/waf.h"
+
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static const char *const USAGE =
+    "usage: cfscan scan PATH... [options]      report requests and explain 403s\n"
+    "       cfscan requests PATH... [options]  one TSV row per matching request (forensics)\n"
+    "       cfscan version | help\n"
+    "\n"
+    "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a\n"
+    "directory (walked recursively) or - for standard input.\n"
+    "\n"
+    "common options:\n"
+    "  -j, --threads N        worker threads (default: all cores)\n"
+    "  --since T, --until T   keep requests with since <= time < until (UTC; YYYY-MM-DD,\n"
+    "                         YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH); whole files outside\n"
+    "                         the window are skipped by name before they are opened\n"
+    "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
+    "                         or get-distribution-config (repeatable)\n"
+    "  --waf-logs PATH        AWS WAF logs (JSON lines, gz or plain; repeatable)\n"
+    "  --gzip-decoder D       auto (libdeflate on whole files, zlib streaming for large\n"
+    "                         ones and pipes) or zlib (always streaming)\n"
+    "  --progress, --no-progress  progress line on stderr (default: when stderr is a terminal)\n"
+    "  -q, --quiet            no throughput line on stderr\n"
+    "  -v, --verbose          say which scan kernel runs (CFSCAN_KERNEL=name forces one)\n"
+    "\n"
+    "scan options:\n"
+    "  --format text|json     report format on stdout (default text)\n"
+    "  --top N                entries in each top list (default 5)\n"
+    "\n"
+    "requests options (all filters must match):\n"
+    "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
+    "  --uri-prefix P   --fields a,b,...  (log field names, or `distribution`)\n"
+    "\n"
+    "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
+    "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
+    "not be read completely (missing, unreadable, truncated or corrupt); 1 other fatal\n"
+    "error; 130 interrupted.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "cfscan: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(run `cfscan help` for usage)\n");
+    return 2;
+}
+
+typedef struct strv {
+    const char **v;
+    size_t n;
+} strv;
+
+static void strv_push(strv *s, const char *x)
+{
+    const char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
+    if (!nv) exit(1);
+    s->v = nv;
+    s->v[s->n++] = x;
+}
+
+static int parse_cidr(const char *s, cfs_req_filter *f)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *slash = strchr(buf, '/');
+    unsigned bits;
+    if (slash) *slash = 0;
+    int fam = strchr(buf, ':') ? 6 : 4;
+    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, f->ip) != 1) return -1;
+    unsigned maxb = fam == 4 ? 32 : 128;
+    if (slash) {
+        uint64_t v;
+        if (cfs_parse_u64(slash + 1, strlen(slash + 1), &v) != 0 || v > maxb) return -1;
+        bits = (unsigned)v;
+    } else {
+        bits = maxb;
+    }
+    f->ip_family = fam;
+    f->ip_prefix = bits;
+    return 0;
+}
+
+static int parse_fields(const char *s, cfs_field **out, size_t *n)
+{
+    size_t cap = 8;
+    *out = malloc(cap * sizeof **out);
+    *n = 0;
+    const char *p = s;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        cfs_field f;
+        if (len == 12 && memcmp(p, "distribution", 12) == 0) f = CFS_F_UNKNOWN;
+        else {
+            f = cfs_field_lookup(p, len);
+            if (f == CFS_F_UNKNOWN) {
+                fprintf(stderr, "cfscan: unknown field '%.*s' in --fields\n", (int)len, p);
+                return -1;
+            }
+        }
+        if (*n == cap) {
+            cap *= 2;
+            *out = realloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = f;
+        p += len;
+        if (*p == ',') p++;
+    }
+    return *n ? 0 : -1;
+}
+
+static const cfs_field k_default_fields[] = {
+    CFS_F_UNKNOWN /* distribution */, CFS_F_DATE, CFS_F_TIME, CFS_F_EDGE_LOCATION, CFS_F_C_IP,
+    CFS_F_CS_METHOD, CFS_F_CS_PROTOCOL, CFS_F_HOST_HEADER, CFS_F_CS_URI_STEM, CFS_F_SC_STATUS,
+    CFS_F_EDGE_RESULT_TYPE, CFS_F_EDGE_DETAILED_RESULT_TYPE, CFS_F_SC_CONTENT_TYPE,
+    CFS_F_TIME_TAKEN, CFS_F_EDGE_REQUEST_ID,
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int run(int argc, char **argv, int requests_mode)
+{
+    strv paths = {0}, configs = {0}, wafs = {0};
+    cfs_scan_opts o;
+    memset(&o, 0, sizeof o);
+    o.since = o.until = CFS_NO_TIME;
+    o.progress = isatty(2);
+    int json = 0, quiet = 0, verbose = 0, top = 5;
+    cfs_req_filter f;
+    memset(&f, 0, sizeof f);
+    f.status = -1;
+    f.cause = -1;
+    cfs_field *fields = NULL;
+    size_t nfields = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDV()                                                     \
+    do {                                                            \
+        if (!v) return usage_error("option %s needs a value", a);   \
+        i++;                                                        \
+    } while (0)
+        if (strcmp(a, "-") == 0 || a[0] != '-') {
+            strv_push(&paths, a);
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
+            NEEDV();
+            uint64_t n;
+            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 1024)
+                return usage_error("bad thread count '%s' (1..1024)", v);
+            o.threads = (int)n;
+        } else if (!strncmp(a, "-j", 2) && a[2]) {
+            uint64_t n;
+            if (cfs_parse_u64(a + 2, strlen(a + 2), &n) != 0 || n < 1 || n > 1024)
+                return usage_error("bad thread count '%s' (1..1024)", a + 2);
+            o.threads = (int)n;
+        } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
+            NEEDV();
+            int64_t t;
+            if (cfs_parse_time_arg(v, &t) != 0) return usage_error("bad time '%s'", v);
+            if (a[2] == 's') o.since = t;
+            else o.until = t;
+        } else if (!strcmp(a, "--config")) {
+            NEEDV();
+            strv_push(&configs, v);
+        } else if (!strcmp(a, "--waf-logs")) {
+            NEEDV();
+            strv_push(&wafs, v);
+        } else if (!strcmp(a, "--gzip-decoder")) {
+            NEEDV();
+            if (!strcmp(v, "zlib")) o.gz = CFS_GZ_ZLIB;
+            else if (!strcmp(v, "auto") || !strcmp(v, "libdeflate")) o.gz = CFS_GZ_AUTO;
+            else return usage_error("unknown gzip decoder '%s' (auto, zlib)", v);
+        } else if (!strcmp(a, "--progress")) {
+            o.progress = 1;
+        } else if (!strcmp(a, "--no-progress")) {
+            o.progress = 0;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            verbose = 1;
+        } else if (!requests_mode && !strcmp(a, "--format")) {
+            NEEDV();
+            if (!strcmp(v, "json")) json = 1;
+            else if (!strcmp(v, "text")) json = 0;
+            else return usage_error("unknown format '%s' (text, json)", v);
+        } else if (!requests_mode && !strcmp(a, "--top")) {
+            NEEDV();
+            uint64_t n;
+            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
+                return usage_error("bad --top '%s' (1..64)", v);
+            top = (int)n;
+        } else if (requests_mode && !strcmp(a, "--request-id")) {
+            NEEDV();
+            f.request_id = v;
+        } else if (requests_mode && !strcmp(a, "--status")) {
+            NEEDV();
+            uint64_t n;
+            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad status '%s'", v);
+            f.status = (int)n;
+        } else if (requests_mode && !strcmp(a, "--cause")) {
+            NEEDV();
+            f.cause = cfs_cause_lookup(v);
+            if (f.cause < 0) return usage_error("unknown cause '%s'", v);
+        } else if (requests_mode && !strcmp(a, "--dist")) {
+            NEEDV();
+            f.dist = v;
+        } else if (requests_mode && !strcmp(a, "--edge")) {
+            NEEDV();
+            f.edge = v;
+        } else if (requests_mode && !strcmp(a, "--ip")) {
+            NEEDV();
+            if (parse_cidr(v, &f) != 0) return usage_error("bad address or CIDR '%s'", v);
+        } else if (requests_mode && !strcmp(a, "--uri-prefix")) {
+            NEEDV();
+            f.uri_prefix = v;
+        } else if (requests_mode && !strcmp(a, "--fields")) {
+            NEEDV();
+            if (parse_fields(v, &fields, &nfields) != 0) return 2;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(USAGE, stdout);
+            return 0;
+        } else {
+            return usage_error("unknown option '%s'", a);
+        }
+#undef NEEDV
+    }
+    if (!paths.n) return usage_error("%s", "no input paths given");
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    o.stop = &g_stop;
+
+    char err[512] = "";
+    int evidence_failed = 0;
+    cfs_config_set cfg = {0};
+    for (size_t i = 0; i < configs.n; i++) {
+        if (cfs_config_load(&cfg, configs.v[i], err, sizeof err) != CFS_OK) {
+            fprintf(stderr, "cfscan: --config: %s\n", err);
+            evidence_failed = 1;
+        }
+    }
+    if (configs.n) o.attr.config = &cfg;
+    cfs_waf_index *waf = NULL;
+    if (wafs.n) {
+        err[0] = 0;
+        cfs_status st = cfs_waf_load(&waf, wafs.v, wafs.n, o.since, o.until, err, sizeof err);
+        if (st != CFS_OK) {
+            fprintf(stderr, "cfscan: --waf-logs: %s\n", err[0] ? err : cfs_status_str(st));
+            evidence_failed = 1;
+        }
+        o.attr.waf = waf;
+    }
+
+    cfs_inputs in;
+    memset(&in, 0, sizeof in);
+    for (size_t i = 0; i < paths.n; i++) cfs_inputs_add(&in, paths.v[i], o.since, o.until);
+    cfs_inputs_sort(&in);
+    for (size_t i = 0; i < in.nerr; i++) fprintf(stderr, "cfscan: %s: %s\n", in.err[i].path, in.err[i].msg);
+
+    if (requests_mode) {
+        if (fields) {
+            f.out = fields;
+            f.nout = nfields;
+        } else {
+            f.out = k_default_fields;
+            f.nout = sizeof k_default_fields / sizeof k_default_fields[0];
+        }
+        o.filter = &f;
+    }
+    double t0 = now_s();
+    cfs_scan_result res;
+    cfs_status st = cfs_scan_run(&in, &o, &res);
+    if (st != CFS_OK) return st == CFS_E_USAGE ? 2 : 1;
+    double el = now_s() - t0;
+    if (verbose) fprintf(stderr, "cfscan: scan kernel %s\n", res.kernel);
+    for (size_t i = 0; i < res.nfiles; i++)
+        if (res.files[i].status != CFS_OK)
+            fprintf(stderr, "cfscan: %s: %s\n", in.v[i].path, res.files[i].error);
+
+    if (requests_mode) {
+        for (size_t i = 0; i < f.nout; i++) {
+            if (i) fputc('\t', stdout);
+            fputs(f.out[i] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(f.out[i]), stdout);
+        }
+        fputs("\tcause\tevidence\trule\n", stdout);
+        for (size_t i = 0; i < res.nrows; i++) {
+            const cfs_req_row *row = &res.rows[i];
+            /* fields are raw log bytes: TABs separate them; each value is made safe */
+            const char *p = row->text, *end = row->text + row->len;
+            while (p <= end) {
+                const char *t = memchr(p, '\t', (size_t)(end - p));
+                size_t len = t ? (size_t)(t - p) : (size_t)(end - p);
+                cfs_write_safe(stdout, p, len);
+                if (!t) break;
+                fputc('\t', stdout);
+                p = t + 1;
+            }
+            printf("\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
+                   cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule));
+        }
+    } else {
+        cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, waf};
+        if (json) cfs_report_json(stdout, &in, &res, &ro);
+        else cfs_report_text(stdout, &in, &res, &ro);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
+        return 1;
+    }
+    uint64_t bytes = 0, lines = 0;
+    for (size_t i = 0; i < res.nfiles; i++) {
+        bytes += res.files[i].bytes_out;
+        lines += res.files[i].lines;
+    }
+    if (!quiet)
+        fprintf(stderr, "cfscan: %zu files, %.1f MB decoded, %llu lines in %.3f s: %.0f MB/s, %.2f M lines/s\n",
+                res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
+                el > 0 ? lines / 1e6 / el : 0.0);
+    int rc = cfs_exit_status(&in, &res);
+    if (rc == 0 && evidence_failed) rc = 4;
+    cfs_scan_result_free(&res);
+    cfs_inputs_free(&in);
+    cfs_waf_free(waf);
+    cfs_config_free(&cfg);
+    free(paths.v);
+    free(configs.v);
+    free(wafs.v);
+    free(fields);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
+    if (!strcmp(cmd, "requests")) return run(argc - 2, argv + 2, 1);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("cfscan %s\n", CFS_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    return usage_error("unknown command '%s'", cmd);
+}

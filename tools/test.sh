@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: install dependencies (apt, and npm for the Parquet reader checks),
+# build with warnings as errors, run every Criterion test through CTest, then the same
+# suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install-deps.sh
+if [ -f tests/js/package.json ]; then
+  if [ -f tests/js/package-lock.json ]; then npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+  else npm install --prefix tests/js --no-audit --no-fund --loglevel=error; fi
+fi
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCFS_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure -j"$jobs")
+if [ "${CFS_SKIP_SANITIZE:-0}" != 1 ]; then
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCFS_SANITIZE=ON -DCFS_WERROR=ON >/dev/null
+  cmake --build build-asan -j"$jobs"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs")
+fi
