@@ -323,7 +323,7 @@ static cfs_status parse_doc(parser *p)
                 v->v.str = str;
                 v->len = sl;
             } else if (c == '-' || is_digit(c)) {
-                double num;
+                double num = 0;
                 CFS_FORWARD_IF_ERROR(parse_number(p, &num));
                 v->type = CFS_JSON_NUMBER;
                 v->v.num = num;
