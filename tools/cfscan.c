@@ -41,6 +41,8 @@ static const char *const USAGE =
     "  --waf-logs PATH        AWS WAF logs (JSON lines, gz or plain; repeatable)\n"
     "  --gzip-decoder D       auto (libdeflate on whole files, zlib streaming for large\n"
     "                         ones and pipes) or zlib (always streaming)\n"
+    "  --split-above BYTES    cut inputs larger than this into blocks that all threads\n"
+    "                         share (default 64 MiB; pipes and stdin are always cut)\n"
     "  --progress, --no-progress  progress line on stderr (default: when stderr is a terminal)\n"
     "  -q, --quiet            no throughput line on stderr\n"
     "  -v, --verbose          say which scan kernel runs (CFSCAN_KERNEL=name forces one)\n"
@@ -196,6 +198,11 @@ static int run(int argc, char **argv, int requests_mode)
             if (!strcmp(v, "zlib")) o.gz = CFS_GZ_ZLIB;
             else if (!strcmp(v, "auto") || !strcmp(v, "libdeflate")) o.gz = CFS_GZ_AUTO;
             else return usage_error("unknown gzip decoder '%s' (auto, zlib)", v);
+        } else if (!strcmp(a, "--split-above")) {
+            NEEDV();
+            uint64_t n;
+            if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad byte count '%s'", v);
+            o.big_file = n;
         } else if (!strcmp(a, "--progress")) {
             o.progress = 1;
         } else if (!strcmp(a, "--no-progress")) {

@@ -1,0 +1,407 @@
+/* End-to-end tests of the scan pipeline on hand-made inputs and the shared real samples:
+ * counts read by hand, every bad input of the foundation issue, and thread-count
+ * independence.  Expected values are derived from the inputs the tests write. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/json.h"
+#include "pipeline/report.h"
+#include "pipeline/scan.h"
+#include "tests/util.h"
+
+#define F33 "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end\n"
+
+/* One 33-field line with the given edge, status and result type. */
+static int line33(char *buf, size_t n, const char *edge, int status, const char *rt, int id)
+{
+    return snprintf(buf, n,
+                    "2026-11-01\t10:%02d:%02d\t%s\t512\t192.0.2.%d\tGET\td111111abcdef8.cloudfront.net\t/p/%d.jpg\t%03d\t-\tcurl/8.0\t-\t-\t%s\tREQ%08dxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==\twww.example.com\thttps\t100\t0.002\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\t%s\tHTTP/2.0\t-\t-\t443\t0.001\t%s\ttext/html\t10\t-\t-\n",
+                    (id / 60) % 60, id % 60, edge, id % 250, id % 7, status, rt, id, rt, rt);
+}
+
+/* A log body: header + n lines cycling over 3 edges and statuses 200/403/404. */
+static char *make_log(int n, int with_header)
+{
+    size_t cap = (size_t)n * 400 + 2048;
+    char *b = malloc(cap);
+    size_t o = 0;
+    if (with_header) o += (size_t)snprintf(b + o, cap - o, "#Version: 1.0\n" F33);
+    static const char *edges[] = {"IAD89-C1", "FRA56-P2", "LAX3"};
+    static const int st[] = {200, 403, 404};
+    static const char *rts[] = {"Hit", "Error", "Error"};
+    for (int i = 0; i < n; i++)
+        o += (size_t)line33(b + o, cap - o, edges[i % 3], st[i % 3], rts[i % 3], i);
+    b[o] = 0;
+    return b;
+}
+
+static cfs_scan_result scan_paths(const char **paths, size_t n, int threads, cfs_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    for (size_t i = 0; i < n; i++) cfs_inputs_add(in, paths[i], CFS_NO_TIME, CFS_NO_TIME);
+    cfs_inputs_sort(in);
+    cfs_scan_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = threads;
+    o.since = o.until = CFS_NO_TIME;
+    cfs_scan_result res;
+    cr_assert_eq(cfs_scan_run(in, &o, &res), CFS_OK);
+    return res;
+}
+
+static void assert_nothing_lost(const cfs_file_stats *f)
+{
+    uint64_t rej = 0;
+    for (int r = 0; r < CFS_REJ_COUNT; r++) rej += f->rejected[r];
+    cr_assert_eq(f->lines, f->header_lines + f->blank_lines + f->aggregated + f->filtered + rej,
+                 "nothing-lost invariant broken: lines %llu", (unsigned long long)f->lines);
+}
+
+static uint64_t status_count(const cfs_scan_result *r, int status)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < r->agg.traffic.n; i++) {
+        const cfs_trow *t = cfs_kmap_row(&r->agg.traffic, i);
+        if (t->k.status == status) n += t->requests;
+    }
+    return n;
+}
+
+static uint64_t edge_count(const cfs_scan_result *r, const char *edge)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < r->agg.traffic.n; i++) {
+        const cfs_trow *t = cfs_kmap_row(&r->agg.traffic, i);
+        if (!strcmp(t->k.edge, edge)) n += t->requests;
+    }
+    return n;
+}
+
+/* ---- the shared real samples (counted by hand from the files) ---------------------------- */
+Test(samples, elastic_fixture)
+{
+    if (!tu_have_samples()) cr_skip_test("samples.elastic_fixture: ../shared/samples not present");
+    const char *p = CFS_SAMPLES_DIR "/elastic-integrations-test-cloudfront.log";
+    cfs_inputs in;
+    cfs_scan_result r = scan_paths(&p, 1, 1, &in);
+    const cfs_file_stats *f = &r.files[0];
+    /* 2 header lines + 12 data lines; the last one has 31 of 33 fields (tolerated). */
+    cr_assert_eq(f->lines, 14);
+    cr_assert_eq(f->header_lines, 2);
+    cr_assert_eq(f->aggregated, 12);
+    cr_assert_eq(f->short_lines, 1);
+    cr_assert_eq(f->status, CFS_OK);
+    assert_nothing_lost(f);
+    cr_assert_eq(status_count(&r, 200), 7);
+    cr_assert_eq(status_count(&r, 502), 3);
+    cr_assert_eq(status_count(&r, 0), 1); /* "000": viewer closed the connection */
+    cr_assert_eq(status_count(&r, 404), 1);
+    cr_assert_eq(edge_count(&r, "LAX1"), 3);
+    cr_assert_eq(edge_count(&r, "SEA19-C1"), 2);
+    cr_assert_eq(edge_count(&r, "SEA19-C2"), 6);
+    cr_assert_eq(edge_count(&r, "EWR53-C1"), 1);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+}
+
+Test(samples, claygregory_tab_header)
+{
+    if (!tu_have_samples()) cr_skip_test("samples.claygregory_tab_header: ../shared/samples not present");
+    const char *p = CFS_SAMPLES_DIR "/claygregory-web-2019-12-tabheader.log";
+    cfs_inputs in;
+    cfs_scan_result r = scan_paths(&p, 1, 1, &in);
+    const cfs_file_stats *f = &r.files[0];
+    /* TAB-separated #Version/#Fields lines, 3 data lines, the last with a trailing TAB and
+     * no final newline. */
+    cr_assert_eq(f->lines, 5);
+    cr_assert_eq(f->header_lines, 2);
+    cr_assert_eq(f->aggregated, 3);
+    cr_assert_eq(f->trailing_tab, 1);
+    cr_assert_eq(status_count(&r, 200), 3);
+    cr_assert_eq(edge_count(&r, "LAX1"), 3);
+    assert_nothing_lost(f);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+}
+
+/* ---- formats ------------------------------------------------------------------------------ */
+static void check_body_counts(const char *path, int n)
+{
+    cfs_inputs in;
+    cfs_scan_result r = scan_paths(&path, 1, 2, &in);
+    cr_assert_eq(r.files[0].status, CFS_OK, "%s: %s", path, r.files[0].error);
+    cr_assert_eq(r.files[0].aggregated, (uint64_t)n);
+    cr_assert_eq(status_count(&r, 200), (uint64_t)(n + 2) / 3);
+    cr_assert_eq(status_count(&r, 403), (uint64_t)(n + 1) / 3);
+    cr_assert_eq(status_count(&r, 404), (uint64_t)n / 3);
+    assert_nothing_lost(&r.files[0]);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+}
+
+Test(formats, plain_gzip_zstd_and_multimember)
+{
+    char *dir = tu_mkdtemp();
+    int n = 3001;
+    char *body = make_log(n, 1);
+    size_t len = strlen(body), gzn, zn;
+    void *gz = tu_gzip(body, len, &gzn);
+    void *zs = tu_zstd(body, len, &zn);
+    char *p1 = tu_write(dir, "E1.2026-11-01-10.A.log", body, len);
+    char *p2 = tu_write(dir, "E1.2026-11-01-10.B.gz", gz, gzn);
+    char *p3 = tu_write(dir, "noext", zs, zn);
+    check_body_counts(p1, n);
+    check_body_counts(p2, n);
+    check_body_counts(p3, n);
+    /* Two gzip members, split in the middle of a line: the line must be rejoined. */
+    size_t cut = len / 2 + 7, g1n, g2n;
+    void *g1 = tu_gzip(body, cut, &g1n);
+    void *g2 = tu_gzip(body + cut, len - cut, &g2n);
+    char *mm = malloc(g1n + g2n);
+    memcpy(mm, g1, g1n);
+    memcpy(mm + g1n, g2, g2n);
+    char *p4 = tu_write(dir, "multi.gz", mm, g1n + g2n);
+    check_body_counts(p4, n);
+    tu_rmrf(dir);
+}
+
+Test(formats, header_switch_crlf_and_v2_order)
+{
+    char *dir = tu_mkdtemp();
+    /* 2 lines in the 33-field layout, then a reordered v2-style layout, CRLF endings. */
+    char b[8192];
+    size_t o = 0;
+    o += (size_t)snprintf(b + o, sizeof b - o, "#Version: 1.0\r\n" F33);
+    o += (size_t)line33(b + o, sizeof b - o, "IAD89-C1", 200, "Hit", 1);
+    o += (size_t)line33(b + o, sizeof b - o, "IAD89-C1", 403, "Error", 2);
+    o += (size_t)snprintf(b + o, sizeof b - o,
+                          "#Fields: sc-status timestamp(ms) x-edge-location c-ip\r\n"
+                          "404\t1762000000000\tNRT57-C2\t198.51.100.7\r\n"
+                          "403\t1762000001000\tNRT57-C2\t198.51.100.8\r\n"
+                          "200\t1762000002000\tSOF50-P2\t2001:db8::1\r\n");
+    char *p = tu_write(dir, "switch.log", b, o);
+    cfs_inputs in;
+    cfs_scan_result r = scan_paths((const char **)&p, 1, 1, &in);
+    const cfs_file_stats *f = &r.files[0];
+    cr_assert_eq(f->aggregated, 5);
+    cr_assert_eq(f->layouts, 2);
+    cr_assert_eq(f->crlf, 5); /* #Version, #Fields (v2) and the three v2 lines */
+    cr_assert_eq(status_count(&r, 403), 2);
+    cr_assert_eq(status_count(&r, 404), 1);
+    cr_assert_eq(edge_count(&r, "NRT57-C2"), 2);
+    cr_assert_eq(edge_count(&r, "SOF50-P2"), 1);
+    assert_nothing_lost(f);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+    tu_rmrf(dir);
+}
+
+/* ---- bad input ----------------------------------------------------------------------------- */
+Test(bad_input, truncated_gzip_keeps_prefix)
+{
+    char *dir = tu_mkdtemp();
+    char *body = make_log(20000, 1);
+    size_t gzn;
+    unsigned char *gz = tu_gzip(body, strlen(body), &gzn);
+    char *p = tu_write(dir, "cut.gz", gz, gzn / 2);
+    cfs_inputs in;
+    cfs_scan_result r = scan_paths((const char **)&p, 1, 1, &in);
+    const cfs_file_stats *f = &r.files[0];
+    cr_assert_eq(f->status, CFS_E_TRUNCATED, "status %d: %s", f->status, f->error);
+    cr_assert(strstr(f->error, "truncated") != NULL);
+    cr_assert(f->aggregated > 1000 && f->aggregated < 20000, "prefix lines %llu", (unsigned long long)f->aggregated);
+    cr_assert_leq(f->rejected[CFS_REJ_TRUNCATED], 1);
+    assert_nothing_lost(f);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+    tu_rmrf(dir);
+}
+
+Test(bad_input, corrupt_zstd)
+{
+    char *dir = tu_mkdtemp();
+    char *body = make_log(20000, 1);
+    size_t zn;
+    unsigned char *z = tu_zstd(body, strlen(body), &zn);
+    for (size_t i = zn / 2; i < zn / 2 + 64; i++) z[i] ^= 0x5a;
+    char *p = tu_write(dir, "bad.zst", z, zn);
+    cfs_inputs in;
+    cfs_scan_result r = scan_paths((const char **)&p, 1, 1, &in);
+    const cfs_file_stats *f = &r.files[0];
+    cr_assert_eq(f->status, CFS_E_CORRUPT, "status %d: %s", f->status, f->error);
+    cr_assert(strstr(f->error, "zstd") != NULL);
+    assert_nothing_lost(f);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+    tu_rmrf(dir);
+}
+
+Test(bad_input, binary_empty_noheader_long_short)
+{
+    char *dir = tu_mkdtemp();
+    unsigned char bin[4096];
+    srand(7);
+    for (size_t i = 0; i < sizeof bin; i++) bin[i] = (unsigned char)(rand() & 0xff);
+    bin[0] = 0;
+    char *pb = tu_write(dir, "a-binary", bin, sizeof bin);
+    char *pe = tu_write(dir, "b-empty", "", 0);
+    char *nh = make_log(3, 0);
+    char *pn = tu_write_str(dir, "c-noheader", nh);
+    /* one good line, one over-long line (1 MiB + 10 bytes), one good, one short line */
+    size_t cap = (1u << 20) + 8192;
+    char *b = malloc(cap);
+    size_t o = (size_t)snprintf(b, cap, F33);
+    o += (size_t)line33(b + o, cap - o, "LAX3", 200, "Hit", 1);
+    memset(b + o, 'x', (1u << 20) + 10);
+    o += (1u << 20) + 10;
+    b[o++] = '\n';
+    o += (size_t)line33(b + o, cap - o, "LAX3", 200, "Hit", 2);
+    o += (size_t)snprintf(b + o, cap - o, "2026-11-01\t10:00:00\tLAX3\t1\n");
+    char *pl = tu_write(dir, "d-long", b, o);
+    const char *paths[] = {pb, pe, pn, pl};
+    cfs_inputs in;
+    cfs_scan_result r = scan_paths(paths, 4, 2, &in);
+    for (size_t i = 0; i < r.nfiles; i++) {
+        const cfs_file_stats *f = &r.files[i];
+        const char *name = strrchr(in.v[i].path, '/') + 1;
+        assert_nothing_lost(f);
+        cr_assert_eq(f->status, CFS_OK, "%s", name);
+        if (!strcmp(name, "a-binary")) {
+            cr_assert_eq(f->aggregated, 0);
+            cr_assert(f->rejected[CFS_REJ_BINARY] >= 1);
+        } else if (!strcmp(name, "b-empty")) {
+            cr_assert_eq(f->lines, 0);
+        } else if (!strcmp(name, "c-noheader")) {
+            cr_assert_eq(f->rejected[CFS_REJ_NO_HEADER], 3);
+        } else {
+            cr_assert_eq(f->aggregated, 2);
+            cr_assert_eq(f->rejected[CFS_REJ_LINE_TOO_LONG], 1);
+            cr_assert_eq(f->rejected[CFS_REJ_TOO_FEW_FIELDS], 1);
+        }
+    }
+    cr_assert_eq(cfs_exit_status(&in, &r), 3);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+    tu_rmrf(dir);
+}
+
+Test(bad_input, long_line_across_gzip_pieces)
+{
+    /* A 3 MiB line inside a gzip member crosses the 4 MiB streaming pieces' carry. */
+    char *dir = tu_mkdtemp();
+    size_t big = 3u << 20, cap = big + (6u << 20);
+    char *b = malloc(cap);
+    size_t o = (size_t)snprintf(b, cap, F33);
+    for (int i = 0; i < 12000; i++) o += (size_t)line33(b + o, cap - o, "LAX3", 200, "Hit", i);
+    memset(b + o, 'y', big);
+    o += big;
+    b[o++] = '\n';
+    for (int i = 0; i < 100; i++) o += (size_t)line33(b + o, cap - o, "LAX3", 403, "Error", i);
+    size_t gzn;
+    void *gz = tu_gzip(b, o, &gzn);
+    char *p = tu_write(dir, "long.gz", gz, gzn);
+    cfs_inputs in;
+    memset(&in, 0, sizeof in);
+    cfs_inputs_add(&in, p, CFS_NO_TIME, CFS_NO_TIME);
+    cfs_scan_opts opt;
+    memset(&opt, 0, sizeof opt);
+    opt.threads = 2;
+    opt.since = opt.until = CFS_NO_TIME;
+    opt.gz = CFS_GZ_ZLIB;
+    for (int pass = 0; pass < 2; pass++) {
+        opt.big_file = pass ? 1 : 0; /* sequential, then cut into blocks */
+        cfs_scan_result r;
+        cr_assert_eq(cfs_scan_run(&in, &opt, &r), CFS_OK);
+        cr_assert_eq(r.files[0].aggregated, 12100, "pass %d: %llu", pass, (unsigned long long)r.files[0].aggregated);
+        cr_assert_eq(r.files[0].rejected[CFS_REJ_LINE_TOO_LONG], 1, "pass %d", pass);
+        cr_assert_eq(status_count(&r, 403), 100);
+        assert_nothing_lost(&r.files[0]);
+        cfs_scan_result_free(&r);
+    }
+    cfs_inputs_free(&in);
+    tu_rmrf(dir);
+}
+
+Test(bad_input, missing_path_is_an_input_error)
+{
+    cfs_inputs in;
+    memset(&in, 0, sizeof in);
+    cfs_inputs_add(&in, "/nonexistent/cfscan/path", CFS_NO_TIME, CFS_NO_TIME);
+    cr_assert_eq(in.n, 0);
+    cr_assert_eq(in.nerr, 1);
+    cr_assert_str_eq(in.err[0].path, "/nonexistent/cfscan/path");
+    cr_assert(strstr(in.err[0].msg, "No such file") != NULL);
+    cfs_inputs_free(&in);
+}
+
+/* ---- thread-count independence through the CLI ----------------------------------------- */
+Test(cli, json_identical_for_j1_and_j2_and_blocks)
+{
+    char *dir = tu_mkdtemp();
+    char name[64];
+    for (int i = 0; i < 6; i++) {
+        char *body = make_log(2000 + 500 * i, 1);
+        size_t gzn;
+        void *gz = tu_gzip(body, strlen(body), &gzn);
+        snprintf(name, sizeof name, "E2ABCDEF%06d.2026-11-01-%02d.X.gz", i % 2, i);
+        free(tu_write(dir, name, gz, gzn));
+        free(gz);
+        free(body);
+    }
+    char *prog = tu_prog("cfscan");
+    char cmd[1024];
+    char *out1, *out2, *out3;
+    snprintf(cmd, sizeof cmd, "%s scan %s -j1 --format json -q", prog, dir);
+    cr_assert_eq(tu_run(cmd, &out1, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s scan %s -j2 --format json -q", prog, dir);
+    cr_assert_eq(tu_run(cmd, &out2, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s scan %s -j2 --format json -q --split-above 1000 --gzip-decoder zlib", prog, dir);
+    cr_assert_eq(tu_run(cmd, &out3, NULL), 0);
+    cr_assert_str_eq(out1, out2);
+    cr_assert_str_eq(out1, out3);
+    /* and the contract's totals, computed from what make_log wrote */
+    cfs_json_doc doc = {0};
+    char err[128];
+    cr_assert_eq(cfs_json_parse(&doc, out1, strlen(out1), err, sizeof err), CFS_OK, "%s", err);
+    const cfs_json *root = cfs_json_root(&doc);
+    double v;
+    uint64_t total = 0;
+    for (int i = 0; i < 6; i++) total += 2000 + 500 * i;
+    cr_assert(cfs_json_num(cfs_json_path(root, "inputs.files"), &v) && v == 6);
+    cr_assert(cfs_json_num(cfs_json_path(root, "inputs.requests"), &v) && v == (double)total);
+    cr_assert(cfs_json_num(cfs_json_path(root, "inputs.rejected"), &v) && v == 0);
+    uint64_t n403 = 0;
+    for (int i = 0; i < 6; i++) n403 += (uint64_t)(2000 + 500 * i + 1) / 3;
+    cr_assert(cfs_json_num(cfs_json_path(root, "by_status.403"), &v) && v == (double)n403);
+    cr_assert(cfs_json_num(cfs_json_path(root, "by_distribution.E2ABCDEF000000"), &v));
+    cr_assert_eq(v, (double)(2000 + 3000 + 4000));
+    cfs_json_doc_free(&doc);
+    tu_rmrf(dir);
+}
+
+Test(cli, exit_codes_and_errors_name_the_path)
+{
+    char *dir = tu_mkdtemp();
+    char *body = make_log(300, 1);
+    size_t gzn;
+    unsigned char *gz = tu_gzip(body, strlen(body), &gzn);
+    free(tu_write(dir, "ok.gz", gz, gzn));
+    char *prog = tu_prog("cfscan");
+    char cmd[1024];
+    char *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan %s -q", prog, dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "stderr: %s", err);
+    cr_assert(strstr(out, "Why viewers got 403s") != NULL);
+    free(tu_write(dir, "cut.gz", gz, gzn / 2));
+    cr_assert_eq(tu_run(cmd, &out, &err), 4);
+    cr_assert(strstr(err, "cut.gz") != NULL, "stderr names the file: %s", err);
+    snprintf(cmd, sizeof cmd, "%s scan %s/nope -q", prog, dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 4);
+    cr_assert(strstr(err, "/nope") != NULL);
+    snprintf(cmd, sizeof cmd, "%s scan --bogus x", prog);
+    cr_assert_eq(tu_run(cmd, &out, &err), 2);
+    cr_assert(strstr(err, "--bogus") != NULL);
+    tu_rmrf(dir);
+}

@@ -1,0 +1,150 @@
+/* Test helpers: temporary files, compression for fixtures, and running the built cfscan
+ * and cfsgen programs with their output captured. */
+#include "tests/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+char *tu_mkdtemp(void)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    char *p = malloc(strlen(base) + 32);
+    sprintf(p, "%s/cfstest.XXXXXX", base);
+    if (!mkdtemp(p)) {
+        perror("mkdtemp");
+        abort();
+    }
+    return p;
+}
+
+char *tu_write(const char *dir, const char *name, const void *data, size_t n)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    if (!f) {
+        perror(p);
+        abort();
+    }
+    if (n && fwrite(data, 1, n, f) != n) abort();
+    fclose(f);
+    return p;
+}
+
+char *tu_write_str(const char *dir, const char *name, const char *s)
+{
+    return tu_write(dir, name, s, strlen(s));
+}
+
+void *tu_gzip(const void *data, size_t n, size_t *out_n)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) abort();
+    size_t cap = deflateBound(&zs, (uLong)n) + 64;
+    unsigned char *out = malloc(cap);
+    zs.next_in = (Bytef *)data;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) abort();
+    *out_n = zs.total_out;
+    deflateEnd(&zs);
+    return out;
+}
+
+void *tu_zstd(const void *data, size_t n, size_t *out_n)
+{
+    size_t cap = ZSTD_compressBound(n);
+    void *out = malloc(cap);
+    size_t r = ZSTD_compress(out, cap, data, n, 3);
+    if (ZSTD_isError(r)) abort();
+    *out_n = r;
+    return out;
+}
+
+char *tu_prog(const char *name)
+{
+    const char *dir = getenv("CFS_BUILD_DIR");
+#ifdef CFS_BUILD_DIR
+    if (!dir || !*dir) dir = CFS_BUILD_DIR;
+#endif
+    if (!dir) dir = ".";
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static char *slurp_fd(FILE *f)
+{
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    size_t k;
+    while ((k = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (cap - n < 2) {
+            cap *= 2;
+            b = realloc(b, cap);
+        }
+    }
+    b[n] = 0;
+    return b;
+}
+
+int tu_run(const char *cmd, char **out, char **err)
+{
+    char errpath[] = "/tmp/cfstest-err.XXXXXX";
+    int efd = mkstemp(errpath);
+    if (efd < 0) abort();
+    close(efd);
+    size_t need = strlen(cmd) + strlen(errpath) + 16;
+    char *full = malloc(need);
+    snprintf(full, need, "%s 2>%s", cmd, errpath);
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p) return -1;
+    char *o = slurp_fd(p);
+    int st = pclose(p);
+    if (out) *out = o;
+    else free(o);
+    if (err) *err = tu_read(errpath, NULL);
+    unlink(errpath);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+char *tu_read(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *b = slurp_fd(f);
+    fclose(f);
+    if (n) *n = strlen(b);
+    return b;
+}
+
+void tu_rmrf(const char *dir)
+{
+    if (!dir || strlen(dir) < 8) return;
+    char *cmd = malloc(strlen(dir) + 16);
+    sprintf(cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) { /* best effort */ }
+    free(cmd);
+}
+
+int tu_have_samples(void)
+{
+#ifdef CFS_SAMPLES_DIR
+    struct stat st;
+    return stat(CFS_SAMPLES_DIR "/elastic-integrations-test-cloudfront.log", &st) == 0;
+#else
+    return 0;
+#endif
+}
