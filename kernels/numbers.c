@@ -1,6 +1,7 @@
 /* Number parsing for CloudFront fields without strtod/sscanf/strtol: unsigned integers
  * (sc-bytes, cs-bytes, c-port, ...), seconds with millisecond resolution (time-taken,
- * time-to-first-byte) and the date + time columns as Unix seconds. */
+ * time-to-first-byte) and the date + time columns as Unix seconds.  Each parser accepts
+ * one exact shape and writes its output only on success, so a refusal leaves it untouched. */
 #include "kernels/kernels.h"
 
 static int is_digit(char c)
