@@ -1,0 +1,90 @@
+/* Tests for the source stage: CloudFront file names, --since/--until values, directory
+ * walking (sorted, recursive, symlink loops, FIFOs) and pruning by name. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline/source.h"
+#include "tests/util.h"
+
+Test(names, cloudfront_scheme)
+{
+    char d[CFS_DIST_MAX];
+    int64_t h;
+    /* reference §1.1 example: example-prefix/EMLARXS9EXAMPLE.2019-11-14-20.RT4KCN4SGK9.gz */
+    cr_assert_eq(cfs_parse_log_name("example-prefix/EMLARXS9EXAMPLE.2019-11-14-20.RT4KCN4SGK9.gz", d, &h), 0);
+    cr_assert_str_eq(d, "EMLARXS9EXAMPLE");
+    cr_assert_eq(h, 1573761600); /* date -u -d '2019-11-14 20:00:00' +%s */
+    cr_assert_eq(cfs_parse_log_name("E1.2026-02-29-00.X.gz", d, &h), -1); /* 2026 is no leap year */
+    cr_assert_eq(cfs_parse_log_name("e1.2026-01-01-00.X.gz", d, &h), -1); /* ids are upper case */
+    cr_assert_eq(cfs_parse_log_name("E1.2026-01-01-24.X.gz", d, &h), -1);
+    cr_assert_eq(cfs_parse_log_name("access.log", d, &h), -1);
+    cr_assert_eq(cfs_parse_log_name("E1.2026-01-01-05.X", d, &h), 0);
+    cr_assert_eq(h, 1767243600); /* 2026-01-01 05:00:00 UTC */
+}
+
+Test(names, time_arguments)
+{
+    int64_t t;
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01", &t), 0);
+    cr_assert_eq(t, 1793491200 /* date -u -d 2026-11-01 +%s */);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01T10", &t), 0);
+    cr_assert_eq(t, 1793491200 /* date -u -d 2026-11-01 +%s */ + 36000);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01T10:30Z", &t), 0);
+    cr_assert_eq(t, 1793491200 /* date -u -d 2026-11-01 +%s */ + 37800);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01 10:30:15", &t), 0);
+    cr_assert_eq(t, 1793491200 /* date -u -d 2026-11-01 +%s */ + 37815);
+    cr_assert_eq(cfs_parse_time_arg("@42", &t), 0);
+    cr_assert_eq(t, 42);
+    cr_assert_eq(cfs_parse_time_arg("yesterday", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("2026-13-01", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01T1", &t), -1);
+}
+
+Test(walk, recursive_sorted_loops_fifos_and_pruning)
+{
+    char *dir = tu_mkdtemp();
+    char p[512];
+    snprintf(p, sizeof p, "%s/sub", dir);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/sub/deeper", dir);
+    mkdir(p, 0755);
+    free(tu_write_str(dir, "E1.2026-11-01-09.A.gz", "x"));
+    free(tu_write_str(dir, "sub/E1.2026-11-01-10.B.gz", "xx"));
+    free(tu_write_str(dir, "sub/deeper/E1.2026-11-01-11.C.gz", "xxx"));
+    free(tu_write_str(dir, "sub/notes.txt", "four"));
+    /* a symlink loop and a FIFO must neither hang nor recurse forever */
+    snprintf(p, sizeof p, "%s/sub/deeper/loop", dir);
+    char target[512];
+    snprintf(target, sizeof target, "%s/sub", dir);
+    cr_assert_eq(symlink(target, p), 0);
+    snprintf(p, sizeof p, "%s/sub/fifo", dir);
+    cr_assert_eq(mkfifo(p, 0644), 0);
+
+    cfs_inputs in;
+    memset(&in, 0, sizeof in);
+    cfs_inputs_add(&in, dir, CFS_NO_TIME, CFS_NO_TIME);
+    cr_assert_eq(in.n, 4);
+    cr_assert_eq(in.nerr, 0);
+    cfs_inputs_sort(&in); /* largest first */
+    cr_assert(strstr(in.v[0].path, "notes.txt"));
+    cr_assert(strstr(in.v[1].path, "E1.2026-11-01-11.C.gz"));
+    cr_assert_str_eq(in.v[1].dist, "E1");
+    cr_assert_eq(in.v[3].dist[0], 'E');
+    cr_assert_eq(in.v[0].dist[0], 0); /* not a CloudFront name */
+    cfs_inputs_free(&in);
+
+    /* --since 10:00 --until 11:00 keeps the 10:00 file and the unnamed one */
+    int64_t since, until;
+    cfs_parse_time_arg("2026-11-01T10", &since);
+    cfs_parse_time_arg("2026-11-01T11", &until);
+    memset(&in, 0, sizeof in);
+    cfs_inputs_add(&in, dir, since, until);
+    cr_assert_eq(in.n, 2);
+    cr_assert_eq(in.pruned, 2);
+    cfs_inputs_free(&in);
+    tu_rmrf(dir);
+}
