@@ -1,0 +1,936 @@
+/* 403 cause attribution: one ordered table of rules over a log line (first match wins),
+ * plus the after-pass edge-versus-origin latency test for the `Error` 403s that only
+ * timing can place.  "§N" below cites shared/reference/cloudfront-logs.md. */
+#include <stdint.h>
+#include <string.h>
+
+#include "pipeline/attribute.h"
+
+/* ---- rule ids ------------------------------------------------------------------------
+ * The id is the index into the rule table and is what cfs_attribution.rule carries, so
+ * reports print cfs_rule_name(id).  Order = evaluation order.  Entries after
+ * R_UNCLASSIFIED have no predicate: cfs_attr_settle() is the only way to reach them. */
+enum rule_id {
+    R_NOT_403,
+    /* the log (or the WAF log) names the cause */
+    R_WAF_LOG_BLOCK, R_WAF_LOG_CHALLENGE,
+    R_DRT_GEO, R_DRT_METHOD,
+    R_DRT_BLOCKED, R_DRT_INVALID, R_DRT_HEADER, R_DRT_CERT,
+    R_RT_LIMIT, R_RT_LAMBDA_ERROR, R_DRT_MISS_GENERATED,
+    R_RT_FUNCTION_GENERATED, R_RT_FUNCTION_ERROR, R_RT_LAMBDA_GENERATED,
+    /* the distribution config plus the line */
+    R_HOST_NOT_ASSOCIATED,
+    R_HTTPS_ONLY_HTTP, R_REDIRECT_HTTP10_NON_GET,
+    R_BEHAVIOR_METHOD, R_BEHAVIOR_METHOD_DRT_ERROR,
+    /* signed URLs and cookies */
+    R_SIGNED_MISSING_RESTRICTED, R_SIGNED_QUERY_EXPIRED, R_SIGNED_COOKIE_EXPIRED,
+    R_SIGNED_SAME_SECOND,
+    /* origin bodies */
+    R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML,
+    R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
+    R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT, R_BODY_S3, R_BODY,
+    /* provisional: settled by latency after the pass */
+    R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
+    R_PENDING_WAF_UNLOGGED_S3, R_PENDING_NO_ACL, R_PENDING_NO_ACL_S3,
+    R_UNCLASSIFIED,
+    /* settled results (reached through cfs_attr_settle only) */
+    R_EDGE_WAF, R_EDGE_WAF_UNLOGGED, R_EDGE_NO_ACL, R_EDGE_HTTP, R_ORIGIN_CUSTOM, R_ORIGIN_S3,
+    R_EDGE_WAF_ABS, R_EDGE_WAF_UNLOGGED_ABS, R_EDGE_NO_ACL_ABS, R_EDGE_HTTP_ABS,
+    R_ORIGIN_CUSTOM_ABS, R_ORIGIN_S3_ABS,
+    R_LATENCY_AMBIGUOUS, R_LATENCY_NO_TIME,
+    R_COUNT
+};
+
+/* ---- facts about one 403 line ----------------------------------------------------------
+ * Computed once per 403 before the table runs, so predicates are one-liners over plain
+ * values and the table reads like the troubleshooting guide. */
+enum ct_kind { CT_NONE, CT_HTML, CT_TEXT_XML, CT_APP_XML, CT_JSON, CT_OTHER };
+enum tri { T_UNKNOWN = -1, T_NO = 0, T_YES = 1 };
+enum signer_src { SRC_NONE, SRC_QUERY, SRC_COOKIE };
+enum expiry {
+    EXP_ABSENT,     /* neither Expires nor Policy */
+    EXP_UNREADABLE, /* Policy not decodable / no DateLessThan, or Expires not a number */
+    EXP_NO_TIME,    /* the line has no usable date+time */
+    EXP_PAST,       /* expired before the earliest moment the request can have arrived */
+    EXP_SAME_SECOND,/* expiry inside the window the request arrived in */
+    EXP_NOT_YET,    /* custom policy DateGreaterThan after the latest arrival moment */
+    EXP_FUTURE,     /* still valid when the request arrived */
+};
+
+typedef struct facts {
+    const cfs_record *r;
+    const cfs_attr_ctx *ctx;
+    const cfs_dist_config *d;      /* NULL without a matching config */
+    const cfs_cfg_behavior *b;     /* NULL when d is NULL or no behavior matched */
+    cfs_origin_kind origin_kind;   /* of b's origin; CFS_ORIGIN_UNKNOWN when unknown */
+    cfs_vpp vpp;                   /* of b; CFS_VPP_UNKNOWN when unknown */
+    int acl;                       /* enum tri: distribution has a web ACL */
+    int restricted;                /* enum tri: b restricts viewer access */
+    int host_unassociated;         /* config proves x-host-header is not ours */
+    int waf_hit;
+    uint8_t waf_action;
+    enum ct_kind ct;
+    int plain;                     /* cs-protocol http or ws: no TLS */
+    int origin_path;               /* response came through cache or origin */
+    int edge_error;                /* RT/RRT Error or absent, DRT Error-like or absent */
+    int signer;                    /* Signature or Key-Pair-Id present */
+    enum signer_src src;
+    enum expiry exp;
+    uint16_t pending;              /* provisional rule id this line would get */
+} facts;
+
+typedef int (*rule_pred)(const facts *f);
+
+enum rule_kind { K_MATCH, K_PROVISIONAL, K_SETTLED };
+
+typedef struct attr_rule {
+    const char *name;
+    uint8_t cause;
+    uint8_t evidence;
+    uint8_t kind;
+    rule_pred pred;
+} attr_rule;
+
+/* ---- small byte helpers ------------------------------------------------------------- */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decoding reader.  A decoded '%' that starts another "%XX" is decoded again, so
+ * the log's re-encoding of the viewer's own escapes ("%257E" = viewer "%7E" = "~") and the
+ * pre-2020 double encoding ("%2520") both yield the byte meant (§1.3).  Only used on
+ * parameter names and on values whose alphabet has no '%' (digits, base64), where decoding
+ * more than once cannot damage anything. */
+typedef struct pdec {
+    const char *p;
+    size_t n, i;
+} pdec;
+
+static int pdec_next(pdec *d)
+{
+    if (d->i >= d->n) return -1;
+    int c = (unsigned char)d->p[d->i++];
+    while (c == '%' && d->n - d->i >= 2) {
+        int hi = hexval(d->p[d->i]), lo = hexval(d->p[d->i + 1]);
+        if (hi < 0 || lo < 0) break;
+        c = hi * 16 + lo;
+        d->i += 2;
+    }
+    return c;
+}
+
+/* 1 when the decoded name, less leading spaces (cookie pairs are separated by "; ",
+ * logged as ";%20"), equals prefix followed by lit. */
+static int name_is(cfs_span name, const char *prefix, const char *lit)
+{
+    pdec d = {name.p, name.n, 0};
+    int c = pdec_next(&d);
+    while (c == ' ' || c == '\t') c = pdec_next(&d);
+    for (const char *s = prefix; *s; s++) {
+        if (c != (unsigned char)*s) return 0;
+        c = pdec_next(&d);
+    }
+    for (const char *s = lit; *s; s++) {
+        if (c != (unsigned char)*s) return 0;
+        c = pdec_next(&d);
+    }
+    return c == -1;
+}
+
+/* Next "name=value" pair of s separated by sep; *pos advances.  0 at the end. */
+static int next_pair(cfs_span s, size_t *pos, char sep, cfs_span *name, cfs_span *val)
+{
+    if (*pos >= s.n) return 0;
+    size_t start = *pos, end = start;
+    while (end < s.n && s.p[end] != sep) end++;
+    *pos = end + 1;
+    size_t eq = start;
+    while (eq < end && s.p[eq] != '=') eq++;
+    name->p = s.p + start;
+    name->n = (uint32_t)(eq - start);
+    if (eq < end) {
+        val->p = s.p + eq + 1;
+        val->n = (uint32_t)(end - eq - 1);
+    } else {
+        val->p = s.p + end;
+        val->n = 0;
+    }
+    return 1;
+}
+
+/* Decimal seconds (percent-decoded), at most 15 digits so that *1000 cannot overflow. */
+static int parse_epoch(cfs_span v, int64_t *out)
+{
+    pdec d = {v.p, v.n, 0};
+    int64_t x = 0;
+    int digits = 0, c;
+    while ((c = pdec_next(&d)) != -1) {
+        if (c < '0' || c > '9' || digits == 15) return 0;
+        x = x * 10 + (c - '0');
+        digits++;
+    }
+    if (digits == 0) return 0;
+    *out = x;
+    return 1;
+}
+
+/* Base64 of a Policy as CloudFront documents it: standard base64 with '+', '=', '/' made
+ * URL-safe as '-', '_', '~' (§5.4, `tr '+=/' '-_~'`); both alphabets are accepted since
+ * hand-made URLs mix them.  Padding ends the input.  Output stops at cap (a longer policy
+ * is read up to cap).  Returns the bytes written, or -1 on a byte outside the alphabet. */
+static long b64_policy_decode(cfs_span v, unsigned char *out, size_t cap)
+{
+    pdec d = {v.p, v.n, 0};
+    uint32_t acc = 0;
+    int bits = 0, c;
+    size_t n = 0;
+    while ((c = pdec_next(&d)) != -1 && n < cap) {
+        int x;
+        if (c >= 'A' && c <= 'Z') x = c - 'A';
+        else if (c >= 'a' && c <= 'z') x = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') x = c - '0' + 52;
+        else if (c == '-' || c == '+') x = 62;
+        else if (c == '~' || c == '/') x = 63;
+        else if (c == '_' || c == '=') break;
+        else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+        else return -1;
+        acc = (acc << 6) | (uint32_t)x;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1u;
+        }
+    }
+    return (long)n;
+}
+
+static const unsigned char *find_bytes(const unsigned char *h, size_t hn, const char *needle)
+{
+    size_t nn = strlen(needle);
+    if (nn == 0 || hn < nn) return NULL;
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (h[i] == (unsigned char)needle[0] && memcmp(h + i, needle, nn) == 0) return h + i;
+    return NULL;
+}
+
+/* The "AWS:EpochTime" number of condition cond ("DateLessThan") in policy JSON: the
+ * condition key, then the EpochTime key before the condition object's closing brace, then
+ * ':' and the digits (a quoted number is tolerated).  No JSON library: the policy grammar
+ * is fixed by CloudFront (§5.4) and anything else is "unreadable". */
+static int policy_epoch(const unsigned char *j, size_t n, const char *cond, int64_t *out)
+{
+    const unsigned char *k = find_bytes(j, n, cond);
+    if (k == NULL) return 0;
+    const unsigned char *end = j + n;
+    const unsigned char *close = k;
+    while (close < end && *close != '}') close++;
+    const unsigned char *t = find_bytes(k, (size_t)(close - k), "\"AWS:EpochTime\"");
+    if (t == NULL) return 0;
+    const unsigned char *p = t + sizeof("\"AWS:EpochTime\"") - 1;
+    while (p < close && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    if (p >= close || *p != ':') return 0;
+    p++;
+    while (p < close && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '"')) p++;
+    int64_t x = 0;
+    int digits = 0;
+    while (p < close && *p >= '0' && *p <= '9' && digits < 15) {
+        x = x * 10 + (*p - '0');
+        p++;
+        digits++;
+    }
+    if (digits == 0 || (p < close && *p >= '0' && *p <= '9')) return 0;
+    *out = x;
+    return 1;
+}
+
+/* ---- signed URL / cookie evidence --------------------------------------------------- */
+typedef struct signer_set {
+    int sig, kpid, any;
+    int has_expires, has_policy;
+    cfs_span expires, policy;
+} signer_set;
+
+/* Canned policy: Expires, Signature, Key-Pair-Id; custom: Policy, Signature, Key-Pair-Id.
+ * As cookies the same names carry the "CloudFront-" prefix (§5.4). */
+static void scan_signer(cfs_span s, char sep, const char *prefix, signer_set *o)
+{
+    memset(o, 0, sizeof *o);
+    if (cfs_span_empty(s)) return;
+    size_t pos = 0;
+    cfs_span name, val;
+    while (next_pair(s, &pos, sep, &name, &val)) {
+        if (name_is(name, prefix, "Signature")) {
+            o->sig = 1;
+        } else if (name_is(name, prefix, "Key-Pair-Id")) {
+            o->kpid = 1;
+        } else if (name_is(name, prefix, "Expires")) {
+            o->has_expires = 1;
+            o->expires = val;
+        } else if (name_is(name, prefix, "Policy")) {
+            o->has_policy = 1;
+            o->policy = val;
+        } else {
+            continue;
+        }
+        o->any = 1;
+    }
+}
+
+/* Arrival window of the request, in ms since the epoch.  The log's date+time is the second
+ * in which the response *finished* (§1.2 field 2) and time-taken runs from receipt to the
+ * last byte (field 19), so receipt = finish - time-taken.  Whether the service truncates
+ * or rounds to the second is not documented, so the earliest bound allows half a second of
+ * rounding; the latest assumes truncation (the later of the two).  Expiry is judged at
+ * receipt time (§5.4: a download started before expiry completes). */
+static enum expiry judge_expiry(const cfs_record *r, int have_e, int64_t e, int have_g, int64_t g)
+{
+    if (r->ts == CFS_NO_TIME || r->ts < 0 || r->ts > INT64_C(100000000000000)) return EXP_NO_TIME;
+    int64_t tt = r->time_taken_ms == CFS_NO_MILLIS ? 0 : (int64_t)r->time_taken_ms;
+    int64_t earliest = r->ts * 1000 - 500 - tt;
+    int64_t latest = r->ts * 1000 + 999 - tt;
+    /* DateLessThan is strict: access is granted only while arrival < expiry.  So the URL
+     * is certainly expired when even the earliest arrival is at or after the expiry, and
+     * an expiry inside the window (e.g. Expires equal to the logged second) is "likely". */
+    if (have_e && e * 1000 <= earliest) return EXP_PAST;
+    if (have_e && e * 1000 <= latest) return EXP_SAME_SECOND;
+    if (have_g && g * 1000 > latest) return EXP_NOT_YET;
+    return EXP_FUTURE;
+}
+
+static void signer_facts(facts *f)
+{
+    const cfs_record *r = f->r;
+    signer_set q, c;
+    scan_signer(r->f[CFS_F_CS_URI_QUERY], '&', "", &q);
+    scan_signer(r->f[CFS_F_CS_COOKIE], ';', "CloudFront-", &c);
+    /* Which set CloudFront reads when both carry signer values is not documented [?]; the
+     * query string is the more specific (per URL), so it wins when it has any. */
+    const signer_set *s = q.any ? &q : (c.any ? &c : NULL);
+    f->src = s == NULL ? SRC_NONE : (s == &q ? SRC_QUERY : SRC_COOKIE);
+    /* MissingKey is about the signer itself: Signature / Key-Pair-Id (§5.4); an Expires or
+     * Policy alone is not a signature. */
+    f->signer = s != NULL && (s->sig || s->kpid);
+    f->exp = EXP_ABSENT;
+    if (s == NULL) return;
+
+    int64_t e = 0, g = 0;
+    int have_e = 0, have_g = 0;
+    if (s->has_policy) {
+        /* A custom policy wins over Expires: Expires is only the canned form. */
+        unsigned char json[4096];
+        long n = b64_policy_decode(s->policy, json, sizeof json);
+        if (n <= 0 || !policy_epoch(json, (size_t)n, "\"DateLessThan\"", &e)) {
+            f->exp = EXP_UNREADABLE;
+            return;
+        }
+        have_e = 1;
+        have_g = policy_epoch(json, (size_t)n, "\"DateGreaterThan\"", &g);
+    } else if (s->has_expires) {
+        if (!parse_epoch(s->expires, &e)) {
+            f->exp = EXP_UNREADABLE;
+            return;
+        }
+        have_e = 1;
+    } else {
+        return;
+    }
+    f->exp = judge_expiry(r, have_e, e, have_g, g);
+}
+
+/* ---- facts ---------------------------------------------------------------------------- */
+static int ci_eq(const char *a, size_t n, const char *lit)
+{
+    size_t ln = strlen(lit);
+    if (n != ln) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char x = a[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (x != lit[i]) return 0;
+    }
+    return 1;
+}
+
+/* sc-content-type, media type only (parameters after ';' or an encoded space ignored). */
+static enum ct_kind classify_ct(cfs_span s)
+{
+    if (cfs_span_empty(s)) return CT_NONE;
+    size_t n = 0;
+    while (n < s.n && s.p[n] != ';' && s.p[n] != '%' && s.p[n] != ' ') n++;
+    if (ci_eq(s.p, n, "text/html")) return CT_HTML;
+    if (ci_eq(s.p, n, "text/xml")) return CT_TEXT_XML;
+    if (ci_eq(s.p, n, "application/xml")) return CT_APP_XML;
+    if (ci_eq(s.p, n, "application/json")) return CT_JSON;
+    return CT_OTHER;
+}
+
+static int any_result(const cfs_record *r, cfs_result v)
+{
+    return r->result == v || r->response_result == v || r->detailed_result == v;
+}
+
+static int is_s3(cfs_origin_kind k)
+{
+    return k == CFS_ORIGIN_S3_REST || k == CFS_ORIGIN_S3_WEBSITE;
+}
+
+static uint16_t pending_variant(const facts *f);
+
+static void config_facts(facts *f)
+{
+    const cfs_record *r = f->r;
+    const cfs_config_set *set = f->ctx ? f->ctx->config : NULL;
+    if (set == NULL) return;
+    cfs_span host_header = r->f[CFS_F_HOST_HEADER];
+    int via_host_header = 0;
+    const cfs_dist_config *d = cfs_config_find(set, r->dist, r->f[CFS_F_CS_HOST]);
+    if (d == NULL && !cfs_span_empty(host_header)) {
+        /* Found only through the Host header: then that name is associated by construction. */
+        d = cfs_config_find(set, r->dist, host_header);
+        via_host_header = d != NULL;
+    }
+    if (d == NULL) return;
+    f->d = d;
+    f->acl = (d->web_acl_id != NULL && d->web_acl_id[0] != '\0') ? T_YES : T_NO;
+
+    /* The association test needs to know the distribution's own name or at least one alias,
+     * else every Host would look foreign. */
+    int identity_known = (d->domain_name != NULL && d->domain_name[0] != '\0') || d->n_aliases > 0;
+    if (!via_host_header && identity_known && !cfs_span_empty(host_header))
+        f->host_unassociated = !cfs_config_host_associated(d, host_header);
+
+    const cfs_cfg_behavior *b = cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM]);
+    if (b == NULL) return;
+    f->b = b;
+    f->vpp = b->viewer_protocol_policy;
+    f->restricted = b->restricted ? T_YES : T_NO;
+    if (b->origin >= 0 && (size_t)b->origin < d->n_origins && d->origins != NULL)
+        f->origin_kind = d->origins[b->origin].kind;
+}
+
+static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
+{
+    memset(f, 0, sizeof *f);
+    f->r = r;
+    f->ctx = ctx;
+    f->acl = T_UNKNOWN;
+    f->restricted = T_UNKNOWN;
+    f->vpp = CFS_VPP_UNKNOWN;
+    f->origin_kind = CFS_ORIGIN_UNKNOWN;
+    config_facts(f);
+
+    if (ctx != NULL && ctx->waf != NULL && !cfs_span_empty(r->f[CFS_F_EDGE_REQUEST_ID])) {
+        cfs_waf_hit hit;
+        if (cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit) &&
+            hit.action != CFS_WAF_ALLOW) {
+            f->waf_hit = 1;
+            f->waf_action = hit.action;
+        }
+    }
+
+    f->ct = classify_ct(r->f[CFS_F_SC_CONTENT_TYPE]);
+    f->plain = r->protocol == CFS_P_HTTP || r->protocol == CFS_P_WS;
+    /* §4: field 14 is decided after the last byte, field 23 before responding; RT=Error with
+     * RRT=Hit/Miss is a viewer that hung up on a cache/origin response.  Either one naming
+     * the cache or the origin means the 403 came from there. */
+    f->origin_path = any_result(r, CFS_R_HIT) || any_result(r, CFS_R_REFRESH_HIT) ||
+                     any_result(r, CFS_R_MISS) || r->detailed_result == CFS_R_ORIGIN_SHIELD_HIT;
+    int rt_ok = r->result == CFS_R_ERROR || r->result == CFS_R_NONE;
+    int rrt_ok = r->response_result == CFS_R_ERROR || r->response_result == CFS_R_NONE;
+    int drt_ok = r->detailed_result == CFS_R_ERROR || r->detailed_result == CFS_R_NONE ||
+                 r->detailed_result == CFS_R_CLIENT_COMM_ERROR;
+    f->edge_error = rt_ok && rrt_ok && drt_ok && !f->origin_path;
+    signer_facts(f);
+    f->pending = pending_variant(f);
+}
+
+/* CloudFront's own 403 bodies are its HTML error page and the signed-URL XML (§5.1); a
+ * line without sc-content-type cannot contradict them. */
+static int ct_cloudfront(const facts *f)
+{
+    return f->ct == CT_HTML || f->ct == CT_TEXT_XML || f->ct == CT_NONE;
+}
+
+/* Signed-URL refusals are text/xml `<Error>` bodies (§5.4).  On a behavior the config says
+ * is restricted a missing content type is accepted too; without that knowledge the XML
+ * type is required. */
+static int ct_signer(const facts *f)
+{
+    if (f->ct == CT_TEXT_XML) return 1;
+    return f->ct == CT_NONE && f->restricted == T_YES;
+}
+
+/* The vpp policy is unknown (no config, or no behavior matched). */
+static int vpp_unknown(const facts *f) { return f->vpp == CFS_VPP_UNKNOWN; }
+
+/* The provisional variant carries what the latency settlement needs to know (settle sees
+ * only the attribution): which edge cause to name if the 403 was edge-generated, and which
+ * origin kind if it came from the origin. */
+static uint16_t pending_variant(const facts *f)
+{
+    int s3 = is_s3(f->origin_kind);
+    if (vpp_unknown(f) && f->plain && f->ct == CT_HTML) return R_PENDING_HTTP;
+    if (f->acl == T_NO) return s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
+    if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit)
+        return s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
+    return s3 ? R_PENDING_S3 : R_PENDING;
+}
+
+/* ---- predicates ----------------------------------------------------------------------- */
+static int p_not_403(const facts *f) { return f->r->status != 403; }
+static int p_waf_block(const facts *f) { return f->waf_hit && f->waf_action == CFS_WAF_BLOCK; }
+static int p_waf_challenge(const facts *f)
+{
+    return f->waf_hit && (f->waf_action == CFS_WAF_CAPTCHA || f->waf_action == CFS_WAF_CHALLENGE);
+}
+static int p_drt_geo(const facts *f) { return f->r->detailed_result == CFS_R_CLIENT_GEO_BLOCKED; }
+static int p_drt_method(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD; }
+static int p_drt_blocked(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED; }
+static int p_drt_invalid(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST; }
+static int p_drt_header(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_HEADER; }
+static int p_drt_cert(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_CERTIFICATE; }
+static int p_rt_limit(const facts *f) { return any_result(f->r, CFS_R_LIMIT_EXCEEDED); }
+static int p_rt_lambda_error(const facts *f) { return any_result(f->r, CFS_R_LAMBDA_EXECUTION_ERROR); }
+static int p_drt_miss_generated(const facts *f) { return any_result(f->r, CFS_R_MISS_GENERATED_RESPONSE); }
+static int p_rt_function_generated(const facts *f)
+{
+    return any_result(f->r, CFS_R_FUNCTION_GENERATED_RESPONSE);
+}
+static int p_rt_function_error(const facts *f)
+{
+    return any_result(f->r, CFS_R_FUNCTION_EXECUTION_ERROR) ||
+           any_result(f->r, CFS_R_FUNCTION_THROTTLED_ERROR);
+}
+static int p_rt_lambda_generated(const facts *f)
+{
+    return any_result(f->r, CFS_R_LAMBDA_GENERATED_RESPONSE);
+}
+
+static int p_host_not_associated(const facts *f)
+{
+    return f->host_unassociated && f->edge_error && (f->ct == CT_HTML || f->ct == CT_NONE);
+}
+
+static int p_https_only_http(const facts *f)
+{
+    return f->vpp == CFS_VPP_HTTPS_ONLY && f->plain && !f->origin_path && ct_cloudfront(f);
+}
+
+static int p_redirect_http10(const facts *f)
+{
+    const cfs_record *r = f->r;
+    int version_known = r->http_major != 0 || r->http_minor != 0;
+    int below_11 = r->http_major == 0 || (r->http_major == 1 && r->http_minor == 0);
+    int non_get = r->method != CFS_M_GET && r->method != CFS_M_HEAD && r->method != CFS_M_NONE;
+    return f->vpp == CFS_VPP_REDIRECT_TO_HTTPS && f->plain && non_get && version_known &&
+           below_11 && !f->origin_path && ct_cloudfront(f);
+}
+
+static int behavior_refuses_method(const facts *f)
+{
+    const cfs_record *r = f->r;
+    if (f->b == NULL || f->b->allowed_methods == 0 || r->method == CFS_M_NONE) return 0;
+    if (r->method >= 32) return 0;
+    return (f->b->allowed_methods & (1u << r->method)) == 0 && !f->origin_path &&
+           (f->ct == CT_HTML || f->ct == CT_NONE);
+}
+static int p_behavior_method(const facts *f)
+{
+    return behavior_refuses_method(f) && f->r->detailed_result == CFS_R_NONE;
+}
+static int p_behavior_method_drt_error(const facts *f)
+{
+    return behavior_refuses_method(f) && f->r->detailed_result == CFS_R_ERROR;
+}
+
+static int p_signed_missing_restricted(const facts *f)
+{
+    return f->restricted == T_YES && !f->signer && f->edge_error && ct_signer(f);
+}
+/* With a config that says the behavior is not restricted, CloudFront does not check
+ * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below). */
+static int signer_rule_base(const facts *f)
+{
+    return f->restricted != T_NO && f->signer && f->edge_error;
+}
+static int p_signed_query_expired(const facts *f)
+{
+    return signer_rule_base(f) && f->src == SRC_QUERY && f->exp == EXP_PAST &&
+           (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
+}
+static int p_signed_cookie_expired(const facts *f)
+{
+    return signer_rule_base(f) && f->src == SRC_COOKIE && f->exp == EXP_PAST &&
+           (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
+}
+static int p_signed_same_second(const facts *f)
+{
+    return signer_rule_base(f) && f->exp == EXP_SAME_SECOND &&
+           (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
+}
+
+static int stem_is_root(const facts *f)
+{
+    return CFS_SPAN_IS(f->r->f[CFS_F_CS_URI_STEM], "/");
+}
+static int p_s3_root(const facts *f)
+{
+    const char *dro = f->d ? f->d->default_root_object : NULL;
+    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_S3_REST && stem_is_root(f) &&
+           (dro == NULL || dro[0] == '\0');
+}
+static int p_s3_trailing_slash(const facts *f)
+{
+    cfs_span s = f->r->f[CFS_F_CS_URI_STEM];
+    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_S3_REST && s.n > 1 &&
+           s.p[s.n - 1] == '/';
+}
+static int p_s3_xml(const facts *f) { return f->ct == CT_APP_XML && is_s3(f->origin_kind); }
+static int p_s3_xml_unconfigured(const facts *f)
+{
+    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_UNKNOWN;
+}
+static int p_custom_xml(const facts *f)
+{
+    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_CUSTOM;
+}
+
+static int p_signed_not_yet_valid(const facts *f)
+{
+    return signer_rule_base(f) && f->exp == EXP_NOT_YET && ct_signer(f);
+}
+static int p_signed_refused(const facts *f)
+{
+    return signer_rule_base(f) && ct_signer(f) &&
+           (f->exp == EXP_FUTURE || f->exp == EXP_ABSENT || f->exp == EXP_UNREADABLE);
+}
+static int p_signed_time_unknown(const facts *f)
+{
+    return signer_rule_base(f) && ct_signer(f) && f->exp == EXP_NO_TIME;
+}
+static int p_signed_missing_xml(const facts *f)
+{
+    return f->restricted == T_UNKNOWN && !f->signer && f->edge_error && f->ct == CT_TEXT_XML;
+}
+
+static int p_origin_result_s3(const facts *f) { return f->origin_path && is_s3(f->origin_kind); }
+static int p_origin_result(const facts *f) { return f->origin_path; }
+static int p_body_s3(const facts *f)
+{
+    return (f->ct == CT_JSON || f->ct == CT_OTHER) && is_s3(f->origin_kind);
+}
+static int p_body(const facts *f) { return f->ct == CT_JSON || f->ct == CT_OTHER; }
+
+static int p_pending_http(const facts *f) { return f->edge_error && f->pending == R_PENDING_HTTP; }
+static int p_pending(const facts *f) { return f->edge_error && f->pending == R_PENDING; }
+static int p_pending_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_S3; }
+static int p_pending_unlogged(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED;
+}
+static int p_pending_unlogged_s3(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED_S3;
+}
+static int p_pending_no_acl(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL; }
+static int p_pending_no_acl_s3(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_NO_ACL_S3;
+}
+static int p_always(const facts *f)
+{
+    (void)f;
+    return 1;
+}
+
+/* ---- the rule table ----------------------------------------------------------------- */
+#define C(x) CFS_CAUSE_##x
+#define E(x) CFS_EV_##x
+static const attr_rule rules[R_COUNT] = {
+    /* Only 403s are attributed. */
+    [R_NOT_403] = {"not_403", C(NONE), E(NONE), K_MATCH, p_not_403},
+
+    /* §5.3: WAF evaluates the request before CloudFront's cache and everything after it; a
+     * terminating BLOCK (or CAPTCHA/CHALLENGE) record whose httpRequest.requestId equals
+     * x-edge-request-id is the WAF's own statement that it answered this request. */
+    [R_WAF_LOG_BLOCK] = {"waf_log_block", C(WAF_BLOCK), E(CONFIRMED), K_MATCH, p_waf_block},
+    [R_WAF_LOG_CHALLENGE] = {"waf_log_captcha_or_challenge", C(WAF_BLOCK), E(CONFIRMED), K_MATCH,
+                             p_waf_challenge},
+
+    /* §4, §5.2: DRT ClientGeoBlocked is logged only for geo restriction [doc S1, KC S5]. */
+    [R_DRT_GEO] = {"drt_client_geo_blocked", C(GEO_RESTRICTION), E(CONFIRMED), K_MATCH, p_drt_geo},
+    /* §4: InvalidRequestMethod = method not allowed by the cache behavior [doc S1; real
+     * line POST 403 text/html 1053]. */
+    [R_DRT_METHOD] = {"drt_invalid_request_method", C(METHOD_NOT_ALLOWED), E(CONFIRMED), K_MATCH,
+                      p_drt_method},
+    /* §4: the documented InvalidRequest* detailed types are the edge's own refusal of a bad
+     * request [doc S1]; the cause is edge_other even though AWS gives no status mapping. */
+    [R_DRT_BLOCKED] = {"drt_invalid_request_blocked", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
+                       p_drt_blocked},
+    [R_DRT_INVALID] = {"drt_invalid_request", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_drt_invalid},
+    [R_DRT_HEADER] = {"drt_invalid_request_header", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
+                      p_drt_header},
+    [R_DRT_CERT] = {"drt_invalid_request_certificate", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
+                    p_drt_cert},
+    /* §4: LimitExceeded = denied because a CloudFront quota was exceeded [doc S1]. */
+    [R_RT_LIMIT] = {"rt_limit_exceeded", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_rt_limit},
+    /* §4: LambdaExecutionError = Lambda@Edge did not complete [doc S1]. */
+    [R_RT_LAMBDA_ERROR] = {"rt_lambda_execution_error", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
+                           p_rt_lambda_error},
+    /* §4: MissGeneratedResponse = an origin-request Lambda@Edge made the response [doc S1]. */
+    [R_DRT_MISS_GENERATED] = {"drt_miss_generated_response", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
+                              p_drt_miss_generated},
+    /* §4: FunctionGeneratedResponse / Function*Error / LambdaGeneratedResponse are seen in
+     * the wild but not in the AWS list [3p], so only likely. */
+    [R_RT_FUNCTION_GENERATED] = {"rt_function_generated_response", C(EDGE_OTHER), E(LIKELY),
+                                 K_MATCH, p_rt_function_generated},
+    [R_RT_FUNCTION_ERROR] = {"rt_function_error", C(EDGE_OTHER), E(LIKELY), K_MATCH,
+                             p_rt_function_error},
+    [R_RT_LAMBDA_GENERATED] = {"rt_lambda_generated_response", C(EDGE_OTHER), E(LIKELY), K_MATCH,
+                               p_rt_lambda_generated},
+
+    /* §5.5: a Host that is not the distribution's name or an alias gets CloudFront's "Bad
+     * Request" 403 page.  It comes first among the config rules because CloudFront picks
+     * the distribution (and so every later setting) by that name.  Only likely: how such
+     * requests are logged is undocumented and the config may be newer than the log. */
+    [R_HOST_NOT_ASSOCIATED] = {"host_not_associated", C(CNAME_NOT_ASSOCIATED), E(LIKELY), K_MATCH,
+                               p_host_not_associated},
+    /* §5.5: HTTPS Only + an http request => 403 [doc S2 using-https-viewers]; CloudFront
+     * refuses it before the cache, so a CloudFront body (or none) and no cache/origin
+     * result type is all the line must agree with. */
+    [R_HTTPS_ONLY_HTTP] = {"https_only_behavior_http", C(HTTPS_REQUIRED), E(CONFIRMED), K_MATCH,
+                           p_https_only_http},
+    /* §5.1/§5.5: Redirect HTTP to HTTPS answers 301/307, except a non-GET/HEAD request over
+     * HTTP/1.0 (or 0.9), which cannot be redirected and gets 403 [doc S2]. */
+    [R_REDIRECT_HTTP10_NON_GET] = {"redirect_behavior_http10_non_get", C(HTTPS_REQUIRED),
+                                   E(CONFIRMED), K_MATCH, p_redirect_http10},
+    /* §4: a method outside the behavior's AllowedMethods is refused at the edge.  Logs that
+     * predate the detailed-result-type field cannot say so, and then the config is the
+     * evidence (confirmed).  When the field is there and says plain Error, CloudFront would
+     * have said InvalidRequestMethod, so the config may be newer than the log: likely. */
+    [R_BEHAVIOR_METHOD] = {"behavior_method_not_allowed", C(METHOD_NOT_ALLOWED), E(CONFIRMED),
+                           K_MATCH, p_behavior_method},
+    [R_BEHAVIOR_METHOD_DRT_ERROR] = {"behavior_method_not_allowed_drt_error",
+                                     C(METHOD_NOT_ALLOWED), E(LIKELY), K_MATCH,
+                                     p_behavior_method_drt_error},
+
+    /* §5.4 (KC checklist 1-2): a restricted behavior needs a signer; without Signature /
+     * Key-Pair-Id in the query or cookies CloudFront answers MissingKey in text/xml. */
+    [R_SIGNED_MISSING_RESTRICTED] = {"signed_missing_on_restricted_behavior",
+                                     C(SIGNED_URL_MISSING), E(CONFIRMED), K_MATCH,
+                                     p_signed_missing_restricted},
+    /* §5.4: Expires (canned) or the policy's DateLessThan (custom) before the request
+     * arrived => CloudFront refuses it; the arithmetic is in judge_expiry().  An expired
+     * signer explains the refusal whatever else might be wrong with it, so confirmed. */
+    [R_SIGNED_QUERY_EXPIRED] = {"signed_query_expired", C(SIGNED_URL_EXPIRED), E(CONFIRMED),
+                                K_MATCH, p_signed_query_expired},
+    [R_SIGNED_COOKIE_EXPIRED] = {"signed_cookie_expired", C(SIGNED_URL_EXPIRED), E(CONFIRMED),
+                                 K_MATCH, p_signed_cookie_expired},
+    /* Expiry inside the second the request arrived in (e.g. Expires equal to the logged
+     * time): DateLessThan is strict so it is most probably expired, but the log's
+     * one-second resolution cannot prove it. */
+    [R_SIGNED_SAME_SECOND] = {"signed_expiry_same_second", C(SIGNED_URL_EXPIRED), E(LIKELY),
+                              K_MATCH, p_signed_same_second},
+
+    /* §5.1: application/xml is S3's AccessDenied body; CloudFront's own bodies are text/html
+     * or text/xml.  That holds for cached 403s served from the edge too (RT Hit, ~1 ms):
+     * they are origin 403s whatever their latency.  With the config naming an S3 origin the
+     * cause is confirmed and the §5.6 checklist gives the hint: the root without a Default
+     * Root Object (item 6), a trailing '/' on a REST endpoint (no index documents there),
+     * otherwise a missing object without s3:ListBucket (item 5) or a policy refusal. */
+    [R_S3_ROOT] = {"s3_root_without_default_object", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_s3_root},
+    [R_S3_TRAILING_SLASH] = {"s3_rest_trailing_slash", C(ORIGIN_S3), E(CONFIRMED), K_MATCH,
+                             p_s3_trailing_slash},
+    [R_S3_XML] = {"s3_xml_body", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_s3_xml},
+    [R_S3_XML_UNCONFIGURED] = {"s3_xml_body_unconfigured", C(ORIGIN_S3), E(LIKELY), K_MATCH,
+                               p_s3_xml_unconfigured},
+    /* The config says the origin is custom: it answered XML of its own (it may front S3). */
+    [R_CUSTOM_XML] = {"custom_origin_xml_body", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_custom_xml},
+
+    /* §5.4: a custom policy whose DateGreaterThan lies after the request is refused like an
+     * invalid one (KC item 4); named apart because the fix is the signer's clock. */
+    [R_SIGNED_NOT_YET_VALID] = {"signed_policy_not_yet_valid", C(SIGNED_URL_INVALID), E(LIKELY),
+                                K_MATCH, p_signed_not_yet_valid},
+    /* §5.4: a signer present and not expired, yet a signed-URL XML refusal: unknown key,
+     * bad signature, malformed policy, or params added after signing (KC items 3, 5). */
+    [R_SIGNED_REFUSED] = {"signed_present_refused", C(SIGNED_URL_INVALID), E(LIKELY), K_MATCH,
+                          p_signed_refused},
+    /* The line's time is unusable, so expired and invalid cannot be told apart. */
+    [R_SIGNED_TIME_UNKNOWN] = {"signed_present_time_unknown", C(SIGNED_URL_INVALID), E(POSSIBLE),
+                               K_MATCH, p_signed_time_unknown},
+    /* §5.1/§5.4: without the config, CloudFront's text/xml refusal and no signer at all
+     * is the MissingKey answer; likely, since the behavior's restriction is not known. */
+    [R_SIGNED_MISSING_XML] = {"signed_missing_xml_error", C(SIGNED_URL_MISSING), E(LIKELY), K_MATCH,
+                              p_signed_missing_xml},
+
+    /* §4: a 403 whose result type is Hit/RefreshHit/Miss (or OriginShieldHit) came from the
+     * cache or the origin, not from an edge refusal. */
+    [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH,
+                            p_origin_result_s3},
+    [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_origin_result},
+    /* §5.1: a body type CloudFront never generates (JSON, plain text, ...) is the origin's;
+     * likely, because a custom error page could have any type. */
+    [R_BODY_S3] = {"non_cloudfront_body_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_body_s3},
+    [R_BODY] = {"non_cloudfront_body", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_body},
+
+    /* What is left is an `Error` 403 with CloudFront's HTML page (or no type): WAF blocks,
+     * other edge refusals and origin HTML bodies all look like this (§5.1, S4: CloudFront
+     * cannot tell a WAF 403 from an origin one).  Only time-taken separates edge-generated
+     * from origin-fetched, against the distribution's own origin fetch times, which are
+     * known after the pass: these stay provisional (cause unknown, possible) until
+     * cfs_attr_settle().  The variant records what the settlement needs:
+     *   _http: plain http, text/html and the behavior's protocol policy unknown: if
+     *          edge-generated, most probably the HTTPS-only page (§5.5);
+     *   (none): web ACL present or unknown: edge => WAF block, the common edge 403;
+     *   _waf_unlogged: WAF logs were given and hold no record for this request;
+     *   _no_acl: the config shows no web ACL, so edge => some other edge refusal;
+     *   _s3: the behavior's origin is S3 (website endpoints answer HTML). */
+    [R_PENDING_HTTP] = {"http_403_error_page_over_http", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                        p_pending_http},
+    [R_PENDING] = {"latency_pending", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending},
+    [R_PENDING_S3] = {"latency_pending_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_s3},
+    [R_PENDING_WAF_UNLOGGED] = {"latency_pending_waf_unlogged", C(UNKNOWN), E(POSSIBLE),
+                                K_PROVISIONAL, p_pending_unlogged},
+    [R_PENDING_WAF_UNLOGGED_S3] = {"latency_pending_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE),
+                                   K_PROVISIONAL, p_pending_unlogged_s3},
+    [R_PENDING_NO_ACL] = {"latency_pending_no_acl", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                          p_pending_no_acl},
+    [R_PENDING_NO_ACL_S3] = {"latency_pending_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                             p_pending_no_acl_s3},
+
+    /* Anything else (odd result types with 403, ...). */
+    [R_UNCLASSIFIED] = {"unclassified", C(UNKNOWN), E(POSSIBLE), K_MATCH, p_always},
+
+    /* Settled by latency against the distribution's reference (see cfs_attr_settle).  A WAF
+     * block is the edge 403 KC S5 describes for this signature, hence likely; when WAF logs
+     * hold no record for the request, or the config shows no web ACL, only possible. */
+    [R_EDGE_WAF] = {"latency_edge_waf", C(WAF_BLOCK), E(LIKELY), K_SETTLED, NULL},
+    [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_NO_ACL] = {"latency_edge_no_acl", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_HTTP] = {"latency_edge_http", C(HTTPS_REQUIRED), E(LIKELY), K_SETTLED, NULL},
+    [R_ORIGIN_CUSTOM] = {"latency_origin_custom", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
+    [R_ORIGIN_S3] = {"latency_origin_s3", C(ORIGIN_S3), E(LIKELY), K_SETTLED, NULL},
+    /* The same, judged by absolute limits because the distribution gave no usable
+     * reference: not calibrated, so never more than possible. */
+    [R_EDGE_WAF_ABS] = {"latency_edge_waf_absolute", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_WAF_UNLOGGED_ABS] = {"latency_edge_waf_unlogged_absolute", C(WAF_BLOCK), E(POSSIBLE),
+                                 K_SETTLED, NULL},
+    [R_EDGE_NO_ACL_ABS] = {"latency_edge_no_acl_absolute", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
+                           NULL},
+    [R_EDGE_HTTP_ABS] = {"latency_edge_http_absolute", C(HTTPS_REQUIRED), E(POSSIBLE), K_SETTLED,
+                         NULL},
+    [R_ORIGIN_CUSTOM_ABS] = {"latency_origin_custom_absolute", C(ORIGIN_CUSTOM), E(POSSIBLE),
+                             K_SETTLED, NULL},
+    [R_ORIGIN_S3_ABS] = {"latency_origin_s3_absolute", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED, NULL},
+    /* Between the absolute limits, or no time-taken on the line: cannot tell. */
+    [R_LATENCY_AMBIGUOUS] = {"latency_ambiguous", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_LATENCY_NO_TIME] = {"latency_no_time_taken", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+};
+#undef C
+#undef E
+
+_Static_assert(R_COUNT < UINT16_MAX, "rule ids fit cfs_attribution.rule");
+/* cfs_attr_settle maps a calibrated settled id to its _ABS twin by a fixed offset. */
+_Static_assert(R_ORIGIN_S3_ABS - R_ORIGIN_S3 == R_EDGE_WAF_ABS - R_EDGE_WAF &&
+                   R_EDGE_HTTP_ABS - R_EDGE_HTTP == R_EDGE_WAF_ABS - R_EDGE_WAF &&
+                   R_ORIGIN_CUSTOM_ABS - R_ORIGIN_CUSTOM == R_EDGE_WAF_ABS - R_EDGE_WAF,
+               "the _ABS settled ids mirror the calibrated ones");
+
+static cfs_attribution make(uint16_t id)
+{
+    cfs_attribution a = {rules[id].cause, rules[id].evidence, id};
+    return a;
+}
+
+cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
+{
+    /* Rule 0 needs no facts: keep the common (non-403) path free of any parsing. */
+    if (r->status != 403) return make(R_NOT_403);
+    facts f;
+    build_facts(&f, r, ctx);
+    for (uint16_t id = R_NOT_403 + 1; id < R_COUNT; id++)
+        if (rules[id].pred != NULL && rules[id].pred(&f)) return make(id);
+    return make(R_UNCLASSIFIED); /* not reached: R_UNCLASSIFIED always matches */
+}
+
+int cfs_attr_needs_latency(cfs_attribution a)
+{
+    return a.rule < R_COUNT && rules[a.rule].kind == K_PROVISIONAL;
+}
+
+/* ---- latency ----------------------------------------------------------------------------
+ * Derivation.  Edge-generated responses take 0-3 ms of time-taken; responses fetched from
+ * an origin take tens to hundreds of ms (causes.md: 20-600 ms, log-normal around 80 ms;
+ * §1.2 field 19 runs from receipt to the last byte, so it includes the origin round trip).
+ * The distribution's own Miss/RefreshHit responses calibrate "origin-like": their 25th
+ * percentile is the reference.  p25 rather than the median so that a slow tail does not
+ * drag it up, and rather than p10 because with the minimum of 20 samples p10 is the 2nd
+ * smallest value, a single outlier.  A 403 under a third of the reference is "far below"
+ * (a 3x gap, well outside the spread of a log-normal's lower quartile), never counted as
+ * edge above REF_FLOOR_MS of plain edge processing time though: threshold = max(ref/3, 4).
+ * When the reference is under 3 * 4 = 12 ms the origin is about as fast as the edge and the
+ * reference cannot separate them; then, as with no reference at all, absolute limits apply:
+ * <= 5 ms edge, >= 20 ms origin (the bottom of the origin range), ambiguous in between. */
+enum {
+    REF_MIN_FETCHES = 20,
+    REF_FLOOR_MS = 4,
+    REF_USABLE_MS = 3 * REF_FLOOR_MS,
+    ABS_EDGE_MAX_MS = 5,
+    ABS_ORIGIN_MIN_MS = 20,
+};
+#define REF_QUANTILE 0.25
+
+uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch)
+{
+    if (origin_fetch == NULL || origin_fetch->count < REF_MIN_FETCHES) return 0;
+    return cfs_hist_quantile(origin_fetch, REF_QUANTILE);
+}
+
+const char *cfs_attr_reference_rule(void)
+{
+    return "origin-fetch reference = 25th percentile of time-taken over the distribution's "
+           "Miss/RefreshHit responses (at least 20 of them); an unexplained Error 403 is "
+           "edge-generated when its time-taken is under max(reference/3, 4 ms), otherwise "
+           "origin-served; with no reference or one under 12 ms, <= 5 ms counts as edge, "
+           ">= 20 ms as origin, and anything between is left undecided";
+}
+
+cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t time_taken_ms, uint32_t reference_ms)
+{
+    if (!cfs_attr_needs_latency(a)) return a;
+    if (time_taken_ms == CFS_NO_MILLIS) return make(R_LATENCY_NO_TIME);
+
+    uint16_t edge, origin;
+    switch (a.rule) {
+    case R_PENDING_HTTP: edge = R_EDGE_HTTP; origin = R_ORIGIN_CUSTOM; break;
+    case R_PENDING_S3: edge = R_EDGE_WAF; origin = R_ORIGIN_S3; break;
+    case R_PENDING_WAF_UNLOGGED: edge = R_EDGE_WAF_UNLOGGED; origin = R_ORIGIN_CUSTOM; break;
+    case R_PENDING_WAF_UNLOGGED_S3: edge = R_EDGE_WAF_UNLOGGED; origin = R_ORIGIN_S3; break;
+    case R_PENDING_NO_ACL: edge = R_EDGE_NO_ACL; origin = R_ORIGIN_CUSTOM; break;
+    case R_PENDING_NO_ACL_S3: edge = R_EDGE_NO_ACL; origin = R_ORIGIN_S3; break;
+    default: edge = R_EDGE_WAF; origin = R_ORIGIN_CUSTOM; break;
+    }
+
+    if (reference_ms >= REF_USABLE_MS) {
+        uint32_t threshold = reference_ms / 3;
+        if (threshold < REF_FLOOR_MS) threshold = REF_FLOOR_MS;
+        return make(time_taken_ms < threshold ? edge : origin);
+    }
+    /* Absolute limits: the _ABS ids follow the calibrated ones in the same order. */
+    if (time_taken_ms <= ABS_EDGE_MAX_MS) return make((uint16_t)(edge + (R_EDGE_WAF_ABS - R_EDGE_WAF)));
+    if (time_taken_ms >= ABS_ORIGIN_MIN_MS)
+        return make((uint16_t)(origin + (R_EDGE_WAF_ABS - R_EDGE_WAF)));
+    return make(R_LATENCY_AMBIGUOUS);
+}
+
+const char *cfs_rule_name(uint16_t rule)
+{
+    if (rule >= R_COUNT) return "invalid_rule";
+    return rules[rule].name;
+}
+
+unsigned cfs_rule_count(void) { return R_COUNT; }
