@@ -1,6 +1,8 @@
-// Reads a Parquet file with an independent reader and prints what it finds, one JSON
+// Reads a Parquet file with independent readers and prints what they find, one JSON
 // array per line, for tests/test_parquet.c to compare with the values it wrote.
-// Usage: node read_parquet.mjs MODE FILE      (see README.md in this folder)
+// Usage: node read_parquet.mjs MODE[,MODE...] FILE      (see README.md in this folder)
+// Each mode's output starts with the line ["#", MODE]; several modes in one run share
+// the Node start-up and the DuckDB instance.
 //
 // Data values are printed so that nothing is lost on the way to C: strings and binary
 // values as lowercase hex of their bytes, integers and timestamps (epoch ms) as decimal
@@ -8,14 +10,22 @@
 // nulls as null.
 import { readFileSync } from 'node:fs';
 
-const [mode, file] = process.argv.slice(2);
-if (!mode || !file) {
-  console.error('usage: node read_parquet.mjs ' +
-    '{duckdb-describe|duckdb-rows|duckdb-meta|hyparquet-rows|hyparquet-pages|hyparquet-meta} FILE');
-  process.exit(2);
-}
+const [modeArg, file] = process.argv.slice(2);
 
-const out = (arr) => process.stdout.write(JSON.stringify(arr) + '\n');
+// Lines are batched: one write per line to a pipe costs more than the reading itself.
+let pending = [];
+let pendingBytes = 0;
+const flush = () => {
+  if (pending.length) process.stdout.write(pending.join(''));
+  pending = [];
+  pendingBytes = 0;
+};
+const out = (arr) => {
+  const line = JSON.stringify(arr) + '\n';
+  pending.push(line);
+  pendingBytes += line.length;
+  if (pendingBytes >= 1 << 20) flush();
+};
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
 const doubleBits = (x) => {
   const dv = new DataView(new ArrayBuffer(8));
@@ -26,15 +36,15 @@ const doubleBits = (x) => {
 const lit = (s) => "'" + s.replaceAll("'", "''") + "'";
 const ident = (s) => '"' + s.replaceAll('"', '""') + '"';
 
+let duckConn = null;
 async function duckdb(fn) {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    await fn(async (sql) => (await conn.runAndReadAll(sql)).getRows());
-  } finally {
-    conn.closeSync();
+  if (!duckConn) {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    // one thread: the C tests run several readers side by side on small machines
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    duckConn = await instance.connect();
   }
+  await fn(async (sql) => (await duckConn.runAndReadAll(sql)).getRows());
 }
 
 async function duckdbDescribe() {
@@ -75,35 +85,48 @@ async function duckdbMeta() {
   });
 }
 
+// hyparquet's own conversions are replaced where they would lose bytes: strings stay
+// bytes (hex), timestamps stay integer milliseconds.
+const hyparsers = {
+  stringFromBytes: (b) => (b === undefined || b === null ? b : hex(b)),
+  timestampFromMilliseconds: (ms) => String(ms),
+};
+
 async function hyparquet() {
   const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
   const { compressors } = await import('hyparquet-compressors');
   const buf = readFileSync(file);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  return { ab, meta: parquetMetadata(ab), parquetReadObjects, compressors };
+  return { ab, meta: parquetMetadata(ab, { parsers: hyparsers }), parquetReadObjects, compressors };
 }
+
+const hytoken = (el, v) => {
+  if (v === null || v === undefined) return null;
+  if (el.type === 'DOUBLE') return doubleBits(v);
+  if (el.type === 'BOOLEAN') return v ? '1' : '0';
+  if (v instanceof Uint8Array) return hex(v);
+  return String(v);
+};
 
 async function hyparquetRows() {
   const { ab, meta, parquetReadObjects, compressors } = await hyparquet();
   const leaves = meta.schema.slice(1);
-  const rows = await parquetReadObjects({
-    file: ab,
-    compressors,
-    parsers: {
-      stringFromBytes: (b) => (b === undefined || b === null ? b : hex(b)),
-      timestampFromMilliseconds: (ms) => String(ms),
-    },
+  const rows = await parquetReadObjects({ file: ab, compressors, parsers: hyparsers });
+  for (const row of rows) out(leaves.map((el) => hytoken(el, row[el.name])));
+}
+
+// Chunk statistics as hyparquet decodes them (min_value/max_value, typed by the schema):
+// [row group, column, null_count, min_value, max_value], values as in hyparquet-rows.
+async function hyparquetStats() {
+  const { meta } = await hyparquet();
+  const leaves = meta.schema.slice(1);
+  meta.row_groups.forEach((rg, g) => {
+    rg.columns.forEach((cc, c) => {
+      const st = cc.meta_data.statistics ?? {};
+      out([String(g), String(c), st.null_count === undefined ? null : String(st.null_count),
+        hytoken(leaves[c], st.min_value), hytoken(leaves[c], st.max_value)]);
+    });
   });
-  for (const row of rows) {
-    out(leaves.map((el) => {
-      const v = row[el.name];
-      if (v === null || v === undefined) return null;
-      if (el.type === 'DOUBLE') return doubleBits(v);
-      if (el.type === 'BOOLEAN') return v ? '1' : '0';
-      if (v instanceof Uint8Array) return hex(v);
-      return String(v);
-    }));
-  }
 }
 
 // Schema and footer as hyparquet parses them: one line for the file, one per leaf.
@@ -153,14 +176,23 @@ const modes = {
   'hyparquet-rows': hyparquetRows,
   'hyparquet-meta': hyparquetMeta,
   'hyparquet-pages': hyparquetPages,
+  'hyparquet-stats': hyparquetStats,
 };
-if (!modes[mode]) {
-  console.error(`unknown mode ${mode}`);
+const wanted = (modeArg ?? '').split(',').filter((m) => m);
+if (!file || wanted.length === 0 || wanted.some((m) => !modes[m])) {
+  console.error(`usage: node read_parquet.mjs MODE[,MODE...] FILE\nmodes: ${Object.keys(modes).join(' ')}`);
   process.exit(2);
 }
+let current = '';
 try {
-  await modes[mode]();
+  for (current of wanted) {
+    out(['#', current]);
+    await modes[current]();
+  }
+  flush();
+  if (duckConn) duckConn.closeSync();
 } catch (e) {
-  console.error(`read_parquet.mjs ${mode} ${file}: ${e && e.stack ? e.stack : e}`);
+  flush();
+  console.error(`read_parquet.mjs ${current} ${file}: ${e && e.stack ? e.stack : e}`);
   process.exit(1);
 }
