@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "pipeline/waf.h"
 
 /* ---- safe output ------------------------------------------------------------------------ */
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
@@ -188,7 +187,8 @@ static int file_warned(const cfs_file_stats *f)
     return f->status == CFS_OK && f->aggregated == 0;
 }
 
-static void build(model *m, const cfs_inputs *in, const cfs_scan_result *res, const void *waf)
+static void build(model *m, const cfs_inputs *in, const cfs_scan_result *res,
+                  const char *const *waf, size_t nwaf)
 {
     memset(m, 0, sizeof *m);
     for (size_t i = 0; i < res->nfiles; i++) {
@@ -253,7 +253,7 @@ static void build(model *m, const cfs_inputs *in, const cfs_scan_result *res, co
     }
     for (size_t i = 0; waf && i < a->waf.n; i++) {
         const cfs_wrow *wr = cfs_kmap_row(&a->waf, i);
-        kv_get(&dist_get(m, wr->dist)->waf_rules, cfs_waf_rule_name(waf, wr->rule))->n += wr->count;
+        kv_get(&dist_get(m, wr->dist)->waf_rules, wr->rule < nwaf ? waf[wr->rule] : "?")->n += wr->count;
     }
     for (size_t i = 0; i < m->nd; i++) {
         dist_model *d = &m->d[i];
@@ -365,7 +365,7 @@ void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
                      const cfs_report_opts *o)
 {
     model m;
-    build(&m, in, res, o ? o->waf : NULL);
+    build(&m, in, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
     int top = o && o->top > 0 ? o->top : 5;
     uint64_t rej = total_rejected(&m.tot);
     fprintf(out, "cfscan report\n=============\n\n");
@@ -551,7 +551,7 @@ void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
                      const cfs_report_opts *o)
 {
     model m;
-    build(&m, in, res, o ? o->waf : NULL);
+    build(&m, in, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
     int top = o && o->top > 0 ? o->top : 5;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */

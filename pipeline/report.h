@@ -11,7 +11,8 @@ typedef struct cfs_report_opts {
     int top;               /* entries per top list (default 5) */
     int with_config;       /* --config was given */
     int with_waf;          /* --waf-logs was given */
-    const void *waf;       /* cfs_waf_index for rule names, may be NULL */
+    const char *const *waf_rules; /* names for cfs_wrow.rule (NULL without WAF logs) */
+    size_t nwaf_rules;
 } cfs_report_opts;
 
 void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,

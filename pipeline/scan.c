@@ -751,8 +751,9 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
         cfs_agg_free(&sh.thread_aggs[t]);
         free(sh.thread_pos[t]);
     }
-    cfs_agg_settle(&res->agg);
-    /* Settle the provisional causes of collected rows the same way (latency class). */
+    /* The agg stays unsettled (the summary state keeps provisional entries so that merged
+     * runs settle against the merged reference); rows are settled here, by latency class
+     * exactly as cfs_agg_settle does. */
     for (size_t i = 0; i < res->nrows; i++) {
         cfs_req_row *row = &res->rows[i];
         if (cfs_attr_needs_latency(row->at))

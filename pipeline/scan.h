@@ -66,7 +66,7 @@ typedef struct cfs_scan_opts {
 } cfs_scan_opts;
 
 typedef struct cfs_scan_result {
-    cfs_agg agg;             /* merged and settled */
+    cfs_agg agg;             /* merged, NOT settled: call cfs_agg_settle before reporting */
     cfs_file_stats *files;   /* one per input, in input order */
     size_t nfiles;
     cfs_req_row *rows;       /* matching rows in input order (requests mode) */

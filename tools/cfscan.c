@@ -14,6 +14,7 @@
 #include "pipeline/fields.h"
 #include "pipeline/report.h"
 #include "pipeline/scan.h"
+#include "pipeline/summary.h"
 #include "pipeline/waf.h"
 
 static volatile sig_atomic_t g_stop;
@@ -26,6 +27,7 @@ static void on_signal(int sig)
 static const char *const USAGE =
     "usage: cfscan scan PATH... [options]      report requests and explain 403s\n"
     "       cfscan requests PATH... [options]  one TSV row per matching request (forensics)\n"
+    "       cfscan merge DIR... -o OUT         merge summary directories exactly\n"
     "       cfscan version | help\n"
     "\n"
     "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a\n"
@@ -50,6 +52,8 @@ static const char *const USAGE =
     "scan options:\n"
     "  --format text|json     report format on stdout (default text)\n"
     "  --top N                entries in each top list (default 5)\n"
+    "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
+    "                         report.json, manifest.json, state.cfs), replaced atomically\n"
     "\n"
     "requests options (all filters must match):\n"
     "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
@@ -146,8 +150,25 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static char *argv_line(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = malloc(n);
+    s[0] = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i) strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int g_argc;
+static char **g_argv;
+
 static int run(int argc, char **argv, int requests_mode)
 {
+    const char *outdir = NULL;
     strv paths = {0}, configs = {0}, wafs = {0};
     cfs_scan_opts o;
     memset(&o, 0, sizeof o);
@@ -216,6 +237,9 @@ static int run(int argc, char **argv, int requests_mode)
             if (!strcmp(v, "json")) json = 1;
             else if (!strcmp(v, "text")) json = 0;
             else return usage_error("unknown format '%s' (text, json)", v);
+        } else if (!requests_mode && (!strcmp(a, "-o") || !strcmp(a, "--output"))) {
+            NEEDV();
+            outdir = v;
         } else if (!requests_mode && !strcmp(a, "--top")) {
             NEEDV();
             uint64_t n;
@@ -332,9 +356,27 @@ static int run(int argc, char **argv, int requests_mode)
                    cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule));
         }
     } else {
-        cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, waf};
+        if (outdir) {
+            cfs_summary sum;
+            cfs_summary_from_scan(&sum, &in, &res, waf);
+            char *line = argv_line(g_argc, g_argv);
+            char perr[512] = "";
+            cfs_status pst = cfs_summary_publish(&sum, outdir, line, perr, sizeof perr);
+            free(line);
+            cfs_summary_free(&sum);
+            if (pst != CFS_OK) {
+                fprintf(stderr, "cfscan: summary not written: %s\n", perr);
+                return pst == CFS_E_USAGE ? 2 : 1;
+            }
+        }
+        cfs_agg_settle(&res.agg);
+        size_t nw = waf ? cfs_waf_rule_count(waf) : 0;
+        const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
+        for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_rule_name(waf, (uint32_t)i);
+        cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw};
         if (json) cfs_report_json(stdout, &in, &res, &ro);
         else cfs_report_text(stdout, &in, &res, &ro);
+        free(wnames);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
@@ -362,8 +404,70 @@ static int run(int argc, char **argv, int requests_mode)
     return rc;
 }
 
+static int merge_cmd(int argc, char **argv)
+{
+    const char *out = NULL;
+    int json = 0, quiet = 0;
+    strv dirs = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(a, "--format") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "json")) json = 1;
+            else if (strcmp(v, "text")) return usage_error("unknown format '%s' (text, json)", v);
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
+        else if (a[0] == '-') return usage_error("unknown or incomplete option '%s'", a);
+        else strv_push(&dirs, a);
+    }
+    if (!out) return usage_error("%s", "merge needs -o OUT");
+    if (!dirs.n) return usage_error("%s", "merge needs at least one summary directory");
+    double t0 = now_s();
+    cfs_summary all;
+    memset(&all, 0, sizeof all);
+    cfs_agg_init(&all.agg);
+    for (size_t i = 0; i < dirs.n; i++) {
+        char path[4096], err[512] = "";
+        snprintf(path, sizeof path, "%s/state.cfs", dirs.v[i]);
+        cfs_summary one;
+        cfs_status st = cfs_state_read(&one, path, err, sizeof err);
+        if (st != CFS_OK) {
+            fprintf(stderr, "cfscan: merge: %s\n", err);
+            cfs_summary_free(&all);
+            return st == CFS_E_FORMAT ? 2 : 4;
+        }
+        cfs_summary_merge(&all, &one);
+        cfs_summary_free(&one);
+    }
+    char *line = argv_line(g_argc, g_argv);
+    char err[512] = "";
+    cfs_status st = cfs_summary_publish(&all, out, line, err, sizeof err);
+    free(line);
+    if (st != CFS_OK) {
+        fprintf(stderr, "cfscan: summary not written: %s\n", err);
+        cfs_summary_free(&all);
+        return st == CFS_E_USAGE ? 2 : 1;
+    }
+    cfs_inputs in;
+    cfs_scan_result res;
+    cfs_summary_as_result(&all, &in, &res);
+    cfs_agg_settle(&res.agg);
+    cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules};
+    if (json) cfs_report_json(stdout, &in, &res, &ro);
+    else cfs_report_text(stdout, &in, &res, &ro);
+    int rc = cfs_exit_status(&in, &res);
+    if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%zu inputs) in %.3f s\n", dirs.n, all.ninputs, now_s() - t0);
+    cfs_scan_result_free(&res);
+    cfs_inputs_free(&in);
+    cfs_summary_free(&all);
+    free(dirs.v);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    g_argc = argc;
+    g_argv = argv;
     if (argc < 2) {
         fputs(USAGE, stderr);
         return 2;
@@ -371,6 +475,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
     if (!strcmp(cmd, "requests")) return run(argc - 2, argv + 2, 1);
+    if (!strcmp(cmd, "merge")) return merge_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("cfscan %s\n", CFS_VERSION);
         return 0;

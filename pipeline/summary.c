@@ -1,0 +1,986 @@
+/* Summary sink: Parquet tables, report files, manifest and the exact aggregate state,
+ * published atomically; and the state reader and merge behind `cfscan merge`.
+ *
+ * state.cfs layout (little-endian), schema CFS_SUMMARY_SCHEMA:
+ *   "CFSSTATE" u32 schema
+ *   sections: u32 tag, u64 count, records...   (RULE, TRAF, GRPS, HEAV, ORIG, WAFR, FILE)
+ *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
+ * Rule ids are stored with their names (RULE) and mapped back by name on reading, so a
+ * reordered rule table cannot silently change causes. */
+#include "pipeline/summary.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline/parquet.h"
+#include "pipeline/report.h"
+#include "pipeline/sketch_io.h"
+#include "pipeline/waf.h"
+
+#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "cfscan: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = xmalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+/* ---- building ------------------------------------------------------------------------------ */
+void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_result *res,
+                           const void *waf_index)
+{
+    memset(s, 0, sizeof *s);
+    cfs_agg_init(&s->agg);
+    cfs_agg_merge(&s->agg, &res->agg);
+    cfs_agg_fold_heavy(&s->agg, &res->agg);
+    s->ninputs = in->n + in->nerr;
+    s->inputs = xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *s->inputs);
+    memset(s->inputs, 0, (s->ninputs ? s->ninputs : 1) * sizeof *s->inputs);
+    for (size_t i = 0; i < in->n; i++) {
+        cfs_sum_input *x = &s->inputs[i];
+        x->path = xstrdup(in->v[i].path);
+        memcpy(x->dist, in->v[i].dist, CFS_DIST_MAX);
+        x->size = in->v[i].size;
+        x->mtime = in->v[i].mtime;
+        x->st = res->files[i];
+    }
+    for (size_t i = 0; i < in->nerr; i++) {
+        cfs_sum_input *x = &s->inputs[in->n + i];
+        x->path = xstrdup(in->err[i].path);
+        x->st.status = CFS_E_IO;
+        snprintf(x->st.error, sizeof x->st.error, "%s", in->err[i].msg);
+    }
+    s->pruned = in->pruned;
+    const cfs_waf_index *w = waf_index;
+    if (w) {
+        s->nwaf_rules = cfs_waf_rule_count(w);
+        s->waf_rules = xmalloc((s->nwaf_rules ? s->nwaf_rules : 1) * sizeof *s->waf_rules);
+        for (size_t i = 0; i < s->nwaf_rules; i++) s->waf_rules[i] = xstrdup(cfs_waf_rule_name(w, (uint32_t)i));
+    }
+}
+
+void cfs_summary_free(cfs_summary *s)
+{
+    cfs_agg_free(&s->agg);
+    for (size_t i = 0; i < s->ninputs; i++) free(s->inputs[i].path);
+    free(s->inputs);
+    for (size_t i = 0; i < s->nwaf_rules; i++) free(s->waf_rules[i]);
+    free(s->waf_rules);
+    memset(s, 0, sizeof *s);
+}
+
+static uint32_t waf_rule_id(cfs_summary *s, const char *name)
+{
+    for (size_t i = 0; i < s->nwaf_rules; i++)
+        if (!strcmp(s->waf_rules[i], name)) return (uint32_t)i;
+    char **nv = realloc(s->waf_rules, (s->nwaf_rules + 1) * sizeof *nv);
+    if (!nv) exit(1);
+    s->waf_rules = nv;
+    s->waf_rules[s->nwaf_rules] = xstrdup(name);
+    return (uint32_t)s->nwaf_rules++;
+}
+
+void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
+{
+    /* WAF rule ids are per summary: re-key src's rows by name before merging. */
+    for (size_t i = 0; i < src->agg.waf.n; i++) {
+        const cfs_wrow *w = cfs_kmap_row(&src->agg.waf, i);
+        cfs_wrow k = *w;
+        k.count = 0;
+        k.rule = waf_rule_id(dst, w->rule < src->nwaf_rules ? src->waf_rules[w->rule] : "?");
+        cfs_wrow *d = cfs_kmap_get(&dst->agg.waf, &k, NULL);
+        d->count += w->count;
+    }
+    cfs_agg shallow = src->agg; /* read-only view without the WAF table, merged above */
+    cfs_kmap_init(&shallow.waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
+    cfs_agg_merge(&dst->agg, &shallow);
+    cfs_agg_fold_heavy(&dst->agg, &src->agg);
+    size_t n = dst->ninputs + src->ninputs;
+    cfs_sum_input *nv = realloc(dst->inputs, (n ? n : 1) * sizeof *nv);
+    if (!nv) exit(1);
+    dst->inputs = nv;
+    for (size_t i = 0; i < src->ninputs; i++) {
+        dst->inputs[dst->ninputs + i] = src->inputs[i];
+        dst->inputs[dst->ninputs + i].path = xstrdup(src->inputs[i].path);
+    }
+    dst->ninputs = n;
+    dst->pruned += src->pruned;
+}
+
+void cfs_summary_as_result(const cfs_summary *s, cfs_inputs *in, cfs_scan_result *res)
+{
+    memset(in, 0, sizeof *in);
+    memset(res, 0, sizeof *res);
+    in->n = in->cap = s->ninputs;
+    in->v = xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *in->v);
+    res->files = xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *res->files);
+    res->nfiles = s->ninputs;
+    for (size_t i = 0; i < s->ninputs; i++) {
+        memset(&in->v[i], 0, sizeof in->v[i]);
+        in->v[i].path = xstrdup(s->inputs[i].path);
+        memcpy(in->v[i].dist, s->inputs[i].dist, CFS_DIST_MAX);
+        in->v[i].size = s->inputs[i].size;
+        res->files[i] = s->inputs[i].st;
+    }
+    in->pruned = s->pruned;
+    cfs_agg_init(&res->agg);
+    cfs_agg_merge(&res->agg, &s->agg);
+    cfs_agg_fold_heavy(&res->agg, &s->agg);
+}
+
+/* ---- state writer ------------------------------------------------------------------------------ */
+static void w_u8(FILE *f, uint8_t v) { fputc(v, f); }
+static void w_u16(FILE *f, uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; fwrite(b, 1, 2, f); }
+static void w_u32(FILE *f, uint32_t v)
+{
+    uint8_t b[4];
+    for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+    fwrite(b, 1, 4, f);
+}
+static void w_u64(FILE *f, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+    fwrite(b, 1, 8, f);
+}
+static void w_str(FILE *f, const char *s, size_t n)
+{
+    w_u32(f, (uint32_t)n);
+    fwrite(s, 1, n, f);
+}
+
+static void w_gkey(FILE *f, const cfs_gkey *k)
+{
+    fwrite(k->dist, 1, CFS_KEY_STR, f);
+    w_u16(f, k->rule);
+    w_u8(f, k->cause);
+    w_u8(f, k->lat_class);
+}
+
+static void w_stats(FILE *f, const cfs_file_stats *st)
+{
+    w_u64(f, st->bytes_in);
+    w_u64(f, st->bytes_out);
+    w_u64(f, st->lines);
+    w_u64(f, st->header_lines);
+    w_u64(f, st->blank_lines);
+    w_u64(f, st->aggregated);
+    w_u64(f, st->filtered);
+    w_u32(f, CFS_REJ_COUNT);
+    for (int r = 0; r < CFS_REJ_COUNT; r++) w_u64(f, st->rejected[r]);
+    w_u64(f, st->short_lines);
+    w_u64(f, st->trailing_tab);
+    w_u64(f, st->crlf);
+    w_u64(f, st->layouts);
+    w_u8(f, (uint8_t)st->fmt);
+    w_u8(f, (uint8_t)st->status);
+    w_str(f, st->error, strnlen(st->error, sizeof st->error));
+}
+
+cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return CFS_E_NOMEM;
+    const cfs_agg *a = &s->agg;
+    fwrite("CFSSTATE", 1, 8, f);
+    w_u32(f, CFS_SUMMARY_SCHEMA);
+    unsigned nr = cfs_rule_count();
+    w_u32(f, TAG('R', 'U', 'L', 'E'));
+    w_u64(f, nr);
+    for (unsigned i = 0; i < nr; i++) w_str(f, cfs_rule_name((uint16_t)i), strlen(cfs_rule_name((uint16_t)i)));
+    w_u32(f, TAG('T', 'R', 'A', 'F'));
+    w_u64(f, a->traffic.n);
+    for (size_t i = 0; i < a->traffic.n; i++) {
+        const cfs_trow *t = cfs_kmap_row(&a->traffic, i);
+        fwrite(t->k.dist, 1, CFS_KEY_STR, f);
+        fwrite(t->k.edge, 1, CFS_KEY_STR, f);
+        w_u64(f, (uint64_t)t->k.hour);
+        w_u16(f, t->k.status);
+        w_u16(f, t->k.rule);
+        w_u8(f, t->k.cause);
+        w_u8(f, t->k.evidence);
+        w_u8(f, t->k.lat_class);
+        w_u64(f, t->requests);
+        w_u64(f, t->bytes);
+    }
+    cfs_status st = CFS_OK;
+    w_u32(f, TAG('G', 'R', 'P', 'S'));
+    w_u64(f, a->groups.n);
+    for (size_t i = 0; i < a->groups.n && st == CFS_OK; i++) {
+        const cfs_grow *g = cfs_kmap_row(&a->groups, i);
+        w_gkey(f, &g->k);
+        if ((st = cfs_hist_write(f, &g->g->tt)) == CFS_OK && (st = cfs_hist_write(f, &g->g->ttfb)) == CFS_OK)
+            st = cfs_hll_write(f, &g->g->clients);
+    }
+    w_u32(f, TAG('H', 'E', 'A', 'V'));
+    w_u64(f, a->heavy.n);
+    for (size_t i = 0; i < a->heavy.n && st == CFS_OK; i++) {
+        const cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
+        w_gkey(f, &h->k);
+        if ((st = cfs_topk_write(f, h->uris)) == CFS_OK) st = cfs_topk_write(f, h->ips);
+    }
+    w_u32(f, TAG('O', 'R', 'I', 'G'));
+    w_u64(f, a->origin.n);
+    for (size_t i = 0; i < a->origin.n && st == CFS_OK; i++) {
+        const cfs_orow *o = cfs_kmap_row(&a->origin, i);
+        fwrite(o->dist, 1, CFS_KEY_STR, f);
+        st = cfs_hist_write(f, o->h);
+    }
+    w_u32(f, TAG('W', 'A', 'F', 'R'));
+    w_u64(f, a->waf.n);
+    for (size_t i = 0; i < a->waf.n; i++) {
+        const cfs_wrow *w = cfs_kmap_row(&a->waf, i);
+        const char *nm = w->rule < s->nwaf_rules ? s->waf_rules[w->rule] : "?";
+        fwrite(w->dist, 1, CFS_KEY_STR, f);
+        w_str(f, nm, strlen(nm));
+        w_u64(f, w->count);
+    }
+    w_u32(f, TAG('F', 'I', 'L', 'E'));
+    w_u64(f, s->ninputs);
+    for (size_t i = 0; i < s->ninputs; i++) {
+        const cfs_sum_input *x = &s->inputs[i];
+        w_str(f, x->path, strlen(x->path));
+        w_str(f, x->dist, strnlen(x->dist, CFS_DIST_MAX - 1));
+        w_u64(f, x->size);
+        w_u64(f, (uint64_t)x->mtime);
+        w_stats(f, &x->st);
+    }
+    w_u64(f, s->pruned);
+    fclose(f);
+    if (st != CFS_OK) {
+        free(buf);
+        snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
+        return st;
+    }
+    uint64_t h = cfs_hash_bytes(buf, len);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        free(buf);
+        return CFS_E_IO;
+    }
+    uint8_t trailer[16];
+    memcpy(trailer, "CFSSEND!", 8);
+    for (int i = 0; i < 8; i++) trailer[8 + i] = (uint8_t)(h >> (8 * i));
+    int ok = 1;
+    for (size_t off = 0; off < len && ok;) {
+        ssize_t k = write(fd, buf + off, len - off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) ok = 0;
+        else off += (size_t)k;
+    }
+    if (ok && write(fd, trailer, 16) != 16) ok = 0;
+    if (ok && fsync(fd) != 0) ok = 0;
+    int saved = errno;
+    close(fd);
+    free(buf);
+    if (!ok) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+/* ---- state reader ------------------------------------------------------------------------------ */
+typedef struct rd {
+    FILE *f;
+    int bad;
+} rd;
+
+static uint64_t r_le(rd *r, int n)
+{
+    uint8_t b[8] = {0};
+    if (fread(b, 1, (size_t)n, r->f) != (size_t)n) r->bad = 1;
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = v << 8 | b[i];
+    return v;
+}
+
+static char *r_str(rd *r, size_t max)
+{
+    uint32_t n = (uint32_t)r_le(r, 4);
+    if (r->bad || n > max) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = xmalloc(n + 1);
+    if (n && fread(s, 1, n, r->f) != n) r->bad = 1;
+    s[n] = 0;
+    return s;
+}
+
+static void r_fixed(rd *r, char *dst, size_t n)
+{
+    if (fread(dst, 1, n, r->f) != n) r->bad = 1;
+    dst[n - 1] = 0;
+}
+
+static int r_tag(rd *r, uint32_t tag, uint64_t *count, uint64_t max)
+{
+    if ((uint32_t)r_le(r, 4) != tag) r->bad = 1;
+    *count = r_le(r, 8);
+    if (*count > max) r->bad = 1;
+    return !r->bad;
+}
+
+static void r_gkey(rd *r, cfs_gkey *k, const uint16_t *rule_map, uint64_t nrules)
+{
+    memset(k, 0, sizeof *k);
+    r_fixed(r, k->dist, CFS_KEY_STR);
+    uint16_t rule = (uint16_t)r_le(r, 2);
+    k->cause = (uint8_t)r_le(r, 1);
+    k->lat_class = (uint8_t)r_le(r, 1);
+    if (rule >= nrules || k->cause >= CFS_CAUSE_COUNT) r->bad = 1;
+    else k->rule = rule ? rule_map[rule] : 0;
+}
+
+cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    cfs_agg_init(&s->agg);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size < 28) {
+        close(fd);
+        snprintf(err, errlen, "%s: state file is truncated (%lld bytes)", path, (long long)sb.st_size);
+        return CFS_E_TRUNCATED;
+    }
+    size_t len = (size_t)sb.st_size;
+    char *buf = xmalloc(len);
+    size_t got = 0;
+    while (got < len) {
+        ssize_t k = read(fd, buf + got, len - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (got != len) {
+        free(buf);
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (memcmp(buf, "CFSSTATE", 8) != 0) {
+        free(buf);
+        snprintf(err, errlen, "%s: not a cfscan state file", path);
+        return CFS_E_FORMAT;
+    }
+    uint32_t schema = (uint32_t)((uint8_t)buf[8] | (uint8_t)buf[9] << 8 | (uint8_t)buf[10] << 16 | (uint32_t)(uint8_t)buf[11] << 24);
+    if (schema != CFS_SUMMARY_SCHEMA) {
+        free(buf);
+        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
+                 path, schema, CFS_SUMMARY_SCHEMA);
+        return CFS_E_FORMAT;
+    }
+    const char *tr = buf + len - 16;
+    uint64_t want = 0;
+    for (int i = 7; i >= 0; i--) want = want << 8 | (uint8_t)tr[8 + i];
+    if (memcmp(tr, "CFSSEND!", 8) != 0) {
+        free(buf);
+        snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
+        return CFS_E_TRUNCATED;
+    }
+    if (cfs_hash_bytes(buf, len - 16) != want) {
+        free(buf);
+        snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
+        return CFS_E_CORRUPT;
+    }
+    rd r = {fmemopen(buf + 12, len - 28, "rb"), 0};
+    if (!r.f) {
+        free(buf);
+        return CFS_E_NOMEM;
+    }
+    uint64_t n;
+    uint16_t *rule_map = NULL;
+    uint64_t nrules = 0;
+    cfs_status st = CFS_OK;
+    if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535)) {
+        rule_map = xmalloc((nrules ? nrules : 1) * sizeof *rule_map);
+        for (uint64_t i = 0; i < nrules && !r.bad; i++) {
+            char *nm = r_str(&r, 256);
+            rule_map[i] = 0;
+            int found = 0;
+            for (unsigned k = 0; nm && k < cfs_rule_count(); k++)
+                if (!strcmp(cfs_rule_name((uint16_t)k), nm)) {
+                    rule_map[i] = (uint16_t)k;
+                    found = 1;
+                }
+            if (nm && !found) {
+                snprintf(err, errlen, "%s: attribution rule '%s' is unknown to this cfscan; rescan", path, nm);
+                st = CFS_E_FORMAT;
+                r.bad = 1;
+            }
+            free(nm);
+        }
+    }
+    if (!r.bad && r_tag(&r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX)) {
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
+            cfs_tkey k;
+            memset(&k, 0, sizeof k);
+            r_fixed(&r, k.dist, CFS_KEY_STR);
+            r_fixed(&r, k.edge, CFS_KEY_STR);
+            k.hour = (int64_t)r_le(&r, 8);
+            k.status = (uint16_t)r_le(&r, 2);
+            uint16_t rule = (uint16_t)r_le(&r, 2);
+            k.cause = (uint8_t)r_le(&r, 1);
+            k.evidence = (uint8_t)r_le(&r, 1);
+            k.lat_class = (uint8_t)r_le(&r, 1);
+            if (rule >= nrules || k.cause >= CFS_CAUSE_COUNT || k.evidence >= CFS_EV_COUNT) {
+                r.bad = 1;
+                break;
+            }
+            k.rule = rule_map[rule];
+            cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &k, NULL);
+            t->requests += r_le(&r, 8);
+            t->bytes += r_le(&r, 8);
+        }
+    }
+    if (!r.bad && r_tag(&r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX)) {
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            cfs_gkey k;
+            r_gkey(&r, &k, rule_map, nrules);
+            if (r.bad) break;
+            int created;
+            cfs_grow *g = cfs_kmap_get(&s->agg.groups, &k, &created);
+            if (created) g->g = calloc(1, sizeof(cfs_group));
+            cfs_group tmp;
+            if ((st = cfs_hist_read(r.f, &tmp.tt)) == CFS_OK && (st = cfs_hist_read(r.f, &tmp.ttfb)) == CFS_OK &&
+                (st = cfs_hll_read(r.f, &tmp.clients)) == CFS_OK) {
+                cfs_hist_merge(&g->g->tt, &tmp.tt);
+                cfs_hist_merge(&g->g->ttfb, &tmp.ttfb);
+                cfs_hll_merge(&g->g->clients, &tmp.clients);
+            }
+        }
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX)) {
+        cfs_agg one;
+        cfs_agg_init(&one);
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            cfs_gkey k;
+            r_gkey(&r, &k, rule_map, nrules);
+            if (r.bad) break;
+            cfs_topk *u = NULL, *p = NULL;
+            if ((st = cfs_topk_read(r.f, &u)) == CFS_OK && (st = cfs_topk_read(r.f, &p)) == CFS_OK) {
+                cfs_hrow *h = cfs_kmap_get(&one.heavy, &k, NULL);
+                if (!h->uris) {
+                    h->uris = u;
+                    h->ips = p;
+                    u = p = NULL;
+                }
+            }
+            cfs_topk_free(u);
+            cfs_topk_free(p);
+        }
+        cfs_agg_fold_heavy(&s->agg, &one);
+        cfs_agg_free(&one);
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX)) {
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            char dist[CFS_KEY_STR];
+            memset(dist, 0, sizeof dist);
+            r_fixed(&r, dist, CFS_KEY_STR);
+            int created;
+            cfs_orow *o = cfs_kmap_get(&s->agg.origin, dist, &created);
+            if (created) o->h = calloc(1, sizeof(cfs_hist));
+            cfs_hist tmp;
+            if ((st = cfs_hist_read(r.f, &tmp)) == CFS_OK) cfs_hist_merge(o->h, &tmp);
+        }
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX)) {
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
+            cfs_wrow k;
+            memset(&k, 0, sizeof k);
+            r_fixed(&r, k.dist, CFS_KEY_STR);
+            char *nm = r_str(&r, 4096);
+            if (!nm) break;
+            k.rule = waf_rule_id(s, nm);
+            free(nm);
+            cfs_wrow *w = cfs_kmap_get(&s->agg.waf, &k, NULL);
+            w->count += r_le(&r, 8);
+        }
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, UINT32_MAX)) {
+        s->inputs = xmalloc((n ? n : 1) * sizeof *s->inputs);
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
+            cfs_sum_input *x = &s->inputs[s->ninputs];
+            memset(x, 0, sizeof *x);
+            x->path = r_str(&r, 1 << 16);
+            char *d = r_str(&r, CFS_DIST_MAX - 1);
+            if (!x->path || !d) {
+                free(x->path);
+                free(d);
+                break;
+            }
+            memcpy(x->dist, d, strlen(d) + 1);
+            free(d);
+            x->size = r_le(&r, 8);
+            x->mtime = (int64_t)r_le(&r, 8);
+            cfs_file_stats *fs = &x->st;
+            fs->bytes_in = r_le(&r, 8);
+            fs->bytes_out = r_le(&r, 8);
+            fs->lines = r_le(&r, 8);
+            fs->header_lines = r_le(&r, 8);
+            fs->blank_lines = r_le(&r, 8);
+            fs->aggregated = r_le(&r, 8);
+            fs->filtered = r_le(&r, 8);
+            if (r_le(&r, 4) != CFS_REJ_COUNT) r.bad = 1;
+            for (int k = 0; k < CFS_REJ_COUNT; k++) fs->rejected[k] = r_le(&r, 8);
+            fs->short_lines = r_le(&r, 8);
+            fs->trailing_tab = r_le(&r, 8);
+            fs->crlf = r_le(&r, 8);
+            fs->layouts = r_le(&r, 8);
+            fs->fmt = (cfs_format)r_le(&r, 1);
+            fs->status = (cfs_status)r_le(&r, 1);
+            char *e = r_str(&r, sizeof fs->error - 1);
+            if (e) {
+                memcpy(fs->error, e, strlen(e) + 1);
+                free(e);
+            }
+            s->ninputs++;
+        }
+        s->pruned = r_le(&r, 8);
+    }
+    int trailing = !r.bad && fgetc(r.f) != EOF;
+    fclose(r.f);
+    free(buf);
+    free(rule_map);
+    if (st != CFS_OK || r.bad || trailing) {
+        if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT)
+            snprintf(err, errlen, "%s: state file is corrupt (inconsistent section)", path);
+        cfs_summary_free(s);
+        return st != CFS_OK ? st : CFS_E_CORRUPT;
+    }
+    return CFS_OK;
+}
+
+/* ---- Parquet tables ------------------------------------------------------------------------------ */
+typedef struct tbl {
+    cfs_pq_writer *w;
+    cfs_status st;
+} tbl;
+
+static int cmp_trow(const void *a, const void *b)
+{
+    const cfs_trow *x = *(const cfs_trow *const *)a, *y = *(const cfs_trow *const *)b;
+    if (x->k.hour != y->k.hour) return x->k.hour < y->k.hour ? -1 : 1;
+    int c = strcmp(x->k.dist, y->k.dist);
+    if (c) return c;
+    if ((c = strcmp(x->k.edge, y->k.edge))) return c;
+    if (x->k.status != y->k.status) return x->k.status < y->k.status ? -1 : 1;
+    if (x->k.cause != y->k.cause) return x->k.cause < y->k.cause ? -1 : 1;
+    if (x->k.evidence != y->k.evidence) return x->k.evidence < y->k.evidence ? -1 : 1;
+    return x->k.rule < y->k.rule ? -1 : x->k.rule > y->k.rule;
+}
+
+static int cmp_gkey_rows(const void *a, const void *b)
+{
+    const cfs_gkey *x = *(const cfs_gkey *const *)a, *y = *(const cfs_gkey *const *)b;
+    int c = strcmp(x->dist, y->dist);
+    if (c) return c;
+    return x->cause < y->cause ? -1 : x->cause > y->cause;
+}
+
+static void **sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *))
+{
+    void **v = xmalloc((m->n ? m->n : 1) * sizeof *v);
+    for (size_t i = 0; i < m->n; i++) v[i] = cfs_kmap_row(m, i);
+    if (m->n > 1) qsort(v, m->n, sizeof *v, cmp);
+    return v;
+}
+
+static void pstr(cfs_pq_writer *w, size_t c, const char *s) { cfs_pq_str(w, c, s, strlen(s)); }
+
+static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, size_t errlen)
+{
+    static const cfs_pq_column cols[] = {
+        {"hour", CFS_PQ_TIMESTAMP_MS, 0, 0}, {"distribution", CFS_PQ_STRING, 0, 1},
+        {"edge", CFS_PQ_STRING, 0, 1},        {"status", CFS_PQ_INT32, 0, 0},
+        {"cause", CFS_PQ_STRING, 0, 1},       {"evidence", CFS_PQ_STRING, 0, 1},
+        {"rule", CFS_PQ_STRING, 0, 1},        {"requests", CFS_PQ_INT64, 0, 0},
+        {"bytes", CFS_PQ_INT64, 0, 0},
+    };
+    cfs_pq_writer *w;
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, 9, err, errlen));
+    void **rows = sorted_rows(&a->traffic, cmp_trow);
+    for (size_t i = 0; i < a->traffic.n; i++) {
+        const cfs_trow *t = rows[i];
+        cfs_pq_i64(w, 0, t->k.hour * 1000);
+        pstr(w, 1, t->k.dist);
+        pstr(w, 2, t->k.edge);
+        cfs_pq_i64(w, 3, t->k.status);
+        pstr(w, 4, cfs_cause_name((cfs_cause)t->k.cause));
+        pstr(w, 5, cfs_evidence_name((cfs_evidence)t->k.evidence));
+        pstr(w, 6, cfs_rule_name(t->k.rule));
+        cfs_pq_i64(w, 7, (int64_t)t->requests);
+        cfs_pq_i64(w, 8, (int64_t)t->bytes);
+        cfs_pq_end_row(w);
+    }
+    free(rows);
+    return cfs_pq_close(w, err, errlen);
+}
+
+static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const char *dc_path, char *err,
+                               size_t errlen)
+{
+    static const cfs_pq_column lcols[] = {
+        {"distribution", CFS_PQ_STRING, 0, 1}, {"cause", CFS_PQ_STRING, 0, 1},
+        {"metric", CFS_PQ_STRING, 0, 1},       {"bucket_ms", CFS_PQ_INT64, 0, 0},
+        {"requests", CFS_PQ_INT64, 0, 0},
+    };
+    static const cfs_pq_column dcols[] = {
+        {"distribution", CFS_PQ_STRING, 0, 1}, {"cause", CFS_PQ_STRING, 0, 1},
+        {"distinct_clients", CFS_PQ_INT64, 0, 0}, {"relative_std_error", CFS_PQ_DOUBLE, 0, 0},
+        {"requests", CFS_PQ_INT64, 0, 0},
+    };
+    cfs_pq_writer *lw, *dw;
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&lw, lat_path, lcols, 5, err, errlen));
+    cfs_status st = cfs_pq_open(&dw, dc_path, dcols, 5, err, errlen);
+    if (st != CFS_OK) {
+        cfs_pq_abort(lw);
+        return st;
+    }
+    void **rows = sorted_rows(&a->groups, cmp_gkey_rows);
+    for (size_t i = 0; i < a->groups.n; i++) {
+        const cfs_grow *g = rows[i];
+        const char *cause = cfs_cause_name((cfs_cause)g->k.cause);
+        const cfs_hist *hs[2] = {&g->g->tt, &g->g->ttfb};
+        static const char *const names[2] = {"time_taken", "time_to_first_byte"};
+        for (int m = 0; m < 2; m++)
+            for (unsigned b = 0; b < CFS_HIST_BUCKETS; b++) {
+                if (!hs[m]->b[b]) continue;
+                pstr(lw, 0, g->k.dist);
+                pstr(lw, 1, cause);
+                pstr(lw, 2, names[m]);
+                cfs_pq_i64(lw, 3, cfs_hist_bucket_value(b));
+                cfs_pq_i64(lw, 4, (int64_t)hs[m]->b[b]);
+                cfs_pq_end_row(lw);
+            }
+        pstr(dw, 0, g->k.dist);
+        pstr(dw, 1, cause);
+        cfs_pq_i64(dw, 2, (int64_t)(cfs_hll_estimate(&g->g->clients) + 0.5));
+        cfs_pq_f64(dw, 3, 1.04 / 128.0); /* 1.04 / sqrt(2^14) */
+        cfs_pq_i64(dw, 4, (int64_t)g->g->tt.count);
+        cfs_pq_end_row(dw);
+    }
+    free(rows);
+    char e2[256] = "";
+    cfs_status s1 = cfs_pq_close(lw, err, errlen);
+    cfs_status s2 = cfs_pq_close(dw, e2, sizeof e2);
+    if (s1 == CFS_OK && s2 != CFS_OK) snprintf(err, errlen, "%s", e2);
+    return s1 != CFS_OK ? s1 : s2;
+}
+
+static cfs_status write_heavy(const cfs_agg *a, const char *upath, const char *cpath, char *err,
+                              size_t errlen)
+{
+    static const cfs_pq_column cols[] = {
+        {"distribution", CFS_PQ_STRING, 0, 1}, {"cause", CFS_PQ_STRING, 0, 1},
+        {"rank", CFS_PQ_INT32, 0, 0},          {"value", CFS_PQ_STRING, 0, 0},
+        {"requests", CFS_PQ_INT64, 0, 0},      {"error", CFS_PQ_INT64, 0, 0},
+        {"error_bound", CFS_PQ_INT64, 0, 0},   {"cause_requests", CFS_PQ_INT64, 0, 0},
+    };
+    cfs_pq_writer *w[2];
+    const char *paths[2] = {upath, cpath};
+    for (int k = 0; k < 2; k++) {
+        cfs_status st = cfs_pq_open(&w[k], paths[k], cols, 8, err, errlen);
+        if (st != CFS_OK) {
+            if (k) cfs_pq_abort(w[0]);
+            return st;
+        }
+    }
+    void **rows = sorted_rows(&a->heavy, cmp_gkey_rows);
+    cfs_topk_item items[100];
+    for (size_t i = 0; i < a->heavy.n; i++) {
+        const cfs_hrow *h = rows[i];
+        const cfs_topk *t[2] = {h->uris, h->ips};
+        for (int k = 0; k < 2; k++) {
+            size_t n = cfs_topk_list(t[k], items, 100);
+            for (size_t j = 0; j < n; j++) {
+                pstr(w[k], 0, h->k.dist);
+                pstr(w[k], 1, cfs_cause_name((cfs_cause)h->k.cause));
+                cfs_pq_i64(w[k], 2, (int64_t)j + 1);
+                cfs_pq_str(w[k], 3, items[j].key, items[j].n);
+                cfs_pq_i64(w[k], 4, (int64_t)items[j].count);
+                cfs_pq_i64(w[k], 5, (int64_t)items[j].error);
+                cfs_pq_i64(w[k], 6, (int64_t)cfs_topk_error_bound(t[k]));
+                cfs_pq_i64(w[k], 7, (int64_t)cfs_topk_total(t[k]));
+                cfs_pq_end_row(w[k]);
+            }
+        }
+    }
+    free(rows);
+    char e2[256] = "";
+    cfs_status s1 = cfs_pq_close(w[0], err, errlen);
+    cfs_status s2 = cfs_pq_close(w[1], e2, sizeof e2);
+    if (s1 == CFS_OK && s2 != CFS_OK) snprintf(err, errlen, "%s", e2);
+    return s1 != CFS_OK ? s1 : s2;
+}
+
+static int cmp_wrow_named(const void *a, const void *b)
+{
+    const cfs_wrow *x = *(const cfs_wrow *const *)a, *y = *(const cfs_wrow *const *)b;
+    int c = strcmp(x->dist, y->dist);
+    if (c) return c;
+    return x->count > y->count ? -1 : x->count < y->count ? 1 : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *path, char *err, size_t errlen)
+{
+    static const cfs_pq_column cols[] = {
+        {"distribution", CFS_PQ_STRING, 0, 1}, {"rule", CFS_PQ_STRING, 0, 1}, {"blocks", CFS_PQ_INT64, 0, 0},
+    };
+    cfs_pq_writer *w;
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, 3, err, errlen));
+    void **rows = sorted_rows(&a->waf, cmp_wrow_named);
+    for (size_t i = 0; i < a->waf.n; i++) {
+        const cfs_wrow *r = rows[i];
+        pstr(w, 0, r->dist);
+        pstr(w, 1, r->rule < s->nwaf_rules ? s->waf_rules[r->rule] : "?");
+        cfs_pq_i64(w, 2, (int64_t)r->count);
+        cfs_pq_end_row(w);
+    }
+    free(rows);
+    return cfs_pq_close(w, err, errlen);
+}
+
+static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    static const cfs_pq_column cols[] = {
+        {"path", CFS_PQ_STRING, 0, 0},         {"distribution", CFS_PQ_STRING, 1, 1},
+        {"format", CFS_PQ_STRING, 0, 1},       {"size_bytes", CFS_PQ_INT64, 0, 0},
+        {"modified", CFS_PQ_TIMESTAMP_MS, 1, 0}, {"bytes_read", CFS_PQ_INT64, 0, 0},
+        {"bytes_decoded", CFS_PQ_INT64, 0, 0}, {"lines", CFS_PQ_INT64, 0, 0},
+        {"requests", CFS_PQ_INT64, 0, 0},      {"filtered", CFS_PQ_INT64, 0, 0},
+        {"rejected", CFS_PQ_INT64, 0, 0},      {"error", CFS_PQ_STRING, 1, 0},
+    };
+    cfs_pq_writer *w;
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, 12, err, errlen));
+    for (size_t i = 0; i < s->ninputs; i++) {
+        const cfs_sum_input *x = &s->inputs[i];
+        const cfs_file_stats *f = &x->st;
+        uint64_t rej = 0;
+        for (int r = 0; r < CFS_REJ_COUNT; r++) rej += f->rejected[r];
+        pstr(w, 0, x->path);
+        if (x->dist[0]) pstr(w, 1, x->dist);
+        else cfs_pq_null(w, 1);
+        pstr(w, 2, cfs_format_name(f->fmt));
+        cfs_pq_i64(w, 3, (int64_t)x->size);
+        if (x->mtime) cfs_pq_i64(w, 4, x->mtime * 1000);
+        else cfs_pq_null(w, 4);
+        cfs_pq_i64(w, 5, (int64_t)f->bytes_in);
+        cfs_pq_i64(w, 6, (int64_t)f->bytes_out);
+        cfs_pq_i64(w, 7, (int64_t)f->lines);
+        cfs_pq_i64(w, 8, (int64_t)f->aggregated);
+        cfs_pq_i64(w, 9, (int64_t)f->filtered);
+        cfs_pq_i64(w, 10, (int64_t)rej);
+        if (f->status != CFS_OK) pstr(w, 11, f->error[0] ? f->error : cfs_status_str(f->status));
+        else cfs_pq_null(w, 11);
+        cfs_pq_end_row(w);
+    }
+    return cfs_pq_close(w, err, errlen);
+}
+
+/* ---- directory publishing -------------------------------------------------------------------------- */
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static void rm_tree(const char *dir)
+{
+    static const char *const files[] = {"traffic.parquet", "latency.parquet", "distinct_clients.parquet",
+                                        "top_uris.parquet", "top_clients.parquet", "waf_rules.parquet",
+                                        "inputs.parquet", "report.txt", "report.json", "manifest.json",
+                                        "state.cfs", NULL};
+    for (int i = 0; files[i]; i++) {
+        char *p = join(dir, files[i]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(dir);
+}
+
+static int is_summary_dir(const char *dir)
+{
+    char *p = join(dir, "manifest.json");
+    char buf[256] = "";
+    FILE *f = fopen(p, "rb");
+    free(p);
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strstr(buf, "\"cfscan_summary\": true") != NULL;
+}
+
+static cfs_status write_text_file(const char *path, int json, const cfs_summary *s, const cfs_agg *settled,
+                                  char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    cfs_inputs in;
+    cfs_scan_result res;
+    cfs_summary view = *s;
+    view.agg = *settled;
+    cfs_summary_as_result(&view, &in, &res);
+    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules};
+    if (json) cfs_report_json(f, &in, &res, &ro);
+    else cfs_report_text(f, &in, &res, &ro);
+    cfs_scan_result_free(&res);
+    cfs_inputs_free(&in);
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int saved = errno;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+static cfs_status write_manifest(const char *path, const cfs_summary *s, const char *argv_line, char *err,
+                                 size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "{\n  \"cfscan_summary\": true,\n  \"cfscan_version\": \"%s\",\n  \"schema_version\": %d,\n"
+               "  \"created\": \"%s\",\n  \"arguments\": ",
+            CFS_VERSION, CFS_SUMMARY_SCHEMA, ts);
+    cfs_write_json_str(f, argv_line ? argv_line : "", argv_line ? strlen(argv_line) : 0);
+    fprintf(f, ",\n  \"tables\": [\"traffic.parquet\", \"latency.parquet\", \"distinct_clients.parquet\", "
+               "\"top_uris.parquet\", \"top_clients.parquet\", \"waf_rules.parquet\", \"inputs.parquet\"],\n"
+               "  \"state\": \"state.cfs\",\n  \"inputs\": [");
+    for (size_t i = 0; i < s->ninputs; i++) {
+        fprintf(f, "%s\n    {\"path\": ", i ? "," : "");
+        cfs_write_json_str(f, s->inputs[i].path, strlen(s->inputs[i].path));
+        fprintf(f, ", \"size\": %llu, \"mtime\": %lld}", (unsigned long long)s->inputs[i].size,
+                (long long)s->inputs[i].mtime);
+    }
+    fprintf(f, "\n  ]\n}\n");
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+static void fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char *argv_line,
+                               char *err, size_t errlen)
+{
+    struct stat sb;
+    int exists = stat(dir, &sb) == 0;
+    if (exists && !S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "%s: exists and is not a directory; refusing to replace it", dir);
+        return CFS_E_USAGE;
+    }
+    if (exists && !is_summary_dir(dir)) {
+        snprintf(err, errlen, "%s: exists and is not a cfscan summary (no manifest.json); refusing to overwrite it", dir);
+        return CFS_E_USAGE;
+    }
+    /* The temporary directory sits beside dir (same file system, so rename is atomic). */
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    char *tmp = xmalloc(n + 32);
+    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir);
+    if (!mkdtemp(tmp)) {
+        snprintf(err, errlen, "%s: cannot create a temporary directory beside it: %s", dir, strerror(errno));
+        free(tmp);
+        return CFS_E_IO;
+    }
+    chmod(tmp, 0755);
+    /* Tables and reports come from a settled copy; the state keeps provisional entries. */
+    cfs_agg settled;
+    cfs_agg_init(&settled);
+    cfs_agg_merge(&settled, &s->agg);
+    cfs_agg_fold_heavy(&settled, &s->agg);
+    cfs_agg_settle(&settled);
+    char *p[11];
+    static const char *const names[11] = {"traffic.parquet", "latency.parquet", "distinct_clients.parquet",
+                                          "top_uris.parquet", "top_clients.parquet", "waf_rules.parquet",
+                                          "inputs.parquet", "report.txt", "report.json", "state.cfs",
+                                          "manifest.json"};
+    for (int i = 0; i < 11; i++) p[i] = join(tmp, names[i]);
+    cfs_status st = write_traffic(&settled, p[0], err, errlen);
+    if (st == CFS_OK) st = write_groups(&settled, p[1], p[2], err, errlen);
+    if (st == CFS_OK) st = write_heavy(&settled, p[3], p[4], err, errlen);
+    if (st == CFS_OK) st = write_waf(s, &settled, p[5], err, errlen);
+    if (st == CFS_OK) st = write_inputs(s, p[6], err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[7], 0, s, &settled, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[8], 1, s, &settled, err, errlen);
+    if (st == CFS_OK) st = cfs_state_write(s, p[9], err, errlen);
+    /* The manifest goes last: a directory without it is never taken for a summary. */
+    if (st == CFS_OK) st = write_manifest(p[10], s, argv_line, err, errlen);
+    cfs_agg_free(&settled);
+    for (int i = 0; i < 11; i++) free(p[i]);
+    if (st == CFS_OK) {
+        fsync_dir(tmp);
+        int rc;
+        if (exists) rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE);
+        else rc = rename(tmp, dir);
+        if (rc != 0) {
+            snprintf(err, errlen, "%s: cannot move the new summary into place: %s", dir, strerror(errno));
+            st = CFS_E_IO;
+        } else {
+            /* the parent directory entry must reach the disk too */
+            char *parent = xstrdup(dir);
+            char *slash = strrchr(parent, '/');
+            if (slash && slash != parent) *slash = 0;
+            else if (slash) slash[1] = 0;
+            else strcpy(parent, ".");
+            fsync_dir(parent);
+            free(parent);
+        }
+    }
+    rm_tree(tmp); /* after an exchange, tmp holds the previous summary */
+    free(tmp);
+    return st;
+}

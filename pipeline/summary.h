@@ -1,0 +1,56 @@
+/* The summary sink: `cfscan scan -o DIR` and `cfscan merge`.  A summary directory holds
+ * Parquet tables for analysts, the report (text and JSON), a manifest, and the full
+ * aggregate state (state.cfs: versioned, checksummed) from which merges are exact. */
+#ifndef CFSCAN_PIPELINE_SUMMARY_H
+#define CFSCAN_PIPELINE_SUMMARY_H
+
+#include <stdint.h>
+#include "pipeline/aggregate.h"
+#include "pipeline/scan.h"
+#include "pipeline/source.h"
+
+#define CFS_SUMMARY_SCHEMA 1
+
+/* One input as remembered by a summary (inputs.parquet and state.cfs). */
+typedef struct cfs_sum_input {
+    char *path;
+    char dist[CFS_DIST_MAX];
+    uint64_t size;
+    int64_t mtime;
+    cfs_file_stats st;
+} cfs_sum_input;
+
+/* What a summary holds: the unsettled aggregate and its inputs. */
+typedef struct cfs_summary {
+    cfs_agg agg;
+    cfs_sum_input *inputs;
+    size_t ninputs;
+    char **waf_rules;        /* names for cfs_wrow.rule */
+    size_t nwaf_rules;
+    uint64_t pruned;
+} cfs_summary;
+
+/* A summary of a scan's (unsettled) result and its inputs; res is not changed. */
+void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_result *res,
+                           const void *waf_index);
+void cfs_summary_free(cfs_summary *s);
+
+/* Write the state file / read it back (CFS_E_CORRUPT/TRUNCATED on damage, CFS_E_FORMAT
+ * for another schema version; err names the file and the problem). */
+cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen);
+cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen);
+
+/* dst += src (inputs appended, tables merged, top-k folded in call order). */
+void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src);
+
+/* Write a complete summary directory atomically: everything goes to a temporary
+ * directory beside `dir`, then replaces `dir` in one rename (RENAME_EXCHANGE when it
+ * exists).  An existing `dir` that is not a cfscan summary is refused.  `argv_line` is
+ * recorded in the manifest.  The agg is settled on a copy; s is unchanged. */
+cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char *argv_line,
+                               char *err, size_t errlen);
+
+/* The scan result view of a summary (for printing the report). */
+void cfs_summary_as_result(const cfs_summary *s, cfs_inputs *in, cfs_scan_result *res);
+
+#endif
