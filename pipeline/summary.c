@@ -9,6 +9,7 @@
  * reordered rule table cannot silently change causes. */
 #include "pipeline/summary.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -827,6 +828,18 @@ static void rm_tree(const char *dir)
     rmdir(dir);
 }
 
+static int is_empty_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int empty = 1;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
+    closedir(d);
+    return empty;
+}
+
 static int is_summary_dir(const char *dir)
 {
     char *p = join(dir, "manifest.json");
@@ -922,7 +935,7 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
         snprintf(err, errlen, "%s: exists and is not a directory; refusing to replace it", dir);
         return CFS_E_USAGE;
     }
-    if (exists && !is_summary_dir(dir)) {
+    if (exists && !is_summary_dir(dir) && !is_empty_dir(dir)) {
         snprintf(err, errlen, "%s: exists and is not a cfscan summary (no manifest.json); refusing to overwrite it", dir);
         return CFS_E_USAGE;
     }
