@@ -780,8 +780,9 @@ static void parse_args(int argc, char **argv, opts_t *o)
         fputs("cfsgen: -o DIR is required (see --help)\n", stderr);
         exit(2);
     }
-    if (o->size && (uint64_t)o->dists * o->days * 24 * o->fph > 10000000) {
-        fputs("cfsgen: --dists x --days x 24 x --files-per-hour is too many files\n", stderr);
+    /* every file keeps its counts until the end (~1 KB each) */
+    if ((uint64_t)o->dists * o->days * 24 * o->fph > 500000) {
+        fputs("cfsgen: --dists x --days x 24 x --files-per-hour: more than 500000 files\n", stderr);
         exit(2);
     }
 }

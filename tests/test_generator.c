@@ -1083,3 +1083,80 @@ Test(generator, command_line_errors)
     const char *help[] = {"--help", NULL};
     cr_assert_eq(run_gen(help, err, sizeof err), 0);
 }
+
+/* v2 files carry c-country: geo-restricted 403s come from the distribution's blacklist,
+ * every other line from elsewhere (the config and the log agree). */
+Test(generator, v2_country_matches_geo_blacklist)
+{
+    char dir[64];
+    make_tmpdir(dir, sizeof dir);
+    const char *args[] = {"-o", dir, "--seed", "9", "--dists", "1", "--days", "1", "--lines-per-file", "300",
+                          "--layout", "v2", "--format", "plain", "--no-waf", NULL};
+    gen_ok(args);
+    size_t nl;
+    label *lb = read_labels(dir, &nl);
+    qsort(lb, nl, sizeof *lb, cmp_label);
+    cr_assert_gt(nl, 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config/%.14s.json", dir, lb[0].file);
+    char *cfg = slurp(path);
+    cr_assert_not_null(cfg);
+    const char *geo = strstr(cfg, "\"GeoRestriction\"");
+    cr_assert_not_null(geo);
+    const char *items = strstr(geo, "\"Items\"");
+    const char *items_end = strchr(items, ']');
+    long geo_lines = 0, other = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!ends_with(de->d_name, ".log")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        char *s = slurp(path);
+        /* #Fields: timestamp(ms) date time c-ip x-edge-location sc-status cs-method cs-uri-stem
+         * x-host-header cs-protocol time-taken sc-bytes x-edge-result-type
+         * x-edge-detailed-result-type x-edge-response-result-type x-edge-request-id ... c-country cs(Host) */
+        cr_assert(!strncmp(s, "#Fields: timestamp(ms) ", 23));
+        char *save = NULL;
+        for (char *ln = strtok_r(s, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+            if (ln[0] == '#') continue;
+            char *f[24];
+            int n = 0;
+            for (char *p = ln; n < 24; n++) {
+                f[n] = p;
+                char *t = strchr(p, '\t');
+                if (!t) {
+                    n++;
+                    break;
+                }
+                *t = 0;
+                p = t + 1;
+            }
+            cr_assert_eq(n, 24);
+            char q[8];
+            snprintf(q, sizeof q, "\"%s\"", f[22]);
+            const char *hit = strstr(items, q);
+            int blocked = hit && hit < items_end;
+            const label *lab = !strcmp(f[5], "403") ? find_label(lb, nl, f[15]) : NULL;
+            if (lab && !strcmp(lab->cause, "geo_restriction")) {
+                geo_lines++;
+                cr_assert(blocked, "geo 403 from %s, not in the blacklist", f[22]);
+                cr_assert_str_eq(f[13], "ClientGeoBlocked");
+            } else {
+                other++;
+                cr_assert(!blocked, "line from blocked country %s with status %s", f[22], f[5]);
+            }
+            /* timestamp(ms) falls in the second given by date and time */
+            long long ms = atoll(f[0]);
+            int H, M, S;
+            sscanf(f[2], "%d:%d:%d", &H, &M, &S);
+            cr_assert_eq((ms / 1000) % 86400, H * 3600 + M * 60 + S);
+        }
+        free(s);
+    }
+    closedir(d);
+    cr_assert_gt(geo_lines, 10);
+    cr_assert_gt(other, 6000);
+    free(cfg);
+    free(lb);
+    rm_tree(dir);
+}
