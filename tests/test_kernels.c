@@ -71,7 +71,6 @@ static uint64_t test_seed(void)
     else
         seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     cr_log_info("random seed %llu (set CFS_TEST_SEED to repeat)", (unsigned long long)seed);
-    fprintf(stderr, "test_kernels: random seed %llu\n", (unsigned long long)seed);
     return seed;
 }
 
