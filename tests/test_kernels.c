@@ -70,7 +70,9 @@ static uint64_t test_seed(void)
         seed = strtoull(s, NULL, 0);
     else
         seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    cr_log_info("random seed %llu (set CFS_TEST_SEED to repeat)", (unsigned long long)seed);
+    /* stderr rather than cr_log_info: Criterion hides info logs unless --verbose */
+    fprintf(stderr, "test_kernels: random seed %llu (set CFS_TEST_SEED to repeat)\n",
+            (unsigned long long)seed);
     return seed;
 }
 

@@ -2,7 +2,6 @@
  * day count.  Expected values were worked out by hand or with `date -u -d ... +%s`, and a
  * random loop compares cfs_parse_date_time with glibc's timegm() as an independent oracle. */
 #include <criterion/criterion.h>
-#include <criterion/logging.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -265,7 +264,8 @@ Test(parse_date_time, random_against_timegm)
 {
     const char *s = getenv("CFS_TEST_SEED");
     uint64_t state = (s != NULL && s[0] != '\0') ? strtoull(s, NULL, 0) : (uint64_t)time(NULL);
-    cr_log_info("random seed %llu (set CFS_TEST_SEED to repeat)", (unsigned long long)state);
+    fprintf(stderr, "test_numbers: random seed %llu (set CFS_TEST_SEED to repeat)\n",
+            (unsigned long long)state);
     const uint64_t seed = state;
     unsigned valid = 0, invalid = 0;
     for (int i = 0; i < 20000; i++) {
