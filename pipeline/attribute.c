@@ -488,14 +488,32 @@ static int p_waf_challenge(const facts *f)
     return f->waf_hit && (f->waf_action == CFS_WAF_CAPTCHA || f->waf_action == CFS_WAF_CHALLENGE);
 }
 static int p_drt_geo(const facts *f) { return f->r->detailed_result == CFS_R_CLIENT_GEO_BLOCKED; }
-static int p_drt_method(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD; }
-static int p_drt_blocked(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED; }
+static int p_drt_method(const facts *f)
+{
+    return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD;
+}
+static int p_drt_blocked(const facts *f)
+{
+    return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED;
+}
 static int p_drt_invalid(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST; }
-static int p_drt_header(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_HEADER; }
-static int p_drt_cert(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_CERTIFICATE; }
+static int p_drt_header(const facts *f)
+{
+    return f->r->detailed_result == CFS_R_INVALID_REQUEST_HEADER;
+}
+static int p_drt_cert(const facts *f)
+{
+    return f->r->detailed_result == CFS_R_INVALID_REQUEST_CERTIFICATE;
+}
 static int p_rt_limit(const facts *f) { return any_result(f->r, CFS_R_LIMIT_EXCEEDED); }
-static int p_rt_lambda_error(const facts *f) { return any_result(f->r, CFS_R_LAMBDA_EXECUTION_ERROR); }
-static int p_drt_miss_generated(const facts *f) { return any_result(f->r, CFS_R_MISS_GENERATED_RESPONSE); }
+static int p_rt_lambda_error(const facts *f)
+{
+    return any_result(f->r, CFS_R_LAMBDA_EXECUTION_ERROR);
+}
+static int p_drt_miss_generated(const facts *f)
+{
+    return any_result(f->r, CFS_R_MISS_GENERATED_RESPONSE);
+}
 static int p_rt_function_generated(const facts *f)
 {
     return any_result(f->r, CFS_R_FUNCTION_GENERATED_RESPONSE);
@@ -636,7 +654,10 @@ static int p_pending_unlogged_s3(const facts *f)
 {
     return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED_S3;
 }
-static int p_pending_no_acl(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL; }
+static int p_pending_no_acl(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_NO_ACL;
+}
 static int p_pending_no_acl_s3(const facts *f)
 {
     return f->edge_error && f->pending == R_PENDING_NO_ACL_S3;
@@ -742,7 +763,8 @@ static const attr_rule rules[R_COUNT] = {
      * cause is confirmed and the §5.6 checklist gives the hint: the root without a Default
      * Root Object (item 6), a trailing '/' on a REST endpoint (no index documents there),
      * otherwise a missing object without s3:ListBucket (item 5) or a policy refusal. */
-    [R_S3_ROOT] = {"s3_root_without_default_object", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_s3_root},
+    [R_S3_ROOT] = {"s3_root_without_default_object", C(ORIGIN_S3), E(CONFIRMED), K_MATCH,
+                   p_s3_root},
     [R_S3_TRAILING_SLASH] = {"s3_rest_trailing_slash", C(ORIGIN_S3), E(CONFIRMED), K_MATCH,
                              p_s3_trailing_slash},
     [R_S3_XML] = {"s3_xml_body", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_s3_xml},
@@ -771,7 +793,8 @@ static const attr_rule rules[R_COUNT] = {
      * cache or the origin, not from an edge refusal. */
     [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH,
                             p_origin_result_s3},
-    [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_origin_result},
+    [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
+                         p_origin_result},
     /* §5.1: a body type CloudFront never generates (JSON, plain text, ...) is the origin's;
      * likely, because a custom error page could have any type. */
     [R_BODY_S3] = {"non_cloudfront_body_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_body_s3},
@@ -809,7 +832,8 @@ static const attr_rule rules[R_COUNT] = {
      * block is the edge 403 KC S5 describes for this signature, hence likely; when WAF logs
      * hold no record for the request, or the config shows no web ACL, only possible. */
     [R_EDGE_WAF] = {"latency_edge_waf", C(WAF_BLOCK), E(LIKELY), K_SETTLED, NULL},
-    [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED,
+                             NULL},
     [R_EDGE_NO_ACL] = {"latency_edge_no_acl", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
     [R_EDGE_HTTP] = {"latency_edge_http", C(HTTPS_REQUIRED), E(LIKELY), K_SETTLED, NULL},
     [R_ORIGIN_CUSTOM] = {"latency_origin_custom", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
@@ -921,9 +945,9 @@ cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t time_taken_ms, uint3
         return make(time_taken_ms < threshold ? edge : origin);
     }
     /* Absolute limits: the _ABS ids follow the calibrated ones in the same order. */
-    if (time_taken_ms <= ABS_EDGE_MAX_MS) return make((uint16_t)(edge + (R_EDGE_WAF_ABS - R_EDGE_WAF)));
-    if (time_taken_ms >= ABS_ORIGIN_MIN_MS)
-        return make((uint16_t)(origin + (R_EDGE_WAF_ABS - R_EDGE_WAF)));
+    const uint16_t to_abs = R_EDGE_WAF_ABS - R_EDGE_WAF;
+    if (time_taken_ms <= ABS_EDGE_MAX_MS) return make((uint16_t)(edge + to_abs));
+    if (time_taken_ms >= ABS_ORIGIN_MIN_MS) return make((uint16_t)(origin + to_abs));
     return make(R_LATENCY_AMBIGUOUS);
 }
 

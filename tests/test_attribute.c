@@ -147,8 +147,10 @@ static void apply(cfs_record *r, const kv *list)
         for (size_t i = 0; i < sizeof field_names / sizeof field_names[0]; i++) {
             if (strcmp(field_names[i].name, list->k) == 0) {
                 /* "(absent)" removes the column, as an older #Fields: layout would. */
-                if (strcmp(list->v, "(absent)") == 0) r->f[field_names[i].f] = (cfs_span){NULL, 0};
-                else r->f[field_names[i].f] = s;
+                if (strcmp(list->v, "(absent)") == 0)
+                    r->f[field_names[i].f] = (cfs_span){NULL, 0};
+                else
+                    r->f[field_names[i].f] = s;
                 found = 1;
             }
         }
@@ -181,9 +183,13 @@ static cfs_record mk(const kv *over)
     r.detailed_result = result_of(r.f[CFS_F_EDGE_DETAILED_RESULT_TYPE]);
 
     cfs_span p = r.f[CFS_F_CS_PROTOCOL];
-    r.protocol = span_eqz(p, "http") ? CFS_P_HTTP : span_eqz(p, "https") ? CFS_P_HTTPS
-               : span_eqz(p, "ws") ? CFS_P_WS : span_eqz(p, "wss") ? CFS_P_WSS : CFS_P_NONE;
-    static const char *const methods[] = {"", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+    r.protocol = span_eqz(p, "http")    ? CFS_P_HTTP
+                 : span_eqz(p, "https") ? CFS_P_HTTPS
+                 : span_eqz(p, "ws")    ? CFS_P_WS
+                 : span_eqz(p, "wss")   ? CFS_P_WSS
+                                        : CFS_P_NONE;
+    static const char *const methods[] = {"",    "GET",    "HEAD",    "POST",
+                                          "PUT", "DELETE", "OPTIONS", "PATCH"};
     r.method = CFS_M_OTHER;
     for (int m = 1; m <= CFS_M_PATCH; m++)
         if (span_eqz(r.f[CFS_F_CS_METHOD], methods[m])) r.method = (uint8_t)m;
@@ -198,17 +204,17 @@ static cfs_record mk(const kv *over)
     return r;
 }
 
-#define EXPECT(a, c, e, rulename)                                                              \
-    do {                                                                                       \
-        cfs_attribution a_ = (a);                                                              \
-        const char *got_rule_ = cfs_rule_name(a_.rule);                                        \
-        const char *got_cause_ = cfs_cause_name((cfs_cause)a_.cause);                          \
-        const char *got_ev_ = cfs_evidence_name((cfs_evidence)a_.evidence);                    \
-        cr_expect_str_eq(got_rule_, (rulename), "rule: got %s, want %s", got_rule_, (rulename)); \
-        cr_expect_str_eq(got_cause_, cfs_cause_name(c), "cause: got %s, want %s", got_cause_,  \
-                         cfs_cause_name(c));                                                   \
-        cr_expect_str_eq(got_ev_, cfs_evidence_name(e), "evidence: got %s, want %s", got_ev_,  \
-                         cfs_evidence_name(e));                                                \
+#define EXPECT(a, c, e, rulename)                                                                  \
+    do {                                                                                           \
+        cfs_attribution a_ = (a);                                                                  \
+        const char *got_rule_ = cfs_rule_name(a_.rule);                                            \
+        const char *got_cause_ = cfs_cause_name((cfs_cause)a_.cause);                              \
+        const char *got_ev_ = cfs_evidence_name((cfs_evidence)a_.evidence);                        \
+        cr_expect_str_eq(got_rule_, (rulename), "rule: got %s, want %s", got_rule_, (rulename));   \
+        cr_expect_str_eq(got_cause_, cfs_cause_name(c), "cause: got %s, want %s", got_cause_,      \
+                         cfs_cause_name(c));                                                       \
+        cr_expect_str_eq(got_ev_, cfs_evidence_name(e), "evidence: got %s, want %s", got_ev_,      \
+                         cfs_evidence_name(e));                                                    \
     } while (0)
 
 static cfs_attribution attr(const kv *over, const cfs_attr_ctx *ctx)
@@ -220,8 +226,8 @@ static cfs_attribution attr(const kv *over, const cfs_attr_ctx *ctx)
 /* ---- hand-made distribution config -------------------------------------------------------
  * Relies on config.c's lookup functions (cfs_config_find by id, cfs_config_behavior,
  * cfs_config_host_associated), not on its JSON loader. */
-#define ALL_METHODS                                                                            \
-    ((1u << CFS_M_GET) | (1u << CFS_M_HEAD) | (1u << CFS_M_POST) | (1u << CFS_M_PUT) |         \
+#define ALL_METHODS                                                                                \
+    ((1u << CFS_M_GET) | (1u << CFS_M_HEAD) | (1u << CFS_M_POST) | (1u << CFS_M_PUT) |             \
      (1u << CFS_M_DELETE) | (1u << CFS_M_OPTIONS) | (1u << CFS_M_PATCH))
 #define GET_HEAD ((1u << CFS_M_GET) | (1u << CFS_M_HEAD))
 
@@ -239,15 +245,18 @@ static void make_cfg(test_cfg *t, const char *web_acl, const char *default_root)
     memset(t, 0, sizeof *t);
     t->origins[0] = (cfs_cfg_origin){(char *)"s3o", (char *)"bucket.s3.us-east-1.amazonaws.com",
                                      CFS_ORIGIN_S3_REST, 1};
-    t->origins[1] = (cfs_cfg_origin){(char *)"app", (char *)"app.example.com", CFS_ORIGIN_CUSTOM, 0};
-    t->origins[2] = (cfs_cfg_origin){(char *)"site",
-                                     (char *)"bucket.s3-website-us-east-1.amazonaws.com",
-                                     CFS_ORIGIN_S3_WEBSITE, 0};
+    t->origins[1] =
+        (cfs_cfg_origin){(char *)"app", (char *)"app.example.com", CFS_ORIGIN_CUSTOM, 0};
+    t->origins[2] =
+        (cfs_cfg_origin){(char *)"site", (char *)"bucket.s3-website-us-east-1.amazonaws.com",
+                         CFS_ORIGIN_S3_WEBSITE, 0};
     /* ordered behaviors, default last */
-    t->behaviors[0] = (cfs_cfg_behavior){(char *)"/private/*", CFS_VPP_REDIRECT_TO_HTTPS, 1, GET_HEAD, 0};
+    t->behaviors[0] =
+        (cfs_cfg_behavior){(char *)"/private/*", CFS_VPP_REDIRECT_TO_HTTPS, 1, GET_HEAD, 0};
     t->behaviors[1] = (cfs_cfg_behavior){(char *)"/secure/*", CFS_VPP_HTTPS_ONLY, 0, GET_HEAD, 1};
     t->behaviors[2] = (cfs_cfg_behavior){(char *)"/api/*", CFS_VPP_ALLOW_ALL, 0, ALL_METHODS, 1};
-    t->behaviors[3] = (cfs_cfg_behavior){(char *)"/upload/*", CFS_VPP_REDIRECT_TO_HTTPS, 0, ALL_METHODS, 1};
+    t->behaviors[3] =
+        (cfs_cfg_behavior){(char *)"/upload/*", CFS_VPP_REDIRECT_TO_HTTPS, 0, ALL_METHODS, 1};
     t->behaviors[4] = (cfs_cfg_behavior){(char *)"/site/*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 2};
     t->behaviors[5] = (cfs_cfg_behavior){(char *)"*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 0};
     t->aliases[0] = (char *)"www.example.com";
@@ -291,12 +300,15 @@ static void b64_cloudfront(const char *in, char *out, size_t cap)
     size_t w = 0;
     for (size_t i = 0; i < o && w + 4 < cap; i++) {
         char c = std[i];
-        if (c == '+') out[w++] = '-';
-        else if (c == '=') out[w++] = '_';
+        if (c == '+')
+            out[w++] = '-';
+        else if (c == '=')
+            out[w++] = '_';
         else if (c == '/') {
             memcpy(out + w, "%7E", 3);
             w += 3;
-        } else out[w++] = c;
+        } else
+            out[w++] = c;
     }
     out[w] = '\0';
 }
@@ -305,16 +317,18 @@ static void custom_policy(char *out, size_t cap, int64_t less_than, int64_t grea
 {
     char json[512];
     if (greater_than > 0)
-        snprintf(json, sizeof json,
-                 "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
-                 "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld},"
-                 "\"DateGreaterThan\":{\"AWS:EpochTime\":%lld}}}]}",
-                 (long long)less_than, (long long)greater_than);
+        snprintf(
+            json, sizeof json,
+            "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
+            "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld},"
+            "\"DateGreaterThan\":{\"AWS:EpochTime\":%lld}}}]}",
+            (long long)less_than, (long long)greater_than);
     else
-        snprintf(json, sizeof json,
-                 "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
-                 "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld}}}]}",
-                 (long long)less_than);
+        snprintf(
+            json, sizeof json,
+            "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
+            "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld}}}]}",
+            (long long)less_than);
     b64_cloudfront(json, out, cap);
 }
 
@@ -325,18 +339,26 @@ static void custom_policy(char *out, size_t cap, int64_t less_than, int64_t grea
 
 Test(attribute, non_403_lines_are_none)
 {
-    EXPECT(attr((kv[]){{"sc-status", "200"}, {"x-edge-result-type", "Hit"},
-                       {"x-edge-response-result-type", "Hit"}, {"x-edge-detailed-result-type", "Hit"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"sc-status", "200"},
+                       {"x-edge-result-type", "Hit"},
+                       {"x-edge-response-result-type", "Hit"},
+                       {"x-edge-detailed-result-type", "Hit"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
-    /* 000 = viewer hung up; 404 from the origin; 401 and 503 are other statuses */
-    EXPECT(attr((kv[]){{"sc-status", "000"}, {"x-edge-detailed-result-type", "ClientCommError"},
-                       {NULL, NULL}}, NULL),
+    /* 000 = viewer hung up; 404 from the origin */
+    EXPECT(attr((kv[]){{"sc-status", "000"},
+                       {"x-edge-detailed-result-type", "ClientCommError"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
-    EXPECT(attr((kv[]){{"sc-status", "404"}, {NULL, NULL}}, NULL), CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
+    EXPECT(attr((kv[]){{"sc-status", "404"}, {NULL, NULL}}, NULL), CFS_CAUSE_NONE, CFS_EV_NONE,
+           "not_403");
     /* a geo block DRT on a non-403 line is still not attributed */
-    EXPECT(attr((kv[]){{"sc-status", "503"}, {"x-edge-detailed-result-type", "ClientGeoBlocked"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"sc-status", "503"},
+                       {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
     cr_expect_eq(cfs_rule_name(0)[0], 'n');
 }
@@ -346,16 +368,22 @@ Test(attribute, geo_blocked)
     EXPECT(attr((kv[]){{"x-edge-detailed-result-type", "ClientGeoBlocked"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_GEO_RESTRICTION, CFS_EV_CONFIRMED, "drt_client_geo_blocked");
     /* no time-taken, http, a signed query: the DRT still decides */
-    EXPECT(attr((kv[]){{"x-edge-detailed-result-type", "ClientGeoBlocked"}, {"cs-protocol", "http"},
-                       {"time-taken", "-"}, {"cs-uri-query", "Signature=x&Key-Pair-Id=K1&Expires=1"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                       {"cs-protocol", "http"},
+                       {"time-taken", "-"},
+                       {"cs-uri-query", "Signature=x&Key-Pair-Id=K1&Expires=1"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_GEO_RESTRICTION, CFS_EV_CONFIRMED, "drt_client_geo_blocked");
 }
 
 Test(attribute, method_not_allowed_drt)
 {
-    EXPECT(attr((kv[]){{"cs-method", "POST"}, {"x-edge-detailed-result-type", "InvalidRequestMethod"},
-                       {"sc-content-len", "1053"}, {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"cs-method", "POST"},
+                       {"x-edge-detailed-result-type", "InvalidRequestMethod"},
+                       {"sc-content-len", "1053"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_METHOD_NOT_ALLOWED, CFS_EV_CONFIRMED, "drt_invalid_request_method");
 }
 
@@ -370,7 +398,8 @@ Test(attribute, edge_other_result_types)
         {"Error", "InvalidRequestHeader", "drt_invalid_request_header", CFS_EV_CONFIRMED},
         {"Error", "InvalidRequestCertificate", "drt_invalid_request_certificate", CFS_EV_CONFIRMED},
         {"LimitExceeded", "LimitExceeded", "rt_limit_exceeded", CFS_EV_CONFIRMED},
-        {"LambdaExecutionError", "LambdaExecutionError", "rt_lambda_execution_error", CFS_EV_CONFIRMED},
+        {"LambdaExecutionError", "LambdaExecutionError", "rt_lambda_execution_error",
+         CFS_EV_CONFIRMED},
         {"Miss", "MissGeneratedResponse", "drt_miss_generated_response", CFS_EV_CONFIRMED},
         {"FunctionGeneratedResponse", "FunctionGeneratedResponse", "rt_function_generated_response",
          CFS_EV_LIKELY},
@@ -388,7 +417,9 @@ Test(attribute, edge_other_result_types)
     }
     /* a function result type only in x-edge-result-type (older logs without field 29) */
     EXPECT(attr((kv[]){{"x-edge-result-type", "FunctionGeneratedResponse"},
-                       {"x-edge-detailed-result-type", "(absent)"}, {NULL, NULL}}, NULL),
+                       {"x-edge-detailed-result-type", "(absent)"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_EDGE_OTHER, CFS_EV_LIKELY, "rt_function_generated_response");
 }
 
@@ -401,8 +432,11 @@ Test(attribute, signed_canned_query_expired_by_one_second)
              (long long)(base_ts() - 1));
     /* Arrival >= 12:00:00.000 - 0.5 s rounding allowance - 1 ms time-taken = T-0.501 s,
      * and the expiry T-1 is before it: confirmed. */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"cs-uri-query", q},
-                       {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"cs-uri-query", q},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
     /* an hour earlier, other params around it */
     snprintf(q, sizeof q, "size=large&Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID "&x=1",
@@ -429,8 +463,11 @@ Test(attribute, signed_expiry_equal_to_logged_second_is_only_likely)
     /* A long request: time-taken 3 s means arrival ~11:59:57, before an expiry of T-1. */
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
              (long long)(base_ts() - 1));
-    EXPECT(attr((kv[]){{"cs-uri-query", q}, {"sc-content-type", "text/xml"}, {"time-taken", "3.000"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"cs-uri-query", q},
+                       {"sc-content-type", "text/xml"},
+                       {"time-taken", "3.000"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
 }
 
@@ -442,8 +479,11 @@ Test(attribute, signed_cookies_only)
              "session=abc;%%20CloudFront-Expires=%lld;%%20CloudFront-Signature=" SIG
              ";%%20CloudFront-Key-Pair-Id=" KPID,
              (long long)(base_ts() - 120));
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/v.mp4"}, {"cs(Cookie)", c},
-                       {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/v.mp4"},
+                       {"cs(Cookie)", c},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
     /* literal "; " and the pre-2020 double encoding "%2520" both separate cookies */
     snprintf(c, sizeof c,
@@ -459,13 +499,16 @@ Test(attribute, signed_cookies_only)
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
     /* valid cookies, still refused */
     snprintf(c, sizeof c,
-             "CloudFront-Expires=%lld;%%20CloudFront-Signature=" SIG ";%%20CloudFront-Key-Pair-Id=" KPID,
+             "CloudFront-Expires=%lld;%%20CloudFront-Signature=" SIG
+             ";%%20CloudFront-Key-Pair-Id=" KPID,
              (long long)(base_ts() + 86400));
     EXPECT(attr((kv[]){{"cs(Cookie)", c}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
     /* a cookie named like a query param is not a signer cookie */
-    EXPECT(attr((kv[]){{"cs(Cookie)", "Signature=abc;%20Key-Pair-Id=K1"}, {"sc-content-type", "text/xml"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"cs(Cookie)", "Signature=abc;%20Key-Pair-Id=K1"},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
 }
 
@@ -499,14 +542,18 @@ Test(attribute, signed_custom_policy)
     /* custom policy as a cookie */
     char c[1400];
     custom_policy(pol, sizeof pol, base_ts() - 5, 0);
-    snprintf(c, sizeof c, "CloudFront-Policy=%s;%%20CloudFront-Signature=" SIG
-             ";%%20CloudFront-Key-Pair-Id=" KPID, pol);
+    snprintf(c, sizeof c,
+             "CloudFront-Policy=%s;%%20CloudFront-Signature=" SIG
+             ";%%20CloudFront-Key-Pair-Id=" KPID,
+             pol);
     EXPECT(attr((kv[]){{"cs(Cookie)", c}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
 
     /* a Policy that is not base64 is MalformedPolicy: invalid */
     EXPECT(attr((kv[]){{"cs-uri-query", "Policy=***&Signature=x&Key-Pair-Id=K1"},
-                       {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
 }
 
@@ -523,12 +570,17 @@ Test(attribute, signed_query_names_percent_encoded)
 
 Test(attribute, signed_missing_without_config)
 {
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "text/xml"},
-                       {"cs-uri-query", "size=large"}, {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"sc-content-type", "text/xml"},
+                       {"cs-uri-query", "size=large"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
     /* Expires alone is not a signer */
-    EXPECT(attr((kv[]){{"sc-content-type", "text/xml"}, {"cs-uri-query", "Expires=2000000000"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"sc-content-type", "text/xml"},
+                       {"cs-uri-query", "Expires=2000000000"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
     /* text/html with an expired signer: CloudFront's signer refusals are XML, so this 403 is
      * something else and goes to the latency test. */
@@ -543,8 +595,11 @@ Test(attribute, signed_time_unknown)
 {
     char q[256];
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)base_ts());
-    EXPECT(attr((kv[]){{"time", "(none)"}, {"cs-uri-query", q}, {"sc-content-type", "text/xml"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"time", "(none)"},
+                       {"cs-uri-query", q},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_POSSIBLE, "signed_present_time_unknown");
 }
 
@@ -553,22 +608,32 @@ Test(attribute_with_config, restricted_path_signed_rules)
     test_cfg t;
     make_cfg(&t, ACL, "");
     /* no signer on a restricted behavior: confirmed, also without a content-type field */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "(absent)"}, {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"sc-content-type", "(absent)"},
+                       {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
     char q[256];
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
              (long long)(base_ts() - 1));
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"cs-uri-query", q},
-                       {"sc-content-type", "text/xml"}, {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"cs-uri-query", q},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
              (long long)(base_ts() + 600));
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"cs-uri-query", q},
-                       {"sc-content-type", "(absent)"}, {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"cs-uri-query", q},
+                       {"sc-content-type", "(absent)"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
 }
 
@@ -581,15 +646,22 @@ Test(attribute_with_config, unrestricted_path_is_never_signed_url)
     char q[256];
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
              (long long)(base_ts() - 3600));
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/v1/items"}, {"cs-uri-query", q},
-                       {"sc-content-type", "text/xml"}, {NULL, NULL}}, &t.ctx),
-           CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
-    /* and without any signer, text/xml on an unrestricted path is not signed_url_missing */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/v1/items"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/v1/items"},
+                       {"cs-uri-query", q},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
+    /* and without any signer, text/xml on an unrestricted path is not signed_url_missing */
+    EXPECT(
+        attr(
+            (kv[]){{"cs-uri-stem", "/api/v1/items"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
+            &t.ctx),
+        CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
     /* default behavior targets S3 REST: the variant records it */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/readme.txt"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/readme.txt"},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_s3");
 }
@@ -598,25 +670,31 @@ Test(attribute_with_config, unrestricted_path_is_never_signed_url)
 
 Test(attribute, http_403_without_config_waits_for_latency)
 {
-    cfs_attribution a = attr((kv[]){{"cs-protocol", "http"}, {"ssl-protocol", "-"}, {NULL, NULL}}, NULL);
+    cfs_attribution a =
+        attr((kv[]){{"cs-protocol", "http"}, {"ssl-protocol", "-"}, {NULL, NULL}}, NULL);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "http_403_error_page_over_http");
     cr_expect(cfs_attr_needs_latency(a));
     /* reference 80 ms: threshold 80/3 = 26 ms; 1 ms is edge-generated -> the HTTPS page */
     EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_LIKELY, "latency_edge_http");
     /* 95 ms is origin-like -> the origin's own HTML */
-    EXPECT(cfs_attr_settle(a, 95, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 95, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "latency_origin_custom");
     /* http with a JSON body is the origin's, no latency needed */
-    EXPECT(attr((kv[]){{"cs-protocol", "http"}, {"sc-content-type", "application/json"}, {NULL, NULL}},
-                NULL),
-           CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
+    EXPECT(
+        attr((kv[]){{"cs-protocol", "http"}, {"sc-content-type", "application/json"}, {NULL, NULL}},
+             NULL),
+        CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
 }
 
 Test(attribute_with_config, http_on_https_only_behavior)
 {
     test_cfg t;
     make_cfg(&t, ACL, "");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/secure/page"}, {"cs-protocol", "http"}, {"ssl-protocol", "-"},
-                       {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/secure/page"},
+                       {"cs-protocol", "http"},
+                       {"ssl-protocol", "-"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_CONFIRMED, "https_only_behavior_http");
     /* the same request over https is not a protocol problem */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/secure/page"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_UNKNOWN,
@@ -631,16 +709,27 @@ Test(attribute_with_config, http10_post_on_redirect_behavior)
 {
     test_cfg t;
     make_cfg(&t, ACL, "");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"}, {"cs-method", "POST"}, {"cs-protocol", "http"},
-                       {"cs-protocol-version", "HTTP/1.0"}, {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"},
+                       {"cs-method", "POST"},
+                       {"cs-protocol", "http"},
+                       {"cs-protocol-version", "HTTP/1.0"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_CONFIRMED, "redirect_behavior_http10_non_get");
     /* HTTP/1.1 POST would be redirected with 307, so a 403 is not explained by the policy */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"}, {"cs-method", "POST"}, {"cs-protocol", "http"},
-                       {"cs-protocol-version", "HTTP/1.1"}, {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"},
+                       {"cs-method", "POST"},
+                       {"cs-protocol", "http"},
+                       {"cs-protocol-version", "HTTP/1.1"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
     /* GET over HTTP/1.0 gets a 301, not this rule */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"}, {"cs-protocol", "http"},
-                       {"cs-protocol-version", "HTTP/1.0"}, {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"},
+                       {"cs-protocol", "http"},
+                       {"cs-protocol-version", "HTTP/1.0"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
 }
 
@@ -649,12 +738,14 @@ Test(attribute_with_config, method_not_in_behavior)
     test_cfg t;
     make_cfg(&t, ACL, "");
     /* log without field 29 (older layout): the config is the evidence */
-    EXPECT(attr((kv[]){{"cs-method", "PUT"}, {"x-edge-detailed-result-type", "(absent)"}, {NULL, NULL}},
-                &t.ctx),
-           CFS_CAUSE_METHOD_NOT_ALLOWED, CFS_EV_CONFIRMED, "behavior_method_not_allowed");
+    EXPECT(
+        attr(
+            (kv[]){{"cs-method", "PUT"}, {"x-edge-detailed-result-type", "(absent)"}, {NULL, NULL}},
+            &t.ctx),
+        CFS_CAUSE_METHOD_NOT_ALLOWED, CFS_EV_CONFIRMED, "behavior_method_not_allowed");
     /* with the field saying plain Error: likely */
-    EXPECT(attr((kv[]){{"cs-method", "DELETE"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_METHOD_NOT_ALLOWED,
-           CFS_EV_LIKELY, "behavior_method_not_allowed_drt_error");
+    EXPECT(attr((kv[]){{"cs-method", "DELETE"}, {NULL, NULL}}, &t.ctx),
+           CFS_CAUSE_METHOD_NOT_ALLOWED, CFS_EV_LIKELY, "behavior_method_not_allowed_drt_error");
     /* POST is allowed on the /api/ behavior */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"}, {"cs-method", "POST"}, {NULL, NULL}}, &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
@@ -681,19 +772,24 @@ Test(attribute_with_config, host_not_associated)
 Test(attribute, cached_s3_403_served_from_edge)
 {
     /* RT Hit, application/xml, 1 ms: an origin 403 from cache whatever its latency */
-    cfs_attribution a = attr((kv[]){{"x-edge-result-type", "Hit"}, {"x-edge-response-result-type", "Hit"},
+    cfs_attribution a = attr((kv[]){{"x-edge-result-type", "Hit"},
+                                    {"x-edge-response-result-type", "Hit"},
                                     {"x-edge-detailed-result-type", "Hit"},
-                                    {"sc-content-type", "application/xml"}, {"sc-content-len", "243"},
-                                    {"time-taken", "0.001"}, {NULL, NULL}},
+                                    {"sc-content-type", "application/xml"},
+                                    {"sc-content-len", "243"},
+                                    {"time-taken", "0.001"},
+                                    {NULL, NULL}},
                              NULL);
     EXPECT(a, CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
     cr_expect(!cfs_attr_needs_latency(a));
     /* settle leaves a final attribution alone */
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY,
+           "s3_xml_body_unconfigured");
     /* uncached S3 403 */
-    EXPECT(attr((kv[]){{"sc-content-type", "application/xml"}, {"time-taken", "0.085"}, {NULL, NULL}},
-                NULL),
-           CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
+    EXPECT(
+        attr((kv[]){{"sc-content-type", "application/xml"}, {"time-taken", "0.085"}, {NULL, NULL}},
+             NULL),
+        CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
 }
 
 Test(attribute_with_config, s3_hints)
@@ -703,21 +799,31 @@ Test(attribute_with_config, s3_hints)
     EXPECT(attr((kv[]){{"cs-uri-stem", "/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_root_without_default_object");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
+    EXPECT(
+        attr(
+            (kv[]){{"cs-uri-stem", "/docs/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
+            &t.ctx),
+        CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_rest_trailing_slash");
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/missing.pdf"},
+                       {"sc-content-type", "application/xml"},
+                       {"x-edge-result-type", "Hit"},
+                       {"x-edge-response-result-type", "Hit"},
+                       {"x-edge-detailed-result-type", "Hit"},
+                       {NULL, NULL}},
                 &t.ctx),
-           CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_rest_trailing_slash");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/missing.pdf"}, {"sc-content-type", "application/xml"},
-                       {"x-edge-result-type", "Hit"}, {"x-edge-response-result-type", "Hit"},
-                       {"x-edge-detailed-result-type", "Hit"}, {NULL, NULL}}, &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_xml_body");
     /* website endpoint: an S3 origin but no REST-only hints */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/site/dir/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/site/dir/"},
+                       {"sc-content-type", "application/xml"},
+                       {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_xml_body");
     /* custom origin answering XML */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
-                &t.ctx),
-           CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "custom_origin_xml_body");
+    EXPECT(
+        attr(
+            (kv[]){{"cs-uri-stem", "/api/x"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
+            &t.ctx),
+        CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "custom_origin_xml_body");
 
     /* with a Default Root Object the root 403 is about that object */
     test_cfg t2;
@@ -731,19 +837,29 @@ Test(attribute_with_config, custom_origin_bodies)
 {
     test_cfg t;
     make_cfg(&t, ACL, "");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"}, {"sc-content-type", "application/json"},
-                       {"time-taken", "0.120"}, {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"},
+                       {"sc-content-type", "application/json"},
+                       {"time-taken", "0.120"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "non_cloudfront_body_s3");
     /* a Miss with CloudFront-looking HTML went to the origin */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"}, {"x-edge-result-type", "Miss"},
-                       {"x-edge-response-result-type", "Miss"}, {"x-edge-detailed-result-type", "Miss"},
-                       {NULL, NULL}}, &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"},
+                       {"x-edge-result-type", "Miss"},
+                       {"x-edge-response-result-type", "Miss"},
+                       {"x-edge-detailed-result-type", "Miss"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "origin_result_type");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/x"}, {"x-edge-result-type", "RefreshHit"},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/x"},
+                       {"x-edge-result-type", "RefreshHit"},
                        {"x-edge-response-result-type", "RefreshHit"},
-                       {"x-edge-detailed-result-type", "RefreshHit"}, {NULL, NULL}}, &t.ctx),
+                       {"x-edge-detailed-result-type", "RefreshHit"},
+                       {NULL, NULL}},
+                &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "origin_result_type_s3");
 }
 
@@ -751,7 +867,8 @@ Test(attribute, content_type_parameters_and_case)
 {
     EXPECT(attr((kv[]){{"sc-content-type", "Application/XML;charset=UTF-8"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
-    EXPECT(attr((kv[]){{"sc-content-type", "application/json%3B%20charset=utf-8"}, {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"sc-content-type", "application/json%3B%20charset=utf-8"}, {NULL, NULL}},
+                NULL),
            CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
     /* viewer hung up on a cached 403 (RT Error, RRT Hit): still from the cache */
     EXPECT(attr((kv[]){{"x-edge-response-result-type", "Hit"}, {NULL, NULL}}, NULL),
@@ -768,10 +885,12 @@ Test(attribute, latency_settle_threshold)
     /* reference 80: threshold floor(80/3) = 26 ms; 25 is edge, 26 is origin */
     EXPECT(cfs_attr_settle(a, 0, 80), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
     EXPECT(cfs_attr_settle(a, 25, 80), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
-    EXPECT(cfs_attr_settle(a, 26, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 26, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "latency_origin_custom");
     /* reference 12 (smallest usable): threshold = max(4, 4) = 4 */
     EXPECT(cfs_attr_settle(a, 3, 12), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
-    EXPECT(cfs_attr_settle(a, 4, 12), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 4, 12), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "latency_origin_custom");
     /* settled results are final */
     cr_expect(!cfs_attr_needs_latency(cfs_attr_settle(a, 3, 12)));
 }
@@ -780,12 +899,14 @@ Test(attribute, latency_settle_without_reference)
 {
     cfs_attribution a = attr(NULL, NULL);
     /* reference 0 (or under 12 ms): absolute limits, <= 5 edge, >= 20 origin */
-    EXPECT(cfs_attr_settle(a, 5, 0), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE, "latency_edge_waf_absolute");
+    EXPECT(cfs_attr_settle(a, 5, 0), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE,
+           "latency_edge_waf_absolute");
     EXPECT(cfs_attr_settle(a, 6, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
     EXPECT(cfs_attr_settle(a, 19, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
     EXPECT(cfs_attr_settle(a, 20, 0), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_POSSIBLE,
            "latency_origin_custom_absolute");
-    EXPECT(cfs_attr_settle(a, 2, 11), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE, "latency_edge_waf_absolute");
+    EXPECT(cfs_attr_settle(a, 2, 11), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE,
+           "latency_edge_waf_absolute");
     EXPECT(cfs_attr_settle(a, CFS_NO_MILLIS, 80), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
            "latency_no_time_taken");
     cfs_attribution h = attr((kv[]){{"cs-protocol", "http"}, {NULL, NULL}}, NULL);
@@ -800,11 +921,13 @@ Test(attribute_with_config, latency_variants_from_config)
     cfs_attribution a = attr((kv[]){{"cs-uri-stem", "/api/x"}, {NULL, NULL}}, &noacl.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_no_acl");
     EXPECT(cfs_attr_settle(a, 1, 60), CFS_CAUSE_EDGE_OTHER, CFS_EV_POSSIBLE, "latency_edge_no_acl");
-    EXPECT(cfs_attr_settle(a, 70, 60), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 70, 60), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "latency_origin_custom");
     a = attr((kv[]){{"cs-uri-stem", "/site/x.html"}, {NULL, NULL}}, &noacl.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_no_acl_s3");
     EXPECT(cfs_attr_settle(a, 70, 60), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "latency_origin_s3");
-    EXPECT(cfs_attr_settle(a, 30, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_POSSIBLE, "latency_origin_s3_absolute");
+    EXPECT(cfs_attr_settle(a, 30, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_POSSIBLE,
+           "latency_origin_s3_absolute");
 
     test_cfg acl;
     make_cfg(&acl, ACL, "");
@@ -834,7 +957,8 @@ Test(attribute_needs_sketch_c, reference_is_p25_of_origin_fetches)
     cr_assert_not_null(h);
     /* 1..100 ms once each: nearest-rank p25 = the 25th smallest = 25 ms (values < 128 ms
      * have exact buckets). */
-    for (uint32_t v = 1; v <= 100; v++) cfs_hist_add(h, v);
+    for (uint32_t v = 1; v <= 100; v++)
+        cfs_hist_add(h, v);
     cr_expect_eq(cfs_attr_reference_ms(h), 25u);
     free(h);
 }
@@ -853,18 +977,19 @@ static void write_waf_log(char *dir, size_t cap, char *path, size_t pathcap)
                          "wafALLOWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="};
     const char *actions[] = {"BLOCK", "CAPTCHA", "ALLOW"};
     for (int i = 0; i < 3; i++)
-        fprintf(f,
-                "{\"timestamp\":1709294400000,\"formatVersion\":1,\"webaclId\":\"%s\","
-                "\"terminatingRuleId\":\"%s\",\"terminatingRuleType\":\"REGULAR\",\"action\":\"%s\","
-                "\"terminatingRuleMatchDetails\":[],\"httpSourceName\":\"CF\","
-                "\"httpSourceId\":\"E2EXAMPLE\",\"ruleGroupList\":[],\"rateBasedRuleList\":[],"
-                "\"nonTerminatingMatchingRules\":[],\"requestHeadersInserted\":null,"
-                "\"responseCodeSent\":null,\"httpRequest\":{\"clientIp\":\"192.0.2.10\","
-                "\"country\":\"DE\",\"headers\":[{\"name\":\"Host\",\"value\":\"www.example.com\"}],"
-                "\"uri\":\"/index.html\",\"args\":\"\",\"httpVersion\":\"HTTP/2.0\","
-                "\"httpMethod\":\"GET\",\"requestId\":\"%s\"}}\n",
-                "arn:aws:wafv2:us-east-1:111122223333:global/webacl/site/abcd",
-                i == 2 ? "Default_Action" : "BlockBadBots", actions[i], ids[i]);
+        fprintf(
+            f,
+            "{\"timestamp\":1709294400000,\"formatVersion\":1,\"webaclId\":\"%s\","
+            "\"terminatingRuleId\":\"%s\",\"terminatingRuleType\":\"REGULAR\",\"action\":\"%s\","
+            "\"terminatingRuleMatchDetails\":[],\"httpSourceName\":\"CF\","
+            "\"httpSourceId\":\"E2EXAMPLE\",\"ruleGroupList\":[],\"rateBasedRuleList\":[],"
+            "\"nonTerminatingMatchingRules\":[],\"requestHeadersInserted\":null,"
+            "\"responseCodeSent\":null,\"httpRequest\":{\"clientIp\":\"192.0.2.10\","
+            "\"country\":\"DE\",\"headers\":[{\"name\":\"Host\",\"value\":\"www.example.com\"}],"
+            "\"uri\":\"/index.html\",\"args\":\"\",\"httpVersion\":\"HTTP/2.0\","
+            "\"httpMethod\":\"GET\",\"requestId\":\"%s\"}}\n",
+            "arn:aws:wafv2:us-east-1:111122223333:global/webacl/site/abcd",
+            i == 2 ? "Default_Action" : "BlockBadBots", actions[i], ids[i]);
     fclose(f);
 }
 
@@ -885,26 +1010,37 @@ Test(attribute_waf_join_needs_waf_c, block_record_confirms_waf)
     cr_assert_not_null(w);
     cfs_attr_ctx ctx = {NULL, w};
 
-    EXPECT(attr((kv[]){{"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
-                       {NULL, NULL}}, &ctx),
+    EXPECT(attr((kv[]){{"x-edge-request-id",
+                        "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+                       {NULL, NULL}},
+                &ctx),
            CFS_CAUSE_WAF_BLOCK, CFS_EV_CONFIRMED, "waf_log_block");
     /* WAF acts before everything else at the edge: its record wins over the DRT */
-    EXPECT(attr((kv[]){{"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
-                       {"x-edge-detailed-result-type", "ClientGeoBlocked"}, {NULL, NULL}}, &ctx),
+    EXPECT(attr((kv[]){{"x-edge-request-id",
+                        "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+                       {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                       {NULL, NULL}},
+                &ctx),
            CFS_CAUSE_WAF_BLOCK, CFS_EV_CONFIRMED, "waf_log_block");
-    EXPECT(attr((kv[]){{"x-edge-request-id", "wafCAPTCHAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
-                       {NULL, NULL}}, &ctx),
+    EXPECT(attr((kv[]){{"x-edge-request-id",
+                        "wafCAPTCHAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+                       {NULL, NULL}},
+                &ctx),
            CFS_CAUSE_WAF_BLOCK, CFS_EV_CONFIRMED, "waf_log_captcha_or_challenge");
     /* an ALLOW record is no block; WAF logs given but holding no block for this request */
-    cfs_attribution a = attr((kv[]){{"x-edge-request-id",
-                                     "wafALLOWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
-                                    {NULL, NULL}}, &ctx);
+    cfs_attribution a = attr(
+        (kv[]){{"x-edge-request-id", "wafALLOWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+               {NULL, NULL}},
+        &ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_waf_unlogged");
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE, "latency_edge_waf_unlogged");
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE,
+           "latency_edge_waf_unlogged");
     /* a non-403 with a block record is still not attributed */
     EXPECT(attr((kv[]){{"sc-status", "200"},
-                       {"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
-                       {NULL, NULL}}, &ctx),
+                       {"x-edge-request-id",
+                        "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+                       {NULL, NULL}},
+                &ctx),
            CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
     cfs_waf_free(w);
     remove_waf_log(dir, path);
@@ -933,10 +1069,19 @@ Test(attribute, rule_table_names)
 
 Test(causes, names_lookup_advice)
 {
-    const char *expected[] = {"none", "geo_restriction", "waf_block", "signed_url_missing",
-                              "signed_url_expired", "signed_url_invalid", "https_required",
-                              "method_not_allowed", "cname_not_associated", "origin_s3",
-                              "origin_custom", "edge_other", "unknown"};
+    const char *expected[] = {"none",
+                              "geo_restriction",
+                              "waf_block",
+                              "signed_url_missing",
+                              "signed_url_expired",
+                              "signed_url_invalid",
+                              "https_required",
+                              "method_not_allowed",
+                              "cname_not_associated",
+                              "origin_s3",
+                              "origin_custom",
+                              "edge_other",
+                              "unknown"};
     cr_assert_eq(sizeof expected / sizeof expected[0], (size_t)CFS_CAUSE_COUNT);
     for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
         cr_expect_str_eq(cfs_cause_name((cfs_cause)c), expected[c]);
@@ -956,13 +1101,23 @@ Test(attribute, hostile_query_and_cookie_bytes)
 {
     /* truncated escapes, '=' runs, empty names, lone separators, huge and non-base64
      * policies: no crash, and a signer with nothing readable is "refused", not expired. */
-    const char *queries[] = {"%", "%2", "%%%", "&&&", "=", "Signature", "Signature=&Key-Pair-Id=",
-                             "Policy=%25%25&Signature=x", "Expires=99999999999999999999&Signature=x",
-                             "Expires=-5&Signature=x", "Policy=_&Signature=x"};
+    const char *queries[] = {"%",
+                             "%2",
+                             "%%%",
+                             "&&&",
+                             "=",
+                             "Signature",
+                             "Signature=&Key-Pair-Id=",
+                             "Policy=%25%25&Signature=x",
+                             "Expires=99999999999999999999&Signature=x",
+                             "Expires=-5&Signature=x",
+                             "Policy=_&Signature=x"};
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-        cfs_attribution a = attr((kv[]){{"cs-uri-query", queries[i]}, {"sc-content-type", "text/xml"},
-                                        {NULL, NULL}}, NULL);
-        cr_expect(a.cause == CFS_CAUSE_SIGNED_URL_INVALID || a.cause == CFS_CAUSE_SIGNED_URL_MISSING,
+        cfs_attribution a = attr(
+            (kv[]){{"cs-uri-query", queries[i]}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
+            NULL);
+        cr_expect(a.cause == CFS_CAUSE_SIGNED_URL_INVALID ||
+                      a.cause == CFS_CAUSE_SIGNED_URL_MISSING,
                   "query %s gave %s", queries[i], cfs_cause_name((cfs_cause)a.cause));
     }
     /* a 20 KB policy of 'A's decodes to zero bytes that hold no DateLessThan */
@@ -975,7 +1130,9 @@ Test(attribute, hostile_query_and_cookie_bytes)
     EXPECT(attr((kv[]){{"cs-uri-query", big}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
     free(big);
-    EXPECT(attr((kv[]){{"cs(Cookie)", ";;;%20;%2520=;CloudFront-Signature"}, {"sc-content-type", "text/xml"},
-                       {NULL, NULL}}, NULL),
+    EXPECT(attr((kv[]){{"cs(Cookie)", ";;;%20;%2520=;CloudFront-Signature"},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
 }
