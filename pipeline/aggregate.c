@@ -136,22 +136,25 @@ void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n)
     memcpy(dst, p, n);
 }
 
+/* Latency classes for provisional 403s: exact below 16 ms, then four classes per power
+ * of two (each spans 25% of its lower bound), 128 classes in all.  The settle decision
+ * uses the class midpoint, so it is off by at most 12% of the request's time-taken. */
 uint8_t cfs_lat_class(uint32_t ms)
 {
     if (ms == CFS_NO_MILLIS) return CFS_LAT_UNKNOWN;
-    uint8_t c = 0;
-    while (ms) {
-        c++;
-        ms >>= 1;
-    }
-    return c; /* 0 -> 0; 1 -> 1; 2..3 -> 2; 4..7 -> 3; ... */
+    if (ms < 16) return (uint8_t)ms;
+    unsigned o = 31u - (unsigned)__builtin_clz(ms); /* 4..31 */
+    unsigned sub = (ms >> (o - 2)) & 3u;
+    return (uint8_t)(16 + (o - 4) * 4 + sub);
 }
 
 uint32_t cfs_lat_class_value(uint8_t c)
 {
     if (c == CFS_LAT_UNKNOWN) return CFS_NO_MILLIS;
-    if (c <= 1) return c;
-    uint64_t lo = (uint64_t)1 << (c - 1), hi = ((uint64_t)1 << c) - 1;
+    if (c < 16) return c;
+    unsigned o = (unsigned)(c - 16) / 4 + 4, sub = (unsigned)(c - 16) % 4;
+    uint64_t lo = ((uint64_t)(4 + sub)) << (o - 2);
+    uint64_t hi = (((uint64_t)(5 + sub)) << (o - 2)) - 1;
     return (uint32_t)((lo + hi) / 2);
 }
 

@@ -34,9 +34,9 @@ void *cfs_kmap_row(const cfs_kmap *m, size_t i);
 uint64_t cfs_hash_bytes(const void *p, size_t n);
 
 /* traffic: distribution x edge x hour x status x cause/evidence/rule.  lat_class is
- * used only by provisional (latency-pending) 403s: floor(log2(time-taken ms)) + 1, 0 for
- * 0 ms, CFS_LAT_UNKNOWN when time-taken is absent. */
-#define CFS_LAT_UNKNOWN 63
+ * used only by provisional (latency-pending) 403s: see cfs_lat_class (exact below 16 ms,
+ * quarter octaves above), CFS_LAT_UNKNOWN when time-taken is absent. */
+#define CFS_LAT_UNKNOWN 255
 typedef struct cfs_tkey {
     char dist[CFS_KEY_STR];
     char edge[CFS_KEY_STR];

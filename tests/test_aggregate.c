@@ -1,0 +1,92 @@
+/* Tests for the aggregate stage: the generic xxHash map, latency classes used to settle
+ * provisional 403s, and merge/settle arithmetic on hand-built records. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/aggregate.h"
+
+Test(kmap, insert_find_grow)
+{
+    cfs_kmap m;
+    cfs_kmap_init(&m, sizeof(uint64_t), 2 * sizeof(uint64_t));
+    for (uint64_t i = 0; i < 100000; i++) {
+        int created;
+        uint64_t *row = cfs_kmap_get(&m, &i, &created);
+        cr_assert(created);
+        row[1] = i * 3;
+    }
+    cr_assert_eq(m.n, 100000);
+    for (uint64_t i = 0; i < 100000; i += 777) {
+        int created;
+        uint64_t *row = cfs_kmap_get(&m, &i, &created);
+        cr_assert(!created);
+        cr_assert_eq(row[1], i * 3);
+    }
+    cfs_kmap_free(&m);
+}
+
+Test(latency, classes_monotone_and_within_13_percent)
+{
+    unsigned prev = 0;
+    for (uint64_t v = 0; v <= 0xFFFFFFFEull; v = v < 64 ? v + 1 : v + v / 7) {
+        unsigned c = cfs_lat_class((uint32_t)v);
+        cr_assert(c >= prev && c < 128, "class of %llu", (unsigned long long)v);
+        prev = c;
+        uint32_t r = cfs_lat_class_value((uint8_t)c);
+        if (v < 16) cr_assert_eq(r, v); /* exact below 16 ms */
+        double e = v ? ((double)r - (double)v) / (double)v : 0;
+        cr_assert(e <= 0.13 && e >= -0.13, "%llu -> %u", (unsigned long long)v, r);
+    }
+    cr_assert_eq(cfs_lat_class(CFS_NO_MILLIS), CFS_LAT_UNKNOWN);
+    cr_assert_eq(cfs_lat_class_value(CFS_LAT_UNKNOWN), CFS_NO_MILLIS);
+    /* 16..19 share a class whose midpoint is 17 (written out by hand) */
+    cr_assert_eq(cfs_lat_class(16), cfs_lat_class(19));
+    cr_assert_neq(cfs_lat_class(19), cfs_lat_class(20));
+    cr_assert_eq(cfs_lat_class_value(cfs_lat_class(17)), 17);
+}
+
+static cfs_record rec(const char *dist, const char *edge, int status, uint32_t tt, int64_t ts)
+{
+    cfs_record r;
+    memset(&r, 0, sizeof r);
+    r.dist = (cfs_span){dist, (uint32_t)strlen(dist)};
+    r.f[CFS_F_EDGE_LOCATION] = (cfs_span){edge, (uint32_t)strlen(edge)};
+    r.f[CFS_F_C_IP] = (cfs_span){"192.0.2.1", 9};
+    r.f[CFS_F_CS_URI_STEM] = (cfs_span){"/a", 2};
+    r.status = (uint16_t)status;
+    r.time_taken_ms = tt;
+    r.ttfb_ms = tt;
+    r.ts = ts;
+    r.sc_bytes = 100;
+    r.result = CFS_R_MISS;
+    return r;
+}
+
+Test(agg, merge_is_sum_and_hours_floor)
+{
+    cfs_agg a, b, m;
+    cfs_agg_init(&a);
+    cfs_agg_init(&b);
+    cfs_agg_init(&m);
+    cfs_attribution none = {CFS_CAUSE_NONE, CFS_EV_NONE, 0};
+    cfs_record r1 = rec("E1", "IAD89-C1", 200, 50, 7200 + 3599);
+    cfs_record r2 = rec("E1", "IAD89-C1", 200, 50, 7200);
+    cfs_agg_add(&a, &a, &r1, none, NULL);
+    cfs_agg_add(&b, &b, &r2, none, NULL);
+    cfs_agg_add(&b, &b, &r2, none, NULL);
+    cfs_agg_merge(&m, &a);
+    cfs_agg_merge(&m, &b);
+    cr_assert_eq(m.traffic.n, 1); /* same hour 02:00 */
+    const cfs_trow *t = cfs_kmap_row(&m.traffic, 0);
+    cr_assert_eq(t->requests, 3);
+    cr_assert_eq(t->bytes, 300);
+    cr_assert_eq(t->k.hour, 7200);
+    cr_assert_str_eq(t->k.dist, "E1");
+    uint64_t fetches;
+    cfs_agg_reference_ms(&m, t->k.dist, &fetches);
+    cr_assert_eq(fetches, 3); /* Miss responses feed the origin reference */
+    cfs_agg_free(&a);
+    cfs_agg_free(&b);
+    cfs_agg_free(&m);
+}
