@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
 #include "kernels/kernels.h"
@@ -291,10 +292,30 @@ static int run(int argc, char **argv, int requests_mode)
     int evidence_failed = 0;
     cfs_config_set cfg = {0};
     for (size_t i = 0; i < configs.n; i++) {
-        if (cfs_config_load(&cfg, configs.v[i], err, sizeof err) != CFS_OK) {
-            fprintf(stderr, "cfscan: --config: %s\n", err);
+        /* A directory stands for the *.json files in it (e.g. one per distribution). */
+        cfs_inputs cf;
+        memset(&cf, 0, sizeof cf);
+        struct stat sb;
+        if (stat(configs.v[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            cfs_inputs_add(&cf, configs.v[i], CFS_NO_TIME, CFS_NO_TIME);
+        } else {
+            cf.v = calloc(1, sizeof *cf.v);
+            cf.v[0].path = strdup(configs.v[i]);
+            cf.n = 1;
+        }
+        for (size_t k = 0; k < cf.nerr; k++) {
+            fprintf(stderr, "cfscan: --config: %s: %s\n", cf.err[k].path, cf.err[k].msg);
             evidence_failed = 1;
         }
+        for (size_t k = 0; k < cf.n; k++) {
+            size_t pl = strlen(cf.v[k].path);
+            if (cf.n > 1 && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
+            if (cfs_config_load(&cfg, cf.v[k].path, err, sizeof err) != CFS_OK) {
+                fprintf(stderr, "cfscan: --config: %s\n", err);
+                evidence_failed = 1;
+            }
+        }
+        cfs_inputs_free(&cf);
     }
     if (configs.n) o.attr.config = &cfg;
     cfs_waf_index *waf = NULL;
