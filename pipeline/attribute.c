@@ -829,10 +829,12 @@ static const attr_rule rules[R_COUNT] = {
     [R_UNCLASSIFIED] = {"unclassified", C(UNKNOWN), E(POSSIBLE), K_MATCH, p_always},
 
     /* Settled by latency against the distribution's reference (see cfs_attr_settle).  A WAF
-     * block is the edge 403 KC S5 describes for this signature, hence likely; when WAF logs
-     * hold no record for the request, or the config shows no web ACL, only possible. */
+     * block is the edge 403 KC S5 describes for this signature, hence likely.  When WAF logs
+     * were joined and hold no record for the request, WAF did not block it (blocks are
+     * logged, §5.3): it is some other edge refusal, possible; likewise when the config
+     * shows no web ACL. */
     [R_EDGE_WAF] = {"latency_edge_waf", C(WAF_BLOCK), E(LIKELY), K_SETTLED, NULL},
-    [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED,
+    [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
                              NULL},
     [R_EDGE_NO_ACL] = {"latency_edge_no_acl", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
     [R_EDGE_HTTP] = {"latency_edge_http", C(HTTPS_REQUIRED), E(LIKELY), K_SETTLED, NULL},
@@ -841,7 +843,7 @@ static const attr_rule rules[R_COUNT] = {
     /* The same, judged by absolute limits because the distribution gave no usable
      * reference: not calibrated, so never more than possible. */
     [R_EDGE_WAF_ABS] = {"latency_edge_waf_absolute", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED, NULL},
-    [R_EDGE_WAF_UNLOGGED_ABS] = {"latency_edge_waf_unlogged_absolute", C(WAF_BLOCK), E(POSSIBLE),
+    [R_EDGE_WAF_UNLOGGED_ABS] = {"latency_edge_waf_unlogged_absolute", C(EDGE_OTHER), E(POSSIBLE),
                                  K_SETTLED, NULL},
     [R_EDGE_NO_ACL_ABS] = {"latency_edge_no_acl_absolute", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
                            NULL},
