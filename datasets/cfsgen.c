@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,21 +61,6 @@ static void buf_put(buf_t *b, const void *s, size_t n)
 static void buf_puts(buf_t *b, const char *s) { buf_put(b, s, strlen(s)); }
 static void buf_putsv(buf_t *b, sv s) { buf_put(b, s.p, s.n); }
 static void buf_putc(buf_t *b, char c) { buf_put(b, &c, 1); }
-
-static void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    buf_reserve(b, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)n;
-}
 
 static void buf_free(buf_t *b)
 {
@@ -2427,18 +2411,33 @@ static void jw_sep(jw_t *w)
 static void jw_rawstr(jw_t *w, const char *s, size_t n)
 {
     buf_reserve(w->b, n * 6 + 2);
-    buf_putc(w->b, '"');
+    char *o = w->b->p + w->b->n;
+    *o++ = '"';
+    size_t run = 0; /* bytes that need no escape, copied in one go */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            run++;
+            continue;
+        }
+        memcpy(o, s + i - run, run);
+        o += run;
+        run = 0;
         if (c == '"' || c == '\\') {
-            buf_putc(w->b, '\\');
-            buf_putc(w->b, (char)c);
-        } else if (c < 0x20) {
-            buf_printf(w->b, "\\u%04x", c);
-        } else
-            buf_putc(w->b, (char)c);
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else {
+            static const char HX[] = "0123456789abcdef";
+            memcpy(o, "\\u00", 4);
+            o[4] = HX[c >> 4];
+            o[5] = HX[c & 15];
+            o += 6;
+        }
     }
-    buf_putc(w->b, '"');
+    memcpy(o, s + n - run, run);
+    o += run;
+    *o++ = '"';
+    w->b->n = (size_t)(o - w->b->p);
 }
 static void jw_key(jw_t *w, const char *k)
 {
