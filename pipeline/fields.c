@@ -80,6 +80,7 @@ const char *cfs_result_name(cfs_result r)
  * memcmp, replaces a chain of string compares. */
 #define RT_SLOTS 256
 static uint8_t g_rt_slot[RT_SLOTS]; /* cfs_result, 0 = empty */
+static uint8_t g_rt_len[CFS_R_COUNT]; /* strlen of each name, so lookups never call strlen */
 static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
 
 static unsigned rt_hash(const char *p, size_t n)
@@ -90,6 +91,7 @@ static unsigned rt_hash(const char *p, size_t n)
 
 static void init_tables(void)
 {
+    for (unsigned r = 0; r < CFS_R_COUNT; r++) g_rt_len[r] = (uint8_t)strlen(k_result_names[r]);
     for (unsigned r = CFS_R_HIT; r < CFS_R_OTHER; r++) {
         const char *nm = k_result_names[r];
         unsigned h = rt_hash(nm, strlen(nm));
@@ -104,13 +106,12 @@ cfs_result cfs_result_parse(cfs_span s)
 {
     if (s.n == 0 || (s.n == 1 && s.p[0] == '-')) return CFS_R_NONE;
     if (s.n > 40) return CFS_R_OTHER;
-    cfs_fields_init();
+    cfs_fields_init(); /* after the first call, one atomic load */
     unsigned h = rt_hash(s.p, s.n);
     for (unsigned probe = 0; probe < RT_SLOTS; probe++, h = (h + 1) & (RT_SLOTS - 1)) {
         unsigned r = g_rt_slot[h];
         if (r == 0) return CFS_R_OTHER;
-        const char *nm = k_result_names[r];
-        if (strlen(nm) == s.n && memcmp(nm, s.p, s.n) == 0) return (cfs_result)r;
+        if (g_rt_len[r] == s.n && memcmp(k_result_names[r], s.p, s.n) == 0) return (cfs_result)r;
     }
     return CFS_R_OTHER;
 }

@@ -89,6 +89,7 @@ typedef struct pstate {
     cfs_record rec;
     unit *u;
     const cfs_input *input;
+    cfs_span file_dist;     /* distribution id from the file name, or {NULL,0} */
 } pstate;
 
 static double now_s(void)
@@ -268,8 +269,7 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
         ps->st.filtered++;
         return;
     }
-    const cfs_input *in = ps->input;
-    if (in->dist[0]) r->dist = (cfs_span){in->dist, (uint32_t)strlen(in->dist)};
+    if (ps->file_dist.n) r->dist = ps->file_dist;
     else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
     else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
     else r->dist = (cfs_span){"-", 1};
@@ -419,6 +419,7 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     ps->sh = sh;
     ps->file = file;
     ps->input = &sh->in->v[file];
+    if (ps->input->dist[0]) ps->file_dist = (cfs_span){ps->input->dist, (uint32_t)strlen(ps->input->dist)};
     if (layout) ps->layout = *layout;
 }
 
