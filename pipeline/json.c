@@ -123,6 +123,20 @@ static size_t utf8_seq(const parser *p, size_t i)
     return len;
 }
 
+/* Nonzero when any byte of w is '"', '\\', below 0x20 or at/above 0x80.  Exact in the
+ * direction that matters: zero is returned only when all eight bytes are plain.
+ * (w - 0x20 each) sets a byte's top bit for bytes < 0x20 (no borrow reaches the lowest
+ * such byte, since the bytes below it are plain) and w itself for bytes >= 0x80;
+ * has_zero(w ^ c) is the classic exact test for a byte equal to c. */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+static inline uint64_t has_zero(uint64_t x) { return (x - SWAR_ONES) & ~x & SWAR_HIGH; }
+static inline uint64_t swar_special(uint64_t w)
+{
+    return ((w - 0x20 * SWAR_ONES) | w | has_zero(w ^ ('"' * SWAR_ONES)) |
+            has_zero(w ^ ('\\' * SWAR_ONES))) & SWAR_HIGH;
+}
+
 /* String starting at the opening quote s[p->i].  Output goes to the pool; the pool holds
  * n + 1 bytes, which always suffices: every output byte consumes at least one distinct
  * input byte between the quotes and the NUL stands for the closing quote. */
@@ -133,6 +147,16 @@ static cfs_status parse_string(parser *p, const char **out, uint32_t *out_len)
     char *o = o0;
     p->i++; /* opening quote */
     for (;;) {
+        /* Eight plain bytes at a time (not '"', '\\', < 0x20 or >= 0x80); any special
+         * byte, or a false alarm, drops to the byte loop below for one byte. */
+        while (p->n - p->i >= 8) {
+            uint64_t w;
+            memcpy(&w, p->s + p->i, 8);
+            if (swar_special(w)) break;
+            memcpy(o, &w, 8);
+            o += 8;
+            p->i += 8;
+        }
         if (p->i >= p->n) return fail(p, start, "unterminated string");
         unsigned char c = (unsigned char)p->s[p->i];
         if (c == '"') {

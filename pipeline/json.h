@@ -60,7 +60,9 @@ const cfs_json *cfs_json_root(const cfs_json_doc *doc);
 /* Accessors: every one accepts NULL and answers NULL / 0 for a missing or wrongly typed
  * value, so chains like cfs_json_str(cfs_json_get(o, "Id")) need no checks between. */
 const cfs_json *cfs_json_get(const cfs_json *obj, const char *key);
-/* Dotted path of object keys: "Distribution.DistributionConfig.Aliases.Items". */
+/* Dotted path of object keys: "Distribution.DistributionConfig.Aliases.Items"; an
+ * all-digit segment indexes an array ("Origins.Items.0.Id").  Keys holding '.' cannot be
+ * reached this way (use cfs_json_get). */
 const cfs_json *cfs_json_path(const cfs_json *root, const char *path);
 /* Children of an array or object (object children are its members: ->key is set). */
 const cfs_json *cfs_json_first(const cfs_json *container);

@@ -41,7 +41,9 @@ typedef struct waf_entry {
  * records in the time window, not with all WAF traffic (ALLOW records are dropped as they
  * are read); a terabyte run over months should be windowed with --since/--until. */
 struct cfs_waf_index {
-    waf_entry *slots;     /* open addressing, linear probing; read-only after load */
+    /* Nothing below changes after cfs_waf_load returns, so any number of threads may
+     * call cfs_waf_lookup / cfs_waf_rule_name concurrently without locks. */
+    waf_entry *slots;     /* open addressing, linear probing */
     uint32_t nslots;      /* 0 for an empty index */
     /* rule names: NUL-terminated strings in one arena, interned through a small
      * power-of-two hash table of (rule index + 1), 0 = empty */
@@ -159,6 +161,36 @@ static int parse_action(const char *a)
     return -1;
 }
 
+/* 1 when the line is certainly an ALLOW record that would not be kept, so the DOM parse
+ * can be skipped (most WAF traffic is ALLOW).  Exact, not a guess: a record whose
+ * top-level action is BLOCK, CAPTCHA or CHALLENGE contains that value as the raw bytes
+ * "BLOCK" (etc.) -- inside other strings a quote is always escaped, and a value could
+ * only be spelled differently through \u escapes, whose presence disables the skip.
+ * Lines skipped this way count as records but are not checked for being well-formed. */
+static int surely_not_kept(const char *p, size_t n)
+{
+    if (n < 2 || p[0] != '{' || p[n - 1] != '}') return 0;
+    const char *e = p + n;
+    int allow = 0;
+    /* One pass over the quotes (glibc memmem was slower than the parse it saves).  A
+     * quote is never the last byte, which is '}', so q[1] is inside the line. */
+    for (const char *q = memchr(p, '"', n); q; q = memchr(q + 1, '"', (size_t)(e - q - 1))) {
+        size_t left = (size_t)(e - q);
+        if (q[1] == 'a') {
+            if (left >= 16 && memcmp(q, "\"action\":\"ALLOW\"", 16) == 0) allow = 1;
+        } else if (q[1] == 'B') {
+            if (left >= 7 && memcmp(q, "\"BLOCK\"", 7) == 0) return 0;
+        } else if (q[1] == 'C') {
+            if (left >= 9 && memcmp(q, "\"CAPTCHA\"", 9) == 0) return 0;
+            if (left >= 11 && memcmp(q, "\"CHALLENGE\"", 11) == 0) return 0;
+        }
+    }
+    if (!allow) return 0;
+    for (const char *b = memchr(p, '\\', n); b; b = memchr(b + 1, '\\', (size_t)(e - b - 1)))
+        if (b[1] == 'u') return 0;
+    return 1;
+}
+
 static void process_line(loader *L, const char *line, size_t n)
 {
     cfs_waf_stats *st = &L->w->stats;
@@ -167,6 +199,7 @@ static void process_line(loader *L, const char *line, size_t n)
     while (lead < n && (line[lead] == ' ' || line[lead] == '\t')) lead++;
     if (lead == n) return; /* blank lines are not records */
     st->records++;
+    if (surely_not_kept(line + lead, n - lead)) return;
 
     if (cfs_json_parse(&L->doc, line + lead, n - lead, NULL, 0) != CFS_OK) {
         st->bad_lines++;
@@ -185,12 +218,14 @@ static void process_line(loader *L, const char *line, size_t n)
         st->bad_lines++;
         return;
     }
+    if (action == CFS_WAF_ALLOW) return;
+    /* out_of_window counts the blocking records the window dropped (ALLOW records are
+     * never kept, so whether they fall inside says nothing). */
     int64_t ms = (int64_t)ts;
     if (ms < L->lo_ms || ms > L->hi_ms) {
         st->out_of_window++;
         return;
     }
-    if (action == CFS_WAF_ALLOW) return;
 
     uint32_t r = rule_intern(L->w, rule, rule_n);
     if (r == UINT32_MAX) {

@@ -336,14 +336,14 @@ Test(waf, time_window_filters_with_skew)
         o += rec(o, sizeof text - (size_t)(o - text), r[i].ms, "BLOCK", "W", r[i].rid);
         *o++ = '\n';
     }
-    /* An ALLOW outside the window counts as out of window too. */
+    /* An ALLOW record is never kept, so it does not count as out of window. */
     o += rec(o, sizeof text - (size_t)(o - text), 5, "ALLOW", "W", "allow-old");
     *o++ = '\n';
     const char *p = tmp_path("window.log");
     write_plain(p, text, (size_t)(o - text));
 
     cfs_waf_index *w = load1(p, since, until, CFS_OK);
-    expect_stats(w, 7, 3, 0, 4);
+    expect_stats(w, 7, 3, 0, 3);
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
         cr_assert_eq(cfs_waf_lookup(w, sp(r[i].rid), NULL), r[i].in, "%s", r[i].rid);
     cfs_waf_free(w);
@@ -356,7 +356,7 @@ Test(waf, time_window_filters_with_skew)
     expect_stats(w, 7, 6, 0, 0);
     cfs_waf_free(w);
     w = load1(p, INT64_MAX, CFS_NO_TIME, CFS_OK);
-    expect_stats(w, 7, 0, 0, 7);
+    expect_stats(w, 7, 0, 0, 6);
     cfs_waf_free(w);
     tmp_end();
 }
@@ -554,6 +554,48 @@ Test(waf, many_records_all_found_none_invented)
         snprintf(rid, sizeof rid, "Req%08dAbCdEfGh=!", i);
         cr_assert_not(cfs_waf_lookup(w, sp(rid), NULL), "%s", rid);
     }
+    cfs_waf_free(w);
+    tmp_end();
+}
+
+Test(waf, allow_prefilter_never_hides_a_block)
+{
+    tmp_begin();
+    char text[32768], *o = text;
+    size_t left = sizeof text;
+#define ADD(...) do { int k_ = snprintf(o, left, __VA_ARGS__); o += k_; left -= (size_t)k_; } while (0)
+    /* 1: BLOCK whose header value holds the text "action":"ALLOW" (escaped quotes). */
+    ADD("{\"timestamp\":%lld,\"action\":\"BLOCK\",\"terminatingRuleId\":\"Hdr\",\"httpRequest\":{"
+        "\"headers\":[{\"name\":\"x\",\"value\":\"{\\\"action\\\":\\\"ALLOW\\\"}\"}],"
+        "\"requestId\":\"p1==\"}}\n", T0);
+    /* 2: top-level BLOCK after a nested "action":"ALLOW" (a rule group's rule). */
+    ADD("{\"ruleGroupList\":[{\"terminatingRule\":{\"ruleId\":\"g\",\"action\":\"ALLOW\"}}],"
+        "\"timestamp\":%lld,\"action\":\"BLOCK\",\"terminatingRuleId\":\"Nested\","
+        "\"httpRequest\":{\"requestId\":\"p2==\"}}\n", T0);
+    /* 3: BLOCK spelled with a \u escape, plus an "action":"ALLOW" elsewhere. */
+    ADD("{\"x\":{\"action\":\"ALLOW\"},\"timestamp\":%lld,\"action\":\"\\u0042LOCK\","
+        "\"terminatingRuleId\":\"Esc\",\"httpRequest\":{\"requestId\":\"p3==\"}}\n", T0);
+    /* 4: CAPTCHA at top level, "action":"ALLOW" nested. */
+    ADD("{\"x\":{\"action\":\"ALLOW\"},\"timestamp\":%lld,\"action\":\"CAPTCHA\","
+        "\"terminatingRuleId\":\"Cap\",\"httpRequest\":{\"requestId\":\"p4==\"}}\n", T0);
+    /* 5: ALLOW at top level with a nested BLOCK: parsed, not kept. */
+    ADD("{\"ruleGroupList\":[{\"terminatingRule\":{\"ruleId\":\"g\",\"action\":\"BLOCK\"}}],"
+        "\"timestamp\":%lld,\"action\":\"ALLOW\",\"terminatingRuleId\":\"Default_Action\","
+        "\"httpRequest\":{\"requestId\":\"p5==\"}}\n", T0);
+    /* 6: plain ALLOW (skipped without a parse). */
+    ADD("{\"timestamp\":%lld,\"action\":\"ALLOW\",\"terminatingRuleId\":\"Default_Action\","
+        "\"httpRequest\":{\"requestId\":\"p6==\"}}\n", T0);
+#undef ADD
+    const char *p = tmp_path("prefilter.log");
+    write_plain(p, text, (size_t)(o - text));
+    cfs_waf_index *w = load1(p, CFS_NO_TIME, CFS_NO_TIME, CFS_OK);
+    expect_stats(w, 6, 4, 0, 0);
+    expect_hit(w, "p1==", CFS_WAF_BLOCK, "Hdr");
+    expect_hit(w, "p2==", CFS_WAF_BLOCK, "Nested");
+    expect_hit(w, "p3==", CFS_WAF_BLOCK, "Esc");
+    expect_hit(w, "p4==", CFS_WAF_CAPTCHA, "Cap");
+    cr_assert_not(cfs_waf_lookup(w, sp("p5=="), NULL));
+    cr_assert_not(cfs_waf_lookup(w, sp("p6=="), NULL));
     cfs_waf_free(w);
     tmp_end();
 }
