@@ -66,6 +66,13 @@ static void free_dist(cfs_dist_config *d)
     memset(d, 0, sizeof *d);
 }
 
+/* v when it is an array, else NULL: an "Items" that is an object or a scalar is treated
+ * as absent rather than iterated member by member. */
+static const cfs_json *array_or_null(const cfs_json *v)
+{
+    return v && v->type == CFS_JSON_ARRAY ? v : NULL;
+}
+
 /* Strings of an "Items" array (Aliases, GeoRestriction); non-strings are skipped. */
 static cfs_status string_items(const cfs_json *items, char ***out, size_t *n)
 {
@@ -141,7 +148,7 @@ static cfs_origin_kind origin_kind(const char *dom, int has_s3_config)
 
 static cfs_status read_origins(cfs_dist_config *d, const cfs_json *dc)
 {
-    const cfs_json *items = cfs_json_path(dc, "Origins.Items");
+    const cfs_json *items = array_or_null(cfs_json_path(dc, "Origins.Items"));
     size_t cap = cfs_json_count(items);
     if (cap == 0) return CFS_OK;
     d->origins = calloc(cap, sizeof *d->origins);
@@ -200,7 +207,7 @@ static int trusted_on(const cfs_json *t)
     if (cfs_json_bool(cfs_json_get(t, "Enabled")) != 1) return 0;
     double q = 0;
     if (cfs_json_num(cfs_json_get(t, "Quantity"), &q)) return q > 0;
-    return cfs_json_count(cfs_json_get(t, "Items")) > 0;
+    return cfs_json_count(array_or_null(cfs_json_get(t, "Items"))) > 0;
 }
 
 static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const char *pattern,
@@ -212,7 +219,7 @@ static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const cha
     cb->viewer_protocol_policy = parse_vpp(cfs_json_get(b, "ViewerProtocolPolicy"));
     cb->restricted = trusted_on(cfs_json_get(b, "TrustedKeyGroups")) ||
                      trusted_on(cfs_json_get(b, "TrustedSigners"));
-    cb->allowed_methods = parse_methods(cfs_json_path(b, "AllowedMethods.Items"));
+    cb->allowed_methods = parse_methods(array_or_null(cfs_json_path(b, "AllowedMethods.Items")));
     cb->origin = -1;
     size_t tl;
     const char *target = cfs_json_strn(cfs_json_get(b, "TargetOriginId"), &tl);
@@ -226,7 +233,7 @@ static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const cha
 
 static cfs_status read_behaviors(cfs_dist_config *d, const cfs_json *dc, char *why, size_t whylen)
 {
-    const cfs_json *items = cfs_json_path(dc, "CacheBehaviors.Items");
+    const cfs_json *items = array_or_null(cfs_json_path(dc, "CacheBehaviors.Items"));
     const cfs_json *def = cfs_json_get(dc, "DefaultCacheBehavior");
     size_t cap = cfs_json_count(items) + 1;
     d->behaviors = calloc(cap, sizeof *d->behaviors);
@@ -346,7 +353,7 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
                               "`aws cloudfront get-distribution` or `get-distribution-config`)");
         return CFS_E_FORMAT;
     }
-    CFS_FORWARD_IF_ERROR(string_items(cfs_json_path(dc, "Aliases.Items"), &d->aliases, &d->n_aliases));
+    CFS_FORWARD_IF_ERROR(string_items(array_or_null(cfs_json_path(dc, "Aliases.Items")), &d->aliases, &d->n_aliases));
     d->default_root_object = dup_str(cfs_json_get(dc, "DefaultRootObject"));
     d->web_acl_id = dup_str(cfs_json_get(dc, "WebACLId"));
     if (!d->default_root_object || !d->web_acl_id) return CFS_E_NOMEM;
@@ -357,7 +364,7 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     if (rt && (strcmp(rt, "whitelist") == 0 || strcmp(rt, "allowlist") == 0)) d->geo_type = 1;
     else if (rt && (strcmp(rt, "blacklist") == 0 || strcmp(rt, "blocklist") == 0)) d->geo_type = 2;
     else d->geo_type = 0;
-    CFS_FORWARD_IF_ERROR(string_items(cfs_json_get(geo, "Items"), &d->geo_countries, &d->n_geo_countries));
+    CFS_FORWARD_IF_ERROR(string_items(array_or_null(cfs_json_get(geo, "Items")), &d->geo_countries, &d->n_geo_countries));
 
     CFS_FORWARD_IF_ERROR(read_origins(d, dc)); /* before behaviors: they refer to origins */
     return read_behaviors(d, dc, why, whylen);

@@ -348,6 +348,25 @@ Test(config, bad_files_are_errors_naming_the_file)
     cr_assert_eq(m->n_origins, 0);
     cr_assert_eq(m->n_aliases, 0);
     cr_assert_null(cfs_config_behavior(m, sp("/x")));
+
+    /* Sections of the wrong type count as absent: an object where "Items" should be an
+     * array is not read member by member. */
+    load_ok(&set, write_tmp("EWRONGTYPES001.json",
+                            "{\"DistributionConfig\": {\"Aliases\": {\"Items\": {\"a\": \"x.example\"}},"
+                            " \"Origins\": {\"Items\": {\"o\": {\"Id\": \"o\"}}},"
+                            " \"CacheBehaviors\": {\"Items\": {\"PathPattern\": \"/a\"}},"
+                            " \"DefaultCacheBehavior\": {\"AllowedMethods\": {\"Items\": \"GET\"},"
+                            " \"TrustedKeyGroups\": {\"Enabled\": true, \"Items\": {\"k\": 1}}},"
+                            " \"WebACLId\": 7, \"Restrictions\": {\"GeoRestriction\": 3}}}"));
+    m = &set.d[2];
+    cr_assert_eq(m->n_aliases, 0);
+    cr_assert_eq(m->n_origins, 0);
+    cr_assert_eq(m->n_behaviors, 1);
+    cr_assert_eq(m->behaviors[0].allowed_methods, 0);
+    cr_assert_eq(m->behaviors[0].restricted, 0);
+    cr_assert_eq(m->behaviors[0].origin, -1);
+    cr_assert_str_eq(m->web_acl_id, "");
+    cr_assert_eq(m->geo_type, 0);
     cfs_config_free(&set);
     tmp_end();
 }
