@@ -46,7 +46,9 @@ static const int32_t physical_type[] = {
 #define DEF_PAGE_BYTES ((size_t)1 << 20)
 #define DEF_DICT_ENTRIES ((size_t)64 * 1024)
 #define DEF_DICT_BYTES ((size_t)1 << 20)
-#define DEF_ZSTD_LEVEL 3
+/* Level 1, as Arrow's Parquet writer defaults to: on CloudFront-like columns level 3
+ * made files about 2% smaller and the writer about 1.5x slower. */
+#define DEF_ZSTD_LEVEL 1
 /* Page header fields are i32: cap sizes well below 2^31 so no field can overflow. */
 #define MAX_PAGE_BYTES ((size_t)256 << 20)
 #define MAX_PAGE_ROWS ((uint32_t)1 << 20)
@@ -709,7 +711,7 @@ void cfs_pq_null(cfs_pq_writer *w, size_t i)
 /* ---- row groups -------------------------------------------------------------------- */
 static void store_stat(uint8_t *dst, uint8_t *len, const void *src, size_t n)
 {
-    memcpy(dst, src, n);
+    if (n) memcpy(dst, src, n); /* an empty string's buffer may be NULL */
     *len = (uint8_t)n;
 }
 

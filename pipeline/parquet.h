@@ -39,7 +39,7 @@ typedef struct cfs_pq_options {
     size_t page_bytes;      /* target uncompressed data page size; default 1 MiB */
     size_t dict_entries;    /* dictionary fallback to PLAIN above this many entries; 65536 */
     size_t dict_bytes;      /* ... or above this many dictionary bytes; default 1 MiB */
-    int zstd_level;         /* default 3 */
+    int zstd_level;         /* default 1 */
 } cfs_pq_options;
 
 typedef struct cfs_pq_writer cfs_pq_writer;

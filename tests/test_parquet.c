@@ -36,6 +36,7 @@ static void mk_dir(void)
 
 static void rm_dir(void)
 {
+    if (getenv("CFS_TEST_KEEP")) return; /* keep the files to look at them */
     DIR *d = opendir(g_dir);
     if (!d) return;
     struct dirent *e;
@@ -866,9 +867,13 @@ Test(parquet, binary_and_non_utf8_bytes)
     }
     cr_assert_eq(cfs_pq_close(w, err, sizeof err), CFS_OK, "%s", err);
 
-    /* hyparquet does not validate UTF-8: every byte of every column comes back */
+    /* hyparquet does not validate UTF-8: every byte of every column comes back; DuckDB
+     * refuses a STRING column holding invalid UTF-8 (why CFS_PQ_BINARY exists) */
     char want[700];
-    jset r = readers("hyparquet-rows", path);
+    jset r = run_readers("hyparquet-rows,duckdb-rows", path);
+    cr_assert_neq(r.status, 0, "DuckDB accepted invalid UTF-8 in a STRING column");
+    cr_assert(strstr(r.err, "duckdb-rows") && (strstr(r.err, "UTF8") || strstr(r.err, "UTF-8")),
+              "unexpected error: %s", r.err);
     const jsec *s = sec(&r, "hyparquet-rows");
     cr_assert_eq(s->nrows, 256u);
     for (int i = 0; i < 256; i++) {
@@ -880,12 +885,6 @@ Test(parquet, binary_and_non_utf8_bytes)
         else cr_assert_null(s->rows[i].t[1].s);
         cr_assert(tok_is(&s->rows[i].t[2], "636166e9"));
     }
-    jset_free(&r);
-
-    /* DuckDB refuses a STRING column holding invalid UTF-8 (why CFS_PQ_BINARY exists) */
-    r = run_readers("duckdb-rows", path);
-    cr_assert_neq(r.status, 0, "DuckDB accepted invalid UTF-8 in a STRING column");
-    cr_assert(strstr(r.err, "UTF8") || strstr(r.err, "UTF-8"), "unexpected error: %s", r.err);
     jset_free(&r);
 
     /* ... and reads BINARY columns exactly, as BLOB */
@@ -1041,6 +1040,171 @@ Test(parquet, default_row_groups_and_pages)
                 cr_assert(tok_is(&row->t[2], want), "%s row %" PRIu64, modes[k], i);
             } else {
                 cr_assert_null(row->t[2].s);
+            }
+        }
+    }
+    jset_free(&r);
+}
+
+/* ---- random tables --------------------------------------------------------------- */
+/* Random options (row groups of 50..3049 rows, pages of 256 B..64 KiB, dictionaries of 1 to
+ * 70000 entries) and random data with runs of equal values and of nulls, so the RLE /
+ * bit-packed hybrid sees bit widths 1 to 13 and run/literal boundaries everywhere
+ * (wide_dictionary covers up to 17 bits).  CFS_TEST_SEED=N repeats a run. */
+static uint64_t rnd_next(uint64_t *s)
+{
+    /* splitmix64 */
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+#define RND_ROWS 6000
+#define RND_COLS 8
+
+/* A cell is an id; its value is a pure function of (type, id). */
+static val rnd_value(cfs_pq_type t, int64_t id)
+{
+    val v;
+    memset(&v, 0, sizeof v);
+    if (id < 0) {
+        v.null = 1;
+        return v;
+    }
+    uint64_t h = (uint64_t)id * 0xD6E8FEB86659FD93ull;
+    switch (t) {
+    case CFS_PQ_INT32: v.i = (int32_t)(uint32_t)(h >> 32); break;
+    case CFS_PQ_BOOL: v.i = id & 1; break;
+    /* within DuckDB's range (it reads timestamps as int64 microseconds): +-317 years */
+    case CFS_PQ_TIMESTAMP_MS: v.i = (int64_t)(h % 20000000000000ull) - 10000000000000LL; break;
+    case CFS_PQ_DOUBLE: v.d = (double)(int64_t)h / 1e6; break;
+    case CFS_PQ_STRING: v.n = (size_t)sprintf((char *)v.s, "v%" PRId64 "-%.*s", id, (int)(id % 23), "abcdefghijklmnopqrstuvw"); break;
+    case CFS_PQ_BINARY:
+        v.n = (size_t)(id % 13);
+        for (size_t k = 0; k < v.n; k++) v.s[k] = (uint8_t)(h >> (k % 8 * 8));
+        break;
+    default: v.i = (int64_t)h; break;
+    }
+    return v;
+}
+
+Test(parquet, random_tables)
+{
+    uint64_t seed = getenv("CFS_TEST_SEED") ? strtoull(getenv("CFS_TEST_SEED"), NULL, 0)
+                                            : (uint64_t)time(NULL);
+    cr_log_info("random_tables: CFS_TEST_SEED=%" PRIu64, seed);
+    static const cfs_pq_type types[RND_COLS] = {
+        CFS_PQ_INT32, CFS_PQ_INT64, CFS_PQ_DOUBLE, CFS_PQ_STRING,
+        CFS_PQ_STRING, CFS_PQ_TIMESTAMP_MS, CFS_PQ_BOOL, CFS_PQ_BINARY};
+    static const char *const names[RND_COLS] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    int64_t *ids = malloc((size_t)RND_ROWS * RND_COLS * sizeof *ids);
+    /* one table per run (a reader start-up costs more than the table); the seed varies
+     * from run to run */
+    for (int round = 0; round < 1; round++) {
+        uint64_t s = seed * 2 + (uint64_t)round;
+        cfs_pq_column cols[RND_COLS];
+        int64_t domain[RND_COLS];
+        unsigned repeat[RND_COLS], nullp[RND_COLS];
+        for (int c = 0; c < RND_COLS; c++) {
+            cols[c] = (cfs_pq_column){names[c], types[c], (int)(rnd_next(&s) & 1),
+                                      (int)(rnd_next(&s) % 4 != 0)};
+            static const int64_t domains[6] = {1, 2, 100, 3000, 40000, 1000000};
+            domain[c] = domains[rnd_next(&s) % 6];
+            repeat[c] = (unsigned)(rnd_next(&s) % 100); /* % chance to repeat the last */
+            nullp[c] = cols[c].optional ? (unsigned)(rnd_next(&s) % 60) : 0;
+        }
+        cfs_pq_options o = {
+            .row_group_rows = 50 + rnd_next(&s) % 3000,
+            .page_bytes = (size_t)256 << (rnd_next(&s) % 9),
+            .dict_entries = (size_t)1 + rnd_next(&s) % 70000,
+            .dict_bytes = (size_t)1024 << (rnd_next(&s) % 12),
+        };
+        const char *path = tmp_path(round ? "rnd1.parquet" : "rnd0.parquet");
+        cfs_pq_writer *w = NULL;
+        char err[512];
+        cr_assert_eq(cfs_pq_open_opts(&w, path, cols, RND_COLS, &o, err, sizeof err), CFS_OK,
+                     "%s", err);
+        int64_t last[RND_COLS];
+        for (int c = 0; c < RND_COLS; c++) last[c] = 0;
+        for (int r = 0; r < RND_ROWS; r++) {
+            for (int c = 0; c < RND_COLS; c++) {
+                int64_t id = last[c];
+                if (rnd_next(&s) % 100 >= repeat[c]) {
+                    id = rnd_next(&s) % 100 < nullp[c] ? -1 : (int64_t)(rnd_next(&s) % (uint64_t)domain[c]);
+                }
+                last[c] = id;
+                ids[(size_t)r * RND_COLS + (size_t)c] = id;
+                val v = rnd_value(types[c], id);
+                put_val(w, (size_t)c, types[c], &v);
+            }
+            cfs_pq_end_row(w);
+        }
+        cr_assert_eq(cfs_pq_close(w, err, sizeof err), CFS_OK, "seed %" PRIu64 ": %s", seed, err);
+
+        jset rr = readers("duckdb-rows,hyparquet-rows", path);
+        const char *modes[2] = {"duckdb-rows", "hyparquet-rows"};
+        char buf[600];
+        for (int k = 0; k < 2; k++) {
+            const jsec *sc = sec(&rr, modes[k]);
+            cr_assert_eq(sc->nrows, (size_t)RND_ROWS, "seed %" PRIu64, seed);
+            for (int r = 0; r < RND_ROWS; r++)
+                for (int c = 0; c < RND_COLS; c++) {
+                    val v = rnd_value(types[c], ids[(size_t)r * RND_COLS + (size_t)c]);
+                    const char *want = token_of(types[c], &v, buf);
+                    const jtok *got = &sc->rows[r].t[c];
+                    cr_assert(want ? tok_is(got, want) : got->s == NULL,
+                              "seed %" PRIu64 " round %d %s row %d col %d: want %s, got %s", seed,
+                              round, modes[k], r, c, want ? want : "null", got->s ? got->s : "null");
+                }
+        }
+        jset_free(&rr);
+    }
+    free(ids);
+}
+
+/* 70000 distinct values in one chunk: dictionary indices of 17 bits, in a scattered
+ * order (bit-packed runs); a second column with runs (RLE runs) and nulls. */
+#define WIDE_ROWS 70000
+static size_t wide_value(int r, char *s) { return (size_t)sprintf(s, "%d", (r * 7919) % WIDE_ROWS); }
+
+Test(parquet, wide_dictionary)
+{
+    static const cfs_pq_column cols[2] = {{"k", CFS_PQ_STRING, 0, 1}, {"run", CFS_PQ_STRING, 1, 1}};
+    const char *path = tmp_path("wide.parquet");
+    cfs_pq_writer *w = NULL;
+    char err[512], s[32];
+    cfs_pq_options o = {.row_group_rows = WIDE_ROWS, .dict_entries = 1 << 17, .dict_bytes = 4 << 20};
+    cr_assert_eq(cfs_pq_open_opts(&w, path, cols, 2, &o, err, sizeof err), CFS_OK, "%s", err);
+    for (int r = 0; r < WIDE_ROWS; r++) {
+        cfs_pq_str(w, 0, s, wide_value(r, s));
+        if ((r / 100) % 4 == 3) cfs_pq_null(w, 1);
+        else cfs_pq_str(w, 1, &"abc"[(r / 100) % 4], 1);
+        cfs_pq_end_row(w);
+    }
+    cr_assert_eq(cfs_pq_close(w, err, sizeof err), CFS_OK, "%s", err);
+
+    jset r = readers("hyparquet-pages,duckdb-rows,hyparquet-rows", path);
+    const jsec *pg = sec(&r, "hyparquet-pages");
+    cr_assert_geq(pg->nrows, 2u);
+    cr_assert(tok_is(&pg->rows[0].t[2], "2") && tok_is(&pg->rows[0].t[3], "70000"),
+              "first page: type %s, %s entries", pg->rows[0].t[2].s, pg->rows[0].t[3].s);
+    for (size_t i = 1; i < pg->nrows && tok_is(&pg->rows[i].t[1], "0"); i++)
+        cr_assert(tok_is(&pg->rows[i].t[4], "8"), "page %zu encoding %s", i, pg->rows[i].t[4].s);
+    const char *modes[2] = {"duckdb-rows", "hyparquet-rows"};
+    char want[64];
+    for (int k = 0; k < 2; k++) {
+        const jsec *rows = sec(&r, modes[k]);
+        cr_assert_eq(rows->nrows, (size_t)WIDE_ROWS);
+        for (int i = 0; i < WIDE_ROWS; i++) {
+            hex_of((const uint8_t *)s, wide_value(i, s), want);
+            cr_assert(tok_is(&rows->rows[i].t[0], want), "%s row %d: %s", modes[k], i,
+                      rows->rows[i].t[0].s);
+            if ((i / 100) % 4 == 3) {
+                cr_assert_null(rows->rows[i].t[1].s, "%s row %d", modes[k], i);
+            } else {
+                hex_of((const uint8_t *)&"abc"[(i / 100) % 4], 1, want);
+                cr_assert(tok_is(&rows->rows[i].t[1], want), "%s row %d", modes[k], i);
             }
         }
     }
