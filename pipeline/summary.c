@@ -2,9 +2,11 @@
  * published atomically; and the state reader and merge behind `cfscan merge`.
  *
  * state.cfs layout (little-endian), schema CFS_SUMMARY_SCHEMA:
- *   "CFSSTATE" u32 schema
- *   sections: u32 tag, u64 count, records...   (RULE, TRAF, GRPS, HEAV, ORIG, WAFR, FILE)
+ *   "CFSSTATE" u32 schema u64 payload_len
+ *   zstd frame of the payload: sections u32 tag, u64 count, records...
+ *                              (RULE, TRAF, GRPS, HEAV, ORIG, WAFR, FILE), u64 pruned
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
+ * The payload is zstd-compressed: traffic rows repeat distribution and edge strings. 
  * Rule ids are stored with their names (RULE) and mapped back by name on reading, so a
  * reordered rule table cannot silently change causes. */
 #include "pipeline/summary.h"
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "pipeline/parquet.h"
 #include "pipeline/report.h"
@@ -203,8 +206,6 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     FILE *f = open_memstream(&buf, &len);
     if (!f) return CFS_E_NOMEM;
     const cfs_agg *a = &s->agg;
-    fwrite("CFSSTATE", 1, 8, f);
-    w_u32(f, CFS_SUMMARY_SCHEMA);
     unsigned nr = cfs_rule_count();
     w_u32(f, TAG('R', 'U', 'L', 'E'));
     w_u64(f, nr);
@@ -273,6 +274,21 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
         return st;
     }
+    /* header + compressed payload, then the checksum over both */
+    size_t bound = ZSTD_compressBound(len);
+    char *file = xmalloc(20 + bound);
+    memcpy(file, "CFSSTATE", 8);
+    for (int i = 0; i < 4; i++) file[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
+    for (int i = 0; i < 8; i++) file[12 + i] = (char)((uint64_t)len >> (8 * i));
+    size_t zn = ZSTD_compress(file + 20, bound, buf, len, 3);
+    free(buf);
+    if (ZSTD_isError(zn)) {
+        free(file);
+        snprintf(err, errlen, "%s: cannot compress state: %s", path, ZSTD_getErrorName(zn));
+        return CFS_E_NOMEM;
+    }
+    buf = file;
+    len = 20 + zn;
     uint64_t h = cfs_hash_bytes(buf, len);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -365,7 +381,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         return CFS_E_IO;
     }
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || sb.st_size < 28) {
+    if (fstat(fd, &sb) != 0 || sb.st_size < 36) {
         close(fd);
         snprintf(err, errlen, "%s: state file is truncated (%lld bytes)", path, (long long)sb.st_size);
         return CFS_E_TRUNCATED;
@@ -410,7 +426,25 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
         return CFS_E_CORRUPT;
     }
-    rd r = {fmemopen(buf + 12, len - 28, "rb"), 0};
+    uint64_t raw = 0;
+    for (int i = 7; i >= 0; i--) raw = raw << 8 | (uint8_t)buf[12 + i];
+    /* The checksum passed, so raw is what the writer stored; still bound it. */
+    unsigned long long fcs = ZSTD_getFrameContentSize(buf + 20, len - 36);
+    if (len < 36 || raw > ((uint64_t)1 << 36) || fcs != raw) {
+        free(buf);
+        snprintf(err, errlen, "%s: state file is corrupt (bad payload header)", path);
+        return CFS_E_CORRUPT;
+    }
+    char *payload = xmalloc(raw ? raw : 1);
+    size_t dn = ZSTD_decompress(payload, raw, buf + 20, len - 36);
+    free(buf);
+    buf = payload;
+    if (ZSTD_isError(dn) || dn != raw) {
+        free(buf);
+        snprintf(err, errlen, "%s: state file is corrupt (payload does not decompress)", path);
+        return CFS_E_CORRUPT;
+    }
+    rd r = {fmemopen(buf, raw ? raw : 1, "rb"), 0};
     if (!r.f) {
         free(buf);
         return CFS_E_NOMEM;
