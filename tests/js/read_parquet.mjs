@@ -189,10 +189,11 @@ try {
     out(['#', current]);
     await modes[current]();
   }
-  flush();
-  if (duckConn) duckConn.closeSync();
 } catch (e) {
-  flush();
   console.error(`read_parquet.mjs ${current} ${file}: ${e && e.stack ? e.stack : e}`);
-  process.exit(1);
+  // exitCode, not process.exit(): stdout to a pipe is written asynchronously and exit()
+  // would cut off what the modes before the failing one printed
+  process.exitCode = 1;
 }
+flush();
+if (duckConn) duckConn.closeSync();
