@@ -69,6 +69,21 @@ static void kmap_grow(cfs_kmap *m)
     m->cap = ncap;
 }
 
+/* Keys are whole 8-byte words (every key struct here is a multiple of 8 bytes): an
+ * inlined word compare beats a libc memcmp call on the hot path. */
+static inline int key_eq(const char *a, const char *b, size_t n)
+{
+    if (n % 8) return memcmp(a, b, n) == 0;
+    uint64_t diff = 0;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+    return diff == 0;
+}
+
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
 {
     if ((m->n + 1) * 2 > m->cap) kmap_grow(m);
@@ -78,7 +93,7 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
     while (m->slot[j]) {
         if (m->hash[j] == h) {
             char *row = m->rows + (size_t)(m->slot[j] - 1) * m->row_size;
-            if (memcmp(row, key, m->key_size) == 0) {
+            if (key_eq(row, key, m->key_size)) {
                 if (created) *created = 0;
                 return row;
             }
@@ -102,6 +117,9 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
 /* ---- agg --------------------------------------------------------------------------------- */
 void cfs_agg_init(cfs_agg *a)
 {
+    memset(a, 0, sizeof *a);
+    cfs_kmap_init(&a->fast, sizeof(cfs_fkey), sizeof(cfs_frow));
+    cfs_kmap_init(&a->strs, CFS_KEY_STR, sizeof(cfs_srow));
     cfs_kmap_init(&a->traffic, sizeof(cfs_tkey), sizeof(cfs_trow));
     cfs_kmap_init(&a->groups, sizeof(cfs_gkey), sizeof(cfs_grow));
     cfs_kmap_init(&a->origin, CFS_KEY_STR, sizeof(cfs_orow));
@@ -118,6 +136,9 @@ void cfs_agg_free(cfs_agg *a)
         cfs_topk_free(h->uris);
         cfs_topk_free(h->ips);
     }
+    for (size_t i = 0; i < a->strs.n; i++) free(((cfs_srow *)cfs_kmap_row(&a->strs, i))->origin);
+    cfs_kmap_free(&a->fast);
+    cfs_kmap_free(&a->strs);
     cfs_kmap_free(&a->traffic);
     cfs_kmap_free(&a->groups);
     cfs_kmap_free(&a->origin);
@@ -158,6 +179,48 @@ uint32_t cfs_lat_class_value(uint8_t c)
     return (uint32_t)((lo + hi) / 2);
 }
 
+/* Id of a distribution or edge string in a's string table. */
+static uint32_t intern(cfs_agg *a, const char *p, size_t n)
+{
+    char key[CFS_KEY_STR];
+    cfs_key_str(key, p, n);
+    int created;
+    cfs_srow *row = cfs_kmap_get(&a->strs, key, &created);
+    if (created) row->id = (uint32_t)(a->strs.n - 1);
+    return row->id;
+}
+
+static int same_key_str(const char *s, const char *p, size_t n)
+{
+    if (n == 0) return s[0] == '-' && s[1] == 0;
+    if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
+    return memcmp(s, p, n) == 0 && s[n] == 0;
+}
+
+/* Edge codes repeat all the time and are few: a direct-mapped cache keyed by a cheap
+ * hash of the bytes avoids the string-table lookup for nearly every line. */
+static uint32_t intern_edge(cfs_agg *a, const char *p, size_t n)
+{
+    unsigned h = n ? ((unsigned)n * 7u + (unsigned char)p[0] * 31u + (unsigned char)p[n - 1] * 17u +
+                      (unsigned char)p[n / 2]) & (CFS_EDGE_CACHE - 1)
+                   : 0;
+    if (a->edge_cache[h].n && same_key_str(a->edge_cache[h].s, p, n)) return a->edge_cache[h].id;
+    uint32_t id = intern(a, p, n);
+    a->edge_cache[h].n = 1;
+    a->edge_cache[h].id = id;
+    memcpy(a->edge_cache[h].s, ((cfs_srow *)cfs_kmap_row(&a->strs, id))->s, CFS_KEY_STR);
+    return id;
+}
+
+static uint32_t intern_dist(cfs_agg *a, const char *p, size_t n)
+{
+    if (a->last_dist && same_key_str(((cfs_srow *)cfs_kmap_row(&a->strs, a->last_dist - 1))->s, p, n))
+        return a->last_dist - 1;
+    uint32_t id = intern(a, p, n);
+    a->last_dist = id + 1;
+    return id;
+}
+
 static cfs_group *group_for(cfs_agg *a, const cfs_gkey *k)
 {
     int created;
@@ -184,11 +247,11 @@ static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
 void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
                  const cfs_attr_ctx *ctx)
 {
-    cfs_tkey k;
+    cfs_fkey k;
     memset(&k, 0, sizeof k);
-    cfs_key_str(k.dist, r->dist.p, r->dist.n);
+    k.dist = intern_dist(a, r->dist.p, r->dist.n);
     cfs_span e = r->f[CFS_F_EDGE_LOCATION];
-    cfs_key_str(k.edge, e.p, e.n);
+    k.edge = intern_edge(a, e.p, e.n);
     /* floor to the hour, also for (theoretical) negative times */
     int64_t ts = r->ts;
     k.hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
@@ -198,23 +261,23 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
     k.rule = at.rule;
     int pending = cfs_attr_needs_latency(at);
     k.lat_class = pending ? cfs_lat_class(r->time_taken_ms) : 0;
-    cfs_trow *t = cfs_kmap_get(&a->traffic, &k, NULL);
+    cfs_frow *t = cfs_kmap_get(&a->fast, &k, NULL);
     t->requests++;
     t->bytes += r->sc_bytes;
 
     /* Origin fetches give the distribution's latency reference (issue: edge-versus-origin). */
     if ((r->result == CFS_R_MISS || r->result == CFS_R_REFRESH_HIT) &&
         r->time_taken_ms != CFS_NO_MILLIS) {
-        int created;
-        cfs_orow *o = cfs_kmap_get(&a->origin, k.dist, &created);
-        if (created) o->h = xcalloc(1, sizeof(cfs_hist));
-        cfs_hist_add(o->h, r->time_taken_ms);
+        cfs_srow *ds = cfs_kmap_row(&a->strs, k.dist);
+        if (!ds->origin) ds->origin = xcalloc(1, sizeof(cfs_hist));
+        cfs_hist_add(ds->origin, r->time_taken_ms);
     }
     if (at.cause == CFS_CAUSE_NONE) return;
 
+    const char *dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
     cfs_gkey g;
     memset(&g, 0, sizeof g);
-    memcpy(g.dist, k.dist, CFS_KEY_STR);
+    memcpy(g.dist, dist, CFS_KEY_STR);
     g.cause = at.cause;
     g.rule = pending ? at.rule : 0;
     g.lat_class = k.lat_class;
@@ -235,7 +298,7 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         if (cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit)) {
             cfs_wrow wk;
             memset(&wk, 0, sizeof wk);
-            memcpy(wk.dist, k.dist, CFS_KEY_STR);
+            memcpy(wk.dist, dist, CFS_KEY_STR);
             wk.rule = hit.rule;
             cfs_wrow *w = cfs_kmap_get(&a->waf, &wk, NULL);
             w->count++;
@@ -250,8 +313,36 @@ static void merge_group(cfs_group *d, const cfs_group *s)
     cfs_hll_merge(&d->clients, &s->clients);
 }
 
+static cfs_hist *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
+{
+    int created;
+    cfs_orow *o = cfs_kmap_get(&a->origin, dist, &created);
+    if (created) o->h = xcalloc(1, sizeof(cfs_hist));
+    return o->h;
+}
+
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
 {
+    for (size_t i = 0; i < src->fast.n; i++) {
+        const cfs_frow *f = cfs_kmap_row(&src->fast, i);
+        cfs_tkey k;
+        memset(&k, 0, sizeof k);
+        memcpy(k.dist, ((const cfs_srow *)cfs_kmap_row(&src->strs, f->k.dist))->s, CFS_KEY_STR);
+        memcpy(k.edge, ((const cfs_srow *)cfs_kmap_row(&src->strs, f->k.edge))->s, CFS_KEY_STR);
+        k.hour = f->k.hour;
+        k.status = f->k.status;
+        k.rule = f->k.rule;
+        k.cause = f->k.cause;
+        k.evidence = f->k.evidence;
+        k.lat_class = f->k.lat_class;
+        cfs_trow *d = cfs_kmap_get(&dst->traffic, &k, NULL);
+        d->requests += f->requests;
+        d->bytes += f->bytes;
+    }
+    for (size_t i = 0; i < src->strs.n; i++) {
+        const cfs_srow *sr = cfs_kmap_row(&src->strs, i);
+        if (sr->origin) cfs_hist_merge(origin_for(dst, sr->s), sr->origin);
+    }
     for (size_t i = 0; i < src->traffic.n; i++) {
         const cfs_trow *s = cfs_kmap_row(&src->traffic, i);
         cfs_trow *d = cfs_kmap_get(&dst->traffic, &s->k, NULL);
@@ -264,10 +355,7 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
     }
     for (size_t i = 0; i < src->origin.n; i++) {
         const cfs_orow *s = cfs_kmap_row(&src->origin, i);
-        int created;
-        cfs_orow *d = cfs_kmap_get(&dst->origin, s->dist, &created);
-        if (created) d->h = xcalloc(1, sizeof(cfs_hist));
-        cfs_hist_merge(d->h, s->h);
+        cfs_hist_merge(origin_for(dst, s->dist), s->h);
     }
     for (size_t i = 0; i < src->waf.n; i++) {
         const cfs_wrow *s = cfs_kmap_row(&src->waf, i);

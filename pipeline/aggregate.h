@@ -95,8 +95,35 @@ typedef struct cfs_wrow {
     uint64_t count;
 } cfs_wrow;
 
+/* The per-thread hot table: the traffic key with distribution and edge replaced by ids
+ * into the agg's own string table (24-byte keys hash and compare far faster than 96).
+ * cfs_agg_merge turns these rows into string-keyed cfs_trow rows of the destination. */
+typedef struct cfs_fkey {
+    uint32_t dist, edge;  /* ids into cfs_agg.strs */
+    int64_t hour;
+    uint16_t status;
+    uint16_t rule;
+    uint8_t cause, evidence, lat_class, pad;
+} cfs_fkey;
+typedef struct cfs_frow {
+    cfs_fkey k;
+    uint64_t requests;
+    uint64_t bytes;
+} cfs_frow;
+typedef struct cfs_srow {  /* string table row: key string, its id */
+    char s[CFS_KEY_STR];
+    uint32_t id;
+    uint32_t pad;
+    cfs_hist *origin;      /* origin-fetch histogram of this distribution id, if any */
+} cfs_srow;
+#define CFS_EDGE_CACHE 64
+
 typedef struct cfs_agg {
-    cfs_kmap traffic; /* cfs_trow */
+    cfs_kmap fast;    /* cfs_frow, filled by cfs_agg_add */
+    cfs_kmap strs;    /* cfs_srow; row index == id */
+    struct { uint32_t n; uint32_t id; char s[CFS_KEY_STR]; } edge_cache[CFS_EDGE_CACHE];
+    uint32_t last_dist; /* id + 1 of the last distribution seen, 0 = none */
+    cfs_kmap traffic; /* cfs_trow: merged results (string keys) */
     cfs_kmap groups;  /* cfs_grow */
     cfs_kmap origin;  /* cfs_orow */
     cfs_kmap waf;     /* cfs_wrow */

@@ -221,7 +221,13 @@ static int parse_ts(const cfs_record *r, int64_t *out)
     cfs_span d = r->f[CFS_F_DATE], t = r->f[CFS_F_TIME];
     if (d.n == 10 && t.n == 8) {
         int64_t days;
-        if (t_last_days != INT64_MIN && memcmp(d.p, t_last_date, 10) == 0) {
+        uint64_t d8, c8;
+        uint16_t d2, c2;
+        memcpy(&d8, d.p, 8);
+        memcpy(&d2, d.p + 8, 2);
+        memcpy(&c8, t_last_date, 8);
+        memcpy(&c2, t_last_date + 8, 2);
+        if (t_last_days != INT64_MIN && d8 == c8 && d2 == c2) {
             days = t_last_days;
         } else {
             int64_t secs;
@@ -263,8 +269,23 @@ static int parse_ts(const cfs_record *r, int64_t *out)
     return -1;
 }
 
+/* The fields a non-403 request is counted by (see fields.h). */
+static const cfs_field k_lean[] = {
+    CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
+    CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_TIME_TAKEN,
+    CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
+};
+
+static inline cfs_span col_span(const char *base, uint32_t ls, uint32_t le, const uint32_t *tabs,
+                                size_t ntabs, size_t c)
+{
+    size_t s = c ? tabs[c - 1] + 1 : ls;
+    size_t e = c < ntabs ? tabs[c] : le;
+    return (cfs_span){base + s, (uint32_t)(e - s)};
+}
+
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
-                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol)
+                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full)
 {
     if (l->ncols == 0) return CFS_REJ_NO_HEADER;
     size_t ncols = ntabs + 1;
@@ -282,28 +303,34 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         return CFS_REJ_TOO_FEW_FIELDS;
     } else if (ncols < l->ncols) {
         *tol |= CFS_TOL_SHORT;
-        for (size_t c = ncols; c < l->ncols; c++) {
-            unsigned f = l->field_of_col[c];
-            if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){NULL, 0};
-        }
-    }
-    size_t start = ls;
-    for (size_t c = 0; c < use; c++) {
-        size_t end = c < ntabs ? tabs[c] : le;
-        unsigned f = l->field_of_col[c];
-        if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){base + start, (uint32_t)(end - start)};
-        start = end + 1;
     }
 
-    if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
+    /* Status first: it decides how much of the line the aggregates need. */
+    cfs_span st = col_span(base, ls, le, tabs, ntabs, (size_t)l->col_of[CFS_F_SC_STATUS]);
+    if (parse_status(st, &r->status) != 0) return CFS_REJ_BAD_VALUE;
+
+    if (full || r->status == 403) {
+        memset(r->f, 0, sizeof r->f);
+        for (size_t c = 0; c < use; c++) {
+            unsigned f = l->field_of_col[c];
+            if (f != CFS_F_UNKNOWN) r->f[f] = col_span(base, ls, le, tabs, ntabs, c);
+        }
+    } else {
+        memset(r->f, 0, sizeof r->f);
+        for (size_t k = 0; k < sizeof k_lean / sizeof k_lean[0]; k++) {
+            int c = l->col_of[k_lean[k]];
+            if (c >= 0 && (size_t)c < use) r->f[k_lean[k]] = col_span(base, ls, le, tabs, ntabs, (size_t)c);
+        }
+    }
     if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;
 
     uint64_t v;
     cfs_span b = r->f[CFS_F_SC_BYTES];
     r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
     r->time_taken_ms = parse_ms_or_none(r->f[CFS_F_TIME_TAKEN]);
-    r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
     r->result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_RESULT_TYPE]);
+    /* The rest matters only to attribution (403s) and to `requests`. */
+    r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
     r->response_result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_RESPONSE_RESULT_TYPE]);
     r->detailed_result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]);
     r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);

@@ -26,7 +26,13 @@ enum {
  * as the scan kernel found them.  Returns -1 when the record is accepted (and ORs
  * CFS_TOL_* bits into *tol), else the cfs_reject reason. */
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
-                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol);
+                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full);
+
+/* With full == 0, a line whose status is not 403 gets only what a non-403 request is
+ * counted by: the spans of CFS_RECORD_LEAN_FIELDS and ts, status, sc_bytes, result and
+ * time_taken_ms; every other span and parsed member is cleared (zero).  403 lines, and
+ * every line with full != 0 (the `requests` command, whose filters and output may use any
+ * field), get everything. */
 
 /* Prepare r for a layout: clears every field span (call when the layout changes). */
 void cfs_record_reset(cfs_record *r);
