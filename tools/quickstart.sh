@@ -8,9 +8,11 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 rm -rf build/sample
 build/cfsgen -o build/sample --seed 1 --dists 3 --days 1 --files-per-hour 2 --lines-per-file 2000
-echo "== cfscan scan build/sample" >&2
+# The generator writes the log files plus what a real deployment would have beside them:
+# the distributions' configs (aws cloudfront get-distribution) and the WAF logs.
+echo "== cfscan scan build/sample/*.gz --config build/sample/config --waf-logs build/sample/waf -o build/sample-summary" >&2
 set +e
-build/cfscan scan build/sample
+build/cfscan scan build/sample/*.gz --config build/sample/config --waf-logs build/sample/waf -o build/sample-summary
 rc=$?
 set -e
 # 0 = clean; 3/4 would mean rejected lines or unreadable inputs, which a fault-free sample never has.
