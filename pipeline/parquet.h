@@ -1,7 +1,8 @@
-/* Parquet writer: flat tables of INT32/INT64/DOUBLE/STRING/TIMESTAMP_MS/BOOL columns,
- * REQUIRED or OPTIONAL, ZSTD-compressed Data Page V1 pages, optional dictionary encoding
- * for strings, chunk min/max statistics.  Written here because Debian 12 packages no
- * Parquet library; format from apache/parquet-format (parquet.thrift, Encodings.md). */
+/* Parquet writer: flat tables of INT32/INT64/DOUBLE/STRING/BINARY/TIMESTAMP_MS/BOOL
+ * columns, REQUIRED or OPTIONAL, ZSTD-compressed Data Page V1 pages, optional dictionary
+ * encoding for strings, chunk min/max statistics.  Written here because Debian 12 packages
+ * no Parquet library; format from apache/parquet-format (parquet.thrift, Encodings.md).
+ * One writer belongs to one thread; it holds at most one row group in memory. */
 #ifndef CFSCAN_PIPELINE_PARQUET_H
 #define CFSCAN_PIPELINE_PARQUET_H
 
@@ -44,8 +45,9 @@ typedef struct cfs_pq_options {
 
 typedef struct cfs_pq_writer cfs_pq_writer;
 
-/* Create (truncate) `path` and start a file with these columns (at least one).  On
- * failure *w is NULL and err names the path and the reason. */
+/* Create (truncate) `path` and start a file with these columns (at least one, unique
+ * names).  Row groups are written to `path` as they fill, so it holds a valid file only
+ * after cfs_pq_close.  On failure *w is NULL and err names the path and the reason. */
 cfs_status cfs_pq_open(cfs_pq_writer **w, const char *path, const cfs_pq_column *cols,
                        size_t ncols, char *err, size_t errlen);
 /* The same with tuning options (NULL = defaults). */
@@ -70,7 +72,8 @@ cfs_status cfs_pq_status(const cfs_pq_writer *w);
 
 /* Write the last row group and the footer, fsync, close and free.  On any failure
  * (write error such as ENOSPC/EIO, out of memory, earlier misuse) the partial file is
- * removed, err says why naming the path, and the status is CFS_E_IO, CFS_E_NOMEM or
+ * removed (only if it is the regular file open created: never a device such as
+ * /dev/full), err says why naming the path, and the status is CFS_E_IO, CFS_E_NOMEM or
  * CFS_E_USAGE.  A NULL writer returns CFS_E_USAGE. */
 cfs_status cfs_pq_close(cfs_pq_writer *w, char *err, size_t errlen);
 /* Close without finishing, remove the file, free.  NULL is a no-op. */
