@@ -273,7 +273,10 @@ static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, ch
     if (n >= 18) {
         const unsigned char *t = r->map + r->map_len - 4;
         size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-        if (isize + 1 > guess && isize < ((size_t)1 << 32)) guess = isize + 1;
+        /* ISIZE is only a hint: DEFLATE expands at most 1032:1 (RFC 1951 stored/length
+         * limits), so a larger claim (a damaged or hostile trailer) is not believed; it
+         * made a 20-byte file allocate 4 GiB (found by tests/fuzz/fuzz_decode). */
+        if (isize + 1 > guess && isize / 1032 <= n) guess = isize + 1;
     }
     for (;;) {
         if (ensure_out(r, guess) != 0) return CFS_E_NOMEM;
