@@ -1,0 +1,50 @@
+// The DuckDB peer of bench/run.sh: the aggregate a user would write by hand instead of cfscan
+// (peers.md): read_csv of CloudFront standard logs, 33 columns as VARCHAR, GROUP BY
+// distribution (from the file name), edge, status and detailed result type, with count, sum of
+// sc-bytes and p99 of time-taken.  Prints one JSON line: {seconds, groups, requests, threads}.
+//   node bench/duckdb_query.mjs MODULE_DIR THREADS GLOB
+// MODULE_DIR is the node_modules that holds @duckdb/node-api (tests/js/node_modules); it is
+// loaded through createRequire so that this script needs no package.json of its own.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const [moduleDir, threads, glob] = process.argv.slice(2);
+if (!moduleDir || !threads || !glob) {
+  process.stderr.write('usage: duckdb_query.mjs MODULE_DIR THREADS GLOB\n');
+  process.exit(2);
+}
+const require = createRequire(path.join(path.resolve(moduleDir), 'noop.js'));
+const { DuckDBInstance } = require('@duckdb/node-api');
+
+// The 33 legacy fields in log order (CloudFront standard logs, reference section 1.2).
+const fields = ['date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)',
+  'cs-uri-stem', 'sc-status', 'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Cookie)',
+  'x-edge-result-type', 'x-edge-request-id', 'x-host-header', 'cs-protocol', 'cs-bytes',
+  'time-taken', 'x-forwarded-for', 'ssl-protocol', 'ssl-cipher', 'x-edge-response-result-type',
+  'cs-protocol-version', 'fle-status', 'fle-encrypted-fields', 'c-port', 'time-to-first-byte',
+  'x-edge-detailed-result-type', 'sc-content-type', 'sc-content-len', 'sc-range-start',
+  'sc-range-end'];
+const cols = fields.map((f) => `'${f}': 'VARCHAR'`).join(', ');
+const lit = (s) => `'${s.replaceAll("'", "''")}'`;
+
+// '#Version:' and '#Fields:' lines are comments; CloudFront never quotes, so quoting is off.
+// The distribution id is the part of the file name before '.YYYY-MM-DD-HH.'.
+const sql = `
+SELECT count(*) AS groups, sum(n) AS requests FROM (
+  SELECT regexp_extract(filename, '([^/]+)\\.[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}\\.', 1) AS distribution,
+         "x-edge-location" AS edge, "sc-status" AS status,
+         "x-edge-detailed-result-type" AS detailed,
+         count(*) AS n, sum(CAST("sc-bytes" AS BIGINT)) AS bytes,
+         quantile_cont(CAST("time-taken" AS DOUBLE), 0.99) AS p99_time_taken
+  FROM read_csv(${lit(glob)}, delim = '\\t', header = false, comment = '#', quote = '',
+                escape = '', auto_detect = false, filename = true, columns = {${cols}})
+  GROUP BY ALL)`;
+
+const inst = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+const con = await inst.connect();
+const t0 = process.hrtime.bigint();
+const rows = (await con.runAndReadAll(sql)).getRows();
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+process.stdout.write(JSON.stringify({
+  seconds, threads: Number(threads), groups: Number(rows[0][0]), requests: Number(rows[0][1]),
+}) + '\n');
