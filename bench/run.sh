@@ -161,6 +161,12 @@ if [[ $FMT = csv && ! -s $RESULTS ]]; then
 fi
 
 declare -A R # R[dataset|threads|metric] = value, for the summary tables
+# Data set labels: set and size, plus the cfscan options that change what is measured, so
+# rows of runs with --gzip-decoder or --split-above never mix with default runs.
+DS_SUFFIX=""
+[[ -n $GZDEC ]] && DS_SUFFIX+="+gzip-decoder=$GZDEC"
+[[ -n $SPLIT ]] && DS_SUFFIX+="+split-above=$SPLIT"
+dsname() { if [[ $1 = big ]]; then echo "big-$BIG_SIZE$DS_SUFFIX"; else echo "$1-$SIZE$DS_SUFFIX"; fi; }
 record() { # DATASET THREADS METRIC VALUE
     [[ -n $4 ]] || return 0
     R["$1|$2|$3"]=$4
@@ -241,8 +247,7 @@ declare -A BYTES LINES REQS
 RSS_MAX_1=""
 run_set() { # SET THREADS
     local set=$1 t=$2 ds files rc bytes lines reqs mbs
-    ds=$set-$SIZE
-    [[ $set = big ]] && ds=big-$BIG_SIZE
+    ds=$(dsname "$set")
     mapfile -t files < <(log_files "${DIR[$set]}")
     ((${#files[@]})) || die "no log files in ${DIR[$set]}"
 
@@ -317,7 +322,7 @@ if ((IPL)); then
     for set in plain gz zst; do
         [[ " $SETS " == *" $set "* ]] || continue
         mapfile -t files < <(log_files "${DIR[$set]}")
-        ds=$set-$SIZE
+        ds=$(dsname "$set")
         if ((perf_ok)); then
             IPL_HOW="perf stat -e instructions, whole set, -j1"
             perf stat -x, -e instructions -o "$TMP/perf" -- "$CFSCAN" scan "${files[@]}" -j1 --format json -q \
@@ -365,12 +370,12 @@ if ((PEERS)); then
         note "mawk (group by edge, status, detailed result type) on plain x $RUNS"
         measure "$RUNS" mawk -F'\t' "$AWKQ" "${files[@]}"
         [[ $(cut -d' ' -f2 "$TMP/out") = "${REQS[plain]:-}" ]] || note "mawk counted $(cut -d' ' -f2 "$TMP/out") requests, cfscan ${REQS[plain]:-?}"
-        record "plain-$SIZE" 1 mawk_mb_per_s "$(fdiv "${BYTES[plain]}" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+        record "$(dsname plain)" 1 mawk_mb_per_s "$(fdiv "${BYTES[plain]}" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
         if [[ " $SETS " == *" gz "* ]] && have libdeflate-gunzip; then
             mapfile -t files < <(log_files "${DIR[gz]}")
             note "libdeflate-gunzip -c | mawk on gz x $RUNS"
             measure "$RUNS" bash -c 'libdeflate-gunzip -c "${@:2}" | mawk -F"\t" "$1"' _ "$AWKQ" "${files[@]}"
-            record "gz-$SIZE" 1 gunzip_mawk_mb_per_s "$(fdiv "${BYTES[gz]}" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+            record "$(dsname gz)" 1 gunzip_mawk_mb_per_s "$(fdiv "${BYTES[gz]}" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
         fi
     else
         note "mawk missing (or no plain set): mawk peer skipped"
@@ -394,7 +399,7 @@ if ((PEERS)); then
                 [[ $(json_num requests "$TMP/duck") = "${REQS[$set]:-}" ]] ||
                     note "DuckDB counted $(json_num requests "$TMP/duck") requests, cfscan ${REQS[$set]:-?}"
                 med=$(median "${secs[@]}")
-                record "$set-$SIZE" "$t" duckdb_mb_per_s "$(fdiv "${BYTES[$set]}" "$(awk -v s="$med" 'BEGIN {print s * 1e6}')" %.1f)"
+                record "$(dsname "$set")" "$t" duckdb_mb_per_s "$(fdiv "${BYTES[$set]}" "$(awk -v s="$med" 'BEGIN {print s * 1e6}')" %.1f)"
             done
         done
     else
@@ -407,7 +412,7 @@ if ((PEERS)); then
         subbytes=$(cat "${sub[@]}" | wc -c)
         note "GoAccess on ${#sub[@]} plain files ($subbytes bytes) x 1"
         measure 1 bash -c 'cat "${@:2}" | goaccess --log-format=CLOUDFRONT --no-global-config -o "$1" -' _ "$TMP/goaccess.json" "${sub[@]}"
-        ((M_RC == 0)) && record "plain-$SIZE" 1 goaccess_mb_per_s "$(fdiv "$subbytes" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+        ((M_RC == 0)) && record "$(dsname plain)" 1 goaccess_mb_per_s "$(fdiv "$subbytes" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
         ((M_RC == 0)) || note "GoAccess failed: $(head -c 300 "$TMP/err")"
     else
         note "goaccess not installed (or no plain set): GoAccess peer skipped"
@@ -431,7 +436,6 @@ LOAD1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "")
 record machine 0 load1_end "$LOAD1"
 
 # ---- summary -----------------------------------------------------------------------------------------
-dsname() { if [[ $1 = big ]]; then echo "big-$BIG_SIZE"; else echo "$1-$SIZE"; fi; }
 echo
 echo "## cfscan scan, $HOST ($CPU, $NPROC CPUs), kernel $KERNEL, commit $COMMIT, $STAMP"
 echo "median of $RUNS runs; MB/s = decoded bytes / wall s (1e6); load average $LOAD0 at start, $LOAD1 at end"
@@ -476,10 +480,11 @@ if [[ -n $IPL_HOW ]]; then
     echo
     echo "instructions per line ($IPL_HOW):"
     for set in plain gz zst; do
-        v=$(get "$set-$SIZE" 1 instr_per_line_perf)
-        [[ -n $v ]] && echo "  $set-$SIZE: $v"
-        v=$(get "$set-$SIZE" 1 instr_per_line_callgrind_4files)
-        [[ -n $v ]] && echo "  $set-$SIZE: $v on 4 files (start-up and report included), $(get "$set-$SIZE" 1 instr_per_line_callgrind_marginal) marginal (4 files minus 2)"
+        ds=$(dsname "$set")
+        v=$(get "$ds" 1 instr_per_line_perf)
+        [[ -n $v ]] && echo "  $ds: $v"
+        v=$(get "$ds" 1 instr_per_line_callgrind_4files)
+        [[ -n $v ]] && echo "  $ds: $v on 4 files (start-up and report included), $(get "$ds" 1 instr_per_line_callgrind_marginal) marginal (4 files minus 2)"
     done
 fi
 echo
