@@ -10,8 +10,7 @@
 
 
 /* ---- safe output ------------------------------------------------------------------------ */
-/* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t cfs_utf8_len(const unsigned char *p, size_t n)
 {
     unsigned char c = p[0];
     size_t len;
@@ -41,7 +40,7 @@ void cfs_write_safe(FILE *out, const char *p, size_t n)
             i++;
             continue;
         }
-        size_t l = c >= 0x80 ? utf8_len(u + i, n - i) : 0;
+        size_t l = c >= 0x80 ? cfs_utf8_len(u + i, n - i) : 0;
         /* C1 controls (U+0080..U+009F) can act as terminal escapes too. */
         if (l == 2 && c == 0xc2 && u[i + 1] < 0xa0) l = 0;
         if (l) {
@@ -71,7 +70,7 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
             fputc(c, out);
             i++;
         } else {
-            size_t l = utf8_len(u + i, n - i);
+            size_t l = cfs_utf8_len(u + i, n - i);
             if (l) {
                 fwrite(u + i, 1, l, out);
                 i += l;

@@ -647,7 +647,41 @@ static void **sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void
     return v;
 }
 
-static void pstr(cfs_pq_writer *w, size_t c, const char *s) { cfs_pq_str(w, c, s, strlen(s)); }
+/* Parquet STRING columns must hold UTF-8 (DuckDB refuses a file with one invalid value).
+ * Log values are CloudFront-encoded ASCII, but garbage that parsed and file names may
+ * not be: bytes that are not UTF-8, and control bytes, are written percent-encoded the
+ * way CloudFront itself encodes them (reference §1.3). */
+static void pstrn(cfs_pq_writer *w, size_t c, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t l = cfs_utf8_len(u + i, n - i);
+        if (!l || u[i] < 0x20 || u[i] == 0x7f) break;
+        i += l;
+    }
+    if (i == n) {
+        cfs_pq_str(w, c, s, n);
+        return;
+    }
+    char *buf = xmalloc(n * 3 + 1);
+    size_t o = 0;
+    for (i = 0; i < n;) {
+        size_t l = cfs_utf8_len(u + i, n - i);
+        if (l && u[i] >= 0x20 && u[i] != 0x7f) {
+            memcpy(buf + o, u + i, l);
+            o += l;
+            i += l;
+        } else {
+            o += (size_t)sprintf(buf + o, "%%%02X", u[i]);
+            i++;
+        }
+    }
+    cfs_pq_str(w, c, buf, o);
+    free(buf);
+}
+
+static void pstr(cfs_pq_writer *w, size_t c, const char *s) { pstrn(w, c, s, strlen(s)); }
 
 static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, size_t errlen)
 {
@@ -758,7 +792,7 @@ static cfs_status write_heavy(const cfs_agg *a, const char *upath, const char *c
                 pstr(w[k], 0, h->k.dist);
                 pstr(w[k], 1, cfs_cause_name((cfs_cause)h->k.cause));
                 cfs_pq_i64(w[k], 2, (int64_t)j + 1);
-                cfs_pq_str(w[k], 3, items[j].key, items[j].n);
+                pstrn(w[k], 3, items[j].key, items[j].n);
                 cfs_pq_i64(w[k], 4, (int64_t)items[j].count);
                 cfs_pq_i64(w[k], 5, (int64_t)items[j].error);
                 cfs_pq_i64(w[k], 6, (int64_t)cfs_topk_error_bound(t[k]));

@@ -283,3 +283,21 @@ Test(summary, damaged_state_and_foreign_directories_are_refused)
     char *kept = tu_read(strcat(np, "/keep.txt"), NULL);
     cr_assert_str_eq(kept, "data");
 }
+
+Test(summary, non_utf8_values_stay_readable)
+{
+    /* A 403 whose URI holds a Latin-1 byte and a control byte: DuckDB refuses a STRING
+     * column with invalid UTF-8, so the writer percent-encodes such bytes. */
+    char *dir = tu_mkdtemp();
+    const char *log =
+        "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs-uri-stem sc-status x-edge-result-type x-edge-detailed-result-type sc-content-type time-taken\n"
+        "2026-11-01\t10:00:00\tLAX3\t100\t192.0.2.1\tGET\t/caf\xe9\x01.html\t403\tError\tClientGeoBlocked\ttext/html\t0.001\n";
+    char *p = tu_write_str(dir, "E9.2026-11-01-10.A.log", log);
+    char cmd[4096], *err, *out;
+    snprintf(cmd, sizeof cmd, "%s scan %s -o %s/s -q >/dev/null", tu_prog("cfscan"), p, dir);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
+    snprintf(cmd, sizeof cmd, "%s duckdb \"select value from '%s/s/top_uris.parquet'\"", js(), dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "duckdb: %s", err);
+    cr_assert_str_eq(out, "[[\"/caf%E9%01.html\"]]\n");
+    tu_rmrf(dir);
+}
