@@ -145,8 +145,12 @@ HOST=$(hostname -s 2>/dev/null || uname -n)
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 CPU=${CPU:-$(uname -m)}
 OSK=$(uname -r)
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -n $(git -C "$ROOT" status --porcelain -uno 2>/dev/null) ]] && COMMIT+="+dirty"
+# The commit of the sources the binaries were built from (the build's CMake source dir, which
+# may be a clean worktree of HEAD), "+dirty" when that tree has uncommitted changes.
+SRC=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
+SRC=${SRC:-$ROOT}
+COMMIT=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git -C "$SRC" status --porcelain -uno 2>/dev/null) ]] && COMMIT+="+dirty"
 DATE=$(date -u +%Y-%m-%d)
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # The scan kernel cfscan picks (or CFSCAN_KERNEL forces), from -v on a tiny input.
