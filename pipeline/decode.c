@@ -2,12 +2,22 @@
  * files mmap refuses); gzip goes through libdeflate on the whole mapped file, member by
  * member (CloudFront's hourly files are small), or zlib streaming for pipes and large
  * files; zstd always streams.  When libdeflate reports damage, the file is decoded again
- * with zlib so that every line before the damage is still counted. */
+ * with zlib so that every line before the damage is still counted.
+ *
+ * A mapped file that shrinks while it is read (truncated or rewritten in place) makes
+ * every access past its new end raise SIGBUS.  The handler below turns that into a
+ * per-file error instead of a crash: it maps zero pages over the rest of the mapping (so
+ * the access that faulted, and every later one, reads zeros) and marks the reader;
+ * cfs_reader_check then reports "file changed while being read".  No longjmp is needed,
+ * so no thread is ever unwound out of the middle of a table update. */
 #include "pipeline/decode.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +34,9 @@ struct cfs_reader {
     cfs_format fmt;
     int fd;
     int own_fd;
+    int regular;        /* a regular file: size and mtime are checked at the end */
+    struct stat st0;    /* as it was at open */
+    int slot;           /* index in g_maps while mapped, else -1 */
     /* whole-file view (mmap or slurp) */
     const unsigned char *map;
     size_t map_len;
@@ -57,6 +70,79 @@ const char *cfs_format_name(cfs_format f)
     case CFS_FMT_ZSTD: return "zstd";
     default: return "plain";
     }
+}
+
+/* ---- SIGBUS guard for mapped files ---------------------------------------------------------
+ * Process-wide state, stated here as the one exception to "no global mutable state": a
+ * signal handler can only find the mapping that faulted through globals.  The table is
+ * lock-free (a slot is claimed with compare-and-swap), and the handler uses only
+ * async-signal-safe calls (mmap and sigaction are plain system calls on Linux). */
+#define MAP_SLOTS 1024 /* mapped readers open at once; beyond this, files are read() */
+enum { SLOT_FREE, SLOT_BUSY, SLOT_LIVE };
+typedef struct map_slot {
+    atomic_int state;
+    uintptr_t base, len;
+    atomic_int changed;
+} map_slot;
+static map_slot g_maps[MAP_SLOTS];
+static struct sigaction g_old_bus;
+static uintptr_t g_page = 4096;
+static int g_bus_ok;
+static pthread_once_t g_bus_once = PTHREAD_ONCE_INIT;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    /* SI_USER/SI_QUEUE/SI_TKILL (code <= 0) came from kill(): not a fault of ours. */
+    uintptr_t a = (uintptr_t)si->si_addr;
+    for (int i = 0; si->si_code > 0 && i < MAP_SLOTS; i++) {
+        map_slot *s = &g_maps[i];
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_LIVE) continue;
+        if (a < s->base || a - s->base >= s->len) continue;
+        uintptr_t from = a & ~(g_page - 1);
+        uintptr_t end = (s->base + s->len + g_page - 1) & ~(g_page - 1);
+        void *m = mmap((void *)from, end - from, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) break;
+        atomic_store_explicit(&s->changed, 1, memory_order_release);
+        return; /* the faulting access is retried and now reads zeros */
+    }
+    /* Not ours: give the signal to the previous disposition (default: terminate). */
+    sigaction(SIGBUS, &g_old_bus, NULL);
+    if (si->si_code <= 0) raise(sig); /* a retried access re-raises a fault by itself */
+}
+
+static void bus_install(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg > 0) g_page = (uintptr_t)pg;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    g_bus_ok = sigaction(SIGBUS, &sa, &g_old_bus) == 0;
+}
+
+/* Register a mapping with the handler; -1 when the table is full or no handler. */
+static int slot_claim(const void *base, size_t len)
+{
+    pthread_once(&g_bus_once, bus_install);
+    if (!g_bus_ok) return -1;
+    for (int i = 0; i < MAP_SLOTS; i++) {
+        int want = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&g_maps[i].state, &want, SLOT_BUSY)) continue;
+        g_maps[i].base = (uintptr_t)base;
+        g_maps[i].len = len;
+        atomic_store(&g_maps[i].changed, 0);
+        atomic_store_explicit(&g_maps[i].state, SLOT_LIVE, memory_order_release);
+        return i;
+    }
+    return -1;
+}
+
+static void slot_release(int i)
+{
+    if (i >= 0) atomic_store_explicit(&g_maps[i].state, SLOT_FREE, memory_order_release);
 }
 
 static void set_err(char *err, size_t n, const char *fmt, const char *a)
@@ -98,6 +184,7 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
     *out = NULL;
     cfs_reader *r = calloc(1, sizeof *r);
     if (!r) return CFS_E_NOMEM;
+    r->slot = -1;
     if (strcmp(inp->path, "-") == 0) {
         r->fd = 0;
     } else {
@@ -123,8 +210,15 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
         cfs_reader_close(r);
         return CFS_E_UNSUPPORTED;
     }
+    r->regular = S_ISREG(st.st_mode);
+    r->st0 = st;
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        /* Registered before the first byte is touched: the file may already be shorter. */
+        if (m != MAP_FAILED && (r->slot = slot_claim(m, (size_t)st.st_size)) < 0) {
+            munmap(m, (size_t)st.st_size); /* unguarded mapping: read() instead */
+            m = MAP_FAILED;
+        }
         if (m != MAP_FAILED) {
             r->map = m;
             r->map_len = (size_t)st.st_size;
@@ -395,10 +489,32 @@ cfs_format cfs_reader_format(const cfs_reader *r) { return r->fmt; }
 
 uint64_t cfs_reader_in_bytes(const cfs_reader *r) { return r->in_total; }
 
+cfs_status cfs_reader_check(const cfs_reader *r, char *err, size_t errlen)
+{
+    if (!r || !r->regular) return CFS_OK;
+    int faulted = r->slot >= 0 && atomic_load_explicit(&g_maps[r->slot].changed, memory_order_acquire);
+    struct stat st;
+    int differs = fstat(r->fd, &st) != 0 || st.st_size != r->st0.st_size ||
+                  st.st_mtim.tv_sec != r->st0.st_mtim.tv_sec || st.st_mtim.tv_nsec != r->st0.st_mtim.tv_nsec;
+    if (faulted) {
+        set_err(err, errlen, "%s", "file changed while being read (truncated: bytes past the new end read as zeros)");
+        return CFS_E_IO;
+    }
+    if (differs) {
+        set_err(err, errlen, "%s", "file changed while being read (size or modification time differs)");
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
 void cfs_reader_close(cfs_reader *r)
 {
     if (!r) return;
-    if (r->mapped) munmap((void *)r->map, r->map_len);
+    if (r->mapped) {
+        /* marked free first: once unmapped, the range may be reused by anything */
+        slot_release(r->slot);
+        munmap((void *)r->map, r->map_len);
+    }
     if (r->own_fd) close(r->fd);
     if (r->zs_init) inflateEnd(&r->zs);
     if (r->zd) ZSTD_freeDStream(r->zd);

@@ -27,6 +27,11 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
 cfs_format cfs_reader_format(const cfs_reader *r);
 const char *cfs_format_name(cfs_format f);
 uint64_t cfs_reader_in_bytes(const cfs_reader *r);  /* compressed bytes consumed so far */
+/* Call once every piece has been used (a mapped piece is read by the scan after it was
+ * handed out): CFS_E_IO and err "file changed while being read" when a regular file was
+ * truncated or rewritten meanwhile (a mapped file's bytes past its new end read as zeros
+ * instead of raising SIGBUS), else CFS_OK.  NULL is CFS_OK. */
+cfs_status cfs_reader_check(const cfs_reader *r, char *err, size_t errlen);
 void cfs_reader_close(cfs_reader *r);
 
 #endif

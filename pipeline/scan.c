@@ -375,6 +375,17 @@ static void progress(shared *sh)
 static void file_complete(shared *sh, size_t file)
 {
     file_slot *fs = &sh->slots[file];
+    /* Every block of the file has been parsed: only now can a change of the file while it
+     * was read be known (mapped bytes are read by the blocks).  It overrides any other
+     * error, which the change may have caused (zeros where data was). */
+    char err[200];
+    if (cfs_reader_check(fs->reader, err, sizeof err) != CFS_OK) {
+        #pragma omp critical(cfs_fold)
+        {
+            sh->res->files[file].status = CFS_E_IO;
+            snprintf(sh->res->files[file].error, sizeof sh->res->files[file].error, "%s", err);
+        }
+    }
     cfs_reader_close(fs->reader);
     fs->reader = NULL;
     #pragma omp critical(cfs_fold)
