@@ -71,7 +71,12 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
             i++;
         } else {
             size_t l = cfs_utf8_len(u + i, n - i);
-            if (l) {
+            if (l == 2 && c == 0xc2 && u[i + 1] < 0xa0) {
+                /* C1 controls (U+0080..U+009F; U+009B is CSI) act as terminal escapes
+                 * when the JSON is printed: write them escaped (same JSON value). */
+                fprintf(out, "\\u%04x", u[i + 1]);
+                i += 2;
+            } else if (l) {
                 fwrite(u + i, 1, l, out);
                 i += l;
             } else {
