@@ -377,7 +377,10 @@ static int run(int argc, char **argv, int requests_mode)
                    cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule));
         }
     } else {
-        if (outdir) {
+        if (outdir && res.interrupted) {
+            /* A partial scan must not replace the previous summary (exit status 130). */
+            fprintf(stderr, "cfscan: interrupted: summary %s not written\n", outdir);
+        } else if (outdir) {
             cfs_summary sum;
             cfs_summary_from_scan(&sum, &in, &res, waf);
             char *line = argv_line(g_argc, g_argv);
