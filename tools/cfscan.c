@@ -65,11 +65,27 @@ static const char *const USAGE =
     "not be read completely (missing, unreadable, truncated or corrupt); 1 other fatal\n"
     "error; 130 interrupted.\n";
 
+/* stderr is often a terminal: paths, arguments and messages (which may quote paths or
+ * log bytes) go through cfs_write_safe, so no input can carry a terminal escape there.
+ * Prints "cfscan: [a: ][b: ]c". */
+static void say(const char *a, const char *b, const char *c)
+{
+    fputs("cfscan: ", stderr);
+    const char *parts[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        if (!parts[i]) continue;
+        cfs_write_safe(stderr, parts[i], strlen(parts[i]));
+        if (i < 2) fputs(": ", stderr);
+    }
+    fputc('\n', stderr);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cfscan: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run `cfscan help` for usage)\n");
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg);
+    say(NULL, NULL, msg);
+    fprintf(stderr, "(run `cfscan help` for usage)\n");
     return 2;
 }
 
@@ -304,14 +320,14 @@ static int run(int argc, char **argv, int requests_mode)
             cf.n = 1;
         }
         for (size_t k = 0; k < cf.nerr; k++) {
-            fprintf(stderr, "cfscan: --config: %s: %s\n", cf.err[k].path, cf.err[k].msg);
+            say("--config", cf.err[k].path, cf.err[k].msg);
             evidence_failed = 1;
         }
         for (size_t k = 0; k < cf.n; k++) {
             size_t pl = strlen(cf.v[k].path);
             if (cf.n > 1 && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
             if (cfs_config_load(&cfg, cf.v[k].path, err, sizeof err) != CFS_OK) {
-                fprintf(stderr, "cfscan: --config: %s\n", err);
+                say("--config", NULL, err);
                 evidence_failed = 1;
             }
         }
@@ -323,7 +339,7 @@ static int run(int argc, char **argv, int requests_mode)
         err[0] = 0;
         cfs_status st = cfs_waf_load(&waf, wafs.v, wafs.n, o.since, o.until, err, sizeof err);
         if (st != CFS_OK) {
-            fprintf(stderr, "cfscan: --waf-logs: %s\n", err[0] ? err : cfs_status_str(st));
+            say("--waf-logs", NULL, err[0] ? err : cfs_status_str(st));
             evidence_failed = 1;
         }
         o.attr.waf = waf;
@@ -333,7 +349,7 @@ static int run(int argc, char **argv, int requests_mode)
     memset(&in, 0, sizeof in);
     for (size_t i = 0; i < paths.n; i++) cfs_inputs_add(&in, paths.v[i], o.since, o.until);
     cfs_inputs_sort(&in);
-    for (size_t i = 0; i < in.nerr; i++) fprintf(stderr, "cfscan: %s: %s\n", in.err[i].path, in.err[i].msg);
+    for (size_t i = 0; i < in.nerr; i++) say(NULL, in.err[i].path, in.err[i].msg);
 
     if (requests_mode) {
         if (fields) {
@@ -353,7 +369,7 @@ static int run(int argc, char **argv, int requests_mode)
     if (verbose) fprintf(stderr, "cfscan: scan kernel %s\n", res.kernel);
     for (size_t i = 0; i < res.nfiles; i++)
         if (res.files[i].status != CFS_OK)
-            fprintf(stderr, "cfscan: %s: %s\n", in.v[i].path, res.files[i].error);
+            say(NULL, in.v[i].path, res.files[i].error);
 
     if (requests_mode) {
         for (size_t i = 0; i < f.nout; i++) {
@@ -379,7 +395,7 @@ static int run(int argc, char **argv, int requests_mode)
     } else {
         if (outdir && res.interrupted) {
             /* A partial scan must not replace the previous summary (exit status 130). */
-            fprintf(stderr, "cfscan: interrupted: summary %s not written\n", outdir);
+            say("interrupted", outdir, "summary not written");
         } else if (outdir) {
             cfs_summary sum;
             cfs_summary_from_scan(&sum, &in, &res, waf);
@@ -389,7 +405,7 @@ static int run(int argc, char **argv, int requests_mode)
             free(line);
             cfs_summary_free(&sum);
             if (pst != CFS_OK) {
-                fprintf(stderr, "cfscan: summary not written: %s\n", perr);
+                say("summary not written", NULL, perr);
                 return pst == CFS_E_USAGE ? 2 : 1;
             }
         }
@@ -456,7 +472,7 @@ static int merge_cmd(int argc, char **argv)
         cfs_summary one;
         cfs_status st = cfs_state_read(&one, path, err, sizeof err);
         if (st != CFS_OK) {
-            fprintf(stderr, "cfscan: merge: %s\n", err);
+            say("merge", NULL, err);
             cfs_summary_free(&all);
             return st == CFS_E_FORMAT ? 2 : 4;
         }
@@ -468,7 +484,7 @@ static int merge_cmd(int argc, char **argv)
     cfs_status st = cfs_summary_publish(&all, out, line, err, sizeof err);
     free(line);
     if (st != CFS_OK) {
-        fprintf(stderr, "cfscan: summary not written: %s\n", err);
+        say("summary not written", NULL, err);
         cfs_summary_free(&all);
         return st == CFS_E_USAGE ? 2 : 1;
     }
