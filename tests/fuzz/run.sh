@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Build every libFuzzer target (tests/fuzz/fuzz_*.c) with clang
+# -fsanitize=fuzzer,address,undefined in its own build directory and run each for N
+# seconds, two at a time (CFS_FUZZ_PAR to change), then print one summary line per target
+# (seconds, exec/s, cov, crashes).  Seeds come from the generator (cfsgen), the shared
+# samples and the repository's fixtures, read at fuzz time and never copied into the
+# repository; corpora and crash artifacts stay under the build directory.
+#   tests/fuzz/run.sh 60            # 60 s per target
+#   tests/fuzz/run.sh 60 "decode waf"   # only fuzz_decode and fuzz_waf
+# Crash inputs worth keeping go to tests/regress/<target>/ (test_hostile replays them).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+secs=${1:-60}
+only=${2:-}
+out=${CFS_FUZZ_DIR:-$root/build-fuzzer}
+par=${CFS_FUZZ_PAR:-2}
+cc=${CC_FUZZ:-clang}
+mkdir -p "$out/obj" "$out/bin" "$out/corpus" "$out/crashes" "$out/logs" "$out/seed"
+
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+cflags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"fuzz\" -O1 -g -I$root $san $(pkg-config --cflags libzstd libdeflate libxxhash zlib) -fopenmp"
+libs="$(pkg-config --libs libzstd libdeflate libxxhash zlib) -lm -fopenmp"
+
+# 1. the core library, instrumented for coverage (fuzzer-no-link) -------------------------
+objs=()
+for src in "$root"/kernels/*.c "$root"/pipeline/*.c; do
+  o="$out/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
+  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$0" -nt "$o" ]; then
+    $cc $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$o"
+  fi
+  objs+=("$o")
+done
+for t in "$root"/tests/fuzz/fuzz_*.c; do
+  name=$(basename "$t" .c)
+  [ -n "$only" ] && ! [[ " $only " == *" ${name#fuzz_} "* ]] && continue
+  $cc $cflags -fsanitize=fuzzer "$t" "${objs[@]}" $libs -o "$out/bin/$name"
+done
+
+# 2. seeds -------------------------------------------------------------------------------------
+samples=$root/../shared/samples
+gen=${CFS_GEN:-}
+for d in build build-fuzz build-asan; do
+  [ -z "$gen" ] && [ -x "$root/$d/cfsgen" ] && gen=$root/$d/cfsgen
+done
+if [ ! -f "$out/seed/.done" ]; then
+  rm -rf "$out/seed" && mkdir -p "$out/seed"/{fields,decode,config,waf,state,filename,parquet}
+  if [ -n "$gen" ]; then
+    "$gen" -o "$out/seed/gen" --seed 7 --dists 2 --days 1 --lines-per-file 20 --layout mixed -j1 >/dev/null 2>&1 || true
+    "$gen" -o "$out/seed/genf" --seed 8 --dists 1 --days 1 --lines-per-file 20 --faults all -j1 >/dev/null 2>&1 || true
+  fi
+  i=0
+  # log files only (not config/, waf/, labels), any compression; zstd -dcf reads all three
+  for f in $(find "$out/seed/gen" "$out/seed/genf" -type f -name '*.20*' -not -path '*/waf/*' 2>/dev/null | sort | head -48); do
+    i=$((i + 1))
+    head -c 16384 "$f" > "$out/seed/decode/g$i"
+    # fields: option byte 0 or 2, then the plain log
+    { printf '\x02'; zstd -dcfq "$f" 2>/dev/null || true; } | head -c 16384 > "$out/seed/fields/g$i"
+    basename "$f" > "$out/seed/filename/n$i"
+    # the same log as zstd and as a two-member gzip
+    { zstd -dcfq "$f" 2>/dev/null || true; } | head -c 4096 | zstd -q -c > "$out/seed/decode/z$i" 2>/dev/null || true
+    { zstd -dcfq "$f" 2>/dev/null || true; } | head -c 2048 | gzip -c > "$out/seed/decode/m$i"
+    { zstd -dcfq "$f" 2>/dev/null || true; } | tail -c 2048 | gzip -c >> "$out/seed/decode/m$i"
+  done
+  for f in "$samples"/*.log; do
+    [ -f "$f" ] || continue
+    i=$((i + 1))
+    { printf '\x00'; cat "$f"; } > "$out/seed/fields/s$i"
+    cp "$f" "$out/seed/decode/s$i"
+  done
+  for f in "$root"/tests/fixtures/config/*.json $(find "$out/seed/gen/config" -name '*.json' 2>/dev/null | head -5); do
+    [ -f "$f" ] && cp "$f" "$out/seed/config/$(basename "$f")"
+  done
+  for f in "$samples"/*waf*.json $(find "$out/seed/gen" -ipath '*waf*' -type f 2>/dev/null | head -5); do
+    [ -f "$f" ] && { zstd -dcfq "$f" 2>/dev/null || true; } | head -c 16384 > "$out/seed/waf/$(basename "$f")"
+  done
+  # state: the decompressed payload of a real state.cfs (fuzz_state wraps it itself)
+  cfscan=""
+  for d in build build-fuzz build-asan; do [ -z "$cfscan" ] && [ -x "$root/$d/cfscan" ] && cfscan=$root/$d/cfscan; done
+  if [ -n "$cfscan" ] && [ -d "$out/seed/gen" ]; then
+    rm -rf "$out/seed/sum"
+    one=$(find "$out/seed/gen" -type f -name '*.20*' -not -path '*/waf/*' | sort | head -1)
+    "$cfscan" scan "$one" -o "$out/seed/sum" -q >/dev/null 2>&1 || true
+    if [ -f "$out/seed/sum/state.cfs" ]; then
+      n=$(stat -c %s "$out/seed/sum/state.cfs")
+      tail -c +21 "$out/seed/sum/state.cfs" | head -c $((n - 36)) | zstd -q -d -c > "$out/seed/state/payload" || true
+    fi
+  fi
+  printf 'E2EXAMPLE12345.2026-11-01-10.abcdef12.gz' > "$out/seed/filename/x"
+  printf '2026-11-01T10:00Z' > "$out/seed/filename/t"
+  touch "$out/seed/.done"
+fi
+seed_of() {
+  case $1 in
+    fuzz_fields) echo fields ;; fuzz_decode) echo decode ;; fuzz_config) echo config ;;
+    fuzz_waf) echo waf ;; fuzz_state) echo state ;; fuzz_filename) echo filename ;; *) echo parquet ;;
+  esac
+}
+
+# 3. run, $par at a time ---------------------------------------------------------------------
+run_one() {
+  local name=$1
+  mkdir -p "$out/corpus/$name" "$out/crashes/$name"
+  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 OMP_NUM_THREADS=1 \
+    "$out/bin/$name" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=16384 \
+    -print_final_stats=1 -artifact_prefix="$out/crashes/$name/" \
+    "$out/corpus/$name" "$out/seed/$(seed_of "$name")" > "$out/logs/$name.log" 2>&1 || true
+}
+names=()
+for b in "$out"/bin/fuzz_*; do
+  n=$(basename "$b")
+  [ -n "$only" ] && ! [[ " $only " == *" ${n#fuzz_} "* ]] && continue
+  names+=("$n")
+done
+running=0
+for n in "${names[@]}"; do
+  run_one "$n" &
+  running=$((running + 1))
+  if [ "$running" -ge "$par" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+# 4. summary -------------------------------------------------------------------------------------
+printf '%-15s %6s %8s %6s %s\n' target seconds exec/s cov crashes
+status=0
+for n in "${names[@]}"; do
+  log=$out/logs/$n.log
+  execs=$(grep -o 'exec/s: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+  rate=$(grep -m1 'stat::average_exec_per_sec' "$log" | awk '{print $2}')
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+  t=$(grep -m1 'stat::number_of_executed_units' "$log" >/dev/null && echo "$secs" || echo "?")
+  nc=$(find "$out/crashes/$n" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+  [ "$nc" -gt 0 ] && status=1
+  printf '%-15s %6s %8s %6s %s\n' "$n" "$t" "${rate:-${execs:-?}}" "${cov:-?}" "$nc"
+done
+exit $status

@@ -1,0 +1,629 @@
+/* Faults and resource limits: an input truncated or rewritten while it is read (mapped
+ * files: SIGBUS must become a per-file error), permission denied, symlink loops, FIFOs,
+ * a full disk under `scan -o`, SIGINT/SIGTERM mid-scan, huge lines, files of only TABs
+ * or newlines, many empty files, many distinct URIs/IPs, and the nothing-lost audit over
+ * generator fault injection at several thread counts.  Expected counts come from the
+ * inputs the tests write. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline/decode.h"
+#include "pipeline/json.h"
+#include "pipeline/scan.h"
+#include "pipeline/summary.h"
+#include "tests/util.h"
+
+#define F12 "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n"
+#define L12 "2026-11-01\t10:00:00\tIAD89-C1\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t200\t-\tcurl\t-\n"
+
+static uint64_t rejected(const cfs_file_stats *f)
+{
+    uint64_t s = 0;
+    for (int r = 0; r < CFS_REJ_COUNT; r++) s += f->rejected[r];
+    return s;
+}
+
+static void assert_nothing_lost(const cfs_file_stats *f)
+{
+    cr_assert_eq(f->lines, f->header_lines + f->blank_lines + f->aggregated + f->filtered + rejected(f),
+                 "nothing-lost broken: lines %llu", (unsigned long long)f->lines);
+}
+
+/* A plain log of about `bytes` bytes: header, then L12 lines. */
+static char *big_log(size_t bytes, size_t *n)
+{
+    size_t hl = strlen(F12), ll = strlen(L12);
+    size_t lines = bytes > hl ? (bytes - hl) / ll : 1;
+    char *b = malloc(hl + lines * ll + 1);
+    memcpy(b, F12, hl);
+    for (size_t i = 0; i < lines; i++) memcpy(b + hl + i * ll, L12, ll);
+    *n = hl + lines * ll;
+    b[*n] = 0;
+    return b;
+}
+
+static cfs_scan_result scan1(const char *path, int threads, cfs_inputs *in, uint64_t split)
+{
+    memset(in, 0, sizeof *in);
+    cfs_inputs_add(in, path, CFS_NO_TIME, CFS_NO_TIME);
+    cfs_scan_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = threads;
+    o.since = o.until = CFS_NO_TIME;
+    o.big_file = split;
+    cfs_scan_result res;
+    cr_assert_eq(cfs_scan_run(in, &o, &res), CFS_OK);
+    return res;
+}
+
+/* ---- a mapped file shrinking under the reader ------------------------------------------- */
+Test(changed, truncated_mapping_reads_zeros_and_is_reported)
+{
+    char *dir = tu_mkdtemp();
+    size_t n;
+    char *log = big_log((size_t)8 << 20, &n);
+    char *p = tu_write(dir, "log", log, n);
+    cfs_input in;
+    memset(&in, 0, sizeof in);
+    in.path = p;
+    in.regular = 1;
+    cfs_reader *r;
+    char err[200] = "";
+    cr_assert_eq(cfs_reader_open(&r, &in, CFS_GZ_AUTO, err, sizeof err), CFS_OK, "%s", err);
+    const char *buf;
+    size_t len;
+    cr_assert_eq(cfs_reader_next(r, &buf, &len, err, sizeof err), CFS_OK);
+    cr_assert_eq(len, n, "a plain file is handed out whole (mapped)");
+    cr_assert_eq(truncate(p, 4096), 0);
+    /* Without the guard this access past the new end raises SIGBUS and kills the test. */
+    uint64_t sum = 0;
+    for (size_t off = 8192; off < len; off += 4096) sum += (unsigned char)buf[off];
+    cr_assert_eq(sum, 0, "bytes past the new end read as zeros");
+    cr_assert_eq(buf[100], log[100], "bytes before the new end are the file's");
+    cr_assert_eq(cfs_reader_check(r, err, sizeof err), CFS_E_IO);
+    cr_assert(strstr(err, "changed while being read"), "message: %s", err);
+    cfs_reader_close(r);
+    free(log);
+    free(p);
+    tu_rmrf(dir);
+}
+
+Test(changed, rewritten_same_size_is_reported)
+{
+    char *dir = tu_mkdtemp();
+    size_t n;
+    char *log = big_log(1 << 16, &n);
+    char *p = tu_write(dir, "log", log, n);
+    /* an old mtime, so the rewrite below cannot fall in the same clock tick */
+    struct timespec old[2] = {{1600000000, 0}, {1600000000, 0}};
+    cr_assert_eq(utimensat(AT_FDCWD, p, old, 0), 0);
+    cfs_input in;
+    memset(&in, 0, sizeof in);
+    in.path = p;
+    in.regular = 1;
+    cfs_reader *r;
+    char err[200] = "";
+    cr_assert_eq(cfs_reader_open(&r, &in, CFS_GZ_AUTO, err, sizeof err), CFS_OK);
+    const char *buf;
+    size_t len;
+    cr_assert_eq(cfs_reader_next(r, &buf, &len, err, sizeof err), CFS_OK);
+    cr_assert_eq(cfs_reader_check(r, err, sizeof err), CFS_OK, "unchanged so far");
+    int fd = open(p, O_WRONLY);
+    cr_assert(fd >= 0);
+    cr_assert_eq(pwrite(fd, "X", 1, 10), 1);
+    close(fd);
+    cr_assert_eq(cfs_reader_check(r, err, sizeof err), CFS_E_IO);
+    cr_assert(strstr(err, "changed while being read"), "message: %s", err);
+    cfs_reader_close(r);
+    free(log);
+    free(p);
+    tu_rmrf(dir);
+}
+
+/* Truncates the file as soon as the scan has mapped it (seen in /proc/self/maps). */
+typedef struct trunc_job {
+    const char *path;
+    off_t to;
+    int done;
+} trunc_job;
+
+static void *truncate_when_mapped(void *arg)
+{
+    trunc_job *j = arg;
+    for (int tries = 0; tries < 200000 && !j->done; tries++) {
+        char *maps = tu_read("/proc/self/maps", NULL);
+        int mapped = maps && strstr(maps, j->path) != NULL;
+        free(maps);
+        if (mapped) {
+            if (truncate(j->path, j->to) == 0) j->done = 1;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void truncate_during_scan(int threads, uint64_t split, size_t bytes)
+{
+    char *dir = tu_mkdtemp();
+    size_t n;
+    char *log = big_log(bytes, &n);
+    char *p = tu_write(dir, "log", log, n);
+    free(log);
+    trunc_job j = {p, 5000, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, truncate_when_mapped, &j);
+    cfs_inputs in;
+    cfs_scan_result r = scan1(p, threads, &in, split);
+    pthread_join(t, NULL);
+    cr_assert(j.done, "the file was never seen mapped");
+    /* The mapping lives until every block is parsed and the file is checked, so the
+     * truncation is always noticed: a clear per-file error, never a crash. */
+    cr_assert_eq(r.files[0].status, CFS_E_IO, "status %d", r.files[0].status);
+    cr_assert(strstr(r.files[0].error, "changed while being read"), "error: %s", r.files[0].error);
+    assert_nothing_lost(&r.files[0]);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+    free(p);
+    tu_rmrf(dir);
+}
+
+Test(changed, truncated_during_sequential_scan) { truncate_during_scan(1, 0, (size_t)24 << 20); }
+Test(changed, truncated_during_block_scan) { truncate_during_scan(2, 1, (size_t)40 << 20); }
+
+/* ---- permission denied (tests run as root: a child drops to nobody) ----------------------- */
+/* Run argv as uid/gid 65534 when we are root; returns the exit status, or -2 when the
+ * privileges could not be dropped (then the caller skips). */
+static int run_as_nobody(char *const argv[], const char *errfile)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgroups(0, NULL), setgid(65534) != 0 || setuid(65534) != 0)) _exit(99);
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (fd >= 0) dup2(fd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0) dup2(nul, 1);
+        execv(argv[0], argv);
+        _exit(98);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st)) return -1;
+    if (WEXITSTATUS(st) == 99) return -2;
+    return WEXITSTATUS(st);
+}
+
+Test(permission, unreadable_file_and_directory_are_named_errors)
+{
+    char *dir = tu_mkdtemp();
+    chmod(dir, 0755);
+    char *ok = tu_write_str(dir, "ok.log", F12 L12);
+    char *secret = tu_write_str(dir, "secret.log", F12 L12);
+    chmod(ok, 0644);
+    chmod(secret, 0600);
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/closed", dir);
+    mkdir(sub, 0700);
+    char *inner = tu_write_str(sub, "inner.log", F12 L12);
+    if (geteuid() != 0) {
+        chmod(secret, 0000);
+        chmod(sub, 0000);
+    }
+    char *errf = tu_write_str(dir, "stderr.txt", ""); /* created by root, writable by the child */
+    chmod(errf, 0666);
+    char *prog = tu_prog("cfscan");
+    char *argv[] = {prog, "scan", "-q", "-j1", dir, NULL};
+    int rc = run_as_nobody(argv, errf);
+    if (rc == -2) cr_skip_test("permission: cannot drop root privileges here (setuid failed), so root reads everything");
+    char *err = tu_read(errf, NULL);
+    cr_assert_eq(rc, 4, "exit %d, stderr: %s", rc, err);
+    cr_assert(err && strstr(err, "secret.log") && strstr(err, "Permission denied"), "stderr: %s", err);
+    cr_assert(strstr(err, "closed") != NULL, "the unreadable directory is named: %s", err);
+    /* the readable file was still read: run the JSON to count it */
+    char *argv2[] = {prog, "scan", "-q", "-j1", "--format", "json", ok, secret, NULL};
+    rc = run_as_nobody(argv2, errf);
+    cr_assert_eq(rc, 4);
+    chmod(sub, 0700);
+    free(err);
+    free(errf);
+    free(ok);
+    free(secret);
+    free(inner);
+    free(prog);
+    tu_rmrf(dir);
+}
+
+/* ---- symbolic-link loops and FIFOs ---------------------------------------------------------- */
+Test(tree, symlink_loops_end_and_fifos_inside_directories_are_skipped)
+{
+    char *dir = tu_mkdtemp();
+    char *a = tu_write_str(dir, "a.log", F12 L12 L12);
+    char p1[512], p2[512], p3[512], p4[512];
+    snprintf(p1, sizeof p1, "%s/self", dir);
+    cr_assert_eq(symlink(".", p1), 0); /* a link to its own directory */
+    snprintf(p2, sizeof p2, "%s/loop1", dir);
+    snprintf(p3, sizeof p3, "%s/loop2", dir);
+    cr_assert_eq(symlink(p3, p2), 0); /* loop1 -> loop2 -> loop1 */
+    cr_assert_eq(symlink(p2, p3), 0);
+    snprintf(p4, sizeof p4, "%s/pipe", dir);
+    cr_assert_eq(mkfifo(p4, 0644), 0); /* nobody writes it: reading it would block */
+    cfs_inputs in;
+    memset(&in, 0, sizeof in);
+    cfs_inputs_add(&in, dir, CFS_NO_TIME, CFS_NO_TIME);
+    cr_assert_eq(in.n, 1, "only a.log is an input (got %zu)", in.n);
+    cr_assert_str_eq(in.v[0].path, a);
+    /* the link loop is reported by name; the link to a directory is not followed */
+    int named = 0;
+    for (size_t i = 0; i < in.nerr; i++)
+        if (strstr(in.err[i].path, "loop")) named = 1;
+    cr_assert(named, "the symlink loop is named as an input error");
+    cfs_inputs_free(&in);
+    free(a);
+    tu_rmrf(dir);
+}
+
+Test(tree, fifo_named_on_the_command_line_is_read)
+{
+    char *dir = tu_mkdtemp();
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    char *log = tu_write_str(dir, "src", F12 L12 L12 L12);
+    char cmd[2048], *out, *err;
+    snprintf(cmd, sizeof cmd, "(cat %s > %s &) ; %s scan -q -j2 --format json %s", log, fifo, tu_prog("cfscan"), fifo);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "stderr: %s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.requests"), &v));
+    cr_assert_eq(v, 3);
+    cfs_json_doc_free(&doc);
+    free(out);
+    free(err);
+    free(log);
+    tu_rmrf(dir);
+}
+
+/* ---- the output disk full under `scan -o` ---------------------------------------------------- */
+Test(output, file_size_limit_keeps_the_previous_summary)
+{
+    char *dir = tu_mkdtemp();
+    char *log1 = tu_write_str(dir, "one.log", F12 L12);
+    size_t n;
+    char *body = big_log(1 << 20, &n);
+    char *log2 = tu_write(dir, "two.log", body, n);
+    free(body);
+    char cmd[4096], *err;
+    snprintf(cmd, sizeof cmd, "%s scan -q %s -o %s/sum", tu_prog("cfscan"), log1, dir);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "first scan: %s", err);
+    free(err);
+    char rp[600];
+    snprintf(rp, sizeof rp, "%s/sum/report.json", dir);
+    char *before = tu_read(rp, NULL);
+    cr_assert(before);
+    /* RLIMIT_FSIZE of 1 KiB with SIGXFSZ ignored: writes past it fail with EFBIG, as
+     * on a full disk.  (dash's ulimit -f counts 512-byte blocks.) */
+    snprintf(cmd, sizeof cmd, "trap '' XFSZ; ulimit -f 2; exec %s scan -q %s %s -o %s/sum", tu_prog("cfscan"), log1, log2, dir);
+    int rc = tu_run(cmd, NULL, &err);
+    cr_assert_eq(rc, 1, "exit %d, stderr: %s", rc, err);
+    cr_assert(strstr(err, "summary not written") && strstr(err, "File too large"), "stderr: %s", err);
+    char *after = tu_read(rp, NULL);
+    cr_assert(after && !strcmp(before, after), "the previous summary is intact");
+    /* no temporary directory is left behind */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) cr_assert(!strstr(e->d_name, ".tmp-"), "left over: %s", e->d_name);
+    closedir(d);
+    free(err);
+    free(before);
+    free(after);
+    free(log1);
+    free(log2);
+    tu_rmrf(dir);
+}
+
+Test(output, unwritable_parent_is_a_clear_error)
+{
+    char *dir = tu_mkdtemp();
+    chmod(dir, 0755); /* nobody may read but not write it */
+    char *log = tu_write_str(dir, "one.log", F12 L12);
+    chmod(log, 0644);
+    char out[600], errf[600];
+    snprintf(out, sizeof out, "%s/sum", dir);
+    char *tmp = tu_mkdtemp();
+    chmod(tmp, 0777);
+    snprintf(errf, sizeof errf, "%s/stderr", tmp);
+    free(tu_write_str(tmp, "stderr", ""));
+    chmod(errf, 0666);
+    char *prog = tu_prog("cfscan");
+    char *argv[] = {prog, "scan", "-q", log, "-o", out, NULL};
+    if (geteuid() != 0) chmod(dir, 0555);
+    int rc = run_as_nobody(argv, errf);
+    if (rc == -2) cr_skip_test("output: cannot drop root privileges here (setuid failed), root writes anywhere");
+    char *err = tu_read(errf, NULL);
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
+    cr_assert(err && strstr(err, "summary not written") && strstr(err, "Permission denied"), "stderr: %s", err);
+    struct stat st;
+    cr_assert(stat(out, &st) != 0, "nothing was created");
+    chmod(dir, 0755);
+    free(err);
+    free(log);
+    free(prog);
+    tu_rmrf(dir);
+    tu_rmrf(tmp);
+}
+
+/* ---- SIGINT / SIGTERM mid-scan ---------------------------------------------------------------- */
+static void interrupted_scan(int sig)
+{
+    char *dir = tu_mkdtemp();
+    char *log1 = tu_write_str(dir, "one.log", F12 L12);
+    char cmd[4096], *err;
+    snprintf(cmd, sizeof cmd, "%s scan -q %s -o %s/sum", tu_prog("cfscan"), log1, dir);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "first scan: %s", err);
+    free(err);
+    char rp[600], fifo[600], sum[600], errf[600];
+    snprintf(rp, sizeof rp, "%s/sum/report.json", dir);
+    snprintf(sum, sizeof sum, "%s/sum", dir);
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    snprintf(errf, sizeof errf, "%s/stderr", dir);
+    char *before = tu_read(rp, NULL);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    char *prog = tu_prog("cfscan");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        dup2(nul, 1);
+        execl(prog, prog, "scan", "-q", "-j2", fifo, "-o", sum, (char *)NULL);
+        _exit(98);
+    }
+    /* open() of the FIFO returns once cfscan opened it: its handlers are installed by then */
+    int wfd = open(fifo, O_WRONLY);
+    cr_assert(wfd >= 0);
+    size_t n;
+    char *body = big_log(1 << 20, &n);
+    cr_assert_eq(write(wfd, body, n), (ssize_t)n);
+    kill(pid, sig);
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    /* more data after the signal: the reader goes round its loop and sees the stop flag */
+    for (int i = 0; i < 4; i++)
+        if (write(wfd, body + strlen(F12), n - strlen(F12)) < 0) break; /* EPIPE once it stopped */
+    close(wfd);
+    int st;
+    waitpid(pid, &st, 0);
+    char *err2 = tu_read(errf, NULL);
+    cr_assert(WIFEXITED(st), "cfscan died of signal %d", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    cr_assert_eq(WEXITSTATUS(st), 130, "exit %d: %s", WEXITSTATUS(st), err2);
+    char *after = tu_read(rp, NULL);
+    cr_assert(after && !strcmp(before, after), "a partial scan did not replace the summary");
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) cr_assert(!strstr(e->d_name, ".tmp-"), "left over: %s", e->d_name);
+    closedir(d);
+    free(body);
+    free(before);
+    free(after);
+    free(err2);
+    free(prog);
+    free(log1);
+    tu_rmrf(dir);
+}
+
+Test(signals, sigint_exits_130_without_publishing, .timeout = 60) { signal(SIGPIPE, SIG_IGN); interrupted_scan(SIGINT); }
+Test(signals, sigterm_exits_130_without_publishing, .timeout = 60) { signal(SIGPIPE, SIG_IGN); interrupted_scan(SIGTERM); }
+
+/* ---- resource limits ------------------------------------------------------------------------------ */
+static long child_maxrss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return ru.ru_maxrss;
+}
+
+Test(resources, one_line_of_64_mib_plain_and_gzip)
+{
+    /* A scaled-down 1 GB line: far over CFS_MAX_LINE, no LF at all. */
+    char *dir = tu_mkdtemp();
+    size_t n = (size_t)64 << 20;
+    char *b = malloc(n);
+    memset(b, 'a', n);
+    memcpy(b, F12, strlen(F12));
+    char *p = tu_write(dir, "plain", b, n);
+    size_t gn;
+    void *gz = tu_gzip(b, n, &gn);
+    char *g = tu_write(dir, "line.gz", gz, gn);
+    free(gz);
+    free(b);
+    const char *paths[2] = {p, g};
+    for (int k = 0; k < 2; k++) {
+        cfs_inputs in;
+        cfs_scan_result r = scan1(paths[k], 2, &in, 0);
+        const cfs_file_stats *f = &r.files[0];
+        cr_assert_eq(f->lines, 3, "%s: version + fields + one long line (%llu)", paths[k], (unsigned long long)f->lines);
+        cr_assert_eq(f->rejected[CFS_REJ_LINE_TOO_LONG], 1);
+        cr_assert_eq(f->bytes_out, n);
+        assert_nothing_lost(f);
+        cfs_scan_result_free(&r);
+        cfs_inputs_free(&in);
+    }
+    free(p);
+    free(g);
+    tu_rmrf(dir);
+}
+
+Test(resources, only_tabs_and_only_newlines)
+{
+    char *dir = tu_mkdtemp();
+    size_t n = (size_t)4 << 20;
+    char *b = malloc(n);
+    memset(b, '\t', n);
+    char *tabs = tu_write(dir, "tabs", b, n);
+    memset(b, '\n', n);
+    char *nls = tu_write(dir, "newlines", b, n);
+    free(b);
+    cfs_inputs in;
+    cfs_scan_result r = scan1(tabs, 2, &in, 0);
+    cr_assert_eq(r.files[0].lines, 1, "4 MiB of TAB is one line");
+    cr_assert_eq(r.files[0].rejected[CFS_REJ_LINE_TOO_LONG], 1);
+    assert_nothing_lost(&r.files[0]);
+    cfs_scan_result_free(&r);
+    cfs_inputs_free(&in);
+    for (int split = 0; split < 2; split++) {
+        r = scan1(nls, 2, &in, split ? 1 : 0);
+        cr_assert_eq(r.files[0].lines, n, "every LF ends one (blank) line");
+        cr_assert_eq(r.files[0].blank_lines, n);
+        assert_nothing_lost(&r.files[0]);
+        cfs_scan_result_free(&r);
+        cfs_inputs_free(&in);
+    }
+    free(tabs);
+    free(nls);
+    tu_rmrf(dir);
+}
+
+Test(resources, twenty_thousand_empty_files, .timeout = 120)
+{
+    char *dir = tu_mkdtemp();
+    char p[600];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(p, sizeof p, "%s/E1.2026-11-01-10.%05d", dir, i);
+        int fd = open(p, O_WRONLY | O_CREAT, 0644);
+        cr_assert(fd >= 0);
+        close(fd);
+    }
+    char cmd[1024], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan -q -j2 --format json %s", tu_prog("cfscan"), dir);
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 3, "empty inputs are warned (exit 3), got %d: %s", rc, err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    double files = -1, lines = -1;
+    cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.files"), &files);
+    cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.lines"), &lines);
+    cr_assert_eq(files, 20000);
+    cr_assert_eq(lines, 0);
+    cr_assert_lt(child_maxrss_kb(), 512 * 1024, "memory stays bounded");
+    cfs_json_doc_free(&doc);
+    free(out);
+    free(err);
+    tu_rmrf(dir);
+}
+
+Test(resources, many_distinct_uris_and_clients_stay_bounded, .timeout = 120)
+{
+    /* 300k 403s, each with its own URI and client address: the top-k and HyperLogLog
+     * sketches keep the memory flat (the exact tables are keyed by edge/hour/status). */
+    char *dir = tu_mkdtemp();
+    size_t cap = (size_t)300000 * 120 + 4096, o = 0;
+    char *b = malloc(cap);
+    o += (size_t)snprintf(b, cap, "%s", F12);
+    for (int i = 0; i < 300000; i++)
+        o += (size_t)snprintf(b + o, cap - o, "2026-11-01\t10:00:00\tIAD89-C1\t512\t10.%d.%d.%d\tGET\td1.cloudfront.net\t/u/%d\t403\t-\tcurl\t-\n",
+                              i >> 16, (i >> 8) & 255, i & 255, i);
+    char *p = tu_write(dir, "E1.2026-11-01-10.x", b, o);
+    free(b);
+    char cmd[1024], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan -q -j2 --format json %s", tu_prog("cfscan"), p);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    const cfs_json *c0 = cfs_json_at(cfs_json_get(cfs_json_at(cfs_json_path(cfs_json_root(&doc), "forbidden.distributions"), 0), "causes"), 0);
+    double req = -1, distinct = -1;
+    cfs_json_num(cfs_json_get(c0, "requests"), &req);
+    cfs_json_num(cfs_json_get(c0, "distinct_clients"), &distinct);
+    cr_assert_eq(req, 300000);
+    cr_assert(distinct > 300000 * 0.95 && distinct < 300000 * 1.05, "HLL estimate %f", distinct);
+    cr_assert_lt(child_maxrss_kb(), 512 * 1024, "memory stays bounded");
+    cfs_json_doc_free(&doc);
+    free(out);
+    free(err);
+    free(p);
+    tu_rmrf(dir);
+}
+
+/* ---- nothing lost, across thread counts, with every generator fault ---------------------------- */
+Test(audit, generator_faults_all_threads_1_2_4, .timeout = 120)
+{
+    char *dir = tu_mkdtemp();
+    char cmd[2048], *out[3], *err;
+    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 5 --dists 2 --days 1 --lines-per-file 300 --faults all -j2", tu_prog("cfsgen"), dir);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
+    free(err);
+    static const int threads[3] = {1, 2, 4};
+    for (int k = 0; k < 3; k++) {
+        snprintf(cmd, sizeof cmd, "%s scan -q -j%d --format json --no-progress %s/gen%s", tu_prog("cfscan"), threads[k], dir,
+                 k == 0 ? " -o " : "");
+        if (k == 0) {
+            size_t l = strlen(cmd);
+            snprintf(cmd + l, sizeof cmd - l, "%s/sum", dir);
+        }
+        int rc = tu_run(cmd, &out[k], &err);
+        cr_assert(rc == 3 || rc == 4, "faults make the exit 3 or 4, got %d: %s", rc, err);
+        free(err);
+    }
+    cr_assert_str_eq(out[0], out[1], "-j1 and -j2 JSON differ");
+    cr_assert_str_eq(out[0], out[2], "-j1 and -j4 JSON differ");
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out[0], strlen(out[0]), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    const cfs_json *root = cfs_json_root(&doc);
+    double lines, req, filt, hdr, blank, rej, sum_rej = 0, sum_status = 0;
+    cfs_json_num(cfs_json_path(root, "inputs.lines"), &lines);
+    cfs_json_num(cfs_json_path(root, "inputs.requests"), &req);
+    cfs_json_num(cfs_json_path(root, "inputs.filtered"), &filt);
+    cfs_json_num(cfs_json_path(root, "inputs.header_lines"), &hdr);
+    cfs_json_num(cfs_json_path(root, "inputs.blank_lines"), &blank);
+    cfs_json_num(cfs_json_path(root, "inputs.rejected"), &rej);
+    for (const cfs_json *m = cfs_json_first(cfs_json_path(root, "inputs.rejected_by_reason")); m; m = cfs_json_next(m)) {
+        double v;
+        cfs_json_num(m, &v);
+        sum_rej += v;
+    }
+    for (const cfs_json *m = cfs_json_first(cfs_json_get(root, "by_status")); m; m = cfs_json_next(m)) {
+        double v;
+        cfs_json_num(m, &v);
+        sum_status += v;
+    }
+    cr_assert(rej > 0, "the faults were seen");
+    cr_assert_eq(lines, req + filt + hdr + blank + rej, "lines = requests + filtered + header + blank + rejected");
+    cr_assert_eq(rej, sum_rej, "rejected = sum of its reasons");
+    cr_assert_eq(req, sum_status, "requests = sum of by_status");
+    /* the summary's state holds the same per-file counts, and every file balances */
+    char sp[600], serr[512];
+    snprintf(sp, sizeof sp, "%s/sum/state.cfs", dir);
+    cfs_summary s;
+    cr_assert_eq(cfs_state_read(&s, sp, serr, sizeof serr), CFS_OK, "%s", serr);
+    double slines = 0, sreq = 0, straffic = 0;
+    for (size_t i = 0; i < s.ninputs; i++) {
+        assert_nothing_lost(&s.inputs[i].st);
+        slines += (double)s.inputs[i].st.lines;
+        sreq += (double)s.inputs[i].st.aggregated;
+    }
+    for (size_t i = 0; i < s.agg.traffic.n; i++) straffic += (double)((const cfs_trow *)cfs_kmap_row(&s.agg.traffic, i))->requests;
+    cr_assert_eq(slines, lines);
+    cr_assert_eq(sreq, req);
+    cr_assert_eq(straffic, req, "traffic table total = requests");
+    cfs_summary_free(&s);
+    cfs_json_doc_free(&doc);
+    for (int k = 0; k < 3; k++) free(out[k]);
+    tu_rmrf(dir);
+}
