@@ -440,7 +440,7 @@ void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
         fprintf(out, " %llu\n", (unsigned long long)m.edge.v[i].n);
     }
 
-    qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
     fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
@@ -618,7 +618,7 @@ void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
     kv_sort(&m.edge, 0);
     json_kvlist(out, &m.edge, (size_t)-1);
 
-    qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
     fputs(",\"forbidden\":{\"reference_rule\":", out);
     json_cstr(out, cfs_attr_reference_rule());
     fputs(",\"distributions\":[", out);
