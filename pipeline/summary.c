@@ -558,7 +558,10 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             w->count += r_le(&r, 8);
         }
     }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, UINT32_MAX)) {
+    /* The inputs array is allocated up front, so its count is bounded by the payload: a
+     * record takes more than 100 bytes (two string lengths, 22 u64 and the status bytes).
+     * A count of 4e9 made xmalloc exit "out of memory" (found by tests/fuzz/fuzz_state). */
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, raw / 100)) {
         s->inputs = xmalloc((n ? n : 1) * sizeof *s->inputs);
         for (uint64_t i = 0; i < n && !r.bad; i++) {
             cfs_sum_input *x = &s->inputs[s->ninputs];

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "pipeline/config.h"
 #include "pipeline/decode.h"
@@ -211,6 +212,21 @@ Test(hostile, summary_files_are_safe_and_valid)
  * name; here it goes through the same entry point (without libFuzzer), under whatever
  * sanitizer this suite is built with.  The assertion is that it returns at all, with the
  * nothing-lost invariant for scans. */
+/* A whole binary file (tu_read stops at the first NUL). */
+static char *read_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)len + 1);
+    cr_assert_eq(fread(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
 static void replay(const char *target, const char *path)
 {
     char err[512];
@@ -246,10 +262,37 @@ static void replay(const char *target, const char *path)
         (void)cfs_waf_load(&w, paths, 1, CFS_NO_TIME, CFS_NO_TIME, err, sizeof err);
         cfs_waf_free(w);
     } else if (!strcmp(target, "fuzz_state")) {
-        /* stored as the raw state file the fuzz target built */
+        /* the fuzzer's bytes are the payload: wrap them as fuzz_state.c does (header, zstd
+         * frame, checksum trailer), unless the first byte 0xFF says "raw file" */
+        size_t n = 0;
+        char *in = read_bytes(path, &n);
+        size_t bound = ZSTD_compressBound(n);
+        unsigned char *f = malloc(36 + bound);
+        size_t fn;
+        if (n && (unsigned char)in[0] == 0xff) {
+            memcpy(f, in + 1, n - 1);
+            fn = n - 1;
+        } else {
+            memcpy(f, "CFSSTATE", 8);
+            for (int i = 0; i < 4; i++) f[8 + i] = (unsigned char)(CFS_SUMMARY_SCHEMA >> (8 * i));
+            for (int i = 0; i < 8; i++) f[12 + i] = (unsigned char)((uint64_t)n >> (8 * i));
+            size_t zn = ZSTD_compress(f + 20, bound, in, n, 1);
+            cr_assert(!ZSTD_isError(zn));
+            uint64_t h = cfs_hash_bytes(f, 20 + zn);
+            memcpy(f + 20 + zn, "CFSSEND!", 8);
+            for (int i = 0; i < 8; i++) f[28 + zn + i] = (unsigned char)(h >> (8 * i));
+            fn = 36 + zn;
+        }
+        char *dir = tu_mkdtemp();
+        char *sp = tu_write(dir, "state.cfs", f, fn);
         cfs_summary s;
-        (void)cfs_state_read(&s, path, err, sizeof err);
+        (void)cfs_state_read(&s, sp, err, sizeof err);
         cfs_summary_free(&s);
+        tu_rmrf(dir);
+        free(dir);
+        free(sp);
+        free(f);
+        free(in);
     }
 }
 
