@@ -406,3 +406,36 @@ Test(cli, exit_codes_and_errors_name_the_path)
     cr_assert(strstr(err, "--bogus") != NULL);
     tu_rmrf(dir);
 }
+
+Test(cli, stdin_and_time_window)
+{
+    char *dir = tu_mkdtemp();
+    char *body = make_log(600, 1); /* times 10:00:00 .. 10:09:59 */
+    size_t gzn;
+    void *gz = tu_gzip(body, strlen(body), &gzn);
+    char *p = tu_write(dir, "E3.2026-11-01-10.X.gz", gz, gzn);
+    char *prog = tu_prog("cfscan");
+    char cmd[1024], *out, *err;
+    /* standard input, gzip detected from the bytes */
+    snprintf(cmd, sizeof cmd, "cat %s | %s scan - --format json -q", p, prog);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    double v;
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.requests"), &v) && v == 600);
+    /* lines 10:05:00 <= t < 10:07:00 are 120 of the 600 (one line per second) */
+    snprintf(cmd, sizeof cmd, "%s scan %s --since 2026-11-01T10:05:00Z --until 2026-11-01T10:07:00Z --format json -q", prog, p);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.requests"), &v) && v == 120, "%f", v);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.filtered"), &v) && v == 480);
+    /* a window that excludes the file's hour skips it by name, unopened */
+    snprintf(cmd, sizeof cmd, "%s scan %s --since 2026-11-01T11 --format json -q", prog, p);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.files_pruned"), &v) && v == 1);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.files"), &v) && v == 0);
+    cfs_json_doc_free(&doc);
+    tu_rmrf(dir);
+}
