@@ -209,20 +209,29 @@ uint32_t cfs_hist_quantile(const cfs_hist *h, double q)
 
 /* ======================================================================================
  * HyperLogLog, p = 14
- * The top 14 bits of the hash pick the register; the remaining 50 bits, shifted to the
- * top, give rank = leading zeros + 1 (51 when they are all zero).  Estimator of Flajolet
- * et al. (2007): E = alpha_m m^2 / sum 2^-reg with alpha_m = 0.7213 / (1 + 1.079/m); when
- * E <= 2.5 m and some register is still zero, linear counting m ln(m / zeros) replaces it.
- * With a 64-bit hash no large-range correction is needed.
+ * The top 14 bits of the hash pick the register; the remaining q = 50 bits, shifted to
+ * the top, give rank = leading zeros + 1 (q + 1 = 51 when they are all zero).
+ *
+ * Estimator: Ertl's "improved raw estimator" (O. Ertl, New cardinality estimation
+ * algorithms for HyperLogLog sketches, 2017, section 3):
+ *     E = alpha_inf m^2 / (m sigma(C0/m) + sum_k C_k 2^-k + m tau(1 - C_{q+1}/m) 2^-q)
+ * with C_k the number of registers holding k and alpha_inf = 1 / (2 ln 2).  It is the
+ * classic alpha_m m^2 / sum 2^-reg with the two ends of the register range corrected:
+ * sigma() is the linear-counting limit for empty registers, so tens of values still come
+ * out exact-ish, and tau() handles saturated ones.  Measured against the classic
+ * estimator with the linear-counting switch at E <= 2.5 m (32 to 64 sets per point):
+ * identical below 35000 and above 70000 distinct values, but around the switch
+ * (40000..50000) the classic one is biased by +1.0..+1.8% with 1.2..2.4% rms error,
+ * this one by under 0.1% with 0.6..0.7% rms, i.e. within the 0.81% standard error.
  * ====================================================================================== */
 
-#define HLL_MAX_RANK (64 - CFS_HLL_P + 1)
+#define HLL_Q (64 - CFS_HLL_P)
 
 void cfs_hll_add_hash(cfs_hll *h, uint64_t hash64)
 {
-    uint32_t idx = (uint32_t)(hash64 >> (64 - CFS_HLL_P));
+    uint32_t idx = (uint32_t)(hash64 >> HLL_Q);
     uint64_t rest = hash64 << CFS_HLL_P;
-    uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1) : (uint8_t)HLL_MAX_RANK;
+    uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1) : (uint8_t)(HLL_Q + 1);
     if (rank > h->reg[idx]) h->reg[idx] = rank;
 }
 
@@ -232,18 +241,49 @@ void cfs_hll_merge(cfs_hll *dst, const cfs_hll *src)
         if (src->reg[i] > dst->reg[i]) dst->reg[i] = src->reg[i];
 }
 
+/* sigma(x) = x + sum_{k>=1} x^(2^k) 2^(k-1), for x in [0, 1].  The terms vanish
+ * doubly-exponentially; the cap only guards against a non-converging float loop. */
+static double hll_sigma(double x)
+{
+    if (x >= 1.0) return INFINITY;
+    double y = 1.0, z = x;
+    for (int i = 0; i < 256; i++) {
+        x *= x;
+        double prev = z;
+        z += x * y;
+        y += y;
+        if (z == prev) break;
+    }
+    return z;
+}
+
+/* tau(x) = (1 - x - sum_{k>=1} (1 - x^(2^-k))^2 2^-k) / 3, for x in [0, 1]. */
+static double hll_tau(double x)
+{
+    if (x <= 0.0 || x >= 1.0) return 0.0;
+    double y = 1.0, z = 1.0 - x;
+    for (int i = 0; i < 256; i++) {
+        x = sqrt(x);
+        double prev = z;
+        y *= 0.5;
+        z -= (1.0 - x) * (1.0 - x) * y;
+        if (z == prev) break;
+    }
+    return z / 3.0;
+}
+
 double cfs_hll_estimate(const cfs_hll *h)
 {
-    /* Count registers by value first: 16384 integer increments, then 256 terms. */
-    uint32_t by_rank[256] = {0};
-    for (uint32_t i = 0; i < CFS_HLL_REGS; i++) by_rank[h->reg[i]]++;
-    double sum = 0.0;
-    for (int r = 255; r >= 0; r--) sum += ldexp((double)by_rank[r], -r);
+    /* Count registers by value: 16384 integer increments, then q + 2 terms.  Values above
+     * q + 1 cannot come from cfs_hll_add_hash; they count as saturated. */
+    uint32_t c[HLL_Q + 2] = {0};
+    for (uint32_t i = 0; i < CFS_HLL_REGS; i++) c[h->reg[i] > HLL_Q + 1 ? HLL_Q + 1 : h->reg[i]]++;
     const double m = (double)CFS_HLL_REGS;
-    const double alpha = 0.7213 / (1.0 + 1.079 / m);
-    double e = alpha * m * m / sum;
-    if (e <= 2.5 * m && by_rank[0] != 0) e = m * log(m / (double)by_rank[0]);
-    return e;
+    if (c[0] == CFS_HLL_REGS) return 0.0;
+    double z = m * hll_tau(1.0 - c[HLL_Q + 1] / m);
+    for (int k = HLL_Q; k >= 1; k--) z = 0.5 * (z + c[k]);  /* Horner form of sum C_k 2^-k */
+    z += m * hll_sigma(c[0] / m);
+    return m * m / (2.0 * log(2.0)) / z;
 }
 
 /* ======================================================================================
@@ -281,32 +321,61 @@ double cfs_hll_estimate(const cfs_hll *h)
  * merges; cfs_topk_restore checks I2 and I3 on what it reads.
  *
  * Layout: counters in an array; a linear-probing hash table (at most half full) maps a
- * key to its counter; a binary min-heap on U finds the counter to evict.  Each counter
- * owns a key buffer that is reused when the next key fits, so steady-state eviction does
- * not allocate.  If an allocation fails the summary is marked "poisoned": it stays
- * usable, but its error bound is reported as unknown (UINT64_MAX).
+ * key to its counter, each slot keeping 32 bits of the hash so that probes rarely touch
+ * a counter; and a "stream summary" (Metwally et al., 2005) finds the least count in
+ * O(1): a list of buckets in increasing count order, each holding the counters that
+ * share that count.  A unit increment moves a counter to the next bucket (or renames its
+ * own bucket when it is alone there), so both hits and evictions are O(1); an increment
+ * by w walks over the buckets with counts below the new one, which only weighted adds
+ * do.  Each counter owns a key buffer that is reused when the next key fits, so
+ * steady-state eviction does not allocate.  If an allocation fails the summary is
+ * marked "poisoned": it stays usable, but its error bound is reported as unknown
+ * (UINT64_MAX).
  * ====================================================================================== */
 
+#define NIL UINT32_MAX
+
 typedef struct topk_ctr {
-    uint64_t count; /* U */
-    uint64_t error; /* E */
+    uint64_t count;       /* U */
+    uint64_t error;       /* E */
     uint64_t hash;
     char *key;
-    uint32_t n;     /* key length */
-    uint32_t cap;   /* key buffer size */
-    uint32_t hpos;  /* index in heap */
+    uint32_t n;           /* key length */
+    uint32_t cap;         /* key buffer size */
+    uint32_t bucket;      /* the bucket of this count */
+    uint32_t prev, next;  /* neighbours in that bucket */
 } topk_ctr;
+
+typedef struct topk_bucket {
+    uint64_t count;
+    uint32_t head;        /* first counter */
+    uint32_t prev, next;  /* neighbouring buckets, counts increasing; next links the free list */
+} topk_bucket;
+
+typedef struct topk_slot {
+    uint32_t tag;         /* low 32 bits of the hash; its low bits are the home slot */
+    uint32_t ctr;         /* counter index + 1; 0 = empty */
+} topk_slot;
 
 struct cfs_topk {
     uint32_t k, used;
-    uint32_t mask;    /* hash table size - 1 */
+    uint32_t mask;        /* hash table size - 1 */
     int poisoned;
-    uint64_t total;   /* N */
-    uint64_t floor;   /* D */
+    uint64_t total;       /* N */
+    uint64_t floor;       /* D */
     topk_ctr *c;
-    uint32_t *heap;   /* counter indices, min-heap on count */
-    uint32_t *slot;   /* counter index + 1; 0 = empty */
+    topk_bucket *b;       /* k + 1: a move creates the target before the source empties */
+    uint32_t bmin;        /* bucket with the least count; NIL when there is none */
+    uint32_t bfree;       /* free buckets, linked through next */
+    topk_slot *slot;
 };
+
+static void buckets_reset(cfs_topk *t, uint32_t nb)
+{
+    for (uint32_t i = 0; i < nb; i++) t->b[i].next = i + 1 < nb ? i + 1 : NIL;
+    t->bfree = 0;
+    t->bmin = NIL;
+}
 
 cfs_topk *cfs_topk_new(uint32_t capacity)
 {
@@ -318,12 +387,13 @@ cfs_topk *cfs_topk_new(uint32_t capacity)
     t->k = capacity;
     t->mask = size - 1;
     t->c = calloc(capacity, sizeof *t->c);
-    t->heap = malloc(capacity * sizeof *t->heap);
+    t->b = malloc(((size_t)capacity + 1) * sizeof *t->b);
     t->slot = calloc(size, sizeof *t->slot);
-    if (!t->c || !t->heap || !t->slot) {
+    if (!t->c || !t->b || !t->slot) {
         cfs_topk_free(t);
         return NULL;
     }
+    buckets_reset(t, capacity + 1);
     return t;
 }
 
@@ -333,7 +403,7 @@ void cfs_topk_free(cfs_topk *t)
     if (t->c)
         for (uint32_t i = 0; i < t->k; i++) free(t->c[i].key);
     free(t->c);
-    free(t->heap);
+    free(t->b);
     free(t->slot);
     free(t);
 }
@@ -347,12 +417,19 @@ static int ctr_is(const topk_ctr *c, const char *key, uint32_t n, uint64_t hash)
  * full, so the probe always ends. */
 static uint32_t slot_find(const cfs_topk *t, const char *key, uint32_t n, uint64_t hash)
 {
-    uint32_t i = (uint32_t)hash & t->mask;
+    uint32_t tag = (uint32_t)hash;
+    uint32_t i = tag & t->mask;
     for (;;) {
-        uint32_t s = t->slot[i];
-        if (s == 0 || ctr_is(&t->c[s - 1], key, n, hash)) return i;
+        topk_slot s = t->slot[i];
+        if (s.ctr == 0 || (s.tag == tag && ctr_is(&t->c[s.ctr - 1], key, n, hash))) return i;
         i = (i + 1) & t->mask;
     }
+}
+
+static void slot_set(cfs_topk *t, uint32_t i, uint64_t hash, uint32_t ci)
+{
+    t->slot[i].tag = (uint32_t)hash;
+    t->slot[i].ctr = ci + 1;
 }
 
 /* Linear-probing delete by backward shift (no tombstones): move later entries of the
@@ -362,51 +439,99 @@ static void slot_delete(cfs_topk *t, uint32_t hole)
     uint32_t j = hole;
     for (;;) {
         j = (j + 1) & t->mask;
-        uint32_t s = t->slot[j];
-        if (s == 0) break;
-        uint32_t home = (uint32_t)t->c[s - 1].hash & t->mask;
+        topk_slot s = t->slot[j];
+        if (s.ctr == 0) break;
+        uint32_t home = s.tag & t->mask;
         int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!stays) {
             t->slot[hole] = s;
             hole = j;
         }
     }
-    t->slot[hole] = 0;
+    t->slot[hole].ctr = 0;
 }
 
-static void heap_set(cfs_topk *t, uint32_t pos, uint32_t ci)
+/* New bucket for `count`, linked right after `after` (NIL: as the new minimum).  The pool
+ * has one bucket more than counters, and a bucket is only created for a counter about
+ * to move in, so the free list is never empty here. */
+static uint32_t bucket_new(cfs_topk *t, uint64_t count, uint32_t after)
 {
-    t->heap[pos] = ci;
-    t->c[ci].hpos = pos;
+    uint32_t bi = t->bfree;
+    topk_bucket *b = &t->b[bi];
+    t->bfree = b->next;
+    b->count = count;
+    b->head = NIL;
+    b->prev = after;
+    b->next = after == NIL ? t->bmin : t->b[after].next;
+    if (b->next != NIL) t->b[b->next].prev = bi;
+    if (after == NIL) t->bmin = bi;
+    else t->b[after].next = bi;
+    return bi;
 }
 
-static void heap_down(cfs_topk *t, uint32_t pos)
+static void ctr_attach(cfs_topk *t, uint32_t ci, uint32_t bi)
 {
-    uint32_t ci = t->heap[pos];
-    uint64_t v = t->c[ci].count;
-    for (;;) {
-        uint32_t l = 2 * pos + 1;
-        if (l >= t->used) break;
-        uint32_t m = l;
-        if (l + 1 < t->used && t->c[t->heap[l + 1]].count < t->c[t->heap[l]].count) m = l + 1;
-        if (t->c[t->heap[m]].count >= v) break;
-        heap_set(t, pos, t->heap[m]);
-        pos = m;
+    topk_ctr *c = &t->c[ci];
+    c->bucket = bi;
+    c->prev = NIL;
+    c->next = t->b[bi].head;
+    if (c->next != NIL) t->c[c->next].prev = ci;
+    t->b[bi].head = ci;
+}
+
+/* Takes the counter out of its bucket; an emptied bucket goes back to the pool. */
+static void ctr_detach(cfs_topk *t, uint32_t ci)
+{
+    topk_ctr *c = &t->c[ci];
+    uint32_t bi = c->bucket;
+    if (c->prev != NIL) t->c[c->prev].next = c->next;
+    else t->b[bi].head = c->next;
+    if (c->next != NIL) t->c[c->next].prev = c->prev;
+    if (t->b[bi].head != NIL) return;
+    topk_bucket *b = &t->b[bi];
+    if (b->prev != NIL) t->b[b->prev].next = b->next;
+    else t->bmin = b->next;
+    if (b->next != NIL) t->b[b->next].prev = b->prev;
+    b->next = t->bfree;
+    t->bfree = bi;
+}
+
+/* Attaches a counter that is in no bucket at `count`, searching from the minimum (new
+ * counters start at floor + weight, at or next to the minimum for unit weights). */
+static void ctr_place(cfs_topk *t, uint32_t ci, uint64_t count)
+{
+    uint32_t pos = NIL, cur = t->bmin;
+    while (cur != NIL && t->b[cur].count < count) {
+        pos = cur;
+        cur = t->b[cur].next;
     }
-    heap_set(t, pos, ci);
+    if (cur == NIL || t->b[cur].count != count) cur = bucket_new(t, count, pos);
+    t->c[ci].count = count;
+    ctr_attach(t, ci, cur);
 }
 
-static void heap_up(cfs_topk *t, uint32_t pos)
+/* Raises an attached counter to `count` (> its current count). */
+static void ctr_raise(cfs_topk *t, uint32_t ci, uint64_t count)
 {
-    uint32_t ci = t->heap[pos];
-    uint64_t v = t->c[ci].count;
-    while (pos > 0) {
-        uint32_t p = (pos - 1) / 2;
-        if (t->c[t->heap[p]].count <= v) break;
-        heap_set(t, pos, t->heap[p]);
-        pos = p;
+    topk_ctr *c = &t->c[ci];
+    uint32_t bi = c->bucket;
+    topk_bucket *b = &t->b[bi];
+    if (b->head == ci && c->next == NIL && (b->next == NIL || t->b[b->next].count > count)) {
+        /* alone in its bucket and still below the next one: rename the bucket */
+        b->count = count;
+        c->count = count;
+        return;
     }
-    heap_set(t, pos, ci);
+    /* Find the target while the source bucket still exists, then move. */
+    uint32_t pos = bi, cur = b->next;
+    while (cur != NIL && t->b[cur].count < count) {
+        pos = cur;
+        cur = t->b[cur].next;
+    }
+    if (cur == NIL || t->b[cur].count != count) cur = bucket_new(t, count, pos);
+    ctr_detach(t, ci);
+    c->count = count;
+    ctr_attach(t, ci, cur);
 }
 
 /* Make c's buffer hold n bytes; 0 on allocation failure (buffer left as it was). */
@@ -423,6 +548,13 @@ static int ctr_reserve(topk_ctr *c, uint32_t n)
     return 1;
 }
 
+static void ctr_set_key(topk_ctr *c, const char *key, uint32_t n, uint64_t hash)
+{
+    if (n) memcpy(c->key, key, n);
+    c->n = n;
+    c->hash = hash;
+}
+
 void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint64_t weight)
 {
     if (!t || weight == 0) return;
@@ -433,10 +565,9 @@ void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint6
     }
     uint32_t n32 = (uint32_t)n;
     uint32_t i = slot_find(t, key, n32, hash64);
-    if (t->slot[i] != 0) {
-        topk_ctr *c = &t->c[t->slot[i] - 1];
-        c->count += weight;
-        heap_down(t, c->hpos);
+    if (t->slot[i].ctr != 0) {
+        uint32_t ci = t->slot[i].ctr - 1;
+        ctr_raise(t, ci, t->c[ci].count + weight);
         return;
     }
     if (t->used < t->k) {
@@ -446,20 +577,15 @@ void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint6
             t->poisoned = 1;
             return;
         }
-        if (n32) memcpy(c->key, key, n32);
-        c->n = n32;
-        c->hash = hash64;
-        c->count = t->floor + weight;
+        ctr_set_key(c, key, n32, hash64);
         c->error = t->floor;
-        t->slot[i] = ci + 1;
+        ctr_place(t, ci, t->floor + weight);
+        slot_set(t, i, hash64, ci);
         t->used++;
-        t->heap[ci] = ci;
-        c->hpos = ci;
-        heap_up(t, ci);
         return;
     }
-    /* Full: the new key takes over the counter with the least count. */
-    uint32_t ci = t->heap[0];
+    /* Full: the new key takes over a counter with the least count. */
+    uint32_t ci = t->b[t->bmin].head;
     topk_ctr *c = &t->c[ci];
     uint32_t old = slot_find(t, c->key, c->n, c->hash); /* before the buffer may move */
     if (!ctr_reserve(c, n32)) {
@@ -468,14 +594,11 @@ void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint6
     }
     slot_delete(t, old);
     uint64_t umin = c->count;
-    if (n32) memcpy(c->key, key, n32);
-    c->n = n32;
-    c->hash = hash64;
-    c->count = umin + weight;
+    ctr_set_key(c, key, n32, hash64);
     c->error = umin;
     t->floor = umin;
-    t->slot[slot_find(t, key, n32, hash64)] = ci + 1; /* re-probe: the delete shifted */
-    heap_down(t, 0);
+    slot_set(t, slot_find(t, key, n32, hash64), hash64, ci); /* re-probe: the delete shifted */
+    ctr_raise(t, ci, umin + weight);
 }
 
 /* Deterministic order of sketch.h: count descending, then key bytes, then length. */
@@ -557,11 +680,12 @@ static int cand_cmp(const void *pa, const void *pb)
     return item_cmp(&x, &y);
 }
 
-/* Replace t's counters by cand[0..m) (m <= k), copying the keys.  On allocation failure
- * nothing changes and 0 is returned. */
-static int topk_install(cfs_topk *t, const topk_cand *cand, uint32_t m)
+/* Replace t's counters by cand[0..m), which must be sorted by u descending, copying the
+ * keys, and make k (<= the allocated capacity, m <= k) the capacity.  On allocation
+ * failure nothing changes and 0 is returned. */
+static int topk_install(cfs_topk *t, const topk_cand *cand, uint32_t m, uint32_t k)
 {
-    topk_ctr *nc = calloc(t->k, sizeof *nc);
+    topk_ctr *nc = calloc(k, sizeof *nc);
     if (!nc) return 0;
     for (uint32_t i = 0; i < m; i++) {
         if (!ctr_reserve(&nc[i], cand[i].n)) {
@@ -569,23 +693,24 @@ static int topk_install(cfs_topk *t, const topk_cand *cand, uint32_t m)
             free(nc);
             return 0;
         }
-        if (cand[i].n) memcpy(nc[i].key, cand[i].key, cand[i].n);
-        nc[i].n = cand[i].n;
-        nc[i].hash = cand[i].hash;
-        nc[i].count = cand[i].u;
+        ctr_set_key(&nc[i], cand[i].key, cand[i].n, cand[i].hash);
         nc[i].error = cand[i].u - cand[i].l;
     }
     for (uint32_t i = 0; i < t->k; i++) free(t->c[i].key);
     free(t->c);
     t->c = nc;
+    buckets_reset(t, t->k + 1); /* the pool keeps its size when k shrinks */
+    t->k = k;
     t->used = m;
     memset(t->slot, 0, ((size_t)t->mask + 1) * sizeof *t->slot);
-    for (uint32_t i = 0; i < m; i++) {
-        t->slot[slot_find(t, nc[i].key, nc[i].n, nc[i].hash)] = i + 1;
-        t->heap[i] = i;
-        nc[i].hpos = i;
+    /* Smallest first, each placed after the last bucket: O(m) in all. */
+    uint32_t last = NIL;
+    for (uint32_t i = m; i-- > 0;) {
+        slot_set(t, slot_find(t, nc[i].key, nc[i].n, nc[i].hash), nc[i].hash, i);
+        if (last == NIL || t->b[last].count != cand[i].u) last = bucket_new(t, cand[i].u, last);
+        nc[i].count = cand[i].u;
+        ctr_attach(t, i, last);
     }
-    for (uint32_t i = m / 2; i-- > 0;) heap_down(t, i);
     return 1;
 }
 
@@ -606,7 +731,7 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
     uint32_t m = 0;
     for (uint32_t i = 0; i < dst->used; i++) {
         const topk_ctr *a = &dst->c[i];
-        uint32_t s = src->slot[slot_find(src, a->key, a->n, a->hash)];
+        uint32_t s = src->slot[slot_find(src, a->key, a->n, a->hash)].ctr;
         uint64_t ub = s ? src->c[s - 1].count : db;
         uint64_t lb = s ? src->c[s - 1].count - src->c[s - 1].error : 0;
         topk_cand x = {a->key, a->n, a->hash, a->count + ub, a->count - a->error + lb};
@@ -614,17 +739,20 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
     }
     for (uint32_t i = 0; i < src->used; i++) {
         const topk_ctr *b = &src->c[i];
-        if (dst->slot[slot_find(dst, b->key, b->n, b->hash)] != 0) continue;
+        if (dst->slot[slot_find(dst, b->key, b->n, b->hash)].ctr != 0) continue;
         topk_cand x = {b->key, b->n, b->hash, da + b->count, b->count - b->error};
         cand[m++] = x;
     }
+    /* Summaries of different capacities merge at the smaller one: I3 holds for each side
+     * with k = min(kA, kB), so the proof above goes through with that k. */
+    uint32_t k = dst->k < src->k ? dst->k : src->k;
     uint64_t floor = da + db;
-    if (m > dst->k) {
-        qsort(cand, m, sizeof *cand, cand_cmp);
-        floor = cand[dst->k].u; /* the (k+1)-th largest u */
-        m = dst->k;
+    qsort(cand, m, sizeof *cand, cand_cmp);
+    if (m > k) {
+        floor = cand[k].u; /* the (k+1)-th largest u */
+        m = k;
     }
-    if (!topk_install(dst, cand, m)) poisoned = 1;
+    if (!topk_install(dst, cand, m, k)) poisoned = 1;
     else dst->floor = floor;
     dst->total = total;
     dst->poisoned = poisoned;
@@ -685,7 +813,8 @@ cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st,
         topk_cand x = {it->key, it->n, e[i].hash, it->count, it->count - it->error};
         cand[i] = x;
     }
-    if (!topk_install(t, cand, (uint32_t)n)) {
+    qsort(cand, n, sizeof *cand, cand_cmp);
+    if (!topk_install(t, cand, (uint32_t)n, st->capacity)) {
         cfs_topk_free(t);
         free(cand);
         return CFS_E_NOMEM;
@@ -694,7 +823,7 @@ cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st,
     /* A key listed twice would end up in one slot and vanish from the table. */
     for (uint32_t i = 0; i < t->used; i++) {
         const topk_ctr *c = &t->c[i];
-        if (t->slot[slot_find(t, c->key, c->n, c->hash)] != i + 1) {
+        if (t->slot[slot_find(t, c->key, c->n, c->hash)].ctr != i + 1) {
             cfs_topk_free(t);
             return CFS_E_CORRUPT;
         }

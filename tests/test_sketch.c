@@ -247,6 +247,27 @@ Test(hll, large_cardinalities_within_3_sigma)
     free(h);
 }
 
+/* 16 independent sets per size: their mean relative error has a standard error of
+ * 0.81% / 4, so a bias of about 0.6% would show.  45000 sits where the classic estimator
+ * switches from linear counting (E <= 2.5 m = 40960) and is biased by about +1.6%. */
+Test(hll, unbiased_on_average)
+{
+    static const uint64_t ns[] = {45000, 200000};
+    cfs_hll *h = calloc(1, sizeof *h);
+    cr_assert(h);
+    for (size_t j = 0; j < 2; j++) {
+        double mean = 0;
+        for (uint64_t k = 0; k < 16; k++) {
+            memset(h, 0, sizeof *h);
+            uint64_t base = (k << 40) + (j << 50);
+            mean += (hll_of_range(h, base, base + ns[j]) - (double)ns[j]) / (double)ns[j] / 16;
+        }
+        cr_assert(fabs(mean) <= 3 * 1.04 / sqrt((double)CFS_HLL_REGS) / 4, "n=%llu mean error %.3f%%",
+                  (unsigned long long)ns[j], 100 * mean);
+    }
+    free(h);
+}
+
 Test(hll, merge_of_overlapping_sets)
 {
     cfs_hll *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b), *u = calloc(1, sizeof *u);
@@ -267,6 +288,9 @@ Test(hll, merge_of_overlapping_sets)
 /* ======================================================================================
  * Space-Saving top-k
  * ====================================================================================== */
+
+/* A broken bucket list or probe run shows up as an endless loop: fail instead of hang. */
+TestSuite(topk, .timeout = 60);
 
 typedef struct keyset {
     size_t n;
@@ -486,6 +510,127 @@ Test(topk, zipf_heavy_hitters_and_bounds)
     for (int p = 0; p < 8; p++) cfs_topk_free(part[p]);
     free(st);
     free(cnt);
+    keys_free(&ks);
+}
+
+/* Worked by hand from the rules in sketch.c (eviction: the new key takes the least count
+ * as error; merge: sum upper bounds, a side missing a key adds its floor, keep the k
+ * largest, the floor becomes the (k+1)-th largest). */
+static void expect_items(const cfs_topk *t, const char *const *keys, const uint64_t *cnt,
+                         const uint64_t *err, size_t n, uint64_t bound)
+{
+    cfs_topk_item it[8];
+    cr_assert_eq(cfs_topk_list(t, it, 8), n);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(it[i].n == strlen(keys[i]) && memcmp(it[i].key, keys[i], it[i].n) == 0,
+                  "position %zu: %.*s, want %s", i, (int)it[i].n, it[i].key, keys[i]);
+        cr_assert_eq(it[i].count, cnt[i], "%s count", keys[i]);
+        cr_assert_eq(it[i].error, err[i], "%s error", keys[i]);
+    }
+    cr_assert_eq(cfs_topk_error_bound(t), bound);
+}
+
+static void add_str(cfs_topk *t, const char *k, uint64_t w)
+{
+    cfs_topk_add(t, k, strlen(k), XXH3_64bits(k, strlen(k)), w);
+}
+
+Test(topk, eviction_and_truncating_merge_by_hand)
+{
+    /* exact sides, truncated by the merge: z (8) is dropped, so the floor becomes 8 */
+    cfs_topk *a = cfs_topk_new(2), *b = cfs_topk_new(2);
+    cr_assert(a && b);
+    add_str(a, "x", 10);
+    add_str(a, "y", 9);
+    add_str(b, "z", 8);
+    add_str(b, "x", 1);
+    cfs_topk_merge(a, b);
+    expect_items(a, (const char *const[]){"x", "y"}, (const uint64_t[]){11, 9},
+                 (const uint64_t[]){0, 0}, 2, 8);
+    cr_assert_eq(cfs_topk_total(a), 28);
+    cfs_topk_free(a);
+    cfs_topk_free(b);
+
+    /* a: a5 b3 then c1 evicts b (least, 3): c = 3 + 1 with error 3, floor 3 */
+    a = cfs_topk_new(2);
+    b = cfs_topk_new(2);
+    cr_assert(a && b);
+    add_str(a, "a", 5);
+    add_str(a, "b", 3);
+    add_str(a, "c", 1);
+    expect_items(a, (const char *const[]){"a", "c"}, (const uint64_t[]){5, 4},
+                 (const uint64_t[]){0, 3}, 2, 3);
+    /* b: d2 a1.  Union: a 5+1 (exact), d 3+2 (error 3: a's floor), c 4+0 (lower bound 1).
+     * Keep a and d; floor = 4, the third largest. */
+    add_str(b, "d", 2);
+    add_str(b, "a", 1);
+    cfs_topk_merge(a, b);
+    expect_items(a, (const char *const[]){"a", "d"}, (const uint64_t[]){6, 5},
+                 (const uint64_t[]){0, 3}, 2, 4);
+    cr_assert_eq(cfs_topk_total(a), 12);
+    cfs_topk_free(a);
+    cfs_topk_free(b);
+}
+
+Test(topk, merge_of_different_capacities_uses_the_smaller)
+{
+    cfs_topk *a = cfs_topk_new(3), *b = cfs_topk_new(2);
+    cr_assert(a && b);
+    add_str(a, "x", 10);
+    add_str(a, "y", 9);
+    add_str(a, "w", 1);
+    add_str(b, "z", 8);
+    add_str(b, "x", 1);
+    /* union x 11, y 9, z 8, w 1 at k = 2: keep x and y, floor 8 */
+    cfs_topk_merge(a, b);
+    expect_items(a, (const char *const[]){"x", "y"}, (const uint64_t[]){11, 9},
+                 (const uint64_t[]){0, 0}, 2, 8);
+    /* the merged summary now holds two counters: a new key evicts y (9) */
+    add_str(a, "v", 1);
+    expect_items(a, (const char *const[]){"x", "v"}, (const uint64_t[]){11, 10},
+                 (const uint64_t[]){0, 9}, 2, 9);
+    cfs_topk_free(a);
+    cfs_topk_free(b);
+}
+
+/* Many tiny random streams, checked after every step: weights up to 40 make increments
+ * jump over several count levels; without merges Space-Saving keeps sum of counts = N. */
+Test(topk, small_streams_checked_every_step)
+{
+    keyset ks = keys_make(12);
+    uint64_t s = 31;
+    for (int round = 0; round < 200; round++) {
+        uint32_t k = 1 + (uint32_t)(rng_next(&s) % 5);
+        cfs_topk *t = cfs_topk_new(k), *u = cfs_topk_new(k);
+        cr_assert(t && u);
+        uint64_t cnt[12] = {0}, total = 0, cu[12] = {0}, tu = 0;
+        for (int step = 0; step < 60; step++) {
+            size_t key = (size_t)(rng_next(&s) % 12);
+            uint64_t w = rng_next(&s) % 4 == 0 ? 1 + rng_next(&s) % 40 : 1;
+            add_key(t, &ks, key, w);
+            cnt[key] += w;
+            total += w;
+            cfs_topk_item it[8];
+            size_t m = cfs_topk_list(t, it, 8);
+            uint64_t sum = 0;
+            for (size_t j = 0; j < m; j++) sum += it[j].count;
+            cr_assert_eq(sum, total, "round %d step %d", round, step);
+            if (cfs_topk_error_bound(t) > 0) check_bounds(t, &ks, cnt, total, k);
+            else check_exact(t, &ks, cnt, total);
+            /* a second summary of another stream, merged in now and then */
+            key = (size_t)(rng_next(&s) % 12);
+            add_key(u, &ks, key, 2);
+            cu[key] += 2;
+            tu += 2;
+        }
+        cfs_topk_merge(t, u);
+        for (int i = 0; i < 12; i++) cnt[i] += cu[i];
+        total += tu;
+        if (cfs_topk_error_bound(t) > 0) check_bounds(t, &ks, cnt, total, k);
+        else check_exact(t, &ks, cnt, total);
+        cfs_topk_free(t);
+        cfs_topk_free(u);
+    }
     keys_free(&ks);
 }
 
@@ -858,5 +1003,19 @@ Test(io, hand_framed_payloads)
     memset(b.p + 6, 0xFF, 4);
     void *out;
     cr_assert_eq(read_blob(K_TOPK, b.p, b.n, &out), CFS_E_TRUNCATED);
+    free(b.p);
+
+    /* capacity 3, total 20, floor 3, a 5/0 and c 4/3: not full, yet inexact (mass
+     * (5-3) + (4-3) + 3*3 = 12 <= 20).  A new key then starts at the floor: e = 3 + 2,
+     * error 3. */
+    uint8_t nf[] = {3, 20, 3, 0, 2, 1, 'a', 9, 0, 0, 0, 0, 0, 0, 0, 5, 0,
+                    1, 'c', 8, 0, 0, 0, 0, 0, 0, 0, 4, 3};
+    b = frame("CFTK", 1, nf, sizeof nf);
+    cr_assert_eq(read_blob(K_TOPK, b.p, b.n, &out), CFS_OK);
+    add_str(out, "e", 2);
+    expect_items(out, (const char *const[]){"a", "e", "c"}, (const uint64_t[]){5, 5, 4},
+                 (const uint64_t[]){0, 3, 3}, 3, 3);
+    cr_assert_eq(cfs_topk_total(out), 22);
+    cfs_topk_free(out);
     free(b.p);
 }
