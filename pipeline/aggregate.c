@@ -190,20 +190,24 @@ static uint32_t intern(cfs_agg *a, const char *p, size_t n)
     return row->id;
 }
 
-static int same_key_str(const char *s, const char *p, size_t n)
+static inline int same_key_str(const char *s, const char *p, size_t n)
 {
     if (n == 0) return s[0] == '-' && s[1] == 0;
     if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
-    return memcmp(s, p, n) == 0 && s[n] == 0;
+    if (s[n] != 0) return 0;
+    for (size_t i = 0; i < n; i++) /* short strings: a loop beats a libc call */
+        if (s[i] != p[i]) return 0;
+    return 1;
 }
 
 /* Edge codes repeat all the time and are few: a direct-mapped cache keyed by a cheap
  * hash of the bytes avoids the string-table lookup for nearly every line. */
 static uint32_t intern_edge(cfs_agg *a, const char *p, size_t n)
 {
-    unsigned h = n ? ((unsigned)n * 7u + (unsigned char)p[0] * 31u + (unsigned char)p[n - 1] * 17u +
-                      (unsigned char)p[n / 2]) & (CFS_EDGE_CACHE - 1)
-                   : 0;
+    /* Edge codes are like "IAD89-C1": the digits and suffix tell them apart. */
+    unsigned h = 0;
+    for (size_t i = 0; i < n && i < 12; i++) h = h * 33u + (unsigned char)p[i];
+    h = (h ^ (h >> 9)) & (CFS_EDGE_CACHE - 1);
     if (a->edge_cache[h].n && same_key_str(a->edge_cache[h].s, p, n)) return a->edge_cache[h].id;
     uint32_t id = intern(a, p, n);
     a->edge_cache[h].n = 1;

@@ -116,7 +116,7 @@ typedef struct cfs_srow {  /* string table row: key string, its id */
     uint32_t pad;
     cfs_hist *origin;      /* origin-fetch histogram of this distribution id, if any */
 } cfs_srow;
-#define CFS_EDGE_CACHE 64
+#define CFS_EDGE_CACHE 256
 
 typedef struct cfs_agg {
     cfs_kmap fast;    /* cfs_frow, filled by cfs_agg_add */

@@ -315,11 +315,18 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
             unsigned f = l->field_of_col[c];
             if (f != CFS_F_UNKNOWN) r->f[f] = col_span(base, ls, le, tabs, ntabs, c);
         }
+        r->spans_all = 1;
     } else {
-        memset(r->f, 0, sizeof r->f);
+        /* Most lines: only the lean fields, each set or cleared; the other spans are
+         * cleared once after a full parse instead of on every line. */
+        if (r->spans_all) {
+            memset(r->f, 0, sizeof r->f);
+            r->spans_all = 0;
+        }
         for (size_t k = 0; k < sizeof k_lean / sizeof k_lean[0]; k++) {
             int c = l->col_of[k_lean[k]];
-            if (c >= 0 && (size_t)c < use) r->f[k_lean[k]] = col_span(base, ls, le, tabs, ntabs, (size_t)c);
+            r->f[k_lean[k]] = (c >= 0 && (size_t)c < use) ? col_span(base, ls, le, tabs, ntabs, (size_t)c)
+                                                          : (cfs_span){NULL, 0};
         }
     }
     if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;

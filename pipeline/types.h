@@ -128,6 +128,7 @@ typedef struct cfs_record {
     uint8_t protocol;          /* cfs_proto */
     uint8_t method;            /* cfs_method */
     uint8_t http_major, http_minor; /* cs-protocol-version, 0.0 when absent */
+    uint8_t spans_all;         /* internal to cfs_record_parse: spans beyond the lean set may be set */
 } cfs_record;
 
 /* ---- 403 causes --------------------------------------------------------------------- */
