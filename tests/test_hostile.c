@@ -81,11 +81,12 @@ static void assert_terminal_safe(const char *what, const char *s, size_t n)
     }
 }
 
-static char *g_dir, *g_log;
+static char *g_dir, *g_log, *g_cfscan;
 
 static void setup(void)
 {
     g_dir = tu_mkdtemp();
+    g_cfscan = tu_prog("cfscan");
     size_t n;
     char *b = hostile_log(&n);
     g_log = tu_write(g_dir, "E1HOSTILE.2026-11-01-10.abc", b, n);
@@ -97,6 +98,7 @@ static void teardown(void)
     tu_rmrf(g_dir);
     free(g_dir);
     free(g_log);
+    free(g_cfscan);
 }
 
 TestSuite(hostile, .init = setup, .fini = teardown, .timeout = 120);
@@ -124,7 +126,7 @@ Test(hostile, text_report_and_stderr_are_terminal_safe)
     /* a hostile file name too: it is printed in the report's warnings and on stderr */
     char *evil = tu_write_str(g_dir, "empty\x1b[31m\x07\rname", "");
     char cmd[4096], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s scan --top 64 %s '%s' '%s/missing\x1b]0;t\x07'", tu_prog("cfscan"), g_log, evil, g_dir);
+    snprintf(cmd, sizeof cmd, "%s scan --top 64 %s '%s' '%s/missing\x1b]0;t\x07'", g_cfscan, g_log, evil, g_dir);
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 4, "missing input: exit 4, got %d", rc);
     assert_terminal_safe("text report", out, strlen(out));
@@ -138,7 +140,7 @@ Test(hostile, text_report_and_stderr_are_terminal_safe)
 Test(hostile, json_parses_and_keeps_every_value)
 {
     char cmd[4096], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s scan -q --top 64 --format json %s", tu_prog("cfscan"), g_log);
+    snprintf(cmd, sizeof cmd, "%s scan -q --top 64 --format json %s", g_cfscan, g_log);
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
     assert_terminal_safe("json", out, strlen(out));
     cfs_json_doc doc = {0};
@@ -164,7 +166,7 @@ Test(hostile, requests_rows_keep_their_columns)
     char cmd[4096], *out, *err;
     snprintf(cmd, sizeof cmd,
              "%s requests -q %s --fields 'distribution,x-edge-location,c-ip,cs-uri-stem,cs(User-Agent),x-edge-request-id'",
-             tu_prog("cfscan"), g_log);
+             g_cfscan, g_log);
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
     assert_terminal_safe("requests", out, strlen(out));
     /* header + one row per line, each with 6 fields + cause, evidence, rule = 8 TABs */
@@ -186,7 +188,7 @@ Test(hostile, requests_rows_keep_their_columns)
 Test(hostile, summary_files_are_safe_and_valid)
 {
     char cmd[4096], *err;
-    snprintf(cmd, sizeof cmd, "%s scan -q %s -o %s/sum", tu_prog("cfscan"), g_log, g_dir);
+    snprintf(cmd, sizeof cmd, "%s scan -q %s -o %s/sum", g_cfscan, g_log, g_dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     static const char *const files[] = {"report.txt", "report.json", "manifest.json"};
