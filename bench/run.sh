@@ -110,21 +110,23 @@ to_bytes() {
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 minimum() { printf '%s\n' "$@" | sort -g | head -n1; }
 fdiv() { awk -v a="$1" -v b="$2" -v f="${3:-%.3f}" 'BEGIN {if (b + 0 == 0 || a == "") print ""; else printf f "\n", a / b}'; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN {if (b == "" || s + 0 == 0) print ""; else printf "%.1f\n", b / s / 1e6}'; }
 json_num() { grep -o "\"$1\":[0-9.]*" "$2" | head -n1 | cut -d: -f2; }
 log_files() { find "$1" -maxdepth 1 -type f \( -name '*.log' -o -name '*.gz' -o -name '*.zst' \) | LC_ALL=C sort; }
 
-# measure K CMD...: runs CMD K times; M_MED / M_MIN wall seconds, M_RSS the largest peak RSS
-# (KiB, "" without GNU time), M_RC the worst exit status; the last run's stdout in $TMP/out.
+# measure K CMD...: runs CMD K times; M_MED / M_MIN wall seconds, M_CPU the median CPU seconds
+# (user + system, children included), M_RSS the largest peak RSS (KiB); M_CPU and M_RSS are ""
+# without GNU time; M_RC the worst exit status; the last run's stdout in $TMP/out.
 measure() {
-    local k=$1 i t0 t1 rc r
+    local k=$1 i t0 t1 rc rss usr sys
     shift
-    local times=()
-    M_RC=0 M_RSS=""
+    local times=() cpus=()
+    M_RC=0 M_RSS="" M_CPU=""
     for ((i = 0; i < k; i++)); do
         rc=0
         t0=$(date +%s%N)
         if [[ -n $TIME_BIN ]]; then
-            "$TIME_BIN" -f %M -o "$TMP/rss" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+            "$TIME_BIN" -f '%M %U %S' -o "$TMP/rss" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
         else
             "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
         fi
@@ -132,11 +134,15 @@ measure() {
         times+=("$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.6f", d / 1e9}')")
         ((rc > M_RC)) && M_RC=$rc
         if [[ -n $TIME_BIN ]]; then
-            r=$(tail -n1 "$TMP/rss")
-            [[ $r =~ ^[0-9]+$ ]] && { [[ -z $M_RSS ]] || ((r > M_RSS)); } && M_RSS=$r
+            read -r rss usr sys < <(tail -n1 "$TMP/rss") || true
+            if [[ ${rss:-} =~ ^[0-9]+$ ]]; then
+                { [[ -z $M_RSS ]] || ((rss > M_RSS)); } && M_RSS=$rss
+                cpus+=("$(awk -v u="$usr" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')")
+            fi
         fi
     done
     M_MED=$(median "${times[@]}")
+    ((${#cpus[@]})) && M_CPU=$(median "${cpus[@]}")
     M_MIN=$(minimum "${times[@]}")
 }
 
@@ -248,7 +254,7 @@ fi
 
 # ---- cfscan and its baselines, per set and thread count ---------------------------------------------
 declare -A BYTES LINES REQS
-RSS_MAX_1=""
+RSS_MAX_1="" RSS_MAX_SET=""
 run_set() { # SET THREADS
     local set=$1 t=$2 ds files rc bytes lines reqs mbs
     ds=$(dsname "$set")
@@ -261,16 +267,21 @@ run_set() { # SET THREADS
     bytes=$(json_num bytes_decoded "$TMP/out") lines=$(json_num lines "$TMP/out")
     reqs=$(json_num requests "$TMP/out")
     BYTES[$set]=$bytes LINES[$set]=$lines REQS[$set]=$reqs
-    mbs=$(fdiv "$bytes" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)
+    mbs=$(mbps "$bytes" "$M_MED")
     record "$ds" "$t" cfscan_wall_s_median "$M_MED"
     record "$ds" "$t" cfscan_wall_s_min "$M_MIN"
     record "$ds" "$t" cfscan_mb_per_s "$mbs"
     record "$ds" "$t" cfscan_lines_per_s "$(fdiv "$lines" "$M_MED" %.0f)"
     record "$ds" "$t" cfscan_ns_per_line "$(fdiv "$(awk -v s="$M_MED" 'BEGIN {print s * 1e9}')" "$lines" %.1f)"
     record "$ds" "$t" cfscan_peak_rss_kib "$M_RSS"
+    # CPU seconds (user + system) move far less than wall time when other jobs load the machine
+    record "$ds" "$t" cfscan_cpu_s_median "$M_CPU"
+    record "$ds" "$t" cfscan_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
     record "$ds" "$t" bytes_decoded "$bytes"
     record "$ds" "$t" lines "$lines"
-    if [[ -n $M_RSS ]] && { [[ -z $RSS_MAX_1 ]] || ((M_RSS > RSS_MAX_1)); }; then RSS_MAX_1=$M_RSS; fi
+    if [[ -n $M_RSS ]] && { [[ -z $RSS_MAX_1 ]] || ((M_RSS > RSS_MAX_1)); }; then
+        RSS_MAX_1=$M_RSS RSS_MAX_SET="$ds -j$t"
+    fi
 
     # Batches for xargs: about four per thread, so that -P N keeps N busy to the end.
     local batch=$(((${#files[@]} + 4 * t - 1) / (4 * t)))
@@ -279,7 +290,8 @@ run_set() { # SET THREADS
     plain | big)
         if [[ $set = plain || $t = 1 ]]; then
             measure "$RUNS" bash -c 'printf "%s\0" "${@:3}" | xargs -0 -P "$1" -n "$2" cat >/dev/null' _ "$t" "$batch" "${files[@]}"
-            record "$ds" "$t" cat_mb_per_s "$(fdiv "$bytes" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+            record "$ds" "$t" cat_mb_per_s "$(mbps "$bytes" "$M_MED")"
+            record "$ds" "$t" cat_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
         fi
         ;;
     gz)
@@ -298,15 +310,17 @@ run_set() { # SET THREADS
     if [[ -n $base ]]; then
         measure "$RUNS" bash -c 'printf "%s\0" "${@:4}" | xargs -0 -P "$1" -n "$2" $3 >/dev/null' _ "$t" "$batch" "$base" "${files[@]}"
         ((M_RC == 0)) || note "$base failed: $(head -c 300 "$TMP/err")"
-        bmbs=$(fdiv "$bytes" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)
+        bmbs=$(mbps "$bytes" "$M_MED")
         record "$ds" "$t" decode_cli_mb_per_s "$bmbs"
+        record "$ds" "$t" decode_cli_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
         record "$ds" "$t" cfscan_over_decode_cli "$(fdiv "$mbs" "$bmbs")"
     fi
     if [[ -n $CFSBENCH && $set != big ]]; then
         measure "$RUNS" "$CFSBENCH" decode -j"$t" "${DECODE_EXTRA[@]}" "${files[@]}"
         ((M_RC == 0)) || note "cfsbench decode failed: $(head -c 300 "$TMP/err")"
-        bmbs=$(fdiv "$bytes" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)
+        bmbs=$(mbps "$bytes" "$M_MED")
         record "$ds" "$t" decode_inproc_mb_per_s "$bmbs"
+        record "$ds" "$t" decode_inproc_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
         record "$ds" "$t" cfscan_over_decode_inproc "$(fdiv "$mbs" "$bmbs")"
     fi
 }
@@ -374,12 +388,13 @@ if ((PEERS)); then
         note "mawk (group by edge, status, detailed result type) on plain x $RUNS"
         measure "$RUNS" mawk -F'\t' "$AWKQ" "${files[@]}"
         [[ $(cut -d' ' -f2 "$TMP/out") = "${REQS[plain]:-}" ]] || note "mawk counted $(cut -d' ' -f2 "$TMP/out") requests, cfscan ${REQS[plain]:-?}"
-        record "$(dsname plain)" 1 mawk_mb_per_s "$(fdiv "${BYTES[plain]}" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+        record "$(dsname plain)" 1 mawk_mb_per_s "$(mbps "${BYTES[plain]}" "$M_MED")"
+        record "$(dsname plain)" 1 mawk_mb_per_cpu_s "$(mbps "${BYTES[plain]}" "$M_CPU")"
         if [[ " $SETS " == *" gz "* ]] && have libdeflate-gunzip; then
             mapfile -t files < <(log_files "${DIR[gz]}")
             note "libdeflate-gunzip -c | mawk on gz x $RUNS"
             measure "$RUNS" bash -c 'libdeflate-gunzip -c "${@:2}" | mawk -F"\t" "$1"' _ "$AWKQ" "${files[@]}"
-            record "$(dsname gz)" 1 gunzip_mawk_mb_per_s "$(fdiv "${BYTES[gz]}" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+            record "$(dsname gz)" 1 gunzip_mawk_mb_per_s "$(mbps "${BYTES[gz]}" "$M_MED")"
         fi
     else
         note "mawk missing (or no plain set): mawk peer skipped"
@@ -403,7 +418,7 @@ if ((PEERS)); then
                 [[ $(json_num requests "$TMP/duck") = "${REQS[$set]:-}" ]] ||
                     note "DuckDB counted $(json_num requests "$TMP/duck") requests, cfscan ${REQS[$set]:-?}"
                 med=$(median "${secs[@]}")
-                record "$(dsname "$set")" "$t" duckdb_mb_per_s "$(fdiv "${BYTES[$set]}" "$(awk -v s="$med" 'BEGIN {print s * 1e6}')" %.1f)"
+                record "$(dsname "$set")" "$t" duckdb_mb_per_s "$(mbps "${BYTES[$set]}" "$med")"
             done
         done
     else
@@ -416,7 +431,7 @@ if ((PEERS)); then
         subbytes=$(cat "${sub[@]}" | wc -c)
         note "GoAccess on ${#sub[@]} plain files ($subbytes bytes) x 1"
         measure 1 bash -c 'cat "${@:2}" | goaccess --log-format=CLOUDFRONT --no-global-config -o "$1" -' _ "$TMP/goaccess.json" "${sub[@]}"
-        ((M_RC == 0)) && record "$(dsname plain)" 1 goaccess_mb_per_s "$(fdiv "$subbytes" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+        ((M_RC == 0)) && record "$(dsname plain)" 1 goaccess_mb_per_s "$(mbps "$subbytes" "$M_MED")"
         ((M_RC == 0)) || note "GoAccess failed: $(head -c 300 "$TMP/err")"
     else
         note "goaccess not installed (or no plain set): GoAccess peer skipped"
@@ -434,7 +449,7 @@ if ((RSS10G)); then
     RSS_10=$M_RSS
     b10=$(json_num bytes_decoded "$TMP/out")
     record gz-10G "$MAXT" cfscan_peak_rss_kib "$RSS_10"
-    record gz-10G "$MAXT" cfscan_mb_per_s "$(fdiv "$b10" "$(awk -v s="$M_MED" 'BEGIN {print s * 1e6}')" %.1f)"
+    record gz-10G "$MAXT" cfscan_mb_per_s "$(mbps "$b10" "$M_MED")"
 fi
 LOAD1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "")
 record machine 0 load1_end "$LOAD1"
@@ -444,40 +459,46 @@ echo
 echo "## cfscan scan, $HOST ($CPU, $NPROC CPUs), kernel $KERNEL, commit $COMMIT, $STAMP"
 echo "median of $RUNS runs; MB/s = decoded bytes / wall s (1e6); load average $LOAD0 at start, $LOAD1 at end"
 echo
-printf '| %-10s | %2s | %9s | %8s | %8s | %8s | %-22s | %9s | %7s |\n' set -j "MB/s" "Mlines/s" "ns/line" "RSS MiB" baseline "MB/s" "ratio"
-printf '|%s|\n' "------------|----|-----------|----------|----------|----------|------------------------|-----------|---------"
+echo "MB/CPU-s = decoded bytes / (user + system) CPU seconds: steadier than wall time on a loaded machine"
+echo "ratio = cfscan / baseline (wall, and CPU in brackets); baseline: cat for plain, decode-only for gz/zst"
+echo
+row() { printf '| %-10s | %2s | %7s | %8s | %8s | %7s | %7s | %-22s | %7s | %8s | %-12s |\n' "$@"; }
+row set -j "MB/s" "MB/CPU-s" "Mlines/s" "ns/line" "RSS MiB" baseline "MB/s" "MB/CPU-s" "ratio"
+printf '|%s|\n' "------------|----|---------|----------|----------|---------|---------|------------------------|---------|----------|--------------"
 for set in $SETS; do
     ds=$(dsname "$set")
     for t in $THREADS; do
         mbs=$(get "$ds" "$t" cfscan_mb_per_s)
         [[ -n $mbs ]] || continue
-        lps=$(get "$ds" "$t" cfscan_lines_per_s)
-        rss=$(get "$ds" "$t" cfscan_peak_rss_kib)
-        bl=() bv=()
+        cpu=$(get "$ds" "$t" cfscan_mb_per_cpu_s)
+        bl=() bk=() bt=()
         case $set in
         plain | big)
-            v=$(get "$ds" "$t" cat_mb_per_s)
-            [[ -n $v ]] || v=$(get "$ds" 1 cat_mb_per_s)
-            [[ -n $v ]] && bl+=("cat") && bv+=("$v")
+            bt=("$t")
+            [[ -n $(get "$ds" "$t" cat_mb_per_s) ]] || bt=(1)
+            bl+=("cat") bk+=(cat)
             ;;
-        *)
-            v=$(get "$ds" "$t" decode_cli_mb_per_s)
-            [[ -n $v ]] && bl+=("decode CLI xargs -P$t") && bv+=("$v")
-            ;;
+        *) bl+=("decode CLI xargs -P$t") bk+=(decode_cli) bt+=("$t") ;;
         esac
-        v=$(get "$ds" "$t" decode_inproc_mb_per_s)
-        [[ -n $v ]] && bl+=("decode in-process -j$t") && bv+=("$v")
-        ((${#bl[@]})) || { bl=("-"); bv=(""); }
+        bl+=("decode in-process -j$t") bk+=(decode_inproc) bt+=("$t")
+        first=1
         for i in "${!bl[@]}"; do
-            if ((i == 0)); then
-                printf '| %-10s | %2s | %9s | %8s | %8s | %8s | %-22s | %9s | %7s |\n' "$ds" "$t" "$mbs" \
-                    "$(fdiv "$lps" 1e6 %.2f)" "$(get "$ds" "$t" cfscan_ns_per_line)" "$(fdiv "$rss" 1024 %.0f)" \
-                    "${bl[$i]}" "${bv[$i]}" "$(fdiv "$mbs" "${bv[$i]}" %.2f)"
+            bw=$(get "$ds" "${bt[$i]}" "${bk[$i]}_mb_per_s")
+            [[ -n $bw ]] || continue
+            bc=$(get "$ds" "${bt[$i]}" "${bk[$i]}_mb_per_cpu_s")
+            ratio=$(fdiv "$mbs" "$bw" %.2f) cr=$(fdiv "$cpu" "$bc" %.2f)
+            [[ -n $cr ]] && ratio+=" ($cr)"
+            if ((first)); then
+                row "$ds" "$t" "$mbs" "$cpu" "$(fdiv "$(get "$ds" "$t" cfscan_lines_per_s)" 1e6 %.2f)" \
+                    "$(get "$ds" "$t" cfscan_ns_per_line)" "$(fdiv "$(get "$ds" "$t" cfscan_peak_rss_kib)" 1024 %.0f)" \
+                    "${bl[$i]}" "$bw" "$bc" "$ratio"
             else
-                printf '| %-10s | %2s | %9s | %8s | %8s | %8s | %-22s | %9s | %7s |\n' "" "" "" "" "" "" \
-                    "${bl[$i]}" "${bv[$i]}" "$(fdiv "$mbs" "${bv[$i]}" %.2f)"
+                row "" "" "" "" "" "" "" "${bl[$i]}" "$bw" "$bc" "$ratio"
             fi
+            first=0
         done
+        ((first)) && row "$ds" "$t" "$mbs" "$cpu" "$(fdiv "$(get "$ds" "$t" cfscan_lines_per_s)" 1e6 %.2f)" \
+            "$(get "$ds" "$t" cfscan_ns_per_line)" "$(fdiv "$(get "$ds" "$t" cfscan_peak_rss_kib)" 1024 %.0f)" "-" "" "" ""
     done
 done
 if [[ -n $IPL_HOW ]]; then
@@ -511,7 +532,7 @@ fi
 # baselines (CLI via xargs, in-process reader), so the check is the stricter one.
 echo
 echo "targets (issue 5):"
-target() { # LABEL VALUE GOAL [le]
+target() { # LABEL VALUE GOAL [ge|le] [NOTE]
     local v=$2 g=$3 verdict
     if [[ -z $v ]]; then
         printf '  %-52s %10s  goal %-8s %s\n' "$1" "n/a" "$g" "not measured"
@@ -522,7 +543,7 @@ target() { # LABEL VALUE GOAL [le]
     else
         verdict=$(awk -v v="$v" -v g="$g" 'BEGIN {print (v >= g) ? "met" : "MISSED"}')
     fi
-    printf '  %-52s %10s  goal %-8s %s (%s of goal)\n' "$1" "$v" "$g" "$verdict" "$(fdiv "$v" "$g" %.2f)"
+    printf '  %-52s %10s  goal %-8s %s (%s of goal)%s\n' "$1" "$v" "$g" "$verdict" "$(fdiv "$v" "$g" %.2f)" "${5:+; $5}"
 }
 P=$(dsname plain)
 target "plain -j2 GB/s" "$(fdiv "$(get "$P" 2 cfscan_mb_per_s)" 1000 %.2f)" 3
@@ -532,13 +553,16 @@ for set in gz zst; do
     for t in $THREADS; do
         a=$(get "$ds" "$t" decode_cli_mb_per_s) b=$(get "$ds" "$t" decode_inproc_mb_per_s)
         floor=$(awk -v a="$a" -v b="$b" 'BEGIN {m = (a + 0 > b + 0) ? a : b; if (m != "") print m}')
+        a=$(get "$ds" "$t" decode_cli_mb_per_cpu_s) b=$(get "$ds" "$t" decode_inproc_mb_per_cpu_s)
+        cfloor=$(awk -v a="$a" -v b="$b" 'BEGIN {m = (a + 0 > b + 0) ? a : b; if (m != "") print m}')
+        cr=$(fdiv "$(get "$ds" "$t" cfscan_mb_per_cpu_s)" "$cfloor" %.2f)
         target "$set -j$t / decode-only -j$t (faster of CLI, in-process)" \
-            "$(fdiv "$(get "$ds" "$t" cfscan_mb_per_s)" "$floor" %.2f)" 0.8
+            "$(fdiv "$(get "$ds" "$t" cfscan_mb_per_s)" "$floor" %.2f)" 0.8 ge "${cr:+CPU-time ratio $cr}"
     done
 done
 B=$(dsname big)
 target "big plain file -j2 / -j1" "$(fdiv "$(get "$B" 2 cfscan_mb_per_s)" "$(get "$B" 1 cfscan_mb_per_s)" %.2f)" 1.8
-target "peak RSS MiB, $SIZE sets (max over runs)" "$(fdiv "$RSS_MAX_1" 1024 %.0f)" 256 le
+target "peak RSS MiB, $SIZE sets (max over sets and runs)" "$(fdiv "$RSS_MAX_1" 1024 %.0f)" 256 le "${RSS_MAX_SET:+largest: $RSS_MAX_SET}"
 if ((RSS10G)); then
     target "peak RSS MiB, gz 10G -j$MAXT" "$(fdiv "$RSS_10" 1024 %.0f)" 256 le
 else
