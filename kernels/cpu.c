@@ -2,6 +2,7 @@
  * compiled in (best first), which the running CPU can execute, and the one remembered
  * choice (the only global in kernels/).  See kernels/README.md for forcing a kernel. */
 #include "kernels/kernels.h"
+#include "kernels/scan_blocks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,7 @@
 #endif
 
 /* The variants live in their own files so each carries only its own target attribute;
- * their prototypes are repeated there. */
-#if defined(CFS_X86)
-size_t cfs_scan_sse42(const uint8_t *buf, size_t len, uint32_t *pos);
-size_t cfs_scan_avx2(const uint8_t *buf, size_t len, uint32_t *pos);
-#endif
-#if defined(__aarch64__)
-size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint32_t *pos);
-#endif
+ * their prototypes are in scan_blocks.h. */
 
 /* Best first: cfs_kernel_select() takes the first entry the host supports, and scalar,
  * which needs nothing, is last so the search always ends. */

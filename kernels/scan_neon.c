@@ -2,14 +2,12 @@
  * same 64-byte block / 64-bit mask / bit-walk algorithm as scan_avx2.c.  Elsewhere this
  * file compiles to nothing and the table in cpu.c does not list it. */
 #include "kernels/kernels.h"
+#include "kernels/scan_blocks.h"
 
 #if defined(__aarch64__)
 
 #include <arm_neon.h>
 #include <string.h>
-
-/* Declared here (and in cpu.c, which lists it in the dispatch table). */
-size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint32_t *pos);
 
 /* Bit k of the result is set iff p[k] is '\t' or '\n' (k = 0..63).  NEON has no
  * movemask: each 0xFF/0x00 compare byte is ANDed with its bit weight (1,2,..,128 per
@@ -36,47 +34,11 @@ static inline uint64_t block_mask_neon(const uint8_t *p)
     return vgetq_lane_u64(vreinterpretq_u64_u8(s), 0);
 }
 
-/* The bit walk below is the same as in scan_avx2.c (keep them identical). */
-
-/* Offset of the lowest set bit of m, or 63 when m == 0 (bit 63 keeps ctz away from an
- * all-zero operand, undefined for the builtin; the 63 only ever lands in a junk slot). */
-#define LOWEST(m) ((uint32_t)__builtin_ctzll((m) | ((uint64_t)1 << 63)))
-
-/* Writes base + (index of each set bit of mask), lowest first, 8 slots per step, and
- * returns out advanced by popcount(mask); at most 7 junk entries follow the real ones. */
-static inline __attribute__((always_inline)) uint32_t *
-walk_bits(uint32_t *out, uint32_t base, uint64_t mask)
-{
-    const uint32_t cnt = (uint32_t)__builtin_popcountll(mask);
-    uint32_t done = 0;
-    do {
-        out[done + 0] = base + LOWEST(mask); mask &= mask - 1;
-        out[done + 1] = base + LOWEST(mask); mask &= mask - 1;
-        out[done + 2] = base + LOWEST(mask); mask &= mask - 1;
-        out[done + 3] = base + LOWEST(mask); mask &= mask - 1;
-        out[done + 4] = base + LOWEST(mask); mask &= mask - 1;
-        out[done + 5] = base + LOWEST(mask); mask &= mask - 1;
-        out[done + 6] = base + LOWEST(mask); mask &= mask - 1;
-        out[done + 7] = base + LOWEST(mask); mask &= mask - 1;
-        done += 8;
-    } while (done < cnt);
-    return out + cnt;
-}
-
 size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint32_t *pos)
 {
-    uint32_t *out = pos;
-    size_t i = 0;
-    for (; len - i >= 64; i += 64)
-        out = walk_bits(out, (uint32_t)i, block_mask_neon(buf + i));
-    if (i < len) {
-        /* Zero-padded copy of the tail: no load past buf + len, and NUL adds no bits. */
-        uint8_t tail[64];
-        memset(tail, 0, sizeof tail);
-        memcpy(tail, buf + i, len - i);
-        out = walk_bits(out, (uint32_t)i, block_mask_neon(tail));
-    }
-    return (size_t)(out - pos);
+    size_t n;
+    CFS_SCAN_BLOCKS(buf, len, pos, block_mask_neon, n);
+    return n;
 }
 
 #endif /* __aarch64__ */
