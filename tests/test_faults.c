@@ -364,6 +364,59 @@ Test(output, file_size_limit_keeps_the_previous_summary)
     free(dir);
 }
 
+/* A real full disk and a read-only one: a 512 KiB tmpfs in a private mount namespace
+ * (unshare -m, so nothing outlives the test), filled with zeros, then remounted ro. */
+Test(output, full_and_read_only_file_system_keep_the_previous_summary, .timeout = 60)
+{
+    char *dir = tu_mkdtemp();
+    char *log1 = tu_write_str(dir, "one.log", F12 L12);
+    size_t n;
+    char *body = big_log(1 << 18, &n);
+    char *log2 = tu_write(dir, "two.log", body, n);
+    free(body);
+    char mnt[600];
+    snprintf(mnt, sizeof mnt, "%s/mnt", dir);
+    mkdir(mnt, 0755);
+    char cmd[4096], *out, *err;
+    snprintf(cmd, sizeof cmd,
+             "D='%s' CF='%s' L1='%s' L2='%s' unshare -m sh -c '"
+             "mount -t tmpfs -o size=512k tmpfs \"$D/mnt\" || exit 77; "
+             "\"$CF\" scan -q \"$L1\" -o \"$D/mnt/sum\" || exit 10; "
+             "cp \"$D/mnt/sum/report.json\" \"$D/before.json\"; "
+             "dd if=/dev/zero of=\"$D/mnt/fill\" bs=4k 2>/dev/null; "
+             "\"$CF\" scan -q \"$L1\" \"$L2\" -o \"$D/mnt/sum\" 2>\"$D/full.err\"; echo full=$?; "
+             "cmp -s \"$D/mnt/sum/report.json\" \"$D/before.json\" && echo full_same; "
+             "ls -a \"$D/mnt\" | grep -c tmp- | sed s/^/full_tmp=/; "
+             "rm -f \"$D/mnt/fill\"; mount -o remount,ro \"$D/mnt\" || exit 78; "
+             "\"$CF\" scan -q \"$L1\" \"$L2\" -o \"$D/mnt/sum\" 2>\"$D/ro.err\"; echo ro=$?; "
+             "cmp -s \"$D/mnt/sum/report.json\" \"$D/before.json\" && echo ro_same; exit 0'",
+             dir, prog("cfscan"), log1, log2);
+    int rc = tu_run(cmd, &out, &err);
+    if (rc == 77 || rc == 78)
+        cr_skip_test("output: cannot mount a tmpfs in a private namespace here (needs CAP_SYS_ADMIN)");
+    cr_assert_eq(rc, 0, "exit %d: %s %s", rc, out, err);
+    char p[700];
+    snprintf(p, sizeof p, "%s/full.err", dir);
+    char *ferr = tu_read(p, NULL);
+    snprintf(p, sizeof p, "%s/ro.err", dir);
+    char *rerr = tu_read(p, NULL);
+    cr_assert(strstr(out, "full=1\n"), "disk full: exit 1 (%s; %s)", out, ferr);
+    cr_assert(ferr && strstr(ferr, "summary not written") && strstr(ferr, "No space left"), "stderr: %s", ferr);
+    cr_assert(strstr(out, "full_same"), "disk full: the previous summary is intact");
+    cr_assert(strstr(out, "full_tmp=0"), "disk full: no temporary directory left (%s)", out);
+    cr_assert(strstr(out, "ro=1\n"), "read-only: exit 1 (%s; %s)", out, rerr);
+    cr_assert(rerr && strstr(rerr, "summary not written") && strstr(rerr, "Read-only"), "stderr: %s", rerr);
+    cr_assert(strstr(out, "ro_same"), "read-only: the previous summary is intact");
+    free(ferr);
+    free(rerr);
+    free(out);
+    free(err);
+    free(log1);
+    free(log2);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 Test(output, unwritable_parent_is_a_clear_error)
 {
     char *dir = tu_mkdtemp();
