@@ -4,7 +4,8 @@
  * state.cfs layout (little-endian), schema CFS_SUMMARY_SCHEMA:
  *   "CFSSTATE" u32 schema u64 payload_len
  *   zstd frame of the payload: sections u32 tag, u64 count, records...
- *                              (RULE, TRAF, GRPS, HEAV, ORIG, WAFR, FILE), u64 pruned
+ *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, WAFR, FILE),
+ *                              u64 pruned
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed: traffic rows repeat distribution and edge strings. 
  * Rule ids are stored with their names (RULE) and mapped back by name on reading, so a
@@ -150,6 +151,9 @@ void cfs_summary_as_result(const cfs_summary *s, cfs_inputs *in, cfs_scan_result
     cfs_agg_fold_heavy(&res->agg, &s->agg);
 }
 
+static int cmp_trow(const void *a, const void *b);
+static void **sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *));
+
 /* ---- state writer ------------------------------------------------------------------------------ */
 static void w_u8(FILE *f, uint8_t v) { fputc(v, f); }
 static void w_u16(FILE *f, uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; fwrite(b, 1, 2, f); }
@@ -210,21 +214,50 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     w_u32(f, TAG('R', 'U', 'L', 'E'));
     w_u64(f, nr);
     for (unsigned i = 0; i < nr; i++) w_str(f, cfs_rule_name((uint16_t)i), strlen(cfs_rule_name((uint16_t)i)));
-    w_u32(f, TAG('T', 'R', 'A', 'F'));
-    w_u64(f, a->traffic.n);
-    for (size_t i = 0; i < a->traffic.n; i++) {
-        const cfs_trow *t = cfs_kmap_row(&a->traffic, i);
-        fwrite(t->k.dist, 1, CFS_KEY_STR, f);
-        fwrite(t->k.edge, 1, CFS_KEY_STR, f);
-        w_u64(f, (uint64_t)t->k.hour);
-        w_u16(f, t->k.status);
-        w_u16(f, t->k.rule);
-        w_u8(f, t->k.cause);
-        w_u8(f, t->k.evidence);
-        w_u8(f, t->k.lat_class);
-        w_u64(f, t->requests);
-        w_u64(f, t->bytes);
+    /* Traffic rows, column by column in key order, with distribution and edge strings
+     * given once in a string table: the columns compress far better than rows (about
+     * 4x on generated data) and the state stays a small part of the summary. */
+    size_t n = a->traffic.n;
+    void **rows = sorted_rows(&a->traffic, cmp_trow);
+    cfs_kmap strs;
+    cfs_kmap_init(&strs, CFS_KEY_STR, CFS_KEY_STR + 8);
+    uint32_t *ids = xmalloc((2 * n + 1) * sizeof *ids);
+    for (size_t i = 0; i < n; i++) {
+        const cfs_trow *t = rows[i];
+        const char *two[2] = {t->k.dist, t->k.edge};
+        for (int j = 0; j < 2; j++) {
+            int created;
+            char *row = cfs_kmap_get(&strs, two[j], &created);
+            uint32_t id;
+            if (created) {
+                id = (uint32_t)(strs.n - 1);
+                memcpy(row + CFS_KEY_STR, &id, 4);
+            }
+            memcpy(&id, row + CFS_KEY_STR, 4);
+            ids[2 * i + (size_t)j] = id;
+        }
     }
+    w_u32(f, TAG('S', 'T', 'R', 'S'));
+    w_u64(f, strs.n);
+    for (size_t i = 0; i < strs.n; i++) {
+        const char *str = cfs_kmap_row(&strs, i);
+        w_str(f, str, strnlen(str, CFS_KEY_STR - 1));
+    }
+    w_u32(f, TAG('T', 'R', 'A', 'F'));
+    w_u64(f, n);
+    for (size_t i = 0; i < n; i++) w_u32(f, ids[2 * i]);
+    for (size_t i = 0; i < n; i++) w_u32(f, ids[2 * i + 1]);
+    for (size_t i = 0; i < n; i++) w_u64(f, (uint64_t)((const cfs_trow *)rows[i])->k.hour);
+    for (size_t i = 0; i < n; i++) w_u16(f, ((const cfs_trow *)rows[i])->k.status);
+    for (size_t i = 0; i < n; i++) w_u16(f, ((const cfs_trow *)rows[i])->k.rule);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.cause);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.evidence);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.lat_class);
+    for (size_t i = 0; i < n; i++) w_u64(f, ((const cfs_trow *)rows[i])->requests);
+    for (size_t i = 0; i < n; i++) w_u64(f, ((const cfs_trow *)rows[i])->bytes);
+    free(ids);
+    free(rows);
+    cfs_kmap_free(&strs);
     cfs_status st = CFS_OK;
     w_u32(f, TAG('G', 'R', 'P', 'S'));
     w_u64(f, a->groups.n);
@@ -472,28 +505,57 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             free(nm);
         }
     }
-    if (!r.bad && r_tag(&r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX)) {
+    uint64_t nstr = 0;
+    char (*strs)[CFS_KEY_STR] = NULL;
+    if (!r.bad && r_tag(&r, TAG('S', 'T', 'R', 'S'), &nstr, raw / 4)) {
+        strs = calloc(nstr ? nstr : 1, CFS_KEY_STR);
+        for (uint64_t i = 0; strs && i < nstr && !r.bad; i++) {
+            char *x = r_str(&r, CFS_KEY_STR - 1);
+            if (x) {
+                memcpy(strs[i], x, strlen(x));
+                free(x);
+            }
+        }
+        if (!strs) r.bad = 1;
+    }
+    /* A row costs at least 30 payload bytes, which bounds n by the payload size. */
+    if (!r.bad && r_tag(&r, TAG('T', 'R', 'A', 'F'), &n, raw / 30)) {
+        cfs_trow *rows = calloc(n ? n : 1, sizeof *rows);
+        if (!rows) r.bad = 1;
         for (uint64_t i = 0; i < n && !r.bad; i++) {
-            cfs_tkey k;
-            memset(&k, 0, sizeof k);
-            r_fixed(&r, k.dist, CFS_KEY_STR);
-            r_fixed(&r, k.edge, CFS_KEY_STR);
-            k.hour = (int64_t)r_le(&r, 8);
-            k.status = (uint16_t)r_le(&r, 2);
+            uint32_t d = (uint32_t)r_le(&r, 4);
+            if (d >= nstr) r.bad = 1;
+            else memcpy(rows[i].k.dist, strs[d], CFS_KEY_STR);
+        }
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
+            uint32_t e = (uint32_t)r_le(&r, 4);
+            if (e >= nstr) r.bad = 1;
+            else memcpy(rows[i].k.edge, strs[e], CFS_KEY_STR);
+        }
+        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.hour = (int64_t)r_le(&r, 8);
+        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.status = (uint16_t)r_le(&r, 2);
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
             uint16_t rule = (uint16_t)r_le(&r, 2);
-            k.cause = (uint8_t)r_le(&r, 1);
-            k.evidence = (uint8_t)r_le(&r, 1);
-            k.lat_class = (uint8_t)r_le(&r, 1);
-            if (rule >= nrules || k.cause >= CFS_CAUSE_COUNT || k.evidence >= CFS_EV_COUNT) {
+            if (rule >= nrules) r.bad = 1;
+            else rows[i].k.rule = rule_map[rule];
+        }
+        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.cause = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.evidence = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.lat_class = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].requests = r_le(&r, 8);
+        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].bytes = r_le(&r, 8);
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
+            if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
                 r.bad = 1;
                 break;
             }
-            k.rule = rule_map[rule];
-            cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &k, NULL);
-            t->requests += r_le(&r, 8);
-            t->bytes += r_le(&r, 8);
+            cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &rows[i].k, NULL);
+            t->requests += rows[i].requests;
+            t->bytes += rows[i].bytes;
         }
+        free(rows);
     }
+    free(strs);
     if (!r.bad && r_tag(&r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX)) {
         for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
             cfs_gkey k;
