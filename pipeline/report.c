@@ -433,7 +433,9 @@ void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
         cfs_write_safe(out, m.dist.v[i].key, strlen(m.dist.v[i].key));
         fprintf(out, " %llu\n", (unsigned long long)m.dist.v[i].n);
     }
-    fprintf(out, "\nRequests by edge location (top %d of %zu):\n", 3 * top, m.edge.n);
+    size_t shown = m.edge.n < (size_t)(3 * top) ? m.edge.n : (size_t)(3 * top);
+    if (shown < m.edge.n) fprintf(out, "\nRequests by edge location (top %zu of %zu):\n", shown, m.edge.n);
+    else fprintf(out, "\nRequests by edge location:\n");
     for (size_t i = 0; i < m.edge.n && i < (size_t)(3 * top); i++) {
         fprintf(out, "  ");
         cfs_write_safe(out, m.edge.v[i].key, strlen(m.edge.v[i].key));
