@@ -508,7 +508,8 @@ static void file_error(shared *sh, size_t file, cfs_status st, const char *msg)
         cfs_file_stats *fs = &sh->res->files[file];
         if (fs->status == CFS_OK) {
             fs->status = st;
-            snprintf(fs->error, sizeof fs->error, "%s", msg);
+            /* some statuses come without a message (out of memory in the decoder) */
+            snprintf(fs->error, sizeof fs->error, "%s", msg[0] ? msg : cfs_status_str(st));
         }
     }
 }

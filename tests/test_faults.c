@@ -551,6 +551,42 @@ Test(resources, one_line_of_32_mib_plain_and_gzip)
     free(dir);
 }
 
+Test(resources, gzip_trailer_claiming_4_gib_is_not_believed)
+{
+    /* A small gzip whose ISIZE field (last 4 bytes) says 0xFFFFFFF0: the output buffer
+     * was sized from it (4 GiB per file).  Under a 1 GiB address-space limit that
+     * allocation fails; now the claim is capped by DEFLATE's 1032:1 ratio and the file is
+     * read up to its (bad) trailer.  Kept from tests/fuzz/fuzz_decode. */
+    char *dir = tu_mkdtemp();
+    size_t gn;
+    unsigned char *gz = tu_gzip(F12 L12 L12, strlen(F12 L12 L12), &gn);
+    memset(gz + gn - 3, 0xff, 3); /* ISIZE little-endian: f0 ff ff ff */
+    gz[gn - 4] = 0xf0;
+    char *p = tu_write(dir, "E1.2026-11-01-10.isize.gz", gz, gn);
+    free(gz);
+    char cmd[2048], *out, *err;
+    snprintf(cmd, sizeof cmd, "ulimit -v 1048576; %s version", prog("cfscan"));
+    if (tu_run(cmd, NULL, NULL) != 0)
+        cr_skip_test("resources: cfscan cannot start under ulimit -v (sanitizer build reserves shadow memory)");
+    snprintf(cmd, sizeof cmd, "ulimit -v 1048576; %s scan -q -j1 --format json %s", prog("cfscan"), p);
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 4, "the bad length check is an input error, got %d: %s", rc, err);
+    cr_assert(!strstr(err, "out of memory"), "stderr: %s", err);
+    cr_assert(strstr(err, "corrupt gzip"), "stderr: %s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    double req = -1;
+    cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.requests"), &req);
+    cr_assert_eq(req, 2, "the lines before the bad trailer still count");
+    cfs_json_doc_free(&doc);
+    free(out);
+    free(err);
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 Test(resources, only_tabs_and_only_newlines)
 {
     char *dir = tu_mkdtemp();
