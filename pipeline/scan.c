@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <arpa/inet.h>
 
 #include "kernels/kernels.h"
@@ -58,7 +59,9 @@ typedef struct unit {
 
 typedef struct file_slot {
     unit **units;           /* by block index; NULL entries for blocks with nothing */
-    size_t nunits;
+    uint8_t *stored;        /* by block index: the block has finished */
+    size_t nunits;          /* entries in units/stored */
+    size_t folded;          /* blocks [0, folded) are folded into the result */
     int done;
     cfs_reader *reader;     /* kept open while zero-copy blocks still read it */
     int pending;            /* producer hold + blocks in flight */
@@ -73,7 +76,9 @@ typedef struct shared {
     const cfs_kernel *kernel;
     cfs_agg *thread_aggs;
     uint32_t **thread_pos;
-    int inflight;           /* copied blocks in flight (backpressure) */
+    int inflight;           /* blocks spawned and not finished (backpressure): bounds both
+                             * copied memory and how far the producer reads ahead of the
+                             * parsers in a mapped file */
     int max_inflight;
     double t0, last_progress;
     uint64_t progress_bytes;
@@ -341,22 +346,62 @@ static void stats_add(cfs_file_stats *d, const cfs_file_stats *s)
     d->bytes_out += s->bytes_out;
 }
 
+static void fold_unit(cfs_scan_result *res, unit *u)
+{
+    if (!u) return;
+    if (u->heavy_init) cfs_agg_fold_heavy(&res->agg, &u->heavy);
+    if (u->nrows) {
+        res->rows = xrealloc(res->rows, (res->nrows + u->nrows) * sizeof *res->rows);
+        memcpy(res->rows + res->nrows, u->rows, u->nrows * sizeof *u->rows);
+        res->nrows += u->nrows;
+        u->nrows = 0;
+    }
+    unit_free(u);
+}
+
+/* Fold, in input order, every unit whose predecessors are all folded: the blocks of the
+ * file at the fold front as they finish, and whole files once complete.  Keeps the
+ * buffered units to the blocks finished out of order.  Caller holds cfs_fold. */
+static void fold_ready(shared *sh)
+{
+    while (sh->fold_next < sh->in->n) {
+        file_slot *f = &sh->slots[sh->fold_next];
+        while (f->folded < f->nunits && f->stored[f->folded]) {
+            fold_unit(sh->res, f->units[f->folded]);
+            f->units[f->folded] = NULL;
+            f->folded++;
+        }
+        if (!f->done || f->folded < f->nunits) break;
+        free(f->units);
+        free(f->stored);
+        f->units = NULL;
+        f->stored = NULL;
+        sh->fold_next++;
+    }
+}
+
 static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
 {
     file_slot *fs = &sh->slots[file];
     #pragma omp critical(cfs_fold)
     {
         stats_add(&sh->res->files[file], &ps->st);
-        if (ps->u) {
-            if (block >= fs->nunits) {
-                size_t nn = block + 1;
-                fs->units = xrealloc(fs->units, nn * sizeof *fs->units);
-                for (size_t i = fs->nunits; i < nn; i++) fs->units[i] = NULL;
-                fs->nunits = nn;
+        if (block >= fs->nunits) {
+            /* exactly block + 1 slots: blocks are numbered 0.. without gaps, and each stores
+             * once, so a complete file has every slot stored */
+            size_t nn = block + 1;
+            fs->units = xrealloc(fs->units, nn * sizeof *fs->units);
+            fs->stored = xrealloc(fs->stored, nn);
+            for (size_t i = fs->nunits; i < nn; i++) {
+                fs->units[i] = NULL;
+                fs->stored[i] = 0;
             }
-            fs->units[block] = ps->u;
-            ps->u = NULL;
+            fs->nunits = nn;
         }
+        fs->units[block] = ps->u;
+        fs->stored[block] = 1;
+        ps->u = NULL;
+        fold_ready(sh);
     }
 }
 
@@ -393,25 +438,7 @@ static void file_complete(shared *sh, size_t file)
         fs->done = 1;
         sh->progress_files++;
         sh->progress_bytes += sh->res->files[file].bytes_out;
-        cfs_scan_result *res = sh->res;
-        while (sh->fold_next < sh->in->n && sh->slots[sh->fold_next].done) {
-            file_slot *f = &sh->slots[sh->fold_next];
-            for (size_t b = 0; b < f->nunits; b++) {
-                unit *u = f->units[b];
-                if (!u) continue;
-                if (u->heavy_init) cfs_agg_fold_heavy(&res->agg, &u->heavy);
-                if (u->nrows) {
-                    res->rows = xrealloc(res->rows, (res->nrows + u->nrows) * sizeof *res->rows);
-                    memcpy(res->rows + res->nrows, u->rows, u->nrows * sizeof *u->rows);
-                    res->nrows += u->nrows;
-                    u->nrows = 0;
-                }
-                unit_free(u);
-            }
-            free(f->units);
-            f->units = NULL;
-            sh->fold_next++;
-        }
+        fold_ready(sh);
         progress(sh);
     }
 }
@@ -469,12 +496,19 @@ static void run_block(block_job *j)
     pstate_init(&ps, j->sh, j->file, &j->layout);
     ps.st.bytes_out = j->n;
     parse_buffer(&ps, j->p, j->n, j->final);
+    if (!j->owned) {
+        /* A zero-copy block of a large mapped file: drop its pages from this process
+         * once parsed (they stay in the page cache), so resident memory stays bounded
+         * whatever the file size.  Only whole pages inside the block are released. */
+        uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)j->p + pg - 1) & ~(pg - 1);
+        uintptr_t b = ((uintptr_t)j->p + j->n) & ~(pg - 1);
+        if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+    }
     store_unit(j->sh, j->file, j->index, &ps);
     free(j->owned);
-    if (j->owned) {
-        #pragma omp atomic
-        j->sh->inflight--;
-    }
+    #pragma omp atomic
+    j->sh->inflight--;
     shared *sh = j->sh;
     size_t file = j->file;
     free(j);
@@ -488,17 +522,17 @@ static void spawn_block(shared *sh, size_t file, size_t index, const char *p, si
     *j = (block_job){sh, file, index, p, n, owned, final, *l};
     #pragma omp atomic
     sh->slots[file].pending++;
-    int busy = 0;
-    if (owned) {
-        #pragma omp atomic capture
-        busy = ++sh->inflight;
-    }
-    if (busy > sh->max_inflight) {
-        run_block(j); /* backpressure: the producer parses this block itself */
-        return;
-    }
+    int busy;
+    #pragma omp atomic capture
+    busy = ++sh->inflight;
     #pragma omp task firstprivate(j)
     run_block(j);
+    /* Backpressure: with too many blocks in flight the producer waits for its blocks,
+     * running some itself, so it never reads far ahead of the parsers (bounded memory,
+     * and with one thread the deferred blocks run in order, keeping the fold moving). */
+    if (busy > sh->max_inflight) {
+        #pragma omp taskwait
+    }
 }
 
 static void file_error(shared *sh, size_t file, cfs_status st, const char *msg)
@@ -785,6 +819,7 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
     for (size_t i = 0; i < in->n; i++) {
         free(sh.slots[i].units);
+        free(sh.slots[i].stored);
         if (res->files[i].status == CFS_E_INTERRUPTED) res->interrupted = 1;
     }
     if (o->stop && *o->stop) res->interrupted = 1;
