@@ -38,14 +38,17 @@ for t in "$root"/tests/fuzz/fuzz_*.c; do
 done
 
 # 2. seeds -------------------------------------------------------------------------------------
+# cfsgen and cfscan for the seeds are linked from the same objects, so a seed state.cfs
+# always has the format of the reader under test (a stale build/ would not).
 samples=$root/../shared/samples
-gen=${CFS_GEN:-}
-for d in build build-fuzz build-asan; do
-  [ -z "$gen" ] && [ -x "$root/$d/cfsgen" ] && gen=$root/$d/cfsgen
-done
-if [ ! -f "$out/seed/.done" ]; then
+$cc $cflags "$root"/datasets/*.c "${objs[@]}" $libs -fsanitize=fuzzer-no-link -o "$out/bin/seed-cfsgen"
+$cc $cflags "$root/tools/cfscan.c" "${objs[@]}" $libs -fsanitize=fuzzer-no-link -o "$out/bin/seed-cfscan"
+gen=$out/bin/seed-cfsgen
+# made again whenever the pipeline or the generator changed (a state.cfs seed of an older
+# format would stop the state reader at its first section)
+if [ ! -f "$out/seed/.done" ] || [ -n "$(find "$root/pipeline" "$root/datasets" -newer "$out/seed/.done" | head -1)" ]; then
   rm -rf "$out/seed" && mkdir -p "$out/seed"/{fields,decode,config,waf,state,filename,parquet}
-  if [ -n "$gen" ]; then
+  if [ -x "$gen" ]; then
     "$gen" -o "$out/seed/gen" --seed 7 --dists 2 --days 1 --lines-per-file 20 --layout mixed -j1 >/dev/null 2>&1 || true
     "$gen" -o "$out/seed/genf" --seed 8 --dists 1 --days 1 --lines-per-file 20 --faults all -j1 >/dev/null 2>&1 || true
   fi
@@ -75,9 +78,8 @@ if [ ! -f "$out/seed/.done" ]; then
     [ -f "$f" ] && { zstd -dcfq "$f" 2>/dev/null || true; } | head -c 16384 > "$out/seed/waf/$(basename "$f")"
   done
   # state: the decompressed payload of a real state.cfs (fuzz_state wraps it itself)
-  cfscan=""
-  for d in build build-fuzz build-asan; do [ -z "$cfscan" ] && [ -x "$root/$d/cfscan" ] && cfscan=$root/$d/cfscan; done
-  if [ -n "$cfscan" ] && [ -d "$out/seed/gen" ]; then
+  cfscan=$out/bin/seed-cfscan
+  if [ -d "$out/seed/gen" ]; then
     rm -rf "$out/seed/sum"
     one=$(find "$out/seed/gen" -type f -name '*.20*' -not -path '*/waf/*' | sort | head -1)
     "$cfscan" scan "$one" -o "$out/seed/sum" -q >/dev/null 2>&1 || true
