@@ -3,6 +3,7 @@
  * keys); rows live in one array per table so a merge is a linear walk. */
 #include "pipeline/aggregate.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ static void *xrealloc(void *p, size_t n)
 }
 
 uint64_t cfs_hash_bytes(const void *p, size_t n) { return XXH3_64bits(p, n); }
+
+static void topk_put(cfs_topk *t);
 
 /* ---- generic map --------------------------------------------------------------------- */
 void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size)
@@ -133,10 +136,11 @@ void cfs_agg_free(cfs_agg *a)
     for (size_t i = 0; i < a->origin.n; i++) free(((cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
     for (size_t i = 0; i < a->heavy.n; i++) {
         cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
-        cfs_topk_free(h->uris);
-        cfs_topk_free(h->ips);
+        topk_put(h->uris);
+        topk_put(h->ips);
     }
     for (size_t i = 0; i < a->strs.n; i++) free(((cfs_srow *)cfs_kmap_row(&a->strs, i))->origin);
+    free(a->edge_cache);
     cfs_kmap_free(&a->fast);
     cfs_kmap_free(&a->strs);
     cfs_kmap_free(&a->traffic);
@@ -208,6 +212,7 @@ static uint32_t intern_edge(cfs_agg *a, const char *p, size_t n)
     unsigned h = 0;
     for (size_t i = 0; i < n && i < 12; i++) h = h * 33u + (unsigned char)p[i];
     h = (h ^ (h >> 9)) & (CFS_EDGE_CACHE - 1);
+    if (!a->edge_cache) a->edge_cache = xcalloc(CFS_EDGE_CACHE, sizeof *a->edge_cache);
     if (a->edge_cache[h].n && same_key_str(a->edge_cache[h].s, p, n)) return a->edge_cache[h].id;
     uint32_t id = intern(a, p, n);
     a->edge_cache[h].n = 1;
@@ -233,13 +238,50 @@ static cfs_group *group_for(cfs_agg *a, const cfs_gkey *k)
     return row->g;
 }
 
+/* Per-file work units create and drop two top-k summaries per 403 group; a small pool
+ * recycles them (clearing is O(capacity) without the allocations of a new one).  Shared
+ * by all threads behind one mutex, taken once per summary, never per line. */
+#define TOPK_POOL_MAX 4096
+static cfs_topk *g_pool[TOPK_POOL_MAX];
+static size_t g_pool_n;
+static pthread_mutex_t g_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static cfs_topk *topk_get(void)
+{
+    cfs_topk *t = NULL;
+    pthread_mutex_lock(&g_pool_lock);
+    if (g_pool_n) t = g_pool[--g_pool_n];
+    pthread_mutex_unlock(&g_pool_lock);
+    return t ? t : cfs_topk_new(CFS_TOPK_CAPACITY);
+}
+
+static void topk_put(cfs_topk *t)
+{
+    if (!t) return;
+    cfs_topk_clear(t);
+    pthread_mutex_lock(&g_pool_lock);
+    if (g_pool_n < TOPK_POOL_MAX) {
+        g_pool[g_pool_n++] = t;
+        t = NULL;
+    }
+    pthread_mutex_unlock(&g_pool_lock);
+    cfs_topk_free(t);
+}
+
+void cfs_topk_pool_drain(void)
+{
+    pthread_mutex_lock(&g_pool_lock);
+    while (g_pool_n) cfs_topk_free(g_pool[--g_pool_n]);
+    pthread_mutex_unlock(&g_pool_lock);
+}
+
 static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
 {
     int created;
     cfs_hrow *row = cfs_kmap_get(&a->heavy, k, &created);
     if (created) {
-        row->uris = cfs_topk_new(CFS_TOPK_CAPACITY);
-        row->ips = cfs_topk_new(CFS_TOPK_CAPACITY);
+        row->uris = topk_get();
+        row->ips = topk_get();
         if (!row->uris || !row->ips) {
             fprintf(stderr, "cfscan: out of memory\n");
             exit(1);

@@ -121,7 +121,8 @@ typedef struct cfs_srow {  /* string table row: key string, its id */
 typedef struct cfs_agg {
     cfs_kmap fast;    /* cfs_frow, filled by cfs_agg_add */
     cfs_kmap strs;    /* cfs_srow; row index == id */
-    struct { uint32_t n; uint32_t id; char s[CFS_KEY_STR]; } edge_cache[CFS_EDGE_CACHE];
+    struct cfs_edge_slot { uint32_t n; uint32_t id; char s[CFS_KEY_STR]; } *edge_cache; /* lazily
+                         * allocated, CFS_EDGE_CACHE entries: unit aggs never need it */
     uint32_t last_dist; /* id + 1 of the last distribution seen, 0 = none */
     cfs_kmap traffic; /* cfs_trow: merged results (string keys) */
     cfs_kmap groups;  /* cfs_grow */
@@ -132,6 +133,8 @@ typedef struct cfs_agg {
 
 void cfs_agg_init(cfs_agg *a);
 void cfs_agg_free(cfs_agg *a);
+/* Free the top-k summaries kept for reuse (call when no scan is running). */
+void cfs_topk_pool_drain(void);
 
 /* Fixed-size key string: copy, truncating at CFS_KEY_STR-1 bytes; "" becomes "-". */
 void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n);

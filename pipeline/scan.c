@@ -824,6 +824,7 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
     }
     if (o->stop && *o->stop) res->interrupted = 1;
     free(sh.slots);
+    cfs_topk_pool_drain();
     free(sh.thread_aggs);
     free(sh.thread_pos);
     return CFS_OK;

@@ -397,6 +397,18 @@ cfs_topk *cfs_topk_new(uint32_t capacity)
     return t;
 }
 
+void cfs_topk_clear(cfs_topk *t)
+{
+    if (!t) return;
+    /* Counters beyond `used` are never read; their key buffers are kept for reuse. */
+    memset(t->slot, 0, ((size_t)t->mask + 1) * sizeof *t->slot);
+    buckets_reset(t, t->k + 1);
+    t->used = 0;
+    t->total = 0;
+    t->floor = 0;
+    t->poisoned = 0;
+}
+
 void cfs_topk_free(cfs_topk *t)
 {
     if (!t) return;

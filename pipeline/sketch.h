@@ -56,6 +56,8 @@ typedef struct cfs_topk_item {
 
 cfs_topk *cfs_topk_new(uint32_t capacity);
 void cfs_topk_free(cfs_topk *t);
+/* Empty the summary (as if new, same capacity), keeping its allocations for reuse. */
+void cfs_topk_clear(cfs_topk *t);
 void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint64_t weight);
 void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src);
 /* Items sorted by count descending, ties by key bytes ascending (deterministic).
