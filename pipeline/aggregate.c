@@ -2,6 +2,7 @@
  * size structs hashed with XXH3 (xxHash inlined here, the translation unit that hashes
  * keys); rows live in one array per table so a merge is a linear walk. */
 #include "pipeline/aggregate.h"
+#include "pipeline/xalloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -10,26 +11,6 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-static void *xcalloc(size_t n, size_t s)
-{
-    void *p = calloc(n, s);
-    if (!p) {
-        fprintf(stderr, "cfscan: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fprintf(stderr, "cfscan: out of memory\n");
-        exit(1);
-    }
-    return q;
-}
 
 uint64_t cfs_hash_bytes(const void *p, size_t n) { return XXH3_64bits(p, n); }
 
@@ -56,8 +37,8 @@ void *cfs_kmap_row(const cfs_kmap *m, size_t i) { return m->rows + i * m->row_si
 static void kmap_grow(cfs_kmap *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 64;
-    uint64_t *nh = xcalloc(ncap, sizeof *nh);
-    uint32_t *ns = xcalloc(ncap, sizeof *ns);
+    uint64_t *nh = cfs_xcalloc(ncap, sizeof *nh);
+    uint32_t *ns = cfs_xcalloc(ncap, sizeof *ns);
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->slot[i]) continue;
         size_t j = (size_t)m->hash[i] & (ncap - 1);
@@ -105,7 +86,7 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
     }
     if (m->n == m->rows_cap) {
         m->rows_cap = m->rows_cap ? m->rows_cap * 2 : 64;
-        m->rows = xrealloc(m->rows, m->rows_cap * m->row_size);
+        m->rows = cfs_xrealloc(m->rows, m->rows_cap * m->row_size);
     }
     char *row = m->rows + m->n * m->row_size;
     memset(row, 0, m->row_size);
@@ -212,7 +193,7 @@ static uint32_t intern_edge(cfs_agg *a, const char *p, size_t n)
     unsigned h = 0;
     for (size_t i = 0; i < n && i < 12; i++) h = h * 33u + (unsigned char)p[i];
     h = (h ^ (h >> 9)) & (CFS_EDGE_CACHE - 1);
-    if (!a->edge_cache) a->edge_cache = xcalloc(CFS_EDGE_CACHE, sizeof *a->edge_cache);
+    if (!a->edge_cache) a->edge_cache = cfs_xcalloc(CFS_EDGE_CACHE, sizeof *a->edge_cache);
     if (a->edge_cache[h].n && same_key_str(a->edge_cache[h].s, p, n)) return a->edge_cache[h].id;
     uint32_t id = intern(a, p, n);
     a->edge_cache[h].n = 1;
@@ -234,7 +215,7 @@ static cfs_group *group_for(cfs_agg *a, const cfs_gkey *k)
 {
     int created;
     cfs_grow *row = cfs_kmap_get(&a->groups, k, &created);
-    if (created) row->g = xcalloc(1, sizeof(cfs_group));
+    if (created) row->g = cfs_xcalloc(1, sizeof(cfs_group));
     return row->g;
 }
 
@@ -315,7 +296,7 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
     if ((r->result == CFS_R_MISS || r->result == CFS_R_REFRESH_HIT) &&
         r->time_taken_ms != CFS_NO_MILLIS) {
         cfs_srow *ds = cfs_kmap_row(&a->strs, k.dist);
-        if (!ds->origin) ds->origin = xcalloc(1, sizeof(cfs_hist));
+        if (!ds->origin) ds->origin = cfs_xcalloc(1, sizeof(cfs_hist));
         cfs_hist_add(ds->origin, r->time_taken_ms);
     }
     if (at.cause == CFS_CAUSE_NONE) return;
@@ -363,7 +344,7 @@ static cfs_hist *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
 {
     int created;
     cfs_orow *o = cfs_kmap_get(&a->origin, dist, &created);
-    if (created) o->h = xcalloc(1, sizeof(cfs_hist));
+    if (created) o->h = cfs_xcalloc(1, sizeof(cfs_hist));
     return o->h;
 }
 
@@ -434,6 +415,20 @@ uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], ui
     return 0;
 }
 
+/* The settled key of a 403 group: provisional ones (rule != 0) take the cause the latency
+ * test gives their class against the distribution's reference. */
+static cfs_gkey settled_gkey(const cfs_agg *a, cfs_gkey k)
+{
+    if (k.rule) {
+        cfs_attribution at = {k.cause, 0, k.rule};
+        at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class), cfs_agg_reference_ms(a, k.dist, NULL));
+        k.cause = at.cause;
+        k.rule = 0;
+        k.lat_class = 0;
+    }
+    return k;
+}
+
 void cfs_agg_settle(cfs_agg *a)
 {
     /* Rebuild each table, re-keying provisional entries with the settled attribution.
@@ -458,28 +453,12 @@ void cfs_agg_settle(cfs_agg *a)
     }
     for (size_t i = 0; i < a->groups.n; i++) {
         const cfs_grow *s = cfs_kmap_row(&a->groups, i);
-        cfs_gkey k = s->k;
-        if (k.rule) {
-            cfs_attribution at = {k.cause, 0, k.rule};
-            at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class),
-                                 cfs_agg_reference_ms(a, k.dist, NULL));
-            k.cause = at.cause;
-            k.rule = 0;
-            k.lat_class = 0;
-        }
+        cfs_gkey k = settled_gkey(a, s->k);
         merge_group(group_for(&out, &k), s->g);
     }
     for (size_t i = 0; i < a->heavy.n; i++) {
         const cfs_hrow *s = cfs_kmap_row(&a->heavy, i);
-        cfs_gkey k = s->k;
-        if (k.rule) {
-            cfs_attribution at = {k.cause, 0, k.rule};
-            at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class),
-                                 cfs_agg_reference_ms(a, k.dist, NULL));
-            k.cause = at.cause;
-            k.rule = 0;
-            k.lat_class = 0;
-        }
+        cfs_gkey k = settled_gkey(a, s->k);
         cfs_hrow *d = heavy_for(&out, &k);
         cfs_topk_merge(d->uris, s->uris);
         cfs_topk_merge(d->ips, s->ips);
@@ -489,7 +468,7 @@ void cfs_agg_settle(cfs_agg *a)
         const cfs_orow *s = cfs_kmap_row(&a->origin, i);
         int created;
         cfs_orow *d = cfs_kmap_get(&out.origin, s->dist, &created);
-        if (created) d->h = xcalloc(1, sizeof(cfs_hist));
+        if (created) d->h = cfs_xcalloc(1, sizeof(cfs_hist));
         cfs_hist_merge(d->h, s->h);
     }
     for (size_t i = 0; i < a->waf.n; i++) {

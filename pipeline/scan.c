@@ -12,6 +12,7 @@
  * (top-k summaries, `requests` rows) is kept per work unit and folded in input order, so
  * the result is identical for any thread count. */
 #include "pipeline/scan.h"
+#include "pipeline/xalloc.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -28,26 +29,6 @@
 #define WINDOW (CFS_MAX_LINE + 1)   /* a longest legal line plus its LF fits a window */
 #define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
 #define DEFAULT_BIG ((uint64_t)64 << 20)
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "cfscan: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fprintf(stderr, "cfscan: out of memory\n");
-        exit(1);
-    }
-    return q;
-}
 
 /* ---- work units (order-dependent state) ------------------------------------------------ */
 typedef struct unit {
@@ -107,7 +88,7 @@ static double now_s(void)
 static unit *unit_get(pstate *ps)
 {
     if (!ps->u) {
-        ps->u = xmalloc(sizeof *ps->u);
+        ps->u = cfs_xmalloc(sizeof *ps->u);
         memset(ps->u, 0, sizeof *ps->u);
     }
     return ps->u;
@@ -186,7 +167,7 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
         cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
         len += (s.n ? s.n : 1) + 1;
     }
-    char *text = xmalloc(len + 1);
+    char *text = cfs_xmalloc(len + 1);
     size_t o = 0;
     for (size_t i = 0; i < f->nout; i++) {
         cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
@@ -202,7 +183,7 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     unit *u = unit_get(ps);
     if (u->nrows == u->cap) {
         u->cap = u->cap ? u->cap * 2 : 16;
-        u->rows = xrealloc(u->rows, u->cap * sizeof *u->rows);
+        u->rows = cfs_xrealloc(u->rows, u->cap * sizeof *u->rows);
     }
     cfs_req_row *row = &u->rows[u->nrows++];
     memset(row, 0, sizeof *row);
@@ -351,7 +332,7 @@ static void fold_unit(cfs_scan_result *res, unit *u)
     if (!u) return;
     if (u->heavy_init) cfs_agg_fold_heavy(&res->agg, &u->heavy);
     if (u->nrows) {
-        res->rows = xrealloc(res->rows, (res->nrows + u->nrows) * sizeof *res->rows);
+        res->rows = cfs_xrealloc(res->rows, (res->nrows + u->nrows) * sizeof *res->rows);
         memcpy(res->rows + res->nrows, u->rows, u->nrows * sizeof *u->rows);
         res->nrows += u->nrows;
         u->nrows = 0;
@@ -390,8 +371,8 @@ static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
             /* exactly block + 1 slots: blocks are numbered 0.. without gaps, and each stores
              * once, so a complete file has every slot stored */
             size_t nn = block + 1;
-            fs->units = xrealloc(fs->units, nn * sizeof *fs->units);
-            fs->stored = xrealloc(fs->stored, nn);
+            fs->units = cfs_xrealloc(fs->units, nn * sizeof *fs->units);
+            fs->stored = cfs_xrealloc(fs->stored, nn);
             for (size_t i = fs->nunits; i < nn; i++) {
                 fs->units[i] = NULL;
                 fs->stored[i] = 0;
@@ -518,7 +499,7 @@ static void run_block(block_job *j)
 static void spawn_block(shared *sh, size_t file, size_t index, const char *p, size_t n,
                         char *owned, int final, const cfs_layout *l)
 {
-    block_job *j = xmalloc(sizeof *j);
+    block_job *j = cfs_xmalloc(sizeof *j);
     *j = (block_job){sh, file, index, p, n, owned, final, *l};
     #pragma omp atomic
     sh->slots[file].pending++;
@@ -609,7 +590,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
         }
         if (acc_len + n > acc_cap) {
             acc_cap = acc_len + n > BLOCK + (BLOCK >> 1) ? acc_len + n : BLOCK + (BLOCK >> 1);
-            acc = xrealloc(acc, acc_cap);
+            acc = cfs_xrealloc(acc, acc_cap);
         }
         memcpy(acc + acc_len, p, n);
         acc_len += n;
@@ -623,7 +604,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             char *rest = NULL;
             size_t rest_len = acc_len - last;
             if (rest_len) {
-                rest = xmalloc(BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len);
+                rest = cfs_xmalloc(BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len);
                 memcpy(rest, acc + last, rest_len);
             }
             cfs_layout at = layout;
@@ -688,7 +669,7 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
             } else {
                 if (carry_len + take > carry_cap) {
                     carry_cap = (carry_len + take) * 2;
-                    carry = xrealloc(carry, carry_cap);
+                    carry = cfs_xrealloc(carry, carry_cap);
                 }
                 memcpy(carry + carry_len, p, take);
                 carry_len += take;
@@ -706,7 +687,7 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
         } else if (tail) {
             if (tail > carry_cap) {
                 carry_cap = tail * 2;
-                carry = xrealloc(carry, carry_cap);
+                carry = cfs_xrealloc(carry, carry_cap);
             }
             memcpy(carry, p + used, tail);
             carry_len = tail;
@@ -775,15 +756,15 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
     sh.t0 = sh.last_progress = now_s();
     cfs_agg_init(&res->agg);
     res->nfiles = in->n;
-    res->files = xmalloc((in->n ? in->n : 1) * sizeof *res->files);
+    res->files = cfs_xmalloc((in->n ? in->n : 1) * sizeof *res->files);
     memset(res->files, 0, (in->n ? in->n : 1) * sizeof *res->files);
-    sh.slots = xmalloc((in->n ? in->n : 1) * sizeof *sh.slots);
+    sh.slots = cfs_xmalloc((in->n ? in->n : 1) * sizeof *sh.slots);
     memset(sh.slots, 0, (in->n ? in->n : 1) * sizeof *sh.slots);
-    sh.thread_aggs = xmalloc((size_t)threads * sizeof *sh.thread_aggs);
-    sh.thread_pos = xmalloc((size_t)threads * sizeof *sh.thread_pos);
+    sh.thread_aggs = cfs_xmalloc((size_t)threads * sizeof *sh.thread_aggs);
+    sh.thread_pos = cfs_xmalloc((size_t)threads * sizeof *sh.thread_pos);
     for (int t = 0; t < threads; t++) {
         cfs_agg_init(&sh.thread_aggs[t]);
-        sh.thread_pos[t] = xmalloc((WINDOW + CFS_SCAN_POS_SLACK) * sizeof(uint32_t));
+        sh.thread_pos[t] = cfs_xmalloc((WINDOW + CFS_SCAN_POS_SLACK) * sizeof(uint32_t));
     }
     double t0 = now_s();
     long nfiles = (long)in->n;

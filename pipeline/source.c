@@ -2,6 +2,7 @@
  * Directory walks use openat/fstatat on directory descriptors and never follow
  * symbolic links to directories, so a link loop cannot make the walk endless. */
 #include "pipeline/source.h"
+#include "pipeline/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,32 +15,14 @@
 
 #include "kernels/kernels.h"
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fprintf(stderr, "cfscan: out of memory\n");
-        exit(1);
-    }
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = xrealloc(NULL, n);
-    memcpy(p, s, n);
-    return p;
-}
-
 static void add_error(cfs_inputs *in, const char *path, const char *msg)
 {
     if (in->nerr == in->errcap) {
         in->errcap = in->errcap ? in->errcap * 2 : 8;
-        in->err = xrealloc(in->err, in->errcap * sizeof *in->err);
+        in->err = cfs_xrealloc(in->err, in->errcap * sizeof *in->err);
     }
-    in->err[in->nerr].path = xstrdup(path);
-    in->err[in->nerr].msg = xstrdup(msg);
+    in->err[in->nerr].path = cfs_xstrdup(path);
+    in->err[in->nerr].msg = cfs_xstrdup(msg);
     in->nerr++;
 }
 
@@ -110,7 +93,7 @@ static void push_input(cfs_inputs *in, const char *path, const struct stat *st, 
         x.dist[0] = 0;
         x.name_hour = CFS_NO_TIME;
     }
-    x.path = xstrdup(path);
+    x.path = cfs_xstrdup(path);
     if (st) {
         x.regular = S_ISREG(st->st_mode);
         x.size = x.regular ? (uint64_t)st->st_size : 0;
@@ -118,7 +101,7 @@ static void push_input(cfs_inputs *in, const char *path, const struct stat *st, 
     }
     if (in->n == in->cap) {
         in->cap = in->cap ? in->cap * 2 : 64;
-        in->v = xrealloc(in->v, in->cap * sizeof *in->v);
+        in->v = cfs_xrealloc(in->v, in->cap * sizeof *in->v);
     }
     in->v[in->n++] = x;
 }
@@ -151,16 +134,16 @@ static void walk_dir(cfs_inputs *in, int dfd, const char *path, int64_t since, i
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         if (nn == cap) {
             cap = cap ? cap * 2 : 64;
-            names = xrealloc(names, cap * sizeof *names);
+            names = cfs_xrealloc(names, cap * sizeof *names);
         }
-        names[nn++] = xstrdup(e->d_name);
+        names[nn++] = cfs_xstrdup(e->d_name);
     }
     if (errno) add_error(in, path, strerror(errno));
     if (nn > 1) qsort(names, nn, sizeof *names, cmp_names);
     size_t plen = strlen(path);
     for (size_t i = 0; i < nn; i++) {
         size_t need = plen + strlen(names[i]) + 2;
-        char *child = xrealloc(NULL, need);
+        char *child = cfs_xrealloc(NULL, need);
         snprintf(child, need, "%s%s%s", path, (plen && path[plen - 1] == '/') ? "" : "/", names[i]);
         struct stat st;
         if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {

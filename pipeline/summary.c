@@ -11,6 +11,7 @@
  * Rule ids are stored with their names (RULE) and mapped back by name on reading, so a
  * reordered rule table cannot silently change causes. */
 #include "pipeline/summary.h"
+#include "pipeline/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,24 +31,6 @@
 
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "cfscan: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = xmalloc(n);
-    memcpy(p, s, n);
-    return p;
-}
-
 /* ---- building ------------------------------------------------------------------------------ */
 void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_result *res,
                            const void *waf_index)
@@ -57,11 +40,11 @@ void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_
     cfs_agg_merge(&s->agg, &res->agg);
     cfs_agg_fold_heavy(&s->agg, &res->agg);
     s->ninputs = in->n + in->nerr;
-    s->inputs = xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *s->inputs);
+    s->inputs = cfs_xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *s->inputs);
     memset(s->inputs, 0, (s->ninputs ? s->ninputs : 1) * sizeof *s->inputs);
     for (size_t i = 0; i < in->n; i++) {
         cfs_sum_input *x = &s->inputs[i];
-        x->path = xstrdup(in->v[i].path);
+        x->path = cfs_xstrdup(in->v[i].path);
         memcpy(x->dist, in->v[i].dist, CFS_DIST_MAX);
         x->size = in->v[i].size;
         x->mtime = in->v[i].mtime;
@@ -69,7 +52,7 @@ void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_
     }
     for (size_t i = 0; i < in->nerr; i++) {
         cfs_sum_input *x = &s->inputs[in->n + i];
-        x->path = xstrdup(in->err[i].path);
+        x->path = cfs_xstrdup(in->err[i].path);
         x->st.status = CFS_E_IO;
         snprintf(x->st.error, sizeof x->st.error, "%s", in->err[i].msg);
     }
@@ -77,8 +60,8 @@ void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_
     const cfs_waf_index *w = waf_index;
     if (w) {
         s->nwaf_rules = cfs_waf_rule_count(w);
-        s->waf_rules = xmalloc((s->nwaf_rules ? s->nwaf_rules : 1) * sizeof *s->waf_rules);
-        for (size_t i = 0; i < s->nwaf_rules; i++) s->waf_rules[i] = xstrdup(cfs_waf_rule_name(w, (uint32_t)i));
+        s->waf_rules = cfs_xmalloc((s->nwaf_rules ? s->nwaf_rules : 1) * sizeof *s->waf_rules);
+        for (size_t i = 0; i < s->nwaf_rules; i++) s->waf_rules[i] = cfs_xstrdup(cfs_waf_rule_name(w, (uint32_t)i));
     }
 }
 
@@ -99,7 +82,7 @@ static uint32_t waf_rule_id(cfs_summary *s, const char *name)
     char **nv = realloc(s->waf_rules, (s->nwaf_rules + 1) * sizeof *nv);
     if (!nv) exit(1);
     s->waf_rules = nv;
-    s->waf_rules[s->nwaf_rules] = xstrdup(name);
+    s->waf_rules[s->nwaf_rules] = cfs_xstrdup(name);
     return (uint32_t)s->nwaf_rules++;
 }
 
@@ -124,7 +107,7 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     dst->inputs = nv;
     for (size_t i = 0; i < src->ninputs; i++) {
         dst->inputs[dst->ninputs + i] = src->inputs[i];
-        dst->inputs[dst->ninputs + i].path = xstrdup(src->inputs[i].path);
+        dst->inputs[dst->ninputs + i].path = cfs_xstrdup(src->inputs[i].path);
     }
     dst->ninputs = n;
     dst->pruned += src->pruned;
@@ -135,12 +118,12 @@ void cfs_summary_as_result(const cfs_summary *s, cfs_inputs *in, cfs_scan_result
     memset(in, 0, sizeof *in);
     memset(res, 0, sizeof *res);
     in->n = in->cap = s->ninputs;
-    in->v = xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *in->v);
-    res->files = xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *res->files);
+    in->v = cfs_xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *in->v);
+    res->files = cfs_xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *res->files);
     res->nfiles = s->ninputs;
     for (size_t i = 0; i < s->ninputs; i++) {
         memset(&in->v[i], 0, sizeof in->v[i]);
-        in->v[i].path = xstrdup(s->inputs[i].path);
+        in->v[i].path = cfs_xstrdup(s->inputs[i].path);
         memcpy(in->v[i].dist, s->inputs[i].dist, CFS_DIST_MAX);
         in->v[i].size = s->inputs[i].size;
         res->files[i] = s->inputs[i].st;
@@ -221,7 +204,7 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     void **rows = sorted_rows(&a->traffic, cmp_trow);
     cfs_kmap strs;
     cfs_kmap_init(&strs, CFS_KEY_STR, CFS_KEY_STR + 8);
-    uint32_t *ids = xmalloc((2 * n + 1) * sizeof *ids);
+    uint32_t *ids = cfs_xmalloc((2 * n + 1) * sizeof *ids);
     for (size_t i = 0; i < n; i++) {
         const cfs_trow *t = rows[i];
         const char *two[2] = {t->k.dist, t->k.edge};
@@ -309,7 +292,7 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     }
     /* header + compressed payload, then the checksum over both */
     size_t bound = ZSTD_compressBound(len);
-    char *file = xmalloc(20 + bound);
+    char *file = cfs_xmalloc(20 + bound);
     memcpy(file, "CFSSTATE", 8);
     for (int i = 0; i < 4; i++) file[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
     for (int i = 0; i < 8; i++) file[12 + i] = (char)((uint64_t)len >> (8 * i));
@@ -373,7 +356,7 @@ static char *r_str(rd *r, size_t max)
         r->bad = 1;
         return NULL;
     }
-    char *s = xmalloc(n + 1);
+    char *s = cfs_xmalloc(n + 1);
     if (n && fread(s, 1, n, r->f) != n) r->bad = 1;
     s[n] = 0;
     return s;
@@ -420,7 +403,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         return CFS_E_TRUNCATED;
     }
     size_t len = (size_t)sb.st_size;
-    char *buf = xmalloc(len);
+    char *buf = cfs_xmalloc(len);
     size_t got = 0;
     while (got < len) {
         ssize_t k = read(fd, buf + got, len - got);
@@ -468,7 +451,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         snprintf(err, errlen, "%s: state file is corrupt (bad payload header)", path);
         return CFS_E_CORRUPT;
     }
-    char *payload = xmalloc(raw ? raw : 1);
+    char *payload = cfs_xmalloc(raw ? raw : 1);
     size_t dn = ZSTD_decompress(payload, raw, buf + 20, len - 36);
     free(buf);
     buf = payload;
@@ -487,7 +470,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     uint64_t nrules = 0;
     cfs_status st = CFS_OK;
     if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535)) {
-        rule_map = xmalloc((nrules ? nrules : 1) * sizeof *rule_map);
+        rule_map = cfs_xmalloc((nrules ? nrules : 1) * sizeof *rule_map);
         for (uint64_t i = 0; i < nrules && !r.bad; i++) {
             char *nm = r_str(&r, 256);
             rule_map[i] = 0;
@@ -624,7 +607,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
      * record takes more than 100 bytes (two string lengths, 22 u64 and the status bytes).
      * A count of 4e9 made xmalloc exit "out of memory" (found by tests/fuzz/fuzz_state). */
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, raw / 100)) {
-        s->inputs = xmalloc((n ? n : 1) * sizeof *s->inputs);
+        s->inputs = cfs_xmalloc((n ? n : 1) * sizeof *s->inputs);
         for (uint64_t i = 0; i < n && !r.bad; i++) {
             cfs_sum_input *x = &s->inputs[s->ninputs];
             memset(x, 0, sizeof *x);
@@ -706,7 +689,7 @@ static int cmp_gkey_rows(const void *a, const void *b)
 
 static void **sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *))
 {
-    void **v = xmalloc((m->n ? m->n : 1) * sizeof *v);
+    void **v = cfs_xmalloc((m->n ? m->n : 1) * sizeof *v);
     for (size_t i = 0; i < m->n; i++) v[i] = cfs_kmap_row(m, i);
     if (m->n > 1) qsort(v, m->n, sizeof *v, cmp);
     return v;
@@ -729,7 +712,7 @@ static void pstrn(cfs_pq_writer *w, size_t c, const char *s, size_t n)
         cfs_pq_str(w, c, s, n);
         return;
     }
-    char *buf = xmalloc(n * 3 + 1);
+    char *buf = cfs_xmalloc(n * 3 + 1);
     size_t o = 0;
     for (i = 0; i < n;) {
         size_t l = cfs_utf8_len(u + i, n - i);
@@ -942,7 +925,7 @@ static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err
 static char *join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = xmalloc(n);
+    char *p = cfs_xmalloc(n);
     snprintf(p, n, "%s/%s", dir, name);
     return p;
 }
@@ -1075,7 +1058,7 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
     /* The temporary directory sits beside dir (same file system, so rename is atomic). */
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') n--;
-    char *tmp = xmalloc(n + 32);
+    char *tmp = cfs_xmalloc(n + 32);
     snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir);
     if (!mkdtemp(tmp)) {
         snprintf(err, errlen, "%s: cannot create a temporary directory beside it: %s", dir, strerror(errno));
@@ -1117,7 +1100,7 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
             st = CFS_E_IO;
         } else {
             /* the parent directory entry must reach the disk too */
-            char *parent = xstrdup(dir);
+            char *parent = cfs_xstrdup(dir);
             char *slash = strrchr(parent, '/');
             if (slash && slash != parent) *slash = 0;
             else if (slash) slash[1] = 0;
