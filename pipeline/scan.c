@@ -506,14 +506,21 @@ static void spawn_block(shared *sh, size_t file, size_t index, const char *p, si
     int busy;
     #pragma omp atomic capture
     busy = ++sh->inflight;
+    /* Backpressure, so the producer never reads far ahead of the parsers (bounded memory
+     * for copies, mapped pages and buffered units):
+     *  - one thread: tasks would only be deferred (and hold up the in-order fold), so the
+     *    producer parses each block itself, in order;
+     *  - too many blocks in flight: the producer parses this one itself;
+     *  - far too many (the tasks are not being picked up): it also waits for its blocks. */
+    if (busy > sh->max_inflight || omp_get_num_threads() == 1) {
+        run_block(j);
+        if (busy > 2 * sh->max_inflight) {
+            #pragma omp taskwait
+        }
+        return;
+    }
     #pragma omp task firstprivate(j)
     run_block(j);
-    /* Backpressure: with too many blocks in flight the producer waits for its blocks,
-     * running some itself, so it never reads far ahead of the parsers (bounded memory,
-     * and with one thread the deferred blocks run in order, keeping the fold moving). */
-    if (busy > sh->max_inflight) {
-        #pragma omp taskwait
-    }
 }
 
 static void file_error(shared *sh, size_t file, cfs_status st, const char *msg)
