@@ -544,6 +544,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
     size_t index = 0;
     char *acc = NULL;         /* copy buffer for streamed pieces */
     size_t acc_len = 0, acc_cap = 0;
+    int skipping = 0;         /* inside a line longer than a block: drop bytes to its LF */
     char err[200] = "";
     for (;;) {
         if (sh->o->stop && *sh->o->stop) {
@@ -578,6 +579,14 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             break;
         }
         if (n == 0) break;
+        if (skipping) {
+            const char *nl = memchr(p, '\n', n);
+            if (!nl) continue;
+            skipping = 0;
+            n -= (size_t)(nl - p) + 1;
+            p = nl + 1;
+            if (n == 0) continue;
+        }
         if (cfs_reader_format(r) == CFS_FMT_PLAIN && acc_len == 0 && acc == NULL &&
             sh->in->v[file].regular && n > BLOCK / 2 && index == 0 && p) {
             /* Memory-mapped plain file handed out whole: zero-copy blocks. */
@@ -605,8 +614,17 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             size_t last = acc_len;
             while (last && acc[last - 1] != '\n') last--;
             if (last == 0) {
-                /* no LF in a whole block: let the block parser reject the long line */
-                last = acc_len;
+                /* No LF in a whole block: the line is far over CFS_MAX_LINE.  Count it
+                 * once, here, and drop its bytes up to the next LF. */
+                pstate ps;
+                pstate_init(&ps, sh, file, NULL);
+                ps.st.lines++;
+                ps.st.bytes_out = acc_len;
+                reject(&ps, CFS_REJ_LINE_TOO_LONG);
+                store_unit(sh, file, index++, &ps);
+                acc_len = 0;
+                skipping = 1;
+                continue;
             }
             char *rest = NULL;
             size_t rest_len = acc_len - last;

@@ -439,3 +439,49 @@ Test(cli, stdin_and_time_window)
     cfs_json_doc_free(&doc);
     tu_rmrf(dir);
 }
+
+Test(bad_input, lines_longer_than_a_block_on_every_path)
+{
+    /* An 8.5 MiB and a 20 MiB line (longer than the 8 MiB blocks large inputs are cut
+     * into): each is one line_too_long on the sequential, zero-copy block and streamed
+     * (stdin) paths, and the lines around them all count. */
+    char *dir = tu_mkdtemp();
+    const char *hdr = "#Version: 1.0\n#Fields: date time x-edge-location sc-status\n";
+    const char *good = "2026-11-01\t10:00:00\tLAX3\t200\n";
+    size_t a = (size_t)(8.5 * (1 << 20)), b = (size_t)20 << 20;
+    size_t cap = strlen(hdr) + 6 * strlen(good) + a + b + 16, o = 0;
+    char *buf = malloc(cap);
+    o += (size_t)sprintf(buf + o, "%s%s%s%s", hdr, good, good, good);
+    memset(buf + o, 'x', a);
+    o += a;
+    buf[o++] = '\n';
+    o += (size_t)sprintf(buf + o, "%s%s", good, good);
+    memset(buf + o, 'y', b);
+    o += b;
+    buf[o++] = '\n';
+    o += (size_t)sprintf(buf + o, "%s", good);
+    char *p = tu_write(dir, "long.log", buf, o);
+    static const char *const modes[] = {"%s scan %s --format json -q", "%s scan %s --split-above 1 --format json -q",
+                                        "cat %2$s | %1$s scan - --format json -q"};
+    for (int m = 0; m < 3; m++) {
+        char cmd[1024], *out, *err;
+        snprintf(cmd, sizeof cmd, modes[m], tu_prog("cfscan"), p);
+        cr_assert_eq(tu_run(cmd, &out, &err), 3, "mode %d: %s", m, err);
+        cfs_json_doc doc = {0};
+        char jerr[128];
+        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+        const cfs_json *r = cfs_json_root(&doc);
+        double lines, req, tl, rej;
+        cfs_json_num(cfs_json_path(r, "inputs.lines"), &lines);
+        cfs_json_num(cfs_json_path(r, "inputs.requests"), &req);
+        cfs_json_num(cfs_json_path(r, "inputs.rejected_by_reason.line_too_long"), &tl);
+        cfs_json_num(cfs_json_path(r, "inputs.rejected"), &rej);
+        cr_assert_eq(lines, 10, "mode %d", m);
+        cr_assert_eq(req, 6, "mode %d", m);
+        cr_assert_eq(tl, 2, "mode %d", m);
+        cr_assert_eq(rej, 2, "mode %d", m);
+        cfs_json_doc_free(&doc);
+    }
+    free(buf);
+    tu_rmrf(dir);
+}
