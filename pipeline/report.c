@@ -92,6 +92,9 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
 
 static void json_cstr(FILE *out, const char *s) { cfs_write_json_str(out, s, strlen(s)); }
 
+/* Inputs with warnings listed one by one; beyond this they are only counted. */
+#define CFS_MAX_LISTED 1000
+
 /* ---- model ------------------------------------------------------------------------------------ */
 typedef struct kv {
     char key[128];
@@ -396,11 +399,19 @@ void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
         cfs_write_safe(out, in->err[i].path, strlen(in->err[i].path));
         fprintf(out, ": %s\n", in->err[i].msg);
     }
+    size_t listed = 0, unlisted = 0;
     for (size_t i = 0; i < res->nfiles; i++) {
         const cfs_file_stats *f = &res->files[i];
         const char *w = file_warning(f);
         uint64_t fr = total_rejected(f);
         if (f->status == CFS_OK && !w && !fr) continue;
+        /* Errors are always listed; warnings up to CFS_MAX_LISTED (a million empty files
+         * must not make a million lines), the rest counted. */
+        if (f->status == CFS_OK && listed >= CFS_MAX_LISTED) {
+            unlisted++;
+            continue;
+        }
+        if (f->status == CFS_OK) listed++;
         fprintf(out, "%s ", f->status != CFS_OK ? "ERROR" : "WARNING");
         cfs_write_safe(out, in->v[i].path, strlen(in->v[i].path));
         if (f->status != CFS_OK)
@@ -422,6 +433,7 @@ void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
         }
         fputc('\n', out);
     }
+    if (unlisted) fprintf(out, "WARNING %zu more inputs with warnings (not listed; see --format json counts)\n", unlisted);
 
     fprintf(out, "\nRequests by status:\n");
     for (size_t i = 0; i < m.status.n; i++)
@@ -599,11 +611,16 @@ void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
     }
     fputs("],\"warnings\":[", out);
     first = 1;
+    size_t listed = 0, unlisted = 0;
     for (size_t i = 0; i < res->nfiles; i++) {
         const cfs_file_stats *f = &res->files[i];
         const char *w = file_warning(f);
         uint64_t fr = total_rejected(f);
         if (!w && !fr) continue;
+        if (listed++ >= CFS_MAX_LISTED) {
+            unlisted++;
+            continue;
+        }
         fprintf(out, "%s{\"path\":", first ? "" : ",");
         json_cstr(out, in->v[i].path);
         fputs(",\"warning\":", out);
@@ -611,7 +628,7 @@ void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
         fprintf(out, ",\"rejected\":%llu}", (unsigned long long)fr);
         first = 0;
     }
-    fputs("]},\"by_status\":", out);
+    fprintf(out, "],\"warnings_not_listed\":%zu},\"by_status\":", unlisted);
     json_kvlist(out, &m.status, (size_t)-1);
     fputs(",\"by_distribution\":", out);
     kv_sort(&m.dist, 0);

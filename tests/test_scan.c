@@ -485,3 +485,28 @@ Test(bad_input, lines_longer_than_a_block_on_every_path)
     free(buf);
     tu_rmrf(dir);
 }
+
+Test(cli, warnings_are_listed_up_to_a_thousand)
+{
+    char *dir = tu_mkdtemp();
+    char name[32];
+    for (int i = 0; i < 1003; i++) {
+        snprintf(name, sizeof name, "empty%04d.log", i);
+        free(tu_write(dir, name, "", 0));
+    }
+    char cmd[1024], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan %s --format json -q", tu_prog("cfscan"), dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 3, "%s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    double v;
+    cr_assert_eq(cfs_json_count(cfs_json_path(cfs_json_root(&doc), "inputs.warnings")), 1000);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.warnings_not_listed"), &v) && v == 3);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.files"), &v) && v == 1003);
+    snprintf(cmd, sizeof cmd, "%s scan %s -q", tu_prog("cfscan"), dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 3);
+    cr_assert(strstr(out, "WARNING 3 more inputs with warnings"), "text report counts the rest");
+    cfs_json_doc_free(&doc);
+    tu_rmrf(dir);
+}
