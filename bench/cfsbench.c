@@ -751,9 +751,10 @@ static int decode_main(int argc, char **argv)
             }
         } else if (!strcmp(a, "--gzip-decoder")) {
             if (v && !strcmp(v, "zlib")) gz = CFS_GZ_ZLIB;
+            else if (v && !strcmp(v, "isal")) gz = CFS_GZ_ISAL;
             else if (v && (!strcmp(v, "auto") || !strcmp(v, "libdeflate"))) gz = CFS_GZ_AUTO;
             else {
-                fprintf(stderr, "cfsbench: --gzip-decoder auto|zlib\n");
+                fprintf(stderr, "cfsbench: --gzip-decoder auto|zlib|isal\n");
                 return 2;
             }
             i++;

@@ -21,7 +21,7 @@ usage: bench/run.sh [options]
   --cache DIR         generated data (default ${CFS_BENCH_DIR:-/tmp/cfsbench}); reused when
                       complete, never inside the repository by default
   --seed N            cfsgen seed (default 1)
-  --gzip-decoder D    passed to cfscan and to the decode-only baseline (auto|zlib)
+  --gzip-decoder D    passed to cfscan and to the decode-only baseline (auto|zlib|isal)
   --split-above N     passed to cfscan (bytes; default: cfscan's 64 MiB)
   --rss-10g           also generate a 10 GiB gz set and measure cfscan's peak RSS on it
   --no-peers          skip mawk, DuckDB, GoAccess

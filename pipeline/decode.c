@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <isa-l/igzip_lib.h>
 
 #define PIECE (4u << 20) /* streaming output piece: large enough to amortise, cache-ish */
 #define INBUF (1u << 20)
@@ -55,6 +56,7 @@ struct cfs_reader {
     size_t map_pos;     /* libdeflate: next member offset */
     z_stream zs;
     int zs_init;
+    struct inflate_state *isal; /* ISA-L streaming state (CFS_GZ_ISAL) */
     int gz_member_open; /* bytes of a member consumed, its end not yet seen */
     int gz_damaged;     /* gzip or zstd: damage found after a good prefix was returned */
     char gz_msg[160];
@@ -267,6 +269,15 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
 
     if (r->fmt == CFS_FMT_GZIP) {
         r->whole = r->map && gz == CFS_GZ_AUTO && r->map_len <= CFS_GZ_WHOLE_MAX;
+        if (gz == CFS_GZ_ISAL) {
+            r->isal = malloc(sizeof *r->isal);
+            if (!r->isal) {
+                cfs_reader_close(r);
+                return CFS_E_NOMEM;
+            }
+            isal_inflate_init(r->isal);
+            r->isal->crc_flag = ISAL_GZIP;
+        }
         if (r->whole) r->ld = libdeflate_alloc_decompressor();
         if (r->whole && !r->ld) {
             cfs_reader_close(r);
@@ -350,6 +361,74 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
     }
     *buf = r->out;
     *len = produced;
+    return CFS_OK;
+}
+
+/* ---- gzip via ISA-L igzip (streaming, multi-member) ----
+ * Output in ISAL_PIECE pieces, small enough that the parser reads them from cache. */
+#define ISAL_PIECE (512u << 10)
+static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, char *err,
+                               size_t errlen)
+{
+    if (ensure_out(r, ISAL_PIECE) != 0) return CFS_E_NOMEM;
+    struct inflate_state *st = r->isal;
+    st->next_out = (uint8_t *)r->out;
+    st->avail_out = ISAL_PIECE;
+    while (st->avail_out > 0) {
+        if (st->block_state == ISAL_BLOCK_FINISH) {
+            /* A member ended; another may follow (multi-member gzip). */
+            ssize_t more = fill_input(r, err, errlen);
+            if (more < 0) return CFS_E_IO;
+            if (more == 0) {
+                r->done = 1;
+                break;
+            }
+            uint8_t *keep_out = st->next_out;
+            uint32_t keep_avail = st->avail_out;
+            isal_inflate_reset(st);
+            st->crc_flag = ISAL_GZIP;
+            st->next_out = keep_out;
+            st->avail_out = keep_avail;
+            r->gz_member_open = 0;
+        }
+        ssize_t avail = fill_input(r, err, errlen);
+        if (avail < 0) return CFS_E_IO;
+        if (avail == 0) {
+            if (st->avail_out < ISAL_PIECE) break; /* hand out the good prefix first */
+            set_err(err, errlen, "%s", "gzip stream ends early (truncated file)");
+            r->done = 1;
+            return CFS_E_TRUNCATED;
+        }
+        st->next_in = (uint8_t *)in_ptr(r);
+        st->avail_in = (uint32_t)(avail > (ssize_t)(1u << 30) ? (1u << 30) : avail);
+        uint32_t before = st->avail_in, out_before = st->avail_out;
+        int rc = isal_inflate(st);
+        r->in_pos += before - st->avail_in;
+        if (rc < 0) {
+            snprintf(r->gz_msg, sizeof r->gz_msg, "corrupt gzip data (ISA-L error %d)", rc);
+            if (st->avail_out < ISAL_PIECE) {
+                r->gz_damaged = 1;
+                break;
+            }
+            set_err(err, errlen, "%s", r->gz_msg);
+            r->done = 1;
+            return CFS_E_CORRUPT;
+        }
+        if (before == st->avail_in && out_before == st->avail_out &&
+            st->block_state != ISAL_BLOCK_FINISH) {
+            /* no progress with input and room left: the stream cannot go on */
+            snprintf(r->gz_msg, sizeof r->gz_msg, "%s", "corrupt gzip data (ISA-L made no progress)");
+            if (st->avail_out < ISAL_PIECE) {
+                r->gz_damaged = 1;
+                break;
+            }
+            set_err(err, errlen, "%s", r->gz_msg);
+            r->done = 1;
+            return CFS_E_CORRUPT;
+        }
+    }
+    *buf = r->out;
+    *len = ISAL_PIECE - st->avail_out;
     return CFS_OK;
 }
 
@@ -475,6 +554,7 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
             r->done = 1;
             return CFS_E_CORRUPT;
         }
+        if (r->isal) return gz_isal_next(r, buf, len, err, errlen);
         return r->whole ? gz_whole_next(r, buf, len, err, errlen)
                         : gz_stream_next(r, buf, len, err, errlen);
     case CFS_FMT_ZSTD:
@@ -520,6 +600,7 @@ void cfs_reader_close(cfs_reader *r)
     }
     if (r->own_fd) close(r->fd);
     if (r->zs_init) inflateEnd(&r->zs);
+    free(r->isal);
     if (r->zd) ZSTD_freeDStream(r->zd);
     if (r->ld) libdeflate_free_decompressor(r->ld);
     free(r->in);

@@ -10,9 +10,10 @@
 
 typedef enum cfs_format { CFS_FMT_PLAIN, CFS_FMT_GZIP, CFS_FMT_ZSTD } cfs_format;
 
-/* Which gzip decoder to use: libdeflate on whole buffers (default for regular files up
- * to CFS_GZ_WHOLE_MAX compressed bytes) or zlib streaming (always for pipes/large). */
-typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB } cfs_gz_mode;
+/* Which gzip decoder to use: libdeflate on whole buffers for regular files up to
+ * CFS_GZ_WHOLE_MAX compressed bytes (AUTO; zlib streaming for pipes and large files), zlib
+ * streaming always (ZLIB), or ISA-L's igzip streaming always (ISAL). */
+typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB, CFS_GZ_ISAL } cfs_gz_mode;
 #define CFS_GZ_WHOLE_MAX ((uint64_t)64 << 20)
 
 typedef struct cfs_reader cfs_reader;
