@@ -297,8 +297,8 @@ run_set() { # SET THREADS
     gz)
         if [[ -z $GZDEC || $GZDEC = auto || $GZDEC = libdeflate ]] && have libdeflate-gunzip; then
             base="libdeflate-gunzip -c"
-        elif [[ $GZDEC = zlib ]]; then
-            note "no zlib command-line decoder: the gz baseline is cfsbench decode --gzip-decoder zlib only"
+        elif [[ $GZDEC = zlib || $GZDEC = isal ]]; then
+            note "no $GZDEC command-line decoder used: the gz baseline is cfsbench decode --gzip-decoder $GZDEC only"
         else
             note "libdeflate-gunzip missing (apt install libdeflate-tools): CLI gz baseline skipped"
         fi
