@@ -1,8 +1,9 @@
 /* Decode stage.  Plain files are memory-mapped (read() fallback for pipes, stdin and
  * files mmap refuses); gzip goes through libdeflate on the whole mapped file, member by
- * member (CloudFront's hourly files are small), or zlib streaming for pipes and large
- * files; zstd always streams.  When libdeflate reports damage, the file is decoded again
- * with zlib so that every line before the damage is still counted.
+ * member (CloudFront's hourly files are small), or streams through ISA-L igzip (pipes and
+ * files over CFS_GZ_WHOLE_MAX) or zlib (when asked); zstd always streams.  When libdeflate
+ * reports damage, the file is decoded again with zlib so that every line before the
+ * damage is still counted.
  *
  * A mapped file that shrinks while it is read (truncated or rewritten in place) makes
  * every access past its new end raise SIGBUS.  The handler below turns that into a
