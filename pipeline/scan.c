@@ -281,13 +281,27 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
         size_t np = scan((const uint8_t *)w, wlen, pos);
         uint32_t ls = 0;
         size_t tb = 0;
-        for (size_t i = 0; i < np; i++) {
+        size_t i = 0;
+        while (i < np) {
+            /* A regular line holds exactly ncols - 1 TABs, so its LF is that many entries
+             * on: when that entry is an LF and memchr finds no LF before it, the line is
+             * taken without testing each of its TABs. */
+            size_t g = i + (size_t)(ps->layout.ncols ? ps->layout.ncols - 1 : 0);
+            if (ps->layout.ncols && g < np && w[pos[g]] == '\n' &&
+                !memchr(w + ls, '\n', pos[g] - ls)) {
+                uint32_t q = pos[g];
+                handle_line(ps, agg, w, ls, q, pos + tb, g - tb);
+                ls = q + 1;
+                tb = i = g + 1;
+                continue;
+            }
             uint32_t q = pos[i];
             if (w[q] == '\n') {
                 handle_line(ps, agg, w, ls, q, pos + tb, i - tb);
                 ls = q + 1;
                 tb = i + 1;
             }
+            i++;
         }
         if (ls == 0 && wlen == WINDOW) {
             /* A full window without LF: the line is longer than CFS_MAX_LINE. */
