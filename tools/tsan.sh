@@ -21,8 +21,8 @@ if [ -z "$archer" ]; then
   exit 2
 fi
 mkdir -p "$out/obj"
-flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags libzstd libdeflate libxxhash zlib)"
-libs="$(pkg-config --libs libzstd libdeflate libxxhash zlib) -lm"
+flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags libzstd libdeflate libxxhash libisal zlib)"
+libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib) -lm"
 objs=()
 for src in "$root"/kernels/*.c "$root"/pipeline/*.c; do
   o="$out/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"

@@ -19,8 +19,8 @@ cc=${CC_FUZZ:-clang}
 mkdir -p "$out/obj" "$out/bin" "$out/corpus" "$out/crashes" "$out/logs" "$out/seed"
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-cflags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"fuzz\" -O1 -g -I$root $san $(pkg-config --cflags libzstd libdeflate libxxhash zlib) -fopenmp"
-libs="$(pkg-config --libs libzstd libdeflate libxxhash zlib) -lm -fopenmp"
+cflags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"fuzz\" -O1 -g -I$root $san $(pkg-config --cflags libzstd libdeflate libxxhash libisal zlib) -fopenmp"
+libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib) -lm -fopenmp"
 
 # 1. the core library, instrumented for coverage (fuzzer-no-link) -------------------------
 objs=()
