@@ -353,28 +353,3 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     }
     return -1;
 }
-
-/* ---- percent decoding ----------------------------------------------------------------- */
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-size_t cfs_percent_decode(const char *p, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int h, lo;
-        if (p[i] == '%' && i + 2 < n &&
-            (h = hexval(p[i + 1])) >= 0 && (lo = hexval(p[i + 2])) >= 0) {
-            out[o++] = (char)(h * 16 + lo);
-            i += 2;
-        } else {
-            out[o++] = p[i];
-        }
-    }
-    return o;
-}

@@ -37,8 +37,4 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
 /* Prepare r for a layout: clears every field span (call when the layout changes). */
 void cfs_record_reset(cfs_record *r);
 
-/* Percent-decode once (for printing): "%20" -> ' ' ; invalid escapes are kept. Returns
- * bytes written to out (at most n). */
-size_t cfs_percent_decode(const char *p, size_t n, char *out);
-
 #endif

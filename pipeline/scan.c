@@ -141,7 +141,7 @@ static int span_eq_str(cfs_span s, const char *z)
     return s.n == n && memcmp(s.p, z, n) == 0;
 }
 
-int cfs_req_row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
+static int row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
 {
     return f->cause < 0 || row->at.cause == f->cause;
 }
@@ -830,7 +830,7 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
     if (o->filter && o->filter->cause >= 0) {
         size_t w = 0;
         for (size_t i = 0; i < res->nrows; i++) {
-            if (cfs_req_row_matches_cause(&res->rows[i], o->filter)) res->rows[w++] = res->rows[i];
+            if (row_matches_cause(&res->rows[i], o->filter)) res->rows[w++] = res->rows[i];
             else free(res->rows[i].text);
         }
         res->nrows = w;

@@ -79,7 +79,4 @@ typedef struct cfs_scan_result {
 cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_result *res);
 void cfs_scan_result_free(cfs_scan_result *res);
 
-/* Does a row (attribution settled) match the filter's post-pass criteria (cause)? */
-int cfs_req_row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f);
-
 #endif
