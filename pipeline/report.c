@@ -3,6 +3,7 @@
  * prints it as text or JSON.  Log values are attacker-controlled: everything printed goes
  * through cfs_write_safe or cfs_write_json_str. */
 #include "pipeline/report.h"
+#include "pipeline/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -102,25 +103,56 @@ typedef struct kv {
     uint64_t bytes;
 } kv;
 
+/* A list of counters by key, with a hash index so that building the model stays linear
+ * in the traffic rows (hours and edges can number thousands over a long window).
+ * Sorting reorders v and drops the index; a later kv_get rebuilds it. */
 typedef struct kvlist {
     kv *v;
     size_t n, cap;
+    cfs_kmap idx; /* key[128] -> position in v */
 } kvlist;
+
+typedef struct kv_pos {
+    char key[128];
+    size_t pos;
+} kv_pos;
+
+static size_t *kv_slot(kvlist *l, const char *key, int *created)
+{
+    if (!l->idx.key_size) {
+        cfs_kmap_init(&l->idx, sizeof ((kv_pos *)0)->key, sizeof(kv_pos));
+        for (size_t i = 0; i < l->n; i++) {
+            kv_pos *r = cfs_kmap_get(&l->idx, l->v[i].key, NULL);
+            r->pos = i;
+        }
+    }
+    char k[128];
+    memset(k, 0, sizeof k);
+    snprintf(k, sizeof k, "%s", key);
+    kv_pos *r = cfs_kmap_get(&l->idx, k, created);
+    return &r->pos;
+}
 
 static kv *kv_get(kvlist *l, const char *key)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].key, key) == 0) return &l->v[i];
+    int created;
+    size_t *pos = kv_slot(l, key, &created);
+    if (!created) return &l->v[*pos];
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
-        kv *nv = realloc(l->v, l->cap * sizeof *nv);
-        if (!nv) exit(1);
-        l->v = nv;
+        l->v = cfs_xrealloc(l->v, l->cap * sizeof *l->v);
     }
+    *pos = l->n;
     kv *e = &l->v[l->n++];
     memset(e, 0, sizeof *e);
     snprintf(e->key, sizeof e->key, "%s", key);
     return e;
+}
+
+static void kv_free(kvlist *l)
+{
+    free(l->v);
+    cfs_kmap_free(&l->idx);
 }
 
 static int kv_cmp_count(const void *a, const void *b)
@@ -134,6 +166,7 @@ static int kv_cmp_key(const void *a, const void *b) { return strcmp(((const kv *
 
 static void kv_sort(kvlist *l, int by_count)
 {
+    cfs_kmap_free(&l->idx); /* positions change */
     if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, by_count ? kv_cmp_count : kv_cmp_key);
 }
 
@@ -306,16 +339,16 @@ static int ranked_causes(const dist_model *d, int *out)
 
 static void free_model(model *m)
 {
-    free(m->status.v);
-    free(m->dist.v);
-    free(m->edge.v);
+    kv_free(&m->status);
+    kv_free(&m->dist);
+    kv_free(&m->edge);
     for (size_t i = 0; i < m->nd; i++) {
-        free(m->d[i].hours403.v);
-        free(m->d[i].waf_rules.v);
+        kv_free(&m->d[i].hours403);
+        kv_free(&m->d[i].waf_rules);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
-            free(m->d[i].causes[c].rules.v);
-            free(m->d[i].causes[c].edges.v);
-            free(m->d[i].causes[c].hours.v);
+            kv_free(&m->d[i].causes[c].rules);
+            kv_free(&m->d[i].causes[c].edges);
+            kv_free(&m->d[i].causes[c].hours);
         }
     }
     free(m->d);
