@@ -61,9 +61,11 @@ unsigned cfs_cpu_features(void)
         features |= CFS_CPU_SSE42;
     /* AVX2 needs the CPU bit (leaf 7 sub-leaf 0, EBX bit 5) and the OS saving both XMM
      * and YMM state (XCR0 bits 1 and 2); without the latter, YMM use would fault or be
-     * clobbered on context switch.  It also implies the SSE4.2 level above. */
+     * clobbered on context switch.  It also implies the SSE4.2 level above.  The AVX2
+     * kernel is compiled with BMI1 too (TZCNT/BLSR in its bit walk): leaf 7 EBX bit 3.
+     * Every AVX2 CPU has BMI1, but a hypervisor may hide it, so it is checked. */
     if ((features & CFS_CPU_SSE42) && osxsave && (read_xcr0() & 0x6) == 0x6 &&
-        __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 5) & 1))
+        __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 5) & 1) && ((ebx >> 3) & 1))
         features |= CFS_CPU_AVX2;
 #elif defined(__aarch64__)
     /* Advanced SIMD is mandatory in the AArch64 base architecture. */

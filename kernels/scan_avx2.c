@@ -1,15 +1,33 @@
 /* AVX2 structural scan (contract in kernels.h): 64-byte blocks -> 64-bit TAB|LF mask ->
- * positions.  Only this file's functions carry __attribute__((target("avx2"))); the rest
- * of the program stays baseline x86-64 and cpu.c calls it only when CPUID says so. */
+ * positions.  Only this file's functions carry __attribute__((target("avx2,bmi"))); the
+ * rest of the program stays baseline x86-64 and cpu.c calls it only when CPUID says so
+ * (AVX2 and BMI1: every AVX2 CPU has BMI1, cpu.c checks it anyway). */
 #include "kernels/kernels.h"
-#include "kernels/scan_blocks.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <immintrin.h>
 #include <string.h>
 
-#define CFS_TARGET_AVX2 __attribute__((target("avx2")))
+/* BMI1: TZCNT is defined for 0 (gives 64), so the bit walk needs no guard bit, and
+ * mask &= mask - 1 becomes one BLSR: 4 instructions per position instead of 7.  TZCNT
+ * is spelled as asm because the walker in scan_blocks.h has no target attribute of its
+ * own (it is inlined into ours), and GCC refuses to inline the _tzcnt_u64 intrinsic
+ * into a function without BMI. */
+static inline uint32_t tzcnt64(uint64_t m)
+{
+    uint64_t r;
+    __asm__("tzcnt %1, %0" : "=r"(r) : "rm"(m) : "cc");
+    return (uint32_t)r;
+}
+#define CFS_WALK_LOWEST(m) tzcnt64(m)
+#define CFS_TARGET_AVX2 __attribute__((target("avx2,bmi")))
+
+#endif
+
+#include "kernels/scan_blocks.h"
+
+#if defined(__x86_64__) || defined(__i386__)
 
 /* Bit k of the result is set iff p[k] is '\t' or '\n' (k = 0..63). */
 static inline CFS_TARGET_AVX2 uint64_t block_mask_avx2(const uint8_t *p)
