@@ -17,9 +17,11 @@ int cfs_parse_u64(const char *p, size_t n, uint64_t *out)
         return -1;
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_digit(p[i]))
+        /* One unsigned compare: bytes below '0' wrap to large values. */
+        const unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9)
             return -1;
-        v = v * 10 + (uint64_t)(p[i] - '0');
+        v = v * 10 + d;
     }
     *out = v;
     return 0;
@@ -32,6 +34,29 @@ int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms)
      * refused rather than guessed at; so are signs, exponents and "-" (no value). */
     if (p == NULL || n == 0)
         return -1;
+    /* Fast path for what CloudFront writes on nearly every line: 1 to 6 digits, '.', and
+     * exactly 3 decimals ("0.082", "12.345").  The value then stays below
+     * 999,999,999 ms, so no overflow checks are needed; the result is the one the
+     * general parse below gives.  Anything else falls through to it. */
+    if (n >= 5 && n <= 10 && p[n - 4] == '.') {
+        const unsigned d1 = (unsigned)(unsigned char)p[n - 3] - '0';
+        const unsigned d2 = (unsigned)(unsigned char)p[n - 2] - '0';
+        const unsigned d3 = (unsigned)(unsigned char)p[n - 1] - '0';
+        if (d1 <= 9 && d2 <= 9 && d3 <= 9) {
+            uint32_t whole = 0;
+            size_t k = 0;
+            for (; k < n - 4; k++) {
+                const unsigned d = (unsigned)(unsigned char)p[k] - '0';
+                if (d > 9)
+                    break;
+                whole = whole * 10 + d;
+            }
+            if (k == n - 4) {
+                *out_ms = whole * 1000 + d1 * 100 + d2 * 10 + d3;
+                return 0;
+            }
+        }
+    }
     size_t i = 0;
     uint64_t secs = 0;
     while (i < n && is_digit(p[i])) {

@@ -102,19 +102,59 @@ static void init_tables(void)
 
 void cfs_fields_init(void) { pthread_once(&g_init_once, init_tables); }
 
-cfs_result cfs_result_parse(cfs_span s)
+/* a[0..n) == b[0..n) for the short strings of this file, without a libc call: words
+ * that overlap at the end cover every length from 4 up, and no load leaves either
+ * string. */
+static inline int short_eq(const char *a, const char *b, size_t n)
 {
-    if (s.n == 0 || (s.n == 1 && s.p[0] == '-')) return CFS_R_NONE;
-    if (s.n > 40) return CFS_R_OTHER;
+    if (n >= 8) {
+        uint64_t x, y, diff = 0;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            diff |= x ^ y;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return (diff | (x ^ y)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static inline cfs_result result_parse(const char *p, size_t n)
+{
+    /* The values on nearly every line (reference section 4): decided by their length and
+     * a constant-size compare the compiler turns into one or two loads. */
+    switch (n) {
+    case 3: if (memcmp(p, "Hit", 3) == 0) return CFS_R_HIT; break;
+    case 4: if (memcmp(p, "Miss", 4) == 0) return CFS_R_MISS; break;
+    case 5: if (memcmp(p, "Error", 5) == 0) return CFS_R_ERROR; break;
+    case 10: if (memcmp(p, "RefreshHit", 10) == 0) return CFS_R_REFRESH_HIT; break;
+    default: break;
+    }
+    if (n == 0 || (n == 1 && p[0] == '-')) return CFS_R_NONE;
+    if (n > 40) return CFS_R_OTHER;
     cfs_fields_init(); /* after the first call, one atomic load */
-    unsigned h = rt_hash(s.p, s.n);
+    unsigned h = rt_hash(p, n);
     for (unsigned probe = 0; probe < RT_SLOTS; probe++, h = (h + 1) & (RT_SLOTS - 1)) {
         unsigned r = g_rt_slot[h];
         if (r == 0) return CFS_R_OTHER;
-        if (g_rt_len[r] == s.n && memcmp(k_result_names[r], s.p, s.n) == 0) return (cfs_result)r;
+        if (g_rt_len[r] == n && short_eq(k_result_names[r], p, n)) return (cfs_result)r;
     }
     return CFS_R_OTHER;
 }
+
+cfs_result cfs_result_parse(cfs_span s) { return result_parse(s.p, s.n); }
 
 /* ---- small enumerations ------------------------------------------------------------ */
 static uint8_t parse_proto(cfs_span s)
@@ -152,6 +192,15 @@ static uint8_t parse_method(cfs_span s)
 }
 
 /* ---- layout ------------------------------------------------------------------------ */
+/* The fields a non-403 request is counted by (see fields.h). */
+static const cfs_field k_lean[] = {
+    CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
+    CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_TIME_TAKEN,
+    CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
+};
+_Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof ((cfs_layout *)0)->lean_field,
+               "cfs_layout has room for every lean field");
+
 cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
 {
     cfs_layout nl;
@@ -186,6 +235,20 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     for (size_t k = 0; k < sizeof essentials / sizeof essentials[0]; k++)
         if (nl.col_of[essentials[k]] + 1 > need) need = (int16_t)(nl.col_of[essentials[k]] + 1);
     nl.min_cols = need;
+    /* Lean fields in the layout: middle columns first, then the first and last ones.
+     * Absent fields are not listed: their spans stay zero (see cfs_record_reset). */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < sizeof k_lean / sizeof k_lean[0]; k++) {
+            int16_t c = nl.col_of[k_lean[k]];
+            if (c < 0) continue;
+            int mid = c > 0 && c < (int16_t)nl.ncols - 1;
+            if (mid != (pass == 0)) continue;
+            nl.lean_field[nl.nlean] = (uint8_t)k_lean[k];
+            nl.lean_col[nl.nlean] = (uint8_t)c;
+            nl.nlean++;
+        }
+        if (pass == 0) nl.nlean_mid = nl.nlean;
+    }
     *l = nl;
     return CFS_OK;
 }
@@ -269,12 +332,6 @@ static int parse_ts(const cfs_record *r, int64_t *out)
     return -1;
 }
 
-/* The fields a non-403 request is counted by (see fields.h). */
-static const cfs_field k_lean[] = {
-    CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
-    CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_TIME_TAKEN,
-    CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
-};
 
 static inline cfs_span col_span(const char *base, uint32_t ls, uint32_t le, const uint32_t *tabs,
                                 size_t ntabs, size_t c)
@@ -309,7 +366,8 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     cfs_span st = col_span(base, ls, le, tabs, ntabs, (size_t)l->col_of[CFS_F_SC_STATUS]);
     if (parse_status(st, &r->status) != 0) return CFS_REJ_BAD_VALUE;
 
-    if (full || r->status == 403) {
+    const int all = full || r->status == 403;
+    if (all) {
         memset(r->f, 0, sizeof r->f);
         for (size_t c = 0; c < use; c++) {
             unsigned f = l->field_of_col[c];
@@ -317,16 +375,27 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         }
         r->spans_all = 1;
     } else {
-        /* Most lines: only the lean fields, each set or cleared; the other spans are
-         * cleared once after a full parse instead of on every line. */
+        /* Most lines: only the lean fields of the layout, each set or (on a short line)
+         * cleared; the other spans are cleared once after a full parse instead of on every
+         * line, and those of lean fields the layout lacks stay clear from the reset. */
         if (r->spans_all) {
             memset(r->f, 0, sizeof r->f);
             r->spans_all = 0;
         }
-        for (size_t k = 0; k < sizeof k_lean / sizeof k_lean[0]; k++) {
-            int c = l->col_of[k_lean[k]];
-            r->f[k_lean[k]] = (c >= 0 && (size_t)c < use) ? col_span(base, ls, le, tabs, ntabs, (size_t)c)
-                                                          : (cfs_span){NULL, 0};
+        unsigned k = 0;
+        if (ncols == l->ncols) {
+            /* The usual line, with every column: a middle column lies between two TABs,
+             * with no test of where the line starts or ends. */
+            for (; k < l->nlean_mid; k++) {
+                uint32_t c = l->lean_col[k];
+                uint32_t s0 = tabs[c - 1] + 1;
+                r->f[l->lean_field[k]] = (cfs_span){base + s0, tabs[c] - s0};
+            }
+        }
+        for (; k < l->nlean; k++) {
+            size_t c = l->lean_col[k];
+            r->f[l->lean_field[k]] =
+                c < use ? col_span(base, ls, le, tabs, ntabs, c) : (cfs_span){NULL, 0};
         }
     }
     if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;
@@ -335,11 +404,22 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     cfs_span b = r->f[CFS_F_SC_BYTES];
     r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
     r->time_taken_ms = parse_ms_or_none(r->f[CFS_F_TIME_TAKEN]);
-    r->result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_RESULT_TYPE]);
-    /* The rest matters only to attribution (403s) and to `requests`. */
+    cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
+    r->result = (uint8_t)result_parse(rt.p, rt.n);
+    if (!all) {
+        /* The rest matters only to attribution (403s) and to `requests`.  On the lean path
+         * its spans are all empty, which parses to exactly these values. */
+        r->ttfb_ms = CFS_NO_MILLIS;
+        r->response_result = r->detailed_result = CFS_R_NONE;
+        r->protocol = CFS_P_NONE;
+        r->method = CFS_M_NONE;
+        r->http_major = r->http_minor = 0;
+        return -1;
+    }
     r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
-    r->response_result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_RESPONSE_RESULT_TYPE]);
-    r->detailed_result = (uint8_t)cfs_result_parse(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]);
+    cfs_span rrt = r->f[CFS_F_EDGE_RESPONSE_RESULT_TYPE], drt = r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE];
+    r->response_result = (uint8_t)result_parse(rrt.p, rrt.n);
+    r->detailed_result = (uint8_t)result_parse(drt.p, drt.n);
     r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);
     r->method = parse_method(r->f[CFS_F_CS_METHOD]);
     cfs_span pv = r->f[CFS_F_CS_PROTOCOL_VERSION];

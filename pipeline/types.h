@@ -78,6 +78,13 @@ typedef struct cfs_layout {
     uint8_t field_of_col[CFS_MAX_COLS];  /* cfs_field or CFS_F_UNKNOWN */
     int16_t col_of[CFS_F_COUNT];         /* column index, -1 if the field is absent */
     int16_t min_cols;                    /* columns a line needs to carry the essentials */
+    /* Filled by cfs_layout_parse for cfs_record_parse's lean path: the fields of the
+     * layout that a non-403 line is counted by, each with its column, so a line needs no
+     * col_of lookups.  Entries [0, nlean_mid) have a column with a TAB on both sides in a
+     * line of exactly ncols columns; [nlean_mid, nlean) are the first or last column. */
+    uint8_t nlean, nlean_mid;
+    uint8_t lean_field[16];
+    uint8_t lean_col[16];
 } cfs_layout;
 
 /* ---- enumerated values -------------------------------------------------------------- */
