@@ -222,32 +222,12 @@ static dist_model *dist_get(model *m, const char *dist)
     return d;
 }
 
-static int file_warned(const cfs_file_stats *f)
-{
-    return f->status == CFS_OK && f->aggregated == 0;
-}
-
-static void build(model *m, const cfs_inputs *in, const cfs_scan_result *res,
-                  const char *const *waf, size_t nwaf)
+static void build(model *m, const cfs_scan_result *res, const char *const *waf, size_t nwaf)
 {
     memset(m, 0, sizeof *m);
-    for (size_t i = 0; i < res->nfiles; i++) {
-        const cfs_file_stats *f = &res->files[i];
-        m->tot.bytes_in += f->bytes_in;
-        m->tot.bytes_out += f->bytes_out;
-        m->tot.lines += f->lines;
-        m->tot.header_lines += f->header_lines;
-        m->tot.blank_lines += f->blank_lines;
-        m->tot.aggregated += f->aggregated;
-        m->tot.filtered += f->filtered;
-        for (int r = 0; r < CFS_REJ_COUNT; r++) m->tot.rejected[r] += f->rejected[r];
-        m->tot.short_lines += f->short_lines;
-        m->tot.trailing_tab += f->trailing_tab;
-        m->tot.crlf += f->crlf;
-        if (f->status != CFS_OK) m->failed++;
-        else if (file_warned(f)) m->warned++;
-    }
-    m->failed += in->nerr;
+    m->tot = res->ledger.tot;
+    m->failed = res->ledger.failed;
+    m->warned = res->ledger.warned;
     const cfs_agg *a = &res->agg;
     /* Distributions first (one linear lookup per row would be quadratic for many
      * distributions x edges x hours): rows are grouped by walking them once per map. */
@@ -354,35 +334,13 @@ static void free_model(model *m)
     free(m->d);
 }
 
-int cfs_exit_status(const cfs_inputs *in, const cfs_scan_result *res)
+int cfs_exit_status(const cfs_scan_result *res)
 {
     if (res->interrupted) return 130;
-    int failed = in->nerr > 0, rejected = 0;
-    for (size_t i = 0; i < res->nfiles; i++) {
-        const cfs_file_stats *f = &res->files[i];
-        if (f->status != CFS_OK) failed = 1;
-        for (int r = 0; r < CFS_REJ_COUNT; r++)
-            if (f->rejected[r]) rejected = 1;
-        if (file_warned(f)) rejected = 1;
-    }
-    return failed ? 4 : rejected ? 3 : 0;
+    return cfs_ledger_exit_status(&res->ledger);
 }
 
-static const char *file_warning(const cfs_file_stats *f)
-{
-    if (!file_warned(f)) return NULL;
-    if (f->lines == 0) return "empty input: no lines";
-    if (f->rejected[CFS_REJ_BINARY] * 2 >= f->lines) return "binary data, not a text log";
-    if (f->layouts == 0) return "no #Fields: header line: lines cannot be mapped to fields";
-    return "no usable log lines";
-}
-
-static uint64_t total_rejected(const cfs_file_stats *f)
-{
-    uint64_t s = 0;
-    for (int r = 0; r < CFS_REJ_COUNT; r++) s += f->rejected[r];
-    return s;
-}
+static uint64_t total_rejected(const cfs_file_stats *f) { return cfs_stats_rejected(f); }
 
 /* ---- text ----------------------------------------------------------------------------------- */
 static void text_topk(FILE *out, const char *label, const cfs_topk *t, int top)
@@ -401,16 +359,16 @@ static void text_topk(FILE *out, const char *label, const cfs_topk *t, int top)
     fputc('\n', out);
 }
 
-void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
-                     const cfs_report_opts *o)
+void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
 {
     model m;
-    build(&m, in, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
+    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
+    const cfs_ledger *L = &res->ledger;
     int top = o && o->top > 0 ? o->top : 5;
     uint64_t rej = total_rejected(&m.tot);
     fprintf(out, "cfscan report\n=============\n\n");
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
-            res->nfiles, m.failed, (unsigned long long)in->pruned, m.tot.bytes_in / 1e6,
+            res->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
             m.tot.bytes_out / 1e6);
     fprintf(out, "Lines:  %llu read = %llu requests + %llu outside the time window + %llu rejected + %llu header/blank\n",
             (unsigned long long)m.tot.lines, (unsigned long long)m.tot.aggregated,
@@ -427,26 +385,23 @@ void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
         fprintf(out, "Tolerated: %llu lines missing trailing fields, %llu with a trailing TAB, %llu CRLF line ends\n",
                 (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
                 (unsigned long long)m.tot.crlf);
-    for (size_t i = 0; i < in->nerr; i++) {
+    /* Unusable paths first, then inputs in input order, as the ledger listed them (at
+     * most CFS_MAX_LISTED errors and warnings: ten million empty files must not make
+     * ten million lines); the rest are counted below. */
+    for (size_t i = 0; i < L->nnotes; i++) {
+        if (!L->notes[i].unusable) continue;
         fprintf(out, "ERROR ");
-        cfs_write_safe(out, in->err[i].path, strlen(in->err[i].path));
-        fprintf(out, ": %s\n", in->err[i].msg);
+        cfs_write_safe(out, L->notes[i].path, strlen(L->notes[i].path));
+        fprintf(out, ": %s\n", L->notes[i].st.error);
     }
-    size_t listed = 0, unlisted = 0;
-    for (size_t i = 0; i < res->nfiles; i++) {
-        const cfs_file_stats *f = &res->files[i];
-        const char *w = file_warning(f);
+    for (size_t i = 0; i < L->nnotes; i++) {
+        const cfs_file_note *nt = &L->notes[i];
+        const cfs_file_stats *f = &nt->st;
+        if (nt->unusable) continue;
+        const char *w = cfs_stats_warning(f);
         uint64_t fr = total_rejected(f);
-        if (f->status == CFS_OK && !w && !fr) continue;
-        /* Errors are always listed; warnings up to CFS_MAX_LISTED (a million empty files
-         * must not make a million lines), the rest counted. */
-        if (f->status == CFS_OK && listed >= CFS_MAX_LISTED) {
-            unlisted++;
-            continue;
-        }
-        if (f->status == CFS_OK) listed++;
         fprintf(out, "%s ", f->status != CFS_OK ? "ERROR" : "WARNING");
-        cfs_write_safe(out, in->v[i].path, strlen(in->v[i].path));
+        cfs_write_safe(out, nt->path, strlen(nt->path));
         if (f->status != CFS_OK)
             fprintf(out, ": %s (%s); %llu lines read before it", f->error, cfs_status_str(f->status),
                     (unsigned long long)f->lines);
@@ -466,7 +421,11 @@ void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
         }
         fputc('\n', out);
     }
-    if (unlisted) fprintf(out, "WARNING %zu more inputs with warnings (not listed; see --format json counts)\n", unlisted);
+    if (L->errors_unlisted)
+        fprintf(out, "ERROR %zu more failed inputs (not listed)\n", L->errors_unlisted);
+    if (L->warnings_unlisted)
+        fprintf(out, "WARNING %zu more inputs with warnings (not listed; see --format json counts)\n",
+                L->warnings_unlisted);
 
     fprintf(out, "\nRequests by status:\n");
     for (size_t i = 0; i < m.status.n; i++)
@@ -598,11 +557,11 @@ static void json_topk(FILE *out, const cfs_topk *t, int top)
     fputs("]}", out);
 }
 
-void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
-                     const cfs_report_opts *o)
+void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
 {
     model m;
-    build(&m, in, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
+    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
+    const cfs_ledger *L = &res->ledger;
     int top = o && o->top > 0 ? o->top : 5;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
@@ -611,7 +570,7 @@ void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
                  "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
                  "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"
                  "\"rejected_by_reason\":{",
-            res->nfiles, m.failed, (unsigned long long)in->pruned, (unsigned long long)m.tot.bytes_in,
+            res->nfiles, m.failed, (unsigned long long)L->pruned, (unsigned long long)m.tot.bytes_in,
             (unsigned long long)m.tot.bytes_out, (unsigned long long)m.tot.lines,
             (unsigned long long)m.tot.aggregated, (unsigned long long)m.tot.filtered,
             (unsigned long long)m.tot.header_lines, (unsigned long long)m.tot.blank_lines,
@@ -623,45 +582,42 @@ void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res
             (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
             (unsigned long long)m.tot.crlf);
     int first = 1;
-    for (size_t i = 0; i < in->nerr; i++) {
+    for (size_t i = 0; i < L->nnotes; i++) {
+        if (!L->notes[i].unusable) continue;
         fprintf(out, "%s{\"path\":", first ? "" : ",");
-        json_cstr(out, in->err[i].path);
+        json_cstr(out, L->notes[i].path);
         fputs(",\"error\":", out);
-        json_cstr(out, in->err[i].msg);
+        json_cstr(out, L->notes[i].st.error);
         fputc('}', out);
         first = 0;
     }
-    for (size_t i = 0; i < res->nfiles; i++) {
-        const cfs_file_stats *f = &res->files[i];
-        if (f->status == CFS_OK) continue;
+    for (size_t i = 0; i < L->nnotes; i++) {
+        const cfs_file_note *nt = &L->notes[i];
+        const cfs_file_stats *f = &nt->st;
+        if (nt->unusable || f->status == CFS_OK) continue;
         fprintf(out, "%s{\"path\":", first ? "" : ",");
-        json_cstr(out, in->v[i].path);
+        json_cstr(out, nt->path);
         fputs(",\"error\":", out);
         json_cstr(out, f->error);
         fprintf(out, ",\"status\":\"%s\",\"lines_before_error\":%llu}", cfs_status_str(f->status),
                 (unsigned long long)f->lines);
         first = 0;
     }
-    fputs("],\"warnings\":[", out);
+    fprintf(out, "],\"errors_not_listed\":%zu,\"warnings\":[", L->errors_unlisted);
     first = 1;
-    size_t listed = 0, unlisted = 0;
-    for (size_t i = 0; i < res->nfiles; i++) {
-        const cfs_file_stats *f = &res->files[i];
-        const char *w = file_warning(f);
-        uint64_t fr = total_rejected(f);
-        if (!w && !fr) continue;
-        if (listed++ >= CFS_MAX_LISTED) {
-            unlisted++;
-            continue;
-        }
+    for (size_t i = 0; i < L->nnotes; i++) {
+        const cfs_file_note *nt = &L->notes[i];
+        const cfs_file_stats *f = &nt->st;
+        if (nt->unusable || f->status != CFS_OK) continue;
+        const char *w = cfs_stats_warning(f);
         fprintf(out, "%s{\"path\":", first ? "" : ",");
-        json_cstr(out, in->v[i].path);
+        json_cstr(out, nt->path);
         fputs(",\"warning\":", out);
         json_cstr(out, w ? w : "lines rejected");
-        fprintf(out, ",\"rejected\":%llu}", (unsigned long long)fr);
+        fprintf(out, ",\"rejected\":%llu}", (unsigned long long)total_rejected(f));
         first = 0;
     }
-    fprintf(out, "],\"warnings_not_listed\":%zu},\"by_status\":", unlisted);
+    fprintf(out, "],\"warnings_not_listed\":%zu},\"by_status\":", L->warnings_unlisted);
     json_kvlist(out, &m.status, (size_t)-1);
     fputs(",\"by_distribution\":", out);
     kv_sort(&m.dist, 0);

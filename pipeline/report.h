@@ -15,10 +15,8 @@ typedef struct cfs_report_opts {
     size_t nwaf_rules;
 } cfs_report_opts;
 
-void cfs_report_text(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
-                     const cfs_report_opts *o);
-void cfs_report_json(FILE *out, const cfs_inputs *in, const cfs_scan_result *res,
-                     const cfs_report_opts *o);
+void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);
+void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);
 
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */
@@ -31,6 +29,6 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n);
 /* Exit status for a finished scan (documented in README.md):
  * 0 all inputs read, no line rejected; 3 lines rejected or unusable inputs (empty, no
  * #Fields:); 4 an input could not be read completely; 130 interrupted. */
-int cfs_exit_status(const cfs_inputs *in, const cfs_scan_result *res);
+int cfs_exit_status(const cfs_scan_result *res);
 
 #endif

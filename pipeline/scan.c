@@ -49,7 +49,8 @@ typedef struct file_slot {
 } file_slot;
 
 typedef struct shared {
-    const cfs_inputs *in;
+    const cfs_inputs *in;   /* the batch being scanned */
+    cfs_file_stats *files;  /* its per-input counts, by index in the batch */
     const cfs_scan_opts *o;
     cfs_scan_result *res;
     file_slot *slots;
@@ -380,7 +381,7 @@ static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
     file_slot *fs = &sh->slots[file];
     #pragma omp critical(cfs_fold)
     {
-        stats_add(&sh->res->files[file], &ps->st);
+        stats_add(&sh->files[file], &ps->st);
         if (block >= fs->nunits) {
             /* exactly block + 1 slots: blocks are numbered 0.. without gaps, and each stores
              * once, so a complete file has every slot stored */
@@ -407,8 +408,8 @@ static void progress(shared *sh)
     if (t - sh->last_progress < 0.25) return;
     sh->last_progress = t;
     double el = t - sh->t0;
-    fprintf(stderr, "\rcfscan: %zu/%zu files, %.1f MB, %.0f MB/s   ", sh->progress_files,
-            sh->in->n, sh->progress_bytes / 1e6, el > 0 ? sh->progress_bytes / 1e6 / el : 0.0);
+    fprintf(stderr, "\rcfscan: %zu files, %.1f MB, %.0f MB/s   ", sh->progress_files,
+            sh->progress_bytes / 1e6, el > 0 ? sh->progress_bytes / 1e6 / el : 0.0);
 }
 
 /* Called by whoever finishes the last piece of work of a file. */
@@ -422,8 +423,8 @@ static void file_complete(shared *sh, size_t file)
     if (cfs_reader_check(fs->reader, err, sizeof err) != CFS_OK) {
         #pragma omp critical(cfs_fold)
         {
-            sh->res->files[file].status = CFS_E_IO;
-            snprintf(sh->res->files[file].error, sizeof sh->res->files[file].error, "%s", err);
+            sh->files[file].status = CFS_E_IO;
+            snprintf(sh->files[file].error, sizeof sh->files[file].error, "%s", err);
         }
     }
     cfs_reader_close(fs->reader);
@@ -432,7 +433,7 @@ static void file_complete(shared *sh, size_t file)
     {
         fs->done = 1;
         sh->progress_files++;
-        sh->progress_bytes += sh->res->files[file].bytes_out;
+        sh->progress_bytes += sh->files[file].bytes_out;
         fold_ready(sh);
         progress(sh);
     }
@@ -541,7 +542,7 @@ static void file_error(shared *sh, size_t file, cfs_status st, const char *msg)
 {
     #pragma omp critical(cfs_fold)
     {
-        cfs_file_stats *fs = &sh->res->files[file];
+        cfs_file_stats *fs = &sh->files[file];
         if (fs->status == CFS_OK) {
             fs->status = st;
             /* some statuses come without a message (out of memory in the decoder) */
@@ -752,7 +753,7 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
 static void process_file(shared *sh, size_t file)
 {
     const cfs_input *in = &sh->in->v[file];
-    cfs_file_stats *fs = &sh->res->files[file];
+    cfs_file_stats *fs = &sh->files[file];
     file_slot *slot = &sh->slots[file];
     slot->pending = 1; /* the producer's own hold */
     char err[200] = "";
@@ -773,9 +774,11 @@ static void process_file(shared *sh, size_t file)
     release(sh, file);
 }
 
-cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_result *res)
+/* ---- driver: begin, batches, end ---------------------------------------------------------- */
+static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result *res, int *threads)
 {
     memset(res, 0, sizeof *res);
+    memset(sh, 0, sizeof *sh);
     cfs_fields_init();
     char kerr[160];
     const cfs_kernel *k = cfs_kernel_select(kerr, sizeof kerr);
@@ -784,39 +787,82 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
         return CFS_E_USAGE;
     }
     res->kernel = k->name;
-    int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-    shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.in = in;
-    sh.o = o;
-    sh.res = res;
-    sh.kernel = k;
-    sh.max_inflight = 2 * threads + 2;
-    sh.t0 = sh.last_progress = now_s();
+    *threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    sh->o = o;
+    sh->res = res;
+    sh->kernel = k;
+    sh->max_inflight = 2 * *threads + 2;
+    sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);
-    res->nfiles = in->n;
-    res->files = cfs_xmalloc((in->n ? in->n : 1) * sizeof *res->files);
-    memset(res->files, 0, (in->n ? in->n : 1) * sizeof *res->files);
-    sh.slots = cfs_xmalloc((in->n ? in->n : 1) * sizeof *sh.slots);
-    memset(sh.slots, 0, (in->n ? in->n : 1) * sizeof *sh.slots);
-    sh.thread_aggs = cfs_xmalloc((size_t)threads * sizeof *sh.thread_aggs);
-    sh.thread_pos = cfs_xmalloc((size_t)threads * sizeof *sh.thread_pos);
-    for (int t = 0; t < threads; t++) {
-        cfs_agg_init(&sh.thread_aggs[t]);
-        sh.thread_pos[t] = cfs_xmalloc((WINDOW + CFS_SCAN_POS_SLACK) * sizeof(uint32_t));
+    sh->thread_aggs = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_aggs);
+    sh->thread_pos = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_pos);
+    for (int t = 0; t < *threads; t++) {
+        cfs_agg_init(&sh->thread_aggs[t]);
+        sh->thread_pos[t] = cfs_xmalloc((WINDOW + CFS_SCAN_POS_SLACK) * sizeof(uint32_t));
     }
-    double t0 = now_s();
+    return CFS_OK;
+}
+
+/* Scan one batch of inputs in parallel, then account each input in batch order: the
+ * unusable paths first, then the inputs.  Returns the batch's per-input counts (the
+ * caller frees them). */
+static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
+{
+    size_t n = in->n ? in->n : 1;
+    sh->in = in;
+    sh->fold_next = 0;
+    sh->files = cfs_xcalloc(n, sizeof *sh->files);
+    sh->slots = cfs_xcalloc(n, sizeof *sh->slots);
     long nfiles = (long)in->n;
-    #pragma omp parallel num_threads(threads)
-    {
-        #pragma omp for schedule(dynamic, 1)
-        for (long i = 0; i < nfiles; i++) process_file(&sh, (size_t)i);
+    if (nfiles) {
+        #pragma omp parallel num_threads(threads)
+        {
+            #pragma omp for schedule(dynamic, 1)
+            for (long i = 0; i < nfiles; i++) process_file(sh, (size_t)i);
+        }
     }
+    const cfs_scan_opts *o = sh->o;
+    cfs_scan_result *res = sh->res;
+    for (size_t i = 0; i < in->nerr; i++) {
+        cfs_ledger_unusable(&res->ledger, in->err[i].path, in->err[i].msg);
+        if (o->on_input) {
+            cfs_input x;
+            cfs_file_stats st;
+            memset(&x, 0, sizeof x);
+            memset(&st, 0, sizeof st);
+            x.path = in->err[i].path;
+            x.name_hour = CFS_NO_TIME;
+            st.status = CFS_E_IO;
+            snprintf(st.error, sizeof st.error, "%s", in->err[i].msg);
+            o->on_input(o->on_input_ctx, &x, &st);
+        }
+    }
+    for (size_t i = 0; i < in->n; i++) {
+        free(sh->slots[i].units);
+        free(sh->slots[i].stored);
+        if (sh->files[i].status == CFS_E_INTERRUPTED) res->interrupted = 1;
+        cfs_ledger_file(&res->ledger, in->v[i].path, &sh->files[i]);
+        if (o->on_input) o->on_input(o->on_input_ctx, &in->v[i], &sh->files[i]);
+    }
+    res->ledger.pruned += in->pruned;
+    res->nfiles += in->n;
+    free(sh->slots);
+    sh->slots = NULL;
+    cfs_file_stats *files = sh->files;
+    sh->files = NULL;
+    sh->in = NULL;
+    return files;
+}
+
+static void scan_end(shared *sh, int threads, double t0)
+{
+    const cfs_scan_opts *o = sh->o;
+    cfs_scan_result *res = sh->res;
     /* Merge per-thread tables once, in thread order (the tables are order-independent). */
     for (int t = 0; t < threads; t++) {
-        cfs_agg_merge(&res->agg, &sh.thread_aggs[t]);
-        cfs_agg_free(&sh.thread_aggs[t]);
-        free(sh.thread_pos[t]);
+        cfs_agg_merge(&res->agg, &sh->thread_aggs[t]);
+        cfs_agg_free(&sh->thread_aggs[t]);
+        free(sh->thread_pos[t]);
     }
     /* The agg stays unsettled (the summary state keeps provisional entries so that merged
      * runs settle against the merged reference); rows are settled here, by latency class
@@ -837,16 +883,42 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
     }
     res->seconds = now_s() - t0;
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
-    for (size_t i = 0; i < in->n; i++) {
-        free(sh.slots[i].units);
-        free(sh.slots[i].stored);
-        if (res->files[i].status == CFS_E_INTERRUPTED) res->interrupted = 1;
-    }
     if (o->stop && *o->stop) res->interrupted = 1;
-    free(sh.slots);
     cfs_topk_pool_drain();
-    free(sh.thread_aggs);
-    free(sh.thread_pos);
+    free(sh->thread_aggs);
+    free(sh->thread_pos);
+}
+
+cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_result *res)
+{
+    shared sh;
+    int threads;
+    CFS_FORWARD_IF_ERROR(scan_begin(&sh, o, res, &threads));
+    double t0 = now_s();
+    res->files = scan_batch(&sh, in, threads);
+    scan_end(&sh, threads, t0);
+    return CFS_OK;
+}
+
+cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *res)
+{
+    shared sh;
+    int threads;
+    CFS_FORWARD_IF_ERROR(scan_begin(&sh, o, res, &threads));
+    double t0 = now_s();
+    cfs_inputs batch;
+    memset(&batch, 0, sizeof batch);
+    while (!(o->stop && *o->stop)) {
+        if (!cfs_walk_next(w, &batch, CFS_SCAN_BATCH)) {
+            res->ledger.pruned += batch.pruned; /* files pruned after the last input */
+            break;
+        }
+        cfs_inputs_sort(&batch);
+        free(scan_batch(&sh, &batch, threads));
+        cfs_inputs_free(&batch);
+    }
+    cfs_inputs_free(&batch);
+    scan_end(&sh, threads, t0);
     return CFS_OK;
 }
 
@@ -856,5 +928,6 @@ void cfs_scan_result_free(cfs_scan_result *res)
     for (size_t i = 0; i < res->nrows; i++) free(res->rows[i].text);
     free(res->rows);
     free(res->files);
+    cfs_ledger_free(&res->ledger);
     memset(res, 0, sizeof *res);
 }

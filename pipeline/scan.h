@@ -8,27 +8,8 @@
 #include <stdint.h>
 #include "pipeline/aggregate.h"
 #include "pipeline/decode.h"
+#include "pipeline/ledger.h"
 #include "pipeline/source.h"
-
-/* Everything counted for one input.  Invariant (the nothing-lost audit):
- *   lines == header_lines + blank_lines + aggregated + filtered + sum(rejected). */
-typedef struct cfs_file_stats {
-    uint64_t bytes_in;    /* compressed bytes read */
-    uint64_t bytes_out;   /* decompressed bytes scanned */
-    uint64_t lines;
-    uint64_t header_lines;
-    uint64_t blank_lines;
-    uint64_t aggregated;
-    uint64_t filtered;    /* outside --since/--until by the line's own time */
-    uint64_t rejected[CFS_REJ_COUNT];
-    uint64_t short_lines; /* tolerated: missing trailing fields */
-    uint64_t trailing_tab;/* tolerated: empty extra column */
-    uint64_t crlf;        /* tolerated: CR before LF */
-    uint64_t layouts;     /* #Fields: lines that switched the layout */
-    cfs_format fmt;
-    cfs_status status;    /* CFS_OK, or why the input is incomplete */
-    char error[200];
-} cfs_file_stats;
 
 /* A matching request for `cfscan requests`: the raw line and its attribution. */
 typedef struct cfs_req_row {
@@ -63,12 +44,18 @@ typedef struct cfs_scan_opts {
     const cfs_req_filter *filter; /* non-NULL: collect matching rows */
     uint64_t big_file;       /* split files above this many bytes into blocks (0 = default) */
     volatile sig_atomic_t *stop; /* set by a signal handler to stop early */
+    /* Called for every input once it is complete, in input order, from the thread that
+     * called the scan; unusable paths come with a zero-size input and status CFS_E_IO.
+     * Summaries keep their per-input rows this way; NULL when not needed. */
+    void (*on_input)(void *ctx, const cfs_input *in, const cfs_file_stats *st);
+    void *on_input_ctx;
 } cfs_scan_opts;
 
 typedef struct cfs_scan_result {
     cfs_agg agg;             /* merged, NOT settled: call cfs_agg_settle before reporting */
-    cfs_file_stats *files;   /* one per input, in input order */
-    size_t nfiles;
+    cfs_ledger ledger;       /* totals and the listed errors and warnings */
+    cfs_file_stats *files;   /* cfs_scan_run only: one per input, in input order */
+    size_t nfiles;           /* inputs scanned */
     cfs_req_row *rows;       /* matching rows in input order (requests mode) */
     size_t nrows;
     double seconds;
@@ -76,7 +63,15 @@ typedef struct cfs_scan_result {
     const char *kernel;
 } cfs_scan_result;
 
+/* Inputs are scanned in batches of at most this many, largest first within a batch. */
+#define CFS_SCAN_BATCH 8192
+
+/* Scan a list of inputs held in memory (scheduled in the given order; sort it with
+ * cfs_inputs_sort); res->files gets each input's counts. */
 cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_result *res);
+/* Scan everything a streamed walk yields, CFS_SCAN_BATCH inputs at a time: memory does
+ * not grow with the number of inputs; res->files stays NULL (use o->on_input). */
+cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *res);
 void cfs_scan_result_free(cfs_scan_result *res);
 
 #endif

@@ -111,10 +111,66 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void walk_dir(cfs_inputs *in, int dfd, const char *path, int64_t since, int64_t until,
-                     unsigned depth)
+/* ---- streamed walk ---------------------------------------------------------------------
+ * The walk holds one frame per open directory on the current path (at most
+ * CFS_WALK_MAX_DEPTH + 1) and, per frame, one chunk of at most WALK_CHUNK names, so its
+ * memory does not grow with the number of files: a directory of ten million files is
+ * read WALK_CHUNK names at a time.  Names are sorted within a chunk, so a directory that
+ * fits one chunk (every CloudFront hour-per-server layout seen) is walked in name order;
+ * a larger one is walked in readdir order, chunk by chunk, which is stable for an
+ * unchanged directory, so repeated runs and any -j see the same order. */
+#define WALK_CHUNK 4096
+#define CFS_WALK_MAX_DEPTH 64
+
+typedef struct walk_frame {
+    DIR *d;
+    char *path;
+    unsigned depth;
+    char **names;      /* the current chunk, sorted */
+    size_t nn, next;
+    int eof;
+} walk_frame;
+
+struct cfs_walk {
+    char **paths;
+    size_t npaths, next_path;
+    int64_t since, until;
+    walk_frame stack[CFS_WALK_MAX_DEPTH + 1];
+    size_t depth;      /* frames in use */
+};
+
+cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until)
 {
-    if (depth > 64) {
+    cfs_walk *w = cfs_xcalloc(1, sizeof *w);
+    w->paths = cfs_xmalloc((n ? n : 1) * sizeof *w->paths);
+    for (size_t i = 0; i < n; i++) w->paths[i] = cfs_xstrdup(paths[i]);
+    w->npaths = n;
+    w->since = since;
+    w->until = until;
+    return w;
+}
+
+static void frame_free_names(walk_frame *f)
+{
+    for (size_t i = f->next; i < f->nn; i++) free(f->names[i]);
+    free(f->names);
+    f->names = NULL;
+    f->nn = f->next = 0;
+}
+
+static void walk_pop(cfs_walk *w)
+{
+    walk_frame *f = &w->stack[--w->depth];
+    frame_free_names(f);
+    closedir(f->d);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+}
+
+/* Open directory fd `dfd` (owned) as a new frame. */
+static void walk_push(cfs_walk *w, cfs_inputs *in, int dfd, const char *path, unsigned depth)
+{
+    if (depth > CFS_WALK_MAX_DEPTH) {
         add_error(in, path, "directory tree deeper than 64 levels; not descended");
         close(dfd);
         return;
@@ -125,54 +181,66 @@ static void walk_dir(cfs_inputs *in, int dfd, const char *path, int64_t since, i
         close(dfd);
         return;
     }
-    /* Collect and sort names so the input order never depends on readdir order. */
-    char **names = NULL;
-    size_t nn = 0, cap = 0;
-    struct dirent *e;
-    errno = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        if (nn == cap) {
-            cap = cap ? cap * 2 : 64;
-            names = cfs_xrealloc(names, cap * sizeof *names);
-        }
-        names[nn++] = cfs_xstrdup(e->d_name);
-    }
-    if (errno) add_error(in, path, strerror(errno));
-    if (nn > 1) qsort(names, nn, sizeof *names, cmp_names);
-    size_t plen = strlen(path);
-    for (size_t i = 0; i < nn; i++) {
-        size_t need = plen + strlen(names[i]) + 2;
-        char *child = cfs_xrealloc(NULL, need);
-        snprintf(child, need, "%s%s%s", path, (plen && path[plen - 1] == '/') ? "" : "/", names[i]);
-        struct stat st;
-        if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            add_error(in, child, strerror(errno));
-        } else if (S_ISDIR(st.st_mode)) {
-            int cfd = openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (cfd < 0) add_error(in, child, strerror(errno));
-            else walk_dir(in, cfd, child, since, until, depth + 1);
-        } else if (S_ISLNK(st.st_mode)) {
-            /* Follow links to files, never to directories (no loops). */
-            struct stat ts;
-            if (fstatat(dirfd(d), names[i], &ts, 0) != 0) add_error(in, child, strerror(errno));
-            else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, since, until);
-        } else if (S_ISREG(st.st_mode)) {
-            push_input(in, child, &st, since, until);
-        }
-        /* FIFOs, sockets and devices inside directories are skipped: a walk must not
-         * block on a pipe.  Named explicitly on the command line they are read. */
-        free(child);
-        free(names[i]);
-    }
-    free(names);
-    closedir(d);
+    walk_frame *f = &w->stack[w->depth++];
+    memset(f, 0, sizeof *f);
+    f->d = d;
+    f->path = cfs_xstrdup(path);
+    f->depth = depth;
 }
 
-void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until)
+/* Read the frame's next chunk of names; 0 when the directory is exhausted. */
+static int frame_refill(walk_frame *f, cfs_inputs *in)
+{
+    frame_free_names(f);
+    if (f->eof) return 0;
+    f->names = cfs_xmalloc(WALK_CHUNK * sizeof *f->names);
+    struct dirent *e;
+    errno = 0;
+    while (f->nn < WALK_CHUNK && (e = readdir(f->d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        f->names[f->nn++] = cfs_xstrdup(e->d_name);
+        errno = 0;
+    }
+    if (f->nn < WALK_CHUNK) {
+        f->eof = 1;
+        if (errno) add_error(in, f->path, strerror(errno));
+    }
+    if (f->nn > 1) qsort(f->names, f->nn, sizeof *f->names, cmp_names);
+    return f->nn > 0;
+}
+
+/* One directory entry of the top frame. */
+static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *name)
+{
+    size_t plen = strlen(f->path);
+    size_t need = plen + strlen(name) + 2;
+    char *child = cfs_xmalloc(need);
+    snprintf(child, need, "%s%s%s", f->path, (plen && f->path[plen - 1] == '/') ? "" : "/", name);
+    struct stat st;
+    if (fstatat(dirfd(f->d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        add_error(in, child, strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
+        int cfd = openat(dirfd(f->d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (cfd < 0) add_error(in, child, strerror(errno));
+        else walk_push(w, in, cfd, child, f->depth + 1); /* may move nothing: f stays valid */
+    } else if (S_ISLNK(st.st_mode)) {
+        /* Follow links to files, never to directories (no loops). */
+        struct stat ts;
+        if (fstatat(dirfd(f->d), name, &ts, 0) != 0) add_error(in, child, strerror(errno));
+        else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, w->since, w->until);
+    } else if (S_ISREG(st.st_mode)) {
+        push_input(in, child, &st, w->since, w->until);
+    }
+    /* FIFOs, sockets and devices inside directories are skipped: a walk must not block
+     * on a pipe.  Named explicitly on the command line they are read. */
+    free(child);
+}
+
+/* One command-line path. */
+static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
 {
     if (strcmp(path, "-") == 0) {
-        push_input(in, "-", NULL, since, until);
+        push_input(in, "-", NULL, w->since, w->until);
         return;
     }
     struct stat st;
@@ -182,14 +250,49 @@ void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t unt
     }
     if (S_ISDIR(st.st_mode)) {
         int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0) {
-            add_error(in, path, strerror(errno));
-            return;
-        }
-        walk_dir(in, dfd, path, since, until, 0);
+        if (dfd < 0) add_error(in, path, strerror(errno));
+        else walk_push(w, in, dfd, path, 0);
         return;
     }
-    push_input(in, path, &st, since, until);
+    push_input(in, path, &st, w->since, w->until);
+}
+
+int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)
+{
+    size_t start = in->n, start_err = in->nerr;
+    while (in->n - start < max && in->nerr - start_err < max) {
+        if (w->depth == 0) {
+            if (w->next_path == w->npaths) return in->n > start || in->nerr > start_err;
+            walk_top(w, in, w->paths[w->next_path++]);
+            continue;
+        }
+        walk_frame *f = &w->stack[w->depth - 1];
+        if (f->next == f->nn && !frame_refill(f, in)) {
+            walk_pop(w);
+            continue;
+        }
+        char *name = f->names[f->next++];
+        walk_entry(w, in, f, name);
+        free(name);
+    }
+    return 1;
+}
+
+void cfs_walk_close(cfs_walk *w)
+{
+    if (!w) return;
+    while (w->depth) walk_pop(w);
+    for (size_t i = 0; i < w->npaths; i++) free(w->paths[i]);
+    free(w->paths);
+    free(w);
+}
+
+void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until)
+{
+    cfs_walk *w = cfs_walk_open(&path, 1, since, until);
+    while (cfs_walk_next(w, in, (size_t)-1)) {
+    }
+    cfs_walk_close(w);
 }
 
 static int cmp_inputs(const void *a, const void *b)

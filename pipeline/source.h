@@ -36,8 +36,18 @@ typedef struct cfs_inputs {
 /* Add one command-line path: a file, a directory (walked recursively, symlinks to
  * directories not followed, so loops cannot occur), or "-".  Files outside
  * [since, until) by their name's hour are counted in `pruned` and not added.
- * Problems are appended to in->err. */
+ * Problems are appended to in->err.  Holds every input in memory: for a whole archive
+ * use the streamed walk below. */
 void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until);
+
+/* The streamed walk over command-line paths, in the same order as cfs_inputs_add: its
+ * memory does not depend on the number of files (a few directory chunks of names).
+ * cfs_walk_next appends up to `max` inputs (and up to `max` problems) to `in` and
+ * returns 0 once the walk is exhausted and nothing was appended. */
+typedef struct cfs_walk cfs_walk;
+cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until);
+int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max);
+void cfs_walk_close(cfs_walk *w);
 /* Order for scheduling: largest first, then by path (deterministic). */
 void cfs_inputs_sort(cfs_inputs *in);
 void cfs_inputs_free(cfs_inputs *in);

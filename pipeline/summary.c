@@ -32,31 +32,33 @@
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
 /* ---- building ------------------------------------------------------------------------------ */
-void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_result *res,
-                           const void *waf_index)
+void cfs_summary_init(cfs_summary *s)
 {
     memset(s, 0, sizeof *s);
     cfs_agg_init(&s->agg);
+}
+
+void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st)
+{
+    cfs_summary *s = summary;
+    if (s->ninputs == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->inputs = cfs_xrealloc(s->inputs, s->cap * sizeof *s->inputs);
+    }
+    cfs_sum_input *x = &s->inputs[s->ninputs++];
+    memset(x, 0, sizeof *x);
+    x->path = cfs_xstrdup(in->path);
+    memcpy(x->dist, in->dist, CFS_DIST_MAX);
+    x->size = in->size;
+    x->mtime = in->mtime;
+    x->st = *st;
+}
+
+void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const void *waf_index)
+{
     cfs_agg_merge(&s->agg, &res->agg);
     cfs_agg_fold_heavy(&s->agg, &res->agg);
-    s->ninputs = in->n + in->nerr;
-    s->inputs = cfs_xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *s->inputs);
-    memset(s->inputs, 0, (s->ninputs ? s->ninputs : 1) * sizeof *s->inputs);
-    for (size_t i = 0; i < in->n; i++) {
-        cfs_sum_input *x = &s->inputs[i];
-        x->path = cfs_xstrdup(in->v[i].path);
-        memcpy(x->dist, in->v[i].dist, CFS_DIST_MAX);
-        x->size = in->v[i].size;
-        x->mtime = in->v[i].mtime;
-        x->st = res->files[i];
-    }
-    for (size_t i = 0; i < in->nerr; i++) {
-        cfs_sum_input *x = &s->inputs[in->n + i];
-        x->path = cfs_xstrdup(in->err[i].path);
-        x->st.status = CFS_E_IO;
-        snprintf(x->st.error, sizeof x->st.error, "%s", in->err[i].msg);
-    }
-    s->pruned = in->pruned;
+    s->pruned += res->ledger.pruned;
     const cfs_waf_index *w = waf_index;
     if (w) {
         s->nwaf_rules = cfs_waf_rule_count(w);
@@ -105,6 +107,7 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     cfs_sum_input *nv = realloc(dst->inputs, (n ? n : 1) * sizeof *nv);
     if (!nv) exit(1);
     dst->inputs = nv;
+    dst->cap = n ? n : 1;
     for (size_t i = 0; i < src->ninputs; i++) {
         dst->inputs[dst->ninputs + i] = src->inputs[i];
         dst->inputs[dst->ninputs + i].path = cfs_xstrdup(src->inputs[i].path);
@@ -113,22 +116,12 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     dst->pruned += src->pruned;
 }
 
-void cfs_summary_as_result(const cfs_summary *s, cfs_inputs *in, cfs_scan_result *res)
+void cfs_summary_as_result(const cfs_summary *s, cfs_scan_result *res)
 {
-    memset(in, 0, sizeof *in);
     memset(res, 0, sizeof *res);
-    in->n = in->cap = s->ninputs;
-    in->v = cfs_xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *in->v);
-    res->files = cfs_xmalloc((s->ninputs ? s->ninputs : 1) * sizeof *res->files);
     res->nfiles = s->ninputs;
-    for (size_t i = 0; i < s->ninputs; i++) {
-        memset(&in->v[i], 0, sizeof in->v[i]);
-        in->v[i].path = cfs_xstrdup(s->inputs[i].path);
-        memcpy(in->v[i].dist, s->inputs[i].dist, CFS_DIST_MAX);
-        in->v[i].size = s->inputs[i].size;
-        res->files[i] = s->inputs[i].st;
-    }
-    in->pruned = s->pruned;
+    for (size_t i = 0; i < s->ninputs; i++) cfs_ledger_file(&res->ledger, s->inputs[i].path, &s->inputs[i].st);
+    res->ledger.pruned = s->pruned;
     cfs_agg_init(&res->agg);
     cfs_agg_merge(&res->agg, &s->agg);
     cfs_agg_fold_heavy(&res->agg, &s->agg);
@@ -608,6 +601,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
      * A count of 4e9 made xmalloc exit "out of memory" (found by tests/fuzz/fuzz_state). */
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, raw / 100)) {
         s->inputs = cfs_xmalloc((n ? n : 1) * sizeof *s->inputs);
+        s->cap = n ? (size_t)n : 1;
         for (uint64_t i = 0; i < n && !r.bad; i++) {
             cfs_sum_input *x = &s->inputs[s->ninputs];
             memset(x, 0, sizeof *x);
@@ -977,16 +971,14 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return CFS_E_IO;
     }
-    cfs_inputs in;
     cfs_scan_result res;
     cfs_summary view = *s;
     view.agg = *settled;
-    cfs_summary_as_result(&view, &in, &res);
+    cfs_summary_as_result(&view, &res);
     cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules};
-    if (json) cfs_report_json(f, &in, &res, &ro);
-    else cfs_report_text(f, &in, &res, &ro);
+    if (json) cfs_report_json(f, &res, &ro);
+    else cfs_report_text(f, &res, &ro);
     cfs_scan_result_free(&res);
-    cfs_inputs_free(&in);
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     int saved = errno;
     if (fclose(f) != 0) bad = 1;

@@ -24,15 +24,19 @@ typedef struct cfs_sum_input {
 typedef struct cfs_summary {
     cfs_agg agg;
     cfs_sum_input *inputs;
-    size_t ninputs;
+    size_t ninputs, cap;
     char **waf_rules;        /* names for cfs_wrow.rule */
     size_t nwaf_rules;
     uint64_t pruned;
 } cfs_summary;
 
-/* A summary of a scan's (unsettled) result and its inputs; res is not changed. */
-void cfs_summary_from_scan(cfs_summary *s, const cfs_inputs *in, const cfs_scan_result *res,
-                           const void *waf_index);
+/* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the
+ * summary as its context, so it gets a row per input (the only part of a summary that
+ * grows with the number of inputs), then cfs_summary_from_scan. */
+void cfs_summary_init(cfs_summary *s);
+void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st);
+/* Add a scan's (unsettled) tables and its pruned count; res is not changed. */
+void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const void *waf_index);
 void cfs_summary_free(cfs_summary *s);
 
 /* Write the state file / read it back (CFS_E_CORRUPT/TRUNCATED on damage, CFS_E_FORMAT
@@ -51,6 +55,6 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
                                char *err, size_t errlen);
 
 /* The scan result view of a summary (for printing the report). */
-void cfs_summary_as_result(const cfs_summary *s, cfs_inputs *in, cfs_scan_result *res);
+void cfs_summary_as_result(const cfs_summary *s, cfs_scan_result *res);
 
 #endif

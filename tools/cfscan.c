@@ -184,6 +184,19 @@ static char *argv_line(int argc, char **argv)
 static int g_argc;
 static char **g_argv;
 
+/* Per-input callback of the scan (in input order): errors go to stderr as each batch
+ * finishes, and with -o the summary keeps the input's row. */
+typedef struct input_sink {
+    cfs_summary *sum;
+} input_sink;
+
+static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
+{
+    input_sink *k = ctx;
+    if (st->status != CFS_OK) say(NULL, in->path, st->error[0] ? st->error : cfs_status_str(st->status));
+    if (k->sum) cfs_summary_add_input(k->sum, in, st);
+}
+
 static int run(int argc, char **argv, int requests_mode)
 {
     const char *outdir = NULL;
@@ -349,11 +362,6 @@ static int run(int argc, char **argv, int requests_mode)
         o.attr.waf = waf;
     }
 
-    static cfs_inputs in;
-    for (size_t i = 0; i < paths.n; i++) cfs_inputs_add(&in, paths.v[i], o.since, o.until);
-    cfs_inputs_sort(&in);
-    for (size_t i = 0; i < in.nerr; i++) say(NULL, in.err[i].path, in.err[i].msg);
-
     if (requests_mode) {
         if (fields) {
             f.out = fields;
@@ -364,15 +372,22 @@ static int run(int argc, char **argv, int requests_mode)
         }
         o.filter = &f;
     }
+    /* Inputs stream from the walk in batches: nothing here grows with the number of
+     * files except the summary's per-input rows (-o). */
+    static cfs_summary sum;
+    static input_sink sink;
+    sink.sum = outdir && !requests_mode ? &sum : NULL;
+    if (sink.sum) cfs_summary_init(&sum);
+    o.on_input = on_input;
+    o.on_input_ctx = &sink;
     double t0 = now_s();
     static cfs_scan_result res;
-    cfs_status st = cfs_scan_run(&in, &o, &res);
+    cfs_walk *walk = cfs_walk_open((const char *const *)paths.v, paths.n, o.since, o.until);
+    cfs_status st = cfs_scan_walk(walk, &o, &res);
+    cfs_walk_close(walk);
     if (st != CFS_OK) exit(st == CFS_E_USAGE ? 2 : 1);
     double el = now_s() - t0;
     if (verbose) fprintf(stderr, "cfscan: scan kernel %s\n", res.kernel);
-    for (size_t i = 0; i < res.nfiles; i++)
-        if (res.files[i].status != CFS_OK)
-            say(NULL, in.v[i].path, res.files[i].error);
 
     if (requests_mode) {
         for (size_t i = 0; i < f.nout; i++) {
@@ -400,8 +415,7 @@ static int run(int argc, char **argv, int requests_mode)
             /* A partial scan must not replace the previous summary (exit status 130). */
             say("interrupted", outdir, "summary not written");
         } else if (outdir) {
-            cfs_summary sum;
-            cfs_summary_from_scan(&sum, &in, &res, waf);
+            cfs_summary_from_scan(&sum, &res, waf);
             char *line = argv_line(g_argc, g_argv);
             char perr[512] = "";
             cfs_status pst = cfs_summary_publish(&sum, outdir, line, perr, sizeof perr);
@@ -417,27 +431,23 @@ static int run(int argc, char **argv, int requests_mode)
         const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
         for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_rule_name(waf, (uint32_t)i);
         cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw};
-        if (json) cfs_report_json(stdout, &in, &res, &ro);
-        else cfs_report_text(stdout, &in, &res, &ro);
+        if (json) cfs_report_json(stdout, &res, &ro);
+        else cfs_report_text(stdout, &res, &ro);
         free(wnames);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
         exit(1);
     }
-    uint64_t bytes = 0, lines = 0;
-    for (size_t i = 0; i < res.nfiles; i++) {
-        bytes += res.files[i].bytes_out;
-        lines += res.files[i].lines;
-    }
+    uint64_t bytes = res.ledger.tot.bytes_out, lines = res.ledger.tot.lines;
     if (!quiet)
         fprintf(stderr, "cfscan: %zu files, %.1f MB decoded, %llu lines in %.3f s: %.0f MB/s, %.2f M lines/s\n",
                 res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
                 el > 0 ? lines / 1e6 / el : 0.0);
-    int rc = cfs_exit_status(&in, &res);
+    int rc = cfs_exit_status(&res);
     if (rc == 0 && evidence_failed) rc = 4;
+    if (sink.sum) cfs_summary_free(&sum);
     cfs_scan_result_free(&res);
-    cfs_inputs_free(&in);
     cfs_waf_free(waf);
     cfs_config_free(&cfg);
     free(paths.v);
@@ -490,17 +500,15 @@ static int merge_cmd(int argc, char **argv)
         cfs_summary_free(&all);
         return st == CFS_E_USAGE ? 2 : 1;
     }
-    cfs_inputs in;
     cfs_scan_result res;
-    cfs_summary_as_result(&all, &in, &res);
+    cfs_summary_as_result(&all, &res);
     cfs_agg_settle(&res.agg);
     cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules};
-    if (json) cfs_report_json(stdout, &in, &res, &ro);
-    else cfs_report_text(stdout, &in, &res, &ro);
-    int rc = cfs_exit_status(&in, &res);
+    if (json) cfs_report_json(stdout, &res, &ro);
+    else cfs_report_text(stdout, &res, &ro);
+    int rc = cfs_exit_status(&res);
     if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%zu inputs) in %.3f s\n", dirs.n, all.ninputs, now_s() - t0);
     cfs_scan_result_free(&res);
-    cfs_inputs_free(&in);
     cfs_summary_free(&all);
     free(dirs.v);
     return rc;

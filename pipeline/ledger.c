@@ -1,0 +1,109 @@
+/* Run ledger (see ledger.h): totals and a bounded list of noteworthy inputs. */
+#include "pipeline/ledger.h"
+#include "pipeline/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t cfs_stats_rejected(const cfs_file_stats *f)
+{
+    uint64_t s = 0;
+    for (int r = 0; r < CFS_REJ_COUNT; r++) s += f->rejected[r];
+    return s;
+}
+
+int cfs_stats_warned(const cfs_file_stats *f) { return f->status == CFS_OK && f->aggregated == 0; }
+
+const char *cfs_stats_warning(const cfs_file_stats *f)
+{
+    if (!cfs_stats_warned(f)) return NULL;
+    if (f->lines == 0) return "empty input: no lines";
+    if (f->rejected[CFS_REJ_BINARY] * 2 >= f->lines) return "binary data, not a text log";
+    if (f->layouts == 0) return "no #Fields: header line: lines cannot be mapped to fields";
+    return "no usable log lines";
+}
+
+static void add_counts(cfs_file_stats *d, const cfs_file_stats *s)
+{
+    d->bytes_in += s->bytes_in;
+    d->bytes_out += s->bytes_out;
+    d->lines += s->lines;
+    d->header_lines += s->header_lines;
+    d->blank_lines += s->blank_lines;
+    d->aggregated += s->aggregated;
+    d->filtered += s->filtered;
+    for (int i = 0; i < CFS_REJ_COUNT; i++) d->rejected[i] += s->rejected[i];
+    d->short_lines += s->short_lines;
+    d->trailing_tab += s->trailing_tab;
+    d->crlf += s->crlf;
+    d->layouts += s->layouts;
+}
+
+static cfs_file_note *note_new(cfs_ledger *l, const char *path)
+{
+    if (l->nnotes == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->notes = cfs_xrealloc(l->notes, l->cap * sizeof *l->notes);
+    }
+    cfs_file_note *n = &l->notes[l->nnotes++];
+    memset(n, 0, sizeof *n);
+    n->path = cfs_xstrdup(path);
+    return n;
+}
+
+void cfs_ledger_file(cfs_ledger *l, const char *path, const cfs_file_stats *st)
+{
+    add_counts(&l->tot, st);
+    l->files++;
+    int failed = st->status != CFS_OK, warned = cfs_stats_warned(st);
+    int rejecting = cfs_stats_rejected(st) > 0;
+    l->failed += (size_t)failed;
+    l->warned += (size_t)warned;
+    l->rejecting += (size_t)rejecting;
+    if (failed) {
+        if (l->errors_listed == CFS_MAX_LISTED) {
+            l->errors_unlisted++;
+            return;
+        }
+        l->errors_listed++;
+    } else if (warned || rejecting) {
+        if (l->warnings_listed == CFS_MAX_LISTED) {
+            l->warnings_unlisted++;
+            return;
+        }
+        l->warnings_listed++;
+    } else {
+        return;
+    }
+    note_new(l, path)->st = *st;
+}
+
+void cfs_ledger_unusable(cfs_ledger *l, const char *path, const char *msg)
+{
+    l->unusable++;
+    l->failed++;
+    if (l->errors_listed == CFS_MAX_LISTED) {
+        l->errors_unlisted++;
+        return;
+    }
+    l->errors_listed++;
+    cfs_file_note *n = note_new(l, path);
+    n->unusable = 1;
+    n->st.status = CFS_E_IO;
+    snprintf(n->st.error, sizeof n->st.error, "%s", msg);
+}
+
+int cfs_ledger_exit_status(const cfs_ledger *l)
+{
+    if (l->failed) return 4;
+    if (l->warned || l->rejecting) return 3;
+    return 0;
+}
+
+void cfs_ledger_free(cfs_ledger *l)
+{
+    for (size_t i = 0; i < l->nnotes; i++) free(l->notes[i].path);
+    free(l->notes);
+    memset(l, 0, sizeof *l);
+}
