@@ -7,7 +7,9 @@
  *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, WAFR, FILE),
  *                              u64 pruned
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
- * The payload is zstd-compressed: traffic rows repeat distribution and edge strings. 
+ * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
+ * streamed both ways, so neither writing nor reading holds it whole: the FILE section
+ * grows with the number of inputs (about 230 bytes each before compression).
  * Rule ids are stored with their names (RULE) and mapped back by name on reading, so a
  * reordered rule table cannot silently change causes. */
 #include "pipeline/summary.h"
@@ -22,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include "pipeline/parquet.h"
@@ -38,20 +41,60 @@ void cfs_summary_init(cfs_summary *s)
     cfs_agg_init(&s->agg);
 }
 
+static void put_input(FILE *f, const cfs_sum_input *x);
+static int get_input(FILE *f, cfs_sum_input *x);
+
+/* The per-input rows live in an unlinked temporary file, in their state.cfs encoding:
+ * ten million inputs cost disk (about 230 bytes each), not memory. */
+static FILE *rows_file(cfs_summary *s)
+{
+    if (!s->rows) {
+        s->rows = tmpfile();
+        if (!s->rows) {
+            fprintf(stderr, "cfscan: cannot create a temporary file for the summary's input rows: %s\n",
+                    strerror(errno));
+            exit(1);
+        }
+    }
+    return s->rows;
+}
+
+static void rows_check(cfs_summary *s)
+{
+    if (s->rows && (fflush(s->rows) != 0 || ferror(s->rows))) {
+        fprintf(stderr, "cfscan: writing the summary's input rows to a temporary file failed: %s\n",
+                strerror(errno ? errno : EIO));
+        exit(1);
+    }
+}
+
 void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st)
 {
     cfs_summary *s = summary;
-    if (s->ninputs == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->inputs = cfs_xrealloc(s->inputs, s->cap * sizeof *s->inputs);
-    }
-    cfs_sum_input *x = &s->inputs[s->ninputs++];
-    memset(x, 0, sizeof *x);
-    x->path = cfs_xstrdup(in->path);
-    memcpy(x->dist, in->dist, CFS_DIST_MAX);
-    x->size = in->size;
-    x->mtime = in->mtime;
-    x->st = *st;
+    cfs_sum_input x;
+    memset(&x, 0, sizeof x);
+    x.path = in->path;
+    memcpy(x.dist, in->dist, CFS_DIST_MAX);
+    x.size = in->size;
+    x.mtime = in->mtime;
+    x.st = *st;
+    put_input(rows_file(s), &x);
+    s->ninputs++;
+}
+
+int cfs_summary_inputs_begin(const cfs_summary *s)
+{
+    if (!s->rows) return 0;
+    if (fflush(s->rows) != 0 || fseek(s->rows, 0, SEEK_SET) != 0) return -1;
+    return 0;
+}
+
+int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x)
+{
+    if (!s->rows) return 0;
+    int rc = get_input(s->rows, x);
+    if (rc <= 0) fseek(s->rows, 0, SEEK_END); /* later rows append */
+    return rc;
 }
 
 void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const void *waf_index)
@@ -70,8 +113,7 @@ void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const voi
 void cfs_summary_free(cfs_summary *s)
 {
     cfs_agg_free(&s->agg);
-    for (size_t i = 0; i < s->ninputs; i++) free(s->inputs[i].path);
-    free(s->inputs);
+    if (s->rows) fclose(s->rows);
     for (size_t i = 0; i < s->nwaf_rules; i++) free(s->waf_rules[i]);
     free(s->waf_rules);
     memset(s, 0, sizeof *s);
@@ -103,16 +145,22 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     cfs_kmap_init(&shallow.waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_agg_merge(&dst->agg, &shallow);
     cfs_agg_fold_heavy(&dst->agg, &src->agg);
-    size_t n = dst->ninputs + src->ninputs;
-    cfs_sum_input *nv = realloc(dst->inputs, (n ? n : 1) * sizeof *nv);
-    if (!nv) exit(1);
-    dst->inputs = nv;
-    dst->cap = n ? n : 1;
-    for (size_t i = 0; i < src->ninputs; i++) {
-        dst->inputs[dst->ninputs + i] = src->inputs[i];
-        dst->inputs[dst->ninputs + i].path = cfs_xstrdup(src->inputs[i].path);
+    if (src->rows) {
+        /* The rows are self-delimiting records: append src's bytes. */
+        FILE *d = rows_file(dst);
+        char buf[1 << 16];
+        size_t k;
+        fflush(src->rows);
+        fseek(src->rows, 0, SEEK_SET);
+        while ((k = fread(buf, 1, sizeof buf, src->rows)) > 0) fwrite(buf, 1, k, d);
+        if (ferror(src->rows)) {
+            fprintf(stderr, "cfscan: reading a temporary file failed: %s\n", strerror(errno ? errno : EIO));
+            exit(1);
+        }
+        fseek(src->rows, 0, SEEK_END);
+        rows_check(dst);
     }
-    dst->ninputs = n;
+    dst->ninputs += src->ninputs;
     dst->pruned += src->pruned;
 }
 
@@ -120,7 +168,12 @@ void cfs_summary_as_result(const cfs_summary *s, cfs_scan_result *res)
 {
     memset(res, 0, sizeof *res);
     res->nfiles = s->ninputs;
-    for (size_t i = 0; i < s->ninputs; i++) cfs_ledger_file(&res->ledger, s->inputs[i].path, &s->inputs[i].st);
+    cfs_sum_input x;
+    if (cfs_summary_inputs_begin(s) == 0)
+        while (cfs_summary_inputs_next(s, &x) > 0) {
+            cfs_ledger_file(&res->ledger, x.path, &x.st);
+            free(x.path);
+        }
     res->ledger.pruned = s->pruned;
     cfs_agg_init(&res->agg);
     cfs_agg_merge(&res->agg, &s->agg);
@@ -179,12 +232,141 @@ static void w_stats(FILE *f, const cfs_file_stats *st)
     w_str(f, st->error, strnlen(st->error, sizeof st->error));
 }
 
+/* ---- streamed zstd: a stdio FILE over a compressed stream -------------------------------------- */
+typedef struct zstream {
+    int fd;
+    ZSTD_CCtx *cc;
+    ZSTD_DCtx *dc;
+    char buf[1 << 17];
+    size_t avail, used;     /* reader: compressed bytes in buf, and consumed */
+    uint64_t left;          /* reader: compressed bytes not yet read from fd */
+    uint64_t raw;           /* uncompressed bytes through the stream */
+    uint64_t packed;        /* writer: compressed bytes written */
+    int failed, saved_errno, frame_done;
+} zstream;
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int zs_push(zstream *z, const char *p, size_t n, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = {p, n, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {z->buf, sizeof z->buf, 0};
+        size_t left = ZSTD_compressStream2(z->cc, &out, &in, mode);
+        if (ZSTD_isError(left)) return -1;
+        if (write_all(z->fd, z->buf, out.pos) != 0) {
+            z->saved_errno = errno;
+            return -1;
+        }
+        z->packed += out.pos;
+        if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) return 0;
+    }
+}
+
+static ssize_t zs_write(void *cookie, const char *p, size_t n)
+{
+    zstream *z = cookie;
+    if (z->failed || zs_push(z, p, n, ZSTD_e_continue) != 0) {
+        z->failed = 1;
+        return -1;
+    }
+    z->raw += n;
+    return (ssize_t)n;
+}
+
+static ssize_t zs_read(void *cookie, char *p, size_t n)
+{
+    zstream *z = cookie;
+    ZSTD_outBuffer out = {p, n, 0};
+    while (out.pos == 0 && !z->failed) {
+        if (z->used == z->avail) {
+            if (z->left == 0) break; /* end of the compressed bytes */
+            size_t want = z->left < sizeof z->buf ? (size_t)z->left : sizeof z->buf;
+            ssize_t k = read(z->fd, z->buf, want);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) {
+                z->failed = 1;
+                break;
+            }
+            z->avail = (size_t)k;
+            z->used = 0;
+            z->left -= (uint64_t)k;
+        }
+        if (z->frame_done) { /* bytes after the frame: not ours */
+            z->failed = 1;
+            break;
+        }
+        ZSTD_inBuffer in = {z->buf, z->avail, z->used};
+        size_t r = ZSTD_decompressStream(z->dc, &out, &in);
+        z->used = in.pos;
+        if (ZSTD_isError(r)) z->failed = 1;
+        else if (r == 0) z->frame_done = 1;
+    }
+    z->raw += out.pos;
+    return (ssize_t)out.pos;
+}
+
+/* XXH3-64 of bytes [0, n) of fd, read in pieces. */
+static int hash_fd(int fd, uint64_t n, uint64_t *h)
+{
+    XXH3_state_t *x = XXH3_createState();
+    if (!x) return -1;
+    XXH3_64bits_reset(x);
+    char *buf = cfs_xmalloc(1 << 20);
+    uint64_t off = 0;
+    int rc = 0;
+    while (off < n) {
+        size_t want = n - off < (1u << 20) ? (size_t)(n - off) : (1u << 20);
+        ssize_t k = pread(fd, buf, want, (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            rc = -1;
+            break;
+        }
+        XXH3_64bits_update(x, buf, (size_t)k);
+        off += (uint64_t)k;
+    }
+    *h = XXH3_64bits_digest(x);
+    XXH3_freeState(x);
+    free(buf);
+    return rc;
+}
+
 cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return CFS_E_NOMEM;
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    char head[20];
+    memcpy(head, "CFSSTATE", 8);
+    for (int i = 0; i < 4; i++) head[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
+    memset(head + 12, 0, 8); /* payload length, patched once known */
+    zstream *z = cfs_xcalloc(1, sizeof *z);
+    z->fd = fd;
+    z->cc = ZSTD_createCCtx();
+    if (!z->cc) exit(1);
+    ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
+    cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
+    FILE *f = write_all(fd, head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+        ZSTD_freeCCtx(z->cc);
+        free(z);
+        close(fd);
+        return CFS_E_IO;
+    }
     const cfs_agg *a = &s->agg;
     unsigned nr = cfs_rule_count();
     w_u32(f, TAG('R', 'U', 'L', 'E'));
@@ -268,61 +450,38 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     }
     w_u32(f, TAG('F', 'I', 'L', 'E'));
     w_u64(f, s->ninputs);
-    for (size_t i = 0; i < s->ninputs; i++) {
-        const cfs_sum_input *x = &s->inputs[i];
-        w_str(f, x->path, strlen(x->path));
-        w_str(f, x->dist, strnlen(x->dist, CFS_DIST_MAX - 1));
-        w_u64(f, x->size);
-        w_u64(f, (uint64_t)x->mtime);
-        w_stats(f, &x->st);
+    if (s->rows) {
+        /* the rows are already in this encoding: copy them */
+        char buf[1 << 16];
+        size_t k;
+        fflush(s->rows);
+        fseek(s->rows, 0, SEEK_SET);
+        while ((k = fread(buf, 1, sizeof buf, s->rows)) > 0) fwrite(buf, 1, k, f);
+        if (ferror(s->rows)) st = CFS_E_IO;
+        fseek(s->rows, 0, SEEK_END);
     }
     w_u64(f, s->pruned);
+    int ok = fflush(f) == 0 && !z->failed && st == CFS_OK;
     fclose(f);
-    if (st != CFS_OK) {
-        free(buf);
-        snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
-        return st;
-    }
-    /* header + compressed payload, then the checksum over both */
-    size_t bound = ZSTD_compressBound(len);
-    char *file = cfs_xmalloc(20 + bound);
-    memcpy(file, "CFSSTATE", 8);
-    for (int i = 0; i < 4; i++) file[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
-    for (int i = 0; i < 8; i++) file[12 + i] = (char)((uint64_t)len >> (8 * i));
-    size_t zn = ZSTD_compress(file + 20, bound, buf, len, 3);
-    free(buf);
-    if (ZSTD_isError(zn)) {
-        free(file);
-        snprintf(err, errlen, "%s: cannot compress state: %s", path, ZSTD_getErrorName(zn));
-        return CFS_E_NOMEM;
-    }
-    buf = file;
-    len = 20 + zn;
-    uint64_t h = cfs_hash_bytes(buf, len);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        free(buf);
-        return CFS_E_IO;
-    }
+    ok = ok && zs_push(z, NULL, 0, ZSTD_e_end) == 0;
+    /* header with the payload length, then the checksum over header and payload */
+    for (int i = 0; i < 8; i++) head[12 + i] = (char)(z->raw >> (8 * i));
+    uint64_t h = 0;
+    ok = ok && pwrite(fd, head, 20, 0) == 20 && hash_fd(fd, 20 + z->packed, &h) == 0;
     uint8_t trailer[16];
     memcpy(trailer, "CFSSEND!", 8);
     for (int i = 0; i < 8; i++) trailer[8 + i] = (uint8_t)(h >> (8 * i));
-    int ok = 1;
-    for (size_t off = 0; off < len && ok;) {
-        ssize_t k = write(fd, buf + off, len - off);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) ok = 0;
-        else off += (size_t)k;
-    }
-    if (ok && write(fd, trailer, 16) != 16) ok = 0;
-    if (ok && fsync(fd) != 0) ok = 0;
-    int saved = errno;
+    ok = ok && pwrite(fd, trailer, 16, (off_t)(20 + z->packed)) == 16 && fsync(fd) == 0;
+    int saved = z->saved_errno ? z->saved_errno : errno;
+    ZSTD_freeCCtx(z->cc);
+    free(z);
     close(fd);
-    free(buf);
     if (!ok) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
-        return CFS_E_IO;
+        if (st != CFS_OK && st != CFS_E_IO)
+            snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
+        else
+            snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
+        return st != CFS_OK ? st : CFS_E_IO;
     }
     return CFS_OK;
 }
@@ -380,10 +539,75 @@ static void r_gkey(rd *r, cfs_gkey *k, const uint16_t *rule_map, uint64_t nrules
     else k->rule = rule ? rule_map[rule] : 0;
 }
 
+/* One input row (the FILE section record and the summary's temporary rows). */
+static void put_input(FILE *f, const cfs_sum_input *x)
+{
+    w_str(f, x->path, strlen(x->path));
+    w_str(f, x->dist, strnlen(x->dist, CFS_DIST_MAX - 1));
+    w_u64(f, x->size);
+    w_u64(f, (uint64_t)x->mtime);
+    w_stats(f, &x->st);
+}
+
+/* 1: a row (x->path is the caller's to free), 0: end of input before a row, -1: bad. */
+static int get_input_rd(rd *r, cfs_sum_input *x)
+{
+    memset(x, 0, sizeof *x);
+    int c = fgetc(r->f);
+    if (c == EOF) return 0;
+    ungetc(c, r->f);
+    x->path = r_str(r, 1 << 16);
+    char *d = r_str(r, CFS_DIST_MAX - 1);
+    if (!x->path || !d) {
+        free(x->path);
+        free(d);
+        x->path = NULL;
+        return -1;
+    }
+    memcpy(x->dist, d, strlen(d) + 1);
+    free(d);
+    x->size = r_le(r, 8);
+    x->mtime = (int64_t)r_le(r, 8);
+    cfs_file_stats *fs = &x->st;
+    fs->bytes_in = r_le(r, 8);
+    fs->bytes_out = r_le(r, 8);
+    fs->lines = r_le(r, 8);
+    fs->header_lines = r_le(r, 8);
+    fs->blank_lines = r_le(r, 8);
+    fs->aggregated = r_le(r, 8);
+    fs->filtered = r_le(r, 8);
+    if (r_le(r, 4) != CFS_REJ_COUNT) r->bad = 1;
+    for (int k = 0; k < CFS_REJ_COUNT; k++) fs->rejected[k] = r_le(r, 8);
+    fs->short_lines = r_le(r, 8);
+    fs->trailing_tab = r_le(r, 8);
+    fs->crlf = r_le(r, 8);
+    fs->layouts = r_le(r, 8);
+    fs->fmt = (cfs_format)r_le(r, 1);
+    fs->status = (cfs_status)r_le(r, 1);
+    char *e = r_str(r, sizeof fs->error - 1);
+    if (e) {
+        memcpy(fs->error, e, strlen(e) + 1);
+        free(e);
+    } else {
+        r->bad = 1;
+    }
+    if (r->bad) {
+        free(x->path);
+        x->path = NULL;
+        return -1;
+    }
+    return 1;
+}
+
+static int get_input(FILE *f, cfs_sum_input *x)
+{
+    rd r = {f, 0};
+    return get_input_rd(&r, x);
+}
+
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
 {
-    memset(s, 0, sizeof *s);
-    cfs_agg_init(&s->agg);
+    cfs_summary_init(s);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -395,68 +619,58 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         snprintf(err, errlen, "%s: state file is truncated (%lld bytes)", path, (long long)sb.st_size);
         return CFS_E_TRUNCATED;
     }
-    size_t len = (size_t)sb.st_size;
-    char *buf = cfs_xmalloc(len);
-    size_t got = 0;
-    while (got < len) {
-        ssize_t k = read(fd, buf + got, len - got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
-    close(fd);
-    if (got != len) {
-        free(buf);
+    uint64_t len = (uint64_t)sb.st_size;
+    unsigned char head[20], tr[16];
+    if (pread(fd, head, 20, 0) != 20 || pread(fd, tr, 16, (off_t)(len - 16)) != 16) {
+        close(fd);
         snprintf(err, errlen, "%s: read failed", path);
         return CFS_E_IO;
     }
-    if (memcmp(buf, "CFSSTATE", 8) != 0) {
-        free(buf);
+    if (memcmp(head, "CFSSTATE", 8) != 0) {
+        close(fd);
         snprintf(err, errlen, "%s: not a cfscan state file", path);
         return CFS_E_FORMAT;
     }
-    uint32_t schema = (uint32_t)((uint8_t)buf[8] | (uint8_t)buf[9] << 8 | (uint8_t)buf[10] << 16 | (uint32_t)(uint8_t)buf[11] << 24);
+    uint32_t schema = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 | (uint32_t)head[11] << 24;
     if (schema != CFS_SUMMARY_SCHEMA) {
-        free(buf);
+        close(fd);
         snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
                  path, schema, CFS_SUMMARY_SCHEMA);
         return CFS_E_FORMAT;
     }
-    const char *tr = buf + len - 16;
-    uint64_t want = 0;
-    for (int i = 7; i >= 0; i--) want = want << 8 | (uint8_t)tr[8 + i];
+    uint64_t want = 0, got = 0;
+    for (int i = 7; i >= 0; i--) want = want << 8 | tr[8 + i];
     if (memcmp(tr, "CFSSEND!", 8) != 0) {
-        free(buf);
+        close(fd);
         snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
         return CFS_E_TRUNCATED;
     }
-    if (cfs_hash_bytes(buf, len - 16) != want) {
-        free(buf);
+    if (hash_fd(fd, len - 16, &got) != 0) {
+        close(fd);
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (got != want) {
+        close(fd);
         snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
         return CFS_E_CORRUPT;
     }
     uint64_t raw = 0;
-    for (int i = 7; i >= 0; i--) raw = raw << 8 | (uint8_t)buf[12 + i];
-    /* The checksum passed, so raw is what the writer stored; still bound it. */
-    unsigned long long fcs = ZSTD_getFrameContentSize(buf + 20, len - 36);
-    if (len < 36 || raw > ((uint64_t)1 << 36) || fcs != raw) {
-        free(buf);
-        snprintf(err, errlen, "%s: state file is corrupt (bad payload header)", path);
-        return CFS_E_CORRUPT;
-    }
-    char *payload = cfs_xmalloc(raw ? raw : 1);
-    size_t dn = ZSTD_decompress(payload, raw, buf + 20, len - 36);
-    free(buf);
-    buf = payload;
-    if (ZSTD_isError(dn) || dn != raw) {
-        free(buf);
-        snprintf(err, errlen, "%s: state file is corrupt (payload does not decompress)", path);
-        return CFS_E_CORRUPT;
-    }
-    rd r = {fmemopen(buf, raw ? raw : 1, "rb"), 0};
+    for (int i = 7; i >= 0; i--) raw = raw << 8 | head[12 + i];
+    /* The payload streams through zstd: neither it nor its compressed bytes are held. */
+    zstream *z = cfs_xcalloc(1, sizeof *z);
+    z->fd = fd;
+    z->left = len - 36;
+    z->dc = ZSTD_createDCtx();
+    if (!z->dc) exit(1);
+    cookie_io_functions_t io = {zs_read, NULL, NULL, NULL};
+    rd r = {lseek(fd, 20, SEEK_SET) == 20 ? fopencookie(z, "r", io) : NULL, 0};
     if (!r.f) {
-        free(buf);
-        return CFS_E_NOMEM;
+        ZSTD_freeDCtx(z->dc);
+        free(z);
+        close(fd);
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
     }
     uint64_t n;
     uint16_t *rule_map = NULL;
@@ -596,61 +810,43 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             w->count += r_le(&r, 8);
         }
     }
-    /* The inputs array is allocated up front, so its count is bounded by the payload: a
-     * record takes more than 100 bytes (two string lengths, 22 u64 and the status bytes).
-     * A count of 4e9 made xmalloc exit "out of memory" (found by tests/fuzz/fuzz_state). */
+    /* A record takes more than 100 bytes (two string lengths, 22 u64 and the status
+     * bytes), so the payload length bounds the count (a count of 4e9 once made an
+     * up-front allocation exit "out of memory": tests/fuzz/fuzz_state). */
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, raw / 100)) {
-        s->inputs = cfs_xmalloc((n ? n : 1) * sizeof *s->inputs);
-        s->cap = n ? (size_t)n : 1;
         for (uint64_t i = 0; i < n && !r.bad; i++) {
-            cfs_sum_input *x = &s->inputs[s->ninputs];
-            memset(x, 0, sizeof *x);
-            x->path = r_str(&r, 1 << 16);
-            char *d = r_str(&r, CFS_DIST_MAX - 1);
-            if (!x->path || !d) {
-                free(x->path);
-                free(d);
+            cfs_sum_input x;
+            if (get_input_rd(&r, &x) <= 0) {
+                r.bad = 1;
                 break;
             }
-            memcpy(x->dist, d, strlen(d) + 1);
-            free(d);
-            x->size = r_le(&r, 8);
-            x->mtime = (int64_t)r_le(&r, 8);
-            cfs_file_stats *fs = &x->st;
-            fs->bytes_in = r_le(&r, 8);
-            fs->bytes_out = r_le(&r, 8);
-            fs->lines = r_le(&r, 8);
-            fs->header_lines = r_le(&r, 8);
-            fs->blank_lines = r_le(&r, 8);
-            fs->aggregated = r_le(&r, 8);
-            fs->filtered = r_le(&r, 8);
-            if (r_le(&r, 4) != CFS_REJ_COUNT) r.bad = 1;
-            for (int k = 0; k < CFS_REJ_COUNT; k++) fs->rejected[k] = r_le(&r, 8);
-            fs->short_lines = r_le(&r, 8);
-            fs->trailing_tab = r_le(&r, 8);
-            fs->crlf = r_le(&r, 8);
-            fs->layouts = r_le(&r, 8);
-            fs->fmt = (cfs_format)r_le(&r, 1);
-            fs->status = (cfs_status)r_le(&r, 1);
-            char *e = r_str(&r, sizeof fs->error - 1);
-            if (e) {
-                memcpy(fs->error, e, strlen(e) + 1);
-                free(e);
-            }
+            put_input(rows_file(s), &x);
             s->ninputs++;
+            free(x.path);
         }
         s->pruned = r_le(&r, 8);
     }
     int trailing = !r.bad && fgetc(r.f) != EOF;
     fclose(r.f);
-    free(buf);
+    /* the whole frame, exactly the length the header gives */
+    int payload_ok = !z->failed && z->frame_done && z->raw == raw && z->used == z->avail && z->left == 0;
+    ZSTD_freeDCtx(z->dc);
+    free(z);
+    close(fd);
     free(rule_map);
+    if (st == CFS_OK && !r.bad && !trailing && !payload_ok) {
+        snprintf(err, errlen, "%s: state file is corrupt (payload does not decompress)", path);
+        cfs_summary_free(s);
+        return CFS_E_CORRUPT;
+    }
     if (st != CFS_OK || r.bad || trailing) {
         if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT)
-            snprintf(err, errlen, "%s: state file is corrupt (inconsistent section)", path);
+            snprintf(err, errlen, "%s: state file is corrupt (%s)", path,
+                     payload_ok ? "inconsistent section" : "payload does not decompress");
         cfs_summary_free(s);
         return st != CFS_OK ? st : CFS_E_CORRUPT;
     }
+    rows_check(s);
     return CFS_OK;
 }
 
@@ -889,9 +1085,14 @@ static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err
         {"rejected", CFS_PQ_INT64, 0, 0},      {"error", CFS_PQ_STRING, 1, 0},
     };
     cfs_pq_writer *w;
-    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, 12, err, errlen));
-    for (size_t i = 0; i < s->ninputs; i++) {
-        const cfs_sum_input *x = &s->inputs[i];
+    /* Row groups of 16384 inputs: this table is the one that grows with the number of
+     * inputs, and a row group is what the writer holds in memory. */
+    cfs_pq_options opt = {.row_group_rows = 16384};
+    CFS_FORWARD_IF_ERROR(cfs_pq_open_opts(&w, path, cols, 12, &opt, err, errlen));
+    cfs_sum_input row;
+    int more = cfs_summary_inputs_begin(s) == 0 ? 1 : -1;
+    while (more > 0 && (more = cfs_summary_inputs_next(s, &row)) > 0) {
+        const cfs_sum_input *x = &row;
         const cfs_file_stats *f = &x->st;
         uint64_t rej = 0;
         for (int r = 0; r < CFS_REJ_COUNT; r++) rej += f->rejected[r];
@@ -911,6 +1112,12 @@ static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err
         if (f->status != CFS_OK) pstr(w, 11, f->error[0] ? f->error : cfs_status_str(f->status));
         else cfs_pq_null(w, 11);
         cfs_pq_end_row(w);
+        free(row.path);
+    }
+    if (more < 0) {
+        cfs_pq_abort(w);
+        snprintf(err, errlen, "%s: reading the input rows back from a temporary file failed", path);
+        return CFS_E_IO;
     }
     return cfs_pq_close(w, err, errlen);
 }
@@ -1008,14 +1215,9 @@ static cfs_status write_manifest(const char *path, const cfs_summary *s, const c
     cfs_write_json_str(f, argv_line ? argv_line : "", argv_line ? strlen(argv_line) : 0);
     fprintf(f, ",\n  \"tables\": [\"traffic.parquet\", \"latency.parquet\", \"distinct_clients.parquet\", "
                "\"top_uris.parquet\", \"top_clients.parquet\", \"waf_rules.parquet\", \"inputs.parquet\"],\n"
-               "  \"state\": \"state.cfs\",\n  \"inputs\": [");
-    for (size_t i = 0; i < s->ninputs; i++) {
-        fprintf(f, "%s\n    {\"path\": ", i ? "," : "");
-        cfs_write_json_str(f, s->inputs[i].path, strlen(s->inputs[i].path));
-        fprintf(f, ", \"size\": %llu, \"mtime\": %lld}", (unsigned long long)s->inputs[i].size,
-                (long long)s->inputs[i].mtime);
-    }
-    fprintf(f, "\n  ]\n}\n");
+               "  \"state\": \"state.cfs\",\n"
+               "  \"inputs\": %llu,\n  \"inputs_table\": \"inputs.parquet\"\n}\n",
+            (unsigned long long)s->ninputs);
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     if (fclose(f) != 0) bad = 1;
     if (bad) {

@@ -5,6 +5,7 @@
 #define CFSCAN_PIPELINE_SUMMARY_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "pipeline/aggregate.h"
 #include "pipeline/scan.h"
 #include "pipeline/source.h"
@@ -20,11 +21,12 @@ typedef struct cfs_sum_input {
     cfs_file_stats st;
 } cfs_sum_input;
 
-/* What a summary holds: the unsettled aggregate and its inputs. */
+/* What a summary holds: the unsettled aggregate and a row per input.  The rows are in a
+ * temporary file (see summary.c), so a summary of ten million inputs fits in memory. */
 typedef struct cfs_summary {
     cfs_agg agg;
-    cfs_sum_input *inputs;
-    size_t ninputs, cap;
+    FILE *rows;              /* per-input rows, NULL until the first */
+    uint64_t ninputs;
     char **waf_rules;        /* names for cfs_wrow.rule */
     size_t nwaf_rules;
     uint64_t pruned;
@@ -37,6 +39,11 @@ void cfs_summary_init(cfs_summary *s);
 void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st);
 /* Add a scan's (unsettled) tables and its pruned count; res is not changed. */
 void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const void *waf_index);
+/* Read the rows back in input order: begin (0 or -1 on an I/O error), then next until it
+ * returns 0 (end) or -1 (the temporary file failed); x->path is the caller's to free.
+ * Appending again after a full pass is allowed. */
+int cfs_summary_inputs_begin(const cfs_summary *s);
+int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x);
 void cfs_summary_free(cfs_summary *s);
 
 /* Write the state file / read it back (CFS_E_CORRUPT/TRUNCATED on damage, CFS_E_FORMAT

@@ -683,6 +683,31 @@ Test(resources, empty_files_take_no_memory_per_file, .timeout = 120)
     cr_assert_eq(run_rss(cmd, out3, &rss_j1), 3);
     cr_assert_lt(rss_big - rss_small, 2 * 1024, "peak RSS %ld KiB for %d files vs %ld KiB for %d", rss_big,
                  big, rss_small, small);
+    /* The same with a summary (-o): its per-input rows go to a temporary file and its
+     * state streams through zstd, so memory does not grow with the inputs either. */
+    long rss_osmall, rss_obig;
+    char sum1[700], sum2[700], junk[700];
+    snprintf(sum1, sizeof sum1, "%s/sum-small", d3);
+    snprintf(sum2, sizeof sum2, "%s/sum-big", d3);
+    snprintf(junk, sizeof junk, "%s/report.txt", d3);
+    snprintf(cmd, sizeof cmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum1, d1);
+    cr_assert_eq(run_rss(cmd, junk, &rss_osmall), 3);
+    snprintf(cmd, sizeof cmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum2, d2);
+    cr_assert_eq(run_rss(cmd, junk, &rss_obig), 3);
+    cr_assert_lt(rss_obig - rss_osmall, 2 * 1024, "with -o: peak RSS %ld KiB for %d files vs %ld KiB for %d",
+                 rss_obig, big, rss_osmall, small);
+    char mpath[800];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", sum2);
+    size_t mn;
+    char *man = tu_read(mpath, &mn);
+    cfs_json_doc mdoc = {0};
+    char mjerr[128];
+    double minputs = -1;
+    cr_assert_eq(cfs_json_parse(&mdoc, man, mn, mjerr, sizeof mjerr), CFS_OK, "%s", mjerr);
+    cfs_json_num(cfs_json_path(cfs_json_root(&mdoc), "inputs"), &minputs);
+    cr_assert_eq(minputs, big, "the summary records every input: %.0f", minputs);
+    cfs_json_doc_free(&mdoc);
+    free(man);
 
     size_t n2, n3;
     char *j2 = tu_read(out2, &n2), *j1 = tu_read(out3, &n3);
@@ -796,11 +821,17 @@ Test(audit, generator_faults_all_threads_1_2_4, .timeout = 120)
     cfs_summary s;
     cr_assert_eq(cfs_state_read(&s, sp, serr, sizeof serr), CFS_OK, "%s", serr);
     double slines = 0, sreq = 0, straffic = 0;
-    for (size_t i = 0; i < s.ninputs; i++) {
-        assert_nothing_lost(&s.inputs[i].st);
-        slines += (double)s.inputs[i].st.lines;
-        sreq += (double)s.inputs[i].st.aggregated;
+    cfs_sum_input x;
+    uint64_t rows = 0;
+    cr_assert_eq(cfs_summary_inputs_begin(&s), 0);
+    while (cfs_summary_inputs_next(&s, &x) > 0) {
+        assert_nothing_lost(&x.st);
+        slines += (double)x.st.lines;
+        sreq += (double)x.st.aggregated;
+        free(x.path);
+        rows++;
     }
+    cr_assert_eq(rows, s.ninputs, "every input row reads back");
     for (size_t i = 0; i < s.agg.traffic.n; i++) straffic += (double)((const cfs_trow *)cfs_kmap_row(&s.agg.traffic, i))->requests;
     cr_assert_eq(slines, lines);
     cr_assert_eq(sreq, req);

@@ -507,7 +507,7 @@ static int merge_cmd(int argc, char **argv)
     if (json) cfs_report_json(stdout, &res, &ro);
     else cfs_report_text(stdout, &res, &ro);
     int rc = cfs_exit_status(&res);
-    if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%zu inputs) in %.3f s\n", dirs.n, all.ninputs, now_s() - t0);
+    if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs.n, (unsigned long long)all.ninputs, now_s() - t0);
     cfs_scan_result_free(&res);
     cfs_summary_free(&all);
     free(dirs.v);
