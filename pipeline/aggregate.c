@@ -175,24 +175,43 @@ static uint32_t intern(cfs_agg *a, const char *p, size_t n)
     return row->id;
 }
 
+/* s (a cfs_key_str) holds exactly what cfs_key_str(p, n) would write. */
 static inline int same_key_str(const char *s, const char *p, size_t n)
 {
     if (n == 0) return s[0] == '-' && s[1] == 0;
     if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
     if (s[n] != 0) return 0;
-    for (size_t i = 0; i < n; i++) /* short strings: a loop beats a libc call */
-        if (s[i] != p[i]) return 0;
-    return 1;
+    return cfs_short_eq(s, p, n); /* word compares: these run on every line */
+}
+
+/* Slot of an edge code in the edge cache.  Edge codes are like "IAD89-C1" (8 bytes, up
+ * to 12): the first and last 8 bytes (4 for short ones) cover all of a normal code in one
+ * or two loads, and a multiply mixes them into the top bits.  Only the cache hit rate
+ * depends on this hash; ids come from the string table either way. */
+static inline unsigned edge_slot(const char *p, size_t n)
+{
+    uint64_t w = n;
+    if (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, p, 8);
+        memcpy(&y, p + n - 8, 8);
+        w ^= x ^ (y * 0xff51afd7ed558ccdull);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+        w ^= x | ((uint64_t)y << 32);
+    } else {
+        for (size_t i = 0; i < n; i++) w = (w << 8) | (unsigned char)p[i];
+    }
+    return (unsigned)((w * 0x9e3779b97f4a7c15ull) >> 56) & (CFS_EDGE_CACHE - 1);
 }
 
 /* Edge codes repeat all the time and are few: a direct-mapped cache keyed by a cheap
  * hash of the bytes avoids the string-table lookup for nearly every line. */
 static uint32_t intern_edge(cfs_agg *a, const char *p, size_t n)
 {
-    /* Edge codes are like "IAD89-C1": the digits and suffix tell them apart. */
-    unsigned h = 0;
-    for (size_t i = 0; i < n && i < 12; i++) h = h * 33u + (unsigned char)p[i];
-    h = (h ^ (h >> 9)) & (CFS_EDGE_CACHE - 1);
+    unsigned h = edge_slot(p, n);
     if (!a->edge_cache) a->edge_cache = cfs_xcalloc(CFS_EDGE_CACHE, sizeof *a->edge_cache);
     if (a->edge_cache[h].n && same_key_str(a->edge_cache[h].s, p, n)) return a->edge_cache[h].id;
     uint32_t id = intern(a, p, n);
@@ -271,6 +290,45 @@ static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
     return row;
 }
 
+/* cfs_kmap_get for the per-thread fast table, specialised to its 24-byte cfs_fkey: the
+ * hash is the same XXH3 with a constant length (so the compiler keeps only the 17..128
+ * byte branch) and the key compare is three words, where the generic map loops over
+ * key_size.  Rows are found and created exactly as cfs_kmap_get does, in the same order. */
+static inline cfs_frow *fast_get(cfs_kmap *m, const cfs_fkey *key)
+{
+    if ((m->n + 1) * 2 > m->cap) kmap_grow(m);
+    const uint64_t h = XXH3_64bits(key, sizeof *key);
+    uint64_t k0, k1, k2;
+    memcpy(&k0, (const char *)key, 8);
+    memcpy(&k1, (const char *)key + 8, 8);
+    memcpy(&k2, (const char *)key + 16, 8);
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slot[j]) {
+        if (m->hash[j] == h) {
+            cfs_frow *row = (cfs_frow *)(void *)m->rows + (m->slot[j] - 1);
+            uint64_t r0, r1, r2;
+            memcpy(&r0, (const char *)&row->k, 8);
+            memcpy(&r1, (const char *)&row->k + 8, 8);
+            memcpy(&r2, (const char *)&row->k + 16, 8);
+            if (((r0 ^ k0) | (r1 ^ k1) | (r2 ^ k2)) == 0) return row;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    /* Absent: append a zeroed row with this key, as cfs_kmap_get does. */
+    if (m->n == m->rows_cap) {
+        m->rows_cap = m->rows_cap ? m->rows_cap * 2 : 64;
+        m->rows = cfs_xrealloc(m->rows, m->rows_cap * sizeof(cfs_frow));
+    }
+    cfs_frow *row = (cfs_frow *)(void *)m->rows + m->n;
+    memset(row, 0, sizeof *row);
+    row->k = *key;
+    m->n++;
+    m->hash[j] = h;
+    m->slot[j] = (uint32_t)m->n;
+    return row;
+}
+_Static_assert(sizeof(cfs_fkey) == 24, "fast_get compares three words");
+
 void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
                  const cfs_attr_ctx *ctx)
 {
@@ -286,9 +344,9 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
     k.cause = at.cause;
     k.evidence = at.evidence;
     k.rule = at.rule;
-    int pending = cfs_attr_needs_latency(at);
+    int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
     k.lat_class = pending ? cfs_lat_class(r->time_taken_ms) : 0;
-    cfs_frow *t = cfs_kmap_get(&a->fast, &k, NULL);
+    cfs_frow *t = fast_get(&a->fast, &k);
     t->requests++;
     t->bytes += r->sc_bytes;
 

@@ -872,6 +872,8 @@ static cfs_attribution make(uint16_t id)
     return a;
 }
 
+_Static_assert(R_NOT_403 == CFS_RULE_NOT_403, "attribute.h names rule 0");
+
 cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     /* Rule 0 needs no facts: keep the common (non-403) path free of any parsing. */

@@ -27,6 +27,9 @@ typedef struct cfs_attr_ctx {
  * time-taken (ms) until cfs_attr_settle() is called after the pass. */
 cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
+/* The rule id every non-403 line gets (never provisional), so per-line callers can skip
+ * cfs_attr_needs_latency() for it. */
+#define CFS_RULE_NOT_403 0
 
 /* The distribution's origin-fetch reference in ms, derived from the histogram of
  * time-taken over its origin-fetched responses (x-edge-result-type Miss or RefreshHit).

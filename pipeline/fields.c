@@ -102,35 +102,6 @@ static void init_tables(void)
 
 void cfs_fields_init(void) { pthread_once(&g_init_once, init_tables); }
 
-/* a[0..n) == b[0..n) for the short strings of this file, without a libc call: words
- * that overlap at the end cover every length from 4 up, and no load leaves either
- * string. */
-static inline int short_eq(const char *a, const char *b, size_t n)
-{
-    if (n >= 8) {
-        uint64_t x, y, diff = 0;
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            memcpy(&x, a + i, 8);
-            memcpy(&y, b + i, 8);
-            diff |= x ^ y;
-        }
-        memcpy(&x, a + n - 8, 8);
-        memcpy(&y, b + n - 8, 8);
-        return (diff | (x ^ y)) == 0;
-    }
-    if (n >= 4) {
-        uint32_t x, y, u, v;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        memcpy(&u, a + n - 4, 4);
-        memcpy(&v, b + n - 4, 4);
-        return ((x ^ y) | (u ^ v)) == 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
-}
-
 static inline cfs_result result_parse(const char *p, size_t n)
 {
     /* The values on nearly every line (reference section 4): decided by their length and
@@ -149,7 +120,7 @@ static inline cfs_result result_parse(const char *p, size_t n)
     for (unsigned probe = 0; probe < RT_SLOTS; probe++, h = (h + 1) & (RT_SLOTS - 1)) {
         unsigned r = g_rt_slot[h];
         if (r == 0) return CFS_R_OTHER;
-        if (g_rt_len[r] == n && short_eq(k_result_names[r], p, n)) return (cfs_result)r;
+        if (g_rt_len[r] == n && cfs_short_eq(k_result_names[r], p, n)) return (cfs_result)r;
     }
     return CFS_R_OTHER;
 }

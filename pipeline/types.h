@@ -41,6 +41,35 @@ static inline int cfs_span_is(cfs_span s, const char *lit, size_t litn)
     return s.n == litn && (litn == 0 || __builtin_memcmp(s.p, lit, litn) == 0);
 }
 #define CFS_SPAN_IS(s, lit) cfs_span_is((s), (lit), sizeof(lit) - 1)
+
+/* a[0..n) == b[0..n) for short strings on hot paths, without a libc call: 8-byte (or
+ * 4-byte) words, the last one overlapping the previous, cover every length from 4 up, and
+ * no load leaves either string. */
+static inline int cfs_short_eq(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        uint64_t x, y, diff = 0;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            __builtin_memcpy(&x, a + i, 8);
+            __builtin_memcpy(&y, b + i, 8);
+            diff |= x ^ y;
+        }
+        __builtin_memcpy(&x, a + n - 8, 8);
+        __builtin_memcpy(&y, b + n - 8, 8);
+        return (diff | (x ^ y)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x, y, u, v;
+        __builtin_memcpy(&x, a, 4);
+        __builtin_memcpy(&y, b, 4);
+        __builtin_memcpy(&u, a + n - 4, 4);
+        __builtin_memcpy(&v, b + n - 4, 4);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
 /* CloudFront writes '-' for "no value" in every field where that applies. */
 static inline int cfs_span_empty(cfs_span s) { return s.n == 0 || (s.n == 1 && s.p[0] == '-'); }
 
