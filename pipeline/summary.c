@@ -49,12 +49,23 @@ static int get_input(FILE *f, cfs_sum_input *x);
 static FILE *rows_file(cfs_summary *s)
 {
     if (!s->rows) {
-        s->rows = tmpfile();
+        const char *dir = getenv("TMPDIR");
+        if (!dir || !*dir) dir = "/tmp";
+        size_t n = strlen(dir) + 32;
+        char *tmpl = cfs_xmalloc(n);
+        snprintf(tmpl, n, "%s/cfscan-rows.XXXXXX", dir);
+        int fd = mkostemp(tmpl, O_CLOEXEC);
+        if (fd >= 0) {
+            unlink(tmpl);
+            s->rows = fdopen(fd, "w+b");
+            if (!s->rows) close(fd);
+        }
         if (!s->rows) {
-            fprintf(stderr, "cfscan: cannot create a temporary file for the summary's input rows: %s\n",
-                    strerror(errno));
+            fprintf(stderr, "cfscan: cannot create a temporary file in %s for the summary's input rows: %s\n",
+                    dir, strerror(errno));
             exit(1);
         }
+        free(tmpl);
     }
     return s->rows;
 }
