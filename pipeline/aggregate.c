@@ -473,13 +473,37 @@ uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], ui
     return 0;
 }
 
+/* cfs_agg_reference_ms for every origin row, computed once per settle: the reference is
+ * a histogram quantile, and settling asks for it once per provisional row. */
+typedef struct settle_refs {
+    const cfs_agg *a;
+    uint32_t *ms; /* per origin row, in row order */
+} settle_refs;
+
+static void settle_refs_init(settle_refs *s, const cfs_agg *a)
+{
+    s->a = a;
+    s->ms = cfs_xcalloc(a->origin.n ? a->origin.n : 1, sizeof *s->ms);
+    for (size_t i = 0; i < a->origin.n; i++)
+        s->ms[i] = cfs_attr_reference_ms(((const cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
+}
+
+/* Same answer as cfs_agg_reference_ms(a, dist, NULL): the first origin row of dist. */
+static uint32_t settle_ref(const settle_refs *s, const char dist[CFS_KEY_STR])
+{
+    for (size_t i = 0; i < s->a->origin.n; i++)
+        if (memcmp(((const cfs_orow *)cfs_kmap_row(&s->a->origin, i))->dist, dist, CFS_KEY_STR) == 0)
+            return s->ms[i];
+    return 0;
+}
+
 /* The settled key of a 403 group: provisional ones (rule != 0) take the cause the latency
  * test gives their class against the distribution's reference. */
-static cfs_gkey settled_gkey(const cfs_agg *a, cfs_gkey k)
+static cfs_gkey settled_gkey(const settle_refs *refs, cfs_gkey k)
 {
     if (k.rule) {
         cfs_attribution at = {k.cause, 0, k.rule};
-        at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class), cfs_agg_reference_ms(a, k.dist, NULL));
+        at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class), settle_ref(refs, k.dist));
         k.cause = at.cause;
         k.rule = 0;
         k.lat_class = 0;
@@ -493,13 +517,14 @@ void cfs_agg_settle(cfs_agg *a)
      * Settling works on latency classes, so every table settles a request the same way. */
     cfs_agg out;
     cfs_agg_init(&out);
+    settle_refs refs;
+    settle_refs_init(&refs, a);
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
         cfs_tkey k = s->k;
         cfs_attribution at = {k.cause, k.evidence, k.rule};
         if (cfs_attr_needs_latency(at)) {
-            at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class),
-                                 cfs_agg_reference_ms(a, k.dist, NULL));
+            at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class), settle_ref(&refs, k.dist));
             k.cause = at.cause;
             k.evidence = at.evidence;
             k.rule = at.rule;
@@ -511,12 +536,12 @@ void cfs_agg_settle(cfs_agg *a)
     }
     for (size_t i = 0; i < a->groups.n; i++) {
         const cfs_grow *s = cfs_kmap_row(&a->groups, i);
-        cfs_gkey k = settled_gkey(a, s->k);
+        cfs_gkey k = settled_gkey(&refs, s->k);
         merge_group(group_for(&out, &k), s->g);
     }
     for (size_t i = 0; i < a->heavy.n; i++) {
         const cfs_hrow *s = cfs_kmap_row(&a->heavy, i);
-        cfs_gkey k = settled_gkey(a, s->k);
+        cfs_gkey k = settled_gkey(&refs, s->k);
         cfs_hrow *d = heavy_for(&out, &k);
         cfs_topk_merge(d->uris, s->uris);
         cfs_topk_merge(d->ips, s->ips);
@@ -534,6 +559,7 @@ void cfs_agg_settle(cfs_agg *a)
         cfs_wrow *d = cfs_kmap_get(&out.waf, s, NULL);
         d->count += s->count;
     }
+    free(refs.ms);
     cfs_agg_free(a);
     *a = out;
 }
