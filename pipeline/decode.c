@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <libdeflate.h>
 #include <pthread.h>
 #include <signal.h>
@@ -199,15 +200,25 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
             return CFS_E_IO;
         }
         r->own_fd = 1;
-        /* O_NONBLOCK only guards the open of a FIFO; reads block normally. */
-        int fl = fcntl(r->fd, F_GETFL);
-        if (fl >= 0) fcntl(r->fd, F_SETFL, fl & ~O_NONBLOCK);
     }
     struct stat st;
     if (fstat(r->fd, &st) != 0) {
         set_err(err, errlen, "cannot stat: %s", strerror(errno));
         cfs_reader_close(r);
         return CFS_E_IO;
+    }
+    if (r->own_fd) {
+        /* O_NONBLOCK only guards the open (a FIFO without a writer would block it, and a
+         * device open may have side effects we do not wait for).  A FIFO opened that way
+         * reads EOF until a writer connects, so wait for one, as `cat` does: Linux reports
+         * POLLHUP only after a writer has come and gone.  Then reads block normally. */
+        if (S_ISFIFO(st.st_mode)) {
+            struct pollfd pf = {r->fd, POLLIN, 0};
+            while (poll(&pf, 1, -1) < 0 && errno == EINTR) {
+            }
+        }
+        int fl = fcntl(r->fd, F_GETFL);
+        if (fl >= 0) fcntl(r->fd, F_SETFL, fl & ~O_NONBLOCK);
     }
     if (S_ISDIR(st.st_mode)) {
         set_err(err, errlen, "%s", "is a directory");

@@ -316,8 +316,18 @@ Test(tree, fifo_named_on_the_command_line_is_read)
     cr_assert_eq(mkfifo(fifo, 0644), 0);
     char *log = tu_write_str(dir, "src", F12 L12 L12 L12);
     char cmd[2048], *out, *err;
-    snprintf(cmd, sizeof cmd, "(cat %s > %s &) ; %s scan -q -j2 --format json %s", log, fifo, prog("cfscan"), fifo);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "stderr: %s", err);
+    /* The writer connects after cfscan has opened the FIFO: cfscan must wait for it, not
+     * take the writer-less FIFO for an empty input (that left `cat` blocked forever). */
+    snprintf(cmd, sizeof cmd, "((sleep 0.3; cat %s > %s) >/dev/null 2>&1 &) ; %s scan -q -j2 --format json %s", log,
+             fifo, prog("cfscan"), fifo);
+    int rc = tu_run(cmd, &out, &err);
+    /* a writer still blocked in open (cfscan gone) is let through, so nothing hangs */
+    int rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+    if (rfd >= 0) {
+        usleep(500000);
+        close(rfd);
+    }
+    cr_assert_eq(rc, 0, "stderr: %s", err);
     cfs_json_doc doc = {0};
     char jerr[128];
     cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
