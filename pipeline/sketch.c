@@ -368,6 +368,12 @@ struct cfs_topk {
     uint32_t bmin;        /* bucket with the least count; NIL when there is none */
     uint32_t bfree;       /* free buckets, linked through next */
     topk_slot *slot;
+    uint32_t kalloc;      /* entries allocated in c and spare (k may shrink below it) */
+    topk_ctr *spare;      /* a second counter array for topk_install, which builds the
+                           * new counters there and swaps; its key fields mean nothing */
+    void *scratch;        /* merge work area (candidates, sort records), kept while this
+                           * summary is a merge target so that folds do not allocate */
+    size_t scratch_size;
 };
 
 static void buckets_reset(cfs_topk *t, uint32_t nb)
@@ -385,6 +391,7 @@ cfs_topk *cfs_topk_new(uint32_t capacity)
     uint32_t size = 1;
     while (size < 2 * capacity) size <<= 1;
     t->k = capacity;
+    t->kalloc = capacity;
     t->mask = size - 1;
     t->c = calloc(capacity, sizeof *t->c);
     t->b = malloc(((size_t)capacity + 1) * sizeof *t->b);
@@ -407,14 +414,22 @@ void cfs_topk_clear(cfs_topk *t)
     t->total = 0;
     t->floor = 0;
     t->poisoned = 0;
+    /* Only merge targets use these; a cleared summary mostly becomes a per-file one. */
+    free(t->spare);
+    t->spare = NULL;
+    free(t->scratch);
+    t->scratch = NULL;
+    t->scratch_size = 0;
 }
 
 void cfs_topk_free(cfs_topk *t)
 {
     if (!t) return;
     if (t->c)
-        for (uint32_t i = 0; i < t->k; i++) free(t->c[i].key);
+        for (uint32_t i = 0; i < t->kalloc; i++) free(t->c[i].key);
     free(t->c);
+    free(t->spare);
+    free(t->scratch);
     free(t->b);
     free(t->slot);
     free(t);
@@ -677,39 +692,185 @@ uint64_t cfs_topk_error_bound(const cfs_topk *t)
 
 size_t cfs_topk_size(const cfs_topk *t) { return t ? t->used : 0; }
 
-/* One entry of a merge or a restore before it becomes a counter. */
+/* One entry of a merge or a restore before it becomes a counter.  own: index + 1 of the
+ * install target's counter that holds this key (topk_install takes that buffer over
+ * instead of copying the key), 0 for a key held elsewhere. */
 typedef struct topk_cand {
     const char *key;
     uint32_t n;
+    uint32_t own;
     uint64_t hash;
     uint64_t u, l;
 } topk_cand;
 
-static int cand_cmp(const void *pa, const void *pb)
+/* Sort record of a candidate: u and the first 16 key bytes as two big-endian words, zero
+ * padded.  Comparing the padded bytes orders keys exactly as item_cmp does whenever they
+ * differ (a difference inside both keys is memcmp's; one past the shorter key's end puts
+ * the shorter first, as the length rule does), so the key bytes are only read for keys
+ * that share 16 bytes. */
+typedef struct topk_srt {
+    uint64_t u, p0, p1;
+    uint32_t i, pad;
+} topk_srt;
+
+static inline uint64_t be_word(const char *p, uint32_t n)
 {
-    const topk_cand *a = pa, *b = pb;
-    cfs_topk_item x = {a->key, a->n, a->u, 0}, y = {b->key, b->n, b->u, 0};
-    return item_cmp(&x, &y);
+    uint64_t w = 0;
+    if (n >= 8) {
+        memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        return w;
+    }
+    for (uint32_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (56 - 8 * i);
+    return w;
 }
 
-/* Replace t's counters by cand[0..m), which must be sorted by u descending, copying the
- * keys, and make k (<= the allocated capacity, m <= k) the capacity.  On allocation
- * failure nothing changes and 0 is returned. */
-static int topk_install(cfs_topk *t, const topk_cand *cand, uint32_t m, uint32_t k)
+static topk_srt srt_of(const topk_cand *c, uint32_t i)
 {
-    topk_ctr *nc = calloc(k, sizeof *nc);
-    if (!nc) return 0;
+    topk_srt r = {c->u, be_word(c->key, c->n), c->n > 8 ? be_word(c->key + 8, c->n - 8) : 0, i, 0};
+    return r;
+}
+
+/* a strictly before b in the order of cfs_topk_list (count descending, key, length). */
+static inline int srt_before(const topk_srt *a, const topk_srt *b, const topk_cand *cand)
+{
+    if (a->u != b->u) return a->u > b->u;
+    if (a->p0 != b->p0) return a->p0 < b->p0;
+    if (a->p1 != b->p1) return a->p1 < b->p1;
+    const topk_cand *x = &cand[a->i], *y = &cand[b->i];
+    cfs_topk_item ix = {x->key, x->n, x->u, 0}, iy = {y->key, y->n, y->u, 0};
+    return item_cmp(&ix, &iy) < 0;
+}
+
+/* Stable merge sort (equal records keep their input order, as glibc's qsort, a merge
+ * sort, kept them), tmp holding n/2 + 1 records: no allocation, inline compares. */
+static void srt_sort(topk_srt *a, topk_srt *tmp, size_t n, const topk_cand *cand)
+{
+    if (n <= 12) {
+        for (size_t i = 1; i < n; i++) {
+            topk_srt x = a[i];
+            size_t j = i;
+            while (j > 0 && srt_before(&x, &a[j - 1], cand)) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    srt_sort(a, tmp, h, cand);
+    srt_sort(a + h, tmp, n - h, cand);
+    if (!srt_before(&a[h], &a[h - 1], cand)) return; /* halves already in order */
+    memcpy(tmp, a, h * sizeof *a);
+    size_t i = 0, j = h, o = 0;
+    while (i < h && j < n) a[o++] = srt_before(&a[j], &tmp[i], cand) ? a[j++] : tmp[i++];
+    while (i < h) a[o++] = tmp[i++];
+}
+
+/* Work area of one merge or restore, carved from t->scratch. */
+typedef struct topk_work {
+    topk_cand *cand; /* cap */
+    topk_srt *srt;   /* cap */
+    topk_srt *tmp;   /* cap / 2 + 1 */
+    uint32_t *left;  /* kalloc: key buffers of counters not taken over */
+    uint8_t *mark;   /* kalloc: 1 taken over, 2 to free after the install */
+    uint8_t *fresh;  /* kalloc: buffer of new counter i was allocated by this install */
+} topk_work;
+
+static int topk_work_get(cfs_topk *t, size_t cap, topk_work *w)
+{
+    size_t ka = t->kalloc;
+    size_t need = cap * sizeof(topk_cand) + (cap + cap / 2 + 1) * sizeof(topk_srt) +
+                  ka * sizeof(uint32_t) + 2 * ka;
+    if (need > t->scratch_size) {
+        void *p = malloc(need);
+        if (!p) return 0;
+        free(t->scratch);
+        t->scratch = p;
+        t->scratch_size = need;
+    }
+    char *p = t->scratch;
+    w->cand = (topk_cand *)(void *)p;
+    p += cap * sizeof(topk_cand);
+    w->srt = (topk_srt *)(void *)p;
+    p += cap * sizeof(topk_srt);
+    w->tmp = (topk_srt *)(void *)p;
+    p += (cap / 2 + 1) * sizeof(topk_srt);
+    w->left = (uint32_t *)(void *)p;
+    p += ka * sizeof(uint32_t);
+    w->mark = (uint8_t *)p;
+    w->fresh = w->mark + ka;
+    return 1;
+}
+
+/* Replace t's counters by cand in the order of ord[0..m) (sorted by u descending), and
+ * make k (<= t->kalloc, m <= k) the capacity.  Keys of t's own counters (cand.own) keep
+ * their buffers; other keys are copied into the buffers of dropped counters, or new ones.
+ * The new counters are built in t->spare and the arrays swapped.  On allocation failure
+ * nothing changes and 0 is returned. */
+static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord, uint32_t m,
+                        uint32_t k, const topk_work *w)
+{
+    const uint32_t ka = t->kalloc;
+    if (!t->spare && !(t->spare = malloc((size_t)ka * sizeof *t->spare))) return 0;
+    topk_ctr *old = t->c, *nc = t->spare;
+    memset(w->mark, 0, ka);
+    for (uint32_t i = 0; i < m; i++)
+        if (cand[ord[i].i].own) w->mark[cand[ord[i].i].own - 1] = 1;
+    uint32_t nl = 0, li = 0;
+    for (uint32_t j = 0; j < ka; j++)
+        if (!w->mark[j] && old[j].key) w->left[nl++] = j;
+    /* Buffers first, so that a failed allocation leaves t as it was. */
     for (uint32_t i = 0; i < m; i++) {
-        if (!ctr_reserve(&nc[i], cand[i].n)) {
-            for (uint32_t j = 0; j <= i; j++) free(nc[j].key);
-            free(nc);
+        const topk_cand *x = &cand[ord[i].i];
+        w->fresh[i] = 0;
+        if (x->own) {
+            nc[i].key = old[x->own - 1].key;
+            nc[i].cap = old[x->own - 1].cap;
+            continue;
+        }
+        if (li < nl) {
+            uint32_t j = w->left[li++];
+            if (x->n <= old[j].cap) {
+                nc[i].key = old[j].key;
+                nc[i].cap = old[j].cap;
+                continue;
+            }
+            w->mark[j] = 2; /* too small: freed once the install cannot fail */
+        }
+        nc[i].key = NULL;
+        if (!ctr_reserve(&nc[i], x->n)) {
+            for (uint32_t j = 0; j < i; j++)
+                if (w->fresh[j]) free(nc[j].key);
             return 0;
         }
-        ctr_set_key(&nc[i], cand[i].key, cand[i].n, cand[i].hash);
-        nc[i].error = cand[i].u - cand[i].l;
+        w->fresh[i] = 1;
     }
-    for (uint32_t i = 0; i < t->k; i++) free(t->c[i].key);
-    free(t->c);
+    /* Unused buffers stay with the counters beyond m for later adds. */
+    for (uint32_t i = m; i < ka; i++) {
+        if (li < nl) {
+            uint32_t j = w->left[li++];
+            nc[i].key = old[j].key;
+            nc[i].cap = old[j].cap;
+        } else {
+            nc[i].key = NULL;
+            nc[i].cap = 0;
+        }
+    }
+    while (li < nl) free(old[w->left[li++]].key);
+    for (uint32_t j = 0; j < ka; j++)
+        if (w->mark[j] == 2) free(old[j].key);
+    for (uint32_t i = 0; i < m; i++) {
+        const topk_cand *x = &cand[ord[i].i];
+        if (!x->own && x->n) memcpy(nc[i].key, x->key, x->n);
+        nc[i].n = x->n;
+        nc[i].hash = x->hash;
+        nc[i].error = x->u - x->l;
+    }
+    t->spare = old;
     t->c = nc;
     buckets_reset(t, t->k + 1); /* the pool keeps its size when k shrinks */
     t->k = k;
@@ -718,9 +879,10 @@ static int topk_install(cfs_topk *t, const topk_cand *cand, uint32_t m, uint32_t
     /* Smallest first, each placed after the last bucket: O(m) in all. */
     uint32_t last = NIL;
     for (uint32_t i = m; i-- > 0;) {
+        uint64_t u = cand[ord[i].i].u;
         slot_set(t, slot_find(t, nc[i].key, nc[i].n, nc[i].hash), nc[i].hash, i);
-        if (last == NIL || t->b[last].count != cand[i].u) last = bucket_new(t, cand[i].u, last);
-        nc[i].count = cand[i].u;
+        if (last == NIL || t->b[last].count != u) last = bucket_new(t, u, last);
+        nc[i].count = u;
         ctr_attach(t, i, last);
     }
     return 1;
@@ -749,41 +911,45 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
     uint64_t total = dst->total + src->total;
     int poisoned = dst->poisoned || src->poisoned;
     size_t cap = (size_t)dst->used + src->used;
-    topk_cand *cand = malloc((cap ? cap : 1) * sizeof *cand);
-    if (!cand) {
+    topk_work w;
+    if (!topk_work_get(dst, cap ? cap : 1, &w)) {
         dst->total = total;
         dst->poisoned = 1;
         return;
     }
+    topk_cand *cand = w.cand;
     uint32_t m = 0;
     for (uint32_t i = 0; i < dst->used; i++) {
         const topk_ctr *a = &dst->c[i];
         uint32_t s = src->slot[slot_find(src, a->key, a->n, a->hash)].ctr;
         uint64_t ub = s ? src->c[s - 1].count : db;
         uint64_t lb = s ? src->c[s - 1].count - src->c[s - 1].error : 0;
-        topk_cand x = {a->key, a->n, a->hash, a->count + ub, a->count - a->error + lb};
-        cand[m++] = x;
+        topk_cand x = {a->key, a->n, i + 1, a->hash, a->count + ub, a->count - a->error + lb};
+        cand[m] = x;
+        w.srt[m] = srt_of(&cand[m], m);
+        m++;
     }
     for (uint32_t i = 0; i < src->used; i++) {
         const topk_ctr *b = &src->c[i];
         if (dst->slot[slot_find(dst, b->key, b->n, b->hash)].ctr != 0) continue;
-        topk_cand x = {b->key, b->n, b->hash, da + b->count, b->count - b->error};
-        cand[m++] = x;
+        topk_cand x = {b->key, b->n, 0, b->hash, da + b->count, b->count - b->error};
+        cand[m] = x;
+        w.srt[m] = srt_of(&cand[m], m);
+        m++;
     }
     /* Summaries of different capacities merge at the smaller one: I3 holds for each side
      * with k = min(kA, kB), so the proof above goes through with that k. */
     uint32_t k = dst->k < src->k ? dst->k : src->k;
     uint64_t floor = da + db;
-    qsort(cand, m, sizeof *cand, cand_cmp);
+    srt_sort(w.srt, w.tmp, m, cand);
     if (m > k) {
-        floor = cand[k].u; /* the (k+1)-th largest u */
+        floor = w.srt[k].u; /* the (k+1)-th largest u */
         m = k;
     }
-    if (!topk_install(dst, cand, m, k)) poisoned = 1;
+    if (!topk_install(dst, cand, w.srt, m, k, &w)) poisoned = 1;
     else dst->floor = floor;
     dst->total = total;
     dst->poisoned = poisoned;
-    free(cand);
 }
 
 /* ---- raw state for sketch_io.c --------------------------------------------------------- */
@@ -829,24 +995,26 @@ cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st,
     if (!st->poisoned && (overflow || mass > st->total)) return CFS_E_CORRUPT;
 
     cfs_topk *t = cfs_topk_new(st->capacity);
-    topk_cand *cand = malloc((n ? n : 1) * sizeof *cand);
-    if (!t || !cand) {
+    topk_work w;
+    if (!t || !topk_work_get(t, n ? n : 1, &w)) {
         cfs_topk_free(t);
-        free(cand);
         return CFS_E_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         const cfs_topk_item *it = &e[i].item;
-        topk_cand x = {it->key, it->n, e[i].hash, it->count, it->count - it->error};
-        cand[i] = x;
+        topk_cand x = {it->key, it->n, 0, e[i].hash, it->count, it->count - it->error};
+        w.cand[i] = x;
+        w.srt[i] = srt_of(&w.cand[i], (uint32_t)i);
     }
-    qsort(cand, n, sizeof *cand, cand_cmp);
-    if (!topk_install(t, cand, (uint32_t)n, st->capacity)) {
+    srt_sort(w.srt, w.tmp, n, w.cand);
+    if (!topk_install(t, w.cand, w.srt, (uint32_t)n, st->capacity, &w)) {
         cfs_topk_free(t);
-        free(cand);
         return CFS_E_NOMEM;
     }
-    free(cand);
+    /* a restored summary is mostly read, not merged into: drop the work area */
+    free(t->scratch);
+    t->scratch = NULL;
+    t->scratch_size = 0;
     /* A key listed twice would end up in one slot and vanish from the table. */
     for (uint32_t i = 0; i < t->used; i++) {
         const topk_ctr *c = &t->c[i];
