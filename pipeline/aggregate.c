@@ -275,11 +275,10 @@ void cfs_topk_pool_drain(void)
     pthread_mutex_unlock(&g_pool_lock);
 }
 
-static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
+static cfs_hrow *heavy_row(cfs_agg *a, const cfs_gkey *k, int *created)
 {
-    int created;
-    cfs_hrow *row = cfs_kmap_get(&a->heavy, k, &created);
-    if (created) {
+    cfs_hrow *row = cfs_kmap_get(&a->heavy, k, created);
+    if (*created) {
         row->uris = topk_get();
         row->ips = topk_get();
         if (!row->uris || !row->ips) {
@@ -288,6 +287,12 @@ static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
         }
     }
     return row;
+}
+
+static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
+{
+    int created;
+    return heavy_row(a, k, &created);
 }
 
 /* cfs_kmap_get for the per-thread fast table, specialised to its 24-byte cfs_fkey: the
@@ -511,6 +516,20 @@ static cfs_gkey settled_gkey(const settle_refs *refs, cfs_gkey k)
     return k;
 }
 
+/* *d += *s for a settle; d was just created (empty) when `created`.  An empty summary of
+ * the same capacity merged with s is s, so the two swap: s's row then holds the empty one,
+ * which goes back to the pool with the rest of the settled agg. */
+static void settle_topk(cfs_topk **d, cfs_topk **s, int created)
+{
+    if (created && cfs_topk_capacity(*d) == cfs_topk_capacity(*s)) {
+        cfs_topk *t = *d;
+        *d = *s;
+        *s = t;
+    } else {
+        cfs_topk_merge(*d, *s);
+    }
+}
+
 void cfs_agg_settle(cfs_agg *a)
 {
     /* Rebuild each table, re-keying provisional entries with the settled attribution.
@@ -534,17 +553,31 @@ void cfs_agg_settle(cfs_agg *a)
         d->requests += s->requests;
         d->bytes += s->bytes;
     }
+    /* a is dropped at the end, so the first row of each settled key takes over a's
+     * sketches instead of merging them into empty ones: merging into an empty histogram,
+     * HLL or summary of the same capacity yields exactly the source (a summary adds its
+     * counters or installs them with unchanged counts and errors; floor, total and the
+     * poisoned flag carry over).  Only cfs_topk_list order is observable, not the
+     * counters' internal order, and no add ever follows a settle. */
     for (size_t i = 0; i < a->groups.n; i++) {
-        const cfs_grow *s = cfs_kmap_row(&a->groups, i);
+        cfs_grow *s = cfs_kmap_row(&a->groups, i);
         cfs_gkey k = settled_gkey(&refs, s->k);
-        merge_group(group_for(&out, &k), s->g);
+        int created;
+        cfs_grow *d = cfs_kmap_get(&out.groups, &k, &created);
+        if (created) {
+            d->g = s->g;
+            s->g = NULL;
+        } else {
+            merge_group(d->g, s->g);
+        }
     }
     for (size_t i = 0; i < a->heavy.n; i++) {
-        const cfs_hrow *s = cfs_kmap_row(&a->heavy, i);
+        cfs_hrow *s = cfs_kmap_row(&a->heavy, i);
         cfs_gkey k = settled_gkey(&refs, s->k);
-        cfs_hrow *d = heavy_for(&out, &k);
-        cfs_topk_merge(d->uris, s->uris);
-        cfs_topk_merge(d->ips, s->ips);
+        int created;
+        cfs_hrow *d = heavy_row(&out, &k, &created);
+        settle_topk(&d->uris, &s->uris, created);
+        settle_topk(&d->ips, &s->ips, created);
     }
     /* origin and waf tables carry over unchanged */
     for (size_t i = 0; i < a->origin.n; i++) {

@@ -692,6 +692,8 @@ uint64_t cfs_topk_error_bound(const cfs_topk *t)
 
 size_t cfs_topk_size(const cfs_topk *t) { return t ? t->used : 0; }
 
+uint32_t cfs_topk_capacity(const cfs_topk *t) { return t ? t->k : 0; }
+
 /* One entry of a merge or a restore before it becomes a counter.  own: index + 1 of the
  * install target's counter that holds this key (topk_install takes that buffer over
  * instead of copying the key), 0 for a key held elsewhere. */

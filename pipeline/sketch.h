@@ -66,5 +66,6 @@ size_t cfs_topk_list(const cfs_topk *t, cfs_topk_item *out, size_t max);
 uint64_t cfs_topk_total(const cfs_topk *t);        /* N */
 uint64_t cfs_topk_error_bound(const cfs_topk *t);  /* 0 while exact, else the bound */
 size_t cfs_topk_size(const cfs_topk *t);           /* counters in use */
+uint32_t cfs_topk_capacity(const cfs_topk *t);     /* k: the most counters it may hold */
 
 #endif
