@@ -729,6 +729,17 @@ static inline uint64_t be_word(const char *p, uint32_t n)
 #endif
         return w;
     }
+    if (n >= 4) {
+        /* first and last four bytes (overlapping for n < 8), each in its place */
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        x = __builtin_bswap32(x);
+        y = __builtin_bswap32(y);
+#endif
+        return ((uint64_t)x << 32) | ((uint64_t)y << (64 - 8 * n));
+    }
     for (uint32_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (56 - 8 * i);
     return w;
 }

@@ -676,6 +676,111 @@ Test(topk, order_ties_by_bytes_then_length)
     cfs_topk_free(t);
 }
 
+/* The truncating merge rule of sketch.c computed from the two lists: for each key of the
+ * union u = UA' + UB' and l = LA' + LB' (a side not listing the key gives U' = its floor,
+ * L' = 0), ordered by u descending, key bytes, length; the first k stay and the floor
+ * becomes the (k+1)-th u, or DA + DB when all fit. */
+typedef struct ref_item {
+    char key[48];
+    uint32_t n;
+    uint64_t u, l;
+} ref_item;
+
+static int ref_item_cmp(const void *pa, const void *pb)
+{
+    const ref_item *a = pa, *b = pb;
+    if (a->u != b->u) return a->u > b->u ? -1 : 1;
+    uint32_t n = a->n < b->n ? a->n : b->n;
+    int d = memcmp(a->key, b->key, n);
+    if (d) return d;
+    return a->n < b->n ? -1 : (a->n > b->n);
+}
+
+static size_t ref_merge(const cfs_topk *a, const cfs_topk *b, uint32_t k, ref_item *out,
+                        uint64_t *floor)
+{
+    cfs_topk_item ia[64], ib[64];
+    size_t na = cfs_topk_list(a, ia, 64), nb = cfs_topk_list(b, ib, 64), m = 0;
+    uint64_t da = cfs_topk_error_bound(a), db = cfs_topk_error_bound(b);
+    for (size_t i = 0; i < na; i++) {
+        ref_item r = {{0}, ia[i].n, ia[i].count + db, ia[i].count - ia[i].error};
+        memcpy(r.key, ia[i].key, ia[i].n);
+        for (size_t j = 0; j < nb; j++)
+            if (ib[j].n == ia[i].n && memcmp(ib[j].key, ia[i].key, ia[i].n) == 0) {
+                r.u = ia[i].count + ib[j].count;
+                r.l += ib[j].count - ib[j].error;
+            }
+        out[m++] = r;
+    }
+    for (size_t j = 0; j < nb; j++) {
+        int seen = 0;
+        for (size_t i = 0; i < na; i++) seen |= ib[j].n == ia[i].n && memcmp(ib[j].key, ia[i].key, ia[i].n) == 0;
+        if (seen) continue;
+        ref_item r = {{0}, ib[j].n, ib[j].count + da, ib[j].count - ib[j].error};
+        memcpy(r.key, ib[j].key, ib[j].n);
+        out[m++] = r;
+    }
+    qsort(out, m, sizeof *out, ref_item_cmp);
+    *floor = da + db;
+    if (m > k) {
+        *floor = out[k].u;
+        m = k;
+    }
+    return m;
+}
+
+/* Keys that share long prefixes (beyond the 16 bytes the merge's sort compares as words),
+ * are prefixes of each other, or are empty, merged again and again into the same summary
+ * (so key buffers are reused and reassigned), compared with the rule computed by hand. */
+Test(topk, truncating_merges_match_the_rule)
+{
+    static const char *stems[] = {"", "/", "/a", "/static/assets/img/", "/static/assets/img/x",
+                                  "/static/assets/js/", "10.0.0.", "10.0.0.1", "2001:db8::", "/abc", "/abcdef",
+                                  "192.168.10.", "192.168.100.2"};
+    uint64_t s = 77;
+    for (int round = 0; round < 150; round++) {
+        uint32_t k = 2 + (uint32_t)(rng_next(&s) % 12);
+        cfs_topk *acc = cfs_topk_new(k);
+        cr_assert(acc);
+        for (int step = 0; step < 6; step++) {
+            cfs_topk *part = cfs_topk_new(k);
+            cr_assert(part);
+            int adds = 1 + (int)(rng_next(&s) % 60);
+            for (int i = 0; i < adds; i++) {
+                char key[48];
+                const char *stem = stems[rng_next(&s) % (sizeof stems / sizeof *stems)];
+                int len = rng_next(&s) % 3 == 0 ? snprintf(key, sizeof key, "%s", stem)
+                                                  : snprintf(key, sizeof key, "%s%u", stem, (unsigned)(rng_next(&s) % 9));
+                cfs_topk_add(part, key, (size_t)len, XXH3_64bits(key, (size_t)len), 1 + rng_next(&s) % 3);
+            }
+            ref_item want[128];
+            uint64_t floor;
+            size_t m = ref_merge(acc, part, k, want, &floor);
+            uint64_t total = cfs_topk_total(acc) + cfs_topk_total(part);
+            if (rng_next(&s) % 8 == 0) {
+                m = ref_merge(part, part, k, want, &floor);
+                total = 2 * cfs_topk_total(part);
+                cfs_topk_merge(part, part);
+                cfs_topk *t = acc;
+                acc = part;
+                part = t;
+            } else {
+                cfs_topk_merge(acc, part);
+            }
+            cfs_topk_item got[64];
+            cr_assert_eq(cfs_topk_list(acc, got, 64), m, "round %d step %d", round, step);
+            cr_assert_eq(cfs_topk_error_bound(acc), floor);
+            cr_assert_eq(cfs_topk_total(acc), total);
+            for (size_t i = 0; i < m; i++)
+                cr_assert(got[i].n == want[i].n && memcmp(got[i].key, want[i].key, got[i].n) == 0 &&
+                              got[i].count == want[i].u && got[i].error == want[i].u - want[i].l,
+                          "round %d step %d item %zu", round, step, i);
+            cfs_topk_free(part);
+        }
+        cfs_topk_free(acc);
+    }
+}
+
 Test(topk, keys_are_copied_and_self_merge_doubles)
 {
     cfs_topk *t = cfs_topk_new(4);
