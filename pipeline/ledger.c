@@ -24,7 +24,7 @@ const char *cfs_stats_warning(const cfs_file_stats *f)
     return "no usable log lines";
 }
 
-static void add_counts(cfs_file_stats *d, const cfs_file_stats *s)
+void cfs_stats_add(cfs_file_stats *d, const cfs_file_stats *s)
 {
     d->bytes_in += s->bytes_in;
     d->bytes_out += s->bytes_out;
@@ -54,7 +54,7 @@ static cfs_file_note *note_new(cfs_ledger *l, const char *path)
 
 void cfs_ledger_file(cfs_ledger *l, const char *path, const cfs_file_stats *st)
 {
-    add_counts(&l->tot, st);
+    cfs_stats_add(&l->tot, st);
     l->files++;
     int failed = st->status != CFS_OK, warned = cfs_stats_warned(st);
     int rejecting = cfs_stats_rejected(st) > 0;

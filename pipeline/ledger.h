@@ -32,6 +32,8 @@ typedef struct cfs_file_stats {
     char error[200];
 } cfs_file_stats;
 
+/* d += s for every counter (status, format and error are left alone). */
+void cfs_stats_add(cfs_file_stats *d, const cfs_file_stats *s);
 uint64_t cfs_stats_rejected(const cfs_file_stats *f);
 /* An input read completely that gave no request (empty, binary, no #Fields:, ...). */
 int cfs_stats_warned(const cfs_file_stats *f);

@@ -327,20 +327,6 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
 }
 
 /* ---- per-file accounting and the ordered fold -------------------------------------------- */
-static void stats_add(cfs_file_stats *d, const cfs_file_stats *s)
-{
-    d->lines += s->lines;
-    d->header_lines += s->header_lines;
-    d->blank_lines += s->blank_lines;
-    d->aggregated += s->aggregated;
-    d->filtered += s->filtered;
-    for (int i = 0; i < CFS_REJ_COUNT; i++) d->rejected[i] += s->rejected[i];
-    d->short_lines += s->short_lines;
-    d->trailing_tab += s->trailing_tab;
-    d->crlf += s->crlf;
-    d->layouts += s->layouts;
-    d->bytes_out += s->bytes_out;
-}
 
 static void fold_unit(cfs_scan_result *res, unit *u)
 {
@@ -381,7 +367,7 @@ static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
     file_slot *fs = &sh->slots[file];
     #pragma omp critical(cfs_fold)
     {
-        stats_add(&sh->files[file], &ps->st);
+        cfs_stats_add(&sh->files[file], &ps->st);
         if (block >= fs->nunits) {
             /* exactly block + 1 slots: blocks are numbered 0.. without gaps, and each stores
              * once, so a complete file has every slot stored */
@@ -769,8 +755,11 @@ static void process_file(shared *sh, size_t file)
     uint64_t big = sh->o->big_file ? sh->o->big_file : DEFAULT_BIG;
     if (!in->regular || in->size > big) produce_blocks(sh, file, r);
     else parse_sequential(sh, file, r);
-    #pragma omp atomic write
-    fs->bytes_in = cfs_reader_in_bytes(r);
+    uint64_t in_bytes = cfs_reader_in_bytes(r);
+    /* under the lock that block results are added with (cfs_stats_add touches every
+     * counter of the file, bytes_in included) */
+    #pragma omp critical(cfs_fold)
+    fs->bytes_in = in_bytes;
     release(sh, file);
 }
 
