@@ -34,9 +34,8 @@ void cfs_kmap_free(cfs_kmap *m)
 
 void *cfs_kmap_row(const cfs_kmap *m, size_t i) { return m->rows + i * m->row_size; }
 
-static void kmap_grow(cfs_kmap *m)
+static void kmap_resize(cfs_kmap *m, size_t ncap)
 {
-    size_t ncap = m->cap ? m->cap * 2 : 64;
     uint64_t *nh = cfs_xcalloc(ncap, sizeof *nh);
     uint32_t *ns = cfs_xcalloc(ncap, sizeof *ns);
     for (size_t i = 0; i < m->cap; i++) {
@@ -51,6 +50,19 @@ static void kmap_grow(cfs_kmap *m)
     m->hash = nh;
     m->slot = ns;
     m->cap = ncap;
+}
+
+static void kmap_grow(cfs_kmap *m) { kmap_resize(m, m->cap ? m->cap * 2 : 64); }
+
+void cfs_kmap_reserve(cfs_kmap *m, size_t more)
+{
+    size_t want = m->n + more, ncap = m->cap ? m->cap : 64;
+    while ((want + 1) * 2 > ncap) ncap *= 2;
+    if (ncap > m->cap) kmap_resize(m, ncap);
+    if (want > m->rows_cap) {
+        m->rows_cap = want;
+        m->rows = cfs_xrealloc(m->rows, m->rows_cap * m->row_size);
+    }
 }
 
 /* Keys are whole 8-byte words (every key struct here is a multiple of 8 bytes): an
@@ -413,6 +425,8 @@ static cfs_hist *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
 
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
 {
+    /* sized once: growing by doubling rehashes every row about twice on a big merge */
+    cfs_kmap_reserve(&dst->traffic, src->fast.n + src->traffic.n);
     for (size_t i = 0; i < src->fast.n; i++) {
         const cfs_frow *f = cfs_kmap_row(&src->fast, i);
         cfs_tkey k;
@@ -538,6 +552,7 @@ void cfs_agg_settle(cfs_agg *a)
     cfs_agg_init(&out);
     settle_refs refs;
     settle_refs_init(&refs, a);
+    cfs_kmap_reserve(&out.traffic, a->traffic.n);
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
         cfs_tkey k = s->k;

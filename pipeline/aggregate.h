@@ -31,6 +31,9 @@ void cfs_kmap_free(cfs_kmap *m);
 /* Find or insert (zero-filled payload) the row whose key equals key. */
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created);
 void *cfs_kmap_row(const cfs_kmap *m, size_t i);
+/* Make room for `more` rows beyond the current ones, so that many inserts in a row do
+ * not rehash the map each time it doubles. */
+void cfs_kmap_reserve(cfs_kmap *m, size_t more);
 uint64_t cfs_hash_bytes(const void *p, size_t n);
 
 /* traffic: distribution x edge x hour x status x cause/evidence/rule.  lat_class is

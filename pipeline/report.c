@@ -231,10 +231,14 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
     const cfs_agg *a = &res->agg;
     /* Distributions first (one linear lookup per row would be quadratic for many
      * distributions x edges x hours): rows are grouped by walking them once per map. */
+    /* Rows of one input file share their hour: its string is made once per change. */
+    int64_t shown_hour = INT64_MIN;
+    char hs[32] = "";
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *t = cfs_kmap_row(&a->traffic, i);
-        char sk[8];
-        snprintf(sk, sizeof sk, "%03u", t->k.status);
+        unsigned st = t->k.status;
+        char sk[8] = {(char)('0' + st / 100 % 10), (char)('0' + st / 10 % 10), (char)('0' + st % 10), 0};
+        if (st > 999) snprintf(sk, sizeof sk, "%u", st); /* only from a hand-made state file */
         kv *e = kv_get(&m->status, sk);
         e->n += t->requests;
         e->bytes += t->bytes;
@@ -256,8 +260,10 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         if (t->k.evidence < CFS_EV_COUNT) c->ev[t->k.evidence] += t->requests;
         kv_get(&c->rules, cfs_rule_name(t->k.rule))->n += t->requests;
         kv_get(&c->edges, t->k.edge)->n += t->requests;
-        char hs[32];
-        hour_str(t->k.hour, hs, sizeof hs);
+        if (t->k.hour != shown_hour) {
+            hour_str(t->k.hour, hs, sizeof hs);
+            shown_hour = t->k.hour;
+        }
         kv_get(&c->hours, hs)->n += t->requests;
         kv_get(&d->hours403, hs)->n += t->requests;
     }
