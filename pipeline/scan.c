@@ -58,6 +58,7 @@ typedef struct shared {
     const cfs_kernel *kernel;
     cfs_agg *thread_aggs;
     uint32_t **thread_pos;
+    int folding;            /* a thread is folding units into the result (fold_pending) */
     int inflight;           /* blocks spawned and not finished (backpressure): bounds both
                              * copied memory and how far the producer reads ahead of the
                              * parsers in a mapped file */
@@ -341,15 +342,16 @@ static void fold_unit(cfs_scan_result *res, unit *u)
     unit_free(u);
 }
 
-/* Fold, in input order, every unit whose predecessors are all folded: the blocks of the
- * file at the fold front as they finish, and whole files once complete.  Keeps the
- * buffered units to the blocks finished out of order.  Caller holds cfs_fold. */
-static void fold_ready(shared *sh)
+/* Take, in input order, up to `max` units whose predecessors are all taken: the blocks
+ * of the file at the fold front as they finish, and whole files once complete.  Keeps
+ * the buffered units to the blocks finished out of order.  Caller holds cfs_fold. */
+static size_t take_ready(shared *sh, unit **out, size_t max)
 {
-    while (sh->fold_next < sh->in->n) {
+    size_t n = 0;
+    while (sh->fold_next < sh->in->n && n < max) {
         file_slot *f = &sh->slots[sh->fold_next];
-        while (f->folded < f->nunits && f->stored[f->folded]) {
-            fold_unit(sh->res, f->units[f->folded]);
+        while (f->folded < f->nunits && f->stored[f->folded] && n < max) {
+            out[n++] = f->units[f->folded]; /* NULL for a block with nothing to fold */
             f->units[f->folded] = NULL;
             f->folded++;
         }
@@ -359,6 +361,34 @@ static void fold_ready(shared *sh)
         f->units = NULL;
         f->stored = NULL;
         sh->fold_next++;
+    }
+    return n;
+}
+
+/* Fold every ready unit into the result, in input order.  Folding a file's top-k
+ * summaries takes milliseconds, so it runs outside the lock: one thread at a time holds
+ * the fold (sh->folding) and takes ready units under the lock in small batches; a
+ * thread that finds the fold held only deposits its unit and goes back to parsing.  The
+ * holder gives the fold up in the same critical section that finds nothing ready, so a
+ * unit stored after that finds the fold free and its thread folds it. */
+static void fold_pending(shared *sh)
+{
+    int mine;
+    #pragma omp critical(cfs_fold)
+    {
+        mine = !sh->folding;
+        if (mine) sh->folding = 1;
+    }
+    while (mine) {
+        unit *batch[64];
+        size_t n;
+        #pragma omp critical(cfs_fold)
+        {
+            n = take_ready(sh, batch, 64);
+            if (n == 0) sh->folding = 0;
+        }
+        if (n == 0) break;
+        for (size_t i = 0; i < n; i++) fold_unit(sh->res, batch[i]);
     }
 }
 
@@ -383,8 +413,8 @@ static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
         fs->units[block] = ps->u;
         fs->stored[block] = 1;
         ps->u = NULL;
-        fold_ready(sh);
     }
+    fold_pending(sh);
 }
 
 static void progress(shared *sh)
@@ -420,9 +450,9 @@ static void file_complete(shared *sh, size_t file)
         fs->done = 1;
         sh->progress_files++;
         sh->progress_bytes += sh->files[file].bytes_out;
-        fold_ready(sh);
         progress(sh);
     }
+    fold_pending(sh);
 }
 
 static void release(shared *sh, size_t file)
@@ -810,6 +840,7 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
             for (long i = 0; i < nfiles; i++) process_file(sh, (size_t)i);
         }
     }
+    fold_pending(sh); /* nothing is left to fold by now; this only makes it certain */
     const cfs_scan_opts *o = sh->o;
     cfs_scan_result *res = sh->res;
     for (size_t i = 0; i < in->nerr; i++) {
