@@ -55,7 +55,6 @@ static cfs_file_note *note_new(cfs_ledger *l, const char *path)
 void cfs_ledger_file(cfs_ledger *l, const char *path, const cfs_file_stats *st)
 {
     cfs_stats_add(&l->tot, st);
-    l->files++;
     int failed = st->status != CFS_OK, warned = cfs_stats_warned(st);
     int rejecting = cfs_stats_rejected(st) > 0;
     l->failed += (size_t)failed;
@@ -81,7 +80,6 @@ void cfs_ledger_file(cfs_ledger *l, const char *path, const cfs_file_stats *st)
 
 void cfs_ledger_unusable(cfs_ledger *l, const char *path, const char *msg)
 {
-    l->unusable++;
     l->failed++;
     if (l->errors_listed == CFS_MAX_LISTED) {
         l->errors_unlisted++;

@@ -48,8 +48,6 @@ typedef struct cfs_file_note {
 
 typedef struct cfs_ledger {
     cfs_file_stats tot;   /* sums of the counters (status and error unused) */
-    size_t files;         /* inputs opened; unusable paths are not inputs */
-    size_t unusable;      /* paths that could not be used (missing, permission, ...) */
     size_t failed;        /* inputs not read completely, plus unusable paths */
     size_t warned;        /* inputs that gave no request */
     size_t rejecting;     /* inputs with rejected lines */

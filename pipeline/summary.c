@@ -79,6 +79,19 @@ static void rows_check(cfs_summary *s)
     }
 }
 
+/* Append every row of `rows` to `to`; `rows` stays positioned for appending.  0 or -1
+ * when reading the rows failed (write errors show on `to`). */
+static int rows_copy(FILE *rows, FILE *to)
+{
+    char buf[1 << 16];
+    size_t k;
+    if (fflush(rows) != 0 || fseek(rows, 0, SEEK_SET) != 0) return -1;
+    while ((k = fread(buf, 1, sizeof buf, rows)) > 0) fwrite(buf, 1, k, to);
+    int bad = ferror(rows);
+    fseek(rows, 0, SEEK_END);
+    return bad ? -1 : 0;
+}
+
 void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st)
 {
     cfs_summary *s = summary;
@@ -158,17 +171,10 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     cfs_agg_fold_heavy(&dst->agg, &src->agg);
     if (src->rows) {
         /* The rows are self-delimiting records: append src's bytes. */
-        FILE *d = rows_file(dst);
-        char buf[1 << 16];
-        size_t k;
-        fflush(src->rows);
-        fseek(src->rows, 0, SEEK_SET);
-        while ((k = fread(buf, 1, sizeof buf, src->rows)) > 0) fwrite(buf, 1, k, d);
-        if (ferror(src->rows)) {
+        if (rows_copy(src->rows, rows_file(dst)) != 0) {
             fprintf(stderr, "cfscan: reading a temporary file failed: %s\n", strerror(errno ? errno : EIO));
             exit(1);
         }
-        fseek(src->rows, 0, SEEK_END);
         rows_check(dst);
     }
     dst->ninputs += src->ninputs;
@@ -461,16 +467,8 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     }
     w_u32(f, TAG('F', 'I', 'L', 'E'));
     w_u64(f, s->ninputs);
-    if (s->rows) {
-        /* the rows are already in this encoding: copy them */
-        char buf[1 << 16];
-        size_t k;
-        fflush(s->rows);
-        fseek(s->rows, 0, SEEK_SET);
-        while ((k = fread(buf, 1, sizeof buf, s->rows)) > 0) fwrite(buf, 1, k, f);
-        if (ferror(s->rows)) st = CFS_E_IO;
-        fseek(s->rows, 0, SEEK_END);
-    }
+    /* the rows are already in this encoding: copy them */
+    if (s->rows && rows_copy(s->rows, f) != 0) st = CFS_E_IO;
     w_u64(f, s->pruned);
     int ok = fflush(f) == 0 && !z->failed && st == CFS_OK;
     fclose(f);
