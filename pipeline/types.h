@@ -29,6 +29,16 @@ const char *cfs_status_str(cfs_status s);
         if (cfs_fwd_ != CFS_OK) return cfs_fwd_; \
     } while (0)
 
+/* ---- time range ---------------------------------------------------------------------
+ * Every time cfscan takes in (log dates, v2 epoch timestamps, --since/--until, hours read
+ * back from a state.cfs) must lie in [1990-01-01, 2100-01-01) UTC.  CloudFront started in
+ * 2008, so this loses nothing real, and it keeps every later product (hour * 1000 for
+ * millisecond columns, gmtime_r, hour strings) far from overflow.  A time outside it is a
+ * bad value, never a key. */
+#define CFS_TIME_MIN INT64_C(631152000)  /* 1990-01-01T00:00:00Z */
+#define CFS_TIME_MAX INT64_C(4102444800) /* 2100-01-01T00:00:00Z, exclusive */
+static inline int cfs_time_in_range(int64_t t) { return t >= CFS_TIME_MIN && t < CFS_TIME_MAX; }
+
 /* ---- spans -------------------------------------------------------------------------- */
 /* A field value is a span into the decoded buffer; nothing is copied on the hot path. */
 typedef struct cfs_span {
