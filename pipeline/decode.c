@@ -466,6 +466,10 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
 static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, char *err,
                                 size_t errlen)
 {
+    /* One iteration per member; an empty member (gzip allows any number) moves on to the
+     * next in this loop: a recursive call per member overflowed the stack on a 4 MB file
+     * of 200,000 empty members (tests/test_hostile.c). */
+next_member:
     if (r->map_pos >= r->map_len) {
         r->done = 1;
         *len = 0;
@@ -493,7 +497,7 @@ static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, ch
             r->map_pos += in_used;
             *buf = r->out;
             *len = out_len;
-            if (out_len == 0 && r->map_pos < r->map_len) return gz_whole_next(r, buf, len, err, errlen);
+            if (out_len == 0 && r->map_pos < r->map_len) goto next_member;
             return CFS_OK;
         }
         if (rc == LIBDEFLATE_INSUFFICIENT_SPACE && guess < ((size_t)1 << 34)) {

@@ -325,3 +325,36 @@ Test(regress, fuzz_inputs_replay)
     closedir(d);
     cr_log_info("replayed %zu regression inputs", n);
 }
+
+/* 200,000 empty gzip members, then one member with a header and one log line (4 MB).
+ * gzip allows any number of members, empty ones included; the whole-file libdeflate
+ * path once recursed once per empty member and overflowed the stack (segfault).  Every
+ * decoder must read the file and agree: two lines, one request, exit 0. */
+Test(hostile, many_empty_gzip_members_are_read_by_every_decoder)
+{
+    size_t en, ln;
+    void *empty = tu_gzip("", 0, &en);
+    static const char body[] = F15 "2026-11-01\t10:00:00\tIAD89-C1\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/x\t403\t-\tUA\t-\t-\tError\tR1\n";
+    void *last = tu_gzip(body, sizeof body - 1, &ln);
+    const size_t members = 200000;
+    size_t total = members * en + ln;
+    char *buf = malloc(total);
+    cr_assert(buf);
+    for (size_t i = 0; i < members; i++) memcpy(buf + i * en, empty, en);
+    memcpy(buf + members * en, last, ln);
+    char *gz = tu_write(g_dir, "E1EMPTY.2026-11-01-10.abc.gz", buf, total);
+    free(buf);
+    free(empty);
+    free(last);
+    static const char *const decoders[] = {"auto", "zlib", "isal"};
+    for (size_t d = 0; d < 3; d++) {
+        char cmd[4096], *out = NULL;
+        snprintf(cmd, sizeof cmd, "%s scan '%s' --gzip-decoder %s --format json -q", g_cfscan, gz, decoders[d]);
+        int rc = tu_run(cmd, &out, NULL);
+        cr_assert_eq(rc, 0, "%s decoder: exit %d", decoders[d], rc);
+        cr_assert(out && strstr(out, "\"lines\":3,\"requests\":1,"), "%s decoder: %.300s", decoders[d],
+                  out ? out : "(no output)");
+        free(out);
+    }
+    free(gz);
+}
