@@ -1799,7 +1799,7 @@ static void gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause)
         }
         }
     } else {
-        /* ---- 403s: the signature of each cause per /tmp/causes.md ---- */
+        /* ---- 403s: the signature of each cause per datasets/README.md "403 causes" ---- */
         status = S_403;
         rt = rrt = drt = rt_error;
         ct = SV("text/html");

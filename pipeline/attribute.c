@@ -892,7 +892,7 @@ int cfs_attr_needs_latency(cfs_attribution a)
 
 /* ---- latency ----------------------------------------------------------------------------
  * Derivation.  Edge-generated responses take 0-3 ms of time-taken; responses fetched from
- * an origin take tens to hundreds of ms (causes.md: 20-600 ms, log-normal around 80 ms;
+ * an origin take tens to hundreds of ms (the generator's model, datasets/README.md: 20-600 ms, log-normal around 80 ms;
  * §1.2 field 19 runs from receipt to the last byte, so it includes the origin round trip).
  * The distribution's own Miss/RefreshHit responses calibrate "origin-like": their 25th
  * percentile is the reference.  p25 rather than the median so that a slow tail does not

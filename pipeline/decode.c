@@ -78,8 +78,10 @@ const char *cfs_format_name(cfs_format f)
 }
 
 /* ---- SIGBUS guard for mapped files ---------------------------------------------------------
- * Process-wide state, stated here as the one exception to "no global mutable state": a
- * signal handler can only find the mapping that faulted through globals.  The table is
+ * Process-wide state: a signal handler can only find the mapping that faulted through
+ * globals.  The other process-wide state is the top-k pool (aggregate.c, behind a mutex)
+ * and the result-type table (fields.c, filled once under pthread_once); fields.c's last
+ * parsed date is per thread.  The table is
  * lock-free (a slot is claimed with compare-and-swap), and the handler uses only
  * async-signal-safe calls (mmap and sigaction are plain system calls on Linux). */
 #define MAP_SLOTS 1024 /* mapped readers open at once; beyond this, files are read() */

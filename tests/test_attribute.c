@@ -97,7 +97,7 @@ static uint32_t millis_of(cfs_span s)
 }
 
 /* The 403 that every test starts from: an edge-generated HTML Error over https, the shape
- * of the generator's waf_block line (causes.md) without the WAF record. */
+ * of the generator's waf_block line (datasets/README.md, "403 causes") without the WAF record. */
 static const kv base_403[] = {
     {"dist", "E2EXAMPLE"},
     {"date", "2024-03-01"},
