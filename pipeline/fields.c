@@ -70,11 +70,6 @@ static const char *const k_result_names[CFS_R_COUNT] = {
     "OriginWriteError", "OriginZeroSizeObjectError", "SlowReaderOriginError", "other",
 };
 
-const char *cfs_result_name(cfs_result r)
-{
-    return (unsigned)r < CFS_R_COUNT ? k_result_names[r] : "other";
-}
-
 /* Result types are parsed on every line, three times.  A 256-slot open-addressed table
  * indexed by a cheap hash of (length, first, middle and last byte), verified with one
  * memcmp, replaces a chain of string compares. */
@@ -124,8 +119,6 @@ static inline cfs_result result_parse(const char *p, size_t n)
     }
     return CFS_R_OTHER;
 }
-
-cfs_result cfs_result_parse(cfs_span s) { return result_parse(s.p, s.n); }
 
 /* ---- small enumerations ------------------------------------------------------------ */
 static uint8_t parse_proto(cfs_span s)

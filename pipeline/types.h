@@ -145,8 +145,6 @@ typedef enum cfs_result {
     CFS_R_OTHER, /* a value not in the list above */
     CFS_R_COUNT
 } cfs_result;
-cfs_result cfs_result_parse(cfs_span s);
-const char *cfs_result_name(cfs_result r);
 
 typedef enum cfs_proto {
     CFS_P_NONE = 0, CFS_P_HTTP, CFS_P_HTTPS, CFS_P_WS, CFS_P_WSS, CFS_P_GRPCS, CFS_P_OTHER
