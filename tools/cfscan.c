@@ -55,7 +55,9 @@ static const char *const USAGE =
     "  --format text|json     report format on stdout (default text)\n"
     "  --top N                entries in each top list (default 5)\n"
     "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
-    "                         report.json, manifest.json, state.cfs), replaced atomically\n"
+    "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
+    "                         DIR must not be a symbolic link, and an existing DIR must be\n"
+    "                         empty or a summary holding nothing else\n"
     "\n"
     "requests options (all filters must match):\n"
     "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
@@ -316,12 +318,20 @@ static int run(int argc, char **argv, int requests_mode)
 #undef NEEDV
     }
     if (!paths.n) return usage_error("%s", "no input paths given");
+    char err[512] = "";
+    if (outdir && !requests_mode) {
+        /* Refuse a bad -o now, not after a long scan (publishing checks again). */
+        cfs_status cst = cfs_summary_check_output(outdir, err, sizeof err);
+        if (cst != CFS_OK) {
+            say("summary not written", NULL, err);
+            return cst == CFS_E_USAGE ? 2 : 1;
+        }
+    }
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     o.stop = &g_stop;
 
-    char err[512] = "";
     int evidence_failed = 0;
     static cfs_config_set cfg;
     for (size_t i = 0; i < configs.n; i++) {
@@ -475,6 +485,14 @@ static int merge_cmd(int argc, char **argv)
     }
     if (!out) return usage_error("%s", "merge needs -o OUT");
     if (!dirs.n) return usage_error("%s", "merge needs at least one summary directory");
+    {
+        char err[512] = "";
+        cfs_status cst = cfs_summary_check_output(out, err, sizeof err);
+        if (cst != CFS_OK) {
+            say("summary not written", NULL, err);
+            return cst == CFS_E_USAGE ? 2 : 1;
+        }
+    }
     double t0 = now_s();
     static cfs_summary all;
     cfs_agg_init(&all.agg);
