@@ -1308,6 +1308,18 @@ cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen)
     return check_output(dir, &oi, err, errlen);
 }
 
+/* The flag sits before the arguments (which may be long), within the first bytes. */
+int cfs_summary_dir_redacted(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return 0;
+    char buf[4096];
+    struct stat st;
+    int r = read_manifest(dfd, buf, sizeof buf, &st) == 0 && strstr(buf, "\"clients_redacted\": true") != NULL;
+    close(dfd);
+    return r;
+}
+
 static cfs_status write_text_file(const char *path, int json, const cfs_summary *s, const cfs_agg *settled,
                                   char *err, size_t errlen)
 {
@@ -1348,8 +1360,8 @@ static cfs_status write_manifest(const char *path, const cfs_summary *s, const c
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(f, "{\n  \"cfscan_summary\": true,\n  \"cfscan_version\": \"%s\",\n  \"schema_version\": %d,\n"
-               "  \"created\": \"%s\",\n  \"arguments\": ",
-            CFS_VERSION, CFS_SUMMARY_SCHEMA, ts);
+               "  \"created\": \"%s\",\n  \"clients_redacted\": %s,\n  \"arguments\": ",
+            CFS_VERSION, CFS_SUMMARY_SCHEMA, ts, s->clients_redacted ? "true" : "false");
     cfs_write_json_str(f, argv_line ? argv_line : "", argv_line ? strlen(argv_line) : 0);
     fprintf(f, ",\n  \"tables\": [\"traffic.parquet\", \"latency.parquet\", \"distinct_clients.parquet\", "
                "\"top_uris.parquet\", \"top_clients.parquet\", \"waf_rules.parquet\", \"inputs.parquet\"],\n"

@@ -30,6 +30,8 @@ typedef struct cfs_summary {
     char **waf_rules;        /* names for cfs_wrow.rule */
     size_t nwaf_rules;
     uint64_t pruned;
+    int clients_redacted;    /* client addresses were truncated (--redact-clients); the
+                              * manifest records it */
 } cfs_summary;
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the
@@ -69,6 +71,8 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
  * a summary; CFS_E_USAGE with err naming dir (and the first foreign entry) otherwise;
  * CFS_E_IO when it cannot be inspected. */
 cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen);
+/* 1 when dir's manifest says its client addresses were redacted, else 0. */
+int cfs_summary_dir_redacted(const char *dir);
 
 /* The scan result view of a summary (for printing the report). */
 void cfs_summary_as_result(const cfs_summary *s, cfs_scan_result *res);

@@ -1,7 +1,8 @@
 /* Publishing a summary directory safely (issue 18, items 1, 7, 11, 12), driven through the
  * built `cfscan`: a symlinked -o DIR is refused and its target left whole, foreign files
  * are never swept away, a FIFO at DIR/manifest.json does not hang the run, modes follow
- * the umask and the summary being replaced. */
+ * the umask and the summary being replaced; and --redact-clients keeps every full client
+ * address out of every output. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <glob.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "pipeline/json.h"
+#include "pipeline/redact.h"
 #include "tests/util.h"
 
 #define HDR                                                                                              \
@@ -22,8 +24,11 @@
     "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start "      \
     "sc-range-end\n"
 
+/* The client addresses of the log (c-ip), and the x-forwarded-for values, with what
+ * --redact-clients must turn each into (IPv4 /24, IPv6 /48, worked out by hand). */
 static const char *const k_ips[] = {"192.0.2.17", "198.51.100.201", "2001:db8:85a3:7:8a2e:370:7334:1",
                                     "203.0.113.99"};
+static const char *const k_red[] = {"192.0.2.0", "198.51.100.0", "2001:db8:85a3::", "203.0.113.0"};
 static const char *const k_xff = "100.64.1.77, 2001:db8:aaaa:bbbb::5";
 
 static char *g_dir, *g_log;
@@ -63,7 +68,7 @@ TestSuite(publish, .init = setup, .fini = teardown, .timeout = 60);
 /* Run cfscan with ARGS (a shell fragment) after `umask U` in DIR's parent; exit status. */
 static int cfscan(const char *umask_s, const char *args, char **out, char **err)
 {
-    char cmd[4096];
+    char cmd[16384];
     /* The kill guard only ends a hung child (Criterion's .timeout fails the test first);
      * it asserts no time. */
     snprintf(cmd, sizeof cmd, "cd '%s' && umask %s && timeout -s KILL 50 %s %s", g_dir, umask_s,
@@ -251,4 +256,239 @@ Test(publish, republish_keeps_hardened_modes)
     cr_assert_eq(rc, 0, "%s", err);
     free(err);
     assert_modes("hard2", 0750, 0644);
+}
+
+/* ---- item 12: --redact-clients --------------------------------------------------------------- */
+static void assert_no_full_ip(const char *what, const char *bytes, size_t n)
+{
+    const char *full[] = {k_ips[0], k_ips[1], k_ips[2], k_ips[3], "100.64.1.77", "2001:db8:aaaa:bbbb::5",
+                          /* the IPv6 address's host part must not survive in any spelling */
+                          "8a2e:370:7334", NULL};
+    for (int i = 0; full[i]; i++)
+        cr_assert_null(memmem(bytes, n, full[i], strlen(full[i])), "%s holds the full address %s", what,
+                       full[i]);
+}
+
+static void assert_file_clean(const char *path)
+{
+    size_t n = 0;
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *b = NULL;
+    size_t cap = 0;
+    for (;;) {
+        if (n == cap) b = realloc(b, cap = cap ? cap * 2 : 65536);
+        size_t k = fread(b + n, 1, cap - n, f);
+        if (!k) break;
+        n += k;
+    }
+    fclose(f);
+    assert_no_full_ip(path, b, n);
+    free(b);
+}
+
+static int manifest_flag(const char *name)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/manifest.json", at(name));
+    char *m = tu_read(p, NULL);
+    cr_assert_not_null(m, "%s", p);
+    int r = strstr(m, "\"clients_redacted\": true") ? 1 : strstr(m, "\"clients_redacted\": false") ? 0 : -1;
+    free(m);
+    cr_assert_neq(r, -1, "%s has no clients_redacted", p);
+    return r;
+}
+
+static double distinct_clients(const char *json)
+{
+    cfs_json_doc d;
+    memset(&d, 0, sizeof d);
+    char e[256];
+    cr_assert_eq(cfs_json_parse(&d, json, strlen(json), e, sizeof e), 0, "json: %s", e);
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&d), "forbidden.distributions.0.causes.0.distinct_clients"), &v),
+              "no distinct_clients in %s", json);
+    cfs_json_doc_free(&d);
+    return v;
+}
+
+Test(publish, redact_clients_scan_outputs)
+{
+    char *out, *err;
+    int rc = cfscan("022", "scan -q log.txt --redact-clients --format json -o red", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    free(err);
+    assert_no_full_ip("scan --format json", out, strlen(out));
+    for (int i = 0; i < 4; i++) cr_assert(strstr(out, k_red[i]), "json lacks %s: %s", k_red[i], out);
+    /* the distinct count still hashes the full address: 4 clients, as without the option */
+    cr_assert_eq(distinct_clients(out), 4.0);
+    free(out);
+    rc = cfscan("022", "scan -q log.txt --format json", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(distinct_clients(out), 4.0);
+    cr_assert(strstr(out, k_ips[1]), "without the option the address is kept");
+    free(out);
+    free(err);
+    rc = cfscan("022", "scan -q log.txt --redact-clients", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    assert_no_full_ip("scan text", out, strlen(out));
+    cr_assert(strstr(out, k_red[2]), "text lacks %s: %s", k_red[2], out);
+    free(out);
+    free(err);
+
+    for (int i = 0; k_files[i]; i++) {
+        char p[1200];
+        snprintf(p, sizeof p, "%s/%s", at("red"), k_files[i]);
+        assert_file_clean(p);
+    }
+    cr_assert_eq(manifest_flag("red"), 1);
+
+    /* state.cfs is zstd inside: read it back through merge, whose report comes from it */
+    rc = cfscan("022", "merge -q red --format json -o redm", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    assert_no_full_ip("merge of the redacted state", out, strlen(out));
+    for (int i = 0; i < 4; i++) cr_assert(strstr(out, k_red[i]), "merge lacks %s", k_red[i]);
+    free(out);
+    free(err);
+
+    /* Parquet strings are compressed: read top_clients with DuckDB */
+    char nm[1024];
+    snprintf(nm, sizeof nm, "%s/tests/js/node_modules/@duckdb/node-api", CFS_SOURCE_DIR);
+    struct stat st;
+    cr_assert(stat(nm, &st) == 0, "DuckDB reader missing: run `npm ci --prefix tests/js`");
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd,
+             "node %s/tests/js/summary_sql.mjs duckdb \"SELECT DISTINCT value FROM '%s/top_clients.parquet' "
+             "ORDER BY value\"",
+             CFS_SOURCE_DIR, at("red"));
+    rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 0, "duckdb: %s", err);
+    cr_assert_str_eq(out, "[[\"192.0.2.0\"],[\"198.51.100.0\"],[\"2001:db8:85a3::\"],[\"203.0.113.0\"]]\n");
+    free(out);
+    free(err);
+}
+
+Test(publish, redact_clients_requests_rows)
+{
+    char *out, *err;
+    int rc = cfscan("022", "requests -q log.txt --redact-clients", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    assert_no_full_ip("requests", out, strlen(out));
+    cr_assert(strstr(out, "\t203.0.113.0\t"), "%s", out);
+    free(out);
+    free(err);
+    rc = cfscan("022", "requests -q log.txt --redact-clients --status 200 --fields c-ip,x-forwarded-for", &out,
+                &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert_str_eq(out, "c-ip\tx-forwarded-for\tcause\tevidence\trule\n"
+                          "192.0.2.0\t100.64.1.0,2001:db8:aaaa::\tnone\tnone\tnot_403\n");
+    free(out);
+    free(err);
+    /* the --ip filter still matches the full address */
+    rc = cfscan("022", "requests -q log.txt --redact-clients --ip 198.51.100.201 --fields c-ip", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "c-ip\tcause\tevidence\trule\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n");
+    free(out);
+    free(err);
+}
+
+Test(publish, merge_keeps_redacted_flag_only_if_all_inputs_are)
+{
+    char *err;
+    int rc = cfscan("022", "scan -q log.txt --redact-clients -o r1 >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    scan_ok("022", "u1");
+    cr_assert_eq(manifest_flag("u1"), 0);
+    rc = cfscan("022", "merge -q r1 r1 -o mr >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    cr_assert_eq(manifest_flag("mr"), 1);
+    rc = cfscan("022", "merge -q r1 u1 -o mu >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    cr_assert_eq(manifest_flag("mu"), 0);
+
+    /* a long argument line (recorded in the manifest) does not hide the flag */
+    char args[8192] = "scan -q --redact-clients -o r2";
+    for (int k = 0; k < 3; k++) {
+        strcat(args, " ");
+        for (int i = 0; i < 1000; i++) strcat(args, "./");
+        strcat(args, "log.txt");
+    }
+    strcat(args, " >/dev/null");
+    rc = cfscan("022", args, NULL, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    cr_assert_eq(manifest_flag("r2"), 1);
+    rc = cfscan("022", "merge -q r2 r1 -o mr2 >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    cr_assert_eq(manifest_flag("mr2"), 1);
+}
+
+/* The redaction function itself, on cases worked out by hand. */
+static void red(const char *in, const char *want)
+{
+    char out[CFS_REDACT_MAX];
+    memset(out, 'X', sizeof out);
+    size_t n = cfs_redact_ip(in, strlen(in), out);
+    cr_assert_str_eq(out, want, "redact(\"%s\")", in);
+    cr_assert_eq(n, strlen(want));
+}
+
+Test(redact, ipv4_keeps_the_slash_24)
+{
+    red("192.0.2.17", "192.0.2.0");
+    red("255.255.255.255", "255.255.255.0");
+    red("10.0.0.0", "10.0.0.0");
+}
+
+Test(redact, ipv6_keeps_the_slash_48)
+{
+    red("2001:db8:85a3::8a2e:370:7334", "2001:db8:85a3::");
+    red("2001:DB8:85A3:1:2:3:4:5", "2001:db8:85a3::");
+    red("2001:db8::1", "2001:db8:0::");
+    red("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff::");
+    /* the IPv4 address inside a mapped one lies past /48: all of it goes */
+    red("::ffff:192.0.2.17", "0:0:0::");
+    red("::1", "0:0:0::");
+}
+
+Test(redact, no_value_and_garbage)
+{
+    red("-", "-");
+    red("", "-");
+    red("garbage", "redacted");
+    red("192.0.2.17:443", "redacted");     /* not an address: never echoed */
+    red("192.0.2.17 ", "redacted");
+    red("1.2.3.4.5", "redacted");
+    red("fe80::1%eth0", "redacted");
+    red("192.0.2.1700000000000000000000000000000000000000000000000000", "redacted");
+    char nul[] = {'1', '.', '2', 0, '3'};
+    char out[CFS_REDACT_MAX];
+    cfs_redact_ip(nul, sizeof nul, out);
+    cr_assert_str_eq(out, "redacted");
+}
+
+Test(redact, forwarded_for_lists)
+{
+    const char *in = "100.64.1.77, 2001:db8:aaaa:bbbb::5,junk,-";
+    char *out = malloc(cfs_redact_list_cap(in, strlen(in)));
+    size_t n = cfs_redact_ip_list(in, strlen(in), out);
+    cr_assert_str_eq(out, "100.64.1.0,2001:db8:aaaa::,redacted,-");
+    cr_assert_eq(n, strlen(out));
+    n = cfs_redact_ip_list("", 0, out);
+    cr_assert_str_eq(out, "-");
+    free(out);
 }
