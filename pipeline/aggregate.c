@@ -2,6 +2,7 @@
  * size structs hashed with XXH3 (xxHash inlined here, the translation unit that hashes
  * keys); rows live in one array per table so a merge is a linear walk. */
 #include "pipeline/aggregate.h"
+#include "pipeline/redact.h"
 #include "pipeline/xalloc.h"
 
 #include <pthread.h>
@@ -393,7 +394,15 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
     cfs_hrow *h = heavy_for(heavy, &g);
     cfs_span u = r->f[CFS_F_CS_URI_STEM];
     cfs_topk_add(h->uris, u.p ? u.p : "", u.n, XXH3_64bits(u.p ? u.p : "", u.n), 1);
-    cfs_topk_add(h->ips, ip.p ? ip.p : "", ip.n, iph, 1);
+    if (ctx && ctx->redact_clients) {
+        /* The distinct count above keeps the full address's hash (the hash is not stored);
+         * only the truncated prefix enters the list, hence every report, table and state. */
+        char red[CFS_REDACT_MAX];
+        size_t rn = cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
+        cfs_topk_add(h->ips, red, rn, XXH3_64bits(red, rn), 1);
+    } else {
+        cfs_topk_add(h->ips, ip.p ? ip.p : "", ip.n, iph, 1);
+    }
 
     if (at.cause == CFS_CAUSE_WAF_BLOCK && ctx && ctx->waf) {
         cfs_waf_hit hit;

@@ -19,6 +19,8 @@ typedef struct cfs_attribution {
 typedef struct cfs_attr_ctx {
     const cfs_config_set *config; /* NULL without --config */
     const cfs_waf_index *waf;     /* NULL without --waf-logs */
+    int redact_clients;           /* --redact-clients: addresses are truncated (redact.h)
+                                   * before they enter a top-client list or a row */
 } cfs_attr_ctx;
 
 /* Attribute one record.  Pure and thread-safe.  Where only the edge-versus-origin

@@ -15,6 +15,7 @@
  * After each batch its per-input counts go to the ledger and to o->on_input, and are
  * dropped: memory does not grow with the number of inputs. */
 #include "pipeline/scan.h"
+#include "pipeline/redact.h"
 #include "pipeline/xalloc.h"
 
 #include <omp.h>
@@ -167,17 +168,26 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
         if (u.n < n || memcmp(u.p, f->uri_prefix, n) != 0) return;
     }
     if (!ip_matches(f, r->f[CFS_F_C_IP])) return;
+    /* --redact-clients: the filter above saw the full address; the row gets the prefix
+     * (c-ip, and each address of x-forwarded-for). */
+    int redact = ps->sh->o->attr.redact_clients;
     size_t len = 0;
     for (size_t i = 0; i < f->nout; i++) {
         cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
-        len += (s.n ? s.n : 1) + 1;
+        if (redact && f->out[i] == CFS_F_C_IP) len += CFS_REDACT_MAX + 1;
+        else if (redact && f->out[i] == CFS_F_FORWARDED_FOR) len += cfs_redact_list_cap(s.p, s.n) + 1;
+        else len += (s.n ? s.n : 1) + 1;
     }
     char *text = cfs_xmalloc(len + 1);
     size_t o = 0;
     for (size_t i = 0; i < f->nout; i++) {
         cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
         if (i) text[o++] = '\t';
-        if (s.n) {
+        if (redact && f->out[i] == CFS_F_C_IP) {
+            o += cfs_redact_ip(s.p ? s.p : "", s.n, text + o);
+        } else if (redact && f->out[i] == CFS_F_FORWARDED_FOR) {
+            o += cfs_redact_ip_list(s.p ? s.p : "", s.n, text + o);
+        } else if (s.n) {
             memcpy(text + o, s.p, s.n);
             o += s.n;
         } else {

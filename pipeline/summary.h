@@ -30,6 +30,8 @@ typedef struct cfs_summary {
     char **waf_rules;        /* names for cfs_wrow.rule */
     size_t nwaf_rules;
     uint64_t pruned;
+    int clients_redacted;    /* client addresses were truncated (--redact-clients); the
+                              * manifest records it */
 } cfs_summary;
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the
@@ -56,10 +58,21 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src);
 
 /* Write a complete summary directory atomically: everything goes to a temporary
  * directory beside `dir`, then replaces `dir` in one rename (RENAME_EXCHANGE when it
- * exists).  An existing `dir` that is not a cfscan summary is refused.  `argv_line` is
- * recorded in the manifest.  The agg is settled on a copy; s is unchanged. */
+ * exists).  Refused (CFS_E_USAGE, see cfs_summary_check_output): a `dir` that is a
+ * symbolic link, is not a directory, or is neither empty nor a summary holding only its
+ * own files.  A new summary's modes follow the umask; a replaced one's keep its
+ * directory mode and its manifest's file mode.  `argv_line` is recorded in the manifest.
+ * The agg is settled on a copy; s is unchanged. */
 cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char *argv_line,
                                char *err, size_t errlen);
+
+/* The checks publishing makes on `dir` before writing anything, for a caller that wants
+ * to refuse a bad -o before a long scan: CFS_OK when it is absent, an empty directory or
+ * a summary; CFS_E_USAGE with err naming dir (and the first foreign entry) otherwise;
+ * CFS_E_IO when it cannot be inspected. */
+cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen);
+/* 1 when dir's manifest says its client addresses were redacted, else 0. */
+int cfs_summary_dir_redacted(const char *dir);
 
 /* The scan result view of a summary (for printing the report). */
 void cfs_summary_as_result(const cfs_summary *s, cfs_scan_result *res);

@@ -1008,7 +1008,7 @@ Test(attribute_waf_join_needs_waf_c, block_record_confirms_waf)
     cfs_status st = cfs_waf_load(&w, &path, 1, CFS_NO_TIME, CFS_NO_TIME, err, sizeof err);
     cr_assert_eq(st, CFS_OK, "cfs_waf_load: %s", err);
     cr_assert_not_null(w);
-    cfs_attr_ctx ctx = {NULL, w};
+    cfs_attr_ctx ctx = {.config = NULL, .waf = w};
 
     EXPECT(attr((kv[]){{"x-edge-request-id",
                         "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},

@@ -50,12 +50,17 @@ static const char *const USAGE =
     "  --progress, --no-progress  progress line on stderr (default: when stderr is a terminal)\n"
     "  -q, --quiet            no throughput line on stderr\n"
     "  -v, --verbose          say which scan kernel runs (CFSCAN_KERNEL=name forces one)\n"
+    "  --redact-clients       client addresses (c-ip, x-forwarded-for) cut to their network,\n"
+    "                         IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), in every output:\n"
+    "                         reports, summary tables and state, requests rows\n"
     "\n"
     "scan options:\n"
     "  --format text|json     report format on stdout (default text)\n"
     "  --top N                entries in each top list (default 5)\n"
     "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
-    "                         report.json, manifest.json, state.cfs), replaced atomically\n"
+    "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
+    "                         DIR must not be a symbolic link, and an existing DIR must be\n"
+    "                         empty or a summary holding nothing else\n"
     "\n"
     "requests options (all filters must match):\n"
     "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
@@ -266,6 +271,8 @@ static int run(int argc, char **argv, int requests_mode)
             quiet = 1;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbose = 1;
+        } else if (!strcmp(a, "--redact-clients")) {
+            o.attr.redact_clients = 1;
         } else if (!requests_mode && !strcmp(a, "--format")) {
             NEEDV();
             if (!strcmp(v, "json")) json = 1;
@@ -316,12 +323,20 @@ static int run(int argc, char **argv, int requests_mode)
 #undef NEEDV
     }
     if (!paths.n) return usage_error("%s", "no input paths given");
+    char err[512] = "";
+    if (outdir && !requests_mode) {
+        /* Refuse a bad -o now, not after a long scan (publishing checks again). */
+        cfs_status cst = cfs_summary_check_output(outdir, err, sizeof err);
+        if (cst != CFS_OK) {
+            say("summary not written", NULL, err);
+            return cst == CFS_E_USAGE ? 2 : 1;
+        }
+    }
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     o.stop = &g_stop;
 
-    char err[512] = "";
     int evidence_failed = 0;
     static cfs_config_set cfg;
     for (size_t i = 0; i < configs.n; i++) {
@@ -416,6 +431,7 @@ static int run(int argc, char **argv, int requests_mode)
             say("interrupted", outdir, "summary not written");
         } else if (outdir) {
             cfs_summary_from_scan(&sum, &res, waf);
+            sum.clients_redacted = o.attr.redact_clients;
             char *line = argv_line(g_argc, g_argv);
             char perr[512] = "";
             cfs_status pst = cfs_summary_publish(&sum, outdir, line, perr, sizeof perr);
@@ -475,10 +491,21 @@ static int merge_cmd(int argc, char **argv)
     }
     if (!out) return usage_error("%s", "merge needs -o OUT");
     if (!dirs.n) return usage_error("%s", "merge needs at least one summary directory");
+    {
+        char err[512] = "";
+        cfs_status cst = cfs_summary_check_output(out, err, sizeof err);
+        if (cst != CFS_OK) {
+            say("summary not written", NULL, err);
+            return cst == CFS_E_USAGE ? 2 : 1;
+        }
+    }
     double t0 = now_s();
     static cfs_summary all;
     cfs_agg_init(&all.agg);
+    /* The merge is redacted only if every input is: one full address makes it personal. */
+    all.clients_redacted = 1;
     for (size_t i = 0; i < dirs.n; i++) {
+        if (!cfs_summary_dir_redacted(dirs.v[i])) all.clients_redacted = 0;
         char path[4096], err[512] = "";
         snprintf(path, sizeof path, "%s/state.cfs", dirs.v[i]);
         cfs_summary one;
