@@ -617,9 +617,11 @@ static int get_input(FILE *f, cfs_sum_input *x)
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
 {
     cfs_summary_init(s);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* `merge` reads summaries other people made: a FIFO here must fail, not block. */
+    char why[128];
+    int fd = cfs_open_regular(path, why, sizeof why);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", path, why);
         return CFS_E_IO;
     }
     struct stat sb;

@@ -333,7 +333,10 @@ static int run(int argc, char **argv, int requests_mode)
             cfs_inputs_add(&cf, configs.v[i], CFS_NO_TIME, CFS_NO_TIME);
         } else {
             cf.v = calloc(1, sizeof *cf.v);
-            cf.v[0].path = strdup(configs.v[i]);
+            if (!cf.v || !(cf.v[0].path = strdup(configs.v[i]))) {
+                say("--config", NULL, "out of memory");
+                exit(1);
+            }
             cf.n = 1;
         }
         for (size_t k = 0; k < cf.nerr; k++) {
@@ -445,7 +448,8 @@ static int run(int argc, char **argv, int requests_mode)
                 res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
                 el > 0 ? lines / 1e6 / el : 0.0);
     int rc = cfs_exit_status(&res);
-    if (rc == 0 && evidence_failed) rc = 4;
+    /* As for inputs (cfs_ledger_exit_status), a load failure outranks rejected lines. */
+    if (evidence_failed && (rc == 0 || rc == 3)) rc = 4;
     if (sink.sum) cfs_summary_free(&sum);
     cfs_scan_result_free(&res);
     cfs_waf_free(waf);
