@@ -279,28 +279,32 @@ static int parse_ts(const cfs_record *r, int64_t *out)
             (unsigned)(p[6] - '0') > 9 || (unsigned)(p[7] - '0') > 9 || hh > 23 || mm > 59 ||
             ss > 60)
             return -1;
-        *out = days * 86400 + hh * 3600 + mm * 60 + ss;
+        /* The year is four digits, so days is within +-3.7 million: no overflow here. */
+        int64_t ts = days * 86400 + hh * 3600 + mm * 60 + ss;
+        if (!cfs_time_in_range(ts)) return -1;
+        *out = ts;
         return 0;
     }
     if (d.n || t.n) return -1;
     /* v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with
-     * a fractional part (real-time logs: "1607374321.541"). */
+     * a fractional part (real-time logs: "1607374321.541").  Both are unsigned, at most
+     * 19 digits (cfs_parse_u64), and compared as unsigned before any conversion, so
+     * 9223372036854775807 or 10^18 can never become a key (types.h: time range). */
     uint64_t v;
     cfs_span ms = r->f[CFS_F_TIMESTAMP_MS];
     if (ms.n) {
         if (cfs_parse_u64(ms.p, ms.n, &v) != 0) return -1;
-        *out = (int64_t)(v / 1000);
-        return 0;
-    }
-    cfs_span s = r->f[CFS_F_TIMESTAMP];
-    if (s.n) {
+        v /= 1000;
+    } else {
+        cfs_span s = r->f[CFS_F_TIMESTAMP];
+        if (!s.n) return -1;
         size_t k = 0;
         while (k < s.n && s.p[k] != '.') k++;
         if (cfs_parse_u64(s.p, k, &v) != 0) return -1;
-        *out = (int64_t)v;
-        return 0;
     }
-    return -1;
+    if (v < (uint64_t)CFS_TIME_MIN || v >= (uint64_t)CFS_TIME_MAX) return -1;
+    *out = (int64_t)v;
+    return 0;
 }
 
 

@@ -58,8 +58,11 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
 {
     size_t n = strlen(s);
     if (n > 1 && s[0] == '@') {
+        /* Compared as unsigned before any conversion: "@9223372036854775809" must not
+         * wrap to a time before 1970. */
         uint64_t v;
         if (cfs_parse_u64(s + 1, n - 1, &v) != 0) return -1;
+        if (v < (uint64_t)CFS_TIME_MIN || v >= (uint64_t)CFS_TIME_MAX) return -1;
         *out = (int64_t)v;
         return 0;
     }
@@ -73,7 +76,10 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
         if (rn != 2 && rn != 5 && rn != 8) return -1;
         memcpy(t, r, rn);
     }
-    return cfs_parse_date_time(s, 10, t, 8, out) == 0 ? 0 : -1;
+    int64_t v;
+    if (cfs_parse_date_time(s, 10, t, 8, &v) != 0 || !cfs_time_in_range(v)) return -1;
+    *out = v;
+    return 0;
 }
 
 static const char *file_kind(mode_t m)

@@ -57,7 +57,8 @@ void cfs_inputs_free(cfs_inputs *in);
 int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour);
 
 /* Parse a --since/--until value: "YYYY-MM-DD", "YYYY-MM-DDTHH[:MM[:SS]][Z]",
- * "YYYY-MM-DD HH:MM[:SS]" (all UTC) or "@EPOCH".  Returns 0 on success. */
+ * "YYYY-MM-DD HH:MM[:SS]" (all UTC) or "@EPOCH".  Returns 0 on success, -1 when the
+ * value has none of these forms or lies outside CFS_TIME_MIN..CFS_TIME_MAX (types.h). */
 int cfs_parse_time_arg(const char *s, int64_t *out);
 
 /* Open a file the user named as evidence (--config, --waf-logs, a summary's state.cfs)

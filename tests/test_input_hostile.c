@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pipeline/json.h"
 #include "tests/util.h"
 
 /* Every cfscan run is wrapped in timeout(1): if a run blocks (the FIFO bug), the test
@@ -166,4 +167,225 @@ Test(evidence_fifo, merge_of_a_state_that_is_a_fifo_fails_with_exit_4)
     free(log);
     tu_rmrf(dir);
     free(dir);
+}
+
+/* ---- item 8: times outside 1990..2100 ----------------------------------------------- */
+
+TestSuite(times, .timeout = 120);
+
+static double jnum(const cfs_json *root, const char *path)
+{
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_path(root, path), &v), "no number at %s", path);
+    return v;
+}
+
+/* Every "hourly" key of the JSON report must be want_hour ("YYYY-MM-DDTHH:00Z"), and
+ * there must be at least one. */
+static void assert_hour_keys(const cfs_json *root, const char *want_hour)
+{
+    const cfs_json *ds = cfs_json_path(root, "forbidden.distributions");
+    size_t nkeys = 0;
+    for (const cfs_json *d = cfs_json_first(ds); d; d = cfs_json_next(d)) {
+        const cfs_json *hs[64];
+        size_t nh = 0;
+        hs[nh++] = cfs_json_get(d, "hourly");
+        for (const cfs_json *c = cfs_json_first(cfs_json_get(d, "causes")); c && nh < 64; c = cfs_json_next(c))
+            hs[nh++] = cfs_json_get(c, "hourly");
+        for (size_t i = 0; i < nh; i++)
+            for (const cfs_json *k = cfs_json_first(hs[i]); k; k = cfs_json_next(k)) {
+                cr_assert_str_eq(k->key, want_hour, "hour key %s", k->key);
+                nkeys++;
+            }
+    }
+    cr_assert(nkeys > 0, "no hourly keys at all");
+}
+
+/* scan --format json at -j1 and -j2 (byte-identical), then the checks. */
+static void scan_json_checks(const char *log, double bad_value, double requests, const char *want_hour)
+{
+    char *out1 = NULL, *out2 = NULL, *err = NULL;
+    int rc = run(&out1, &err, "scan %s --format json -q -j1", log);
+    cr_assert_eq(rc, 3, "exit %d, stderr: %s", rc, err);
+    free(err);
+    rc = run(&out2, &err, "scan %s --format json -q -j2", log);
+    cr_assert_eq(rc, 3, "exit %d, stderr: %s", rc, err);
+    free(err);
+    cr_assert_str_eq(out1, out2, "-j1 and -j2 JSON differ");
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out1, strlen(out1), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s", jerr);
+    const cfs_json *root = cfs_json_root(&doc);
+    cr_assert_eq(jnum(root, "inputs.rejected_by_reason.bad_value"), bad_value);
+    cr_assert_eq(jnum(root, "inputs.rejected"), bad_value);
+    cr_assert_eq(jnum(root, "inputs.requests"), requests);
+    assert_hour_keys(root, want_hour);
+    cfs_json_doc_free(&doc);
+    free(out1);
+    free(out2);
+}
+
+/* traffic.parquet of `scan -o`, read by DuckDB: rows, sum(requests) and the hour range in
+ * ms.  Today's overflow of hour * 1000 would show here as garbage hours (plain build) or
+ * abort the run (UBSan build). */
+static void parquet_checks(const char *log, const char *sum, const char *want)
+{
+    char *err = NULL;
+    int rc = run(NULL, &err, "scan %s -o %s -q", log, sum);
+    cr_assert_eq(rc, 3, "scan -o: exit %d, stderr: %s", rc, err);
+    free(err);
+    char nm[1024];
+    snprintf(nm, sizeof nm, "%s/tests/js/node_modules/@duckdb/node-api", CFS_SOURCE_DIR);
+    struct stat st;
+    cr_assert(stat(nm, &st) == 0, "DuckDB reader missing: run `npm ci --prefix tests/js` (tools/test.sh does)");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "node %s/tests/js/summary_sql.mjs duckdb \"select count(*)::BIGINT, sum(requests)::BIGINT, "
+             "min(epoch_ms(hour))::BIGINT, max(epoch_ms(hour))::BIGINT from '%s/traffic.parquet'\"",
+             CFS_SOURCE_DIR, sum);
+    char *out = NULL;
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "duckdb: %s", err);
+    cr_assert(strstr(out, want), "traffic.parquet gives %s, want %s", out, want);
+    free(out);
+    free(err);
+}
+
+Test(times, v2_timestamps_outside_the_range_are_bad_values)
+{
+    char *dir = tu_mkdtemp();
+    /* v2 W3C: any field order; the time is the `timestamp` field (epoch seconds).
+     * 1793527200 = 2026-11-01T10:00:00Z, 631152000 = 1990-01-01T00:00:00Z and
+     * 4102444799 = 2099-12-31T23:59:59Z (date -u -d @N): the first and last seconds of
+     * the range are accepted; one second outside either end is not. */
+    static const char log[] =
+        "#Fields: timestamp distributionid x-edge-location sc-bytes c-ip cs-method cs-uri-stem sc-status x-edge-result-type time-taken\n"
+        "1793527200\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t403\tError\t0.001\n"
+        "1793527200\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t200\tHit\t0.001\n"
+        "631152000\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t200\tHit\t0.001\n"
+        "4102444799\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t200\tHit\t0.001\n"
+        "9223372036854775807\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t403\tError\t0.001\n"
+        "-1\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t403\tError\t0.001\n"
+        "0\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t403\tError\t0.001\n"
+        "1000000000000000000\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t403\tError\t0.001\n"
+        "631151999\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t403\tError\t0.001\n"
+        "4102444800\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t403\tError\t0.001\n"
+        "9223372036854775807\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t200\tHit\t0.001\n"
+        "1000000000000000000\tE1V2\tIAD89-C1\t10\t192.0.2.1\tGET\t/a\t200\tHit\t0.001\n";
+    char *p = tu_write_str(dir, "v2.log", log);
+    scan_json_checks(p, 8, 4, "2026-11-01T10:00Z");
+    char *sum = path_in(dir, "sum");
+    /* rows: (10:00, 403), (10:00, 200), (1990-01-01T00:00, 200), (2099-12-31T23:00, 200);
+     * 2099-12-31T23:00Z = 4102444800 - 3600 = 4102441200. */
+    parquet_checks(p, sum, "[[\"4\",\"4\",\"631152000000\",\"4102441200000\"]]");
+    free(sum);
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+Test(times, v2_timestamp_ms_outside_the_range_are_bad_values)
+{
+    char *dir = tu_mkdtemp();
+    static const char log[] =
+        "#Fields: timestamp(ms) distributionid x-edge-location sc-status x-edge-result-type\n"
+        "1793527200123\tE1V2\tIAD89-C1\t403\tError\n"
+        "9223372036854775807\tE1V2\tIAD89-C1\t403\tError\n"
+        "0\tE1V2\tIAD89-C1\t403\tError\n"
+        "631151999999\tE1V2\tIAD89-C1\t403\tError\n";
+    char *p = tu_write_str(dir, "v2ms.log", log);
+    scan_json_checks(p, 3, 1, "2026-11-01T10:00Z");
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+Test(times, legacy_dates_outside_the_range_are_bad_values)
+{
+    char *dir = tu_mkdtemp();
+    char b[8192];
+    size_t o = (size_t)snprintf(b, sizeof b, HDR15);
+    static const struct { const char *d, *t; int status; } L[] = {
+        {"2026-11-01", "10:00:00", 403}, {"2026-11-01", "10:59:59", 200}, /* accepted */
+        {"2099-12-31", "23:59:59", 200},                                /* accepted: last second */
+        {"1970-01-01", "00:00:00", 403}, {"1970-01-01", "00:00:00", 200},
+        {"9999-12-31", "23:59:59", 403}, {"9999-12-31", "23:59:59", 200},
+        {"1989-12-31", "23:59:59", 403}, {"2100-01-01", "00:00:00", 403},
+    };
+    for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
+        o += line15(b + o, sizeof b - o, L[i].d, L[i].t, "IAD89-C1", L[i].status);
+    char *p = tu_write(dir, "E1LEGACY.2026-11-01-10.abcd", b, o);
+    scan_json_checks(p, 6, 3, "2026-11-01T10:00Z");
+    char *sum = path_in(dir, "sum");
+    /* 2026-11-01T10:00Z = 1793527200, 2099-12-31T23:00Z = 4102441200 (date -u -d). */
+    parquet_checks(p, sum, "[[\"3\",\"3\",\"1793527200000\",\"4102441200000\"]]");
+    free(sum);
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+Test(times, since_and_until_outside_the_range_are_usage_errors)
+{
+    char *dir = tu_mkdtemp(), *log = good_log(dir);
+    static const struct { const char *opt, *val; } bad[] = {
+        {"--since", "@9223372036854775809"}, /* wrapped to a negative time before */
+        {"--until", "@9223372036854775807"},
+        {"--since", "@42"},
+        {"--since", "1970-01-01"},
+        {"--until", "9999-12-31T23:59:59Z"},
+        {"--until", "2100-01-01T00:00:01Z"},
+        {"--since", "@99999999999999999999"}, /* 20 digits: not parseable */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (int req = 0; req < 2; req++) {
+            char *err = NULL;
+            int rc = run(NULL, &err, "%s %s %s %s -q", req ? "requests" : "scan", log, bad[i].opt, bad[i].val);
+            cr_assert_eq(rc, 2, "%s %s: exit %d, stderr: %s", bad[i].opt, bad[i].val, rc, err);
+            cr_assert(strstr(err, bad[i].opt) && strstr(err, "1990-01-01") && strstr(err, "2100-01-01"),
+                      "%s %s: the message names the option and the range: %s", bad[i].opt, bad[i].val, err);
+            free(err);
+        }
+    }
+    /* The ends of the range and ordinary values are still accepted. */
+    char *err = NULL;
+    int rc = run(NULL, &err, "scan %s --since @631152000 --until 2099-12-31T23:59:59Z -q", log);
+    cr_assert_eq(rc, 0, "exit %d, stderr: %s", rc, err);
+    free(err);
+    free(log);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+Test(times, input_modified_far_in_the_future)
+{
+    /* tmpfs keeps any 64-bit mtime (ext4 clamps it): inputs.parquet's `modified` (ms)
+     * must not overflow mtime * 1000; such a time is written as NULL. */
+    struct stat st;
+    if (stat("/dev/shm", &st) != 0 || !S_ISDIR(st.st_mode)) cr_skip_test("no /dev/shm");
+    char tmpl[] = "/dev/shm/cfstest-XXXXXX";
+    if (!mkdtemp(tmpl)) cr_skip_test("cannot create a directory in /dev/shm");
+    char *log = good_log(tmpl);
+    struct timespec ts[2] = {{0, UTIME_OMIT}, {INT64_MAX, 0}};
+    if (utimensat(AT_FDCWD, log, ts, 0) != 0 || stat(log, &st) != 0 || st.st_mtime != INT64_MAX) {
+        free(log);
+        tu_rmrf(tmpl);
+        cr_skip_test("this tmpfs does not keep a 64-bit mtime");
+    }
+    char *sum = path_in(tmpl, "sum"), *err = NULL;
+    int rc = run(NULL, &err, "scan %s -o %s -q", log, sum);
+    cr_assert_eq(rc, 0, "exit %d, stderr: %s", rc, err);
+    free(err);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "node %s/tests/js/summary_sql.mjs duckdb \"select count(*)::BIGINT from '%s/inputs.parquet' "
+             "where modified is null\"",
+             CFS_SOURCE_DIR, sum);
+    char *out = NULL;
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "duckdb: %s", err);
+    cr_assert(strstr(out, "[[\"1\"]]"), "modified of the input: %s", out);
+    free(out);
+    free(err);
+    free(sum);
+    free(log);
+    tu_rmrf(tmpl);
 }

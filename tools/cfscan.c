@@ -238,7 +238,15 @@ static int run(int argc, char **argv, int requests_mode)
         } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
             NEEDV();
             int64_t t;
-            if (cfs_parse_time_arg(v, &t) != 0) return usage_error("bad time '%s'", v);
+            if (cfs_parse_time_arg(v, &t) != 0) {
+                /* Also refused: times outside the range every log time must lie in (a
+                 * time past it cannot match a line, and an epoch past 2^63 would wrap). */
+                char msg[400];
+                snprintf(msg, sizeof msg,
+                         "%s: bad time '%.200s' (YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, "
+                         "from 1990-01-01 up to 2100-01-01 UTC)", a, v);
+                return usage_error("%s", msg);
+            }
             if (a[2] == 's') o.since = t;
             else o.until = t;
         } else if (!strcmp(a, "--config")) {
