@@ -178,6 +178,10 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     memset(&nl, 0, sizeof nl);
     for (unsigned f = 0; f < CFS_F_COUNT; f++) nl.col_of[f] = -1;
 
+    /* Until it proves usable, the layout is the bad one: the lines under an unusable
+     * header are rejected as bad_header. */
+    memset(l, 0, sizeof *l);
+    l->bad = 1;
     size_t i = 0;
     if (n >= 8 && memcmp(line, "#Fields:", 8) == 0) i = 8;
     else return CFS_E_FORMAT;
@@ -190,8 +194,14 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
         if (nl.ncols >= CFS_MAX_COLS) return CFS_E_FORMAT;
         cfs_field f = cfs_field_lookup(line + s, i - s);
         nl.field_of_col[nl.ncols] = (uint8_t)f;
-        /* A repeated name keeps its first column. */
-        if (f != CFS_F_UNKNOWN && nl.col_of[f] < 0) nl.col_of[f] = (int16_t)nl.ncols;
+        /* A known field named twice (or under two of its names, "cs-host" and
+         * "cs(Host)") has no safe meaning: which column holds the value?  Reading the
+         * first for some lines and the last for others put one line under two edges, so
+         * the whole header is refused.  Unknown names are ignored, repeated or not. */
+        if (f != CFS_F_UNKNOWN) {
+            if (nl.col_of[f] >= 0) return CFS_E_FORMAT;
+            nl.col_of[f] = (int16_t)nl.ncols;
+        }
         nl.ncols++;
     }
     int has_time = (nl.col_of[CFS_F_DATE] >= 0 && nl.col_of[CFS_F_TIME] >= 0) ||
@@ -319,7 +329,7 @@ static inline cfs_span col_span(const char *base, uint32_t ls, uint32_t le, cons
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
                      const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full)
 {
-    if (l->ncols == 0) return CFS_REJ_NO_HEADER;
+    if (l->ncols == 0) return l->bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER;
     size_t ncols = ntabs + 1;
     size_t use = ncols;
     if (ncols > l->ncols) {

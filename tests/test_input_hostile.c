@@ -389,3 +389,86 @@ Test(times, input_modified_far_in_the_future)
     free(log);
     tu_rmrf(tmpl);
 }
+
+/* ---- item 9: a field named twice in #Fields: ---------------------------------------- */
+
+TestSuite(dup_fields, .timeout = 60);
+
+/* x-edge-location is named twice and the two columns differ: before, 403 lines (and every
+ * line of `requests`) took the last column and other lines the first. */
+#define HDR_DUP "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status x-edge-location\n"
+#define DUP_403 "2026-11-01\t10:00:00\tFIRST1\t5\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t403\tSECOND2\n"
+#define DUP_200 "2026-11-01\t10:00:00\tFIRST1\t5\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t200\tSECOND2\n"
+
+Test(dup_fields, header_naming_a_field_twice_is_rejected_on_every_path)
+{
+    char *dir = tu_mkdtemp();
+    char *p = tu_write_str(dir, "dup.log", HDR_DUP DUP_403 DUP_200 DUP_403);
+    for (int j = 1; j <= 2; j++) {
+        char *out = NULL, *err = NULL;
+        int rc = run(&out, &err, "scan %s --format json -q -j%d", p, j);
+        cr_assert_eq(rc, 3, "-j%d: exit %d, stderr: %s", j, rc, err);
+        cfs_json_doc doc = {0};
+        char jerr[128];
+        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s", jerr);
+        const cfs_json *root = cfs_json_root(&doc);
+        /* the header line and the three lines under it */
+        cr_assert_eq(jnum(root, "inputs.rejected_by_reason.bad_header"), 4);
+        cr_assert_eq(jnum(root, "inputs.rejected"), 4);
+        cr_assert_eq(jnum(root, "inputs.requests"), 0);
+        cr_assert_eq(cfs_json_count(cfs_json_path(root, "by_edge")), 0, "no edge from a rejected header");
+        cr_assert_str_eq(cfs_json_str(cfs_json_path(root, "inputs.warnings.0.path")), p);
+        cr_assert(strstr(cfs_json_str(cfs_json_path(root, "inputs.warnings.0.warning")), "#Fields:"),
+                  "the warning says why: %s", cfs_json_str(cfs_json_path(root, "inputs.warnings.0.warning")));
+        cfs_json_doc_free(&doc);
+        free(out);
+        free(err);
+
+        rc = run(&out, &err, "requests %s -q -j%d --fields x-edge-location,sc-status", p, j);
+        cr_assert_eq(rc, 3, "requests -j%d: exit %d, stderr: %s", j, rc, err);
+        cr_assert_str_eq(out, "x-edge-location\tsc-status\tcause\tevidence\trule\n", "no rows: %s", out);
+        cr_assert(strstr(err, p) && strstr(err, "bad_header=4"), "requests names the input and why: %s", err);
+        free(out);
+        free(err);
+    }
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+Test(dup_fields, only_the_lines_under_the_bad_header_are_rejected)
+{
+    char *dir = tu_mkdtemp();
+    char b[4096];
+    size_t o = (size_t)snprintf(b, sizeof b, HDR15);
+    o += line15(b + o, sizeof b - o, "2026-11-01", "10:00:00", "GOOD1", 200);
+    o += (size_t)snprintf(b + o, sizeof b - o, "%s", HDR_DUP DUP_403 DUP_200);
+    o += (size_t)snprintf(b + o, sizeof b - o, HDR15);
+    o += line15(b + o, sizeof b - o, "2026-11-01", "10:00:01", "GOOD2", 403);
+    /* A repeated name cfscan does not know is harmless (its columns are ignored). */
+    o += (size_t)snprintf(b + o, sizeof b - o, "#Fields: date time x-unknown sc-status x-unknown x-edge-location\n"
+                                               "2026-11-01\t10:00:02\ta\t200\tb\tGOOD3\n");
+    char *p = tu_write(dir, "mixed.log", b, o);
+    for (int j = 1; j <= 2; j++) {
+        char *out = NULL, *err = NULL;
+        int rc = run(&out, &err, "scan %s --format json -q -j%d", p, j);
+        cr_assert_eq(rc, 3, "exit %d, stderr: %s", rc, err);
+        cfs_json_doc doc = {0};
+        char jerr[128];
+        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s", jerr);
+        const cfs_json *root = cfs_json_root(&doc);
+        cr_assert_eq(jnum(root, "inputs.rejected_by_reason.bad_header"), 3);
+        cr_assert_eq(jnum(root, "inputs.rejected"), 3);
+        cr_assert_eq(jnum(root, "inputs.requests"), 3);
+        cr_assert_eq(jnum(root, "by_edge.GOOD1"), 1);
+        cr_assert_eq(jnum(root, "by_edge.GOOD2"), 1);
+        cr_assert_eq(jnum(root, "by_edge.GOOD3"), 1);
+        cr_assert_eq(cfs_json_count(cfs_json_path(root, "by_edge")), 3);
+        cfs_json_doc_free(&doc);
+        free(out);
+        free(err);
+    }
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}

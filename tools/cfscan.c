@@ -184,6 +184,35 @@ static char *argv_line(int argc, char **argv)
 static int g_argc;
 static char **g_argv;
 
+/* `requests` prints rows, not the report: the inputs the report would list for rejected
+ * lines (or for having no usable line) are named on stderr instead, so a file whose
+ * lines were all refused is not mistaken for one without matches. */
+static void say_rejections(const cfs_ledger *L)
+{
+    for (size_t i = 0; i < L->nnotes; i++) {
+        const cfs_file_note *nt = &L->notes[i];
+        if (nt->unusable) continue; /* already said by on_input */
+        const cfs_file_stats *f = &nt->st;
+        uint64_t fr = cfs_stats_rejected(f);
+        const char *w = cfs_stats_warning(f);
+        if (!fr && !w) continue;
+        char msg[512];
+        size_t o = (size_t)snprintf(msg, sizeof msg, "%s", w ? w : "");
+        if (fr && o < sizeof msg)
+            o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%llu lines rejected (", w ? "; " : "",
+                                  (unsigned long long)fr);
+        for (int r = 0; fr && r < CFS_REJ_COUNT && o < sizeof msg; r++)
+            if (f->rejected[r])
+                o += (size_t)snprintf(msg + o, sizeof msg - o, "%s=%llu ", cfs_reject_name((cfs_reject)r),
+                                      (unsigned long long)f->rejected[r]);
+        if (fr && o < sizeof msg) msg[o - 1] = ')';
+        say(NULL, nt->path, msg);
+    }
+    if (L->warnings_unlisted)
+        fprintf(stderr, "cfscan: %zu more inputs with rejected lines or warnings (not listed)\n",
+                L->warnings_unlisted);
+}
+
 /* Per-input callback of the scan (in input order): errors go to stderr as each batch
  * finishes, and with -o the summary keeps the input's row. */
 typedef struct input_sink {
@@ -421,6 +450,7 @@ static int run(int argc, char **argv, int requests_mode)
             printf("\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
                    cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule));
         }
+        say_rejections(&res.ledger);
     } else {
         if (outdir && res.interrupted) {
             /* A partial scan must not replace the previous summary (exit status 130). */
