@@ -606,14 +606,14 @@ static int64_t parse_date(const char *opt, const char *v)
         goto bad;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && !(v[i] >= '0' && v[i] <= '9')) goto bad;
-    if (y < 1990 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) goto bad;
+    if (y < 1990 || y > 2099 || m < 1 || m > 12 || d < 1 || d > 31) goto bad;
     int64_t days = days_from_civil(y, m, d);
     int yy, mm, dd;
     civil_from_days(days, &yy, &mm, &dd);
     if (yy != y || mm != m || dd != d) goto bad; /* e.g. 2026-02-30 */
     return days;
 bad:
-    bad_value(opt, v, "expected a date YYYY-MM-DD between 1990 and 2200");
+    bad_value(opt, v, "expected a date YYYY-MM-DD between 1990 and 2099");
     return 0;
 }
 
@@ -762,6 +762,12 @@ static void parse_args(int argc, char **argv, opts_t *o)
     }
     if (!o->out) {
         fputs("cfsgen: -o DIR is required (see --help)\n", stderr);
+        exit(2);
+    }
+    /* cfscan takes times up to 2100-01-01 (day 47482) only (pipeline/types.h), so the
+     * generated lines must end by then, or they would all be bad values. */
+    if (o->start_day + (int64_t)o->days > 47482) {
+        fputs("cfsgen: --start plus --days must end by 2100-01-01\n", stderr);
         exit(2);
     }
     /* every file keeps its counts until the end (~1 KB each) */

@@ -4,12 +4,14 @@
  * answers "which distribution is this line" and "which cache behavior served this path". */
 #include "pipeline/config.h"
 #include "pipeline/json.h"
+#include "pipeline/source.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -275,14 +277,19 @@ static char *id_from_path(const char *path)
 
 static cfs_status read_file(const char *path, char **out, size_t *outn, char *why, size_t whylen)
 {
-    FILE *f = fopen(path, "rb");
+    /* Type checked before anything can block: a FIFO here used to hang the run. */
+    int fd = cfs_open_regular(path, why, whylen);
+    if (fd < 0) return CFS_E_IO;
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return CFS_E_IO;
+        int e = errno;
+        snprintf(why, whylen, "%s", strerror(e));
+        close(fd);
+        return e == ENOMEM ? CFS_E_NOMEM : CFS_E_IO;
     }
     struct stat stbuf;
-    if (fstat(fileno(f), &stbuf) != 0 || !S_ISREG(stbuf.st_mode)) {
-        snprintf(why, whylen, "not a regular file");
+    if (fstat(fd, &stbuf) != 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
         fclose(f);
         return CFS_E_IO;
     }

@@ -171,6 +171,10 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     memset(&nl, 0, sizeof nl);
     for (unsigned f = 0; f < CFS_F_COUNT; f++) nl.col_of[f] = -1;
 
+    /* Until it proves usable, the layout is the bad one: the lines under an unusable
+     * header are rejected as bad_header. */
+    memset(l, 0, sizeof *l);
+    l->bad = 1;
     size_t i = 0;
     if (n >= 8 && memcmp(line, "#Fields:", 8) == 0) i = 8;
     else return CFS_E_FORMAT;
@@ -183,8 +187,14 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
         if (nl.ncols >= CFS_MAX_COLS) return CFS_E_FORMAT;
         cfs_field f = cfs_field_lookup(line + s, i - s);
         nl.field_of_col[nl.ncols] = (uint8_t)f;
-        /* A repeated name keeps its first column. */
-        if (f != CFS_F_UNKNOWN && nl.col_of[f] < 0) nl.col_of[f] = (int16_t)nl.ncols;
+        /* A known field named twice (or under two of its names, "cs-host" and
+         * "cs(Host)") has no safe meaning: which column holds the value?  Reading the
+         * first for some lines and the last for others put one line under two edges, so
+         * the whole header is refused.  Unknown names are ignored, repeated or not. */
+        if (f != CFS_F_UNKNOWN) {
+            if (nl.col_of[f] >= 0) return CFS_E_FORMAT;
+            nl.col_of[f] = (int16_t)nl.ncols;
+        }
         nl.ncols++;
     }
     int has_time = (nl.col_of[CFS_F_DATE] >= 0 && nl.col_of[CFS_F_TIME] >= 0) ||
@@ -272,28 +282,32 @@ static int parse_ts(const cfs_record *r, int64_t *out)
             (unsigned)(p[6] - '0') > 9 || (unsigned)(p[7] - '0') > 9 || hh > 23 || mm > 59 ||
             ss > 60)
             return -1;
-        *out = days * 86400 + hh * 3600 + mm * 60 + ss;
+        /* The year is four digits, so days is within +-3.7 million: no overflow here. */
+        int64_t ts = days * 86400 + hh * 3600 + mm * 60 + ss;
+        if (!cfs_time_in_range(ts)) return -1;
+        *out = ts;
         return 0;
     }
     if (d.n || t.n) return -1;
     /* v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with
-     * a fractional part (real-time logs: "1607374321.541"). */
+     * a fractional part (real-time logs: "1607374321.541").  Both are unsigned, at most
+     * 19 digits (cfs_parse_u64), and compared as unsigned before any conversion, so
+     * 9223372036854775807 or 10^18 can never become a key (types.h: time range). */
     uint64_t v;
     cfs_span ms = r->f[CFS_F_TIMESTAMP_MS];
     if (ms.n) {
         if (cfs_parse_u64(ms.p, ms.n, &v) != 0) return -1;
-        *out = (int64_t)(v / 1000);
-        return 0;
-    }
-    cfs_span s = r->f[CFS_F_TIMESTAMP];
-    if (s.n) {
+        v /= 1000;
+    } else {
+        cfs_span s = r->f[CFS_F_TIMESTAMP];
+        if (!s.n) return -1;
         size_t k = 0;
         while (k < s.n && s.p[k] != '.') k++;
         if (cfs_parse_u64(s.p, k, &v) != 0) return -1;
-        *out = (int64_t)v;
-        return 0;
     }
-    return -1;
+    if (v < (uint64_t)CFS_TIME_MIN || v >= (uint64_t)CFS_TIME_MAX) return -1;
+    *out = (int64_t)v;
+    return 0;
 }
 
 
@@ -308,7 +322,7 @@ static inline cfs_span col_span(const char *base, uint32_t ls, uint32_t le, cons
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
                      const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full)
 {
-    if (l->ncols == 0) return CFS_REJ_NO_HEADER;
+    if (l->ncols == 0) return l->bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER;
     size_t ncols = ntabs + 1;
     size_t use = ncols;
     if (ncols > l->ncols) {

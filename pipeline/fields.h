@@ -12,7 +12,9 @@ void cfs_fields_init(void);
 
 /* Parse a "#Fields: a b c" line (names separated by spaces or TABs; CR already
  * stripped).  Returns CFS_OK, or CFS_E_FORMAT when the line names no usable layout:
- * no date/time (or timestamp) or no sc-status, or more than CFS_MAX_COLS names. */
+ * no date/time (or timestamp) or no sc-status, a known field named twice, or more than
+ * CFS_MAX_COLS names; *l is then the empty layout marked bad, under which every line is
+ * rejected as bad_header. */
 cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n);
 
 /* Tolerated irregularities, counted per file (the line is still aggregated). */

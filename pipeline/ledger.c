@@ -20,7 +20,11 @@ const char *cfs_stats_warning(const cfs_file_stats *f)
     if (!cfs_stats_warned(f)) return NULL;
     if (f->lines == 0) return "empty input: no lines";
     if (f->rejected[CFS_REJ_BINARY] * 2 >= f->lines) return "binary data, not a text log";
-    if (f->layouts == 0) return "no #Fields: header line: lines cannot be mapped to fields";
+    if (f->layouts == 0)
+        return f->rejected[CFS_REJ_BAD_HEADER]
+                   ? "unusable #Fields: header line (a field named twice, no time or status field, "
+                     "or over 128 fields): its lines are rejected as bad_header"
+                   : "no #Fields: header line: lines cannot be mapped to fields";
     return "no usable log lines";
 }
 

@@ -202,10 +202,15 @@ typedef struct model {
 
 static void hour_str(int64_t h, char *buf, size_t n)
 {
+    /* Hours come from times inside CFS_TIME_MIN..CFS_TIME_MAX (fields.c rejects the rest),
+     * so gmtime_r cannot fail here; should an hour ever slip through (a state.cfs from
+     * elsewhere), it is printed as its epoch seconds rather than as whatever an
+     * uninitialised struct tm formats to.  Distinct hours keep distinct keys. */
     time_t t = (time_t)h;
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:00Z", &tm);
+    if (!cfs_time_in_range(h) || gmtime_r(&t, &tm) == NULL ||
+        strftime(buf, n, "%Y-%m-%dT%H:00Z", &tm) == 0)
+        snprintf(buf, n, "@%lld", (long long)h);
 }
 
 static dist_model *dist_get(model *m, const char *dist)

@@ -244,7 +244,7 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
                 ps->st.layouts++;
                 ps->st.header_lines++;
             } else {
-                ps->layout.ncols = 0; /* lines after an unusable header have no layout */
+                /* ps->layout is now the bad layout: the lines under it are bad_header */
                 reject(ps, CFS_REJ_BAD_HEADER);
             }
         } else if (has_control(base + ls, le - ls)) {
@@ -498,7 +498,7 @@ static void track_layout(cfs_layout *l, const char *p, size_t n)
             size_t len = e ? (size_t)(e - q) : (size_t)(end - q);
             if (len && q[len - 1] == '\r') len--;
             if (len >= 8 && memcmp(q, "#Fields:", 8) == 0 && len <= CFS_MAX_LINE) {
-                if (cfs_layout_parse(l, q, len) != CFS_OK) l->ncols = 0;
+                (void)cfs_layout_parse(l, q, len); /* an unusable one leaves the bad layout */
             }
         }
         q++;

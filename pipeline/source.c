@@ -58,8 +58,11 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
 {
     size_t n = strlen(s);
     if (n > 1 && s[0] == '@') {
+        /* Compared as unsigned before any conversion: "@9223372036854775809" must not
+         * wrap to a time before 1970. */
         uint64_t v;
         if (cfs_parse_u64(s + 1, n - 1, &v) != 0) return -1;
+        if (v < (uint64_t)CFS_TIME_MIN || v >= (uint64_t)CFS_TIME_MAX) return -1;
         *out = (int64_t)v;
         return 0;
     }
@@ -73,7 +76,55 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
         if (rn != 2 && rn != 5 && rn != 8) return -1;
         memcpy(t, r, rn);
     }
-    return cfs_parse_date_time(s, 10, t, 8, out) == 0 ? 0 : -1;
+    int64_t v;
+    if (cfs_parse_date_time(s, 10, t, 8, &v) != 0 || !cfs_time_in_range(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISSOCK(m)) return "a socket";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device";
+    return "of another kind";
+}
+
+int cfs_open_regular(const char *path, char *why, size_t whylen)
+{
+    /* stat first, so a device or FIFO is never opened at all (opening some devices has
+     * effects); then open without blocking and check the opened file itself, which
+     * closes the window in which the path could be swapped for a FIFO. */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file (%s)", file_kind(st.st_mode));
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file (%s)", file_kind(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    /* O_NONBLOCK means nothing for a regular file; cleared so the descriptor is an
+     * ordinary one for fdopen/gzdopen. */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
 }
 
 static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since,

@@ -57,7 +57,16 @@ void cfs_inputs_free(cfs_inputs *in);
 int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour);
 
 /* Parse a --since/--until value: "YYYY-MM-DD", "YYYY-MM-DDTHH[:MM[:SS]][Z]",
- * "YYYY-MM-DD HH:MM[:SS]" (all UTC) or "@EPOCH".  Returns 0 on success. */
+ * "YYYY-MM-DD HH:MM[:SS]" (all UTC) or "@EPOCH".  Returns 0 on success, -1 when the
+ * value has none of these forms or lies outside CFS_TIME_MIN..CFS_TIME_MAX (types.h). */
 int cfs_parse_time_arg(const char *s, int64_t *out);
+
+/* Open a file the user named as evidence (--config, --waf-logs, a summary's state.cfs)
+ * for reading, refusing anything that is not a regular file without ever blocking: a
+ * FIFO would make open() wait for a writer forever, a device could do anything.  Links
+ * to regular files are followed (a config named on the command line may be one).
+ * Returns the descriptor (close-on-exec, blocking reads), or -1 with the reason
+ * ("not a regular file (a FIFO)", or strerror) in why. */
+int cfs_open_regular(const char *path, char *why, size_t whylen);
 
 #endif

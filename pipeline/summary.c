@@ -617,9 +617,11 @@ static int get_input(FILE *f, cfs_sum_input *x)
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
 {
     cfs_summary_init(s);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* `merge` reads summaries other people made: a FIFO here must fail, not block. */
+    char why[128];
+    int fd = cfs_open_regular(path, why, sizeof why);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", path, why);
         return CFS_E_IO;
     }
     struct stat sb;
@@ -1110,7 +1112,10 @@ static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err
         else cfs_pq_null(w, 1);
         pstr(w, 2, cfs_format_name(f->fmt));
         cfs_pq_i64(w, 3, (int64_t)x->size);
-        if (x->mtime) cfs_pq_i64(w, 4, x->mtime * 1000);
+        /* An mtime whose milliseconds do not fit 64 bits (tmpfs keeps any time) is
+         * written as unknown rather than overflowed. */
+        if (x->mtime && x->mtime <= INT64_MAX / 1000 && x->mtime >= INT64_MIN / 1000)
+            cfs_pq_i64(w, 4, x->mtime * 1000);
         else cfs_pq_null(w, 4);
         cfs_pq_i64(w, 5, (int64_t)f->bytes_in);
         cfs_pq_i64(w, 6, (int64_t)f->bytes_out);

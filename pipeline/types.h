@@ -117,6 +117,8 @@ typedef struct cfs_layout {
     uint8_t field_of_col[CFS_MAX_COLS];  /* cfs_field or CFS_F_UNKNOWN */
     int16_t col_of[CFS_F_COUNT];         /* column index, -1 if the field is absent */
     int16_t min_cols;                    /* columns a line needs to carry the essentials */
+    uint8_t bad;                         /* with ncols == 0: the last #Fields: line was
+                                          * unusable, so its lines are bad_header, not no_header */
     /* Filled by cfs_layout_parse for cfs_record_parse's lean path: the fields of the
      * layout that a non-403 line is counted by, each with its column, so a line needs no
      * col_of lookups.  Entries [0, nlean_mid) have a column with a TAB on both sides in a
@@ -214,7 +216,8 @@ typedef enum cfs_reject {
     CFS_REJ_LINE_TOO_LONG,  /* over CFS_MAX_LINE bytes */
     CFS_REJ_BINARY,         /* NUL or other control bytes: not a text log line */
     CFS_REJ_BAD_VALUE,      /* date, time or status not of their form */
-    CFS_REJ_BAD_HEADER,     /* a #Fields: line we cannot use (no known field, too many) */
+    CFS_REJ_BAD_HEADER,     /* a #Fields: line we cannot use (no time or status field, a
+                             * field named twice, too many), and every line under it */
     CFS_REJ_TRUNCATED,      /* last line of an input cut short by a read/decompression error */
     CFS_REJ_COUNT
 } cfs_reject;

@@ -3,6 +3,7 @@
  * indexes them by httpRequest.requestId (= the CloudFront log's x-edge-request-id). */
 #include "pipeline/waf.h"
 #include "pipeline/json.h"
+#include "pipeline/source.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define XXH_INLINE_ALL
@@ -255,10 +257,18 @@ static void process_line(loader *L, const char *line, size_t n)
  * concatenated gzip members as one stream, which is how WAF's S3 delivery writes. */
 static void load_file(loader *L, const char *path)
 {
-    gzFile f = gzopen(path, "rb");
+    /* The type is checked on the opened file: a path swapped for a FIFO after the
+     * directory walk looked at it must not block the run. */
+    char why[128];
+    int fd = cfs_open_regular(path, why, sizeof why);
+    if (fd < 0) {
+        note_error(L, CFS_E_IO, "%s: %s", path, why);
+        return;
+    }
+    gzFile f = gzdopen(fd, "rb");
     if (!f) {
-        note_error(L, errno == ENOMEM ? CFS_E_NOMEM : CFS_E_IO, "%s: %s", path,
-                   errno ? strerror(errno) : "cannot open");
+        close(fd);
+        note_error(L, CFS_E_NOMEM, "out of memory opening %s", path);
         return;
     }
     gzbuffer(f, (unsigned)WAF_READ_CHUNK);
@@ -413,8 +423,7 @@ static void load_path(loader *L, const char *path, int depth)
         return;
     }
     if (S_ISDIR(stbuf.st_mode)) load_dir(L, path, depth);
-    else if (S_ISREG(stbuf.st_mode)) load_file(L, path);
-    else note_error(L, CFS_E_IO, "%s: not a regular file or directory", path);
+    else load_file(L, path); /* which refuses anything but a regular file, by name */
 }
 
 /* ---- index ------------------------------------------------------------------------ */

@@ -37,8 +37,14 @@ Test(names, time_arguments)
     cr_assert_eq(t, 1793491200 /* date -u -d 2026-11-01 +%s */ + 37800);
     cr_assert_eq(cfs_parse_time_arg("2026-11-01 10:30:15", &t), 0);
     cr_assert_eq(t, 1793491200 /* date -u -d 2026-11-01 +%s */ + 37815);
-    cr_assert_eq(cfs_parse_time_arg("@42", &t), 0);
-    cr_assert_eq(t, 42);
+    cr_assert_eq(cfs_parse_time_arg("@1793491242", &t), 0);
+    cr_assert_eq(t, 1793491242);
+    /* outside 1990..2100 (types.h): refused, not wrapped */
+    cr_assert_eq(cfs_parse_time_arg("@42", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("@9223372036854775809", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("2100-01-01", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("1990-01-01", &t), 0);
+    cr_assert_eq(t, 631152000 /* date -u -d 1990-01-01 +%s */);
     cr_assert_eq(cfs_parse_time_arg("yesterday", &t), -1);
     cr_assert_eq(cfs_parse_time_arg("2026-13-01", &t), -1);
     cr_assert_eq(cfs_parse_time_arg("2026-11-01T1", &t), -1);

@@ -37,8 +37,9 @@ static const char *const USAGE =
     "common options:\n"
     "  -j, --threads N        worker threads (default: all cores)\n"
     "  --since T, --until T   keep requests with since <= time < until (UTC; YYYY-MM-DD,\n"
-    "                         YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH); whole files outside\n"
-    "                         the window are skipped by name before they are opened\n"
+    "                         YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, from 1990-01-01 up to\n"
+    "                         2100-01-01); whole files outside the window are skipped by\n"
+    "                         name before they are opened\n"
     "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
     "                         or get-distribution-config (repeatable)\n"
     "  --waf-logs PATH        AWS WAF logs (JSON lines, gz or plain; repeatable)\n"
@@ -189,6 +190,35 @@ static char *argv_line(int argc, char **argv)
 static int g_argc;
 static char **g_argv;
 
+/* `requests` prints rows, not the report: the inputs the report would list for rejected
+ * lines (or for having no usable line) are named on stderr instead, so a file whose
+ * lines were all refused is not mistaken for one without matches. */
+static void say_rejections(const cfs_ledger *L)
+{
+    for (size_t i = 0; i < L->nnotes; i++) {
+        const cfs_file_note *nt = &L->notes[i];
+        if (nt->unusable) continue; /* already said by on_input */
+        const cfs_file_stats *f = &nt->st;
+        uint64_t fr = cfs_stats_rejected(f);
+        const char *w = cfs_stats_warning(f);
+        if (!fr && !w) continue;
+        char msg[512];
+        size_t o = (size_t)snprintf(msg, sizeof msg, "%s", w ? w : "");
+        if (fr && o < sizeof msg)
+            o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%llu lines rejected (", w ? "; " : "",
+                                  (unsigned long long)fr);
+        for (int r = 0; fr && r < CFS_REJ_COUNT && o < sizeof msg; r++)
+            if (f->rejected[r])
+                o += (size_t)snprintf(msg + o, sizeof msg - o, "%s=%llu ", cfs_reject_name((cfs_reject)r),
+                                      (unsigned long long)f->rejected[r]);
+        if (fr && o < sizeof msg) msg[o - 1] = ')';
+        say(NULL, nt->path, msg);
+    }
+    if (L->warnings_unlisted)
+        fprintf(stderr, "cfscan: %zu more inputs with rejected lines or warnings (not listed)\n",
+                L->warnings_unlisted);
+}
+
 /* Per-input callback of the scan (in input order): errors go to stderr as each batch
  * finishes, and with -o the summary keeps the input's row. */
 typedef struct input_sink {
@@ -243,7 +273,15 @@ static int run(int argc, char **argv, int requests_mode)
         } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
             NEEDV();
             int64_t t;
-            if (cfs_parse_time_arg(v, &t) != 0) return usage_error("bad time '%s'", v);
+            if (cfs_parse_time_arg(v, &t) != 0) {
+                /* Also refused: times outside the range every log time must lie in (a
+                 * time past it cannot match a line, and an epoch past 2^63 would wrap). */
+                char msg[400];
+                snprintf(msg, sizeof msg,
+                         "%s: bad time '%.200s' (YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, "
+                         "from 1990-01-01 up to 2100-01-01 UTC)", a, v);
+                return usage_error("%s", msg);
+            }
             if (a[2] == 's') o.since = t;
             else o.until = t;
         } else if (!strcmp(a, "--config")) {
@@ -348,7 +386,10 @@ static int run(int argc, char **argv, int requests_mode)
             cfs_inputs_add(&cf, configs.v[i], CFS_NO_TIME, CFS_NO_TIME);
         } else {
             cf.v = calloc(1, sizeof *cf.v);
-            cf.v[0].path = strdup(configs.v[i]);
+            if (!cf.v || !(cf.v[0].path = strdup(configs.v[i]))) {
+                say("--config", NULL, "out of memory");
+                exit(1);
+            }
             cf.n = 1;
         }
         for (size_t k = 0; k < cf.nerr; k++) {
@@ -425,6 +466,7 @@ static int run(int argc, char **argv, int requests_mode)
             printf("\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
                    cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule));
         }
+        say_rejections(&res.ledger);
     } else {
         if (outdir && res.interrupted) {
             /* A partial scan must not replace the previous summary (exit status 130). */
@@ -461,7 +503,8 @@ static int run(int argc, char **argv, int requests_mode)
                 res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
                 el > 0 ? lines / 1e6 / el : 0.0);
     int rc = cfs_exit_status(&res);
-    if (rc == 0 && evidence_failed) rc = 4;
+    /* As for inputs (cfs_ledger_exit_status), a load failure outranks rejected lines. */
+    if (evidence_failed && (rc == 0 || rc == 3)) rc = 4;
     if (sink.sum) cfs_summary_free(&sum);
     cfs_scan_result_free(&res);
     cfs_waf_free(waf);

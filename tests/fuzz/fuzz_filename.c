@@ -24,8 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!((dist[i] >= 'A' && dist[i] <= 'Z') || (dist[i] >= '0' && dist[i] <= '9'))) abort();
         if (hour % 3600 != 0) abort();
     }
+    /* an accepted --since/--until value lies in the range every log time must (types.h) */
     int64_t t;
-    (void)cfs_parse_time_arg(s, &t);
+    if (cfs_parse_time_arg(s, &t) == 0 && !cfs_time_in_range(t)) abort();
     free(s);
     return 0;
 }
