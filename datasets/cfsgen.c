@@ -818,6 +818,7 @@ typedef struct world {
     uint32_t obj_cum[512];
     uint32_t country_cum[NCOUNTRY];
     uint16_t ua_w[NUA];
+    uint16_t waf_w[NWAFRULE];
     sv ua_enc[NUA], ua_enc2[NUA]; /* §1.3 single and pre-2020 double encoding */
     uint8_t cycle[100];
     layout_t lay[NLAYOUT];
@@ -955,6 +956,7 @@ static void world_init(world_t *W, const opts_t *o)
         /* pre-2020-01-28 logs encoded twice: space -> %2520 (reference §1.3) */
         W->ua_enc2[u] = encode_alloc(W->ua_enc[u].p, W->ua_enc[u].n);
     }
+    for (uint32_t k = 0; k < NWAFRULE; k++) W->waf_w[k] = waf_rules[k].weight;
 
     /* Viewer population: Zipf-skewed popularity, ~20% IPv6, fixed country, home edge and
      * (mostly) one user agent per viewer. */
@@ -1124,185 +1126,168 @@ static inline char *put_hex8(char *p, uint64_t h)
     return p + 8;
 }
 
+/* Paths are drawn from per-behavior tables of {weight, generator}: one draw v in [0, 100)
+ * picks the rule whose weight band holds it.  Every random draw happens before the rule
+ * runs (object number n, v, then the object hash h), so a rule only formats; h decides
+ * the words, years and kinds of a path, so one object always has the same URI. */
+typedef struct path_rule path_rule;
+typedef char *path_gen(char *p, const path_rule *R, uint64_t h, uint32_t n);
+struct path_rule {
+    uint8_t weight;      /* percent of the behavior's requests; a table sums to 100 */
+    path_gen *gen;
+    const char *text;    /* the fixed part written first */
+    const char *suffix;  /* NULL: "." and the kind's extension */
+    uint8_t shift;       /* the word is words[(h >> shift) % NWORDS] */
+    uint8_t hex_shift;   /* path_word_hex: the 8 hex digits are h >> hex_shift */
+    int32_t objn;        /* the object number reported; -1 keeps the drawn n */
+    uint32_t base;       /* path_number: the number written is base + n */
+    uint8_t nkinds;      /* the object kind is kinds[h % nkinds] */
+    uint8_t kinds[3];
+};
+
+static char *path_fixed(char *p, const path_rule *R, uint64_t h, uint32_t n)
+{
+    (void)h, (void)n;
+    return put_str(p, R->text);
+}
+
+/* DIR WORD-N.EXT, the shape of most objects */
+static char *path_word_num(char *p, const path_rule *R, uint64_t h, uint32_t n)
+{
+    p = put_str(p, R->text);
+    p = put_str(p, words[(h >> R->shift) % NWORDS]);
+    *p++ = '-';
+    p = put_u64(p, n);
+    if (R->suffix) return put_str(p, R->suffix);
+    *p++ = '.';
+    return put_sv(p, otypes[R->kinds[h % R->nkinds]].ext);
+}
+
+/* /blog/YEAR/WORD-N.html */
+static char *path_blog(char *p, const path_rule *R, uint64_t h, uint32_t n)
+{
+    p = put_str(p, R->text);
+    p = put_u64(p, 2019 + h % 8);
+    *p++ = '/';
+    p = put_str(p, words[h % NWORDS]);
+    *p++ = '-';
+    p = put_u64(p, n);
+    return put_str(p, R->suffix);
+}
+
+/* DIR WORD.HASH8.EXT, fingerprinted static assets */
+static char *path_word_hex(char *p, const path_rule *R, uint64_t h, uint32_t n)
+{
+    (void)n;
+    p = put_str(p, R->text);
+    p = put_str(p, words[(h >> R->shift) % NWORDS]);
+    *p++ = '.';
+    p = put_hex8(p, h >> R->hex_shift);
+    return put_str(p, R->suffix);
+}
+
+static char *path_font(char *p, const path_rule *R, uint64_t h, uint32_t n)
+{
+    (void)n;
+    p = put_str(p, R->text);
+    p = put_str(p, words[(h >> R->shift) % NWORDS]);
+    return put_str(p, (h & 2) ? "-regular.woff2" : "-bold.woff2");
+}
+
+static const char *const api_resources[] = {"users", "orders", "products", "cart", "sessions", "events"};
+
+/* /api/v1/RESOURCE, and with R->base set /api/v1/RESOURCE/ID */
+static char *path_api(char *p, const path_rule *R, uint64_t h, uint32_t n)
+{
+    p = put_str(p, R->text);
+    p = put_str(p, api_resources[h % 6]);
+    if (!R->base) return p;
+    *p++ = '/';
+    return put_u64(p, R->base + n * 7);
+}
+
+/* DIR (base + n) and the suffix, if any */
+static char *path_number(char *p, const path_rule *R, uint64_t h, uint32_t n)
+{
+    (void)h;
+    p = put_str(p, R->text);
+    p = put_u64(p, R->base + n);
+    return R->suffix ? put_str(p, R->suffix) : p;
+}
+
+#define KIND(k) .nkinds = 1, .kinds = {k}
+static const path_rule default_paths[] = {
+    {8, path_fixed, "/", .objn = 0, KIND(O_HTML)},
+    {10, path_fixed, "/index.html", .objn = 1, KIND(O_HTML)},
+    {3, path_fixed, "/favicon.ico", .objn = 2, KIND(O_ICO)},
+    {2, path_fixed, "/robots.txt", .objn = 3, KIND(O_TXT)},
+    {2, path_fixed, "/sitemap.xml", .objn = 4, KIND(O_XML)},
+    {20, path_blog, "/blog/", ".html", .objn = -1, KIND(O_HTML)},
+    {10, path_word_num, "/products/", ".html", .shift = 8, .objn = -1, KIND(O_HTML)},
+    {31, path_word_num, "/images/", NULL, .shift = 16, .objn = -1, .nkinds = 3, .kinds = {O_JPG, O_PNG, O_WEBP}},
+    {8, path_word_num, "/videos/", ".mp4", .shift = 24, .objn = -1, KIND(O_MP4)},
+    {6, path_word_num, "/downloads/", NULL, .shift = 32, .objn = -1, .nkinds = 2, .kinds = {O_ZIP, O_PDF}},
+};
+static const path_rule static_paths[] = {
+    {30, path_word_hex, "/static/js/", ".js", .hex_shift = 8, .objn = -1, KIND(O_JS)},
+    {20, path_word_hex, "/static/css/", ".css", .hex_shift = 12, .objn = -1, KIND(O_CSS)},
+    {35, path_word_num, "/static/img/", NULL, .shift = 20, .objn = -1, .nkinds = 3, .kinds = {O_PNG, O_SVG, O_WEBP}},
+    {8, path_font, "/static/fonts/", .shift = 28, .objn = -1, KIND(O_WOFF2)},
+    {7, path_word_num, "/static/media/", ".mp4", .shift = 36, .objn = -1, KIND(O_MP4)},
+};
+static const path_rule api_paths[] = {
+    {45, path_api, "/api/v1/", .base = 1000, .objn = -1, KIND(O_JSON)},
+    {30, path_api, "/api/v1/", .objn = -1, KIND(O_JSON)},
+    {15, path_fixed, "/api/v2/search", .objn = -1, KIND(O_JSON)},
+    {5, path_fixed, "/api/v1/session", .objn = -1, KIND(O_JSON)},
+    {5, path_fixed, "/api/health", .objn = -1, KIND(O_JSON)},
+};
+/* after the distribution's restricted prefix ("/private/" ...) */
+static const path_rule restricted_paths[] = {
+    {30, path_word_num, "reports/", ".pdf", .objn = -1, KIND(O_PDF)},
+    {30, path_word_num, "video/", ".mp4", .objn = -1, KIND(O_MP4)},
+    {25, path_word_num, "hls/", "/index.m3u8", .objn = -1, KIND(O_M3U8)},
+    {15, path_word_num, "downloads/", ".zip", .objn = -1, KIND(O_ZIP)},
+};
+/* after the distribution's HTTPS-only prefix ("/secure/" ...) */
+static const path_rule secure_paths[] = {
+    {30, path_fixed, "overview", .objn = -1, KIND(O_HTML)},
+    {20, path_fixed, "settings", .objn = -1, KIND(O_HTML)},
+    {30, path_number, "orders/", .base = 100000, .objn = -1, KIND(O_HTML)},
+    {20, path_number, "invoices/invoice-", ".pdf", .base = 20000, .objn = -1, KIND(O_PDF)},
+};
+#undef KIND
+
+typedef struct path_table {
+    const path_rule *rules;
+    size_t n;
+} path_table;
+#define PATH_TABLE(t) {t, sizeof t / sizeof t[0]}
+static const path_table path_tables[] = {
+    [B_DEFAULT] = PATH_TABLE(default_paths), [B_STATIC] = PATH_TABLE(static_paths),
+    [B_API] = PATH_TABLE(api_paths),         [B_RESTRICTED] = PATH_TABLE(restricted_paths),
+    [B_SECURE] = PATH_TABLE(secure_paths),
+};
+#undef PATH_TABLE
+
 /* A path for behavior beh; returns the object kind, *objn its popularity index. */
 static int gen_path(const fctx_t *F, rng_t *r, line_t *L, int beh, uint32_t *objn)
 {
     const dist_t *D = F->D;
     char *s = L->sp, *p = s;
     uint32_t n = pick_cum(r, F->W->obj_cum, 512);
-    int type = O_HTML;
     uint32_t v = rng_below(r, 100);
     uint64_t h = mix2(D->salt, n);
-    switch (beh) {
-    case B_DEFAULT:
-        if (v < 8) {
-            p = put_str(p, "/");
-            n = 0;
-        } else if (v < 18) {
-            p = put_str(p, "/index.html");
-            n = 1;
-        } else if (v < 21) {
-            p = put_str(p, "/favicon.ico");
-            type = O_ICO;
-            n = 2;
-        } else if (v < 23) {
-            p = put_str(p, "/robots.txt");
-            type = O_TXT;
-            n = 3;
-        } else if (v < 25) {
-            p = put_str(p, "/sitemap.xml");
-            type = O_XML;
-            n = 4;
-        } else if (v < 45) {
-            p = put_str(p, "/blog/");
-            p = put_u64(p, 2019 + h % 8);
-            *p++ = '/';
-            p = put_str(p, words[h % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, ".html");
-        } else if (v < 55) {
-            p = put_str(p, "/products/");
-            p = put_str(p, words[(h >> 8) % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, ".html");
-        } else if (v < 86) {
-            static const uint8_t img[] = {O_JPG, O_PNG, O_WEBP};
-            type = img[h % 3];
-            p = put_str(p, "/images/");
-            p = put_str(p, words[(h >> 16) % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            *p++ = '.';
-            p = put_sv(p, otypes[type].ext);
-        } else if (v < 94) {
-            type = O_MP4;
-            p = put_str(p, "/videos/");
-            p = put_str(p, words[(h >> 24) % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, ".mp4");
-        } else {
-            type = (h & 1) ? O_PDF : O_ZIP;
-            p = put_str(p, "/downloads/");
-            p = put_str(p, words[(h >> 32) % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            *p++ = '.';
-            p = put_sv(p, otypes[type].ext);
-        }
-        break;
-    case B_STATIC:
-        if (v < 30) {
-            type = O_JS;
-            p = put_str(p, "/static/js/");
-            p = put_str(p, words[h % NWORDS]);
-            *p++ = '.';
-            p = put_hex8(p, h >> 8);
-            p = put_str(p, ".js");
-        } else if (v < 50) {
-            type = O_CSS;
-            p = put_str(p, "/static/css/");
-            p = put_str(p, words[h % NWORDS]);
-            *p++ = '.';
-            p = put_hex8(p, h >> 12);
-            p = put_str(p, ".css");
-        } else if (v < 85) {
-            static const uint8_t img[] = {O_PNG, O_SVG, O_WEBP};
-            type = img[h % 3];
-            p = put_str(p, "/static/img/");
-            p = put_str(p, words[(h >> 20) % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            *p++ = '.';
-            p = put_sv(p, otypes[type].ext);
-        } else if (v < 93) {
-            type = O_WOFF2;
-            p = put_str(p, "/static/fonts/");
-            p = put_str(p, words[(h >> 28) % NWORDS]);
-            p = put_str(p, (h & 2) ? "-regular.woff2" : "-bold.woff2");
-        } else {
-            type = O_MP4;
-            p = put_str(p, "/static/media/");
-            p = put_str(p, words[(h >> 36) % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, ".mp4");
-        }
-        break;
-    case B_API: {
-        static const char *const res[] = {"users", "orders", "products", "cart", "sessions", "events"};
-        type = O_JSON;
-        if (v < 45) {
-            p = put_str(p, "/api/v1/");
-            p = put_str(p, res[h % 6]);
-            *p++ = '/';
-            p = put_u64(p, 1000 + n * 7);
-        } else if (v < 75) {
-            p = put_str(p, "/api/v1/");
-            p = put_str(p, res[h % 6]);
-        } else if (v < 90)
-            p = put_str(p, "/api/v2/search");
-        else if (v < 95)
-            p = put_str(p, "/api/v1/session");
-        else
-            p = put_str(p, "/api/health");
-        break;
-    }
-    case B_RESTRICTED:
-        p = put_str(p, D->restricted);
-        if (v < 30) {
-            type = O_PDF;
-            p = put_str(p, "reports/");
-            p = put_str(p, words[h % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, ".pdf");
-        } else if (v < 60) {
-            type = O_MP4;
-            p = put_str(p, "video/");
-            p = put_str(p, words[h % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, ".mp4");
-        } else if (v < 85) {
-            type = O_M3U8;
-            p = put_str(p, "hls/");
-            p = put_str(p, words[h % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, "/index.m3u8");
-        } else {
-            type = O_ZIP;
-            p = put_str(p, "downloads/");
-            p = put_str(p, words[h % NWORDS]);
-            *p++ = '-';
-            p = put_u64(p, n);
-            p = put_str(p, ".zip");
-        }
-        break;
-    default: /* B_SECURE */
-        p = put_str(p, D->secure);
-        if (v < 30)
-            p = put_str(p, "overview");
-        else if (v < 50)
-            p = put_str(p, "settings");
-        else if (v < 80) {
-            p = put_str(p, "orders/");
-            p = put_u64(p, 100000 + n);
-        } else {
-            type = O_PDF;
-            p = put_str(p, "invoices/invoice-");
-            p = put_u64(p, 20000 + n);
-            p = put_str(p, ".pdf");
-        }
-        break;
-    }
+    const path_table *T = &path_tables[beh];
+    const path_rule *R = T->rules;
+    for (uint32_t band = R->weight; v >= band && R + 1 < T->rules + T->n; band += R->weight) R++;
+    if (beh == B_RESTRICTED) p = put_str(p, D->restricted);
+    if (beh == B_SECURE) p = put_str(p, D->secure);
+    p = R->gen(p, R, h, n);
     L->v[F_URI] = (sv){s, (uint32_t)(p - s)};
     L->sp = p;
-    *objn = n;
-    return type;
+    *objn = R->objn < 0 ? n : (uint32_t)R->objn;
+    return R->kinds[h % R->nkinds];
 }
 
 /* A path for origin_s3 403s: "/", directory-like paths ending '/', and missing objects. */
@@ -1429,8 +1414,8 @@ static char *put_policy(char *p, const dist_t *D, const char *restricted, int64_
 enum { SIG_CANNED_QUERY, SIG_POLICY_QUERY, SIG_COOKIES };
 
 /* Signed-URL parameters (query) or signed cookies, expiring at `expires`; key = key pair id. */
-static void put_signed(const fctx_t *F, rng_t *r, line_t *L, int how, int64_t expires, const char *key,
-                       char **qraw, char **craw)
+static void put_signed(const fctx_t *F, rng_t *r, int how, int64_t expires, const char *key, char **qraw,
+                       char **craw)
 {
     const dist_t *D = F->D;
     if (how == SIG_COOKIES) {
@@ -1458,7 +1443,6 @@ static void put_signed(const fctx_t *F, rng_t *r, line_t *L, int how, int64_t ex
     p = put_str(p, "&Key-Pair-Id=");
     p = put_str(p, key);
     *qraw = p;
-    (void)L;
 }
 
 /* Normal (non-403) line kinds and their weights per 1000 lines. */
@@ -1468,35 +1452,537 @@ static const uint16_t kind_w[NKIND] = {500, 150, 30, 80, 30, 60, 30, 30, 5, 50, 
 static const sv rt_hit = SV("Hit"), rt_miss = SV("Miss"), rt_refresh = SV("RefreshHit"), rt_error = SV("Error"),
                 rt_redirect = SV("Redirect");
 
-/* Fill every field of L.  cause = C_NONE for ordinary traffic, else the 403 to write. */
-static void gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause)
-{
-    const world_t *W = F->W;
-    const dist_t *D = F->D;
-    L->sp = L->scratch;
-    L->cause = (uint8_t)cause;
+/* The request and response of one line, decided by its kind or cause before the fields
+ * are written.  The query and cookie are the viewer's raw bytes, encoded at the end. */
+typedef struct req {
+    int method, http, beh, type, status, ranged, signed_cookie;
+    sv protover, rt, rrt, drt, ct;
+    int64_t clen;  /* -1 => '-' */
+    uint64_t body; /* bytes of body sent */
+    uint64_t range_lo, range_hi;
+    uint32_t tt, ttfb, objn;
+    char *q, *ck; /* next free byte of qbuf, cbuf */
+    char qbuf[1200], cbuf[1200];
+} req_t;
 
-    /* ---- time: inside the file's hour, not sorted ---- */
+/* A 200 GET Hit on the default behavior until the kind or cause says otherwise; the
+ * query and cookie buffers are not cleared, only their ends reset (a line is hot code). */
+static void req_init(req_t *R)
+{
+    R->method = M_GET;
+    R->http = 0;
+    R->beh = B_DEFAULT;
+    R->type = O_HTML;
+    R->status = S_200;
+    R->ranged = 0;
+    R->signed_cookie = 0;
+    R->rt = R->rrt = R->drt = rt_hit;
+    R->ct = dash;
+    R->clen = -1;
+    R->body = 0;
+    R->range_lo = R->range_hi = 0;
+    R->tt = R->ttfb = R->objn = 0;
+    R->q = R->qbuf;
+    R->ck = R->cbuf;
+}
+
+/* Response timings: answered by the edge itself, fetched from the origin, served from cache. */
+static void edge_times(rng_t *r, req_t *R)
+{
+    R->tt = edge_ms(r);
+    R->ttfb = R->tt ? R->tt - rng_below(r, 2) : 0;
+    if (R->ttfb > R->tt) R->ttfb = R->tt;
+}
+static void origin_times(rng_t *r, req_t *R, uint64_t bytes)
+{
+    R->ttfb = origin_ms(r);
+    R->tt = R->ttfb + transfer_ms(r, bytes);
+}
+static void hit_times(rng_t *r, req_t *R, uint64_t bytes)
+{
+    R->ttfb = rng_below(r, 3);
+    uint32_t edge = rng_below(r, 2); /* drawn before the transfer time: keeps the data sets' bytes */
+    R->tt = R->ttfb + edge + transfer_ms(r, bytes);
+}
+/* All three result-type fields alike. */
+static void set_rt(req_t *R, sv rt) { R->rt = R->rrt = R->drt = rt; }
+
+/* A ranged 206 of an object of sz bytes: 1-16 chunks of 64 KiB, aligned. */
+static void draw_range(rng_t *r, req_t *R, uint64_t sz, int from_start_pct)
+{
+    uint64_t chunk = (uint64_t)rng_range(r, 1, 16) * 65536;
+    if (chunk > sz) chunk = sz;
+    R->range_lo = sz > chunk ? (uint64_t)rng_below(r, (uint32_t)((sz - chunk) / 65536 + 1)) * 65536 : 0;
+    if (from_start_pct && rng_pct(r, (uint32_t)from_start_pct)) R->range_lo = 0;
+    R->range_hi = R->range_lo + chunk - 1;
+    R->ranged = 1;
+    R->body = chunk;
+    R->clen = (int64_t)chunk;
+}
+
+/* ---- ordinary traffic, one function per kind ---- */
+
+typedef void kind_fn(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind);
+
+static void kind_cached(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    uint32_t bv = rng_below(r, 100);
+    R->beh = bv < 48 ? B_DEFAULT : bv < 90 ? B_STATIC : B_SECURE;
+    R->method = rng_pct(r, 5) ? M_HEAD : M_GET;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    uint64_t sz = R->beh == B_SECURE && R->type == O_HTML ? 3000 + rng_below(r, 40000) : obj_size(F->D, R->type, R->objn);
+    R->clen = (int64_t)sz;
+    R->body = R->method == M_HEAD ? 0 : sz;
+    R->ct = otypes[R->type].ct;
+    if (R->beh == B_SECURE) kind = K_MISS; /* per-user pages are not cached */
+    if (kind == K_HIT) {
+        set_rt(R, rt_hit);
+        hit_times(r, R, R->body);
+        return;
+    }
+    set_rt(R, kind == K_MISS ? rt_miss : rt_refresh);
+    origin_times(r, R, R->body);
+    if (kind == K_MISS && (R->type == O_JS || R->type == O_JSON || R->type == O_HTML) && rng_pct(r, 30))
+        R->clen = -1; /* chunked from the origin */
+}
+
+static void kind_api(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    static const uint16_t mw[] = {60, 0, 25, 7, 5, 0, 3};
+    R->beh = B_API;
+    R->method = (int)pick_w(r, mw, 7);
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = R->method == M_POST && rng_pct(r, 60) ? S_201 : R->method == M_DELETE ? S_204 : S_200;
+    set_rt(R, rt_miss);
+    R->ct = R->status == S_204 ? dash : SV("application/json");
+    R->body = R->status == S_204 ? 0 : rng_range(r, 30, 20000);
+    R->clen = R->status == S_204 ? -1 : rng_pct(r, 40) ? -1 : (int64_t)R->body;
+    origin_times(r, R, R->body);
+    if (R->method == M_GET && rng_pct(r, 30)) {
+        R->q = put_str(R->q, rng_pct(r, 50) ? "page=" : "limit=");
+        R->q = put_u64(R->q, rng_range(r, 1, 50));
+        if (rng_pct(r, 40)) {
+            R->q = put_str(R->q, "&q=");
+            R->q = put_word(R->q, r);
+            R->q = put_str(R->q, "%20");
+            R->q = put_word(R->q, r);
+        }
+    }
+}
+
+static void kind_signed_ok(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    const dist_t *D = F->D;
+    R->beh = B_RESTRICTED;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    uint64_t sz = obj_size(D, R->type, R->objn);
+    int how = D->cookie_logging && rng_pct(r, 30) ? SIG_COOKIES : rng_pct(r, 70) ? SIG_CANNED_QUERY : SIG_POLICY_QUERY;
+    put_signed(F, r, how, L->ts + rng_range(r, 300, 86400), D->key_pair_id, &R->q, &R->ck);
+    R->signed_cookie = how == SIG_COOKIES;
+    R->ct = otypes[R->type].ct;
+    if (R->type == O_MP4 || R->type == O_ZIP) {
+        R->status = S_206;
+        draw_range(r, R, sz, 0);
+        set_rt(R, rng_pct(r, 60) ? rt_hit : rt_miss);
+    } else {
+        R->clen = (int64_t)sz;
+        R->body = sz;
+        set_rt(R, rng_pct(r, 60) ? rt_hit : rt_miss);
+    }
+    if (R->rt.p == rt_hit.p)
+        hit_times(r, R, R->body);
+    else
+        origin_times(r, R, R->body);
+}
+
+static void kind_304(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    R->beh = rng_pct(r, 50) ? B_DEFAULT : B_STATIC;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = S_304;
+    R->ct = otypes[R->type].ct;
+    if (rng_pct(r, 70)) {
+        set_rt(R, rt_hit);
+        hit_times(r, R, 0);
+    } else {
+        set_rt(R, rt_refresh);
+        origin_times(r, R, 0);
+    }
+}
+
+static int is_media(int type) { return type == O_MP4 || type == O_PDF || type == O_ZIP; }
+
+static void kind_206(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    R->beh = rng_pct(r, 70) ? B_DEFAULT : B_STATIC;
+    /* pick until a media/download object comes up (bounded) */
+    for (int tries = 0; tries < 8; tries++) {
+        char *save = L->sp;
+        R->type = gen_path(F, r, L, R->beh, &R->objn);
+        if (is_media(R->type)) break;
+        L->sp = save;
+    }
+    if (!is_media(R->type)) {
+        char *s = L->sp, *p = s;
+        p = put_str(p, "/videos/");
+        p = put_word(p, r);
+        p = put_str(p, "-1.mp4");
+        L->v[F_URI] = (sv){s, (uint32_t)(p - s)};
+        L->sp = p;
+        R->type = O_MP4;
+        R->objn = 1;
+    }
+    draw_range(r, R, obj_size(F->D, R->type, R->objn), 20);
+    R->status = S_206;
+    R->ct = otypes[R->type].ct;
+    if (rng_pct(r, 65)) {
+        set_rt(R, rt_hit);
+        hit_times(r, R, R->body);
+    } else {
+        set_rt(R, rt_miss);
+        origin_times(r, R, R->body);
+    }
+}
+
+/* http GET/HEAD on a redirect-to-https behavior */
+static void kind_301(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    R->beh = rng_pct(r, 70) ? B_DEFAULT : B_STATIC;
+    R->http = 1;
+    R->method = rng_pct(r, 8) ? M_HEAD : M_GET;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = S_301;
+    set_rt(R, rt_redirect);
+    R->ct = SV("text/html");
+    R->clen = 167;
+    R->body = R->method == M_HEAD ? 0 : 167;
+    edge_times(r, R);
+}
+
+/* http POST/PUT/DELETE/OPTIONS (HTTP >= 1.1) on the /api/ behavior (redirect-to-https) */
+static void kind_307(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    static const uint16_t mw[] = {0, 0, 60, 15, 10, 15, 0};
+    R->beh = B_API;
+    R->http = 1;
+    R->method = (int)pick_w(r, mw, 7);
+    R->protover = SV("HTTP/1.1");
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = S_307;
+    set_rt(R, rt_redirect);
+    R->ct = SV("text/html");
+    R->clen = 167;
+    R->body = 167;
+    edge_times(r, R);
+}
+
+static void kind_404(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    uint32_t bv = rng_below(r, 100);
+    R->beh = bv < 55 ? B_DEFAULT : bv < 85 ? B_STATIC : B_API;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = S_404;
+    set_rt(R, rt_error);
+    if (R->beh == B_API) {
+        R->ct = rng_pct(r, 50) ? SV("application/json") : SV("text/html");
+        R->body = rng_range(r, 40, 1500);
+    } else {
+        R->ct = SV("application/xml"); /* S3 NoSuchKey */
+        R->body = rng_range(r, 280, 420);
+    }
+    R->clen = (int64_t)R->body;
+    if (rng_pct(r, 20))
+        edge_times(r, R); /* cached error response (DRT Error covers it) */
+    else
+        origin_times(r, R, R->body);
+}
+
+/* the viewer hung up before the response started */
+static void kind_000(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    uint32_t bv = rng_below(r, 100);
+    R->beh = bv < 45 ? B_DEFAULT : bv < 85 ? B_STATIC : B_API;
+    if (R->beh == B_API && rng_pct(r, 40)) R->method = M_POST;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = S_000;
+    R->rt = rt_error;
+    R->rrt = rng_pct(r, 50) ? rt_hit : rt_miss;
+    R->drt = SV("ClientCommError");
+    R->ct = otypes[R->type].ct;
+    R->body = 0;
+    R->clen = -1;
+    if (R->rrt.p == rt_hit.p)
+        hit_times(r, R, 0);
+    else
+        origin_times(r, R, 0);
+}
+
+static void kind_502(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    static const char *const d5[] = {"OriginDnsError", "OriginConnectError", "OriginCommError"};
+    uint32_t bv = rng_below(r, 100);
+    R->beh = bv < 40 ? B_DEFAULT : B_API;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = S_502;
+    R->rt = R->rrt = rt_error;
+    R->drt = sv_z(d5[rng_below(r, 3)]);
+    R->ct = SV("text/html");
+    R->clen = 507;
+    R->body = 507;
+    R->ttfb = R->tt = rng_range(r, 90, 3000);
+}
+
+static void kind_503(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    R->beh = rng_pct(r, 50) ? B_DEFAULT : B_STATIC;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = S_503;
+    set_rt(R, SV("CapacityExceeded"));
+    R->ct = SV("text/html");
+    R->clen = 494;
+    R->body = 494;
+    edge_times(r, R);
+}
+
+/* CORS preflight on behaviors that allow OPTIONS */
+static void kind_options(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
+{
+    (void)kind;
+    uint32_t bv = rng_below(r, 100);
+    R->beh = bv < 50 ? B_API : bv < 85 ? B_STATIC : B_SECURE;
+    R->method = M_OPTIONS;
+    R->type = gen_path(F, r, L, R->beh, &R->objn);
+    R->status = R->beh == B_API ? S_204 : S_200;
+    R->ct = dash;
+    R->clen = 0;
+    R->body = 0;
+    if (R->beh == B_API) {
+        set_rt(R, rt_miss);
+        origin_times(r, R, 0);
+        return;
+    }
+    set_rt(R, rng_pct(r, 70) ? rt_hit : rt_miss);
+    if (R->rt.p == rt_hit.p)
+        hit_times(r, R, 0);
+    else
+        origin_times(r, R, 0);
+}
+
+static kind_fn *const kind_gen[NKIND] = {
+    [K_HIT] = kind_cached, [K_MISS] = kind_cached, [K_REFRESH] = kind_cached, [K_API] = kind_api,
+    [K_SIGNED_OK] = kind_signed_ok, [K_304] = kind_304, [K_206] = kind_206, [K_301] = kind_301,
+    [K_307] = kind_307, [K_404] = kind_404, [K_000] = kind_000, [K_502] = kind_502,
+    [K_503] = kind_503, [K_OPTIONS] = kind_options,
+};
+
+/* ---- 403s: the signature of each cause per datasets/README.md "403 causes" ---- */
+
+typedef void cause_fn(const fctx_t *F, rng_t *r, line_t *L, req_t *R);
+
+static void cause_geo(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    R->beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
+    R->method = rng_pct(r, 5) ? M_HEAD : M_GET;
+    gen_path(F, r, L, R->beh, &R->objn);
+    R->drt = SV("ClientGeoBlocked");
+    R->clen = 1081;
+    edge_times(r, R);
+}
+
+static void cause_waf(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    /* what the WAF rules typically catch; the viewer's own %-encoding */
+    static const char *const bad[] = {
+        "id=1%27%20OR%20%271%27=%271", "file=../../../../etc/passwd", "q=%3Cscript%3Ealert(1)%3C/script%3E",
+        "cmd=;cat%20/etc/shadow", "redirect=http://evil.example.net/", "search=UNION%20SELECT%20password%20FROM%20users"};
+    if (rng_pct(r, 60)) {
+        R->beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
+    } else {
+        R->beh = B_API;
+        R->method = rng_pct(r, 50) ? M_GET : M_POST;
+    }
+    gen_path(F, r, L, R->beh, &R->objn);
+    if (rng_pct(r, 40)) R->q = put_str(R->q, bad[rng_below(r, 6)]);
+    L->waf_rule = pick_w(r, F->W->waf_w, NWAFRULE);
+    R->clen = 919;
+    edge_times(r, R);
+    R->tt += rng_below(r, 3); /* WAF evaluation */
+    R->ttfb = R->tt;
+}
+
+static void cause_sig_missing(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    R->beh = B_RESTRICTED;
+    R->method = rng_pct(r, 5) ? M_HEAD : M_GET;
+    gen_path(F, r, L, R->beh, &R->objn);
+    if (rng_pct(r, 25)) R->q = put_str(R->q, rng_pct(r, 50) ? "download=1" : "v=3");
+    R->ct = SV("text/xml"); /* MissingKey */
+    R->clen = 146;
+    edge_times(r, R);
+}
+
+static void cause_sig_expired(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    const dist_t *D = F->D;
+    R->beh = B_RESTRICTED;
+    gen_path(F, r, L, R->beh, &R->objn);
+    int64_t exp_at = L->ts - (int64_t)rng_range(r, 60, 30 * 86400);
+    int how = D->cookie_logging && rng_pct(r, 30) ? SIG_COOKIES : rng_pct(r, 65) ? SIG_CANNED_QUERY : SIG_POLICY_QUERY;
+    put_signed(F, r, how, exp_at, D->key_pair_id, &R->q, &R->ck);
+    R->signed_cookie = how == SIG_COOKIES;
+    R->ct = SV("text/xml"); /* AccessDenied */
+    R->clen = 110;
+    edge_times(r, R);
+}
+
+static void cause_sig_invalid(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    const dist_t *D = F->D;
+    R->beh = B_RESTRICTED;
+    gen_path(F, r, L, R->beh, &R->objn);
+    int64_t exp_at = L->ts + (int64_t)rng_range(r, 60, 7 * 86400);
+    int how = D->cookie_logging && rng_pct(r, 25) ? SIG_COOKIES : rng_pct(r, 70) ? SIG_CANNED_QUERY : SIG_POLICY_QUERY;
+    /* a third use a key id the behavior does not trust (InvalidKey), the rest a bad
+     * signature (MalformedSignature / query string changed after signing) */
+    char other_key[16];
+    other_key[0] = 'K';
+    rand_str(r, other_key + 1, 13, alnum_uc, 36);
+    int unknown_key = rng_pct(r, 33);
+    put_signed(F, r, how, exp_at, unknown_key ? other_key : D->key_pair_id, &R->q, &R->ck);
+    if (!unknown_key && how != SIG_COOKIES && rng_pct(r, 30)) R->q = put_str(R->q, "&utm_source=newsletter");
+    R->signed_cookie = how == SIG_COOKIES;
+    R->ct = SV("text/xml");
+    R->clen = unknown_key ? 124 : 137;
+    edge_times(r, R);
+}
+
+static void cause_https(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    static const uint16_t https_only_mw[] = {85, 5, 0, 0, 0, 10, 0};
+    static const uint16_t redirect_mw[] = {0, 0, 60, 20, 20, 0, 0};
+    R->http = 1;
+    R->protover = rng_pct(r, 80) ? SV("HTTP/1.1") : SV("HTTP/1.0");
+    if (rng_pct(r, 80)) {
+        R->beh = B_SECURE; /* ViewerProtocolPolicy https-only */
+        R->method = (int)pick_w(r, https_only_mw, 7);
+    } else {
+        /* redirect-to-https answers 403 to non-GET/HEAD over HTTP/1.0 */
+        R->beh = B_API;
+        R->method = (int)pick_w(r, redirect_mw, 7);
+        R->protover = SV("HTTP/1.0");
+    }
+    gen_path(F, r, L, R->beh, &R->objn);
+    R->clen = 915;
+    edge_times(r, R);
+}
+
+static void cause_method(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    static const uint16_t mw[] = {0, 0, 60, 20, 15, 0, 5};
+    uint32_t bv = rng_below(r, 100);
+    R->beh = bv < 50 ? B_DEFAULT : bv < 85 ? B_STATIC : B_SECURE;
+    R->method = (int)pick_w(r, mw, 7);
+    gen_path(F, r, L, R->beh, &R->objn);
+    R->drt = SV("InvalidRequestMethod");
+    R->clen = 1053;
+    edge_times(r, R);
+}
+
+static void cause_cname(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    R->beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
+    gen_path(F, r, L, R->beh, &R->objn);
+    L->v[F_HOSTHDR] = sv_z(F->D->badhost[rng_below(r, 3)]);
+    R->clen = 915;
+    edge_times(r, R);
+}
+
+static void cause_origin_s3(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    (void)F;
+    R->beh = B_DEFAULT;
+    R->method = rng_pct(r, 6) ? M_HEAD : M_GET;
+    gen_s3_denied_path(r, L, &R->type);
+    R->ct = SV("application/xml"); /* S3 AccessDenied */
+    R->clen = 243 + rng_below(r, 5);
+    if (rng_pct(r, 20)) {
+        set_rt(R, rt_hit); /* cached 403 served from the edge */
+        edge_times(r, R);
+    } else
+        origin_times(r, R, (uint64_t)R->clen);
+}
+
+static void cause_origin_custom(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    static const uint16_t mw[] = {60, 0, 30, 5, 5, 0, 0};
+    R->beh = B_API;
+    R->method = (int)pick_w(r, mw, 7);
+    gen_path(F, r, L, R->beh, &R->objn);
+    R->ct = rng_pct(r, 50) ? SV("text/html") : SV("application/json");
+    R->clen = (int64_t)(100 * pow(50.0, rng_unit(r)));
+    origin_times(r, R, (uint64_t)R->clen);
+}
+
+static void cause_edge_other(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    R->beh = rng_pct(r, 70) ? B_DEFAULT : B_STATIC;
+    gen_path(F, r, L, R->beh, &R->objn);
+    uint32_t ev = rng_below(r, 100);
+    if (ev < 25) R->drt = SV("InvalidRequestBlocked");
+    else if (ev < 45) R->drt = SV("InvalidRequest");
+    else if (ev < 65) R->drt = SV("InvalidRequestHeader");
+    else if (ev < 85) set_rt(R, SV("LimitExceeded"));
+    else set_rt(R, SV("FunctionGeneratedResponse"));
+    R->clen = 900 + rng_below(r, 200);
+    edge_times(r, R);
+    if (ev >= 85) R->tt = R->ttfb = R->tt + 1; /* the function ran */
+}
+
+static cause_fn *const cause_gen[NCAUSE] = {
+    [C_GEO] = cause_geo, [C_WAF] = cause_waf, [C_SIG_MISSING] = cause_sig_missing,
+    [C_SIG_EXPIRED] = cause_sig_expired, [C_SIG_INVALID] = cause_sig_invalid, [C_HTTPS] = cause_https,
+    [C_METHOD] = cause_method, [C_CNAME] = cause_cname, [C_ORIGIN_S3] = cause_origin_s3,
+    [C_ORIGIN_CUSTOM] = cause_origin_custom, [C_EDGE_OTHER] = cause_edge_other,
+};
+
+/* ---- the parts of a line that do not depend on its kind ---- */
+
+/* date, time and timestamp(ms): inside the file's hour, not sorted */
+static void line_time(const fctx_t *F, rng_t *r, line_t *L)
+{
     uint32_t sec = rng_below(r, 3600);
     L->ms = rng_below(r, 1000);
     L->ts = F->hour_epoch + sec;
     L->v[F_DATE] = (sv){F->date, 10};
-    {
-        char *p = L->sp;
-        put_2d(p, (unsigned)F->hour);
-        p[2] = ':';
-        put_2d(p + 3, sec / 60);
-        p[5] = ':';
-        put_2d(p + 6, sec % 60);
-        L->v[F_TIME] = (sv){p, 8};
-        p += 8;
-        char *q = p;
-        p = put_u64(p, (uint64_t)L->ts * 1000 + L->ms);
-        L->v[F_TS_MS] = (sv){q, (uint32_t)(p - q)};
-        L->sp = p;
-    }
+    char *p = L->sp;
+    put_2d(p, (unsigned)F->hour);
+    p[2] = ':';
+    put_2d(p + 3, sec / 60);
+    p[5] = ':';
+    put_2d(p + 6, sec % 60);
+    L->v[F_TIME] = (sv){p, 8};
+    p += 8;
+    char *q = p;
+    p = put_u64(p, (uint64_t)L->ts * 1000 + L->ms);
+    L->v[F_TS_MS] = (sv){q, (uint32_t)(p - q)};
+    L->sp = p;
+}
 
-    /* ---- viewer ---- */
+/* who asks and from where: address, country, edge, user agent, referer, hosts, request id */
+static void line_viewer(const fctx_t *F, rng_t *r, line_t *L, int cause)
+{
+    const world_t *W = F->W;
+    const dist_t *D = F->D;
     const client_t *c;
     if (cause == C_GEO) {
         uint32_t b = D->geo[rng_below(r, D->ngeo)];
@@ -1526,549 +2012,161 @@ static void gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause)
     L->v[F_HOST] = (sv){D->domain, D->domainlen};
     uint32_t hv = rng_below(r, 100);
     L->v[F_HOSTHDR] = hv < 55 ? sv_z(D->alias[0]) : hv < 75 ? sv_z(D->alias[1]) : (sv){D->domain, D->domainlen};
-    {
-        char *p = L->sp;
-        L->v[F_REQID] = (sv){p, 56};
-        L->sp = put_reqid(p, r);
-    }
+    L->v[F_REQID] = (sv){L->sp, 56};
+    L->sp = put_reqid(L->sp, r);
+}
 
-    /* ---- request shape, decided per kind/cause below ---- */
-    int method = M_GET, http = 0, beh = B_DEFAULT, type = O_HTML;
-    uint32_t pv = rng_below(r, 100);
-    sv protover = pv < 65 ? SV("HTTP/2.0") : pv < 89 ? SV("HTTP/1.1") : pv < 98 ? SV("HTTP/3.0") : SV("HTTP/1.0");
-    int status = S_200;
-    sv rt = rt_hit, rrt = rt_hit, drt = rt_hit, ct = dash;
-    int64_t clen = -1;         /* -1 => '-' */
-    uint64_t body = 0;         /* bytes of body sent */
-    uint64_t range_lo = 0, range_hi = 0;
-    int ranged = 0;
-    uint32_t tt = 0, ttfb = 0;
-    /* raw query / cookie (the viewer's bytes); encoded at the end */
-    char qbuf[1200], cbuf[1200];
-    char *q = qbuf, *ck = cbuf;
-    uint32_t objn = 0;
-    int signed_cookie = 0;
-
-#define EDGE_TIMES() do { tt = edge_ms(r); ttfb = tt ? tt - rng_below(r, 2) : 0; if (ttfb > tt) ttfb = tt; } while (0)
-#define ORIGIN_TIMES(bytes) do { ttfb = origin_ms(r); tt = ttfb + transfer_ms(r, (bytes)); } while (0)
-#define HIT_TIMES(bytes) do { ttfb = rng_below(r, 3); tt = ttfb + rng_below(r, 2) + transfer_ms(r, (bytes)); } while (0)
-
-    if (cause == C_NONE) {
-        int kind = (int)pick_w(r, kind_w, NKIND);
-        switch (kind) {
-        case K_HIT: case K_MISS: case K_REFRESH: {
-            uint32_t bv = rng_below(r, 100);
-            beh = bv < 48 ? B_DEFAULT : bv < 90 ? B_STATIC : B_SECURE;
-            method = rng_pct(r, 5) ? M_HEAD : M_GET;
-            type = gen_path(F, r, L, beh, &objn);
-            uint64_t sz = beh == B_SECURE && type == O_HTML ? 3000 + rng_below(r, 40000) : obj_size(D, type, objn);
-            clen = (int64_t)sz;
-            body = method == M_HEAD ? 0 : sz;
-            ct = otypes[type].ct;
-            if (beh == B_SECURE) kind = K_MISS; /* per-user pages are not cached */
-            if (kind == K_HIT) {
-                rt = rrt = drt = rt_hit;
-                HIT_TIMES(body);
-            } else {
-                rt = rrt = drt = kind == K_MISS ? rt_miss : rt_refresh;
-                ORIGIN_TIMES(body);
-                if (kind == K_MISS && (type == O_JS || type == O_JSON || type == O_HTML) && rng_pct(r, 30))
-                    clen = -1; /* chunked from the origin */
-            }
-            break;
-        }
-        case K_API: {
-            beh = B_API;
-            static const uint16_t mw[] = {60, 0, 25, 7, 5, 0, 3};
-            method = (int)pick_w(r, mw, 7);
-            type = gen_path(F, r, L, beh, &objn);
-            status = method == M_POST && rng_pct(r, 60) ? S_201 : method == M_DELETE ? S_204 : S_200;
-            rt = rrt = drt = rt_miss;
-            ct = status == S_204 ? dash : SV("application/json");
-            body = status == S_204 ? 0 : rng_range(r, 30, 20000);
-            clen = status == S_204 ? -1 : rng_pct(r, 40) ? -1 : (int64_t)body;
-            ORIGIN_TIMES(body);
-            if (method == M_GET && rng_pct(r, 30)) {
-                q = put_str(q, rng_pct(r, 50) ? "page=" : "limit=");
-                q = put_u64(q, rng_range(r, 1, 50));
-                if (rng_pct(r, 40)) {
-                    q = put_str(q, "&q=");
-                    q = put_word(q, r);
-                    q = put_str(q, "%20");
-                    q = put_word(q, r);
-                }
-            }
-            break;
-        }
-        case K_SIGNED_OK: {
-            beh = B_RESTRICTED;
-            type = gen_path(F, r, L, beh, &objn);
-            uint64_t sz = obj_size(D, type, objn);
-            int how = D->cookie_logging && rng_pct(r, 30) ? SIG_COOKIES : rng_pct(r, 70) ? SIG_CANNED_QUERY : SIG_POLICY_QUERY;
-            put_signed(F, r, L, how, L->ts + rng_range(r, 300, 86400), D->key_pair_id, &q, &ck);
-            signed_cookie = how == SIG_COOKIES;
-            ct = otypes[type].ct;
-            if (type == O_MP4 || type == O_ZIP) {
-                status = S_206;
-                ranged = 1;
-            } else {
-                clen = (int64_t)sz;
-                body = sz;
-            }
-            if (!ranged) {
-                if (rng_pct(r, 60)) {
-                    rt = rrt = drt = rt_hit;
-                    HIT_TIMES(body);
-                } else {
-                    rt = rrt = drt = rt_miss;
-                    ORIGIN_TIMES(body);
-                }
-            } else {
-                uint64_t chunk = (uint64_t)rng_range(r, 1, 16) * 65536;
-                if (chunk > sz) chunk = sz;
-                range_lo = (sz > chunk ? (uint64_t)rng_below(r, (uint32_t)((sz - chunk) / 65536 + 1)) * 65536 : 0);
-                range_hi = range_lo + chunk - 1;
-                body = chunk;
-                clen = (int64_t)chunk;
-                rt = rrt = drt = rng_pct(r, 60) ? rt_hit : rt_miss;
-                if (rt.p == rt_hit.p) HIT_TIMES(body);
-                else ORIGIN_TIMES(body);
-            }
-            break;
-        }
-        case K_304: {
-            beh = rng_pct(r, 50) ? B_DEFAULT : B_STATIC;
-            type = gen_path(F, r, L, beh, &objn);
-            status = S_304;
-            ct = otypes[type].ct;
-            if (rng_pct(r, 70)) {
-                rt = rrt = drt = rt_hit;
-                HIT_TIMES(0);
-            } else {
-                rt = rrt = drt = rt_refresh;
-                ORIGIN_TIMES(0);
-            }
-            break;
-        }
-        case K_206: {
-            int bv = rng_pct(r, 70);
-            beh = bv ? B_DEFAULT : B_STATIC;
-            /* pick until a media/download object comes up (bounded) */
-            for (int tries = 0; tries < 8; tries++) {
-                char *save = L->sp;
-                type = gen_path(F, r, L, beh, &objn);
-                if (type == O_MP4 || type == O_PDF || type == O_ZIP) break;
-                L->sp = save;
-            }
-            if (!(type == O_MP4 || type == O_PDF || type == O_ZIP)) {
-                char *s = L->sp, *p = s;
-                p = put_str(p, "/videos/");
-                p = put_word(p, r);
-                p = put_str(p, "-1.mp4");
-                L->v[F_URI] = (sv){s, (uint32_t)(p - s)};
-                L->sp = p;
-                type = O_MP4;
-                objn = 1;
-            }
-            uint64_t sz = obj_size(D, type, objn);
-            uint64_t chunk = (uint64_t)rng_range(r, 1, 16) * 65536;
-            if (chunk > sz) chunk = sz;
-            range_lo = sz > chunk ? (uint64_t)rng_below(r, (uint32_t)((sz - chunk) / 65536 + 1)) * 65536 : 0;
-            if (rng_pct(r, 20)) range_lo = 0;
-            range_hi = range_lo + chunk - 1;
-            ranged = 1;
-            status = S_206;
-            body = chunk;
-            clen = (int64_t)chunk;
-            ct = otypes[type].ct;
-            if (rng_pct(r, 65)) {
-                rt = rrt = drt = rt_hit;
-                HIT_TIMES(body);
-            } else {
-                rt = rrt = drt = rt_miss;
-                ORIGIN_TIMES(body);
-            }
-            break;
-        }
-        case K_301:
-            /* http GET/HEAD on a redirect-to-https behavior */
-            beh = rng_pct(r, 70) ? B_DEFAULT : B_STATIC;
-            http = 1;
-            method = rng_pct(r, 8) ? M_HEAD : M_GET;
-            type = gen_path(F, r, L, beh, &objn);
-            status = S_301;
-            rt = rrt = drt = rt_redirect;
-            ct = SV("text/html");
-            clen = 167;
-            body = method == M_HEAD ? 0 : 167;
-            EDGE_TIMES();
-            break;
-        case K_307: {
-            /* http POST/PUT/DELETE/OPTIONS (HTTP >= 1.1) on the /api/ behavior (redirect-to-https) */
-            beh = B_API;
-            http = 1;
-            static const uint16_t mw[] = {0, 0, 60, 15, 10, 15, 0};
-            method = (int)pick_w(r, mw, 7);
-            protover = SV("HTTP/1.1");
-            type = gen_path(F, r, L, beh, &objn);
-            status = S_307;
-            rt = rrt = drt = rt_redirect;
-            ct = SV("text/html");
-            clen = 167;
-            body = 167;
-            EDGE_TIMES();
-            break;
-        }
-        case K_404: {
-            uint32_t bv = rng_below(r, 100);
-            beh = bv < 55 ? B_DEFAULT : bv < 85 ? B_STATIC : B_API;
-            type = gen_path(F, r, L, beh, &objn);
-            status = S_404;
-            rt = rrt = drt = rt_error;
-            if (beh == B_API) {
-                ct = rng_pct(r, 50) ? SV("application/json") : SV("text/html");
-                body = rng_range(r, 40, 1500);
-            } else {
-                ct = SV("application/xml"); /* S3 NoSuchKey */
-                body = rng_range(r, 280, 420);
-            }
-            clen = (int64_t)body;
-            if (rng_pct(r, 20)) EDGE_TIMES(); /* cached error response (DRT Error covers it) */
-            else ORIGIN_TIMES(body);
-            break;
-        }
-        case K_000: {
-            /* the viewer hung up before the response started */
-            uint32_t bv = rng_below(r, 100);
-            beh = bv < 45 ? B_DEFAULT : bv < 85 ? B_STATIC : B_API;
-            if (beh == B_API && rng_pct(r, 40)) method = M_POST;
-            type = gen_path(F, r, L, beh, &objn);
-            status = S_000;
-            rt = rt_error;
-            rrt = rng_pct(r, 50) ? rt_hit : rt_miss;
-            drt = SV("ClientCommError");
-            ct = otypes[type].ct;
-            body = 0;
-            clen = -1;
-            if (rrt.p == rt_hit.p) HIT_TIMES(0);
-            else ORIGIN_TIMES(0);
-            break;
-        }
-        case K_502: {
-            uint32_t bv = rng_below(r, 100);
-            beh = bv < 40 ? B_DEFAULT : B_API;
-            type = gen_path(F, r, L, beh, &objn);
-            status = S_502;
-            rt = rrt = rt_error;
-            static const char *const d5[] = {"OriginDnsError", "OriginConnectError", "OriginCommError"};
-            drt = sv_z(d5[rng_below(r, 3)]);
-            ct = SV("text/html");
-            clen = 507;
-            body = 507;
-            ttfb = tt = rng_range(r, 90, 3000);
-            break;
-        }
-        case K_503:
-            beh = rng_pct(r, 50) ? B_DEFAULT : B_STATIC;
-            type = gen_path(F, r, L, beh, &objn);
-            status = S_503;
-            rt = rrt = drt = SV("CapacityExceeded");
-            ct = SV("text/html");
-            clen = 494;
-            body = 494;
-            EDGE_TIMES();
-            break;
-        default: { /* K_OPTIONS: CORS preflight on behaviors that allow OPTIONS */
-            uint32_t bv = rng_below(r, 100);
-            beh = bv < 50 ? B_API : bv < 85 ? B_STATIC : B_SECURE;
-            method = M_OPTIONS;
-            type = gen_path(F, r, L, beh, &objn);
-            status = beh == B_API ? S_204 : S_200;
-            ct = dash;
-            clen = 0;
-            body = 0;
-            if (beh == B_API) {
-                rt = rrt = drt = rt_miss;
-                ORIGIN_TIMES(0);
-            } else {
-                rt = rrt = drt = rng_pct(r, 70) ? rt_hit : rt_miss;
-                if (rt.p == rt_hit.p) HIT_TIMES(0);
-                else ORIGIN_TIMES(0);
-            }
-            break;
-        }
-        }
-    } else {
-        /* ---- 403s: the signature of each cause per datasets/README.md "403 causes" ---- */
-        status = S_403;
-        rt = rrt = drt = rt_error;
-        ct = SV("text/html");
-        switch (cause) {
-        case C_GEO:
-            beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
-            method = rng_pct(r, 5) ? M_HEAD : M_GET;
-            gen_path(F, r, L, beh, &objn);
-            drt = SV("ClientGeoBlocked");
-            clen = 1081;
-            EDGE_TIMES();
-            break;
-        case C_WAF:
-            if (rng_pct(r, 60)) {
-                beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
-                gen_path(F, r, L, beh, &objn);
-            } else {
-                beh = B_API;
-                method = rng_pct(r, 50) ? M_GET : M_POST;
-                gen_path(F, r, L, beh, &objn);
-            }
-            if (rng_pct(r, 40)) {
-                /* what the WAF rules typically catch; the viewer's own %-encoding */
-                static const char *const bad[] = {
-                    "id=1%27%20OR%20%271%27=%271", "file=../../../../etc/passwd", "q=%3Cscript%3Ealert(1)%3C/script%3E",
-                    "cmd=;cat%20/etc/shadow", "redirect=http://evil.example.net/", "search=UNION%20SELECT%20password%20FROM%20users"};
-                q = put_str(q, bad[rng_below(r, 6)]);
-            }
-            L->waf_rule = pick_w(r, (const uint16_t[]){35, 12, 8, 5, 25, 15}, NWAFRULE);
-            clen = 919;
-            EDGE_TIMES();
-            tt += rng_below(r, 3); /* WAF evaluation */
-            ttfb = tt;
-            break;
-        case C_SIG_MISSING:
-            beh = B_RESTRICTED;
-            method = rng_pct(r, 5) ? M_HEAD : M_GET;
-            gen_path(F, r, L, beh, &objn);
-            if (rng_pct(r, 25)) q = put_str(q, rng_pct(r, 50) ? "download=1" : "v=3");
-            ct = SV("text/xml"); /* MissingKey */
-            clen = 146;
-            EDGE_TIMES();
-            break;
-        case C_SIG_EXPIRED: {
-            beh = B_RESTRICTED;
-            gen_path(F, r, L, beh, &objn);
-            int64_t exp_at = L->ts - (int64_t)rng_range(r, 60, 30 * 86400);
-            int how = D->cookie_logging && rng_pct(r, 30) ? SIG_COOKIES : rng_pct(r, 65) ? SIG_CANNED_QUERY : SIG_POLICY_QUERY;
-            put_signed(F, r, L, how, exp_at, D->key_pair_id, &q, &ck);
-            signed_cookie = how == SIG_COOKIES;
-            ct = SV("text/xml"); /* AccessDenied */
-            clen = 110;
-            EDGE_TIMES();
-            break;
-        }
-        case C_SIG_INVALID: {
-            beh = B_RESTRICTED;
-            gen_path(F, r, L, beh, &objn);
-            int64_t exp_at = L->ts + (int64_t)rng_range(r, 60, 7 * 86400);
-            int how = D->cookie_logging && rng_pct(r, 25) ? SIG_COOKIES : rng_pct(r, 70) ? SIG_CANNED_QUERY : SIG_POLICY_QUERY;
-            /* a third use a key id the behavior does not trust (InvalidKey), the rest a bad
-             * signature (MalformedSignature / query string changed after signing) */
-            char other_key[16];
-            other_key[0] = 'K';
-            rand_str(r, other_key + 1, 13, alnum_uc, 36);
-            int unknown_key = rng_pct(r, 33);
-            put_signed(F, r, L, how, exp_at, unknown_key ? other_key : D->key_pair_id, &q, &ck);
-            if (!unknown_key && how != SIG_COOKIES && rng_pct(r, 30)) q = put_str(q, "&utm_source=newsletter");
-            signed_cookie = how == SIG_COOKIES;
-            ct = SV("text/xml");
-            clen = unknown_key ? 124 : 137;
-            EDGE_TIMES();
-            break;
-        }
-        case C_HTTPS:
-            http = 1;
-            protover = rng_pct(r, 80) ? SV("HTTP/1.1") : SV("HTTP/1.0");
-            if (rng_pct(r, 80)) {
-                beh = B_SECURE; /* ViewerProtocolPolicy https-only */
-                static const uint16_t mw[] = {85, 5, 0, 0, 0, 10, 0};
-                method = (int)pick_w(r, mw, 7);
-            } else {
-                /* redirect-to-https answers 403 to non-GET/HEAD over HTTP/1.0 */
-                beh = B_API;
-                static const uint16_t mw[] = {0, 0, 60, 20, 20, 0, 0};
-                method = (int)pick_w(r, mw, 7);
-                protover = SV("HTTP/1.0");
-            }
-            gen_path(F, r, L, beh, &objn);
-            clen = 915;
-            EDGE_TIMES();
-            break;
-        case C_METHOD: {
-            uint32_t bv = rng_below(r, 100);
-            beh = bv < 50 ? B_DEFAULT : bv < 85 ? B_STATIC : B_SECURE;
-            static const uint16_t mw[] = {0, 0, 60, 20, 15, 0, 5};
-            method = (int)pick_w(r, mw, 7);
-            gen_path(F, r, L, beh, &objn);
-            drt = SV("InvalidRequestMethod");
-            clen = 1053;
-            EDGE_TIMES();
-            break;
-        }
-        case C_CNAME:
-            beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
-            gen_path(F, r, L, beh, &objn);
-            L->v[F_HOSTHDR] = sv_z(D->badhost[rng_below(r, 3)]);
-            clen = 915;
-            EDGE_TIMES();
-            break;
-        case C_ORIGIN_S3:
-            beh = B_DEFAULT;
-            method = rng_pct(r, 6) ? M_HEAD : M_GET;
-            gen_s3_denied_path(r, L, &type);
-            ct = SV("application/xml"); /* S3 AccessDenied */
-            clen = 243 + rng_below(r, 5);
-            if (rng_pct(r, 20)) {
-                rt = rrt = drt = rt_hit; /* cached 403 served from the edge */
-                EDGE_TIMES();
-            } else
-                ORIGIN_TIMES((uint64_t)clen);
-            break;
-        case C_ORIGIN_CUSTOM: {
-            beh = B_API;
-            static const uint16_t mw[] = {60, 0, 30, 5, 5, 0, 0};
-            method = (int)pick_w(r, mw, 7);
-            gen_path(F, r, L, beh, &objn);
-            ct = rng_pct(r, 50) ? SV("text/html") : SV("application/json");
-            clen = (int64_t)(100 * pow(50.0, rng_unit(r)));
-            ORIGIN_TIMES((uint64_t)clen);
-            break;
-        }
-        default: { /* C_EDGE_OTHER */
-            beh = rng_pct(r, 70) ? B_DEFAULT : B_STATIC;
-            gen_path(F, r, L, beh, &objn);
-            uint32_t ev = rng_below(r, 100);
-            if (ev < 25) drt = SV("InvalidRequestBlocked");
-            else if (ev < 45) drt = SV("InvalidRequest");
-            else if (ev < 65) drt = SV("InvalidRequestHeader");
-            else if (ev < 85) rt = rrt = drt = SV("LimitExceeded");
-            else rt = rrt = drt = SV("FunctionGeneratedResponse");
-            clen = 900 + rng_below(r, 200);
-            EDGE_TIMES();
-            if (ev >= 85) tt = ttfb = tt + 1; /* the function ran */
-            break;
-        }
-        }
-        if (body == 0 && method != M_HEAD && clen > 0) body = (uint64_t)clen;
-    }
-
-    /* ---- cookies (only logged where cookie logging is on) ---- */
-    if (D->cookie_logging && !signed_cookie && rng_pct(r, 35)) {
-        ck = put_str(ck, "session-id=");
+/* cookies (only logged where cookie logging is on) */
+static void line_cookies(const fctx_t *F, rng_t *r, const line_t *L, req_t *R)
+{
+    if (!F->D->cookie_logging) return;
+    if (!R->signed_cookie && rng_pct(r, 35)) {
+        R->ck = put_str(R->ck, "session-id=");
         uint64_t x = rng_next(r);
-        ck = put_hex8(ck, x);
-        ck = put_hex8(ck, x >> 32);
-        ck = put_str(ck, "; _ga=GA1.2.");
-        ck = put_u64(ck, rng_range(r, 100000000, 999999999));
-        *ck++ = '.';
-        ck = put_u64(ck, (uint64_t)L->ts - rng_below(r, 30 * 86400));
-    } else if (D->cookie_logging && signed_cookie && rng_pct(r, 40)) {
-        ck = put_str(ck, "; lang=en-US");
+        R->ck = put_hex8(R->ck, x);
+        R->ck = put_hex8(R->ck, x >> 32);
+        R->ck = put_str(R->ck, "; _ga=GA1.2.");
+        R->ck = put_u64(R->ck, rng_range(r, 100000000, 999999999));
+        *R->ck++ = '.';
+        R->ck = put_u64(R->ck, (uint64_t)L->ts - rng_below(r, 30 * 86400));
+    } else if (R->signed_cookie && rng_pct(r, 40)) {
+        R->ck = put_str(R->ck, "; lang=en-US");
     }
+}
 
-    /* ---- protocol, TLS (ssl-* are '-' for http) ---- */
-    if (http) {
+/* protocol and TLS (ssl-* are '-' for http), then the fields fixed by the request */
+static void line_protocol(rng_t *r, line_t *L, req_t *R)
+{
+    if (R->http) {
         L->v[F_PROTO] = SV("http");
-        if (protover.p[5] == '2' || protover.p[5] == '3') protover = SV("HTTP/1.1");
+        if (R->protover.p[5] == '2' || R->protover.p[5] == '3') R->protover = SV("HTTP/1.1");
         L->v[F_SSLP] = dash;
         L->v[F_SSLC] = dash;
     } else {
         L->v[F_PROTO] = SV("https");
-        int tls13 = protover.p[5] == '3' || rng_pct(r, 62);
+        int tls13 = R->protover.p[5] == '3' || rng_pct(r, 62);
+        uint32_t cv;
         if (tls13) {
             L->v[F_SSLP] = SV("TLSv1.3");
-            uint32_t cv = rng_below(r, 100);
+            cv = rng_below(r, 100);
             L->v[F_SSLC] = cv < 70 ? SV("TLS_AES_128_GCM_SHA256") : cv < 90 ? SV("TLS_AES_256_GCM_SHA384") : SV("TLS_CHACHA20_POLY1305_SHA256");
         } else {
             L->v[F_SSLP] = SV("TLSv1.2");
-            uint32_t cv = rng_below(r, 100);
+            cv = rng_below(r, 100);
             L->v[F_SSLC] = cv < 75 ? SV("ECDHE-RSA-AES128-GCM-SHA256") : cv < 95 ? SV("ECDHE-RSA-AES256-GCM-SHA384") : SV("ECDHE-RSA-CHACHA20-POLY1305");
         }
     }
-    L->v[F_PROTOVER] = protover;
-    L->v[F_METHOD] = methods[method];
-    L->method_idx = (uint8_t)method;
-    L->status = (uint8_t)status;
-    L->v[F_STATUS] = (sv){status_str[status], 3};
-    L->v[F_RT] = rt;
-    L->v[F_RRT] = rrt;
-    L->v[F_DRT] = drt;
-    L->v[F_CT] = ct;
+    L->v[F_PROTOVER] = R->protover;
+    L->v[F_METHOD] = methods[R->method];
+    L->method_idx = (uint8_t)R->method;
+    L->status = (uint8_t)R->status;
+    L->v[F_STATUS] = (sv){status_str[R->status], 3};
+    L->v[F_RT] = R->rt;
+    L->v[F_RRT] = R->rrt;
+    L->v[F_DRT] = R->drt;
+    L->v[F_CT] = R->ct;
     L->v[F_FLE_STATUS] = dash;
     L->v[F_FLE_FIELDS] = dash;
-    (void)type;
+}
 
-    /* ---- query and cookie: raw bytes kept for WAF, encoded per §1.3 for the log ---- */
-    if (q > qbuf) {
+/* query and cookie: raw bytes kept for WAF, encoded per §1.3 for the log */
+static void line_query_cookie(line_t *L, const req_t *R)
+{
+    if (R->q > R->qbuf) {
         char *raw = L->sp;
-        size_t n = (size_t)(q - qbuf);
-        memcpy(raw, qbuf, n);
+        size_t n = (size_t)(R->q - R->qbuf);
+        memcpy(raw, R->qbuf, n);
         L->raw_query = (sv){raw, (uint32_t)n};
-        char *e = log_encode(raw + n, qbuf, n);
+        char *e = log_encode(raw + n, R->qbuf, n);
         L->v[F_QUERY] = (sv){raw + n, (uint32_t)(e - (raw + n))};
         L->sp = e;
     } else {
         L->raw_query = (sv){"", 0};
         L->v[F_QUERY] = dash;
     }
-    if (ck > cbuf) {
+    if (R->ck > R->cbuf) {
         char *s = L->sp;
-        char *e = log_encode(s, cbuf, (size_t)(ck - cbuf));
+        char *e = log_encode(s, R->cbuf, (size_t)(R->ck - R->cbuf));
         L->v[F_COOKIE] = (sv){s, (uint32_t)(e - s)};
         L->sp = e;
     } else
         L->v[F_COOKIE] = dash;
+}
 
-    /* ---- numbers ---- */
-    char *p = L->sp;
-    uint32_t hdr = status == S_000 ? 0 : rng_range(r, 280, 620);
-    uint64_t scb = hdr + body;
-    if (status == S_000) scb = 0;
-    char *s0 = p;
-    p = put_u64(p, scb);
-    L->v[F_SC_BYTES] = (sv){s0, (uint32_t)(p - s0)};
-    uint64_t csb = 60 + rng_below(r, 300) + L->v[F_UA].n / 2 + (uint64_t)(ck - cbuf) + (uint64_t)(q - qbuf);
-    if (method == M_POST || method == M_PUT || method == M_PATCH) csb += rng_range(r, 40, 8000);
-    s0 = p;
-    p = put_u64(p, csb);
-    L->v[F_CS_BYTES] = (sv){s0, (uint32_t)(p - s0)};
-    if (ttfb > tt) ttfb = tt;
-    s0 = p;
-    p = put_secs(p, tt);
-    L->v[F_TT] = (sv){s0, (uint32_t)(p - s0)};
-    s0 = p;
-    p = put_secs(p, ttfb);
-    L->v[F_TTFB] = (sv){s0, (uint32_t)(p - s0)};
-    s0 = p;
-    p = put_u64(p, rng_range(r, 1024, 65535));
-    L->v[F_C_PORT] = (sv){s0, (uint32_t)(p - s0)};
-    if (clen >= 0) {
-        s0 = p;
-        p = put_u64(p, (uint64_t)clen);
-        L->v[F_CLEN] = (sv){s0, (uint32_t)(p - s0)};
-    } else
+/* Field f as the decimal v, written at L->sp. */
+static void put_num_field(line_t *L, int f, uint64_t v)
+{
+    char *s = L->sp;
+    L->sp = put_u64(s, v);
+    L->v[f] = (sv){s, (uint32_t)(L->sp - s)};
+}
+static void put_secs_field(line_t *L, int f, uint32_t ms)
+{
+    char *s = L->sp;
+    L->sp = put_secs(s, ms);
+    L->v[f] = (sv){s, (uint32_t)(L->sp - s)};
+}
+
+/* byte counts, timings, port, content length, range, x-forwarded-for */
+static void line_numbers(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    const world_t *W = F->W;
+    uint32_t hdr = R->status == S_000 ? 0 : rng_range(r, 280, 620);
+    put_num_field(L, F_SC_BYTES, R->status == S_000 ? 0 : hdr + R->body);
+    uint64_t csb = 60 + rng_below(r, 300) + L->v[F_UA].n / 2 + (uint64_t)(R->ck - R->cbuf) + (uint64_t)(R->q - R->qbuf);
+    if (R->method == M_POST || R->method == M_PUT || R->method == M_PATCH) csb += rng_range(r, 40, 8000);
+    put_num_field(L, F_CS_BYTES, csb);
+    if (R->ttfb > R->tt) R->ttfb = R->tt;
+    put_secs_field(L, F_TT, R->tt);
+    put_secs_field(L, F_TTFB, R->ttfb);
+    put_num_field(L, F_C_PORT, rng_range(r, 1024, 65535));
+    if (R->clen >= 0)
+        put_num_field(L, F_CLEN, (uint64_t)R->clen);
+    else
         L->v[F_CLEN] = dash;
-    if (ranged) {
-        s0 = p;
-        p = put_u64(p, range_lo);
-        L->v[F_RSTART] = (sv){s0, (uint32_t)(p - s0)};
-        s0 = p;
-        p = put_u64(p, range_hi);
-        L->v[F_REND] = (sv){s0, (uint32_t)(p - s0)};
+    if (R->ranged) {
+        put_num_field(L, F_RSTART, R->range_lo);
+        put_num_field(L, F_REND, R->range_hi);
     } else {
         L->v[F_RSTART] = dash;
         L->v[F_REND] = dash;
     }
     /* x-forwarded-for: a proxy in front of some viewers */
     if (rng_below(r, 100) < 4) {
-        s0 = p;
         const client_t *o = &W->cl[rng_below(r, W->ncl)];
-        p = put_sv(p, (sv){o->ip, o->iplen});
-        L->v[F_XFF] = (sv){s0, (uint32_t)(p - s0)};
+        char *s = L->sp;
+        L->sp = put_sv(s, (sv){o->ip, o->iplen});
+        L->v[F_XFF] = (sv){s, o->iplen};
     } else
         L->v[F_XFF] = dash;
-    L->sp = p;
-#undef EDGE_TIMES
-#undef ORIGIN_TIMES
-#undef HIT_TIMES
+}
+
+/* Fill every field of L.  cause = C_NONE for ordinary traffic, else the 403 to write. */
+static void gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause)
+{
+    L->sp = L->scratch;
+    L->cause = (uint8_t)cause;
+    line_time(F, r, L);
+    line_viewer(F, r, L, cause);
+
+    req_t R;
+    req_init(&R);
+    uint32_t pv = rng_below(r, 100);
+    R.protover = pv < 65 ? SV("HTTP/2.0") : pv < 89 ? SV("HTTP/1.1") : pv < 98 ? SV("HTTP/3.0") : SV("HTTP/1.0");
+    if (cause == C_NONE) {
+        int kind = (int)pick_w(r, kind_w, NKIND);
+        kind_gen[kind](F, r, L, &R, kind);
+    } else {
+        R.status = S_403;
+        set_rt(&R, rt_error);
+        R.ct = SV("text/html");
+        cause_gen[cause](F, r, L, &R);
+        if (R.body == 0 && R.method != M_HEAD && R.clen > 0) R.body = (uint64_t)R.clen;
+    }
+    line_cookies(F, r, L, &R);
+    line_protocol(r, L, &R);
+    line_query_cookie(L, &R);
+    line_numbers(F, r, L, &R);
 }
 
 /* Write the line in the layout's field order. */
