@@ -19,6 +19,7 @@
 #include <libdeflate.h>
 #include <zstd.h>
 
+#include "datasets/gen_api.h"
 #include "datasets/gen_util.h"
 
 /* ---- content tables (gen_tables.c) ---- */

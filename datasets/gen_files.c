@@ -285,3 +285,53 @@ double cfs_gen_mean_line_bytes(const world_t *W, const plan_t *P)
     cfs_gen_tls_free(&T);
     return total / (double)files;
 }
+
+/* The lines of file `file` of the default plan, appended to out[*n..cap) while whole lines
+ * fit; returns 0 when the buffer is full. */
+static int sample_file(const world_t *W, uint32_t file, line_t *L, char *out, size_t cap, size_t *n, uint64_t *lines)
+{
+    const opts_t *o = W->o;
+    uint32_t nreg = o->dists * o->days * 24;
+    uint32_t k = file % nreg; /* plan order: distribution, day, hour */
+    fctx_t F;
+    cfs_gen_fctx_init(W, k / (o->days * 24), k / 24 % o->days, k % 24, &F);
+    /* as job_generate draws for a regular file without faults, WAF or accounting */
+    rng_t r;
+    rng_seed(&r, mix2(o->seed, 0x66696c65ull + file)); /* "file" */
+    uint32_t off = rng_below(&r, 100), k403 = 0;
+    char tmp[MAX_LINE];
+    for (uint32_t i = 0; i < o->lpf; i++) {
+        cfs_gen_line(&F, &r, L, cfs_gen_draw_cause(W, &r, off, &k403));
+        size_t len = (size_t)(emit_line(tmp, L, &W->lay[LAY_33], 0, 0, 0) - tmp);
+        if (*n + len > cap) return 0;
+        memcpy(out + *n, tmp, len);
+        *n += len;
+        (*lines)++;
+    }
+    return 1;
+}
+
+size_t cfs_gen_sample_text(uint64_t seed, char *out, size_t cap, uint64_t *lines)
+{
+    opts_t o;
+    cfs_gen_opts_default(&o);
+    o.seed = seed;
+    o.waf = 0;
+    world_t *W = malloc(sizeof *W);
+    line_t *L = malloc(sizeof *L);
+    if (!W || !L) die_nomem();
+    cfs_gen_world_init(W, &o);
+    const buf_t *h = &W->lay[LAY_33].header;
+    size_t n = 0;
+    *lines = 0;
+    if (h->n <= cap) {
+        memcpy(out, h->p, h->n);
+        n = h->n;
+        *lines = 2;
+        for (uint32_t file = 0; sample_file(W, file, L, out, cap, &n, lines); file++) continue;
+    }
+    cfs_gen_world_free(W);
+    free(W);
+    free(L);
+    return n;
+}
