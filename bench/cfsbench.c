@@ -11,6 +11,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "datasets/gen_api.h"
 #include "kernels/kernels.h"
 #include "pipeline/decode.h"
 #include "pipeline/source.h"
@@ -24,263 +25,11 @@
 #define MAX_ENTRIES 32
 #define MAX_RUNS 1000
 
-/* ---- the data: realistic 33-field CloudFront standard-log lines ---------------------- */
+/* ---- the data ------------------------------------------------------------------------ */
 
-/* splitmix64: a seeded stream local to the builder (no global state). */
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint32_t rng_below(rng *r, uint32_t n)
-{
-    return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
-}
-
-/* A line under construction; every field written is far below the 4 KiB capacity. */
-typedef struct linebuf {
-    char b[4096];
-    size_t n;
-} linebuf;
-
-static void put(linebuf *l, const char *s)
-{
-    size_t k = strlen(s);
-    memcpy(l->b + l->n, s, k);
-    l->n += k;
-}
-
-static void putc_(linebuf *l, char c)
-{
-    l->b[l->n++] = c;
-}
-
-static void put_u(linebuf *l, uint64_t v)
-{
-    char t[24];
-    int k = 0;
-    do {
-        t[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (k) l->b[l->n++] = t[--k];
-}
-
-static void put_u2(linebuf *l, unsigned v)
-{
-    putc_(l, (char)('0' + v / 10 % 10));
-    putc_(l, (char)('0' + v % 10));
-}
-
-/* Seconds with three decimals, as CloudFront writes time-taken and time-to-first-byte. */
-static void put_secs(linebuf *l, uint32_t ms)
-{
-    put_u(l, ms / 1000);
-    putc_(l, '.');
-    putc_(l, (char)('0' + ms / 100 % 10));
-    putc_(l, (char)('0' + ms / 10 % 10));
-    putc_(l, (char)('0' + ms % 10));
-}
-
-static void tab(linebuf *l)
-{
-    putc_(l, '\t');
-}
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const k_edges[] = {
-    "IAD89-C1", "IAD66-C2", "FRA56-P2", "FRA60-P1", "LHR61-C2", "LAX3-C4", "NRT57-C2", "SIN2-C1",
-    "GRU3-C1", "SOF50-P2", "HIO52-C1", "CDG52-P3", "AMS58-P4", "SYD62-P1", "BOM78-P1", "ORD58-P8",
-};
-static const char *const k_agents[] = {
-    "Mozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,%20like%20"
-    "Gecko)%20Chrome/129.0.0.0%20Safari/537.36",
-    "Mozilla/5.0%20(Macintosh;%20Intel%20Mac%20OS%20X%2010_15_7)%20AppleWebKit/605.1.15%20(KHTML,"
-    "%20like%20Gecko)%20Version/17.6%20Safari/605.1.15",
-    "Mozilla/5.0%20(iPhone;%20CPU%20iPhone%20OS%2017_6%20like%20Mac%20OS%20X)%20AppleWebKit/605.1."
-    "15%20(KHTML,%20like%20Gecko)%20Version/17.6%20Mobile/15E148%20Safari/604.1",
-    "Mozilla/5.0%20(X11;%20Linux%20x86_64;%20rv:131.0)%20Gecko/20100101%20Firefox/131.0",
-    "curl/8.5.0",
-    "Mozilla/5.0%20(compatible;%20Googlebot/2.1;%20+http://www.google.com/bot.html)",
-};
-static const char k_b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* One data line of the 33-field legacy layout (reference §1.2 field order), with the
- * value shapes and rough mixes of real logs: mostly 200 Hit/Miss, ~8% 403, long encoded
- * user agents and 56-character request ids, so line length (~350 bytes) and separator
- * density (~6 per 64-byte block) match what the kernels see in production. */
-static void make_line(rng *r, linebuf *l)
-{
-    uint32_t st_pick = rng_below(r, 100);
-    unsigned status;
-    const char *rt, *dt, *ctype;
-    uint64_t bytes;
-    uint32_t ms;
-    if (st_pick < 8) {
-        status = 403, rt = "Error", dt = rng_below(r, 4) ? "Error" : "ClientGeoBlocked";
-        ctype = "text/html", bytes = 919, ms = rng_below(r, 3);
-    } else if (st_pick < 12) {
-        status = 404, rt = dt = "Error", ctype = "application/xml", bytes = 243;
-        ms = 20 + rng_below(r, 200);
-    } else if (st_pick < 18) {
-        status = 304, rt = dt = "RefreshHit", ctype = "-", bytes = 320, ms = 30 + rng_below(r, 90);
-    } else if (st_pick < 20) {
-        status = 301, rt = dt = "Redirect", ctype = "text/html", bytes = 470, ms = 0;
-    } else if (st_pick < 21) {
-        status = 502, rt = "Error", dt = "OriginConnectError", ctype = "text/html", bytes = 951;
-        ms = 1000 + rng_below(r, 9000);
-    } else {
-        status = 200;
-        rt = dt = rng_below(r, 10) < 7 ? "Hit" : "Miss";
-        static const char *const types[] = {"image/jpeg", "text/css", "application/javascript",
-                                            "text/html", "video/mp4", "application/json"};
-        ctype = types[rng_below(r, NELEM(types))];
-        bytes = 200 + rng_below(r, 400000);
-        ms = rt[0] == 'H' ? rng_below(r, 20) : 40 + rng_below(r, 400);
-    }
-    int https = rng_below(r, 20) != 0;
-    l->n = 0;
-    put(l, "2026-11-0");
-    putc_(l, (char)('1' + rng_below(r, 2)));
-    tab(l);
-    put_u2(l, rng_below(r, 24));
-    putc_(l, ':');
-    put_u2(l, rng_below(r, 60));
-    putc_(l, ':');
-    put_u2(l, rng_below(r, 60));
-    tab(l);
-    put(l, k_edges[rng_below(r, NELEM(k_edges))]);
-    tab(l);
-    put_u(l, bytes);
-    tab(l);
-    if (rng_below(r, 5)) { /* c-ip: IPv4, or IPv6 with a :: run about 20% of the time */
-        put_u(l, 1 + rng_below(r, 223));
-        for (int i = 0; i < 3; i++) {
-            putc_(l, '.');
-            put_u(l, rng_below(r, 256));
-        }
-    } else {
-        put(l, "2001:db8:");
-        put_u(l, rng_below(r, 9999));
-        put(l, "::");
-        put_u(l, rng_below(r, 9999));
-    }
-    tab(l);
-    static const char *const methods[] = {"GET", "GET", "GET", "GET", "GET",
-                                          "GET", "GET", "HEAD", "POST", "OPTIONS"};
-    put(l, methods[rng_below(r, NELEM(methods))]);
-    tab(l);
-    uint32_t dist = rng_below(r, 3);
-    put(l, dist == 0 ? "d111111abcdef8" : dist == 1 ? "d2h7k9m3n5p7q1" : "d3z8x6c4v2b0n9");
-    put(l, ".cloudfront.net");
-    tab(l);
-    static const char *const stems[] = {"/static/js/app.", "/images/products/", "/api/v1/items/",
-                                        "/private/video/", "/index.html", "/"};
-    uint32_t stem = rng_below(r, NELEM(stems));
-    put(l, stems[stem]);
-    if (stem < 4) {
-        put_u(l, rng_below(r, 1000000));
-        put(l, stem == 0 ? ".js" : stem == 1 ? ".jpg" : stem == 3 ? ".mp4" : "");
-    }
-    tab(l);
-    put_u(l, status);
-    tab(l);
-    if (rng_below(r, 2)) {
-        put(l, "https://www.example-");
-        put_u(l, dist + 1);
-        put(l, ".com/page/");
-        put_u(l, rng_below(r, 5000));
-    } else {
-        putc_(l, '-');
-    }
-    tab(l);
-    put(l, k_agents[rng_below(r, NELEM(k_agents))]);
-    tab(l);
-    if (rng_below(r, 10) < 3) {
-        put(l, "id=");
-        put_u(l, rng_below(r, 100000));
-        put(l, "&ref=home&utm_source=newsletter");
-    } else {
-        putc_(l, '-');
-    }
-    tab(l);
-    putc_(l, '-'); /* cs(Cookie): logging of cookies off */
-    tab(l);
-    put(l, rt);
-    tab(l);
-    /* x-edge-request-id: base64url of 40 bytes, 54 characters + '==' */
-    for (int i = 0; i < 53; i++) putc_(l, k_b64url[rng_below(r, 64)]);
-    putc_(l, "AQgw"[rng_below(r, 4)]);
-    put(l, "==");
-    tab(l);
-    put(l, "www.example-");
-    put_u(l, dist + 1);
-    put(l, ".com");
-    tab(l);
-    put(l, https ? "https" : "http");
-    tab(l);
-    put_u(l, 40 + rng_below(r, 1500));
-    tab(l);
-    put_secs(l, ms + rng_below(r, 3));
-    tab(l);
-    putc_(l, '-');
-    tab(l);
-    put(l, https ? (rng_below(r, 4) ? "TLSv1.3" : "TLSv1.2") : "-");
-    tab(l);
-    put(l, https ? "TLS_AES_128_GCM_SHA256" : "-");
-    tab(l);
-    put(l, rt);
-    tab(l);
-    uint32_t pv = rng_below(r, 100);
-    put(l, pv < 65 ? "HTTP/2.0" : pv < 89 ? "HTTP/1.1" : pv < 98 ? "HTTP/3.0" : "HTTP/1.0");
-    tab(l);
-    put(l, "-\t-\t");
-    put_u(l, 1024 + rng_below(r, 64511));
-    tab(l);
-    put_secs(l, ms);
-    tab(l);
-    put(l, dt);
-    tab(l);
-    put(l, ctype);
-    tab(l);
-    put_u(l, bytes > 300 ? bytes - 300 : bytes);
-    put(l, "\t-\t-\n");
-}
-
-static const char k_header[] =
-    "#Version: 1.0\n"
-    "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
-    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
-    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
-    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
-    "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
-    "sc-range-start sc-range-end\n";
-
-/* Fill up to `target` bytes with the header and whole lines; returns the length used. */
-static size_t build_lines(uint8_t *buf, size_t target, uint64_t seed, uint64_t *lines)
-{
-    rng r = {seed};
-    linebuf l;
-    size_t n = sizeof k_header - 1;
-    memcpy(buf, k_header, n);
-    *lines = 2;
-    for (;;) {
-        make_line(&r, &l);
-        if (n + l.n > target) break;
-        memcpy(buf + n, l.b, l.n);
-        n += l.n;
-        (*lines)++;
-    }
-    return n;
-}
+/* The buffer holds cfsgen's own lines (datasets/gen_api.h): the 33-field layout with the
+ * generator's mix of statuses, 403 causes, user agents, queries and cookies, so that the
+ * kernels see the separator density and line lengths of the generated data sets. */
 
 /* ---- the benchmarked functions ---------------------------------------------------------- */
 
@@ -483,7 +232,8 @@ static const char *const USAGE =
     "\n"
     "The first form times every scan kernel this CPU runs, a memchr LF count, a byte loop,\n"
     "and libdeflate/zlib/zstd decompression of the same bytes (built in memory: MIB MiB of\n"
-    "33-field CloudFront lines, default 64), one warm-up and N timed runs (default 10);\n"
+    "cfsgen's 33-field lines for --seed N, default 64), one warm-up and N timed runs\n"
+    "(default 10);\n"
     "GB/s = 1e9 uncompressed bytes per second; ratio = median GB/s / memchr_lf median GB/s.\n"
     "The decode form decodes FILEs with the pipeline's reader on N threads, no parsing, and\n"
     "prints one JSON line (the decode-only floor for `cfscan scan` with the same -j).\n";
@@ -616,7 +366,7 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "cfsbench: out of memory\n");
         return 1;
     }
-    c.plain_len = build_lines(plain, target, seed, &c.lines);
+    c.plain_len = cfs_gen_sample_text(seed, (char *)plain, target, &c.lines);
     c.plain = plain;
     size_t gz_cap = libdeflate_gzip_compress_bound(lc, c.plain_len);
     uint8_t *gz = malloc(gz_cap);
