@@ -428,3 +428,40 @@ Test(state_hostile, hour_out_of_range, .timeout = 60)
         crafted_free(&c);
     }
 }
+
+/* ---- item 10: error strings from a state ------------------------------------------------- */
+Test(state_hostile, input_error_strings_are_escaped, .timeout = 60)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    p_rules(f);
+    p_tag(f, "STRS", 0);
+    p_tag(f, "TRAF", 0);
+    p_tag(f, "GRPS", 0);
+    p_tag(f, "HEAV", 0);
+    p_tag(f, "ORIG", 0);
+    p_tag(f, "WAFR", 0);
+    p_tag(f, "FILE", 2);
+    p_input(f, "/logs/E1.2026-10-31-08.a.gz", CFS_E_CORRUPT, "boom1 \x1b[31mred\x1b[0m");
+    p_input(f, "/logs/E1.2026-10-31-08.b.gz", CFS_E_TRUNCATED, "boom2 \x1b]0;t\x07 title");
+    p_le(f, 0, 8);
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    /* inputs that could not be read: exit 4, and the summary is still written */
+    cr_assert_eq(c.r.rc, 4, "exit %d; stderr: %s", c.r.rc, c.r.err);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/report.txt", c.out);
+    size_t n;
+    char *txt = tu_read(p, &n);
+    cr_assert(txt, "%s", p);
+    const char *outs[2] = {c.r.out, txt};
+    const char *names[2] = {"stdout", "report.txt"};
+    for (int i = 0; i < 2; i++) {
+        cr_assert(strstr(outs[i], "boom1") && strstr(outs[i], "boom2"), "%s lists both errors: %s", names[i],
+                  outs[i]);
+        cr_assert_null(strchr(outs[i], 0x1b), "%s holds no ESC byte: %s", names[i], outs[i]);
+        cr_assert_null(strchr(outs[i], 0x07), "%s holds no BEL byte", names[i]);
+    }
+    free(txt);
+    crafted_free(&c);
+}
