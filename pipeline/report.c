@@ -403,7 +403,10 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         if (!L->notes[i].unusable) continue;
         fprintf(out, "ERROR ");
         cfs_write_safe(out, L->notes[i].path, strlen(L->notes[i].path));
-        fprintf(out, ": %s\n", L->notes[i].st.error);
+        /* error strings may come from a state.cfs written elsewhere (merge): escaped too */
+        fputs(": ", out);
+        cfs_write_safe(out, L->notes[i].st.error, strnlen(L->notes[i].st.error, sizeof L->notes[i].st.error));
+        fputc('\n', out);
     }
     for (size_t i = 0; i < L->nnotes; i++) {
         const cfs_file_note *nt = &L->notes[i];
@@ -413,9 +416,11 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         uint64_t fr = total_rejected(f);
         fprintf(out, "%s ", f->status != CFS_OK ? "ERROR" : "WARNING");
         cfs_write_safe(out, nt->path, strlen(nt->path));
-        if (f->status != CFS_OK)
-            fprintf(out, ": %s (%s); %llu lines read before it", f->error, cfs_status_str(f->status),
-                    (unsigned long long)f->lines);
+        if (f->status != CFS_OK) {
+            fputs(": ", out);
+            cfs_write_safe(out, f->error, strnlen(f->error, sizeof f->error));
+            fprintf(out, " (%s); %llu lines read before it", cfs_status_str(f->status), (unsigned long long)f->lines);
+        }
         else if (w) fprintf(out, ": %s", w);
         else fprintf(out, ":");
         if (fr) {

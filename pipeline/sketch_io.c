@@ -400,10 +400,19 @@ cfs_status cfs_topk_write(FILE *f, const cfs_topk *t)
 
 cfs_status cfs_topk_read(FILE *f, cfs_topk **out)
 {
+    return cfs_topk_read_limited(f, CFS_TOPK_MAX_CAPACITY, UINT32_MAX, out);
+}
+
+/* Smallest encoding of one entry: key length 0 (1 byte), no key, hash (8), count and
+ * error (1 byte each).  The entries a blob claims must fit in what its payload holds. */
+#define TOPK_MIN_ENTRY 11u
+
+cfs_status cfs_topk_read_limited(FILE *f, uint32_t max_capacity, uint32_t max_payload, cfs_topk **out)
+{
     *out = NULL;
     uint8_t *p;
     size_t n;
-    CFS_FORWARD_IF_ERROR(blob_read(f, MAGIC_TOPK, UINT32_MAX, &p, &n));
+    CFS_FORWARD_IF_ERROR(blob_read(f, MAGIC_TOPK, max_payload, &p, &n));
     icur c = {p, p + n, 0};
     cfs_topk_state st;
     uint64_t cap = ic_varint(&c);
@@ -411,7 +420,8 @@ cfs_status cfs_topk_read(FILE *f, cfs_topk **out)
     st.floor = ic_varint(&c);
     uint8_t flags = ic_u8(&c);
     uint64_t used = ic_varint(&c);
-    if (c.bad || cap == 0 || cap > CFS_TOPK_MAX_CAPACITY || used > cap || (flags & ~1u)) {
+    if (c.bad || cap == 0 || cap > CFS_TOPK_MAX_CAPACITY || cap > max_capacity || used > cap ||
+        used > (uint64_t)(c.end - c.p) / TOPK_MIN_ENTRY || (flags & ~1u)) {
         free(p);
         return CFS_E_CORRUPT;
     }

@@ -42,6 +42,10 @@ cfs_status cfs_hll_read(FILE *f, cfs_hll *h);
 cfs_status cfs_topk_write(FILE *f, const cfs_topk *t);
 /* Allocates *out (free with cfs_topk_free); *out is NULL on error. */
 cfs_status cfs_topk_read(FILE *f, cfs_topk **out);
+/* cfs_topk_read under the caller's limits, for blobs from untrusted files (cfscan merge):
+ * a capacity above max_capacity or a payload longer than max_payload is CFS_E_CORRUPT,
+ * refused from the header fields before anything is allocated for them. */
+cfs_status cfs_topk_read_limited(FILE *f, uint32_t max_capacity, uint32_t max_payload, cfs_topk **out);
 
 /* ---- raw top-k state: for sketch_io.c only, implemented in sketch.c ----------------------
  * The public interface hides what an exact round trip needs: the capacity, the floor D

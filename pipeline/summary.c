@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,7 @@ typedef struct zstream {
     ZSTD_CCtx *cc;
     ZSTD_DCtx *dc;
     char buf[1 << 17];
+    char sbuf[8192];        /* reader: the stdio buffer over the stream (see r_left) */
     size_t avail, used;     /* reader: compressed bytes in buf, and consumed */
     uint64_t left;          /* reader: compressed bytes not yet read from fd */
     uint64_t raw;           /* uncompressed bytes through the stream */
@@ -495,11 +497,70 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     return CFS_OK;
 }
 
-/* ---- state reader ------------------------------------------------------------------------------ */
+/* ---- state reader ------------------------------------------------------------------------------
+ * A state.cfs that passes its checksum is still untrusted: `merge` combines summaries from
+ * other machines and teams, and the checksum only proves the file is what its writer
+ * wrote.  So nothing it claims sizes an allocation before it is checked:
+ *  - every record count is bounded by what the rest of the payload can hold, from each
+ *    section's smallest record (r_tag);
+ *  - what reading commits (memory for groups, sketches, rows and strings, and temporary
+ *    disk for the input rows) is charged to a budget proportional to the file's size
+ *    (r_charge).  The payload is zstd, so a small file can expand to a large payload of
+ *    valid records; the budget is what bounds memory by the file itself;
+ *  - keys are unique in each section as the writer emits them, hours are real hours
+ *    (cfs_time_in_range, at the start of an hour), top-k capacities are this cfscan's.
+ * A state that breaks any of these is reported as corrupt, naming the file and the
+ * reason; a failed allocation as CFS_E_NOMEM. */
 typedef struct rd {
     FILE *f;
     int bad;
+    const zstream *z;      /* NULL for the summary's own temporary rows */
+    uint64_t raw;          /* payload length the header declares */
+    uint64_t charged, budget;
+    char why[160];         /* the first reason a check failed, for the message */
 } rd;
+
+/* The budget: 2048 bytes per byte of state file, and at least 64 MiB.  The largest
+ * legitimate ratio is a state of one-request groups: a group costs about 33 KiB in
+ * memory (two dense histograms and a HyperLogLog) and, compressed, at least the three
+ * 8-byte blob checksums and a few key bytes (about 30 bytes), about 1100x; a generated
+ * 5.7 MB summary (400,000 traffic rows, 1,500 groups) needs about 50x.  A crafted state
+ * of distinct empty groups compresses to about 2 bytes a group, over 10,000x: refused
+ * here before it costs more than the budget.  The charges use the in-memory sizes
+ * (sizeof), so they follow the sketches if those shrink. */
+#define STATE_BUDGET_PER_BYTE 2048u
+#define STATE_BUDGET_MIN ((uint64_t)64 << 20)
+
+static void r_fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void r_fail(rd *r, const char *fmt, ...)
+{
+    if (!r->bad && !r->why[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->why, sizeof r->why, fmt, ap);
+        va_end(ap);
+    }
+    r->bad = 1;
+}
+
+/* An upper bound on the payload bytes not yet parsed: the stream has handed z->raw bytes
+ * to stdio, of which at most the buffer (sbuf) is still unread.  Never less than the true
+ * rest, so a genuine state is never refused; 8 KiB of slack for a crafted one. */
+static uint64_t r_left(const rd *r)
+{
+    uint64_t done = r->z->raw > sizeof r->z->sbuf ? r->z->raw - sizeof r->z->sbuf : 0;
+    return r->raw > done ? r->raw - done : 0;
+}
+
+/* Charge bytes that reading is about to commit; 0 (and bad) when over the budget. */
+static int r_charge(rd *r, uint64_t bytes)
+{
+    if (r->bad) return 0;
+    if (__builtin_add_overflow(r->charged, bytes, &r->charged) || r->charged > r->budget)
+        r_fail(r, "implausible: reading it would take more than %llu MiB, the limit for a state file of this size",
+               (unsigned long long)(r->budget >> 20));
+    return !r->bad;
+}
 
 static uint64_t r_le(rd *r, int n)
 {
@@ -529,11 +590,21 @@ static void r_fixed(rd *r, char *dst, size_t n)
     dst[n - 1] = 0;
 }
 
-static int r_tag(rd *r, uint32_t tag, uint64_t *count, uint64_t max)
+/* A section header.  Its records take at least min_rec bytes each, and the 8-byte pruned
+ * count ends the payload: a count the rest cannot hold is refused before any loop or
+ * allocation trusts it. */
+static int r_tag(rd *r, uint32_t tag, uint64_t *count, uint64_t max, uint64_t min_rec)
 {
-    if ((uint32_t)r_le(r, 4) != tag) r->bad = 1;
+    char name[5] = {(char)tag, (char)(tag >> 8), (char)(tag >> 16), (char)(tag >> 24), 0};
+    uint32_t got = (uint32_t)r_le(r, 4);
     *count = r_le(r, 8);
-    if (*count > max) r->bad = 1;
+    if (r->bad) return 0;
+    uint64_t left = r_left(r);
+    left = left > 8 ? left - 8 : 0;
+    if (got != tag) r_fail(r, "section %s expected", name);
+    else if (*count > max || *count > left / min_rec)
+        r_fail(r, "section %s claims %llu records, more than the payload can hold", name,
+               (unsigned long long)*count);
     return !r->bad;
 }
 
@@ -610,7 +681,7 @@ static int get_input_rd(rd *r, cfs_sum_input *x)
 
 static int get_input(FILE *f, cfs_sum_input *x)
 {
-    rd r = {f, 0};
+    rd r = {f, 0, NULL, 0, 0, 0, ""};
     return get_input_rd(&r, x);
 }
 
@@ -669,13 +740,23 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     uint64_t raw = 0;
     for (int i = 7; i >= 0; i--) raw = raw << 8 | head[12 + i];
     /* The payload streams through zstd: neither it nor its compressed bytes are held. */
-    zstream *z = cfs_xcalloc(1, sizeof *z);
+    zstream *z = calloc(1, sizeof *z);
+    if (z) z->dc = ZSTD_createDCtx();
+    if (!z || !z->dc) {
+        free(z);
+        close(fd);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return CFS_E_NOMEM;
+    }
     z->fd = fd;
     z->left = len - 36;
-    z->dc = ZSTD_createDCtx();
-    if (!z->dc) exit(1);
     cookie_io_functions_t io = {zs_read, NULL, NULL, NULL};
-    rd r = {lseek(fd, 20, SEEK_SET) == 20 ? fopencookie(z, "r", io) : NULL, 0};
+    rd r = {lseek(fd, 20, SEEK_SET) == 20 ? fopencookie(z, "r", io) : NULL, 0, z, raw, 0, 0, ""};
+    /* our buffer, of a known size: r_left relies on it */
+    if (r.f && setvbuf(r.f, z->sbuf, _IOFBF, sizeof z->sbuf) != 0) {
+        fclose(r.f);
+        r.f = NULL;
+    }
     if (!r.f) {
         ZSTD_freeDCtx(z->dc);
         free(z);
@@ -683,13 +764,26 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         snprintf(err, errlen, "%s: read failed", path);
         return CFS_E_IO;
     }
+    r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE : STATE_BUDGET_MIN;
     uint64_t n;
     uint16_t *rule_map = NULL;
     uint64_t nrules = 0;
     cfs_status st = CFS_OK;
-    if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535)) {
-        rule_map = cfs_xmalloc((nrules ? nrules : 1) * sizeof *rule_map);
-        for (uint64_t i = 0; i < nrules && !r.bad; i++) {
+    /* Smallest records (see cfs_state_write): a name is a u32 length; a traffic row
+     * 39 bytes over its columns; a group key 44 bytes plus two histogram blobs of 21
+     * and a HyperLogLog blob of 20; a heavy-hitter record the key and two top-k blobs of
+     * 23; an origin row 40 + 21; a WAF row 40 + 4 + 8; an input row two lengths, 23
+     * u64, the reject count and the two status bytes. */
+    enum {
+        MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
+        MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
+        MIN_ORIG = CFS_KEY_STR + MIN_HIST, MIN_WAFR = CFS_KEY_STR + 4 + 8,
+        MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
+    };
+    if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535, MIN_NAME)) {
+        rule_map = malloc((nrules ? nrules : 1) * sizeof *rule_map);
+        if (!rule_map) st = CFS_E_NOMEM;
+        for (uint64_t i = 0; rule_map && i < nrules && !r.bad; i++) {
             char *nm = r_str(&r, 256);
             rule_map[i] = 0;
             int found = 0;
@@ -708,8 +802,10 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     }
     uint64_t nstr = 0;
     char (*strs)[CFS_KEY_STR] = NULL;
-    if (!r.bad && r_tag(&r, TAG('S', 'T', 'R', 'S'), &nstr, raw / 4)) {
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('S', 'T', 'R', 'S'), &nstr, UINT32_MAX, MIN_NAME) &&
+        r_charge(&r, nstr * CFS_KEY_STR)) {
         strs = calloc(nstr ? nstr : 1, CFS_KEY_STR);
+        if (!strs) st = CFS_E_NOMEM;
         for (uint64_t i = 0; strs && i < nstr && !r.bad; i++) {
             char *x = r_str(&r, CFS_KEY_STR - 1);
             if (x) {
@@ -717,37 +813,48 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
                 free(x);
             }
         }
-        if (!strs) r.bad = 1;
     }
-    /* A row costs at least 30 payload bytes, which bounds n by the payload size. */
-    if (!r.bad && r_tag(&r, TAG('T', 'R', 'A', 'F'), &n, raw / 30)) {
+    /* The rows are held while their columns arrive, then go into the traffic map: twice
+     * a row, plus the map's slot. */
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX, MIN_TRAF) &&
+        r_charge(&r, n * (2 * sizeof(cfs_trow) + 16))) {
         cfs_trow *rows = calloc(n ? n : 1, sizeof *rows);
-        if (!rows) r.bad = 1;
-        for (uint64_t i = 0; i < n && !r.bad; i++) {
+        if (!rows) st = CFS_E_NOMEM;
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
             uint32_t d = (uint32_t)r_le(&r, 4);
-            if (d >= nstr) r.bad = 1;
+            if (d >= nstr) r_fail(&r, "traffic row %llu: no string %u", (unsigned long long)i, d);
             else memcpy(rows[i].k.dist, strs[d], CFS_KEY_STR);
         }
-        for (uint64_t i = 0; i < n && !r.bad; i++) {
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
             uint32_t e = (uint32_t)r_le(&r, 4);
-            if (e >= nstr) r.bad = 1;
+            if (e >= nstr) r_fail(&r, "traffic row %llu: no string %u", (unsigned long long)i, e);
             else memcpy(rows[i].k.edge, strs[e], CFS_KEY_STR);
         }
-        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.hour = (int64_t)r_le(&r, 8);
-        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.status = (uint16_t)r_le(&r, 2);
-        for (uint64_t i = 0; i < n && !r.bad; i++) {
+        /* An hour is the start of an hour within cfscan's time range (types.h): anything
+         * else is no key a scan writes, and would overflow hour * 1000 in the Parquet
+         * writer (INT64_MAX once did). */
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
+            int64_t h = (int64_t)r_le(&r, 8);
+            if (!r.bad && (!cfs_time_in_range(h) || h % 3600 != 0))
+                r_fail(&r, "traffic row %llu: hour %lld is not an hour between 1990 and 2100",
+                       (unsigned long long)i, (long long)h);
+            rows[i].k.hour = h;
+        }
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.status = (uint16_t)r_le(&r, 2);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
             uint16_t rule = (uint16_t)r_le(&r, 2);
-            if (rule >= nrules) r.bad = 1;
+            if (rule >= nrules) r_fail(&r, "traffic row %llu: rule %u", (unsigned long long)i, rule);
             else rows[i].k.rule = rule_map[rule];
         }
-        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.cause = (uint8_t)r_le(&r, 1);
-        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.evidence = (uint8_t)r_le(&r, 1);
-        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].k.lat_class = (uint8_t)r_le(&r, 1);
-        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].requests = r_le(&r, 8);
-        for (uint64_t i = 0; i < n && !r.bad; i++) rows[i].bytes = r_le(&r, 8);
-        for (uint64_t i = 0; i < n && !r.bad; i++) {
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.cause = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.evidence = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.lat_class = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].requests = r_le(&r, 8);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].bytes = r_le(&r, 8);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
             if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
-                r.bad = 1;
+                r_fail(&r, "traffic row %llu: cause %u, evidence %u", (unsigned long long)i, rows[i].k.cause,
+                       rows[i].k.evidence);
                 break;
             }
             cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &rows[i].k, NULL);
@@ -757,87 +864,133 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         free(rows);
     }
     free(strs);
-    if (!r.bad && r_tag(&r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX)) {
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX, MIN_GRPS)) {
         for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
             cfs_gkey k;
             r_gkey(&r, &k, rule_map, nrules);
-            if (r.bad) break;
+            if (r.bad || !r_charge(&r, sizeof(cfs_group) + sizeof(cfs_grow) + 16)) break;
             int created;
             cfs_grow *g = cfs_kmap_get(&s->agg.groups, &k, &created);
-            if (created) g->g = calloc(1, sizeof(cfs_group));
-            cfs_group tmp;
-            if ((st = cfs_hist_read(r.f, &tmp.tt)) == CFS_OK && (st = cfs_hist_read(r.f, &tmp.ttfb)) == CFS_OK &&
-                (st = cfs_hll_read(r.f, &tmp.clients)) == CFS_OK) {
-                cfs_hist_merge(&g->g->tt, &tmp.tt);
-                cfs_hist_merge(&g->g->ttfb, &tmp.ttfb);
-                cfs_hll_merge(&g->g->clients, &tmp.clients);
+            if (!created) {
+                r_fail(&r, "group %llu listed twice", (unsigned long long)i);
+                break;
             }
+            /* a row without its group would crash cfs_agg_free's readers: fill it first */
+            if (!(g->g = calloc(1, sizeof(cfs_group)))) {
+                st = CFS_E_NOMEM;
+                break;
+            }
+            if ((st = cfs_hist_read(r.f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r.f, &g->g->ttfb)) == CFS_OK)
+                st = cfs_hll_read(r.f, &g->g->clients);
+            if (st != CFS_OK && st != CFS_E_NOMEM)
+                r_fail(&r, "group %llu: sketch blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
         }
     }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX)) {
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX, MIN_HEAV)) {
         cfs_agg one;
         cfs_agg_init(&one);
         for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
             cfs_gkey k;
             r_gkey(&r, &k, rule_map, nrules);
-            if (r.bad) break;
-            cfs_topk *u = NULL, *p = NULL;
-            if ((st = cfs_topk_read(r.f, &u)) == CFS_OK && (st = cfs_topk_read(r.f, &p)) == CFS_OK) {
-                cfs_hrow *h = cfs_kmap_get(&one.heavy, &k, NULL);
-                if (!h->uris) {
-                    h->uris = u;
-                    h->ips = p;
-                    u = p = NULL;
-                }
+            if (r.bad || !r_charge(&r, sizeof(cfs_hrow) + 16)) break;
+            int created;
+            cfs_hrow *h = cfs_kmap_get(&one.heavy, &k, &created);
+            if (!created) {
+                r_fail(&r, "top lists %llu listed twice", (unsigned long long)i);
+                break;
             }
-            cfs_topk_free(u);
-            cfs_topk_free(p);
+            /* Capacity: every top-k this cfscan builds or merges into has CFS_TOPK_CAPACITY
+             * counters (aggregate.c), so a state holds no other.  A larger one would cost
+             * its counters up front (65536 of them, 5 MB, for a 25-byte blob) only to be
+             * cut down at the first merge, and a smaller one would go to the summary pool
+             * (aggregate.c) and be reused as if full size: refuse both.  Payload: no more
+             * than the budget has left. */
+            for (int which = 0; which < 2 && st == CFS_OK && !r.bad; which++) {
+                uint64_t room = r.budget - r.charged;
+                cfs_topk *t = NULL;
+                st = cfs_topk_read_limited(r.f, CFS_TOPK_CAPACITY, room < UINT32_MAX ? (uint32_t)room : UINT32_MAX, &t);
+                if (st != CFS_OK) {
+                    if (st != CFS_E_NOMEM)
+                        r_fail(&r, "top lists %llu: top-k blob refused (%s; capacity must be %u)",
+                               (unsigned long long)i, cfs_status_str(st), CFS_TOPK_CAPACITY);
+                    break;
+                }
+                if (which) h->ips = t;
+                else h->uris = t;
+                if (cfs_topk_capacity(t) != CFS_TOPK_CAPACITY) {
+                    r_fail(&r, "top list of capacity %u (this cfscan keeps %u)", cfs_topk_capacity(t),
+                           CFS_TOPK_CAPACITY);
+                    break;
+                }
+                /* its counters, table and keys, here and again once folded below */
+                cfs_topk_item items[CFS_TOPK_CAPACITY];
+                size_t m = cfs_topk_list(t, items, CFS_TOPK_CAPACITY);
+                uint64_t keys = 0;
+                for (size_t j = 0; j < m; j++) keys += items[j].n + 1;
+                r_charge(&r, 2 * (256 + (uint64_t)cfs_topk_capacity(t) * 96 + keys));
+            }
         }
-        cfs_agg_fold_heavy(&s->agg, &one);
+        /* a half-read row (NULL summaries) is only ever freed: cfs_agg_free takes NULL */
+        if (!r.bad && st == CFS_OK) cfs_agg_fold_heavy(&s->agg, &one);
         cfs_agg_free(&one);
     }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX)) {
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX, MIN_ORIG)) {
         for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
             char dist[CFS_KEY_STR];
             memset(dist, 0, sizeof dist);
             r_fixed(&r, dist, CFS_KEY_STR);
+            if (r.bad || !r_charge(&r, sizeof(cfs_hist) + sizeof(cfs_orow) + 16)) break;
             int created;
             cfs_orow *o = cfs_kmap_get(&s->agg.origin, dist, &created);
-            if (created) o->h = calloc(1, sizeof(cfs_hist));
-            cfs_hist tmp;
-            if ((st = cfs_hist_read(r.f, &tmp)) == CFS_OK) cfs_hist_merge(o->h, &tmp);
+            if (!created) {
+                r_fail(&r, "origin histogram %llu listed twice", (unsigned long long)i);
+                break;
+            }
+            if (!(o->h = calloc(1, sizeof(cfs_hist)))) {
+                st = CFS_E_NOMEM;
+                break;
+            }
+            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM)
+                r_fail(&r, "origin histogram %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
         }
     }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX)) {
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX, MIN_WAFR)) {
         for (uint64_t i = 0; i < n && !r.bad; i++) {
             cfs_wrow k;
             memset(&k, 0, sizeof k);
             r_fixed(&r, k.dist, CFS_KEY_STR);
             char *nm = r_str(&r, 4096);
             if (!nm) break;
+            if (!r_charge(&r, sizeof(cfs_wrow) + 16 + strlen(nm) + 1 + sizeof(char *))) {
+                free(nm);
+                break;
+            }
             k.rule = waf_rule_id(s, nm);
             free(nm);
-            cfs_wrow *w = cfs_kmap_get(&s->agg.waf, &k, NULL);
+            int created;
+            cfs_wrow *w = cfs_kmap_get(&s->agg.waf, &k, &created);
+            if (!created) r_fail(&r, "WAF rule row %llu listed twice", (unsigned long long)i);
             w->count += r_le(&r, 8);
         }
     }
-    /* A record takes more than 100 bytes (two string lengths, 22 u64 and the status
-     * bytes), so the payload length bounds the count (a count of 4e9 once made an
-     * up-front allocation exit "out of memory": tests/fuzz/fuzz_state). */
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, raw / 100)) {
+    /* The input rows go to a temporary file: disk, charged like memory (a genuine input
+     * row compresses to a few dozen bytes, far inside the budget). */
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, MIN_FILE)) {
         for (uint64_t i = 0; i < n && !r.bad; i++) {
             cfs_sum_input x;
             if (get_input_rd(&r, &x) <= 0) {
                 r.bad = 1;
                 break;
             }
-            put_input(rows_file(s), &x);
-            s->ninputs++;
+            if (r_charge(&r, MIN_FILE + strlen(x.path) + strlen(x.dist) + strlen(x.st.error))) {
+                put_input(rows_file(s), &x);
+                s->ninputs++;
+            }
             free(x.path);
         }
         s->pruned = r_le(&r, 8);
     }
-    int trailing = !r.bad && fgetc(r.f) != EOF;
+    int trailing = !r.bad && st == CFS_OK && fgetc(r.f) != EOF;
     fclose(r.f);
     /* the whole frame, exactly the length the header gives */
     int payload_ok = !z->failed && z->frame_done && z->raw == raw && z->used == z->avail && z->left == 0;
@@ -851,9 +1004,11 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         return CFS_E_CORRUPT;
     }
     if (st != CFS_OK || r.bad || trailing) {
-        if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT)
+        if (st == CFS_E_NOMEM)
+            snprintf(err, errlen, "%s: out of memory reading the state file", path);
+        else if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT || st == CFS_E_UNSUPPORTED)
             snprintf(err, errlen, "%s: state file is corrupt (%s)", path,
-                     payload_ok ? "inconsistent section" : "payload does not decompress");
+                     r.why[0] ? r.why : payload_ok ? "inconsistent section" : "payload does not decompress");
         cfs_summary_free(s);
         return st != CFS_OK ? st : CFS_E_CORRUPT;
     }

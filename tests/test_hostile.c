@@ -263,9 +263,10 @@ static void replay(const char *target, const char *path)
         const char *paths[1] = {path};
         (void)cfs_waf_load(&w, paths, 1, CFS_NO_TIME, CFS_NO_TIME, err, sizeof err);
         cfs_waf_free(w);
-    } else if (!strcmp(target, "fuzz_state")) {
-        /* the fuzzer's bytes are the payload: wrap them as fuzz_state.c does (header, zstd
-         * frame, checksum trailer), unless the first byte 0xFF says "raw file" */
+    } else if (!strcmp(target, "fuzz_state") || !strcmp(target, "fuzz_merge")) {
+        /* the fuzzer's bytes are the payload: wrap them as fuzz_state.c and fuzz_merge.c
+         * do (header, zstd frame, checksum trailer), unless the first byte 0xFF says "raw
+         * file" */
         size_t n = 0;
         char *in = read_bytes(path, &n);
         size_t bound = ZSTD_compressBound(n);

@@ -556,7 +556,9 @@ static int merge_cmd(int argc, char **argv)
         if (st != CFS_OK) {
             say("merge", NULL, err);
             cfs_summary_free(&all);
-            return st == CFS_E_FORMAT ? 2 : 4;
+            /* a state of another schema: 2 (rescan); out of memory: 1; a state that cannot
+             * be read or is corrupt or implausible (summary.c's checks): 4, a damaged input */
+            return st == CFS_E_FORMAT ? 2 : st == CFS_E_NOMEM ? 1 : 4;
         }
         cfs_summary_merge(&all, &one);
         cfs_summary_free(&one);

@@ -1,0 +1,467 @@
+/* Hostile state.cfs files given to `cfscan merge` (issue 18, items 2 and 10).  `merge`
+ * combines summaries from other machines and teams, so a state that passes its checksum
+ * is still untrusted: counts, capacities and hours it claims, and strings it carries.
+ * Each state here is crafted byte by byte as cfs_state_write frames it (header, zstd
+ * payload, trailer with XXH3-64), with the sketch blobs from the library's own writers,
+ * and run through the built binary, measuring the child's peak RSS with wait4. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "pipeline/aggregate.h"
+#include "pipeline/attribute.h"
+#include "pipeline/sketch.h"
+#include "pipeline/sketch_io.h"
+#include "pipeline/summary.h"
+#include "tests/util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+/* Peak RSS a rejected state may cost.  The reader's budget for a small state is 64 MiB
+ * (summary.c): the largest case below measured 70 MB, 103 MB under ASan (its shadow and
+ * allocator overhead); before the fix the same states took about 2 GB. */
+#define RSS_LIMIT_KB (UNDER_ASAN ? 300L * 1024 : 200L * 1024)
+
+/* ---- payload writer (the encoding of summary.c's w_* helpers) ------------------------------ */
+static void p_u8(FILE *f, uint8_t v) { fputc(v, f); }
+static void p_le(FILE *f, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) fputc((int)(uint8_t)(v >> (8 * i)), f);
+}
+static void p_str(FILE *f, const char *s, size_t n)
+{
+    p_le(f, n, 4);
+    fwrite(s, 1, n, f);
+}
+static void p_key(FILE *f, const char *s) /* a CFS_KEY_STR field, zero padded */
+{
+    char k[CFS_KEY_STR];
+    memset(k, 0, sizeof k);
+    strncpy(k, s, sizeof k - 1);
+    fwrite(k, 1, sizeof k, f);
+}
+static void p_tag(FILE *f, const char t[4], uint64_t count)
+{
+    fwrite(t, 1, 4, f);
+    p_le(f, count, 8);
+}
+static void p_rules(FILE *f)
+{
+    p_tag(f, "RULE", cfs_rule_count());
+    for (unsigned i = 0; i < cfs_rule_count(); i++) {
+        const char *nm = cfs_rule_name((uint16_t)i);
+        p_str(f, nm, strlen(nm));
+    }
+}
+static void p_gkey(FILE *f, const char *dist, uint16_t rule, uint8_t cause, uint8_t lat)
+{
+    p_key(f, dist);
+    p_le(f, rule, 2);
+    p_u8(f, cause);
+    p_u8(f, lat);
+}
+/* One input row of the FILE section (put_input in summary.c). */
+static void p_input(FILE *f, const char *path, cfs_status status, const char *error)
+{
+    p_str(f, path, strlen(path));
+    p_str(f, "E1", 2);
+    p_le(f, 100, 8); /* size */
+    p_le(f, 1793527200, 8); /* mtime */
+    /* bytes_in, bytes_out, lines, header_lines, blank_lines, aggregated, filtered: a
+     * readable input had 7 lines, all aggregated */
+    uint64_t ok = status == CFS_OK ? 7 : 0;
+    const uint64_t v[7] = {ok * 100, ok * 100, ok, 0, 0, ok, 0};
+    for (int i = 0; i < 7; i++) p_le(f, v[i], 8);
+    p_le(f, CFS_REJ_COUNT, 4);
+    for (int i = 0; i < CFS_REJ_COUNT; i++) p_le(f, 0, 8);
+    for (int i = 0; i < 4; i++) p_le(f, 0, 8); /* short_lines, trailing_tab, crlf, layouts */
+    p_u8(f, 0); /* fmt */
+    p_u8(f, (uint8_t)status);
+    p_str(f, error, strlen(error));
+}
+
+/* The blobs of an empty histogram and HyperLogLog, written by the library. */
+static char *blob_of(int which, size_t *n)
+{
+    char *b = NULL;
+    FILE *f = open_memstream(&b, n);
+    static cfs_hist h;
+    static cfs_hll l;
+    cr_assert_eq(which ? cfs_hll_write(f, &l) : cfs_hist_write(f, &h), CFS_OK);
+    fclose(f);
+    return b;
+}
+
+/* header + zstd(payload) + "CFSSEND!" + XXH3-64 of all before, as cfs_state_write;
+ * raw_len is the length the header declares (normally the payload's). */
+static void write_state(const char *path, const char *p, size_t n, uint64_t raw_len, size_t *file_size)
+{
+    size_t bound = ZSTD_compressBound(n);
+    unsigned char *f = malloc(36 + bound);
+    cr_assert(f);
+    memcpy(f, "CFSSTATE", 8);
+    for (int i = 0; i < 4; i++) f[8 + i] = (unsigned char)(CFS_SUMMARY_SCHEMA >> (8 * i));
+    for (int i = 0; i < 8; i++) f[12 + i] = (unsigned char)(raw_len >> (8 * i));
+    size_t zn = ZSTD_compress(f + 20, bound, p, n, 9);
+    cr_assert(!ZSTD_isError(zn));
+    uint64_t h = cfs_hash_bytes(f, 20 + zn);
+    memcpy(f + 20 + zn, "CFSSEND!", 8);
+    for (int i = 0; i < 8; i++) f[28 + zn + i] = (unsigned char)(h >> (8 * i));
+    FILE *o = fopen(path, "wb");
+    cr_assert(o, "%s", path);
+    cr_assert_eq(fwrite(f, 1, 36 + zn, o), 36 + zn);
+    fclose(o);
+    if (file_size) *file_size = 36 + zn;
+    free(f);
+}
+
+typedef struct run_out {
+    int rc;
+    long rss_kb;
+    char *out, *err; /* stdout, stderr */
+} run_out;
+
+/* `cfscan merge DIR -o OUT` as a child; peak RSS from wait4.  Without ASan the child
+ * also gets a 3 GiB address-space limit, so that a regression fails this test instead
+ * of taking the machine's memory (ASan reserves terabytes of address space: no limit). */
+static run_out merge(const char *dir, const char *outdir)
+{
+    char op[1024], ep[1024];
+    snprintf(op, sizeof op, "%s.stdout", outdir);
+    snprintf(ep, sizeof ep, "%s.stderr", outdir);
+    char *prog = tu_prog("cfscan");
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int o = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0) _exit(127);
+        dup2(o, 1);
+        dup2(e, 2);
+        if (!UNDER_ASAN) {
+            struct rlimit rl = {3UL << 30, 3UL << 30};
+            setrlimit(RLIMIT_AS, &rl);
+        }
+        /* no ASan quarantine: it would keep freed memory resident (a no-op without ASan) */
+        const char *a = getenv("ASAN_OPTIONS");
+        char env[1024];
+        snprintf(env, sizeof env, "%s%squarantine_size_mb=0", a ? a : "", a && *a ? ":" : "");
+        setenv("ASAN_OPTIONS", env, 1);
+        execl(prog, prog, "merge", dir, "-o", outdir, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
+    run_out r;
+    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.rss_kb = ru.ru_maxrss;
+    size_t n;
+    r.out = tu_read(op, &n);
+    r.err = tu_read(ep, &n);
+    cr_assert(r.out && r.err);
+    free(prog);
+    return r;
+}
+
+/* The state in a fresh summary directory; merge it; the caller checks and frees. */
+typedef struct crafted {
+    char *dir, *state, *out;
+    size_t file_size;
+    run_out r;
+} crafted;
+
+static crafted craft_and_merge(FILE *payload, char **buf, size_t *len, uint64_t raw_override)
+{
+    fclose(payload);
+    crafted c;
+    char *root = tu_mkdtemp();
+    c.dir = root;
+    size_t n = strlen(root) + 64;
+    c.state = malloc(n);
+    c.out = malloc(n);
+    snprintf(c.state, n, "%s/in", root);
+    cr_assert_eq(mkdir(c.state, 0755), 0);
+    snprintf(c.state, n, "%s/in/state.cfs", root);
+    snprintf(c.out, n, "%s/out", root);
+    write_state(c.state, *buf, *len, raw_override ? raw_override : *len, &c.file_size);
+    free(*buf);
+    char in[1100];
+    snprintf(in, sizeof in, "%s/in", root);
+    c.r = merge(in, c.out);
+    return c;
+}
+
+static void crafted_free(crafted *c)
+{
+    tu_rmrf(c->dir);
+    free(c->dir);
+    free(c->state);
+    free(c->out);
+    free(c->r.out);
+    free(c->r.err);
+}
+
+/* A damaged input: exit 4, the file named on stderr, bounded memory, no summary. */
+static void assert_rejected(const crafted *c, const char *what)
+{
+    cr_log_info("%s: %zu-byte state, exit %d, peak RSS %ld KiB, stderr: %s", what, c->file_size, c->r.rc,
+                c->r.rss_kb, c->r.err);
+    cr_assert_eq(c->r.rc, 4, "%s: exit %d (want 4, damaged input); stderr: %s", what, c->r.rc, c->r.err);
+    cr_assert(strstr(c->r.err, c->state), "%s: stderr names %s: %s", what, c->state, c->r.err);
+    cr_assert_lt(c->r.rss_kb, RSS_LIMIT_KB, "%s: peak RSS %ld KiB for a %zu-byte state", what, c->r.rss_kb,
+                 c->file_size);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/state.cfs", c->out);
+    cr_assert(access(p, F_OK) != 0, "%s: no summary is published from a rejected state", what);
+}
+
+/* Empty sections from `from` (an index into the order below) to the end. */
+static void p_rest(FILE *f, int from)
+{
+    static const char *const order[] = {"STRS", "TRAF", "GRPS", "HEAV", "ORIG", "WAFR", "FILE"};
+    for (int i = from; i < 7; i++) p_tag(f, order[i], 0);
+    p_le(f, 0, 8); /* pruned */
+}
+
+/* ---- control: the crafting is right ------------------------------------------------------- */
+Test(state_hostile, crafted_benign_state_merges, .timeout = 60)
+{
+    /* The same helpers with sane values must give a state merge accepts, or every
+     * rejection below could be a crafting mistake. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    size_t hn, ln;
+    char *hb = blob_of(0, &hn), *lb = blob_of(1, &ln);
+    p_rules(f);
+    p_tag(f, "STRS", 2);
+    p_str(f, "E1", 2);
+    p_str(f, "FRA1", 4);
+    p_tag(f, "TRAF", 1);
+    p_le(f, 0, 4);
+    p_le(f, 1, 4);
+    p_le(f, 1793527200, 8); /* 2026-10-31T08:00Z */
+    p_le(f, 403, 2);
+    p_le(f, 0, 2);
+    p_u8(f, CFS_CAUSE_GEO_RESTRICTION);
+    p_u8(f, 0);
+    p_u8(f, 0);
+    p_le(f, 7, 8);
+    p_le(f, 700, 8);
+    p_tag(f, "GRPS", 3);
+    for (int i = 0; i < 3; i++) {
+        p_gkey(f, "E1", 0, (uint8_t)(1 + i), 0);
+        fwrite(hb, 1, hn, f);
+        fwrite(hb, 1, hn, f);
+        fwrite(lb, 1, ln, f);
+    }
+    p_tag(f, "HEAV", 0);
+    p_tag(f, "ORIG", 0);
+    p_tag(f, "WAFR", 0);
+    p_tag(f, "FILE", 1);
+    p_input(f, "/logs/E1.2026-10-31-08.abc.gz", CFS_OK, "");
+    p_le(f, 0, 8);
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    cr_assert_eq(c.r.rc, 0, "exit %d; stderr: %s", c.r.rc, c.r.err);
+    cr_assert(strstr(c.r.out, "E1"), "the distribution is reported: %s", c.r.out);
+    free(hb);
+    free(lb);
+    crafted_free(&c);
+}
+
+/* ---- item 2: memory ---------------------------------------------------------------------- */
+Test(state_hostile, many_tiny_groups, .timeout = 120)
+{
+    /* 20,000 distinct groups with empty sketches: under 2 bytes each after zstd, but a
+     * dense group takes 32 KiB: merge reached 1.9 GB before the fix (and exited 0). */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    size_t hn, ln;
+    char *hb = blob_of(0, &hn), *lb = blob_of(1, &ln);
+    p_rules(f);
+    p_tag(f, "STRS", 0);
+    p_tag(f, "TRAF", 0);
+    const uint32_t ng = 20000;
+    p_tag(f, "GRPS", ng);
+    for (uint32_t i = 0; i < ng; i++) {
+        char dist[32];
+        snprintf(dist, sizeof dist, "E%u", i / (256u * (CFS_CAUSE_COUNT - 1)));
+        p_gkey(f, dist, 0, (uint8_t)(1 + (i / 256) % (CFS_CAUSE_COUNT - 1)), (uint8_t)(i % 256));
+        fwrite(hb, 1, hn, f);
+        fwrite(hb, 1, hn, f);
+        fwrite(lb, 1, ln, f);
+    }
+    p_rest(f, 3);
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    cr_assert_lt(c.file_size, 64 * 1024, "a small state: %zu bytes", c.file_size);
+    assert_rejected(&c, "many tiny groups");
+    free(hb);
+    free(lb);
+    crafted_free(&c);
+}
+
+Test(state_hostile, topk_capacity_bomb, .timeout = 120)
+{
+    /* Top-k blobs claiming capacity 65536 with a single entry: before the fix each
+     * allocated its 65536 counters up front (about 5 MB) for ~30 payload bytes.  Then
+     * the capacity this cfscan uses (256), many times over: a guard for the budget. */
+    static const uint32_t caps[] = {CFS_TOPK_MAX_CAPACITY, CFS_TOPK_CAPACITY};
+    for (int ci = 0; ci < 2; ci++) {
+        cfs_topk *t = cfs_topk_new(caps[ci]);
+        cr_assert(t);
+        cfs_topk_add(t, "/x", 2, cfs_hash_bytes("/x", 2), 1);
+        char *tb = NULL;
+        size_t tn = 0;
+        FILE *tf = open_memstream(&tb, &tn);
+        cr_assert_eq(cfs_topk_write(tf, t), CFS_OK);
+        fclose(tf);
+        cfs_topk_free(t);
+
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        p_rules(f);
+        p_tag(f, "STRS", 0);
+        p_tag(f, "TRAF", 0);
+        p_tag(f, "GRPS", 0);
+        const uint32_t nh = 2000;
+        p_tag(f, "HEAV", nh);
+        for (uint32_t i = 0; i < nh; i++) {
+            char dist[32];
+            snprintf(dist, sizeof dist, "E%u", i / 256);
+            p_gkey(f, dist, 0, CFS_CAUSE_GEO_RESTRICTION, (uint8_t)(i % 256));
+            fwrite(tb, 1, tn, f);
+            fwrite(tb, 1, tn, f);
+        }
+        p_rest(f, 4);
+        crafted c = craft_and_merge(f, &buf, &len, 0);
+        cr_assert_lt(c.file_size, 64 * 1024, "a small state: %zu bytes", c.file_size);
+        char what[64];
+        snprintf(what, sizeof what, "top-k capacity %u", caps[ci]);
+        assert_rejected(&c, what);
+        free(tb);
+        crafted_free(&c);
+    }
+}
+
+Test(state_hostile, count_larger_than_payload, .timeout = 60)
+{
+    /* Counts that the payload cannot hold, in every counted section: the reader must
+     * refuse them from the count, not trust them for an allocation.  The TRAF case
+     * declares a 1 TiB payload in the header, so that a bound on the declared length
+     * alone would let a count of 2^33 rows through. */
+    static const struct {
+        const char *sec;
+        uint64_t count, raw;
+    } cases[] = {
+        {"STRS", UINT64_C(1) << 32, 0}, {"TRAF", UINT64_C(1) << 33, UINT64_C(1) << 40},
+        {"GRPS", UINT32_MAX, 0},        {"HEAV", UINT32_MAX, 0},
+        {"ORIG", UINT32_MAX, 0},        {"WAFR", UINT32_MAX, 0},
+        {"FILE", UINT64_C(1) << 40, 0},
+    };
+    static const char *const order[] = {"STRS", "TRAF", "GRPS", "HEAV", "ORIG", "WAFR", "FILE"};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        p_rules(f);
+        int i = 0;
+        while (strcmp(order[i], cases[k].sec)) p_tag(f, order[i++], 0);
+        p_tag(f, cases[k].sec, cases[k].count);
+        /* a few bytes of records: far fewer than the count claims */
+        for (int j = 0; j < 200; j++) p_le(f, 0, 8);
+        crafted c = craft_and_merge(f, &buf, &len, cases[k].raw);
+        char what[64];
+        snprintf(what, sizeof what, "%s count %llu", cases[k].sec, (unsigned long long)cases[k].count);
+        assert_rejected(&c, what);
+        crafted_free(&c);
+    }
+}
+
+Test(state_hostile, hour_out_of_range, .timeout = 60)
+{
+    /* An hour of INT64_MAX overflowed hour * 1000 in the Parquet writer; any hour outside
+     * cfs_time_in_range, or not at the start of an hour, is no key a scan writes. */
+    static const int64_t hours[] = {INT64_MAX, INT64_MIN, -3600, INT64_C(4102444800), INT64_C(1793527201)};
+    for (size_t k = 0; k < sizeof hours / sizeof hours[0]; k++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        p_rules(f);
+        p_tag(f, "STRS", 2);
+        p_str(f, "E1", 2);
+        p_str(f, "FRA1", 4);
+        p_tag(f, "TRAF", 1);
+        p_le(f, 0, 4);
+        p_le(f, 1, 4);
+        p_le(f, (uint64_t)hours[k], 8);
+        p_le(f, 200, 2);
+        p_le(f, 0, 2);
+        p_u8(f, 0);
+        p_u8(f, 0);
+        p_u8(f, 0);
+        p_le(f, 1, 8);
+        p_le(f, 10, 8);
+        p_rest(f, 2);
+        crafted c = craft_and_merge(f, &buf, &len, 0);
+        char what[64];
+        snprintf(what, sizeof what, "hour %lld", (long long)hours[k]);
+        assert_rejected(&c, what);
+        crafted_free(&c);
+    }
+}
+
+/* ---- item 10: error strings from a state ------------------------------------------------- */
+Test(state_hostile, input_error_strings_are_escaped, .timeout = 60)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    p_rules(f);
+    p_tag(f, "STRS", 0);
+    p_tag(f, "TRAF", 0);
+    p_tag(f, "GRPS", 0);
+    p_tag(f, "HEAV", 0);
+    p_tag(f, "ORIG", 0);
+    p_tag(f, "WAFR", 0);
+    p_tag(f, "FILE", 2);
+    p_input(f, "/logs/E1.2026-10-31-08.a.gz", CFS_E_CORRUPT, "boom1 \x1b[31mred\x1b[0m");
+    p_input(f, "/logs/E1.2026-10-31-08.b.gz", CFS_E_TRUNCATED, "boom2 \x1b]0;t\x07 title");
+    p_le(f, 0, 8);
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    /* inputs that could not be read: exit 4, and the summary is still written */
+    cr_assert_eq(c.r.rc, 4, "exit %d; stderr: %s", c.r.rc, c.r.err);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/report.txt", c.out);
+    size_t n;
+    char *txt = tu_read(p, &n);
+    cr_assert(txt, "%s", p);
+    const char *outs[2] = {c.r.out, txt};
+    const char *names[2] = {"stdout", "report.txt"};
+    for (int i = 0; i < 2; i++) {
+        cr_assert(strstr(outs[i], "boom1") && strstr(outs[i], "boom2"), "%s lists both errors: %s", names[i],
+                  outs[i]);
+        cr_assert_null(strchr(outs[i], 0x1b), "%s holds no ESC byte: %s", names[i], outs[i]);
+        cr_assert_null(strchr(outs[i], 0x07), "%s holds no BEL byte", names[i]);
+    }
+    free(txt);
+    crafted_free(&c);
+}
