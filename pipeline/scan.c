@@ -39,8 +39,13 @@
 typedef struct unit {
     cfs_agg heavy;          /* only .heavy is used */
     int heavy_init;
-    cfs_req_row *rows;
+    cfs_req_row *rows;      /* matching rows after the spilled ones */
     size_t nrows, cap;
+    size_t row_bytes;       /* row_cost of rows[] */
+    FILE *spill;            /* the unit's first nspilled rows (unit_spill) */
+    uint64_t nspilled;
+    int spill_failed;
+    char why[160];
 } unit;
 
 typedef struct file_slot {
@@ -119,7 +124,102 @@ static void unit_free(unit *u)
     if (u->heavy_init) cfs_agg_free(&u->heavy);
     for (size_t i = 0; i < u->nrows; i++) free(u->rows[i].text);
     free(u->rows);
+    if (u->spill) fclose(u->spill);
     free(u);
+}
+
+/* ---- requests rows beyond memory -------------------------------------------------------
+ * Units fold in input order, so the rows reach res in their final order: no sorting is
+ * needed, only room.  Past opts.rows_mem bytes the rows held so far are appended to an
+ * unlinked temporary file in $TMPDIR (glibc's tmpfile() ignores TMPDIR) and freed;
+ * the reader streams the file back first, then the rows still in memory.  Rows are
+ * settled against the merged origin reference, which is known only at the end, so the
+ * spilled ones are settled (and filtered by --cause) as they are read back. */
+typedef struct spill_rec {
+    char dist[CFS_KEY_STR];
+    cfs_attribution at;
+    uint32_t time_taken_ms;
+    uint32_t len;
+} spill_rec;
+
+typedef struct cfs_row_spill {
+    FILE *f;
+    int failed;       /* a write failed: the scan reports it */
+    char why[256];
+    uint64_t nrows;   /* rows in the file */
+    uint64_t read;    /* rows read back so far */
+    size_t mem_rows;  /* position in res->rows once the file is read */
+    cfs_req_row cur;  /* the row last handed out from the file */
+    size_t cur_cap;
+    int cause;        /* --cause filter (-1 = any), applied on reading back */
+    cfs_kmap refs;    /* dist -> origin reference ms (ref_row) */
+    const cfs_agg *agg;
+} cfs_row_spill;
+
+typedef struct ref_row {
+    char dist[CFS_KEY_STR];
+    uint32_t ms;
+    uint32_t known;
+} ref_row;
+
+/* What a held row costs: its text and its slot, plus malloc's overhead for the text. */
+static size_t row_cost(const cfs_req_row *r) { return sizeof *r + r->len + 1 + 16; }
+
+/* An unlinked temporary file in $TMPDIR; NULL with why set when it cannot be made. */
+static FILE *spill_open(char *why, size_t whylen)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    size_t n = strlen(dir) + 32;
+    char *tmpl = cfs_xmalloc(n);
+    snprintf(tmpl, n, "%s/cfscan-requests.XXXXXX", dir);
+    FILE *f = NULL;
+    int fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd >= 0) {
+        unlink(tmpl);
+        if (!(f = fdopen(fd, "w+b"))) close(fd);
+    }
+    if (!f)
+        snprintf(why, whylen, "cannot create a temporary file in %s for the matching rows: %s", dir, strerror(errno));
+    free(tmpl);
+    return f;
+}
+
+/* Append rows[0..n) to f (unless *failed) and free their texts. */
+static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < n; i++) {
+        cfs_req_row *r = &rows[i];
+        if (!*failed) {
+            spill_rec h;
+            memset(&h, 0, sizeof h);
+            memcpy(h.dist, r->dist, CFS_KEY_STR);
+            h.at = r->at;
+            h.time_taken_ms = r->time_taken_ms;
+            h.len = r->len;
+            if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(r->text, 1, r->len, f) != r->len) {
+                *failed = 1;
+                snprintf(why, whylen, "writing matching rows to a temporary file failed: %s",
+                         strerror(errno ? errno : EIO));
+            }
+        }
+        free(r->text);
+    }
+}
+
+/* A unit (one file, or one block of a large one) holds its rows until it is folded in
+ * input order, and blocks finish out of order (up to 4 x threads + 4 are in flight): past
+ * 1/32 of opts.rows_mem (1 MiB by default) a unit moves its rows to a temporary file of
+ * its own, which the fold appends to the result's. */
+#define UNIT_ROWS_SHARE 32
+
+static void unit_spill(unit *u)
+{
+    if (!u->spill && !u->spill_failed && !(u->spill = spill_open(u->why, sizeof u->why))) u->spill_failed = 1;
+    spill_write(u->spill, u->rows, u->nrows, &u->spill_failed, u->why, sizeof u->why);
+    u->nspilled += u->nrows;
+    u->nrows = 0;
+    u->row_bytes = 0;
 }
 
 /* ---- requests filter --------------------------------------------------------------------- */
@@ -201,6 +301,8 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     cfs_key_str(row->dist, r->dist.p, r->dist.n);
     row->at = at;
     row->time_taken_ms = r->time_taken_ms;
+    u->row_bytes += row_cost(row);
+    if (u->row_bytes > ps->sh->rows_mem / UNIT_ROWS_SHARE) unit_spill(u);
 }
 
 /* ---- one line ------------------------------------------------------------------------------ */
@@ -336,92 +438,54 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
 
 /* ---- per-file accounting and the ordered fold -------------------------------------------- */
 
-/* ---- requests rows beyond memory -------------------------------------------------------
- * Units fold in input order, so the rows reach res in their final order: no sorting is
- * needed, only room.  Past opts.rows_mem bytes the rows held so far are appended to an
- * unlinked temporary file in $TMPDIR (glibc's tmpfile() ignores TMPDIR) and freed;
- * the reader streams the file back first, then the rows still in memory.  Rows are
- * settled against the merged origin reference, which is known only at the end, so the
- * spilled ones are settled (and filtered by --cause) as they are read back. */
-typedef struct spill_rec {
-    char dist[CFS_KEY_STR];
-    cfs_attribution at;
-    uint32_t time_taken_ms;
-    uint32_t len;
-} spill_rec;
+static cfs_row_spill *res_spill(cfs_scan_result *res)
+{
+    if (!res->spill) {
+        cfs_row_spill *sp = res->spill = cfs_xcalloc(1, sizeof *sp);
+        sp->cause = -1;
+        if (!(sp->f = spill_open(sp->why, sizeof sp->why))) sp->failed = 1;
+    }
+    return res->spill;
+}
 
-typedef struct cfs_row_spill {
-    FILE *f;
-    int failed;       /* a write failed: the scan reports it */
-    char why[256];
-    uint64_t nrows;   /* rows in the file */
-    uint64_t read;    /* rows read back so far */
-    size_t mem_rows;  /* position in res->rows once the file is read */
-    cfs_req_row cur;  /* the row last handed out from the file */
-    size_t cur_cap;
-    int cause;        /* --cause filter (-1 = any), applied on reading back */
-    cfs_kmap refs;    /* dist -> origin reference ms (ref_row) */
-    const cfs_agg *agg;
-} cfs_row_spill;
-
-typedef struct ref_row {
-    char dist[CFS_KEY_STR];
-    uint32_t ms;
-    uint32_t known;
-} ref_row;
-
-/* What a held row costs: its text and its slot (malloc's own overhead is ignored). */
-static size_t row_cost(const cfs_req_row *r) { return sizeof *r + r->len + 1; }
-
+/* Move the rows held in res to its temporary file. */
 static void spill_rows(shared *sh, cfs_scan_result *res)
 {
-    cfs_row_spill *sp = res->spill;
-    if (!sp) {
-        sp = res->spill = cfs_xcalloc(1, sizeof *sp);
-        sp->cause = -1;
-        const char *dir = getenv("TMPDIR");
-        if (!dir || !*dir) dir = "/tmp";
-        size_t n = strlen(dir) + 32;
-        char *tmpl = cfs_xmalloc(n);
-        snprintf(tmpl, n, "%s/cfscan-requests.XXXXXX", dir);
-        int fd = mkostemp(tmpl, O_CLOEXEC);
-        if (fd >= 0) {
-            unlink(tmpl);
-            if (!(sp->f = fdopen(fd, "w+b"))) close(fd);
-        }
-        if (!sp->f) {
-            sp->failed = 1;
-            snprintf(sp->why, sizeof sp->why, "cannot create a temporary file in %s for the matching rows: %s",
-                     dir, strerror(errno));
-        }
-        free(tmpl);
-    }
-    for (size_t i = 0; i < res->nrows; i++) {
-        cfs_req_row *r = &res->rows[i];
-        if (!sp->failed) {
-            spill_rec h;
-            memset(&h, 0, sizeof h);
-            memcpy(h.dist, r->dist, CFS_KEY_STR);
-            h.at = r->at;
-            h.time_taken_ms = r->time_taken_ms;
-            h.len = r->len;
-            if (fwrite(&h, sizeof h, 1, sp->f) != 1 || fwrite(r->text, 1, r->len, sp->f) != r->len) {
-                sp->failed = 1;
-                snprintf(sp->why, sizeof sp->why, "writing matching rows to a temporary file failed: %s",
-                         strerror(errno ? errno : EIO));
-            }
-            sp->nrows++;
-        }
-        free(r->text);
-    }
+    cfs_row_spill *sp = res_spill(res);
+    spill_write(sp->f, res->rows, res->nrows, &sp->failed, sp->why, sizeof sp->why);
+    sp->nrows += res->nrows;
     res->nrows = 0;
     sh->rows_bytes = 0;
+}
+
+/* Append a unit's spilled rows to res's file, after the rows res holds. */
+static void fold_unit_spill(shared *sh, cfs_scan_result *res, unit *u)
+{
+    spill_rows(sh, res);
+    cfs_row_spill *sp = res->spill;
+    if (u->spill_failed && !sp->failed) {
+        sp->failed = 1;
+        snprintf(sp->why, sizeof sp->why, "%s", u->why);
+    }
+    if (!sp->failed) {
+        char buf[65536];
+        size_t n;
+        if (fflush(u->spill) != 0 || fseek(u->spill, 0, SEEK_SET) != 0) n = 0, sp->failed = 1;
+        while (!sp->failed && (n = fread(buf, 1, sizeof buf, u->spill)) > 0)
+            if (fwrite(buf, 1, n, sp->f) != n) sp->failed = 1;
+        if (!sp->failed && ferror(u->spill)) sp->failed = 1;
+        if (sp->failed)
+            snprintf(sp->why, sizeof sp->why, "copying matching rows between temporary files failed: %s",
+                     strerror(errno ? errno : EIO));
+    }
+    sp->nrows += u->nspilled;
 }
 
 static void fold_unit(shared *sh, cfs_scan_result *res, unit *u)
 {
     if (!u) return;
     if (u->heavy_init) cfs_agg_fold_heavy(&res->agg, &u->heavy);
+    if (u->nspilled || u->spill_failed) fold_unit_spill(sh, res, u);
     if (u->nrows) {
         if (res->nrows + u->nrows > res->rows_cap) { /* geometric growth */
             size_t cap = res->rows_cap ? res->rows_cap : 64;
