@@ -229,7 +229,7 @@ static int count_tmp_dirs(const char *dir)
 
 Test(signals, sigterm_in_report_phase_exits_130)
 {
-    char *log = many_dists_log(2000, 403);
+    char *log = many_dists_log(50, 403);
     char args[1024], *out, *err;
     snprintf(args, sizeof args, "scan -q --format json %s", log);
     cr_assert_eq(run_raise("report", args, &out, &err), 130, "stderr: %s", err);
@@ -241,7 +241,7 @@ Test(signals, sigterm_in_report_phase_exits_130)
 
 Test(signals, sigterm_in_publish_keeps_previous_summary)
 {
-    char *log = many_dists_log(2000, 403);
+    char *log = many_dists_log(50, 403);
     char *sum = path_in("sum"), *rep = path_in("sum/report.json");
     char args[1024], *out, *err;
     snprintf(args, sizeof args, "scan -q -o %s %s", sum, log);
@@ -273,7 +273,7 @@ Test(signals, sigterm_in_publish_keeps_previous_summary)
 
 Test(signals, sigterm_in_merge_publish_and_report)
 {
-    char *log = many_dists_log(2000, 403);
+    char *log = many_dists_log(50, 403);
     char *sum = path_in("sum"), *merged = path_in("merged");
     char args[1024], *out, *err;
     snprintf(args, sizeof args, "scan -q -o %s %s", sum, log);
