@@ -48,6 +48,103 @@ static int ends_with_nocase(const char *s, size_t n, const char *suf)
     return n >= k && eq_nocase(s + n - k, k, suf, k);
 }
 
+/* ---- name index --------------------------------------------------------------------
+ * An open-addressed map from a name (compared without case, as DNS names are, or with
+ * case for distribution ids) to a value: the first config index holding it, or flags.
+ * Only config files insert; log lines only look up.  The hash folds case itself
+ * (FNV-1a over lowered bytes), so a lookup needs no lowered copy of the host. */
+#define NAME_DEAD UINT32_MAX /* entry of a config that failed to load: absent */
+typedef struct name_slot {
+    char *key; /* NULL = empty */
+    size_t n;
+    uint64_t h;
+    uint32_t val;
+} name_slot;
+
+typedef struct cfs_name_map {
+    name_slot *s;
+    size_t cap, n; /* cap: power of two, at most half full */
+    int cased;     /* compare with case (ids) */
+} cfs_name_map;
+
+static uint64_t name_hash(const cfs_name_map *m, const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)(m->cased ? p[i] : lower(p[i]))) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+static int name_eq(const cfs_name_map *m, const char *a, size_t an, const char *b, size_t bn)
+{
+    return m->cased ? an == bn && memcmp(a, b, an) == 0 : eq_nocase(a, an, b, bn);
+}
+
+static void name_map_free(cfs_name_map *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->cap; i++) free(m->s[i].key);
+    free(m->s);
+    free(m);
+}
+
+static name_slot *name_find(const cfs_name_map *m, const char *p, size_t n, uint64_t h)
+{
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->s[j].key) {
+        if (m->s[j].h == h && name_eq(m, m->s[j].key, m->s[j].n, p, n)) return &m->s[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return &m->s[j];
+}
+
+/* Insert name -> val unless present; with or_flags, OR val into a present one instead.
+ * *m is created on first use.  CFS_E_NOMEM leaves the map as it was. */
+static cfs_status name_put(cfs_name_map **mp, int cased, const char *p, size_t n, uint32_t val, int or_flags)
+{
+    if (!*mp && !(*mp = calloc(1, sizeof **mp))) return CFS_E_NOMEM;
+    cfs_name_map *m = *mp;
+    m->cased = cased;
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 16;
+        name_slot *ns = calloc(cap, sizeof *ns);
+        if (!ns) return CFS_E_NOMEM;
+        cfs_name_map nm = {ns, cap, m->n, cased};
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->s[i].key) *name_find(&nm, m->s[i].key, m->s[i].n, m->s[i].h) = m->s[i];
+        free(m->s);
+        *m = nm;
+    }
+    uint64_t h = name_hash(m, p, n);
+    name_slot *sl = name_find(m, p, n, h);
+    if (sl->key) {
+        if (or_flags) sl->val |= val;
+        else if (sl->val == NAME_DEAD) sl->val = val;
+        return CFS_OK;
+    }
+    if (!(sl->key = dupn(p, n))) return CFS_E_NOMEM;
+    sl->n = n;
+    sl->h = h;
+    sl->val = val;
+    m->n++;
+    return CFS_OK;
+}
+
+/* The value of name + 1, or 0 when absent (or no map). */
+static uint32_t name_get(const cfs_name_map *m, const char *p, size_t n)
+{
+    if (!m || !m->n) return 0;
+    name_slot *sl = name_find(m, p, n, name_hash(m, p, n));
+    return sl->key && sl->val != NAME_DEAD ? sl->val + 1 : 0;
+}
+
+/* Forget the entries pointing at config index val (a load that failed half-indexed);
+ * their keys stay, so probe runs through them are unchanged. */
+static void name_drop(cfs_name_map *m, uint32_t val)
+{
+    for (size_t i = 0; m && i < m->cap; i++)
+        if (m->s[i].key && m->s[i].val == val) m->s[i].val = NAME_DEAD;
+}
+
 static void free_dist(cfs_dist_config *d)
 {
     free(d->id);
@@ -65,6 +162,7 @@ static void free_dist(cfs_dist_config *d)
         free(d->origins[i].domain);
     }
     free(d->origins);
+    name_map_free(d->names);
     memset(d, 0, sizeof *d);
 }
 
@@ -377,6 +475,55 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     return read_behaviors(d, dc, why, whylen);
 }
 
+/* Name keys as name_matches compares them: one trailing '.' dropped; a wildcard alias
+ * "*.example.com" is keyed by its suffix ".example.com". */
+#define NAME_EXACT 1u
+#define NAME_WILD 2u
+static size_t name_len(const char *name)
+{
+    size_t nl = strlen(name);
+    return nl && name[nl - 1] == '.' ? nl - 1 : nl;
+}
+
+static int is_wild(const char *name, size_t nl) { return nl >= 3 && name[0] == '*' && name[1] == '.'; }
+
+/* Index d (about to become set->d[set->n]): its own name map, and the set's maps, where
+ * the first config holding a name or id keeps it (cfs_config_find returns the first).
+ * A load that fails after indexing its names drops them again. */
+static cfs_status index_names(cfs_config_set *set, cfs_dist_config *d, uint32_t at)
+{
+    if (d->id && d->id[0]) CFS_FORWARD_IF_ERROR(name_put(&set->ids, 1, d->id, strlen(d->id), at, 0));
+    for (size_t i = 0; i <= d->n_aliases; i++) {
+        const char *nm = i < d->n_aliases ? d->aliases[i] : d->domain_name;
+        if (!nm) continue;
+        size_t nl = name_len(nm);
+        if (nl) {
+            CFS_FORWARD_IF_ERROR(name_put(&d->names, 0, nm, nl, NAME_EXACT, 1));
+            CFS_FORWARD_IF_ERROR(name_put(&set->exact, 0, nm, nl, at, 0));
+        }
+        if (i < d->n_aliases && is_wild(nm, nl)) {
+            CFS_FORWARD_IF_ERROR(name_put(&d->names, 0, nm + 1, nl - 1, NAME_WILD, 1));
+            CFS_FORWARD_IF_ERROR(name_put(&set->wild, 0, nm + 1, nl - 1, at, 0));
+        }
+    }
+    /* Without a name the config still needs an (empty) map, so lookups use the index. */
+    if (!d->names && !(d->names = calloc(1, sizeof *d->names))) return CFS_E_NOMEM;
+    return CFS_OK;
+}
+
+static cfs_status index_dist(cfs_config_set *set, cfs_dist_config *d)
+{
+    if (set->n >= NAME_DEAD - 1) return CFS_E_NOMEM;
+    uint32_t at = (uint32_t)set->n;
+    cfs_status st = index_names(set, d, at);
+    if (st != CFS_OK) {
+        name_drop(set->ids, at);
+        name_drop(set->exact, at);
+        name_drop(set->wild, at);
+    }
+    return st;
+}
+
 cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, size_t errlen)
 {
     char why[256] = "";
@@ -396,14 +543,17 @@ cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, siz
         }
         if (st == CFS_OK) st = build(&d, root, path, why, sizeof why);
     }
-    if (st == CFS_OK) {
-        cfs_dist_config *nd = realloc(set->d, (set->n + 1) * sizeof *nd);
+    if (st == CFS_OK && set->n == set->cap) { /* geometric growth: one copy per doubling */
+        size_t cap = set->cap ? set->cap * 2 : 8;
+        cfs_dist_config *nd = realloc(set->d, cap * sizeof *nd);
         if (!nd) st = CFS_E_NOMEM;
         else {
             set->d = nd;
-            set->d[set->n++] = d;
+            set->cap = cap;
         }
     }
+    if (st == CFS_OK) st = index_dist(set, &d);
+    if (st == CFS_OK) set->d[set->n++] = d;
     if (st != CFS_OK) {
         if (st == CFS_E_NOMEM) snprintf(why, sizeof why, "out of memory");
         if (err && errlen) snprintf(err, errlen, "%s: %s", path, why);
@@ -421,8 +571,10 @@ void cfs_config_free(cfs_config_set *set)
     if (!set) return;
     for (size_t i = 0; i < set->n; i++) free_dist(&set->d[i]);
     free(set->d);
-    set->d = NULL;
-    set->n = 0;
+    name_map_free(set->ids);
+    name_map_free(set->exact);
+    name_map_free(set->wild);
+    memset(set, 0, sizeof *set);
 }
 
 /* ---- matching --------------------------------------------------------------------- */
@@ -471,17 +623,43 @@ static int host_matches(const cfs_dist_config *d, cfs_span host, int mode)
     return 0;
 }
 
+/* The suffix a wildcard alias would have to equal for host to match it: host from its
+ * first '.', which must follow a non-empty label ("a.example.com" -> ".example.com"). */
+static cfs_span wild_suffix(cfs_span host)
+{
+    const char *dot = memchr(host.p, '.', host.n);
+    if (!dot || dot == host.p) return (cfs_span){NULL, 0};
+    return (cfs_span){dot, (uint32_t)(host.n - (uint32_t)(dot - host.p))};
+}
+
 int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host)
 {
     if (!d) return 0;
     host = host_key(host);
     if (cfs_span_empty(host)) return 0;
+    if (d->names) {
+        uint32_t v = name_get(d->names, host.p, host.n);
+        if (v && ((v - 1) & NAME_EXACT)) return 1;
+        cfs_span suf = wild_suffix(host);
+        v = suf.n ? name_get(d->names, suf.p, suf.n) : 0;
+        return v && ((v - 1) & NAME_WILD);
+    }
     return host_matches(d, host, 0) || host_matches(d, host, 1);
 }
 
 const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host)
 {
     if (!set) return NULL;
+    if (set->ids || set->exact || set->wild) {
+        uint32_t i;
+        if (!cfs_span_empty(dist_id) && (i = name_get(set->ids, dist_id.p, dist_id.n))) return &set->d[i - 1];
+        host = host_key(host);
+        if (cfs_span_empty(host)) return NULL;
+        if ((i = name_get(set->exact, host.p, host.n))) return &set->d[i - 1];
+        cfs_span suf = wild_suffix(host);
+        if (suf.n && (i = name_get(set->wild, suf.p, suf.n))) return &set->d[i - 1];
+        return NULL;
+    }
     if (!cfs_span_empty(dist_id))
         for (size_t i = 0; i < set->n; i++) {
             const char *id = set->d[i].id;

@@ -181,23 +181,34 @@ typedef struct cause_model {
     const cfs_hrow *h;
 } cause_model;
 
+/* causes[] are allocated on first use: most distributions see few of the causes, and a
+ * report over 80,000 distributions would otherwise hold 13 empty cause models each. */
 typedef struct dist_model {
     char dist[CFS_KEY_STR];
     uint64_t requests, bytes, n403;
-    cause_model causes[CFS_CAUSE_COUNT];
+    cause_model *causes[CFS_CAUSE_COUNT];
     kvlist hours403;
     kvlist waf_rules;
     uint32_t reference_ms;
     uint64_t fetches;
 } dist_model;
 
+/* Distributions are found through a hash index (didx) and held by pointer, so a
+ * lookup per traffic row stays O(1) and sorting moves pointers, not models. */
+typedef struct dist_pos {
+    char dist[CFS_KEY_STR];
+    dist_model *d;
+} dist_pos;
+
 typedef struct model {
     kvlist status, dist, edge;
-    dist_model *d;
-    size_t nd;
+    dist_model **d;
+    size_t nd, dcap;
+    cfs_kmap didx; /* dist[CFS_KEY_STR] -> dist_pos */
     uint64_t requests;
     cfs_file_stats tot;
     size_t failed, warned;
+    int stopped; /* the stop flag was seen while building: print nothing */
 } model;
 
 static void hour_str(int64_t h, char *buf, size_t n)
@@ -213,33 +224,63 @@ static void hour_str(int64_t h, char *buf, size_t n)
         snprintf(buf, n, "@%lld", (long long)h);
 }
 
+/* The index slot of dist (keys are CFS_KEY_STR bytes, NUL padded as the aggregate
+ * stores them). */
+static dist_pos *dist_slot(model *m, const char *dist)
+{
+    char k[CFS_KEY_STR];
+    memset(k, 0, sizeof k);
+    memcpy(k, dist, strnlen(dist, CFS_KEY_STR - 1));
+    return cfs_kmap_get(&m->didx, k, NULL);
+}
+
 static dist_model *dist_get(model *m, const char *dist)
 {
-    for (size_t i = 0; i < m->nd; i++)
-        if (strcmp(m->d[i].dist, dist) == 0) return &m->d[i];
-    dist_model *nd = realloc(m->d, (m->nd + 1) * sizeof *nd);
-    if (!nd) exit(1);
-    m->d = nd;
-    dist_model *d = &m->d[m->nd++];
-    memset(d, 0, sizeof *d);
-    memcpy(d->dist, dist, CFS_KEY_STR);
-    for (int c = 0; c < CFS_CAUSE_COUNT; c++) d->causes[c].cause = c;
+    dist_pos *pos = dist_slot(m, dist);
+    if (pos->d) return pos->d;
+    if (m->nd == m->dcap) {
+        m->dcap = m->dcap ? m->dcap * 2 : 16;
+        m->d = cfs_xrealloc(m->d, m->dcap * sizeof *m->d);
+    }
+    dist_model *d = cfs_xcalloc(1, sizeof *d);
+    memcpy(d->dist, pos->dist, CFS_KEY_STR);
+    m->d[m->nd++] = d;
+    pos->d = d;
     return d;
 }
 
-static void build(model *m, const cfs_scan_result *res, const char *const *waf, size_t nwaf)
+static cause_model *cause_get(dist_model *d, int c)
+{
+    if (!d->causes[c]) {
+        d->causes[c] = cfs_xcalloc(1, sizeof *d->causes[c]);
+        d->causes[c]->cause = c;
+    }
+    return d->causes[c];
+}
+
+static uint64_t cause_n(const dist_model *d, int c) { return d->causes[c] ? d->causes[c]->n : 0; }
+
+static void build(model *m, const cfs_scan_result *res, const char *const *waf, size_t nwaf,
+                  volatile sig_atomic_t *stop)
 {
     memset(m, 0, sizeof *m);
+    cfs_kmap_init(&m->didx, CFS_KEY_STR, sizeof(dist_pos));
     m->tot = res->ledger.tot;
     m->failed = res->ledger.failed;
     m->warned = res->ledger.warned;
     const cfs_agg *a = &res->agg;
-    /* Distributions first (one linear lookup per row would be quadratic for many
-     * distributions x edges x hours): rows are grouped by walking them once per map. */
+    /* One walk over the traffic rows; every lookup in it is hashed (kv_get, dist_get),
+     * so the model is built in time linear in the rows whatever the number of
+     * distributions, edges and hours. */
     /* Rows of one input file share their hour: its string is made once per change. */
     int64_t shown_hour = INT64_MIN;
     char hs[32] = "";
     for (size_t i = 0; i < a->traffic.n; i++) {
+        /* A signal during a long report stops it (checked every 4096 rows). */
+        if (stop && (i & 4095) == 0 && *stop) {
+            m->stopped = 1;
+            return;
+        }
         const cfs_trow *t = cfs_kmap_row(&a->traffic, i);
         unsigned st = t->k.status;
         char sk[8] = {(char)('0' + st / 100 % 10), (char)('0' + st / 10 % 10), (char)('0' + st % 10), 0};
@@ -258,7 +299,7 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         d->requests += t->requests;
         d->bytes += t->bytes;
         if (t->k.cause == CFS_CAUSE_NONE || t->k.cause >= CFS_CAUSE_COUNT) continue;
-        cause_model *c = &d->causes[t->k.cause];
+        cause_model *c = cause_get(d, t->k.cause);
         d->n403 += t->requests;
         c->n += t->requests;
         c->bytes += t->bytes;
@@ -275,25 +316,35 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
     for (size_t i = 0; i < a->groups.n; i++) {
         const cfs_grow *g = cfs_kmap_row(&a->groups, i);
         if (g->k.cause >= CFS_CAUSE_COUNT) continue;
-        dist_get(m, g->k.dist)->causes[g->k.cause].g = g->g;
+        cause_get(dist_get(m, g->k.dist), g->k.cause)->g = g->g;
     }
     for (size_t i = 0; i < a->heavy.n; i++) {
         const cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
         if (h->k.cause >= CFS_CAUSE_COUNT) continue;
-        dist_get(m, h->k.dist)->causes[h->k.cause].h = h;
+        cause_get(dist_get(m, h->k.dist), h->k.cause)->h = h;
     }
     for (size_t i = 0; waf && i < a->waf.n; i++) {
         const cfs_wrow *wr = cfs_kmap_row(&a->waf, i);
         kv_get(&dist_get(m, wr->dist)->waf_rules, wr->rule < nwaf ? waf[wr->rule] : "?")->n += wr->count;
     }
+    /* The origin-fetch reference, one pass over the origin rows (one per distribution)
+     * instead of one search of them per distribution.  A row of a distribution with no
+     * traffic (only from a hand-made state) leaves an empty slot and is not reported. */
+    for (size_t i = 0; i < a->origin.n; i++) {
+        const cfs_orow *o = cfs_kmap_row(&a->origin, i);
+        dist_pos *pos = dist_slot(m, o->dist);
+        if (!pos->d || pos->d->fetches || pos->d->reference_ms || !o->h) continue;
+        pos->d->fetches = o->h->count;
+        pos->d->reference_ms = cfs_attr_reference_ms(o->h);
+    }
     for (size_t i = 0; i < m->nd; i++) {
-        dist_model *d = &m->d[i];
+        dist_model *d = m->d[i];
         kv_sort(&d->waf_rules, 1);
-        d->reference_ms = cfs_agg_reference_ms(a, d->dist, &d->fetches);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
-            kv_sort(&d->causes[c].rules, 1);
-            kv_sort(&d->causes[c].edges, 1);
-            kv_sort(&d->causes[c].hours, 0);
+            if (!d->causes[c]) continue;
+            kv_sort(&d->causes[c]->rules, 1);
+            kv_sort(&d->causes[c]->edges, 1);
+            kv_sort(&d->causes[c]->hours, 0);
         }
         kv_sort(&d->hours403, 0);
     }
@@ -304,7 +355,7 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
 
 static int dist_cmp(const void *a, const void *b)
 {
-    const dist_model *x = a, *y = b;
+    const dist_model *x = *(dist_model *const *)a, *y = *(dist_model *const *)b;
     if (x->n403 != y->n403) return x->n403 > y->n403 ? -1 : 1;
     if (x->requests != y->requests) return x->requests > y->requests ? -1 : 1;
     return strcmp(x->dist, y->dist);
@@ -315,11 +366,11 @@ static int ranked_causes(const dist_model *d, int *out)
 {
     int n = 0;
     for (int c = 1; c < CFS_CAUSE_COUNT; c++)
-        if (d->causes[c].n) out[n++] = c;
+        if (cause_n(d, c)) out[n++] = c;
     for (int i = 1; i < n; i++) {
         int x = out[i], j = i;
-        while (j > 0 && (d->causes[out[j - 1]].n < d->causes[x].n ||
-                         (d->causes[out[j - 1]].n == d->causes[x].n && out[j - 1] > x))) {
+        while (j > 0 && (cause_n(d, out[j - 1]) < cause_n(d, x) ||
+                         (cause_n(d, out[j - 1]) == cause_n(d, x) && out[j - 1] > x))) {
             out[j] = out[j - 1];
             j--;
         }
@@ -334,15 +385,20 @@ static void free_model(model *m)
     kv_free(&m->dist);
     kv_free(&m->edge);
     for (size_t i = 0; i < m->nd; i++) {
-        kv_free(&m->d[i].hours403);
-        kv_free(&m->d[i].waf_rules);
+        dist_model *d = m->d[i];
+        kv_free(&d->hours403);
+        kv_free(&d->waf_rules);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
-            kv_free(&m->d[i].causes[c].rules);
-            kv_free(&m->d[i].causes[c].edges);
-            kv_free(&m->d[i].causes[c].hours);
+            if (!d->causes[c]) continue;
+            kv_free(&d->causes[c]->rules);
+            kv_free(&d->causes[c]->edges);
+            kv_free(&d->causes[c]->hours);
+            free(d->causes[c]);
         }
+        free(d);
     }
     free(m->d);
+    cfs_kmap_free(&m->didx);
 }
 
 int cfs_exit_status(const cfs_scan_result *res)
@@ -373,7 +429,11 @@ static void text_topk(FILE *out, const char *label, const cfs_topk *t, int top)
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
+    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL);
+    if (m.stopped) {
+        free_model(&m);
+        return;
+    }
     const cfs_ledger *L = &res->ledger;
     int top = o && o->top > 0 ? o->top : 5;
     uint64_t rej = total_rejected(&m.tot);
@@ -466,7 +526,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
     fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
-        dist_model *d = &m.d[i];
+        dist_model *d = m.d[i];
         if (!d->n403) continue;
         any = 1;
         fprintf(out, "\nDistribution ");
@@ -482,7 +542,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
         for (int k = 0; k < nc; k++) {
-            cause_model *c = &d->causes[order[k]];
+            cause_model *c = d->causes[order[k]];
             fprintf(out, "  %d. %-22s %10llu  %5.1f%%   confirmed %llu, likely %llu, possible %llu\n",
                     k + 1, cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
                     100.0 * c->n / d->n403, (unsigned long long)c->ev[CFS_EV_CONFIRMED],
@@ -576,7 +636,11 @@ static void json_topk(FILE *out, const cfs_topk *t, int top)
 void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0);
+    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL);
+    if (m.stopped) {
+        free_model(&m);
+        return;
+    }
     const cfs_ledger *L = &res->ledger;
     int top = o && o->top > 0 ? o->top : 5;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
@@ -648,7 +712,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
     fputs(",\"distributions\":[", out);
     first = 1;
     for (size_t i = 0; i < m.nd; i++) {
-        dist_model *d = &m.d[i];
+        dist_model *d = m.d[i];
         if (!d->n403) continue;
         fprintf(out, "%s{\"distribution\":", first ? "" : ",");
         first = 0;
@@ -659,7 +723,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
         for (int k = 0; k < nc; k++) {
-            cause_model *c = &d->causes[order[k]];
+            cause_model *c = d->causes[order[k]];
             fprintf(out, "%s{\"cause\":\"%s\",\"requests\":%llu,\"bytes\":%llu,\"share\":%.6f,"
                          "\"evidence\":{\"confirmed\":%llu,\"likely\":%llu,\"possible\":%llu},\"rules\":",
                     k ? "," : "", cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,

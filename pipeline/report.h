@@ -3,6 +3,7 @@
 #ifndef CFSCAN_PIPELINE_REPORT_H
 #define CFSCAN_PIPELINE_REPORT_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "pipeline/scan.h"
 #include "pipeline/source.h"
@@ -13,6 +14,7 @@ typedef struct cfs_report_opts {
     int with_waf;          /* --waf-logs was given */
     const char *const *waf_rules; /* names for cfs_wrow.rule (NULL without WAF logs) */
     size_t nwaf_rules;
+    volatile sig_atomic_t *stop; /* set by a signal handler: stop building, print nothing */
 } cfs_report_opts;
 
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);

@@ -18,6 +18,8 @@
 #include "pipeline/redact.h"
 #include "pipeline/xalloc.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +40,13 @@
 typedef struct unit {
     cfs_agg heavy;          /* only .heavy is used */
     int heavy_init;
-    cfs_req_row *rows;
+    cfs_req_row *rows;      /* matching rows after the spilled ones */
     size_t nrows, cap;
+    size_t row_bytes;       /* row_cost of rows[] */
+    FILE *spill;            /* the unit's first nspilled rows (unit_spill) */
+    uint64_t nspilled;
+    int spill_failed;
+    char why[160];
 } unit;
 
 typedef struct file_slot {
@@ -70,6 +77,8 @@ typedef struct shared {
     double t0, last_progress;
     uint64_t progress_bytes;
     size_t progress_files;
+    uint64_t rows_bytes;    /* cost of res->rows held now (row_cost) */
+    uint64_t rows_mem;      /* spill above this (opts.rows_mem) */
 } shared;
 
 /* Per parse sequence (a small file, or one block of a large one). */
@@ -116,7 +125,102 @@ static void unit_free(unit *u)
     if (u->heavy_init) cfs_agg_free(&u->heavy);
     for (size_t i = 0; i < u->nrows; i++) free(u->rows[i].text);
     free(u->rows);
+    if (u->spill) fclose(u->spill);
     free(u);
+}
+
+/* ---- requests rows beyond memory -------------------------------------------------------
+ * Units fold in input order, so the rows reach res in their final order: no sorting is
+ * needed, only room.  Past opts.rows_mem bytes the rows held so far are appended to an
+ * unlinked temporary file in $TMPDIR (glibc's tmpfile() ignores TMPDIR) and freed;
+ * the reader streams the file back first, then the rows still in memory.  Rows are
+ * settled against the merged origin reference, which is known only at the end, so the
+ * spilled ones are settled (and filtered by --cause) as they are read back. */
+typedef struct spill_rec {
+    char dist[CFS_KEY_STR];
+    cfs_attribution at;
+    uint32_t time_taken_ms;
+    uint32_t len;
+} spill_rec;
+
+typedef struct cfs_row_spill {
+    FILE *f;
+    int failed;       /* a write failed: the scan reports it */
+    char why[256];
+    uint64_t nrows;   /* rows in the file */
+    uint64_t read;    /* rows read back so far */
+    size_t mem_rows;  /* position in res->rows once the file is read */
+    cfs_req_row cur;  /* the row last handed out from the file */
+    size_t cur_cap;
+    int cause;        /* --cause filter (-1 = any), applied on reading back */
+    cfs_kmap refs;    /* dist -> origin reference ms (ref_row) */
+    const cfs_agg *agg;
+} cfs_row_spill;
+
+typedef struct ref_row {
+    char dist[CFS_KEY_STR];
+    uint32_t ms;
+    uint32_t known;
+} ref_row;
+
+/* What a held row costs: its text and its slot, plus malloc's overhead for the text. */
+static size_t row_cost(const cfs_req_row *r) { return sizeof *r + r->len + 1 + 16; }
+
+/* An unlinked temporary file in $TMPDIR; NULL with why set when it cannot be made. */
+static FILE *spill_open(char *why, size_t whylen)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    size_t n = strlen(dir) + 32;
+    char *tmpl = cfs_xmalloc(n);
+    snprintf(tmpl, n, "%s/cfscan-requests.XXXXXX", dir);
+    FILE *f = NULL;
+    int fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd >= 0) {
+        unlink(tmpl);
+        if (!(f = fdopen(fd, "w+b"))) close(fd);
+    }
+    if (!f)
+        snprintf(why, whylen, "cannot create a temporary file in %s for the matching rows: %s", dir, strerror(errno));
+    free(tmpl);
+    return f;
+}
+
+/* Append rows[0..n) to f (unless *failed) and free their texts. */
+static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < n; i++) {
+        cfs_req_row *r = &rows[i];
+        if (!*failed) {
+            spill_rec h;
+            memset(&h, 0, sizeof h);
+            memcpy(h.dist, r->dist, CFS_KEY_STR);
+            h.at = r->at;
+            h.time_taken_ms = r->time_taken_ms;
+            h.len = r->len;
+            if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(r->text, 1, r->len, f) != r->len) {
+                *failed = 1;
+                snprintf(why, whylen, "writing matching rows to a temporary file failed: %s",
+                         strerror(errno ? errno : EIO));
+            }
+        }
+        free(r->text);
+    }
+}
+
+/* A unit (one file, or one block of a large one) holds its rows until it is folded in
+ * input order, and blocks finish out of order (up to 4 x threads + 4 are in flight): past
+ * 1/32 of opts.rows_mem (1 MiB by default) a unit moves its rows to a temporary file of
+ * its own, which the fold appends to the result's. */
+#define UNIT_ROWS_SHARE 32
+
+static void unit_spill(unit *u)
+{
+    if (!u->spill && !u->spill_failed && !(u->spill = spill_open(u->why, sizeof u->why))) u->spill_failed = 1;
+    spill_write(u->spill, u->rows, u->nrows, &u->spill_failed, u->why, sizeof u->why);
+    u->nspilled += u->nrows;
+    u->nrows = 0;
+    u->row_bytes = 0;
 }
 
 /* ---- requests filter --------------------------------------------------------------------- */
@@ -207,6 +311,8 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     cfs_key_str(row->dist, r->dist.p, r->dist.n);
     row->at = at;
     row->time_taken_ms = r->time_taken_ms;
+    u->row_bytes += row_cost(row);
+    if (u->row_bytes > ps->sh->rows_mem / UNIT_ROWS_SHARE) unit_spill(u);
 }
 
 /* ---- one line ------------------------------------------------------------------------------ */
@@ -342,15 +448,66 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
 
 /* ---- per-file accounting and the ordered fold -------------------------------------------- */
 
-static void fold_unit(cfs_scan_result *res, unit *u)
+static cfs_row_spill *res_spill(cfs_scan_result *res)
+{
+    if (!res->spill) {
+        cfs_row_spill *sp = res->spill = cfs_xcalloc(1, sizeof *sp);
+        sp->cause = -1;
+        if (!(sp->f = spill_open(sp->why, sizeof sp->why))) sp->failed = 1;
+    }
+    return res->spill;
+}
+
+/* Move the rows held in res to its temporary file. */
+static void spill_rows(shared *sh, cfs_scan_result *res)
+{
+    cfs_row_spill *sp = res_spill(res);
+    spill_write(sp->f, res->rows, res->nrows, &sp->failed, sp->why, sizeof sp->why);
+    sp->nrows += res->nrows;
+    res->nrows = 0;
+    sh->rows_bytes = 0;
+}
+
+/* Append a unit's spilled rows to res's file, after the rows res holds. */
+static void fold_unit_spill(shared *sh, cfs_scan_result *res, unit *u)
+{
+    spill_rows(sh, res);
+    cfs_row_spill *sp = res->spill;
+    if (u->spill_failed && !sp->failed) {
+        sp->failed = 1;
+        snprintf(sp->why, sizeof sp->why, "%s", u->why);
+    }
+    if (!sp->failed) {
+        char buf[65536];
+        size_t n;
+        if (fflush(u->spill) != 0 || fseek(u->spill, 0, SEEK_SET) != 0) n = 0, sp->failed = 1;
+        while (!sp->failed && (n = fread(buf, 1, sizeof buf, u->spill)) > 0)
+            if (fwrite(buf, 1, n, sp->f) != n) sp->failed = 1;
+        if (!sp->failed && ferror(u->spill)) sp->failed = 1;
+        if (sp->failed)
+            snprintf(sp->why, sizeof sp->why, "copying matching rows between temporary files failed: %s",
+                     strerror(errno ? errno : EIO));
+    }
+    sp->nrows += u->nspilled;
+}
+
+static void fold_unit(shared *sh, cfs_scan_result *res, unit *u)
 {
     if (!u) return;
     if (u->heavy_init) cfs_agg_fold_heavy(&res->agg, &u->heavy);
+    if (u->nspilled || u->spill_failed) fold_unit_spill(sh, res, u);
     if (u->nrows) {
-        res->rows = cfs_xrealloc(res->rows, (res->nrows + u->nrows) * sizeof *res->rows);
+        if (res->nrows + u->nrows > res->rows_cap) { /* geometric growth */
+            size_t cap = res->rows_cap ? res->rows_cap : 64;
+            while (cap < res->nrows + u->nrows) cap *= 2;
+            res->rows = cfs_xrealloc(res->rows, cap * sizeof *res->rows);
+            res->rows_cap = cap;
+        }
         memcpy(res->rows + res->nrows, u->rows, u->nrows * sizeof *u->rows);
+        for (size_t i = 0; i < u->nrows; i++) sh->rows_bytes += row_cost(&u->rows[i]);
         res->nrows += u->nrows;
         u->nrows = 0;
+        if (sh->rows_bytes > sh->rows_mem) spill_rows(sh, res);
     }
     unit_free(u);
 }
@@ -401,7 +558,7 @@ static void fold_pending(shared *sh)
             if (n == 0) sh->folding = 0;
         }
         if (n == 0) break;
-        for (size_t i = 0; i < n; i++) fold_unit(sh->res, batch[i]);
+        for (size_t i = 0; i < n; i++) fold_unit(sh, sh->res, batch[i]);
     }
 }
 
@@ -821,6 +978,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     res->kernel = k->name;
     *threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     sh->o = o;
+    sh->rows_mem = o->rows_mem ? o->rows_mem : CFS_ROWS_MEM_DEFAULT;
     sh->res = res;
     sh->kernel = k;
     sh->max_inflight = 2 * *threads + 2;
@@ -887,7 +1045,26 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
     return files;
 }
 
-static void scan_end(shared *sh, int threads, double t0)
+/* The origin reference of dist for settling rows: one hashed lookup per row, filled
+ * from the merged origin table on first use (cfs_agg_reference_ms searches it). */
+static uint32_t row_ref(cfs_kmap *refs, const cfs_agg *a, const char dist[CFS_KEY_STR])
+{
+    ref_row *r = cfs_kmap_get(refs, dist, NULL);
+    if (!r->known) {
+        r->ms = cfs_agg_reference_ms(a, dist, NULL);
+        r->known = 1;
+    }
+    return r->ms;
+}
+
+static void settle_row(cfs_kmap *refs, const cfs_agg *a, cfs_req_row *row)
+{
+    if (cfs_attr_needs_latency(row->at))
+        row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
+                                  row_ref(refs, a, row->dist));
+}
+
+static cfs_status scan_end(shared *sh, int threads, double t0)
 {
     const cfs_scan_opts *o = sh->o;
     cfs_scan_result *res = sh->res;
@@ -900,11 +1077,15 @@ static void scan_end(shared *sh, int threads, double t0)
     /* The agg stays unsettled (the summary state keeps provisional entries so that merged
      * runs settle against the merged reference); rows are settled here, by latency class
      * exactly as cfs_agg_settle does. */
-    for (size_t i = 0; i < res->nrows; i++) {
-        cfs_req_row *row = &res->rows[i];
-        if (cfs_attr_needs_latency(row->at))
-            row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
-                                      cfs_agg_reference_ms(&res->agg, row->dist, NULL));
+    cfs_kmap refs;
+    cfs_kmap_init(&refs, CFS_KEY_STR, sizeof(ref_row));
+    for (size_t i = 0; i < res->nrows; i++) settle_row(&refs, &res->agg, &res->rows[i]);
+    if (res->spill) { /* the spilled rows are settled and filtered as they are read back */
+        res->spill->refs = refs;
+        res->spill->agg = &res->agg;
+        res->spill->cause = o->filter ? o->filter->cause : -1;
+    } else {
+        cfs_kmap_free(&refs);
     }
     if (o->filter && o->filter->cause >= 0) {
         size_t w = 0;
@@ -920,6 +1101,58 @@ static void scan_end(shared *sh, int threads, double t0)
     cfs_topk_pool_drain();
     free(sh->thread_aggs);
     free(sh->thread_pos);
+    return res->spill && res->spill->failed ? CFS_E_IO : CFS_OK;
+}
+
+cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen)
+{
+    /* Without a spill the reader needs only its position: an empty spill holds it. */
+    if (!res->spill) {
+        res->spill = cfs_xcalloc(1, sizeof *res->spill);
+        res->spill->cause = -1;
+    }
+    cfs_row_spill *sp = res->spill;
+    sp->read = 0;
+    sp->mem_rows = 0;
+    if (sp->failed || (sp->f && (fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_SET) != 0))) {
+        snprintf(err, errlen, "%s", sp->failed ? sp->why : "cannot read back the temporary file of matching rows");
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err, size_t errlen)
+{
+    cfs_row_spill *sp = res->spill;
+    if (!sp) return 0; /* cfs_scan_rows_begin was not called */
+    while (sp->f && sp->read < sp->nrows) {
+        spill_rec h;
+        if (fread(&h, sizeof h, 1, sp->f) != 1 || h.len > UINT32_MAX - 1) goto bad;
+        if (h.len + 1 > sp->cur_cap) {
+            sp->cur_cap = (size_t)h.len + 1 > 2 * sp->cur_cap ? (size_t)h.len + 1 : 2 * sp->cur_cap;
+            sp->cur.text = cfs_xrealloc(sp->cur.text, sp->cur_cap);
+        }
+        if (fread(sp->cur.text, 1, h.len, sp->f) != h.len) goto bad;
+        sp->read++;
+        sp->cur.text[h.len] = 0;
+        sp->cur.len = h.len;
+        memcpy(sp->cur.dist, h.dist, CFS_KEY_STR);
+        sp->cur.at = h.at;
+        sp->cur.time_taken_ms = h.time_taken_ms;
+        settle_row(&sp->refs, sp->agg, &sp->cur);
+        if (sp->cause >= 0 && sp->cur.at.cause != sp->cause) continue;
+        *row = &sp->cur;
+        return 1;
+    }
+    if (sp->mem_rows < res->nrows) {
+        *row = &res->rows[sp->mem_rows++];
+        return 1;
+    }
+    return 0;
+bad:
+    snprintf(err, errlen, "reading back the temporary file of matching rows failed: %s",
+             ferror(sp->f) ? strerror(errno ? errno : EIO) : "unexpected end");
+    return -1;
 }
 
 cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_result *res)
@@ -929,8 +1162,7 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
     CFS_FORWARD_IF_ERROR(scan_begin(&sh, o, res, &threads));
     double t0 = now_s();
     res->files = scan_batch(&sh, in, threads);
-    scan_end(&sh, threads, t0);
-    return CFS_OK;
+    return scan_end(&sh, threads, t0);
 }
 
 cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *res)
@@ -951,8 +1183,7 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
         cfs_inputs_free(&batch);
     }
     cfs_inputs_free(&batch);
-    scan_end(&sh, threads, t0);
-    return CFS_OK;
+    return scan_end(&sh, threads, t0);
 }
 
 void cfs_scan_result_free(cfs_scan_result *res)
@@ -960,6 +1191,12 @@ void cfs_scan_result_free(cfs_scan_result *res)
     cfs_agg_free(&res->agg);
     for (size_t i = 0; i < res->nrows; i++) free(res->rows[i].text);
     free(res->rows);
+    if (res->spill) {
+        if (res->spill->f) fclose(res->spill->f);
+        if (res->spill->refs.key_size) cfs_kmap_free(&res->spill->refs);
+        free(res->spill->cur.text);
+        free(res->spill);
+    }
     free(res->files);
     cfs_ledger_free(&res->ledger);
     memset(res, 0, sizeof *res);

@@ -44,6 +44,9 @@ typedef struct cfs_scan_opts {
     const cfs_req_filter *filter; /* non-NULL: collect matching rows */
     uint64_t big_file;       /* split files above this many bytes into blocks (0 = default) */
     volatile sig_atomic_t *stop; /* set by a signal handler to stop early */
+    /* Bytes of matching rows (text plus bookkeeping) held in memory before they spill to
+     * an unlinked temporary file in $TMPDIR (0 = CFS_ROWS_MEM_DEFAULT). */
+    uint64_t rows_mem;
     /* Called for every input once it is complete, in input order, from the thread that
      * called the scan; unusable paths come with a zero-size input and status CFS_E_IO.
      * Summaries keep their per-input rows this way; NULL when not needed. */
@@ -56,12 +59,26 @@ typedef struct cfs_scan_result {
     cfs_ledger ledger;       /* totals and the listed errors and warnings */
     cfs_file_stats *files;   /* cfs_scan_run only: one per input, in input order */
     size_t nfiles;           /* inputs scanned */
-    cfs_req_row *rows;       /* matching rows in input order (requests mode) */
-    size_t nrows;
+    /* Matching rows in input order (requests mode): the first ones may have spilled to
+     * a temporary file; rows[0..nrows) are the ones after those, settled and filtered.
+     * Read them all, in order, with cfs_scan_rows_begin / cfs_scan_rows_next. */
+    cfs_req_row *rows;
+    size_t nrows, rows_cap;
+    struct cfs_row_spill *spill; /* NULL while every row is in memory */
     double seconds;
     int interrupted;
     const char *kernel;
 } cfs_scan_result;
+
+/* Matching rows kept in memory by default before spilling (requests mode). */
+#define CFS_ROWS_MEM_DEFAULT ((uint64_t)32 << 20)
+
+/* Iterate every matching row in input order: the spilled ones (read back, settled and
+ * filtered here), then rows[].  begin returns CFS_OK or CFS_E_IO (err says why); next
+ * returns 1 with *row set (valid until the next call), 0 at the end, -1 on a read error
+ * (err says why). */
+cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen);
+int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err, size_t errlen);
 
 /* Inputs are scanned in batches of at most this many, largest first within a batch. */
 #define CFS_SCAN_BATCH 8192

@@ -141,18 +141,51 @@ void cfs_summary_free(cfs_summary *s)
     if (s->rows) fclose(s->rows);
     for (size_t i = 0; i < s->nwaf_rules; i++) free(s->waf_rules[i]);
     free(s->waf_rules);
+    free(s->waf_slot);
     memset(s, 0, sizeof *s);
+}
+
+/* WAF rule names are interned per summary, through an open-addressed index of ids
+ * hashed by name: merge looks a name up per WAF row, and summaries of long windows hold
+ * tens of thousands of rules (a linear search took 19 s for 80,000). */
+static void waf_index_put(uint32_t *slot, size_t cap, const char *name, uint32_t id, char *const *names)
+{
+    size_t j = (size_t)cfs_hash_bytes(name, strlen(name)) & (cap - 1);
+    while (slot[j]) {
+        if (!strcmp(names[slot[j] - 1], name)) return; /* keep the first id of a name */
+        j = (j + 1) & (cap - 1);
+    }
+    slot[j] = id + 1;
 }
 
 static uint32_t waf_rule_id(cfs_summary *s, const char *name)
 {
-    for (size_t i = 0; i < s->nwaf_rules; i++)
-        if (!strcmp(s->waf_rules[i], name)) return (uint32_t)i;
-    char **nv = realloc(s->waf_rules, (s->nwaf_rules + 1) * sizeof *nv);
-    if (!nv) exit(1);
-    s->waf_rules = nv;
+    /* Names set by cfs_summary_from_scan or read so far join the index first; it is
+     * kept at most half full, so probe runs stay short. */
+    if ((s->nwaf_rules + 1) * 2 > s->waf_slot_cap) {
+        size_t cap = s->waf_slot_cap ? s->waf_slot_cap : 64;
+        while ((s->nwaf_rules + 1) * 2 > cap) cap *= 2;
+        free(s->waf_slot);
+        s->waf_slot = cfs_xcalloc(cap, sizeof *s->waf_slot);
+        s->waf_slot_cap = cap;
+        s->waf_indexed = 0;
+    }
+    for (; s->waf_indexed < s->nwaf_rules; s->waf_indexed++)
+        waf_index_put(s->waf_slot, s->waf_slot_cap, s->waf_rules[s->waf_indexed], (uint32_t)s->waf_indexed,
+                      s->waf_rules);
+    size_t j = (size_t)cfs_hash_bytes(name, strlen(name)) & (s->waf_slot_cap - 1);
+    while (s->waf_slot[j]) {
+        if (!strcmp(s->waf_rules[s->waf_slot[j] - 1], name)) return s->waf_slot[j] - 1;
+        j = (j + 1) & (s->waf_slot_cap - 1);
+    }
+    if (s->nwaf_rules >= s->waf_cap) { /* geometric growth: one copy per doubling */
+        s->waf_cap = s->nwaf_rules < 8 ? 16 : s->nwaf_rules * 2;
+        s->waf_rules = cfs_xrealloc(s->waf_rules, s->waf_cap * sizeof *s->waf_rules);
+    }
     s->waf_rules[s->nwaf_rules] = cfs_xstrdup(name);
-    return (uint32_t)s->nwaf_rules++;
+    s->waf_slot[j] = (uint32_t)s->nwaf_rules + 1;
+    s->waf_indexed = ++s->nwaf_rules;
+    return (uint32_t)(s->nwaf_rules - 1);
 }
 
 void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
@@ -1492,7 +1525,7 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
     cfs_summary view = *s;
     view.agg = *settled;
     cfs_summary_as_result(&view, &res);
-    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules};
+    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop};
     if (json) cfs_report_json(f, &res, &ro);
     else cfs_report_text(f, &res, &ro);
     cfs_scan_result_free(&res);
@@ -1603,6 +1636,11 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
     if (st == CFS_OK && chmod(tmp, dmode) != 0) {
         snprintf(err, errlen, "%s: cannot set its mode: %s", tmp, strerror(errno));
         st = CFS_E_IO;
+    }
+    /* Interrupted while writing: the previous summary stays, the new one is dropped. */
+    if (st == CFS_OK && s->stop && *s->stop) {
+        snprintf(err, errlen, "%s: interrupted", dir);
+        st = CFS_E_INTERRUPTED;
     }
     if (st == CFS_OK) {
         fsync_dir(tmp);

@@ -29,9 +29,14 @@ typedef struct cfs_summary {
     uint64_t ninputs;
     char **waf_rules;        /* names for cfs_wrow.rule */
     size_t nwaf_rules;
+    size_t waf_cap;          /* room in waf_rules (0: exactly nwaf_rules) */
+    uint32_t *waf_slot;      /* hash index over waf_rules: id + 1, 0 = empty */
+    size_t waf_slot_cap;     /* power of two, 0 until the first lookup */
+    size_t waf_indexed;      /* waf_rules[0..waf_indexed) are in the index */
     uint64_t pruned;
     int clients_redacted;    /* client addresses were truncated (--redact-clients); the
                               * manifest records it */
+    volatile sig_atomic_t *stop; /* set by a signal handler: publish gives up (CFS_E_INTERRUPTED) */
 } cfs_summary;
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the

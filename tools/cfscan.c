@@ -87,6 +87,14 @@ static void say(const char *a, const char *b, const char *c)
     fputc('\n', stderr);
 }
 
+/* For tests only: CFSCAN_TEST_RAISE_AT=publish|report sends SIGTERM to this process as
+ * that phase starts, so tests can interrupt a phase after the scan without racing it. */
+static void test_raise_at(const char *phase)
+{
+    const char *at = getenv("CFSCAN_TEST_RAISE_AT");
+    if (at && !strcmp(at, phase)) raise(SIGTERM);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     char msg[512];
@@ -419,6 +427,11 @@ static int run(int argc, char **argv, int requests_mode)
     }
 
     if (requests_mode) {
+        /* For tests only: a small row-memory cap makes `requests` spill its rows to a
+         * temporary file (the default is CFS_ROWS_MEM_DEFAULT). */
+        const char *cap = getenv("CFS_REQUESTS_SPILL_BYTES");
+        uint64_t capn;
+        if (cap && cfs_parse_u64(cap, strlen(cap), &capn) == 0 && capn > 0) o.rows_mem = capn;
         if (fields) {
             f.out = fields;
             f.nout = nfields;
@@ -441,6 +454,10 @@ static int run(int argc, char **argv, int requests_mode)
     cfs_walk *walk = cfs_walk_open((const char *const *)paths.v, paths.n, o.since, o.until);
     cfs_status st = cfs_scan_walk(walk, &o, &res);
     cfs_walk_close(walk);
+    if (st == CFS_E_IO && requests_mode && cfs_scan_rows_begin(&res, err, sizeof err) != CFS_OK) {
+        say("requests", NULL, err); /* the rows could not be spilled */
+        exit(1);
+    }
     if (st != CFS_OK) exit(st == CFS_E_USAGE ? 2 : 1);
     double el = now_s() - t0;
     if (verbose) fprintf(stderr, "cfscan: scan kernel %s\n", res.kernel);
@@ -451,8 +468,17 @@ static int run(int argc, char **argv, int requests_mode)
             fputs(f.out[i] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(f.out[i]), stdout);
         }
         fputs("\tcause\tevidence\trule\n", stdout);
-        for (size_t i = 0; i < res.nrows; i++) {
-            const cfs_req_row *row = &res.rows[i];
+        const cfs_req_row *row;
+        int more;
+        if (cfs_scan_rows_begin(&res, err, sizeof err) != CFS_OK) {
+            say("requests", NULL, err);
+            exit(1);
+        }
+        while (!g_stop && (more = cfs_scan_rows_next(&res, &row, err, sizeof err)) != 0) {
+            if (more < 0) {
+                say("requests", NULL, err);
+                exit(1);
+            }
             /* fields are raw log bytes: TABs separate them; each value is made safe */
             const char *p = row->text, *end = row->text + row->len;
             while (p <= end) {
@@ -468,31 +494,43 @@ static int run(int argc, char **argv, int requests_mode)
         }
         say_rejections(&res.ledger);
     } else {
+        /* Every phase after the scan checks the stop flag too: SIGINT/SIGTERM during the
+         * publish or the report ends the run with 130, and nothing is half-published. */
+        if (outdir) test_raise_at("publish");
+        if (g_stop) res.interrupted = 1;
         if (outdir && res.interrupted) {
             /* A partial scan must not replace the previous summary (exit status 130). */
             say("interrupted", outdir, "summary not written");
         } else if (outdir) {
             cfs_summary_from_scan(&sum, &res, waf);
             sum.clients_redacted = o.attr.redact_clients;
+            sum.stop = &g_stop;
             char *line = argv_line(g_argc, g_argv);
             char perr[512] = "";
             cfs_status pst = cfs_summary_publish(&sum, outdir, line, perr, sizeof perr);
             free(line);
             cfs_summary_free(&sum);
-            if (pst != CFS_OK) {
+            if (pst == CFS_E_INTERRUPTED) {
+                say("interrupted", outdir, "summary not written");
+                res.interrupted = 1;
+            } else if (pst != CFS_OK) {
                 say("summary not written", NULL, perr);
                 exit(pst == CFS_E_USAGE ? 2 : 1);
             }
         }
-        cfs_agg_settle(&res.agg);
-        size_t nw = waf ? cfs_waf_rule_count(waf) : 0;
-        const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
-        for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_rule_name(waf, (uint32_t)i);
-        cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw};
-        if (json) cfs_report_json(stdout, &res, &ro);
-        else cfs_report_text(stdout, &res, &ro);
-        free(wnames);
+        test_raise_at("report");
+        if (!g_stop) {
+            cfs_agg_settle(&res.agg);
+            size_t nw = waf ? cfs_waf_rule_count(waf) : 0;
+            const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
+            for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_rule_name(waf, (uint32_t)i);
+            cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop};
+            if (json) cfs_report_json(stdout, &res, &ro);
+            else cfs_report_text(stdout, &res, &ro);
+            free(wnames);
+        }
     }
+    if (g_stop) res.interrupted = 1;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
         exit(1);
@@ -543,11 +581,13 @@ static int merge_cmd(int argc, char **argv)
         }
     }
     double t0 = now_s();
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     static cfs_summary all;
     cfs_agg_init(&all.agg);
     /* The merge is redacted only if every input is: one full address makes it personal. */
     all.clients_redacted = 1;
-    for (size_t i = 0; i < dirs.n; i++) {
+    for (size_t i = 0; i < dirs.n && !g_stop; i++) {
         if (!cfs_summary_dir_redacted(dirs.v[i])) all.clients_redacted = 0;
         char path[4096], err[512] = "";
         snprintf(path, sizeof path, "%s/state.cfs", dirs.v[i]);
@@ -563,21 +603,35 @@ static int merge_cmd(int argc, char **argv)
         cfs_summary_merge(&all, &one);
         cfs_summary_free(&one);
     }
-    char *line = argv_line(g_argc, g_argv);
+    test_raise_at("publish");
+    cfs_status st = CFS_E_INTERRUPTED;
     char err[512] = "";
-    cfs_status st = cfs_summary_publish(&all, out, line, err, sizeof err);
-    free(line);
+    if (!g_stop) {
+        char *line = argv_line(g_argc, g_argv);
+        all.stop = &g_stop;
+        st = cfs_summary_publish(&all, out, line, err, sizeof err);
+        free(line);
+    }
+    if (st == CFS_E_INTERRUPTED) {
+        say("interrupted", out, "summary not written");
+        cfs_summary_free(&all);
+        return 130;
+    }
     if (st != CFS_OK) {
         say("summary not written", NULL, err);
         cfs_summary_free(&all);
         return st == CFS_E_USAGE ? 2 : 1;
     }
+    test_raise_at("report");
     cfs_scan_result res;
     cfs_summary_as_result(&all, &res);
-    cfs_agg_settle(&res.agg);
-    cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules};
-    if (json) cfs_report_json(stdout, &res, &ro);
-    else cfs_report_text(stdout, &res, &ro);
+    if (!g_stop) {
+        cfs_agg_settle(&res.agg);
+        cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop};
+        if (json) cfs_report_json(stdout, &res, &ro);
+        else cfs_report_text(stdout, &res, &ro);
+    }
+    if (g_stop) res.interrupted = 1;
     int rc = cfs_exit_status(&res);
     if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs.n, (unsigned long long)all.ninputs, now_s() - t0);
     cfs_scan_result_free(&res);
