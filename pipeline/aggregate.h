@@ -134,6 +134,13 @@ typedef struct cfs_agg {
     cfs_kmap heavy;   /* cfs_hrow: in a per-thread agg unused; units and the final agg use it */
 } cfs_agg;
 
+/* A group with empty sketches, and its release (both charge the memory budget). */
+cfs_group *cfs_group_new(void);
+void cfs_group_free(cfs_group *g);
+/* A heap histogram (origin references), and its release. */
+cfs_hist *cfs_hist_new(void);
+void cfs_hist_delete(cfs_hist *h);
+
 void cfs_agg_init(cfs_agg *a);
 void cfs_agg_free(cfs_agg *a);
 /* Free the top-k summaries kept for reuse (call when no scan is running). */

@@ -762,14 +762,18 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             if (r.bad) break;
             int created;
             cfs_grow *g = cfs_kmap_get(&s->agg.groups, &k, &created);
-            if (created) g->g = calloc(1, sizeof(cfs_group));
+            if (created) g->g = cfs_group_new();
             cfs_group tmp;
+            memset(&tmp, 0, sizeof tmp);
             if ((st = cfs_hist_read(r.f, &tmp.tt)) == CFS_OK && (st = cfs_hist_read(r.f, &tmp.ttfb)) == CFS_OK &&
                 (st = cfs_hll_read(r.f, &tmp.clients)) == CFS_OK) {
                 cfs_hist_merge(&g->g->tt, &tmp.tt);
                 cfs_hist_merge(&g->g->ttfb, &tmp.ttfb);
                 cfs_hll_merge(&g->g->clients, &tmp.clients);
             }
+            cfs_hist_free(&tmp.tt);
+            cfs_hist_free(&tmp.ttfb);
+            cfs_hll_free(&tmp.clients);
         }
     }
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX)) {
@@ -801,9 +805,11 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             r_fixed(&r, dist, CFS_KEY_STR);
             int created;
             cfs_orow *o = cfs_kmap_get(&s->agg.origin, dist, &created);
-            if (created) o->h = calloc(1, sizeof(cfs_hist));
+            if (created) o->h = cfs_hist_new();
             cfs_hist tmp;
+            memset(&tmp, 0, sizeof tmp);
             if ((st = cfs_hist_read(r.f, &tmp)) == CFS_OK) cfs_hist_merge(o->h, &tmp);
+            cfs_hist_free(&tmp);
         }
     }
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX)) {
@@ -985,16 +991,17 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
         const char *cause = cfs_cause_name((cfs_cause)g->k.cause);
         const cfs_hist *hs[2] = {&g->g->tt, &g->g->ttfb};
         static const char *const names[2] = {"time_taken", "time_to_first_byte"};
-        for (int m = 0; m < 2; m++)
-            for (unsigned b = 0; b < CFS_HIST_BUCKETS; b++) {
-                if (!hs[m]->b[b]) continue;
+        for (int m = 0; m < 2; m++) {
+            uint64_t v;
+            for (unsigned b = cfs_hist_next(hs[m], 0, &v); b < CFS_HIST_BUCKETS; b = cfs_hist_next(hs[m], b + 1, &v)) {
                 pstr(lw, 0, g->k.dist);
                 pstr(lw, 1, cause);
                 pstr(lw, 2, names[m]);
                 cfs_pq_i64(lw, 3, cfs_hist_bucket_value(b));
-                cfs_pq_i64(lw, 4, (int64_t)hs[m]->b[b]);
+                cfs_pq_i64(lw, 4, (int64_t)v);
                 cfs_pq_end_row(lw);
             }
+        }
         pstr(dw, 0, g->k.dist);
         pstr(dw, 1, cause);
         cfs_pq_i64(dw, 2, (int64_t)(cfs_hll_estimate(&g->g->clients) + 0.5));
