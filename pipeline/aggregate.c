@@ -532,6 +532,28 @@ void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
     }
 }
 
+void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
+{
+    for (size_t i = 0; i < src->heavy.n; i++) {
+        cfs_hrow *s = cfs_kmap_row(&src->heavy, i);
+        int created;
+        cfs_hrow *d;
+        if (cfs_topk_capacity(s->uris) != CFS_TOPK_CAPACITY || cfs_topk_capacity(s->ips) != CFS_TOPK_CAPACITY)
+            d = heavy_row(dst, &s->k, &created), created = 0; /* merge: capacities differ */
+        else
+            d = cfs_kmap_get(&dst->heavy, &s->k, &created);
+        if (created) {
+            /* an empty summary of the same capacity merged with s would be s: take it */
+            d->uris = s->uris;
+            d->ips = s->ips;
+            s->uris = s->ips = NULL;
+        } else {
+            cfs_topk_merge(d->uris, s->uris);
+            cfs_topk_merge(d->ips, s->ips);
+        }
+    }
+}
+
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches)
 {
     /* cfs_kmap_get needs a mutable map; look up by scanning (few distributions). */
@@ -584,9 +606,9 @@ static cfs_gkey settled_gkey(const settle_refs *refs, cfs_gkey k)
     return k;
 }
 
-/* *d += *s for a settle; d was just created (empty) when `created`.  An empty summary of
- * the same capacity merged with s is s, so the two swap: s's row then holds the empty one,
- * which goes back to the pool with the rest of the settled agg. */
+/* *d += *s for a settle or a fold that drops s; d was just created (empty) when
+ * `created`.  An empty summary of the same capacity merged with s is s, so the two swap:
+ * s's row then holds the empty one, which goes back to the pool with the rest of s. */
 static void settle_topk(cfs_topk **d, cfs_topk **s, int created)
 {
     if (created && cfs_topk_capacity(*d) == cfs_topk_capacity(*s)) {
@@ -664,4 +686,61 @@ void cfs_agg_settle(cfs_agg *a)
     free(refs.ms);
     cfs_agg_free(a);
     *a = out;
+}
+
+/* ---- distinct keys, for the memory-budget message -------------------------------------- */
+
+static void set_add(cfs_kmap *set, const void *key) { (void)cfs_kmap_get(set, key, NULL); }
+
+void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    cfs_kmap g, d, e, h;
+    cfs_kmap_init(&g, sizeof(cfs_gkey), sizeof(cfs_gkey));
+    cfs_kmap_init(&d, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&e, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&h, sizeof(int64_t), sizeof(int64_t));
+    for (size_t i = 0; i < n; i++) {
+        const cfs_agg *a = aggs[i];
+        out->traffic += a->fast.n + a->traffic.n;
+        for (size_t r = 0; r < a->fast.n; r++) {
+            const cfs_frow *f = cfs_kmap_row(&a->fast, r);
+            set_add(&d, ((const cfs_srow *)cfs_kmap_row(&a->strs, f->k.dist))->s);
+            set_add(&e, ((const cfs_srow *)cfs_kmap_row(&a->strs, f->k.edge))->s);
+            set_add(&h, &f->k.hour);
+        }
+        for (size_t r = 0; r < a->traffic.n; r++) {
+            const cfs_trow *t = cfs_kmap_row(&a->traffic, r);
+            set_add(&d, t->k.dist);
+            set_add(&e, t->k.edge);
+            set_add(&h, &t->k.hour);
+        }
+        const cfs_kmap *gm[2] = {&a->groups, &a->heavy};
+        size_t gsz[2] = {sizeof(cfs_grow), sizeof(cfs_hrow)};
+        for (int m = 0; m < 2; m++)
+            for (size_t r = 0; r < gm[m]->n; r++) {
+                cfs_gkey k = *(const cfs_gkey *)(const void *)(gm[m]->rows + r * gsz[m]);
+                k.rule = 0; /* provisional rows of one cause count once */
+                k.lat_class = 0;
+                set_add(&g, &k);
+            }
+    }
+    out->groups = g.n;
+    out->dists = d.n;
+    out->edges = e.n;
+    out->hours = h.n;
+    cfs_kmap_free(&g);
+    cfs_kmap_free(&d);
+    cfs_kmap_free(&e);
+    cfs_kmap_free(&h);
+}
+
+const char *cfs_key_counts_largest(const cfs_key_counts *k)
+{
+    const char *name = "distribution x cause groups";
+    uint64_t best = k->groups;
+    if (k->edges > best) best = k->edges, name = "edges";
+    if (k->hours > best) best = k->hours, name = "hours";
+    if (k->dists > best) name = "distributions";
+    return name;
 }

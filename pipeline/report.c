@@ -133,16 +133,29 @@ static size_t *kv_slot(kvlist *l, const char *key, int *created)
     return &r->pos;
 }
 
+/* Lists up to this long are searched linearly, without an index: most of the report's
+ * lists (a cause's rules, edges and hours in one distribution) hold a few keys, and an
+ * index for each took ~10 KiB, so 20,000 distributions needed 700 MB. */
+#define KV_LINEAR 8
+
 static kv *kv_get(kvlist *l, const char *key)
 {
-    int created;
-    size_t *pos = kv_slot(l, key, &created);
-    if (!created) return &l->v[*pos];
+    int created = 1;
+    size_t *pos = NULL;
+    if (!l->idx.key_size && l->n < KV_LINEAR) {
+        char k[128];
+        snprintf(k, sizeof k, "%s", key); /* the key as stored */
+        for (size_t i = 0; i < l->n; i++)
+            if (strcmp(l->v[i].key, k) == 0) return &l->v[i];
+    } else {
+        pos = kv_slot(l, key, &created);
+        if (!created) return &l->v[*pos];
+    }
     if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
+        l->cap = l->cap ? l->cap * 2 : 4;
         l->v = cfs_xrealloc(l->v, l->cap * sizeof *l->v);
     }
-    *pos = l->n;
+    if (pos) *pos = l->n;
     kv *e = &l->v[l->n++];
     memset(e, 0, sizeof *e);
     snprintf(e->key, sizeof e->key, "%s", key);
@@ -194,7 +207,8 @@ typedef struct dist_model {
 typedef struct model {
     kvlist status, dist, edge;
     dist_model *d;
-    size_t nd;
+    size_t nd, dcap;
+    cfs_kmap didx;  /* distribution id -> position in d (dist_pos rows) */
     uint64_t requests;
     cfs_file_stats tot;
     size_t failed, warned;
@@ -208,13 +222,27 @@ static void hour_str(int64_t h, char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:00Z", &tm);
 }
 
+typedef struct dist_pos {
+    char dist[CFS_KEY_STR];
+    size_t pos;
+} dist_pos;
+
+/* Hashed, and d grows geometrically: a linear lookup per row and an array grown by one
+ * made 20,000 distributions take a minute. */
 static dist_model *dist_get(model *m, const char *dist)
 {
-    for (size_t i = 0; i < m->nd; i++)
-        if (strcmp(m->d[i].dist, dist) == 0) return &m->d[i];
-    dist_model *nd = realloc(m->d, (m->nd + 1) * sizeof *nd);
-    if (!nd) exit(1);
-    m->d = nd;
+    if (!m->didx.key_size) cfs_kmap_init(&m->didx, CFS_KEY_STR, sizeof(dist_pos));
+    char k[CFS_KEY_STR];
+    memset(k, 0, sizeof k);
+    memcpy(k, dist, strnlen(dist, CFS_KEY_STR - 1));
+    int created;
+    dist_pos *p = cfs_kmap_get(&m->didx, k, &created);
+    if (!created) return &m->d[p->pos];
+    if (m->nd == m->dcap) {
+        m->dcap = m->dcap ? m->dcap * 2 : 16;
+        m->d = cfs_xrealloc(m->d, m->dcap * sizeof *m->d);
+    }
+    p->pos = m->nd;
     dist_model *d = &m->d[m->nd++];
     memset(d, 0, sizeof *d);
     memcpy(d->dist, dist, CFS_KEY_STR);
@@ -338,6 +366,7 @@ static void free_model(model *m)
         }
     }
     free(m->d);
+    cfs_kmap_free(&m->didx);
 }
 
 int cfs_exit_status(const cfs_scan_result *res)

@@ -60,6 +60,9 @@ typedef struct cfs_scan_result {
     size_t nrows;
     double seconds;
     int interrupted;
+    int over_budget;         /* the memory budget (cfs_mem_set_limit) was exceeded: agg
+                              * and rows are incomplete; keys says what they held */
+    cfs_key_counts keys;
     const char *kernel;
 } cfs_scan_result;
 

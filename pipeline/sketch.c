@@ -681,8 +681,9 @@ struct cfs_topk {
     size_t bytes;         /* heap bytes held, as charged to the memory budget */
 };
 
-/* Counters a new summary allocates; they double as keys arrive, up to k. */
-#define TOPK_FIRST 4u
+/* Counters a new summary allocates; they double as keys arrive, up to k.  One: most
+ * summaries of a busy key space (a distribution and cause seen once) hold one key. */
+#define TOPK_FIRST 1u
 
 /* Every allocation of a summary goes through these, so t->bytes and the budget agree. */
 static void tk_charge(cfs_topk *t, int64_t delta)

@@ -795,7 +795,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             cfs_topk_free(u);
             cfs_topk_free(p);
         }
-        cfs_agg_fold_heavy(&s->agg, &one);
+        cfs_agg_fold_heavy_take(&s->agg, &one);
         cfs_agg_free(&one);
     }
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX)) {

@@ -25,6 +25,13 @@ int64_t cfs_mem_held(void);
 void cfs_mem_set_limit(uint64_t bytes); /* 0: no limit; clears the flag */
 uint64_t cfs_mem_limit(void);
 int cfs_mem_over(void);
+int64_t cfs_mem_peak(void);             /* the most held since the limit was set */
+/* The default budget: half of the smaller of physical memory and the cgroup v2
+ * memory.max of this process (/proc/self/cgroup, under /sys/fs/cgroup), if any. */
+uint64_t cfs_mem_default_limit(void);
+/* "BYTES" with an optional K, M or G suffix (powers of 1024); 0 if malformed, zero or
+ * too large. */
+uint64_t cfs_mem_parse(const char *s);
 /* realloc/free that charge the counter: old and n are the sizes of p before and after
  * (p NULL: a new block) */
 void *cfs_xrealloc_charged(void *p, size_t old, size_t n);
