@@ -25,8 +25,16 @@ void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size)
     m->row_size = row_size;
 }
 
+/* Heap bytes a map holds, as charged to the memory budget (xalloc.h). */
+static int64_t kmap_bytes(const cfs_kmap *m)
+{
+    return (int64_t)(m->cap * (sizeof *m->hash + sizeof *m->slot) + m->rows_cap * m->row_size) +
+           (m->hash ? 2 * CFS_MEM_BLOCK : 0) + (m->rows ? CFS_MEM_BLOCK : 0);
+}
+
 void cfs_kmap_free(cfs_kmap *m)
 {
+    cfs_mem_charge(-kmap_bytes(m));
     free(m->hash);
     free(m->slot);
     free(m->rows);
@@ -46,11 +54,13 @@ static void kmap_resize(cfs_kmap *m, size_t ncap)
         nh[j] = m->hash[i];
         ns[j] = m->slot[i];
     }
+    int64_t before = kmap_bytes(m);
     free(m->hash);
     free(m->slot);
     m->hash = nh;
     m->slot = ns;
     m->cap = ncap;
+    cfs_mem_charge(kmap_bytes(m) - before);
 }
 
 static void kmap_grow(cfs_kmap *m) { kmap_resize(m, m->cap ? m->cap * 2 : 64); }
@@ -61,8 +71,8 @@ void cfs_kmap_reserve(cfs_kmap *m, size_t more)
     while ((want + 1) * 2 > ncap) ncap *= 2;
     if (ncap > m->cap) kmap_resize(m, ncap);
     if (want > m->rows_cap) {
+        m->rows = cfs_xrealloc_charged(m->rows, m->rows_cap * m->row_size, want * m->row_size);
         m->rows_cap = want;
-        m->rows = cfs_xrealloc(m->rows, m->rows_cap * m->row_size);
     }
 }
 
@@ -98,8 +108,9 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
         j = (j + 1) & (m->cap - 1);
     }
     if (m->n == m->rows_cap) {
-        m->rows_cap = m->rows_cap ? m->rows_cap * 2 : 64;
-        m->rows = cfs_xrealloc(m->rows, m->rows_cap * m->row_size);
+        size_t nc = m->rows_cap ? m->rows_cap * 2 : 64;
+        m->rows = cfs_xrealloc_charged(m->rows, m->rows_cap * m->row_size, nc * m->row_size);
+        m->rows_cap = nc;
     }
     char *row = m->rows + m->n * m->row_size;
     memset(row, 0, m->row_size);
@@ -124,17 +135,48 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
 }
 
+/* A group's sketches start empty and small (sketch.h); these charge the budget. */
+cfs_group *cfs_group_new(void)
+{
+    cfs_group *g = cfs_xcalloc(1, sizeof *g);
+    cfs_mem_charge((int64_t)sizeof *g + CFS_MEM_BLOCK);
+    return g;
+}
+
+void cfs_group_free(cfs_group *g)
+{
+    if (!g) return;
+    cfs_hist_free(&g->tt);
+    cfs_hist_free(&g->ttfb);
+    cfs_hll_free(&g->clients);
+    cfs_free_charged(g, sizeof *g);
+}
+
+cfs_hist *cfs_hist_new(void)
+{
+    cfs_hist *h = cfs_xcalloc(1, sizeof *h);
+    cfs_mem_charge((int64_t)sizeof *h + CFS_MEM_BLOCK);
+    return h;
+}
+
+void cfs_hist_delete(cfs_hist *h)
+{
+    if (!h) return;
+    cfs_hist_free(h);
+    cfs_free_charged(h, sizeof *h);
+}
+
 void cfs_agg_free(cfs_agg *a)
 {
-    for (size_t i = 0; i < a->groups.n; i++) free(((cfs_grow *)cfs_kmap_row(&a->groups, i))->g);
-    for (size_t i = 0; i < a->origin.n; i++) free(((cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
+    for (size_t i = 0; i < a->groups.n; i++) cfs_group_free(((cfs_grow *)cfs_kmap_row(&a->groups, i))->g);
+    for (size_t i = 0; i < a->origin.n; i++) cfs_hist_delete(((cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
     for (size_t i = 0; i < a->heavy.n; i++) {
         cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
         topk_put(h->uris);
         topk_put(h->ips);
     }
-    for (size_t i = 0; i < a->strs.n; i++) free(((cfs_srow *)cfs_kmap_row(&a->strs, i))->origin);
-    free(a->edge_cache);
+    for (size_t i = 0; i < a->strs.n; i++) cfs_hist_delete(((cfs_srow *)cfs_kmap_row(&a->strs, i))->origin);
+    if (a->edge_cache) cfs_free_charged(a->edge_cache, CFS_EDGE_CACHE * sizeof *a->edge_cache);
     cfs_kmap_free(&a->fast);
     cfs_kmap_free(&a->strs);
     cfs_kmap_free(&a->traffic);
@@ -225,7 +267,10 @@ static inline unsigned edge_slot(const char *p, size_t n)
 static uint32_t intern_edge(cfs_agg *a, const char *p, size_t n)
 {
     unsigned h = edge_slot(p, n);
-    if (!a->edge_cache) a->edge_cache = cfs_xcalloc(CFS_EDGE_CACHE, sizeof *a->edge_cache);
+    if (!a->edge_cache) {
+        a->edge_cache = cfs_xcalloc(CFS_EDGE_CACHE, sizeof *a->edge_cache);
+        cfs_mem_charge((int64_t)(CFS_EDGE_CACHE * sizeof *a->edge_cache) + CFS_MEM_BLOCK);
+    }
     if (a->edge_cache[h].n && same_key_str(a->edge_cache[h].s, p, n)) return a->edge_cache[h].id;
     uint32_t id = intern(a, p, n);
     a->edge_cache[h].n = 1;
@@ -247,7 +292,7 @@ static cfs_group *group_for(cfs_agg *a, const cfs_gkey *k)
 {
     int created;
     cfs_grow *row = cfs_kmap_get(&a->groups, k, &created);
-    if (created) row->g = cfs_xcalloc(1, sizeof(cfs_group));
+    if (created) row->g = cfs_group_new();
     return row->g;
 }
 
@@ -268,10 +313,18 @@ static cfs_topk *topk_get(void)
     return t ? t : cfs_topk_new(CFS_TOPK_CAPACITY);
 }
 
+/* Only small summaries go back to the pool: one that grew towards its capacity keeps its
+ * counters and key buffers, and pooled memory would count against the budget unused. */
+#define TOPK_POOL_BYTES 8192
+
 static void topk_put(cfs_topk *t)
 {
     if (!t) return;
     cfs_topk_clear(t);
+    if (cfs_topk_bytes(t) > TOPK_POOL_BYTES) {
+        cfs_topk_free(t);
+        return;
+    }
     pthread_mutex_lock(&g_pool_lock);
     if (g_pool_n < TOPK_POOL_MAX) {
         g_pool[g_pool_n++] = t;
@@ -334,8 +387,9 @@ static inline cfs_frow *fast_get(cfs_kmap *m, const cfs_fkey *key)
     }
     /* Absent: append a zeroed row with this key, as cfs_kmap_get does. */
     if (m->n == m->rows_cap) {
-        m->rows_cap = m->rows_cap ? m->rows_cap * 2 : 64;
-        m->rows = cfs_xrealloc(m->rows, m->rows_cap * sizeof(cfs_frow));
+        size_t nc = m->rows_cap ? m->rows_cap * 2 : 64;
+        m->rows = cfs_xrealloc_charged(m->rows, m->rows_cap * sizeof(cfs_frow), nc * sizeof(cfs_frow));
+        m->rows_cap = nc;
     }
     cfs_frow *row = (cfs_frow *)(void *)m->rows + m->n;
     memset(row, 0, sizeof *row);
@@ -372,7 +426,7 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
     if ((r->result == CFS_R_MISS || r->result == CFS_R_REFRESH_HIT) &&
         r->time_taken_ms != CFS_NO_MILLIS) {
         cfs_srow *ds = cfs_kmap_row(&a->strs, k.dist);
-        if (!ds->origin) ds->origin = cfs_xcalloc(1, sizeof(cfs_hist));
+        if (!ds->origin) ds->origin = cfs_hist_new();
         cfs_hist_add(ds->origin, r->time_taken_ms);
     }
     if (at.cause == CFS_CAUSE_NONE) return;
@@ -428,7 +482,7 @@ static cfs_hist *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
 {
     int created;
     cfs_orow *o = cfs_kmap_get(&a->origin, dist, &created);
-    if (created) o->h = cfs_xcalloc(1, sizeof(cfs_hist));
+    if (created) o->h = cfs_hist_new();
     return o->h;
 }
 
@@ -487,6 +541,28 @@ void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
     }
 }
 
+void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
+{
+    for (size_t i = 0; i < src->heavy.n; i++) {
+        cfs_hrow *s = cfs_kmap_row(&src->heavy, i);
+        int created;
+        cfs_hrow *d;
+        if (cfs_topk_capacity(s->uris) != CFS_TOPK_CAPACITY || cfs_topk_capacity(s->ips) != CFS_TOPK_CAPACITY)
+            d = heavy_row(dst, &s->k, &created), created = 0; /* merge: capacities differ */
+        else
+            d = cfs_kmap_get(&dst->heavy, &s->k, &created);
+        if (created) {
+            /* an empty summary of the same capacity merged with s would be s: take it */
+            d->uris = s->uris;
+            d->ips = s->ips;
+            s->uris = s->ips = NULL;
+        } else {
+            cfs_topk_merge(d->uris, s->uris);
+            cfs_topk_merge(d->ips, s->ips);
+        }
+    }
+}
+
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches)
 {
     /* cfs_kmap_get needs a mutable map; look up by scanning (few distributions). */
@@ -539,9 +615,9 @@ static cfs_gkey settled_gkey(const settle_refs *refs, cfs_gkey k)
     return k;
 }
 
-/* *d += *s for a settle; d was just created (empty) when `created`.  An empty summary of
- * the same capacity merged with s is s, so the two swap: s's row then holds the empty one,
- * which goes back to the pool with the rest of the settled agg. */
+/* *d += *s for a settle or a fold that drops s; d was just created (empty) when
+ * `created`.  An empty summary of the same capacity merged with s is s, so the two swap:
+ * s's row then holds the empty one, which goes back to the pool with the rest of s. */
 static void settle_topk(cfs_topk **d, cfs_topk **s, int created)
 {
     if (created && cfs_topk_capacity(*d) == cfs_topk_capacity(*s)) {
@@ -608,7 +684,7 @@ void cfs_agg_settle(cfs_agg *a)
         const cfs_orow *s = cfs_kmap_row(&a->origin, i);
         int created;
         cfs_orow *d = cfs_kmap_get(&out.origin, s->dist, &created);
-        if (created) d->h = cfs_xcalloc(1, sizeof(cfs_hist));
+        if (created) d->h = cfs_hist_new();
         cfs_hist_merge(d->h, s->h);
     }
     for (size_t i = 0; i < a->waf.n; i++) {
@@ -619,4 +695,61 @@ void cfs_agg_settle(cfs_agg *a)
     free(refs.ms);
     cfs_agg_free(a);
     *a = out;
+}
+
+/* ---- distinct keys, for the memory-budget message -------------------------------------- */
+
+static void set_add(cfs_kmap *set, const void *key) { (void)cfs_kmap_get(set, key, NULL); }
+
+void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    cfs_kmap g, d, e, h;
+    cfs_kmap_init(&g, sizeof(cfs_gkey), sizeof(cfs_gkey));
+    cfs_kmap_init(&d, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&e, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&h, sizeof(int64_t), sizeof(int64_t));
+    for (size_t i = 0; i < n; i++) {
+        const cfs_agg *a = aggs[i];
+        out->traffic += a->fast.n + a->traffic.n;
+        for (size_t r = 0; r < a->fast.n; r++) {
+            const cfs_frow *f = cfs_kmap_row(&a->fast, r);
+            set_add(&d, ((const cfs_srow *)cfs_kmap_row(&a->strs, f->k.dist))->s);
+            set_add(&e, ((const cfs_srow *)cfs_kmap_row(&a->strs, f->k.edge))->s);
+            set_add(&h, &f->k.hour);
+        }
+        for (size_t r = 0; r < a->traffic.n; r++) {
+            const cfs_trow *t = cfs_kmap_row(&a->traffic, r);
+            set_add(&d, t->k.dist);
+            set_add(&e, t->k.edge);
+            set_add(&h, &t->k.hour);
+        }
+        const cfs_kmap *gm[2] = {&a->groups, &a->heavy};
+        size_t gsz[2] = {sizeof(cfs_grow), sizeof(cfs_hrow)};
+        for (int m = 0; m < 2; m++)
+            for (size_t r = 0; r < gm[m]->n; r++) {
+                cfs_gkey k = *(const cfs_gkey *)(const void *)(gm[m]->rows + r * gsz[m]);
+                k.rule = 0; /* provisional rows of one cause count once */
+                k.lat_class = 0;
+                set_add(&g, &k);
+            }
+    }
+    out->groups = g.n;
+    out->dists = d.n;
+    out->edges = e.n;
+    out->hours = h.n;
+    cfs_kmap_free(&g);
+    cfs_kmap_free(&d);
+    cfs_kmap_free(&e);
+    cfs_kmap_free(&h);
+}
+
+const char *cfs_key_counts_largest(const cfs_key_counts *k)
+{
+    const char *name = "distribution x cause groups";
+    uint64_t best = k->groups;
+    if (k->edges > best) best = k->edges, name = "edges";
+    if (k->hours > best) best = k->hours, name = "hours";
+    if (k->dists > best) name = "distributions";
+    return name;
 }

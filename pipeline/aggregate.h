@@ -134,6 +134,13 @@ typedef struct cfs_agg {
     cfs_kmap heavy;   /* cfs_hrow: in a per-thread agg unused; units and the final agg use it */
 } cfs_agg;
 
+/* A group with empty sketches, and its release (both charge the memory budget). */
+cfs_group *cfs_group_new(void);
+void cfs_group_free(cfs_group *g);
+/* A heap histogram (origin references), and its release. */
+cfs_hist *cfs_hist_new(void);
+void cfs_hist_delete(cfs_hist *h);
+
 void cfs_agg_init(cfs_agg *a);
 void cfs_agg_free(cfs_agg *a);
 /* Free the top-k summaries kept for reuse (call when no scan is running). */
@@ -153,10 +160,25 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);
 /* dst.heavy += src.heavy; call in input order. */
 void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src);
+/* The same for a src that is dropped next: summaries new to dst move over instead of
+ * being copied (the result is the same; src keeps empty ones). */
+void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src);
 
 /* After all merges: settle provisional attributions with each distribution's origin
  * reference, re-keying traffic rows, groups and heavy hitters. */
 void cfs_agg_settle(cfs_agg *a);
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches);
+
+/* Distinct keys held by a set of aggs together (per-thread tables, merged results),
+ * for the message of a run stopped by its memory budget. */
+typedef struct cfs_key_counts {
+    uint64_t groups;  /* distribution x 403 cause */
+    uint64_t dists, edges, hours;
+    uint64_t traffic; /* exact-counter rows, all aggs together */
+} cfs_key_counts;
+void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out);
+/* The key space with the most distinct keys, as words ("distribution x cause groups",
+ * "edges", "hours", "distributions"). */
+const char *cfs_key_counts_largest(const cfs_key_counts *k);
 
 #endif

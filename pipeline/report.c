@@ -133,16 +133,29 @@ static size_t *kv_slot(kvlist *l, const char *key, int *created)
     return &r->pos;
 }
 
+/* Lists up to this long are searched linearly, without an index: most of the report's
+ * lists (a cause's rules, edges and hours in one distribution) hold a few keys, and an
+ * index for each took ~10 KiB, so 20,000 distributions needed 700 MB. */
+#define KV_LINEAR 8
+
 static kv *kv_get(kvlist *l, const char *key)
 {
-    int created;
-    size_t *pos = kv_slot(l, key, &created);
-    if (!created) return &l->v[*pos];
+    int created = 1;
+    size_t *pos = NULL;
+    if (!l->idx.key_size && l->n < KV_LINEAR) {
+        char k[128];
+        snprintf(k, sizeof k, "%s", key); /* the key as stored */
+        for (size_t i = 0; i < l->n; i++)
+            if (strcmp(l->v[i].key, k) == 0) return &l->v[i];
+    } else {
+        pos = kv_slot(l, key, &created);
+        if (!created) return &l->v[*pos];
+    }
     if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
+        l->cap = l->cap ? l->cap * 2 : 4;
         l->v = cfs_xrealloc(l->v, l->cap * sizeof *l->v);
     }
-    *pos = l->n;
+    if (pos) *pos = l->n;
     kv *e = &l->v[l->n++];
     memset(e, 0, sizeof *e);
     snprintf(e->key, sizeof e->key, "%s", key);

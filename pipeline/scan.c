@@ -397,6 +397,9 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
     cfs_scan_fn scan = ps->sh->kernel->scan;
     size_t off = 0;
     while (off < n) {
+        /* Over the memory budget: the run is abandoned (scan_end), so the rest is only
+         * skipped.  Checked once per window, never per line. */
+        if (cfs_mem_over()) return n;
         size_t wlen = n - off < WINDOW ? n - off : WINDOW;
         const char *w = p + off;
         size_t np = scan((const uint8_t *)w, wlen, pos);
@@ -414,6 +417,8 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
                 handle_line(ps, agg, w, ls, q, pos + tb, g - tb);
                 ls = q + 1;
                 tb = i = g + 1;
+                /* every 1024 lines: a window of distinct keys can hold tens of MB */
+                if ((ps->st.lines & 1023) == 0 && cfs_mem_over()) return n;
                 continue;
             }
             uint32_t q = pos[i];
@@ -421,6 +426,7 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
                 handle_line(ps, agg, w, ls, q, pos + tb, i - tb);
                 ls = q + 1;
                 tb = i + 1;
+                if ((ps->st.lines & 1023) == 0 && cfs_mem_over()) return n;
             }
             i++;
         }
@@ -494,7 +500,8 @@ static void fold_unit_spill(shared *sh, cfs_scan_result *res, unit *u)
 static void fold_unit(shared *sh, cfs_scan_result *res, unit *u)
 {
     if (!u) return;
-    if (u->heavy_init) cfs_agg_fold_heavy(&res->agg, &u->heavy);
+    /* over the memory budget the result is dropped anyway: do not grow it */
+    if (u->heavy_init && !cfs_mem_over()) cfs_agg_fold_heavy_take(&res->agg, &u->heavy);
     if (u->nspilled || u->spill_failed) fold_unit_spill(sh, res, u);
     if (u->nrows) {
         if (res->nrows + u->nrows > res->rows_cap) { /* geometric growth */
@@ -752,6 +759,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             file_error(sh, file, CFS_E_INTERRUPTED, "interrupted");
             break;
         }
+        if (cfs_mem_over()) break;
         const char *p;
         size_t n;
         cfs_status st = cfs_reader_next(r, &p, &n, err, sizeof err);
@@ -865,6 +873,7 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
             snprintf(err, sizeof err, "interrupted");
             break;
         }
+        if (cfs_mem_over()) break;
         const char *p;
         size_t n;
         st = cfs_reader_next(r, &p, &n, err, sizeof err);
@@ -1068,11 +1077,26 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
 {
     const cfs_scan_opts *o = sh->o;
     cfs_scan_result *res = sh->res;
-    /* Merge per-thread tables once, in thread order (the tables are order-independent). */
+    /* Merge per-thread tables once, in thread order (the tables are order-independent).
+     * Over the memory budget nothing is merged: the keys held are counted for the
+     * message and the tables dropped. */
+    if (cfs_mem_over()) {
+        const cfs_agg **all = cfs_xmalloc(((size_t)threads + 1) * sizeof *all);
+        for (int t = 0; t < threads; t++) all[t] = &sh->thread_aggs[t];
+        all[threads] = &res->agg;
+        cfs_agg_count_keys(all, (size_t)threads + 1, &res->keys);
+        free(all);
+        res->over_budget = 1;
+    }
     for (int t = 0; t < threads; t++) {
-        cfs_agg_merge(&res->agg, &sh->thread_aggs[t]);
+        if (!res->over_budget) cfs_agg_merge(&res->agg, &sh->thread_aggs[t]);
         cfs_agg_free(&sh->thread_aggs[t]);
         free(sh->thread_pos[t]);
+    }
+    if (!res->over_budget && cfs_mem_over()) {
+        const cfs_agg *all[1] = {&res->agg};
+        cfs_agg_count_keys(all, 1, &res->keys);
+        res->over_budget = 1;
     }
     /* The agg stays unsettled (the summary state keeps provisional entries so that merged
      * runs settle against the merged reference); rows are settled here, by latency class
@@ -1173,7 +1197,7 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
     double t0 = now_s();
     cfs_inputs batch;
     memset(&batch, 0, sizeof batch);
-    while (!(o->stop && *o->stop)) {
+    while (!(o->stop && *o->stop) && !cfs_mem_over()) {
         if (!cfs_walk_next(w, &batch, CFS_SCAN_BATCH)) {
             res->ledger.pruned += batch.pruned; /* files pruned after the last input */
             break;

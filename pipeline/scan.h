@@ -67,6 +67,9 @@ typedef struct cfs_scan_result {
     struct cfs_row_spill *spill; /* NULL while every row is in memory */
     double seconds;
     int interrupted;
+    int over_budget;         /* the memory budget (cfs_mem_set_limit) was exceeded: agg
+                              * and rows are incomplete; keys says what they held */
+    cfs_key_counts keys;
     const char *kernel;
 } cfs_scan_result;
 

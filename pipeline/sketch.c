@@ -3,6 +3,7 @@
  * that sketch_io.c needs to serialize a summary exactly. */
 #include "pipeline/sketch.h"
 #include "pipeline/sketch_io.h"
+#include "pipeline/xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -160,11 +161,135 @@ uint32_t cfs_hist_bucket_value(unsigned bucket)
     return (uint32_t)((rmin + rmax) / 2);
 }
 
+/* ---- storage: sparse (bucket, count) pairs, dense past CFS_HIST_SPARSE_MAX -------------
+ * Every count lives in exactly one place, so reading through cfs_hist_next gives the
+ * same buckets whichever form holds them; the forms differ only in memory.  Growth is
+ * fallible here (readers return CFS_E_NOMEM); the adds and the merge exit on failure as
+ * the rest of the aggregation does (xalloc.h). */
+
+#define HIST_DENSE_BYTES ((size_t)CFS_HIST_BUCKETS * sizeof(uint64_t))
+
+size_t cfs_hist_bytes(const cfs_hist *h)
+{
+    return (h->dense ? HIST_DENSE_BYTES + CFS_MEM_BLOCK : 0) +
+           (h->sp ? (size_t)h->capsp * sizeof(cfs_hist_pair) + CFS_MEM_BLOCK : 0);
+}
+
+void cfs_hist_free(cfs_hist *h)
+{
+    cfs_mem_charge(-(int64_t)cfs_hist_bytes(h));
+    free(h->dense);
+    free(h->sp);
+    memset(h, 0, sizeof *h);
+}
+
+/* First sparse pair whose bucket is >= b. */
+static uint32_t hist_sp_find(const cfs_hist *h, unsigned b)
+{
+    uint32_t lo = 0, hi = h->nsp;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (h->sp[mid].bucket < b) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int hist_densify(cfs_hist *h)
+{
+    uint64_t *d = calloc(CFS_HIST_BUCKETS, sizeof *d);
+    if (!d) return 0;
+    for (uint32_t i = 0; i < h->nsp; i++) d[h->sp[i].bucket] = h->sp[i].n;
+    int64_t before = (int64_t)cfs_hist_bytes(h);
+    free(h->sp);
+    h->sp = NULL;
+    h->nsp = h->capsp = 0;
+    h->dense = d;
+    cfs_mem_charge((int64_t)cfs_hist_bytes(h) - before);
+    return 1;
+}
+
+/* Add n to bucket b (b < HIST_USED); 0 when out of memory (nothing changed). */
+static int hist_bump(cfs_hist *h, unsigned b, uint64_t n)
+{
+    if (h->dense) {
+        h->dense[b] += n;
+        return 1;
+    }
+    uint32_t i = hist_sp_find(h, b);
+    if (i < h->nsp && h->sp[i].bucket == b) {
+        h->sp[i].n += n;
+        return 1;
+    }
+    if (h->nsp == CFS_HIST_SPARSE_MAX) {
+        if (!hist_densify(h)) return 0;
+        h->dense[b] += n;
+        return 1;
+    }
+    if (h->nsp == h->capsp) {
+        uint32_t cap = h->capsp ? h->capsp * 2 : 2;
+        if (cap > CFS_HIST_SPARSE_MAX) cap = CFS_HIST_SPARSE_MAX;
+        cfs_hist_pair *p = realloc(h->sp, cap * sizeof *p);
+        if (!p) return 0;
+        cfs_mem_charge((int64_t)(cap - h->capsp) * (int64_t)sizeof *p + (h->sp ? 0 : CFS_MEM_BLOCK));
+        h->sp = p;
+        h->capsp = cap;
+    }
+    memmove(h->sp + i + 1, h->sp + i, (h->nsp - i) * sizeof *h->sp);
+    h->sp[i] = (cfs_hist_pair){n, b, 0};
+    h->nsp++;
+    return 1;
+}
+
+uint64_t cfs_hist_get(const cfs_hist *h, unsigned bucket)
+{
+    if (bucket >= CFS_HIST_BUCKETS) return 0;
+    if (h->dense) return h->dense[bucket];
+    uint32_t i = hist_sp_find(h, bucket);
+    return i < h->nsp && h->sp[i].bucket == bucket ? h->sp[i].n : 0;
+}
+
+unsigned cfs_hist_next(const cfs_hist *h, unsigned from, uint64_t *n)
+{
+    if (h->dense) {
+        for (unsigned i = from; i < CFS_HIST_BUCKETS; i++)
+            if (h->dense[i]) {
+                *n = h->dense[i];
+                return i;
+            }
+        return CFS_HIST_BUCKETS;
+    }
+    /* pairs never hold a zero count (they are created with n > 0 and only grow) */
+    uint32_t i = hist_sp_find(h, from);
+    if (i >= h->nsp) return CFS_HIST_BUCKETS;
+    *n = h->sp[i].n;
+    return h->sp[i].bucket;
+}
+
+int cfs_hist_append(cfs_hist *h, unsigned bucket, uint64_t n)
+{
+    if (bucket >= HIST_USED || n == 0) return 1;
+    return hist_bump(h, bucket, n);
+}
+
+int cfs_hist_equal(const cfs_hist *a, const cfs_hist *b)
+{
+    if (a->count != b->count || a->sum_ms != b->sum_ms) return 0;
+    uint64_t x = 0, y = 0;
+    unsigned i = cfs_hist_next(a, 0, &x), j = cfs_hist_next(b, 0, &y);
+    while (i < CFS_HIST_BUCKETS || j < CFS_HIST_BUCKETS) {
+        if (i != j || x != y) return 0;
+        i = cfs_hist_next(a, i + 1, &x);
+        j = cfs_hist_next(b, j + 1, &y);
+    }
+    return 1;
+}
+
 void cfs_hist_add(cfs_hist *h, uint32_t ms)
 {
     h->count++;
     h->sum_ms += ms;
-    h->b[cfs_hist_bucket(ms)]++;
+    if (!hist_bump(h, cfs_hist_bucket(ms), 1)) cfs_out_of_memory();
 }
 
 /* The exact values are unknown here, so the sum grows by n representatives.  A bucket no
@@ -174,14 +299,29 @@ void cfs_hist_add_n(cfs_hist *h, unsigned bucket, uint64_t n)
     if (bucket >= HIST_USED) return;
     h->count += n;
     h->sum_ms += n * cfs_hist_bucket_value(bucket);
-    h->b[bucket] += n;
+    if (n && !hist_bump(h, bucket, n)) cfs_out_of_memory();
 }
 
 void cfs_hist_merge(cfs_hist *dst, const cfs_hist *src)
 {
+    if (dst == src) {
+        /* doubling: every count in place */
+        dst->count += dst->count;
+        dst->sum_ms += dst->sum_ms;
+        if (dst->dense)
+            for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) dst->dense[i] += dst->dense[i];
+        for (uint32_t i = 0; i < dst->nsp; i++) dst->sp[i].n += dst->sp[i].n;
+        return;
+    }
     dst->count += src->count;
     dst->sum_ms += src->sum_ms;
-    for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) dst->b[i] += src->b[i];
+    if (src->dense) {
+        if (!dst->dense && !hist_densify(dst)) cfs_out_of_memory();
+        for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) dst->dense[i] += src->dense[i];
+        return;
+    }
+    for (uint32_t i = 0; i < src->nsp; i++)
+        if (!hist_bump(dst, src->sp[i].bucket, src->sp[i].n)) cfs_out_of_memory();
 }
 
 /* Nearest rank: the smallest value whose rank is >= ceil(q * count), rank counted from 1.
@@ -189,8 +329,9 @@ void cfs_hist_merge(cfs_hist *dst, const cfs_hist *src)
  * its buckets still answers from the buckets. */
 uint32_t cfs_hist_quantile(const cfs_hist *h, double q)
 {
-    uint64_t n = 0;
-    for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) n += h->b[i];
+    uint64_t n = 0, c = 0;
+    for (unsigned i = cfs_hist_next(h, 0, &c); i < CFS_HIST_BUCKETS; i = cfs_hist_next(h, i + 1, &c))
+        n += c;
     if (n == 0) return 0;
     uint64_t rank = 1;
     if (q >= 1.0) {
@@ -200,8 +341,8 @@ uint32_t cfs_hist_quantile(const cfs_hist *h, double q)
         rank = r < 1.0 ? 1 : (r >= (double)n ? n : (uint64_t)r);
     }
     uint64_t seen = 0;
-    for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) {
-        seen += h->b[i];
+    for (unsigned i = cfs_hist_next(h, 0, &c); i < CFS_HIST_BUCKETS; i = cfs_hist_next(h, i + 1, &c)) {
+        seen += c;
         if (seen >= rank) return cfs_hist_bucket_value(i);
     }
     return cfs_hist_bucket_value(HIST_USED - 1); /* not reached */
@@ -227,22 +368,172 @@ uint32_t cfs_hist_quantile(const cfs_hist *h, double q)
 
 #define HLL_Q (64 - CFS_HLL_P)
 
+/* ---- storage: sorted (index << 8 | rank) words, dense past CFS_HLL_SPARSE_MAX ---------- */
+
+size_t cfs_hll_bytes(const cfs_hll *h)
+{
+    return (h->reg ? (size_t)CFS_HLL_REGS + CFS_MEM_BLOCK : 0) +
+           (h->sp ? (size_t)h->capsp * sizeof(uint32_t) + CFS_MEM_BLOCK : 0);
+}
+
+void cfs_hll_free(cfs_hll *h)
+{
+    cfs_mem_charge(-(int64_t)cfs_hll_bytes(h));
+    free(h->reg);
+    free(h->sp);
+    memset(h, 0, sizeof *h);
+}
+
+/* First sparse word whose register index is >= idx. */
+static uint32_t hll_sp_find(const cfs_hll *h, uint32_t idx)
+{
+    uint32_t lo = 0, hi = h->nsp, key = idx << 8;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (h->sp[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int hll_densify(cfs_hll *h)
+{
+    uint8_t *r = calloc(CFS_HLL_REGS, 1);
+    if (!r) return 0;
+    for (uint32_t i = 0; i < h->nsp; i++) r[h->sp[i] >> 8] = (uint8_t)h->sp[i];
+    int64_t before = (int64_t)cfs_hll_bytes(h);
+    free(h->sp);
+    h->sp = NULL;
+    h->nsp = h->capsp = 0;
+    h->reg = r;
+    cfs_mem_charge((int64_t)cfs_hll_bytes(h) - before);
+    return 1;
+}
+
+int cfs_hll_set(cfs_hll *h, uint32_t idx, uint8_t rank)
+{
+    if (idx >= CFS_HLL_REGS || rank == 0) return 1;
+    if (h->reg) {
+        if (rank > h->reg[idx]) h->reg[idx] = rank;
+        return 1;
+    }
+    uint32_t i = hll_sp_find(h, idx);
+    if (i < h->nsp && (h->sp[i] >> 8) == idx) {
+        if (rank > (uint8_t)h->sp[i]) h->sp[i] = idx << 8 | rank;
+        return 1;
+    }
+    if (h->nsp == CFS_HLL_SPARSE_MAX) {
+        if (!hll_densify(h)) return 0;
+        h->reg[idx] = rank;
+        return 1;
+    }
+    if (h->nsp == h->capsp) {
+        uint32_t cap = h->capsp ? h->capsp * 2 : 2;
+        if (cap > CFS_HLL_SPARSE_MAX) cap = CFS_HLL_SPARSE_MAX;
+        uint32_t *p = realloc(h->sp, cap * sizeof *p);
+        if (!p) return 0;
+        cfs_mem_charge((int64_t)(cap - h->capsp) * 4 + (h->sp ? 0 : CFS_MEM_BLOCK));
+        h->sp = p;
+        h->capsp = cap;
+    }
+    memmove(h->sp + i + 1, h->sp + i, (h->nsp - i) * sizeof *h->sp);
+    h->sp[i] = idx << 8 | rank;
+    h->nsp++;
+    return 1;
+}
+
+uint8_t cfs_hll_get(const cfs_hll *h, uint32_t idx)
+{
+    if (idx >= CFS_HLL_REGS) return 0;
+    if (h->reg) return h->reg[idx];
+    uint32_t i = hll_sp_find(h, idx);
+    return i < h->nsp && (h->sp[i] >> 8) == idx ? (uint8_t)h->sp[i] : 0;
+}
+
+uint32_t cfs_hll_next(const cfs_hll *h, uint32_t from, uint8_t *rank)
+{
+    if (h->reg) {
+        for (uint32_t i = from; i < CFS_HLL_REGS; i++)
+            if (h->reg[i]) {
+                *rank = h->reg[i];
+                return i;
+            }
+        return CFS_HLL_REGS;
+    }
+    uint32_t i = from < CFS_HLL_REGS ? hll_sp_find(h, from) : h->nsp;
+    if (i >= h->nsp) return CFS_HLL_REGS;
+    *rank = (uint8_t)h->sp[i];
+    return h->sp[i] >> 8;
+}
+
+int cfs_hll_equal(const cfs_hll *a, const cfs_hll *b)
+{
+    uint8_t x = 0, y = 0;
+    uint32_t i = cfs_hll_next(a, 0, &x), j = cfs_hll_next(b, 0, &y);
+    while (i < CFS_HLL_REGS || j < CFS_HLL_REGS) {
+        if (i != j || x != y) return 0;
+        i = cfs_hll_next(a, i + 1, &x);
+        j = cfs_hll_next(b, j + 1, &y);
+    }
+    return 1;
+}
+
 void cfs_hll_add_hash(cfs_hll *h, uint64_t hash64)
 {
     uint32_t idx = (uint32_t)(hash64 >> HLL_Q);
     uint64_t rest = hash64 << CFS_HLL_P;
     uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1) : (uint8_t)(HLL_Q + 1);
-    if (rank > h->reg[idx]) h->reg[idx] = rank;
+    if (h->reg) {
+        if (rank > h->reg[idx]) h->reg[idx] = rank;
+    } else if (!cfs_hll_set(h, idx, rank)) {
+        cfs_out_of_memory();
+    }
 }
 
 void cfs_hll_merge(cfs_hll *dst, const cfs_hll *src)
 {
-    /* An unconditional store of the max lets the compiler vectorise the loop (PMAXUB on
-     * x86-64, UMAX on AArch64); the conditional store it replaces ran byte by byte. */
-    for (uint32_t i = 0; i < CFS_HLL_REGS; i++) {
-        uint8_t a = dst->reg[i], b = src->reg[i];
-        dst->reg[i] = a > b ? a : b;
+    if (dst == src) return; /* the max of a register with itself */
+    if (src->reg) {
+        if (!dst->reg && !hll_densify(dst)) cfs_out_of_memory();
+        /* An unconditional store of the max lets the compiler vectorise the loop (PMAXUB
+         * on x86-64, UMAX on AArch64); the conditional store it replaces ran byte by byte. */
+        for (uint32_t i = 0; i < CFS_HLL_REGS; i++) {
+            uint8_t a = dst->reg[i], b = src->reg[i];
+            dst->reg[i] = a > b ? a : b;
+        }
+        return;
     }
+    if (dst->reg || src->nsp == 0) {
+        for (uint32_t i = 0; i < src->nsp; i++)
+            if (!cfs_hll_set(dst, src->sp[i] >> 8, (uint8_t)src->sp[i])) cfs_out_of_memory();
+        return;
+    }
+    /* Both sparse: one pass over the two sorted lists into a new one. */
+    size_t cap = (size_t)dst->nsp + src->nsp;
+    uint32_t *m = malloc(cap * sizeof *m);
+    if (!m) cfs_out_of_memory();
+    uint32_t i = 0, j = 0, n = 0;
+    while (i < dst->nsp || j < src->nsp) {
+        uint32_t a = i < dst->nsp ? dst->sp[i] : UINT32_MAX, b = j < src->nsp ? src->sp[j] : UINT32_MAX;
+        if ((a >> 8) == (b >> 8)) {
+            m[n++] = a > b ? a : b; /* same index: the word with the larger rank */
+            i++;
+            j++;
+        } else if (a < b) {
+            m[n++] = a;
+            i++;
+        } else {
+            m[n++] = b;
+            j++;
+        }
+    }
+    int64_t before = (int64_t)cfs_hll_bytes(dst);
+    free(dst->sp);
+    dst->sp = m;
+    dst->nsp = n;
+    dst->capsp = (uint32_t)cap;
+    cfs_mem_charge((int64_t)cfs_hll_bytes(dst) - before);
+    if (n > CFS_HLL_SPARSE_MAX && !hll_densify(dst)) cfs_out_of_memory();
 }
 
 /* sigma(x) = x + sum_{k>=1} x^(2^k) 2^(k-1), for x in [0, 1].  The terms vanish
@@ -281,7 +572,16 @@ double cfs_hll_estimate(const cfs_hll *h)
     /* Count registers by value: 16384 integer increments, then q + 2 terms.  Values above
      * q + 1 cannot come from cfs_hll_add_hash; they count as saturated. */
     uint32_t c[HLL_Q + 2] = {0};
-    for (uint32_t i = 0; i < CFS_HLL_REGS; i++) c[h->reg[i] > HLL_Q + 1 ? HLL_Q + 1 : h->reg[i]]++;
+    if (h->reg) {
+        for (uint32_t i = 0; i < CFS_HLL_REGS; i++) c[h->reg[i] > HLL_Q + 1 ? HLL_Q + 1 : h->reg[i]]++;
+    } else {
+        /* the same counts from the set registers: the estimate below depends on c only */
+        c[0] = CFS_HLL_REGS - h->nsp;
+        for (uint32_t i = 0; i < h->nsp; i++) {
+            uint8_t r = (uint8_t)h->sp[i];
+            c[r > HLL_Q + 1 ? HLL_Q + 1 : r]++;
+        }
+    }
     const double m = (double)CFS_HLL_REGS;
     if (c[0] == CFS_HLL_REGS) return 0.0;
     double z = m * hll_tau(1.0 - c[HLL_Q + 1] / m);
@@ -378,7 +678,41 @@ struct cfs_topk {
     void *scratch;        /* merge work area (candidates, sort records), kept while this
                            * summary is a merge target so that folds do not allocate */
     size_t scratch_size;
+    size_t bytes;         /* heap bytes held, as charged to the memory budget */
 };
+
+/* Counters a new summary allocates; they double as keys arrive, up to k.  One: most
+ * summaries of a busy key space (a distribution and cause seen once) hold one key. */
+#define TOPK_FIRST 1u
+
+/* Every allocation of a summary goes through these, so t->bytes and the budget agree. */
+static void tk_charge(cfs_topk *t, int64_t delta)
+{
+    t->bytes = (size_t)((int64_t)t->bytes + delta);
+    cfs_mem_charge(delta);
+}
+
+static void *tk_malloc(cfs_topk *t, size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p) tk_charge(t, (int64_t)n + CFS_MEM_BLOCK);
+    return p;
+}
+
+static void tk_free(cfs_topk *t, void *p, size_t n)
+{
+    if (!p) return;
+    free(p);
+    tk_charge(t, -(int64_t)n - CFS_MEM_BLOCK);
+}
+
+/* realloc of an array of `old` to `n` elements of `size` bytes; NULL on failure. */
+static void *tk_realloc(cfs_topk *t, void *p, size_t old, size_t n, size_t size)
+{
+    void *q = realloc(p, n * size);
+    if (q) tk_charge(t, ((int64_t)n - (int64_t)old) * (int64_t)size + (p ? 0 : CFS_MEM_BLOCK));
+    return q;
+}
 
 static void buckets_reset(cfs_topk *t, uint32_t nb)
 {
@@ -387,41 +721,86 @@ static void buckets_reset(cfs_topk *t, uint32_t nb)
     t->bmin = NIL;
 }
 
+static uint32_t slot_find(const cfs_topk *t, const char *key, uint32_t n, uint64_t hash);
+static void slot_set(cfs_topk *t, uint32_t i, uint64_t hash, uint32_t ci);
+
+/* Room for at least `want` counters: the counter arrays and the bucket pool (one more
+ * than counters) grow by doubling, never beyond max(k, want), and the slot table to at
+ * least twice the counters, rehashed.  New buckets join the free list; counters keep
+ * their indices, buckets and keys, so the summary behaves exactly as if it had been
+ * allocated at full size.  0 on allocation failure (t stays consistent: a grown array
+ * is only unused room). */
+static int topk_grow(cfs_topk *t, uint32_t want)
+{
+    if (want <= t->kalloc) return 1;
+    uint32_t nk = t->kalloc ? t->kalloc : TOPK_FIRST;
+    while (nk < want) nk *= 2;
+    uint32_t lim = t->k > want ? t->k : want;
+    if (nk > lim) nk = lim;
+    const uint32_t ka = t->kalloc;
+    const uint32_t nb0 = t->b ? ka + 1 : 0;
+    topk_ctr *c = tk_realloc(t, t->c, t->c ? ka : 0, nk, sizeof *c);
+    if (!c) return 0;
+    t->c = c;
+    memset(c + ka, 0, (size_t)(nk - ka) * sizeof *c);
+    if (t->spare) {
+        topk_ctr *sp = tk_realloc(t, t->spare, ka, nk, sizeof *sp);
+        if (!sp) return 0;
+        t->spare = sp;
+    }
+    topk_bucket *b = tk_realloc(t, t->b, nb0, (size_t)nk + 1, sizeof *b);
+    if (!b) return 0;
+    t->b = b;
+    for (uint32_t i = nb0; i < nk + 1; i++) b[i].next = i + 1 < nk + 1 ? i + 1 : t->bfree;
+    t->bfree = nb0;
+    uint32_t size = t->slot ? t->mask + 1 : 1;
+    while (size < 2 * nk) size <<= 1;
+    if (!t->slot || size > t->mask + 1) {
+        topk_slot *ns = tk_malloc(t, (size_t)size * sizeof *ns);
+        if (!ns) return 0;
+        memset(ns, 0, (size_t)size * sizeof *ns);
+        tk_free(t, t->slot, t->slot ? ((size_t)t->mask + 1) * sizeof *t->slot : 0);
+        t->slot = ns;
+        t->mask = size - 1;
+        for (uint32_t i = 0; i < t->used; i++)
+            slot_set(t, slot_find(t, c[i].key, c[i].n, c[i].hash), c[i].hash, i);
+    }
+    t->kalloc = nk;
+    return 1;
+}
+
 cfs_topk *cfs_topk_new(uint32_t capacity)
 {
     if (capacity == 0 || capacity > CFS_TOPK_MAX_CAPACITY) return NULL;
     cfs_topk *t = calloc(1, sizeof *t);
     if (!t) return NULL;
-    uint32_t size = 1;
-    while (size < 2 * capacity) size <<= 1;
+    tk_charge(t, (int64_t)sizeof *t + CFS_MEM_BLOCK);
     t->k = capacity;
-    t->kalloc = capacity;
-    t->mask = size - 1;
-    t->c = calloc(capacity, sizeof *t->c);
-    t->b = malloc(((size_t)capacity + 1) * sizeof *t->b);
-    t->slot = calloc(size, sizeof *t->slot);
-    if (!t->c || !t->b || !t->slot) {
+    t->bfree = NIL;
+    t->bmin = NIL;
+    if (!topk_grow(t, capacity < TOPK_FIRST ? capacity : TOPK_FIRST)) {
         cfs_topk_free(t);
         return NULL;
     }
-    buckets_reset(t, capacity + 1);
     return t;
 }
+
+size_t cfs_topk_bytes(const cfs_topk *t) { return t ? t->bytes : 0; }
 
 void cfs_topk_clear(cfs_topk *t)
 {
     if (!t) return;
     /* Counters beyond `used` are never read; their key buffers are kept for reuse. */
     memset(t->slot, 0, ((size_t)t->mask + 1) * sizeof *t->slot);
-    buckets_reset(t, t->k + 1);
+    buckets_reset(t, t->kalloc + 1);
     t->used = 0;
     t->total = 0;
     t->floor = 0;
     t->poisoned = 0;
     /* Only merge targets use these; a cleared summary mostly becomes a per-file one. */
-    free(t->spare);
+    tk_free(t, t->spare, (size_t)t->kalloc * sizeof *t->spare);
     t->spare = NULL;
-    free(t->scratch);
+    tk_free(t, t->scratch, t->scratch_size);
     t->scratch = NULL;
     t->scratch_size = 0;
 }
@@ -436,6 +815,7 @@ void cfs_topk_free(cfs_topk *t)
     free(t->scratch);
     free(t->b);
     free(t->slot);
+    cfs_mem_charge(-(int64_t)t->bytes);
     free(t);
 }
 
@@ -566,14 +946,14 @@ static void ctr_raise(cfs_topk *t, uint32_t ci, uint64_t count)
 }
 
 /* Make c's buffer hold n bytes; 0 on allocation failure (buffer left as it was). */
-static int ctr_reserve(topk_ctr *c, uint32_t n)
+static int ctr_reserve(cfs_topk *t, topk_ctr *c, uint32_t n)
 {
     if (n <= c->cap && c->key) return 1;
     /* Round up so that keys of similar length reuse the buffer. */
     size_t cap = ((size_t)n + 32) & ~(size_t)31;
-    char *p = malloc(cap);
+    char *p = tk_malloc(t, cap);
     if (!p) return 0;
-    free(c->key);
+    tk_free(t, c->key, c->cap);
     c->key = p;
     c->cap = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
     return 1;
@@ -602,9 +982,16 @@ void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint6
         return;
     }
     if (t->used < t->k) {
+        if (t->used == t->kalloc) {
+            if (!topk_grow(t, t->used + 1)) {
+                t->poisoned = 1;
+                return;
+            }
+            i = slot_find(t, key, n32, hash64); /* the table may have been rebuilt */
+        }
         uint32_t ci = t->used;
         topk_ctr *c = &t->c[ci];
-        if (!ctr_reserve(c, n32)) {
+        if (!ctr_reserve(t, c, n32)) {
             t->poisoned = 1;
             return;
         }
@@ -619,7 +1006,7 @@ void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint6
     uint32_t ci = t->b[t->bmin].head;
     topk_ctr *c = &t->c[ci];
     uint32_t old = slot_find(t, c->key, c->n, c->hash); /* before the buffer may move */
-    if (!ctr_reserve(c, n32)) {
+    if (!ctr_reserve(t, c, n32)) {
         t->poisoned = 1;
         return;
     }
@@ -803,9 +1190,9 @@ static int topk_work_get(cfs_topk *t, size_t cap, topk_work *w)
     size_t need = cap * sizeof(topk_cand) + (cap + cap / 2 + 1) * sizeof(topk_srt) +
                   ka * sizeof(uint32_t) + 2 * ka;
     if (need > t->scratch_size) {
-        void *p = malloc(need);
+        void *p = tk_malloc(t, need);
         if (!p) return 0;
-        free(t->scratch);
+        tk_free(t, t->scratch, t->scratch_size);
         t->scratch = p;
         t->scratch_size = need;
     }
@@ -831,8 +1218,8 @@ static int topk_work_get(cfs_topk *t, size_t cap, topk_work *w)
 static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord, uint32_t m,
                         uint32_t k, const topk_work *w)
 {
-    const uint32_t ka = t->kalloc;
-    if (!t->spare && !(t->spare = malloc((size_t)ka * sizeof *t->spare))) return 0;
+    const uint32_t ka = t->kalloc; /* >= m: the callers grew t before taking the work area */
+    if (!t->spare && !(t->spare = tk_malloc(t, (size_t)ka * sizeof *t->spare))) return 0;
     topk_ctr *old = t->c, *nc = t->spare;
     memset(w->mark, 0, ka);
     for (uint32_t i = 0; i < m; i++)
@@ -859,9 +1246,9 @@ static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord,
             w->mark[j] = 2; /* too small: freed once the install cannot fail */
         }
         nc[i].key = NULL;
-        if (!ctr_reserve(&nc[i], x->n)) {
+        if (!ctr_reserve(t, &nc[i], x->n)) {
             for (uint32_t j = 0; j < i; j++)
-                if (w->fresh[j]) free(nc[j].key);
+                if (w->fresh[j]) tk_free(t, nc[j].key, nc[j].cap);
             return 0;
         }
         w->fresh[i] = 1;
@@ -877,9 +1264,12 @@ static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord,
             nc[i].cap = 0;
         }
     }
-    while (li < nl) free(old[w->left[li++]].key);
+    while (li < nl) {
+        uint32_t j = w->left[li++];
+        tk_free(t, old[j].key, old[j].cap);
+    }
     for (uint32_t j = 0; j < ka; j++)
-        if (w->mark[j] == 2) free(old[j].key);
+        if (w->mark[j] == 2) tk_free(t, old[j].key, old[j].cap);
     for (uint32_t i = 0; i < m; i++) {
         const topk_cand *x = &cand[ord[i].i];
         if (!x->own && x->n) memcpy(nc[i].key, x->key, x->n);
@@ -889,7 +1279,7 @@ static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord,
     }
     t->spare = old;
     t->c = nc;
-    buckets_reset(t, t->k + 1); /* the pool keeps its size when k shrinks */
+    buckets_reset(t, t->kalloc + 1); /* the pool keeps its size when k shrinks */
     t->k = k;
     t->used = m;
     memset(t->slot, 0, ((size_t)t->mask + 1) * sizeof *t->slot);
@@ -928,8 +1318,9 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
     uint64_t total = dst->total + src->total;
     int poisoned = dst->poisoned || src->poisoned;
     size_t cap = (size_t)dst->used + src->used;
+    uint32_t kmin = dst->k < src->k ? dst->k : src->k;
     topk_work w;
-    if (!topk_work_get(dst, cap ? cap : 1, &w)) {
+    if (!topk_grow(dst, cap < kmin ? (uint32_t)cap : kmin) || !topk_work_get(dst, cap ? cap : 1, &w)) {
         dst->total = total;
         dst->poisoned = 1;
         return;
@@ -1013,7 +1404,7 @@ cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st,
 
     cfs_topk *t = cfs_topk_new(st->capacity);
     topk_work w;
-    if (!t || !topk_work_get(t, n ? n : 1, &w)) {
+    if (!t || !topk_grow(t, (uint32_t)n) || !topk_work_get(t, n ? n : 1, &w)) {
         cfs_topk_free(t);
         return CFS_E_NOMEM;
     }
@@ -1029,7 +1420,7 @@ cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st,
         return CFS_E_NOMEM;
     }
     /* a restored summary is mostly read, not merged into: drop the work area */
-    free(t->scratch);
+    tk_free(t, t->scratch, t->scratch_size);
     t->scratch = NULL;
     t->scratch_size = 0;
     /* A key listed twice would end up in one slot and vanish from the table. */

@@ -236,16 +236,15 @@ static unsigned hist_used(void) { return cfs_hist_bucket(UINT32_MAX) + 1; }
 cfs_status cfs_hist_write(FILE *f, const cfs_hist *h)
 {
     obuf b = {0};
-    uint64_t nnz = 0;
-    for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) nnz += h->b[i] != 0;
+    uint64_t nnz = 0, v;
+    for (unsigned i = cfs_hist_next(h, 0, &v); i < CFS_HIST_BUCKETS; i = cfs_hist_next(h, i + 1, &v)) nnz++;
     ob_varint(&b, h->count);
     ob_varint(&b, h->sum_ms);
     ob_varint(&b, nnz);
     unsigned next = 0; /* previous index + 1 */
-    for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) {
-        if (!h->b[i]) continue;
+    for (unsigned i = cfs_hist_next(h, 0, &v); i < CFS_HIST_BUCKETS; i = cfs_hist_next(h, i + 1, &v)) {
         ob_varint(&b, i - next);
-        ob_varint(&b, h->b[i]);
+        ob_varint(&b, v);
         next = i + 1;
     }
     cfs_status st = blob_write(f, MAGIC_HIST, &b);
@@ -258,11 +257,10 @@ cfs_status cfs_hist_read(FILE *f, cfs_hist *h)
     uint8_t *p;
     size_t n;
     CFS_FORWARD_IF_ERROR(blob_read(f, MAGIC_HIST, HIST_MAX_PAYLOAD, &p, &n));
-    cfs_hist *tmp = calloc(1, sizeof *tmp);
-    if (!tmp) {
-        free(p);
-        return CFS_E_NOMEM;
-    }
+    /* built directly in the sparse form (it turns dense by itself past its threshold) */
+    cfs_hist stmp, *tmp = &stmp;
+    memset(tmp, 0, sizeof *tmp);
+    int oom = 0;
     icur c = {p, p + n, 0};
     tmp->count = ic_varint(&c);
     tmp->sum_ms = ic_varint(&c);
@@ -276,16 +274,17 @@ cfs_status cfs_hist_read(FILE *f, cfs_hist *h)
         /* gap < used keeps next + gap from overflowing */
         ok = !c.bad && gap < used && next + gap < used && v != 0 &&
              !__builtin_add_overflow(total, v, &total);
-        if (ok) {
-            tmp->b[next + gap] = v;
-            next += gap + 1;
-        }
+        if (ok && !cfs_hist_append(tmp, (unsigned)(next + gap), v)) ok = 0, oom = 1;
+        if (ok) next += gap + 1;
     }
     ok = ok && ic_done(&c) && total == tmp->count;
-    if (ok) memcpy(h, tmp, sizeof *h);
-    free(tmp);
     free(p);
-    return ok ? CFS_OK : CFS_E_CORRUPT;
+    if (!ok) {
+        cfs_hist_free(tmp);
+        return oom ? CFS_E_NOMEM : CFS_E_CORRUPT;
+    }
+    *h = *tmp;
+    return CFS_OK;
 }
 
 /* ---- HyperLogLog --------------------------------------------------------------------- */
@@ -295,8 +294,8 @@ cfs_status cfs_hll_write(FILE *f, const cfs_hll *h)
     /* Sparse pays off for small cardinalities (a few thousand registers set). */
     size_t nnz = 0, sparse = 0;
     uint32_t next = 0;
-    for (uint32_t i = 0; i < CFS_HLL_REGS; i++) {
-        if (!h->reg[i]) continue;
+    uint8_t r;
+    for (uint32_t i = cfs_hll_next(h, 0, &r); i < CFS_HLL_REGS; i = cfs_hll_next(h, i + 1, &r)) {
         nnz++;
         sparse += varint_len(i - next) + 1;
         next = i + 1;
@@ -307,15 +306,21 @@ cfs_status cfs_hll_write(FILE *f, const cfs_hll *h)
         ob_u8(&b, 1);
         ob_varint(&b, nnz);
         next = 0;
-        for (uint32_t i = 0; i < CFS_HLL_REGS; i++) {
-            if (!h->reg[i]) continue;
+        for (uint32_t i = cfs_hll_next(h, 0, &r); i < CFS_HLL_REGS; i = cfs_hll_next(h, i + 1, &r)) {
             ob_varint(&b, i - next);
-            ob_u8(&b, h->reg[i]);
+            ob_u8(&b, r);
             next = i + 1;
         }
     } else {
+        /* whichever form h has in memory, the blob is the same */
         ob_u8(&b, 0);
-        ob_bytes(&b, h->reg, CFS_HLL_REGS);
+        ob_need(&b, CFS_HLL_REGS);
+        if (!b.oom) {
+            memset(b.p + b.n, 0, CFS_HLL_REGS);
+            for (uint32_t i = cfs_hll_next(h, 0, &r); i < CFS_HLL_REGS; i = cfs_hll_next(h, i + 1, &r))
+                b.p[b.n + i] = r;
+            b.n += CFS_HLL_REGS;
+        }
     }
     cfs_status st = blob_write(f, MAGIC_HLL, &b);
     free(b.p);
@@ -327,18 +332,18 @@ cfs_status cfs_hll_read(FILE *f, cfs_hll *h)
     uint8_t *p;
     size_t n;
     CFS_FORWARD_IF_ERROR(blob_read(f, MAGIC_HLL, HLL_MAX_PAYLOAD, &p, &n));
-    cfs_hll *tmp = calloc(1, sizeof *tmp);
-    if (!tmp) {
-        free(p);
-        return CFS_E_NOMEM;
-    }
+    /* built directly in the sparse form (it turns dense by itself past its threshold) */
+    cfs_hll stmp, *tmp = &stmp;
+    memset(tmp, 0, sizeof *tmp);
+    int oom = 0;
     icur c = {p, p + n, 0};
     uint8_t kind = ic_u8(&c);
     int ok = !c.bad;
     if (ok && kind == 0) {
         const uint8_t *r = ic_bytes(&c, CFS_HLL_REGS);
         for (uint32_t i = 0; r && i < CFS_HLL_REGS; i++) ok &= r[i] <= HLL_MAX_RANK;
-        if (r) memcpy(tmp->reg, r, CFS_HLL_REGS);
+        for (uint32_t i = 0; ok && r && i < CFS_HLL_REGS; i++)
+            if (!cfs_hll_set(tmp, i, r[i])) ok = 0, oom = 1;
     } else if (ok && kind == 1) {
         uint64_t nnz = ic_varint(&c);
         uint64_t next = 0;
@@ -348,19 +353,20 @@ cfs_status cfs_hll_read(FILE *f, cfs_hll *h)
             uint8_t v = ic_u8(&c);
             ok = !c.bad && gap < CFS_HLL_REGS && next + gap < CFS_HLL_REGS && v != 0 &&
                  v <= HLL_MAX_RANK;
-            if (ok) {
-                tmp->reg[next + gap] = v;
-                next += gap + 1;
-            }
+            if (ok && !cfs_hll_set(tmp, (uint32_t)(next + gap), v)) ok = 0, oom = 1;
+            if (ok) next += gap + 1;
         }
     } else {
         ok = 0;
     }
     ok = ok && ic_done(&c);
-    if (ok) memcpy(h, tmp, sizeof *h);
-    free(tmp);
     free(p);
-    return ok ? CFS_OK : CFS_E_CORRUPT;
+    if (!ok) {
+        cfs_hll_free(tmp);
+        return oom ? CFS_E_NOMEM : CFS_E_CORRUPT;
+    }
+    *h = *tmp;
+    return CFS_OK;
 }
 
 /* ---- top-k --------------------------------------------------------------------------- */

@@ -28,7 +28,9 @@
  * Readers return CFS_E_TRUNCATED when the stream ends inside a blob, CFS_E_CORRUPT for a
  * wrong magic, a checksum mismatch or a payload that breaks the sketch's invariants,
  * CFS_E_UNSUPPORTED for a newer version, CFS_E_IO for a read/write error and CFS_E_NOMEM.
- * On any error the output is left untouched (hist, hll) or NULL (top-k). */
+ * On any error the output is left untouched (hist, hll) or NULL (top-k).  A histogram or
+ * HLL read overwrites *h without releasing it: pass an empty or uninitialised one, and
+ * release the result with cfs_hist_free / cfs_hll_free. */
 
 #define CFS_TOPK_MAX_CAPACITY 65536u     /* cfs_topk_new refuses more */
 #define CFS_TOPK_MAX_KEY (1u << 20)      /* longest key a top-k blob may hold */

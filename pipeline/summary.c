@@ -909,10 +909,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
                 break;
             }
             /* a row without its group would crash cfs_agg_free's readers: fill it first */
-            if (!(g->g = calloc(1, sizeof(cfs_group)))) {
-                st = CFS_E_NOMEM;
-                break;
-            }
+            g->g = cfs_group_new();
             if ((st = cfs_hist_read(r.f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r.f, &g->g->ttfb)) == CFS_OK)
                 st = cfs_hll_read(r.f, &g->g->clients);
             if (st != CFS_OK && st != CFS_E_NOMEM)
@@ -964,7 +961,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             }
         }
         /* a half-read row (NULL summaries) is only ever freed: cfs_agg_free takes NULL */
-        if (!r.bad && st == CFS_OK) cfs_agg_fold_heavy(&s->agg, &one);
+        if (!r.bad && st == CFS_OK) cfs_agg_fold_heavy_take(&s->agg, &one);
         cfs_agg_free(&one);
     }
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX, MIN_ORIG)) {
@@ -979,10 +976,7 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
                 r_fail(&r, "origin histogram %llu listed twice", (unsigned long long)i);
                 break;
             }
-            if (!(o->h = calloc(1, sizeof(cfs_hist)))) {
-                st = CFS_E_NOMEM;
-                break;
-            }
+            o->h = cfs_hist_new();
             if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM)
                 r_fail(&r, "origin histogram %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
         }
@@ -1175,16 +1169,17 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
         const char *cause = cfs_cause_name((cfs_cause)g->k.cause);
         const cfs_hist *hs[2] = {&g->g->tt, &g->g->ttfb};
         static const char *const names[2] = {"time_taken", "time_to_first_byte"};
-        for (int m = 0; m < 2; m++)
-            for (unsigned b = 0; b < CFS_HIST_BUCKETS; b++) {
-                if (!hs[m]->b[b]) continue;
+        for (int m = 0; m < 2; m++) {
+            uint64_t v;
+            for (unsigned b = cfs_hist_next(hs[m], 0, &v); b < CFS_HIST_BUCKETS; b = cfs_hist_next(hs[m], b + 1, &v)) {
                 pstr(lw, 0, g->k.dist);
                 pstr(lw, 1, cause);
                 pstr(lw, 2, names[m]);
                 cfs_pq_i64(lw, 3, cfs_hist_bucket_value(b));
-                cfs_pq_i64(lw, 4, (int64_t)hs[m]->b[b]);
+                cfs_pq_i64(lw, 4, (int64_t)v);
                 cfs_pq_end_row(lw);
             }
+        }
         pstr(dw, 0, g->k.dist);
         pstr(dw, 1, cause);
         cfs_pq_i64(dw, 2, (int64_t)(cfs_hll_estimate(&g->g->clients) + 0.5));

@@ -942,9 +942,10 @@ Test(attribute, reference_needs_twenty_fetches)
     cfs_hist *h = calloc(1, sizeof *h);
     cr_assert_not_null(h);
     h->count = 19;
-    h->b[50] = 19;
+    cr_assert(cfs_hist_append(h, 50, 19));
     cr_expect_eq(cfs_attr_reference_ms(h), 0u);
     cr_expect_eq(cfs_attr_reference_ms(NULL), 0u);
+    cfs_hist_free(h);
     free(h);
     const char *s = cfs_attr_reference_rule();
     cr_expect(s != NULL && strstr(s, "25th percentile") != NULL);
@@ -960,6 +961,7 @@ Test(attribute_needs_sketch_c, reference_is_p25_of_origin_fetches)
     for (uint32_t v = 1; v <= 100; v++)
         cfs_hist_add(h, v);
     cr_expect_eq(cfs_attr_reference_ms(h), 25u);
+    cfs_hist_free(h);
     free(h);
 }
 

@@ -17,6 +17,7 @@
 #include "pipeline/scan.h"
 #include "pipeline/summary.h"
 #include "pipeline/waf.h"
+#include "pipeline/xalloc.h"
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig)
@@ -54,6 +55,9 @@ static const char *const USAGE =
     "  --redact-clients       client addresses (c-ip, x-forwarded-for) cut to their network,\n"
     "                         IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), in every output:\n"
     "                         reports, summary tables and state, requests rows\n"
+    "  --memory-limit BYTES   budget for the aggregation's tables and sketches (K, M, G\n"
+    "                         suffixes; default half of RAM or of the cgroup's memory.max);\n"
+    "                         past it the run stops, writes nothing and exits 5\n"
     "\n"
     "scan options:\n"
     "  --format text|json     report format on stdout (default text)\n"
@@ -69,8 +73,8 @@ static const char *const USAGE =
     "\n"
     "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
     "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
-    "not be read completely (missing, unreadable, truncated or corrupt); 1 other fatal\n"
-    "error; 130 interrupted.\n";
+    "not be read completely (missing, unreadable, truncated or corrupt); 5 the distinct\n"
+    "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n";
 
 /* stderr is often a terminal: paths, arguments and messages (which may quote paths or
  * log bytes) go through cfs_write_safe, so no input can carry a terminal escape there.
@@ -227,6 +231,42 @@ static void say_rejections(const cfs_ledger *L)
                 L->warnings_unlisted);
 }
 
+/* --memory-limit's value, or -1 (after a usage message) when malformed. */
+static int set_memory_limit(const char *v)
+{
+    uint64_t n = cfs_mem_parse(v);
+    if (!n) {
+        usage_error("bad --memory-limit '%s' (bytes > 0, optional K, M or G suffix)", v);
+        return -1;
+    }
+    cfs_mem_set_limit(n);
+    return 0;
+}
+
+/* The run outgrew its memory budget: say what grew and what to do, exit status 5. */
+static int over_budget(const cfs_key_counts *k)
+{
+    uint64_t lim = cfs_mem_limit();
+    fprintf(stderr,
+            "cfscan: memory limit reached: the aggregation held %lld bytes, over the budget of %llu bytes "
+            "(%.1f MiB), with %llu distribution x cause groups, %llu distributions, %llu edges, %llu hours "
+            "(%llu exact-counter rows); the key space that grew: %s\n"
+            "cfscan: nothing was written; raise --memory-limit, or narrow the run with --since/--until "
+            "(or fewer inputs) and combine the parts with `cfscan merge`\n",
+            (long long)cfs_mem_peak(), (unsigned long long)lim, lim / 1048576.0,
+            (unsigned long long)k->groups, (unsigned long long)k->dists, (unsigned long long)k->edges,
+            (unsigned long long)k->hours, (unsigned long long)k->traffic, cfs_key_counts_largest(k));
+    return 5;
+}
+
+static int agg_over_budget(const cfs_agg *a)
+{
+    cfs_key_counts k;
+    const cfs_agg *all[1] = {a};
+    cfs_agg_count_keys(all, 1, &k);
+    return over_budget(&k);
+}
+
 /* Per-input callback of the scan (in input order): errors go to stderr as each batch
  * finishes, and with -o the summary keeps the input's row. */
 typedef struct input_sink {
@@ -251,6 +291,7 @@ static int run(int argc, char **argv, int requests_mode)
     o.since = o.until = CFS_NO_TIME;
     o.progress = isatty(2);
     int json = 0, quiet = 0, verbose = 0, top = 5;
+    cfs_mem_set_limit(cfs_mem_default_limit());
     cfs_req_filter f;
     memset(&f, 0, sizeof f);
     f.status = -1;
@@ -309,6 +350,9 @@ static int run(int argc, char **argv, int requests_mode)
             uint64_t n;
             if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad byte count '%s'", v);
             o.big_file = n;
+        } else if (!strcmp(a, "--memory-limit")) {
+            NEEDV();
+            if (set_memory_limit(v) != 0) return 2;
         } else if (!strcmp(a, "--progress")) {
             o.progress = 1;
         } else if (!strcmp(a, "--no-progress")) {
@@ -459,6 +503,12 @@ static int run(int argc, char **argv, int requests_mode)
         exit(1);
     }
     if (st != CFS_OK) exit(st == CFS_E_USAGE ? 2 : 1);
+    if (res.over_budget) {
+        int brc = over_budget(&res.keys);
+        if (sink.sum) cfs_summary_free(&sum);
+        cfs_scan_result_free(&res);
+        return brc;
+    }
     double el = now_s() - t0;
     if (verbose) fprintf(stderr, "cfscan: scan kernel %s\n", res.kernel);
 
@@ -503,6 +553,11 @@ static int run(int argc, char **argv, int requests_mode)
             say("interrupted", outdir, "summary not written");
         } else if (outdir) {
             cfs_summary_from_scan(&sum, &res, waf);
+            if (cfs_mem_over()) {
+                int brc = agg_over_budget(&sum.agg);
+                cfs_summary_free(&sum);
+                return brc;
+            }
             sum.clients_redacted = o.attr.redact_clients;
             sum.stop = &g_stop;
             char *line = argv_line(g_argc, g_argv);
@@ -521,6 +576,7 @@ static int run(int argc, char **argv, int requests_mode)
         test_raise_at("report");
         if (!g_stop) {
             cfs_agg_settle(&res.agg);
+            if (cfs_mem_over()) return agg_over_budget(&res.agg);
             size_t nw = waf ? cfs_waf_rule_count(waf) : 0;
             const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
             for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_rule_name(waf, (uint32_t)i);
@@ -540,6 +596,9 @@ static int run(int argc, char **argv, int requests_mode)
         fprintf(stderr, "cfscan: %zu files, %.1f MB decoded, %llu lines in %.3f s: %.0f MB/s, %.2f M lines/s\n",
                 res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
                 el > 0 ? lines / 1e6 / el : 0.0);
+    if (verbose)
+        fprintf(stderr, "cfscan: aggregation memory peak %lld bytes (budget %llu)\n", (long long)cfs_mem_peak(),
+                (unsigned long long)cfs_mem_limit());
     int rc = cfs_exit_status(&res);
     /* As for inputs (cfs_ledger_exit_status), a load failure outranks rejected lines. */
     if (evidence_failed && (rc == 0 || rc == 3)) rc = 4;
@@ -559,6 +618,7 @@ static int merge_cmd(int argc, char **argv)
     const char *out = NULL;
     int json = 0, quiet = 0;
     static strv dirs;
+    cfs_mem_set_limit(cfs_mem_default_limit());
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) out = argv[++i];
@@ -567,6 +627,10 @@ static int merge_cmd(int argc, char **argv)
             if (!strcmp(v, "json")) json = 1;
             else if (strcmp(v, "text")) return usage_error("unknown format '%s' (text, json)", v);
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
+        else if (!strcmp(a, "--memory-limit")) {
+            if (i + 1 >= argc) return usage_error("option %s needs a value", a);
+            if (set_memory_limit(argv[++i]) != 0) return 2;
+        }
         else if (a[0] == '-') return usage_error("unknown or incomplete option '%s'", a);
         else strv_push(&dirs, a);
     }
@@ -602,6 +666,11 @@ static int merge_cmd(int argc, char **argv)
         }
         cfs_summary_merge(&all, &one);
         cfs_summary_free(&one);
+        if (cfs_mem_over()) {
+            int brc = agg_over_budget(&all.agg);
+            cfs_summary_free(&all);
+            return brc;
+        }
     }
     test_raise_at("publish");
     cfs_status st = CFS_E_INTERRUPTED;
