@@ -952,12 +952,15 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
                            CFS_TOPK_CAPACITY);
                     break;
                 }
-                /* its counters, table and keys, here and again once folded below */
+                /* its counters, table and keys, here and again once folded below; counters
+                 * are allocated on demand, doubling up to the capacity (sketch.c), so what
+                 * is held is the entries rounded up to a power of two */
                 cfs_topk_item items[CFS_TOPK_CAPACITY];
                 size_t m = cfs_topk_list(t, items, CFS_TOPK_CAPACITY);
-                uint64_t keys = 0;
+                uint64_t keys = 0, held = 1;
                 for (size_t j = 0; j < m; j++) keys += items[j].n + 1;
-                r_charge(&r, 2 * (256 + (uint64_t)cfs_topk_capacity(t) * 96 + keys));
+                while (held < m) held *= 2;
+                r_charge(&r, 2 * (256 + held * 96 + keys));
             }
         }
         /* a half-read row (NULL summaries) is only ever freed: cfs_agg_free takes NULL */
