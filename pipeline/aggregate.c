@@ -91,21 +91,37 @@ static inline int key_eq(const char *a, const char *b, size_t n)
     return diff == 0;
 }
 
+/* The row of key (hash h), or NULL with *slot_out at the empty slot where it would go.
+ * Linear probing at load factor <= 1/2: short, cache-friendly probe runs.  m->cap > 0. */
+static inline char *kmap_probe(const cfs_kmap *m, const void *key, uint64_t h, size_t *slot_out)
+{
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slot[j]) {
+        if (m->hash[j] == h) {
+            char *row = m->rows + (size_t)(m->slot[j] - 1) * m->row_size;
+            if (key_eq(row, key, m->key_size)) return row;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    *slot_out = j;
+    return NULL;
+}
+
+const void *cfs_kmap_find(const cfs_kmap *m, const void *key)
+{
+    size_t j;
+    return m->cap ? kmap_probe(m, key, XXH3_64bits(key, m->key_size), &j) : NULL;
+}
+
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
 {
     if ((m->n + 1) * 2 > m->cap) kmap_grow(m);
     uint64_t h = XXH3_64bits(key, m->key_size);
-    size_t j = (size_t)h & (m->cap - 1);
-    /* Linear probing at load factor <= 1/2: short, cache-friendly probe runs. */
-    while (m->slot[j]) {
-        if (m->hash[j] == h) {
-            char *row = m->rows + (size_t)(m->slot[j] - 1) * m->row_size;
-            if (key_eq(row, key, m->key_size)) {
-                if (created) *created = 0;
-                return row;
-            }
-        }
-        j = (j + 1) & (m->cap - 1);
+    size_t j = 0;
+    char *found = kmap_probe(m, key, h, &j);
+    if (found) {
+        if (created) *created = 0;
+        return found;
     }
     if (m->n == m->rows_cap) {
         size_t nc = m->rows_cap ? m->rows_cap * 2 : 64;
@@ -565,16 +581,9 @@ void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
 
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches)
 {
-    /* cfs_kmap_get needs a mutable map; look up by scanning (few distributions). */
-    for (size_t i = 0; i < a->origin.n; i++) {
-        const cfs_orow *o = cfs_kmap_row(&a->origin, i);
-        if (memcmp(o->dist, dist, CFS_KEY_STR) == 0) {
-            if (fetches) *fetches = o->h->count;
-            return cfs_attr_reference_ms(o->h);
-        }
-    }
-    if (fetches) *fetches = 0;
-    return 0;
+    const cfs_orow *o = cfs_kmap_find(&a->origin, dist);
+    if (fetches) *fetches = o ? o->h->count : 0;
+    return o ? cfs_attr_reference_ms(o->h) : 0;
 }
 
 /* cfs_agg_reference_ms for every origin row, computed once per settle: the reference is
@@ -592,13 +601,12 @@ static void settle_refs_init(settle_refs *s, const cfs_agg *a)
         s->ms[i] = cfs_attr_reference_ms(((const cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
 }
 
-/* Same answer as cfs_agg_reference_ms(a, dist, NULL): the first origin row of dist. */
+/* Same answer as cfs_agg_reference_ms(a, dist, NULL), hashed: a scan of the origin rows
+ * per provisional row was quadratic in the distributions (issue 18). */
 static uint32_t settle_ref(const settle_refs *s, const char dist[CFS_KEY_STR])
 {
-    for (size_t i = 0; i < s->a->origin.n; i++)
-        if (memcmp(((const cfs_orow *)cfs_kmap_row(&s->a->origin, i))->dist, dist, CFS_KEY_STR) == 0)
-            return s->ms[i];
-    return 0;
+    const char *o = cfs_kmap_find(&s->a->origin, dist);
+    return o ? s->ms[(size_t)(o - s->a->origin.rows) / s->a->origin.row_size] : 0;
 }
 
 /* The settled key of a 403 group: provisional ones (rule != 0) take the cause the latency

@@ -30,6 +30,8 @@ void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size);
 void cfs_kmap_free(cfs_kmap *m);
 /* Find or insert (zero-filled payload) the row whose key equals key. */
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created);
+/* The row whose key equals key, or NULL; never inserts, so it reads a const map. */
+const void *cfs_kmap_find(const cfs_kmap *m, const void *key);
 void *cfs_kmap_row(const cfs_kmap *m, size_t i);
 /* Make room for `more` rows beyond the current ones, so that many inserts in a row do
  * not rehash the map each time it doubles. */

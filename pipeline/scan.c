@@ -1055,7 +1055,7 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
 }
 
 /* The origin reference of dist for settling rows: one hashed lookup per row, filled
- * from the merged origin table on first use (cfs_agg_reference_ms searches it). */
+ * from the merged origin table on first use (the reference is a histogram quantile). */
 static uint32_t row_ref(cfs_kmap *refs, const cfs_agg *a, const char dist[CFS_KEY_STR])
 {
     ref_row *r = cfs_kmap_get(refs, dist, NULL);
