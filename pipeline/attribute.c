@@ -19,16 +19,17 @@ enum rule_id {
     R_RT_LIMIT, R_RT_LAMBDA_ERROR, R_DRT_MISS_GENERATED,
     R_RT_FUNCTION_GENERATED, R_RT_FUNCTION_ERROR, R_RT_LAMBDA_GENERATED,
     /* the distribution config plus the line */
-    R_HOST_NOT_ASSOCIATED,
+    R_HOST_NOT_ASSOCIATED, R_HOST_NOT_ASSOCIATED_PARTIAL,
     R_HTTPS_ONLY_HTTP, R_REDIRECT_HTTP10_NON_GET,
     R_BEHAVIOR_METHOD, R_BEHAVIOR_METHOD_DRT_ERROR,
     /* signed URLs and cookies */
-    R_SIGNED_MISSING_RESTRICTED, R_SIGNED_QUERY_EXPIRED, R_SIGNED_COOKIE_EXPIRED,
+    R_SIGNED_MISSING_RESTRICTED, R_SIGNED_MISSING_RESTRICTED_UNLOGGED, R_SIGNED_QUERY_EXPIRED, R_SIGNED_COOKIE_EXPIRED,
     R_SIGNED_SAME_SECOND,
     /* origin bodies */
     R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML,
     R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
-    R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT, R_BODY_S3, R_BODY,
+    R_SIGNED_MISSING_XML_UNLOGGED,
+    R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT, R_PENDING_BODY_S3, R_PENDING_BODY, R_BODY_S3, R_BODY,
     /* provisional: settled by latency after the pass */
     R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
     R_PENDING_WAF_UNLOGGED_S3, R_PENDING_NO_ACL, R_PENDING_NO_ACL_S3,
@@ -38,6 +39,7 @@ enum rule_id {
     R_EDGE_WAF_ABS, R_EDGE_WAF_UNLOGGED_ABS, R_EDGE_NO_ACL_ABS, R_EDGE_HTTP_ABS,
     R_ORIGIN_CUSTOM_ABS, R_ORIGIN_S3_ABS,
     R_LATENCY_AMBIGUOUS, R_LATENCY_NO_TIME,
+    R_EDGE_BODY, R_EDGE_BODY_S3,
     R_COUNT
 };
 
@@ -67,13 +69,15 @@ typedef struct facts {
     int acl;                       /* enum tri: distribution has a web ACL */
     int restricted;                /* enum tri: b restricts viewer access */
     int host_unassociated;         /* config proves x-host-header is not ours */
+    int identity_full;             /* the config gives both DomainName and Aliases */
+    int cookies_logged;            /* enum tri: cs(Cookie) holds every cookie sent */
     int waf_hit;
     uint8_t waf_action;
     enum ct_kind ct;
     int plain;                     /* cs-protocol http or ws: no TLS */
     int origin_path;               /* response came through cache or origin */
     int edge_error;                /* RT/RRT Error or absent, DRT Error-like or absent */
-    int signer;                    /* Signature or Key-Pair-Id present */
+    int signer;                    /* a non-empty Key-Pair-Id present */
     enum signer_src src;
     enum expiry exp;
     uint16_t pending;              /* provisional rule id this line would get */
@@ -267,7 +271,8 @@ static void scan_signer(cfs_span s, char sep, const char *prefix, signer_set *o)
         if (name_is(name, prefix, "Signature")) {
             o->sig = 1;
         } else if (name_is(name, prefix, "Key-Pair-Id")) {
-            o->kpid = 1;
+            /* "Key-Pair-Id=" names no key: MissingKey, as if it were absent (§5.4). */
+            if (val.n > 0) o->kpid = 1;
         } else if (name_is(name, prefix, "Expires")) {
             o->has_expires = 1;
             o->expires = val;
@@ -312,9 +317,10 @@ static void signer_facts(facts *f)
      * query string is the more specific (per URL), so it wins when it has any. */
     const signer_set *s = q.any ? &q : (c.any ? &c : NULL);
     f->src = s == NULL ? SRC_NONE : (s == &q ? SRC_QUERY : SRC_COOKIE);
-    /* MissingKey is about the signer itself: Signature / Key-Pair-Id (§5.4); an Expires or
-     * Policy alone is not a signature. */
-    f->signer = s != NULL && (s->sig || s->kpid);
+    /* §5.4: MissingKey ("Missing Key-Pair-Id query parameter or cookie value") is answered
+     * whenever the key id is absent or empty, whatever Signature, Expires or Policy say: a
+     * Signature alone names no key to check it with. */
+    f->signer = s != NULL && s->kpid;
     f->exp = EXP_ABSENT;
     if (s == NULL) return;
 
@@ -399,9 +405,23 @@ static void config_facts(facts *f)
 
     /* The association test needs to know the distribution's own name or at least one alias,
      * else every Host would look foreign. */
-    int identity_known = (d->domain_name != NULL && d->domain_name[0] != '\0') || d->n_aliases > 0;
-    if (!via_host_header && identity_known && !cfs_span_empty(host_header))
-        f->host_unassociated = !cfs_config_host_associated(d, host_header);
+    int domain_known = d->domain_name != NULL && d->domain_name[0] != '\0';
+    int identity_known = domain_known || d->n_aliases > 0;
+    f->identity_full = domain_known && d->aliases_known;
+    /* §1.2 field 7: cs(Host) is always the distribution's own cloudfront.net name, so a
+     * viewer that used that name (x-host-header equal to cs(Host)) is associated, whether
+     * or not the config names it (get-distribution-config has no DomainName).  A tenant's
+     * line (distribution-tenant-id, §1.2) answers to the tenant's domains and a staging
+     * distribution's (primary-distribution-id, §3) to the primary's names, neither of them
+     * in this config's Aliases: those lines are not alias-tested. */
+    int alias_testable = !via_host_header && identity_known && !cfs_span_empty(host_header) &&
+                         !cfs_config_same_host(host_header, r->f[CFS_F_CS_HOST]) &&
+                         cfs_span_empty(r->f[CFS_F_DISTRIBUTION_TENANT_ID]) &&
+                         cfs_span_empty(r->f[CFS_F_PRIMARY_DISTRIBUTION_ID]);
+    if (alias_testable) f->host_unassociated = !cfs_config_host_associated(d, host_header);
+    /* §1.2 field 13: cookies are logged only when Logging.IncludeCookies is on. */
+    if (d->include_cookies == 1) f->cookies_logged = T_YES;
+    else if (d->include_cookies == 0) f->cookies_logged = T_NO;
 
     const cfs_cfg_behavior *b = cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM]);
     if (b == NULL) return;
@@ -421,7 +441,11 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     f->restricted = T_UNKNOWN;
     f->vpp = CFS_VPP_UNKNOWN;
     f->origin_kind = CFS_ORIGIN_UNKNOWN;
+    f->cookies_logged = T_UNKNOWN;
     config_facts(f);
+    /* Any cookie on the line shows cookie logging was on when it was written (§1.2 field
+     * 13), whatever the (possibly newer) config says. */
+    if (!cfs_span_empty(r->f[CFS_F_CS_COOKIE])) f->cookies_logged = T_YES;
 
     if (ctx != NULL && ctx->waf != NULL && !cfs_span_empty(r->f[CFS_F_EDGE_REQUEST_ID])) {
         cfs_waf_hit hit;
@@ -528,9 +552,17 @@ static int p_rt_lambda_generated(const facts *f)
     return any_result(f->r, CFS_R_LAMBDA_GENERATED_RESPONSE);
 }
 
-static int p_host_not_associated(const facts *f)
+static int host_not_associated(const facts *f)
 {
     return f->host_unassociated && f->edge_error && (f->ct == CT_HTML || f->ct == CT_NONE);
+}
+static int p_host_not_associated(const facts *f)
+{
+    return host_not_associated(f) && f->identity_full;
+}
+static int p_host_not_associated_partial(const facts *f)
+{
+    return host_not_associated(f) && !f->identity_full;
 }
 
 static int p_https_only_http(const facts *f)
@@ -565,9 +597,17 @@ static int p_behavior_method_drt_error(const facts *f)
     return behavior_refuses_method(f) && f->r->detailed_result == CFS_R_ERROR;
 }
 
-static int p_signed_missing_restricted(const facts *f)
+static int signed_missing_restricted(const facts *f)
 {
     return f->restricted == T_YES && !f->signer && f->edge_error && ct_signer(f);
+}
+static int p_signed_missing_restricted(const facts *f)
+{
+    return signed_missing_restricted(f) && f->cookies_logged == T_YES;
+}
+static int p_signed_missing_restricted_unlogged(const facts *f)
+{
+    return signed_missing_restricted(f) && f->cookies_logged != T_YES;
 }
 /* With a config that says the behavior is not restricted, CloudFront does not check
  * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below). */
@@ -630,13 +670,33 @@ static int p_signed_time_unknown(const facts *f)
 {
     return signer_rule_base(f) && ct_signer(f) && f->exp == EXP_NO_TIME;
 }
-static int p_signed_missing_xml(const facts *f)
+static int signed_missing_xml(const facts *f)
 {
     return f->restricted == T_UNKNOWN && !f->signer && f->edge_error && f->ct == CT_TEXT_XML;
+}
+static int p_signed_missing_xml(const facts *f)
+{
+    return signed_missing_xml(f) && f->cookies_logged == T_YES;
+}
+static int p_signed_missing_xml_unlogged(const facts *f)
+{
+    return signed_missing_xml(f) && f->cookies_logged != T_YES;
 }
 
 static int p_origin_result_s3(const facts *f) { return f->origin_path && is_s3(f->origin_kind); }
 static int p_origin_result(const facts *f) { return f->origin_path; }
+/* A web ACL may have answered: the config shows one or cannot say (no config), and no WAF
+ * log was joined that would have recorded the block (§5.3: blocks are logged). */
+static int waf_may_answer(const facts *f)
+{
+    return f->acl != T_NO && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit);
+}
+static int pending_body(const facts *f)
+{
+    return (f->ct == CT_JSON || f->ct == CT_OTHER) && f->edge_error && waf_may_answer(f);
+}
+static int p_pending_body_s3(const facts *f) { return pending_body(f) && is_s3(f->origin_kind); }
+static int p_pending_body(const facts *f) { return pending_body(f); }
 static int p_body_s3(const facts *f)
 {
     return (f->ct == CT_JSON || f->ct == CT_OTHER) && is_s3(f->origin_kind);
@@ -717,9 +777,16 @@ static const attr_rule rules[R_COUNT] = {
     /* §5.5: a Host that is not the distribution's name or an alias gets CloudFront's "Bad
      * Request" 403 page.  It comes first among the config rules because CloudFront picks
      * the distribution (and so every later setting) by that name.  Only likely: how such
-     * requests are logged is undocumented and the config may be newer than the log. */
+     * requests are logged is undocumented and the config may be newer than the log.  The
+     * Host is compared only where it differs from cs(Host) (the distribution's own name,
+     * §1.2 field 7) and the line is no tenant's or staging distribution's.  Likely needs
+     * the whole identity, DomainName and Aliases (get-distribution); a config without
+     * DomainName (get-distribution-config) leaves only possible. */
     [R_HOST_NOT_ASSOCIATED] = {"host_not_associated", C(CNAME_NOT_ASSOCIATED), E(LIKELY), K_MATCH,
                                p_host_not_associated},
+    [R_HOST_NOT_ASSOCIATED_PARTIAL] = {"host_not_associated_partial_identity",
+                                       C(CNAME_NOT_ASSOCIATED), E(POSSIBLE), K_MATCH,
+                                       p_host_not_associated_partial},
     /* §5.5: HTTPS Only + an http request => 403 [doc S2 using-https-viewers]; CloudFront
      * refuses it before the cache, so a CloudFront body (or none) and no cache/origin
      * result type is all the line must agree with. */
@@ -739,11 +806,18 @@ static const attr_rule rules[R_COUNT] = {
                                      C(METHOD_NOT_ALLOWED), E(LIKELY), K_MATCH,
                                      p_behavior_method_drt_error},
 
-    /* §5.4 (KC checklist 1-2): a restricted behavior needs a signer; without Signature /
-     * Key-Pair-Id in the query or cookies CloudFront answers MissingKey in text/xml. */
+    /* §5.4 (KC checklist 1-2): a restricted behavior needs a signer; without a non-empty
+     * Key-Pair-Id in the query or cookies CloudFront answers MissingKey in text/xml.  The
+     * cookies are evidence only when they were logged (§1.2 field 13: '-' also when
+     * Logging.IncludeCookies is off): confirmed when the config says they are logged or
+     * the line shows some cookie; otherwise the viewer may have sent signed cookies that
+     * were refused for another reason (expired, unknown key), so only possible. */
     [R_SIGNED_MISSING_RESTRICTED] = {"signed_missing_on_restricted_behavior",
                                      C(SIGNED_URL_MISSING), E(CONFIRMED), K_MATCH,
                                      p_signed_missing_restricted},
+    [R_SIGNED_MISSING_RESTRICTED_UNLOGGED] = {"signed_missing_on_restricted_behavior_cookies_unlogged",
+                                              C(SIGNED_URL_MISSING), E(POSSIBLE), K_MATCH,
+                                              p_signed_missing_restricted_unlogged},
     /* §5.4: Expires (canned) or the policy's DateLessThan (custom) before the request
      * arrived => CloudFront refuses it; the arithmetic is in judge_expiry().  An expired
      * signer explains the refusal whatever else might be wrong with it, so confirmed. */
@@ -788,6 +862,10 @@ static const attr_rule rules[R_COUNT] = {
      * is the MissingKey answer; likely, since the behavior's restriction is not known. */
     [R_SIGNED_MISSING_XML] = {"signed_missing_xml_error", C(SIGNED_URL_MISSING), E(LIKELY), K_MATCH,
                               p_signed_missing_xml},
+    /* The same with cookies that may not have been logged (as for the restricted rule). */
+    [R_SIGNED_MISSING_XML_UNLOGGED] = {"signed_missing_xml_error_cookies_unlogged",
+                                       C(SIGNED_URL_MISSING), E(POSSIBLE), K_MATCH,
+                                       p_signed_missing_xml_unlogged},
 
     /* §4: a 403 whose result type is Hit/RefreshHit/Miss (or OriginShieldHit) came from the
      * cache or the origin, not from an edge refusal. */
@@ -795,6 +873,15 @@ static const attr_rule rules[R_COUNT] = {
                             p_origin_result_s3},
     [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
                          p_origin_result},
+    /* §5.3: a WAF rule's custom response carries a body of the user's choosing (JSON, plain
+     * text, ...) and is answered at the edge.  So where a web ACL may be attached, an `Error`
+     * 403 with such a body waits for the latency test: edge-fast, it may be WAF's as well as
+     * a fast origin's (latency_edge_custom_body, possible); otherwise it is the origin's as
+     * below. */
+    [R_PENDING_BODY_S3] = {"latency_pending_body_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                           p_pending_body_s3},
+    [R_PENDING_BODY] = {"latency_pending_body", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                        p_pending_body},
     /* §5.1: a body type CloudFront never generates (JSON, plain text, ...) is the origin's;
      * likely, because a custom error page could have any type. */
     [R_BODY_S3] = {"non_cloudfront_body_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_body_s3},
@@ -837,7 +924,9 @@ static const attr_rule rules[R_COUNT] = {
     [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
                              NULL},
     [R_EDGE_NO_ACL] = {"latency_edge_no_acl", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
-    [R_EDGE_HTTP] = {"latency_edge_http", C(HTTPS_REQUIRED), E(LIKELY), K_SETTLED, NULL},
+    /* Edge-fast HTML 403 to plain http with the protocol policy unknown: HTTPS Only (§5.5)
+     * or a WAF block of an http request (§5.3), the same page and timing: possible. */
+    [R_EDGE_HTTP] = {"latency_edge_http", C(HTTPS_REQUIRED), E(POSSIBLE), K_SETTLED, NULL},
     [R_ORIGIN_CUSTOM] = {"latency_origin_custom", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
     [R_ORIGIN_S3] = {"latency_origin_s3", C(ORIGIN_S3), E(LIKELY), K_SETTLED, NULL},
     /* The same, judged by absolute limits because the distribution gave no usable
@@ -855,6 +944,11 @@ static const attr_rule rules[R_COUNT] = {
     /* Between the absolute limits, or no time-taken on the line: cannot tell. */
     [R_LATENCY_AMBIGUOUS] = {"latency_ambiguous", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_LATENCY_NO_TIME] = {"latency_no_time_taken", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* A non-CloudFront body answered edge-fast where a web ACL may be attached: a WAF custom
+     * response or a fast origin (see R_PENDING_BODY). */
+    [R_EDGE_BODY] = {"latency_edge_custom_body", C(ORIGIN_CUSTOM), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_BODY_S3] = {"latency_edge_custom_body_s3", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED,
+                        NULL},
 };
 #undef C
 #undef E
@@ -927,9 +1021,29 @@ const char *cfs_attr_reference_rule(void)
            ">= 20 ms as origin, and anything between is left undecided";
 }
 
+/* 1 when time_taken_ms is edge-generated by the thresholds above (calibrated when the
+ * reference is usable, else the absolute edge limit). */
+static int edge_fast(uint32_t time_taken_ms, uint32_t reference_ms)
+{
+    if (time_taken_ms == CFS_NO_MILLIS) return 0;
+    if (reference_ms >= REF_USABLE_MS) {
+        uint32_t threshold = reference_ms / 3;
+        if (threshold < REF_FLOOR_MS) threshold = REF_FLOOR_MS;
+        return time_taken_ms < threshold;
+    }
+    return time_taken_ms <= ABS_EDGE_MAX_MS;
+}
+
 cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t time_taken_ms, uint32_t reference_ms)
 {
     if (!cfs_attr_needs_latency(a)) return a;
+    /* A non-CloudFront body is lowered only when edge-fast; slower (or untimed) it keeps
+     * the body rule it would have had without a web ACL. */
+    if (a.rule == R_PENDING_BODY || a.rule == R_PENDING_BODY_S3) {
+        int s3 = a.rule == R_PENDING_BODY_S3;
+        if (edge_fast(time_taken_ms, reference_ms)) return make(s3 ? R_EDGE_BODY_S3 : R_EDGE_BODY);
+        return make(s3 ? R_BODY_S3 : R_BODY);
+    }
     if (time_taken_ms == CFS_NO_MILLIS) return make(R_LATENCY_NO_TIME);
 
     uint16_t edge, origin;

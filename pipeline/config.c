@@ -1,6 +1,7 @@
 /* Distribution configs as evidence for 403 attribution: reads the JSON that
  * `aws cloudfront get-distribution` / `get-distribution-config` print, keeps the parts
- * that decide a 403 (aliases, origins, cache behaviors, geo restriction, WAF ACL), and
+ * that decide a 403 (aliases, origins, cache behaviors, geo restriction, WAF ACL, cookie
+ * logging), and
  * answers "which distribution is this line" and "which cache behavior served this path". */
 #include "pipeline/config.h"
 #include "pipeline/json.h"
@@ -459,6 +460,11 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
         return CFS_E_FORMAT;
     }
     CFS_FORWARD_IF_ERROR(string_items(array_or_null(cfs_json_path(dc, "Aliases.Items")), &d->aliases, &d->n_aliases));
+    const cfs_json *aliases = cfs_json_get(dc, "Aliases");
+    d->aliases_known = aliases != NULL && aliases->type == CFS_JSON_OBJECT;
+    /* Cookie logging is one distribution-wide switch (reference §1.2 field 13, §2); it
+     * decides whether a '-' in cs(Cookie) means "no cookie sent" or "not logged". */
+    d->include_cookies = cfs_json_bool(cfs_json_path(dc, "Logging.IncludeCookies"));
     d->default_root_object = dup_str(cfs_json_get(dc, "DefaultRootObject"));
     d->web_acl_id = dup_str(cfs_json_get(dc, "WebACLId"));
     if (!d->default_root_object || !d->web_acl_id) return CFS_E_NOMEM;
@@ -645,6 +651,14 @@ int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host)
         return v && ((v - 1) & NAME_WILD);
     }
     return host_matches(d, host, 0) || host_matches(d, host, 1);
+}
+
+int cfs_config_same_host(cfs_span a, cfs_span b)
+{
+    a = host_key(a);
+    b = host_key(b);
+    if (cfs_span_empty(a) || cfs_span_empty(b)) return 0;
+    return eq_nocase(a.p, a.n, b.p, b.n);
 }
 
 const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host)

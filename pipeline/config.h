@@ -38,6 +38,10 @@ typedef struct cfs_dist_config {
     char *domain_name;        /* "d111111abcdef8.cloudfront.net" when known */
     char **aliases;           /* alternate domain names (may hold "*.example.com") */
     size_t n_aliases;
+    int aliases_known;        /* 1 when the config has an Aliases object (even an empty
+                               * one): then n_aliases is the whole list */
+    int include_cookies;      /* Logging.IncludeCookies: 1 true, 0 false, -1 not in the
+                               * config (cs(Cookie) is logged only when true) */
     int geo_type;             /* 0 none, 1 whitelist, 2 blacklist */
     char **geo_countries;
     size_t n_geo_countries;
@@ -71,5 +75,8 @@ const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span u
 /* 1 if host (x-host-header) is the distribution's domain or one of its aliases
  * (wildcard aliases "*.example.com" match one more label). */
 int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host);
+/* 1 if two Host values name the same host: case-insensitive, a ":port" suffix and a
+ * trailing '.' ignored.  0 when either is empty. */
+int cfs_config_same_host(cfs_span a, cfs_span b);
 
 #endif

@@ -19,7 +19,7 @@ static const char *const k_field_names[CFS_F_COUNT] = {
     "c-port", "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type",
     "sc-content-len", "sc-range-start", "sc-range-end", "distribution-tenant-id",
     "connection-id", "timestamp(ms)", "timestamp", "origin-fbl", "origin-lbl", "asn",
-    "c-country", "cache-behavior-path-pattern", "distributionid",
+    "c-country", "cache-behavior-path-pattern", "distributionid", "primary-distribution-id",
 };
 
 /* Real-time log names differ from the standard ones (reference §3 note). */

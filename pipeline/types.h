@@ -100,6 +100,8 @@ typedef enum cfs_field {
     /* standard logging v2 / real-time derived */
     CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_ORIGIN_FBL, CFS_F_ORIGIN_LBL, CFS_F_ASN,
     CFS_F_C_COUNTRY, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN, CFS_F_DISTRIBUTION_ID,
+    /* continuous deployment: set on a staging distribution's lines (reference §3) */
+    CFS_F_PRIMARY_DISTRIBUTION_ID,
     CFS_F_COUNT,
     CFS_F_UNKNOWN = 0xff
 } cfs_field;

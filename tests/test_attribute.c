@@ -265,6 +265,10 @@ static void make_cfg(test_cfg *t, const char *web_acl, const char *default_root)
     t->d.domain_name = (char *)"d111111abcdef8.cloudfront.net";
     t->d.aliases = t->aliases;
     t->d.n_aliases = 2;
+    /* as from get-distribution (DomainName and the Aliases object both given) on a
+     * distribution that logs cookies */
+    t->d.aliases_known = 1;
+    t->d.include_cookies = 1;
     t->d.web_acl_id = (char *)web_acl;
     t->d.default_root_object = (char *)default_root;
     t->d.behaviors = t->behaviors;
@@ -570,9 +574,18 @@ Test(attribute, signed_query_names_percent_encoded)
 
 Test(attribute, signed_missing_without_config)
 {
+    /* cs(Cookie) '-' without a config: cookie logging may be off and signed cookies unseen,
+     * so possible (issue 10 item 5) */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
                        {"sc-content-type", "text/xml"},
                        {"cs-uri-query", "size=large"},
+                       {NULL, NULL}},
+                NULL),
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_POSSIBLE, "signed_missing_xml_error_cookies_unlogged");
+    /* a logged cookie shows cookie logging was on: likely */
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"sc-content-type", "text/xml"},
+                       {"cs(Cookie)", "session=1"},
                        {NULL, NULL}},
                 NULL),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
@@ -581,7 +594,7 @@ Test(attribute, signed_missing_without_config)
                        {"cs-uri-query", "Expires=2000000000"},
                        {NULL, NULL}},
                 NULL),
-           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_POSSIBLE, "signed_missing_xml_error_cookies_unlogged");
     /* text/html with an expired signer: CloudFront's signer refusals are XML, so this 403 is
      * something else and goes to the latency test. */
     char q[256];
@@ -674,16 +687,19 @@ Test(attribute, http_403_without_config_waits_for_latency)
         attr((kv[]){{"cs-protocol", "http"}, {"ssl-protocol", "-"}, {NULL, NULL}}, NULL);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "http_403_error_page_over_http");
     cr_expect(cfs_attr_needs_latency(a));
-    /* reference 80 ms: threshold 80/3 = 26 ms; 1 ms is edge-generated -> the HTTPS page */
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_LIKELY, "latency_edge_http");
+    /* reference 80 ms: threshold 80/3 = 26 ms; 1 ms is edge-generated -> the HTTPS page, or
+     * a WAF block of an http request (same page): possible (issue 10 item 6) */
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_POSSIBLE,
+           "latency_edge_http");
     /* 95 ms is origin-like -> the origin's own HTML */
     EXPECT(cfs_attr_settle(a, 95, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
            "latency_origin_custom");
-    /* http with a JSON body is the origin's, no latency needed */
+    /* http with a JSON body is not the HTTPS page; without a config it may be a WAF custom
+     * response, so latency decides between that and the origin */
     EXPECT(
         attr((kv[]){{"cs-protocol", "http"}, {"sc-content-type", "application/json"}, {NULL, NULL}},
              NULL),
-        CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
+        CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body");
 }
 
 Test(attribute_with_config, http_on_https_only_behavior)
@@ -837,14 +853,34 @@ Test(attribute_with_config, custom_origin_bodies)
 {
     test_cfg t;
     make_cfg(&t, ACL, "");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"},
-                       {"sc-content-type", "application/json"},
-                       {"time-taken", "0.120"},
-                       {NULL, NULL}},
-                &t.ctx),
-           CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
+    /* With a web ACL a non-CloudFront body may be a WAF custom response (issue 10 item 6):
+     * it waits for the latency test, and keeps the origin verdict only when not edge-fast
+     * (reference 80 ms: threshold 26 ms). */
+    cfs_attribution a = attr((kv[]){{"cs-uri-stem", "/api/x"},
+                                    {"sc-content-type", "application/json"},
+                                    {"time-taken", "0.120"},
+                                    {NULL, NULL}},
+                             &t.ctx);
+    EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body");
+    EXPECT(cfs_attr_settle(a, 120, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "non_cloudfront_body");
+    EXPECT(cfs_attr_settle(a, CFS_NO_MILLIS, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "non_cloudfront_body");
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_POSSIBLE,
+           "latency_edge_custom_body");
+    a = attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}},
+             &t.ctx);
+    EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body_s3");
+    /* no reference: the absolute edge limit (<= 5 ms) */
+    EXPECT(cfs_attr_settle(a, 1, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_POSSIBLE,
+           "latency_edge_custom_body_s3");
+    EXPECT(cfs_attr_settle(a, 10, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY,
+           "non_cloudfront_body_s3");
+    /* Without a web ACL the body is the origin's straight away. */
+    test_cfg n;
+    make_cfg(&n, "", "");
     EXPECT(attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}},
-                &t.ctx),
+                &n.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "non_cloudfront_body_s3");
     /* a Miss with CloudFront-looking HTML went to the origin */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"},
@@ -867,9 +903,10 @@ Test(attribute, content_type_parameters_and_case)
 {
     EXPECT(attr((kv[]){{"sc-content-type", "Application/XML;charset=UTF-8"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
+    /* JSON without a config: a WAF custom response is possible, so latency decides */
     EXPECT(attr((kv[]){{"sc-content-type", "application/json%3B%20charset=utf-8"}, {NULL, NULL}},
                 NULL),
-           CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
+           CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body");
     /* viewer hung up on a cached 403 (RT Error, RRT Hit): still from the cache */
     EXPECT(attr((kv[]){{"x-edge-response-result-type", "Hit"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "origin_result_type");
@@ -1130,6 +1167,10 @@ Test(attribute, hostile_query_and_cookie_bytes)
     memcpy(big, "Signature=x&Policy=", 19);
     memset(big + 19, 'A', n);
     big[19 + n] = '\0';
+    /* ... with a Signature but no Key-Pair-Id: MissingKey (reference 5.4, issue 10 item 8) */
+    EXPECT(attr((kv[]){{"cs-uri-query", big}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_POSSIBLE, "signed_missing_xml_error_cookies_unlogged");
+    memcpy(big, "Key-Pair-Id=K&Policy=", 21);
     EXPECT(attr((kv[]){{"cs-uri-query", big}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
     free(big);
@@ -1137,5 +1178,5 @@ Test(attribute, hostile_query_and_cookie_bytes)
                        {"sc-content-type", "text/xml"},
                        {NULL, NULL}},
                 NULL),
-           CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
 }
