@@ -13,6 +13,8 @@ typedef struct cfs_report_opts {
     int with_waf;          /* --waf-logs was given */
     const char *const *waf_rules; /* names for cfs_wrow.rule (NULL without WAF logs) */
     size_t nwaf_rules;
+    const cfs_waf_index *waf;     /* the loaded WAF logs, for their coverage; NULL when the
+                                   * report is made from summaries (merge) */
 } cfs_report_opts;
 
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);
