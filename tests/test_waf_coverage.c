@@ -288,3 +288,46 @@ Test(waf_coverage, unlogged_inference_only_inside_coverage)
     tu_rmrf(fx.dir);
     free(fx.dir);
 }
+
+/* ALLOW records count toward coverage without entering the join index, read by a light
+ * top-level scan: keys of the same name nested deeper (here inside ruleGroupList) must not
+ * be taken, and a record spelled with \u escapes (read by the full JSON parser) must count
+ * the same. */
+Test(waf_coverage, allow_records_counted_from_top_level_fields)
+{
+    char log[4096];
+    size_t nl = (size_t)snprintf(log, sizeof log, FIELDS);
+    nl += line403(log + nl, sizeof log - nl, "12:00:30", RID("in1"));
+    const char *waf =
+        "{\"ruleGroupList\":[{\"httpSourceId\":\"EFAKE\",\"timestamp\":1,\"webaclId\":\"x\"}],"
+        "\"timestamp\":1709294400000,\"webaclId\":\"" ACL "\",\"action\":\"ALLOW\","
+        "\"terminatingRuleId\":\"Default_Action\",\"httpSourceId\":\"E2EXAMPLE\","
+        "\"httpRequest\":{\"requestId\":\"a1\",\"headers\":[{\"name\":\"x\",\"value\":\"\\\"httpSourceId\\\":\\\"EFAKE2\\\"\"}]}}\n"
+        "{\"timestamp\":1709294460000,\"webaclId\":\"" ACL "\",\"action\":\"ALLOW\","
+        "\"terminatingRuleId\":\"Default_Action\",\"httpSourceId\":\"E2\\u0045XAMPLE\","
+        "\"httpRequest\":{\"requestId\":\"a2\"}}\n";
+    fixture fx;
+    write_files(&fx, "E2EXAMPLE.2024-03-01-12.abcd1234", log, nl, waf, strlen(waf));
+    char args[1100];
+    snprintf(args, sizeof args, "%s %s", fx.logs, fx.waf);
+    cfs_json_doc doc = scan_json(args);
+    const cfs_json *cov = cfs_json_path(cfs_json_root(&doc), "waf_logs");
+    cr_assert_not_null(cov);
+    cr_expect_eq(num_at(cov, "records"), 2.0);
+    cr_expect_eq(num_at(cov, "bad_lines"), 0.0);
+    cr_assert_eq(cfs_json_count(cfs_json_get(cov, "distributions")), 1, "only E2EXAMPLE is covered");
+    const char *id = cfs_json_str(cfs_json_path(cov, "distributions.0.distribution"));
+    cr_expect(id && !strcmp(id, "E2EXAMPLE"), "%s", id ? id : "-");
+    cr_expect_eq(num_at(cov, "distributions.0.actions.ALLOW"), 2.0);
+    const char *last = cfs_json_str(cfs_json_path(cov, "distributions.0.last"));
+    cr_expect(last && !strcmp(last, "2024-03-01T12:01:00.000Z"), "last %s", last ? last : "-");
+    cr_expect_eq(cfs_json_count(cfs_json_get(cov, "web_acls")), 1);
+    /* covered, no block record: the WAF did not block it */
+    const cfs_json *d = dist_entry(&doc, "E2EXAMPLE");
+    cr_assert_not_null(d);
+    cr_expect_eq(num_at(d, "waf_outside_coverage_403"), 0.0);
+    cr_expect_eq(num_at(d, "causes.0.rules.latency_edge_waf_unlogged_absolute"), 1.0);
+    cfs_json_doc_free(&doc);
+    tu_rmrf(fx.dir);
+    free(fx.dir);
+}
