@@ -448,13 +448,15 @@ static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dis
 int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     if (r->status != 403 || ctx == NULL || ctx->waf == NULL) return -1;
-    facts f;
-    memset(&f, 0, sizeof f);
-    f.r = r;
-    f.ctx = ctx;
-    config_facts(&f);
+    /* Only the distribution's config is needed (for its id), found as config_facts does. */
+    const cfs_dist_config *d = NULL;
+    if (ctx->config != NULL) {
+        d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
+        if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
+            d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
+    }
     int hit, note, covered;
-    waf_join(r, ctx, f.d, &hit, &note, &covered);
+    waf_join(r, ctx, d, &hit, &note, &covered);
     return note;
 }
 

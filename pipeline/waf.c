@@ -292,9 +292,18 @@ static int allow_fields(const char *p, size_t n, int64_t *ms, const char **src, 
         if (c == '{' || c == '[') depth++;
         else if (c == '}' || c == ']') depth--;
         else if (c == '"') {
+            /* The closing quote: the next '"' not escaped, i.e. preceded by an even run
+             * of backslashes.  memchr, since strings are most of a record's bytes. */
             size_t k0 = i + 1, j = k0;
-            while (j < n && p[j] != '"') j += p[j] == '\\' ? 2 : 1;
-            if (j >= n) return 0;
+            for (;;) {
+                const char *q = j < n ? memchr(p + j, '"', n - j) : NULL;
+                if (!q) return 0;
+                j = (size_t)(q - p);
+                size_t b = j;
+                while (b > k0 && p[b - 1] == '\\') b--;
+                if ((j - b) % 2 == 0) break;
+                j++;
+            }
             size_t kn = j - k0;
             i = j;
             if (depth != 1) continue;

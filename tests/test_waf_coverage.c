@@ -331,3 +331,26 @@ Test(waf_coverage, allow_records_counted_from_top_level_fields)
     tu_rmrf(fx.dir);
     free(fx.dir);
 }
+
+/* A log whose name carries no distribution id: the line's distribution is known only
+ * through the --config it matches (cs(Host) = the config's DomainName, §1.2), and that
+ * config's Id is what httpSourceId names (§5.3).  Without the config the line cannot be
+ * placed, so no "not WAF" inference. */
+Test(waf_coverage, distribution_found_through_config)
+{
+    char log[4096], waf[4096];
+    size_t nl = (size_t)snprintf(log, sizeof log, FIELDS);
+    nl += line403(log + nl, sizeof log - nl, "12:00:30", RID("cfg"));
+    size_t nw = rec(waf, sizeof waf, T0_MS, "E1TESTDIST0001", "ALLOW", -1, RID("al1"));
+    fixture fx;
+    write_files(&fx, "plain.log", log, nl, waf, nw);
+    char extra[1200], rule[128], cause[128];
+    snprintf(extra, sizeof extra, "%s --config %s", fx.waf,
+             CFS_SOURCE_DIR "/tests/fixtures/config/get-distribution.json");
+    rule_of(fx.dir, fx.logs, extra, RID("cfg"), rule, sizeof rule, cause, sizeof cause);
+    cr_expect_str_eq(rule, "latency_edge_waf_unlogged_absolute", "covered through the config's Id");
+    rule_of(fx.dir, fx.logs, fx.waf, RID("cfg"), rule, sizeof rule, cause, sizeof cause);
+    cr_expect_str_eq(rule, "latency_edge_waf_absolute", "no distribution id: not covered");
+    tu_rmrf(fx.dir);
+    free(fx.dir);
+}
