@@ -276,7 +276,8 @@ static void cover(loader *L, int64_t ms, int action, const char *src, size_t src
     if (ms > c->last_ms) c->last_ms = ms;
 }
 
-/* The top-level "timestamp", "webaclId" and "httpSourceId" of a line surely_not_kept()
+/* The top-level "timestamp", "webaclId" and "httpSourceId" (and "action", which must be
+ * ALLOW) of a line surely_not_kept()
  * accepted (an ALLOW record without \u escapes), without building the DOM: one walk that
  * tracks string and nesting state, so a key inside httpRequest or a header value that
  * happens to spell one of these names is not taken.  Returns 1 with all three found in
@@ -285,7 +286,7 @@ static void cover(loader *L, int64_t ms, int action, const char *src, size_t src
 static int allow_fields(const char *p, size_t n, int64_t *ms, const char **src, size_t *src_n,
                         const char **acl, size_t *acl_n)
 {
-    int depth = 0, have_ts = 0;
+    int depth = 0, have_ts = 0, have_action = 0;
     *src = *acl = NULL;
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
@@ -334,8 +335,13 @@ static int allow_fields(const char *p, size_t n, int64_t *ms, const char **src, 
                     *src_n = e - v - 1;
                 }
                 i = e;
+            } else if (kn == 6 && memcmp(p + k0, "action", 6) == 0 && !have_action) {
+                /* surely_not_kept saw "action":"ALLOW" somewhere; make sure it is this one */
+                if (n - v < 7 || memcmp(p + v, "\"ALLOW\"", 7) != 0) return 0;
+                have_action = 1;
+                i = v + 6;
             }
-            if (have_ts && *acl && *src) return 1;
+            if (have_ts && have_action && *acl && *src) return 1;
         }
     }
     return 0;

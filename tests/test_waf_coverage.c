@@ -305,7 +305,11 @@ Test(waf_coverage, allow_records_counted_from_top_level_fields)
         "\"httpRequest\":{\"requestId\":\"a1\",\"headers\":[{\"name\":\"x\",\"value\":\"\\\"httpSourceId\\\":\\\"EFAKE2\\\"\"}]}}\n"
         "{\"timestamp\":1709294460000,\"webaclId\":\"" ACL "\",\"action\":\"ALLOW\","
         "\"terminatingRuleId\":\"Default_Action\",\"httpSourceId\":\"E2\\u0045XAMPLE\","
-        "\"httpRequest\":{\"requestId\":\"a2\"}}\n";
+        "\"httpRequest\":{\"requestId\":\"a2\"}}\n"
+        /* not an ALLOW record: the nested "action" is not the record's */
+        "{\"timestamp\":1709294470000,\"webaclId\":\"" ACL "\",\"action\":\"EXCLUDED_AS_COUNT\","
+        "\"ruleGroupList\":[{\"action\":\"ALLOW\"}],\"terminatingRuleId\":\"Default_Action\","
+        "\"httpSourceId\":\"E2EXAMPLE\",\"httpRequest\":{\"requestId\":\"a3\"}}\n";
     fixture fx;
     write_files(&fx, "E2EXAMPLE.2024-03-01-12.abcd1234", log, nl, waf, strlen(waf));
     char args[1100];
@@ -313,8 +317,8 @@ Test(waf_coverage, allow_records_counted_from_top_level_fields)
     cfs_json_doc doc = scan_json(args);
     const cfs_json *cov = cfs_json_path(cfs_json_root(&doc), "waf_logs");
     cr_assert_not_null(cov);
-    cr_expect_eq(num_at(cov, "records"), 2.0);
-    cr_expect_eq(num_at(cov, "bad_lines"), 0.0);
+    cr_expect_eq(num_at(cov, "records"), 3.0);
+    cr_expect_eq(num_at(cov, "bad_lines"), 1.0);
     cr_assert_eq(cfs_json_count(cfs_json_get(cov, "distributions")), 1, "only E2EXAMPLE is covered");
     const char *id = cfs_json_str(cfs_json_path(cov, "distributions.0.distribution"));
     cr_expect(id && !strcmp(id, "E2EXAMPLE"), "%s", id ? id : "-");
