@@ -474,16 +474,25 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         cfs_topk_add(h->ips, ip.p ? ip.p : "", ip.n, iph, 1);
     }
 
-    if (at.cause == CFS_CAUSE_WAF_BLOCK && ctx && ctx->waf) {
+    if (ctx && ctx->waf) {
+        /* Terminating rules of the blocks the WAF logs prove; else what the WAF logs add
+         * to the line (a joined record that is no 403 block, or no coverage), counted
+         * under the note's reserved name (waf.h). */
+        cfs_wrow wk;
+        memset(&wk, 0, sizeof wk);
+        memcpy(wk.dist, dist, CFS_KEY_STR);
+        int note = cfs_attr_waf_note(r, ctx);
         cfs_waf_hit hit;
-        if (cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit)) {
-            cfs_wrow wk;
-            memset(&wk, 0, sizeof wk);
-            memcpy(wk.dist, dist, CFS_KEY_STR);
+        if (note >= 0) {
+            wk.rule = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)note);
+        } else if (at.cause == CFS_CAUSE_WAF_BLOCK &&
+                   cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit)) {
             wk.rule = hit.rule;
-            cfs_wrow *w = cfs_kmap_get(&a->waf, &wk, NULL);
-            w->count++;
+        } else {
+            return;
         }
+        cfs_wrow *w = cfs_kmap_get(&a->waf, &wk, NULL);
+        w->count++;
     }
 }
 

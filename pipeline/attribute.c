@@ -13,7 +13,7 @@
 enum rule_id {
     R_NOT_403,
     /* the log (or the WAF log) names the cause */
-    R_WAF_LOG_BLOCK, R_WAF_LOG_CHALLENGE,
+    R_WAF_LOG_BLOCK,
     R_DRT_GEO, R_DRT_METHOD,
     R_DRT_BLOCKED, R_DRT_INVALID, R_DRT_HEADER, R_DRT_CERT,
     R_RT_LIMIT, R_RT_LAMBDA_ERROR, R_DRT_MISS_GENERATED,
@@ -71,8 +71,9 @@ typedef struct facts {
     int host_unassociated;         /* config proves x-host-header is not ours */
     int identity_full;             /* the config gives both DomainName and Aliases */
     int cookies_logged;            /* enum tri: cs(Cookie) holds every cookie sent */
-    int waf_hit;
-    uint8_t waf_action;
+    int waf_hit;                   /* a joined record proves a WAF 403 (see waf_join) */
+    int waf_note;                  /* CFS_WAF_NOTE_* or -1 */
+    int waf_covered;               /* the WAF logs cover this line's distribution and time */
     enum ct_kind ct;
     int plain;                     /* cs-protocol http or ws: no TLS */
     int origin_path;               /* response came through cache or origin */
@@ -432,6 +433,53 @@ static void config_facts(facts *f)
         f->origin_kind = d->origins[b->origin].kind;
 }
 
+/* §5.3: a terminating record whose httpRequest.requestId equals x-edge-request-id is what
+ * WAF did with this request.  Only a BLOCK answered with WAF's default code (403) or a
+ * custom 403 proves a WAF 403.  CAPTCHA and CHALLENGE answer the viewer 405 and 202 (AWS
+ * WAF guide, "CAPTCHA and Challenge actions"), and a BLOCK with another custom
+ * responseCodeSent answers that code: joined to a 403 line they contradict the line (a
+ * request id reused, logs mixed up), so they prove nothing, are noted, and the line is
+ * judged as if unjoined.  "No record, so WAF did not block it" needs the logs to cover the
+ * line: its distribution among the records' httpSourceIds (the line's distribution id, or
+ * the id of the config it matched) and its time inside their span (waf.h). */
+static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dist_config *d, int *hit_out,
+                     int *note, int *covered)
+{
+    *hit_out = 0;
+    *note = -1;
+    *covered = 0;
+    if (ctx == NULL || ctx->waf == NULL) return;
+    cfs_waf_hit hit;
+    if (!cfs_span_empty(r->f[CFS_F_EDGE_REQUEST_ID]) &&
+        cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit) && hit.action != CFS_WAF_ALLOW) {
+        if (hit.action == CFS_WAF_BLOCK && (hit.code == 0 || hit.code == r->status)) {
+            *hit_out = 1;
+            *covered = 1;
+            return;
+        }
+        *note = hit.action == CFS_WAF_BLOCK ? CFS_WAF_NOTE_CODE_NOT_403 : CFS_WAF_NOTE_CHALLENGE_ON_403;
+    }
+    *covered = cfs_waf_covers(ctx->waf, r->dist, r->ts) ||
+               (d != NULL && d->id != NULL &&
+                cfs_waf_covers(ctx->waf, (cfs_span){d->id, strlen(d->id)}, r->ts));
+    if (!*covered && *note < 0) *note = CFS_WAF_NOTE_OUTSIDE_COVERAGE;
+}
+
+int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx)
+{
+    if (r->status != 403 || ctx == NULL || ctx->waf == NULL) return -1;
+    /* Only the distribution's config is needed (for its id), found as config_facts does. */
+    const cfs_dist_config *d = NULL;
+    if (ctx->config != NULL) {
+        d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
+        if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
+            d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
+    }
+    int hit, note, covered;
+    waf_join(r, ctx, d, &hit, &note, &covered);
+    return note;
+}
+
 static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     memset(f, 0, sizeof *f);
@@ -447,14 +495,7 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
      * 13), whatever the (possibly newer) config says. */
     if (!cfs_span_empty(r->f[CFS_F_CS_COOKIE])) f->cookies_logged = T_YES;
 
-    if (ctx != NULL && ctx->waf != NULL && !cfs_span_empty(r->f[CFS_F_EDGE_REQUEST_ID])) {
-        cfs_waf_hit hit;
-        if (cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit) &&
-            hit.action != CFS_WAF_ALLOW) {
-            f->waf_hit = 1;
-            f->waf_action = hit.action;
-        }
-    }
+    waf_join(r, ctx, f->d, &f->waf_hit, &f->waf_note, &f->waf_covered);
 
     f->ct = classify_ct(r->f[CFS_F_SC_CONTENT_TYPE]);
     f->plain = r->protocol == CFS_P_HTTP || r->protocol == CFS_P_WS;
@@ -499,18 +540,14 @@ static uint16_t pending_variant(const facts *f)
     int s3 = is_s3(f->origin_kind);
     if (vpp_unknown(f) && f->plain && f->ct == CT_HTML) return R_PENDING_HTTP;
     if (f->acl == T_NO) return s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
-    if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit)
+    if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered)
         return s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
     return s3 ? R_PENDING_S3 : R_PENDING;
 }
 
 /* ---- predicates ----------------------------------------------------------------------- */
 static int p_not_403(const facts *f) { return f->r->status != 403; }
-static int p_waf_block(const facts *f) { return f->waf_hit && f->waf_action == CFS_WAF_BLOCK; }
-static int p_waf_challenge(const facts *f)
-{
-    return f->waf_hit && (f->waf_action == CFS_WAF_CAPTCHA || f->waf_action == CFS_WAF_CHALLENGE);
-}
+static int p_waf_block(const facts *f) { return f->waf_hit; }
 static int p_drt_geo(const facts *f) { return f->r->detailed_result == CFS_R_CLIENT_GEO_BLOCKED; }
 static int p_drt_method(const facts *f)
 {
@@ -736,11 +773,10 @@ static const attr_rule rules[R_COUNT] = {
     [R_NOT_403] = {"not_403", C(NONE), E(NONE), K_MATCH, p_not_403},
 
     /* §5.3: WAF evaluates the request before CloudFront's cache and everything after it; a
-     * terminating BLOCK (or CAPTCHA/CHALLENGE) record whose httpRequest.requestId equals
-     * x-edge-request-id is the WAF's own statement that it answered this request. */
+     * terminating BLOCK record with a 403 response (default or custom) whose
+     * httpRequest.requestId equals x-edge-request-id is the WAF's own statement that it
+     * answered this request with this 403 (waf_join). */
     [R_WAF_LOG_BLOCK] = {"waf_log_block", C(WAF_BLOCK), E(CONFIRMED), K_MATCH, p_waf_block},
-    [R_WAF_LOG_CHALLENGE] = {"waf_log_captcha_or_challenge", C(WAF_BLOCK), E(CONFIRMED), K_MATCH,
-                             p_waf_challenge},
 
     /* §4, §5.2: DRT ClientGeoBlocked is logged only for geo restriction [doc S1, KC S5]. */
     [R_DRT_GEO] = {"drt_client_geo_blocked", C(GEO_RESTRICTION), E(CONFIRMED), K_MATCH, p_drt_geo},
@@ -896,7 +932,8 @@ static const attr_rule rules[R_COUNT] = {
      *   _http: plain http, text/html and the behavior's protocol policy unknown: if
      *          edge-generated, most probably the HTTPS-only page (§5.5);
      *   (none): web ACL present or unknown: edge => WAF block, the common edge 403;
-     *   _waf_unlogged: WAF logs were given and hold no record for this request;
+     *   _waf_unlogged: WAF logs were given, cover the line (waf_join) and hold no block
+     *          record for this request; outside their coverage the plain variant applies;
      *   _no_acl: the config shows no web ACL, so edge => some other edge refusal;
      *   _s3: the behavior's origin is S3 (website endpoints answer HTML). */
     [R_PENDING_HTTP] = {"http_403_error_page_over_http", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,

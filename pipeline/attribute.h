@@ -29,6 +29,9 @@ typedef struct cfs_attr_ctx {
  * time-taken (ms) until cfs_attr_settle() is called after the pass. */
 cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
+/* For a 403 with WAF logs given: the CFS_WAF_NOTE_* the WAF logs add to its attribution
+ * (a joined record that is no 403 block, or a line outside the logs' coverage), or -1. */
+int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx);
 /* The rule id every non-403 line gets (never provisional), so per-line callers can skip
  * cfs_attr_needs_latency() for it. */
 #define CFS_RULE_NOT_403 0

@@ -202,6 +202,7 @@ typedef struct dist_model {
     cause_model *causes[CFS_CAUSE_COUNT];
     kvlist hours403;
     kvlist waf_rules;
+    uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* what the WAF logs add (waf.h notes) */
     uint32_t reference_ms;
     uint64_t fetches;
 } dist_model;
@@ -222,6 +223,7 @@ typedef struct model {
     cfs_file_stats tot;
     size_t failed, warned;
     int stopped; /* the stop flag was seen while building: print nothing */
+    uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* over all distributions */
 } model;
 
 static void hour_str(int64_t h, char *buf, size_t n)
@@ -260,6 +262,122 @@ static dist_model *dist_get(model *m, const char *dist)
     m->d[m->nd++] = d;
     pos->d = d;
     return d;
+}
+
+/* The CFS_WAF_NOTE_* a reserved WAF-row name stands for, or -1 for a real rule name. */
+static int waf_note_of(const char *name)
+{
+    if (strncmp(name, CFS_WAF_NOTE_PREFIX, sizeof CFS_WAF_NOTE_PREFIX - 1) != 0) return -1;
+    for (int k = 0; k < CFS_WAF_NOTE_COUNT; k++)
+        if (!strcmp(name, cfs_waf_note_name(k))) return k;
+    return -1;
+}
+
+static void ms_str(int64_t ms, char *buf, size_t n)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf(buf, n, "@%lld", (long long)ms);
+        return;
+    }
+    size_t l = strlen(buf);
+    snprintf(buf + l, n - l, ".%03dZ", (int)(((ms % 1000) + 1000) % 1000));
+}
+
+static const char *const WAF_ACTION_NAMES[CFS_WAF_COUNT_ACTION] = {"ALLOW", "BLOCK", "CAPTCHA", "CHALLENGE"};
+
+/* What the WAF logs cover (waf.h): web ACLs, distributions, their spans and records. */
+static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
+{
+    if (!o || !o->with_waf) return;
+    fprintf(out, "\nWAF logs\n--------\n");
+    const cfs_waf_index *w = o->waf;
+    if (w) {
+        const cfs_waf_stats *st = cfs_waf_get_stats(w);
+        fprintf(out, "Records: %llu read, %llu not WAF records, %llu blocking records outside the time window\n",
+                (unsigned long long)st->records, (unsigned long long)st->bad_lines,
+                (unsigned long long)st->out_of_window);
+        fprintf(out, "Web ACLs:");
+        for (size_t i = 0; i < cfs_waf_acl_count(w); i++) {
+            fputc(' ', out);
+            const char *a = cfs_waf_acl_at(w, i);
+            cfs_write_safe(out, a, strlen(a));
+        }
+        fprintf(out, "%s\n", cfs_waf_acl_count(w) ? "" : " none");
+        fprintf(out, "Coverage (no WAF record counts as \"not WAF\" only for a 403 of these distributions\n"
+                     "inside its span, widened by %d s either way):\n", CFS_WAF_COVER_SKEW_S);
+        for (size_t i = 0; i < cfs_waf_source_count(w); i++) {
+            const cfs_waf_source *c = cfs_waf_source_at(w, i);
+            char a[40], b[40];
+            ms_str(c->first_ms, a, sizeof a);
+            ms_str(c->last_ms, b, sizeof b);
+            fprintf(out, "  ");
+            cfs_write_safe(out, c->id, strlen(c->id));
+            fprintf(out, " %s .. %s:", a, b);
+            for (int k = 0; k < CFS_WAF_COUNT_ACTION; k++)
+                fprintf(out, " %s %llu", WAF_ACTION_NAMES[k], (unsigned long long)c->actions[k]);
+            fputc('\n', out);
+        }
+        if (!cfs_waf_source_count(w)) fprintf(out, "  none: no record names a distribution (httpSourceId)\n");
+        if (st->no_source || st->sources_dropped)
+            fprintf(out, "  (%llu records without httpSourceId, %llu of distributions beyond the first %d: not counted)\n",
+                    (unsigned long long)st->no_source, (unsigned long long)st->sources_dropped,
+                    CFS_WAF_MAX_SOURCES);
+    }
+    uint64_t out_cov = m->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE];
+    if (out_cov)
+        fprintf(out, "%llu 403s lie outside the WAF logs' coverage (distributions/time span): their WAF verdicts are "
+                     "not informed by the WAF logs\n", (unsigned long long)out_cov);
+    uint64_t ch = m->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403], cd = m->waf_notes[CFS_WAF_NOTE_CODE_NOT_403];
+    if (ch || cd)
+        fprintf(out, "Anomalies: %llu 403s joined to a CAPTCHA/CHALLENGE record (these answer 405/202, not 403) and "
+                     "%llu to a BLOCK record with a custom response code other than 403; judged as if unjoined\n",
+                (unsigned long long)ch, (unsigned long long)cd);
+}
+
+static void json_waf_notes(FILE *out, const dist_model *d)
+{
+    fprintf(out, ",\"waf_anomalies\":{\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu},"
+                 "\"waf_outside_coverage_403\":%llu",
+            (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
+            (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403],
+            (unsigned long long)d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE]);
+}
+
+
+static void json_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
+{
+    const cfs_waf_index *w = o ? o->waf : NULL;
+    if (!w) return;
+    const cfs_waf_stats *st = cfs_waf_get_stats(w);
+    fprintf(out, ",\"waf_logs\":{\"records\":%llu,\"bad_lines\":%llu,\"out_of_window\":%llu,"
+                 "\"no_source\":%llu,\"sources_dropped\":%llu,\"skew_s\":%d,\"web_acls\":[",
+            (unsigned long long)st->records, (unsigned long long)st->bad_lines,
+            (unsigned long long)st->out_of_window, (unsigned long long)st->no_source,
+            (unsigned long long)st->sources_dropped, CFS_WAF_COVER_SKEW_S);
+    for (size_t i = 0; i < cfs_waf_acl_count(w); i++) {
+        if (i) fputc(',', out);
+        json_cstr(out, cfs_waf_acl_at(w, i));
+    }
+    fputs("],\"distributions\":[", out);
+    for (size_t i = 0; i < cfs_waf_source_count(w); i++) {
+        const cfs_waf_source *c = cfs_waf_source_at(w, i);
+        char a[40], b[40];
+        ms_str(c->first_ms, a, sizeof a);
+        ms_str(c->last_ms, b, sizeof b);
+        fprintf(out, "%s{\"distribution\":", i ? "," : "");
+        json_cstr(out, c->id);
+        fprintf(out, ",\"first\":\"%s\",\"last\":\"%s\",\"first_ms\":%lld,\"last_ms\":%lld,\"actions\":{", a, b,
+                (long long)c->first_ms, (long long)c->last_ms);
+        for (int k = 0; k < CFS_WAF_COUNT_ACTION; k++)
+            fprintf(out, "%s\"%s\":%llu", k ? "," : "", WAF_ACTION_NAMES[k], (unsigned long long)c->actions[k]);
+        fputs("}}", out);
+    }
+    fprintf(out, "],\"outside_coverage_403\":%llu,\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu}",
+            (unsigned long long)m->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE],
+            (unsigned long long)m->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
+            (unsigned long long)m->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
 }
 
 static cause_model *cause_get(dist_model *d, int c)
@@ -338,7 +456,15 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
     }
     for (size_t i = 0; waf && i < a->waf.n; i++) {
         const cfs_wrow *wr = cfs_kmap_row(&a->waf, i);
-        kv_get(&dist_get(m, wr->dist)->waf_rules, wr->rule < nwaf ? waf[wr->rule] : "?")->n += wr->count;
+        const char *nm = wr->rule < nwaf ? waf[wr->rule] : "?";
+        dist_model *d = dist_get(m, wr->dist);
+        int note = waf_note_of(nm);
+        if (note >= 0) {
+            d->waf_notes[note] += wr->count;
+            m->waf_notes[note] += wr->count;
+        } else {
+            kv_get(&d->waf_rules, nm)->n += wr->count;
+        }
     }
     /* The origin-fetch reference, one pass over the origin rows (one per distribution)
      * instead of one search of them per distribution.  A row of a distribution with no
@@ -536,6 +662,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
     }
 
     if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    text_waf_logs(out, &m, o);
     fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
@@ -597,6 +724,14 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
             }
             fputc('\n', out);
         }
+        if (d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE])
+            fprintf(out, "  WAF logs: %llu 403s outside their coverage (distribution/time span): not informed by them\n",
+                    (unsigned long long)d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE]);
+        if (d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403] || d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403])
+            fprintf(out, "  WAF anomalies: %llu 403s joined to CAPTCHA/CHALLENGE records, %llu to BLOCK records "
+                         "with another response code (judged as if unjoined)\n",
+                    (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
+                    (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
         if (d->waf_rules.n) {
             fprintf(out, "  WAF terminating rules (joined blocks):");
             for (size_t w = 0; w < d->waf_rules.n; w++) {
@@ -767,8 +902,11 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         json_kvlist(out, &d->hours403, (size_t)-1);
         fputs(",\"waf_rules\":", out);
         json_kvlist(out, &d->waf_rules, (size_t)-1);
+        if (o && o->with_waf) json_waf_notes(out, d);
         fputc('}', out);
     }
-    fputs("]}}\n", out);
+    fputs("]}", out);
+    json_waf_logs(out, &m, o);
+    fputs("}\n", out);
     free_model(&m);
 }

@@ -15,6 +15,8 @@ typedef struct cfs_report_opts {
     const char *const *waf_rules; /* names for cfs_wrow.rule (NULL without WAF logs) */
     size_t nwaf_rules;
     volatile sig_atomic_t *stop; /* set by a signal handler: stop building, print nothing */
+    const cfs_waf_index *waf;     /* the loaded WAF logs, for their coverage; NULL when the
+                                   * report is made from summaries (merge) */
 } cfs_report_opts;
 
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);

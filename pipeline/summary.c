@@ -129,9 +129,10 @@ void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const voi
     s->pruned += res->ledger.pruned;
     const cfs_waf_index *w = waf_index;
     if (w) {
-        s->nwaf_rules = cfs_waf_rule_count(w);
+        /* the rules, then the notes' reserved names: every id a cfs_wrow.rule can hold */
+        s->nwaf_rules = cfs_waf_name_count(w);
         s->waf_rules = cfs_xmalloc((s->nwaf_rules ? s->nwaf_rules : 1) * sizeof *s->waf_rules);
-        for (size_t i = 0; i < s->nwaf_rules; i++) s->waf_rules[i] = cfs_xstrdup(cfs_waf_rule_name(w, (uint32_t)i));
+        for (size_t i = 0; i < s->nwaf_rules; i++) s->waf_rules[i] = cfs_xstrdup(cfs_waf_name(w, (uint32_t)i));
     }
 }
 
@@ -1262,8 +1263,11 @@ static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *
     void **rows = sorted_rows(&a->waf, cmp_wrow_named);
     for (size_t i = 0; i < a->waf.n; i++) {
         const cfs_wrow *r = rows[i];
+        const char *nm = r->rule < s->nwaf_rules ? s->waf_rules[r->rule] : "?";
+        /* the notes' reserved names (waf.h) count 403s, not blocks: not in this table */
+        if (strncmp(nm, CFS_WAF_NOTE_PREFIX, sizeof CFS_WAF_NOTE_PREFIX - 1) == 0) continue;
         pstr(w, 0, r->dist);
-        pstr(w, 1, r->rule < s->nwaf_rules ? s->waf_rules[r->rule] : "?");
+        pstr(w, 1, nm);
         cfs_pq_i64(w, 2, (int64_t)r->count);
         cfs_pq_end_row(w);
     }
@@ -1523,7 +1527,7 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
     cfs_summary view = *s;
     view.agg = *settled;
     cfs_summary_as_result(&view, &res);
-    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop};
+    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL};
     if (json) cfs_report_json(f, &res, &ro);
     else cfs_report_text(f, &res, &ro);
     cfs_scan_result_free(&res);

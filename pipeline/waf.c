@@ -35,26 +35,37 @@ typedef struct waf_entry {
     uint64_t h;     /* XXH3-64 of the request id; 0 marks an empty slot (real 0 -> 1) */
     uint32_t rule;  /* index into the rule-name table */
     uint8_t action; /* CFS_WAF_BLOCK / CAPTCHA / CHALLENGE */
+    uint16_t code;  /* responseCodeSent, 0 when null (fits the padding: still 16 bytes) */
 } waf_entry;
+
+/* Interned NUL-terminated strings in one arena, found through a small power-of-two hash
+ * table of (index + 1), 0 = empty.  Used for rule names, distributions and web ACLs. */
+typedef struct strtab {
+    char *names;
+    size_t names_len, names_cap;
+    uint32_t *off;
+    uint32_t n, cap;
+    uint32_t *slots;
+    uint32_t mask;  /* slots has mask + 1 entries */
+} strtab;
 
 /* Memory: each kept record costs one 16-byte entry while loading, then one slot of a
  * table held at most 75 % full, i.e. 16 / 0.75 ~= 21 bytes per kept record once loaded
  * (peak ~37 bytes during the one-time build).  It scales with the number of blocking
- * records in the time window, not with all WAF traffic (ALLOW records are dropped as they
- * are read); a terabyte run over months should be windowed with --since/--until. */
+ * records in the time window, not with all WAF traffic (ALLOW records only bump their
+ * distribution's coverage counters); a terabyte run over months should be windowed with
+ * --since/--until. */
 struct cfs_waf_index {
     /* Nothing below changes after cfs_waf_load returns, so any number of threads may
-     * call cfs_waf_lookup / cfs_waf_rule_name concurrently without locks. */
+     * call cfs_waf_lookup / cfs_waf_rule_name / cfs_waf_covers concurrently without locks. */
     waf_entry *slots;     /* open addressing, linear probing */
     uint32_t nslots;      /* 0 for an empty index */
-    /* rule names: NUL-terminated strings in one arena, interned through a small
-     * power-of-two hash table of (rule index + 1), 0 = empty */
-    char *names;
-    size_t names_len, names_cap;
-    uint32_t *name_off;
-    uint32_t n_rules, cap_rules;
-    uint32_t *rule_slots;
-    uint32_t rule_mask;   /* rule_slots has rule_mask + 1 entries */
+    strtab rules;         /* terminatingRuleId names */
+    strtab srcs;          /* httpSourceId values; src[i] belongs to srcs entry i */
+    cfs_waf_source *src;
+    uint32_t *src_order;  /* srcs indexes sorted by id (set at the end of the load) */
+    strtab acls;          /* webaclId values */
+    uint32_t *acl_order;
     cfs_waf_stats stats;
 };
 
@@ -91,65 +102,90 @@ static uint64_t id_hash(const char *p, size_t n)
     return h ? h : 1;
 }
 
-/* ---- rule names ------------------------------------------------------------------- */
+/* ---- interned strings ------------------------------------------------------------- */
 
 static uint64_t name_hash(const char *p, size_t n) { return XXH3_64bits(p, n); }
 
-static int rule_grow(cfs_waf_index *w)
+static void strtab_free(strtab *t)
 {
-    uint32_t ncap = w->rule_mask ? (w->rule_mask + 1) * 2 : 64;
+    free(t->names);
+    free(t->off);
+    free(t->slots);
+}
+
+static int strtab_grow(strtab *t)
+{
+    uint32_t ncap = t->mask ? (t->mask + 1) * 2 : 64;
     uint32_t *ns = calloc(ncap, sizeof *ns);
     if (!ns) return 0;
-    for (uint32_t r = 0; r < w->n_rules; r++) {
-        const char *s = w->names + w->name_off[r];
+    for (uint32_t r = 0; r < t->n; r++) {
+        const char *s = t->names + t->off[r];
         uint32_t i = (uint32_t)name_hash(s, strlen(s)) & (ncap - 1);
         while (ns[i]) i = (i + 1) & (ncap - 1);
         ns[i] = r + 1;
     }
-    free(w->rule_slots);
-    w->rule_slots = ns;
-    w->rule_mask = ncap - 1;
+    free(t->slots);
+    t->slots = ns;
+    t->mask = ncap - 1;
     return 1;
 }
 
-/* Index of the interned name, adding it when new; UINT32_MAX when out of memory. */
-static uint32_t rule_intern(cfs_waf_index *w, const char *s, size_t n)
+/* Index of s[0..n) or UINT32_MAX when absent.  Read-only: safe from many threads. */
+static uint32_t strtab_find(const strtab *t, const char *s, size_t n)
+{
+    if (!t->slots) return UINT32_MAX;
+    uint32_t i = (uint32_t)name_hash(s, n) & t->mask;
+    while (t->slots[i]) {
+        uint32_t r = t->slots[i] - 1;
+        const char *x = t->names + t->off[r];
+        if (strncmp(x, s, n) == 0 && x[n] == '\0') return r;
+        i = (i + 1) & t->mask;
+    }
+    return UINT32_MAX;
+}
+
+/* Index of the interned string, adding it when new (unless the table holds `limit`
+ * strings already: then UINT32_MAX - 1); UINT32_MAX when out of memory.  *added says
+ * whether it was new. */
+static uint32_t strtab_intern(strtab *t, const char *s, size_t n, uint32_t limit, int *added)
 {
     /* Stored names are NUL-terminated, so a name with an embedded NUL (\u0000) would
      * not compare equal to itself: cut it at the first NUL. */
     const char *z = memchr(s, '\0', n);
     if (z) n = (size_t)(z - s);
-    if (w->n_rules * 2 >= w->rule_mask && !rule_grow(w)) return UINT32_MAX;
-    uint32_t i = (uint32_t)name_hash(s, n) & w->rule_mask;
-    while (w->rule_slots[i]) {
-        uint32_t r = w->rule_slots[i] - 1;
-        const char *t = w->names + w->name_off[r];
-        if (strncmp(t, s, n) == 0 && t[n] == '\0') return r;
-        i = (i + 1) & w->rule_mask;
-    }
-    if (w->n_rules == w->cap_rules) {
-        uint32_t nc = w->cap_rules ? w->cap_rules * 2 : 16;
-        uint32_t *no = realloc(w->name_off, nc * sizeof *no);
+    if (added) *added = 0;
+    uint32_t found = strtab_find(t, s, n);
+    if (found != UINT32_MAX) return found;
+    if (t->n >= limit) return UINT32_MAX - 1;
+    if (t->n * 2 >= t->mask && !strtab_grow(t)) return UINT32_MAX;
+    uint32_t i = (uint32_t)name_hash(s, n) & t->mask;
+    while (t->slots[i]) i = (i + 1) & t->mask;
+    if (t->n == t->cap) {
+        uint32_t nc = t->cap ? t->cap * 2 : 16;
+        uint32_t *no = realloc(t->off, nc * sizeof *no);
         if (!no) return UINT32_MAX;
-        w->name_off = no;
-        w->cap_rules = nc;
+        t->off = no;
+        t->cap = nc;
     }
-    if (w->names_len + n + 1 > w->names_cap) {
-        size_t nc = w->names_cap ? w->names_cap : 1024;
-        while (nc < w->names_len + n + 1) nc *= 2;
-        char *nn = realloc(w->names, nc);
+    if (t->names_len + n + 1 > t->names_cap) {
+        size_t nc = t->names_cap ? t->names_cap : 1024;
+        while (nc < t->names_len + n + 1) nc *= 2;
+        char *nn = realloc(t->names, nc);
         if (!nn) return UINT32_MAX;
-        w->names = nn;
-        w->names_cap = nc;
+        t->names = nn;
+        t->names_cap = nc;
     }
-    if (w->names_len > UINT32_MAX - n - 1) return UINT32_MAX;
-    memcpy(w->names + w->names_len, s, n);
-    w->names[w->names_len + n] = '\0';
-    w->name_off[w->n_rules] = (uint32_t)w->names_len;
-    w->names_len += n + 1;
-    w->rule_slots[i] = w->n_rules + 1;
-    return w->n_rules++;
+    if (t->names_len > UINT32_MAX - n - 1) return UINT32_MAX;
+    memcpy(t->names + t->names_len, s, n);
+    t->names[t->names_len + n] = '\0';
+    t->off[t->n] = (uint32_t)t->names_len;
+    t->names_len += n + 1;
+    t->slots[i] = t->n + 1;
+    if (added) *added = 1;
+    return t->n++;
 }
+
+static const char *strtab_at(const strtab *t, uint32_t i) { return t->names + t->off[i]; }
 
 /* ---- one line --------------------------------------------------------------------- */
 
@@ -193,6 +229,124 @@ static int surely_not_kept(const char *p, size_t n)
     return 1;
 }
 
+/* Count one in-window record toward coverage: its distribution's action counts and
+ * span, and its web ACL.  Only a failed allocation is an error. */
+static void cover(loader *L, int64_t ms, int action, const char *src, size_t src_n, const char *acl,
+                  size_t acl_n)
+{
+    cfs_waf_index *w = L->w;
+    int added = 0;
+    if (acl && acl_n) {
+        if (strtab_intern(&w->acls, acl, acl_n, CFS_WAF_MAX_ACLS, NULL) == UINT32_MAX) {
+            note_error(L, CFS_E_NOMEM, "out of memory indexing WAF web ACLs");
+            return;
+        }
+    }
+    if (!src || src_n == 0) {
+        w->stats.no_source++;
+        return;
+    }
+    uint32_t i = strtab_intern(&w->srcs, src, src_n, CFS_WAF_MAX_SOURCES, &added);
+    if (i == UINT32_MAX) {
+        note_error(L, CFS_E_NOMEM, "out of memory indexing WAF distributions");
+        return;
+    }
+    if (i == UINT32_MAX - 1) {
+        w->stats.sources_dropped++;
+        return;
+    }
+    if (added) {
+        /* src grows with the table's offset array: same capacity, so one realloc per
+         * doubling (a distinct id is rare next to records). */
+        if (i % 16 == 0) {
+            cfs_waf_source *ns = realloc(w->src, (size_t)(i + 16) * sizeof *ns);
+            if (!ns) {
+                note_error(L, CFS_E_NOMEM, "out of memory indexing WAF distributions");
+                return;
+            }
+            w->src = ns;
+        }
+        memset(&w->src[i], 0, sizeof w->src[i]);
+        w->src[i].first_ms = INT64_MAX;
+        w->src[i].last_ms = INT64_MIN;
+    }
+    cfs_waf_source *c = &w->src[i];
+    c->actions[action]++;
+    if (ms < c->first_ms) c->first_ms = ms;
+    if (ms > c->last_ms) c->last_ms = ms;
+}
+
+/* The top-level "timestamp", "webaclId" and "httpSourceId" (and "action", which must be
+ * ALLOW) of a line surely_not_kept()
+ * accepted (an ALLOW record without \u escapes), without building the DOM: one walk that
+ * tracks string and nesting state, so a key inside httpRequest or a header value that
+ * happens to spell one of these names is not taken.  Returns 1 with all three found in
+ * their plain form (digits; strings without escapes), else 0 and the caller parses the
+ * line fully. */
+static int allow_fields(const char *p, size_t n, int64_t *ms, const char **src, size_t *src_n,
+                        const char **acl, size_t *acl_n)
+{
+    int depth = 0, have_ts = 0, have_action = 0;
+    *src = *acl = NULL;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '{' || c == '[') depth++;
+        else if (c == '}' || c == ']') depth--;
+        else if (c == '"') {
+            /* The closing quote: the next '"' not escaped, i.e. preceded by an even run
+             * of backslashes.  memchr, since strings are most of a record's bytes. */
+            size_t k0 = i + 1, j = k0;
+            for (;;) {
+                const char *q = j < n ? memchr(p + j, '"', n - j) : NULL;
+                if (!q) return 0;
+                j = (size_t)(q - p);
+                size_t b = j;
+                while (b > k0 && p[b - 1] == '\\') b--;
+                if ((j - b) % 2 == 0) break;
+                j++;
+            }
+            size_t kn = j - k0;
+            i = j;
+            if (depth != 1) continue;
+            size_t v = j + 1;
+            while (v < n && (p[v] == ' ' || p[v] == '\t')) v++;
+            if (v >= n || p[v] != ':') continue; /* a string value, not a key */
+            v++;
+            while (v < n && (p[v] == ' ' || p[v] == '\t')) v++;
+            if (kn == 9 && memcmp(p + k0, "timestamp", 9) == 0 && !have_ts) {
+                int64_t t = 0;
+                size_t d = v;
+                while (d < n && p[d] >= '0' && p[d] <= '9' && d - v < 16) t = t * 10 + (p[d++] - '0');
+                if (d == v || d - v >= 16 || (d < n && p[d] != ',' && p[d] != '}' && p[d] != ' '))
+                    return 0;
+                *ms = t;
+                have_ts = 1;
+            } else if ((kn == 8 && memcmp(p + k0, "webaclId", 8) == 0 && !*acl) ||
+                       (kn == 12 && memcmp(p + k0, "httpSourceId", 12) == 0 && !*src)) {
+                if (v >= n || p[v] != '"') return 0;
+                size_t e = v + 1;
+                while (e < n && p[e] != '"' && p[e] != '\\') e++;
+                if (e >= n || p[e] != '"') return 0;
+                if (kn == 8) {
+                    *acl = p + v + 1;
+                    *acl_n = e - v - 1;
+                } else {
+                    *src = p + v + 1;
+                    *src_n = e - v - 1;
+                }
+                i = e;
+            } else if (kn == 6 && memcmp(p + k0, "action", 6) == 0 && !have_action) {
+                /* surely_not_kept saw "action":"ALLOW" somewhere; make sure it is this one */
+                if (n - v < 7 || memcmp(p + v, "\"ALLOW\"", 7) != 0) return 0;
+                have_action = 1;
+                i = v + 6;
+            }
+            if (have_ts && have_action && *acl && *src) return 1;
+        }
+    }
+    return 0;
+}
+
 static void process_line(loader *L, const char *line, size_t n)
 {
     cfs_waf_stats *st = &L->w->stats;
@@ -201,36 +355,55 @@ static void process_line(loader *L, const char *line, size_t n)
     while (lead < n && (line[lead] == ' ' || line[lead] == '\t')) lead++;
     if (lead == n) return; /* blank lines are not records */
     st->records++;
-    if (surely_not_kept(line + lead, n - lead)) return;
+    if (surely_not_kept(line + lead, n - lead)) {
+        int64_t ms;
+        const char *src, *acl;
+        size_t src_n = 0, acl_n = 0;
+        if (allow_fields(line + lead, n - lead, &ms, &src, &src_n, &acl, &acl_n)) {
+            if (ms >= L->lo_ms && ms <= L->hi_ms) cover(L, ms, CFS_WAF_ALLOW, src, src_n, acl, acl_n);
+            return;
+        }
+        /* unusual spelling: the full parse below decides */
+    }
 
     if (cfs_json_parse(&L->doc, line + lead, n - lead, NULL, 0) != CFS_OK) {
         st->bad_lines++;
         return;
     }
-    /* Record fields per the WAF developer guide "Log fields for web ACL traffic":
-     * action, terminatingRuleId, timestamp (epoch ms), httpRequest.requestId. */
+    /* Record fields per the WAF developer guide "Log fields for web ACL traffic" (§5.3):
+     * action, terminatingRuleId, timestamp (epoch ms), httpRequest.requestId, and for
+     * coverage httpSourceId (the distribution id) and webaclId. */
     const cfs_json *root = cfs_json_root(&L->doc);
     int action = parse_action(cfs_json_str(cfs_json_get(root, "action")));
-    size_t rule_n, rid_n;
+    size_t rule_n, rid_n, src_n = 0, acl_n = 0;
     const char *rule = cfs_json_strn(cfs_json_get(root, "terminatingRuleId"), &rule_n);
     const char *rid = cfs_json_strn(cfs_json_path(root, "httpRequest.requestId"), &rid_n);
+    const char *src = cfs_json_strn(cfs_json_get(root, "httpSourceId"), &src_n);
+    const char *acl = cfs_json_strn(cfs_json_get(root, "webaclId"), &acl_n);
     double ts;
     if (action < 0 || !rule || !rid || rid_n == 0 || !cfs_json_num(cfs_json_get(root, "timestamp"), &ts) ||
         !(ts >= 0 && ts <= WAF_MAX_TS_MS) || ts != (double)(int64_t)ts) {
         st->bad_lines++;
         return;
     }
-    if (action == CFS_WAF_ALLOW) return;
     /* out_of_window counts the blocking records the window dropped (ALLOW records are
      * never kept, so whether they fall inside says nothing). */
     int64_t ms = (int64_t)ts;
     if (ms < L->lo_ms || ms > L->hi_ms) {
-        st->out_of_window++;
+        if (action != CFS_WAF_ALLOW) st->out_of_window++;
         return;
     }
+    cover(L, ms, action, src, src_n, acl, acl_n);
+    if (action == CFS_WAF_ALLOW) return;
+    /* responseCodeSent: the custom response code of the terminating rule, null for
+     * WAF's default (403 for Block). */
+    double code = 0;
+    uint16_t code16 = 0;
+    if (cfs_json_num(cfs_json_get(root, "responseCodeSent"), &code) && code >= 100 && code <= 999)
+        code16 = (uint16_t)code;
 
-    uint32_t r = rule_intern(L->w, rule, rule_n);
-    if (r == UINT32_MAX) {
+    uint32_t r = strtab_intern(&L->w->rules, rule, rule_n, UINT32_MAX - 2, NULL);
+    if (r >= UINT32_MAX - 1) {
         note_error(L, CFS_E_NOMEM, "out of memory indexing WAF rule names");
         return;
     }
@@ -249,6 +422,7 @@ static void process_line(loader *L, const char *line, size_t n)
     e->h = id_hash(rid, rid_n);
     e->rule = r;
     e->action = (uint8_t)action;
+    e->code = code16;
 }
 
 /* ---- files ------------------------------------------------------------------------ */
@@ -462,6 +636,36 @@ static cfs_status build_index(loader *L)
     return CFS_OK;
 }
 
+typedef struct named_ix {
+    const char *s;
+    uint32_t i;
+} named_ix;
+
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp(((const named_ix *)a)->s, ((const named_ix *)b)->s);
+}
+
+/* Name order of a string table, so reports list distributions and ACLs the same way
+ * whatever order the files were read in. */
+static uint32_t *sorted_order(const strtab *t, int *fail)
+{
+    if (t->n == 0) return NULL;
+    named_ix *v = malloc(t->n * sizeof *v);
+    uint32_t *o = malloc(t->n * sizeof *o);
+    if (!v || !o) {
+        free(v);
+        free(o);
+        *fail = 1;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < t->n; i++) v[i] = (named_ix){strtab_at(t, i), i};
+    qsort(v, t->n, sizeof *v, cmp_named);
+    for (uint32_t i = 0; i < t->n; i++) o[i] = v[i].i;
+    free(v);
+    return o;
+}
+
 cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t npaths,
                         int64_t since, int64_t until, char *err, size_t errlen)
 {
@@ -494,6 +698,12 @@ cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t np
     if (!L.nomem) {
         cfs_status st = build_index(&L);
         if (st != CFS_OK) note_error(&L, st, "out of memory building the WAF index");
+        int fail = 0;
+        L.w->src_order = sorted_order(&L.w->srcs, &fail);
+        L.w->acl_order = sorted_order(&L.w->acls, &fail);
+        if (fail) note_error(&L, CFS_E_NOMEM, "out of memory sorting the WAF coverage");
+        /* The arena no longer moves: the ids can point into it now. */
+        for (uint32_t i = 0; !L.nomem && i < L.w->srcs.n; i++) L.w->src[i].id = strtab_at(&L.w->srcs, i);
     }
     free(L.pend);
     if (L.nomem) {
@@ -508,9 +718,12 @@ void cfs_waf_free(cfs_waf_index *w)
 {
     if (!w) return;
     free(w->slots);
-    free(w->names);
-    free(w->name_off);
-    free(w->rule_slots);
+    strtab_free(&w->rules);
+    strtab_free(&w->srcs);
+    strtab_free(&w->acls);
+    free(w->src);
+    free(w->src_order);
+    free(w->acl_order);
     free(w);
 }
 
@@ -524,6 +737,7 @@ int cfs_waf_lookup(const cfs_waf_index *w, cfs_span request_id, cfs_waf_hit *hit
         if (w->slots[i].h == h) {
             if (hit) {
                 hit->action = w->slots[i].action;
+                hit->code = w->slots[i].code;
                 hit->rule = w->slots[i].rule;
             }
             return 1;
@@ -535,10 +749,57 @@ int cfs_waf_lookup(const cfs_waf_index *w, cfs_span request_id, cfs_waf_hit *hit
 
 const char *cfs_waf_rule_name(const cfs_waf_index *w, uint32_t rule)
 {
-    if (!w || rule >= w->n_rules) return NULL;
-    return w->names + w->name_off[rule];
+    if (!w || rule >= w->rules.n) return NULL;
+    return strtab_at(&w->rules, rule);
 }
 
-size_t cfs_waf_rule_count(const cfs_waf_index *w) { return w ? w->n_rules : 0; }
+size_t cfs_waf_rule_count(const cfs_waf_index *w) { return w ? w->rules.n : 0; }
 
 const cfs_waf_stats *cfs_waf_get_stats(const cfs_waf_index *w) { return w ? &w->stats : NULL; }
+
+size_t cfs_waf_source_count(const cfs_waf_index *w) { return w ? w->srcs.n : 0; }
+
+const cfs_waf_source *cfs_waf_source_at(const cfs_waf_index *w, size_t i)
+{
+    if (!w || i >= w->srcs.n || !w->src_order) return NULL;
+    return &w->src[w->src_order[i]];
+}
+
+size_t cfs_waf_acl_count(const cfs_waf_index *w) { return w ? w->acls.n : 0; }
+
+const char *cfs_waf_acl_at(const cfs_waf_index *w, size_t i)
+{
+    if (!w || i >= w->acls.n || !w->acl_order) return NULL;
+    return strtab_at(&w->acls, w->acl_order[i]);
+}
+
+int cfs_waf_covers(const cfs_waf_index *w, cfs_span dist, int64_t ts)
+{
+    if (!w || !dist.p || dist.n == 0 || ts == CFS_NO_TIME) return 0;
+    uint32_t i = strtab_find(&w->srcs, dist.p, dist.n);
+    if (i == UINT32_MAX) return 0;
+    const cfs_waf_source *c = &w->src[i];
+    /* Compared in seconds: the span's ends rounded outwards, then widened by the skew. */
+    int64_t lo = c->first_ms / 1000 - CFS_WAF_COVER_SKEW_S;
+    int64_t hi = c->last_ms / 1000 + CFS_WAF_COVER_SKEW_S;
+    return ts >= lo && ts <= hi;
+}
+
+const char *cfs_waf_note_name(int note)
+{
+    switch (note) {
+    case CFS_WAF_NOTE_CHALLENGE_ON_403: return CFS_WAF_NOTE_PREFIX "captcha_or_challenge_on_403";
+    case CFS_WAF_NOTE_CODE_NOT_403: return CFS_WAF_NOTE_PREFIX "block_code_not_403";
+    case CFS_WAF_NOTE_OUTSIDE_COVERAGE: return CFS_WAF_NOTE_PREFIX "outside_coverage_403";
+    default: return NULL;
+    }
+}
+
+size_t cfs_waf_name_count(const cfs_waf_index *w) { return w ? w->rules.n + CFS_WAF_NOTE_COUNT : 0; }
+
+const char *cfs_waf_name(const cfs_waf_index *w, uint32_t id)
+{
+    if (!w) return NULL;
+    if (id < w->rules.n) return strtab_at(&w->rules, id);
+    return cfs_waf_note_name((int)(id - w->rules.n));
+}

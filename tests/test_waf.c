@@ -104,7 +104,7 @@ static cfs_waf_index *load1(const char *path, int64_t since, int64_t until, cfs_
 
 static void expect_hit(const cfs_waf_index *w, const char *rid, int action, const char *rule)
 {
-    cfs_waf_hit hit = {0, 0};
+    cfs_waf_hit hit = {0};
     cr_assert(cfs_waf_lookup(w, sp(rid), &hit), "no hit for %s", rid);
     cr_assert_eq(hit.action, action, "%s: action %d", rid, hit.action);
     cr_assert_str_eq(cfs_waf_rule_name(w, hit.rule), rule);

@@ -577,10 +577,15 @@ static int run(int argc, char **argv, int requests_mode)
         if (!g_stop) {
             cfs_agg_settle(&res.agg);
             if (cfs_mem_over()) return agg_over_budget(&res.agg);
-            size_t nw = waf ? cfs_waf_rule_count(waf) : 0;
+            /* rule names and the notes' reserved names (waf.h), indexed as cfs_wrow.rule */
+            size_t nw = waf ? cfs_waf_name_count(waf) : 0;
             const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
-            for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_rule_name(waf, (uint32_t)i);
-            cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop};
+            if (!wnames) {
+                say(NULL, NULL, "out of memory");
+                exit(1);
+            }
+            for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(waf, (uint32_t)i);
+            cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop, waf};
             if (json) cfs_report_json(stdout, &res, &ro);
             else cfs_report_text(stdout, &res, &ro);
             free(wnames);
@@ -696,7 +701,7 @@ static int merge_cmd(int argc, char **argv)
     cfs_summary_as_result(&all, &res);
     if (!g_stop) {
         cfs_agg_settle(&res.agg);
-        cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop};
+        cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop, NULL};
         if (json) cfs_report_json(stdout, &res, &ro);
         else cfs_report_text(stdout, &res, &ro);
     }
