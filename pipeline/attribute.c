@@ -40,6 +40,8 @@ enum rule_id {
     R_ORIGIN_CUSTOM_ABS, R_ORIGIN_S3_ABS,
     R_LATENCY_AMBIGUOUS, R_LATENCY_NO_TIME,
     R_EDGE_BODY, R_EDGE_BODY_S3,
+    /* never produced: read back from summaries of earlier versions only */
+    R_LEGACY_WAF_CHALLENGE,
     R_COUNT
 };
 
@@ -986,6 +988,11 @@ static const attr_rule rules[R_COUNT] = {
     [R_EDGE_BODY] = {"latency_edge_custom_body", C(ORIGIN_CUSTOM), E(POSSIBLE), K_SETTLED, NULL},
     [R_EDGE_BODY_S3] = {"latency_edge_custom_body_s3", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED,
                         NULL},
+    /* Earlier versions called a 403 joined to a CAPTCHA/CHALLENGE record a confirmed WAF
+     * block (issue 10 item 7: those records answer 405/202).  The name stays so that their
+     * state.cfs files, which store rule names, still merge; nothing produces it now. */
+    [R_LEGACY_WAF_CHALLENGE] = {"waf_log_captcha_or_challenge", C(WAF_BLOCK), E(CONFIRMED), K_SETTLED,
+                                NULL},
 };
 #undef C
 #undef E
