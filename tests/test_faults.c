@@ -635,25 +635,12 @@ Test(resources, only_tabs_and_only_newlines)
     free(dir);
 }
 
-/* Run `cmd` with stdout to `out_path`; returns the exit status and the peak RSS (KiB) of
- * that one child (wait4), unlike RUSAGE_CHILDREN which keeps the maximum over all. */
+/* Run `cmd` with stdout to `out_path`: exit status and the child's peak RSS (KiB). */
 static int run_rss(const char *cmd, const char *out_path, long *rss_kb)
 {
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0) _exit(127);
-        dup2(fd, 1);
-        close(fd);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    struct rusage ru;
-    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
-    *rss_kb = ru.ru_maxrss;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    int rc = tu_run_rss(cmd, out_path, NULL, rss_kb);
+    cr_assert_neq(rc, -1, "cannot run %s", cmd);
+    return rc;
 }
 
 static void make_empty_files(const char *dir, int n)

@@ -21,17 +21,8 @@ const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libcriterion.so\n"; }
 
 /* Under AddressSanitizer every allocation carries redzones and shadow memory, so RSS
- * limits get a factor (GCC and clang define one of these with -fsanitize=address). */
-#if defined(__SANITIZE_ADDRESS__)
-#define ASAN_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ASAN_BUILD 1
-#endif
-#endif
-#ifndef ASAN_BUILD
-#define ASAN_BUILD 0
-#endif
+ * limits get a factor. */
+#define ASAN_BUILD TU_UNDER_ASAN
 
 /* No ASan quarantine: it keeps freed memory resident (a no-op without ASan). */
 #define ENV "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
@@ -45,29 +36,13 @@ static const char *cfscan(void)
     return p;
 }
 
-/* Run `cmd` (through sh, exec'd so that the shell is the measured process) with stdout
- * to out_path and stderr to err_path; returns the exit status and the child's peak RSS
- * in KiB from wait4 (RUSAGE_CHILDREN would keep the maximum over all children). */
+/* Run `cmd` (through sh; exec in cmd makes the program the measured process): exit
+ * status and the child's peak RSS (KiB), stdout and stderr to the files named. */
 static int run_rss(const char *cmd, const char *out_path, const char *err_path, long *rss_kb)
 {
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || fe < 0) _exit(127);
-        dup2(fd, 1);
-        dup2(fe, 2);
-        close(fd);
-        close(fe);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    struct rusage ru;
-    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
-    *rss_kb = ru.ru_maxrss;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    int rc = tu_run_rss(cmd, out_path, err_path, rss_kb);
+    cr_assert_neq(rc, -1, "cannot run %s", cmd);
+    return rc;
 }
 
 /* n 403 lines, each with its own cs(Host).  The file name is not CloudFront's, so the

@@ -16,16 +16,7 @@
 #include "pipeline/json.h"
 #include "tests/util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
+#define UNDER_ASAN TU_UNDER_ASAN
 /* Under ASan (several times slower) the inputs shrink: the quadratic paths are shown by
  * the plain build, the sanitizers check the same code on smaller inputs. */
 #define SCALE(n) (UNDER_ASAN ? (n) / 4 : (n))
@@ -336,24 +327,12 @@ Test(signals, sigterm_in_merge_publish_and_report)
 /* ---- requests: bounded memory --------------------------------------------------------- */
 TestSuite(requests_memory, .init = setup, .fini = teardown);
 
-/* Run cmd with stdout to out_path; exit status and the child's peak RSS (KiB) by wait4. */
+/* Run cmd with stdout to out_path: exit status and the child's peak RSS (KiB). */
 static int run_rss(const char *cmd, const char *out_path, long *rss_kb)
 {
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0) _exit(127);
-        dup2(fd, 1);
-        close(fd);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    struct rusage ru;
-    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
-    *rss_kb = ru.ru_maxrss;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    int rc = tu_run_rss(cmd, out_path, NULL, rss_kb);
+    cr_assert_neq(rc, -1, "cannot run %s", cmd);
+    return rc;
 }
 
 

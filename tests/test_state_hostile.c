@@ -23,16 +23,7 @@
 #include "pipeline/summary.h"
 #include "tests/util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
+#define UNDER_ASAN TU_UNDER_ASAN
 
 /* Peak RSS a rejected state may cost.  The reader's budget for a small state is 64 MiB
  * (summary.c): the largest case below measured 70 MB, 103 MB under ASan (its shadow and

@@ -22,6 +22,25 @@ int tu_run(const char *cmd, char **out, char **err);
 char *tu_read(const char *path, size_t *n);
 /* Remove a directory tree. */
 void tu_rmrf(const char *dir);
+/* Run `cmd` through /bin/sh -c with stdout to out_path and stderr to err_path (NULL: the
+ * test's own stderr); returns the exit status (128 + signal when killed, -1 when it could
+ * not be started) and the peak RSS of that one child in KiB (wait4: RUSAGE_CHILDREN would
+ * keep the maximum over every child so far).  Prefix cmd with `exec` to measure the
+ * program rather than the shell. */
+int tu_run_rss(const char *cmd, const char *out_path, const char *err_path, long *rss_kb);
+
+/* 1 in a build with AddressSanitizer (peak RSS and speed differ there). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_UNDER_ASAN 1
+#endif
+#endif
+#ifndef TU_UNDER_ASAN
+#define TU_UNDER_ASAN 0
+#endif
+
 /* 1 if the shared samples directory exists. */
 int tu_have_samples(void);
 

@@ -2,9 +2,11 @@
  * and cfsgen programs with their output captured. */
 #include "tests/util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,4 +149,24 @@ int tu_have_samples(void)
 #else
     return 0;
 #endif
+}
+
+int tu_run_rss(const char *cmd, const char *out_path, const char *err_path, long *rss_kb)
+{
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = err_path ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : 2;
+        if (fd < 0 || fe < 0) _exit(127);
+        dup2(fd, 1);
+        dup2(fe, 2);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid) return -1;
+    *rss_kb = ru.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
