@@ -42,6 +42,8 @@ enum rule_id {
     R_EDGE_BODY, R_EDGE_BODY_S3,
     /* never produced: read back from summaries of earlier versions only */
     R_LEGACY_WAF_CHALLENGE,
+    /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
+    R_HIDDEN_403,
     R_COUNT
 };
 
@@ -730,9 +732,14 @@ static int waf_may_answer(const facts *f)
 {
     return f->acl != T_NO && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit);
 }
+/* With a custom 403 page every 403 carries the page's type, so a non-CloudFront type says
+ * nothing about WAF custom responses either: such lines take the body rules directly
+ * (lowered to possible in cfs_attribute) instead of waiting for the latency test, whose
+ * settlement would restore their usual evidence. */
 static int pending_body(const facts *f)
 {
-    return (f->ct == CT_JSON || f->ct == CT_OTHER) && f->edge_error && waf_may_answer(f);
+    return (f->ct == CT_JSON || f->ct == CT_OTHER) && f->edge_error && waf_may_answer(f) &&
+           !cfs_config_403_page(f->d);
 }
 static int p_pending_body_s3(const facts *f) { return pending_body(f) && is_s3(f->origin_kind); }
 static int p_pending_body(const facts *f) { return pending_body(f); }
@@ -993,6 +1000,11 @@ static const attr_rule rules[R_COUNT] = {
      * state.cfs files, which store rule names, still merge; nothing produces it now. */
     [R_LEGACY_WAF_CHALLENGE] = {"waf_log_captcha_or_challenge", C(WAF_BLOCK), E(CONFIRMED), K_SETTLED,
                                 NULL},
+    /* Issue 10 item 4: on a distribution whose CustomErrorResponses remap 403 to another
+     * status, an `Error` line with that status is a 403 viewers never saw as one.  No cause
+     * (its status is not 403, so no 403 count includes it): the report counts the rule per
+     * distribution as hidden_403. */
+    [R_HIDDEN_403] = {"hidden_403_remapped", C(NONE), E(NONE), K_SETTLED, NULL},
 };
 #undef C
 #undef E
@@ -1012,14 +1024,48 @@ static cfs_attribution make(uint16_t id)
 
 _Static_assert(R_NOT_403 == CFS_RULE_NOT_403, "attribute.h names rule 0");
 
+/* Rules whose verdict rests on the 403's content type alone (S3's application/xml, the
+ * signed-URL text/xml refusal without a known restriction, non-CloudFront bodies).  On a
+ * distribution with a custom 403 page the type is the page's, whatever the cause. */
+static int ct_only_rule(uint16_t id)
+{
+    switch (id) {
+    case R_S3_ROOT: case R_S3_TRAILING_SLASH: case R_S3_XML: case R_S3_XML_UNCONFIGURED:
+    case R_CUSTOM_XML: case R_SIGNED_NOT_YET_VALID: case R_SIGNED_REFUSED:
+    case R_SIGNED_MISSING_XML: case R_BODY_S3: case R_BODY:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A non-403 line that is a 403 remapped by CustomErrorResponses: result type Error and
+ * the status the distribution's 403 entry answers with.  The config is looked up only when
+ * some config remaps 403 and the line is an Error, so other runs pay one branch. */
+static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
+{
+    if (ctx == NULL || ctx->config == NULL || !ctx->config->any_403_remap || r->result != CFS_R_ERROR)
+        return 0;
+    const cfs_dist_config *d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
+    if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
+        d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
+    unsigned to = cfs_config_403_remap(d);
+    return to != 0 && to == r->status;
+}
+
 cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     /* Rule 0 needs no facts: keep the common (non-403) path free of any parsing. */
-    if (r->status != 403) return make(R_NOT_403);
+    if (r->status != 403) return make(hidden_403(r, ctx) ? R_HIDDEN_403 : R_NOT_403);
     facts f;
     build_facts(&f, r, ctx);
     for (uint16_t id = R_NOT_403 + 1; id < R_COUNT; id++)
-        if (rules[id].pred != NULL && rules[id].pred(&f)) return make(id);
+        if (rules[id].pred != NULL && rules[id].pred(&f)) {
+            cfs_attribution a = make(id);
+            if (ct_only_rule(id) && cfs_config_403_page(f.d) && a.evidence < CFS_EV_POSSIBLE)
+                a.evidence = CFS_EV_POSSIBLE;
+            return a;
+        }
     return make(R_UNCLASSIFIED); /* not reached: R_UNCLASSIFIED always matches */
 }
 
@@ -1120,3 +1166,5 @@ const char *cfs_rule_name(uint16_t rule)
 }
 
 unsigned cfs_rule_count(void) { return R_COUNT; }
+
+int cfs_rule_is_hidden_403(uint16_t rule) { return rule == R_HIDDEN_403; }

@@ -33,8 +33,12 @@ int cfs_attr_needs_latency(cfs_attribution a);
  * (a joined record that is no 403 block, or a line outside the logs' coverage), or -1. */
 int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx);
 /* The rule id every non-403 line gets (never provisional), so per-line callers can skip
- * cfs_attr_needs_latency() for it. */
+ * cfs_attr_needs_latency() for it; the one exception, also never provisional, is a 403
+ * remapped by CustomErrorResponses (cfs_rule_is_hidden_403). */
 #define CFS_RULE_NOT_403 0
+/* 1 for the rule of a non-403 line that is a 403 remapped by the distribution's
+ * CustomErrorResponses (result type Error, status = the 403 entry's ResponseCode). */
+int cfs_rule_is_hidden_403(uint16_t rule);
 
 /* The distribution's origin-fetch reference in ms, derived from the histogram of
  * time-taken over its origin-fetched responses (x-edge-result-type Miss or RefreshHit).

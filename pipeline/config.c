@@ -1,7 +1,7 @@
 /* Distribution configs as evidence for 403 attribution: reads the JSON that
  * `aws cloudfront get-distribution` / `get-distribution-config` print, keeps the parts
  * that decide a 403 (aliases, origins, cache behaviors, geo restriction, WAF ACL, cookie
- * logging), and
+ * logging, the custom error response for 403), and
  * answers "which distribution is this line" and "which cache behavior served this path". */
 #include "pipeline/config.h"
 #include "pipeline/json.h"
@@ -156,6 +156,7 @@ static void free_dist(cfs_dist_config *d)
     free(d->geo_countries);
     free(d->web_acl_id);
     free(d->default_root_object);
+    free(d->err403_page);
     for (size_t i = 0; i < d->n_behaviors; i++) free(d->behaviors[i].path_pattern);
     free(d->behaviors);
     for (size_t i = 0; i < d->n_origins; i++) {
@@ -357,6 +358,61 @@ static cfs_status read_behaviors(cfs_dist_config *d, const cfs_json *dc, char *w
     return CFS_OK;
 }
 
+/* ---- custom error responses ------------------------------------------------------ */
+
+/* CustomErrorResponses.Items[] (CloudFront API CustomErrorResponse): ErrorCode (integer),
+ * ResponsePagePath and ResponseCode (strings, "" when unused; ResponseCode is a string in
+ * the API, but a number is accepted too) and ErrorCachingMinTTL (integer seconds).  Only
+ * the 403 entry matters here; the first one wins. */
+static cfs_status read_error_responses(cfs_dist_config *d, const cfs_json *dc, char *why, size_t whylen)
+{
+    d->err403_ttl = -1;
+    const cfs_json *items = array_or_null(cfs_json_path(dc, "CustomErrorResponses.Items"));
+    for (const cfs_json *e = cfs_json_first(items); e; e = cfs_json_next(e)) {
+        double code;
+        if (e->type != CFS_JSON_OBJECT || !cfs_json_num(cfs_json_get(e, "ErrorCode"), &code) || code != 403.0)
+            continue;
+        d->err403 = 1;
+        d->err403_page = dup_str(cfs_json_get(e, "ResponsePagePath"));
+        if (!d->err403_page) return CFS_E_NOMEM;
+        const cfs_json *rc = cfs_json_get(e, "ResponseCode");
+        size_t n = 0;
+        const char *s = cfs_json_strn(rc, &n);
+        double v = 0;
+        if (s && n) {
+            char *end = NULL, tmp[16];
+            if (n >= sizeof tmp) n = sizeof tmp - 1;
+            memcpy(tmp, s, n);
+            tmp[n] = '\0';
+            v = strtod(tmp, &end);
+            if (!end || *end) v = -1;
+        } else if (!s && rc && !cfs_json_num(rc, &v)) {
+            v = -1;
+        }
+        if (v < 0 || v > 999 || v != (double)(unsigned)v) {
+            snprintf(why, whylen, "CustomErrorResponses: the 403 entry's ResponseCode is not an HTTP status");
+            return CFS_E_FORMAT;
+        }
+        d->err403_code = (unsigned)v;
+        double ttl;
+        if (cfs_json_num(cfs_json_get(e, "ErrorCachingMinTTL"), &ttl) && ttl >= 0 && ttl < 1e15)
+            d->err403_ttl = (long long)ttl;
+        return CFS_OK;
+    }
+    return CFS_OK;
+}
+
+unsigned cfs_config_403_remap(const cfs_dist_config *d)
+{
+    return d && d->err403 && d->err403_code && d->err403_code != 403 ? d->err403_code : 0;
+}
+
+int cfs_config_403_page(const cfs_dist_config *d)
+{
+    return d && d->err403 && d->err403_page && d->err403_page[0] &&
+           (d->err403_code == 0 || d->err403_code == 403);
+}
+
 /* ---- loading ---------------------------------------------------------------------- */
 
 /* "E2EXAMPLE12345" from ".../E2EXAMPLE12345.json" when the stem looks like a distribution
@@ -477,6 +533,7 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     else d->geo_type = 0;
     CFS_FORWARD_IF_ERROR(string_items(array_or_null(cfs_json_get(geo, "Items")), &d->geo_countries, &d->n_geo_countries));
 
+    CFS_FORWARD_IF_ERROR(read_error_responses(d, dc, why, whylen));
     CFS_FORWARD_IF_ERROR(read_origins(d, dc)); /* before behaviors: they refer to origins */
     return read_behaviors(d, dc, why, whylen);
 }
@@ -559,7 +616,10 @@ cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, siz
         }
     }
     if (st == CFS_OK) st = index_dist(set, &d);
-    if (st == CFS_OK) set->d[set->n++] = d;
+    if (st == CFS_OK) {
+        if (cfs_config_403_remap(&d)) set->any_403_remap = 1;
+        set->d[set->n++] = d;
+    }
     if (st != CFS_OK) {
         if (st == CFS_E_NOMEM) snprintf(why, sizeof why, "out of memory");
         if (err && errlen) snprintf(err, errlen, "%s: %s", path, why);

@@ -47,6 +47,14 @@ typedef struct cfs_dist_config {
     size_t n_geo_countries;
     char *web_acl_id;         /* empty string when none */
     char *default_root_object;/* empty string when none */
+    /* CustomErrorResponses entry for ErrorCode 403 (issue 10 item 4): err403 is 1 when
+     * there is one.  err403_page: ResponsePagePath ("" when none); err403_code: its
+     * ResponseCode as a number, 0 when empty (the viewer then gets 403 itself);
+     * err403_ttl: ErrorCachingMinTTL in seconds, -1 when absent. */
+    int err403;
+    char *err403_page;
+    unsigned err403_code;
+    long long err403_ttl;
     cfs_cfg_behavior *behaviors; /* ordered cache behaviors, the default one last */
     size_t n_behaviors;
     cfs_cfg_origin *origins;
@@ -61,6 +69,8 @@ typedef struct cfs_config_set {
     cfs_dist_config *d;
     size_t n, cap;
     struct cfs_name_map *ids, *exact, *wild; /* id / name / wildcard suffix -> first d[] */
+    int any_403_remap; /* some config remaps 403 to another status (cfs_config_403_remap):
+                        * lets the per-line path skip the hidden-403 test otherwise */
 } cfs_config_set;
 
 /* Load one config file and append it to set.  err names the file and the problem. */
@@ -78,5 +88,11 @@ int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host);
 /* 1 if two Host values name the same host: case-insensitive, a ":port" suffix and a
  * trailing '.' ignored.  0 when either is empty. */
 int cfs_config_same_host(cfs_span a, cfs_span b);
+/* The status a 403 of d reaches viewers as when CustomErrorResponses remaps it to another
+ * code (200 for single-page apps, 404, ...), else 0. */
+unsigned cfs_config_403_remap(const cfs_dist_config *d);
+/* 1 when d answers its 403s with a custom error page and status 403 (ResponsePagePath set,
+ * ResponseCode empty or 403): every 403 then carries that page's type and length. */
+int cfs_config_403_page(const cfs_dist_config *d);
 
 #endif

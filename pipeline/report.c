@@ -205,6 +205,8 @@ typedef struct dist_model {
     uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* what the WAF logs add (waf.h notes) */
     uint32_t reference_ms;
     uint64_t fetches;
+    uint64_t hidden403;     /* non-403 lines that are 403s remapped by CustomErrorResponses */
+    unsigned hidden_status; /* their status (the remap's ResponseCode) */
 } dist_model;
 
 /* Distributions are found through a hash index (didx) and held by pointer, so a
@@ -429,6 +431,10 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         dist_model *d = dist_get(m, t->k.dist);
         d->requests += t->requests;
         d->bytes += t->bytes;
+        if (cfs_rule_is_hidden_403(t->k.rule)) {
+            d->hidden403 += t->requests;
+            d->hidden_status = t->k.status;
+        }
         if (t->k.cause == CFS_CAUSE_NONE || t->k.cause >= CFS_CAUSE_COUNT) continue;
         cause_model *c = cause_get(d, t->k.cause);
         d->n403 += t->requests;
@@ -565,6 +571,63 @@ static void text_topk(FILE *out, const char *label, const cfs_topk *t, int top)
     fputc('\n', out);
 }
 
+/* The config a distribution key names (its id, or a domain name used as the key). */
+static const cfs_dist_config *dist_config(const cfs_report_opts *o, const char *dist)
+{
+    if (!o || !o->config) return NULL;
+    cfs_span s = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
+    return cfs_config_find(o->config, s, s);
+}
+
+/* Issue 10 item 4: what the config says about 403 error responses, the hidden 403s of a
+ * remap, and what a custom 403 page does to content-type evidence. */
+static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_opts *o)
+{
+    const cfs_dist_config *c = dist_config(o, d->dist);
+    char ttl[48] = "";
+    if (c && c->err403_ttl >= 0) snprintf(ttl, sizeof ttl, " (TTL %lld s)", c->err403_ttl);
+    if (o && o->config && !c) {
+        fprintf(out, "  config: none of the --config files is this distribution's\n");
+    } else if (c && !c->err403) {
+        fprintf(out, "  config: no CustomErrorResponses entry for 403\n");
+    } else if (c && cfs_config_403_remap(c)) {
+        fprintf(out, "  config: 403 remapped to %u via ", cfs_config_403_remap(c));
+        cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
+        fprintf(out, "%s\n", ttl);
+    } else if (c && cfs_config_403_page(c)) {
+        fprintf(out, "  config: custom 403 page ");
+        cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
+        fprintf(out, "%s\n", ttl);
+        fprintf(out, "  The distribution serves a custom 403 page, so 403 bodies say nothing about their cause:\n"
+                     "  verdicts resting on the content type alone are at most possible\n");
+    } else if (c) {
+        fprintf(out, "  config: 403 kept as CloudFront's own response%s\n", ttl[0] ? ttl : "");
+    }
+    if (d->hidden403) {
+        fprintf(out, "  %llu responses with result type Error and status %u are 403s remapped by CustomErrorResponses",
+                (unsigned long long)d->hidden403, d->hidden_status);
+        if (c && c->err403_page && c->err403_page[0]) {
+            fprintf(out, " (");
+            cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
+            fputc(')', out);
+        }
+        fprintf(out, ": the 403 count above does not include them\n");
+    }
+}
+
+static void json_error_pages(FILE *out, const dist_model *d, const cfs_report_opts *o)
+{
+    fprintf(out, ",\"hidden_403\":%llu", (unsigned long long)d->hidden403);
+    const cfs_dist_config *c = dist_config(o, d->dist);
+    if (!c || !c->err403) return;
+    fputs(",\"custom_error_403\":{\"page\":", out);
+    json_cstr(out, c->err403_page ? c->err403_page : "");
+    fprintf(out, ",\"response_code\":%u,\"remapped\":%s,\"custom_page\":%s", c->err403_code,
+            cfs_config_403_remap(c) ? "true" : "false", cfs_config_403_page(c) ? "true" : "false");
+    if (c->err403_ttl >= 0) fprintf(out, ",\"error_caching_min_ttl\":%lld}", c->err403_ttl);
+    else fputs(",\"error_caching_min_ttl\":null}", out);
+}
+
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
 {
     model m;
@@ -667,7 +730,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
         dist_model *d = m.d[i];
-        if (!d->n403) continue;
+        if (!d->n403 && !d->hidden403) continue;
         any = 1;
         fprintf(out, "\nDistribution ");
         cfs_write_safe(out, d->dist, strlen(d->dist));
@@ -679,6 +742,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         else
             fprintf(out, "  Origin-fetch reference: too few Miss/RefreshHit responses (%llu); the fixed fallback threshold was used\n",
                     (unsigned long long)d->fetches);
+        text_error_pages(out, d, o);
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
         for (int k = 0; k < nc; k++) {
@@ -861,7 +925,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
     first = 1;
     for (size_t i = 0; i < m.nd; i++) {
         dist_model *d = m.d[i];
-        if (!d->n403) continue;
+        if (!d->n403 && !d->hidden403) continue;
         fprintf(out, "%s{\"distribution\":", first ? "" : ",");
         first = 0;
         json_cstr(out, d->dist);
@@ -903,6 +967,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         fputs(",\"waf_rules\":", out);
         json_kvlist(out, &d->waf_rules, (size_t)-1);
         if (o && o->with_waf) json_waf_notes(out, d);
+        json_error_pages(out, d, o);
         fputc('}', out);
     }
     fputs("]}", out);

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include "pipeline/config.h"
 #include "pipeline/scan.h"
 #include "pipeline/source.h"
 
@@ -17,6 +18,8 @@ typedef struct cfs_report_opts {
     volatile sig_atomic_t *stop; /* set by a signal handler: stop building, print nothing */
     const cfs_waf_index *waf;     /* the loaded WAF logs, for their coverage; NULL when the
                                    * report is made from summaries (merge) */
+    const cfs_config_set *config; /* the loaded --config files, to say what was read from
+                                   * each distribution's; NULL without them (or on merge) */
 } cfs_report_opts;
 
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);

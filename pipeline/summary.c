@@ -1527,7 +1527,7 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
     cfs_summary view = *s;
     view.agg = *settled;
     cfs_summary_as_result(&view, &res);
-    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL};
+    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL};
     if (json) cfs_report_json(f, &res, &ro);
     else cfs_report_text(f, &res, &ro);
     cfs_scan_result_free(&res);

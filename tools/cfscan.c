@@ -585,7 +585,8 @@ static int run(int argc, char **argv, int requests_mode)
                 exit(1);
             }
             for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(waf, (uint32_t)i);
-            cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop, waf};
+            cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop, waf,
+                                  configs.n ? &cfg : NULL};
             if (json) cfs_report_json(stdout, &res, &ro);
             else cfs_report_text(stdout, &res, &ro);
             free(wnames);
@@ -701,7 +702,7 @@ static int merge_cmd(int argc, char **argv)
     cfs_summary_as_result(&all, &res);
     if (!g_stop) {
         cfs_agg_settle(&res.agg);
-        cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop, NULL};
+        cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop, NULL, NULL};
         if (json) cfs_report_json(stdout, &res, &ro);
         else cfs_report_text(stdout, &res, &ro);
     }

@@ -1,0 +1,355 @@
+/* Issue 10 item 4, custom error pages: hand-written distribution configs with
+ * CustomErrorResponses (in both the get-distribution and the get-distribution-config
+ * shape) and hand-written log lines, run through the built `cfscan scan` / `cfscan
+ * requests`.  Expected counts are worked out by hand from the lines written here:
+ *  - a 403 remapped to another status (200 for single-page apps, 404) is logged with that
+ *    status and result type Error; such lines are counted per distribution as hidden_403,
+ *    without touching the status counts;
+ *  - with a custom 403 page every 403 carries the page's type, so verdicts that rest on the
+ *    content type alone are at most possible;
+ *  - the report says what was read from the config. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tests/util.h"
+
+static const char *const k_fields[] = {
+    "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
+    "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
+    "x-edge-result-type", "x-edge-request-id", "x-host-header", "cs-protocol", "cs-bytes",
+    "time-taken", "x-forwarded-for", "ssl-protocol", "ssl-cipher",
+    "x-edge-response-result-type", "cs-protocol-version", "fle-status", "fle-encrypted-fields",
+    "c-port", "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type",
+    "sc-content-len",
+};
+#define NF (sizeof k_fields / sizeof k_fields[0])
+
+/* A 200 served from the cache over https. */
+static const char *const k_base[NF] = {
+    "2026-11-01", "10:00:00", "FRA56-P1", "900", "192.0.2.10", "GET",
+    "d111111abcdef8.cloudfront.net", "/app/page", "200", "-", "curl/8.0", "-", "-",
+    "Hit", "R00", "www.example.com", "https", "120",
+    "0.001", "-", "TLSv1.3", "TLS_AES_128_GCM_SHA256",
+    "Hit", "HTTP/1.1", "-", "-",
+    "5555", "0.001", "Hit", "text/html",
+    "919",
+};
+
+typedef struct kv {
+    const char *k, *v;
+} kv;
+
+static char g_log[65536];
+static size_t g_n;
+static char *g_dir;
+
+static void add(const char *s)
+{
+    size_t k = strlen(s);
+    cr_assert_lt(g_n + k, sizeof g_log);
+    memcpy(g_log + g_n, s, k + 1);
+    g_n += k;
+}
+
+static void header(void)
+{
+    g_n = 0;
+    add("#Version: 1.0\n#Fields:");
+    for (size_t i = 0; i < NF; i++) {
+        add(" ");
+        add(k_fields[i]);
+    }
+    add("\n");
+}
+
+static void line(const kv *over)
+{
+    for (size_t i = 0; i < NF; i++) {
+        const char *v = k_base[i];
+        for (const kv *o = over; o && o->k; o++)
+            if (strcmp(o->k, k_fields[i]) == 0) v = o->v;
+        if (i) add("\t");
+        add(v);
+    }
+    add("\n");
+}
+
+/* n lines of one kind, request ids prefix00, prefix01, ... */
+static void lines(int n, const char *prefix, const kv *over)
+{
+    for (int i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "%s%02d", prefix, i);
+        kv o[16];
+        size_t k = 0;
+        for (const kv *p = over; p && p->k && k < 14; p++) o[k++] = *p;
+        o[k++] = (kv){"x-edge-request-id", id};
+        o[k] = (kv){NULL, NULL};
+        line(o);
+    }
+}
+
+static void setup(void) { g_dir = tu_mkdtemp(); }
+static void teardown(void) { tu_rmrf(g_dir); }
+TestSuite(custom_errors, .init = setup, .fini = teardown);
+
+/* A config with one S3 REST origin and the given CustomErrorResponses object (JSON text,
+ * "" for none), as get-distribution (with Id and DomainName) or get-distribution-config
+ * prints it (then the id comes from the file name E1TESTDIST0001.json). */
+static char *write_config(int with_distribution, const char *errors)
+{
+    char dc[4096], doc[6000];
+    snprintf(dc, sizeof dc,
+             "{\"CallerReference\": \"x\","
+             " \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
+             " \"DefaultRootObject\": \"index.html\","
+             " \"Origins\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"s3\","
+             "   \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\","
+             "   \"S3OriginConfig\": {\"OriginAccessIdentity\": \"\"},"
+             "   \"OriginAccessControlId\": \"oac1\"}]},"
+             " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"s3\","
+             "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
+             "   \"ViewerProtocolPolicy\": \"redirect-to-https\","
+             "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}},"
+             " %s%s"
+             " \"WebACLId\": \"\", \"Enabled\": true}",
+             errors, errors[0] ? "," : "");
+    if (with_distribution)
+        snprintf(doc, sizeof doc,
+                 "{\"ETag\": \"E1\", \"Distribution\": {\"Id\": \"E1TESTDIST0001\","
+                 " \"DomainName\": \"d111111abcdef8.cloudfront.net\", \"DistributionConfig\": %s}}",
+                 dc);
+    else
+        snprintf(doc, sizeof doc, "{\"ETag\": \"E1\", \"DistributionConfig\": %s}", dc);
+    return tu_write_str(g_dir, "E1TESTDIST0001.json", doc);
+}
+
+#define REMAP_200                                                                                  \
+    "\"CustomErrorResponses\": {\"Quantity\": 2, \"Items\": ["                                     \
+    "{\"ErrorCode\": 404, \"ResponsePagePath\": \"/404.html\", \"ResponseCode\": \"404\","         \
+    " \"ErrorCachingMinTTL\": 300},"                                                               \
+    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/index.html\", \"ResponseCode\": \"200\","       \
+    " \"ErrorCachingMinTTL\": 10}]}"
+#define REMAP_404                                                                                  \
+    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                                     \
+    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/404.html\", \"ResponseCode\": \"404\","         \
+    " \"ErrorCachingMinTTL\": 60}]}"
+#define PAGE_403                                                                                   \
+    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                                     \
+    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/err.html\", \"ResponseCode\": \"403\","         \
+    " \"ErrorCachingMinTTL\": 10}]}"
+#define PAGE_403_EMPTY_CODE                                                                        \
+    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                                     \
+    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/err.html\", \"ResponseCode\": \"\"}]}"
+
+/* Run cfscan with a subcommand and arguments over the log; stdout returned. */
+static char *run_cfscan(const char *sub, const char *args)
+{
+    char *log = tu_write(g_dir, "E1TESTDIST0001.2026-11-01-10.abcd1234.log", g_log, g_n);
+    char cmd[4096], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s %s %s -q %s", tu_prog("cfscan"), sub, log, args);
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err ? err : "");
+    free(err);
+    free(log);
+    return out;
+}
+
+#define HAS(hay, needle) cr_expect(strstr(hay, needle) != NULL, "missing %s in:\n%s", needle, hay)
+#define HASNT(hay, needle) cr_expect(strstr(hay, needle) == NULL, "unexpected %s in:\n%s", needle, hay)
+
+/* The SPA log: by hand, status 200 = 20 Hit + 3 Error (the remapped 403s) = 23; 404 = 2
+ * Error (an Error with another status than the remap's is no hidden 403); 403 = 1 (a real
+ * 403, e.g. one logged before the remap existed).  hidden_403 = 3. */
+static void spa_log(void)
+{
+    header();
+    lines(20, "H", NULL);
+    kv err200[] = {{"x-edge-result-type", "Error"}, {"x-edge-response-result-type", "Error"},
+                   {"x-edge-detailed-result-type", "Error"}, {NULL, NULL}};
+    lines(3, "E", err200);
+    kv err404[] = {{"sc-status", "404"}, {"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+                   {NULL, NULL}};
+    lines(2, "N", err404);
+    kv real403[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"},
+                    {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+                    {NULL, NULL}};
+    lines(1, "F", real403);
+}
+
+Test(custom_errors, remap_to_200_counts_hidden_403s_get_distribution)
+{
+    spa_log();
+    char *cfg = write_config(1, REMAP_200);
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s --format json", cfg);
+    char *js = run_cfscan("scan", args);
+    HAS(js, "\"hidden_403\":3");
+    /* status counts unchanged: the remapped lines stay 200s */
+    HAS(js, "\"by_status\":{\"200\":23,\"403\":1,\"404\":2}");
+    HAS(js, "\"forbidden\":1,");
+    HAS(js, "\"page\":\"/index.html\",\"response_code\":200,\"remapped\":true,\"custom_page\":false,"
+            "\"error_caching_min_ttl\":10");
+    free(js);
+
+    snprintf(args, sizeof args, "--config %s", cfg);
+    char *txt = run_cfscan("scan", args);
+    HAS(txt, "config: 403 remapped to 200 via /index.html (TTL 10 s)");
+    HAS(txt, "3 responses with result type Error and status 200 are 403s remapped by "
+             "CustomErrorResponses (/index.html): the 403 count above does not include them");
+    free(txt);
+    free(cfg);
+}
+
+/* get-distribution-config shape (no Id: the id comes from the file name), remap to 404,
+ * and no 403 line at all: the distribution still shows its 2 hidden 403s. */
+Test(custom_errors, remap_to_404_get_distribution_config_no_403_lines)
+{
+    header();
+    lines(5, "H", NULL);
+    kv err404[] = {{"sc-status", "404"}, {"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+                   {NULL, NULL}};
+    lines(2, "N", err404);
+    /* A Hit 404 (a cached remapped page) is not counted: the result type must be Error. */
+    kv hit404[] = {{"sc-status", "404"}, {NULL, NULL}};
+    lines(4, "C", hit404);
+    char *cfg = write_config(0, REMAP_404);
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s --format json", cfg);
+    char *js = run_cfscan("scan", args);
+    HAS(js, "\"hidden_403\":2");
+    HAS(js, "\"by_status\":{\"200\":5,\"404\":6}");
+    free(js);
+    snprintf(args, sizeof args, "--config %s", cfg);
+    char *txt = run_cfscan("scan", args);
+    HAS(txt, "config: 403 remapped to 404 via /404.html (TTL 60 s)");
+    HAS(txt, "2 responses with result type Error and status 404 are 403s remapped");
+    free(txt);
+    free(cfg);
+}
+
+/* Without a remap (no CustomErrorResponses) the same Error 200s are nothing hidden. */
+Test(custom_errors, no_remap_no_hidden)
+{
+    spa_log();
+    char *cfg = write_config(1, "");
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s --format json", cfg);
+    char *js = run_cfscan("scan", args);
+    HAS(js, "\"hidden_403\":0");
+    HASNT(js, "custom_error_403");
+    free(js);
+    snprintf(args, sizeof args, "--config %s", cfg);
+    char *txt = run_cfscan("scan", args);
+    HAS(txt, "config: no CustomErrorResponses entry for 403");
+    HASNT(txt, "remapped by CustomErrorResponses");
+    free(txt);
+    free(cfg);
+}
+
+/* The 403 lines for the content-type test: S1 an S3 AccessDenied body (application/xml,
+ * Miss from the S3 origin), J1 a JSON body at the edge (no web ACL in the config). */
+static void body_log(void)
+{
+    header();
+    kv s3[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"},
+               {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+               {"sc-content-type", "application/xml"}, {"time-taken", "0.080"}, {NULL, NULL}};
+    lines(1, "S", s3);
+    kv js[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"},
+               {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+               {"sc-content-type", "application/json"}, {"time-taken", "0.080"}, {NULL, NULL}};
+    lines(1, "J", js);
+}
+
+static char *requests_with(const char *errors, int with_distribution)
+{
+    char *cfg = write_config(with_distribution, errors);
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s --status 403 --fields x-edge-request-id", cfg);
+    char *out = run_cfscan("requests", args);
+    free(cfg);
+    return out;
+}
+
+Test(custom_errors, custom_403_page_lowers_content_type_verdicts)
+{
+    body_log();
+    /* Control: without a custom page the documented rules hold (application/xml from an
+     * S3 origin is S3's body, confirmed; a JSON body with no web ACL is the origin's). */
+    char *plain = requests_with("", 1);
+    HAS(plain, "S00\torigin_s3\tconfirmed\ts3_xml_body");
+    HAS(plain, "J00\torigin_s3\tlikely\tnon_cloudfront_body_s3");
+    free(plain);
+    /* With a custom 403 page (ResponseCode 403, or empty) the type is the page's. */
+    const char *pages[] = {PAGE_403, PAGE_403_EMPTY_CODE};
+    for (int shape = 0; shape < 2; shape++)
+        for (int i = 0; i < 2; i++) {
+            char *out = requests_with(pages[i], shape);
+            HAS(out, "S00\torigin_s3\tpossible\ts3_xml_body");
+            HAS(out, "J00\torigin_s3\tpossible\tnon_cloudfront_body_s3");
+            free(out);
+        }
+    char *cfg = write_config(1, PAGE_403);
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s", cfg);
+    char *txt = run_cfscan("scan", args);
+    HAS(txt, "config: custom 403 page /err.html (TTL 10 s)");
+    HAS(txt, "serves a custom 403 page, so 403 bodies say nothing about their cause");
+    free(txt);
+    snprintf(args, sizeof args, "--config %s --format json", cfg);
+    char *js = run_cfscan("scan", args);
+    HAS(js, "\"page\":\"/err.html\",\"response_code\":403,\"remapped\":false,\"custom_page\":true");
+    HAS(js, "\"evidence\":{\"confirmed\":0,\"likely\":0,\"possible\":2}");
+    free(js);
+    free(cfg);
+}
+
+Test(custom_errors, bad_response_code_is_a_clear_error)
+{
+    spa_log();
+    char *cfg = write_config(1, "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["
+                                "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/x\", \"ResponseCode\": \"abc\"}]}");
+    char *log = tu_write(g_dir, "E1TESTDIST0001.2026-11-01-10.abcd1234.log", g_log, g_n);
+    char cmd[4096], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s scan %s -q --config %s", tu_prog("cfscan"), log, cfg);
+    int rc = tu_run(cmd, &out, &err);
+    cr_expect_neq(rc, 0);
+    cr_expect(err && strstr(err, "E1TESTDIST0001.json") && strstr(err, "ResponseCode"), "stderr: %s",
+              err ? err : "");
+    free(out);
+    free(err);
+    free(log);
+    free(cfg);
+}
+
+/* The hidden count is made per line on worker threads: one thread or two give the same
+ * JSON byte for byte (many files so that both threads get work). */
+Test(custom_errors, hidden_count_same_with_one_or_two_threads)
+{
+    spa_log();
+    char logs[1024];
+    snprintf(logs, sizeof logs, "%s/logs", g_dir);
+    cr_assert_eq(mkdir(logs, 0700), 0);
+    for (int i = 0; i < 6; i++) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "E1TESTDIST0001.2026-11-01-1%d.abcd1234.log", i);
+        free(tu_write(logs, nm, g_log, g_n));
+    }
+    char *cfg = write_config(1, REMAP_200);
+    char cmd[4096], *o1 = NULL, *o2 = NULL;
+    snprintf(cmd, sizeof cmd, "%s scan %s -q -j1 --config %s --format json", tu_prog("cfscan"), logs, cfg);
+    cr_assert_eq(tu_run(cmd, &o1, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s scan %s -q -j2 --config %s --format json", tu_prog("cfscan"), logs, cfg);
+    cr_assert_eq(tu_run(cmd, &o2, NULL), 0);
+    HAS(o1, "\"hidden_403\":18"); /* 3 per file, 6 files */
+    cr_expect_str_eq(o1, o2);
+    free(o1);
+    free(o2);
+    free(cfg);
+}
