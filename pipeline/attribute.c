@@ -1079,13 +1079,12 @@ int cfs_attr_origin_sample(const cfs_record *r)
 
 const char *cfs_attr_reference_rule(void)
 {
-    return "latency = time-to-first-byte where the line has it, else time-taken; "
-           "origin-fetch reference = 25th percentile of latency over the distribution's "
-           "2xx/3xx Miss responses, 304 and ws/wss excluded (at least 20 of them); an "
-           "unexplained Error 403 is edge-generated when its latency is under "
-           "max(reference/3, 4 ms), otherwise origin-served; with no reference or one under "
-           "12 ms, <= 5 ms counts as edge, >= 20 ms as origin, and anything between is left "
-           "undecided";
+    /* Printed once per distribution in the text report: kept short. */
+    return "latency = time-to-first-byte, else time-taken; reference = 25th percentile of "
+           "latency over the distribution's 2xx/3xx Miss responses, 304 and ws/wss excluded "
+           "(at least 20); an unexplained Error 403 is edge-generated under max(reference/3, "
+           "4 ms), otherwise origin-served; with no reference or one under 12 ms, <= 5 ms is "
+           "edge, >= 20 ms origin, between undecided";
 }
 
 const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
