@@ -433,17 +433,19 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
     k.evidence = at.evidence;
     k.rule = at.rule;
     int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
-    k.lat_class = pending ? cfs_lat_class(r->time_taken_ms) : 0;
+    /* the same per-line measure as the reference samples (attribute.c, latency) */
+    k.lat_class = pending ? cfs_lat_class(cfs_attr_latency_ms(r)) : 0;
     cfs_frow *t = fast_get(&a->fast, &k);
     t->requests++;
     t->bytes += r->sc_bytes;
 
-    /* Origin fetches give the distribution's latency reference (issue: edge-versus-origin). */
-    if ((r->result == CFS_R_MISS || r->result == CFS_R_REFRESH_HIT) &&
-        r->time_taken_ms != CFS_NO_MILLIS) {
+    /* Origin fetches give the distribution's latency reference (issue 10, edge versus
+     * origin): which ones, and by which measure, attribute.c decides. */
+    if (cfs_attr_origin_sample(r)) {
         cfs_srow *ds = cfs_kmap_row(&a->strs, k.dist);
         if (!ds->origin) ds->origin = cfs_hist_new();
-        cfs_hist_add(ds->origin, r->time_taken_ms);
+        cfs_hist_add(ds->origin, cfs_attr_latency_ms(r));
+        if (r->ttfb_ms != CFS_NO_MILLIS) ds->origin_ttfb++;
     }
     if (at.cause == CFS_CAUSE_NONE) return;
 
@@ -503,12 +505,12 @@ static void merge_group(cfs_group *d, const cfs_group *s)
     cfs_hll_merge(&d->clients, &s->clients);
 }
 
-static cfs_hist *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
+static cfs_orow *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
 {
     int created;
     cfs_orow *o = cfs_kmap_get(&a->origin, dist, &created);
     if (created) o->h = cfs_hist_new();
-    return o->h;
+    return o;
 }
 
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
@@ -533,7 +535,11 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
     }
     for (size_t i = 0; i < src->strs.n; i++) {
         const cfs_srow *sr = cfs_kmap_row(&src->strs, i);
-        if (sr->origin) cfs_hist_merge(origin_for(dst, sr->s), sr->origin);
+        if (sr->origin) {
+            cfs_orow *o = origin_for(dst, sr->s);
+            cfs_hist_merge(o->h, sr->origin);
+            o->ttfb += sr->origin_ttfb;
+        }
     }
     for (size_t i = 0; i < src->traffic.n; i++) {
         const cfs_trow *s = cfs_kmap_row(&src->traffic, i);
@@ -547,7 +553,9 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
     }
     for (size_t i = 0; i < src->origin.n; i++) {
         const cfs_orow *s = cfs_kmap_row(&src->origin, i);
-        cfs_hist_merge(origin_for(dst, s->dist), s->h);
+        cfs_orow *d = origin_for(dst, s->dist);
+        cfs_hist_merge(d->h, s->h);
+        d->ttfb += s->ttfb;
     }
     for (size_t i = 0; i < src->waf.n; i++) {
         const cfs_wrow *s = cfs_kmap_row(&src->waf, i);
@@ -703,6 +711,7 @@ void cfs_agg_settle(cfs_agg *a)
         cfs_orow *d = cfs_kmap_get(&out.origin, s->dist, &created);
         if (created) d->h = cfs_hist_new();
         cfs_hist_merge(d->h, s->h);
+        d->ttfb += s->ttfb;
     }
     for (size_t i = 0; i < a->waf.n; i++) {
         const cfs_wrow *s = cfs_kmap_row(&a->waf, i);

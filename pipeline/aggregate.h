@@ -85,11 +85,13 @@ typedef struct cfs_hrow {
     cfs_topk *ips;
 } cfs_hrow;
 
-/* Per distribution: histogram of time-taken over origin fetches (Miss, RefreshHit),
- * the reference for the edge-versus-origin test. */
+/* Per distribution: histogram of the latency (cfs_attr_latency_ms) of the origin fetches
+ * fit for the reference (cfs_attr_origin_sample), the reference for the edge-versus-origin
+ * test; ttfb of its samples were time-to-first-byte, the rest time-taken. */
 typedef struct cfs_orow {
     char dist[CFS_KEY_STR];
     cfs_hist *h;
+    uint64_t ttfb;
 } cfs_orow;
 
 /* WAF terminating rules of joined blocks, per distribution. */
@@ -120,6 +122,7 @@ typedef struct cfs_srow {  /* string table row: key string, its id */
     uint32_t id;
     uint32_t pad;
     cfs_hist *origin;      /* origin-fetch histogram of this distribution id, if any */
+    uint64_t origin_ttfb;  /* of its samples, those measured by time-to-first-byte */
 } cfs_srow;
 #define CFS_EDGE_CACHE 256
 

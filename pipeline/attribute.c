@@ -40,8 +40,6 @@ enum rule_id {
     R_ORIGIN_CUSTOM_ABS, R_ORIGIN_S3_ABS,
     R_LATENCY_AMBIGUOUS, R_LATENCY_NO_TIME,
     R_EDGE_BODY, R_EDGE_BODY_S3,
-    /* never produced: read back from summaries of earlier versions only */
-    R_LEGACY_WAF_CHALLENGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
     R_HIDDEN_403,
     R_COUNT
@@ -995,11 +993,6 @@ static const attr_rule rules[R_COUNT] = {
     [R_EDGE_BODY] = {"latency_edge_custom_body", C(ORIGIN_CUSTOM), E(POSSIBLE), K_SETTLED, NULL},
     [R_EDGE_BODY_S3] = {"latency_edge_custom_body_s3", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED,
                         NULL},
-    /* Earlier versions called a 403 joined to a CAPTCHA/CHALLENGE record a confirmed WAF
-     * block (issue 10 item 7: those records answer 405/202).  The name stays so that their
-     * state.cfs files, which store rule names, still merge; nothing produces it now. */
-    [R_LEGACY_WAF_CHALLENGE] = {"waf_log_captcha_or_challenge", C(WAF_BLOCK), E(CONFIRMED), K_SETTLED,
-                                NULL},
     /* Issue 10 item 4: on a distribution whose CustomErrorResponses remap 403 to another
      * status, an `Error` line with that status is a 403 viewers never saw as one.  No cause
      * (its status is not 403, so no 403 count includes it): the report counts the rule per
@@ -1075,18 +1068,27 @@ int cfs_attr_needs_latency(cfs_attribution a)
 }
 
 /* ---- latency ----------------------------------------------------------------------------
- * Derivation.  Edge-generated responses take 0-3 ms of time-taken; responses fetched from
- * an origin take tens to hundreds of ms (the generator's model, datasets/README.md: 20-600 ms, log-normal around 80 ms;
- * §1.2 field 19 runs from receipt to the last byte, so it includes the origin round trip).
- * The distribution's own Miss/RefreshHit responses calibrate "origin-like": their 25th
- * percentile is the reference.  p25 rather than the median so that a slow tail does not
- * drag it up, and rather than p10 because with the minimum of 20 samples p10 is the 2nd
- * smallest value, a single outlier.  A 403 under a third of the reference is "far below"
- * (a 3x gap, well outside the spread of a log-normal's lower quartile), never counted as
- * edge above REF_FLOOR_MS of plain edge processing time though: threshold = max(ref/3, 4).
- * When the reference is under 3 * 4 = 12 ms the origin is about as fast as the edge and the
- * reference cannot separate them; then, as with no reference at all, absolute limits apply:
- * <= 5 ms edge, >= 20 ms origin (the bottom of the origin range), ambiguous in between. */
+ * Derivation.  Edge-generated responses take 0-3 ms; responses fetched from an origin take
+ * tens to hundreds of ms (the generator's model, datasets/README.md: 20-600 ms, log-normal
+ * around 80 ms).  The measure is time-to-first-byte where the line has it (issue 10 item
+ * 9): time-taken (§1.2 field 19) runs to the last byte, so a large download is slow however
+ * near its origin, while the first byte leaves once the origin's headers are back.  Lines
+ * without the field fall back to time-taken; a 403 is judged by the same per-line rule as
+ * the samples of its distribution's reference.
+ * The distribution's own origin fetches calibrate "origin-like", but only those that
+ * measure an ordinary origin round trip: 2xx/3xx `Miss` responses.  Left out: RefreshHit
+ * and 304 (a revalidation: a conditional request the origin may answer without the body),
+ * 4xx/5xx (an origin error or timeout, or an edge error logged as Miss), and ws/wss lines
+ * (a WebSocket is logged as Miss when it closes, its time is the connection's lifetime).
+ * Their 25th percentile is the reference.  p25 rather than the median so that a slow tail
+ * does not drag it up, and rather than p10 because with the minimum of 20 samples p10 is
+ * the 2nd smallest value, a single outlier.  A 403 under a third of the reference is "far
+ * below" (a 3x gap, well outside the spread of a log-normal's lower quartile), never
+ * counted as edge above REF_FLOOR_MS of plain edge processing time though: threshold =
+ * max(ref/3, 4).  When the reference is under 3 * 4 = 12 ms the origin is about as fast as
+ * the edge and the reference cannot separate them; then, as with no reference at all,
+ * absolute limits apply: <= 5 ms edge, >= 20 ms origin (the bottom of the origin range),
+ * ambiguous in between. */
 enum {
     REF_MIN_FETCHES = 20,
     REF_FLOOR_MS = 4,
@@ -1102,13 +1104,33 @@ uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch)
     return cfs_hist_quantile(origin_fetch, REF_QUANTILE);
 }
 
+uint32_t cfs_attr_latency_ms(const cfs_record *r)
+{
+    return r->ttfb_ms != CFS_NO_MILLIS ? r->ttfb_ms : r->time_taken_ms;
+}
+
+int cfs_attr_origin_sample(const cfs_record *r)
+{
+    return r->result == CFS_R_MISS && r->status >= 200 && r->status <= 399 && r->status != 304 &&
+           r->protocol != CFS_P_WS && r->protocol != CFS_P_WSS &&
+           cfs_attr_latency_ms(r) != CFS_NO_MILLIS;
+}
+
 const char *cfs_attr_reference_rule(void)
 {
-    return "origin-fetch reference = 25th percentile of time-taken over the distribution's "
-           "Miss/RefreshHit responses (at least 20 of them); an unexplained Error 403 is "
-           "edge-generated when its time-taken is under max(reference/3, 4 ms), otherwise "
-           "origin-served; with no reference or one under 12 ms, <= 5 ms counts as edge, "
-           ">= 20 ms as origin, and anything between is left undecided";
+    /* Printed once per distribution in the text report: kept short. */
+    return "latency = time-to-first-byte, else time-taken; reference = 25th percentile of "
+           "latency over the distribution's 2xx/3xx Miss responses, 304 and ws/wss excluded "
+           "(at least 20); an unexplained Error 403 is edge-generated under max(reference/3, "
+           "4 ms), otherwise origin-served; with no reference or one under 12 ms, <= 5 ms is "
+           "edge, >= 20 ms origin, between undecided";
+}
+
+const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
+{
+    if (samples == 0) return "none";
+    if (ttfb == samples) return "time_to_first_byte";
+    return ttfb == 0 ? "time_taken" : "mixed";
 }
 
 /* 1 when time_taken_ms is edge-generated by the thresholds above (calibrated when the

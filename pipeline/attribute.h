@@ -26,7 +26,7 @@ typedef struct cfs_attr_ctx {
 /* Attribute one record.  Pure and thread-safe.  Where only the edge-versus-origin
  * latency test can decide (an `Error` 403 that no other rule explains), the result is
  * provisional: cfs_attr_needs_latency() is true, and the caller keeps the request's
- * time-taken (ms) until cfs_attr_settle() is called after the pass. */
+ * latency (cfs_attr_latency_ms) until cfs_attr_settle() is called after the pass. */
 cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
 /* For a 403 with WAF logs given: the CFS_WAF_NOTE_* the WAF logs add to its attribution
@@ -40,14 +40,24 @@ int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx);
  * CustomErrorResponses (result type Error, status = the 403 entry's ResponseCode). */
 int cfs_rule_is_hidden_403(uint16_t rule);
 
+/* The latency the edge-versus-origin test compares, for a reference sample and for a
+ * provisional 403 alike: time-to-first-byte when the line has it, else time-taken
+ * (CFS_NO_MILLIS when it has neither). */
+uint32_t cfs_attr_latency_ms(const cfs_record *r);
+/* 1 when r is an origin fetch fit for the reference: a 2xx/3xx Miss, not a 304
+ * revalidation, not a WebSocket (ws/wss) connection, with a latency. */
+int cfs_attr_origin_sample(const cfs_record *r);
 /* The distribution's origin-fetch reference in ms, derived from the histogram of
- * time-taken over its origin-fetched responses (x-edge-result-type Miss or RefreshHit).
+ * cfs_attr_latency_ms over its cfs_attr_origin_sample responses.
  * 0 when there is too little data to judge. */
 uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch);
-/* Settle a provisional attribution, given the request's time-taken and the reference. */
+/* Settle a provisional attribution, given the request's latency and the reference. */
 cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t time_taken_ms, uint32_t reference_ms);
 /* One line describing how reference_ms was derived, for the report. */
 const char *cfs_attr_reference_rule(void);
+/* Which measure a reference of `samples` samples, `ttfb` of them time-to-first-byte,
+ * used: "time_to_first_byte", "time_taken", "mixed", or "none" without samples. */
+const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb);
 
 /* Rule table access (for reports and tests). */
 const char *cfs_rule_name(uint16_t rule);

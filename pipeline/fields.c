@@ -161,6 +161,8 @@ static const cfs_field k_lean[] = {
     CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
     CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_TIME_TAKEN,
     CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
+    /* for the origin-fetch reference (Miss lines only, see cfs_record_parse) */
+    CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL,
 };
 _Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof ((cfs_layout *)0)->lean_field,
                "cfs_layout has room for every lean field");
@@ -386,10 +388,17 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     r->result = (uint8_t)result_parse(rt.p, rt.n);
     if (!all) {
         /* The rest matters only to attribution (403s) and to `requests`.  On the lean path
-         * its spans are all empty, which parses to exactly these values. */
-        r->ttfb_ms = CFS_NO_MILLIS;
+         * its spans are all empty, which parses to exactly these values.  A Miss also
+         * gets its time-to-first-byte and protocol: they decide whether and by which
+         * measure it feeds the distribution's origin-fetch reference (aggregate.c). */
+        if (r->result == CFS_R_MISS) {
+            r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
+            r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);
+        } else {
+            r->ttfb_ms = CFS_NO_MILLIS;
+            r->protocol = CFS_P_NONE;
+        }
         r->response_result = r->detailed_result = CFS_R_NONE;
-        r->protocol = CFS_P_NONE;
         r->method = CFS_M_NONE;
         r->http_major = r->http_minor = 0;
         return -1;

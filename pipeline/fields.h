@@ -32,7 +32,8 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
 
 /* With full == 0, a line whose status is not 403 gets only what a non-403 request is
  * counted by: the spans of CFS_RECORD_LEAN_FIELDS and ts, status, sc_bytes, result and
- * time_taken_ms; every other span and parsed member is cleared (zero).  403 lines, and
+ * time_taken_ms (a Miss also ttfb_ms and protocol); every other span and parsed member is
+ * cleared (zero).  403 lines, and
  * every line with full != 0 (the `requests` command, whose filters and output may use any
  * field), get everything. */
 

@@ -207,6 +207,7 @@ typedef struct dist_model {
     uint64_t fetches;
     uint64_t hidden403;     /* non-403 lines that are 403s remapped by CustomErrorResponses */
     unsigned hidden_status; /* their status (the remap's ResponseCode) */
+    uint64_t fetches_ttfb; /* of fetches, measured by time-to-first-byte */
 } dist_model;
 
 /* Distributions are found through a hash index (didx) and held by pointer, so a
@@ -480,6 +481,7 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         dist_pos *pos = dist_slot(m, o->dist);
         if (!pos->d || pos->d->fetches || pos->d->reference_ms || !o->h) continue;
         pos->d->fetches = o->h->count;
+        pos->d->fetches_ttfb = o->ttfb;
         pos->d->reference_ms = cfs_attr_reference_ms(o->h);
     }
     for (size_t i = 0; i < m->nd; i++) {
@@ -736,12 +738,13 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         cfs_write_safe(out, d->dist, strlen(d->dist));
         fprintf(out, ": %llu of %llu requests were 403 (%.2f%%)\n", (unsigned long long)d->n403,
                 (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
+        const char *measure = cfs_attr_reference_measure(d->fetches, d->fetches_ttfb);
         if (d->reference_ms)
-            fprintf(out, "  Origin-fetch reference: %u ms from %llu Miss/RefreshHit responses (%s)\n",
-                    d->reference_ms, (unsigned long long)d->fetches, cfs_attr_reference_rule());
+            fprintf(out, "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s (%s)\n",
+                    d->reference_ms, (unsigned long long)d->fetches, measure, cfs_attr_reference_rule());
         else
-            fprintf(out, "  Origin-fetch reference: too few Miss/RefreshHit responses (%llu); the fixed fallback threshold was used\n",
-                    (unsigned long long)d->fetches);
+            fprintf(out, "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the fixed fallback threshold was used\n",
+                    (unsigned long long)d->fetches, measure);
         text_error_pages(out, d, o);
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
@@ -929,9 +932,10 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         fprintf(out, "%s{\"distribution\":", first ? "" : ",");
         first = 0;
         json_cstr(out, d->dist);
-        fprintf(out, ",\"requests\":%llu,\"forbidden\":%llu,\"origin_reference_ms\":%u,\"origin_fetches\":%llu,\"causes\":[",
+        fprintf(out, ",\"requests\":%llu,\"forbidden\":%llu,\"origin_reference_ms\":%u,\"origin_fetches\":%llu,"
+                     "\"origin_reference_measure\":\"%s\",\"causes\":[",
                 (unsigned long long)d->requests, (unsigned long long)d->n403, d->reference_ms,
-                (unsigned long long)d->fetches);
+                (unsigned long long)d->fetches, cfs_attr_reference_measure(d->fetches, d->fetches_ttfb));
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
         for (int k = 0; k < nc; k++) {

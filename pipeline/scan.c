@@ -310,7 +310,7 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     row->len = (uint32_t)o;
     cfs_key_str(row->dist, r->dist.p, r->dist.n);
     row->at = at;
-    row->time_taken_ms = r->time_taken_ms;
+    row->time_taken_ms = cfs_attr_latency_ms(r);
     u->row_bytes += row_cost(row);
     if (u->row_bytes > ps->sh->rows_mem / UNIT_ROWS_SHARE) unit_spill(u);
 }

@@ -17,7 +17,7 @@ typedef struct cfs_req_row {
     uint32_t len;
     char dist[CFS_KEY_STR];
     cfs_attribution at;
-    uint32_t time_taken_ms;
+    uint32_t time_taken_ms; /* the latency settling judges: cfs_attr_latency_ms */
 } cfs_req_row;
 
 /* Filter for `cfscan requests`; a NULL/0 member matches everything. */

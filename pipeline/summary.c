@@ -491,6 +491,7 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         const cfs_orow *o = cfs_kmap_row(&a->origin, i);
         fwrite(o->dist, 1, CFS_KEY_STR, f);
         st = cfs_hist_write(f, o->h);
+        w_u64(f, o->ttfb);
     }
     w_u32(f, TAG('W', 'A', 'F', 'R'));
     w_u64(f, a->waf.n);
@@ -806,12 +807,12 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     /* Smallest records (see cfs_state_write): a name is a u32 length; a traffic row
      * 39 bytes over its columns; a group key 44 bytes plus two histogram blobs of 21
      * and a HyperLogLog blob of 20; a heavy-hitter record the key and two top-k blobs of
-     * 23; an origin row 40 + 21; a WAF row 40 + 4 + 8; an input row two lengths, 23
+     * 23; an origin row 40 + 21 + 8; a WAF row 40 + 4 + 8; an input row two lengths, 23
      * u64, the reject count and the two status bytes. */
     enum {
         MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
         MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
-        MIN_ORIG = CFS_KEY_STR + MIN_HIST, MIN_WAFR = CFS_KEY_STR + 4 + 8,
+        MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_WAFR = CFS_KEY_STR + 4 + 8,
         MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
     };
     if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535, MIN_NAME)) {
@@ -981,8 +982,15 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
                 break;
             }
             o->h = cfs_hist_new();
-            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM)
+            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM) {
                 r_fail(&r, "origin histogram %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
+                break;
+            }
+            if (st != CFS_OK) break;
+            o->ttfb = r_le(&r, 8);
+            if (!r.bad && o->ttfb > o->h->count)
+                r_fail(&r, "origin histogram %llu: %llu time-to-first-byte samples of %llu", (unsigned long long)i,
+                       (unsigned long long)o->ttfb, (unsigned long long)o->h->count);
         }
     }
     if (!r.bad && st == CFS_OK && r_tag(&r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX, MIN_WAFR)) {

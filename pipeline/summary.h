@@ -10,7 +10,9 @@
 #include "pipeline/scan.h"
 #include "pipeline/source.h"
 
-#define CFS_SUMMARY_SCHEMA 1
+/* 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
+ * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit). */
+#define CFS_SUMMARY_SCHEMA 2
 
 /* One input as remembered by a summary (inputs.parquet and state.cfs). */
 typedef struct cfs_sum_input {

@@ -23,7 +23,7 @@ static void gen(void)
 {
     g_dir = tu_mkdtemp();
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 21 --dists 3 --days 1 --lines-per-file 800 -j2", tu_prog("cfsgen"), g_dir);
+    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 21 --dists 3 --days 1 --lines-per-file 500 -j2", tu_prog("cfsgen"), g_dir);
     char *err;
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     char pat[1024];
@@ -193,8 +193,10 @@ Test(summary, split_in_three_and_merge_equals_one_scan)
     snprintf(p, sizeof p, "%s/m2/report.json", g_dir);
     char *m2 = tu_read(p, NULL);
     cr_assert(whole && m1 && m2);
-    /* Every top list stays below its Space-Saving capacity here, so even the sketches are
-     * exact and the reports must match byte for byte. */
+    /* Every top list stays below its Space-Saving capacity here (gen() keeps each group
+     * under 256 distinct clients: at 800 lines a file the WAF groups had over 300, and the
+     * match held only by luck of merge order), so even the sketches are exact and the
+     * reports must match byte for byte. */
     cr_assert_str_eq(m1, whole);
     cr_assert_str_eq(m2, whole);
 }
