@@ -163,26 +163,8 @@ static char *requests(const logbuf *b, const char *args)
     return out;
 }
 
-/* "cause\tevidence\trule" of request id in a requests TSV ("" when absent). */
-static const char *row(const char *tsv, const char *id)
-{
-    static char buf[256];
-    buf[0] = '\0';
-    size_t idn = strlen(id);
-    for (const char *p = tsv; p && *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (n > idn && strncmp(p, id, idn) == 0 && p[idn] == '\t') {
-            size_t k = n - idn - 1;
-            if (k >= sizeof buf) k = sizeof buf - 1;
-            memcpy(buf, p + idn + 1, k);
-            buf[k] = '\0';
-            break;
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-    return buf;
-}
+/* "cause\tevidence\trule" of request id in a `requests` TSV ("" when absent). */
+#define row(tsv, id) tu_tsv_row((tsv), (id))
 
 #define EXPECT_ROW(tsv, id, want) \
     cr_expect_str_eq(row(tsv, id), want, "request %s (full output:\n%s)", id, tsv)

@@ -41,6 +41,10 @@ int tu_run_rss(const char *cmd, const char *out_path, const char *err_path, long
 #define TU_UNDER_ASAN 0
 #endif
 
+/* The rest of the TSV row whose first column is key ("" when none), e.g. "cause\tevidence\trule"
+ * of a request id in `cfscan requests` output.  Static buffer: valid until the next call. */
+const char *tu_tsv_row(const char *tsv, const char *key);
+
 /* 1 if the shared samples directory exists. */
 int tu_have_samples(void);
 

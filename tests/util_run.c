@@ -170,3 +170,23 @@ int tu_run_rss(const char *cmd, const char *out_path, const char *err_path, long
     *rss_kb = ru.ru_maxrss;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+const char *tu_tsv_row(const char *tsv, const char *key)
+{
+    static char buf[256];
+    buf[0] = '\0';
+    size_t kn = strlen(key);
+    for (const char *p = tsv; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > kn && strncmp(p, key, kn) == 0 && p[kn] == '\t') {
+            size_t k = n - kn - 1;
+            if (k >= sizeof buf) k = sizeof buf - 1;
+            memcpy(buf, p + kn + 1, k);
+            buf[k] = '\0';
+            break;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return buf;
+}
