@@ -21,6 +21,7 @@ static const char *const cause_names[CFS_CAUSE_COUNT] = {
     [CFS_CAUSE_ORIGIN_S3] = "origin_s3",
     [CFS_CAUSE_ORIGIN_CUSTOM] = "origin_custom",
     [CFS_CAUSE_EDGE_OTHER] = "edge_other",
+    [CFS_CAUSE_EDGE_FUNCTION] = "edge_function",
     [CFS_CAUSE_UNKNOWN] = "unknown",
 };
 
@@ -105,12 +106,17 @@ static const char *const cause_advice[CFS_CAUSE_COUNT] = {
         "Host or Authorization not forwarded by the origin request policy, or a WAF in front "
         "of the origin.",
     [CFS_CAUSE_EDGE_OTHER] =
-        "CloudFront or code running at the edge refused the request for another reason: a "
-        "CloudFront Function or Lambda@Edge returned or caused the 403, a quota was exceeded, "
-        "or the request was malformed, as x-edge-result-type and x-edge-detailed-result-type "
-        "say. Review the function associations of the matched behavior and their CloudWatch "
-        "logs (Lambda@Edge logs land in the region nearest the edge), and the distribution's "
-        "quotas in Service Quotas.",
+        "CloudFront refused the request at the edge for a reason other than the ones above: a "
+        "quota was exceeded or the request was malformed, as x-edge-result-type and "
+        "x-edge-detailed-result-type say. Check the distribution's quotas in Service Quotas "
+        "and the client that sent the request.",
+    [CFS_CAUSE_EDGE_FUNCTION] =
+        "Code running at the edge answered or caused the 403: a CloudFront Function or a "
+        "Lambda@Edge function associated with the matched behavior (viewer request, origin "
+        "request or response). Read the behavior's function associations in "
+        "get-distribution-config, then the function's code and its CloudWatch logs "
+        "(Lambda@Edge logs land in the region nearest the edge; CloudFront Functions log to "
+        "us-east-1) for the branch that returns 403.",
     [CFS_CAUSE_UNKNOWN] =
         "The log line alone does not say why. Run again with --config (the JSON from aws "
         "cloudfront get-distribution-config) and --waf-logs to add evidence, and look up the "

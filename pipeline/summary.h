@@ -11,8 +11,9 @@
 #include "pipeline/source.h"
 
 /* 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
- * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit). */
-#define CFS_SUMMARY_SCHEMA 2
+ * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
+ * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
+#define CFS_SUMMARY_SCHEMA 3
 
 /* One input as remembered by a summary (inputs.parquet and state.cfs). */
 typedef struct cfs_sum_input {

@@ -194,6 +194,7 @@ typedef enum cfs_cause {
     CFS_CAUSE_ORIGIN_S3,
     CFS_CAUSE_ORIGIN_CUSTOM,
     CFS_CAUSE_EDGE_OTHER,
+    CFS_CAUSE_EDGE_FUNCTION, /* a CloudFront Function or Lambda@Edge answered the 403 */
     CFS_CAUSE_UNKNOWN,
     CFS_CAUSE_COUNT
 } cfs_cause;

@@ -1126,6 +1126,7 @@ Test(causes, names_lookup_advice)
                               "origin_s3",
                               "origin_custom",
                               "edge_other",
+                              "edge_function",
                               "unknown"};
     cr_assert_eq(sizeof expected / sizeof expected[0], (size_t)CFS_CAUSE_COUNT);
     for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
