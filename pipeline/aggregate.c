@@ -149,6 +149,8 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->origin, CFS_KEY_STR, sizeof(cfs_orow));
     cfs_kmap_init(&a->waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
+    cfs_kmap_init(&a->pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
+    cfs_kmap_init(&a->events, sizeof(uint64_t), sizeof(cfs_erow));
 }
 
 /* A group's sketches start empty and small (sketch.h); these charge the budget. */
@@ -193,6 +195,7 @@ void cfs_agg_free(cfs_agg *a)
     }
     for (size_t i = 0; i < a->strs.n; i++) cfs_hist_delete(((cfs_srow *)cfs_kmap_row(&a->strs, i))->origin);
     if (a->edge_cache) cfs_free_charged(a->edge_cache, CFS_EDGE_CACHE * sizeof *a->edge_cache);
+    cfs_fast_free(a);
     cfs_kmap_free(&a->fast);
     cfs_kmap_free(&a->strs);
     cfs_kmap_free(&a->traffic);
@@ -417,27 +420,63 @@ static inline cfs_frow *fast_get(cfs_kmap *m, const cfs_fkey *key)
 }
 _Static_assert(sizeof(cfs_fkey) == 24, "fast_get compares three words");
 
+/* The 403 sketches of one line: its group (latency histograms, distinct clients) in a,
+ * its top URIs and clients in heavy. */
+static void add_sketches(cfs_agg *a, cfs_agg *heavy, const char dist[CFS_KEY_STR], cfs_attribution at,
+                         uint8_t lat_class, uint32_t tt, uint32_t ttfb, uint64_t iph, cfs_span uri,
+                         cfs_span ip_listed, uint64_t ip_listed_hash)
+{
+    int pending = cfs_attr_needs_latency(at);
+    cfs_gkey g;
+    memset(&g, 0, sizeof g);
+    memcpy(g.dist, dist, CFS_KEY_STR);
+    g.cause = at.cause;
+    g.rule = pending ? at.rule : 0;
+    g.lat_class = pending ? lat_class : 0;
+    cfs_group *grp = group_for(a, &g);
+    if (tt != CFS_NO_MILLIS) cfs_hist_add(&grp->tt, tt);
+    if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&grp->ttfb, ttfb);
+    cfs_hll_add_hash(&grp->clients, iph);
+    cfs_hrow *h = heavy_for(heavy, &g);
+    const char *u = uri.p ? uri.p : "";
+    cfs_topk_add(h->uris, u, uri.n, XXH3_64bits(u, uri.n), 1);
+    cfs_topk_add(h->ips, ip_listed.p ? ip_listed.p : "", ip_listed.n, ip_listed_hash, 1);
+}
+
+void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
+{
+    int pending = cfs_attr_needs_latency(at);
+    cfs_tkey k;
+    memset(&k, 0, sizeof k);
+    memcpy(k.dist, l->dist, CFS_KEY_STR);
+    memcpy(k.edge, l->edge, CFS_KEY_STR);
+    k.hour = l->hour;
+    k.status = l->status;
+    k.rule = at.rule;
+    k.cause = at.cause;
+    k.evidence = at.evidence;
+    k.lat_class = pending ? l->lat_class : 0;
+    cfs_trow *t = cfs_kmap_get(&a->traffic, &k, NULL);
+    t->requests++;
+    t->bytes += l->bytes;
+    const char *ip = l->ip.p ? l->ip.p : "";
+    add_sketches(a, a, l->dist, at, l->lat_class, l->tt, l->ttfb, l->iph, l->uri, l->ip,
+                 XXH3_64bits(ip, l->ip.n));
+}
+
 void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
                  const cfs_attr_ctx *ctx)
 {
     cfs_fkey k;
     memset(&k, 0, sizeof k);
     k.dist = intern_dist(a, r->dist.p, r->dist.n);
-    cfs_span e = r->f[CFS_F_EDGE_LOCATION];
-    k.edge = intern_edge(a, e.p, e.n);
     /* floor to the hour, also for (theoretical) negative times */
     int64_t ts = r->ts;
-    k.hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
-    k.status = r->status;
-    k.cause = at.cause;
-    k.evidence = at.evidence;
-    k.rule = at.rule;
+    int64_t hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
     int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
-    /* the same per-line measure as the reference samples (attribute.c, latency) */
-    k.lat_class = pending ? cfs_lat_class(cfs_attr_latency_ms(r)) : 0;
-    cfs_frow *t = fast_get(&a->fast, &k);
-    t->requests++;
-    t->bytes += r->sc_bytes;
+    /* the latency a provisional 403 is judged by (attribute.c, latency) */
+    uint32_t ms = pending ? cfs_attr_decision_ms(r) : CFS_NO_MILLIS;
+    uint8_t lat_class = pending ? cfs_lat_class(ms) : 0;
 
     /* Origin fetches give the distribution's latency reference (issue 10, edge versus
      * origin): which ones, and by which measure, attribute.c decides. */
@@ -447,33 +486,59 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         cfs_hist_add(ds->origin, cfs_attr_latency_ms(r));
         if (r->ttfb_ms != CFS_NO_MILLIS) ds->origin_ttfb++;
     }
-    if (at.cause == CFS_CAUSE_NONE) return;
-
-    const char *dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
-    cfs_gkey g;
-    memset(&g, 0, sizeof g);
-    memcpy(g.dist, dist, CFS_KEY_STR);
-    g.cause = at.cause;
-    g.rule = pending ? at.rule : 0;
-    g.lat_class = k.lat_class;
-    cfs_group *grp = group_for(a, &g);
-    if (r->time_taken_ms != CFS_NO_MILLIS) cfs_hist_add(&grp->tt, r->time_taken_ms);
-    if (r->ttfb_ms != CFS_NO_MILLIS) cfs_hist_add(&grp->ttfb, r->ttfb_ms);
+    const char *dist = NULL;
     cfs_span ip = r->f[CFS_F_C_IP];
-    uint64_t iph = XXH3_64bits(ip.p ? ip.p : "", ip.n);
-    cfs_hll_add_hash(&grp->clients, iph);
-
-    cfs_hrow *h = heavy_for(heavy, &g);
-    cfs_span u = r->f[CFS_F_CS_URI_STEM];
-    cfs_topk_add(h->uris, u.p ? u.p : "", u.n, XXH3_64bits(u.p ? u.p : "", u.n), 1);
-    if (ctx && ctx->redact_clients) {
-        /* The distinct count above keeps the full address's hash (the hash is not stored);
-         * only the truncated prefix enters the list, hence every report, table and state. */
-        char red[CFS_REDACT_MAX];
-        size_t rn = cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
-        cfs_topk_add(h->ips, red, rn, XXH3_64bits(red, rn), 1);
+    uint64_t iph = 0;
+    char red[CFS_REDACT_MAX];
+    cfs_span listed = ip;
+    if (at.cause != CFS_CAUSE_NONE) {
+        dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
+        iph = XXH3_64bits(ip.p ? ip.p : "", ip.n);
+        if (ctx && ctx->redact_clients) {
+            /* The distinct count keeps the full address's hash (the hash is not stored);
+             * only the truncated prefix enters the list, hence every report, table and
+             * state. */
+            listed.n = (uint32_t)cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
+            listed.p = red;
+        }
+        if (r->status == 403) cfs_fast_learn(a, dist, r, at, cfs_attr_decision_ms(r));
+    }
+    if (dist && cfs_attr_edge_fast(at, ms)) {
+        /* Judged after the pass against what it learns (cfs_fast_resolve), then counted. */
+        cfs_line403 l;
+        memset(&l, 0, sizeof l);
+        memcpy(l.dist, dist, CFS_KEY_STR);
+        cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+        cfs_key_str(l.edge, e.p ? e.p : "", e.n);
+        l.hour = hour;
+        l.bytes = r->sc_bytes;
+        l.iph = iph;
+        l.tt = r->time_taken_ms;
+        l.ttfb = r->ttfb_ms;
+        l.status = r->status;
+        l.lat_class = lat_class;
+        l.uri = r->f[CFS_F_CS_URI_STEM];
+        l.ip = listed;
+        uint32_t clen = cfs_fast_clen(r), cth = cfs_fast_cth(r);
+        cfs_fast_defer(heavy, &l, r->ts, cfs_fast_evkey(dist, r, cth, clen), clen, cth, at);
     } else {
-        cfs_topk_add(h->ips, ip.p ? ip.p : "", ip.n, iph, 1);
+        cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+        k.edge = intern_edge(a, e.p, e.n);
+        k.hour = hour;
+        k.status = r->status;
+        k.cause = at.cause;
+        k.evidence = at.evidence;
+        k.rule = at.rule;
+        k.lat_class = lat_class;
+        cfs_frow *t = fast_get(&a->fast, &k);
+        t->requests++;
+        t->bytes += r->sc_bytes;
+        if (at.cause == CFS_CAUSE_NONE) return;
+        /* intern_edge may have moved the string table's rows */
+        dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
+        add_sketches(a, heavy, dist, at, lat_class, r->time_taken_ms, r->ttfb_ms, iph,
+                     r->f[CFS_F_CS_URI_STEM], listed,
+                     listed.p == red ? XXH3_64bits(red, listed.n) : iph);
     }
 
     if (ctx && ctx->waf) {
@@ -482,6 +547,7 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
          * under the note's reserved name (waf.h). */
         cfs_wrow wk;
         memset(&wk, 0, sizeof wk);
+        dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
         memcpy(wk.dist, dist, CFS_KEY_STR);
         int note = cfs_attr_waf_note(r, ctx);
         cfs_waf_hit hit;
@@ -562,6 +628,7 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
         cfs_wrow *d = cfs_kmap_get(&dst->waf, s, NULL);
         d->count += s->count;
     }
+    cfs_fast_merge(dst, src);
 }
 
 void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
@@ -594,6 +661,7 @@ void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
             cfs_topk_merge(d->ips, s->ips);
         }
     }
+    cfs_fast_fold(dst, src);
 }
 
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches)

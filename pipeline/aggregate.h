@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "pipeline/attribute.h"
 #include "pipeline/sketch.h"
 #include "pipeline/types.h"
@@ -126,6 +127,34 @@ typedef struct cfs_srow {  /* string table row: key string, its id */
 } cfs_srow;
 #define CFS_EDGE_CACHE 256
 
+/* Edge-fast 403s wait for the end of the pass (attribute.h, cfs_attr_settle_fast): each
+ * is kept as a record (edgefast.c) in input order, in memory and past
+ * CFS_DEFERRED_MEM bytes in an unlinked temporary file; what they are judged against is
+ * learned from every 403 of the pass in two order-independent tables: */
+typedef struct cfs_deferred {
+    char *buf;          /* records after those in f */
+    size_t n, cap;
+    FILE *f;            /* the first records, NULL until memory overflows */
+    uint64_t nrec;      /* records held, file and memory */
+    int failed;         /* a temporary-file write failed: why says so */
+    char why[200];
+} cfs_deferred;
+/* pages: per distribution, content type (hash) and content length, how many confirmed
+ * 403s of each cause (cfs_attr_page_cause) had them; n[CFS_CAUSE_NONE] counts
+ * origin-served 403s (cfs_attr_origin_served). */
+typedef struct cfs_prow {
+    char dist[CFS_KEY_STR];
+    uint32_t clen, cth;
+    uint64_t n[CFS_CAUSE_COUNT];
+} cfs_prow;
+/* events: per (distribution, URI, content type, length) hashed into key, the seconds at
+ * which origin-served 403s ended (sorted and unique once cfs_fast_resolve runs). */
+typedef struct cfs_erow {
+    uint64_t key;
+    int64_t *ts;
+    uint32_t n, cap;
+} cfs_erow;
+
 typedef struct cfs_agg {
     cfs_kmap fast;    /* cfs_frow, filled by cfs_agg_add */
     cfs_kmap strs;    /* cfs_srow; row index == id */
@@ -137,6 +166,9 @@ typedef struct cfs_agg {
     cfs_kmap origin;  /* cfs_orow */
     cfs_kmap waf;     /* cfs_wrow */
     cfs_kmap heavy;   /* cfs_hrow: in a per-thread agg unused; units and the final agg use it */
+    cfs_kmap pages;   /* cfs_prow (per-thread and merged) */
+    cfs_kmap events;  /* cfs_erow (per-thread and merged) */
+    cfs_deferred deferred; /* units and the final agg, folded in input order like heavy */
 } cfs_agg;
 
 /* A group with empty sketches, and its release (both charge the memory budget). */
@@ -160,6 +192,43 @@ uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if 
  * (a per-unit agg); it may be the same as a. */
 void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
                  const cfs_attr_ctx *ctx);
+
+/* One 403 with its settled (or still provisional) attribution, added to a's traffic,
+ * groups and heavy tables directly (string keys): how deferred lines are counted. */
+typedef struct cfs_line403 {
+    char dist[CFS_KEY_STR], edge[CFS_KEY_STR];
+    int64_t hour;
+    uint64_t bytes, iph;   /* sc-bytes; XXH3 of the full c-ip */
+    uint32_t tt, ttfb;     /* CFS_NO_MILLIS when absent */
+    uint16_t status;
+    uint8_t lat_class;     /* of the decision latency; used while provisional */
+    cfs_span uri, ip;      /* ip as it enters the top-client list (redacted if asked) */
+} cfs_line403;
+void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
+
+/* ---- edge-fast 403s (edgefast.c) ---- */
+#define CFS_DEFERRED_MEM ((size_t)16 << 20)
+/* Learn from one 403 (pages, events) into the per-thread a. */
+void cfs_fast_learn(cfs_agg *a, const char dist[CFS_KEY_STR], const cfs_record *r, cfs_attribution at,
+                    uint32_t ms);
+/* Keep an edge-fast 403 for cfs_fast_resolve, in the unit's heavy agg. */
+void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
+                    uint32_t cth, cfs_attribution at);
+/* The keys a 403 is looked up by: content length (UINT32_MAX unknown), content-type hash,
+ * and the event key of its (distribution, URI, type, length). */
+uint32_t cfs_fast_clen(const cfs_record *r);
+uint32_t cfs_fast_cth(const cfs_record *r);
+uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen);
+void cfs_fast_merge(cfs_agg *dst, const cfs_agg *src);  /* pages and events */
+void cfs_fast_fold(cfs_agg *dst, cfs_agg *src);         /* deferred records, input order */
+void cfs_fast_free(cfs_agg *a);
+/* Sort the events, then judge every deferred record (cfs_attr_settle_fast) and add it to
+ * a; still provisional ones keep their rule and latency class for cfs_agg_settle.  A
+ * temporary-file failure is CFS_E_IO with err set; the counts are then incomplete. */
+cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen);
+/* The same judgement for one `requests` row (after cfs_fast_resolve). */
+cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
+                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, cfs_attribution at);
 
 /* dst += src for the order-independent tables (traffic, groups, origin, waf).  */
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);

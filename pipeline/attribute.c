@@ -29,17 +29,24 @@ enum rule_id {
     R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML,
     R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
     R_SIGNED_MISSING_XML_UNLOGGED,
+    R_ORIGIN_FBL_S3, R_ORIGIN_FBL,
     R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT, R_PENDING_BODY_S3, R_PENDING_BODY, R_BODY_S3, R_BODY,
-    /* provisional: settled by latency after the pass */
+    /* provisional: settled after the pass (fast lines: cfs_attr_settle_fast, then by
+     * latency: cfs_attr_settle).  The order of the seven R_PENDING* ids is that of the
+     * `variants` table. */
     R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
     R_PENDING_WAF_UNLOGGED_S3, R_PENDING_NO_ACL, R_PENDING_NO_ACL_S3,
     R_UNCLASSIFIED,
-    /* settled results (reached through cfs_attr_settle only) */
-    R_EDGE_WAF, R_EDGE_WAF_UNLOGGED, R_EDGE_NO_ACL, R_EDGE_HTTP, R_ORIGIN_CUSTOM, R_ORIGIN_S3,
+    /* settled results (reached through cfs_attr_settle / cfs_attr_settle_fast only) */
+    R_EDGE_WAF, R_EDGE_WAF_UNLOGGED, R_EDGE_NO_ACL, R_EDGE_HTTP,
     R_EDGE_WAF_ABS, R_EDGE_WAF_UNLOGGED_ABS, R_EDGE_NO_ACL_ABS, R_EDGE_HTTP_ABS,
-    R_ORIGIN_CUSTOM_ABS, R_ORIGIN_S3_ABS,
-    R_LATENCY_AMBIGUOUS, R_LATENCY_NO_TIME,
+    R_ORIGIN_CUSTOM, R_ORIGIN_S3,
+    R_AMBIG_HTTP, R_AMBIG, R_AMBIG_S3, R_AMBIG_WAF_UNLOGGED, R_AMBIG_WAF_UNLOGGED_S3,
+    R_AMBIG_NO_ACL, R_AMBIG_NO_ACL_S3,
+    R_NO_TIME_HTTP, R_NO_TIME, R_NO_TIME_S3, R_NO_TIME_WAF_UNLOGGED, R_NO_TIME_WAF_UNLOGGED_S3,
+    R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3,
     R_EDGE_BODY, R_EDGE_BODY_S3,
+    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
     R_HIDDEN_403,
     R_COUNT
@@ -78,6 +85,7 @@ typedef struct facts {
     int waf_covered;               /* the WAF logs cover this line's distribution and time */
     enum ct_kind ct;
     int plain;                     /* cs-protocol http or ws: no TLS */
+    int origin_contacted;          /* enum tri: v2 origin-fbl present ('-' = T_NO) */
     int origin_path;               /* response came through cache or origin */
     int edge_error;                /* RT/RRT Error or absent, DRT Error-like or absent */
     int signer;                    /* a non-empty Key-Pair-Id present */
@@ -511,6 +519,11 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     int drt_ok = r->detailed_result == CFS_R_ERROR || r->detailed_result == CFS_R_NONE ||
                  r->detailed_result == CFS_R_CLIENT_COMM_ERROR;
     f->edge_error = rt_ok && rrt_ok && drt_ok && !f->origin_path;
+    /* v2 origin-fbl (first-byte latency of the origin fetch, §2): a value says CloudFront
+     * talked to the origin for this request, '-' that it did not (an edge refusal or a
+     * cached copy).  Legacy logs lack the field. */
+    cfs_span fbl = r->f[CFS_F_ORIGIN_FBL];
+    f->origin_contacted = fbl.p == NULL ? T_UNKNOWN : (cfs_span_empty(fbl) ? T_NO : T_YES);
     signer_facts(f);
     f->pending = pending_variant(f);
 }
@@ -722,6 +735,8 @@ static int p_signed_missing_xml_unlogged(const facts *f)
     return signed_missing_xml(f) && f->cookies_logged != T_YES;
 }
 
+static int p_origin_fbl(const facts *f) { return f->origin_contacted == T_YES && f->edge_error; }
+static int p_origin_fbl_s3(const facts *f) { return p_origin_fbl(f) && is_s3(f->origin_kind); }
 static int p_origin_result_s3(const facts *f) { return f->origin_path && is_s3(f->origin_kind); }
 static int p_origin_result(const facts *f) { return f->origin_path; }
 /* A web ACL may have answered: the config shows one or cannot say (no config), and no WAF
@@ -910,6 +925,13 @@ static const attr_rule rules[R_COUNT] = {
                                        C(SIGNED_URL_MISSING), E(POSSIBLE), K_MATCH,
                                        p_signed_missing_xml_unlogged},
 
+    /* §2 (v2 only): origin-fbl holds the origin's first-byte latency when CloudFront fetched
+     * from the origin for this request.  An `Error` 403 with it set is the origin's answer;
+     * an edge refusal (WAF, geo, signed URLs, ...) happens before any fetch.  The field
+     * proves it, hence confirmed. */
+    [R_ORIGIN_FBL_S3] = {"origin_first_byte_logged_s3", C(ORIGIN_S3), E(CONFIRMED), K_MATCH,
+                         p_origin_fbl_s3},
+    [R_ORIGIN_FBL] = {"origin_first_byte_logged", C(ORIGIN_CUSTOM), E(CONFIRMED), K_MATCH, p_origin_fbl},
     /* §4: a 403 whose result type is Hit/RefreshHit/Miss (or OriginShieldHit) came from the
      * cache or the origin, not from an edge refusal. */
     [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH,
@@ -959,11 +981,12 @@ static const attr_rule rules[R_COUNT] = {
     /* Anything else (odd result types with 403, ...). */
     [R_UNCLASSIFIED] = {"unclassified", C(UNKNOWN), E(POSSIBLE), K_MATCH, p_always},
 
-    /* Settled by latency against the distribution's reference (see cfs_attr_settle).  A WAF
-     * block is the edge 403 KC S5 describes for this signature, hence likely.  When WAF logs
-     * were joined and hold no record for the request, WAF did not block it (blocks are
-     * logged, §5.3): it is some other edge refusal, possible; likewise when the config
-     * shows no web ACL. */
+    /* Settled after the pass by the line's latency (time-to-first-byte, else time-taken):
+     * see the "latency" section below for the zones.  Edge-fast (<= 5 ms) against a
+     * distribution whose origin fetches are slower: a WAF block is the edge 403 KC S5
+     * describes for this signature, hence likely.  When WAF logs were joined, cover the line
+     * and hold no record for the request, WAF did not block it (blocks are logged, §5.3):
+     * some other edge refusal, possible; likewise when the config shows no web ACL. */
     [R_EDGE_WAF] = {"latency_edge_waf", C(WAF_BLOCK), E(LIKELY), K_SETTLED, NULL},
     [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
                              NULL},
@@ -971,10 +994,8 @@ static const attr_rule rules[R_COUNT] = {
     /* Edge-fast HTML 403 to plain http with the protocol policy unknown: HTTPS Only (§5.5)
      * or a WAF block of an http request (§5.3), the same page and timing: possible. */
     [R_EDGE_HTTP] = {"latency_edge_http", C(HTTPS_REQUIRED), E(POSSIBLE), K_SETTLED, NULL},
-    [R_ORIGIN_CUSTOM] = {"latency_origin_custom", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
-    [R_ORIGIN_S3] = {"latency_origin_s3", C(ORIGIN_S3), E(LIKELY), K_SETTLED, NULL},
-    /* The same, judged by absolute limits because the distribution gave no usable
-     * reference: not calibrated, so never more than possible. */
+    /* The same with no origin reference for the distribution (too few origin fetches): the
+     * origin's own speed is unknown, so never more than possible. */
     [R_EDGE_WAF_ABS] = {"latency_edge_waf_absolute", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED, NULL},
     [R_EDGE_WAF_UNLOGGED_ABS] = {"latency_edge_waf_unlogged_absolute", C(EDGE_OTHER), E(POSSIBLE),
                                  K_SETTLED, NULL},
@@ -982,17 +1003,53 @@ static const attr_rule rules[R_COUNT] = {
                            NULL},
     [R_EDGE_HTTP_ABS] = {"latency_edge_http_absolute", C(HTTPS_REQUIRED), E(POSSIBLE), K_SETTLED,
                          NULL},
-    [R_ORIGIN_CUSTOM_ABS] = {"latency_origin_custom_absolute", C(ORIGIN_CUSTOM), E(POSSIBLE),
-                             K_SETTLED, NULL},
-    [R_ORIGIN_S3_ABS] = {"latency_origin_s3_absolute", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED, NULL},
-    /* Between the absolute limits, or no time-taken on the line: cannot tell. */
-    [R_LATENCY_AMBIGUOUS] = {"latency_ambiguous", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
-    [R_LATENCY_NO_TIME] = {"latency_no_time_taken", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* 20 ms or more to the first byte: no edge refusal takes that long, so the origin (or a
+     * cache or load balancer in front of it) answered, however fast its 2xx fetches are
+     * (issue 10 item 3); or between 5 and 20 ms where the distribution's own origin fetches
+     * are that fast (at least a third of their reference). */
+    [R_ORIGIN_CUSTOM] = {"latency_origin_custom", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
+    [R_ORIGIN_S3] = {"latency_origin_s3", C(ORIGIN_S3), E(LIKELY), K_SETTLED, NULL},
+    /* Between the zones, or edge-fast on a distribution whose origin answers about as fast
+     * as the edge: the data cannot decide.  Cause unknown; the candidates
+     * (cfs_rule_candidates) are the variant's edge cause and its origin. */
+    [R_AMBIG_HTTP] = {"latency_ambiguous_http", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG] = {"latency_ambiguous", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_S3] = {"latency_ambiguous_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_WAF_UNLOGGED] = {"latency_ambiguous_waf_unlogged", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                              NULL},
+    [R_AMBIG_WAF_UNLOGGED_S3] = {"latency_ambiguous_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE),
+                                 K_SETTLED, NULL},
+    [R_AMBIG_NO_ACL] = {"latency_ambiguous_no_acl", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_NO_ACL_S3] = {"latency_ambiguous_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* No time-taken or time-to-first-byte on the line: the same candidates. */
+    [R_NO_TIME_HTTP] = {"latency_no_time_taken_http", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME] = {"latency_no_time_taken", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_S3] = {"latency_no_time_taken_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_WAF_UNLOGGED] = {"latency_no_time_taken_waf_unlogged", C(UNKNOWN), E(POSSIBLE),
+                                K_SETTLED, NULL},
+    [R_NO_TIME_WAF_UNLOGGED_S3] = {"latency_no_time_taken_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE),
+                                   K_SETTLED, NULL},
+    [R_NO_TIME_NO_ACL] = {"latency_no_time_taken_no_acl", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_NO_ACL_S3] = {"latency_no_time_taken_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                             NULL},
     /* A non-CloudFront body answered edge-fast where a web ACL may be attached: a WAF custom
-     * response or a fast origin (see R_PENDING_BODY). */
-    [R_EDGE_BODY] = {"latency_edge_custom_body", C(ORIGIN_CUSTOM), E(POSSIBLE), K_SETTLED, NULL},
-    [R_EDGE_BODY_S3] = {"latency_edge_custom_body_s3", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED,
-                        NULL},
+     * response (§5.3) or a cached or fast origin answer; the body cannot tell (see
+     * R_PENDING_BODY).  Unknown, candidates waf_block and the origin. */
+    [R_EDGE_BODY] = {"latency_edge_custom_body", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_BODY_S3] = {"latency_edge_custom_body_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* Issue 10 item 2: CloudFront caches error responses (ErrorCachingMinTTL, 10 s by
+     * default) and serves the copy as `Error`/`Error` in about a millisecond.  An edge-fast
+     * 403 whose URI got an origin-served 403 of the same content type and length shortly
+     * before (within the TTL, a second of slack each side) is that copy
+     * (cfs_attr_settle_fast).  Likely: the join is by URI, body and time, not by id. */
+    [R_CACHED_ORIGIN] = {"cached_origin_403", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
+    [R_CACHED_ORIGIN_S3] = {"cached_origin_403_s3", C(ORIGIN_S3), E(LIKELY), K_SETTLED, NULL},
+    /* CloudFront's own error pages have one length per distribution and cause.  Lengths
+     * learned from this distribution's proven 403s (cfs_attr_page_cause) identify the
+     * unproven edge-fast 403s with the same type and length, when exactly one proven cause
+     * and no origin-served 403 has it.  The cause is the learned one (set by
+     * cfs_attr_settle_fast; the table's is a placeholder). */
+    [R_LEARNED_PAGE] = {"learned_error_page", C(UNKNOWN), E(LIKELY), K_SETTLED, NULL},
     /* Issue 10 item 4: on a distribution whose CustomErrorResponses remap 403 to another
      * status, an `Error` line with that status is a 403 viewers never saw as one.  No cause
      * (its status is not 403, so no 403 count includes it): the report counts the rule per
@@ -1003,12 +1060,6 @@ static const attr_rule rules[R_COUNT] = {
 #undef E
 
 _Static_assert(R_COUNT < UINT16_MAX, "rule ids fit cfs_attribution.rule");
-/* cfs_attr_settle maps a calibrated settled id to its _ABS twin by a fixed offset. */
-_Static_assert(R_ORIGIN_S3_ABS - R_ORIGIN_S3 == R_EDGE_WAF_ABS - R_EDGE_WAF &&
-                   R_EDGE_HTTP_ABS - R_EDGE_HTTP == R_EDGE_WAF_ABS - R_EDGE_WAF &&
-                   R_ORIGIN_CUSTOM_ABS - R_ORIGIN_CUSTOM == R_EDGE_WAF_ABS - R_EDGE_WAF,
-               "the _ABS settled ids mirror the calibrated ones");
-
 static cfs_attribution make(uint16_t id)
 {
     cfs_attribution a = {rules[id].cause, rules[id].evidence, id};
@@ -1068,33 +1119,37 @@ int cfs_attr_needs_latency(cfs_attribution a)
 }
 
 /* ---- latency ----------------------------------------------------------------------------
- * Derivation.  Edge-generated responses take 0-3 ms; responses fetched from an origin take
- * tens to hundreds of ms (the generator's model, datasets/README.md: 20-600 ms, log-normal
- * around 80 ms).  The measure is time-to-first-byte where the line has it (issue 10 item
- * 9): time-taken (§1.2 field 19) runs to the last byte, so a large download is slow however
- * near its origin, while the first byte leaves once the origin's headers are back.  Lines
- * without the field fall back to time-taken; a 403 is judged by the same per-line rule as
- * the samples of its distribution's reference.
- * The distribution's own origin fetches calibrate "origin-like", but only those that
- * measure an ordinary origin round trip: 2xx/3xx `Miss` responses.  Left out: RefreshHit
- * and 304 (a revalidation: a conditional request the origin may answer without the body),
- * 4xx/5xx (an origin error or timeout, or an edge error logged as Miss), and ws/wss lines
- * (a WebSocket is logged as Miss when it closes, its time is the connection's lifetime).
- * Their 25th percentile is the reference.  p25 rather than the median so that a slow tail
- * does not drag it up, and rather than p10 because with the minimum of 20 samples p10 is
- * the 2nd smallest value, a single outlier.  A 403 under a third of the reference is "far
- * below" (a 3x gap, well outside the spread of a log-normal's lower quartile), never
- * counted as edge above REF_FLOOR_MS of plain edge processing time though: threshold =
- * max(ref/3, 4).  When the reference is under 3 * 4 = 12 ms the origin is about as fast as
- * the edge and the reference cannot separate them; then, as with no reference at all,
- * absolute limits apply: <= 5 ms edge, >= 20 ms origin (the bottom of the origin range),
- * ambiguous in between. */
+ * An `Error` 403 with CloudFront's HTML page (or a body of its own where a web ACL may
+ * answer) is an edge refusal, a copy of an origin 403 from the cache, or the origin's own
+ * answer.  The measure is the line's latency: time-to-first-byte where the line has it
+ * (issue 10 item 9: time-taken runs to the last byte, so a large download is slow however
+ * near its origin), else time-taken, and 0 when v2's origin-fbl says the origin was not
+ * contacted (cfs_attr_decision_ms).
+ * Zones.  Edge-generated responses take 0-3 ms (the generator's model, datasets/README.md,
+ * from real logs: reference §5.1); a response that needed the origin takes a round trip
+ * to it.  So:
+ *   <= EDGE_MAX_MS (5 ms): edge-fast: an edge refusal, or a cached copy of an origin 403
+ *      (cfs_attr_settle_fast tells them apart before the latency test runs);
+ *   >= ORIGIN_MIN_MS (20 ms): the origin (or a cache or load balancer in front of it)
+ *      answered, whatever the distribution's 2xx fetches take (issue 10 item 3: an origin
+ *      answering 403 in 20-40 ms next to 120 ms fetches is still the origin);
+ *   in between: the origin when its own fetches are that fast (at least a third of the
+ *      reference), otherwise undecided.
+ * The reference: the 25th percentile of the same latency over the distribution's
+ * 2xx/3xx `Miss` responses, 304 and ws/wss excluded (RefreshHit and 304 are revalidations
+ * the origin may answer without the body; 4xx/5xx are errors or timeouts; a WebSocket is
+ * logged when it closes), at least REF_MIN_FETCHES of them.  It decides two things: an
+ * edge-fast line is an edge refusal at the rule's evidence only when the origin is
+ * measurably slower than the edge (reference >= REF_USABLE_MS); with no reference the
+ * origin's speed is unknown (the _absolute rules, possible); with a reference under 12 ms
+ * the origin answers about as fast as the edge and the line is undecided.  p25 rather than
+ * the median so that a slow tail does not drag it up, and rather than p10 because with the
+ * minimum of 20 samples p10 is the 2nd smallest value, a single outlier. */
 enum {
     REF_MIN_FETCHES = 20,
-    REF_FLOOR_MS = 4,
-    REF_USABLE_MS = 3 * REF_FLOOR_MS,
-    ABS_EDGE_MAX_MS = 5,
-    ABS_ORIGIN_MIN_MS = 20,
+    EDGE_MAX_MS = 5,
+    ORIGIN_MIN_MS = 20,
+    REF_USABLE_MS = 12,
 };
 #define REF_QUANTILE 0.25
 
@@ -1109,6 +1164,13 @@ uint32_t cfs_attr_latency_ms(const cfs_record *r)
     return r->ttfb_ms != CFS_NO_MILLIS ? r->ttfb_ms : r->time_taken_ms;
 }
 
+uint32_t cfs_attr_decision_ms(const cfs_record *r)
+{
+    cfs_span fbl = r->f[CFS_F_ORIGIN_FBL];
+    if (fbl.p != NULL && cfs_span_empty(fbl)) return 0;
+    return cfs_attr_latency_ms(r);
+}
+
 int cfs_attr_origin_sample(const cfs_record *r)
 {
     return r->result == CFS_R_MISS && r->status >= 200 && r->status <= 399 && r->status != 304 &&
@@ -1119,11 +1181,12 @@ int cfs_attr_origin_sample(const cfs_record *r)
 const char *cfs_attr_reference_rule(void)
 {
     /* Printed once per distribution in the text report: kept short. */
-    return "latency = time-to-first-byte, else time-taken; reference = 25th percentile of "
-           "latency over the distribution's 2xx/3xx Miss responses, 304 and ws/wss excluded "
-           "(at least 20); an unexplained Error 403 is edge-generated under max(reference/3, "
-           "4 ms), otherwise origin-served; with no reference or one under 12 ms, <= 5 ms is "
-           "edge, >= 20 ms origin, between undecided";
+    return "latency = time-to-first-byte, else time-taken; an unexplained Error 403 is "
+           "edge-generated at <= 5 ms (a cached origin 403 when the same URI and body came "
+           "from the origin within the error-caching TTL), origin-served at >= 20 ms, and "
+           "between the two origin-served only when the reference (25th percentile over the "
+           "distribution's 2xx/3xx Miss responses, 304 and ws/wss excluded, at least 20) is at "
+           "most 3x its latency; edge verdicts need a reference of >= 12 ms";
 }
 
 const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
@@ -1133,52 +1196,118 @@ const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
     return ttfb == 0 ? "time_taken" : "mixed";
 }
 
-/* 1 when time_taken_ms is edge-generated by the thresholds above (calibrated when the
- * reference is usable, else the absolute edge limit). */
-static int edge_fast(uint32_t time_taken_ms, uint32_t reference_ms)
+/* What each provisional variant settles to: its edge verdict (calibrated, and with no
+ * reference), its origin verdict, and its undecided ones with their candidate causes. */
+typedef struct variant {
+    uint16_t pending, edge, edge_abs, origin, ambiguous, no_time;
+    uint8_t edge_cause, origin_cause;
+} variant;
+
+#define V(p, e, o, ec, oc) \
+    {R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p, \
+     CFS_CAUSE_##ec, CFS_CAUSE_##oc}
+static const variant variants[] = {
+    V(_HTTP, HTTP, CUSTOM, HTTPS_REQUIRED, ORIGIN_CUSTOM),
+    V(, WAF, CUSTOM, WAF_BLOCK, ORIGIN_CUSTOM),
+    V(_S3, WAF, S3, WAF_BLOCK, ORIGIN_S3),
+    V(_WAF_UNLOGGED, WAF_UNLOGGED, CUSTOM, EDGE_OTHER, ORIGIN_CUSTOM),
+    V(_WAF_UNLOGGED_S3, WAF_UNLOGGED, S3, EDGE_OTHER, ORIGIN_S3),
+    V(_NO_ACL, NO_ACL, CUSTOM, EDGE_OTHER, ORIGIN_CUSTOM),
+    V(_NO_ACL_S3, NO_ACL, S3, EDGE_OTHER, ORIGIN_S3),
+};
+#undef V
+_Static_assert(sizeof variants / sizeof variants[0] == R_PENDING_NO_ACL_S3 - R_PENDING_HTTP + 1,
+               "one variant per R_PENDING* id");
+
+static const variant *variant_of(uint16_t rule)
 {
-    if (time_taken_ms == CFS_NO_MILLIS) return 0;
-    if (reference_ms >= REF_USABLE_MS) {
-        uint32_t threshold = reference_ms / 3;
-        if (threshold < REF_FLOOR_MS) threshold = REF_FLOOR_MS;
-        return time_taken_ms < threshold;
-    }
-    return time_taken_ms <= ABS_EDGE_MAX_MS;
+    if (rule < R_PENDING_HTTP || rule > R_PENDING_NO_ACL_S3) return NULL;
+    return &variants[rule - R_PENDING_HTTP];
 }
 
-cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t time_taken_ms, uint32_t reference_ms)
+static int is_body_pending(uint16_t rule) { return rule == R_PENDING_BODY || rule == R_PENDING_BODY_S3; }
+
+int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms)
+{
+    return cfs_attr_needs_latency(a) && ms != CFS_NO_MILLIS && ms <= EDGE_MAX_MS;
+}
+
+int cfs_attr_origin_served(cfs_attribution a, uint32_t ms)
+{
+    if (a.rule == R_ORIGIN_FBL || a.rule == R_ORIGIN_FBL_S3) return 1;
+    int timed = cfs_attr_needs_latency(a) || a.rule == R_BODY || a.rule == R_BODY_S3;
+    return timed && ms != CFS_NO_MILLIS && ms >= ORIGIN_MIN_MS;
+}
+
+int cfs_attr_page_cause(cfs_attribution a)
+{
+    /* Rules that prove an edge refusal with the edge's own page, confirmed: their lines'
+     * content type and length are the distribution's page for that cause. */
+    if (a.evidence != CFS_EV_CONFIRMED) return 0;
+    switch (a.rule) {
+    case R_WAF_LOG_BLOCK: case R_DRT_GEO: case R_DRT_METHOD: case R_DRT_BLOCKED:
+    case R_DRT_INVALID: case R_DRT_HEADER: case R_DRT_CERT: case R_RT_LIMIT:
+    case R_HTTPS_ONLY_HTTP: case R_REDIRECT_HTTP10_NON_GET: case R_BEHAVIOR_METHOD:
+        return a.cause;
+    default:
+        return 0;
+    }
+}
+
+cfs_attribution cfs_attr_settle_fast(cfs_attribution a, const cfs_fast_evidence *ev)
+{
+    if (!cfs_attr_needs_latency(a) || ev == NULL) return a;
+    const variant *v = variant_of(a.rule);
+    int s3 = a.rule == R_PENDING_BODY_S3 || (v != NULL && v->origin_cause == CFS_CAUSE_ORIGIN_S3);
+    if (ev->cached) return make(s3 ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN);
+    uint32_t pc = ev->page_causes;
+    if (pc == 0 || (pc & (pc - 1)) != 0 || ev->origin_page) return a; /* none, several, or shared */
+    int cause = __builtin_ctz(pc);
+    /* Learned WAF pages name a WAF block only where WAF may have answered: not when the
+     * config shows no web ACL, nor when WAF logs cover the line and hold no block. */
+    int waf_excluded = v != NULL && (v->edge == R_EDGE_WAF_UNLOGGED || v->edge == R_EDGE_NO_ACL);
+    if (cause == CFS_CAUSE_WAF_BLOCK && waf_excluded) return a;
+    cfs_attribution r = make(R_LEARNED_PAGE);
+    r.cause = (uint8_t)cause;
+    return r;
+}
+
+cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms)
 {
     if (!cfs_attr_needs_latency(a)) return a;
-    /* A non-CloudFront body is lowered only when edge-fast; slower (or untimed) it keeps
-     * the body rule it would have had without a web ACL. */
-    if (a.rule == R_PENDING_BODY || a.rule == R_PENDING_BODY_S3) {
+    int usable = reference_ms >= REF_USABLE_MS;
+    /* The middle zone is origin-like when the distribution's own fetches are that fast. */
+    int origin_like = ms != CFS_NO_MILLIS &&
+                      (ms >= ORIGIN_MIN_MS || (ms > EDGE_MAX_MS && usable && ms * 3 >= reference_ms));
+    int edge = ms != CFS_NO_MILLIS && ms <= EDGE_MAX_MS;
+    /* A non-CloudFront body keeps the body rule it would have had without a web ACL unless
+     * it is edge-fast, where a WAF custom response and a fast origin look the same. */
+    if (is_body_pending(a.rule)) {
         int s3 = a.rule == R_PENDING_BODY_S3;
-        if (edge_fast(time_taken_ms, reference_ms)) return make(s3 ? R_EDGE_BODY_S3 : R_EDGE_BODY);
+        if (edge) return make(s3 ? R_EDGE_BODY_S3 : R_EDGE_BODY);
         return make(s3 ? R_BODY_S3 : R_BODY);
     }
-    if (time_taken_ms == CFS_NO_MILLIS) return make(R_LATENCY_NO_TIME);
-
-    uint16_t edge, origin;
-    switch (a.rule) {
-    case R_PENDING_HTTP: edge = R_EDGE_HTTP; origin = R_ORIGIN_CUSTOM; break;
-    case R_PENDING_S3: edge = R_EDGE_WAF; origin = R_ORIGIN_S3; break;
-    case R_PENDING_WAF_UNLOGGED: edge = R_EDGE_WAF_UNLOGGED; origin = R_ORIGIN_CUSTOM; break;
-    case R_PENDING_WAF_UNLOGGED_S3: edge = R_EDGE_WAF_UNLOGGED; origin = R_ORIGIN_S3; break;
-    case R_PENDING_NO_ACL: edge = R_EDGE_NO_ACL; origin = R_ORIGIN_CUSTOM; break;
-    case R_PENDING_NO_ACL_S3: edge = R_EDGE_NO_ACL; origin = R_ORIGIN_S3; break;
-    default: edge = R_EDGE_WAF; origin = R_ORIGIN_CUSTOM; break;
+    const variant *v = variant_of(a.rule);
+    if (v == NULL) return a;
+    if (ms == CFS_NO_MILLIS) return make(v->no_time);
+    if (origin_like) return make(v->origin);
+    if (edge) {
+        if (reference_ms == 0) return make(v->edge_abs);
+        return make(usable ? v->edge : v->ambiguous);
     }
+    return make(v->ambiguous);
+}
 
-    if (reference_ms >= REF_USABLE_MS) {
-        uint32_t threshold = reference_ms / 3;
-        if (threshold < REF_FLOOR_MS) threshold = REF_FLOOR_MS;
-        return make(time_taken_ms < threshold ? edge : origin);
+uint32_t cfs_rule_candidates(uint16_t rule)
+{
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+        const variant *v = &variants[i];
+        if (rule == v->ambiguous || rule == v->no_time)
+            return (1u << v->edge_cause) | (1u << v->origin_cause);
     }
-    /* Absolute limits: the _ABS ids follow the calibrated ones in the same order. */
-    const uint16_t to_abs = R_EDGE_WAF_ABS - R_EDGE_WAF;
-    if (time_taken_ms <= ABS_EDGE_MAX_MS) return make((uint16_t)(edge + to_abs));
-    if (time_taken_ms >= ABS_ORIGIN_MIN_MS) return make((uint16_t)(origin + to_abs));
-    return make(R_LATENCY_AMBIGUOUS);
+    if (rule == R_EDGE_BODY) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
+    if (rule == R_EDGE_BODY_S3) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_S3);
+    return 0;
 }
 
 const char *cfs_rule_name(uint16_t rule)

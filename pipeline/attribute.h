@@ -44,6 +44,9 @@ int cfs_rule_is_hidden_403(uint16_t rule);
  * provisional 403 alike: time-to-first-byte when the line has it, else time-taken
  * (CFS_NO_MILLIS when it has neither). */
 uint32_t cfs_attr_latency_ms(const cfs_record *r);
+/* The latency a 403 is judged by: cfs_attr_latency_ms, or 0 when v2's origin-fbl is '-'
+ * (CloudFront did not contact the origin for it). */
+uint32_t cfs_attr_decision_ms(const cfs_record *r);
 /* 1 when r is an origin fetch fit for the reference: a 2xx/3xx Miss, not a 304
  * revalidation, not a WebSocket (ws/wss) connection, with a latency. */
 int cfs_attr_origin_sample(const cfs_record *r);
@@ -51,9 +54,35 @@ int cfs_attr_origin_sample(const cfs_record *r);
  * cfs_attr_latency_ms over its cfs_attr_origin_sample responses.
  * 0 when there is too little data to judge. */
 uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch);
-/* Settle a provisional attribution, given the request's latency and the reference. */
-cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t time_taken_ms, uint32_t reference_ms);
-/* One line describing how reference_ms was derived, for the report. */
+/* Settle a provisional attribution, given the request's decision latency and the reference. */
+cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms);
+
+/* Edge-fast provisional 403s (cfs_attr_edge_fast) are judged after the pass against what
+ * the whole pass learned about their distribution, before the latency test:
+ *   cached: an origin-served 403 (cfs_attr_origin_served) of the same distribution, URI,
+ *           content type and length ended within the error-caching TTL before it;
+ *   page_causes: bit (1u << cause) for each cause whose confirmed 403s of the distribution
+ *           (cfs_attr_page_cause) had this content type and length, often enough;
+ *   origin_page: origin-served 403s of the distribution had this type and length too. */
+typedef struct cfs_fast_evidence {
+    int cached;
+    uint32_t page_causes;
+    int origin_page;
+} cfs_fast_evidence;
+int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms);
+/* 1 for a 403 the origin answered by the rules (origin-fbl) or by its latency (>= 20 ms on
+ * a provisional or body rule); such lines are what cached copies are copies of. */
+int cfs_attr_origin_served(cfs_attribution a, uint32_t ms);
+/* The cause whose edge page a confirmed 403 shows (geo, method, WAF-joined, ...), or 0. */
+int cfs_attr_page_cause(cfs_attribution a);
+/* a settled by that evidence (cached_origin_403 or learned_error_page), or a unchanged
+ * (still provisional) when it decides nothing. */
+cfs_attribution cfs_attr_settle_fast(cfs_attribution a, const cfs_fast_evidence *ev);
+/* For an undecided (unknown) settled rule: bit (1u << cause) per candidate cause, else 0. */
+uint32_t cfs_rule_candidates(uint16_t rule);
+/* "waf_block|origin_custom" for a candidate mask ("" for 0); returns the length. */
+size_t cfs_candidates_str(uint32_t mask, char *buf, size_t cap);
+/* One line describing how the edge-versus-origin test works, for the report. */
 const char *cfs_attr_reference_rule(void);
 /* Which measure a reference of `samples` samples, `ttfb` of them time-to-first-byte,
  * used: "time_to_first_byte", "time_taken", "mixed", or "none" without samples. */

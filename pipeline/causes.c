@@ -1,6 +1,7 @@
 /* The 403 cause vocabulary: stable names of causes and evidence levels (used in every
  * output, so never renamed), their inverse lookup, and the next steps a reader should take
  * for each cause, written from the troubleshooting guide (reference section 5). */
+#include <stdio.h>
 #include <string.h>
 
 #include "pipeline/attribute.h"
@@ -148,4 +149,17 @@ const char *cfs_cause_advice(cfs_cause c)
 {
     if ((unsigned)c >= CFS_CAUSE_COUNT) return cause_advice[CFS_CAUSE_UNKNOWN];
     return cause_advice[c];
+}
+
+size_t cfs_candidates_str(uint32_t mask, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap) buf[0] = 0;
+    for (int c = 1; c < CFS_CAUSE_COUNT; c++) {
+        if (!(mask & (1u << c))) continue;
+        int w = snprintf(buf + n, cap > n ? cap - n : 0, "%s%s", n ? "|" : "", cause_names[c]);
+        if (w > 0) n += (size_t)w;
+    }
+    if (cap && n >= cap) n = cap - 1;
+    return n;
 }

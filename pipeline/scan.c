@@ -141,6 +141,9 @@ typedef struct spill_rec {
     cfs_attribution at;
     uint32_t time_taken_ms;
     uint32_t len;
+    uint32_t clen, cth;
+    uint64_t evkey;
+    int64_t ts;
 } spill_rec;
 
 typedef struct cfs_row_spill {
@@ -155,6 +158,7 @@ typedef struct cfs_row_spill {
     int cause;        /* --cause filter (-1 = any), applied on reading back */
     cfs_kmap refs;    /* dist -> origin reference ms (ref_row) */
     const cfs_agg *agg;
+    cfs_attr_ctx ctx; /* the scan's evidence, for cfs_fast_settle */
 } cfs_row_spill;
 
 typedef struct ref_row {
@@ -198,6 +202,10 @@ static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char 
             h.at = r->at;
             h.time_taken_ms = r->time_taken_ms;
             h.len = r->len;
+            h.clen = r->clen;
+            h.cth = r->cth;
+            h.evkey = r->evkey;
+            h.ts = r->ts;
             if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(r->text, 1, r->len, f) != r->len) {
                 *failed = 1;
                 snprintf(why, whylen, "writing matching rows to a temporary file failed: %s",
@@ -310,7 +318,13 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     row->len = (uint32_t)o;
     cfs_key_str(row->dist, r->dist.p, r->dist.n);
     row->at = at;
-    row->time_taken_ms = cfs_attr_latency_ms(r);
+    row->time_taken_ms = cfs_attr_decision_ms(r);
+    if (cfs_attr_edge_fast(at, row->time_taken_ms)) {
+        row->clen = cfs_fast_clen(r);
+        row->cth = cfs_fast_cth(r);
+        row->evkey = cfs_fast_evkey(row->dist, r, row->cth, row->clen);
+        row->ts = r->ts;
+    }
     u->row_bytes += row_cost(row);
     if (u->row_bytes > ps->sh->rows_mem / UNIT_ROWS_SHARE) unit_spill(u);
 }
@@ -1066,8 +1080,11 @@ static uint32_t row_ref(cfs_kmap *refs, const cfs_agg *a, const char dist[CFS_KE
     return r->ms;
 }
 
-static void settle_row(cfs_kmap *refs, const cfs_agg *a, cfs_req_row *row)
+static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx, cfs_req_row *row)
 {
+    /* as cfs_fast_resolve judges the same line in the aggregate */
+    if (cfs_attr_edge_fast(row->at, row->time_taken_ms))
+        row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, row->evkey, row->clen, row->cth, row->at);
     if (cfs_attr_needs_latency(row->at))
         row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
                                   row_ref(refs, a, row->dist));
@@ -1098,15 +1115,23 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         cfs_agg_count_keys(all, 1, &res->keys);
         res->over_budget = 1;
     }
-    /* The agg stays unsettled (the summary state keeps provisional entries so that merged
-     * runs settle against the merged reference); rows are settled here, by latency class
-     * exactly as cfs_agg_settle does. */
+    /* The edge-fast 403s held back in the pass are judged now that every 403 has been
+     * seen, and counted.  The agg stays otherwise unsettled (the summary state keeps
+     * provisional entries so that merged runs settle against the merged reference); rows
+     * are settled here, by latency class exactly as cfs_agg_settle does. */
+    char ferr[256];
+    cfs_status fst = res->over_budget ? CFS_OK : cfs_fast_resolve(&res->agg, &o->attr, ferr, sizeof ferr);
+    if (fst != CFS_OK) {
+        fprintf(stderr, "cfscan: %s\n", ferr);
+        res->fast_failed = 1;
+    }
     cfs_kmap refs;
     cfs_kmap_init(&refs, CFS_KEY_STR, sizeof(ref_row));
-    for (size_t i = 0; i < res->nrows; i++) settle_row(&refs, &res->agg, &res->rows[i]);
+    for (size_t i = 0; i < res->nrows; i++) settle_row(&refs, &res->agg, &o->attr, &res->rows[i]);
     if (res->spill) { /* the spilled rows are settled and filtered as they are read back */
         res->spill->refs = refs;
         res->spill->agg = &res->agg;
+        res->spill->ctx = o->attr;
         res->spill->cause = o->filter ? o->filter->cause : -1;
     } else {
         cfs_kmap_free(&refs);
@@ -1125,7 +1150,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     cfs_topk_pool_drain();
     free(sh->thread_aggs);
     free(sh->thread_pos);
-    return res->spill && res->spill->failed ? CFS_E_IO : CFS_OK;
+    return (res->spill && res->spill->failed) || res->fast_failed ? CFS_E_IO : CFS_OK;
 }
 
 cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen)
@@ -1163,7 +1188,11 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
         memcpy(sp->cur.dist, h.dist, CFS_KEY_STR);
         sp->cur.at = h.at;
         sp->cur.time_taken_ms = h.time_taken_ms;
-        settle_row(&sp->refs, sp->agg, &sp->cur);
+        sp->cur.clen = h.clen;
+        sp->cur.cth = h.cth;
+        sp->cur.evkey = h.evkey;
+        sp->cur.ts = h.ts;
+        settle_row(&sp->refs, sp->agg, &sp->ctx, &sp->cur);
         if (sp->cause >= 0 && sp->cur.at.cause != sp->cause) continue;
         *row = &sp->cur;
         return 1;

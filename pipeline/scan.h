@@ -17,7 +17,11 @@ typedef struct cfs_req_row {
     uint32_t len;
     char dist[CFS_KEY_STR];
     cfs_attribution at;
-    uint32_t time_taken_ms; /* the latency settling judges: cfs_attr_latency_ms */
+    uint32_t time_taken_ms; /* the latency settling judges: cfs_attr_decision_ms */
+    /* what an edge-fast 403 is judged by after the pass (cfs_fast_settle) */
+    uint32_t clen, cth;
+    uint64_t evkey;
+    int64_t ts;
 } cfs_req_row;
 
 /* Filter for `cfscan requests`; a NULL/0 member matches everything. */
@@ -71,6 +75,8 @@ typedef struct cfs_scan_result {
                               * and rows are incomplete; keys says what they held */
     cfs_key_counts keys;
     const char *kernel;
+    int fast_failed;         /* the edge-fast 403s could not all be read back (temporary
+                              * file): their counts are missing; the scan returns CFS_E_IO */
 } cfs_scan_result;
 
 /* Matching rows kept in memory by default before spilling (requests mode). */

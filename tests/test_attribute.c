@@ -866,13 +866,16 @@ Test(attribute_with_config, custom_origin_bodies)
            "non_cloudfront_body");
     EXPECT(cfs_attr_settle(a, CFS_NO_MILLIS, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
            "non_cloudfront_body");
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_POSSIBLE,
+    /* edge-fast: a WAF custom response or a fast or cached origin: undecided */
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
            "latency_edge_custom_body");
+    cr_expect_eq(cfs_rule_candidates(cfs_attr_settle(a, 1, 80).rule),
+                 (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM));
     a = attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}},
              &t.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body_s3");
     /* no reference: the absolute edge limit (<= 5 ms) */
-    EXPECT(cfs_attr_settle(a, 1, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_POSSIBLE,
+    EXPECT(cfs_attr_settle(a, 1, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
            "latency_edge_custom_body_s3");
     EXPECT(cfs_attr_settle(a, 10, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY,
            "non_cloudfront_body_s3");
@@ -919,15 +922,25 @@ Test(attribute, latency_settle_threshold)
     cfs_attribution a = attr(NULL, NULL);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
     cr_assert(cfs_attr_needs_latency(a));
-    /* reference 80: threshold floor(80/3) = 26 ms; 25 is edge, 26 is origin */
-    EXPECT(cfs_attr_settle(a, 0, 80), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
-    EXPECT(cfs_attr_settle(a, 25, 80), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
-    EXPECT(cfs_attr_settle(a, 26, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+    /* Zones (issue 10 item 3): <= 5 ms edge, >= 20 ms origin whatever the reference; an
+     * origin answering 403 in 20-40 ms next to 120 ms fetches is still the origin. */
+    EXPECT(cfs_attr_settle(a, 0, 120), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
+    EXPECT(cfs_attr_settle(a, 5, 120), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
+    EXPECT(cfs_attr_settle(a, 20, 120), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
            "latency_origin_custom");
-    /* reference 12 (smallest usable): threshold = max(4, 4) = 4 */
+    EXPECT(cfs_attr_settle(a, 40, 120), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "latency_origin_custom");
+    /* between 5 and 20 ms: origin only where the origin's own fetches are that fast
+     * (reference at most 3x the latency), otherwise undecided with both candidates */
+    EXPECT(cfs_attr_settle(a, 10, 120), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
+    cr_expect_eq(cfs_rule_candidates(cfs_attr_settle(a, 10, 120).rule),
+                 (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM));
+    EXPECT(cfs_attr_settle(a, 10, 30), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 9, 30), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
+    /* reference 12 is the smallest that lets an edge-fast line be called an edge refusal */
     EXPECT(cfs_attr_settle(a, 3, 12), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
-    EXPECT(cfs_attr_settle(a, 4, 12), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 3, 11), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
     /* settled results are final */
     cr_expect(!cfs_attr_needs_latency(cfs_attr_settle(a, 3, 12)));
 }
@@ -935,20 +948,23 @@ Test(attribute, latency_settle_threshold)
 Test(attribute, latency_settle_without_reference)
 {
     cfs_attribution a = attr(NULL, NULL);
-    /* reference 0 (or under 12 ms): absolute limits, <= 5 edge, >= 20 origin */
+    /* reference 0: the origin's speed is unknown, so an edge-fast line is only possible */
     EXPECT(cfs_attr_settle(a, 5, 0), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE,
            "latency_edge_waf_absolute");
     EXPECT(cfs_attr_settle(a, 6, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
     EXPECT(cfs_attr_settle(a, 19, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
-    EXPECT(cfs_attr_settle(a, 20, 0), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_POSSIBLE,
-           "latency_origin_custom_absolute");
-    EXPECT(cfs_attr_settle(a, 2, 11), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE,
-           "latency_edge_waf_absolute");
+    EXPECT(cfs_attr_settle(a, 20, 0), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
+           "latency_origin_custom");
     EXPECT(cfs_attr_settle(a, CFS_NO_MILLIS, 80), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
            "latency_no_time_taken");
     cfs_attribution h = attr((kv[]){{"cs-protocol", "http"}, {NULL, NULL}}, NULL);
     EXPECT(cfs_attr_settle(h, 1, 0), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_POSSIBLE,
            "latency_edge_http_absolute");
+    cfs_attribution u = cfs_attr_settle(h, 8, 0);
+    EXPECT(u, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous_http");
+    char buf[128];
+    cfs_candidates_str(cfs_rule_candidates(u.rule), buf, sizeof buf);
+    cr_expect_str_eq(buf, "https_required|origin_custom");
 }
 
 Test(attribute_with_config, latency_variants_from_config)
@@ -963,8 +979,7 @@ Test(attribute_with_config, latency_variants_from_config)
     a = attr((kv[]){{"cs-uri-stem", "/site/x.html"}, {NULL, NULL}}, &noacl.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_no_acl_s3");
     EXPECT(cfs_attr_settle(a, 70, 60), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "latency_origin_s3");
-    EXPECT(cfs_attr_settle(a, 30, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_POSSIBLE,
-           "latency_origin_s3_absolute");
+    EXPECT(cfs_attr_settle(a, 30, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "latency_origin_s3");
 
     test_cfg acl;
     make_cfg(&acl, ACL, "");

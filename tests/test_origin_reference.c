@@ -67,6 +67,9 @@ static void lb_header(logbuf *b, int ttfb)
 /* One line: status, result type (edge, response and detailed alike), protocol,
  * time-taken and time-to-first-byte in ms, request id.  An Error 403 gets CloudFront's
  * HTML page (text/html), as §5.1 describes the edge's own 403. */
+/* cs-uri-stem of the next lines when set (k_base's otherwise) */
+static const char *g_uri;
+
 static void lb_line(logbuf *b, const char *status, const char *result, const char *proto,
                     unsigned tt_ms, unsigned ttfb_ms, const char *id)
 {
@@ -79,6 +82,7 @@ static void lb_line(logbuf *b, const char *status, const char *result, const cha
         if (i == 8) v = status;
         else if (i == 13 || i == 22 || i == 28) v = result;
         else if (i == 14) v = id;
+        else if (i == 7 && g_uri) v = g_uri;
         else if (i == 16) v = proto;
         else if (i == 18) v = tt;
         else if (i == TTFB_COL) v = fb;
@@ -136,7 +140,11 @@ static void mixed_lines(logbuf *b)
         lb_line(b, "101", "Miss", "wss", 600000, 1, id);
     }
     lb_line(b, "403", "Error", "https", 2, 2, "E1");
+    /* another URI: a fast 403 of E2's URI and body within the error-caching TTL would be a
+     * copy of its 403 from CloudFront's cache (cached_origin_403, tests/test_edge_fast.c) */
+    g_uri = "/api/other";
     lb_line(b, "403", "Error", "https", 150, 150, "E2");
+    g_uri = NULL;
     lb_line(b, "403", "Error", "https", 90, 5, "E3");
 }
 

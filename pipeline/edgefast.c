@@ -1,0 +1,385 @@
+/* Edge-fast 403s, judged after the pass (issue 10 items 2 and "learn the error pages").
+ * An `Error` 403 answered in a few milliseconds is an edge refusal or a copy of an origin
+ * 403 from CloudFront's error cache, and which one depends on the rest of the logs: did the
+ * origin answer the same URI with the same body shortly before (events), and which
+ * proven cause's page has this content type and length on this distribution (pages).  So
+ * such lines are kept as records, in input order, until the pass is over, then judged
+ * (cfs_attr_settle_fast) and counted as if they had been added in the pass.  Memory: the
+ * records spill to an unlinked temporary file past CFS_DEFERRED_MEM; events cost about 30
+ * bytes per distinct (URI, body, second) of origin-served 403s, pages one row per distinct
+ * length. */
+#include "pipeline/aggregate.h"
+#include "pipeline/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* A learned page needs this many confirmed 403s behind it: one odd line proves nothing. */
+#define PAGE_MIN_SUPPORT 3
+/* CloudFront's default ErrorCachingMinTTL (seconds) when no config says otherwise. */
+#define DEFAULT_ERROR_TTL 10
+/* Log times are whole seconds at the end of each response: one second of slack each side. */
+#define EVENT_SLACK_S 1
+
+typedef struct rec_head {
+    char dist[CFS_KEY_STR];
+    char edge[CFS_KEY_STR];
+    int64_t hour, ts;
+    uint64_t bytes, iph, evkey;
+    uint32_t clen, cth, tt, ttfb, uri_n, ip_n;
+    uint16_t status, rule;
+    uint8_t cause, evidence, lat_class, pad;
+} rec_head;
+
+/* ---- keys ------------------------------------------------------------------------------ */
+uint32_t cfs_fast_clen(const cfs_record *r)
+{
+    cfs_span s = r->f[CFS_F_SC_CONTENT_LEN];
+    if (cfs_span_empty(s) || s.n > 9) return UINT32_MAX;
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < s.n; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9') return UINT32_MAX;
+        v = v * 10 + (uint32_t)(s.p[i] - '0');
+    }
+    return v;
+}
+
+uint32_t cfs_fast_cth(const cfs_record *r)
+{
+    cfs_span s = r->f[CFS_F_SC_CONTENT_TYPE];
+    return (uint32_t)XXH3_64bits(s.p ? s.p : "", s.n);
+}
+
+uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen)
+{
+    cfs_span u = r->f[CFS_F_CS_URI_STEM];
+    uint64_t seed = XXH3_64bits(dist, strnlen(dist, CFS_KEY_STR)) ^ ((uint64_t)clen << 32 | cth);
+    return XXH3_64bits_withSeed(u.p ? u.p : "", u.n, seed);
+}
+
+/* ---- learning ---------------------------------------------------------------------------- */
+typedef struct page_key {
+    char dist[CFS_KEY_STR];
+    uint32_t clen, cth;
+} page_key;
+_Static_assert(sizeof(page_key) == CFS_KEY_STR + 8, "pages key is the head of cfs_prow");
+
+static void event_add(cfs_erow *e, int64_t t)
+{
+    if (e->n && e->ts[e->n - 1] == t) return; /* floods of one URI in one second */
+    if (e->n == e->cap) {
+        uint32_t nc = e->cap ? e->cap * 2 : 4;
+        e->ts = cfs_xrealloc_charged(e->ts, e->cap * sizeof *e->ts, nc * sizeof *e->ts);
+        e->cap = nc;
+    }
+    e->ts[e->n++] = t;
+}
+
+void cfs_fast_learn(cfs_agg *a, const char dist[CFS_KEY_STR], const cfs_record *r, cfs_attribution at,
+                    uint32_t ms)
+{
+    int page = cfs_attr_page_cause(at);
+    int origin = cfs_attr_origin_served(at, ms);
+    if (!page && !origin) return;
+    uint32_t clen = cfs_fast_clen(r), cth = cfs_fast_cth(r);
+    if (clen != UINT32_MAX) {
+        page_key k;
+        memset(&k, 0, sizeof k);
+        memcpy(k.dist, dist, CFS_KEY_STR);
+        k.clen = clen;
+        k.cth = cth;
+        cfs_prow *p = cfs_kmap_get(&a->pages, &k, NULL);
+        p->n[origin ? CFS_CAUSE_NONE : page]++;
+    }
+    if (origin && r->ts != CFS_NO_TIME) {
+        uint64_t key = cfs_fast_evkey(dist, r, cth, clen);
+        cfs_erow *e = cfs_kmap_get(&a->events, &key, NULL);
+        event_add(e, r->ts);
+    }
+}
+
+void cfs_fast_merge(cfs_agg *dst, const cfs_agg *src)
+{
+    for (size_t i = 0; i < src->pages.n; i++) {
+        const cfs_prow *s = cfs_kmap_row(&src->pages, i);
+        cfs_prow *d = cfs_kmap_get(&dst->pages, s, NULL);
+        for (int c = 0; c < CFS_CAUSE_COUNT; c++) d->n[c] += s->n[c];
+    }
+    for (size_t i = 0; i < src->events.n; i++) {
+        const cfs_erow *s = cfs_kmap_row(&src->events, i);
+        cfs_erow *d = cfs_kmap_get(&dst->events, &s->key, NULL);
+        for (uint32_t j = 0; j < s->n; j++) event_add(d, s->ts[j]);
+    }
+}
+
+/* ---- the deferred records ------------------------------------------------------------------ */
+static void defer_fail(cfs_deferred *d, const char *what)
+{
+    if (d->failed) return;
+    d->failed = 1;
+    snprintf(d->why, sizeof d->why, "%s: %s", what, strerror(errno ? errno : EIO));
+}
+
+/* Move the records held in memory to the temporary file (made on first use). */
+static void defer_spill(cfs_deferred *d)
+{
+    if (!d->f && !d->failed) {
+        const char *dir = getenv("TMPDIR");
+        if (!dir || !*dir) dir = "/tmp";
+        char tmpl[4096];
+        snprintf(tmpl, sizeof tmpl, "%s/cfscan-fast.XXXXXX", dir);
+        int fd = mkostemp(tmpl, O_CLOEXEC);
+        if (fd >= 0) {
+            unlink(tmpl);
+            if (!(d->f = fdopen(fd, "w+b"))) close(fd);
+        }
+        if (!d->f) defer_fail(d, "cannot create a temporary file for the edge-fast 403s");
+    }
+    if (d->f && !d->failed && d->n && fwrite(d->buf, 1, d->n, d->f) != d->n)
+        defer_fail(d, "writing edge-fast 403s to a temporary file failed");
+    d->n = 0;
+}
+
+static void defer_append(cfs_deferred *d, const void *p, size_t n)
+{
+    if (d->n + n > d->cap) {
+        size_t nc = d->cap ? d->cap : 4096;
+        while (nc < d->n + n) nc *= 2;
+        d->buf = cfs_xrealloc_charged(d->buf, d->cap, nc);
+        d->cap = nc;
+    }
+    memcpy(d->buf + d->n, p, n);
+    d->n += n;
+}
+
+void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
+                    uint32_t cth, cfs_attribution at)
+{
+    rec_head h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.dist, l->dist, CFS_KEY_STR);
+    memcpy(h.edge, l->edge, CFS_KEY_STR);
+    h.hour = l->hour;
+    h.ts = ts;
+    h.bytes = l->bytes;
+    h.iph = l->iph;
+    h.evkey = evkey;
+    h.clen = clen;
+    h.cth = cth;
+    h.tt = l->tt;
+    h.ttfb = l->ttfb;
+    h.uri_n = l->uri.n;
+    h.ip_n = l->ip.n;
+    h.status = l->status;
+    h.rule = at.rule;
+    h.cause = at.cause;
+    h.evidence = at.evidence;
+    h.lat_class = l->lat_class;
+    cfs_deferred *d = &heavy->deferred;
+    defer_append(d, &h, sizeof h);
+    if (l->uri.n) defer_append(d, l->uri.p, l->uri.n);
+    if (l->ip.n) defer_append(d, l->ip.p, l->ip.n);
+    d->nrec++;
+}
+
+/* Append src's records after dst's (units fold in input order) and empty src. */
+void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
+{
+    cfs_deferred *s = &src->deferred, *d = &dst->deferred;
+    if (s->nrec == 0 && !s->failed) return;
+    if (s->failed && !d->failed) {
+        d->failed = 1;
+        memcpy(d->why, s->why, sizeof d->why);
+    }
+    if (s->f) { /* a unit never spills (its records stay in memory); kept for safety */
+        defer_spill(d);
+        char buf[65536];
+        size_t n;
+        if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0) defer_fail(d, "reading back edge-fast 403s failed");
+        while (!d->failed && (n = fread(buf, 1, sizeof buf, s->f)) > 0)
+            if (fwrite(buf, 1, n, d->f) != n) defer_fail(d, "copying edge-fast 403s failed");
+        fclose(s->f);
+        s->f = NULL;
+    }
+    if (d->n + s->n > CFS_DEFERRED_MEM) defer_spill(d);
+    if (s->n > CFS_DEFERRED_MEM && d->f) { /* straight to the file, no copy */
+        if (!d->failed && fwrite(s->buf, 1, s->n, d->f) != s->n) defer_fail(d, "writing edge-fast 403s failed");
+    } else if (s->n) {
+        defer_append(d, s->buf, s->n);
+    }
+    d->nrec += s->nrec;
+    s->nrec = 0;
+    s->n = 0;
+}
+
+void cfs_fast_free(cfs_agg *a)
+{
+    cfs_deferred *d = &a->deferred;
+    if (d->buf) cfs_free_charged(d->buf, d->cap);
+    if (d->f) fclose(d->f);
+    memset(d, 0, sizeof *d);
+    for (size_t i = 0; i < a->events.n; i++) {
+        cfs_erow *e = cfs_kmap_row(&a->events, i);
+        if (e->ts) cfs_free_charged(e->ts, e->cap * sizeof *e->ts);
+    }
+    if (a->events.key_size) cfs_kmap_free(&a->events);
+    if (a->pages.key_size) cfs_kmap_free(&a->pages);
+}
+
+/* ---- judging ----------------------------------------------------------------------------- */
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+static void events_sort(cfs_agg *a)
+{
+    for (size_t i = 0; i < a->events.n; i++) {
+        cfs_erow *e = cfs_kmap_row(&a->events, i);
+        qsort(e->ts, e->n, sizeof *e->ts, cmp_i64);
+        uint32_t w = 0;
+        for (uint32_t j = 0; j < e->n; j++)
+            if (w == 0 || e->ts[w - 1] != e->ts[j]) e->ts[w++] = e->ts[j];
+        e->n = w;
+    }
+}
+
+/* The distribution's error-caching TTL for 403s: its config's ErrorCachingMinTTL, else
+ * CloudFront's default. */
+static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
+{
+    if (ctx && ctx->config) {
+        cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
+        const cfs_dist_config *d = cfs_config_find(ctx->config, id, id);
+        if (d && d->err403_ttl >= 0) return d->err403_ttl;
+    }
+    return DEFAULT_ERROR_TTL;
+}
+
+/* Some origin-served 403 with this key ended in [ts - ttl - slack, ts + slack]. */
+static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl)
+{
+    if (ttl <= 0 || ts == CFS_NO_TIME) return 0;
+    const cfs_erow *e = cfs_kmap_find(&a->events, &evkey);
+    if (!e || e->n == 0) return 0;
+    int64_t lo = ts - ttl - EVENT_SLACK_S, hi = ts + EVENT_SLACK_S;
+    uint32_t l = 0, r = e->n; /* first ts >= lo */
+    while (l < r) {
+        uint32_t m = l + (r - l) / 2;
+        if (e->ts[m] < lo) l = m + 1;
+        else r = m;
+    }
+    return l < e->n && e->ts[l] <= hi;
+}
+
+cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
+                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, cfs_attribution at)
+{
+    cfs_fast_evidence ev;
+    memset(&ev, 0, sizeof ev);
+    ev.cached = cached_copy(a, evkey, ts, error_ttl(ctx, dist));
+    /* A distribution that answers every 403 with its custom error page gives every cause
+     * the same page: its lengths prove nothing. */
+    int one_page = 0;
+    if (ctx && ctx->config) {
+        cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
+        one_page = cfs_config_403_page(cfs_config_find(ctx->config, id, id));
+    }
+    if (clen != UINT32_MAX && !one_page) {
+        page_key k;
+        memset(&k, 0, sizeof k);
+        memcpy(k.dist, dist, CFS_KEY_STR);
+        k.clen = clen;
+        k.cth = cth;
+        const cfs_prow *p = cfs_kmap_find(&a->pages, &k);
+        if (p) {
+            for (int c = 1; c < CFS_CAUSE_COUNT; c++)
+                if (p->n[c] >= PAGE_MIN_SUPPORT) ev.page_causes |= 1u << c;
+            ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
+        }
+    }
+    return cfs_attr_settle_fast(at, &ev);
+}
+
+/* Read one record into h/text (text grows as needed); 1, 0 at the end, -1 on error. */
+static int rec_read(FILE *f, const char **mem, const char *mem_end, rec_head *h, char **text, size_t *cap)
+{
+    if (f) {
+        size_t got = fread(h, 1, sizeof *h, f);
+        if (got == 0 && feof(f)) return 0;
+        if (got != sizeof *h) return -1;
+    } else {
+        if (*mem >= mem_end) return 0;
+        memcpy(h, *mem, sizeof *h);
+        *mem += sizeof *h;
+    }
+    size_t n = (size_t)h->uri_n + h->ip_n;
+    if (n > *cap) {
+        *cap = n;
+        *text = cfs_xrealloc(*text, n);
+    }
+    if (f) {
+        if (n && fread(*text, 1, n, f) != n) return -1;
+    } else {
+        memcpy(*text, *mem, n);
+        *mem += n;
+    }
+    return 1;
+}
+
+static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
+{
+    cfs_attribution at = {h->cause, h->evidence, h->rule};
+    at = cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, at);
+    cfs_line403 l;
+    memset(&l, 0, sizeof l);
+    memcpy(l.dist, h->dist, CFS_KEY_STR);
+    memcpy(l.edge, h->edge, CFS_KEY_STR);
+    l.hour = h->hour;
+    l.bytes = h->bytes;
+    l.iph = h->iph;
+    l.tt = h->tt;
+    l.ttfb = h->ttfb;
+    l.status = h->status;
+    l.lat_class = h->lat_class;
+    l.uri = (cfs_span){text, h->uri_n};
+    l.ip = (cfs_span){text + h->uri_n, h->ip_n};
+    cfs_agg_add_line403(a, &l, at);
+}
+
+cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen)
+{
+    events_sort(a);
+    cfs_deferred *d = &a->deferred;
+    if (d->nrec == 0 && !d->failed) return CFS_OK;
+    /* Take the records out of a first: adding them must not append to them. */
+    cfs_deferred own = *d;
+    memset(d, 0, sizeof *d);
+    char *text = NULL;
+    size_t cap = 0;
+    rec_head h;
+    int rc;
+    if (own.f && !own.failed) {
+        if (fflush(own.f) != 0 || fseek(own.f, 0, SEEK_SET) != 0) defer_fail(&own, "reading back edge-fast 403s failed");
+        while (!own.failed && (rc = rec_read(own.f, NULL, NULL, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
+        if (!own.failed && (rc < 0 || ferror(own.f))) defer_fail(&own, "reading back edge-fast 403s failed");
+    }
+    const char *mem = own.buf, *end = own.buf + own.n;
+    while (!own.failed && rec_read(NULL, &mem, end, &h, &text, &cap) > 0) add_record(a, ctx, &h, text);
+    free(text);
+    cfs_status st = CFS_OK;
+    if (own.failed) {
+        snprintf(err, errlen, "%s", own.why);
+        st = CFS_E_IO;
+    }
+    if (own.buf) cfs_free_charged(own.buf, own.cap);
+    if (own.f) fclose(own.f);
+    return st;
+}
