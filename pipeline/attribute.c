@@ -46,7 +46,7 @@ enum rule_id {
     R_NO_TIME_HTTP, R_NO_TIME, R_NO_TIME_S3, R_NO_TIME_WAF_UNLOGGED, R_NO_TIME_WAF_UNLOGGED_S3,
     R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3,
     R_EDGE_BODY, R_EDGE_BODY_S3,
-    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE,
+    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
     R_HIDDEN_403,
     R_COUNT
@@ -1050,6 +1050,10 @@ static const attr_rule rules[R_COUNT] = {
      * and no origin-served 403 has it.  The cause is the learned one (set by
      * cfs_attr_settle_fast; the table's is a placeholder). */
     [R_LEARNED_PAGE] = {"learned_error_page", C(UNKNOWN), E(LIKELY), K_SETTLED, NULL},
+    /* The same length is that of CloudFront's generic "Bad request" page on this
+     * distribution (proven by a cause that uses it): not WAF's block page, so not a WAF
+     * block with its default response; which of the generic page's causes is undecided. */
+    [R_LEARNED_GENERIC_PAGE] = {"learned_generic_error_page", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* Issue 10 item 4: on a distribution whose CustomErrorResponses remap 403 to another
      * status, an `Error` line with that status is a 403 viewers never saw as one.  No cause
      * (its status is not 403, so no 403 count includes it): the report counts the rule per
@@ -1261,15 +1265,30 @@ cfs_attribution cfs_attr_settle_fast(cfs_attribution a, const cfs_fast_evidence 
     int s3 = a.rule == R_PENDING_BODY_S3 || (v != NULL && v->origin_cause == CFS_CAUSE_ORIGIN_S3);
     if (ev->cached) return make(s3 ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN);
     uint32_t pc = ev->page_causes;
-    if (pc == 0 || (pc & (pc - 1)) != 0 || ev->origin_page) return a; /* none, several, or shared */
-    int cause = __builtin_ctz(pc);
-    /* Learned WAF pages name a WAF block only where WAF may have answered: not when the
-     * config shows no web ACL, nor when WAF logs cover the line and hold no block. */
-    int waf_excluded = v != NULL && (v->edge == R_EDGE_WAF_UNLOGGED || v->edge == R_EDGE_NO_ACL);
-    if (cause == CFS_CAUSE_WAF_BLOCK && waf_excluded) return a;
-    cfs_attribution r = make(R_LEARNED_PAGE);
-    r.cause = (uint8_t)cause;
-    return r;
+    if (pc == 0 || ev->origin_page) return a; /* no page learned, or the origin's too */
+    /* CloudFront answers several causes with one generic page ("Bad request": hosts that
+     * are not associated, HTTPS-only refusals, malformed requests; §5.1), and geo
+     * restriction, disallowed methods and WAF blocks with pages of their own.  So a length
+     * proven for a specific page names that cause; one proven for the generic page says
+     * only that the line is not a WAF block with WAF's page. */
+    const uint32_t generic = (1u << CFS_CAUSE_EDGE_OTHER) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
+                             (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED);
+    const uint32_t waf = 1u << CFS_CAUSE_WAF_BLOCK;
+    /* WAF is a candidate unless the config shows no web ACL or WAF logs cover the line
+     * without a block (the _no_acl and _waf_unlogged variants). */
+    int waf_possible = v == NULL || v->edge_cause == CFS_CAUSE_WAF_BLOCK || a.rule == R_PENDING_HTTP;
+    uint32_t specific = pc & ~generic;
+    if (specific) {
+        if ((specific & (specific - 1)) != 0 || (pc & generic) != 0) return a; /* pages collide */
+        if (specific == waf && !waf_possible) return a;
+        cfs_attribution r = make(R_LEARNED_PAGE);
+        r.cause = (uint8_t)__builtin_ctz(specific);
+        return r;
+    }
+    /* generic page only: it settles a line whose edge verdict would have been WAF */
+    if (v != NULL && v->edge_cause == CFS_CAUSE_WAF_BLOCK) return make(R_LEARNED_GENERIC_PAGE);
+    if (a.rule == R_PENDING_BODY || a.rule == R_PENDING_BODY_S3) return make(R_LEARNED_GENERIC_PAGE);
+    return a;
 }
 
 cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms)
@@ -1305,9 +1324,35 @@ uint32_t cfs_rule_candidates(uint16_t rule)
         if (rule == v->ambiguous || rule == v->no_time)
             return (1u << v->edge_cause) | (1u << v->origin_cause);
     }
+    if (rule == R_LEARNED_GENERIC_PAGE)
+        return (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
+               (1u << CFS_CAUSE_EDGE_OTHER);
     if (rule == R_EDGE_BODY) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
     if (rule == R_EDGE_BODY_S3) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_S3);
     return 0;
+}
+
+cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_waf)
+{
+    switch (rule) {
+    case R_SIGNED_MISSING_RESTRICTED_UNLOGGED: case R_SIGNED_MISSING_XML_UNLOGGED:
+        return CFS_HINT_COOKIES;
+    case R_NO_TIME_HTTP: case R_NO_TIME: case R_NO_TIME_S3: case R_NO_TIME_WAF_UNLOGGED:
+    case R_NO_TIME_WAF_UNLOGGED_S3: case R_NO_TIME_NO_ACL: case R_NO_TIME_NO_ACL_S3:
+        return CFS_HINT_TIME;
+    case R_EDGE_WAF_ABS: case R_EDGE_WAF_UNLOGGED_ABS: case R_EDGE_NO_ACL_ABS: case R_EDGE_HTTP_ABS:
+        return CFS_HINT_REFERENCE;
+    case R_EDGE_HTTP: case R_AMBIG_HTTP: case R_HOST_NOT_ASSOCIATED_PARTIAL: case R_LEARNED_GENERIC_PAGE:
+    case R_SIGNED_MISSING_XML: case R_S3_XML_UNCONFIGURED:
+        return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
+    case R_EDGE_WAF: case R_EDGE_BODY: case R_EDGE_BODY_S3:
+        return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
+    case R_AMBIG: case R_AMBIG_S3: case R_AMBIG_WAF_UNLOGGED: case R_AMBIG_WAF_UNLOGGED_S3:
+    case R_AMBIG_NO_ACL: case R_AMBIG_NO_ACL_S3:
+        return CFS_HINT_ORIGIN;
+    default:
+        return CFS_HINT_NONE;
+    }
 }
 
 const char *cfs_rule_name(uint16_t rule)

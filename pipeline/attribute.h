@@ -80,6 +80,19 @@ int cfs_attr_page_cause(cfs_attribution a);
 cfs_attribution cfs_attr_settle_fast(cfs_attribution a, const cfs_fast_evidence *ev);
 /* For an undecided (unknown) settled rule: bit (1u << cause) per candidate cause, else 0. */
 uint32_t cfs_rule_candidates(uint16_t rule);
+/* What extra evidence would decide a 403 of this rule (issue 10, "what would settle it"):
+ * the report counts them per distribution. */
+typedef enum cfs_settle_hint {
+    CFS_HINT_NONE = 0,
+    CFS_HINT_WAF_LOGS,   /* WAF block or not: --waf-logs would say */
+    CFS_HINT_CONFIG,     /* the behavior's settings would say: --config */
+    CFS_HINT_COOKIES,    /* cookie logging off or unknown: signed cookies unseen */
+    CFS_HINT_TIME,       /* no time-taken / time-to-first-byte on the line */
+    CFS_HINT_REFERENCE,  /* too few origin fetches, or an origin as fast as the edge */
+    CFS_HINT_ORIGIN,     /* edge versus origin undecided: the origin's access logs */
+    CFS_HINT_COUNT
+} cfs_settle_hint;
+cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_waf);
 /* "waf_block|origin_custom" for a candidate mask ("" for 0); returns the length. */
 size_t cfs_candidates_str(uint32_t mask, char *buf, size_t cap);
 /* One line describing how the edge-versus-origin test works, for the report. */

@@ -190,6 +190,7 @@ typedef struct cause_model {
     uint64_t n, bytes;
     uint64_t ev[CFS_EV_COUNT];
     kvlist rules, edges, hours;
+    kvlist cands;      /* undecided lines: candidate set ("waf_block|origin_custom") -> count */
     const cfs_group *g;         /* merged sketches (settled) */
     const cfs_hrow *h;
 } cause_model;
@@ -202,6 +203,7 @@ typedef struct dist_model {
     cause_model *causes[CFS_CAUSE_COUNT];
     kvlist hours403;
     kvlist waf_rules;
+    uint64_t hints[CFS_HINT_COUNT]; /* 403s per evidence that would decide them */
     uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* what the WAF logs add (waf.h notes) */
     uint32_t reference_ms;
     uint64_t fetches;
@@ -395,7 +397,7 @@ static cause_model *cause_get(dist_model *d, int c)
 static uint64_t cause_n(const dist_model *d, int c) { return d->causes[c] ? d->causes[c]->n : 0; }
 
 static void build(model *m, const cfs_scan_result *res, const char *const *waf, size_t nwaf,
-                  volatile sig_atomic_t *stop)
+                  volatile sig_atomic_t *stop, int with_config, int with_waf)
 {
     memset(m, 0, sizeof *m);
     cfs_kmap_init(&m->didx, CFS_KEY_STR, sizeof(dist_pos));
@@ -443,6 +445,13 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         c->bytes += t->bytes;
         if (t->k.evidence < CFS_EV_COUNT) c->ev[t->k.evidence] += t->requests;
         kv_get(&c->rules, cfs_rule_name(t->k.rule))->n += t->requests;
+        uint32_t cand = cfs_rule_candidates(t->k.rule);
+        if (cand) {
+            char cs[256];
+            cfs_candidates_str(cand, cs, sizeof cs);
+            kv_get(&c->cands, cs)->n += t->requests;
+        }
+        d->hints[cfs_rule_settle_hint(t->k.rule, with_config, with_waf)] += t->requests;
         kv_get(&c->edges, t->k.edge)->n += t->requests;
         if (t->k.hour != shown_hour) {
             hour_str(t->k.hour, hs, sizeof hs);
@@ -490,6 +499,7 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
             if (!d->causes[c]) continue;
             kv_sort(&d->causes[c]->rules, 1);
+            kv_sort(&d->causes[c]->cands, 1);
             kv_sort(&d->causes[c]->edges, 1);
             kv_sort(&d->causes[c]->hours, 0);
         }
@@ -538,6 +548,7 @@ static void free_model(model *m)
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
             if (!d->causes[c]) continue;
             kv_free(&d->causes[c]->rules);
+            kv_free(&d->causes[c]->cands);
             kv_free(&d->causes[c]->edges);
             kv_free(&d->causes[c]->hours);
             free(d->causes[c]);
@@ -557,6 +568,28 @@ int cfs_exit_status(const cfs_scan_result *res)
 static uint64_t total_rejected(const cfs_file_stats *f) { return cfs_stats_rejected(f); }
 
 /* ---- text ----------------------------------------------------------------------------------- */
+/* Per distribution: which evidence would decide its undecided or weakly decided 403s. */
+static void text_settle(FILE *out, const dist_model *d)
+{
+    static const char *const what[CFS_HINT_COUNT] = {
+        [CFS_HINT_WAF_LOGS] = "are edge refusals only WAF logs can confirm or rule out (pass --waf-logs)",
+        [CFS_HINT_CONFIG] = "rest on signatures the distribution config would settle (pass --config)",
+        [CFS_HINT_COOKIES] = "are on signed behaviors with cookie logging off or unknown: signed cookies cannot be seen "
+                             "(turn on Logging.IncludeCookies)",
+        [CFS_HINT_TIME] = "have no time-taken or time-to-first-byte: edge and origin cannot be told apart",
+        [CFS_HINT_REFERENCE] = "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
+                               "origin as fast as the edge): scan a longer window",
+        [CFS_HINT_ORIGIN] = "took 5-20 ms: edge or origin; the origin's access logs would settle them",
+    };
+    int any = 0;
+    for (int h = 1; h < CFS_HINT_COUNT; h++) {
+        if (!d->hints[h]) continue;
+        if (!any) fprintf(out, "  What would settle it:\n");
+        any = 1;
+        fprintf(out, "    %llu 403s %s\n", (unsigned long long)d->hints[h], what[h]);
+    }
+}
+
 static void text_topk(FILE *out, const char *label, const cfs_topk *t, int top)
 {
     if (!t || !cfs_topk_size(t)) return;
@@ -633,7 +666,8 @@ static void json_error_pages(FILE *out, const dist_model *d, const cfs_report_op
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL);
+    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+          o && o->with_waf);
     if (m.stopped) {
         free_model(&m);
         return;
@@ -757,6 +791,11 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
             fprintf(out, "      rules   ");
             for (size_t r = 0; r < c->rules.n && r < 4; r++)
                 fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->rules.v[r].key, (unsigned long long)c->rules.v[r].n);
+            if (c->cands.n) {
+                fprintf(out, "\n      could be");
+                for (size_t r = 0; r < c->cands.n; r++)
+                    fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->cands.v[r].key, (unsigned long long)c->cands.v[r].n);
+            }
             fprintf(out, "\n      edges   ");
             for (size_t r = 0; r < c->edges.n && r < (size_t)top; r++) {
                 fprintf(out, "%s", r ? ", " : " ");
@@ -783,6 +822,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
             }
             fprintf(out, "      next    %s\n", cfs_cause_advice((cfs_cause)c->cause));
         }
+        text_settle(out, d);
         if (d->hours403.n) {
             fprintf(out, "  403s per hour:");
             for (size_t r = 0; r < d->hours403.n; r++) {
@@ -818,6 +858,24 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
 }
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
+static const char *const hint_keys[CFS_HINT_COUNT] = {
+    [CFS_HINT_WAF_LOGS] = "waf_logs", [CFS_HINT_CONFIG] = "config", [CFS_HINT_COOKIES] = "cookie_logging",
+    [CFS_HINT_TIME] = "time_taken", [CFS_HINT_REFERENCE] = "origin_reference",
+    [CFS_HINT_ORIGIN] = "origin_logs",
+};
+
+static void json_settle(FILE *out, const dist_model *d)
+{
+    fputs(",\"settle_with\":{", out);
+    int first = 1;
+    for (int h = 1; h < CFS_HINT_COUNT; h++) {
+        if (!d->hints[h]) continue;
+        fprintf(out, "%s\"%s\":%llu", first ? "" : ",", hint_keys[h], (unsigned long long)d->hints[h]);
+        first = 0;
+    }
+    fputc('}', out);
+}
+
 static void json_kvlist(FILE *out, const kvlist *l, size_t limit)
 {
     fputc('{', out);
@@ -851,7 +909,8 @@ static void json_topk(FILE *out, const cfs_topk *t, int top)
 void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL);
+    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+          o && o->with_waf);
     if (m.stopped) {
         free_model(&m);
         return;
@@ -947,6 +1006,8 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
                     (unsigned long long)c->ev[CFS_EV_CONFIRMED], (unsigned long long)c->ev[CFS_EV_LIKELY],
                     (unsigned long long)c->ev[CFS_EV_POSSIBLE]);
             json_kvlist(out, &c->rules, (size_t)-1);
+            fputs(",\"candidates\":", out);
+            json_kvlist(out, &c->cands, (size_t)-1);
             fputs(",\"top_edges\":", out);
             json_kvlist(out, &c->edges, (size_t)top);
             fputs(",\"top_uris\":", out);
@@ -970,6 +1031,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         json_kvlist(out, &d->hours403, (size_t)-1);
         fputs(",\"waf_rules\":", out);
         json_kvlist(out, &d->waf_rules, (size_t)-1);
+        json_settle(out, d);
         if (o && o->with_waf) json_waf_notes(out, d);
         json_error_pages(out, d, o);
         fputc('}', out);

@@ -1134,9 +1134,11 @@ static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, s
         {"cause", CFS_PQ_STRING, 0, 1},       {"evidence", CFS_PQ_STRING, 0, 1},
         {"rule", CFS_PQ_STRING, 0, 1},        {"requests", CFS_PQ_INT64, 0, 0},
         {"bytes", CFS_PQ_INT64, 0, 0},
+        /* undecided 403s (cause unknown): the causes left open, "waf_block|origin_custom" */
+        {"candidates", CFS_PQ_STRING, 1, 1},
     };
     cfs_pq_writer *w;
-    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, 9, err, errlen));
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, sizeof cols / sizeof cols[0], err, errlen));
     void **rows = sorted_rows(&a->traffic, cmp_trow);
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *t = rows[i];
@@ -1149,6 +1151,14 @@ static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, s
         pstr(w, 6, cfs_rule_name(t->k.rule));
         cfs_pq_i64(w, 7, (int64_t)t->requests);
         cfs_pq_i64(w, 8, (int64_t)t->bytes);
+        uint32_t cand = cfs_rule_candidates(t->k.rule);
+        if (cand) {
+            char cs[256];
+            size_t n = cfs_candidates_str(cand, cs, sizeof cs);
+            cfs_pq_str(w, 9, cs, n);
+        } else {
+            cfs_pq_null(w, 9);
+        }
         cfs_pq_end_row(w);
     }
     free(rows);

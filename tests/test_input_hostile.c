@@ -426,7 +426,7 @@ Test(dup_fields, header_naming_a_field_twice_is_rejected_on_every_path)
 
         rc = run(&out, &err, "requests %s -q -j%d --fields x-edge-location,sc-status", p, j);
         cr_assert_eq(rc, 3, "requests -j%d: exit %d, stderr: %s", j, rc, err);
-        cr_assert_str_eq(out, "x-edge-location\tsc-status\tcause\tevidence\trule\n", "no rows: %s", out);
+        cr_assert_str_eq(out, "x-edge-location\tsc-status\tcause\tevidence\trule\tcandidates\n", "no rows: %s", out);
         cr_assert(strstr(err, p) && strstr(err, "bad_header=4"), "requests names the input and why: %s", err);
         free(out);
         free(err);

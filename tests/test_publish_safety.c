@@ -380,24 +380,24 @@ Test(publish, redact_clients_requests_rows)
     rc = cfscan("022", "requests -q log.txt --redact-clients --status 200 --fields c-ip,x-forwarded-for", &out,
                 &err);
     cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
-    cr_assert_str_eq(out, "c-ip\tx-forwarded-for\tcause\tevidence\trule\n"
-                          "192.0.2.0\t100.64.1.0,2001:db8:aaaa::\tnone\tnone\tnot_403\n");
+    cr_assert_str_eq(out, "c-ip\tx-forwarded-for\tcause\tevidence\trule\tcandidates\n"
+                          "192.0.2.0\t100.64.1.0,2001:db8:aaaa::\tnone\tnone\tnot_403\t-\n");
     free(out);
     free(err);
     /* the --ip filter still matches the full address */
     rc = cfscan("022", "requests -q log.txt --redact-clients --ip 198.51.100.201 --fields c-ip", &out, &err);
     cr_assert_eq(rc, 0, "%s", err);
-    cr_assert_str_eq(out, "c-ip\tcause\tevidence\trule\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n");
+    cr_assert_str_eq(out, "c-ip\tcause\tevidence\trule\tcandidates\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                          "198.51.100.0\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n");
     free(out);
     free(err);
 }

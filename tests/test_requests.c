@@ -65,36 +65,36 @@ Test(requests, every_403_line_by_line)
 {
     char *out = run("--status 403 --fields x-edge-request-id,x-edge-location,c-ip,cs-uri-stem");
     const char *want =
-        "x-edge-request-id\tx-edge-location\tc-ip\tcs-uri-stem\tcause\tevidence\trule\n"
-        "R02\tFRA56-P2\t198.51.100.7\t/video.mp4\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-        "R03\tIAD89-C1\t192.0.2.9\t/form\tmethod_not_allowed\tconfirmed\tdrt_invalid_request_method\n"
-        "R04\tLAX3\t2001:db8::7\t/private/a.mp4\tsigned_url_expired\tconfirmed\tsigned_query_expired\n"
-        "R05\tLAX3\t203.0.113.5\t/private/b.mp4\tsigned_url_missing\tpossible\tsigned_missing_xml_error_cookies_unlogged\n"
-        "R06\tIAD89-C1\t192.0.2.1\t/missing.png\torigin_s3\tlikely\ts3_xml_body_unconfigured\n"
-        "R07\tFRA56-P2\t198.51.100.8\t/login\twaf_block\tpossible\tlatency_edge_waf_absolute\n";
+        "x-edge-request-id\tx-edge-location\tc-ip\tcs-uri-stem\tcause\tevidence\trule\tcandidates\n"
+        "R02\tFRA56-P2\t198.51.100.7\t/video.mp4\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+        "R03\tIAD89-C1\t192.0.2.9\t/form\tmethod_not_allowed\tconfirmed\tdrt_invalid_request_method\t-\n"
+        "R04\tLAX3\t2001:db8::7\t/private/a.mp4\tsigned_url_expired\tconfirmed\tsigned_query_expired\t-\n"
+        "R05\tLAX3\t203.0.113.5\t/private/b.mp4\tsigned_url_missing\tpossible\tsigned_missing_xml_error_cookies_unlogged\t-\n"
+        "R06\tIAD89-C1\t192.0.2.1\t/missing.png\torigin_s3\tlikely\ts3_xml_body_unconfigured\t-\n"
+        "R07\tFRA56-P2\t198.51.100.8\t/login\twaf_block\tpossible\tlatency_edge_waf_absolute\t-\n";
     cr_assert_str_eq(out, want);
 }
 
 Test(requests, filters)
 {
     cr_assert_str_eq(run("--request-id R04 --fields x-edge-request-id"),
-                     "x-edge-request-id\tcause\tevidence\trule\nR04\tsigned_url_expired\tconfirmed\tsigned_query_expired\n");
+                     "x-edge-request-id\tcause\tevidence\trule\tcandidates\nR04\tsigned_url_expired\tconfirmed\tsigned_query_expired\t-\n");
     /* the 200 has no cause */
     cr_assert_str_eq(run("--status 200 --fields x-edge-request-id,sc-status"),
-                     "x-edge-request-id\tsc-status\tcause\tevidence\trule\nR01\t200\tnone\tnone\tnot_403\n");
+                     "x-edge-request-id\tsc-status\tcause\tevidence\trule\tcandidates\nR01\t200\tnone\tnone\tnot_403\t-\n");
     cr_assert_str_eq(run("--edge LAX3 --fields x-edge-request-id"),
-                     "x-edge-request-id\tcause\tevidence\trule\nR04\tsigned_url_expired\tconfirmed\tsigned_query_expired\n"
-                     "R05\tsigned_url_missing\tpossible\tsigned_missing_xml_error_cookies_unlogged\n");
+                     "x-edge-request-id\tcause\tevidence\trule\tcandidates\nR04\tsigned_url_expired\tconfirmed\tsigned_query_expired\t-\n"
+                     "R05\tsigned_url_missing\tpossible\tsigned_missing_xml_error_cookies_unlogged\t-\n");
     cr_assert_str_eq(run("--ip 198.51.100.0/24 --fields x-edge-request-id"),
-                     "x-edge-request-id\tcause\tevidence\trule\nR02\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\n"
-                     "R07\twaf_block\tpossible\tlatency_edge_waf_absolute\n");
+                     "x-edge-request-id\tcause\tevidence\trule\tcandidates\nR02\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked\t-\n"
+                     "R07\twaf_block\tpossible\tlatency_edge_waf_absolute\t-\n");
     cr_assert_str_eq(run("--ip 2001:db8::/32 --fields x-edge-request-id"),
-                     "x-edge-request-id\tcause\tevidence\trule\nR04\tsigned_url_expired\tconfirmed\tsigned_query_expired\n");
+                     "x-edge-request-id\tcause\tevidence\trule\tcandidates\nR04\tsigned_url_expired\tconfirmed\tsigned_query_expired\t-\n");
     cr_assert_str_eq(run("--uri-prefix /private/ --cause signed_url_missing --fields x-edge-request-id"),
-                     "x-edge-request-id\tcause\tevidence\trule\nR05\tsigned_url_missing\tpossible\tsigned_missing_xml_error_cookies_unlogged\n");
+                     "x-edge-request-id\tcause\tevidence\trule\tcandidates\nR05\tsigned_url_missing\tpossible\tsigned_missing_xml_error_cookies_unlogged\t-\n");
     cr_assert_str_eq(run("--dist E1TEST0000000A --since 2026-11-01T10:00:05Z --fields distribution,x-edge-request-id"),
-                     "distribution\tx-edge-request-id\tcause\tevidence\trule\n"
-                     "E1TEST0000000A\tR06\torigin_s3\tlikely\ts3_xml_body_unconfigured\n"
-                     "E1TEST0000000A\tR07\twaf_block\tpossible\tlatency_edge_waf_absolute\n");
-    cr_assert_str_eq(run("--dist OTHER --fields x-edge-request-id"), "x-edge-request-id\tcause\tevidence\trule\n");
+                     "distribution\tx-edge-request-id\tcause\tevidence\trule\tcandidates\n"
+                     "E1TEST0000000A\tR06\torigin_s3\tlikely\ts3_xml_body_unconfigured\t-\n"
+                     "E1TEST0000000A\tR07\twaf_block\tpossible\tlatency_edge_waf_absolute\t-\n");
+    cr_assert_str_eq(run("--dist OTHER --fields x-edge-request-id"), "x-edge-request-id\tcause\tevidence\trule\tcandidates\n");
 }

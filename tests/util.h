@@ -41,11 +41,31 @@ int tu_run_rss(const char *cmd, const char *out_path, const char *err_path, long
 #define TU_UNDER_ASAN 0
 #endif
 
-/* The rest of the TSV row whose first column is key ("" when none), e.g. "cause\tevidence\trule"
- * of a request id in `cfscan requests` output.  Static buffer: valid until the next call. */
+/* The rest of the TSV row whose first column is key ("" when none), less its last column:
+ * "cause\tevidence\trule" of a request id in `cfscan requests --fields x-edge-request-id`
+ * output (whose last column is the candidates).  Static buffer: valid until the next call. */
 const char *tu_tsv_row(const char *tsv, const char *key);
 
 /* 1 if the shared samples directory exists. */
 int tu_have_samples(void);
+
+/* ---- hand-written log lines (util_log.c) ---- */
+typedef struct tu_kv {
+    const char *k, *v;
+} tu_kv;
+typedef struct tu_buf {
+    char *p;
+    size_t n, cap;
+} tu_buf;
+#define TU_LOG_NF 35
+/* The 33 legacy fields (reference §1.2), distribution-tenant-id and primary-distribution-id. */
+extern const char *const tu_log_fields[TU_LOG_NF];
+void tu_buf_add(tu_buf *b, const char *s);
+/* "#Version: 1.0" and "#Fields:" naming tu_log_fields. */
+void tu_log_header(tu_buf *b);
+/* One line: the base (an edge-generated text/html 403 of 919 bytes over https, Error in
+ * all three result types, 1 ms, 2026-11-01 10:00:00, URI /index.html, request id R00) with
+ * base_over and then over applied by field name (NULL-terminated lists, either NULL). */
+void tu_log_line(tu_buf *b, const tu_kv *base_over, const tu_kv *over);
 
 #endif

@@ -181,6 +181,9 @@ const char *tu_tsv_row(const char *tsv, const char *key)
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         if (n > kn && strncmp(p, key, kn) == 0 && p[kn] == '\t') {
             size_t k = n - kn - 1;
+            /* without the last column (`requests`: the candidates) */
+            const char *last = memrchr(p + kn + 1, '\t', k);
+            if (last) k = (size_t)(last - (p + kn + 1));
             if (k >= sizeof buf) k = sizeof buf - 1;
             memcpy(buf, p + kn + 1, k);
             buf[k] = '\0';

@@ -517,7 +517,7 @@ static int run(int argc, char **argv, int requests_mode)
             if (i) fputc('\t', stdout);
             fputs(f.out[i] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(f.out[i]), stdout);
         }
-        fputs("\tcause\tevidence\trule\n", stdout);
+        fputs("\tcause\tevidence\trule\tcandidates\n", stdout);
         const cfs_req_row *row;
         int more;
         if (cfs_scan_rows_begin(&res, err, sizeof err) != CFS_OK) {
@@ -539,8 +539,13 @@ static int run(int argc, char **argv, int requests_mode)
                 fputc('\t', stdout);
                 p = t + 1;
             }
-            printf("\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
-                   cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule));
+            /* an undecided line (cause unknown) names the causes the data leaves open */
+            char cand[256];
+            uint32_t mask = cfs_rule_candidates(row->at.rule);
+            if (mask) cfs_candidates_str(mask, cand, sizeof cand);
+            printf("\t%s\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
+                   cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule),
+                   mask ? cand : "-");
         }
         say_rejections(&res.ledger);
     } else {
