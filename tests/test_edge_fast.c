@@ -1,0 +1,312 @@
+/* Issue 10, edge versus origin redone: edge-fast 403s judged after the pass (cached copies
+ * of origin 403s, learned error pages), the latency zones (fast origins), v2 origin-fbl,
+ * and undecided lines with their candidates in every output.  Hand-written lines through
+ * the built `cfscan requests` and `cfscan scan`; every expected verdict is worked out in
+ * the comment of its case from the rules in README "403 causes", not from the program. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/util.h"
+
+static char *g_dir;
+static void setup(void) { g_dir = tu_mkdtemp(); }
+static void teardown(void) { tu_rmrf(g_dir); }
+TestSuite(edge_fast, .init = setup, .fini = teardown, .timeout = 60);
+
+#define DIST "E1TESTDIST0001"
+
+/* 24 origin-fetched 200s (Miss) with TTFB 120 ms: a usable origin reference of 120 ms. */
+static void origin_fetches(tu_buf *b)
+{
+    for (int i = 0; i < 24; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "M%02d", i);
+        tu_kv o[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"},
+                     {"x-edge-response-result-type", "Miss"}, {"x-edge-detailed-result-type", "Miss"},
+                     {"time-taken", "0.130"}, {"time-to-first-byte", "0.120"},
+                     {"cs-uri-stem", "/page"}, {"sc-content-len", "5000"},
+                     {"x-edge-request-id", id}, {NULL, NULL}};
+        tu_log_line(b, NULL, o);
+    }
+}
+
+static char *write_file(const char *hour_unique, const tu_buf *b)
+{
+    char name[128];
+    snprintf(name, sizeof name, DIST ".2026-11-01-%s.log", hour_unique);
+    return tu_write(g_dir, name, b->p, b->n);
+}
+
+static char *run_ok(const char *fmt, const char *arg1, const char *arg2)
+{
+    char args[4096], cmd[8192];
+    snprintf(args, sizeof args, fmt, arg1, arg2 ? arg2 : "");
+    snprintf(cmd, sizeof cmd, "%s %s", tu_prog("cfscan"), args);
+    char *out = NULL, *err = NULL;
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 0, "%s: exit %d: %s", cmd, rc, err ? err : "");
+    free(err);
+    return out;
+}
+
+/* The whole row of request id (cause, evidence, rule, candidates). */
+static const char *full_row(const char *tsv, const char *id)
+{
+    static char buf[512];
+    buf[0] = 0;
+    size_t kn = strlen(id);
+    for (const char *p = tsv; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > kn && !strncmp(p, id, kn) && p[kn] == '\t') {
+            size_t k = n - kn - 1 < sizeof buf - 1 ? n - kn - 1 : sizeof buf - 1;
+            memcpy(buf, p + kn + 1, k);
+            buf[k] = 0;
+            break;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return buf;
+}
+
+/* Item 2: CloudFront caches an origin's 403 for ErrorCachingMinTTL (10 s by default) and
+ * serves the copy as Error/Error in about a millisecond.
+ *   O1 10:00:00  /api/a  origin answers 403 in 150 ms, text/html 555 bytes;
+ *   C1 10:00:03  /api/a  1 ms, same type and length       -> cached_origin_403 (3 s later);
+ *   C2 10:00:11  /api/a  1 ms, same, in another file      -> cached (11 s <= 10 s + 1 s slack);
+ *   C3 10:00:30  /api/a  1 ms, same                       -> 30 s later: not a copy; no
+ *      learned page: an edge refusal, WAF likely (reference 120 ms);
+ *   C4 10:00:02  /api/b  1 ms, same type and length       -> another URI: WAF likely;
+ *   C5 10:00:02  /api/a  1 ms, 919 bytes                  -> another body: WAF likely. */
+static void cached_lines(char **f1, char **f2)
+{
+    tu_buf b = {0};
+    tu_log_header(&b);
+    origin_fetches(&b);
+    tu_kv o1[] = {{"x-edge-request-id", "O1"}, {"cs-uri-stem", "/api/a"}, {"time-taken", "0.150"},
+                  {"time-to-first-byte", "0.150"}, {"sc-content-len", "555"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, o1);
+    tu_kv c1[] = {{"x-edge-request-id", "C1"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:03"},
+                  {"sc-content-len", "555"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, c1);
+    tu_kv c3[] = {{"x-edge-request-id", "C3"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:30"},
+                  {"sc-content-len", "555"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, c3);
+    tu_kv c4[] = {{"x-edge-request-id", "C4"}, {"cs-uri-stem", "/api/b"}, {"time", "10:00:02"},
+                  {"sc-content-len", "555"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, c4);
+    tu_kv c5[] = {{"x-edge-request-id", "C5"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:02"},
+                  {NULL, NULL}};
+    tu_log_line(&b, NULL, c5);
+    *f1 = write_file("10.aaaa0001", &b);
+    b.n = 0;
+    tu_log_header(&b);
+    tu_kv c2[] = {{"x-edge-request-id", "C2"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:11"},
+                  {"sc-content-len", "555"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, c2);
+    *f2 = write_file("10.aaaa0002", &b);
+    free(b.p);
+}
+
+Test(edge_fast, cached_origin_403_by_uri_body_and_time)
+{
+    char *f1, *f2;
+    cached_lines(&f1, &f2);
+    for (int j = 1; j <= 2; j++) {
+        char fmt[256];
+        snprintf(fmt, sizeof fmt, "requests %%s %%s -q -j%d --status 403 --fields x-edge-request-id", j);
+        char *tsv = run_ok(fmt, f1, f2);
+        cr_expect_str_eq(full_row(tsv, "O1"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "C1"), "origin_custom\tlikely\tcached_origin_403\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "C2"), "origin_custom\tlikely\tcached_origin_403\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "C3"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "C4"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "C5"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+        free(tsv);
+    }
+    /* The aggregate judges the same lines the same way, whatever the thread count. */
+    char *j1 = run_ok("scan %s %s -q -j1 --format json", f1, f2);
+    char *j2 = run_ok("scan %s %s -q -j2 --format json", f1, f2);
+    cr_expect_str_eq(j1, j2);
+    cr_expect(strstr(j1, "\"cached_origin_403\":2") != NULL, "%s", j1);
+    cr_expect(strstr(j1, "\"latency_edge_waf\":3") != NULL, "%s", j1);
+    free(j1);
+    free(j2);
+    free(f1);
+    free(f2);
+}
+
+/* A config whose CustomErrorResponses set ErrorCachingMinTTL 60 for 403 (no page, no
+ * remap): C3, 30 s after O1, is now inside the TTL and a copy too. */
+Test(edge_fast, error_caching_ttl_from_the_config)
+{
+    char *f1, *f2;
+    cached_lines(&f1, &f2);
+    const char *cfg =
+        "{\"ETag\": \"E1\", \"Distribution\": {\"Id\": \"" DIST "\", \"DomainName\": "
+        "\"d111111abcdef8.cloudfront.net\", \"DistributionConfig\": {"
+        " \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
+        " \"WebACLId\": \"arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1\","
+        " \"Origins\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"app\", \"DomainName\": \"app.example.internal\","
+        "   \"CustomOriginConfig\": {\"OriginProtocolPolicy\": \"https-only\"}}]},"
+        " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"app\", \"ViewerProtocolPolicy\": \"allow-all\"},"
+        " \"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": [{\"ErrorCode\": 403,"
+        "   \"ResponsePagePath\": \"\", \"ResponseCode\": \"\", \"ErrorCachingMinTTL\": 60}]}}}}";
+    char *cdir = tu_mkdtemp();
+    free(tu_write(cdir, DIST ".json", cfg, strlen(cfg)));
+    char args[2048];
+    snprintf(args, sizeof args, "%s --config %s", f2, cdir);
+    char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f1, args);
+    cr_expect_str_eq(full_row(tsv, "C3"), "origin_custom\tlikely\tcached_origin_403\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "C4"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    free(tsv);
+    tu_rmrf(cdir);
+    free(cdir);
+    free(f1);
+    free(f2);
+}
+
+/* Item 3 and the zones: reference 120 ms (24 fetches at 120 ms TTFB).
+ *   F1 30 ms  -> origin (>= 20 ms: no edge refusal takes that long), likely;
+ *   F2 20 ms  -> origin;  F3 12 ms -> undecided (5-20 ms, and 12 * 3 < 120): unknown,
+ *   candidates waf_block|origin_custom;  F4 5 ms -> edge: WAF likely. */
+Test(edge_fast, fast_origins_and_the_zones)
+{
+    tu_buf b = {0};
+    tu_log_header(&b);
+    origin_fetches(&b);
+    const char *ids[] = {"F1", "F2", "F3", "F4"}, *ms[] = {"0.030", "0.020", "0.012", "0.005"};
+    const char *uris[] = {"/f1", "/f2", "/f3", "/f4"};
+    for (int i = 0; i < 4; i++) {
+        tu_kv o[] = {{"x-edge-request-id", ids[i]}, {"time-taken", ms[i]}, {"time-to-first-byte", ms[i]},
+                     {"cs-uri-stem", uris[i]}, {NULL, NULL}};
+        tu_log_line(&b, NULL, o);
+    }
+    char *f = write_file("10.bbbb0001", &b);
+    char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
+    cr_expect_str_eq(full_row(tsv, "F1"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "F2"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "F3"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "F4"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    free(tsv);
+
+    /* The report names the candidates and what would settle them; JSON and Parquet too. */
+    char *txt = run_ok("scan %s %s -q", f, NULL);
+    cr_expect(strstr(txt, "could be waf_block|origin_custom (1)") != NULL, "%s", txt);
+    cr_expect(strstr(txt, "What would settle it:") != NULL, "%s", txt);
+    cr_expect(strstr(txt, "1 403s took 5-20 ms") != NULL, "%s", txt);
+    cr_expect(strstr(txt, "1 403s are edge refusals only WAF logs can confirm") != NULL, "%s", txt);
+    free(txt);
+    char *js = run_ok("scan %s %s -q --format json", f, NULL);
+    cr_expect(strstr(js, "\"candidates\":{\"waf_block|origin_custom\":1}") != NULL, "%s", js);
+    cr_expect(strstr(js, "\"settle_with\":{\"waf_logs\":1,\"origin_logs\":1}") != NULL, "%s", js);
+    free(js);
+    char out[1024];
+    snprintf(out, sizeof out, "%s/summary", g_dir);
+    char args[2048];
+    snprintf(args, sizeof args, "-o %s", out);
+    free(run_ok("scan %s %s -q", f, args));
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "node %s/tests/js/summary_sql.mjs duckdb \"select string_agg(candidates || ':' || requests, ',') "
+             "from '%s/traffic.parquet' where cause = 'unknown'\"",
+             CFS_SOURCE_DIR, out);
+    char *res = NULL, *err = NULL;
+    int rc = tu_run(cmd, &res, &err);
+    cr_assert_eq(rc, 0, "%s: %s", cmd, err);
+    cr_expect(strstr(res, "[[\"waf_block|origin_custom:1\"]]") != NULL, "%s", res);
+    free(res);
+    free(err);
+    free(f);
+    free(b.p);
+}
+
+/* v2 origin-fbl (§2): a value proves the origin was asked; '-' that it was not.
+ *   V1 Error 403, origin-fbl 0.050, 60 ms -> origin_first_byte_logged, confirmed;
+ *   V2 Error 403, origin-fbl '-', time-taken 40 ms -> not the origin: judged as 0 ms, an
+ *      edge refusal; WAF likely (the reference of 24 fetches is 120 ms). */
+Test(edge_fast, v2_origin_fbl)
+{
+    tu_buf b = {0};
+    tu_buf_add(&b, "#Fields: date time x-edge-location sc-status cs-method cs-uri-stem x-host-header "
+                   "cs-protocol time-taken time-to-first-byte x-edge-result-type x-edge-response-result-type "
+                   "x-edge-detailed-result-type x-edge-request-id sc-content-type sc-content-len origin-fbl "
+                   "origin-lbl cs(Host) c-ip sc-bytes\n");
+    for (int i = 0; i < 24; i++)
+        tu_buf_add(&b, "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/p\twww.example.com\thttps\t0.130\t0.120\tMiss\tMiss\t"
+                       "Miss\tM\ttext/html\t5000\t0.110\t0.120\td1.cloudfront.net\t192.0.2.1\t5200\n");
+    tu_buf_add(&b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v1\twww.example.com\thttps\t0.060\t0.060\tError\tError\t"
+                   "Error\tV1\ttext/html\t919\t0.050\t0.055\td1.cloudfront.net\t192.0.2.1\t1200\n");
+    tu_buf_add(&b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v2\twww.example.com\thttps\t0.040\t0.040\tError\tError\t"
+                   "Error\tV2\ttext/html\t919\t-\t-\td1.cloudfront.net\t192.0.2.1\t1200\n");
+    char *f = write_file("10.cccc0001", &b);
+    char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
+    cr_expect_str_eq(full_row(tsv, "V1"), "origin_custom\tconfirmed\torigin_first_byte_logged\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "V2"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    free(tsv);
+    free(f);
+    free(b.p);
+}
+
+/* Learned error pages.  Three confirmed geo blocks (DRT ClientGeoBlocked, 1081 bytes) and
+ * three malformed requests (DRT InvalidRequest, CloudFront's generic page, 915 bytes) in a
+ * 33-field file teach the distribution's pages.  An older 23-field file (no
+ * x-edge-detailed-result-type) then holds edge-fast Error 403s:
+ *   G1 1081 bytes -> geo's page: learned_error_page, geo_restriction likely;
+ *   G2 915 bytes  -> the generic page: not WAF's block page, so undecided among the generic
+ *      page's causes (learned_generic_error_page);
+ *   G3 919 bytes  -> no page learned: WAF likely, as before. */
+Test(edge_fast, learned_error_pages)
+{
+    tu_buf b = {0};
+    tu_log_header(&b);
+    origin_fetches(&b);
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "P%d", i);
+        tu_kv geo[] = {{"x-edge-request-id", id}, {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                       {"sc-content-len", "1081"}, {NULL, NULL}};
+        tu_log_line(&b, NULL, geo);
+        snprintf(id, sizeof id, "Q%d", i);
+        tu_kv bad[] = {{"x-edge-request-id", id}, {"x-edge-detailed-result-type", "InvalidRequest"},
+                       {"sc-content-len", "915"}, {NULL, NULL}};
+        tu_log_line(&b, NULL, bad);
+    }
+    char *f1 = write_file("10.dddd0001", &b);
+    b.n = 0;
+    /* the first 23 fields: no detailed result type, content type or length... so the 26
+     * legacy fields and sc-content-type/len named explicitly */
+    tu_buf_add(&b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
+                   "cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
+                   "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
+                   "ssl-cipher x-edge-response-result-type sc-content-type sc-content-len\n");
+    const char *ids[] = {"G1", "G2", "G3"}, *len[] = {"1081", "915", "919"};
+    for (int i = 0; i < 3; i++) {
+        char l[1024];
+        snprintf(l, sizeof l,
+                 "2026-11-01\t10:00:05\tFRA56-P1\t1200\t192.0.2.%d\tGET\td111111abcdef8.cloudfront.net\t/g%d\t403\t-\t"
+                 "curl/8.0\t-\t-\tError\t%s\twww.example.com\thttps\t120\t0.001\t-\tTLSv1.3\t"
+                 "TLS_AES_128_GCM_SHA256\tError\ttext/html\t%s\n",
+                 20 + i, i, ids[i], len[i]);
+        tu_buf_add(&b, l);
+    }
+    char *f2 = write_file("10.dddd0002", &b);
+    char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f1, f2);
+    cr_expect_str_eq(full_row(tsv, "G1"), "geo_restriction\tlikely\tlearned_error_page\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G2"),
+                     "unknown\tpossible\tlearned_generic_error_page\thttps_required|cname_not_associated|edge_other",
+                     "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G3"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    free(tsv);
+    char *j1 = run_ok("scan %s %s -q -j1 --format json", f1, f2);
+    char *j2 = run_ok("scan %s %s -q -j2 --format json", f1, f2);
+    cr_expect_str_eq(j1, j2);
+    cr_expect(strstr(j1, "\"learned_error_page\":1") && strstr(j1, "\"learned_generic_error_page\":1"), "%s", j1);
+    free(j1);
+    free(j2);
+    free(f1);
+    free(f2);
+    free(b.p);
+}
