@@ -150,7 +150,6 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
     cfs_kmap_init(&a->pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
-    cfs_kmap_init(&a->events, sizeof(uint64_t), sizeof(cfs_erow));
 }
 
 /* A group's sketches start empty and small (sketch.h); these charge the budget. */
@@ -501,7 +500,7 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
             listed.n = (uint32_t)cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
             listed.p = red;
         }
-        if (r->status == 403) cfs_fast_learn(a, dist, r, at, cfs_attr_decision_ms(r));
+        if (r->status == 403) cfs_fast_learn(a, ctx, dist, r, at, cfs_attr_decision_ms(r));
     }
     if (dist && cfs_attr_edge_fast(at, ms)) {
         /* Judged after the pass against what it learns (cfs_fast_resolve), then counted. */

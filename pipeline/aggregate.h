@@ -147,13 +147,17 @@ typedef struct cfs_prow {
     uint32_t clen, cth;
     uint64_t n[CFS_CAUSE_COUNT];
 } cfs_prow;
-/* events: per (distribution, URI, content type, length) hashed into key, the seconds at
- * which origin-served 403s ended (sorted and unique once cfs_fast_resolve runs). */
-typedef struct cfs_erow {
-    uint64_t key;
-    int64_t *ts;
-    uint32_t n, cap;
-} cfs_erow;
+/* events: which (distribution, URI, content type, length) got an origin-served 403 in
+ * which time bucket, as a Bloom filter of fixed size shared by every agg of a scan (set
+ * with atomic ORs, so the result does not depend on the order of the inserts): memory does
+ * not grow with the number of 403s.  Created by cfs_fast_events_new; the agg that made it
+ * frees it. */
+typedef struct cfs_events {
+    uint64_t *w;
+    uint64_t mask;      /* bits - 1 */
+    uint64_t inserts;   /* updated atomically */
+    int saturated;      /* set by cfs_fast_resolve: too full to trust (false-match rate > 1%) */
+} cfs_events;
 
 typedef struct cfs_agg {
     cfs_kmap fast;    /* cfs_frow, filled by cfs_agg_add */
@@ -167,7 +171,8 @@ typedef struct cfs_agg {
     cfs_kmap waf;     /* cfs_wrow */
     cfs_kmap heavy;   /* cfs_hrow: in a per-thread agg unused; units and the final agg use it */
     cfs_kmap pages;   /* cfs_prow (per-thread and merged) */
-    cfs_kmap events;  /* cfs_erow (per-thread and merged) */
+    cfs_events *events; /* shared by the aggs of one scan (see cfs_events) */
+    int events_owner;   /* this agg frees events */
     cfs_deferred deferred; /* units and the final agg, folded in input order like heavy */
 } cfs_agg;
 
@@ -208,9 +213,12 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 
 /* ---- edge-fast 403s (edgefast.c) ---- */
 #define CFS_DEFERRED_MEM ((size_t)16 << 20)
+/* Give a (and the per-thread aggs that share it later) an events filter of at most
+ * max_bytes (a power of two; 0 = 32 MiB). */
+void cfs_fast_events_new(cfs_agg *a, size_t max_bytes);
 /* Learn from one 403 (pages, events) into the per-thread a. */
-void cfs_fast_learn(cfs_agg *a, const char dist[CFS_KEY_STR], const cfs_record *r, cfs_attribution at,
-                    uint32_t ms);
+void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
+                    cfs_attribution at, uint32_t ms);
 /* Keep an edge-fast 403 for cfs_fast_resolve, in the unit's heavy agg. */
 void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
                     uint32_t cth, cfs_attribution at);
@@ -219,10 +227,10 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t e
 uint32_t cfs_fast_clen(const cfs_record *r);
 uint32_t cfs_fast_cth(const cfs_record *r);
 uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen);
-void cfs_fast_merge(cfs_agg *dst, const cfs_agg *src);  /* pages and events */
+void cfs_fast_merge(cfs_agg *dst, const cfs_agg *src);  /* pages (events are shared) */
 void cfs_fast_fold(cfs_agg *dst, cfs_agg *src);         /* deferred records, input order */
 void cfs_fast_free(cfs_agg *a);
-/* Sort the events, then judge every deferred record (cfs_attr_settle_fast) and add it to
+/* Judge every deferred record (cfs_attr_settle_fast) and add it to
  * a; still provisional ones keep their rule and latency class for cfs_agg_settle.  A
  * temporary-file failure is CFS_E_IO with err set; the counts are then incomplete. */
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen);

@@ -5,9 +5,9 @@
  * proven cause's page has this content type and length on this distribution (pages).  So
  * such lines are kept as records, in input order, until the pass is over, then judged
  * (cfs_attr_settle_fast) and counted as if they had been added in the pass.  Memory: the
- * records spill to an unlinked temporary file past CFS_DEFERRED_MEM; events cost about 30
- * bytes per distinct (URI, body, second) of origin-served 403s, pages one row per distinct
- * length. */
+ * records spill to an unlinked temporary file past CFS_DEFERRED_MEM; events live in one
+ * Bloom filter of fixed size (32 MiB at most) whatever the number of 403s; pages cost one
+ * row per distinct (distribution, type, length) of proven and origin-served 403s. */
 #include "pipeline/aggregate.h"
 #include "pipeline/xalloc.h"
 
@@ -70,19 +70,61 @@ typedef struct page_key {
 } page_key;
 _Static_assert(sizeof(page_key) == CFS_KEY_STR + 8, "pages key is the head of cfs_prow");
 
-static void event_add(cfs_erow *e, int64_t t)
+/* ---- events: a Bloom filter over (event key, time bucket) ------------------------------
+ * A cached copy is served within the TTL after the origin's 403 ended.  Times go into
+ * buckets of W seconds (2 s up to a 16 s TTL, TTL/8 above, so a query probes at most ~10
+ * buckets); a copy at t matches an event in any bucket overlapping [t - TTL - 1, t + 1], so
+ * the window may widen by up to W - 1 seconds.  EVENT_HASHES bits per (key, bucket). */
+#define EVENT_HASHES 4
+#define EVENTS_MAX_BYTES ((size_t)32 << 20)
+
+void cfs_fast_events_new(cfs_agg *a, size_t max_bytes)
 {
-    if (e->n && e->ts[e->n - 1] == t) return; /* floods of one URI in one second */
-    if (e->n == e->cap) {
-        uint32_t nc = e->cap ? e->cap * 2 : 4;
-        e->ts = cfs_xrealloc_charged(e->ts, e->cap * sizeof *e->ts, nc * sizeof *e->ts);
-        e->cap = nc;
-    }
-    e->ts[e->n++] = t;
+    size_t bytes = EVENTS_MAX_BYTES;
+    while (max_bytes && bytes > max_bytes && bytes > 4096) bytes >>= 1;
+    cfs_events *e = cfs_xcalloc(1, sizeof *e);
+    /* calloc of this size maps zero pages: memory is touched only as bits are set */
+    e->w = cfs_xcalloc(bytes / 8, 8);
+    cfs_mem_charge((int64_t)bytes);
+    e->mask = (uint64_t)bytes * 8 - 1;
+    a->events = e;
+    a->events_owner = 1;
 }
 
-void cfs_fast_learn(cfs_agg *a, const char dist[CFS_KEY_STR], const cfs_record *r, cfs_attribution at,
-                    uint32_t ms)
+static int64_t bucket_width(int64_t ttl) { return ttl <= 16 ? 2 : ttl / 8; }
+
+static uint64_t bucket_hash(uint64_t key, int64_t bucket)
+{
+    return XXH3_64bits_withSeed(&bucket, sizeof bucket, key);
+}
+
+static void events_add(cfs_events *e, uint64_t key, int64_t bucket)
+{
+    uint64_t h = bucket_hash(key, bucket), g = (h >> 32) | 1;
+    for (int i = 0; i < EVENT_HASHES; i++) {
+        uint64_t bit = (h + (uint64_t)i * g) & e->mask;
+        __atomic_fetch_or(&e->w[bit >> 6], (uint64_t)1 << (bit & 63), __ATOMIC_RELAXED);
+    }
+    __atomic_fetch_add(&e->inserts, 1, __ATOMIC_RELAXED);
+}
+
+static int events_has(const cfs_events *e, uint64_t key, int64_t bucket)
+{
+    uint64_t h = bucket_hash(key, bucket), g = (h >> 32) | 1;
+    for (int i = 0; i < EVENT_HASHES; i++) {
+        uint64_t bit = (h + (uint64_t)i * g) & e->mask;
+        if (!(e->w[bit >> 6] & ((uint64_t)1 << (bit & 63)))) return 0;
+    }
+    return 1;
+}
+
+/* floor division for (theoretical) negative times */
+static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR]);
+
+void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
+                    cfs_attribution at, uint32_t ms)
 {
     int page = cfs_attr_page_cause(at);
     int origin = cfs_attr_origin_served(at, ms);
@@ -97,10 +139,9 @@ void cfs_fast_learn(cfs_agg *a, const char dist[CFS_KEY_STR], const cfs_record *
         cfs_prow *p = cfs_kmap_get(&a->pages, &k, NULL);
         p->n[origin ? CFS_CAUSE_NONE : page]++;
     }
-    if (origin && r->ts != CFS_NO_TIME) {
-        uint64_t key = cfs_fast_evkey(dist, r, cth, clen);
-        cfs_erow *e = cfs_kmap_get(&a->events, &key, NULL);
-        event_add(e, r->ts);
+    if (origin && r->ts != CFS_NO_TIME && a->events) {
+        int64_t ttl = error_ttl(ctx, dist);
+        if (ttl > 0) events_add(a->events, cfs_fast_evkey(dist, r, cth, clen), floor_div(r->ts, bucket_width(ttl)));
     }
 }
 
@@ -110,11 +151,6 @@ void cfs_fast_merge(cfs_agg *dst, const cfs_agg *src)
         const cfs_prow *s = cfs_kmap_row(&src->pages, i);
         cfs_prow *d = cfs_kmap_get(&dst->pages, s, NULL);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) d->n[c] += s->n[c];
-    }
-    for (size_t i = 0; i < src->events.n; i++) {
-        const cfs_erow *s = cfs_kmap_row(&src->events, i);
-        cfs_erow *d = cfs_kmap_get(&dst->events, &s->key, NULL);
-        for (uint32_t j = 0; j < s->n; j++) event_add(d, s->ts[j]);
     }
 }
 
@@ -224,31 +260,25 @@ void cfs_fast_free(cfs_agg *a)
     if (d->buf) cfs_free_charged(d->buf, d->cap);
     if (d->f) fclose(d->f);
     memset(d, 0, sizeof *d);
-    for (size_t i = 0; i < a->events.n; i++) {
-        cfs_erow *e = cfs_kmap_row(&a->events, i);
-        if (e->ts) cfs_free_charged(e->ts, e->cap * sizeof *e->ts);
+    if (a->events && a->events_owner) {
+        cfs_mem_charge(-(int64_t)((a->events->mask + 1) / 8));
+        free(a->events->w);
+        free(a->events);
     }
-    if (a->events.key_size) cfs_kmap_free(&a->events);
+    a->events = NULL;
     if (a->pages.key_size) cfs_kmap_free(&a->pages);
 }
 
 /* ---- judging ----------------------------------------------------------------------------- */
-static int cmp_i64(const void *x, const void *y)
+/* A filter is trusted while its false-match rate, (share of bits set)^EVENT_HASHES, is
+ * at most 1%: past that, cached copies are not claimed at all. */
+static void events_check(cfs_events *e)
 {
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return (a > b) - (a < b);
-}
-
-static void events_sort(cfs_agg *a)
-{
-    for (size_t i = 0; i < a->events.n; i++) {
-        cfs_erow *e = cfs_kmap_row(&a->events, i);
-        qsort(e->ts, e->n, sizeof *e->ts, cmp_i64);
-        uint32_t w = 0;
-        for (uint32_t j = 0; j < e->n; j++)
-            if (w == 0 || e->ts[w - 1] != e->ts[j]) e->ts[w++] = e->ts[j];
-        e->n = w;
-    }
+    uint64_t set = 0, words = (e->mask + 1) / 64;
+    for (uint64_t i = 0; i < words; i++) set += (uint64_t)__builtin_popcountll(e->w[i]);
+    double fill = (double)set / (double)(e->mask + 1), fp = 1.0;
+    for (int i = 0; i < EVENT_HASHES; i++) fp *= fill;
+    e->saturated = fp > 0.01;
 }
 
 /* The distribution's error-caching TTL for 403s: its config's ErrorCachingMinTTL, else
@@ -263,20 +293,16 @@ static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
     return DEFAULT_ERROR_TTL;
 }
 
-/* Some origin-served 403 with this key ended in [ts - ttl - slack, ts + slack]. */
+/* Some origin-served 403 with this key ended in [ts - ttl - 1, ts + 1] (give or take the
+ * bucket width). */
 static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl)
 {
-    if (ttl <= 0 || ts == CFS_NO_TIME) return 0;
-    const cfs_erow *e = cfs_kmap_find(&a->events, &evkey);
-    if (!e || e->n == 0) return 0;
-    int64_t lo = ts - ttl - EVENT_SLACK_S, hi = ts + EVENT_SLACK_S;
-    uint32_t l = 0, r = e->n; /* first ts >= lo */
-    while (l < r) {
-        uint32_t m = l + (r - l) / 2;
-        if (e->ts[m] < lo) l = m + 1;
-        else r = m;
-    }
-    return l < e->n && e->ts[l] <= hi;
+    const cfs_events *e = a->events;
+    if (!e || e->saturated || e->inserts == 0 || ttl <= 0 || ts == CFS_NO_TIME) return 0;
+    int64_t w = bucket_width(ttl);
+    for (int64_t b = floor_div(ts - ttl - 1, w); b <= floor_div(ts + 1, w); b++)
+        if (events_has(e, evkey, b)) return 1;
+    return 0;
 }
 
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
@@ -356,7 +382,7 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
 
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen)
 {
-    events_sort(a);
+    if (a->events && a->events->inserts) events_check(a->events);
     cfs_deferred *d = &a->deferred;
     if (d->nrec == 0 && !d->failed) return CFS_OK;
     /* Take the records out of a first: adding them must not append to them. */

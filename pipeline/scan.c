@@ -1007,10 +1007,13 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->max_inflight = 2 * *threads + 2;
     sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);
+    /* One events filter for the scan (edgefast.c), at most an eighth of the memory budget. */
+    cfs_fast_events_new(&res->agg, cfs_mem_limit() / 8);
     sh->thread_aggs = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_aggs);
     sh->thread_pos = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_pos);
     for (int t = 0; t < *threads; t++) {
         cfs_agg_init(&sh->thread_aggs[t]);
+        sh->thread_aggs[t].events = res->agg.events;
         sh->thread_pos[t] = cfs_xmalloc((WINDOW + CFS_SCAN_POS_SLACK) * sizeof(uint32_t));
     }
     return CFS_OK;
@@ -1125,6 +1128,10 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         fprintf(stderr, "cfscan: %s\n", ferr);
         res->fast_failed = 1;
     }
+    if (res->agg.events && res->agg.events->saturated)
+        fprintf(stderr, "cfscan: warning: %llu origin-served 403s are too many to join cached copies reliably; "
+                        "edge-fast 403s were judged without that join\n",
+                (unsigned long long)res->agg.events->inserts);
     cfs_kmap refs;
     cfs_kmap_init(&refs, CFS_KEY_STR, sizeof(ref_row));
     for (size_t i = 0; i < res->nrows; i++) settle_row(&refs, &res->agg, &o->attr, &res->rows[i]);
