@@ -212,9 +212,9 @@ typedef struct cfs_line403 {
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 
 /* ---- edge-fast 403s (edgefast.c) ---- */
-#define CFS_DEFERRED_MEM ((size_t)16 << 20)
+#define CFS_DEFERRED_MEM ((size_t)8 << 20)
 /* Give a (and the per-thread aggs that share it later) an events filter of at most
- * max_bytes (a power of two; 0 = 32 MiB). */
+ * max_bytes (a power of two; 0 = 16 MiB). */
 void cfs_fast_events_new(cfs_agg *a, size_t max_bytes);
 /* Learn from one 403 (pages, events) into the per-thread a. */
 void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,

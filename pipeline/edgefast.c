@@ -6,7 +6,7 @@
  * such lines are kept as records, in input order, until the pass is over, then judged
  * (cfs_attr_settle_fast) and counted as if they had been added in the pass.  Memory: the
  * records spill to an unlinked temporary file past CFS_DEFERRED_MEM; events live in one
- * Bloom filter of fixed size (32 MiB at most) whatever the number of 403s; pages cost one
+ * Bloom filter of fixed size (16 MiB at most) whatever the number of 403s; pages cost one
  * row per distinct (distribution, type, length) of proven and origin-served 403s. */
 #include "pipeline/aggregate.h"
 #include "pipeline/xalloc.h"
@@ -76,7 +76,7 @@ _Static_assert(sizeof(page_key) == CFS_KEY_STR + 8, "pages key is the head of cf
  * buckets); a copy at t matches an event in any bucket overlapping [t - TTL - 1, t + 1], so
  * the window may widen by up to W - 1 seconds.  EVENT_HASHES bits per (key, bucket). */
 #define EVENT_HASHES 4
-#define EVENTS_MAX_BYTES ((size_t)32 << 20)
+#define EVENTS_MAX_BYTES ((size_t)16 << 20)
 
 void cfs_fast_events_new(cfs_agg *a, size_t max_bytes)
 {
