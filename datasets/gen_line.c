@@ -1035,10 +1035,10 @@ static void custom_error(const fctx_t *F, line_t *L, req_t *R)
     const dist_t *D = F->D;
     if (D->sit_remap) {
         R->status = S_200;
+        R->rt = R->drt = rt_error; /* a 200 that is an error response */
         L->hidden = 1;
     } else if (!D->sit_page || L->waf_code403)
         return;
-    R->rt = R->drt = rt_error;
     R->ct = SV("text/html");
     R->clen = D->page_len;
     R->body = R->method == M_HEAD ? 0 : D->page_len;
