@@ -1033,11 +1033,12 @@ static int dist_situation(const fctx_t *F, const line_t *L, const req_t *R)
 static void custom_error(const fctx_t *F, line_t *L, req_t *R)
 {
     const dist_t *D = F->D;
+    if (L->waf_code403) return; /* a WAF custom response is sent as the rule says */
     if (D->sit_remap) {
         R->status = S_200;
         R->rt = R->drt = rt_error; /* a 200 that is an error response */
         L->hidden = 1;
-    } else if (!D->sit_page || L->waf_code403)
+    } else if (!D->sit_page)
         return;
     R->ct = SV("text/html");
     R->clen = D->page_len;
