@@ -37,6 +37,11 @@ static void usage(FILE *f)
         "  --faults LIST          comma-separated: truncated-gz, corrupt-zst, garbage,\n"
         "                         long-line, short-lines, no-header, empty, multi-member,\n"
         "                         header-switch, crlf, trailing-tab, or all\n"
+        "  --situations LIST      comma-separated: cached-origin, fast-origin,\n"
+        "                         custom-error-page, cookies-off, waf-http,\n"
+        "                         waf-custom-response, captcha, empty-key-pair-id,\n"
+        "                         slow-downloads, edge-function, default-domain,\n"
+        "                         config-newer, or all (default none)\n"
         "  --403-share F          share of 403 lines, 0..1 (default 0.08)\n"
         "  --no-configs           do not write config/DISTID.json\n"
         "  --no-waf               do not write waf/waf-YYYY-MM-DD.log.gz\n"
@@ -111,6 +116,42 @@ static int64_t parse_date(const char *opt, const char *v)
 bad:
     bad_value(opt, v, "expected a date YYYY-MM-DD between 1990 and 2099");
     return 0;
+}
+
+/* --situations LIST: names of cfs_gen_situation_name[1..], or all; bit per SIT_*. */
+static uint32_t parse_situations(const char *opt, const char *v)
+{
+    uint32_t bits = 0;
+    const char *p = v;
+    if (!*p) bad_value(opt, v, "expected a comma-separated list of situations");
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int found = 0;
+        if (n == 3 && !memcmp(p, "all", 3)) {
+            bits |= ((1u << NSIT) - 1) & ~1u;
+            found = 1;
+        }
+        for (int i = 1; i < NSIT && !found; i++)
+            if (strlen(cfs_gen_situation_name[i]) == n && !memcmp(p, cfs_gen_situation_name[i], n)) {
+                bits |= 1u << i;
+                found = 1;
+            }
+        if (!found) {
+            char item[64];
+            snprintf(item, sizeof item, "%.*s", (int)(n < 60 ? n : 60), p);
+            fprintf(stderr, "cfsgen: %s: unknown situation '%s' (known:", opt, item);
+            for (int i = 1; i < NSIT; i++) fprintf(stderr, " %s,", cfs_gen_situation_name[i]);
+            fputs(" all)\n", stderr);
+            exit(2);
+        }
+        p += n;
+        if (*p == ',') {
+            p++;
+            if (!*p) bad_value(opt, v, "empty item in the list");
+        }
+    }
+    return bits;
 }
 
 static uint32_t parse_faults(const char *opt, const char *v)
@@ -194,7 +235,7 @@ static int takes_value(const char *name)
 {
     static const char *const known[] = {"-o", "-j", "--seed", "--dists", "--days", "--start",
                                         "--files-per-hour", "--lines-per-file", "--size",
-                                        "--format", "--layout", "--faults", "--403-share",
+                                        "--format", "--layout", "--faults", "--situations", "--403-share",
                                         "--out", "--threads"};
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
         if (!strcmp(name, known[k])) return 1;
@@ -255,6 +296,8 @@ static void set_value(opts_t *o, const char *name, const char *val)
         o->layout = parse_layout(name, val);
     else if (!strcmp(name, "--faults"))
         o->faults = parse_faults(name, val);
+    else if (!strcmp(name, "--situations"))
+        o->situations = parse_situations(name, val);
     else if (!strcmp(name, "--403-share"))
         o->share403 = parse_share(name, val);
 }

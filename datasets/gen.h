@@ -25,15 +25,27 @@
 /* ---- content tables (gen_tables.c) ---- */
 
 /* Statuses written.  expected.json keys are these strings exactly as logged. */
-enum { S_000, S_200, S_201, S_204, S_206, S_301, S_304, S_307, S_403, S_404, S_502, S_503, NSTATUS };
+enum { S_000, S_200, S_201, S_204, S_206, S_301, S_304, S_307, S_403, S_404, S_502, S_503,
+       S_101, S_202, S_405, /* only with --situations (WebSocket, WAF CHALLENGE and CAPTCHA) */
+       NSTATUS };
 extern const char *const cfs_gen_status_str[NSTATUS];
 
 /* Cause ids, same numbering and spelling as enum cfs_cause / cfs_cause_name() in
  * pipeline/types.h ("unknown" is never generated on purpose). */
 enum {
     C_NONE, C_GEO, C_WAF, C_SIG_MISSING, C_SIG_EXPIRED, C_SIG_INVALID, C_HTTPS, C_METHOD,
-    C_CNAME, C_ORIGIN_S3, C_ORIGIN_CUSTOM, C_EDGE_OTHER, NCAUSE
+    C_CNAME, C_ORIGIN_S3, C_ORIGIN_CUSTOM, C_EDGE_OTHER, C_EDGE_FUNCTION, NCAUSE
 };
+
+/* --situations (issue 10): real-distribution situations that mislead 403 attribution,
+ * each written on request and named in labels.tsv's 4th column.  The order is the
+ * --situations order of datasets/README.md; SIT_NONE is the `-` of ordinary lines. */
+enum {
+    SIT_NONE, SIT_CACHED_ORIGIN, SIT_FAST_ORIGIN, SIT_CUSTOM_ERROR_PAGE, SIT_COOKIES_OFF, SIT_WAF_HTTP,
+    SIT_WAF_CUSTOM_RESPONSE, SIT_CAPTCHA, SIT_EMPTY_KEY_PAIR_ID, SIT_SLOW_DOWNLOADS, SIT_EDGE_FUNCTION,
+    SIT_DEFAULT_DOMAIN, SIT_CONFIG_NEWER, NSIT
+};
+extern const char *const cfs_gen_situation_name[NSIT]; /* "-", "cached-origin", ... */
 extern const char *const cfs_gen_cause_name[NCAUSE];
 
 /* Table sizes are spelled out here because world_t and job_t hold arrays of them; a
@@ -130,6 +142,7 @@ typedef struct opts {
     uint64_t size; /* 0 = use lpf */
     int fmt, layout;
     uint32_t faults; /* bit per FAULT_* */
+    uint32_t situations; /* bit per SIT_* (bit 0 unused) */
     double share403;
     int configs, waf;
     int threads; /* 0 = OpenMP default */
@@ -167,6 +180,15 @@ typedef struct dist {
     char etag[16];
     char referer[3][64];
     uint64_t salt;      /* object sizes, names */
+    /* --situations that change this whole distribution (gen_world.c assigns them) */
+    uint8_t sit_page;         /* custom-error-page: CustomErrorResponses 403 -> /errors/403.html */
+    uint8_t sit_remap;        /* custom-error-page: 403 remapped to 200 /index.html (hidden 403s) */
+    uint8_t sit_cookies_off;  /* cookies-off: signed cookies sent, cookie logging off */
+    uint8_t sit_fast_origin;  /* fast-origin: API Miss >= 120 ms, its 403s in 20-40 ms */
+    uint8_t sit_config_newer; /* config-newer: LastModifiedTime noon of day 1, https-only from then */
+    uint8_t sit_default_domain; /* default-domain: get-distribution-config shape, viewers on dxxx */
+    uint8_t sit_functions;    /* edge-function: CloudFront Function + Lambda@Edge associations */
+    uint32_t page_len;        /* sc-content-len of the custom 403 page / of /index.html */
 } dist_t;
 
 typedef struct world {
@@ -184,6 +206,7 @@ typedef struct world {
     sv ua_enc[NUA], ua_enc2[NUA]; /* §1.3 single and pre-2020 double encoding */
     uint8_t cycle[100];
     layout_t lay[NLAYOUT];
+    int64_t newer_from; /* config-newer: epoch of the config's LastModifiedTime (noon, day 1) */
 } world_t;
 
 /* Options as cfsgen has them without arguments (out stays NULL). */
@@ -208,6 +231,10 @@ typedef struct line {
     sv raw_ua;    /* decoded user agent */
     sv country;
     uint32_t waf_rule;
+    uint8_t situation; /* SIT_* named in labels.tsv (SIT_NONE: ordinary) */
+    uint8_t waf_action; /* WAF record other than the cause's own: WA_CAPTCHA, WA_CHALLENGE */
+    uint8_t waf_code403; /* the BLOCK record carries responseCodeSent 403 (custom response) */
+    uint8_t hidden;      /* a 403 remapped by CustomErrorResponses to another status */
     char scratch[LINE_SCRATCH];
 } line_t;
 
@@ -223,8 +250,15 @@ typedef struct fctx {
 
 enum { M_GET, M_HEAD, M_POST, M_PUT, M_DELETE, M_OPTIONS, M_PATCH };
 
+enum { WA_ALLOW, WA_BLOCK, WA_CAPTCHA, WA_CHALLENGE };
+
 /* Fill every field of L.  cause = C_NONE for ordinary traffic, else the 403 to write. */
 void cfs_gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause);
+/* The same with a line-level situation (SIT_NONE, or one cfs_gen_draw_situation returned). */
+void cfs_gen_line_sit(const fctx_t *F, rng_t *r, line_t *L, int cause, int sit);
+/* cached-origin: line k of one cached-origin event seeded by evseed: k = 0 is the origin's
+ * own 403, k >= 1 a copy served from the edge's cache within 10 s. */
+void cfs_gen_cached_line(const fctx_t *F, uint64_t evseed, uint32_t k, line_t *L);
 /* A path for behavior beh into L; returns the object kind, *objn its popularity index. */
 int cfs_gen_path(const fctx_t *F, rng_t *r, line_t *L, int beh, uint32_t *objn);
 /* A path for origin_s3 403s: "/", directory-like paths ending '/', and missing objects. */
@@ -263,6 +297,7 @@ typedef struct wrec {
 typedef struct job {
     uint8_t kind, fmt, layout, good, damaged, inject;
     uint32_t dist, day, hour;
+    uint32_t fidx; /* index of the file in its hour (0..--files-per-hour-1) */
     uint32_t nlines;
     uint64_t seed;
     char name[80];
@@ -273,6 +308,7 @@ typedef struct job {
     uint32_t edge[NEDGE];
     uint64_t cause[NCAUSE];
     uint64_t rej_binary, rej_short, rej_long, rej_nohdr;
+    uint64_t hidden403;
     buf_t labels;
     buf_t waf;
     wrec_t *wr;
@@ -303,6 +339,8 @@ void cfs_gen_plan_free(plan_t *P);
 void cfs_gen_fctx_init(const world_t *W, uint32_t dist, uint32_t day, uint32_t hour, fctx_t *F);
 /* The 403 cause of the next line: C_NONE, or the next step of the cause sequence. */
 int cfs_gen_draw_cause(const world_t *W, rng_t *r, uint32_t off, uint32_t *k403);
+/* With --situations: the line-level situation of the next line (SIT_NONE mostly). */
+int cfs_gen_draw_situation(const world_t *W, rng_t *r, int cause);
 void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T);
 void cfs_gen_job_write(const world_t *W, job_t *J, tls_t *T);
 void cfs_gen_tls_init(tls_t *T);
@@ -317,7 +355,7 @@ void cfs_gen_fault_damage(const job_t *J, buf_t *comp);
 
 /* ---- companion files (gen_companion.c) ---- */
 
-void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int block, rng_t *r);
+void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int action, rng_t *r);
 int cfs_gen_write_labels(const world_t *W, const plan_t *P);
 int cfs_gen_write_expected(const world_t *W, const plan_t *P);
 int cfs_gen_write_configs(const world_t *W);

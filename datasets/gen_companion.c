@@ -187,8 +187,9 @@ static void waf_http_request(jw_t *w, const line_t *L)
     jw_close(w, '}');
 }
 
-void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int block, rng_t *r)
+void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int action, rng_t *r)
 {
+    int block = action == WA_BLOCK;
     const dist_t *D = F->D;
     /* WAF evaluates when the request arrives; the log line's time is when the response
      * ended, so the record is up to ~2 s earlier. */
@@ -200,9 +201,11 @@ void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int block, r
     jw_ku64(&w, "formatVersion", 1);
     jw_kstr(&w, "webaclId", D->webacl_arn);
     const waf_rule *rule = block ? &cfs_gen_waf_rules[L->waf_rule] : NULL;
-    jw_kstr(&w, "terminatingRuleId", block ? rule->id : "Default_Action");
+    static const char *const action_name[] = {"ALLOW", "BLOCK", "CAPTCHA", "CHALLENGE"};
+    static const char *const other_rule[] = {"Default_Action", "", "CaptchaSensitivePaths", "ChallengeAutomatedClients"};
+    jw_kstr(&w, "terminatingRuleId", block ? rule->id : other_rule[action]);
     jw_kstr(&w, "terminatingRuleType", block ? rule->type : "REGULAR");
-    jw_kstr(&w, "action", block ? "BLOCK" : "ALLOW");
+    jw_kstr(&w, "action", action_name[action]);
     jw_kemptylist(&w, "terminatingRuleMatchDetails");
     jw_kstr(&w, "httpSourceName", "CF");
     jw_kstr(&w, "httpSourceId", D->id);
@@ -212,7 +215,10 @@ void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int block, r
     jw_key(&w, "requestHeadersInserted");
     jw_null(&w);
     jw_key(&w, "responseCodeSent");
-    jw_null(&w);
+    if (block && L->waf_code403)
+        jw_u64(&w, 403); /* a custom response (its code and body are the rule's) */
+    else
+        jw_null(&w);
     jw_key(&w, "httpRequest");
     waf_http_request(&w, L);
     jw_key(&w, "labels");
@@ -226,6 +232,14 @@ void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int block, r
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
+    if (action == WA_CAPTCHA || action == WA_CHALLENGE) {
+        /* what the viewer got: the CAPTCHA puzzle (405) or the silent challenge (202) */
+        jw_key(&w, action == WA_CAPTCHA ? "captchaResponse" : "challengeResponse");
+        jw_open(&w, '{');
+        jw_ku64(&w, "responseCode", action == WA_CAPTCHA ? 405 : 202);
+        jw_kstr(&w, "failureReason", "TOKEN_MISSING");
+        jw_close(&w, '}');
+    }
     jw_close(&w, '}');
     buf_putc(&J->waf, '\n');
     if (J->nwr == J->capwr) {
@@ -258,6 +272,7 @@ typedef struct totals {
     uint64_t st[NSTATUS], cause[NCAUSE], edge[NEDGE];
     uint64_t *bydist;
     uint64_t lines, rej_binary, rej_short, rej_long, rej_nohdr;
+    uint64_t *hidden; /* per distribution: 403s remapped by CustomErrorResponses */
     const char **damaged;
     size_t ndam;
 } totals_t;
@@ -266,6 +281,8 @@ static void totals_sum(const world_t *W, const plan_t *P, totals_t *t)
 {
     memset(t, 0, sizeof *t);
     t->bydist = calloc(W->o->dists, sizeof *t->bydist);
+    t->hidden = calloc(W->o->dists, sizeof *t->hidden);
+    if (!t->hidden) die_nomem();
     t->damaged = malloc((P->n + 1) * sizeof *t->damaged);
     if (!t->bydist || !t->damaged) die_nomem();
     for (size_t i = 0; i < P->n; i++) {
@@ -274,6 +291,7 @@ static void totals_sum(const world_t *W, const plan_t *P, totals_t *t)
         for (int c = 0; c < NCAUSE; c++) t->cause[c] += J->cause[c];
         for (uint32_t e = 0; e < NEDGE; e++) t->edge[e] += J->edge[e];
         t->bydist[J->dist] += J->lines;
+        t->hidden[J->dist] += J->hidden403;
         t->lines += J->lines;
         t->rej_binary += J->rej_binary;
         t->rej_short += J->rej_short;
@@ -336,6 +354,18 @@ int cfs_gen_write_expected(const world_t *W, const plan_t *P)
     expected_by(&w, W, &t);
     jw_kstrlist(&w, "damaged_files", t.damaged, t.ndam);
     jw_ku64(&w, "files", P->n);
+    if (W->o->situations) {
+        /* every distribution, zeros included: what cfscan's per-distribution hidden_403 says */
+        jw_key(&w, "hidden_403");
+        jw_open(&w, '{');
+        named_count *v = malloc(W->o->dists * sizeof *v);
+        if (!v) die_nomem();
+        for (uint32_t d = 0; d < W->o->dists; d++) v[d] = (named_count){W->dist[d].id, t.hidden[d]};
+        qsort(v, W->o->dists, sizeof *v, cmp_named);
+        for (uint32_t d = 0; d < W->o->dists; d++) jw_ku64(&w, v[d].name, v[d].n);
+        free(v);
+        jw_close(&w, '}');
+    }
     jw_ku64(&w, "lines", t.lines);
     jw_key(&w, "rejected");
     jw_open(&w, '{');
@@ -349,6 +379,7 @@ int cfs_gen_write_expected(const world_t *W, const plan_t *P)
     int rc = write_buf_path(W->o->out, "expected.json", &b);
     buf_free(&b);
     free(t.bydist);
+    free(t.hidden);
     free(t.damaged);
     return rc;
 }
@@ -373,8 +404,50 @@ static void jw_methods(jw_t *w, int which)
     jw_close(w, '}');
 }
 
+enum { FN_NONE, FN_CLOUDFRONT, FN_LAMBDA };
+
+/* "LambdaFunctionAssociations" and "FunctionAssociations" of a behavior: edge-function
+ * puts a viewer-request CloudFront Function or Lambda@Edge function on some behaviors. */
+static void jw_functions(jw_t *w, const dist_t *D, int fn)
+{
+    char arn[160];
+    if (fn != FN_LAMBDA) {
+        jw_kempty(w, "LambdaFunctionAssociations");
+    } else {
+        jw_key(w, "LambdaFunctionAssociations");
+        jw_open(w, '{');
+        jw_ku64(w, "Quantity", 1);
+        jw_key(w, "Items");
+        jw_open(w, '[');
+        jw_open(w, '{');
+        snprintf(arn, sizeof arn, "arn:aws:lambda:us-east-1:123456789012:function:example-%u-api-auth:7", D->num);
+        jw_kstr(w, "LambdaFunctionARN", arn);
+        jw_kstr(w, "EventType", "viewer-request");
+        jw_kbool(w, "IncludeBody", 0);
+        jw_close(w, '}');
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+    if (fn != FN_CLOUDFRONT) {
+        jw_kempty(w, "FunctionAssociations");
+    } else {
+        jw_key(w, "FunctionAssociations");
+        jw_open(w, '{');
+        jw_ku64(w, "Quantity", 1);
+        jw_key(w, "Items");
+        jw_open(w, '[');
+        jw_open(w, '{');
+        snprintf(arn, sizeof arn, "arn:aws:cloudfront::123456789012:function/example-%u-hotlink-guard", D->num);
+        jw_kstr(w, "FunctionARN", arn);
+        jw_kstr(w, "EventType", "viewer-request");
+        jw_close(w, '}');
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+}
+
 static void jw_behavior(jw_t *w, const dist_t *D, const char *pattern, const char *origin, const char *vpp,
-                        int restricted, int mset, int cached)
+                        int restricted, int mset, int cached, int fn)
 {
     jw_open(w, '{');
     if (pattern) jw_kstr(w, "PathPattern", pattern);
@@ -393,8 +466,7 @@ static void jw_behavior(jw_t *w, const dist_t *D, const char *pattern, const cha
     jw_methods(w, mset);
     jw_kbool(w, "SmoothStreaming", 0);
     jw_kbool(w, "Compress", 1);
-    jw_kempty(w, "LambdaFunctionAssociations");
-    jw_kempty(w, "FunctionAssociations");
+    jw_functions(w, D, D->sit_functions ? fn : FN_NONE);
     jw_kstr(w, "FieldLevelEncryptionId", "");
     /* AWS managed cache policies CachingOptimized / CachingDisabled */
     jw_kstr(w, "CachePolicyId", cached ? "658327ea-f89d-4fab-a63d-7e88639e58f6" : "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
@@ -414,6 +486,10 @@ static void config_distribution(jw_t *w, const world_t *W, const dist_t *D)
         cfs_gen_fmt_date(date, W->o->start_day - 30 - (int64_t)D->num);
         date[10] = 0;
         snprintf(tmp, sizeof tmp, "%sT09:%02u:17.512000+00:00", date, D->num % 60);
+        if (D->sit_config_newer) { /* config-newer: changed at noon of the first day */
+            cfs_gen_fmt_date(date, W->o->start_day);
+            snprintf(tmp, sizeof tmp, "%sT12:00:00.000000+00:00", date);
+        }
         jw_kstr(w, "LastModifiedTime", tmp);
     }
     jw_ku64(w, "InProgressInvalidationBatches", 0);
@@ -487,27 +563,50 @@ static void config_behaviors(jw_t *w, const dist_t *D)
 {
     char tmp[256];
     jw_key(w, "DefaultCacheBehavior");
-    jw_behavior(w, D, NULL, "s3-origin", "redirect-to-https", 0, 0, 1);
+    jw_behavior(w, D, NULL, "s3-origin", "redirect-to-https", 0, 0, 1, FN_CLOUDFRONT);
     jw_key(w, "CacheBehaviors");
     jw_open(w, '{');
     jw_ku64(w, "Quantity", 4);
     jw_key(w, "Items");
     jw_open(w, '[');
     snprintf(tmp, sizeof tmp, "%s*", D->restricted);
-    jw_behavior(w, D, tmp, "s3-origin", "https-only", 1, 0, 1);
+    jw_behavior(w, D, tmp, "s3-origin", "https-only", 1, 0, 1, FN_NONE);
     snprintf(tmp, sizeof tmp, "%s*", D->secure);
-    jw_behavior(w, D, tmp, "s3-origin", "https-only", 0, 1, 0);
-    jw_behavior(w, D, "/api/*", "api-origin", "redirect-to-https", 0, 2, 0);
-    jw_behavior(w, D, "/static/*", "s3-origin", "redirect-to-https", 0, 1, 1);
+    jw_behavior(w, D, tmp, "s3-origin", "https-only", 0, 1, 0, FN_NONE);
+    jw_behavior(w, D, "/api/*", "api-origin", "redirect-to-https", 0, 2, 0, FN_LAMBDA);
+    jw_behavior(w, D, "/static/*", "s3-origin", "redirect-to-https", 0, 1, 1, FN_CLOUDFRONT);
     jw_close(w, ']');
     jw_close(w, '}');
 }
 
 /* Logging, certificate, geo restriction, web ACL. */
+/* CustomErrorResponses: none, or (custom-error-page) the 403 entry of a custom page or of
+ * a single-page app's remap to 200 /index.html */
+static void config_error_responses(jw_t *w, const dist_t *D)
+{
+    if (!D->sit_page && !D->sit_remap) {
+        jw_kempty(w, "CustomErrorResponses");
+        return;
+    }
+    jw_key(w, "CustomErrorResponses");
+    jw_open(w, '{');
+    jw_ku64(w, "Quantity", 1);
+    jw_key(w, "Items");
+    jw_open(w, '[');
+    jw_open(w, '{');
+    jw_ku64(w, "ErrorCode", 403);
+    jw_kstr(w, "ResponsePagePath", D->sit_remap ? "/index.html" : "/errors/403.html");
+    jw_kstr(w, "ResponseCode", D->sit_remap ? "200" : "403"); /* a string in the API */
+    jw_ku64(w, "ErrorCachingMinTTL", 10);
+    jw_close(w, '}');
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
 static void config_viewer_side(jw_t *w, const dist_t *D)
 {
     char tmp[256];
-    jw_kempty(w, "CustomErrorResponses");
+    config_error_responses(w, D);
     snprintf(tmp, sizeof tmp, "example-%u (cfsgen)", D->num);
     jw_kstr(w, "Comment", tmp);
     jw_key(w, "Logging");
@@ -554,9 +653,13 @@ static int write_config(const world_t *W, const dist_t *D, const char *dir)
     char tmp[256];
     jw_open(&w, '{');
     jw_kstr(&w, "ETag", D->etag);
-    jw_key(&w, "Distribution");
-    jw_open(&w, '{');
-    config_distribution(&w, W, D);
+    /* default-domain: `aws cloudfront get-distribution-config` prints the config alone,
+     * without Id, DomainName and the Distribution wrapper */
+    if (!D->sit_default_domain) {
+        jw_key(&w, "Distribution");
+        jw_open(&w, '{');
+        config_distribution(&w, W, D);
+    }
     jw_key(&w, "DistributionConfig");
     jw_open(&w, '{');
     snprintf(tmp, sizeof tmp, "cfsgen-%" PRIu64 "-%u", W->o->seed, D->num);
@@ -581,7 +684,7 @@ static int write_config(const world_t *W, const dist_t *D, const char *dir)
     config_behaviors(&w, D);
     config_viewer_side(&w, D);
     jw_close(&w, '}');
-    jw_close(&w, '}');
+    if (!D->sit_default_domain) jw_close(&w, '}');
     jw_close(&w, '}');
     buf_putc(&b, '\n');
     char name[64];
@@ -682,7 +785,8 @@ int cfs_gen_write_waf(const world_t *W, const plan_t *P)
     return write_waf_days(W, P, dir);
 }
 
-/* labels.tsv: one row per 403 line of the good files, in file then line order */
+/* labels.tsv: one row per 403 line of the good files, in file then line order; the 4th
+ * column names the --situations situation of the line ("-" for ordinary ones) */
 int cfs_gen_write_labels(const world_t *W, const plan_t *P)
 {
     char path[4096];
@@ -690,7 +794,7 @@ int cfs_gen_write_labels(const world_t *W, const plan_t *P)
     FILE *f = fopen(path, "wb");
     int bad = !f;
     if (f) {
-        fputs("request_id\tcause\tfile\n", f);
+        fputs("request_id\tcause\tfile\tsituation\n", f);
         for (size_t i = 0; i < P->n; i++)
             if (P->j[i].labels.n && fwrite(P->j[i].labels.p, 1, P->j[i].labels.n, f) != P->j[i].labels.n) bad = 1;
         if (fclose(f)) bad = 1;

@@ -76,6 +76,7 @@ void cfs_gen_plan_build(const world_t *W, plan_t *P)
                     J->dist = d;
                     J->day = day;
                     J->hour = h;
+                    J->fidx = k;
                     J->nlines = o->lpf;
                     n++;
                 }
@@ -113,12 +114,33 @@ int cfs_gen_draw_cause(const world_t *W, rng_t *r, uint32_t off, uint32_t *k403)
     return C_NONE;
 }
 
+/* Line-level situations, per mille of the 403s (or of the other lines), each a few % of
+ * the 403s so that ordinary lines stay the majority.  Drawn only with --situations, so the
+ * default data sets keep their bytes. */
+int cfs_gen_draw_situation(const world_t *W, rng_t *r, int cause)
+{
+    static const struct { uint8_t sit; uint16_t pm; } on403[] = {
+        {SIT_WAF_HTTP, 30}, {SIT_WAF_CUSTOM_RESPONSE, 30}, {SIT_CAPTCHA, 20},
+        {SIT_EMPTY_KEY_PAIR_ID, 30}, {SIT_EDGE_FUNCTION, 30}};
+    static const struct { uint8_t sit; uint16_t pm; } other[] = {{SIT_CAPTCHA, 6}, {SIT_SLOW_DOWNLOADS, 15}};
+    uint32_t u = rng_below(r, 1000), acc = 0;
+    if (cause != C_NONE) {
+        for (size_t i = 0; i < sizeof on403 / sizeof on403[0]; i++)
+            if (u < (acc += on403[i].pm)) return W->o->situations & 1u << on403[i].sit ? on403[i].sit : SIT_NONE;
+    } else {
+        for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+            if (u < (acc += other[i].pm)) return W->o->situations & 1u << other[i].sit ? other[i].sit : SIT_NONE;
+    }
+    return SIT_NONE;
+}
+
 /* What a correct reader counts for a good line: status, edge, and a label per 403. */
 static void job_count(job_t *J, const line_t *L)
 {
     J->lines++;
     J->st[L->status]++;
     J->edge[L->edge]++;
+    J->hidden403 += L->hidden;
     if (L->status != S_403) return;
     J->cause[L->cause]++;
     buf_reserve(&J->labels, 200);
@@ -127,7 +149,53 @@ static void job_count(job_t *J, const line_t *L)
     buf_puts(&J->labels, cfs_gen_cause_name[L->cause]);
     buf_putc(&J->labels, '\t');
     buf_puts(&J->labels, J->name);
+    buf_putc(&J->labels, '\t');
+    buf_puts(&J->labels, cfs_gen_situation_name[L->situation]);
     buf_putc(&J->labels, '\n');
+}
+
+/* cached-origin events of one hour of one distribution, as one file of that hour sees
+ * them: each event is the origin's 403 and 1-4 copies served from the edge's error cache,
+ * every line drawn to one of the hour's files and a position in it.  Every file of the
+ * hour derives the same events from (seed, distribution, day, hour), so a copy may land in
+ * another file than its origin 403 and the result does not depend on the threads. */
+typedef struct evline {
+    uint32_t pos, k;
+    uint64_t evseed;
+} evline_t;
+
+static int cmp_evline(const void *a, const void *b)
+{
+    const evline_t *x = a, *y = b;
+    if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+    if (x->evseed != y->evseed) return x->evseed < y->evseed ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+static evline_t *cached_events(const world_t *W, const job_t *J, uint32_t file_of_hour, size_t *n)
+{
+    const opts_t *o = W->o;
+    *n = 0;
+    if (!(o->situations & 1u << SIT_CACHED_ORIGIN) || J->kind != J_REGULAR || !J->nlines) return NULL;
+    rng_t hr;
+    rng_seed(&hr, mix2(o->seed ^ 0x6361636865ull, ((uint64_t)J->dist * 4000 + J->day) * 24 + J->hour)); /* "cache" */
+    /* about 1% of the hour's 403s start an event: with 3.5 lines each, ~3.5% of the 403s */
+    double x = (double)o->fph * J->nlines * o->share403 * 0.01;
+    uint32_t nev = (uint32_t)x + (rng_unit(&hr) < x - (uint32_t)x);
+    evline_t *v = malloc(((size_t)nev * 5 + 1) * sizeof *v);
+    if (!v) die_nomem();
+    for (uint32_t e = 0; e < nev; e++) {
+        uint64_t evseed = rng_next(&hr);
+        rng_t er;
+        rng_seed(&er, mix2(evseed, 0x706c616eull)); /* "plan" */
+        uint32_t copies = rng_range(&er, 1, 4);
+        for (uint32_t k = 0; k <= copies; k++) {
+            uint32_t f = rng_below(&er, o->fph), pos = rng_below(&er, J->nlines);
+            if (f == file_of_hour) v[(*n)++] = (evline_t){pos, k, evseed};
+        }
+    }
+    qsort(v, *n, sizeof *v, cmp_evline);
+    return v;
 }
 
 /* Generate one file's text into T->text, counting what a correct reader must see. */
@@ -150,6 +218,8 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
     uint32_t off = rng_below(&r, 100), k403 = 0, pending_allow = 0;
     size_t cut[2] = {0, 0};
     line_t *L = T->line;
+    size_t nev = 0, next_ev = 0;
+    evline_t *ev = cached_events(W, J, J->fidx, &nev);
     for (uint32_t i = 0; i <= J->nlines; i++) {
         while (next < ninj && inj[next].pos == i) cfs_gen_inject_line(&F, &r, J, T, lay, crlf, inj[next++].what);
         if (i == J->nlines) break;
@@ -162,7 +232,16 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
             if (i == J->nlines / 3) cut[0] = b->n;
             if (i == 2 * J->nlines / 3) cut[1] = b->n;
         }
-        cfs_gen_line(&F, &r, L, cfs_gen_draw_cause(W, &r, off, &k403));
+        if (next_ev < nev && ev[next_ev].pos <= i) {
+            /* a cached-origin line before regular line i; the regular stream is untouched */
+            cfs_gen_cached_line(&F, ev[next_ev].evseed, ev[next_ev].k, L);
+            next_ev++;
+            i--;
+        } else {
+            int cause = cfs_gen_draw_cause(W, &r, off, &k403);
+            int sit = W->o->situations ? cfs_gen_draw_situation(W, &r, cause) : SIT_NONE;
+            cfs_gen_line_sit(&F, &r, L, cause, sit);
+        }
         /* Every field is bounded (longest: a policy query or signed cookies, < 1.5 KB encoded),
          * so a line needs < 4 KB of scratch and of output; MAX_LINE leaves a wide margin. */
         int ttab = (J->inject & INJ_TTAB) && (i == 0 || rng_below(&r, 100) < 3);
@@ -176,15 +255,19 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
         }
         job_count(J, L);
         if (!W->o->waf) continue;
-        /* one BLOCK record per waf_block line, and about as many ALLOW records */
+        /* one BLOCK record per waf_block line, and about as many ALLOW records; a CAPTCHA
+         * or CHALLENGE record for the lines the WAF answered that way (situation captcha) */
         if (L->cause == C_WAF) {
-            cfs_gen_waf_record(J, &F, L, 1, &r);
+            cfs_gen_waf_record(J, &F, L, WA_BLOCK, &r);
             pending_allow++;
+        } else if (L->waf_action) {
+            cfs_gen_waf_record(J, &F, L, L->waf_action, &r);
         } else if (pending_allow && L->status != S_403 && rng_pct(&r, 50)) {
-            cfs_gen_waf_record(J, &F, L, 0, &r);
+            cfs_gen_waf_record(J, &F, L, WA_ALLOW, &r);
             pending_allow--;
         }
     }
+    free(ev);
     if (J->kind == J_MULTI) {
         if (cut[0] == 0) cut[0] = b->n / 3;
         if (cut[1] < cut[0]) cut[1] = cut[0];

@@ -118,7 +118,8 @@ enum { SIG_CANNED_QUERY, SIG_POLICY_QUERY, SIG_COOKIES };
  * those), else a canned-policy query (canned_pct) or a custom-policy query. */
 static int sign_how(const dist_t *D, rng_t *r, uint32_t cookie_pct, uint32_t canned_pct)
 {
-    if (D->cookie_logging && rng_pct(r, cookie_pct)) return SIG_COOKIES;
+    /* cookies-off: the viewers send signed cookies all the same; the log just omits them */
+    if ((D->cookie_logging || D->sit_cookies_off) && rng_pct(r, cookie_pct)) return SIG_COOKIES;
     return rng_pct(r, canned_pct) ? SIG_CANNED_QUERY : SIG_POLICY_QUERY;
 }
 
@@ -165,6 +166,8 @@ static const sv rt_hit = SV("Hit"), rt_miss = SV("Miss"), rt_refresh = SV("Refre
  * are written.  The query and cookie are the viewer's raw bytes, encoded at the end. */
 typedef struct req {
     int method, http, beh, type, status, ranged, signed_cookie;
+    int ws;              /* slow-downloads WebSocket: cs-protocol ws/wss */
+    uint32_t min_api_ms; /* fast-origin: the custom origin's first byte takes at least this */
     sv protover, rt, rrt, drt, ct;
     int64_t clen;  /* -1 => '-' */
     uint64_t body; /* bytes of body sent */
@@ -185,6 +188,8 @@ static void req_init(req_t *R)
     R->status = S_200;
     R->ranged = 0;
     R->signed_cookie = 0;
+    R->ws = 0;
+    R->min_api_ms = 0;
     R->rt = R->rrt = R->drt = rt_hit;
     R->ct = dash;
     R->clen = -1;
@@ -205,6 +210,9 @@ static void edge_times(rng_t *r, req_t *R)
 static void origin_times(rng_t *r, req_t *R, uint64_t bytes)
 {
     R->ttfb = origin_ms(r);
+    /* fast-origin: this distribution's API answers its 2xx after 120 ms or more (no draw:
+     * the other distributions keep their bytes) */
+    if (R->beh == B_API && R->ttfb < R->min_api_ms) R->ttfb = R->min_api_ms + R->ttfb % 80;
     R->tt = R->ttfb + transfer_ms(r, bytes);
 }
 static void hit_times(rng_t *r, req_t *R, uint64_t bytes)
@@ -589,6 +597,12 @@ static void cause_https(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
     cfs_gen_path(F, r, L, R->beh, &R->objn);
     R->clen = 915;
     edge_times(r, R);
+    /* config-newer: the prefix became https-only at the config's LastModifiedTime; before
+     * it, a plain-http GET there was redirected like on any redirect-to-https behavior */
+    if (F->D->sit_config_newer && R->beh == B_SECURE && L->ts < F->W->newer_from) {
+        R->method = M_GET;
+        edge_answer(r, R, S_301, rt_redirect, 167, 167);
+    }
 }
 
 static void cause_method(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
@@ -636,6 +650,18 @@ static void cause_origin_custom(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
     R->ct = rng_pct(r, 50) ? SV("text/html") : SV("application/json");
     R->clen = (int64_t)(100 * pow(50.0, rng_unit(r)));
     origin_times(r, R, (uint64_t)R->clen);
+    if (L->situation == SIT_CACHED_ORIGIN) {
+        /* a cacheable origin 403: GET, the origin's own HTML page */
+        R->method = M_GET;
+        R->ct = SV("text/html");
+    }
+    if (F->D->sit_fast_origin) {
+        /* fast-origin: a cache or load balancer in front of the API answers 403 at once */
+        R->ttfb = rng_range(r, 20, 40);
+        R->tt = R->ttfb + rng_below(r, 3);
+        R->ct = SV("text/html");
+        if (L->situation == SIT_NONE) L->situation = SIT_FAST_ORIGIN;
+    }
 }
 
 static void cause_edge_other(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
@@ -647,10 +673,146 @@ static void cause_edge_other(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
     else if (ev < 45) R->drt = SV("InvalidRequest");
     else if (ev < 65) R->drt = SV("InvalidRequestHeader");
     else if (ev < 85) set_rt(R, SV("LimitExceeded"));
-    else set_rt(R, SV("FunctionGeneratedResponse"));
+    else {
+        /* a CloudFront Function answered: code at the edge, its own cause (issue 10) */
+        set_rt(R, SV("FunctionGeneratedResponse"));
+        L->cause = C_EDGE_FUNCTION;
+    }
     R->clen = 900 + rng_below(r, 200);
     edge_times(r, R);
     if (ev >= 85) R->tt = R->ttfb = R->tt + 1; /* the function ran */
+}
+
+/* ---- --situations: the lines of one situation (datasets/README.md "Situations") ---- */
+
+/* waf-http: a WAF block of a plain-http GET on a redirect-to-https behavior (WAF answers
+ * before the viewer protocol policy redirects). */
+static void sit_waf_http(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    R->beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
+    R->http = 1;
+    R->method = M_GET;
+    cfs_gen_path(F, r, L, R->beh, &R->objn);
+    L->waf_rule = pick_w(r, F->W->waf_w, NWAFRULE);
+    R->clen = 919;
+    edge_times(r, R);
+    R->tt += rng_below(r, 3);
+    R->ttfb = R->tt;
+}
+
+/* waf-custom-response: a rule's custom response, 403 with a small JSON body of the
+ * user's choosing (one per web ACL), answered at the edge */
+static void sit_waf_custom(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    cause_waf(F, r, L, R);
+    R->ct = SV("application/json");
+    R->clen = 38; /* {"error":"forbidden","code":"WAF-403"} */
+    R->body = 38;
+    L->waf_code403 = 1;
+}
+
+/* empty-key-pair-id: a Signature with `Key-Pair-Id=` empty, or without Key-Pair-Id at all:
+ * CloudFront answers MissingKey */
+static void sit_empty_key(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    R->beh = B_RESTRICTED;
+    cfs_gen_path(F, r, L, R->beh, &R->objn);
+    R->q = put_str(R->q, "Expires=");
+    R->q = put_u64(R->q, (uint64_t)(L->ts + rng_range(r, 300, 86400)));
+    R->q = put_str(R->q, "&Signature=");
+    R->q = put_signature(R->q, r);
+    if (rng_pct(r, 60)) R->q = put_str(R->q, "&Key-Pair-Id=");
+    R->ct = SV("text/xml"); /* MissingKey */
+    R->clen = 146;
+    edge_times(r, R);
+}
+
+/* edge-function: the viewer-request CloudFront Function of the default and /static/
+ * behaviors, or the Lambda@Edge function of /api/, answers 403 itself */
+static void sit_edge_function(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    if (rng_pct(r, 50)) {
+        R->beh = rng_pct(r, 50) ? B_DEFAULT : B_STATIC;
+        cfs_gen_path(F, r, L, R->beh, &R->objn);
+        set_rt(R, SV("FunctionGeneratedResponse"));
+        if (rng_pct(r, 60)) {
+            R->ct = dash; /* only a status code */
+            R->clen = 0;
+        } else
+            R->clen = rng_range(r, 40, 200);
+        edge_times(r, R);
+        R->tt = R->ttfb = R->tt + 1;
+    } else {
+        R->beh = B_API;
+        R->method = rng_pct(r, 70) ? M_GET : M_POST;
+        cfs_gen_path(F, r, L, R->beh, &R->objn);
+        set_rt(R, SV("LambdaGeneratedResponse"));
+        R->ct = rng_pct(r, 50) ? SV("application/json") : SV("text/html");
+        R->clen = rng_range(r, 20, 500);
+        R->ttfb = rng_range(r, 5, 60); /* the function's run time */
+        R->tt = R->ttfb + rng_below(r, 2);
+    }
+}
+
+/* captcha (not 403): the WAF answered a CAPTCHA (405) or a silent challenge (202) */
+static void sit_captcha_page(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    R->beh = rng_pct(r, 70) ? B_DEFAULT : B_STATIC;
+    cfs_gen_path(F, r, L, R->beh, &R->objn);
+    int captcha = rng_pct(r, 50);
+    R->status = captcha ? S_405 : S_202;
+    set_rt(R, rt_error);
+    R->ct = SV("text/html");
+    R->clen = captcha ? 2380 : 1942;
+    R->body = (uint64_t)R->clen;
+    edge_times(r, R);
+    R->tt += rng_below(r, 3);
+    R->ttfb = R->tt;
+    L->waf_action = captcha ? WA_CAPTCHA : WA_CHALLENGE;
+}
+
+/* slow-downloads (not 403): large Miss downloads whose time-taken runs to the last byte,
+ * WebSocket connections logged as Miss when they close, and 304 RefreshHit revalidations */
+static void sit_slow(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
+{
+    uint32_t k = rng_below(r, 3);
+    R->status = S_200;
+    set_rt(R, rt_miss);
+    if (k == 0) {
+        R->beh = B_STATIC;
+        char *s = L->sp, *p = s;
+        p = put_str(p, "/static/downloads/");
+        p = put_word(p, r);
+        p = put_str(p, rng_pct(r, 50) ? "-installer.zip" : "-full.mp4");
+        L->v[F_URI] = (sv){s, (uint32_t)(p - s)};
+        L->sp = p;
+        R->ct = p[-1] == 'p' ? SV("application/zip") : SV("video/mp4");
+        uint64_t sz = (uint64_t)rng_range(r, 50, 800) << 20;
+        R->clen = (int64_t)sz;
+        R->body = sz;
+        R->ttfb = origin_ms(r);
+        R->tt = R->ttfb + (uint32_t)(sz / ((uint64_t)rng_range(r, 1, 20) * 1000u));
+    } else if (k == 1) {
+        R->beh = B_API;
+        R->ws = 1;
+        R->status = S_101;
+        R->protover = SV("HTTP/1.1");
+        L->v[F_URI] = rng_pct(r, 50) ? SV("/api/socket") : SV("/api/live/updates");
+        R->ct = dash;
+        R->clen = -1;
+        R->body = rng_range(r, 1000, 4000000);
+        R->ttfb = origin_ms(r);
+        R->tt = R->ttfb + rng_range(r, 60000, 900000); /* the connection's whole life */
+    } else {
+        R->beh = rng_pct(r, 50) ? B_DEFAULT : B_STATIC;
+        R->type = cfs_gen_path(F, r, L, R->beh, &R->objn);
+        R->status = S_304;
+        set_rt(R, rt_refresh);
+        R->ct = cfs_gen_otypes[R->type].ct;
+        origin_times(r, R, 0);
+        R->ttfb += rng_range(r, 50, 400); /* the revalidation waits for the origin */
+        R->tt = R->ttfb;
+    }
 }
 
 static cause_fn *const cause_gen[NCAUSE] = {
@@ -658,6 +820,7 @@ static cause_fn *const cause_gen[NCAUSE] = {
     [C_SIG_EXPIRED] = cause_sig_expired, [C_SIG_INVALID] = cause_sig_invalid, [C_HTTPS] = cause_https,
     [C_METHOD] = cause_method, [C_CNAME] = cause_cname, [C_ORIGIN_S3] = cause_origin_s3,
     [C_ORIGIN_CUSTOM] = cause_origin_custom, [C_EDGE_OTHER] = cause_edge_other,
+    [C_EDGE_FUNCTION] = sit_edge_function,
 };
 
 /* ---- the parts of a line that do not depend on its kind ---- */
@@ -717,6 +880,8 @@ static void line_viewer(const fctx_t *F, rng_t *r, line_t *L, int cause)
     L->v[F_HOST] = (sv){D->domain, D->domainlen};
     uint32_t hv = rng_below(r, 100);
     L->v[F_HOSTHDR] = hv < 55 ? sv_z(D->alias[0]) : hv < 75 ? sv_z(D->alias[1]) : (sv){D->domain, D->domainlen};
+    if (D->sit_default_domain) /* default-domain: most viewers use dxxxx.cloudfront.net itself */
+        L->v[F_HOSTHDR] = hv < 60 ? (sv){D->domain, D->domainlen} : hv < 85 ? sv_z(D->alias[0]) : sv_z(D->alias[1]);
     L->v[F_REQID] = (sv){L->sp, 56};
     L->sp = put_reqid(L->sp, r);
 }
@@ -772,10 +937,11 @@ static void line_protocol(rng_t *r, line_t *L, req_t *R)
     L->v[F_CT] = R->ct;
     L->v[F_FLE_STATUS] = dash;
     L->v[F_FLE_FIELDS] = dash;
+    if (R->ws) L->v[F_PROTO] = R->http ? SV("ws") : SV("wss");
 }
 
 /* query and cookie: raw bytes kept for WAF, encoded per §1.3 for the log */
-static void line_query_cookie(line_t *L, const req_t *R)
+static void line_query_cookie(const fctx_t *F, line_t *L, const req_t *R)
 {
     if (R->q > R->qbuf) {
         char *raw = L->sp;
@@ -789,7 +955,7 @@ static void line_query_cookie(line_t *L, const req_t *R)
         L->raw_query = (sv){"", 0};
         L->v[F_QUERY] = dash;
     }
-    if (R->ck > R->cbuf) {
+    if (R->ck > R->cbuf && F->D->cookie_logging) {
         char *s = L->sp;
         char *e = cfs_gen_log_encode(s, R->cbuf, (size_t)(R->ck - R->cbuf));
         L->v[F_COOKIE] = (sv){s, (uint32_t)(e - s)};
@@ -846,29 +1012,168 @@ static void line_numbers(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
         L->v[F_XFF] = dash;
 }
 
-void cfs_gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause)
+/* The situation a 403 line belongs to when no line-level situation claimed it: what its
+ * distribution's own situation changed about it. */
+static int dist_situation(const fctx_t *F, const line_t *L, const req_t *R)
+{
+    const dist_t *D = F->D;
+    if (D->sit_page) return SIT_CUSTOM_ERROR_PAGE;
+    if (D->sit_cookies_off && R->signed_cookie && (L->cause == C_SIG_EXPIRED || L->cause == C_SIG_INVALID))
+        return SIT_COOKIES_OFF;
+    if (D->sit_config_newer && L->ts < F->W->newer_from) return SIT_CONFIG_NEWER;
+    if (D->sit_default_domain && L->v[F_HOSTHDR].n == D->domainlen &&
+        !memcmp(L->v[F_HOSTHDR].p, D->domain, D->domainlen))
+        return SIT_DEFAULT_DOMAIN;
+    return SIT_NONE;
+}
+
+/* CustomErrorResponses of the distribution, applied to a 403 as CloudFront does: the
+ * custom page's type and length (a WAF custom response takes precedence), or the remap to
+ * 200 with /index.html, logged as result type Error. */
+static void custom_error(const fctx_t *F, line_t *L, req_t *R)
+{
+    const dist_t *D = F->D;
+    if (L->waf_code403) return; /* a WAF custom response is sent as the rule says */
+    if (D->sit_remap) {
+        R->status = S_200;
+        R->rt = R->drt = rt_error; /* a 200 that is an error response */
+        L->hidden = 1;
+    } else if (!D->sit_page)
+        return;
+    R->ct = SV("text/html");
+    R->clen = D->page_len;
+    R->body = R->method == M_HEAD ? 0 : D->page_len;
+}
+
+void cfs_gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause) { cfs_gen_line_sit(F, r, L, cause, SIT_NONE); }
+
+void cfs_gen_line_sit(const fctx_t *F, rng_t *r, line_t *L, int cause, int sit)
 {
     L->sp = L->scratch;
+    L->situation = (uint8_t)sit;
+    L->waf_action = 0;
+    L->waf_code403 = 0;
+    L->hidden = 0;
+    /* a line-level situation decides the true cause */
+    if (sit == SIT_WAF_HTTP || sit == SIT_WAF_CUSTOM_RESPONSE) cause = C_WAF;
+    else if (sit == SIT_EMPTY_KEY_PAIR_ID) cause = C_SIG_MISSING;
+    else if (sit == SIT_EDGE_FUNCTION) cause = C_EDGE_FUNCTION;
+    else if ((sit == SIT_CAPTCHA && cause != C_NONE) || sit == SIT_CACHED_ORIGIN) cause = C_ORIGIN_CUSTOM;
     L->cause = (uint8_t)cause;
     line_time(F, r, L);
     line_viewer(F, r, L, cause);
 
     req_t R;
     req_init(&R);
+    if (F->D->sit_fast_origin) R.min_api_ms = 120;
     uint32_t pv = rng_below(r, 100);
     R.protover = pv < 65 ? SV("HTTP/2.0") : pv < 89 ? SV("HTTP/1.1") : pv < 98 ? SV("HTTP/3.0") : SV("HTTP/1.0");
     if (cause == C_NONE) {
-        int kind = (int)pick_w(r, kind_w, NKIND);
-        kind_gen[kind](F, r, L, &R, kind);
+        if (sit == SIT_CAPTCHA)
+            sit_captcha_page(F, r, L, &R);
+        else if (sit == SIT_SLOW_DOWNLOADS)
+            sit_slow(F, r, L, &R);
+        else {
+            int kind = (int)pick_w(r, kind_w, NKIND);
+            kind_gen[kind](F, r, L, &R, kind);
+        }
     } else {
         R.status = S_403;
         set_rt(&R, rt_error);
         R.ct = SV("text/html");
-        cause_gen[cause](F, r, L, &R);
+        if (sit == SIT_WAF_HTTP) sit_waf_http(F, r, L, &R);
+        else if (sit == SIT_WAF_CUSTOM_RESPONSE) sit_waf_custom(F, r, L, &R);
+        else if (sit == SIT_EMPTY_KEY_PAIR_ID) sit_empty_key(F, r, L, &R);
+        else cause_gen[cause](F, r, L, &R);
+        if (sit == SIT_CAPTCHA) L->waf_action = WA_CAPTCHA; /* a mixed-up id: a CAPTCHA record for a 403 */
         if (R.body == 0 && R.method != M_HEAD && R.clen > 0) R.body = (uint64_t)R.clen;
+        if (R.status == S_403) {
+            custom_error(F, L, &R);
+            if (L->situation == SIT_NONE) L->situation = (uint8_t)dist_situation(F, L, &R);
+        }
     }
     line_cookies(F, r, L, &R);
     line_protocol(r, L, &R);
-    line_query_cookie(L, &R);
+    line_query_cookie(F, L, &R);
     line_numbers(F, r, L, &R);
+}
+
+/* ---- cached-origin ---- */
+
+/* Field f as the time hh:mm:ss of second sec of the file's hour (and timestamp(ms)). */
+static void set_time(const fctx_t *F, line_t *L, uint32_t sec, uint32_t ms)
+{
+    L->ts = F->hour_epoch + sec;
+    L->ms = ms;
+    char *p = L->sp;
+    put_2d(p, (unsigned)F->hour);
+    p[2] = ':';
+    put_2d(p + 3, sec / 60);
+    p[5] = ':';
+    put_2d(p + 6, sec % 60);
+    L->v[F_TIME] = (sv){p, 8};
+    p += 8;
+    char *q = p;
+    p = put_u64(p, (uint64_t)L->ts * 1000 + ms);
+    L->v[F_TS_MS] = (sv){q, (uint32_t)(p - q)};
+    L->sp = p;
+}
+
+void cfs_gen_cached_line(const fctx_t *F, uint64_t evseed, uint32_t k, line_t *L)
+{
+    /* the origin's 403 first: every copy repeats its URI, edge, type and length */
+    rng_t r;
+    rng_seed(&r, evseed);
+    cfs_gen_line_sit(F, &r, L, C_ORIGIN_CUSTOM, SIT_CACHED_ORIGIN);
+    uint32_t sec = (uint32_t)(L->ts - F->hour_epoch);
+    if (sec > 3589) sec -= 11; /* the copies stay inside the hour */
+    uint32_t ms = L->ms;
+    if (k == 0) {
+        set_time(F, L, sec, ms);
+        return;
+    }
+    char uri[512];
+    sv u = L->v[F_URI];
+    if (u.n >= sizeof uri) u.n = sizeof uri - 1;
+    memcpy(uri, u.p, u.n);
+    uint16_t edge = L->edge;
+    sv ct = L->v[F_CT], clen = L->v[F_CLEN], st = L->v[F_STATUS];
+    char clen_s[24];
+    uint32_t cln = clen.n < 23 ? clen.n : 23;
+    memcpy(clen_s, clen.p, cln);
+    clen_s[cln] = 0;
+    uint8_t status = L->status, hidden = L->hidden;
+
+    /* copy k: another viewer at the same edge, 1-10 s later, served from the error cache */
+    rng_t rc;
+    rng_seed(&rc, mix2(evseed, k));
+    cfs_gen_line_sit(F, &rc, L, C_ORIGIN_CUSTOM, SIT_CACHED_ORIGIN);
+    uint32_t later = sec + (uint32_t)(k * 2 + rng_below(&rc, 3)); /* within 10 s, k <= 4 */
+    set_time(F, L, later, rng_below(&rc, 1000));
+    char *p = L->sp;
+    memcpy(p, uri, u.n);
+    L->v[F_URI] = (sv){p, u.n};
+    p += u.n;
+    memcpy(p, clen_s, cln);
+    L->v[F_CLEN] = (sv){p, cln};
+    p += cln;
+    L->edge = edge;
+    L->v[F_EDGE] = sv_z(cfs_gen_edges[edge].code);
+    L->v[F_CT] = ct;
+    L->v[F_STATUS] = st;
+    L->status = status;
+    L->hidden = hidden;
+    L->v[F_RT] = L->v[F_RRT] = L->v[F_DRT] = rt_error;
+    uint32_t tt = rng_below(&rc, 3);
+    uint32_t ttfb = tt ? tt - rng_below(&rc, 2) : 0;
+    char *s = p;
+    p = put_secs(p, tt);
+    L->v[F_TT] = (sv){s, (uint32_t)(p - s)};
+    s = p;
+    p = put_secs(p, ttfb);
+    L->v[F_TTFB] = (sv){s, (uint32_t)(p - s)};
+    s = p;
+    p = put_u64(p, rng_range(&rc, 280, 620) + strtoull(clen_s[0] == '-' ? "0" : clen_s, NULL, 10));
+    L->v[F_SC_BYTES] = (sv){s, (uint32_t)(p - s)};
+    L->sp = p;
 }

@@ -5,12 +5,18 @@
 #include "datasets/gen.h"
 
 const char *const cfs_gen_status_str[NSTATUS] = {"000", "200", "201", "204", "206", "301",
-                                                "304", "307", "403", "404", "502", "503"};
+                                                "304", "307", "403", "404", "502", "503",
+                                                "101", "202", "405"};
 
 const char *const cfs_gen_cause_name[NCAUSE] = {
     "none", "geo_restriction", "waf_block", "signed_url_missing", "signed_url_expired",
     "signed_url_invalid", "https_required", "method_not_allowed", "cname_not_associated",
-    "origin_s3", "origin_custom", "edge_other"};
+    "origin_s3", "origin_custom", "edge_other", "edge_function"};
+
+const char *const cfs_gen_situation_name[NSIT] = {
+    "-", "cached-origin", "fast-origin", "custom-error-page", "cookies-off", "waf-http",
+    "waf-custom-response", "captcha", "empty-key-pair-id", "slow-downloads", "edge-function",
+    "default-domain", "config-newer"};
 
 const edge_def cfs_gen_edges[] = {
     {"IAD89-C1", "US", 60}, {"IAD55-P3", "US", 40}, {"IAD12-C2", "US", 20},

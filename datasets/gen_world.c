@@ -8,7 +8,8 @@
 
 /* Share of the 403s per cause, in percent; every cause >= 4% so that each stays above 2% of
  * the 403s of any data set of 20k lines (the draw is stratified, see cause_cycle). */
-static const uint8_t cause_weight[NCAUSE] = {0, 10, 20, 10, 8, 6, 8, 7, 4, 12, 8, 7};
+static const uint8_t cause_weight[NCAUSE] = {0, 10, 20, 10, 8, 6, 8, 7, 4, 12, 8, 7,
+                                             0 /* edge_function: 15% of edge_other's draws */};
 
 static const char alnum_lc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 static const char hexd[] = "0123456789abcdef";
@@ -264,6 +265,36 @@ static void cause_cycle(uint8_t cycle[100])
     }
 }
 
+/* --situations that change whole distributions: each goes to its own distribution while
+ * there are enough (custom page 1st, remap 2nd, cookies-off 3rd, fast origin 4th,
+ * config-newer 5th, default domain 6th), wrapping around otherwise.  A distribution both
+ * serving a custom page and remapping cannot be: the remap wins.  Nothing here draws from
+ * a stream, so the distributions' own values stay those of a run without situations. */
+static void world_situations(world_t *W)
+{
+    const opts_t *o = W->o;
+    uint32_t n = o->dists, on = o->situations;
+    W->newer_from = o->start_day * 86400 + 12 * 3600;
+    if (on & 1u << SIT_CUSTOM_ERROR_PAGE) {
+        W->dist[0].sit_page = 1;
+        W->dist[1 % n].sit_remap = 1;
+        if (n == 1) W->dist[0].sit_page = 0;
+    }
+    if (on & 1u << SIT_COOKIES_OFF) {
+        dist_t *D = &W->dist[2 % n];
+        D->sit_cookies_off = 1;
+        D->cookie_logging = 0;
+    }
+    if (on & 1u << SIT_FAST_ORIGIN) W->dist[3 % n].sit_fast_origin = 1;
+    if (on & 1u << SIT_CONFIG_NEWER) W->dist[4 % n].sit_config_newer = 1;
+    if (on & 1u << SIT_DEFAULT_DOMAIN) W->dist[5 % n].sit_default_domain = 1;
+    for (uint32_t d = 0; d < n; d++) {
+        W->dist[d].sit_functions = (on & 1u << SIT_EDGE_FUNCTION) != 0;
+        /* a fixed page size per distribution: /errors/403.html or the SPA's /index.html */
+        W->dist[d].page_len = W->dist[d].sit_remap ? 1874 + 3 * W->dist[d].num : 2046 + W->dist[d].num;
+    }
+}
+
 void cfs_gen_opts_default(opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -291,6 +322,7 @@ void cfs_gen_world_init(world_t *W, const opts_t *o)
     W->dist = calloc(o->dists, sizeof *W->dist);
     if (!W->dist) die_nomem();
     for (uint32_t d = 0; d < o->dists; d++) dist_init(&W->dist[d], o->seed, d);
+    world_situations(W);
     cause_cycle(W->cycle);
     for (int l = 0; l < NLAYOUT; l++) layout_init(&W->lay[l], l);
 }

@@ -114,10 +114,10 @@ Test(attribution, log_only_causes_above_095)
      * the Host header must be compared with the distribution's aliases) and waf_block
      * (confirmed only by WAF logs; without them an unassociated host looks the same). */
     for (int c = 1; c < CFS_CAUSE_COUNT; c++) {
-        if (c == CFS_CAUSE_CNAME_NOT_ASSOCIATED || c == CFS_CAUSE_WAF_BLOCK || c == CFS_CAUSE_UNKNOWN ||
-            c == CFS_CAUSE_EDGE_FUNCTION) /* not yet written by cfsgen */
-            continue;
-        cr_assert(s.n[c] > 50, "%s: the data set must exercise it", cfs_cause_name((cfs_cause)c));
+        if (c == CFS_CAUSE_CNAME_NOT_ASSOCIATED || c == CFS_CAUSE_WAF_BLOCK || c == CFS_CAUSE_UNKNOWN) continue;
+        /* edge_function is ~1% of the 403s (the FunctionGeneratedResponse share of edge_other) */
+        cr_assert(s.n[c] > (c == CFS_CAUSE_EDGE_FUNCTION ? 20u : 50u), "%s: the data set must exercise it",
+                  cfs_cause_name((cfs_cause)c));
         cr_expect(s.p[c] >= 0.95, "%s precision %.3f", cfs_cause_name((cfs_cause)c), s.p[c]);
         cr_expect(s.r[c] >= 0.95, "%s recall %.3f", cfs_cause_name((cfs_cause)c), s.r[c]);
     }
@@ -130,8 +130,9 @@ Test(attribution, with_configs_and_waf_logs)
     snprintf(extra, sizeof extra, "--config %s/config --waf-logs %s/waf", g_dir, g_dir);
     score s = evaluate(g_dir, extra);
     for (int c = 1; c < CFS_CAUSE_COUNT; c++) {
-        if (c == CFS_CAUSE_UNKNOWN || c == CFS_CAUSE_EDGE_FUNCTION) continue; /* edge_function: not yet written by cfsgen */
-        cr_assert(s.n[c] > 50, "%s: the data set must exercise it", cfs_cause_name((cfs_cause)c));
+        if (c == CFS_CAUSE_UNKNOWN) continue;
+        cr_assert(s.n[c] > (c == CFS_CAUSE_EDGE_FUNCTION ? 20u : 50u), "%s: the data set must exercise it",
+                  cfs_cause_name((cfs_cause)c));
         cr_expect(s.p[c] >= 0.95, "%s precision %.3f", cfs_cause_name((cfs_cause)c), s.p[c]);
         cr_expect(s.r[c] >= 0.95, "%s recall %.3f", cfs_cause_name((cfs_cause)c), s.r[c]);
     }

@@ -485,6 +485,7 @@ typedef struct label {
     char id[57];
     char cause[32];
     char file[80];
+    char situation[32]; /* "-" for ordinary lines */
 } label;
 
 static int cmp_label(const void *a, const void *b) { return strcmp(((const label *)a)->id, ((const label *)b)->id); }
@@ -495,10 +496,11 @@ static label *read_labels(const char *dir, size_t *n)
     snprintf(path, sizeof path, "%s/labels.tsv", dir);
     char *s = slurp(path);
     cr_assert_not_null(s);
-    cr_assert(!strncmp(s, "request_id\tcause\tfile\n", 22), "labels.tsv header");
+    static const char hdr[] = "request_id\tcause\tfile\tsituation\n";
+    cr_assert(!strncmp(s, hdr, sizeof hdr - 1), "labels.tsv header");
     size_t cap = 1024, k = 0;
     label *v = malloc(cap * sizeof *v);
-    char *p = s + 22;
+    char *p = s + sizeof hdr - 1;
     while (*p) {
         char *e = strchr(p, '\n');
         cr_assert_not_null(e);
@@ -508,9 +510,12 @@ static label *read_labels(const char *dir, size_t *n)
         cr_assert_not_null(t1);
         char *t2 = strchr(t1 + 1, '\t');
         cr_assert_not_null(t2);
+        char *t3 = strchr(t2 + 1, '\t');
+        cr_assert_not_null(t3, "labels.tsv row without a situation column");
         snprintf(v[k].id, sizeof v[k].id, "%.*s", (int)(t1 - p), p);
         snprintf(v[k].cause, sizeof v[k].cause, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
-        snprintf(v[k].file, sizeof v[k].file, "%s", t2 + 1);
+        snprintf(v[k].file, sizeof v[k].file, "%.*s", (int)(t3 - t2 - 1), t2 + 1);
+        snprintf(v[k].situation, sizeof v[k].situation, "%s", t3 + 1);
         k++;
         p = e + 1;
     }
@@ -876,14 +881,18 @@ Test(generator, causes_and_signatures)
     qsort(lb, nl, sizeof *lb, cmp_label);
     static const char *const causes[] = {"geo_restriction", "waf_block", "signed_url_missing", "signed_url_expired",
                                          "signed_url_invalid", "https_required", "method_not_allowed",
-                                         "cname_not_associated", "origin_s3", "origin_custom", "edge_other"};
+                                         "cname_not_associated", "origin_s3", "origin_custom", "edge_other",
+                                         "edge_function"};
     kvmap per = {0};
     for (size_t i = 0; i < nl; i++) kv_add(&per, lb[i].cause, strlen(lb[i].cause), 1);
-    cr_assert_eq(per.n, 11, "every generated cause present, nothing else");
-    for (size_t c = 0; c < 11; c++) {
+    cr_assert_eq(per.n, 12, "every generated cause present, nothing else");
+    for (size_t c = 0; c < 12; c++) {
         long n = kv_get(&per, causes[c]);
-        cr_assert(n * 50 >= (long)nl, "%s: %ld of %zu 403s (< 2%%)", causes[c], n, nl);
+        /* edge_function: the 15% of edge_other's 7% that a CloudFront Function answers */
+        long min_share = c == 11 ? 200 : 50;
+        cr_assert(n * min_share >= (long)nl, "%s: %ld of %zu 403s", causes[c], n, nl);
     }
+    for (size_t i = 0; i < nl; i++) cr_assert_str_eq(lb[i].situation, "-", "no situation without --situations");
     /* aliases per distribution from the configs */
     for (size_t i = 0; i < t.nkeep; i++) {
         const line403 *l = &t.keep[i];
@@ -931,8 +940,12 @@ Test(generator, causes_and_signatures)
             cr_assert_str_eq(drt, "Error");
         } else if (!strcmp(c, "edge_other")) {
             cr_assert(!strcmp(drt, "InvalidRequestBlocked") || !strcmp(drt, "InvalidRequest") || !strcmp(drt, "InvalidRequestHeader") ||
-                      !strcmp(drt, "LimitExceeded") || !strcmp(drt, "FunctionGeneratedResponse"), "edge_other DRT %s", drt);
+                      !strcmp(drt, "LimitExceeded"), "edge_other DRT %s", drt);
+        } else if (!strcmp(c, "edge_function")) {
+            /* code at the edge answered (issue 10): its own cause, not edge_other */
+            cr_assert_str_eq(drt, "FunctionGeneratedResponse");
         }
+        if (!strcmp(drt, "FunctionGeneratedResponse")) cr_assert_str_eq(c, "edge_function");
     }
     /* cname lines: host header is none of the distribution's names (from its config) */
     for (size_t i = 0; i < t.nkeep; i++) {
@@ -1158,5 +1171,300 @@ Test(generator, v2_country_matches_geo_blacklist)
     cr_assert_gt(other, 6000);
     free(cfg);
     free(lb);
+    rm_tree(dir);
+}
+
+/* ---- --situations ------------------------------------------------------------------------ */
+
+/* Every data line of a plain 33-field data set, split into fields (one allocation per file). */
+typedef struct sline {
+    char *f[33];
+    int dist;     /* distribution number - 1 (the config's "example-N") */
+    int file;     /* index of its file */
+    const label *lab; /* NULL for a line that is not a 403 */
+} sline;
+
+typedef struct sset {
+    sline *v;
+    size_t n, cap;
+    char ids[8][15]; /* distribution id per number - 1 */
+    int nd;
+    char *texts[512];
+    int nfiles;
+} sset;
+
+static int dist_of(const sset *s, const char *name)
+{
+    for (int d = 0; d < s->nd; d++)
+        if (!strncmp(name, s->ids[d], 14)) return d;
+    cr_assert_fail("file %s of no distribution", name);
+    return -1;
+}
+
+/* Distribution ids by number, from each config's Comment "example-N (cfsgen)". */
+static void read_dist_ids(const char *dir, sset *s)
+{
+    char cdir[4096];
+    snprintf(cdir, sizeof cdir, "%s/config", dir);
+    DIR *d = opendir(cdir);
+    cr_assert_not_null(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!ends_with(de->d_name, ".json")) continue;
+        char path[4096 + 260];
+        snprintf(path, sizeof path, "%s/%s", cdir, de->d_name);
+        char *cfg = slurp(path);
+        const char *c = strstr(cfg, "\"Comment\": \"example-");
+        cr_assert_not_null(c);
+        int num = atoi(c + 20);
+        cr_assert(num >= 1 && num <= 8);
+        snprintf(s->ids[num - 1], sizeof s->ids[0], "%.14s", de->d_name);
+        if (num > s->nd) s->nd = num;
+        free(cfg);
+    }
+    closedir(d);
+}
+
+static void read_plain_lines(const char *dir, sset *s, const label *lb, size_t nl)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!ends_with(de->d_name, ".log")) continue;
+        char path[4096 + 260];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        bytes b = {0};
+        cr_assert_eq(read_raw(path, &b), 0);
+        bytes_add(&b, "", 1);
+        cr_assert_lt(s->nfiles, 512);
+        int fi = s->nfiles;
+        s->texts[s->nfiles++] = b.p;
+        int dist = dist_of(s, de->d_name);
+        char *save = NULL;
+        for (char *line = strtok_r(b.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            if (line[0] == '#') continue;
+            if (s->n == s->cap) cr_assert_not_null(s->v = realloc(s->v, (s->cap = s->cap ? 2 * s->cap : 4096) * sizeof *s->v));
+            sline *l = &s->v[s->n++];
+            int nf = 0;
+            for (char *p = line; nf < 33;) {
+                l->f[nf++] = p;
+                char *t = strchr(p, '\t');
+                if (!t) break;
+                *t = 0;
+                p = t + 1;
+            }
+            cr_assert_eq(nf, 33);
+            l->dist = dist;
+            l->file = fi;
+            l->lab = strcmp(l->f[8], "403") ? NULL : find_label(lb, nl, l->f[14]);
+            if (!strcmp(l->f[8], "403")) cr_assert_not_null(l->lab, "403 line %s without a label", l->f[14]);
+        }
+    }
+    closedir(d);
+}
+
+static int secs_of(const sline *l) { return atoi(l->f[1]) * 3600 + atoi(l->f[1] + 3) * 60 + atoi(l->f[1] + 6); }
+static int is_sit(const sline *l, const char *sit) { return l->lab && !strcmp(l->lab->situation, sit); }
+
+/* The WAF record of request id, or NULL (records are one per line). */
+static const char *waf_record(const char *waf, const char *id)
+{
+    char key[80];
+    snprintf(key, sizeof key, "\"requestId\":\"%s\"", id);
+    const char *p = strstr(waf, key);
+    if (!p) return NULL;
+    while (p > waf && p[-1] != '\n') p--;
+    return p;
+}
+
+Test(generator, situations_all, .timeout = 120)
+{
+    char dir[64], dir2[64];
+    make_tmpdir(dir, sizeof dir);
+    make_tmpdir(dir2, sizeof dir2);
+    const char *a1[] = {"-o", dir, "--seed", "4", "--dists", "8", "--days", "1", "--files-per-hour", "2",
+                        "--lines-per-file", "120", "--format", "plain", "--situations", "all", "-j", "1", NULL};
+    const char *a2[] = {"-o", dir2, "--seed", "4", "--dists", "8", "--days", "1", "--files-per-hour", "2",
+                        "--lines-per-file", "120", "--format", "plain", "--situations", "all", "-j", "2", NULL};
+    gen_ok(a1);
+    gen_ok(a2);
+    cr_assert(same_tree(dir, dir2, ""), "--situations all: -j1 and -j2 differ");
+    rm_tree(dir2);
+    tally t = {0};
+    scan_dir(&t, dir);
+    check_against_expected(dir, &t);
+    size_t nl;
+    label *lb = read_labels(dir, &nl);
+    qsort(lb, nl, sizeof *lb, cmp_label);
+    sset s = {0};
+    read_dist_ids(dir, &s);
+    cr_assert_eq(s.nd, 8);
+    read_plain_lines(dir, &s, lb, nl);
+    char wp[4096];
+    bytes wraw = {0}, waf = {0};
+    snprintf(wp, sizeof wp, "%s/waf/waf-2026-11-01.log.gz", dir);
+    cr_assert_eq(read_raw(wp, &wraw), 0);
+    int members;
+    cr_assert_eq(gunzip(&wraw, &waf, &members), 0);
+    bytes_add(&waf, "", 1);
+
+    /* the situations, and ordinary lines the majority (8 distributions: 2 keep no situation) */
+    static const char *const sits[] = {"cached-origin", "fast-origin", "custom-error-page", "cookies-off", "waf-http",
+                                       "waf-custom-response", "captcha", "empty-key-pair-id", "edge-function",
+                                       "default-domain", "config-newer"};
+    kvmap per = {0};
+    for (size_t i = 0; i < nl; i++) kv_add(&per, lb[i].situation, strlen(lb[i].situation), 1);
+    cr_assert_gt(kv_get(&per, "-") * 2, (long)nl, "ordinary 403s are the majority");
+    for (size_t k = 0; k < sizeof sits / sizeof sits[0]; k++)
+        cr_assert_gt(kv_get(&per, sits[k]), 0, "situation %s has no 403 line", sits[k]);
+    cr_assert_eq(per.n, 1 + sizeof sits / sizeof sits[0], "no other situation name");
+
+    /* roles by distribution number (README): 1 custom page, 2 remap, 3 cookies-off,
+     * 4 fast origin, 5 config-newer, 6 default domain */
+    long hidden = 0, page_len = -1, copies = 0, cross_file = 0, ws = 0, big = 0, c405 = 0, c202 = 0;
+    long fast_api_2xx = 0, newer_301 = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const sline *l = &s.v[i];
+        const char *st = l->f[8], *rt = l->f[13], *ct = l->f[29], *clen = l->f[30];
+        double tt = atof(l->f[18]), ttfb = atof(l->f[27]);
+        if (l->dist == 1 && !strcmp(st, "403")) /* WAF custom responses take precedence over error pages */
+            cr_assert_str_eq(l->lab->situation, "waf-custom-response", "the remapping distribution logs no other 403");
+        if (l->dist == 1 && !strcmp(st, "200") && !strcmp(rt, "Error")) {
+            hidden++;
+            cr_assert_str_eq(ct, "text/html");
+        } else
+            cr_assert(strcmp(rt, "Error") || strcmp(st, "200"), "an Error 200 outside the remapping distribution");
+        if (!strcmp(st, "101")) {
+            ws++;
+            cr_assert(!strcmp(l->f[16], "ws") || !strcmp(l->f[16], "wss"));
+            cr_assert_str_eq(rt, "Miss");
+            cr_assert_geq(tt, 60.0, "a WebSocket connection lasts minutes");
+        }
+        if (!strcmp(st, "200") && !strcmp(rt, "Miss") && strcmp(clen, "-") && atoll(clen) >= 50ll << 20) {
+            big++;
+            cr_assert_lt(ttfb, 3.1, "a large download starts like any other");
+        }
+        if (!strcmp(st, "405") || !strcmp(st, "202")) {
+            const char *w = waf_record(waf.p, l->f[14]);
+            cr_assert_not_null(w, "%s answer without a WAF record", st);
+            cr_assert(!strncmp(strstr(w, "\"action\":"), !strcmp(st, "405") ? "\"action\":\"CAPTCHA\"" : "\"action\":\"CHALLENGE\"", 18));
+            *(st[2] == '5' ? &c405 : &c202) += 1;
+        }
+        if (l->dist == 3 && !strncmp(l->f[7], "/api/", 5) && st[0] == '2' && !strcmp(rt, "Miss")) {
+            fast_api_2xx++;
+            cr_assert_geq(ttfb, 0.120, "fast-origin: the API's 2xx take 120 ms or more");
+        }
+        if (l->dist == 4 && !strcmp(st, "301") && !strcmp(l->f[16], "http") && secs_of(l) < 12 * 3600 &&
+            strstr(l->f[7], "/") && (!strncmp(l->f[7], "/secure/", 8) || !strncmp(l->f[7], "/account/", 9) ||
+                                    !strncmp(l->f[7], "/checkout/", 10)))
+            newer_301++;
+        if (!l->lab) continue;
+        const char *cause = l->lab->cause;
+        if (l->dist == 0 && strcmp(l->lab->situation, "waf-custom-response")) {
+            /* one custom page for every 403, whatever the cause */
+            cr_assert_str_eq(ct, "text/html");
+            if (page_len < 0) page_len = atol(clen);
+            cr_assert_eq(atol(clen), page_len, "custom page length");
+            cr_assert_str_neq(l->lab->situation, "-", "every 403 of the custom-page distribution is in a situation");
+        }
+        if (is_sit(l, "waf-http")) {
+            cr_assert_str_eq(cause, "waf_block");
+            cr_assert_str_eq(l->f[16], "http");
+            cr_assert_str_eq(l->f[5], "GET");
+            const char *w = waf_record(waf.p, l->f[14]);
+            cr_assert(w && strstr(w, "\"action\":\"BLOCK\""));
+        } else if (is_sit(l, "waf-custom-response")) {
+            cr_assert_str_eq(cause, "waf_block");
+            cr_assert_str_eq(ct, "application/json");
+            cr_assert_str_eq(clen, "38");
+            const char *w = waf_record(waf.p, l->f[14]);
+            cr_assert(w && strstr(w, "\"action\":\"BLOCK\""));
+            cr_assert(strstr(w, "\"responseCodeSent\":403") < strchr(w, '\n'), "custom response code in the record");
+        } else if (is_sit(l, "captcha")) {
+            cr_assert_str_eq(cause, "origin_custom");
+            const char *w = waf_record(waf.p, l->f[14]);
+            cr_assert(w && !strncmp(strstr(w, "\"action\":"), "\"action\":\"CAPTCHA\"", 18), "a CAPTCHA record for a 403");
+        } else if (is_sit(l, "empty-key-pair-id")) {
+            cr_assert_str_eq(cause, "signed_url_missing");
+            const char *q = l->f[11], *k = strstr(q, "Key-Pair-Id=");
+            cr_assert(strstr(q, "Signature="));
+            cr_assert(!k || k[12] == 0 || k[12] == '&', "Key-Pair-Id not empty: %s", q);
+            if (l->dist != 0) cr_assert_str_eq(ct, "text/xml"); /* MissingKey, unless the custom page */
+        } else if (is_sit(l, "edge-function")) {
+            cr_assert_str_eq(cause, "edge_function");
+            cr_assert(!strcmp(rt, "FunctionGeneratedResponse") || !strcmp(rt, "LambdaGeneratedResponse"), "%s", rt);
+        } else if (is_sit(l, "cookies-off")) {
+            cr_assert_eq(l->dist, 2);
+            cr_assert(!strcmp(cause, "signed_url_expired") || !strcmp(cause, "signed_url_invalid"));
+            cr_assert_str_eq(l->f[12], "-", "cookies are not logged");
+            cr_assert_null(strstr(l->f[11], "Signature="), "signed with cookies, not the query");
+        } else if (is_sit(l, "fast-origin")) {
+            cr_assert_eq(l->dist, 3);
+            cr_assert_str_eq(cause, "origin_custom");
+            cr_assert(ttfb >= 0.020 && ttfb <= 0.040, "fast origin TTFB %s", l->f[27]);
+        } else if (is_sit(l, "default-domain")) {
+            cr_assert_eq(l->dist, 5);
+            cr_assert_str_eq(l->f[15], l->f[6], "the distribution's own name");
+        } else if (is_sit(l, "config-newer")) {
+            cr_assert_eq(l->dist, 4);
+            cr_assert_lt(secs_of(l), 12 * 3600, "config-newer lines predate the config");
+        } else if (is_sit(l, "cached-origin") && tt <= 0.002) {
+            /* a copy: its origin 403 is 1-10 s earlier, same URI, edge, type and length */
+            copies++;
+            cr_assert_str_eq(rt, "Error");
+            cr_assert(ttfb <= 0.002);
+            const sline *origin = NULL;
+            for (size_t k = 0; k < s.n && !origin; k++) {
+                const sline *o = &s.v[k];
+                if (is_sit(o, "cached-origin") && atof(o->f[18]) > 0.015 && o->dist == l->dist &&
+                    !strcmp(o->f[7], l->f[7]) && !strcmp(o->f[2], l->f[2]) && secs_of(l) - secs_of(o) >= 1 &&
+                    secs_of(l) - secs_of(o) <= 10)
+                    origin = o;
+            }
+            cr_assert_not_null(origin, "cached copy %s without its origin 403", l->f[14]);
+            cr_assert_str_eq(origin->f[29], ct);
+            cr_assert_str_eq(origin->f[30], clen);
+            cross_file += origin->file != l->file;
+        }
+        if (l->dist == 4 && !strcmp(cause, "https_required") &&
+            (!strncmp(l->f[7], "/secure/", 8) || !strncmp(l->f[7], "/account/", 9) || !strncmp(l->f[7], "/checkout/", 10)))
+            cr_assert_geq(secs_of(l), 12 * 3600, "https-only only from the config's noon");
+    }
+    cr_assert_gt(hidden, 0);
+    char ep[4096];
+    snprintf(ep, sizeof ep, "%s/expected.json", dir);
+    char *js = slurp(ep);
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\": %ld", s.ids[1], hidden);
+    cr_assert_not_null(strstr(strstr(js, "\"hidden_403\""), key), "expected.json hidden_403 of %s is %ld", s.ids[1], hidden);
+    cr_assert(copies > 0 && cross_file > 0, "cached copies %ld, in another file than their origin 403 %ld", copies, cross_file);
+    cr_assert(ws > 0 && big > 0 && c405 > 0 && c202 > 0 && fast_api_2xx > 0 && newer_301 > 0,
+              "ws %ld, large downloads %ld, 405 %ld, 202 %ld, fast-origin API 2xx %ld, 301 before noon %ld", ws, big,
+              c405, c202, fast_api_2xx, newer_301);
+
+    /* the configs say what the lines show */
+    for (int d = 0; d < 6; d++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/config/%s.json", dir, s.ids[d]);
+        char *cfg = slurp(path);
+        cr_assert_eq(strstr(cfg, "\"ResponsePagePath\": \"/errors/403.html\"") != NULL, d == 0);
+        cr_assert_eq(strstr(cfg, "\"ResponsePagePath\": \"/index.html\"") != NULL, d == 1);
+        if (d == 1) cr_assert_not_null(strstr(cfg, "\"ResponseCode\": \"200\""));
+        if (d == 2) cr_assert_not_null(strstr(cfg, "\"IncludeCookies\": false"));
+        cr_assert_eq(strstr(cfg, "\"LastModifiedTime\": \"2026-11-01T12:00:00") != NULL, d == 4);
+        cr_assert_eq(strstr(cfg, "\"Distribution\":") == NULL, d == 5, "get-distribution-config shape");
+        cr_assert_not_null(strstr(cfg, "\"FunctionARN\""));
+        cr_assert_not_null(strstr(cfg, "\"LambdaFunctionARN\""));
+        free(cfg);
+    }
+    free(js);
+    free(lb);
+    free(per.v);
+    for (int i = 0; i < s.nfiles; i++) free(s.texts[i]);
+    free(s.v);
+    free(wraw.p);
+    free(waf.p);
+    tally_free(&t);
     rm_tree(dir);
 }
