@@ -678,7 +678,12 @@ static void cause_edge_other(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
         set_rt(R, SV("FunctionGeneratedResponse"));
         L->cause = C_EDGE_FUNCTION;
     }
-    R->clen = 900 + rng_below(r, 200);
+    /* CloudFront answers malformed requests and quota refusals with its generic "Bad
+     * request" page, the page of unassociated hosts and HTTPS-only refusals (915 bytes
+     * here); a function writes a body of its own.  The draw is kept for both so that the
+     * rest of the stream does not move. */
+    uint32_t own = 900 + rng_below(r, 200);
+    R->clen = ev < 85 ? 915 : own;
     edge_times(r, R);
     if (ev >= 85) R->tt = R->ttfb = R->tt + 1; /* the function ran */
 }

@@ -474,7 +474,7 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
     int64_t hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
     int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
     /* the latency a provisional 403 is judged by (attribute.c, latency) */
-    uint32_t ms = pending ? cfs_attr_decision_ms(r) : CFS_NO_MILLIS;
+    uint32_t ms = at.cause != CFS_CAUSE_NONE ? cfs_attr_decision_ms(r) : CFS_NO_MILLIS;
     uint8_t lat_class = pending ? cfs_lat_class(ms) : 0;
 
     /* Origin fetches give the distribution's latency reference (issue 10, edge versus
@@ -500,9 +500,9 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
             listed.n = (uint32_t)cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
             listed.p = red;
         }
-        if (r->status == 403) cfs_fast_learn(a, ctx, dist, r, at, cfs_attr_decision_ms(r));
+        if (r->status == 403) cfs_fast_learn(a, ctx, dist, r, at, ms);
     }
-    if (dist && cfs_attr_edge_fast(at, ms)) {
+    if (dist && cfs_attr_deferred(at, ms)) {
         /* Judged after the pass against what it learns (cfs_fast_resolve), then counted. */
         cfs_line403 l;
         memset(&l, 0, sizeof l);
@@ -519,7 +519,7 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         l.uri = r->f[CFS_F_CS_URI_STEM];
         l.ip = listed;
         uint32_t clen = cfs_fast_clen(r), cth = cfs_fast_cth(r);
-        cfs_fast_defer(heavy, &l, r->ts, cfs_fast_evkey(dist, r, cth, clen), clen, cth, at);
+        cfs_fast_defer(heavy, &l, r->ts, cfs_fast_evkey(dist, r, cth, clen), clen, cth, ms, at);
     } else {
         cfs_span e = r->f[CFS_F_EDGE_LOCATION];
         k.edge = intern_edge(a, e.p, e.n);

@@ -219,9 +219,9 @@ void cfs_fast_events_new(cfs_agg *a, size_t max_bytes);
 /* Learn from one 403 (pages, events) into the per-thread a. */
 void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
                     cfs_attribution at, uint32_t ms);
-/* Keep an edge-fast 403 for cfs_fast_resolve, in the unit's heavy agg. */
+/* Keep a cfs_attr_deferred 403 for cfs_fast_resolve, in the unit's heavy agg. */
 void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
-                    uint32_t cth, cfs_attribution at);
+                    uint32_t cth, uint32_t ms, cfs_attribution at);
 /* The keys a 403 is looked up by: content length (UINT32_MAX unknown), content-type hash,
  * and the event key of its (distribution, URI, type, length). */
 uint32_t cfs_fast_clen(const cfs_record *r);
@@ -236,7 +236,8 @@ void cfs_fast_free(cfs_agg *a);
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen);
 /* The same judgement for one `requests` row (after cfs_fast_resolve). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
-                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, cfs_attribution at);
+                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,
+                                cfs_attribution at);
 
 /* dst += src for the order-independent tables (traffic, groups, origin, waf).  */
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);

@@ -46,7 +46,7 @@ enum rule_id {
     R_NO_TIME_HTTP, R_NO_TIME, R_NO_TIME_S3, R_NO_TIME_WAF_UNLOGGED, R_NO_TIME_WAF_UNLOGGED_S3,
     R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3,
     R_EDGE_BODY, R_EDGE_BODY_S3,
-    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE,
+    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
     R_HIDDEN_403,
     R_COUNT
@@ -1054,6 +1054,15 @@ static const attr_rule rules[R_COUNT] = {
      * distribution (proven by a cause that uses it): not WAF's block page, so not a WAF
      * block with its default response; which of the generic page's causes is undecided. */
     [R_LEARNED_GENERIC_PAGE] = {"learned_generic_error_page", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* The same type and length carries causes with different pages of their own (geo and
+     * method, or an edge cause and the origin): the distribution answers every 403 with
+     * one custom error page (CustomErrorResponses, §5.1), so the body proves nothing and an
+     * edge-fast line is any edge refusal without a log signature of its own. */
+    [R_SHARED_PAGE] = {"one_error_page_for_all", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* An origin-served 403 (by latency or result type) with that one page: the origin
+     * answered, but its body was replaced, so S3's XML cannot be told from a custom
+     * origin's answer without the config. */
+    [R_ORIGIN_ONE_PAGE] = {"origin_behind_one_error_page", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* Issue 10 item 4: on a distribution whose CustomErrorResponses remap 403 to another
      * status, an `Error` line with that status is a 403 viewers never saw as one.  No cause
      * (its status is not 403, so no 403 count includes it): the report counts the rule per
@@ -1236,6 +1245,12 @@ int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms)
     return cfs_attr_needs_latency(a) && ms != CFS_NO_MILLIS && ms <= EDGE_MAX_MS;
 }
 
+int cfs_attr_deferred(cfs_attribution a, uint32_t ms)
+{
+    if (cfs_attr_edge_fast(a, ms) || a.rule == R_ORIGIN_RESULT) return 1;
+    return cfs_attr_needs_latency(a) && ms != CFS_NO_MILLIS && ms >= ORIGIN_MIN_MS;
+}
+
 int cfs_attr_origin_served(cfs_attribution a, uint32_t ms)
 {
     if (a.rule == R_ORIGIN_FBL || a.rule == R_ORIGIN_FBL_S3) return 1;
@@ -1258,12 +1273,17 @@ int cfs_attr_page_cause(cfs_attribution a)
     }
 }
 
-cfs_attribution cfs_attr_settle_fast(cfs_attribution a, const cfs_fast_evidence *ev)
+cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_fast_evidence *ev)
 {
-    if (!cfs_attr_needs_latency(a) || ev == NULL) return a;
+    if (ev == NULL || !cfs_attr_deferred(a, ms)) return a;
+    /* One page for every 403 (a custom error page the config would have named): the body
+     * cannot say which origin answered, nor which edge refusal. */
+    if (!cfs_attr_edge_fast(a, ms)) return ev->one_page ? make(R_ORIGIN_ONE_PAGE) : a;
     const variant *v = variant_of(a.rule);
     int s3 = a.rule == R_PENDING_BODY_S3 || (v != NULL && v->origin_cause == CFS_CAUSE_ORIGIN_S3);
     if (ev->cached) return make(s3 ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN);
+    /* Edge-fast: only the edge causes that have no log signature of their own remain. */
+    if (ev->one_page) return make(R_SHARED_PAGE);
     uint32_t pc = ev->page_causes;
     if (pc == 0 || ev->origin_page) return a; /* no page learned, or the origin's too */
     /* CloudFront answers several causes with one generic page ("Bad request": hosts that
@@ -1324,6 +1344,11 @@ uint32_t cfs_rule_candidates(uint16_t rule)
         if (rule == v->ambiguous || rule == v->no_time)
             return (1u << v->edge_cause) | (1u << v->origin_cause);
     }
+    if (rule == R_ORIGIN_ONE_PAGE) return (1u << CFS_CAUSE_ORIGIN_S3) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
+    if (rule == R_SHARED_PAGE)
+        return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_SIGNED_URL_MISSING) |
+               (1u << CFS_CAUSE_SIGNED_URL_EXPIRED) | (1u << CFS_CAUSE_SIGNED_URL_INVALID) |
+               (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED) | (1u << CFS_CAUSE_EDGE_OTHER);
     if (rule == R_LEARNED_GENERIC_PAGE)
         return (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
                (1u << CFS_CAUSE_EDGE_OTHER);
@@ -1343,6 +1368,7 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_EDGE_WAF_ABS: case R_EDGE_WAF_UNLOGGED_ABS: case R_EDGE_NO_ACL_ABS: case R_EDGE_HTTP_ABS:
         return CFS_HINT_REFERENCE;
     case R_EDGE_HTTP: case R_AMBIG_HTTP: case R_HOST_NOT_ASSOCIATED_PARTIAL: case R_LEARNED_GENERIC_PAGE:
+    case R_SHARED_PAGE: case R_ORIGIN_ONE_PAGE:
     case R_SIGNED_MISSING_XML: case R_S3_XML_UNCONFIGURED:
         return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
     case R_EDGE_WAF: case R_EDGE_BODY: case R_EDGE_BODY_S3:

@@ -68,16 +68,24 @@ typedef struct cfs_fast_evidence {
     int cached;
     uint32_t page_causes;
     int origin_page;
+    int one_page;   /* the type and length are proven for several causes with different
+                     * pages (or for an edge cause and the origin): the distribution answers
+                     * every 403 with one page (CustomErrorResponses), the body says nothing */
 } cfs_fast_evidence;
 int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms);
+/* 1 for the 403s judged after the pass (cfs_attr_settle_fast): the edge-fast ones, and
+ * those whose origin verdict rests on the body being the origin's own (origin-served by
+ * latency, or by a cache/origin result type), which a distribution that answers every 403
+ * with one custom page contradicts. */
+int cfs_attr_deferred(cfs_attribution a, uint32_t ms);
 /* 1 for a 403 the origin answered by the rules (origin-fbl) or by its latency (>= 20 ms on
  * a provisional or body rule); such lines are what cached copies are copies of. */
 int cfs_attr_origin_served(cfs_attribution a, uint32_t ms);
 /* The cause whose edge page a confirmed 403 shows (geo, method, WAF-joined, ...), or 0. */
 int cfs_attr_page_cause(cfs_attribution a);
-/* a settled by that evidence (cached_origin_403 or learned_error_page), or a unchanged
- * (still provisional) when it decides nothing. */
-cfs_attribution cfs_attr_settle_fast(cfs_attribution a, const cfs_fast_evidence *ev);
+/* a (a cfs_attr_deferred line with decision latency ms) judged by that evidence
+ * (cached_origin_403, learned_error_page, ...), or a unchanged when it decides nothing. */
+cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_fast_evidence *ev);
 /* For an undecided (unknown) settled rule: bit (1u << cause) per candidate cause, else 0. */
 uint32_t cfs_rule_candidates(uint16_t rule);
 /* What extra evidence would decide a 403 of this rule (issue 10, "what would settle it"):

@@ -32,7 +32,7 @@ typedef struct rec_head {
     char edge[CFS_KEY_STR];
     int64_t hour, ts;
     uint64_t bytes, iph, evkey;
-    uint32_t clen, cth, tt, ttfb, uri_n, ip_n;
+    uint32_t clen, cth, tt, ttfb, ms, uri_n, ip_n;
     uint16_t status, rule;
     uint8_t cause, evidence, lat_class, pad;
 } rec_head;
@@ -195,7 +195,7 @@ static void defer_append(cfs_deferred *d, const void *p, size_t n)
 }
 
 void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
-                    uint32_t cth, cfs_attribution at)
+                    uint32_t cth, uint32_t ms, cfs_attribution at)
 {
     rec_head h;
     memset(&h, 0, sizeof h);
@@ -210,6 +210,7 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t e
     h.cth = cth;
     h.tt = l->tt;
     h.ttfb = l->ttfb;
+    h.ms = ms;
     h.uri_n = l->uri.n;
     h.ip_n = l->ip.n;
     h.status = l->status;
@@ -306,19 +307,20 @@ static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl
 }
 
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
-                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, cfs_attribution at)
+                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,
+                                cfs_attribution at)
 {
     cfs_fast_evidence ev;
     memset(&ev, 0, sizeof ev);
     ev.cached = cached_copy(a, evkey, ts, error_ttl(ctx, dist));
     /* A distribution that answers every 403 with its custom error page gives every cause
      * the same page: its lengths prove nothing. */
-    int one_page = 0;
+    const cfs_dist_config *cfg = NULL;
     if (ctx && ctx->config) {
         cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
-        one_page = cfs_config_403_page(cfs_config_find(ctx->config, id, id));
+        cfg = cfs_config_find(ctx->config, id, id);
     }
-    if (clen != UINT32_MAX && !one_page) {
+    if (clen != UINT32_MAX && !cfs_config_403_page(cfg)) {
         page_key k;
         memset(&k, 0, sizeof k);
         memcpy(k.dist, dist, CFS_KEY_STR);
@@ -329,9 +331,18 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
             for (int c = 1; c < CFS_CAUSE_COUNT; c++)
                 if (p->n[c] >= PAGE_MIN_SUPPORT) ev.page_causes |= 1u << c;
             ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
+            /* CloudFront's generic page serves several causes (attribute.c); any other
+             * pair of causes, or a cause and the origin, sharing one type and length means
+             * one page for everything. */
+            const uint32_t generic = (1u << CFS_CAUSE_EDGE_OTHER) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
+                                     (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED);
+            int specific = __builtin_popcount(ev.page_causes & ~generic);
+            int gen = (ev.page_causes & generic) != 0, orig = p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT;
+            /* the config, when there is one, says so itself (attribute.c lowers such lines) */
+            ev.one_page = cfg == NULL && (specific >= 2 || (specific && (gen || orig)) || (gen && orig));
         }
     }
-    return cfs_attr_settle_fast(at, &ev);
+    return cfs_attr_settle_fast(at, ms, &ev);
 }
 
 /* Read one record into h/text (text grows as needed); 1, 0 at the end, -1 on error. */
@@ -363,7 +374,7 @@ static int rec_read(FILE *f, const char **mem, const char *mem_end, rec_head *h,
 static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
 {
     cfs_attribution at = {h->cause, h->evidence, h->rule};
-    at = cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, at);
+    at = cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, at);
     cfs_line403 l;
     memset(&l, 0, sizeof l);
     memcpy(l.dist, h->dist, CFS_KEY_STR);

@@ -319,7 +319,7 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     cfs_key_str(row->dist, r->dist.p, r->dist.n);
     row->at = at;
     row->time_taken_ms = cfs_attr_decision_ms(r);
-    if (cfs_attr_edge_fast(at, row->time_taken_ms)) {
+    if (cfs_attr_deferred(at, row->time_taken_ms)) {
         row->clen = cfs_fast_clen(r);
         row->cth = cfs_fast_cth(r);
         row->evkey = cfs_fast_evkey(row->dist, r, row->cth, row->clen);
@@ -1086,8 +1086,9 @@ static uint32_t row_ref(cfs_kmap *refs, const cfs_agg *a, const char dist[CFS_KE
 static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx, cfs_req_row *row)
 {
     /* as cfs_fast_resolve judges the same line in the aggregate */
-    if (cfs_attr_edge_fast(row->at, row->time_taken_ms))
-        row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, row->evkey, row->clen, row->cth, row->at);
+    if (cfs_attr_deferred(row->at, row->time_taken_ms))
+        row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, row->evkey, row->clen, row->cth, row->time_taken_ms,
+                                  row->at);
     if (cfs_attr_needs_latency(row->at))
         row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
                                   row_ref(refs, a, row->dist));
