@@ -213,6 +213,7 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 
 /* ---- edge-fast 403s (edgefast.c) ---- */
 #define CFS_DEFERRED_MEM ((size_t)8 << 20)
+#define CFS_DEFERRED_UNIT_MEM ((size_t)1 << 20)
 /* Give a (and the per-thread aggs that share it later) an events filter of at most
  * max_bytes (a power of two; 0 = 16 MiB). */
 void cfs_fast_events_new(cfs_agg *a, size_t max_bytes);

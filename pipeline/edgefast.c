@@ -175,10 +175,10 @@ static void defer_spill(cfs_deferred *d)
             unlink(tmpl);
             if (!(d->f = fdopen(fd, "w+b"))) close(fd);
         }
-        if (!d->f) defer_fail(d, "cannot create a temporary file for the edge-fast 403s");
+        if (!d->f) defer_fail(d, "cannot create a temporary file for the held-back 403s");
     }
     if (d->f && !d->failed && d->n && fwrite(d->buf, 1, d->n, d->f) != d->n)
-        defer_fail(d, "writing edge-fast 403s to a temporary file failed");
+        defer_fail(d, "writing held-back 403s to a temporary file failed");
     d->n = 0;
 }
 
@@ -223,6 +223,9 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t e
     if (l->uri.n) defer_append(d, l->uri.p, l->uri.n);
     if (l->ip.n) defer_append(d, l->ip.p, l->ip.n);
     d->nrec++;
+    /* A unit holds its records until it is folded, and many units are in flight: past
+     * CFS_DEFERRED_UNIT_MEM each moves them to a temporary file of its own. */
+    if (d->n > CFS_DEFERRED_UNIT_MEM) defer_spill(d);
 }
 
 /* Append src's records after dst's (units fold in input order) and empty src. */
@@ -230,23 +233,24 @@ void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
 {
     cfs_deferred *s = &src->deferred, *d = &dst->deferred;
     if (s->nrec == 0 && !s->failed) return;
+    if (s->f) defer_spill(s); /* the unit's first records are in its file: the rest after them */
     if (s->failed && !d->failed) {
         d->failed = 1;
         memcpy(d->why, s->why, sizeof d->why);
     }
-    if (s->f) { /* a unit never spills (its records stay in memory); kept for safety */
+    if (s->f) {
         defer_spill(d);
         char buf[65536];
         size_t n;
-        if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0) defer_fail(d, "reading back edge-fast 403s failed");
+        if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0) defer_fail(d, "reading back held-back 403s failed");
         while (!d->failed && (n = fread(buf, 1, sizeof buf, s->f)) > 0)
-            if (fwrite(buf, 1, n, d->f) != n) defer_fail(d, "copying edge-fast 403s failed");
+            if (fwrite(buf, 1, n, d->f) != n) defer_fail(d, "copying held-back 403s failed");
         fclose(s->f);
         s->f = NULL;
     }
     if (d->n + s->n > CFS_DEFERRED_MEM) defer_spill(d);
     if (s->n > CFS_DEFERRED_MEM && d->f) { /* straight to the file, no copy */
-        if (!d->failed && fwrite(s->buf, 1, s->n, d->f) != s->n) defer_fail(d, "writing edge-fast 403s failed");
+        if (!d->failed && fwrite(s->buf, 1, s->n, d->f) != s->n) defer_fail(d, "writing held-back 403s failed");
     } else if (s->n) {
         defer_append(d, s->buf, s->n);
     }
@@ -404,9 +408,9 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size
     rec_head h;
     int rc;
     if (own.f && !own.failed) {
-        if (fflush(own.f) != 0 || fseek(own.f, 0, SEEK_SET) != 0) defer_fail(&own, "reading back edge-fast 403s failed");
+        if (fflush(own.f) != 0 || fseek(own.f, 0, SEEK_SET) != 0) defer_fail(&own, "reading back held-back 403s failed");
         while (!own.failed && (rc = rec_read(own.f, NULL, NULL, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
-        if (!own.failed && (rc < 0 || ferror(own.f))) defer_fail(&own, "reading back edge-fast 403s failed");
+        if (!own.failed && (rc < 0 || ferror(own.f))) defer_fail(&own, "reading back held-back 403s failed");
     }
     const char *mem = own.buf, *end = own.buf + own.n;
     while (!own.failed && rec_read(NULL, &mem, end, &h, &text, &cap) > 0) add_record(a, ctx, &h, text);
