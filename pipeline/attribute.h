@@ -39,6 +39,10 @@ int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx);
 /* 1 for the rule of a non-403 line that is a 403 remapped by the distribution's
  * CustomErrorResponses (result type Error, status = the 403 entry's ResponseCode). */
 int cfs_rule_is_hidden_403(uint16_t rule);
+/* 1 for the rule of a 403 judged by a distribution config newer than the line (its
+ * LastModifiedTime after the line's time): a config-based verdict lowered one evidence
+ * level, named "<rule>_config_newer".  The report counts them per distribution. */
+int cfs_rule_is_config_newer(uint16_t rule);
 
 /* The latency the edge-versus-origin test compares, for a reference sample and for a
  * provisional 403 alike: time-to-first-byte when the line has it, else time-taken
