@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "pipeline/attribute.h"
 #include "pipeline/config.h"
 #include "tests/util.h"
 
@@ -770,4 +771,54 @@ Test(config_evidence, older_count_same_with_one_or_two_threads)
     free(o1);
     free(o2);
     free(p);
+}
+
+/* Every "_config_newer" rule is the twin of a rule of the same name without the suffix
+ * (the names are written twice in attribute.c's CONFIG_TWINS), and the report's counter
+ * knows exactly those. */
+Test(config_evidence, config_newer_rules_are_twins)
+{
+    static const char suf[] = "_config_newer";
+    size_t twins = 0;
+    for (unsigned r = 0; r < cfs_rule_count(); r++) {
+        const char *nm = cfs_rule_name((uint16_t)r);
+        size_t n = strlen(nm), k = sizeof suf - 1;
+        int is_twin = n > k && strcmp(nm + n - k, suf) == 0;
+        cr_expect_eq(cfs_rule_is_config_newer((uint16_t)r), is_twin, "%s", nm);
+        if (!is_twin) continue;
+        twins++;
+        int found = 0;
+        for (unsigned b = 0; b < cfs_rule_count() && !found; b++) {
+            const char *bn = cfs_rule_name((uint16_t)b);
+            found = strlen(bn) == n - k && strncmp(bn, nm, n - k) == 0;
+        }
+        cr_expect(found, "%s has no base rule", nm);
+    }
+    cr_expect_geq(twins, 10);
+}
+
+/* The count lives in the rules of the traffic rows, so a summary written by `scan -o` and
+ * merged (no configs there) reports the same 2 per log. */
+Test(config_evidence, older_count_survives_state_and_merge)
+{
+    report_log();
+    char *log = tu_write(g_dir, LOG_NAME, g_log, g_n);
+    cfg c = report_cfg();
+    char *p = write_cfg(&c, NULL);
+    char cmd[4096], *out = NULL;
+    snprintf(cmd, sizeof cmd, "%s scan %s -q --config %s -o %s/s1 >/dev/null && %s scan %s -q --config %s -o %s/s2 >/dev/null",
+             tu_prog("cfscan"), log, p, g_dir, tu_prog("cfscan"), log, p, g_dir);
+    cr_assert_eq(tu_run(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s merge %s/s1 %s/s2 -o %s/m -q", tu_prog("cfscan"), g_dir, g_dir, g_dir);
+    cr_assert_eq(tu_run(cmd, &out, NULL), 0);
+    HAS(out, "403s older than this config: 4 (evidence lowered one level)\n");
+    HASNT(out, "config: E1TESTDIST0001 from"); /* merge has no configs to describe */
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s merge %s/s1 %s/s2 -o %s/m2 -q --format json", tu_prog("cfscan"), g_dir, g_dir, g_dir);
+    cr_assert_eq(tu_run(cmd, &out, NULL), 0);
+    HAS(out, "\"older_than_config_403\":4");
+    HAS(out, "\"https_only_behavior_http_config_newer\":4");
+    free(out);
+    free(p);
+    free(log);
 }
