@@ -6,6 +6,40 @@
 
 #include "pipeline/attribute.h"
 
+/* ---- verdicts that rest on the config -------------------------------------------------
+ * Issue 10: a config is what the distribution is now; a line written before its
+ * LastModifiedTime was served by an earlier one, so a verdict that rests on the config
+ * (host association, protocol policy, allowed methods, restricted behaviors, origin kind,
+ * web ACL presence, cookie logging, function associations) loses one evidence level there.
+ * Such a line gets the rule's twin: the same cause, one level lower, the name with
+ * "_config_newer", so every output (report, JSON, `requests`, Parquet, state) shows it and
+ * the report counts the twins per distribution (cfs_rule_is_config_newer).  Rules already
+ * at possible have no twin: nothing to lower.  Each entry: the rule, its name, its cause,
+ * the twin's evidence (one below the rule's). */
+#define CONFIG_TWINS(X)                                                                            \
+    X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                \
+    X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                       \
+    X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)       \
+    X(R_BEHAVIOR_METHOD, "behavior_method_not_allowed", METHOD_NOT_ALLOWED, LIKELY)                \
+    X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED,    \
+      POSSIBLE)                                                                                    \
+    X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING,    \
+      LIKELY)                                                                                      \
+    X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)              \
+    X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                              \
+    X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                            \
+    X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                  \
+    X(R_CUSTOM_XML, "custom_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                             \
+    X(R_CLOUDFRONT_XML, "cloudfront_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                     \
+    X(R_ORIGIN_RESULT_S3, "origin_result_type_s3", ORIGIN_S3, POSSIBLE)                            \
+    X(R_ORIGIN_RESULT_CLOUDFRONT, "origin_result_type_cloudfront", ORIGIN_CUSTOM, POSSIBLE)        \
+    X(R_BODY_S3, "non_cloudfront_body_s3", ORIGIN_S3, POSSIBLE)                                    \
+    X(R_BODY, "non_cloudfront_body", ORIGIN_CUSTOM, POSSIBLE)                                      \
+    X(R_RT_FUNCTION_GENERATED_ASSOC, "rt_function_generated_response_associated", EDGE_FUNCTION,   \
+      LIKELY)                                                                                      \
+    X(R_RT_FUNCTION_ERROR_ASSOC, "rt_function_error_associated", EDGE_FUNCTION, LIKELY)            \
+    X(R_RT_LAMBDA_GENERATED_ASSOC, "rt_lambda_generated_response_associated", EDGE_FUNCTION, LIKELY)
+
 /* ---- rule ids ------------------------------------------------------------------------
  * The id is the index into the rule table and is what cfs_attribution.rule carries, so
  * reports print cfs_rule_name(id).  Order = evaluation order.  Entries after
@@ -16,8 +50,13 @@ enum rule_id {
     R_WAF_LOG_BLOCK,
     R_DRT_GEO, R_DRT_METHOD,
     R_DRT_BLOCKED, R_DRT_INVALID, R_DRT_HEADER, R_DRT_CERT,
-    R_RT_LIMIT, R_RT_LAMBDA_ERROR, R_DRT_MISS_GENERATED,
-    R_RT_FUNCTION_GENERATED, R_RT_FUNCTION_ERROR, R_RT_LAMBDA_GENERATED,
+    R_RT_LIMIT,
+    /* code at the edge (edge_function); _ASSOC: the config shows a matching association on
+     * the matched behavior, _NO_FN: the config shows the behavior has none */
+    R_RT_LAMBDA_ERROR, R_DRT_MISS_GENERATED,
+    R_RT_FUNCTION_GENERATED_ASSOC, R_RT_FUNCTION_GENERATED_NO_FN, R_RT_FUNCTION_GENERATED,
+    R_RT_FUNCTION_ERROR_ASSOC, R_RT_FUNCTION_ERROR_NO_FN, R_RT_FUNCTION_ERROR,
+    R_RT_LAMBDA_GENERATED_ASSOC, R_RT_LAMBDA_GENERATED_NO_FN, R_RT_LAMBDA_GENERATED,
     /* the distribution config plus the line */
     R_HOST_NOT_ASSOCIATED, R_HOST_NOT_ASSOCIATED_PARTIAL,
     R_HTTPS_ONLY_HTTP, R_REDIRECT_HTTP10_NON_GET,
@@ -26,12 +65,13 @@ enum rule_id {
     R_SIGNED_MISSING_RESTRICTED, R_SIGNED_MISSING_RESTRICTED_UNLOGGED, R_SIGNED_QUERY_EXPIRED, R_SIGNED_COOKIE_EXPIRED,
     R_SIGNED_SAME_SECOND,
     /* origin bodies */
-    R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML,
+    R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML, R_CLOUDFRONT_XML,
     R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
     R_SIGNED_MISSING_XML_UNLOGGED,
     R_ORIGIN_FBL_S3, R_ORIGIN_FBL,
-    R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT, R_PENDING_BODY_S3, R_PENDING_BODY, R_BODY_S3, R_BODY,
-    /* provisional: settled after the pass (fast lines: cfs_attr_settle_fast, then by
+    R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT_CLOUDFRONT, R_ORIGIN_RESULT, R_PENDING_BODY_S3, R_PENDING_BODY,
+    R_BODY_S3, R_BODY,
+    /* provisional: settled after the pass (held-back lines: cfs_attr_settle_fast, then by
      * latency: cfs_attr_settle).  The order of the seven R_PENDING* ids is that of the
      * `variants` table. */
     R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
@@ -49,6 +89,11 @@ enum rule_id {
     R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
     R_HIDDEN_403,
+    /* a config-based verdict on a line older than the config's LastModifiedTime (see
+     * CONFIG_TWINS below) */
+#define TWIN_ID(base, name, cause, ev) base##_OLD,
+    CONFIG_TWINS(TWIN_ID)
+#undef TWIN_ID
     R_COUNT
 };
 
@@ -80,6 +125,15 @@ typedef struct facts {
     int host_unassociated;         /* config proves x-host-header is not ours */
     int identity_full;             /* the config gives both DomainName and Aliases */
     int cookies_logged;            /* enum tri: cs(Cookie) holds every cookie sent */
+    int cookies_from_config;       /* cookies_logged is T_YES because the config says so
+                                    * (not because the line shows a cookie) */
+    int viewer_fn;                 /* enum tri: the matched behavior has a viewer-request
+                                    * CloudFront Function or Lambda@Edge, which can answer
+                                    * a 403 itself; T_UNKNOWN without a config, when the
+                                    * config does not list functions, or when the line is
+                                    * older than the config */
+    int config_older;              /* the line was written before the config's
+                                    * LastModifiedTime: config-based verdicts lose a level */
     int waf_hit;                   /* a joined record proves a WAF 403 (see waf_join) */
     int waf_note;                  /* CFS_WAF_NOTE_* or -1 */
     int waf_covered;               /* the WAF logs cover this line's distribution and time */
@@ -397,6 +451,8 @@ static int is_s3(cfs_origin_kind k)
 
 static uint16_t pending_variant(const facts *f);
 
+/* Facts from the distribution config; the line's own evidence (a logged cookie) is
+ * applied after, in build_facts. */
 static void config_facts(facts *f)
 {
     const cfs_record *r = f->r;
@@ -413,6 +469,10 @@ static void config_facts(facts *f)
     if (d == NULL) return;
     f->d = d;
     f->acl = (d->web_acl_id != NULL && d->web_acl_id[0] != '\0') ? T_YES : T_NO;
+    /* LastModifiedTime is when the config took its present form; a line that finished
+     * before that second was served under an earlier one.  Lines without a time are not
+     * judged older (nothing says they are). */
+    f->config_older = d->last_modified != CFS_NO_TIME && r->ts != CFS_NO_TIME && r->ts < d->last_modified;
 
     /* The association test needs to know the distribution's own name or at least one alias,
      * else every Host would look foreign. */
@@ -431,16 +491,23 @@ static void config_facts(facts *f)
                          cfs_span_empty(r->f[CFS_F_PRIMARY_DISTRIBUTION_ID]);
     if (alias_testable) f->host_unassociated = !cfs_config_host_associated(d, host_header);
     /* §1.2 field 13: cookies are logged only when Logging.IncludeCookies is on. */
-    if (d->include_cookies == 1) f->cookies_logged = T_YES;
-    else if (d->include_cookies == 0) f->cookies_logged = T_NO;
+    if (d->include_cookies == 1) {
+        f->cookies_logged = T_YES;
+        f->cookies_from_config = 1;
+    } else if (d->include_cookies == 0) {
+        f->cookies_logged = T_NO;
+    }
 
     const cfs_cfg_behavior *b = cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM]);
     if (b == NULL) return;
     f->b = b;
     f->vpp = b->viewer_protocol_policy;
     f->restricted = b->restricted ? T_YES : T_NO;
-    if (b->origin >= 0 && (size_t)b->origin < d->n_origins && d->origins != NULL)
-        f->origin_kind = d->origins[b->origin].kind;
+    /* an origin group's kind is its members' common one (config.h) */
+    f->origin_kind = cfs_config_behavior_origin_kind(d, b);
+    if (b->edge_functions & CFS_FN_VIEWER_REQUEST) f->viewer_fn = T_YES;
+    else if (b->functions_known) f->viewer_fn = T_NO;
+    if (f->config_older) f->viewer_fn = T_UNKNOWN;
 }
 
 /* §5.3: a terminating record whose httpRequest.requestId equals x-edge-request-id is what
@@ -500,10 +567,14 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     f->vpp = CFS_VPP_UNKNOWN;
     f->origin_kind = CFS_ORIGIN_UNKNOWN;
     f->cookies_logged = T_UNKNOWN;
+    f->viewer_fn = T_UNKNOWN;
     config_facts(f);
     /* Any cookie on the line shows cookie logging was on when it was written (§1.2 field
      * 13), whatever the (possibly newer) config says. */
-    if (!cfs_span_empty(r->f[CFS_F_CS_COOKIE])) f->cookies_logged = T_YES;
+    if (!cfs_span_empty(r->f[CFS_F_CS_COOKIE])) {
+        f->cookies_logged = T_YES;
+        f->cookies_from_config = 0;
+    }
 
     waf_join(r, ctx, f->d, &f->waf_hit, &f->waf_note, &f->waf_covered);
 
@@ -590,19 +661,47 @@ static int p_drt_miss_generated(const facts *f)
 {
     return any_result(f->r, CFS_R_MISS_GENERATED_RESPONSE);
 }
+/* The matched behavior lists an association with one of the CFS_FN_* bits. */
+static int fn_assoc(const facts *f, uint8_t bits) { return f->b != NULL && (f->b->edge_functions & bits) != 0; }
+/* The config shows the matched behavior runs no code at the edge at all.  Only a config
+ * that held when the line was written can say so: on an older line a function may have
+ * been associated then and removed since. */
+static int fn_none(const facts *f)
+{
+    return f->b != NULL && f->b->functions_known && f->b->edge_functions == 0 && !f->config_older;
+}
 static int p_rt_function_generated(const facts *f)
 {
     return any_result(f->r, CFS_R_FUNCTION_GENERATED_RESPONSE);
 }
+/* Only a viewer-request function can answer instead of forwarding the request. */
+static int p_rt_function_generated_assoc(const facts *f)
+{
+    return p_rt_function_generated(f) && fn_assoc(f, CFS_FN_CF_VIEWER_REQUEST);
+}
+static int p_rt_function_generated_no_fn(const facts *f) { return p_rt_function_generated(f) && fn_none(f); }
 static int p_rt_function_error(const facts *f)
 {
     return any_result(f->r, CFS_R_FUNCTION_EXECUTION_ERROR) ||
            any_result(f->r, CFS_R_FUNCTION_THROTTLED_ERROR);
 }
+/* Either CloudFront Function event can fail or be throttled. */
+static int p_rt_function_error_assoc(const facts *f)
+{
+    return p_rt_function_error(f) && fn_assoc(f, CFS_FN_CF_VIEWER_REQUEST | CFS_FN_CF_VIEWER_RESPONSE);
+}
+static int p_rt_function_error_no_fn(const facts *f) { return p_rt_function_error(f) && fn_none(f); }
 static int p_rt_lambda_generated(const facts *f)
 {
     return any_result(f->r, CFS_R_LAMBDA_GENERATED_RESPONSE);
 }
+/* Lambda@Edge generates responses from the request events (viewer-request, and
+ * origin-request, which is also logged as MissGeneratedResponse). */
+static int p_rt_lambda_generated_assoc(const facts *f)
+{
+    return p_rt_lambda_generated(f) && fn_assoc(f, CFS_FN_LE_VIEWER_REQUEST | CFS_FN_LE_ORIGIN_REQUEST);
+}
+static int p_rt_lambda_generated_no_fn(const facts *f) { return p_rt_lambda_generated(f) && fn_none(f); }
 
 static int host_not_associated(const facts *f)
 {
@@ -700,13 +799,18 @@ static int p_s3_trailing_slash(const facts *f)
            s.p[s.n - 1] == '/';
 }
 static int p_s3_xml(const facts *f) { return f->ct == CT_APP_XML && is_s3(f->origin_kind); }
+/* An origin group of mixed kinds says no more than no config. */
 static int p_s3_xml_unconfigured(const facts *f)
 {
-    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_UNKNOWN;
+    return f->ct == CT_APP_XML && (f->origin_kind == CFS_ORIGIN_UNKNOWN || f->origin_kind == CFS_ORIGIN_MIXED);
 }
 static int p_custom_xml(const facts *f)
 {
     return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_CUSTOM;
+}
+static int p_cloudfront_xml(const facts *f)
+{
+    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_CLOUDFRONT;
 }
 
 static int p_signed_not_yet_valid(const facts *f)
@@ -738,6 +842,10 @@ static int p_signed_missing_xml_unlogged(const facts *f)
 static int p_origin_fbl(const facts *f) { return f->origin_contacted == T_YES && f->edge_error; }
 static int p_origin_fbl_s3(const facts *f) { return p_origin_fbl(f) && is_s3(f->origin_kind); }
 static int p_origin_result_s3(const facts *f) { return f->origin_path && is_s3(f->origin_kind); }
+static int p_origin_result_cloudfront(const facts *f)
+{
+    return f->origin_path && f->origin_kind == CFS_ORIGIN_CLOUDFRONT;
+}
 static int p_origin_result(const facts *f) { return f->origin_path; }
 /* A web ACL may have answered: the config shows one or cannot say (no config), and no WAF
  * log was joined that would have recorded the block (§5.3: blocks are logged). */
@@ -817,19 +925,44 @@ static const attr_rule rules[R_COUNT] = {
                     p_drt_cert},
     /* §4: LimitExceeded = denied because a CloudFront quota was exceeded [doc S1]. */
     [R_RT_LIMIT] = {"rt_limit_exceeded", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_rt_limit},
-    /* §4: LambdaExecutionError = Lambda@Edge did not complete [doc S1]. */
-    [R_RT_LAMBDA_ERROR] = {"rt_lambda_execution_error", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
+    /* Code at the edge made or broke the response: edge_function (issue 10), the user's
+     * own function to look at rather than a CloudFront setting.
+     * §4: LambdaExecutionError = Lambda@Edge did not complete (malformed association,
+     * timeout, ...) [doc S1]: the function broke the response.  Documented, so the field
+     * proves it, whatever a config says about associations (a config without one is
+     * newer than the line or matched another behavior; the field still names the cause). */
+    [R_RT_LAMBDA_ERROR] = {"rt_lambda_execution_error", C(EDGE_FUNCTION), E(CONFIRMED), K_MATCH,
                            p_rt_lambda_error},
-    /* §4: MissGeneratedResponse = an origin-request Lambda@Edge made the response [doc S1]. */
-    [R_DRT_MISS_GENERATED] = {"drt_miss_generated_response", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
+    /* §4: MissGeneratedResponse = an origin-request Lambda@Edge made the response [doc S1]:
+     * documented as above. */
+    [R_DRT_MISS_GENERATED] = {"drt_miss_generated_response", C(EDGE_FUNCTION), E(CONFIRMED), K_MATCH,
                               p_drt_miss_generated},
-    /* §4: FunctionGeneratedResponse / Function*Error / LambdaGeneratedResponse are seen in
-     * the wild but not in the AWS list [3p], so only likely. */
-    [R_RT_FUNCTION_GENERATED] = {"rt_function_generated_response", C(EDGE_OTHER), E(LIKELY),
+    /* §4: FunctionGeneratedResponse (a CloudFront Function answered instead of forwarding),
+     * FunctionExecutionError / FunctionThrottledError (it failed or was throttled) and
+     * LambdaGeneratedResponse (a Lambda@Edge answered) are seen in the wild but not in the
+     * AWS list [3p], so the field alone gives likely.  The config showing a matching
+     * association on the matched behavior (a viewer-request CloudFront Function for a
+     * generated response, any CloudFront Function for an error, a request-event Lambda@Edge
+     * for a Lambda response) corroborates the field: confirmed.  The config showing the
+     * behavior has no association at all contradicts it (another behavior matched by a
+     * path pattern newer than the line, or the field means something else): possible. */
+    [R_RT_FUNCTION_GENERATED_ASSOC] = {"rt_function_generated_response_associated", C(EDGE_FUNCTION),
+                                       E(CONFIRMED), K_MATCH, p_rt_function_generated_assoc},
+    [R_RT_FUNCTION_GENERATED_NO_FN] = {"rt_function_generated_response_no_function", C(EDGE_FUNCTION),
+                                       E(POSSIBLE), K_MATCH, p_rt_function_generated_no_fn},
+    [R_RT_FUNCTION_GENERATED] = {"rt_function_generated_response", C(EDGE_FUNCTION), E(LIKELY),
                                  K_MATCH, p_rt_function_generated},
-    [R_RT_FUNCTION_ERROR] = {"rt_function_error", C(EDGE_OTHER), E(LIKELY), K_MATCH,
+    [R_RT_FUNCTION_ERROR_ASSOC] = {"rt_function_error_associated", C(EDGE_FUNCTION), E(CONFIRMED),
+                                   K_MATCH, p_rt_function_error_assoc},
+    [R_RT_FUNCTION_ERROR_NO_FN] = {"rt_function_error_no_function", C(EDGE_FUNCTION), E(POSSIBLE),
+                                   K_MATCH, p_rt_function_error_no_fn},
+    [R_RT_FUNCTION_ERROR] = {"rt_function_error", C(EDGE_FUNCTION), E(LIKELY), K_MATCH,
                              p_rt_function_error},
-    [R_RT_LAMBDA_GENERATED] = {"rt_lambda_generated_response", C(EDGE_OTHER), E(LIKELY), K_MATCH,
+    [R_RT_LAMBDA_GENERATED_ASSOC] = {"rt_lambda_generated_response_associated", C(EDGE_FUNCTION),
+                                     E(CONFIRMED), K_MATCH, p_rt_lambda_generated_assoc},
+    [R_RT_LAMBDA_GENERATED_NO_FN] = {"rt_lambda_generated_response_no_function", C(EDGE_FUNCTION),
+                                     E(POSSIBLE), K_MATCH, p_rt_lambda_generated_no_fn},
+    [R_RT_LAMBDA_GENERATED] = {"rt_lambda_generated_response", C(EDGE_FUNCTION), E(LIKELY), K_MATCH,
                                p_rt_lambda_generated},
 
     /* §5.5: a Host that is not the distribution's name or an alias gets CloudFront's "Bad
@@ -904,6 +1037,11 @@ static const attr_rule rules[R_COUNT] = {
                                p_s3_xml_unconfigured},
     /* The config says the origin is custom: it answered XML of its own (it may front S3). */
     [R_CUSTOM_XML] = {"custom_origin_xml_body", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_custom_xml},
+    /* The origin is another distribution (a cloudfront.net name, §5.1 stacked
+     * distributions): its 403 (its own edge's or its origin's) reaches us as an origin's.
+     * origin_custom, named apart so the report says where to look. */
+    [R_CLOUDFRONT_XML] = {"cloudfront_origin_xml_body", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
+                          p_cloudfront_xml},
 
     /* §5.4: a custom policy whose DateGreaterThan lies after the request is refused like an
      * invalid one (KC item 4); named apart because the fix is the signer's clock. */
@@ -936,6 +1074,8 @@ static const attr_rule rules[R_COUNT] = {
      * cache or the origin, not from an edge refusal. */
     [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH,
                             p_origin_result_s3},
+    [R_ORIGIN_RESULT_CLOUDFRONT] = {"origin_result_type_cloudfront", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
+                                    p_origin_result_cloudfront},
     [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
                          p_origin_result},
     /* §5.3: a WAF rule's custom response carries a body of the user's choosing (JSON, plain
@@ -1068,6 +1208,10 @@ static const attr_rule rules[R_COUNT] = {
      * (its status is not 403, so no 403 count includes it): the report counts the rule per
      * distribution as hidden_403. */
     [R_HIDDEN_403] = {"hidden_403_remapped", C(NONE), E(NONE), K_SETTLED, NULL},
+    /* The twins of CONFIG_TWINS: no predicate; cfs_attribute picks them. */
+#define TWIN_ROW(base, name, cause, ev) [base##_OLD] = {name "_config_newer", C(cause), E(ev), K_MATCH, NULL},
+    CONFIG_TWINS(TWIN_ROW)
+#undef TWIN_ROW
 };
 #undef C
 #undef E
@@ -1081,6 +1225,36 @@ static cfs_attribution make(uint16_t id)
 
 _Static_assert(R_NOT_403 == CFS_RULE_NOT_403, "attribute.h names rule 0");
 
+/* The twin of rule id for a line older than the config, when this line's verdict rests on
+ * the config; else 0.  Most rules of CONFIG_TWINS rest on it whenever they fire; two only
+ * for some lines: signed_missing_xml_error when the config (not a logged cookie) says
+ * cookies are logged, non_cloudfront_body when the config's missing web ACL (not joined
+ * WAF logs) kept the line from the latency test. */
+static uint16_t config_twin(uint16_t id, const facts *f)
+{
+    if (id == R_SIGNED_MISSING_XML && !f->cookies_from_config) return 0;
+    if (id == R_BODY && !(f->acl == T_NO && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit))) return 0;
+    switch (id) {
+#define TWIN_CASE(base, name, cause, ev) case base: return base##_OLD;
+    CONFIG_TWINS(TWIN_CASE)
+#undef TWIN_CASE
+    default:
+        return 0;
+    }
+}
+
+int cfs_rule_is_config_newer(uint16_t rule)
+{
+    switch (rule) {
+#define TWIN_CASE(base, name, cause, ev) case base##_OLD:
+    CONFIG_TWINS(TWIN_CASE)
+#undef TWIN_CASE
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Rules whose verdict rests on the 403's content type alone (S3's application/xml, the
  * signed-URL text/xml refusal without a known restriction, non-CloudFront bodies).  On a
  * distribution with a custom 403 page the type is the page's, whatever the cause. */
@@ -1088,7 +1262,7 @@ static int ct_only_rule(uint16_t id)
 {
     switch (id) {
     case R_S3_ROOT: case R_S3_TRAILING_SLASH: case R_S3_XML: case R_S3_XML_UNCONFIGURED:
-    case R_CUSTOM_XML: case R_SIGNED_NOT_YET_VALID: case R_SIGNED_REFUSED:
+    case R_CUSTOM_XML: case R_CLOUDFRONT_XML: case R_SIGNED_NOT_YET_VALID: case R_SIGNED_REFUSED:
     case R_SIGNED_MISSING_XML: case R_BODY_S3: case R_BODY:
         return 1;
     default:
@@ -1121,6 +1295,12 @@ cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
             cfs_attribution a = make(id);
             if (ct_only_rule(id) && cfs_config_403_page(f.d) && a.evidence < CFS_EV_POSSIBLE)
                 a.evidence = CFS_EV_POSSIBLE;
+            /* A config newer than the line: its verdicts lose a level (CONFIG_TWINS). */
+            uint16_t twin = f.config_older ? config_twin(id, &f) : 0;
+            if (twin && a.evidence < CFS_EV_POSSIBLE) {
+                a.rule = twin;
+                a.evidence = (uint8_t)(a.evidence + 1);
+            }
             return a;
         }
     return make(R_UNCLASSIFIED); /* not reached: R_UNCLASSIFIED always matches */
@@ -1359,6 +1539,7 @@ uint32_t cfs_rule_candidates(uint16_t rule)
 
 cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_waf)
 {
+    if (cfs_rule_is_config_newer(rule)) return CFS_HINT_CONFIG_NEWER;
     switch (rule) {
     case R_SIGNED_MISSING_RESTRICTED_UNLOGGED: case R_SIGNED_MISSING_XML_UNLOGGED:
         return CFS_HINT_COOKIES;

@@ -39,6 +39,10 @@ int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx);
 /* 1 for the rule of a non-403 line that is a 403 remapped by the distribution's
  * CustomErrorResponses (result type Error, status = the 403 entry's ResponseCode). */
 int cfs_rule_is_hidden_403(uint16_t rule);
+/* 1 for the rule of a 403 judged by a distribution config newer than the line (its
+ * LastModifiedTime after the line's time): a config-based verdict lowered one evidence
+ * level, named "<rule>_config_newer".  The report counts them per distribution. */
+int cfs_rule_is_config_newer(uint16_t rule);
 
 /* The latency the edge-versus-origin test compares, for a reference sample and for a
  * provisional 403 alike: time-to-first-byte when the line has it, else time-taken
@@ -98,6 +102,7 @@ typedef enum cfs_settle_hint {
     CFS_HINT_TIME,       /* no time-taken / time-to-first-byte on the line */
     CFS_HINT_REFERENCE,  /* too few origin fetches, or an origin as fast as the edge */
     CFS_HINT_ORIGIN,     /* edge versus origin undecided: the origin's access logs */
+    CFS_HINT_CONFIG_NEWER, /* judged by a config modified after the line */
     CFS_HINT_COUNT
 } cfs_settle_hint;
 cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_waf);

@@ -1,7 +1,8 @@
 /* Distribution configs as evidence for 403 attribution: reads the JSON that
  * `aws cloudfront get-distribution` / `get-distribution-config` print, keeps the parts
- * that decide a 403 (aliases, origins, cache behaviors, geo restriction, WAF ACL, cookie
- * logging, the custom error response for 403), and
+ * that decide a 403 (aliases, origins and origin groups, cache behaviors with their
+ * function associations, geo restriction, WAF ACL, cookie logging, the custom error
+ * response for 403, LastModifiedTime), and
  * answers "which distribution is this line" and "which cache behavior served this path". */
 #include "pipeline/config.h"
 #include "pipeline/json.h"
@@ -148,6 +149,7 @@ static void name_drop(cfs_name_map *m, uint32_t val)
 
 static void free_dist(cfs_dist_config *d)
 {
+    free(d->path);
     free(d->id);
     free(d->domain_name);
     for (size_t i = 0; i < d->n_aliases; i++) free(d->aliases[i]);
@@ -164,6 +166,11 @@ static void free_dist(cfs_dist_config *d)
         free(d->origins[i].domain);
     }
     free(d->origins);
+    for (size_t i = 0; i < d->n_origin_groups; i++) {
+        free(d->origin_groups[i].id);
+        free(d->origin_groups[i].members);
+    }
+    free(d->origin_groups);
     name_map_free(d->names);
     memset(d, 0, sizeof *d);
 }
@@ -208,7 +215,9 @@ static cfs_status string_items(const cfs_json *items, char ***out, size_t *n)
  *            bucket.s3-<region>.amazonaws.com (legacy), bucket.s3.dualstack.<region>...
  *   website: bucket.s3-website-<region>.amazonaws.com, bucket.s3-website.<region>...
  * China regions end in .amazonaws.com.cn.  A website endpoint is always a custom origin
- * to CloudFront, an S3OriginConfig always means the REST API answers, whatever the name. */
+ * to CloudFront, an S3OriginConfig always means the REST API answers, whatever the name.
+ * A name under cloudfront.net is another distribution (reference §5.1, stacked
+ * distributions): its 403s reach this one as an origin's. */
 static int label_is(cfs_span l, const char *w) { return eq_nocase(l.p, l.n, w, strlen(w)); }
 
 static int label_starts(cfs_span l, const char *w)
@@ -221,6 +230,7 @@ static cfs_origin_kind origin_kind(const char *dom, int has_s3_config)
 {
     size_t n = strlen(dom);
     if (n && dom[n - 1] == '.') n--; /* fully qualified form */
+    if (n > strlen(".cloudfront.net") && ends_with_nocase(dom, n, ".cloudfront.net")) return CFS_ORIGIN_CLOUDFRONT;
     size_t suf = 0;
     if (ends_with_nocase(dom, n, ".amazonaws.com")) suf = strlen(".amazonaws.com");
     else if (ends_with_nocase(dom, n, ".amazonaws.com.cn")) suf = strlen(".amazonaws.com.cn");
@@ -274,6 +284,58 @@ static cfs_status read_origins(cfs_dist_config *d, const cfs_json *dc)
     return CFS_OK;
 }
 
+/* Index of the origin whose Id is id[0..n), or -1. */
+static int origin_index(const cfs_dist_config *d, const char *id, size_t n)
+{
+    for (size_t i = 0; id && i < d->n_origins; i++)
+        if (strlen(d->origins[i].id) == n && memcmp(d->origins[i].id, id, n) == 0) return (int)i;
+    return -1;
+}
+
+/* OriginGroups.Items[] (CloudFront API OriginGroup): {Id, FailoverCriteria, Members:
+ * {Quantity, Items: [{OriginId}]}}.  CloudFront sends a request to the primary member and
+ * retries on the other when the primary answers a failover status, so a 403 may be
+ * either member's: the group's kind is the one its members share. */
+static cfs_status read_origin_groups(cfs_dist_config *d, const cfs_json *dc)
+{
+    const cfs_json *items = array_or_null(cfs_json_path(dc, "OriginGroups.Items"));
+    size_t cap = cfs_json_count(items);
+    if (cap == 0) return CFS_OK;
+    d->origin_groups = calloc(cap, sizeof *d->origin_groups);
+    if (!d->origin_groups) return CFS_E_NOMEM;
+    for (const cfs_json *g = cfs_json_first(items); g; g = cfs_json_next(g)) {
+        if (g->type != CFS_JSON_OBJECT) continue;
+        cfs_cfg_origin_group *og = &d->origin_groups[d->n_origin_groups++];
+        og->id = dup_str(cfs_json_get(g, "Id"));
+        if (!og->id) return CFS_E_NOMEM;
+        const cfs_json *mem = array_or_null(cfs_json_path(g, "Members.Items"));
+        size_t mc = cfs_json_count(mem);
+        if (mc && !(og->members = calloc(mc, sizeof *og->members))) return CFS_E_NOMEM;
+        og->kind = CFS_ORIGIN_UNKNOWN;
+        for (const cfs_json *m = cfs_json_first(mem); m; m = cfs_json_next(m)) {
+            if (m->type != CFS_JSON_OBJECT) continue;
+            size_t n;
+            const char *oid = cfs_json_strn(cfs_json_get(m, "OriginId"), &n);
+            int at = origin_index(d, oid, oid ? n : 0);
+            /* A member naming no origin is of unknown kind, so it differs from any kind
+             * the others have: the group is then mixed (treated as unknown). */
+            cfs_origin_kind k = at >= 0 ? d->origins[at].kind : CFS_ORIGIN_UNKNOWN;
+            og->kind = og->n_members == 0 ? k : (og->kind == k ? k : CFS_ORIGIN_MIXED);
+            og->members[og->n_members++] = at;
+        }
+    }
+    return CFS_OK;
+}
+
+cfs_origin_kind cfs_config_behavior_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b)
+{
+    if (d == NULL || b == NULL) return CFS_ORIGIN_UNKNOWN;
+    if (b->origin >= 0 && (size_t)b->origin < d->n_origins && d->origins) return d->origins[b->origin].kind;
+    if (b->origin_group >= 0 && (size_t)b->origin_group < d->n_origin_groups && d->origin_groups)
+        return d->origin_groups[b->origin_group].kind;
+    return CFS_ORIGIN_UNKNOWN;
+}
+
 /* ---- cache behaviors -------------------------------------------------------------- */
 
 static cfs_vpp parse_vpp(const cfs_json *v)
@@ -312,6 +374,51 @@ static int trusted_on(const cfs_json *t)
     return cfs_json_count(array_or_null(cfs_json_get(t, "Items"))) > 0;
 }
 
+/* One association list of a behavior ({Quantity, Items: [{..., EventType}]}): ORs the
+ * flags of the EventTypes in tab into *mask.  Returns -1 when the object is absent (or not
+ * an object), 0 when it is cut short (Quantity above the entries given: the CLI omits
+ * Items only when Quantity is 0, so a missing entry is an unknown one), 1 when complete.
+ * An EventType not in tab (a CloudFront Function cannot take origin events) is ignored
+ * but still counts as given. */
+typedef struct fn_event {
+    const char *name;
+    uint8_t bit;
+} fn_event;
+
+static int read_associations(const cfs_json *obj, const fn_event *tab, size_t ntab, uint8_t *mask)
+{
+    if (obj == NULL || obj->type != CFS_JSON_OBJECT) return -1;
+    const cfs_json *items = array_or_null(cfs_json_get(obj, "Items"));
+    double given = 0;
+    for (const cfs_json *a = cfs_json_first(items); a; a = cfs_json_next(a)) {
+        if (a->type != CFS_JSON_OBJECT) continue;
+        given++;
+        const char *ev = cfs_json_str(cfs_json_get(a, "EventType"));
+        for (size_t k = 0; ev && k < ntab; k++)
+            if (strcmp(ev, tab[k].name) == 0) *mask |= tab[k].bit;
+    }
+    double q;
+    if (cfs_json_num(cfs_json_get(obj, "Quantity"), &q) && q > given) return 0;
+    return 1;
+}
+
+static void read_functions(cfs_cfg_behavior *cb, const cfs_json *b)
+{
+    static const fn_event cf[] = {
+        {"viewer-request", CFS_FN_CF_VIEWER_REQUEST}, {"viewer-response", CFS_FN_CF_VIEWER_RESPONSE}};
+    static const fn_event le[] = {
+        {"viewer-request", CFS_FN_LE_VIEWER_REQUEST}, {"viewer-response", CFS_FN_LE_VIEWER_RESPONSE},
+        {"origin-request", CFS_FN_LE_ORIGIN_REQUEST}, {"origin-response", CFS_FN_LE_ORIGIN_RESPONSE}};
+    uint8_t mask = 0;
+    int f = read_associations(cfs_json_get(b, "FunctionAssociations"), cf, sizeof cf / sizeof cf[0], &mask);
+    int l = read_associations(cfs_json_get(b, "LambdaFunctionAssociations"), le, sizeof le / sizeof le[0], &mask);
+    cb->edge_functions = mask;
+    /* Known when some list is given and none is cut short.  An absent list counts as
+     * empty next to a given one: configs older than CloudFront Functions (2021) have only
+     * the Lambda@Edge list, and then there were none of the other kind. */
+    cb->functions_known = (f == 1 || l == 1) && f != 0 && l != 0;
+}
+
 static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const char *pattern,
                                 size_t plen)
 {
@@ -322,12 +429,15 @@ static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const cha
     cb->restricted = trusted_on(cfs_json_get(b, "TrustedKeyGroups")) ||
                      trusted_on(cfs_json_get(b, "TrustedSigners"));
     cb->allowed_methods = parse_methods(array_or_null(cfs_json_path(b, "AllowedMethods.Items")));
-    cb->origin = -1;
-    size_t tl;
+    read_functions(cb, b);
+    size_t tl = 0;
     const char *target = cfs_json_strn(cfs_json_get(b, "TargetOriginId"), &tl);
-    for (size_t i = 0; target && i < d->n_origins; i++)
-        if (strlen(d->origins[i].id) == tl && memcmp(d->origins[i].id, target, tl) == 0) {
-            cb->origin = (int)i;
+    cb->origin = origin_index(d, target, tl);
+    cb->origin_group = -1;
+    /* TargetOriginId names an origin or an origin group (CacheBehavior, CloudFront API). */
+    for (size_t i = 0; target && cb->origin < 0 && i < d->n_origin_groups; i++)
+        if (strlen(d->origin_groups[i].id) == tl && memcmp(d->origin_groups[i].id, target, tl) == 0) {
+            cb->origin_group = (int)i;
             break;
         }
     return CFS_OK;
@@ -489,11 +599,95 @@ static cfs_status read_file(const char *path, char **out, size_t *outn, char *wh
     return CFS_OK;
 }
 
+/* ---- LastModifiedTime --------------------------------------------------------------
+ * ISO 8601 as the CLI prints it: "2026-11-01T12:34:56.789Z" (CLI v1) or
+ * "2026-11-01T12:34:56.789000+00:00" (CLI v2), i.e. YYYY-MM-DDThh:mm:ss, optional fraction
+ * (dropped: log times have whole seconds), then Z or +hh:mm / -hh:mm (or +hhmm).  A time
+ * without a zone could be any of 27 hours, so it is not read; neither is one outside the
+ * time range of types.h. */
+static int digits(const char *s, size_t n, size_t at, size_t k, int *out)
+{
+    if (at + k > n) return 0;
+    int v = 0;
+    for (size_t i = at; i < at + k; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar (era arithmetic:
+ * 400-year cycles of 146097 days, the year starting in March so that the leap day is
+ * last). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int64_t parse_iso8601(const char *s, size_t n)
+{
+    int y, mo, d, h, mi, se;
+    if (!digits(s, n, 0, 4, &y) || n < 19 || s[4] != '-' || !digits(s, n, 5, 2, &mo) || s[7] != '-' ||
+        !digits(s, n, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, n, 11, 2, &h) ||
+        s[13] != ':' || !digits(s, n, 14, 2, &mi) || s[16] != ':' || !digits(s, n, 17, 2, &se))
+        return CFS_NO_TIME;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 ||
+        se > 59)
+        return CFS_NO_TIME;
+    size_t i = 19;
+    if (i < n && (s[i] == '.' || s[i] == ',')) {
+        size_t f = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == f) return CFS_NO_TIME;
+    }
+    int64_t off = 0;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int sign = s[i] == '-' ? -1 : 1, oh, om;
+        size_t mpos = i + 3 < n && s[i + 3] == ':' ? i + 4 : i + 3;
+        if (!digits(s, n, i + 1, 2, &oh) || !digits(s, n, mpos, 2, &om) || oh > 23 || om > 59) return CFS_NO_TIME;
+        off = sign * (int64_t)(oh * 3600 + om * 60);
+        i = mpos + 2;
+    } else {
+        return CFS_NO_TIME;
+    }
+    if (i != n) return CFS_NO_TIME;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    return cfs_time_in_range(t) ? t : CFS_NO_TIME;
+}
+
+static void read_last_modified(cfs_dist_config *d, const cfs_json *v)
+{
+    d->last_modified = CFS_NO_TIME;
+    d->last_modified_unread = 0;
+    if (v == NULL) return;
+    size_t n = 0;
+    const char *s = cfs_json_strn(v, &n);
+    d->last_modified = s ? parse_iso8601(s, n) : CFS_NO_TIME;
+    /* Not a reason to refuse the file: everything else in it still holds; the report says
+     * the time was not read, and no line is judged older than the config. */
+    d->last_modified_unread = d->last_modified == CFS_NO_TIME;
+}
+
 static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *path, char *why,
                         size_t whylen)
 {
     const cfs_json *dist = cfs_json_get(root, "Distribution");
     const cfs_json *dc = NULL;
+    d->path = dupn(path, strlen(path));
+    if (!d->path) return CFS_E_NOMEM;
+    /* get-distribution has Distribution.LastModifiedTime; get-distribution-config has no
+     * time at all (read_last_modified(NULL): absent). */
+    read_last_modified(d, dist ? cfs_json_get(dist, "LastModifiedTime") : NULL);
     if (dist) {
         /* get-distribution: {"ETag", "Distribution": {"Id", "DomainName", "DistributionConfig"}} */
         dc = cfs_json_get(dist, "DistributionConfig");
@@ -534,7 +728,8 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     CFS_FORWARD_IF_ERROR(string_items(array_or_null(cfs_json_get(geo, "Items")), &d->geo_countries, &d->n_geo_countries));
 
     CFS_FORWARD_IF_ERROR(read_error_responses(d, dc, why, whylen));
-    CFS_FORWARD_IF_ERROR(read_origins(d, dc)); /* before behaviors: they refer to origins */
+    CFS_FORWARD_IF_ERROR(read_origins(d, dc)); /* before groups and behaviors: they refer to origins */
+    CFS_FORWARD_IF_ERROR(read_origin_groups(d, dc));
     return read_behaviors(d, dc, why, whylen);
 }
 

@@ -1,5 +1,7 @@
 /* Optional evidence inputs for attribution: CloudFront distribution configs (the JSON
- * printed by `aws cloudfront get-distribution-config` or `get-distribution`). */
+ * printed by `aws cloudfront get-distribution-config` or `get-distribution`): names,
+ * origins and origin groups, cache behaviors with their function associations, and
+ * LastModifiedTime. */
 #ifndef CFSCAN_PIPELINE_CONFIG_H
 #define CFSCAN_PIPELINE_CONFIG_H
 
@@ -15,7 +17,10 @@ typedef enum cfs_origin_kind {
     CFS_ORIGIN_UNKNOWN = 0,
     CFS_ORIGIN_S3_REST,     /* bucket.s3.amazonaws.com / bucket.s3.<region>.amazonaws.com */
     CFS_ORIGIN_S3_WEBSITE,  /* bucket.s3-website-<region>.amazonaws.com (a custom origin) */
-    CFS_ORIGIN_CUSTOM
+    CFS_ORIGIN_CUSTOM,
+    CFS_ORIGIN_CLOUDFRONT,  /* dxxxx.cloudfront.net: another distribution in front of ours */
+    CFS_ORIGIN_MIXED        /* an origin group whose members differ in kind: attribution
+                             * treats it as unknown */
 } cfs_origin_kind;
 
 typedef struct cfs_cfg_origin {
@@ -25,15 +30,47 @@ typedef struct cfs_cfg_origin {
     int has_oac_or_oai; /* OriginAccessControlId non-empty or S3OriginConfig.OriginAccessIdentity */
 } cfs_cfg_origin;
 
+/* OriginGroups.Items[]: failover pairs.  A behavior that targets a group is served by
+ * either member, so only a kind all members share says anything about the origin. */
+typedef struct cfs_cfg_origin_group {
+    char *id;
+    int *members;             /* indexes into origins, -1 for a member naming no origin */
+    size_t n_members;
+    cfs_origin_kind kind;     /* the members' common kind, CFS_ORIGIN_MIXED when they differ,
+                               * CFS_ORIGIN_UNKNOWN without members */
+} cfs_cfg_origin_group;
+
+/* Code at the edge associated with a cache behavior (edge_functions bits):
+ * FunctionAssociations (CloudFront Functions: viewer-request, viewer-response) and
+ * LambdaFunctionAssociations (Lambda@Edge: viewer-request, viewer-response,
+ * origin-request, origin-response), by their EventType. */
+#define CFS_FN_CF_VIEWER_REQUEST ((uint8_t)0x01)
+#define CFS_FN_CF_VIEWER_RESPONSE ((uint8_t)0x02)
+#define CFS_FN_LE_VIEWER_REQUEST ((uint8_t)0x04)
+#define CFS_FN_LE_VIEWER_RESPONSE ((uint8_t)0x08)
+#define CFS_FN_LE_ORIGIN_REQUEST ((uint8_t)0x10)
+#define CFS_FN_LE_ORIGIN_RESPONSE ((uint8_t)0x20)
+/* The ones that run before CloudFront looks at its cache and can answer a viewer request
+ * themselves. */
+#define CFS_FN_VIEWER_REQUEST (CFS_FN_CF_VIEWER_REQUEST | CFS_FN_LE_VIEWER_REQUEST)
+
 typedef struct cfs_cfg_behavior {
     char *path_pattern;       /* "*" for the default cache behavior */
     cfs_vpp viewer_protocol_policy;
     int restricted;           /* TrustedKeyGroups or TrustedSigners enabled with items */
     uint32_t allowed_methods; /* bit (1u << cfs_method) per allowed method; 0 = unknown */
-    int origin;               /* index into origins, -1 if unknown */
+    int origin;               /* index into origins, -1 if unknown or a group */
+    int origin_group;         /* index into origin_groups when TargetOriginId names a
+                               * group, else -1 */
+    uint8_t edge_functions;   /* CFS_FN_* of the associations listed */
+    int functions_known;      /* 1 when the behavior has FunctionAssociations or
+                               * LambdaFunctionAssociations (even empty) and no list is cut
+                               * short (Quantity above the Items given): then
+                               * edge_functions is the whole set */
 } cfs_cfg_behavior;
 
 typedef struct cfs_dist_config {
+    char *path;               /* the file it was loaded from */
     char *id;                 /* "E2S54QFYG78KRA"; from Distribution.Id or the file name */
     char *domain_name;        /* "d111111abcdef8.cloudfront.net" when known */
     char **aliases;           /* alternate domain names (may hold "*.example.com") */
@@ -59,6 +96,13 @@ typedef struct cfs_dist_config {
     size_t n_behaviors;
     cfs_cfg_origin *origins;
     size_t n_origins;
+    cfs_cfg_origin_group *origin_groups;
+    size_t n_origin_groups;
+    /* Distribution.LastModifiedTime (get-distribution only), seconds since the epoch, or
+     * CFS_NO_TIME when absent or not read; last_modified_unread is 1 when it is there but
+     * is no ISO 8601 time with a zone inside the time range (types.h). */
+    int64_t last_modified;
+    int last_modified_unread;
     struct cfs_name_map *names; /* hashed domain name and aliases; NULL: match linearly */
 } cfs_dist_config;
 
@@ -82,6 +126,9 @@ const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_
 /* The cache behavior whose PathPattern matches uri_stem (CloudFront order: first match in
  * list order, the default behavior last).  Patterns use '*' and '?' wildcards. */
 const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem);
+/* Kind of the origin b targets: its origin's, its origin group's common kind, or
+ * CFS_ORIGIN_UNKNOWN. */
+cfs_origin_kind cfs_config_behavior_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b);
 /* 1 if host (x-host-header) is the distribution's domain or one of its aliases
  * (wildcard aliases "*.example.com" match one more label). */
 int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host);

@@ -210,6 +210,8 @@ typedef struct dist_model {
     uint64_t hidden403;     /* non-403 lines that are 403s remapped by CustomErrorResponses */
     unsigned hidden_status; /* their status (the remap's ResponseCode) */
     uint64_t fetches_ttfb; /* of fetches, measured by time-to-first-byte */
+    uint64_t older403;     /* 403s judged by a config newer than their line (rules
+                            * "*_config_newer", cfs_rule_is_config_newer) */
 } dist_model;
 
 /* Distributions are found through a hash index (didx) and held by pointer, so a
@@ -438,6 +440,7 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
             d->hidden403 += t->requests;
             d->hidden_status = t->k.status;
         }
+        if (cfs_rule_is_config_newer(t->k.rule)) d->older403 += t->requests;
         if (t->k.cause == CFS_CAUSE_NONE || t->k.cause >= CFS_CAUSE_COUNT) continue;
         cause_model *c = cause_get(d, t->k.cause);
         d->n403 += t->requests;
@@ -580,6 +583,8 @@ static void text_settle(FILE *out, const dist_model *d)
         [CFS_HINT_REFERENCE] = "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
                                "origin as fast as the edge): scan a longer window",
         [CFS_HINT_ORIGIN] = "took 5-20 ms: edge or origin; the origin's access logs would settle them",
+        [CFS_HINT_CONFIG_NEWER] = "were judged by a config modified after them (LastModifiedTime): the config "
+                                  "in force then would settle them",
     };
     int any = 0;
     for (int h = 1; h < CFS_HINT_COUNT; h++) {
@@ -661,6 +666,123 @@ static void json_error_pages(FILE *out, const dist_model *d, const cfs_report_op
             cfs_config_403_remap(c) ? "true" : "false", cfs_config_403_page(c) ? "true" : "false");
     if (c->err403_ttl >= 0) fprintf(out, ",\"error_caching_min_ttl\":%lld}", c->err403_ttl);
     else fputs(",\"error_caching_min_ttl\":null}", out);
+}
+
+/* ---- what was read from a distribution's config (issue 10) -------------------------------
+ * Counted from the loaded config itself, so the report shows what every verdict of the
+ * distribution could rest on. */
+typedef struct config_read {
+    size_t behaviors, restricted, viewer_fn, other_fn, fn_unknown;
+    size_t origins, by_kind[CFS_ORIGIN_MIXED + 1];
+} config_read;
+
+static void count_config(const cfs_dist_config *c, config_read *k)
+{
+    memset(k, 0, sizeof *k);
+    k->behaviors = c->n_behaviors;
+    for (size_t i = 0; i < c->n_behaviors; i++) {
+        const cfs_cfg_behavior *b = &c->behaviors[i];
+        k->restricted += b->restricted != 0;
+        k->viewer_fn += (b->edge_functions & CFS_FN_VIEWER_REQUEST) != 0;
+        k->other_fn += (b->edge_functions & (uint8_t)~CFS_FN_VIEWER_REQUEST) != 0;
+        k->fn_unknown += !b->functions_known;
+    }
+    k->origins = c->n_origins;
+    for (size_t i = 0; i < c->n_origins; i++)
+        if ((unsigned)c->origins[i].kind <= CFS_ORIGIN_MIXED) k->by_kind[c->origins[i].kind]++;
+}
+
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
+static void lm_str(int64_t t, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, n, "@%lld", (long long)t);
+}
+
+static const char *include_cookies_word(int v, int json)
+{
+    if (v == 1) return "on";
+    if (v == 0) return "off";
+    return json ? "not_in_config" : "not in the config";
+}
+
+static void text_config_read(FILE *out, const dist_model *d, const cfs_report_opts *o)
+{
+    const cfs_dist_config *c = dist_config(o, d->dist);
+    if (c) {
+        config_read k;
+        count_config(c, &k);
+        fprintf(out, "  config: ");
+        cfs_write_safe(out, c->id, strlen(c->id));
+        fprintf(out, " from ");
+        cfs_write_safe(out, c->path, strlen(c->path));
+        fprintf(out, ": DomainName ");
+        if (c->domain_name && c->domain_name[0]) cfs_write_safe(out, c->domain_name, strlen(c->domain_name));
+        else fprintf(out, "not in the config");
+        if (c->aliases_known) fprintf(out, ", %zu alias%s", c->n_aliases, c->n_aliases == 1 ? "" : "es");
+        else fprintf(out, ", aliases not in the config");
+        fprintf(out, ", web ACL %s, IncludeCookies %s\n", c->web_acl_id && c->web_acl_id[0] ? "yes" : "no",
+                include_cookies_word(c->include_cookies, 0));
+        fprintf(out, "  config: %zu behavior%s: %zu restricted, %zu with a viewer-request function, %zu with other "
+                     "function associations, %zu with functions not in the config\n",
+                k.behaviors, plural(k.behaviors), k.restricted, k.viewer_fn, k.other_fn, k.fn_unknown);
+        fprintf(out, "  config: %zu origin%s: %zu S3 REST, %zu S3 website, %zu custom, %zu CloudFront", k.origins,
+                plural(k.origins), k.by_kind[CFS_ORIGIN_S3_REST], k.by_kind[CFS_ORIGIN_S3_WEBSITE],
+                k.by_kind[CFS_ORIGIN_CUSTOM], k.by_kind[CFS_ORIGIN_CLOUDFRONT]);
+        if (k.by_kind[CFS_ORIGIN_UNKNOWN]) fprintf(out, ", %zu of unknown kind", k.by_kind[CFS_ORIGIN_UNKNOWN]);
+        fprintf(out, "; %zu origin group%s\n", c->n_origin_groups, plural(c->n_origin_groups));
+        if (c->last_modified != CFS_NO_TIME) {
+            char ts[40];
+            lm_str(c->last_modified, ts, sizeof ts);
+            fprintf(out, "  config: LastModifiedTime %s\n", ts);
+        } else if (c->last_modified_unread) {
+            fprintf(out, "  config: LastModifiedTime not read (not an ISO 8601 time with a zone)\n");
+        } else {
+            fprintf(out, "  config: LastModifiedTime not in the config\n");
+        }
+    }
+    /* Also without the config (a report from merged summaries): the rules say it. */
+    if (d->older403)
+        fprintf(out, "  403s older than this config: %llu (evidence lowered one level)\n",
+                (unsigned long long)d->older403);
+}
+
+static void json_config_read(FILE *out, const dist_model *d, const cfs_report_opts *o)
+{
+    fprintf(out, ",\"older_than_config_403\":%llu", (unsigned long long)d->older403);
+    const cfs_dist_config *c = dist_config(o, d->dist);
+    if (!c) return;
+    config_read k;
+    count_config(c, &k);
+    fputs(",\"config\":{\"file\":", out);
+    json_cstr(out, c->path);
+    fputs(",\"id\":", out);
+    json_cstr(out, c->id);
+    fputs(",\"domain_name\":", out);
+    if (c->domain_name && c->domain_name[0]) json_cstr(out, c->domain_name);
+    else fputs("null", out);
+    if (c->aliases_known) fprintf(out, ",\"aliases\":%zu", c->n_aliases);
+    else fputs(",\"aliases\":null", out);
+    fprintf(out, ",\"web_acl\":%s,\"include_cookies\":\"%s\"", c->web_acl_id && c->web_acl_id[0] ? "true" : "false",
+            include_cookies_word(c->include_cookies, 1));
+    fprintf(out, ",\"behaviors\":{\"total\":%zu,\"restricted\":%zu,\"viewer_request_functions\":%zu,"
+                 "\"other_functions\":%zu,\"functions_unknown\":%zu}",
+            k.behaviors, k.restricted, k.viewer_fn, k.other_fn, k.fn_unknown);
+    fprintf(out, ",\"origins\":{\"total\":%zu,\"s3_rest\":%zu,\"s3_website\":%zu,\"custom\":%zu,\"cloudfront\":%zu,"
+                 "\"unknown\":%zu,\"groups\":%zu}",
+            k.origins, k.by_kind[CFS_ORIGIN_S3_REST], k.by_kind[CFS_ORIGIN_S3_WEBSITE], k.by_kind[CFS_ORIGIN_CUSTOM],
+            k.by_kind[CFS_ORIGIN_CLOUDFRONT], k.by_kind[CFS_ORIGIN_UNKNOWN], c->n_origin_groups);
+    if (c->last_modified != CFS_NO_TIME) {
+        char ts[40];
+        lm_str(c->last_modified, ts, sizeof ts);
+        fprintf(out, ",\"last_modified\":\"%s\",\"last_modified_read\":\"read\"}", ts);
+    } else {
+        fprintf(out, ",\"last_modified\":null,\"last_modified_read\":\"%s\"}",
+                c->last_modified_unread ? "unreadable" : "absent");
+    }
 }
 
 void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
@@ -779,6 +901,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         else
             fprintf(out, "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the fixed fallback threshold was used\n",
                     (unsigned long long)d->fetches, measure);
+        text_config_read(out, d, o);
         text_error_pages(out, d, o);
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
@@ -861,7 +984,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
 static const char *const hint_keys[CFS_HINT_COUNT] = {
     [CFS_HINT_WAF_LOGS] = "waf_logs", [CFS_HINT_CONFIG] = "config", [CFS_HINT_COOKIES] = "cookie_logging",
     [CFS_HINT_TIME] = "time_taken", [CFS_HINT_REFERENCE] = "origin_reference",
-    [CFS_HINT_ORIGIN] = "origin_logs",
+    [CFS_HINT_ORIGIN] = "origin_logs", [CFS_HINT_CONFIG_NEWER] = "config_in_force",
 };
 
 static void json_settle(FILE *out, const dist_model *d)
@@ -1034,6 +1157,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         json_settle(out, d);
         if (o && o->with_waf) json_waf_notes(out, d);
         json_error_pages(out, d, o);
+        json_config_read(out, d, o);
         fputc('}', out);
     }
     fputs("]}", out);

@@ -14,12 +14,14 @@
 typedef struct pair {
     char *id;
     int cause;
+    const char *rt; /* x-edge-result-type (attributed rows only) */
 } pair;
 
 static int cmp_pair(const void *a, const void *b) { return strcmp(((const pair *)a)->id, ((const pair *)b)->id); }
 
-/* Parse TSV text: column idc is the request id, column cc the cause name. */
-static pair *parse_tsv(char *text, int idc, int cc, size_t *n)
+/* Parse TSV text: column idc is the request id, column cc the cause name, column rtc (if
+ * not -1) the result type. */
+static pair *parse_tsv(char *text, int idc, int cc, int rtc, size_t *n)
 {
     size_t cap = 1024;
     pair *v = malloc(cap * sizeof *v);
@@ -41,6 +43,7 @@ static pair *parse_tsv(char *text, int idc, int cc, size_t *n)
         if (*n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
         v[*n].id = cols[idc];
         v[*n].cause = cfs_cause_lookup(cols[cc]);
+        v[*n].rt = rtc >= 0 && rtc < nc ? cols[rtc] : "";
         cr_assert(v[*n].cause > 0, "unknown cause '%s'", cols[cc]);
         (*n)++;
     }
@@ -55,7 +58,7 @@ static score evaluate(const char *dir, const char *extra)
     char *prog = tu_prog("cfscan");
     char cmd[2048];
     /* only the log files: the generator also writes config/ and waf/ beside them */
-    snprintf(cmd, sizeof cmd, "%s requests %s/*.gz --status 403 --fields x-edge-request-id -q %s", prog, dir, extra);
+    snprintf(cmd, sizeof cmd, "%s requests %s/*.gz --status 403 --fields x-edge-request-id,x-edge-result-type -q %s", prog, dir, extra);
     char *out, *err;
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 0, "cfscan requests failed (%d): %s", rc, err);
@@ -64,12 +67,17 @@ static score evaluate(const char *dir, const char *extra)
     char *labels = tu_read(lp, NULL);
     cr_assert(labels);
     size_t nl, np;
-    pair *L = parse_tsv(labels, 0, 1, &nl);
-    pair *P = parse_tsv(out, 0, 1, &np);
+    pair *L = parse_tsv(labels, 0, 1, -1, &nl);
+    pair *P = parse_tsv(out, 0, 2, 1, &np);
     cr_assert_eq(np, nl, "every labeled 403 is attributed once (%zu vs %zu)", np, nl);
     size_t tp[CFS_CAUSE_COUNT] = {0}, fp[CFS_CAUSE_COUNT] = {0}, fn[CFS_CAUSE_COUNT] = {0};
     for (size_t i = 0; i < nl; i++) {
         cr_assert_str_eq(L[i].id, P[i].id, "same request ids");
+        /* cfsgen labels its FunctionGeneratedResponse 403s edge_other; code at the edge
+         * answering is edge_function now (issue 10), whatever the generator says until it
+         * labels them so itself. */
+        if (L[i].cause == CFS_CAUSE_EDGE_OTHER && !strcmp(P[i].rt, "FunctionGeneratedResponse"))
+            L[i].cause = CFS_CAUSE_EDGE_FUNCTION;
         if (L[i].cause == P[i].cause) tp[L[i].cause]++;
         else {
             fn[L[i].cause]++;
