@@ -625,7 +625,9 @@ static uint16_t pending_variant(const facts *f)
 {
     int s3 = is_s3(f->origin_kind);
     if (vpp_unknown(f) && f->plain && f->ct == CT_HTML) return R_PENDING_HTTP;
-    if (f->acl == T_NO) return s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
+    /* "no web ACL" is the config's word for now: a line older than the config may have met
+     * one, so it is judged as if the config did not say. */
+    if (f->acl == T_NO && !f->config_older) return s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
     if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered)
         return s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
     return s3 ? R_PENDING_S3 : R_PENDING;
@@ -851,7 +853,7 @@ static int p_origin_result(const facts *f) { return f->origin_path; }
  * log was joined that would have recorded the block (§5.3: blocks are logged). */
 static int waf_may_answer(const facts *f)
 {
-    return f->acl != T_NO && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit);
+    return (f->acl != T_NO || f->config_older) && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit);
 }
 /* With a custom 403 page every 403 carries the page's type, so a non-CloudFront type says
  * nothing about WAF custom responses either: such lines take the body rules directly

@@ -279,67 +279,32 @@ Test(config_evidence, parser_last_modified_time)
 }
 
 /* ---- log lines ---------------------------------------------------------------------- */
-static const char *const k_fields[] = {
-    "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
-    "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
-    "x-edge-result-type", "x-edge-request-id", "x-host-header", "cs-protocol", "cs-bytes",
-    "time-taken", "x-forwarded-for", "ssl-protocol", "ssl-cipher",
-    "x-edge-response-result-type", "cs-protocol-version", "fle-status", "fle-encrypted-fields",
-    "c-port", "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type",
-    "sc-content-len",
-};
-#define NF (sizeof k_fields / sizeof k_fields[0])
+/* Lines from tests/util_log.c, based on a 200 served from the cache over https. */
+typedef tu_kv kv;
+static const kv k_hit[] = {{"cs-uri-stem", "/app/page"}, {"sc-status", "200"},
+                           {"x-edge-result-type", "Hit"}, {"x-edge-response-result-type", "Hit"},
+                           {"x-edge-detailed-result-type", "Hit"}, {NULL, NULL}};
 
-/* A 200 served from the cache over https. */
-static const char *const k_base[NF] = {
-    "2026-11-01", "10:00:00", "FRA56-P1", "900", "192.0.2.10", "GET",
-    "d111111abcdef8.cloudfront.net", "/app/page", "200", "-", "curl/8.0", "-", "-",
-    "Hit", "R00", "www.example.com", "https", "120",
-    "0.001", "-", "TLSv1.3", "TLS_AES_128_GCM_SHA256",
-    "Hit", "HTTP/1.1", "-", "-",
-    "5555", "0.001", "Hit", "text/html",
-    "919",
-};
-
-typedef struct kv {
-    const char *k, *v;
-} kv;
-
-static char g_log[1 << 16];
-static size_t g_n;
-
-static void add(const char *s)
-{
-    size_t k = strlen(s);
-    cr_assert_lt(g_n + k, sizeof g_log);
-    memcpy(g_log + g_n, s, k + 1);
-    g_n += k;
-}
+static tu_buf g_buf;
+#define g_log g_buf.p
+#define g_n g_buf.n
 
 static void header(void)
 {
-    g_n = 0;
-    add("#Version: 1.0\n#Fields:");
-    for (size_t i = 0; i < NF; i++) {
-        add(" ");
-        add(k_fields[i]);
-    }
-    add("\n");
+    g_buf.n = 0;
+    tu_log_header(&g_buf);
 }
 
 /* One line: the base with the overrides of a and then b (either may be NULL). */
 static void line2(const kv *a, const kv *b)
 {
-    for (size_t i = 0; i < NF; i++) {
-        const char *v = k_base[i];
-        for (const kv *o = a; o && o->k; o++)
-            if (strcmp(o->k, k_fields[i]) == 0) v = o->v;
-        for (const kv *o = b; o && o->k; o++)
-            if (strcmp(o->k, k_fields[i]) == 0) v = o->v;
-        if (i) add("\t");
-        add(v);
-    }
-    add("\n");
+    /* a 200 Hit, then a, then b: tu_log_line takes two lists, so a and b are joined */
+    kv both[64];
+    size_t n = 0;
+    for (const kv *o = a; o && o->k && n < 62; o++) both[n++] = *o;
+    for (const kv *o = b; o && o->k && n < 62; o++) both[n++] = *o;
+    both[n] = (kv){NULL, NULL};
+    tu_log_line(&g_buf, k_hit, both);
 }
 
 static void line1(const char *id, const char *time, const kv *over)
@@ -608,6 +573,25 @@ Test(config_evidence, line_older_than_config_loses_one_level)
     c.lm = "\"LastModifiedTime\": \"last tuesday\",";
     out = requests_cfg(&c);
     ROW(out, "O0", "https_required\tconfirmed\thttps_only_behavior_http");
+    free(out);
+}
+
+/* "No web ACL" is what the config says now: an unexplained edge-fast 403 older than the
+ * config is judged as if the ACL were unknown (a WAF block is possible again), a newer one
+ * as some other edge refusal.  No origin fetches here, so both are the absolute forms. */
+Test(config_evidence, older_line_and_no_web_acl)
+{
+    header();
+    kv fast[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"}, {"x-edge-response-result-type", "Error"},
+                 {"x-edge-detailed-result-type", "Error"}, {"cs-uri-stem", "/x"}, {NULL, NULL}};
+    line1("O0", "09:59:59", fast);
+    line1("N0", "10:00:01", fast);
+    cfg c = {0};
+    c.lm = "\"LastModifiedTime\": \"2026-11-01T10:00:00.000Z\",";
+    c.acl = "";
+    char *out = requests_cfg(&c);
+    ROW(out, "O0", "waf_block\tpossible\tlatency_edge_waf_absolute");
+    ROW(out, "N0", "edge_other\tpossible\tlatency_edge_no_acl_absolute");
     free(out);
 }
 
