@@ -147,6 +147,7 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->traffic, sizeof(cfs_tkey), sizeof(cfs_trow));
     cfs_kmap_init(&a->groups, sizeof(cfs_gkey), sizeof(cfs_grow));
     cfs_kmap_init(&a->origin, CFS_KEY_STR, sizeof(cfs_orow));
+    cfs_kmap_init(&a->olabel, 2 * CFS_KEY_STR, sizeof(cfs_lrow));
     cfs_kmap_init(&a->waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
     cfs_kmap_init(&a->pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
@@ -187,6 +188,9 @@ void cfs_agg_free(cfs_agg *a)
 {
     for (size_t i = 0; i < a->groups.n; i++) cfs_group_free(((cfs_grow *)cfs_kmap_row(&a->groups, i))->g);
     for (size_t i = 0; i < a->origin.n; i++) cfs_hist_delete(((cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
+    for (size_t i = 0; i < a->olabel.n; i++) cfs_hist_delete(((cfs_lrow *)cfs_kmap_row(&a->olabel, i))->h);
+    free(a->oref);
+    free(a->lref);
     for (size_t i = 0; i < a->heavy.n; i++) {
         cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
         topk_put(h->uris);
@@ -200,6 +204,7 @@ void cfs_agg_free(cfs_agg *a)
     cfs_kmap_free(&a->traffic);
     cfs_kmap_free(&a->groups);
     cfs_kmap_free(&a->origin);
+    cfs_kmap_free(&a->olabel);
     cfs_kmap_free(&a->waf);
     cfs_kmap_free(&a->heavy);
 }
@@ -419,6 +424,40 @@ static inline cfs_frow *fast_get(cfs_kmap *m, const cfs_fkey *key)
 }
 _Static_assert(sizeof(cfs_fkey) == 24, "fast_get compares three words");
 
+static cfs_lrow *lrow_get(cfs_agg *a, const cfs_lrow *k)
+{
+    int created;
+    cfs_lrow *l = cfs_kmap_get(&a->olabel, k, &created);
+    if (created) l->h = cfs_hist_new();
+    return l;
+}
+
+void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS_KEY_STR])
+{
+    memset(out, 0, CFS_KEY_STR);
+    const cfs_dist_config *d = NULL;
+    if (ctx && ctx->config) {
+        d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
+        if (!d && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
+            d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
+    }
+    const cfs_cfg_behavior *b = d ? cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM]) : NULL;
+    const char *id = NULL;
+    if (b && b->origin_group >= 0 && (size_t)b->origin_group < d->n_origin_groups)
+        id = d->origin_groups[b->origin_group].id;
+    else if (b && b->origin >= 0 && (size_t)b->origin < d->n_origins)
+        id = d->origins[b->origin].id;
+    char buf[CFS_KEY_STR + 16];
+    int n = 0;
+    if (id && id[0]) {
+        n = snprintf(buf, sizeof buf, "origin %s", id);
+    } else {
+        cfs_span p = r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN];
+        if (!cfs_span_empty(p)) n = snprintf(buf, sizeof buf, "behavior %.*s", (int)(p.n < 40 ? p.n : 40), p.p);
+    }
+    if (n > 0) cfs_key_str(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
 /* The 403 sketches of one line: its group (latency histograms, distinct clients) in a,
  * its top URIs and clients in heavy. */
 static void add_sketches(cfs_agg *a, cfs_agg *heavy, const char dist[CFS_KEY_STR], cfs_attribution at,
@@ -484,6 +523,17 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         if (!ds->origin) ds->origin = cfs_hist_new();
         cfs_hist_add(ds->origin, cfs_attr_latency_ms(r));
         if (r->ttfb_ms != CFS_NO_MILLIS) ds->origin_ttfb++;
+        if (ctx && (ctx->config || r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN].p)) {
+            cfs_lrow lk;
+            memset(&lk, 0, sizeof lk);
+            cfs_origin_label(r, ctx, lk.label);
+            if (lk.label[0]) {
+                memcpy(lk.dist, ds->s, CFS_KEY_STR);
+                cfs_lrow *l = lrow_get(a, &lk);
+                cfs_hist_add(l->h, cfs_attr_latency_ms(r));
+                if (r->ttfb_ms != CFS_NO_MILLIS) l->ttfb++;
+            }
+        }
     }
     const char *dist = NULL;
     cfs_span ip = r->f[CFS_F_C_IP];
@@ -519,7 +569,9 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         l.uri = r->f[CFS_F_CS_URI_STEM];
         l.ip = listed;
         uint32_t clen = cfs_fast_clen(r), cth = cfs_fast_cth(r);
-        cfs_fast_defer(heavy, &l, r->ts, cfs_fast_evkey(dist, r, cth, clen), clen, cth, ms, at);
+        char label[CFS_KEY_STR];
+        cfs_origin_label(r, ctx, label);
+        cfs_fast_defer(heavy, &l, r->ts, cfs_fast_evkey(dist, r, cth, clen), clen, cth, ms, label, at);
     } else {
         cfs_span e = r->f[CFS_F_EDGE_LOCATION];
         k.edge = intern_edge(a, e.p, e.n);
@@ -627,6 +679,12 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
         cfs_wrow *d = cfs_kmap_get(&dst->waf, s, NULL);
         d->count += s->count;
     }
+    for (size_t i = 0; i < src->olabel.n; i++) {
+        const cfs_lrow *s = cfs_kmap_row(&src->olabel, i);
+        cfs_lrow *d = lrow_get(dst, s);
+        cfs_hist_merge(d->h, s->h);
+        d->ttfb += s->ttfb;
+    }
     cfs_fast_merge(dst, src);
 }
 
@@ -668,6 +726,25 @@ uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], ui
     const cfs_orow *o = cfs_kmap_find(&a->origin, dist);
     if (fetches) *fetches = o ? o->h->count : 0;
     return o ? cfs_attr_reference_ms(o->h) : 0;
+}
+
+uint32_t cfs_agg_reference_for(const cfs_agg *a, const char dist[CFS_KEY_STR], const char label[CFS_KEY_STR])
+{
+    if (label && label[0]) {
+        char key[2 * CFS_KEY_STR];
+        memcpy(key, dist, CFS_KEY_STR);
+        memcpy(key + CFS_KEY_STR, label, CFS_KEY_STR);
+        const char *l = cfs_kmap_find(&a->olabel, key);
+        if (l) {
+            size_t i = (size_t)(l - a->olabel.rows) / a->olabel.row_size;
+            uint32_t ms = a->lref ? a->lref[i] : cfs_attr_reference_ms(((const cfs_lrow *)(const void *)l)->h);
+            if (ms) return ms; /* 0: too few fetches of its own */
+        }
+    }
+    const char *o = cfs_kmap_find(&a->origin, dist);
+    if (!o) return 0;
+    size_t i = (size_t)(o - a->origin.rows) / a->origin.row_size;
+    return a->oref ? a->oref[i] : cfs_attr_reference_ms(((const cfs_orow *)(const void *)o)->h);
 }
 
 /* cfs_agg_reference_ms for every origin row, computed once per settle: the reference is
@@ -784,6 +861,12 @@ void cfs_agg_settle(cfs_agg *a)
         const cfs_wrow *s = cfs_kmap_row(&a->waf, i);
         cfs_wrow *d = cfs_kmap_get(&out.waf, s, NULL);
         d->count += s->count;
+    }
+    for (size_t i = 0; i < a->olabel.n; i++) {
+        const cfs_lrow *s = cfs_kmap_row(&a->olabel, i);
+        cfs_lrow *d = lrow_get(&out, s);
+        cfs_hist_merge(d->h, s->h);
+        d->ttfb += s->ttfb;
     }
     free(refs.ms);
     cfs_agg_free(a);

@@ -94,6 +94,15 @@ typedef struct cfs_orow {
     cfs_hist *h;
     uint64_t ttfb;
 } cfs_orow;
+/* The same per origin (issue 10: a reference per origin where the config's behaviors, or
+ * v2's cache-behavior-path-pattern, tell them apart): label is "origin <Id>" of the
+ * behavior's origin or origin group, or "behavior <pattern>" (cfs_origin_label). */
+typedef struct cfs_lrow {
+    char dist[CFS_KEY_STR];
+    char label[CFS_KEY_STR];
+    cfs_hist *h;
+    uint64_t ttfb;
+} cfs_lrow;
 
 /* WAF terminating rules of joined blocks, per distribution. */
 typedef struct cfs_wrow {
@@ -168,6 +177,8 @@ typedef struct cfs_agg {
     cfs_kmap traffic; /* cfs_trow: merged results (string keys) */
     cfs_kmap groups;  /* cfs_grow */
     cfs_kmap origin;  /* cfs_orow */
+    cfs_kmap olabel;  /* cfs_lrow (per-thread and merged) */
+    uint32_t *oref, *lref; /* references per origin / olabel row, set by cfs_fast_resolve */
     cfs_kmap waf;     /* cfs_wrow */
     cfs_kmap heavy;   /* cfs_hrow: in a per-thread agg unused; units and the final agg use it */
     cfs_kmap pages;   /* cfs_prow (per-thread and merged) */
@@ -222,7 +233,7 @@ void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
                     cfs_attribution at, uint32_t ms);
 /* Keep a cfs_attr_deferred 403 for cfs_fast_resolve, in the unit's heavy agg. */
 void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
-                    uint32_t cth, uint32_t ms, cfs_attribution at);
+                    uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at);
 /* The keys a 403 is looked up by: content length (UINT32_MAX unknown), content-type hash,
  * and the event key of its (distribution, URI, type, length). */
 uint32_t cfs_fast_clen(const cfs_record *r);
@@ -238,7 +249,7 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size
 /* The same judgement for one `requests` row (after cfs_fast_resolve). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
                                 int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,
-                                cfs_attribution at);
+                                const char label[CFS_KEY_STR], cfs_attribution at);
 
 /* dst += src for the order-independent tables (traffic, groups, origin, waf).  */
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);
@@ -252,6 +263,12 @@ void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src);
  * reference, re-keying traffic rows, groups and heavy hitters. */
 void cfs_agg_settle(cfs_agg *a);
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches);
+/* The reference for a line of dist whose behavior sends it to label: that origin's when it
+ * has enough fetches of its own, else the distribution's (after cfs_fast_resolve, which
+ * computes them once). */
+uint32_t cfs_agg_reference_for(const cfs_agg *a, const char dist[CFS_KEY_STR], const char label[CFS_KEY_STR]);
+/* The origin label of a line (cfs_lrow), "" when neither config nor layout says. */
+void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS_KEY_STR]);
 
 /* Distinct keys held by a set of aggs together (per-thread tables, merged results),
  * for the message of a run stopped by its memory budget. */

@@ -1429,8 +1429,7 @@ int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms)
 
 int cfs_attr_deferred(cfs_attribution a, uint32_t ms)
 {
-    if (cfs_attr_edge_fast(a, ms) || a.rule == R_ORIGIN_RESULT) return 1;
-    return cfs_attr_needs_latency(a) && ms != CFS_NO_MILLIS && ms >= ORIGIN_MIN_MS;
+    return a.rule == R_ORIGIN_RESULT || (cfs_attr_needs_latency(a) && ms != CFS_NO_MILLIS);
 }
 
 int cfs_attr_origin_served(cfs_attribution a, uint32_t ms)

@@ -77,10 +77,10 @@ typedef struct cfs_fast_evidence {
                      * every 403 with one page (CustomErrorResponses), the body says nothing */
 } cfs_fast_evidence;
 int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms);
-/* 1 for the 403s judged after the pass (cfs_attr_settle_fast): the edge-fast ones, and
- * those whose origin verdict rests on the body being the origin's own (origin-served by
- * latency, or by a cache/origin result type), which a distribution that answers every 403
- * with one custom page contradicts. */
+/* 1 for the 403s judged after the pass (cfs_attr_settle_fast, then the latency test
+ * against their own origin's reference): every provisional one with a latency, and those
+ * whose origin verdict rests on the body being the origin's own (a cache/origin result
+ * type), which a distribution that answers every 403 with one custom page contradicts. */
 int cfs_attr_deferred(cfs_attribution a, uint32_t ms);
 /* 1 for a 403 the origin answered by the rules (origin-fbl) or by its latency (>= 20 ms on
  * a provisional or body rule); such lines are what cached copies are copies of. */

@@ -30,6 +30,7 @@
 typedef struct rec_head {
     char dist[CFS_KEY_STR];
     char edge[CFS_KEY_STR];
+    char label[CFS_KEY_STR]; /* cfs_origin_label */
     int64_t hour, ts;
     uint64_t bytes, iph, evkey;
     uint32_t clen, cth, tt, ttfb, ms, uri_n, ip_n;
@@ -195,10 +196,11 @@ static void defer_append(cfs_deferred *d, const void *p, size_t n)
 }
 
 void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
-                    uint32_t cth, uint32_t ms, cfs_attribution at)
+                    uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at)
 {
     rec_head h;
     memset(&h, 0, sizeof h);
+    memcpy(h.label, label, CFS_KEY_STR);
     memcpy(h.dist, l->dist, CFS_KEY_STR);
     memcpy(h.edge, l->edge, CFS_KEY_STR);
     h.hour = l->hour;
@@ -312,7 +314,7 @@ static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl
 
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
                                 int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,
-                                cfs_attribution at)
+                                const char label[CFS_KEY_STR], cfs_attribution at)
 {
     cfs_fast_evidence ev;
     memset(&ev, 0, sizeof ev);
@@ -346,7 +348,12 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
             ev.one_page = cfg == NULL && (specific >= 2 || (specific && (gen || orig)) || (gen && orig));
         }
     }
-    return cfs_attr_settle_fast(at, ms, &ev);
+    at = cfs_attr_settle_fast(at, ms, &ev);
+    /* What the evidence left open, the latency decides now, against the reference of the
+     * line's own origin where it has one (the same latency class as cfs_agg_settle uses). */
+    if (cfs_attr_needs_latency(at))
+        at = cfs_attr_settle(at, cfs_lat_class_value(cfs_lat_class(ms)), cfs_agg_reference_for(a, dist, label));
+    return at;
 }
 
 /* Read one record into h/text (text grows as needed); 1, 0 at the end, -1 on error. */
@@ -378,7 +385,7 @@ static int rec_read(FILE *f, const char **mem, const char *mem_end, rec_head *h,
 static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
 {
     cfs_attribution at = {h->cause, h->evidence, h->rule};
-    at = cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, at);
+    at = cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, h->label, at);
     cfs_line403 l;
     memset(&l, 0, sizeof l);
     memcpy(l.dist, h->dist, CFS_KEY_STR);
@@ -398,6 +405,15 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen)
 {
     if (a->events && a->events->inserts) events_check(a->events);
+    /* every reference once: each is a histogram quantile, asked for once per line */
+    free(a->oref);
+    free(a->lref);
+    a->oref = cfs_xcalloc(a->origin.n + 1, sizeof *a->oref);
+    a->lref = cfs_xcalloc(a->olabel.n + 1, sizeof *a->lref);
+    for (size_t i = 0; i < a->origin.n; i++)
+        a->oref[i] = cfs_attr_reference_ms(((const cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
+    for (size_t i = 0; i < a->olabel.n; i++)
+        a->lref[i] = cfs_attr_reference_ms(((const cfs_lrow *)cfs_kmap_row(&a->olabel, i))->h);
     cfs_deferred *d = &a->deferred;
     if (d->nrec == 0 && !d->failed) return CFS_OK;
     /* Take the records out of a first: adding them must not append to them. */

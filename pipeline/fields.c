@@ -161,8 +161,11 @@ static const cfs_field k_lean[] = {
     CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
     CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_TIME_TAKEN,
     CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
-    /* for the origin-fetch reference (Miss lines only, see cfs_record_parse) */
-    CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL,
+    /* for the origin-fetch reference (Miss lines only, see cfs_record_parse), and which
+     * origin it belongs to (the config behavior of the URI, or v2's pattern; the Host
+     * header finds the config when the id is not in the file name) */
+    CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL, CFS_F_CS_URI_STEM, CFS_F_HOST_HEADER,
+    CFS_F_CACHE_BEHAVIOR_PATH_PATTERN,
 };
 _Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof ((cfs_layout *)0)->lean_field,
                "cfs_layout has room for every lean field");

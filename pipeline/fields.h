@@ -31,7 +31,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
                      const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full);
 
 /* With full == 0, a line whose status is not 403 gets only what a non-403 request is
- * counted by: the spans of CFS_RECORD_LEAN_FIELDS and ts, status, sc_bytes, result and
+ * counted by: the spans of the lean fields (fields.c, k_lean) and ts, status, sc_bytes, result and
  * time_taken_ms (a Miss also ttfb_ms and protocol); every other span and parsed member is
  * cleared (zero).  403 lines, and
  * every line with full != 0 (the `requests` command, whose filters and output may use any

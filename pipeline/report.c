@@ -212,6 +212,8 @@ typedef struct dist_model {
     uint64_t fetches_ttfb; /* of fetches, measured by time-to-first-byte */
     uint64_t older403;     /* 403s judged by a config newer than their line (rules
                             * "*_config_newer", cfs_rule_is_config_newer) */
+    const cfs_lrow **lrows; /* per-origin references (cfs_lrow), in label order */
+    size_t nlrows;
 } dist_model;
 
 /* Distributions are found through a hash index (didx) and held by pointer, so a
@@ -496,6 +498,19 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         pos->d->fetches_ttfb = o->ttfb;
         pos->d->reference_ms = cfs_attr_reference_ms(o->h);
     }
+    for (size_t i = 0; i < a->olabel.n; i++) {
+        const cfs_lrow *l = cfs_kmap_row(&a->olabel, i);
+        dist_pos *pos = dist_slot(m, l->dist);
+        if (!pos->d) continue;
+        dist_model *d = pos->d;
+        d->lrows = cfs_xrealloc(d->lrows, (d->nlrows + 1) * sizeof *d->lrows);
+        size_t j = d->nlrows++;
+        while (j > 0 && strcmp(d->lrows[j - 1]->label, l->label) > 0) {
+            d->lrows[j] = d->lrows[j - 1];
+            j--;
+        }
+        d->lrows[j] = l;
+    }
     for (size_t i = 0; i < m->nd; i++) {
         dist_model *d = m->d[i];
         kv_sort(&d->waf_rules, 1);
@@ -548,6 +563,7 @@ static void free_model(model *m)
         dist_model *d = m->d[i];
         kv_free(&d->hours403);
         kv_free(&d->waf_rules);
+        free(d->lrows);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
             if (!d->causes[c]) continue;
             kv_free(&d->causes[c]->rules);
@@ -899,8 +915,20 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
             fprintf(out, "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s (%s)\n",
                     d->reference_ms, (unsigned long long)d->fetches, measure, cfs_attr_reference_rule());
         else
-            fprintf(out, "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the fixed fallback threshold was used\n",
+            fprintf(out, "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
                     (unsigned long long)d->fetches, measure);
+        for (size_t r = 0; r < d->nlrows; r++) {
+            const cfs_lrow *l = d->lrows[r];
+            uint32_t ms = cfs_attr_reference_ms(l->h);
+            fputs("    ", out);
+            cfs_write_safe(out, l->label, strlen(l->label)); /* a v2 path pattern is log data */
+            fputs(": ", out);
+            if (ms)
+                fprintf(out, "%u ms from %llu fetches (used for its 403s)\n", ms, (unsigned long long)l->h->count);
+            else
+                fprintf(out, "%llu fetches, too few: its 403s use the distribution's reference\n",
+                        (unsigned long long)l->h->count);
+        }
         text_config_read(out, d, o);
         text_error_pages(out, d, o);
         int order[CFS_CAUSE_COUNT];
@@ -1155,6 +1183,15 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         fputs(",\"waf_rules\":", out);
         json_kvlist(out, &d->waf_rules, (size_t)-1);
         json_settle(out, d);
+        fputs(",\"origin_references\":[", out);
+        for (size_t r = 0; r < d->nlrows; r++) {
+            const cfs_lrow *l = d->lrows[r];
+            fprintf(out, "%s{\"origin\":", r ? "," : "");
+            json_cstr(out, l->label);
+            fprintf(out, ",\"reference_ms\":%u,\"fetches\":%llu,\"measure\":\"%s\"}", cfs_attr_reference_ms(l->h),
+                    (unsigned long long)l->h->count, cfs_attr_reference_measure(l->h->count, l->ttfb));
+        }
+        fputc(']', out);
         if (o && o->with_waf) json_waf_notes(out, d);
         json_error_pages(out, d, o);
         json_config_read(out, d, o);

@@ -144,6 +144,7 @@ typedef struct spill_rec {
     uint32_t clen, cth;
     uint64_t evkey;
     int64_t ts;
+    char label[CFS_KEY_STR];
 } spill_rec;
 
 typedef struct cfs_row_spill {
@@ -206,6 +207,7 @@ static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char 
             h.cth = r->cth;
             h.evkey = r->evkey;
             h.ts = r->ts;
+            memcpy(h.label, r->label, CFS_KEY_STR);
             if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(r->text, 1, r->len, f) != r->len) {
                 *failed = 1;
                 snprintf(why, whylen, "writing matching rows to a temporary file failed: %s",
@@ -324,6 +326,7 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
         row->cth = cfs_fast_cth(r);
         row->evkey = cfs_fast_evkey(row->dist, r, row->cth, row->clen);
         row->ts = r->ts;
+        cfs_origin_label(r, &ps->sh->o->attr, row->label);
     }
     u->row_bytes += row_cost(row);
     if (u->row_bytes > ps->sh->rows_mem / UNIT_ROWS_SHARE) unit_spill(u);
@@ -1088,7 +1091,7 @@ static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx
     /* as cfs_fast_resolve judges the same line in the aggregate */
     if (cfs_attr_deferred(row->at, row->time_taken_ms))
         row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, row->evkey, row->clen, row->cth, row->time_taken_ms,
-                                  row->at);
+                                  row->label, row->at);
     if (cfs_attr_needs_latency(row->at))
         row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
                                   row_ref(refs, a, row->dist));
@@ -1200,6 +1203,7 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
         sp->cur.cth = h.cth;
         sp->cur.evkey = h.evkey;
         sp->cur.ts = h.ts;
+        memcpy(sp->cur.label, h.label, CFS_KEY_STR);
         settle_row(&sp->refs, sp->agg, &sp->ctx, &sp->cur);
         if (sp->cause >= 0 && sp->cur.at.cause != sp->cause) continue;
         *row = &sp->cur;

@@ -22,6 +22,7 @@ typedef struct cfs_req_row {
     uint32_t clen, cth;
     uint64_t evkey;
     int64_t ts;
+    char label[CFS_KEY_STR]; /* cfs_origin_label */
 } cfs_req_row;
 
 /* Filter for `cfscan requests`; a NULL/0 member matches everything. */

@@ -4,7 +4,7 @@
  * state.cfs layout (little-endian), schema CFS_SUMMARY_SCHEMA:
  *   "CFSSTATE" u32 schema u64 payload_len
  *   zstd frame of the payload: sections u32 tag, u64 count, records...
- *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, WAFR, FILE),
+ *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, ORGL, WAFR, FILE),
  *                              u64 pruned
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
@@ -493,6 +493,15 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         st = cfs_hist_write(f, o->h);
         w_u64(f, o->ttfb);
     }
+    w_u32(f, TAG('O', 'R', 'G', 'L'));
+    w_u64(f, a->olabel.n);
+    for (size_t i = 0; i < a->olabel.n && st == CFS_OK; i++) {
+        const cfs_lrow *o = cfs_kmap_row(&a->olabel, i);
+        fwrite(o->dist, 1, CFS_KEY_STR, f);
+        fwrite(o->label, 1, CFS_KEY_STR, f);
+        st = cfs_hist_write(f, o->h);
+        w_u64(f, o->ttfb);
+    }
     w_u32(f, TAG('W', 'A', 'F', 'R'));
     w_u64(f, a->waf.n);
     for (size_t i = 0; i < a->waf.n; i++) {
@@ -812,7 +821,8 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     enum {
         MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
         MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
-        MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_WAFR = CFS_KEY_STR + 4 + 8,
+        MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_ORGL = 2 * CFS_KEY_STR + MIN_HIST + 8,
+        MIN_WAFR = CFS_KEY_STR + 4 + 8,
         MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
     };
     if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535, MIN_NAME)) {
@@ -990,6 +1000,32 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
             o->ttfb = r_le(&r, 8);
             if (!r.bad && o->ttfb > o->h->count)
                 r_fail(&r, "origin histogram %llu: %llu time-to-first-byte samples of %llu", (unsigned long long)i,
+                       (unsigned long long)o->ttfb, (unsigned long long)o->h->count);
+        }
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'G', 'L'), &n, UINT32_MAX, MIN_ORGL)) {
+        /* per-origin references (cfs_lrow), checked like the origin rows above */
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            cfs_lrow k;
+            memset(&k, 0, sizeof k);
+            r_fixed(&r, k.dist, CFS_KEY_STR);
+            r_fixed(&r, k.label, CFS_KEY_STR);
+            if (r.bad || !r_charge(&r, sizeof(cfs_hist) + sizeof(cfs_lrow) + 16)) break;
+            int created;
+            cfs_lrow *o = cfs_kmap_get(&s->agg.olabel, &k, &created);
+            if (!created) {
+                r_fail(&r, "origin reference %llu listed twice", (unsigned long long)i);
+                break;
+            }
+            o->h = cfs_hist_new();
+            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM) {
+                r_fail(&r, "origin reference %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
+                break;
+            }
+            if (st != CFS_OK) break;
+            o->ttfb = r_le(&r, 8);
+            if (!r.bad && o->ttfb > o->h->count)
+                r_fail(&r, "origin reference %llu: %llu time-to-first-byte samples of %llu", (unsigned long long)i,
                        (unsigned long long)o->ttfb, (unsigned long long)o->h->count);
         }
     }

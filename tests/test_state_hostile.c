@@ -226,8 +226,8 @@ static void assert_rejected(const crafted *c, const char *what)
 /* Empty sections from `from` (an index into the order below) to the end. */
 static void p_rest(FILE *f, int from)
 {
-    static const char *const order[] = {"STRS", "TRAF", "GRPS", "HEAV", "ORIG", "WAFR", "FILE"};
-    for (int i = from; i < 7; i++) p_tag(f, order[i], 0);
+    static const char *const order[] = {"STRS", "TRAF", "GRPS", "HEAV", "ORIG", "ORGL", "WAFR", "FILE"};
+    for (int i = from; i < 8; i++) p_tag(f, order[i], 0);
     p_le(f, 0, 8); /* pruned */
 }
 
@@ -265,6 +265,7 @@ Test(state_hostile, crafted_benign_state_merges, .timeout = 60)
     }
     p_tag(f, "HEAV", 0);
     p_tag(f, "ORIG", 0);
+    p_tag(f, "ORGL", 0);
     p_tag(f, "WAFR", 0);
     p_tag(f, "FILE", 1);
     p_input(f, "/logs/E1.2026-10-31-08.abc.gz", CFS_OK, "");
@@ -378,10 +379,11 @@ Test(state_hostile, count_larger_than_payload, .timeout = 60)
     } cases[] = {
         {"STRS", UINT64_C(1) << 32, 0}, {"TRAF", UINT64_C(1) << 33, UINT64_C(1) << 40},
         {"GRPS", UINT32_MAX, 0},        {"HEAV", UINT32_MAX, 0},
-        {"ORIG", UINT32_MAX, 0},        {"WAFR", UINT32_MAX, 0},
+        {"ORIG", UINT32_MAX, 0},        {"ORGL", UINT32_MAX, 0},
+        {"WAFR", UINT32_MAX, 0},
         {"FILE", UINT64_C(1) << 40, 0},
     };
-    static const char *const order[] = {"STRS", "TRAF", "GRPS", "HEAV", "ORIG", "WAFR", "FILE"};
+    static const char *const order[] = {"STRS", "TRAF", "GRPS", "HEAV", "ORIG", "ORGL", "WAFR", "FILE"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char *buf = NULL;
         size_t len = 0;
@@ -445,6 +447,7 @@ Test(state_hostile, input_error_strings_are_escaped, .timeout = 60)
     p_tag(f, "GRPS", 0);
     p_tag(f, "HEAV", 0);
     p_tag(f, "ORIG", 0);
+    p_tag(f, "ORGL", 0);
     p_tag(f, "WAFR", 0);
     p_tag(f, "FILE", 2);
     p_input(f, "/logs/E1.2026-10-31-08.a.gz", CFS_E_CORRUPT, "boom1 \x1b[31mred\x1b[0m");
