@@ -431,3 +431,36 @@ Test(edge_fast, reference_per_behavior_from_v2_patterns)
     free(f);
     free(b.p);
 }
+
+/* Held-back 403s past 1 MiB in one work unit go to a temporary file in $TMPDIR; when none
+ * can be made the run says so and fails (exit 1) instead of counting fewer 403s. */
+Test(edge_fast, temporary_file_failure_is_an_error)
+{
+    tu_buf b = {0};
+    tu_log_header(&b);
+    for (int i = 0; i < 8000; i++) {
+        char id[16], uri[32];
+        snprintf(id, sizeof id, "T%05d", i);
+        snprintf(uri, sizeof uri, "/t/%d", i);
+        tu_kv o[] = {{"x-edge-request-id", id}, {"cs-uri-stem", uri}, {NULL, NULL}};
+        tu_log_line(&b, NULL, o);
+    }
+    char *f = write_file("10.gggg0001", &b);
+    char cmd[2048], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "TMPDIR=%s/no-such-dir %s scan %s -q -j1", g_dir, tu_prog("cfscan"), f);
+    int rc = tu_run(cmd, &out, &err);
+    cr_expect_eq(rc, 1, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "temporary file") && strstr(err, "held-back 403s"), "%s", err);
+    free(out);
+    free(err);
+    /* with a usable $TMPDIR the same input scans, every 403 counted */
+    snprintf(cmd, sizeof cmd, "TMPDIR=%s %s scan %s -q -j2 --format json", g_dir, tu_prog("cfscan"), f);
+    rc = tu_run(cmd, &out, &err);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect(strstr(out, "\"by_status\":{\"403\":8000}") != NULL, "%.400s", out);
+    cr_expect(strstr(out, "\"latency_edge_waf_absolute\":8000") != NULL, "%.2000s", out);
+    free(out);
+    free(err);
+    free(f);
+    free(b.p);
+}
