@@ -1582,6 +1582,14 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
     view.agg = *settled;
     cfs_summary_as_result(&view, &res);
     cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL};
+    if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
+                      * the summary's own (its wrow ids index them) */
+        ro.top = s->report->top;
+        ro.with_config = s->report->with_config;
+        ro.with_waf = s->report->with_waf;
+        ro.waf = s->report->waf;
+        ro.config = s->report->config;
+    }
     if (json) cfs_report_json(f, &res, &ro);
     else cfs_report_text(f, &res, &ro);
     cfs_scan_result_free(&res);

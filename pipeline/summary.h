@@ -40,6 +40,10 @@ typedef struct cfs_summary {
     int clients_redacted;    /* client addresses were truncated (--redact-clients); the
                               * manifest records it */
     volatile sig_atomic_t *stop; /* set by a signal handler: publish gives up (CFS_E_INTERRUPTED) */
+    /* The options of the report the command prints, so that report.txt and report.json
+     * are that report (what evidence was given, top lists); NULL: a report without
+     * config and with the summary's own WAF rule names. */
+    const struct cfs_report_opts *report;
 } cfs_summary;
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the

@@ -464,3 +464,34 @@ Test(edge_fast, temporary_file_failure_is_an_error)
     free(f);
     free(b.p);
 }
+
+/* The summary's report.txt and report.json are the reports the scan printed, byte for
+ * byte, evidence included: with --config and --waf-logs, "what would settle it" must not
+ * tell the reader to pass them. */
+Test(edge_fast, summary_reports_equal_the_printed_ones)
+{
+    char *gen = tu_mkdtemp();
+    char cmd[4096], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s -o %s --seed 3 --dists 2 --days 1 --lines-per-file 300 -j2", tu_prog("cfsgen"), gen);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
+    free(err);
+    for (int json = 0; json < 2; json++) {
+        char sdir[1200];
+        snprintf(sdir, sizeof sdir, "%s/s%d", gen, json);
+        snprintf(cmd, sizeof cmd, "%s scan %s/*.gz -q -j2 --top 7 --config %s/config --waf-logs %s/waf -o %s%s",
+                 tu_prog("cfscan"), gen, gen, gen, sdir, json ? " --format json" : "");
+        int rc = tu_run(cmd, &out, &err);
+        cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+        char p[1300];
+        snprintf(p, sizeof p, "%s/%s", sdir, json ? "report.json" : "report.txt");
+        char *file = tu_read(p, NULL);
+        cr_assert_not_null(file);
+        cr_expect_str_eq(file, out, "%s differs from the printed report", p);
+        if (!json) cr_expect(strstr(out, "(pass --config)") == NULL && strstr(out, "(pass --waf-logs)") == NULL, "%s", out);
+        free(file);
+        free(out);
+        free(err);
+    }
+    tu_rmrf(gen);
+    free(gen);
+}

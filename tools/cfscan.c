@@ -555,6 +555,16 @@ static int run(int argc, char **argv, int requests_mode)
          * publish or the report ends the run with 130, and nothing is half-published. */
         if (outdir) test_raise_at("publish");
         if (g_stop) res.interrupted = 1;
+        /* rule names and the notes' reserved names (waf.h), indexed as cfs_wrow.rule */
+        size_t nw = waf ? cfs_waf_name_count(waf) : 0;
+        const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
+        if (!wnames) {
+            say(NULL, NULL, "out of memory");
+            exit(1);
+        }
+        for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(waf, (uint32_t)i);
+        /* one set of report options: the printed report and the summary's report files */
+        cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop, waf, configs.n ? &cfg : NULL};
         if (outdir && res.interrupted) {
             /* A partial scan must not replace the previous summary (exit status 130). */
             say("interrupted", outdir, "summary not written");
@@ -563,10 +573,12 @@ static int run(int argc, char **argv, int requests_mode)
             if (cfs_mem_over()) {
                 int brc = agg_over_budget(&sum.agg);
                 cfs_summary_free(&sum);
+                free(wnames);
                 return brc;
             }
             sum.clients_redacted = o.attr.redact_clients;
             sum.stop = &g_stop;
+            sum.report = &ro;
             char *line = argv_line(g_argc, g_argv);
             char perr[512] = "";
             cfs_status pst = cfs_summary_publish(&sum, outdir, line, perr, sizeof perr);
@@ -583,21 +595,14 @@ static int run(int argc, char **argv, int requests_mode)
         test_raise_at("report");
         if (!g_stop) {
             cfs_agg_settle(&res.agg);
-            if (cfs_mem_over()) return agg_over_budget(&res.agg);
-            /* rule names and the notes' reserved names (waf.h), indexed as cfs_wrow.rule */
-            size_t nw = waf ? cfs_waf_name_count(waf) : 0;
-            const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
-            if (!wnames) {
-                say(NULL, NULL, "out of memory");
-                exit(1);
+            if (cfs_mem_over()) {
+                free(wnames);
+                return agg_over_budget(&res.agg);
             }
-            for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(waf, (uint32_t)i);
-            cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop, waf,
-                                  configs.n ? &cfg : NULL};
             if (json) cfs_report_json(stdout, &res, &ro);
             else cfs_report_text(stdout, &res, &ro);
-            free(wnames);
         }
+        free(wnames);
     }
     if (g_stop) res.interrupted = 1;
     if (fflush(stdout) != 0 || ferror(stdout)) {
