@@ -136,7 +136,7 @@ typedef struct cfs_srow {  /* string table row: key string, its id */
 } cfs_srow;
 #define CFS_EDGE_CACHE 256
 
-/* Edge-fast 403s wait for the end of the pass (attribute.h, cfs_attr_settle_fast): each
+/* Held-back 403s wait for the end of the pass (attribute.h, cfs_attr_deferred): each
  * is kept as a record (edgefast.c) in input order, in memory and past
  * CFS_DEFERRED_MEM bytes in an unlinked temporary file; what they are judged against is
  * learned from every 403 of the pass in two order-independent tables: */
@@ -222,7 +222,7 @@ typedef struct cfs_line403 {
 } cfs_line403;
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 
-/* ---- edge-fast 403s (edgefast.c) ---- */
+/* ---- 403s held back for the end of the pass (edgefast.c) ---- */
 #define CFS_DEFERRED_MEM ((size_t)8 << 20)
 #define CFS_DEFERRED_UNIT_MEM ((size_t)1 << 20)
 /* Give a (and the per-thread aggs that share it later) an events filter of at most

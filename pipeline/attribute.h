@@ -61,8 +61,9 @@ uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch);
 /* Settle a provisional attribution, given the request's decision latency and the reference. */
 cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms);
 
-/* Edge-fast provisional 403s (cfs_attr_edge_fast) are judged after the pass against what
- * the whole pass learned about their distribution, before the latency test:
+/* Held-back 403s (cfs_attr_deferred; the edge-fast ones, cfs_attr_edge_fast, above all) are
+ * judged after the pass against what the whole pass learned about their distribution,
+ * before the latency test:
  *   cached: an origin-served 403 (cfs_attr_origin_served) of the same distribution, URI,
  *           content type and length ended within the error-caching TTL before it;
  *   page_causes: bit (1u << cause) for each cause whose confirmed 403s of the distribution

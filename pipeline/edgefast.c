@@ -1,10 +1,11 @@
-/* Edge-fast 403s, judged after the pass (issue 10 items 2 and "learn the error pages").
+/* 403s judged after the pass (issue 10: items 2, 3 and "learn the error pages").
  * An `Error` 403 answered in a few milliseconds is an edge refusal or a copy of an origin
  * 403 from CloudFront's error cache, and which one depends on the rest of the logs: did the
  * origin answer the same URI with the same body shortly before (events), and which
- * proven cause's page has this content type and length on this distribution (pages).  So
- * such lines are kept as records, in input order, until the pass is over, then judged
- * (cfs_attr_settle_fast) and counted as if they had been added in the pass.  Memory: the
+ * proven cause's page has this content type and length on this distribution (pages).  A
+ * slower one is judged against its own origin's reference, known only at the end.  So
+ * every such line (cfs_attr_deferred) is kept as a record, in input order, until the pass
+ * is over, then judged (cfs_fast_settle) and counted as if it had been added in the pass.  Memory: the
  * records spill to an unlinked temporary file past CFS_DEFERRED_MEM; events live in one
  * Bloom filter of fixed size (16 MiB at most) whatever the number of 403s; pages cost one
  * row per distinct (distribution, type, length) of proven and origin-served 403s. */

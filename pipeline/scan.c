@@ -1122,10 +1122,10 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         cfs_agg_count_keys(all, 1, &res->keys);
         res->over_budget = 1;
     }
-    /* The edge-fast 403s held back in the pass are judged now that every 403 has been
-     * seen, and counted.  The agg stays otherwise unsettled (the summary state keeps
-     * provisional entries so that merged runs settle against the merged reference); rows
-     * are settled here, by latency class exactly as cfs_agg_settle does. */
+    /* The 403s held back in the pass are judged now that every 403 and every origin fetch
+     * has been seen, and counted.  The agg stays otherwise unsettled (the summary state
+     * keeps the provisional entries left, those without a latency, for merge); rows are
+     * judged here the same way (cfs_fast_settle). */
     char ferr[256];
     cfs_status fst = res->over_budget ? CFS_OK : cfs_fast_resolve(&res->agg, &o->attr, ferr, sizeof ferr);
     if (fst != CFS_OK) {

@@ -76,7 +76,7 @@ typedef struct cfs_scan_result {
                               * and rows are incomplete; keys says what they held */
     cfs_key_counts keys;
     const char *kernel;
-    int fast_failed;         /* the edge-fast 403s could not all be read back (temporary
+    int fast_failed;         /* the held-back 403s could not all be read back (temporary
                               * file): their counts are missing; the scan returns CFS_E_IO */
 } cfs_scan_result;
 
