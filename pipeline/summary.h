@@ -25,7 +25,7 @@ typedef struct cfs_sum_input {
 } cfs_sum_input;
 
 /* What a summary holds: the unsettled aggregate and a row per input.  The rows are in a
- * temporary file (see summary.c), so a summary of ten million inputs fits in memory. */
+ * temporary file (see summary_rows.c), so a summary of ten million inputs fits in memory. */
 typedef struct cfs_summary {
     cfs_agg agg;
     FILE *rows;              /* per-input rows, NULL until the first */

@@ -1,0 +1,889 @@
+/* The summary state codec: state.cfs, the exact aggregate from which `cfscan merge` works,
+ * written by cfs_state_write and read back, untrusted, by cfs_state_read.
+ *
+ * state.cfs layout (little-endian), schema CFS_SUMMARY_SCHEMA:
+ *   "CFSSTATE" u32 schema u64 payload_len
+ *   zstd frame of the payload: sections u32 tag, u64 count, records...
+ *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, ORGL, WAFR, FILE),
+ *                              u64 pruned
+ *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
+ * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
+ * streamed both ways, so neither writing nor reading holds it whole: the FILE section
+ * grows with the number of inputs (about 230 bytes each before compression).
+ * Rule ids are stored with their names (RULE) and mapped back by name on reading, so a
+ * reordered rule table cannot silently change causes. */
+#include "pipeline/summary.h"
+#include "pipeline/summary_internal.h"
+#include "pipeline/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "pipeline/sketch_io.h"
+
+#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+/* ---- state writer ------------------------------------------------------------------------------ */
+static void w_u8(FILE *f, uint8_t v) { fputc(v, f); }
+static void w_u16(FILE *f, uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; fwrite(b, 1, 2, f); }
+static void w_u32(FILE *f, uint32_t v)
+{
+    uint8_t b[4];
+    for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+    fwrite(b, 1, 4, f);
+}
+static void w_u64(FILE *f, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+    fwrite(b, 1, 8, f);
+}
+static void w_str(FILE *f, const char *s, size_t n)
+{
+    w_u32(f, (uint32_t)n);
+    fwrite(s, 1, n, f);
+}
+
+static void w_gkey(FILE *f, const cfs_gkey *k)
+{
+    fwrite(k->dist, 1, CFS_KEY_STR, f);
+    w_u16(f, k->rule);
+    w_u8(f, k->cause);
+    w_u8(f, k->lat_class);
+}
+
+static void w_stats(FILE *f, const cfs_file_stats *st)
+{
+    w_u64(f, st->bytes_in);
+    w_u64(f, st->bytes_out);
+    w_u64(f, st->lines);
+    w_u64(f, st->header_lines);
+    w_u64(f, st->blank_lines);
+    w_u64(f, st->aggregated);
+    w_u64(f, st->filtered);
+    w_u32(f, CFS_REJ_COUNT);
+    for (int r = 0; r < CFS_REJ_COUNT; r++) w_u64(f, st->rejected[r]);
+    w_u64(f, st->short_lines);
+    w_u64(f, st->trailing_tab);
+    w_u64(f, st->crlf);
+    w_u64(f, st->layouts);
+    w_u8(f, (uint8_t)st->fmt);
+    w_u8(f, (uint8_t)st->status);
+    w_str(f, st->error, strnlen(st->error, sizeof st->error));
+}
+
+/* ---- streamed zstd: a stdio FILE over a compressed stream -------------------------------------- */
+typedef struct zstream {
+    int fd;
+    ZSTD_CCtx *cc;
+    ZSTD_DCtx *dc;
+    char buf[1 << 17];
+    char sbuf[8192];        /* reader: the stdio buffer over the stream (see r_left) */
+    size_t avail, used;     /* reader: compressed bytes in buf, and consumed */
+    uint64_t left;          /* reader: compressed bytes not yet read from fd */
+    uint64_t raw;           /* uncompressed bytes through the stream */
+    uint64_t packed;        /* writer: compressed bytes written */
+    int failed, saved_errno, frame_done;
+} zstream;
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int zs_push(zstream *z, const char *p, size_t n, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = {p, n, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {z->buf, sizeof z->buf, 0};
+        size_t left = ZSTD_compressStream2(z->cc, &out, &in, mode);
+        if (ZSTD_isError(left)) return -1;
+        if (write_all(z->fd, z->buf, out.pos) != 0) {
+            z->saved_errno = errno;
+            return -1;
+        }
+        z->packed += out.pos;
+        if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) return 0;
+    }
+}
+
+static ssize_t zs_write(void *cookie, const char *p, size_t n)
+{
+    zstream *z = cookie;
+    if (z->failed || zs_push(z, p, n, ZSTD_e_continue) != 0) {
+        z->failed = 1;
+        return -1;
+    }
+    z->raw += n;
+    return (ssize_t)n;
+}
+
+static ssize_t zs_read(void *cookie, char *p, size_t n)
+{
+    zstream *z = cookie;
+    ZSTD_outBuffer out = {p, n, 0};
+    while (out.pos == 0 && !z->failed) {
+        if (z->used == z->avail) {
+            if (z->left == 0) break; /* end of the compressed bytes */
+            size_t want = z->left < sizeof z->buf ? (size_t)z->left : sizeof z->buf;
+            ssize_t k = read(z->fd, z->buf, want);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) {
+                z->failed = 1;
+                break;
+            }
+            z->avail = (size_t)k;
+            z->used = 0;
+            z->left -= (uint64_t)k;
+        }
+        if (z->frame_done) { /* bytes after the frame: not ours */
+            z->failed = 1;
+            break;
+        }
+        ZSTD_inBuffer in = {z->buf, z->avail, z->used};
+        size_t r = ZSTD_decompressStream(z->dc, &out, &in);
+        z->used = in.pos;
+        if (ZSTD_isError(r)) z->failed = 1;
+        else if (r == 0) z->frame_done = 1;
+    }
+    z->raw += out.pos;
+    return (ssize_t)out.pos;
+}
+
+/* XXH3-64 of bytes [0, n) of fd, read in pieces. */
+static int hash_fd(int fd, uint64_t n, uint64_t *h)
+{
+    XXH3_state_t *x = XXH3_createState();
+    if (!x) return -1;
+    XXH3_64bits_reset(x);
+    char *buf = cfs_xmalloc(1 << 20);
+    uint64_t off = 0;
+    int rc = 0;
+    while (off < n) {
+        size_t want = n - off < (1u << 20) ? (size_t)(n - off) : (1u << 20);
+        ssize_t k = pread(fd, buf, want, (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            rc = -1;
+            break;
+        }
+        XXH3_64bits_update(x, buf, (size_t)k);
+        off += (uint64_t)k;
+    }
+    *h = XXH3_64bits_digest(x);
+    XXH3_freeState(x);
+    free(buf);
+    return rc;
+}
+
+cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    char head[20];
+    memcpy(head, "CFSSTATE", 8);
+    for (int i = 0; i < 4; i++) head[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
+    memset(head + 12, 0, 8); /* payload length, patched once known */
+    zstream *z = cfs_xcalloc(1, sizeof *z);
+    z->fd = fd;
+    z->cc = ZSTD_createCCtx();
+    if (!z->cc) exit(1);
+    ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
+    cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
+    FILE *f = write_all(fd, head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+        ZSTD_freeCCtx(z->cc);
+        free(z);
+        close(fd);
+        return CFS_E_IO;
+    }
+    const cfs_agg *a = &s->agg;
+    unsigned nr = cfs_rule_count();
+    w_u32(f, TAG('R', 'U', 'L', 'E'));
+    w_u64(f, nr);
+    for (unsigned i = 0; i < nr; i++) w_str(f, cfs_rule_name((uint16_t)i), strlen(cfs_rule_name((uint16_t)i)));
+    /* Traffic rows, column by column in key order, with distribution and edge strings
+     * given once in a string table: the columns compress far better than rows (about
+     * 4x on generated data) and the state stays a small part of the summary. */
+    size_t n = a->traffic.n;
+    void **rows = cfs_sum_sorted_rows(&a->traffic, cfs_sum_cmp_trow);
+    cfs_kmap strs;
+    cfs_kmap_init(&strs, CFS_KEY_STR, CFS_KEY_STR + 8);
+    uint32_t *ids = cfs_xmalloc((2 * n + 1) * sizeof *ids);
+    for (size_t i = 0; i < n; i++) {
+        const cfs_trow *t = rows[i];
+        const char *two[2] = {t->k.dist, t->k.edge};
+        for (int j = 0; j < 2; j++) {
+            int created;
+            char *row = cfs_kmap_get(&strs, two[j], &created);
+            uint32_t id;
+            if (created) {
+                id = (uint32_t)(strs.n - 1);
+                memcpy(row + CFS_KEY_STR, &id, 4);
+            }
+            memcpy(&id, row + CFS_KEY_STR, 4);
+            ids[2 * i + (size_t)j] = id;
+        }
+    }
+    w_u32(f, TAG('S', 'T', 'R', 'S'));
+    w_u64(f, strs.n);
+    for (size_t i = 0; i < strs.n; i++) {
+        const char *str = cfs_kmap_row(&strs, i);
+        w_str(f, str, strnlen(str, CFS_KEY_STR - 1));
+    }
+    w_u32(f, TAG('T', 'R', 'A', 'F'));
+    w_u64(f, n);
+    for (size_t i = 0; i < n; i++) w_u32(f, ids[2 * i]);
+    for (size_t i = 0; i < n; i++) w_u32(f, ids[2 * i + 1]);
+    for (size_t i = 0; i < n; i++) w_u64(f, (uint64_t)((const cfs_trow *)rows[i])->k.hour);
+    for (size_t i = 0; i < n; i++) w_u16(f, ((const cfs_trow *)rows[i])->k.status);
+    for (size_t i = 0; i < n; i++) w_u16(f, ((const cfs_trow *)rows[i])->k.rule);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.cause);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.evidence);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.lat_class);
+    for (size_t i = 0; i < n; i++) w_u64(f, ((const cfs_trow *)rows[i])->requests);
+    for (size_t i = 0; i < n; i++) w_u64(f, ((const cfs_trow *)rows[i])->bytes);
+    free(ids);
+    free(rows);
+    cfs_kmap_free(&strs);
+    cfs_status st = CFS_OK;
+    w_u32(f, TAG('G', 'R', 'P', 'S'));
+    w_u64(f, a->groups.n);
+    for (size_t i = 0; i < a->groups.n && st == CFS_OK; i++) {
+        const cfs_grow *g = cfs_kmap_row(&a->groups, i);
+        w_gkey(f, &g->k);
+        if ((st = cfs_hist_write(f, &g->g->tt)) == CFS_OK && (st = cfs_hist_write(f, &g->g->ttfb)) == CFS_OK)
+            st = cfs_hll_write(f, &g->g->clients);
+    }
+    w_u32(f, TAG('H', 'E', 'A', 'V'));
+    w_u64(f, a->heavy.n);
+    for (size_t i = 0; i < a->heavy.n && st == CFS_OK; i++) {
+        const cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
+        w_gkey(f, &h->k);
+        if ((st = cfs_topk_write(f, h->uris)) == CFS_OK) st = cfs_topk_write(f, h->ips);
+    }
+    w_u32(f, TAG('O', 'R', 'I', 'G'));
+    w_u64(f, a->origin.n);
+    for (size_t i = 0; i < a->origin.n && st == CFS_OK; i++) {
+        const cfs_orow *o = cfs_kmap_row(&a->origin, i);
+        fwrite(o->dist, 1, CFS_KEY_STR, f);
+        st = cfs_hist_write(f, o->h);
+        w_u64(f, o->ttfb);
+    }
+    w_u32(f, TAG('O', 'R', 'G', 'L'));
+    w_u64(f, a->olabel.n);
+    for (size_t i = 0; i < a->olabel.n && st == CFS_OK; i++) {
+        const cfs_lrow *o = cfs_kmap_row(&a->olabel, i);
+        fwrite(o->dist, 1, CFS_KEY_STR, f);
+        fwrite(o->label, 1, CFS_KEY_STR, f);
+        st = cfs_hist_write(f, o->h);
+        w_u64(f, o->ttfb);
+    }
+    w_u32(f, TAG('W', 'A', 'F', 'R'));
+    w_u64(f, a->waf.n);
+    for (size_t i = 0; i < a->waf.n; i++) {
+        const cfs_wrow *w = cfs_kmap_row(&a->waf, i);
+        const char *nm = w->rule < s->nwaf_rules ? s->waf_rules[w->rule] : "?";
+        fwrite(w->dist, 1, CFS_KEY_STR, f);
+        w_str(f, nm, strlen(nm));
+        w_u64(f, w->count);
+    }
+    w_u32(f, TAG('F', 'I', 'L', 'E'));
+    w_u64(f, s->ninputs);
+    /* the rows are already in this encoding: copy them */
+    if (s->rows && cfs_sum_rows_copy(s->rows, f) != 0) st = CFS_E_IO;
+    w_u64(f, s->pruned);
+    int ok = fflush(f) == 0 && !z->failed && st == CFS_OK;
+    fclose(f);
+    ok = ok && zs_push(z, NULL, 0, ZSTD_e_end) == 0;
+    /* header with the payload length, then the checksum over header and payload */
+    for (int i = 0; i < 8; i++) head[12 + i] = (char)(z->raw >> (8 * i));
+    uint64_t h = 0;
+    ok = ok && pwrite(fd, head, 20, 0) == 20 && hash_fd(fd, 20 + z->packed, &h) == 0;
+    uint8_t trailer[16];
+    memcpy(trailer, "CFSSEND!", 8);
+    for (int i = 0; i < 8; i++) trailer[8 + i] = (uint8_t)(h >> (8 * i));
+    ok = ok && pwrite(fd, trailer, 16, (off_t)(20 + z->packed)) == 16 && fsync(fd) == 0;
+    int saved = z->saved_errno ? z->saved_errno : errno;
+    ZSTD_freeCCtx(z->cc);
+    free(z);
+    close(fd);
+    if (!ok) {
+        if (st != CFS_OK && st != CFS_E_IO)
+            snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
+        else
+            snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
+        return st != CFS_OK ? st : CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+/* ---- state reader ------------------------------------------------------------------------------
+ * A state.cfs that passes its checksum is still untrusted: `merge` combines summaries from
+ * other machines and teams, and the checksum only proves the file is what its writer
+ * wrote.  So nothing it claims sizes an allocation before it is checked:
+ *  - every record count is bounded by what the rest of the payload can hold, from each
+ *    section's smallest record (r_tag);
+ *  - what reading commits (memory for groups, sketches, rows and strings, and temporary
+ *    disk for the input rows) is charged to a budget proportional to the file's size
+ *    (r_charge).  The payload is zstd, so a small file can expand to a large payload of
+ *    valid records; the budget is what bounds memory by the file itself;
+ *  - keys are unique in each section as the writer emits them, hours are real hours
+ *    (cfs_time_in_range, at the start of an hour), top-k capacities are this cfscan's.
+ * A state that breaks any of these is reported as corrupt, naming the file and the
+ * reason; a failed allocation as CFS_E_NOMEM. */
+typedef struct rd {
+    FILE *f;
+    int bad;
+    const zstream *z;      /* NULL for the summary's own temporary rows */
+    uint64_t raw;          /* payload length the header declares */
+    uint64_t charged, budget;
+    char why[160];         /* the first reason a check failed, for the message */
+} rd;
+
+/* The budget: 2048 bytes per byte of state file, and at least 64 MiB.  The largest
+ * legitimate ratio is a state of one-request groups: a group costs about 33 KiB in
+ * memory (two dense histograms and a HyperLogLog) and, compressed, at least the three
+ * 8-byte blob checksums and a few key bytes (about 30 bytes), about 1100x; a generated
+ * 5.7 MB summary (400,000 traffic rows, 1,500 groups) needs about 50x.  A crafted state
+ * of distinct empty groups compresses to about 2 bytes a group, over 10,000x: refused
+ * here before it costs more than the budget.  The charges use the in-memory sizes
+ * (sizeof), so they follow the sketches if those shrink. */
+#define STATE_BUDGET_PER_BYTE 2048u
+#define STATE_BUDGET_MIN ((uint64_t)64 << 20)
+
+static void r_fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void r_fail(rd *r, const char *fmt, ...)
+{
+    if (!r->bad && !r->why[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->why, sizeof r->why, fmt, ap);
+        va_end(ap);
+    }
+    r->bad = 1;
+}
+
+/* An upper bound on the payload bytes not yet parsed: the stream has handed z->raw bytes
+ * to stdio, of which at most the buffer (sbuf) is still unread.  Never less than the true
+ * rest, so a genuine state is never refused; 8 KiB of slack for a crafted one. */
+static uint64_t r_left(const rd *r)
+{
+    uint64_t done = r->z->raw > sizeof r->z->sbuf ? r->z->raw - sizeof r->z->sbuf : 0;
+    return r->raw > done ? r->raw - done : 0;
+}
+
+/* Charge bytes that reading is about to commit; 0 (and bad) when over the budget. */
+static int r_charge(rd *r, uint64_t bytes)
+{
+    if (r->bad) return 0;
+    if (__builtin_add_overflow(r->charged, bytes, &r->charged) || r->charged > r->budget)
+        r_fail(r, "implausible: reading it would take more than %llu MiB, the limit for a state file of this size",
+               (unsigned long long)(r->budget >> 20));
+    return !r->bad;
+}
+
+static uint64_t r_le(rd *r, int n)
+{
+    uint8_t b[8] = {0};
+    if (fread(b, 1, (size_t)n, r->f) != (size_t)n) r->bad = 1;
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = v << 8 | b[i];
+    return v;
+}
+
+static char *r_str(rd *r, size_t max)
+{
+    uint32_t n = (uint32_t)r_le(r, 4);
+    if (r->bad || n > max) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = cfs_xmalloc(n + 1);
+    if (n && fread(s, 1, n, r->f) != n) r->bad = 1;
+    s[n] = 0;
+    return s;
+}
+
+static void r_fixed(rd *r, char *dst, size_t n)
+{
+    if (fread(dst, 1, n, r->f) != n) r->bad = 1;
+    dst[n - 1] = 0;
+}
+
+/* A section header.  Its records take at least min_rec bytes each, and the 8-byte pruned
+ * count ends the payload: a count the rest cannot hold is refused before any loop or
+ * allocation trusts it. */
+static int r_tag(rd *r, uint32_t tag, uint64_t *count, uint64_t max, uint64_t min_rec)
+{
+    char name[5] = {(char)tag, (char)(tag >> 8), (char)(tag >> 16), (char)(tag >> 24), 0};
+    uint32_t got = (uint32_t)r_le(r, 4);
+    *count = r_le(r, 8);
+    if (r->bad) return 0;
+    uint64_t left = r_left(r);
+    left = left > 8 ? left - 8 : 0;
+    if (got != tag) r_fail(r, "section %s expected", name);
+    else if (*count > max || *count > left / min_rec)
+        r_fail(r, "section %s claims %llu records, more than the payload can hold", name,
+               (unsigned long long)*count);
+    return !r->bad;
+}
+
+static void r_gkey(rd *r, cfs_gkey *k, const uint16_t *rule_map, uint64_t nrules)
+{
+    memset(k, 0, sizeof *k);
+    r_fixed(r, k->dist, CFS_KEY_STR);
+    uint16_t rule = (uint16_t)r_le(r, 2);
+    k->cause = (uint8_t)r_le(r, 1);
+    k->lat_class = (uint8_t)r_le(r, 1);
+    if (rule >= nrules || k->cause >= CFS_CAUSE_COUNT) r->bad = 1;
+    else k->rule = rule ? rule_map[rule] : 0;
+}
+
+/* One input row (the FILE section record and the summary's temporary rows). */
+void cfs_sum_input_put(FILE *f, const cfs_sum_input *x)
+{
+    w_str(f, x->path, strlen(x->path));
+    w_str(f, x->dist, strnlen(x->dist, CFS_DIST_MAX - 1));
+    w_u64(f, x->size);
+    w_u64(f, (uint64_t)x->mtime);
+    w_stats(f, &x->st);
+}
+
+/* 1: a row (x->path is the caller's to free), 0: end of input before a row, -1: bad. */
+static int get_input_rd(rd *r, cfs_sum_input *x)
+{
+    memset(x, 0, sizeof *x);
+    int c = fgetc(r->f);
+    if (c == EOF) return 0;
+    ungetc(c, r->f);
+    x->path = r_str(r, 1 << 16);
+    char *d = r_str(r, CFS_DIST_MAX - 1);
+    if (!x->path || !d) {
+        free(x->path);
+        free(d);
+        x->path = NULL;
+        return -1;
+    }
+    memcpy(x->dist, d, strlen(d) + 1);
+    free(d);
+    x->size = r_le(r, 8);
+    x->mtime = (int64_t)r_le(r, 8);
+    cfs_file_stats *fs = &x->st;
+    fs->bytes_in = r_le(r, 8);
+    fs->bytes_out = r_le(r, 8);
+    fs->lines = r_le(r, 8);
+    fs->header_lines = r_le(r, 8);
+    fs->blank_lines = r_le(r, 8);
+    fs->aggregated = r_le(r, 8);
+    fs->filtered = r_le(r, 8);
+    if (r_le(r, 4) != CFS_REJ_COUNT) r->bad = 1;
+    for (int k = 0; k < CFS_REJ_COUNT; k++) fs->rejected[k] = r_le(r, 8);
+    fs->short_lines = r_le(r, 8);
+    fs->trailing_tab = r_le(r, 8);
+    fs->crlf = r_le(r, 8);
+    fs->layouts = r_le(r, 8);
+    fs->fmt = (cfs_format)r_le(r, 1);
+    fs->status = (cfs_status)r_le(r, 1);
+    char *e = r_str(r, sizeof fs->error - 1);
+    if (e) {
+        memcpy(fs->error, e, strlen(e) + 1);
+        free(e);
+    } else {
+        r->bad = 1;
+    }
+    if (r->bad) {
+        free(x->path);
+        x->path = NULL;
+        return -1;
+    }
+    return 1;
+}
+
+int cfs_sum_input_get(FILE *f, cfs_sum_input *x)
+{
+    rd r = {f, 0, NULL, 0, 0, 0, ""};
+    return get_input_rd(&r, x);
+}
+
+cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    cfs_summary_init(s);
+    /* `merge` reads summaries other people made: a FIFO here must fail, not block. */
+    char why[128];
+    int fd = cfs_open_regular(path, why, sizeof why);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return CFS_E_IO;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size < 36) {
+        close(fd);
+        snprintf(err, errlen, "%s: state file is truncated (%lld bytes)", path, (long long)sb.st_size);
+        return CFS_E_TRUNCATED;
+    }
+    uint64_t len = (uint64_t)sb.st_size;
+    unsigned char head[20], tr[16];
+    if (pread(fd, head, 20, 0) != 20 || pread(fd, tr, 16, (off_t)(len - 16)) != 16) {
+        close(fd);
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (memcmp(head, "CFSSTATE", 8) != 0) {
+        close(fd);
+        snprintf(err, errlen, "%s: not a cfscan state file", path);
+        return CFS_E_FORMAT;
+    }
+    uint32_t schema = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 | (uint32_t)head[11] << 24;
+    if (schema != CFS_SUMMARY_SCHEMA) {
+        close(fd);
+        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
+                 path, schema, CFS_SUMMARY_SCHEMA);
+        return CFS_E_FORMAT;
+    }
+    uint64_t want = 0, got = 0;
+    for (int i = 7; i >= 0; i--) want = want << 8 | tr[8 + i];
+    if (memcmp(tr, "CFSSEND!", 8) != 0) {
+        close(fd);
+        snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
+        return CFS_E_TRUNCATED;
+    }
+    if (hash_fd(fd, len - 16, &got) != 0) {
+        close(fd);
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (got != want) {
+        close(fd);
+        snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
+        return CFS_E_CORRUPT;
+    }
+    uint64_t raw = 0;
+    for (int i = 7; i >= 0; i--) raw = raw << 8 | head[12 + i];
+    /* The payload streams through zstd: neither it nor its compressed bytes are held. */
+    zstream *z = calloc(1, sizeof *z);
+    if (z) z->dc = ZSTD_createDCtx();
+    if (!z || !z->dc) {
+        free(z);
+        close(fd);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return CFS_E_NOMEM;
+    }
+    z->fd = fd;
+    z->left = len - 36;
+    cookie_io_functions_t io = {zs_read, NULL, NULL, NULL};
+    rd r = {lseek(fd, 20, SEEK_SET) == 20 ? fopencookie(z, "r", io) : NULL, 0, z, raw, 0, 0, ""};
+    /* our buffer, of a known size: r_left relies on it */
+    if (r.f && setvbuf(r.f, z->sbuf, _IOFBF, sizeof z->sbuf) != 0) {
+        fclose(r.f);
+        r.f = NULL;
+    }
+    if (!r.f) {
+        ZSTD_freeDCtx(z->dc);
+        free(z);
+        close(fd);
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE : STATE_BUDGET_MIN;
+    uint64_t n;
+    uint16_t *rule_map = NULL;
+    uint64_t nrules = 0;
+    cfs_status st = CFS_OK;
+    /* Smallest records (see cfs_state_write): a name is a u32 length; a traffic row
+     * 39 bytes over its columns; a group key 44 bytes plus two histogram blobs of 21
+     * and a HyperLogLog blob of 20; a heavy-hitter record the key and two top-k blobs of
+     * 23; an origin row 40 + 21 + 8; a WAF row 40 + 4 + 8; an input row two lengths, 23
+     * u64, the reject count and the two status bytes. */
+    enum {
+        MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
+        MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
+        MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_ORGL = 2 * CFS_KEY_STR + MIN_HIST + 8,
+        MIN_WAFR = CFS_KEY_STR + 4 + 8,
+        MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
+    };
+    if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535, MIN_NAME)) {
+        rule_map = malloc((nrules ? nrules : 1) * sizeof *rule_map);
+        if (!rule_map) st = CFS_E_NOMEM;
+        for (uint64_t i = 0; rule_map && i < nrules && !r.bad; i++) {
+            char *nm = r_str(&r, 256);
+            rule_map[i] = 0;
+            int found = 0;
+            for (unsigned k = 0; nm && k < cfs_rule_count(); k++)
+                if (!strcmp(cfs_rule_name((uint16_t)k), nm)) {
+                    rule_map[i] = (uint16_t)k;
+                    found = 1;
+                }
+            if (nm && !found) {
+                snprintf(err, errlen, "%s: attribution rule '%s' is unknown to this cfscan; rescan", path, nm);
+                st = CFS_E_FORMAT;
+                r.bad = 1;
+            }
+            free(nm);
+        }
+    }
+    uint64_t nstr = 0;
+    char (*strs)[CFS_KEY_STR] = NULL;
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('S', 'T', 'R', 'S'), &nstr, UINT32_MAX, MIN_NAME) &&
+        r_charge(&r, nstr * CFS_KEY_STR)) {
+        strs = calloc(nstr ? nstr : 1, CFS_KEY_STR);
+        if (!strs) st = CFS_E_NOMEM;
+        for (uint64_t i = 0; strs && i < nstr && !r.bad; i++) {
+            char *x = r_str(&r, CFS_KEY_STR - 1);
+            if (x) {
+                memcpy(strs[i], x, strlen(x));
+                free(x);
+            }
+        }
+    }
+    /* The rows are held while their columns arrive, then go into the traffic map: twice
+     * a row, plus the map's slot. */
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX, MIN_TRAF) &&
+        r_charge(&r, n * (2 * sizeof(cfs_trow) + 16))) {
+        cfs_trow *rows = calloc(n ? n : 1, sizeof *rows);
+        if (!rows) st = CFS_E_NOMEM;
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
+            uint32_t d = (uint32_t)r_le(&r, 4);
+            if (d >= nstr) r_fail(&r, "traffic row %llu: no string %u", (unsigned long long)i, d);
+            else memcpy(rows[i].k.dist, strs[d], CFS_KEY_STR);
+        }
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
+            uint32_t e = (uint32_t)r_le(&r, 4);
+            if (e >= nstr) r_fail(&r, "traffic row %llu: no string %u", (unsigned long long)i, e);
+            else memcpy(rows[i].k.edge, strs[e], CFS_KEY_STR);
+        }
+        /* An hour is the start of an hour within cfscan's time range (types.h): anything
+         * else is no key a scan writes, and would overflow hour * 1000 in the Parquet
+         * writer (INT64_MAX once did). */
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
+            int64_t h = (int64_t)r_le(&r, 8);
+            if (!r.bad && (!cfs_time_in_range(h) || h % 3600 != 0))
+                r_fail(&r, "traffic row %llu: hour %lld is not an hour between 1990 and 2100",
+                       (unsigned long long)i, (long long)h);
+            rows[i].k.hour = h;
+        }
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.status = (uint16_t)r_le(&r, 2);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
+            uint16_t rule = (uint16_t)r_le(&r, 2);
+            if (rule >= nrules) r_fail(&r, "traffic row %llu: rule %u", (unsigned long long)i, rule);
+            else rows[i].k.rule = rule_map[rule];
+        }
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.cause = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.evidence = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.lat_class = (uint8_t)r_le(&r, 1);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].requests = r_le(&r, 8);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].bytes = r_le(&r, 8);
+        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
+            if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
+                r_fail(&r, "traffic row %llu: cause %u, evidence %u", (unsigned long long)i, rows[i].k.cause,
+                       rows[i].k.evidence);
+                break;
+            }
+            cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &rows[i].k, NULL);
+            t->requests += rows[i].requests;
+            t->bytes += rows[i].bytes;
+        }
+        free(rows);
+    }
+    free(strs);
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX, MIN_GRPS)) {
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            cfs_gkey k;
+            r_gkey(&r, &k, rule_map, nrules);
+            if (r.bad || !r_charge(&r, sizeof(cfs_group) + sizeof(cfs_grow) + 16)) break;
+            int created;
+            cfs_grow *g = cfs_kmap_get(&s->agg.groups, &k, &created);
+            if (!created) {
+                r_fail(&r, "group %llu listed twice", (unsigned long long)i);
+                break;
+            }
+            /* a row without its group would crash cfs_agg_free's readers: fill it first */
+            g->g = cfs_group_new();
+            if ((st = cfs_hist_read(r.f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r.f, &g->g->ttfb)) == CFS_OK)
+                st = cfs_hll_read(r.f, &g->g->clients);
+            if (st != CFS_OK && st != CFS_E_NOMEM)
+                r_fail(&r, "group %llu: sketch blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
+        }
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX, MIN_HEAV)) {
+        cfs_agg one;
+        cfs_agg_init(&one);
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            cfs_gkey k;
+            r_gkey(&r, &k, rule_map, nrules);
+            if (r.bad || !r_charge(&r, sizeof(cfs_hrow) + 16)) break;
+            int created;
+            cfs_hrow *h = cfs_kmap_get(&one.heavy, &k, &created);
+            if (!created) {
+                r_fail(&r, "top lists %llu listed twice", (unsigned long long)i);
+                break;
+            }
+            /* Capacity: every top-k this cfscan builds or merges into has CFS_TOPK_CAPACITY
+             * counters (aggregate.c), so a state holds no other.  A larger one would cost
+             * its counters up front (65536 of them, 5 MB, for a 25-byte blob) only to be
+             * cut down at the first merge, and a smaller one would go to the summary pool
+             * (aggregate.c) and be reused as if full size: refuse both.  Payload: no more
+             * than the budget has left. */
+            for (int which = 0; which < 2 && st == CFS_OK && !r.bad; which++) {
+                uint64_t room = r.budget - r.charged;
+                cfs_topk *t = NULL;
+                st = cfs_topk_read_limited(r.f, CFS_TOPK_CAPACITY, room < UINT32_MAX ? (uint32_t)room : UINT32_MAX, &t);
+                if (st != CFS_OK) {
+                    if (st != CFS_E_NOMEM)
+                        r_fail(&r, "top lists %llu: top-k blob refused (%s; capacity must be %u)",
+                               (unsigned long long)i, cfs_status_str(st), CFS_TOPK_CAPACITY);
+                    break;
+                }
+                if (which) h->ips = t;
+                else h->uris = t;
+                if (cfs_topk_capacity(t) != CFS_TOPK_CAPACITY) {
+                    r_fail(&r, "top list of capacity %u (this cfscan keeps %u)", cfs_topk_capacity(t),
+                           CFS_TOPK_CAPACITY);
+                    break;
+                }
+                /* its counters, table and keys, here and again once folded below; counters
+                 * are allocated on demand, doubling up to the capacity (sketch.c), so what
+                 * is held is the entries rounded up to a power of two */
+                cfs_topk_item items[CFS_TOPK_CAPACITY];
+                size_t m = cfs_topk_list(t, items, CFS_TOPK_CAPACITY);
+                uint64_t keys = 0, held = 1;
+                for (size_t j = 0; j < m; j++) keys += items[j].n + 1;
+                while (held < m) held *= 2;
+                r_charge(&r, 2 * (256 + held * 96 + keys));
+            }
+        }
+        /* a half-read row (NULL summaries) is only ever freed: cfs_agg_free takes NULL */
+        if (!r.bad && st == CFS_OK) cfs_agg_fold_heavy_take(&s->agg, &one);
+        cfs_agg_free(&one);
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX, MIN_ORIG)) {
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            char dist[CFS_KEY_STR];
+            memset(dist, 0, sizeof dist);
+            r_fixed(&r, dist, CFS_KEY_STR);
+            if (r.bad || !r_charge(&r, sizeof(cfs_hist) + sizeof(cfs_orow) + 16)) break;
+            int created;
+            cfs_orow *o = cfs_kmap_get(&s->agg.origin, dist, &created);
+            if (!created) {
+                r_fail(&r, "origin histogram %llu listed twice", (unsigned long long)i);
+                break;
+            }
+            o->h = cfs_hist_new();
+            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM) {
+                r_fail(&r, "origin histogram %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
+                break;
+            }
+            if (st != CFS_OK) break;
+            o->ttfb = r_le(&r, 8);
+            if (!r.bad && o->ttfb > o->h->count)
+                r_fail(&r, "origin histogram %llu: %llu time-to-first-byte samples of %llu", (unsigned long long)i,
+                       (unsigned long long)o->ttfb, (unsigned long long)o->h->count);
+        }
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'G', 'L'), &n, UINT32_MAX, MIN_ORGL)) {
+        /* per-origin references (cfs_lrow), checked like the origin rows above */
+        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
+            cfs_lrow k;
+            memset(&k, 0, sizeof k);
+            r_fixed(&r, k.dist, CFS_KEY_STR);
+            r_fixed(&r, k.label, CFS_KEY_STR);
+            if (r.bad || !r_charge(&r, sizeof(cfs_hist) + sizeof(cfs_lrow) + 16)) break;
+            int created;
+            cfs_lrow *o = cfs_kmap_get(&s->agg.olabel, &k, &created);
+            if (!created) {
+                r_fail(&r, "origin reference %llu listed twice", (unsigned long long)i);
+                break;
+            }
+            o->h = cfs_hist_new();
+            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM) {
+                r_fail(&r, "origin reference %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
+                break;
+            }
+            if (st != CFS_OK) break;
+            o->ttfb = r_le(&r, 8);
+            if (!r.bad && o->ttfb > o->h->count)
+                r_fail(&r, "origin reference %llu: %llu time-to-first-byte samples of %llu", (unsigned long long)i,
+                       (unsigned long long)o->ttfb, (unsigned long long)o->h->count);
+        }
+    }
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX, MIN_WAFR)) {
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
+            cfs_wrow k;
+            memset(&k, 0, sizeof k);
+            r_fixed(&r, k.dist, CFS_KEY_STR);
+            char *nm = r_str(&r, 4096);
+            if (!nm) break;
+            if (!r_charge(&r, sizeof(cfs_wrow) + 16 + strlen(nm) + 1 + sizeof(char *))) {
+                free(nm);
+                break;
+            }
+            k.rule = cfs_sum_waf_rule_id(s, nm);
+            free(nm);
+            int created;
+            cfs_wrow *w = cfs_kmap_get(&s->agg.waf, &k, &created);
+            if (!created) r_fail(&r, "WAF rule row %llu listed twice", (unsigned long long)i);
+            w->count += r_le(&r, 8);
+        }
+    }
+    /* The input rows go to a temporary file: disk, charged like memory (a genuine input
+     * row compresses to a few dozen bytes, far inside the budget). */
+    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, MIN_FILE)) {
+        for (uint64_t i = 0; i < n && !r.bad; i++) {
+            cfs_sum_input x;
+            if (get_input_rd(&r, &x) <= 0) {
+                r.bad = 1;
+                break;
+            }
+            if (r_charge(&r, MIN_FILE + strlen(x.path) + strlen(x.dist) + strlen(x.st.error))) {
+                cfs_sum_input_put(cfs_sum_rows_file(s), &x);
+                s->ninputs++;
+            }
+            free(x.path);
+        }
+        s->pruned = r_le(&r, 8);
+    }
+    int trailing = !r.bad && st == CFS_OK && fgetc(r.f) != EOF;
+    fclose(r.f);
+    /* the whole frame, exactly the length the header gives */
+    int payload_ok = !z->failed && z->frame_done && z->raw == raw && z->used == z->avail && z->left == 0;
+    ZSTD_freeDCtx(z->dc);
+    free(z);
+    close(fd);
+    free(rule_map);
+    if (st == CFS_OK && !r.bad && !trailing && !payload_ok) {
+        snprintf(err, errlen, "%s: state file is corrupt (payload does not decompress)", path);
+        cfs_summary_free(s);
+        return CFS_E_CORRUPT;
+    }
+    if (st != CFS_OK || r.bad || trailing) {
+        if (st == CFS_E_NOMEM)
+            snprintf(err, errlen, "%s: out of memory reading the state file", path);
+        else if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT || st == CFS_E_UNSUPPORTED)
+            snprintf(err, errlen, "%s: state file is corrupt (%s)", path,
+                     r.why[0] ? r.why : payload_ok ? "inconsistent section" : "payload does not decompress");
+        cfs_summary_free(s);
+        return st != CFS_OK ? st : CFS_E_CORRUPT;
+    }
+    cfs_sum_rows_check(s);
+    return CFS_OK;
+}
+
