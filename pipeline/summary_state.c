@@ -191,39 +191,23 @@ static int hash_fd(int fd, uint64_t n, uint64_t *h)
     return rc;
 }
 
-cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen)
+/* ---- state writer: one function per section, in file order ---------------------------------- */
+static cfs_status w_rules(FILE *f, const cfs_summary *s)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return CFS_E_IO;
-    }
-    char head[20];
-    memcpy(head, "CFSSTATE", 8);
-    for (int i = 0; i < 4; i++) head[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
-    memset(head + 12, 0, 8); /* payload length, patched once known */
-    zstream *z = cfs_xcalloc(1, sizeof *z);
-    z->fd = fd;
-    z->cc = ZSTD_createCCtx();
-    if (!z->cc) exit(1);
-    ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
-    cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
-    FILE *f = write_all(fd, head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
-    if (!f) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
-        ZSTD_freeCCtx(z->cc);
-        free(z);
-        close(fd);
-        return CFS_E_IO;
-    }
-    const cfs_agg *a = &s->agg;
+    (void)s;
     unsigned nr = cfs_rule_count();
     w_u32(f, TAG('R', 'U', 'L', 'E'));
     w_u64(f, nr);
     for (unsigned i = 0; i < nr; i++) w_str(f, cfs_rule_name((uint16_t)i), strlen(cfs_rule_name((uint16_t)i)));
-    /* Traffic rows, column by column in key order, with distribution and edge strings
-     * given once in a string table: the columns compress far better than rows (about
-     * 4x on generated data) and the state stays a small part of the summary. */
+    return CFS_OK;
+}
+
+/* Traffic rows, column by column in key order, with distribution and edge strings
+ * given once in a string table: the columns compress far better than rows (about
+ * 4x on generated data) and the state stays a small part of the summary. */
+static cfs_status w_traffic(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
     size_t n = a->traffic.n;
     void **rows = cfs_sum_sorted_rows(&a->traffic, cfs_sum_cmp_trow);
     cfs_kmap strs;
@@ -265,6 +249,12 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
     free(ids);
     free(rows);
     cfs_kmap_free(&strs);
+    return CFS_OK;
+}
+
+static cfs_status w_groups(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
     cfs_status st = CFS_OK;
     w_u32(f, TAG('G', 'R', 'P', 'S'));
     w_u64(f, a->groups.n);
@@ -274,6 +264,13 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         if ((st = cfs_hist_write(f, &g->g->tt)) == CFS_OK && (st = cfs_hist_write(f, &g->g->ttfb)) == CFS_OK)
             st = cfs_hll_write(f, &g->g->clients);
     }
+    return st;
+}
+
+static cfs_status w_heavy(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    cfs_status st = CFS_OK;
     w_u32(f, TAG('H', 'E', 'A', 'V'));
     w_u64(f, a->heavy.n);
     for (size_t i = 0; i < a->heavy.n && st == CFS_OK; i++) {
@@ -281,6 +278,13 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         w_gkey(f, &h->k);
         if ((st = cfs_topk_write(f, h->uris)) == CFS_OK) st = cfs_topk_write(f, h->ips);
     }
+    return st;
+}
+
+static cfs_status w_origins(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    cfs_status st = CFS_OK;
     w_u32(f, TAG('O', 'R', 'I', 'G'));
     w_u64(f, a->origin.n);
     for (size_t i = 0; i < a->origin.n && st == CFS_OK; i++) {
@@ -289,6 +293,13 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         st = cfs_hist_write(f, o->h);
         w_u64(f, o->ttfb);
     }
+    return st;
+}
+
+static cfs_status w_origin_refs(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    cfs_status st = CFS_OK;
     w_u32(f, TAG('O', 'R', 'G', 'L'));
     w_u64(f, a->olabel.n);
     for (size_t i = 0; i < a->olabel.n && st == CFS_OK; i++) {
@@ -298,6 +309,12 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         st = cfs_hist_write(f, o->h);
         w_u64(f, o->ttfb);
     }
+    return st;
+}
+
+static cfs_status w_waf(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
     w_u32(f, TAG('W', 'A', 'F', 'R'));
     w_u64(f, a->waf.n);
     for (size_t i = 0; i < a->waf.n; i++) {
@@ -307,26 +324,83 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         w_str(f, nm, strlen(nm));
         w_u64(f, w->count);
     }
+    return CFS_OK;
+}
+
+/* The input rows, then the pruned count that ends the payload. */
+static cfs_status w_inputs(FILE *f, const cfs_summary *s)
+{
+    cfs_status st = CFS_OK;
     w_u32(f, TAG('F', 'I', 'L', 'E'));
     w_u64(f, s->ninputs);
     /* the rows are already in this encoding: copy them */
     if (s->rows && cfs_sum_rows_copy(s->rows, f) != 0) st = CFS_E_IO;
     w_u64(f, s->pruned);
-    int ok = fflush(f) == 0 && !z->failed && st == CFS_OK;
-    fclose(f);
+    return st;
+}
+
+/* The sections in file order (the layout at the top of this file). */
+static cfs_status (*const k_state_writers[])(FILE *, const cfs_summary *) = {
+    w_rules, w_traffic, w_groups, w_heavy, w_origins, w_origin_refs, w_waf, w_inputs,
+};
+
+/* A state file being written: the header goes first with the payload length zero (patched
+ * by state_finish), then the payload through `f`, a stdio stream over zstd. */
+typedef struct state_out {
+    int fd;
+    zstream *z;
+    FILE *f;
+    char head[20];
+} state_out;
+
+static cfs_status state_begin(state_out *o, const char *path, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (o->fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    memcpy(o->head, "CFSSTATE", 8);
+    for (int i = 0; i < 4; i++) o->head[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
+    memset(o->head + 12, 0, 8); /* payload length, patched once known */
+    zstream *z = o->z = cfs_xcalloc(1, sizeof *z);
+    z->fd = o->fd;
+    z->cc = ZSTD_createCCtx();
+    if (!z->cc) exit(1);
+    ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
+    cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
+    o->f = write_all(o->fd, o->head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
+    if (!o->f) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+        ZSTD_freeCCtx(z->cc);
+        free(z);
+        close(o->fd);
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+/* End the payload, patch the header, append the checksum trailer and sync; st is what
+ * writing the sections gave.  Frees o in every case. */
+static cfs_status state_finish(state_out *o, cfs_status st, const char *path, char *err, size_t errlen)
+{
+    zstream *z = o->z;
+    int ok = fflush(o->f) == 0 && !z->failed && st == CFS_OK;
+    fclose(o->f);
     ok = ok && zs_push(z, NULL, 0, ZSTD_e_end) == 0;
     /* header with the payload length, then the checksum over header and payload */
-    for (int i = 0; i < 8; i++) head[12 + i] = (char)(z->raw >> (8 * i));
+    for (int i = 0; i < 8; i++) o->head[12 + i] = (char)(z->raw >> (8 * i));
     uint64_t h = 0;
-    ok = ok && pwrite(fd, head, 20, 0) == 20 && hash_fd(fd, 20 + z->packed, &h) == 0;
+    ok = ok && pwrite(o->fd, o->head, 20, 0) == 20 && hash_fd(o->fd, 20 + z->packed, &h) == 0;
     uint8_t trailer[16];
     memcpy(trailer, "CFSSEND!", 8);
     for (int i = 0; i < 8; i++) trailer[8 + i] = (uint8_t)(h >> (8 * i));
-    ok = ok && pwrite(fd, trailer, 16, (off_t)(20 + z->packed)) == 16 && fsync(fd) == 0;
+    ok = ok && pwrite(o->fd, trailer, 16, (off_t)(20 + z->packed)) == 16 && fsync(o->fd) == 0;
     int saved = z->saved_errno ? z->saved_errno : errno;
     ZSTD_freeCCtx(z->cc);
     free(z);
-    close(fd);
+    close(o->fd);
     if (!ok) {
         if (st != CFS_OK && st != CFS_E_IO)
             snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
@@ -335,6 +409,17 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
         return st != CFS_OK ? st : CFS_E_IO;
     }
     return CFS_OK;
+}
+
+cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    state_out o;
+    CFS_FORWARD_IF_ERROR(state_begin(&o, path, err, errlen));
+    cfs_status st = CFS_OK;
+    /* after a failed section the file is dropped: the rest is not written */
+    for (size_t i = 0; i < sizeof k_state_writers / sizeof k_state_writers[0] && st == CFS_OK; i++)
+        st = k_state_writers[i](o.f, s);
+    return state_finish(&o, st, path, err, errlen);
 }
 
 /* ---- state reader ------------------------------------------------------------------------------
@@ -358,6 +443,8 @@ typedef struct rd {
     uint64_t raw;          /* payload length the header declares */
     uint64_t charged, budget;
     char why[160];         /* the first reason a check failed, for the message */
+    const uint16_t *rule_map; /* RULE: a stored rule id -> this cfscan's (NULL before it) */
+    uint64_t nrules;
 } rd;
 
 /* The budget: 2048 bytes per byte of state file, and at least 64 MiB.  The largest
@@ -448,15 +535,15 @@ static int r_tag(rd *r, uint32_t tag, uint64_t *count, uint64_t max, uint64_t mi
     return !r->bad;
 }
 
-static void r_gkey(rd *r, cfs_gkey *k, const uint16_t *rule_map, uint64_t nrules)
+static void r_gkey(rd *r, cfs_gkey *k)
 {
     memset(k, 0, sizeof *k);
     r_fixed(r, k->dist, CFS_KEY_STR);
     uint16_t rule = (uint16_t)r_le(r, 2);
     k->cause = (uint8_t)r_le(r, 1);
     k->lat_class = (uint8_t)r_le(r, 1);
-    if (rule >= nrules || k->cause >= CFS_CAUSE_COUNT) r->bad = 1;
-    else k->rule = rule ? rule_map[rule] : 0;
+    if (rule >= r->nrules || k->cause >= CFS_CAUSE_COUNT) r->bad = 1;
+    else k->rule = rule ? r->rule_map[rule] : 0;
 }
 
 /* One input row (the FILE section record and the summary's temporary rows). */
@@ -521,8 +608,415 @@ static int get_input_rd(rd *r, cfs_sum_input *x)
 
 int cfs_sum_input_get(FILE *f, cfs_sum_input *x)
 {
-    rd r = {f, 0, NULL, 0, 0, 0, ""};
+    rd r = {f, 0, NULL, 0, 0, 0, "", NULL, 0};
     return get_input_rd(&r, x);
+}
+
+/* ---- state reader: one function per section, in file order ---------------------------------- */
+/* Smallest records (see the writers above): a name is a u32 length; a traffic row 39 bytes
+ * over its columns; a group key 44 bytes plus two histogram blobs of 21 and a HyperLogLog
+ * blob of 20; a heavy-hitter record the key and two top-k blobs of 23; an origin row
+ * 40 + 21 + 8; a WAF row 40 + 4 + 8; an input row two lengths, 23 u64, the reject count
+ * and the two status bytes. */
+enum {
+    MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
+    MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
+    MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_ORGL = 2 * CFS_KEY_STR + MIN_HIST + 8,
+    MIN_WAFR = CFS_KEY_STR + 4 + 8,
+    MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
+};
+
+/* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
+ * name this cfscan does not know is CFS_E_FORMAT, with its own message in err. */
+static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, size_t errlen)
+{
+    uint64_t nrules = 0;
+    if (!r_tag(r, TAG('R', 'U', 'L', 'E'), &nrules, 65535, MIN_NAME)) return CFS_OK;
+    uint16_t *rule_map = *map = malloc((nrules ? nrules : 1) * sizeof *rule_map);
+    if (!rule_map) return CFS_E_NOMEM;
+    r->rule_map = rule_map;
+    r->nrules = nrules;
+    for (uint64_t i = 0; i < nrules && !r->bad; i++) {
+        char *nm = r_str(r, 256);
+        rule_map[i] = 0;
+        int found = 0;
+        for (unsigned k = 0; nm && k < cfs_rule_count(); k++)
+            if (!strcmp(cfs_rule_name((uint16_t)k), nm)) {
+                rule_map[i] = (uint16_t)k;
+                found = 1;
+            }
+        if (nm && !found) {
+            snprintf(err, errlen, "%s: attribution rule '%s' is unknown to this cfscan; rescan", path, nm);
+            r->bad = 1;
+            free(nm);
+            return CFS_E_FORMAT;
+        }
+        free(nm);
+    }
+    return CFS_OK;
+}
+
+/* STRS: the distribution and edge strings the traffic rows refer to (*strs, the caller
+ * frees it). */
+static cfs_status r_strings(rd *r, char (**strs)[CFS_KEY_STR], uint64_t *nstr)
+{
+    if (!r_tag(r, TAG('S', 'T', 'R', 'S'), nstr, UINT32_MAX, MIN_NAME) || !r_charge(r, *nstr * CFS_KEY_STR))
+        return CFS_OK;
+    char (*v)[CFS_KEY_STR] = *strs = calloc(*nstr ? *nstr : 1, CFS_KEY_STR);
+    if (!v) return CFS_E_NOMEM;
+    for (uint64_t i = 0; i < *nstr && !r->bad; i++) {
+        char *x = r_str(r, CFS_KEY_STR - 1);
+        if (x) {
+            memcpy(v[i], x, strlen(x));
+            free(x);
+        }
+    }
+    return CFS_OK;
+}
+
+/* TRAF: the traffic rows, column by column, into s's traffic map. */
+static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR], uint64_t nstr)
+{
+    uint64_t n;
+    /* The rows are held while their columns arrive, then go into the traffic map: twice
+     * a row, plus the map's slot. */
+    if (!r_tag(r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX, MIN_TRAF) || !r_charge(r, n * (2 * sizeof(cfs_trow) + 16)))
+        return CFS_OK;
+    cfs_trow *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) return CFS_E_NOMEM;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint32_t d = (uint32_t)r_le(r, 4);
+        if (d >= nstr) r_fail(r, "traffic row %llu: no string %u", (unsigned long long)i, d);
+        else memcpy(rows[i].k.dist, strs[d], CFS_KEY_STR);
+    }
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint32_t e = (uint32_t)r_le(r, 4);
+        if (e >= nstr) r_fail(r, "traffic row %llu: no string %u", (unsigned long long)i, e);
+        else memcpy(rows[i].k.edge, strs[e], CFS_KEY_STR);
+    }
+    /* An hour is the start of an hour within cfscan's time range (types.h): anything
+     * else is no key a scan writes, and would overflow hour * 1000 in the Parquet
+     * writer (INT64_MAX once did). */
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        int64_t h = (int64_t)r_le(r, 8);
+        if (!r->bad && (!cfs_time_in_range(h) || h % 3600 != 0))
+            r_fail(r, "traffic row %llu: hour %lld is not an hour between 1990 and 2100", (unsigned long long)i,
+                   (long long)h);
+        rows[i].k.hour = h;
+    }
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.status = (uint16_t)r_le(r, 2);
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint16_t rule = (uint16_t)r_le(r, 2);
+        if (rule >= r->nrules) r_fail(r, "traffic row %llu: rule %u", (unsigned long long)i, rule);
+        else rows[i].k.rule = r->rule_map[rule];
+    }
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.cause = (uint8_t)r_le(r, 1);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.evidence = (uint8_t)r_le(r, 1);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.lat_class = (uint8_t)r_le(r, 1);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].requests = r_le(r, 8);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].bytes = r_le(r, 8);
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
+            r_fail(r, "traffic row %llu: cause %u, evidence %u", (unsigned long long)i, rows[i].k.cause,
+                   rows[i].k.evidence);
+            break;
+        }
+        cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &rows[i].k, NULL);
+        t->requests += rows[i].requests;
+        t->bytes += rows[i].bytes;
+    }
+    free(rows);
+    return CFS_OK;
+}
+
+/* STRS then TRAF, as w_traffic writes them. */
+static cfs_status r_traffic(rd *r, cfs_summary *s)
+{
+    uint64_t nstr = 0;
+    char (*strs)[CFS_KEY_STR] = NULL;
+    cfs_status st = r_strings(r, &strs, &nstr);
+    if (!r->bad && st == CFS_OK) st = r_traffic_rows(r, s, strs, nstr);
+    free(strs);
+    return st;
+}
+
+static cfs_status r_groups(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX, MIN_GRPS)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        cfs_gkey k;
+        r_gkey(r, &k);
+        if (r->bad || !r_charge(r, sizeof(cfs_group) + sizeof(cfs_grow) + 16)) break;
+        int created;
+        cfs_grow *g = cfs_kmap_get(&s->agg.groups, &k, &created);
+        if (!created) {
+            r_fail(r, "group %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        /* a row without its group would crash cfs_agg_free's readers: fill it first */
+        g->g = cfs_group_new();
+        if ((st = cfs_hist_read(r->f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r->f, &g->g->ttfb)) == CFS_OK)
+            st = cfs_hll_read(r->f, &g->g->clients);
+        if (st != CFS_OK && st != CFS_E_NOMEM)
+            r_fail(r, "group %llu: sketch blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
+    }
+    return st;
+}
+
+/* One top-k blob of top lists record i into *out (NULL when refused; a refused one is
+ * only ever freed).
+ * Capacity: every top-k this cfscan builds or merges into has CFS_TOPK_CAPACITY
+ * counters (aggregate.c), so a state holds no other.  A larger one would cost
+ * its counters up front (65536 of them, 5 MB, for a 25-byte blob) only to be
+ * cut down at the first merge, and a smaller one would go to the summary pool
+ * (aggregate.c) and be reused as if full size: refuse both.  Payload: no more
+ * than the budget has left. */
+static cfs_status r_topk(rd *r, uint64_t i, cfs_topk **out)
+{
+    uint64_t room = r->budget - r->charged;
+    cfs_topk *t = NULL;
+    cfs_status st = cfs_topk_read_limited(r->f, CFS_TOPK_CAPACITY, room < UINT32_MAX ? (uint32_t)room : UINT32_MAX, &t);
+    if (st != CFS_OK) {
+        if (st != CFS_E_NOMEM)
+            r_fail(r, "top lists %llu: top-k blob refused (%s; capacity must be %u)", (unsigned long long)i,
+                   cfs_status_str(st), CFS_TOPK_CAPACITY);
+        return st;
+    }
+    *out = t;
+    if (cfs_topk_capacity(t) != CFS_TOPK_CAPACITY) {
+        r_fail(r, "top list of capacity %u (this cfscan keeps %u)", cfs_topk_capacity(t), CFS_TOPK_CAPACITY);
+        return CFS_OK;
+    }
+    /* its counters, table and keys, here and again once folded below; counters
+     * are allocated on demand, doubling up to the capacity (sketch.c), so what
+     * is held is the entries rounded up to a power of two */
+    cfs_topk_item items[CFS_TOPK_CAPACITY];
+    size_t m = cfs_topk_list(t, items, CFS_TOPK_CAPACITY);
+    uint64_t keys = 0, held = 1;
+    for (size_t j = 0; j < m; j++) keys += items[j].n + 1;
+    while (held < m) held *= 2;
+    r_charge(r, 2 * (256 + held * 96 + keys));
+    return CFS_OK;
+}
+
+static cfs_status r_heavy(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX, MIN_HEAV)) return CFS_OK;
+    cfs_agg one;
+    cfs_agg_init(&one);
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        cfs_gkey k;
+        r_gkey(r, &k);
+        if (r->bad || !r_charge(r, sizeof(cfs_hrow) + 16)) break;
+        int created;
+        cfs_hrow *h = cfs_kmap_get(&one.heavy, &k, &created);
+        if (!created) {
+            r_fail(r, "top lists %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        if ((st = r_topk(r, i, &h->uris)) == CFS_OK && !r->bad) st = r_topk(r, i, &h->ips);
+    }
+    /* a half-read row (NULL summaries) is only ever freed: cfs_agg_free takes NULL */
+    if (!r->bad && st == CFS_OK) cfs_agg_fold_heavy_take(&s->agg, &one);
+    cfs_agg_free(&one);
+    return st;
+}
+
+/* The histogram and time-to-first-byte count of origin row or reference i (`what`). */
+static cfs_status r_origin_hist(rd *r, const char *what, uint64_t i, cfs_hist **h, uint64_t *ttfb)
+{
+    *h = cfs_hist_new();
+    cfs_status st = cfs_hist_read(r->f, *h);
+    if (st != CFS_OK && st != CFS_E_NOMEM) {
+        r_fail(r, "%s %llu: blob refused (%s)", what, (unsigned long long)i, cfs_status_str(st));
+        return st;
+    }
+    if (st != CFS_OK) return st;
+    *ttfb = r_le(r, 8);
+    if (!r->bad && *ttfb > (*h)->count)
+        r_fail(r, "%s %llu: %llu time-to-first-byte samples of %llu", what, (unsigned long long)i,
+               (unsigned long long)*ttfb, (unsigned long long)(*h)->count);
+    return CFS_OK;
+}
+
+static cfs_status r_origins(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX, MIN_ORIG)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        char dist[CFS_KEY_STR];
+        memset(dist, 0, sizeof dist);
+        r_fixed(r, dist, CFS_KEY_STR);
+        if (r->bad || !r_charge(r, sizeof(cfs_hist) + sizeof(cfs_orow) + 16)) break;
+        int created;
+        cfs_orow *o = cfs_kmap_get(&s->agg.origin, dist, &created);
+        if (!created) {
+            r_fail(r, "origin histogram %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        st = r_origin_hist(r, "origin histogram", i, &o->h, &o->ttfb);
+    }
+    return st;
+}
+
+/* per-origin references (cfs_lrow), checked like the origin rows above */
+static cfs_status r_origin_refs(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('O', 'R', 'G', 'L'), &n, UINT32_MAX, MIN_ORGL)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        cfs_lrow k;
+        memset(&k, 0, sizeof k);
+        r_fixed(r, k.dist, CFS_KEY_STR);
+        r_fixed(r, k.label, CFS_KEY_STR);
+        if (r->bad || !r_charge(r, sizeof(cfs_hist) + sizeof(cfs_lrow) + 16)) break;
+        int created;
+        cfs_lrow *o = cfs_kmap_get(&s->agg.olabel, &k, &created);
+        if (!created) {
+            r_fail(r, "origin reference %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        st = r_origin_hist(r, "origin reference", i, &o->h, &o->ttfb);
+    }
+    return st;
+}
+
+static cfs_status r_waf(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (!r_tag(r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX, MIN_WAFR)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_wrow k;
+        memset(&k, 0, sizeof k);
+        r_fixed(r, k.dist, CFS_KEY_STR);
+        char *nm = r_str(r, 4096);
+        if (!nm) break;
+        if (!r_charge(r, sizeof(cfs_wrow) + 16 + strlen(nm) + 1 + sizeof(char *))) {
+            free(nm);
+            break;
+        }
+        k.rule = cfs_sum_waf_rule_id(s, nm);
+        free(nm);
+        int created;
+        cfs_wrow *w = cfs_kmap_get(&s->agg.waf, &k, &created);
+        if (!created) r_fail(r, "WAF rule row %llu listed twice", (unsigned long long)i);
+        w->count += r_le(r, 8);
+    }
+    return CFS_OK;
+}
+
+/* FILE, then the pruned count that ends the payload.  The input rows go to a temporary
+ * file: disk, charged like memory (a genuine input row compresses to a few dozen bytes,
+ * far inside the budget). */
+static cfs_status r_inputs(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (!r_tag(r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, MIN_FILE)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_sum_input x;
+        if (get_input_rd(r, &x) <= 0) {
+            r->bad = 1;
+            break;
+        }
+        if (r_charge(r, MIN_FILE + strlen(x.path) + strlen(x.dist) + strlen(x.st.error))) {
+            cfs_sum_input_put(cfs_sum_rows_file(s), &x);
+            s->ninputs++;
+        }
+        free(x.path);
+    }
+    s->pruned = r_le(r, 8);
+    return CFS_OK;
+}
+
+/* The sections after RULE, in file order (the layout at the top of this file). */
+static cfs_status (*const k_state_readers[])(rd *, cfs_summary *) = {
+    r_traffic, r_groups, r_heavy, r_origins, r_origin_refs, r_waf, r_inputs,
+};
+
+/* The checks before the payload is read: size, magic, schema version, trailer and the
+ * checksum over everything before the trailer; *len is the file's size, *raw the payload
+ * length the header declares. */
+static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t *raw, char *err, size_t errlen)
+{
+    struct stat sb;
+    memset(&sb, 0, sizeof sb);
+    if (fstat(fd, &sb) != 0 || sb.st_size < 36) {
+        snprintf(err, errlen, "%s: state file is truncated (%lld bytes)", path, (long long)sb.st_size);
+        return CFS_E_TRUNCATED;
+    }
+    *len = (uint64_t)sb.st_size;
+    unsigned char head[20], tr[16];
+    if (pread(fd, head, 20, 0) != 20 || pread(fd, tr, 16, (off_t)(*len - 16)) != 16) {
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (memcmp(head, "CFSSTATE", 8) != 0) {
+        snprintf(err, errlen, "%s: not a cfscan state file", path);
+        return CFS_E_FORMAT;
+    }
+    uint32_t schema = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 | (uint32_t)head[11] << 24;
+    if (schema != CFS_SUMMARY_SCHEMA) {
+        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
+                 path, schema, CFS_SUMMARY_SCHEMA);
+        return CFS_E_FORMAT;
+    }
+    uint64_t want = 0, got = 0;
+    for (int i = 7; i >= 0; i--) want = want << 8 | tr[8 + i];
+    if (memcmp(tr, "CFSSEND!", 8) != 0) {
+        snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
+        return CFS_E_TRUNCATED;
+    }
+    if (hash_fd(fd, *len - 16, &got) != 0) {
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (got != want) {
+        snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
+        return CFS_E_CORRUPT;
+    }
+    *raw = 0;
+    for (int i = 7; i >= 0; i--) *raw = *raw << 8 | head[12 + i];
+    return CFS_OK;
+}
+
+/* A stdio stream over the zstd payload that starts at byte 20 of fd (len bytes in all);
+ * NULL and *st set when it cannot be made. */
+static FILE *state_stream(int fd, uint64_t len, zstream **zp, cfs_status *st, const char *path, char *err,
+                          size_t errlen)
+{
+    /* The payload streams through zstd: neither it nor its compressed bytes are held. */
+    zstream *z = calloc(1, sizeof *z);
+    if (z) z->dc = ZSTD_createDCtx();
+    if (!z || !z->dc) {
+        free(z);
+        snprintf(err, errlen, "%s: out of memory", path);
+        *st = CFS_E_NOMEM;
+        return NULL;
+    }
+    z->fd = fd;
+    z->left = len - 36;
+    cookie_io_functions_t io = {zs_read, NULL, NULL, NULL};
+    FILE *f = lseek(fd, 20, SEEK_SET) == 20 ? fopencookie(z, "r", io) : NULL;
+    /* our buffer, of a known size: r_left relies on it */
+    if (f && setvbuf(f, z->sbuf, _IOFBF, sizeof z->sbuf) != 0) {
+        fclose(f);
+        f = NULL;
+    }
+    if (!f) {
+        ZSTD_freeDCtx(z->dc);
+        free(z);
+        snprintf(err, errlen, "%s: read failed", path);
+        *st = CFS_E_IO;
+        return NULL;
+    }
+    *zp = z;
+    return f;
 }
 
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
@@ -535,332 +1029,20 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         snprintf(err, errlen, "%s: %s", path, why);
         return CFS_E_IO;
     }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || sb.st_size < 36) {
+    uint64_t len = 0, raw = 0;
+    cfs_status st = state_check(fd, path, &len, &raw, err, errlen);
+    zstream *z = NULL;
+    FILE *f = st == CFS_OK ? state_stream(fd, len, &z, &st, path, err, errlen) : NULL;
+    if (!f) {
         close(fd);
-        snprintf(err, errlen, "%s: state file is truncated (%lld bytes)", path, (long long)sb.st_size);
-        return CFS_E_TRUNCATED;
+        return st;
     }
-    uint64_t len = (uint64_t)sb.st_size;
-    unsigned char head[20], tr[16];
-    if (pread(fd, head, 20, 0) != 20 || pread(fd, tr, 16, (off_t)(len - 16)) != 16) {
-        close(fd);
-        snprintf(err, errlen, "%s: read failed", path);
-        return CFS_E_IO;
-    }
-    if (memcmp(head, "CFSSTATE", 8) != 0) {
-        close(fd);
-        snprintf(err, errlen, "%s: not a cfscan state file", path);
-        return CFS_E_FORMAT;
-    }
-    uint32_t schema = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 | (uint32_t)head[11] << 24;
-    if (schema != CFS_SUMMARY_SCHEMA) {
-        close(fd);
-        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
-                 path, schema, CFS_SUMMARY_SCHEMA);
-        return CFS_E_FORMAT;
-    }
-    uint64_t want = 0, got = 0;
-    for (int i = 7; i >= 0; i--) want = want << 8 | tr[8 + i];
-    if (memcmp(tr, "CFSSEND!", 8) != 0) {
-        close(fd);
-        snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
-        return CFS_E_TRUNCATED;
-    }
-    if (hash_fd(fd, len - 16, &got) != 0) {
-        close(fd);
-        snprintf(err, errlen, "%s: read failed", path);
-        return CFS_E_IO;
-    }
-    if (got != want) {
-        close(fd);
-        snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
-        return CFS_E_CORRUPT;
-    }
-    uint64_t raw = 0;
-    for (int i = 7; i >= 0; i--) raw = raw << 8 | head[12 + i];
-    /* The payload streams through zstd: neither it nor its compressed bytes are held. */
-    zstream *z = calloc(1, sizeof *z);
-    if (z) z->dc = ZSTD_createDCtx();
-    if (!z || !z->dc) {
-        free(z);
-        close(fd);
-        snprintf(err, errlen, "%s: out of memory", path);
-        return CFS_E_NOMEM;
-    }
-    z->fd = fd;
-    z->left = len - 36;
-    cookie_io_functions_t io = {zs_read, NULL, NULL, NULL};
-    rd r = {lseek(fd, 20, SEEK_SET) == 20 ? fopencookie(z, "r", io) : NULL, 0, z, raw, 0, 0, ""};
-    /* our buffer, of a known size: r_left relies on it */
-    if (r.f && setvbuf(r.f, z->sbuf, _IOFBF, sizeof z->sbuf) != 0) {
-        fclose(r.f);
-        r.f = NULL;
-    }
-    if (!r.f) {
-        ZSTD_freeDCtx(z->dc);
-        free(z);
-        close(fd);
-        snprintf(err, errlen, "%s: read failed", path);
-        return CFS_E_IO;
-    }
+    rd r = {f, 0, z, raw, 0, 0, "", NULL, 0};
     r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE : STATE_BUDGET_MIN;
-    uint64_t n;
     uint16_t *rule_map = NULL;
-    uint64_t nrules = 0;
-    cfs_status st = CFS_OK;
-    /* Smallest records (see cfs_state_write): a name is a u32 length; a traffic row
-     * 39 bytes over its columns; a group key 44 bytes plus two histogram blobs of 21
-     * and a HyperLogLog blob of 20; a heavy-hitter record the key and two top-k blobs of
-     * 23; an origin row 40 + 21 + 8; a WAF row 40 + 4 + 8; an input row two lengths, 23
-     * u64, the reject count and the two status bytes. */
-    enum {
-        MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
-        MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
-        MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_ORGL = 2 * CFS_KEY_STR + MIN_HIST + 8,
-        MIN_WAFR = CFS_KEY_STR + 4 + 8,
-        MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
-    };
-    if (r_tag(&r, TAG('R', 'U', 'L', 'E'), &nrules, 65535, MIN_NAME)) {
-        rule_map = malloc((nrules ? nrules : 1) * sizeof *rule_map);
-        if (!rule_map) st = CFS_E_NOMEM;
-        for (uint64_t i = 0; rule_map && i < nrules && !r.bad; i++) {
-            char *nm = r_str(&r, 256);
-            rule_map[i] = 0;
-            int found = 0;
-            for (unsigned k = 0; nm && k < cfs_rule_count(); k++)
-                if (!strcmp(cfs_rule_name((uint16_t)k), nm)) {
-                    rule_map[i] = (uint16_t)k;
-                    found = 1;
-                }
-            if (nm && !found) {
-                snprintf(err, errlen, "%s: attribution rule '%s' is unknown to this cfscan; rescan", path, nm);
-                st = CFS_E_FORMAT;
-                r.bad = 1;
-            }
-            free(nm);
-        }
-    }
-    uint64_t nstr = 0;
-    char (*strs)[CFS_KEY_STR] = NULL;
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('S', 'T', 'R', 'S'), &nstr, UINT32_MAX, MIN_NAME) &&
-        r_charge(&r, nstr * CFS_KEY_STR)) {
-        strs = calloc(nstr ? nstr : 1, CFS_KEY_STR);
-        if (!strs) st = CFS_E_NOMEM;
-        for (uint64_t i = 0; strs && i < nstr && !r.bad; i++) {
-            char *x = r_str(&r, CFS_KEY_STR - 1);
-            if (x) {
-                memcpy(strs[i], x, strlen(x));
-                free(x);
-            }
-        }
-    }
-    /* The rows are held while their columns arrive, then go into the traffic map: twice
-     * a row, plus the map's slot. */
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX, MIN_TRAF) &&
-        r_charge(&r, n * (2 * sizeof(cfs_trow) + 16))) {
-        cfs_trow *rows = calloc(n ? n : 1, sizeof *rows);
-        if (!rows) st = CFS_E_NOMEM;
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
-            uint32_t d = (uint32_t)r_le(&r, 4);
-            if (d >= nstr) r_fail(&r, "traffic row %llu: no string %u", (unsigned long long)i, d);
-            else memcpy(rows[i].k.dist, strs[d], CFS_KEY_STR);
-        }
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
-            uint32_t e = (uint32_t)r_le(&r, 4);
-            if (e >= nstr) r_fail(&r, "traffic row %llu: no string %u", (unsigned long long)i, e);
-            else memcpy(rows[i].k.edge, strs[e], CFS_KEY_STR);
-        }
-        /* An hour is the start of an hour within cfscan's time range (types.h): anything
-         * else is no key a scan writes, and would overflow hour * 1000 in the Parquet
-         * writer (INT64_MAX once did). */
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
-            int64_t h = (int64_t)r_le(&r, 8);
-            if (!r.bad && (!cfs_time_in_range(h) || h % 3600 != 0))
-                r_fail(&r, "traffic row %llu: hour %lld is not an hour between 1990 and 2100",
-                       (unsigned long long)i, (long long)h);
-            rows[i].k.hour = h;
-        }
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.status = (uint16_t)r_le(&r, 2);
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
-            uint16_t rule = (uint16_t)r_le(&r, 2);
-            if (rule >= nrules) r_fail(&r, "traffic row %llu: rule %u", (unsigned long long)i, rule);
-            else rows[i].k.rule = rule_map[rule];
-        }
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.cause = (uint8_t)r_le(&r, 1);
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.evidence = (uint8_t)r_le(&r, 1);
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].k.lat_class = (uint8_t)r_le(&r, 1);
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].requests = r_le(&r, 8);
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) rows[i].bytes = r_le(&r, 8);
-        for (uint64_t i = 0; rows && i < n && !r.bad; i++) {
-            if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
-                r_fail(&r, "traffic row %llu: cause %u, evidence %u", (unsigned long long)i, rows[i].k.cause,
-                       rows[i].k.evidence);
-                break;
-            }
-            cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &rows[i].k, NULL);
-            t->requests += rows[i].requests;
-            t->bytes += rows[i].bytes;
-        }
-        free(rows);
-    }
-    free(strs);
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX, MIN_GRPS)) {
-        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
-            cfs_gkey k;
-            r_gkey(&r, &k, rule_map, nrules);
-            if (r.bad || !r_charge(&r, sizeof(cfs_group) + sizeof(cfs_grow) + 16)) break;
-            int created;
-            cfs_grow *g = cfs_kmap_get(&s->agg.groups, &k, &created);
-            if (!created) {
-                r_fail(&r, "group %llu listed twice", (unsigned long long)i);
-                break;
-            }
-            /* a row without its group would crash cfs_agg_free's readers: fill it first */
-            g->g = cfs_group_new();
-            if ((st = cfs_hist_read(r.f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r.f, &g->g->ttfb)) == CFS_OK)
-                st = cfs_hll_read(r.f, &g->g->clients);
-            if (st != CFS_OK && st != CFS_E_NOMEM)
-                r_fail(&r, "group %llu: sketch blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
-        }
-    }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX, MIN_HEAV)) {
-        cfs_agg one;
-        cfs_agg_init(&one);
-        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
-            cfs_gkey k;
-            r_gkey(&r, &k, rule_map, nrules);
-            if (r.bad || !r_charge(&r, sizeof(cfs_hrow) + 16)) break;
-            int created;
-            cfs_hrow *h = cfs_kmap_get(&one.heavy, &k, &created);
-            if (!created) {
-                r_fail(&r, "top lists %llu listed twice", (unsigned long long)i);
-                break;
-            }
-            /* Capacity: every top-k this cfscan builds or merges into has CFS_TOPK_CAPACITY
-             * counters (aggregate.c), so a state holds no other.  A larger one would cost
-             * its counters up front (65536 of them, 5 MB, for a 25-byte blob) only to be
-             * cut down at the first merge, and a smaller one would go to the summary pool
-             * (aggregate.c) and be reused as if full size: refuse both.  Payload: no more
-             * than the budget has left. */
-            for (int which = 0; which < 2 && st == CFS_OK && !r.bad; which++) {
-                uint64_t room = r.budget - r.charged;
-                cfs_topk *t = NULL;
-                st = cfs_topk_read_limited(r.f, CFS_TOPK_CAPACITY, room < UINT32_MAX ? (uint32_t)room : UINT32_MAX, &t);
-                if (st != CFS_OK) {
-                    if (st != CFS_E_NOMEM)
-                        r_fail(&r, "top lists %llu: top-k blob refused (%s; capacity must be %u)",
-                               (unsigned long long)i, cfs_status_str(st), CFS_TOPK_CAPACITY);
-                    break;
-                }
-                if (which) h->ips = t;
-                else h->uris = t;
-                if (cfs_topk_capacity(t) != CFS_TOPK_CAPACITY) {
-                    r_fail(&r, "top list of capacity %u (this cfscan keeps %u)", cfs_topk_capacity(t),
-                           CFS_TOPK_CAPACITY);
-                    break;
-                }
-                /* its counters, table and keys, here and again once folded below; counters
-                 * are allocated on demand, doubling up to the capacity (sketch.c), so what
-                 * is held is the entries rounded up to a power of two */
-                cfs_topk_item items[CFS_TOPK_CAPACITY];
-                size_t m = cfs_topk_list(t, items, CFS_TOPK_CAPACITY);
-                uint64_t keys = 0, held = 1;
-                for (size_t j = 0; j < m; j++) keys += items[j].n + 1;
-                while (held < m) held *= 2;
-                r_charge(&r, 2 * (256 + held * 96 + keys));
-            }
-        }
-        /* a half-read row (NULL summaries) is only ever freed: cfs_agg_free takes NULL */
-        if (!r.bad && st == CFS_OK) cfs_agg_fold_heavy_take(&s->agg, &one);
-        cfs_agg_free(&one);
-    }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX, MIN_ORIG)) {
-        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
-            char dist[CFS_KEY_STR];
-            memset(dist, 0, sizeof dist);
-            r_fixed(&r, dist, CFS_KEY_STR);
-            if (r.bad || !r_charge(&r, sizeof(cfs_hist) + sizeof(cfs_orow) + 16)) break;
-            int created;
-            cfs_orow *o = cfs_kmap_get(&s->agg.origin, dist, &created);
-            if (!created) {
-                r_fail(&r, "origin histogram %llu listed twice", (unsigned long long)i);
-                break;
-            }
-            o->h = cfs_hist_new();
-            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM) {
-                r_fail(&r, "origin histogram %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
-                break;
-            }
-            if (st != CFS_OK) break;
-            o->ttfb = r_le(&r, 8);
-            if (!r.bad && o->ttfb > o->h->count)
-                r_fail(&r, "origin histogram %llu: %llu time-to-first-byte samples of %llu", (unsigned long long)i,
-                       (unsigned long long)o->ttfb, (unsigned long long)o->h->count);
-        }
-    }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('O', 'R', 'G', 'L'), &n, UINT32_MAX, MIN_ORGL)) {
-        /* per-origin references (cfs_lrow), checked like the origin rows above */
-        for (uint64_t i = 0; i < n && !r.bad && st == CFS_OK; i++) {
-            cfs_lrow k;
-            memset(&k, 0, sizeof k);
-            r_fixed(&r, k.dist, CFS_KEY_STR);
-            r_fixed(&r, k.label, CFS_KEY_STR);
-            if (r.bad || !r_charge(&r, sizeof(cfs_hist) + sizeof(cfs_lrow) + 16)) break;
-            int created;
-            cfs_lrow *o = cfs_kmap_get(&s->agg.olabel, &k, &created);
-            if (!created) {
-                r_fail(&r, "origin reference %llu listed twice", (unsigned long long)i);
-                break;
-            }
-            o->h = cfs_hist_new();
-            if ((st = cfs_hist_read(r.f, o->h)) != CFS_OK && st != CFS_E_NOMEM) {
-                r_fail(&r, "origin reference %llu: blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
-                break;
-            }
-            if (st != CFS_OK) break;
-            o->ttfb = r_le(&r, 8);
-            if (!r.bad && o->ttfb > o->h->count)
-                r_fail(&r, "origin reference %llu: %llu time-to-first-byte samples of %llu", (unsigned long long)i,
-                       (unsigned long long)o->ttfb, (unsigned long long)o->h->count);
-        }
-    }
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX, MIN_WAFR)) {
-        for (uint64_t i = 0; i < n && !r.bad; i++) {
-            cfs_wrow k;
-            memset(&k, 0, sizeof k);
-            r_fixed(&r, k.dist, CFS_KEY_STR);
-            char *nm = r_str(&r, 4096);
-            if (!nm) break;
-            if (!r_charge(&r, sizeof(cfs_wrow) + 16 + strlen(nm) + 1 + sizeof(char *))) {
-                free(nm);
-                break;
-            }
-            k.rule = cfs_sum_waf_rule_id(s, nm);
-            free(nm);
-            int created;
-            cfs_wrow *w = cfs_kmap_get(&s->agg.waf, &k, &created);
-            if (!created) r_fail(&r, "WAF rule row %llu listed twice", (unsigned long long)i);
-            w->count += r_le(&r, 8);
-        }
-    }
-    /* The input rows go to a temporary file: disk, charged like memory (a genuine input
-     * row compresses to a few dozen bytes, far inside the budget). */
-    if (!r.bad && st == CFS_OK && r_tag(&r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, MIN_FILE)) {
-        for (uint64_t i = 0; i < n && !r.bad; i++) {
-            cfs_sum_input x;
-            if (get_input_rd(&r, &x) <= 0) {
-                r.bad = 1;
-                break;
-            }
-            if (r_charge(&r, MIN_FILE + strlen(x.path) + strlen(x.dist) + strlen(x.st.error))) {
-                cfs_sum_input_put(cfs_sum_rows_file(s), &x);
-                s->ninputs++;
-            }
-            free(x.path);
-        }
-        s->pruned = r_le(&r, 8);
-    }
+    st = r_rules(&r, &rule_map, path, err, errlen);
+    for (size_t i = 0; i < sizeof k_state_readers / sizeof k_state_readers[0] && !r.bad && st == CFS_OK; i++)
+        st = k_state_readers[i](&r, s);
     int trailing = !r.bad && st == CFS_OK && fgetc(r.f) != EOF;
     fclose(r.f);
     /* the whole frame, exactly the length the header gives */
@@ -886,4 +1068,3 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     cfs_sum_rows_check(s);
     return CFS_OK;
 }
-
