@@ -27,25 +27,23 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "pipeline/le.h"
 #include "pipeline/sketch_io.h"
 
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
 /* ---- state writer ------------------------------------------------------------------------------ */
-static void w_u8(FILE *f, uint8_t v) { fputc(v, f); }
-static void w_u16(FILE *f, uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; fwrite(b, 1, 2, f); }
-static void w_u32(FILE *f, uint32_t v)
-{
-    uint8_t b[4];
-    for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
-    fwrite(b, 1, 4, f);
-}
-static void w_u64(FILE *f, uint64_t v)
+/* Every integer of the payload, through the one little-endian encoder (le.h). */
+static void w_le(FILE *f, uint64_t v, unsigned bytes)
 {
     uint8_t b[8];
-    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
-    fwrite(b, 1, 8, f);
+    cfs_le_put(b, v, bytes);
+    fwrite(b, 1, bytes, f);
 }
+static void w_u8(FILE *f, uint8_t v) { w_le(f, v, 1); }
+static void w_u16(FILE *f, uint16_t v) { w_le(f, v, 2); }
+static void w_u32(FILE *f, uint32_t v) { w_le(f, v, 4); }
+static void w_u64(FILE *f, uint64_t v) { w_le(f, v, 8); }
 static void w_str(FILE *f, const char *s, size_t n)
 {
     w_u32(f, (uint32_t)n);
@@ -350,7 +348,7 @@ typedef struct state_out {
     int fd;
     zstream *z;
     FILE *f;
-    char head[20];
+    uint8_t head[20];
 } state_out;
 
 static cfs_status state_begin(state_out *o, const char *path, char *err, size_t errlen)
@@ -362,7 +360,7 @@ static cfs_status state_begin(state_out *o, const char *path, char *err, size_t 
         return CFS_E_IO;
     }
     memcpy(o->head, "CFSSTATE", 8);
-    for (int i = 0; i < 4; i++) o->head[8 + i] = (char)(CFS_SUMMARY_SCHEMA >> (8 * i));
+    cfs_le_put(o->head + 8, CFS_SUMMARY_SCHEMA, 4);
     memset(o->head + 12, 0, 8); /* payload length, patched once known */
     zstream *z = o->z = cfs_xcalloc(1, sizeof *z);
     z->fd = o->fd;
@@ -370,7 +368,7 @@ static cfs_status state_begin(state_out *o, const char *path, char *err, size_t 
     if (!z->cc) exit(1);
     ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
     cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
-    o->f = write_all(o->fd, o->head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
+    o->f = write_all(o->fd, (const char *)o->head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
     if (!o->f) {
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
         ZSTD_freeCCtx(z->cc);
@@ -390,12 +388,12 @@ static cfs_status state_finish(state_out *o, cfs_status st, const char *path, ch
     fclose(o->f);
     ok = ok && zs_push(z, NULL, 0, ZSTD_e_end) == 0;
     /* header with the payload length, then the checksum over header and payload */
-    for (int i = 0; i < 8; i++) o->head[12 + i] = (char)(z->raw >> (8 * i));
+    cfs_le_put(o->head + 12, z->raw, 8);
     uint64_t h = 0;
     ok = ok && pwrite(o->fd, o->head, 20, 0) == 20 && hash_fd(o->fd, 20 + z->packed, &h) == 0;
     uint8_t trailer[16];
     memcpy(trailer, "CFSSEND!", 8);
-    for (int i = 0; i < 8; i++) trailer[8 + i] = (uint8_t)(h >> (8 * i));
+    cfs_le_put(trailer + 8, h, 8);
     ok = ok && pwrite(o->fd, trailer, 16, (off_t)(20 + z->packed)) == 16 && fsync(o->fd) == 0;
     int saved = z->saved_errno ? z->saved_errno : errno;
     ZSTD_freeCCtx(z->cc);
@@ -493,9 +491,7 @@ static uint64_t r_le(rd *r, int n)
 {
     uint8_t b[8] = {0};
     if (fread(b, 1, (size_t)n, r->f) != (size_t)n) r->bad = 1;
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--) v = v << 8 | b[i];
-    return v;
+    return cfs_le_get(b, (unsigned)n);
 }
 
 static char *r_str(rd *r, size_t max)
@@ -960,14 +956,13 @@ static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t 
         snprintf(err, errlen, "%s: not a cfscan state file", path);
         return CFS_E_FORMAT;
     }
-    uint32_t schema = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 | (uint32_t)head[11] << 24;
+    uint32_t schema = (uint32_t)cfs_le_get(head + 8, 4);
     if (schema != CFS_SUMMARY_SCHEMA) {
         snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
                  path, schema, CFS_SUMMARY_SCHEMA);
         return CFS_E_FORMAT;
     }
-    uint64_t want = 0, got = 0;
-    for (int i = 7; i >= 0; i--) want = want << 8 | tr[8 + i];
+    uint64_t want = cfs_le_get(tr + 8, 8), got = 0;
     if (memcmp(tr, "CFSSEND!", 8) != 0) {
         snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
         return CFS_E_TRUNCATED;
@@ -980,8 +975,7 @@ static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t 
         snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
         return CFS_E_CORRUPT;
     }
-    *raw = 0;
-    for (int i = 7; i >= 0; i--) *raw = *raw << 8 | head[12 + i];
+    *raw = cfs_le_get(head + 12, 8);
     return CFS_OK;
 }
 
