@@ -31,10 +31,30 @@ void cfs_sum_input_put(FILE *f, const cfs_sum_input *x);
 /* 1: a row (x->path is the caller's to free), 0: end of input before a row, -1: bad. */
 int cfs_sum_input_get(FILE *f, cfs_sum_input *x);
 
+/* ---- the files of a summary directory ---- */
+/* In writing order: the Parquet tables first, the manifest last (a directory without it
+ * is never taken for a summary).  Their names are in one table, k_sum_files in
+ * summary_publish.c, which everything that lists them (writing, cleanup, the manifest)
+ * reads. */
+enum {
+    CFS_SUM_TRAFFIC,
+    CFS_SUM_LATENCY,
+    CFS_SUM_DISTINCT_CLIENTS,
+    CFS_SUM_TOP_URIS,
+    CFS_SUM_TOP_CLIENTS,
+    CFS_SUM_WAF_RULES,
+    CFS_SUM_INPUTS,
+    CFS_SUM_NTABLES, /* the Parquet tables end here */
+    CFS_SUM_REPORT_TXT = CFS_SUM_NTABLES,
+    CFS_SUM_REPORT_JSON,
+    CFS_SUM_STATE,
+    CFS_SUM_MANIFEST,
+    CFS_SUM_NFILES
+};
+
 /* ---- Parquet tables (summary_parquet.c) ---- */
-/* Write the seven Parquet tables to path[0..7) (traffic, latency, distinct_clients,
- * top_uris, top_clients, waf_rules, inputs) from the settled aggregate; the WAF rule
- * names and the input rows come from s. */
+/* Write the Parquet tables to path[CFS_SUM_TRAFFIC .. CFS_SUM_NTABLES) from the settled
+ * aggregate; the WAF rule names and the input rows come from s. */
 cfs_status cfs_sum_write_tables(const cfs_summary *s, const cfs_agg *settled, char *const *path, char *err,
                                 size_t errlen);
 

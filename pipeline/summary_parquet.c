@@ -5,13 +5,18 @@
 #include "pipeline/summary_internal.h"
 #include "pipeline/xalloc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/parquet.h"
 #include "pipeline/report.h"
+#include "pipeline/sketch.h"
 #include "pipeline/waf.h"
+
+/* A table's column count, from its column array. */
+#define NCOLS(cols) (sizeof(cols) / sizeof((cols)[0]))
 
 /* ---- Parquet tables ------------------------------------------------------------------------------ */
 static int cmp_gkey_rows(const void *a, const void *b)
@@ -70,7 +75,7 @@ static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, s
         {"candidates", CFS_PQ_STRING, 1, 1},
     };
     cfs_pq_writer *w;
-    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, sizeof cols / sizeof cols[0], err, errlen));
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, NCOLS(cols), err, errlen));
     void **rows = cfs_sum_sorted_rows(&a->traffic, cfs_sum_cmp_trow);
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *t = rows[i];
@@ -111,12 +116,16 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
         {"requests", CFS_PQ_INT64, 0, 0},
     };
     cfs_pq_writer *lw, *dw;
-    CFS_FORWARD_IF_ERROR(cfs_pq_open(&lw, lat_path, lcols, 5, err, errlen));
-    cfs_status st = cfs_pq_open(&dw, dc_path, dcols, 5, err, errlen);
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&lw, lat_path, lcols, NCOLS(lcols), err, errlen));
+    cfs_status st = cfs_pq_open(&dw, dc_path, dcols, NCOLS(dcols), err, errlen);
     if (st != CFS_OK) {
         cfs_pq_abort(lw);
         return st;
     }
+    /* HyperLogLog's relative standard error for m registers is 1.04 / sqrt(m): Flajolet,
+     * Fusy, Gandouet and Meunier, "HyperLogLog: the analysis of a near-optimal cardinality
+     * estimation algorithm" (AofA 2007), theorem 1, where 1.04 rounds sqrt(3 ln 2 - 1). */
+    const double rse = 1.04 / sqrt((double)CFS_HLL_REGS);
     void **rows = cfs_sum_sorted_rows(&a->groups, cmp_gkey_rows);
     for (size_t i = 0; i < a->groups.n; i++) {
         const cfs_grow *g = rows[i];
@@ -137,7 +146,7 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
         pstr(dw, 0, g->k.dist);
         pstr(dw, 1, cause);
         cfs_pq_i64(dw, 2, (int64_t)(cfs_hll_estimate(&g->g->clients) + 0.5));
-        cfs_pq_f64(dw, 3, 1.04 / 128.0); /* 1.04 / sqrt(2^14) */
+        cfs_pq_f64(dw, 3, rse);
         cfs_pq_i64(dw, 4, (int64_t)g->g->tt.count);
         cfs_pq_end_row(dw);
     }
@@ -161,7 +170,7 @@ static cfs_status write_heavy(const cfs_agg *a, const char *upath, const char *c
     cfs_pq_writer *w[2];
     const char *paths[2] = {upath, cpath};
     for (int k = 0; k < 2; k++) {
-        cfs_status st = cfs_pq_open(&w[k], paths[k], cols, 8, err, errlen);
+        cfs_status st = cfs_pq_open(&w[k], paths[k], cols, NCOLS(cols), err, errlen);
         if (st != CFS_OK) {
             if (k) cfs_pq_abort(w[0]);
             return st;
@@ -209,7 +218,7 @@ static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *
         {"distribution", CFS_PQ_STRING, 0, 1}, {"rule", CFS_PQ_STRING, 0, 1}, {"blocks", CFS_PQ_INT64, 0, 0},
     };
     cfs_pq_writer *w;
-    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, 3, err, errlen));
+    CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, NCOLS(cols), err, errlen));
     void **rows = cfs_sum_sorted_rows(&a->waf, cmp_wrow_named);
     for (size_t i = 0; i < a->waf.n; i++) {
         const cfs_wrow *r = rows[i];
@@ -239,7 +248,7 @@ static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err
     /* Row groups of 16384 inputs: this table is the one that grows with the number of
      * inputs, and a row group is what the writer holds in memory. */
     cfs_pq_options opt = {.row_group_rows = 16384};
-    CFS_FORWARD_IF_ERROR(cfs_pq_open_opts(&w, path, cols, 12, &opt, err, errlen));
+    CFS_FORWARD_IF_ERROR(cfs_pq_open_opts(&w, path, cols, NCOLS(cols), &opt, err, errlen));
     cfs_sum_input row;
     int more = cfs_summary_inputs_begin(s) == 0 ? 1 : -1;
     while (more > 0 && (more = cfs_summary_inputs_next(s, &row)) > 0) {
@@ -279,10 +288,10 @@ static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err
 cfs_status cfs_sum_write_tables(const cfs_summary *s, const cfs_agg *settled, char *const *path, char *err,
                                 size_t errlen)
 {
-    cfs_status st = write_traffic(settled, path[0], err, errlen);
-    if (st == CFS_OK) st = write_groups(settled, path[1], path[2], err, errlen);
-    if (st == CFS_OK) st = write_heavy(settled, path[3], path[4], err, errlen);
-    if (st == CFS_OK) st = write_waf(s, settled, path[5], err, errlen);
-    if (st == CFS_OK) st = write_inputs(s, path[6], err, errlen);
+    cfs_status st = write_traffic(settled, path[CFS_SUM_TRAFFIC], err, errlen);
+    if (st == CFS_OK) st = write_groups(settled, path[CFS_SUM_LATENCY], path[CFS_SUM_DISTINCT_CLIENTS], err, errlen);
+    if (st == CFS_OK) st = write_heavy(settled, path[CFS_SUM_TOP_URIS], path[CFS_SUM_TOP_CLIENTS], err, errlen);
+    if (st == CFS_OK) st = write_waf(s, settled, path[CFS_SUM_WAF_RULES], err, errlen);
+    if (st == CFS_OK) st = write_inputs(s, path[CFS_SUM_INPUTS], err, errlen);
     return st;
 }

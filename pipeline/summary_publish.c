@@ -19,12 +19,22 @@
 
 /* ---- directory publishing -------------------------------------------------------------------------- */
 /* What a summary directory holds, in writing order: the manifest goes last, so a directory
- * without it is never taken for a summary.  Nothing else is ever removed from one. */
-#define NSUMFILES 11
+ * without it is never taken for a summary.  Nothing else is ever removed from one.  The one
+ * list of these names: cleanup, the manifest and writing all read it. */
+#define NSUMFILES CFS_SUM_NFILES
 static const char *const k_sum_files[NSUMFILES] = {
-    "traffic.parquet", "latency.parquet", "distinct_clients.parquet", "top_uris.parquet",
-    "top_clients.parquet", "waf_rules.parquet", "inputs.parquet", "report.txt", "report.json",
-    "state.cfs", "manifest.json"};
+    [CFS_SUM_TRAFFIC] = "traffic.parquet",
+    [CFS_SUM_LATENCY] = "latency.parquet",
+    [CFS_SUM_DISTINCT_CLIENTS] = "distinct_clients.parquet",
+    [CFS_SUM_TOP_URIS] = "top_uris.parquet",
+    [CFS_SUM_TOP_CLIENTS] = "top_clients.parquet",
+    [CFS_SUM_WAF_RULES] = "waf_rules.parquet",
+    [CFS_SUM_INPUTS] = "inputs.parquet",
+    [CFS_SUM_REPORT_TXT] = "report.txt",
+    [CFS_SUM_REPORT_JSON] = "report.json",
+    [CFS_SUM_STATE] = "state.cfs",
+    [CFS_SUM_MANIFEST] = "manifest.json",
+};
 
 static char *join(const char *dir, const char *name)
 {
@@ -257,11 +267,10 @@ static cfs_status write_manifest(const char *path, const cfs_summary *s, const c
                "  \"created\": \"%s\",\n  \"clients_redacted\": %s,\n  \"arguments\": ",
             CFS_VERSION, CFS_SUMMARY_SCHEMA, ts, s->clients_redacted ? "true" : "false");
     cfs_write_json_str(f, argv_line ? argv_line : "", argv_line ? strlen(argv_line) : 0);
-    fprintf(f, ",\n  \"tables\": [\"traffic.parquet\", \"latency.parquet\", \"distinct_clients.parquet\", "
-               "\"top_uris.parquet\", \"top_clients.parquet\", \"waf_rules.parquet\", \"inputs.parquet\"],\n"
-               "  \"state\": \"state.cfs\",\n"
-               "  \"inputs\": %llu,\n  \"inputs_table\": \"inputs.parquet\"\n}\n",
-            (unsigned long long)s->ninputs);
+    fputs(",\n  \"tables\": [", f);
+    for (int i = 0; i < CFS_SUM_NTABLES; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", k_sum_files[i]);
+    fprintf(f, "],\n  \"state\": \"%s\",\n  \"inputs\": %llu,\n  \"inputs_table\": \"%s\"\n}\n",
+            k_sum_files[CFS_SUM_STATE], (unsigned long long)s->ninputs, k_sum_files[CFS_SUM_INPUTS]);
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     if (fclose(f) != 0) bad = 1;
     if (bad) {
@@ -317,10 +326,10 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
     char *p[NSUMFILES];
     for (int i = 0; i < NSUMFILES; i++) p[i] = join(tmp, k_sum_files[i]);
     cfs_status st = cfs_sum_write_tables(s, &settled, p, err, errlen);
-    if (st == CFS_OK) st = write_text_file(p[7], 0, s, &settled, err, errlen);
-    if (st == CFS_OK) st = write_text_file(p[8], 1, s, &settled, err, errlen);
-    if (st == CFS_OK) st = cfs_state_write(s, p[9], err, errlen);
-    if (st == CFS_OK) st = write_manifest(p[10], s, argv_line, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_TXT], 0, s, &settled, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_JSON], 1, s, &settled, err, errlen);
+    if (st == CFS_OK) st = cfs_state_write(s, p[CFS_SUM_STATE], err, errlen);
+    if (st == CFS_OK) st = write_manifest(p[CFS_SUM_MANIFEST], s, argv_line, err, errlen);
     cfs_agg_free(&settled);
     /* The files were made in our own 0700 directory: their modes can be set by name.
      * The directory's mode comes last, since it may deny us writing. */
