@@ -20,12 +20,11 @@ void cfs_summary_init(cfs_summary *s)
     cfs_agg_init(&s->agg);
 }
 
-void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const void *waf_index)
+void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const cfs_waf_index *w)
 {
     cfs_agg_merge(&s->agg, &res->agg);
     cfs_agg_fold_heavy(&s->agg, &res->agg);
     s->pruned += res->ledger.pruned;
-    const cfs_waf_index *w = waf_index;
     if (w) {
         /* the rules, then the notes' reserved names: every id a cfs_wrow.rule can hold */
         s->nwaf_rules = cfs_waf_name_count(w);
