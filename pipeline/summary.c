@@ -86,6 +86,11 @@ uint32_t cfs_sum_waf_rule_id(cfs_summary *s, const char *name)
     return (uint32_t)(s->nwaf_rules - 1);
 }
 
+const char *cfs_sum_waf_name(const cfs_summary *s, uint32_t rule)
+{
+    return rule < s->nwaf_rules ? s->waf_rules[rule] : "?";
+}
+
 void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
 {
     /* WAF rule ids are per summary: re-key src's rows by name before merging. */
@@ -93,7 +98,7 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
         const cfs_wrow *w = cfs_kmap_row(&src->agg.waf, i);
         cfs_wrow k = *w;
         k.count = 0;
-        k.rule = cfs_sum_waf_rule_id(dst, w->rule < src->nwaf_rules ? src->waf_rules[w->rule] : "?");
+        k.rule = cfs_sum_waf_rule_id(dst, cfs_sum_waf_name(src, w->rule));
         cfs_wrow *d = cfs_kmap_get(&dst->agg.waf, &k, NULL);
         d->count += w->count;
     }

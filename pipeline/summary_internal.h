@@ -12,6 +12,8 @@
 /* The id of WAF rule `name` in s, added when new (merge and the state reader re-key rows
  * by name, since ids are per summary). */
 uint32_t cfs_sum_waf_rule_id(cfs_summary *s, const char *name);
+/* The name behind a cfs_wrow.rule of s ("?" for an id it does not hold). */
+const char *cfs_sum_waf_name(const cfs_summary *s, uint32_t rule);
 /* The rows of m in an array sorted by cmp (the caller frees the array, not the rows);
  * cfs_sum_cmp_trow is the traffic key order of the state and traffic.parquet. */
 void **cfs_sum_sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *));

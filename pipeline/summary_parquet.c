@@ -222,7 +222,7 @@ static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *
     void **rows = cfs_sum_sorted_rows(&a->waf, cmp_wrow_named);
     for (size_t i = 0; i < a->waf.n; i++) {
         const cfs_wrow *r = rows[i];
-        const char *nm = r->rule < s->nwaf_rules ? s->waf_rules[r->rule] : "?";
+        const char *nm = cfs_sum_waf_name(s, r->rule);
         /* the notes' reserved names (waf.h) count 403s, not blocks: not in this table */
         if (strncmp(nm, CFS_WAF_NOTE_PREFIX, sizeof CFS_WAF_NOTE_PREFIX - 1) == 0) continue;
         pstr(w, 0, r->dist);

@@ -317,7 +317,7 @@ static cfs_status w_waf(FILE *f, const cfs_summary *s)
     w_u64(f, a->waf.n);
     for (size_t i = 0; i < a->waf.n; i++) {
         const cfs_wrow *w = cfs_kmap_row(&a->waf, i);
-        const char *nm = w->rule < s->nwaf_rules ? s->waf_rules[w->rule] : "?";
+        const char *nm = cfs_sum_waf_name(s, w->rule);
         fwrite(w->dist, 1, CFS_KEY_STR, f);
         w_str(f, nm, strlen(nm));
         w_u64(f, w->count);
