@@ -18,6 +18,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "pipeline/le.h"
 #include "pipeline/thrift.h"
 
 #ifndef CFS_VERSION
@@ -89,17 +90,6 @@ static inline int pbuf_put(pbuf *b, const void *p, size_t n)
     if (n) memcpy(b->p + b->n, p, n);
     b->n += n;
     return 1;
-}
-
-static inline void put_le32(uint8_t *d, uint32_t v)
-{
-    d[0] = (uint8_t)v, d[1] = (uint8_t)(v >> 8), d[2] = (uint8_t)(v >> 16), d[3] = (uint8_t)(v >> 24);
-}
-
-static inline void put_le64(uint8_t *d, uint64_t v)
-{
-    put_le32(d, (uint32_t)v);
-    put_le32(d + 4, (uint32_t)(v >> 32));
 }
 
 static void pbuf_free(pbuf *b)
@@ -267,7 +257,7 @@ static int hybrid_encode(pbuf *out, const void *v, int vsize, size_t n, int bw)
         while (i + r < n && level_at(v, vsize, i + r) == x) r++;
         if (r >= 8) {
             uint8_t val[4];
-            put_le32(val, x);
+            cfs_le_put(val, x, 4);
             if (!put_uvarint(out, (uint64_t)r << 1) || !pbuf_put(out, val, vbytes)) return 0;
             i += r;
             continue;
@@ -370,7 +360,7 @@ static void flush_page(cfs_pq_writer *w, col *c)
         if (!pbuf_reserve(b, 4)) goto nomem;
         b->n = 4;
         if (!hybrid_encode(b, c->defs.p, 1, c->page_rows, 1)) goto nomem;
-        put_le32(b->p, (uint32_t)(b->n - 4));
+        cfs_le_put(b->p, (uint32_t)(b->n - 4), 4);
         c->encodings |= 1u << ENC_RLE;
     }
     /* A page without a single non-null value is written PLAIN (empty), so a reader never
@@ -535,7 +525,7 @@ static int64_t dict_index(cfs_pq_writer *w, col *c, const char *p, size_t n)
         c->ents_cap = cap;
     }
     uint8_t len[4];
-    put_le32(len, (uint32_t)n);
+    cfs_le_put(len, (uint32_t)n, 4);
     if (!pbuf_put(&c->dict, len, 4)) return -2;
     size_t off = c->dict.n;
     if (!pbuf_put(&c->dict, p, n)) return -2;
@@ -612,7 +602,7 @@ void cfs_pq_i64(cfs_pq_writer *w, size_t i, int64_t v)
             fail_usage(w, c, "value out of INT32 range");
             return;
         }
-        put_le32(b, (uint32_t)(int32_t)v);
+        cfs_le_put(b, (uint32_t)(int32_t)v, 4);
         n = 4;
         break;
     case CFS_PQ_BOOL:
@@ -621,7 +611,7 @@ void cfs_pq_i64(cfs_pq_writer *w, size_t i, int64_t v)
         n = 1;
         break;
     default:
-        put_le64(b, (uint64_t)v);
+        cfs_le_put(b, (uint64_t)v, 8);
         n = 8;
         break;
     }
@@ -640,7 +630,7 @@ void cfs_pq_f64(cfs_pq_writer *w, size_t i, double v)
     uint64_t bits;
     memcpy(&bits, &v, 8);
     uint8_t b[8];
-    put_le64(b, bits);
+    cfs_le_put(b, bits, 8);
     if (!pbuf_put(&c->vals, b, 8)) {
         fail_nomem(w);
         return;
@@ -682,7 +672,7 @@ void cfs_pq_str(cfs_pq_writer *w, size_t i, const char *p, size_t n)
         if (w->st != CFS_OK) return;
     }
     uint8_t len[4];
-    put_le32(len, (uint32_t)n);
+    cfs_le_put(len, (uint32_t)n, 4);
     if (!pbuf_put(&c->vals, len, 4) || !pbuf_put(&c->vals, p, n) ||
         !stat_str(c, (const uint8_t *)p, n)) {
         fail_nomem(w);
@@ -725,9 +715,9 @@ static void chunk_stats(const col *c, chunk_meta *m)
     uint8_t b[8];
     switch (c->type) {
     case CFS_PQ_INT32:
-        put_le32(b, (uint32_t)(int32_t)c->imin);
+        cfs_le_put(b, (uint32_t)(int32_t)c->imin, 4);
         store_stat(m->min, &m->min_len, b, 4);
-        put_le32(b, (uint32_t)(int32_t)c->imax);
+        cfs_le_put(b, (uint32_t)(int32_t)c->imax, 4);
         store_stat(m->max, &m->max_len, b, 4);
         break;
     case CFS_PQ_BOOL:
@@ -738,9 +728,9 @@ static void chunk_stats(const col *c, chunk_meta *m)
         break;
     case CFS_PQ_INT64:
     case CFS_PQ_TIMESTAMP_MS:
-        put_le64(b, (uint64_t)c->imin);
+        cfs_le_put(b, (uint64_t)c->imin, 8);
         store_stat(m->min, &m->min_len, b, 8);
-        put_le64(b, (uint64_t)c->imax);
+        cfs_le_put(b, (uint64_t)c->imax, 8);
         store_stat(m->max, &m->max_len, b, 8);
         break;
     case CFS_PQ_DOUBLE: {
@@ -749,10 +739,10 @@ static void chunk_stats(const col *c, chunk_meta *m)
         double lo = c->dmin == 0 ? -0.0 : c->dmin, hi = c->dmax == 0 ? 0.0 : c->dmax;
         uint64_t bits;
         memcpy(&bits, &lo, 8);
-        put_le64(b, bits);
+        cfs_le_put(b, bits, 8);
         store_stat(m->min, &m->min_len, b, 8);
         memcpy(&bits, &hi, 8);
-        put_le64(b, bits);
+        cfs_le_put(b, bits, 8);
         store_stat(m->max, &m->max_len, b, 8);
         break;
     }
@@ -960,7 +950,7 @@ static void write_footer(cfs_pq_writer *w)
         return;
     }
     uint8_t tail[8];
-    put_le32(tail, (uint32_t)t->n);
+    cfs_le_put(tail, (uint32_t)t->n, 4);
     memcpy(tail + 4, "PAR1", 4);
     file_write(w, t->p, t->n);
     file_write(w, tail, 8);

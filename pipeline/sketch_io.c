@@ -9,6 +9,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "pipeline/le.h"
+
 #define SKETCH_IO_VERSION 1u
 #define HEADER_SIZE 10u /* magic 4 + version 2 + length 4 */
 
@@ -68,22 +70,10 @@ static void ob_varint(obuf *b, uint64_t v)
     ob_bytes(b, tmp, n);
 }
 
-static void le_put(uint8_t *dst, uint64_t v, unsigned bytes)
-{
-    for (unsigned i = 0; i < bytes; i++) dst[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t le_get(const uint8_t *src, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes; i++) v |= (uint64_t)src[i] << (8 * i);
-    return v;
-}
-
 static void ob_u64(obuf *b, uint64_t v)
 {
     uint8_t tmp[8];
-    le_put(tmp, v, 8);
+    cfs_le_put(tmp, v, 8);
     ob_bytes(b, tmp, 8);
 }
 
@@ -134,7 +124,7 @@ static uint64_t ic_u64(icur *c)
         c->bad = 1;
         return 0;
     }
-    uint64_t v = le_get(c->p, 8);
+    uint64_t v = cfs_le_get(c->p, 8);
     c->p += 8;
     return v;
 }
@@ -161,9 +151,9 @@ static cfs_status blob_write(FILE *f, const char magic[4], const obuf *b)
     if (b->n > UINT32_MAX) return CFS_E_UNSUPPORTED;
     uint8_t hdr[HEADER_SIZE], sum[8];
     memcpy(hdr, magic, 4);
-    le_put(hdr + 4, SKETCH_IO_VERSION, 2);
-    le_put(hdr + 6, b->n, 4);
-    le_put(sum, XXH3_64bits(b->p, b->n), 8);
+    cfs_le_put(hdr + 4, SKETCH_IO_VERSION, 2);
+    cfs_le_put(hdr + 6, b->n, 4);
+    cfs_le_put(sum, XXH3_64bits(b->p, b->n), 8);
     if (fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr) return CFS_E_IO;
     if (b->n && fwrite(b->p, 1, b->n, f) != b->n) return CFS_E_IO;
     if (fwrite(sum, 1, sizeof sum, f) != sizeof sum) return CFS_E_IO;
@@ -189,10 +179,10 @@ static cfs_status blob_read(FILE *f, const char magic[4], uint32_t max_len, uint
     uint8_t hdr[HEADER_SIZE];
     CFS_FORWARD_IF_ERROR(read_exact(f, hdr, sizeof hdr));
     if (memcmp(hdr, magic, 4) != 0) return CFS_E_CORRUPT;
-    uint64_t version = le_get(hdr + 4, 2);
+    uint64_t version = cfs_le_get(hdr + 4, 2);
     if (version == 0) return CFS_E_CORRUPT;
     if (version > SKETCH_IO_VERSION) return CFS_E_UNSUPPORTED;
-    uint64_t len = le_get(hdr + 6, 4);
+    uint64_t len = cfs_le_get(hdr + 6, 4);
     if (len > max_len) return CFS_E_CORRUPT;
 
     /* Grow with the data actually read: at most twice what the stream holds. */
@@ -217,7 +207,7 @@ static cfs_status blob_read(FILE *f, const char magic[4], uint32_t max_len, uint
     }
     uint8_t sum[8];
     cfs_status st = read_exact(f, sum, sizeof sum);
-    if (st == CFS_OK && le_get(sum, 8) != XXH3_64bits(p, (size_t)len)) st = CFS_E_CORRUPT;
+    if (st == CFS_OK && cfs_le_get(sum, 8) != XXH3_64bits(p, (size_t)len)) st = CFS_E_CORRUPT;
     if (st != CFS_OK) {
         free(p);
         return st;

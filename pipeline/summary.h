@@ -9,6 +9,7 @@
 #include "pipeline/aggregate.h"
 #include "pipeline/scan.h"
 #include "pipeline/source.h"
+#include "pipeline/waf.h"
 
 /* 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
@@ -25,7 +26,7 @@ typedef struct cfs_sum_input {
 } cfs_sum_input;
 
 /* What a summary holds: the unsettled aggregate and a row per input.  The rows are in a
- * temporary file (see summary.c), so a summary of ten million inputs fits in memory. */
+ * temporary file (see summary_rows.c), so a summary of ten million inputs fits in memory. */
 typedef struct cfs_summary {
     cfs_agg agg;
     FILE *rows;              /* per-input rows, NULL until the first */
@@ -51,8 +52,9 @@ typedef struct cfs_summary {
  * grows with the number of inputs), then cfs_summary_from_scan. */
 void cfs_summary_init(cfs_summary *s);
 void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st);
-/* Add a scan's (unsettled) tables and its pruned count; res is not changed. */
-void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const void *waf_index);
+/* Add a scan's (unsettled) tables and its pruned count; res is not changed.  waf_index
+ * (NULL without --waf-logs) gives the names of the WAF rules the scan's rows index. */
+void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const cfs_waf_index *waf_index);
 /* Read the rows back in input order: begin (0 or -1 on an I/O error), then next until it
  * returns 0 (end) or -1 (the temporary file failed); x->path is the caller's to free.
  * Appending again after a full pass is allowed. */

@@ -26,11 +26,11 @@
 #define UNDER_ASAN TU_UNDER_ASAN
 
 /* Peak RSS a rejected state may cost.  The reader's budget for a small state is 64 MiB
- * (summary.c): the largest case below measured 70 MB, 103 MB under ASan (its shadow and
+ * (summary_state.c): the largest case below measured 70 MB, 103 MB under ASan (its shadow and
  * allocator overhead); before the fix the same states took about 2 GB. */
 #define RSS_LIMIT_KB (UNDER_ASAN ? 300L * 1024 : 200L * 1024)
 
-/* ---- payload writer (the encoding of summary.c's w_* helpers) ------------------------------ */
+/* ---- payload writer (the encoding of summary_state.c's w_* helpers) ------------------------ */
 static void p_u8(FILE *f, uint8_t v) { fputc(v, f); }
 static void p_le(FILE *f, uint64_t v, int n)
 {
@@ -68,7 +68,7 @@ static void p_gkey(FILE *f, const char *dist, uint16_t rule, uint8_t cause, uint
     p_u8(f, cause);
     p_u8(f, lat);
 }
-/* One input row of the FILE section (put_input in summary.c). */
+/* One input row of the FILE section (cfs_sum_input_put in summary_state.c). */
 static void p_input(FILE *f, const char *path, cfs_status status, const char *error)
 {
     p_str(f, path, strlen(path));

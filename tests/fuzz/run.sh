@@ -104,7 +104,7 @@ seed_of() {
 run_one() {
   local name=$1 rss=2048 asan=detect_leaks=1:allocator_may_return_null=1
   # fuzz_merge checks memory as well as crashes: a state of at most max_len bytes may
-  # make the reader commit 64 MiB (its budget, summary.c), merge holds about three
+  # make the reader commit 64 MiB (its budget, summary_state.c), merge holds about three
   # copies, and ASan's quarantine is kept small so that freed memory does not count.
   if [ "$name" = fuzz_merge ]; then rss=512; asan=$asan:quarantine_size_mb=16; fi
   mkdir -p "$out/corpus/$name" "$out/crashes/$name"

@@ -1,0 +1,378 @@
+/* Publishing a summary directory: the checks on -o, the report files and manifest, and
+ * the atomic replacement of the directory (write beside it, then one rename), so that a
+ * reader never sees half a summary and nothing of a user's is ever deleted. */
+#include "pipeline/summary.h"
+#include "pipeline/summary_internal.h"
+#include "pipeline/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline/report.h"
+
+/* ---- directory publishing -------------------------------------------------------------------------- */
+/* What a summary directory holds, in writing order: the manifest goes last, so a directory
+ * without it is never taken for a summary.  Nothing else is ever removed from one.  The one
+ * list of these names: cleanup, the manifest and writing all read it. */
+#define NSUMFILES CFS_SUM_NFILES
+static const char *const k_sum_files[NSUMFILES] = {
+    [CFS_SUM_TRAFFIC] = "traffic.parquet",
+    [CFS_SUM_LATENCY] = "latency.parquet",
+    [CFS_SUM_DISTINCT_CLIENTS] = "distinct_clients.parquet",
+    [CFS_SUM_TOP_URIS] = "top_uris.parquet",
+    [CFS_SUM_TOP_CLIENTS] = "top_clients.parquet",
+    [CFS_SUM_WAF_RULES] = "waf_rules.parquet",
+    [CFS_SUM_INPUTS] = "inputs.parquet",
+    [CFS_SUM_REPORT_TXT] = "report.txt",
+    [CFS_SUM_REPORT_JSON] = "report.json",
+    [CFS_SUM_STATE] = "state.cfs",
+    [CFS_SUM_MANIFEST] = "manifest.json",
+};
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = cfs_xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static int is_sum_file(const char *name)
+{
+    for (int i = 0; i < NSUMFILES; i++)
+        if (strcmp(name, k_sum_files[i]) == 0) return 1;
+    return 0;
+}
+
+/* Remove a summary tree we made or swapped out.  Everything goes through a descriptor
+ * opened without following links: if the name was swapped for a link meanwhile, only the
+ * link goes (never what it points to); only the known file names are unlinked, so a
+ * directory holding anything else stays (at worst a stale DIR.tmp-*), and nothing of a
+ * user's is deleted. */
+static void rm_tree(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        struct stat st;
+        if (errno == ELOOP && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) unlink(dir);
+        return;
+    }
+    for (int i = 0; i < NSUMFILES; i++) unlinkat(fd, k_sum_files[i], 0);
+    close(fd);
+    rmdir(dir);
+}
+
+/* Open dir/manifest.json for reading without blocking (a FIFO there would hang fopen)
+ * and without following a link; -1 with errno unless it is a regular file. */
+static int open_manifest(int dfd, struct stat *st)
+{
+    int fd = openat(dfd, "manifest.json", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+/* The first bytes of a regular manifest.json (NUL-terminated in buf); 0, or -1. */
+static int read_manifest(int dfd, char *buf, size_t cap, struct stat *st)
+{
+    int fd = open_manifest(dfd, st);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n < 0) return -1;
+    buf[n] = 0;
+    return 0;
+}
+
+/* What publishing into an existing path found there. */
+typedef struct out_info {
+    int exists;      /* dir exists (an empty directory or a summary) */
+    mode_t dmode;    /* its permission bits */
+    int have_fmode;  /* it is a summary: fmode is its manifest's mode */
+    mode_t fmode;
+} out_info;
+
+static cfs_status check_output_at(const char *dir, out_info *oi, char *err, size_t errlen);
+
+/* "DIR/" names a link's target, not the link: look at DIR itself. */
+static cfs_status check_output(const char *dir, out_info *oi, char *err, size_t errlen)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    char *d = cfs_xmalloc(n + 1);
+    memcpy(d, dir, n);
+    d[n] = 0;
+    cfs_status st = check_output_at(d, oi, err, errlen);
+    free(d);
+    return st;
+}
+
+static cfs_status check_output_at(const char *dir, out_info *oi, char *err, size_t errlen)
+{
+    memset(oi, 0, sizeof *oi);
+    struct stat sb;
+    if (lstat(dir, &sb) != 0) {
+        if (errno == ENOENT) return CFS_OK;
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return CFS_E_IO;
+    }
+    if (S_ISLNK(sb.st_mode)) {
+        /* Exchanging a link swaps the link, not its target, and whoever can plant one
+         * in a shared directory could aim cleanup at someone else's files: refuse. */
+        char target[1024];
+        ssize_t n = readlink(dir, target, sizeof target - 1);
+        if (n < 0) n = 0;
+        target[n] = 0;
+        snprintf(err, errlen, "%s: is a symbolic link%s%s; refusing to publish through it (pass the link's "
+                 "target instead)", dir, n ? " to " : "", target);
+        return CFS_E_USAGE;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "%s: exists and is not a directory; refusing to replace it", dir);
+        return CFS_E_USAGE;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return errno == ELOOP || errno == ENOTDIR ? CFS_E_USAGE : CFS_E_IO;
+    }
+    if (fstat(dfd, &sb) != 0) sb.st_mode = 0755;
+    oi->exists = 1;
+    oi->dmode = sb.st_mode & 07777;
+    int dup_fd = dup(dfd);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (!d) {
+        if (dup_fd >= 0) close(dup_fd);
+        snprintf(err, errlen, "%s: cannot list it: %s", dir, strerror(errno));
+        close(dfd);
+        return CFS_E_IO;
+    }
+    /* An empty directory may be filled; one with entries must be a summary holding
+     * nothing but a summary's own regular files (anything else would be moved into
+     * the stale DIR.tmp-* or lost). */
+    char foreign[256] = "";
+    int any = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        any = 1;
+        struct stat fs;
+        if (!foreign[0] && (!is_sum_file(e->d_name) ||
+                            (fstatat(dfd, e->d_name, &fs, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(fs.st_mode))))
+            snprintf(foreign, sizeof foreign, "%s", e->d_name);
+    }
+    closedir(d);
+    cfs_status st = CFS_OK;
+    if (any) {
+        char buf[256];
+        struct stat ms;
+        if (read_manifest(dfd, buf, sizeof buf, &ms) != 0) {
+            snprintf(err, errlen, "%s: exists and is not a cfscan summary (manifest.json %s); refusing to "
+                     "overwrite it", dir, errno == ENOENT ? "missing" : "is not a readable regular file");
+            st = CFS_E_USAGE;
+        } else if (!strstr(buf, "\"cfscan_summary\": true")) {
+            snprintf(err, errlen, "%s: exists and is not a cfscan summary (manifest.json is not a cfscan "
+                     "manifest); refusing to overwrite it", dir);
+            st = CFS_E_USAGE;
+        } else if (foreign[0]) {
+            snprintf(err, errlen, "%s: holds '%s', which is not part of a cfscan summary; refusing to "
+                     "replace the directory (move it out first)", dir, foreign);
+            st = CFS_E_USAGE;
+        } else {
+            oi->have_fmode = 1;
+            oi->fmode = ms.st_mode & 0777;
+        }
+    }
+    close(dfd);
+    return st;
+}
+
+cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen)
+{
+    out_info oi;
+    return check_output(dir, &oi, err, errlen);
+}
+
+/* The flag sits before the arguments (which may be long), within the first bytes. */
+int cfs_summary_dir_redacted(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return 0;
+    char buf[4096];
+    struct stat st;
+    int r = read_manifest(dfd, buf, sizeof buf, &st) == 0 && strstr(buf, "\"clients_redacted\": true") != NULL;
+    close(dfd);
+    return r;
+}
+
+static cfs_status write_text_file(const char *path, int json, const cfs_summary *s, const cfs_agg *settled,
+                                  char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    cfs_scan_result res;
+    cfs_summary view = *s;
+    view.agg = *settled;
+    cfs_summary_as_result(&view, &res);
+    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL};
+    if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
+                      * the summary's own (its wrow ids index them) */
+        ro.top = s->report->top;
+        ro.with_config = s->report->with_config;
+        ro.with_waf = s->report->with_waf;
+        ro.waf = s->report->waf;
+        ro.config = s->report->config;
+    }
+    if (json) cfs_report_json(f, &res, &ro);
+    else cfs_report_text(f, &res, &ro);
+    cfs_scan_result_free(&res);
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int saved = errno;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+static cfs_status write_manifest(const char *path, const cfs_summary *s, const char *argv_line, char *err,
+                                 size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "{\n  \"cfscan_summary\": true,\n  \"cfscan_version\": \"%s\",\n  \"schema_version\": %d,\n"
+               "  \"created\": \"%s\",\n  \"clients_redacted\": %s,\n  \"arguments\": ",
+            CFS_VERSION, CFS_SUMMARY_SCHEMA, ts, s->clients_redacted ? "true" : "false");
+    cfs_write_json_str(f, argv_line ? argv_line : "", argv_line ? strlen(argv_line) : 0);
+    fputs(",\n  \"tables\": [", f);
+    for (int i = 0; i < CFS_SUM_NTABLES; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", k_sum_files[i]);
+    fprintf(f, "],\n  \"state\": \"%s\",\n  \"inputs\": %llu,\n  \"inputs_table\": \"%s\"\n}\n",
+            k_sum_files[CFS_SUM_STATE], (unsigned long long)s->ninputs, k_sum_files[CFS_SUM_INPUTS]);
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+static void fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char *argv_line,
+                               char *err, size_t errlen)
+{
+    out_info oi;
+    CFS_FORWARD_IF_ERROR(check_output(dir, &oi, err, errlen));
+    /* Modes: a new summary honours the umask (read by setting it back at once; the scan's
+     * threads are done by now); a replaced one keeps the modes its owner gave it. */
+    mode_t um = umask(0);
+    umask(um);
+    mode_t dmode = oi.exists ? oi.dmode : (0777 & ~um);
+    mode_t fmode = oi.have_fmode ? oi.fmode : (0666 & ~um);
+    /* The temporary directory sits beside dir (same file system, so rename is atomic). */
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    char *tmp = cfs_xmalloc(n + 32);
+    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir);
+    /* The rename gets dir without trailing slashes: "DIR/" would follow a link put at
+     * DIR since the check. */
+    char *bare = cfs_xmalloc(n + 1);
+    memcpy(bare, dir, n);
+    bare[n] = 0;
+    dir = bare;
+    if (!mkdtemp(tmp)) {
+        snprintf(err, errlen, "%s: cannot create a temporary directory beside it: %s", dir, strerror(errno));
+        free(tmp);
+        free(bare);
+        return CFS_E_IO;
+    }
+    /* Tables and reports come from a settled copy; the state keeps provisional entries. */
+    cfs_agg settled;
+    cfs_agg_init(&settled);
+    cfs_agg_merge(&settled, &s->agg);
+    cfs_agg_fold_heavy(&settled, &s->agg);
+    cfs_agg_settle(&settled);
+    char *p[NSUMFILES];
+    for (int i = 0; i < NSUMFILES; i++) p[i] = join(tmp, k_sum_files[i]);
+    cfs_status st = cfs_sum_write_tables(s, &settled, p, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_TXT], 0, s, &settled, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_JSON], 1, s, &settled, err, errlen);
+    if (st == CFS_OK) st = cfs_state_write(s, p[CFS_SUM_STATE], err, errlen);
+    if (st == CFS_OK) st = write_manifest(p[CFS_SUM_MANIFEST], s, argv_line, err, errlen);
+    cfs_agg_free(&settled);
+    /* The files were made in our own 0700 directory: their modes can be set by name.
+     * The directory's mode comes last, since it may deny us writing. */
+    for (int i = 0; i < NSUMFILES && st == CFS_OK; i++)
+        if (chmod(p[i], fmode) != 0) {
+            snprintf(err, errlen, "%s: cannot set its mode: %s", p[i], strerror(errno));
+            st = CFS_E_IO;
+        }
+    for (int i = 0; i < NSUMFILES; i++) free(p[i]);
+    if (st == CFS_OK && chmod(tmp, dmode) != 0) {
+        snprintf(err, errlen, "%s: cannot set its mode: %s", tmp, strerror(errno));
+        st = CFS_E_IO;
+    }
+    /* Interrupted while writing: the previous summary stays, the new one is dropped. */
+    if (st == CFS_OK && s->stop && *s->stop) {
+        snprintf(err, errlen, "%s: interrupted", dir);
+        st = CFS_E_INTERRUPTED;
+    }
+    if (st == CFS_OK) {
+        fsync_dir(tmp);
+        int rc;
+        /* With no summary there, RENAME_NOREPLACE: whatever appeared meanwhile is kept. */
+        if (oi.exists) rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE);
+        else {
+            rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE);
+            if (rc != 0 && errno == EINVAL) rc = rename(tmp, dir); /* a file system without the flag */
+        }
+        if (rc != 0) {
+            snprintf(err, errlen, "%s: cannot move the new summary into place: %s", dir, strerror(errno));
+            st = CFS_E_IO;
+        } else {
+            /* the parent directory entry must reach the disk too */
+            char *parent = cfs_xstrdup(dir);
+            char *slash = strrchr(parent, '/');
+            if (slash && slash != parent) *slash = 0;
+            else if (slash) slash[1] = 0;
+            else strcpy(parent, ".");
+            fsync_dir(parent);
+            free(parent);
+        }
+    }
+    rm_tree(tmp); /* after an exchange, tmp holds the previous summary */
+    free(tmp);
+    free(bare);
+    return st;
+}

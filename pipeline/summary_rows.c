@@ -1,0 +1,91 @@
+/* The summary's per-input rows: one record per input (in its state.cfs encoding, see
+ * summary_state.c) appended to an unlinked temporary file and read back in input order,
+ * the only part of a summary that grows with the number of inputs. */
+#include "pipeline/summary.h"
+#include "pipeline/summary_internal.h"
+#include "pipeline/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The per-input rows live in an unlinked temporary file, in their state.cfs encoding:
+ * ten million inputs cost disk (about 230 bytes each), not memory. */
+FILE *cfs_sum_rows_file(cfs_summary *s)
+{
+    if (!s->rows) {
+        const char *dir = getenv("TMPDIR");
+        if (!dir || !*dir) dir = "/tmp";
+        size_t n = strlen(dir) + 32;
+        char *tmpl = cfs_xmalloc(n);
+        snprintf(tmpl, n, "%s/cfscan-rows.XXXXXX", dir);
+        int fd = mkostemp(tmpl, O_CLOEXEC);
+        if (fd >= 0) {
+            unlink(tmpl);
+            s->rows = fdopen(fd, "w+b");
+            if (!s->rows) close(fd);
+        }
+        if (!s->rows) {
+            fprintf(stderr, "cfscan: cannot create a temporary file in %s for the summary's input rows: %s\n",
+                    dir, strerror(errno));
+            exit(1);
+        }
+        free(tmpl);
+    }
+    return s->rows;
+}
+
+void cfs_sum_rows_check(cfs_summary *s)
+{
+    if (s->rows && (fflush(s->rows) != 0 || ferror(s->rows))) {
+        fprintf(stderr, "cfscan: writing the summary's input rows to a temporary file failed: %s\n",
+                strerror(errno ? errno : EIO));
+        exit(1);
+    }
+}
+
+/* Append every row of `rows` to `to`; `rows` stays positioned for appending.  0 or -1
+ * when reading the rows failed (write errors show on `to`). */
+int cfs_sum_rows_copy(FILE *rows, FILE *to)
+{
+    char buf[1 << 16];
+    size_t k;
+    if (fflush(rows) != 0 || fseek(rows, 0, SEEK_SET) != 0) return -1;
+    while ((k = fread(buf, 1, sizeof buf, rows)) > 0) fwrite(buf, 1, k, to);
+    int bad = ferror(rows);
+    fseek(rows, 0, SEEK_END);
+    return bad ? -1 : 0;
+}
+
+void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st)
+{
+    cfs_summary *s = summary;
+    cfs_sum_input x;
+    memset(&x, 0, sizeof x);
+    x.path = in->path;
+    memcpy(x.dist, in->dist, CFS_DIST_MAX);
+    x.size = in->size;
+    x.mtime = in->mtime;
+    x.st = *st;
+    cfs_sum_input_put(cfs_sum_rows_file(s), &x);
+    s->ninputs++;
+}
+
+int cfs_summary_inputs_begin(const cfs_summary *s)
+{
+    if (!s->rows) return 0;
+    if (fflush(s->rows) != 0 || fseek(s->rows, 0, SEEK_SET) != 0) return -1;
+    return 0;
+}
+
+int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x)
+{
+    if (!s->rows) return 0;
+    int rc = cfs_sum_input_get(s->rows, x);
+    if (rc <= 0) fseek(s->rows, 0, SEEK_END); /* later rows append */
+    return rc;
+}
+

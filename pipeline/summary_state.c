@@ -1,0 +1,1064 @@
+/* The summary state codec: state.cfs, the exact aggregate from which `cfscan merge` works,
+ * written by cfs_state_write and read back, untrusted, by cfs_state_read.
+ *
+ * state.cfs layout (little-endian), schema CFS_SUMMARY_SCHEMA:
+ *   "CFSSTATE" u32 schema u64 payload_len
+ *   zstd frame of the payload: sections u32 tag, u64 count, records...
+ *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, ORGL, WAFR, FILE),
+ *                              u64 pruned
+ *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
+ * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
+ * streamed both ways, so neither writing nor reading holds it whole: the FILE section
+ * grows with the number of inputs (about 230 bytes each before compression).
+ * Rule ids are stored with their names (RULE) and mapped back by name on reading, so a
+ * reordered rule table cannot silently change causes. */
+#include "pipeline/summary.h"
+#include "pipeline/summary_internal.h"
+#include "pipeline/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "pipeline/le.h"
+#include "pipeline/sketch_io.h"
+
+#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+/* ---- state writer ------------------------------------------------------------------------------ */
+/* Every integer of the payload, through the one little-endian encoder (le.h). */
+static void w_le(FILE *f, uint64_t v, unsigned bytes)
+{
+    uint8_t b[8];
+    cfs_le_put(b, v, bytes);
+    fwrite(b, 1, bytes, f);
+}
+static void w_u8(FILE *f, uint8_t v) { w_le(f, v, 1); }
+static void w_u16(FILE *f, uint16_t v) { w_le(f, v, 2); }
+static void w_u32(FILE *f, uint32_t v) { w_le(f, v, 4); }
+static void w_u64(FILE *f, uint64_t v) { w_le(f, v, 8); }
+static void w_str(FILE *f, const char *s, size_t n)
+{
+    w_u32(f, (uint32_t)n);
+    fwrite(s, 1, n, f);
+}
+
+static void w_gkey(FILE *f, const cfs_gkey *k)
+{
+    fwrite(k->dist, 1, CFS_KEY_STR, f);
+    w_u16(f, k->rule);
+    w_u8(f, k->cause);
+    w_u8(f, k->lat_class);
+}
+
+static void w_stats(FILE *f, const cfs_file_stats *st)
+{
+    w_u64(f, st->bytes_in);
+    w_u64(f, st->bytes_out);
+    w_u64(f, st->lines);
+    w_u64(f, st->header_lines);
+    w_u64(f, st->blank_lines);
+    w_u64(f, st->aggregated);
+    w_u64(f, st->filtered);
+    w_u32(f, CFS_REJ_COUNT);
+    for (int r = 0; r < CFS_REJ_COUNT; r++) w_u64(f, st->rejected[r]);
+    w_u64(f, st->short_lines);
+    w_u64(f, st->trailing_tab);
+    w_u64(f, st->crlf);
+    w_u64(f, st->layouts);
+    w_u8(f, (uint8_t)st->fmt);
+    w_u8(f, (uint8_t)st->status);
+    w_str(f, st->error, strnlen(st->error, sizeof st->error));
+}
+
+/* ---- streamed zstd: a stdio FILE over a compressed stream -------------------------------------- */
+typedef struct zstream {
+    int fd;
+    ZSTD_CCtx *cc;
+    ZSTD_DCtx *dc;
+    char buf[1 << 17];
+    char sbuf[8192];        /* reader: the stdio buffer over the stream (see r_left) */
+    size_t avail, used;     /* reader: compressed bytes in buf, and consumed */
+    uint64_t left;          /* reader: compressed bytes not yet read from fd */
+    uint64_t raw;           /* uncompressed bytes through the stream */
+    uint64_t packed;        /* writer: compressed bytes written */
+    int failed, saved_errno, frame_done;
+} zstream;
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int zs_push(zstream *z, const char *p, size_t n, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = {p, n, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {z->buf, sizeof z->buf, 0};
+        size_t left = ZSTD_compressStream2(z->cc, &out, &in, mode);
+        if (ZSTD_isError(left)) return -1;
+        if (write_all(z->fd, z->buf, out.pos) != 0) {
+            z->saved_errno = errno;
+            return -1;
+        }
+        z->packed += out.pos;
+        if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) return 0;
+    }
+}
+
+static ssize_t zs_write(void *cookie, const char *p, size_t n)
+{
+    zstream *z = cookie;
+    if (z->failed || zs_push(z, p, n, ZSTD_e_continue) != 0) {
+        z->failed = 1;
+        return -1;
+    }
+    z->raw += n;
+    return (ssize_t)n;
+}
+
+static ssize_t zs_read(void *cookie, char *p, size_t n)
+{
+    zstream *z = cookie;
+    ZSTD_outBuffer out = {p, n, 0};
+    while (out.pos == 0 && !z->failed) {
+        if (z->used == z->avail) {
+            if (z->left == 0) break; /* end of the compressed bytes */
+            size_t want = z->left < sizeof z->buf ? (size_t)z->left : sizeof z->buf;
+            ssize_t k = read(z->fd, z->buf, want);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) {
+                z->failed = 1;
+                break;
+            }
+            z->avail = (size_t)k;
+            z->used = 0;
+            z->left -= (uint64_t)k;
+        }
+        if (z->frame_done) { /* bytes after the frame: not ours */
+            z->failed = 1;
+            break;
+        }
+        ZSTD_inBuffer in = {z->buf, z->avail, z->used};
+        size_t r = ZSTD_decompressStream(z->dc, &out, &in);
+        z->used = in.pos;
+        if (ZSTD_isError(r)) z->failed = 1;
+        else if (r == 0) z->frame_done = 1;
+    }
+    z->raw += out.pos;
+    return (ssize_t)out.pos;
+}
+
+/* XXH3-64 of bytes [0, n) of fd, read in pieces. */
+static int hash_fd(int fd, uint64_t n, uint64_t *h)
+{
+    XXH3_state_t *x = XXH3_createState();
+    if (!x) return -1;
+    XXH3_64bits_reset(x);
+    char *buf = cfs_xmalloc(1 << 20);
+    uint64_t off = 0;
+    int rc = 0;
+    while (off < n) {
+        size_t want = n - off < (1u << 20) ? (size_t)(n - off) : (1u << 20);
+        ssize_t k = pread(fd, buf, want, (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            rc = -1;
+            break;
+        }
+        XXH3_64bits_update(x, buf, (size_t)k);
+        off += (uint64_t)k;
+    }
+    *h = XXH3_64bits_digest(x);
+    XXH3_freeState(x);
+    free(buf);
+    return rc;
+}
+
+/* ---- state writer: one function per section, in file order ---------------------------------- */
+static cfs_status w_rules(FILE *f, const cfs_summary *s)
+{
+    (void)s;
+    unsigned nr = cfs_rule_count();
+    w_u32(f, TAG('R', 'U', 'L', 'E'));
+    w_u64(f, nr);
+    for (unsigned i = 0; i < nr; i++) w_str(f, cfs_rule_name((uint16_t)i), strlen(cfs_rule_name((uint16_t)i)));
+    return CFS_OK;
+}
+
+/* Traffic rows, column by column in key order, with distribution and edge strings
+ * given once in a string table: the columns compress far better than rows (about
+ * 4x on generated data) and the state stays a small part of the summary. */
+static cfs_status w_traffic(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    size_t n = a->traffic.n;
+    void **rows = cfs_sum_sorted_rows(&a->traffic, cfs_sum_cmp_trow);
+    cfs_kmap strs;
+    cfs_kmap_init(&strs, CFS_KEY_STR, CFS_KEY_STR + 8);
+    uint32_t *ids = cfs_xmalloc((2 * n + 1) * sizeof *ids);
+    for (size_t i = 0; i < n; i++) {
+        const cfs_trow *t = rows[i];
+        const char *two[2] = {t->k.dist, t->k.edge};
+        for (int j = 0; j < 2; j++) {
+            int created;
+            char *row = cfs_kmap_get(&strs, two[j], &created);
+            uint32_t id;
+            if (created) {
+                id = (uint32_t)(strs.n - 1);
+                memcpy(row + CFS_KEY_STR, &id, 4);
+            }
+            memcpy(&id, row + CFS_KEY_STR, 4);
+            ids[2 * i + (size_t)j] = id;
+        }
+    }
+    w_u32(f, TAG('S', 'T', 'R', 'S'));
+    w_u64(f, strs.n);
+    for (size_t i = 0; i < strs.n; i++) {
+        const char *str = cfs_kmap_row(&strs, i);
+        w_str(f, str, strnlen(str, CFS_KEY_STR - 1));
+    }
+    w_u32(f, TAG('T', 'R', 'A', 'F'));
+    w_u64(f, n);
+    for (size_t i = 0; i < n; i++) w_u32(f, ids[2 * i]);
+    for (size_t i = 0; i < n; i++) w_u32(f, ids[2 * i + 1]);
+    for (size_t i = 0; i < n; i++) w_u64(f, (uint64_t)((const cfs_trow *)rows[i])->k.hour);
+    for (size_t i = 0; i < n; i++) w_u16(f, ((const cfs_trow *)rows[i])->k.status);
+    for (size_t i = 0; i < n; i++) w_u16(f, ((const cfs_trow *)rows[i])->k.rule);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.cause);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.evidence);
+    for (size_t i = 0; i < n; i++) w_u8(f, ((const cfs_trow *)rows[i])->k.lat_class);
+    for (size_t i = 0; i < n; i++) w_u64(f, ((const cfs_trow *)rows[i])->requests);
+    for (size_t i = 0; i < n; i++) w_u64(f, ((const cfs_trow *)rows[i])->bytes);
+    free(ids);
+    free(rows);
+    cfs_kmap_free(&strs);
+    return CFS_OK;
+}
+
+static cfs_status w_groups(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    cfs_status st = CFS_OK;
+    w_u32(f, TAG('G', 'R', 'P', 'S'));
+    w_u64(f, a->groups.n);
+    for (size_t i = 0; i < a->groups.n && st == CFS_OK; i++) {
+        const cfs_grow *g = cfs_kmap_row(&a->groups, i);
+        w_gkey(f, &g->k);
+        if ((st = cfs_hist_write(f, &g->g->tt)) == CFS_OK && (st = cfs_hist_write(f, &g->g->ttfb)) == CFS_OK)
+            st = cfs_hll_write(f, &g->g->clients);
+    }
+    return st;
+}
+
+static cfs_status w_heavy(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    cfs_status st = CFS_OK;
+    w_u32(f, TAG('H', 'E', 'A', 'V'));
+    w_u64(f, a->heavy.n);
+    for (size_t i = 0; i < a->heavy.n && st == CFS_OK; i++) {
+        const cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
+        w_gkey(f, &h->k);
+        if ((st = cfs_topk_write(f, h->uris)) == CFS_OK) st = cfs_topk_write(f, h->ips);
+    }
+    return st;
+}
+
+static cfs_status w_origins(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    cfs_status st = CFS_OK;
+    w_u32(f, TAG('O', 'R', 'I', 'G'));
+    w_u64(f, a->origin.n);
+    for (size_t i = 0; i < a->origin.n && st == CFS_OK; i++) {
+        const cfs_orow *o = cfs_kmap_row(&a->origin, i);
+        fwrite(o->dist, 1, CFS_KEY_STR, f);
+        st = cfs_hist_write(f, o->h);
+        w_u64(f, o->ttfb);
+    }
+    return st;
+}
+
+static cfs_status w_origin_refs(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    cfs_status st = CFS_OK;
+    w_u32(f, TAG('O', 'R', 'G', 'L'));
+    w_u64(f, a->olabel.n);
+    for (size_t i = 0; i < a->olabel.n && st == CFS_OK; i++) {
+        const cfs_lrow *o = cfs_kmap_row(&a->olabel, i);
+        fwrite(o->dist, 1, CFS_KEY_STR, f);
+        fwrite(o->label, 1, CFS_KEY_STR, f);
+        st = cfs_hist_write(f, o->h);
+        w_u64(f, o->ttfb);
+    }
+    return st;
+}
+
+static cfs_status w_waf(FILE *f, const cfs_summary *s)
+{
+    const cfs_agg *a = &s->agg;
+    w_u32(f, TAG('W', 'A', 'F', 'R'));
+    w_u64(f, a->waf.n);
+    for (size_t i = 0; i < a->waf.n; i++) {
+        const cfs_wrow *w = cfs_kmap_row(&a->waf, i);
+        const char *nm = cfs_sum_waf_name(s, w->rule);
+        fwrite(w->dist, 1, CFS_KEY_STR, f);
+        w_str(f, nm, strlen(nm));
+        w_u64(f, w->count);
+    }
+    return CFS_OK;
+}
+
+/* The input rows, then the pruned count that ends the payload. */
+static cfs_status w_inputs(FILE *f, const cfs_summary *s)
+{
+    cfs_status st = CFS_OK;
+    w_u32(f, TAG('F', 'I', 'L', 'E'));
+    w_u64(f, s->ninputs);
+    /* the rows are already in this encoding: copy them */
+    if (s->rows && cfs_sum_rows_copy(s->rows, f) != 0) st = CFS_E_IO;
+    w_u64(f, s->pruned);
+    return st;
+}
+
+/* The sections in file order (the layout at the top of this file). */
+static cfs_status (*const k_state_writers[])(FILE *, const cfs_summary *) = {
+    w_rules, w_traffic, w_groups, w_heavy, w_origins, w_origin_refs, w_waf, w_inputs,
+};
+
+/* A state file being written: the header goes first with the payload length zero (patched
+ * by state_finish), then the payload through `f`, a stdio stream over zstd. */
+typedef struct state_out {
+    int fd;
+    zstream *z;
+    FILE *f;
+    uint8_t head[20];
+} state_out;
+
+static cfs_status state_begin(state_out *o, const char *path, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (o->fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    memcpy(o->head, "CFSSTATE", 8);
+    cfs_le_put(o->head + 8, CFS_SUMMARY_SCHEMA, 4);
+    memset(o->head + 12, 0, 8); /* payload length, patched once known */
+    zstream *z = o->z = cfs_xcalloc(1, sizeof *z);
+    z->fd = o->fd;
+    z->cc = ZSTD_createCCtx();
+    if (!z->cc) exit(1);
+    ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
+    cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
+    o->f = write_all(o->fd, (const char *)o->head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
+    if (!o->f) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+        ZSTD_freeCCtx(z->cc);
+        free(z);
+        close(o->fd);
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+/* End the payload, patch the header, append the checksum trailer and sync; st is what
+ * writing the sections gave.  Frees o in every case. */
+static cfs_status state_finish(state_out *o, cfs_status st, const char *path, char *err, size_t errlen)
+{
+    zstream *z = o->z;
+    int ok = fflush(o->f) == 0 && !z->failed && st == CFS_OK;
+    fclose(o->f);
+    ok = ok && zs_push(z, NULL, 0, ZSTD_e_end) == 0;
+    /* header with the payload length, then the checksum over header and payload */
+    cfs_le_put(o->head + 12, z->raw, 8);
+    uint64_t h = 0;
+    ok = ok && pwrite(o->fd, o->head, 20, 0) == 20 && hash_fd(o->fd, 20 + z->packed, &h) == 0;
+    uint8_t trailer[16];
+    memcpy(trailer, "CFSSEND!", 8);
+    cfs_le_put(trailer + 8, h, 8);
+    ok = ok && pwrite(o->fd, trailer, 16, (off_t)(20 + z->packed)) == 16 && fsync(o->fd) == 0;
+    int saved = z->saved_errno ? z->saved_errno : errno;
+    ZSTD_freeCCtx(z->cc);
+    free(z);
+    close(o->fd);
+    if (!ok) {
+        if (st != CFS_OK && st != CFS_E_IO)
+            snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
+        else
+            snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
+        return st != CFS_OK ? st : CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    state_out o;
+    CFS_FORWARD_IF_ERROR(state_begin(&o, path, err, errlen));
+    cfs_status st = CFS_OK;
+    /* after a failed section the file is dropped: the rest is not written */
+    for (size_t i = 0; i < sizeof k_state_writers / sizeof k_state_writers[0] && st == CFS_OK; i++)
+        st = k_state_writers[i](o.f, s);
+    return state_finish(&o, st, path, err, errlen);
+}
+
+/* ---- state reader ------------------------------------------------------------------------------
+ * A state.cfs that passes its checksum is still untrusted: `merge` combines summaries from
+ * other machines and teams, and the checksum only proves the file is what its writer
+ * wrote.  So nothing it claims sizes an allocation before it is checked:
+ *  - every record count is bounded by what the rest of the payload can hold, from each
+ *    section's smallest record (r_tag);
+ *  - what reading commits (memory for groups, sketches, rows and strings, and temporary
+ *    disk for the input rows) is charged to a budget proportional to the file's size
+ *    (r_charge).  The payload is zstd, so a small file can expand to a large payload of
+ *    valid records; the budget is what bounds memory by the file itself;
+ *  - keys are unique in each section as the writer emits them, hours are real hours
+ *    (cfs_time_in_range, at the start of an hour), top-k capacities are this cfscan's.
+ * A state that breaks any of these is reported as corrupt, naming the file and the
+ * reason; a failed allocation as CFS_E_NOMEM. */
+typedef struct rd {
+    FILE *f;
+    int bad;
+    const zstream *z;      /* NULL for the summary's own temporary rows */
+    uint64_t raw;          /* payload length the header declares */
+    uint64_t charged, budget;
+    char why[160];         /* the first reason a check failed, for the message */
+    const uint16_t *rule_map; /* RULE: a stored rule id -> this cfscan's (NULL before it) */
+    uint64_t nrules;
+} rd;
+
+/* The budget: 2048 bytes per byte of state file, and at least 64 MiB.  The largest
+ * legitimate ratio is a state of one-request groups: a group costs about 33 KiB in
+ * memory (two dense histograms and a HyperLogLog) and, compressed, at least the three
+ * 8-byte blob checksums and a few key bytes (about 30 bytes), about 1100x; a generated
+ * 5.7 MB summary (400,000 traffic rows, 1,500 groups) needs about 50x.  A crafted state
+ * of distinct empty groups compresses to about 2 bytes a group, over 10,000x: refused
+ * here before it costs more than the budget.  The charges use the in-memory sizes
+ * (sizeof), so they follow the sketches if those shrink. */
+#define STATE_BUDGET_PER_BYTE 2048u
+#define STATE_BUDGET_MIN ((uint64_t)64 << 20)
+
+static void r_fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void r_fail(rd *r, const char *fmt, ...)
+{
+    if (!r->bad && !r->why[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->why, sizeof r->why, fmt, ap);
+        va_end(ap);
+    }
+    r->bad = 1;
+}
+
+/* An upper bound on the payload bytes not yet parsed: the stream has handed z->raw bytes
+ * to stdio, of which at most the buffer (sbuf) is still unread.  Never less than the true
+ * rest, so a genuine state is never refused; 8 KiB of slack for a crafted one. */
+static uint64_t r_left(const rd *r)
+{
+    uint64_t done = r->z->raw > sizeof r->z->sbuf ? r->z->raw - sizeof r->z->sbuf : 0;
+    return r->raw > done ? r->raw - done : 0;
+}
+
+/* Charge bytes that reading is about to commit; 0 (and bad) when over the budget. */
+static int r_charge(rd *r, uint64_t bytes)
+{
+    if (r->bad) return 0;
+    if (__builtin_add_overflow(r->charged, bytes, &r->charged) || r->charged > r->budget)
+        r_fail(r, "implausible: reading it would take more than %llu MiB, the limit for a state file of this size",
+               (unsigned long long)(r->budget >> 20));
+    return !r->bad;
+}
+
+static uint64_t r_le(rd *r, int n)
+{
+    uint8_t b[8] = {0};
+    if (fread(b, 1, (size_t)n, r->f) != (size_t)n) r->bad = 1;
+    return cfs_le_get(b, (unsigned)n);
+}
+
+static char *r_str(rd *r, size_t max)
+{
+    uint32_t n = (uint32_t)r_le(r, 4);
+    if (r->bad || n > max) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = cfs_xmalloc(n + 1);
+    if (n && fread(s, 1, n, r->f) != n) r->bad = 1;
+    s[n] = 0;
+    return s;
+}
+
+static void r_fixed(rd *r, char *dst, size_t n)
+{
+    if (fread(dst, 1, n, r->f) != n) r->bad = 1;
+    dst[n - 1] = 0;
+}
+
+/* A section header.  Its records take at least min_rec bytes each, and the 8-byte pruned
+ * count ends the payload: a count the rest cannot hold is refused before any loop or
+ * allocation trusts it. */
+static int r_tag(rd *r, uint32_t tag, uint64_t *count, uint64_t max, uint64_t min_rec)
+{
+    char name[5] = {(char)tag, (char)(tag >> 8), (char)(tag >> 16), (char)(tag >> 24), 0};
+    uint32_t got = (uint32_t)r_le(r, 4);
+    *count = r_le(r, 8);
+    if (r->bad) return 0;
+    uint64_t left = r_left(r);
+    left = left > 8 ? left - 8 : 0;
+    if (got != tag) r_fail(r, "section %s expected", name);
+    else if (*count > max || *count > left / min_rec)
+        r_fail(r, "section %s claims %llu records, more than the payload can hold", name,
+               (unsigned long long)*count);
+    return !r->bad;
+}
+
+static void r_gkey(rd *r, cfs_gkey *k)
+{
+    memset(k, 0, sizeof *k);
+    r_fixed(r, k->dist, CFS_KEY_STR);
+    uint16_t rule = (uint16_t)r_le(r, 2);
+    k->cause = (uint8_t)r_le(r, 1);
+    k->lat_class = (uint8_t)r_le(r, 1);
+    if (rule >= r->nrules || k->cause >= CFS_CAUSE_COUNT) r->bad = 1;
+    else k->rule = rule ? r->rule_map[rule] : 0;
+}
+
+/* One input row (the FILE section record and the summary's temporary rows). */
+void cfs_sum_input_put(FILE *f, const cfs_sum_input *x)
+{
+    w_str(f, x->path, strlen(x->path));
+    w_str(f, x->dist, strnlen(x->dist, CFS_DIST_MAX - 1));
+    w_u64(f, x->size);
+    w_u64(f, (uint64_t)x->mtime);
+    w_stats(f, &x->st);
+}
+
+/* 1: a row (x->path is the caller's to free), 0: end of input before a row, -1: bad. */
+static int get_input_rd(rd *r, cfs_sum_input *x)
+{
+    memset(x, 0, sizeof *x);
+    int c = fgetc(r->f);
+    if (c == EOF) return 0;
+    ungetc(c, r->f);
+    x->path = r_str(r, 1 << 16);
+    char *d = r_str(r, CFS_DIST_MAX - 1);
+    if (!x->path || !d) {
+        free(x->path);
+        free(d);
+        x->path = NULL;
+        return -1;
+    }
+    memcpy(x->dist, d, strlen(d) + 1);
+    free(d);
+    x->size = r_le(r, 8);
+    x->mtime = (int64_t)r_le(r, 8);
+    cfs_file_stats *fs = &x->st;
+    fs->bytes_in = r_le(r, 8);
+    fs->bytes_out = r_le(r, 8);
+    fs->lines = r_le(r, 8);
+    fs->header_lines = r_le(r, 8);
+    fs->blank_lines = r_le(r, 8);
+    fs->aggregated = r_le(r, 8);
+    fs->filtered = r_le(r, 8);
+    if (r_le(r, 4) != CFS_REJ_COUNT) r->bad = 1;
+    for (int k = 0; k < CFS_REJ_COUNT; k++) fs->rejected[k] = r_le(r, 8);
+    fs->short_lines = r_le(r, 8);
+    fs->trailing_tab = r_le(r, 8);
+    fs->crlf = r_le(r, 8);
+    fs->layouts = r_le(r, 8);
+    fs->fmt = (cfs_format)r_le(r, 1);
+    fs->status = (cfs_status)r_le(r, 1);
+    char *e = r_str(r, sizeof fs->error - 1);
+    if (e) {
+        memcpy(fs->error, e, strlen(e) + 1);
+        free(e);
+    } else {
+        r->bad = 1;
+    }
+    if (r->bad) {
+        free(x->path);
+        x->path = NULL;
+        return -1;
+    }
+    return 1;
+}
+
+int cfs_sum_input_get(FILE *f, cfs_sum_input *x)
+{
+    rd r = {f, 0, NULL, 0, 0, 0, "", NULL, 0};
+    return get_input_rd(&r, x);
+}
+
+/* ---- state reader: one function per section, in file order ---------------------------------- */
+/* Smallest records (see the writers above): a name is a u32 length; a traffic row 39 bytes
+ * over its columns; a group key 44 bytes plus two histogram blobs of 21 and a HyperLogLog
+ * blob of 20; a heavy-hitter record the key and two top-k blobs of 23; an origin row
+ * 40 + 21 + 8; a WAF row 40 + 4 + 8; an input row two lengths, 23 u64, the reject count
+ * and the two status bytes. */
+enum {
+    MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
+    MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
+    MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_ORGL = 2 * CFS_KEY_STR + MIN_HIST + 8,
+    MIN_WAFR = CFS_KEY_STR + 4 + 8,
+    MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
+};
+
+/* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
+ * name this cfscan does not know is CFS_E_FORMAT, with its own message in err. */
+static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, size_t errlen)
+{
+    uint64_t nrules = 0;
+    if (!r_tag(r, TAG('R', 'U', 'L', 'E'), &nrules, 65535, MIN_NAME)) return CFS_OK;
+    uint16_t *rule_map = *map = malloc((nrules ? nrules : 1) * sizeof *rule_map);
+    if (!rule_map) return CFS_E_NOMEM;
+    r->rule_map = rule_map;
+    r->nrules = nrules;
+    for (uint64_t i = 0; i < nrules && !r->bad; i++) {
+        char *nm = r_str(r, 256);
+        rule_map[i] = 0;
+        int found = 0;
+        for (unsigned k = 0; nm && k < cfs_rule_count(); k++)
+            if (!strcmp(cfs_rule_name((uint16_t)k), nm)) {
+                rule_map[i] = (uint16_t)k;
+                found = 1;
+            }
+        if (nm && !found) {
+            snprintf(err, errlen, "%s: attribution rule '%s' is unknown to this cfscan; rescan", path, nm);
+            r->bad = 1;
+            free(nm);
+            return CFS_E_FORMAT;
+        }
+        free(nm);
+    }
+    return CFS_OK;
+}
+
+/* STRS: the distribution and edge strings the traffic rows refer to (*strs, the caller
+ * frees it). */
+static cfs_status r_strings(rd *r, char (**strs)[CFS_KEY_STR], uint64_t *nstr)
+{
+    if (!r_tag(r, TAG('S', 'T', 'R', 'S'), nstr, UINT32_MAX, MIN_NAME) || !r_charge(r, *nstr * CFS_KEY_STR))
+        return CFS_OK;
+    char (*v)[CFS_KEY_STR] = *strs = calloc(*nstr ? *nstr : 1, CFS_KEY_STR);
+    if (!v) return CFS_E_NOMEM;
+    for (uint64_t i = 0; i < *nstr && !r->bad; i++) {
+        char *x = r_str(r, CFS_KEY_STR - 1);
+        if (x) {
+            memcpy(v[i], x, strlen(x));
+            free(x);
+        }
+    }
+    return CFS_OK;
+}
+
+/* TRAF: the traffic rows, column by column, into s's traffic map. */
+static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR], uint64_t nstr)
+{
+    uint64_t n;
+    /* The rows are held while their columns arrive, then go into the traffic map: twice
+     * a row, plus the map's slot. */
+    if (!r_tag(r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX, MIN_TRAF) || !r_charge(r, n * (2 * sizeof(cfs_trow) + 16)))
+        return CFS_OK;
+    cfs_trow *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) return CFS_E_NOMEM;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint32_t d = (uint32_t)r_le(r, 4);
+        if (d >= nstr) r_fail(r, "traffic row %llu: no string %u", (unsigned long long)i, d);
+        else memcpy(rows[i].k.dist, strs[d], CFS_KEY_STR);
+    }
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint32_t e = (uint32_t)r_le(r, 4);
+        if (e >= nstr) r_fail(r, "traffic row %llu: no string %u", (unsigned long long)i, e);
+        else memcpy(rows[i].k.edge, strs[e], CFS_KEY_STR);
+    }
+    /* An hour is the start of an hour within cfscan's time range (types.h): anything
+     * else is no key a scan writes, and would overflow hour * 1000 in the Parquet
+     * writer (INT64_MAX once did). */
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        int64_t h = (int64_t)r_le(r, 8);
+        if (!r->bad && (!cfs_time_in_range(h) || h % 3600 != 0))
+            r_fail(r, "traffic row %llu: hour %lld is not an hour between 1990 and 2100", (unsigned long long)i,
+                   (long long)h);
+        rows[i].k.hour = h;
+    }
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.status = (uint16_t)r_le(r, 2);
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint16_t rule = (uint16_t)r_le(r, 2);
+        if (rule >= r->nrules) r_fail(r, "traffic row %llu: rule %u", (unsigned long long)i, rule);
+        else rows[i].k.rule = r->rule_map[rule];
+    }
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.cause = (uint8_t)r_le(r, 1);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.evidence = (uint8_t)r_le(r, 1);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.lat_class = (uint8_t)r_le(r, 1);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].requests = r_le(r, 8);
+    for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].bytes = r_le(r, 8);
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
+            r_fail(r, "traffic row %llu: cause %u, evidence %u", (unsigned long long)i, rows[i].k.cause,
+                   rows[i].k.evidence);
+            break;
+        }
+        cfs_trow *t = cfs_kmap_get(&s->agg.traffic, &rows[i].k, NULL);
+        t->requests += rows[i].requests;
+        t->bytes += rows[i].bytes;
+    }
+    free(rows);
+    return CFS_OK;
+}
+
+/* STRS then TRAF, as w_traffic writes them. */
+static cfs_status r_traffic(rd *r, cfs_summary *s)
+{
+    uint64_t nstr = 0;
+    char (*strs)[CFS_KEY_STR] = NULL;
+    cfs_status st = r_strings(r, &strs, &nstr);
+    if (!r->bad && st == CFS_OK) st = r_traffic_rows(r, s, strs, nstr);
+    free(strs);
+    return st;
+}
+
+static cfs_status r_groups(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('G', 'R', 'P', 'S'), &n, UINT32_MAX, MIN_GRPS)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        cfs_gkey k;
+        r_gkey(r, &k);
+        if (r->bad || !r_charge(r, sizeof(cfs_group) + sizeof(cfs_grow) + 16)) break;
+        int created;
+        cfs_grow *g = cfs_kmap_get(&s->agg.groups, &k, &created);
+        if (!created) {
+            r_fail(r, "group %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        /* a row without its group would crash cfs_agg_free's readers: fill it first */
+        g->g = cfs_group_new();
+        if ((st = cfs_hist_read(r->f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r->f, &g->g->ttfb)) == CFS_OK)
+            st = cfs_hll_read(r->f, &g->g->clients);
+        if (st != CFS_OK && st != CFS_E_NOMEM)
+            r_fail(r, "group %llu: sketch blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
+    }
+    return st;
+}
+
+/* One top-k blob of top lists record i into *out (NULL when refused; a refused one is
+ * only ever freed).
+ * Capacity: every top-k this cfscan builds or merges into has CFS_TOPK_CAPACITY
+ * counters (aggregate.c), so a state holds no other.  A larger one would cost
+ * its counters up front (65536 of them, 5 MB, for a 25-byte blob) only to be
+ * cut down at the first merge, and a smaller one would go to the summary pool
+ * (aggregate.c) and be reused as if full size: refuse both.  Payload: no more
+ * than the budget has left. */
+static cfs_status r_topk(rd *r, uint64_t i, cfs_topk **out)
+{
+    uint64_t room = r->budget - r->charged;
+    cfs_topk *t = NULL;
+    cfs_status st = cfs_topk_read_limited(r->f, CFS_TOPK_CAPACITY, room < UINT32_MAX ? (uint32_t)room : UINT32_MAX, &t);
+    if (st != CFS_OK) {
+        if (st != CFS_E_NOMEM)
+            r_fail(r, "top lists %llu: top-k blob refused (%s; capacity must be %u)", (unsigned long long)i,
+                   cfs_status_str(st), CFS_TOPK_CAPACITY);
+        return st;
+    }
+    *out = t;
+    if (cfs_topk_capacity(t) != CFS_TOPK_CAPACITY) {
+        r_fail(r, "top list of capacity %u (this cfscan keeps %u)", cfs_topk_capacity(t), CFS_TOPK_CAPACITY);
+        return CFS_OK;
+    }
+    /* its counters, table and keys, here and again once folded below; counters
+     * are allocated on demand, doubling up to the capacity (sketch.c), so what
+     * is held is the entries rounded up to a power of two */
+    cfs_topk_item items[CFS_TOPK_CAPACITY];
+    size_t m = cfs_topk_list(t, items, CFS_TOPK_CAPACITY);
+    uint64_t keys = 0, held = 1;
+    for (size_t j = 0; j < m; j++) keys += items[j].n + 1;
+    while (held < m) held *= 2;
+    r_charge(r, 2 * (256 + held * 96 + keys));
+    return CFS_OK;
+}
+
+static cfs_status r_heavy(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('H', 'E', 'A', 'V'), &n, UINT32_MAX, MIN_HEAV)) return CFS_OK;
+    cfs_agg one;
+    cfs_agg_init(&one);
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        cfs_gkey k;
+        r_gkey(r, &k);
+        if (r->bad || !r_charge(r, sizeof(cfs_hrow) + 16)) break;
+        int created;
+        cfs_hrow *h = cfs_kmap_get(&one.heavy, &k, &created);
+        if (!created) {
+            r_fail(r, "top lists %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        if ((st = r_topk(r, i, &h->uris)) == CFS_OK && !r->bad) st = r_topk(r, i, &h->ips);
+    }
+    /* a half-read row (NULL summaries) is only ever freed: cfs_agg_free takes NULL */
+    if (!r->bad && st == CFS_OK) cfs_agg_fold_heavy_take(&s->agg, &one);
+    cfs_agg_free(&one);
+    return st;
+}
+
+/* The histogram and time-to-first-byte count of origin row or reference i (`what`). */
+static cfs_status r_origin_hist(rd *r, const char *what, uint64_t i, cfs_hist **h, uint64_t *ttfb)
+{
+    *h = cfs_hist_new();
+    cfs_status st = cfs_hist_read(r->f, *h);
+    if (st != CFS_OK && st != CFS_E_NOMEM) {
+        r_fail(r, "%s %llu: blob refused (%s)", what, (unsigned long long)i, cfs_status_str(st));
+        return st;
+    }
+    if (st != CFS_OK) return st;
+    *ttfb = r_le(r, 8);
+    if (!r->bad && *ttfb > (*h)->count)
+        r_fail(r, "%s %llu: %llu time-to-first-byte samples of %llu", what, (unsigned long long)i,
+               (unsigned long long)*ttfb, (unsigned long long)(*h)->count);
+    return CFS_OK;
+}
+
+static cfs_status r_origins(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('O', 'R', 'I', 'G'), &n, UINT32_MAX, MIN_ORIG)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        char dist[CFS_KEY_STR];
+        memset(dist, 0, sizeof dist);
+        r_fixed(r, dist, CFS_KEY_STR);
+        if (r->bad || !r_charge(r, sizeof(cfs_hist) + sizeof(cfs_orow) + 16)) break;
+        int created;
+        cfs_orow *o = cfs_kmap_get(&s->agg.origin, dist, &created);
+        if (!created) {
+            r_fail(r, "origin histogram %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        st = r_origin_hist(r, "origin histogram", i, &o->h, &o->ttfb);
+    }
+    return st;
+}
+
+/* per-origin references (cfs_lrow), checked like the origin rows above */
+static cfs_status r_origin_refs(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    cfs_status st = CFS_OK;
+    if (!r_tag(r, TAG('O', 'R', 'G', 'L'), &n, UINT32_MAX, MIN_ORGL)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        cfs_lrow k;
+        memset(&k, 0, sizeof k);
+        r_fixed(r, k.dist, CFS_KEY_STR);
+        r_fixed(r, k.label, CFS_KEY_STR);
+        if (r->bad || !r_charge(r, sizeof(cfs_hist) + sizeof(cfs_lrow) + 16)) break;
+        int created;
+        cfs_lrow *o = cfs_kmap_get(&s->agg.olabel, &k, &created);
+        if (!created) {
+            r_fail(r, "origin reference %llu listed twice", (unsigned long long)i);
+            break;
+        }
+        st = r_origin_hist(r, "origin reference", i, &o->h, &o->ttfb);
+    }
+    return st;
+}
+
+static cfs_status r_waf(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (!r_tag(r, TAG('W', 'A', 'F', 'R'), &n, UINT32_MAX, MIN_WAFR)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_wrow k;
+        memset(&k, 0, sizeof k);
+        r_fixed(r, k.dist, CFS_KEY_STR);
+        char *nm = r_str(r, 4096);
+        if (!nm) break;
+        if (!r_charge(r, sizeof(cfs_wrow) + 16 + strlen(nm) + 1 + sizeof(char *))) {
+            free(nm);
+            break;
+        }
+        k.rule = cfs_sum_waf_rule_id(s, nm);
+        free(nm);
+        int created;
+        cfs_wrow *w = cfs_kmap_get(&s->agg.waf, &k, &created);
+        if (!created) r_fail(r, "WAF rule row %llu listed twice", (unsigned long long)i);
+        w->count += r_le(r, 8);
+    }
+    return CFS_OK;
+}
+
+/* FILE, then the pruned count that ends the payload.  The input rows go to a temporary
+ * file: disk, charged like memory (a genuine input row compresses to a few dozen bytes,
+ * far inside the budget). */
+static cfs_status r_inputs(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (!r_tag(r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, MIN_FILE)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_sum_input x;
+        if (get_input_rd(r, &x) <= 0) {
+            r->bad = 1;
+            break;
+        }
+        if (r_charge(r, MIN_FILE + strlen(x.path) + strlen(x.dist) + strlen(x.st.error))) {
+            cfs_sum_input_put(cfs_sum_rows_file(s), &x);
+            s->ninputs++;
+        }
+        free(x.path);
+    }
+    s->pruned = r_le(r, 8);
+    return CFS_OK;
+}
+
+/* The sections after RULE, in file order (the layout at the top of this file). */
+static cfs_status (*const k_state_readers[])(rd *, cfs_summary *) = {
+    r_traffic, r_groups, r_heavy, r_origins, r_origin_refs, r_waf, r_inputs,
+};
+
+/* The checks before the payload is read: size, magic, schema version, trailer and the
+ * checksum over everything before the trailer; *len is the file's size, *raw the payload
+ * length the header declares. */
+static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t *raw, char *err, size_t errlen)
+{
+    struct stat sb;
+    memset(&sb, 0, sizeof sb);
+    if (fstat(fd, &sb) != 0 || sb.st_size < 36) {
+        snprintf(err, errlen, "%s: state file is truncated (%lld bytes)", path, (long long)sb.st_size);
+        return CFS_E_TRUNCATED;
+    }
+    *len = (uint64_t)sb.st_size;
+    unsigned char head[20], tr[16];
+    if (pread(fd, head, 20, 0) != 20 || pread(fd, tr, 16, (off_t)(*len - 16)) != 16) {
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (memcmp(head, "CFSSTATE", 8) != 0) {
+        snprintf(err, errlen, "%s: not a cfscan state file", path);
+        return CFS_E_FORMAT;
+    }
+    uint32_t schema = (uint32_t)cfs_le_get(head + 8, 4);
+    if (schema != CFS_SUMMARY_SCHEMA) {
+        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
+                 path, schema, CFS_SUMMARY_SCHEMA);
+        return CFS_E_FORMAT;
+    }
+    uint64_t want = cfs_le_get(tr + 8, 8), got = 0;
+    if (memcmp(tr, "CFSSEND!", 8) != 0) {
+        snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
+        return CFS_E_TRUNCATED;
+    }
+    if (hash_fd(fd, *len - 16, &got) != 0) {
+        snprintf(err, errlen, "%s: read failed", path);
+        return CFS_E_IO;
+    }
+    if (got != want) {
+        snprintf(err, errlen, "%s: state file is corrupt (checksum mismatch)", path);
+        return CFS_E_CORRUPT;
+    }
+    *raw = cfs_le_get(head + 12, 8);
+    return CFS_OK;
+}
+
+/* A stdio stream over the zstd payload that starts at byte 20 of fd (len bytes in all);
+ * NULL and *st set when it cannot be made. */
+static FILE *state_stream(int fd, uint64_t len, zstream **zp, cfs_status *st, const char *path, char *err,
+                          size_t errlen)
+{
+    /* The payload streams through zstd: neither it nor its compressed bytes are held. */
+    zstream *z = calloc(1, sizeof *z);
+    if (z) z->dc = ZSTD_createDCtx();
+    if (!z || !z->dc) {
+        free(z);
+        snprintf(err, errlen, "%s: out of memory", path);
+        *st = CFS_E_NOMEM;
+        return NULL;
+    }
+    z->fd = fd;
+    z->left = len - 36;
+    cookie_io_functions_t io = {zs_read, NULL, NULL, NULL};
+    FILE *f = lseek(fd, 20, SEEK_SET) == 20 ? fopencookie(z, "r", io) : NULL;
+    /* our buffer, of a known size: r_left relies on it */
+    if (f && setvbuf(f, z->sbuf, _IOFBF, sizeof z->sbuf) != 0) {
+        fclose(f);
+        f = NULL;
+    }
+    if (!f) {
+        ZSTD_freeDCtx(z->dc);
+        free(z);
+        snprintf(err, errlen, "%s: read failed", path);
+        *st = CFS_E_IO;
+        return NULL;
+    }
+    *zp = z;
+    return f;
+}
+
+cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
+{
+    cfs_summary_init(s);
+    /* `merge` reads summaries other people made: a FIFO here must fail, not block. */
+    char why[128];
+    int fd = cfs_open_regular(path, why, sizeof why);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return CFS_E_IO;
+    }
+    uint64_t len = 0, raw = 0;
+    cfs_status st = state_check(fd, path, &len, &raw, err, errlen);
+    zstream *z = NULL;
+    FILE *f = st == CFS_OK ? state_stream(fd, len, &z, &st, path, err, errlen) : NULL;
+    if (!f) {
+        close(fd);
+        return st;
+    }
+    rd r = {f, 0, z, raw, 0, 0, "", NULL, 0};
+    r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE : STATE_BUDGET_MIN;
+    uint16_t *rule_map = NULL;
+    st = r_rules(&r, &rule_map, path, err, errlen);
+    for (size_t i = 0; i < sizeof k_state_readers / sizeof k_state_readers[0] && !r.bad && st == CFS_OK; i++)
+        st = k_state_readers[i](&r, s);
+    int trailing = !r.bad && st == CFS_OK && fgetc(r.f) != EOF;
+    fclose(r.f);
+    /* the whole frame, exactly the length the header gives */
+    int payload_ok = !z->failed && z->frame_done && z->raw == raw && z->used == z->avail && z->left == 0;
+    ZSTD_freeDCtx(z->dc);
+    free(z);
+    close(fd);
+    free(rule_map);
+    if (st == CFS_OK && !r.bad && !trailing && !payload_ok) {
+        snprintf(err, errlen, "%s: state file is corrupt (payload does not decompress)", path);
+        cfs_summary_free(s);
+        return CFS_E_CORRUPT;
+    }
+    if (st != CFS_OK || r.bad || trailing) {
+        if (st == CFS_E_NOMEM)
+            snprintf(err, errlen, "%s: out of memory reading the state file", path);
+        else if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT || st == CFS_E_UNSUPPORTED)
+            snprintf(err, errlen, "%s: state file is corrupt (%s)", path,
+                     r.why[0] ? r.why : payload_ok ? "inconsistent section" : "payload does not decompress");
+        cfs_summary_free(s);
+        return st != CFS_OK ? st : CFS_E_CORRUPT;
+    }
+    cfs_sum_rows_check(s);
+    return CFS_OK;
+}
