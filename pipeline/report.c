@@ -578,12 +578,6 @@ static void free_model(model *m)
     cfs_kmap_free(&m->didx);
 }
 
-int cfs_exit_status(const cfs_scan_result *res)
-{
-    if (res->interrupted) return 130;
-    return cfs_ledger_exit_status(&res->ledger);
-}
-
 static uint64_t total_rejected(const cfs_file_stats *f) { return cfs_stats_rejected(f); }
 
 /* ---- text ----------------------------------------------------------------------------------- */

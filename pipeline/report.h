@@ -33,9 +33,4 @@ size_t cfs_utf8_len(const unsigned char *p, size_t n);
 /* Write a JSON string literal (with quotes); invalid UTF-8 bytes become \u00XX. */
 void cfs_write_json_str(FILE *out, const char *p, size_t n);
 
-/* Exit status for a finished scan (documented in README.md):
- * 0 all inputs read, no line rejected; 3 lines rejected or unusable inputs (empty, no
- * #Fields:); 4 an input could not be read completely; 130 interrupted. */
-int cfs_exit_status(const cfs_scan_result *res);
-
 #endif

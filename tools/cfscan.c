@@ -76,7 +76,8 @@ static const char *const USAGE =
     "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
     "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
     "not be read completely (missing, unreadable, truncated or corrupt); 5 the distinct\n"
-    "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n";
+    "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n"
+    "When several apply: 130, then 2, 1, 5, 4, 3.\n";
 
 /* stderr is often a terminal: paths, arguments and messages (which may quote paths or
  * log bytes) go through cfs_write_safe, so no input can carry a terminal escape there.
@@ -107,7 +108,16 @@ static int usage_error(const char *fmt, const char *arg)
     snprintf(msg, sizeof msg, fmt, arg);
     say(NULL, NULL, msg);
     fprintf(stderr, "(run `cfscan help` for usage)\n");
-    return 2;
+    return CFS_EXIT_USAGE;
+}
+
+/* The exit status of a command that got as far as e says: a signal that arrived at any
+ * point counts, whatever the code that noticed the end saw (cfs_run_exit_status has the
+ * one precedence). */
+static int exit_status(cfs_run_end *e)
+{
+    if (g_stop) e->interrupted = 1;
+    return (int)cfs_run_exit_status(e);
 }
 
 typedef struct strv {
@@ -118,7 +128,10 @@ typedef struct strv {
 static void strv_push(strv *s, const char *x)
 {
     const char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
-    if (!nv) exit(1);
+    if (!nv) {
+        say(NULL, NULL, "out of memory");
+        exit(CFS_EXIT_FATAL);
+    }
     s->v = nv;
     s->v[s->n++] = x;
 }
@@ -245,8 +258,8 @@ static int set_memory_limit(const char *v)
     return 0;
 }
 
-/* The run outgrew its memory budget: say what grew and what to do, exit status 5. */
-static int over_budget(const cfs_key_counts *k)
+/* The run outgrew its memory budget: say what grew and what to do (exit status 5). */
+static void say_over_budget(const cfs_key_counts *k)
 {
     uint64_t lim = cfs_mem_limit();
     fprintf(stderr,
@@ -258,15 +271,14 @@ static int over_budget(const cfs_key_counts *k)
             (long long)cfs_mem_peak(), (unsigned long long)lim, lim / 1048576.0,
             (unsigned long long)k->groups, (unsigned long long)k->dists, (unsigned long long)k->edges,
             (unsigned long long)k->hours, (unsigned long long)k->traffic, cfs_key_counts_largest(k));
-    return 5;
 }
 
-static int agg_over_budget(const cfs_agg *a)
+static void say_agg_over_budget(const cfs_agg *a)
 {
     cfs_key_counts k;
     const cfs_agg *all[1] = {a};
     cfs_agg_count_keys(all, 1, &k);
-    return over_budget(&k);
+    say_over_budget(&k);
 }
 
 /* Per-input callback of the scan (in input order): errors go to stderr as each batch
@@ -354,7 +366,7 @@ static int run(int argc, char **argv, int requests_mode)
             o.big_file = n;
         } else if (!strcmp(a, "--memory-limit")) {
             NEEDV();
-            if (set_memory_limit(v) != 0) return 2;
+            if (set_memory_limit(v) != 0) return CFS_EXIT_USAGE;
         } else if (!strcmp(a, "--progress")) {
             o.progress = 1;
         } else if (!strcmp(a, "--no-progress")) {
@@ -405,7 +417,7 @@ static int run(int argc, char **argv, int requests_mode)
             f.uri_prefix = v;
         } else if (requests_mode && !strcmp(a, "--fields")) {
             NEEDV();
-            if (parse_fields(v, &fields, &nfields) != 0) exit(2);
+            if (parse_fields(v, &fields, &nfields) != 0) exit(CFS_EXIT_USAGE);
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(USAGE, stdout);
             return 0;
@@ -416,12 +428,13 @@ static int run(int argc, char **argv, int requests_mode)
     }
     if (!paths.n) return usage_error("%s", "no input paths given");
     char err[512] = "";
+    cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
     if (outdir && !requests_mode) {
         /* Refuse a bad -o now, not after a long scan (publishing checks again). */
-        cfs_status cst = cfs_summary_check_output(outdir, err, sizeof err);
-        if (cst != CFS_OK) {
+        outcome.fatal = cfs_summary_check_output(outdir, err, sizeof err);
+        if (outcome.fatal != CFS_OK) {
             say("summary not written", NULL, err);
-            return cst == CFS_E_USAGE ? 2 : 1;
+            return exit_status(&outcome);
         }
     }
 
@@ -429,7 +442,6 @@ static int run(int argc, char **argv, int requests_mode)
     signal(SIGTERM, on_signal);
     o.stop = &g_stop;
 
-    int evidence_failed = 0;
     static cfs_config_set cfg;
     for (size_t i = 0; i < configs.n; i++) {
         /* A directory stands for the *.json files in it (e.g. one per distribution). */
@@ -442,20 +454,20 @@ static int run(int argc, char **argv, int requests_mode)
             cf.v = calloc(1, sizeof *cf.v);
             if (!cf.v || !(cf.v[0].path = strdup(configs.v[i]))) {
                 say("--config", NULL, "out of memory");
-                exit(1);
+                exit(CFS_EXIT_FATAL);
             }
             cf.n = 1;
         }
         for (size_t k = 0; k < cf.nerr; k++) {
             say("--config", cf.err[k].path, cf.err[k].msg);
-            evidence_failed = 1;
+            outcome.evidence_failed = 1;
         }
         for (size_t k = 0; k < cf.n; k++) {
             size_t pl = strlen(cf.v[k].path);
             if (cf.n > 1 && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
             if (cfs_config_load(&cfg, cf.v[k].path, err, sizeof err) != CFS_OK) {
                 say("--config", NULL, err);
-                evidence_failed = 1;
+                outcome.evidence_failed = 1;
             }
         }
         cfs_inputs_free(&cf);
@@ -467,7 +479,7 @@ static int run(int argc, char **argv, int requests_mode)
         cfs_status st = cfs_waf_load(&waf, wafs.v, wafs.n, o.since, o.until, err, sizeof err);
         if (st != CFS_OK) {
             say("--waf-logs", NULL, err[0] ? err : cfs_status_str(st));
-            evidence_failed = 1;
+            outcome.evidence_failed = 1;
         }
         o.attr.waf = waf;
     }
@@ -500,13 +512,21 @@ static int run(int argc, char **argv, int requests_mode)
     cfs_walk *walk = cfs_walk_open((const char *const *)paths.v, paths.n, o.since, o.until);
     cfs_status st = cfs_scan_walk(walk, &o, &res);
     cfs_walk_close(walk);
+    outcome.ledger = &res.ledger;
     if (st == CFS_E_IO && requests_mode && cfs_scan_rows_begin(&res, err, sizeof err) != CFS_OK) {
         say("requests", NULL, err); /* the rows could not be spilled */
-        exit(1);
+        outcome.fatal = CFS_E_IO;
+        exit(exit_status(&outcome));
     }
-    if (st != CFS_OK) exit(st == CFS_E_USAGE ? 2 : 1);
+    if (st != CFS_OK) {
+        outcome.fatal = st;
+        exit(exit_status(&outcome));
+    }
+    if (res.interrupted) outcome.interrupted = 1;
     if (res.over_budget) {
-        int brc = over_budget(&res.keys);
+        say_over_budget(&res.keys);
+        outcome.over_budget = 1;
+        int brc = exit_status(&outcome);
         if (sink.sum) cfs_summary_free(&sum);
         cfs_scan_result_free(&res);
         return brc;
@@ -524,12 +544,14 @@ static int run(int argc, char **argv, int requests_mode)
         int more;
         if (cfs_scan_rows_begin(&res, err, sizeof err) != CFS_OK) {
             say("requests", NULL, err);
-            exit(1);
+            outcome.fatal = CFS_E_IO;
+            exit(exit_status(&outcome));
         }
         while (!g_stop && (more = cfs_scan_rows_next(&res, &row, err, sizeof err)) != 0) {
             if (more < 0) {
                 say("requests", NULL, err);
-                exit(1);
+                outcome.fatal = CFS_E_IO;
+                exit(exit_status(&outcome));
             }
             /* fields are raw log bytes: TABs separate them; each value is made safe */
             const char *p = row->text, *end = row->text + row->len;
@@ -560,7 +582,8 @@ static int run(int argc, char **argv, int requests_mode)
         const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
         if (!wnames) {
             say(NULL, NULL, "out of memory");
-            exit(1);
+            outcome.fatal = CFS_E_NOMEM;
+            exit(exit_status(&outcome));
         }
         for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(waf, (uint32_t)i);
         /* one set of report options: the printed report and the summary's report files */
@@ -571,10 +594,11 @@ static int run(int argc, char **argv, int requests_mode)
         } else if (outdir) {
             cfs_summary_from_scan(&sum, &res, waf);
             if (cfs_mem_over()) {
-                int brc = agg_over_budget(&sum.agg);
+                say_agg_over_budget(&sum.agg);
+                outcome.over_budget = 1;
                 cfs_summary_free(&sum);
                 free(wnames);
-                return brc;
+                return exit_status(&outcome);
             }
             sum.clients_redacted = o.attr.redact_clients;
             sum.stop = &g_stop;
@@ -589,15 +613,18 @@ static int run(int argc, char **argv, int requests_mode)
                 res.interrupted = 1;
             } else if (pst != CFS_OK) {
                 say("summary not written", NULL, perr);
-                exit(pst == CFS_E_USAGE ? 2 : 1);
+                outcome.fatal = pst;
+                exit(exit_status(&outcome));
             }
         }
         test_raise_at("report");
         if (!g_stop) {
             cfs_agg_settle(&res.agg);
             if (cfs_mem_over()) {
+                say_agg_over_budget(&res.agg);
+                outcome.over_budget = 1;
                 free(wnames);
-                return agg_over_budget(&res.agg);
+                return exit_status(&outcome);
             }
             if (json) cfs_report_json(stdout, &res, &ro);
             else cfs_report_text(stdout, &res, &ro);
@@ -605,9 +632,11 @@ static int run(int argc, char **argv, int requests_mode)
         free(wnames);
     }
     if (g_stop) res.interrupted = 1;
+    if (res.interrupted) outcome.interrupted = 1;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
-        exit(1);
+        outcome.fatal = CFS_E_IO;
+        exit(exit_status(&outcome));
     }
     uint64_t bytes = res.ledger.tot.bytes_out, lines = res.ledger.tot.lines;
     if (!quiet)
@@ -617,9 +646,7 @@ static int run(int argc, char **argv, int requests_mode)
     if (verbose)
         fprintf(stderr, "cfscan: aggregation memory peak %lld bytes (budget %llu)\n", (long long)cfs_mem_peak(),
                 (unsigned long long)cfs_mem_limit());
-    int rc = cfs_exit_status(&res);
-    /* As for inputs (cfs_ledger_exit_status), a load failure outranks rejected lines. */
-    if (evidence_failed && (rc == 0 || rc == 3)) rc = 4;
+    int rc = exit_status(&outcome);
     if (sink.sum) cfs_summary_free(&sum);
     cfs_scan_result_free(&res);
     cfs_waf_free(waf);
@@ -647,19 +674,20 @@ static int merge_cmd(int argc, char **argv)
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
         else if (!strcmp(a, "--memory-limit")) {
             if (i + 1 >= argc) return usage_error("option %s needs a value", a);
-            if (set_memory_limit(argv[++i]) != 0) return 2;
+            if (set_memory_limit(argv[++i]) != 0) return CFS_EXIT_USAGE;
         }
         else if (a[0] == '-') return usage_error("unknown or incomplete option '%s'", a);
         else strv_push(&dirs, a);
     }
     if (!out) return usage_error("%s", "merge needs -o OUT");
     if (!dirs.n) return usage_error("%s", "merge needs at least one summary directory");
+    cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
     {
         char err[512] = "";
-        cfs_status cst = cfs_summary_check_output(out, err, sizeof err);
-        if (cst != CFS_OK) {
+        outcome.fatal = cfs_summary_check_output(out, err, sizeof err);
+        if (outcome.fatal != CFS_OK) {
             say("summary not written", NULL, err);
-            return cst == CFS_E_USAGE ? 2 : 1;
+            return exit_status(&outcome);
         }
     }
     double t0 = now_s();
@@ -680,14 +708,18 @@ static int merge_cmd(int argc, char **argv)
             cfs_summary_free(&all);
             /* a state of another schema: 2 (rescan); out of memory: 1; a state that cannot
              * be read or is corrupt or implausible (summary.c's checks): 4, a damaged input */
-            return st == CFS_E_FORMAT ? 2 : st == CFS_E_NOMEM ? 1 : 4;
+            if (st == CFS_E_FORMAT) outcome.fatal = CFS_E_USAGE;
+            else if (st == CFS_E_NOMEM) outcome.fatal = st;
+            else outcome.evidence_failed = 1;
+            return exit_status(&outcome);
         }
         cfs_summary_merge(&all, &one);
         cfs_summary_free(&one);
         if (cfs_mem_over()) {
-            int brc = agg_over_budget(&all.agg);
+            say_agg_over_budget(&all.agg);
+            outcome.over_budget = 1;
             cfs_summary_free(&all);
-            return brc;
+            return exit_status(&outcome);
         }
     }
     test_raise_at("publish");
@@ -702,12 +734,14 @@ static int merge_cmd(int argc, char **argv)
     if (st == CFS_E_INTERRUPTED) {
         say("interrupted", out, "summary not written");
         cfs_summary_free(&all);
-        return 130;
+        outcome.interrupted = 1;
+        return exit_status(&outcome);
     }
     if (st != CFS_OK) {
         say("summary not written", NULL, err);
         cfs_summary_free(&all);
-        return st == CFS_E_USAGE ? 2 : 1;
+        outcome.fatal = st;
+        return exit_status(&outcome);
     }
     test_raise_at("report");
     cfs_scan_result res;
@@ -718,8 +752,9 @@ static int merge_cmd(int argc, char **argv)
         if (json) cfs_report_json(stdout, &res, &ro);
         else cfs_report_text(stdout, &res, &ro);
     }
-    if (g_stop) res.interrupted = 1;
-    int rc = cfs_exit_status(&res);
+    outcome.ledger = &res.ledger;
+    if (res.interrupted) outcome.interrupted = 1;
+    int rc = exit_status(&outcome);
     if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs.n, (unsigned long long)all.ninputs, now_s() - t0);
     cfs_scan_result_free(&res);
     cfs_summary_free(&all);
@@ -733,7 +768,7 @@ int main(int argc, char **argv)
     g_argv = argv;
     if (argc < 2) {
         fputs(USAGE, stderr);
-        return 2;
+        return CFS_EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
