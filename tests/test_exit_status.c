@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pipeline/ledger.h"
 #include "tests/util.h"
@@ -147,4 +148,37 @@ Test(exit_binary, interrupted_outranks_everything_else)
 {
     cr_assert_eq(run_cfscan("CFSCAN_TEST_RAISE_AT=report", "scan rejecting.log missing.log --config missing.json"),
                  130);
+}
+
+/* ---- --config DIR reads only the .json files in it ------------------------------- */
+
+/* A directory holding one config saved under another extension: before, the lone file
+ * was loaded whatever its name (two or more files were filtered by .json); now the
+ * directory has no config, which is an evidence failure (4) that says so. */
+Test(exit_binary, config_dir_without_json_is_refused)
+{
+    char *cfgdir = NULL;
+    cr_assert(asprintf(&cfgdir, "%s/cfg", g_dir) > 0);
+    cr_assert_eq(mkdir(cfgdir, 0700), 0);
+    size_t n;
+    char *json = tu_read(CFS_SOURCE_DIR "/tests/fixtures/config/get-distribution.json", &n);
+    cr_assert(json);
+    free(tu_write(cfgdir, "get-distribution.txt", json, n));
+    char cmd[2048], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' scan '%s/rejecting.log' -q --config '%s'", g_cfscan, g_dir, cfgdir);
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 4, "stderr: %s", err);
+    cr_assert(strstr(err, "cfg") && strstr(err, "no .json"), "stderr: %s", err);
+
+    /* the same file named .json in that directory is read (exit 3: the rejected line) */
+    free(tu_write(cfgdir, "get-distribution.json", json, n));
+    free(out);
+    free(err);
+    rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 3, "stderr: %s", err);
+    cr_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    free(json);
+    free(cfgdir);
 }

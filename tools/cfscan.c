@@ -42,7 +42,8 @@ static const char *const USAGE =
     "                         2100-01-01); whole files outside the window are skipped by\n"
     "                         name before they are opened\n"
     "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
-    "                         or get-distribution-config (repeatable); get-distribution\n"
+    "                         or get-distribution-config (repeatable; in a DIR, the *.json\n"
+    "                         files); get-distribution\n"
     "                         adds DomainName and LastModifiedTime: 403 lines older than\n"
     "                         it lose one evidence level on config-based verdicts\n"
     "  --waf-logs PATH        AWS WAF logs (JSON lines, gz or plain; repeatable)\n"
@@ -448,7 +449,8 @@ static int run(int argc, char **argv, int requests_mode)
         cfs_inputs cf;
         memset(&cf, 0, sizeof cf);
         struct stat sb;
-        if (stat(configs.v[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        int is_dir = stat(configs.v[i], &sb) == 0 && S_ISDIR(sb.st_mode);
+        if (is_dir) {
             cfs_inputs_add(&cf, configs.v[i], CFS_NO_TIME, CFS_NO_TIME);
         } else {
             cf.v = calloc(1, sizeof *cf.v);
@@ -462,13 +464,22 @@ static int run(int argc, char **argv, int requests_mode)
             say("--config", cf.err[k].path, cf.err[k].msg);
             outcome.evidence_failed = 1;
         }
+        size_t njson = 0;
         for (size_t k = 0; k < cf.n; k++) {
+            /* In a directory only *.json files are configs, however many there are (a
+             * lone notes.txt beside nothing else is not one); a file named directly is
+             * read whatever its name. */
             size_t pl = strlen(cf.v[k].path);
-            if (cf.n > 1 && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
+            if (is_dir && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
+            njson++;
             if (cfs_config_load(&cfg, cf.v[k].path, err, sizeof err) != CFS_OK) {
                 say("--config", NULL, err);
                 outcome.evidence_failed = 1;
             }
+        }
+        if (is_dir && !njson && !cf.nerr) {
+            say("--config", configs.v[i], "no .json files in this directory (only *.json files in it are configs)");
+            outcome.evidence_failed = 1;
         }
         cfs_inputs_free(&cf);
     }
