@@ -805,7 +805,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         return;
     }
     const cfs_ledger *L = &res->ledger;
-    int top = o && o->top > 0 ? o->top : 5;
+    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     uint64_t rej = total_rejected(&m.tot);
     fprintf(out, "cfscan report\n=============\n\n");
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
@@ -1061,7 +1061,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         return;
     }
     const cfs_ledger *L = &res->ledger;
-    int top = o && o->top > 0 ? o->top : 5;
+    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
     fprintf(out, "{\"cfscan_version\":\"%s\",\"schema_version\":1", CFS_VERSION);

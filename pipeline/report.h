@@ -9,8 +9,12 @@
 #include "pipeline/scan.h"
 #include "pipeline/source.h"
 
+/* Entries per top list when --top is not given (the command line, merge's report and a
+ * summary's report files all use it). */
+#define CFS_REPORT_TOP_DEFAULT 5
+
 typedef struct cfs_report_opts {
-    int top;               /* entries per top list (default 5) */
+    int top;               /* entries per top list (CFS_REPORT_TOP_DEFAULT when <= 0) */
     int with_config;       /* --config was given */
     int with_waf;          /* --waf-logs was given */
     const char *const *waf_rules; /* names for cfs_wrow.rule (NULL without WAF logs) */

@@ -19,6 +19,10 @@
 #include "pipeline/waf.h"
 #include "pipeline/xalloc.h"
 
+/* A macro's value as a string literal, for the usage text. */
+#define CFS_STRINGIFY_(x) #x
+#define CFS_STRINGIFY(x) CFS_STRINGIFY_(x)
+
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig)
 {
@@ -64,7 +68,7 @@ static const char *const USAGE =
     "\n"
     "scan options:\n"
     "  --format text|json     report format on stdout (default text)\n"
-    "  --top N                entries in each top list (default 5)\n"
+    "  --top N                entries in each top list (default " CFS_STRINGIFY(CFS_REPORT_TOP_DEFAULT) ")\n"
     "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
     "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
     "                         DIR must not be a symbolic link, and an existing DIR must be\n"
@@ -305,7 +309,7 @@ static int run(int argc, char **argv, int requests_mode)
     memset(&o, 0, sizeof o);
     o.since = o.until = CFS_NO_TIME;
     o.progress = isatty(2);
-    int json = 0, quiet = 0, verbose = 0, top = 5;
+    int json = 0, quiet = 0, verbose = 0, top = CFS_REPORT_TOP_DEFAULT;
     cfs_mem_set_limit(cfs_mem_default_limit());
     cfs_req_filter f;
     memset(&f, 0, sizeof f);
@@ -759,7 +763,7 @@ static int merge_cmd(int argc, char **argv)
     cfs_summary_as_result(&all, &res);
     if (!g_stop) {
         cfs_agg_settle(&res.agg);
-        cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop, NULL, NULL};
+        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop, NULL, NULL};
         if (json) cfs_report_json(stdout, &res, &ro);
         else cfs_report_text(stdout, &res, &ro);
     }
