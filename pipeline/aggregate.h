@@ -37,6 +37,8 @@ void *cfs_kmap_row(const cfs_kmap *m, size_t i);
 /* Make room for `more` rows beyond the current ones, so that many inserts in a row do
  * not rehash the map each time it doubles. */
 void cfs_kmap_reserve(cfs_kmap *m, size_t more);
+/* XXH3-64 of n bytes: the hash of the summary's WAF rule-name index (summary.c), and the
+ * state file's checksum function, which tests use to forge valid hostile states. */
 uint64_t cfs_hash_bytes(const void *p, size_t n);
 
 /* traffic: distribution x edge x hour x status x cause/evidence/rule.  lat_class is

@@ -60,9 +60,9 @@ struct cfs_reader {
     int zs_init;
     struct inflate_state *isal; /* ISA-L streaming state (CFS_GZ_ISAL) */
     int gz_member_open; /* bytes of a member consumed, its end not yet seen */
-    int gz_damaged;     /* gzip or zstd: damage found after a good prefix was returned */
+    int damage_pending; /* gzip or zstd: damage found after a good prefix was returned */
     size_t released;    /* mapped input bytes [0, released) already given back (DONTNEED) */
-    char gz_msg[160];
+    char damage_msg[160]; /* what the damage is (gzip or zstd), said when it is reported */
     ZSTD_DStream *zd;
     int zstd_in_frame;  /* mid-frame: EOF now means truncation */
     struct libdeflate_decompressor *ld;
@@ -379,13 +379,13 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
             r->gz_member_open = 1;
             continue;
         }
-        snprintf(r->gz_msg, sizeof r->gz_msg, "corrupt gzip data: %s",
+        snprintf(r->damage_msg, sizeof r->damage_msg, "corrupt gzip data: %s",
                  r->zs.msg ? r->zs.msg : "inflate error");
         if (produced) {
-            r->gz_damaged = 1; /* report on the next call, after the good prefix */
+            r->damage_pending = 1; /* report on the next call, after the good prefix */
             break;
         }
-        set_err(err, errlen, "%s", r->gz_msg);
+        set_err(err, errlen, "%s", r->damage_msg);
         r->done = 1;
         return CFS_E_CORRUPT;
     }
@@ -436,24 +436,24 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         int rc = isal_inflate(st);
         r->in_pos += before - st->avail_in;
         if (rc < 0) {
-            snprintf(r->gz_msg, sizeof r->gz_msg, "corrupt gzip data (ISA-L error %d)", rc);
+            snprintf(r->damage_msg, sizeof r->damage_msg, "corrupt gzip data (ISA-L error %d)", rc);
             if (st->avail_out < ISAL_PIECE) {
-                r->gz_damaged = 1;
+                r->damage_pending = 1;
                 break;
             }
-            set_err(err, errlen, "%s", r->gz_msg);
+            set_err(err, errlen, "%s", r->damage_msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }
         if (before == st->avail_in && out_before == st->avail_out &&
             st->block_state != ISAL_BLOCK_FINISH) {
             /* no progress with input and room left: the stream cannot go on */
-            snprintf(r->gz_msg, sizeof r->gz_msg, "%s", "corrupt gzip data (ISA-L made no progress)");
+            snprintf(r->damage_msg, sizeof r->damage_msg, "%s", "corrupt gzip data (ISA-L made no progress)");
             if (st->avail_out < ISAL_PIECE) {
-                r->gz_damaged = 1;
+                r->damage_pending = 1;
                 break;
             }
-            set_err(err, errlen, "%s", r->gz_msg);
+            set_err(err, errlen, "%s", r->damage_msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }
@@ -539,12 +539,12 @@ static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *
         size_t rc = ZSTD_decompressStream(r->zd, &ob, &ib);
         r->in_pos += ib.pos;
         if (ZSTD_isError(rc)) {
-            snprintf(r->gz_msg, sizeof r->gz_msg, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
+            snprintf(r->damage_msg, sizeof r->damage_msg, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
             if (ob.pos) {
-                r->gz_damaged = 1; /* report on the next call, after the good prefix */
+                r->damage_pending = 1; /* report on the next call, after the good prefix */
                 break;
             }
-            set_err(err, errlen, "%s", r->gz_msg);
+            set_err(err, errlen, "%s", r->damage_msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }
@@ -586,8 +586,8 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
             return CFS_OK;
         }
     case CFS_FMT_GZIP:
-        if (r->gz_damaged) {
-            set_err(err, errlen, "%s", r->gz_msg);
+        if (r->damage_pending) {
+            set_err(err, errlen, "%s", r->damage_msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }
@@ -595,8 +595,8 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
         return r->whole ? gz_whole_next(r, buf, len, err, errlen)
                         : gz_stream_next(r, buf, len, err, errlen);
     case CFS_FMT_ZSTD:
-        if (r->gz_damaged) {
-            set_err(err, errlen, "%s", r->gz_msg);
+        if (r->damage_pending) {
+            set_err(err, errlen, "%s", r->damage_msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }

@@ -404,7 +404,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         r->response_result = r->detailed_result = CFS_R_NONE;
         r->method = CFS_M_NONE;
         r->http_major = r->http_minor = 0;
-        return -1;
+        return CFS_RECORD_OK;
     }
     r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
     cfs_span rrt = r->f[CFS_F_EDGE_RESPONSE_RESULT_TYPE], drt = r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE];
@@ -421,5 +421,5 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     } else {
         r->http_major = r->http_minor = 0;
     }
-    return -1;
+    return CFS_RECORD_OK;
 }

@@ -25,8 +25,9 @@ enum {
 
 /* Split a data line into r (spans point into base).  The line is base[ls..le) without
  * its line end; tabs[0..ntabs) are the offsets (relative to base) of the TABs inside it,
- * as the scan kernel found them.  Returns -1 when the record is accepted (and ORs
- * CFS_TOL_* bits into *tol), else the cfs_reject reason. */
+ * as the scan kernel found them.  Returns CFS_RECORD_OK when the record is accepted (and
+ * ORs CFS_TOL_* bits into *tol), else the cfs_reject reason. */
+enum { CFS_RECORD_OK = -1 }; /* not a cfs_reject: those are array indexes from 0 */
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
                      const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full);
 

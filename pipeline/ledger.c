@@ -96,11 +96,16 @@ void cfs_ledger_unusable(cfs_ledger *l, const char *path, const char *msg)
     snprintf(n->st.error, sizeof n->st.error, "%s", msg);
 }
 
-int cfs_ledger_exit_status(const cfs_ledger *l)
+cfs_exit_code cfs_run_exit_status(const cfs_run_end *e)
 {
-    if (l->failed) return 4;
-    if (l->warned || l->rejecting) return 3;
-    return 0;
+    const cfs_ledger *l = e->ledger;
+    if (e->interrupted) return CFS_EXIT_INTERRUPTED;
+    if (e->fatal == CFS_E_USAGE) return CFS_EXIT_USAGE;
+    if (e->fatal != CFS_OK) return CFS_EXIT_FATAL;
+    if (e->over_budget) return CFS_EXIT_OVER_BUDGET;
+    if (e->evidence_failed || (l && l->failed)) return CFS_EXIT_INPUT_FAILED;
+    if (l && (l->warned || l->rejecting)) return CFS_EXIT_REJECTED;
+    return CFS_EXIT_OK;
 }
 
 void cfs_ledger_free(cfs_ledger *l)

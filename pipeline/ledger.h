@@ -62,9 +62,36 @@ typedef struct cfs_ledger {
 void cfs_ledger_file(cfs_ledger *l, const char *path, const cfs_file_stats *st);
 /* Account one path that could not be used. */
 void cfs_ledger_unusable(cfs_ledger *l, const char *path, const char *msg);
-/* 0 all inputs read and no line rejected; 3 lines rejected or inputs without requests;
- * 4 an input or path could not be read completely (README "Exit status"). */
-int cfs_ledger_exit_status(const cfs_ledger *l);
+/* The exit statuses of the command line (README "Exit status"). */
+typedef enum cfs_exit_code {
+    CFS_EXIT_OK = 0,           /* every input read completely, every line used */
+    CFS_EXIT_FATAL = 1,        /* other fatal error (output not written, out of memory) */
+    CFS_EXIT_USAGE = 2,        /* usage error */
+    CFS_EXIT_REJECTED = 3,     /* lines rejected, or an input held no usable line */
+    CFS_EXIT_INPUT_FAILED = 4, /* an input or evidence file could not be read completely */
+    CFS_EXIT_OVER_BUDGET = 5,  /* the keys outgrew the memory budget: nothing written */
+    CFS_EXIT_INTERRUPTED = 130 /* SIGINT/SIGTERM, in any phase */
+} cfs_exit_code;
+
+/* How a run ended: everything the exit status depends on. */
+typedef struct cfs_run_end {
+    const cfs_ledger *ledger; /* the inputs' counts; NULL when none were read */
+    int evidence_failed;      /* a --config or --waf-logs input failed to load (or a
+                               * merge's state.cfs could not be read) */
+    int over_budget;          /* the memory budget was exceeded */
+    int interrupted;          /* SIGINT/SIGTERM arrived */
+    cfs_status fatal;         /* CFS_OK, or why the run could not finish (CFS_E_USAGE:
+                               * a usage error found late, e.g. the -o directory) */
+} cfs_run_end;
+
+/* The exit status of a run, by one precedence, the first that applies:
+ *   130 interrupted > 2 usage > 1 fatal > 5 over budget > 4 input or evidence failed
+ *   > 3 lines rejected or an input without requests > 0.
+ * An interruption comes first because it is why everything after it failed or is
+ * partial; a fatal error (nothing written) outranks what the inputs held; among the
+ * input outcomes the worse one wins: a run over budget wrote nothing, a failed input
+ * lost lines, a rejected line was read but not used. */
+cfs_exit_code cfs_run_exit_status(const cfs_run_end *e);
 void cfs_ledger_free(cfs_ledger *l);
 
 #endif

@@ -578,12 +578,6 @@ static void free_model(model *m)
     cfs_kmap_free(&m->didx);
 }
 
-int cfs_exit_status(const cfs_scan_result *res)
-{
-    if (res->interrupted) return 130;
-    return cfs_ledger_exit_status(&res->ledger);
-}
-
 static uint64_t total_rejected(const cfs_file_stats *f) { return cfs_stats_rejected(f); }
 
 /* ---- text ----------------------------------------------------------------------------------- */
@@ -811,7 +805,7 @@ void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         return;
     }
     const cfs_ledger *L = &res->ledger;
-    int top = o && o->top > 0 ? o->top : 5;
+    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     uint64_t rej = total_rejected(&m.tot);
     fprintf(out, "cfscan report\n=============\n\n");
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
@@ -1067,7 +1061,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
         return;
     }
     const cfs_ledger *L = &res->ledger;
-    int top = o && o->top > 0 ? o->top : 5;
+    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
     fprintf(out, "{\"cfscan_version\":\"%s\",\"schema_version\":1", CFS_VERSION);

@@ -9,8 +9,12 @@
 #include "pipeline/scan.h"
 #include "pipeline/source.h"
 
+/* Entries per top list when --top is not given (the command line, merge's report and a
+ * summary's report files all use it). */
+#define CFS_REPORT_TOP_DEFAULT 5
+
 typedef struct cfs_report_opts {
-    int top;               /* entries per top list (default 5) */
+    int top;               /* entries per top list (CFS_REPORT_TOP_DEFAULT when <= 0) */
     int with_config;       /* --config was given */
     int with_waf;          /* --waf-logs was given */
     const char *const *waf_rules; /* names for cfs_wrow.rule (NULL without WAF logs) */
@@ -32,10 +36,5 @@ void cfs_write_safe(FILE *out, const char *p, size_t n);
 size_t cfs_utf8_len(const unsigned char *p, size_t n);
 /* Write a JSON string literal (with quotes); invalid UTF-8 bytes become \u00XX. */
 void cfs_write_json_str(FILE *out, const char *p, size_t n);
-
-/* Exit status for a finished scan (documented in README.md):
- * 0 all inputs read, no line rejected; 3 lines rejected or unusable inputs (empty, no
- * #Fields:); 4 an input could not be read completely; 130 interrupted. */
-int cfs_exit_status(const cfs_scan_result *res);
 
 #endif

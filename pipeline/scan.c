@@ -380,7 +380,7 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
     unsigned tol = 0;
     cfs_record *r = &ps->rec;
     int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ntabs, r, &tol, ps->sh->o->filter != NULL);
-    if (rc >= 0) {
+    if (rc != CFS_RECORD_OK) {
         /* Garbage is classified as binary whatever else is wrong with it. */
         reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);
         return;

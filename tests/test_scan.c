@@ -282,7 +282,7 @@ Test(bad_input, binary_empty_noheader_long_short)
             cr_assert_eq(f->rejected[CFS_REJ_TOO_FEW_FIELDS], 1);
         }
     }
-    cr_assert_eq(cfs_exit_status(&r), 3);
+    cr_assert_eq(cfs_run_exit_status(&(cfs_run_end){.ledger = &r.ledger}), CFS_EXIT_REJECTED);
     cfs_scan_result_free(&r);
     cfs_inputs_free(&in);
     tu_rmrf(dir);

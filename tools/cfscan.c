@@ -19,6 +19,10 @@
 #include "pipeline/waf.h"
 #include "pipeline/xalloc.h"
 
+/* A macro's value as a string literal, for the usage text. */
+#define CFS_STRINGIFY_(x) #x
+#define CFS_STRINGIFY(x) CFS_STRINGIFY_(x)
+
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig)
 {
@@ -42,7 +46,8 @@ static const char *const USAGE =
     "                         2100-01-01); whole files outside the window are skipped by\n"
     "                         name before they are opened\n"
     "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
-    "                         or get-distribution-config (repeatable); get-distribution\n"
+    "                         or get-distribution-config (repeatable; in a DIR, the *.json\n"
+    "                         files); get-distribution\n"
     "                         adds DomainName and LastModifiedTime: 403 lines older than\n"
     "                         it lose one evidence level on config-based verdicts\n"
     "  --waf-logs PATH        AWS WAF logs (JSON lines, gz or plain; repeatable)\n"
@@ -63,7 +68,7 @@ static const char *const USAGE =
     "\n"
     "scan options:\n"
     "  --format text|json     report format on stdout (default text)\n"
-    "  --top N                entries in each top list (default 5)\n"
+    "  --top N                entries in each top list (default " CFS_STRINGIFY(CFS_REPORT_TOP_DEFAULT) ")\n"
     "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
     "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
     "                         DIR must not be a symbolic link, and an existing DIR must be\n"
@@ -76,7 +81,8 @@ static const char *const USAGE =
     "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
     "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
     "not be read completely (missing, unreadable, truncated or corrupt); 5 the distinct\n"
-    "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n";
+    "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n"
+    "When several apply: 130, then 2, 1, 5, 4, 3.\n";
 
 /* stderr is often a terminal: paths, arguments and messages (which may quote paths or
  * log bytes) go through cfs_write_safe, so no input can carry a terminal escape there.
@@ -107,7 +113,16 @@ static int usage_error(const char *fmt, const char *arg)
     snprintf(msg, sizeof msg, fmt, arg);
     say(NULL, NULL, msg);
     fprintf(stderr, "(run `cfscan help` for usage)\n");
-    return 2;
+    return CFS_EXIT_USAGE;
+}
+
+/* The exit status of a command that got as far as e says: a signal that arrived at any
+ * point counts, whatever the code that noticed the end saw (cfs_run_exit_status has the
+ * one precedence). */
+static int exit_status(cfs_run_end *e)
+{
+    if (g_stop) e->interrupted = 1;
+    return (int)cfs_run_exit_status(e);
 }
 
 typedef struct strv {
@@ -115,12 +130,17 @@ typedef struct strv {
     size_t n;
 } strv;
 
-static void strv_push(strv *s, const char *x)
+/* Append x; -1 (after saying so) when out of memory. */
+static int strv_push(strv *s, const char *x)
 {
     const char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
-    if (!nv) exit(1);
+    if (!nv) {
+        say(NULL, NULL, "out of memory");
+        return -1;
+    }
     s->v = nv;
     s->v[s->n++] = x;
+    return 0;
 }
 
 static int parse_cidr(const char *s, cfs_req_filter *f)
@@ -145,11 +165,18 @@ static int parse_cidr(const char *s, cfs_req_filter *f)
     return 0;
 }
 
+/* --fields into *out (the caller frees it): 0, -1 after a usage message, -2 after
+ * saying that memory ran out. */
 static int parse_fields(const char *s, cfs_field **out, size_t *n)
 {
     size_t cap = 8;
+    free(*out); /* a repeated --fields: the last one counts */
     *out = malloc(cap * sizeof **out);
     *n = 0;
+    if (!*out) {
+        say("--fields", NULL, "out of memory");
+        return -2;
+    }
     const char *p = s;
     while (*p) {
         const char *e = strchr(p, ',');
@@ -164,8 +191,13 @@ static int parse_fields(const char *s, cfs_field **out, size_t *n)
             }
         }
         if (*n == cap) {
+            cfs_field *grown = realloc(*out, cap * 2 * sizeof **out);
+            if (!grown) {
+                say("--fields", NULL, "out of memory");
+                return -2;
+            }
+            *out = grown;
             cap *= 2;
-            *out = realloc(*out, cap * sizeof **out);
         }
         (*out)[(*n)++] = f;
         p += len;
@@ -188,11 +220,13 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The command line as one string (for the manifest), or NULL when out of memory. */
 static char *argv_line(int argc, char **argv)
 {
     size_t n = 16;
     for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
     char *s = malloc(n);
+    if (!s) return NULL;
     s[0] = 0;
     for (int i = 0; i < argc; i++) {
         if (i) strcat(s, " ");
@@ -245,8 +279,8 @@ static int set_memory_limit(const char *v)
     return 0;
 }
 
-/* The run outgrew its memory budget: say what grew and what to do, exit status 5. */
-static int over_budget(const cfs_key_counts *k)
+/* The run outgrew its memory budget: say what grew and what to do (exit status 5). */
+static void say_over_budget(const cfs_key_counts *k)
 {
     uint64_t lim = cfs_mem_limit();
     fprintf(stderr,
@@ -258,15 +292,14 @@ static int over_budget(const cfs_key_counts *k)
             (long long)cfs_mem_peak(), (unsigned long long)lim, lim / 1048576.0,
             (unsigned long long)k->groups, (unsigned long long)k->dists, (unsigned long long)k->edges,
             (unsigned long long)k->hours, (unsigned long long)k->traffic, cfs_key_counts_largest(k));
-    return 5;
 }
 
-static int agg_over_budget(const cfs_agg *a)
+static void say_agg_over_budget(const cfs_agg *a)
 {
     cfs_key_counts k;
     const cfs_agg *all[1] = {a};
     cfs_agg_count_keys(all, 1, &k);
-    return over_budget(&k);
+    say_over_budget(&k);
 }
 
 /* Per-input callback of the scan (in input order): errors go to stderr as each batch
@@ -282,24 +315,58 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
     if (k->sum) cfs_summary_add_input(k->sum, in, st);
 }
 
-static int run(int argc, char **argv, int requests_mode)
-{
-    const char *outdir = NULL;
-    /* Function-static: run() executes once per process, and on a fatal exit() what
-     * these hold stays reachable (LeakSanitizer does not report it). */
-    static strv paths, configs, wafs;
+/* Everything one `scan` or `requests` run holds: the steps below are functions of it,
+ * and every way out of the run frees it in one place (scan_cmd_free). */
+typedef struct scan_cmd {
+    int requests_mode;
+    /* options */
+    const char *outdir;
+    int json, quiet, verbose, top;
+    strv paths, configs, wafs;
+    cfs_field *fields; /* --fields, or NULL for k_default_fields */
+    size_t nfields;
     cfs_scan_opts o;
-    memset(&o, 0, sizeof o);
-    o.since = o.until = CFS_NO_TIME;
-    o.progress = isatty(2);
-    int json = 0, quiet = 0, verbose = 0, top = 5;
-    cfs_mem_set_limit(cfs_mem_default_limit());
     cfs_req_filter f;
-    memset(&f, 0, sizeof f);
-    f.status = -1;
-    f.cause = -1;
-    static cfs_field *fields;
-    size_t nfields = 0;
+    /* what the run loaded and made */
+    cfs_config_set cfg;
+    cfs_waf_index *waf;
+    cfs_summary sum;   /* -o only: sink.sum points to it while it is live */
+    input_sink sink;
+    cfs_scan_result res;
+    double scan_seconds;
+    cfs_run_end outcome; /* what the exit status is made from */
+    char err[512];
+} scan_cmd;
+
+static void scan_cmd_init(scan_cmd *c, int requests_mode)
+{
+    memset(c, 0, sizeof *c);
+    c->requests_mode = requests_mode;
+    c->o.since = c->o.until = CFS_NO_TIME;
+    c->o.progress = isatty(2);
+    c->top = CFS_REPORT_TOP_DEFAULT;
+    cfs_mem_set_limit(cfs_mem_default_limit());
+    c->f.status = -1;
+    c->f.cause = -1;
+    c->outcome.fatal = CFS_OK;
+}
+
+static void scan_cmd_free(scan_cmd *c)
+{
+    if (c->sink.sum) cfs_summary_free(&c->sum);
+    cfs_scan_result_free(&c->res);
+    cfs_waf_free(c->waf);
+    cfs_config_free(&c->cfg);
+    free(c->paths.v);
+    free(c->configs.v);
+    free(c->wafs.v);
+    free(c->fields);
+}
+
+/* The command line of `scan` or `requests` into c: -1 to go on, else the exit status
+ * (a usage error, or 0 after --help). */
+static int parse_scan_args(scan_cmd *c, int argc, char **argv)
+{
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -309,18 +376,18 @@ static int run(int argc, char **argv, int requests_mode)
         i++;                                                        \
     } while (0)
         if (strcmp(a, "-") == 0 || a[0] != '-') {
-            strv_push(&paths, a);
+            if (strv_push(&c->paths, a) != 0) return CFS_EXIT_FATAL;
         } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
             NEEDV();
             uint64_t n;
             if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 1024)
                 return usage_error("bad thread count '%s' (1..1024)", v);
-            o.threads = (int)n;
+            c->o.threads = (int)n;
         } else if (!strncmp(a, "-j", 2) && a[2]) {
             uint64_t n;
             if (cfs_parse_u64(a + 2, strlen(a + 2), &n) != 0 || n < 1 || n > 1024)
                 return usage_error("bad thread count '%s' (1..1024)", a + 2);
-            o.threads = (int)n;
+            c->o.threads = (int)n;
         } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
             NEEDV();
             int64_t t;
@@ -333,79 +400,80 @@ static int run(int argc, char **argv, int requests_mode)
                          "from 1990-01-01 up to 2100-01-01 UTC)", a, v);
                 return usage_error("%s", msg);
             }
-            if (a[2] == 's') o.since = t;
-            else o.until = t;
+            if (a[2] == 's') c->o.since = t;
+            else c->o.until = t;
         } else if (!strcmp(a, "--config")) {
             NEEDV();
-            strv_push(&configs, v);
+            if (strv_push(&c->configs, v) != 0) return CFS_EXIT_FATAL;
         } else if (!strcmp(a, "--waf-logs")) {
             NEEDV();
-            strv_push(&wafs, v);
+            if (strv_push(&c->wafs, v) != 0) return CFS_EXIT_FATAL;
         } else if (!strcmp(a, "--gzip-decoder")) {
             NEEDV();
-            if (!strcmp(v, "zlib")) o.gz = CFS_GZ_ZLIB;
-            else if (!strcmp(v, "isal")) o.gz = CFS_GZ_ISAL;
-            else if (!strcmp(v, "auto") || !strcmp(v, "libdeflate")) o.gz = CFS_GZ_AUTO;
+            if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
+            else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
+            else if (!strcmp(v, "auto") || !strcmp(v, "libdeflate")) c->o.gz = CFS_GZ_AUTO;
             else return usage_error("unknown gzip decoder '%s' (auto, zlib, isal)", v);
         } else if (!strcmp(a, "--split-above")) {
             NEEDV();
             uint64_t n;
             if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad byte count '%s'", v);
-            o.big_file = n;
+            c->o.big_file = n;
         } else if (!strcmp(a, "--memory-limit")) {
             NEEDV();
-            if (set_memory_limit(v) != 0) return 2;
+            if (set_memory_limit(v) != 0) return CFS_EXIT_USAGE;
         } else if (!strcmp(a, "--progress")) {
-            o.progress = 1;
+            c->o.progress = 1;
         } else if (!strcmp(a, "--no-progress")) {
-            o.progress = 0;
+            c->o.progress = 0;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
+            c->quiet = 1;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            verbose = 1;
+            c->verbose = 1;
         } else if (!strcmp(a, "--redact-clients")) {
-            o.attr.redact_clients = 1;
-        } else if (!requests_mode && !strcmp(a, "--format")) {
+            c->o.attr.redact_clients = 1;
+        } else if (!c->requests_mode && !strcmp(a, "--format")) {
             NEEDV();
-            if (!strcmp(v, "json")) json = 1;
-            else if (!strcmp(v, "text")) json = 0;
+            if (!strcmp(v, "json")) c->json = 1;
+            else if (!strcmp(v, "text")) c->json = 0;
             else return usage_error("unknown format '%s' (text, json)", v);
-        } else if (!requests_mode && (!strcmp(a, "-o") || !strcmp(a, "--output"))) {
+        } else if (!c->requests_mode && (!strcmp(a, "-o") || !strcmp(a, "--output"))) {
             NEEDV();
-            outdir = v;
-        } else if (!requests_mode && !strcmp(a, "--top")) {
+            c->outdir = v;
+        } else if (!c->requests_mode && !strcmp(a, "--top")) {
             NEEDV();
             uint64_t n;
             if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
                 return usage_error("bad --top '%s' (1..64)", v);
-            top = (int)n;
-        } else if (requests_mode && !strcmp(a, "--request-id")) {
+            c->top = (int)n;
+        } else if (c->requests_mode && !strcmp(a, "--request-id")) {
             NEEDV();
-            f.request_id = v;
-        } else if (requests_mode && !strcmp(a, "--status")) {
+            c->f.request_id = v;
+        } else if (c->requests_mode && !strcmp(a, "--status")) {
             NEEDV();
             uint64_t n;
             if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad status '%s'", v);
-            f.status = (int)n;
-        } else if (requests_mode && !strcmp(a, "--cause")) {
+            c->f.status = (int)n;
+        } else if (c->requests_mode && !strcmp(a, "--cause")) {
             NEEDV();
-            f.cause = cfs_cause_lookup(v);
-            if (f.cause < 0) return usage_error("unknown cause '%s'", v);
-        } else if (requests_mode && !strcmp(a, "--dist")) {
+            c->f.cause = cfs_cause_lookup(v);
+            if (c->f.cause < 0) return usage_error("unknown cause '%s'", v);
+        } else if (c->requests_mode && !strcmp(a, "--dist")) {
             NEEDV();
-            f.dist = v;
-        } else if (requests_mode && !strcmp(a, "--edge")) {
+            c->f.dist = v;
+        } else if (c->requests_mode && !strcmp(a, "--edge")) {
             NEEDV();
-            f.edge = v;
-        } else if (requests_mode && !strcmp(a, "--ip")) {
+            c->f.edge = v;
+        } else if (c->requests_mode && !strcmp(a, "--ip")) {
             NEEDV();
-            if (parse_cidr(v, &f) != 0) return usage_error("bad address or CIDR '%s'", v);
-        } else if (requests_mode && !strcmp(a, "--uri-prefix")) {
+            if (parse_cidr(v, &c->f) != 0) return usage_error("bad address or CIDR '%s'", v);
+        } else if (c->requests_mode && !strcmp(a, "--uri-prefix")) {
             NEEDV();
-            f.uri_prefix = v;
-        } else if (requests_mode && !strcmp(a, "--fields")) {
+            c->f.uri_prefix = v;
+        } else if (c->requests_mode && !strcmp(a, "--fields")) {
             NEEDV();
-            if (parse_fields(v, &fields, &nfields) != 0) exit(2);
+            int pf = parse_fields(v, &c->fields, &c->nfields);
+            if (pf != 0) return pf == -2 ? CFS_EXIT_FATAL : CFS_EXIT_USAGE;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(USAGE, stdout);
             return 0;
@@ -414,228 +482,320 @@ static int run(int argc, char **argv, int requests_mode)
         }
 #undef NEEDV
     }
-    if (!paths.n) return usage_error("%s", "no input paths given");
-    char err[512] = "";
-    if (outdir && !requests_mode) {
-        /* Refuse a bad -o now, not after a long scan (publishing checks again). */
-        cfs_status cst = cfs_summary_check_output(outdir, err, sizeof err);
-        if (cst != CFS_OK) {
-            say("summary not written", NULL, err);
-            return cst == CFS_E_USAGE ? 2 : 1;
-        }
-    }
+    if (!c->paths.n) return usage_error("%s", "no input paths given");
+    return -1;
+}
 
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    o.stop = &g_stop;
+/* Refuse a bad -o now, not after a long scan (publishing checks again). */
+static int check_output_dir(scan_cmd *c)
+{
+    if (!c->outdir || c->requests_mode) return 0;
+    c->outcome.fatal = cfs_summary_check_output(c->outdir, c->err, sizeof c->err);
+    if (c->outcome.fatal == CFS_OK) return 0;
+    say("summary not written", NULL, c->err);
+    return -1;
+}
 
-    int evidence_failed = 0;
-    static cfs_config_set cfg;
-    for (size_t i = 0; i < configs.n; i++) {
+/* --config: files and directories of distribution configs.  A config that fails to
+ * load is an evidence failure; the run goes on without it. */
+static int load_configs(scan_cmd *c)
+{
+    for (size_t i = 0; i < c->configs.n; i++) {
         /* A directory stands for the *.json files in it (e.g. one per distribution). */
         cfs_inputs cf;
         memset(&cf, 0, sizeof cf);
         struct stat sb;
-        if (stat(configs.v[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            cfs_inputs_add(&cf, configs.v[i], CFS_NO_TIME, CFS_NO_TIME);
+        int is_dir = stat(c->configs.v[i], &sb) == 0 && S_ISDIR(sb.st_mode);
+        if (is_dir) {
+            cfs_inputs_add(&cf, c->configs.v[i], CFS_NO_TIME, CFS_NO_TIME);
         } else {
             cf.v = calloc(1, sizeof *cf.v);
-            if (!cf.v || !(cf.v[0].path = strdup(configs.v[i]))) {
+            if (!cf.v || !(cf.v[0].path = strdup(c->configs.v[i]))) {
+                free(cf.v);
                 say("--config", NULL, "out of memory");
-                exit(1);
+                c->outcome.fatal = CFS_E_NOMEM;
+                return -1;
             }
             cf.n = 1;
         }
         for (size_t k = 0; k < cf.nerr; k++) {
             say("--config", cf.err[k].path, cf.err[k].msg);
-            evidence_failed = 1;
+            c->outcome.evidence_failed = 1;
         }
+        size_t njson = 0;
         for (size_t k = 0; k < cf.n; k++) {
+            /* In a directory only *.json files are configs, however many there are (a
+             * lone notes.txt beside nothing else is not one); a file named directly is
+             * read whatever its name. */
             size_t pl = strlen(cf.v[k].path);
-            if (cf.n > 1 && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
-            if (cfs_config_load(&cfg, cf.v[k].path, err, sizeof err) != CFS_OK) {
-                say("--config", NULL, err);
-                evidence_failed = 1;
+            if (is_dir && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
+            njson++;
+            if (cfs_config_load(&c->cfg, cf.v[k].path, c->err, sizeof c->err) != CFS_OK) {
+                say("--config", NULL, c->err);
+                c->outcome.evidence_failed = 1;
             }
+        }
+        if (is_dir && !njson && !cf.nerr) {
+            say("--config", c->configs.v[i], "no .json files in this directory (only *.json files in it are configs)");
+            c->outcome.evidence_failed = 1;
         }
         cfs_inputs_free(&cf);
     }
-    if (configs.n) o.attr.config = &cfg;
-    static cfs_waf_index *waf;
-    if (wafs.n) {
-        err[0] = 0;
-        cfs_status st = cfs_waf_load(&waf, wafs.v, wafs.n, o.since, o.until, err, sizeof err);
-        if (st != CFS_OK) {
-            say("--waf-logs", NULL, err[0] ? err : cfs_status_str(st));
-            evidence_failed = 1;
-        }
-        o.attr.waf = waf;
-    }
+    if (c->configs.n) c->o.attr.config = &c->cfg;
+    return 0;
+}
 
-    if (requests_mode) {
-        /* For tests only: a small row-memory cap makes `requests` spill its rows to a
-         * temporary file (the default is CFS_ROWS_MEM_DEFAULT). */
-        const char *cap = getenv("CFS_REQUESTS_SPILL_BYTES");
-        uint64_t capn;
-        if (cap && cfs_parse_u64(cap, strlen(cap), &capn) == 0 && capn > 0) o.rows_mem = capn;
-        if (fields) {
-            f.out = fields;
-            f.nout = nfields;
-        } else {
-            f.out = k_default_fields;
-            f.nout = sizeof k_default_fields / sizeof k_default_fields[0];
-        }
-        o.filter = &f;
+/* --waf-logs: one index over every WAF log; a failure is an evidence failure. */
+static void load_waf_logs(scan_cmd *c)
+{
+    if (!c->wafs.n) return;
+    c->err[0] = 0;
+    cfs_status st = cfs_waf_load(&c->waf, c->wafs.v, c->wafs.n, c->o.since, c->o.until, c->err, sizeof c->err);
+    if (st != CFS_OK) {
+        say("--waf-logs", NULL, c->err[0] ? c->err : cfs_status_str(st));
+        c->outcome.evidence_failed = 1;
     }
+    c->o.attr.waf = c->waf;
+}
+
+/* `requests`: the filter and the output fields go to the scan. */
+static void set_request_filter(scan_cmd *c)
+{
+    /* For tests only: a small row-memory cap makes `requests` spill its rows to a
+     * temporary file (the default is CFS_ROWS_MEM_DEFAULT). */
+    const char *cap = getenv("CFS_REQUESTS_SPILL_BYTES");
+    uint64_t capn;
+    if (cap && cfs_parse_u64(cap, strlen(cap), &capn) == 0 && capn > 0) c->o.rows_mem = capn;
+    if (c->fields) {
+        c->f.out = c->fields;
+        c->f.nout = c->nfields;
+    } else {
+        c->f.out = k_default_fields;
+        c->f.nout = sizeof k_default_fields / sizeof k_default_fields[0];
+    }
+    c->o.filter = &c->f;
+}
+
+/* Walk and scan every input.  Nonzero when the run ends here (fatal or over budget). */
+static int scan_inputs(scan_cmd *c)
+{
     /* Inputs stream from the walk in batches: nothing here grows with the number of
      * files except the summary's per-input rows (-o). */
-    static cfs_summary sum;
-    static input_sink sink;
-    sink.sum = outdir && !requests_mode ? &sum : NULL;
-    if (sink.sum) cfs_summary_init(&sum);
-    o.on_input = on_input;
-    o.on_input_ctx = &sink;
+    c->sink.sum = c->outdir && !c->requests_mode ? &c->sum : NULL;
+    if (c->sink.sum) cfs_summary_init(&c->sum);
+    c->o.on_input = on_input;
+    c->o.on_input_ctx = &c->sink;
     double t0 = now_s();
-    static cfs_scan_result res;
-    cfs_walk *walk = cfs_walk_open((const char *const *)paths.v, paths.n, o.since, o.until);
-    cfs_status st = cfs_scan_walk(walk, &o, &res);
+    cfs_walk *walk = cfs_walk_open((const char *const *)c->paths.v, c->paths.n, c->o.since, c->o.until);
+    cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     cfs_walk_close(walk);
-    if (st == CFS_E_IO && requests_mode && cfs_scan_rows_begin(&res, err, sizeof err) != CFS_OK) {
-        say("requests", NULL, err); /* the rows could not be spilled */
-        exit(1);
+    c->outcome.ledger = &c->res.ledger;
+    if (st == CFS_E_IO && c->requests_mode && cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
+        say("requests", NULL, c->err); /* the rows could not be spilled */
+        c->outcome.fatal = CFS_E_IO;
+        return -1;
     }
-    if (st != CFS_OK) exit(st == CFS_E_USAGE ? 2 : 1);
-    if (res.over_budget) {
-        int brc = over_budget(&res.keys);
-        if (sink.sum) cfs_summary_free(&sum);
-        cfs_scan_result_free(&res);
-        return brc;
+    if (st != CFS_OK) {
+        c->outcome.fatal = st;
+        return -1;
     }
-    double el = now_s() - t0;
-    if (verbose) fprintf(stderr, "cfscan: scan kernel %s\n", res.kernel);
+    if (c->res.interrupted) c->outcome.interrupted = 1;
+    if (c->res.over_budget) {
+        say_over_budget(&c->res.keys);
+        c->outcome.over_budget = 1;
+        return -1;
+    }
+    c->scan_seconds = now_s() - t0;
+    return 0;
+}
 
-    if (requests_mode) {
-        for (size_t i = 0; i < f.nout; i++) {
-            if (i) fputc('\t', stdout);
-            fputs(f.out[i] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(f.out[i]), stdout);
-        }
-        fputs("\tcause\tevidence\trule\tcandidates\n", stdout);
-        const cfs_req_row *row;
-        int more;
-        if (cfs_scan_rows_begin(&res, err, sizeof err) != CFS_OK) {
-            say("requests", NULL, err);
-            exit(1);
-        }
-        while (!g_stop && (more = cfs_scan_rows_next(&res, &row, err, sizeof err)) != 0) {
-            if (more < 0) {
-                say("requests", NULL, err);
-                exit(1);
-            }
-            /* fields are raw log bytes: TABs separate them; each value is made safe */
-            const char *p = row->text, *end = row->text + row->len;
-            while (p <= end) {
-                const char *t = memchr(p, '\t', (size_t)(end - p));
-                size_t len = t ? (size_t)(t - p) : (size_t)(end - p);
-                cfs_write_safe(stdout, p, len);
-                if (!t) break;
-                fputc('\t', stdout);
-                p = t + 1;
-            }
-            /* an undecided line (cause unknown) names the causes the data leaves open */
-            char cand[256];
-            uint32_t mask = cfs_rule_candidates(row->at.rule);
-            if (mask) cfs_candidates_str(mask, cand, sizeof cand);
-            printf("\t%s\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
-                   cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule),
-                   mask ? cand : "-");
-        }
-        say_rejections(&res.ledger);
-    } else {
-        /* Every phase after the scan checks the stop flag too: SIGINT/SIGTERM during the
-         * publish or the report ends the run with 130, and nothing is half-published. */
-        if (outdir) test_raise_at("publish");
-        if (g_stop) res.interrupted = 1;
-        /* rule names and the notes' reserved names (waf.h), indexed as cfs_wrow.rule */
-        size_t nw = waf ? cfs_waf_name_count(waf) : 0;
-        const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
-        if (!wnames) {
-            say(NULL, NULL, "out of memory");
-            exit(1);
-        }
-        for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(waf, (uint32_t)i);
-        /* one set of report options: the printed report and the summary's report files */
-        cfs_report_opts ro = {top, configs.n > 0, wafs.n > 0, wnames, nw, &g_stop, waf, configs.n ? &cfg : NULL};
-        if (outdir && res.interrupted) {
-            /* A partial scan must not replace the previous summary (exit status 130). */
-            say("interrupted", outdir, "summary not written");
-        } else if (outdir) {
-            cfs_summary_from_scan(&sum, &res, waf);
-            if (cfs_mem_over()) {
-                int brc = agg_over_budget(&sum.agg);
-                cfs_summary_free(&sum);
-                free(wnames);
-                return brc;
-            }
-            sum.clients_redacted = o.attr.redact_clients;
-            sum.stop = &g_stop;
-            sum.report = &ro;
-            char *line = argv_line(g_argc, g_argv);
-            char perr[512] = "";
-            cfs_status pst = cfs_summary_publish(&sum, outdir, line, perr, sizeof perr);
-            free(line);
-            cfs_summary_free(&sum);
-            if (pst == CFS_E_INTERRUPTED) {
-                say("interrupted", outdir, "summary not written");
-                res.interrupted = 1;
-            } else if (pst != CFS_OK) {
-                say("summary not written", NULL, perr);
-                exit(pst == CFS_E_USAGE ? 2 : 1);
-            }
-        }
-        test_raise_at("report");
-        if (!g_stop) {
-            cfs_agg_settle(&res.agg);
-            if (cfs_mem_over()) {
-                free(wnames);
-                return agg_over_budget(&res.agg);
-            }
-            if (json) cfs_report_json(stdout, &res, &ro);
-            else cfs_report_text(stdout, &res, &ro);
-        }
-        free(wnames);
+/* `requests`: the header, then one TSV row per matching request, then the inputs with
+ * rejected lines on stderr.  Nonzero when the rows could not be read back. */
+static int print_request_rows(scan_cmd *c)
+{
+    const cfs_req_filter *f = &c->f;
+    for (size_t i = 0; i < f->nout; i++) {
+        if (i) fputc('\t', stdout);
+        fputs(f->out[i] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(f->out[i]), stdout);
     }
-    if (g_stop) res.interrupted = 1;
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
-        exit(1);
+    fputs("\tcause\tevidence\trule\tcandidates\n", stdout);
+    const cfs_req_row *row;
+    int more;
+    if (cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
+        say("requests", NULL, c->err);
+        c->outcome.fatal = CFS_E_IO;
+        return -1;
     }
-    uint64_t bytes = res.ledger.tot.bytes_out, lines = res.ledger.tot.lines;
-    if (!quiet)
+    while (!g_stop && (more = cfs_scan_rows_next(&c->res, &row, c->err, sizeof c->err)) != 0) {
+        if (more < 0) {
+            say("requests", NULL, c->err);
+            c->outcome.fatal = CFS_E_IO;
+            return -1;
+        }
+        /* fields are raw log bytes: TABs separate them; each value is made safe */
+        const char *p = row->text, *end = row->text + row->len;
+        while (p <= end) {
+            const char *t = memchr(p, '\t', (size_t)(end - p));
+            size_t len = t ? (size_t)(t - p) : (size_t)(end - p);
+            cfs_write_safe(stdout, p, len);
+            if (!t) break;
+            fputc('\t', stdout);
+            p = t + 1;
+        }
+        /* an undecided line (cause unknown) names the causes the data leaves open */
+        char cand[256];
+        uint32_t mask = cfs_rule_candidates(row->at.rule);
+        if (mask) cfs_candidates_str(mask, cand, sizeof cand);
+        printf("\t%s\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
+               cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule),
+               mask ? cand : "-");
+    }
+    say_rejections(&c->res.ledger);
+    return 0;
+}
+
+/* -o: the summary directory, replaced atomically, with the report files made from ro.
+ * Nonzero when the run ends here (over budget or a fatal publish error); an
+ * interrupted publish goes on to the exit status 130. */
+static int publish_summary(scan_cmd *c, const cfs_report_opts *ro)
+{
+    cfs_summary_from_scan(&c->sum, &c->res, c->waf);
+    if (cfs_mem_over()) {
+        say_agg_over_budget(&c->sum.agg);
+        c->outcome.over_budget = 1;
+        return -1;
+    }
+    c->sum.clients_redacted = c->o.attr.redact_clients;
+    c->sum.stop = &g_stop;
+    c->sum.report = ro;
+    char *line = argv_line(g_argc, g_argv);
+    if (!line) {
+        say("summary not written", NULL, "out of memory");
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    char perr[512] = "";
+    cfs_status pst = cfs_summary_publish(&c->sum, c->outdir, line, perr, sizeof perr);
+    free(line);
+    cfs_summary_free(&c->sum);
+    c->sink.sum = NULL;
+    if (pst == CFS_E_INTERRUPTED) {
+        say("interrupted", c->outdir, "summary not written");
+        c->res.interrupted = 1;
+    } else if (pst != CFS_OK) {
+        say("summary not written", NULL, perr);
+        c->outcome.fatal = pst;
+        return -1;
+    }
+    return 0;
+}
+
+/* `scan`: publish the summary (-o), then print the report.  Nonzero when the run ends
+ * here. */
+static int publish_and_report(scan_cmd *c)
+{
+    /* Every phase after the scan checks the stop flag too: SIGINT/SIGTERM during the
+     * publish or the report ends the run with 130, and nothing is half-published. */
+    if (c->outdir) test_raise_at("publish");
+    if (g_stop) c->res.interrupted = 1;
+    /* rule names and the notes' reserved names (waf.h), indexed as cfs_wrow.rule */
+    size_t nw = c->waf ? cfs_waf_name_count(c->waf) : 0;
+    const char **wnames = calloc(nw ? nw : 1, sizeof *wnames);
+    if (!wnames) {
+        say(NULL, NULL, "out of memory");
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(c->waf, (uint32_t)i);
+    /* one set of report options: the printed report and the summary's report files */
+    cfs_report_opts ro = {c->top, c->configs.n > 0, c->wafs.n > 0, wnames, nw,
+                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL};
+    int stop = 0;
+    if (c->outdir && c->res.interrupted) {
+        /* A partial scan must not replace the previous summary (exit status 130). */
+        say("interrupted", c->outdir, "summary not written");
+    } else if (c->outdir) {
+        stop = publish_summary(c, &ro);
+    }
+    if (!stop) test_raise_at("report");
+    if (!stop && !g_stop) {
+        cfs_agg_settle(&c->res.agg);
+        if (cfs_mem_over()) {
+            say_agg_over_budget(&c->res.agg);
+            c->outcome.over_budget = 1;
+            stop = -1;
+        } else if (c->json) {
+            cfs_report_json(stdout, &c->res, &ro);
+        } else {
+            cfs_report_text(stdout, &c->res, &ro);
+        }
+    }
+    free(wnames);
+    return stop;
+}
+
+/* Nonzero when stdout could not be written completely (a full disk, a closed pipe). */
+static int flush_output(scan_cmd *c)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+    fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
+    c->outcome.fatal = CFS_E_IO;
+    return -1;
+}
+
+/* Throughput (unless -q) and, with -v, the aggregation's memory peak, on stderr. */
+static void say_run_stats(const scan_cmd *c)
+{
+    double el = c->scan_seconds;
+    uint64_t bytes = c->res.ledger.tot.bytes_out, lines = c->res.ledger.tot.lines;
+    if (!c->quiet)
         fprintf(stderr, "cfscan: %zu files, %.1f MB decoded, %llu lines in %.3f s: %.0f MB/s, %.2f M lines/s\n",
-                res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
+                c->res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
                 el > 0 ? lines / 1e6 / el : 0.0);
-    if (verbose)
+    if (c->verbose)
         fprintf(stderr, "cfscan: aggregation memory peak %lld bytes (budget %llu)\n", (long long)cfs_mem_peak(),
                 (unsigned long long)cfs_mem_limit());
-    int rc = cfs_exit_status(&res);
-    /* As for inputs (cfs_ledger_exit_status), a load failure outranks rejected lines. */
-    if (evidence_failed && (rc == 0 || rc == 3)) rc = 4;
-    if (sink.sum) cfs_summary_free(&sum);
-    cfs_scan_result_free(&res);
-    cfs_waf_free(waf);
-    cfs_config_free(&cfg);
-    free(paths.v);
-    free(configs.v);
-    free(wafs.v);
-    free(fields);
+}
+
+/* The steps of a parsed `scan` or `requests` run, in order; a step that returns
+ * nonzero ends the run there, with c->outcome saying why. */
+static void scan_cmd_steps(scan_cmd *c)
+{
+    if (check_output_dir(c) != 0) return;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    c->o.stop = &g_stop;
+    if (load_configs(c) != 0) return;
+    load_waf_logs(c);
+    if (c->requests_mode) set_request_filter(c);
+    if (scan_inputs(c) != 0) return;
+    if (c->verbose) fprintf(stderr, "cfscan: scan kernel %s\n", c->res.kernel);
+    if (c->requests_mode ? print_request_rows(c) : publish_and_report(c)) return;
+    if (g_stop) c->res.interrupted = 1;
+    if (c->res.interrupted) c->outcome.interrupted = 1;
+    if (flush_output(c) != 0) return;
+    say_run_stats(c);
+}
+
+static int run(int argc, char **argv, int requests_mode)
+{
+    scan_cmd c;
+    scan_cmd_init(&c, requests_mode);
+    int rc = parse_scan_args(&c, argc, argv);
+    if (rc < 0) {
+        scan_cmd_steps(&c);
+        if (c.res.interrupted) c.outcome.interrupted = 1;
+        rc = exit_status(&c.outcome);
+    }
+    scan_cmd_free(&c);
     return rc;
 }
 
-static int merge_cmd(int argc, char **argv)
+/* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
+static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
     const char *out = NULL;
     int json = 0, quiet = 0;
-    static strv dirs;
     cfs_mem_set_limit(cfs_mem_default_limit());
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -647,47 +807,48 @@ static int merge_cmd(int argc, char **argv)
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
         else if (!strcmp(a, "--memory-limit")) {
             if (i + 1 >= argc) return usage_error("option %s needs a value", a);
-            if (set_memory_limit(argv[++i]) != 0) return 2;
+            if (set_memory_limit(argv[++i]) != 0) return CFS_EXIT_USAGE;
         }
         else if (a[0] == '-') return usage_error("unknown or incomplete option '%s'", a);
-        else strv_push(&dirs, a);
+        else if (strv_push(dirs, a) != 0) return CFS_EXIT_FATAL;
     }
     if (!out) return usage_error("%s", "merge needs -o OUT");
-    if (!dirs.n) return usage_error("%s", "merge needs at least one summary directory");
+    if (!dirs->n) return usage_error("%s", "merge needs at least one summary directory");
+    cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
     {
         char err[512] = "";
-        cfs_status cst = cfs_summary_check_output(out, err, sizeof err);
-        if (cst != CFS_OK) {
+        outcome.fatal = cfs_summary_check_output(out, err, sizeof err);
+        if (outcome.fatal != CFS_OK) {
             say("summary not written", NULL, err);
-            return cst == CFS_E_USAGE ? 2 : 1;
+            return exit_status(&outcome);
         }
     }
     double t0 = now_s();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    static cfs_summary all;
-    cfs_agg_init(&all.agg);
     /* The merge is redacted only if every input is: one full address makes it personal. */
-    all.clients_redacted = 1;
-    for (size_t i = 0; i < dirs.n && !g_stop; i++) {
-        if (!cfs_summary_dir_redacted(dirs.v[i])) all.clients_redacted = 0;
+    all->clients_redacted = 1;
+    for (size_t i = 0; i < dirs->n && !g_stop; i++) {
+        if (!cfs_summary_dir_redacted(dirs->v[i])) all->clients_redacted = 0;
         char path[4096], err[512] = "";
-        snprintf(path, sizeof path, "%s/state.cfs", dirs.v[i]);
+        snprintf(path, sizeof path, "%s/state.cfs", dirs->v[i]);
         cfs_summary one;
         cfs_status st = cfs_state_read(&one, path, err, sizeof err);
         if (st != CFS_OK) {
             say("merge", NULL, err);
-            cfs_summary_free(&all);
             /* a state of another schema: 2 (rescan); out of memory: 1; a state that cannot
              * be read or is corrupt or implausible (summary.c's checks): 4, a damaged input */
-            return st == CFS_E_FORMAT ? 2 : st == CFS_E_NOMEM ? 1 : 4;
+            if (st == CFS_E_FORMAT) outcome.fatal = CFS_E_USAGE;
+            else if (st == CFS_E_NOMEM) outcome.fatal = st;
+            else outcome.evidence_failed = 1;
+            return exit_status(&outcome);
         }
-        cfs_summary_merge(&all, &one);
+        cfs_summary_merge(all, &one);
         cfs_summary_free(&one);
         if (cfs_mem_over()) {
-            int brc = agg_over_budget(&all.agg);
-            cfs_summary_free(&all);
-            return brc;
+            say_agg_over_budget(&all->agg);
+            outcome.over_budget = 1;
+            return exit_status(&outcome);
         }
     }
     test_raise_at("publish");
@@ -695,33 +856,48 @@ static int merge_cmd(int argc, char **argv)
     char err[512] = "";
     if (!g_stop) {
         char *line = argv_line(g_argc, g_argv);
-        all.stop = &g_stop;
-        st = cfs_summary_publish(&all, out, line, err, sizeof err);
+        all->stop = &g_stop;
+        if (line) {
+            st = cfs_summary_publish(all, out, line, err, sizeof err);
+        } else {
+            snprintf(err, sizeof err, "out of memory");
+            st = CFS_E_NOMEM;
+        }
         free(line);
     }
     if (st == CFS_E_INTERRUPTED) {
         say("interrupted", out, "summary not written");
-        cfs_summary_free(&all);
-        return 130;
+        outcome.interrupted = 1;
+        return exit_status(&outcome);
     }
     if (st != CFS_OK) {
         say("summary not written", NULL, err);
-        cfs_summary_free(&all);
-        return st == CFS_E_USAGE ? 2 : 1;
+        outcome.fatal = st;
+        return exit_status(&outcome);
     }
     test_raise_at("report");
     cfs_scan_result res;
-    cfs_summary_as_result(&all, &res);
+    cfs_summary_as_result(all, &res);
     if (!g_stop) {
         cfs_agg_settle(&res.agg);
-        cfs_report_opts ro = {5, 0, all.nwaf_rules > 0, (const char *const *)all.waf_rules, all.nwaf_rules, &g_stop, NULL, NULL};
+        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL};
         if (json) cfs_report_json(stdout, &res, &ro);
         else cfs_report_text(stdout, &res, &ro);
     }
-    if (g_stop) res.interrupted = 1;
-    int rc = cfs_exit_status(&res);
-    if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs.n, (unsigned long long)all.ninputs, now_s() - t0);
+    outcome.ledger = &res.ledger;
+    if (res.interrupted) outcome.interrupted = 1;
+    int rc = exit_status(&outcome);
+    if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n, (unsigned long long)all->ninputs, now_s() - t0);
     cfs_scan_result_free(&res);
+    return rc;
+}
+
+static int merge_cmd(int argc, char **argv)
+{
+    strv dirs = {0};
+    cfs_summary all;
+    cfs_summary_init(&all);
+    int rc = merge_summaries(argc, argv, &dirs, &all);
     cfs_summary_free(&all);
     free(dirs.v);
     return rc;
@@ -733,7 +909,7 @@ int main(int argc, char **argv)
     g_argv = argv;
     if (argc < 2) {
         fputs(USAGE, stderr);
-        return 2;
+        return CFS_EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
