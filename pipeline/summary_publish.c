@@ -228,7 +228,7 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
     cfs_summary view = *s;
     view.agg = *settled;
     cfs_summary_as_result(&view, &res);
-    cfs_report_opts ro = {5, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL};
+    cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL};
     if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
                       * the summary's own (its wrow ids index them) */
         ro.top = s->report->top;

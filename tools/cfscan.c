@@ -837,7 +837,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         if (st != CFS_OK) {
             say("merge", NULL, err);
             /* a state of another schema: 2 (rescan); out of memory: 1; a state that cannot
-             * be read or is corrupt or implausible (summary.c's checks): 4, a damaged input */
+             * be read or is corrupt or implausible (summary_state.c's checks): 4, a damaged input */
             if (st == CFS_E_FORMAT) outcome.fatal = CFS_E_USAGE;
             else if (st == CFS_E_NOMEM) outcome.fatal = st;
             else outcome.evidence_failed = 1;
