@@ -96,33 +96,6 @@ static size_t put_utf8(char *o, uint32_t cp)
     return 4;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[i] (lead byte >= 0x80), 0 if malformed.
- * Well-formed per Unicode table 3-7: no overlongs, no encoded surrogates, <= U+10FFFF. */
-static size_t utf8_seq(const parser *p, size_t i)
-{
-    const unsigned char *u = (const unsigned char *)p->s + i;
-    size_t avail = p->n - i;
-    unsigned c = u[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;      /* overlong */
-        if (c == 0xED) hi = 0x9F;      /* surrogates U+D800..DFFF */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;      /* overlong */
-        if (c == 0xF4) hi = 0x8F;      /* above U+10FFFF */
-    } else
-        return 0;
-    if (avail < len) return 0;
-    if (u[1] < lo || u[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if (u[k] < 0x80 || u[k] > 0xBF) return 0;
-    return len;
-}
-
 /* Nonzero when any byte of w is '"', '\\', below 0x20 or at/above 0x80.  Exact in the
  * direction that matters: zero is returned only when all eight bytes are plain.
  * (w - 0x20 each) sets a byte's top bit for bytes < 0x20 (no borrow reaches the lowest
@@ -170,7 +143,7 @@ static cfs_status parse_string(parser *p, const char **out, uint32_t *out_len)
             continue;
         }
         if (c >= 0x80) {
-            size_t k = utf8_seq(p, p->i);
+            size_t k = cfs_utf8_len((const unsigned char *)p->s + p->i, p->n - p->i);
             if (!k) return fail(p, p->i, "invalid UTF-8 in string");
             memcpy(o, p->s + p->i, k);
             o += k;
