@@ -161,14 +161,6 @@ typedef struct attr_rule {
 } attr_rule;
 
 /* ---- small byte helpers ------------------------------------------------------------- */
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decoding reader.  A decoded '%' that starts another "%XX" is decoded again, so
  * the log's re-encoding of the viewer's own escapes ("%257E" = viewer "%7E" = "~") and the
  * pre-2020 double encoding ("%2520") both yield the byte meant (§1.3).  Only used on
@@ -184,7 +176,7 @@ static int pdec_next(pdec *d)
     if (d->i >= d->n) return -1;
     int c = (unsigned char)d->p[d->i++];
     while (c == '%' && d->n - d->i >= 2) {
-        int hi = hexval(d->p[d->i]), lo = hexval(d->p[d->i + 1]);
+        int hi = cfs_hexval(d->p[d->i]), lo = cfs_hexval(d->p[d->i + 1]);
         if (hi < 0 || lo < 0) break;
         c = hi * 16 + lo;
         d->i += 2;

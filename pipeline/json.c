@@ -54,21 +54,13 @@ static size_t new_node(parser *p)
     return d->n_nodes++;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at s[i..i+4) -> code unit, or -1. */
 static long hex4(const parser *p, size_t i)
 {
     if (p->n - i < 4) return -1;
     long u = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(p->s[i + (size_t)k]);
+        int h = cfs_hexval(p->s[i + (size_t)k]);
         if (h < 0) return -1;
         u = (u << 4) | h;
     }

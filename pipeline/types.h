@@ -84,6 +84,16 @@ static inline int cfs_short_eq(const char *a, const char *b, size_t n)
 static inline int cfs_span_empty(cfs_span s) { return s.n == 0 || (s.n == 1 && s.p[0] == '-'); }
 
 /* ---- bytes of text ------------------------------------------------------------------ */
+/* Value of one hex digit (either case), -1 for any other byte: percent-encoding in log
+ * fields and \u escapes in JSON. */
+static inline int cfs_hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 /* Length (1..4) of the well-formed UTF-8 sequence at p[0..n) (n >= 1), 0 if the bytes
  * there are not one.  Well-formed per Unicode table 3-7: no overlongs, no encoded
  * surrogates, nothing above U+10FFFF.  The one validator for the JSON reader (which
