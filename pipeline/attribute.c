@@ -406,28 +406,16 @@ static void signer_facts(facts *f)
 }
 
 /* ---- facts ---------------------------------------------------------------------------- */
-static int ci_eq(const char *a, size_t n, const char *lit)
-{
-    size_t ln = strlen(lit);
-    if (n != ln) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char x = a[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (x != lit[i]) return 0;
-    }
-    return 1;
-}
-
 /* sc-content-type, media type only (parameters after ';' or an encoded space ignored). */
 static enum ct_kind classify_ct(cfs_span s)
 {
     if (cfs_span_empty(s)) return CT_NONE;
     size_t n = 0;
     while (n < s.n && s.p[n] != ';' && s.p[n] != '%' && s.p[n] != ' ') n++;
-    if (ci_eq(s.p, n, "text/html")) return CT_HTML;
-    if (ci_eq(s.p, n, "text/xml")) return CT_TEXT_XML;
-    if (ci_eq(s.p, n, "application/xml")) return CT_APP_XML;
-    if (ci_eq(s.p, n, "application/json")) return CT_JSON;
+    if (CFS_ASCII_IEQ(s.p, n, "text/html")) return CT_HTML;
+    if (CFS_ASCII_IEQ(s.p, n, "text/xml")) return CT_TEXT_XML;
+    if (CFS_ASCII_IEQ(s.p, n, "application/xml")) return CT_APP_XML;
+    if (CFS_ASCII_IEQ(s.p, n, "application/json")) return CT_JSON;
     return CT_OTHER;
 }
 

@@ -94,6 +94,20 @@ static inline int cfs_hexval(char c)
     return -1;
 }
 
+/* ASCII-only case folding: field names, DNS names and media types are ASCII, and the C
+ * library's tolower() would depend on the locale. */
+static inline char cfs_ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+/* a[0..an) == b[0..bn) without regard to ASCII case. */
+static inline int cfs_ascii_ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an != bn) return 0;
+    for (size_t i = 0; i < an; i++)
+        if (cfs_ascii_lower(a[i]) != cfs_ascii_lower(b[i])) return 0;
+    return 1;
+}
+#define CFS_ASCII_IEQ(p, n, lit) cfs_ascii_ieq((p), (n), (lit), sizeof(lit) - 1)
+
 /* Length (1..4) of the well-formed UTF-8 sequence at p[0..n) (n >= 1), 0 if the bytes
  * there are not one.  Well-formed per Unicode table 3-7: no overlongs, no encoded
  * surrogates, nothing above U+10FFFF.  The one validator for the JSON reader (which
