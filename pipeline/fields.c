@@ -265,17 +265,10 @@ static int parse_ts(const cfs_record *r, int64_t *out)
             memcpy(t_last_date, d.p, 10);
             t_last_days = days;
         }
-        const char *p = t.p;
-        unsigned hh = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
-        unsigned mm = (unsigned)(p[3] - '0') * 10 + (unsigned)(p[4] - '0');
-        unsigned ss = (unsigned)(p[6] - '0') * 10 + (unsigned)(p[7] - '0');
-        if (p[2] != ':' || p[5] != ':' || (unsigned)(p[0] - '0') > 9 || (unsigned)(p[1] - '0') > 9 ||
-            (unsigned)(p[3] - '0') > 9 || (unsigned)(p[4] - '0') > 9 ||
-            (unsigned)(p[6] - '0') > 9 || (unsigned)(p[7] - '0') > 9 || hh > 23 || mm > 59 ||
-            ss > 60)
-            return -1;
+        int32_t tod = cfs_parse_time_of_day(t.p, t.n);
+        if (tod < 0) return -1;
         /* The year is four digits, so days is within +-3.7 million: no overflow here. */
-        int64_t ts = days * 86400 + hh * 3600 + mm * 60 + ss;
+        int64_t ts = days * 86400 + tod;
         if (!cfs_time_in_range(ts)) return -1;
         *out = ts;
         return 0;
