@@ -34,7 +34,6 @@
 
 #define WINDOW (CFS_MAX_LINE + 1)   /* a longest legal line plus its LF fits a window */
 #define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
-#define DEFAULT_BIG ((uint64_t)64 << 20)
 
 /* ---- work units (order-dependent state) ------------------------------------------------ */
 typedef struct unit {
@@ -978,7 +977,7 @@ static void process_file(shared *sh, size_t file)
     }
     fs->fmt = cfs_reader_format(r);
     slot->reader = r;
-    uint64_t big = sh->o->big_file ? sh->o->big_file : DEFAULT_BIG;
+    uint64_t big = sh->o->big_file ? sh->o->big_file : CFS_BIG_FILE;
     if (!in->regular || in->size > big) produce_blocks(sh, file, r);
     else parse_sequential(sh, file, r);
     uint64_t in_bytes = cfs_reader_in_bytes(r);
