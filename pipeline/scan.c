@@ -34,6 +34,12 @@
 
 #define WINDOW (CFS_MAX_LINE + 1)   /* a longest legal line plus its LF fits a window */
 #define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
+/* Capacity of a block's copy buffer (produce_blocks).  Pieces are appended until the
+ * buffer holds BLOCK bytes, so it ends up with at most BLOCK - 1 bytes plus one piece; the
+ * streaming decoders hand out at most 4 MiB (PIECE in decode.c), half a block, so half a
+ * block of headroom lets the buffer be allocated once per block and never grown.  A larger
+ * piece (a whole gzip member decoded at once) gets a buffer of its own size. */
+#define ACC_CAP (BLOCK + (BLOCK >> 1))
 
 /* ---- work units (order-dependent state) ------------------------------------------------ */
 typedef struct unit {
@@ -830,7 +836,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             continue;
         }
         if (acc_len + n > acc_cap) {
-            acc_cap = acc_len + n > BLOCK + (BLOCK >> 1) ? acc_len + n : BLOCK + (BLOCK >> 1);
+            acc_cap = acc_len + n > ACC_CAP ? acc_len + n : ACC_CAP;
             acc = cfs_xrealloc(acc, acc_cap);
         }
         memcpy(acc + acc_len, p, n);
@@ -854,7 +860,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             char *rest = NULL;
             size_t rest_len = acc_len - last;
             if (rest_len) {
-                rest = cfs_xmalloc(BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len);
+                rest = cfs_xmalloc(ACC_CAP > rest_len ? ACC_CAP : rest_len);
                 memcpy(rest, acc + last, rest_len);
             }
             cfs_layout at = layout;
@@ -862,7 +868,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             spawn_block(sh, file, index++, acc, last, acc, 0, &at);
             acc = rest;
             acc_len = rest_len;
-            acc_cap = rest ? (BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len) : 0;
+            acc_cap = rest ? (ACC_CAP > rest_len ? ACC_CAP : rest_len) : 0;
         }
     }
     if (acc && acc_len) {
