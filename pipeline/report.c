@@ -73,9 +73,6 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
 
 static void json_cstr(FILE *out, const char *s) { cfs_write_json_str(out, s, strlen(s)); }
 
-/* Inputs with warnings listed one by one; beyond this they are only counted. */
-#define CFS_MAX_LISTED 1000
-
 /* ---- model ------------------------------------------------------------------------------------ */
 typedef struct kv {
     char key[128];
