@@ -62,6 +62,23 @@ int cfs_parse_u64(const char *p, size_t n, uint64_t *out);       /* [0-9]{1,19} 
 /* Seconds with up to 3 decimals ("0.082", "12", "1.5") -> milliseconds, rounding
  * away extra decimals by truncation.  Rejects signs and exponents. */
 int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms);
+/* "HH:MM:SS" -> seconds since midnight, -1 if t[0..tn) is not of that form.  The one
+ * time-of-day parser: cfs_parse_date_time uses it, and so does the record parser, which
+ * caches the date and so calls this alone on every line (hence inline, written with one
+ * unsigned compare per digit).  Second 60 is accepted for a leap second and, like
+ * timegm(), counts as the next minute's second 0: Unix time has no slot of its own for it. */
+static inline int32_t cfs_parse_time_of_day(const char *t, size_t tn)
+{
+    if (t == NULL || tn != 8 || t[2] != ':' || t[5] != ':') return -1;
+    /* bytes below '0' wrap to large values */
+    const unsigned h1 = (unsigned)(unsigned char)t[0] - '0', h2 = (unsigned)(unsigned char)t[1] - '0';
+    const unsigned m1 = (unsigned)(unsigned char)t[3] - '0', m2 = (unsigned)(unsigned char)t[4] - '0';
+    const unsigned s1 = (unsigned)(unsigned char)t[6] - '0', s2 = (unsigned)(unsigned char)t[7] - '0';
+    if (h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 || s1 > 9 || s2 > 9) return -1;
+    const unsigned hh = h1 * 10 + h2, mm = m1 * 10 + m2, ss = s1 * 10 + s2;
+    if (hh > 23 || mm > 59 || ss > 60) return -1;
+    return (int32_t)(hh * 3600 + mm * 60 + ss);
+}
 /* "YYYY-MM-DD" and "HH:MM:SS" -> seconds since the Unix epoch (UTC, proleptic Gregorian). */
 int cfs_parse_date_time(const char *d, size_t dn, const char *t, size_t tn, int64_t *out);
 /* Days since 1970-01-01 for a civil date (no range checks beyond month/day validity). */

@@ -141,23 +141,20 @@ int cfs_parse_date_time(const char *d, size_t dn, const char *t, size_t tn, int6
 {
     /* Exactly "YYYY-MM-DD" and "HH:MM:SS": CloudFront's date and time fields are UTC and
      * carry no fractional seconds (cloudfront-logs.md, fields 1 and 2). */
-    if (d == NULL || t == NULL || dn != 10 || tn != 8)
+    if (d == NULL || dn != 10)
         return -1;
-    if (d[4] != '-' || d[7] != '-' || t[2] != ':' || t[5] != ':')
+    if (d[4] != '-' || d[7] != '-')
         return -1;
     const int yh = two_digits(d), yl = two_digits(d + 2);
     const int mon = two_digits(d + 5), day = two_digits(d + 8);
-    const int hh = two_digits(t), mm = two_digits(t + 3), ss = two_digits(t + 6);
-    if (yh < 0 || yl < 0 || mon < 0 || day < 0 || hh < 0 || mm < 0 || ss < 0)
+    if (yh < 0 || yl < 0 || mon < 0 || day < 0)
         return -1;
     const int year = yh * 100 + yl;
     if (mon < 1 || mon > 12 || day < 1 || (unsigned)day > days_in_month(year, (unsigned)mon))
         return -1;
-    /* Second 60 is accepted for a leap second and, like timegm(), counts as the next
-     * minute's second 0: Unix time has no slot of its own for it. */
-    if (hh > 23 || mm > 59 || ss > 60)
+    const int32_t tod = cfs_parse_time_of_day(t, tn); /* leap second: see kernels.h */
+    if (tod < 0)
         return -1;
-    *out = cfs_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 +
-           (int64_t)hh * 3600 + mm * 60 + ss;
+    *out = cfs_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + tod;
     return 0;
 }

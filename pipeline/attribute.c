@@ -161,14 +161,6 @@ typedef struct attr_rule {
 } attr_rule;
 
 /* ---- small byte helpers ------------------------------------------------------------- */
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decoding reader.  A decoded '%' that starts another "%XX" is decoded again, so
  * the log's re-encoding of the viewer's own escapes ("%257E" = viewer "%7E" = "~") and the
  * pre-2020 double encoding ("%2520") both yield the byte meant (§1.3).  Only used on
@@ -184,7 +176,7 @@ static int pdec_next(pdec *d)
     if (d->i >= d->n) return -1;
     int c = (unsigned char)d->p[d->i++];
     while (c == '%' && d->n - d->i >= 2) {
-        int hi = hexval(d->p[d->i]), lo = hexval(d->p[d->i + 1]);
+        int hi = cfs_hexval(d->p[d->i]), lo = cfs_hexval(d->p[d->i + 1]);
         if (hi < 0 || lo < 0) break;
         c = hi * 16 + lo;
         d->i += 2;
@@ -414,28 +406,16 @@ static void signer_facts(facts *f)
 }
 
 /* ---- facts ---------------------------------------------------------------------------- */
-static int ci_eq(const char *a, size_t n, const char *lit)
-{
-    size_t ln = strlen(lit);
-    if (n != ln) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char x = a[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (x != lit[i]) return 0;
-    }
-    return 1;
-}
-
 /* sc-content-type, media type only (parameters after ';' or an encoded space ignored). */
 static enum ct_kind classify_ct(cfs_span s)
 {
     if (cfs_span_empty(s)) return CT_NONE;
     size_t n = 0;
     while (n < s.n && s.p[n] != ';' && s.p[n] != '%' && s.p[n] != ' ') n++;
-    if (ci_eq(s.p, n, "text/html")) return CT_HTML;
-    if (ci_eq(s.p, n, "text/xml")) return CT_TEXT_XML;
-    if (ci_eq(s.p, n, "application/xml")) return CT_APP_XML;
-    if (ci_eq(s.p, n, "application/json")) return CT_JSON;
+    if (CFS_ASCII_IEQ(s.p, n, "text/html")) return CT_HTML;
+    if (CFS_ASCII_IEQ(s.p, n, "text/xml")) return CT_TEXT_XML;
+    if (CFS_ASCII_IEQ(s.p, n, "application/xml")) return CT_APP_XML;
+    if (CFS_ASCII_IEQ(s.p, n, "application/json")) return CT_JSON;
     return CT_OTHER;
 }
 

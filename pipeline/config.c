@@ -34,20 +34,10 @@ static char *dup_str(const cfs_json *v)
     return s ? dupn(s, n) : dupn("", 0);
 }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
-static int eq_nocase(const char *a, size_t an, const char *b, size_t bn)
-{
-    if (an != bn) return 0;
-    for (size_t i = 0; i < an; i++)
-        if (lower(a[i]) != lower(b[i])) return 0;
-    return 1;
-}
-
 static int ends_with_nocase(const char *s, size_t n, const char *suf)
 {
     size_t k = strlen(suf);
-    return n >= k && eq_nocase(s + n - k, k, suf, k);
+    return n >= k && cfs_ascii_ieq(s + n - k, k, suf, k);
 }
 
 /* ---- name index --------------------------------------------------------------------
@@ -72,13 +62,13 @@ typedef struct cfs_name_map {
 static uint64_t name_hash(const cfs_name_map *m, const char *p, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)(m->cased ? p[i] : lower(p[i]))) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)(m->cased ? p[i] : cfs_ascii_lower(p[i]))) * 1099511628211ull;
     return h ^ (h >> 29);
 }
 
 static int name_eq(const cfs_name_map *m, const char *a, size_t an, const char *b, size_t bn)
 {
-    return m->cased ? an == bn && memcmp(a, b, an) == 0 : eq_nocase(a, an, b, bn);
+    return m->cased ? an == bn && memcmp(a, b, an) == 0 : cfs_ascii_ieq(a, an, b, bn);
 }
 
 static void name_map_free(cfs_name_map *m)
@@ -218,12 +208,12 @@ static cfs_status string_items(const cfs_json *items, char ***out, size_t *n)
  * to CloudFront, an S3OriginConfig always means the REST API answers, whatever the name.
  * A name under cloudfront.net is another distribution (reference §5.1, stacked
  * distributions): its 403s reach this one as an origin's. */
-static int label_is(cfs_span l, const char *w) { return eq_nocase(l.p, l.n, w, strlen(w)); }
+static int label_is(cfs_span l, const char *w) { return cfs_ascii_ieq(l.p, l.n, w, strlen(w)); }
 
 static int label_starts(cfs_span l, const char *w)
 {
     size_t k = strlen(w);
-    return l.n > k && eq_nocase(l.p, k, w, k);
+    return l.n > k && cfs_ascii_ieq(l.p, k, w, k);
 }
 
 static cfs_origin_kind origin_kind(const char *dom, int has_s3_config)
@@ -865,12 +855,12 @@ static int name_matches(const char *name, cfs_span host, int mode)
 {
     size_t nl = strlen(name);
     if (nl && name[nl - 1] == '.') nl--;
-    if (mode == 0) return nl > 0 && eq_nocase(name, nl, host.p, host.n);
+    if (mode == 0) return nl > 0 && cfs_ascii_ieq(name, nl, host.p, host.n);
     if (nl < 3 || name[0] != '*' || name[1] != '.') return 0;
     size_t sl = nl - 1; /* ".example.com" */
     if (host.n <= sl) return 0;
     size_t lab = host.n - sl; /* the extra label */
-    if (!eq_nocase(name + 1, sl, host.p + lab, sl)) return 0;
+    if (!cfs_ascii_ieq(name + 1, sl, host.p + lab, sl)) return 0;
     for (size_t i = 0; i < lab; i++)
         if (host.p[i] == '.') return 0;
     return 1;
@@ -913,7 +903,7 @@ int cfs_config_same_host(cfs_span a, cfs_span b)
     a = host_key(a);
     b = host_key(b);
     if (cfs_span_empty(a) || cfs_span_empty(b)) return 0;
-    return eq_nocase(a.p, a.n, b.p, b.n);
+    return cfs_ascii_ieq(a.p, a.n, b.p, b.n);
 }
 
 const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host)

@@ -244,7 +244,7 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
             /* madvise takes one advice at a time.  Read-ahead of the whole file only for
              * files parsed in one go; large ones are released behind the scan. */
             madvise(m, r->map_len, MADV_SEQUENTIAL);
-            if (r->map_len <= ((size_t)64 << 20)) madvise(m, r->map_len, MADV_WILLNEED);
+            if (r->map_len <= CFS_BIG_FILE) madvise(m, r->map_len, MADV_WILLNEED);
         }
     }
     if (!r->map) {

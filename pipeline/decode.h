@@ -17,6 +17,12 @@ typedef enum cfs_format { CFS_FMT_PLAIN, CFS_FMT_GZIP, CFS_FMT_ZSTD } cfs_format
 typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB, CFS_GZ_ISAL } cfs_gz_mode;
 #define CFS_GZ_WHOLE_MAX ((uint64_t)16 << 20)
 
+/* Regular files up to this many bytes are parsed in one go by one thread (scan.c, unless
+ * --split-above sets another limit), so the reader asks the kernel to read such a mapped
+ * file ahead whole; larger ones are cut into blocks that run in parallel and are released
+ * behind the scan, where reading everything ahead would only fill memory. */
+#define CFS_BIG_FILE ((uint64_t)64 << 20)
+
 typedef struct cfs_reader cfs_reader;
 
 cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *in, cfs_gz_mode gz, char *err,

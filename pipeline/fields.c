@@ -34,26 +34,13 @@ const char *cfs_field_name(cfs_field f)
     return (unsigned)f < CFS_F_COUNT ? k_field_names[f] : "unknown";
 }
 
-static int ieq(const char *a, size_t an, const char *b)
-{
-    size_t bn = strlen(b);
-    if (an != bn) return 0;
-    for (size_t i = 0; i < an; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
 cfs_field cfs_field_lookup(const char *name, size_t n)
 {
     /* Header lines are rare: a linear, case-insensitive search is plenty. */
     for (unsigned i = 0; i < CFS_F_COUNT; i++)
-        if (ieq(name, n, k_field_names[i])) return (cfs_field)i;
+        if (cfs_ascii_ieq(name, n, k_field_names[i], strlen(k_field_names[i]))) return (cfs_field)i;
     for (size_t i = 0; i < sizeof k_field_aliases / sizeof k_field_aliases[0]; i++)
-        if (ieq(name, n, k_field_aliases[i].name)) return k_field_aliases[i].f;
+        if (cfs_ascii_ieq(name, n, k_field_aliases[i].name, strlen(k_field_aliases[i].name))) return k_field_aliases[i].f;
     return CFS_F_UNKNOWN;
 }
 
@@ -278,17 +265,10 @@ static int parse_ts(const cfs_record *r, int64_t *out)
             memcpy(t_last_date, d.p, 10);
             t_last_days = days;
         }
-        const char *p = t.p;
-        unsigned hh = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
-        unsigned mm = (unsigned)(p[3] - '0') * 10 + (unsigned)(p[4] - '0');
-        unsigned ss = (unsigned)(p[6] - '0') * 10 + (unsigned)(p[7] - '0');
-        if (p[2] != ':' || p[5] != ':' || (unsigned)(p[0] - '0') > 9 || (unsigned)(p[1] - '0') > 9 ||
-            (unsigned)(p[3] - '0') > 9 || (unsigned)(p[4] - '0') > 9 ||
-            (unsigned)(p[6] - '0') > 9 || (unsigned)(p[7] - '0') > 9 || hh > 23 || mm > 59 ||
-            ss > 60)
-            return -1;
+        int32_t tod = cfs_parse_time_of_day(t.p, t.n);
+        if (tod < 0) return -1;
         /* The year is four digits, so days is within +-3.7 million: no overflow here. */
-        int64_t ts = days * 86400 + hh * 3600 + mm * 60 + ss;
+        int64_t ts = days * 86400 + tod;
         if (!cfs_time_in_range(ts)) return -1;
         *out = ts;
         return 0;

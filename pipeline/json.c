@@ -54,21 +54,13 @@ static size_t new_node(parser *p)
     return d->n_nodes++;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at s[i..i+4) -> code unit, or -1. */
 static long hex4(const parser *p, size_t i)
 {
     if (p->n - i < 4) return -1;
     long u = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(p->s[i + (size_t)k]);
+        int h = cfs_hexval(p->s[i + (size_t)k]);
         if (h < 0) return -1;
         u = (u << 4) | h;
     }
@@ -94,33 +86,6 @@ static size_t put_utf8(char *o, uint32_t cp)
     o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     o[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
-}
-
-/* Length of the well-formed UTF-8 sequence at s[i] (lead byte >= 0x80), 0 if malformed.
- * Well-formed per Unicode table 3-7: no overlongs, no encoded surrogates, <= U+10FFFF. */
-static size_t utf8_seq(const parser *p, size_t i)
-{
-    const unsigned char *u = (const unsigned char *)p->s + i;
-    size_t avail = p->n - i;
-    unsigned c = u[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;      /* overlong */
-        if (c == 0xED) hi = 0x9F;      /* surrogates U+D800..DFFF */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;      /* overlong */
-        if (c == 0xF4) hi = 0x8F;      /* above U+10FFFF */
-    } else
-        return 0;
-    if (avail < len) return 0;
-    if (u[1] < lo || u[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if (u[k] < 0x80 || u[k] > 0xBF) return 0;
-    return len;
 }
 
 /* Nonzero when any byte of w is '"', '\\', below 0x20 or at/above 0x80.  Exact in the
@@ -170,7 +135,7 @@ static cfs_status parse_string(parser *p, const char **out, uint32_t *out_len)
             continue;
         }
         if (c >= 0x80) {
-            size_t k = utf8_seq(p, p->i);
+            size_t k = cfs_utf8_len((const unsigned char *)p->s + p->i, p->n - p->i);
             if (!k) return fail(p, p->i, "invalid UTF-8 in string");
             memcpy(o, p->s + p->i, k);
             o += k;

@@ -10,6 +10,8 @@
 #include "pipeline/decode.h"
 #include "pipeline/types.h"
 
+/* Failed inputs, and inputs with warnings, listed one by one (each list); beyond this
+ * they are only counted.  The one definition: the report prints what the ledger kept. */
 #define CFS_MAX_LISTED 1000
 
 /* Everything counted for one input.  Invariant (the nothing-lost audit):

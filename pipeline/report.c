@@ -11,26 +11,6 @@
 
 
 /* ---- safe output ------------------------------------------------------------------------ */
-size_t cfs_utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return len;
-}
-
 void cfs_write_safe(FILE *out, const char *p, size_t n)
 {
     const unsigned char *u = (const unsigned char *)p;
@@ -92,9 +72,6 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
 }
 
 static void json_cstr(FILE *out, const char *s) { cfs_write_json_str(out, s, strlen(s)); }
-
-/* Inputs with warnings listed one by one; beyond this they are only counted. */
-#define CFS_MAX_LISTED 1000
 
 /* ---- model ------------------------------------------------------------------------------------ */
 typedef struct kv {

@@ -32,8 +32,6 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */
 void cfs_write_safe(FILE *out, const char *p, size_t n);
-/* Length (1..4) of the valid UTF-8 sequence at p, or 0 if the bytes there are not one. */
-size_t cfs_utf8_len(const unsigned char *p, size_t n);
 /* Write a JSON string literal (with quotes); invalid UTF-8 bytes become \u00XX. */
 void cfs_write_json_str(FILE *out, const char *p, size_t n);
 

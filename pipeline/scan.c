@@ -34,7 +34,12 @@
 
 #define WINDOW (CFS_MAX_LINE + 1)   /* a longest legal line plus its LF fits a window */
 #define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
-#define DEFAULT_BIG ((uint64_t)64 << 20)
+/* Capacity of a block's copy buffer (produce_blocks).  Pieces are appended until the
+ * buffer holds BLOCK bytes, so it ends up with at most BLOCK - 1 bytes plus one piece; the
+ * streaming decoders hand out at most 4 MiB (PIECE in decode.c), half a block, so half a
+ * block of headroom lets the buffer be allocated once per block and never grown.  A larger
+ * piece (a whole gzip member decoded at once) gets a buffer of its own size. */
+#define ACC_CAP (BLOCK + (BLOCK >> 1))
 
 /* ---- work units (order-dependent state) ------------------------------------------------ */
 typedef struct unit {
@@ -91,6 +96,7 @@ typedef struct pstate {
     unit *u;
     const cfs_input *input;
     cfs_span file_dist;     /* distribution id from the file name, or {NULL,0} */
+    int skipping;           /* inside a line already counted as too long: drop bytes to its LF */
 } pstate;
 
 static double now_s(void)
@@ -344,14 +350,33 @@ static int has_control(const char *p, size_t n)
 
 static void reject(pstate *ps, int reason) { ps->st.rejected[reason]++; }
 
+/* ---- lines longer than CFS_MAX_LINE ---------------------------------------------------------
+ * One path for them, whichever way the input is read.  A line is too long when more than
+ * CFS_MAX_LINE bytes come before its LF; it is counted once, when that is first known
+ * (count_long_line), and its bytes up to and including its LF are dropped unparsed
+ * (past_long_line), across as many pieces as it spans.  It is found where bytes are cut
+ * into lines: by parse_buffer when a whole WINDOW holds no LF (so handle_line never sees
+ * one), and by produce_blocks when a whole BLOCK does, since a block must end at an LF.
+ * The bytes dropped still count as decoded. */
+static void count_long_line(cfs_file_stats *st)
+{
+    st->lines++;
+    st->rejected[CFS_REJ_LINE_TOO_LONG]++;
+}
+
+/* Offset just past the LF that ends a long line in p[0..n), or 0 when p holds no LF: the
+ * whole piece belongs to the line. */
+static size_t past_long_line(const char *p, size_t n)
+{
+    const char *nl = memchr(p, '\n', n);
+    return nl ? (size_t)(nl - p) + 1 : 0;
+}
+
 static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls, uint32_t le,
                         const uint32_t *tabs, size_t ntabs)
 {
     ps->st.lines++;
-    if (le - ls > CFS_MAX_LINE) {
-        reject(ps, CFS_REJ_LINE_TOO_LONG);
-        return;
-    }
+    /* le - ls <= CFS_MAX_LINE: longer lines never get here (see count_long_line) */
     if (le > ls && base[le - 1] == '\r') {
         le--;
         ps->st.crlf++;
@@ -405,7 +430,9 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
 }
 
 /* Parse every complete line of p[0..n).  Returns the offset of the first byte not
- * consumed (the start of an incomplete last line); with `final` the tail is a line too. */
+ * consumed (the start of an incomplete last line, at most CFS_MAX_LINE bytes); with
+ * `final` the tail is a line too.  A too-long line whose LF is not in p is counted and
+ * leaves ps->skipping set, so the next call (the next piece) drops bytes up to its LF. */
 static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
 {
     int tid = omp_get_thread_num();
@@ -413,6 +440,11 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
     uint32_t *pos = ps->sh->thread_pos[tid];
     cfs_scan_fn scan = ps->sh->kernel->scan;
     size_t off = 0;
+    if (ps->skipping) {
+        off = past_long_line(p, n);
+        if (!off) return n;
+        ps->skipping = 0;
+    }
     while (off < n) {
         /* Over the memory budget: the run is abandoned (scan_end), so the rest is only
          * skipped.  Checked once per window, never per line. */
@@ -449,12 +481,13 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
         }
         if (ls == 0 && wlen == WINDOW) {
             /* A full window without LF: the line is longer than CFS_MAX_LINE. */
-            const char *nl = memchr(w + wlen, '\n', n - off - wlen);
-            if (!nl && !final) return off; /* the caller carries and skips it */
-            ps->st.lines++;
-            reject(ps, CFS_REJ_LINE_TOO_LONG);
-            if (!nl) return n;
-            off = (size_t)(nl - p) + 1;
+            count_long_line(&ps->st);
+            size_t end = past_long_line(w + wlen, n - off - wlen);
+            if (!end) {
+                ps->skipping = !final; /* its LF, if any, is in a later piece */
+                return n;
+            }
+            off += wlen + end;
             continue;
         }
         if (off + wlen == n) {
@@ -769,7 +802,9 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
     size_t index = 0;
     char *acc = NULL;         /* copy buffer for streamed pieces */
     size_t acc_len = 0, acc_cap = 0;
-    int skipping = 0;         /* inside a line longer than a block: drop bytes to its LF */
+    pstate skip;              /* a line longer than a block, counted, while its bytes are dropped */
+    memset(&skip, 0, sizeof skip);
+    size_t skip_index = 0;    /* the block index its counts are stored under */
     char err[200] = "";
     for (;;) {
         if (sh->o->stop && *sh->o->stop) {
@@ -805,12 +840,14 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             break;
         }
         if (n == 0) break;
-        if (skipping) {
-            const char *nl = memchr(p, '\n', n);
-            if (!nl) continue;
-            skipping = 0;
-            n -= (size_t)(nl - p) + 1;
-            p = nl + 1;
+        if (skip.skipping) {
+            size_t end = past_long_line(p, n);
+            skip.st.bytes_out += end ? end : n;
+            if (!end) continue;
+            skip.skipping = 0;
+            store_unit(sh, file, skip_index, &skip);
+            n -= end;
+            p += end;
             if (n == 0) continue;
         }
         if (cfs_reader_format(r) == CFS_FMT_PLAIN && acc_len == 0 && acc == NULL &&
@@ -831,7 +868,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             continue;
         }
         if (acc_len + n > acc_cap) {
-            acc_cap = acc_len + n > BLOCK + (BLOCK >> 1) ? acc_len + n : BLOCK + (BLOCK >> 1);
+            acc_cap = acc_len + n > ACC_CAP ? acc_len + n : ACC_CAP;
             acc = cfs_xrealloc(acc, acc_cap);
         }
         memcpy(acc + acc_len, p, n);
@@ -841,21 +878,20 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             while (last && acc[last - 1] != '\n') last--;
             if (last == 0) {
                 /* No LF in a whole block: the line is far over CFS_MAX_LINE.  Count it
-                 * once, here, and drop its bytes up to the next LF. */
-                pstate ps;
-                pstate_init(&ps, sh, file, NULL);
-                ps.st.lines++;
-                ps.st.bytes_out = acc_len;
-                reject(&ps, CFS_REJ_LINE_TOO_LONG);
-                store_unit(sh, file, index++, &ps);
+                 * once, here, and drop its bytes up to the next LF; its counts (and the
+                 * bytes dropped) are stored when the skip ends. */
+                pstate_init(&skip, sh, file, NULL);
+                count_long_line(&skip.st);
+                skip.st.bytes_out = acc_len;
+                skip.skipping = 1;
+                skip_index = index++;
                 acc_len = 0;
-                skipping = 1;
                 continue;
             }
             char *rest = NULL;
             size_t rest_len = acc_len - last;
             if (rest_len) {
-                rest = cfs_xmalloc(BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len);
+                rest = cfs_xmalloc(ACC_CAP > rest_len ? ACC_CAP : rest_len);
                 memcpy(rest, acc + last, rest_len);
             }
             cfs_layout at = layout;
@@ -863,9 +899,10 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             spawn_block(sh, file, index++, acc, last, acc, 0, &at);
             acc = rest;
             acc_len = rest_len;
-            acc_cap = rest ? (BLOCK + (BLOCK >> 1) > rest_len ? BLOCK + (BLOCK >> 1) : rest_len) : 0;
+            acc_cap = rest ? (ACC_CAP > rest_len ? ACC_CAP : rest_len) : 0;
         }
     }
+    if (skip.skipping) store_unit(sh, file, skip_index, &skip); /* the input ended inside it */
     if (acc && acc_len) {
         cfs_layout at = layout;
         spawn_block(sh, file, index++, acc, acc_len, acc, 1, &at);
@@ -879,9 +916,8 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
 {
     pstate ps;
     pstate_init(&ps, sh, file, NULL);
-    char *carry = NULL;
+    char *carry = NULL;       /* a partial line between pieces: less than a WINDOW */
     size_t carry_len = 0, carry_cap = 0;
-    int skipping = 0;
     char err[200] = "";
     cfs_status st = CFS_OK;
     for (;;) {
@@ -896,58 +932,34 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
         st = cfs_reader_next(r, &p, &n, err, sizeof err);
         if (st != CFS_OK || n == 0) break;
         ps.st.bytes_out += n;
-        if (skipping) {
-            const char *nl = memchr(p, '\n', n);
-            if (!nl) continue;
-            ps.st.lines++;
-            reject(&ps, CFS_REJ_LINE_TOO_LONG);
-            skipping = 0;
-            size_t k = (size_t)(nl - p) + 1;
-            p += k;
-            n -= k;
-        }
         if (carry_len) {
-            const char *nl = memchr(p, '\n', n);
-            size_t take = nl ? (size_t)(nl - p) + 1 : n;
-            if (carry_len + take > CFS_MAX_LINE + 2) {
-                /* already too long: drop it and skip to its end */
-                carry_len = 0;
-                if (!nl) {
-                    skipping = 1;
-                    continue;
-                }
-                ps.st.lines++;
-                reject(&ps, CFS_REJ_LINE_TOO_LONG);
-            } else {
-                if (carry_len + take > carry_cap) {
-                    carry_cap = (carry_len + take) * 2;
-                    carry = cfs_xrealloc(carry, carry_cap);
-                }
-                memcpy(carry + carry_len, p, take);
-                carry_len += take;
-                if (!nl) continue;
-                parse_buffer(&ps, carry, carry_len, 0);
-                carry_len = 0;
+            /* Complete the carried line: up to its LF, or until it fills a window, which
+             * makes it too long (parse_buffer counts it and drops the rest of it). */
+            size_t room = WINDOW - carry_len, look = n < room ? n : room;
+            const char *nl = memchr(p, '\n', look);
+            size_t take = nl ? (size_t)(nl - p) + 1 : look;
+            if (carry_len + take > carry_cap) {
+                carry_cap = carry_len + take > WINDOW / 2 ? WINDOW : (carry_len + take) * 2;
+                carry = cfs_xrealloc(carry, carry_cap);
             }
+            memcpy(carry + carry_len, p, take);
+            carry_len += take;
             p += take;
             n -= take;
+            if (!nl && carry_len < WINDOW) continue; /* the piece ended inside the line */
+            parse_buffer(&ps, carry, carry_len, 0);
+            carry_len = 0;
         }
         size_t used = parse_buffer(&ps, p, n, 0);
         size_t tail = n - used;
-        if (tail > CFS_MAX_LINE + 1) {
-            skipping = 1;
-        } else if (tail) {
+        if (tail) {
             if (tail > carry_cap) {
-                carry_cap = tail * 2;
+                carry_cap = tail * 2 < WINDOW ? tail * 2 : WINDOW;
                 carry = cfs_xrealloc(carry, carry_cap);
             }
             memcpy(carry, p + used, tail);
             carry_len = tail;
         }
-    }
-    if (skipping) {
-        ps.st.lines++;
-        reject(&ps, CFS_REJ_LINE_TOO_LONG);
     }
     if (carry_len) {
         if (st != CFS_OK) {
@@ -978,7 +990,7 @@ static void process_file(shared *sh, size_t file)
     }
     fs->fmt = cfs_reader_format(r);
     slot->reader = r;
-    uint64_t big = sh->o->big_file ? sh->o->big_file : DEFAULT_BIG;
+    uint64_t big = sh->o->big_file ? sh->o->big_file : CFS_BIG_FILE;
     if (!in->regular || in->size > big) produce_blocks(sh, file, r);
     else parse_sequential(sh, file, r);
     uint64_t in_bytes = cfs_reader_in_bytes(r);

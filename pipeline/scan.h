@@ -47,7 +47,7 @@ typedef struct cfs_scan_opts {
     cfs_attr_ctx attr;
     int progress;            /* progress line on stderr */
     const cfs_req_filter *filter; /* non-NULL: collect matching rows */
-    uint64_t big_file;       /* split files above this many bytes into blocks (0 = default) */
+    uint64_t big_file;       /* split files above this many bytes into blocks (0 = CFS_BIG_FILE) */
     volatile sig_atomic_t *stop; /* set by a signal handler to stop early */
     /* Bytes of matching rows (text plus bookkeeping) held in memory before they spill to
      * an unlinked temporary file in $TMPDIR (0 = CFS_ROWS_MEM_DEFAULT). */

@@ -83,6 +83,59 @@ static inline int cfs_short_eq(const char *a, const char *b, size_t n)
 /* CloudFront writes '-' for "no value" in every field where that applies. */
 static inline int cfs_span_empty(cfs_span s) { return s.n == 0 || (s.n == 1 && s.p[0] == '-'); }
 
+/* ---- bytes of text ------------------------------------------------------------------ */
+/* Value of one hex digit (either case), -1 for any other byte: percent-encoding in log
+ * fields and \u escapes in JSON. */
+static inline int cfs_hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* ASCII-only case folding: field names, DNS names and media types are ASCII, and the C
+ * library's tolower() would depend on the locale. */
+static inline char cfs_ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+/* a[0..an) == b[0..bn) without regard to ASCII case. */
+static inline int cfs_ascii_ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an != bn) return 0;
+    for (size_t i = 0; i < an; i++)
+        if (cfs_ascii_lower(a[i]) != cfs_ascii_lower(b[i])) return 0;
+    return 1;
+}
+#define CFS_ASCII_IEQ(p, n, lit) cfs_ascii_ieq((p), (n), (lit), sizeof(lit) - 1)
+
+/* Length (1..4) of the well-formed UTF-8 sequence at p[0..n) (n >= 1), 0 if the bytes
+ * there are not one.  Well-formed per Unicode table 3-7: no overlongs, no encoded
+ * surrogates, nothing above U+10FFFF.  The one validator for the JSON reader (which
+ * refuses what this refuses) and the writers (which escape it). */
+static inline size_t cfs_utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;      /* overlong */
+        if (c == 0xED) hi = 0x9F;      /* surrogates U+D800..DFFF */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;      /* overlong */
+        if (c == 0xF4) hi = 0x8F;      /* above U+10FFFF */
+    } else
+        return 0;
+    if (n < len) return 0;
+    if (p[1] < lo || p[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if (p[k] < 0x80 || p[k] > 0xBF) return 0;
+    return len;
+}
+
 /* ---- field catalogue ---------------------------------------------------------------- */
 /* Every field name cfscan understands.  Legacy standard-log names first (fields 1..35 of
  * the AWS "standard logging reference"), then the v2 additions.  Unknown names in a

@@ -1,11 +1,11 @@
-/* AWS WAF logs as 403 evidence: reads JSON-lines files (gzip or plain, files or directory
+/* AWS WAF logs as 403 evidence: reads JSON-lines files (gzip, zstd or plain, files or directory
  * trees), keeps the terminating non-ALLOW records inside the run's time window, and
  * indexes them by httpRequest.requestId (= the CloudFront log's x-edge-request-id). */
 #include "pipeline/waf.h"
 #include "pipeline/json.h"
+#include "pipeline/decode.h"
 #include "pipeline/source.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -21,8 +20,6 @@
 /* WAF's `timestamp` is when WAF saw the request; the access log's date/time is when the
  * response finished.  Five minutes covers slow origins and clock rounding either way. */
 #define WAF_SKEW_S 300
-#define WAF_READ_CHUNK ((size_t)256 << 10)
-#define WAF_MAX_DIR_DEPTH 32
 /* A JSON number holds integers exactly up to 2^53; epoch milliseconds stay below that
  * until the year 287396. */
 #define WAF_MAX_TS_MS 9007199254740992.0
@@ -427,177 +424,113 @@ static void process_line(loader *L, const char *line, size_t n)
 
 /* ---- files ------------------------------------------------------------------------ */
 
-/* Read one file line by line.  gzread passes plain files through unchanged and reads
- * concatenated gzip members as one stream, which is how WAF's S3 delivery writes. */
-static void load_file(loader *L, const char *path)
+/* Make room for need bytes in the line buffer (need <= CFS_MAX_LINE); 0 when out of memory. */
+static int buf_reserve(loader *L, size_t need, const char *path)
 {
-    /* The type is checked on the opened file: a path swapped for a FIFO after the
-     * directory walk looked at it must not block the run. */
+    if (need <= L->cap) return 1;
+    size_t nc = L->cap * 2 > need ? L->cap * 2 : need;
+    if (nc > CFS_MAX_LINE) nc = CFS_MAX_LINE;
+    char *nb = realloc(L->buf, nc);
+    if (!nb) {
+        note_error(L, CFS_E_NOMEM, "out of memory reading %s", path);
+        return 0;
+    }
+    L->buf = nb;
+    L->cap = nc;
+    return 1;
+}
+
+static void count_bad_line(loader *L)
+{
+    L->w->stats.records++;
+    L->w->stats.bad_lines++;
+}
+
+/* Read one file line by line through the decode stage, which tells gzip (concatenated
+ * members are one stream, which is how WAF's S3 delivery writes), zstd and plain text
+ * apart by their first bytes, as it does for access logs.  Lines are handed to
+ * process_line in place when a piece holds them whole, else assembled in L->buf. */
+static void load_file(loader *L, const cfs_input *in)
+{
+    const char *path = in->path;
+    /* The type is checked on the opened file: a path swapped for a FIFO after the walk
+     * looked at it must not block the run (the decode stage opens it again without
+     * blocking, and a FIFO named by the user is refused here, naming it). */
     char why[128];
     int fd = cfs_open_regular(path, why, sizeof why);
     if (fd < 0) {
         note_error(L, CFS_E_IO, "%s: %s", path, why);
         return;
     }
-    gzFile f = gzdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        note_error(L, CFS_E_NOMEM, "out of memory opening %s", path);
+    close(fd);
+    char err[200] = "";
+    cfs_reader *r = NULL;
+    cfs_status st = cfs_reader_open(&r, in, CFS_GZ_AUTO, err, sizeof err);
+    if (st != CFS_OK) {
+        note_error(L, st, "%s: %s", path, err[0] ? err : cfs_status_str(st));
         return;
     }
-    gzbuffer(f, (unsigned)WAF_READ_CHUNK);
-    size_t len = 0;   /* bytes in buf */
-    size_t start = 0; /* start of the current (unfinished) line */
-    size_t scan = 0;  /* bytes before this are known to hold no '\n' after start */
+    size_t len = 0;   /* bytes of the unfinished line in L->buf */
     int skipping = 0; /* inside a line already counted as too long */
-    int eof = 0;
-    while (!eof && !L->nomem) {
-        if (len == L->cap) {
-            if (start > 0) {
-                memmove(L->buf, L->buf + start, len - start);
-                len -= start;
-                scan -= start;
-                start = 0;
-            } else if (L->cap < CFS_MAX_LINE + 1) {
-                size_t nc = L->cap * 2;
-                if (nc > CFS_MAX_LINE + 1) nc = CFS_MAX_LINE + 1;
-                char *nb = realloc(L->buf, nc);
-                if (!nb) {
-                    note_error(L, CFS_E_NOMEM, "out of memory reading %s", path);
-                    break;
-                }
-                L->buf = nb;
-                L->cap = nc;
-            } else {
+    while (!L->nomem) {
+        const char *p;
+        size_t n;
+        st = cfs_reader_next(r, &p, &n, err, sizeof err);
+        if (st != CFS_OK) {
+            note_error(L, st, "%s: %s", path, err[0] ? err : cfs_status_str(st));
+            /* Whatever partial line is left was cut by the error: count it as bad. */
+            if (len && !skipping) count_bad_line(L);
+            len = 0;
+            skipping = 1;
+            break;
+        }
+        if (n == 0) break;
+        while (n && !L->nomem) {
+            const char *nl = memchr(p, '\n', n);
+            size_t take = nl ? (size_t)(nl - p) : n;
+            if (skipping) {
+                /* dropping the rest of a long line */
+            } else if (len + take > CFS_MAX_LINE) {
                 /* More than CFS_MAX_LINE bytes without a newline: count the line once,
                  * then drop bytes until its end. */
-                if (!skipping) {
-                    L->w->stats.records++;
-                    L->w->stats.bad_lines++;
-                }
+                count_bad_line(L);
                 skipping = 1;
-                len = start = scan = 0;
-            }
-        }
-        size_t want = L->cap - len;
-        if (want > (size_t)1 << 30) want = (size_t)1 << 30;
-        int r = gzread(f, L->buf + len, (unsigned)want);
-        if (r < 0) {
-            int zerr;
-            const char *msg = gzerror(f, &zerr);
-            note_error(L, zerr == Z_BUF_ERROR ? CFS_E_TRUNCATED : zerr == Z_MEM_ERROR ? CFS_E_NOMEM
-                       : zerr == Z_ERRNO ? CFS_E_IO : CFS_E_CORRUPT,
-                       "%s: %s", path, zerr == Z_ERRNO ? strerror(errno) : msg);
-            /* Whatever partial line is left was cut by the error: count it as bad. */
-            if (len > start && !skipping) {
-                L->w->stats.records++;
-                L->w->stats.bad_lines++;
-            }
-            gzclose(f);
-            return;
-        }
-        if (r == 0) {
-            /* zlib reports a gzip stream cut short not as -1 but as end of input with
-             * Z_BUF_ERROR pending ("unexpected end of file"). */
-            int zerr = Z_OK;
-            const char *msg = gzerror(f, &zerr);
-            if (zerr == Z_BUF_ERROR) {
-                note_error(L, CFS_E_TRUNCATED, "%s: %s", path, msg);
-                if (len > start && !skipping) {
-                    L->w->stats.records++;
-                    L->w->stats.bad_lines++;
+                len = 0;
+            } else if (nl && len == 0) {
+                process_line(L, p, take);
+            } else {
+                if (!buf_reserve(L, len + take, path)) break;
+                memcpy(L->buf + len, p, take);
+                len += take;
+                if (nl) {
+                    process_line(L, L->buf, len);
+                    len = 0;
                 }
-                gzclose(f);
-                return;
             }
-            eof = 1;
-        }
-        len += (size_t)r;
-        for (;;) {
-            char *nl = memchr(L->buf + scan, '\n', len - scan);
-            if (!nl) {
-                scan = len;
-                break;
-            }
-            size_t e = (size_t)(nl - L->buf);
-            if (skipping) skipping = 0;
-            else process_line(L, L->buf + start, e - start);
-            start = scan = e + 1;
+            if (!nl) break;
+            skipping = 0;
+            p = nl + 1;
+            n -= take + 1;
         }
     }
     /* Last line without a final newline. */
-    if (!L->nomem && !skipping && len > start) process_line(L, L->buf + start, len - start);
-    gzclose(f);
+    if (!L->nomem && !skipping && len) process_line(L, L->buf, len);
+    /* a mapped file cut short while it was read reads as zeros: say so, as for logs */
+    if (st == CFS_OK && cfs_reader_check(r, err, sizeof err) != CFS_OK) note_error(L, CFS_E_IO, "%s: %s", path, err);
+    cfs_reader_close(r);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* The files of one --waf-logs path, found by the source stage's walk as log files are:
+ * a directory is walked recursively in name order (symbolic links to directories are not
+ * followed, so loops cannot occur) and FIFOs, sockets and devices in it are skipped. */
+static void load_path(loader *L, const char *path)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void load_path(loader *L, const char *path, int depth);
-
-/* All regular files under dir, in name order so rule numbering and the choice among
- * duplicate request ids do not depend on readdir order.  Symbolic links to directories
- * are not followed (no loops); links to files are read. */
-static void load_dir(loader *L, const char *dir, int depth)
-{
-    if (depth > WAF_MAX_DIR_DEPTH) {
-        note_error(L, CFS_E_USAGE, "%s: directories nested deeper than %d", dir, WAF_MAX_DIR_DEPTH);
-        return;
-    }
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        note_error(L, CFS_E_IO, "%s: %s", dir, strerror(errno));
-        return;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(dp)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            char **nn = realloc(names, nc * sizeof *nn);
-            if (!nn) break;
-            names = nn;
-            cap = nc;
-        }
-        size_t dl = strlen(dir), el = strlen(de->d_name);
-        char *full = malloc(dl + el + 2);
-        if (!full) break;
-        memcpy(full, dir, dl);
-        full[dl] = '/';
-        memcpy(full + dl + 1, de->d_name, el + 1);
-        names[n++] = full;
-    }
-    if (de != NULL) note_error(L, CFS_E_NOMEM, "out of memory listing %s", dir);
-    closedir(dp);
-    if (n) qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        struct stat lst;
-        if (!L->nomem && lstat(names[i], &lst) == 0) {
-            if (S_ISDIR(lst.st_mode)) load_dir(L, names[i], depth + 1);
-            else if (S_ISREG(lst.st_mode)) load_file(L, names[i]);
-            else if (S_ISLNK(lst.st_mode)) {
-                struct stat tst;
-                if (stat(names[i], &tst) == 0 && S_ISREG(tst.st_mode)) load_file(L, names[i]);
-            }
-        }
-        free(names[i]);
-    }
-    free(names);
-}
-
-static void load_path(loader *L, const char *path, int depth)
-{
-    struct stat stbuf;
-    if (stat(path, &stbuf) != 0) {
-        note_error(L, CFS_E_IO, "%s: %s", path, strerror(errno));
-        return;
-    }
-    if (S_ISDIR(stbuf.st_mode)) load_dir(L, path, depth);
-    else load_file(L, path); /* which refuses anything but a regular file, by name */
+    cfs_inputs in;
+    memset(&in, 0, sizeof in);
+    cfs_inputs_add(&in, path, CFS_NO_TIME, CFS_NO_TIME);
+    for (size_t i = 0; i < in.nerr; i++) note_error(L, CFS_E_IO, "%s: %s", in.err[i].path, in.err[i].msg);
+    for (size_t i = 0; i < in.n && !L->nomem; i++) load_file(L, &in.v[i]);
+    cfs_inputs_free(&in);
 }
 
 /* ---- index ------------------------------------------------------------------------ */
@@ -691,7 +624,7 @@ cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t np
     L.hi_ms = until == CFS_NO_TIME || until > lim ? INT64_MAX
               : until < -lim ? INT64_MIN : (until + WAF_SKEW_S) * 1000 + 999;
 
-    for (size_t i = 0; i < npaths && !L.nomem; i++) load_path(&L, paths[i], 0);
+    for (size_t i = 0; i < npaths && !L.nomem; i++) load_path(&L, paths[i]);
     free(L.buf);
     cfs_json_doc_free(&L.doc);
 

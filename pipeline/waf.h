@@ -1,4 +1,4 @@
-/* Optional evidence input: AWS WAF logs (JSON lines, gzip or plain), indexed by
+/* Optional evidence input: AWS WAF logs (JSON lines, gzip, zstd or plain), indexed by
  * httpRequest.requestId, which equals the CloudFront log's x-edge-request-id. */
 #ifndef CFSCAN_PIPELINE_WAF_H
 #define CFSCAN_PIPELINE_WAF_H
@@ -46,7 +46,7 @@ typedef struct cfs_waf_source {
     int64_t first_ms, last_ms;              /* min / max timestamp (epoch ms) */
 } cfs_waf_source;
 
-/* Read WAF logs from paths (files or directories, gzip or plain).  Only terminating
+/* Read WAF logs from paths (files or directories, gzip, zstd or plain).  Only terminating
  * non-ALLOW records inside [since - skew, until + skew] are kept (since/until may be
  * CFS_NO_TIME for open ends).  A file that cannot be read is reported in err and the
  * load goes on; the status is the worst seen. */
