@@ -50,7 +50,7 @@ static const char *const USAGE =
     "                         files); get-distribution\n"
     "                         adds DomainName and LastModifiedTime: 403 lines older than\n"
     "                         it lose one evidence level on config-based verdicts\n"
-    "  --waf-logs PATH        AWS WAF logs (JSON lines, gz or plain; repeatable)\n"
+    "  --waf-logs PATH        AWS WAF logs (JSON lines; gz, zst or plain; files or directories; repeatable)\n"
     "  --gzip-decoder D       auto (libdeflate on whole files up to 16 MiB compressed,\n"
     "                         ISA-L streaming above that and for pipes), zlib or isal\n"
     "                         (always streaming)\n"
