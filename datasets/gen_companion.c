@@ -466,7 +466,10 @@ static void jw_behavior(jw_t *w, const dist_t *D, const char *pattern, const cha
     jw_methods(w, mset);
     jw_kbool(w, "SmoothStreaming", 0);
     jw_kbool(w, "Compress", 1);
-    jw_functions(w, D, D->sit_functions ? fn : FN_NONE);
+    /* The CloudFront Function behind the FunctionGeneratedResponse 403s of the default and
+     * /static/ behaviors is always associated; the Lambda@Edge one comes with the
+     * edge-function situation. */
+    jw_functions(w, D, fn == FN_CLOUDFRONT || D->sit_functions ? fn : FN_NONE);
     jw_kstr(w, "FieldLevelEncryptionId", "");
     /* AWS managed cache policies CachingOptimized / CachingDisabled */
     jw_kstr(w, "CachePolicyId", cached ? "658327ea-f89d-4fab-a63d-7e88639e58f6" : "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
