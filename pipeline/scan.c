@@ -822,6 +822,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             size_t last = acc_len;
             while (last && acc[last - 1] != '\n') last--;
             int cut = acc_len > last;
+            size_t cut_bytes = acc_len - last;
             if (last) {
                 cfs_layout at = layout;
                 spawn_block(sh, file, index++, acc, last, acc, 0, &at);
@@ -834,6 +835,8 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
                 pstate ps;
                 pstate_init(&ps, sh, file, NULL);
                 ps.st.lines++;
+                /* its bytes were decoded: bytes_decoded counts them, as on the one-piece path */
+                ps.st.bytes_out = cut_bytes;
                 reject(&ps, CFS_REJ_TRUNCATED);
                 store_unit(sh, file, index++, &ps);
             }

@@ -69,3 +69,47 @@ Test(long_lines, bytes_decoded_counts_a_skipped_line_on_every_path)
     free(buf);
     tu_rmrf(dir);
 }
+
+/* A compressed log cut in the middle of its stream: the lines before the damage count, the
+ * cut-off last line is rejected as truncated, and its bytes are part of bytes_decoded on
+ * every path.  The one-piece-at-a-time reader is the reference for the block reader. */
+Test(long_lines, truncated_stream_bytes_same_on_every_path)
+{
+    char *dir = tu_mkdtemp();
+    size_t cap = (size_t)4 << 20, o = 0;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    o += (size_t)sprintf(buf, "#Version: 1.0\n#Fields: date time x-edge-location sc-status cs-uri-stem\n");
+    for (int i = 0; o + 128 < cap; i++)
+        o += (size_t)sprintf(buf + o, "2026-11-01\t10:00:%02d\tLAX3\t200\t/a/%d/%u\n", i % 60, i, (unsigned)(i * 2654435761u));
+    size_t gzn;
+    char *gz = tu_gzip(buf, o, &gzn);
+    char *cut = tu_write(dir, "cut.log.gz", gz, gzn * 6 / 10);
+    char *cfscan = tu_prog("cfscan");
+    double lines[2], bytes[2], trunc[2];
+    for (int m = 0; m < 2; m++) {
+        char cmd[1024], *out, *err;
+        snprintf(cmd, sizeof cmd, "%s scan %s %s--format json -q", cfscan, cut, m ? "--split-above 1 " : "");
+        cr_assert_eq(tu_run(cmd, &out, &err), 4, "mode %d: %s", m, err);
+        cfs_json_doc doc = {0};
+        char jerr[128];
+        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+        const cfs_json *r = cfs_json_root(&doc);
+        lines[m] = num_at(r, "inputs.lines");
+        bytes[m] = num_at(r, "inputs.bytes_decoded");
+        trunc[m] = num_at(r, "inputs.rejected_by_reason.truncated");
+        cfs_json_doc_free(&doc);
+        free(out);
+        free(err);
+    }
+    cr_expect_eq(trunc[0], 1, "the cut-off line is rejected as truncated");
+    cr_expect_eq(trunc[1], 1, "the cut-off line is rejected as truncated (blocks)");
+    cr_expect_eq(lines[1], lines[0], "lines: blocks %.0f, one piece at a time %.0f", lines[1], lines[0]);
+    cr_expect_eq(bytes[1], bytes[0], "bytes_decoded: blocks %.0f, one piece at a time %.0f", bytes[1], bytes[0]);
+    cr_expect(bytes[0] > 0 && bytes[0] < (double)o, "some bytes decoded before the cut: %.0f of %zu", bytes[0], o);
+    free(cut);
+    free(gz);
+    free(buf);
+    tu_rmrf(dir);
+    free(dir);
+}
