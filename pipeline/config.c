@@ -5,6 +5,7 @@
  * response for 403, LastModifiedTime), and
  * answers "which distribution is this line" and "which cache behavior served this path". */
 #include "pipeline/config.h"
+#include "pipeline/decode.h"
 #include "pipeline/json.h"
 #include "pipeline/source.h"
 
@@ -530,60 +531,64 @@ static char *id_from_path(const char *path)
     return ok ? dupn(base, n) : dupn("", 0);
 }
 
+/* The whole decompressed file, through the decode stage that reads logs and WAF logs, so a
+ * config may be plain, gzip or zstd.  At most CFS_JSON_MAX_INPUT bytes once decompressed
+ * (a small compressed file can expand without bound). */
 static cfs_status read_file(const char *path, char **out, size_t *outn, char *why, size_t whylen)
 {
     /* Type checked before anything can block: a FIFO here used to hang the run. */
     int fd = cfs_open_regular(path, why, whylen);
     if (fd < 0) return CFS_E_IO;
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        int e = errno;
-        snprintf(why, whylen, "%s", strerror(e));
-        close(fd);
-        return e == ENOMEM ? CFS_E_NOMEM : CFS_E_IO;
-    }
     struct stat stbuf;
-    if (fstat(fd, &stbuf) != 0) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        fclose(f);
+    int sterr = fstat(fd, &stbuf) != 0 ? errno : 0;
+    close(fd);
+    if (sterr) {
+        snprintf(why, whylen, "%s", strerror(sterr));
         return CFS_E_IO;
     }
-    if ((uint64_t)stbuf.st_size > CFS_JSON_MAX_INPUT) {
-        snprintf(why, whylen, "file of %lld bytes is larger than a distribution config can be",
-                 (long long)stbuf.st_size);
-        fclose(f);
-        return CFS_E_FORMAT;
-    }
-    size_t cap = (size_t)stbuf.st_size + 1, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return CFS_E_NOMEM;
-    }
-    /* Read until EOF rather than trusting st_size, which may change under us. */
+    cfs_input in;
+    memset(&in, 0, sizeof in);
+    in.path = (char *)path;
+    in.size = (uint64_t)stbuf.st_size;
+    in.mtime = (int64_t)stbuf.st_mtime;
+    in.name_hour = CFS_NO_TIME;
+    in.regular = 1;
+    cfs_reader *r = NULL;
+    cfs_status st = cfs_reader_open(&r, &in, CFS_GZ_AUTO, why, whylen);
+    if (st != CFS_OK) return st;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
     for (;;) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-        if (n == cap) {
-            if (cap > CFS_JSON_MAX_INPUT) break;
-            char *nb = realloc(buf, cap * 2);
+        const char *p;
+        size_t k;
+        if ((st = cfs_reader_next(r, &p, &k, why, whylen)) != CFS_OK || k == 0) break;
+        if (n + k > CFS_JSON_MAX_INPUT) {
+            snprintf(why, whylen, "more than %llu bytes once decompressed: larger than a distribution config can be",
+                     (unsigned long long)CFS_JSON_MAX_INPUT);
+            st = CFS_E_FORMAT;
+            break;
+        }
+        if (n + k + 1 > cap) {
+            size_t nc = cap ? cap : 4096;
+            while (nc < n + k + 1) nc *= 2;
+            char *nb = realloc(buf, nc);
             if (!nb) {
-                free(buf);
-                fclose(f);
-                return CFS_E_NOMEM;
+                st = CFS_E_NOMEM;
+                break;
             }
             buf = nb;
-            cap *= 2;
+            cap = nc;
         }
+        memcpy(buf + n, p, k);
+        n += k;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    if (st == CFS_OK) st = cfs_reader_check(r, why, whylen);
+    cfs_reader_close(r);
+    if (st != CFS_OK) {
         free(buf);
-        snprintf(why, whylen, "read error");
-        return CFS_E_IO;
+        return st;
     }
+    if (!buf && !(buf = malloc(1))) return CFS_E_NOMEM; /* an empty file: the parser says so */
     *out = buf;
     *outn = n;
     return CFS_OK;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pipeline/config.h"
+#include "tests/util.h"
 
 #define FIX CFS_SOURCE_DIR "/tests/fixtures/config/"
 #define M(m) (1u << (m))
@@ -441,4 +442,55 @@ Test(config, origin_kinds_from_domain_names)
                      cases[i].domain, cases[i].cfg, set.d[0].origins[i].kind, cases[i].kind);
     cfs_config_free(&set);
     tmp_end();
+}
+
+/* Configs go through the decode stage like logs and WAF logs: the same JSON compressed with
+ * gzip or zstd loads to the same distribution; a decompression bomb past the size a config
+ * can have, and a damaged archive, are refused naming the file. */
+Test(config, compressed_configs_through_the_decode_stage)
+{
+    size_t n;
+    char *json = tu_read(FIX "get-distribution.json", &n);
+    cr_assert(json);
+    char *dir = tu_mkdtemp();
+    size_t gzn, zn;
+    void *gz = tu_gzip(json, n, &gzn), *zs = tu_zstd(json, n, &zn);
+    char *pg = tu_write(dir, "d.json.gz", gz, gzn), *pz = tu_write(dir, "d.json.zst", zs, zn);
+    const char *paths[] = {pg, pz};
+    for (int i = 0; i < 2; i++) {
+        cfs_config_set set = {0};
+        load_ok(&set, paths[i]);
+        cr_assert_eq(set.n, 1);
+        cr_expect_str_eq(set.d[0].id, "E1TESTDIST0001", "%s", paths[i]);
+        cr_expect_eq(set.d[0].n_aliases, 3, "%s", paths[i]);
+        cfs_config_free(&set);
+    }
+    /* 70 MB of spaces compress to almost nothing: refused once decompressed past the limit */
+    size_t big = (size_t)70 << 20;
+    char *sp_buf = malloc(big);
+    cr_assert(sp_buf);
+    memset(sp_buf, ' ', big);
+    size_t bn;
+    void *bomb = tu_gzip(sp_buf, big, &bn);
+    char *pb = tu_write(dir, "bomb.json.gz", bomb, bn);
+    cfs_config_set set = {0};
+    cr_expect_neq(cfs_config_load(&set, pb, err, sizeof err), CFS_OK);
+    cr_expect(strstr(err, "bomb.json.gz") && strstr(err, "decompressed"), "%s", err);
+    cfs_config_free(&set);
+    /* a gzip cut short */
+    char *pt = tu_write(dir, "cut.json.gz", gz, gzn / 2);
+    cr_expect_neq(cfs_config_load(&set, pt, err, sizeof err), CFS_OK);
+    cr_expect(strstr(err, "cut.json.gz") != NULL, "%s", err);
+    cfs_config_free(&set);
+    free(pt);
+    free(pb);
+    free(bomb);
+    free(sp_buf);
+    free(pg);
+    free(pz);
+    free(gz);
+    free(zs);
+    free(json);
+    tu_rmrf(dir);
+    free(dir);
 }

@@ -179,6 +179,22 @@ Test(exit_binary, config_dir_without_json_is_refused)
     cr_assert_str_eq(err, "");
     free(out);
     free(err);
+
+    /* compressed configs in a directory count too (the decode stage reads them) */
+    char *zdir = NULL;
+    cr_assert(asprintf(&zdir, "%s/cfgz", g_dir) > 0);
+    cr_assert_eq(mkdir(zdir, 0700), 0);
+    size_t gzn;
+    void *gz = tu_gzip(json, n, &gzn);
+    free(tu_write(zdir, "get-distribution.json.gz", gz, gzn));
+    snprintf(cmd, sizeof cmd, "'%s' scan '%s/rejecting.log' -q --config '%s'", g_cfscan, g_dir, zdir);
+    rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 3, "stderr: %s", err);
+    cr_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    free(gz);
+    free(zdir);
     free(json);
     free(cfgdir);
 }

@@ -47,7 +47,7 @@ static const char *const USAGE =
     "                         name before they are opened\n"
     "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
     "                         or get-distribution-config (repeatable; in a DIR, the *.json\n"
-    "                         files); get-distribution\n"
+    "                         files, also .json.gz/.json.zst); get-distribution\n"
     "                         adds DomainName and LastModifiedTime: 403 lines older than\n"
     "                         it lose one evidence level on config-based verdicts\n"
     "  --waf-logs PATH        AWS WAF logs (JSON lines; gz, zst or plain; files or directories; repeatable)\n"
@@ -496,6 +496,18 @@ static int check_output_dir(scan_cmd *c)
     return -1;
 }
 
+/* 1 when a file found in a --config directory is a config by its name. */
+static int config_file_name(const char *path)
+{
+    static const char *const ends[] = {".json", ".json.gz", ".json.zst"};
+    size_t pl = strlen(path);
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        size_t el = strlen(ends[i]);
+        if (pl >= el && strcmp(path + pl - el, ends[i]) == 0) return 1;
+    }
+    return 0;
+}
+
 /* --config: files and directories of distribution configs.  A config that fails to
  * load is an evidence failure; the run goes on without it. */
 static int load_configs(scan_cmd *c)
@@ -524,11 +536,10 @@ static int load_configs(scan_cmd *c)
         }
         size_t njson = 0;
         for (size_t k = 0; k < cf.n; k++) {
-            /* In a directory only *.json files are configs, however many there are (a
-             * lone notes.txt beside nothing else is not one); a file named directly is
-             * read whatever its name. */
-            size_t pl = strlen(cf.v[k].path);
-            if (is_dir && (pl < 5 || strcmp(cf.v[k].path + pl - 5, ".json") != 0)) continue;
+            /* In a directory only *.json files (plain, or compressed as .json.gz or
+             * .json.zst) are configs, however many there are (a lone notes.txt beside
+             * nothing else is not one); a file named directly is read whatever its name. */
+            if (is_dir && !config_file_name(cf.v[k].path)) continue;
             njson++;
             if (cfs_config_load(&c->cfg, cf.v[k].path, c->err, sizeof c->err) != CFS_OK) {
                 say("--config", NULL, c->err);
@@ -536,7 +547,8 @@ static int load_configs(scan_cmd *c)
             }
         }
         if (is_dir && !njson && !cf.nerr) {
-            say("--config", c->configs.v[i], "no .json files in this directory (only *.json files in it are configs)");
+            say("--config", c->configs.v[i],
+                "no .json files in this directory (only *.json, *.json.gz and *.json.zst files in it are configs)");
             c->outcome.evidence_failed = 1;
         }
         cfs_inputs_free(&cf);
