@@ -10,6 +10,7 @@
  * Bloom filter of fixed size (16 MiB at most) whatever the number of 403s; pages cost one
  * row per distinct (distribution, type, length) of proven and origin-served 403s. */
 #include "pipeline/aggregate.h"
+#include "pipeline/source.h"
 #include "pipeline/xalloc.h"
 
 #include <errno.h>
@@ -167,18 +168,8 @@ static void defer_fail(cfs_deferred *d, const char *what)
 /* Move the records held in memory to the temporary file (made on first use). */
 static void defer_spill(cfs_deferred *d)
 {
-    if (!d->f && !d->failed) {
-        const char *dir = getenv("TMPDIR");
-        if (!dir || !*dir) dir = "/tmp";
-        char tmpl[4096];
-        snprintf(tmpl, sizeof tmpl, "%s/cfscan-fast.XXXXXX", dir);
-        int fd = mkostemp(tmpl, O_CLOEXEC);
-        if (fd >= 0) {
-            unlink(tmpl);
-            if (!(d->f = fdopen(fd, "w+b"))) close(fd);
-        }
-        if (!d->f) defer_fail(d, "cannot create a temporary file for the held-back 403s");
-    }
+    if (!d->f && !d->failed && !(d->f = cfs_temp_file("fast", "the held-back 403s", d->why, sizeof d->why)))
+        d->failed = 1;
     if (d->f && !d->failed && d->n && fwrite(d->buf, 1, d->n, d->f) != d->n)
         defer_fail(d, "writing held-back 403s to a temporary file failed");
     d->n = 0;

@@ -177,25 +177,8 @@ typedef struct ref_row {
 /* What a held row costs: its text and its slot, plus malloc's overhead for the text. */
 static size_t row_cost(const cfs_req_row *r) { return sizeof *r + r->len + 1 + 16; }
 
-/* An unlinked temporary file in $TMPDIR; NULL with why set when it cannot be made. */
-static FILE *spill_open(char *why, size_t whylen)
-{
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    size_t n = strlen(dir) + 32;
-    char *tmpl = cfs_xmalloc(n);
-    snprintf(tmpl, n, "%s/cfscan-requests.XXXXXX", dir);
-    FILE *f = NULL;
-    int fd = mkostemp(tmpl, O_CLOEXEC);
-    if (fd >= 0) {
-        unlink(tmpl);
-        if (!(f = fdopen(fd, "w+b"))) close(fd);
-    }
-    if (!f)
-        snprintf(why, whylen, "cannot create a temporary file in %s for the matching rows: %s", dir, strerror(errno));
-    free(tmpl);
-    return f;
-}
+/* The rows' temporary file (cfs_temp_file); NULL with why set when it cannot be made. */
+static FILE *spill_open(char *why, size_t whylen) { return cfs_temp_file("requests", "the matching rows", why, whylen); }
 
 /* Append rows[0..n) to f (unless *failed) and free their texts. */
 static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char *why, size_t whylen)

@@ -369,3 +369,28 @@ void cfs_inputs_free(cfs_inputs *in)
     free(in->err);
     memset(in, 0, sizeof *in);
 }
+
+FILE *cfs_temp_file(const char *tag, const char *what, char *why, size_t whylen)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    size_t n = strlen(dir) + strlen(tag) + 16;
+    char *tmpl = malloc(n);
+    FILE *f = NULL;
+    int e = ENOMEM;
+    if (tmpl) {
+        snprintf(tmpl, n, "%s/cfscan-%s.XXXXXX", dir, tag);
+        int fd = mkostemp(tmpl, O_CLOEXEC);
+        e = errno;
+        if (fd >= 0) {
+            unlink(tmpl);
+            if (!(f = fdopen(fd, "w+b"))) {
+                e = errno;
+                close(fd);
+            }
+        }
+        free(tmpl);
+    }
+    if (!f) snprintf(why, whylen, "cannot create a temporary file in %s for %s: %s", dir, what, strerror(e));
+    return f;
+}

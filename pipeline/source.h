@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "pipeline/types.h"
 
 #define CFS_DIST_MAX 24 /* distribution ids are 13-14 chars; longer names are not ids */
@@ -68,5 +69,10 @@ int cfs_parse_time_arg(const char *s, int64_t *out);
  * Returns the descriptor (close-on-exec, blocking reads), or -1 with the reason
  * ("not a regular file (a FIFO)", or strerror) in why. */
 int cfs_open_regular(const char *path, char *why, size_t whylen);
+
+/* An unlinked temporary file ("w+b") in $TMPDIR (else /tmp; glibc's tmpfile() ignores
+ * TMPDIR), named cfscan-<tag>.XXXXXX while it exists.  NULL with why set ("cannot create a
+ * temporary file in DIR for <what>: reason") when it cannot be made. */
+FILE *cfs_temp_file(const char *tag, const char *what, char *why, size_t whylen);
 
 #endif

@@ -17,23 +17,11 @@
 FILE *cfs_sum_rows_file(cfs_summary *s)
 {
     if (!s->rows) {
-        const char *dir = getenv("TMPDIR");
-        if (!dir || !*dir) dir = "/tmp";
-        size_t n = strlen(dir) + 32;
-        char *tmpl = cfs_xmalloc(n);
-        snprintf(tmpl, n, "%s/cfscan-rows.XXXXXX", dir);
-        int fd = mkostemp(tmpl, O_CLOEXEC);
-        if (fd >= 0) {
-            unlink(tmpl);
-            s->rows = fdopen(fd, "w+b");
-            if (!s->rows) close(fd);
-        }
-        if (!s->rows) {
-            fprintf(stderr, "cfscan: cannot create a temporary file in %s for the summary's input rows: %s\n",
-                    dir, strerror(errno));
+        char why[512];
+        if (!(s->rows = cfs_temp_file("rows", "the summary's input rows", why, sizeof why))) {
+            fprintf(stderr, "cfscan: %s\n", why);
             exit(1);
         }
-        free(tmpl);
     }
     return s->rows;
 }
