@@ -550,10 +550,19 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
             listed.n = (uint32_t)cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
             listed.p = red;
         }
-        if (r->status == 403) cfs_fast_learn(a, ctx, dist, r, at, ms);
+    }
+    /* a 403's body and URI keys, made once for what it teaches and for its own judgement */
+    uint32_t clen = 0, cth = 0;
+    uint64_t evkey = 0;
+    if (dist && r->status == 403) {
+        clen = cfs_fast_clen(r);
+        cth = cfs_fast_cth(r);
+        evkey = cfs_fast_evkey(dist, r, cth, clen);
+        cfs_fast_learn(a, ctx, dist, r, at, ms, clen, cth, evkey);
     }
     if (dist && cfs_attr_deferred(at, ms)) {
-        /* Judged after the pass against what it learns (cfs_fast_resolve), then counted. */
+        /* Judged after the pass against what it learns (cfs_fast_resolve), then counted.
+         * Only 403 rules are held back, so clen, cth and evkey are set. */
         cfs_line403 l;
         memset(&l, 0, sizeof l);
         memcpy(l.dist, dist, CFS_KEY_STR);
@@ -568,10 +577,9 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         l.lat_class = lat_class;
         l.uri = r->f[CFS_F_CS_URI_STEM];
         l.ip = listed;
-        uint32_t clen = cfs_fast_clen(r), cth = cfs_fast_cth(r);
         char label[CFS_KEY_STR];
         cfs_origin_label(r, ctx, label);
-        cfs_fast_defer(heavy, &l, r->ts, cfs_fast_evkey(dist, r, cth, clen), clen, cth, ms, label, at);
+        cfs_fast_defer(heavy, &l, r->ts, evkey, clen, cth, ms, label, at);
     } else {
         cfs_span e = r->f[CFS_F_EDGE_LOCATION];
         k.edge = intern_edge(a, e.p, e.n);

@@ -230,9 +230,10 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 /* Give a (and the per-thread aggs that share it later) an events filter of at most
  * max_bytes (a power of two; 0 = 16 MiB). */
 void cfs_fast_events_new(cfs_agg *a, size_t max_bytes);
-/* Learn from one 403 (pages, events) into the per-thread a. */
+/* Learn from one 403 (pages, events) into the per-thread a; clen, cth and evkey are its
+ * cfs_fast_clen, cfs_fast_cth and cfs_fast_evkey. */
 void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
-                    cfs_attribution at, uint32_t ms);
+                    cfs_attribution at, uint32_t ms, uint32_t clen, uint32_t cth, uint64_t evkey);
 /* Keep a cfs_attr_deferred 403 for cfs_fast_resolve, in the unit's heavy agg. */
 void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
                     uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at);

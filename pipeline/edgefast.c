@@ -127,12 +127,11 @@ static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a +
 static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR]);
 
 void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
-                    cfs_attribution at, uint32_t ms)
+                    cfs_attribution at, uint32_t ms, uint32_t clen, uint32_t cth, uint64_t evkey)
 {
     int page = cfs_attr_page_cause(at);
     int origin = cfs_attr_origin_served(at, ms);
     if (!page && !origin) return;
-    uint32_t clen = cfs_fast_clen(r), cth = cfs_fast_cth(r);
     if (clen != UINT32_MAX) {
         page_key k;
         memset(&k, 0, sizeof k);
@@ -144,7 +143,7 @@ void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
     }
     if (origin && r->ts != CFS_NO_TIME && a->events) {
         int64_t ttl = error_ttl(ctx, dist);
-        if (ttl > 0) events_add(a->events, cfs_fast_evkey(dist, r, cth, clen), floor_div(r->ts, bucket_width(ttl)));
+        if (ttl > 0) events_add(a->events, evkey, floor_div(r->ts, bucket_width(ttl)));
     }
 }
 
