@@ -53,24 +53,7 @@ static char *run_ok(const char *fmt, const char *arg1, const char *arg2)
 }
 
 /* The whole row of request id (cause, evidence, rule, candidates). */
-static const char *full_row(const char *tsv, const char *id)
-{
-    static char buf[512];
-    buf[0] = 0;
-    size_t kn = strlen(id);
-    for (const char *p = tsv; p && *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (n > kn && !strncmp(p, id, kn) && p[kn] == '\t') {
-            size_t k = n - kn - 1 < sizeof buf - 1 ? n - kn - 1 : sizeof buf - 1;
-            memcpy(buf, p + kn + 1, k);
-            buf[k] = 0;
-            break;
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-    return buf;
-}
+#define full_row(tsv, id) tu_tsv_rest((tsv), (id))
 
 /* Item 2: CloudFront caches an origin's 403 for ErrorCachingMinTTL (10 s by default) and
  * serves the copy as Error/Error in about a millisecond.

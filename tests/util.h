@@ -45,6 +45,8 @@ int tu_run_rss(const char *cmd, const char *out_path, const char *err_path, long
  * "cause\tevidence\trule" of a request id in `cfscan requests --fields x-edge-request-id`
  * output (whose last column is the candidates).  Static buffer: valid until the next call. */
 const char *tu_tsv_row(const char *tsv, const char *key);
+/* The same with every column after the key (candidates included).  The same buffer. */
+const char *tu_tsv_rest(const char *tsv, const char *key);
 
 /* 1 if the shared samples directory exists. */
 int tu_have_samples(void);

@@ -171,9 +171,9 @@ int tu_run_rss(const char *cmd, const char *out_path, const char *err_path, long
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-const char *tu_tsv_row(const char *tsv, const char *key)
+const char *tu_tsv_rest(const char *tsv, const char *key)
 {
-    static char buf[256];
+    static char buf[512];
     buf[0] = '\0';
     size_t kn = strlen(key);
     for (const char *p = tsv; p && *p;) {
@@ -181,9 +181,6 @@ const char *tu_tsv_row(const char *tsv, const char *key)
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         if (n > kn && strncmp(p, key, kn) == 0 && p[kn] == '\t') {
             size_t k = n - kn - 1;
-            /* without the last column (`requests`: the candidates) */
-            const char *last = memrchr(p + kn + 1, '\t', k);
-            if (last) k = (size_t)(last - (p + kn + 1));
             if (k >= sizeof buf) k = sizeof buf - 1;
             memcpy(buf, p + kn + 1, k);
             buf[k] = '\0';
@@ -192,4 +189,13 @@ const char *tu_tsv_row(const char *tsv, const char *key)
         p = nl ? nl + 1 : NULL;
     }
     return buf;
+}
+
+const char *tu_tsv_row(const char *tsv, const char *key)
+{
+    /* without the last column (`requests`: the candidates) */
+    char *rest = (char *)tu_tsv_rest(tsv, key);
+    char *last = strrchr(rest, '\t');
+    if (last) *last = '\0';
+    return rest;
 }
