@@ -69,5 +69,8 @@ void tu_log_header(tu_buf *b);
  * all three result types, 1 ms, 2026-11-01 10:00:00, URI /index.html, request id R00) with
  * base_over and then over applied by field name (NULL-terminated lists, either NULL). */
 void tu_log_line(tu_buf *b, const tu_kv *base_over, const tu_kv *over);
+/* The same for a layout without the field named omit (NULL: none). */
+void tu_log_header_omit(tu_buf *b, const char *omit);
+void tu_log_line_omit(tu_buf *b, const char *omit, const tu_kv *base_over, const tu_kv *over);
 
 #endif

@@ -42,25 +42,33 @@ void tu_buf_add(tu_buf *b, const char *s)
     b->n += k;
 }
 
-void tu_log_header(tu_buf *b)
+void tu_log_header(tu_buf *b) { tu_log_header_omit(b, NULL); }
+
+void tu_log_line(tu_buf *b, const tu_kv *base_over, const tu_kv *over) { tu_log_line_omit(b, NULL, base_over, over); }
+
+void tu_log_header_omit(tu_buf *b, const char *omit)
 {
     tu_buf_add(b, "#Version: 1.0\n#Fields:");
     for (size_t i = 0; i < TU_LOG_NF; i++) {
+        if (omit && strcmp(omit, tu_log_fields[i]) == 0) continue;
         tu_buf_add(b, " ");
         tu_buf_add(b, tu_log_fields[i]);
     }
     tu_buf_add(b, "\n");
 }
 
-void tu_log_line(tu_buf *b, const tu_kv *base_over, const tu_kv *over)
+void tu_log_line_omit(tu_buf *b, const char *omit, const tu_kv *base_over, const tu_kv *over)
 {
+    int first = 1;
     for (size_t i = 0; i < TU_LOG_NF; i++) {
+        if (omit && strcmp(omit, tu_log_fields[i]) == 0) continue;
         const char *v = k_base[i];
         for (const tu_kv *o = base_over; o && o->k; o++)
             if (strcmp(o->k, tu_log_fields[i]) == 0) v = o->v;
         for (const tu_kv *o = over; o && o->k; o++)
             if (strcmp(o->k, tu_log_fields[i]) == 0) v = o->v;
-        if (i) tu_buf_add(b, "\t");
+        if (!first) tu_buf_add(b, "\t");
+        first = 0;
         tu_buf_add(b, v);
     }
     tu_buf_add(b, "\n");
