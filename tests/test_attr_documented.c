@@ -73,32 +73,13 @@ static char *write_config(const char *name, int with_distribution, const char *i
                                             : "\"Logging\": {\"Enabled\": true, \"IncludeCookies\": false,"
                                               " \"Bucket\": \"logs.s3.amazonaws.com\", \"Prefix\": \"\"},"),
              web_acl);
-    char doc[6000];
-    if (with_distribution)
-        snprintf(doc, sizeof doc,
-                 "{\"ETag\": \"E1\", \"Distribution\": {\"Id\": \"E1TESTDIST0001\","
-                 " \"DomainName\": \"d111111abcdef8.cloudfront.net\", \"DistributionConfig\": %s}}",
-                 dc);
-    else
-        snprintf(doc, sizeof doc, "{\"ETag\": \"E1\", \"DistributionConfig\": %s}", dc);
-    return tu_write_str(g_dir, name, doc);
+    return tu_write_config(g_dir, name, dc, with_distribution, NULL);
 }
 
 /* `cfscan requests` over log (the file named like CloudFront's, distribution
  * E1TESTDIST0001), with extra arguments; returns the TSV (request id, cause, evidence,
  * rule). */
-static char *requests(const logbuf *b, const char *args)
-{
-    char *log = tu_write(g_dir, "E1TESTDIST0001.2026-11-01-10.abcd1234.log", b->p, b->n);
-    char cmd[4096], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof cmd, "%s requests %s -q --status 403 --fields x-edge-request-id %s",
-             tu_prog("cfscan"), log, args);
-    int rc = tu_run(cmd, &out, &err);
-    cr_assert_eq(rc, 0, "exit %d: %s", rc, err ? err : "");
-    free(err);
-    free(log);
-    return out;
-}
+static char *requests(const logbuf *b, const char *args) { return tu_log_requests(g_dir, b, args); }
 
 /* "cause\tevidence\trule" of request id in a `requests` TSV ("" when absent). */
 #define row(tsv, id) tu_tsv_row((tsv), (id))

@@ -62,7 +62,7 @@ typedef struct cfg {
 
 static char *write_cfg(const cfg *c, const char *name)
 {
-    static char dc[16384], doc[20000];
+    static char dc[16384];
     int nb = 0, no = 0;
     for (const char *p = c->behaviors ? c->behaviors : ""; *p; p++)
         if (strncmp(p, "\"PathPattern\"", 13) == 0) nb++;
@@ -87,16 +87,7 @@ static char *write_cfg(const cfg *c, const char *name)
              c->def && c->def[0] ? ", " : "", c->def ? c->def : "", nb, nb ? ", \"Items\": [" : "",
              c->behaviors ? c->behaviors : "", nb ? "]" : "", c->cookies ? c->cookies : "false",
              c->acl ? c->acl : "");
-    if (c->get_distribution_config)
-        snprintf(doc, sizeof doc, "{\"ETag\": \"E1\", \"DistributionConfig\": %s}", dc);
-    else
-        snprintf(doc, sizeof doc,
-                 "{\"ETag\": \"E1\", \"Distribution\": {\"Id\": \"E1TESTDIST0001\","
-                 " \"ARN\": \"arn:aws:cloudfront::123456789012:distribution/E1TESTDIST0001\","
-                 " \"Status\": \"Deployed\", %s"
-                 " \"DomainName\": \"d111111abcdef8.cloudfront.net\", \"DistributionConfig\": %s}}",
-                 c->lm ? c->lm : "", dc);
-    return tu_write_str(g_dir, name ? name : "E1TESTDIST0001.json", doc);
+    return tu_write_config(g_dir, name ? name : "E1TESTDIST0001.json", dc, !c->get_distribution_config, c->lm);
 }
 
 static const cfs_dist_config *load1(cfs_config_set *set, const cfg *c)
@@ -350,18 +341,7 @@ static const kv k_origin_403[] = {{"sc-status", "403"}, {"x-edge-result-type", "
 #define LOG_NAME "E1TESTDIST0001.2026-11-01-10.abcd1234.log"
 
 /* `cfscan requests` over the log with extra arguments: "id\tcause\tevidence\trule" rows. */
-static char *requests(const char *args)
-{
-    char *log = tu_write(g_dir, LOG_NAME, g_log, g_n);
-    char cmd[4096], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof cmd, "%s requests %s -q --status 403 --fields x-edge-request-id %s",
-             tu_prog("cfscan"), log, args);
-    int rc = tu_run(cmd, &out, &err);
-    cr_assert_eq(rc, 0, "exit %d: %s", rc, err ? err : "");
-    free(err);
-    free(log);
-    return out;
-}
+static char *requests(const char *args) { return tu_log_requests(g_dir, &g_buf, args); }
 
 static char *scan(const char *args)
 {

@@ -59,7 +59,7 @@ TestSuite(custom_errors, .init = setup, .fini = teardown);
  * prints it (then the id comes from the file name E1TESTDIST0001.json). */
 static char *write_config(int with_distribution, const char *errors)
 {
-    char dc[4096], doc[6000];
+    char dc[4096];
     snprintf(dc, sizeof dc,
              "{\"CallerReference\": \"x\","
              " \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
@@ -75,14 +75,7 @@ static char *write_config(int with_distribution, const char *errors)
              " %s%s"
              " \"WebACLId\": \"\", \"Enabled\": true}",
              errors, errors[0] ? "," : "");
-    if (with_distribution)
-        snprintf(doc, sizeof doc,
-                 "{\"ETag\": \"E1\", \"Distribution\": {\"Id\": \"E1TESTDIST0001\","
-                 " \"DomainName\": \"d111111abcdef8.cloudfront.net\", \"DistributionConfig\": %s}}",
-                 dc);
-    else
-        snprintf(doc, sizeof doc, "{\"ETag\": \"E1\", \"DistributionConfig\": %s}", dc);
-    return tu_write_str(g_dir, "E1TESTDIST0001.json", doc);
+    return tu_write_config(g_dir, "E1TESTDIST0001.json", dc, with_distribution, NULL);
 }
 
 #define REMAP_200                                                                                  \

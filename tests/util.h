@@ -72,5 +72,17 @@ void tu_log_line(tu_buf *b, const tu_kv *base_over, const tu_kv *over);
 /* The same for a layout without the field named omit (NULL: none). */
 void tu_log_header_omit(tu_buf *b, const char *omit);
 void tu_log_line_omit(tu_buf *b, const char *omit, const tu_kv *base_over, const tu_kv *over);
+/* The log file name the tests give distribution E1TESTDIST0001's hand-written lines. */
+#define TU_LOG_NAME "E1TESTDIST0001.2026-11-01-10.abcd1234.log"
+/* A config file of E1TESTDIST0001 (d111111abcdef8.cloudfront.net) in dir: dc is the
+ * DistributionConfig object, wrapped as `aws cloudfront get-distribution` prints it
+ * (with_distribution: Id, ARN, Status, DomainName, plus members such as a
+ * "LastModifiedTime" member with its trailing comma, or NULL) or as
+ * get-distribution-config does ({"ETag", "DistributionConfig"}).  Returns the path. */
+char *tu_write_config(const char *dir, const char *name, const char *dc, int with_distribution,
+                      const char *members);
+/* `cfscan requests` over b written to dir as TU_LOG_NAME: --status 403, the request id and
+ * the verdict columns, then args; asserts exit 0 and returns stdout. */
+char *tu_log_requests(const char *dir, const tu_buf *b, const char *args);
 
 #endif

@@ -5,6 +5,7 @@
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,4 +73,37 @@ void tu_log_line_omit(tu_buf *b, const char *omit, const tu_kv *base_over, const
         tu_buf_add(b, v);
     }
     tu_buf_add(b, "\n");
+}
+
+char *tu_write_config(const char *dir, const char *name, const char *dc, int with_distribution,
+                      const char *members)
+{
+    size_t cap = strlen(dc) + (members ? strlen(members) : 0) + 512;
+    char *doc = malloc(cap);
+    cr_assert_not_null(doc);
+    if (with_distribution)
+        snprintf(doc, cap,
+                 "{\"ETag\": \"E1\", \"Distribution\": {\"Id\": \"E1TESTDIST0001\","
+                 " \"ARN\": \"arn:aws:cloudfront::123456789012:distribution/E1TESTDIST0001\","
+                 " \"Status\": \"Deployed\", %s"
+                 " \"DomainName\": \"d111111abcdef8.cloudfront.net\", \"DistributionConfig\": %s}}",
+                 members ? members : "", dc);
+    else
+        snprintf(doc, cap, "{\"ETag\": \"E1\", \"DistributionConfig\": %s}", dc);
+    char *p = tu_write_str(dir, name, doc);
+    free(doc);
+    return p;
+}
+
+char *tu_log_requests(const char *dir, const tu_buf *b, const char *args)
+{
+    char *log = tu_write(dir, TU_LOG_NAME, b->p, b->n);
+    char cmd[4096], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s requests %s -q --status 403 --fields x-edge-request-id %s", tu_prog("cfscan"),
+             log, args ? args : "");
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, 0, "%s: exit %d: %s", cmd, rc, err ? err : "");
+    free(err);
+    free(log);
+    return out;
 }
