@@ -42,7 +42,8 @@ typedef struct bctx {
     const uint8_t *zst;
     size_t zst_len;
     size_t window;
-    uint32_t *pos;   /* window + CFS_SCAN_POS_SLACK entries, reused like a thread's */
+    uint32_t *pos;   /* window + CFS_SCAN_POS_SLACK entries (LF offsets), reused like a thread's */
+    uint64_t *tabs;  /* the window's TAB map */
     uint8_t *out;    /* plain_len bytes: libdeflate's whole-buffer target */
     uint8_t *piece;  /* STREAM_PIECE bytes: the streaming decoders' output */
     struct libdeflate_decompressor *ld;
@@ -61,15 +62,27 @@ typedef struct bench_entry {
     const void *arg;
 } bench_entry;
 
-/* A scan kernel over the buffer in pipeline-sized windows; returns separators found. */
+/* TABs a line's columns are located to, as the pipeline does for every line of the
+ * standard 33-field layout (fields.c: date to x-edge-result-type, column 13). */
+#define BENCH_LEAN_TABS 14
+
+/* A scan kernel over the buffer in pipeline-sized windows, as the pipeline uses it: the
+ * line ends, then each complete line's first BENCH_LEAN_TABS TABs with the kernel's
+ * column locator.  Returns LFs plus the TABs of those lines. */
 static uint64_t b_scan(const bctx *c, const void *arg, int verify)
 {
     const cfs_kernel *k = arg;
     (void)verify;
     uint64_t total = 0;
+    uint32_t cols[BENCH_LEAN_TABS + CFS_COLS_SLACK];
     for (size_t off = 0; off < c->plain_len; off += c->window) {
         size_t w = c->plain_len - off < c->window ? c->plain_len - off : c->window;
-        total += k->scan(c->plain + off, w, c->pos);
+        size_t nlf = k->scan(c->plain + off, w, c->tabs, c->pos);
+        uint32_t ls = 0;
+        for (size_t i = 0; i < nlf; i++) {
+            total += 1 + k->cols(c->tabs, ls, c->pos[i], BENCH_LEAN_TABS, cols);
+            ls = c->pos[i] + 1;
+        }
     }
     return total;
 }
@@ -359,10 +372,11 @@ static int bench_main(int argc, char **argv)
     uint8_t *plain = malloc(target);
     c.window = (size_t)window;
     c.pos = malloc((c.window + CFS_SCAN_POS_SLACK) * sizeof *c.pos);
+    c.tabs = malloc(CFS_SCAN_WORDS(c.window) * sizeof *c.tabs);
     c.out = malloc(target);
     c.piece = malloc(STREAM_PIECE);
     struct libdeflate_compressor *lc = libdeflate_alloc_compressor(1);
-    if (!plain || !c.pos || !c.out || !c.piece || !lc) {
+    if (!plain || !c.pos || !c.tabs || !c.out || !c.piece || !lc) {
         fprintf(stderr, "cfsbench: out of memory\n");
         return 1;
     }
@@ -469,6 +483,7 @@ static int bench_main(int argc, char **argv)
     free(gz);
     free(zst);
     free(c.pos);
+    free(c.tabs);
     free(c.out);
     free(c.piece);
     return failed ? 1 : 0;

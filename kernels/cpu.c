@@ -19,13 +19,13 @@
  * which needs nothing, is last so the search always ends. */
 static const cfs_kernel kernel_table[] = {
 #if defined(CFS_X86)
-    {"avx2", CFS_CPU_AVX2, cfs_scan_avx2},
-    {"sse42", CFS_CPU_SSE42, cfs_scan_sse42},
+    {"avx2", CFS_CPU_AVX2, cfs_scan_avx2, cfs_cols_avx2},
+    {"sse42", CFS_CPU_SSE42, cfs_scan_sse42, cfs_cols_sse42},
 #endif
 #if defined(__aarch64__)
-    {"neon", CFS_CPU_NEON, cfs_scan_neon},
+    {"neon", CFS_CPU_NEON, cfs_scan_neon, cfs_cols_neon},
 #endif
-    {"scalar", 0, cfs_scan_scalar},
+    {"scalar", 0, cfs_scan_scalar, cfs_cols_scalar},
 };
 #define KERNEL_COUNT (sizeof kernel_table / sizeof kernel_table[0])
 

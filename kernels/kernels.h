@@ -1,6 +1,7 @@
-/* Byte-buffer kernels shared by the whole pipeline: the structural scanner (TAB/LF
- * positions), CPU feature detection and the run-time dispatch table. Pure functions:
- * no I/O, no allocation; the only global is the chosen kernel. */
+/* Byte-buffer kernels shared by the whole pipeline: the structural scanner (LF positions
+ * and a TAB bit map) with its column locator, CPU feature detection and the run-time
+ * dispatch table.  Pure functions: no I/O, no allocation; the only global is the chosen
+ * kernel. */
 #ifndef CFSCAN_KERNELS_KERNELS_H
 #define CFSCAN_KERNELS_KERNELS_H
 
@@ -9,20 +10,34 @@
 
 /* Structural scan contract (every variant implements exactly this):
  *
- *   size_t fn(const uint8_t *buf, size_t len, uint32_t *pos);
+ *   size_t scan(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
  *
- * Writes to pos[] the offsets, in increasing order, of every byte in buf[0..len) that is
- * '\t' (0x09) or '\n' (0x0A), and returns how many it wrote.  CR is not structural: the
+ * Hands out the line ends and a TAB map, nothing per field: writes to lf[], in
+ * increasing order, the offset of every '\n' (0x0A) in buf[0..len) and returns how many
+ * it wrote; and sets tabs[i] (i < CFS_SCAN_WORDS(len)) so that bit k is 1 iff
+ * buf[64 i + k] is '\t' (0x09), bits at or past len being 0.  CR is not structural: the
  * record layer strips a '\r' that precedes '\n'.  Requirements on the caller:
  *   - len <= CFS_SCAN_MAX_LEN, so offsets fit in uint32_t;
- *   - pos has room for len + CFS_SCAN_POS_SLACK entries (a variant may write up to 64
- *     junk entries past the returned count while it flushes a block; never read them).
+ *   - lf has room for len + CFS_SCAN_POS_SLACK entries (a variant may write a junk entry
+ *     past the returned count; never read it); tabs for CFS_SCAN_WORDS(len) words.
  * A variant never reads outside buf[0..len): the tail that does not fill a 64-byte
- * block is copied into a zero-padded local block first. */
+ * block is copied into a zero-padded local block first.
+ *
+ *   size_t cols(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
+ *
+ * The column locator for one line buf[ls..le) of a scanned buffer (tabs as scan wrote
+ * it; le <= len): returns how many TABs the line holds, and writes the offsets of its
+ * first min(k, count) TABs to out[], which needs room for k + CFS_COLS_SLACK entries (a
+ * variant may write junk past them).  A line's columns are what lies between its TABs,
+ * so a caller asks for the TABs up to the last column it needs; the rest are only
+ * counted. */
 #define CFS_SCAN_MAX_LEN ((size_t)1 << 31)
 #define CFS_SCAN_POS_SLACK 64
+#define CFS_SCAN_WORDS(len) (((len) + 63) / 64)
+#define CFS_COLS_SLACK 67
 
-typedef size_t (*cfs_scan_fn)(const uint8_t *buf, size_t len, uint32_t *pos);
+typedef size_t (*cfs_scan_fn)(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
+typedef size_t (*cfs_cols_fn)(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 
 /* CPU features (bit set). */
 enum {
@@ -35,6 +50,7 @@ typedef struct cfs_kernel {
     const char *name;      /* "scalar", "sse42", "avx2", "neon" */
     unsigned required;     /* CFS_CPU_* bits the host must have */
     cfs_scan_fn scan;
+    cfs_cols_fn cols;
 } cfs_kernel;
 
 /* Features of the running CPU (CPUID + XCR0 on x86-64; NEON is baseline on aarch64). */
@@ -54,7 +70,8 @@ const cfs_kernel *cfs_kernel_select(char *err, size_t errlen);
 const cfs_kernel *cfs_kernel_active(void);
 
 /* The scalar reference: always built, the fallback and the test oracle. */
-size_t cfs_scan_scalar(const uint8_t *buf, size_t len, uint32_t *pos);
+size_t cfs_scan_scalar(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
+size_t cfs_cols_scalar(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 
 /* Number parsing without strtod/sscanf.  All return 0 on success, -1 if the span is not
  * of the stated form (caller decides what that means; '-' is "no value" in CloudFront). */

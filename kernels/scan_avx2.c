@@ -1,5 +1,5 @@
-/* AVX2 structural scan (contract in kernels.h): 64-byte blocks -> 64-bit TAB|LF mask ->
- * positions.  Only this file's functions carry __attribute__((target("avx2,bmi"))); the
+/* AVX2 structural scan (contract in kernels.h): 64-byte blocks -> 64-bit TAB and LF
+ * masks -> TAB map and LF positions, and the column locator.  Only this file's functions carry __attribute__((target("avx2,bmi"))); the
  * rest of the program stays baseline x86-64 and cpu.c calls it only when CPUID says so
  * (AVX2 and BMI1: every AVX2 CPU has BMI1, cpu.c checks it anyway). */
 #include "kernels/kernels.h"
@@ -9,8 +9,8 @@
 #include <immintrin.h>
 #include <string.h>
 
-/* BMI1: TZCNT is defined for 0 (gives 64), so the bit walk needs no guard bit, and
- * mask &= mask - 1 becomes one BLSR: 4 instructions per position instead of 7.  TZCNT
+/* BMI1: TZCNT is defined for 0 (gives 64), so the bit walks need no guard bit, and
+ * mask &= mask - 1 becomes one BLSR.  TZCNT
  * is spelled as asm because the walker in scan_blocks.h has no target attribute of its
  * own (it is inlined into ours), and GCC refuses to inline the _tzcnt_u64 intrinsic
  * into a function without BMI. */
@@ -21,7 +21,7 @@ static inline uint32_t tzcnt64(uint64_t m)
     return (uint32_t)r;
 }
 #define CFS_WALK_LOWEST(m) tzcnt64(m)
-#define CFS_TARGET_AVX2 __attribute__((target("avx2,bmi")))
+#define CFS_TARGET_AVX2 __attribute__((target("avx2,bmi,popcnt")))
 
 #endif
 
@@ -29,27 +29,34 @@ static inline uint32_t tzcnt64(uint64_t m)
 
 #if defined(__x86_64__) || defined(__i386__)
 
-/* Bit k of the result is set iff p[k] is '\t' or '\n' (k = 0..63). */
-static inline CFS_TARGET_AVX2 uint64_t block_mask_avx2(const uint8_t *p)
+/* Bit k of the result is set iff p[k] is '\t', bit k of *lf iff it is '\n' (k = 0..63).
+ * movemask gives an int whose 32 bits are the byte sign bits; it goes through uint32_t
+ * so the high half is not sign-extended into bits 32..63. */
+static inline CFS_TARGET_AVX2 uint64_t block_masks_avx2(const uint8_t *p, uint64_t *lf)
 {
     const __m256i tab = _mm256_set1_epi8('\t');
-    const __m256i lf = _mm256_set1_epi8('\n');
+    const __m256i nl = _mm256_set1_epi8('\n');
     const __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
     const __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-    const __m256i mlo = _mm256_or_si256(_mm256_cmpeq_epi8(lo, tab), _mm256_cmpeq_epi8(lo, lf));
-    const __m256i mhi = _mm256_or_si256(_mm256_cmpeq_epi8(hi, tab), _mm256_cmpeq_epi8(hi, lf));
-    /* movemask gives an int whose 32 bits are the byte sign bits; go through uint32_t so
-     * the high half is not sign-extended into bits 32..63. */
-    const uint64_t a = (uint32_t)_mm256_movemask_epi8(mlo);
-    const uint64_t b = (uint32_t)_mm256_movemask_epi8(mhi);
-    return a | (b << 32);
+    const uint64_t tlo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, tab));
+    const uint64_t thi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, tab));
+    const uint64_t nlo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl));
+    const uint64_t nhi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl));
+    *lf = nlo | (nhi << 32);
+    return tlo | (thi << 32);
 }
 
-CFS_TARGET_AVX2 size_t cfs_scan_avx2(const uint8_t *buf, size_t len, uint32_t *pos)
+CFS_TARGET_AVX2 size_t cfs_scan_avx2(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf)
 {
     size_t n;
-    CFS_SCAN_BLOCKS(buf, len, pos, block_mask_avx2, n);
+    CFS_SCAN_BLOCKS(buf, len, tabs, lf, block_masks_avx2, n);
     return n;
+}
+
+CFS_TARGET_AVX2 size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
+                                     uint32_t *out)
+{
+    return cfs_cols_walk(tabs, ls, le, k, out);
 }
 
 #endif /* x86 */

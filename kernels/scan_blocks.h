@@ -1,7 +1,7 @@
-/* The ISA-independent half of every SIMD structural scanner: walking the set bits of a
- * 64-bit block mask into positions, and the block loop with its zero-padded tail.  Each
- * variant (scan_sse42.c, scan_avx2.c, scan_neon.c) supplies only its block_mask function;
- * private to kernels/. */
+/* The ISA-independent half of every SIMD structural scanner: the block loop with its
+ * zero-padded tail, the walk of LF bits into line ends, and the column locator over TAB
+ * masks.  Each variant (scan_sse42.c, scan_avx2.c, scan_neon.c) supplies only its
+ * block_masks function and wraps these in its own target attribute; private to kernels/. */
 #ifndef CFSCAN_KERNELS_SCAN_BLOCKS_H
 #define CFSCAN_KERNELS_SCAN_BLOCKS_H
 
@@ -10,14 +10,64 @@
 #include <string.h>
 
 /* The variants the dispatch table (cpu.c) lists. */
-size_t cfs_scan_sse42(const uint8_t *buf, size_t len, uint32_t *pos);
-size_t cfs_scan_avx2(const uint8_t *buf, size_t len, uint32_t *pos);
-size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint32_t *pos);
+size_t cfs_scan_sse42(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
+size_t cfs_scan_avx2(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
+size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
+size_t cfs_cols_sse42(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
+size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
+size_t cfs_cols_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 
 /* Offset of the lowest set bit of m, or 63 when m == 0.  OR-ing in bit 63 cannot change
  * the lowest set bit of a nonzero mask, and it keeps __builtin_ctzll away from 0
  * (undefined); the 63 only ever lands in a junk slot. */
 #define CFS_LOWEST(m) ((uint32_t)__builtin_ctzll((m) | ((uint64_t)1 << 63)))
+
+/* A variant may define CFS_WALK_LOWEST(m) before including this header when its target
+ * has an instruction that is defined for m == 0 (x86 TZCNT gives 64): that saves the OR
+ * of CFS_LOWEST on every bit.  Any value is fine for m == 0: it lands in a junk slot. */
+#ifndef CFS_WALK_LOWEST
+#define CFS_WALK_LOWEST(m) CFS_LOWEST(m)
+#endif
+
+/* Offsets of the LFs of one block.  Log lines are hundreds of bytes long, so most blocks
+ * hold no LF and nearly all others one: the first is stored without a test (a junk slot
+ * when there is none, overwritten next) and only a second LF takes the loop. */
+static inline __attribute__((always_inline)) uint32_t *cfs_walk_lf(uint32_t *out, uint32_t base,
+                                                                   uint64_t lf)
+{
+    out[0] = base + CFS_WALK_LOWEST(lf);
+    out += lf != 0;
+    lf &= lf - 1;
+    while (lf) {
+        *out++ = base + CFS_WALK_LOWEST(lf);
+        lf &= lf - 1;
+    }
+    return out;
+}
+
+/* The whole scan, given block_masks(const uint8_t *p, uint64_t *lf) -> TAB mask of the 64
+ * bytes at p, with their LF mask stored in *lf.  Whole blocks are read in place (i <= len
+ * <= 2^31, so (uint32_t)i + 63 fits); the tail goes through a zero-padded copy so no load
+ * reaches past buf + len, and NUL is not structural, so the padding adds no bits.  Stores
+ * the LF count in result. */
+#define CFS_SCAN_BLOCKS(buf, len, tabs, lfpos, block_masks, result)                    \
+    do {                                                                               \
+        uint32_t *cfs_out_ = (lfpos);                                                  \
+        uint64_t cfs_lf_;                                                              \
+        size_t cfs_i_ = 0;                                                             \
+        for (; (len) - cfs_i_ >= 64; cfs_i_ += 64) {                                   \
+            (tabs)[cfs_i_ >> 6] = block_masks((buf) + cfs_i_, &cfs_lf_);               \
+            cfs_out_ = cfs_walk_lf(cfs_out_, (uint32_t)cfs_i_, cfs_lf_);               \
+        }                                                                              \
+        if (cfs_i_ < (len)) {                                                          \
+            uint8_t cfs_tail_[64];                                                     \
+            memset(cfs_tail_, 0, sizeof cfs_tail_);                                    \
+            memcpy(cfs_tail_, (buf) + cfs_i_, (len) - cfs_i_);                         \
+            (tabs)[cfs_i_ >> 6] = block_masks(cfs_tail_, &cfs_lf_);                    \
+            cfs_out_ = cfs_walk_lf(cfs_out_, (uint32_t)cfs_i_, cfs_lf_);               \
+        }                                                                              \
+        (result) = (size_t)(cfs_out_ - (lfpos));                                       \
+    } while (0)
 
 /* One slot of the walk.  The empty asm with a memory clobber keeps each store a plain
  * 32-bit MOV: without it GCC 12's SLP vectorizer gathers the four stores into
@@ -35,53 +85,62 @@ size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint32_t *pos);
         (mask) &= (mask) - 1;                             \
     } while (0)
 
-/* A variant may define CFS_WALK_LOWEST(m) before including this header when its target
- * has an instruction that is defined for m == 0 (x86 TZCNT gives 64): that saves the OR
- * of CFS_LOWEST on every bit.  Any value is fine for m == 0: it lands in a junk slot. */
-#ifndef CFS_WALK_LOWEST
-#define CFS_WALK_LOWEST(m) CFS_LOWEST(m)
-#endif
-
 /* Writes base + (index of each set bit of mask), lowest first, and returns out advanced
- * by popcount(mask).  It writes 4 slots per step whether or not 4 bits are left, so up to
- * 3 junk entries follow the real ones; the next block overwrites them.  Invariant: the
- * write pointer never passes (real count + 3), inside CFS_SCAN_POS_SLACK.
- *
- * Why 4 and not 8: log lines carry a TAB every ~15 bytes, ~4.5 bits per 64-byte block,
- * so 8-wide steps wrote mostly junk; a block without bits now costs no step at all.
- * Always inlined into the target-attributed caller, so it compiles with the caller's ISA
- * (POPCNT, TZCNT, BLSR where the target has them). */
+ * by popcount(mask).  Eight slots are written whether or not 8 bits are set, so up to 7
+ * junk entries follow the real ones; only a word with more than 8 bits takes the loop.
+ * Why a fixed 8: a log line has a TAB every ~15 bytes, ~4.5 bits per 64-bit word, and a
+ * loop whose trip count follows the data (one or two 4-slot steps, as before) was
+ * mispredicted about once per word (cachegrind --branch-sim), which costs more than the
+ * junk stores. */
 static inline __attribute__((always_inline)) uint32_t *cfs_walk_bits(uint32_t *out, uint32_t base,
                                                                      uint64_t mask)
 {
     uint32_t *const end = out + __builtin_popcountll(mask);
-    while (mask) {
-        CFS_WALK_ONE(out, 0, base, mask);
-        CFS_WALK_ONE(out, 1, base, mask);
-        CFS_WALK_ONE(out, 2, base, mask);
-        CFS_WALK_ONE(out, 3, base, mask);
-        out += 4;
+    CFS_WALK_ONE(out, 0, base, mask);
+    CFS_WALK_ONE(out, 1, base, mask);
+    CFS_WALK_ONE(out, 2, base, mask);
+    CFS_WALK_ONE(out, 3, base, mask);
+    CFS_WALK_ONE(out, 4, base, mask);
+    CFS_WALK_ONE(out, 5, base, mask);
+    CFS_WALK_ONE(out, 6, base, mask);
+    CFS_WALK_ONE(out, 7, base, mask);
+    if (__builtin_expect(mask != 0, 0)) {
+        out += 8;
+        while (mask) {
+            CFS_WALK_ONE(out, 0, base, mask);
+            CFS_WALK_ONE(out, 1, base, mask);
+            CFS_WALK_ONE(out, 2, base, mask);
+            CFS_WALK_ONE(out, 3, base, mask);
+            out += 4;
+        }
     }
     return end;
 }
 
-/* The whole scan, given a block_mask(const uint8_t *p) -> uint64_t for 64 bytes at p.
- * Whole blocks are read in place (i <= len <= 2^31, so (uint32_t)i + 63 fits); the tail
- * goes through a zero-padded copy so no load reaches past buf + len, and NUL is not
- * structural, so the padding adds no bits.  Stores the count in result. */
-#define CFS_SCAN_BLOCKS(buf, len, pos, block_mask, result)                             \
-    do {                                                                               \
-        uint32_t *cfs_out_ = (pos);                                                    \
-        size_t cfs_i_ = 0;                                                             \
-        for (; (len) - cfs_i_ >= 64; cfs_i_ += 64)                                     \
-            cfs_out_ = cfs_walk_bits(cfs_out_, (uint32_t)cfs_i_, block_mask((buf) + cfs_i_)); \
-        if (cfs_i_ < (len)) {                                                          \
-            uint8_t cfs_tail_[64];                                                     \
-            memset(cfs_tail_, 0, sizeof cfs_tail_);                                    \
-            memcpy(cfs_tail_, (buf) + cfs_i_, (len) - cfs_i_);                         \
-            cfs_out_ = cfs_walk_bits(cfs_out_, (uint32_t)cfs_i_, block_mask(cfs_tail_)); \
-        }                                                                              \
-        (result) = (size_t)(cfs_out_ - (pos));                                         \
-    } while (0)
+/* The column locator (kernels.h, cfs_cols_fn), written once for every variant: each
+ * wraps it in a function with its own target attribute, so popcount and the lowest-bit
+ * search compile to POPCNT and TZCNT where the ISA has them.  The words of the line are
+ * walked into offsets until k TABs are out; the words after that are only counted. */
+static inline __attribute__((always_inline)) size_t cfs_cols_walk(const uint64_t *tabs, uint32_t ls,
+                                                                  uint32_t le, size_t k, uint32_t *out)
+{
+    if (le <= ls) return 0;
+    size_t w = ls >> 6, before = 0;
+    const size_t last = (size_t)(le - 1) >> 6;
+    const uint64_t end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
+    uint64_t m = tabs[w] & (~(uint64_t)0 << (ls & 63));
+    /* Walk until k TABs are out ... */
+    for (;;) {
+        if (w == last) m &= end_mask;
+        out = cfs_walk_bits(out, (uint32_t)(w << 6), m);
+        before += (size_t)__builtin_popcountll(m);
+        if (w == last) return before;
+        m = tabs[++w];
+        if (before >= k) break;
+    }
+    /* ... then only count. */
+    for (; w < last; w++) before += (size_t)__builtin_popcountll(tabs[w]);
+    return before + (size_t)__builtin_popcountll(tabs[last] & end_mask);
+}
 
 #endif

@@ -1,5 +1,6 @@
-/* SSE4.2 structural scan (contract in kernels.h): 64-byte blocks -> 64-bit TAB|LF mask ->
- * positions, four 16-byte compares per block.  Only this file's functions carry
+/* SSE4.2 structural scan (contract in kernels.h): 64-byte blocks -> 64-bit TAB and LF
+ * masks -> TAB map and LF positions, eight 16-byte compares per block; and the column
+ * locator.  Only this file's functions carry
  * __attribute__((target("sse4.2"))); cpu.c calls it only when CPUID says so. */
 #include "kernels/kernels.h"
 #include "kernels/scan_blocks.h"
@@ -11,30 +12,38 @@
 
 /* The compares themselves are SSE2; the target is sse4.2 because that is the level the
  * table advertises and it lets the compiler use POPCNT (cpu.c checks that bit too). */
-#define CFS_TARGET_SSE42 __attribute__((target("sse4.2")))
+#define CFS_TARGET_SSE42 __attribute__((target("sse4.2,popcnt")))
 
-/* TAB|LF bits of one 16-byte lane, in the low 16 bits of the result. */
-static inline CFS_TARGET_SSE42 uint64_t lane_mask_sse42(const uint8_t *p)
+/* Bits of one 16-byte lane equal to c, in the low 16 bits of the result. */
+static inline CFS_TARGET_SSE42 uint64_t lane_mask_sse42(__m128i v, char c)
 {
-    const __m128i tab = _mm_set1_epi8('\t');
-    const __m128i lf = _mm_set1_epi8('\n');
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    const __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf));
-    return (uint32_t)_mm_movemask_epi8(m); /* only bits 0..15 can be set */
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))); /* bits 0..15 */
 }
 
-/* Bit k of the result is set iff p[k] is '\t' or '\n' (k = 0..63). */
-static inline CFS_TARGET_SSE42 uint64_t block_mask_sse42(const uint8_t *p)
+/* Bit k of the result is set iff p[k] is '\t', bit k of *lf iff it is '\n' (k = 0..63). */
+static inline CFS_TARGET_SSE42 uint64_t block_masks_sse42(const uint8_t *p, uint64_t *lf)
 {
-    return lane_mask_sse42(p) | (lane_mask_sse42(p + 16) << 16) |
-           (lane_mask_sse42(p + 32) << 32) | (lane_mask_sse42(p + 48) << 48);
+    uint64_t t = 0, n = 0;
+    for (int k = 0; k < 4; k++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        t |= lane_mask_sse42(v, '\t') << (16 * k);
+        n |= lane_mask_sse42(v, '\n') << (16 * k);
+    }
+    *lf = n;
+    return t;
 }
 
-CFS_TARGET_SSE42 size_t cfs_scan_sse42(const uint8_t *buf, size_t len, uint32_t *pos)
+CFS_TARGET_SSE42 size_t cfs_scan_sse42(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf)
 {
     size_t n;
-    CFS_SCAN_BLOCKS(buf, len, pos, block_mask_sse42, n);
+    CFS_SCAN_BLOCKS(buf, len, tabs, lf, block_masks_sse42, n);
     return n;
+}
+
+CFS_TARGET_SSE42 size_t cfs_cols_sse42(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
+                                       uint32_t *out)
+{
+    return cfs_cols_walk(tabs, ls, le, k, out);
 }
 
 #endif /* x86 */

@@ -143,19 +143,26 @@ static uint8_t parse_method(cfs_span s)
 }
 
 /* ---- layout ------------------------------------------------------------------------ */
-/* The fields a non-403 request is counted by (see fields.h). */
+/* The fields a non-403 request is counted by (see fields.h), in two tiers.  Every line
+ * needs the first K_LEAN_EVERY: its time, edge, bytes, status and result type, and the
+ * distribution when the file name does not give it. */
 static const cfs_field k_lean[] = {
     CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
-    CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_TIME_TAKEN,
-    CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
-    /* for the origin-fetch reference (Miss lines only, see cfs_record_parse), and which
-     * origin it belongs to (the config behavior of the URI, or v2's pattern; the Host
-     * header finds the config when the id is not in the file name) */
-    CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL, CFS_F_CS_URI_STEM, CFS_F_HOST_HEADER,
-    CFS_F_CACHE_BEHAVIOR_PATH_PATTERN,
+    CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
+    /* Only a Miss or an Error (lean_more): a Miss for the origin-fetch reference, which its
+     * latency and protocol decide, and which origin it belongs to (the config behavior
+     * of the URI, or v2's pattern; the Host header finds the config when the id is not in
+     * the file name); an Error for a config's 403 remap (attribute.c, hidden_403). */
+    CFS_F_TIME_TAKEN, CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL, CFS_F_CS_URI_STEM,
+    CFS_F_HOST_HEADER, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN,
 };
+#define K_LEAN_EVERY 10
 _Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof ((cfs_layout *)0)->lean_field,
                "cfs_layout has room for every lean field");
+
+/* The result types whose lines need the second tier of lean fields. */
+static inline int lean_more(unsigned result) { return result == CFS_R_MISS || result == CFS_R_ERROR; }
+
 
 cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
 {
@@ -201,19 +208,21 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     for (size_t k = 0; k < sizeof essentials / sizeof essentials[0]; k++)
         if (nl.col_of[essentials[k]] + 1 > need) need = (int16_t)(nl.col_of[essentials[k]] + 1);
     nl.min_cols = need;
-    /* Lean fields in the layout: middle columns first, then the first and last ones.
-     * Absent fields are not listed: their spans stay zero (see cfs_record_reset). */
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t k = 0; k < sizeof k_lean / sizeof k_lean[0]; k++) {
-            int16_t c = nl.col_of[k_lean[k]];
-            if (c < 0) continue;
-            int mid = c > 0 && c < (int16_t)nl.ncols - 1;
-            if (mid != (pass == 0)) continue;
-            nl.lean_field[nl.nlean] = (uint8_t)k_lean[k];
-            nl.lean_col[nl.nlean] = (uint8_t)c;
-            nl.nlean++;
+    /* Lean fields in the layout, and the TABs that bound them: column c ends at TAB c,
+     * the last column at the line end.  Absent fields are not listed: their spans stay
+     * zero (see cfs_record_reset). */
+    for (size_t k = 0; k < sizeof k_lean / sizeof k_lean[0]; k++) {
+        if (k == K_LEAN_EVERY) {
+            nl.nlean_every = nl.nlean;
+            nl.lean_tabs_every = nl.lean_tabs;
         }
-        if (pass == 0) nl.nlean_mid = nl.nlean;
+        int16_t c = nl.col_of[k_lean[k]];
+        if (c < 0) continue;
+        nl.lean_field[nl.nlean] = (uint8_t)k_lean[k];
+        nl.lean_col[nl.nlean] = (uint8_t)c;
+        nl.nlean++;
+        int tabs = c + 1 < (int)nl.ncols ? c + 1 : c;
+        if (tabs > nl.lean_tabs) nl.lean_tabs = (uint8_t)tabs;
     }
     *l = nl;
     return CFS_OK;
@@ -296,69 +305,90 @@ static int parse_ts(const cfs_record *r, int64_t *out)
 }
 
 
-static inline cfs_span col_span(const char *base, uint32_t ls, uint32_t le, const uint32_t *tabs,
-                                size_t ntabs, size_t c)
+/* The TABs of a line that bound its first k columns, as a position list: pos[0] is one
+ * before the line (unsigned, so ls = 0 wraps and wraps back), pos[1 + t] is TAB t, and
+ * the entry after the line's last TAB is its end; column c is then pos[c] + 1 up to
+ * pos[c + 1] for every c <= min(k, ntabs).  Returns the line's TAB count. */
+#define POS_SLOTS (2 + CFS_MAX_COLS + CFS_COLS_SLACK)
+static inline size_t locate(cfs_cols_fn cols, const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
+                            uint32_t pos[POS_SLOTS])
 {
-    size_t s = c ? tabs[c - 1] + 1 : ls;
-    size_t e = c < ntabs ? tabs[c] : le;
-    return (cfs_span){base + s, (uint32_t)(e - s)};
+    pos[0] = ls - 1;
+    const size_t ntabs = cols(tabs, ls, le, k, pos + 1);
+    if (ntabs <= k) pos[1 + ntabs] = le;
+    return ntabs;
 }
 
-int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
-                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full)
+/* Spans of lean fields [from, to) from a position list (locate). */
+static inline void set_lean(const cfs_layout *l, const char *base, const uint32_t *pos, size_t ntabs,
+                            unsigned from, unsigned to, cfs_record *r)
+{
+    for (unsigned f = from; f < to; f++) {
+        const size_t c = l->lean_col[f];
+        const uint32_t s0 = pos[c] + 1;
+        /* past the end of a short line: absent */
+        r->f[l->lean_field[f]] = c <= ntabs ? (cfs_span){base + s0, pos[c + 1] - s0} : (cfs_span){NULL, 0};
+    }
+}
+
+int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
+                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, int full)
 {
     if (l->ncols == 0) return l->bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER;
-    size_t ncols = ntabs + 1;
-    size_t use = ncols;
+    uint32_t pos[POS_SLOTS];
+    size_t k = full ? l->ncols : l->lean_tabs_every;
+    size_t ntabs = locate(cols, tabs, ls, le, k, pos);
+    const size_t ncols = ntabs + 1;
+    /* A line of another width than the layout's: every column it has is located. */
+    if (ncols != l->ncols && k < l->ncols) ntabs = locate(cols, tabs, ls, le, k = l->ncols, pos);
     if (ncols > l->ncols) {
         /* Extra columns are tolerated only when empty (a trailing TAB, seen in the AWS
-         * example, reference §1.1). */
-        for (size_t c = l->ncols; c < ncols; c++) {
-            size_t s = tabs[c - 1] + 1, e = c < ntabs ? tabs[c] : le;
-            if (e > s) return CFS_REJ_TOO_MANY_FIELDS;
-        }
+         * example, reference §1.1): then the extra TABs are the line's last bytes. */
+        const size_t extra = ncols - l->ncols;
+        for (size_t j = 1; j <= extra; j++)
+            if (base[le - j] != '\t') return CFS_REJ_TOO_MANY_FIELDS;
         *tol |= CFS_TOL_TRAILING_TAB;
-        use = l->ncols;
     } else if (ncols < (size_t)l->min_cols) {
         return CFS_REJ_TOO_FEW_FIELDS;
     } else if (ncols < l->ncols) {
         *tol |= CFS_TOL_SHORT;
     }
 
-    /* Status first: it decides how much of the line the aggregates need. */
-    cfs_span st = col_span(base, ls, le, tabs, ntabs, (size_t)l->col_of[CFS_F_SC_STATUS]);
-    if (parse_status(st, &r->status) != 0) return CFS_REJ_BAD_VALUE;
+    /* The lean fields first: status among them decides how much of the line the
+     * aggregates need.  The other spans are cleared once after a full parse instead of on
+     * every line, and those of lean fields the layout lacks stay clear from the reset. */
+    if (r->spans_all) {
+        memset(r->f, 0, sizeof r->f);
+        r->spans_all = 0;
+    }
+    set_lean(l, base, pos, ntabs, 0, l->nlean_every, r);
+    if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
 
     const int all = full || r->status == 403;
     if (all) {
+        if (k < l->ncols) ntabs = locate(cols, tabs, ls, le, k = l->ncols, pos);
+        const size_t use = ncols < l->ncols ? ncols : l->ncols;
         memset(r->f, 0, sizeof r->f);
         for (size_t c = 0; c < use; c++) {
             unsigned f = l->field_of_col[c];
-            if (f != CFS_F_UNKNOWN) r->f[f] = col_span(base, ls, le, tabs, ntabs, c);
+            if (f == CFS_F_UNKNOWN) continue;
+            const uint32_t s0 = pos[c] + 1;
+            r->f[f] = (cfs_span){base + s0, pos[c + 1] - s0};
         }
         r->spans_all = 1;
     } else {
-        /* Most lines: only the lean fields of the layout, each set or (on a short line)
-         * cleared; the other spans are cleared once after a full parse instead of on every
-         * line, and those of lean fields the layout lacks stay clear from the reset. */
-        if (r->spans_all) {
-            memset(r->f, 0, sizeof r->f);
-            r->spans_all = 0;
-        }
-        unsigned k = 0;
-        if (ncols == l->ncols) {
-            /* The usual line, with every column: a middle column lies between two TABs,
-             * with no test of where the line starts or ends. */
-            for (; k < l->nlean_mid; k++) {
-                uint32_t c = l->lean_col[k];
-                uint32_t s0 = tabs[c - 1] + 1;
-                r->f[l->lean_field[k]] = (cfs_span){base + s0, tabs[c] - s0};
+        cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
+        r->result = (uint8_t)result_parse(rt.p, rt.n);
+        if (lean_more(r->result)) {
+            /* The rest of the lean TABs, found after those already out. */
+            if (k < l->lean_tabs) {
+                ntabs = k + cols(tabs, pos[k] + 1, le, l->lean_tabs - k, pos + 1 + k);
+                k = l->lean_tabs;
+                if (ntabs <= k) pos[1 + ntabs] = le;
             }
-        }
-        for (; k < l->nlean; k++) {
-            size_t c = l->lean_col[k];
-            r->f[l->lean_field[k]] =
-                c < use ? col_span(base, ls, le, tabs, ntabs, c) : (cfs_span){NULL, 0};
+            set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
+        } else {
+            for (unsigned f = l->nlean_every; f < l->nlean; f++) r->f[l->lean_field[f]] = (cfs_span){NULL, 0};
         }
     }
     if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;
@@ -367,9 +397,10 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     cfs_span b = r->f[CFS_F_SC_BYTES];
     r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
     r->time_taken_ms = parse_ms_or_none(r->f[CFS_F_TIME_TAKEN]);
-    cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
-    r->result = (uint8_t)result_parse(rt.p, rt.n);
-    if (!all) {
+    if (all) {
+        cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
+        r->result = (uint8_t)result_parse(rt.p, rt.n);
+    } else {
         /* The rest matters only to attribution (403s) and to `requests`.  On the lean path
          * its spans are all empty, which parses to exactly these values.  A Miss also
          * gets its time-to-first-byte and protocol: they decide whether and by which

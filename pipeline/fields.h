@@ -1,10 +1,11 @@
 /* The record stage: #Fields: header lines become a cfs_layout, and one data line (its
- * TAB offsets already found by the scan kernel) becomes a typed cfs_record. */
+ * TAB map already made by the scan kernel) becomes a typed cfs_record. */
 #ifndef CFSCAN_PIPELINE_FIELDS_H
 #define CFSCAN_PIPELINE_FIELDS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "kernels/kernels.h"
 #include "pipeline/types.h"
 
 /* Build the lookup tables once, before any parallel region (idempotent). */
@@ -24,12 +25,13 @@ enum {
 };
 
 /* Split a data line into r (spans point into base).  The line is base[ls..le) without
- * its line end; tabs[0..ntabs) are the offsets (relative to base) of the TABs inside it,
- * as the scan kernel found them.  Returns CFS_RECORD_OK when the record is accepted (and
- * ORs CFS_TOL_* bits into *tol), else the cfs_reject reason. */
+ * its line end; tabs is the TAB map of base as the scan kernel wrote it, and cols that
+ * kernel's column locator (kernels.h), which finds only the TABs around the fields the
+ * line needs.  Returns CFS_RECORD_OK when the record is accepted (and ORs CFS_TOL_* bits
+ * into *tol), else the cfs_reject reason. */
 enum { CFS_RECORD_OK = -1 }; /* not a cfs_reject: those are array indexes from 0 */
-int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le,
-                     const uint32_t *tabs, size_t ntabs, cfs_record *r, unsigned *tol, int full);
+int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
+                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, int full);
 
 /* With full == 0, a line whose status is not 403 gets only what a non-403 request is
  * counted by: the spans of the lean fields (fields.c, k_lean) and ts, status, sc_bytes, result and

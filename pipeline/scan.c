@@ -2,7 +2,7 @@
  *
  *   reader = cfs_reader_open(input)                         decode (gzip/zstd/plain)
  *   for each piece of decompressed bytes:
- *       positions = kernel->scan(window)                     structural scan (TAB, LF)
+ *       line ends, TAB map = kernel->scan(window)            structural scan
  *       for each line:  #Fields: -> cfs_layout_parse          layout
  *                       else cfs_record_parse -> cfs_attribute -> cfs_agg_add
  *
@@ -40,6 +40,11 @@
  * block of headroom lets the buffer be allocated once per block and never grown.  A larger
  * piece (a whole gzip member decoded at once) gets a buffer of its own size. */
 #define ACC_CAP (BLOCK + (BLOCK >> 1))
+/* A thread's kernel output for one window, in one allocation (thread_pos): the LF
+ * positions (an even count of slots, so the TAB map after them is 8-byte aligned), then
+ * the TAB map. */
+#define LF_SLOTS ((WINDOW + CFS_SCAN_POS_SLACK + 1) & ~(size_t)1)
+#define SCAN_BUF_BYTES (LF_SLOTS * sizeof(uint32_t) + CFS_SCAN_WORDS(WINDOW) * sizeof(uint64_t))
 
 /* ---- work units (order-dependent state) ------------------------------------------------ */
 typedef struct unit {
@@ -356,7 +361,7 @@ static size_t past_long_line(const char *p, size_t n)
 }
 
 static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls, uint32_t le,
-                        const uint32_t *tabs, size_t ntabs)
+                        const uint64_t *tabs)
 {
     ps->st.lines++;
     /* le - ls <= CFS_MAX_LINE: longer lines never get here (see count_long_line) */
@@ -387,7 +392,8 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
     }
     unsigned tol = 0;
     cfs_record *r = &ps->rec;
-    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ntabs, r, &tol, ps->sh->o->filter != NULL);
+    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel->cols, r, &tol,
+                              ps->sh->o->filter != NULL);
     if (rc != CFS_RECORD_OK) {
         /* Garbage is classified as binary whatever else is wrong with it. */
         reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);
@@ -420,7 +426,8 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
 {
     int tid = omp_get_thread_num();
     cfs_agg *agg = &ps->sh->thread_aggs[tid];
-    uint32_t *pos = ps->sh->thread_pos[tid];
+    uint32_t *lf = ps->sh->thread_pos[tid];
+    uint64_t *tabs = (uint64_t *)(void *)(lf + LF_SLOTS);
     cfs_scan_fn scan = ps->sh->kernel->scan;
     size_t off = 0;
     if (ps->skipping) {
@@ -434,33 +441,16 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
         if (cfs_mem_over()) return n;
         size_t wlen = n - off < WINDOW ? n - off : WINDOW;
         const char *w = p + off;
-        size_t np = scan((const uint8_t *)w, wlen, pos);
+        /* The kernel hands out the window's line ends and its TAB map; each line finds
+         * the columns it needs in the map (cfs_record_parse). */
+        size_t nlf = scan((const uint8_t *)w, wlen, tabs, lf);
         uint32_t ls = 0;
-        size_t tb = 0;
-        size_t i = 0;
-        while (i < np) {
-            /* A regular line holds exactly ncols - 1 TABs, so its LF is that many entries
-             * on: when that entry is an LF and memchr finds no LF before it, the line is
-             * taken without testing each of its TABs. */
-            size_t g = i + (size_t)(ps->layout.ncols ? ps->layout.ncols - 1 : 0);
-            if (ps->layout.ncols && g < np && w[pos[g]] == '\n' &&
-                !memchr(w + ls, '\n', pos[g] - ls)) {
-                uint32_t q = pos[g];
-                handle_line(ps, agg, w, ls, q, pos + tb, g - tb);
-                ls = q + 1;
-                tb = i = g + 1;
-                /* every 1024 lines: a window of distinct keys can hold tens of MB */
-                if ((ps->st.lines & 1023) == 0 && cfs_mem_over()) return n;
-                continue;
-            }
-            uint32_t q = pos[i];
-            if (w[q] == '\n') {
-                handle_line(ps, agg, w, ls, q, pos + tb, i - tb);
-                ls = q + 1;
-                tb = i + 1;
-                if ((ps->st.lines & 1023) == 0 && cfs_mem_over()) return n;
-            }
-            i++;
+        for (size_t i = 0; i < nlf; i++) {
+            uint32_t q = lf[i];
+            handle_line(ps, agg, w, ls, q, tabs);
+            ls = q + 1;
+            /* every 1024 lines: a window of distinct keys can hold tens of MB */
+            if ((ps->st.lines & 1023) == 0 && cfs_mem_over()) return n;
         }
         if (ls == 0 && wlen == WINDOW) {
             /* A full window without LF: the line is longer than CFS_MAX_LINE. */
@@ -476,7 +466,7 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
         if (off + wlen == n) {
             if (ls < wlen) {
                 if (!final) return off + ls;
-                handle_line(ps, agg, w, ls, (uint32_t)wlen, pos + tb, np - tb);
+                handle_line(ps, agg, w, ls, (uint32_t)wlen, tabs);
             }
             return n;
         }
@@ -1015,7 +1005,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     for (int t = 0; t < *threads; t++) {
         cfs_agg_init(&sh->thread_aggs[t]);
         sh->thread_aggs[t].events = res->agg.events;
-        sh->thread_pos[t] = cfs_xmalloc((WINDOW + CFS_SCAN_POS_SLACK) * sizeof(uint32_t));
+        sh->thread_pos[t] = cfs_xmalloc(SCAN_BUF_BYTES);
     }
     return CFS_OK;
 }

@@ -175,10 +175,10 @@ typedef struct cfs_layout {
     uint8_t bad;                         /* with ncols == 0: the last #Fields: line was
                                           * unusable, so its lines are bad_header, not no_header */
     /* Filled by cfs_layout_parse for cfs_record_parse's lean path: the fields of the
-     * layout that a non-403 line is counted by, each with its column, so a line needs no
-     * col_of lookups.  Entries [0, nlean_mid) have a column with a TAB on both sides in a
-     * line of exactly ncols columns; [nlean_mid, nlean) are the first or last column. */
-    uint8_t nlean, nlean_mid;
+     * layout that a non-403 line is counted by (lean_field, in column lean_col), and how
+     * many of a line's TABs the kernel's column locator must find to bound them all; the
+     * first nlean_every are those every line needs, within its first lean_tabs_every TABs. */
+    uint8_t nlean, lean_tabs, nlean_every, lean_tabs_every;
     uint8_t lean_field[16];
     uint8_t lean_col[16];
 } cfs_layout;

@@ -1,5 +1,6 @@
 /* Tests for kernels/: every structural-scan variant against an independent byte-loop
- * oracle (random, block-edge, CRLF, guard-page and exhaustive-length buffers), the
+ * oracle (random, block-edge, CRLF, guard-page and exhaustive-length buffers), every
+ * column locator against a byte-loop oracle on lines cut from random buffers, the
  * dispatch table, CPU feature detection and CFSCAN_KERNEL selection.  CFS_TEST_KERNEL
  * names the one kernel to test (CTest runs this file once per kernel); CFS_TEST_SEED
  * fixes the random seed.  Own main(): an unsupported kernel exits 77 (CTest SKIPPED). */
@@ -33,6 +34,43 @@ static size_t oracle_scan(const uint8_t *buf, size_t len, uint32_t *pos)
     for (size_t i = 0; i < len; i++)
         if (buf[i] == 0x09 || buf[i] == 0x0A)
             pos[n++] = (uint32_t)i;
+    return n;
+}
+
+/* Runs k->scan on buf[0..len) and merges what it hands out (the LF list and the TAB map)
+ * into one increasing list of TAB and LF offsets, the oracle's form, in pos (room for
+ * len + CFS_SCAN_POS_SLACK entries); returns its length.  It also checks what the merge
+ * cannot show: no TAB bit at or past len, LF offsets increasing and inside the buffer,
+ * and nothing written past the LF slack or the TAB map's words. */
+static size_t scan_merged(const cfs_kernel *k, const uint8_t *buf, size_t len, uint32_t *pos)
+{
+    const size_t words = CFS_SCAN_WORDS(len);
+    const size_t lf_slots = len + CFS_SCAN_POS_SLACK + CANARY_SLOTS;
+    uint64_t *tabs = malloc((words + CANARY_SLOTS) * sizeof *tabs);
+    uint32_t *lf = malloc(lf_slots * sizeof *lf);
+    cr_assert(tabs != NULL && lf != NULL);
+    for (size_t i = 0; i < words + CANARY_SLOTS; i++) tabs[i] = CANARY;
+    for (size_t i = 0; i < lf_slots; i++) lf[i] = CANARY;
+    const size_t nlf = k->scan(buf, len, tabs, lf);
+    cr_assert_leq(nlf, len, "%s: %zu LFs in %zu bytes", k->name, nlf, len);
+    for (size_t i = 0; i < CANARY_SLOTS; i++)
+        cr_assert_eq(tabs[words + i], CANARY, "%s: len %zu: wrote TAB word %zu of %zu", k->name, len,
+                     words + i, words);
+    for (size_t i = len + CFS_SCAN_POS_SLACK; i < lf_slots; i++)
+        cr_assert_eq(lf[i], CANARY, "%s: len %zu: wrote lf[%zu], past the slack", k->name, len, i);
+    if (len % 64)
+        cr_assert_eq(tabs[words - 1] >> (len % 64), 0, "%s: len %zu: TAB bits past the end", k->name, len);
+    size_t n = 0, j = 0;
+    for (size_t i = 0; i < len; i++) {
+        const int tab = (int)((tabs[i / 64] >> (i % 64)) & 1);
+        const int is_lf = j < nlf && lf[j] == i;
+        cr_assert(!(tab && is_lf), "%s: offset %zu both TAB and LF", k->name, i);
+        if (is_lf) j++;
+        if (tab || is_lf) pos[n++] = (uint32_t)i;
+    }
+    cr_assert_eq(j, nlf, "%s: len %zu: LF list not increasing or past the end", k->name, len);
+    free(tabs);
+    free(lf);
     return n;
 }
 
@@ -103,7 +141,7 @@ static void check_scan(const cfs_kernel *k, const uint8_t *buf, size_t len, cons
     for (size_t i = 0; i < slots; i++)
         got[i] = CANARY;
     const size_t n_want = oracle_scan(buf, len, want);
-    const size_t n_got = k->scan(buf, len, got);
+    const size_t n_got = scan_merged(k, buf, len, got);
 
     size_t bad = (size_t)-1;
     if (n_got == n_want)
@@ -132,7 +170,7 @@ static void check_exact(const cfs_kernel *k, const uint8_t *buf, size_t len,
 {
     uint32_t got[256 + CFS_SCAN_POS_SLACK];
     cr_assert_leq(len, 256);
-    const size_t n = k->scan(buf, len, got);
+    const size_t n = scan_merged(k, buf, len, got);
     cr_assert_eq(n, n_expect, "%s: %s: %zu positions, expected %zu", k->name, what, n,
                  n_expect);
     for (size_t i = 0; i < n; i++)
@@ -254,7 +292,7 @@ Test(scan, all_separators_and_none)
             for (int kind = 0; kind < 3; kind++) {
                 for (size_t i = 0; i < len; i++)
                     buf[i] = kind == 0 ? '\t' : kind == 1 ? '\n' : ((i & 1) ? '\n' : '\t');
-                const size_t n = ks.k[ki]->scan(buf, len, got);
+                const size_t n = scan_merged(ks.k[ki], buf, len, got);
                 cr_assert_eq(n, len, "%s: all-separator len %zu gave %zu", ks.k[ki]->name,
                              len, n);
                 bool in_order = true;
@@ -270,7 +308,7 @@ Test(scan, all_separators_and_none)
                     v++;
                 buf[i] = (uint8_t)(v++ % 256);
             }
-            const size_t n = ks.k[ki]->scan(buf, len, got);
+            const size_t n = scan_merged(ks.k[ki], buf, len, got);
             cr_assert_eq(n, 0, "%s: no-separator len %zu gave %zu", ks.k[ki]->name, len, n);
         }
     }
@@ -299,7 +337,7 @@ Test(scan, empty_and_one_byte)
     const uint8_t tab = '\t', lf = '\n', cr = '\r', a = 'a', nul = 0;
     for (size_t ki = 0; ki < ks.n; ki++) {
         uint32_t got[CFS_SCAN_POS_SLACK + 1];
-        cr_assert_eq(ks.k[ki]->scan(&a, 0, got), 0, "%s: empty input", ks.k[ki]->name);
+        cr_assert_eq(scan_merged(ks.k[ki], &a, 0, got), 0, "%s: empty input", ks.k[ki]->name);
         check_exact(ks.k[ki], &tab, 1, zero, 1, "one TAB");
         check_exact(ks.k[ki], &lf, 1, zero, 1, "one LF");
         check_exact(ks.k[ki], &cr, 1, zero, 0, "one CR");
@@ -345,6 +383,120 @@ Test(scan, buffer_against_guard_pages)
         }
     }
     munmap(map, 3 * page);
+}
+
+/* ---- column locator ------------------------------------------------------------------ */
+
+/* k->cols on buf[ls..le) of a buffer scanned by k, against a byte loop over buf itself:
+ * the TAB count, and the first min(kk, count) TAB offsets. */
+static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *tabs, uint32_t ls, uint32_t le,
+                       size_t kk, const char *what)
+{
+    uint32_t want[4096], got[4096 + CFS_COLS_SLACK];
+    cr_assert_leq(kk, 4096);
+    size_t count = 0;
+    for (uint32_t p = ls; p < le; p++)
+        if (buf[p] == '\t') {
+            if (count < kk) want[count] = p;
+            count++;
+        }
+    const size_t n = k->cols(tabs, ls, le, kk, got);
+    cr_assert_eq(n, count, "%s: %s [%u, %u) k %zu: %zu TABs, expected %zu", k->name, what, ls, le, kk, n, count);
+    for (size_t i = 0; i < kk && i < count; i++)
+        cr_assert_eq(got[i], want[i], "%s: %s [%u, %u) k %zu: TAB %zu at %u, expected %u", k->name, what, ls, le,
+                     kk, i, got[i], want[i]);
+}
+
+static uint64_t *scan_tabs(const cfs_kernel *k, const uint8_t *buf, size_t len)
+{
+    uint64_t *tabs = malloc(CFS_SCAN_WORDS(len + 1) * sizeof *tabs);
+    uint32_t *lf = malloc((len + CFS_SCAN_POS_SLACK) * sizeof *lf);
+    cr_assert(tabs != NULL && lf != NULL);
+    (void)k->scan(buf, len, tabs, lf);
+    free(lf);
+    return tabs;
+}
+
+Test(cols, lines_of_random_buffers)
+{
+    const uint64_t seed = test_seed();
+    const kernel_list ks = kernels_under_test();
+    static const size_t ks_to_try[] = {0, 1, 3, 8, 9, 14, 28, 33, 64, 200};
+    uint8_t *buf = malloc(5000);
+    cr_assert_not_null(buf);
+    for (size_t ki = 0; ki < ks.n; ki++) {
+        uint64_t rng = seed;
+        for (int iter = 0; iter < 200; iter++) {
+            const size_t len = 1 + rng_below(&rng, 4999);
+            fill_random(&rng, buf, len, (unsigned)(iter % 3));
+            uint64_t *tabs = scan_tabs(ks.k[ki], buf, len);
+            for (int l = 0; l < 20; l++) {
+                uint32_t a = (uint32_t)rng_below(&rng, len + 1), b = (uint32_t)rng_below(&rng, len + 1);
+                if (a > b) {
+                    uint32_t t = a;
+                    a = b;
+                    b = t;
+                }
+                check_cols(ks.k[ki], buf, tabs, a, b, ks_to_try[rng_below(&rng, 10)], "random span");
+            }
+            free(tabs);
+        }
+    }
+    free(buf);
+}
+
+Test(cols, word_edges_dense_and_empty)
+{
+    const kernel_list ks = kernels_under_test();
+    uint8_t buf[400];
+    for (size_t ki = 0; ki < ks.n; ki++) {
+        /* every byte a TAB: words with 64 bits, more than one walk step can write */
+        memset(buf, '\t', sizeof buf);
+        uint64_t *tabs = scan_tabs(ks.k[ki], buf, sizeof buf);
+        static const uint32_t edge[] = {0, 1, 62, 63, 64, 65, 127, 128, 129, 191, 192, 255, 256, 399, 400};
+        for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+            for (size_t j = i; j < sizeof edge / sizeof edge[0]; j++)
+                for (size_t kk = 0; kk <= 130; kk += 13)
+                    check_cols(ks.k[ki], buf, tabs, edge[i], edge[j], kk, "all TABs");
+        free(tabs);
+        /* no TAB at all: the count is 0 whatever is asked */
+        memset(buf, 'x', sizeof buf);
+        tabs = scan_tabs(ks.k[ki], buf, sizeof buf);
+        check_cols(ks.k[ki], buf, tabs, 0, sizeof buf, 50, "no TAB");
+        check_cols(ks.k[ki], buf, tabs, 70, 70, 50, "empty line");
+        free(tabs);
+        /* one TAB at each offset, lines around it */
+        for (uint32_t p = 0; p < 200; p++) {
+            memset(buf, 'x', sizeof buf);
+            buf[p] = '\t';
+            tabs = scan_tabs(ks.k[ki], buf, sizeof buf);
+            check_cols(ks.k[ki], buf, tabs, p, p + 1, 1, "the TAB alone");
+            check_cols(ks.k[ki], buf, tabs, p + 1, sizeof buf, 1, "just after the TAB");
+            check_cols(ks.k[ki], buf, tabs, p > 64 ? p - 64 : 0, p, 1, "just before the TAB");
+            free(tabs);
+        }
+    }
+}
+
+/* A known line, offsets written by hand: the columns of a 5-field log line inside a
+ * buffer, and only the first k of its TABs. */
+Test(cols, hand_checked_line)
+{
+    const kernel_list ks = kernels_under_test();
+    static const char text[] = "#x\n2019-12-04\t21:02:31\tLAX1\t392\t-\nnext\tline\n";
+    /* line 2 starts at 3; its TABs at 3+10, 3+19, 3+24, 3+28; its LF at 3+30 */
+    static const uint32_t tab_at[] = {13, 22, 27, 31};
+    for (size_t ki = 0; ki < ks.n; ki++) {
+        uint64_t *tabs = scan_tabs(ks.k[ki], (const uint8_t *)text, sizeof text - 1);
+        uint32_t got[4 + CFS_COLS_SLACK];
+        cr_assert_eq(ks.k[ki]->cols(tabs, 3, 33, 4, got), 4, "%s", ks.k[ki]->name);
+        for (int i = 0; i < 4; i++) cr_assert_eq(got[i], tab_at[i], "%s: TAB %d", ks.k[ki]->name, i);
+        cr_assert_eq(ks.k[ki]->cols(tabs, 3, 33, 2, got), 4, "%s: k 2 still counts all", ks.k[ki]->name);
+        cr_assert_eq(got[1], 22);
+        cr_assert_eq(ks.k[ki]->cols(tabs, 23, 33, 1, got), 2, "%s: from the middle", ks.k[ki]->name);
+        cr_assert_eq(got[0], 27);
+        free(tabs);
+    }
 }
 
 /* ---- table, features, selection -------------------------------------------------- */

@@ -1,9 +1,10 @@
 /* The scan kernels on another architecture: tools/cross-check.sh builds this with
  * aarch64-linux-gnu-gcc -static and runs it under qemu-aarch64-static, so the NEON kernel
  * is checked on an x86 machine.  Every kernel the (emulated) CPU runs is compared with a
- * byte-loop oracle on the cases of tests/test_kernels.c: random buffers (seed printed,
- * CFS_TEST_SEED sets it), separators on 64-byte block edges, CRLF across blocks, every
- * length 0..200, and a buffer ending right before an unmapped page.  Plain C and libc
+ * byte-loop oracle (its line ends and TAB map, and its column locator on every line) on
+ * the cases of tests/test_kernels.c: random buffers (seed printed, CFS_TEST_SEED sets
+ * it), separators on 64-byte block edges, CRLF across blocks, every length 0..200, and a
+ * buffer ending right before an unmapped page.  Plain C and libc
  * only: the cross toolchain has no Criterion.  Exit status 0 when every kernel agrees. */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,17 +26,49 @@ static size_t oracle(const uint8_t *b, size_t n, uint32_t *pos)
     return k;
 }
 
+/* The kernel's LF list and TAB map merged into one increasing offset list (the oracle's
+ * form); then, for every line, the column locator against the merged TAB offsets. */
 static void check(const cfs_kernel *k, const uint8_t *b, size_t n, const char *what)
 {
     uint32_t *want = malloc((n + CFS_SCAN_POS_SLACK + 1) * sizeof *want);
     uint32_t *got = malloc((n + CFS_SCAN_POS_SLACK + 1) * sizeof *got);
-    size_t nw = oracle(b, n, want), ng = k->scan(b, n, got);
-    if (nw != ng || memcmp(want, got, nw * sizeof *want) != 0) {
+    uint32_t *lf = malloc((n + CFS_SCAN_POS_SLACK + 1) * sizeof *lf);
+    uint64_t *tabs = malloc((CFS_SCAN_WORDS(n) + 1) * sizeof *tabs);
+    uint32_t *cols = malloc((n + CFS_COLS_SLACK + 1) * sizeof *cols);
+    size_t nw = oracle(b, n, want), nlf = k->scan(b, n, tabs, lf), ng = 0, j = 0;
+    for (size_t i = 0; i < n; i++) {
+        int tab = (int)((tabs[i / 64] >> (i % 64)) & 1), is_lf = j < nlf && lf[j] == i;
+        j += is_lf;
+        if (tab || is_lf) got[ng++] = (uint32_t)i;
+    }
+    if (nw != ng || j != nlf || memcmp(want, got, nw * sizeof *want) != 0) {
         fprintf(stderr, "FAIL %s: %s, length %zu: %zu positions, expected %zu\n", k->name, what, n, ng, nw);
         g_failures++;
     }
+    /* each line (and the tail) through the locator: all of its TABs, then the first 3 */
+    size_t ls = 0, w = 0;
+    for (size_t l = 0; l <= nlf; l++) {
+        size_t le = l < nlf ? lf[l] : n, count = 0;
+        while (w < nw && want[w] < le) {
+            if (b[want[w]] == '\t') got[count++] = want[w];
+            w++;
+        }
+        if (l < nlf) w++; /* the LF itself */
+        size_t c1 = k->cols(tabs, (uint32_t)ls, (uint32_t)le, count, cols);
+        size_t c2 = count ? k->cols(tabs, (uint32_t)ls, (uint32_t)le, 3, cols + count) : 0;
+        if (c1 != count || memcmp(cols, got, count * sizeof *cols) != 0 ||
+            (count && (c2 != count || memcmp(cols + count, got, (count < 3 ? count : 3) * sizeof *cols) != 0))) {
+            fprintf(stderr, "FAIL %s: %s, length %zu: line [%zu, %zu) columns\n", k->name, what, n, ls, le);
+            g_failures++;
+            break;
+        }
+        ls = le + 1;
+    }
     free(want);
     free(got);
+    free(lf);
+    free(tabs);
+    free(cols);
 }
 
 static uint64_t g_rng;

@@ -1,0 +1,221 @@
+/* Tests for the record stage's lean path (pipeline/fields.c): on random #Fields: layouts
+ * (any subset and order of fields, unknown names among them) and random lines of every
+ * width (regular, short, with empty trailing columns, with extra filled columns), the
+ * spans cfs_record_parse gives must equal what a plain split of the line on TAB gives,
+ * field by field: all of them on the full path (full = 1, and every 403), the lean ones
+ * on the lean path, whose second tier (latencies, protocol, URI, Host header, behavior
+ * pattern) is filled only on a Miss or an Error.  Every kernel this CPU runs is used, and
+ * the line is placed at every offset of a 64-byte word so its TABs fall everywhere. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "pipeline/fields.h"
+
+/* The lean fields in their two tiers, as fields.h states them. */
+static const cfs_field k_every[] = {CFS_F_DATE,        CFS_F_TIME,     CFS_F_TIMESTAMP_MS,
+                                    CFS_F_TIMESTAMP,   CFS_F_EDGE_LOCATION, CFS_F_SC_BYTES,
+                                    CFS_F_SC_STATUS,   CFS_F_EDGE_RESULT_TYPE,
+                                    CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST};
+static const cfs_field k_more[] = {CFS_F_TIME_TAKEN, CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL,
+                                   CFS_F_CS_URI_STEM, CFS_F_HOST_HEADER, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN};
+
+static int in_list(cfs_field f, const cfs_field *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == f) return 1;
+    return 0;
+}
+
+static uint64_t g_rng = 0x9E3779B97F4A7C15u;
+static unsigned rnd(unsigned bound)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (unsigned)(g_rng % bound);
+}
+
+/* A plausible value for field f (status and result type chosen by the caller). */
+static void value_for(cfs_field f, unsigned status, const char *result, char *out, size_t cap)
+{
+    static const char *const words[] = {"-", "x", "LAX1-C1", "/a/b.png", "d111.cloudfront.net", "https",
+                                        "0.012", "1.500", "text/html"};
+    switch (f) {
+    case CFS_F_DATE: snprintf(out, cap, "2026-11-%02u", 1 + rnd(28)); break;
+    case CFS_F_TIME: snprintf(out, cap, "%02u:%02u:%02u", rnd(24), rnd(60), rnd(60)); break;
+    case CFS_F_SC_STATUS: snprintf(out, cap, "%u", status); break;
+    case CFS_F_EDGE_RESULT_TYPE: snprintf(out, cap, "%s", result); break;
+    case CFS_F_SC_BYTES: snprintf(out, cap, "%u", rnd(100000)); break;
+    case CFS_F_TIME_TAKEN:
+    case CFS_F_TIME_TO_FIRST_BYTE: snprintf(out, cap, rnd(5) ? "0.%03u" : "-", rnd(1000)); break;
+    case CFS_F_TIMESTAMP_MS: snprintf(out, cap, "17%011u", rnd(1000000000)); break;
+    case CFS_F_TIMESTAMP: snprintf(out, cap, "17%08u.%03u", rnd(100000000), rnd(1000)); break;
+    default: {
+        /* anything from empty to long, so TABs fall on every bit of a word */
+        unsigned n = rnd(4) == 0 ? rnd(150) : 0;
+        if (n) {
+            size_t k = n < cap - 1 ? n : cap - 1;
+            for (size_t i = 0; i < k; i++) out[i] = (char)('a' + rnd(26));
+            out[k] = 0;
+        } else {
+            snprintf(out, cap, "%s", words[rnd(sizeof words / sizeof words[0])]);
+        }
+    }
+    }
+}
+
+typedef struct {
+    const char *p;
+    uint32_t n;
+} piece;
+
+/* Split line[0..n) on TAB: the oracle. */
+static size_t split(const char *line, size_t n, piece *cols, size_t cap)
+{
+    size_t c = 0, s = 0;
+    for (size_t i = 0; i <= n; i++)
+        if (i == n || line[i] == '\t') {
+            if (c < cap) cols[c] = (piece){line + s, (uint32_t)(i - s)};
+            c++;
+            s = i + 1;
+        }
+    return c;
+}
+
+static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field *fields, size_t nf, char *buf,
+                      size_t off, size_t len, int full, int iter)
+{
+    const char *line = buf + off;
+    uint64_t tabs[64];
+    uint32_t lf[4096 + CFS_SCAN_POS_SLACK];
+    cr_assert_lt(off + len + 1, sizeof tabs * 8);
+    (void)k->scan((const uint8_t *)buf, off + len + 1, tabs, lf);
+    piece cols[256];
+    size_t ncols = split(line, len, cols, 256);
+    cfs_record r;
+    cfs_record_reset(&r);
+    unsigned tol = 0;
+    int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k->cols, &r, &tol, full);
+    /* the width rules, from the split */
+    int want_rc = CFS_RECORD_OK;
+    unsigned want_tol = 0;
+    if (ncols > nf) {
+        for (size_t c = nf; c < ncols; c++)
+            if (cols[c].n) want_rc = CFS_REJ_TOO_MANY_FIELDS;
+        want_tol = CFS_TOL_TRAILING_TAB;
+    } else if (ncols < (size_t)l->min_cols) {
+        want_rc = CFS_REJ_TOO_FEW_FIELDS;
+    } else if (ncols < nf) {
+        want_tol = CFS_TOL_SHORT;
+    }
+    if (want_rc != CFS_RECORD_OK) {
+        cr_assert_eq(rc, want_rc, "%s iter %d: rc %d, expected %d (%zu of %zu columns)", k->name, iter, rc, want_rc,
+                     ncols, nf);
+        return;
+    }
+    if (rc == CFS_REJ_BAD_VALUE) return; /* a time or status the random values made invalid */
+    cr_assert_eq(rc, CFS_RECORD_OK, "%s iter %d: rc %d (%zu of %zu columns)", k->name, iter, rc, ncols, nf);
+    cr_assert_eq(tol, want_tol, "%s iter %d: tol %u, expected %u", k->name, iter, tol, want_tol);
+    const char *res = NULL;
+    unsigned res_n = 0;
+    for (size_t c = 0; c < nf && c < ncols; c++)
+        if (fields[c] == CFS_F_EDGE_RESULT_TYPE) res = cols[c].p, res_n = cols[c].n;
+    int more = res && ((res_n == 4 && !memcmp(res, "Miss", 4)) || (res_n == 5 && !memcmp(res, "Error", 5)));
+    int all = full || r.status == 403;
+    for (size_t c = 0; c < nf; c++) {
+        cfs_field f = fields[c];
+        if (f == CFS_F_UNKNOWN) continue;
+        const int lean1 = in_list(f, k_every, 10), lean2 = in_list(f, k_more, 6);
+        if (!all && !lean1 && !lean2) continue; /* not read on the lean path */
+        const int expect_set = all || lean1 || more;
+        cfs_span s = r.f[f];
+        if (!expect_set || c >= ncols) {
+            /* a second-tier field of a line that is no Miss or Error, or a column past the
+             * end of a short line: absent */
+            cr_assert(s.p == NULL && s.n == 0, "%s iter %d: field %s (column %zu of %zu) is set", k->name, iter,
+                      cfs_field_name(f), c, ncols);
+            continue;
+        }
+        cr_assert(s.p == cols[c].p && s.n == cols[c].n,
+                  "%s iter %d: field %s (column %zu of %zu) is '%.*s', expected '%.*s'", k->name, iter,
+                  cfs_field_name(f), c, ncols, (int)s.n, s.p ? s.p : "", (int)cols[c].n, cols[c].p);
+    }
+}
+
+Test(fields, lean_and_full_spans_equal_a_plain_split)
+{
+    size_t nk = 0;
+    const cfs_kernel *table = cfs_kernel_table(&nk);
+    unsigned features = cfs_cpu_features();
+    cfs_fields_init();
+    static const unsigned statuses[] = {200, 304, 403, 404, 503};
+    static const char *const results[] = {"Hit", "Miss", "Error", "RefreshHit", "-", "LimitExceeded"};
+    for (int iter = 0; iter < 3000; iter++) {
+        /* a layout: time, status, then a random subset of the rest, shuffled, with
+         * an unknown name now and then */
+        cfs_field fields[CFS_F_COUNT + 4];
+        size_t nf = 0;
+        int v2 = rnd(4) == 0;
+        if (v2) fields[nf++] = rnd(2) ? CFS_F_TIMESTAMP_MS : CFS_F_TIMESTAMP;
+        else {
+            fields[nf++] = CFS_F_DATE;
+            fields[nf++] = CFS_F_TIME;
+        }
+        fields[nf++] = CFS_F_SC_STATUS;
+        for (unsigned f = 0; f < CFS_F_COUNT; f++) {
+            if (f == CFS_F_DATE || f == CFS_F_TIME || f == CFS_F_TIMESTAMP_MS || f == CFS_F_TIMESTAMP ||
+                f == CFS_F_SC_STATUS)
+                continue;
+            if (rnd(3) == 0) fields[nf++] = (cfs_field)f;
+        }
+        if (rnd(3) == 0) fields[nf++] = CFS_F_UNKNOWN;
+        for (size_t i = nf - 1; i > 0; i--) {
+            size_t j = rnd((unsigned)i + 1);
+            cfs_field t = fields[i];
+            fields[i] = fields[j];
+            fields[j] = t;
+        }
+        char hdr[2048];
+        size_t o = (size_t)snprintf(hdr, sizeof hdr, "#Fields:");
+        for (size_t c = 0; c < nf; c++)
+            o += (size_t)snprintf(hdr + o, sizeof hdr - o, " %s", fields[c] == CFS_F_UNKNOWN ? "x-unknown-name" :
+                                                                  cfs_field_name(fields[c]));
+        cfs_layout l;
+        cr_assert_eq(cfs_layout_parse(&l, hdr, o), CFS_OK, "%s", hdr);
+        /* a line of nf columns, then cut short, padded with empty columns, or given an
+         * extra filled one */
+        unsigned status = statuses[rnd(5)];
+        const char *result = results[rnd(6)];
+        char line[3000];
+        size_t n = 0;
+        for (size_t c = 0; c < nf; c++) {
+            char v[200];
+            value_for(fields[c], status, result, v, sizeof v);
+            n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", c ? "\t" : "", v);
+        }
+        switch (rnd(6)) {
+        case 0: { /* short: cut after a random TAB */
+            size_t cut = rnd((unsigned)n);
+            while (cut > 0 && line[cut] != '\t') cut--;
+            if (cut > 0) n = cut;
+            break;
+        }
+        case 1: n += (size_t)snprintf(line + n, sizeof line - n, "\t\t"); break;
+        case 2: n += (size_t)snprintf(line + n, sizeof line - n, "\textra"); break;
+        default: break;
+        }
+        char buf[4096];
+        size_t off = rnd(64);
+        memset(buf, 'z', off);
+        memcpy(buf + off, line, n);
+        buf[off + n] = '\n';
+        int full = rnd(4) == 0;
+        for (size_t ki = 0; ki < nk; ki++)
+            if ((table[ki].required & ~features) == 0)
+                check_one(&table[ki], &l, fields, nf, buf, off, n, full, iter);
+    }
+}
