@@ -1,7 +1,8 @@
 /* AVX2 structural scan (contract in kernels.h): 64-byte blocks -> 64-bit TAB and LF
- * masks -> TAB map and LF positions, and the column locator.  Only this file's functions carry __attribute__((target("avx2,bmi"))); the
- * rest of the program stays baseline x86-64 and cpu.c calls it only when CPUID says so
- * (AVX2 and BMI1: every AVX2 CPU has BMI1, cpu.c checks it anyway). */
+ * masks -> TAB map and LF positions, and the column locator.  Only this file's functions
+ * carry __attribute__((target("avx2,bmi,popcnt"))); the rest of the program stays
+ * baseline x86-64 and cpu.c calls them only when CPUID says so (AVX2 and BMI1: every
+ * AVX2 CPU has BMI1, cpu.c checks it anyway). */
 #include "kernels/kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -9,18 +10,7 @@
 #include <immintrin.h>
 #include <string.h>
 
-/* BMI1: TZCNT is defined for 0 (gives 64), so the bit walks need no guard bit, and
- * mask &= mask - 1 becomes one BLSR.  TZCNT
- * is spelled as asm because the walker in scan_blocks.h has no target attribute of its
- * own (it is inlined into ours), and GCC refuses to inline the _tzcnt_u64 intrinsic
- * into a function without BMI. */
-static inline uint32_t tzcnt64(uint64_t m)
-{
-    uint64_t r;
-    __asm__("tzcnt %1, %0" : "=r"(r) : "rm"(m) : "cc");
-    return (uint32_t)r;
-}
-#define CFS_WALK_LOWEST(m) tzcnt64(m)
+#define CFS_WALK_TZCNT 1 /* scan_blocks.h: BMI1's TZCNT for the bit walks */
 #define CFS_TARGET_AVX2 __attribute__((target("avx2,bmi,popcnt")))
 
 #endif

@@ -22,10 +22,21 @@ size_t cfs_cols_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, u
  * (undefined); the 63 only ever lands in a junk slot. */
 #define CFS_LOWEST(m) ((uint32_t)__builtin_ctzll((m) | ((uint64_t)1 << 63)))
 
-/* A variant may define CFS_WALK_LOWEST(m) before including this header when its target
- * has an instruction that is defined for m == 0 (x86 TZCNT gives 64): that saves the OR
- * of CFS_LOWEST on every bit.  Any value is fine for m == 0: it lands in a junk slot. */
-#ifndef CFS_WALK_LOWEST
+/* The lowest set bit for the walks.  A variant whose target has BMI1 defines
+ * CFS_WALK_TZCNT before including this header: TZCNT is defined for 0 (gives 64), so the
+ * walks need no guard bit (any value is fine for m == 0: it lands in a junk slot), and
+ * mask &= mask - 1 becomes one BLSR.  TZCNT is spelled as asm because these walkers have
+ * no target attribute of their own (they are inlined into the variant's functions), and
+ * GCC refuses to inline the _tzcnt_u64 intrinsic into a function without BMI. */
+#if defined(CFS_WALK_TZCNT) && (defined(__x86_64__) || defined(__i386__))
+static inline uint32_t cfs_tzcnt64(uint64_t m)
+{
+    uint64_t r;
+    __asm__("tzcnt %1, %0" : "=r"(r) : "rm"(m) : "cc");
+    return (uint32_t)r;
+}
+#define CFS_WALK_LOWEST(m) cfs_tzcnt64(m)
+#else
 #define CFS_WALK_LOWEST(m) CFS_LOWEST(m)
 #endif
 

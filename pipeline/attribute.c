@@ -1348,7 +1348,7 @@ uint32_t cfs_attr_decision_ms(const cfs_record *r)
 
 int cfs_attr_origin_sample(const cfs_record *r)
 {
-    return r->result == CFS_R_MISS && r->status >= 200 && r->status <= 399 && r->status != 304 &&
+    return r->result == CFS_R_MISS && cfs_origin_sample_status(r->status) &&
            r->protocol != CFS_P_WS && r->protocol != CFS_P_WSS &&
            cfs_attr_latency_ms(r) != CFS_NO_MILLIS;
 }

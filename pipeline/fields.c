@@ -160,8 +160,13 @@ static const cfs_field k_lean[] = {
 _Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof ((cfs_layout *)0)->lean_field,
                "cfs_layout has room for every lean field");
 
-/* The result types whose lines need the second tier of lean fields. */
-static inline int lean_more(unsigned result) { return result == CFS_R_MISS || result == CFS_R_ERROR; }
+/* Whether a non-403 line needs the second tier of lean fields: a Miss that can be an
+ * origin fetch of the reference, or an Error when the caller asks (a config remaps 403s). */
+static inline int lean_more(unsigned result, unsigned status, unsigned need)
+{
+    if (result == CFS_R_MISS) return cfs_origin_sample_status(status);
+    return result == CFS_R_ERROR && (need & CFS_PARSE_ERROR_TIER2);
+}
 
 
 cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
@@ -319,6 +324,17 @@ static inline size_t locate(cfs_cols_fn cols, const uint64_t *tabs, uint32_t ls,
     return ntabs;
 }
 
+/* The same list extended from its first *k TABs to the first k2, continuing after TAB
+ * *k - 1 (or from the line start) instead of walking the line again. */
+static inline void locate_more(cfs_cols_fn cols, const uint64_t *tabs, uint32_t le, size_t ntabs, size_t *k,
+                               size_t k2, uint32_t pos[POS_SLOTS])
+{
+    if (*k >= k2) return;
+    if (ntabs > *k) (void)cols(tabs, pos[*k] + 1, le, k2 - *k, pos + 1 + *k);
+    *k = k2;
+    if (ntabs <= k2) pos[1 + ntabs] = le;
+}
+
 /* Spans of lean fields [from, to) from a position list (locate). */
 static inline void set_lean(const cfs_layout *l, const char *base, const uint32_t *pos, size_t ntabs,
                             unsigned from, unsigned to, cfs_record *r)
@@ -332,10 +348,11 @@ static inline void set_lean(const cfs_layout *l, const char *base, const uint32_
 }
 
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
-                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, int full)
+                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, unsigned need)
 {
     if (l->ncols == 0) return l->bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER;
     uint32_t pos[POS_SLOTS];
+    const int full = (need & CFS_PARSE_ALL) != 0;
     size_t k = full ? l->ncols : l->lean_tabs_every;
     size_t ntabs = locate(cols, tabs, ls, le, k, pos);
     const size_t ncols = ntabs + 1;
@@ -366,7 +383,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
 
     const int all = full || r->status == 403;
     if (all) {
-        if (k < l->ncols) ntabs = locate(cols, tabs, ls, le, k = l->ncols, pos);
+        locate_more(cols, tabs, le, ntabs, &k, l->ncols, pos);
         const size_t use = ncols < l->ncols ? ncols : l->ncols;
         memset(r->f, 0, sizeof r->f);
         for (size_t c = 0; c < use; c++) {
@@ -379,13 +396,8 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     } else {
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
-        if (lean_more(r->result)) {
-            /* The rest of the lean TABs, found after those already out. */
-            if (k < l->lean_tabs) {
-                ntabs = k + cols(tabs, pos[k] + 1, le, l->lean_tabs - k, pos + 1 + k);
-                k = l->lean_tabs;
-                if (ntabs <= k) pos[1 + ntabs] = le;
-            }
+        if (lean_more(r->result, r->status, need)) {
+            locate_more(cols, tabs, le, ntabs, &k, l->lean_tabs, pos);
             set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
         } else {
             for (unsigned f = l->nlean_every; f < l->nlean; f++) r->f[l->lean_field[f]] = (cfs_span){NULL, 0};
@@ -402,9 +414,10 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         r->result = (uint8_t)result_parse(rt.p, rt.n);
     } else {
         /* The rest matters only to attribution (403s) and to `requests`.  On the lean path
-         * its spans are all empty, which parses to exactly these values.  A Miss also
-         * gets its time-to-first-byte and protocol: they decide whether and by which
-         * measure it feeds the distribution's origin-fetch reference (aggregate.c). */
+         * its spans are all empty, which parses to exactly these values.  A Miss that can
+         * be an origin fetch also gets its time-to-first-byte and protocol (their spans are
+         * empty on any other): they decide whether and by which measure it feeds the
+         * distribution's origin-fetch reference (aggregate.c). */
         if (r->result == CFS_R_MISS) {
             r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
             r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);

@@ -30,15 +30,24 @@ enum {
  * line needs.  Returns CFS_RECORD_OK when the record is accepted (and ORs CFS_TOL_* bits
  * into *tol), else the cfs_reject reason. */
 enum { CFS_RECORD_OK = -1 }; /* not a cfs_reject: those are array indexes from 0 */
+/* What a caller needs of every line beyond the lean fields (need, OR-ed). */
+enum {
+    CFS_PARSE_ALL = 1u << 0,          /* every field of every line (`requests`) */
+    CFS_PARSE_ERROR_TIER2 = 1u << 1,  /* the second tier on Error lines too (a config that
+                                       * remaps 403s: attribute.c, hidden_403) */
+};
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
-                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, int full);
+                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, unsigned need);
 
-/* With full == 0, a line whose status is not 403 gets only what a non-403 request is
- * counted by: the spans of the lean fields (fields.c, k_lean) and ts, status, sc_bytes, result and
- * time_taken_ms (a Miss also ttfb_ms and protocol); every other span and parsed member is
- * cleared (zero).  403 lines, and
- * every line with full != 0 (the `requests` command, whose filters and output may use any
- * field), get everything. */
+/* Without CFS_PARSE_ALL, a line whose status is not 403 gets only what a non-403 request
+ * is counted by: the spans of the lean fields of the first tier (fields.c, k_lean: time,
+ * edge, bytes, status, result type, distribution id and Host) and ts, status, sc_bytes and
+ * result; the second tier (time-taken, time-to-first-byte, protocol, URI, Host header,
+ * behavior pattern) and time_taken_ms, ttfb_ms and protocol only on a Miss with a 2xx or
+ * 3xx status other than 304 (a possible origin fetch, cfs_origin_sample_status), and on
+ * an Error with CFS_PARSE_ERROR_TIER2.  Every other span and parsed member is cleared
+ * (zero, CFS_NO_MILLIS).  403 lines, and every line with CFS_PARSE_ALL (the `requests`
+ * command, whose filters and output may use any field), get everything. */
 
 /* Prepare r for a layout: clears every field span (call when the layout changes). */
 void cfs_record_reset(cfs_record *r);

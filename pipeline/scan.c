@@ -77,6 +77,7 @@ typedef struct shared {
     file_slot *slots;
     size_t fold_next;
     const cfs_kernel *kernel;
+    unsigned parse_need;    /* cfs_record_parse's CFS_PARSE_* for this scan */
     cfs_agg *thread_aggs;
     uint32_t **thread_pos;
     int folding;            /* a thread is folding units into the result (fold_pending) */
@@ -392,8 +393,7 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
     }
     unsigned tol = 0;
     cfs_record *r = &ps->rec;
-    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel->cols, r, &tol,
-                              ps->sh->o->filter != NULL);
+    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel->cols, r, &tol, ps->sh->parse_need);
     if (rc != CFS_RECORD_OK) {
         /* Garbage is classified as binary whatever else is wrong with it. */
         reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);
@@ -995,6 +995,8 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->rows_mem = o->rows_mem ? o->rows_mem : CFS_ROWS_MEM_DEFAULT;
     sh->res = res;
     sh->kernel = k;
+    sh->parse_need = (o->filter ? CFS_PARSE_ALL : 0) |
+                     (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
     sh->max_inflight = 2 * *threads + 2;
     sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);

@@ -232,6 +232,10 @@ typedef struct cfs_record {
     uint8_t spans_all;         /* internal to cfs_record_parse: spans beyond the lean set may be set */
 } cfs_record;
 
+/* A status an origin fetch of the edge-versus-origin reference may have: 2xx or 3xx,
+ * except 304, whose quick answer says little about the origin (attribute.c). */
+static inline int cfs_origin_sample_status(unsigned status) { return status >= 200 && status <= 399 && status != 304; }
+
 /* ---- 403 causes --------------------------------------------------------------------- */
 /* Stable identifiers, used in every output (issue "403 cause attribution"). */
 typedef enum cfs_cause {

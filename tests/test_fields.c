@@ -2,9 +2,10 @@
  * (any subset and order of fields, unknown names among them) and random lines of every
  * width (regular, short, with empty trailing columns, with extra filled columns), the
  * spans cfs_record_parse gives must equal what a plain split of the line on TAB gives,
- * field by field: all of them on the full path (full = 1, and every 403), the lean ones
- * on the lean path, whose second tier (latencies, protocol, URI, Host header, behavior
- * pattern) is filled only on a Miss or an Error.  Every kernel this CPU runs is used, and
+ * field by field: all of them on the full path (CFS_PARSE_ALL, and every 403), the lean
+ * ones on the lean path, whose second tier (latencies, protocol, URI, Host header,
+ * behavior pattern) is filled only on a Miss with a 2xx/3xx status but 304, and on an
+ * Error with CFS_PARSE_ERROR_TIER2.  Every kernel this CPU runs is used, and
  * the line is placed at every offset of a 64-byte word so its TABs fall everywhere. */
 #include <criterion/criterion.h>
 
@@ -87,7 +88,7 @@ static size_t split(const char *line, size_t n, piece *cols, size_t cap)
 }
 
 static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field *fields, size_t nf, char *buf,
-                      size_t off, size_t len, int full, int iter)
+                      size_t off, size_t len, unsigned need, int iter)
 {
     const char *line = buf + off;
     uint64_t tabs[64];
@@ -99,7 +100,7 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
     cfs_record r;
     cfs_record_reset(&r);
     unsigned tol = 0;
-    int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k->cols, &r, &tol, full);
+    int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k->cols, &r, &tol, need);
     /* the width rules, from the split */
     int want_rc = CFS_RECORD_OK;
     unsigned want_tol = 0;
@@ -124,8 +125,12 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
     unsigned res_n = 0;
     for (size_t c = 0; c < nf && c < ncols; c++)
         if (fields[c] == CFS_F_EDGE_RESULT_TYPE) res = cols[c].p, res_n = cols[c].n;
-    int more = res && ((res_n == 4 && !memcmp(res, "Miss", 4)) || (res_n == 5 && !memcmp(res, "Error", 5)));
-    int all = full || r.status == 403;
+    /* the second tier: a Miss that may be an origin fetch (2xx/3xx but 304), an Error when
+     * asked for */
+    unsigned st = r.status;
+    int more = res && ((res_n == 4 && !memcmp(res, "Miss", 4) && st >= 200 && st <= 399 && st != 304) ||
+                       (res_n == 5 && !memcmp(res, "Error", 5) && (need & CFS_PARSE_ERROR_TIER2)));
+    int all = (need & CFS_PARSE_ALL) || r.status == 403;
     for (size_t c = 0; c < nf; c++) {
         cfs_field f = fields[c];
         if (f == CFS_F_UNKNOWN) continue;
@@ -152,7 +157,7 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
     const cfs_kernel *table = cfs_kernel_table(&nk);
     unsigned features = cfs_cpu_features();
     cfs_fields_init();
-    static const unsigned statuses[] = {200, 304, 403, 404, 503};
+    static const unsigned statuses[] = {200, 304, 399, 403, 404, 503};
     static const char *const results[] = {"Hit", "Miss", "Error", "RefreshHit", "-", "LimitExceeded"};
     for (int iter = 0; iter < 3000; iter++) {
         /* a layout: time, status, then a random subset of the rest, shuffled, with
@@ -188,7 +193,7 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
         cr_assert_eq(cfs_layout_parse(&l, hdr, o), CFS_OK, "%s", hdr);
         /* a line of nf columns, then cut short, padded with empty columns, or given an
          * extra filled one */
-        unsigned status = statuses[rnd(5)];
+        unsigned status = statuses[rnd(6)];
         const char *result = results[rnd(6)];
         char line[3000];
         size_t n = 0;
@@ -213,9 +218,9 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
         memset(buf, 'z', off);
         memcpy(buf + off, line, n);
         buf[off + n] = '\n';
-        int full = rnd(4) == 0;
+        unsigned need = (rnd(4) == 0 ? CFS_PARSE_ALL : 0) | (rnd(2) ? CFS_PARSE_ERROR_TIER2 : 0);
         for (size_t ki = 0; ki < nk; ki++)
             if ((table[ki].required & ~features) == 0)
-                check_one(&table[ki], &l, fields, nf, buf, off, n, full, iter);
+                check_one(&table[ki], &l, fields, nf, buf, off, n, need, iter);
     }
 }
