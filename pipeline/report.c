@@ -377,15 +377,20 @@ static cause_model *cause_get(dist_model *d, int c)
 
 static uint64_t cause_n(const dist_model *d, int c) { return d->causes[c] ? d->causes[c]->n : 0; }
 
-static void build(model *m, const cfs_scan_result *res, const char *const *waf, size_t nwaf,
+static void build(model *m, const cfs_view *v, const char *const *waf, size_t nwaf,
                   volatile sig_atomic_t *stop, int with_config, int with_waf)
 {
     memset(m, 0, sizeof *m);
     cfs_kmap_init(&m->didx, CFS_KEY_STR, sizeof(dist_pos));
-    m->tot = res->ledger.tot;
-    m->failed = res->ledger.failed;
-    m->warned = res->ledger.warned;
-    const cfs_agg *a = &res->agg;
+    m->tot = v->ledger->tot;
+    m->failed = v->ledger->failed;
+    m->warned = v->ledger->warned;
+    const cfs_agg *a = v->agg;
+    /* Provisional rows would be reported under causes they may not keep. */
+    if (!cfs_is_settled(a)) {
+        m->stopped = 1;
+        return;
+    }
     /* One walk over the traffic rows; every lookup in it is hashed (kv_get, dist_get),
      * so the model is built in time linear in the rows whatever the number of
      * distributions, edges and hours. */
@@ -772,21 +777,21 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
     }
 }
 
-void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
+void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
           o && o->with_waf);
     if (m.stopped) {
         free_model(&m);
         return;
     }
-    const cfs_ledger *L = &res->ledger;
+    const cfs_ledger *L = v->ledger;
     int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     uint64_t rej = total_rejected(&m.tot);
     fprintf(out, "cfscan report\n=============\n\n");
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
-            res->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
+            v->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
             m.tot.bytes_out / 1e6);
     fprintf(out, "Lines:  %llu read = %llu requests + %llu outside the time window + %llu rejected + %llu header/blank\n",
             (unsigned long long)m.tot.lines, (unsigned long long)m.tot.aggregated,
@@ -1028,16 +1033,16 @@ static void json_topk(FILE *out, const cfs_topk *t, int top)
     fputs("]}", out);
 }
 
-void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
+void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
           o && o->with_waf);
     if (m.stopped) {
         free_model(&m);
         return;
     }
-    const cfs_ledger *L = &res->ledger;
+    const cfs_ledger *L = v->ledger;
     int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
@@ -1046,7 +1051,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
                  "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
                  "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"
                  "\"rejected_by_reason\":{",
-            res->nfiles, m.failed, (unsigned long long)L->pruned, (unsigned long long)m.tot.bytes_in,
+            v->nfiles, m.failed, (unsigned long long)L->pruned, (unsigned long long)m.tot.bytes_in,
             (unsigned long long)m.tot.bytes_out, (unsigned long long)m.tot.lines,
             (unsigned long long)m.tot.aggregated, (unsigned long long)m.tot.filtered,
             (unsigned long long)m.tot.header_lines, (unsigned long long)m.tot.blank_lines,
