@@ -29,16 +29,19 @@ static int agg_empty(const cfs_agg *a)
 
 void cfs_summary_add_state(cfs_summary *s, cfs_agg *state, const cfs_view *v, const cfs_waf_index *w)
 {
-    /* A fresh summary takes the state over as it is (no copy of a large aggregate). */
-    if (agg_empty(&s->agg)) {
-        cfs_agg_free(&s->agg);
-        s->agg = *state;
-    } else {
-        cfs_agg_merge(&s->agg, state);
-        cfs_agg_fold_heavy_take(&s->agg, state);
-        cfs_agg_free(state);
+    /* A fresh summary takes the state over as it is (no copy of a large aggregate).  A
+     * scan over its memory budget kept none (NULL): nothing to add. */
+    if (state) {
+        if (agg_empty(&s->agg)) {
+            cfs_agg_free(&s->agg);
+            s->agg = *state;
+        } else {
+            cfs_agg_merge(&s->agg, state);
+            cfs_agg_fold_heavy_take(&s->agg, state);
+            cfs_agg_free(state);
+        }
+        cfs_agg_init(state);
     }
-    cfs_agg_init(state);
     s->pruned += v->ledger->pruned;
     if (w) {
         /* the rules, then the notes' reserved names: every id a cfs_wrow.rule can hold */
