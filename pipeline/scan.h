@@ -67,7 +67,8 @@ typedef struct cfs_scan_opts {
 typedef struct cfs_scan_result {
     cfs_agg agg;             /* merged and settled: the scan's last stage is cfs_settle */
     cfs_agg *state;          /* o->keep_state: the merged aggregate before settling (for a
-                              * summary, cfs_summary_add_state); NULL otherwise */
+                              * summary, cfs_summary_add_state); also kept while spilled
+                              * `requests` rows wait to be judged against it; else NULL */
     cfs_ledger ledger;       /* totals and the listed errors and warnings */
     cfs_file_stats *files;   /* cfs_scan_run only: one per input, in input order */
     size_t nfiles;           /* inputs scanned */
