@@ -187,6 +187,8 @@ typedef struct cfs_agg {
     cfs_events *events; /* shared by the aggs of one scan (see cfs_events) */
     int events_owner;   /* this agg frees events */
     cfs_deferred deferred; /* units and the final agg, folded in input order like heavy */
+    int settled;        /* set by the settle stage (cfs_settle, view.h), the last step of a
+                         * scan or a merge: such an agg is read, never settled again */
 } cfs_agg;
 
 /* A group with empty sketches, and its release (both charge the memory budget). */
@@ -263,7 +265,8 @@ void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src);
 void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src);
 
 /* After all merges: settle provisional attributions with each distribution's origin
- * reference, re-keying traffic rows, groups and heavy hitters. */
+ * reference, re-keying traffic rows, groups and heavy hitters.  The pipeline calls it only
+ * through the settle stage, cfs_settle (view.h), which marks the agg settled. */
 void cfs_agg_settle(cfs_agg *a);
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches);
 /* The reference for a line of dist whose behavior sends it to label: that origin's when it

@@ -74,75 +74,89 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
 static void json_cstr(FILE *out, const char *s) { cfs_write_json_str(out, s, strlen(s)); }
 
 /* ---- model ------------------------------------------------------------------------------------ */
+#define KV_KEY 128 /* a key keeps its first KV_KEY - 1 bytes */
+
 typedef struct kv {
-    char key[128];
+    char key[KV_KEY];
     uint64_t n;
     uint64_t bytes;
 } kv;
 
 /* A list of counters by key, with a hash index so that building the model stays linear
  * in the traffic rows (hours and edges can number thousands over a long window).
- * Sorting reorders v and drops the index; a later kv_get rebuilds it. */
+ * Sorting reorders v and drops the index; a later kv_get rebuilds it.  The index hashes a
+ * key's own bytes (not its 128-byte slot) and holds, per slot, the position + 1 in its
+ * low half and 32 bits of the hash in its high half, so a probe compares a key only when
+ * those bits match: the report is built once per traffic row, and a padded copy, a hash
+ * of 128 bytes and a 128-byte compare per lookup were most of its cost. */
 typedef struct kvlist {
     kv *v;
     size_t n, cap;
-    cfs_kmap idx; /* key[128] -> position in v */
+    uint64_t *slot; /* NULL while the list is searched linearly */
+    size_t scap;    /* power of two, at least twice n */
 } kvlist;
 
-typedef struct kv_pos {
-    char key[128];
-    size_t pos;
-} kv_pos;
-
-static size_t *kv_slot(kvlist *l, const char *key, int *created)
-{
-    if (!l->idx.key_size) {
-        cfs_kmap_init(&l->idx, sizeof ((kv_pos *)0)->key, sizeof(kv_pos));
-        for (size_t i = 0; i < l->n; i++) {
-            kv_pos *r = cfs_kmap_get(&l->idx, l->v[i].key, NULL);
-            r->pos = i;
-        }
-    }
-    char k[128];
-    memset(k, 0, sizeof k);
-    snprintf(k, sizeof k, "%s", key);
-    kv_pos *r = cfs_kmap_get(&l->idx, k, created);
-    return &r->pos;
-}
-
 /* Lists up to this long are searched linearly, without an index: most of the report's
- * lists (a cause's rules, edges and hours in one distribution) hold a few keys, and an
- * index for each took ~10 KiB, so 20,000 distributions needed 700 MB. */
+ * lists (a cause's rules, edges and hours in one distribution) hold a few keys, and a
+ * report over 20,000 distributions holds hundreds of thousands of such lists. */
 #define KV_LINEAR 8
 
-static kv *kv_get(kvlist *l, const char *key)
+static int kv_key_eq(const kv *e, const char *key, size_t n) { return memcmp(e->key, key, n) == 0 && e->key[n] == 0; }
+
+static void kv_index_put(kvlist *l, uint64_t h, size_t pos)
 {
-    int created = 1;
-    size_t *pos = NULL;
-    if (!l->idx.key_size && l->n < KV_LINEAR) {
-        char k[128];
-        snprintf(k, sizeof k, "%s", key); /* the key as stored */
-        for (size_t i = 0; i < l->n; i++)
-            if (strcmp(l->v[i].key, k) == 0) return &l->v[i];
-    } else {
-        pos = kv_slot(l, key, &created);
-        if (!created) return &l->v[*pos];
-    }
+    size_t j = (size_t)h & (l->scap - 1);
+    while (l->slot[j]) j = (j + 1) & (l->scap - 1);
+    l->slot[j] = (h & 0xffffffff00000000ull) | (uint64_t)(pos + 1);
+}
+
+/* (Re)build the index with room for at least twice the keys held plus one. */
+static void kv_index_grow(kvlist *l)
+{
+    size_t cap = l->scap ? l->scap * 2 : 16;
+    while (cap < 2 * (l->n + 1)) cap *= 2;
+    free(l->slot);
+    l->slot = cfs_xcalloc(cap, sizeof *l->slot);
+    l->scap = cap;
+    for (size_t i = 0; i < l->n; i++) kv_index_put(l, cfs_hash_bytes(l->v[i].key, strlen(l->v[i].key)), i);
+}
+
+static kv *kv_append(kvlist *l, const char *key, size_t n)
+{
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 4;
         l->v = cfs_xrealloc(l->v, l->cap * sizeof *l->v);
     }
-    if (pos) *pos = l->n;
     kv *e = &l->v[l->n++];
-    memset(e, 0, sizeof *e);
-    snprintf(e->key, sizeof e->key, "%s", key);
+    memcpy(e->key, key, n);
+    e->key[n] = 0;
+    e->n = e->bytes = 0;
     return e;
+}
+
+static kv *kv_get(kvlist *l, const char *key)
+{
+    size_t n = strnlen(key, KV_KEY - 1); /* the key as stored */
+    if (!l->slot && l->n < KV_LINEAR) {
+        for (size_t i = 0; i < l->n; i++)
+            if (kv_key_eq(&l->v[i], key, n)) return &l->v[i];
+        return kv_append(l, key, n);
+    }
+    if (!l->slot || 2 * (l->n + 1) > l->scap) kv_index_grow(l);
+    uint64_t h = cfs_hash_bytes(key, n);
+    size_t j = (size_t)h & (l->scap - 1);
+    for (uint64_t x; (x = l->slot[j]) != 0; j = (j + 1) & (l->scap - 1)) {
+        kv *e = &l->v[(uint32_t)x - 1];
+        if ((x >> 32) == (h >> 32) && kv_key_eq(e, key, n)) return e;
+    }
+    l->slot[j] = (h & 0xffffffff00000000ull) | (uint64_t)(l->n + 1);
+    return kv_append(l, key, n);
 }
 
 static void kv_free(kvlist *l)
 {
     free(l->v);
-    cfs_kmap_free(&l->idx);
+    free(l->slot);
 }
 
 static int kv_cmp_count(const void *a, const void *b)
@@ -156,7 +170,9 @@ static int kv_cmp_key(const void *a, const void *b) { return strcmp(((const kv *
 
 static void kv_sort(kvlist *l, int by_count)
 {
-    cfs_kmap_free(&l->idx); /* positions change */
+    free(l->slot); /* positions change */
+    l->slot = NULL;
+    l->scap = 0;
     if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, by_count ? kv_cmp_count : kv_cmp_key);
 }
 
@@ -377,21 +393,32 @@ static cause_model *cause_get(dist_model *d, int c)
 
 static uint64_t cause_n(const dist_model *d, int c) { return d->causes[c] ? d->causes[c]->n : 0; }
 
-static void build(model *m, const cfs_scan_result *res, const char *const *waf, size_t nwaf,
+static void build(model *m, const cfs_view *v, const char *const *waf, size_t nwaf,
                   volatile sig_atomic_t *stop, int with_config, int with_waf)
 {
     memset(m, 0, sizeof *m);
     cfs_kmap_init(&m->didx, CFS_KEY_STR, sizeof(dist_pos));
-    m->tot = res->ledger.tot;
-    m->failed = res->ledger.failed;
-    m->warned = res->ledger.warned;
-    const cfs_agg *a = &res->agg;
+    m->tot = v->ledger->tot;
+    m->failed = v->ledger->failed;
+    m->warned = v->ledger->warned;
+    const cfs_agg *a = v->agg;
+    /* Provisional rows would be reported under causes they may not keep. */
+    if (!cfs_is_settled(a)) {
+        m->stopped = 1;
+        return;
+    }
     /* One walk over the traffic rows; every lookup in it is hashed (kv_get, dist_get),
      * so the model is built in time linear in the rows whatever the number of
      * distributions, edges and hours. */
-    /* Rows of one input file share their hour: its string is made once per change. */
+    /* Per-row strings are made once per change: rows of one input file share their hour,
+     * and an undecided rule's candidate set is the same string for every row of it; rows
+     * of one distribution come in runs (their model is found once per run). */
     int64_t shown_hour = INT64_MIN;
     char hs[32] = "";
+    uint32_t shown_cand = 0;
+    char cs[256] = "";
+    dist_model *rd = NULL; /* the model of the run's distribution */
+    kv *dkv = NULL;
     for (size_t i = 0; i < a->traffic.n; i++) {
         /* A signal during a long report stops it (checked every 4096 rows). */
         if (stop && (i & 4095) == 0 && *stop) {
@@ -405,14 +432,17 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         kv *e = kv_get(&m->status, sk);
         e->n += t->requests;
         e->bytes += t->bytes;
-        e = kv_get(&m->dist, t->k.dist);
-        e->n += t->requests;
-        e->bytes += t->bytes;
+        if (!rd || memcmp(rd->dist, t->k.dist, CFS_KEY_STR) != 0) { /* keys are NUL padded */
+            rd = dist_get(m, t->k.dist);
+            dkv = kv_get(&m->dist, t->k.dist);
+        }
+        dist_model *d = rd;
+        dkv->n += t->requests;
+        dkv->bytes += t->bytes;
         e = kv_get(&m->edge, t->k.edge);
         e->n += t->requests;
         e->bytes += t->bytes;
         m->requests += t->requests;
-        dist_model *d = dist_get(m, t->k.dist);
         d->requests += t->requests;
         d->bytes += t->bytes;
         if (cfs_rule_is_hidden_403(t->k.rule)) {
@@ -429,8 +459,10 @@ static void build(model *m, const cfs_scan_result *res, const char *const *waf, 
         kv_get(&c->rules, cfs_rule_name(t->k.rule))->n += t->requests;
         uint32_t cand = cfs_rule_candidates(t->k.rule);
         if (cand) {
-            char cs[256];
-            cfs_candidates_str(cand, cs, sizeof cs);
+            if (cand != shown_cand) {
+                cfs_candidates_str(cand, cs, sizeof cs);
+                shown_cand = cand;
+            }
             kv_get(&c->cands, cs)->n += t->requests;
         }
         d->hints[cfs_rule_settle_hint(t->k.rule, with_config, with_waf)] += t->requests;
@@ -772,21 +804,21 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
     }
 }
 
-void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
+void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
           o && o->with_waf);
     if (m.stopped) {
         free_model(&m);
         return;
     }
-    const cfs_ledger *L = &res->ledger;
+    const cfs_ledger *L = v->ledger;
     int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     uint64_t rej = total_rejected(&m.tot);
     fprintf(out, "cfscan report\n=============\n\n");
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
-            res->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
+            v->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
             m.tot.bytes_out / 1e6);
     fprintf(out, "Lines:  %llu read = %llu requests + %llu outside the time window + %llu rejected + %llu header/blank\n",
             (unsigned long long)m.tot.lines, (unsigned long long)m.tot.aggregated,
@@ -1028,16 +1060,16 @@ static void json_topk(FILE *out, const cfs_topk *t, int top)
     fputs("]}", out);
 }
 
-void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o)
+void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
-    build(&m, res, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
           o && o->with_waf);
     if (m.stopped) {
         free_model(&m);
         return;
     }
-    const cfs_ledger *L = &res->ledger;
+    const cfs_ledger *L = v->ledger;
     int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
@@ -1046,7 +1078,7 @@ void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opt
                  "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
                  "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"
                  "\"rejected_by_reason\":{",
-            res->nfiles, m.failed, (unsigned long long)L->pruned, (unsigned long long)m.tot.bytes_in,
+            v->nfiles, m.failed, (unsigned long long)L->pruned, (unsigned long long)m.tot.bytes_in,
             (unsigned long long)m.tot.bytes_out, (unsigned long long)m.tot.lines,
             (unsigned long long)m.tot.aggregated, (unsigned long long)m.tot.filtered,
             (unsigned long long)m.tot.header_lines, (unsigned long long)m.tot.blank_lines,

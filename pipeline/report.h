@@ -1,13 +1,14 @@
-/* The report sink: the scan result as a human text report or as the JSON contract
- * (documented in README.md).  Every attacker-controlled byte is escaped on the way out. */
+/* The report sink: a settled view (view.h) of a scan or of merged summaries as a human
+ * text report or as the JSON contract (documented in README.md).  Every attacker-controlled byte is escaped on the way out. */
 #ifndef CFSCAN_PIPELINE_REPORT_H
 #define CFSCAN_PIPELINE_REPORT_H
 
 #include <signal.h>
 #include <stdio.h>
 #include "pipeline/config.h"
-#include "pipeline/scan.h"
 #include "pipeline/source.h"
+#include "pipeline/view.h"
+#include "pipeline/waf.h"
 
 /* Entries per top list when --top is not given (the command line, merge's report and a
  * summary's report files all use it). */
@@ -26,8 +27,9 @@ typedef struct cfs_report_opts {
                                    * each distribution's; NULL without them (or on merge) */
 } cfs_report_opts;
 
-void cfs_report_text(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);
-void cfs_report_json(FILE *out, const cfs_scan_result *res, const cfs_report_opts *o);
+/* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing. */
+void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o);
+void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */

@@ -1087,6 +1087,34 @@ static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx
                                   row_ref(refs, a, row->dist));
 }
 
+/* The scan's last stage: settle the merged aggregate (cfs_settle).  The unsettled one is
+ * kept beside it when the caller asked for it (a summary stores it, so that a merge settles
+ * the union): a copy of its tables.  `requests` rows still in the temporary file are judged
+ * as they are read back, against what settling drops (pages, the events filter that a copy
+ * does not take, references): then the original is kept for them and the copy settled. */
+static void settle_result(cfs_scan_result *res, const cfs_scan_opts *o)
+{
+    if (o->keep_state || res->spill) {
+        cfs_agg *copy = cfs_xmalloc(sizeof *copy);
+        cfs_agg_init(copy);
+        cfs_agg_merge(copy, &res->agg);
+        cfs_agg_fold_heavy(copy, &res->agg);
+        res->state = copy;
+        if (res->spill) { /* the copy is the one settled */
+            cfs_agg t = res->agg;
+            res->agg = *copy;
+            *copy = t;
+            res->spill->agg = res->state;
+        }
+    }
+    cfs_settle(&res->agg);
+    if (cfs_mem_over()) {
+        const cfs_agg *all[2] = {&res->agg, res->state};
+        cfs_agg_count_keys(all, res->state ? 2 : 1, &res->keys);
+        res->over_budget = 1;
+    }
+}
+
 static cfs_status scan_end(shared *sh, int threads, double t0)
 {
     const cfs_scan_opts *o = sh->o;
@@ -1113,9 +1141,8 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->over_budget = 1;
     }
     /* The 403s held back in the pass are judged now that every 403 and every origin fetch
-     * has been seen, and counted.  The agg stays otherwise unsettled (the summary state
-     * keeps the provisional entries left, those without a latency, for merge); rows are
-     * judged here the same way (cfs_fast_settle). */
+     * has been seen, and counted; rows are judged here the same way (cfs_fast_settle).
+     * The provisional entries left are settled last (settle_result). */
     char ferr[256];
     cfs_status fst = res->over_budget ? CFS_OK : cfs_fast_resolve(&res->agg, &o->attr, ferr, sizeof ferr);
     if (fst != CFS_OK) {
@@ -1146,6 +1173,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->nrows = w;
     }
     res->seconds = now_s() - t0;
+    if (!res->over_budget) settle_result(res, o);
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
     if (o->stop && *o->stop) res->interrupted = 1;
     cfs_topk_pool_drain();
@@ -1244,6 +1272,8 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
 void cfs_scan_result_free(cfs_scan_result *res)
 {
     cfs_agg_free(&res->agg);
+    if (res->state) cfs_agg_free(res->state);
+    free(res->state);
     for (size_t i = 0; i < res->nrows; i++) free(res->rows[i].text);
     free(res->rows);
     if (res->spill) {
@@ -1255,4 +1285,19 @@ void cfs_scan_result_free(cfs_scan_result *res)
     free(res->files);
     cfs_ledger_free(&res->ledger);
     memset(res, 0, sizeof *res);
+}
+
+cfs_view cfs_scan_view(const cfs_scan_result *res)
+{
+    cfs_view v;
+    memset(&v, 0, sizeof v);
+    v.agg = &res->agg;
+    v.ledger = &res->ledger;
+    v.nfiles = res->nfiles;
+    v.kernel = res->kernel;
+    v.seconds = res->seconds;
+    v.interrupted = res->interrupted;
+    v.over_budget = res->over_budget;
+    v.keys = res->keys;
+    return v;
 }

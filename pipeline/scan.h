@@ -1,5 +1,6 @@
 /* The whole pipeline in one call: inputs -> decode -> scan kernel -> records ->
- * attribution -> per-thread aggregates -> one merge -> settled result. */
+ * attribution -> per-thread aggregates -> one merge -> held-back 403s judged -> settled
+ * result.  Sinks read it through cfs_scan_view (view.h). */
 #ifndef CFSCAN_PIPELINE_SCAN_H
 #define CFSCAN_PIPELINE_SCAN_H
 
@@ -10,6 +11,7 @@
 #include "pipeline/decode.h"
 #include "pipeline/ledger.h"
 #include "pipeline/source.h"
+#include "pipeline/view.h"
 
 /* A matching request for `cfscan requests`: the raw line and its attribution. */
 typedef struct cfs_req_row {
@@ -57,10 +59,16 @@ typedef struct cfs_scan_opts {
      * Summaries keep their per-input rows this way; NULL when not needed. */
     void (*on_input)(void *ctx, const cfs_input *in, const cfs_file_stats *st);
     void *on_input_ctx;
+    /* Also return the merged aggregate as it was before settling (res->state): what a
+     * summary stores, so that merges settle the union exactly. */
+    int keep_state;
 } cfs_scan_opts;
 
 typedef struct cfs_scan_result {
-    cfs_agg agg;             /* merged, NOT settled: call cfs_agg_settle before reporting */
+    cfs_agg agg;             /* merged and settled: the scan's last stage is cfs_settle */
+    cfs_agg *state;          /* o->keep_state: the merged aggregate before settling (for a
+                              * summary, cfs_summary_add_state); also kept while spilled
+                              * `requests` rows wait to be judged against it; else NULL */
     cfs_ledger ledger;       /* totals and the listed errors and warnings */
     cfs_file_stats *files;   /* cfs_scan_run only: one per input, in input order */
     size_t nfiles;           /* inputs scanned */
@@ -100,5 +108,9 @@ cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_r
  * not grow with the number of inputs; res->files stays NULL (use o->on_input). */
 cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *res);
 void cfs_scan_result_free(cfs_scan_result *res);
+
+/* The settled view of a scan, for the report and the summary: it points into res (valid
+ * while res is) and owns nothing. */
+cfs_view cfs_scan_view(const cfs_scan_result *res);
 
 #endif

@@ -20,11 +20,29 @@ void cfs_summary_init(cfs_summary *s)
     cfs_agg_init(&s->agg);
 }
 
-void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const cfs_waf_index *w)
+/* 1 when a holds no row in any of the tables a summary keeps. */
+static int agg_empty(const cfs_agg *a)
 {
-    cfs_agg_merge(&s->agg, &res->agg);
-    cfs_agg_fold_heavy(&s->agg, &res->agg);
-    s->pruned += res->ledger.pruned;
+    return !a->traffic.n && !a->groups.n && !a->heavy.n && !a->origin.n && !a->olabel.n && !a->waf.n &&
+           !a->pages.n;
+}
+
+void cfs_summary_add_state(cfs_summary *s, cfs_agg *state, const cfs_view *v, const cfs_waf_index *w)
+{
+    /* A fresh summary takes the state over as it is (no copy of a large aggregate).  A
+     * scan over its memory budget kept none (NULL): nothing to add. */
+    if (state) {
+        if (agg_empty(&s->agg)) {
+            cfs_agg_free(&s->agg);
+            s->agg = *state;
+        } else {
+            cfs_agg_merge(&s->agg, state);
+            cfs_agg_fold_heavy_take(&s->agg, state);
+            cfs_agg_free(state);
+        }
+        cfs_agg_init(state);
+    }
+    s->pruned += v->ledger->pruned;
     if (w) {
         /* the rules, then the notes' reserved names: every id a cfs_wrow.rule can hold */
         s->nwaf_rules = cfs_waf_name_count(w);
@@ -118,20 +136,10 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     dst->pruned += src->pruned;
 }
 
-void cfs_summary_as_result(const cfs_summary *s, cfs_scan_result *res)
+void cfs_summary_count_keys(const cfs_summary *s, cfs_key_counts *k)
 {
-    memset(res, 0, sizeof *res);
-    res->nfiles = s->ninputs;
-    cfs_sum_input x;
-    if (cfs_summary_inputs_begin(s) == 0)
-        while (cfs_summary_inputs_next(s, &x) > 0) {
-            cfs_ledger_file(&res->ledger, x.path, &x.st);
-            free(x.path);
-        }
-    res->ledger.pruned = s->pruned;
-    cfs_agg_init(&res->agg);
-    cfs_agg_merge(&res->agg, &s->agg);
-    cfs_agg_fold_heavy(&res->agg, &s->agg);
+    const cfs_agg *all[1] = {&s->agg};
+    cfs_agg_count_keys(all, 1, k);
 }
 
 /* ---- key order ------------------------------------------------------------------------------ */

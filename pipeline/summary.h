@@ -4,11 +4,12 @@
 #ifndef CFSCAN_PIPELINE_SUMMARY_H
 #define CFSCAN_PIPELINE_SUMMARY_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "pipeline/aggregate.h"
-#include "pipeline/scan.h"
 #include "pipeline/source.h"
+#include "pipeline/view.h"
 #include "pipeline/waf.h"
 
 /* 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
@@ -49,12 +50,16 @@ typedef struct cfs_summary {
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the
  * summary as its context, so it gets a row per input (the only part of a summary that
- * grows with the number of inputs), then cfs_summary_from_scan. */
+ * grows with the number of inputs), then cfs_summary_add_state. */
 void cfs_summary_init(cfs_summary *s);
 void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st);
-/* Add a scan's (unsettled) tables and its pruned count; res is not changed.  waf_index
- * (NULL without --waf-logs) gives the names of the WAF rules the scan's rows index. */
-void cfs_summary_from_scan(cfs_summary *s, const cfs_scan_result *res, const cfs_waf_index *waf_index);
+/* Add a run's merged aggregate as it was before settling (the scan's keep_state) and
+ * what its settled view counts besides (files skipped by name).  state is taken over:
+ * it is left empty (moved into a summary that holds no aggregate yet, else merged).
+ * waf_index (NULL without --waf-logs) gives the names of the WAF rules its rows index. */
+void cfs_summary_add_state(cfs_summary *s, cfs_agg *state, const cfs_view *v, const cfs_waf_index *waf_index);
+/* The distinct keys s holds, for the message of a run stopped by its memory budget. */
+void cfs_summary_count_keys(const cfs_summary *s, cfs_key_counts *k);
 /* Read the rows back in input order: begin (0 or -1 on an I/O error), then next until it
  * returns 0 (end) or -1 (the temporary file failed); x->path is the caller's to free.
  * Appending again after a full pass is allowed. */
@@ -70,14 +75,21 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
 /* dst += src (inputs appended, tables merged, top-k folded in call order). */
 void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src);
 
+/* The settled view of s, how `merge` ends: s's aggregate settled on a copy (s is
+ * unchanged) and a ledger of s's input rows.  CFS_E_IO (err says why) when the rows
+ * cannot be read back; free v with cfs_view_free either way. */
+cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen);
+
 /* Write a complete summary directory atomically: everything goes to a temporary
  * directory beside `dir`, then replaces `dir` in one rename (RENAME_EXCHANGE when it
  * exists).  Refused (CFS_E_USAGE, see cfs_summary_check_output): a `dir` that is a
  * symbolic link, is not a directory, or is neither empty nor a summary holding only its
  * own files.  A new summary's modes follow the umask; a replaced one's keep its
  * directory mode and its manifest's file mode.  `argv_line` is recorded in the manifest.
- * The agg is settled on a copy; s is unchanged. */
-cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char *argv_line,
+ * The tables and report files are made from v, the settled view of s: the scan's own
+ * (cfs_scan_view) for a summary of that one scan, so report.txt is the printed report,
+ * or cfs_summary_view(s); state.cfs keeps s's unsettled aggregate.  s is unchanged. */
+cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const char *dir, const char *argv_line,
                                char *err, size_t errlen);
 
 /* The checks publishing makes on `dir` before writing anything, for a caller that wants
@@ -87,8 +99,5 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
 cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen);
 /* 1 when dir's manifest says its client addresses were redacted, else 0. */
 int cfs_summary_dir_redacted(const char *dir);
-
-/* The scan result view of a summary (for printing the report). */
-void cfs_summary_as_result(const cfs_summary *s, cfs_scan_result *res);
 
 #endif

@@ -216,7 +216,7 @@ int cfs_summary_dir_redacted(const char *dir)
     return r;
 }
 
-static cfs_status write_text_file(const char *path, int json, const cfs_summary *s, const cfs_agg *settled,
+static cfs_status write_text_file(const char *path, int json, const cfs_summary *s, const cfs_view *v,
                                   char *err, size_t errlen)
 {
     FILE *f = fopen(path, "wb");
@@ -224,10 +224,6 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return CFS_E_IO;
     }
-    cfs_scan_result res;
-    cfs_summary view = *s;
-    view.agg = *settled;
-    cfs_summary_as_result(&view, &res);
     cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL};
     if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
                       * the summary's own (its wrow ids index them) */
@@ -237,9 +233,8 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
         ro.waf = s->report->waf;
         ro.config = s->report->config;
     }
-    if (json) cfs_report_json(f, &res, &ro);
-    else cfs_report_text(f, &res, &ro);
-    cfs_scan_result_free(&res);
+    if (json) cfs_report_json(f, v, &ro);
+    else cfs_report_text(f, v, &ro);
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     int saved = errno;
     if (fclose(f) != 0) bad = 1;
@@ -289,9 +284,44 @@ static void fsync_dir(const char *dir)
     }
 }
 
-cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char *argv_line,
+cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen)
+{
+    memset(v, 0, sizeof *v);
+    v->own = cfs_xcalloc(1, sizeof *v->own);
+    v->agg = &v->own->agg;
+    v->ledger = &v->own->ledger;
+    v->nfiles = (size_t)s->ninputs;
+    /* The ledger, as the scans counted their inputs: one entry per input row. */
+    cfs_ledger *L = &v->own->ledger;
+    L->pruned = s->pruned;
+    cfs_sum_input x;
+    int rc = cfs_summary_inputs_begin(s);
+    while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
+        cfs_ledger_file(L, x.path, &x.st);
+        free(x.path);
+        rc = 0;
+    }
+    /* The tables: settling is the last stage of a merge; s keeps its unsettled state. */
+    cfs_agg *a = &v->own->agg;
+    cfs_agg_init(a);
+    cfs_agg_merge(a, &s->agg);
+    cfs_agg_fold_heavy(a, &s->agg);
+    cfs_settle(a);
+    if (rc < 0) {
+        snprintf(err, errlen, "reading back the summary's input rows (a temporary file) failed: %s",
+                 strerror(errno ? errno : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const char *dir, const char *argv_line,
                                char *err, size_t errlen)
 {
+    if (!v || !v->agg || !cfs_is_settled(v->agg)) { /* a caller's mistake, never the data's */
+        snprintf(err, errlen, "%s: the summary's tables must come from a settled view", dir);
+        return CFS_E_USAGE;
+    }
     out_info oi;
     CFS_FORWARD_IF_ERROR(check_output(dir, &oi, err, errlen));
     /* Modes: a new summary honours the umask (read by setting it back at once; the scan's
@@ -317,20 +347,14 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const char *dir, const char
         free(bare);
         return CFS_E_IO;
     }
-    /* Tables and reports come from a settled copy; the state keeps provisional entries. */
-    cfs_agg settled;
-    cfs_agg_init(&settled);
-    cfs_agg_merge(&settled, &s->agg);
-    cfs_agg_fold_heavy(&settled, &s->agg);
-    cfs_agg_settle(&settled);
+    /* Tables and reports come from the settled view; the state keeps provisional entries. */
     char *p[NSUMFILES];
     for (int i = 0; i < NSUMFILES; i++) p[i] = join(tmp, k_sum_files[i]);
-    cfs_status st = cfs_sum_write_tables(s, &settled, p, err, errlen);
-    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_TXT], 0, s, &settled, err, errlen);
-    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_JSON], 1, s, &settled, err, errlen);
+    cfs_status st = cfs_sum_write_tables(s, v->agg, p, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_TXT], 0, s, v, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_JSON], 1, s, v, err, errlen);
     if (st == CFS_OK) st = cfs_state_write(s, p[CFS_SUM_STATE], err, errlen);
     if (st == CFS_OK) st = write_manifest(p[CFS_SUM_MANIFEST], s, argv_line, err, errlen);
-    cfs_agg_free(&settled);
     /* The files were made in our own 0700 directory: their modes can be set by name.
      * The directory's mode comes last, since it may deny us writing. */
     for (int i = 0; i < NSUMFILES && st == CFS_OK; i++)

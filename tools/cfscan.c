@@ -294,11 +294,10 @@ static void say_over_budget(const cfs_key_counts *k)
             (unsigned long long)k->hours, (unsigned long long)k->traffic, cfs_key_counts_largest(k));
 }
 
-static void say_agg_over_budget(const cfs_agg *a)
+static void say_summary_over_budget(const cfs_summary *s)
 {
     cfs_key_counts k;
-    const cfs_agg *all[1] = {a};
-    cfs_agg_count_keys(all, 1, &k);
+    cfs_summary_count_keys(s, &k);
     say_over_budget(&k);
 }
 
@@ -595,6 +594,7 @@ static int scan_inputs(scan_cmd *c)
      * files except the summary's per-input rows (-o). */
     c->sink.sum = c->outdir && !c->requests_mode ? &c->sum : NULL;
     if (c->sink.sum) cfs_summary_init(&c->sum);
+    c->o.keep_state = c->sink.sum != NULL; /* the summary stores the unsettled aggregate */
     c->o.on_input = on_input;
     c->o.on_input_ctx = &c->sink;
     double t0 = now_s();
@@ -666,17 +666,12 @@ static int print_request_rows(scan_cmd *c)
     return 0;
 }
 
-/* -o: the summary directory, replaced atomically, with the report files made from ro.
- * Nonzero when the run ends here (over budget or a fatal publish error); an
- * interrupted publish goes on to the exit status 130. */
-static int publish_summary(scan_cmd *c, const cfs_report_opts *ro)
+/* -o: the summary directory, replaced atomically, with the report files made from ro and
+ * the scan's settled view v (so they are the report printed).  Nonzero when the run ends
+ * here (a fatal publish error); an interrupted publish goes on to the exit status 130. */
+static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_view *v)
 {
-    cfs_summary_from_scan(&c->sum, &c->res, c->waf);
-    if (cfs_mem_over()) {
-        say_agg_over_budget(&c->sum.agg);
-        c->outcome.over_budget = 1;
-        return -1;
-    }
+    cfs_summary_add_state(&c->sum, c->res.state, v, c->waf);
     c->sum.clients_redacted = c->o.attr.redact_clients;
     c->sum.stop = &g_stop;
     c->sum.report = ro;
@@ -687,7 +682,7 @@ static int publish_summary(scan_cmd *c, const cfs_report_opts *ro)
         return -1;
     }
     char perr[512] = "";
-    cfs_status pst = cfs_summary_publish(&c->sum, c->outdir, line, perr, sizeof perr);
+    cfs_status pst = cfs_summary_publish(&c->sum, v, c->outdir, line, perr, sizeof perr);
     free(line);
     cfs_summary_free(&c->sum);
     c->sink.sum = NULL;
@@ -722,25 +717,19 @@ static int publish_and_report(scan_cmd *c)
     /* one set of report options: the printed report and the summary's report files */
     cfs_report_opts ro = {c->top, c->configs.n > 0, c->wafs.n > 0, wnames, nw,
                           &g_stop, c->waf, c->configs.n ? &c->cfg : NULL};
+    /* The scan ended settled: the report and the summary's tables read its view. */
+    cfs_view v = cfs_scan_view(&c->res);
     int stop = 0;
     if (c->outdir && c->res.interrupted) {
         /* A partial scan must not replace the previous summary (exit status 130). */
         say("interrupted", c->outdir, "summary not written");
     } else if (c->outdir) {
-        stop = publish_summary(c, &ro);
+        stop = publish_summary(c, &ro, &v);
     }
     if (!stop) test_raise_at("report");
     if (!stop && !g_stop) {
-        cfs_agg_settle(&c->res.agg);
-        if (cfs_mem_over()) {
-            say_agg_over_budget(&c->res.agg);
-            c->outcome.over_budget = 1;
-            stop = -1;
-        } else if (c->json) {
-            cfs_report_json(stdout, &c->res, &ro);
-        } else {
-            cfs_report_text(stdout, &c->res, &ro);
-        }
+        if (c->json) cfs_report_json(stdout, &v, &ro);
+        else cfs_report_text(stdout, &v, &ro);
     }
     free(wnames);
     return stop;
@@ -858,19 +847,33 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         cfs_summary_merge(all, &one);
         cfs_summary_free(&one);
         if (cfs_mem_over()) {
-            say_agg_over_budget(&all->agg);
+            say_summary_over_budget(all);
             outcome.over_budget = 1;
             return exit_status(&outcome);
         }
     }
     test_raise_at("publish");
-    cfs_status st = CFS_E_INTERRUPTED;
+    if (g_stop) {
+        say("interrupted", out, "summary not written");
+        outcome.interrupted = 1;
+        return exit_status(&outcome);
+    }
+    /* The merge ends settled: the summary's tables, its report files and the report
+     * printed here all read this one view. */
+    cfs_view v;
     char err[512] = "";
-    if (!g_stop) {
+    cfs_status st = cfs_summary_view(all, &v, err, sizeof err);
+    if (st == CFS_OK && cfs_mem_over()) {
+        say_summary_over_budget(all);
+        outcome.over_budget = 1;
+        cfs_view_free(&v);
+        return exit_status(&outcome);
+    }
+    if (st == CFS_OK) {
         char *line = argv_line(g_argc, g_argv);
         all->stop = &g_stop;
         if (line) {
-            st = cfs_summary_publish(all, out, line, err, sizeof err);
+            st = cfs_summary_publish(all, &v, out, line, err, sizeof err);
         } else {
             snprintf(err, sizeof err, "out of memory");
             st = CFS_E_NOMEM;
@@ -880,27 +883,24 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     if (st == CFS_E_INTERRUPTED) {
         say("interrupted", out, "summary not written");
         outcome.interrupted = 1;
-        return exit_status(&outcome);
-    }
-    if (st != CFS_OK) {
+    } else if (st != CFS_OK) {
         say("summary not written", NULL, err);
         outcome.fatal = st;
+    }
+    if (st != CFS_OK) {
+        cfs_view_free(&v);
         return exit_status(&outcome);
     }
     test_raise_at("report");
-    cfs_scan_result res;
-    cfs_summary_as_result(all, &res);
     if (!g_stop) {
-        cfs_agg_settle(&res.agg);
         cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL};
-        if (json) cfs_report_json(stdout, &res, &ro);
-        else cfs_report_text(stdout, &res, &ro);
+        if (json) cfs_report_json(stdout, &v, &ro);
+        else cfs_report_text(stdout, &v, &ro);
     }
-    outcome.ledger = &res.ledger;
-    if (res.interrupted) outcome.interrupted = 1;
+    outcome.ledger = v.ledger;
     int rc = exit_status(&outcome);
     if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n, (unsigned long long)all->ninputs, now_s() - t0);
-    cfs_scan_result_free(&res);
+    cfs_view_free(&v);
     return rc;
 }
 

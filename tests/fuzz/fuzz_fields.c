@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.filter = (opt & 2) ? &f : NULL;
     cfs_scan_result res;
     if (cfs_scan_run(&in, &o, &res) != CFS_OK) abort();
-    cfs_agg_settle(&res.agg);
+    if (!cfs_is_settled(&res.agg)) abort(); /* the scan ends settled */
     for (size_t i = 0; i < res.nfiles; i++) {
         const cfs_file_stats *s = &res.files[i];
         uint64_t rej = 0;

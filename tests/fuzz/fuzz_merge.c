@@ -39,9 +39,9 @@ static uint8_t *wrap(const uint8_t *p, size_t n, size_t *outn)
 
 static void report(const cfs_summary *all)
 {
-    cfs_scan_result res;
-    cfs_summary_as_result(all, &res);
-    cfs_agg_settle(&res.agg);
+    cfs_view res;
+    char verr[256];
+    if (cfs_summary_view(all, &res, verr, sizeof verr) != CFS_OK) abort();
     cfs_report_opts ro = {5, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules};
     char *txt = NULL, *js = NULL;
     size_t tn = 0, jn = 0;
@@ -60,7 +60,7 @@ static void report(const cfs_summary *all)
     cfs_json_doc_free(&doc);
     free(txt);
     free(js);
-    cfs_scan_result_free(&res);
+    cfs_view_free(&res);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
