@@ -156,6 +156,30 @@ int cfs_sum_cmp_trow(const void *a, const void *b)
     return x->k.rule < y->k.rule ? -1 : x->k.rule > y->k.rule;
 }
 
+/* The whole key of an unsettled 403 group (and of a top-k row), for the state file. */
+int cfs_sum_cmp_gkey_full(const void *a, const void *b)
+{
+    const cfs_gkey *x = *(const cfs_gkey *const *)a, *y = *(const cfs_gkey *const *)b;
+    int c = strcmp(x->dist, y->dist);
+    if (c) return c;
+    if (x->cause != y->cause) return x->cause < y->cause ? -1 : 1;
+    if (x->rule != y->rule) return x->rule < y->rule ? -1 : 1;
+    return x->lat_class < y->lat_class ? -1 : x->lat_class > y->lat_class;
+}
+
+/* Origin references: by distribution, then label (cfs_orow rows compare as their
+ * leading distribution, cfs_lrow rows as both leading strings). */
+int cfs_sum_cmp_dist(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+int cfs_sum_cmp_dist_label(const void *a, const void *b)
+{
+    const cfs_lrow *x = *(const cfs_lrow *const *)a, *y = *(const cfs_lrow *const *)b;
+    int c = strcmp(x->dist, y->dist);
+    return c ? c : strcmp(x->label, y->label);
+}
+
 void **cfs_sum_sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *))
 {
     void **v = cfs_xmalloc((m->n ? m->n : 1) * sizeof *v);

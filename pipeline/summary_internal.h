@@ -18,6 +18,11 @@ const char *cfs_sum_waf_name(const cfs_summary *s, uint32_t rule);
  * cfs_sum_cmp_trow is the traffic key order of the state and traffic.parquet. */
 void **cfs_sum_sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *));
 int cfs_sum_cmp_trow(const void *a, const void *b);
+/* More key orders for the state file, whose sections are written in key order so that
+ * the file does not depend on the thread count (the tables' own order does). */
+int cfs_sum_cmp_gkey_full(const void *a, const void *b);
+int cfs_sum_cmp_dist(const void *a, const void *b);
+int cfs_sum_cmp_dist_label(const void *a, const void *b);
 
 /* ---- per-input rows (summary_rows.c) ---- */
 /* The summary's temporary file of input rows, created on first use. */

@@ -254,14 +254,16 @@ static cfs_status w_groups(FILE *f, const cfs_summary *s)
 {
     const cfs_agg *a = &s->agg;
     cfs_status st = CFS_OK;
+    void **rows = cfs_sum_sorted_rows(&a->groups, cfs_sum_cmp_gkey_full);
     w_u32(f, TAG('G', 'R', 'P', 'S'));
     w_u64(f, a->groups.n);
     for (size_t i = 0; i < a->groups.n && st == CFS_OK; i++) {
-        const cfs_grow *g = cfs_kmap_row(&a->groups, i);
+        const cfs_grow *g = rows[i];
         w_gkey(f, &g->k);
         if ((st = cfs_hist_write(f, &g->g->tt)) == CFS_OK && (st = cfs_hist_write(f, &g->g->ttfb)) == CFS_OK)
             st = cfs_hll_write(f, &g->g->clients);
     }
+    free(rows);
     return st;
 }
 
@@ -269,13 +271,15 @@ static cfs_status w_heavy(FILE *f, const cfs_summary *s)
 {
     const cfs_agg *a = &s->agg;
     cfs_status st = CFS_OK;
+    void **rows = cfs_sum_sorted_rows(&a->heavy, cfs_sum_cmp_gkey_full);
     w_u32(f, TAG('H', 'E', 'A', 'V'));
     w_u64(f, a->heavy.n);
     for (size_t i = 0; i < a->heavy.n && st == CFS_OK; i++) {
-        const cfs_hrow *h = cfs_kmap_row(&a->heavy, i);
+        const cfs_hrow *h = rows[i];
         w_gkey(f, &h->k);
         if ((st = cfs_topk_write(f, h->uris)) == CFS_OK) st = cfs_topk_write(f, h->ips);
     }
+    free(rows);
     return st;
 }
 
@@ -283,14 +287,16 @@ static cfs_status w_origins(FILE *f, const cfs_summary *s)
 {
     const cfs_agg *a = &s->agg;
     cfs_status st = CFS_OK;
+    void **rows = cfs_sum_sorted_rows(&a->origin, cfs_sum_cmp_dist);
     w_u32(f, TAG('O', 'R', 'I', 'G'));
     w_u64(f, a->origin.n);
     for (size_t i = 0; i < a->origin.n && st == CFS_OK; i++) {
-        const cfs_orow *o = cfs_kmap_row(&a->origin, i);
+        const cfs_orow *o = rows[i];
         fwrite(o->dist, 1, CFS_KEY_STR, f);
         st = cfs_hist_write(f, o->h);
         w_u64(f, o->ttfb);
     }
+    free(rows);
     return st;
 }
 
@@ -298,30 +304,49 @@ static cfs_status w_origin_refs(FILE *f, const cfs_summary *s)
 {
     const cfs_agg *a = &s->agg;
     cfs_status st = CFS_OK;
+    void **rows = cfs_sum_sorted_rows(&a->olabel, cfs_sum_cmp_dist_label);
     w_u32(f, TAG('O', 'R', 'G', 'L'));
     w_u64(f, a->olabel.n);
     for (size_t i = 0; i < a->olabel.n && st == CFS_OK; i++) {
-        const cfs_lrow *o = cfs_kmap_row(&a->olabel, i);
+        const cfs_lrow *o = rows[i];
         fwrite(o->dist, 1, CFS_KEY_STR, f);
         fwrite(o->label, 1, CFS_KEY_STR, f);
         st = cfs_hist_write(f, o->h);
         w_u64(f, o->ttfb);
     }
+    free(rows);
     return st;
+}
+
+typedef struct named_wrow {
+    const cfs_wrow *w;
+    const char *name;
+} named_wrow;
+static int cmp_named_wrow(const void *a, const void *b)
+{
+    const named_wrow *x = a, *y = b;
+    int c = strcmp(x->w->dist, y->w->dist);
+    return c ? c : strcmp(x->name, y->name);
 }
 
 static cfs_status w_waf(FILE *f, const cfs_summary *s)
 {
     const cfs_agg *a = &s->agg;
+    /* by distribution and rule name: rule ids follow the order rules were first met */
+    named_wrow *v = cfs_xmalloc((a->waf.n ? a->waf.n : 1) * sizeof *v);
+    for (size_t i = 0; i < a->waf.n; i++) {
+        v[i].w = cfs_kmap_row(&a->waf, i);
+        v[i].name = cfs_sum_waf_name(s, v[i].w->rule);
+    }
+    if (a->waf.n > 1) qsort(v, a->waf.n, sizeof *v, cmp_named_wrow);
     w_u32(f, TAG('W', 'A', 'F', 'R'));
     w_u64(f, a->waf.n);
     for (size_t i = 0; i < a->waf.n; i++) {
-        const cfs_wrow *w = cfs_kmap_row(&a->waf, i);
-        const char *nm = cfs_sum_waf_name(s, w->rule);
-        fwrite(w->dist, 1, CFS_KEY_STR, f);
-        w_str(f, nm, strlen(nm));
-        w_u64(f, w->count);
+        fwrite(v[i].w->dist, 1, CFS_KEY_STR, f);
+        w_str(f, v[i].name, strlen(v[i].name));
+        w_u64(f, v[i].w->count);
     }
+    free(v);
     return CFS_OK;
 }
 

@@ -212,3 +212,69 @@ Test(summary_view, scan_result_is_settled_once)
     cfs_scan_result_free(&res);
     cfs_inputs_free(&in);
 }
+
+/* The whole of a binary file (tu_read stops at the first NUL). */
+static char *read_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f != NULL, "%s could not be opened", path);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    long len = ftell(f);
+    cr_assert(len >= 0);
+    rewind(f);
+    char *b = malloc((size_t)len + 1);
+    cr_assert(b != NULL);
+    cr_assert_eq(fread(b, 1, (size_t)len, f), (size_t)len, "%s: short read", path);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
+/* Every file of a summary is the same whatever the thread count, the state included: its
+ * sections are written in key order, not in the order threads filled the tables (with
+ * WAF logs and configs, so that the WAF-rule and per-origin tables are not empty).  Only
+ * the manifest, which records the run's own time, may differ. */
+Test(summary_view, summary_files_do_not_depend_on_the_thread_count)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/gen --seed 5 --dists 6 --days 1 --lines-per-file 100 --situations all --format plain -j2 "
+             ">/dev/null",
+             tu_prog("cfsgen"), g_dir);
+    char *err = NULL;
+    int rc = tu_run(cmd, NULL, &err);
+    cr_assert_eq(rc, 0, "generating the logs failed: %s", err ? err : "");
+    free(err);
+    static const char *const files[] = {"state.cfs",         "traffic.parquet",     "latency.parquet",
+                                        "top_uris.parquet",  "top_clients.parquet", "distinct_clients.parquet",
+                                        "waf_rules.parquet", "inputs.parquet",      "report.json",
+                                        "report.txt"};
+    char *first[sizeof files / sizeof files[0]];
+    size_t first_n[sizeof files / sizeof files[0]];
+    static const int threads[] = {1, 4};
+    for (int t = 0; t < 2; t++) {
+        snprintf(cmd, sizeof cmd, "%s scan %s/gen -q -j%d --config %s/gen/config --waf-logs %s/gen/waf -o %s/j%d",
+                 tu_prog("cfscan"), g_dir, threads[t], g_dir, g_dir, g_dir, threads[t]);
+        err = NULL;
+        rc = tu_run(cmd, NULL, &err);
+        cr_assert(rc == 0 || rc == 3, "scan -j%d: exit %d: %s", threads[t], rc, err ? err : "");
+        free(err);
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/j%d", g_dir, threads[t]);
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+            size_t n = 0;
+            char *s = read_bytes(p, &n);
+            cr_assert_gt(n, 0, "%s is empty", p);
+            if (t == 0) {
+                first[i] = s;
+                first_n[i] = n;
+                continue;
+            }
+            cr_assert(n == first_n[i] && memcmp(s, first[i], n) == 0, "%s differs between -j1 and -j4", files[i]);
+            free(s);
+            free(first[i]);
+        }
+    }
+}
