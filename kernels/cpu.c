@@ -19,13 +19,14 @@
  * which needs nothing, is last so the search always ends. */
 static const cfs_kernel kernel_table[] = {
 #if defined(CFS_X86)
-    {"avx2", CFS_CPU_AVX2, cfs_scan_avx2, cfs_cols_avx2},
-    {"sse42", CFS_CPU_SSE42, cfs_scan_sse42, cfs_cols_sse42},
+    {"bmi2", CFS_CPU_AVX2 | CFS_CPU_FAST_PDEP, cfs_scan_avx2, cfs_cols_avx2, cfs_pick_bmi2},
+    {"avx2", CFS_CPU_AVX2, cfs_scan_avx2, cfs_cols_avx2, cfs_pick_avx2},
+    {"sse42", CFS_CPU_SSE42, cfs_scan_sse42, cfs_cols_sse42, cfs_pick_sse42},
 #endif
 #if defined(__aarch64__)
-    {"neon", CFS_CPU_NEON, cfs_scan_neon, cfs_cols_neon},
+    {"neon", CFS_CPU_NEON, cfs_scan_neon, cfs_cols_neon, cfs_pick_neon},
 #endif
-    {"scalar", 0, cfs_scan_scalar, cfs_cols_scalar},
+    {"scalar", 0, cfs_scan_scalar, cfs_cols_scalar, cfs_pick_scalar},
 };
 #define KERNEL_COUNT (sizeof kernel_table / sizeof kernel_table[0])
 
@@ -67,6 +68,21 @@ unsigned cfs_cpu_features(void)
     if ((features & CFS_CPU_SSE42) && osxsave && (read_xcr0() & 0x6) == 0x6 &&
         __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 5) & 1) && ((ebx >> 3) & 1))
         features |= CFS_CPU_AVX2;
+    /* Fast PDEP: BMI2 (leaf 7 sub-leaf 0, EBX bit 8), on any CPU but AMD's (and Hygon's)
+     * before family 19h (Zen 3), where PDEP is microcoded at tens of cycles.  The family
+     * is the base family plus the extended one when the base is 0xF (leaf 1 EAX). */
+    if ((features & CFS_CPU_AVX2) && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 8) & 1)) {
+        unsigned vendor[3] = {0, 0, 0}, max = 0, f1 = 0, x = 0;
+        __get_cpuid(0, &max, &vendor[0], &vendor[2], &vendor[1]);
+        __get_cpuid(1, &f1, &x, &x, &x);
+        unsigned family = (f1 >> 8) & 0xF;
+        if (family == 0xF) family += (f1 >> 20) & 0xFF;
+        char v[13];
+        memcpy(v, vendor, 12);
+        v[12] = 0;
+        int amd = strcmp(v, "AuthenticAMD") == 0 || strcmp(v, "HygonGenuine") == 0;
+        if (!amd || family >= 0x19) features |= CFS_CPU_FAST_PDEP;
+    }
 #elif defined(__aarch64__)
     /* Advanced SIMD is mandatory in the AArch64 base architecture. */
     features |= CFS_CPU_NEON;

@@ -30,7 +30,17 @@
  * first min(k, count) TABs to out[], which needs room for k + CFS_COLS_SLACK entries (a
  * variant may write junk past them).  A line's columns are what lies between its TABs,
  * so a caller asks for the TABs up to the last column it needs; the rest are only
- * counted. */
+ * counted.
+ *
+ *   size_t pick(const uint64_t *tabs, uint32_t ls, uint32_t le,
+ *               const uint8_t *want, size_t nwant, uint32_t *out);
+ *
+ * The same for chosen TABs only: returns the line's TAB count, and for every i with
+ * want[i] < count sets out[want[i]] to the offset of the line's TAB number want[i]
+ * (counting from 0); other entries of out are left alone.  want[] is strictly
+ * increasing, so out needs room for want[nwant - 1] + 1 entries.  For the fields of a
+ * line that lie apart (time, status and result type at the start, latencies near the
+ * end), it skips the TABs between them. */
 #define CFS_SCAN_MAX_LEN ((size_t)1 << 31)
 #define CFS_SCAN_POS_SLACK 64
 #define CFS_SCAN_WORDS(len) (((len) + 63) / 64)
@@ -38,12 +48,15 @@
 
 typedef size_t (*cfs_scan_fn)(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
 typedef size_t (*cfs_cols_fn)(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
+typedef size_t (*cfs_pick_fn)(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                              uint32_t *out);
 
 /* CPU features (bit set). */
 enum {
     CFS_CPU_SSE42 = 1u << 0,
     CFS_CPU_AVX2 = 1u << 1,
     CFS_CPU_NEON = 1u << 2,
+    CFS_CPU_FAST_PDEP = 1u << 3, /* BMI2, and PDEP not microcoded (not AMD before Zen 3) */
 };
 
 typedef struct cfs_kernel {
@@ -51,6 +64,7 @@ typedef struct cfs_kernel {
     unsigned required;     /* CFS_CPU_* bits the host must have */
     cfs_scan_fn scan;
     cfs_cols_fn cols;
+    cfs_pick_fn pick;
 } cfs_kernel;
 
 /* Features of the running CPU (CPUID + XCR0 on x86-64; NEON is baseline on aarch64). */
@@ -72,6 +86,8 @@ const cfs_kernel *cfs_kernel_active(void);
 /* The scalar reference: always built, the fallback and the test oracle. */
 size_t cfs_scan_scalar(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
 size_t cfs_cols_scalar(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
+size_t cfs_pick_scalar(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                       uint32_t *out);
 
 /* Number parsing without strtod/sscanf.  All return 0 on success, -1 if the span is not
  * of the stated form (caller decides what that means; '-' is "no value" in CloudFront). */

@@ -49,4 +49,10 @@ CFS_TARGET_AVX2 size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t
     return cfs_cols_walk(tabs, ls, le, k, out);
 }
 
+CFS_TARGET_AVX2 size_t cfs_pick_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want,
+                                     size_t nwant, uint32_t *out)
+{
+    return cfs_pick_walk(tabs, ls, le, want, nwant, out);
+}
+
 #endif /* x86 */

@@ -16,6 +16,14 @@ size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *l
 size_t cfs_cols_sse42(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 size_t cfs_cols_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
+size_t cfs_pick_sse42(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                      uint32_t *out);
+size_t cfs_pick_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                     uint32_t *out);
+size_t cfs_pick_bmi2(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                     uint32_t *out);
+size_t cfs_pick_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                     uint32_t *out);
 
 /* Offset of the lowest set bit of m, or 63 when m == 0.  OR-ing in bit 63 cannot change
  * the lowest set bit of a nonzero mask, and it keeps __builtin_ctzll away from 0
@@ -152,6 +160,43 @@ static inline __attribute__((always_inline)) size_t cfs_cols_walk(const uint64_t
     /* ... then only count. */
     for (; w < last; w++) before += (size_t)__builtin_popcountll(tabs[w]);
     return before + (size_t)__builtin_popcountll(tabs[last] & end_mask);
+}
+
+/* The picking locator (kernels.h, cfs_pick_fn), written once: words are skipped with
+ * one popcount each unless a wanted TAB lies in them, and a wanted TAB is selected from
+ * its word by CFS_SELECT(m, r), the offset of the r-th lowest set bit of m (r < popcount
+ * m).  Without BMI2 that clears the r lowest bits one by one (a few: a word holds ~4.5
+ * TABs); a variant with fast PDEP defines CFS_SELECT as one deposit and one TZCNT. */
+#ifndef CFS_SELECT
+static inline __attribute__((always_inline)) uint32_t cfs_select_clear(uint64_t m, size_t r)
+{
+    for (; r; r--) m &= m - 1;
+    return CFS_WALK_LOWEST(m);
+}
+#define CFS_SELECT(m, r) cfs_select_clear((m), (r))
+#endif
+
+static inline __attribute__((always_inline)) size_t cfs_pick_walk(const uint64_t *tabs, uint32_t ls, uint32_t le,
+                                                                  const uint8_t *want, size_t nwant,
+                                                                  uint32_t *out)
+{
+    if (le <= ls) return 0;
+    size_t w = ls >> 6, before = 0, i = 0;
+    const size_t last = (size_t)(le - 1) >> 6;
+    const uint64_t end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
+    uint64_t m = tabs[w] & (~(uint64_t)0 << (ls & 63));
+    size_t next = nwant ? want[0] : SIZE_MAX; /* the next wanted TAB number */
+    for (;;) {
+        if (w == last) m &= end_mask;
+        const size_t pc = (size_t)__builtin_popcountll(m);
+        while (next < before + pc) {
+            out[next] = (uint32_t)(w << 6) + CFS_SELECT(m, next - before);
+            next = ++i < nwant ? want[i] : SIZE_MAX;
+        }
+        before += pc;
+        if (w == last) return before;
+        m = tabs[++w];
+    }
 }
 
 #endif

@@ -52,4 +52,10 @@ size_t cfs_cols_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, u
     return cfs_cols_walk(tabs, ls, le, k, out);
 }
 
+size_t cfs_pick_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want,
+                     size_t nwant, uint32_t *out)
+{
+    return cfs_pick_walk(tabs, ls, le, want, nwant, out);
+}
+
 #endif /* __aarch64__ */

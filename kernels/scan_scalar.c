@@ -25,3 +25,15 @@ size_t cfs_cols_scalar(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
     }
     return count;
 }
+
+size_t cfs_pick_scalar(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                       uint32_t *out)
+{
+    size_t count = 0, i = 0;
+    for (uint32_t p = ls; p < le; p++) {
+        if (!((tabs[p / 64] >> (p % 64)) & 1)) continue;
+        if (i < nwant && want[i] == count) out[want[i++]] = p;
+        count++;
+    }
+    return count;
+}

@@ -159,6 +159,8 @@ static const cfs_field k_lean[] = {
 #define K_LEAN_EVERY 10
 _Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof ((cfs_layout *)0)->lean_field,
                "cfs_layout has room for every lean field");
+_Static_assert(2 * (sizeof k_lean / sizeof k_lean[0]) <= sizeof ((cfs_layout *)0)->want_every,
+               "cfs_layout has room for the TABs around every lean field");
 
 /* Whether a non-403 line needs the second tier of lean fields: a Miss that can be an
  * origin fetch of the reference, or an Error when the caller asks (a config remaps 403s). */
@@ -216,18 +218,22 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     /* Lean fields in the layout, and the TABs that bound them: column c ends at TAB c,
      * the last column at the line end.  Absent fields are not listed: their spans stay
      * zero (see cfs_record_reset). */
+    uint8_t tab_tier[CFS_MAX_COLS]; /* 0: not needed, 1: by every line, 2: by the rest */
+    memset(tab_tier, 0, sizeof tab_tier);
     for (size_t k = 0; k < sizeof k_lean / sizeof k_lean[0]; k++) {
-        if (k == K_LEAN_EVERY) {
-            nl.nlean_every = nl.nlean;
-            nl.lean_tabs_every = nl.lean_tabs;
-        }
+        if (k == K_LEAN_EVERY) nl.nlean_every = nl.nlean;
         int16_t c = nl.col_of[k_lean[k]];
         if (c < 0) continue;
         nl.lean_field[nl.nlean] = (uint8_t)k_lean[k];
         nl.lean_col[nl.nlean] = (uint8_t)c;
         nl.nlean++;
-        int tabs = c + 1 < (int)nl.ncols ? c + 1 : c;
-        if (tabs > nl.lean_tabs) nl.lean_tabs = (uint8_t)tabs;
+        uint8_t tier = k < K_LEAN_EVERY ? 1 : 2;
+        if (c > 0 && (!tab_tier[c - 1] || tab_tier[c - 1] > tier)) tab_tier[c - 1] = tier;
+        if (c + 1 < (int16_t)nl.ncols && (!tab_tier[c] || tab_tier[c] > tier)) tab_tier[c] = tier;
+    }
+    for (unsigned t = 0; t < CFS_MAX_COLS; t++) {
+        if (tab_tier[t] == 1) nl.want_every[nl.nwant_every++] = (uint8_t)t;
+        if (tab_tier[t] == 2) nl.want_more[nl.nwant_more++] = (uint8_t)t;
     }
     *l = nl;
     return CFS_OK;
@@ -310,32 +316,23 @@ static int parse_ts(const cfs_record *r, int64_t *out)
 }
 
 
-/* The TABs of a line that bound its first k columns, as a position list: pos[0] is one
- * before the line (unsigned, so ls = 0 wraps and wraps back), pos[1 + t] is TAB t, and
- * the entry after the line's last TAB is its end; column c is then pos[c] + 1 up to
- * pos[c + 1] for every c <= min(k, ntabs).  Returns the line's TAB count. */
+/* The TABs of a line in a position list: pos[0] is one before the line (unsigned, so
+ * ls = 0 wraps and wraps back), pos[1 + t] is TAB t, and the entry after the line's last
+ * TAB is its end; column c is then pos[c] + 1 up to pos[c + 1].  locate fills the list
+ * for the first k columns; the lean path picks only the TABs its fields need
+ * (cfs_layout.want_every, want_more), so other entries are not set.  Both return the
+ * line's TAB count. */
 #define POS_SLOTS (2 + CFS_MAX_COLS + CFS_COLS_SLACK)
-static inline size_t locate(cfs_cols_fn cols, const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
+static inline size_t locate(const cfs_kernel *kn, const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
                             uint32_t pos[POS_SLOTS])
 {
     pos[0] = ls - 1;
-    const size_t ntabs = cols(tabs, ls, le, k, pos + 1);
+    const size_t ntabs = kn->cols(tabs, ls, le, k, pos + 1);
     if (ntabs <= k) pos[1 + ntabs] = le;
     return ntabs;
 }
 
-/* The same list extended from its first *k TABs to the first k2, continuing after TAB
- * *k - 1 (or from the line start) instead of walking the line again. */
-static inline void locate_more(cfs_cols_fn cols, const uint64_t *tabs, uint32_t le, size_t ntabs, size_t *k,
-                               size_t k2, uint32_t pos[POS_SLOTS])
-{
-    if (*k >= k2) return;
-    if (ntabs > *k) (void)cols(tabs, pos[*k] + 1, le, k2 - *k, pos + 1 + *k);
-    *k = k2;
-    if (ntabs <= k2) pos[1 + ntabs] = le;
-}
-
-/* Spans of lean fields [from, to) from a position list (locate). */
+/* Spans of lean fields [from, to) from a position list (locate, or picked). */
 static inline void set_lean(const cfs_layout *l, const char *base, const uint32_t *pos, size_t ntabs,
                             unsigned from, unsigned to, cfs_record *r)
 {
@@ -348,16 +345,26 @@ static inline void set_lean(const cfs_layout *l, const char *base, const uint32_
 }
 
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
-                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, unsigned need)
+                     const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need)
 {
     if (l->ncols == 0) return l->bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER;
     uint32_t pos[POS_SLOTS];
     const int full = (need & CFS_PARSE_ALL) != 0;
-    size_t k = full ? l->ncols : l->lean_tabs_every;
-    size_t ntabs = locate(cols, tabs, ls, le, k, pos);
+    size_t ntabs;
+    int located = full; /* pos holds the TABs of every column, not only the lean ones */
+    if (full) {
+        ntabs = locate(kn, tabs, ls, le, l->ncols, pos);
+    } else {
+        pos[0] = ls - 1;
+        ntabs = kn->pick(tabs, ls, le, l->want_every, l->nwant_every, pos + 1);
+        if (ntabs + 1 == l->ncols) pos[1 + ntabs] = le;
+    }
     const size_t ncols = ntabs + 1;
     /* A line of another width than the layout's: every column it has is located. */
-    if (ncols != l->ncols && k < l->ncols) ntabs = locate(cols, tabs, ls, le, k = l->ncols, pos);
+    if (ncols != l->ncols && !located) {
+        ntabs = locate(kn, tabs, ls, le, l->ncols, pos);
+        located = 1;
+    }
     if (ncols > l->ncols) {
         /* Extra columns are tolerated only when empty (a trailing TAB, seen in the AWS
          * example, reference §1.1): then the extra TABs are the line's last bytes. */
@@ -383,7 +390,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
 
     const int all = full || r->status == 403;
     if (all) {
-        locate_more(cols, tabs, le, ntabs, &k, l->ncols, pos);
+        if (!located) (void)locate(kn, tabs, ls, le, l->ncols, pos);
         const size_t use = ncols < l->ncols ? ncols : l->ncols;
         memset(r->f, 0, sizeof r->f);
         for (size_t c = 0; c < use; c++) {
@@ -397,7 +404,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
         if (lean_more(r->result, r->status, need)) {
-            locate_more(cols, tabs, le, ntabs, &k, l->lean_tabs, pos);
+            if (!located) (void)kn->pick(tabs, ls, le, l->want_more, l->nwant_more, pos + 1);
             set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
         } else {
             for (unsigned f = l->nlean_every; f < l->nlean; f++) r->f[l->lean_field[f]] = (cfs_span){NULL, 0};

@@ -25,9 +25,8 @@ enum {
 };
 
 /* Split a data line into r (spans point into base).  The line is base[ls..le) without
- * its line end; tabs is the TAB map of base as the scan kernel wrote it, and cols that
- * kernel's column locator (kernels.h), which finds only the TABs around the fields the
- * line needs.  Returns CFS_RECORD_OK when the record is accepted (and ORs CFS_TOL_* bits
+ * its line end; tabs is the TAB map of base as the scan kernel kn wrote it, whose column
+ * locators (kernels.h) find only the TABs around the fields the line needs.  Returns CFS_RECORD_OK when the record is accepted (and ORs CFS_TOL_* bits
  * into *tol), else the cfs_reject reason. */
 enum { CFS_RECORD_OK = -1 }; /* not a cfs_reject: those are array indexes from 0 */
 /* What a caller needs of every line beyond the lean fields (need, OR-ed). */
@@ -37,7 +36,7 @@ enum {
                                        * remaps 403s: attribute.c, hidden_403) */
 };
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
-                     cfs_cols_fn cols, cfs_record *r, unsigned *tol, unsigned need);
+                     const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need);
 
 /* Without CFS_PARSE_ALL, a line whose status is not 403 gets only what a non-403 request
  * is counted by: the spans of the lean fields of the first tier (fields.c, k_lean: time,

@@ -393,7 +393,7 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
     }
     unsigned tol = 0;
     cfs_record *r = &ps->rec;
-    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel->cols, r, &tol, ps->sh->parse_need);
+    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->sh->parse_need);
     if (rc != CFS_RECORD_OK) {
         /* Garbage is classified as binary whatever else is wrong with it. */
         reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);

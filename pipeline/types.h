@@ -175,12 +175,15 @@ typedef struct cfs_layout {
     uint8_t bad;                         /* with ncols == 0: the last #Fields: line was
                                           * unusable, so its lines are bad_header, not no_header */
     /* Filled by cfs_layout_parse for cfs_record_parse's lean path: the fields of the
-     * layout that a non-403 line is counted by (lean_field, in column lean_col), and how
-     * many of a line's TABs the kernel's column locator must find to bound them all; the
-     * first nlean_every are those every line needs, within its first lean_tabs_every TABs. */
-    uint8_t nlean, lean_tabs, nlean_every, lean_tabs_every;
+     * layout that a non-403 line is counted by (lean_field, in column lean_col), the
+     * first nlean_every of them needed by every line; and the TABs that bound them (TAB
+     * c - 1 starts column c, TAB c ends it, the last column ends the line), ascending,
+     * for the kernel's picking locator: want_every for those first fields, want_more for
+     * the TABs only the others add. */
+    uint8_t nlean, nlean_every, nwant_every, nwant_more;
     uint8_t lean_field[16];
     uint8_t lean_col[16];
+    uint8_t want_every[32], want_more[32];
 } cfs_layout;
 
 /* ---- enumerated values -------------------------------------------------------------- */

@@ -100,7 +100,7 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
     cfs_record r;
     cfs_record_reset(&r);
     unsigned tol = 0;
-    int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k->cols, &r, &tol, need);
+    int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k, &r, &tol, need);
     /* the width rules, from the split */
     int want_rc = CFS_RECORD_OK;
     unsigned want_tol = 0;

@@ -22,7 +22,7 @@
 #define CANARY 0xA5A5A5A5u
 
 /* Names some architecture builds; anything else in CFS_TEST_KERNEL is a typo. */
-static const char *const all_kernel_names[] = {"avx2", "sse42", "neon", "scalar"};
+static const char *const all_kernel_names[] = {"bmi2", "avx2", "sse42", "neon", "scalar"};
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -387,8 +387,8 @@ Test(scan, buffer_against_guard_pages)
 
 /* ---- column locator ------------------------------------------------------------------ */
 
-/* k->cols on buf[ls..le) of a buffer scanned by k, against a byte loop over buf itself:
- * the TAB count, and the first min(kk, count) TAB offsets. */
+/* k->cols and k->pick on buf[ls..le) of a buffer scanned by k, against a byte loop over
+ * buf itself: the TAB count, the first min(kk, count) TAB offsets, and picked ones. */
 static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *tabs, uint32_t ls, uint32_t le,
                        size_t kk, const char *what)
 {
@@ -397,7 +397,7 @@ static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *
     size_t count = 0;
     for (uint32_t p = ls; p < le; p++)
         if (buf[p] == '\t') {
-            if (count < kk) want[count] = p;
+            if (count < 4096) want[count] = p;
             count++;
         }
     const size_t n = k->cols(tabs, ls, le, kk, got);
@@ -405,6 +405,22 @@ static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *
     for (size_t i = 0; i < kk && i < count; i++)
         cr_assert_eq(got[i], want[i], "%s: %s [%u, %u) k %zu: TAB %zu at %u, expected %u", k->name, what, ls, le,
                      kk, i, got[i], want[i]);
+    /* pick: every third TAB number below kk + 2 (some past the line's TABs), each found
+     * at its own index, the others left alone */
+    uint8_t pk[256];
+    size_t npk = 0;
+    for (size_t t = kk % 3; t < kk + 2 && t < 256 && npk < sizeof pk; t += 3) pk[npk++] = (uint8_t)t;
+    for (size_t i = 0; i < 260; i++) got[i] = CANARY;
+    const size_t np = k->pick(tabs, ls, le, pk, npk, got);
+    cr_assert_eq(np, count, "%s: %s [%u, %u): pick counted %zu TABs, expected %zu", k->name, what, ls, le, np, count);
+    size_t j = 0;
+    for (size_t t = 0; t < 258; t++) {
+        int wanted = j < npk && pk[j] == t;
+        j += wanted;
+        uint32_t expect = wanted && t < count ? want[t] : CANARY;
+        cr_assert_eq(got[t], expect, "%s: %s [%u, %u): pick of TAB %zu gave %u, expected %u", k->name, what, ls, le,
+                     t, got[t], expect);
+    }
 }
 
 static uint64_t *scan_tabs(const cfs_kernel *k, const uint8_t *buf, size_t len)
@@ -417,7 +433,7 @@ static uint64_t *scan_tabs(const cfs_kernel *k, const uint8_t *buf, size_t len)
     return tabs;
 }
 
-Test(cols, lines_of_random_buffers)
+Test(cols, lines_of_random_buffers_cols_and_pick)
 {
     const uint64_t seed = test_seed();
     const kernel_list ks = kernels_under_test();
@@ -506,7 +522,7 @@ Test(dispatch, table_order_and_lookup)
     size_t count = 0;
     const cfs_kernel *table = cfs_kernel_table(&count);
 #if defined(__x86_64__) || defined(__i386__)
-    static const char *const expect[] = {"avx2", "sse42", "scalar"};
+    static const char *const expect[] = {"bmi2", "avx2", "sse42", "scalar"};
 #elif defined(__aarch64__)
     static const char *const expect[] = {"neon", "scalar"};
 #else
@@ -539,6 +555,8 @@ Test(dispatch, features_agree_with_compiler_builtin)
     const bool avx2 = __builtin_cpu_supports("avx2") != 0;
     cr_assert_eq((f & CFS_CPU_SSE42) != 0, sse42);
     cr_assert_eq((f & CFS_CPU_AVX2) != 0, avx2 && sse42);
+    /* fast PDEP: BMI2, and the vendor test only removes it */
+    if (f & CFS_CPU_FAST_PDEP) cr_assert(__builtin_cpu_supports("bmi2") && avx2);
     cr_assert_eq(f & CFS_CPU_NEON, 0);
 #elif defined(__aarch64__)
     cr_assert_eq(f, CFS_CPU_NEON);
@@ -554,7 +572,7 @@ static const char *expected_default(void)
     __builtin_cpu_init();
     const bool sse42 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
     if (sse42 && __builtin_cpu_supports("avx2"))
-        return "avx2";
+        return (cfs_cpu_features() & CFS_CPU_FAST_PDEP) ? "bmi2" : "avx2";
     return sse42 ? "sse42" : "scalar";
 #elif defined(__aarch64__)
     return "neon";
@@ -599,7 +617,7 @@ Test(dispatch, select_unknown_name_is_an_error)
     setenv("CFSCAN_KERNEL", "nonsense", 1);
     cr_assert_null(cfs_kernel_select(err, sizeof err));
 #if defined(__x86_64__) || defined(__i386__)
-    cr_assert_str_eq(err, "unknown kernel 'nonsense' (known: avx2, sse42, scalar)");
+    cr_assert_str_eq(err, "unknown kernel 'nonsense' (known: bmi2, avx2, sse42, scalar)");
 #elif defined(__aarch64__)
     cr_assert_str_eq(err, "unknown kernel 'nonsense' (known: neon, scalar)");
 #endif

@@ -1,7 +1,7 @@
 /* The scan kernels on another architecture: tools/cross-check.sh builds this with
  * aarch64-linux-gnu-gcc -static and runs it under qemu-aarch64-static, so the NEON kernel
  * is checked on an x86 machine.  Every kernel the (emulated) CPU runs is compared with a
- * byte-loop oracle (its line ends and TAB map, and its column locator on every line) on
+ * byte-loop oracle (its line ends and TAB map, and its column locators on every line) on
  * the cases of tests/test_kernels.c: random buffers (seed printed, CFS_TEST_SEED sets
  * it), separators on 64-byte block edges, CRLF across blocks, every length 0..200, and a
  * buffer ending right before an unmapped page.  Plain C and libc
@@ -54,6 +54,17 @@ static void check(const cfs_kernel *k, const uint8_t *b, size_t n, const char *w
             w++;
         }
         if (l < nlf) w++; /* the LF itself */
+        /* the picking locator: every other TAB, each at its own index */
+        uint8_t pk[128];
+        size_t npk = 0, c3, bad_pick = 0;
+        for (size_t t = 0; t < count && npk < sizeof pk; t += 2) pk[npk++] = (uint8_t)t;
+        c3 = k->pick(tabs, (uint32_t)ls, (uint32_t)le, pk, npk, cols);
+        for (size_t i = 0; i < npk; i++) bad_pick |= cols[pk[i]] != got[pk[i]];
+        if (c3 != count || bad_pick) {
+            fprintf(stderr, "FAIL %s: %s, length %zu: line [%zu, %zu) picked columns\n", k->name, what, n, ls, le);
+            g_failures++;
+            break;
+        }
         size_t c1 = k->cols(tabs, (uint32_t)ls, (uint32_t)le, count, cols);
         size_t c2 = count ? k->cols(tabs, (uint32_t)ls, (uint32_t)le, 3, cols + count) : 0;
         if (c1 != count || memcmp(cols, got, count * sizeof *cols) != 0 ||
