@@ -427,47 +427,66 @@ static struct cfs_acc_origin *acc_origin(cfs_acc *a, uint32_t dist)
     return &a->origin[dist];
 }
 
+/* An origin fetch of distribution id did: its latency feeds the distribution's
+ * reference (issue 10, edge versus origin), and its origin's where config or layout name
+ * one.  Out of line, as is add_caused: the common line keeps a small frame. */
+static __attribute__((noinline)) void add_origin_sample(cfs_thread_agg *t, uint32_t did, const cfs_record *r,
+                                                        const cfs_attr_ctx *ctx)
+{
+    cfs_acc *a = &t->acc;
+    struct cfs_acc_origin *o = acc_origin(a, did);
+    if (!o->h) o->h = cfs_hist_new();
+    cfs_hist_add(o->h, cfs_attr_latency_ms(r));
+    if (r->ttfb_ms != CFS_NO_MILLIS) o->ttfb++;
+    if (ctx && (ctx->config || r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN].p)) {
+        cfs_lrow lk;
+        memset(&lk, 0, sizeof lk);
+        cfs_origin_label(r, ctx, lk.label);
+        if (lk.label[0]) {
+            memcpy(lk.dist, cfs_counter_dist_str(&t->counter, did), CFS_KEY_STR);
+            cfs_lrow *l = lrow_get(&a->olabel, &lk);
+            cfs_hist_add(l->h, cfs_attr_latency_ms(r));
+            if (r->ttfb_ms != CFS_NO_MILLIS) l->ttfb++;
+        }
+    }
+}
+
+static void add_caused(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
+                       const cfs_attr_ctx *ctx, uint32_t did, int64_t hour);
+
 void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
                  const cfs_attr_ctx *ctx)
 {
     cfs_counter *c = &t->counter;
-    cfs_acc *a = &t->acc;
-    const cfs_attribution at = al.at;
     const uint32_t did = cfs_counter_dist(c, r->dist.p, r->dist.n);
-    /* floor to the hour, also for (theoretical) negative times */
-    int64_t ts = r->ts;
-    int64_t hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
-    int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
-    /* the latency a provisional 403 is judged by (attribute.c, latency) */
-    uint32_t ms = at.cause != CFS_CAUSE_NONE ? cfs_attr_decision_ms(r) : CFS_NO_MILLIS;
-    uint8_t lat_class = pending ? cfs_lat_class(ms) : 0;
-
-    /* Origin fetches give the distribution's latency reference (issue 10, edge versus
-     * origin): which ones, and by which measure, attribute.c decides. */
-    if (cfs_attr_origin_sample(r)) {
-        struct cfs_acc_origin *o = acc_origin(a, did);
-        if (!o->h) o->h = cfs_hist_new();
-        cfs_hist_add(o->h, cfs_attr_latency_ms(r));
-        if (r->ttfb_ms != CFS_NO_MILLIS) o->ttfb++;
-        if (ctx && (ctx->config || r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN].p)) {
-            cfs_lrow lk;
-            memset(&lk, 0, sizeof lk);
-            cfs_origin_label(r, ctx, lk.label);
-            if (lk.label[0]) {
-                memcpy(lk.dist, cfs_counter_dist_str(c, did), CFS_KEY_STR);
-                cfs_lrow *l = lrow_get(&a->olabel, &lk);
-                cfs_hist_add(l->h, cfs_attr_latency_ms(r));
-                if (r->ttfb_ms != CFS_NO_MILLIS) l->ttfb++;
-            }
-        }
-    }
-    if (at.cause == CFS_CAUSE_NONE) {
-        /* The common line: counted, nothing to learn from (no cause, so no WAF row). */
-        cfs_span e = r->f[CFS_F_EDGE_LOCATION];
-        cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
-                        cfs_counter_verdict(r->status, at.rule, at.cause, at.evidence, lat_class), r->sc_bytes);
+    const int64_t hour = cfs_counter_hour(c, r->ts);
+    if (cfs_attr_origin_sample(r)) add_origin_sample(t, did, r, ctx);
+    if (al.at.cause != CFS_CAUSE_NONE) {
+        add_caused(t, heavy, r, al, ctx, did, hour);
         return;
     }
+    /* The common line: counted, nothing to learn from (no cause, so no WAF row).  Only a
+     * rule that needs a latency has a latency class, and those all name a cause. */
+    uint8_t lat_class = 0;
+    if (al.at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(al.at)) lat_class = cfs_lat_class(CFS_NO_MILLIS);
+    cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+    cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
+                    cfs_counter_verdict(r->status, al.at.rule, al.at.cause, al.at.evidence, lat_class), r->sc_bytes);
+}
+
+/* A line with a 403 cause: what it teaches, its sketches and top-k entries, or its
+ * record held back for the end of the pass, and its WAF row. */
+static __attribute__((noinline)) void add_caused(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r,
+                                                 cfs_attr_line al, const cfs_attr_ctx *ctx, uint32_t did,
+                                                 int64_t hour)
+{
+    cfs_counter *c = &t->counter;
+    cfs_acc *a = &t->acc;
+    const cfs_attribution at = al.at;
+    int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
+    /* the latency a provisional 403 is judged by (attribute.c, latency) */
+    uint32_t ms = cfs_attr_decision_ms(r);
+    uint8_t lat_class = pending ? cfs_lat_class(ms) : 0;
     /* The string table's rows do not move while this line is added: it is the only
      * intern of the distribution. */
     const char *dist = cfs_counter_dist_str(c, did);

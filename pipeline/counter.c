@@ -11,11 +11,10 @@
 
 /* ---- numbers -> ids ------------------------------------------------------------------ */
 
-/* Fibonacci hashing: the multiply spreads every input bit into the top bits. */
+/* Slot of key in a table of cap slots (a power of two >= 2), counter.h's hash. */
 static inline size_t mix(uint64_t k, size_t cap)
 {
-    uint64_t h = (k ^ (k >> 31)) * 0x9e3779b97f4a7c15ull;
-    return (size_t)(h >> 20) & (cap - 1);
+    return cfs_counter_mix(k, 64u - (unsigned)__builtin_ctzll((unsigned long long)cap));
 }
 
 static void idmap_free(cfs_idmap *m)
@@ -82,80 +81,89 @@ static inline int same_key_str(const char *s, const char *p, size_t n)
     if (n == 0) return s[0] == '-' && s[1] == 0;
     if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
     if (s[n] != 0) return 0;
-    return cfs_short_eq(s, p, n); /* word compares: these run on every line */
+    return cfs_short_eq(s, p, n);
 }
 
+/* cfs_counter_words for strings of any length: 0 (and no words) past 16 bytes. */
+static inline int short_key(const char *p, size_t n, uint64_t *a, uint64_t *b)
+{
+    *a = *b = 0;
+    if (n > 16) return 0;
+    if (n) cfs_counter_words(p, n, a, b);
+    return 1;
+}
+
+/* The id of p[0..n) from the string table, made on first sight (one XXH3 of the key). */
 static uint32_t strids_slow(cfs_strids *t, const char *p, size_t n)
 {
     char key[CFS_KEY_STR];
     cfs_key_str(key, p, n);
     char *row = cfs_kmap_get(&t->map, key, NULL);
-    uint32_t id = (uint32_t)((size_t)(row - t->map.rows) / CFS_KEY_STR);
+    return (uint32_t)((size_t)(row - t->map.rows) / CFS_KEY_STR);
+}
+
+static inline void strids_remember(cfs_strids *t, uint32_t id, uint64_t a, uint64_t b, size_t n, int is_short)
+{
     t->last = id + 1;
+    t->last_a = a;
+    t->last_b = b;
+    t->last_n = is_short ? (uint32_t)n + 1 : 0;
+}
+
+/* cfs_counter_dist when the inline compare did not answer. */
+uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n)
+{
+    cfs_strids *t = &c->dists;
+    if (!p) p = "", n = 0;
+    uint64_t a, b;
+    int sh = short_key(p, n, &a, &b);
+    if (t->last && (sh ? cfs_strids_is_last(t, a, b, n)
+                       : same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n)))
+        return t->last - 1;
+    uint32_t id = strids_slow(t, p, n);
+    strids_remember(t, id, a, b, n, sh);
     return id;
 }
 
-/* The previous line's string is compared first: a run of lines of one distribution (or
- * edge) never hashes its string. */
-static inline uint32_t strids_get(cfs_strids *t, const char *p, size_t n)
-{
-    if (t->last && same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n)) return t->last - 1;
-    return strids_slow(t, p ? p : "", n);
-}
-
-uint32_t cfs_counter_dist(cfs_counter *c, const char *p, size_t n) { return strids_get(&c->dists, p, n); }
-
-/* Slot of an edge code in the edge cache.  Edge codes are like "IAD89-C1" (8 bytes, up
- * to 12): the first and last 8 bytes (4 for short ones) cover all of a normal code in one
- * or two loads, and a multiply mixes them into the top bits.  Only the cache hit rate
- * depends on this hash; ids come from the string table either way. */
-static inline unsigned edge_slot(const char *p, size_t n)
-{
-    uint64_t w = n;
-    if (n >= 8) {
-        uint64_t x, y;
-        memcpy(&x, p, 8);
-        memcpy(&y, p + n - 8, 8);
-        w ^= x ^ (y * 0xff51afd7ed558ccdull);
-    } else if (n >= 4) {
-        uint32_t x, y;
-        memcpy(&x, p, 4);
-        memcpy(&y, p + n - 4, 4);
-        w ^= x | ((uint64_t)y << 32);
-    } else {
-        for (size_t i = 0; i < n; i++) w = (w << 8) | (unsigned char)p[i];
-    }
-    return (unsigned)((w * 0x9e3779b97f4a7c15ull) >> 56) & (CFS_EDGE_CACHE - 1);
-}
-
-/* Edges alternate more than distributions (one log file mixes a PoP's servers), and are
- * few: after the previous line's edge, a direct-mapped cache keyed by a cheap hash of the
- * bytes avoids the string table for nearly every line. */
-uint32_t cfs_counter_edge(cfs_counter *c, const char *p, size_t n)
+/* cfs_counter_edge when neither the previous edge nor the edge cache answered: the
+ * string table, and the cache slot of a short code is (re)filled.  Edges alternate more
+ * than distributions (one log file mixes a PoP's servers) and are few, so the cache,
+ * direct-mapped on the code's words, answers nearly every line; only its hit rate
+ * depends on the slot, ids come from the string table either way. */
+uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n)
 {
     cfs_strids *t = &c->edges;
-    if (t->last && same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n)) return t->last - 1;
-    if (!p) p = "";
-    unsigned h = edge_slot(p, n);
+    if (!p) p = "", n = 0;
+    uint64_t a, b;
+    if (!short_key(p, n, &a, &b)) {
+        /* longer than any edge code: the table, with the previous one compared first */
+        if (t->last && same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n)) return t->last - 1;
+        uint32_t id = strids_slow(t, p, n);
+        strids_remember(t, id, 0, 0, n, 0);
+        return id;
+    }
+    if (cfs_strids_is_last(t, a, b, n)) return t->last - 1;
     if (!c->edge_cache) {
         c->edge_cache = cfs_xcalloc(CFS_EDGE_CACHE, sizeof *c->edge_cache);
         cfs_mem_charge((int64_t)(CFS_EDGE_CACHE * sizeof *c->edge_cache) + CFS_MEM_BLOCK);
     }
-    struct cfs_edge_slot *e = &c->edge_cache[h];
-    if (e->n && same_key_str(e->s, p, n)) {
-        t->last = e->id + 1;
-        return e->id;
+    struct cfs_edge_slot *e = &c->edge_cache[cfs_counter_edge_slot(a, b, n)];
+    uint32_t id;
+    if (e->n == n + 1 && e->a == a && e->b == b) {
+        id = e->id;
+    } else {
+        id = strids_slow(t, p, n);
+        e->a = a;
+        e->b = b;
+        e->n = (uint32_t)n + 1;
+        e->id = id;
     }
-    uint32_t id = strids_slow(t, p, n);
-    e->n = 1;
-    e->id = id;
-    memcpy(e->s, t->map.rows + (size_t)id * CFS_KEY_STR, CFS_KEY_STR);
+    strids_remember(t, id, a, b, n, 1);
     return id;
 }
 
 const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id) { return c->dists.map.rows + (size_t)id * CFS_KEY_STR; }
 const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id) { return c->edges.map.rows + (size_t)id * CFS_KEY_STR; }
-size_t cfs_counter_ndists(const cfs_counter *c) { return c->dists.map.n; }
 
 /* ---- the table ----------------------------------------------------------------------- */
 #define EMPTY UINT64_MAX
@@ -179,6 +187,7 @@ void cfs_counter_init(cfs_counter *c)
     cfs_kmap_init(&c->dists.map, CFS_KEY_STR, CFS_KEY_STR);
     cfs_kmap_init(&c->edges.map, CFS_KEY_STR, CFS_KEY_STR);
     cfs_kmap_init(&c->overflow, sizeof(wide_key), sizeof(wide_row));
+    memset(c->plain_key, 0xff, sizeof c->plain_key);
 }
 
 void cfs_counter_free(cfs_counter *c)
@@ -190,6 +199,7 @@ void cfs_counter_free(cfs_counter *c)
     idmap_free(&c->hours);
     idmap_free(&c->verdicts);
     if (c->slots) cfs_free_charged(c->slots, c->cap * sizeof *c->slots);
+    if (c->order) cfs_free_charged(c->order, c->order_cap * sizeof *c->order);
     memset(c, 0, sizeof *c);
 }
 
@@ -206,6 +216,7 @@ static void table_rehash(cfs_counter *c, size_t ncap)
     if (c->slots) cfs_free_charged(c->slots, c->cap * sizeof *c->slots);
     c->slots = ns;
     c->cap = ncap;
+    c->shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
     c->last = NULL;
 }
 
@@ -218,7 +229,12 @@ static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
         if (c->slots[j].key == EMPTY) {
             c->slots[j].key = key;
             c->slots[j].requests = c->slots[j].bytes = 0;
-            c->n++;
+            if (c->n == c->order_cap) {
+                size_t nc = c->order_cap ? c->order_cap * 2 : 256;
+                c->order = cfs_xrealloc_charged(c->order, c->order_cap * sizeof *c->order, nc * sizeof *c->order);
+                c->order_cap = nc;
+            }
+            c->order[c->n++] = key;
             break;
         }
         j = (j + 1) & (c->cap - 1);
@@ -226,7 +242,9 @@ static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
     return &c->slots[j];
 }
 
-void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict, uint64_t bytes)
+/* cfs_counter_add when the inline path did not answer: any hour, verdict and ids. */
+void cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
+                          uint64_t bytes)
 {
     uint32_t h = idmap_get(&c->hours, (uint64_t)hour);
     uint32_t v = idmap_get(&c->verdicts, verdict);
@@ -245,8 +263,17 @@ void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,
         w->bytes += bytes;
         return;
     }
-    uint64_t key = (uint64_t)dist | (uint64_t)edge << ID_BITS | (uint64_t)h << (2 * ID_BITS) |
-                   (uint64_t)v << (3 * ID_BITS);
+    uint64_t hv = (uint64_t)h << (2 * ID_BITS) | (uint64_t)v << (3 * ID_BITS);
+    /* Statuses alternate from line to line (200, 304, 206, ...) and a line without a 403
+     * cause has no other verdict part: remember their key bits for the inline path. */
+    if (verdict < sizeof c->plain_key / sizeof *c->plain_key) {
+        if (hour != c->plain_hour) {
+            memset(c->plain_key, 0xff, sizeof c->plain_key);
+            c->plain_hour = hour;
+        }
+        c->plain_key[verdict] = hv;
+    }
+    uint64_t key = (uint64_t)dist | (uint64_t)edge << ID_BITS | hv;
     /* A run of lines with one key (same distribution, edge, hour, status and verdict)
      * counts into the previous slot without probing. */
     cfs_counter_slot *s = c->last;
@@ -271,19 +298,21 @@ static void unpack_verdict(uint64_t v, cfs_count_row *out)
 int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out)
 {
     memset(out, 0, sizeof *out);
-    while (*it < c->cap) {
-        const cfs_counter_slot *s = &c->slots[(*it)++];
-        if (s->key == EMPTY) continue;
+    if (*it < c->n) {
+        uint64_t key = c->order[(*it)++];
+        size_t j = mix(key, c->cap);
+        while (c->slots[j].key != key) j = (j + 1) & (c->cap - 1);
+        const cfs_counter_slot *s = &c->slots[j];
         const uint64_t mask = ((uint64_t)1 << ID_BITS) - 1;
-        out->dist = (uint32_t)(s->key & mask);
-        out->edge = (uint32_t)(s->key >> ID_BITS & mask);
-        out->hour = (int64_t)c->hours.byid[s->key >> (2 * ID_BITS) & mask];
-        unpack_verdict(c->verdicts.byid[s->key >> (3 * ID_BITS) & mask], out);
+        out->dist = (uint32_t)(key & mask);
+        out->edge = (uint32_t)(key >> ID_BITS & mask);
+        out->hour = (int64_t)c->hours.byid[key >> (2 * ID_BITS) & mask];
+        unpack_verdict(c->verdicts.byid[key >> (3 * ID_BITS) & mask], out);
         out->requests = s->requests;
         out->bytes = s->bytes;
         return 1;
     }
-    size_t i = *it - c->cap;
+    size_t i = *it - c->n;
     if (i >= c->overflow.n) return 0;
     (*it)++;
     const wide_row *w = cfs_kmap_row(&c->overflow, i);

@@ -37,6 +37,8 @@ typedef struct cfs_idmap {
  * id, the id of the previous lookup remembered and compared first. */
 typedef struct cfs_strids {
     cfs_kmap map;      /* rows: the cfs_key_str, CFS_KEY_STR bytes */
+    uint64_t last_a, last_b; /* the previous lookup's string as two words (counter.c) */
+    uint32_t last_n;   /* its length + 1, 0 when longer than 16 bytes (compared as a string) */
     uint32_t last;     /* id + 1 of the previous lookup, 0 = none */
 } cfs_strids;
 
@@ -57,12 +59,21 @@ typedef struct cfs_counter_slot {
 
 typedef struct cfs_counter {
     cfs_strids dists, edges;
-    struct cfs_edge_slot { uint32_t n; uint32_t id; char s[CFS_KEY_STR]; } *edge_cache; /* CFS_EDGE_CACHE
-                                  * entries, allocated on the first edge miss */
+    struct cfs_edge_slot { uint64_t a, b; uint32_t n, id; } *edge_cache; /* CFS_EDGE_CACHE entries of
+                                  * edge codes as words (n: length + 1, 0 = empty), made on
+                                  * the first miss of the previous-edge compare */
+    int64_t plain_hour;           /* the hour plain_key is for */
+    uint64_t plain_key[1024];     /* per status without attribution: the hour and verdict
+                                   * ids of plain_hour as key bits, UINT64_MAX unknown */
+    int64_t ts_hour;              /* the hour of the previous cfs_counter_hour */
+    int ts_hour_ok;
+    uint64_t *order;              /* keys in first-seen order (merge reads rows so) */
+    size_t order_cap;
     cfs_idmap hours;              /* epoch seconds of the hour -> id */
     cfs_idmap verdicts;           /* cfs_counter_verdict -> id */
     cfs_counter_slot *slots;      /* cap slots, load <= 1/2 */
     size_t cap, n;
+    unsigned shift;               /* 64 - log2(cap) */
     cfs_counter_slot *last;       /* slot of the previous key (NULL after a rehash) */
     uint64_t last_key;
     cfs_kmap overflow;            /* cfs_count_row keyed by its first 24 bytes: lines
@@ -72,14 +83,11 @@ typedef struct cfs_counter {
 void cfs_counter_init(cfs_counter *c);
 void cfs_counter_free(cfs_counter *c);
 
-/* The id of a distribution / edge string (bytes p[0..n), stored as cfs_key_str). */
-uint32_t cfs_counter_dist(cfs_counter *c, const char *p, size_t n);
-uint32_t cfs_counter_edge(cfs_counter *c, const char *p, size_t n);
 const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id);
 const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id);
-size_t cfs_counter_ndists(const cfs_counter *c);
 
-/* The attribution part of a key packed into one word (56 bits used). */
+/* The attribution part of a key packed into one word (56 bits used).  One without a
+ * cause, rule or latency class is its status alone, below 1024. */
 static inline uint64_t cfs_counter_verdict(uint16_t status, uint16_t rule, uint8_t cause, uint8_t evidence,
                                            uint8_t lat_class)
 {
@@ -87,11 +95,135 @@ static inline uint64_t cfs_counter_verdict(uint16_t status, uint16_t rule, uint8
            (uint64_t)lat_class << 48;
 }
 
-/* Count one line: requests += 1, bytes += bytes.  hour is the epoch second of its hour. */
-void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
-                     uint64_t bytes);
+/* ---- the per-line path: inline compares, everything else in counter.c -------------------
+ * The out-of-line calls give the same answers for every input; the inline parts only
+ * answer from what the previous line (or the edge cache) already resolved. */
+uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n);
+uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n);
+void cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
+                          uint64_t bytes);
 
-/* Rows in table order then the overflow rows: start with *it = 0; returns 0 at the end. */
+/* A string of 1 to 16 bytes as two words: for one length, equal words are equal strings
+ * (8..16 bytes: the first and the last eight, overlapping; 4..7: the first and the last
+ * four; shorter: the bytes themselves).  Distribution ids (14 bytes) and edge codes (8 to
+ * 12) always fit, so a line's string is compared with a remembered one in three word
+ * compares after two loads, all within p[0..n). */
+static inline void cfs_counter_words(const char *p, size_t n, uint64_t *a, uint64_t *b)
+{
+    if (n >= 8) {
+        __builtin_memcpy(a, p, 8);
+        __builtin_memcpy(b, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        __builtin_memcpy(&x, p, 4);
+        __builtin_memcpy(&y, p + n - 4, 4);
+        *a = x | (uint64_t)y << 32;
+        *b = 0;
+    } else {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++) w = (w << 8) | (unsigned char)p[i];
+        *a = w;
+        *b = 0;
+    }
+}
+
+static inline int cfs_strids_is_last(const cfs_strids *t, uint64_t a, uint64_t b, size_t n)
+{
+    return t->last_n == n + 1 && t->last_a == a && t->last_b == b;
+}
+
+static inline unsigned cfs_counter_edge_slot(uint64_t a, uint64_t b, size_t n)
+{
+    return (unsigned)(((a ^ (b * 0xff51afd7ed558ccdull) ^ n) * 0x9e3779b97f4a7c15ull) >> 56) & (CFS_EDGE_CACHE - 1);
+}
+
+/* The id of a distribution / edge string (bytes p[0..n), stored as cfs_key_str): the
+ * previous line's is compared first, so a run of lines of one distribution (or edge)
+ * never hashes its string; edges, which alternate, then try the edge cache. */
+static inline uint32_t cfs_counter_dist(cfs_counter *c, const char *p, size_t n)
+{
+    if (p && n - 1 < 16) {
+        uint64_t a, b;
+        cfs_counter_words(p, n, &a, &b);
+        if (cfs_strids_is_last(&c->dists, a, b, n)) return c->dists.last - 1;
+    }
+    return cfs_counter_dist_slow(c, p, n);
+}
+
+static inline uint32_t cfs_counter_edge(cfs_counter *c, const char *p, size_t n)
+{
+    if (p && n - 1 < 16) {
+        uint64_t a, b;
+        cfs_counter_words(p, n, &a, &b);
+        cfs_strids *t = &c->edges;
+        if (cfs_strids_is_last(t, a, b, n)) return t->last - 1;
+        if (c->edge_cache) {
+            const struct cfs_edge_slot *e = &c->edge_cache[cfs_counter_edge_slot(a, b, n)];
+            if (e->n == n + 1 && e->a == a && e->b == b) {
+                t->last = e->id + 1;
+                t->last_a = a;
+                t->last_b = b;
+                t->last_n = e->n;
+                return e->id;
+            }
+        }
+    }
+    return cfs_counter_edge_slow(c, p, n);
+}
+
+/* Fibonacci hashing: the multiply carries every input bit into the top bits of the
+ * product, which pick the slot (the low bits of a product see only the low input bits,
+ * and the packed ids put whole fields in the high ones). */
+static inline size_t cfs_counter_mix(uint64_t k, unsigned shift)
+{
+    return (size_t)((k * 0x9e3779b97f4a7c15ull) >> shift);
+}
+
+/* The epoch second starting ts's hour (floored, also for negative times); the previous
+ * answer is reused while ts stays in its hour, so most lines divide nothing. */
+static inline int64_t cfs_counter_hour(cfs_counter *c, int64_t ts)
+{
+    if (c->ts_hour_ok && (uint64_t)ts - (uint64_t)c->ts_hour < 3600) return c->ts_hour;
+    c->ts_hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
+    c->ts_hour_ok = 1;
+    return c->ts_hour;
+}
+
+/* Count one line: requests += 1, bytes += bytes.  hour is the epoch second of its hour.
+ * Inline: the line's hour is the previous plain line's and its verdict a status seen in
+ * it (plain_key), and its key is the previous line's or already in the table; any other
+ * line goes to cfs_counter_add_slow. */
+static inline void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
+                                   uint64_t bytes)
+{
+    uint64_t hv;
+    /* dist + 1 and edge + 1 are at most 0xFFFF exactly when their OR is: then both ids
+     * fit 16 bits and neither is 0xFFFF, so no key is all ones (the empty mark) */
+    if (hour == c->plain_hour && verdict < 1024 && (hv = c->plain_key[verdict]) != UINT64_MAX &&
+        (((uint64_t)dist + 1) | ((uint64_t)edge + 1)) <= 0xFFFFu) {
+        uint64_t key = (uint64_t)dist | (uint64_t)edge << 16 | hv;
+        cfs_counter_slot *s = c->last;
+        if (!s || c->last_key != key) {
+            size_t j = cfs_counter_mix(key, c->shift);
+            while (c->slots[j].key != key) {
+                if (c->slots[j].key == UINT64_MAX) goto slow; /* a new key: inserted there */
+                j = (j + 1) & (c->cap - 1);
+            }
+            s = &c->slots[j];
+            c->last = s;
+            c->last_key = key;
+        }
+        s->requests++;
+        s->bytes += bytes;
+        return;
+    }
+slow:
+    cfs_counter_add_slow(c, dist, edge, hour, verdict, bytes);
+}
+
+/* Rows in first-seen order then the overflow rows: start with *it = 0; returns 0 at the
+ * end.  (First-seen order keeps the merged table's rows as the lines brought them, which
+ * later readers of it profit from: consecutive rows share their hour.) */
 int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out);
 /* Rows held (table and overflow). */
 size_t cfs_counter_rows(const cfs_counter *c);
