@@ -187,7 +187,7 @@ void cfs_counter_init(cfs_counter *c)
     cfs_kmap_init(&c->dists.map, CFS_KEY_STR, CFS_KEY_STR);
     cfs_kmap_init(&c->edges.map, CFS_KEY_STR, CFS_KEY_STR);
     cfs_kmap_init(&c->overflow, sizeof(wide_key), sizeof(wide_row));
-    memset(c->plain_key, 0xff, sizeof c->plain_key);
+    for (size_t i = 0; i < sizeof c->plain / sizeof *c->plain; i++) c->plain[i].key = UINT64_MAX;
 }
 
 void cfs_counter_free(cfs_counter *c)
@@ -266,12 +266,9 @@ void cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t 
     uint64_t hv = (uint64_t)h << (2 * ID_BITS) | (uint64_t)v << (3 * ID_BITS);
     /* Statuses alternate from line to line (200, 304, 206, ...) and a line without a 403
      * cause has no other verdict part: remember their key bits for the inline path. */
-    if (verdict < sizeof c->plain_key / sizeof *c->plain_key) {
-        if (hour != c->plain_hour) {
-            memset(c->plain_key, 0xff, sizeof c->plain_key);
-            c->plain_hour = hour;
-        }
-        c->plain_key[verdict] = hv;
+    if (verdict < sizeof c->plain / sizeof *c->plain) {
+        c->plain[verdict].hour = hour;
+        c->plain[verdict].key = hv;
     }
     uint64_t key = (uint64_t)dist | (uint64_t)edge << ID_BITS | hv;
     /* A run of lines with one key (same distribution, edge, hour, status and verdict)

@@ -62,9 +62,10 @@ typedef struct cfs_counter {
     struct cfs_edge_slot { uint64_t a, b; uint32_t n, id; } *edge_cache; /* CFS_EDGE_CACHE entries of
                                   * edge codes as words (n: length + 1, 0 = empty), made on
                                   * the first miss of the previous-edge compare */
-    int64_t plain_hour;           /* the hour plain_key is for */
-    uint64_t plain_key[1024];     /* per status without attribution: the hour and verdict
-                                   * ids of plain_hour as key bits, UINT64_MAX unknown */
+    struct cfs_counter_plain {    /* per status without attribution (the verdict is the */
+        int64_t hour;             /* status), for the hour it was last seen in: the hour */
+        uint64_t key;             /* and verdict ids as key bits, UINT64_MAX unknown */
+    } plain[1024];
     int64_t ts_hour;              /* the hour of the previous cfs_counter_hour */
     int ts_hour_ok;
     uint64_t *order;              /* keys in first-seen order (merge reads rows so) */
@@ -190,8 +191,7 @@ static inline int64_t cfs_counter_hour(cfs_counter *c, int64_t ts)
 }
 
 /* Count one line: requests += 1, bytes += bytes.  hour is the epoch second of its hour.
- * Inline: the line's hour is the previous plain line's and its verdict a status seen in
- * it (plain_key), and its key is the previous line's or already in the table; any other
+ * Inline: the line's verdict is a status seen before in the line's hour (plain), and its key is the previous line's or already in the table; any other
  * line goes to cfs_counter_add_slow. */
 static inline void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
                                    uint64_t bytes)
@@ -199,7 +199,7 @@ static inline void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge,
     uint64_t hv;
     /* dist + 1 and edge + 1 are at most 0xFFFF exactly when their OR is: then both ids
      * fit 16 bits and neither is 0xFFFF, so no key is all ones (the empty mark) */
-    if (hour == c->plain_hour && verdict < 1024 && (hv = c->plain_key[verdict]) != UINT64_MAX &&
+    if (verdict < 1024 && c->plain[verdict].hour == hour && (hv = c->plain[verdict].key) != UINT64_MAX &&
         (((uint64_t)dist + 1) | ((uint64_t)edge + 1)) <= 0xFFFFu) {
         uint64_t key = (uint64_t)dist | (uint64_t)edge << 16 | hv;
         cfs_counter_slot *s = c->last;
