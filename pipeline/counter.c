@@ -110,57 +110,55 @@ static inline void strids_remember(cfs_strids *t, uint32_t id, uint64_t a, uint6
     t->last_n = is_short ? (uint32_t)n + 1 : 0;
 }
 
-/* cfs_counter_dist when the inline compare did not answer. */
-uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n)
+static void words_rehash(cfs_strids *t, size_t ncap)
 {
-    cfs_strids *t = &c->dists;
+    struct cfs_word_slot *nw = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *nw);
+    memset(nw, 0, ncap * sizeof *nw);
+    unsigned shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
+    for (size_t i = 0; i < t->wcap; i++) {
+        const struct cfs_word_slot *e = &t->words[i];
+        if (!e->n) continue;
+        size_t j = cfs_counter_mix(e->a ^ (e->b * 0xff51afd7ed558ccdull) ^ (e->n - 1), shift);
+        while (nw[j].n) j = (j + 1) & (ncap - 1);
+        nw[j] = *e;
+    }
+    if (t->words) cfs_free_charged(t->words, t->wcap * sizeof *t->words);
+    t->words = nw;
+    t->wcap = ncap;
+    t->wshift = shift;
+}
+
+/* The id of p[0..n) when the inline part (cfs_strids_find) did not answer: the string
+ * table, made on first sight, after which the word table knows a short string. */
+static uint32_t strids_get_slow(cfs_strids *t, const char *p, size_t n)
+{
     if (!p) p = "", n = 0;
     uint64_t a, b;
     int sh = short_key(p, n, &a, &b);
-    if (t->last && (sh ? cfs_strids_is_last(t, a, b, n)
-                       : same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n)))
+    if (!sh && t->last && t->last_n == 0 && same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n))
         return t->last - 1;
+    if (sh) {
+        uint32_t known = cfs_strids_find(t, a, b, n);
+        if (known) return known - 1;
+    }
     uint32_t id = strids_slow(t, p, n);
+    if (sh) {
+        if ((t->wn + 1) * 2 > t->wcap) words_rehash(t, t->wcap ? t->wcap * 2 : 64);
+        size_t j = cfs_counter_mix(a ^ (b * 0xff51afd7ed558ccdull) ^ n, t->wshift);
+        while (t->words[j].n) j = (j + 1) & (t->wcap - 1);
+        t->words[j].a = a;
+        t->words[j].b = b;
+        t->words[j].n = (uint32_t)n + 1;
+        t->words[j].id = id;
+        t->wn++;
+    }
     strids_remember(t, id, a, b, n, sh);
     return id;
 }
 
-/* cfs_counter_edge when neither the previous edge nor the edge cache answered: the
- * string table, and the cache slot of a short code is (re)filled.  Edges alternate more
- * than distributions (one log file mixes a PoP's servers) and are few, so the cache,
- * direct-mapped on the code's words, answers nearly every line; only its hit rate
- * depends on the slot, ids come from the string table either way. */
-uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n)
-{
-    cfs_strids *t = &c->edges;
-    if (!p) p = "", n = 0;
-    uint64_t a, b;
-    if (!short_key(p, n, &a, &b)) {
-        /* longer than any edge code: the table, with the previous one compared first */
-        if (t->last && same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n)) return t->last - 1;
-        uint32_t id = strids_slow(t, p, n);
-        strids_remember(t, id, 0, 0, n, 0);
-        return id;
-    }
-    if (cfs_strids_is_last(t, a, b, n)) return t->last - 1;
-    if (!c->edge_cache) {
-        c->edge_cache = cfs_xcalloc(CFS_EDGE_CACHE, sizeof *c->edge_cache);
-        cfs_mem_charge((int64_t)(CFS_EDGE_CACHE * sizeof *c->edge_cache) + CFS_MEM_BLOCK);
-    }
-    struct cfs_edge_slot *e = &c->edge_cache[cfs_counter_edge_slot(a, b, n)];
-    uint32_t id;
-    if (e->n == n + 1 && e->a == a && e->b == b) {
-        id = e->id;
-    } else {
-        id = strids_slow(t, p, n);
-        e->a = a;
-        e->b = b;
-        e->n = (uint32_t)n + 1;
-        e->id = id;
-    }
-    strids_remember(t, id, a, b, n, 1);
-    return id;
-}
+/* cfs_counter_dist / cfs_counter_edge when the inline part did not answer. */
+uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->dists, p, n); }
+uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->edges, p, n); }
 
 const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id) { return c->dists.map.rows + (size_t)id * CFS_KEY_STR; }
 const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id) { return c->edges.map.rows + (size_t)id * CFS_KEY_STR; }
@@ -195,7 +193,8 @@ void cfs_counter_free(cfs_counter *c)
     cfs_kmap_free(&c->dists.map);
     cfs_kmap_free(&c->edges.map);
     cfs_kmap_free(&c->overflow);
-    if (c->edge_cache) cfs_free_charged(c->edge_cache, CFS_EDGE_CACHE * sizeof *c->edge_cache);
+    if (c->dists.words) cfs_free_charged(c->dists.words, c->dists.wcap * sizeof *c->dists.words);
+    if (c->edges.words) cfs_free_charged(c->edges.words, c->edges.wcap * sizeof *c->edges.words);
     idmap_free(&c->hours);
     idmap_free(&c->verdicts);
     if (c->slots) cfs_free_charged(c->slots, c->cap * sizeof *c->slots);

@@ -13,7 +13,6 @@
 
 #include "pipeline/kmap.h"
 
-#define CFS_EDGE_CACHE 256
 
 /* Ids are dense from 0 in first-seen order.  An id fits its 16 bits of the packed key
  * while it is below CFS_COUNTER_ID_LIMIT; 0xFFFF itself is never packed, so no packed key
@@ -34,10 +33,15 @@ typedef struct cfs_idmap {
 } cfs_idmap;
 
 /* Strings (distribution ids, edge codes) -> dense id: a cfs_kmap whose row index is the
- * id, the id of the previous lookup remembered and compared first. */
+ * id, and in front of it an open-addressed table of the strings of at most 16 bytes as
+ * two words each (cfs_counter_words), so that a line's string is found without hashing
+ * its bytes; the id of the previous lookup is compared first. */
 typedef struct cfs_strids {
     cfs_kmap map;      /* rows: the cfs_key_str, CFS_KEY_STR bytes */
-    uint64_t last_a, last_b; /* the previous lookup's string as two words (counter.c) */
+    struct cfs_word_slot { uint64_t a, b; uint32_t n, id; } *words; /* n: length + 1, 0 = empty */
+    size_t wcap, wn;   /* words: slots (a power of two, load <= 1/2), used */
+    unsigned wshift;   /* 64 - log2(wcap) */
+    uint64_t last_a, last_b; /* the previous lookup's string as two words */
     uint32_t last_n;   /* its length + 1, 0 when longer than 16 bytes (compared as a string) */
     uint32_t last;     /* id + 1 of the previous lookup, 0 = none */
 } cfs_strids;
@@ -59,9 +63,6 @@ typedef struct cfs_counter_slot {
 
 typedef struct cfs_counter {
     cfs_strids dists, edges;
-    struct cfs_edge_slot { uint64_t a, b; uint32_t n, id; } *edge_cache; /* CFS_EDGE_CACHE entries of
-                                  * edge codes as words (n: length + 1, 0 = empty), made on
-                                  * the first miss of the previous-edge compare */
     struct cfs_counter_plain {    /* per status without attribution (the verdict is the */
         int64_t hour;             /* status), for the hour it was last seen in: the hour */
         uint64_t key;             /* and verdict ids as key bits, UINT64_MAX unknown */
@@ -128,25 +129,45 @@ static inline void cfs_counter_words(const char *p, size_t n, uint64_t *a, uint6
     }
 }
 
-static inline int cfs_strids_is_last(const cfs_strids *t, uint64_t a, uint64_t b, size_t n)
+/* Fibonacci hashing: the multiply carries every input bit into the top bits of the
+ * product, which pick the slot (the low bits of a product see only the low input bits,
+ * and the packed ids put whole fields in the high ones). */
+static inline size_t cfs_counter_mix(uint64_t k, unsigned shift)
 {
-    return t->last_n == n + 1 && t->last_a == a && t->last_b == b;
+    return (size_t)((k * 0x9e3779b97f4a7c15ull) >> shift);
 }
 
-static inline unsigned cfs_counter_edge_slot(uint64_t a, uint64_t b, size_t n)
+/* The id + 1 of a short string from its words, answered from the previous lookup or the
+ * word table; 0 when neither knows it (the caller then takes the slow path). */
+static inline uint32_t cfs_strids_find(cfs_strids *t, uint64_t a, uint64_t b, size_t n)
 {
-    return (unsigned)(((a ^ (b * 0xff51afd7ed558ccdull) ^ n) * 0x9e3779b97f4a7c15ull) >> 56) & (CFS_EDGE_CACHE - 1);
+    if (t->last_n == n + 1 && t->last_a == a && t->last_b == b) return t->last;
+    if (!t->wcap) return 0;
+    size_t j = cfs_counter_mix(a ^ (b * 0xff51afd7ed558ccdull) ^ n, t->wshift);
+    for (;;) {
+        const struct cfs_word_slot *e = &t->words[j];
+        if (e->n == n + 1 && e->a == a && e->b == b) {
+            t->last = e->id + 1;
+            t->last_a = a;
+            t->last_b = b;
+            t->last_n = e->n;
+            return e->id + 1;
+        }
+        if (!e->n) return 0;
+        j = (j + 1) & (t->wcap - 1);
+    }
 }
 
 /* The id of a distribution / edge string (bytes p[0..n), stored as cfs_key_str): the
  * previous line's is compared first, so a run of lines of one distribution (or edge)
- * never hashes its string; edges, which alternate, then try the edge cache. */
+ * never hashes its string, and edges, which alternate, are found by their words. */
 static inline uint32_t cfs_counter_dist(cfs_counter *c, const char *p, size_t n)
 {
     if (p && n - 1 < 16) {
         uint64_t a, b;
         cfs_counter_words(p, n, &a, &b);
-        if (cfs_strids_is_last(&c->dists, a, b, n)) return c->dists.last - 1;
+        uint32_t id = cfs_strids_find(&c->dists, a, b, n);
+        if (id) return id - 1;
     }
     return cfs_counter_dist_slow(c, p, n);
 }
@@ -156,28 +177,10 @@ static inline uint32_t cfs_counter_edge(cfs_counter *c, const char *p, size_t n)
     if (p && n - 1 < 16) {
         uint64_t a, b;
         cfs_counter_words(p, n, &a, &b);
-        cfs_strids *t = &c->edges;
-        if (cfs_strids_is_last(t, a, b, n)) return t->last - 1;
-        if (c->edge_cache) {
-            const struct cfs_edge_slot *e = &c->edge_cache[cfs_counter_edge_slot(a, b, n)];
-            if (e->n == n + 1 && e->a == a && e->b == b) {
-                t->last = e->id + 1;
-                t->last_a = a;
-                t->last_b = b;
-                t->last_n = e->n;
-                return e->id;
-            }
-        }
+        uint32_t id = cfs_strids_find(&c->edges, a, b, n);
+        if (id) return id - 1;
     }
     return cfs_counter_edge_slow(c, p, n);
-}
-
-/* Fibonacci hashing: the multiply carries every input bit into the top bits of the
- * product, which pick the slot (the low bits of a product see only the low input bits,
- * and the packed ids put whole fields in the high ones). */
-static inline size_t cfs_counter_mix(uint64_t k, unsigned shift)
-{
-    return (size_t)((k * 0x9e3779b97f4a7c15ull) >> shift);
 }
 
 /* The epoch second starting ts's hour (floored, also for negative times); the previous
