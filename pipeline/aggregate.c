@@ -467,9 +467,13 @@ void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_att
     }
     /* The common line: counted, nothing to learn from (no cause, so no WAF row).  Only a
      * rule that needs a latency has a latency class, and those all name a cause. */
+    cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+    if (al.at.rule == CFS_RULE_NOT_403 && al.at.evidence == 0) {
+        cfs_counter_add_plain(c, did, e.p, e.n, hour, r->status, r->sc_bytes);
+        return;
+    }
     uint8_t lat_class = 0;
     if (al.at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(al.at)) lat_class = cfs_lat_class(CFS_NO_MILLIS);
-    cfs_span e = r->f[CFS_F_EDGE_LOCATION];
     cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
                     cfs_counter_verdict(r->status, al.at.rule, al.at.cause, al.at.evidence, lat_class), r->sc_bytes);
 }

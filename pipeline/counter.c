@@ -217,6 +217,7 @@ static void table_rehash(cfs_counter *c, size_t ncap)
     c->cap = ncap;
     c->shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
     c->last = NULL;
+    memset(c->memo, 0, sizeof c->memo); /* its slot numbers were for the old table */
 }
 
 /* The slot of a packed key, made (zero counts) on first sight. */
@@ -242,8 +243,8 @@ static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
 }
 
 /* cfs_counter_add when the inline path did not answer: any hour, verdict and ids. */
-void cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
-                          uint64_t bytes)
+cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,
+                                       uint64_t verdict, uint64_t bytes)
 {
     uint32_t h = idmap_get(&c->hours, (uint64_t)hour);
     uint32_t v = idmap_get(&c->verdicts, verdict);
@@ -260,7 +261,7 @@ void cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t 
         wide_row *w = cfs_kmap_get(&c->overflow, &k, NULL);
         w->requests++;
         w->bytes += bytes;
-        return;
+        return NULL;
     }
     uint64_t hv = (uint64_t)h << (2 * ID_BITS) | (uint64_t)v << (3 * ID_BITS);
     /* Statuses alternate from line to line (200, 304, 206, ...) and a line without a 403
@@ -280,6 +281,7 @@ void cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t 
     }
     s->requests++;
     s->bytes += bytes;
+    return s;
 }
 
 static void unpack_verdict(uint64_t v, cfs_count_row *out)

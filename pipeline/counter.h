@@ -19,6 +19,7 @@
  * is all ones (the empty-slot mark).  A line with any id at or past the limit is counted
  * in the overflow table instead (exact, only slower). */
 #define CFS_COUNTER_ID_LIMIT 0xFFFFu
+#define CFS_COUNTER_MEMO_BITS 10
 
 /* u64 -> dense id, for the key parts that are numbers (hours, verdicts): linear probing
  * on a multiplicative hash, ids stored + 1 so that 0 marks an empty slot and any key
@@ -69,6 +70,11 @@ typedef struct cfs_counter {
     } plain[1024];
     int64_t ts_hour;              /* the hour of the previous cfs_counter_hour */
     int ts_hour_ok;
+    struct cfs_counter_memo {     /* cfs_counter_add_plain; ns = 0 marks an empty entry */
+        uint64_t a, b, ns;        /* edge words; its length, the status, the distribution id */
+        int64_t hour;
+        uint64_t slot;            /* where the key of such lines counts (emptied by a rehash) */
+    } memo[1u << CFS_COUNTER_MEMO_BITS];
     uint64_t *order;              /* keys in first-seen order (merge reads rows so) */
     size_t order_cap;
     cfs_idmap hours;              /* epoch seconds of the hour -> id */
@@ -102,8 +108,8 @@ static inline uint64_t cfs_counter_verdict(uint16_t status, uint16_t rule, uint8
  * answer from what the previous line (or the edge cache) already resolved. */
 uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n);
 uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n);
-void cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
-                          uint64_t bytes);
+cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,
+                                       uint64_t verdict, uint64_t bytes);
 
 /* A string of 1 to 16 bytes as two words: for one length, equal words are equal strings
  * (8..16 bytes: the first and the last eight, overlapping; 4..7: the first and the last
@@ -194,10 +200,11 @@ static inline int64_t cfs_counter_hour(cfs_counter *c, int64_t ts)
 }
 
 /* Count one line: requests += 1, bytes += bytes.  hour is the epoch second of its hour.
- * Inline: the line's verdict is a status seen before in the line's hour (plain), and its key is the previous line's or already in the table; any other
- * line goes to cfs_counter_add_slow. */
-static inline void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour, uint64_t verdict,
-                                   uint64_t bytes)
+ * Inline: the line's verdict is a status seen before in the line's hour (plain), and its
+ * key is the previous line's or already in the table; any other line goes to
+ * cfs_counter_add_slow.  Returns the slot counted into, NULL for an overflow row. */
+static inline cfs_counter_slot *cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,
+                                                uint64_t verdict, uint64_t bytes)
 {
     uint64_t hv;
     /* dist + 1 and edge + 1 are at most 0xFFFF exactly when their OR is: then both ids
@@ -218,10 +225,44 @@ static inline void cfs_counter_add(cfs_counter *c, uint32_t dist, uint32_t edge,
         }
         s->requests++;
         s->bytes += bytes;
-        return;
+        return s;
     }
 slow:
-    cfs_counter_add_slow(c, dist, edge, hour, verdict, bytes);
+    return cfs_counter_add_slow(c, dist, edge, hour, verdict, bytes);
+}
+
+/* cfs_counter_add for a line whose verdict is its status alone (no cause, rule or
+ * latency class: most lines), with the edge still as bytes.  The memo remembers, per
+ * (edge bytes, status, distribution id, hour), the slot its key counts into, so a line
+ * like a recent one skips interning its edge and finding its key: a hit costs the edge's
+ * two words, one multiply and a few compares.  A rehash moves the slots, so it empties
+ * the memo; a line it does not know takes the full path, which fills its entry. */
+static inline void cfs_counter_add_plain(cfs_counter *c, uint32_t dist, const char *edge, size_t edge_n,
+                                         int64_t hour, uint16_t status, uint64_t bytes)
+{
+    if (edge && edge_n - 1 < 16 && status < 1024) {
+        uint64_t a, b;
+        cfs_counter_words(edge, edge_n, &a, &b);
+        uint64_t ns = (uint64_t)edge_n << 48 | (uint64_t)status << 32 | dist;
+        struct cfs_counter_memo *m =
+            &c->memo[((a ^ (b * 0xff51afd7ed558ccdull) ^ ns) * 0x9e3779b97f4a7c15ull) >> (64 - CFS_COUNTER_MEMO_BITS)];
+        if (m->a == a && m->b == b && m->ns == ns && m->hour == hour) {
+            cfs_counter_slot *s = &c->slots[m->slot];
+            s->requests++;
+            s->bytes += bytes;
+            return;
+        }
+        cfs_counter_slot *s = cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status, bytes);
+        if (s) {
+            m->a = a;
+            m->b = b;
+            m->ns = ns;
+            m->hour = hour;
+            m->slot = (uint64_t)(s - c->slots);
+        }
+        return;
+    }
+    cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status, bytes);
 }
 
 /* Rows in first-seen order then the overflow rows: start with *it = 0; returns 0 at the
