@@ -1,8 +1,13 @@
-/* The aggregate stage: per-thread hash tables keyed with xxHash, merged once after the
- * parallel region.  Exact counters per distribution x edge x hour x status x cause;
- * per distribution x cause latency histograms and distinct clients (order-independent
- * sketches); top URIs and clients (Space-Saving) kept per work unit and folded in input
- * order so that results never depend on the thread count. */
+/* The aggregate stage, split by role:
+ *   per thread (cfs_thread_agg): the exact counter of every line (counter.h: requests and
+ *     bytes per distribution x edge x hour x status x cause, keyed by small ids) and the
+ *     403 accumulator (cfs_acc: per distribution x cause latency histograms and distinct
+ *     clients, origin references, WAF rows, error pages: order-independent sketches);
+ *   per work unit (a cfs_agg with heavy and deferred only): top URIs and clients
+ *     (Space-Saving) and the held-back 403s, folded in input order so that results never
+ *     depend on the thread count;
+ *   merged (cfs_agg): the same tables keyed by strings, what state.cfs stores, `merge`
+ *     combines and the report reads after cfs_agg_settle. */
 #ifndef CFSCAN_PIPELINE_AGGREGATE_H
 #define CFSCAN_PIPELINE_AGGREGATE_H
 

@@ -1,6 +1,6 @@
-/* The per-thread exact counter (counter.h): id interning and the packed-key table.  The
- * hot path is cfs_counter_add after the interning calls; everything else runs once per
- * new key, new string or merge. */
+/* The per-thread exact counter (counter.h): what runs once per new string, hour, verdict
+ * or key (the slow paths behind counter.h's inline ones), and the iteration the merge
+ * reads rows with. */
 #include "pipeline/counter.h"
 #include "pipeline/xalloc.h"
 

@@ -4,12 +4,12 @@
  *   for each piece of decompressed bytes:
  *       positions = kernel->scan(window)                     structural scan (TAB, LF)
  *       for each line:  #Fields: -> cfs_layout_parse          layout
- *                       else cfs_record_parse -> cfs_attribute -> cfs_agg_add
+ *                       else cfs_record_parse -> cfs_attribute_line -> cfs_agg_add
  *
  * Inputs come in batches (CFS_SCAN_BATCH, from a streamed walk or one list), each
  * scheduled largest first with dynamic scheduling; a large input is cut at line
  * boundaries into blocks that run as tasks on any thread.  Each thread adds into its own
- * cfs_agg; the tables are merged once at the end.  The only order-dependent state (top-k
+ * counter and 403 accumulator (cfs_thread_agg); they are merged once at the end.  The only order-dependent state (top-k
  * summaries, `requests` rows) is kept per work unit and folded in input order by one
  * thread at a time (fold_pending), so the result is identical for any thread count.
  * After each batch its per-input counts go to the ledger and to o->on_input, and are
