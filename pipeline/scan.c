@@ -9,9 +9,10 @@
  * Inputs come in batches (CFS_SCAN_BATCH, from a streamed walk or one list), each
  * scheduled largest first with dynamic scheduling; a large input is cut at line
  * boundaries into blocks that run as tasks on any thread.  Each thread adds into its own
- * counter and 403 accumulator (cfs_thread_agg); they are merged once at the end.  The only order-dependent state (top-k
- * summaries, `requests` rows) is kept per work unit and folded in input order by one
- * thread at a time (fold_pending), so the result is identical for any thread count.
+ * counter and 403 accumulator (cfs_thread_agg); they are merged once at the end.  The
+ * only order-dependent state (top-k summaries, held-back 403s, `requests` rows) is kept
+ * per work unit and folded in input order by one thread at a time (fold_pending), so the
+ * result is identical for any thread count.
  * After each batch its per-input counts go to the ledger and to o->on_input, and are
  * dropped: memory does not grow with the number of inputs. */
 #include "pipeline/scan.h"
