@@ -142,8 +142,6 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
 void cfs_agg_init(cfs_agg *a)
 {
     memset(a, 0, sizeof *a);
-    cfs_kmap_init(&a->fast, sizeof(cfs_fkey), sizeof(cfs_frow));
-    cfs_kmap_init(&a->strs, CFS_KEY_STR, sizeof(cfs_srow));
     cfs_kmap_init(&a->traffic, sizeof(cfs_tkey), sizeof(cfs_trow));
     cfs_kmap_init(&a->groups, sizeof(cfs_gkey), sizeof(cfs_grow));
     cfs_kmap_init(&a->origin, CFS_KEY_STR, sizeof(cfs_orow));
@@ -196,11 +194,7 @@ void cfs_agg_free(cfs_agg *a)
         topk_put(h->uris);
         topk_put(h->ips);
     }
-    for (size_t i = 0; i < a->strs.n; i++) cfs_hist_delete(((cfs_srow *)cfs_kmap_row(&a->strs, i))->origin);
-    if (a->edge_cache) cfs_free_charged(a->edge_cache, CFS_EDGE_CACHE * sizeof *a->edge_cache);
     cfs_fast_free(a);
-    cfs_kmap_free(&a->fast);
-    cfs_kmap_free(&a->strs);
     cfs_kmap_free(&a->traffic);
     cfs_kmap_free(&a->groups);
     cfs_kmap_free(&a->origin);
@@ -242,79 +236,10 @@ uint32_t cfs_lat_class_value(uint8_t c)
     return (uint32_t)((lo + hi) / 2);
 }
 
-/* Id of a distribution or edge string in a's string table. */
-static uint32_t intern(cfs_agg *a, const char *p, size_t n)
-{
-    char key[CFS_KEY_STR];
-    cfs_key_str(key, p, n);
-    int created;
-    cfs_srow *row = cfs_kmap_get(&a->strs, key, &created);
-    if (created) row->id = (uint32_t)(a->strs.n - 1);
-    return row->id;
-}
-
-/* s (a cfs_key_str) holds exactly what cfs_key_str(p, n) would write. */
-static inline int same_key_str(const char *s, const char *p, size_t n)
-{
-    if (n == 0) return s[0] == '-' && s[1] == 0;
-    if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
-    if (s[n] != 0) return 0;
-    return cfs_short_eq(s, p, n); /* word compares: these run on every line */
-}
-
-/* Slot of an edge code in the edge cache.  Edge codes are like "IAD89-C1" (8 bytes, up
- * to 12): the first and last 8 bytes (4 for short ones) cover all of a normal code in one
- * or two loads, and a multiply mixes them into the top bits.  Only the cache hit rate
- * depends on this hash; ids come from the string table either way. */
-static inline unsigned edge_slot(const char *p, size_t n)
-{
-    uint64_t w = n;
-    if (n >= 8) {
-        uint64_t x, y;
-        memcpy(&x, p, 8);
-        memcpy(&y, p + n - 8, 8);
-        w ^= x ^ (y * 0xff51afd7ed558ccdull);
-    } else if (n >= 4) {
-        uint32_t x, y;
-        memcpy(&x, p, 4);
-        memcpy(&y, p + n - 4, 4);
-        w ^= x | ((uint64_t)y << 32);
-    } else {
-        for (size_t i = 0; i < n; i++) w = (w << 8) | (unsigned char)p[i];
-    }
-    return (unsigned)((w * 0x9e3779b97f4a7c15ull) >> 56) & (CFS_EDGE_CACHE - 1);
-}
-
-/* Edge codes repeat all the time and are few: a direct-mapped cache keyed by a cheap
- * hash of the bytes avoids the string-table lookup for nearly every line. */
-static uint32_t intern_edge(cfs_agg *a, const char *p, size_t n)
-{
-    unsigned h = edge_slot(p, n);
-    if (!a->edge_cache) {
-        a->edge_cache = cfs_xcalloc(CFS_EDGE_CACHE, sizeof *a->edge_cache);
-        cfs_mem_charge((int64_t)(CFS_EDGE_CACHE * sizeof *a->edge_cache) + CFS_MEM_BLOCK);
-    }
-    if (a->edge_cache[h].n && same_key_str(a->edge_cache[h].s, p, n)) return a->edge_cache[h].id;
-    uint32_t id = intern(a, p, n);
-    a->edge_cache[h].n = 1;
-    a->edge_cache[h].id = id;
-    memcpy(a->edge_cache[h].s, ((cfs_srow *)cfs_kmap_row(&a->strs, id))->s, CFS_KEY_STR);
-    return id;
-}
-
-static uint32_t intern_dist(cfs_agg *a, const char *p, size_t n)
-{
-    if (a->last_dist && same_key_str(((cfs_srow *)cfs_kmap_row(&a->strs, a->last_dist - 1))->s, p, n))
-        return a->last_dist - 1;
-    uint32_t id = intern(a, p, n);
-    a->last_dist = id + 1;
-    return id;
-}
-
-static cfs_group *group_for(cfs_agg *a, const cfs_gkey *k)
+static cfs_group *group_for(cfs_kmap *groups, const cfs_gkey *k)
 {
     int created;
-    cfs_grow *row = cfs_kmap_get(&a->groups, k, &created);
+    cfs_grow *row = cfs_kmap_get(groups, k, &created);
     if (created) row->g = cfs_group_new();
     return row->g;
 }
@@ -384,50 +309,10 @@ static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
     return heavy_row(a, k, &created);
 }
 
-/* cfs_kmap_get for the per-thread fast table, specialised to its 24-byte cfs_fkey: the
- * hash is the same XXH3 with a constant length (so the compiler keeps only the 17..128
- * byte branch) and the key compare is three words, where the generic map loops over
- * key_size.  Rows are found and created exactly as cfs_kmap_get does, in the same order. */
-static inline cfs_frow *fast_get(cfs_kmap *m, const cfs_fkey *key)
-{
-    if ((m->n + 1) * 2 > m->cap) kmap_grow(m);
-    const uint64_t h = XXH3_64bits(key, sizeof *key);
-    uint64_t k0, k1, k2;
-    memcpy(&k0, (const char *)key, 8);
-    memcpy(&k1, (const char *)key + 8, 8);
-    memcpy(&k2, (const char *)key + 16, 8);
-    size_t j = (size_t)h & (m->cap - 1);
-    while (m->slot[j]) {
-        if (m->hash[j] == h) {
-            cfs_frow *row = (cfs_frow *)(void *)m->rows + (m->slot[j] - 1);
-            uint64_t r0, r1, r2;
-            memcpy(&r0, (const char *)&row->k, 8);
-            memcpy(&r1, (const char *)&row->k + 8, 8);
-            memcpy(&r2, (const char *)&row->k + 16, 8);
-            if (((r0 ^ k0) | (r1 ^ k1) | (r2 ^ k2)) == 0) return row;
-        }
-        j = (j + 1) & (m->cap - 1);
-    }
-    /* Absent: append a zeroed row with this key, as cfs_kmap_get does. */
-    if (m->n == m->rows_cap) {
-        size_t nc = m->rows_cap ? m->rows_cap * 2 : 64;
-        m->rows = cfs_xrealloc_charged(m->rows, m->rows_cap * sizeof(cfs_frow), nc * sizeof(cfs_frow));
-        m->rows_cap = nc;
-    }
-    cfs_frow *row = (cfs_frow *)(void *)m->rows + m->n;
-    memset(row, 0, sizeof *row);
-    row->k = *key;
-    m->n++;
-    m->hash[j] = h;
-    m->slot[j] = (uint32_t)m->n;
-    return row;
-}
-_Static_assert(sizeof(cfs_fkey) == 24, "fast_get compares three words");
-
-static cfs_lrow *lrow_get(cfs_agg *a, const cfs_lrow *k)
+static cfs_lrow *lrow_get(cfs_kmap *olabel, const cfs_lrow *k)
 {
     int created;
-    cfs_lrow *l = cfs_kmap_get(&a->olabel, k, &created);
+    cfs_lrow *l = cfs_kmap_get(olabel, k, &created);
     if (created) l->h = cfs_hist_new();
     return l;
 }
@@ -460,7 +345,7 @@ void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS
 
 /* The 403 sketches of one line: its group (latency histograms, distinct clients) in a,
  * its top URIs and clients in heavy. */
-static void add_sketches(cfs_agg *a, cfs_agg *heavy, const char dist[CFS_KEY_STR], cfs_attribution at,
+static void add_sketches(cfs_kmap *groups, cfs_agg *heavy, const char dist[CFS_KEY_STR], cfs_attribution at,
                          uint8_t lat_class, uint32_t tt, uint32_t ttfb, uint64_t iph, cfs_span uri,
                          cfs_span ip_listed, uint64_t ip_listed_hash)
 {
@@ -471,7 +356,7 @@ static void add_sketches(cfs_agg *a, cfs_agg *heavy, const char dist[CFS_KEY_STR
     g.cause = at.cause;
     g.rule = pending ? at.rule : 0;
     g.lat_class = pending ? lat_class : 0;
-    cfs_group *grp = group_for(a, &g);
+    cfs_group *grp = group_for(groups, &g);
     if (tt != CFS_NO_MILLIS) cfs_hist_add(&grp->tt, tt);
     if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&grp->ttfb, ttfb);
     cfs_hll_add_hash(&grp->clients, iph);
@@ -498,69 +383,137 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
     t->requests++;
     t->bytes += l->bytes;
     const char *ip = l->ip.p ? l->ip.p : "";
-    add_sketches(a, a, l->dist, at, l->lat_class, l->tt, l->ttfb, l->iph, l->uri, l->ip,
+    add_sketches(&a->groups, a, l->dist, at, l->lat_class, l->tt, l->ttfb, l->iph, l->uri, l->ip,
                  XXH3_64bits(ip, l->ip.n));
 }
 
-void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
-                 const cfs_attr_ctx *ctx)
+/* ---- the per-thread state ------------------------------------------------------------ */
+void cfs_thread_agg_init(cfs_thread_agg *t, cfs_events *events)
 {
-    cfs_fkey k;
-    memset(&k, 0, sizeof k);
-    k.dist = intern_dist(a, r->dist.p, r->dist.n);
-    /* floor to the hour, also for (theoretical) negative times */
-    int64_t ts = r->ts;
-    int64_t hour = (ts >= 0 ? ts / 3600 : (ts - 3599) / 3600) * 3600;
-    int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
-    /* the latency a provisional 403 is judged by (attribute.c, latency) */
-    uint32_t ms = at.cause != CFS_CAUSE_NONE ? cfs_attr_decision_ms(r) : CFS_NO_MILLIS;
-    uint8_t lat_class = pending ? cfs_lat_class(ms) : 0;
+    memset(t, 0, sizeof *t);
+    cfs_counter_init(&t->counter);
+    cfs_kmap_init(&t->acc.groups, sizeof(cfs_gkey), sizeof(cfs_grow));
+    cfs_kmap_init(&t->acc.olabel, 2 * CFS_KEY_STR, sizeof(cfs_lrow));
+    cfs_kmap_init(&t->acc.waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
+    cfs_kmap_init(&t->acc.pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
+    t->acc.events = events;
+}
 
-    /* Origin fetches give the distribution's latency reference (issue 10, edge versus
-     * origin): which ones, and by which measure, attribute.c decides. */
-    if (cfs_attr_origin_sample(r)) {
-        cfs_srow *ds = cfs_kmap_row(&a->strs, k.dist);
-        if (!ds->origin) ds->origin = cfs_hist_new();
-        cfs_hist_add(ds->origin, cfs_attr_latency_ms(r));
-        if (r->ttfb_ms != CFS_NO_MILLIS) ds->origin_ttfb++;
-        if (ctx && (ctx->config || r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN].p)) {
-            cfs_lrow lk;
-            memset(&lk, 0, sizeof lk);
-            cfs_origin_label(r, ctx, lk.label);
-            if (lk.label[0]) {
-                memcpy(lk.dist, ds->s, CFS_KEY_STR);
-                cfs_lrow *l = lrow_get(a, &lk);
-                cfs_hist_add(l->h, cfs_attr_latency_ms(r));
-                if (r->ttfb_ms != CFS_NO_MILLIS) l->ttfb++;
-            }
+void cfs_thread_agg_free(cfs_thread_agg *t)
+{
+    cfs_acc *a = &t->acc;
+    for (size_t i = 0; i < a->groups.n; i++) cfs_group_free(((cfs_grow *)cfs_kmap_row(&a->groups, i))->g);
+    for (size_t i = 0; i < a->olabel.n; i++) cfs_hist_delete(((cfs_lrow *)cfs_kmap_row(&a->olabel, i))->h);
+    for (size_t i = 0; i < a->norigin; i++) cfs_hist_delete(a->origin[i].h);
+    if (a->origin) cfs_free_charged(a->origin, a->norigin * sizeof *a->origin);
+    cfs_kmap_free(&a->groups);
+    cfs_kmap_free(&a->olabel);
+    cfs_kmap_free(&a->waf);
+    cfs_kmap_free(&a->pages);
+    cfs_counter_free(&t->counter);
+    memset(t, 0, sizeof *t);
+}
+
+/* The origin-fetch histogram slot of distribution id `dist` of the thread's counter. */
+static struct cfs_acc_origin *acc_origin(cfs_acc *a, uint32_t dist)
+{
+    if (dist >= a->norigin) {
+        size_t n = a->norigin ? a->norigin * 2 : 16;
+        while (n <= dist) n *= 2;
+        a->origin = cfs_xrealloc_charged(a->origin, a->norigin * sizeof *a->origin, n * sizeof *a->origin);
+        memset(a->origin + a->norigin, 0, (n - a->norigin) * sizeof *a->origin);
+        a->norigin = n;
+    }
+    return &a->origin[dist];
+}
+
+/* An origin fetch of distribution id did: its latency feeds the distribution's
+ * reference (issue 10, edge versus origin), and its origin's where config or layout name
+ * one.  Out of line, as is add_caused: the common line keeps a small frame. */
+static __attribute__((noinline)) void add_origin_sample(cfs_thread_agg *t, uint32_t did, const cfs_record *r,
+                                                        const cfs_attr_ctx *ctx)
+{
+    cfs_acc *a = &t->acc;
+    struct cfs_acc_origin *o = acc_origin(a, did);
+    if (!o->h) o->h = cfs_hist_new();
+    cfs_hist_add(o->h, cfs_attr_latency_ms(r));
+    if (r->ttfb_ms != CFS_NO_MILLIS) o->ttfb++;
+    if (ctx && (ctx->config || r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN].p)) {
+        cfs_lrow lk;
+        memset(&lk, 0, sizeof lk);
+        cfs_origin_label(r, ctx, lk.label);
+        if (lk.label[0]) {
+            memcpy(lk.dist, cfs_counter_dist_str(&t->counter, did), CFS_KEY_STR);
+            cfs_lrow *l = lrow_get(&a->olabel, &lk);
+            cfs_hist_add(l->h, cfs_attr_latency_ms(r));
+            if (r->ttfb_ms != CFS_NO_MILLIS) l->ttfb++;
         }
     }
-    const char *dist = NULL;
+}
+
+static void add_caused(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
+                       const cfs_attr_ctx *ctx, uint32_t did, int64_t hour);
+
+void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
+                 const cfs_attr_ctx *ctx)
+{
+    cfs_counter *c = &t->counter;
+    const uint32_t did = cfs_counter_dist(c, r->dist.p, r->dist.n);
+    const int64_t hour = cfs_counter_hour(c, r->ts);
+    if (cfs_attr_origin_sample(r)) add_origin_sample(t, did, r, ctx);
+    if (al.at.cause != CFS_CAUSE_NONE) {
+        add_caused(t, heavy, r, al, ctx, did, hour);
+        return;
+    }
+    /* The common line: counted, nothing to learn from (no cause, so no WAF row).  Only a
+     * rule that needs a latency has a latency class, and those all name a cause. */
+    cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+    if (al.at.rule == CFS_RULE_NOT_403 && al.at.evidence == 0) {
+        cfs_counter_add_plain(c, did, e.p, e.n, hour, r->status, r->sc_bytes);
+        return;
+    }
+    uint8_t lat_class = 0;
+    if (al.at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(al.at)) lat_class = cfs_lat_class(CFS_NO_MILLIS);
+    cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
+                    cfs_counter_verdict(r->status, al.at.rule, al.at.cause, al.at.evidence, lat_class), r->sc_bytes);
+}
+
+/* A line with a 403 cause: what it teaches, its sketches and top-k entries, or its
+ * record held back for the end of the pass, and its WAF row. */
+static __attribute__((noinline)) void add_caused(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r,
+                                                 cfs_attr_line al, const cfs_attr_ctx *ctx, uint32_t did,
+                                                 int64_t hour)
+{
+    cfs_counter *c = &t->counter;
+    cfs_acc *a = &t->acc;
+    const cfs_attribution at = al.at;
+    int pending = at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(at);
+    /* the latency a provisional 403 is judged by (attribute.c, latency) */
+    uint32_t ms = cfs_attr_decision_ms(r);
+    uint8_t lat_class = pending ? cfs_lat_class(ms) : 0;
+    /* The string table's rows do not move while this line is added: it is the only
+     * intern of the distribution. */
+    const char *dist = cfs_counter_dist_str(c, did);
     cfs_span ip = r->f[CFS_F_C_IP];
-    uint64_t iph = 0;
+    uint64_t iph = XXH3_64bits(ip.p ? ip.p : "", ip.n);
     char red[CFS_REDACT_MAX];
     cfs_span listed = ip;
-    if (at.cause != CFS_CAUSE_NONE) {
-        dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
-        iph = XXH3_64bits(ip.p ? ip.p : "", ip.n);
-        if (ctx && ctx->redact_clients) {
-            /* The distinct count keeps the full address's hash (the hash is not stored);
-             * only the truncated prefix enters the list, hence every report, table and
-             * state. */
-            listed.n = (uint32_t)cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
-            listed.p = red;
-        }
+    if (ctx && ctx->redact_clients) {
+        /* The distinct count keeps the full address's hash (the hash is not stored); only
+         * the truncated prefix enters the list, hence every report, table and state. */
+        listed.n = (uint32_t)cfs_redact_ip(ip.p ? ip.p : "", ip.n, red);
+        listed.p = red;
     }
     /* a 403's body and URI keys, made once for what it teaches and for its own judgement */
     uint32_t clen = 0, cth = 0;
     uint64_t evkey = 0;
-    if (dist && r->status == 403) {
+    if (r->status == 403) {
         clen = cfs_fast_clen(r);
         cth = cfs_fast_cth(r);
         evkey = cfs_fast_evkey(dist, r, cth, clen);
         cfs_fast_learn(a, ctx, dist, r, at, ms, clen, cth, evkey);
     }
-    if (dist && cfs_attr_deferred(at, ms)) {
+    if (cfs_attr_deferred(at, ms)) {
         /* Judged after the pass against what it learns (cfs_fast_resolve), then counted.
          * Only 403 rules are held back, so clen, cth and evkey are set. */
         cfs_line403 l;
@@ -582,42 +535,20 @@ void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attributio
         cfs_fast_defer(heavy, &l, r->ts, evkey, clen, cth, ms, label, at);
     } else {
         cfs_span e = r->f[CFS_F_EDGE_LOCATION];
-        k.edge = intern_edge(a, e.p, e.n);
-        k.hour = hour;
-        k.status = r->status;
-        k.cause = at.cause;
-        k.evidence = at.evidence;
-        k.rule = at.rule;
-        k.lat_class = lat_class;
-        cfs_frow *t = fast_get(&a->fast, &k);
-        t->requests++;
-        t->bytes += r->sc_bytes;
-        if (at.cause == CFS_CAUSE_NONE) return;
-        /* intern_edge may have moved the string table's rows */
-        dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
-        add_sketches(a, heavy, dist, at, lat_class, r->time_taken_ms, r->ttfb_ms, iph,
+        cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
+                        cfs_counter_verdict(r->status, at.rule, at.cause, at.evidence, lat_class), r->sc_bytes);
+        add_sketches(&a->groups, heavy, dist, at, lat_class, r->time_taken_ms, r->ttfb_ms, iph,
                      r->f[CFS_F_CS_URI_STEM], listed,
                      listed.p == red ? XXH3_64bits(red, listed.n) : iph);
     }
-
-    if (ctx && ctx->waf) {
+    if (al.waf) {
         /* Terminating rules of the blocks the WAF logs prove; else what the WAF logs add
          * to the line (a joined record that is no 403 block, or no coverage), counted
-         * under the note's reserved name (waf.h). */
+         * under the note's reserved name (waf.h).  cfs_attribute_line found which. */
         cfs_wrow wk;
         memset(&wk, 0, sizeof wk);
-        dist = ((cfs_srow *)cfs_kmap_row(&a->strs, k.dist))->s;
         memcpy(wk.dist, dist, CFS_KEY_STR);
-        int note = cfs_attr_waf_note(r, ctx);
-        cfs_waf_hit hit;
-        if (note >= 0) {
-            wk.rule = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)note);
-        } else if (at.cause == CFS_CAUSE_WAF_BLOCK &&
-                   cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit)) {
-            wk.rule = hit.rule;
-        } else {
-            return;
-        }
+        wk.rule = al.waf - 1;
         cfs_wrow *w = cfs_kmap_get(&a->waf, &wk, NULL);
         w->count++;
     }
@@ -638,43 +569,37 @@ static cfs_orow *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
     return o;
 }
 
+/* dst's tables += the same tables of a cfs_agg or a cfs_acc (groups, olabel, waf, pages). */
+static void merge_learned(cfs_agg *dst, const cfs_kmap *groups, const cfs_kmap *olabel, const cfs_kmap *waf,
+                          const cfs_kmap *pages)
+{
+    for (size_t i = 0; i < groups->n; i++) {
+        const cfs_grow *s = cfs_kmap_row(groups, i);
+        merge_group(group_for(&dst->groups, &s->k), s->g);
+    }
+    for (size_t i = 0; i < waf->n; i++) {
+        const cfs_wrow *s = cfs_kmap_row(waf, i);
+        cfs_wrow *d = cfs_kmap_get(&dst->waf, s, NULL);
+        d->count += s->count;
+    }
+    for (size_t i = 0; i < olabel->n; i++) {
+        const cfs_lrow *s = cfs_kmap_row(olabel, i);
+        cfs_lrow *d = lrow_get(&dst->olabel, s);
+        cfs_hist_merge(d->h, s->h);
+        d->ttfb += s->ttfb;
+    }
+    cfs_fast_merge(&dst->pages, pages);
+}
+
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
 {
     /* sized once: growing by doubling rehashes every row about twice on a big merge */
-    cfs_kmap_reserve(&dst->traffic, src->fast.n + src->traffic.n);
-    for (size_t i = 0; i < src->fast.n; i++) {
-        const cfs_frow *f = cfs_kmap_row(&src->fast, i);
-        cfs_tkey k;
-        memset(&k, 0, sizeof k);
-        memcpy(k.dist, ((const cfs_srow *)cfs_kmap_row(&src->strs, f->k.dist))->s, CFS_KEY_STR);
-        memcpy(k.edge, ((const cfs_srow *)cfs_kmap_row(&src->strs, f->k.edge))->s, CFS_KEY_STR);
-        k.hour = f->k.hour;
-        k.status = f->k.status;
-        k.rule = f->k.rule;
-        k.cause = f->k.cause;
-        k.evidence = f->k.evidence;
-        k.lat_class = f->k.lat_class;
-        cfs_trow *d = cfs_kmap_get(&dst->traffic, &k, NULL);
-        d->requests += f->requests;
-        d->bytes += f->bytes;
-    }
-    for (size_t i = 0; i < src->strs.n; i++) {
-        const cfs_srow *sr = cfs_kmap_row(&src->strs, i);
-        if (sr->origin) {
-            cfs_orow *o = origin_for(dst, sr->s);
-            cfs_hist_merge(o->h, sr->origin);
-            o->ttfb += sr->origin_ttfb;
-        }
-    }
+    cfs_kmap_reserve(&dst->traffic, src->traffic.n);
     for (size_t i = 0; i < src->traffic.n; i++) {
         const cfs_trow *s = cfs_kmap_row(&src->traffic, i);
         cfs_trow *d = cfs_kmap_get(&dst->traffic, &s->k, NULL);
         d->requests += s->requests;
         d->bytes += s->bytes;
-    }
-    for (size_t i = 0; i < src->groups.n; i++) {
-        const cfs_grow *s = cfs_kmap_row(&src->groups, i);
-        merge_group(group_for(dst, &s->k), s->g);
     }
     for (size_t i = 0; i < src->origin.n; i++) {
         const cfs_orow *s = cfs_kmap_row(&src->origin, i);
@@ -682,18 +607,39 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
         cfs_hist_merge(d->h, s->h);
         d->ttfb += s->ttfb;
     }
-    for (size_t i = 0; i < src->waf.n; i++) {
-        const cfs_wrow *s = cfs_kmap_row(&src->waf, i);
-        cfs_wrow *d = cfs_kmap_get(&dst->waf, s, NULL);
-        d->count += s->count;
+    merge_learned(dst, &src->groups, &src->olabel, &src->waf, &src->pages);
+}
+
+void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t)
+{
+    const cfs_counter *c = &t->counter;
+    /* Remap the counter's ids to the strings and values they stand for. */
+    cfs_kmap_reserve(&dst->traffic, cfs_counter_rows(c));
+    size_t it = 0;
+    cfs_count_row r;
+    while (cfs_counter_next(c, &it, &r)) {
+        cfs_tkey k;
+        memset(&k, 0, sizeof k);
+        memcpy(k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
+        memcpy(k.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
+        k.hour = r.hour;
+        k.status = r.status;
+        k.rule = r.rule;
+        k.cause = r.cause;
+        k.evidence = r.evidence;
+        k.lat_class = r.lat_class;
+        cfs_trow *d = cfs_kmap_get(&dst->traffic, &k, NULL);
+        d->requests += r.requests;
+        d->bytes += r.bytes;
     }
-    for (size_t i = 0; i < src->olabel.n; i++) {
-        const cfs_lrow *s = cfs_kmap_row(&src->olabel, i);
-        cfs_lrow *d = lrow_get(dst, s);
-        cfs_hist_merge(d->h, s->h);
-        d->ttfb += s->ttfb;
+    const cfs_acc *a = &t->acc;
+    for (size_t i = 0; i < a->norigin; i++) {
+        if (!a->origin[i].h) continue;
+        cfs_orow *o = origin_for(dst, cfs_counter_dist_str(c, (uint32_t)i));
+        cfs_hist_merge(o->h, a->origin[i].h);
+        o->ttfb += a->origin[i].ttfb;
     }
-    cfs_fast_merge(dst, src);
+    merge_learned(dst, &a->groups, &a->olabel, &a->waf, &a->pages);
 }
 
 void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
@@ -872,7 +818,7 @@ void cfs_agg_settle(cfs_agg *a)
     }
     for (size_t i = 0; i < a->olabel.n; i++) {
         const cfs_lrow *s = cfs_kmap_row(&a->olabel, i);
-        cfs_lrow *d = lrow_get(&out, s);
+        cfs_lrow *d = lrow_get(&out.olabel, s);
         cfs_hist_merge(d->h, s->h);
         d->ttfb += s->ttfb;
     }
@@ -885,47 +831,84 @@ void cfs_agg_settle(cfs_agg *a)
 
 static void set_add(cfs_kmap *set, const void *key) { (void)cfs_kmap_get(set, key, NULL); }
 
-void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out)
+/* The distinct-key sets being counted. */
+typedef struct key_sets {
+    cfs_kmap g, d, e, h;
+    uint64_t traffic;
+} key_sets;
+
+static void sets_init(key_sets *k)
+{
+    memset(k, 0, sizeof *k);
+    cfs_kmap_init(&k->g, sizeof(cfs_gkey), sizeof(cfs_gkey));
+    cfs_kmap_init(&k->d, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&k->e, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&k->h, sizeof(int64_t), sizeof(int64_t));
+}
+
+static void sets_groups(key_sets *k, const cfs_kmap *m, size_t row_size)
+{
+    for (size_t r = 0; r < m->n; r++) {
+        cfs_gkey g = *(const cfs_gkey *)(const void *)(m->rows + r * row_size);
+        g.rule = 0; /* provisional rows of one cause count once */
+        g.lat_class = 0;
+        set_add(&k->g, &g);
+    }
+}
+
+static void sets_agg(key_sets *k, const cfs_agg *a)
+{
+    k->traffic += a->traffic.n;
+    for (size_t r = 0; r < a->traffic.n; r++) {
+        const cfs_trow *t = cfs_kmap_row(&a->traffic, r);
+        set_add(&k->d, t->k.dist);
+        set_add(&k->e, t->k.edge);
+        set_add(&k->h, &t->k.hour);
+    }
+    sets_groups(k, &a->groups, sizeof(cfs_grow));
+    sets_groups(k, &a->heavy, sizeof(cfs_hrow));
+}
+
+static void sets_done(key_sets *k, cfs_key_counts *out)
 {
     memset(out, 0, sizeof *out);
-    cfs_kmap g, d, e, h;
-    cfs_kmap_init(&g, sizeof(cfs_gkey), sizeof(cfs_gkey));
-    cfs_kmap_init(&d, CFS_KEY_STR, CFS_KEY_STR);
-    cfs_kmap_init(&e, CFS_KEY_STR, CFS_KEY_STR);
-    cfs_kmap_init(&h, sizeof(int64_t), sizeof(int64_t));
-    for (size_t i = 0; i < n; i++) {
-        const cfs_agg *a = aggs[i];
-        out->traffic += a->fast.n + a->traffic.n;
-        for (size_t r = 0; r < a->fast.n; r++) {
-            const cfs_frow *f = cfs_kmap_row(&a->fast, r);
-            set_add(&d, ((const cfs_srow *)cfs_kmap_row(&a->strs, f->k.dist))->s);
-            set_add(&e, ((const cfs_srow *)cfs_kmap_row(&a->strs, f->k.edge))->s);
-            set_add(&h, &f->k.hour);
+    out->traffic = k->traffic;
+    out->groups = k->g.n;
+    out->dists = k->d.n;
+    out->edges = k->e.n;
+    out->hours = k->h.n;
+    cfs_kmap_free(&k->g);
+    cfs_kmap_free(&k->d);
+    cfs_kmap_free(&k->e);
+    cfs_kmap_free(&k->h);
+}
+
+void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out)
+{
+    key_sets k;
+    sets_init(&k);
+    for (size_t i = 0; i < n; i++) sets_agg(&k, aggs[i]);
+    sets_done(&k, out);
+}
+
+void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_agg *merged, cfs_key_counts *out)
+{
+    key_sets k;
+    sets_init(&k);
+    for (size_t i = 0; i < nt; i++) {
+        const cfs_counter *c = &t[i].counter;
+        k.traffic += cfs_counter_rows(c);
+        size_t it = 0;
+        cfs_count_row r;
+        while (cfs_counter_next(c, &it, &r)) {
+            set_add(&k.d, cfs_counter_dist_str(c, r.dist));
+            set_add(&k.e, cfs_counter_edge_str(c, r.edge));
+            set_add(&k.h, &r.hour);
         }
-        for (size_t r = 0; r < a->traffic.n; r++) {
-            const cfs_trow *t = cfs_kmap_row(&a->traffic, r);
-            set_add(&d, t->k.dist);
-            set_add(&e, t->k.edge);
-            set_add(&h, &t->k.hour);
-        }
-        const cfs_kmap *gm[2] = {&a->groups, &a->heavy};
-        size_t gsz[2] = {sizeof(cfs_grow), sizeof(cfs_hrow)};
-        for (int m = 0; m < 2; m++)
-            for (size_t r = 0; r < gm[m]->n; r++) {
-                cfs_gkey k = *(const cfs_gkey *)(const void *)(gm[m]->rows + r * gsz[m]);
-                k.rule = 0; /* provisional rows of one cause count once */
-                k.lat_class = 0;
-                set_add(&g, &k);
-            }
+        sets_groups(&k, &t[i].acc.groups, sizeof(cfs_grow));
     }
-    out->groups = g.n;
-    out->dists = d.n;
-    out->edges = e.n;
-    out->hours = h.n;
-    cfs_kmap_free(&g);
-    cfs_kmap_free(&d);
-    cfs_kmap_free(&e);
-    cfs_kmap_free(&h);
+    if (merged) sets_agg(&k, merged);
+    sets_done(&k, out);
 }
 
 const char *cfs_key_counts_largest(const cfs_key_counts *k)

@@ -1,8 +1,13 @@
-/* The aggregate stage: per-thread hash tables keyed with xxHash, merged once after the
- * parallel region.  Exact counters per distribution x edge x hour x status x cause;
- * per distribution x cause latency histograms and distinct clients (order-independent
- * sketches); top URIs and clients (Space-Saving) kept per work unit and folded in input
- * order so that results never depend on the thread count. */
+/* The aggregate stage, split by role:
+ *   per thread (cfs_thread_agg): the exact counter of every line (counter.h: requests and
+ *     bytes per distribution x edge x hour x status x cause, keyed by small ids) and the
+ *     403 accumulator (cfs_acc: per distribution x cause latency histograms and distinct
+ *     clients, origin references, WAF rows, error pages: order-independent sketches);
+ *   per work unit (a cfs_agg with heavy and deferred only): top URIs and clients
+ *     (Space-Saving) and the held-back 403s, folded in input order so that results never
+ *     depend on the thread count;
+ *   merged (cfs_agg): the same tables keyed by strings, what state.cfs stores, `merge`
+ *     combines and the report reads after cfs_agg_settle. */
 #ifndef CFSCAN_PIPELINE_AGGREGATE_H
 #define CFSCAN_PIPELINE_AGGREGATE_H
 
@@ -12,34 +17,8 @@
 #include "pipeline/attribute.h"
 #include "pipeline/sketch.h"
 #include "pipeline/types.h"
-
-#define CFS_KEY_STR 40 /* ids (14), edge codes (<= 12) and d*.cloudfront.net domains (29) fit */
-
-/* Generic open-addressed map from a fixed-size key (the first key_size bytes of each
- * row) to a fixed-size row.  Rows move when the map grows: never keep a row pointer
- * across an insert. */
-typedef struct cfs_kmap {
-    uint64_t *hash;
-    uint32_t *slot; /* row index + 1, 0 = empty */
-    size_t cap;     /* power of two */
-    size_t n;
-    char *rows;
-    size_t row_size, key_size, rows_cap;
-} cfs_kmap;
-
-void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size);
-void cfs_kmap_free(cfs_kmap *m);
-/* Find or insert (zero-filled payload) the row whose key equals key. */
-void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created);
-/* The row whose key equals key, or NULL; never inserts, so it reads a const map. */
-const void *cfs_kmap_find(const cfs_kmap *m, const void *key);
-void *cfs_kmap_row(const cfs_kmap *m, size_t i);
-/* Make room for `more` rows beyond the current ones, so that many inserts in a row do
- * not rehash the map each time it doubles. */
-void cfs_kmap_reserve(cfs_kmap *m, size_t more);
-/* XXH3-64 of n bytes: the hash of the summary's WAF rule-name index (summary.c), and the
- * state file's checksum function, which tests use to forge valid hostile states. */
-uint64_t cfs_hash_bytes(const void *p, size_t n);
+#include "pipeline/kmap.h"
+#include "pipeline/counter.h"
 
 /* traffic: distribution x edge x hour x status x cause/evidence/rule.  lat_class is
  * used only by provisional (latency-pending) 403s: see cfs_lat_class (exact below 16 ms,
@@ -114,30 +93,6 @@ typedef struct cfs_wrow {
     uint64_t count;
 } cfs_wrow;
 
-/* The per-thread hot table: the traffic key with distribution and edge replaced by ids
- * into the agg's own string table (24-byte keys hash and compare far faster than 96).
- * cfs_agg_merge turns these rows into string-keyed cfs_trow rows of the destination. */
-typedef struct cfs_fkey {
-    uint32_t dist, edge;  /* ids into cfs_agg.strs */
-    int64_t hour;
-    uint16_t status;
-    uint16_t rule;
-    uint8_t cause, evidence, lat_class, pad;
-} cfs_fkey;
-typedef struct cfs_frow {
-    cfs_fkey k;
-    uint64_t requests;
-    uint64_t bytes;
-} cfs_frow;
-typedef struct cfs_srow {  /* string table row: key string, its id */
-    char s[CFS_KEY_STR];
-    uint32_t id;
-    uint32_t pad;
-    cfs_hist *origin;      /* origin-fetch histogram of this distribution id, if any */
-    uint64_t origin_ttfb;  /* of its samples, those measured by time-to-first-byte */
-} cfs_srow;
-#define CFS_EDGE_CACHE 256
-
 /* Held-back 403s wait for the end of the pass (attribute.h, cfs_attr_deferred): each
  * is kept as a record (edgefast.c) in input order, in memory and past
  * CFS_DEFERRED_MEM bytes in an unlinked temporary file; what they are judged against is
@@ -170,26 +125,49 @@ typedef struct cfs_events {
     int saturated;      /* set by cfs_fast_resolve: too full to trust (false-match rate > 1%) */
 } cfs_events;
 
+/* The string-keyed state: what a scan's per-thread state merges into, what state.cfs
+ * stores and what `merge` combines, settled once at the end (cfs_agg_settle).  A work
+ * unit's top-k holder is one too, with only heavy and deferred used. */
 typedef struct cfs_agg {
-    cfs_kmap fast;    /* cfs_frow, filled by cfs_agg_add */
-    cfs_kmap strs;    /* cfs_srow; row index == id */
-    struct cfs_edge_slot { uint32_t n; uint32_t id; char s[CFS_KEY_STR]; } *edge_cache; /* lazily
-                         * allocated, CFS_EDGE_CACHE entries: unit aggs never need it */
-    uint32_t last_dist; /* id + 1 of the last distribution seen, 0 = none */
-    cfs_kmap traffic; /* cfs_trow: merged results (string keys) */
+    cfs_kmap traffic; /* cfs_trow */
     cfs_kmap groups;  /* cfs_grow */
     cfs_kmap origin;  /* cfs_orow */
-    cfs_kmap olabel;  /* cfs_lrow (per-thread and merged) */
+    cfs_kmap olabel;  /* cfs_lrow */
     uint32_t *oref, *lref; /* references per origin / olabel row, set by cfs_fast_resolve */
     cfs_kmap waf;     /* cfs_wrow */
-    cfs_kmap heavy;   /* cfs_hrow: in a per-thread agg unused; units and the final agg use it */
-    cfs_kmap pages;   /* cfs_prow (per-thread and merged) */
+    cfs_kmap heavy;   /* cfs_hrow: units and the final agg, folded in input order */
+    cfs_kmap pages;   /* cfs_prow */
     cfs_events *events; /* shared by the aggs of one scan (see cfs_events) */
     int events_owner;   /* this agg frees events */
     cfs_deferred deferred; /* units and the final agg, folded in input order like heavy */
     int settled;        /* set by the settle stage (cfs_settle, view.h), the last step of a
                          * scan or a merge: such an agg is read, never settled again */
 } cfs_agg;
+
+/* The 403 accumulator of one thread: what its 403s (and origin fetches) teach, in
+ * order-independent sketches; the order-dependent part (top-k, held-back records) goes
+ * to the work unit's cfs_agg.  Tables as in cfs_agg, except the origin histograms, which
+ * are indexed by the thread counter's distribution id (no hash per origin fetch). */
+typedef struct cfs_acc {
+    cfs_kmap groups;  /* cfs_grow */
+    cfs_kmap olabel;  /* cfs_lrow */
+    cfs_kmap waf;     /* cfs_wrow */
+    cfs_kmap pages;   /* cfs_prow */
+    cfs_events *events; /* the scan's, shared */
+    struct cfs_acc_origin { cfs_hist *h; uint64_t ttfb; } *origin; /* by distribution id */
+    size_t norigin;
+} cfs_acc;
+
+/* The whole per-thread state of a scan: the exact counter and the 403 accumulator. */
+typedef struct cfs_thread_agg {
+    cfs_counter counter;
+    cfs_acc acc;
+} cfs_thread_agg;
+void cfs_thread_agg_init(cfs_thread_agg *t, cfs_events *events);
+void cfs_thread_agg_free(cfs_thread_agg *t);
+/* dst += t: the counter's rows with their ids mapped back to strings, and the
+ * accumulator's tables. */
+void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t);
 
 /* A group with empty sketches, and its release (both charge the memory budget). */
 cfs_group *cfs_group_new(void);
@@ -203,14 +181,13 @@ void cfs_agg_free(cfs_agg *a);
 /* Free the top-k summaries kept for reuse (call when no scan is running). */
 void cfs_topk_pool_drain(void);
 
-/* Fixed-size key string: copy, truncating at CFS_KEY_STR-1 bytes; "" becomes "-". */
-void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n);
 uint8_t cfs_lat_class(uint32_t ms);
 uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if unknown) */
 
-/* Account one accepted record with its attribution.  `heavy` receives the top-k updates
- * (a per-unit agg); it may be the same as a. */
-void cfs_agg_add(cfs_agg *a, cfs_agg *heavy, const cfs_record *r, cfs_attribution at,
+/* Account one accepted record with its attribution (cfs_attribute's, which carries the
+ * WAF row too) into the thread's state t.  `heavy` (the work unit's) receives the top-k
+ * updates and the held-back 403s; it is not used for lines without a 403 cause. */
+void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
                  const cfs_attr_ctx *ctx);
 
 /* One 403 with its settled (or still provisional) attribution, added to a's traffic,
@@ -232,9 +209,9 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 /* Give a (and the per-thread aggs that share it later) an events filter of at most
  * max_bytes (a power of two; 0 = 16 MiB). */
 void cfs_fast_events_new(cfs_agg *a, size_t max_bytes);
-/* Learn from one 403 (pages, events) into the per-thread a; clen, cth and evkey are its
+/* Learn from one 403 (pages, events) into the thread's accumulator; clen, cth and evkey are its
  * cfs_fast_clen, cfs_fast_cth and cfs_fast_evkey. */
-void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
+void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
                     cfs_attribution at, uint32_t ms, uint32_t clen, uint32_t cth, uint64_t evkey);
 /* Keep a cfs_attr_deferred 403 for cfs_fast_resolve, in the unit's heavy agg. */
 void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
@@ -244,7 +221,7 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t e
 uint32_t cfs_fast_clen(const cfs_record *r);
 uint32_t cfs_fast_cth(const cfs_record *r);
 uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen);
-void cfs_fast_merge(cfs_agg *dst, const cfs_agg *src);  /* pages (events are shared) */
+void cfs_fast_merge(cfs_kmap *dst_pages, const cfs_kmap *src_pages);  /* pages (events are shared) */
 void cfs_fast_fold(cfs_agg *dst, cfs_agg *src);         /* deferred records, input order */
 void cfs_fast_free(cfs_agg *a);
 /* Judge every deferred record (cfs_attr_settle_fast) and add it to
@@ -284,6 +261,8 @@ typedef struct cfs_key_counts {
     uint64_t traffic; /* exact-counter rows, all aggs together */
 } cfs_key_counts;
 void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out);
+/* The same over the per-thread states and the merged agg of a scan. */
+void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_agg *merged, cfs_key_counts *out);
 /* The key space with the most distinct keys, as words ("distribution x cause groups",
  * "edges", "hours", "distributions"). */
 const char *cfs_key_counts_largest(const cfs_key_counts *k);

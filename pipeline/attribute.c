@@ -136,6 +136,7 @@ typedef struct facts {
                                     * LastModifiedTime: config-based verdicts lose a level */
     int waf_hit;                   /* a joined record proves a WAF 403 (see waf_join) */
     int waf_note;                  /* CFS_WAF_NOTE_* or -1 */
+    uint32_t waf_rule;             /* with waf_hit: the record's terminating rule */
     int waf_covered;               /* the WAF logs cover this line's distribution and time */
     enum ct_kind ct;
     int plain;                     /* cs-protocol http or ws: no TLS */
@@ -500,9 +501,10 @@ static void config_facts(facts *f)
  * line: its distribution among the records' httpSourceIds (the line's distribution id, or
  * the id of the config it matched) and its time inside their span (waf.h). */
 static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dist_config *d, int *hit_out,
-                     int *note, int *covered)
+                     int *note, int *covered, uint32_t *rule)
 {
     *hit_out = 0;
+    *rule = 0;
     *note = -1;
     *covered = 0;
     if (ctx == NULL || ctx->waf == NULL) return;
@@ -511,6 +513,7 @@ static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dis
         cfs_waf_lookup(ctx->waf, r->f[CFS_F_EDGE_REQUEST_ID], &hit) && hit.action != CFS_WAF_ALLOW) {
         if (hit.action == CFS_WAF_BLOCK && (hit.code == 0 || hit.code == r->status)) {
             *hit_out = 1;
+            *rule = hit.rule;
             *covered = 1;
             return;
         }
@@ -533,7 +536,8 @@ int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx)
             d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
     }
     int hit, note, covered;
-    waf_join(r, ctx, d, &hit, &note, &covered);
+    uint32_t rule;
+    waf_join(r, ctx, d, &hit, &note, &covered, &rule);
     return note;
 }
 
@@ -556,7 +560,7 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
         f->cookies_from_config = 0;
     }
 
-    waf_join(r, ctx, f->d, &f->waf_hit, &f->waf_note, &f->waf_covered);
+    waf_join(r, ctx, f->d, &f->waf_hit, &f->waf_note, &f->waf_covered, &f->waf_rule);
 
     f->ct = classify_ct(r->f[CFS_F_SC_CONTENT_TYPE]);
     f->plain = r->protocol == CFS_P_HTTP || r->protocol == CFS_P_WS;
@@ -1266,10 +1270,17 @@ static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
     return to != 0 && to == r->status;
 }
 
-cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
+cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx) { return cfs_attribute_line(r, ctx).at; }
+
+cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
+    cfs_attr_line out;
+    out.waf = 0;
     /* Rule 0 needs no facts: keep the common (non-403) path free of any parsing. */
-    if (r->status != 403) return make(hidden_403(r, ctx) ? R_HIDDEN_403 : R_NOT_403);
+    if (r->status != 403) {
+        out.at = make(hidden_403(r, ctx) ? R_HIDDEN_403 : R_NOT_403);
+        return out;
+    }
     facts f;
     build_facts(&f, r, ctx);
     for (uint16_t id = R_NOT_403 + 1; id < R_COUNT; id++)
@@ -1283,9 +1294,17 @@ cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
                 a.rule = twin;
                 a.evidence = (uint8_t)(a.evidence + 1);
             }
-            return a;
+            /* The WAF table's row (cfs_attr_line): what the logs add to the line, else
+             * the proving record's rule when the verdict is that block. */
+            if (f.waf_note >= 0)
+                out.waf = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)f.waf_note) + 1;
+            else if (a.cause == CFS_CAUSE_WAF_BLOCK && f.waf_hit)
+                out.waf = f.waf_rule + 1;
+            out.at = a;
+            return out;
         }
-    return make(R_UNCLASSIFIED); /* not reached: R_UNCLASSIFIED always matches */
+    out.at = make(R_UNCLASSIFIED); /* not reached: R_UNCLASSIFIED always matches */
+    return out;
 }
 
 int cfs_attr_needs_latency(cfs_attribution a)

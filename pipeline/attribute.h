@@ -28,6 +28,17 @@ typedef struct cfs_attr_ctx {
  * provisional: cfs_attr_needs_latency() is true, and the caller keeps the request's
  * latency (cfs_attr_latency_ms) until cfs_attr_settle() is called after the pass. */
 cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx);
+/* The same with what the aggregation of the line needs besides, so that it never looks
+ * the line up in the WAF logs again. */
+typedef struct cfs_attr_line {
+    cfs_attribution at;
+    uint32_t waf;     /* with WAF logs: 1 + the row of the report's WAF table this 403 counts
+                       * under, i.e. the terminating rule (cfs_waf_rule_name index) of the
+                       * BLOCK record that proves a WAF block (cause waf_block), or
+                       * cfs_waf_rule_count() + the CFS_WAF_NOTE_* the logs add to the line
+                       * (cfs_attr_waf_note); 0 for neither, and always without WAF logs. */
+} cfs_attr_line;
+cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
 /* For a 403 with WAF logs given: the CFS_WAF_NOTE_* the WAF logs add to its attribution
  * (a joined record that is no 403 block, or a line outside the logs' coverage), or -1. */

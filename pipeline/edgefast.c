@@ -126,7 +126,7 @@ static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a +
 
 static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR]);
 
-void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
+void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
                     cfs_attribution at, uint32_t ms, uint32_t clen, uint32_t cth, uint64_t evkey)
 {
     int page = cfs_attr_page_cause(at);
@@ -147,11 +147,11 @@ void cfs_fast_learn(cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
     }
 }
 
-void cfs_fast_merge(cfs_agg *dst, const cfs_agg *src)
+void cfs_fast_merge(cfs_kmap *dst_pages, const cfs_kmap *src_pages)
 {
-    for (size_t i = 0; i < src->pages.n; i++) {
-        const cfs_prow *s = cfs_kmap_row(&src->pages, i);
-        cfs_prow *d = cfs_kmap_get(&dst->pages, s, NULL);
+    for (size_t i = 0; i < src_pages->n; i++) {
+        const cfs_prow *s = cfs_kmap_row(src_pages, i);
+        cfs_prow *d = cfs_kmap_get(dst_pages, s, NULL);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) d->n[c] += s->n[c];
     }
 }

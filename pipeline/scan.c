@@ -4,14 +4,15 @@
  *   for each piece of decompressed bytes:
  *       line ends, TAB map = kernel->scan(window)            structural scan
  *       for each line:  #Fields: -> cfs_layout_parse          layout
- *                       else cfs_record_parse -> cfs_attribute -> cfs_agg_add
+ *                       else cfs_record_parse -> cfs_attribute_line -> cfs_agg_add
  *
  * Inputs come in batches (CFS_SCAN_BATCH, from a streamed walk or one list), each
  * scheduled largest first with dynamic scheduling; a large input is cut at line
  * boundaries into blocks that run as tasks on any thread.  Each thread adds into its own
- * cfs_agg; the tables are merged once at the end.  The only order-dependent state (top-k
- * summaries, `requests` rows) is kept per work unit and folded in input order by one
- * thread at a time (fold_pending), so the result is identical for any thread count.
+ * counter and 403 accumulator (cfs_thread_agg); they are merged once at the end.  The
+ * only order-dependent state (top-k summaries, held-back 403s, `requests` rows) is kept
+ * per work unit and folded in input order by one thread at a time (fold_pending), so the
+ * result is identical for any thread count.
  * After each batch its per-input counts go to the ledger and to o->on_input, and are
  * dropped: memory does not grow with the number of inputs. */
 #include "pipeline/scan.h"
@@ -78,7 +79,7 @@ typedef struct shared {
     size_t fold_next;
     const cfs_kernel *kernel;
     unsigned parse_need;    /* cfs_record_parse's CFS_PARSE_* for this scan */
-    cfs_agg *thread_aggs;
+    cfs_thread_agg *thread_aggs; /* per thread: exact counter and 403 accumulator */
     uint32_t **thread_pos;
     int folding;            /* a thread is folding units into the result (fold_pending) */
     int inflight;           /* blocks spawned and not finished (backpressure): bounds both
@@ -361,7 +362,7 @@ static size_t past_long_line(const char *p, size_t n)
     return nl ? (size_t)(nl - p) + 1 : 0;
 }
 
-static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls, uint32_t le,
+static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
                         const uint64_t *tabs)
 {
     ps->st.lines++;
@@ -411,9 +412,9 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
     else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
     else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
     else r->dist = (cfs_span){"-", 1};
-    cfs_attribution at = cfs_attribute(r, &o->attr);
-    cfs_agg *heavy = at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : agg;
-    cfs_agg_add(agg, heavy, r, at, &o->attr);
+    cfs_attr_line al = cfs_attribute_line(r, &o->attr);
+    cfs_attribution at = al.at;
+    cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
     maybe_collect(ps, r, at);
 }
@@ -425,7 +426,7 @@ static void handle_line(pstate *ps, cfs_agg *agg, const char *base, uint32_t ls,
 static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
 {
     int tid = omp_get_thread_num();
-    cfs_agg *agg = &ps->sh->thread_aggs[tid];
+    cfs_thread_agg *agg = &ps->sh->thread_aggs[tid];
     uint32_t *lf = ps->sh->thread_pos[tid];
     uint64_t *tabs = (uint64_t *)(void *)(lf + LF_SLOTS);
     cfs_scan_fn scan = ps->sh->kernel->scan;
@@ -1005,8 +1006,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->thread_aggs = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_aggs);
     sh->thread_pos = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_pos);
     for (int t = 0; t < *threads; t++) {
-        cfs_agg_init(&sh->thread_aggs[t]);
-        sh->thread_aggs[t].events = res->agg.events;
+        cfs_thread_agg_init(&sh->thread_aggs[t], res->agg.events);
         sh->thread_pos[t] = cfs_xmalloc(SCAN_BUF_BYTES);
     }
     return CFS_OK;
@@ -1123,16 +1123,12 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
      * Over the memory budget nothing is merged: the keys held are counted for the
      * message and the tables dropped. */
     if (cfs_mem_over()) {
-        const cfs_agg **all = cfs_xmalloc(((size_t)threads + 1) * sizeof *all);
-        for (int t = 0; t < threads; t++) all[t] = &sh->thread_aggs[t];
-        all[threads] = &res->agg;
-        cfs_agg_count_keys(all, (size_t)threads + 1, &res->keys);
-        free(all);
+        cfs_agg_count_keys_threads(sh->thread_aggs, (size_t)threads, &res->agg, &res->keys);
         res->over_budget = 1;
     }
     for (int t = 0; t < threads; t++) {
-        if (!res->over_budget) cfs_agg_merge(&res->agg, &sh->thread_aggs[t]);
-        cfs_agg_free(&sh->thread_aggs[t]);
+        if (!res->over_budget) cfs_agg_merge_thread(&res->agg, &sh->thread_aggs[t]);
+        cfs_thread_agg_free(&sh->thread_aggs[t]);
         free(sh->thread_pos[t]);
     }
     if (!res->over_budget && cfs_mem_over()) {

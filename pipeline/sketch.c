@@ -1174,6 +1174,39 @@ static void srt_sort(topk_srt *a, topk_srt *tmp, size_t n, const topk_cand *cand
     while (i < h) a[o++] = tmp[i++];
 }
 
+/* Sort a[0..n) whose first na records may already be in order: a merge leaves dst's
+ * counters sorted (topk_install), and those src does not hold keep that order, so
+ * only the rest is sorted and the two runs merged; the same sequence as srt_sort(a, n),
+ * since srt_before is a strict total order.  tmp holds n/2 + 1 records. */
+static void srt_sort_runs(topk_srt *a, topk_srt *tmp, size_t na, size_t n, const topk_cand *cand)
+{
+    for (size_t i = 1; i < na; i++)
+        if (srt_before(&a[i], &a[i - 1], cand)) {
+            srt_sort(a, tmp, n, cand); /* run A out of order (a summary built by adds) */
+            return;
+        }
+    size_t nb = n - na;
+    srt_sort(a + na, tmp, nb, cand);
+    if (na == 0 || nb == 0 || !srt_before(&a[na], &a[na - 1], cand)) return;
+    if (nb <= na) {
+        /* B (the shorter run) to tmp, merged from the back */
+        memcpy(tmp, a + na, nb * sizeof *a);
+        size_t i = na, j = nb, o = n;
+        while (j > 0) {
+            if (i > 0 && srt_before(&tmp[j - 1], &a[i - 1], cand)) a[--o] = a[--i];
+            else a[--o] = tmp[--j];
+        }
+    } else {
+        /* A to tmp, merged from the front */
+        memcpy(tmp, a, na * sizeof *a);
+        size_t i = 0, j = na, o = 0;
+        while (i < na) {
+            if (j < n && srt_before(&a[j], &tmp[i], cand)) a[o++] = a[j++];
+            else a[o++] = tmp[i++];
+        }
+    }
+}
+
 /* Work area of one merge or restore, carved from t->scratch. */
 typedef struct topk_work {
     topk_cand *cand; /* cap */
@@ -1326,17 +1359,36 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
         return;
     }
     topk_cand *cand = w.cand;
-    uint32_t m = 0;
-    for (uint32_t i = 0; i < dst->used; i++) {
-        const topk_ctr *a = &dst->c[i];
-        uint32_t s = src->slot[slot_find(src, a->key, a->n, a->hash)].ctr;
-        uint64_t ub = s ? src->c[s - 1].count : db;
-        uint64_t lb = s ? src->c[s - 1].count - src->c[s - 1].error : 0;
-        topk_cand x = {a->key, a->n, i + 1, a->hash, a->count + ub, a->count - a->error + lb};
-        cand[m] = x;
-        w.srt[m] = srt_of(&cand[m], m);
-        m++;
+    /* Which of dst's counters src also holds, from src's side: src is the small one when
+     * a scan folds a file's summary into the running one (a few dozen keys against k),
+     * so one lookup per src counter instead of one per dst counter.  w.left serves as the
+     * map here (index + 1 of the key in src, per dst counter); topk_install refills it. */
+    uint32_t *in_src = w.left;
+    memset(in_src, 0, (size_t)dst->used * sizeof *in_src);
+    for (uint32_t i = 0; i < src->used; i++) {
+        const topk_ctr *b = &src->c[i];
+        uint32_t d = dst->slot[slot_find(dst, b->key, b->n, b->hash)].ctr;
+        if (d) in_src[d - 1] = i + 1;
     }
+    /* Candidates: first dst's counters that src lacks (run A: each gains the same db, so
+     * they keep the order they had), then the others, dst's shared ones and src's own.
+     * The order of the candidates does not matter: srt_before is a strict total order
+     * (keys are distinct), so any correct sort yields the same sequence. */
+    uint32_t m = 0;
+    for (int shared = 0; shared < 2; shared++)
+        for (uint32_t i = 0; i < dst->used; i++) {
+            if ((in_src[i] != 0) != shared) continue;
+            const topk_ctr *a = &dst->c[i];
+            uint32_t s = in_src[i];
+            uint64_t ub = s ? src->c[s - 1].count : db;
+            uint64_t lb = s ? src->c[s - 1].count - src->c[s - 1].error : 0;
+            topk_cand x = {a->key, a->n, i + 1, a->hash, a->count + ub, a->count - a->error + lb};
+            cand[m] = x;
+            w.srt[m] = srt_of(&cand[m], m);
+            m++;
+        }
+    uint32_t na = dst->used;
+    for (uint32_t i = 0; i < dst->used; i++) na -= in_src[i] != 0;
     for (uint32_t i = 0; i < src->used; i++) {
         const topk_ctr *b = &src->c[i];
         if (dst->slot[slot_find(dst, b->key, b->n, b->hash)].ctr != 0) continue;
@@ -1349,7 +1401,7 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
      * with k = min(kA, kB), so the proof above goes through with that k. */
     uint32_t k = dst->k < src->k ? dst->k : src->k;
     uint64_t floor = da + db;
-    srt_sort(w.srt, w.tmp, m, cand);
+    srt_sort_runs(w.srt, w.tmp, na, m, cand);
     if (m > k) {
         floor = w.srt[k].u; /* the (k+1)-th largest u */
         m = k;

@@ -65,18 +65,19 @@ static cfs_record rec(const char *dist, const char *edge, int status, uint32_t t
 
 Test(agg, merge_is_sum_and_hours_floor)
 {
-    cfs_agg a, b, m;
-    cfs_agg_init(&a);
-    cfs_agg_init(&b);
+    cfs_thread_agg a, b;
+    cfs_agg m;
+    cfs_thread_agg_init(&a, NULL);
+    cfs_thread_agg_init(&b, NULL);
     cfs_agg_init(&m);
-    cfs_attribution none = {CFS_CAUSE_NONE, CFS_EV_NONE, 0};
+    cfs_attr_line none = {{CFS_CAUSE_NONE, CFS_EV_NONE, 0}, 0};
     cfs_record r1 = rec("E1", "IAD89-C1", 200, 50, 7200 + 3599);
     cfs_record r2 = rec("E1", "IAD89-C1", 200, 50, 7200);
-    cfs_agg_add(&a, &a, &r1, none, NULL);
-    cfs_agg_add(&b, &b, &r2, none, NULL);
-    cfs_agg_add(&b, &b, &r2, none, NULL);
-    cfs_agg_merge(&m, &a);
-    cfs_agg_merge(&m, &b);
+    cfs_agg_add(&a, NULL, &r1, none, NULL);
+    cfs_agg_add(&b, NULL, &r2, none, NULL);
+    cfs_agg_add(&b, NULL, &r2, none, NULL);
+    cfs_agg_merge_thread(&m, &a);
+    cfs_agg_merge_thread(&m, &b);
     cr_assert_eq(m.traffic.n, 1); /* same hour 02:00 */
     const cfs_trow *t = cfs_kmap_row(&m.traffic, 0);
     cr_assert_eq(t->requests, 3);
@@ -86,7 +87,7 @@ Test(agg, merge_is_sum_and_hours_floor)
     uint64_t fetches;
     cfs_agg_reference_ms(&m, t->k.dist, &fetches);
     cr_assert_eq(fetches, 3); /* Miss responses feed the origin reference */
-    cfs_agg_free(&a);
-    cfs_agg_free(&b);
+    cfs_thread_agg_free(&a);
+    cfs_thread_agg_free(&b);
     cfs_agg_free(&m);
 }

@@ -1,0 +1,326 @@
+/* The per-thread exact counter (counter.h): what runs once per new string, hour, verdict
+ * or key (the slow paths behind counter.h's inline ones), and the iteration the merge
+ * reads rows with. */
+#include "pipeline/counter.h"
+#include "pipeline/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/types.h"
+
+/* ---- numbers -> ids ------------------------------------------------------------------ */
+
+/* Slot of key in a table of cap slots (a power of two >= 2), counter.h's hash. */
+static inline size_t mix(uint64_t k, size_t cap)
+{
+    return cfs_counter_mix(k, 64u - (unsigned)__builtin_ctzll((unsigned long long)cap));
+}
+
+static void idmap_free(cfs_idmap *m)
+{
+    if (m->keys) cfs_free_charged(m->keys, m->cap * sizeof *m->keys);
+    if (m->ids) cfs_free_charged(m->ids, m->cap * sizeof *m->ids);
+    if (m->byid) cfs_free_charged(m->byid, m->byid_cap * sizeof *m->byid);
+    memset(m, 0, sizeof *m);
+}
+
+static void idmap_rehash(cfs_idmap *m, size_t ncap)
+{
+    uint64_t *nk = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *nk);
+    uint32_t *ni = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *ni);
+    memset(ni, 0, ncap * sizeof *ni);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->ids[i]) continue;
+        size_t j = mix(m->keys[i], ncap);
+        while (ni[j]) j = (j + 1) & (ncap - 1);
+        nk[j] = m->keys[i];
+        ni[j] = m->ids[i];
+    }
+    if (m->keys) cfs_free_charged(m->keys, m->cap * sizeof *m->keys);
+    if (m->ids) cfs_free_charged(m->ids, m->cap * sizeof *m->ids);
+    m->keys = nk;
+    m->ids = ni;
+    m->cap = ncap;
+}
+
+/* The id of key, made on first sight. */
+static uint32_t idmap_get_slow(cfs_idmap *m, uint64_t key)
+{
+    if ((m->n + 1) * 2 > m->cap) idmap_rehash(m, m->cap ? m->cap * 2 : 16);
+    size_t j = mix(key, m->cap);
+    while (m->ids[j]) {
+        if (m->keys[j] == key) goto done;
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (m->n == m->byid_cap) {
+        size_t nc = m->byid_cap ? m->byid_cap * 2 : 16;
+        m->byid = cfs_xrealloc_charged(m->byid, m->byid_cap * sizeof *m->byid, nc * sizeof *m->byid);
+        m->byid_cap = nc;
+    }
+    m->byid[m->n] = key;
+    m->keys[j] = key;
+    m->ids[j] = (uint32_t)++m->n;
+done:
+    m->last_key = key;
+    m->last_id = m->ids[j];
+    return m->ids[j] - 1;
+}
+
+static inline uint32_t idmap_get(cfs_idmap *m, uint64_t key)
+{
+    if (m->last_id && m->last_key == key) return m->last_id - 1;
+    return idmap_get_slow(m, key);
+}
+
+/* ---- strings -> ids ------------------------------------------------------------------ */
+
+/* s (a cfs_key_str) holds exactly what cfs_key_str(p, n) would write. */
+static inline int same_key_str(const char *s, const char *p, size_t n)
+{
+    if (n == 0) return s[0] == '-' && s[1] == 0;
+    if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
+    if (s[n] != 0) return 0;
+    return cfs_short_eq(s, p, n);
+}
+
+/* cfs_counter_words for strings of any length: 0 (and no words) past 16 bytes. */
+static inline int short_key(const char *p, size_t n, uint64_t *a, uint64_t *b)
+{
+    *a = *b = 0;
+    if (n > 16) return 0;
+    if (n) cfs_counter_words(p, n, a, b);
+    return 1;
+}
+
+/* The id of p[0..n) from the string table, made on first sight (one XXH3 of the key). */
+static uint32_t strids_slow(cfs_strids *t, const char *p, size_t n)
+{
+    char key[CFS_KEY_STR];
+    cfs_key_str(key, p, n);
+    char *row = cfs_kmap_get(&t->map, key, NULL);
+    return (uint32_t)((size_t)(row - t->map.rows) / CFS_KEY_STR);
+}
+
+static inline void strids_remember(cfs_strids *t, uint32_t id, uint64_t a, uint64_t b, size_t n, int is_short)
+{
+    t->last = id + 1;
+    t->last_a = a;
+    t->last_b = b;
+    t->last_n = is_short ? (uint32_t)n + 1 : 0;
+}
+
+static void words_rehash(cfs_strids *t, size_t ncap)
+{
+    struct cfs_word_slot *nw = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *nw);
+    memset(nw, 0, ncap * sizeof *nw);
+    unsigned shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
+    for (size_t i = 0; i < t->wcap; i++) {
+        const struct cfs_word_slot *e = &t->words[i];
+        if (!e->n) continue;
+        size_t j = cfs_counter_mix(e->a ^ (e->b * 0xff51afd7ed558ccdull) ^ (e->n - 1), shift);
+        while (nw[j].n) j = (j + 1) & (ncap - 1);
+        nw[j] = *e;
+    }
+    if (t->words) cfs_free_charged(t->words, t->wcap * sizeof *t->words);
+    t->words = nw;
+    t->wcap = ncap;
+    t->wshift = shift;
+}
+
+/* The id of p[0..n) when the inline part (cfs_strids_find) did not answer: the string
+ * table, made on first sight, after which the word table knows a short string. */
+static uint32_t strids_get_slow(cfs_strids *t, const char *p, size_t n)
+{
+    if (!p) p = "", n = 0;
+    uint64_t a, b;
+    int sh = short_key(p, n, &a, &b);
+    if (!sh && t->last && t->last_n == 0 && same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n))
+        return t->last - 1;
+    if (sh) {
+        uint32_t known = cfs_strids_find(t, a, b, n);
+        if (known) return known - 1;
+    }
+    uint32_t id = strids_slow(t, p, n);
+    if (sh) {
+        if ((t->wn + 1) * 2 > t->wcap) words_rehash(t, t->wcap ? t->wcap * 2 : 64);
+        size_t j = cfs_counter_mix(a ^ (b * 0xff51afd7ed558ccdull) ^ n, t->wshift);
+        while (t->words[j].n) j = (j + 1) & (t->wcap - 1);
+        t->words[j].a = a;
+        t->words[j].b = b;
+        t->words[j].n = (uint32_t)n + 1;
+        t->words[j].id = id;
+        t->wn++;
+    }
+    strids_remember(t, id, a, b, n, sh);
+    return id;
+}
+
+/* cfs_counter_dist / cfs_counter_edge when the inline part did not answer. */
+uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->dists, p, n); }
+uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->edges, p, n); }
+
+const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id) { return c->dists.map.rows + (size_t)id * CFS_KEY_STR; }
+const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id) { return c->edges.map.rows + (size_t)id * CFS_KEY_STR; }
+
+/* ---- the table ----------------------------------------------------------------------- */
+#define EMPTY UINT64_MAX
+#define ID_BITS 16
+
+/* The overflow rows: the same fields with ids of 32 bits and the verdict unpacked. */
+typedef struct wide_key {
+    uint32_t dist, edge;
+    int64_t hour;
+    uint64_t verdict;
+} wide_key;
+_Static_assert(sizeof(wide_key) == 24, "overflow key is the head of its row");
+typedef struct wide_row {
+    wide_key k;
+    uint64_t requests, bytes;
+} wide_row;
+
+void cfs_counter_init(cfs_counter *c)
+{
+    memset(c, 0, sizeof *c);
+    cfs_kmap_init(&c->dists.map, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&c->edges.map, CFS_KEY_STR, CFS_KEY_STR);
+    cfs_kmap_init(&c->overflow, sizeof(wide_key), sizeof(wide_row));
+    for (size_t i = 0; i < sizeof c->plain / sizeof *c->plain; i++) c->plain[i].key = UINT64_MAX;
+}
+
+void cfs_counter_free(cfs_counter *c)
+{
+    cfs_kmap_free(&c->dists.map);
+    cfs_kmap_free(&c->edges.map);
+    cfs_kmap_free(&c->overflow);
+    if (c->dists.words) cfs_free_charged(c->dists.words, c->dists.wcap * sizeof *c->dists.words);
+    if (c->edges.words) cfs_free_charged(c->edges.words, c->edges.wcap * sizeof *c->edges.words);
+    idmap_free(&c->hours);
+    idmap_free(&c->verdicts);
+    if (c->slots) cfs_free_charged(c->slots, c->cap * sizeof *c->slots);
+    if (c->order) cfs_free_charged(c->order, c->order_cap * sizeof *c->order);
+    memset(c, 0, sizeof *c);
+}
+
+static void table_rehash(cfs_counter *c, size_t ncap)
+{
+    cfs_counter_slot *ns = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *ns);
+    for (size_t i = 0; i < ncap; i++) ns[i].key = EMPTY;
+    for (size_t i = 0; i < c->cap; i++) {
+        if (c->slots[i].key == EMPTY) continue;
+        size_t j = mix(c->slots[i].key, ncap);
+        while (ns[j].key != EMPTY) j = (j + 1) & (ncap - 1);
+        ns[j] = c->slots[i];
+    }
+    if (c->slots) cfs_free_charged(c->slots, c->cap * sizeof *c->slots);
+    c->slots = ns;
+    c->cap = ncap;
+    c->shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
+    c->last = NULL;
+    memset(c->memo, 0, sizeof c->memo); /* its slot numbers were for the old table */
+}
+
+/* The slot of a packed key, made (zero counts) on first sight. */
+static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
+{
+    if ((c->n + 1) * 2 > c->cap) table_rehash(c, c->cap ? c->cap * 2 : 256);
+    size_t j = mix(key, c->cap);
+    while (c->slots[j].key != key) {
+        if (c->slots[j].key == EMPTY) {
+            c->slots[j].key = key;
+            c->slots[j].requests = c->slots[j].bytes = 0;
+            if (c->n == c->order_cap) {
+                size_t nc = c->order_cap ? c->order_cap * 2 : 256;
+                c->order = cfs_xrealloc_charged(c->order, c->order_cap * sizeof *c->order, nc * sizeof *c->order);
+                c->order_cap = nc;
+            }
+            c->order[c->n++] = key;
+            break;
+        }
+        j = (j + 1) & (c->cap - 1);
+    }
+    return &c->slots[j];
+}
+
+/* cfs_counter_add when the inline path did not answer: any hour, verdict and ids. */
+cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,
+                                       uint64_t verdict, uint64_t bytes)
+{
+    uint32_t h = idmap_get(&c->hours, (uint64_t)hour);
+    uint32_t v = idmap_get(&c->verdicts, verdict);
+    /* Every id + 1 is at most 0xFFFF exactly when their OR is (64-bit sums: no wrap). */
+    if ((((uint64_t)dist + 1) | ((uint64_t)edge + 1) | ((uint64_t)h + 1) | ((uint64_t)v + 1)) > 0xFFFFu) {
+        /* Some id does not fit its 16 bits (65,535 or more distributions, edges, hours or
+         * verdicts in one thread): count the line under its full key instead. */
+        wide_key k;
+        memset(&k, 0, sizeof k);
+        k.dist = dist;
+        k.edge = edge;
+        k.hour = hour;
+        k.verdict = verdict;
+        wide_row *w = cfs_kmap_get(&c->overflow, &k, NULL);
+        w->requests++;
+        w->bytes += bytes;
+        return NULL;
+    }
+    uint64_t hv = (uint64_t)h << (2 * ID_BITS) | (uint64_t)v << (3 * ID_BITS);
+    /* Statuses alternate from line to line (200, 304, 206, ...) and a line without a 403
+     * cause has no other verdict part: remember their key bits for the inline path. */
+    if (verdict < sizeof c->plain / sizeof *c->plain) {
+        c->plain[verdict].hour = hour;
+        c->plain[verdict].key = hv;
+    }
+    uint64_t key = (uint64_t)dist | (uint64_t)edge << ID_BITS | hv;
+    /* A run of lines with one key (same distribution, edge, hour, status and verdict)
+     * counts into the previous slot without probing. */
+    cfs_counter_slot *s = c->last;
+    if (!s || c->last_key != key) {
+        s = table_get(c, key);
+        c->last = s;
+        c->last_key = key;
+    }
+    s->requests++;
+    s->bytes += bytes;
+    return s;
+}
+
+static void unpack_verdict(uint64_t v, cfs_count_row *out)
+{
+    out->status = (uint16_t)v;
+    out->rule = (uint16_t)(v >> 16);
+    out->cause = (uint8_t)(v >> 32);
+    out->evidence = (uint8_t)(v >> 40);
+    out->lat_class = (uint8_t)(v >> 48);
+}
+
+int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out)
+{
+    memset(out, 0, sizeof *out);
+    if (*it < c->n) {
+        uint64_t key = c->order[(*it)++];
+        size_t j = mix(key, c->cap);
+        while (c->slots[j].key != key) j = (j + 1) & (c->cap - 1);
+        const cfs_counter_slot *s = &c->slots[j];
+        const uint64_t mask = ((uint64_t)1 << ID_BITS) - 1;
+        out->dist = (uint32_t)(key & mask);
+        out->edge = (uint32_t)(key >> ID_BITS & mask);
+        out->hour = (int64_t)c->hours.byid[key >> (2 * ID_BITS) & mask];
+        unpack_verdict(c->verdicts.byid[key >> (3 * ID_BITS) & mask], out);
+        out->requests = s->requests;
+        out->bytes = s->bytes;
+        return 1;
+    }
+    size_t i = *it - c->n;
+    if (i >= c->overflow.n) return 0;
+    (*it)++;
+    const wide_row *w = cfs_kmap_row(&c->overflow, i);
+    out->dist = w->k.dist;
+    out->edge = w->k.edge;
+    out->hour = w->k.hour;
+    unpack_verdict(w->k.verdict, out);
+    out->requests = w->requests;
+    out->bytes = w->bytes;
+    return 1;
+}
+
+size_t cfs_counter_rows(const cfs_counter *c) { return c->n + c->overflow.n; }

@@ -1,0 +1,42 @@
+/* The generic open-addressed map of the aggregate stage (fixed-size keys hashed with
+ * XXH3, rows in one array) and the fixed-size key strings it is used with.  Implemented in
+ * aggregate.c, the translation unit that inlines xxHash; shared by the per-thread counter
+ * (counter.h) and the string-keyed state (aggregate.h). */
+#ifndef CFSCAN_PIPELINE_KMAP_H
+#define CFSCAN_PIPELINE_KMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFS_KEY_STR 40 /* ids (14), edge codes (<= 12) and d*.cloudfront.net domains (29) fit */
+
+/* Generic open-addressed map from a fixed-size key (the first key_size bytes of each
+ * row) to a fixed-size row.  Rows move when the map grows: never keep a row pointer
+ * across an insert. */
+typedef struct cfs_kmap {
+    uint64_t *hash;
+    uint32_t *slot; /* row index + 1, 0 = empty */
+    size_t cap;     /* power of two */
+    size_t n;
+    char *rows;
+    size_t row_size, key_size, rows_cap;
+} cfs_kmap;
+
+void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size);
+void cfs_kmap_free(cfs_kmap *m);
+/* Find or insert (zero-filled payload) the row whose key equals key. */
+void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created);
+/* The row whose key equals key, or NULL; never inserts, so it reads a const map. */
+const void *cfs_kmap_find(const cfs_kmap *m, const void *key);
+void *cfs_kmap_row(const cfs_kmap *m, size_t i);
+/* Make room for `more` rows beyond the current ones, so that many inserts in a row do
+ * not rehash the map each time it doubles. */
+void cfs_kmap_reserve(cfs_kmap *m, size_t more);
+/* XXH3-64 of n bytes: the hash of the summary's WAF rule-name index (summary.c), and the
+ * state file's checksum function, which tests use to forge valid hostile states. */
+uint64_t cfs_hash_bytes(const void *p, size_t n);
+
+/* Fixed-size key string: copy, truncating at CFS_KEY_STR-1 bytes; "" becomes "-". */
+void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n);
+
+#endif

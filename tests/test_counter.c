@@ -1,0 +1,251 @@
+/* Tests for the per-thread exact counter (pipeline/counter.c): ids past their 16 key bits,
+ * the previous-key shortcut under alternating keys, and the merge that maps ids back to
+ * strings.  Every expected count is computed here from the lines the test made. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/aggregate.h"
+#include "pipeline/counter.h"
+
+/* The merged row of (dist, edge, hour, status, no attribution), or NULL. */
+static const cfs_trow *find_row(const cfs_agg *m, const char *dist, const char *edge, int64_t hour, uint16_t status)
+{
+    cfs_tkey k;
+    memset(&k, 0, sizeof k);
+    cfs_key_str(k.dist, dist, strlen(dist));
+    cfs_key_str(k.edge, edge, strlen(edge));
+    k.hour = hour;
+    k.status = status;
+    return cfs_kmap_find(&m->traffic, &k);
+}
+
+/* One line without attribution, as cfs_agg_add counts it (through the memo). */
+static void add(cfs_counter *c, const char *dist, const char *edge, int64_t hour, uint16_t status, uint64_t bytes)
+{
+    uint32_t d = cfs_counter_dist(c, dist, strlen(dist));
+    cfs_counter_add_plain(c, d, edge, strlen(edge), hour, status, bytes);
+}
+
+/* The same line through the general path (interned edge, packed verdict). */
+static void add_full(cfs_counter *c, const char *dist, const char *edge, int64_t hour, uint16_t status, uint64_t bytes)
+{
+    uint32_t d = cfs_counter_dist(c, dist, strlen(dist));
+    uint32_t e = cfs_counter_edge(c, edge, strlen(edge));
+    cfs_counter_add(c, d, e, hour, cfs_counter_verdict(status, 0, 0, 0, 0), bytes);
+}
+
+/* Sum of requests and bytes over every row the counter yields. */
+static void totals(const cfs_counter *c, uint64_t *req, uint64_t *bytes, size_t *rows)
+{
+    *req = *bytes = 0;
+    *rows = 0;
+    size_t it = 0;
+    cfs_count_row r;
+    while (cfs_counter_next(c, &it, &r)) {
+        *req += r.requests;
+        *bytes += r.bytes;
+        (*rows)++;
+    }
+}
+
+Test(counter, alternating_keys_count_exactly)
+{
+    cfs_counter c;
+    cfs_counter_init(&c);
+    /* Two keys alternating line by line, then runs of three, then a third key between
+     * runs: the previous-key shortcut must never credit a line to the wrong key. */
+    const char *edges[3] = {"IAD89-C1", "CDG52-P2", "LHR62-C2"};
+    uint64_t want_req[3] = {0}, want_bytes[3] = {0};
+    for (int i = 0; i < 1000; i++) {
+        int k = i % 2;
+        add(&c, "E1", edges[k], 7200, 200, (uint64_t)i);
+        want_req[k]++;
+        want_bytes[k] += (uint64_t)i;
+    }
+    for (int i = 0; i < 999; i++) {
+        int k = (i / 3) % 3;
+        /* the general path counts into the same rows as the memo path */
+        (i % 2 ? add : add_full)(&c, "E1", edges[k], 7200, 200, 7);
+        want_req[k]++;
+        want_bytes[k] += 7;
+    }
+    cfs_thread_agg t;
+    cfs_thread_agg_init(&t, NULL);
+    cfs_counter_free(&t.counter);
+    t.counter = c;
+    cfs_agg m;
+    cfs_agg_init(&m);
+    cfs_agg_merge_thread(&m, &t);
+    cr_assert_eq(m.traffic.n, 3);
+    for (int k = 0; k < 3; k++) {
+        const cfs_trow *r = find_row(&m, "E1", edges[k], 7200, 200);
+        cr_assert(r, "row of %s", edges[k]);
+        cr_assert_eq(r->requests, want_req[k], "%s: %llu", edges[k], (unsigned long long)r->requests);
+        cr_assert_eq(r->bytes, want_bytes[k]);
+    }
+    cfs_agg_free(&m);
+    cfs_thread_agg_free(&t);
+}
+
+Test(counter, alternating_status_and_hour)
+{
+    cfs_counter c;
+    cfs_counter_init(&c);
+    /* status and hour change under one edge: each combination is its own row */
+    uint64_t want[2][3] = {{0}};
+    const uint16_t st[3] = {200, 304, 206};
+    for (int i = 0; i < 3000; i++) {
+        int h = (i / 7) % 2, s = i % 3;
+        (i % 5 ? add : add_full)(&c, "E1", "IAD89-C1", 3600 * (int64_t)(1 + h), st[s], 1);
+        want[h][s]++;
+    }
+    size_t it = 0, rows = 0;
+    cfs_count_row r;
+    while (cfs_counter_next(&c, &it, &r)) {
+        int h = (int)(r.hour / 3600) - 1, s = r.status == 200 ? 0 : r.status == 304 ? 1 : 2;
+        cr_assert(h == 0 || h == 1);
+        cr_assert_eq(r.requests, want[h][s], "hour %d status %u", h, r.status);
+        cr_assert_eq(r.bytes, want[h][s]);
+        cr_assert_str_eq(cfs_counter_edge_str(&c, r.edge), "IAD89-C1");
+        rows++;
+    }
+    cr_assert_eq(rows, 6);
+    cfs_counter_free(&c);
+}
+
+/* More edges than 16 bits can number: the lines past the limit are counted under their
+ * full key, every one of them exactly, and the merge names each edge. */
+Test(counter, edge_ids_past_16_bits)
+{
+    enum { EDGES = 70000 };
+    cfs_counter c;
+    cfs_counter_init(&c);
+    char name[16];
+    for (int i = 0; i < EDGES; i++) {
+        snprintf(name, sizeof name, "X%06d", i);
+        add(&c, "E1", name, 0, 200, (uint64_t)i);
+        /* every tenth edge comes back, alternating with one edge seen throughout (its key
+         * is not 0, so each rehash moves its slot under the memo) */
+        if (i % 10 == 0) {
+            add(&c, "E1", name, 0, 200, 1);
+            add(&c, "E1", "Y-REPEAT", 0, 200, 1);
+        }
+    }
+    uint64_t req, bytes;
+    size_t rows;
+    totals(&c, &req, &bytes, &rows);
+    uint64_t want_bytes = 0;
+    for (int i = 0; i < EDGES; i++) want_bytes += (uint64_t)i + (i % 10 == 0 ? 2 : 0); /* 1 its own, 1 Y-REPEAT */
+    cr_assert_eq(rows, EDGES + 1);
+    cr_assert_eq(req, EDGES + 2 * (EDGES / 10));
+    cr_assert_eq(bytes, want_bytes);
+    cr_assert(c.overflow.n > 0, "ids past 0xFFFE must take the overflow table");
+
+    cfs_thread_agg t;
+    cfs_thread_agg_init(&t, NULL);
+    cfs_counter_free(&t.counter);
+    t.counter = c;
+    cfs_agg m;
+    cfs_agg_init(&m);
+    cfs_agg_merge_thread(&m, &t);
+    cr_assert_eq(m.traffic.n, EDGES + 1);
+    const cfs_trow *y = find_row(&m, "E1", "Y-REPEAT", 0, 200);
+    cr_assert(y);
+    cr_assert_eq(y->requests, EDGES / 10, "Y-REPEAT: %llu", (unsigned long long)y->requests);
+    cr_assert_eq(y->bytes, EDGES / 10);
+    const int probe[] = {0, 1, 65533, 65534, 65535, 65536, 69990, 69999};
+    for (size_t j = 0; j < sizeof probe / sizeof *probe; j++) {
+        int i = probe[j];
+        snprintf(name, sizeof name, "X%06d", i);
+        const cfs_trow *r = find_row(&m, "E1", name, 0, 200);
+        cr_assert(r, "row of %s", name);
+        uint64_t wr = 1 + (i % 10 == 0 ? 1 : 0);
+        uint64_t wb = (uint64_t)i + (i % 10 == 0 ? 1 : 0);
+        cr_assert_eq(r->requests, wr, "%s: %llu", name, (unsigned long long)r->requests);
+        cr_assert_eq(r->bytes, wb, "%s bytes", name);
+    }
+    cfs_agg_free(&m);
+    cfs_thread_agg_free(&t);
+}
+
+/* Hours past 16 bits of ids take the overflow table too, and keep their own rows. */
+Test(counter, hour_ids_past_16_bits)
+{
+    enum { HOURS = 66000 };
+    cfs_counter c;
+    cfs_counter_init(&c);
+    for (int i = 0; i < HOURS; i++) add(&c, "E1", "IAD89-C1", 3600 * (int64_t)i, 200, 3);
+    for (int i = HOURS - 1; i >= HOURS - 100; i--) add(&c, "E1", "IAD89-C1", 3600 * (int64_t)i, 200, 3);
+    size_t it = 0, rows = 0;
+    cfs_count_row r;
+    while (cfs_counter_next(&c, &it, &r)) {
+        int i = (int)(r.hour / 3600);
+        uint64_t want = i >= HOURS - 100 ? 2 : 1;
+        cr_assert_eq(r.requests, want, "hour %d", i);
+        cr_assert_eq(r.bytes, 3 * want);
+        rows++;
+    }
+    cr_assert_eq(rows, HOURS);
+    cfs_counter_free(&c);
+}
+
+/* Two threads number the same strings differently (first-seen order); the merge maps
+ * each id back to its string, so equal keys add up and different ones stay apart. */
+Test(counter, merge_remaps_ids)
+{
+    const char *d[2] = {"E1", "E2"}, *e[3] = {"IAD89-C1", "CDG52-P2", "FRA2-C1"};
+    cfs_thread_agg t[2];
+    uint64_t want[2][3] = {{0}};
+    for (int n = 0; n < 2; n++) {
+        cfs_thread_agg_init(&t[n], NULL);
+        for (int i = 0; i < 600; i++) {
+            /* thread 0 sees (E1, IAD) first, thread 1 (E2, FRA) first */
+            int di = n == 0 ? (i / 5) % 2 : 1 - (i / 5) % 2, ei = n == 0 ? i % 3 : 2 - i % 3;
+            add(&t[n].counter, d[di], e[ei], 36000, 200, 10);
+            want[di][ei]++;
+        }
+    }
+    cr_assert_neq(cfs_counter_dist(&t[0].counter, "E1", 2), cfs_counter_dist(&t[1].counter, "E1", 2),
+                  "the threads must number E1 differently for this test");
+    cfs_agg m;
+    cfs_agg_init(&m);
+    cfs_agg_merge_thread(&m, &t[0]);
+    cfs_agg_merge_thread(&m, &t[1]);
+    cr_assert_eq(m.traffic.n, 6);
+    for (int di = 0; di < 2; di++)
+        for (int ei = 0; ei < 3; ei++) {
+            const cfs_trow *r = find_row(&m, d[di], e[ei], 36000, 200);
+            cr_assert(r);
+            cr_assert_eq(r->requests, want[di][ei], "%s %s", d[di], e[ei]);
+            cr_assert_eq(r->bytes, 10 * want[di][ei]);
+        }
+    cfs_agg_free(&m);
+    for (int n = 0; n < 2; n++) cfs_thread_agg_free(&t[n]);
+}
+
+/* Strings longer than 16 bytes (compared as strings, not words) and the empty string,
+ * which keys as "-" like a logged "-". */
+Test(counter, long_and_empty_strings)
+{
+    cfs_counter c;
+    cfs_counter_init(&c);
+    const char *longd = "d111111abcdef8.cloudfront.net", *longe = "SOME-VERY-LONG-EDGE-CODE-1";
+    for (int i = 0; i < 10; i++) {
+        add(&c, longd, longe, 0, 200, 1);
+        add(&c, longd, "", 0, 200, 1);
+        add(&c, longd, "-", 0, 200, 1);
+        add(&c, "d111111abcdef9.cloudfront.net", longe, 0, 200, 1);
+    }
+    size_t it = 0, rows = 0;
+    cfs_count_row r;
+    while (cfs_counter_next(&c, &it, &r)) {
+        const char *ds = cfs_counter_dist_str(&c, r.dist), *es = cfs_counter_edge_str(&c, r.edge);
+        if (strcmp(es, "-") == 0) cr_assert_eq(r.requests, 20, "'' and '-' are one edge");
+        else cr_assert_eq(r.requests, 10, "%s %s", ds, es);
+        rows++;
+    }
+    cr_assert_eq(rows, 3);
+    cfs_counter_free(&c);
+}
