@@ -1115,20 +1115,46 @@ static void settle_result(cfs_scan_result *res, const cfs_scan_opts *o)
     }
 }
 
+/* The per-thread tables into dst (and freed), with no step that grows with the thread
+ * count: each thread's counter and accumulator are turned into string keys, in
+ * parallel, and the results are merged pairwise in a tree (log2 of the threads rounds, each in parallel)
+ * before the last one goes into dst.  Every table merged here is order-independent
+ * (sums, histograms, HyperLogLog maxima), so the result does not depend on the tree's
+ * shape; only the order rows sit in a table does, and every output sorts them. */
+static void merge_threads(shared *sh, int threads, cfs_agg *dst)
+{
+    cfs_agg *part = cfs_xmalloc((size_t)threads * sizeof *part);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; t++) {
+        cfs_agg_init(&part[t]);
+        cfs_agg_merge_thread(&part[t], &sh->thread_aggs[t]);
+        cfs_thread_agg_free(&sh->thread_aggs[t]);
+    }
+    for (int step = 1; step < threads; step *= 2) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+        for (int t = 0; t < threads - step; t += 2 * step) {
+            cfs_agg_merge(&part[t], &part[t + step]);
+            cfs_agg_free(&part[t + step]);
+        }
+    }
+    cfs_agg_merge(dst, &part[0]);
+    cfs_agg_free(&part[0]);
+    free(part);
+}
+
 static cfs_status scan_end(shared *sh, int threads, double t0)
 {
     const cfs_scan_opts *o = sh->o;
     cfs_scan_result *res = sh->res;
-    /* Merge per-thread tables once, in thread order (the tables are order-independent).
-     * Over the memory budget nothing is merged: the keys held are counted for the
-     * message and the tables dropped. */
+    /* Merge per-thread tables once (merge_threads).  Over the memory budget nothing is
+     * merged: the keys held are counted for the message and the tables dropped. */
     if (cfs_mem_over()) {
         cfs_agg_count_keys_threads(sh->thread_aggs, (size_t)threads, &res->agg, &res->keys);
         res->over_budget = 1;
     }
+    if (!res->over_budget) merge_threads(sh, threads, &res->agg); /* frees the thread tables */
     for (int t = 0; t < threads; t++) {
-        if (!res->over_budget) cfs_agg_merge_thread(&res->agg, &sh->thread_aggs[t]);
-        cfs_thread_agg_free(&sh->thread_aggs[t]);
+        if (res->over_budget) cfs_thread_agg_free(&sh->thread_aggs[t]);
         free(sh->thread_pos[t]);
     }
     if (!res->over_budget && cfs_mem_over()) {
