@@ -272,6 +272,14 @@ void cfs_fast_free(cfs_agg *a)
  * at most 1%: past that, cached copies are not claimed at all. */
 static void events_check(cfs_events *e)
 {
+    /* At most EVENT_HASHES bits per insert are set: while even that many could not pass
+     * the bound, the filter (16 MiB by default) need not be counted. */
+    double most = (double)e->inserts * EVENT_HASHES / (double)(e->mask + 1), fp_most = 1.0;
+    for (int i = 0; i < EVENT_HASHES; i++) fp_most *= most;
+    if (most < 1.0 && fp_most <= 0.01) {
+        e->saturated = 0;
+        return;
+    }
     uint64_t set = 0, words = (e->mask + 1) / 64;
     for (uint64_t i = 0; i < words; i++) set += (uint64_t)__builtin_popcountll(e->w[i]);
     double fill = (double)set / (double)(e->mask + 1), fp = 1.0;
