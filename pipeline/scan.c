@@ -36,10 +36,12 @@
 #define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
 /* Capacity of a block's copy buffer (produce_blocks).  Pieces are appended until the
  * buffer holds BLOCK bytes, so it ends up with at most BLOCK - 1 bytes plus one piece; the
- * streaming decoders hand out at most 4 MiB (PIECE in decode.c), half a block, so half a
- * block of headroom lets the buffer be allocated once per block and never grown.  A larger
- * piece (a whole gzip member decoded at once) gets a buffer of its own size. */
-#define ACC_CAP (BLOCK + (BLOCK >> 1))
+ * streaming decoders hand out at most CFS_DECODE_PIECE bytes and pipes are read 1 MiB at
+ * a time (decode.c), so 1 MiB of headroom lets the buffer be allocated once per block and
+ * never grown.  A larger piece (a whole gzip member decoded at once by --gzip-decoder
+ * libdeflate) gets a buffer of its own size. */
+#define ACC_CAP (BLOCK + ((size_t)1 << 20))
+_Static_assert(CFS_DECODE_PIECE <= ((size_t)1 << 20), "ACC_CAP's headroom holds one piece");
 
 /* ---- work units (order-dependent state) ------------------------------------------------ */
 typedef struct unit {
