@@ -46,6 +46,7 @@ struct cfs_reader {
     int mapped;
     /* read() based input */
     unsigned char *in;
+    size_t in_cap;      /* INBUF, or less for a regular file known to be smaller */
     size_t in_len, in_pos;
     int in_eof;
     uint64_t in_total;
@@ -166,7 +167,7 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
     if (r->in_pos < r->in_len) return (ssize_t)(r->in_len - r->in_pos);
     if (r->in_eof) return 0;
     for (;;) {
-        ssize_t k = read(r->fd, r->in, INBUF);
+        ssize_t k = read(r->fd, r->in, r->in_cap);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) {
             set_err(err, errlen, "read failed: %s", strerror(errno));
@@ -248,7 +249,15 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
         }
     }
     if (!r->map) {
-        r->in = malloc(INBUF);
+        /* A regular file read this way is empty (or mmap refused it): a buffer of its
+         * size, not 1 MiB, as a directory of thousands of empty files would otherwise
+         * allocate and free 1 MiB per file (slow under AddressSanitizer, whose large
+         * allocations are mappings of their own).  A file that grows meanwhile is still
+         * read whole, in pieces of that size. */
+        r->in_cap = INBUF;
+        if (r->regular && st.st_size >= 0 && (uint64_t)st.st_size < INBUF)
+            r->in_cap = (size_t)st.st_size < 4096 ? 4096 : (size_t)st.st_size + 1;
+        r->in = malloc(r->in_cap);
         if (!r->in) {
             cfs_reader_close(r);
             return CFS_E_NOMEM;
@@ -262,7 +271,7 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
         memcpy(magic, r->map, have);
     } else {
         while (!r->in_eof && r->in_len < 4) {
-            ssize_t k = read(r->fd, r->in + r->in_len, INBUF - r->in_len);
+            ssize_t k = read(r->fd, r->in + r->in_len, r->in_cap - r->in_len);
             if (k < 0 && errno == EINTR) continue;
             if (k < 0) {
                 set_err(err, errlen, "read failed: %s", strerror(errno));
