@@ -46,6 +46,9 @@ SELECT count() AS groups, sum(n) AS requests FROM (
   GROUP BY distribution, edge, status, detailed)
 SETTINGS max_threads = ${n}, input_format_allow_errors_ratio = 1, input_format_allow_errors_num = 1000000000`;
 
+// The first query starts the engine (0.3 to 1.6 s here); DuckDB's instance is likewise
+// created before its clock starts, so only the group-by itself is timed.
+query('SELECT 1', 'CSV');
 const t0 = process.hrtime.bigint();
 const out = query(sql, 'JSONCompactEachRow');
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
