@@ -17,9 +17,9 @@
 #include "pipeline/source.h"
 #include "pipeline/types.h"
 
-/* Streaming decoders hand out pieces of this size, as pipeline/decode.c does (PIECE), so
- * the zlib and zstd baselines pay the same per-piece costs as cfscan. */
-#define STREAM_PIECE ((size_t)4 << 20)
+/* Streaming decoders hand out pieces of this size, as pipeline/decode.c does, so the zlib
+ * and zstd baselines pay the same per-piece costs as cfscan. */
+#define STREAM_PIECE CFS_DECODE_PIECE
 /* The pipeline scans in windows of one longest legal line plus its LF (scan.c WINDOW). */
 #define DEFAULT_WINDOW (CFS_MAX_LINE + 1)
 #define MAX_ENTRIES 32
@@ -242,7 +242,7 @@ static void json_str(FILE *f, const char *s)
 static const char *const USAGE =
     "usage: cfsbench [--runs N] [--size MIB] [--seed N] [--window BYTES] [--only a,b]\n"
     "                [--csv | --json] [--list]\n"
-    "       cfsbench decode [-j N] [--gzip-decoder auto|zlib] FILE...\n"
+    "       cfsbench decode [-j N] [--gzip-decoder auto|zlib|isal|libdeflate] FILE...\n"
     "\n"
     "The first form times every scan kernel this CPU runs, a memchr LF count, a byte loop,\n"
     "and libdeflate/zlib/zstd decompression of the same bytes (built in memory: MIB MiB of\n"
@@ -518,9 +518,10 @@ static int decode_main(int argc, char **argv)
         } else if (!strcmp(a, "--gzip-decoder")) {
             if (v && !strcmp(v, "zlib")) gz = CFS_GZ_ZLIB;
             else if (v && !strcmp(v, "isal")) gz = CFS_GZ_ISAL;
-            else if (v && (!strcmp(v, "auto") || !strcmp(v, "libdeflate"))) gz = CFS_GZ_AUTO;
+            else if (v && !strcmp(v, "libdeflate")) gz = CFS_GZ_LIBDEFLATE;
+            else if (v && !strcmp(v, "auto")) gz = CFS_GZ_AUTO;
             else {
-                fprintf(stderr, "cfsbench: --gzip-decoder auto|zlib|isal\n");
+                fprintf(stderr, "cfsbench: --gzip-decoder auto|zlib|isal|libdeflate\n");
                 return 2;
             }
             i++;

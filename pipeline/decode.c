@@ -1,9 +1,9 @@
 /* Decode stage.  Plain files are memory-mapped (read() fallback for pipes, stdin and
- * files mmap refuses); gzip goes through libdeflate on the whole mapped file, member by
- * member (CloudFront's hourly files are small), or streams through ISA-L igzip (pipes and
- * files over CFS_GZ_WHOLE_MAX) or zlib (when asked); zstd always streams.  When libdeflate
- * reports damage, the file is decoded again with zlib so that every line before the
- * damage is still counted.
+ * files mmap refuses); gzip streams through ISA-L igzip (or zlib when asked), zstd always
+ * streams, both in pieces of CFS_DECODE_PIECE bytes that the scan parses while they are
+ * still in cache.  --gzip-decoder libdeflate decodes a mapped gzip file whole instead,
+ * member by member (the default before issue 11); when libdeflate reports damage, the
+ * file is decoded again with zlib so that every line before the damage is still counted.
  *
  * A mapped file that shrinks while it is read (truncated or rewritten in place) makes
  * every access past its new end raise SIGBUS.  The handler below turns that into a
@@ -30,7 +30,7 @@
 #include <zstd.h>
 #include <isa-l/igzip_lib.h>
 
-#define PIECE (4u << 20) /* streaming output piece: large enough to amortise, cache-ish */
+#define PIECE CFS_DECODE_PIECE
 #define INBUF (1u << 20)
 
 struct cfs_reader {
@@ -46,6 +46,7 @@ struct cfs_reader {
     int mapped;
     /* read() based input */
     unsigned char *in;
+    size_t in_cap;      /* INBUF, or less for a regular file known to be smaller */
     size_t in_len, in_pos;
     int in_eof;
     uint64_t in_total;
@@ -166,7 +167,7 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
     if (r->in_pos < r->in_len) return (ssize_t)(r->in_len - r->in_pos);
     if (r->in_eof) return 0;
     for (;;) {
-        ssize_t k = read(r->fd, r->in, INBUF);
+        ssize_t k = read(r->fd, r->in, r->in_cap);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) {
             set_err(err, errlen, "read failed: %s", strerror(errno));
@@ -248,7 +249,15 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
         }
     }
     if (!r->map) {
-        r->in = malloc(INBUF);
+        /* A regular file read this way is empty (or mmap refused it): a buffer of its
+         * size, not 1 MiB, as a directory of thousands of empty files would otherwise
+         * allocate and free 1 MiB per file (slow under AddressSanitizer, whose large
+         * allocations are mappings of their own).  A file that grows meanwhile is still
+         * read whole, in pieces of that size. */
+        r->in_cap = INBUF;
+        if (r->regular && st.st_size >= 0 && (uint64_t)st.st_size < INBUF)
+            r->in_cap = (size_t)st.st_size < 4096 ? 4096 : (size_t)st.st_size + 1;
+        r->in = malloc(r->in_cap);
         if (!r->in) {
             cfs_reader_close(r);
             return CFS_E_NOMEM;
@@ -262,7 +271,7 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
         memcpy(magic, r->map, have);
     } else {
         while (!r->in_eof && r->in_len < 4) {
-            ssize_t k = read(r->fd, r->in + r->in_len, INBUF - r->in_len);
+            ssize_t k = read(r->fd, r->in + r->in_len, r->in_cap - r->in_len);
             if (k < 0 && errno == EINTR) continue;
             if (k < 0) {
                 set_err(err, errlen, "read failed: %s", strerror(errno));
@@ -283,9 +292,9 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
     else r->fmt = CFS_FMT_PLAIN;
 
     if (r->fmt == CFS_FMT_GZIP) {
-        r->whole = r->map && gz == CFS_GZ_AUTO && r->map_len <= CFS_GZ_WHOLE_MAX;
-        /* Streaming: ISA-L (537 MB/s here) rather than zlib (296) unless zlib is asked for. */
-        if (gz == CFS_GZ_ISAL || (gz == CFS_GZ_AUTO && !r->whole)) {
+        r->whole = r->map && gz == CFS_GZ_LIBDEFLATE && r->map_len <= CFS_GZ_WHOLE_MAX;
+        /* Streaming: ISA-L rather than zlib (about twice as fast here) unless zlib is asked for. */
+        if (gz != CFS_GZ_ZLIB && !r->whole) {
             r->isal = malloc(sizeof *r->isal);
             if (!r->isal) {
                 cfs_reader_close(r);
@@ -396,8 +405,8 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
 }
 
 /* ---- gzip via ISA-L igzip (streaming, multi-member) ----
- * Output in ISAL_PIECE pieces, small enough that the parser reads them from cache. */
-#define ISAL_PIECE (512u << 10)
+ * Output in PIECE pieces, small enough that the parser reads them from cache. */
+#define ISAL_PIECE PIECE
 static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, char *err,
                                size_t errlen)
 {

@@ -10,11 +10,13 @@
 
 typedef enum cfs_format { CFS_FMT_PLAIN, CFS_FMT_GZIP, CFS_FMT_ZSTD } cfs_format;
 
-/* Which gzip decoder to use.  AUTO: libdeflate on the whole mapped file for regular files
- * up to CFS_GZ_WHOLE_MAX compressed bytes (the fastest decoder measured here; CloudFront's
- * hourly files are far smaller), ISA-L igzip streaming for pipes and larger files, so a
- * large file is never materialised whole.  ZLIB and ISAL force that streaming decoder. */
-typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB, CFS_GZ_ISAL } cfs_gz_mode;
+/* Which gzip decoder to use.  AUTO and ISAL: ISA-L igzip streaming, in CFS_DECODE_PIECE
+ * pieces parsed while they are in cache.  ZLIB: zlib streaming.  LIBDEFLATE: libdeflate on
+ * the whole mapped file for regular files up to CFS_GZ_WHOLE_MAX compressed bytes, ISA-L
+ * above that and for pipes (AUTO up to issue 11: libdeflate decodes alone about as fast
+ * as ISA-L here, but its whole-file output, tens of MB, is parsed from memory; end to end
+ * the two measured the same, and ISA-L needs no buffer the size of the file). */
+typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB, CFS_GZ_ISAL, CFS_GZ_LIBDEFLATE } cfs_gz_mode;
 #define CFS_GZ_WHOLE_MAX ((uint64_t)16 << 20)
 
 /* Regular files up to this many bytes are parsed in one go by one thread (scan.c, unless
@@ -22,6 +24,14 @@ typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB, CFS_GZ_ISAL } cfs_gz_mode;
  * file ahead whole; larger ones are cut into blocks that run in parallel and are released
  * behind the scan, where reading everything ahead would only fill memory. */
 #define CFS_BIG_FILE ((uint64_t)64 << 20)
+
+/* Streaming decoders (zstd, ISA-L, zlib) hand out pieces of at most this many bytes.  The
+ * scan parses each piece as soon as it is handed out, so a piece, the decoder's window and
+ * the parser's state should all fit in one core's L2 (1 MiB on the machines measured):
+ * decoded bytes are then read back from cache instead of from memory. */
+#ifndef CFS_DECODE_PIECE
+#define CFS_DECODE_PIECE ((size_t)256 << 10)
+#endif
 
 typedef struct cfs_reader cfs_reader;
 

@@ -36,11 +36,14 @@
 #define WINDOW (CFS_MAX_LINE + 1)   /* a longest legal line plus its LF fits a window */
 #define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
 /* Capacity of a block's copy buffer (produce_blocks).  Pieces are appended until the
- * buffer holds BLOCK bytes, so it ends up with at most BLOCK - 1 bytes plus one piece; the
- * streaming decoders hand out at most 4 MiB (PIECE in decode.c), half a block, so half a
- * block of headroom lets the buffer be allocated once per block and never grown.  A larger
- * piece (a whole gzip member decoded at once) gets a buffer of its own size. */
-#define ACC_CAP (BLOCK + (BLOCK >> 1))
+ * buffer holds an LF at or past BLOCK bytes, or a longest line (WINDOW) past BLOCK without
+ * one, so it ends up with at most BLOCK + WINDOW bytes plus one piece; the streaming
+ * decoders hand out at most CFS_DECODE_PIECE bytes and pipes are read 1 MiB at a time
+ * (decode.c), so BLOCK + WINDOW + 1 MiB lets the buffer be allocated once per block and
+ * never grown.  A larger piece (a whole gzip member decoded at once by --gzip-decoder
+ * libdeflate) gets a buffer of its own size. */
+#define ACC_CAP (BLOCK + WINDOW + ((size_t)1 << 20))
+_Static_assert(CFS_DECODE_PIECE <= ((size_t)1 << 20), "ACC_CAP's headroom holds one piece");
 /* A thread's kernel output for one window, in one allocation (thread_pos): the LF
  * positions (an even count of slots, so the TAB map after them is 8-byte aligned), then
  * the TAB map. */
@@ -850,9 +853,24 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
         }
         memcpy(acc + acc_len, p, n);
         acc_len += n;
-        if (acc_len >= BLOCK) {
-            size_t last = acc_len;
-            while (last && acc[last - 1] != '\n') last--;
+        /* Cut blocks where the mapped path cuts them (after the first LF at or past BLOCK
+         * bytes), so block boundaries, and with them the per-unit top-k summaries folded
+         * into the result, depend only on the bytes: never on how a pipe's reads or a
+         * decoder's pieces fell.  A piece larger than a block (a whole gzip member from
+         * --gzip-decoder libdeflate) is cut as many times as it holds blocks. */
+        while (acc_len >= BLOCK) {
+            const char *nl = memchr(acc + BLOCK, '\n', acc_len - BLOCK);
+            size_t last;
+            if (nl) {
+                last = (size_t)(nl - acc) + 1;
+            } else if (acc_len - BLOCK <= WINDOW) {
+                break; /* the LF may come in the next piece */
+            } else {
+                /* More than a longest line past BLOCK without an LF: that line is too
+                 * long; cut before it (parse_buffer or the skip below counts it). */
+                last = acc_len;
+                while (last && acc[last - 1] != '\n') last--;
+            }
             if (last == 0) {
                 /* No LF in a whole block: the line is far over CFS_MAX_LINE.  Count it
                  * once, here, and drop its bytes up to the next LF; its counts (and the
@@ -863,7 +881,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
                 skip.skipping = 1;
                 skip_index = index++;
                 acc_len = 0;
-                continue;
+                break;
             }
             char *rest = NULL;
             size_t rest_len = acc_len - last;

@@ -51,9 +51,9 @@ static const char *const USAGE =
     "                         adds DomainName and LastModifiedTime: 403 lines older than\n"
     "                         it lose one evidence level on config-based verdicts\n"
     "  --waf-logs PATH        AWS WAF logs (JSON lines; gz, zst or plain; files or directories; repeatable)\n"
-    "  --gzip-decoder D       auto (libdeflate on whole files up to 16 MiB compressed,\n"
-    "                         ISA-L streaming above that and for pipes), zlib or isal\n"
-    "                         (always streaming)\n"
+    "  --gzip-decoder D       auto or isal (ISA-L streaming, parsed in 256 KiB pieces),\n"
+    "                         zlib (streaming), libdeflate (whole files up to 16 MiB\n"
+    "                         compressed, ISA-L above that and for pipes)\n"
     "  --split-above BYTES    cut inputs larger than this into blocks that all threads\n"
     "                         share (default 64 MiB; pipes and stdin are always cut)\n"
     "  --progress, --no-progress  progress line on stderr (default: when stderr is a terminal)\n"
@@ -411,8 +411,9 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
             NEEDV();
             if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
             else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
-            else if (!strcmp(v, "auto") || !strcmp(v, "libdeflate")) c->o.gz = CFS_GZ_AUTO;
-            else return usage_error("unknown gzip decoder '%s' (auto, zlib, isal)", v);
+            else if (!strcmp(v, "libdeflate")) c->o.gz = CFS_GZ_LIBDEFLATE;
+            else if (!strcmp(v, "auto")) c->o.gz = CFS_GZ_AUTO;
+            else return usage_error("unknown gzip decoder '%s' (auto, zlib, isal, libdeflate)", v);
         } else if (!strcmp(a, "--split-above")) {
             NEEDV();
             uint64_t n;

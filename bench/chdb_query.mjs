@@ -1,0 +1,64 @@
+// The chDB (ClickHouse in-process) peer of bench/run.sh: the same aggregate as
+// bench/duckdb_query.mjs, written as a ClickHouse user would: file() over the glob as raw
+// TSV (CloudFront never quotes or escapes), 33 columns as String, GROUP BY distribution
+// (from the file name), edge, status and detailed result type, with count, sum of sc-bytes
+// and the exact p99 of time-taken.  '#Version:' and '#Fields:' lines have one field, so
+// they fail the 33-column structure and are skipped as bad rows (ClickHouse has no
+// comment option for TSV).  Prints one JSON line: {seconds, groups, requests, threads}.
+//   node bench/chdb_query.mjs MODULE_DIR THREADS GLOB
+// MODULE_DIR is the node_modules that holds chdb (bench/peers/node_modules); it is loaded
+// through createRequire so that this script needs no package.json of its own.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const [moduleDir, threads, glob] = process.argv.slice(2);
+if (!moduleDir || !threads || !glob) {
+  process.stderr.write('usage: chdb_query.mjs MODULE_DIR THREADS GLOB\n');
+  process.exit(2);
+}
+const require = createRequire(path.join(path.resolve(moduleDir), 'noop.js'));
+const { query } = require('chdb');
+
+// The 33 legacy fields in log order (CloudFront standard logs, reference section 1.2).
+const fields = ['date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)',
+  'cs-uri-stem', 'sc-status', 'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Cookie)',
+  'x-edge-result-type', 'x-edge-request-id', 'x-host-header', 'cs-protocol', 'cs-bytes',
+  'time-taken', 'x-forwarded-for', 'ssl-protocol', 'ssl-cipher', 'x-edge-response-result-type',
+  'cs-protocol-version', 'fle-status', 'fle-encrypted-fields', 'c-port', 'time-to-first-byte',
+  'x-edge-detailed-result-type', 'sc-content-type', 'sc-content-len', 'sc-range-start',
+  'sc-range-end'];
+const structure = fields.map((f) => `\`${f}\` String`).join(', ');
+const lit = (s) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+const n = Number(threads);
+if (!Number.isInteger(n) || n < 1) {
+  process.stderr.write(`chdb_query.mjs: bad thread count '${threads}'\n`);
+  process.exit(2);
+}
+
+const sql = `
+SELECT count() AS groups, sum(n) AS requests FROM (
+  SELECT extract(_file, '^(.+)\\\\.[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}\\\\.') AS distribution,
+         \`x-edge-location\` AS edge, \`sc-status\` AS status,
+         \`x-edge-detailed-result-type\` AS detailed,
+         count() AS n, sum(toInt64OrZero(\`sc-bytes\`)) AS bytes,
+         quantileExactInclusive(0.99)(toFloat64OrZero(\`time-taken\`)) AS p99_time_taken
+  FROM file(${lit(glob)}, 'TSVRaw', ${lit(structure)})
+  GROUP BY distribution, edge, status, detailed)
+SETTINGS max_threads = ${n}, input_format_allow_errors_ratio = 1, input_format_allow_errors_num = 1000000000`;
+
+// The first query starts the engine (0.3 to 1.6 s here); DuckDB's instance is likewise
+// created before its clock starts, so only the group-by itself is timed.
+query('SELECT 1', 'CSV');
+const t0 = process.hrtime.bigint();
+const out = query(sql, 'JSONCompactEachRow');
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+let row;
+try {
+  row = JSON.parse(out.trim().split('\n')[0]);
+} catch {
+  process.stderr.write(`chdb_query.mjs: unexpected result: ${String(out).slice(0, 300)}\n`);
+  process.exit(1);
+}
+process.stdout.write(JSON.stringify({
+  seconds, threads: n, groups: Number(row[0]), requests: Number(row[1]),
+}) + '\n');

@@ -1,0 +1,244 @@
+/* Compressed inputs are decoded and parsed in small pieces (CFS_DECODE_PIECE, 256 KiB, so
+ * that they stay in cache): lines longer than a piece but legal (up to CFS_MAX_LINE bytes)
+ * span several pieces and must be carried across them whole, a too-long line must be
+ * counted once wherever the piece edges fall, and a stream cut inside a long line must
+ * count the lines before it.  Every gzip decoder, zstd, the plain file, one piece at a time
+ * and the block path (--split-above 1) must give the same counts, which the test knows
+ * from the log it wrote. */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/decode.h"
+#include "pipeline/json.h"
+#include "pipeline/types.h"
+#include "tests/util.h"
+
+static double num_at(const cfs_json *root, const char *path)
+{
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_path(root, path), &v), "%s missing", path);
+    return v;
+}
+
+typedef struct counts {
+    double lines, requests, too_long, truncated, bytes;
+} counts;
+
+/* Run cfscan on cmd's input and read the input totals from its JSON. */
+static counts scan_counts(const char *cmd, int want_rc)
+{
+    char *out, *err;
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, want_rc, "%s: exit %d: %s", cmd, rc, err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s: %s", cmd, jerr);
+    const cfs_json *r = cfs_json_root(&doc);
+    counts c = {num_at(r, "inputs.lines"), num_at(r, "inputs.requests"),
+                num_at(r, "inputs.rejected_by_reason.line_too_long"),
+                num_at(r, "inputs.rejected_by_reason.truncated"), num_at(r, "inputs.bytes_decoded")};
+    cfs_json_doc_free(&doc);
+    free(out);
+    free(err);
+    return c;
+}
+
+/* Append one request whose cs-uri-stem makes the whole line `len` bytes before its LF:
+ * one repeated letter, or with `noisy` pseudo-random letters, which compress about 1.7:1,
+ * so the line's bytes are spread over the whole compressed stream. */
+static size_t put_line(char *buf, size_t o, size_t len, int i, int noisy)
+{
+    int h = sprintf(buf + o, "2026-11-01\t10:%02d:%02d\tLAX3\t200\t/", i / 60 % 60, i % 60);
+    cr_assert((size_t)h < len);
+    uint32_t x = 2463534242u + (uint32_t)i;
+    for (size_t k = (size_t)h; k < len; k++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        buf[o + k] = noisy ? (char)('a' + x % 26) : (char)('a' + i % 26);
+    }
+    buf[o + len] = '\n';
+    return o + len + 1;
+}
+
+#define HDR "#Version: 1.0\n#Fields: date time x-edge-location sc-status cs-uri-stem\n"
+
+Test(decode_pieces, long_lines_across_pieces_count_the_same_on_every_path)
+{
+    const size_t piece = CFS_DECODE_PIECE;
+    /* Line lengths (bytes before the LF): short ones that fall on piece edges, lines of one
+     * to four pieces, the longest legal line and one byte more. */
+    const size_t lens[] = {100, piece - 60, 300, piece + 1, 90, 2 * piece + 17, 3 * piece, 50,
+                           CFS_MAX_LINE, 70, CFS_MAX_LINE + 1, 80, piece / 2, piece, 60};
+    const size_t nl = sizeof lens / sizeof lens[0];
+    size_t cap = strlen(HDR) + 16, o = 0;
+    for (size_t i = 0; i < nl; i++) cap += lens[i] + 1;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    o += (size_t)sprintf(buf, "%s", HDR);
+    for (size_t i = 0; i < nl; i++) o = put_line(buf, o, lens[i], (int)i, 0);
+    cr_assert(o <= cap);
+    /* What cfscan must report, from the log itself: 2 header lines and nl requests, of
+     * which the one over CFS_MAX_LINE is rejected and the rest are counted. */
+    double want_lines = 2 + (double)nl, want_requests = (double)nl - 1;
+
+    char *dir = tu_mkdtemp();
+    size_t gzn, zsn;
+    void *gz = tu_gzip(buf, o, &gzn), *zs = tu_zstd(buf, o, &zsn);
+    cr_assert(gz && zs);
+    char *plain = tu_write(dir, "p.log", buf, o);
+    char *gzp = tu_write(dir, "p.log.gz", gz, gzn);
+    char *zsp = tu_write(dir, "p.log.zst", zs, zsn);
+    char *cfscan = tu_prog("cfscan");
+    const char *inputs[] = {plain, gzp, gzp, gzp, gzp, zsp};
+    const char *dec[] = {"auto", "auto", "isal", "zlib", "libdeflate", "auto"};
+    for (size_t m = 0; m < sizeof inputs / sizeof inputs[0]; m++) {
+        for (int split = 0; split < 2; split++) {
+            char cmd[2048];
+            snprintf(cmd, sizeof cmd, "%s scan %s --gzip-decoder %s %s--format json -q", cfscan, inputs[m],
+                     dec[m], split ? "--split-above 1 " : "");
+            counts c = scan_counts(cmd, 3); /* 3: a line was rejected (too long) */
+            cr_expect_eq(c.lines, want_lines, "%s: lines %.0f, want %.0f", cmd, c.lines, want_lines);
+            cr_expect_eq(c.requests, want_requests, "%s: requests %.0f, want %.0f", cmd, c.requests, want_requests);
+            cr_expect_eq(c.too_long, 1, "%s: line_too_long %.0f", cmd, c.too_long);
+            cr_expect_eq(c.bytes, (double)o, "%s: bytes_decoded %.0f, log has %zu", cmd, c.bytes, o);
+        }
+    }
+    free(cfscan);
+    free(plain);
+    free(gzp);
+    free(zsp);
+    free(gz);
+    free(zs);
+    free(buf);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* A zstd stream cut inside a line that spans several pieces: every line before it counts,
+ * the cut-off line is rejected as truncated, and one piece at a time and the block path
+ * agree.  The cut is placed by decompressed offset: the log is short lines, then one line
+ * of three pieces, then short lines again, compressed in two frames so the cut (the end
+ * of the first frame plus a few bytes of the second) lands inside the long line. */
+Test(decode_pieces, zstd_cut_inside_a_long_line_counts_the_lines_before_it)
+{
+    const size_t piece = CFS_DECODE_PIECE;
+    size_t cap = strlen(HDR) + 5 * piece + 8192, o = 0;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    o += (size_t)sprintf(buf, "%s", HDR);
+    int before = 0;
+    while (o < piece + piece / 3) o = put_line(buf, o, 200, before++, 0);
+    size_t first = o; /* the first frame ends here; the long line starts the second */
+    o = put_line(buf, o, 3 * piece, 99, 1);
+    for (int i = 0; i < 20; i++) o = put_line(buf, o, 200, i, 0);
+    cr_assert(o <= cap);
+    size_t an, bn;
+    void *a = tu_zstd(buf, first, &an), *b = tu_zstd(buf + first, o - first, &bn);
+    cr_assert(a && b);
+    /* Keep the first frame whole and half of the second: the long line is nearly all of
+     * the second frame and its letters hardly compress, so the cut falls well inside it,
+     * after more than a piece of it (zstd hands out whole 128 KiB blocks) and before its
+     * LF. */
+    size_t keep = bn / 2;
+    char *cut = malloc(an + keep);
+    cr_assert(cut);
+    memcpy(cut, a, an);
+    memcpy(cut + an, b, keep);
+    char *dir = tu_mkdtemp();
+    char *path = tu_write(dir, "cut.log.zst", cut, an + keep);
+    char *cfscan = tu_prog("cfscan");
+    counts c[2];
+    for (int m = 0; m < 2; m++) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "%s scan %s %s--format json -q", cfscan, path, m ? "--split-above 1 " : "");
+        c[m] = scan_counts(cmd, 4); /* 4: an input could not be read to its end */
+        cr_expect_eq(c[m].truncated, 1, "%s: truncated %.0f", cmd, c[m].truncated);
+        /* the header, the short lines, and the cut-off line */
+        cr_expect_eq(c[m].lines, 2 + before + 1, "%s: lines %.0f, want %d", cmd, c[m].lines, 2 + before + 1);
+        cr_expect_eq(c[m].requests, before, "%s: requests %.0f, want %d", cmd, c[m].requests, before);
+        cr_expect(c[m].bytes > (double)first && c[m].bytes < (double)o, "%s: bytes_decoded %.0f not in (%zu, %zu)",
+                  cmd, c[m].bytes, first, o);
+    }
+    cr_expect_eq(c[1].bytes, c[0].bytes, "bytes_decoded: blocks %.0f, one piece at a time %.0f", c[1].bytes, c[0].bytes);
+    free(cfscan);
+    free(path);
+    free(cut);
+    free(a);
+    free(b);
+    free(buf);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* The JSON with the input's compressed size (the first "bytes": value, in "inputs") blanked:
+ * it is the one number that differs between a log and its gzip. */
+static char *without_input_bytes(char *json)
+{
+    char *b = strstr(json, "\"bytes\":");
+    cr_assert(b, "no \"bytes\" in the JSON");
+    char *d = b + 8, *e = d;
+    while (*e >= '0' && *e <= '9') e++;
+    memmove(d, e, strlen(e) + 1);
+    return json;
+}
+
+/* An input larger than the 8 MiB blocks is cut into blocks whose top-k summaries are folded
+ * in order, so where the blocks end shows in the JSON (the error bounds and the items of
+ * top_uris and top_clients).  The cuts must depend on the bytes alone: the same log mapped,
+ * through a pipe (reads of whatever the pipe holds), and gzip'd, decoded in 256 KiB pieces
+ * (ISA-L) or whole (libdeflate), must give the same JSON.  The piped and whole-member cases
+ * used to cut at the last LF of whatever had accumulated, so they differed. */
+Test(decode_pieces, blocks_are_cut_the_same_whatever_the_piece_sizes, .timeout = 120)
+{
+    char *dir = tu_mkdtemp();
+    char *cfsgen = tu_prog("cfsgen"), *cfscan = tu_prog("cfscan");
+    char cmd[4096];
+    /* One distribution, one day: 24 hourly files, 20 MiB in all, concatenated in name order. */
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/gen --size 20M --dists 1 --days 1 --format plain --seed 7 --no-waf --no-configs -j2 >/dev/null 2>&1"
+             " && cat %s/gen/*.log > %s/all.log",
+             cfsgen, dir, dir, dir);
+    cr_assert_eq(tu_run(cmd, NULL, NULL), 0, "%s", cmd);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/all.log", dir);
+    size_t n;
+    char *log = tu_read(path, &n);
+    cr_assert(log && n > ((size_t)16 << 20), "the log is over two blocks: %zu bytes", n);
+    size_t gzn;
+    void *gz = tu_gzip(log, n, &gzn);
+    char *gzp = tu_write(dir, "all.log.gz", gz, gzn);
+    const char *how[] = {"%s scan %s/all.log --split-above 1 -j2 --format json -q",
+                         "cat %s/all.log | %s scan - -j2 --format json -q",
+                         "%s scan %s/all.log.gz --split-above 1 -j2 --format json -q",
+                         "%s scan %s/all.log.gz --split-above 1 -j2 --gzip-decoder libdeflate --format json -q",
+                         "cat %s/all.log.gz | %s scan - -j1 --format json -q"};
+    char *ref = NULL;
+    for (size_t m = 0; m < sizeof how / sizeof how[0]; m++) {
+        if (how[m][0] == 'c') snprintf(cmd, sizeof cmd, how[m], dir, cfscan);
+        else snprintf(cmd, sizeof cmd, how[m], cfscan, dir);
+        char *out, *err;
+        int rc = tu_run(cmd, &out, &err);
+        cr_assert(rc == 0 || rc == 3, "%s: exit %d: %s", cmd, rc, err);
+        without_input_bytes(out);
+        if (!ref) {
+            ref = out;
+        } else {
+            size_t i = 0;
+            while (ref[i] && ref[i] == out[i]) i++;
+            cr_expect_str_eq(out, ref, "%s: JSON differs from the mapped file's at byte %zu: ...%.80s", cmd, i,
+                             out + (i > 40 ? i - 40 : 0));
+            free(out);
+        }
+        free(err);
+    }
+    free(ref);
+    free(gzp);
+    free(gz);
+    free(log);
+    free(cfsgen);
+    free(cfscan);
+    tu_rmrf(dir);
+    free(dir);
+}
