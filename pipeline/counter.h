@@ -167,26 +167,24 @@ static inline uint32_t cfs_strids_find(cfs_strids *t, uint64_t a, uint64_t b, si
 /* The id of a distribution / edge string (bytes p[0..n), stored as cfs_key_str): the
  * previous line's is compared first, so a run of lines of one distribution (or edge)
  * never hashes its string, and edges, which alternate, are found by their words. */
+static inline uint32_t cfs_counter_known(cfs_strids *t, const char *p, size_t n)
+{
+    if (!p || n - 1 >= 16) return 0;
+    uint64_t a, b;
+    cfs_counter_words(p, n, &a, &b);
+    return cfs_strids_find(t, a, b, n); /* id + 1, 0 = not there */
+}
+
 static inline uint32_t cfs_counter_dist(cfs_counter *c, const char *p, size_t n)
 {
-    if (p && n - 1 < 16) {
-        uint64_t a, b;
-        cfs_counter_words(p, n, &a, &b);
-        uint32_t id = cfs_strids_find(&c->dists, a, b, n);
-        if (id) return id - 1;
-    }
-    return cfs_counter_dist_slow(c, p, n);
+    uint32_t id = cfs_counter_known(&c->dists, p, n);
+    return id ? id - 1 : cfs_counter_dist_slow(c, p, n);
 }
 
 static inline uint32_t cfs_counter_edge(cfs_counter *c, const char *p, size_t n)
 {
-    if (p && n - 1 < 16) {
-        uint64_t a, b;
-        cfs_counter_words(p, n, &a, &b);
-        uint32_t id = cfs_strids_find(&c->edges, a, b, n);
-        if (id) return id - 1;
-    }
-    return cfs_counter_edge_slow(c, p, n);
+    uint32_t id = cfs_counter_known(&c->edges, p, n);
+    return id ? id - 1 : cfs_counter_edge_slow(c, p, n);
 }
 
 /* The epoch second starting ts's hour (floored, also for negative times); the previous

@@ -21,6 +21,16 @@ static const cfs_trow *find_row(const cfs_agg *m, const char *dist, const char *
     return cfs_kmap_find(&m->traffic, &k);
 }
 
+/* c (moved into t) merged into a new string-keyed m, as scan_end merges a thread's. */
+static void merge_counter(cfs_counter *c, cfs_thread_agg *t, cfs_agg *m)
+{
+    cfs_thread_agg_init(t, NULL);
+    cfs_counter_free(&t->counter);
+    t->counter = *c;
+    cfs_agg_init(m);
+    cfs_agg_merge_thread(m, t);
+}
+
 /* One line without attribution, as cfs_agg_add counts it (through the memo). */
 static void add(cfs_counter *c, const char *dist, const char *edge, int64_t hour, uint16_t status, uint64_t bytes)
 {
@@ -72,12 +82,8 @@ Test(counter, alternating_keys_count_exactly)
         want_bytes[k] += 7;
     }
     cfs_thread_agg t;
-    cfs_thread_agg_init(&t, NULL);
-    cfs_counter_free(&t.counter);
-    t.counter = c;
     cfs_agg m;
-    cfs_agg_init(&m);
-    cfs_agg_merge_thread(&m, &t);
+    merge_counter(&c, &t, &m);
     cr_assert_eq(m.traffic.n, 3);
     for (int k = 0; k < 3; k++) {
         const cfs_trow *r = find_row(&m, "E1", edges[k], 7200, 200);
@@ -144,12 +150,8 @@ Test(counter, edge_ids_past_16_bits)
     cr_assert(c.overflow.n > 0, "ids past 0xFFFE must take the overflow table");
 
     cfs_thread_agg t;
-    cfs_thread_agg_init(&t, NULL);
-    cfs_counter_free(&t.counter);
-    t.counter = c;
     cfs_agg m;
-    cfs_agg_init(&m);
-    cfs_agg_merge_thread(&m, &t);
+    merge_counter(&c, &t, &m);
     cr_assert_eq(m.traffic.n, EDGES + 1);
     const cfs_trow *y = find_row(&m, "E1", "Y-REPEAT", 0, 200);
     cr_assert(y);
