@@ -43,6 +43,9 @@
  * never grown.  A larger piece (a whole gzip member decoded at once by --gzip-decoder
  * libdeflate) gets a buffer of its own size. */
 #define ACC_CAP (BLOCK + WINDOW + ((size_t)1 << 20))
+/* Streamed bytes are copied into a block's buffer at most this many at a time
+ * (produce_blocks), within ACC_CAP's headroom. */
+#define FEED ((size_t)1 << 20)
 _Static_assert(CFS_DECODE_PIECE <= ((size_t)1 << 20), "ACC_CAP's headroom holds one piece");
 /* A thread's kernel output for one window, in one allocation (thread_pos): the LF
  * positions (an even count of slots, so the TAB map after them is 8-byte aligned), then
@@ -820,17 +823,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             break;
         }
         if (n == 0) break;
-        if (skip.skipping) {
-            size_t end = past_long_line(p, n);
-            skip.st.bytes_out += end ? end : n;
-            if (!end) continue;
-            skip.skipping = 0;
-            store_unit(sh, file, skip_index, &skip);
-            n -= end;
-            p += end;
-            if (n == 0) continue;
-        }
-        if (cfs_reader_format(r) == CFS_FMT_PLAIN && acc_len == 0 && acc == NULL &&
+        if (!skip.skipping && cfs_reader_format(r) == CFS_FMT_PLAIN && acc_len == 0 && acc == NULL &&
             sh->in->v[file].regular && n > BLOCK / 2 && index == 0 && p) {
             /* Memory-mapped plain file handed out whole: zero-copy blocks. */
             size_t off = 0;
@@ -847,54 +840,73 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             }
             continue;
         }
-        if (acc_len + n > acc_cap) {
-            acc_cap = acc_len + n > ACC_CAP ? acc_len + n : ACC_CAP;
-            acc = cfs_xrealloc(acc, acc_cap);
-        }
-        memcpy(acc + acc_len, p, n);
-        acc_len += n;
-        /* Cut blocks where the mapped path cuts them (after the first LF at or past BLOCK
-         * bytes), so block boundaries, and with them the per-unit top-k summaries folded
-         * into the result, depend only on the bytes: never on how a pipe's reads or a
-         * decoder's pieces fell.  A piece larger than a block (a whole gzip member from
-         * --gzip-decoder libdeflate) is cut as many times as it holds blocks. */
-        while (acc_len >= BLOCK) {
-            const char *nl = memchr(acc + BLOCK, '\n', acc_len - BLOCK);
-            size_t last;
-            if (nl) {
-                last = (size_t)(nl - acc) + 1;
-            } else if (acc_len - BLOCK <= WINDOW) {
-                break; /* the LF may come in the next piece */
-            } else {
-                /* More than a longest line past BLOCK without an LF: that line is too
-                 * long; cut before it (parse_buffer or the skip below counts it). */
-                last = acc_len;
-                while (last && acc[last - 1] != '\n') last--;
+        /* Streamed bytes, FEED at a time: a piece can be a whole input (stdin redirected
+         * from a file is mapped) or a gzip member, and each block cut from the copy buffer
+         * copies what follows it, so feeding a large piece whole copied its remainder once
+         * per block (quadratic: 171 s for 1 GB on stdin). */
+        while (n > 0) {
+            const char *q = p;
+            size_t qn = n < FEED ? n : FEED;
+            p += qn;
+            n -= qn;
+            if (skip.skipping) {
+                size_t end = past_long_line(q, qn);
+                skip.st.bytes_out += end ? end : qn;
+                if (!end) continue;
+                skip.skipping = 0;
+                store_unit(sh, file, skip_index, &skip);
+                qn -= end;
+                q += end;
+                if (qn == 0) continue;
             }
-            if (last == 0) {
-                /* No LF in a whole block: the line is far over CFS_MAX_LINE.  Count it
-                 * once, here, and drop its bytes up to the next LF; its counts (and the
-                 * bytes dropped) are stored when the skip ends. */
-                pstate_init(&skip, sh, file, NULL);
-                count_long_line(&skip.st);
-                skip.st.bytes_out = acc_len;
-                skip.skipping = 1;
-                skip_index = index++;
-                acc_len = 0;
-                break;
+            if (acc_len + qn > acc_cap) {
+                acc_cap = acc_len + qn > ACC_CAP ? acc_len + qn : ACC_CAP;
+                acc = cfs_xrealloc(acc, acc_cap);
             }
-            char *rest = NULL;
-            size_t rest_len = acc_len - last;
-            if (rest_len) {
-                rest = cfs_xmalloc(ACC_CAP > rest_len ? ACC_CAP : rest_len);
-                memcpy(rest, acc + last, rest_len);
+            memcpy(acc + acc_len, q, qn);
+            acc_len += qn;
+            /* Cut blocks where the mapped path cuts them (after the first LF at or past BLOCK
+             * bytes), so block boundaries, and with them the per-unit top-k summaries folded
+             * into the result, depend only on the bytes: never on how a pipe's reads or a
+             * decoder's pieces fell. */
+            while (acc_len >= BLOCK) {
+                const char *nl = memchr(acc + BLOCK, '\n', acc_len - BLOCK);
+                size_t last;
+                if (nl) {
+                    last = (size_t)(nl - acc) + 1;
+                } else if (acc_len - BLOCK <= WINDOW) {
+                    break; /* the LF may come in the next piece */
+                } else {
+                    /* More than a longest line past BLOCK without an LF: that line is too
+                     * long; cut before it (parse_buffer or the skip below counts it). */
+                    last = acc_len;
+                    while (last && acc[last - 1] != '\n') last--;
+                }
+                if (last == 0) {
+                    /* No LF in a whole block: the line is far over CFS_MAX_LINE.  Count it
+                     * once, here, and drop its bytes up to the next LF; its counts (and the
+                     * bytes dropped) are stored when the skip ends. */
+                    pstate_init(&skip, sh, file, NULL);
+                    count_long_line(&skip.st);
+                    skip.st.bytes_out = acc_len;
+                    skip.skipping = 1;
+                    skip_index = index++;
+                    acc_len = 0;
+                    break;
+                }
+                char *rest = NULL;
+                size_t rest_len = acc_len - last;
+                if (rest_len) {
+                    rest = cfs_xmalloc(ACC_CAP > rest_len ? ACC_CAP : rest_len);
+                    memcpy(rest, acc + last, rest_len);
+                }
+                cfs_layout at = layout;
+                track_layout(&layout, acc, last);
+                spawn_block(sh, file, index++, acc, last, acc, 0, &at);
+                acc = rest;
+                acc_len = rest_len;
+                acc_cap = rest ? (ACC_CAP > rest_len ? ACC_CAP : rest_len) : 0;
             }
-            cfs_layout at = layout;
-            track_layout(&layout, acc, last);
-            spawn_block(sh, file, index++, acc, last, acc, 0, &at);
-            acc = rest;
-            acc_len = rest_len;
-            acc_cap = rest ? (ACC_CAP > rest_len ? ACC_CAP : rest_len) : 0;
         }
     }
     if (skip.skipping) store_unit(sh, file, skip_index, &skip); /* the input ended inside it */
