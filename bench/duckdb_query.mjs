@@ -3,27 +3,13 @@
 // distribution (from the file name), edge, status and detailed result type, with count, sum of
 // sc-bytes and p99 of time-taken.  Prints one JSON line: {seconds, groups, requests, threads}.
 //   node bench/duckdb_query.mjs MODULE_DIR THREADS GLOB
-// MODULE_DIR is the node_modules that holds @duckdb/node-api (tests/js/node_modules); it is
-// loaded through createRequire so that this script needs no package.json of its own.
-import { createRequire } from 'node:module';
-import path from 'node:path';
+// MODULE_DIR is the node_modules that holds @duckdb/node-api (tests/js/node_modules)
+// (bench/peer_common.mjs).
+import { peerArgs, fields } from './peer_common.mjs';
 
-const [moduleDir, threads, glob] = process.argv.slice(2);
-if (!moduleDir || !threads || !glob) {
-  process.stderr.write('usage: duckdb_query.mjs MODULE_DIR THREADS GLOB\n');
-  process.exit(2);
-}
-const require = createRequire(path.join(path.resolve(moduleDir), 'noop.js'));
+const { require, threads, glob } = peerArgs('duckdb_query.mjs');
 const { DuckDBInstance } = require('@duckdb/node-api');
 
-// The 33 legacy fields in log order (CloudFront standard logs, reference section 1.2).
-const fields = ['date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)',
-  'cs-uri-stem', 'sc-status', 'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Cookie)',
-  'x-edge-result-type', 'x-edge-request-id', 'x-host-header', 'cs-protocol', 'cs-bytes',
-  'time-taken', 'x-forwarded-for', 'ssl-protocol', 'ssl-cipher', 'x-edge-response-result-type',
-  'cs-protocol-version', 'fle-status', 'fle-encrypted-fields', 'c-port', 'time-to-first-byte',
-  'x-edge-detailed-result-type', 'sc-content-type', 'sc-content-len', 'sc-range-start',
-  'sc-range-end'];
 const cols = fields.map((f) => `'${f}': 'VARCHAR'`).join(', ');
 const lit = (s) => `'${s.replaceAll("'", "''")}'`;
 

@@ -256,6 +256,33 @@ fi
 # ---- cfscan and its baselines, per set and thread count ---------------------------------------------
 declare -A BYTES LINES REQS
 RSS_MAX_1="" RSS_MAX_SET=""
+# One SQL peer (bench/*_query.mjs: the same group-by as cfscan's report) on every set
+# and thread count: median seconds of RUNS, its requests checked against cfscan's.
+time_sql_peer() { # NAME METRIC_PREFIX SCRIPT MODULE_DIR WHAT
+    local name=$1 metric=$2 script=$3 mods=$4 what=$5 set ext t i med secs
+    for set in plain gz zst; do
+        [[ " $SETS " == *" $set "* ]] || continue
+        ext=log; [[ $set = gz ]] && ext=gz; [[ $set = zst ]] && ext=zst
+        for t in $THREADS; do
+            note "$name $what on $set -j$t x $RUNS"
+            secs=()
+            for ((i = 0; i < RUNS; i++)); do
+                if node "$script" "$mods" "$t" "${DIR[$set]}/*.$ext" >"$TMP/$metric" 2>"$TMP/$metric.err"; then
+                    secs+=("$(json_num seconds "$TMP/$metric")")
+                else
+                    note "$name failed: $(head -c 300 "$TMP/$metric.err")"
+                    break
+                fi
+            done
+            ((${#secs[@]})) || continue
+            [[ $(json_num requests "$TMP/$metric") = "${REQS[$set]:-}" ]] ||
+                note "$name counted $(json_num requests "$TMP/$metric") requests, cfscan ${REQS[$set]:-?}"
+            med=$(median "${secs[@]}")
+            record "$(dsname "$set")" "$t" "${metric}_mb_per_s" "$(mbps "${BYTES[$set]}" "$med")"
+        done
+    done
+}
+
 run_set() { # SET THREADS
     local set=$1 t=$2 ds files rc bytes lines reqs mbs
     ds=$(dsname "$set")
@@ -402,54 +429,14 @@ if ((PEERS)); then
         note "mawk missing (or no plain set): mawk peer skipped"
     fi
     if have node && [[ -d $DUCK_MODS/@duckdb/node-api ]]; then
-        for set in plain gz zst; do
-            [[ " $SETS " == *" $set "* ]] || continue
-            ext=log; [[ $set = gz ]] && ext=gz; [[ $set = zst ]] && ext=zst
-            for t in $THREADS; do
-                note "DuckDB read_csv + GROUP BY on $set -j$t x $RUNS"
-                secs=()
-                for ((i = 0; i < RUNS; i++)); do
-                    if node "$ROOT/bench/duckdb_query.mjs" "$DUCK_MODS" "$t" "${DIR[$set]}/*.$ext" >"$TMP/duck" 2>"$TMP/duck.err"; then
-                        secs+=("$(json_num seconds "$TMP/duck")")
-                    else
-                        note "DuckDB failed: $(head -c 300 "$TMP/duck.err")"
-                        break
-                    fi
-                done
-                ((${#secs[@]})) || continue
-                [[ $(json_num requests "$TMP/duck") = "${REQS[$set]:-}" ]] ||
-                    note "DuckDB counted $(json_num requests "$TMP/duck") requests, cfscan ${REQS[$set]:-?}"
-                med=$(median "${secs[@]}")
-                record "$(dsname "$set")" "$t" duckdb_mb_per_s "$(mbps "${BYTES[$set]}" "$med")"
-            done
-        done
+        time_sql_peer DuckDB duckdb "$ROOT/bench/duckdb_query.mjs" "$DUCK_MODS" "read_csv + GROUP BY"
     else
         note "node or tests/js/node_modules/@duckdb/node-api missing (npm ci --prefix tests/js): DuckDB peer skipped"
     fi
     # chDB (ClickHouse in-process) runs the same group-by; it is installed apart from the
     # test suite's modules (about 570 MB; README, "Benchmarks and kernel tuning").
     if have node && [[ -d $CHDB_MODS/chdb ]]; then
-        for set in plain gz zst; do
-            [[ " $SETS " == *" $set "* ]] || continue
-            ext=log; [[ $set = gz ]] && ext=gz; [[ $set = zst ]] && ext=zst
-            for t in $THREADS; do
-                note "chDB file() + GROUP BY on $set -j$t x $RUNS"
-                secs=()
-                for ((i = 0; i < RUNS; i++)); do
-                    if node "$ROOT/bench/chdb_query.mjs" "$CHDB_MODS" "$t" "${DIR[$set]}/*.$ext" >"$TMP/chdb" 2>"$TMP/chdb.err"; then
-                        secs+=("$(json_num seconds "$TMP/chdb")")
-                    else
-                        note "chDB failed: $(head -c 300 "$TMP/chdb.err")"
-                        break
-                    fi
-                done
-                ((${#secs[@]})) || continue
-                [[ $(json_num requests "$TMP/chdb") = "${REQS[$set]:-}" ]] ||
-                    note "chDB counted $(json_num requests "$TMP/chdb") requests, cfscan ${REQS[$set]:-?}"
-                med=$(median "${secs[@]}")
-                record "$(dsname "$set")" "$t" chdb_mb_per_s "$(mbps "${BYTES[$set]}" "$med")"
-            done
-        done
+        time_sql_peer chDB chdb "$ROOT/bench/chdb_query.mjs" "$CHDB_MODS" "file() + GROUP BY"
     else
         note "node or bench/peers/node_modules/chdb missing (npm install --prefix bench/peers --no-package-lock): chDB peer skipped"
     fi

@@ -231,7 +231,15 @@ cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode g
     r->regular = S_ISREG(st.st_mode);
     r->st0 = st;
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        /* A file parsed in one go has its pages mapped by the call (MAP_POPULATE), not one
+         * page fault at a time as the scan touches them: 11% of the wall time of the 1 GB
+         * plain set at -j1 here (1.86 -> 1.65 s, medians of 5).  A large file is read
+         * block by block behind the scan, and mapping it all first would wait for all of it. */
+        int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+        if ((uint64_t)st.st_size <= CFS_BIG_FILE) flags |= MAP_POPULATE;
+#endif
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, r->fd, 0);
         /* Registered before the first byte is touched: the file may already be shorter. */
         if (m != MAP_FAILED && (r->slot = slot_claim(m, (size_t)st.st_size)) < 0) {
             munmap(m, (size_t)st.st_size); /* unguarded mapping: read() instead */

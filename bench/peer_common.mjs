@@ -1,0 +1,24 @@
+// What the SQL peers of bench/run.sh (duckdb_query.mjs, chdb_query.mjs) share: their
+// command line (MODULE_DIR THREADS GLOB, the engine's module loaded from MODULE_DIR through
+// createRequire, so that no script needs a package.json of its own) and the 33 legacy
+// fields of a CloudFront standard log in log order (reference section 1.2).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export function peerArgs(script) {
+  const [moduleDir, threads, glob] = process.argv.slice(2);
+  if (!moduleDir || !threads || !glob) {
+    process.stderr.write(`usage: ${script} MODULE_DIR THREADS GLOB\n`);
+    process.exit(2);
+  }
+  const require = createRequire(path.join(path.resolve(moduleDir), 'noop.js'));
+  return { require, threads, glob };
+}
+
+export const fields = ['date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)',
+  'cs-uri-stem', 'sc-status', 'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Cookie)',
+  'x-edge-result-type', 'x-edge-request-id', 'x-host-header', 'cs-protocol', 'cs-bytes',
+  'time-taken', 'x-forwarded-for', 'ssl-protocol', 'ssl-cipher', 'x-edge-response-result-type',
+  'cs-protocol-version', 'fle-status', 'fle-encrypted-fields', 'c-port', 'time-to-first-byte',
+  'x-edge-detailed-result-type', 'sc-content-type', 'sc-content-len', 'sc-range-start',
+  'sc-range-end'];
