@@ -525,22 +525,6 @@ static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dis
     if (!*covered && *note < 0) *note = CFS_WAF_NOTE_OUTSIDE_COVERAGE;
 }
 
-int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx)
-{
-    if (r->status != 403 || ctx == NULL || ctx->waf == NULL) return -1;
-    /* Only the distribution's config is needed (for its id), found as config_facts does. */
-    const cfs_dist_config *d = NULL;
-    if (ctx->config != NULL) {
-        d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
-        if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
-            d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
-    }
-    int hit, note, covered;
-    uint32_t rule;
-    waf_join(r, ctx, d, &hit, &note, &covered, &rule);
-    return note;
-}
-
 static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     memset(f, 0, sizeof *f);

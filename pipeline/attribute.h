@@ -35,14 +35,12 @@ typedef struct cfs_attr_line {
     uint32_t waf;     /* with WAF logs: 1 + the row of the report's WAF table this 403 counts
                        * under, i.e. the terminating rule (cfs_waf_rule_name index) of the
                        * BLOCK record that proves a WAF block (cause waf_block), or
-                       * cfs_waf_rule_count() + the CFS_WAF_NOTE_* the logs add to the line
-                       * (cfs_attr_waf_note); 0 for neither, and always without WAF logs. */
+                       * cfs_waf_rule_count() + the CFS_WAF_NOTE_* the logs add to the line (a
+                       * joined record that is no 403 block, or a line outside the logs'
+                       * coverage); 0 for neither, and always without WAF logs. */
 } cfs_attr_line;
 cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
-/* For a 403 with WAF logs given: the CFS_WAF_NOTE_* the WAF logs add to its attribution
- * (a joined record that is no 403 block, or a line outside the logs' coverage), or -1. */
-int cfs_attr_waf_note(const cfs_record *r, const cfs_attr_ctx *ctx);
 /* The rule id every non-403 line gets (never provisional), so per-line callers can skip
  * cfs_attr_needs_latency() for it; the one exception, also never provisional, is a 403
  * remapped by CustomErrorResponses (cfs_rule_is_hidden_403). */
