@@ -37,6 +37,11 @@ typedef struct cfs_reader cfs_reader;
 
 cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *in, cfs_gz_mode gz, char *err,
                            size_t errlen);
+/* The same, mapping a regular file only when it is larger than map_above bytes (the
+ * scan's block size threshold, so that exactly the inputs it cuts into blocks are
+ * mapped); cfs_reader_open maps above CFS_BIG_FILE. */
+cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *in, cfs_gz_mode gz, uint64_t map_above,
+                               char *err, size_t errlen);
 /* Next piece of decompressed bytes: *len == 0 at the end.  The piece stays valid until
  * the next call or close.  On an error the pieces already returned stay counted and
  * err says what went wrong (naming neither path nor stage: the caller adds the path). */

@@ -989,7 +989,9 @@ static void process_file(shared *sh, size_t file)
     slot->pending = 1; /* the producer's own hold */
     char err[200] = "";
     cfs_reader *r = NULL;
-    cfs_status st = cfs_reader_open(&r, in, sh->o->gz, err, sizeof err);
+    /* Exactly the inputs cut into blocks are mapped (decode.c says why the others are not). */
+    uint64_t big = sh->o->big_file ? sh->o->big_file : CFS_BIG_FILE;
+    cfs_status st = cfs_reader_open_map(&r, in, sh->o->gz, big, err, sizeof err);
     if (st != CFS_OK) {
         file_error(sh, file, st, err);
         release(sh, file);
@@ -997,7 +999,6 @@ static void process_file(shared *sh, size_t file)
     }
     fs->fmt = cfs_reader_format(r);
     slot->reader = r;
-    uint64_t big = sh->o->big_file ? sh->o->big_file : CFS_BIG_FILE;
     if (!in->regular || in->size > big) produce_blocks(sh, file, r);
     else parse_sequential(sh, file, r);
     uint64_t in_bytes = cfs_reader_in_bytes(r);

@@ -100,7 +100,8 @@ Test(changed, truncated_mapping_reads_zeros_and_is_reported)
     in.regular = 1;
     cfs_reader *r;
     char err[200] = "";
-    cr_assert_eq(cfs_reader_open(&r, &in, CFS_GZ_AUTO, err, sizeof err), CFS_OK, "%s", err);
+    /* mapped whatever its size (a scan maps the inputs it cuts into blocks) */
+    cr_assert_eq(cfs_reader_open_map(&r, &in, CFS_GZ_AUTO, 0, err, sizeof err), CFS_OK, "%s", err);
     const char *buf;
     size_t len;
     cr_assert_eq(cfs_reader_next(r, &buf, &len, err, sizeof err), CFS_OK);
@@ -212,9 +213,44 @@ static void truncate_during_scan(int threads, uint64_t split, size_t bytes)
     free(dir);
 }
 
-Test(changed, truncated_during_sequential_scan) { truncate_during_scan(1, 0, (size_t)16 << 20); }
-/* 24 MiB: three 8 MiB zero-copy blocks parsed as tasks */
+/* 16 MiB cut into two 8 MiB zero-copy blocks (--split-above 1), parsed by one thread and
+ * by two; a file parsed in one go is read(), not mapped (read_file_shrinking below) */
+Test(changed, truncated_during_block_scan_one_thread) { truncate_during_scan(1, 1, (size_t)16 << 20); }
 Test(changed, truncated_during_block_scan) { truncate_during_scan(2, 1, (size_t)24 << 20); }
+
+/* A file parsed in one go is read() a megabyte at a time: one that shrinks after the first
+ * piece ends early, and the check at its end reports it. */
+Test(changed, read_file_shrinking_is_reported)
+{
+    char *dir = tu_mkdtemp();
+    size_t n;
+    char *log = big_log((size_t)4 << 20, &n);
+    char *p = tu_write(dir, "log", log, n);
+    cfs_input in;
+    memset(&in, 0, sizeof in);
+    in.path = p;
+    in.regular = 1;
+    cfs_reader *r;
+    char err[200] = "";
+    cr_assert_eq(cfs_reader_open(&r, &in, CFS_GZ_AUTO, err, sizeof err), CFS_OK, "%s", err);
+    const char *buf;
+    size_t len, total = 0;
+    cr_assert_eq(cfs_reader_next(r, &buf, &len, err, sizeof err), CFS_OK);
+    cr_assert(len > 0 && len < n, "a 4 MiB file comes in pieces (%zu of %zu bytes)", len, n);
+    cr_assert_eq(memcmp(buf, log, len), 0);
+    const size_t first = len;
+    total += len;
+    cr_assert_eq(truncate(p, (off_t)(2 * first)), 0);
+    while (cfs_reader_next(r, &buf, &len, err, sizeof err) == CFS_OK && len) total += len;
+    cr_assert_eq(total, 2 * first, "the pieces stop at the new end: %zu bytes, expected %zu", total, 2 * first);
+    cr_assert_eq(cfs_reader_check(r, err, sizeof err), CFS_E_IO);
+    cr_assert(strstr(err, "changed while being read"), "message: %s", err);
+    cfs_reader_close(r);
+    free(log);
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}
 
 /* ---- permission denied (tests run as root: a child drops to nobody) ----------------------- */
 /* Run argv as uid/gid 65534 when we are root; returns the exit status, or -2 when the
