@@ -87,38 +87,56 @@ static cfs_scan_result scan1(const char *path, int threads, cfs_inputs *in, uint
     return res;
 }
 
+/* A plain log of about `bytes` bytes in a new directory, and a reader of it that maps
+ * the file when it is larger than map_above (0: always; a scan maps the inputs it cuts
+ * into blocks). */
+typedef struct log_file {
+    char *dir, *path, *log;
+    size_t n;
+    cfs_input in;
+    cfs_reader *r;
+} log_file;
+
+static void log_file_open(log_file *f, size_t bytes, uint64_t map_above)
+{
+    f->dir = tu_mkdtemp();
+    f->log = big_log(bytes, &f->n);
+    f->path = tu_write(f->dir, "log", f->log, f->n);
+    memset(&f->in, 0, sizeof f->in);
+    f->in.path = f->path;
+    f->in.regular = 1;
+    char err[200] = "";
+    cr_assert_eq(cfs_reader_open_map(&f->r, &f->in, CFS_GZ_AUTO, map_above, err, sizeof err), CFS_OK, "%s", err);
+}
+
+static void log_file_close(log_file *f)
+{
+    cfs_reader_close(f->r);
+    free(f->log);
+    free(f->path);
+    tu_rmrf(f->dir);
+    free(f->dir);
+}
+
 /* ---- a mapped file shrinking under the reader ------------------------------------------- */
 Test(changed, truncated_mapping_reads_zeros_and_is_reported)
 {
-    char *dir = tu_mkdtemp();
-    size_t n;
-    char *log = big_log((size_t)8 << 20, &n);
-    char *p = tu_write(dir, "log", log, n);
-    cfs_input in;
-    memset(&in, 0, sizeof in);
-    in.path = p;
-    in.regular = 1;
-    cfs_reader *r;
+    log_file f;
+    log_file_open(&f, (size_t)8 << 20, 0);
     char err[200] = "";
-    /* mapped whatever its size (a scan maps the inputs it cuts into blocks) */
-    cr_assert_eq(cfs_reader_open_map(&r, &in, CFS_GZ_AUTO, 0, err, sizeof err), CFS_OK, "%s", err);
     const char *buf;
     size_t len;
-    cr_assert_eq(cfs_reader_next(r, &buf, &len, err, sizeof err), CFS_OK);
-    cr_assert_eq(len, n, "a plain file is handed out whole (mapped)");
-    cr_assert_eq(truncate(p, 4096), 0);
+    cr_assert_eq(cfs_reader_next(f.r, &buf, &len, err, sizeof err), CFS_OK);
+    cr_assert_eq(len, f.n, "a plain file is handed out whole (mapped)");
+    cr_assert_eq(truncate(f.path, 4096), 0);
     /* Without the guard this access past the new end raises SIGBUS and kills the test. */
     uint64_t sum = 0;
     for (size_t off = 8192; off < len; off += 4096) sum += (unsigned char)buf[off];
     cr_assert_eq(sum, 0, "bytes past the new end read as zeros");
-    cr_assert_eq(buf[100], log[100], "bytes before the new end are the file's");
-    cr_assert_eq(cfs_reader_check(r, err, sizeof err), CFS_E_IO);
+    cr_assert_eq(buf[100], f.log[100], "bytes before the new end are the file's");
+    cr_assert_eq(cfs_reader_check(f.r, err, sizeof err), CFS_E_IO);
     cr_assert(strstr(err, "changed while being read"), "message: %s", err);
-    cfs_reader_close(r);
-    free(log);
-    free(p);
-    tu_rmrf(dir);
-    free(dir);
+    log_file_close(&f);
 }
 
 Test(changed, rewritten_same_size_is_reported)
@@ -222,34 +240,22 @@ Test(changed, truncated_during_block_scan) { truncate_during_scan(2, 1, (size_t)
  * piece ends early, and the check at its end reports it. */
 Test(changed, read_file_shrinking_is_reported)
 {
-    char *dir = tu_mkdtemp();
-    size_t n;
-    char *log = big_log((size_t)4 << 20, &n);
-    char *p = tu_write(dir, "log", log, n);
-    cfs_input in;
-    memset(&in, 0, sizeof in);
-    in.path = p;
-    in.regular = 1;
-    cfs_reader *r;
+    log_file f;
+    log_file_open(&f, (size_t)4 << 20, CFS_BIG_FILE);
     char err[200] = "";
-    cr_assert_eq(cfs_reader_open(&r, &in, CFS_GZ_AUTO, err, sizeof err), CFS_OK, "%s", err);
     const char *buf;
     size_t len, total = 0;
-    cr_assert_eq(cfs_reader_next(r, &buf, &len, err, sizeof err), CFS_OK);
-    cr_assert(len > 0 && len < n, "a 4 MiB file comes in pieces (%zu of %zu bytes)", len, n);
-    cr_assert_eq(memcmp(buf, log, len), 0);
+    cr_assert_eq(cfs_reader_next(f.r, &buf, &len, err, sizeof err), CFS_OK);
+    cr_assert(len > 0 && len < f.n, "a 4 MiB file comes in pieces (%zu of %zu bytes)", len, f.n);
+    cr_assert_eq(memcmp(buf, f.log, len), 0);
     const size_t first = len;
     total += len;
-    cr_assert_eq(truncate(p, (off_t)(2 * first)), 0);
-    while (cfs_reader_next(r, &buf, &len, err, sizeof err) == CFS_OK && len) total += len;
+    cr_assert_eq(truncate(f.path, (off_t)(2 * first)), 0);
+    while (cfs_reader_next(f.r, &buf, &len, err, sizeof err) == CFS_OK && len) total += len;
     cr_assert_eq(total, 2 * first, "the pieces stop at the new end: %zu bytes, expected %zu", total, 2 * first);
-    cr_assert_eq(cfs_reader_check(r, err, sizeof err), CFS_E_IO);
+    cr_assert_eq(cfs_reader_check(f.r, err, sizeof err), CFS_E_IO);
     cr_assert(strstr(err, "changed while being read"), "message: %s", err);
-    cfs_reader_close(r);
-    free(log);
-    free(p);
-    tu_rmrf(dir);
-    free(dir);
+    log_file_close(&f);
 }
 
 /* ---- permission denied (tests run as root: a child drops to nobody) ----------------------- */
