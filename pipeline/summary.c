@@ -156,8 +156,9 @@ int cfs_sum_cmp_trow(const void *a, const void *b)
     return x->k.rule < y->k.rule ? -1 : x->k.rule > y->k.rule;
 }
 
-/* The whole key of an unsettled 403 group (and of a top-k row), for the state file. */
-int cfs_sum_cmp_gkey_full(const void *a, const void *b)
+/* The whole key of a 403 group (and of a top-k row): distribution, cause, then the rule
+ * and latency class that only an unsettled state (state.cfs) has. */
+int cfs_sum_cmp_gkey(const void *a, const void *b)
 {
     const cfs_gkey *x = *(const cfs_gkey *const *)a, *y = *(const cfs_gkey *const *)b;
     int c = strcmp(x->dist, y->dist);

@@ -20,7 +20,7 @@ void **cfs_sum_sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const voi
 int cfs_sum_cmp_trow(const void *a, const void *b);
 /* More key orders for the state file, whose sections are written in key order so that
  * the file does not depend on the thread count (the tables' own order does). */
-int cfs_sum_cmp_gkey_full(const void *a, const void *b);
+int cfs_sum_cmp_gkey(const void *a, const void *b);
 int cfs_sum_cmp_dist(const void *a, const void *b);
 int cfs_sum_cmp_dist_label(const void *a, const void *b);
 

@@ -19,14 +19,6 @@
 #define NCOLS(cols) (sizeof(cols) / sizeof((cols)[0]))
 
 /* ---- Parquet tables ------------------------------------------------------------------------------ */
-static int cmp_gkey_rows(const void *a, const void *b)
-{
-    const cfs_gkey *x = *(const cfs_gkey *const *)a, *y = *(const cfs_gkey *const *)b;
-    int c = strcmp(x->dist, y->dist);
-    if (c) return c;
-    return x->cause < y->cause ? -1 : x->cause > y->cause;
-}
-
 /* Parquet STRING columns must hold UTF-8 (DuckDB refuses a file with one invalid value).
  * Log values are CloudFront-encoded ASCII, but garbage that parsed and file names may
  * not be: bytes that are not UTF-8, and control bytes, are written percent-encoded the
@@ -126,7 +118,7 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
      * Fusy, Gandouet and Meunier, "HyperLogLog: the analysis of a near-optimal cardinality
      * estimation algorithm" (AofA 2007), theorem 1, where 1.04 rounds sqrt(3 ln 2 - 1). */
     const double rse = 1.04 / sqrt((double)CFS_HLL_REGS);
-    void **rows = cfs_sum_sorted_rows(&a->groups, cmp_gkey_rows);
+    void **rows = cfs_sum_sorted_rows(&a->groups, cfs_sum_cmp_gkey);
     for (size_t i = 0; i < a->groups.n; i++) {
         const cfs_grow *g = rows[i];
         const char *cause = cfs_cause_name((cfs_cause)g->k.cause);
@@ -176,7 +168,7 @@ static cfs_status write_heavy(const cfs_agg *a, const char *upath, const char *c
             return st;
         }
     }
-    void **rows = cfs_sum_sorted_rows(&a->heavy, cmp_gkey_rows);
+    void **rows = cfs_sum_sorted_rows(&a->heavy, cfs_sum_cmp_gkey);
     cfs_topk_item items[100];
     for (size_t i = 0; i < a->heavy.n; i++) {
         const cfs_hrow *h = rows[i];

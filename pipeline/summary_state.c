@@ -250,72 +250,76 @@ static cfs_status w_traffic(FILE *f, const cfs_summary *s)
     return CFS_OK;
 }
 
-static cfs_status w_groups(FILE *f, const cfs_summary *s)
+/* A section of rows of one table, in key order (cmp) so that the file does not depend on
+ * the order threads filled the table: tag, count, then each row by write_row. */
+static cfs_status w_sorted(FILE *f, uint32_t tag, const cfs_kmap *m, int (*cmp)(const void *, const void *),
+                           cfs_status (*write_row)(FILE *, const void *))
 {
-    const cfs_agg *a = &s->agg;
     cfs_status st = CFS_OK;
-    void **rows = cfs_sum_sorted_rows(&a->groups, cfs_sum_cmp_gkey_full);
-    w_u32(f, TAG('G', 'R', 'P', 'S'));
-    w_u64(f, a->groups.n);
-    for (size_t i = 0; i < a->groups.n && st == CFS_OK; i++) {
-        const cfs_grow *g = rows[i];
-        w_gkey(f, &g->k);
-        if ((st = cfs_hist_write(f, &g->g->tt)) == CFS_OK && (st = cfs_hist_write(f, &g->g->ttfb)) == CFS_OK)
-            st = cfs_hll_write(f, &g->g->clients);
-    }
+    void **rows = cfs_sum_sorted_rows(m, cmp);
+    w_u32(f, tag);
+    w_u64(f, m->n);
+    for (size_t i = 0; i < m->n && st == CFS_OK; i++) st = write_row(f, rows[i]);
     free(rows);
     return st;
+}
+
+static cfs_status w_group_row(FILE *f, const void *row)
+{
+    const cfs_grow *g = row;
+    cfs_status st;
+    w_gkey(f, &g->k);
+    if ((st = cfs_hist_write(f, &g->g->tt)) == CFS_OK && (st = cfs_hist_write(f, &g->g->ttfb)) == CFS_OK)
+        st = cfs_hll_write(f, &g->g->clients);
+    return st;
+}
+
+static cfs_status w_heavy_row(FILE *f, const void *row)
+{
+    const cfs_hrow *h = row;
+    cfs_status st;
+    w_gkey(f, &h->k);
+    if ((st = cfs_topk_write(f, h->uris)) == CFS_OK) st = cfs_topk_write(f, h->ips);
+    return st;
+}
+
+static cfs_status w_origin_row(FILE *f, const void *row)
+{
+    const cfs_orow *o = row;
+    fwrite(o->dist, 1, CFS_KEY_STR, f);
+    cfs_status st = cfs_hist_write(f, o->h);
+    w_u64(f, o->ttfb);
+    return st;
+}
+
+static cfs_status w_origin_ref_row(FILE *f, const void *row)
+{
+    const cfs_lrow *o = row;
+    fwrite(o->dist, 1, CFS_KEY_STR, f);
+    fwrite(o->label, 1, CFS_KEY_STR, f);
+    cfs_status st = cfs_hist_write(f, o->h);
+    w_u64(f, o->ttfb);
+    return st;
+}
+
+static cfs_status w_groups(FILE *f, const cfs_summary *s)
+{
+    return w_sorted(f, TAG('G', 'R', 'P', 'S'), &s->agg.groups, cfs_sum_cmp_gkey, w_group_row);
 }
 
 static cfs_status w_heavy(FILE *f, const cfs_summary *s)
 {
-    const cfs_agg *a = &s->agg;
-    cfs_status st = CFS_OK;
-    void **rows = cfs_sum_sorted_rows(&a->heavy, cfs_sum_cmp_gkey_full);
-    w_u32(f, TAG('H', 'E', 'A', 'V'));
-    w_u64(f, a->heavy.n);
-    for (size_t i = 0; i < a->heavy.n && st == CFS_OK; i++) {
-        const cfs_hrow *h = rows[i];
-        w_gkey(f, &h->k);
-        if ((st = cfs_topk_write(f, h->uris)) == CFS_OK) st = cfs_topk_write(f, h->ips);
-    }
-    free(rows);
-    return st;
+    return w_sorted(f, TAG('H', 'E', 'A', 'V'), &s->agg.heavy, cfs_sum_cmp_gkey, w_heavy_row);
 }
 
 static cfs_status w_origins(FILE *f, const cfs_summary *s)
 {
-    const cfs_agg *a = &s->agg;
-    cfs_status st = CFS_OK;
-    void **rows = cfs_sum_sorted_rows(&a->origin, cfs_sum_cmp_dist);
-    w_u32(f, TAG('O', 'R', 'I', 'G'));
-    w_u64(f, a->origin.n);
-    for (size_t i = 0; i < a->origin.n && st == CFS_OK; i++) {
-        const cfs_orow *o = rows[i];
-        fwrite(o->dist, 1, CFS_KEY_STR, f);
-        st = cfs_hist_write(f, o->h);
-        w_u64(f, o->ttfb);
-    }
-    free(rows);
-    return st;
+    return w_sorted(f, TAG('O', 'R', 'I', 'G'), &s->agg.origin, cfs_sum_cmp_dist, w_origin_row);
 }
 
 static cfs_status w_origin_refs(FILE *f, const cfs_summary *s)
 {
-    const cfs_agg *a = &s->agg;
-    cfs_status st = CFS_OK;
-    void **rows = cfs_sum_sorted_rows(&a->olabel, cfs_sum_cmp_dist_label);
-    w_u32(f, TAG('O', 'R', 'G', 'L'));
-    w_u64(f, a->olabel.n);
-    for (size_t i = 0; i < a->olabel.n && st == CFS_OK; i++) {
-        const cfs_lrow *o = rows[i];
-        fwrite(o->dist, 1, CFS_KEY_STR, f);
-        fwrite(o->label, 1, CFS_KEY_STR, f);
-        st = cfs_hist_write(f, o->h);
-        w_u64(f, o->ttfb);
-    }
-    free(rows);
-    return st;
+    return w_sorted(f, TAG('O', 'R', 'G', 'L'), &s->agg.olabel, cfs_sum_cmp_dist_label, w_origin_ref_row);
 }
 
 typedef struct named_wrow {
