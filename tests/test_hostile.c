@@ -214,21 +214,6 @@ Test(hostile, summary_files_are_safe_and_valid)
  * name; here it goes through the same entry point (without libFuzzer), under whatever
  * sanitizer this suite is built with.  The assertion is that it returns at all, with the
  * nothing-lost invariant for scans. */
-/* A whole binary file (tu_read stops at the first NUL). */
-static char *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    cr_assert_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 static void replay(const char *target, const char *path)
 {
     char err[512];
@@ -268,7 +253,8 @@ static void replay(const char *target, const char *path)
          * do (header, zstd frame, checksum trailer), unless the first byte 0xFF says "raw
          * file" */
         size_t n = 0;
-        char *in = read_bytes(path, &n);
+        char *in = tu_read(path, &n);
+        cr_assert(in != NULL, "%s", path);
         size_t bound = ZSTD_compressBound(n);
         unsigned char *f = malloc(36 + bound);
         size_t fn;

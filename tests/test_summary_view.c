@@ -213,23 +213,6 @@ Test(summary_view, scan_result_is_settled_once)
     cfs_inputs_free(&in);
 }
 
-/* The whole of a binary file (tu_read stops at the first NUL). */
-static char *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f != NULL, "%s could not be opened", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long len = ftell(f);
-    cr_assert(len >= 0);
-    rewind(f);
-    char *b = malloc((size_t)len + 1);
-    cr_assert(b != NULL);
-    cr_assert_eq(fread(b, 1, (size_t)len, f), (size_t)len, "%s: short read", path);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 /* Every file of a summary is the same whatever the thread count, the state included: its
  * sections are written in key order, not in the order threads filled the tables (with
  * WAF logs and configs, so that the WAF-rule and per-origin tables are not empty).  Only
@@ -265,7 +248,8 @@ Test(summary_view, summary_files_do_not_depend_on_the_thread_count)
             char p[4200];
             snprintf(p, sizeof p, "%s/%s", dir, files[i]);
             size_t n = 0;
-            char *s = read_bytes(p, &n);
+            char *s = tu_read(p, &n);
+            cr_assert(s != NULL, "%s could not be read", p);
             cr_assert_gt(n, 0, "%s is empty", p);
             if (t == 0) {
                 first[i] = s;

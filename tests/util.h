@@ -18,7 +18,8 @@ char *tu_prog(const char *name);
 /* Run a shell command; returns its exit status (or -1) and its stdout (malloc'd, NUL
  * terminated) in *out when out is non-NULL. stderr goes to *err when err is non-NULL. */
 int tu_run(const char *cmd, char **out, char **err);
-/* Read a whole file (NUL terminated); NULL if it cannot be read. */
+/* Read a whole file (NUL terminated); *n, if given, gets its size in bytes (NULs
+ * included); NULL if it cannot be read. */
 char *tu_read(const char *path, size_t *n);
 /* Remove a directory tree. */
 void tu_rmrf(const char *dir);

@@ -84,7 +84,9 @@ char *tu_prog(const char *name)
     return p;
 }
 
-static char *slurp_fd(FILE *f)
+/* The whole stream, NUL-terminated; *len (if given) gets its byte count, which is also
+ * right for binary data holding NULs. */
+static char *slurp_fd_len(FILE *f, size_t *len)
 {
     size_t cap = 4096, n = 0;
     char *b = malloc(cap);
@@ -97,8 +99,11 @@ static char *slurp_fd(FILE *f)
         }
     }
     b[n] = 0;
+    if (len) *len = n;
     return b;
 }
+
+static char *slurp_fd(FILE *f) { return slurp_fd_len(f, NULL); }
 
 int tu_run(const char *cmd, char **out, char **err)
 {
@@ -126,9 +131,8 @@ char *tu_read(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    char *b = slurp_fd(f);
+    char *b = slurp_fd_len(f, n);
     fclose(f);
-    if (n) *n = strlen(b);
     return b;
 }
 
