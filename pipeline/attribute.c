@@ -203,22 +203,36 @@ static int name_is(cfs_span name, const char *prefix, const char *lit)
     return c == -1;
 }
 
+/* Whether name can decode to prefix followed by anything (name_is): its first byte
+ * decides for nearly every pair of a query string or cookie, and only an escape or a
+ * leading space needs the decoding compare.  With no prefix, first is the first letters
+ * the caller looks for. */
+static int may_start(cfs_span name, const char *prefix, const char *first)
+{
+    if (name.n == 0) return 0;
+    const char c = name.p[0];
+    if (c == '%' || c == ' ' || c == '\t') return 1;
+    if (*prefix) return c == *prefix;
+    return strchr(first, c) != NULL;
+}
+
 /* Next "name=value" pair of s separated by sep; *pos advances.  0 at the end. */
 static int next_pair(cfs_span s, size_t *pos, char sep, cfs_span *name, cfs_span *val)
 {
     if (*pos >= s.n) return 0;
-    size_t start = *pos, end = start;
-    while (end < s.n && s.p[end] != sep) end++;
-    *pos = end + 1;
-    size_t eq = start;
-    while (eq < end && s.p[eq] != '=') eq++;
-    name->p = s.p + start;
-    name->n = (uint32_t)(eq - start);
-    if (eq < end) {
-        val->p = s.p + eq + 1;
+    const char *start = s.p + *pos, *stop = s.p + s.n;
+    const char *end = memchr(start, sep, (size_t)(stop - start));
+    if (end == NULL) end = stop;
+    *pos = (size_t)(end - s.p) + 1;
+    const char *eq = memchr(start, '=', (size_t)(end - start));
+    name->p = start;
+    if (eq != NULL) {
+        name->n = (uint32_t)(eq - start);
+        val->p = eq + 1;
         val->n = (uint32_t)(end - eq - 1);
     } else {
-        val->p = s.p + end;
+        name->n = (uint32_t)(end - start);
+        val->p = end;
         val->n = 0;
     }
     return 1;
@@ -326,6 +340,7 @@ static void scan_signer(cfs_span s, char sep, const char *prefix, signer_set *o)
     size_t pos = 0;
     cfs_span name, val;
     while (next_pair(s, &pos, sep, &name, &val)) {
+        if (!may_start(name, prefix, "SKEP")) continue;
         if (name_is(name, prefix, "Signature")) {
             o->sig = 1;
         } else if (name_is(name, prefix, "Key-Pair-Id")) {
