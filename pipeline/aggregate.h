@@ -124,6 +124,10 @@ typedef struct cfs_events {
     uint64_t inserts;   /* updated atomically */
     int saturated;      /* set by cfs_fast_resolve: too full to trust (false-match rate > 1%) */
 } cfs_events;
+/* Sets e->saturated: whether the false-match rate, (share of bits set)^4, passes 1%.  The
+ * bits are counted only when the inserts could have set enough of them (cfs_fast_resolve
+ * calls it once, after the pass). */
+void cfs_events_check(cfs_events *e);
 
 /* The string-keyed state: what a scan's per-thread state merges into, what state.cfs
  * stores and what `merge` combines, settled once at the end (cfs_agg_settle).  A work

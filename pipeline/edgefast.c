@@ -270,7 +270,7 @@ void cfs_fast_free(cfs_agg *a)
 /* ---- judging ----------------------------------------------------------------------------- */
 /* A filter is trusted while its false-match rate, (share of bits set)^EVENT_HASHES, is
  * at most 1%: past that, cached copies are not claimed at all. */
-static void events_check(cfs_events *e)
+void cfs_events_check(cfs_events *e)
 {
     /* At most EVENT_HASHES bits per insert are set: while even that many could not pass
      * the bound, the filter (16 MiB by default) need not be counted. */
@@ -403,7 +403,7 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
 
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen)
 {
-    if (a->events && a->events->inserts) events_check(a->events);
+    if (a->events && a->events->inserts) cfs_events_check(a->events);
     /* every reference once: each is a histogram quantile, asked for once per line */
     free(a->oref);
     free(a->lref);

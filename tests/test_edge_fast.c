@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/aggregate.h"
 #include "pipeline/sketch.h"
 #include "tests/util.h"
 
@@ -477,4 +478,49 @@ Test(edge_fast, summary_reports_equal_the_printed_ones)
     }
     tu_rmrf(gen);
     free(gen);
+}
+
+/* The events filter's trust check (cfs_events_check), on hand-made filters of 32,768 bits
+ * (4 KiB, the smallest a scan makes).  A filter is distrusted when (bits set / bits)^4 >
+ * 0.01, i.e. more than 31.6% of its bits set.  Each insert sets at most 4 bits, so while
+ * inserts * 4 / bits is below 1 and its 4th power at most 0.01 the bits need not be
+ * counted; past that they are.  Bits are set by hand here, so the count and the shortcut
+ * are told apart: which path runs is seen from the verdict, worked out below. */
+static int events_verdict(uint64_t inserts, uint64_t set_bits)
+{
+    const uint64_t bits = 32768;
+    cfs_events e;
+    memset(&e, 0, sizeof e);
+    e.w = calloc(bits / 64, sizeof *e.w);
+    cr_assert_not_null(e.w);
+    e.mask = bits - 1;
+    e.inserts = inserts;
+    /* spread the set bits over the filter: bit (i * 7919) mod bits, 7919 odd so all distinct */
+    for (uint64_t i = 0; i < set_bits; i++) {
+        uint64_t b = (i * 7919) & (bits - 1);
+        e.w[b >> 6] |= (uint64_t)1 << (b & 63);
+    }
+    e.saturated = -1;
+    cfs_events_check(&e);
+    free(e.w);
+    return e.saturated;
+}
+
+Test(events_filter, trusted_while_the_inserts_cannot_fill_it)
+{
+    /* 2,000 inserts: at most 8,000 bits, 0.244 of them, 0.244^4 = 0.0036: trusted
+     * without counting, whatever the bits (here even set past what inserts can set,
+     * 16,000 bits, fill 0.49, which a count would distrust). */
+    cr_expect_eq(events_verdict(2000, 16000), 0);
+}
+
+Test(events_filter, counted_once_the_inserts_could_fill_it)
+{
+    /* 2,800 inserts could set 0.342 of the bits (0.342^4 = 0.0137 > 0.01): counted.
+     *  9,500 set: 0.290^4 = 0.0071, trusted;
+     * 11,200 set: 0.342^4 = 0.0136, distrusted;
+     * 8,000 inserts with 20,000 set: 0.610^4 = 0.139, distrusted. */
+    cr_expect_eq(events_verdict(2800, 9500), 0);
+    cr_expect_eq(events_verdict(2800, 11200), 1);
+    cr_expect_eq(events_verdict(8000, 20000), 1);
 }
