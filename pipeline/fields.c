@@ -336,6 +336,15 @@ static inline size_t locate(const cfs_kernel *kn, const uint64_t *tabs, uint32_t
 static inline void set_lean(const cfs_layout *l, const char *base, const uint32_t *pos, size_t ntabs,
                             unsigned from, unsigned to, cfs_record *r)
 {
+    if (ntabs + 1 >= l->ncols) {
+        /* the layout's width (or more: trailing TABs), so every lean column is there */
+        for (unsigned f = from; f < to; f++) {
+            const size_t c = l->lean_col[f];
+            const uint32_t s0 = pos[c] + 1;
+            r->f[l->lean_field[f]] = (cfs_span){base + s0, pos[c + 1] - s0};
+        }
+        return;
+    }
     for (unsigned f = from; f < to; f++) {
         const size_t c = l->lean_col[f];
         const uint32_t s0 = pos[c] + 1;
@@ -406,8 +415,11 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         if (lean_more(r->result, r->status, need)) {
             if (!located) (void)kn->pick(tabs, ls, le, l->want_more, l->nwant_more, pos + 1);
             set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
-        } else {
+            r->spans_more = 1;
+        } else if (r->spans_more) {
+            /* cleared once after the line that set them, not on every line */
             for (unsigned f = l->nlean_every; f < l->nlean; f++) r->f[l->lean_field[f]] = (cfs_span){NULL, 0};
+            r->spans_more = 0;
         }
     }
     if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;

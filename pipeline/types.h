@@ -233,6 +233,7 @@ typedef struct cfs_record {
     uint8_t method;            /* cfs_method */
     uint8_t http_major, http_minor; /* cs-protocol-version, 0.0 when absent */
     uint8_t spans_all;         /* internal to cfs_record_parse: spans beyond the lean set may be set */
+    uint8_t spans_more;        /* internal to cfs_record_parse: second-tier lean spans may be set */
 } cfs_record;
 
 /* A status an origin fetch of the edge-versus-origin reference may have: 2xx or 3xx,

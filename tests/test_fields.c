@@ -87,8 +87,11 @@ static size_t split(const char *line, size_t n, piece *cols, size_t cap)
     return c;
 }
 
+/* r is the kernel's record, reused from line to line under one layout as the scan reuses
+ * it (reset only when a #Fields: line changes the layout), so spans a previous line set
+ * and this one must not carry are caught too. */
 static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field *fields, size_t nf, char *buf,
-                      size_t off, size_t len, unsigned need, int iter)
+                      size_t off, size_t len, unsigned need, int iter, cfs_record *rec)
 {
     const char *line = buf + off;
     uint64_t tabs[64];
@@ -97,10 +100,9 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
     (void)k->scan((const uint8_t *)buf, off + len + 1, tabs, lf);
     piece cols[256];
     size_t ncols = split(line, len, cols, 256);
-    cfs_record r;
-    cfs_record_reset(&r);
+    cfs_record *const r = rec;
     unsigned tol = 0;
-    int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k, &r, &tol, need);
+    int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k, r, &tol, need);
     /* the width rules, from the split */
     int want_rc = CFS_RECORD_OK;
     unsigned want_tol = 0;
@@ -127,17 +129,17 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
         if (fields[c] == CFS_F_EDGE_RESULT_TYPE) res = cols[c].p, res_n = cols[c].n;
     /* the second tier: a Miss that may be an origin fetch (2xx/3xx but 304), an Error when
      * asked for */
-    unsigned st = r.status;
+    unsigned st = r->status;
     int more = res && ((res_n == 4 && !memcmp(res, "Miss", 4) && st >= 200 && st <= 399 && st != 304) ||
                        (res_n == 5 && !memcmp(res, "Error", 5) && (need & CFS_PARSE_ERROR_TIER2)));
-    int all = (need & CFS_PARSE_ALL) || r.status == 403;
+    int all = (need & CFS_PARSE_ALL) || r->status == 403;
     for (size_t c = 0; c < nf; c++) {
         cfs_field f = fields[c];
         if (f == CFS_F_UNKNOWN) continue;
         const int lean1 = in_list(f, k_every, 10), lean2 = in_list(f, k_more, 6);
         if (!all && !lean1 && !lean2) continue; /* not read on the lean path */
         const int expect_set = all || lean1 || more;
-        cfs_span s = r.f[f];
+        cfs_span s = r->f[f];
         if (!expect_set || c >= ncols) {
             /* a second-tier field of a line that is no Miss or Error, or a column past the
              * end of a short line: absent */
@@ -191,36 +193,41 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
                                                                   cfs_field_name(fields[c]));
         cfs_layout l;
         cr_assert_eq(cfs_layout_parse(&l, hdr, o), CFS_OK, "%s", hdr);
-        /* a line of nf columns, then cut short, padded with empty columns, or given an
-         * extra filled one */
-        unsigned status = statuses[rnd(6)];
-        const char *result = results[rnd(6)];
-        char line[3000];
-        size_t n = 0;
-        for (size_t c = 0; c < nf; c++) {
-            char v[200];
-            value_for(fields[c], status, result, v, sizeof v);
-            n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", c ? "\t" : "", v);
+        cfs_record recs[16];
+        cr_assert_leq(nk, sizeof recs / sizeof recs[0]);
+        for (size_t ki = 0; ki < nk; ki++) cfs_record_reset(&recs[ki]);
+        for (int li = 0; li < 4; li++) {
+            /* a line of nf columns, then cut short, padded with empty columns, or given an
+             * extra filled one */
+            unsigned status = statuses[rnd(6)];
+            const char *result = results[rnd(6)];
+            char line[3000];
+            size_t n = 0;
+            for (size_t c = 0; c < nf; c++) {
+                char v[200];
+                value_for(fields[c], status, result, v, sizeof v);
+                n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", c ? "\t" : "", v);
+            }
+            switch (rnd(6)) {
+            case 0: { /* short: cut after a random TAB */
+                size_t cut = rnd((unsigned)n);
+                while (cut > 0 && line[cut] != '\t') cut--;
+                if (cut > 0) n = cut;
+                break;
+            }
+            case 1: n += (size_t)snprintf(line + n, sizeof line - n, "\t\t"); break;
+            case 2: n += (size_t)snprintf(line + n, sizeof line - n, "\textra"); break;
+            default: break;
+            }
+            char buf[4096];
+            size_t off = rnd(64);
+            memset(buf, 'z', off);
+            memcpy(buf + off, line, n);
+            buf[off + n] = '\n';
+            unsigned need = (rnd(4) == 0 ? CFS_PARSE_ALL : 0) | (rnd(2) ? CFS_PARSE_ERROR_TIER2 : 0);
+            for (size_t ki = 0; ki < nk; ki++)
+                if ((table[ki].required & ~features) == 0)
+                    check_one(&table[ki], &l, fields, nf, buf, off, n, need, iter, &recs[ki]);
         }
-        switch (rnd(6)) {
-        case 0: { /* short: cut after a random TAB */
-            size_t cut = rnd((unsigned)n);
-            while (cut > 0 && line[cut] != '\t') cut--;
-            if (cut > 0) n = cut;
-            break;
-        }
-        case 1: n += (size_t)snprintf(line + n, sizeof line - n, "\t\t"); break;
-        case 2: n += (size_t)snprintf(line + n, sizeof line - n, "\textra"); break;
-        default: break;
-        }
-        char buf[4096];
-        size_t off = rnd(64);
-        memset(buf, 'z', off);
-        memcpy(buf + off, line, n);
-        buf[off + n] = '\n';
-        unsigned need = (rnd(4) == 0 ? CFS_PARSE_ALL : 0) | (rnd(2) ? CFS_PARSE_ERROR_TIER2 : 0);
-        for (size_t ki = 0; ki < nk; ki++)
-            if ((table[ki].required & ~features) == 0)
-                check_one(&table[ki], &l, fields, nf, buf, off, n, need, iter);
     }
 }
