@@ -235,6 +235,10 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
         if (tab_tier[t] == 1) nl.want_every[nl.nwant_every++] = (uint8_t)t;
         if (tab_tier[t] == 2) nl.want_more[nl.nwant_more++] = (uint8_t)t;
     }
+    if (nl.nwant_every && nl.nwant_more && nl.want_more[0] > nl.want_every[nl.nwant_every - 1]) {
+        nl.more_from = (uint8_t)(nl.want_every[nl.nwant_every - 1] + 1);
+        for (unsigned w = 0; w < nl.nwant_more; w++) nl.want_more_rel[w] = (uint8_t)(nl.want_more[w] - nl.more_from);
+    }
     *l = nl;
     return CFS_OK;
 }
@@ -413,7 +417,13 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
         if (lean_more(r->result, r->status, need)) {
-            if (!located) (void)kn->pick(tabs, ls, le, l->want_more, l->nwant_more, pos + 1);
+            if (!located && l->more_from) {
+                /* from the last TAB the first pick found: the line's start is walked already */
+                const uint32_t from = pos[l->more_from] + 1;
+                (void)kn->pick(tabs, from, le, l->want_more_rel, l->nwant_more, pos + 1 + l->more_from);
+            } else if (!located) {
+                (void)kn->pick(tabs, ls, le, l->want_more, l->nwant_more, pos + 1);
+            }
             set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
             r->spans_more = 1;
         } else if (r->spans_more) {

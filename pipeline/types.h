@@ -179,11 +179,14 @@ typedef struct cfs_layout {
      * first nlean_every of them needed by every line; and the TABs that bound them (TAB
      * c - 1 starts column c, TAB c ends it, the last column ends the line), ascending,
      * for the kernel's picking locator: want_every for those first fields, want_more for
-     * the TABs only the others add. */
-    uint8_t nlean, nlean_every, nwant_every, nwant_more;
+     * the TABs only the others add.  When every TAB of want_more lies after the last of
+     * want_every, more_from is that TAB's number + 1 and want_more_rel holds want_more
+     * counted from it, so the second pick starts there instead of at the line start;
+     * otherwise more_from is 0. */
+    uint8_t nlean, nlean_every, nwant_every, nwant_more, more_from;
     uint8_t lean_field[16];
     uint8_t lean_col[16];
-    uint8_t want_every[32], want_more[32];
+    uint8_t want_every[32], want_more[32], want_more_rel[32];
 } cfs_layout;
 
 /* ---- enumerated values -------------------------------------------------------------- */
