@@ -1209,6 +1209,7 @@ static cfs_attribution make(uint16_t id)
 }
 
 _Static_assert(R_NOT_403 == CFS_RULE_NOT_403, "attribute.h names rule 0");
+_Static_assert(CFS_RULE_NOT_403 == 0, "cfs_attribute_line (attribute.h) gives rule 0 to the common line");
 
 /* The twin of rule id for a line older than the config, when this line's verdict rests on
  * the config; else 0.  Most rules of CONFIG_TWINS rest on it whenever they fire; two only
@@ -1271,7 +1272,7 @@ static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
 
 cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx) { return cfs_attribute_line(r, ctx).at; }
 
-cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_attr_ctx *ctx)
+cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     cfs_attr_line out;
     out.waf = 0;

@@ -39,12 +39,25 @@ typedef struct cfs_attr_line {
                        * joined record that is no 403 block, or a line outside the logs'
                        * coverage); 0 for neither, and always without WAF logs. */
 } cfs_attr_line;
-cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_attr_ctx *ctx);
+/* The rule table, for any line (cfs_attribute_line calls it for 403s and for lines a
+ * config may have remapped from 403). */
+cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
 /* The rule id every non-403 line gets (never provisional), so per-line callers can skip
  * cfs_attr_needs_latency() for it; the one exception, also never provisional, is a 403
  * remapped by CustomErrorResponses (cfs_rule_is_hidden_403). */
 #define CFS_RULE_NOT_403 0
+/* Inline so that the common line, no 403 and nothing a config could have remapped from
+ * one (hidden_403 in attribute.c looks only at an Error), costs a compare, not a call. */
+static inline cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_attr_ctx *ctx)
+{
+    if (r->status != 403 &&
+        (r->result != CFS_R_ERROR || ctx == NULL || ctx->config == NULL || !ctx->config->any_403_remap)) {
+        const cfs_attr_line plain = {{CFS_CAUSE_NONE, CFS_EV_NONE, CFS_RULE_NOT_403}, 0};
+        return plain;
+    }
+    return cfs_attribute_line_rules(r, ctx);
+}
 /* 1 for the rule of a non-403 line that is a 403 remapped by the distribution's
  * CustomErrorResponses (result type Error, status = the 403 entry's ResponseCode). */
 int cfs_rule_is_hidden_403(uint16_t rule);
