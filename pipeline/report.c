@@ -338,6 +338,122 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
                 (unsigned long long)ch, (unsigned long long)cd);
 }
 
+/* ---- evidence inputs (evidence.h) ---------------------------------------------------- */
+static void ev_time(int64_t ms, char *buf, size_t n)
+{
+    if (ms == CFS_NO_TIME) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    ms_str(ms, buf, n);
+}
+
+static void ev_hour(int64_t s, char *buf, size_t n)
+{
+    time_t t = (time_t)s;
+    struct tm tm;
+    if (s == CFS_NO_TIME || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm)) snprintf(buf, n, "-");
+}
+
+/* One line per evidence input: what it held, what it covered of the scanned traffic,
+ * and a WARNING when it covered none or is not what it claims to be. */
+static void text_evidence(FILE *out, const cfs_report_opts *o)
+{
+    const cfs_evid_set *es = o ? o->evidence : NULL;
+    if (!es || !es->n) return;
+    fprintf(out, "\nEvidence\n--------\n");
+    for (size_t i = 0; i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        char a[40], b[40];
+        fprintf(out, "%s ", cfs_evid_kind_option(e->kind));
+        cfs_write_safe(out, e->path, strlen(e->path));
+        if (e->kind == CFS_EVID_WAF)
+            fprintf(out, ": %llu file%s, %llu records (%llu not WAF records)", (unsigned long long)e->files,
+                    e->files == 1 ? "" : "s", (unsigned long long)e->records, (unsigned long long)e->unusable);
+        else
+            fprintf(out, ": %llu file%s, %llu config%s loaded (%llu failed)", (unsigned long long)e->files,
+                    e->files == 1 ? "" : "s", (unsigned long long)e->records, e->records == 1 ? "" : "s",
+                    (unsigned long long)e->unusable);
+        fprintf(out, "; %llu distribution%s", (unsigned long long)e->ndists, e->ndists == 1 ? "" : "s");
+        if (e->ndists) {
+            fputs(" (", out);
+            cfs_write_safe(out, e->dists, strlen(e->dists));
+            fputs(e->ndists > CFS_EVID_MAX_DISTS ? " ...)" : ")", out);
+        }
+        if (e->kind == CFS_EVID_WAF && e->first_ms != CFS_NO_TIME) {
+            ev_time(e->first_ms, a, sizeof a);
+            ev_time(e->last_ms, b, sizeof b);
+            fprintf(out, ", records %s .. %s", a, b);
+        }
+        ev_hour(e->cov_first, a, sizeof a);
+        ev_hour(e->cov_last, b, sizeof b);
+        if (e->requests)
+            fprintf(out, "\n    covers %llu scanned requests (%llu 403s), hours %s .. %s\n",
+                    (unsigned long long)e->requests, (unsigned long long)e->forbidden, a, b);
+        else
+            fprintf(out, "\n    covers none of the scanned requests\n");
+    }
+    for (size_t i = 0; i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        if (!e->warning) continue;
+        fprintf(out, "WARNING %s ", cfs_evid_kind_option(e->kind));
+        cfs_write_safe(out, e->path, strlen(e->path));
+        fputs(": ", out);
+        cfs_write_safe(out, e->warning, strlen(e->warning));
+        fputc('\n', out);
+    }
+}
+
+static void json_evidence(FILE *out, const cfs_report_opts *o)
+{
+    const cfs_evid_set *es = o ? o->evidence : NULL;
+    fputs(",\"evidence\":[", out);
+    for (size_t i = 0; es && i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        char a[40], b[40];
+        fprintf(out, "%s{\"kind\":\"%s\",\"path\":", i ? "," : "", cfs_evid_kind_name(e->kind));
+        json_cstr(out, e->path);
+        fprintf(out, ",\"files\":%llu,\"records\":%llu,\"%s\":%llu,\"distributions_total\":%llu,\"distributions\":[",
+                (unsigned long long)e->files, (unsigned long long)e->records,
+                e->kind == CFS_EVID_WAF ? "not_records" : "failed", (unsigned long long)e->unusable,
+                (unsigned long long)e->ndists);
+        /* dists is space-separated ids */
+        const char *p = e->dists ? e->dists : "";
+        int first = 1;
+        while (*p) {
+            const char *sp = strchr(p, ' ');
+            size_t l = sp ? (size_t)(sp - p) : strlen(p);
+            if (!first) fputc(',', out);
+            cfs_write_json_str(out, p, l);
+            first = 0;
+            p += l;
+            while (*p == ' ') p++;
+        }
+        fputc(']', out);
+        if (e->kind == CFS_EVID_WAF && e->first_ms != CFS_NO_TIME) {
+            ev_time(e->first_ms, a, sizeof a);
+            ev_time(e->last_ms, b, sizeof b);
+            fprintf(out, ",\"first\":\"%s\",\"last\":\"%s\"", a, b);
+        } else {
+            fputs(",\"first\":null,\"last\":null", out);
+        }
+        fprintf(out, ",\"covered_requests\":%llu,\"covered_403\":%llu", (unsigned long long)e->requests,
+                (unsigned long long)e->forbidden);
+        if (e->cov_first != CFS_NO_TIME) {
+            ev_hour(e->cov_first, a, sizeof a);
+            ev_hour(e->cov_last, b, sizeof b);
+            fprintf(out, ",\"covered_first\":\"%s\",\"covered_last\":\"%s\"", a, b);
+        } else {
+            fputs(",\"covered_first\":null,\"covered_last\":null", out);
+        }
+        fputs(",\"warning\":", out);
+        if (e->warning) json_cstr(out, e->warning);
+        else fputs("null", out);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
 static void json_waf_notes(FILE *out, const dist_model *d)
 {
     fprintf(out, ",\"waf_anomalies\":{\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu},"
@@ -903,6 +1019,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 
     if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
     text_waf_logs(out, &m, o);
+    text_evidence(out, o);
     fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
@@ -1004,7 +1121,9 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         }
     }
     if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
-    if (!(o && o->with_config))
+    /* "without --config" also when configs were given but none is of a scanned
+     * distribution: they changed nothing */
+    if (!(o && o->with_config && (!o->evidence || cfs_evid_config_applied(o->evidence))))
         fprintf(out, "\nNote: without --config, https_required, signed-URL and origin causes rest on log signatures alone,\n"
                      "and cname_not_associated cannot be seen: CloudFront usually does not log requests for a host that\n"
                      "is not an alternate domain name of any distribution.\n");
@@ -1202,6 +1321,7 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     }
     fputs("]}", out);
     json_waf_logs(out, &m, o);
+    json_evidence(out, o);
     fputs("}\n", out);
     free_model(&m);
 }

@@ -8,6 +8,7 @@
 #include "pipeline/config.h"
 #include "pipeline/source.h"
 #include "pipeline/view.h"
+#include "pipeline/evidence.h"
 #include "pipeline/waf.h"
 
 /* Entries per top list when --top is not given (the command line, merge's report and a
@@ -25,6 +26,8 @@ typedef struct cfs_report_opts {
                                    * report is made from summaries (merge) */
     const cfs_config_set *config; /* the loaded --config files, to say what was read from
                                    * each distribution's; NULL without them (or on merge) */
+    const cfs_evid_set *evidence; /* what each evidence input covered (evidence.h); NULL:
+                                   * none recorded */
 } cfs_report_opts;
 
 /* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing. */

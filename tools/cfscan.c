@@ -12,6 +12,7 @@
 
 #include "kernels/kernels.h"
 #include "pipeline/config.h"
+#include "pipeline/evidence.h"
 #include "pipeline/fields.h"
 #include "pipeline/report.h"
 #include "pipeline/scan.h"
@@ -329,6 +330,7 @@ typedef struct scan_cmd {
     /* what the run loaded and made */
     cfs_config_set cfg;
     cfs_waf_index *waf;
+    cfs_evid_set ev;   /* what each --config / --waf-logs input held and covered */
     cfs_summary sum;   /* -o only: sink.sum points to it while it is live */
     input_sink sink;
     cfs_scan_result res;
@@ -356,6 +358,7 @@ static void scan_cmd_free(scan_cmd *c)
     cfs_scan_result_free(&c->res);
     cfs_waf_free(c->waf);
     cfs_config_free(&c->cfg);
+    cfs_evid_free(&c->ev);
     free(c->paths.v);
     free(c->configs.v);
     free(c->wafs.v);
@@ -534,7 +537,7 @@ static int load_configs(scan_cmd *c)
             say("--config", cf.err[k].path, cf.err[k].msg);
             c->outcome.evidence_failed = 1;
         }
-        size_t njson = 0;
+        size_t njson = 0, failed = 0, before = c->cfg.n;
         for (size_t k = 0; k < cf.n; k++) {
             /* In a directory only *.json files (plain, or compressed as .json.gz or
              * .json.zst) are configs, however many there are (a lone notes.txt beside
@@ -544,7 +547,14 @@ static int load_configs(scan_cmd *c)
             if (cfs_config_load(&c->cfg, cf.v[k].path, c->err, sizeof c->err) != CFS_OK) {
                 say("--config", NULL, c->err);
                 c->outcome.evidence_failed = 1;
+                failed++;
             }
+        }
+        if (cfs_evid_add_config(&c->ev, c->configs.v[i], &c->cfg, before, c->cfg.n, njson, failed) != CFS_OK) {
+            cfs_inputs_free(&cf);
+            say("--config", NULL, "out of memory");
+            c->outcome.fatal = CFS_E_NOMEM;
+            return -1;
         }
         if (is_dir && !njson && !cf.nerr) {
             say("--config", c->configs.v[i],
@@ -558,9 +568,9 @@ static int load_configs(scan_cmd *c)
 }
 
 /* --waf-logs: one index over every WAF log; a failure is an evidence failure. */
-static void load_waf_logs(scan_cmd *c)
+static int load_waf_logs(scan_cmd *c)
 {
-    if (!c->wafs.n) return;
+    if (!c->wafs.n) return 0;
     c->err[0] = 0;
     cfs_status st = cfs_waf_load(&c->waf, c->wafs.v, c->wafs.n, c->o.since, c->o.until, c->err, sizeof c->err);
     if (st != CFS_OK) {
@@ -568,6 +578,12 @@ static void load_waf_logs(scan_cmd *c)
         c->outcome.evidence_failed = 1;
     }
     c->o.attr.waf = c->waf;
+    if (cfs_evid_add_waf(&c->ev, c->waf) != CFS_OK) {
+        say("--waf-logs", NULL, "out of memory");
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    return 0;
 }
 
 /* `requests`: the filter and the output fields go to the scan. */
@@ -667,6 +683,22 @@ static int print_request_rows(scan_cmd *c)
     return 0;
 }
 
+/* What each evidence input covered; one that covered none of the scanned traffic, or is
+ * not what it claims to be, is said on stderr (and in the report) and makes the exit
+ * status 3. */
+static void say_evidence(scan_cmd *c, const cfs_view *v)
+{
+    if (!cfs_evid_assess(&c->ev, v, c->configs.n ? &c->cfg : NULL)) return;
+    for (size_t i = 0; i < c->ev.n; i++) {
+        const cfs_evid_input *e = &c->ev.v[i];
+        if (!e->warning) continue;
+        char who[600];
+        snprintf(who, sizeof who, "%s %s", cfs_evid_kind_option(e->kind), e->path);
+        say(who, NULL, e->warning);
+    }
+    c->outcome.evidence_uncovered = 1;
+}
+
 /* -o: the summary directory, replaced atomically, with the report files made from ro and
  * the scan's settled view v (so they are the report printed).  Nonzero when the run ends
  * here (a fatal publish error); an interrupted publish goes on to the exit status 130. */
@@ -717,9 +749,10 @@ static int publish_and_report(scan_cmd *c)
     for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(c->waf, (uint32_t)i);
     /* one set of report options: the printed report and the summary's report files */
     cfs_report_opts ro = {c->top, c->configs.n > 0, c->wafs.n > 0, wnames, nw,
-                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL};
+                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL, &c->ev};
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
+    say_evidence(c, &v);
     int stop = 0;
     if (c->outdir && c->res.interrupted) {
         /* A partial scan must not replace the previous summary (exit status 130). */
@@ -768,7 +801,7 @@ static void scan_cmd_steps(scan_cmd *c)
     signal(SIGTERM, on_signal);
     c->o.stop = &g_stop;
     if (load_configs(c) != 0) return;
-    load_waf_logs(c);
+    if (load_waf_logs(c) != 0) return;
     if (c->requests_mode) set_request_filter(c);
     if (scan_inputs(c) != 0) return;
     if (c->verbose) fprintf(stderr, "cfscan: scan kernel %s\n", c->res.kernel);
@@ -894,7 +927,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     }
     test_raise_at("report");
     if (!g_stop) {
-        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL};
+        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL, NULL};
         if (json) cfs_report_json(stdout, &v, &ro);
         else cfs_report_text(stdout, &v, &ro);
     }

@@ -1,0 +1,255 @@
+/* Evidence inputs and what they cover (issue 17 items 1 and 8), through the built cfscan
+ * on cfsgen archives: every --waf-logs and --config input says in the report what it
+ * covered, and one that covers none of the scanned traffic or is not what it claims to be
+ * (WAF logs of another day or web ACL, the config directory or an unrelated file given as
+ * WAF logs, a config of another distribution) is a warning with exit status 3.  Expected values come from the generator (expected.json, the WAF and
+ * config files it wrote, counted here), never from cfscan's own output. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline/json.h"
+#include "tests/util.h"
+
+static char *g_dir; /* g: the scanned day; day5: same distributions, another day; other:
+                     * another seed, so other distribution ids (another web ACL's) */
+
+static void gen_one(const char *name, const char *args)
+{
+    char cmd[2048], *err = NULL;
+    char *prog = tu_prog("cfsgen");
+    snprintf(cmd, sizeof cmd, "%s -o %s/%s --dists 2 --days 1 --lines-per-file 40 -j1 %s", prog, g_dir, name, args);
+    free(prog);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
+    free(err);
+}
+
+static void gen(void)
+{
+    g_dir = tu_mkdtemp();
+    gen_one("g", "--seed 3");
+    gen_one("day5", "--seed 3 --start 2026-11-05");
+    gen_one("other", "--seed 4");
+}
+
+static void cleanup(void) { tu_rmrf(g_dir); }
+
+TestSuite(evidence, .init = gen, .fini = cleanup, .timeout = 120);
+
+/* Run cfscan with args (g_dir substituted for every %s... given by the caller). */
+static int cfscan(char **out, char **err, const char *fmt, ...)
+{
+    char args[4096], cmd[4600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    char *prog = tu_prog("cfscan");
+    snprintf(cmd, sizeof cmd, "cd %s && timeout -s KILL 60 %s %s", g_dir, prog, args);
+    free(prog);
+    return tu_run(cmd, out, err);
+}
+
+static cfs_json_doc parse(const char *s)
+{
+    cfs_json_doc doc = {0};
+    char err[128];
+    cr_assert_eq(cfs_json_parse(&doc, s, strlen(s), err, sizeof err), 0, "JSON: %s", err);
+    return doc;
+}
+
+/* The evidence entry of kind and path in a report's JSON, or NULL. */
+static const cfs_json *evid(const cfs_json_doc *doc, const char *kind, const char *path)
+{
+    const cfs_json *ev = cfs_json_get(cfs_json_root(doc), "evidence");
+    for (const cfs_json *e = cfs_json_first(ev); e; e = cfs_json_next(e)) {
+        const char *k = cfs_json_str(cfs_json_get(e, "kind")), *p = cfs_json_str(cfs_json_get(e, "path"));
+        if (k && p && !strcmp(k, kind) && !strcmp(p, path)) return e;
+    }
+    return NULL;
+}
+
+static double num(const cfs_json *o, const char *key)
+{
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_get(o, key), &v), "no number %s", key);
+    return v;
+}
+
+/* An integer from a shell pipeline run in g_dir (wc -l and the like). */
+static long shell_count(const char *pipeline)
+{
+    char cmd[2048], *out = NULL;
+    snprintf(cmd, sizeof cmd, "cd %s && %s", g_dir, pipeline);
+    cr_assert_eq(tu_run(cmd, &out, NULL), 0, "%s", cmd);
+    long n = strtol(out, NULL, 10);
+    free(out);
+    return n;
+}
+
+/* The generator's request count of a set (expected.json by_distribution, summed). */
+static double generated_requests(const char *set)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s/expected.json", g_dir, set);
+    char *s = tu_read(p, NULL);
+    cr_assert_not_null(s);
+    cfs_json_doc d = parse(s);
+    double t = 0, v;
+    for (const cfs_json *e = cfs_json_first(cfs_json_get(cfs_json_root(&d), "by_distribution")); e;
+         e = cfs_json_next(e))
+        if (cfs_json_num(e, &v)) t += v;
+    cfs_json_doc_free(&d);
+    free(s);
+    return t;
+}
+
+/* The "distributions" array of an entry as one space-separated string. */
+static void dists_of(const cfs_json *e, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    for (const cfs_json *d = cfs_json_first(cfs_json_get(e, "distributions")); d; d = cfs_json_next(d)) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, cap - l, "%s%s", l ? " " : "", cfs_json_str(d));
+    }
+}
+
+static void shell_str(const char *pipeline, char *buf, size_t cap)
+{
+    char cmd[2048], *out = NULL;
+    snprintf(cmd, sizeof cmd, "cd %s && %s", g_dir, pipeline);
+    cr_assert_eq(tu_run(cmd, &out, NULL), 0, "%s", cmd);
+    snprintf(buf, cap, "%s", out);
+    size_t l = strlen(buf);
+    while (l && buf[l - 1] == '\n') buf[--l] = 0;
+    free(out);
+}
+
+Test(evidence, matching_evidence_reports_its_coverage)
+{
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(&out, &err, "scan g/*.gz -q -j1 --config g/config --waf-logs g/waf --format json");
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cfs_json_doc d = parse(out);
+    double total = generated_requests("g");
+    cr_assert_gt(total, 0);
+
+    const cfs_json *w = evid(&d, "waf_logs", "g/waf");
+    cr_assert_not_null(w, "no waf_logs evidence entry in %s", out);
+    /* records: the lines of the WAF file; distributions: its httpSourceId values */
+    cr_assert_eq((long)num(w, "records"), shell_count("zcat g/waf/*.gz | wc -l"));
+    cr_assert_eq((long)num(w, "not_records"), 0);
+    char want[512], got[512];
+    shell_str("zcat g/waf/*.gz | grep -o '\"httpSourceId\":\"[A-Z0-9]*\"' | cut -d'\"' -f4 | sort -u | "
+              "tr '\\n' ' ' | sed 's/ $//'", want, sizeof want);
+    dists_of(w, got, sizeof got);
+    cr_assert_str_eq(got, want);
+    cr_assert_eq(num(w, "covered_requests"), total);
+    cr_assert(cfs_json_get(w, "warning") && !cfs_json_str(cfs_json_get(w, "warning")), "unexpected warning");
+    const char *first = cfs_json_str(cfs_json_get(w, "first"));
+    cr_assert(first && !strncmp(first, "2026-11-01T", 11), "first %s", first ? first : "(null)");
+
+    const cfs_json *c = evid(&d, "config", "g/config");
+    cr_assert_not_null(c, "no config evidence entry");
+    cr_assert_eq((long)num(c, "records"), shell_count("ls g/config/*.json | wc -l"));
+    shell_str("ls g/config | sed 's/\\.json$//' | sort | tr '\\n' ' ' | sed 's/ $//'", want, sizeof want);
+    dists_of(c, got, sizeof got);
+    cr_assert_str_eq(got, want);
+    cr_assert_eq(num(c, "covered_requests"), total);
+    cfs_json_doc_free(&d);
+
+    /* the same at -j2, byte for byte */
+    char *out2 = NULL;
+    cr_assert_eq(cfscan(&out2, NULL, "scan g/*.gz -q -j2 --config g/config --waf-logs g/waf --format json"), 0);
+    cr_assert_str_eq(out, out2);
+    free(out2);
+    free(out);
+    free(err);
+
+    /* the text report says it too */
+    cr_assert_eq(cfscan(&out, NULL, "scan g/*.gz -q -j1 --config g/config --waf-logs g/waf"), 0);
+    cr_assert_not_null(strstr(out, "\nEvidence\n"), "no Evidence section");
+    cr_assert_not_null(strstr(out, "--waf-logs g/waf:"));
+    cr_assert_not_null(strstr(out, "--config g/config:"));
+    cr_assert_null(strstr(out, "WARNING"));
+    free(out);
+}
+
+/* One evidence input that covers nothing: exit 3, a warning on stderr naming the option
+ * and the path, a WARNING in the text report and the JSON entry's warning. */
+static void uncovered(const char *opt, const char *path, const char *why)
+{
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(&out, &err, "scan g/*.gz -q -j1 %s %s", opt, path);
+    cr_assert_eq(rc, 3, "%s %s: exit %d, stderr: %s", opt, path, rc, err);
+    char needle[600];
+    snprintf(needle, sizeof needle, "%s %s", opt, path);
+    cr_assert_not_null(strstr(err, needle), "stderr does not name %s: %s", needle, err);
+    cr_assert_not_null(strstr(err, why), "stderr lacks '%s': %s", why, err);
+    snprintf(needle, sizeof needle, "WARNING %s %s", opt, path);
+    cr_assert_not_null(strstr(out, needle), "report lacks '%s'", needle);
+    free(out);
+    free(err);
+    rc = cfscan(&out, NULL, "scan g/*.gz -q -j1 --format json %s %s", opt, path);
+    cr_assert_eq(rc, 3);
+    cfs_json_doc d = parse(out);
+    const cfs_json *e = evid(&d, !strcmp(opt, "--config") ? "config" : "waf_logs", path);
+    cr_assert_not_null(e, "no evidence entry for %s", path);
+    const char *w = cfs_json_str(cfs_json_get(e, "warning"));
+    cr_assert(w && strstr(w, why), "JSON warning %s", w ? w : "(null)");
+    cr_assert_eq(num(e, "covered_requests"), 0);
+    cfs_json_doc_free(&d);
+    free(out);
+}
+
+Test(evidence, waf_logs_of_another_day) { uncovered("--waf-logs", "day5/waf", "covers none of the scanned"); }
+
+Test(evidence, waf_logs_of_another_web_acl) { uncovered("--waf-logs", "other/waf", "covers none of the scanned"); }
+
+Test(evidence, config_directory_as_waf_logs) { uncovered("--waf-logs", "g/config", "not WAF logs"); }
+
+Test(evidence, unrelated_file_as_waf_logs) { uncovered("--waf-logs", "g/labels.tsv", "not WAF logs"); }
+
+Test(evidence, config_of_a_distribution_not_in_the_logs)
+{
+    char path[256], id[64];
+    shell_str("ls other/config | head -1", id, sizeof id);
+    snprintf(path, sizeof path, "other/config/%s", id);
+    uncovered("--config", path, "covers none of the scanned");
+    /* no config applied: the report still says what that means */
+    char *out = NULL;
+    cr_assert_eq(cfscan(&out, NULL, "scan g/*.gz -q -j1 --config %s", path), 3);
+    cr_assert_not_null(strstr(out, "without --config"), "the no-config note is gone");
+    free(out);
+}
+
+Test(evidence, config_directory_with_one_matching_config_is_fine)
+{
+    /* A directory of configs (some of other distributions) covers the logs when any of
+     * its configs does: no warning. */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "mkdir -p mix && cp g/config/*.json other/config/*.json mix/ && echo ok");
+    char buf[16];
+    shell_str(cmd, buf, sizeof buf);
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(&out, &err, "scan g/*.gz -q -j1 --config mix --format json");
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cfs_json_doc d = parse(out);
+    const cfs_json *c = evid(&d, "config", "mix");
+    cr_assert_not_null(c);
+    cr_assert_eq((long)num(c, "records"), shell_count("ls mix/*.json | wc -l"));
+    cr_assert_eq(num(c, "covered_requests"), generated_requests("g"));
+    cfs_json_doc_free(&d);
+    free(out);
+    free(err);
+}
+
+Test(evidence, unreadable_config_stays_a_load_failure)
+{
+    int rc = cfscan(NULL, NULL, "scan g/*.gz -q -j1 --config g/labels.tsv");
+    cr_assert_eq(rc, 4, "exit %d", rc);
+}
+
