@@ -2,7 +2,9 @@
  * on cfsgen archives: every --waf-logs and --config input says in the report what it
  * covered, and one that covers none of the scanned traffic or is not what it claims to be
  * (WAF logs of another day or web ACL, the config directory or an unrelated file given as
- * WAF logs, a config of another distribution) is a warning with exit status 3.  Expected values come from the generator (expected.json, the WAF and
+ * WAF logs, a config of another distribution) is a warning with exit status 3.  Summaries
+ * keep the evidence record and `merge` reports it; a state.cfs of the schema before it
+ * still merges.  Expected values come from the generator (expected.json, the WAF and
  * config files it wrote, counted here), never from cfscan's own output. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -10,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "pipeline/json.h"
 #include "tests/util.h"
@@ -253,3 +258,91 @@ Test(evidence, unreadable_config_stays_a_load_failure)
     cr_assert_eq(rc, 4, "exit %d", rc);
 }
 
+/* ---- item 8: summaries keep the evidence, merge reports it ---------------------------- */
+
+Test(evidence, merge_reports_the_evidence_of_its_summaries)
+{
+    char *err = NULL;
+    int rc = cfscan(NULL, &err, "scan g/*.gz -q -j1 --config g/config --waf-logs g/waf -o s1");
+    cr_assert_eq(rc, 0, "scan -o: %d %s", rc, err);
+    free(err);
+    char *out = NULL;
+    rc = cfscan(&out, &err, "merge s1 -o m1 -q");
+    cr_assert_eq(rc, 0, "merge: %d %s", rc, err);
+    cr_assert_null(strstr(out, "without --config"), "merged report says without --config:\n%s", out);
+    cr_assert_not_null(strstr(out, "--config g/config:"), "merged report lacks the config input");
+    cr_assert_not_null(strstr(out, "--waf-logs g/waf:"), "merged report lacks the WAF input");
+    free(out);
+    free(err);
+    rc = cfscan(&out, NULL, "merge s1 -o m2 -q --format json");
+    cr_assert_eq(rc, 0);
+    cfs_json_doc d = parse(out);
+    const cfs_json *c = evid(&d, "config", "g/config"), *w = evid(&d, "waf_logs", "g/waf");
+    cr_assert(c && w, "merged JSON lacks the evidence");
+    cr_assert_eq(num(c, "covered_requests"), generated_requests("g"));
+    cr_assert_eq((long)num(w, "records"), shell_count("zcat g/waf/*.gz | wc -l"));
+    cfs_json_doc_free(&d);
+    free(out);
+}
+
+/* Rewrite a state.cfs as the schema before the evidence record (3) wrote it: the same
+ * payload without the EVID section, which a scan without evidence writes as its last 12
+ * bytes (tag and a zero count), recompressed, with the old version and checksum. */
+static void downgrade_state(const char *path)
+{
+    size_t n = 0;
+    unsigned char *f = (unsigned char *)tu_read(path, &n);
+    cr_assert(f && n > 36 && !memcmp(f, "CFSSTATE", 8));
+    /* the header's payload length (the writer streams, so the frame does not say it) */
+    uint64_t raw = 0;
+    for (int i = 0; i < 8; i++) raw |= (uint64_t)f[12 + i] << (8 * i);
+    cr_assert(raw >= 12 && raw < (64u << 20));
+    unsigned char *p = malloc(raw);
+    cr_assert_eq(ZSTD_decompress(p, raw, f + 20, n - 36), raw);
+    static const unsigned char evid0[12] = {'E', 'V', 'I', 'D', 0, 0, 0, 0, 0, 0, 0, 0};
+    cr_assert(!memcmp(p + raw - 12, evid0, 12), "the payload does not end with an empty EVID section");
+    size_t plen = raw - 12, cap = ZSTD_compressBound(plen);
+    unsigned char *o = malloc(20 + cap + 16);
+    memcpy(o, "CFSSTATE", 8);
+    uint32_t schema = 3;
+    for (int i = 0; i < 4; i++) o[8 + i] = (unsigned char)(schema >> (8 * i));
+    for (int i = 0; i < 8; i++) o[12 + i] = (unsigned char)((uint64_t)plen >> (8 * i));
+    size_t z = ZSTD_compress(o + 20, cap, p, plen, 3);
+    cr_assert(!ZSTD_isError(z));
+    uint64_t h = XXH3_64bits(o, 20 + z);
+    memcpy(o + 20 + z, "CFSSEND!", 8);
+    for (int i = 0; i < 8; i++) o[20 + z + 8 + i] = (unsigned char)(h >> (8 * i));
+    FILE *w = fopen(path, "wb");
+    cr_assert_not_null(w);
+    cr_assert_eq(fwrite(o, 1, 20 + z + 16, w), 20 + z + 16);
+    fclose(w);
+    free(o);
+    free(p);
+    free(f);
+}
+
+Test(evidence, state_of_the_previous_schema_still_merges)
+{
+    cr_assert_eq(cfscan(NULL, NULL, "scan g/*.gz -q -j1 -o old"), 0);
+    cr_assert_eq(cfscan(NULL, NULL, "scan g/*.gz -q -j1 --config g/config -o new"), 0);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/old/state.cfs", g_dir);
+    downgrade_state(p);
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(&out, &err, "merge old -o m3 -q --format json");
+    cr_assert_eq(rc, 0, "old state: exit %d: %s", rc, err);
+    cfs_json_doc d = parse(out);
+    cr_assert_eq(num(cfs_json_get(cfs_json_root(&d), "inputs"), "requests"), generated_requests("g"));
+    cr_assert_eq(cfs_json_count(cfs_json_get(cfs_json_root(&d), "evidence")), 0);
+    cfs_json_doc_free(&d);
+    free(out);
+    free(err);
+    /* old and new together: the new one's evidence is reported */
+    rc = cfscan(&out, &err, "merge old new -o m4 -q --format json");
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    d = parse(out);
+    cr_assert_not_null(evid(&d, "config", "g/config"));
+    cfs_json_doc_free(&d);
+    free(out);
+    free(err);
+}

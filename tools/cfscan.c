@@ -705,6 +705,11 @@ static void say_evidence(scan_cmd *c, const cfs_view *v)
 static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_view *v)
 {
     cfs_summary_add_state(&c->sum, c->res.state, v, c->waf);
+    if (cfs_evid_merge(&c->sum.evidence, &c->ev) != CFS_OK) {
+        say("summary not written", NULL, "out of memory");
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
     c->sum.clients_redacted = c->o.attr.redact_clients;
     c->sum.stop = &g_stop;
     c->sum.report = ro;
@@ -879,7 +884,14 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
             return exit_status(&outcome);
         }
         cfs_summary_merge(all, &one);
+        /* the evidence each summary's scan used, reported by the merge (issue 17) */
+        cfs_status est = cfs_evid_merge(&all->evidence, &one.evidence);
         cfs_summary_free(&one);
+        if (est != CFS_OK) {
+            say("merge", NULL, "out of memory");
+            outcome.fatal = est;
+            return exit_status(&outcome);
+        }
         if (cfs_mem_over()) {
             say_summary_over_budget(all);
             outcome.over_budget = 1;
@@ -927,7 +939,10 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     }
     test_raise_at("report");
     if (!g_stop) {
-        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL, NULL};
+        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, cfs_evid_has_kind(&all->evidence, CFS_EVID_CONFIG),
+                              all->nwaf_rules > 0 || cfs_evid_has_kind(&all->evidence, CFS_EVID_WAF),
+                              (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL,
+                              &all->evidence};
         if (json) cfs_report_json(stdout, &v, &ro);
         else cfs_report_text(stdout, &v, &ro);
     }
