@@ -33,6 +33,9 @@ typedef struct cfs_report_opts {
 /* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing. */
 void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o);
+/* One screen per distribution (`--brief`): causes, counts, evidence, one next step each;
+ * every line fits 100 columns. */
+void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */

@@ -15,6 +15,7 @@
 #include "pipeline/evidence.h"
 #include "pipeline/fields.h"
 #include "pipeline/report.h"
+#include "pipeline/rules_doc.h"
 #include "pipeline/scan.h"
 #include "pipeline/summary.h"
 #include "pipeline/waf.h"
@@ -35,6 +36,8 @@ static const char *const USAGE =
     "usage: cfscan scan PATH... [options]      report requests and explain 403s\n"
     "       cfscan requests PATH... [options]  one TSV row per matching request (forensics)\n"
     "       cfscan merge DIR... -o OUT         merge summary directories exactly\n"
+    "       cfscan rules [RULE...] [--format text|tsv]  every attribution rule: cause,\n"
+    "                                          evidence level, facts, documentation\n"
     "       cfscan version | help\n"
     "\n"
     "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a\n"
@@ -69,6 +72,8 @@ static const char *const USAGE =
     "\n"
     "scan options:\n"
     "  --format text|json     report format on stdout (default text)\n"
+    "  --brief                text report of one screen per distribution: causes, counts,\n"
+    "                         evidence and one next step each (the summary keeps the full one)\n"
     "  --top N                entries in each top list (default " CFS_STRINGIFY(CFS_REPORT_TOP_DEFAULT) ")\n"
     "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
     "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
@@ -321,7 +326,7 @@ typedef struct scan_cmd {
     int requests_mode;
     /* options */
     const char *outdir;
-    int json, quiet, verbose, top;
+    int json, quiet, verbose, top, brief;
     strv paths, configs, wafs;
     cfs_field *fields; /* --fields, or NULL for k_default_fields */
     size_t nfields;
@@ -440,6 +445,8 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
             if (!strcmp(v, "json")) c->json = 1;
             else if (!strcmp(v, "text")) c->json = 0;
             else return usage_error("unknown format '%s' (text, json)", v);
+        } else if (!c->requests_mode && !strcmp(a, "--brief")) {
+            c->brief = 1;
         } else if (!c->requests_mode && (!strcmp(a, "-o") || !strcmp(a, "--output"))) {
             NEEDV();
             c->outdir = v;
@@ -768,6 +775,7 @@ static int publish_and_report(scan_cmd *c)
     if (!stop) test_raise_at("report");
     if (!stop && !g_stop) {
         if (c->json) cfs_report_json(stdout, &v, &ro);
+        else if (c->brief) cfs_report_brief(stdout, &v, &ro);
         else cfs_report_text(stdout, &v, &ro);
     }
     free(wnames);
@@ -953,6 +961,56 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     return rc;
 }
 
+/* `cfscan rules`: every rule of the attribution table with its cause, evidence level,
+ * the facts it rests on and the documentation it cites (pipeline/rules_doc.c). */
+static int rules_cmd(int argc, char **argv)
+{
+    int tsv = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "tsv")) tsv = 1;
+            else if (strcmp(v, "text")) return usage_error("unknown format '%s' (text, tsv)", v);
+        } else if (argv[i][0] == '-') {
+            return usage_error("unknown option '%s'", argv[i]);
+        } else {
+            unsigned r = 0;
+            while (r < cfs_rule_count() && strcmp(cfs_rule_name((uint16_t)r), argv[i])) r++;
+            if (r == cfs_rule_count()) return usage_error("unknown rule '%s' (`cfscan rules` lists them)", argv[i]);
+        }
+    }
+    if (tsv) fputs("rule\tcause\tevidence\trests_on\tcites\n", stdout);
+    else
+        fputs("Attribution rules, in evaluation order.  Evidence: confirmed = a log field, a joined WAF\n"
+              "record or the config proves the cause; likely = the line fits the cause and other\n"
+              "explanations are rare; possible = another cause fits too.  Sections (\xc2\xa7) are those of the\n"
+              "CloudFront log reference the rules were written from.\n\n",
+              stdout);
+    for (unsigned r = 0; r < cfs_rule_count(); r++) {
+        const char *name = cfs_rule_name((uint16_t)r);
+        int want = 1;
+        for (int i = 0; i < argc; i++) {
+            if (!strcmp(argv[i], "--format")) {
+                i++;
+                continue;
+            }
+            want = 0;
+            if (!strcmp(argv[i], name)) {
+                want = 1;
+                break;
+            }
+        }
+        if (!want) continue;
+        const cfs_rule_doc *d = cfs_rule_doc_find(name);
+        const char *cause = cfs_cause_name(cfs_rule_cause((uint16_t)r));
+        const char *ev = cfs_evidence_name(cfs_rule_evidence((uint16_t)r));
+        const char *facts = d ? d->facts : "(not documented)", *cites = d ? d->cites : "-";
+        if (tsv) printf("%s\t%s\t%s\t%s\t%s\n", name, cause, ev, facts, cites);
+        else printf("%s\n  cause %s, evidence %s\n  rests on: %s\n  cites:    %s\n\n", name, cause, ev, facts, cites);
+    }
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CFS_EXIT_FATAL;
+}
+
 static int merge_cmd(int argc, char **argv)
 {
     strv dirs = {0};
@@ -976,6 +1034,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
     if (!strcmp(cmd, "requests")) return run(argc - 2, argv + 2, 1);
     if (!strcmp(cmd, "merge")) return merge_cmd(argc - 2, argv + 2);
+    if (!strcmp(cmd, "rules")) return rules_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("cfscan %s\n", CFS_VERSION);
         return 0;
