@@ -20,10 +20,8 @@
 #include "pipeline/summary.h"
 #include "pipeline/waf.h"
 #include "pipeline/xalloc.h"
+#include "tools/cli_help.h"
 
-/* A macro's value as a string literal, for the usage text. */
-#define CFS_STRINGIFY_(x) #x
-#define CFS_STRINGIFY(x) CFS_STRINGIFY_(x)
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig)
@@ -32,63 +30,75 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
-static const char *const USAGE =
-    "usage: cfscan scan PATH... [options]      report requests and explain 403s\n"
-    "       cfscan requests PATH... [options]  one TSV row per matching request (forensics)\n"
-    "       cfscan merge DIR... -o OUT         merge summary directories exactly\n"
-    "       cfscan rules [RULE...] [--format text|tsv]  every attribution rule: cause,\n"
-    "                                          evidence level, facts, documentation\n"
-    "       cfscan version | help\n"
-    "\n"
-    "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a\n"
-    "directory (walked recursively) or - for standard input.\n"
-    "\n"
-    "common options:\n"
-    "  -j, --threads N        worker threads (default: all cores)\n"
-    "  --since T, --until T   keep requests with since <= time < until (UTC; YYYY-MM-DD,\n"
-    "                         YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, from 1990-01-01 up to\n"
-    "                         2100-01-01); whole files outside the window are skipped by\n"
-    "                         name before they are opened\n"
-    "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
-    "                         or get-distribution-config (repeatable; in a DIR, the *.json\n"
-    "                         files, also .json.gz/.json.zst); get-distribution\n"
-    "                         adds DomainName and LastModifiedTime: 403 lines older than\n"
-    "                         it lose one evidence level on config-based verdicts\n"
-    "  --waf-logs PATH        AWS WAF logs (JSON lines; gz, zst or plain; files or directories; repeatable)\n"
-    "  --gzip-decoder D       auto or isal (ISA-L streaming, parsed in 256 KiB pieces),\n"
-    "                         zlib (streaming), libdeflate (whole files up to 16 MiB\n"
-    "                         compressed, ISA-L above that and for pipes)\n"
-    "  --split-above BYTES    cut inputs larger than this into blocks that all threads\n"
-    "                         share (default 64 MiB; pipes and stdin are always cut)\n"
-    "  --progress, --no-progress  progress line on stderr (default: when stderr is a terminal)\n"
-    "  -q, --quiet            no throughput line on stderr\n"
-    "  -v, --verbose          say which scan kernel runs (CFSCAN_KERNEL=name forces one)\n"
-    "  --redact-clients       client addresses (c-ip, x-forwarded-for) cut to their network,\n"
-    "                         IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), in every output:\n"
-    "                         reports, summary tables and state, requests rows\n"
-    "  --memory-limit BYTES   budget for the aggregation's tables and sketches (K, M, G\n"
-    "                         suffixes; default half of RAM or of the cgroup's memory.max);\n"
-    "                         past it the run stops, writes nothing and exits 5\n"
-    "\n"
-    "scan options:\n"
-    "  --format text|json     report format on stdout (default text)\n"
-    "  --brief                text report of one screen per distribution: causes, counts,\n"
-    "                         evidence and one next step each (the summary keeps the full one)\n"
-    "  --top N                entries in each top list (default " CFS_STRINGIFY(CFS_REPORT_TOP_DEFAULT) ")\n"
-    "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
-    "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
-    "                         DIR must not be a symbolic link, and an existing DIR must be\n"
-    "                         empty or a summary holding nothing else\n"
-    "\n"
-    "requests options (all filters must match):\n"
-    "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
-    "  --uri-prefix P   --fields a,b,...  (log field names, or `distribution`)\n"
-    "\n"
-    "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
-    "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
-    "not be read completely (missing, unreadable, truncated or corrupt); 5 the distinct\n"
-    "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n"
-    "When several apply: 130, then 2, 1, 5, 4, 3.\n";
+/* ---- help: rendered from the one table (tools/cli_help.h) that also makes the man page
+ * and the shell completions (tools/cfscan_doc.c) ---------------------------------------- */
+_Static_assert(CFS_REPORT_TOP_DEFAULT == 5, "cli_help.h says --top defaults to 5");
+
+/* Write text word-wrapped to width columns, the first line starting at column col, the
+ * rest indented by indent. */
+static void wrap(FILE *f, const char *text, int col, int indent, int width)
+{
+    const char *p = text;
+    while (*p) {
+        const char *w = p;
+        while (*w && *w != ' ') w++;
+        int len = (int)(w - p);
+        if (col > indent && col + 1 + len > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, (size_t)len, f);
+        col += len;
+        p = w;
+        while (*p == ' ') p++;
+    }
+    fputc('\n', f);
+}
+
+static void print_usage(FILE *f)
+{
+    for (size_t i = 0; i < sizeof cfs_cli_cmds / sizeof cfs_cli_cmds[0]; i++) {
+        const cfs_cli_cmd *c = &cfs_cli_cmds[i];
+        char head[128];
+        int n = snprintf(head, sizeof head, "%s cfscan %s%s%s", i ? "      " : "usage:", c->name,
+                         c->synopsis[0] ? " " : "", c->synopsis);
+        fputs(head, f);
+        /* the summary in a column of its own, below a synopsis too long for it */
+        if (n < 42) fprintf(f, "%*s", 42 - n, "");
+        else fprintf(f, "\n%*s", 42, "");
+        wrap(f, c->summary, 42, 42, 88);
+    }
+    fputc('\n', f);
+    wrap(f, cfs_cli_intro, 0, 0, 88);
+    for (int sec = 0; sec < CFS_SEC_COUNT; sec++) {
+        int any = 0;
+        for (size_t i = 0; i < sizeof cfs_cli_opts / sizeof cfs_cli_opts[0]; i++) {
+            const cfs_cli_opt *o = &cfs_cli_opts[i];
+            if (o->section != sec) continue;
+            if (!any) fprintf(f, "\n%s:\n", cfs_cli_sections[sec].title);
+            any = 1;
+            char names[96];
+            int n = snprintf(names, sizeof names, "  %s%s%s%s%s", o->shortname ? o->shortname : "",
+                             o->shortname ? ", " : "", o->longname, o->arg ? " " : "", o->arg ? o->arg : "");
+            fputs(names, f);
+            if (n < 25) fprintf(f, "%*s", 25 - n, "");
+            else {
+                fprintf(f, "\n%*s", 25, "");
+                n = 25;
+            }
+            wrap(f, o->help, n < 25 ? 25 : n, 25, 88);
+        }
+    }
+    fputs("\nexit status:\n", f);
+    for (size_t i = 0; i < sizeof cfs_cli_exit / sizeof cfs_cli_exit[0]; i++) {
+        fprintf(f, "  %-4d", cfs_cli_exit[i].code);
+        wrap(f, cfs_cli_exit[i].meaning, 6, 6, 88);
+    }
+    fprintf(f, "%s\n", cfs_cli_exit_order);
+}
 
 /* stderr is often a terminal: paths, arguments and messages (which may quote paths or
  * log bytes) go through cfs_write_safe, so no input can carry a terminal escape there.
@@ -485,7 +495,7 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
             int pf = parse_fields(v, &c->fields, &c->nfields);
             if (pf != 0) return pf == -2 ? CFS_EXIT_FATAL : CFS_EXIT_USAGE;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(USAGE, stdout);
+            print_usage(stdout);
             return 0;
         } else {
             return usage_error("unknown option '%s'", a);
@@ -1027,7 +1037,7 @@ int main(int argc, char **argv)
     g_argc = argc;
     g_argv = argv;
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        print_usage(stderr);
         return CFS_EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -1040,7 +1050,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        fputs(USAGE, stdout);
+        print_usage(stdout);
         return 0;
     }
     return usage_error("unknown command '%s'", cmd);
