@@ -231,6 +231,24 @@ Test(evidence, config_of_a_distribution_not_in_the_logs)
     free(out);
 }
 
+Test(evidence, requests_warns_on_stderr_too)
+{
+    /* `requests` prints rows, not a report: the warning goes to stderr, exit 3 */
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(&out, &err, "requests g/*.gz -q -j1 --status 403 --waf-logs day5/waf");
+    cr_assert_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_assert_not_null(strstr(err, "--waf-logs day5/waf: covers none of the scanned"), "stderr: %s", err);
+    /* the rows are still printed: the header and one per 403 (the generator's labels) */
+    long rows = 0;
+    for (const char *p = out; *p; p++) rows += *p == '\n';
+    cr_assert_eq(rows - 1, shell_count("tail -n +2 g/labels.tsv | wc -l"));
+    free(out);
+    free(err);
+    rc = cfscan(NULL, &err, "requests g/*.gz -q -j1 --status 403 --waf-logs g/waf");
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    free(err);
+}
+
 Test(evidence, config_directory_with_one_matching_config_is_fine)
 {
     /* A directory of configs (some of other distributions) covers the logs when any of

@@ -828,6 +828,11 @@ static void scan_cmd_steps(scan_cmd *c)
     if (c->requests_mode) set_request_filter(c);
     if (scan_inputs(c) != 0) return;
     if (c->verbose) fprintf(stderr, "cfscan: scan kernel %s\n", c->res.kernel);
+    if (c->requests_mode) {
+        /* no report: an evidence input that covered nothing is said on stderr only */
+        cfs_view v = cfs_scan_view(&c->res);
+        say_evidence(c, &v);
+    }
     if (c->requests_mode ? print_request_rows(c) : publish_and_report(c)) return;
     if (g_stop) c->res.interrupted = 1;
     if (c->res.interrupted) c->outcome.interrupted = 1;
