@@ -141,6 +141,16 @@ static int is_dist_id(const char *d)
     return 1;
 }
 
+/* 1 when every distribution the input names is a CloudFront id.  A config without one
+ * (get-distribution-config in a file not named by its id) is matched to lines by host
+ * only, which the traffic rows do not keep: its coverage cannot be told. */
+static int ids_known(const cfs_evid_input *e)
+{
+    for (size_t i = 0; i < e->nspans; i++)
+        if (!is_dist_id(e->spans[i].id)) return 0;
+    return 1;
+}
+
 static void ms_text(int64_t ms, char *buf, size_t n)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -267,7 +277,7 @@ size_t cfs_evid_assess(cfs_evid_set *s, const cfs_view *v, const cfs_config_set 
                      "terminatingRuleId and httpRequest.requestId)",
                      (unsigned long long)e->records);
             w = buf;
-        } else if (e->records && !e->requests && t.requests && t.any_id && e->ndists) {
+        } else if (e->records && !e->requests && t.requests && t.any_id && e->ndists && ids_known(e)) {
             /* A config that failed to load entirely is already an exit-4 failure.  Logs
              * whose file names are not CloudFront's carry no distribution id (the scan
              * keys them by host), and WAF records without httpSourceId name none: what
