@@ -1199,8 +1199,13 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             else
                 snprintf(ev, sizeof ev, "c%llu l%llu p%llu", (unsigned long long)e[CFS_EV_CONFIRMED],
                          (unsigned long long)e[CFS_EV_LIKELY], (unsigned long long)e[CFS_EV_POSSIBLE]);
+            /* A WAF verdict from latency alone: the WAF logs would confirm it and name the
+             * rule, which is the first thing to get. */
+            const char *step = cfs_cause_first_step((cfs_cause)c->cause);
+            if (c->cause == CFS_CAUSE_WAF_BLOCK && e[CFS_EV_CONFIRMED] < c->n && !(o && o->with_waf))
+                step = "Confirm with --waf-logs: its record names the rule";
             fprintf(out, "  %-20s %7llu %-16.16s %s\n", cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
-                    ev, cfs_cause_first_step((cfs_cause)c->cause));
+                    ev, step);
         }
     }
     if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
