@@ -434,7 +434,7 @@ if ((PEERS)); then
         note "node or tests/js/node_modules/@duckdb/node-api missing (npm ci --prefix tests/js): DuckDB peer skipped"
     fi
     # chDB (ClickHouse in-process) runs the same group-by; it is installed apart from the
-    # test suite's modules (about 570 MB; README, "Benchmarks and kernel tuning").
+    # test suite's modules (about 570 MB; bench/README.md).
     if have node && [[ -d $CHDB_MODS/chdb ]]; then
         time_sql_peer chDB chdb "$ROOT/bench/chdb_query.mjs" "$CHDB_MODS" "file() + GROUP BY"
     else

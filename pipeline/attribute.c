@@ -1571,3 +1571,10 @@ const char *cfs_rule_name(uint16_t rule)
 unsigned cfs_rule_count(void) { return R_COUNT; }
 
 int cfs_rule_is_hidden_403(uint16_t rule) { return rule == R_HIDDEN_403; }
+
+/* A rule's cause and evidence level as the table gives them (`cfscan rules`). */
+cfs_cause cfs_rule_cause(uint16_t rule) { return rule < R_COUNT ? (cfs_cause)rules[rule].cause : CFS_CAUSE_NONE; }
+cfs_evidence cfs_rule_evidence(uint16_t rule)
+{
+    return rule < R_COUNT ? (cfs_evidence)rules[rule].evidence : CFS_EV_NONE;
+}

@@ -140,7 +140,11 @@ const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb);
 /* Rule table access (for reports and tests). */
 const char *cfs_rule_name(uint16_t rule);
 unsigned cfs_rule_count(void);
+cfs_cause cfs_rule_cause(uint16_t rule);
+cfs_evidence cfs_rule_evidence(uint16_t rule);
 /* Next steps for a cause, from the troubleshooting guide, in our words (one paragraph). */
 const char *cfs_cause_advice(cfs_cause c);
+/* The single most useful next step for a cause, one short line (`--brief`). */
+const char *cfs_cause_first_step(cfs_cause c);
 
 #endif

@@ -151,6 +151,31 @@ const char *cfs_cause_advice(cfs_cause c)
     return cause_advice[c];
 }
 
+/* The single most useful next step per cause, at most 52 characters so that `--brief`
+ * keeps a cause to one line of 100 columns; the full advice is cfs_cause_advice. */
+static const char *const cause_step[CFS_CAUSE_COUNT] = {
+    [CFS_CAUSE_NONE] = "-",
+    [CFS_CAUSE_GEO_RESTRICTION] = "Review the allow/block list in GeoRestriction",
+    [CFS_CAUSE_WAF_BLOCK] = "Find the WAF rule: the request id in the WAF logs",
+    [CFS_CAUSE_SIGNED_URL_MISSING] = "Sign URLs or cookies for the restricted path",
+    [CFS_CAUSE_SIGNED_URL_EXPIRED] = "Sign again; check the signer's clock and Expires",
+    [CFS_CAUSE_SIGNED_URL_INVALID] = "Check the key pair is in a trusted key group",
+    [CFS_CAUSE_HTTPS_REQUIRED] = "Link with https://, or use redirect-to-https",
+    [CFS_CAUSE_METHOD_NOT_ALLOWED] = "Allow the method in the behavior's AllowedMethods",
+    [CFS_CAUSE_CNAME_NOT_ASSOCIATED] = "Add the Host to the distribution's Aliases",
+    [CFS_CAUSE_ORIGIN_S3] = "Bucket policy: grant CloudFront s3:GetObject",
+    [CFS_CAUSE_ORIGIN_CUSTOM] = "Request the URL from the origin; read its logs",
+    [CFS_CAUSE_EDGE_OTHER] = "Read x-edge-detailed-result-type; check quotas",
+    [CFS_CAUSE_EDGE_FUNCTION] = "Read the function's code and its CloudWatch logs",
+    [CFS_CAUSE_UNKNOWN] = "Pass --waf-logs and --config to decide it",
+};
+
+const char *cfs_cause_first_step(cfs_cause c)
+{
+    if ((unsigned)c >= CFS_CAUSE_COUNT) return cause_step[CFS_CAUSE_UNKNOWN];
+    return cause_step[c];
+}
+
 size_t cfs_candidates_str(uint32_t mask, char *buf, size_t cap)
 {
     size_t n = 0;

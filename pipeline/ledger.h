@@ -80,6 +80,8 @@ typedef struct cfs_run_end {
     const cfs_ledger *ledger; /* the inputs' counts; NULL when none were read */
     int evidence_failed;      /* a --config or --waf-logs input failed to load (or a
                                * merge's state.cfs could not be read) */
+    int evidence_uncovered;   /* a --config or --waf-logs input covered none of the scanned
+                               * traffic or was not what it claims (evidence.h): 3 */
     int over_budget;          /* the memory budget was exceeded */
     int interrupted;          /* SIGINT/SIGTERM arrived */
     cfs_status fatal;         /* CFS_OK, or why the run could not finish (CFS_E_USAGE:
@@ -88,7 +90,8 @@ typedef struct cfs_run_end {
 
 /* The exit status of a run, by one precedence, the first that applies:
  *   130 interrupted > 2 usage > 1 fatal > 5 over budget > 4 input or evidence failed
- *   > 3 lines rejected or an input without requests > 0.
+ *   > 3 lines rejected, an input without requests, or an evidence input that covered
+ *   none of the scanned traffic > 0.
  * An interruption comes first because it is why everything after it failed or is
  * partial; a fatal error (nothing written) outranks what the inputs held; among the
  * input outcomes the worse one wins: a run over budget wrote nothing, a failed input

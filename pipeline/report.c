@@ -338,6 +338,122 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
                 (unsigned long long)ch, (unsigned long long)cd);
 }
 
+/* ---- evidence inputs (evidence.h) ---------------------------------------------------- */
+static void ev_time(int64_t ms, char *buf, size_t n)
+{
+    if (ms == CFS_NO_TIME) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    ms_str(ms, buf, n);
+}
+
+static void ev_hour(int64_t s, char *buf, size_t n)
+{
+    time_t t = (time_t)s;
+    struct tm tm;
+    if (s == CFS_NO_TIME || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm)) snprintf(buf, n, "-");
+}
+
+/* One line per evidence input: what it held, what it covered of the scanned traffic,
+ * and a WARNING when it covered none or is not what it claims to be. */
+static void text_evidence(FILE *out, const cfs_report_opts *o)
+{
+    const cfs_evid_set *es = o ? o->evidence : NULL;
+    if (!es || !es->n) return;
+    fprintf(out, "\nEvidence\n--------\n");
+    for (size_t i = 0; i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        char a[40], b[40];
+        fprintf(out, "%s ", cfs_evid_kind_option(e->kind));
+        cfs_write_safe(out, e->path, strlen(e->path));
+        if (e->kind == CFS_EVID_WAF)
+            fprintf(out, ": %llu file%s, %llu records (%llu not WAF records)", (unsigned long long)e->files,
+                    e->files == 1 ? "" : "s", (unsigned long long)e->records, (unsigned long long)e->unusable);
+        else
+            fprintf(out, ": %llu file%s, %llu config%s loaded (%llu failed)", (unsigned long long)e->files,
+                    e->files == 1 ? "" : "s", (unsigned long long)e->records, e->records == 1 ? "" : "s",
+                    (unsigned long long)e->unusable);
+        fprintf(out, "; %llu distribution%s", (unsigned long long)e->ndists, e->ndists == 1 ? "" : "s");
+        if (e->ndists) {
+            fputs(" (", out);
+            cfs_write_safe(out, e->dists, strlen(e->dists));
+            fputs(e->ndists > CFS_EVID_MAX_DISTS ? " ...)" : ")", out);
+        }
+        if (e->kind == CFS_EVID_WAF && e->first_ms != CFS_NO_TIME) {
+            ev_time(e->first_ms, a, sizeof a);
+            ev_time(e->last_ms, b, sizeof b);
+            fprintf(out, ", records %s .. %s", a, b);
+        }
+        ev_hour(e->cov_first, a, sizeof a);
+        ev_hour(e->cov_last, b, sizeof b);
+        if (e->requests)
+            fprintf(out, "\n    covers %llu scanned requests (%llu 403s), hours %s .. %s\n",
+                    (unsigned long long)e->requests, (unsigned long long)e->forbidden, a, b);
+        else
+            fprintf(out, "\n    covers none of the scanned requests\n");
+    }
+    for (size_t i = 0; i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        if (!e->warning) continue;
+        fprintf(out, "WARNING %s ", cfs_evid_kind_option(e->kind));
+        cfs_write_safe(out, e->path, strlen(e->path));
+        fputs(": ", out);
+        cfs_write_safe(out, e->warning, strlen(e->warning));
+        fputc('\n', out);
+    }
+}
+
+static void json_evidence(FILE *out, const cfs_report_opts *o)
+{
+    const cfs_evid_set *es = o ? o->evidence : NULL;
+    fputs(",\"evidence\":[", out);
+    for (size_t i = 0; es && i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        char a[40], b[40];
+        fprintf(out, "%s{\"kind\":\"%s\",\"path\":", i ? "," : "", cfs_evid_kind_name(e->kind));
+        json_cstr(out, e->path);
+        fprintf(out, ",\"files\":%llu,\"records\":%llu,\"%s\":%llu,\"distributions_total\":%llu,\"distributions\":[",
+                (unsigned long long)e->files, (unsigned long long)e->records,
+                e->kind == CFS_EVID_WAF ? "not_records" : "failed", (unsigned long long)e->unusable,
+                (unsigned long long)e->ndists);
+        /* dists is space-separated ids */
+        const char *p = e->dists ? e->dists : "";
+        int first = 1;
+        while (*p) {
+            const char *sp = strchr(p, ' ');
+            size_t l = sp ? (size_t)(sp - p) : strlen(p);
+            if (!first) fputc(',', out);
+            cfs_write_json_str(out, p, l);
+            first = 0;
+            p += l;
+            while (*p == ' ') p++;
+        }
+        fputc(']', out);
+        if (e->kind == CFS_EVID_WAF && e->first_ms != CFS_NO_TIME) {
+            ev_time(e->first_ms, a, sizeof a);
+            ev_time(e->last_ms, b, sizeof b);
+            fprintf(out, ",\"first\":\"%s\",\"last\":\"%s\"", a, b);
+        } else {
+            fputs(",\"first\":null,\"last\":null", out);
+        }
+        fprintf(out, ",\"covered_requests\":%llu,\"covered_403\":%llu", (unsigned long long)e->requests,
+                (unsigned long long)e->forbidden);
+        if (e->cov_first != CFS_NO_TIME) {
+            ev_hour(e->cov_first, a, sizeof a);
+            ev_hour(e->cov_last, b, sizeof b);
+            fprintf(out, ",\"covered_first\":\"%s\",\"covered_last\":\"%s\"", a, b);
+        } else {
+            fputs(",\"covered_first\":null,\"covered_last\":null", out);
+        }
+        fputs(",\"warning\":", out);
+        if (e->warning) json_cstr(out, e->warning);
+        else fputs("null", out);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
 static void json_waf_notes(FILE *out, const dist_model *d)
 {
     fprintf(out, ",\"waf_anomalies\":{\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu},"
@@ -804,6 +920,16 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
     }
 }
 
+/* The end of the text report: how to read evidence levels and rule names, and where
+ * to read more (issue 17: rule names and levels were explained nowhere a user looks). */
+static const char LEGEND[] =
+    "\nLegend: evidence \"confirmed\" = a log field, a joined WAF record or the config proves the\n"
+    "cause; \"likely\" = the line fits the cause and other explanations are rare; \"possible\" =\n"
+    "another cause fits too. Rule names: drt_ / rt_ = x-edge-(detailed-)result-type says it,\n"
+    "latency_* = judged by latency against the origin reference, *_s3 = an S3 origin,\n"
+    "*_config_newer = a line older than its config. `cfscan rules` lists every rule with the facts\n"
+    "it rests on and the documentation it cites.\n";
+
 void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
@@ -903,6 +1029,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 
     if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
     text_waf_logs(out, &m, o);
+    text_evidence(out, o);
     fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
@@ -915,8 +1042,11 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
                 (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
         const char *measure = cfs_attr_reference_measure(d->fetches, d->fetches_ttfb);
         if (d->reference_ms)
-            fprintf(out, "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s (%s)\n",
-                    d->reference_ms, (unsigned long long)d->fetches, measure, cfs_attr_reference_rule());
+            /* One sentence; how the reference is used is in the README ("Edge versus
+             * origin") and in the JSON's reference_rule. */
+            fprintf(out, "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s "
+                         "(edge <= 5 ms, origin >= 20 ms)\n",
+                    d->reference_ms, (unsigned long long)d->fetches, measure);
         else
             fprintf(out, "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
                     (unsigned long long)d->fetches, measure);
@@ -1004,10 +1134,85 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         }
     }
     if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
-    if (!(o && o->with_config))
+    /* "without --config" also when configs were given but none is of a scanned
+     * distribution: they changed nothing */
+    if (!(o && o->with_config && (!o->evidence || cfs_evid_config_applied(o->evidence))))
         fprintf(out, "\nNote: without --config, https_required, signed-URL and origin causes rest on log signatures alone,\n"
                      "and cname_not_associated cannot be seen: CloudFront usually does not log requests for a host that\n"
                      "is not an alternate domain name of any distribution.\n");
+    fputs(LEGEND, out);
+    free_model(&m);
+}
+
+/* --brief: one screen per distribution, every line within 100 columns: the inputs in one
+ * line, any evidence warning, then per distribution its causes with counts, evidence and
+ * the single most useful next step (cfs_cause_first_step). */
+void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
+{
+    model m;
+    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+          o && o->with_waf);
+    if (m.stopped) {
+        free_model(&m);
+        return;
+    }
+    uint64_t n403 = 0;
+    for (size_t i = 0; i < m.nd; i++) n403 += m.d[i]->n403;
+    fprintf(out, "cfscan --brief: %llu requests in %zu files, %llu 403s (%.1f%%), %llu lines rejected, "
+                 "%zu inputs failed\n",
+            (unsigned long long)m.tot.aggregated, v->nfiles, (unsigned long long)n403,
+            m.tot.aggregated ? 100.0 * n403 / m.tot.aggregated : 0.0, (unsigned long long)total_rejected(&m.tot),
+            m.failed);
+    const cfs_evid_set *es = o ? o->evidence : NULL;
+    for (size_t i = 0; es && i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        char line[200];
+        snprintf(line, sizeof line, "WARNING %s %s: %s", cfs_evid_kind_option(e->kind), e->path,
+                 e->warning ? e->warning : "");
+        if (!e->warning) continue;
+        if (strlen(line) > 100) memcpy(line + 96, "...", 4);
+        cfs_write_safe(out, line, strlen(line));
+        fputc('\n', out);
+    }
+    if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    int any = 0;
+    for (size_t i = 0; i < m.nd; i++) {
+        dist_model *d = m.d[i];
+        if (!d->n403) continue;
+        any = 1;
+        fputc('\n', out);
+        cfs_write_safe(out, d->dist, strnlen(d->dist, 40));
+        fprintf(out, ": %llu of %llu requests were 403 (%.2f%%)", (unsigned long long)d->n403,
+                (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
+        if (d->reference_ms) fprintf(out, "; origin reference %u ms", d->reference_ms);
+        fprintf(out, "\n  %-20s %7s %-16s %s\n", "cause", "403s", "evidence", "next step");
+        int order[CFS_CAUSE_COUNT];
+        int nc = ranked_causes(d, order);
+        for (int k = 0; k < nc; k++) {
+            const cause_model *c = d->causes[order[k]];
+            char ev[40];
+            const uint64_t *e = c->ev;
+            /* one level: its name; several: the count of each (c, l, p in the legend) */
+            if (e[CFS_EV_CONFIRMED] == c->n) snprintf(ev, sizeof ev, "confirmed");
+            else if (e[CFS_EV_LIKELY] == c->n) snprintf(ev, sizeof ev, "likely");
+            else if (e[CFS_EV_POSSIBLE] == c->n) snprintf(ev, sizeof ev, "possible");
+            else
+                snprintf(ev, sizeof ev, "c%llu l%llu p%llu", (unsigned long long)e[CFS_EV_CONFIRMED],
+                         (unsigned long long)e[CFS_EV_LIKELY], (unsigned long long)e[CFS_EV_POSSIBLE]);
+            /* A WAF verdict from latency alone: the WAF logs would confirm it and name the
+             * rule, which is the first thing to get. */
+            const char *step = cfs_cause_first_step((cfs_cause)c->cause);
+            if (c->cause == CFS_CAUSE_WAF_BLOCK && e[CFS_EV_CONFIRMED] < c->n && !(o && o->with_waf))
+                step = "Confirm with --waf-logs: its record names the rule";
+            fprintf(out, "  %-20s %7llu %-16.16s %s\n", cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
+                    ev, step);
+        }
+    }
+    if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    fputs("\nEvidence: confirmed = proven by a log field, a WAF record or the config; likely = other\n"
+          "explanations are rare; possible = another cause fits too (c/l/p: counts of each).\n"
+          "The full report (without --brief) has the details; `cfscan rules` explains each rule.\n",
+          out);
     free_model(&m);
 }
 
@@ -1202,6 +1407,7 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     }
     fputs("]}", out);
     json_waf_logs(out, &m, o);
+    json_evidence(out, o);
     fputs("}\n", out);
     free_model(&m);
 }

@@ -8,6 +8,7 @@
 #include "pipeline/config.h"
 #include "pipeline/source.h"
 #include "pipeline/view.h"
+#include "pipeline/evidence.h"
 #include "pipeline/waf.h"
 
 /* Entries per top list when --top is not given (the command line, merge's report and a
@@ -25,11 +26,16 @@ typedef struct cfs_report_opts {
                                    * report is made from summaries (merge) */
     const cfs_config_set *config; /* the loaded --config files, to say what was read from
                                    * each distribution's; NULL without them (or on merge) */
+    const cfs_evid_set *evidence; /* what each evidence input covered (evidence.h); NULL:
+                                   * none recorded */
 } cfs_report_opts;
 
 /* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing. */
 void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o);
+/* One screen per distribution (`--brief`): causes, counts, evidence, one next step each;
+ * every line fits 100 columns. */
+void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */

@@ -58,6 +58,7 @@ void cfs_summary_free(cfs_summary *s)
     for (size_t i = 0; i < s->nwaf_rules; i++) free(s->waf_rules[i]);
     free(s->waf_rules);
     free(s->waf_slot);
+    cfs_evid_free(&s->evidence);
     memset(s, 0, sizeof *s);
 }
 

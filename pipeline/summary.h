@@ -8,14 +8,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "pipeline/aggregate.h"
+#include "pipeline/evidence.h"
 #include "pipeline/source.h"
 #include "pipeline/view.h"
 #include "pipeline/waf.h"
 
-/* 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
+/* 4: an EVID section ends the payload: the evidence inputs the scan used (evidence.h);
+ *    a schema 3 state (without it) is still read, as one without evidence.
+ * 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
  * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
-#define CFS_SUMMARY_SCHEMA 3
+#define CFS_SUMMARY_SCHEMA 4
+/* The oldest schema this cfscan still reads. */
+#define CFS_SUMMARY_SCHEMA_MIN 3
 
 /* One input as remembered by a summary (inputs.parquet and state.cfs). */
 typedef struct cfs_sum_input {
@@ -46,6 +51,8 @@ typedef struct cfs_summary {
      * are that report (what evidence was given, top lists); NULL: a report without
      * config and with the summary's own WAF rule names. */
     const struct cfs_report_opts *report;
+    cfs_evid_set evidence;   /* the evidence inputs of the scans it holds (merged by the
+                              * caller with cfs_evid_merge, which can fail) */
 } cfs_summary;
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the

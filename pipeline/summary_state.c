@@ -5,7 +5,7 @@
  *   "CFSSTATE" u32 schema u64 payload_len
  *   zstd frame of the payload: sections u32 tag, u64 count, records...
  *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, ORGL, WAFR, FILE),
- *                              u64 pruned
+ *                              u64 pruned, then (schema 4 on) EVID: the evidence inputs
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
  * streamed both ways, so neither writing nor reading holds it whole: the FILE section
@@ -366,9 +366,37 @@ static cfs_status w_inputs(FILE *f, const cfs_summary *s)
     return st;
 }
 
+/* EVID: per evidence input its path, kind, counts, distributions, spans and warning
+ * (evidence.h), so `merge` can say how the scans were made. */
+static cfs_status w_evidence(FILE *f, const cfs_summary *s)
+{
+    const cfs_evid_set *es = &s->evidence;
+    w_u32(f, TAG('E', 'V', 'I', 'D'));
+    w_u64(f, es->n);
+    for (size_t i = 0; i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        w_str(f, e->path ? e->path : "", e->path ? strlen(e->path) : 0);
+        w_u8(f, e->kind);
+        w_u64(f, e->files);
+        w_u64(f, e->records);
+        w_u64(f, e->unusable);
+        w_u64(f, e->ndists);
+        w_str(f, e->dists ? e->dists : "", e->dists ? strlen(e->dists) : 0);
+        w_u64(f, (uint64_t)e->first_ms);
+        w_u64(f, (uint64_t)e->last_ms);
+        w_u64(f, e->requests);
+        w_u64(f, e->forbidden);
+        w_u64(f, (uint64_t)e->cov_first);
+        w_u64(f, (uint64_t)e->cov_last);
+        w_u8(f, e->warning != NULL);
+        w_str(f, e->warning ? e->warning : "", e->warning ? strlen(e->warning) : 0);
+    }
+    return CFS_OK;
+}
+
 /* The sections in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_writers[])(FILE *, const cfs_summary *) = {
-    w_rules, w_traffic, w_groups, w_heavy, w_origins, w_origin_refs, w_waf, w_inputs,
+    w_rules, w_traffic, w_groups, w_heavy, w_origins, w_origin_refs, w_waf, w_inputs, w_evidence,
 };
 
 /* A state file being written: the header goes first with the payload length zero (patched
@@ -472,6 +500,7 @@ typedef struct rd {
     char why[160];         /* the first reason a check failed, for the message */
     const uint16_t *rule_map; /* RULE: a stored rule id -> this cfscan's (NULL before it) */
     uint64_t nrules;
+    uint32_t schema;       /* the file's schema version (CFS_SUMMARY_SCHEMA_MIN..) */
 } rd;
 
 /* The budget: 2048 bytes per byte of state file, and at least 64 MiB.  The largest
@@ -633,7 +662,7 @@ static int get_input_rd(rd *r, cfs_sum_input *x)
 
 int cfs_sum_input_get(FILE *f, cfs_sum_input *x)
 {
-    rd r = {f, 0, NULL, 0, 0, 0, "", NULL, 0};
+    rd r = {f, 0, NULL, 0, 0, 0, "", NULL, 0, CFS_SUMMARY_SCHEMA};
     return get_input_rd(&r, x);
 }
 
@@ -648,7 +677,8 @@ enum {
     MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
     MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_ORGL = 2 * CFS_KEY_STR + MIN_HIST + 8,
     MIN_WAFR = CFS_KEY_STR + 4 + 8,
-    MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4
+    MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4,
+    MIN_EVID = 4 + 1 + 8 * 4 + 4 + 8 * 6 + 1 + 4
 };
 
 /* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
@@ -959,15 +989,60 @@ static cfs_status r_inputs(rd *r, cfs_summary *s)
     return CFS_OK;
 }
 
+/* EVID (schema 4 on; a schema 3 state has no evidence record).  The section is optional
+ * at the end of the payload: a state without it reads as one made without evidence.
+ * The schema was still bumped so that an older cfscan, which would take the section
+ * for trailing garbage, says "schema version" rather than "corrupt".  Strings are
+ * bounded, the kind checked; the counts are what the writer's scan saw. */
+static cfs_status r_evidence(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (r->schema < 4) return CFS_OK;
+    int c = fgetc(r->f);
+    if (c == EOF) return CFS_OK;
+    ungetc(c, r->f);
+    if (!r_tag(r, TAG('E', 'V', 'I', 'D'), &n, 1u << 20, MIN_EVID)) return CFS_OK;
+    cfs_status st = CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad && st == CFS_OK; i++) {
+        cfs_evid_input e;
+        memset(&e, 0, sizeof e);
+        e.path = r_str(r, 1 << 16);
+        e.kind = (uint8_t)r_le(r, 1);
+        e.files = r_le(r, 8);
+        e.records = r_le(r, 8);
+        e.unusable = r_le(r, 8);
+        e.ndists = r_le(r, 8);
+        e.dists = r_str(r, 1 << 12);
+        e.first_ms = (int64_t)r_le(r, 8);
+        e.last_ms = (int64_t)r_le(r, 8);
+        e.requests = r_le(r, 8);
+        e.forbidden = r_le(r, 8);
+        e.cov_first = (int64_t)r_le(r, 8);
+        e.cov_last = (int64_t)r_le(r, 8);
+        int has_warning = (int)r_le(r, 1);
+        char *w = r_str(r, 1 << 12);
+        if (has_warning) e.warning = w;
+        if (!r->bad && (e.kind >= CFS_EVID_KIND_COUNT || has_warning > 1))
+            r_fail(r, "evidence record %llu: bad kind or flag", (unsigned long long)i);
+        if (!r->bad && r_charge(r, sizeof e + (e.path ? strlen(e.path) : 0) + (e.dists ? strlen(e.dists) : 0) + 64))
+            st = cfs_evid_append(&s->evidence, &e);
+        free(e.path);
+        free(e.dists);
+        free(w);
+    }
+    return st;
+}
+
 /* The sections after RULE, in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_readers[])(rd *, cfs_summary *) = {
-    r_traffic, r_groups, r_heavy, r_origins, r_origin_refs, r_waf, r_inputs,
+    r_traffic, r_groups, r_heavy, r_origins, r_origin_refs, r_waf, r_inputs, r_evidence,
 };
 
 /* The checks before the payload is read: size, magic, schema version, trailer and the
  * checksum over everything before the trailer; *len is the file's size, *raw the payload
  * length the header declares. */
-static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t *raw, char *err, size_t errlen)
+static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t *raw, uint32_t *schema_out,
+                              char *err, size_t errlen)
 {
     struct stat sb;
     memset(&sb, 0, sizeof sb);
@@ -986,11 +1061,12 @@ static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t 
         return CFS_E_FORMAT;
     }
     uint32_t schema = (uint32_t)cfs_le_get(head + 8, 4);
-    if (schema != CFS_SUMMARY_SCHEMA) {
-        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads version %u; rescan or use a matching cfscan",
-                 path, schema, CFS_SUMMARY_SCHEMA);
+    if (schema < CFS_SUMMARY_SCHEMA_MIN || schema > CFS_SUMMARY_SCHEMA) {
+        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads versions %u to %u; rescan or use a matching cfscan",
+                 path, schema, CFS_SUMMARY_SCHEMA_MIN, CFS_SUMMARY_SCHEMA);
         return CFS_E_FORMAT;
     }
+    *schema_out = schema;
     uint64_t want = cfs_le_get(tr + 8, 8), got = 0;
     if (memcmp(tr, "CFSSEND!", 8) != 0) {
         snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
@@ -1053,14 +1129,15 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         return CFS_E_IO;
     }
     uint64_t len = 0, raw = 0;
-    cfs_status st = state_check(fd, path, &len, &raw, err, errlen);
+    uint32_t schema = 0;
+    cfs_status st = state_check(fd, path, &len, &raw, &schema, err, errlen);
     zstream *z = NULL;
     FILE *f = st == CFS_OK ? state_stream(fd, len, &z, &st, path, err, errlen) : NULL;
     if (!f) {
         close(fd);
         return st;
     }
-    rd r = {f, 0, z, raw, 0, 0, "", NULL, 0};
+    rd r = {f, 0, z, raw, 0, 0, "", NULL, 0, schema};
     r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE : STATE_BUDGET_MIN;
     uint16_t *rule_map = NULL;
     st = r_rules(&r, &rule_map, path, err, errlen);

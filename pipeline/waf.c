@@ -64,6 +64,8 @@ struct cfs_waf_index {
     strtab acls;          /* webaclId values */
     uint32_t *acl_order;
     cfs_waf_stats stats;
+    cfs_waf_path *paths;  /* one per --waf-logs path, in the order given */
+    size_t npaths;
 };
 
 typedef struct loader {
@@ -78,6 +80,9 @@ typedef struct loader {
     char *err;
     size_t errlen;
     int nomem;
+    cfs_waf_path *cur;    /* the path being read */
+    uint32_t *cur_map;    /* srcs index -> cur->src index + 1 (0: none yet) */
+    size_t cur_map_n;
 } loader;
 
 static void note_error(loader *L, cfs_status st, const char *fmt, ...)
@@ -226,6 +231,41 @@ static int surely_not_kept(const char *p, size_t n)
     return 1;
 }
 
+/* The same for the path being read: its own span per distribution.  The map from the
+ * index's source ids is as long as the source table (at most CFS_WAF_MAX_SOURCES). */
+static void path_cover(loader *L, uint32_t i, int64_t ms)
+{
+    cfs_waf_path *p = L->cur;
+    if (!p) return;
+    if (i >= L->cur_map_n) {
+        size_t nn = L->cur_map_n ? L->cur_map_n : 16;
+        while (nn <= i) nn *= 2;
+        uint32_t *nm = realloc(L->cur_map, nn * sizeof *nm);
+        if (!nm) {
+            note_error(L, CFS_E_NOMEM, "out of memory indexing WAF coverage");
+            return;
+        }
+        memset(nm + L->cur_map_n, 0, (nn - L->cur_map_n) * sizeof *nm);
+        L->cur_map = nm;
+        L->cur_map_n = nn;
+    }
+    if (!L->cur_map[i]) {
+        cfs_waf_path_src *ns = realloc(p->src, (p->nsrc + 1) * sizeof *ns);
+        if (!ns) {
+            note_error(L, CFS_E_NOMEM, "out of memory indexing WAF coverage");
+            return;
+        }
+        p->src = ns;
+        /* id is set once the string arena stops moving (cfs_waf_load) */
+        ns[p->nsrc] = (cfs_waf_path_src){NULL, INT64_MAX, INT64_MIN, 0, i};
+        L->cur_map[i] = (uint32_t)++p->nsrc;
+    }
+    cfs_waf_path_src *s = &p->src[L->cur_map[i] - 1];
+    s->records++;
+    if (ms < s->first_ms) s->first_ms = ms;
+    if (ms > s->last_ms) s->last_ms = ms;
+}
+
 /* Count one in-window record toward coverage: its distribution's action counts and
  * span, and its web ACL.  Only a failed allocation is an error. */
 static void cover(loader *L, int64_t ms, int action, const char *src, size_t src_n, const char *acl,
@@ -271,6 +311,7 @@ static void cover(loader *L, int64_t ms, int action, const char *src, size_t src
     c->actions[action]++;
     if (ms < c->first_ms) c->first_ms = ms;
     if (ms > c->last_ms) c->last_ms = ms;
+    path_cover(L, i, ms);
 }
 
 /* The top-level "timestamp", "webaclId" and "httpSourceId" (and "action", which must be
@@ -352,12 +393,14 @@ static void process_line(loader *L, const char *line, size_t n)
     while (lead < n && (line[lead] == ' ' || line[lead] == '\t')) lead++;
     if (lead == n) return; /* blank lines are not records */
     st->records++;
+    if (L->cur) L->cur->records++;
     if (surely_not_kept(line + lead, n - lead)) {
         int64_t ms;
         const char *src, *acl;
         size_t src_n = 0, acl_n = 0;
         if (allow_fields(line + lead, n - lead, &ms, &src, &src_n, &acl, &acl_n)) {
             if (ms >= L->lo_ms && ms <= L->hi_ms) cover(L, ms, CFS_WAF_ALLOW, src, src_n, acl, acl_n);
+            else if (L->cur) L->cur->outside++;
             return;
         }
         /* unusual spelling: the full parse below decides */
@@ -365,6 +408,7 @@ static void process_line(loader *L, const char *line, size_t n)
 
     if (cfs_json_parse(&L->doc, line + lead, n - lead, NULL, 0) != CFS_OK) {
         st->bad_lines++;
+        if (L->cur) L->cur->bad_lines++;
         return;
     }
     /* Record fields per the WAF developer guide "Log fields for web ACL traffic" (§5.3):
@@ -381,6 +425,7 @@ static void process_line(loader *L, const char *line, size_t n)
     if (action < 0 || !rule || !rid || rid_n == 0 || !cfs_json_num(cfs_json_get(root, "timestamp"), &ts) ||
         !(ts >= 0 && ts <= WAF_MAX_TS_MS) || ts != (double)(int64_t)ts) {
         st->bad_lines++;
+        if (L->cur) L->cur->bad_lines++;
         return;
     }
     /* out_of_window counts the blocking records the window dropped (ALLOW records are
@@ -388,6 +433,7 @@ static void process_line(loader *L, const char *line, size_t n)
     int64_t ms = (int64_t)ts;
     if (ms < L->lo_ms || ms > L->hi_ms) {
         if (action != CFS_WAF_ALLOW) st->out_of_window++;
+        if (L->cur) L->cur->outside++;
         return;
     }
     cover(L, ms, action, src, src_n, acl, acl_n);
@@ -444,6 +490,10 @@ static void count_bad_line(loader *L)
 {
     L->w->stats.records++;
     L->w->stats.bad_lines++;
+    if (L->cur) {
+        L->cur->records++;
+        L->cur->bad_lines++;
+    }
 }
 
 /* Read one file line by line through the decode stage, which tells gzip (concatenated
@@ -529,8 +579,16 @@ static void load_path(loader *L, const char *path)
     memset(&in, 0, sizeof in);
     cfs_inputs_add(&in, path, CFS_NO_TIME, CFS_NO_TIME);
     for (size_t i = 0; i < in.nerr; i++) note_error(L, CFS_E_IO, "%s: %s", in.err[i].path, in.err[i].msg);
-    for (size_t i = 0; i < in.n && !L->nomem; i++) load_file(L, &in.v[i]);
+    for (size_t i = 0; i < in.n && !L->nomem; i++) {
+        if (L->cur) L->cur->files++;
+        load_file(L, &in.v[i]);
+    }
     cfs_inputs_free(&in);
+}
+
+static int cmp_path_src(const void *a, const void *b)
+{
+    return strcmp(((const cfs_waf_path_src *)a)->id, ((const cfs_waf_path_src *)b)->id);
 }
 
 /* ---- index ------------------------------------------------------------------------ */
@@ -624,7 +682,17 @@ cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t np
     L.hi_ms = until == CFS_NO_TIME || until > lim ? INT64_MAX
               : until < -lim ? INT64_MIN : (until + WAF_SKEW_S) * 1000 + 999;
 
-    for (size_t i = 0; i < npaths && !L.nomem; i++) load_path(&L, paths[i]);
+    L.w->paths = calloc(npaths ? npaths : 1, sizeof *L.w->paths);
+    if (!L.w->paths) L.nomem = 1;
+    for (size_t i = 0; i < npaths && !L.nomem; i++) {
+        L.cur = &L.w->paths[i];
+        L.cur->path = paths[i];
+        L.w->npaths = i + 1;
+        if (L.cur_map) memset(L.cur_map, 0, L.cur_map_n * sizeof *L.cur_map);
+        load_path(&L, paths[i]);
+    }
+    L.cur = NULL;
+    free(L.cur_map);
     free(L.buf);
     cfs_json_doc_free(&L.doc);
 
@@ -637,6 +705,12 @@ cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t np
         if (fail) note_error(&L, CFS_E_NOMEM, "out of memory sorting the WAF coverage");
         /* The arena no longer moves: the ids can point into it now. */
         for (uint32_t i = 0; !L.nomem && i < L.w->srcs.n; i++) L.w->src[i].id = strtab_at(&L.w->srcs, i);
+        for (size_t k = 0; !L.nomem && k < L.w->npaths; k++) {
+            cfs_waf_path *p = &L.w->paths[k];
+            for (size_t j = 0; j < p->nsrc; j++)
+                p->src[j].id = strtab_at(&L.w->srcs, p->src[j].slot);
+            if (p->nsrc > 1) qsort(p->src, p->nsrc, sizeof *p->src, cmp_path_src);
+        }
     }
     free(L.pend);
     if (L.nomem) {
@@ -657,7 +731,16 @@ void cfs_waf_free(cfs_waf_index *w)
     free(w->src);
     free(w->src_order);
     free(w->acl_order);
+    for (size_t i = 0; i < w->npaths; i++) free(w->paths[i].src);
+    free(w->paths);
     free(w);
+}
+
+size_t cfs_waf_path_count(const cfs_waf_index *w) { return w ? w->npaths : 0; }
+
+const cfs_waf_path *cfs_waf_path_at(const cfs_waf_index *w, size_t i)
+{
+    return w && i < w->npaths ? &w->paths[i] : NULL;
 }
 
 int cfs_waf_lookup(const cfs_waf_index *w, cfs_span request_id, cfs_waf_hit *hit)

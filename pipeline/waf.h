@@ -46,6 +46,27 @@ typedef struct cfs_waf_source {
     int64_t first_ms, last_ms;              /* min / max timestamp (epoch ms) */
 } cfs_waf_source;
 
+/* What one --waf-logs path held (issue 17: every evidence input says what it covered):
+ * its files and lines, and per distribution (httpSourceId) the span of its in-window
+ * records, so a report can tell WAF logs of another day or web ACL from the right ones. */
+typedef struct cfs_waf_path_src {
+    const char *id;          /* httpSourceId */
+    int64_t first_ms, last_ms;
+    uint64_t records;
+    uint32_t slot;           /* the index's number for this source (cfs_waf_load's own) */
+} cfs_waf_path_src;
+typedef struct cfs_waf_path {
+    const char *path;        /* as given */
+    uint64_t files;          /* files read (or tried) */
+    uint64_t records;        /* non-blank lines read */
+    uint64_t bad_lines;      /* lines that were not a WAF record */
+    uint64_t outside;        /* records outside --since/--until (with the skew) */
+    cfs_waf_path_src *src;   /* sorted by id once the load is done */
+    size_t nsrc;
+} cfs_waf_path;
+size_t cfs_waf_path_count(const cfs_waf_index *w);
+const cfs_waf_path *cfs_waf_path_at(const cfs_waf_index *w, size_t i);
+
 /* Read WAF logs from paths (files or directories, gzip, zstd or plain).  Only terminating
  * non-ALLOW records inside [since - skew, until + skew] are kept (since/until may be
  * CFS_NO_TIME for open ends).  A file that cannot be read is reported in err and the

@@ -12,16 +12,16 @@
 
 #include "kernels/kernels.h"
 #include "pipeline/config.h"
+#include "pipeline/evidence.h"
 #include "pipeline/fields.h"
 #include "pipeline/report.h"
+#include "pipeline/rules_doc.h"
 #include "pipeline/scan.h"
 #include "pipeline/summary.h"
 #include "pipeline/waf.h"
 #include "pipeline/xalloc.h"
+#include "tools/cli_help.h"
 
-/* A macro's value as a string literal, for the usage text. */
-#define CFS_STRINGIFY_(x) #x
-#define CFS_STRINGIFY(x) CFS_STRINGIFY_(x)
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig)
@@ -30,59 +30,75 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
-static const char *const USAGE =
-    "usage: cfscan scan PATH... [options]      report requests and explain 403s\n"
-    "       cfscan requests PATH... [options]  one TSV row per matching request (forensics)\n"
-    "       cfscan merge DIR... -o OUT         merge summary directories exactly\n"
-    "       cfscan version | help\n"
-    "\n"
-    "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a\n"
-    "directory (walked recursively) or - for standard input.\n"
-    "\n"
-    "common options:\n"
-    "  -j, --threads N        worker threads (default: all cores)\n"
-    "  --since T, --until T   keep requests with since <= time < until (UTC; YYYY-MM-DD,\n"
-    "                         YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, from 1990-01-01 up to\n"
-    "                         2100-01-01); whole files outside the window are skipped by\n"
-    "                         name before they are opened\n"
-    "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
-    "                         or get-distribution-config (repeatable; in a DIR, the *.json\n"
-    "                         files, also .json.gz/.json.zst); get-distribution\n"
-    "                         adds DomainName and LastModifiedTime: 403 lines older than\n"
-    "                         it lose one evidence level on config-based verdicts\n"
-    "  --waf-logs PATH        AWS WAF logs (JSON lines; gz, zst or plain; files or directories; repeatable)\n"
-    "  --gzip-decoder D       auto or isal (ISA-L streaming, parsed in 256 KiB pieces),\n"
-    "                         zlib (streaming), libdeflate (whole files up to 16 MiB\n"
-    "                         compressed, ISA-L above that and for pipes)\n"
-    "  --split-above BYTES    cut inputs larger than this into blocks that all threads\n"
-    "                         share (default 64 MiB; pipes and stdin are always cut)\n"
-    "  --progress, --no-progress  progress line on stderr (default: when stderr is a terminal)\n"
-    "  -q, --quiet            no throughput line on stderr\n"
-    "  -v, --verbose          say which scan kernel runs (CFSCAN_KERNEL=name forces one)\n"
-    "  --redact-clients       client addresses (c-ip, x-forwarded-for) cut to their network,\n"
-    "                         IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), in every output:\n"
-    "                         reports, summary tables and state, requests rows\n"
-    "  --memory-limit BYTES   budget for the aggregation's tables and sketches (K, M, G\n"
-    "                         suffixes; default half of RAM or of the cgroup's memory.max);\n"
-    "                         past it the run stops, writes nothing and exits 5\n"
-    "\n"
-    "scan options:\n"
-    "  --format text|json     report format on stdout (default text)\n"
-    "  --top N                entries in each top list (default " CFS_STRINGIFY(CFS_REPORT_TOP_DEFAULT) ")\n"
-    "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
-    "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
-    "                         DIR must not be a symbolic link, and an existing DIR must be\n"
-    "                         empty or a summary holding nothing else\n"
-    "\n"
-    "requests options (all filters must match):\n"
-    "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
-    "  --uri-prefix P   --fields a,b,...  (log field names, or `distribution`)\n"
-    "\n"
-    "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
-    "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
-    "not be read completely (missing, unreadable, truncated or corrupt); 5 the distinct\n"
-    "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n"
-    "When several apply: 130, then 2, 1, 5, 4, 3.\n";
+/* ---- help: rendered from the one table (tools/cli_help.h) that also makes the man page
+ * and the shell completions (tools/cfscan_doc.c) ---------------------------------------- */
+_Static_assert(CFS_REPORT_TOP_DEFAULT == 5, "cli_help.h says --top defaults to 5");
+
+/* Write text word-wrapped to width columns, the first line starting at column col, the
+ * rest indented by indent. */
+static void wrap(FILE *f, const char *text, int col, int indent, int width)
+{
+    const char *p = text;
+    while (*p) {
+        const char *w = p;
+        while (*w && *w != ' ') w++;
+        int len = (int)(w - p);
+        if (col > indent && col + 1 + len > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, (size_t)len, f);
+        col += len;
+        p = w;
+        while (*p == ' ') p++;
+    }
+    fputc('\n', f);
+}
+
+static void print_usage(FILE *f)
+{
+    for (size_t i = 0; i < sizeof cfs_cli_cmds / sizeof cfs_cli_cmds[0]; i++) {
+        const cfs_cli_cmd *c = &cfs_cli_cmds[i];
+        char head[128];
+        int n = snprintf(head, sizeof head, "%s cfscan %s%s%s", i ? "      " : "usage:", c->name,
+                         c->synopsis[0] ? " " : "", c->synopsis);
+        fputs(head, f);
+        /* the summary in a column of its own, below a synopsis too long for it */
+        if (n < 42) fprintf(f, "%*s", 42 - n, "");
+        else fprintf(f, "\n%*s", 42, "");
+        wrap(f, c->summary, 42, 42, 88);
+    }
+    fputc('\n', f);
+    wrap(f, cfs_cli_intro, 0, 0, 88);
+    for (int sec = 0; sec < CFS_SEC_COUNT; sec++) {
+        int any = 0;
+        for (size_t i = 0; i < sizeof cfs_cli_opts / sizeof cfs_cli_opts[0]; i++) {
+            const cfs_cli_opt *o = &cfs_cli_opts[i];
+            if (o->section != sec) continue;
+            if (!any) fprintf(f, "\n%s:\n", cfs_cli_sections[sec].title);
+            any = 1;
+            char names[96];
+            int n = snprintf(names, sizeof names, "  %s%s%s%s%s", o->shortname ? o->shortname : "",
+                             o->shortname ? ", " : "", o->longname, o->arg ? " " : "", o->arg ? o->arg : "");
+            fputs(names, f);
+            if (n < 25) fprintf(f, "%*s", 25 - n, "");
+            else {
+                fprintf(f, "\n%*s", 25, "");
+                n = 25;
+            }
+            wrap(f, o->help, n < 25 ? 25 : n, 25, 88);
+        }
+    }
+    fputs("\nexit status:\n", f);
+    for (size_t i = 0; i < sizeof cfs_cli_exit / sizeof cfs_cli_exit[0]; i++) {
+        fprintf(f, "  %-4d", cfs_cli_exit[i].code);
+        wrap(f, cfs_cli_exit[i].meaning, 6, 6, 88);
+    }
+    fprintf(f, "%s\n", cfs_cli_exit_order);
+}
 
 /* stderr is often a terminal: paths, arguments and messages (which may quote paths or
  * log bytes) go through cfs_write_safe, so no input can carry a terminal escape there.
@@ -320,7 +336,7 @@ typedef struct scan_cmd {
     int requests_mode;
     /* options */
     const char *outdir;
-    int json, quiet, verbose, top;
+    int json, quiet, verbose, top, brief;
     strv paths, configs, wafs;
     cfs_field *fields; /* --fields, or NULL for k_default_fields */
     size_t nfields;
@@ -329,6 +345,7 @@ typedef struct scan_cmd {
     /* what the run loaded and made */
     cfs_config_set cfg;
     cfs_waf_index *waf;
+    cfs_evid_set ev;   /* what each --config / --waf-logs input held and covered */
     cfs_summary sum;   /* -o only: sink.sum points to it while it is live */
     input_sink sink;
     cfs_scan_result res;
@@ -356,6 +373,7 @@ static void scan_cmd_free(scan_cmd *c)
     cfs_scan_result_free(&c->res);
     cfs_waf_free(c->waf);
     cfs_config_free(&c->cfg);
+    cfs_evid_free(&c->ev);
     free(c->paths.v);
     free(c->configs.v);
     free(c->wafs.v);
@@ -437,6 +455,8 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
             if (!strcmp(v, "json")) c->json = 1;
             else if (!strcmp(v, "text")) c->json = 0;
             else return usage_error("unknown format '%s' (text, json)", v);
+        } else if (!c->requests_mode && !strcmp(a, "--brief")) {
+            c->brief = 1;
         } else if (!c->requests_mode && (!strcmp(a, "-o") || !strcmp(a, "--output"))) {
             NEEDV();
             c->outdir = v;
@@ -475,7 +495,7 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
             int pf = parse_fields(v, &c->fields, &c->nfields);
             if (pf != 0) return pf == -2 ? CFS_EXIT_FATAL : CFS_EXIT_USAGE;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(USAGE, stdout);
+            print_usage(stdout);
             return 0;
         } else {
             return usage_error("unknown option '%s'", a);
@@ -534,7 +554,7 @@ static int load_configs(scan_cmd *c)
             say("--config", cf.err[k].path, cf.err[k].msg);
             c->outcome.evidence_failed = 1;
         }
-        size_t njson = 0;
+        size_t njson = 0, failed = 0, before = c->cfg.n;
         for (size_t k = 0; k < cf.n; k++) {
             /* In a directory only *.json files (plain, or compressed as .json.gz or
              * .json.zst) are configs, however many there are (a lone notes.txt beside
@@ -544,7 +564,14 @@ static int load_configs(scan_cmd *c)
             if (cfs_config_load(&c->cfg, cf.v[k].path, c->err, sizeof c->err) != CFS_OK) {
                 say("--config", NULL, c->err);
                 c->outcome.evidence_failed = 1;
+                failed++;
             }
+        }
+        if (cfs_evid_add_config(&c->ev, c->configs.v[i], &c->cfg, before, c->cfg.n, njson, failed) != CFS_OK) {
+            cfs_inputs_free(&cf);
+            say("--config", NULL, "out of memory");
+            c->outcome.fatal = CFS_E_NOMEM;
+            return -1;
         }
         if (is_dir && !njson && !cf.nerr) {
             say("--config", c->configs.v[i],
@@ -558,9 +585,9 @@ static int load_configs(scan_cmd *c)
 }
 
 /* --waf-logs: one index over every WAF log; a failure is an evidence failure. */
-static void load_waf_logs(scan_cmd *c)
+static int load_waf_logs(scan_cmd *c)
 {
-    if (!c->wafs.n) return;
+    if (!c->wafs.n) return 0;
     c->err[0] = 0;
     cfs_status st = cfs_waf_load(&c->waf, c->wafs.v, c->wafs.n, c->o.since, c->o.until, c->err, sizeof c->err);
     if (st != CFS_OK) {
@@ -568,6 +595,12 @@ static void load_waf_logs(scan_cmd *c)
         c->outcome.evidence_failed = 1;
     }
     c->o.attr.waf = c->waf;
+    if (cfs_evid_add_waf(&c->ev, c->waf) != CFS_OK) {
+        say("--waf-logs", NULL, "out of memory");
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    return 0;
 }
 
 /* `requests`: the filter and the output fields go to the scan. */
@@ -667,12 +700,33 @@ static int print_request_rows(scan_cmd *c)
     return 0;
 }
 
+/* What each evidence input covered; one that covered none of the scanned traffic, or is
+ * not what it claims to be, is said on stderr (and in the report) and makes the exit
+ * status 3. */
+static void say_evidence(scan_cmd *c, const cfs_view *v)
+{
+    if (!cfs_evid_assess(&c->ev, v, c->configs.n ? &c->cfg : NULL)) return;
+    for (size_t i = 0; i < c->ev.n; i++) {
+        const cfs_evid_input *e = &c->ev.v[i];
+        if (!e->warning) continue;
+        char who[600];
+        snprintf(who, sizeof who, "%s %s", cfs_evid_kind_option(e->kind), e->path);
+        say(who, NULL, e->warning);
+    }
+    c->outcome.evidence_uncovered = 1;
+}
+
 /* -o: the summary directory, replaced atomically, with the report files made from ro and
  * the scan's settled view v (so they are the report printed).  Nonzero when the run ends
  * here (a fatal publish error); an interrupted publish goes on to the exit status 130. */
 static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_view *v)
 {
     cfs_summary_add_state(&c->sum, c->res.state, v, c->waf);
+    if (cfs_evid_merge(&c->sum.evidence, &c->ev) != CFS_OK) {
+        say("summary not written", NULL, "out of memory");
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
     c->sum.clients_redacted = c->o.attr.redact_clients;
     c->sum.stop = &g_stop;
     c->sum.report = ro;
@@ -717,9 +771,10 @@ static int publish_and_report(scan_cmd *c)
     for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(c->waf, (uint32_t)i);
     /* one set of report options: the printed report and the summary's report files */
     cfs_report_opts ro = {c->top, c->configs.n > 0, c->wafs.n > 0, wnames, nw,
-                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL};
+                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL, &c->ev};
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
+    say_evidence(c, &v);
     int stop = 0;
     if (c->outdir && c->res.interrupted) {
         /* A partial scan must not replace the previous summary (exit status 130). */
@@ -730,6 +785,7 @@ static int publish_and_report(scan_cmd *c)
     if (!stop) test_raise_at("report");
     if (!stop && !g_stop) {
         if (c->json) cfs_report_json(stdout, &v, &ro);
+        else if (c->brief) cfs_report_brief(stdout, &v, &ro);
         else cfs_report_text(stdout, &v, &ro);
     }
     free(wnames);
@@ -768,10 +824,15 @@ static void scan_cmd_steps(scan_cmd *c)
     signal(SIGTERM, on_signal);
     c->o.stop = &g_stop;
     if (load_configs(c) != 0) return;
-    load_waf_logs(c);
+    if (load_waf_logs(c) != 0) return;
     if (c->requests_mode) set_request_filter(c);
     if (scan_inputs(c) != 0) return;
     if (c->verbose) fprintf(stderr, "cfscan: scan kernel %s\n", c->res.kernel);
+    if (c->requests_mode) {
+        /* no report: an evidence input that covered nothing is said on stderr only */
+        cfs_view v = cfs_scan_view(&c->res);
+        say_evidence(c, &v);
+    }
     if (c->requests_mode ? print_request_rows(c) : publish_and_report(c)) return;
     if (g_stop) c->res.interrupted = 1;
     if (c->res.interrupted) c->outcome.interrupted = 1;
@@ -846,7 +907,14 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
             return exit_status(&outcome);
         }
         cfs_summary_merge(all, &one);
+        /* the evidence each summary's scan used, reported by the merge (issue 17) */
+        cfs_status est = cfs_evid_merge(&all->evidence, &one.evidence);
         cfs_summary_free(&one);
+        if (est != CFS_OK) {
+            say("merge", NULL, "out of memory");
+            outcome.fatal = est;
+            return exit_status(&outcome);
+        }
         if (cfs_mem_over()) {
             say_summary_over_budget(all);
             outcome.over_budget = 1;
@@ -894,7 +962,10 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     }
     test_raise_at("report");
     if (!g_stop) {
-        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL};
+        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, cfs_evid_has_kind(&all->evidence, CFS_EVID_CONFIG),
+                              all->nwaf_rules > 0 || cfs_evid_has_kind(&all->evidence, CFS_EVID_WAF),
+                              (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL,
+                              &all->evidence};
         if (json) cfs_report_json(stdout, &v, &ro);
         else cfs_report_text(stdout, &v, &ro);
     }
@@ -903,6 +974,56 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n, (unsigned long long)all->ninputs, now_s() - t0);
     cfs_view_free(&v);
     return rc;
+}
+
+/* `cfscan rules`: every rule of the attribution table with its cause, evidence level,
+ * the facts it rests on and the documentation it cites (pipeline/rules_doc.c). */
+static int rules_cmd(int argc, char **argv)
+{
+    int tsv = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "tsv")) tsv = 1;
+            else if (strcmp(v, "text")) return usage_error("unknown format '%s' (text, tsv)", v);
+        } else if (argv[i][0] == '-') {
+            return usage_error("unknown option '%s'", argv[i]);
+        } else {
+            unsigned r = 0;
+            while (r < cfs_rule_count() && strcmp(cfs_rule_name((uint16_t)r), argv[i])) r++;
+            if (r == cfs_rule_count()) return usage_error("unknown rule '%s' (`cfscan rules` lists them)", argv[i]);
+        }
+    }
+    if (tsv) fputs("rule\tcause\tevidence\trests_on\tcites\n", stdout);
+    else
+        fputs("Attribution rules, in evaluation order.  Evidence: confirmed = a log field, a joined WAF\n"
+              "record or the config proves the cause; likely = the line fits the cause and other\n"
+              "explanations are rare; possible = another cause fits too.  Sections (\xc2\xa7) are those of the\n"
+              "CloudFront log reference the rules were written from.\n\n",
+              stdout);
+    for (unsigned r = 0; r < cfs_rule_count(); r++) {
+        const char *name = cfs_rule_name((uint16_t)r);
+        int want = 1;
+        for (int i = 0; i < argc; i++) {
+            if (!strcmp(argv[i], "--format")) {
+                i++;
+                continue;
+            }
+            want = 0;
+            if (!strcmp(argv[i], name)) {
+                want = 1;
+                break;
+            }
+        }
+        if (!want) continue;
+        const cfs_rule_doc *d = cfs_rule_doc_find(name);
+        const char *cause = cfs_cause_name(cfs_rule_cause((uint16_t)r));
+        const char *ev = cfs_evidence_name(cfs_rule_evidence((uint16_t)r));
+        const char *facts = d ? d->facts : "(not documented)", *cites = d ? d->cites : "-";
+        if (tsv) printf("%s\t%s\t%s\t%s\t%s\n", name, cause, ev, facts, cites);
+        else printf("%s\n  cause %s, evidence %s\n  rests on: %s\n  cites:    %s\n\n", name, cause, ev, facts, cites);
+    }
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CFS_EXIT_FATAL;
 }
 
 static int merge_cmd(int argc, char **argv)
@@ -921,19 +1042,20 @@ int main(int argc, char **argv)
     g_argc = argc;
     g_argv = argv;
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        print_usage(stderr);
         return CFS_EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
     if (!strcmp(cmd, "requests")) return run(argc - 2, argv + 2, 1);
     if (!strcmp(cmd, "merge")) return merge_cmd(argc - 2, argv + 2);
+    if (!strcmp(cmd, "rules")) return rules_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("cfscan %s\n", CFS_VERSION);
         return 0;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        fputs(USAGE, stdout);
+        print_usage(stdout);
         return 0;
     }
     return usage_error("unknown command '%s'", cmd);

@@ -1,0 +1,174 @@
+/* The report in the user's language (issue 17 item 6), through the built cfscan:
+ * `cfscan rules` lists every rule of the attribution table (read here from the source of
+ * pipeline/attribute.c, not from cfscan) with its cause, evidence level, the facts it
+ * rests on and the documentation it cites; the text report ends with a legend and states
+ * the origin reference in one sentence (the formula is in the README); `--brief` fits one
+ * screen (60 lines of 100 columns) on a generated set with every situation, and its 403
+ * counts per distribution are the generator's labels. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/util.h"
+
+static char *cfscan_out(int want_rc, const char *args)
+{
+    char cmd[4096], *out = NULL, *err = NULL;
+    char *prog = tu_prog("cfscan");
+    snprintf(cmd, sizeof cmd, "timeout -s KILL 60 %s %s", prog, args);
+    free(prog);
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, want_rc, "cfscan %s: exit %d: %s", args, rc, err);
+    free(err);
+    return out;
+}
+
+static char *sh(const char *cmd)
+{
+    char *out = NULL;
+    cr_assert_eq(tu_run(cmd, &out, NULL), 0, "%s", cmd);
+    return out;
+}
+
+/* "name cause evidence" per line: every rule of the table in pipeline/attribute.c, the
+ * `_config_newer` twins from its CONFIG_TWINS list. */
+static char *rules_from_source(void)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "f=%s/pipeline/attribute.c; "
+             "tr '\\n' ' ' < $f | grep -o '\\] = {\"[a-z0-9_]*\", *C([A-Z_0-9]*), *E([A-Z]*)' | "
+             "sed 's/.*{\"\\([a-z0-9_]*\\)\", *C(\\([A-Z_0-9]*\\)), *E(\\([A-Z]*\\)).*/\\1 \\2 \\3/'; "
+             "sed -n '/^#define CONFIG_TWINS/,/^$/p' $f | tr '\\n' ' ' | sed 's/\\\\//g' | "
+             "grep -o 'X(R_[A-Z0-9_]*, *\"[a-z0-9_]*\", *[A-Z_0-9]*, *[A-Z]*)' | "
+             "sed 's/X(R_[A-Z0-9_]*, *\"\\([a-z0-9_]*\\)\", *\\([A-Z_0-9]*\\), *\\([A-Z]*\\))/\\1_config_newer \\2 \\3/'",
+             CFS_SOURCE_DIR);
+    return sh(cmd);
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z') *s = (char)(*s - 'A' + 'a');
+}
+
+Test(rules, every_rule_is_listed_with_cause_evidence_facts_and_citation, .timeout = 60)
+{
+    char *src = rules_from_source();
+    char *tsv = cfscan_out(0, "rules --format tsv");
+    size_t nsrc = 0, ntsv = 0;
+    for (const char *p = tsv; *p; p++) ntsv += *p == '\n';
+    char *save = NULL;
+    for (char *line = strtok_r(src, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char name[128], cause[64], ev[32];
+        cr_assert_eq(sscanf(line, "%127s %63s %31s", name, cause, ev), 3, "source line %s", line);
+        nsrc++;
+        lower(cause);
+        lower(ev);
+        /* CFS_CAUSE_NONE / CFS_EV_NONE print as "none" (causes.c) */
+        char want[256];
+        snprintf(want, sizeof want, "\n%s\t%s\t%s\t", name, cause, ev);
+        const char *row = strstr(tsv, want);
+        cr_assert_not_null(row, "rule %s (%s, %s) missing from `cfscan rules --format tsv`", name, cause, ev);
+        /* facts and citation are non-empty; the citation names a reference section */
+        const char *facts = row + strlen(want);
+        const char *tab = strchr(facts, '\t'), *end = strchr(facts, '\n');
+        cr_assert(tab && end && tab > facts && end > tab + 1, "rule %s: empty facts or citation", name);
+        cr_assert(memchr(tab, 0xc2, (size_t)(end - tab)) != NULL, "rule %s cites no section (§)", name);
+    }
+    cr_assert_gt(nsrc, 90, "only %zu rules parsed from the source", nsrc);
+    cr_assert_eq(ntsv, nsrc + 1, "tsv rows %zu (with header) vs %zu rules in the source", ntsv, nsrc);
+    free(tsv);
+    free(src);
+
+    /* the text form: one rule looked up by name */
+    char *txt = cfscan_out(0, "rules latency_edge_waf");
+    cr_assert_not_null(strstr(txt, "latency_edge_waf"));
+    cr_assert_not_null(strstr(txt, "waf_block"));
+    cr_assert_not_null(strstr(txt, "likely"));
+    cr_assert_not_null(strstr(txt, "rests on:"));
+    cr_assert_not_null(strstr(txt, "cites:"));
+    free(txt);
+    free(cfscan_out(2, "rules no_such_rule"));
+}
+
+static char *g_dir;
+
+static void gen(void)
+{
+    g_dir = tu_mkdtemp();
+    char cmd[2048], *err = NULL;
+    char *prog = tu_prog("cfsgen");
+    snprintf(cmd, sizeof cmd, "%s -o %s/g --seed 7 --dists 3 --days 1 --lines-per-file 60 --situations all -j1",
+             prog, g_dir);
+    free(prog);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
+    free(err);
+}
+
+static void cleanup(void) { tu_rmrf(g_dir); }
+
+Test(rules, report_ends_with_a_legend_and_states_the_reference_in_one_sentence, .init = gen, .fini = cleanup,
+     .timeout = 60)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "scan %s/g/*.gz -q -j1 --config %s/g/config", g_dir, g_dir);
+    char *txt = cfscan_out(0, args);
+    const char *leg = strstr(txt, "\nLegend:");
+    cr_assert_not_null(leg, "no legend");
+    cr_assert_not_null(strstr(leg, "confirmed"));
+    cr_assert_not_null(strstr(leg, "cfscan rules"));
+    int refs = 0;
+    for (const char *p = txt; (p = strstr(p, "Origin-fetch reference:")) != NULL; p++) {
+        const char *e = strchr(p, '\n');
+        cr_assert_lt((size_t)(e - p), 160, "reference line of %zu bytes", (size_t)(e - p));
+        cr_assert(!memmem(p, (size_t)(e - p), "25th percentile", 15), "the formula is still in the report");
+        refs++;
+    }
+    cr_assert_eq(refs, 3);
+    free(txt);
+    /* the formula now lives in the README */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/README.md", CFS_SOURCE_DIR);
+    char *readme = tu_read(path, NULL);
+    cr_assert(readme && strstr(readme, "25th percentile"));
+    free(readme);
+}
+
+Test(rules, brief_fits_one_screen_and_counts_the_generator_403s, .init = gen, .fini = cleanup, .timeout = 60)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "scan %s/g/*.gz -q -j1 --config %s/g/config --waf-logs %s/g/waf --brief", g_dir, g_dir,
+             g_dir);
+    char *txt = cfscan_out(0, args);
+    size_t lines = 0, width = 0, cur = 0;
+    for (const char *p = txt; *p; p++) {
+        if (*p == '\n') {
+            lines++;
+            if (cur > width) width = cur;
+            cur = 0;
+        } else if (((unsigned char)*p & 0xc0) != 0x80) {
+            cur++; /* columns: one per UTF-8 character */
+        }
+    }
+    cr_assert_leq(lines, 60, "--brief: %zu lines\n%s", lines, txt);
+    cr_assert_leq(width, 100, "--brief: a line of %zu columns\n%s", width, txt);
+    /* per distribution, the 403 count is the number of labelled 403s (labels.tsv) */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cut -f3 %s/g/labels.tsv | tail -n +2 | cut -d. -f1 | sort | uniq -c", g_dir);
+    char *counts = sh(cmd), *save = NULL;
+    int ndist = 0;
+    for (char *l = strtok_r(counts, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        long n;
+        char dist[64], want[128];
+        cr_assert_eq(sscanf(l, "%ld %63s", &n, dist), 2);
+        snprintf(want, sizeof want, "%s: %ld of ", dist, n);
+        cr_assert_not_null(strstr(txt, want), "no '%s' in --brief:\n%s", want, txt);
+        ndist++;
+    }
+    cr_assert_eq(ndist, 3);
+    cr_assert_not_null(strstr(txt, "next"), "no next steps");
+    free(counts);
+    free(txt);
+}
