@@ -68,16 +68,50 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
     }
     if (n < 10) return -1;
     char t[9] = "00:00:00";
+    int64_t offset = 0; /* seconds east of UTC, subtracted to give UTC */
     if (n > 10) {
-        if (s[10] != 'T' && s[10] != ' ') return -1;
+        if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return -1;
         const char *r = s + 11;
         size_t rn = n - 11;
-        if (rn && r[rn - 1] == 'Z') rn--;
-        if (rn != 2 && rn != 5 && rn != 8) return -1;
-        memcpy(t, r, rn);
+        /* The time is HH, HH:MM or HH:MM:SS; what follows is the zone: nothing or Z
+         * (UTC), or an ISO 8601 / RFC 3339 offset +HH, +HH:MM or +HHMM (or -), optionally
+         * after one space as date(1) prints it ("... +0530"). */
+        size_t tn = 0;
+        while (tn < rn && ((r[tn] >= '0' && r[tn] <= '9') || r[tn] == ':')) tn++;
+        if (tn != 2 && tn != 5 && tn != 8) return -1;
+        memcpy(t, r, tn);
+        const char *z = r + tn;
+        size_t zn = rn - tn;
+        if (zn && z[0] == ' ') {
+            z++;
+            zn--;
+            if (!zn) return -1;
+        }
+        if (zn == 1 && (z[0] == 'Z' || z[0] == 'z')) {
+            zn = 0;
+        } else if (zn) {
+            if (z[0] != '+' && z[0] != '-') return -1;
+            int oh, om = 0;
+            if (zn == 3 && digits(z + 1, 2)) {
+                oh = (z[1] - '0') * 10 + (z[2] - '0');
+            } else if (zn == 5 && digits(z + 1, 4)) {
+                oh = (z[1] - '0') * 10 + (z[2] - '0');
+                om = (z[3] - '0') * 10 + (z[4] - '0');
+            } else if (zn == 6 && digits(z + 1, 2) && z[3] == ':' && digits(z + 4, 2)) {
+                oh = (z[1] - '0') * 10 + (z[2] - '0');
+                om = (z[4] - '0') * 10 + (z[5] - '0');
+            } else {
+                return -1;
+            }
+            /* Real zones lie within -12:00 .. +14:00; minutes name a quarter-hour at most 59. */
+            if (om > 59 || oh * 60 + om > 14 * 60) return -1;
+            offset = (int64_t)(oh * 3600 + om * 60) * (z[0] == '-' ? -1 : 1);
+        }
     }
     int64_t v;
-    if (cfs_parse_date_time(s, 10, t, 8, &v) != 0 || !cfs_time_in_range(v)) return -1;
+    if (cfs_parse_date_time(s, 10, t, 8, &v) != 0) return -1;
+    v -= offset;
+    if (!cfs_time_in_range(v)) return -1;
     *out = v;
     return 0;
 }

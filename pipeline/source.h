@@ -57,9 +57,11 @@ void cfs_inputs_free(cfs_inputs *in);
  * Returns 0 and fills dist (NUL-terminated) and *hour on success, -1 otherwise. */
 int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour);
 
-/* Parse a --since/--until value: "YYYY-MM-DD", "YYYY-MM-DDTHH[:MM[:SS]][Z]",
- * "YYYY-MM-DD HH:MM[:SS]" (all UTC) or "@EPOCH".  Returns 0 on success, -1 when the
- * value has none of these forms or lies outside CFS_TIME_MIN..CFS_TIME_MAX (types.h). */
+/* Parse a --since/--until value: "YYYY-MM-DD", "YYYY-MM-DDTHH[:MM[:SS]]" or with a
+ * space for the T (UTC), either followed by a zone: "Z", "+HH", "+HH:MM" or "+HHMM" (or
+ * "-"; one space may come before it), converted to UTC; or "@EPOCH".  Returns 0 on
+ * success, -1 when the value has none of these forms or lies outside
+ * CFS_TIME_MIN..CFS_TIME_MAX (types.h) once in UTC. */
 int cfs_parse_time_arg(const char *s, int64_t *out);
 
 /* Open a file the user named as evidence (--config, --waf-logs, a summary's state.cfs)

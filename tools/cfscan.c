@@ -1,6 +1,7 @@
 /* The cfscan command line: argument parsing, evidence loading and printing only; the
  * work is done by cfs_scan_run (pipeline/scan.c). */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +35,20 @@ static const char *const USAGE =
     "usage: cfscan scan PATH... [options]      report requests and explain 403s\n"
     "       cfscan requests PATH... [options]  one TSV row per matching request (forensics)\n"
     "       cfscan merge DIR... -o OUT         merge summary directories exactly\n"
-    "       cfscan version | help\n"
+    "       cfscan version | -V | --version | help | COMMAND --help\n"
     "\n"
     "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a\n"
-    "directory (walked recursively) or - for standard input.\n"
+    "directory (walked recursively) or - for standard input.  Options may come before or\n"
+    "after the paths, as --opt VALUE or --opt=VALUE (-jN for -j N); -- ends the options.\n"
+    "An unknown option or value is a usage error (2) that names the nearest valid one.\n"
     "\n"
     "common options:\n"
     "  -j, --threads N        worker threads (default: all cores)\n"
-    "  --since T, --until T   keep requests with since <= time < until (UTC; YYYY-MM-DD,\n"
-    "                         YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, from 1990-01-01 up to\n"
-    "                         2100-01-01); whole files outside the window are skipped by\n"
-    "                         name before they are opened\n"
+    "  --since T, --until T   keep requests with since <= time < until; T is YYYY-MM-DD or\n"
+    "                         YYYY-MM-DDTHH[:MM[:SS]] (UTC), either with a zone Z, +HH,\n"
+    "                         +HH:MM or +HHMM (or -) converted to UTC, or @EPOCH; from\n"
+    "                         1990-01-01 up to 2100-01-01; whole files outside the window\n"
+    "                         are skipped by name before they are opened\n"
     "  --config FILE|DIR      distribution config(s) from `aws cloudfront get-distribution`\n"
     "                         or get-distribution-config (repeatable; in a DIR, the *.json\n"
     "                         files, also .json.gz/.json.zst); get-distribution\n"
@@ -59,6 +63,8 @@ static const char *const USAGE =
     "  --progress, --no-progress  progress line on stderr (default: when stderr is a terminal)\n"
     "  -q, --quiet            no throughput line on stderr\n"
     "  -v, --verbose          say which scan kernel runs (CFSCAN_KERNEL=name forces one)\n"
+    "  -V, --version          print the version and exit\n"
+    "  -h, --help             print this help and exit\n"
     "  --redact-clients       client addresses (c-ip, x-forwarded-for) cut to their network,\n"
     "                         IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), in every output:\n"
     "                         reports, summary tables and state, requests rows\n"
@@ -73,6 +79,11 @@ static const char *const USAGE =
     "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
     "                         DIR must not be a symbolic link, and an existing DIR must be\n"
     "                         empty or a summary holding nothing else\n"
+    "\n"
+    "merge options:\n"
+    "  -o, --output OUT       the merged summary directory (required)\n"
+    "  --format text|json     report format on stdout (default text)\n"
+    "  -q, --quiet, --memory-limit BYTES, -h, -V   as above\n"
     "\n"
     "requests options (all filters must match):\n"
     "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
@@ -165,6 +176,8 @@ static int parse_cidr(const char *s, cfs_req_filter *f)
     return 0;
 }
 
+static int bad_value(const char *opt, const char *v, const char *const *valid, size_t n);
+
 /* --fields into *out (the caller frees it): 0, -1 after a usage message, -2 after
  * saying that memory ran out. */
 static int parse_fields(const char *s, cfs_field **out, size_t *n)
@@ -186,7 +199,13 @@ static int parse_fields(const char *s, cfs_field **out, size_t *n)
         else {
             f = cfs_field_lookup(p, len);
             if (f == CFS_F_UNKNOWN) {
-                fprintf(stderr, "cfscan: unknown field '%.*s' in --fields\n", (int)len, p);
+                char one[128];
+                snprintf(one, sizeof one, "%.*s", (int)(len < 127 ? len : 127), p);
+                const char *names[CFS_F_COUNT + 1];
+                size_t k = 0;
+                names[k++] = "distribution";
+                for (int i = 0; i < CFS_F_COUNT; i++) names[k++] = cfs_field_name((cfs_field)i);
+                bad_value("fields", one, names, k);
                 return -1;
             }
         }
@@ -362,126 +381,380 @@ static void scan_cmd_free(scan_cmd *c)
     free(c->fields);
 }
 
+/* ---- options ----------------------------------------------------------------------------
+ * One table for every command's options, parsed by getopt_long (GNU conventions: --opt
+ * value, --opt=value, -j4, unambiguous prefixes of long names, options before or after the
+ * paths, -- ends them).  Each entry says which commands take it, so a mistyped or
+ * misplaced option gets the nearest valid one, by edit distance, as a suggestion. */
+enum {
+    CMD_SCAN = 1,
+    CMD_REQUESTS = 2,
+    CMD_MERGE = 4,
+    CMD_SR = CMD_SCAN | CMD_REQUESTS,
+    CMD_ALL = CMD_SR | CMD_MERGE,
+};
+
+enum opt_id {
+    O_PATH = 1, /* a non-option argument (getopt_long's "-" mode hands them out in order) */
+    O_HELP = 'h',
+    O_THREADS = 'j',
+    O_OUTPUT = 'o',
+    O_QUIET = 'q',
+    O_VERBOSE = 'v',
+    O_VERSION = 'V',
+    O_SINCE = 256,
+    O_UNTIL,
+    O_CONFIG,
+    O_WAF_LOGS,
+    O_GZIP_DECODER,
+    O_SPLIT_ABOVE,
+    O_MEMORY_LIMIT,
+    O_PROGRESS,
+    O_NO_PROGRESS,
+    O_REDACT_CLIENTS,
+    O_FORMAT,
+    O_TOP,
+    O_REQUEST_ID,
+    O_STATUS,
+    O_CAUSE,
+    O_DIST,
+    O_EDGE,
+    O_IP,
+    O_URI_PREFIX,
+    O_FIELDS,
+};
+
+typedef struct opt_def {
+    const char *name;
+    int has_arg; /* no_argument or required_argument */
+    int id;
+    unsigned cmds;
+} opt_def;
+
+static const opt_def k_opts[] = {
+    {"threads", required_argument, O_THREADS, CMD_SR},
+    {"since", required_argument, O_SINCE, CMD_SR},
+    {"until", required_argument, O_UNTIL, CMD_SR},
+    {"config", required_argument, O_CONFIG, CMD_SR},
+    {"waf-logs", required_argument, O_WAF_LOGS, CMD_SR},
+    {"gzip-decoder", required_argument, O_GZIP_DECODER, CMD_SR},
+    {"split-above", required_argument, O_SPLIT_ABOVE, CMD_SR},
+    {"memory-limit", required_argument, O_MEMORY_LIMIT, CMD_ALL},
+    {"progress", no_argument, O_PROGRESS, CMD_SR},
+    {"no-progress", no_argument, O_NO_PROGRESS, CMD_SR},
+    {"quiet", no_argument, O_QUIET, CMD_ALL},
+    {"verbose", no_argument, O_VERBOSE, CMD_SR},
+    {"redact-clients", no_argument, O_REDACT_CLIENTS, CMD_SR},
+    {"format", required_argument, O_FORMAT, CMD_SCAN | CMD_MERGE},
+    {"top", required_argument, O_TOP, CMD_SCAN},
+    {"output", required_argument, O_OUTPUT, CMD_SCAN | CMD_MERGE},
+    {"request-id", required_argument, O_REQUEST_ID, CMD_REQUESTS},
+    {"status", required_argument, O_STATUS, CMD_REQUESTS},
+    {"cause", required_argument, O_CAUSE, CMD_REQUESTS},
+    {"dist", required_argument, O_DIST, CMD_REQUESTS},
+    {"edge", required_argument, O_EDGE, CMD_REQUESTS},
+    {"ip", required_argument, O_IP, CMD_REQUESTS},
+    {"uri-prefix", required_argument, O_URI_PREFIX, CMD_REQUESTS},
+    {"fields", required_argument, O_FIELDS, CMD_REQUESTS},
+    {"help", no_argument, O_HELP, CMD_ALL},
+    {"version", no_argument, O_VERSION, CMD_ALL},
+};
+#define NOPTS (sizeof k_opts / sizeof k_opts[0])
+
+static const char *cmd_name(unsigned cmd)
+{
+    return cmd == CMD_SCAN ? "scan" : cmd == CMD_REQUESTS ? "requests" : "merge";
+}
+
+/* The long name of option id (for messages), or NULL. */
+static const char *opt_name(int id)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (k_opts[i].id == id) return k_opts[i].name;
+    return NULL;
+}
+
+/* Edit distance of a and b, counting a swap of two neighbours as one edit (optimal
+ * string alignment): "scna" is one edit from "scan".  Each is cut to 63 bytes. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t na = strnlen(a, 63), nb = strnlen(b, 63);
+    size_t d[64][64];
+    for (size_t i = 0; i <= na; i++) d[i][0] = i;
+    for (size_t j = 0; j <= nb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[na][nb];
+}
+
+/* The candidate nearest to s, or NULL when none is near enough to be a likely typo: at
+ * most a third of the longer name changed (at least 1, at most 3 edits), or s a prefix. */
+static const char *nearest(const char *s, const char *const *cand, size_t n)
+{
+    const char *best = NULL;
+    size_t bd = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(s, cand[i]);
+        size_t l = strlen(cand[i]) > strlen(s) ? strlen(cand[i]) : strlen(s);
+        size_t lim = l / 3 < 1 ? 1 : l / 3 > 3 ? 3 : l / 3;
+        if (strlen(s) >= 2 && !strncmp(cand[i], s, strlen(s))) d = 1; /* a truncated name */
+        if (d <= lim && d < bd) {
+            best = cand[i];
+            bd = d;
+        }
+    }
+    return best;
+}
+
+/* A bad value of an option: exit 2, the nearest valid value, and every valid one. */
+static int bad_value(const char *opt, const char *v, const char *const *valid, size_t n)
+{
+    const char *near = nearest(v, valid, n);
+    fprintf(stderr, "cfscan: --%s: unknown value '", opt);
+    cfs_write_safe(stderr, v, strnlen(v, 200));
+    fputc('\'', stderr);
+    if (near) fprintf(stderr, " (did you mean %s?)", near);
+    fputs("; valid values: ", stderr);
+    for (size_t i = 0; i < n; i++) fprintf(stderr, "%s%s", i ? ", " : "", valid[i]);
+    fputs("\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
+}
+
+static const char *const k_formats[] = {"text", "json"};
+static const char *const k_gzip_decoders[] = {"auto", "isal", "zlib", "libdeflate"};
+
+/* The accepted time forms, for the help text and every bad-time message. */
+#define TIME_FORMS                                                                                 \
+    "YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]] (or a space for the T), optionally followed by Z or a "  \
+    "UTC offset +HH, +HH:MM or +HHMM (or -), or @EPOCH; from 1990-01-01 up to 2100-01-01 UTC"
+
+/* An option that no command knows, or one of another command: the nearest valid one. */
+static int unknown_option(unsigned cmd, const char *arg)
+{
+    /* arg is "--name[=value]" or "-x" */
+    char name[64];
+    const char *p = arg + (arg[1] == '-' ? 2 : 1);
+    size_t n = strcspn(p, "=");
+    snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p);
+    fputs("cfscan: ", stderr);
+    fprintf(stderr, "%s: unknown option '", cmd_name(cmd));
+    cfs_write_safe(stderr, arg, strcspn(arg, "="));
+    fputc('\'', stderr);
+    if (arg[1] == '-') {
+        const char *mine[NOPTS], *other = NULL;
+        size_t nm = 0;
+        int prefixed = 0;
+        for (size_t i = 0; i < NOPTS; i++) {
+            if (k_opts[i].cmds & cmd) {
+                mine[nm++] = k_opts[i].name;
+                if (n && !strncmp(k_opts[i].name, name, n)) prefixed++;
+            } else if (!strcmp(k_opts[i].name, name)) {
+                other = k_opts[i].name;
+            }
+        }
+        const char *near = nearest(name, mine, nm);
+        if (prefixed > 1) fputs(" (ambiguous: it begins more than one option)", stderr);
+        else if (other) fprintf(stderr, " (--%s is not an option of %s)", other, cmd_name(cmd));
+        else if (near) fprintf(stderr, " (did you mean --%s?)", near);
+    }
+    fputs("\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
+}
+
+/* Parse argv[1..argc) (argv[0] is the command's name) with getopt_long for command cmd;
+ * each option and each path goes to on(ctx, id, value), which returns -1 to go on or an
+ * exit status.  Returns -1 when every argument was taken, else the exit status. */
+typedef int (*opt_fn)(void *ctx, int id, const char *v);
+static int parse_opts(unsigned cmd, int argc, char **argv, opt_fn on, void *ctx)
+{
+    struct option lo[NOPTS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (k_opts[i].cmds & cmd) lo[n++] = (struct option){k_opts[i].name, k_opts[i].has_arg, NULL, k_opts[i].id};
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    /* "-": paths come back in order as O_PATH (no permutation, whatever POSIXLY_CORRECT
+     * says); ":": no messages from getopt itself, a missing value returns ':'. */
+    const char *shorts = cmd == CMD_MERGE ? "-:o:qhV" : cmd == CMD_SCAN ? "-:j:o:qvhV" : "-:j:qvhV";
+    /* getopt_long may reorder argv; the manifest's command line is g_argv, so a copy. */
+    char **av = malloc(((size_t)argc + 1) * sizeof *av);
+    if (!av) {
+        say(NULL, NULL, "out of memory");
+        return CFS_EXIT_FATAL;
+    }
+    memcpy(av, argv, (size_t)argc * sizeof *av);
+    av[argc] = NULL;
+    optind = 0; /* GNU: full reinitialization */
+    opterr = 0;
+    int rc = -1, c;
+    while (rc < 0 && (c = getopt_long(argc, av, shorts, lo, NULL)) != -1) {
+        if (c == '?') {
+            const char *arg = av[optind - 1];
+            if (optopt && opt_name(optopt) && arg[0] == '-' && arg[1] == '-') {
+                /* a known option without a value, given one */
+                char msg[160];
+                snprintf(msg, sizeof msg, "option --%s takes no value", opt_name(optopt));
+                rc = usage_error("%s", msg);
+            } else if (optopt) {
+                char sh[3] = {'-', (char)optopt, 0};
+                rc = unknown_option(cmd, sh);
+            } else {
+                rc = unknown_option(cmd, arg);
+            }
+        } else if (c == ':') {
+            const char *nm = opt_name(optopt);
+            char msg[160];
+            if (nm && optopt < 256) snprintf(msg, sizeof msg, "option -%c/--%s needs a value", optopt, nm);
+            else snprintf(msg, sizeof msg, "option --%s needs a value", nm ? nm : "?");
+            rc = usage_error("%s", msg);
+        } else {
+            rc = on(ctx, c, optarg);
+        }
+    }
+    /* after "--" the rest are paths */
+    while (rc < 0 && optind < argc) rc = on(ctx, O_PATH, av[optind++]);
+    free(av);
+    return rc;
+}
+
+/* --threads N */
+static int parse_threads(const char *v, int *out)
+{
+    uint64_t n;
+    if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 1024)
+        return usage_error("bad thread count '%s' (1..1024)", v);
+    *out = (int)n;
+    return -1;
+}
+
+/* --since/--until T into *t (UTC seconds): -1, or the exit status of a usage error. */
+static int parse_time_opt(const char *opt, const char *v, int64_t *t)
+{
+    if (cfs_parse_time_arg(v, t) == 0) return -1;
+    /* Also refused: times outside the range every log time must lie in (a time past it
+     * cannot match a line, and an epoch past 2^63 would wrap). */
+    fprintf(stderr, "cfscan: --%s: bad time '", opt);
+    cfs_write_safe(stderr, v, strnlen(v, 200));
+    fputs("'; accepted: " TIME_FORMS "\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
+}
+
+static int version(void)
+{
+    printf("cfscan %s\n", CFS_VERSION);
+    return 0;
+}
+
+/* One option or path of `scan` or `requests` into c: -1 to go on, else the exit status. */
+static int scan_opt(void *ctx, int id, const char *v)
+{
+    scan_cmd *c = ctx;
+    uint64_t n;
+    switch (id) {
+    case O_PATH:
+        return strv_push(&c->paths, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_THREADS:
+        return parse_threads(v, &c->o.threads);
+    case O_SINCE:
+        return parse_time_opt("since", v, &c->o.since);
+    case O_UNTIL:
+        return parse_time_opt("until", v, &c->o.until);
+    case O_CONFIG:
+        return strv_push(&c->configs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_WAF_LOGS:
+        return strv_push(&c->wafs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_GZIP_DECODER:
+        if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
+        else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
+        else if (!strcmp(v, "libdeflate")) c->o.gz = CFS_GZ_LIBDEFLATE;
+        else if (!strcmp(v, "auto")) c->o.gz = CFS_GZ_AUTO;
+        else return bad_value("gzip-decoder", v, k_gzip_decoders, 4);
+        return -1;
+    case O_SPLIT_ABOVE:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad --split-above byte count '%s'", v);
+        c->o.big_file = n;
+        return -1;
+    case O_MEMORY_LIMIT:
+        return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
+    case O_PROGRESS:
+        c->o.progress = 1;
+        return -1;
+    case O_NO_PROGRESS:
+        c->o.progress = 0;
+        return -1;
+    case O_QUIET:
+        c->quiet = 1;
+        return -1;
+    case O_VERBOSE:
+        c->verbose = 1;
+        return -1;
+    case O_REDACT_CLIENTS:
+        c->o.attr.redact_clients = 1;
+        return -1;
+    case O_FORMAT:
+        if (!strcmp(v, "json")) c->json = 1;
+        else if (!strcmp(v, "text")) c->json = 0;
+        else return bad_value("format", v, k_formats, 2);
+        return -1;
+    case O_OUTPUT:
+        c->outdir = v;
+        return -1;
+    case O_TOP:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64) return usage_error("bad --top '%s' (1..64)", v);
+        c->top = (int)n;
+        return -1;
+    case O_REQUEST_ID:
+        c->f.request_id = v;
+        return -1;
+    case O_STATUS:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad --status '%s' (0..999)", v);
+        c->f.status = (int)n;
+        return -1;
+    case O_CAUSE: {
+        c->f.cause = cfs_cause_lookup(v);
+        if (c->f.cause >= 0 && c->f.cause != CFS_CAUSE_NONE) return -1;
+        const char *names[CFS_CAUSE_COUNT];
+        size_t k = 0;
+        for (int i = 1; i < CFS_CAUSE_COUNT; i++) names[k++] = cfs_cause_name((cfs_cause)i);
+        return bad_value("cause", v, names, k);
+    }
+    case O_DIST:
+        c->f.dist = v;
+        return -1;
+    case O_EDGE:
+        c->f.edge = v;
+        return -1;
+    case O_IP:
+        if (parse_cidr(v, &c->f) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
+        return -1;
+    case O_URI_PREFIX:
+        c->f.uri_prefix = v;
+        return -1;
+    case O_FIELDS: {
+        int pf = parse_fields(v, &c->fields, &c->nfields);
+        return pf == 0 ? -1 : pf == -2 ? CFS_EXIT_FATAL : CFS_EXIT_USAGE;
+    }
+    case O_HELP:
+        fputs(USAGE, stdout);
+        return 0;
+    case O_VERSION:
+        return version();
+    }
+    return usage_error("%s", "internal error: an option without a handler");
+}
+
 /* The command line of `scan` or `requests` into c: -1 to go on, else the exit status
- * (a usage error, or 0 after --help). */
+ * (a usage error, or 0 after --help or --version). */
 static int parse_scan_args(scan_cmd *c, int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                     \
-    do {                                                            \
-        if (!v) return usage_error("option %s needs a value", a);   \
-        i++;                                                        \
-    } while (0)
-        if (strcmp(a, "-") == 0 || a[0] != '-') {
-            if (strv_push(&c->paths, a) != 0) return CFS_EXIT_FATAL;
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 1024)
-                return usage_error("bad thread count '%s' (1..1024)", v);
-            c->o.threads = (int)n;
-        } else if (!strncmp(a, "-j", 2) && a[2]) {
-            uint64_t n;
-            if (cfs_parse_u64(a + 2, strlen(a + 2), &n) != 0 || n < 1 || n > 1024)
-                return usage_error("bad thread count '%s' (1..1024)", a + 2);
-            c->o.threads = (int)n;
-        } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
-            NEEDV();
-            int64_t t;
-            if (cfs_parse_time_arg(v, &t) != 0) {
-                /* Also refused: times outside the range every log time must lie in (a
-                 * time past it cannot match a line, and an epoch past 2^63 would wrap). */
-                char msg[400];
-                snprintf(msg, sizeof msg,
-                         "%s: bad time '%.200s' (YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, "
-                         "from 1990-01-01 up to 2100-01-01 UTC)", a, v);
-                return usage_error("%s", msg);
-            }
-            if (a[2] == 's') c->o.since = t;
-            else c->o.until = t;
-        } else if (!strcmp(a, "--config")) {
-            NEEDV();
-            if (strv_push(&c->configs, v) != 0) return CFS_EXIT_FATAL;
-        } else if (!strcmp(a, "--waf-logs")) {
-            NEEDV();
-            if (strv_push(&c->wafs, v) != 0) return CFS_EXIT_FATAL;
-        } else if (!strcmp(a, "--gzip-decoder")) {
-            NEEDV();
-            if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
-            else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
-            else if (!strcmp(v, "libdeflate")) c->o.gz = CFS_GZ_LIBDEFLATE;
-            else if (!strcmp(v, "auto")) c->o.gz = CFS_GZ_AUTO;
-            else return usage_error("unknown gzip decoder '%s' (auto, zlib, isal, libdeflate)", v);
-        } else if (!strcmp(a, "--split-above")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad byte count '%s'", v);
-            c->o.big_file = n;
-        } else if (!strcmp(a, "--memory-limit")) {
-            NEEDV();
-            if (set_memory_limit(v) != 0) return CFS_EXIT_USAGE;
-        } else if (!strcmp(a, "--progress")) {
-            c->o.progress = 1;
-        } else if (!strcmp(a, "--no-progress")) {
-            c->o.progress = 0;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            c->quiet = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            c->verbose = 1;
-        } else if (!strcmp(a, "--redact-clients")) {
-            c->o.attr.redact_clients = 1;
-        } else if (!c->requests_mode && !strcmp(a, "--format")) {
-            NEEDV();
-            if (!strcmp(v, "json")) c->json = 1;
-            else if (!strcmp(v, "text")) c->json = 0;
-            else return usage_error("unknown format '%s' (text, json)", v);
-        } else if (!c->requests_mode && (!strcmp(a, "-o") || !strcmp(a, "--output"))) {
-            NEEDV();
-            c->outdir = v;
-        } else if (!c->requests_mode && !strcmp(a, "--top")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
-                return usage_error("bad --top '%s' (1..64)", v);
-            c->top = (int)n;
-        } else if (c->requests_mode && !strcmp(a, "--request-id")) {
-            NEEDV();
-            c->f.request_id = v;
-        } else if (c->requests_mode && !strcmp(a, "--status")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad status '%s'", v);
-            c->f.status = (int)n;
-        } else if (c->requests_mode && !strcmp(a, "--cause")) {
-            NEEDV();
-            c->f.cause = cfs_cause_lookup(v);
-            if (c->f.cause < 0) return usage_error("unknown cause '%s'", v);
-        } else if (c->requests_mode && !strcmp(a, "--dist")) {
-            NEEDV();
-            c->f.dist = v;
-        } else if (c->requests_mode && !strcmp(a, "--edge")) {
-            NEEDV();
-            c->f.edge = v;
-        } else if (c->requests_mode && !strcmp(a, "--ip")) {
-            NEEDV();
-            if (parse_cidr(v, &c->f) != 0) return usage_error("bad address or CIDR '%s'", v);
-        } else if (c->requests_mode && !strcmp(a, "--uri-prefix")) {
-            NEEDV();
-            c->f.uri_prefix = v;
-        } else if (c->requests_mode && !strcmp(a, "--fields")) {
-            NEEDV();
-            int pf = parse_fields(v, &c->fields, &c->nfields);
-            if (pf != 0) return pf == -2 ? CFS_EXIT_FATAL : CFS_EXIT_USAGE;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(USAGE, stdout);
-            return 0;
-        } else {
-            return usage_error("unknown option '%s'", a);
-        }
-#undef NEEDV
-    }
+    int rc = parse_opts(c->requests_mode ? CMD_REQUESTS : CMD_SCAN, argc, argv, scan_opt, c);
+    if (rc >= 0) return rc;
     if (!c->paths.n) return usage_error("%s", "no input paths given");
     return -1;
 }
@@ -793,27 +1066,50 @@ static int run(int argc, char **argv, int requests_mode)
     return rc;
 }
 
+typedef struct merge_args {
+    strv *dirs;
+    const char *out;
+    int json, quiet;
+} merge_args;
+
+/* One option or path of `merge`: -1 to go on, else the exit status. */
+static int merge_opt(void *ctx, int id, const char *v)
+{
+    merge_args *m = ctx;
+    switch (id) {
+    case O_PATH:
+        return strv_push(m->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_OUTPUT:
+        m->out = v;
+        return -1;
+    case O_FORMAT:
+        if (!strcmp(v, "json")) m->json = 1;
+        else if (!strcmp(v, "text")) m->json = 0;
+        else return bad_value("format", v, k_formats, 2);
+        return -1;
+    case O_QUIET:
+        m->quiet = 1;
+        return -1;
+    case O_MEMORY_LIMIT:
+        return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
+    case O_HELP:
+        fputs(USAGE, stdout);
+        return 0;
+    case O_VERSION:
+        return version();
+    }
+    return usage_error("%s", "internal error: an option without a handler");
+}
+
 /* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
 static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
-    const char *out = NULL;
-    int json = 0, quiet = 0;
+    merge_args ma = {dirs, NULL, 0, 0};
     cfs_mem_set_limit(cfs_mem_default_limit());
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(a, "--format") && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (!strcmp(v, "json")) json = 1;
-            else if (strcmp(v, "text")) return usage_error("unknown format '%s' (text, json)", v);
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-        else if (!strcmp(a, "--memory-limit")) {
-            if (i + 1 >= argc) return usage_error("option %s needs a value", a);
-            if (set_memory_limit(argv[++i]) != 0) return CFS_EXIT_USAGE;
-        }
-        else if (a[0] == '-') return usage_error("unknown or incomplete option '%s'", a);
-        else if (strv_push(dirs, a) != 0) return CFS_EXIT_FATAL;
-    }
+    int prc = parse_opts(CMD_MERGE, argc, argv, merge_opt, &ma);
+    if (prc >= 0) return prc;
+    const char *out = ma.out;
+    int json = ma.json, quiet = ma.quiet;
     if (!out) return usage_error("%s", "merge needs -o OUT");
     if (!dirs->n) return usage_error("%s", "merge needs at least one summary directory");
     cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
@@ -925,16 +1221,20 @@ int main(int argc, char **argv)
         return CFS_EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
-    if (!strcmp(cmd, "requests")) return run(argc - 2, argv + 2, 1);
-    if (!strcmp(cmd, "merge")) return merge_cmd(argc - 2, argv + 2);
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("cfscan %s\n", CFS_VERSION);
-        return 0;
-    }
+    if (!strcmp(cmd, "scan")) return run(argc - 1, argv + 1, 0);
+    if (!strcmp(cmd, "requests")) return run(argc - 1, argv + 1, 1);
+    if (!strcmp(cmd, "merge")) return merge_cmd(argc - 1, argv + 1);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) return version();
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         fputs(USAGE, stdout);
         return 0;
     }
-    return usage_error("unknown command '%s'", cmd);
+    static const char *const cmds[] = {"scan", "requests", "merge", "version", "help"};
+    const char *near = nearest(cmd, cmds, sizeof cmds / sizeof cmds[0]);
+    fputs("cfscan: unknown command '", stderr);
+    cfs_write_safe(stderr, cmd, strnlen(cmd, 200));
+    fputc('\'', stderr);
+    if (near) fprintf(stderr, " (did you mean %s?)", near);
+    fputs("; commands: scan, requests, merge, version, help\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
 }
