@@ -104,7 +104,7 @@ cfs_exit_code cfs_run_exit_status(const cfs_run_end *e)
     if (e->fatal != CFS_OK) return CFS_EXIT_FATAL;
     if (e->over_budget) return CFS_EXIT_OVER_BUDGET;
     if (e->evidence_failed || (l && l->failed)) return CFS_EXIT_INPUT_FAILED;
-    if (l && (l->warned || l->rejecting)) return CFS_EXIT_REJECTED;
+    if ((l && (l->warned || l->rejecting)) || e->selected_nothing) return CFS_EXIT_REJECTED;
     return CFS_EXIT_OK;
 }
 

@@ -831,6 +831,18 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
                 fprintf(out, " %s=%llu", cfs_reject_name((cfs_reject)r), (unsigned long long)m.tot.rejected[r]);
         fputc('\n', out);
     }
+    if (o && o->nsel) {
+        fputs("Selection:", out);
+        for (size_t i = 0; i < o->nsel; i++) {
+            fprintf(out, " --%s ", o->sel_names[i]);
+            cfs_write_safe(out, o->sel_values[i], strlen(o->sel_values[i]));
+        }
+        fputc('\n', out);
+    }
+    if (o && o->selected_nothing)
+        fprintf(out, "The window and filters selected nothing (%s): this report is empty because of "
+                     "them, not because the logs are clean\n",
+                o->nothing_why ? o->nothing_why : "no line passed");
     if (m.tot.short_lines || m.tot.trailing_tab || m.tot.crlf)
         fprintf(out, "Tolerated: %llu lines missing trailing fields, %llu with a trailing TAB, %llu CRLF line ends\n",
                 (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
@@ -1003,7 +1015,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             fputc('\n', out);
         }
     }
-    if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    if (!any && !(o && o->selected_nothing)) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
     if (!(o && o->with_config))
         fprintf(out, "\nNote: without --config, https_required, signed-URL and origin causes rest on log signatures alone,\n"
                      "and cname_not_associated cannot be seen: CloudFront usually does not log requests for a host that\n"
@@ -1074,6 +1086,15 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
     fprintf(out, "{\"cfscan_version\":\"%s\",\"schema_version\":1", CFS_VERSION);
+    /* the window and filters applied, each as given */
+    fputs(",\"selection\":{\"filters\":{", out);
+    for (size_t i = 0; o && i < o->nsel; i++) {
+        fputs(i ? "," : "", out);
+        json_cstr(out, o->sel_names[i]);
+        fputc(':', out);
+        json_cstr(out, o->sel_values[i]);
+    }
+    fprintf(out, "},\"selected_nothing\":%s}", o && o->selected_nothing ? "true" : "false");
     fprintf(out, ",\"inputs\":{\"files\":%zu,\"files_failed\":%zu,\"files_pruned\":%llu,"
                  "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
                  "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"

@@ -224,7 +224,7 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return CFS_E_IO;
     }
-    cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL};
+    cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, s->nwaf_rules > 0, (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL, NULL, NULL, 0, 0, NULL};
     if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
                       * the summary's own (its wrow ids index them) */
         ro.top = s->report->top;

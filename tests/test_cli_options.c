@@ -1,6 +1,7 @@
 /* The command line as a user types it (issue 17 items 5 and 2): GNU option conventions
- * (--opt=value, -V), suggestions for mistyped options and values, and times with a UTC
- * offset.  Every expectation is worked out from the hand-written log below. */
+ * (--opt=value, -V), suggestions for mistyped options and values, times with a UTC
+ * offset, and windows or filters that select nothing (exit 3, said on stderr and in the
+ * report).  Every expectation is worked out from the hand-written log below. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,4 +178,45 @@ Test(cli, options_before_and_after_paths)
     free(o2);
     free(e1);
     free(e2);
+}
+
+/* Item 2: --since not before --until is a usage error. */
+Test(cli, since_not_before_until_is_usage_error)
+{
+    expect_suggestion("scan %s --since 2026-11-02 --until 2026-11-01", "--since");
+    expect_suggestion("requests %s --since 2026-11-01T10:00 --until 2026-11-01T10:00", "--until");
+}
+
+/* Item 2: a window that selects no input (by name) or no line says so, exit 3. */
+Test(cli, empty_window_is_not_clean)
+{
+    char *out, *err;
+    /* the wrong year: the file is skipped by its name */
+    int rc = cfscan("scan %s -q --since 2025-11-01 --until 2025-11-02", &out, &err);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "selected nothing") != NULL, "stderr: %s", err);
+    cr_expect(strstr(err, "--since 2025-11-01T00:00:00Z") != NULL, "stderr names the window: %s", err);
+    cr_expect(strstr(out, "selected nothing") != NULL, "report: %s", out);
+    cr_expect(strstr(out, "No 403 responses") == NULL, "looks clean: %s", out);
+    free(out);
+    free(err);
+    /* inside the file's hour, but after every line: the lines are outside the window */
+    rc = cfscan("scan %s -q --format json --since 2026-11-01T10:55", &out, &err);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "selected nothing") != NULL, "stderr: %s", err);
+    cr_expect(strstr(out, "\"selected_nothing\":true") != NULL, "json: %s", out);
+    free(out);
+    free(err);
+    /* a window that keeps some lines is fine */
+    rc = cfscan("scan %s -q --format json --since 2026-11-01T10:45", &out, &err);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect(strstr(out, "\"selected_nothing\":false") != NULL, "json: %.300s", out);
+    free(out);
+    free(err);
+    /* requests: a filter that matches no line */
+    rc = cfscan("requests %s -q --dist E1NOSUCHDIST00", &out, &err);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "--dist E1NOSUCHDIST00") != NULL, "stderr names the filter: %s", err);
+    free(out);
+    free(err);
 }

@@ -333,6 +333,9 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
     if (k->sum) cfs_summary_add_input(k->sum, in, st);
 }
 
+/* Window and filter options a run can name in its report. */
+#define SEL_MAX 12
+
 /* Everything one `scan` or `requests` run holds: the steps below are functions of it,
  * and every way out of the run frees it in one place (scan_cmd_free). */
 typedef struct scan_cmd {
@@ -354,6 +357,14 @@ typedef struct scan_cmd {
     double scan_seconds;
     cfs_run_end outcome; /* what the exit status is made from */
     char err[512];
+    /* the window and filters as the report names them (set_selection) */
+    const char *ip_text; /* --ip as given */
+    const char *sel_names[SEL_MAX], *sel_values[SEL_MAX];
+    size_t nsel;
+    char sel_time[2][32];
+    char sel_status[16];
+    char nothing_why[160];
+    uint64_t rows_out; /* requests: rows printed */
 } scan_cmd;
 
 static void scan_cmd_init(scan_cmd *c, int requests_mode)
@@ -633,6 +644,14 @@ static int parse_threads(const char *v, int *out)
     return -1;
 }
 
+/* t as YYYY-MM-DDTHH:MM:SSZ. */
+static void utc_str(int64_t t, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) snprintf(buf, n, "@%lld", (long long)t);
+}
+
 /* --since/--until T into *t (UTC seconds): -1, or the exit status of a usage error. */
 static int parse_time_opt(const char *opt, const char *v, int64_t *t)
 {
@@ -732,6 +751,7 @@ static int scan_opt(void *ctx, int id, const char *v)
         return -1;
     case O_IP:
         if (parse_cidr(v, &c->f) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
+        c->ip_text = v;
         return -1;
     case O_URI_PREFIX:
         c->f.uri_prefix = v;
@@ -756,7 +776,65 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
     int rc = parse_opts(c->requests_mode ? CMD_REQUESTS : CMD_SCAN, argc, argv, scan_opt, c);
     if (rc >= 0) return rc;
     if (!c->paths.n) return usage_error("%s", "no input paths given");
+    if (c->o.since != CFS_NO_TIME && c->o.until != CFS_NO_TIME && c->o.since >= c->o.until) {
+        char a[32], b[32], msg[200];
+        utc_str(c->o.since, a, sizeof a);
+        utc_str(c->o.until, b, sizeof b);
+        snprintf(msg, sizeof msg, "--since %s is not before --until %s: the window is empty", a, b);
+        return usage_error("%s", msg);
+    }
     return -1;
+}
+
+/* The window and filters given, in a fixed order, for the report (and stderr). */
+static void set_selection(scan_cmd *c)
+{
+#define SEL(name, value)                   \
+    do {                                   \
+        c->sel_names[c->nsel] = (name);    \
+        c->sel_values[c->nsel++] = (value); \
+    } while (0)
+    if (c->o.since != CFS_NO_TIME) {
+        utc_str(c->o.since, c->sel_time[0], sizeof c->sel_time[0]);
+        SEL("since", c->sel_time[0]);
+    }
+    if (c->o.until != CFS_NO_TIME) {
+        utc_str(c->o.until, c->sel_time[1], sizeof c->sel_time[1]);
+        SEL("until", c->sel_time[1]);
+    }
+    if (c->f.request_id) SEL("request-id", c->f.request_id);
+    if (c->f.dist) SEL("dist", c->f.dist);
+    if (c->f.edge) SEL("edge", c->f.edge);
+    if (c->f.status >= 0) {
+        snprintf(c->sel_status, sizeof c->sel_status, "%03d", c->f.status);
+        SEL("status", c->sel_status);
+    }
+    if (c->f.cause >= 0) SEL("cause", cfs_cause_name((cfs_cause)c->f.cause));
+    if (c->ip_text) SEL("ip", c->ip_text);
+    if (c->f.uri_prefix) SEL("uri-prefix", c->f.uri_prefix);
+#undef SEL
+}
+
+/* After the scan: did the window and filters select nothing?  Then say so on stderr
+ * (one line naming them) and in the report, and the exit status is 3.  selected is what
+ * came through (requests: rows printed; scan: lines aggregated). */
+static void check_selection(scan_cmd *c, uint64_t selected)
+{
+    const cfs_ledger *L = &c->res.ledger;
+    /* Only when something was there to select from: inputs that held no line at all are
+     * reported as such (warned) already. */
+    if (!c->nsel || selected || !(L->pruned || L->tot.filtered || L->tot.aggregated)) return;
+    snprintf(c->nothing_why, sizeof c->nothing_why,
+             "%llu files skipped by name, %llu lines filtered out, %llu requests read",
+             (unsigned long long)L->pruned, (unsigned long long)L->tot.filtered,
+             (unsigned long long)L->tot.aggregated);
+    fputs("cfscan: the window and filters (", stderr);
+    for (size_t i = 0; i < c->nsel; i++) {
+        fprintf(stderr, "%s--%s ", i ? " " : "", c->sel_names[i]);
+        cfs_write_safe(stderr, c->sel_values[i], strlen(c->sel_values[i]));
+    }
+    fprintf(stderr, ") selected nothing: %s\n", c->nothing_why);
+    c->outcome.selected_nothing = 1;
 }
 
 /* Refuse a bad -o now, not after a long scan (publishing checks again). */
@@ -935,7 +1013,9 @@ static int print_request_rows(scan_cmd *c)
         printf("\t%s\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
                cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule),
                mask ? cand : "-");
+        c->rows_out++;
     }
+    if (!g_stop) check_selection(c, c->rows_out);
     say_rejections(&c->res.ledger);
     return 0;
 }
@@ -990,7 +1070,9 @@ static int publish_and_report(scan_cmd *c)
     for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(c->waf, (uint32_t)i);
     /* one set of report options: the printed report and the summary's report files */
     cfs_report_opts ro = {c->top, c->configs.n > 0, c->wafs.n > 0, wnames, nw,
-                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL};
+                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL,
+                          c->sel_names, c->sel_values, c->nsel, c->outcome.selected_nothing,
+                          c->nothing_why};
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
     int stop = 0;
@@ -1043,7 +1125,9 @@ static void scan_cmd_steps(scan_cmd *c)
     if (load_configs(c) != 0) return;
     load_waf_logs(c);
     if (c->requests_mode) set_request_filter(c);
+    set_selection(c);
     if (scan_inputs(c) != 0) return;
+    if (!c->requests_mode && !c->res.interrupted) check_selection(c, c->res.ledger.tot.aggregated);
     if (c->verbose) fprintf(stderr, "cfscan: scan kernel %s\n", c->res.kernel);
     if (c->requests_mode ? print_request_rows(c) : publish_and_report(c)) return;
     if (g_stop) c->res.interrupted = 1;
@@ -1190,7 +1274,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     }
     test_raise_at("report");
     if (!g_stop) {
-        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL};
+        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL, NULL, NULL, 0, 0, NULL};
         if (json) cfs_report_json(stdout, &v, &ro);
         else cfs_report_text(stdout, &v, &ro);
     }
