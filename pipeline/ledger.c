@@ -13,7 +13,9 @@ uint64_t cfs_stats_rejected(const cfs_file_stats *f)
     return s;
 }
 
-int cfs_stats_warned(const cfs_file_stats *f) { return f->status == CFS_OK && f->aggregated == 0; }
+/* A file whose lines the window or filters excluded held usable lines: not warned (a
+ * run that selected nothing at all says so itself, cfs_run_end.selected_nothing). */
+int cfs_stats_warned(const cfs_file_stats *f) { return f->status == CFS_OK && f->aggregated == 0 && f->filtered == 0; }
 
 const char *cfs_stats_warning(const cfs_file_stats *f)
 {

@@ -37,7 +37,8 @@ typedef struct cfs_file_stats {
 /* d += s for every counter (status, format and error are left alone). */
 void cfs_stats_add(cfs_file_stats *d, const cfs_file_stats *s);
 uint64_t cfs_stats_rejected(const cfs_file_stats *f);
-/* An input read completely that gave no request (empty, binary, no #Fields:, ...). */
+/* An input read completely that gave no request (empty, binary, no #Fields:, ...); one
+ * whose lines were only filtered out (window, filters) is not warned. */
 int cfs_stats_warned(const cfs_file_stats *f);
 /* Why such an input gave nothing, or NULL when it is not warned. */
 const char *cfs_stats_warning(const cfs_file_stats *f);

@@ -820,10 +820,14 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
             v->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
             m.tot.bytes_out / 1e6);
-    fprintf(out, "Lines:  %llu read = %llu requests + %llu outside the time window + %llu rejected + %llu header/blank\n",
+    /* with filters besides the window, "filtered" counts the lines they excluded too */
+    int line_filters = 0;
+    for (size_t i = 0; o && i < o->nsel; i++)
+        line_filters |= strcmp(o->sel_names[i], "since") != 0 && strcmp(o->sel_names[i], "until") != 0;
+    fprintf(out, "Lines:  %llu read = %llu requests + %llu %s + %llu rejected + %llu header/blank\n",
             (unsigned long long)m.tot.lines, (unsigned long long)m.tot.aggregated,
-            (unsigned long long)m.tot.filtered, (unsigned long long)rej,
-            (unsigned long long)(m.tot.header_lines + m.tot.blank_lines));
+            (unsigned long long)m.tot.filtered, line_filters ? "filtered out" : "outside the time window",
+            (unsigned long long)rej, (unsigned long long)(m.tot.header_lines + m.tot.blank_lines));
     if (rej) {
         fprintf(out, "Rejected lines by reason:");
         for (int r = 0; r < CFS_REJ_COUNT; r++)

@@ -236,54 +236,18 @@ static void unit_spill(unit *u)
 }
 
 /* ---- requests filter --------------------------------------------------------------------- */
-static int ip_matches(const cfs_req_filter *f, cfs_span ip)
-{
-    if (!f->ip_family) return 1;
-    char buf[64];
-    if (ip.n == 0 || ip.n >= sizeof buf) return 0;
-    memcpy(buf, ip.p, ip.n);
-    buf[ip.n] = 0;
-    uint8_t a[16];
-    int fam = strchr(buf, ':') ? 6 : 4;
-    if (fam != f->ip_family) return 0;
-    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, a) != 1) return 0;
-    unsigned bits = f->ip_prefix;
-    for (unsigned i = 0; i < bits / 8; i++)
-        if (a[i] != f->ip[i]) return 0;
-    if (bits % 8) {
-        uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
-        if ((a[bits / 8] & mask) != (f->ip[bits / 8] & mask)) return 0;
-    }
-    return 1;
-}
-
-static int span_eq_str(cfs_span s, const char *z)
-{
-    size_t n = strlen(z);
-    return s.n == n && memcmp(s.p, z, n) == 0;
-}
-
 static int row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
 {
-    return f->cause < 0 || row->at.cause == f->cause;
+    return cfs_filter_cause(f->sel, row->at, 1);
 }
 
 static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
 {
     const cfs_req_filter *f = ps->sh->o->filter;
     if (!f) return;
-    if (f->request_id && !span_eq_str(r->f[CFS_F_EDGE_REQUEST_ID], f->request_id)) return;
-    if (f->status >= 0 && r->status != f->status) return;
     /* A provisional cause may still settle into the wanted one: keep it for now. */
-    if (f->cause >= 0 && at.cause != f->cause && !cfs_attr_needs_latency(at)) return;
-    if (f->dist && !span_eq_str(r->dist, f->dist)) return;
-    if (f->edge && !span_eq_str(r->f[CFS_F_EDGE_LOCATION], f->edge)) return;
-    if (f->uri_prefix) {
-        size_t n = strlen(f->uri_prefix);
-        cfs_span u = r->f[CFS_F_CS_URI_STEM];
-        if (u.n < n || memcmp(u.p, f->uri_prefix, n) != 0) return;
-    }
-    if (!ip_matches(f, r->f[CFS_F_C_IP])) return;
+    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) || !cfs_filter_dist(f->sel, r->dist))
+        return;
     /* --redact-clients: the filter above saw the full address; the row gets the prefix
      * (c-ip, and each address of x-forwarded-for). */
     int redact = ps->sh->o->attr.redact_clients;
@@ -368,6 +332,22 @@ static size_t past_long_line(const char *p, size_t n)
     return nl ? (size_t)(nl - p) + 1 : 0;
 }
 
+/* --dist, --edge, ... (o->lines): a line they exclude is counted as filtered.  One of
+ * the selected distributions still teaches its origin-fetch reference, so the verdicts
+ * on the lines kept are those of the unfiltered run. */
+static __attribute__((noinline)) int line_selected(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
+{
+    const cfs_filter *f = ps->sh->o->lines;
+    if (!cfs_filter_dist(f, r->dist)) {
+        ps->st.filtered++;
+        return 0;
+    }
+    if (cfs_filter_record(f, r)) return 1;
+    cfs_agg_add_origin(agg, r, &ps->sh->o->attr);
+    ps->st.filtered++;
+    return 0;
+}
+
 static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
                         const uint64_t *tabs)
 {
@@ -418,8 +398,15 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
     else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
     else r->dist = (cfs_span){"-", 1};
+    /* o->lines is NULL without filters: two predictable branches per line */
+    if (__builtin_expect(o->lines != NULL, 0) && !line_selected(ps, agg, r)) return;
     cfs_attr_line al = cfs_attribute_line(r, &o->attr);
     cfs_attribution at = al.at;
+    if (__builtin_expect(o->lines != NULL, 0) && !cfs_filter_cause(o->lines, at, 0)) {
+        cfs_agg_add_origin(agg, r, &o->attr);
+        ps->st.filtered++;
+        return;
+    }
     cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
     maybe_collect(ps, r, at);
@@ -1027,7 +1014,9 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->rows_mem = o->rows_mem ? o->rows_mem : CFS_ROWS_MEM_DEFAULT;
     sh->res = res;
     sh->kernel = k;
-    sh->parse_need = (o->filter ? CFS_PARSE_ALL : 0) |
+    /* --uri-prefix, --ip and --request-id read fields that plain lines leave unparsed */
+    int all_fields = o->filter || (o->lines && (o->lines->uri || o->lines->ip_family || o->lines->request_id));
+    sh->parse_need = (all_fields ? CFS_PARSE_ALL : 0) |
                      (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
     sh->max_inflight = 2 * *threads + 2;
     sh->t0 = sh->last_progress = now_s();
@@ -1213,11 +1202,11 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->spill->refs = refs;
         res->spill->agg = &res->agg;
         res->spill->ctx = o->attr;
-        res->spill->cause = o->filter ? o->filter->cause : -1;
+        res->spill->cause = o->filter ? o->filter->sel->cause : -1;
     } else {
         cfs_kmap_free(&refs);
     }
-    if (o->filter && o->filter->cause >= 0) {
+    if (o->filter && o->filter->sel->cause >= 0) {
         size_t w = 0;
         for (size_t i = 0; i < res->nrows; i++) {
             if (row_matches_cause(&res->rows[i], o->filter)) res->rows[w++] = res->rows[i];

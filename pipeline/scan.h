@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "pipeline/aggregate.h"
 #include "pipeline/decode.h"
+#include "pipeline/filter.h"
 #include "pipeline/ledger.h"
 #include "pipeline/source.h"
 #include "pipeline/view.h"
@@ -27,17 +28,10 @@ typedef struct cfs_req_row {
     char label[CFS_KEY_STR]; /* cfs_origin_label */
 } cfs_req_row;
 
-/* Filter for `cfscan requests`; a NULL/0 member matches everything. */
+/* What `cfscan requests` collects: the rows that pass sel (filter.h), with the fields
+ * out[0..nout) (CFS_F_UNKNOWN stands for the distribution). */
 typedef struct cfs_req_filter {
-    const char *request_id;
-    int status;              /* -1 = any */
-    int cause;               /* -1 = any */
-    const char *dist;
-    const char *edge;
-    int ip_family;           /* 0 = any, 4 or 6 */
-    uint8_t ip[16];
-    unsigned ip_prefix;
-    const char *uri_prefix;
+    const cfs_filter *sel;   /* never NULL */
     const cfs_field *out;    /* fields to copy into each row, in order */
     size_t nout;
 } cfs_req_filter;
@@ -49,6 +43,10 @@ typedef struct cfs_scan_opts {
     cfs_attr_ctx attr;
     int progress;            /* progress line on stderr */
     const cfs_req_filter *filter; /* non-NULL: collect matching rows */
+    /* Lines that do not pass are counted as filtered and not aggregated (their origin
+     * fetches still feed the distribution's latency reference, unless --dist excluded
+     * them); NULL: no filter, no cost. */
+    const cfs_filter *lines;
     uint64_t big_file;       /* split files above this many bytes into blocks (0 = CFS_BIG_FILE) */
     volatile sig_atomic_t *stop; /* set by a signal handler to stop early */
     /* Bytes of matching rows (text plus bookkeeping) held in memory before they spill to

@@ -162,15 +162,16 @@ int cfs_open_regular(const char *path, char *why, size_t whylen)
 }
 
 static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since,
-                       int64_t until)
+                       int64_t until, const char *only_dist)
 {
     cfs_input x;
     memset(&x, 0, sizeof x);
     x.name_hour = CFS_NO_TIME;
     if (cfs_parse_log_name(path, x.dist, &x.name_hour) == 0) {
-        /* A file named for hour H holds requests that occurred in [H, H+3600). */
+        /* A file named for hour H holds requests that occurred in [H, H+3600); a file
+         * named for another distribution than --dist holds none of its lines. */
         if ((since != CFS_NO_TIME && x.name_hour + 3600 <= since) ||
-            (until != CFS_NO_TIME && x.name_hour >= until)) {
+            (until != CFS_NO_TIME && x.name_hour >= until) || (only_dist && strcmp(x.dist, only_dist) != 0)) {
             in->pruned++;
             return;
         }
@@ -220,6 +221,7 @@ struct cfs_walk {
     char **paths;
     size_t npaths, next_path;
     int64_t since, until;
+    const char *dist; /* cfs_walk_set_dist */
     walk_frame stack[CFS_WALK_MAX_DEPTH + 1];
     size_t depth;      /* frames in use */
 };
@@ -312,9 +314,9 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
         /* Follow links to files, never to directories (no loops). */
         struct stat ts;
         if (fstatat(dirfd(f->d), name, &ts, 0) != 0) add_error(in, child, strerror(errno));
-        else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, w->since, w->until);
+        else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, w->since, w->until, w->dist);
     } else if (S_ISREG(st.st_mode)) {
-        push_input(in, child, &st, w->since, w->until);
+        push_input(in, child, &st, w->since, w->until, w->dist);
     }
     /* FIFOs, sockets and devices inside directories are skipped: a walk must not block
      * on a pipe.  Named explicitly on the command line they are read. */
@@ -325,7 +327,7 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
 static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
 {
     if (strcmp(path, "-") == 0) {
-        push_input(in, "-", NULL, w->since, w->until);
+        push_input(in, "-", NULL, w->since, w->until, w->dist);
         return;
     }
     struct stat st;
@@ -339,7 +341,7 @@ static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
         else walk_push(w, in, dfd, path, 0);
         return;
     }
-    push_input(in, path, &st, w->since, w->until);
+    push_input(in, path, &st, w->since, w->until, w->dist);
 }
 
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)
@@ -370,6 +372,11 @@ void cfs_walk_close(cfs_walk *w)
     for (size_t i = 0; i < w->npaths; i++) free(w->paths[i]);
     free(w->paths);
     free(w);
+}
+
+void cfs_walk_set_dist(cfs_walk *w, const char *dist)
+{
+    if (w) w->dist = dist;
 }
 
 void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until)

@@ -47,6 +47,9 @@ void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t unt
  * returns 0 once the walk is exhausted and nothing was appended. */
 typedef struct cfs_walk cfs_walk;
 cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until);
+/* Also skip, unopened and counted in pruned, files whose CloudFront name gives another
+ * distribution than dist (--dist; the string must outlive the walk). */
+void cfs_walk_set_dist(cfs_walk *w, const char *dist);
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max);
 void cfs_walk_close(cfs_walk *w);
 /* Order for scheduling: largest first, then by path (deterministic). */

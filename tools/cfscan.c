@@ -85,9 +85,18 @@ static const char *const USAGE =
     "  --format text|json     report format on stdout (default text)\n"
     "  -q, --quiet, --memory-limit BYTES, -h, -V   as above\n"
     "\n"
-    "requests options (all filters must match):\n"
-    "  --request-id ID  --status N  --cause C  --dist ID  --edge E  --ip CIDR\n"
-    "  --uri-prefix P   --fields a,b,...  (log field names, or `distribution`)\n"
+    "filters (scan and requests; all given must match; the report names them; a line\n"
+    "that does not pass is counted as filtered; nothing selected: exit 3):\n"
+    "  --dist ID              one distribution; other distributions' files are skipped by name\n"
+    "  --edge E               edge location: full id IAD89-C1, POP IAD89 or airport IAD\n"
+    "  --status N             HTTP status as logged (0..999)\n"
+    "  --cause C              403 cause (scan keeps 403s awaiting the latency reference)\n"
+    "  --ip ADDR[/BITS]       client address or CIDR (IPv4 or IPv6)\n"
+    "  --uri-prefix P         cs-uri-stem starts with P (a leading / is implied: api/ = /api/)\n"
+    "  --request-id ID        one x-edge-request-id\n"
+    "\n"
+    "requests options:\n"
+    "  --fields a,b,...       log field names, or `distribution`\n"
     "\n"
     "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
     "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
@@ -151,28 +160,6 @@ static int strv_push(strv *s, const char *x)
     }
     s->v = nv;
     s->v[s->n++] = x;
-    return 0;
-}
-
-static int parse_cidr(const char *s, cfs_req_filter *f)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *slash = strchr(buf, '/');
-    unsigned bits;
-    if (slash) *slash = 0;
-    int fam = strchr(buf, ':') ? 6 : 4;
-    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, f->ip) != 1) return -1;
-    unsigned maxb = fam == 4 ? 32 : 128;
-    if (slash) {
-        uint64_t v;
-        if (cfs_parse_u64(slash + 1, strlen(slash + 1), &v) != 0 || v > maxb) return -1;
-        bits = (unsigned)v;
-    } else {
-        bits = maxb;
-    }
-    f->ip_family = fam;
-    f->ip_prefix = bits;
     return 0;
 }
 
@@ -347,7 +334,9 @@ typedef struct scan_cmd {
     cfs_field *fields; /* --fields, or NULL for k_default_fields */
     size_t nfields;
     cfs_scan_opts o;
-    cfs_req_filter f;
+    cfs_req_filter f;  /* requests: the rows wanted */
+    cfs_filter flt;    /* --dist, --edge, ... as given */
+    cfs_filter dist_only; /* requests: --dist alone, for the lines (set_filters) */
     /* what the run loaded and made */
     cfs_config_set cfg;
     cfs_waf_index *waf;
@@ -375,8 +364,8 @@ static void scan_cmd_init(scan_cmd *c, int requests_mode)
     c->o.progress = isatty(2);
     c->top = CFS_REPORT_TOP_DEFAULT;
     cfs_mem_set_limit(cfs_mem_default_limit());
-    c->f.status = -1;
-    c->f.cause = -1;
+    cfs_filter_init(&c->flt);
+    cfs_filter_init(&c->dist_only);
     c->outcome.fatal = CFS_OK;
 }
 
@@ -390,6 +379,8 @@ static void scan_cmd_free(scan_cmd *c)
     free(c->configs.v);
     free(c->wafs.v);
     free(c->fields);
+    cfs_filter_free(&c->flt);
+    cfs_filter_free(&c->dist_only);
 }
 
 /* ---- options ----------------------------------------------------------------------------
@@ -459,13 +450,13 @@ static const opt_def k_opts[] = {
     {"format", required_argument, O_FORMAT, CMD_SCAN | CMD_MERGE},
     {"top", required_argument, O_TOP, CMD_SCAN},
     {"output", required_argument, O_OUTPUT, CMD_SCAN | CMD_MERGE},
-    {"request-id", required_argument, O_REQUEST_ID, CMD_REQUESTS},
-    {"status", required_argument, O_STATUS, CMD_REQUESTS},
-    {"cause", required_argument, O_CAUSE, CMD_REQUESTS},
-    {"dist", required_argument, O_DIST, CMD_REQUESTS},
-    {"edge", required_argument, O_EDGE, CMD_REQUESTS},
-    {"ip", required_argument, O_IP, CMD_REQUESTS},
-    {"uri-prefix", required_argument, O_URI_PREFIX, CMD_REQUESTS},
+    {"request-id", required_argument, O_REQUEST_ID, CMD_SR},
+    {"status", required_argument, O_STATUS, CMD_SR},
+    {"cause", required_argument, O_CAUSE, CMD_SR},
+    {"dist", required_argument, O_DIST, CMD_SR},
+    {"edge", required_argument, O_EDGE, CMD_SR},
+    {"ip", required_argument, O_IP, CMD_SR},
+    {"uri-prefix", required_argument, O_URI_PREFIX, CMD_SR},
     {"fields", required_argument, O_FIELDS, CMD_REQUESTS},
     {"help", no_argument, O_HELP, CMD_ALL},
     {"version", no_argument, O_VERSION, CMD_ALL},
@@ -729,32 +720,32 @@ static int scan_opt(void *ctx, int id, const char *v)
         c->top = (int)n;
         return -1;
     case O_REQUEST_ID:
-        c->f.request_id = v;
+        c->flt.request_id = v;
         return -1;
     case O_STATUS:
         if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad --status '%s' (0..999)", v);
-        c->f.status = (int)n;
+        c->flt.status = (int)n;
         return -1;
     case O_CAUSE: {
-        c->f.cause = cfs_cause_lookup(v);
-        if (c->f.cause >= 0 && c->f.cause != CFS_CAUSE_NONE) return -1;
+        c->flt.cause = cfs_cause_lookup(v);
+        if (c->flt.cause >= 0 && c->flt.cause != CFS_CAUSE_NONE) return -1;
         const char *names[CFS_CAUSE_COUNT];
         size_t k = 0;
         for (int i = 1; i < CFS_CAUSE_COUNT; i++) names[k++] = cfs_cause_name((cfs_cause)i);
         return bad_value("cause", v, names, k);
     }
     case O_DIST:
-        c->f.dist = v;
+        c->flt.dist = v;
         return -1;
     case O_EDGE:
-        c->f.edge = v;
+        c->flt.edge = v;
         return -1;
     case O_IP:
-        if (parse_cidr(v, &c->f) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
+        if (cfs_filter_set_ip(&c->flt, v) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
         c->ip_text = v;
         return -1;
     case O_URI_PREFIX:
-        c->f.uri_prefix = v;
+        c->flt.uri_prefix = v;
         return -1;
     case O_FIELDS: {
         int pf = parse_fields(v, &c->fields, &c->nfields);
@@ -802,16 +793,16 @@ static void set_selection(scan_cmd *c)
         utc_str(c->o.until, c->sel_time[1], sizeof c->sel_time[1]);
         SEL("until", c->sel_time[1]);
     }
-    if (c->f.request_id) SEL("request-id", c->f.request_id);
-    if (c->f.dist) SEL("dist", c->f.dist);
-    if (c->f.edge) SEL("edge", c->f.edge);
-    if (c->f.status >= 0) {
-        snprintf(c->sel_status, sizeof c->sel_status, "%03d", c->f.status);
+    if (c->flt.request_id) SEL("request-id", c->flt.request_id);
+    if (c->flt.dist) SEL("dist", c->flt.dist);
+    if (c->flt.edge) SEL("edge", c->flt.edge);
+    if (c->flt.status >= 0) {
+        snprintf(c->sel_status, sizeof c->sel_status, "%03d", c->flt.status);
         SEL("status", c->sel_status);
     }
-    if (c->f.cause >= 0) SEL("cause", cfs_cause_name((cfs_cause)c->f.cause));
+    if (c->flt.cause >= 0) SEL("cause", cfs_cause_name((cfs_cause)c->flt.cause));
     if (c->ip_text) SEL("ip", c->ip_text);
-    if (c->f.uri_prefix) SEL("uri-prefix", c->f.uri_prefix);
+    if (c->flt.uri_prefix) SEL("uri-prefix", c->flt.uri_prefix);
 #undef SEL
 }
 
@@ -921,9 +912,34 @@ static void load_waf_logs(scan_cmd *c)
     c->o.attr.waf = c->waf;
 }
 
+/* The filters go to the scan: `scan` counts the lines they exclude as filtered;
+ * `requests` judges every line of the selected distributions (their verdicts need it)
+ * and collects the rows that pass.  Nonzero when the run ends here. */
+static int set_filters(scan_cmd *c)
+{
+    if (cfs_filter_compile(&c->flt, c->err, sizeof c->err) != CFS_OK) {
+        say(NULL, NULL, c->err);
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    if (!c->requests_mode) {
+        c->o.lines = cfs_filter_any(&c->flt) ? &c->flt : NULL;
+        return 0;
+    }
+    c->dist_only.dist = c->flt.dist;
+    if (cfs_filter_compile(&c->dist_only, c->err, sizeof c->err) != CFS_OK) {
+        say(NULL, NULL, c->err);
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    c->o.lines = c->flt.dist ? &c->dist_only : NULL;
+    return 0;
+}
+
 /* `requests`: the filter and the output fields go to the scan. */
 static void set_request_filter(scan_cmd *c)
 {
+    c->f.sel = &c->flt;
     /* For tests only: a small row-memory cap makes `requests` spill its rows to a
      * temporary file (the default is CFS_ROWS_MEM_DEFAULT). */
     const char *cap = getenv("CFS_REQUESTS_SPILL_BYTES");
@@ -951,6 +967,7 @@ static int scan_inputs(scan_cmd *c)
     c->o.on_input_ctx = &c->sink;
     double t0 = now_s();
     cfs_walk *walk = cfs_walk_open((const char *const *)c->paths.v, c->paths.n, c->o.since, c->o.until);
+    cfs_walk_set_dist(walk, c->flt.dist);
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     cfs_walk_close(walk);
     c->outcome.ledger = &c->res.ledger;
@@ -1124,6 +1141,7 @@ static void scan_cmd_steps(scan_cmd *c)
     c->o.stop = &g_stop;
     if (load_configs(c) != 0) return;
     load_waf_logs(c);
+    if (set_filters(c) != 0) return;
     if (c->requests_mode) set_request_filter(c);
     set_selection(c);
     if (scan_inputs(c) != 0) return;
