@@ -110,6 +110,7 @@ typedef struct pstate {
     const cfs_input *input;
     cfs_span file_dist;     /* distribution id from the file name, or {NULL,0} */
     int skipping;           /* inside a line already counted as too long: drop bytes to its LF */
+    uint32_t block;         /* the block of the file this sequence parses (0 for a whole file) */
 } pstate;
 
 static double now_s(void)
@@ -164,6 +165,8 @@ typedef struct spill_rec {
     uint64_t evkey;
     int64_t ts;
     char label[CFS_KEY_STR];
+    uint64_t order_file, order_line;
+    uint32_t waf;
 } spill_rec;
 
 typedef struct cfs_row_spill {
@@ -171,11 +174,13 @@ typedef struct cfs_row_spill {
     int failed;       /* a write failed: the scan reports it */
     char why[256];
     uint64_t nrows;   /* rows in the file */
-    uint64_t read;    /* rows read back so far */
+    uint64_t read;    /* rows read back so far (the position in keys) */
     size_t mem_rows;  /* position in res->rows once the file is read */
     cfs_req_row cur;  /* the row last handed out from the file */
     size_t cur_cap;
     int cause;        /* --cause filter (-1 = any), applied on reading back */
+    struct spill_key *keys; /* the rows' sort keys and offsets, sorted (cfs_scan_rows_begin) */
+    uint64_t nkeys;
     cfs_kmap refs;    /* dist -> origin reference ms (ref_row) */
     const cfs_agg *agg;
     cfs_attr_ctx ctx; /* the scan's evidence, for cfs_fast_settle */
@@ -210,6 +215,9 @@ static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char 
             h.evkey = r->evkey;
             h.ts = r->ts;
             memcpy(h.label, r->label, CFS_KEY_STR);
+            h.order_file = r->order_file;
+            h.order_line = r->order_line;
+            h.waf = r->waf;
             if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(r->text, 1, r->len, f) != r->len) {
                 *failed = 1;
                 snprintf(why, whylen, "writing matching rows to a temporary file failed: %s",
@@ -235,14 +243,49 @@ static void unit_spill(unit *u)
     u->row_bytes = 0;
 }
 
+/* ---- requests rows in time order -------------------------------------------------------- */
+static int key_cmp(int64_t ta, uint64_t fa, uint64_t la, int64_t tb, uint64_t fb, uint64_t lb)
+{
+    if (ta != tb) return ta < tb ? -1 : 1;
+    if (fa != fb) return fa < fb ? -1 : 1;
+    return la < lb ? -1 : la > lb;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const cfs_req_row *x = a, *y = b;
+    return key_cmp(x->ts, x->order_file, x->order_line, y->ts, y->order_file, y->order_line);
+}
+
+/* A spilled row's key and where its record starts in the file. */
+typedef struct spill_key {
+    int64_t ts;
+    uint64_t order_file, order_line;
+    off_t off;
+} spill_key;
+
+static int spill_key_cmp(const void *a, const void *b)
+{
+    const spill_key *x = a, *y = b;
+    return key_cmp(x->ts, x->order_file, x->order_line, y->ts, y->order_file, y->order_line);
+}
+
+const char *cfs_req_row_waf_rule(const cfs_req_row *row, const cfs_waf_index *w)
+{
+    /* waf - 1 past the rule names is one of the notes (waf.h), no blocking rule */
+    if (!w || !row->waf || row->waf - 1 >= cfs_waf_rule_count(w)) return NULL;
+    return cfs_waf_name(w, row->waf - 1);
+}
+
 /* ---- requests filter --------------------------------------------------------------------- */
 static int row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
 {
     return cfs_filter_cause(f->sel, row->at, 1);
 }
 
-static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
+static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
 {
+    cfs_attribution at = al.at;
     const cfs_req_filter *f = ps->sh->o->filter;
     if (!f) return;
     /* A provisional cause may still settle into the wanted one: keep it for now. */
@@ -286,12 +329,15 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     row->len = (uint32_t)o;
     cfs_key_str(row->dist, r->dist.p, r->dist.n);
     row->at = at;
+    row->waf = al.waf;
+    row->ts = r->ts;
+    row->order_file = ps->input->seq;
+    row->order_line = (uint64_t)ps->block << 32 | (uint32_t)ps->st.lines;
     row->time_taken_ms = cfs_attr_decision_ms(r);
     if (cfs_attr_deferred(at, row->time_taken_ms)) {
         row->clen = cfs_fast_clen(r);
         row->cth = cfs_fast_cth(r);
         row->evkey = cfs_fast_evkey(row->dist, r, row->cth, row->clen);
-        row->ts = r->ts;
         cfs_origin_label(r, &ps->sh->o->attr, row->label);
     }
     u->row_bytes += row_cost(row);
@@ -409,7 +455,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
-    maybe_collect(ps, r, at);
+    maybe_collect(ps, r, al);
 }
 
 /* Parse every complete line of p[0..n).  Returns the offset of the first byte not
@@ -701,6 +747,7 @@ static void run_block(block_job *j)
     pstate ps;
     pstate_init(&ps, j->sh, j->file, &j->layout);
     ps.st.bytes_out = j->n;
+    ps.block = (uint32_t)j->index;
     parse_buffer(&ps, j->p, j->n, j->final);
     if (!j->owned) {
         /* A zero-copy block of a large mapped file: drop its pages from this process
@@ -1214,6 +1261,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         }
         res->nrows = w;
     }
+    if (res->nrows > 1) qsort(res->rows, res->nrows, sizeof *res->rows, row_cmp);
     res->seconds = now_s() - t0;
     if (!res->over_budget) settle_result(res, o);
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
@@ -1238,6 +1286,29 @@ cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen)
         snprintf(err, errlen, "%s", sp->failed ? sp->why : "cannot read back the temporary file of matching rows");
         return CFS_E_IO;
     }
+    if (!sp->f || sp->keys || !sp->nrows) return CFS_OK;
+    /* The spilled rows were written in fold order: one pass over their headers makes an
+     * index of their keys (32 bytes a row, the only memory that grows with the rows),
+     * sorted, by which they are read back in time order. */
+    sp->keys = malloc(sp->nrows * sizeof *sp->keys);
+    if (!sp->keys) {
+        snprintf(err, errlen, "out of memory ordering %llu matching rows", (unsigned long long)sp->nrows);
+        return CFS_E_IO;
+    }
+    for (uint64_t k = 0; k < sp->nrows; k++) {
+        spill_rec h;
+        off_t off = ftello(sp->f);
+        if (off < 0 || fread(&h, sizeof h, 1, sp->f) != 1 || fseeko(sp->f, (off_t)h.len, SEEK_CUR) != 0) {
+            snprintf(err, errlen, "reading back the temporary file of matching rows failed: %s",
+                     ferror(sp->f) ? strerror(errno ? errno : EIO) : "unexpected end");
+            free(sp->keys);
+            sp->keys = NULL;
+            return CFS_E_IO;
+        }
+        sp->keys[k] = (spill_key){h.ts, h.order_file, h.order_line, off};
+    }
+    sp->nkeys = sp->nrows;
+    qsort(sp->keys, sp->nkeys, sizeof *sp->keys, spill_key_cmp);
     return CFS_OK;
 }
 
@@ -1245,8 +1316,15 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
 {
     cfs_row_spill *sp = res->spill;
     if (!sp) return 0; /* cfs_scan_rows_begin was not called */
-    while (sp->f && sp->read < sp->nrows) {
+    /* Merge the spilled rows (by their sorted index) with rows[] (sorted): time order. */
+    while (sp->f && sp->read < sp->nkeys) {
+        const spill_key *k = &sp->keys[sp->read];
+        if (sp->mem_rows < res->nrows) {
+            const cfs_req_row *m = &res->rows[sp->mem_rows];
+            if (key_cmp(m->ts, m->order_file, m->order_line, k->ts, k->order_file, k->order_line) < 0) break;
+        }
         spill_rec h;
+        if (fseeko(sp->f, k->off, SEEK_SET) != 0) goto bad;
         if (fread(&h, sizeof h, 1, sp->f) != 1 || h.len > UINT32_MAX - 1) goto bad;
         if (h.len + 1 > sp->cur_cap) {
             sp->cur_cap = (size_t)h.len + 1 > 2 * sp->cur_cap ? (size_t)h.len + 1 : 2 * sp->cur_cap;
@@ -1263,6 +1341,9 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
         sp->cur.cth = h.cth;
         sp->cur.evkey = h.evkey;
         sp->cur.ts = h.ts;
+        sp->cur.order_file = h.order_file;
+        sp->cur.order_line = h.order_line;
+        sp->cur.waf = h.waf;
         memcpy(sp->cur.label, h.label, CFS_KEY_STR);
         settle_row(&sp->refs, sp->agg, &sp->ctx, &sp->cur);
         if (sp->cause >= 0 && sp->cur.at.cause != sp->cause) continue;
@@ -1298,11 +1379,13 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
     double t0 = now_s();
     cfs_inputs batch;
     memset(&batch, 0, sizeof batch);
+    uint64_t seq = 0;
     while (!(o->stop && *o->stop) && !cfs_mem_over()) {
         if (!cfs_walk_next(w, &batch, CFS_SCAN_BATCH)) {
             res->ledger.pruned += batch.pruned; /* files pruned after the last input */
             break;
         }
+        for (size_t i = 0; i < batch.n; i++) batch.v[i].seq = seq++; /* before the size sort */
         cfs_inputs_sort(&batch);
         free(scan_batch(&sh, &batch, threads));
         cfs_inputs_free(&batch);
@@ -1322,6 +1405,7 @@ void cfs_scan_result_free(cfs_scan_result *res)
         if (res->spill->f) fclose(res->spill->f);
         if (res->spill->refs.key_size) cfs_kmap_free(&res->spill->refs);
         free(res->spill->cur.text);
+        free(res->spill->keys);
         free(res->spill);
     }
     free(res->files);

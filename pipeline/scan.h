@@ -26,6 +26,10 @@ typedef struct cfs_req_row {
     uint64_t evkey;
     int64_t ts;
     char label[CFS_KEY_STR]; /* cfs_origin_label */
+    /* Rows come out by (ts, file, line): time order, ties in input order (the walk's),
+     * then line order (block << 32 | line within the block), whatever the thread count. */
+    uint64_t order_file, order_line;
+    uint32_t waf;            /* cfs_attr_line.waf: 1 + the WAF name row, 0 for none */
 } cfs_req_row;
 
 /* What `cfscan requests` collects: the rows that pass sel (filter.h), with the fields
@@ -70,8 +74,8 @@ typedef struct cfs_scan_result {
     cfs_ledger ledger;       /* totals and the listed errors and warnings */
     cfs_file_stats *files;   /* cfs_scan_run only: one per input, in input order */
     size_t nfiles;           /* inputs scanned */
-    /* Matching rows in input order (requests mode): the first ones may have spilled to
-     * a temporary file; rows[0..nrows) are the ones after those, settled and filtered.
+    /* Matching rows (requests mode): some may have spilled to a temporary file;
+     * rows[0..nrows) are the others, settled, filtered and in time order.
      * Read them all, in order, with cfs_scan_rows_begin / cfs_scan_rows_next. */
     cfs_req_row *rows;
     size_t nrows, rows_cap;
@@ -86,11 +90,16 @@ typedef struct cfs_scan_result {
                               * file): their counts are missing; the scan returns CFS_E_IO */
 } cfs_scan_result;
 
+/* The WAF rule that blocked a row's request (its BLOCK record's terminatingRuleId), or
+ * NULL when no WAF record proves a block. */
+const char *cfs_req_row_waf_rule(const cfs_req_row *row, const cfs_waf_index *w);
+
 /* Matching rows kept in memory by default before spilling (requests mode). */
 #define CFS_ROWS_MEM_DEFAULT ((uint64_t)32 << 20)
 
-/* Iterate every matching row in input order: the spilled ones (read back, settled and
- * filtered here), then rows[].  begin returns CFS_OK or CFS_E_IO (err says why); next
+/* Iterate every matching row in time order (cfs_req_row.order_*): the spilled ones are
+ * read back (settled and filtered here) through a sorted index of their keys, merged
+ * with rows[], which the scan sorted.  begin returns CFS_OK or CFS_E_IO (err says why); next
  * returns 1 with *row set (valid until the next call), 0 at the end, -1 on a read error
  * (err says why). */
 cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen);

@@ -18,6 +18,8 @@ typedef struct cfs_input {
     char dist[CFS_DIST_MAX]; /* from the file name; "" when the name is not CloudFront's */
     int64_t name_hour;     /* epoch seconds of the hour in the name, CFS_NO_TIME if none */
     int regular;           /* a regular file (mmap-able); 0 for stdin, FIFOs, devices */
+    uint64_t seq;          /* position in the walk (cfs_scan_walk): the input order that
+                            * breaks ties between `requests` rows of one second */
 } cfs_input;
 
 /* A path that could not be used: it is reported and the run goes on (exit status 4). */

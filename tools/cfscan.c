@@ -33,7 +33,7 @@ static void on_signal(int sig)
 
 static const char *const USAGE =
     "usage: cfscan scan PATH... [options]      report requests and explain 403s\n"
-    "       cfscan requests PATH... [options]  one TSV row per matching request (forensics)\n"
+    "       cfscan requests PATH... [options]  one row per matching request, in time order\n"
     "       cfscan merge DIR... -o OUT         merge summary directories exactly\n"
     "       cfscan version | -V | --version | help | COMMAND --help\n"
     "\n"
@@ -95,8 +95,10 @@ static const char *const USAGE =
     "  --uri-prefix P         cs-uri-stem starts with P (a leading / is implied: api/ = /api/)\n"
     "  --request-id ID        one x-edge-request-id\n"
     "\n"
-    "requests options:\n"
-    "  --fields a,b,...       log field names, or `distribution`\n"
+    "requests options (rows in time order; ties in input order, then line order):\n"
+    "  --fields a,b,...       log field names, `distribution`, or the verdict columns cause,\n"
+    "                         evidence, rule, waf_rule (the blocking WAF rule), candidates\n"
+    "  --format tsv|json      TSV with a header (default), or JSON lines: one object a row\n"
     "\n"
     "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
     "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
@@ -165,51 +167,69 @@ static int strv_push(strv *s, const char *x)
 
 static int bad_value(const char *opt, const char *v, const char *const *valid, size_t n);
 
-/* --fields into *out (the caller frees it): 0, -1 after a usage message, -2 after
- * saying that memory ran out. */
-static int parse_fields(const char *s, cfs_field **out, size_t *n)
+/* "name": on stdout (names are ours: field names need no escaping beyond the quotes). */
+static void json_key(const char *name)
 {
-    size_t cap = 8;
-    free(*out); /* a repeated --fields: the last one counts */
-    *out = malloc(cap * sizeof **out);
-    *n = 0;
-    if (!*out) {
-        say("--fields", NULL, "out of memory");
-        return -2;
-    }
-    const char *p = s;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        cfs_field f;
-        if (len == 12 && memcmp(p, "distribution", 12) == 0) f = CFS_F_UNKNOWN;
-        else {
+    cfs_write_json_str(stdout, name, strlen(name));
+    fputc(':', stdout);
+}
+
+/* `requests` output columns: a log field (copied by the scan into each row's text, in
+ * the order of the log list) or one of the verdict columns, known only once settled. */
+enum { COL_LOG, COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_WAF_RULE, COL_CANDIDATES, COL_KINDS };
+static const char *const k_verdict_cols[COL_KINDS] = {NULL, "cause", "evidence", "rule", "waf_rule", "candidates"};
+#define MAX_COLS 256
+
+typedef struct out_col {
+    int kind;   /* COL_* */
+    size_t log; /* COL_LOG: index in the row's log values */
+} out_col;
+
+typedef struct out_cols {
+    out_col v[MAX_COLS];
+    size_t n;
+    cfs_field log[MAX_COLS]; /* the log fields the scan copies (CFS_F_UNKNOWN: distribution) */
+    size_t nlog;
+} out_cols;
+
+static void cols_add_log(out_cols *o, cfs_field f)
+{
+    o->v[o->n++] = (out_col){COL_LOG, o->nlog};
+    o->log[o->nlog++] = f;
+}
+
+/* --fields into o: 0, or the exit status of a usage error. */
+static int parse_fields(const char *s, out_cols *o)
+{
+    o->n = o->nlog = 0; /* a repeated --fields: the last one counts */
+    for (const char *p = s;;) {
+        size_t len = strcspn(p, ",");
+        int kind = COL_LOG;
+        cfs_field f = CFS_F_UNKNOWN;
+        for (int k = 1; k < COL_KINDS; k++)
+            if (strlen(k_verdict_cols[k]) == len && !memcmp(p, k_verdict_cols[k], len)) kind = k;
+        if (kind == COL_LOG && !(len == 12 && !memcmp(p, "distribution", 12))) {
             f = cfs_field_lookup(p, len);
             if (f == CFS_F_UNKNOWN) {
                 char one[128];
                 snprintf(one, sizeof one, "%.*s", (int)(len < 127 ? len : 127), p);
-                const char *names[CFS_F_COUNT + 1];
+                const char *names[CFS_F_COUNT + COL_KINDS];
                 size_t k = 0;
                 names[k++] = "distribution";
                 for (int i = 0; i < CFS_F_COUNT; i++) names[k++] = cfs_field_name((cfs_field)i);
-                bad_value("fields", one, names, k);
-                return -1;
+                for (int i = 1; i < COL_KINDS; i++) names[k++] = k_verdict_cols[i];
+                return bad_value("fields", one, names, k);
             }
         }
-        if (*n == cap) {
-            cfs_field *grown = realloc(*out, cap * 2 * sizeof **out);
-            if (!grown) {
-                say("--fields", NULL, "out of memory");
-                return -2;
-            }
-            *out = grown;
-            cap *= 2;
-        }
-        (*out)[(*n)++] = f;
+        if (!len) return usage_error("%s", "--fields: an empty field name (a,b,... of log field names)");
+        if (o->n == MAX_COLS) return usage_error("--fields: more than %s columns", CFS_STRINGIFY(MAX_COLS));
+        if (kind == COL_LOG) cols_add_log(o, f);
+        else o->v[o->n++] = (out_col){kind, 0};
         p += len;
-        if (*p == ',') p++;
+        if (!*p) break;
+        p++;
     }
-    return *n ? 0 : -1;
+    return 0;
 }
 
 static const cfs_field k_default_fields[] = {
@@ -331,8 +351,8 @@ typedef struct scan_cmd {
     const char *outdir;
     int json, quiet, verbose, top;
     strv paths, configs, wafs;
-    cfs_field *fields; /* --fields, or NULL for k_default_fields */
-    size_t nfields;
+    out_cols cols;     /* requests: --fields, or k_default_fields */
+    int have_cols;
     cfs_scan_opts o;
     cfs_req_filter f;  /* requests: the rows wanted */
     cfs_filter flt;    /* --dist, --edge, ... as given */
@@ -378,7 +398,6 @@ static void scan_cmd_free(scan_cmd *c)
     free(c->paths.v);
     free(c->configs.v);
     free(c->wafs.v);
-    free(c->fields);
     cfs_filter_free(&c->flt);
     cfs_filter_free(&c->dist_only);
 }
@@ -447,7 +466,7 @@ static const opt_def k_opts[] = {
     {"quiet", no_argument, O_QUIET, CMD_ALL},
     {"verbose", no_argument, O_VERBOSE, CMD_SR},
     {"redact-clients", no_argument, O_REDACT_CLIENTS, CMD_SR},
-    {"format", required_argument, O_FORMAT, CMD_SCAN | CMD_MERGE},
+    {"format", required_argument, O_FORMAT, CMD_ALL},
     {"top", required_argument, O_TOP, CMD_SCAN},
     {"output", required_argument, O_OUTPUT, CMD_SCAN | CMD_MERGE},
     {"request-id", required_argument, O_REQUEST_ID, CMD_SR},
@@ -530,6 +549,7 @@ static int bad_value(const char *opt, const char *v, const char *const *valid, s
 }
 
 static const char *const k_formats[] = {"text", "json"};
+static const char *const k_row_formats[] = {"tsv", "json"};
 static const char *const k_gzip_decoders[] = {"auto", "isal", "zlib", "libdeflate"};
 
 /* The accepted time forms, for the help text and every bad-time message. */
@@ -709,8 +729,8 @@ static int scan_opt(void *ctx, int id, const char *v)
         return -1;
     case O_FORMAT:
         if (!strcmp(v, "json")) c->json = 1;
-        else if (!strcmp(v, "text")) c->json = 0;
-        else return bad_value("format", v, k_formats, 2);
+        else if (!strcmp(v, c->requests_mode ? "tsv" : "text")) c->json = 0;
+        else return bad_value("format", v, c->requests_mode ? k_row_formats : k_formats, 2);
         return -1;
     case O_OUTPUT:
         c->outdir = v;
@@ -748,8 +768,8 @@ static int scan_opt(void *ctx, int id, const char *v)
         c->flt.uri_prefix = v;
         return -1;
     case O_FIELDS: {
-        int pf = parse_fields(v, &c->fields, &c->nfields);
-        return pf == 0 ? -1 : pf == -2 ? CFS_EXIT_FATAL : CFS_EXIT_USAGE;
+        c->have_cols = 1;
+        return parse_fields(v, &c->cols) == 0 ? -1 : CFS_EXIT_USAGE;
     }
     case O_HELP:
         fputs(USAGE, stdout);
@@ -945,13 +965,11 @@ static void set_request_filter(scan_cmd *c)
     const char *cap = getenv("CFS_REQUESTS_SPILL_BYTES");
     uint64_t capn;
     if (cap && cfs_parse_u64(cap, strlen(cap), &capn) == 0 && capn > 0) c->o.rows_mem = capn;
-    if (c->fields) {
-        c->f.out = c->fields;
-        c->f.nout = c->nfields;
-    } else {
-        c->f.out = k_default_fields;
-        c->f.nout = sizeof k_default_fields / sizeof k_default_fields[0];
-    }
+    if (!c->have_cols)
+        for (size_t i = 0; i < sizeof k_default_fields / sizeof k_default_fields[0]; i++)
+            cols_add_log(&c->cols, k_default_fields[i]);
+    c->f.out = c->cols.log;
+    c->f.nout = c->cols.nlog;
     c->o.filter = &c->f;
 }
 
@@ -990,16 +1008,104 @@ static int scan_inputs(scan_cmd *c)
     return 0;
 }
 
-/* `requests`: the header, then one TSV row per matching request, then the inputs with
- * rejected lines on stderr.  Nonzero when the rows could not be read back. */
+/* The value of verdict column kind for row (NUL-terminated; cand is room for the
+ * candidates). */
+static const char *verdict_value(int kind, const cfs_req_row *row, const cfs_waf_index *w, char *cand, size_t n)
+{
+    switch (kind) {
+    case COL_CAUSE:
+        return cfs_cause_name((cfs_cause)row->at.cause);
+    case COL_EVIDENCE:
+        return cfs_evidence_name((cfs_evidence)row->at.evidence);
+    case COL_RULE:
+        return cfs_rule_name(row->at.rule);
+    case COL_WAF_RULE: {
+        const char *r = cfs_req_row_waf_rule(row, w);
+        return r ? r : "-";
+    }
+    default: {
+        /* an undecided line (cause unknown) names the causes the data leaves open */
+        uint32_t mask = cfs_rule_candidates(row->at.rule);
+        if (!mask) return "-";
+        cfs_candidates_str(mask, cand, n);
+        return cand;
+    }
+    }
+}
+
+/* The name of output column i. */
+static const char *col_name(const out_cols *o, size_t i)
+{
+    const out_col *k = &o->v[i];
+    if (k->kind != COL_LOG) return k_verdict_cols[k->kind];
+    return o->log[k->log] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(o->log[k->log]);
+}
+
+/* One row: TSV (the columns, then cause, evidence, rule and candidates, always the last
+ * four) or a JSON object (the columns, then those four unless chosen already).  Log values
+ * are raw log bytes: TAB separates them in the row's text; each is made safe. */
+static void print_row(scan_cmd *c, const cfs_req_row *row)
+{
+    const out_cols *o = &c->cols;
+    const char *val[MAX_COLS];
+    size_t len[MAX_COLS];
+    const char *p = row->text, *end = row->text + row->len;
+    for (size_t i = 0; i < o->nlog; i++) {
+        const char *t = memchr(p, '\t', (size_t)(end - p));
+        val[i] = p;
+        len[i] = t ? (size_t)(t - p) : (size_t)(end - p);
+        p = t ? t + 1 : end;
+    }
+    char cand[256];
+    int chosen[COL_KINDS] = {0};
+    for (size_t i = 0; i < o->n; i++) {
+        const out_col *k = &o->v[i];
+        chosen[k->kind] = 1;
+        if (c->json) {
+            fputs(i ? "," : "{", stdout);
+            json_key(col_name(o, i));
+        } else if (i) {
+            fputc('\t', stdout);
+        }
+        if (k->kind == COL_LOG) {
+            if (c->json) cfs_write_json_str(stdout, val[k->log], len[k->log]);
+            else cfs_write_safe(stdout, val[k->log], len[k->log]);
+        } else {
+            const char *v = verdict_value(k->kind, row, c->waf, cand, sizeof cand);
+            if (c->json) cfs_write_json_str(stdout, v, strlen(v));
+            else cfs_write_safe(stdout, v, strlen(v));
+        }
+    }
+    static const int tail[] = {COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_CANDIDATES};
+    int any = o->n > 0;
+    for (size_t t = 0; t < sizeof tail / sizeof tail[0]; t++) {
+        if (c->json && chosen[tail[t]]) continue;
+        const char *v = verdict_value(tail[t], row, c->waf, cand, sizeof cand);
+        if (c->json) {
+            fputs(any ? "," : "{", stdout);
+            json_key(k_verdict_cols[tail[t]]);
+            cfs_write_json_str(stdout, v, strlen(v));
+        } else {
+            fputc('\t', stdout);
+            cfs_write_safe(stdout, v, strlen(v));
+        }
+        any = 1;
+    }
+    fputs(c->json ? "}\n" : "\n", stdout);
+}
+
+/* `requests`: the TSV header, then one row per matching request in time order (TSV, or
+ * JSON lines with --format json), then the inputs with rejected lines on stderr.
+ * Nonzero when the rows could not be read back. */
 static int print_request_rows(scan_cmd *c)
 {
-    const cfs_req_filter *f = &c->f;
-    for (size_t i = 0; i < f->nout; i++) {
-        if (i) fputc('\t', stdout);
-        fputs(f->out[i] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(f->out[i]), stdout);
+    if (!c->json) {
+        for (size_t i = 0; i < c->cols.n; i++) {
+            if (i) fputc('\t', stdout);
+            fputs(col_name(&c->cols, i), stdout);
+        }
+        fputs(c->cols.n ? "\tcause\tevidence\trule\tcandidates\n" : "cause\tevidence\trule\tcandidates\n", stdout);
     }
-    fputs("\tcause\tevidence\trule\tcandidates\n", stdout);
     const cfs_req_row *row;
     int more;
     if (cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
@@ -1013,23 +1119,7 @@ static int print_request_rows(scan_cmd *c)
             c->outcome.fatal = CFS_E_IO;
             return -1;
         }
-        /* fields are raw log bytes: TABs separate them; each value is made safe */
-        const char *p = row->text, *end = row->text + row->len;
-        while (p <= end) {
-            const char *t = memchr(p, '\t', (size_t)(end - p));
-            size_t len = t ? (size_t)(t - p) : (size_t)(end - p);
-            cfs_write_safe(stdout, p, len);
-            if (!t) break;
-            fputc('\t', stdout);
-            p = t + 1;
-        }
-        /* an undecided line (cause unknown) names the causes the data leaves open */
-        char cand[256];
-        uint32_t mask = cfs_rule_candidates(row->at.rule);
-        if (mask) cfs_candidates_str(mask, cand, sizeof cand);
-        printf("\t%s\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
-               cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule),
-               mask ? cand : "-");
+        print_row(c, row);
         c->rows_out++;
     }
     if (!g_stop) check_selection(c, c->rows_out);
