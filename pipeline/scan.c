@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,7 @@ typedef struct shared {
     const cfs_kernel *kernel;
     unsigned parse_need;    /* cfs_record_parse's CFS_PARSE_* for this scan */
     cfs_thread_agg *thread_aggs; /* per thread: exact counter and 403 accumulator */
+    cfs_kmap *thread_tl;    /* per thread: the 403 timeline (opts.timeline_s), else NULL */
     uint32_t **thread_pos;
     int folding;            /* a thread is folding units into the result (fold_pending) */
     int inflight;           /* blocks spawned and not finished (backpressure): bounds both
@@ -394,6 +396,18 @@ static __attribute__((noinline)) int line_selected(pstate *ps, cfs_thread_agg *a
     return 0;
 }
 
+/* A 403 into this thread's timeline (--resolution finer than the hour). */
+static __attribute__((noinline)) void timeline_add(pstate *ps, const cfs_record *r)
+{
+    int s = ps->sh->o->timeline_s;
+    cfs_tl_row k;
+    memset(&k, 0, sizeof k);
+    cfs_key_str(k.dist, r->dist.p, r->dist.n);
+    k.bucket = r->ts - (r->ts % s + s) % s; /* floor, also before 1970 */
+    cfs_tl_row *row = cfs_kmap_get(&ps->sh->thread_tl[omp_get_thread_num()], &k, NULL);
+    row->n++;
+}
+
 static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
                         const uint64_t *tabs)
 {
@@ -455,6 +469,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
+    if (__builtin_expect(o->timeline_s != 0, 0) && at.cause != CFS_CAUSE_NONE) timeline_add(ps, r);
     maybe_collect(ps, r, al);
 }
 
@@ -1076,6 +1091,10 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
         cfs_thread_agg_init(&sh->thread_aggs[t], res->agg.events);
         sh->thread_pos[t] = cfs_xmalloc(SCAN_BUF_BYTES);
     }
+    if (o->timeline_s > 0) {
+        sh->thread_tl = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_tl);
+        for (int t = 0; t < *threads; t++) cfs_kmap_init(&sh->thread_tl[t], offsetof(cfs_tl_row, n), sizeof(cfs_tl_row));
+    }
     return CFS_OK;
 }
 
@@ -1220,6 +1239,21 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->over_budget = 1;
     }
     if (!res->over_budget) merge_threads(sh, threads, &res->agg); /* frees the thread tables */
+    if (sh->thread_tl) {
+        /* counts add, so the merged timeline is the same at any thread count */
+        res->timeline_s = o->timeline_s;
+        cfs_kmap_init(&res->timeline, offsetof(cfs_tl_row, n), sizeof(cfs_tl_row));
+        for (int t = 0; t < threads; t++) {
+            for (size_t i = 0; i < sh->thread_tl[t].n; i++) {
+                const cfs_tl_row *a = cfs_kmap_row(&sh->thread_tl[t], i);
+                cfs_tl_row *b = cfs_kmap_get(&res->timeline, a, NULL);
+                b->n += a->n;
+            }
+            cfs_kmap_free(&sh->thread_tl[t]);
+        }
+        free(sh->thread_tl);
+        sh->thread_tl = NULL;
+    }
     for (int t = 0; t < threads; t++) {
         if (res->over_budget) cfs_thread_agg_free(&sh->thread_aggs[t]);
         free(sh->thread_pos[t]);
@@ -1397,6 +1431,7 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
 void cfs_scan_result_free(cfs_scan_result *res)
 {
     cfs_agg_free(&res->agg);
+    if (res->timeline_s) cfs_kmap_free(&res->timeline);
     if (res->state) cfs_agg_free(res->state);
     free(res->state);
     for (size_t i = 0; i < res->nrows; i++) free(res->rows[i].text);
@@ -1425,5 +1460,7 @@ cfs_view cfs_scan_view(const cfs_scan_result *res)
     v.interrupted = res->interrupted;
     v.over_budget = res->over_budget;
     v.keys = res->keys;
+    v.timeline = res->timeline_s ? &res->timeline : NULL;
+    v.timeline_s = res->timeline_s;
     return v;
 }

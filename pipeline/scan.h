@@ -42,6 +42,9 @@ typedef struct cfs_req_filter {
 
 typedef struct cfs_scan_opts {
     int threads;             /* 0 = all cores */
+    /* Seconds per bucket of the report's 403 timeline when finer than the hour (60, 300,
+     * 900): counted per thread while scanning; 0: the hourly timeline of the aggregate. */
+    int timeline_s;
     int64_t since, until;    /* CFS_NO_TIME for open ends */
     cfs_gz_mode gz;
     cfs_attr_ctx attr;
@@ -86,6 +89,8 @@ typedef struct cfs_scan_result {
                               * and rows are incomplete; keys says what they held */
     cfs_key_counts keys;
     const char *kernel;
+    cfs_kmap timeline;       /* cfs_tl_row, with opts.timeline_s */
+    int timeline_s;
     int fast_failed;         /* the held-back 403s could not all be read back (temporary
                               * file): their counts are missing; the scan returns CFS_E_IO */
 } cfs_scan_result;

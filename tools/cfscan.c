@@ -75,6 +75,8 @@ static const char *const USAGE =
     "scan options:\n"
     "  --format text|json     report format on stdout (default text)\n"
     "  --top N                entries in each top list (default " CFS_STRINGIFY(CFS_REPORT_TOP_DEFAULT) ")\n"
+    "  --resolution R         the 403 timeline per 1m, 5m, 15m or 1h (default: from the\n"
+    "                         --since/--until window, up to 2 h 1m, 12 h 5m, 48 h 15m, else 1h)\n"
     "  -o, --output DIR       also write a summary directory (Parquet tables, report.txt,\n"
     "                         report.json, manifest.json, state.cfs), replaced atomically;\n"
     "                         DIR must not be a symbolic link, and an existing DIR must be\n"
@@ -352,6 +354,7 @@ typedef struct scan_cmd {
     int json, quiet, verbose, top;
     strv paths, configs, wafs;
     out_cols cols;     /* requests: --fields, or k_default_fields */
+    int resolution;    /* --resolution in seconds, 0 for the default (set_resolution) */
     int have_cols;
     cfs_scan_opts o;
     cfs_req_filter f;  /* requests: the rows wanted */
@@ -443,6 +446,7 @@ enum opt_id {
     O_IP,
     O_URI_PREFIX,
     O_FIELDS,
+    O_RESOLUTION,
 };
 
 typedef struct opt_def {
@@ -477,6 +481,7 @@ static const opt_def k_opts[] = {
     {"ip", required_argument, O_IP, CMD_SR},
     {"uri-prefix", required_argument, O_URI_PREFIX, CMD_SR},
     {"fields", required_argument, O_FIELDS, CMD_REQUESTS},
+    {"resolution", required_argument, O_RESOLUTION, CMD_SCAN},
     {"help", no_argument, O_HELP, CMD_ALL},
     {"version", no_argument, O_VERSION, CMD_ALL},
 };
@@ -550,6 +555,8 @@ static int bad_value(const char *opt, const char *v, const char *const *valid, s
 
 static const char *const k_formats[] = {"text", "json"};
 static const char *const k_row_formats[] = {"tsv", "json"};
+static const char *const k_resolutions[] = {"1m", "5m", "15m", "1h"};
+static const int k_resolution_s[] = {60, 300, 900, 3600};
 static const char *const k_gzip_decoders[] = {"auto", "isal", "zlib", "libdeflate"};
 
 /* The accepted time forms, for the help text and every bad-time message. */
@@ -771,6 +778,10 @@ static int scan_opt(void *ctx, int id, const char *v)
         c->have_cols = 1;
         return parse_fields(v, &c->cols) == 0 ? -1 : CFS_EXIT_USAGE;
     }
+    case O_RESOLUTION:
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v, k_resolutions[i])) c->resolution = k_resolution_s[i];
+        return c->resolution ? -1 : bad_value("resolution", v, k_resolutions, 4);
     case O_HELP:
         fputs(USAGE, stdout);
         return 0;
@@ -778,6 +789,19 @@ static int scan_opt(void *ctx, int id, const char *v)
         return version();
     }
     return usage_error("%s", "internal error: an option without a handler");
+}
+
+/* The report's timeline resolution: --resolution, else from the window's length when
+ * both ends are given (up to 2 hours: 1m, 12 hours: 5m, 48 hours: 15m), else 1h.  A
+ * sub-hour timeline is counted during the scan; the hourly one comes with the aggregate. */
+static void set_resolution(scan_cmd *c)
+{
+    int s = c->resolution;
+    if (!s && c->o.since != CFS_NO_TIME && c->o.until != CFS_NO_TIME) {
+        int64_t w = c->o.until - c->o.since;
+        s = w <= 2 * 3600 ? 60 : w <= 12 * 3600 ? 300 : w <= 48 * 3600 ? 900 : 3600;
+    }
+    c->o.timeline_s = s && s < 3600 ? s : 0;
 }
 
 /* The command line of `scan` or `requests` into c: -1 to go on, else the exit status
@@ -1234,6 +1258,7 @@ static void scan_cmd_steps(scan_cmd *c)
     if (set_filters(c) != 0) return;
     if (c->requests_mode) set_request_filter(c);
     set_selection(c);
+    if (!c->requests_mode) set_resolution(c);
     if (scan_inputs(c) != 0) return;
     if (!c->requests_mode && !c->res.interrupted) check_selection(c, c->res.ledger.tot.aggregated);
     if (c->verbose) fprintf(stderr, "cfscan: scan kernel %s\n", c->res.kernel);
