@@ -88,6 +88,7 @@ typedef struct shared {
     unsigned parse_need;    /* cfs_record_parse's CFS_PARSE_* for this scan */
     cfs_thread_agg *thread_aggs; /* per thread: exact counter and 403 accumulator */
     cfs_kmap *thread_tl;    /* per thread: the 403 timeline (opts.timeline_s), else NULL */
+    int line_extra;         /* filters, a timeline or rows: handle_line calls line_extra */
     uint32_t **thread_pos;
     int folding;            /* a thread is folding units into the result (fold_pending) */
     int inflight;           /* blocks spawned and not finished (backpressure): bounds both
@@ -287,9 +288,9 @@ static int row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
 
 static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
 {
-    cfs_attribution at = al.at;
     const cfs_req_filter *f = ps->sh->o->filter;
     if (!f) return;
+    cfs_attribution at = al.at;
     /* A provisional cause may still settle into the wanted one: keep it for now. */
     if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) || !cfs_filter_dist(f->sel, r->dist))
         return;
@@ -380,22 +381,6 @@ static size_t past_long_line(const char *p, size_t n)
     return nl ? (size_t)(nl - p) + 1 : 0;
 }
 
-/* --dist, --edge, ... (o->lines): a line they exclude is counted as filtered.  One of
- * the selected distributions still teaches its origin-fetch reference, so the verdicts
- * on the lines kept are those of the unfiltered run. */
-static __attribute__((noinline)) int line_selected(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
-{
-    const cfs_filter *f = ps->sh->o->lines;
-    if (!cfs_filter_dist(f, r->dist)) {
-        ps->st.filtered++;
-        return 0;
-    }
-    if (cfs_filter_record(f, r)) return 1;
-    cfs_agg_add_origin(agg, r, &ps->sh->o->attr);
-    ps->st.filtered++;
-    return 0;
-}
-
 /* A 403 into this thread's timeline (--resolution finer than the hour). */
 static __attribute__((noinline)) void timeline_add(pstate *ps, const cfs_record *r)
 {
@@ -406,6 +391,31 @@ static __attribute__((noinline)) void timeline_add(pstate *ps, const cfs_record 
     k.bucket = r->ts - (r->ts % s + s) % s; /* floor, also before 1970 */
     cfs_tl_row *row = cfs_kmap_get(&ps->sh->thread_tl[omp_get_thread_num()], &k, NULL);
     row->n++;
+}
+
+/* --dist, --edge, ... (o->lines): a line they exclude is counted as filtered (0).  One
+ * of the selected distributions still teaches its origin-fetch reference, so the verdicts
+ * on the lines kept are those of the unfiltered run.  A line kept (1) is counted in the
+ * sub-hour timeline (o->timeline_s) when it is a 403 with a cause, and offered to
+ * `requests` (maybe_collect). */
+static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg, const cfs_record *r,
+                                                cfs_attr_line al)
+{
+    const cfs_scan_opts *o = ps->sh->o;
+    cfs_attribution at = al.at;
+    const cfs_filter *f = o->lines;
+    if (f && !cfs_filter_dist(f, r->dist)) {
+        ps->st.filtered++;
+        return 0;
+    }
+    if (f && !(cfs_filter_record(f, r) && cfs_filter_cause(f, at, 0))) {
+        cfs_agg_add_origin(agg, r, &o->attr);
+        ps->st.filtered++;
+        return 0;
+    }
+    if (o->timeline_s && at.cause != CFS_CAUSE_NONE) timeline_add(ps, r);
+    maybe_collect(ps, r, al);
+    return 1;
 }
 
 static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
@@ -458,19 +468,13 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
     else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
     else r->dist = (cfs_span){"-", 1};
-    /* o->lines is NULL without filters: two predictable branches per line */
-    if (__builtin_expect(o->lines != NULL, 0) && !line_selected(ps, agg, r)) return;
     cfs_attr_line al = cfs_attribute_line(r, &o->attr);
     cfs_attribution at = al.at;
-    if (__builtin_expect(o->lines != NULL, 0) && !cfs_filter_cause(o->lines, at, 0)) {
-        cfs_agg_add_origin(agg, r, &o->attr);
-        ps->st.filtered++;
-        return;
-    }
+    /* Filters, a sub-hour timeline, `requests` rows: one predictable branch per line
+     * without them. */
+    if (__builtin_expect(ps->sh->line_extra, 0) && !line_extra(ps, agg, r, al)) return;
     cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
-    if (__builtin_expect(o->timeline_s != 0, 0) && at.cause != CFS_CAUSE_NONE) timeline_add(ps, r);
-    maybe_collect(ps, r, al);
 }
 
 /* Parse every complete line of p[0..n).  Returns the offset of the first byte not
@@ -1081,6 +1085,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->parse_need = (all_fields ? CFS_PARSE_ALL : 0) |
                      (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
     sh->max_inflight = 2 * *threads + 2;
+    sh->line_extra = o->lines != NULL || o->timeline_s > 0 || o->filter != NULL;
     sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);
     /* One events filter for the scan (edgefast.c), at most an eighth of the memory budget. */
