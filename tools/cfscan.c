@@ -103,7 +103,8 @@ static const char *const USAGE =
     "  --format tsv|json      TSV with a header (default), or JSON lines: one object a row\n"
     "\n"
     "exit status: 0 all inputs read and every line used; 2 usage error; 3 some lines were\n"
-    "rejected or an input held no usable lines (counts in the report); 4 an input could\n"
+    "rejected, an input held no usable lines (counts in the report), or the window and\n"
+    "filters selected nothing (said on stderr and in the report); 4 an input could\n"
     "not be read completely (missing, unreadable, truncated or corrupt); 5 the distinct\n"
     "keys outgrew --memory-limit (nothing written); 1 other fatal error; 130 interrupted.\n"
     "When several apply: 130, then 2, 1, 5, 4, 3.\n";
