@@ -454,6 +454,11 @@ static __attribute__((noinline)) void add_origin_sample(cfs_thread_agg *t, uint3
 static void add_caused(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
                        const cfs_attr_ctx *ctx, uint32_t did, int64_t hour);
 
+void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx)
+{
+    if (cfs_attr_origin_sample(r)) add_origin_sample(t, cfs_counter_dist(&t->counter, r->dist.p, r->dist.n), r, ctx);
+}
+
 void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
                  const cfs_attr_ctx *ctx)
 {

@@ -188,6 +188,9 @@ void cfs_topk_pool_drain(void);
 uint8_t cfs_lat_class(uint32_t ms);
 uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if unknown) */
 
+/* Only the origin-fetch sample of a record a filter excluded (scan.c): the
+ * distribution's latency reference does not depend on which lines are reported. */
+void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx);
 /* Account one accepted record with its attribution (cfs_attribute's, which carries the
  * WAF row too) into the thread's state t.  `heavy` (the work unit's) receives the top-k
  * updates and the held-back 403s; it is not used for lines without a 403 cause. */

@@ -13,7 +13,9 @@ uint64_t cfs_stats_rejected(const cfs_file_stats *f)
     return s;
 }
 
-int cfs_stats_warned(const cfs_file_stats *f) { return f->status == CFS_OK && f->aggregated == 0; }
+/* A file whose lines the window or filters excluded held usable lines: not warned (a
+ * run that selected nothing at all says so itself, cfs_run_end.selected_nothing). */
+int cfs_stats_warned(const cfs_file_stats *f) { return f->status == CFS_OK && f->aggregated == 0 && f->filtered == 0; }
 
 const char *cfs_stats_warning(const cfs_file_stats *f)
 {
@@ -104,7 +106,8 @@ cfs_exit_code cfs_run_exit_status(const cfs_run_end *e)
     if (e->fatal != CFS_OK) return CFS_EXIT_FATAL;
     if (e->over_budget) return CFS_EXIT_OVER_BUDGET;
     if (e->evidence_failed || (l && l->failed)) return CFS_EXIT_INPUT_FAILED;
-    if ((l && (l->warned || l->rejecting)) || e->evidence_uncovered) return CFS_EXIT_REJECTED;
+    if ((l && (l->warned || l->rejecting)) || e->evidence_uncovered || e->selected_nothing)
+        return CFS_EXIT_REJECTED;
     return CFS_EXIT_OK;
 }
 

@@ -37,7 +37,8 @@ typedef struct cfs_file_stats {
 /* d += s for every counter (status, format and error are left alone). */
 void cfs_stats_add(cfs_file_stats *d, const cfs_file_stats *s);
 uint64_t cfs_stats_rejected(const cfs_file_stats *f);
-/* An input read completely that gave no request (empty, binary, no #Fields:, ...). */
+/* An input read completely that gave no request (empty, binary, no #Fields:, ...); one
+ * whose lines were only filtered out (window, filters) is not warned. */
 int cfs_stats_warned(const cfs_file_stats *f);
 /* Why such an input gave nothing, or NULL when it is not warned. */
 const char *cfs_stats_warning(const cfs_file_stats *f);
@@ -69,7 +70,8 @@ typedef enum cfs_exit_code {
     CFS_EXIT_OK = 0,           /* every input read completely, every line used */
     CFS_EXIT_FATAL = 1,        /* other fatal error (output not written, out of memory) */
     CFS_EXIT_USAGE = 2,        /* usage error */
-    CFS_EXIT_REJECTED = 3,     /* lines rejected, or an input held no usable line */
+    CFS_EXIT_REJECTED = 3,     /* lines rejected, an input held no usable line, or the
+                                * window or filters selected nothing */
     CFS_EXIT_INPUT_FAILED = 4, /* an input or evidence file could not be read completely */
     CFS_EXIT_OVER_BUDGET = 5,  /* the keys outgrew the memory budget: nothing written */
     CFS_EXIT_INTERRUPTED = 130 /* SIGINT/SIGTERM, in any phase */
@@ -84,14 +86,16 @@ typedef struct cfs_run_end {
                                * traffic or was not what it claims (evidence.h): 3 */
     int over_budget;          /* the memory budget was exceeded */
     int interrupted;          /* SIGINT/SIGTERM arrived */
+    int selected_nothing;     /* --since/--until or a filter selected no input or line:
+                               * an empty answer must not look like a clean one (3) */
     cfs_status fatal;         /* CFS_OK, or why the run could not finish (CFS_E_USAGE:
                                * a usage error found late, e.g. the -o directory) */
 } cfs_run_end;
 
 /* The exit status of a run, by one precedence, the first that applies:
  *   130 interrupted > 2 usage > 1 fatal > 5 over budget > 4 input or evidence failed
- *   > 3 lines rejected, an input without requests, or an evidence input that covered
- *   none of the scanned traffic > 0.
+ *   > 3 lines rejected, an input without requests, an evidence input that covered none
+ *   of the scanned traffic, or a window or filter that selected nothing > 0.
  * An interruption comes first because it is why everything after it failed or is
  * partial; a fatal error (nothing written) outranks what the inputs held; among the
  * input outcomes the worse one wins: a run over budget wrote nothing, a failed input

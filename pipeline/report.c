@@ -195,6 +195,7 @@ typedef struct dist_model {
     uint64_t requests, bytes, n403;
     cause_model *causes[CFS_CAUSE_COUNT];
     kvlist hours403;
+    kvlist tl;          /* 403s per bucket of a timeline finer than the hour (cfs_view.timeline) */
     kvlist waf_rules;
     uint64_t hints[CFS_HINT_COUNT]; /* 403s per evidence that would decide them */
     uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* what the WAF logs add (waf.h notes) */
@@ -239,6 +240,22 @@ static void hour_str(int64_t h, char *buf, size_t n)
     if (!cfs_time_in_range(h) || gmtime_r(&t, &tm) == NULL ||
         strftime(buf, n, "%Y-%m-%dT%H:00Z", &tm) == 0)
         snprintf(buf, n, "@%lld", (long long)h);
+}
+
+/* A timeline bucket's start as the hours are written, with its minutes. */
+static void bucket_str(int64_t b, char *buf, size_t n)
+{
+    time_t t = (time_t)b;
+    struct tm tm;
+    if (!cfs_time_in_range(b) || gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm) == 0)
+        snprintf(buf, n, "@%lld", (long long)b);
+}
+
+/* --resolution's name and the words of the text report's timeline line. */
+static const char *resolution_name(int s) { return s == 60 ? "1m" : s == 300 ? "5m" : s == 900 ? "15m" : "1h"; }
+static const char *resolution_words(int s)
+{
+    return s == 60 ? "minute" : s == 300 ? "5 minutes" : s == 900 ? "15 minutes" : "hour";
 }
 
 /* The index slot of dist (keys are CFS_KEY_STR bytes, NUL padded as the aggregate
@@ -590,6 +607,12 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         kv_get(&c->hours, hs)->n += t->requests;
         kv_get(&d->hours403, hs)->n += t->requests;
     }
+    for (size_t i = 0; v->timeline && i < v->timeline->n; i++) {
+        const cfs_tl_row *t = cfs_kmap_row(v->timeline, i);
+        char bs[32];
+        bucket_str(t->bucket, bs, sizeof bs);
+        kv_get(&dist_get(m, t->dist)->tl, bs)->n += t->n;
+    }
     for (size_t i = 0; i < a->groups.n; i++) {
         const cfs_grow *g = cfs_kmap_row(&a->groups, i);
         if (g->k.cause >= CFS_CAUSE_COUNT) continue;
@@ -647,6 +670,7 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
             kv_sort(&d->causes[c]->hours, 0);
         }
         kv_sort(&d->hours403, 0);
+        kv_sort(&d->tl, 0);
     }
     kv_sort(&m->status, 0);
     kv_sort(&m->dist, 1);
@@ -687,6 +711,7 @@ static void free_model(model *m)
     for (size_t i = 0; i < m->nd; i++) {
         dist_model *d = m->d[i];
         kv_free(&d->hours403);
+        kv_free(&d->tl);
         kv_free(&d->waf_rules);
         free(d->lrows);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
@@ -946,10 +971,14 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
             v->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
             m.tot.bytes_out / 1e6);
-    fprintf(out, "Lines:  %llu read = %llu requests + %llu outside the time window + %llu rejected + %llu header/blank\n",
+    /* with filters besides the window, "filtered" counts the lines they excluded too */
+    int line_filters = 0;
+    for (size_t i = 0; o && i < o->nsel; i++)
+        line_filters |= strcmp(o->sel_names[i], "since") != 0 && strcmp(o->sel_names[i], "until") != 0;
+    fprintf(out, "Lines:  %llu read = %llu requests + %llu %s + %llu rejected + %llu header/blank\n",
             (unsigned long long)m.tot.lines, (unsigned long long)m.tot.aggregated,
-            (unsigned long long)m.tot.filtered, (unsigned long long)rej,
-            (unsigned long long)(m.tot.header_lines + m.tot.blank_lines));
+            (unsigned long long)m.tot.filtered, line_filters ? "filtered out" : "outside the time window",
+            (unsigned long long)rej, (unsigned long long)(m.tot.header_lines + m.tot.blank_lines));
     if (rej) {
         fprintf(out, "Rejected lines by reason:");
         for (int r = 0; r < CFS_REJ_COUNT; r++)
@@ -957,6 +986,18 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
                 fprintf(out, " %s=%llu", cfs_reject_name((cfs_reject)r), (unsigned long long)m.tot.rejected[r]);
         fputc('\n', out);
     }
+    if (o && o->nsel) {
+        fputs("Selection:", out);
+        for (size_t i = 0; i < o->nsel; i++) {
+            fprintf(out, " --%s ", o->sel_names[i]);
+            cfs_write_safe(out, o->sel_values[i], strlen(o->sel_values[i]));
+        }
+        fputc('\n', out);
+    }
+    if (o && o->selected_nothing)
+        fprintf(out, "The window and filters selected nothing (%s): this report is empty because of "
+                     "them, not because the logs are clean\n",
+                o->nothing_why ? o->nothing_why : "no line passed");
     if (m.tot.short_lines || m.tot.trailing_tab || m.tot.crlf)
         fprintf(out, "Tolerated: %llu lines missing trailing fields, %llu with a trailing TAB, %llu CRLF line ends\n",
                 (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
@@ -1107,11 +1148,12 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             fprintf(out, "      next    %s\n", cfs_cause_advice((cfs_cause)c->cause));
         }
         text_settle(out, d);
-        if (d->hours403.n) {
-            fprintf(out, "  403s per hour:");
-            for (size_t r = 0; r < d->hours403.n; r++) {
+        const kvlist *tl = v->timeline ? &d->tl : &d->hours403;
+        if (tl->n) {
+            fprintf(out, "  403s per %s:", resolution_words(v->timeline ? v->timeline_s : 3600));
+            for (size_t r = 0; r < tl->n; r++) {
                 if (r % 4 == 0) fprintf(out, "\n   ");
-                fprintf(out, " %s %llu", d->hours403.v[r].key + 5, (unsigned long long)d->hours403.v[r].n);
+                fprintf(out, " %s %llu", tl->v[r].key + 5, (unsigned long long)tl->v[r].n);
             }
             fputc('\n', out);
         }
@@ -1133,7 +1175,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             fputc('\n', out);
         }
     }
-    if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    if (!any && !(o && o->selected_nothing)) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
     /* "without --config" also when configs were given but none is of a scanned
      * distribution: they changed nothing */
     if (!(o && o->with_config && (!o->evidence || cfs_evid_config_applied(o->evidence))))
@@ -1279,6 +1321,15 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of
      * -j1 and -jN must be byte-identical.  Timing goes to stderr. */
     fprintf(out, "{\"cfscan_version\":\"%s\",\"schema_version\":1", CFS_VERSION);
+    /* the window and filters applied, each as given */
+    fputs(",\"selection\":{\"filters\":{", out);
+    for (size_t i = 0; o && i < o->nsel; i++) {
+        fputs(i ? "," : "", out);
+        json_cstr(out, o->sel_names[i]);
+        fputc(':', out);
+        json_cstr(out, o->sel_values[i]);
+    }
+    fprintf(out, "},\"selected_nothing\":%s}", o && o->selected_nothing ? "true" : "false");
     fprintf(out, ",\"inputs\":{\"files\":%zu,\"files_failed\":%zu,\"files_pruned\":%llu,"
                  "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
                  "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"
@@ -1388,6 +1439,10 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         }
         fputs("],\"hourly\":", out);
         json_kvlist(out, &d->hours403, (size_t)-1);
+        fprintf(out, ",\"timeline\":{\"resolution\":\"%s\",\"counts\":",
+                resolution_name(v->timeline ? v->timeline_s : 3600));
+        json_kvlist(out, v->timeline ? &d->tl : &d->hours403, (size_t)-1);
+        fputc('}', out);
         fputs(",\"waf_rules\":", out);
         json_kvlist(out, &d->waf_rules, (size_t)-1);
         json_settle(out, d);

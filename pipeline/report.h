@@ -28,6 +28,14 @@ typedef struct cfs_report_opts {
                                    * each distribution's; NULL without them (or on merge) */
     const cfs_evid_set *evidence; /* what each evidence input covered (evidence.h); NULL:
                                    * none recorded */
+    /* The window and filters the run applied (--since, --dist, ...): option names without
+     * the dashes and their values as given, nsel of them (0: none); the report names
+     * them, and says so when they selected nothing (selected_nothing, why: what was
+     * skipped), so an empty answer does not read as a clean one. */
+    const char *const *sel_names, *const *sel_values;
+    size_t nsel;
+    int selected_nothing;
+    const char *nothing_why;
 } cfs_report_opts;
 
 /* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing. */

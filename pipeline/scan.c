@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,8 @@ typedef struct shared {
     const cfs_kernel *kernel;
     unsigned parse_need;    /* cfs_record_parse's CFS_PARSE_* for this scan */
     cfs_thread_agg *thread_aggs; /* per thread: exact counter and 403 accumulator */
+    cfs_kmap *thread_tl;    /* per thread: the 403 timeline (opts.timeline_s), else NULL */
+    int line_extra;         /* filters, a timeline or rows: handle_line calls line_extra */
     uint32_t **thread_pos;
     int folding;            /* a thread is folding units into the result (fold_pending) */
     int inflight;           /* blocks spawned and not finished (backpressure): bounds both
@@ -110,6 +113,7 @@ typedef struct pstate {
     const cfs_input *input;
     cfs_span file_dist;     /* distribution id from the file name, or {NULL,0} */
     int skipping;           /* inside a line already counted as too long: drop bytes to its LF */
+    uint32_t block;         /* the block of the file this sequence parses (0 for a whole file) */
 } pstate;
 
 static double now_s(void)
@@ -164,6 +168,8 @@ typedef struct spill_rec {
     uint64_t evkey;
     int64_t ts;
     char label[CFS_KEY_STR];
+    uint64_t order_file, order_line;
+    uint32_t waf;
 } spill_rec;
 
 typedef struct cfs_row_spill {
@@ -171,11 +177,13 @@ typedef struct cfs_row_spill {
     int failed;       /* a write failed: the scan reports it */
     char why[256];
     uint64_t nrows;   /* rows in the file */
-    uint64_t read;    /* rows read back so far */
+    uint64_t read;    /* rows read back so far (the position in keys) */
     size_t mem_rows;  /* position in res->rows once the file is read */
     cfs_req_row cur;  /* the row last handed out from the file */
     size_t cur_cap;
     int cause;        /* --cause filter (-1 = any), applied on reading back */
+    struct spill_key *keys; /* the rows' sort keys and offsets, sorted (cfs_scan_rows_begin) */
+    uint64_t nkeys;
     cfs_kmap refs;    /* dist -> origin reference ms (ref_row) */
     const cfs_agg *agg;
     cfs_attr_ctx ctx; /* the scan's evidence, for cfs_fast_settle */
@@ -210,6 +218,9 @@ static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char 
             h.evkey = r->evkey;
             h.ts = r->ts;
             memcpy(h.label, r->label, CFS_KEY_STR);
+            h.order_file = r->order_file;
+            h.order_line = r->order_line;
+            h.waf = r->waf;
             if (fwrite(&h, sizeof h, 1, f) != 1 || fwrite(r->text, 1, r->len, f) != r->len) {
                 *failed = 1;
                 snprintf(why, whylen, "writing matching rows to a temporary file failed: %s",
@@ -235,55 +246,54 @@ static void unit_spill(unit *u)
     u->row_bytes = 0;
 }
 
+/* ---- requests rows in time order -------------------------------------------------------- */
+static int key_cmp(int64_t ta, uint64_t fa, uint64_t la, int64_t tb, uint64_t fb, uint64_t lb)
+{
+    if (ta != tb) return ta < tb ? -1 : 1;
+    if (fa != fb) return fa < fb ? -1 : 1;
+    return la < lb ? -1 : la > lb;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const cfs_req_row *x = a, *y = b;
+    return key_cmp(x->ts, x->order_file, x->order_line, y->ts, y->order_file, y->order_line);
+}
+
+/* A spilled row's key and where its record starts in the file. */
+typedef struct spill_key {
+    int64_t ts;
+    uint64_t order_file, order_line;
+    off_t off;
+} spill_key;
+
+static int spill_key_cmp(const void *a, const void *b)
+{
+    const spill_key *x = a, *y = b;
+    return key_cmp(x->ts, x->order_file, x->order_line, y->ts, y->order_file, y->order_line);
+}
+
+const char *cfs_req_row_waf_rule(const cfs_req_row *row, const cfs_waf_index *w)
+{
+    /* waf - 1 past the rule names is one of the notes (waf.h), no blocking rule */
+    if (!w || !row->waf || row->waf - 1 >= cfs_waf_rule_count(w)) return NULL;
+    return cfs_waf_name(w, row->waf - 1);
+}
+
 /* ---- requests filter --------------------------------------------------------------------- */
-static int ip_matches(const cfs_req_filter *f, cfs_span ip)
-{
-    if (!f->ip_family) return 1;
-    char buf[64];
-    if (ip.n == 0 || ip.n >= sizeof buf) return 0;
-    memcpy(buf, ip.p, ip.n);
-    buf[ip.n] = 0;
-    uint8_t a[16];
-    int fam = strchr(buf, ':') ? 6 : 4;
-    if (fam != f->ip_family) return 0;
-    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, a) != 1) return 0;
-    unsigned bits = f->ip_prefix;
-    for (unsigned i = 0; i < bits / 8; i++)
-        if (a[i] != f->ip[i]) return 0;
-    if (bits % 8) {
-        uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
-        if ((a[bits / 8] & mask) != (f->ip[bits / 8] & mask)) return 0;
-    }
-    return 1;
-}
-
-static int span_eq_str(cfs_span s, const char *z)
-{
-    size_t n = strlen(z);
-    return s.n == n && memcmp(s.p, z, n) == 0;
-}
-
 static int row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
 {
-    return f->cause < 0 || row->at.cause == f->cause;
+    return cfs_filter_cause(f->sel, row->at, 1);
 }
 
-static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
+static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
 {
     const cfs_req_filter *f = ps->sh->o->filter;
     if (!f) return;
-    if (f->request_id && !span_eq_str(r->f[CFS_F_EDGE_REQUEST_ID], f->request_id)) return;
-    if (f->status >= 0 && r->status != f->status) return;
+    cfs_attribution at = al.at;
     /* A provisional cause may still settle into the wanted one: keep it for now. */
-    if (f->cause >= 0 && at.cause != f->cause && !cfs_attr_needs_latency(at)) return;
-    if (f->dist && !span_eq_str(r->dist, f->dist)) return;
-    if (f->edge && !span_eq_str(r->f[CFS_F_EDGE_LOCATION], f->edge)) return;
-    if (f->uri_prefix) {
-        size_t n = strlen(f->uri_prefix);
-        cfs_span u = r->f[CFS_F_CS_URI_STEM];
-        if (u.n < n || memcmp(u.p, f->uri_prefix, n) != 0) return;
-    }
-    if (!ip_matches(f, r->f[CFS_F_C_IP])) return;
+    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) || !cfs_filter_dist(f->sel, r->dist))
+        return;
     /* --redact-clients: the filter above saw the full address; the row gets the prefix
      * (c-ip, and each address of x-forwarded-for). */
     int redact = ps->sh->o->attr.redact_clients;
@@ -322,12 +332,15 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attribution at)
     row->len = (uint32_t)o;
     cfs_key_str(row->dist, r->dist.p, r->dist.n);
     row->at = at;
+    row->waf = al.waf;
+    row->ts = r->ts;
+    row->order_file = ps->input->seq;
+    row->order_line = (uint64_t)ps->block << 32 | (uint32_t)ps->st.lines;
     row->time_taken_ms = cfs_attr_decision_ms(r);
     if (cfs_attr_deferred(at, row->time_taken_ms)) {
         row->clen = cfs_fast_clen(r);
         row->cth = cfs_fast_cth(r);
         row->evkey = cfs_fast_evkey(row->dist, r, row->cth, row->clen);
-        row->ts = r->ts;
         cfs_origin_label(r, &ps->sh->o->attr, row->label);
     }
     u->row_bytes += row_cost(row);
@@ -366,6 +379,43 @@ static size_t past_long_line(const char *p, size_t n)
 {
     const char *nl = memchr(p, '\n', n);
     return nl ? (size_t)(nl - p) + 1 : 0;
+}
+
+/* A 403 into this thread's timeline (--resolution finer than the hour). */
+static __attribute__((noinline)) void timeline_add(pstate *ps, const cfs_record *r)
+{
+    int s = ps->sh->o->timeline_s;
+    cfs_tl_row k;
+    memset(&k, 0, sizeof k);
+    cfs_key_str(k.dist, r->dist.p, r->dist.n);
+    k.bucket = r->ts - (r->ts % s + s) % s; /* floor, also before 1970 */
+    cfs_tl_row *row = cfs_kmap_get(&ps->sh->thread_tl[omp_get_thread_num()], &k, NULL);
+    row->n++;
+}
+
+/* --dist, --edge, ... (o->lines): a line they exclude is counted as filtered (0).  One
+ * of the selected distributions still teaches its origin-fetch reference, so the verdicts
+ * on the lines kept are those of the unfiltered run.  A line kept (1) is counted in the
+ * sub-hour timeline (o->timeline_s) when it is a 403 with a cause, and offered to
+ * `requests` (maybe_collect). */
+static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg, const cfs_record *r,
+                                                cfs_attr_line al)
+{
+    const cfs_scan_opts *o = ps->sh->o;
+    cfs_attribution at = al.at;
+    const cfs_filter *f = o->lines;
+    if (f && !cfs_filter_dist(f, r->dist)) {
+        ps->st.filtered++;
+        return 0;
+    }
+    if (f && !(cfs_filter_record(f, r) && cfs_filter_cause(f, at, 0))) {
+        cfs_agg_add_origin(agg, r, &o->attr);
+        ps->st.filtered++;
+        return 0;
+    }
+    if (o->timeline_s && at.cause != CFS_CAUSE_NONE) timeline_add(ps, r);
+    maybe_collect(ps, r, al);
+    return 1;
 }
 
 static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
@@ -420,9 +470,11 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     else r->dist = (cfs_span){"-", 1};
     cfs_attr_line al = cfs_attribute_line(r, &o->attr);
     cfs_attribution at = al.at;
+    /* Filters, a sub-hour timeline, `requests` rows: one predictable branch per line
+     * without them. */
+    if (__builtin_expect(ps->sh->line_extra, 0) && !line_extra(ps, agg, r, al)) return;
     cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
-    maybe_collect(ps, r, at);
 }
 
 /* Parse every complete line of p[0..n).  Returns the offset of the first byte not
@@ -714,6 +766,7 @@ static void run_block(block_job *j)
     pstate ps;
     pstate_init(&ps, j->sh, j->file, &j->layout);
     ps.st.bytes_out = j->n;
+    ps.block = (uint32_t)j->index;
     parse_buffer(&ps, j->p, j->n, j->final);
     if (!j->owned) {
         /* A zero-copy block of a large mapped file: drop its pages from this process
@@ -1027,9 +1080,12 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->rows_mem = o->rows_mem ? o->rows_mem : CFS_ROWS_MEM_DEFAULT;
     sh->res = res;
     sh->kernel = k;
-    sh->parse_need = (o->filter ? CFS_PARSE_ALL : 0) |
+    /* --uri-prefix, --ip and --request-id read fields that plain lines leave unparsed */
+    int all_fields = o->filter || (o->lines && (o->lines->uri || o->lines->ip_family || o->lines->request_id));
+    sh->parse_need = (all_fields ? CFS_PARSE_ALL : 0) |
                      (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
     sh->max_inflight = 2 * *threads + 2;
+    sh->line_extra = o->lines != NULL || o->timeline_s > 0 || o->filter != NULL;
     sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);
     /* One events filter for the scan (edgefast.c), at most an eighth of the memory budget. */
@@ -1039,6 +1095,10 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     for (int t = 0; t < *threads; t++) {
         cfs_thread_agg_init(&sh->thread_aggs[t], res->agg.events);
         sh->thread_pos[t] = cfs_xmalloc(SCAN_BUF_BYTES);
+    }
+    if (o->timeline_s > 0) {
+        sh->thread_tl = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_tl);
+        for (int t = 0; t < *threads; t++) cfs_kmap_init(&sh->thread_tl[t], offsetof(cfs_tl_row, n), sizeof(cfs_tl_row));
     }
     return CFS_OK;
 }
@@ -1184,6 +1244,21 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->over_budget = 1;
     }
     if (!res->over_budget) merge_threads(sh, threads, &res->agg); /* frees the thread tables */
+    if (sh->thread_tl) {
+        /* counts add, so the merged timeline is the same at any thread count */
+        res->timeline_s = o->timeline_s;
+        cfs_kmap_init(&res->timeline, offsetof(cfs_tl_row, n), sizeof(cfs_tl_row));
+        for (int t = 0; t < threads; t++) {
+            for (size_t i = 0; i < sh->thread_tl[t].n; i++) {
+                const cfs_tl_row *a = cfs_kmap_row(&sh->thread_tl[t], i);
+                cfs_tl_row *b = cfs_kmap_get(&res->timeline, a, NULL);
+                b->n += a->n;
+            }
+            cfs_kmap_free(&sh->thread_tl[t]);
+        }
+        free(sh->thread_tl);
+        sh->thread_tl = NULL;
+    }
     for (int t = 0; t < threads; t++) {
         if (res->over_budget) cfs_thread_agg_free(&sh->thread_aggs[t]);
         free(sh->thread_pos[t]);
@@ -1213,11 +1288,11 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->spill->refs = refs;
         res->spill->agg = &res->agg;
         res->spill->ctx = o->attr;
-        res->spill->cause = o->filter ? o->filter->cause : -1;
+        res->spill->cause = o->filter ? o->filter->sel->cause : -1;
     } else {
         cfs_kmap_free(&refs);
     }
-    if (o->filter && o->filter->cause >= 0) {
+    if (o->filter && o->filter->sel->cause >= 0) {
         size_t w = 0;
         for (size_t i = 0; i < res->nrows; i++) {
             if (row_matches_cause(&res->rows[i], o->filter)) res->rows[w++] = res->rows[i];
@@ -1225,6 +1300,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         }
         res->nrows = w;
     }
+    if (res->nrows > 1) qsort(res->rows, res->nrows, sizeof *res->rows, row_cmp);
     res->seconds = now_s() - t0;
     if (!res->over_budget) settle_result(res, o);
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
@@ -1249,6 +1325,29 @@ cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen)
         snprintf(err, errlen, "%s", sp->failed ? sp->why : "cannot read back the temporary file of matching rows");
         return CFS_E_IO;
     }
+    if (!sp->f || sp->keys || !sp->nrows) return CFS_OK;
+    /* The spilled rows were written in fold order: one pass over their headers makes an
+     * index of their keys (32 bytes a row, the only memory that grows with the rows),
+     * sorted, by which they are read back in time order. */
+    sp->keys = malloc(sp->nrows * sizeof *sp->keys);
+    if (!sp->keys) {
+        snprintf(err, errlen, "out of memory ordering %llu matching rows", (unsigned long long)sp->nrows);
+        return CFS_E_IO;
+    }
+    for (uint64_t k = 0; k < sp->nrows; k++) {
+        spill_rec h;
+        off_t off = ftello(sp->f);
+        if (off < 0 || fread(&h, sizeof h, 1, sp->f) != 1 || fseeko(sp->f, (off_t)h.len, SEEK_CUR) != 0) {
+            snprintf(err, errlen, "reading back the temporary file of matching rows failed: %s",
+                     ferror(sp->f) ? strerror(errno ? errno : EIO) : "unexpected end");
+            free(sp->keys);
+            sp->keys = NULL;
+            return CFS_E_IO;
+        }
+        sp->keys[k] = (spill_key){h.ts, h.order_file, h.order_line, off};
+    }
+    sp->nkeys = sp->nrows;
+    qsort(sp->keys, sp->nkeys, sizeof *sp->keys, spill_key_cmp);
     return CFS_OK;
 }
 
@@ -1256,8 +1355,15 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
 {
     cfs_row_spill *sp = res->spill;
     if (!sp) return 0; /* cfs_scan_rows_begin was not called */
-    while (sp->f && sp->read < sp->nrows) {
+    /* Merge the spilled rows (by their sorted index) with rows[] (sorted): time order. */
+    while (sp->f && sp->read < sp->nkeys) {
+        const spill_key *k = &sp->keys[sp->read];
+        if (sp->mem_rows < res->nrows) {
+            const cfs_req_row *m = &res->rows[sp->mem_rows];
+            if (key_cmp(m->ts, m->order_file, m->order_line, k->ts, k->order_file, k->order_line) < 0) break;
+        }
         spill_rec h;
+        if (fseeko(sp->f, k->off, SEEK_SET) != 0) goto bad;
         if (fread(&h, sizeof h, 1, sp->f) != 1 || h.len > UINT32_MAX - 1) goto bad;
         if (h.len + 1 > sp->cur_cap) {
             sp->cur_cap = (size_t)h.len + 1 > 2 * sp->cur_cap ? (size_t)h.len + 1 : 2 * sp->cur_cap;
@@ -1274,6 +1380,9 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
         sp->cur.cth = h.cth;
         sp->cur.evkey = h.evkey;
         sp->cur.ts = h.ts;
+        sp->cur.order_file = h.order_file;
+        sp->cur.order_line = h.order_line;
+        sp->cur.waf = h.waf;
         memcpy(sp->cur.label, h.label, CFS_KEY_STR);
         settle_row(&sp->refs, sp->agg, &sp->ctx, &sp->cur);
         if (sp->cause >= 0 && sp->cur.at.cause != sp->cause) continue;
@@ -1309,11 +1418,13 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
     double t0 = now_s();
     cfs_inputs batch;
     memset(&batch, 0, sizeof batch);
+    uint64_t seq = 0;
     while (!(o->stop && *o->stop) && !cfs_mem_over()) {
         if (!cfs_walk_next(w, &batch, CFS_SCAN_BATCH)) {
             res->ledger.pruned += batch.pruned; /* files pruned after the last input */
             break;
         }
+        for (size_t i = 0; i < batch.n; i++) batch.v[i].seq = seq++; /* before the size sort */
         cfs_inputs_sort(&batch);
         free(scan_batch(&sh, &batch, threads));
         cfs_inputs_free(&batch);
@@ -1325,6 +1436,7 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
 void cfs_scan_result_free(cfs_scan_result *res)
 {
     cfs_agg_free(&res->agg);
+    if (res->timeline_s) cfs_kmap_free(&res->timeline);
     if (res->state) cfs_agg_free(res->state);
     free(res->state);
     for (size_t i = 0; i < res->nrows; i++) free(res->rows[i].text);
@@ -1333,6 +1445,7 @@ void cfs_scan_result_free(cfs_scan_result *res)
         if (res->spill->f) fclose(res->spill->f);
         if (res->spill->refs.key_size) cfs_kmap_free(&res->spill->refs);
         free(res->spill->cur.text);
+        free(res->spill->keys);
         free(res->spill);
     }
     free(res->files);
@@ -1352,5 +1465,7 @@ cfs_view cfs_scan_view(const cfs_scan_result *res)
     v.interrupted = res->interrupted;
     v.over_budget = res->over_budget;
     v.keys = res->keys;
+    v.timeline = res->timeline_s ? &res->timeline : NULL;
+    v.timeline_s = res->timeline_s;
     return v;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "pipeline/aggregate.h"
 #include "pipeline/decode.h"
+#include "pipeline/filter.h"
 #include "pipeline/ledger.h"
 #include "pipeline/source.h"
 #include "pipeline/view.h"
@@ -25,30 +26,34 @@ typedef struct cfs_req_row {
     uint64_t evkey;
     int64_t ts;
     char label[CFS_KEY_STR]; /* cfs_origin_label */
+    /* Rows come out by (ts, file, line): time order, ties in input order (the walk's),
+     * then line order (block << 32 | line within the block), whatever the thread count. */
+    uint64_t order_file, order_line;
+    uint32_t waf;            /* cfs_attr_line.waf: 1 + the WAF name row, 0 for none */
 } cfs_req_row;
 
-/* Filter for `cfscan requests`; a NULL/0 member matches everything. */
+/* What `cfscan requests` collects: the rows that pass sel (filter.h), with the fields
+ * out[0..nout) (CFS_F_UNKNOWN stands for the distribution). */
 typedef struct cfs_req_filter {
-    const char *request_id;
-    int status;              /* -1 = any */
-    int cause;               /* -1 = any */
-    const char *dist;
-    const char *edge;
-    int ip_family;           /* 0 = any, 4 or 6 */
-    uint8_t ip[16];
-    unsigned ip_prefix;
-    const char *uri_prefix;
+    const cfs_filter *sel;   /* never NULL */
     const cfs_field *out;    /* fields to copy into each row, in order */
     size_t nout;
 } cfs_req_filter;
 
 typedef struct cfs_scan_opts {
     int threads;             /* 0 = all cores */
+    /* Seconds per bucket of the report's 403 timeline when finer than the hour (60, 300,
+     * 900): counted per thread while scanning; 0: the hourly timeline of the aggregate. */
+    int timeline_s;
     int64_t since, until;    /* CFS_NO_TIME for open ends */
     cfs_gz_mode gz;
     cfs_attr_ctx attr;
     int progress;            /* progress line on stderr */
     const cfs_req_filter *filter; /* non-NULL: collect matching rows */
+    /* Lines that do not pass are counted as filtered and not aggregated (their origin
+     * fetches still feed the distribution's latency reference, unless --dist excluded
+     * them); NULL: no filter, no cost. */
+    const cfs_filter *lines;
     uint64_t big_file;       /* split files above this many bytes into blocks (0 = CFS_BIG_FILE) */
     volatile sig_atomic_t *stop; /* set by a signal handler to stop early */
     /* Bytes of matching rows (text plus bookkeeping) held in memory before they spill to
@@ -72,8 +77,8 @@ typedef struct cfs_scan_result {
     cfs_ledger ledger;       /* totals and the listed errors and warnings */
     cfs_file_stats *files;   /* cfs_scan_run only: one per input, in input order */
     size_t nfiles;           /* inputs scanned */
-    /* Matching rows in input order (requests mode): the first ones may have spilled to
-     * a temporary file; rows[0..nrows) are the ones after those, settled and filtered.
+    /* Matching rows (requests mode): some may have spilled to a temporary file;
+     * rows[0..nrows) are the others, settled, filtered and in time order.
      * Read them all, in order, with cfs_scan_rows_begin / cfs_scan_rows_next. */
     cfs_req_row *rows;
     size_t nrows, rows_cap;
@@ -84,15 +89,22 @@ typedef struct cfs_scan_result {
                               * and rows are incomplete; keys says what they held */
     cfs_key_counts keys;
     const char *kernel;
+    cfs_kmap timeline;       /* cfs_tl_row, with opts.timeline_s */
+    int timeline_s;
     int fast_failed;         /* the held-back 403s could not all be read back (temporary
                               * file): their counts are missing; the scan returns CFS_E_IO */
 } cfs_scan_result;
 
+/* The WAF rule that blocked a row's request (its BLOCK record's terminatingRuleId), or
+ * NULL when no WAF record proves a block. */
+const char *cfs_req_row_waf_rule(const cfs_req_row *row, const cfs_waf_index *w);
+
 /* Matching rows kept in memory by default before spilling (requests mode). */
 #define CFS_ROWS_MEM_DEFAULT ((uint64_t)32 << 20)
 
-/* Iterate every matching row in input order: the spilled ones (read back, settled and
- * filtered here), then rows[].  begin returns CFS_OK or CFS_E_IO (err says why); next
+/* Iterate every matching row in time order (cfs_req_row.order_*): the spilled ones are
+ * read back (settled and filtered here) through a sorted index of their keys, merged
+ * with rows[], which the scan sorted.  begin returns CFS_OK or CFS_E_IO (err says why); next
  * returns 1 with *row set (valid until the next call), 0 at the end, -1 on a read error
  * (err says why). */
 cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen);

@@ -68,16 +68,50 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
     }
     if (n < 10) return -1;
     char t[9] = "00:00:00";
+    int64_t offset = 0; /* seconds east of UTC, subtracted to give UTC */
     if (n > 10) {
-        if (s[10] != 'T' && s[10] != ' ') return -1;
+        if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return -1;
         const char *r = s + 11;
         size_t rn = n - 11;
-        if (rn && r[rn - 1] == 'Z') rn--;
-        if (rn != 2 && rn != 5 && rn != 8) return -1;
-        memcpy(t, r, rn);
+        /* The time is HH, HH:MM or HH:MM:SS; what follows is the zone: nothing or Z
+         * (UTC), or an ISO 8601 / RFC 3339 offset +HH, +HH:MM or +HHMM (or -), optionally
+         * after one space as date(1) prints it ("... +0530"). */
+        size_t tn = 0;
+        while (tn < rn && ((r[tn] >= '0' && r[tn] <= '9') || r[tn] == ':')) tn++;
+        if (tn != 2 && tn != 5 && tn != 8) return -1;
+        memcpy(t, r, tn);
+        const char *z = r + tn;
+        size_t zn = rn - tn;
+        if (zn && z[0] == ' ') {
+            z++;
+            zn--;
+            if (!zn) return -1;
+        }
+        if (zn == 1 && (z[0] == 'Z' || z[0] == 'z')) {
+            zn = 0;
+        } else if (zn) {
+            if (z[0] != '+' && z[0] != '-') return -1;
+            int oh, om = 0;
+            if (zn == 3 && digits(z + 1, 2)) {
+                oh = (z[1] - '0') * 10 + (z[2] - '0');
+            } else if (zn == 5 && digits(z + 1, 4)) {
+                oh = (z[1] - '0') * 10 + (z[2] - '0');
+                om = (z[3] - '0') * 10 + (z[4] - '0');
+            } else if (zn == 6 && digits(z + 1, 2) && z[3] == ':' && digits(z + 4, 2)) {
+                oh = (z[1] - '0') * 10 + (z[2] - '0');
+                om = (z[4] - '0') * 10 + (z[5] - '0');
+            } else {
+                return -1;
+            }
+            /* Real zones lie within -12:00 .. +14:00; minutes name a quarter-hour at most 59. */
+            if (om > 59 || oh * 60 + om > 14 * 60) return -1;
+            offset = (int64_t)(oh * 3600 + om * 60) * (z[0] == '-' ? -1 : 1);
+        }
     }
     int64_t v;
-    if (cfs_parse_date_time(s, 10, t, 8, &v) != 0 || !cfs_time_in_range(v)) return -1;
+    if (cfs_parse_date_time(s, 10, t, 8, &v) != 0) return -1;
+    v -= offset;
+    if (!cfs_time_in_range(v)) return -1;
     *out = v;
     return 0;
 }
@@ -128,15 +162,16 @@ int cfs_open_regular(const char *path, char *why, size_t whylen)
 }
 
 static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since,
-                       int64_t until)
+                       int64_t until, const char *only_dist)
 {
     cfs_input x;
     memset(&x, 0, sizeof x);
     x.name_hour = CFS_NO_TIME;
     if (cfs_parse_log_name(path, x.dist, &x.name_hour) == 0) {
-        /* A file named for hour H holds requests that occurred in [H, H+3600). */
+        /* A file named for hour H holds requests that occurred in [H, H+3600); a file
+         * named for another distribution than --dist holds none of its lines. */
         if ((since != CFS_NO_TIME && x.name_hour + 3600 <= since) ||
-            (until != CFS_NO_TIME && x.name_hour >= until)) {
+            (until != CFS_NO_TIME && x.name_hour >= until) || (only_dist && strcmp(x.dist, only_dist) != 0)) {
             in->pruned++;
             return;
         }
@@ -186,6 +221,7 @@ struct cfs_walk {
     char **paths;
     size_t npaths, next_path;
     int64_t since, until;
+    const char *dist; /* cfs_walk_set_dist */
     walk_frame stack[CFS_WALK_MAX_DEPTH + 1];
     size_t depth;      /* frames in use */
 };
@@ -278,9 +314,9 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
         /* Follow links to files, never to directories (no loops). */
         struct stat ts;
         if (fstatat(dirfd(f->d), name, &ts, 0) != 0) add_error(in, child, strerror(errno));
-        else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, w->since, w->until);
+        else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, w->since, w->until, w->dist);
     } else if (S_ISREG(st.st_mode)) {
-        push_input(in, child, &st, w->since, w->until);
+        push_input(in, child, &st, w->since, w->until, w->dist);
     }
     /* FIFOs, sockets and devices inside directories are skipped: a walk must not block
      * on a pipe.  Named explicitly on the command line they are read. */
@@ -291,7 +327,7 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
 static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
 {
     if (strcmp(path, "-") == 0) {
-        push_input(in, "-", NULL, w->since, w->until);
+        push_input(in, "-", NULL, w->since, w->until, w->dist);
         return;
     }
     struct stat st;
@@ -305,7 +341,7 @@ static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
         else walk_push(w, in, dfd, path, 0);
         return;
     }
-    push_input(in, path, &st, w->since, w->until);
+    push_input(in, path, &st, w->since, w->until, w->dist);
 }
 
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)
@@ -336,6 +372,11 @@ void cfs_walk_close(cfs_walk *w)
     for (size_t i = 0; i < w->npaths; i++) free(w->paths[i]);
     free(w->paths);
     free(w);
+}
+
+void cfs_walk_set_dist(cfs_walk *w, const char *dist)
+{
+    if (w) w->dist = dist;
 }
 
 void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until)

@@ -18,6 +18,8 @@ typedef struct cfs_input {
     char dist[CFS_DIST_MAX]; /* from the file name; "" when the name is not CloudFront's */
     int64_t name_hour;     /* epoch seconds of the hour in the name, CFS_NO_TIME if none */
     int regular;           /* a regular file (mmap-able); 0 for stdin, FIFOs, devices */
+    uint64_t seq;          /* position in the walk (cfs_scan_walk): the input order that
+                            * breaks ties between `requests` rows of one second */
 } cfs_input;
 
 /* A path that could not be used: it is reported and the run goes on (exit status 4). */
@@ -47,6 +49,9 @@ void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t unt
  * returns 0 once the walk is exhausted and nothing was appended. */
 typedef struct cfs_walk cfs_walk;
 cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until);
+/* Also skip, unopened and counted in pruned, files whose CloudFront name gives another
+ * distribution than dist (--dist; the string must outlive the walk). */
+void cfs_walk_set_dist(cfs_walk *w, const char *dist);
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max);
 void cfs_walk_close(cfs_walk *w);
 /* Order for scheduling: largest first, then by path (deterministic). */
@@ -57,9 +62,11 @@ void cfs_inputs_free(cfs_inputs *in);
  * Returns 0 and fills dist (NUL-terminated) and *hour on success, -1 otherwise. */
 int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour);
 
-/* Parse a --since/--until value: "YYYY-MM-DD", "YYYY-MM-DDTHH[:MM[:SS]][Z]",
- * "YYYY-MM-DD HH:MM[:SS]" (all UTC) or "@EPOCH".  Returns 0 on success, -1 when the
- * value has none of these forms or lies outside CFS_TIME_MIN..CFS_TIME_MAX (types.h). */
+/* Parse a --since/--until value: "YYYY-MM-DD", "YYYY-MM-DDTHH[:MM[:SS]]" or with a
+ * space for the T (UTC), either followed by a zone: "Z", "+HH", "+HH:MM" or "+HHMM" (or
+ * "-"; one space may come before it), converted to UTC; or "@EPOCH".  Returns 0 on
+ * success, -1 when the value has none of these forms or lies outside
+ * CFS_TIME_MIN..CFS_TIME_MAX (types.h) once in UTC. */
 int cfs_parse_time_arg(const char *s, int64_t *out);
 
 /* Open a file the user named as evidence (--config, --waf-logs, a summary's state.cfs)

@@ -224,9 +224,13 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return CFS_E_IO;
     }
-    cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, cfs_evid_has_kind(&s->evidence, CFS_EVID_CONFIG),
-                          s->nwaf_rules > 0 || cfs_evid_has_kind(&s->evidence, CFS_EVID_WAF),
-                          (const char *const *)s->waf_rules, s->nwaf_rules, s->stop, NULL, NULL, &s->evidence};
+    cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT,
+                          .with_config = cfs_evid_has_kind(&s->evidence, CFS_EVID_CONFIG),
+                          .with_waf = s->nwaf_rules > 0 || cfs_evid_has_kind(&s->evidence, CFS_EVID_WAF),
+                          .waf_rules = (const char *const *)s->waf_rules,
+                          .nwaf_rules = s->nwaf_rules,
+                          .stop = s->stop,
+                          .evidence = &s->evidence};
     if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
                       * the summary's own (its wrow ids index them) */
         ro.top = s->report->top;

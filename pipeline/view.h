@@ -22,6 +22,14 @@ typedef struct cfs_view_own {
     cfs_ledger ledger;
 } cfs_view_own;
 
+/* One bucket of the 403 timeline (--resolution): a distribution's 403 lines (those with a
+ * cause, as the hourly timeline counts them) with bucket <= time < bucket + timeline_s. */
+typedef struct cfs_tl_row {
+    char dist[CFS_KEY_STR];
+    int64_t bucket;
+    uint64_t n;
+} cfs_tl_row;
+
 /* What a report or a summary's tables are made from. */
 typedef struct cfs_view {
     const cfs_agg *agg;       /* settled (cfs_is_settled): traffic, groups, heavy, origin,
@@ -34,6 +42,11 @@ typedef struct cfs_view {
     int over_budget;          /* the memory budget was exceeded: agg is incomplete */
     cfs_key_counts keys;      /* with over_budget: what the tables held */
     cfs_view_own *own;        /* what a view made from summaries owns (cfs_view_free) */
+    /* The 403 timeline at a resolution finer than the hour (--resolution): rows of
+     * cfs_tl_row, timeline_s seconds per bucket; NULL and 0 when the report's
+     * timeline is the hourly one of agg (always for a view of summaries). */
+    const cfs_kmap *timeline;
+    int timeline_s;
 } cfs_view;
 
 /* Release what v owns (a view of a scan owns nothing: the scan result holds it). */

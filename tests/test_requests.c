@@ -96,5 +96,9 @@ Test(requests, filters)
                      "distribution\tx-edge-request-id\tcause\tevidence\trule\tcandidates\n"
                      "E1TEST0000000A\tR06\torigin_s3\tlikely\ts3_xml_body_unconfigured\t-\n"
                      "E1TEST0000000A\tR07\twaf_block\tpossible\tlatency_edge_waf_absolute\t-\n");
-    cr_assert_str_eq(run("--dist OTHER --fields x-edge-request-id"), "x-edge-request-id\tcause\tevidence\trule\tcandidates\n");
+    /* a distribution that is not there: the header only, and exit 3 (issue 17 item 2) */
+    char cmd[2048], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s requests %s -q --dist OTHER --fields x-edge-request-id", tu_prog("cfscan"), g_file);
+    cr_assert_eq(tu_run(cmd, &out, &err), 3, "%s", err);
+    cr_assert_str_eq(out, "x-edge-request-id\tcause\tevidence\trule\tcandidates\n");
 }

@@ -1,6 +1,7 @@
 /* The cfscan command line: argument parsing, evidence loading and printing only; the
  * work is done by cfs_scan_run (pipeline/scan.c). */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,67 +160,71 @@ static int strv_push(strv *s, const char *x)
     return 0;
 }
 
-static int parse_cidr(const char *s, cfs_req_filter *f)
+static int bad_value(const char *opt, const char *v, const char *const *valid, size_t n);
+
+/* "name": on stdout (names are ours: field names need no escaping beyond the quotes). */
+static void json_key(const char *name)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *slash = strchr(buf, '/');
-    unsigned bits;
-    if (slash) *slash = 0;
-    int fam = strchr(buf, ':') ? 6 : 4;
-    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, f->ip) != 1) return -1;
-    unsigned maxb = fam == 4 ? 32 : 128;
-    if (slash) {
-        uint64_t v;
-        if (cfs_parse_u64(slash + 1, strlen(slash + 1), &v) != 0 || v > maxb) return -1;
-        bits = (unsigned)v;
-    } else {
-        bits = maxb;
-    }
-    f->ip_family = fam;
-    f->ip_prefix = bits;
-    return 0;
+    cfs_write_json_str(stdout, name, strlen(name));
+    fputc(':', stdout);
 }
 
-/* --fields into *out (the caller frees it): 0, -1 after a usage message, -2 after
- * saying that memory ran out. */
-static int parse_fields(const char *s, cfs_field **out, size_t *n)
+/* `requests` output columns: a log field (copied by the scan into each row's text, in
+ * the order of the log list) or one of the verdict columns, known only once settled. */
+enum { COL_LOG, COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_WAF_RULE, COL_CANDIDATES, COL_KINDS };
+static const char *const k_verdict_cols[COL_KINDS] = {NULL, "cause", "evidence", "rule", "waf_rule", "candidates"};
+#define MAX_COLS 256 /* the message of parse_fields says 256 too */
+
+typedef struct out_col {
+    int kind;   /* COL_* */
+    size_t log; /* COL_LOG: index in the row's log values */
+} out_col;
+
+typedef struct out_cols {
+    out_col v[MAX_COLS];
+    size_t n;
+    cfs_field log[MAX_COLS]; /* the log fields the scan copies (CFS_F_UNKNOWN: distribution) */
+    size_t nlog;
+} out_cols;
+
+static void cols_add_log(out_cols *o, cfs_field f)
 {
-    size_t cap = 8;
-    free(*out); /* a repeated --fields: the last one counts */
-    *out = malloc(cap * sizeof **out);
-    *n = 0;
-    if (!*out) {
-        say("--fields", NULL, "out of memory");
-        return -2;
-    }
-    const char *p = s;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        cfs_field f;
-        if (len == 12 && memcmp(p, "distribution", 12) == 0) f = CFS_F_UNKNOWN;
-        else {
+    o->v[o->n++] = (out_col){COL_LOG, o->nlog};
+    o->log[o->nlog++] = f;
+}
+
+/* --fields into o: 0, or the exit status of a usage error. */
+static int parse_fields(const char *s, out_cols *o)
+{
+    o->n = o->nlog = 0; /* a repeated --fields: the last one counts */
+    for (const char *p = s;;) {
+        size_t len = strcspn(p, ",");
+        int kind = COL_LOG;
+        cfs_field f = CFS_F_UNKNOWN;
+        for (int k = 1; k < COL_KINDS; k++)
+            if (strlen(k_verdict_cols[k]) == len && !memcmp(p, k_verdict_cols[k], len)) kind = k;
+        if (kind == COL_LOG && !(len == 12 && !memcmp(p, "distribution", 12))) {
             f = cfs_field_lookup(p, len);
             if (f == CFS_F_UNKNOWN) {
-                fprintf(stderr, "cfscan: unknown field '%.*s' in --fields\n", (int)len, p);
-                return -1;
+                char one[128];
+                snprintf(one, sizeof one, "%.*s", (int)(len < 127 ? len : 127), p);
+                const char *names[CFS_F_COUNT + COL_KINDS];
+                size_t k = 0;
+                names[k++] = "distribution";
+                for (int i = 0; i < CFS_F_COUNT; i++) names[k++] = cfs_field_name((cfs_field)i);
+                for (int i = 1; i < COL_KINDS; i++) names[k++] = k_verdict_cols[i];
+                return bad_value("fields", one, names, k);
             }
         }
-        if (*n == cap) {
-            cfs_field *grown = realloc(*out, cap * 2 * sizeof **out);
-            if (!grown) {
-                say("--fields", NULL, "out of memory");
-                return -2;
-            }
-            *out = grown;
-            cap *= 2;
-        }
-        (*out)[(*n)++] = f;
+        if (!len) return usage_error("%s", "--fields: an empty field name (a,b,... of log field names)");
+        if (o->n == MAX_COLS) return usage_error("--fields: more than %s columns", "256");
+        if (kind == COL_LOG) cols_add_log(o, f);
+        else o->v[o->n++] = (out_col){kind, 0};
         p += len;
-        if (*p == ',') p++;
+        if (!*p) break;
+        p++;
     }
-    return *n ? 0 : -1;
+    return 0;
 }
 
 static const cfs_field k_default_fields[] = {
@@ -330,6 +335,9 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
     if (k->sum) cfs_summary_add_input(k->sum, in, st);
 }
 
+/* Window and filter options a run can name in its report. */
+#define SEL_MAX 12
+
 /* Everything one `scan` or `requests` run holds: the steps below are functions of it,
  * and every way out of the run frees it in one place (scan_cmd_free). */
 typedef struct scan_cmd {
@@ -338,10 +346,13 @@ typedef struct scan_cmd {
     const char *outdir;
     int json, quiet, verbose, top, brief;
     strv paths, configs, wafs;
-    cfs_field *fields; /* --fields, or NULL for k_default_fields */
-    size_t nfields;
+    out_cols cols;     /* requests: --fields, or k_default_fields */
+    int resolution;    /* --resolution in seconds, 0 for the default (set_resolution) */
+    int have_cols;
     cfs_scan_opts o;
-    cfs_req_filter f;
+    cfs_req_filter f;  /* requests: the rows wanted */
+    cfs_filter flt;    /* --dist, --edge, ... as given */
+    cfs_filter dist_only; /* requests: --dist alone, for the lines (set_filters) */
     /* what the run loaded and made */
     cfs_config_set cfg;
     cfs_waf_index *waf;
@@ -352,6 +363,14 @@ typedef struct scan_cmd {
     double scan_seconds;
     cfs_run_end outcome; /* what the exit status is made from */
     char err[512];
+    /* the window and filters as the report names them (set_selection) */
+    const char *ip_text; /* --ip as given */
+    const char *sel_names[SEL_MAX], *sel_values[SEL_MAX];
+    size_t nsel;
+    char sel_time[2][32];
+    char sel_status[16];
+    char nothing_why[160];
+    uint64_t rows_out; /* requests: rows printed */
 } scan_cmd;
 
 static void scan_cmd_init(scan_cmd *c, int requests_mode)
@@ -362,8 +381,8 @@ static void scan_cmd_init(scan_cmd *c, int requests_mode)
     c->o.progress = isatty(2);
     c->top = CFS_REPORT_TOP_DEFAULT;
     cfs_mem_set_limit(cfs_mem_default_limit());
-    c->f.status = -1;
-    c->f.cause = -1;
+    cfs_filter_init(&c->flt);
+    cfs_filter_init(&c->dist_only);
     c->outcome.fatal = CFS_OK;
 }
 
@@ -377,133 +396,414 @@ static void scan_cmd_free(scan_cmd *c)
     free(c->paths.v);
     free(c->configs.v);
     free(c->wafs.v);
-    free(c->fields);
+    cfs_filter_free(&c->flt);
+    cfs_filter_free(&c->dist_only);
+}
+
+/* ---- options ----------------------------------------------------------------------------
+ * One table for every command's options, parsed by getopt_long (GNU conventions: --opt
+ * value, --opt=value, -j4, unambiguous prefixes of long names, options before or after the
+ * paths, -- ends them).  Each entry says which commands take it, so a mistyped or
+ * misplaced option gets the nearest valid one, by edit distance, as a suggestion. */
+enum {
+    CMD_SCAN = CFS_CMD_SCAN,
+    CMD_REQUESTS = CFS_CMD_REQUESTS,
+    CMD_MERGE = CFS_CMD_MERGE,
+};
+
+/* The options are those of the help table (tools/cli_help.h), so that what is parsed and
+ * what is documented, in help, the man page and the completions, cannot differ. */
+#define NOPTS (sizeof cfs_cli_opts / sizeof cfs_cli_opts[0])
+static const char *long_name(size_t i) { return cfs_cli_opts[i].longname + 2; /* past "--" */ }
+
+static const char *cmd_name(unsigned cmd)
+{
+    return cmd == CMD_SCAN ? "scan" : cmd == CMD_REQUESTS ? "requests" : "merge";
+}
+
+/* The long name of option id (for messages), or NULL. */
+static const char *opt_name(int id)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (cfs_cli_opts[i].id == id) return long_name(i);
+    return NULL;
+}
+
+/* Edit distance of a and b, counting a swap of two neighbours as one edit (optimal
+ * string alignment): "scna" is one edit from "scan".  Each is cut to 63 bytes. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t na = strnlen(a, 63), nb = strnlen(b, 63);
+    size_t d[64][64];
+    for (size_t i = 0; i <= na; i++) d[i][0] = i;
+    for (size_t j = 0; j <= nb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[na][nb];
+}
+
+/* The candidate nearest to s, or NULL when none is near enough to be a likely typo: at
+ * most a third of the longer name changed (at least 1, at most 3 edits), or s a prefix. */
+static const char *nearest(const char *s, const char *const *cand, size_t n)
+{
+    const char *best = NULL;
+    size_t bd = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(s, cand[i]);
+        size_t l = strlen(cand[i]) > strlen(s) ? strlen(cand[i]) : strlen(s);
+        size_t lim = l / 3 < 1 ? 1 : l / 3 > 3 ? 3 : l / 3;
+        if (strlen(s) >= 2 && !strncmp(cand[i], s, strlen(s))) d = 1; /* a truncated name */
+        if (d <= lim && d < bd) {
+            best = cand[i];
+            bd = d;
+        }
+    }
+    return best;
+}
+
+/* A bad value of an option: exit 2, the nearest valid value, and every valid one. */
+static int bad_value(const char *opt, const char *v, const char *const *valid, size_t n)
+{
+    const char *near = nearest(v, valid, n);
+    fprintf(stderr, "cfscan: --%s: unknown value '", opt);
+    cfs_write_safe(stderr, v, strnlen(v, 200));
+    fputc('\'', stderr);
+    if (near) fprintf(stderr, " (did you mean %s?)", near);
+    fputs("; valid values: ", stderr);
+    for (size_t i = 0; i < n; i++) fprintf(stderr, "%s%s", i ? ", " : "", valid[i]);
+    fputs("\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
+}
+
+static const char *const k_formats[] = {"text", "json"};
+static const char *const k_row_formats[] = {"tsv", "json"};
+static const char *const k_resolutions[] = {"1m", "5m", "15m", "1h"};
+static const int k_resolution_s[] = {60, 300, 900, 3600};
+static const char *const k_gzip_decoders[] = {"auto", "isal", "zlib", "libdeflate"};
+
+/* The accepted time forms, for the help text and every bad-time message. */
+#define TIME_FORMS                                                                                 \
+    "YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]] (or a space for the T), optionally followed by Z or a "  \
+    "UTC offset +HH, +HH:MM or +HHMM (or -), or @EPOCH; from 1990-01-01 up to 2100-01-01 UTC"
+
+/* An option that no command knows, or one of another command: the nearest valid one. */
+static int unknown_option(unsigned cmd, const char *arg)
+{
+    /* arg is "--name[=value]" or "-x" */
+    char name[64];
+    const char *p = arg + (arg[1] == '-' ? 2 : 1);
+    size_t n = strcspn(p, "=");
+    snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p);
+    fputs("cfscan: ", stderr);
+    fprintf(stderr, "%s: unknown option '", cmd_name(cmd));
+    cfs_write_safe(stderr, arg, strcspn(arg, "="));
+    fputc('\'', stderr);
+    if (arg[1] == '-') {
+        const char *mine[NOPTS], *other = NULL;
+        size_t nm = 0;
+        int prefixed = 0;
+        for (size_t i = 0; i < NOPTS; i++) {
+            if (cfs_cli_opts[i].cmds & cmd) {
+                mine[nm++] = long_name(i);
+                if (n && !strncmp(long_name(i), name, n)) prefixed++;
+            } else if (!strcmp(long_name(i), name)) {
+                other = long_name(i);
+            }
+        }
+        const char *near = nearest(name, mine, nm);
+        if (prefixed > 1) fputs(" (ambiguous: it begins more than one option)", stderr);
+        else if (other) fprintf(stderr, " (--%s is not an option of %s)", other, cmd_name(cmd));
+        else if (near) fprintf(stderr, " (did you mean --%s?)", near);
+    }
+    fputs("\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
+}
+
+/* Parse argv[1..argc) (argv[0] is the command's name) with getopt_long for command cmd;
+ * each option and each path goes to on(ctx, id, value), which returns -1 to go on or an
+ * exit status.  Returns -1 when every argument was taken, else the exit status. */
+typedef int (*opt_fn)(void *ctx, int id, const char *v);
+static int parse_opts(unsigned cmd, int argc, char **argv, opt_fn on, void *ctx)
+{
+    struct option lo[NOPTS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (cfs_cli_opts[i].cmds & cmd)
+            lo[n++] = (struct option){long_name(i), cfs_cli_opts[i].arg ? required_argument : no_argument, NULL,
+                                      cfs_cli_opts[i].id};
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    /* "-": paths come back in order as O_PATH (no permutation, whatever POSIXLY_CORRECT
+     * says); ":": no messages from getopt itself, a missing value returns ':'. */
+    const char *shorts = cmd == CMD_MERGE ? "-:o:qhV" : cmd == CMD_SCAN ? "-:j:o:qvhV" : "-:j:qvhV";
+    /* getopt_long may reorder argv; the manifest's command line is g_argv, so a copy. */
+    char **av = malloc(((size_t)argc + 1) * sizeof *av);
+    if (!av) {
+        say(NULL, NULL, "out of memory");
+        return CFS_EXIT_FATAL;
+    }
+    memcpy(av, argv, (size_t)argc * sizeof *av);
+    av[argc] = NULL;
+    optind = 0; /* GNU: full reinitialization */
+    opterr = 0;
+    int rc = -1, c;
+    while (rc < 0 && (c = getopt_long(argc, av, shorts, lo, NULL)) != -1) {
+        if (c == '?') {
+            const char *arg = av[optind - 1];
+            if (optopt && opt_name(optopt) && arg[0] == '-' && arg[1] == '-') {
+                /* a known option without a value, given one */
+                char msg[160];
+                snprintf(msg, sizeof msg, "option --%s takes no value", opt_name(optopt));
+                rc = usage_error("%s", msg);
+            } else if (optopt) {
+                char sh[3] = {'-', (char)optopt, 0};
+                rc = unknown_option(cmd, sh);
+            } else {
+                rc = unknown_option(cmd, arg);
+            }
+        } else if (c == ':') {
+            const char *nm = opt_name(optopt);
+            char msg[160];
+            if (nm && optopt < 256) snprintf(msg, sizeof msg, "option -%c/--%s needs a value", optopt, nm);
+            else snprintf(msg, sizeof msg, "option --%s needs a value", nm ? nm : "?");
+            rc = usage_error("%s", msg);
+        } else {
+            rc = on(ctx, c, optarg);
+        }
+    }
+    /* after "--" the rest are paths */
+    while (rc < 0 && optind < argc) rc = on(ctx, O_PATH, av[optind++]);
+    free(av);
+    return rc;
+}
+
+/* --threads N */
+static int parse_threads(const char *v, int *out)
+{
+    uint64_t n;
+    if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 1024)
+        return usage_error("bad thread count '%s' (1..1024)", v);
+    *out = (int)n;
+    return -1;
+}
+
+/* t as YYYY-MM-DDTHH:MM:SSZ. */
+static void utc_str(int64_t t, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) snprintf(buf, n, "@%lld", (long long)t);
+}
+
+/* --since/--until T into *t (UTC seconds): -1, or the exit status of a usage error. */
+static int parse_time_opt(const char *opt, const char *v, int64_t *t)
+{
+    if (cfs_parse_time_arg(v, t) == 0) return -1;
+    /* Also refused: times outside the range every log time must lie in (a time past it
+     * cannot match a line, and an epoch past 2^63 would wrap). */
+    fprintf(stderr, "cfscan: --%s: bad time '", opt);
+    cfs_write_safe(stderr, v, strnlen(v, 200));
+    fputs("'; accepted: " TIME_FORMS "\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
+}
+
+static int version(void)
+{
+    printf("cfscan %s\n", CFS_VERSION);
+    return 0;
+}
+
+/* One option or path of `scan` or `requests` into c: -1 to go on, else the exit status. */
+static int scan_opt(void *ctx, int id, const char *v)
+{
+    scan_cmd *c = ctx;
+    uint64_t n;
+    switch (id) {
+    case O_PATH:
+        return strv_push(&c->paths, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_THREADS:
+        return parse_threads(v, &c->o.threads);
+    case O_SINCE:
+        return parse_time_opt("since", v, &c->o.since);
+    case O_UNTIL:
+        return parse_time_opt("until", v, &c->o.until);
+    case O_CONFIG:
+        return strv_push(&c->configs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_WAF_LOGS:
+        return strv_push(&c->wafs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_GZIP_DECODER:
+        if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
+        else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
+        else if (!strcmp(v, "libdeflate")) c->o.gz = CFS_GZ_LIBDEFLATE;
+        else if (!strcmp(v, "auto")) c->o.gz = CFS_GZ_AUTO;
+        else return bad_value("gzip-decoder", v, k_gzip_decoders, 4);
+        return -1;
+    case O_SPLIT_ABOVE:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad --split-above byte count '%s'", v);
+        c->o.big_file = n;
+        return -1;
+    case O_MEMORY_LIMIT:
+        return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
+    case O_PROGRESS:
+        c->o.progress = 1;
+        return -1;
+    case O_NO_PROGRESS:
+        c->o.progress = 0;
+        return -1;
+    case O_QUIET:
+        c->quiet = 1;
+        return -1;
+    case O_VERBOSE:
+        c->verbose = 1;
+        return -1;
+    case O_REDACT_CLIENTS:
+        c->o.attr.redact_clients = 1;
+        return -1;
+    case O_FORMAT:
+        if (!strcmp(v, "json")) c->json = 1;
+        else if (!strcmp(v, c->requests_mode ? "tsv" : "text")) c->json = 0;
+        else return bad_value("format", v, c->requests_mode ? k_row_formats : k_formats, 2);
+        return -1;
+    case O_OUTPUT:
+        c->outdir = v;
+        return -1;
+    case O_TOP:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64) return usage_error("bad --top '%s' (1..64)", v);
+        c->top = (int)n;
+        return -1;
+    case O_REQUEST_ID:
+        c->flt.request_id = v;
+        return -1;
+    case O_STATUS:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad --status '%s' (0..999)", v);
+        c->flt.status = (int)n;
+        return -1;
+    case O_CAUSE: {
+        c->flt.cause = cfs_cause_lookup(v);
+        if (c->flt.cause >= 0 && c->flt.cause != CFS_CAUSE_NONE) return -1;
+        const char *names[CFS_CAUSE_COUNT];
+        size_t k = 0;
+        for (int i = 1; i < CFS_CAUSE_COUNT; i++) names[k++] = cfs_cause_name((cfs_cause)i);
+        return bad_value("cause", v, names, k);
+    }
+    case O_DIST:
+        c->flt.dist = v;
+        return -1;
+    case O_EDGE:
+        c->flt.edge = v;
+        return -1;
+    case O_IP:
+        if (cfs_filter_set_ip(&c->flt, v) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
+        c->ip_text = v;
+        return -1;
+    case O_URI_PREFIX:
+        c->flt.uri_prefix = v;
+        return -1;
+    case O_FIELDS: {
+        c->have_cols = 1;
+        return parse_fields(v, &c->cols) == 0 ? -1 : CFS_EXIT_USAGE;
+    }
+    case O_BRIEF:
+        c->brief = 1;
+        return -1;
+    case O_RESOLUTION:
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v, k_resolutions[i])) c->resolution = k_resolution_s[i];
+        return c->resolution ? -1 : bad_value("resolution", v, k_resolutions, 4);
+    case O_HELP:
+        print_usage(stdout);
+        return 0;
+    case O_VERSION:
+        return version();
+    }
+    return usage_error("%s", "internal error: an option without a handler");
+}
+
+/* The report's timeline resolution: --resolution, else from the window's length when
+ * both ends are given (up to 2 hours: 1m, 12 hours: 5m, 48 hours: 15m), else 1h.  A
+ * sub-hour timeline is counted during the scan; the hourly one comes with the aggregate. */
+static void set_resolution(scan_cmd *c)
+{
+    int s = c->resolution;
+    if (!s && c->o.since != CFS_NO_TIME && c->o.until != CFS_NO_TIME) {
+        int64_t w = c->o.until - c->o.since;
+        s = w <= 2 * 3600 ? 60 : w <= 12 * 3600 ? 300 : w <= 48 * 3600 ? 900 : 3600;
+    }
+    c->o.timeline_s = s && s < 3600 ? s : 0;
 }
 
 /* The command line of `scan` or `requests` into c: -1 to go on, else the exit status
- * (a usage error, or 0 after --help). */
+ * (a usage error, or 0 after --help or --version). */
 static int parse_scan_args(scan_cmd *c, int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                     \
-    do {                                                            \
-        if (!v) return usage_error("option %s needs a value", a);   \
-        i++;                                                        \
-    } while (0)
-        if (strcmp(a, "-") == 0 || a[0] != '-') {
-            if (strv_push(&c->paths, a) != 0) return CFS_EXIT_FATAL;
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 1024)
-                return usage_error("bad thread count '%s' (1..1024)", v);
-            c->o.threads = (int)n;
-        } else if (!strncmp(a, "-j", 2) && a[2]) {
-            uint64_t n;
-            if (cfs_parse_u64(a + 2, strlen(a + 2), &n) != 0 || n < 1 || n > 1024)
-                return usage_error("bad thread count '%s' (1..1024)", a + 2);
-            c->o.threads = (int)n;
-        } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
-            NEEDV();
-            int64_t t;
-            if (cfs_parse_time_arg(v, &t) != 0) {
-                /* Also refused: times outside the range every log time must lie in (a
-                 * time past it cannot match a line, and an epoch past 2^63 would wrap). */
-                char msg[400];
-                snprintf(msg, sizeof msg,
-                         "%s: bad time '%.200s' (YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, "
-                         "from 1990-01-01 up to 2100-01-01 UTC)", a, v);
-                return usage_error("%s", msg);
-            }
-            if (a[2] == 's') c->o.since = t;
-            else c->o.until = t;
-        } else if (!strcmp(a, "--config")) {
-            NEEDV();
-            if (strv_push(&c->configs, v) != 0) return CFS_EXIT_FATAL;
-        } else if (!strcmp(a, "--waf-logs")) {
-            NEEDV();
-            if (strv_push(&c->wafs, v) != 0) return CFS_EXIT_FATAL;
-        } else if (!strcmp(a, "--gzip-decoder")) {
-            NEEDV();
-            if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
-            else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
-            else if (!strcmp(v, "libdeflate")) c->o.gz = CFS_GZ_LIBDEFLATE;
-            else if (!strcmp(v, "auto")) c->o.gz = CFS_GZ_AUTO;
-            else return usage_error("unknown gzip decoder '%s' (auto, zlib, isal, libdeflate)", v);
-        } else if (!strcmp(a, "--split-above")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad byte count '%s'", v);
-            c->o.big_file = n;
-        } else if (!strcmp(a, "--memory-limit")) {
-            NEEDV();
-            if (set_memory_limit(v) != 0) return CFS_EXIT_USAGE;
-        } else if (!strcmp(a, "--progress")) {
-            c->o.progress = 1;
-        } else if (!strcmp(a, "--no-progress")) {
-            c->o.progress = 0;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            c->quiet = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            c->verbose = 1;
-        } else if (!strcmp(a, "--redact-clients")) {
-            c->o.attr.redact_clients = 1;
-        } else if (!c->requests_mode && !strcmp(a, "--format")) {
-            NEEDV();
-            if (!strcmp(v, "json")) c->json = 1;
-            else if (!strcmp(v, "text")) c->json = 0;
-            else return usage_error("unknown format '%s' (text, json)", v);
-        } else if (!c->requests_mode && !strcmp(a, "--brief")) {
-            c->brief = 1;
-        } else if (!c->requests_mode && (!strcmp(a, "-o") || !strcmp(a, "--output"))) {
-            NEEDV();
-            c->outdir = v;
-        } else if (!c->requests_mode && !strcmp(a, "--top")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
-                return usage_error("bad --top '%s' (1..64)", v);
-            c->top = (int)n;
-        } else if (c->requests_mode && !strcmp(a, "--request-id")) {
-            NEEDV();
-            c->f.request_id = v;
-        } else if (c->requests_mode && !strcmp(a, "--status")) {
-            NEEDV();
-            uint64_t n;
-            if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad status '%s'", v);
-            c->f.status = (int)n;
-        } else if (c->requests_mode && !strcmp(a, "--cause")) {
-            NEEDV();
-            c->f.cause = cfs_cause_lookup(v);
-            if (c->f.cause < 0) return usage_error("unknown cause '%s'", v);
-        } else if (c->requests_mode && !strcmp(a, "--dist")) {
-            NEEDV();
-            c->f.dist = v;
-        } else if (c->requests_mode && !strcmp(a, "--edge")) {
-            NEEDV();
-            c->f.edge = v;
-        } else if (c->requests_mode && !strcmp(a, "--ip")) {
-            NEEDV();
-            if (parse_cidr(v, &c->f) != 0) return usage_error("bad address or CIDR '%s'", v);
-        } else if (c->requests_mode && !strcmp(a, "--uri-prefix")) {
-            NEEDV();
-            c->f.uri_prefix = v;
-        } else if (c->requests_mode && !strcmp(a, "--fields")) {
-            NEEDV();
-            int pf = parse_fields(v, &c->fields, &c->nfields);
-            if (pf != 0) return pf == -2 ? CFS_EXIT_FATAL : CFS_EXIT_USAGE;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            print_usage(stdout);
-            return 0;
-        } else {
-            return usage_error("unknown option '%s'", a);
-        }
-#undef NEEDV
-    }
+    int rc = parse_opts(c->requests_mode ? CMD_REQUESTS : CMD_SCAN, argc, argv, scan_opt, c);
+    if (rc >= 0) return rc;
     if (!c->paths.n) return usage_error("%s", "no input paths given");
+    if (c->o.since != CFS_NO_TIME && c->o.until != CFS_NO_TIME && c->o.since >= c->o.until) {
+        char a[32], b[32], msg[200];
+        utc_str(c->o.since, a, sizeof a);
+        utc_str(c->o.until, b, sizeof b);
+        snprintf(msg, sizeof msg, "--since %s is not before --until %s: the window is empty", a, b);
+        return usage_error("%s", msg);
+    }
     return -1;
+}
+
+/* The window and filters given, in a fixed order, for the report (and stderr). */
+static void set_selection(scan_cmd *c)
+{
+#define SEL(name, value)                   \
+    do {                                   \
+        c->sel_names[c->nsel] = (name);    \
+        c->sel_values[c->nsel++] = (value); \
+    } while (0)
+    if (c->o.since != CFS_NO_TIME) {
+        utc_str(c->o.since, c->sel_time[0], sizeof c->sel_time[0]);
+        SEL("since", c->sel_time[0]);
+    }
+    if (c->o.until != CFS_NO_TIME) {
+        utc_str(c->o.until, c->sel_time[1], sizeof c->sel_time[1]);
+        SEL("until", c->sel_time[1]);
+    }
+    if (c->flt.request_id) SEL("request-id", c->flt.request_id);
+    if (c->flt.dist) SEL("dist", c->flt.dist);
+    if (c->flt.edge) SEL("edge", c->flt.edge);
+    if (c->flt.status >= 0) {
+        snprintf(c->sel_status, sizeof c->sel_status, "%03d", c->flt.status);
+        SEL("status", c->sel_status);
+    }
+    if (c->flt.cause >= 0) SEL("cause", cfs_cause_name((cfs_cause)c->flt.cause));
+    if (c->ip_text) SEL("ip", c->ip_text);
+    if (c->flt.uri_prefix) SEL("uri-prefix", c->flt.uri_prefix);
+#undef SEL
+}
+
+/* After the scan: did the window and filters select nothing?  Then say so on stderr
+ * (one line naming them) and in the report, and the exit status is 3.  selected is what
+ * came through (requests: rows printed; scan: lines aggregated). */
+static void check_selection(scan_cmd *c, uint64_t selected)
+{
+    const cfs_ledger *L = &c->res.ledger;
+    /* Only when something was there to select from: inputs that held no line at all are
+     * reported as such (warned) already. */
+    if (!c->nsel || selected || !(L->pruned || L->tot.filtered || L->tot.aggregated)) return;
+    snprintf(c->nothing_why, sizeof c->nothing_why,
+             "%llu files skipped by name, %llu lines filtered out, %llu requests read",
+             (unsigned long long)L->pruned, (unsigned long long)L->tot.filtered,
+             (unsigned long long)L->tot.aggregated);
+    fputs("cfscan: the window and filters (", stderr);
+    for (size_t i = 0; i < c->nsel; i++) {
+        fprintf(stderr, "%s--%s ", i ? " " : "", c->sel_names[i]);
+        cfs_write_safe(stderr, c->sel_values[i], strlen(c->sel_values[i]));
+    }
+    fprintf(stderr, ") selected nothing: %s\n", c->nothing_why);
+    c->outcome.selected_nothing = 1;
 }
 
 /* Refuse a bad -o now, not after a long scan (publishing checks again). */
@@ -603,21 +903,44 @@ static int load_waf_logs(scan_cmd *c)
     return 0;
 }
 
+/* The filters go to the scan: `scan` counts the lines they exclude as filtered;
+ * `requests` judges every line of the selected distributions (their verdicts need it)
+ * and collects the rows that pass.  Nonzero when the run ends here. */
+static int set_filters(scan_cmd *c)
+{
+    if (cfs_filter_compile(&c->flt, c->err, sizeof c->err) != CFS_OK) {
+        say(NULL, NULL, c->err);
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    if (!c->requests_mode) {
+        c->o.lines = cfs_filter_any(&c->flt) ? &c->flt : NULL;
+        return 0;
+    }
+    c->dist_only.dist = c->flt.dist;
+    if (cfs_filter_compile(&c->dist_only, c->err, sizeof c->err) != CFS_OK) {
+        say(NULL, NULL, c->err);
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    c->o.lines = c->flt.dist ? &c->dist_only : NULL;
+    return 0;
+}
+
 /* `requests`: the filter and the output fields go to the scan. */
 static void set_request_filter(scan_cmd *c)
 {
+    c->f.sel = &c->flt;
     /* For tests only: a small row-memory cap makes `requests` spill its rows to a
      * temporary file (the default is CFS_ROWS_MEM_DEFAULT). */
     const char *cap = getenv("CFS_REQUESTS_SPILL_BYTES");
     uint64_t capn;
     if (cap && cfs_parse_u64(cap, strlen(cap), &capn) == 0 && capn > 0) c->o.rows_mem = capn;
-    if (c->fields) {
-        c->f.out = c->fields;
-        c->f.nout = c->nfields;
-    } else {
-        c->f.out = k_default_fields;
-        c->f.nout = sizeof k_default_fields / sizeof k_default_fields[0];
-    }
+    if (!c->have_cols)
+        for (size_t i = 0; i < sizeof k_default_fields / sizeof k_default_fields[0]; i++)
+            cols_add_log(&c->cols, k_default_fields[i]);
+    c->f.out = c->cols.log;
+    c->f.nout = c->cols.nlog;
     c->o.filter = &c->f;
 }
 
@@ -633,6 +956,7 @@ static int scan_inputs(scan_cmd *c)
     c->o.on_input_ctx = &c->sink;
     double t0 = now_s();
     cfs_walk *walk = cfs_walk_open((const char *const *)c->paths.v, c->paths.n, c->o.since, c->o.until);
+    cfs_walk_set_dist(walk, c->flt.dist);
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     cfs_walk_close(walk);
     c->outcome.ledger = &c->res.ledger;
@@ -655,16 +979,104 @@ static int scan_inputs(scan_cmd *c)
     return 0;
 }
 
-/* `requests`: the header, then one TSV row per matching request, then the inputs with
- * rejected lines on stderr.  Nonzero when the rows could not be read back. */
+/* The value of verdict column kind for row (NUL-terminated; cand is room for the
+ * candidates). */
+static const char *verdict_value(int kind, const cfs_req_row *row, const cfs_waf_index *w, char *cand, size_t n)
+{
+    switch (kind) {
+    case COL_CAUSE:
+        return cfs_cause_name((cfs_cause)row->at.cause);
+    case COL_EVIDENCE:
+        return cfs_evidence_name((cfs_evidence)row->at.evidence);
+    case COL_RULE:
+        return cfs_rule_name(row->at.rule);
+    case COL_WAF_RULE: {
+        const char *r = cfs_req_row_waf_rule(row, w);
+        return r ? r : "-";
+    }
+    default: {
+        /* an undecided line (cause unknown) names the causes the data leaves open */
+        uint32_t mask = cfs_rule_candidates(row->at.rule);
+        if (!mask) return "-";
+        cfs_candidates_str(mask, cand, n);
+        return cand;
+    }
+    }
+}
+
+/* The name of output column i. */
+static const char *col_name(const out_cols *o, size_t i)
+{
+    const out_col *k = &o->v[i];
+    if (k->kind != COL_LOG) return k_verdict_cols[k->kind];
+    return o->log[k->log] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(o->log[k->log]);
+}
+
+/* One row: TSV (the columns, then cause, evidence, rule and candidates, always the last
+ * four) or a JSON object (the columns, then those four unless chosen already).  Log values
+ * are raw log bytes: TAB separates them in the row's text; each is made safe. */
+static void print_row(scan_cmd *c, const cfs_req_row *row)
+{
+    const out_cols *o = &c->cols;
+    const char *val[MAX_COLS];
+    size_t len[MAX_COLS];
+    const char *p = row->text, *end = row->text + row->len;
+    for (size_t i = 0; i < o->nlog; i++) {
+        const char *t = memchr(p, '\t', (size_t)(end - p));
+        val[i] = p;
+        len[i] = t ? (size_t)(t - p) : (size_t)(end - p);
+        p = t ? t + 1 : end;
+    }
+    char cand[256];
+    int chosen[COL_KINDS] = {0};
+    for (size_t i = 0; i < o->n; i++) {
+        const out_col *k = &o->v[i];
+        chosen[k->kind] = 1;
+        if (c->json) {
+            fputs(i ? "," : "{", stdout);
+            json_key(col_name(o, i));
+        } else if (i) {
+            fputc('\t', stdout);
+        }
+        if (k->kind == COL_LOG) {
+            if (c->json) cfs_write_json_str(stdout, val[k->log], len[k->log]);
+            else cfs_write_safe(stdout, val[k->log], len[k->log]);
+        } else {
+            const char *v = verdict_value(k->kind, row, c->waf, cand, sizeof cand);
+            if (c->json) cfs_write_json_str(stdout, v, strlen(v));
+            else cfs_write_safe(stdout, v, strlen(v));
+        }
+    }
+    static const int tail[] = {COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_CANDIDATES};
+    int any = o->n > 0;
+    for (size_t t = 0; t < sizeof tail / sizeof tail[0]; t++) {
+        if (c->json && chosen[tail[t]]) continue;
+        const char *v = verdict_value(tail[t], row, c->waf, cand, sizeof cand);
+        if (c->json) {
+            fputs(any ? "," : "{", stdout);
+            json_key(k_verdict_cols[tail[t]]);
+            cfs_write_json_str(stdout, v, strlen(v));
+        } else {
+            fputc('\t', stdout);
+            cfs_write_safe(stdout, v, strlen(v));
+        }
+        any = 1;
+    }
+    fputs(c->json ? "}\n" : "\n", stdout);
+}
+
+/* `requests`: the TSV header, then one row per matching request in time order (TSV, or
+ * JSON lines with --format json), then the inputs with rejected lines on stderr.
+ * Nonzero when the rows could not be read back. */
 static int print_request_rows(scan_cmd *c)
 {
-    const cfs_req_filter *f = &c->f;
-    for (size_t i = 0; i < f->nout; i++) {
-        if (i) fputc('\t', stdout);
-        fputs(f->out[i] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(f->out[i]), stdout);
+    if (!c->json) {
+        for (size_t i = 0; i < c->cols.n; i++) {
+            if (i) fputc('\t', stdout);
+            fputs(col_name(&c->cols, i), stdout);
+        }
+        fputs(c->cols.n ? "\tcause\tevidence\trule\tcandidates\n" : "cause\tevidence\trule\tcandidates\n", stdout);
     }
-    fputs("\tcause\tevidence\trule\tcandidates\n", stdout);
     const cfs_req_row *row;
     int more;
     if (cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
@@ -678,24 +1090,10 @@ static int print_request_rows(scan_cmd *c)
             c->outcome.fatal = CFS_E_IO;
             return -1;
         }
-        /* fields are raw log bytes: TABs separate them; each value is made safe */
-        const char *p = row->text, *end = row->text + row->len;
-        while (p <= end) {
-            const char *t = memchr(p, '\t', (size_t)(end - p));
-            size_t len = t ? (size_t)(t - p) : (size_t)(end - p);
-            cfs_write_safe(stdout, p, len);
-            if (!t) break;
-            fputc('\t', stdout);
-            p = t + 1;
-        }
-        /* an undecided line (cause unknown) names the causes the data leaves open */
-        char cand[256];
-        uint32_t mask = cfs_rule_candidates(row->at.rule);
-        if (mask) cfs_candidates_str(mask, cand, sizeof cand);
-        printf("\t%s\t%s\t%s\t%s\n", cfs_cause_name((cfs_cause)row->at.cause),
-               cfs_evidence_name((cfs_evidence)row->at.evidence), cfs_rule_name(row->at.rule),
-               mask ? cand : "-");
+        print_row(c, row);
+        c->rows_out++;
     }
+    if (!g_stop) check_selection(c, c->rows_out);
     say_rejections(&c->res.ledger);
     return 0;
 }
@@ -770,8 +1168,20 @@ static int publish_and_report(scan_cmd *c)
     }
     for (size_t i = 0; i < nw; i++) wnames[i] = cfs_waf_name(c->waf, (uint32_t)i);
     /* one set of report options: the printed report and the summary's report files */
-    cfs_report_opts ro = {c->top, c->configs.n > 0, c->wafs.n > 0, wnames, nw,
-                          &g_stop, c->waf, c->configs.n ? &c->cfg : NULL, &c->ev};
+    cfs_report_opts ro = {.top = c->top,
+                          .with_config = c->configs.n > 0,
+                          .with_waf = c->wafs.n > 0,
+                          .waf_rules = wnames,
+                          .nwaf_rules = nw,
+                          .stop = &g_stop,
+                          .waf = c->waf,
+                          .config = c->configs.n ? &c->cfg : NULL,
+                          .evidence = &c->ev,
+                          .sel_names = c->sel_names,
+                          .sel_values = c->sel_values,
+                          .nsel = c->nsel,
+                          .selected_nothing = c->outcome.selected_nothing,
+                          .nothing_why = c->nothing_why};
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
     say_evidence(c, &v);
@@ -825,8 +1235,12 @@ static void scan_cmd_steps(scan_cmd *c)
     c->o.stop = &g_stop;
     if (load_configs(c) != 0) return;
     if (load_waf_logs(c) != 0) return;
+    if (set_filters(c) != 0) return;
     if (c->requests_mode) set_request_filter(c);
+    set_selection(c);
+    if (!c->requests_mode) set_resolution(c);
     if (scan_inputs(c) != 0) return;
+    if (!c->requests_mode && !c->res.interrupted) check_selection(c, c->res.ledger.tot.aggregated);
     if (c->verbose) fprintf(stderr, "cfscan: scan kernel %s\n", c->res.kernel);
     if (c->requests_mode) {
         /* no report: an evidence input that covered nothing is said on stderr only */
@@ -854,27 +1268,50 @@ static int run(int argc, char **argv, int requests_mode)
     return rc;
 }
 
+typedef struct merge_args {
+    strv *dirs;
+    const char *out;
+    int json, quiet;
+} merge_args;
+
+/* One option or path of `merge`: -1 to go on, else the exit status. */
+static int merge_opt(void *ctx, int id, const char *v)
+{
+    merge_args *m = ctx;
+    switch (id) {
+    case O_PATH:
+        return strv_push(m->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_OUTPUT:
+        m->out = v;
+        return -1;
+    case O_FORMAT:
+        if (!strcmp(v, "json")) m->json = 1;
+        else if (!strcmp(v, "text")) m->json = 0;
+        else return bad_value("format", v, k_formats, 2);
+        return -1;
+    case O_QUIET:
+        m->quiet = 1;
+        return -1;
+    case O_MEMORY_LIMIT:
+        return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
+    case O_HELP:
+        print_usage(stdout);
+        return 0;
+    case O_VERSION:
+        return version();
+    }
+    return usage_error("%s", "internal error: an option without a handler");
+}
+
 /* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
 static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
-    const char *out = NULL;
-    int json = 0, quiet = 0;
+    merge_args ma = {dirs, NULL, 0, 0};
     cfs_mem_set_limit(cfs_mem_default_limit());
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(a, "--format") && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (!strcmp(v, "json")) json = 1;
-            else if (strcmp(v, "text")) return usage_error("unknown format '%s' (text, json)", v);
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-        else if (!strcmp(a, "--memory-limit")) {
-            if (i + 1 >= argc) return usage_error("option %s needs a value", a);
-            if (set_memory_limit(argv[++i]) != 0) return CFS_EXIT_USAGE;
-        }
-        else if (a[0] == '-') return usage_error("unknown or incomplete option '%s'", a);
-        else if (strv_push(dirs, a) != 0) return CFS_EXIT_FATAL;
-    }
+    int prc = parse_opts(CMD_MERGE, argc, argv, merge_opt, &ma);
+    if (prc >= 0) return prc;
+    const char *out = ma.out;
+    int json = ma.json, quiet = ma.quiet;
     if (!out) return usage_error("%s", "merge needs -o OUT");
     if (!dirs->n) return usage_error("%s", "merge needs at least one summary directory");
     cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
@@ -962,10 +1399,13 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     }
     test_raise_at("report");
     if (!g_stop) {
-        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, cfs_evid_has_kind(&all->evidence, CFS_EVID_CONFIG),
-                              all->nwaf_rules > 0 || cfs_evid_has_kind(&all->evidence, CFS_EVID_WAF),
-                              (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL,
-                              &all->evidence};
+        cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT,
+                              .with_config = cfs_evid_has_kind(&all->evidence, CFS_EVID_CONFIG),
+                              .with_waf = all->nwaf_rules > 0 || cfs_evid_has_kind(&all->evidence, CFS_EVID_WAF),
+                              .waf_rules = (const char *const *)all->waf_rules,
+                              .nwaf_rules = all->nwaf_rules,
+                              .stop = &g_stop,
+                              .evidence = &all->evidence};
         if (json) cfs_report_json(stdout, &v, &ro);
         else cfs_report_text(stdout, &v, &ro);
     }
@@ -1046,17 +1486,21 @@ int main(int argc, char **argv)
         return CFS_EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "scan")) return run(argc - 2, argv + 2, 0);
-    if (!strcmp(cmd, "requests")) return run(argc - 2, argv + 2, 1);
-    if (!strcmp(cmd, "merge")) return merge_cmd(argc - 2, argv + 2);
+    if (!strcmp(cmd, "scan")) return run(argc - 1, argv + 1, 0);
+    if (!strcmp(cmd, "requests")) return run(argc - 1, argv + 1, 1);
+    if (!strcmp(cmd, "merge")) return merge_cmd(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules")) return rules_cmd(argc - 2, argv + 2);
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("cfscan %s\n", CFS_VERSION);
-        return 0;
-    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) return version();
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         print_usage(stdout);
         return 0;
     }
-    return usage_error("unknown command '%s'", cmd);
+    static const char *const cmds[] = {"scan", "requests", "merge", "rules", "version", "help"};
+    const char *near = nearest(cmd, cmds, sizeof cmds / sizeof cmds[0]);
+    fputs("cfscan: unknown command '", stderr);
+    cfs_write_safe(stderr, cmd, strnlen(cmd, 200));
+    fputc('\'', stderr);
+    if (near) fprintf(stderr, " (did you mean %s?)", near);
+    fputs("; commands: scan, requests, merge, rules, version, help\n(run `cfscan help` for usage)\n", stderr);
+    return CFS_EXIT_USAGE;
 }

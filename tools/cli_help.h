@@ -20,7 +20,7 @@ typedef struct cfs_cli_cmd {
 
 static const cfs_cli_cmd cfs_cli_cmds[] = {
     {"scan", CFS_CMD_SCAN, "PATH... [options]", "report requests and explain 403s"},
-    {"requests", CFS_CMD_REQUESTS, "PATH... [options]", "one TSV row per matching request (forensics)"},
+    {"requests", CFS_CMD_REQUESTS, "PATH... [options]", "one row per matching request, in time order (forensics)"},
     {"merge", CFS_CMD_MERGE, "DIR... -o OUT [options]", "merge summary directories exactly"},
     {"rules", CFS_CMD_RULES, "[RULE...] [--format text|tsv]",
      "every attribution rule: its cause, evidence level, the facts it rests on and the documentation it cites"},
@@ -32,11 +32,13 @@ static const cfs_cli_cmd cfs_cli_cmds[] = {
 typedef struct cfs_cli_section {
     const char *title;
 } cfs_cli_section;
-enum { CFS_SEC_COMMON, CFS_SEC_SCAN, CFS_SEC_REQUESTS, CFS_SEC_MERGE, CFS_SEC_RULES, CFS_SEC_COUNT };
+enum { CFS_SEC_COMMON, CFS_SEC_SCAN, CFS_SEC_FILTERS, CFS_SEC_REQUESTS, CFS_SEC_MERGE, CFS_SEC_RULES, CFS_SEC_COUNT };
 static const cfs_cli_section cfs_cli_sections[CFS_SEC_COUNT] = {
     [CFS_SEC_COMMON] = {"common options (scan and requests)"},
     [CFS_SEC_SCAN] = {"scan options"},
-    [CFS_SEC_REQUESTS] = {"requests options (all filters must match)"},
+    [CFS_SEC_FILTERS] = {"filters (scan and requests; all given must match; the report names them; a line that "
+                          "does not pass is counted as filtered; nothing selected: exit 3)"},
+    [CFS_SEC_REQUESTS] = {"requests options (rows in time order; ties in input order, then line order)"},
     [CFS_SEC_MERGE] = {"merge options"},
     [CFS_SEC_RULES] = {"rules options"},
 };
@@ -47,7 +49,42 @@ static const cfs_cli_section cfs_cli_sections[CFS_SEC_COUNT] = {
 #define CFS_CLI_CAUSES "@causes"
 #define CFS_CLI_FIELDS "@fields"
 
+/* What the parser (tools/cfscan.c, getopt_long) hands out for each option: its short
+ * letter where it has one, else a number above 255. */
+enum cfs_cli_opt_id {
+    O_PATH = 1, /* a non-option argument */
+    O_HELP = 'h',
+    O_THREADS = 'j',
+    O_OUTPUT = 'o',
+    O_QUIET = 'q',
+    O_VERBOSE = 'v',
+    O_VERSION = 'V',
+    O_SINCE = 256,
+    O_UNTIL,
+    O_CONFIG,
+    O_WAF_LOGS,
+    O_GZIP_DECODER,
+    O_SPLIT_ABOVE,
+    O_MEMORY_LIMIT,
+    O_PROGRESS,
+    O_NO_PROGRESS,
+    O_REDACT_CLIENTS,
+    O_FORMAT,
+    O_BRIEF,
+    O_TOP,
+    O_RESOLUTION,
+    O_REQUEST_ID,
+    O_STATUS,
+    O_CAUSE,
+    O_DIST,
+    O_EDGE,
+    O_IP,
+    O_URI_PREFIX,
+    O_FIELDS,
+};
+
 typedef struct cfs_cli_opt {
+    int id;                /* enum cfs_cli_opt_id: the parser's answer for it */
     const char *shortname; /* "-j", or NULL */
     const char *longname;  /* "--threads" */
     const char *arg;       /* "N", or NULL for a flag */
@@ -60,66 +97,79 @@ typedef struct cfs_cli_opt {
 #define CFS_CMD_SR (CFS_CMD_SCAN | CFS_CMD_REQUESTS)
 
 static const cfs_cli_opt cfs_cli_opts[] = {
-    {"-j", "--threads", "N", CFS_SEC_COMMON, CFS_CMD_SR, NULL, "worker threads (default: all cores)"},
-    {NULL, "--since", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
-     "keep requests with since <= time < until (UTC; YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]][Z] or @EPOCH, from "
-     "1990-01-01 up to 2100-01-01); whole files outside the window are skipped by name before they are opened"},
-    {NULL, "--until", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL, "the end of the window (see --since)"},
-    {NULL, "--config", "FILE|DIR", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
+    {O_THREADS, "-j", "--threads", "N", CFS_SEC_COMMON, CFS_CMD_SR, NULL, "worker threads (default: all cores)"},
+    {O_SINCE, NULL, "--since", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+     "keep requests with since <= time < until; T is YYYY-MM-DD or YYYY-MM-DDTHH[:MM[:SS]] (UTC), either with "
+     "a zone Z, +HH, +HH:MM or +HHMM (or -) converted to UTC, or @EPOCH; from 1990-01-01 up to 2100-01-01; "
+     "whole files outside the window are skipped by name before they are opened; since must be before until"},
+    {O_UNTIL, NULL, "--until", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL, "the end of the window (see --since)"},
+    {O_CONFIG, NULL, "--config", "FILE|DIR", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
      "distribution config(s) from `aws cloudfront get-distribution` or get-distribution-config (repeatable; in a "
      "DIR, the *.json files, also .json.gz/.json.zst); get-distribution adds DomainName and LastModifiedTime: 403 "
      "lines older than it lose one evidence level on config-based verdicts. The report says what each covered; "
      "one that covers none of the scanned traffic makes the exit status 3"},
-    {NULL, "--waf-logs", "PATH", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
+    {O_WAF_LOGS, NULL, "--waf-logs", "PATH", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
      "AWS WAF logs (JSON lines; gz, zst or plain; files or directories; repeatable). The report says what each "
      "covered; one that covers none of the scanned traffic or holds no WAF record makes the exit status 3"},
-    {NULL, "--gzip-decoder", "D", CFS_SEC_COMMON, CFS_CMD_SR, "auto isal zlib libdeflate",
+    {O_GZIP_DECODER, NULL, "--gzip-decoder", "D", CFS_SEC_COMMON, CFS_CMD_SR, "auto isal zlib libdeflate",
      "auto or isal (ISA-L streaming, parsed in 256 KiB pieces), zlib (streaming), libdeflate (whole files up to "
      "16 MiB compressed, ISA-L above that and for pipes)"},
-    {NULL, "--split-above", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+    {O_SPLIT_ABOVE, NULL, "--split-above", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "cut inputs larger than this into blocks that all threads share (default 64 MiB; pipes and stdin are always "
      "cut)"},
-    {NULL, "--progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+    {O_PROGRESS, NULL, "--progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "progress line on stderr (default: when stderr is a terminal)"},
-    {NULL, "--no-progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "no progress line"},
-    {"-q", "--quiet", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL, "no throughput line on stderr"},
-    {"-v", "--verbose", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+    {O_NO_PROGRESS, NULL, "--no-progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "no progress line"},
+    {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL, "no throughput line on stderr"},
+    {O_VERBOSE, "-v", "--verbose", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "say which scan kernel runs (CFSCAN_KERNEL=name forces one)"},
-    {NULL, "--redact-clients", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+    {O_REDACT_CLIENTS, NULL, "--redact-clients", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "client addresses (c-ip, x-forwarded-for) cut to their network, IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), "
      "in every output: reports, summary tables and state, requests rows"},
-    {NULL, "--memory-limit", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
+    {O_MEMORY_LIMIT, NULL, "--memory-limit", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
      "budget for the aggregation's tables and sketches (K, M, G suffixes; default half of RAM or of the cgroup's "
      "memory.max); past it the run stops, writes nothing and exits 5"},
-    {NULL, "--format", "text|json", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, "text json",
+    {O_HELP, "-h", "--help", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL, "print this text"},
+    {O_VERSION, "-V", "--version", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
+     "print the version and exit"},
+    {O_FORMAT, NULL, "--format", "text|json", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, "text json",
      "report format on stdout (default text)"},
-    {NULL, "--brief", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
+    {O_BRIEF, NULL, "--brief", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
      "text report of one screen per distribution: causes, counts, evidence and one next step each (the "
      "summary's report.txt stays the full report)"},
-    {NULL, "--top", "N", CFS_SEC_SCAN, CFS_CMD_SCAN, NULL, "entries in each top list (default 5, at most 64)"},
-    {"-o", "--output", "DIR", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, CFS_CLI_DIRS,
+    {O_TOP, NULL, "--top", "N", CFS_SEC_SCAN, CFS_CMD_SCAN, NULL, "entries in each top list (default 5, at most 64)"},
+    {O_RESOLUTION, NULL, "--resolution", "R", CFS_SEC_SCAN, CFS_CMD_SCAN, "1m 5m 15m 1h",
+     "the 403 timeline per 1m, 5m, 15m or 1h (default: from the --since/--until window, up to 2 h 1m, 12 h 5m, "
+     "48 h 15m, else 1h)"},
+    {O_OUTPUT, "-o", "--output", "DIR", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, CFS_CLI_DIRS,
      "also write a summary directory (Parquet tables, report.txt, report.json, manifest.json, state.cfs), "
      "replaced atomically; DIR must not be a symbolic link, and an existing DIR must be empty or a summary "
      "holding nothing else (merge: required)"},
-    {NULL, "--request-id", "ID", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, NULL,
-     "the request with this x-edge-request-id"},
-    {NULL, "--status", "N", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, NULL, "requests with this HTTP status"},
-    {NULL, "--cause", "C", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, CFS_CLI_CAUSES, "403s attributed to this cause"},
-    {NULL, "--dist", "ID", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, NULL, "requests of this distribution"},
-    {NULL, "--edge", "E", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, NULL, "requests served by this edge location"},
-    {NULL, "--ip", "CIDR", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, NULL,
-     "requests from this client address or network"},
-    {NULL, "--uri-prefix", "P", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, NULL, "requests whose URI starts with P"},
-    {NULL, "--fields", "a,b,...", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, CFS_CLI_FIELDS,
-     "the columns to print: log field names, or `distribution`"},
-    {NULL, "--format", "text|tsv", CFS_SEC_RULES, CFS_CMD_RULES, "text tsv",
+    {O_DIST, NULL, "--dist", "ID", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
+     "one distribution; other distributions' files are skipped by name"},
+    {O_EDGE, NULL, "--edge", "E", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
+     "edge location: full id IAD89-C1, POP IAD89 or airport IAD"},
+    {O_STATUS, NULL, "--status", "N", CFS_SEC_FILTERS, CFS_CMD_SR, NULL, "HTTP status as logged (0..999)"},
+    {O_CAUSE, NULL, "--cause", "C", CFS_SEC_FILTERS, CFS_CMD_SR, CFS_CLI_CAUSES,
+     "403 cause (scan keeps 403s awaiting the latency reference)"},
+    {O_IP, NULL, "--ip", "ADDR[/BITS]", CFS_SEC_FILTERS, CFS_CMD_SR, NULL, "client address or CIDR (IPv4 or IPv6)"},
+    {O_URI_PREFIX, NULL, "--uri-prefix", "P", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
+     "cs-uri-stem starts with P (a leading / is implied: api/ = /api/)"},
+    {O_REQUEST_ID, NULL, "--request-id", "ID", CFS_SEC_FILTERS, CFS_CMD_SR, NULL, "one x-edge-request-id"},
+    {O_FIELDS, NULL, "--fields", "a,b,...", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, CFS_CLI_FIELDS,
+     "log field names, `distribution`, or the verdict columns cause, evidence, rule, waf_rule (the blocking WAF "
+     "rule), candidates"},
+    {O_FORMAT, NULL, "--format", "tsv|json", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, "tsv json",
+     "TSV with a header (default), or JSON lines: one object a row"},
+    {O_FORMAT, NULL, "--format", "text|tsv", CFS_SEC_RULES, CFS_CMD_RULES, "text tsv",
      "text (default) or one TSV row per rule: rule, cause, evidence, rests_on, cites"},
-    {"-h", "--help", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "print this text"},
 };
 
 static const char cfs_cli_intro[] =
     "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a directory (walked "
-    "recursively) or - for standard input.";
+    "recursively) or - for standard input. Options may come before or after the paths, as --opt VALUE or "
+    "--opt=VALUE (-jN for -j N); -- ends the options. An unknown option or value is a usage error (2) that "
+    "names the nearest valid one.";
 
 /* Exit statuses: code and meaning (README "Exit status"; cfs_run_exit_status). */
 static const struct {
@@ -128,8 +178,9 @@ static const struct {
 } cfs_cli_exit[] = {
     {0, "all inputs read and every line used"},
     {2, "usage error"},
-    {3, "some lines were rejected or an input held no usable lines (counts in the report), or an evidence input "
-        "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims"},
+    {3, "some lines were rejected or an input held no usable lines (counts in the report), an evidence input "
+        "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims, or the window and "
+        "filters selected nothing (said on stderr and in the report)"},
     {4, "an input could not be read completely (missing, unreadable, truncated or corrupt), or an evidence file "
         "failed to load"},
     {5, "the distinct keys outgrew --memory-limit (nothing written)"},

@@ -1,0 +1,222 @@
+/* The command line as a user types it (issue 17 items 5 and 2): GNU option conventions
+ * (--opt=value, -V), suggestions for mistyped options and values, times with a UTC
+ * offset, and windows or filters that select nothing (exit 3, said on stderr and in the
+ * report).  Every expectation is worked out from the hand-written log below. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/util.h"
+
+static char *g_dir, *g_file;
+
+/* Six 403 lines of E1TESTDIST0001 at 10:00:00, 10:10:00, ..., 10:50:00 UTC on 2026-11-01,
+ * request ids T0..T5. */
+static void setup(void)
+{
+    g_dir = tu_mkdtemp();
+    tu_buf b = {0};
+    tu_log_header(&b);
+    for (int i = 0; i < 6; i++) {
+        char t[16], id[8];
+        snprintf(t, sizeof t, "10:%02d:00", i * 10);
+        snprintf(id, sizeof id, "T%d", i);
+        tu_kv over[] = {{"time", t}, {"x-edge-request-id", id}, {NULL, NULL}};
+        tu_log_line(&b, NULL, over);
+    }
+    g_file = tu_write(g_dir, TU_LOG_NAME, b.p, b.n);
+    free(b.p);
+}
+
+static void teardown(void)
+{
+    tu_rmrf(g_dir);
+    free(g_dir);
+    free(g_file);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+/* cfscan with args (%s is the log file where the args name it); exit status, stdout and
+ * stderr (both freed by the caller). */
+static int cfscan(const char *args, char **out, char **err)
+{
+    char cmd[4096], a[3000];
+    snprintf(a, sizeof a, args, g_file);
+    snprintf(cmd, sizeof cmd, "%s %s", tu_prog("cfscan"), a);
+    return tu_run(cmd, out, err);
+}
+
+/* Request ids of `requests` output (first column), joined by spaces. */
+static char *ids(const char *tsv)
+{
+    static char buf[256];
+    buf[0] = 0;
+    const char *p = strchr(tsv, '\n'); /* skip the header */
+    while (p && p[1]) {
+        p++;
+        const char *tab = strchr(p, '\t');
+        if (!tab) break;
+        if (buf[0]) strcat(buf, " ");
+        strncat(buf, p, (size_t)(tab - p));
+        p = strchr(p, '\n');
+    }
+    return buf;
+}
+
+Test(cli, opt_equals_value_everywhere)
+{
+    char *out, *err;
+    int rc = cfscan("scan %s -q --format=json --top=3 --threads=1 --memory-limit=1G --split-above=100000 "
+                    "--gzip-decoder=zlib", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert(out[0] == '{', "not JSON: %.80s", out);
+    free(out);
+    free(err);
+    rc = cfscan("requests --status=403 --fields=x-edge-request-id --since=2026-11-01T10:20 -q %s", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert_str_eq(ids(out), "T2 T3 T4 T5");
+    free(out);
+    free(err);
+    /* merge takes --format=json and --output=DIR too */
+    char args[1024];
+    snprintf(args, sizeof args, "scan %%s -q -o %s/s1", g_dir);
+    rc = cfscan(args, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "merge %s/s1 --output=%s/m -q --format=json", g_dir, g_dir);
+    rc = cfscan(args, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert(out[0] == '{');
+    free(out);
+    free(err);
+}
+
+Test(cli, version_short_and_long)
+{
+    const char *forms[] = {"-V", "--version", "version", "scan -V", "requests --version", "merge -V"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char *out, *err;
+        int rc = cfscan(forms[i], &out, &err);
+        cr_expect_eq(rc, 0, "%s: exit %d: %s", forms[i], rc, err);
+        cr_expect(strncmp(out, "cfscan ", 7) == 0, "%s: %s", forms[i], out);
+        free(out);
+        free(err);
+    }
+}
+
+/* A mistyped option: exit 2 and the nearest valid one named. */
+static void expect_suggestion(const char *args, const char *want)
+{
+    char *out, *err;
+    int rc = cfscan(args, &out, &err);
+    cr_expect_eq(rc, 2, "%s: exit %d", args, rc);
+    cr_expect(strstr(err, want) != NULL, "%s: stderr lacks '%s': %s", args, want, err);
+    free(out);
+    free(err);
+}
+
+Test(cli, unknown_option_suggests_nearest)
+{
+    expect_suggestion("scan %s --sinse 2026-11-01", "did you mean --since?");
+    expect_suggestion("scan %s --untill=2026-11-02", "did you mean --until?");
+    expect_suggestion("requests %s --feilds x-edge-request-id", "did you mean --fields?");
+    expect_suggestion("merge x -o y --formt json", "did you mean --format?");
+    expect_suggestion("scna %s", "did you mean scan?");
+}
+
+Test(cli, bad_value_lists_valid_values)
+{
+    expect_suggestion("scan %s --format jsno", "did you mean json?");
+    expect_suggestion("scan %s --format jsno", "text, json");
+    expect_suggestion("requests %s --cause waf_blok", "did you mean waf_block?");
+    /* every cause is listed */
+    const char *causes[] = {"geo_restriction", "waf_block", "signed_url_missing", "signed_url_expired",
+                            "signed_url_invalid", "https_required", "method_not_allowed",
+                            "cname_not_associated", "origin_s3", "origin_custom", "edge_other",
+                            "edge_function", "unknown"};
+    for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
+        expect_suggestion("requests %s --cause nonsense", causes[i]);
+    expect_suggestion("scan %s --gzip-decoder zlb", "did you mean zlib?");
+    /* a bad time lists the accepted forms */
+    expect_suggestion("scan %s --since 2026-13-01", "YYYY-MM-DD");
+    expect_suggestion("scan %s --since 2026-13-01", "+HH:MM");
+    expect_suggestion("scan %s --top", "--top needs a value");
+    expect_suggestion("scan %s --quiet=yes", "--quiet takes no value");
+}
+
+/* A time with a UTC offset is converted: 12:20+02:00 is 10:20Z, 15:50+0530 is 10:20Z,
+ * 05:20-05:00 is 10:20Z; the lines at 10:20 and later are T2..T5. */
+Test(cli, times_with_offsets_are_utc)
+{
+    const char *forms[] = {"2026-11-01T12:20+02:00", "2026-11-01T10:20Z", "'2026-11-01 15:50 +0530'",
+                           "2026-11-01T05:20-05:00", "2026-11-01T12:20:00+02", "2026-11-01T10:20:00z"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char args[512], *out, *err;
+        snprintf(args, sizeof args, "requests %%s -q --status 403 --fields x-edge-request-id --since %s", forms[i]);
+        int rc = cfscan(args, &out, &err);
+        cr_expect_eq(rc, 0, "%s: exit %d: %s", forms[i], rc, err);
+        cr_expect_str_eq(ids(out), "T2 T3 T4 T5", "%s", forms[i]);
+        free(out);
+        free(err);
+    }
+    /* an offset past +-14:00 or with bad minutes is refused */
+    expect_suggestion("scan %s --since 2026-11-01T10:00+15:00", "bad time");
+    expect_suggestion("scan %s --since 2026-11-01T10:00+02:60", "bad time");
+}
+
+Test(cli, options_before_and_after_paths)
+{
+    char *o1, *o2, *e1, *e2;
+    cr_assert_eq(cfscan("requests -q --status 403 --fields x-edge-request-id %s --until 2026-11-01T10:30", &o1, &e1), 0);
+    cr_assert_eq(cfscan("requests --until=2026-11-01T10:30 %s -q --status 403 --fields x-edge-request-id", &o2, &e2), 0);
+    cr_assert_str_eq(ids(o1), "T0 T1 T2");
+    cr_assert_str_eq(o1, o2);
+    free(o1);
+    free(o2);
+    free(e1);
+    free(e2);
+}
+
+/* Item 2: --since not before --until is a usage error. */
+Test(cli, since_not_before_until_is_usage_error)
+{
+    expect_suggestion("scan %s --since 2026-11-02 --until 2026-11-01", "--since");
+    expect_suggestion("requests %s --since 2026-11-01T10:00 --until 2026-11-01T10:00", "--until");
+}
+
+/* Item 2: a window that selects no input (by name) or no line says so, exit 3. */
+Test(cli, empty_window_is_not_clean)
+{
+    char *out, *err;
+    /* the wrong year: the file is skipped by its name */
+    int rc = cfscan("scan %s -q --since 2025-11-01 --until 2025-11-02", &out, &err);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "selected nothing") != NULL, "stderr: %s", err);
+    cr_expect(strstr(err, "--since 2025-11-01T00:00:00Z") != NULL, "stderr names the window: %s", err);
+    cr_expect(strstr(out, "selected nothing") != NULL, "report: %s", out);
+    cr_expect(strstr(out, "No 403 responses") == NULL, "looks clean: %s", out);
+    free(out);
+    free(err);
+    /* inside the file's hour, but after every line: the lines are outside the window */
+    rc = cfscan("scan %s -q --format json --since 2026-11-01T10:55", &out, &err);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "selected nothing") != NULL, "stderr: %s", err);
+    cr_expect(strstr(out, "\"selected_nothing\":true") != NULL, "json: %s", out);
+    free(out);
+    free(err);
+    /* a window that keeps some lines is fine */
+    rc = cfscan("scan %s -q --format json --since 2026-11-01T10:45", &out, &err);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect(strstr(out, "\"selected_nothing\":false") != NULL, "json: %.300s", out);
+    free(out);
+    free(err);
+    /* requests: a filter that matches no line */
+    rc = cfscan("requests %s -q --dist E1NOSUCHDIST00", &out, &err);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "--dist E1NOSUCHDIST00") != NULL, "stderr names the filter: %s", err);
+    free(out);
+    free(err);
+}
