@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/inputs_manifest.h"
 #include "pipeline/waf.h"
 
 /* ---- building ------------------------------------------------------------------------------ */
@@ -58,6 +59,8 @@ void cfs_summary_free(cfs_summary *s)
     for (size_t i = 0; i < s->nwaf_rules; i++) free(s->waf_rules[i]);
     free(s->waf_rules);
     free(s->waf_slot);
+    if (s->mf) cfs_mf_writer_free(s->mf);
+    free(s->mf);
     memset(s, 0, sizeof *s);
 }
 
