@@ -442,6 +442,12 @@ cfs_status cfs_mf_set_load(cfs_mf_set *s, const char *path, char *err, size_t er
         return st;
     }
     if (n > 1) qsort(v, n, sizeof *v, cmp_kv);
+    /* A file named twice on one command line is one input to the set (that scan's own
+     * double count is not another summary's overlap). */
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!u || v[i].k != v[u - 1].k || v[i].v != v[u - 1].v) v[u++] = v[i];
+    n = u;
     s->key = malloc((n ? n : 1) * sizeof *s->key);
     s->ident = malloc((n ? n : 1) * sizeof *s->ident);
     if (!s->key || !s->ident) {

@@ -46,8 +46,8 @@ typedef struct cfs_summary {
      * are that report (what evidence was given, top lists); NULL: a report without
      * config and with the summary's own WAF rule names. */
     const struct cfs_report_opts *report;
-    /* The input manifest published as inputs.cfm (inputs_manifest.h), owned; NULL: an
-     * empty one.  Filled by the caller (scan: one entry per regular input; merge: the
+    /* The input manifest published as inputs.cfm (inputs_manifest.h), owned; NULL: none
+     * (a merge with a summary made before manifests: what it holds is unknown).  Filled by the caller (scan: one entry per regular input; merge: the
      * parts' manifests), not by cfs_summary_merge, since merge checks overlaps first. */
     struct cfs_mf_writer *mf;
 } cfs_summary;

@@ -1388,7 +1388,7 @@ static void name_shared(const char *dir_a, const cfs_mf_set *b, int *left)
  * cannot be subtracted.  --expect N: every part must be a shard summary of N and
  * together they must cover every shard.  -1 to go on, else the exit status.  Memory:
  * 16 bytes per input in the sets plus 16 per input for the overlap search. */
-static int plan_merge(const merge_args *ma, uint8_t *skip)
+static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
 {
     size_t n = ma->dirs->n;
     cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
@@ -1403,9 +1403,19 @@ static int plan_merge(const merge_args *ma, uint8_t *skip)
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", ma->dirs->v[i], CFS_MF_FILE);
         cfs_status st = cfs_mf_set_load(&sets[i], path, err, sizeof err);
+        if (st == CFS_E_IO && errno == ENOENT && !ma->expect && !ma->dedupe) {
+            /* A summary made before manifests: merged as before, unchecked, and the
+             * merge records no manifest either (what it holds is not known). */
+            char msg[600];
+            snprintf(msg, sizeof msg, "has no %s (made by a cfscan without input manifests): it cannot be checked "
+                     "for inputs another summary also counted, and the merge gets no %s", CFS_MF_FILE, CFS_MF_FILE);
+            say("merge: warning", ma->dirs->v[i], msg);
+            *unchecked = 1;
+            continue;
+        }
         if (st == CFS_E_IO && errno == ENOENT)
-            snprintf(err, sizeof err, "%s: has no %s (made by a cfscan without input manifests): what it counted "
-                     "is unknown, so it could be counted twice; rescan it", ma->dirs->v[i], CFS_MF_FILE);
+            snprintf(err, sizeof err, "%s: has no %s (made by a cfscan without input manifests), so --%s cannot be "
+                     "applied; rescan it", ma->dirs->v[i], CFS_MF_FILE, ma->expect ? "expect" : "dedupe");
         if (st != CFS_OK) {
             say("merge", NULL, err);
             outcome.fatal = st == CFS_E_NOMEM ? st : CFS_OK;
@@ -1422,6 +1432,10 @@ static int plan_merge(const merge_args *ma, uint8_t *skip)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < sets[i].n; j++) all[k++] = (owned_key){sets[i].key[j], i};
     qsort(all, total, sizeof *all, cmp_owned);
+    size_t u = 0; /* a path once per part, whatever identities it has there */
+    for (size_t i = 0; i < total; i++)
+        if (!u || all[i].key != all[u - 1].key || all[i].owner != all[u - 1].owner) all[u++] = all[i];
+    total = u;
     for (size_t i = 0; i < total;) {
         size_t j = i + 1;
         while (j < total && all[j].key == all[i].key) j++;
@@ -1564,10 +1578,16 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         return exit_status(&outcome);
     }
     cfs_mf_writer_init(all->mf);
-    int prc2 = plan_merge(&ma, skip);
+    int unchecked = 0;
+    int prc2 = plan_merge(&ma, skip, &unchecked);
     if (prc2 >= 0) {
         free(skip);
         return prc2;
+    }
+    if (unchecked) {
+        cfs_mf_writer_free(all->mf);
+        free(all->mf);
+        all->mf = NULL;
     }
     /* The merge is redacted only if every input is: one full address makes it personal. */
     all->clients_redacted = 1;
@@ -1578,7 +1598,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         snprintf(path, sizeof path, "%s/state.cfs", dirs->v[i]);
         cfs_summary one;
         cfs_status st = cfs_state_read(&one, path, err, sizeof err);
-        if (st == CFS_OK) { /* the union of the manifests, checked disjoint above */
+        if (st == CFS_OK && all->mf) { /* the union of the manifests, checked disjoint above */
             char mpath[4096];
             snprintf(mpath, sizeof mpath, "%s/%s", dirs->v[i], CFS_MF_FILE);
             st = cfs_mf_writer_append_file(all->mf, mpath, err, sizeof err);
