@@ -718,20 +718,22 @@ static int env_u32(const char *name, uint32_t *out, int *bad)
 }
 
 /* --shard I/N, auto or auto/N: -1 to go on, else the exit status (2).  auto takes the
- * index from the scheduler that set one: a Slurm array (SLURM_ARRAY_TASK_ID counted from
- * SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT), an AWS Batch array
- * (AWS_BATCH_JOB_ARRAY_INDEX, AWS_BATCH_JOB_ARRAY_SIZE) or a Kubernetes Indexed Job
- * (JOB_COMPLETION_INDEX; Kubernetes sets no count: auto/N or CFSCAN_SHARD_COUNT). */
+ * index from the scheduler that set one: a Slurm array (SLURM_ARRAY_TASK_ID, so arrays
+ * count from 0; SLURM_ARRAY_TASK_COUNT), an AWS Batch array (AWS_BATCH_JOB_ARRAY_INDEX,
+ * AWS_BATCH_JOB_ARRAY_SIZE) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX; Kubernetes
+ * sets no count).  The count: auto/N, else CFSCAN_SHARD_COUNT, else the scheduler's; a
+ * rerun of one task (sbatch --array=2) has a count of 1, so job scripts give auto/N. */
 static int parse_shard(const char *v, uint32_t *i, uint32_t *n)
 {
-    uint32_t idx = 0, cnt = 0, min = 0;
+    uint32_t idx = 0, cnt = 0;
     int have_i = 0, have_n = 0, bad = 0;
     const char *slash = strchr(v, '/');
     uint64_t a, b;
     if (!strncmp(v, "auto", 4) && (v[4] == 0 || v[4] == '/')) {
+        uint32_t envn = 0;
+        int have_envn = env_u32("CFSCAN_SHARD_COUNT", &envn, &bad);
         if (env_u32("SLURM_ARRAY_TASK_ID", &idx, &bad)) {
             have_i = 1;
-            if (env_u32("SLURM_ARRAY_TASK_MIN", &min, &bad) && min <= idx) idx -= min;
             have_n = env_u32("SLURM_ARRAY_TASK_COUNT", &cnt, &bad);
         } else if (env_u32("AWS_BATCH_JOB_ARRAY_INDEX", &idx, &bad)) {
             have_i = 1;
@@ -739,7 +741,10 @@ static int parse_shard(const char *v, uint32_t *i, uint32_t *n)
         } else if (env_u32("JOB_COMPLETION_INDEX", &idx, &bad)) {
             have_i = 1;
         }
-        if (!have_n) have_n = env_u32("CFSCAN_SHARD_COUNT", &cnt, &bad);
+        if (have_envn) {
+            cnt = envn;
+            have_n = 1;
+        }
         if (v[4] == '/') {
             if (cfs_parse_u64(v + 5, strlen(v + 5), &b) != 0 || b < 1 || b > CFS_MF_MAX_SHARDS)
                 return usage_error("bad --shard count in '%s' (1..1000000)", v);
