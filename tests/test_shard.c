@@ -2,15 +2,18 @@
  * the scanned root falls in shard I (checked here with xxHash directly, not through
  * cfscan's code), `--shard auto` takes I and N from Slurm, AWS Batch or Kubernetes
  * variables, and merging the shards, also as a tree, equals one scan; `merge --expect N`
- * names missing shards instead of merging what is there. */
+ * names missing shards instead of merging what is there.  Also the files of tools/deploy
+ * (Kubernetes Indexed Job, AWS Batch), checked and run offline. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
+#include "pipeline/json.h"
 #include "tests/util.h"
 
 static char *g_dir;
@@ -226,4 +229,209 @@ Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
     rc = sh(NULL, &err, "cd %s && %s scan logs --shard 4/4 -q", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 2, "index out of range: %d", rc);
     free(err);
+}
+
+/* ---- tools/deploy: the Kubernetes and AWS Batch files, checked offline ------------------------
+ * kubectl cannot validate without an API server (discovery), so the files are JSON, parsed
+ * here; their shell commands are run as the scheduler would run them, with `aws s3 sync`
+ * replaced by a local stand-in and /work by a temporary folder, and the merge they produce
+ * is compared with one scan. */
+static cfs_json_doc g_doc;
+
+static const cfs_json *load_deploy(const char *name)
+{
+    char p[4096], err[256];
+    snprintf(p, sizeof p, "%s/tools/deploy/%s", CFS_SOURCE_DIR, name);
+    size_t n;
+    char *t = tu_read(p, &n);
+    cr_assert_not_null(t, "%s", p);
+    cfs_json_doc_free(&g_doc);
+    memset(&g_doc, 0, sizeof g_doc);
+    cr_assert_eq(cfs_json_parse(&g_doc, t, n, err, sizeof err), CFS_OK, "%s: %s", name, err);
+    free(t);
+    return cfs_json_root(&g_doc);
+}
+
+static double num_at(const cfs_json *r, const char *path)
+{
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_path(r, path), &v), "%s is a number", path);
+    return v;
+}
+
+static const char *str_at(const cfs_json *r, const char *path)
+{
+    const char *s = cfs_json_str(cfs_json_path(r, path));
+    cr_assert_not_null(s, "%s is a string", path);
+    return s;
+}
+
+/* The value of env var `name` in a container's env list (k8s: name/value). */
+static const char *env_of(const cfs_json *list, const char *name)
+{
+    for (const cfs_json *e = cfs_json_first(list); e; e = cfs_json_next(e))
+        if (cfs_json_str(cfs_json_get(e, "name")) && !strcmp(cfs_json_str(cfs_json_get(e, "name")), name))
+            return cfs_json_str(cfs_json_get(e, "value"));
+    return NULL;
+}
+
+/* Run a deploy command (sh -euc CMD ARGS...) with /work under g_dir/work.N, a stand-in
+ * `aws` that maps s3://BUCKET/ to g_dir/s3/BUCKET/, cfscan on PATH and env set. */
+static int run_deploy(const char *cmd, const char *env, const char *args, int n)
+{
+    char *c = malloc(strlen(cmd) * 2 + 4096), *w = c;
+    cr_assert_not_null(c);
+    char work[1024];
+    snprintf(work, sizeof work, "%s/work.%d/", g_dir, n);
+    for (const char *p = cmd; *p;) {
+        if (!strncmp(p, "/work/", 6)) {
+            w += sprintf(w, "%s", work);
+            p += 6;
+        } else *w++ = *p++;
+    }
+    *w = 0;
+    char *bindir = strdup(tu_prog("cfscan"));
+    *strrchr(bindir, '/') = 0;
+    FILE *f = fopen(strcat(strcpy(work, g_dir), "/cmd.sh"), "w");
+    cr_assert_not_null(f);
+    fputs(c, f);
+    fclose(f);
+    int rc = sh(NULL, NULL, "cd %s && mkdir -p work.%d && PATH='%s/bin:%s':\"$PATH\" env %s sh -euc \"$(cat cmd.sh)\" %s",
+                g_dir, n, g_dir, bindir, env, args);
+    free(c);
+    free(bindir);
+    return rc;
+}
+
+/* the stand-in aws: `aws s3 sync [--only-show-errors] [--delete] [--exclude '*' --include
+ * PATTERN] SRC DST`, s3://B/x being g_dir/s3/B/x */
+static void fake_aws(void)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/bin", g_dir);
+    mkdir(p, 0755);
+    char script[4096];
+    snprintf(script, sizeof script,
+             "#!/bin/sh\nset -eu\n[ \"$1 $2\" = 's3 sync' ] || exit 9\nshift 2\ninc='*'\nwhile [ $# -gt 2 ]; do\n"
+             "  case $1 in --include) inc=$2; shift 2;; --exclude) shift 2;; *) shift;; esac\ndone\n"
+             "m() { case $1 in s3://*) echo \"%s/s3/${1#s3://}\";; *) echo \"$1\";; esac; }\n"
+             "src=$(m \"$1\"); dst=$(m \"$2\"); mkdir -p \"$dst\"\n"
+             "cd \"$src\" && find . -type f -name \"$inc\" | while read -r f; do mkdir -p \"$dst/$(dirname \"$f\")\"; "
+             "cp \"$f\" \"$dst/$f\"; done\n", g_dir);
+    char *path = tu_write(p, "aws", script, strlen(script));
+    chmod(path, 0755);
+    free(path);
+}
+
+Test(shard, deploy_kubernetes_indexed_job)
+{
+    const cfs_json *r = load_deploy("k8s-indexed-job.json");
+    cr_assert_str_eq(str_at(r, "apiVersion"), "batch/v1");
+    cr_assert_str_eq(str_at(r, "kind"), "Job");
+    cr_assert_str_eq(str_at(r, "spec.completionMode"), "Indexed");
+    int n = (int)num_at(r, "spec.completions");
+    cr_assert_geq(n, 1);
+    cr_assert_leq(num_at(r, "spec.parallelism"), n);
+    cr_assert_str_eq(str_at(r, "spec.template.spec.restartPolicy"), "Never");
+    const cfs_json *ct = cfs_json_path(r, "spec.template.spec.containers.0");
+    cr_assert_not_null(ct);
+    const char *cnt = env_of(cfs_json_get(ct, "env"), "CFSCAN_SHARD_COUNT");
+    cr_assert(cnt && atoi(cnt) == n, "CFSCAN_SHARD_COUNT equals completions");
+    char want[64];
+    snprintf(want, sizeof want, "--shard auto/%d ", n);
+    char *shard_cmd = strdup(str_at(ct, "command.2"));
+    cr_assert(strstr(shard_cmd, want), "%s", shard_cmd);
+    const cfs_json *m = load_deploy("k8s-merge-job.json");
+    snprintf(want, sizeof want, "--expect %d ", n);
+    char *merge_cmd = strdup(str_at(m, "spec.template.spec.containers.0.command.2"));
+    cr_assert(strstr(merge_cmd, want), "%s", merge_cmd);
+    /* run the pods: one per completion index, then the merge */
+    make_logs();
+    fake_aws();
+    cr_assert_eq(sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    for (int i = 0; i < n; i++) {
+        char env[256];
+        snprintf(env, sizeof env, "JOB_COMPLETION_INDEX=%d BUCKET=B DAY=2026-11-01", i);
+        cr_assert_eq(run_deploy(shard_cmd, env, "", i), 0, "pod %d", i);
+    }
+    cr_assert_eq(run_deploy(merge_cmd, "BUCKET=B DAY=2026-11-01", "", 99), 0, "merge pod");
+    char *full = scan_json(0, "scan logs");
+    char p[4096];
+    snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
+    char *rep = tu_read(p, NULL);
+    cr_assert_not_null(rep, "the merge pod uploaded the day's summary");
+    char *rep_nl = malloc(strlen(rep) + 2);
+    sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
+    assert_merge_exact(rep_nl, full, "Kubernetes shards merged");
+    free(rep_nl);
+    free(rep);
+    free(full);
+    free(shard_cmd);
+    free(merge_cmd);
+    cfs_json_doc_free(&g_doc);
+}
+
+Test(shard, deploy_aws_batch)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/tools/deploy/batch-submit.sh", CFS_SOURCE_DIR);
+    char *sub = tu_read(p, NULL);
+    cr_assert_not_null(sub);
+    const char *s = strstr(sub, "\nSHARDS=");
+    cr_assert_not_null(s, "batch-submit.sh sets SHARDS");
+    int n = atoi(s + 8);
+    cr_assert_geq(n, 1);
+    cr_assert(strstr(sub, "--array-properties size=$SHARDS"), "the array has SHARDS children");
+    cr_assert(strstr(sub, "--depends-on jobId=\"$ARRAY\""), "the merge waits for the whole array");
+    cr_assert_eq(sh(NULL, NULL, "sh -n %s", p), 0, "batch-submit.sh parses");
+    free(sub);
+    const cfs_json *r = load_deploy("batch-shard-job.json");
+    cr_assert_str_eq(str_at(r, "jobDefinitionName"), "cfscan-shard");
+    cr_assert_str_eq(str_at(r, "type"), "container");
+    cr_assert(strlen(str_at(r, "containerProperties.image")) > 0);
+    const char *cnt = env_of(cfs_json_path(r, "containerProperties.environment"), "CFSCAN_SHARD_COUNT");
+    cr_assert(cnt && atoi(cnt) == n, "CFSCAN_SHARD_COUNT equals SHARDS");
+    int vcpu = 0, mem = 0;
+    for (const cfs_json *e = cfs_json_first(cfs_json_path(r, "containerProperties.resourceRequirements")); e;
+         e = cfs_json_next(e)) {
+        const char *t = cfs_json_str(cfs_json_get(e, "type"));
+        vcpu |= t && !strcmp(t, "VCPU");
+        mem |= t && !strcmp(t, "MEMORY");
+    }
+    cr_assert(vcpu && mem, "VCPU and MEMORY requirements");
+    char *shard_cmd = strdup(str_at(r, "containerProperties.command.2"));
+    cr_assert(strstr(shard_cmd, "--shard auto "), "%s", shard_cmd);
+    cr_assert_str_eq(str_at(r, "containerProperties.command.3"), "Ref::day");
+    cr_assert_str_eq(str_at(r, "containerProperties.command.4"), "Ref::bucket");
+    const cfs_json *m = load_deploy("batch-merge-job.json");
+    cr_assert_str_eq(str_at(m, "jobDefinitionName"), "cfscan-merge");
+    char *merge_cmd = strdup(str_at(m, "containerProperties.command.2"));
+    cr_assert(strstr(merge_cmd, "--expect $2 "), "%s", merge_cmd);
+    cr_assert_str_eq(str_at(m, "containerProperties.command.5"), "Ref::shards");
+    /* run the array's children (Ref:: parameters substituted as Batch does), then the merge */
+    make_logs();
+    fake_aws();
+    cr_assert_eq(sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    for (int i = 0; i < n; i++) {
+        char env[256];
+        snprintf(env, sizeof env, "AWS_BATCH_JOB_ARRAY_INDEX=%d AWS_BATCH_JOB_ARRAY_SIZE=%d CFSCAN_SHARD_COUNT=%s", i, n,
+                 cnt);
+        cr_assert_eq(run_deploy(shard_cmd, env, "2026-11-01 B", i), 0, "child %d", i);
+    }
+    char args[64];
+    snprintf(args, sizeof args, "2026-11-01 B %d", n);
+    cr_assert_eq(run_deploy(merge_cmd, "", args, 99), 0, "merge job");
+    char *full = scan_json(0, "scan logs");
+    snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
+    char *rep = tu_read(p, NULL);
+    cr_assert_not_null(rep, "the merge job uploaded the day's summary");
+    char *rep_nl = malloc(strlen(rep) + 2);
+    sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
+    assert_merge_exact(rep_nl, full, "AWS Batch shards merged");
+    free(rep_nl);
+    free(rep);
+    free(full);
+    free(shard_cmd);
+    free(merge_cmd);
+    cfs_json_doc_free(&g_doc);
 }
