@@ -261,3 +261,21 @@ Test(update, manifest_set_of_a_million_inputs)
             (r1 - r0) * 1024.0 / n, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     cfs_mf_set_free(&s);
 }
+
+/* A shard's summary is updated as that shard: the same inputs as one scan of the shard,
+ * and another shard spec is refused before anything is read. */
+Test(update, shard_summary_updates_as_its_shard)
+{
+    make_logs();
+    cr_assert_eq(sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
+    free(scan_json(0, "scan in --shard 1/4 -o U"));
+    cr_assert_eq(sh(NULL, NULL, "cp %s/logs/* %s/in/", g_dir, g_dir), 0);
+    char *upd = scan_json(0, "scan in --shard 1/4 -o U --update");
+    char *one = scan_json(0, "scan logs --shard 1/4 -o R");
+    assert_merge_exact(upd, one, "an updated shard equals one scan of the shard");
+    cr_assert_eq(manifest_entries("U"), manifest_entries("R"));
+    free(scan_json(2, "scan in --shard 2/4 -o U --update"));
+    free(scan_json(2, "scan in -o U --update"));
+    free(upd);
+    free(one);
+}
