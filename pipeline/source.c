@@ -224,7 +224,41 @@ struct cfs_walk {
     const char *dist; /* cfs_walk_set_dist */
     walk_frame stack[CFS_WALK_MAX_DEPTH + 1];
     size_t depth;      /* frames in use */
+    cfs_walk_filter_fn filter; /* NULL: every file is kept */
+    void *filter_ctx;
 };
+
+void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx)
+{
+    w->filter = fn;
+    w->filter_ctx = ctx;
+}
+
+/* A file found by the walk or named on the command line, through the filter first (so a
+ * file of another shard is not even counted as pruned: each file counts in one shard). */
+/* Whether push_input leaves path out by its CloudFront name (hour outside the window,
+ * another distribution than --dist). */
+static int pruned_by_name(const cfs_walk *w, const char *path)
+{
+    char dist[CFS_DIST_MAX];
+    int64_t hour = CFS_NO_TIME;
+    if (cfs_parse_log_name(path, dist, &hour) != 0) return 0;
+    return (w->since != CFS_NO_TIME && hour + 3600 <= w->since) || (w->until != CFS_NO_TIME && hour >= w->until) ||
+           (w->dist && strcmp(dist, w->dist) != 0);
+}
+
+static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const struct stat *st)
+{
+    /* the filter (a shard, a summary's manifest) may read the file: not for one the name
+     * leaves out anyway */
+    if (w->filter && !pruned_by_name(w, path)) {
+        char why[256] = "";
+        int k = w->filter(w->filter_ctx, path, (uint64_t)st->st_size, why, sizeof why);
+        if (k < 0) add_error(in, path, why);
+        if (k <= 0) return;
+    }
+    push_input(in, path, st, w->since, w->until, w->dist);
+}
 
 cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until)
 {
@@ -314,9 +348,9 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
         /* Follow links to files, never to directories (no loops). */
         struct stat ts;
         if (fstatat(dirfd(f->d), name, &ts, 0) != 0) add_error(in, child, strerror(errno));
-        else if (S_ISREG(ts.st_mode)) push_input(in, child, &ts, w->since, w->until, w->dist);
+        else if (S_ISREG(ts.st_mode)) push_filtered(w, in, child, &ts);
     } else if (S_ISREG(st.st_mode)) {
-        push_input(in, child, &st, w->since, w->until, w->dist);
+        push_filtered(w, in, child, &st);
     }
     /* FIFOs, sockets and devices inside directories are skipped: a walk must not block
      * on a pipe.  Named explicitly on the command line they are read. */
@@ -341,7 +375,7 @@ static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
         else walk_push(w, in, dfd, path, 0);
         return;
     }
-    push_input(in, path, &st, w->since, w->until, w->dist);
+    push_filtered(w, in, path, &st);
 }
 
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)

@@ -54,6 +54,10 @@ cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64
 void cfs_walk_set_dist(cfs_walk *w, const char *dist);
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max);
 void cfs_walk_close(cfs_walk *w);
+/* Pass every file the walk finds (not "-") through fn first: 1 keeps it, 0 skips it
+ * silently, -1 reports it as an unusable input with the reason fn put in why (exit 4). */
+typedef int (*cfs_walk_filter_fn)(void *ctx, const char *path, uint64_t size, char *why, size_t whylen);
+void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx);
 /* Order for scheduling: largest first, then by path (deterministic). */
 void cfs_inputs_sort(cfs_inputs *in);
 void cfs_inputs_free(cfs_inputs *in);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/inputs_manifest.h"
 #include "pipeline/waf.h"
 
 /* ---- building ------------------------------------------------------------------------------ */
@@ -59,6 +60,8 @@ void cfs_summary_free(cfs_summary *s)
     free(s->waf_rules);
     free(s->waf_slot);
     cfs_evid_free(&s->evidence);
+    if (s->mf) cfs_mf_writer_free(s->mf);
+    free(s->mf);
     memset(s, 0, sizeof *s);
 }
 

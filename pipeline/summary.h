@@ -53,6 +53,10 @@ typedef struct cfs_summary {
     const struct cfs_report_opts *report;
     cfs_evid_set evidence;   /* the evidence inputs of the scans it holds (merged by the
                               * caller with cfs_evid_merge, which can fail) */
+    /* The input manifest published as inputs.cfm (inputs_manifest.h), owned; NULL: none
+     * (a merge with a summary made before manifests: what it holds is unknown).  Filled by the caller (scan: one entry per regular input; merge: the
+     * parts' manifests), not by cfs_summary_merge, since merge checks overlaps first. */
+    struct cfs_mf_writer *mf;
 } cfs_summary;
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pipeline/inputs_manifest.h"
 #include "pipeline/report.h"
 
 /* ---- directory publishing -------------------------------------------------------------------------- */
@@ -33,6 +34,7 @@ static const char *const k_sum_files[NSUMFILES] = {
     [CFS_SUM_REPORT_TXT] = "report.txt",
     [CFS_SUM_REPORT_JSON] = "report.json",
     [CFS_SUM_STATE] = "state.cfs",
+    [CFS_SUM_INPUT_MANIFEST] = CFS_MF_FILE,
     [CFS_SUM_MANIFEST] = "manifest.json",
 };
 
@@ -360,11 +362,12 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_TXT], 0, s, v, err, errlen);
     if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_JSON], 1, s, v, err, errlen);
     if (st == CFS_OK) st = cfs_state_write(s, p[CFS_SUM_STATE], err, errlen);
+    if (st == CFS_OK && s->mf) st = cfs_mf_writer_save(s->mf, p[CFS_SUM_INPUT_MANIFEST], err, errlen);
     if (st == CFS_OK) st = write_manifest(p[CFS_SUM_MANIFEST], s, argv_line, err, errlen);
     /* The files were made in our own 0700 directory: their modes can be set by name.
      * The directory's mode comes last, since it may deny us writing. */
     for (int i = 0; i < NSUMFILES && st == CFS_OK; i++)
-        if (chmod(p[i], fmode) != 0) {
+        if ((i != CFS_SUM_INPUT_MANIFEST || s->mf) && chmod(p[i], fmode) != 0) {
             snprintf(err, errlen, "%s: cannot set its mode: %s", p[i], strerror(errno));
             st = CFS_E_IO;
         }

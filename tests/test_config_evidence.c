@@ -767,11 +767,13 @@ Test(config_evidence, older_count_survives_state_and_merge)
 {
     report_log();
     char *log = tu_write(g_dir, LOG_NAME, g_log, g_n);
+    /* a second log (another name: merge refuses to count one input twice, issue 13) */
+    char *log2 = tu_write(g_dir, "E1TESTDIST0001.2026-11-01-10.second.log", g_log, g_n);
     cfg c = report_cfg();
     char *p = write_cfg(&c, NULL);
     char cmd[4096], *out = NULL;
     snprintf(cmd, sizeof cmd, "%s scan %s -q --config %s -o %s/s1 >/dev/null && %s scan %s -q --config %s -o %s/s2 >/dev/null",
-             tu_prog("cfscan"), log, p, g_dir, tu_prog("cfscan"), log, p, g_dir);
+             tu_prog("cfscan"), log, p, g_dir, tu_prog("cfscan"), log2, p, g_dir);
     cr_assert_eq(tu_run(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, "%s merge %s/s1 %s/s2 -o %s/m -q", tu_prog("cfscan"), g_dir, g_dir, g_dir);
     cr_assert_eq(tu_run(cmd, &out, NULL), 0);
@@ -785,4 +787,5 @@ Test(config_evidence, older_count_survives_state_and_merge)
     free(out);
     free(p);
     free(log);
+    free(log2);
 }

@@ -408,9 +408,16 @@ Test(publish, merge_keeps_redacted_flag_only_if_all_inputs_are)
     int rc = cfscan("022", "scan -q log.txt --redact-clients -o r1 >/dev/null", NULL, &err);
     cr_assert_eq(rc, 0, "%s", err);
     free(err);
-    scan_ok("022", "u1");
+    /* u1 reads a copy under another name: merge refuses to count one input twice (issue 13) */
+    char cp[2048];
+    snprintf(cp, sizeof cp, "cp '%s/log.txt' '%s/log-copy.txt'", g_dir, g_dir);
+    cr_assert_eq(tu_run(cp, NULL, NULL), 0);
+    rc = cfscan("022", "scan -q log-copy.txt -o u1 >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
     cr_assert_eq(manifest_flag("u1"), 0);
-    rc = cfscan("022", "merge -q r1 r1 -o mr >/dev/null", NULL, &err);
+    /* --dedupe: r1 twice would share its inputs (issue 13: refused without it) */
+    rc = cfscan("022", "merge -q r1 r1 --dedupe -o mr >/dev/null", NULL, &err);
     cr_assert_eq(rc, 0, "%s", err);
     free(err);
     cr_assert_eq(manifest_flag("mr"), 1);
@@ -431,7 +438,7 @@ Test(publish, merge_keeps_redacted_flag_only_if_all_inputs_are)
     cr_assert_eq(rc, 0, "%s", err);
     free(err);
     cr_assert_eq(manifest_flag("r2"), 1);
-    rc = cfscan("022", "merge -q r2 r1 -o mr2 >/dev/null", NULL, &err);
+    rc = cfscan("022", "merge -q r2 r1 --dedupe -o mr2 >/dev/null", NULL, &err);
     cr_assert_eq(rc, 0, "%s", err);
     free(err);
     cr_assert_eq(manifest_flag("mr2"), 1);

@@ -15,6 +15,7 @@
 #include "pipeline/config.h"
 #include "pipeline/evidence.h"
 #include "pipeline/fields.h"
+#include "pipeline/inputs_manifest.h"
 #include "pipeline/report.h"
 #include "pipeline/rules_doc.h"
 #include "pipeline/scan.h"
@@ -326,6 +327,10 @@ static void say_summary_over_budget(const cfs_summary *s)
  * finishes, and with -o the summary keeps the input's row. */
 typedef struct input_sink {
     cfs_summary *sum;
+    const char *const *roots; /* the command-line paths: inputs.cfm names inputs relative to them */
+    size_t nroots;
+    cfs_status mf_status; /* the first failure to record an input in the manifest */
+    char mf_err[512];
 } input_sink;
 
 static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
@@ -333,6 +338,20 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
     input_sink *k = ctx;
     if (st->status != CFS_OK) say(NULL, in->path, st->error[0] ? st->error : cfs_status_str(st->status));
     if (k->sum) cfs_summary_add_input(k->sum, in, st);
+    /* The manifest holds every regular file whose lines may be in the counts (a truncated
+     * one too: reading it again would count its first part twice); a file that could
+     * not be opened at all counted nothing and may be read by a later --update. */
+    if (k->sum && k->sum->mf && in->regular && k->mf_status == CFS_OK &&
+        !(st->status == CFS_E_IO && st->bytes_in == 0)) {
+        uint64_t fp;
+        char why[512];
+        if (cfs_mf_fingerprint(in->path, in->size, &fp, why, sizeof why) != CFS_OK) {
+            say(NULL, NULL, why); /* vanished since it was read: not in the manifest */
+            return;
+        }
+        k->mf_status = cfs_mf_writer_add(k->sum->mf, cfs_mf_relpath(in->path, k->roots, k->nroots), in->size,
+                                         in->mtime, fp, k->mf_err, sizeof k->mf_err);
+    }
 }
 
 /* Window and filter options a run can name in its report. */
@@ -371,6 +390,14 @@ typedef struct scan_cmd {
     char sel_status[16];
     char nothing_why[160];
     uint64_t rows_out; /* requests: rows printed */
+    /* --update, --rebuild, --shard: which inputs this run reads (inputs_manifest.h) */
+    int update, rebuild;
+    const char *shard_arg;
+    cfs_mf_select sel;
+    cfs_mf_set known; /* --update: what the summary in -o counted */
+    int have_old;     /* --update found a summary in -o to add to */
+    cfs_view merged;  /* --update: the view of the updated summary, which is printed */
+    int have_merged;
 } scan_cmd;
 
 static void scan_cmd_init(scan_cmd *c, int requests_mode)
@@ -389,6 +416,8 @@ static void scan_cmd_init(scan_cmd *c, int requests_mode)
 static void scan_cmd_free(scan_cmd *c)
 {
     if (c->sink.sum) cfs_summary_free(&c->sum);
+    cfs_mf_set_free(&c->known);
+    if (c->have_merged) cfs_view_free(&c->merged);
     cfs_scan_result_free(&c->res);
     cfs_waf_free(c->waf);
     cfs_config_free(&c->cfg);
@@ -619,6 +648,78 @@ static int version(void)
     return 0;
 }
 
+/* An environment variable holding a whole number, into *out: 1, or 0 when unset. */
+static int env_u32(const char *name, uint32_t *out, int *bad)
+{
+    const char *v = getenv(name);
+    uint64_t n;
+    if (!v || !*v) return 0;
+    if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > CFS_MF_MAX_SHARDS) {
+        say(NULL, name, "not a whole number up to 1000000");
+        *bad = 1;
+        return 0;
+    }
+    *out = (uint32_t)n;
+    return 1;
+}
+
+/* --shard I/N, auto or auto/N: -1 to go on, else the exit status (2).  auto takes the
+ * index from the scheduler that set one: a Slurm array (SLURM_ARRAY_TASK_ID, so arrays
+ * count from 0; SLURM_ARRAY_TASK_COUNT), an AWS Batch array (AWS_BATCH_JOB_ARRAY_INDEX,
+ * AWS_BATCH_JOB_ARRAY_SIZE) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX; Kubernetes
+ * sets no count).  The count: auto/N, else CFSCAN_SHARD_COUNT, else the scheduler's; a
+ * rerun of one task (sbatch --array=2) has a count of 1, so job scripts give auto/N. */
+static int parse_shard(const char *v, uint32_t *i, uint32_t *n)
+{
+    uint32_t idx = 0, cnt = 0;
+    int have_i = 0, have_n = 0, bad = 0;
+    const char *slash = strchr(v, '/');
+    uint64_t a, b;
+    if (!strncmp(v, "auto", 4) && (v[4] == 0 || v[4] == '/')) {
+        uint32_t envn = 0;
+        int have_envn = env_u32("CFSCAN_SHARD_COUNT", &envn, &bad);
+        if (env_u32("SLURM_ARRAY_TASK_ID", &idx, &bad)) {
+            have_i = 1;
+            have_n = env_u32("SLURM_ARRAY_TASK_COUNT", &cnt, &bad);
+        } else if (env_u32("AWS_BATCH_JOB_ARRAY_INDEX", &idx, &bad)) {
+            have_i = 1;
+            have_n = env_u32("AWS_BATCH_JOB_ARRAY_SIZE", &cnt, &bad);
+        } else if (env_u32("JOB_COMPLETION_INDEX", &idx, &bad)) {
+            have_i = 1;
+        }
+        if (have_envn) {
+            cnt = envn;
+            have_n = 1;
+        }
+        if (v[4] == '/') {
+            if (cfs_parse_u64(v + 5, strlen(v + 5), &b) != 0 || b < 1 || b > CFS_MF_MAX_SHARDS)
+                return usage_error("bad --shard count in '%s' (1..1000000)", v);
+            cnt = (uint32_t)b;
+            have_n = 1;
+        }
+        if (bad) return CFS_EXIT_USAGE;
+        if (!have_i)
+            return usage_error("--shard %s: no shard index in the environment (SLURM_ARRAY_TASK_ID, "
+                               "AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX)", v);
+        if (!have_n)
+            return usage_error("--shard %s: no shard count (give auto/N, or set CFSCAN_SHARD_COUNT)", v);
+    } else {
+        if (!slash || cfs_parse_u64(v, (size_t)(slash - v), &a) != 0 ||
+            cfs_parse_u64(slash + 1, strlen(slash + 1), &b) != 0 || b < 1 || b > CFS_MF_MAX_SHARDS)
+            return usage_error("bad --shard '%s' (I/N with 0 <= I < N <= 1000000, or auto, or auto/N)", v);
+        idx = (uint32_t)(a > UINT32_MAX ? UINT32_MAX : a);
+        cnt = (uint32_t)b;
+    }
+    if (cnt < 1 || idx >= cnt) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "--shard %s: index %u is not below the count %u", v, idx, cnt);
+        return usage_error("%s", msg);
+    }
+    *i = idx;
+    *n = cnt;
+    return -1;
+}
+
 /* One option or path of `scan` or `requests` into c: -1 to go on, else the exit status. */
 static int scan_opt(void *ctx, int id, const char *v)
 {
@@ -716,6 +817,15 @@ static int scan_opt(void *ctx, int id, const char *v)
         for (int i = 0; i < 4; i++)
             if (!strcmp(v, k_resolutions[i])) c->resolution = k_resolution_s[i];
         return c->resolution ? -1 : bad_value("resolution", v, k_resolutions, 4);
+    case O_UPDATE:
+        c->update = 1;
+        return -1;
+    case O_REBUILD:
+        c->rebuild = 1;
+        return -1;
+    case O_SHARD:
+        c->shard_arg = v;
+        return parse_shard(v, &c->sel.shard_i, &c->sel.shard_n);
     case O_HELP:
         print_usage(stdout);
         return 0;
@@ -752,6 +862,11 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
         snprintf(msg, sizeof msg, "--since %s is not before --until %s: the window is empty", a, b);
         return usage_error("%s", msg);
     }
+    if ((c->update || c->rebuild) && !c->outdir) return usage_error("%s", "--update and --rebuild need -o DIR");
+    if (c->update && c->rebuild) return usage_error("%s", "--update and --rebuild exclude each other");
+    if (c->shard_arg)
+        for (size_t i = 0; i < c->paths.n; i++)
+            if (!strcmp(c->paths.v[i], "-")) return usage_error("%s", "--shard cannot split standard input");
     return -1;
 }
 
@@ -944,6 +1059,63 @@ static void set_request_filter(scan_cmd *c)
     c->o.filter = &c->f;
 }
 
+/* -o: the summary's input manifest, with the shard it covers; --update also loads what
+ * the summary in -o counted (into c->known, which the walk's filter reads) and starts
+ * the new manifest with its entries.  Nonzero when the run ends here. */
+static int setup_manifest(scan_cmd *c)
+{
+    cfs_mf_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        say(NULL, NULL, "out of memory");
+        c->outcome.fatal = CFS_E_NOMEM;
+        return -1;
+    }
+    cfs_mf_writer_init(w);
+    c->sum.mf = w;
+    cfs_status st = CFS_OK;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", c->outdir, CFS_MF_FILE);
+    struct stat sb;
+    snprintf(c->err, sizeof c->err, "%s", "");
+    if (c->update) {
+        /* No summary there yet: the first night of a nightly job reads everything. */
+        char mpath[4096];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", c->outdir);
+        if (stat(mpath, &sb) == 0) {
+            st = cfs_mf_set_load(&c->known, path, c->err, sizeof c->err);
+            if (st == CFS_E_IO && errno == ENOENT) {
+                snprintf(c->err, sizeof c->err, "%s: has no %s (made by a cfscan without input manifests), so "
+                         "what it counted is unknown: rescan with --rebuild", c->outdir, CFS_MF_FILE);
+                st = CFS_E_USAGE;
+            }
+            if (st == CFS_OK) st = cfs_mf_writer_append_file(w, path, c->err, sizeof c->err);
+            if (st == CFS_OK && c->known.shards.n && !c->sel.shard_n) {
+                snprintf(c->err, sizeof c->err, "%s: is a summary of shards of %u: --update it with its own --shard",
+                         c->outdir, c->known.shards.n);
+                st = CFS_E_USAGE;
+            }
+            c->have_old = st == CFS_OK;
+            if (c->have_old) c->sel.known = &c->known;
+        }
+    }
+    if (st == CFS_OK && c->sel.shard_n) st = cfs_mf_writer_shard(w, c->sel.shard_i, c->sel.shard_n, c->err, sizeof c->err);
+    if (st == CFS_OK && c->have_old && c->sel.shard_n && c->known.shards.n == c->sel.shard_n) {
+        uint32_t covered = 0;
+        for (uint32_t i = 0; i < c->known.shards.n; i++) covered += c->known.shards.have[i];
+        if (covered != 1 || !c->known.shards.have[c->sel.shard_i]) {
+            snprintf(c->err, sizeof c->err, "%s: covers other shards than %u/%u: --update it with its own --shard",
+                     c->outdir, c->sel.shard_i, c->sel.shard_n);
+            st = CFS_E_USAGE;
+        }
+    }
+    if (st != CFS_OK) {
+        say("summary not written", NULL, c->err);
+        c->outcome.fatal = st == CFS_E_FORMAT ? CFS_E_USAGE : st;
+        return -1;
+    }
+    return 0;
+}
+
 /* Walk and scan every input.  Nonzero when the run ends here (fatal or over budget). */
 static int scan_inputs(scan_cmd *c)
 {
@@ -954,9 +1126,15 @@ static int scan_inputs(scan_cmd *c)
     c->o.keep_state = c->sink.sum != NULL; /* the summary stores the unsettled aggregate */
     c->o.on_input = on_input;
     c->o.on_input_ctx = &c->sink;
+    c->sink.roots = c->paths.v;
+    c->sink.nroots = c->paths.n;
+    if (c->sink.sum && setup_manifest(c) != 0) return -1;
     double t0 = now_s();
     cfs_walk *walk = cfs_walk_open((const char *const *)c->paths.v, c->paths.n, c->o.since, c->o.until);
     cfs_walk_set_dist(walk, c->flt.dist);
+    c->sel.roots = c->paths.v;
+    c->sel.nroots = c->paths.n;
+    if (c->sel.shard_n || c->update) cfs_walk_set_filter(walk, cfs_mf_select_input, &c->sel);
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     cfs_walk_close(walk);
     c->outcome.ledger = &c->res.ledger;
@@ -1114,6 +1292,35 @@ static void say_evidence(scan_cmd *c, const cfs_view *v)
     c->outcome.evidence_uncovered = 1;
 }
 
+/* --update: the summary in -o plus this run's (c->sum, which gives up its manifest: it
+ * already starts with the old entries), published as one; its view is kept in c->merged
+ * for the printed report. */
+static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const char *line, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/state.cfs", c->outdir);
+    cfs_summary old;
+    cfs_status st = cfs_state_read(&old, path, err, errlen);
+    if (st != CFS_OK) return st == CFS_E_FORMAT ? CFS_E_USAGE : st;
+    cfs_summary_merge(&old, &c->sum);
+    if (cfs_evid_merge(&old.evidence, &c->sum.evidence) != CFS_OK) {
+        cfs_summary_free(&old);
+        snprintf(err, errlen, "out of memory merging the evidence records");
+        return CFS_E_NOMEM;
+    }
+    old.mf = c->sum.mf;
+    c->sum.mf = NULL;
+    /* redacted only if both parts are: one full address makes it personal */
+    old.clients_redacted = c->sum.clients_redacted && cfs_summary_dir_redacted(c->outdir);
+    old.stop = c->sum.stop;
+    old.report = ro;
+    st = cfs_summary_view(&old, &c->merged, err, errlen);
+    c->have_merged = 1;
+    if (st == CFS_OK) st = cfs_summary_publish(&old, &c->merged, c->outdir, line, err, errlen);
+    cfs_summary_free(&old);
+    return st;
+}
+
 /* -o: the summary directory, replaced atomically, with the report files made from ro and
  * the scan's settled view v (so they are the report printed).  Nonzero when the run ends
  * here (a fatal publish error); an interrupted publish goes on to the exit status 130. */
@@ -1135,7 +1342,10 @@ static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_vie
         return -1;
     }
     char perr[512] = "";
-    cfs_status pst = cfs_summary_publish(&c->sum, v, c->outdir, line, perr, sizeof perr);
+    cfs_status pst = c->sink.mf_status;
+    if (pst != CFS_OK) snprintf(perr, sizeof perr, "%s", c->sink.mf_err);
+    else if (c->have_old) pst = publish_update(c, ro, line, perr, sizeof perr);
+    else pst = cfs_summary_publish(&c->sum, v, c->outdir, line, perr, sizeof perr);
     free(line);
     cfs_summary_free(&c->sum);
     c->sink.sum = NULL;
@@ -1194,9 +1404,11 @@ static int publish_and_report(scan_cmd *c)
     }
     if (!stop) test_raise_at("report");
     if (!stop && !g_stop) {
-        if (c->json) cfs_report_json(stdout, &v, &ro);
-        else if (c->brief) cfs_report_brief(stdout, &v, &ro);
-        else cfs_report_text(stdout, &v, &ro);
+        /* --update prints the updated summary's report (report.txt), not only the new inputs' */
+        const cfs_view *pv = c->have_merged ? &c->merged : &v;
+        if (c->json) cfs_report_json(stdout, pv, &ro);
+        else if (c->brief) cfs_report_brief(stdout, pv, &ro);
+        else cfs_report_text(stdout, pv, &ro);
     }
     free(wnames);
     return stop;
@@ -1272,6 +1484,8 @@ typedef struct merge_args {
     strv *dirs;
     const char *out;
     int json, quiet;
+    int dedupe;
+    uint32_t expect; /* --expect N, 0 when not given */
 } merge_args;
 
 /* One option or path of `merge`: -1 to go on, else the exit status. */
@@ -1294,6 +1508,16 @@ static int merge_opt(void *ctx, int id, const char *v)
         return -1;
     case O_MEMORY_LIMIT:
         return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
+    case O_DEDUPE:
+        m->dedupe = 1;
+        return -1;
+    case O_EXPECT: {
+        uint64_t n;
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > CFS_MF_MAX_SHARDS)
+            return usage_error("bad --expect shard count '%s' (1..1000000)", v);
+        m->expect = (uint32_t)n;
+        return -1;
+    }
     case O_HELP:
         print_usage(stdout);
         return 0;
@@ -1303,10 +1527,219 @@ static int merge_opt(void *ctx, int id, const char *v)
     return usage_error("%s", "internal error: an option without a handler");
 }
 
+/* ---- what a merge may add: no input twice, every expected shard ------------------------- */
+typedef struct owned_key {
+    uint64_t key;
+    size_t owner;
+} owned_key;
+
+static int cmp_owned(const void *a, const void *b)
+{
+    const owned_key *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->owner < y->owner ? -1 : x->owner > y->owner;
+}
+
+typedef struct part_pair {
+    size_t a, b; /* a < b */
+    uint64_t shared;
+} part_pair;
+
+static int cmp_pair(const void *x, const void *y)
+{
+    const part_pair *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    return p->b < q->b ? -1 : p->b > q->b;
+}
+
+/* Name (at most *left more) the inputs of part a's manifest that part b's set holds. */
+static void name_shared(const char *dir_a, const cfs_mf_set *b, int *left)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/%s", dir_a, CFS_MF_FILE);
+    cfs_mf_reader r;
+    if (cfs_mf_open(&r, path, err, sizeof err) != CFS_OK) return;
+    cfs_mf_entry e;
+    while (*left > 0 && cfs_mf_next(&r, &e, err, sizeof err) > 0)
+        if (cfs_mf_set_find(b, cfs_mf_path_hash(e.rel)) >= 0) {
+            fputs("cfscan:   shared input: ", stderr);
+            cfs_write_safe(stderr, e.rel, strlen(e.rel));
+            fputc('\n', stderr);
+            (*left)--;
+        }
+    cfs_mf_close(&r);
+}
+
+/* Decide which parts a merge adds (skip[i] = 1 for the others) from their manifests:
+ * parts that share an input are refused (exit 4, naming up to 10 shared inputs), except
+ * with --dedupe a part whose every input (path, size, fingerprint) another part also
+ * holds, which is left out (of equal parts the first is kept).  A partial overlap cannot
+ * be resolved from summaries: the shared inputs' counts are inside both aggregates and
+ * cannot be subtracted.  --expect N: every part must be a shard summary of N and
+ * together they must cover every shard.  -1 to go on, else the exit status.  Memory:
+ * 16 bytes per input in the sets plus 16 per input for the overlap search. */
+static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
+{
+    size_t n = ma->dirs->n;
+    cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
+    cfs_mf_set *sets = calloc(n ? n : 1, sizeof *sets);
+    owned_key *all = NULL;
+    part_pair *pairs = NULL;
+    size_t total = 0, npairs = 0, pcap = 0;
+    char err[512];
+    int rc = -1;
+    if (!sets) goto nomem;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", ma->dirs->v[i], CFS_MF_FILE);
+        cfs_status st = cfs_mf_set_load(&sets[i], path, err, sizeof err);
+        if (st == CFS_E_IO && errno == ENOENT && !ma->expect && !ma->dedupe) {
+            /* A summary made before manifests: merged as before, unchecked, and the
+             * merge records no manifest either (what it holds is not known). */
+            char msg[600];
+            snprintf(msg, sizeof msg, "has no %s (made by a cfscan without input manifests): it cannot be checked "
+                     "for inputs another summary also counted, and the merge gets no %s", CFS_MF_FILE, CFS_MF_FILE);
+            say("merge: warning", ma->dirs->v[i], msg);
+            *unchecked = 1;
+            continue;
+        }
+        if (st == CFS_E_IO && errno == ENOENT)
+            snprintf(err, sizeof err, "%s: has no %s (made by a cfscan without input manifests), so --%s cannot be "
+                     "applied; rescan it", ma->dirs->v[i], CFS_MF_FILE, ma->expect ? "expect" : "dedupe");
+        if (st != CFS_OK) {
+            say("merge", NULL, err);
+            outcome.fatal = st == CFS_E_NOMEM ? st : CFS_OK;
+            outcome.evidence_failed = 1;
+            rc = exit_status(&outcome);
+            goto done;
+        }
+        total += sets[i].n;
+    }
+    /* Every (path hash, part) pair, sorted: equal neighbours are shared inputs. */
+    all = malloc((total ? total : 1) * sizeof *all);
+    if (!all) goto nomem;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < sets[i].n; j++) all[k++] = (owned_key){sets[i].key[j], i};
+    qsort(all, total, sizeof *all, cmp_owned);
+    size_t u = 0; /* a path once per part, whatever identities it has there */
+    for (size_t i = 0; i < total; i++)
+        if (!u || all[i].key != all[u - 1].key || all[i].owner != all[u - 1].owner) all[u++] = all[i];
+    total = u;
+    for (size_t i = 0; i < total;) {
+        size_t j = i + 1;
+        while (j < total && all[j].key == all[i].key) j++;
+        for (size_t x = i; x < j; x++)
+            for (size_t y = x + 1; y < j; y++) {
+                if (all[x].owner == all[y].owner) continue;
+                if (npairs == pcap) {
+                    pcap = pcap ? pcap * 2 : 64;
+                    part_pair *np = realloc(pairs, pcap * sizeof *np);
+                    if (!np) goto nomem;
+                    pairs = np;
+                }
+                pairs[npairs++] = (part_pair){all[x].owner, all[y].owner, 1};
+            }
+        i = j;
+    }
+    free(all);
+    all = NULL;
+    if (npairs > 1) qsort(pairs, npairs, sizeof *pairs, cmp_pair);
+    size_t m = 0; /* fold equal pairs into counts */
+    for (size_t i = 0; i < npairs; i++) {
+        if (m && pairs[m - 1].a == pairs[i].a && pairs[m - 1].b == pairs[i].b) pairs[m - 1].shared++;
+        else pairs[m++] = pairs[i];
+    }
+    npairs = m;
+    if (ma->dedupe)
+        for (size_t i = 0; i < npairs; i++) {
+            size_t a = pairs[i].a, b = pairs[i].b; /* a < b: of equal parts, b goes */
+            if (pairs[i].shared == sets[b].n && cfs_mf_set_subset(&sets[b], &sets[a])) skip[b] = 1;
+            else if (pairs[i].shared == sets[a].n && cfs_mf_set_subset(&sets[a], &sets[b])) skip[a] = 1;
+        }
+    /* What is left must be disjoint. */
+    int left = 10, bad = 0;
+    uint64_t unnamed = 0;
+    for (size_t i = 0; i < npairs; i++) {
+        size_t a = pairs[i].a, b = pairs[i].b;
+        if (skip[a] || skip[b]) continue;
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s and %s share %llu input%s%s", ma->dirs->v[a], ma->dirs->v[b],
+                 (unsigned long long)pairs[i].shared, pairs[i].shared == 1 ? "" : "s",
+                 ma->dedupe ? " and neither holds all of the other's inputs: the shared inputs' counts are inside "
+                              "both summaries and cannot be taken once (rescan them, or merge one that holds the "
+                              "other)"
+                            : ": merging them would count those inputs twice (--dedupe leaves out a summary whose "
+                              "inputs another one holds all of)");
+        say("merge refused", NULL, msg);
+        int before = left;
+        name_shared(ma->dirs->v[a], &sets[b], &left);
+        unnamed += pairs[i].shared - (uint64_t)(before - left);
+        bad = 1;
+    }
+    if (bad) {
+        if (unnamed) fprintf(stderr, "cfscan:   and %llu more shared inputs\n", (unsigned long long)unnamed);
+        outcome.evidence_failed = 1;
+        rc = exit_status(&outcome);
+        goto done;
+    }
+    if (ma->expect) {
+        uint8_t *have = calloc(ma->expect, 1);
+        if (!have) goto nomem;
+        for (size_t i = 0; i < n && !bad; i++) {
+            if (skip[i]) continue;
+            if (sets[i].shards.n != ma->expect) {
+                char msg[1024];
+                if (sets[i].shards.n)
+                    snprintf(msg, sizeof msg, "%s holds shards of %u, not of %u", ma->dirs->v[i], sets[i].shards.n, ma->expect);
+                else
+                    snprintf(msg, sizeof msg, "%s records no shards (made without --shard, or merged with such a "
+                             "summary), so --expect %u cannot be checked", ma->dirs->v[i], ma->expect);
+                say("merge refused", NULL, msg);
+                bad = 1;
+                break;
+            }
+            for (uint32_t s = 0; s < ma->expect; s++) have[s] |= sets[i].shards.have[s];
+        }
+        if (!bad) {
+            cfs_mf_shards cov = {ma->expect, have};
+            char ranges[512], msg[700];
+            uint32_t missing = 0;
+            for (uint32_t s = 0; s < ma->expect; s++) missing += !have[s];
+            if (missing) {
+                cfs_mf_shards_str(&cov, 0, ranges, sizeof ranges);
+                snprintf(msg, sizeof msg, "%u of %u shards missing: %s (rerun them; nothing merged)", missing,
+                         ma->expect, ranges);
+                say("merge refused", NULL, msg);
+                bad = 1;
+            }
+        }
+        free(have);
+        if (bad) {
+            outcome.evidence_failed = 1;
+            rc = exit_status(&outcome);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (skip[i] && !ma->quiet) say("merge --dedupe", ma->dirs->v[i], "left out: another summary holds all of its inputs");
+    goto done;
+nomem:
+    say("merge", NULL, "out of memory");
+    outcome.fatal = CFS_E_NOMEM;
+    rc = exit_status(&outcome);
+done:
+    for (size_t i = 0; sets && i < n; i++) cfs_mf_set_free(&sets[i]);
+    free(sets);
+    free(all);
+    free(pairs);
+    return rc;
+}
+
 /* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
 static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
-    merge_args ma = {dirs, NULL, 0, 0};
+    merge_args ma = {dirs, NULL, 0, 0, 0, 0};
     cfs_mem_set_limit(cfs_mem_default_limit());
     int prc = parse_opts(CMD_MERGE, argc, argv, merge_opt, &ma);
     if (prc >= 0) return prc;
@@ -1326,15 +1759,43 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     double t0 = now_s();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    uint8_t *skip = calloc(dirs->n, 1);
+    all->mf = calloc(1, sizeof *all->mf);
+    if (!skip || !all->mf) {
+        free(skip);
+        say("merge", NULL, "out of memory");
+        outcome.fatal = CFS_E_NOMEM;
+        return exit_status(&outcome);
+    }
+    cfs_mf_writer_init(all->mf);
+    int unchecked = 0;
+    int prc2 = plan_merge(&ma, skip, &unchecked);
+    if (prc2 >= 0) {
+        free(skip);
+        return prc2;
+    }
+    if (unchecked) {
+        cfs_mf_writer_free(all->mf);
+        free(all->mf);
+        all->mf = NULL;
+    }
     /* The merge is redacted only if every input is: one full address makes it personal. */
     all->clients_redacted = 1;
     for (size_t i = 0; i < dirs->n && !g_stop; i++) {
+        if (skip[i]) continue;
         if (!cfs_summary_dir_redacted(dirs->v[i])) all->clients_redacted = 0;
         char path[4096], err[512] = "";
         snprintf(path, sizeof path, "%s/state.cfs", dirs->v[i]);
         cfs_summary one;
         cfs_status st = cfs_state_read(&one, path, err, sizeof err);
+        if (st == CFS_OK && all->mf) { /* the union of the manifests, checked disjoint above */
+            char mpath[4096];
+            snprintf(mpath, sizeof mpath, "%s/%s", dirs->v[i], CFS_MF_FILE);
+            st = cfs_mf_writer_append_file(all->mf, mpath, err, sizeof err);
+            if (st != CFS_OK) cfs_summary_free(&one);
+        }
         if (st != CFS_OK) {
+            free(skip);
             say("merge", NULL, err);
             /* a state of another schema: 2 (rescan); out of memory: 1; a state that cannot
              * be read or is corrupt or implausible (summary_state.c's checks): 4, a damaged input */
@@ -1353,11 +1814,13 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
             return exit_status(&outcome);
         }
         if (cfs_mem_over()) {
+            free(skip);
             say_summary_over_budget(all);
             outcome.over_budget = 1;
             return exit_status(&outcome);
         }
     }
+    free(skip);
     test_raise_at("publish");
     if (g_stop) {
         say("interrupted", out, "summary not written");

@@ -81,6 +81,11 @@ enum cfs_cli_opt_id {
     O_IP,
     O_URI_PREFIX,
     O_FIELDS,
+    O_UPDATE,
+    O_REBUILD,
+    O_SHARD,
+    O_DEDUPE,
+    O_EXPECT,
 };
 
 typedef struct cfs_cli_opt {
@@ -142,9 +147,24 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "the 403 timeline per 1m, 5m, 15m or 1h (default: from the --since/--until window, up to 2 h 1m, 12 h 5m, "
      "48 h 15m, else 1h)"},
     {O_OUTPUT, "-o", "--output", "DIR", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, CFS_CLI_DIRS,
-     "also write a summary directory (Parquet tables, report.txt, report.json, manifest.json, state.cfs), "
+     "also write a summary directory (Parquet tables, report.txt, report.json, manifest.json, state.cfs, "
+     "inputs.cfm), "
      "replaced atomically; DIR must not be a symbolic link, and an existing DIR must be empty or a summary "
      "holding nothing else (merge: required)"},
+    {O_UPDATE, NULL, "--update", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
+     "with -o: read only the inputs DIR's summary has not counted (by path under the scanned root, size and "
+     "fingerprint) and publish the summary of both; a counted path whose file changed is an unusable input (4), "
+     "never counted twice"},
+    {O_REBUILD, NULL, "--rebuild", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
+     "with -o: rescan everything and replace DIR (the default)"},
+    {O_SHARD, NULL, "--shard", "I/N|auto[/N]", CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
+     "read only the inputs whose path hash falls in shard I of N; auto: I and N from Slurm "
+     "(SLURM_ARRAY_TASK_ID/_COUNT), AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX/_SIZE) or Kubernetes "
+     "(JOB_COMPLETION_INDEX, N from auto/N or CFSCAN_SHARD_COUNT)"},
+    {O_EXPECT, NULL, "--expect", "N", CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
+     "the parts are shards of N: refuse (4) naming the missing shards"},
+    {O_DEDUPE, NULL, "--dedupe", NULL, CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
+     "drop a part whose inputs another part holds all of, instead of refusing (4) parts that share inputs"},
     {O_DIST, NULL, "--dist", "ID", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
      "one distribution; other distributions' files are skipped by name"},
     {O_EDGE, NULL, "--edge", "E", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
@@ -182,7 +202,7 @@ static const struct {
         "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims, or the window and "
         "filters selected nothing (said on stderr and in the report)"},
     {4, "an input could not be read completely (missing, unreadable, truncated or corrupt), or an evidence file "
-        "failed to load"},
+        "failed to load; for merge, parts that share inputs or missing shards (--expect)"},
     {5, "the distinct keys outgrew --memory-limit (nothing written)"},
     {1, "other fatal error"},
     {130, "interrupted"},

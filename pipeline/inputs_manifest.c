@@ -1,0 +1,539 @@
+/* The input manifest (inputs.cfm), the shard hash and the compact lookup set: see
+ * inputs_manifest.h.  All work here is per input (a stat's worth of data and at most
+ * 128 KiB read for the fingerprint), never per log line. */
+#include "pipeline/inputs_manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "pipeline/source.h"
+
+#define FP_PART (64u * 1024u)
+#define MF_MAGIC "cfscan-inputs\t1"
+
+uint64_t cfs_mf_path_hash(const char *rel)
+{
+    /* A fixed algorithm and seed: shards and manifests outlive the binary that made them. */
+    return XXH3_64bits(rel, strlen(rel));
+}
+
+uint32_t cfs_mf_shard_of(const char *rel, uint32_t n)
+{
+    return n ? (uint32_t)(cfs_mf_path_hash(rel) % n) : 0;
+}
+
+uint64_t cfs_mf_ident(uint64_t size, uint64_t fp)
+{
+    uint64_t v[2] = {size, fp};
+    return XXH3_64bits(v, sizeof v);
+}
+
+static int read_full(int fd, unsigned char *buf, size_t n, off_t at)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, buf + got, n - got, at + (off_t)got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+cfs_status cfs_mf_fingerprint(const char *path, uint64_t size, uint64_t *fp, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot read it for its fingerprint: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    unsigned char *buf = malloc(2 * FP_PART);
+    if (!buf) {
+        close(fd);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return CFS_E_NOMEM;
+    }
+    /* first 64 KiB, then the last 64 KiB (whatever of them does not overlap the first) */
+    size_t head = size < FP_PART ? (size_t)size : FP_PART;
+    size_t tail = size > FP_PART ? (size_t)(size - FP_PART < FP_PART ? size - FP_PART : FP_PART) : 0;
+    int bad = read_full(fd, buf, head, 0) != 0 || (tail && read_full(fd, buf + head, tail, (off_t)(size - tail)) != 0);
+    int saved = errno;
+    close(fd);
+    if (bad) {
+        free(buf);
+        snprintf(err, errlen, "%s: cannot read it for its fingerprint: %s", path,
+                 saved ? strerror(saved) : "shorter than its size");
+        return CFS_E_IO;
+    }
+    *fp = XXH3_64bits(buf, head + tail);
+    free(buf);
+    return CFS_OK;
+}
+
+const char *cfs_mf_relpath(const char *path, const char *const *roots, size_t n)
+{
+    size_t best = 0;
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(roots[i]);
+        while (l > 1 && roots[i][l - 1] == '/') l--;
+        if (!strcmp(path, roots[i])) { /* a file named directly: its base name */
+            const char *b = strrchr(path, '/');
+            return b ? b + 1 : path;
+        }
+        if (l <= strlen(path) && !strncmp(path, roots[i], l) && (path[l] == '/' || roots[i][l - 1] == '/') &&
+            (!found || l > best)) {
+            best = l;
+            found = 1;
+        }
+    }
+    if (!found) return path;
+    const char *r = path + best;
+    while (*r == '/') r++;
+    return r;
+}
+
+/* ---- shard coverage ---------------------------------------------------------------------------- */
+static cfs_status shards_set_n(cfs_mf_shards *s, uint32_t n, char *err, size_t errlen)
+{
+    if (s->n == n) return CFS_OK;
+    if (s->n) {
+        snprintf(err, errlen, "shards of different counts (%" PRIu32 " and %" PRIu32 ") cannot be combined", s->n, n);
+        return CFS_E_USAGE;
+    }
+    s->have = calloc(n, 1);
+    if (!s->have) {
+        snprintf(err, errlen, "out of memory");
+        return CFS_E_NOMEM;
+    }
+    s->n = n;
+    return CFS_OK;
+}
+
+void cfs_mf_shards_str(const cfs_mf_shards *s, int covered, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        if ((s->have[i] != 0) != (covered != 0)) continue;
+        uint32_t j = i;
+        while (j + 1 < s->n && (s->have[j + 1] != 0) == (covered != 0)) j++;
+        char part[32];
+        if (j > i) snprintf(part, sizeof part, "%s%" PRIu32 "-%" PRIu32, o ? "," : "", i, j);
+        else snprintf(part, sizeof part, "%s%" PRIu32, o ? "," : "", i);
+        if (o + strlen(part) + 4 >= len) {
+            snprintf(buf + o, len - o, "...");
+            return;
+        }
+        o += (size_t)snprintf(buf + o, len - o, "%s", part);
+        i = j;
+    }
+}
+
+/* "N\tRANGES" after "shards\t" into s; -1 when malformed. */
+static int shards_parse(cfs_mf_shards *s, const char *p)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(p, &end, 10);
+    if (errno || end == p || n > CFS_MF_MAX_SHARDS || *end != '\t') return -1;
+    p = end + 1;
+    if (n == 0) return strcmp(p, "-") == 0 ? 0 : -1;
+    char e[64];
+    if (shards_set_n(s, (uint32_t)n, e, sizeof e) != CFS_OK) return -1;
+    if (!strcmp(p, "-")) return 0; /* none covered */
+    for (;;) {
+        unsigned long a = strtoul(p, &end, 10), b = a;
+        if (end == p) return -1;
+        if (*end == '-') {
+            p = end + 1;
+            b = strtoul(p, &end, 10);
+            if (end == p) return -1;
+        }
+        if (a > b || b >= n) return -1;
+        for (unsigned long i = a; i <= b; i++) s->have[i] = 1;
+        if (*end == 0) return 0;
+        if (*end != ',') return -1;
+        p = end + 1;
+    }
+}
+
+/* ---- writing ---------------------------------------------------------------------------------- */
+void cfs_mf_writer_init(cfs_mf_writer *w)
+{
+    memset(w, 0, sizeof *w);
+}
+
+static cfs_status writer_file(cfs_mf_writer *w, char *err, size_t errlen)
+{
+    if (w->tmp) return CFS_OK;
+    char why[256];
+    w->tmp = cfs_temp_file("inputs", "the input manifest", why, sizeof why);
+    if (!w->tmp) {
+        snprintf(err, errlen, "%s", why);
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+cfs_status cfs_mf_writer_shard(cfs_mf_writer *w, uint32_t i, uint32_t n, char *err, size_t errlen)
+{
+    if (n == 0 || n > CFS_MF_MAX_SHARDS || i >= n) {
+        snprintf(err, errlen, "bad shard %" PRIu32 "/%" PRIu32, i, n);
+        return CFS_E_USAGE;
+    }
+    CFS_FORWARD_IF_ERROR(shards_set_n(&w->shards, n, err, errlen));
+    w->shards.have[i] = 1;
+    w->parts++;
+    return CFS_OK;
+}
+
+static void put_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\') fputs("\\\\", f);
+        else if (*s == '\t') fputs("\\t", f);
+        else if (*s == '\n') fputs("\\n", f);
+        else if (*s == '\r') fputs("\\r", f);
+        else fputc(*s, f);
+    }
+}
+
+cfs_status cfs_mf_writer_add(cfs_mf_writer *w, const char *rel, uint64_t size, int64_t mtime, uint64_t fp,
+                             char *err, size_t errlen)
+{
+    CFS_FORWARD_IF_ERROR(writer_file(w, err, errlen));
+    fprintf(w->tmp, "%" PRIu64 "\t%" PRId64 "\t%016" PRIx64 "\t", size, mtime, fp);
+    put_escaped(w->tmp, rel);
+    fputc('\n', w->tmp);
+    w->count++;
+    if (ferror(w->tmp)) {
+        snprintf(err, errlen, "writing the input manifest's temporary file failed: %s", strerror(errno ? errno : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *err, size_t errlen)
+{
+    cfs_mf_reader r;
+    CFS_FORWARD_IF_ERROR(cfs_mf_open(&r, path, err, errlen));
+    cfs_status st = CFS_OK;
+    if (!r.shards.n) w->any_unsharded = 1;
+    else {
+        st = shards_set_n(&w->shards, r.shards.n, err, errlen);
+        for (uint32_t i = 0; st == CFS_OK && i < r.shards.n; i++)
+            if (r.shards.have[i]) w->shards.have[i] = 1;
+    }
+    w->parts++;
+    cfs_mf_entry e;
+    int rc = 0;
+    while (st == CFS_OK && (rc = cfs_mf_next(&r, &e, err, errlen)) > 0)
+        st = cfs_mf_writer_add(w, e.rel, e.size, e.mtime, e.fp, err, errlen);
+    if (st == CFS_OK && rc < 0) st = CFS_E_FORMAT;
+    cfs_mf_close(&r);
+    return st;
+}
+
+cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    fputs(MF_MAGIC "\n", f);
+    /* A merge of sharded and unsharded parts covers no known shard set. */
+    if (w->shards.n && !w->any_unsharded) {
+        char *ranges = malloc((size_t)w->shards.n * 16 + 8);
+        if (!ranges) {
+            fclose(f);
+            snprintf(err, errlen, "out of memory");
+            return CFS_E_NOMEM;
+        }
+        cfs_mf_shards_str(&w->shards, 1, ranges, (size_t)w->shards.n * 16 + 8);
+        fprintf(f, "shards\t%" PRIu32 "\t%s\n", w->shards.n, ranges[0] ? ranges : "-");
+        free(ranges);
+    } else {
+        fputs("shards\t0\t-\n", f);
+    }
+    int bad = 0;
+    if (w->tmp) {
+        char buf[65536];
+        size_t n;
+        if (fflush(w->tmp) != 0 || fseek(w->tmp, 0, SEEK_SET) != 0) bad = 1;
+        while (!bad && (n = fread(buf, 1, sizeof buf, w->tmp)) > 0)
+            if (fwrite(buf, 1, n, f) != n) bad = 1;
+        if (ferror(w->tmp)) bad = 1;
+        fseek(w->tmp, 0, SEEK_END); /* more entries may follow */
+    }
+    int saved = errno;
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) bad = 1;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : errno ? errno : EIO));
+        return CFS_E_IO;
+    }
+    return CFS_OK;
+}
+
+void cfs_mf_writer_free(cfs_mf_writer *w)
+{
+    if (w->tmp) fclose(w->tmp);
+    free(w->shards.have);
+    memset(w, 0, sizeof *w);
+}
+
+/* ---- reading ---------------------------------------------------------------------------------- */
+static ssize_t read_line(cfs_mf_reader *r)
+{
+    ssize_t n = getline(&r->line, &r->cap, r->f);
+    if (n > 0 && r->line[n - 1] == '\n') r->line[--n] = 0;
+    if (n >= 0) r->lineno++;
+    return n;
+}
+
+cfs_status cfs_mf_open(cfs_mf_reader *r, const char *path, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    char why[256];
+    int fd = cfs_open_regular(path, why, sizeof why);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return CFS_E_IO;
+    }
+    r->f = fdopen(fd, "rb");
+    if (!r->f) {
+        close(fd);
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return CFS_E_IO;
+    }
+    if (read_line(r) < 0 || strcmp(r->line, MF_MAGIC) != 0) {
+        snprintf(err, errlen, "%s: not a cfscan input manifest", path);
+        cfs_mf_close(r);
+        return CFS_E_FORMAT;
+    }
+    if (read_line(r) < 0 || strncmp(r->line, "shards\t", 7) != 0 || shards_parse(&r->shards, r->line + 7) != 0) {
+        snprintf(err, errlen, "%s: line 2: bad shard record", path);
+        cfs_mf_close(r);
+        return CFS_E_FORMAT;
+    }
+    return CFS_OK;
+}
+
+int cfs_mf_next(cfs_mf_reader *r, cfs_mf_entry *e, char *err, size_t errlen)
+{
+    ssize_t n = read_line(r);
+    if (n < 0) {
+        if (ferror(r->f)) {
+            snprintf(err, errlen, "%s: read failed: %s", r->path, strerror(errno ? errno : EIO));
+            return -1;
+        }
+        return 0;
+    }
+    char *p = r->line, *end;
+    errno = 0;
+    e->size = strtoull(p, &end, 10);
+    if (end == p || *end != '\t') goto bad;
+    p = end + 1;
+    e->mtime = strtoll(p, &end, 10);
+    if (end == p || *end != '\t') goto bad;
+    p = end + 1;
+    e->fp = strtoull(p, &end, 16);
+    if (end != p + 16 || *end != '\t' || errno) goto bad;
+    p = end + 1;
+    if (!*p) goto bad;
+    size_t need = strlen(p) + 1;
+    if (need > r->relcap) {
+        char *nr = realloc(r->rel, need);
+        if (!nr) {
+            snprintf(err, errlen, "%s: out of memory", r->path);
+            return -1;
+        }
+        r->rel = nr;
+        r->relcap = need;
+    }
+    char *o = r->rel;
+    for (; *p; p++) {
+        if (*p != '\\') {
+            *o++ = *p;
+            continue;
+        }
+        p++;
+        if (*p == '\\') *o++ = '\\';
+        else if (*p == 't') *o++ = '\t';
+        else if (*p == 'n') *o++ = '\n';
+        else if (*p == 'r') *o++ = '\r';
+        else goto bad;
+    }
+    *o = 0;
+    e->rel = r->rel;
+    return 1;
+bad:
+    snprintf(err, errlen, "%s: line %" PRIu64 ": not an input entry (size, mtime, fingerprint, path)", r->path,
+             r->lineno);
+    return -1;
+}
+
+void cfs_mf_close(cfs_mf_reader *r)
+{
+    if (r->f) fclose(r->f);
+    free(r->line);
+    free(r->rel);
+    free(r->shards.have);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- the lookup set --------------------------------------------------------------------------- */
+typedef struct kv {
+    uint64_t k, v;
+} kv;
+
+static int cmp_kv(const void *a, const void *b)
+{
+    const kv *x = a, *y = b;
+    if (x->k != y->k) return x->k < y->k ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+cfs_status cfs_mf_set_load(cfs_mf_set *s, const char *path, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    cfs_mf_reader r;
+    CFS_FORWARD_IF_ERROR(cfs_mf_open(&r, path, err, errlen));
+    /* The pairs are read into one array, sorted, then split in place into the two
+     * arrays (16 bytes per entry throughout; paths are never kept). */
+    kv *v = NULL;
+    size_t n = 0, cap = 0;
+    cfs_mf_entry e;
+    int rc;
+    cfs_status st = CFS_OK;
+    while ((rc = cfs_mf_next(&r, &e, err, errlen)) > 0) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            kv *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                st = CFS_E_NOMEM;
+                break;
+            }
+            v = nv;
+            cap = nc;
+        }
+        v[n].k = cfs_mf_path_hash(e.rel);
+        v[n].v = cfs_mf_ident(e.size, e.fp);
+        n++;
+    }
+    if (st == CFS_OK && rc < 0) st = CFS_E_FORMAT;
+    s->shards = r.shards;
+    r.shards.have = NULL;
+    r.shards.n = 0;
+    cfs_mf_close(&r);
+    if (st != CFS_OK) {
+        free(v);
+        free(s->shards.have);
+        memset(s, 0, sizeof *s);
+        return st;
+    }
+    if (n > 1) qsort(v, n, sizeof *v, cmp_kv);
+    /* A file named twice on one command line is one input to the set (that scan's own
+     * double count is not another summary's overlap). */
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!u || v[i].k != v[u - 1].k || v[i].v != v[u - 1].v) v[u++] = v[i];
+    n = u;
+    s->key = malloc((n ? n : 1) * sizeof *s->key);
+    s->ident = malloc((n ? n : 1) * sizeof *s->ident);
+    if (!s->key || !s->ident) {
+        free(v);
+        cfs_mf_set_free(s);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return CFS_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        s->key[i] = v[i].k;
+        s->ident[i] = v[i].v;
+    }
+    free(v);
+    s->n = n;
+    return CFS_OK;
+}
+
+long cfs_mf_set_find(const cfs_mf_set *s, uint64_t key)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->key[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < s->n && s->key[lo] == key ? (long)lo : -1;
+}
+
+size_t cfs_mf_set_common(const cfs_mf_set *a, const cfs_mf_set *b)
+{
+    size_t i = 0, j = 0, c = 0;
+    while (i < a->n && j < b->n) {
+        if (a->key[i] < b->key[j]) i++;
+        else if (a->key[i] > b->key[j]) j++;
+        else {
+            c++;
+            i++;
+            j++;
+        }
+    }
+    return c;
+}
+
+int cfs_mf_set_subset(const cfs_mf_set *a, const cfs_mf_set *b)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        while (j < b->n && (b->key[j] < a->key[i] || (b->key[j] == a->key[i] && b->ident[j] < a->ident[i]))) j++;
+        if (j == b->n || b->key[j] != a->key[i] || b->ident[j] != a->ident[i]) return 0;
+        j++;
+    }
+    return 1;
+}
+
+void cfs_mf_set_free(cfs_mf_set *s)
+{
+    free(s->key);
+    free(s->ident);
+    free(s->shards.have);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- choosing the inputs of a run ------------------------------------------------------------- */
+int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, char *why, size_t whylen)
+{
+    cfs_mf_select *sel = ctx;
+    const char *rel = cfs_mf_relpath(path, sel->roots, sel->nroots);
+    uint64_t key = cfs_mf_path_hash(rel);
+    if (sel->shard_n && key % sel->shard_n != sel->shard_i) {
+        sel->other_shard++;
+        return 0;
+    }
+    if (!sel->known) return 1;
+    long at = cfs_mf_set_find(sel->known, key);
+    if (at < 0) return 1; /* new, or delivered late: read it */
+    /* The fingerprint is read only for a known path: new files pay nothing here. */
+    uint64_t fp;
+    if (cfs_mf_fingerprint(path, size, &fp, why, whylen) != CFS_OK) return -1;
+    uint64_t id = cfs_mf_ident(size, fp);
+    for (size_t i = (size_t)at; i < sel->known->n && sel->known->key[i] == key; i++)
+        if (sel->known->ident[i] == id) {
+            sel->known_skipped++;
+            return 0;
+        }
+    sel->changed++;
+    snprintf(why, whylen, "changed since the summary counted it (size or content differs from its entry in "
+             CFS_MF_FILE "); not read again, so nothing is counted twice: rescan with --rebuild");
+    return -1;
+}

@@ -1,0 +1,458 @@
+/* Issue 13, shards: `scan --shard I/N` keeps the inputs whose XXH3 hash of the path under
+ * the scanned root falls in shard I (checked here with xxHash directly, not through
+ * cfscan's code), `--shard auto` takes I and N from Slurm, AWS Batch or Kubernetes
+ * variables, and merging the shards, also as a tree, equals one scan; `merge --expect N`
+ * names missing shards instead of merging what is there.  Also the files of tools/deploy
+ * (Kubernetes Indexed Job, AWS Batch), checked and run offline. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "pipeline/json.h"
+#include "tests/util.h"
+
+static char *g_dir;
+
+static void setup(void) { g_dir = tu_mkdtemp(); }
+static void teardown(void)
+{
+    tu_rmrf(g_dir);
+    free(g_dir);
+}
+
+/* Run a shell command line made from fmt; its exit status, stderr in *err (may be NULL). */
+static int sh(char **out, char **err, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return tu_run(cmd, out, err);
+}
+
+/* g_dir/logs: cfsgen's 48 hourly log files of 2 distributions over one day (nothing else,
+ * so every input is a log file). */
+static void make_logs(void)
+{
+    char *err = NULL;
+    int rc = sh(NULL, &err, "%s -o %s/g --dists 2 --days 1 --lines-per-file 100 >/dev/null && mkdir %s/logs && "
+                "mv %s/g/*.gz %s/logs/", tu_prog("cfsgen"), g_dir, g_dir, g_dir, g_dir);
+    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
+    free(err);
+}
+
+/* `cfscan ARGS --format json -q` from g_dir: its JSON report (the caller frees it). */
+static char *scan_json(int want_rc, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    char *out = NULL, *err = NULL;
+    int rc = sh(&out, &err, "cd %s && %s %s --format json -q", g_dir, tu_prog("cfscan"), args);
+    cr_assert_eq(rc, want_rc, "cfscan %s: exit %d, wanted %d: %s", args, rc, want_rc, err ? err : "");
+    free(err);
+    return out;
+}
+
+/* Entries (lines after the two header lines) of g_dir/SUM/inputs.cfm; -1 when absent. */
+static long manifest_entries(const char *sum)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s/inputs.cfm", g_dir, sum);
+    char *t = tu_read(p, NULL);
+    if (!t) return -1;
+    long n = 0;
+    for (char *q = t; *q; q++) n += *q == '\n';
+    free(t);
+    return n - 2;
+}
+
+/* json without the values of every "causes" and "settle_with" key: what a merge gives
+ * exactly.  Each scan judges the 403s it holds back to the end of its pass (error-cache
+ * copies, learned pages, origin references) against its own inputs only, so the split of
+ * those 403s between causes may differ from one scan over everything; their totals (per
+ * distribution "forbidden", by_status) and every other count may not. */
+static char *exact_part(const char *json)
+{
+    size_t n = strlen(json);
+    char *o = malloc(n + 1), *w = o;
+    cr_assert_not_null(o);
+    const char *p = json;
+    while (*p) {
+        if (!strncmp(p, "\"causes\":", 9) || !strncmp(p, "\"settle_with\":", 14)) {
+            p = strchr(p, ':') + 1;
+            int depth = 0, in_str = 0;
+            do { /* skip one value, strings aware */
+                if (in_str) {
+                    if (*p == '\\') p++;
+                    else if (*p == '"') in_str = 0;
+                } else if (*p == '"') in_str = 1;
+                else if (*p == '[' || *p == '{') depth++;
+                else if (*p == ']' || *p == '}') depth--;
+                p++;
+            } while (*p && (depth > 0 || in_str));
+            continue;
+        }
+        if (*p == '"') { /* copy a string whole, so a key inside one is not taken */
+            *w++ = *p++;
+            while (*p && *p != '"') {
+                if (*p == '\\' && p[1]) *w++ = *p++;
+                *w++ = *p++;
+            }
+            if (*p) *w++ = *p++;
+            continue;
+        }
+        *w++ = *p++;
+    }
+    *w = 0;
+    return o;
+}
+
+/* a and b agree on everything a merge keeps exactly (exact_part), and a holds causes. */
+static void assert_merge_exact(const char *a, const char *b, const char *what)
+{
+    cr_assert(strstr(a, "\"causes\":[{"), "%s: the report has 403 causes to compare", what);
+    char *x = exact_part(a), *y = exact_part(b);
+    cr_assert(strlen(x) > 1000, "%s: something left to compare", what);
+    cr_assert_str_eq(x, y, "%s", what);
+    free(x);
+    free(y);
+}
+
+TestSuite(shard, .init = setup, .fini = teardown, .timeout = 120);
+
+/* 1 when g_dir/SUM/inputs.cfm lists exactly the files of logs/ whose hash mod n is i. */
+static void check_shard_files(const char *sum, unsigned i, unsigned n)
+{
+    char *names = NULL;
+    cr_assert_eq(sh(&names, NULL, "ls %s/logs", g_dir), 0);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s/inputs.cfm", g_dir, sum);
+    char *mf = tu_read(p, NULL);
+    cr_assert_not_null(mf, "%s has a manifest", sum);
+    long want = 0;
+    for (char *s = strtok(names, "\n"); s; s = strtok(NULL, "\n")) {
+        int mine = XXH3_64bits(s, strlen(s)) % n == i;
+        char needle[512];
+        snprintf(needle, sizeof needle, "\t%s\n", s);
+        cr_assert_eq(strstr(mf, needle) != NULL, mine, "%s: %s %s", sum, s, mine ? "missing" : "not its shard");
+        want += mine;
+    }
+    cr_assert_eq(manifest_entries(sum), want);
+    free(names);
+    free(mf);
+}
+
+Test(shard, shards_partition_by_path_hash_and_merge_to_one_scan)
+{
+    make_logs();
+    char *full = scan_json(0, "scan logs");
+    for (unsigned i = 0; i < 4; i++) {
+        char a[64];
+        snprintf(a, sizeof a, "scan logs --shard %u/4 -o s%u", i, i);
+        free(scan_json(0, "%s", a));
+        snprintf(a, sizeof a, "s%u", i);
+        check_shard_files(a, i, 4);
+    }
+    char *m = scan_json(0, "merge s0 s1 s2 s3 --expect 4 -o M");
+    assert_merge_exact(m, full, "the shards' merge equals one scan");
+    /* a tree: pairs first, then the pairs */
+    free(scan_json(0, "merge s0 s2 -o A"));
+    free(scan_json(0, "merge s3 s1 -o B"));
+    char *t = scan_json(0, "merge A B --expect 4 -o T");
+    assert_merge_exact(t, full, "a tree merge equals one scan");
+    cr_assert_str_eq(t, m, "the tree and the flat merge are the same summary");
+    free(full);
+    free(m);
+    free(t);
+}
+
+Test(shard, merge_names_missing_shards)
+{
+    make_logs();
+    for (unsigned i = 0; i < 4; i++)
+        if (i != 2) free(scan_json(0, "scan logs --shard %u/4 -o s%u", i, i));
+    char *err = NULL;
+    int rc = sh(NULL, &err, "cd %s && %s merge s0 s1 s3 --expect 4 -o M -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "1 of 4 shards missing: 2"), "%s", err);
+    free(err);
+    err = NULL;
+    /* an unsharded summary cannot stand for shards */
+    free(scan_json(0, "scan logs -o F"));
+    rc = sh(NULL, &err, "cd %s && %s merge F --expect 4 -o M -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "records no shards"), "%s", err);
+    free(err);
+}
+
+/* --shard auto reads each scheduler's variables; the files match --shard I/N's. */
+Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
+{
+    make_logs();
+    free(scan_json(0, "scan logs --shard 1/4 -o want"));
+    const char *envs[] = {
+        "SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=4",
+        "SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=1 CFSCAN_SHARD_COUNT=4", /* a rerun: sbatch --array=1 */
+        "AWS_BATCH_JOB_ARRAY_INDEX=1 AWS_BATCH_JOB_ARRAY_SIZE=4",
+        "JOB_COMPLETION_INDEX=1 CFSCAN_SHARD_COUNT=4",
+    };
+    for (size_t k = 0; k < sizeof envs / sizeof envs[0]; k++) {
+        char *err = NULL;
+        int rc = sh(NULL, &err, "cd %s && env %s %s scan logs --shard auto -o got%zu -q >/dev/null", g_dir,
+                    envs[k], tu_prog("cfscan"), k);
+        cr_assert_eq(rc, 0, "%s: %s", envs[k], err ? err : "");
+        free(err);
+        char s[32];
+        snprintf(s, sizeof s, "got%zu", k);
+        check_shard_files(s, 1, 4);
+    }
+    /* Kubernetes gives no count: auto/N */
+    cr_assert_eq(sh(NULL, NULL, "cd %s && env JOB_COMPLETION_INDEX=1 %s scan logs --shard auto/4 -o k -q >/dev/null",
+                    g_dir, tu_prog("cfscan")), 0);
+    check_shard_files("k", 1, 4);
+    char *err = NULL;
+    int rc = sh(NULL, &err, "cd %s && env -u CFSCAN_SHARD_COUNT JOB_COMPLETION_INDEX=1 %s scan logs --shard auto -q",
+                g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 2, "no count: usage error, got %d", rc);
+    cr_assert(strstr(err, "no shard count"), "%s", err);
+    free(err);
+    err = NULL;
+    rc = sh(NULL, &err, "cd %s && %s scan logs --shard 4/4 -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 2, "index out of range: %d", rc);
+    free(err);
+}
+
+/* ---- tools/deploy: the Kubernetes and AWS Batch files, checked offline ------------------------
+ * kubectl cannot validate without an API server (discovery), so the files are JSON, parsed
+ * here; their shell commands are run as the scheduler would run them, with `aws s3 sync`
+ * replaced by a local stand-in and /work by a temporary folder, and the merge they produce
+ * is compared with one scan. */
+static cfs_json_doc g_doc;
+
+static const cfs_json *load_deploy(const char *name)
+{
+    char p[4096], err[256];
+    snprintf(p, sizeof p, "%s/tools/deploy/%s", CFS_SOURCE_DIR, name);
+    size_t n;
+    char *t = tu_read(p, &n);
+    cr_assert_not_null(t, "%s", p);
+    cfs_json_doc_free(&g_doc);
+    memset(&g_doc, 0, sizeof g_doc);
+    cr_assert_eq(cfs_json_parse(&g_doc, t, n, err, sizeof err), CFS_OK, "%s: %s", name, err);
+    free(t);
+    return cfs_json_root(&g_doc);
+}
+
+static double num_at(const cfs_json *r, const char *path)
+{
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_path(r, path), &v), "%s is a number", path);
+    return v;
+}
+
+static const char *str_at(const cfs_json *r, const char *path)
+{
+    const char *s = cfs_json_str(cfs_json_path(r, path));
+    cr_assert_not_null(s, "%s is a string", path);
+    return s;
+}
+
+/* The value of env var `name` in a container's env list (k8s: name/value). */
+static const char *env_of(const cfs_json *list, const char *name)
+{
+    for (const cfs_json *e = cfs_json_first(list); e; e = cfs_json_next(e))
+        if (cfs_json_str(cfs_json_get(e, "name")) && !strcmp(cfs_json_str(cfs_json_get(e, "name")), name))
+            return cfs_json_str(cfs_json_get(e, "value"));
+    return NULL;
+}
+
+/* Run a deploy command (sh -euc CMD ARGS...) with /work under g_dir/work.N, a stand-in
+ * `aws` that maps s3://BUCKET/ to g_dir/s3/BUCKET/, cfscan on PATH and env set. */
+static int run_deploy(const char *cmd, const char *env, const char *args, int n)
+{
+    char *c = malloc(strlen(cmd) * 2 + 4096), *w = c;
+    cr_assert_not_null(c);
+    char work[1024];
+    snprintf(work, sizeof work, "%s/work.%d/", g_dir, n);
+    for (const char *p = cmd; *p;) {
+        if (!strncmp(p, "/work/", 6)) {
+            w += sprintf(w, "%s", work);
+            p += 6;
+        } else *w++ = *p++;
+    }
+    *w = 0;
+    char *bindir = strdup(tu_prog("cfscan"));
+    *strrchr(bindir, '/') = 0;
+    FILE *f = fopen(strcat(strcpy(work, g_dir), "/cmd.sh"), "w");
+    cr_assert_not_null(f);
+    fputs(c, f);
+    fclose(f);
+    int rc = sh(NULL, NULL, "cd %s && mkdir -p work.%d && PATH='%s/bin:%s':\"$PATH\" env %s sh -euc \"$(cat cmd.sh)\" %s",
+                g_dir, n, g_dir, bindir, env, args);
+    free(c);
+    free(bindir);
+    return rc;
+}
+
+/* the stand-in aws: `aws s3 sync [--only-show-errors] [--delete] [--exclude '*' --include
+ * PATTERN] SRC DST`, s3://B/x being g_dir/s3/B/x */
+static void fake_aws(void)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/bin", g_dir);
+    mkdir(p, 0755);
+    char script[4096];
+    snprintf(script, sizeof script,
+             "#!/bin/sh\nset -eu\n[ \"$1 $2\" = 's3 sync' ] || exit 9\nshift 2\ninc='*'\nwhile [ $# -gt 2 ]; do\n"
+             "  case $1 in --include) inc=$2; shift 2;; --exclude) shift 2;; *) shift;; esac\ndone\n"
+             "m() { case $1 in s3://*) echo \"%s/s3/${1#s3://}\";; *) echo \"$1\";; esac; }\n"
+             "src=$(m \"$1\"); dst=$(m \"$2\"); mkdir -p \"$dst\"\n"
+             "cd \"$src\" && find . -type f -name \"$inc\" | while read -r f; do mkdir -p \"$dst/$(dirname \"$f\")\"; "
+             "cp \"$f\" \"$dst/$f\"; done\n", g_dir);
+    char *path = tu_write(p, "aws", script, strlen(script));
+    chmod(path, 0755);
+    free(path);
+}
+
+Test(shard, deploy_kubernetes_indexed_job)
+{
+    const cfs_json *r = load_deploy("k8s-indexed-job.json");
+    cr_assert_str_eq(str_at(r, "apiVersion"), "batch/v1");
+    cr_assert_str_eq(str_at(r, "kind"), "Job");
+    cr_assert_str_eq(str_at(r, "spec.completionMode"), "Indexed");
+    int n = (int)num_at(r, "spec.completions");
+    cr_assert_geq(n, 1);
+    cr_assert_leq(num_at(r, "spec.parallelism"), n);
+    cr_assert_str_eq(str_at(r, "spec.template.spec.restartPolicy"), "Never");
+    const cfs_json *ct = cfs_json_path(r, "spec.template.spec.containers.0");
+    cr_assert_not_null(ct);
+    const char *cnt = env_of(cfs_json_get(ct, "env"), "CFSCAN_SHARD_COUNT");
+    cr_assert(cnt && atoi(cnt) == n, "CFSCAN_SHARD_COUNT equals completions");
+    char want[64];
+    snprintf(want, sizeof want, "--shard auto/%d ", n);
+    char *shard_cmd = strdup(str_at(ct, "command.2"));
+    cr_assert(strstr(shard_cmd, want), "%s", shard_cmd);
+    const cfs_json *m = load_deploy("k8s-merge-job.json");
+    snprintf(want, sizeof want, "--expect %d ", n);
+    char *merge_cmd = strdup(str_at(m, "spec.template.spec.containers.0.command.2"));
+    cr_assert(strstr(merge_cmd, want), "%s", merge_cmd);
+    /* run the pods: one per completion index, then the merge */
+    make_logs();
+    fake_aws();
+    cr_assert_eq(sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    for (int i = 0; i < n; i++) {
+        char env[256];
+        snprintf(env, sizeof env, "JOB_COMPLETION_INDEX=%d BUCKET=B DAY=2026-11-01", i);
+        cr_assert_eq(run_deploy(shard_cmd, env, "", i), 0, "pod %d", i);
+    }
+    cr_assert_eq(run_deploy(merge_cmd, "BUCKET=B DAY=2026-11-01", "", 99), 0, "merge pod");
+    char *full = scan_json(0, "scan logs");
+    char p[4096];
+    snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
+    char *rep = tu_read(p, NULL);
+    cr_assert_not_null(rep, "the merge pod uploaded the day's summary");
+    char *rep_nl = malloc(strlen(rep) + 2);
+    sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
+    assert_merge_exact(rep_nl, full, "Kubernetes shards merged");
+    free(rep_nl);
+    free(rep);
+    free(full);
+    free(shard_cmd);
+    free(merge_cmd);
+    cfs_json_doc_free(&g_doc);
+}
+
+Test(shard, deploy_aws_batch)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/tools/deploy/batch-submit.sh", CFS_SOURCE_DIR);
+    char *sub = tu_read(p, NULL);
+    cr_assert_not_null(sub);
+    const char *s = strstr(sub, "\nSHARDS=");
+    cr_assert_not_null(s, "batch-submit.sh sets SHARDS");
+    int n = atoi(s + 8);
+    cr_assert_geq(n, 1);
+    cr_assert(strstr(sub, "--array-properties size=$SHARDS"), "the array has SHARDS children");
+    cr_assert(strstr(sub, "--depends-on jobId=\"$ARRAY\""), "the merge waits for the whole array");
+    cr_assert_eq(sh(NULL, NULL, "sh -n %s", p), 0, "batch-submit.sh parses");
+    free(sub);
+    const cfs_json *r = load_deploy("batch-shard-job.json");
+    cr_assert_str_eq(str_at(r, "jobDefinitionName"), "cfscan-shard");
+    cr_assert_str_eq(str_at(r, "type"), "container");
+    cr_assert(strlen(str_at(r, "containerProperties.image")) > 0);
+    const char *cnt = env_of(cfs_json_path(r, "containerProperties.environment"), "CFSCAN_SHARD_COUNT");
+    cr_assert(cnt && atoi(cnt) == n, "CFSCAN_SHARD_COUNT equals SHARDS");
+    cnt = NULL; /* points into the document, which the next load_deploy frees */
+    int vcpu = 0, mem = 0;
+    for (const cfs_json *e = cfs_json_first(cfs_json_path(r, "containerProperties.resourceRequirements")); e;
+         e = cfs_json_next(e)) {
+        const char *t = cfs_json_str(cfs_json_get(e, "type"));
+        vcpu |= t && !strcmp(t, "VCPU");
+        mem |= t && !strcmp(t, "MEMORY");
+    }
+    cr_assert(vcpu && mem, "VCPU and MEMORY requirements");
+    char *shard_cmd = strdup(str_at(r, "containerProperties.command.2"));
+    cr_assert(strstr(shard_cmd, "--shard auto "), "%s", shard_cmd);
+    cr_assert_str_eq(str_at(r, "containerProperties.command.3"), "Ref::day");
+    cr_assert_str_eq(str_at(r, "containerProperties.command.4"), "Ref::bucket");
+    const cfs_json *m = load_deploy("batch-merge-job.json");
+    cr_assert_str_eq(str_at(m, "jobDefinitionName"), "cfscan-merge");
+    char *merge_cmd = strdup(str_at(m, "containerProperties.command.2"));
+    cr_assert(strstr(merge_cmd, "--expect $2 "), "%s", merge_cmd);
+    cr_assert_str_eq(str_at(m, "containerProperties.command.5"), "Ref::shards");
+    /* run the array's children (Ref:: parameters substituted as Batch does), then the merge */
+    make_logs();
+    fake_aws();
+    cr_assert_eq(sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    for (int i = 0; i < n; i++) {
+        char env[256];
+        /* the count from the job definition, checked equal to SHARDS above */
+        snprintf(env, sizeof env, "AWS_BATCH_JOB_ARRAY_INDEX=%d AWS_BATCH_JOB_ARRAY_SIZE=%d CFSCAN_SHARD_COUNT=%d", i, n,
+                 n);
+        cr_assert_eq(run_deploy(shard_cmd, env, "2026-11-01 B", i), 0, "child %d", i);
+    }
+    char args[64];
+    snprintf(args, sizeof args, "2026-11-01 B %d", n);
+    cr_assert_eq(run_deploy(merge_cmd, "", args, 99), 0, "merge job");
+    char *full = scan_json(0, "scan logs");
+    snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
+    char *rep = tu_read(p, NULL);
+    cr_assert_not_null(rep, "the merge job uploaded the day's summary");
+    char *rep_nl = malloc(strlen(rep) + 2);
+    sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
+    assert_merge_exact(rep_nl, full, "AWS Batch shards merged");
+    free(rep_nl);
+    free(rep);
+    free(full);
+    free(shard_cmd);
+    free(merge_cmd);
+    cfs_json_doc_free(&g_doc);
+}
+
+/* A shard's report and manifest do not depend on the thread count. */
+Test(shard, same_with_any_thread_count)
+{
+    make_logs();
+    char *a = scan_json(0, "scan logs --shard 1/3 -o A -j1");
+    char *b = scan_json(0, "scan logs --shard 1/3 -o B -j2");
+    cr_assert_str_eq(a, b);
+    char pa[4096], pb[4096];
+    snprintf(pa, sizeof pa, "%s/A/inputs.cfm", g_dir);
+    snprintf(pb, sizeof pb, "%s/B/inputs.cfm", g_dir);
+    char *ma = tu_read(pa, NULL), *mb = tu_read(pb, NULL);
+    cr_assert(ma && mb);
+    cr_assert_str_eq(ma, mb, "inputs.cfm is the same whatever -j");
+    free(a);
+    free(b);
+    free(ma);
+    free(mb);
+}
