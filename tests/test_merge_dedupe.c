@@ -229,3 +229,21 @@ Test(merge_dedupe, summary_without_manifest_merges_unchecked)
     cr_assert(strstr(err, "--dedupe cannot be applied"), "%s", err);
     free(err);
 }
+
+/* A part that is no summary at all (a mistyped directory) is said to be that, exit 4,
+ * and not taken for a summary without a manifest, with --dedupe and --expect too (before,
+ * --dedupe answered "has no inputs.cfm ... rescan it"). */
+Test(merge_dedupe, missing_part_is_named_as_missing)
+{
+    make_logs();
+    free(scan_json(0, "scan logs/*-0[0-9].* -o A"));
+    const char *const extra[] = {"", "--dedupe", "--expect 2"};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        char *err = NULL;
+        int rc = sh(NULL, &err, "cd %s && %s merge A Typo %s -o M -q >/dev/null", g_dir, tu_prog("cfscan"), extra[i]);
+        cr_assert_eq(rc, 4, "%s: exit %d: %s", extra[i], rc, err ? err : "");
+        cr_assert(strstr(err, "Typo/state.cfs: No such file or directory"), "%s: %s", extra[i], err);
+        cr_assert(!strstr(err, "inputs.cfm"), "%s: %s", extra[i], err);
+        free(err);
+    }
+}

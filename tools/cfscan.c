@@ -1591,6 +1591,14 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
     if (!sets) goto nomem;
     for (size_t i = 0; i < n; i++) {
         char path[4096];
+        /* A part that is no summary at all is that, not one without a manifest. */
+        snprintf(path, sizeof path, "%s/state.cfs", ma->dirs->v[i]);
+        if (access(path, F_OK) != 0) {
+            say("merge", path, strerror(errno));
+            outcome.evidence_failed = 1;
+            rc = exit_status(&outcome);
+            goto done;
+        }
         snprintf(path, sizeof path, "%s/%s", ma->dirs->v[i], CFS_MF_FILE);
         cfs_status st = cfs_mf_set_load(&sets[i], path, err, sizeof err);
         if (st == CFS_E_IO && errno == ENOENT && !ma->expect && !ma->dedupe) {
