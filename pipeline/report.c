@@ -947,6 +947,17 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
 
 /* The end of the text report: how to read evidence levels and rule names, and where
  * to read more (issue 17: rule names and levels were explained nowhere a user looks). */
+/* The model of v under the report options o; 0 (and nothing to free) when a signal
+ * stopped the build: the report then prints nothing. */
+static int build_for(model *m, const cfs_view *v, const cfs_report_opts *o)
+{
+    build(m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
+          o && o->with_waf);
+    if (!m->stopped) return 1;
+    free_model(m);
+    return 0;
+}
+
 static const char LEGEND[] =
     "\nLegend: evidence \"confirmed\" = a log field, a joined WAF record or the config proves the\n"
     "cause; \"likely\" = the line fits the cause and other explanations are rare; \"possible\" =\n"
@@ -958,12 +969,7 @@ static const char LEGEND[] =
 void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
-    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
-          o && o->with_waf);
-    if (m.stopped) {
-        free_model(&m);
-        return;
-    }
+    if (!build_for(&m, v, o)) return;
     const cfs_ledger *L = v->ledger;
     int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     uint64_t rej = total_rejected(&m.tot);
@@ -1192,12 +1198,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
-    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
-          o && o->with_waf);
-    if (m.stopped) {
-        free_model(&m);
-        return;
-    }
+    if (!build_for(&m, v, o)) return;
     uint64_t n403 = 0;
     for (size_t i = 0; i < m.nd; i++) n403 += m.d[i]->n403;
     fprintf(out, "cfscan --brief: %llu requests in %zu files, %llu 403s (%.1f%%), %llu lines rejected, "
@@ -1310,12 +1311,7 @@ static void json_topk(FILE *out, const cfs_topk *t, int top)
 void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
-    build(&m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
-          o && o->with_waf);
-    if (m.stopped) {
-        free_model(&m);
-        return;
-    }
+    if (!build_for(&m, v, o)) return;
     const cfs_ledger *L = v->ledger;
     int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
     /* Nothing here may depend on the thread count, the kernel or the clock: the JSON of

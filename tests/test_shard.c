@@ -25,115 +25,13 @@ static void teardown(void)
     free(g_dir);
 }
 
-/* Run a shell command line made from fmt; its exit status, stderr in *err (may be NULL). */
-static int sh(char **out, char **err, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return tu_run(cmd, out, err);
-}
-
-/* g_dir/logs: cfsgen's 48 hourly log files of 2 distributions over one day (nothing else,
- * so every input is a log file). */
-static void make_logs(void)
-{
-    char *err = NULL;
-    int rc = sh(NULL, &err, "%s -o %s/g --dists 2 --days 1 --lines-per-file 100 >/dev/null && mkdir %s/logs && "
-                "mv %s/g/*.gz %s/logs/", tu_prog("cfsgen"), g_dir, g_dir, g_dir, g_dir);
-    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
-    free(err);
-}
-
-/* `cfscan ARGS --format json -q` from g_dir: its JSON report (the caller frees it). */
-static char *scan_json(int want_rc, const char *fmt, ...)
-{
-    char args[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    char *out = NULL, *err = NULL;
-    int rc = sh(&out, &err, "cd %s && %s %s --format json -q", g_dir, tu_prog("cfscan"), args);
-    cr_assert_eq(rc, want_rc, "cfscan %s: exit %d, wanted %d: %s", args, rc, want_rc, err ? err : "");
-    free(err);
-    return out;
-}
-
-/* Entries (lines after the two header lines) of g_dir/SUM/inputs.cfm; -1 when absent. */
-static long manifest_entries(const char *sum)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s/inputs.cfm", g_dir, sum);
-    char *t = tu_read(p, NULL);
-    if (!t) return -1;
-    long n = 0;
-    for (char *q = t; *q; q++) n += *q == '\n';
-    free(t);
-    return n - 2;
-}
-
-/* json without the values of every "causes" and "settle_with" key: what a merge gives
- * exactly.  Each scan judges the 403s it holds back to the end of its pass (error-cache
- * copies, learned pages, origin references) against its own inputs only, so the split of
- * those 403s between causes may differ from one scan over everything; their totals (per
- * distribution "forbidden", by_status) and every other count may not. */
-static char *exact_part(const char *json)
-{
-    size_t n = strlen(json);
-    char *o = malloc(n + 1), *w = o;
-    cr_assert_not_null(o);
-    const char *p = json;
-    while (*p) {
-        if (!strncmp(p, "\"causes\":", 9) || !strncmp(p, "\"settle_with\":", 14)) {
-            p = strchr(p, ':') + 1;
-            int depth = 0, in_str = 0;
-            do { /* skip one value, strings aware */
-                if (in_str) {
-                    if (*p == '\\') p++;
-                    else if (*p == '"') in_str = 0;
-                } else if (*p == '"') in_str = 1;
-                else if (*p == '[' || *p == '{') depth++;
-                else if (*p == ']' || *p == '}') depth--;
-                p++;
-            } while (*p && (depth > 0 || in_str));
-            continue;
-        }
-        if (*p == '"') { /* copy a string whole, so a key inside one is not taken */
-            *w++ = *p++;
-            while (*p && *p != '"') {
-                if (*p == '\\' && p[1]) *w++ = *p++;
-                *w++ = *p++;
-            }
-            if (*p) *w++ = *p++;
-            continue;
-        }
-        *w++ = *p++;
-    }
-    *w = 0;
-    return o;
-}
-
-/* a and b agree on everything a merge keeps exactly (exact_part), and a holds causes. */
-static void assert_merge_exact(const char *a, const char *b, const char *what)
-{
-    cr_assert(strstr(a, "\"causes\":[{"), "%s: the report has 403 causes to compare", what);
-    char *x = exact_part(a), *y = exact_part(b);
-    cr_assert(strlen(x) > 1000, "%s: something left to compare", what);
-    cr_assert_str_eq(x, y, "%s", what);
-    free(x);
-    free(y);
-}
-
 TestSuite(shard, .init = setup, .fini = teardown, .timeout = 120);
 
 /* 1 when g_dir/SUM/inputs.cfm lists exactly the files of logs/ whose hash mod n is i. */
 static void check_shard_files(const char *sum, unsigned i, unsigned n)
 {
     char *names = NULL;
-    cr_assert_eq(sh(&names, NULL, "ls %s/logs", g_dir), 0);
+    cr_assert_eq(tu_sh(&names, NULL, "ls %s/logs", g_dir), 0);
     char p[4096];
     snprintf(p, sizeof p, "%s/%s/inputs.cfm", g_dir, sum);
     char *mf = tu_read(p, NULL);
@@ -146,29 +44,29 @@ static void check_shard_files(const char *sum, unsigned i, unsigned n)
         cr_assert_eq(strstr(mf, needle) != NULL, mine, "%s: %s %s", sum, s, mine ? "missing" : "not its shard");
         want += mine;
     }
-    cr_assert_eq(manifest_entries(sum), want);
+    cr_assert_eq(tu_manifest_entries(g_dir, sum), want);
     free(names);
     free(mf);
 }
 
 Test(shard, shards_partition_by_path_hash_and_merge_to_one_scan)
 {
-    make_logs();
-    char *full = scan_json(0, "scan logs");
+    tu_make_day_logs(g_dir);
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
     for (unsigned i = 0; i < 4; i++) {
         char a[64];
         snprintf(a, sizeof a, "scan logs --shard %u/4 -o s%u", i, i);
-        free(scan_json(0, "%s", a));
+        free(tu_scan_json(g_dir, 0, "%s", a));
         snprintf(a, sizeof a, "s%u", i);
         check_shard_files(a, i, 4);
     }
-    char *m = scan_json(0, "merge s0 s1 s2 s3 --expect 4 -o M");
-    assert_merge_exact(m, full, "the shards' merge equals one scan");
+    char *m = tu_scan_json(g_dir, 0, "merge s0 s1 s2 s3 --expect 4 -o M");
+    tu_assert_merge_exact(m, full, "the shards' merge equals one scan");
     /* a tree: pairs first, then the pairs */
-    free(scan_json(0, "merge s0 s2 -o A"));
-    free(scan_json(0, "merge s3 s1 -o B"));
-    char *t = scan_json(0, "merge A B --expect 4 -o T");
-    assert_merge_exact(t, full, "a tree merge equals one scan");
+    free(tu_scan_json(g_dir, 0, "merge s0 s2 -o A"));
+    free(tu_scan_json(g_dir, 0, "merge s3 s1 -o B"));
+    char *t = tu_scan_json(g_dir, 0, "merge A B --expect 4 -o T");
+    tu_assert_merge_exact(t, full, "a tree merge equals one scan");
     cr_assert_str_eq(t, m, "the tree and the flat merge are the same summary");
     free(full);
     free(m);
@@ -177,18 +75,18 @@ Test(shard, shards_partition_by_path_hash_and_merge_to_one_scan)
 
 Test(shard, merge_names_missing_shards)
 {
-    make_logs();
+    tu_make_day_logs(g_dir);
     for (unsigned i = 0; i < 4; i++)
-        if (i != 2) free(scan_json(0, "scan logs --shard %u/4 -o s%u", i, i));
+        if (i != 2) free(tu_scan_json(g_dir, 0, "scan logs --shard %u/4 -o s%u", i, i));
     char *err = NULL;
-    int rc = sh(NULL, &err, "cd %s && %s merge s0 s1 s3 --expect 4 -o M -q", g_dir, tu_prog("cfscan"));
+    int rc = tu_sh(NULL, &err, "cd %s && %s merge s0 s1 s3 --expect 4 -o M -q", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
     cr_assert(strstr(err, "1 of 4 shards missing: 2"), "%s", err);
     free(err);
     err = NULL;
     /* an unsharded summary cannot stand for shards */
-    free(scan_json(0, "scan logs -o F"));
-    rc = sh(NULL, &err, "cd %s && %s merge F --expect 4 -o M -q", g_dir, tu_prog("cfscan"));
+    free(tu_scan_json(g_dir, 0, "scan logs -o F"));
+    rc = tu_sh(NULL, &err, "cd %s && %s merge F --expect 4 -o M -q", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
     cr_assert(strstr(err, "records no shards"), "%s", err);
     free(err);
@@ -197,8 +95,8 @@ Test(shard, merge_names_missing_shards)
 /* --shard auto reads each scheduler's variables; the files match --shard I/N's. */
 Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
 {
-    make_logs();
-    free(scan_json(0, "scan logs --shard 1/4 -o want"));
+    tu_make_day_logs(g_dir);
+    free(tu_scan_json(g_dir, 0, "scan logs --shard 1/4 -o want"));
     const char *envs[] = {
         "SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=4",
         "SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=1 CFSCAN_SHARD_COUNT=4", /* a rerun: sbatch --array=1 */
@@ -207,7 +105,7 @@ Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
     };
     for (size_t k = 0; k < sizeof envs / sizeof envs[0]; k++) {
         char *err = NULL;
-        int rc = sh(NULL, &err, "cd %s && env %s %s scan logs --shard auto -o got%zu -q >/dev/null", g_dir,
+        int rc = tu_sh(NULL, &err, "cd %s && env %s %s scan logs --shard auto -o got%zu -q >/dev/null", g_dir,
                     envs[k], tu_prog("cfscan"), k);
         cr_assert_eq(rc, 0, "%s: %s", envs[k], err ? err : "");
         free(err);
@@ -216,17 +114,17 @@ Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
         check_shard_files(s, 1, 4);
     }
     /* Kubernetes gives no count: auto/N */
-    cr_assert_eq(sh(NULL, NULL, "cd %s && env JOB_COMPLETION_INDEX=1 %s scan logs --shard auto/4 -o k -q >/dev/null",
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && env JOB_COMPLETION_INDEX=1 %s scan logs --shard auto/4 -o k -q >/dev/null",
                     g_dir, tu_prog("cfscan")), 0);
     check_shard_files("k", 1, 4);
     char *err = NULL;
-    int rc = sh(NULL, &err, "cd %s && env -u CFSCAN_SHARD_COUNT JOB_COMPLETION_INDEX=1 %s scan logs --shard auto -q",
+    int rc = tu_sh(NULL, &err, "cd %s && env -u CFSCAN_SHARD_COUNT JOB_COMPLETION_INDEX=1 %s scan logs --shard auto -q",
                 g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 2, "no count: usage error, got %d", rc);
     cr_assert(strstr(err, "no shard count"), "%s", err);
     free(err);
     err = NULL;
-    rc = sh(NULL, &err, "cd %s && %s scan logs --shard 4/4 -q", g_dir, tu_prog("cfscan"));
+    rc = tu_sh(NULL, &err, "cd %s && %s scan logs --shard 4/4 -q", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 2, "index out of range: %d", rc);
     free(err);
 }
@@ -296,7 +194,7 @@ static int run_deploy(const char *cmd, const char *env, const char *args, int n)
     cr_assert_not_null(f);
     fputs(c, f);
     fclose(f);
-    int rc = sh(NULL, NULL, "cd %s && mkdir -p work.%d && PATH='%s/bin:%s':\"$PATH\" env %s sh -euc \"$(cat cmd.sh)\" %s",
+    int rc = tu_sh(NULL, NULL, "cd %s && mkdir -p work.%d && PATH='%s/bin:%s':\"$PATH\" env %s sh -euc \"$(cat cmd.sh)\" %s",
                 g_dir, n, g_dir, bindir, env, args);
     free(c);
     free(bindir);
@@ -346,23 +244,23 @@ Test(shard, deploy_kubernetes_indexed_job)
     char *merge_cmd = strdup(str_at(m, "spec.template.spec.containers.0.command.2"));
     cr_assert(strstr(merge_cmd, want), "%s", merge_cmd);
     /* run the pods: one per completion index, then the merge */
-    make_logs();
+    tu_make_day_logs(g_dir);
     fake_aws();
-    cr_assert_eq(sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
     for (int i = 0; i < n; i++) {
         char env[256];
         snprintf(env, sizeof env, "JOB_COMPLETION_INDEX=%d BUCKET=B DAY=2026-11-01", i);
         cr_assert_eq(run_deploy(shard_cmd, env, "", i), 0, "pod %d", i);
     }
     cr_assert_eq(run_deploy(merge_cmd, "BUCKET=B DAY=2026-11-01", "", 99), 0, "merge pod");
-    char *full = scan_json(0, "scan logs");
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
     char p[4096];
     snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
     char *rep = tu_read(p, NULL);
     cr_assert_not_null(rep, "the merge pod uploaded the day's summary");
     char *rep_nl = malloc(strlen(rep) + 2);
     sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
-    assert_merge_exact(rep_nl, full, "Kubernetes shards merged");
+    tu_assert_merge_exact(rep_nl, full, "Kubernetes shards merged");
     free(rep_nl);
     free(rep);
     free(full);
@@ -383,7 +281,7 @@ Test(shard, deploy_aws_batch)
     cr_assert_geq(n, 1);
     cr_assert(strstr(sub, "--array-properties size=$SHARDS"), "the array has SHARDS children");
     cr_assert(strstr(sub, "--depends-on jobId=\"$ARRAY\""), "the merge waits for the whole array");
-    cr_assert_eq(sh(NULL, NULL, "sh -n %s", p), 0, "batch-submit.sh parses");
+    cr_assert_eq(tu_sh(NULL, NULL, "sh -n %s", p), 0, "batch-submit.sh parses");
     free(sub);
     const cfs_json *r = load_deploy("batch-shard-job.json");
     cr_assert_str_eq(str_at(r, "jobDefinitionName"), "cfscan-shard");
@@ -410,9 +308,9 @@ Test(shard, deploy_aws_batch)
     cr_assert(strstr(merge_cmd, "--expect $2 "), "%s", merge_cmd);
     cr_assert_str_eq(str_at(m, "containerProperties.command.5"), "Ref::shards");
     /* run the array's children (Ref:: parameters substituted as Batch does), then the merge */
-    make_logs();
+    tu_make_day_logs(g_dir);
     fake_aws();
-    cr_assert_eq(sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
     for (int i = 0; i < n; i++) {
         char env[256];
         /* the count from the job definition, checked equal to SHARDS above */
@@ -423,13 +321,13 @@ Test(shard, deploy_aws_batch)
     char args[64];
     snprintf(args, sizeof args, "2026-11-01 B %d", n);
     cr_assert_eq(run_deploy(merge_cmd, "", args, 99), 0, "merge job");
-    char *full = scan_json(0, "scan logs");
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
     snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
     char *rep = tu_read(p, NULL);
     cr_assert_not_null(rep, "the merge job uploaded the day's summary");
     char *rep_nl = malloc(strlen(rep) + 2);
     sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
-    assert_merge_exact(rep_nl, full, "AWS Batch shards merged");
+    tu_assert_merge_exact(rep_nl, full, "AWS Batch shards merged");
     free(rep_nl);
     free(rep);
     free(full);
@@ -441,9 +339,9 @@ Test(shard, deploy_aws_batch)
 /* A shard's report and manifest do not depend on the thread count. */
 Test(shard, same_with_any_thread_count)
 {
-    make_logs();
-    char *a = scan_json(0, "scan logs --shard 1/3 -o A -j1");
-    char *b = scan_json(0, "scan logs --shard 1/3 -o B -j2");
+    tu_make_day_logs(g_dir);
+    char *a = tu_scan_json(g_dir, 0, "scan logs --shard 1/3 -o A -j1");
+    char *b = tu_scan_json(g_dir, 0, "scan logs --shard 1/3 -o B -j2");
     cr_assert_str_eq(a, b);
     char pa[4096], pb[4096];
     snprintf(pa, sizeof pa, "%s/A/inputs.cfm", g_dir);

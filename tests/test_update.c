@@ -25,137 +25,35 @@ static void teardown(void)
     free(g_dir);
 }
 
-/* Run a shell command line made from fmt; its exit status, stderr in *err (may be NULL). */
-static int sh(char **out, char **err, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return tu_run(cmd, out, err);
-}
-
-/* g_dir/logs: cfsgen's 48 hourly log files of 2 distributions over one day (nothing else,
- * so every input is a log file). */
-static void make_logs(void)
-{
-    char *err = NULL;
-    int rc = sh(NULL, &err, "%s -o %s/g --dists 2 --days 1 --lines-per-file 100 >/dev/null && mkdir %s/logs && "
-                "mv %s/g/*.gz %s/logs/", tu_prog("cfsgen"), g_dir, g_dir, g_dir, g_dir);
-    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
-    free(err);
-}
-
-/* `cfscan ARGS --format json -q` from g_dir: its JSON report (the caller frees it). */
-static char *scan_json(int want_rc, const char *fmt, ...)
-{
-    char args[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    char *out = NULL, *err = NULL;
-    int rc = sh(&out, &err, "cd %s && %s %s --format json -q", g_dir, tu_prog("cfscan"), args);
-    cr_assert_eq(rc, want_rc, "cfscan %s: exit %d, wanted %d: %s", args, rc, want_rc, err ? err : "");
-    free(err);
-    return out;
-}
-
-/* Entries (lines after the two header lines) of g_dir/SUM/inputs.cfm; -1 when absent. */
-static long manifest_entries(const char *sum)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s/inputs.cfm", g_dir, sum);
-    char *t = tu_read(p, NULL);
-    if (!t) return -1;
-    long n = 0;
-    for (char *q = t; *q; q++) n += *q == '\n';
-    free(t);
-    return n - 2;
-}
-
-/* json without the values of every "causes" and "settle_with" key: what a merge gives
- * exactly.  Each scan judges the 403s it holds back to the end of its pass (error-cache
- * copies, learned pages, origin references) against its own inputs only, so the split of
- * those 403s between causes may differ from one scan over everything; their totals (per
- * distribution "forbidden", by_status) and every other count may not. */
-static char *exact_part(const char *json)
-{
-    size_t n = strlen(json);
-    char *o = malloc(n + 1), *w = o;
-    cr_assert_not_null(o);
-    const char *p = json;
-    while (*p) {
-        if (!strncmp(p, "\"causes\":", 9) || !strncmp(p, "\"settle_with\":", 14)) {
-            p = strchr(p, ':') + 1;
-            int depth = 0, in_str = 0;
-            do { /* skip one value, strings aware */
-                if (in_str) {
-                    if (*p == '\\') p++;
-                    else if (*p == '"') in_str = 0;
-                } else if (*p == '"') in_str = 1;
-                else if (*p == '[' || *p == '{') depth++;
-                else if (*p == ']' || *p == '}') depth--;
-                p++;
-            } while (*p && (depth > 0 || in_str));
-            continue;
-        }
-        if (*p == '"') { /* copy a string whole, so a key inside one is not taken */
-            *w++ = *p++;
-            while (*p && *p != '"') {
-                if (*p == '\\' && p[1]) *w++ = *p++;
-                *w++ = *p++;
-            }
-            if (*p) *w++ = *p++;
-            continue;
-        }
-        *w++ = *p++;
-    }
-    *w = 0;
-    return o;
-}
-
-/* a and b agree on everything a merge keeps exactly (exact_part), and a holds causes. */
-static void assert_merge_exact(const char *a, const char *b, const char *what)
-{
-    cr_assert(strstr(a, "\"causes\":[{"), "%s: the report has 403 causes to compare", what);
-    char *x = exact_part(a), *y = exact_part(b);
-    cr_assert(strlen(x) > 1000, "%s: something left to compare", what);
-    cr_assert_str_eq(x, y, "%s", what);
-    free(x);
-    free(y);
-}
-
 TestSuite(update, .init = setup, .fini = teardown, .timeout = 120);
 
 /* Night 1 has hours 00-09; night 2 the whole day (the late hours arrive): the updated
  * summary, its report file and the printed report equal one scan of the whole day. */
 Test(update, late_files_are_new_inputs_and_counts_equal_one_scan)
 {
-    make_logs();
-    char *full = scan_json(0, "scan logs");
-    cr_assert_eq(sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
-    free(scan_json(0, "scan in -o U --update")); /* no summary yet: reads everything */
-    cr_assert_eq(manifest_entries("U"), 20);
-    cr_assert_eq(sh(NULL, NULL, "cp %s/logs/* %s/in/", g_dir, g_dir), 0); /* re-copied too: new mtimes */
+    tu_make_day_logs(g_dir);
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
+    free(tu_scan_json(g_dir, 0, "scan in -o U --update")); /* no summary yet: reads everything */
+    cr_assert_eq(tu_manifest_entries(g_dir, "U"), 20);
+    cr_assert_eq(tu_sh(NULL, NULL, "cp %s/logs/* %s/in/", g_dir, g_dir), 0); /* re-copied too: new mtimes */
     char *err = NULL, *out = NULL;
-    int rc = sh(&out, &err, "cd %s && %s scan in -o U --update --format json", g_dir, tu_prog("cfscan"));
+    int rc = tu_sh(&out, &err, "cd %s && %s scan in -o U --update --format json", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 0, "%s", err ? err : "");
     /* only the 28 new files were read (the throughput line counts the files scanned) */
     cr_assert(strstr(err, "cfscan: 28 files"), "only new files are read: %s", err);
-    assert_merge_exact(out, full, "the printed report is the whole updated summary's");
-    cr_assert_eq(manifest_entries("U"), 48);
+    tu_assert_merge_exact(out, full, "the printed report is the whole updated summary's");
+    cr_assert_eq(tu_manifest_entries(g_dir, "U"), 48);
     char p[4096];
     snprintf(p, sizeof p, "%s/U/report.json", g_dir);
     char *rep = tu_read(p, NULL);
     cr_assert_not_null(rep);
     char *stdout_rep = malloc(strlen(rep) + 2);
     sprintf(stdout_rep, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
-    assert_merge_exact(stdout_rep, full, "report.json equals one scan");
+    tu_assert_merge_exact(stdout_rep, full, "report.json equals one scan");
     free(stdout_rep);
     /* a night with nothing new changes nothing */
-    char *again = scan_json(0, "scan in -o U --update");
+    char *again = tu_scan_json(g_dir, 0, "scan in -o U --update");
     cr_assert_str_eq(again, out, "a night with nothing new changes nothing");
     free(err);
     free(out);
@@ -167,12 +65,12 @@ Test(update, late_files_are_new_inputs_and_counts_equal_one_scan)
 /* A counted file that changed is named, exit 4, and nothing of it is counted again. */
 Test(update, changed_known_file_is_an_error_never_a_double_count)
 {
-    make_logs();
-    char *before = scan_json(0, "scan logs -o U");
+    tu_make_day_logs(g_dir);
+    char *before = tu_scan_json(g_dir, 0, "scan logs -o U");
     /* replace one known file's content with another's (same name, new bytes) */
-    cr_assert_eq(sh(NULL, NULL, "cd %s/logs && set -- $(ls) && cp \"$2\" \"$1\"", g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s/logs && set -- $(ls) && cp \"$2\" \"$1\"", g_dir), 0);
     char *err = NULL, *out = NULL;
-    int rc = sh(&out, &err, "cd %s && %s scan logs -o U --update --format json", g_dir, tu_prog("cfscan"));
+    int rc = tu_sh(&out, &err, "cd %s && %s scan logs -o U --update --format json", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
     cr_assert(strstr(err, "changed since the summary counted it"), "%s", err);
     cr_assert(strstr(err, "--rebuild"), "%s", err);
@@ -182,8 +80,8 @@ Test(update, changed_known_file_is_an_error_never_a_double_count)
     cr_assert(a && b);
     cr_assert_eq(strtoull(a + 11, NULL, 10), strtoull(b + 11, NULL, 10), "no request counted twice");
     /* --rebuild rescans: exit 0, and the counts are one scan of the files as they are now */
-    char *now = scan_json(0, "scan logs");
-    char *rebuilt = scan_json(0, "scan logs -o U --rebuild");
+    char *now = tu_scan_json(g_dir, 0, "scan logs");
+    char *rebuilt = tu_scan_json(g_dir, 0, "scan logs -o U --rebuild");
     cr_assert_str_eq(rebuilt, now);
     free(err);
     free(out);
@@ -194,21 +92,21 @@ Test(update, changed_known_file_is_an_error_never_a_double_count)
 
 Test(update, usage_errors)
 {
-    make_logs();
+    tu_make_day_logs(g_dir);
     char *err = NULL;
-    cr_assert_eq(sh(NULL, &err, "cd %s && %s scan logs --update -q", g_dir, tu_prog("cfscan")), 2);
+    cr_assert_eq(tu_sh(NULL, &err, "cd %s && %s scan logs --update -q", g_dir, tu_prog("cfscan")), 2);
     cr_assert(strstr(err, "need -o DIR"), "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(sh(NULL, &err, "cd %s && %s scan logs -o U --update --rebuild -q", g_dir, tu_prog("cfscan")), 2);
+    cr_assert_eq(tu_sh(NULL, &err, "cd %s && %s scan logs -o U --update --rebuild -q", g_dir, tu_prog("cfscan")), 2);
     free(err);
     /* a summary without a manifest: what it counted is unknown */
-    free(scan_json(0, "scan logs -o U"));
+    free(tu_scan_json(g_dir, 0, "scan logs -o U"));
     char p[4096];
     snprintf(p, sizeof p, "%s/U/inputs.cfm", g_dir);
     cr_assert_eq(unlink(p), 0);
     err = NULL;
-    cr_assert_eq(sh(NULL, &err, "cd %s && %s scan logs -o U --update -q", g_dir, tu_prog("cfscan")), 2);
+    cr_assert_eq(tu_sh(NULL, &err, "cd %s && %s scan logs -o U --update -q", g_dir, tu_prog("cfscan")), 2);
     cr_assert(strstr(err, "--rebuild"), "%s", err);
     free(err);
 }
@@ -266,16 +164,16 @@ Test(update, manifest_set_of_a_million_inputs)
  * and another shard spec is refused before anything is read. */
 Test(update, shard_summary_updates_as_its_shard)
 {
-    make_logs();
-    cr_assert_eq(sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
-    free(scan_json(0, "scan in --shard 1/4 -o U"));
-    cr_assert_eq(sh(NULL, NULL, "cp %s/logs/* %s/in/", g_dir, g_dir), 0);
-    char *upd = scan_json(0, "scan in --shard 1/4 -o U --update");
-    char *one = scan_json(0, "scan logs --shard 1/4 -o R");
-    assert_merge_exact(upd, one, "an updated shard equals one scan of the shard");
-    cr_assert_eq(manifest_entries("U"), manifest_entries("R"));
-    free(scan_json(2, "scan in --shard 2/4 -o U --update"));
-    free(scan_json(2, "scan in -o U --update"));
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
+    free(tu_scan_json(g_dir, 0, "scan in --shard 1/4 -o U"));
+    cr_assert_eq(tu_sh(NULL, NULL, "cp %s/logs/* %s/in/", g_dir, g_dir), 0);
+    char *upd = tu_scan_json(g_dir, 0, "scan in --shard 1/4 -o U --update");
+    char *one = tu_scan_json(g_dir, 0, "scan logs --shard 1/4 -o R");
+    tu_assert_merge_exact(upd, one, "an updated shard equals one scan of the shard");
+    cr_assert_eq(tu_manifest_entries(g_dir, "U"), tu_manifest_entries(g_dir, "R"));
+    free(tu_scan_json(g_dir, 2, "scan in --shard 2/4 -o U --update"));
+    free(tu_scan_json(g_dir, 2, "scan in -o U --update"));
     free(upd);
     free(one);
 }

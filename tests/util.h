@@ -86,4 +86,19 @@ char *tu_write_config(const char *dir, const char *name, const char *dc, int wit
  * the verdict columns, then args; asserts exit 0 and returns stdout. */
 char *tu_log_requests(const char *dir, const tu_buf *b, const char *args);
 
+/* ---- nightly and scale-out tests (util_nightly.c) ---- */
+/* Run a shell command line made from fmt: its exit status, stdout and stderr in *out and
+ * *err (either may be NULL). */
+int tu_sh(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* dir/logs: cfsgen's 48 hourly log files of 2 distributions over one day. */
+void tu_make_day_logs(const char *dir);
+/* `cfscan ARGS --format json -q` run in dir, asserting exit want_rc: its JSON report. */
+char *tu_scan_json(const char *dir, int want_rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Entries of dir/SUM/inputs.cfm; -1 when absent. */
+long tu_manifest_entries(const char *dir, const char *sum);
+/* A JSON report without the values of its "causes" and "settle_with" keys (malloc'd). */
+char *tu_merge_exact_part(const char *json);
+/* a and b agree on what a merge keeps exactly, and a holds 403 causes. */
+void tu_assert_merge_exact(const char *a, const char *b, const char *what);
+
 #endif
