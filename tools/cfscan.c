@@ -99,6 +99,18 @@ static void say(const char *a, const char *b, const char *c)
     fputc('\n', stderr);
 }
 
+/* An allocation failed somewhere in the library (xalloc.h): say what, and end the run
+ * with CFS_E_NOMEM (exit status 1) having published nothing.  1 when it did. */
+static int out_of_memory(cfs_run_end *e, const char *what_not)
+{
+    if (!cfs_nomem_failed()) return 0;
+    char msg[300];
+    cfs_nomem_status(NULL, msg, sizeof msg);
+    say(msg, NULL, what_not);
+    e->fatal = CFS_E_NOMEM;
+    return 1;
+}
+
 /* For tests only: CFSCAN_TEST_RAISE_AT=publish|report sends SIGTERM to this process as
  * that phase starts, so tests can interrupt a phase after the scan without racing it. */
 static void test_raise_at(const char *phase)
@@ -603,6 +615,7 @@ static int scan_inputs(scan_cmd *c)
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     cfs_walk_close(walk);
     c->outcome.ledger = &c->res.ledger;
+    if (out_of_memory(&c->outcome, c->requests_mode ? "no rows printed" : "nothing written")) return -1;
     if (st == CFS_E_IO && c->requests_mode && cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
         say("requests", NULL, c->err); /* the rows could not be spilled */
         c->outcome.fatal = CFS_E_IO;
@@ -636,13 +649,13 @@ static int print_request_rows(scan_cmd *c)
     int more;
     if (cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
         say("requests", NULL, c->err);
-        c->outcome.fatal = CFS_E_IO;
+        c->outcome.fatal = cfs_nomem_failed() ? CFS_E_NOMEM : CFS_E_IO;
         return -1;
     }
     while (!g_stop && (more = cfs_scan_rows_next(&c->res, &row, c->err, sizeof c->err)) != 0) {
         if (more < 0) {
             say("requests", NULL, c->err);
-            c->outcome.fatal = CFS_E_IO;
+            c->outcome.fatal = cfs_nomem_failed() ? CFS_E_NOMEM : CFS_E_IO;
             return -1;
         }
         /* fields are raw log bytes: TABs separate them; each value is made safe */
@@ -720,18 +733,27 @@ static int publish_and_report(scan_cmd *c)
                           &g_stop, c->waf, c->configs.n ? &c->cfg : NULL};
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
+    /* The report is made before the summary is published, so that running out of memory
+     * making it leaves no summary behind either (xalloc.h); it is printed after. */
+    char *rep = NULL;
+    size_t replen = 0;
+    FILE *mf = open_memstream(&rep, &replen);
+    if (!mf) cfs_nomem("holding the report");
+    else if (c->json) cfs_report_json(mf, &v, &ro);
+    else cfs_report_text(mf, &v, &ro);
+    if (mf && fclose(mf) != 0) cfs_nomem("holding the report");
     int stop = 0;
-    if (c->outdir && c->res.interrupted) {
+    if (out_of_memory(&c->outcome, "nothing written")) {
+        stop = -1;
+    } else if (c->outdir && c->res.interrupted) {
         /* A partial scan must not replace the previous summary (exit status 130). */
         say("interrupted", c->outdir, "summary not written");
     } else if (c->outdir) {
         stop = publish_summary(c, &ro, &v);
     }
     if (!stop) test_raise_at("report");
-    if (!stop && !g_stop) {
-        if (c->json) cfs_report_json(stdout, &v, &ro);
-        else cfs_report_text(stdout, &v, &ro);
-    }
+    if (!stop && !g_stop && rep) fwrite(rep, 1, replen, stdout);
+    free(rep);
     free(wnames);
     return stop;
 }
@@ -847,6 +869,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         }
         cfs_summary_merge(all, &one);
         cfs_summary_free(&one);
+        if (out_of_memory(&outcome, "summary not written")) return exit_status(&outcome);
         if (cfs_mem_over()) {
             say_summary_over_budget(all);
             outcome.over_budget = 1;
@@ -864,9 +887,28 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     cfs_view v;
     char err[512] = "";
     cfs_status st = cfs_summary_view(all, &v, err, sizeof err);
+    if (st == CFS_OK && out_of_memory(&outcome, "summary not written")) {
+        cfs_view_free(&v);
+        return exit_status(&outcome);
+    }
     if (st == CFS_OK && cfs_mem_over()) {
         say_summary_over_budget(all);
         outcome.over_budget = 1;
+        cfs_view_free(&v);
+        return exit_status(&outcome);
+    }
+    /* The report first (see publish_and_report): out of memory making it, nothing is
+     * published. */
+    cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL};
+    char *rep = NULL;
+    size_t replen = 0;
+    FILE *mf = st == CFS_OK ? open_memstream(&rep, &replen) : NULL;
+    if (st == CFS_OK && !mf) cfs_nomem("holding the report");
+    else if (mf && json) cfs_report_json(mf, &v, &ro);
+    else if (mf) cfs_report_text(mf, &v, &ro);
+    if (mf && fclose(mf) != 0) cfs_nomem("holding the report");
+    if (st == CFS_OK && out_of_memory(&outcome, "summary not written")) {
+        free(rep);
         cfs_view_free(&v);
         return exit_status(&outcome);
     }
@@ -889,15 +931,13 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         outcome.fatal = st;
     }
     if (st != CFS_OK) {
+        free(rep);
         cfs_view_free(&v);
         return exit_status(&outcome);
     }
     test_raise_at("report");
-    if (!g_stop) {
-        cfs_report_opts ro = {CFS_REPORT_TOP_DEFAULT, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules, &g_stop, NULL, NULL};
-        if (json) cfs_report_json(stdout, &v, &ro);
-        else cfs_report_text(stdout, &v, &ro);
-    }
+    if (!g_stop && rep) fwrite(rep, 1, replen, stdout);
+    free(rep);
     outcome.ledger = v.ledger;
     int rc = exit_status(&outcome);
     if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n, (unsigned long long)all->ninputs, now_s() - t0);
@@ -920,6 +960,11 @@ int main(int argc, char **argv)
 {
     g_argc = argc;
     g_argv = argv;
+    /* For tests only (fault injection, xalloc.h): the library's allocation after the next
+     * N fails, and every later one. */
+    const char *fail = getenv("CFSCAN_FAIL_ALLOC_AFTER");
+    uint64_t failn;
+    if (fail && cfs_parse_u64(fail, strlen(fail), &failn) == 0) cfs_alloc_fail_after(failn);
     if (argc < 2) {
         fputs(USAGE, stderr);
         return CFS_EXIT_USAGE;
