@@ -20,9 +20,9 @@
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libcriterion.so\n"; }
 
-/* Every 7th allocation point of a small run (every 23rd under ASan, whose runs are
+/* Every 7th allocation point of a small run (every 37th under ASan, whose runs are
  * slower), from the first allocation until the run no longer fails. */
-#define STEP (TU_UNDER_ASAN ? 23 : 7)
+#define STEP (TU_UNDER_ASAN ? 37 : 7)
 /* More allocations than any of the small runs below makes (about 900 at most). */
 #define MAX_POINTS 5000
 
