@@ -177,14 +177,16 @@ static uint32_t strids_get_slow(cfs_strids *t, const char *p, size_t n)
 uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->dists, p, n); }
 uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->edges, p, n); }
 
-/* CFS_COUNTER_NO_ID (out of memory) reads as "-": the run is stopping anyway. */
+/* CFS_COUNTER_NO_ID (out of memory) reads as the key string "-" (whole: callers copy
+ * CFS_KEY_STR bytes); the run is stopping anyway. */
+static const char k_no_id[CFS_KEY_STR] = "-";
 const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id)
 {
-    return id < c->dists.map.n ? c->dists.map.rows + (size_t)id * CFS_KEY_STR : "-";
+    return id < c->dists.map.n ? c->dists.map.rows + (size_t)id * CFS_KEY_STR : k_no_id;
 }
 const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id)
 {
-    return id < c->edges.map.n ? c->edges.map.rows + (size_t)id * CFS_KEY_STR : "-";
+    return id < c->edges.map.n ? c->edges.map.rows + (size_t)id * CFS_KEY_STR : k_no_id;
 }
 
 /* ---- the table ----------------------------------------------------------------------- */
