@@ -43,10 +43,15 @@ void cfs_kmap_free(cfs_kmap *m)
 
 void *cfs_kmap_row(const cfs_kmap *m, size_t i) { return m->rows + i * m->row_size; }
 
-static void kmap_resize(cfs_kmap *m, size_t ncap)
+/* 0 when out of memory (recorded, xalloc.h): the map stays as it was. */
+static int kmap_resize(cfs_kmap *m, size_t ncap)
 {
-    uint64_t *nh = cfs_xcalloc(ncap, sizeof *nh);
-    uint32_t *ns = cfs_xcalloc(ncap, sizeof *ns);
+    uint64_t *nh = cfs_calloc(ncap, sizeof *nh, "growing a hash table of the aggregation");
+    uint32_t *ns = nh ? cfs_calloc(ncap, sizeof *ns, "growing a hash table of the aggregation") : NULL;
+    if (!ns) {
+        free(nh);
+        return 0;
+    }
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->slot[i]) continue;
         size_t j = (size_t)m->hash[i] & (ncap - 1);
@@ -61,17 +66,48 @@ static void kmap_resize(cfs_kmap *m, size_t ncap)
     m->slot = ns;
     m->cap = ncap;
     cfs_mem_charge(kmap_bytes(m) - before);
+    return 1;
 }
 
-static void kmap_grow(cfs_kmap *m) { kmap_resize(m, m->cap ? m->cap * 2 : 64); }
+static int kmap_grow(cfs_kmap *m) { return kmap_resize(m, m->cap ? m->cap * 2 : 64); }
+
+/* What cfs_kmap_get returns when the map could not grow (out of memory, recorded): a
+ * zeroed row of this thread that no map holds, so the caller's writes land nowhere and
+ * the map stays consistent until the run stops at its next check.  Every row type of
+ * the aggregation fits (the asserts below). */
+#define KMAP_SINK_BYTES 1024
+static _Thread_local union {
+    max_align_t align;
+    char b[KMAP_SINK_BYTES];
+} t_kmap_sink;
+_Static_assert(sizeof(cfs_trow) <= KMAP_SINK_BYTES && sizeof(cfs_grow) <= KMAP_SINK_BYTES &&
+                   sizeof(cfs_orow) <= KMAP_SINK_BYTES && sizeof(cfs_lrow) <= KMAP_SINK_BYTES &&
+                   sizeof(cfs_wrow) <= KMAP_SINK_BYTES && sizeof(cfs_hrow) <= KMAP_SINK_BYTES &&
+                   sizeof(cfs_prow) <= KMAP_SINK_BYTES,
+               "a row of the aggregation is larger than the out-of-memory sink row");
+
+static void *kmap_sink(const cfs_kmap *m, const void *key, int *created)
+{
+    size_t n = m->row_size < KMAP_SINK_BYTES ? m->row_size : KMAP_SINK_BYTES;
+    memset(t_kmap_sink.b, 0, n);
+    memcpy(t_kmap_sink.b, key, m->key_size < n ? m->key_size : n);
+    if (created) *created = 1;
+    return t_kmap_sink.b;
+}
+
+int cfs_kmap_is_sink(const void *row) { return row == (const void *)t_kmap_sink.b; }
 
 void cfs_kmap_reserve(cfs_kmap *m, size_t more)
 {
     size_t want = m->n + more, ncap = m->cap ? m->cap : 64;
     while ((want + 1) * 2 > ncap) ncap *= 2;
-    if (ncap > m->cap) kmap_resize(m, ncap);
+    /* out of memory: the inserts grow the map one doubling at a time instead, or fail */
+    if (ncap > m->cap && !kmap_resize(m, ncap)) return;
     if (want > m->rows_cap) {
-        m->rows = cfs_xrealloc_charged(m->rows, m->rows_cap * m->row_size, want * m->row_size);
+        char *r = cfs_realloc_charged(m->rows, m->rows_cap * m->row_size, want * m->row_size,
+                                      "growing the rows of a hash table of the aggregation");
+        if (!r) return;
+        m->rows = r;
         m->rows_cap = want;
     }
 }
@@ -115,7 +151,18 @@ const void *cfs_kmap_find(const cfs_kmap *m, const void *key)
 
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
 {
-    if ((m->n + 1) * 2 > m->cap) kmap_grow(m);
+    /* A map that could not grow goes on filling (the load may pass 1/2) while one slot
+     * stays empty, so probes end; past that new keys go to the sink. */
+    if ((m->n + 1) * 2 > m->cap && !kmap_grow(m) && m->n + 2 > m->cap) {
+        if (m->cap) {
+            void *row = (void *)cfs_kmap_find(m, key);
+            if (row) {
+                if (created) *created = 0;
+                return row;
+            }
+        }
+        return kmap_sink(m, key, created);
+    }
     uint64_t h = XXH3_64bits(key, m->key_size);
     size_t j = 0;
     char *found = kmap_probe(m, key, h, &j);
@@ -125,7 +172,10 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
     }
     if (m->n == m->rows_cap) {
         size_t nc = m->rows_cap ? m->rows_cap * 2 : 64;
-        m->rows = cfs_xrealloc_charged(m->rows, m->rows_cap * m->row_size, nc * m->row_size);
+        char *r = cfs_realloc_charged(m->rows, m->rows_cap * m->row_size, nc * m->row_size,
+                                      "growing the rows of a hash table of the aggregation");
+        if (!r) return kmap_sink(m, key, created);
+        m->rows = r;
         m->rows_cap = nc;
     }
     char *row = m->rows + m->n * m->row_size;
@@ -151,11 +201,12 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
 }
 
-/* A group's sketches start empty and small (sketch.h); these charge the budget. */
+/* A group's sketches start empty and small (sketch.h); these charge the budget.  NULL
+ * when out of memory (recorded). */
 cfs_group *cfs_group_new(void)
 {
-    cfs_group *g = cfs_xcalloc(1, sizeof *g);
-    cfs_mem_charge((int64_t)sizeof *g + CFS_MEM_BLOCK);
+    cfs_group *g = cfs_calloc(1, sizeof *g, "adding a 403 group (latency and client sketches)");
+    if (g) cfs_mem_charge((int64_t)sizeof *g + CFS_MEM_BLOCK);
     return g;
 }
 
@@ -170,8 +221,8 @@ void cfs_group_free(cfs_group *g)
 
 cfs_hist *cfs_hist_new(void)
 {
-    cfs_hist *h = cfs_xcalloc(1, sizeof *h);
-    cfs_mem_charge((int64_t)sizeof *h + CFS_MEM_BLOCK);
+    cfs_hist *h = cfs_calloc(1, sizeof *h, "adding an origin latency histogram");
+    if (h) cfs_mem_charge((int64_t)sizeof *h + CFS_MEM_BLOCK);
     return h;
 }
 
@@ -236,12 +287,26 @@ uint32_t cfs_lat_class_value(uint8_t c)
     return (uint32_t)((lo + hi) / 2);
 }
 
+/* Rows that own an object (a group's sketches, a histogram) are found first and made
+ * with their object, so that no row in a map is without it.  Out of memory (recorded),
+ * the caller gets this thread's sink object, which no map holds and nothing frees: its
+ * sketches cannot grow any more, and the run stops at its next check. */
+static _Thread_local cfs_group t_group_sink;
+static _Thread_local cfs_hist t_hist_sink;
+static _Thread_local cfs_lrow t_lrow_sink;
+static _Thread_local cfs_orow t_orow_sink;
+
 static cfs_group *group_for(cfs_kmap *groups, const cfs_gkey *k)
 {
-    int created;
-    cfs_grow *row = cfs_kmap_get(groups, k, &created);
-    if (created) row->g = cfs_group_new();
-    return row->g;
+    cfs_grow *row = (cfs_grow *)cfs_kmap_find(groups, k);
+    if (row) return row->g;
+    cfs_group *g = cfs_group_new();
+    if (g) {
+        row = cfs_kmap_get(groups, k, NULL);
+        if (!cfs_kmap_is_sink(row)) return row->g = g;
+        cfs_group_free(g);
+    }
+    return &t_group_sink;
 }
 
 /* Per-file work units create and drop two top-k summaries per 403 group; a small pool
@@ -292,13 +357,10 @@ void cfs_topk_pool_drain(void)
 static cfs_hrow *heavy_row(cfs_agg *a, const cfs_gkey *k, int *created)
 {
     cfs_hrow *row = cfs_kmap_get(&a->heavy, k, created);
-    if (*created) {
+    if (*created && !cfs_kmap_is_sink(row)) {
+        /* out of memory (recorded) they stay NULL, which adds and merges skip */
         row->uris = topk_get();
         row->ips = topk_get();
-        if (!row->uris || !row->ips) {
-            fprintf(stderr, "cfscan: out of memory\n");
-            exit(1);
-        }
     }
     return row;
 }
@@ -311,10 +373,19 @@ static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
 
 static cfs_lrow *lrow_get(cfs_kmap *olabel, const cfs_lrow *k)
 {
-    int created;
-    cfs_lrow *l = cfs_kmap_get(olabel, k, &created);
-    if (created) l->h = cfs_hist_new();
-    return l;
+    cfs_lrow *l = (cfs_lrow *)cfs_kmap_find(olabel, k);
+    if (l) return l;
+    cfs_hist *h = cfs_hist_new();
+    if (h) {
+        l = cfs_kmap_get(olabel, k, NULL);
+        if (!cfs_kmap_is_sink(l)) {
+            l->h = h;
+            return l;
+        }
+        cfs_hist_delete(h);
+    }
+    t_lrow_sink.h = &t_hist_sink;
+    return &t_lrow_sink;
 }
 
 void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS_KEY_STR])
@@ -420,7 +491,11 @@ static struct cfs_acc_origin *acc_origin(cfs_acc *a, uint32_t dist)
     if (dist >= a->norigin) {
         size_t n = a->norigin ? a->norigin * 2 : 16;
         while (n <= dist) n *= 2;
-        a->origin = cfs_xrealloc_charged(a->origin, a->norigin * sizeof *a->origin, n * sizeof *a->origin);
+        static _Thread_local struct cfs_acc_origin sink; /* out of memory: counts go nowhere */
+        struct cfs_acc_origin *no = cfs_realloc_charged(a->origin, a->norigin * sizeof *a->origin,
+                                                        n * sizeof *a->origin, "growing the origin fetch table");
+        if (!no) return &sink;
+        a->origin = no;
         memset(a->origin + a->norigin, 0, (n - a->norigin) * sizeof *a->origin);
         a->norigin = n;
     }
@@ -435,7 +510,7 @@ static __attribute__((noinline)) void add_origin_sample(cfs_thread_agg *t, uint3
 {
     cfs_acc *a = &t->acc;
     struct cfs_acc_origin *o = acc_origin(a, did);
-    if (!o->h) o->h = cfs_hist_new();
+    if (!o->h && !(o->h = cfs_hist_new())) return; /* out of memory (recorded) */
     cfs_hist_add(o->h, cfs_attr_latency_ms(r));
     if (r->ttfb_ms != CFS_NO_MILLIS) o->ttfb++;
     if (ctx && (ctx->config || r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN].p)) {
@@ -568,10 +643,19 @@ static void merge_group(cfs_group *d, const cfs_group *s)
 
 static cfs_orow *origin_for(cfs_agg *a, const char dist[CFS_KEY_STR])
 {
-    int created;
-    cfs_orow *o = cfs_kmap_get(&a->origin, dist, &created);
-    if (created) o->h = cfs_hist_new();
-    return o;
+    cfs_orow *o = (cfs_orow *)cfs_kmap_find(&a->origin, dist);
+    if (o) return o;
+    cfs_hist *h = cfs_hist_new();
+    if (h) {
+        o = cfs_kmap_get(&a->origin, dist, NULL);
+        if (!cfs_kmap_is_sink(o)) {
+            o->h = h;
+            return o;
+        }
+        cfs_hist_delete(h);
+    }
+    t_orow_sink.h = &t_hist_sink;
+    return &t_orow_sink;
 }
 
 /* dst's tables += the same tables of a cfs_agg or a cfs_acc (groups, olabel, waf, pages). */
@@ -667,6 +751,7 @@ void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
             d = heavy_row(dst, &s->k, &created), created = 0; /* merge: capacities differ */
         else
             d = cfs_kmap_get(&dst->heavy, &s->k, &created);
+        if (cfs_kmap_is_sink(d)) continue; /* out of memory (recorded): s keeps its summaries */
         if (created) {
             /* an empty summary of the same capacity merged with s would be s: take it */
             d->uris = s->uris;
@@ -716,8 +801,9 @@ typedef struct settle_refs {
 static void settle_refs_init(settle_refs *s, const cfs_agg *a)
 {
     s->a = a;
-    s->ms = cfs_xcalloc(a->origin.n ? a->origin.n : 1, sizeof *s->ms);
-    for (size_t i = 0; i < a->origin.n; i++)
+    /* out of memory (recorded) settle_ref computes each reference when asked */
+    s->ms = cfs_calloc(a->origin.n ? a->origin.n : 1, sizeof *s->ms, "settling the provisional 403s");
+    for (size_t i = 0; s->ms && i < a->origin.n; i++)
         s->ms[i] = cfs_attr_reference_ms(((const cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
 }
 
@@ -726,7 +812,9 @@ static void settle_refs_init(settle_refs *s, const cfs_agg *a)
 static uint32_t settle_ref(const settle_refs *s, const char dist[CFS_KEY_STR])
 {
     const char *o = cfs_kmap_find(&s->a->origin, dist);
-    return o ? s->ms[(size_t)(o - s->a->origin.rows) / s->a->origin.row_size] : 0;
+    if (!o) return 0;
+    return s->ms ? s->ms[(size_t)(o - s->a->origin.rows) / s->a->origin.row_size]
+                 : cfs_attr_reference_ms(((const cfs_orow *)(const void *)o)->h);
 }
 
 /* The settled key of a 403 group: provisional ones (rule != 0) take the cause the latency
@@ -792,6 +880,7 @@ void cfs_agg_settle(cfs_agg *a)
         cfs_gkey k = settled_gkey(&refs, s->k);
         int created;
         cfs_grow *d = cfs_kmap_get(&out.groups, &k, &created);
+        if (cfs_kmap_is_sink(d)) continue; /* out of memory (recorded): a frees s->g */
         if (created) {
             d->g = s->g;
             s->g = NULL;
@@ -804,15 +893,14 @@ void cfs_agg_settle(cfs_agg *a)
         cfs_gkey k = settled_gkey(&refs, s->k);
         int created;
         cfs_hrow *d = heavy_row(&out, &k, &created);
+        if (cfs_kmap_is_sink(d)) continue; /* out of memory (recorded): a frees its summaries */
         settle_topk(&d->uris, &s->uris, created);
         settle_topk(&d->ips, &s->ips, created);
     }
     /* origin and waf tables carry over unchanged */
     for (size_t i = 0; i < a->origin.n; i++) {
         const cfs_orow *s = cfs_kmap_row(&a->origin, i);
-        int created;
-        cfs_orow *d = cfs_kmap_get(&out.origin, s->dist, &created);
-        if (created) d->h = cfs_hist_new();
+        cfs_orow *d = origin_for(&out, s->dist);
         cfs_hist_merge(d->h, s->h);
         d->ttfb += s->ttfb;
     }

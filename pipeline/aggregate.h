@@ -215,7 +215,7 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 #define CFS_DEFERRED_UNIT_MEM ((size_t)1 << 20)
 /* Give a (and the per-thread aggs that share it later) an events filter of at most
  * max_bytes (a power of two; 0 = 16 MiB). */
-void cfs_fast_events_new(cfs_agg *a, size_t max_bytes);
+cfs_status cfs_fast_events_new(cfs_agg *a, size_t max_bytes); /* CFS_E_NOMEM: a->events stays NULL */
 /* Learn from one 403 (pages, events) into the thread's accumulator; clen, cth and evkey are its
  * cfs_fast_clen, cfs_fast_cth and cfs_fast_evkey. */
 void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,

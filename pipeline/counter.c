@@ -25,10 +25,16 @@ static void idmap_free(cfs_idmap *m)
     memset(m, 0, sizeof *m);
 }
 
-static void idmap_rehash(cfs_idmap *m, size_t ncap)
+/* 0 when out of memory (recorded): the map stays as it was. */
+static int idmap_rehash(cfs_idmap *m, size_t ncap)
 {
-    uint64_t *nk = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *nk);
-    uint32_t *ni = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *ni);
+    uint64_t *nk = cfs_realloc_charged(NULL, 0, ncap * sizeof *nk, "growing the counter's hour or verdict table");
+    uint32_t *ni = nk ? cfs_realloc_charged(NULL, 0, ncap * sizeof *ni, "growing the counter's hour or verdict table")
+                      : NULL;
+    if (!ni) {
+        if (nk) cfs_free_charged(nk, ncap * sizeof *nk);
+        return 0;
+    }
     memset(ni, 0, ncap * sizeof *ni);
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->ids[i]) continue;
@@ -42,12 +48,15 @@ static void idmap_rehash(cfs_idmap *m, size_t ncap)
     m->keys = nk;
     m->ids = ni;
     m->cap = ncap;
+    return 1;
 }
 
-/* The id of key, made on first sight. */
+/* The id of key, made on first sight; CFS_COUNTER_NO_ID when out of memory (recorded). */
 static uint32_t idmap_get_slow(cfs_idmap *m, uint64_t key)
 {
-    if ((m->n + 1) * 2 > m->cap) idmap_rehash(m, m->cap ? m->cap * 2 : 16);
+    /* a map that could not grow fills on while one slot stays empty (probes end) */
+    if ((m->n + 1) * 2 > m->cap && !idmap_rehash(m, m->cap ? m->cap * 2 : 16) && m->n + 2 > m->cap)
+        return CFS_COUNTER_NO_ID;
     size_t j = mix(key, m->cap);
     while (m->ids[j]) {
         if (m->keys[j] == key) goto done;
@@ -55,7 +64,10 @@ static uint32_t idmap_get_slow(cfs_idmap *m, uint64_t key)
     }
     if (m->n == m->byid_cap) {
         size_t nc = m->byid_cap ? m->byid_cap * 2 : 16;
-        m->byid = cfs_xrealloc_charged(m->byid, m->byid_cap * sizeof *m->byid, nc * sizeof *m->byid);
+        uint64_t *nb = cfs_realloc_charged(m->byid, m->byid_cap * sizeof *m->byid, nc * sizeof *m->byid,
+                                           "growing the counter's hour or verdict table");
+        if (!nb) return CFS_COUNTER_NO_ID;
+        m->byid = nb;
         m->byid_cap = nc;
     }
     m->byid[m->n] = key;
@@ -99,6 +111,7 @@ static uint32_t strids_slow(cfs_strids *t, const char *p, size_t n)
     char key[CFS_KEY_STR];
     cfs_key_str(key, p, n);
     char *row = cfs_kmap_get(&t->map, key, NULL);
+    if (cfs_kmap_is_sink(row)) return CFS_COUNTER_NO_ID; /* out of memory (recorded) */
     return (uint32_t)((size_t)(row - t->map.rows) / CFS_KEY_STR);
 }
 
@@ -110,9 +123,11 @@ static inline void strids_remember(cfs_strids *t, uint32_t id, uint64_t a, uint6
     t->last_n = is_short ? (uint32_t)n + 1 : 0;
 }
 
-static void words_rehash(cfs_strids *t, size_t ncap)
+/* 0 when out of memory (recorded): the table stays as it was. */
+static int words_rehash(cfs_strids *t, size_t ncap)
 {
-    struct cfs_word_slot *nw = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *nw);
+    struct cfs_word_slot *nw = cfs_realloc_charged(NULL, 0, ncap * sizeof *nw, "growing the counter's string table");
+    if (!nw) return 0;
     memset(nw, 0, ncap * sizeof *nw);
     unsigned shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
     for (size_t i = 0; i < t->wcap; i++) {
@@ -126,6 +141,7 @@ static void words_rehash(cfs_strids *t, size_t ncap)
     t->words = nw;
     t->wcap = ncap;
     t->wshift = shift;
+    return 1;
 }
 
 /* The id of p[0..n) when the inline part (cfs_strids_find) did not answer: the string
@@ -142,8 +158,9 @@ static uint32_t strids_get_slow(cfs_strids *t, const char *p, size_t n)
         if (known) return known - 1;
     }
     uint32_t id = strids_slow(t, p, n);
-    if (sh) {
-        if ((t->wn + 1) * 2 > t->wcap) words_rehash(t, t->wcap ? t->wcap * 2 : 64);
+    if (id == CFS_COUNTER_NO_ID) return id;
+    /* the word table is a cache of the string table: out of memory it just misses */
+    if (sh && ((t->wn + 1) * 2 <= t->wcap || words_rehash(t, t->wcap ? t->wcap * 2 : 64))) {
         size_t j = cfs_counter_mix(a ^ (b * 0xff51afd7ed558ccdull) ^ n, t->wshift);
         while (t->words[j].n) j = (j + 1) & (t->wcap - 1);
         t->words[j].a = a;
@@ -160,8 +177,17 @@ static uint32_t strids_get_slow(cfs_strids *t, const char *p, size_t n)
 uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->dists, p, n); }
 uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->edges, p, n); }
 
-const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id) { return c->dists.map.rows + (size_t)id * CFS_KEY_STR; }
-const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id) { return c->edges.map.rows + (size_t)id * CFS_KEY_STR; }
+/* CFS_COUNTER_NO_ID (out of memory) reads as the key string "-" (whole: callers copy
+ * CFS_KEY_STR bytes); the run is stopping anyway. */
+static const char k_no_id[CFS_KEY_STR] = "-";
+const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id)
+{
+    return id < c->dists.map.n ? c->dists.map.rows + (size_t)id * CFS_KEY_STR : k_no_id;
+}
+const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id)
+{
+    return id < c->edges.map.n ? c->edges.map.rows + (size_t)id * CFS_KEY_STR : k_no_id;
+}
 
 /* ---- the table ----------------------------------------------------------------------- */
 #define EMPTY UINT64_MAX
@@ -202,9 +228,11 @@ void cfs_counter_free(cfs_counter *c)
     memset(c, 0, sizeof *c);
 }
 
-static void table_rehash(cfs_counter *c, size_t ncap)
+/* 0 when out of memory (recorded): the table stays as it was. */
+static int table_rehash(cfs_counter *c, size_t ncap)
 {
-    cfs_counter_slot *ns = cfs_xrealloc_charged(NULL, 0, ncap * sizeof *ns);
+    cfs_counter_slot *ns = cfs_realloc_charged(NULL, 0, ncap * sizeof *ns, "growing the counter's table");
+    if (!ns) return 0;
     for (size_t i = 0; i < ncap; i++) ns[i].key = EMPTY;
     for (size_t i = 0; i < c->cap; i++) {
         if (c->slots[i].key == EMPTY) continue;
@@ -218,22 +246,27 @@ static void table_rehash(cfs_counter *c, size_t ncap)
     c->shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
     c->last = NULL;
     memset(c->memo, 0, sizeof c->memo); /* its slot numbers were for the old table */
+    return 1;
 }
 
-/* The slot of a packed key, made (zero counts) on first sight. */
+/* The slot of a packed key, made (zero counts) on first sight; NULL when out of memory
+ * (recorded): a table that could not grow fills on while one slot stays empty. */
 static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
 {
-    if ((c->n + 1) * 2 > c->cap) table_rehash(c, c->cap ? c->cap * 2 : 256);
+    if ((c->n + 1) * 2 > c->cap && !table_rehash(c, c->cap ? c->cap * 2 : 256) && c->n + 2 > c->cap) return NULL;
     size_t j = mix(key, c->cap);
     while (c->slots[j].key != key) {
         if (c->slots[j].key == EMPTY) {
-            c->slots[j].key = key;
-            c->slots[j].requests = c->slots[j].bytes = 0;
             if (c->n == c->order_cap) {
                 size_t nc = c->order_cap ? c->order_cap * 2 : 256;
-                c->order = cfs_xrealloc_charged(c->order, c->order_cap * sizeof *c->order, nc * sizeof *c->order);
+                uint64_t *no = cfs_realloc_charged(c->order, c->order_cap * sizeof *c->order, nc * sizeof *c->order,
+                                                   "growing the counter's table");
+                if (!no) return NULL; /* the key is not inserted */
+                c->order = no;
                 c->order_cap = nc;
             }
+            c->slots[j].key = key;
+            c->slots[j].requests = c->slots[j].bytes = 0;
             c->order[c->n++] = key;
             break;
         }
@@ -251,7 +284,11 @@ cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t e
     /* Every id + 1 is at most 0xFFFF exactly when their OR is (64-bit sums: no wrap). */
     if ((((uint64_t)dist + 1) | ((uint64_t)edge + 1) | ((uint64_t)h + 1) | ((uint64_t)v + 1)) > 0xFFFFu) {
         /* Some id does not fit its 16 bits (65,535 or more distributions, edges, hours or
-         * verdicts in one thread): count the line under its full key instead. */
+         * verdicts in one thread): count the line under its full key instead.  An id that
+         * could not be made (out of memory, recorded) counts nowhere. */
+        if (dist == CFS_COUNTER_NO_ID || edge == CFS_COUNTER_NO_ID || h == CFS_COUNTER_NO_ID ||
+            v == CFS_COUNTER_NO_ID)
+            return NULL;
         wide_key k;
         memset(&k, 0, sizeof k);
         k.dist = dist;
@@ -276,6 +313,11 @@ cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t e
     cfs_counter_slot *s = c->last;
     if (!s || c->last_key != key) {
         s = table_get(c, key);
+        if (!s) {
+            /* out of memory: the inline path must not probe a table never made */
+            if (!c->cap && verdict < sizeof c->plain / sizeof *c->plain) c->plain[verdict].key = UINT64_MAX;
+            return NULL;
+        }
         c->last = s;
         c->last_key = key;
     }

@@ -106,6 +106,9 @@ static inline uint64_t cfs_counter_verdict(uint16_t status, uint16_t rule, uint8
 /* ---- the per-line path: inline compares, everything else in counter.c -------------------
  * The out-of-line calls give the same answers for every input; the inline parts only
  * answer from what the previous line (or the edge cache) already resolved. */
+/* The id the slow paths return when it could not be made (out of memory, recorded in
+ * xalloc.h): cfs_counter_add counts such a line nowhere, the run stops at its next check. */
+#define CFS_COUNTER_NO_ID UINT32_MAX
 uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n);
 uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n);
 cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,

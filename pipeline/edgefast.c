@@ -81,17 +81,22 @@ _Static_assert(sizeof(page_key) == CFS_KEY_STR + 8, "pages key is the head of cf
 #define EVENT_HASHES 4
 #define EVENTS_MAX_BYTES ((size_t)16 << 20)
 
-void cfs_fast_events_new(cfs_agg *a, size_t max_bytes)
+cfs_status cfs_fast_events_new(cfs_agg *a, size_t max_bytes)
 {
     size_t bytes = EVENTS_MAX_BYTES;
     while (max_bytes && bytes > max_bytes && bytes > 4096) bytes >>= 1;
-    cfs_events *e = cfs_xcalloc(1, sizeof *e);
+    cfs_events *e = cfs_calloc(1, sizeof *e, "making the filter of origin-served 403s");
     /* calloc of this size maps zero pages: memory is touched only as bits are set */
-    e->w = cfs_xcalloc(bytes / 8, 8);
+    if (e) e->w = cfs_calloc(bytes / 8, 8, "making the filter of origin-served 403s");
+    if (!e || !e->w) {
+        free(e);
+        return CFS_E_NOMEM;
+    }
     cfs_mem_charge((int64_t)bytes);
     e->mask = (uint64_t)bytes * 8 - 1;
     a->events = e;
     a->events_owner = 1;
+    return CFS_OK;
 }
 
 static int64_t bucket_width(int64_t ttl) { return ttl <= 16 ? 2 : ttl / 8; }
@@ -179,7 +184,9 @@ static void defer_append(cfs_deferred *d, const void *p, size_t n)
     if (d->n + n > d->cap) {
         size_t nc = d->cap ? d->cap : 4096;
         while (nc < d->n + n) nc *= 2;
-        d->buf = cfs_xrealloc_charged(d->buf, d->cap, nc);
+        char *nb = cfs_realloc_charged(d->buf, d->cap, nc, "holding back edge-fast 403s");
+        if (!nb) return; /* out of memory (recorded): the run stops at its next check */
+        d->buf = nb;
         d->cap = nc;
     }
     memcpy(d->buf + d->n, p, n);
@@ -369,8 +376,10 @@ static int rec_read(FILE *f, const char **mem, const char *mem_end, rec_head *h,
     }
     size_t n = (size_t)h->uri_n + h->ip_n;
     if (n > *cap) {
+        char *t = cfs_realloc(*text, n, "reading back held-back 403s");
+        if (!t) return -1;
+        *text = t;
         *cap = n;
-        *text = cfs_xrealloc(*text, n);
     }
     if (f) {
         if (n && fread(*text, 1, n, f) != n) return -1;
@@ -407,11 +416,12 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size
     /* every reference once: each is a histogram quantile, asked for once per line */
     free(a->oref);
     free(a->lref);
-    a->oref = cfs_xcalloc(a->origin.n + 1, sizeof *a->oref);
-    a->lref = cfs_xcalloc(a->olabel.n + 1, sizeof *a->lref);
-    for (size_t i = 0; i < a->origin.n; i++)
+    /* out of memory (recorded) they stay NULL and each reference is computed when asked */
+    a->oref = cfs_calloc(a->origin.n + 1, sizeof *a->oref, "settling edge-fast 403s");
+    a->lref = cfs_calloc(a->olabel.n + 1, sizeof *a->lref, "settling edge-fast 403s");
+    for (size_t i = 0; a->oref && i < a->origin.n; i++)
         a->oref[i] = cfs_attr_reference_ms(((const cfs_orow *)cfs_kmap_row(&a->origin, i))->h);
-    for (size_t i = 0; i < a->olabel.n; i++)
+    for (size_t i = 0; a->lref && i < a->olabel.n; i++)
         a->lref[i] = cfs_attr_reference_ms(((const cfs_lrow *)cfs_kmap_row(&a->olabel, i))->h);
     cfs_deferred *d = &a->deferred;
     if (d->nrec == 0 && !d->failed) return CFS_OK;

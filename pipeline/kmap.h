@@ -24,8 +24,11 @@ typedef struct cfs_kmap {
 
 void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size);
 void cfs_kmap_free(cfs_kmap *m);
-/* Find or insert (zero-filled payload) the row whose key equals key. */
+/* Find or insert (zero-filled payload) the row whose key equals key.  Out of memory
+ * (recorded, xalloc.h) a key the map cannot take gets a zeroed row of this thread that no
+ * map holds (cfs_kmap_is_sink): writes to it go nowhere, and the map stays consistent. */
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created);
+int cfs_kmap_is_sink(const void *row);
 /* The row whose key equals key, or NULL; never inserts, so it reads a const map. */
 const void *cfs_kmap_find(const cfs_kmap *m, const void *key);
 void *cfs_kmap_row(const cfs_kmap *m, size_t i);

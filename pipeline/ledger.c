@@ -46,15 +46,22 @@ void cfs_stats_add(cfs_file_stats *d, const cfs_file_stats *s)
     d->layouts += s->layouts;
 }
 
+/* NULL when out of memory (recorded, xalloc.h): the totals still count the input, and the
+ * run fails with CFS_E_NOMEM at its next check. */
 static cfs_file_note *note_new(cfs_ledger *l, const char *path)
 {
     if (l->nnotes == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->notes = cfs_xrealloc(l->notes, l->cap * sizeof *l->notes);
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        cfs_file_note *v = cfs_realloc(l->notes, cap * sizeof *l->notes, "listing an input in the run's ledger");
+        if (!v) return NULL;
+        l->notes = v;
+        l->cap = cap;
     }
+    char *p = cfs_strdup(path, "listing an input in the run's ledger");
+    if (!p) return NULL;
     cfs_file_note *n = &l->notes[l->nnotes++];
     memset(n, 0, sizeof *n);
-    n->path = cfs_xstrdup(path);
+    n->path = p;
     return n;
 }
 
@@ -81,7 +88,8 @@ void cfs_ledger_file(cfs_ledger *l, const char *path, const cfs_file_stats *st)
     } else {
         return;
     }
-    note_new(l, path)->st = *st;
+    cfs_file_note *n = note_new(l, path);
+    if (n) n->st = *st;
 }
 
 void cfs_ledger_unusable(cfs_ledger *l, const char *path, const char *msg)
@@ -93,6 +101,7 @@ void cfs_ledger_unusable(cfs_ledger *l, const char *path, const char *msg)
     }
     l->errors_listed++;
     cfs_file_note *n = note_new(l, path);
+    if (!n) return;
     n->unusable = 1;
     n->st.status = CFS_E_IO;
     snprintf(n->st.error, sizeof n->st.error, "%s", msg);

@@ -110,22 +110,36 @@ static void kv_index_put(kvlist *l, uint64_t h, size_t pos)
     l->slot[j] = (h & 0xffffffff00000000ull) | (uint64_t)(pos + 1);
 }
 
-/* (Re)build the index with room for at least twice the keys held plus one. */
-static void kv_index_grow(kvlist *l)
+/* Out of memory (recorded, xalloc.h) the model is built on with this sink entry for
+ * keys it cannot hold, and the report prints nothing (build sets stopped). */
+static _Thread_local kv t_kv_sink;
+
+/* (Re)build the index with room for at least twice the keys held plus one; 0 when out of
+ * memory (the old index stays). */
+static int kv_index_grow(kvlist *l)
 {
     size_t cap = l->scap ? l->scap * 2 : 16;
     while (cap < 2 * (l->n + 1)) cap *= 2;
+    uint64_t *slot = cfs_calloc(cap, sizeof *l->slot, "building the report");
+    if (!slot) return 0;
     free(l->slot);
-    l->slot = cfs_xcalloc(cap, sizeof *l->slot);
+    l->slot = slot;
     l->scap = cap;
     for (size_t i = 0; i < l->n; i++) kv_index_put(l, cfs_hash_bytes(l->v[i].key, strlen(l->v[i].key)), i);
+    return 1;
 }
 
 static kv *kv_append(kvlist *l, const char *key, size_t n)
 {
     if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 4;
-        l->v = cfs_xrealloc(l->v, l->cap * sizeof *l->v);
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        kv *v = cfs_realloc(l->v, cap * sizeof *l->v, "building the report");
+        if (!v) {
+            memset(&t_kv_sink, 0, sizeof t_kv_sink);
+            return &t_kv_sink;
+        }
+        l->v = v;
+        l->cap = cap;
     }
     kv *e = &l->v[l->n++];
     memcpy(e->key, key, n);
@@ -142,15 +156,19 @@ static kv *kv_get(kvlist *l, const char *key)
             if (kv_key_eq(&l->v[i], key, n)) return &l->v[i];
         return kv_append(l, key, n);
     }
-    if (!l->slot || 2 * (l->n + 1) > l->scap) kv_index_grow(l);
+    if ((!l->slot || 2 * (l->n + 1) > l->scap) && !kv_index_grow(l) && (!l->slot || l->n + 2 > l->scap)) {
+        memset(&t_kv_sink, 0, sizeof t_kv_sink);
+        return &t_kv_sink;
+    }
     uint64_t h = cfs_hash_bytes(key, n);
     size_t j = (size_t)h & (l->scap - 1);
     for (uint64_t x; (x = l->slot[j]) != 0; j = (j + 1) & (l->scap - 1)) {
         kv *e = &l->v[(uint32_t)x - 1];
         if ((x >> 32) == (h >> 32) && kv_key_eq(e, key, n)) return e;
     }
-    l->slot[j] = (h & 0xffffffff00000000ull) | (uint64_t)(l->n + 1);
-    return kv_append(l, key, n);
+    kv *e = kv_append(l, key, n);
+    if (e != &t_kv_sink) l->slot[j] = (h & 0xffffffff00000000ull) | (uint64_t)l->n; /* indexed once held */
+    return e;
 }
 
 static void kv_free(kvlist *l)
@@ -270,13 +288,19 @@ static dist_pos *dist_slot(model *m, const char *dist)
 
 static dist_model *dist_get(model *m, const char *dist)
 {
+    static _Thread_local dist_model sink; /* out of memory (recorded): see t_kv_sink */
     dist_pos *pos = dist_slot(m, dist);
     if (pos->d) return pos->d;
     if (m->nd == m->dcap) {
-        m->dcap = m->dcap ? m->dcap * 2 : 16;
-        m->d = cfs_xrealloc(m->d, m->dcap * sizeof *m->d);
+        size_t cap = m->dcap ? m->dcap * 2 : 16;
+        dist_model **v = cfs_realloc(m->d, cap * sizeof *m->d, "building the report");
+        if (!v) return &sink;
+        m->d = v;
+        m->dcap = cap;
     }
-    dist_model *d = cfs_xcalloc(1, sizeof *d);
+    if (cfs_kmap_is_sink(pos)) return &sink;
+    dist_model *d = cfs_calloc(1, sizeof *d, "building the report");
+    if (!d) return &sink;
     memcpy(d->dist, pos->dist, CFS_KEY_STR);
     m->d[m->nd++] = d;
     pos->d = d;
@@ -517,8 +541,9 @@ static void json_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
 
 static cause_model *cause_get(dist_model *d, int c)
 {
+    static _Thread_local cause_model sink; /* out of memory (recorded): see t_kv_sink */
     if (!d->causes[c]) {
-        d->causes[c] = cfs_xcalloc(1, sizeof *d->causes[c]);
+        if (!(d->causes[c] = cfs_calloc(1, sizeof *d->causes[c], "building the report"))) return &sink;
         d->causes[c]->cause = c;
     }
     return d->causes[c];
@@ -651,7 +676,9 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         dist_pos *pos = dist_slot(m, l->dist);
         if (!pos->d) continue;
         dist_model *d = pos->d;
-        d->lrows = cfs_xrealloc(d->lrows, (d->nlrows + 1) * sizeof *d->lrows);
+        const cfs_lrow **lr = cfs_realloc(d->lrows, (d->nlrows + 1) * sizeof *d->lrows, "building the report");
+        if (!lr) continue; /* out of memory (recorded) */
+        d->lrows = lr;
         size_t j = d->nlrows++;
         while (j > 0 && strcmp(d->lrows[j - 1]->label, l->label) > 0) {
             d->lrows[j] = d->lrows[j - 1];
@@ -948,13 +975,13 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
 /* The end of the text report: how to read evidence levels and rule names, and where
  * to read more (issue 17: rule names and levels were explained nowhere a user looks). */
 /* The model of v under the report options o; 0 (and nothing to free) when a signal
- * stopped the build: the report then prints nothing. */
+ * stopped the build or memory ran out: the report then prints nothing. */
 static int build_for(model *m, const cfs_view *v, const cfs_report_opts *o)
 {
     build(m, v, o ? o->waf_rules : NULL, o ? o->nwaf_rules : 0, o ? o->stop : NULL, o && o->with_config,
           o && o->with_waf);
-    if (!m->stopped) return 1;
-    free_model(m);
+    if (!m->stopped && !cfs_nomem_failed()) return 1;
+    free_model(m); /* out of memory: the caller reports CFS_E_NOMEM */
     return 0;
 }
 

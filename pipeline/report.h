@@ -38,7 +38,8 @@ typedef struct cfs_report_opts {
     const char *nothing_why;
 } cfs_report_opts;
 
-/* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing. */
+/* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing.  So does a
+ * report that runs out of memory (cfs_nomem_failed, xalloc.h): the caller checks that. */
 void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 /* One screen per distribution (`--brief`): causes, counts, evidence, one next step each;

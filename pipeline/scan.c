@@ -123,11 +123,17 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Out of memory (recorded, xalloc.h) the caller gets this thread's sink unit, which is
+ * never stored or folded: every allocation fails from then on, so nothing grows in it,
+ * and the scan stops at its next check. */
+static _Thread_local unit t_unit_sink;
+
 static unit *unit_get(pstate *ps)
 {
     if (!ps->u) {
-        ps->u = cfs_xmalloc(sizeof *ps->u);
-        memset(ps->u, 0, sizeof *ps->u);
+        unit *u = cfs_calloc(1, sizeof *u, "starting the tables of a block of input");
+        if (!u) return &t_unit_sink;
+        ps->u = u;
     }
     return ps->u;
 }
@@ -304,7 +310,8 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
         else if (redact && f->out[i] == CFS_F_FORWARDED_FOR) len += cfs_redact_list_cap(s.p, s.n) + 1;
         else len += (s.n ? s.n : 1) + 1;
     }
-    char *text = cfs_xmalloc(len + 1);
+    char *text = cfs_malloc(len + 1, "keeping a matching request");
+    if (!text) return; /* out of memory (recorded): the run stops at its next check */
     size_t o = 0;
     for (size_t i = 0; i < f->nout; i++) {
         cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
@@ -323,8 +330,14 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
     text[o] = 0;
     unit *u = unit_get(ps);
     if (u->nrows == u->cap) {
-        u->cap = u->cap ? u->cap * 2 : 16;
-        u->rows = cfs_xrealloc(u->rows, u->cap * sizeof *u->rows);
+        size_t cap = u->cap ? u->cap * 2 : 16;
+        cfs_req_row *v = cfs_realloc(u->rows, cap * sizeof *u->rows, "keeping a matching request");
+        if (!v) {
+            free(text);
+            return;
+        }
+        u->rows = v;
+        u->cap = cap;
     }
     cfs_req_row *row = &u->rows[u->nrows++];
     memset(row, 0, sizeof *row);
@@ -539,7 +552,8 @@ static size_t parse_buffer(pstate *ps, const char *p, size_t n, int final)
 static cfs_row_spill *res_spill(cfs_scan_result *res)
 {
     if (!res->spill) {
-        cfs_row_spill *sp = res->spill = cfs_xcalloc(1, sizeof *sp);
+        cfs_row_spill *sp = res->spill = cfs_calloc(1, sizeof *sp, "spilling matching requests");
+        if (!sp) return NULL; /* out of memory (recorded): the rows stay in memory */
         sp->cause = -1;
         if (!(sp->f = spill_open(sp->why, sizeof sp->why))) sp->failed = 1;
     }
@@ -550,6 +564,7 @@ static cfs_row_spill *res_spill(cfs_scan_result *res)
 static void spill_rows(shared *sh, cfs_scan_result *res)
 {
     cfs_row_spill *sp = res_spill(res);
+    if (!sp) return;
     spill_write(sp->f, res->rows, res->nrows, &sp->failed, sp->why, sizeof sp->why);
     sp->nrows += res->nrows;
     res->nrows = 0;
@@ -561,6 +576,7 @@ static void fold_unit_spill(shared *sh, cfs_scan_result *res, unit *u)
 {
     spill_rows(sh, res);
     cfs_row_spill *sp = res->spill;
+    if (!sp) return; /* out of memory (recorded) */
     if (u->spill_failed && !sp->failed) {
         sp->failed = 1;
         snprintf(sp->why, sizeof sp->why, "%s", u->why);
@@ -589,7 +605,12 @@ static void fold_unit(shared *sh, cfs_scan_result *res, unit *u)
         if (res->nrows + u->nrows > res->rows_cap) { /* geometric growth */
             size_t cap = res->rows_cap ? res->rows_cap : 64;
             while (cap < res->nrows + u->nrows) cap *= 2;
-            res->rows = cfs_xrealloc(res->rows, cap * sizeof *res->rows);
+            cfs_req_row *v = cfs_realloc(res->rows, cap * sizeof *res->rows, "keeping matching requests");
+            if (!v) { /* out of memory (recorded): unit_free drops them */
+                unit_free(u);
+                return;
+            }
+            res->rows = v;
             res->rows_cap = cap;
         }
         memcpy(res->rows + res->nrows, u->rows, u->nrows * sizeof *u->rows);
@@ -661,16 +682,26 @@ static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
             /* exactly block + 1 slots: blocks are numbered 0.. without gaps, and each stores
              * once, so a complete file has every slot stored */
             size_t nn = block + 1;
-            fs->units = cfs_xrealloc(fs->units, nn * sizeof *fs->units);
-            fs->stored = cfs_xrealloc(fs->stored, nn);
-            for (size_t i = fs->nunits; i < nn; i++) {
-                fs->units[i] = NULL;
-                fs->stored[i] = 0;
+            unit **nu = cfs_realloc(fs->units, nn * sizeof *fs->units, "ordering the blocks of an input");
+            if (nu) fs->units = nu;
+            uint8_t *ns = nu ? cfs_realloc(fs->stored, nn, "ordering the blocks of an input") : NULL;
+            if (ns) {
+                fs->stored = ns;
+                for (size_t i = fs->nunits; i < nn; i++) {
+                    fs->units[i] = NULL;
+                    fs->stored[i] = 0;
+                }
+                fs->nunits = nn;
             }
-            fs->nunits = nn;
         }
-        fs->units[block] = ps->u;
-        fs->stored[block] = 1;
+        /* Out of memory (recorded) a block past the slots is dropped: so is every later
+         * one (allocations fail from then on), so the fold never waits on a gap. */
+        if (block < fs->nunits) {
+            fs->units[block] = ps->u;
+            fs->stored[block] = 1;
+        } else {
+            unit_free(ps->u);
+        }
         ps->u = NULL;
     }
     fold_pending(sh);
@@ -790,7 +821,11 @@ static void run_block(block_job *j)
 static void spawn_block(shared *sh, size_t file, size_t index, const char *p, size_t n,
                         char *owned, int final, const cfs_layout *l)
 {
-    block_job *j = cfs_xmalloc(sizeof *j);
+    block_job *j = cfs_malloc(sizeof *j, "queueing a block of input");
+    if (!j) { /* out of memory (recorded): the block is dropped, the scan stops */
+        free(owned);
+        return;
+    }
     *j = (block_job){sh, file, index, p, n, owned, final, *l};
     #pragma omp atomic
     sh->slots[file].pending++;
@@ -913,8 +948,11 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
                 if (qn == 0) continue;
             }
             if (acc_len + qn > acc_cap) {
-                acc_cap = acc_len + qn > ACC_CAP ? acc_len + qn : ACC_CAP;
-                acc = cfs_xrealloc(acc, acc_cap);
+                size_t cap = acc_len + qn > ACC_CAP ? acc_len + qn : ACC_CAP;
+                char *na = cfs_realloc(acc, cap, "copying streamed input");
+                if (!na) continue; /* out of memory (recorded): the loop stops at its check */
+                acc = na;
+                acc_cap = cap;
             }
             memcpy(acc + acc_len, q, qn);
             acc_len += qn;
@@ -950,8 +988,9 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
                 char *rest = NULL;
                 size_t rest_len = acc_len - last;
                 if (rest_len) {
-                    rest = cfs_xmalloc(ACC_CAP > rest_len ? ACC_CAP : rest_len);
-                    memcpy(rest, acc + last, rest_len);
+                    rest = cfs_malloc(ACC_CAP > rest_len ? ACC_CAP : rest_len, "copying streamed input");
+                    if (rest) memcpy(rest, acc + last, rest_len);
+                    else rest_len = 0; /* out of memory (recorded): the scan stops */
                 }
                 cfs_layout at = layout;
                 track_layout(&layout, acc, last);
@@ -999,8 +1038,11 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
             const char *nl = memchr(p, '\n', look);
             size_t take = nl ? (size_t)(nl - p) + 1 : look;
             if (carry_len + take > carry_cap) {
-                carry_cap = carry_len + take > WINDOW / 2 ? WINDOW : (carry_len + take) * 2;
-                carry = cfs_xrealloc(carry, carry_cap);
+                size_t cap = carry_len + take > WINDOW / 2 ? WINDOW : (carry_len + take) * 2;
+                char *nc = cfs_realloc(carry, cap, "carrying a line between pieces of input");
+                if (!nc) break; /* out of memory (recorded) */
+                carry = nc;
+                carry_cap = cap;
             }
             memcpy(carry + carry_len, p, take);
             carry_len += take;
@@ -1014,8 +1056,11 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
         size_t tail = n - used;
         if (tail) {
             if (tail > carry_cap) {
-                carry_cap = tail * 2 < WINDOW ? tail * 2 : WINDOW;
-                carry = cfs_xrealloc(carry, carry_cap);
+                size_t cap = tail * 2 < WINDOW ? tail * 2 : WINDOW;
+                char *nc = cfs_realloc(carry, cap, "carrying a line between pieces of input");
+                if (!nc) break; /* out of memory (recorded) */
+                carry = nc;
+                carry_cap = cap;
             }
             memcpy(carry, p + used, tail);
             carry_len = tail;
@@ -1089,15 +1134,29 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);
     /* One events filter for the scan (edgefast.c), at most an eighth of the memory budget. */
-    cfs_fast_events_new(&res->agg, cfs_mem_limit() / 8);
-    sh->thread_aggs = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_aggs);
-    sh->thread_pos = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_pos);
-    for (int t = 0; t < *threads; t++) {
+    if (cfs_fast_events_new(&res->agg, cfs_mem_limit() / 8) != CFS_OK) return CFS_E_NOMEM;
+    sh->thread_aggs = cfs_malloc((size_t)*threads * sizeof *sh->thread_aggs, "starting the per-thread tables");
+    sh->thread_pos = cfs_calloc((size_t)*threads, sizeof *sh->thread_pos, "starting the per-thread tables");
+    int ok = sh->thread_aggs && sh->thread_pos, made = 0; /* thread_aggs[0..made) are initialised */
+    for (int t = 0; ok && t < *threads; t++) {
         cfs_thread_agg_init(&sh->thread_aggs[t], res->agg.events);
-        sh->thread_pos[t] = cfs_xmalloc(SCAN_BUF_BYTES);
+        made++;
+        ok = (sh->thread_pos[t] = cfs_malloc(SCAN_BUF_BYTES, "starting the per-thread tables")) != NULL;
+    }
+    if (ok && o->timeline_s > 0) {
+        sh->thread_tl = cfs_malloc((size_t)*threads * sizeof *sh->thread_tl, "starting the per-thread timelines");
+        ok = sh->thread_tl != NULL;
+    }
+    if (!ok) {
+        for (int t = 0; t < made; t++) {
+            cfs_thread_agg_free(&sh->thread_aggs[t]); /* safe on an initialised, empty one */
+            free(sh->thread_pos[t]);
+        }
+        free(sh->thread_aggs);
+        free(sh->thread_pos);
+        return CFS_E_NOMEM;
     }
     if (o->timeline_s > 0) {
-        sh->thread_tl = cfs_xmalloc((size_t)*threads * sizeof *sh->thread_tl);
         for (int t = 0; t < *threads; t++) cfs_kmap_init(&sh->thread_tl[t], offsetof(cfs_tl_row, n), sizeof(cfs_tl_row));
     }
     return CFS_OK;
@@ -1111,8 +1170,16 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
     size_t n = in->n ? in->n : 1;
     sh->in = in;
     sh->fold_next = 0;
-    sh->files = cfs_xcalloc(n, sizeof *sh->files);
-    sh->slots = cfs_xcalloc(n, sizeof *sh->slots);
+    sh->files = cfs_calloc(n, sizeof *sh->files, "starting a batch of inputs");
+    sh->slots = cfs_calloc(n, sizeof *sh->slots, "starting a batch of inputs");
+    if (!sh->files || !sh->slots) { /* out of memory (recorded): the batch is not scanned */
+        free(sh->files);
+        free(sh->slots);
+        sh->files = NULL;
+        sh->slots = NULL;
+        sh->in = NULL;
+        return NULL;
+    }
     long nfiles = (long)in->n;
     if (nfiles) {
         #pragma omp parallel num_threads(threads)
@@ -1186,7 +1253,8 @@ static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx
 static void settle_result(cfs_scan_result *res, const cfs_scan_opts *o)
 {
     if (o->keep_state || res->spill) {
-        cfs_agg *copy = cfs_xmalloc(sizeof *copy);
+        cfs_agg *copy = cfs_malloc(sizeof *copy, "keeping the unsettled aggregate");
+        if (!copy) return; /* out of memory (recorded): the scan returns CFS_E_NOMEM */
         cfs_agg_init(copy);
         cfs_agg_merge(copy, &res->agg);
         cfs_agg_fold_heavy(copy, &res->agg);
@@ -1214,7 +1282,11 @@ static void settle_result(cfs_scan_result *res, const cfs_scan_opts *o)
  * shape; only the order rows sit in a table does, and every output sorts them. */
 static void merge_threads(shared *sh, int threads, cfs_agg *dst)
 {
-    cfs_agg *part = cfs_xmalloc((size_t)threads * sizeof *part);
+    cfs_agg *part = cfs_malloc((size_t)threads * sizeof *part, "merging the per-thread tables");
+    if (!part) { /* out of memory (recorded): nothing is merged */
+        for (int t = 0; t < threads; t++) cfs_thread_agg_free(&sh->thread_aggs[t]);
+        return;
+    }
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int t = 0; t < threads; t++) {
         cfs_agg_init(&part[t]);
@@ -1308,6 +1380,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     cfs_topk_pool_drain();
     free(sh->thread_aggs);
     free(sh->thread_pos);
+    if (cfs_nomem_failed()) return CFS_E_NOMEM; /* cfs_nomem_what() says what failed */
     return (res->spill && res->spill->failed) || res->fast_failed ? CFS_E_IO : CFS_OK;
 }
 
@@ -1315,7 +1388,8 @@ cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen)
 {
     /* Without a spill the reader needs only its position: an empty spill holds it. */
     if (!res->spill) {
-        res->spill = cfs_xcalloc(1, sizeof *res->spill);
+        res->spill = cfs_calloc(1, sizeof *res->spill, "reading the matching requests");
+        if (!res->spill) return cfs_nomem_status(NULL, err, errlen);
         res->spill->cause = -1;
     }
     cfs_row_spill *sp = res->spill;
@@ -1366,8 +1440,14 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
         if (fseeko(sp->f, k->off, SEEK_SET) != 0) goto bad;
         if (fread(&h, sizeof h, 1, sp->f) != 1 || h.len > UINT32_MAX - 1) goto bad;
         if (h.len + 1 > sp->cur_cap) {
-            sp->cur_cap = (size_t)h.len + 1 > 2 * sp->cur_cap ? (size_t)h.len + 1 : 2 * sp->cur_cap;
-            sp->cur.text = cfs_xrealloc(sp->cur.text, sp->cur_cap);
+            size_t cap = (size_t)h.len + 1 > 2 * sp->cur_cap ? (size_t)h.len + 1 : 2 * sp->cur_cap;
+            char *t = cfs_realloc(sp->cur.text, cap, "reading back a matching request");
+            if (!t) {
+                cfs_nomem_status(NULL, err, errlen);
+                return -1;
+            }
+            sp->cur.text = t;
+            sp->cur_cap = cap;
         }
         if (fread(sp->cur.text, 1, h.len, sp->f) != h.len) goto bad;
         sp->read++;

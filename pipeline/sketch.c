@@ -164,8 +164,8 @@ uint32_t cfs_hist_bucket_value(unsigned bucket)
 /* ---- storage: sparse (bucket, count) pairs, dense past CFS_HIST_SPARSE_MAX -------------
  * Every count lives in exactly one place, so reading through cfs_hist_next gives the
  * same buckets whichever form holds them; the forms differ only in memory.  Growth is
- * fallible here (readers return CFS_E_NOMEM); the adds and the merge exit on failure as
- * the rest of the aggregation does (xalloc.h). */
+ * fallible here (readers return CFS_E_NOMEM); the adds and the merge leave the sketch as
+ * it was, the failure recorded (xalloc.h), and the run stops at its next check. */
 
 #define HIST_DENSE_BYTES ((size_t)CFS_HIST_BUCKETS * sizeof(uint64_t))
 
@@ -197,7 +197,7 @@ static uint32_t hist_sp_find(const cfs_hist *h, unsigned b)
 
 static int hist_densify(cfs_hist *h)
 {
-    uint64_t *d = calloc(CFS_HIST_BUCKETS, sizeof *d);
+    uint64_t *d = cfs_calloc(CFS_HIST_BUCKETS, sizeof *d, "growing a latency histogram");
     if (!d) return 0;
     for (uint32_t i = 0; i < h->nsp; i++) d[h->sp[i].bucket] = h->sp[i].n;
     int64_t before = (int64_t)cfs_hist_bytes(h);
@@ -229,7 +229,7 @@ static int hist_bump(cfs_hist *h, unsigned b, uint64_t n)
     if (h->nsp == h->capsp) {
         uint32_t cap = h->capsp ? h->capsp * 2 : 2;
         if (cap > CFS_HIST_SPARSE_MAX) cap = CFS_HIST_SPARSE_MAX;
-        cfs_hist_pair *p = realloc(h->sp, cap * sizeof *p);
+        cfs_hist_pair *p = cfs_realloc(h->sp, cap * sizeof *p, "growing a latency histogram");
         if (!p) return 0;
         cfs_mem_charge((int64_t)(cap - h->capsp) * (int64_t)sizeof *p + (h->sp ? 0 : CFS_MEM_BLOCK));
         h->sp = p;
@@ -289,7 +289,7 @@ void cfs_hist_add(cfs_hist *h, uint32_t ms)
 {
     h->count++;
     h->sum_ms += ms;
-    if (!hist_bump(h, cfs_hist_bucket(ms), 1)) cfs_out_of_memory();
+    (void)hist_bump(h, cfs_hist_bucket(ms), 1); /* 0: out of memory, recorded (xalloc.h) */
 }
 
 /* The exact values are unknown here, so the sum grows by n representatives.  A bucket no
@@ -299,7 +299,7 @@ void cfs_hist_add_n(cfs_hist *h, unsigned bucket, uint64_t n)
     if (bucket >= HIST_USED) return;
     h->count += n;
     h->sum_ms += n * cfs_hist_bucket_value(bucket);
-    if (n && !hist_bump(h, bucket, n)) cfs_out_of_memory();
+    if (n) (void)hist_bump(h, bucket, n); /* 0: out of memory, recorded (xalloc.h) */
 }
 
 void cfs_hist_merge(cfs_hist *dst, const cfs_hist *src)
@@ -316,12 +316,12 @@ void cfs_hist_merge(cfs_hist *dst, const cfs_hist *src)
     dst->count += src->count;
     dst->sum_ms += src->sum_ms;
     if (src->dense) {
-        if (!dst->dense && !hist_densify(dst)) cfs_out_of_memory();
+        if (!dst->dense && !hist_densify(dst)) return; /* out of memory, recorded (xalloc.h) */
         for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++) dst->dense[i] += src->dense[i];
         return;
     }
     for (uint32_t i = 0; i < src->nsp; i++)
-        if (!hist_bump(dst, src->sp[i].bucket, src->sp[i].n)) cfs_out_of_memory();
+        (void)hist_bump(dst, src->sp[i].bucket, src->sp[i].n); /* 0: out of memory, recorded */
 }
 
 /* Nearest rank: the smallest value whose rank is >= ceil(q * count), rank counted from 1.
@@ -398,7 +398,7 @@ static uint32_t hll_sp_find(const cfs_hll *h, uint32_t idx)
 
 static int hll_densify(cfs_hll *h)
 {
-    uint8_t *r = calloc(CFS_HLL_REGS, 1);
+    uint8_t *r = cfs_calloc(CFS_HLL_REGS, 1, "growing a distinct-client sketch");
     if (!r) return 0;
     for (uint32_t i = 0; i < h->nsp; i++) r[h->sp[i] >> 8] = (uint8_t)h->sp[i];
     int64_t before = (int64_t)cfs_hll_bytes(h);
@@ -430,7 +430,7 @@ int cfs_hll_set(cfs_hll *h, uint32_t idx, uint8_t rank)
     if (h->nsp == h->capsp) {
         uint32_t cap = h->capsp ? h->capsp * 2 : 2;
         if (cap > CFS_HLL_SPARSE_MAX) cap = CFS_HLL_SPARSE_MAX;
-        uint32_t *p = realloc(h->sp, cap * sizeof *p);
+        uint32_t *p = cfs_realloc(h->sp, cap * sizeof *p, "growing a distinct-client sketch");
         if (!p) return 0;
         cfs_mem_charge((int64_t)(cap - h->capsp) * 4 + (h->sp ? 0 : CFS_MEM_BLOCK));
         h->sp = p;
@@ -485,8 +485,8 @@ void cfs_hll_add_hash(cfs_hll *h, uint64_t hash64)
     uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1) : (uint8_t)(HLL_Q + 1);
     if (h->reg) {
         if (rank > h->reg[idx]) h->reg[idx] = rank;
-    } else if (!cfs_hll_set(h, idx, rank)) {
-        cfs_out_of_memory();
+    } else {
+        (void)cfs_hll_set(h, idx, rank); /* 0: out of memory, recorded (xalloc.h) */
     }
 }
 
@@ -494,7 +494,7 @@ void cfs_hll_merge(cfs_hll *dst, const cfs_hll *src)
 {
     if (dst == src) return; /* the max of a register with itself */
     if (src->reg) {
-        if (!dst->reg && !hll_densify(dst)) cfs_out_of_memory();
+        if (!dst->reg && !hll_densify(dst)) return; /* out of memory, recorded (xalloc.h) */
         /* An unconditional store of the max lets the compiler vectorise the loop (PMAXUB
          * on x86-64, UMAX on AArch64); the conditional store it replaces ran byte by byte. */
         for (uint32_t i = 0; i < CFS_HLL_REGS; i++) {
@@ -505,13 +505,13 @@ void cfs_hll_merge(cfs_hll *dst, const cfs_hll *src)
     }
     if (dst->reg || src->nsp == 0) {
         for (uint32_t i = 0; i < src->nsp; i++)
-            if (!cfs_hll_set(dst, src->sp[i] >> 8, (uint8_t)src->sp[i])) cfs_out_of_memory();
+            (void)cfs_hll_set(dst, src->sp[i] >> 8, (uint8_t)src->sp[i]); /* 0: out of memory, recorded */
         return;
     }
     /* Both sparse: one pass over the two sorted lists into a new one. */
     size_t cap = (size_t)dst->nsp + src->nsp;
-    uint32_t *m = malloc(cap * sizeof *m);
-    if (!m) cfs_out_of_memory();
+    uint32_t *m = cfs_malloc(cap * sizeof *m, "merging distinct-client sketches");
+    if (!m) return; /* out of memory (recorded) */
     uint32_t i = 0, j = 0, n = 0;
     while (i < dst->nsp || j < src->nsp) {
         uint32_t a = i < dst->nsp ? dst->sp[i] : UINT32_MAX, b = j < src->nsp ? src->sp[j] : UINT32_MAX;
@@ -533,7 +533,7 @@ void cfs_hll_merge(cfs_hll *dst, const cfs_hll *src)
     dst->nsp = n;
     dst->capsp = (uint32_t)cap;
     cfs_mem_charge((int64_t)cfs_hll_bytes(dst) - before);
-    if (n > CFS_HLL_SPARSE_MAX && !hll_densify(dst)) cfs_out_of_memory();
+    if (n > CFS_HLL_SPARSE_MAX) (void)hll_densify(dst); /* 0: out of memory, recorded (xalloc.h) */
 }
 
 /* sigma(x) = x + sum_{k>=1} x^(2^k) 2^(k-1), for x in [0, 1].  The terms vanish
@@ -694,7 +694,7 @@ static void tk_charge(cfs_topk *t, int64_t delta)
 
 static void *tk_malloc(cfs_topk *t, size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = cfs_malloc(n, "growing a top-k summary");
     if (p) tk_charge(t, (int64_t)n + CFS_MEM_BLOCK);
     return p;
 }
@@ -709,7 +709,7 @@ static void tk_free(cfs_topk *t, void *p, size_t n)
 /* realloc of an array of `old` to `n` elements of `size` bytes; NULL on failure. */
 static void *tk_realloc(cfs_topk *t, void *p, size_t old, size_t n, size_t size)
 {
-    void *q = realloc(p, n * size);
+    void *q = cfs_realloc(p, n * size, "growing a top-k summary");
     if (q) tk_charge(t, ((int64_t)n - (int64_t)old) * (int64_t)size + (p ? 0 : CFS_MEM_BLOCK));
     return q;
 }
@@ -772,7 +772,7 @@ static int topk_grow(cfs_topk *t, uint32_t want)
 cfs_topk *cfs_topk_new(uint32_t capacity)
 {
     if (capacity == 0 || capacity > CFS_TOPK_MAX_CAPACITY) return NULL;
-    cfs_topk *t = calloc(1, sizeof *t);
+    cfs_topk *t = cfs_calloc(1, sizeof *t, "adding a top-k summary");
     if (!t) return NULL;
     tk_charge(t, (int64_t)sizeof *t + CFS_MEM_BLOCK);
     t->k = capacity;

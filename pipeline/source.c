@@ -15,14 +15,24 @@
 
 #include "kernels/kernels.h"
 
+/* Out of memory the walk goes on without what it cannot hold: the failure is recorded
+ * (xalloc.h) and the scan stops with CFS_E_NOMEM at its next check. */
 static void add_error(cfs_inputs *in, const char *path, const char *msg)
 {
     if (in->nerr == in->errcap) {
-        in->errcap = in->errcap ? in->errcap * 2 : 8;
-        in->err = cfs_xrealloc(in->err, in->errcap * sizeof *in->err);
+        size_t cap = in->errcap ? in->errcap * 2 : 8;
+        void *v = cfs_realloc(in->err, cap * sizeof *in->err, "listing an unusable input");
+        if (!v) return;
+        in->err = v;
+        in->errcap = cap;
     }
-    in->err[in->nerr].path = cfs_xstrdup(path);
-    in->err[in->nerr].msg = cfs_xstrdup(msg);
+    char *p = cfs_strdup(path, "listing an unusable input"), *m = p ? cfs_strdup(msg, "listing an unusable input") : NULL;
+    if (!m) {
+        free(p);
+        return;
+    }
+    in->err[in->nerr].path = p;
+    in->err[in->nerr].msg = m;
     in->nerr++;
 }
 
@@ -179,15 +189,22 @@ static void push_input(cfs_inputs *in, const char *path, const struct stat *st, 
         x.dist[0] = 0;
         x.name_hour = CFS_NO_TIME;
     }
-    x.path = cfs_xstrdup(path);
+    x.path = cfs_strdup(path, "listing an input");
+    if (!x.path) return;
     if (st) {
         x.regular = S_ISREG(st->st_mode);
         x.size = x.regular ? (uint64_t)st->st_size : 0;
         x.mtime = (int64_t)st->st_mtime;
     }
     if (in->n == in->cap) {
-        in->cap = in->cap ? in->cap * 2 : 64;
-        in->v = cfs_xrealloc(in->v, in->cap * sizeof *in->v);
+        size_t cap = in->cap ? in->cap * 2 : 64;
+        cfs_input *v = cfs_realloc(in->v, cap * sizeof *in->v, "listing an input");
+        if (!v) {
+            free(x.path);
+            return;
+        }
+        in->v = v;
+        in->cap = cap;
     }
     in->v[in->n++] = x;
 }
@@ -262,9 +279,20 @@ static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const s
 
 cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until)
 {
-    cfs_walk *w = cfs_xcalloc(1, sizeof *w);
-    w->paths = cfs_xmalloc((n ? n : 1) * sizeof *w->paths);
-    for (size_t i = 0; i < n; i++) w->paths[i] = cfs_xstrdup(paths[i]);
+    cfs_walk *w = cfs_calloc(1, sizeof *w, "starting the walk of the inputs");
+    if (!w) return NULL;
+    w->paths = cfs_calloc(n ? n : 1, sizeof *w->paths, "starting the walk of the inputs");
+    for (size_t i = 0; w->paths && i < n; i++) {
+        if (!(w->paths[i] = cfs_strdup(paths[i], "starting the walk of the inputs"))) {
+            w->npaths = i;
+            cfs_walk_close(w);
+            return NULL;
+        }
+    }
+    if (!w->paths) {
+        free(w);
+        return NULL;
+    }
     w->npaths = n;
     w->since = since;
     w->until = until;
@@ -302,10 +330,15 @@ static void walk_push(cfs_walk *w, cfs_inputs *in, int dfd, const char *path, un
         close(dfd);
         return;
     }
+    char *p = cfs_strdup(path, "walking a directory");
+    if (!p) {
+        closedir(d);
+        return;
+    }
     walk_frame *f = &w->stack[w->depth++];
     memset(f, 0, sizeof *f);
     f->d = d;
-    f->path = cfs_xstrdup(path);
+    f->path = p;
     f->depth = depth;
 }
 
@@ -314,12 +347,17 @@ static int frame_refill(walk_frame *f, cfs_inputs *in)
 {
     frame_free_names(f);
     if (f->eof) return 0;
-    f->names = cfs_xmalloc(WALK_CHUNK * sizeof *f->names);
+    f->names = cfs_malloc(WALK_CHUNK * sizeof *f->names, "walking a directory");
+    if (!f->names) {
+        f->eof = 1;
+        return 0;
+    }
     struct dirent *e;
     errno = 0;
     while (f->nn < WALK_CHUNK && (e = readdir(f->d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        f->names[f->nn++] = cfs_xstrdup(e->d_name);
+        char *nm = cfs_strdup(e->d_name, "walking a directory");
+        if (nm) f->names[f->nn++] = nm;
         errno = 0;
     }
     if (f->nn < WALK_CHUNK) {
@@ -335,7 +373,8 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
 {
     size_t plen = strlen(f->path);
     size_t need = plen + strlen(name) + 2;
-    char *child = cfs_xmalloc(need);
+    char *child = cfs_malloc(need, "walking a directory");
+    if (!child) return;
     snprintf(child, need, "%s%s%s", f->path, (plen && f->path[plen - 1] == '/') ? "" : "/", name);
     struct stat st;
     if (fstatat(dirfd(f->d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -380,6 +419,7 @@ static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
 
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)
 {
+    if (!w) return 0; /* cfs_walk_open ran out of memory (recorded) */
     size_t start = in->n, start_err = in->nerr;
     while (in->n - start < max && in->nerr - start_err < max) {
         if (w->depth == 0) {

@@ -48,6 +48,7 @@ void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t unt
  * cfs_walk_next appends up to `max` inputs (and up to `max` problems) to `in` and
  * returns 0 once the walk is exhausted and nothing was appended. */
 typedef struct cfs_walk cfs_walk;
+/* NULL when out of memory (recorded, xalloc.h): cfs_walk_next then yields nothing. */
 cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until);
 /* Also skip, unopened and counted in pruned, files whose CloudFront name gives another
  * distribution than dist (--dist; the string must outlive the walk). */

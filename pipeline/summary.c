@@ -46,9 +46,13 @@ void cfs_summary_add_state(cfs_summary *s, cfs_agg *state, const cfs_view *v, co
     s->pruned += v->ledger->pruned;
     if (w) {
         /* the rules, then the notes' reserved names: every id a cfs_wrow.rule can hold */
-        s->nwaf_rules = cfs_waf_name_count(w);
-        s->waf_rules = cfs_xmalloc((s->nwaf_rules ? s->nwaf_rules : 1) * sizeof *s->waf_rules);
-        for (size_t i = 0; i < s->nwaf_rules; i++) s->waf_rules[i] = cfs_xstrdup(cfs_waf_name(w, (uint32_t)i));
+        /* out of memory (recorded) the names are cut short and the publish fails */
+        size_t n = cfs_waf_name_count(w);
+        s->waf_rules = cfs_calloc(n ? n : 1, sizeof *s->waf_rules, "keeping the WAF rule names");
+        for (size_t i = 0; s->waf_rules && i < n; i++) {
+            if (!(s->waf_rules[i] = cfs_strdup(cfs_waf_name(w, (uint32_t)i), "keeping the WAF rule names"))) break;
+            s->nwaf_rules = i + 1;
+        }
     }
 }
 
@@ -85,8 +89,10 @@ uint32_t cfs_sum_waf_rule_id(cfs_summary *s, const char *name)
     if ((s->nwaf_rules + 1) * 2 > s->waf_slot_cap) {
         size_t cap = s->waf_slot_cap ? s->waf_slot_cap : 64;
         while ((s->nwaf_rules + 1) * 2 > cap) cap *= 2;
+        uint32_t *slot = cfs_calloc(cap, sizeof *s->waf_slot, "indexing the WAF rule names");
+        if (!slot) return UINT32_MAX; /* out of memory (recorded): cfs_sum_waf_name says "?" */
         free(s->waf_slot);
-        s->waf_slot = cfs_xcalloc(cap, sizeof *s->waf_slot);
+        s->waf_slot = slot;
         s->waf_slot_cap = cap;
         s->waf_indexed = 0;
     }
@@ -99,10 +105,13 @@ uint32_t cfs_sum_waf_rule_id(cfs_summary *s, const char *name)
         j = (j + 1) & (s->waf_slot_cap - 1);
     }
     if (s->nwaf_rules >= s->waf_cap) { /* geometric growth: one copy per doubling */
-        s->waf_cap = s->nwaf_rules < 8 ? 16 : s->nwaf_rules * 2;
-        s->waf_rules = cfs_xrealloc(s->waf_rules, s->waf_cap * sizeof *s->waf_rules);
+        size_t cap = s->nwaf_rules < 8 ? 16 : s->nwaf_rules * 2;
+        char **v = cfs_realloc(s->waf_rules, cap * sizeof *s->waf_rules, "indexing the WAF rule names");
+        if (!v) return UINT32_MAX; /* out of memory (recorded) */
+        s->waf_rules = v;
+        s->waf_cap = cap;
     }
-    s->waf_rules[s->nwaf_rules] = cfs_xstrdup(name);
+    if (!(s->waf_rules[s->nwaf_rules] = cfs_strdup(name, "indexing the WAF rule names"))) return UINT32_MAX;
     s->waf_slot[j] = (uint32_t)s->nwaf_rules + 1;
     s->waf_indexed = ++s->nwaf_rules;
     return (uint32_t)(s->nwaf_rules - 1);
@@ -130,10 +139,10 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     cfs_agg_fold_heavy(&dst->agg, &src->agg);
     if (src->rows) {
         /* The rows are self-delimiting records: append src's bytes. */
-        if (cfs_sum_rows_copy(src->rows, cfs_sum_rows_file(dst)) != 0) {
-            fprintf(stderr, "cfscan: reading a temporary file failed: %s\n", strerror(errno ? errno : EIO));
-            exit(1);
-        }
+        FILE *to = cfs_sum_rows_file(dst);
+        if (to && cfs_sum_rows_copy(src->rows, to) != 0 && !dst->rows_failed[0])
+            snprintf(dst->rows_failed, sizeof dst->rows_failed, "reading a temporary file failed: %s",
+                     strerror(errno ? errno : EIO));
         cfs_sum_rows_check(dst);
     }
     dst->ninputs += src->ninputs;
@@ -187,7 +196,8 @@ int cfs_sum_cmp_dist_label(const void *a, const void *b)
 
 void **cfs_sum_sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *))
 {
-    void **v = cfs_xmalloc((m->n ? m->n : 1) * sizeof *v);
+    void **v = cfs_malloc((m->n ? m->n : 1) * sizeof *v, "sorting a table of the summary");
+    if (!v) return NULL; /* out of memory (recorded) */
     for (size_t i = 0; i < m->n; i++) v[i] = cfs_kmap_row(m, i);
     if (m->n > 1) qsort(v, m->n, sizeof *v, cmp);
     return v;

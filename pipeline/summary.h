@@ -36,6 +36,8 @@ typedef struct cfs_sum_input {
 typedef struct cfs_summary {
     cfs_agg agg;
     FILE *rows;              /* per-input rows, NULL until the first */
+    char rows_failed[256];   /* "" or why the rows' temporary file failed: publishing and
+                              * reading a state then fail with it (CFS_E_IO) */
     uint64_t ninputs;
     char **waf_rules;        /* names for cfs_wrow.rule */
     size_t nwaf_rules;

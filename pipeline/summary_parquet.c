@@ -36,7 +36,8 @@ static void pstrn(cfs_pq_writer *w, size_t c, const char *s, size_t n)
         cfs_pq_str(w, c, s, n);
         return;
     }
-    char *buf = cfs_xmalloc(n * 3 + 1);
+    char *buf = cfs_malloc(n * 3 + 1, "writing a Parquet table");
+    if (!buf) return; /* out of memory (recorded): the publish fails before the rename */
     size_t o = 0;
     for (i = 0; i < n;) {
         size_t l = cfs_utf8_len(u + i, n - i);
@@ -69,6 +70,10 @@ static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, s
     cfs_pq_writer *w;
     CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, NCOLS(cols), err, errlen));
     void **rows = cfs_sum_sorted_rows(&a->traffic, cfs_sum_cmp_trow);
+    if (!rows) {
+        cfs_pq_abort(w);
+        return cfs_nomem_status(NULL, err, errlen);
+    }
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *t = rows[i];
         cfs_pq_i64(w, 0, t->k.hour * 1000);
@@ -119,6 +124,11 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
      * estimation algorithm" (AofA 2007), theorem 1, where 1.04 rounds sqrt(3 ln 2 - 1). */
     const double rse = 1.04 / sqrt((double)CFS_HLL_REGS);
     void **rows = cfs_sum_sorted_rows(&a->groups, cfs_sum_cmp_gkey);
+    if (!rows) {
+        cfs_pq_abort(lw);
+        cfs_pq_abort(dw);
+        return cfs_nomem_status(NULL, err, errlen);
+    }
     for (size_t i = 0; i < a->groups.n; i++) {
         const cfs_grow *g = rows[i];
         const char *cause = cfs_cause_name((cfs_cause)g->k.cause);
@@ -169,6 +179,11 @@ static cfs_status write_heavy(const cfs_agg *a, const char *upath, const char *c
         }
     }
     void **rows = cfs_sum_sorted_rows(&a->heavy, cfs_sum_cmp_gkey);
+    if (!rows) {
+        cfs_pq_abort(w[0]);
+        cfs_pq_abort(w[1]);
+        return cfs_nomem_status(NULL, err, errlen);
+    }
     cfs_topk_item items[100];
     for (size_t i = 0; i < a->heavy.n; i++) {
         const cfs_hrow *h = rows[i];
@@ -212,6 +227,10 @@ static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *
     cfs_pq_writer *w;
     CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, NCOLS(cols), err, errlen));
     void **rows = cfs_sum_sorted_rows(&a->waf, cmp_wrow_named);
+    if (!rows) {
+        cfs_pq_abort(w);
+        return cfs_nomem_status(NULL, err, errlen);
+    }
     for (size_t i = 0; i < a->waf.n; i++) {
         const cfs_wrow *r = rows[i];
         const char *nm = cfs_sum_waf_name(s, r->rule);

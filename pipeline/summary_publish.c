@@ -41,9 +41,9 @@ static const char *const k_sum_files[NSUMFILES] = {
 static char *join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = cfs_xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
+    char *p = cfs_malloc(n, "naming the summary's files");
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p; /* NULL: out of memory (recorded) */
 }
 
 static int is_sum_file(const char *name)
@@ -112,7 +112,8 @@ static cfs_status check_output(const char *dir, out_info *oi, char *err, size_t 
 {
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') n--;
-    char *d = cfs_xmalloc(n + 1);
+    char *d = cfs_malloc(n + 1, "checking the output directory");
+    if (!d) return cfs_nomem_status(NULL, err, errlen);
     memcpy(d, dir, n);
     d[n] = 0;
     cfs_status st = check_output_at(d, oi, err, errlen);
@@ -295,7 +296,8 @@ static void fsync_dir(const char *dir)
 cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen)
 {
     memset(v, 0, sizeof *v);
-    v->own = cfs_xcalloc(1, sizeof *v->own);
+    v->own = cfs_calloc(1, sizeof *v->own, "making the view of a summary");
+    if (!v->own) return cfs_nomem_status(NULL, err, errlen);
     v->agg = &v->own->agg;
     v->ledger = &v->own->ledger;
     v->nfiles = (size_t)s->ninputs;
@@ -315,6 +317,7 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
     cfs_agg_merge(a, &s->agg);
     cfs_agg_fold_heavy(a, &s->agg);
     cfs_settle(a);
+    if (rc < 0 && cfs_nomem_failed()) return cfs_nomem_status(NULL, err, errlen);
     if (rc < 0) {
         snprintf(err, errlen, "reading back the summary's input rows (a temporary file) failed: %s",
                  strerror(errno ? errno : EIO));
@@ -330,6 +333,11 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
         snprintf(err, errlen, "%s: the summary's tables must come from a settled view", dir);
         return CFS_E_USAGE;
     }
+    if (s->rows_failed[0]) {
+        snprintf(err, errlen, "%s", s->rows_failed);
+        return CFS_E_IO;
+    }
+    if (cfs_nomem_failed()) return cfs_nomem_status(NULL, err, errlen);
     out_info oi;
     CFS_FORWARD_IF_ERROR(check_output(dir, &oi, err, errlen));
     /* Modes: a new summary honours the umask (read by setting it back at once; the scan's
@@ -341,11 +349,15 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     /* The temporary directory sits beside dir (same file system, so rename is atomic). */
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') n--;
-    char *tmp = cfs_xmalloc(n + 32);
-    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir);
+    char *tmp = cfs_malloc(n + 32, "naming the summary's files");
     /* The rename gets dir without trailing slashes: "DIR/" would follow a link put at
      * DIR since the check. */
-    char *bare = cfs_xmalloc(n + 1);
+    char *bare = tmp ? cfs_malloc(n + 1, "naming the summary's files") : NULL;
+    if (!bare) {
+        free(tmp);
+        return cfs_nomem_status(NULL, err, errlen);
+    }
+    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir);
     memcpy(bare, dir, n);
     bare[n] = 0;
     dir = bare;
@@ -357,13 +369,18 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     }
     /* Tables and reports come from the settled view; the state keeps provisional entries. */
     char *p[NSUMFILES];
-    for (int i = 0; i < NSUMFILES; i++) p[i] = join(tmp, k_sum_files[i]);
-    cfs_status st = cfs_sum_write_tables(s, v->agg, p, err, errlen);
+    cfs_status st = CFS_OK;
+    for (int i = 0; i < NSUMFILES; i++)
+        if (!(p[i] = join(tmp, k_sum_files[i]))) st = cfs_nomem_status(NULL, err, errlen);
+    if (st == CFS_OK) st = cfs_sum_write_tables(s, v->agg, p, err, errlen);
     if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_TXT], 0, s, v, err, errlen);
     if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_JSON], 1, s, v, err, errlen);
     if (st == CFS_OK) st = cfs_state_write(s, p[CFS_SUM_STATE], err, errlen);
     if (st == CFS_OK && s->mf) st = cfs_mf_writer_save(s->mf, p[CFS_SUM_INPUT_MANIFEST], err, errlen);
     if (st == CFS_OK) st = write_manifest(p[CFS_SUM_MANIFEST], s, argv_line, err, errlen);
+    /* Out of memory anywhere above (a report that printed nothing, a table cut short, or
+     * a failure that showed as another error): nothing is published, and it says so. */
+    if (cfs_nomem_failed()) st = cfs_nomem_status(NULL, err, errlen);
     /* The files were made in our own 0700 directory: their modes can be set by name.
      * The directory's mode comes last, since it may deny us writing. */
     for (int i = 0; i < NSUMFILES && st == CFS_OK; i++)
@@ -395,12 +412,12 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
             st = CFS_E_IO;
         } else {
             /* the parent directory entry must reach the disk too */
-            char *parent = cfs_xstrdup(dir);
-            char *slash = strrchr(parent, '/');
+            char *parent = strdup(dir); /* out of memory: in place, only not synced */
+            char *slash = parent ? strrchr(parent, '/') : NULL;
             if (slash && slash != parent) *slash = 0;
             else if (slash) slash[1] = 0;
-            else strcpy(parent, ".");
-            fsync_dir(parent);
+            else if (parent) strcpy(parent, ".");
+            if (parent) fsync_dir(parent);
             free(parent);
         }
     }

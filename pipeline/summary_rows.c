@@ -16,23 +16,18 @@
  * ten million inputs cost disk (about 230 bytes each), not memory. */
 FILE *cfs_sum_rows_file(cfs_summary *s)
 {
-    if (!s->rows) {
-        char why[512];
-        if (!(s->rows = cfs_temp_file("rows", "the summary's input rows", why, sizeof why))) {
-            fprintf(stderr, "cfscan: %s\n", why);
-            exit(1);
-        }
-    }
-    return s->rows;
+    if (!s->rows && !s->rows_failed[0] &&
+        !(s->rows = cfs_temp_file("rows", "the summary's input rows", s->rows_failed, sizeof s->rows_failed)) &&
+        !s->rows_failed[0])
+        snprintf(s->rows_failed, sizeof s->rows_failed, "cannot make a temporary file for the summary's input rows");
+    return s->rows; /* NULL: s->rows_failed says why */
 }
 
 void cfs_sum_rows_check(cfs_summary *s)
 {
-    if (s->rows && (fflush(s->rows) != 0 || ferror(s->rows))) {
-        fprintf(stderr, "cfscan: writing the summary's input rows to a temporary file failed: %s\n",
-                strerror(errno ? errno : EIO));
-        exit(1);
-    }
+    if (s->rows && !s->rows_failed[0] && (fflush(s->rows) != 0 || ferror(s->rows)))
+        snprintf(s->rows_failed, sizeof s->rows_failed,
+                 "writing the summary's input rows to a temporary file failed: %s", strerror(errno ? errno : EIO));
 }
 
 /* Append every row of `rows` to `to`; `rows` stays positioned for appending.  0 or -1
@@ -58,7 +53,8 @@ void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_st
     x.size = in->size;
     x.mtime = in->mtime;
     x.st = *st;
-    cfs_sum_input_put(cfs_sum_rows_file(s), &x);
+    FILE *f = cfs_sum_rows_file(s);
+    if (f) cfs_sum_input_put(f, &x);
     s->ninputs++;
 }
 

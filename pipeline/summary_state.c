@@ -163,13 +163,18 @@ static ssize_t zs_read(void *cookie, char *p, size_t n)
     return (ssize_t)out.pos;
 }
 
-/* XXH3-64 of bytes [0, n) of fd, read in pieces. */
+/* XXH3-64 of bytes [0, n) of fd, read in pieces: 0, -1 when reading failed, -2 when out of
+ * memory (recorded). */
 static int hash_fd(int fd, uint64_t n, uint64_t *h)
 {
     XXH3_state_t *x = XXH3_createState();
     if (!x) return -1;
     XXH3_64bits_reset(x);
-    char *buf = cfs_xmalloc(1 << 20);
+    char *buf = cfs_malloc(1 << 20, "checksumming the state file");
+    if (!buf) {
+        XXH3_freeState(x);
+        return -2; /* out of memory (recorded) */
+    }
     uint64_t off = 0;
     int rc = 0;
     while (off < n) {
@@ -210,7 +215,12 @@ static cfs_status w_traffic(FILE *f, const cfs_summary *s)
     void **rows = cfs_sum_sorted_rows(&a->traffic, cfs_sum_cmp_trow);
     cfs_kmap strs;
     cfs_kmap_init(&strs, CFS_KEY_STR, CFS_KEY_STR + 8);
-    uint32_t *ids = cfs_xmalloc((2 * n + 1) * sizeof *ids);
+    uint32_t *ids = rows ? cfs_malloc((2 * n + 1) * sizeof *ids, "writing the state file") : NULL;
+    if (!ids) {
+        free(rows);
+        cfs_kmap_free(&strs);
+        return CFS_E_NOMEM; /* recorded: the publish says what failed */
+    }
     for (size_t i = 0; i < n; i++) {
         const cfs_trow *t = rows[i];
         const char *two[2] = {t->k.dist, t->k.edge};
@@ -257,6 +267,7 @@ static cfs_status w_sorted(FILE *f, uint32_t tag, const cfs_kmap *m, int (*cmp)(
 {
     cfs_status st = CFS_OK;
     void **rows = cfs_sum_sorted_rows(m, cmp);
+    if (!rows) return CFS_E_NOMEM; /* recorded: the publish says what failed */
     w_u32(f, tag);
     w_u64(f, m->n);
     for (size_t i = 0; i < m->n && st == CFS_OK; i++) st = write_row(f, rows[i]);
@@ -337,7 +348,8 @@ static cfs_status w_waf(FILE *f, const cfs_summary *s)
 {
     const cfs_agg *a = &s->agg;
     /* by distribution and rule name: rule ids follow the order rules were first met */
-    named_wrow *v = cfs_xmalloc((a->waf.n ? a->waf.n : 1) * sizeof *v);
+    named_wrow *v = cfs_malloc((a->waf.n ? a->waf.n : 1) * sizeof *v, "writing the state file");
+    if (!v) return CFS_E_NOMEM; /* recorded: the publish says what failed */
     for (size_t i = 0; i < a->waf.n; i++) {
         v[i].w = cfs_kmap_row(&a->waf, i);
         v[i].name = cfs_sum_waf_name(s, v[i].w->rule);
@@ -419,10 +431,16 @@ static cfs_status state_begin(state_out *o, const char *path, char *err, size_t 
     memcpy(o->head, "CFSSTATE", 8);
     cfs_le_put(o->head + 8, CFS_SUMMARY_SCHEMA, 4);
     memset(o->head + 12, 0, 8); /* payload length, patched once known */
-    zstream *z = o->z = cfs_xcalloc(1, sizeof *z);
-    z->fd = o->fd;
-    z->cc = ZSTD_createCCtx();
-    if (!z->cc) exit(1);
+    zstream *z = o->z = cfs_calloc(1, sizeof *z, "compressing the state file");
+    if (z) {
+        z->fd = o->fd;
+        if (!(z->cc = ZSTD_createCCtx())) cfs_nomem("making the state file's zstd context");
+    }
+    if (!z || !z->cc) {
+        free(z);
+        close(o->fd);
+        return cfs_nomem_status(NULL, err, errlen);
+    }
     ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
     cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
     o->f = write_all(o->fd, (const char *)o->head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
@@ -559,7 +577,11 @@ static char *r_str(rd *r, size_t max)
         r->bad = 1;
         return NULL;
     }
-    char *s = cfs_xmalloc(n + 1);
+    char *s = cfs_malloc(n + 1, "reading a string of the state file");
+    if (!s) {
+        r->bad = 1; /* cfs_state_read reports CFS_E_NOMEM, as recorded */
+        return NULL;
+    }
     if (n && fread(s, 1, n, r->f) != n) r->bad = 1;
     s[n] = 0;
     return s;
@@ -811,7 +833,10 @@ static cfs_status r_groups(rd *r, cfs_summary *s)
             break;
         }
         /* a row without its group would crash cfs_agg_free's readers: fill it first */
-        g->g = cfs_group_new();
+        if (cfs_kmap_is_sink(g) || !(g->g = cfs_group_new())) {
+            st = CFS_E_NOMEM;
+            break;
+        }
         if ((st = cfs_hist_read(r->f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r->f, &g->g->ttfb)) == CFS_OK)
             st = cfs_hll_read(r->f, &g->g->clients);
         if (st != CFS_OK && st != CFS_E_NOMEM)
@@ -885,6 +910,7 @@ static cfs_status r_heavy(rd *r, cfs_summary *s)
 static cfs_status r_origin_hist(rd *r, const char *what, uint64_t i, cfs_hist **h, uint64_t *ttfb)
 {
     *h = cfs_hist_new();
+    if (!*h) return CFS_E_NOMEM;
     cfs_status st = cfs_hist_read(r->f, *h);
     if (st != CFS_OK && st != CFS_E_NOMEM) {
         r_fail(r, "%s %llu: blob refused (%s)", what, (unsigned long long)i, cfs_status_str(st));
@@ -980,7 +1006,8 @@ static cfs_status r_inputs(rd *r, cfs_summary *s)
             break;
         }
         if (r_charge(r, MIN_FILE + strlen(x.path) + strlen(x.dist) + strlen(x.st.error))) {
-            cfs_sum_input_put(cfs_sum_rows_file(s), &x);
+            FILE *f = cfs_sum_rows_file(s);
+            if (f) cfs_sum_input_put(f, &x);
             s->ninputs++;
         }
         free(x.path);
@@ -1072,7 +1099,12 @@ static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t 
         snprintf(err, errlen, "%s: state file is truncated (no trailer)", path);
         return CFS_E_TRUNCATED;
     }
-    if (hash_fd(fd, *len - 16, &got) != 0) {
+    int hr = hash_fd(fd, *len - 16, &got);
+    if (hr == -2) {
+        snprintf(err, errlen, "%s: out of memory %s", path, cfs_nomem_what());
+        return CFS_E_NOMEM;
+    }
+    if (hr != 0) {
         snprintf(err, errlen, "%s: read failed", path);
         return CFS_E_IO;
     }
@@ -1143,6 +1175,8 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     st = r_rules(&r, &rule_map, path, err, errlen);
     for (size_t i = 0; i < sizeof k_state_readers / sizeof k_state_readers[0] && !r.bad && st == CFS_OK; i++)
         st = k_state_readers[i](&r, s);
+    /* an allocation that failed on the way (a table that could not grow) fails the read */
+    if (cfs_nomem_failed() && (st == CFS_OK || r.bad)) st = CFS_E_NOMEM, r.bad = 0;
     int trailing = !r.bad && st == CFS_OK && fgetc(r.f) != EOF;
     fclose(r.f);
     /* the whole frame, exactly the length the header gives */
@@ -1158,7 +1192,8 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
     }
     if (st != CFS_OK || r.bad || trailing) {
         if (st == CFS_E_NOMEM)
-            snprintf(err, errlen, "%s: out of memory reading the state file", path);
+            snprintf(err, errlen, "%s: out of memory reading the state file%s%s", path,
+                     cfs_nomem_what()[0] ? ": " : "", cfs_nomem_what());
         else if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT || st == CFS_E_UNSUPPORTED)
             snprintf(err, errlen, "%s: state file is corrupt (%s)", path,
                      r.why[0] ? r.why : payload_ok ? "inconsistent section" : "payload does not decompress");
@@ -1166,5 +1201,10 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         return st != CFS_OK ? st : CFS_E_CORRUPT;
     }
     cfs_sum_rows_check(s);
+    if (s->rows_failed[0]) {
+        snprintf(err, errlen, "%s: %s", path, s->rows_failed);
+        cfs_summary_free(s);
+        return CFS_E_IO;
+    }
     return CFS_OK;
 }

@@ -1,4 +1,5 @@
-/* The out-of-memory policy in one place (see xalloc.h). */
+/* The out-of-memory policy in one place (see xalloc.h): allocation that records what
+ * failed, the fault-injection hook of the tests, and the memory budget. */
 #include "pipeline/xalloc.h"
 
 #include <errno.h>
@@ -8,26 +9,75 @@
 #include <string.h>
 #include <unistd.h>
 
-_Noreturn void cfs_out_of_memory(void)
+/* ---- allocation and the sticky failure ------------------------------------------------ */
+static _Atomic(const char *) g_nomem;      /* what failed first; NULL: nothing */
+static _Atomic uint64_t g_fail_after = UINT64_MAX; /* test hook: allocations left to succeed */
+
+void cfs_nomem(const char *what)
 {
-    fprintf(stderr, "cfscan: out of memory\n");
-    exit(1);
+    const char *none = NULL;
+    atomic_compare_exchange_strong(&g_nomem, &none, what ? what : "");
 }
 
-static void *check(void *p)
+int cfs_nomem_failed(void) { return atomic_load_explicit(&g_nomem, memory_order_relaxed) != NULL; }
+
+const char *cfs_nomem_what(void)
 {
-    if (!p) cfs_out_of_memory();
+    const char *w = atomic_load(&g_nomem);
+    return w ? w : "";
+}
+
+cfs_status cfs_nomem_status(const char *fallback, char *err, size_t errlen)
+{
+    const char *w = atomic_load(&g_nomem);
+    if (!w) w = fallback ? fallback : "";
+    if (err && errlen) snprintf(err, errlen, "out of memory%s%s", *w ? " " : "", w);
+    return CFS_E_NOMEM;
+}
+
+void cfs_nomem_reset(void) { atomic_store(&g_nomem, NULL); }
+
+void cfs_alloc_fail_after(uint64_t n) { atomic_store(&g_fail_after, n); }
+
+/* 0 when this allocation may be tried: nothing failed yet and the test hook (if set) has
+ * allocations left.  The hook's counter is touched only while it is set. */
+static int refuse(const char *what)
+{
+    if (atomic_load_explicit(&g_nomem, memory_order_relaxed)) return 1;
+    uint64_t left = atomic_load_explicit(&g_fail_after, memory_order_relaxed);
+    while (left != UINT64_MAX) {
+        if (left == 0) {
+            cfs_nomem(what);
+            return 1;
+        }
+        if (atomic_compare_exchange_weak(&g_fail_after, &left, left - 1)) break;
+    }
+    return 0;
+}
+
+static void *check(void *p, const char *what)
+{
+    if (!p) cfs_nomem(what);
     return p;
 }
 
-void *cfs_xmalloc(size_t n) { return check(malloc(n ? n : 1)); }
-void *cfs_xcalloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
-void *cfs_xrealloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }
+void *cfs_malloc(size_t n, const char *what) { return refuse(what) ? NULL : check(malloc(n ? n : 1), what); }
 
-char *cfs_xstrdup(const char *s)
+void *cfs_calloc(size_t n, size_t size, const char *what)
+{
+    return refuse(what) ? NULL : check(calloc(n ? n : 1, size ? size : 1), what);
+}
+
+void *cfs_realloc(void *p, size_t n, const char *what)
+{
+    return refuse(what) ? NULL : check(realloc(p, n ? n : 1), what);
+}
+
+char *cfs_strdup(const char *s, const char *what)
 {
     size_t n = strlen(s) + 1;
-    return memcpy(cfs_xmalloc(n), s, n);
+    char *d = cfs_malloc(n, what);
+    return d ? memcpy(d, s, n) : NULL;
 }
 
 /* ---- memory budget --------------------------------------------------------------------- */
@@ -113,11 +163,13 @@ uint64_t cfs_mem_parse(const char *s)
 
 uint64_t cfs_mem_limit(void) { return atomic_load(&g_limit); }
 
-int cfs_mem_over(void) { return atomic_load_explicit(&g_over, memory_order_relaxed); }
+/* A failed allocation stops the run where going over the budget does. */
+int cfs_mem_over(void) { return atomic_load_explicit(&g_over, memory_order_relaxed) || cfs_nomem_failed(); }
 
-void *cfs_xrealloc_charged(void *p, size_t old, size_t n)
+void *cfs_realloc_charged(void *p, size_t old, size_t n, const char *what)
 {
-    void *q = cfs_xrealloc(p, n);
+    void *q = cfs_realloc(p, n, what);
+    if (!q) return NULL;
     cfs_mem_charge((int64_t)n - (int64_t)old + (p ? 0 : CFS_MEM_BLOCK));
     return q;
 }

@@ -1,16 +1,40 @@
-/* Allocation that cannot fail from the caller's point of view: cfscan has no useful way
- * to continue a scan without memory, so these print one message and exit(1). */
+/* The library's one out-of-memory policy.  Nothing in pipeline/ exits: an allocation that
+ * fails returns NULL and records a sticky failure that names what could not be allocated
+ * (the first failure wins).  From then on every allocation made through these functions
+ * fails too, so that nothing grows after the run is already lost, and cfs_mem_over()
+ * reports 1: the scan and the merge stop at their next budget check (between windows and
+ * inputs, never per line) and return CFS_E_NOMEM.  Call sites that run per new key (the
+ * counter, the maps, the sketches) keep their structure as it was and count into a
+ * throw-away slot instead; everything else returns CFS_E_NOMEM with the message.  Only
+ * the command line turns that into an exit status (1). */
 #ifndef CFSCAN_PIPELINE_XALLOC_H
 #define CFSCAN_PIPELINE_XALLOC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-void *cfs_xmalloc(size_t n);            /* n == 0 allocates 1 byte */
-void *cfs_xcalloc(size_t n, size_t size);
-void *cfs_xrealloc(void *p, size_t n);
-char *cfs_xstrdup(const char *s);
-_Noreturn void cfs_out_of_memory(void); /* the message and exit(1) */
+#include "pipeline/types.h"
+
+/* what: the object being allocated, completing "out of memory <what>" (a string literal
+ * or one that lives as long as the process). */
+void *cfs_malloc(size_t n, const char *what); /* n == 0 allocates 1 byte */
+void *cfs_calloc(size_t n, size_t size, const char *what);
+void *cfs_realloc(void *p, size_t n, const char *what); /* NULL: p is left as it was */
+char *cfs_strdup(const char *s, const char *what);
+/* Record a failure of an allocation made elsewhere (a zstd context, a libc call). */
+void cfs_nomem(const char *what);
+/* 1 once an allocation failed (until cfs_nomem_reset). */
+int cfs_nomem_failed(void);
+/* What failed: "out of memory <what>"; "" when nothing did. */
+const char *cfs_nomem_what(void);
+/* CFS_E_NOMEM, with "out of memory <what>" in err (what: the recorded failure, else
+ * fallback). */
+cfs_status cfs_nomem_status(const char *fallback, char *err, size_t errlen);
+void cfs_nomem_reset(void); /* for tests: forget the failure */
+/* Test hook (fault injection): the allocation made through these functions after the
+ * next n succeeds fails, as does every later one; UINT64_MAX turns it off.  The command
+ * line sets it from CFSCAN_FAIL_ALLOC_AFTER. */
+void cfs_alloc_fail_after(uint64_t n);
 
 /* ---- the aggregation's memory budget (--memory-limit) ---------------------------------
  * The bytes held by the aggregation (hash tables, their rows, the sketches), all threads
@@ -24,7 +48,7 @@ void cfs_mem_charge(int64_t delta);     /* + allocated, - released */
 int64_t cfs_mem_held(void);
 void cfs_mem_set_limit(uint64_t bytes); /* 0: no limit; clears the flag */
 uint64_t cfs_mem_limit(void);
-int cfs_mem_over(void);
+int cfs_mem_over(void);                 /* 1 once over the limit, or once an allocation failed */
 int64_t cfs_mem_peak(void);             /* the most held since the limit was set */
 /* The default budget: half of the smaller of physical memory and the cgroup v2
  * memory.max of this process (/proc/self/cgroup, under /sys/fs/cgroup), if any. */
@@ -33,8 +57,8 @@ uint64_t cfs_mem_default_limit(void);
  * too large. */
 uint64_t cfs_mem_parse(const char *s);
 /* realloc/free that charge the counter: old and n are the sizes of p before and after
- * (p NULL: a new block) */
-void *cfs_xrealloc_charged(void *p, size_t old, size_t n);
+ * (p NULL: a new block); NULL (nothing charged, p as it was) when it fails. */
+void *cfs_realloc_charged(void *p, size_t old, size_t n, const char *what);
 void cfs_free_charged(void *p, size_t n);
 
 #endif

@@ -117,6 +117,18 @@ static void say(const char *a, const char *b, const char *c)
     fputc('\n', stderr);
 }
 
+/* An allocation failed somewhere in the library (xalloc.h): say what, and end the run
+ * with CFS_E_NOMEM (exit status 1) having published nothing.  1 when it did. */
+static int out_of_memory(cfs_run_end *e, const char *what_not)
+{
+    if (!cfs_nomem_failed()) return 0;
+    char msg[300];
+    cfs_nomem_status(NULL, msg, sizeof msg);
+    say(msg, NULL, what_not);
+    e->fatal = CFS_E_NOMEM;
+    return 1;
+}
+
 /* For tests only: CFSCAN_TEST_RAISE_AT=publish|report sends SIGTERM to this process as
  * that phase starts, so tests can interrupt a phase after the scan without racing it. */
 static void test_raise_at(const char *phase)
@@ -1138,6 +1150,7 @@ static int scan_inputs(scan_cmd *c)
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     cfs_walk_close(walk);
     c->outcome.ledger = &c->res.ledger;
+    if (out_of_memory(&c->outcome, c->requests_mode ? "no rows printed" : "nothing written")) return -1;
     if (st == CFS_E_IO && c->requests_mode && cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
         say("requests", NULL, c->err); /* the rows could not be spilled */
         c->outcome.fatal = CFS_E_IO;
@@ -1259,13 +1272,13 @@ static int print_request_rows(scan_cmd *c)
     int more;
     if (cfs_scan_rows_begin(&c->res, c->err, sizeof c->err) != CFS_OK) {
         say("requests", NULL, c->err);
-        c->outcome.fatal = CFS_E_IO;
+        c->outcome.fatal = cfs_nomem_failed() ? CFS_E_NOMEM : CFS_E_IO;
         return -1;
     }
     while (!g_stop && (more = cfs_scan_rows_next(&c->res, &row, c->err, sizeof c->err)) != 0) {
         if (more < 0) {
             say("requests", NULL, c->err);
-            c->outcome.fatal = CFS_E_IO;
+            c->outcome.fatal = cfs_nomem_failed() ? CFS_E_NOMEM : CFS_E_IO;
             return -1;
         }
         print_row(c, row);
@@ -1360,6 +1373,25 @@ static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_vie
     return 0;
 }
 
+/* The report of view v in the format asked for, into a buffer (*rep, *len; the caller
+ * frees it); running out of memory is recorded (cfs_nomem) for the caller to report. */
+static void render_report(const scan_cmd *c, const cfs_view *v, const cfs_report_opts *ro, char **rep,
+                          size_t *len)
+{
+    free(*rep);
+    *rep = NULL;
+    *len = 0;
+    FILE *mf = open_memstream(rep, len);
+    if (!mf) {
+        cfs_nomem("holding the report");
+        return;
+    }
+    if (c->json) cfs_report_json(mf, v, ro);
+    else if (c->brief) cfs_report_brief(mf, v, ro);
+    else cfs_report_text(mf, v, ro);
+    if (fclose(mf) != 0) cfs_nomem("holding the report");
+}
+
 /* `scan`: publish the summary (-o), then print the report.  Nonzero when the run ends
  * here. */
 static int publish_and_report(scan_cmd *c)
@@ -1395,21 +1427,29 @@ static int publish_and_report(scan_cmd *c)
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
     say_evidence(c, &v);
+    /* The report is made before the summary is published, so that running out of memory
+     * making it leaves no summary behind either (xalloc.h); it is printed after.  With
+     * --update the report printed is the updated summary's, which exists only once
+     * published: it is made then. */
+    char *rep = NULL;
+    size_t replen = 0;
+    if (!c->have_old) render_report(c, &v, &ro, &rep, &replen);
     int stop = 0;
-    if (c->outdir && c->res.interrupted) {
+    if (out_of_memory(&c->outcome, "nothing written")) {
+        stop = -1;
+    } else if (c->outdir && c->res.interrupted) {
         /* A partial scan must not replace the previous summary (exit status 130). */
         say("interrupted", c->outdir, "summary not written");
     } else if (c->outdir) {
         stop = publish_summary(c, &ro, &v);
     }
     if (!stop) test_raise_at("report");
-    if (!stop && !g_stop) {
-        /* --update prints the updated summary's report (report.txt), not only the new inputs' */
-        const cfs_view *pv = c->have_merged ? &c->merged : &v;
-        if (c->json) cfs_report_json(stdout, pv, &ro);
-        else if (c->brief) cfs_report_brief(stdout, pv, &ro);
-        else cfs_report_text(stdout, pv, &ro);
+    if (!stop && !g_stop && c->have_merged) {
+        render_report(c, &c->merged, &ro, &rep, &replen);
+        if (out_of_memory(&c->outcome, "report not printed (the summary was published)")) stop = -1;
     }
+    if (!stop && !g_stop && rep) fwrite(rep, 1, replen, stdout);
+    free(rep);
     free(wnames);
     return stop;
 }
@@ -1817,8 +1857,13 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         cfs_status est = cfs_evid_merge(&all->evidence, &one.evidence);
         cfs_summary_free(&one);
         if (est != CFS_OK) {
-            say("merge", NULL, "out of memory");
+            free(skip);
+            say("merge", NULL, "out of memory merging the evidence records: summary not written");
             outcome.fatal = est;
+            return exit_status(&outcome);
+        }
+        if (out_of_memory(&outcome, "summary not written")) {
+            free(skip);
             return exit_status(&outcome);
         }
         if (cfs_mem_over()) {
@@ -1840,9 +1885,34 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     cfs_view v;
     char err[512] = "";
     cfs_status st = cfs_summary_view(all, &v, err, sizeof err);
+    if (st == CFS_OK && out_of_memory(&outcome, "summary not written")) {
+        cfs_view_free(&v);
+        return exit_status(&outcome);
+    }
     if (st == CFS_OK && cfs_mem_over()) {
         say_summary_over_budget(all);
         outcome.over_budget = 1;
+        cfs_view_free(&v);
+        return exit_status(&outcome);
+    }
+    /* The report first (see publish_and_report): out of memory making it, nothing is
+     * published. */
+    cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT,
+                          .with_config = cfs_evid_has_kind(&all->evidence, CFS_EVID_CONFIG),
+                          .with_waf = all->nwaf_rules > 0 || cfs_evid_has_kind(&all->evidence, CFS_EVID_WAF),
+                          .waf_rules = (const char *const *)all->waf_rules,
+                          .nwaf_rules = all->nwaf_rules,
+                          .stop = &g_stop,
+                          .evidence = &all->evidence};
+    char *rep = NULL;
+    size_t replen = 0;
+    FILE *mf = st == CFS_OK ? open_memstream(&rep, &replen) : NULL;
+    if (st == CFS_OK && !mf) cfs_nomem("holding the report");
+    else if (mf && json) cfs_report_json(mf, &v, &ro);
+    else if (mf) cfs_report_text(mf, &v, &ro);
+    if (mf && fclose(mf) != 0) cfs_nomem("holding the report");
+    if (st == CFS_OK && out_of_memory(&outcome, "summary not written")) {
+        free(rep);
         cfs_view_free(&v);
         return exit_status(&outcome);
     }
@@ -1865,21 +1935,13 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         outcome.fatal = st;
     }
     if (st != CFS_OK) {
+        free(rep);
         cfs_view_free(&v);
         return exit_status(&outcome);
     }
     test_raise_at("report");
-    if (!g_stop) {
-        cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT,
-                              .with_config = cfs_evid_has_kind(&all->evidence, CFS_EVID_CONFIG),
-                              .with_waf = all->nwaf_rules > 0 || cfs_evid_has_kind(&all->evidence, CFS_EVID_WAF),
-                              .waf_rules = (const char *const *)all->waf_rules,
-                              .nwaf_rules = all->nwaf_rules,
-                              .stop = &g_stop,
-                              .evidence = &all->evidence};
-        if (json) cfs_report_json(stdout, &v, &ro);
-        else cfs_report_text(stdout, &v, &ro);
-    }
+    if (!g_stop && rep) fwrite(rep, 1, replen, stdout);
+    free(rep);
     outcome.ledger = v.ledger;
     int rc = exit_status(&outcome);
     if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n, (unsigned long long)all->ninputs, now_s() - t0);
@@ -1952,6 +2014,11 @@ int main(int argc, char **argv)
 {
     g_argc = argc;
     g_argv = argv;
+    /* For tests only (fault injection, xalloc.h): the library's allocation after the next
+     * N fails, and every later one. */
+    const char *fail = getenv("CFSCAN_FAIL_ALLOC_AFTER");
+    uint64_t failn;
+    if (fail && cfs_parse_u64(fail, strlen(fail), &failn) == 0) cfs_alloc_fail_after(failn);
     if (argc < 2) {
         print_usage(stderr);
         return CFS_EXIT_USAGE;
