@@ -43,10 +43,10 @@ typedef struct bctx {
     const uint8_t *zst;
     size_t zst_len;
     size_t window;
-    uint32_t *pos;   /* window + CFS_SCAN_POS_SLACK entries (LF offsets), reused like a thread's */
-    uint64_t *tabs;  /* the window's TAB map */
-    uint8_t *out;    /* plain_len bytes: libdeflate's whole-buffer target */
-    uint8_t *piece;  /* STREAM_PIECE bytes: the streaming decoders' output */
+    uint32_t *pos;  /* window + CFS_SCAN_POS_SLACK entries (LF offsets), reused like a thread's */
+    uint64_t *tabs; /* the window's TAB map */
+    uint8_t *out;   /* plain_len bytes: libdeflate's whole-buffer target */
+    uint8_t *piece; /* STREAM_PIECE bytes: the streaming decoders' output */
     struct libdeflate_decompressor *ld;
     ZSTD_DStream *zd;
 } bctx;
@@ -58,7 +58,7 @@ typedef uint64_t (*bench_fn)(const bctx *c, const void *arg, int verify);
 
 typedef struct bench_entry {
     char name[32];
-    const char *group;     /* "scan", "baseline" or "decode" */
+    const char *group; /* "scan", "baseline" or "decode" */
     bench_fn fn;
     const void *arg;
 } bench_entry;
@@ -116,8 +116,7 @@ static uint64_t b_libdeflate_gz(const bctx *c, const void *arg, int verify)
 {
     (void)arg;
     size_t got = 0;
-    if (libdeflate_gzip_decompress(c->ld, c->gz, c->gz_len, c->out, c->plain_len, &got) !=
-        LIBDEFLATE_SUCCESS)
+    if (libdeflate_gzip_decompress(c->ld, c->gz, c->gz_len, c->out, c->plain_len, &got) != LIBDEFLATE_SUCCESS)
         return 0;
     if (verify && (got != c->plain_len || memcmp(c->out, c->plain, got) != 0)) return 0;
     return got;
@@ -159,8 +158,7 @@ static uint64_t b_zstd_stream(const bctx *c, const void *arg, int verify)
         ZSTD_outBuffer ob = {c->piece, STREAM_PIECE, 0};
         rc = ZSTD_decompressStream(c->zd, &ob, &ib);
         if (ZSTD_isError(rc)) return 0;
-        if (verify && (total + ob.pos > c->plain_len || memcmp(c->piece, c->plain + total, ob.pos)))
-            return 0;
+        if (verify && (total + ob.pos > c->plain_len || memcmp(c->piece, c->plain + total, ob.pos))) return 0;
         total += ob.pos;
         if (ob.pos == 0 && ib.pos == ib.size) break; /* input used up mid-frame */
     }
@@ -184,8 +182,8 @@ static int cmp_double(const void *a, const void *b)
 
 typedef struct bench_result {
     double median_s, min_s;
-    uint64_t value;  /* what the warm-up (verifying) run returned */
-    int ok;          /* value matched the independent answer */
+    uint64_t value; /* what the warm-up (verifying) run returned */
+    int ok;         /* value matched the independent answer */
 } bench_result;
 
 /* One verifying warm-up run (it also faults in the output buffers), then `runs` timed runs.
@@ -442,15 +440,14 @@ static int bench_main(int argc, char **argv)
         printf("cfsbench: %s, kernel chosen by dispatch: %s\n", cpu, active->name);
         printf("data: %.1f MiB, %llu lines (%.0f bytes/line, 33 fields), gz %.1f MiB (%.2fx), "
                "zst %.1f MiB (%.2fx)\n",
-               c.plain_len / 1048576.0, (unsigned long long)c.lines,
-               (double)c.plain_len / (double)c.lines, c.gz_len / 1048576.0,
-               (double)c.plain_len / (double)c.gz_len, c.zst_len / 1048576.0,
+               c.plain_len / 1048576.0, (unsigned long long)c.lines, (double)c.plain_len / (double)c.lines,
+               c.gz_len / 1048576.0, (double)c.plain_len / (double)c.gz_len, c.zst_len / 1048576.0,
                (double)c.plain_len / (double)c.zst_len);
         printf("one thread, 1 warm-up + %llu runs; scan window %zu bytes; GB/s = 1e9 "
                "uncompressed bytes/s\n\n",
                (unsigned long long)runs, c.window);
-        printf("%-20s %-9s %12s %10s %10s %9s %s\n", "name", "group", "median GB/s", "best GB/s",
-               "ns/line", "x memchr", "check");
+        printf("%-20s %-9s %12s %10s %10s %9s %s\n", "name", "group", "median GB/s", "best GB/s", "ns/line",
+               "x memchr", "check");
     }
     int first = 1;
     for (size_t i = 0; i < nt; i++) {
@@ -459,18 +456,16 @@ static int bench_main(int argc, char **argv)
         double med = c.plain_len / r->median_s / 1e9, best = c.plain_len / r->min_s / 1e9;
         double ratio = memchr_gbps > 0 ? med / memchr_gbps : 0;
         if (csv) {
-            printf("%s,%s,%zu,%llu,%.6f,%.6f,%.3f,%.3f,%.3f,%d\n", table[i].name, table[i].group,
-                   c.plain_len, (unsigned long long)runs, r->median_s, r->min_s, med, best, ratio,
-                   r->ok);
+            printf("%s,%s,%zu,%llu,%.6f,%.6f,%.3f,%.3f,%.3f,%d\n", table[i].name, table[i].group, c.plain_len,
+                   (unsigned long long)runs, r->median_s, r->min_s, med, best, ratio, r->ok);
         } else if (json) {
             printf("%s{\"name\":\"%s\",\"group\":\"%s\",\"median_s\":%.6f,\"min_s\":%.6f,"
                    "\"median_gbps\":%.3f,\"best_gbps\":%.3f,\"ratio_to_memchr\":%.3f,\"ok\":%s}",
-                   first ? "" : ",", table[i].name, table[i].group, r->median_s, r->min_s, med,
-                   best, ratio, r->ok ? "true" : "false");
+                   first ? "" : ",", table[i].name, table[i].group, r->median_s, r->min_s, med, best, ratio,
+                   r->ok ? "true" : "false");
         } else {
-            printf("%-20s %-9s %12.2f %10.2f %10.1f %9.2f %s\n", table[i].name, table[i].group,
-                   med, best, r->median_s * 1e9 / (double)c.lines, ratio,
-                   r->ok ? "ok" : "MISMATCH");
+            printf("%-20s %-9s %12.2f %10.2f %10.1f %9.2f %s\n", table[i].name, table[i].group, med, best,
+                   r->median_s * 1e9 / (double)c.lines, ratio, r->ok ? "ok" : "MISMATCH");
         }
         first = 0;
     }
@@ -533,8 +528,7 @@ static int decode_main(int argc, char **argv)
             cfs_inputs_add(&in, a, CFS_NO_TIME, CFS_NO_TIME);
         }
     }
-    for (size_t i = 0; i < in.nerr; i++)
-        fprintf(stderr, "cfsbench: %s: %s\n", in.err[i].path, in.err[i].msg);
+    for (size_t i = 0; i < in.nerr; i++) fprintf(stderr, "cfsbench: %s: %s\n", in.err[i].path, in.err[i].msg);
     if (!in.n) {
         fprintf(stderr, "cfsbench decode: no input files\n");
         return 2;

@@ -12,42 +12,43 @@
 /* Every value of every field is written from tables and integers with memcpy; the only
  * printf-style formatting is in the config/expected/WAF writers, which are not per line. */
 
+/* clang-format off */
 static const char *const fault_name[NFAULT] = {
     "truncated-gz", "corrupt-zst", "garbage", "long-line", "short-lines", "no-header",
     "empty", "multi-member", "header-switch", "crlf", "trailing-tab"};
+/* clang-format on */
 
 static void usage(FILE *f)
 {
-    fputs(
-        "usage: cfsgen -o DIR [options]\n"
-        "Writes seeded, realistic Amazon CloudFront standard access logs plus labels.tsv (true\n"
-        "cause of every 403), expected.json (the generator's counts), config/ and waf/.\n"
-        "\n"
-        "  -o DIR                 output directory (created if needed)\n"
-        "  --seed N               seed (default 1); same seed and options => same bytes\n"
-        "  --dists N              distributions (default 3)\n"
-        "  --days N               days of logs (default 2)\n"
-        "  --start YYYY-MM-DD     first day, UTC (default 2026-11-01)\n"
-        "  --files-per-hour N     log files per distribution and hour (default 1)\n"
-        "  --lines-per-file N     data lines per log file (default 2000)\n"
-        "  --size S               total uncompressed size, e.g. 1G, 200M, 512K (overrides\n"
-        "                         --lines-per-file; K/M/G are powers of 1024)\n"
-        "  --format gz|zst|plain  compression of the log files (default gz)\n"
-        "  --layout 33|19|24|26|v2|mixed   field layout (default 33)\n"
-        "  --faults LIST          comma-separated: truncated-gz, corrupt-zst, garbage,\n"
-        "                         long-line, short-lines, no-header, empty, multi-member,\n"
-        "                         header-switch, crlf, trailing-tab, or all\n"
-        "  --situations LIST      comma-separated: cached-origin, fast-origin,\n"
-        "                         custom-error-page, cookies-off, waf-http,\n"
-        "                         waf-custom-response, captcha, empty-key-pair-id,\n"
-        "                         slow-downloads, edge-function, default-domain,\n"
-        "                         config-newer, or all (default none)\n"
-        "  --403-share F          share of 403 lines, 0..1 (default 0.08)\n"
-        "  --no-configs           do not write config/DISTID.json\n"
-        "  --no-waf               do not write waf/waf-YYYY-MM-DD.log.gz\n"
-        "  -j N                   threads (default: all cores); output does not depend on it\n"
-        "  -h, --help             this text\n",
-        f);
+    fputs("usage: cfsgen -o DIR [options]\n"
+          "Writes seeded, realistic Amazon CloudFront standard access logs plus labels.tsv (true\n"
+          "cause of every 403), expected.json (the generator's counts), config/ and waf/.\n"
+          "\n"
+          "  -o DIR                 output directory (created if needed)\n"
+          "  --seed N               seed (default 1); same seed and options => same bytes\n"
+          "  --dists N              distributions (default 3)\n"
+          "  --days N               days of logs (default 2)\n"
+          "  --start YYYY-MM-DD     first day, UTC (default 2026-11-01)\n"
+          "  --files-per-hour N     log files per distribution and hour (default 1)\n"
+          "  --lines-per-file N     data lines per log file (default 2000)\n"
+          "  --size S               total uncompressed size, e.g. 1G, 200M, 512K (overrides\n"
+          "                         --lines-per-file; K/M/G are powers of 1024)\n"
+          "  --format gz|zst|plain  compression of the log files (default gz)\n"
+          "  --layout 33|19|24|26|v2|mixed   field layout (default 33)\n"
+          "  --faults LIST          comma-separated: truncated-gz, corrupt-zst, garbage,\n"
+          "                         long-line, short-lines, no-header, empty, multi-member,\n"
+          "                         header-switch, crlf, trailing-tab, or all\n"
+          "  --situations LIST      comma-separated: cached-origin, fast-origin,\n"
+          "                         custom-error-page, cookies-off, waf-http,\n"
+          "                         waf-custom-response, captcha, empty-key-pair-id,\n"
+          "                         slow-downloads, edge-function, default-domain,\n"
+          "                         config-newer, or all (default none)\n"
+          "  --403-share F          share of 403 lines, 0..1 (default 0.08)\n"
+          "  --no-configs           do not write config/DISTID.json\n"
+          "  --no-waf               do not write waf/waf-YYYY-MM-DD.log.gz\n"
+          "  -j N                   threads (default: all cores); output does not depend on it\n"
+          "  -h, --help             this text\n",
+          f);
 }
 
 static void bad_value(const char *opt, const char *val, const char *want)
@@ -81,10 +82,14 @@ static uint64_t parse_size(const char *opt, const char *v)
     double mul = 1;
     if (*end) {
         switch (*end) {
-        case 'k': case 'K': mul = 1024.0; break;
-        case 'm': case 'M': mul = 1024.0 * 1024; break;
-        case 'g': case 'G': mul = 1024.0 * 1024 * 1024; break;
-        case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; break;
+        case 'k':
+        case 'K': mul = 1024.0; break;
+        case 'm':
+        case 'M': mul = 1024.0 * 1024; break;
+        case 'g':
+        case 'G': mul = 1024.0 * 1024 * 1024; break;
+        case 't':
+        case 'T': mul = 1024.0 * 1024 * 1024 * 1024; break;
         default: goto bad;
         }
         end++;
@@ -175,9 +180,11 @@ static uint32_t parse_faults(const char *opt, const char *v)
         if (!found) {
             char item[64];
             snprintf(item, sizeof item, "%.*s", (int)(n < 60 ? n : 60), p);
-            fprintf(stderr, "cfsgen: %s: unknown fault '%s' (known: truncated-gz, corrupt-zst, garbage, "
-                            "long-line, short-lines, no-header, empty, multi-member, header-switch, crlf, "
-                            "trailing-tab, all)\n", opt, item);
+            fprintf(stderr,
+                    "cfsgen: %s: unknown fault '%s' (known: truncated-gz, corrupt-zst, garbage, "
+                    "long-line, short-lines, no-header, empty, multi-member, header-switch, crlf, "
+                    "trailing-tab, all)\n",
+                    opt, item);
             exit(2);
         }
         p += n;
@@ -201,7 +208,7 @@ static void split_arg(const char *a, char name[64], const char **val)
         memcpy(name, a, n);
         name[n] = 0;
         if (eq) *val = eq + 1;
-    } else if (a[0] == '-' && (a[1] == 'o' || a[1] == 'j' || a[1] == 'h') ) {
+    } else if (a[0] == '-' && (a[1] == 'o' || a[1] == 'j' || a[1] == 'h')) {
         name[0] = '-';
         name[1] = a[1];
         name[2] = 0;
@@ -215,8 +222,8 @@ static void split_arg(const char *a, char name[64], const char **val)
 /* The options without a value; returns 0 when name is not one of them. */
 static int set_flag(opts_t *o, const char *name, const char *val)
 {
-    int flag = !strcmp(name, "--no-configs") || !strcmp(name, "--no-waf") ||
-               !strcmp(name, "--help") || !strcmp(name, "-h");
+    int flag = !strcmp(name, "--no-configs") || !strcmp(name, "--no-waf") || !strcmp(name, "--help") ||
+               !strcmp(name, "-h");
     if (!flag) return 0;
     if (val) {
         fprintf(stderr, "cfsgen: %s: takes no value\n", name);
@@ -233,10 +240,22 @@ static int set_flag(opts_t *o, const char *name, const char *val)
 
 static int takes_value(const char *name)
 {
-    static const char *const known[] = {"-o", "-j", "--seed", "--dists", "--days", "--start",
-                                        "--files-per-hour", "--lines-per-file", "--size",
-                                        "--format", "--layout", "--faults", "--situations", "--403-share",
-                                        "--out", "--threads"};
+    static const char *const known[] = {"-o",
+                                        "-j",
+                                        "--seed",
+                                        "--dists",
+                                        "--days",
+                                        "--start",
+                                        "--files-per-hour",
+                                        "--lines-per-file",
+                                        "--size",
+                                        "--format",
+                                        "--layout",
+                                        "--faults",
+                                        "--situations",
+                                        "--403-share",
+                                        "--out",
+                                        "--threads"};
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
         if (!strcmp(name, known[k])) return 1;
     return 0;
@@ -264,7 +283,8 @@ static double parse_share(const char *name, const char *val)
     char *end;
     errno = 0;
     double x = strtod(val, &end);
-    if (errno || end == val || *end || !(x >= 0.0 && x <= 1.0)) bad_value(name, val, "expected a number from 0 to 1");
+    if (errno || end == val || *end || !(x >= 0.0 && x <= 1.0))
+        bad_value(name, val, "expected a number from 0 to 1");
     return x;
 }
 
@@ -276,30 +296,18 @@ static void set_value(opts_t *o, const char *name, const char *val)
         o->out = val;
     } else if (!strcmp(name, "-j") || !strcmp(name, "--threads"))
         o->threads = (int)parse_u64(name, val, 1, 1024);
-    else if (!strcmp(name, "--seed"))
-        o->seed = parse_u64(name, val, 0, UINT64_MAX);
-    else if (!strcmp(name, "--dists"))
-        o->dists = (uint32_t)parse_u64(name, val, 1, 1000);
-    else if (!strcmp(name, "--days"))
-        o->days = (uint32_t)parse_u64(name, val, 1, 3660);
-    else if (!strcmp(name, "--start"))
-        o->start_day = parse_date(name, val);
-    else if (!strcmp(name, "--files-per-hour"))
-        o->fph = (uint32_t)parse_u64(name, val, 1, 60);
-    else if (!strcmp(name, "--lines-per-file"))
-        o->lpf = (uint32_t)parse_u64(name, val, 1, 50000000);
-    else if (!strcmp(name, "--size"))
-        o->size = parse_size(name, val);
-    else if (!strcmp(name, "--format"))
-        o->fmt = parse_format(name, val);
-    else if (!strcmp(name, "--layout"))
-        o->layout = parse_layout(name, val);
-    else if (!strcmp(name, "--faults"))
-        o->faults = parse_faults(name, val);
-    else if (!strcmp(name, "--situations"))
-        o->situations = parse_situations(name, val);
-    else if (!strcmp(name, "--403-share"))
-        o->share403 = parse_share(name, val);
+    else if (!strcmp(name, "--seed")) o->seed = parse_u64(name, val, 0, UINT64_MAX);
+    else if (!strcmp(name, "--dists")) o->dists = (uint32_t)parse_u64(name, val, 1, 1000);
+    else if (!strcmp(name, "--days")) o->days = (uint32_t)parse_u64(name, val, 1, 3660);
+    else if (!strcmp(name, "--start")) o->start_day = parse_date(name, val);
+    else if (!strcmp(name, "--files-per-hour")) o->fph = (uint32_t)parse_u64(name, val, 1, 60);
+    else if (!strcmp(name, "--lines-per-file")) o->lpf = (uint32_t)parse_u64(name, val, 1, 50000000);
+    else if (!strcmp(name, "--size")) o->size = parse_size(name, val);
+    else if (!strcmp(name, "--format")) o->fmt = parse_format(name, val);
+    else if (!strcmp(name, "--layout")) o->layout = parse_layout(name, val);
+    else if (!strcmp(name, "--faults")) o->faults = parse_faults(name, val);
+    else if (!strcmp(name, "--situations")) o->situations = parse_situations(name, val);
+    else if (!strcmp(name, "--403-share")) o->share403 = parse_share(name, val);
 }
 
 static void parse_args(int argc, char **argv, opts_t *o)
@@ -389,7 +397,8 @@ int main(int argc, char **argv)
     int failed = write_logs(W, &P);
     uint64_t raw = 0, out = 0, lines = 0;
     for (size_t i = 0; i < P.n; i++) {
-        if (P.j[i].err) fprintf(stderr, "cfsgen: cannot write %s/%s: %s\n", o.out, P.j[i].name, strerror(P.j[i].err));
+        if (P.j[i].err)
+            fprintf(stderr, "cfsgen: cannot write %s/%s: %s\n", o.out, P.j[i].name, strerror(P.j[i].err));
         raw += P.j[i].raw_bytes;
         out += P.j[i].out_bytes;
         lines += P.j[i].lines;

@@ -25,26 +25,45 @@
 /* ---- content tables (gen_tables.c) ---- */
 
 /* Statuses written.  expected.json keys are these strings exactly as logged. */
-enum { S_000, S_200, S_201, S_204, S_206, S_301, S_304, S_307, S_403, S_404, S_502, S_503,
-       S_101, S_202, S_405, /* only with --situations (WebSocket, WAF CHALLENGE and CAPTCHA) */
-       NSTATUS };
+enum {
+    S_000,
+    S_200,
+    S_201,
+    S_204,
+    S_206,
+    S_301,
+    S_304,
+    S_307,
+    S_403,
+    S_404,
+    S_502,
+    S_503,
+    S_101,
+    S_202,
+    S_405, /* only with --situations (WebSocket, WAF CHALLENGE and CAPTCHA) */
+    NSTATUS
+};
 extern const char *const cfs_gen_status_str[NSTATUS];
 
 /* Cause ids, same numbering and spelling as enum cfs_cause / cfs_cause_name() in
  * pipeline/types.h ("unknown" is never generated on purpose). */
+/* clang-format off */
 enum {
     C_NONE, C_GEO, C_WAF, C_SIG_MISSING, C_SIG_EXPIRED, C_SIG_INVALID, C_HTTPS, C_METHOD,
     C_CNAME, C_ORIGIN_S3, C_ORIGIN_CUSTOM, C_EDGE_OTHER, C_EDGE_FUNCTION, NCAUSE
 };
+/* clang-format on */
 
 /* --situations (issue 10): real-distribution situations that mislead 403 attribution,
  * each written on request and named in labels.tsv's 4th column.  The order is the
  * --situations order of datasets/README.md; SIT_NONE is the `-` of ordinary lines. */
+/* clang-format off */
 enum {
     SIT_NONE, SIT_CACHED_ORIGIN, SIT_FAST_ORIGIN, SIT_CUSTOM_ERROR_PAGE, SIT_COOKIES_OFF, SIT_WAF_HTTP,
     SIT_WAF_CUSTOM_RESPONSE, SIT_CAPTCHA, SIT_EMPTY_KEY_PAIR_ID, SIT_SLOW_DOWNLOADS, SIT_EDGE_FUNCTION,
     SIT_DEFAULT_DOMAIN, SIT_CONFIG_NEWER, NSIT
 };
+/* clang-format on */
 extern const char *const cfs_gen_situation_name[NSIT]; /* "-", "cached-origin", ... */
 extern const char *const cfs_gen_cause_name[NCAUSE];
 
@@ -88,7 +107,25 @@ extern const ua_def cfs_gen_uas[NUA];
 extern const char *const cfs_gen_words[NWORDS];
 
 /* Object kinds: extension, Content-Type and a size range (bytes, log-uniform). */
-enum { O_HTML, O_JS, O_CSS, O_JPG, O_PNG, O_WEBP, O_SVG, O_ICO, O_WOFF2, O_MP4, O_M3U8, O_PDF, O_ZIP, O_JSON, O_XML, O_TXT, NOTYPE };
+enum {
+    O_HTML,
+    O_JS,
+    O_CSS,
+    O_JPG,
+    O_PNG,
+    O_WEBP,
+    O_SVG,
+    O_ICO,
+    O_WOFF2,
+    O_MP4,
+    O_M3U8,
+    O_PDF,
+    O_ZIP,
+    O_JSON,
+    O_XML,
+    O_TXT,
+    NOTYPE
+};
 typedef struct otype_def {
     sv ext, ct;
     uint32_t min, max;
@@ -106,6 +143,7 @@ extern const char cfs_gen_alnum_uc[]; /* A-Z 0-9: distribution ids, key ids, fil
 
 /* ---- field catalogue and layouts ---- */
 
+/* clang-format off */
 enum {
     F_DATE, F_TIME, F_EDGE, F_SC_BYTES, F_C_IP, F_METHOD, F_HOST, F_URI, F_STATUS, F_REFERER,
     F_UA, F_QUERY, F_COOKIE, F_RT, F_REQID, F_HOSTHDR, F_PROTO, F_CS_BYTES, F_TT, F_XFF,
@@ -114,6 +152,7 @@ enum {
     F_TS_MS, F_COUNTRY,             /* standard logging v2 additions */
     NF
 };
+/* clang-format on */
 
 enum { LAY_33, LAY_19, LAY_24, LAY_26, LAY_V2, NLAYOUT, LAY_MIXED = NLAYOUT };
 extern const char *const cfs_gen_layout_name[NLAYOUT + 1]; /* --layout values, "mixed" last */
@@ -129,11 +168,13 @@ typedef struct layout {
 
 enum { FMT_GZ, FMT_ZST, FMT_PLAIN };
 
+/* clang-format off */
 enum {
     FAULT_TRUNC_GZ, FAULT_CORRUPT_ZST, FAULT_GARBAGE, FAULT_LONG_LINE, FAULT_SHORT_LINES,
     FAULT_NO_HEADER, FAULT_EMPTY, FAULT_MULTI_MEMBER, FAULT_HEADER_SWITCH, FAULT_CRLF,
     FAULT_TRAILING_TAB, NFAULT
 };
+/* clang-format on */
 typedef struct opts {
     const char *out;
     uint64_t seed;
@@ -141,7 +182,7 @@ typedef struct opts {
     int64_t start_day;
     uint64_t size; /* 0 = use lpf */
     int fmt, layout;
-    uint32_t faults; /* bit per FAULT_* */
+    uint32_t faults;     /* bit per FAULT_* */
     uint32_t situations; /* bit per SIT_* (bit 0 unused) */
     double share403;
     int configs, waf;
@@ -162,16 +203,16 @@ typedef struct client {
 enum { B_DEFAULT, B_STATIC, B_API, B_RESTRICTED, B_SECURE };
 
 typedef struct dist {
-    uint32_t num;       /* example-<num> */
-    char id[15];        /* E + 13 uppercase alnum */
-    char domain[40];    /* dxxxxxxxxxxxxx.cloudfront.net */
+    uint32_t num;    /* example-<num> */
+    char id[15];     /* E + 13 uppercase alnum */
+    char domain[40]; /* dxxxxxxxxxxxxx.cloudfront.net */
     uint32_t domainlen;
-    char alias[2][48];  /* www.example-N.com, media.example-N.com */
-    char badhost[3][48];/* hosts that are NOT associated with this distribution */
+    char alias[2][48];      /* www.example-N.com, media.example-N.com */
+    char badhost[3][48];    /* hosts that are NOT associated with this distribution */
     const char *restricted; /* "/private/" ... (signed URLs / cookies required) */
     const char *secure;     /* "/secure/" ... (HTTPS only) */
     int cookie_logging;
-    uint8_t geo[3];     /* indices into cfs_gen_blocked_countries[] */
+    uint8_t geo[3]; /* indices into cfs_gen_blocked_countries[] */
     uint32_t ngeo;
     char key_pair_id[16]; /* trusted public key id, K + 13 */
     char key_group_id[40];
@@ -179,16 +220,16 @@ typedef struct dist {
     char webacl_arn[160];
     char etag[16];
     char referer[3][64];
-    uint64_t salt;      /* object sizes, names */
+    uint64_t salt; /* object sizes, names */
     /* --situations that change this whole distribution (gen_world.c assigns them) */
-    uint8_t sit_page;         /* custom-error-page: CustomErrorResponses 403 -> /errors/403.html */
-    uint8_t sit_remap;        /* custom-error-page: 403 remapped to 200 /index.html (hidden 403s) */
-    uint8_t sit_cookies_off;  /* cookies-off: signed cookies sent, cookie logging off */
-    uint8_t sit_fast_origin;  /* fast-origin: API Miss >= 120 ms, its 403s in 20-40 ms */
-    uint8_t sit_config_newer; /* config-newer: LastModifiedTime noon of day 1, https-only from then */
+    uint8_t sit_page;           /* custom-error-page: CustomErrorResponses 403 -> /errors/403.html */
+    uint8_t sit_remap;          /* custom-error-page: 403 remapped to 200 /index.html (hidden 403s) */
+    uint8_t sit_cookies_off;    /* cookies-off: signed cookies sent, cookie logging off */
+    uint8_t sit_fast_origin;    /* fast-origin: API Miss >= 120 ms, its 403s in 20-40 ms */
+    uint8_t sit_config_newer;   /* config-newer: LastModifiedTime noon of day 1, https-only from then */
     uint8_t sit_default_domain; /* default-domain: get-distribution-config shape, viewers on dxxx */
-    uint8_t sit_functions;    /* edge-function: CloudFront Function + Lambda@Edge associations */
-    uint32_t page_len;        /* sc-content-len of the custom 403 page / of /index.html */
+    uint8_t sit_functions;      /* edge-function: CloudFront Function + Lambda@Edge associations */
+    uint32_t page_len;          /* sc-content-len of the custom 403 page / of /index.html */
 } dist_t;
 
 typedef struct world {
@@ -223,16 +264,16 @@ typedef struct line {
     sv v[NF];
     char *sp; /* next free byte of scratch */
     /* facts for accounting and the WAF record */
-    int64_t ts;   /* epoch seconds of date+time */
-    uint32_t ms;  /* millisecond part of timestamp(ms) */
+    int64_t ts;  /* epoch seconds of date+time */
+    uint32_t ms; /* millisecond part of timestamp(ms) */
     uint8_t status, cause, method_idx;
     uint16_t edge;
     sv raw_query; /* what the viewer sent (WAF args); "" when none */
     sv raw_ua;    /* decoded user agent */
     sv country;
     uint32_t waf_rule;
-    uint8_t situation; /* SIT_* named in labels.tsv (SIT_NONE: ordinary) */
-    uint8_t waf_action; /* WAF record other than the cause's own: WA_CAPTCHA, WA_CHALLENGE */
+    uint8_t situation;   /* SIT_* named in labels.tsv (SIT_NONE: ordinary) */
+    uint8_t waf_action;  /* WAF record other than the cause's own: WA_CAPTCHA, WA_CHALLENGE */
     uint8_t waf_code403; /* the BLOCK record carries responseCodeSent 403 (custom response) */
     uint8_t hidden;      /* a 403 remapped by CustomErrorResponses to another status */
     char scratch[LINE_SCRATCH];
@@ -268,7 +309,8 @@ uint64_t cfs_gen_obj_size(const dist_t *D, int type, uint32_t n);
 static inline char *put_word(char *p, rng_t *r) { return put_str(p, cfs_gen_words[rng_below(r, NWORDS)]); }
 
 /* Write the line in the layout's field order. */
-static inline char *emit_line(char *out, const line_t *L, const layout_t *lay, int nf_limit, int crlf, int ttab)
+static inline char *emit_line(char *out, const line_t *L, const layout_t *lay, int nf_limit, int crlf,
+                              int ttab)
 {
     int nf = nf_limit > 0 && nf_limit < lay->nf ? nf_limit : lay->nf;
     for (int i = 0; i < nf; i++) {
@@ -350,7 +392,8 @@ double cfs_gen_mean_line_bytes(const world_t *W, const plan_t *P);
 /* gen_faults.c */
 size_t cfs_gen_plan_faults(const opts_t *o, plan_t *P, size_t n);
 int cfs_gen_inject_plan(rng_t *r, const job_t *J, inj_t *inj);
-void cfs_gen_inject_line(const fctx_t *F, rng_t *r, job_t *J, tls_t *T, const layout_t *lay, int crlf, uint8_t what);
+void cfs_gen_inject_line(const fctx_t *F, rng_t *r, job_t *J, tls_t *T, const layout_t *lay, int crlf,
+                         uint8_t what);
 void cfs_gen_fault_damage(const job_t *J, buf_t *comp);
 
 /* ---- companion files (gen_companion.c) ---- */

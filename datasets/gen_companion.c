@@ -114,10 +114,26 @@ static void jw_null(jw_t *w)
     jw_sep(w);
     buf_puts(w->b, "null");
 }
-static void jw_kstr(jw_t *w, const char *k, const char *v) { jw_key(w, k); jw_str(w, v); }
-static void jw_ku64(jw_t *w, const char *k, uint64_t v) { jw_key(w, k); jw_u64(w, v); }
-static void jw_ksv(jw_t *w, const char *k, sv v) { jw_key(w, k); jw_sv(w, v); }
-static void jw_kbool(jw_t *w, const char *k, int v) { jw_key(w, k); jw_bool(w, v); }
+static void jw_kstr(jw_t *w, const char *k, const char *v)
+{
+    jw_key(w, k);
+    jw_str(w, v);
+}
+static void jw_ku64(jw_t *w, const char *k, uint64_t v)
+{
+    jw_key(w, k);
+    jw_u64(w, v);
+}
+static void jw_ksv(jw_t *w, const char *k, sv v)
+{
+    jw_key(w, k);
+    jw_sv(w, v);
+}
+static void jw_kbool(jw_t *w, const char *k, int v)
+{
+    jw_key(w, k);
+    jw_bool(w, v);
+}
 /* {"Quantity":0} */
 static void jw_kempty(jw_t *w, const char *k)
 {
@@ -202,7 +218,8 @@ void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int action, 
     jw_kstr(&w, "webaclId", D->webacl_arn);
     const waf_rule *rule = block ? &cfs_gen_waf_rules[L->waf_rule] : NULL;
     static const char *const action_name[] = {"ALLOW", "BLOCK", "CAPTCHA", "CHALLENGE"};
-    static const char *const other_rule[] = {"Default_Action", "", "CaptchaSensitivePaths", "ChallengeAutomatedClients"};
+    static const char *const other_rule[] = {"Default_Action", "", "CaptchaSensitivePaths",
+                                             "ChallengeAutomatedClients"};
     jw_kstr(&w, "terminatingRuleId", block ? rule->id : other_rule[action]);
     jw_kstr(&w, "terminatingRuleType", block ? rule->type : "REGULAR");
     jw_kstr(&w, "action", action_name[action]);
@@ -215,10 +232,8 @@ void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int action, 
     jw_key(&w, "requestHeadersInserted");
     jw_null(&w);
     jw_key(&w, "responseCodeSent");
-    if (block && L->waf_code403)
-        jw_u64(&w, 403); /* a custom response (its code and body are the rule's) */
-    else
-        jw_null(&w);
+    if (block && L->waf_code403) jw_u64(&w, 403); /* a custom response (its code and body are the rule's) */
+    else jw_null(&w);
     jw_key(&w, "httpRequest");
     waf_http_request(&w, L);
     jw_key(&w, "labels");
@@ -265,7 +280,10 @@ static int write_buf_path(const char *dir, const char *name, const buf_t *b)
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* What expected.json reports: the sum of every job's counts. */
 typedef struct totals {
@@ -420,7 +438,8 @@ static void jw_functions(jw_t *w, const dist_t *D, int fn)
         jw_key(w, "Items");
         jw_open(w, '[');
         jw_open(w, '{');
-        snprintf(arn, sizeof arn, "arn:aws:lambda:us-east-1:123456789012:function:example-%u-api-auth:7", D->num);
+        snprintf(arn, sizeof arn, "arn:aws:lambda:us-east-1:123456789012:function:example-%u-api-auth:7",
+                 D->num);
         jw_kstr(w, "LambdaFunctionARN", arn);
         jw_kstr(w, "EventType", "viewer-request");
         jw_kbool(w, "IncludeBody", 0);
@@ -437,7 +456,8 @@ static void jw_functions(jw_t *w, const dist_t *D, int fn)
         jw_key(w, "Items");
         jw_open(w, '[');
         jw_open(w, '{');
-        snprintf(arn, sizeof arn, "arn:aws:cloudfront::123456789012:function/example-%u-hotlink-guard", D->num);
+        snprintf(arn, sizeof arn, "arn:aws:cloudfront::123456789012:function/example-%u-hotlink-guard",
+                 D->num);
         jw_kstr(w, "FunctionARN", arn);
         jw_kstr(w, "EventType", "viewer-request");
         jw_close(w, '}');
@@ -472,7 +492,8 @@ static void jw_behavior(jw_t *w, const dist_t *D, const char *pattern, const cha
     jw_functions(w, D, fn == FN_CLOUDFRONT || D->sit_functions ? fn : FN_NONE);
     jw_kstr(w, "FieldLevelEncryptionId", "");
     /* AWS managed cache policies CachingOptimized / CachingDisabled */
-    jw_kstr(w, "CachePolicyId", cached ? "658327ea-f89d-4fab-a63d-7e88639e58f6" : "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
+    jw_kstr(w, "CachePolicyId",
+            cached ? "658327ea-f89d-4fab-a63d-7e88639e58f6" : "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
     jw_close(w, '}');
 }
 
@@ -523,10 +544,8 @@ static void config_origin(jw_t *w, const dist_t *D, int s3)
     char tmp[256];
     jw_open(w, '{');
     jw_kstr(w, "Id", s3 ? "s3-origin" : "api-origin");
-    if (s3)
-        snprintf(tmp, sizeof tmp, "example-%u-site.s3.us-east-1.amazonaws.com", D->num);
-    else
-        snprintf(tmp, sizeof tmp, "api.example-%u.com", D->num);
+    if (s3) snprintf(tmp, sizeof tmp, "example-%u-site.s3.us-east-1.amazonaws.com", D->num);
+    else snprintf(tmp, sizeof tmp, "api.example-%u.com", D->num);
     jw_kstr(w, "DomainName", tmp);
     jw_kstr(w, "OriginPath", "");
     jw_kempty(w, "CustomHeaders");
@@ -799,7 +818,8 @@ int cfs_gen_write_labels(const world_t *W, const plan_t *P)
     if (f) {
         fputs("request_id\tcause\tfile\tsituation\n", f);
         for (size_t i = 0; i < P->n; i++)
-            if (P->j[i].labels.n && fwrite(P->j[i].labels.p, 1, P->j[i].labels.n, f) != P->j[i].labels.n) bad = 1;
+            if (P->j[i].labels.n && fwrite(P->j[i].labels.p, 1, P->j[i].labels.n, f) != P->j[i].labels.n)
+                bad = 1;
         if (fclose(f)) bad = 1;
     }
     if (bad) {

@@ -13,35 +13,49 @@ size_t cfs_gen_plan_faults(const opts_t *o, plan_t *P, size_t n)
     rng_t r;
     rng_seed(&r, mix2(o->seed, 0x6661756c74ull)); /* "fault" */
     /* fmt -1: as --format; -2: plain with --format plain, else gz */
-    static const struct { int fault, kind, fmt; } extra[] = {
-        {FAULT_TRUNC_GZ, J_TRUNC_GZ, FMT_GZ},       {FAULT_CORRUPT_ZST, J_CORRUPT_ZST, FMT_ZST},
-        {FAULT_NO_HEADER, J_NO_HEADER, -1},         {FAULT_EMPTY, J_EMPTY, FMT_PLAIN},
-        {FAULT_MULTI_MEMBER, J_MULTI, FMT_GZ},      {FAULT_HEADER_SWITCH, J_HDR_SWITCH, -2},
+    static const struct {
+        int fault, kind, fmt;
+    } extra[] = {
+        {FAULT_TRUNC_GZ, J_TRUNC_GZ, FMT_GZ},
+        {FAULT_CORRUPT_ZST, J_CORRUPT_ZST, FMT_ZST},
+        {FAULT_NO_HEADER, J_NO_HEADER, -1},
+        {FAULT_EMPTY, J_EMPTY, FMT_PLAIN},
+        {FAULT_MULTI_MEMBER, J_MULTI, FMT_GZ},
+        {FAULT_HEADER_SWITCH, J_HDR_SWITCH, -2},
         {FAULT_CRLF, J_CRLF, -1},
     };
     for (size_t e = 0; e < sizeof extra / sizeof extra[0]; e++) {
         if (!(o->faults & (1u << extra[e].fault))) continue;
         job_t *J = &P->j[n];
         J->kind = (uint8_t)extra[e].kind;
-        J->fmt = (uint8_t)(extra[e].fmt == -1 ? o->fmt : extra[e].fmt == -2 ? (o->fmt == FMT_PLAIN ? FMT_PLAIN : FMT_GZ) : extra[e].fmt);
+        J->fmt = (uint8_t)(extra[e].fmt == -1   ? o->fmt
+                           : extra[e].fmt == -2 ? (o->fmt == FMT_PLAIN ? FMT_PLAIN : FMT_GZ)
+                                                : extra[e].fmt);
         J->layout = LAY_33;
-        J->good = J->kind != J_NO_HEADER && J->kind != J_TRUNC_GZ && J->kind != J_CORRUPT_ZST && J->kind != J_EMPTY;
+        J->good = J->kind != J_NO_HEADER && J->kind != J_TRUNC_GZ && J->kind != J_CORRUPT_ZST &&
+                  J->kind != J_EMPTY;
         J->damaged = J->kind == J_TRUNC_GZ || J->kind == J_CORRUPT_ZST;
         J->dist = 0;
         J->day = 0;
         J->hour = (uint32_t)(6 + e * 2);
         J->nlines = J->kind == J_EMPTY ? 0 : fault_lines;
-        if (J->kind == J_TRUNC_GZ || J->kind == J_CORRUPT_ZST) J->nlines = fault_lines < 200 ? 200 : fault_lines; /* enough to cut mid-stream */
+        if (J->kind == J_TRUNC_GZ || J->kind == J_CORRUPT_ZST)
+            J->nlines = fault_lines < 200 ? 200 : fault_lines; /* enough to cut mid-stream */
         n++;
     }
     /* line-level faults go into a few regular files */
-    static const struct { int fault, inj, files; } lf[] = {
-        {FAULT_GARBAGE, INJ_GARBAGE, 2}, {FAULT_LONG_LINE, INJ_LONG, 1},
-        {FAULT_SHORT_LINES, INJ_SHORT, 2}, {FAULT_TRAILING_TAB, INJ_TTAB, 2},
+    static const struct {
+        int fault, inj, files;
+    } lf[] = {
+        {FAULT_GARBAGE, INJ_GARBAGE, 2},
+        {FAULT_LONG_LINE, INJ_LONG, 1},
+        {FAULT_SHORT_LINES, INJ_SHORT, 2},
+        {FAULT_TRAILING_TAB, INJ_TTAB, 2},
     };
     for (size_t f = 0; f < sizeof lf / sizeof lf[0]; f++) {
         if (!(o->faults & (1u << lf[f].fault))) continue;
-        for (int k = 0; k < lf[f].files; k++) P->j[rng_below(&r, (uint32_t)P->nregular)].inject |= (uint8_t)lf[f].inj;
+        for (int k = 0; k < lf[f].files; k++)
+            P->j[rng_below(&r, (uint32_t)P->nregular)].inject |= (uint8_t)lf[f].inj;
     }
     return n;
 }
@@ -58,10 +72,12 @@ int cfs_gen_inject_plan(rng_t *r, const job_t *J, inj_t *inj)
 {
     int ninj = 0;
     if (J->inject & INJ_GARBAGE)
-        for (uint32_t k = rng_range(r, 1, 3); k; k--) inj[ninj++] = (inj_t){rng_below(r, J->nlines + 1), INJ_GARBAGE};
+        for (uint32_t k = rng_range(r, 1, 3); k; k--)
+            inj[ninj++] = (inj_t){rng_below(r, J->nlines + 1), INJ_GARBAGE};
     if (J->inject & INJ_LONG) inj[ninj++] = (inj_t){rng_below(r, J->nlines + 1), INJ_LONG};
     if (J->inject & INJ_SHORT)
-        for (uint32_t k = rng_range(r, 2, 5); k; k--) inj[ninj++] = (inj_t){rng_below(r, J->nlines + 1), INJ_SHORT};
+        for (uint32_t k = rng_range(r, 2, 5); k; k--)
+            inj[ninj++] = (inj_t){rng_below(r, J->nlines + 1), INJ_SHORT};
     qsort(inj, (size_t)ninj, sizeof inj[0], cmp_inj);
     return ninj;
 }
@@ -95,7 +111,8 @@ static void put_long_line(buf_t *b, rng_t *r)
 }
 
 /* Writes one injected line of kind `what` into T->text and counts its rejection. */
-void cfs_gen_inject_line(const fctx_t *F, rng_t *r, job_t *J, tls_t *T, const layout_t *lay, int crlf, uint8_t what)
+void cfs_gen_inject_line(const fctx_t *F, rng_t *r, job_t *J, tls_t *T, const layout_t *lay, int crlf,
+                         uint8_t what)
 {
     buf_t *b = &T->text;
     if (what == INJ_GARBAGE) {

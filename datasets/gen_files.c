@@ -22,7 +22,8 @@ static void job_name(const world_t *W, job_t *J, uint64_t salt)
         h /= 36;
     }
     uniq[8] = 0;
-    snprintf(J->name, sizeof J->name, "%s.%s-%02u.%s.%s", W->dist[J->dist].id, date, J->hour, uniq, fmt_ext[J->fmt]);
+    snprintf(J->name, sizeof J->name, "%s.%s-%02u.%s.%s", W->dist[J->dist].id, date, J->hour, uniq,
+             fmt_ext[J->fmt]);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -71,7 +72,8 @@ void cfs_gen_plan_build(const world_t *W, plan_t *P)
                     job_t *J = &P->j[n];
                     J->kind = J_REGULAR;
                     J->fmt = (uint8_t)o->fmt;
-                    J->layout = (uint8_t)(o->layout == LAY_MIXED ? mixed_rotation[n % sizeof mixed_rotation] : o->layout);
+                    J->layout = (uint8_t)(o->layout == LAY_MIXED ? mixed_rotation[n % sizeof mixed_rotation]
+                                                                 : o->layout);
                     J->good = 1;
                     J->dist = d;
                     J->day = day;
@@ -119,17 +121,27 @@ int cfs_gen_draw_cause(const world_t *W, rng_t *r, uint32_t off, uint32_t *k403)
  * default data sets keep their bytes. */
 int cfs_gen_draw_situation(const world_t *W, rng_t *r, int cause)
 {
-    static const struct { uint8_t sit; uint16_t pm; } on403[] = {
-        {SIT_WAF_HTTP, 30}, {SIT_WAF_CUSTOM_RESPONSE, 30}, {SIT_CAPTCHA, 20},
-        {SIT_EMPTY_KEY_PAIR_ID, 30}, {SIT_EDGE_FUNCTION, 30}};
-    static const struct { uint8_t sit; uint16_t pm; } other[] = {{SIT_CAPTCHA, 6}, {SIT_SLOW_DOWNLOADS, 15}};
+    static const struct {
+        uint8_t sit;
+        uint16_t pm;
+    } on403[] = {{SIT_WAF_HTTP, 30},
+                 {SIT_WAF_CUSTOM_RESPONSE, 30},
+                 {SIT_CAPTCHA, 20},
+                 {SIT_EMPTY_KEY_PAIR_ID, 30},
+                 {SIT_EDGE_FUNCTION, 30}};
+    static const struct {
+        uint8_t sit;
+        uint16_t pm;
+    } other[] = {{SIT_CAPTCHA, 6}, {SIT_SLOW_DOWNLOADS, 15}};
     uint32_t u = rng_below(r, 1000), acc = 0;
     if (cause != C_NONE) {
         for (size_t i = 0; i < sizeof on403 / sizeof on403[0]; i++)
-            if (u < (acc += on403[i].pm)) return W->o->situations & 1u << on403[i].sit ? on403[i].sit : SIT_NONE;
+            if (u < (acc += on403[i].pm))
+                return W->o->situations & 1u << on403[i].sit ? on403[i].sit : SIT_NONE;
     } else {
         for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
-            if (u < (acc += other[i].pm)) return W->o->situations & 1u << other[i].sit ? other[i].sit : SIT_NONE;
+            if (u < (acc += other[i].pm))
+                return W->o->situations & 1u << other[i].sit ? other[i].sit : SIT_NONE;
     }
     return SIT_NONE;
 }
@@ -178,7 +190,8 @@ static evline_t *cached_events(const world_t *W, const job_t *J, uint32_t file_o
     *n = 0;
     if (!(o->situations & 1u << SIT_CACHED_ORIGIN) || J->kind != J_REGULAR || !J->nlines) return NULL;
     rng_t hr;
-    rng_seed(&hr, mix2(o->seed ^ 0x6361636865ull, ((uint64_t)J->dist * 4000 + J->day) * 24 + J->hour)); /* "cache" */
+    rng_seed(&hr, mix2(o->seed ^ 0x6361636865ull,
+                       ((uint64_t)J->dist * 4000 + J->day) * 24 + J->hour)); /* "cache" */
     /* about 1% of the hour's 403s start an event: with 3.5 lines each, ~3.5% of the 403s */
     double x = (double)o->fph * J->nlines * o->share403 * 0.01;
     uint32_t nev = (uint32_t)x + (rng_unit(&hr) < x - (uint32_t)x);
@@ -209,7 +222,9 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
     b->n = 0;
     const layout_t *lay = &W->lay[J->layout];
     int crlf = J->kind == J_CRLF;
-    if (J->kind != J_NO_HEADER && J->kind != J_EMPTY) buf_putsv(b, crlf ? (sv){lay->header_crlf.p, (uint32_t)lay->header_crlf.n} : (sv){lay->header.p, (uint32_t)lay->header.n});
+    if (J->kind != J_NO_HEADER && J->kind != J_EMPTY)
+        buf_putsv(b, crlf ? (sv){lay->header_crlf.p, (uint32_t)lay->header_crlf.n}
+                          : (sv){lay->header.p, (uint32_t)lay->header.n});
 
     /* injected bad lines: positions drawn up front */
     inj_t inj[16];
@@ -221,7 +236,8 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
     size_t nev = 0, next_ev = 0;
     evline_t *ev = cached_events(W, J, J->fidx, &nev);
     for (uint32_t i = 0; i <= J->nlines; i++) {
-        while (next < ninj && inj[next].pos == i) cfs_gen_inject_line(&F, &r, J, T, lay, crlf, inj[next++].what);
+        while (next < ninj && inj[next].pos == i)
+            cfs_gen_inject_line(&F, &r, J, T, lay, crlf, inj[next++].what);
         if (i == J->nlines) break;
         if (J->kind == J_HDR_SWITCH && i == J->nlines / 2) {
             /* the file goes on in the 26-field layout after a new header */
@@ -304,8 +320,7 @@ void cfs_gen_job_write(const world_t *W, job_t *J, tls_t *T)
             gz_into(T, data, J->cut[0]);
             gz_into(T, data + J->cut[0], J->cut[1] - J->cut[0]);
             gz_into(T, data + J->cut[1], n - J->cut[1]);
-        } else
-            gz_into(T, data, n);
+        } else gz_into(T, data, n);
     } else {
         size_t bound = ZSTD_compressBound(n);
         buf_reserve(&T->comp, bound);
@@ -371,7 +386,8 @@ double cfs_gen_mean_line_bytes(const world_t *W, const plan_t *P)
 
 /* The lines of file `file` of the default plan, appended to out[*n..cap) while whole lines
  * fit; returns 0 when the buffer is full. */
-static int sample_file(const world_t *W, uint32_t file, line_t *L, char *out, size_t cap, size_t *n, uint64_t *lines)
+static int sample_file(const world_t *W, uint32_t file, line_t *L, char *out, size_t cap, size_t *n,
+                       uint64_t *lines)
 {
     const opts_t *o = W->o;
     uint32_t nreg = o->dists * o->days * 24;

@@ -12,7 +12,8 @@ static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
  * (private-content-linux-openssl.md: tr '+=/' '-_~'). */
 static const char b64cf[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-~";
 
-static const sv methods[] = {SV("GET"), SV("HEAD"), SV("POST"), SV("PUT"), SV("DELETE"), SV("OPTIONS"), SV("PATCH")};
+static const sv methods[] = {SV("GET"),    SV("HEAD"),    SV("POST"), SV("PUT"),
+                             SV("DELETE"), SV("OPTIONS"), SV("PATCH")};
 
 static const sv dash = {"-", 1};
 
@@ -156,11 +157,27 @@ static void put_signed(const fctx_t *F, rng_t *r, int how, int64_t expires, cons
 }
 
 /* Normal (non-403) line kinds and their weights per 1000 lines. */
-enum { K_HIT, K_MISS, K_REFRESH, K_API, K_SIGNED_OK, K_304, K_206, K_301, K_307, K_404, K_000, K_502, K_503, K_OPTIONS, NKIND };
+enum {
+    K_HIT,
+    K_MISS,
+    K_REFRESH,
+    K_API,
+    K_SIGNED_OK,
+    K_304,
+    K_206,
+    K_301,
+    K_307,
+    K_404,
+    K_000,
+    K_502,
+    K_503,
+    K_OPTIONS,
+    NKIND
+};
 static const uint16_t kind_w[NKIND] = {500, 150, 30, 80, 30, 60, 30, 30, 5, 50, 10, 7, 3, 15};
 
-static const sv rt_hit = SV("Hit"), rt_miss = SV("Miss"), rt_refresh = SV("RefreshHit"), rt_error = SV("Error"),
-                rt_redirect = SV("Redirect");
+static const sv rt_hit = SV("Hit"), rt_miss = SV("Miss"), rt_refresh = SV("RefreshHit"),
+                rt_error = SV("Error"), rt_redirect = SV("Redirect");
 
 /* The request and response of one line, decided by its kind or cause before the fields
  * are written.  The query and cookie are the viewer's raw bytes, encoded at the end. */
@@ -258,7 +275,8 @@ static void kind_cached(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind
     R->beh = bv < 48 ? B_DEFAULT : bv < 90 ? B_STATIC : B_SECURE;
     R->method = rng_pct(r, 5) ? M_HEAD : M_GET;
     R->type = cfs_gen_path(F, r, L, R->beh, &R->objn);
-    uint64_t sz = R->beh == B_SECURE && R->type == O_HTML ? 3000 + rng_below(r, 40000) : cfs_gen_obj_size(F->D, R->type, R->objn);
+    uint64_t sz = R->beh == B_SECURE && R->type == O_HTML ? 3000 + rng_below(r, 40000)
+                                                          : cfs_gen_obj_size(F->D, R->type, R->objn);
     R->clen = (int64_t)sz;
     R->body = R->method == M_HEAD ? 0 : sz;
     R->ct = cfs_gen_otypes[R->type].ct;
@@ -319,10 +337,8 @@ static void kind_signed_ok(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int k
         R->body = sz;
         set_rt(R, rng_pct(r, 60) ? rt_hit : rt_miss);
     }
-    if (R->rt.p == rt_hit.p)
-        hit_times(r, R, R->body);
-    else
-        origin_times(r, R, R->body);
+    if (R->rt.p == rt_hit.p) hit_times(r, R, R->body);
+    else origin_times(r, R, R->body);
 }
 
 static void kind_304(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
@@ -416,10 +432,8 @@ static void kind_404(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
         R->body = rng_range(r, 280, 420);
     }
     R->clen = (int64_t)R->body;
-    if (rng_pct(r, 20))
-        edge_times(r, R); /* cached error response (DRT Error covers it) */
-    else
-        origin_times(r, R, R->body);
+    if (rng_pct(r, 20)) edge_times(r, R); /* cached error response (DRT Error covers it) */
+    else origin_times(r, R, R->body);
 }
 
 /* the viewer hung up before the response started */
@@ -437,10 +451,8 @@ static void kind_000(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
     R->ct = cfs_gen_otypes[R->type].ct;
     R->body = 0;
     R->clen = -1;
-    if (R->rrt.p == rt_hit.p)
-        hit_times(r, R, 0);
-    else
-        origin_times(r, R, 0);
+    if (R->rrt.p == rt_hit.p) hit_times(r, R, 0);
+    else origin_times(r, R, 0);
 }
 
 static void kind_502(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kind)
@@ -485,18 +497,18 @@ static void kind_options(const fctx_t *F, rng_t *r, line_t *L, req_t *R, int kin
         return;
     }
     set_rt(R, rng_pct(r, 70) ? rt_hit : rt_miss);
-    if (R->rt.p == rt_hit.p)
-        hit_times(r, R, 0);
-    else
-        origin_times(r, R, 0);
+    if (R->rt.p == rt_hit.p) hit_times(r, R, 0);
+    else origin_times(r, R, 0);
 }
 
+/* clang-format off */
 static kind_fn *const kind_gen[NKIND] = {
     [K_HIT] = kind_cached, [K_MISS] = kind_cached, [K_REFRESH] = kind_cached, [K_API] = kind_api,
     [K_SIGNED_OK] = kind_signed_ok, [K_304] = kind_304, [K_206] = kind_206, [K_301] = kind_301,
     [K_307] = kind_307, [K_404] = kind_404, [K_000] = kind_000, [K_502] = kind_502,
     [K_503] = kind_503, [K_OPTIONS] = kind_options,
 };
+/* clang-format on */
 
 /* ---- 403s: the signature of each cause per datasets/README.md "403 causes" ---- */
 
@@ -515,9 +527,11 @@ static void cause_geo(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
 static void cause_waf(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
 {
     /* what the WAF rules typically catch; the viewer's own %-encoding */
+    /* clang-format off */
     static const char *const bad[] = {
         "id=1%27%20OR%20%271%27=%271", "file=../../../../etc/passwd", "q=%3Cscript%3Ealert(1)%3C/script%3E",
         "cmd=;cat%20/etc/shadow", "redirect=http://evil.example.net/", "search=UNION%20SELECT%20password%20FROM%20users"};
+    /* clang-format on */
     if (rng_pct(r, 60)) {
         R->beh = rng_pct(r, 60) ? B_DEFAULT : B_STATIC;
     } else {
@@ -637,8 +651,7 @@ static void cause_origin_s3(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
     if (rng_pct(r, 20)) {
         set_rt(R, rt_hit); /* cached 403 served from the edge */
         edge_times(r, R);
-    } else
-        origin_times(r, R, (uint64_t)R->clen);
+    } else origin_times(r, R, (uint64_t)R->clen);
 }
 
 static void cause_origin_custom(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
@@ -743,8 +756,7 @@ static void sit_edge_function(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
         if (rng_pct(r, 60)) {
             R->ct = dash; /* only a status code */
             R->clen = 0;
-        } else
-            R->clen = rng_range(r, 40, 200);
+        } else R->clen = rng_range(r, 40, 200);
         edge_times(r, R);
         R->tt = R->ttfb = R->tt + 1;
     } else {
@@ -820,6 +832,7 @@ static void sit_slow(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
     }
 }
 
+/* clang-format off */
 static cause_fn *const cause_gen[NCAUSE] = {
     [C_GEO] = cause_geo, [C_WAF] = cause_waf, [C_SIG_MISSING] = cause_sig_missing,
     [C_SIG_EXPIRED] = cause_sig_expired, [C_SIG_INVALID] = cause_sig_invalid, [C_HTTPS] = cause_https,
@@ -827,6 +840,7 @@ static cause_fn *const cause_gen[NCAUSE] = {
     [C_ORIGIN_CUSTOM] = cause_origin_custom, [C_EDGE_OTHER] = cause_edge_other,
     [C_EDGE_FUNCTION] = sit_edge_function,
 };
+/* clang-format on */
 
 /* ---- the parts of a line that do not depend on its kind ---- */
 
@@ -876,7 +890,7 @@ static void line_viewer(const fctx_t *F, rng_t *r, line_t *L, int cause)
     L->raw_ua = sv_z(cfs_gen_uas[ua].ua);
 
     uint32_t rv = rng_below(r, 100);
-    L->v[F_REFERER] = rv < 50 ? dash
+    L->v[F_REFERER] = rv < 50   ? dash
                       : rv < 75 ? sv_z(D->referer[rv % 3])
                       : rv < 90 ? SV("https://www.google.com/")
                       : rv < 93 ? SV("https://www.bing.com/")
@@ -884,9 +898,13 @@ static void line_viewer(const fctx_t *F, rng_t *r, line_t *L, int cause)
                                 : SV("https://t.co/");
     L->v[F_HOST] = (sv){D->domain, D->domainlen};
     uint32_t hv = rng_below(r, 100);
-    L->v[F_HOSTHDR] = hv < 55 ? sv_z(D->alias[0]) : hv < 75 ? sv_z(D->alias[1]) : (sv){D->domain, D->domainlen};
+    L->v[F_HOSTHDR] = hv < 55   ? sv_z(D->alias[0])
+                      : hv < 75 ? sv_z(D->alias[1])
+                                : (sv){D->domain, D->domainlen};
     if (D->sit_default_domain) /* default-domain: most viewers use dxxxx.cloudfront.net itself */
-        L->v[F_HOSTHDR] = hv < 60 ? (sv){D->domain, D->domainlen} : hv < 85 ? sv_z(D->alias[0]) : sv_z(D->alias[1]);
+        L->v[F_HOSTHDR] = hv < 60   ? (sv){D->domain, D->domainlen}
+                          : hv < 85 ? sv_z(D->alias[0])
+                                    : sv_z(D->alias[1]);
     L->v[F_REQID] = (sv){L->sp, 56};
     L->sp = put_reqid(L->sp, r);
 }
@@ -924,11 +942,15 @@ static void line_protocol(rng_t *r, line_t *L, req_t *R)
         if (tls13) {
             L->v[F_SSLP] = SV("TLSv1.3");
             cv = rng_below(r, 100);
-            L->v[F_SSLC] = cv < 70 ? SV("TLS_AES_128_GCM_SHA256") : cv < 90 ? SV("TLS_AES_256_GCM_SHA384") : SV("TLS_CHACHA20_POLY1305_SHA256");
+            L->v[F_SSLC] = cv < 70   ? SV("TLS_AES_128_GCM_SHA256")
+                           : cv < 90 ? SV("TLS_AES_256_GCM_SHA384")
+                                     : SV("TLS_CHACHA20_POLY1305_SHA256");
         } else {
             L->v[F_SSLP] = SV("TLSv1.2");
             cv = rng_below(r, 100);
-            L->v[F_SSLC] = cv < 75 ? SV("ECDHE-RSA-AES128-GCM-SHA256") : cv < 95 ? SV("ECDHE-RSA-AES256-GCM-SHA384") : SV("ECDHE-RSA-CHACHA20-POLY1305");
+            L->v[F_SSLC] = cv < 75   ? SV("ECDHE-RSA-AES128-GCM-SHA256")
+                           : cv < 95 ? SV("ECDHE-RSA-AES256-GCM-SHA384")
+                                     : SV("ECDHE-RSA-CHACHA20-POLY1305");
         }
     }
     L->v[F_PROTOVER] = R->protover;
@@ -965,8 +987,7 @@ static void line_query_cookie(const fctx_t *F, line_t *L, const req_t *R)
         char *e = cfs_gen_log_encode(s, R->cbuf, (size_t)(R->ck - R->cbuf));
         L->v[F_COOKIE] = (sv){s, (uint32_t)(e - s)};
         L->sp = e;
-    } else
-        L->v[F_COOKIE] = dash;
+    } else L->v[F_COOKIE] = dash;
 }
 
 /* Field f as the decimal v, written at L->sp. */
@@ -989,17 +1010,16 @@ static void line_numbers(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
     const world_t *W = F->W;
     uint32_t hdr = R->status == S_000 ? 0 : rng_range(r, 280, 620);
     put_num_field(L, F_SC_BYTES, R->status == S_000 ? 0 : hdr + R->body);
-    uint64_t csb = 60 + rng_below(r, 300) + L->v[F_UA].n / 2 + (uint64_t)(R->ck - R->cbuf) + (uint64_t)(R->q - R->qbuf);
+    uint64_t csb = 60 + rng_below(r, 300) + L->v[F_UA].n / 2 + (uint64_t)(R->ck - R->cbuf) +
+                   (uint64_t)(R->q - R->qbuf);
     if (R->method == M_POST || R->method == M_PUT || R->method == M_PATCH) csb += rng_range(r, 40, 8000);
     put_num_field(L, F_CS_BYTES, csb);
     if (R->ttfb > R->tt) R->ttfb = R->tt;
     put_secs_field(L, F_TT, R->tt);
     put_secs_field(L, F_TTFB, R->ttfb);
     put_num_field(L, F_C_PORT, rng_range(r, 1024, 65535));
-    if (R->clen >= 0)
-        put_num_field(L, F_CLEN, (uint64_t)R->clen);
-    else
-        L->v[F_CLEN] = dash;
+    if (R->clen >= 0) put_num_field(L, F_CLEN, (uint64_t)R->clen);
+    else L->v[F_CLEN] = dash;
     if (R->ranged) {
         put_num_field(L, F_RSTART, R->range_lo);
         put_num_field(L, F_REND, R->range_hi);
@@ -1013,8 +1033,7 @@ static void line_numbers(const fctx_t *F, rng_t *r, line_t *L, req_t *R)
         char *s = L->sp;
         L->sp = put_sv(s, (sv){o->ip, o->iplen});
         L->v[F_XFF] = (sv){s, o->iplen};
-    } else
-        L->v[F_XFF] = dash;
+    } else L->v[F_XFF] = dash;
 }
 
 /* The situation a 403 line belongs to when no line-level situation claimed it: what its
@@ -1043,14 +1062,16 @@ static void custom_error(const fctx_t *F, line_t *L, req_t *R)
         R->status = S_200;
         R->rt = R->drt = rt_error; /* a 200 that is an error response */
         L->hidden = 1;
-    } else if (!D->sit_page)
-        return;
+    } else if (!D->sit_page) return;
     R->ct = SV("text/html");
     R->clen = D->page_len;
     R->body = R->method == M_HEAD ? 0 : D->page_len;
 }
 
-void cfs_gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause) { cfs_gen_line_sit(F, r, L, cause, SIT_NONE); }
+void cfs_gen_line(const fctx_t *F, rng_t *r, line_t *L, int cause)
+{
+    cfs_gen_line_sit(F, r, L, cause, SIT_NONE);
+}
 
 void cfs_gen_line_sit(const fctx_t *F, rng_t *r, line_t *L, int cause, int sit)
 {
@@ -1072,12 +1093,13 @@ void cfs_gen_line_sit(const fctx_t *F, rng_t *r, line_t *L, int cause, int sit)
     req_init(&R);
     if (F->D->sit_fast_origin) R.min_api_ms = 120;
     uint32_t pv = rng_below(r, 100);
-    R.protover = pv < 65 ? SV("HTTP/2.0") : pv < 89 ? SV("HTTP/1.1") : pv < 98 ? SV("HTTP/3.0") : SV("HTTP/1.0");
+    R.protover = pv < 65   ? SV("HTTP/2.0")
+                 : pv < 89 ? SV("HTTP/1.1")
+                 : pv < 98 ? SV("HTTP/3.0")
+                           : SV("HTTP/1.0");
     if (cause == C_NONE) {
-        if (sit == SIT_CAPTCHA)
-            sit_captcha_page(F, r, L, &R);
-        else if (sit == SIT_SLOW_DOWNLOADS)
-            sit_slow(F, r, L, &R);
+        if (sit == SIT_CAPTCHA) sit_captcha_page(F, r, L, &R);
+        else if (sit == SIT_SLOW_DOWNLOADS) sit_slow(F, r, L, &R);
         else {
             int kind = (int)pick_w(r, kind_w, NKIND);
             kind_gen[kind](F, r, L, &R, kind);

@@ -21,15 +21,15 @@ uint64_t cfs_gen_obj_size(const dist_t *D, int type, uint32_t n)
 typedef struct path_rule path_rule;
 typedef char *path_gen(char *p, const path_rule *R, uint64_t h, uint32_t n);
 struct path_rule {
-    uint8_t weight;      /* percent of the behavior's requests; a table sums to 100 */
+    uint8_t weight; /* percent of the behavior's requests; a table sums to 100 */
     path_gen *gen;
-    const char *text;    /* the fixed part written first */
-    const char *suffix;  /* NULL: "." and the kind's extension */
-    uint8_t shift;       /* the word is words[(h >> shift) % NWORDS] */
-    uint8_t hex_shift;   /* path_word_hex: the 8 hex digits are h >> hex_shift */
-    int32_t objn;        /* the object number reported; -1 keeps the drawn n */
-    uint32_t base;       /* path_number: the number written is base + n */
-    uint8_t nkinds;      /* the object kind is kinds[h % nkinds] */
+    const char *text;   /* the fixed part written first */
+    const char *suffix; /* NULL: "." and the kind's extension */
+    uint8_t shift;      /* the word is words[(h >> shift) % NWORDS] */
+    uint8_t hex_shift;  /* path_word_hex: the 8 hex digits are h >> hex_shift */
+    int32_t objn;       /* the object number reported; -1 keeps the drawn n */
+    uint32_t base;      /* path_number: the number written is base + n */
+    uint8_t nkinds;     /* the object kind is kinds[h % nkinds] */
     uint8_t kinds[3];
 };
 
@@ -112,14 +112,16 @@ static const path_rule default_paths[] = {
     {2, path_fixed, "/sitemap.xml", .objn = 4, KIND(O_XML)},
     {20, path_blog, "/blog/", ".html", .objn = -1, KIND(O_HTML)},
     {10, path_word_num, "/products/", ".html", .shift = 8, .objn = -1, KIND(O_HTML)},
-    {31, path_word_num, "/images/", NULL, .shift = 16, .objn = -1, .nkinds = 3, .kinds = {O_JPG, O_PNG, O_WEBP}},
+    {31, path_word_num, "/images/", NULL, .shift = 16, .objn = -1, .nkinds = 3,
+     .kinds = {O_JPG, O_PNG, O_WEBP}},
     {8, path_word_num, "/videos/", ".mp4", .shift = 24, .objn = -1, KIND(O_MP4)},
     {6, path_word_num, "/downloads/", NULL, .shift = 32, .objn = -1, .nkinds = 2, .kinds = {O_ZIP, O_PDF}},
 };
 static const path_rule static_paths[] = {
     {30, path_word_hex, "/static/js/", ".js", .hex_shift = 8, .objn = -1, KIND(O_JS)},
     {20, path_word_hex, "/static/css/", ".css", .hex_shift = 12, .objn = -1, KIND(O_CSS)},
-    {35, path_word_num, "/static/img/", NULL, .shift = 20, .objn = -1, .nkinds = 3, .kinds = {O_PNG, O_SVG, O_WEBP}},
+    {35, path_word_num, "/static/img/", NULL, .shift = 20, .objn = -1, .nkinds = 3,
+     .kinds = {O_PNG, O_SVG, O_WEBP}},
     {8, path_font, "/static/fonts/", .shift = 28, .objn = -1, KIND(O_WOFF2)},
     {7, path_word_num, "/static/media/", ".mp4", .shift = 36, .objn = -1, KIND(O_MP4)},
 };
@@ -150,7 +152,10 @@ typedef struct path_table {
     const path_rule *rules;
     size_t n;
 } path_table;
-#define PATH_TABLE(t) {t, sizeof t / sizeof t[0]}
+#define PATH_TABLE(t)             \
+    {                             \
+        t, sizeof t / sizeof t[0] \
+    }
 static const path_table path_tables[] = {
     [B_DEFAULT] = PATH_TABLE(default_paths), [B_STATIC] = PATH_TABLE(static_paths),
     [B_API] = PATH_TABLE(api_paths),         [B_RESTRICTED] = PATH_TABLE(restricted_paths),
@@ -182,14 +187,15 @@ void cfs_gen_s3_denied_path(rng_t *r, line_t *L, int *type)
     uint32_t v = rng_below(r, 100);
     char *s = L->sp, *p = s;
     *type = O_XML;
-    if (v < 10)
-        p = put_str(p, "/");
+    if (v < 10) p = put_str(p, "/");
     else if (v < 35) {
-        static const char *const dirs[] = {"/blog/2026/", "/images/", "/static/img/", "/docs/", "/downloads/", "/static/"};
+        static const char *const dirs[] = {"/blog/2026/", "/images/",    "/static/img/",
+                                           "/docs/",      "/downloads/", "/static/"};
         p = put_str(p, dirs[rng_below(r, 6)]);
     } else {
         /* a missing object: unknown number or an old name (no s3:ListBucket => 403, §5.6) */
-        static const char *const pre[] = {"/images/old-", "/static/js/legacy-", "/assets/", "/wp-content/uploads/", "/images/"};
+        static const char *const pre[] = {"/images/old-", "/static/js/legacy-", "/assets/",
+                                          "/wp-content/uploads/", "/images/"};
         p = put_str(p, pre[rng_below(r, 5)]);
         p = put_word(p, r);
         *p++ = '-';

@@ -79,11 +79,22 @@ static inline int needs_enc(unsigned char c)
 {
     if (c <= 32 || c >= 127) return 1;
     switch (c) {
-    case '<': case '>': case '"': case '#': case '%': case '{': case '}': case '|':
-    case '\\': case '^': case '~': case '[': case ']': case '`': case '\'':
-        return 1;
-    default:
-        return 0;
+    case '<':
+    case '>':
+    case '"':
+    case '#':
+    case '%':
+    case '{':
+    case '}':
+    case '|':
+    case '\\':
+    case '^':
+    case '~':
+    case '[':
+    case ']':
+    case '`':
+    case '\'': return 1;
+    default: return 0;
     }
 }
 
@@ -96,8 +107,7 @@ char *cfs_gen_log_encode(char *dst, const char *src, size_t n)
             *dst++ = '%';
             *dst++ = HX[c >> 4];
             *dst++ = HX[c & 15];
-        } else
-            *dst++ = (char)c;
+        } else *dst++ = (char)c;
     }
     return dst;
 }

@@ -182,10 +182,8 @@ static inline uint32_t pick_cum(rng_t *r, const uint32_t *cum, uint32_t n)
     uint32_t lo = 0, hi = n - 1;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        if (cum[mid] > x)
-            hi = mid;
-        else
-            lo = mid + 1;
+        if (cum[mid] > x) hi = mid;
+        else lo = mid + 1;
     }
     return lo;
 }

@@ -8,12 +8,13 @@
 
 /* Share of the 403s per cause, in percent; every cause >= 4% so that each stays above 2% of
  * the 403s of any data set of 20k lines (the draw is stratified, see cause_cycle). */
-static const uint8_t cause_weight[NCAUSE] = {0, 10, 20, 10, 8, 6, 8, 7, 4, 12, 8, 7,
-                                             0 /* edge_function: 15% of edge_other's draws */};
+static const uint8_t cause_weight[NCAUSE] = {
+    0, 10, 20, 10, 8, 6, 8, 7, 4, 12, 8, 7, 0 /* edge_function: 15% of edge_other's draws */};
 
 static const char alnum_lc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 static const char hexd[] = "0123456789abcdef";
 
+/* clang-format off */
 static const char *const field_name[NF] = {
     "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
     "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
@@ -22,12 +23,15 @@ static const char *const field_name[NF] = {
     "cs-protocol-version", "fle-status", "fle-encrypted-fields", "c-port", "time-to-first-byte",
     "x-edge-detailed-result-type", "sc-content-type", "sc-content-len", "sc-range-start",
     "sc-range-end", "timestamp(ms)", "c-country"};
+/* clang-format on */
 
 /* The v2 (standard logging v2, W3C output) field set: user-chosen, in the user's order. */
+/* clang-format off */
 static const uint8_t v2_fields[] = {
     F_TS_MS, F_DATE, F_TIME, F_C_IP, F_EDGE, F_STATUS, F_METHOD, F_URI, F_HOSTHDR, F_PROTO,
     F_TT, F_SC_BYTES, F_RT, F_DRT, F_RRT, F_REQID, F_CT, F_CLEN, F_QUERY, F_COOKIE, F_TTFB,
     F_PROTOVER, F_COUNTRY, F_HOST};
+/* clang-format on */
 
 static void layout_init(layout_t *L, int which)
 {
@@ -96,7 +100,8 @@ static void gen_ip(rng_t *r, client_t *c, int v6)
             p = put_u64(p, rng_below(r, 256));
         }
     } else {
-        static const char *const pre[] = {"2a02", "2001", "2600", "2603", "2a01", "2405", "2409", "2804", "2c0f", "240e", "2406", "2a00"};
+        static const char *const pre[] = {"2a02", "2001", "2600", "2603", "2a01", "2405",
+                                          "2409", "2804", "2c0f", "240e", "2406", "2a00"};
         p = put_str(p, pre[rng_below(r, (uint32_t)(sizeof pre / sizeof pre[0]))]);
         int compress = rng_pct(r, 25); /* some addresses use '::' */
         int groups = compress ? 3 : 7;
@@ -205,7 +210,8 @@ static void dist_geo(dist_t *D, rng_t *dr)
 /* A random UUID-shaped string (8-4-4-4-12 lowercase hex), 36 chars and a NUL. */
 static void rand_uuid(rng_t *r, char *u)
 {
-    for (int i = 0; i < 36; i++) u[i] = (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : hexd[rng_below(r, 16)];
+    for (int i = 0; i < 36; i++)
+        u[i] = (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : hexd[rng_below(r, 16)];
     u[36] = 0;
 }
 

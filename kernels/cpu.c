@@ -50,16 +50,14 @@ unsigned cfs_cpu_features(void)
     unsigned features = 0;
 #if defined(CFS_X86)
     unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
-        return 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
     /* Leaf 1 ECX: bit 20 SSE4.2, bit 23 POPCNT, bit 27 OSXSAVE (OS uses XSAVE, so
      * XGETBV works).  POPCNT is required with SSE4.2 because target("sse4.2") lets the
      * compiler emit POPCNT; every SSE4.2 CPU has it, so this excludes nothing real. */
     const int sse42 = (ecx >> 20) & 1;
     const int popcnt = (ecx >> 23) & 1;
     const int osxsave = (ecx >> 27) & 1;
-    if (sse42 && popcnt)
-        features |= CFS_CPU_SSE42;
+    if (sse42 && popcnt) features |= CFS_CPU_SSE42;
     /* AVX2 needs the CPU bit (leaf 7 sub-leaf 0, EBX bit 5) and the OS saving both XMM
      * and YMM state (XCR0 bits 1 and 2); without the latter, YMM use would fault or be
      * clobbered on context switch.  It also implies the SSE4.2 level above.  The AVX2
@@ -92,25 +90,19 @@ unsigned cfs_cpu_features(void)
 
 const cfs_kernel *cfs_kernel_table(size_t *count)
 {
-    if (count != NULL)
-        *count = KERNEL_COUNT;
+    if (count != NULL) *count = KERNEL_COUNT;
     return kernel_table;
 }
 
 static const cfs_kernel *find_by_name(const char *name)
 {
-    if (name == NULL)
-        return NULL;
+    if (name == NULL) return NULL;
     for (size_t i = 0; i < KERNEL_COUNT; i++)
-        if (strcmp(kernel_table[i].name, name) == 0)
-            return &kernel_table[i];
+        if (strcmp(kernel_table[i].name, name) == 0) return &kernel_table[i];
     return NULL;
 }
 
-static int host_supports(const cfs_kernel *k, unsigned features)
-{
-    return (k->required & ~features) == 0;
-}
+static int host_supports(const cfs_kernel *k, unsigned features) { return (k->required & ~features) == 0; }
 
 const cfs_kernel *cfs_kernel_by_name(const char *name)
 {
@@ -121,20 +113,17 @@ const cfs_kernel *cfs_kernel_by_name(const char *name)
 static const cfs_kernel *best_supported(unsigned features)
 {
     for (size_t i = 0; i < KERNEL_COUNT; i++)
-        if (host_supports(&kernel_table[i], features))
-            return &kernel_table[i];
+        if (host_supports(&kernel_table[i], features)) return &kernel_table[i];
     return &kernel_table[KERNEL_COUNT - 1]; /* unreachable: scalar requires nothing */
 }
 
 /* Appends to err[0..errlen) at *used, truncating silently; err stays NUL-terminated. */
 static void err_append(char *err, size_t errlen, size_t *used, const char *s)
 {
-    if (err == NULL || errlen == 0)
-        return;
+    if (err == NULL || errlen == 0) return;
     const size_t room = errlen - 1 - *used;
     size_t n = strlen(s);
-    if (n > room)
-        n = room;
+    if (n > room) n = room;
     memcpy(err + *used, s, n);
     *used += n;
     err[*used] = '\0';
@@ -143,8 +132,7 @@ static void err_append(char *err, size_t errlen, size_t *used, const char *s)
 const cfs_kernel *cfs_kernel_select(char *err, size_t errlen)
 {
     size_t used = 0;
-    if (err != NULL && errlen > 0)
-        err[0] = '\0';
+    if (err != NULL && errlen > 0) err[0] = '\0';
     const unsigned features = cfs_cpu_features();
     const char *want = getenv("CFSCAN_KERNEL");
     /* An empty value counts as unset, the way shells clear a variable. */
@@ -179,7 +167,6 @@ const cfs_kernel *cfs_kernel_active(void)
     /* Before any successful select, answer the default without storing it, so a call
      * from inside a parallel region never writes the global.  The default ignores
      * CFSCAN_KERNEL: honouring it (and reporting a bad name) is cfs_kernel_select()'s job. */
-    if (active_kernel != NULL)
-        return active_kernel;
+    if (active_kernel != NULL) return active_kernel;
     return best_supported(cfs_cpu_features());
 }

@@ -48,8 +48,8 @@
 
 typedef size_t (*cfs_scan_fn)(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
 typedef size_t (*cfs_cols_fn)(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
-typedef size_t (*cfs_pick_fn)(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
-                              uint32_t *out);
+typedef size_t (*cfs_pick_fn)(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want,
+                              size_t nwant, uint32_t *out);
 
 /* CPU features (bit set). */
 enum {
@@ -60,8 +60,8 @@ enum {
 };
 
 typedef struct cfs_kernel {
-    const char *name;      /* "scalar", "sse42", "avx2", "neon" */
-    unsigned required;     /* CFS_CPU_* bits the host must have */
+    const char *name;  /* "scalar", "sse42", "avx2", "neon" */
+    unsigned required; /* CFS_CPU_* bits the host must have */
     cfs_scan_fn scan;
     cfs_cols_fn cols;
     cfs_pick_fn pick;
@@ -91,7 +91,7 @@ size_t cfs_pick_scalar(const uint64_t *tabs, uint32_t ls, uint32_t le, const uin
 
 /* Number parsing without strtod/sscanf.  All return 0 on success, -1 if the span is not
  * of the stated form (caller decides what that means; '-' is "no value" in CloudFront). */
-int cfs_parse_u64(const char *p, size_t n, uint64_t *out);       /* [0-9]{1,19} */
+int cfs_parse_u64(const char *p, size_t n, uint64_t *out); /* [0-9]{1,19} */
 /* Seconds with up to 3 decimals ("0.082", "12", "1.5") -> milliseconds, rounding
  * away extra decimals by truncation.  Rejects signs and exponents. */
 int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms);

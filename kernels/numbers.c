@@ -4,23 +4,18 @@
  * one exact shape and writes its output only on success, so a refusal leaves it untouched. */
 #include "kernels/kernels.h"
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 int cfs_parse_u64(const char *p, size_t n, uint64_t *out)
 {
     /* 19 digits are at most 9,999,999,999,999,999,999 < 2^64 - 1, so capping the length
      * is the whole overflow check; a 20th digit is refused even when it would fit. */
-    if (p == NULL || n == 0 || n > 19)
-        return -1;
+    if (p == NULL || n == 0 || n > 19) return -1;
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++) {
         /* One unsigned compare: bytes below '0' wrap to large values. */
         const unsigned d = (unsigned)(unsigned char)p[i] - '0';
-        if (d > 9)
-            return -1;
+        if (d > 9) return -1;
         v = v * 10 + d;
     }
     *out = v;
@@ -32,8 +27,7 @@ int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms)
     /* Form: DIGITS [ '.' DIGITS ].  CloudFront writes time-taken as e.g. "0.082" (doc:
      * "Seconds with ms resolution"), always with a leading digit, so ".5" and "5." are
      * refused rather than guessed at; so are signs, exponents and "-" (no value). */
-    if (p == NULL || n == 0)
-        return -1;
+    if (p == NULL || n == 0) return -1;
     /* Fast path for what CloudFront writes on nearly every line: 1 to 6 digits, '.', and
      * exactly 3 decimals ("0.082", "12.345").  The value then stays below
      * 999,999,999 ms, so no overflow checks are needed; the result is the one the
@@ -47,8 +41,7 @@ int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms)
             size_t k = 0;
             for (; k < n - 4; k++) {
                 const unsigned d = (unsigned)(unsigned char)p[k] - '0';
-                if (d > 9)
-                    break;
+                if (d > 9) break;
                 whole = whole * 10 + d;
             }
             if (k == n - 4) {
@@ -63,16 +56,13 @@ int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms)
         secs = secs * 10 + (uint64_t)(p[i] - '0');
         /* Stop before secs * 1000 could exceed UINT32_MAX; also bounds secs for the
          * multiply above, however many leading digits follow. */
-        if (secs > UINT32_MAX / 1000u)
-            return -1;
+        if (secs > UINT32_MAX / 1000u) return -1;
         i++;
     }
-    if (i == 0)
-        return -1;
+    if (i == 0) return -1;
     uint64_t frac = 0;
     if (i < n) {
-        if (p[i] != '.')
-            return -1;
+        if (p[i] != '.') return -1;
         i++;
         const size_t first = i;
         unsigned kept = 0;
@@ -84,16 +74,14 @@ int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms)
             }
             i++;
         }
-        if (i == first || i != n)
-            return -1;
+        if (i == first || i != n) return -1;
         while (kept < 3) {
             frac *= 10;
             kept++;
         }
     }
     const uint64_t ms = secs * 1000 + frac;
-    if (ms > UINT32_MAX)
-        return -1;
+    if (ms > UINT32_MAX) return -1;
     *out_ms = (uint32_t)ms;
     return 0;
 }
@@ -101,15 +89,11 @@ int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms)
 /* Value of the two digits at p, or -1 if either is not a digit. */
 static int two_digits(const char *p)
 {
-    if (!is_digit(p[0]) || !is_digit(p[1]))
-        return -1;
+    if (!is_digit(p[0]) || !is_digit(p[1])) return -1;
     return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static unsigned days_in_month(int y, unsigned m)
 {
@@ -131,7 +115,7 @@ int64_t cfs_days_from_civil(int y, unsigned m, unsigned d)
     const int64_t mp = m > 2 ? (int64_t)m - 3 : (int64_t)m + 9;
     /* Days before month mp in a March-based year: the month lengths 31,30,31,30,31 repeat,
      * and (153 * mp + 2) / 5 reproduces 0,31,61,92,122,153,184,214,245,275,306,337. */
-    const int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1; /* 0..365 */
+    const int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1;   /* 0..365 */
     const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* 0..146096 */
     /* 719,468 = days from 0000-03-01 (era 0, day 0) to 1970-01-01. */
     return era * 146097 + doe - 719468;
@@ -141,20 +125,15 @@ int cfs_parse_date_time(const char *d, size_t dn, const char *t, size_t tn, int6
 {
     /* Exactly "YYYY-MM-DD" and "HH:MM:SS": CloudFront's date and time fields are UTC and
      * carry no fractional seconds (cloudfront-logs.md, fields 1 and 2). */
-    if (d == NULL || dn != 10)
-        return -1;
-    if (d[4] != '-' || d[7] != '-')
-        return -1;
+    if (d == NULL || dn != 10) return -1;
+    if (d[4] != '-' || d[7] != '-') return -1;
     const int yh = two_digits(d), yl = two_digits(d + 2);
     const int mon = two_digits(d + 5), day = two_digits(d + 8);
-    if (yh < 0 || yl < 0 || mon < 0 || day < 0)
-        return -1;
+    if (yh < 0 || yl < 0 || mon < 0 || day < 0) return -1;
     const int year = yh * 100 + yl;
-    if (mon < 1 || mon > 12 || day < 1 || (unsigned)day > days_in_month(year, (unsigned)mon))
-        return -1;
+    if (mon < 1 || mon > 12 || day < 1 || (unsigned)day > days_in_month(year, (unsigned)mon)) return -1;
     const int32_t tod = cfs_parse_time_of_day(t, tn); /* leap second: see kernels.h */
-    if (tod < 0)
-        return -1;
+    if (tod < 0) return -1;
     *out = cfs_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + tod;
     return 0;
 }

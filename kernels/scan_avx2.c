@@ -43,8 +43,7 @@ CFS_TARGET_AVX2 size_t cfs_scan_avx2(const uint8_t *buf, size_t len, uint64_t *t
     return n;
 }
 
-CFS_TARGET_AVX2 size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
-                                     uint32_t *out)
+CFS_TARGET_AVX2 size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out)
 {
     return cfs_cols_walk(tabs, ls, le, k, out);
 }

@@ -51,8 +51,7 @@ static inline uint32_t cfs_tzcnt64(uint64_t m)
 /* Offsets of the LFs of one block.  Log lines are hundreds of bytes long, so most blocks
  * hold no LF and nearly all others one: the first is stored without a test (a junk slot
  * when there is none, overwritten next) and only a second LF takes the loop. */
-static inline __attribute__((always_inline)) uint32_t *cfs_walk_lf(uint32_t *out, uint32_t base,
-                                                                   uint64_t lf)
+static inline __attribute__((always_inline)) uint32_t *cfs_walk_lf(uint32_t *out, uint32_t base, uint64_t lf)
 {
     out[0] = base + CFS_WALK_LOWEST(lf);
     out += lf != 0;
@@ -69,23 +68,23 @@ static inline __attribute__((always_inline)) uint32_t *cfs_walk_lf(uint32_t *out
  * <= 2^31, so (uint32_t)i + 63 fits); the tail goes through a zero-padded copy so no load
  * reaches past buf + len, and NUL is not structural, so the padding adds no bits.  Stores
  * the LF count in result. */
-#define CFS_SCAN_BLOCKS(buf, len, tabs, lfpos, block_masks, result)                    \
-    do {                                                                               \
-        uint32_t *cfs_out_ = (lfpos);                                                  \
-        uint64_t cfs_lf_;                                                              \
-        size_t cfs_i_ = 0;                                                             \
-        for (; (len) - cfs_i_ >= 64; cfs_i_ += 64) {                                   \
-            (tabs)[cfs_i_ >> 6] = block_masks((buf) + cfs_i_, &cfs_lf_);               \
-            cfs_out_ = cfs_walk_lf(cfs_out_, (uint32_t)cfs_i_, cfs_lf_);               \
-        }                                                                              \
-        if (cfs_i_ < (len)) {                                                          \
-            uint8_t cfs_tail_[64];                                                     \
-            memset(cfs_tail_, 0, sizeof cfs_tail_);                                    \
-            memcpy(cfs_tail_, (buf) + cfs_i_, (len) - cfs_i_);                         \
-            (tabs)[cfs_i_ >> 6] = block_masks(cfs_tail_, &cfs_lf_);                    \
-            cfs_out_ = cfs_walk_lf(cfs_out_, (uint32_t)cfs_i_, cfs_lf_);               \
-        }                                                                              \
-        (result) = (size_t)(cfs_out_ - (lfpos));                                       \
+#define CFS_SCAN_BLOCKS(buf, len, tabs, lfpos, block_masks, result)      \
+    do {                                                                 \
+        uint32_t *cfs_out_ = (lfpos);                                    \
+        uint64_t cfs_lf_;                                                \
+        size_t cfs_i_ = 0;                                               \
+        for (; (len)-cfs_i_ >= 64; cfs_i_ += 64) {                       \
+            (tabs)[cfs_i_ >> 6] = block_masks((buf) + cfs_i_, &cfs_lf_); \
+            cfs_out_ = cfs_walk_lf(cfs_out_, (uint32_t)cfs_i_, cfs_lf_); \
+        }                                                                \
+        if (cfs_i_ < (len)) {                                            \
+            uint8_t cfs_tail_[64];                                       \
+            memset(cfs_tail_, 0, sizeof cfs_tail_);                      \
+            memcpy(cfs_tail_, (buf) + cfs_i_, (len)-cfs_i_);             \
+            (tabs)[cfs_i_ >> 6] = block_masks(cfs_tail_, &cfs_lf_);      \
+            cfs_out_ = cfs_walk_lf(cfs_out_, (uint32_t)cfs_i_, cfs_lf_); \
+        }                                                                \
+        (result) = (size_t)(cfs_out_ - (lfpos));                         \
     } while (0)
 
 /* One slot of the walk.  The empty asm with a memory clobber keeps each store a plain
@@ -97,11 +96,11 @@ static inline __attribute__((always_inline)) uint32_t *cfs_walk_lf(uint32_t *out
 #else
 #define CFS_STORE_BARRIER() ((void)0)
 #endif
-#define CFS_WALK_ONE(out, k, base, mask)                  \
-    do {                                                  \
-        (out)[k] = (base) + CFS_WALK_LOWEST(mask);        \
-        CFS_STORE_BARRIER();                              \
-        (mask) &= (mask) - 1;                             \
+#define CFS_WALK_ONE(out, k, base, mask)           \
+    do {                                           \
+        (out)[k] = (base) + CFS_WALK_LOWEST(mask); \
+        CFS_STORE_BARRIER();                       \
+        (mask) &= (mask)-1;                        \
     } while (0)
 
 /* Writes base + (index of each set bit of mask), lowest first, and returns out advanced
@@ -176,9 +175,9 @@ static inline __attribute__((always_inline)) uint32_t cfs_select_clear(uint64_t 
 #define CFS_SELECT(m, r) cfs_select_clear((m), (r))
 #endif
 
-static inline __attribute__((always_inline)) size_t cfs_pick_walk(const uint64_t *tabs, uint32_t ls, uint32_t le,
-                                                                  const uint8_t *want, size_t nwant,
-                                                                  uint32_t *out)
+static inline __attribute__((always_inline)) size_t cfs_pick_walk(const uint64_t *tabs, uint32_t ls,
+                                                                  uint32_t le, const uint8_t *want,
+                                                                  size_t nwant, uint32_t *out)
 {
     if (le <= ls) return 0;
     size_t w = ls >> 6, before = 0, i = 0;

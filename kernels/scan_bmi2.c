@@ -25,9 +25,9 @@ static inline uint64_t cfs_pdep64(uint64_t src, uint64_t mask)
 
 #if defined(__x86_64__) || defined(__i386__)
 
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t cfs_pick_bmi2(const uint64_t *tabs, uint32_t ls, uint32_t le,
-                                                                     const uint8_t *want, size_t nwant,
-                                                                     uint32_t *out)
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) size_t cfs_pick_bmi2(const uint64_t *tabs, uint32_t ls,
+                                                                     uint32_t le, const uint8_t *want,
+                                                                     size_t nwant, uint32_t *out)
 {
     return cfs_pick_walk(tabs, ls, le, want, nwant, out);
 }

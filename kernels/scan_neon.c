@@ -16,8 +16,7 @@
  * distinct bits, so the adds never carry and act as OR. */
 static inline uint64_t byte_mask_neon(const uint8x16_t x[4], uint8_t c)
 {
-    static const uint8_t weight_bytes[16] = {1, 2, 4, 8, 16, 32, 64, 128,
-                                             1, 2, 4, 8, 16, 32, 64, 128};
+    static const uint8_t weight_bytes[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
     const uint8x16_t weight = vld1q_u8(weight_bytes);
     const uint8x16_t cv = vdupq_n_u8(c);
     uint8x16_t v[4];
@@ -52,8 +51,8 @@ size_t cfs_cols_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, u
     return cfs_cols_walk(tabs, ls, le, k, out);
 }
 
-size_t cfs_pick_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want,
-                     size_t nwant, uint32_t *out)
+size_t cfs_pick_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                     uint32_t *out)
 {
     return cfs_pick_walk(tabs, ls, le, want, nwant, out);
 }

@@ -401,15 +401,15 @@ void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS
     const char *id = NULL;
     if (b && b->origin_group >= 0 && (size_t)b->origin_group < d->n_origin_groups)
         id = d->origin_groups[b->origin_group].id;
-    else if (b && b->origin >= 0 && (size_t)b->origin < d->n_origins)
-        id = d->origins[b->origin].id;
+    else if (b && b->origin >= 0 && (size_t)b->origin < d->n_origins) id = d->origins[b->origin].id;
     char buf[CFS_KEY_STR + 16];
     int n = 0;
     if (id && id[0]) {
         n = snprintf(buf, sizeof buf, "origin %s", id);
     } else {
         cfs_span p = r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN];
-        if (!cfs_span_empty(p)) n = snprintf(buf, sizeof buf, "behavior %.*s", (int)(p.n < 40 ? p.n : 40), p.p);
+        if (!cfs_span_empty(p))
+            n = snprintf(buf, sizeof buf, "behavior %.*s", (int)(p.n < 40 ? p.n : 40), p.p);
     }
     if (n > 0) cfs_key_str(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
@@ -493,7 +493,8 @@ static struct cfs_acc_origin *acc_origin(cfs_acc *a, uint32_t dist)
         while (n <= dist) n *= 2;
         static _Thread_local struct cfs_acc_origin sink; /* out of memory: counts go nowhere */
         struct cfs_acc_origin *no = cfs_realloc_charged(a->origin, a->norigin * sizeof *a->origin,
-                                                        n * sizeof *a->origin, "growing the origin fetch table");
+                                                        n * sizeof *a->origin,
+                                                        "growing the origin fetch table");
         if (!no) return &sink;
         a->origin = no;
         memset(a->origin + a->norigin, 0, (n - a->norigin) * sizeof *a->origin);
@@ -531,7 +532,8 @@ static void add_caused(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, c
 
 void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx)
 {
-    if (cfs_attr_origin_sample(r)) add_origin_sample(t, cfs_counter_dist(&t->counter, r->dist.p, r->dist.n), r, ctx);
+    if (cfs_attr_origin_sample(r))
+        add_origin_sample(t, cfs_counter_dist(&t->counter, r->dist.p, r->dist.n), r, ctx);
 }
 
 void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
@@ -553,9 +555,11 @@ void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_att
         return;
     }
     uint8_t lat_class = 0;
-    if (al.at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(al.at)) lat_class = cfs_lat_class(CFS_NO_MILLIS);
+    if (al.at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(al.at))
+        lat_class = cfs_lat_class(CFS_NO_MILLIS);
     cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
-                    cfs_counter_verdict(r->status, al.at.rule, al.at.cause, al.at.evidence, lat_class), r->sc_bytes);
+                    cfs_counter_verdict(r->status, al.at.rule, al.at.cause, al.at.evidence, lat_class),
+                    r->sc_bytes);
 }
 
 /* A line with a 403 cause: what it teaches, its sketches and top-k entries, or its
@@ -616,10 +620,10 @@ static __attribute__((noinline)) void add_caused(cfs_thread_agg *t, cfs_agg *hea
     } else {
         cfs_span e = r->f[CFS_F_EDGE_LOCATION];
         cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
-                        cfs_counter_verdict(r->status, at.rule, at.cause, at.evidence, lat_class), r->sc_bytes);
+                        cfs_counter_verdict(r->status, at.rule, at.cause, at.evidence, lat_class),
+                        r->sc_bytes);
         add_sketches(&a->groups, heavy, dist, at, lat_class, r->time_taken_ms, r->ttfb_ms, iph,
-                     r->f[CFS_F_CS_URI_STEM], listed,
-                     listed.p == red ? XXH3_64bits(red, listed.n) : iph);
+                     r->f[CFS_F_CS_URI_STEM], listed, listed.p == red ? XXH3_64bits(red, listed.n) : iph);
     }
     if (al.waf) {
         /* Terminating rules of the blocks the WAF logs prove; else what the WAF logs add
@@ -749,8 +753,7 @@ void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
         cfs_hrow *d;
         if (cfs_topk_capacity(s->uris) != CFS_TOPK_CAPACITY || cfs_topk_capacity(s->ips) != CFS_TOPK_CAPACITY)
             d = heavy_row(dst, &s->k, &created), created = 0; /* merge: capacities differ */
-        else
-            d = cfs_kmap_get(&dst->heavy, &s->k, &created);
+        else d = cfs_kmap_get(&dst->heavy, &s->k, &created);
         if (cfs_kmap_is_sink(d)) continue; /* out of memory (recorded): s keeps its summaries */
         if (created) {
             /* an empty summary of the same capacity merged with s would be s: take it */
@@ -781,7 +784,8 @@ uint32_t cfs_agg_reference_for(const cfs_agg *a, const char dist[CFS_KEY_STR], c
         const char *l = cfs_kmap_find(&a->olabel, key);
         if (l) {
             size_t i = (size_t)(l - a->olabel.rows) / a->olabel.row_size;
-            uint32_t ms = a->lref ? a->lref[i] : cfs_attr_reference_ms(((const cfs_lrow *)(const void *)l)->h);
+            uint32_t ms = a->lref ? a->lref[i]
+                                  : cfs_attr_reference_ms(((const cfs_lrow *)(const void *)l)->h);
             if (ms) return ms; /* 0: too few fetches of its own */
         }
     }
@@ -984,7 +988,8 @@ void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *ou
     sets_done(&k, out);
 }
 
-void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_agg *merged, cfs_key_counts *out)
+void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_agg *merged,
+                                cfs_key_counts *out)
 {
     key_sets k;
     sets_init(&k);

@@ -27,7 +27,7 @@
 typedef struct cfs_tkey {
     char dist[CFS_KEY_STR];
     char edge[CFS_KEY_STR];
-    int64_t hour;      /* epoch seconds at the start of the hour */
+    int64_t hour; /* epoch seconds at the start of the hour */
     uint16_t status;
     uint16_t rule;
     uint8_t cause;
@@ -44,15 +44,15 @@ typedef struct cfs_trow {
 /* A 403 group: distribution x cause (x rule and latency class while provisional). */
 typedef struct cfs_gkey {
     char dist[CFS_KEY_STR];
-    uint16_t rule;     /* provisional rule id, 0 once settled */
+    uint16_t rule; /* provisional rule id, 0 once settled */
     uint8_t cause;
     uint8_t lat_class;
     uint8_t pad[4];
 } cfs_gkey;
 typedef struct cfs_group {
-    cfs_hist tt;       /* time-taken */
-    cfs_hist ttfb;     /* time-to-first-byte */
-    cfs_hll clients;   /* distinct c-ip */
+    cfs_hist tt;     /* time-taken */
+    cfs_hist ttfb;   /* time-to-first-byte */
+    cfs_hll clients; /* distinct c-ip */
 } cfs_group;
 typedef struct cfs_grow {
     cfs_gkey k;
@@ -98,11 +98,11 @@ typedef struct cfs_wrow {
  * CFS_DEFERRED_MEM bytes in an unlinked temporary file; what they are judged against is
  * learned from every 403 of the pass in two order-independent tables: */
 typedef struct cfs_deferred {
-    char *buf;          /* records after those in f */
+    char *buf; /* records after those in f */
     size_t n, cap;
-    FILE *f;            /* the first records, NULL until memory overflows */
-    uint64_t nrec;      /* records held, file and memory */
-    int failed;         /* a temporary-file write failed: why says so */
+    FILE *f;       /* the first records, NULL until memory overflows */
+    uint64_t nrec; /* records held, file and memory */
+    int failed;    /* a temporary-file write failed: why says so */
     char why[200];
 } cfs_deferred;
 /* pages: per distribution, content type (hash) and content length, how many confirmed
@@ -120,9 +120,9 @@ typedef struct cfs_prow {
  * frees it. */
 typedef struct cfs_events {
     uint64_t *w;
-    uint64_t mask;      /* bits - 1 */
-    uint64_t inserts;   /* updated atomically */
-    int saturated;      /* set by cfs_fast_resolve: too full to trust (false-match rate > 1%) */
+    uint64_t mask;    /* bits - 1 */
+    uint64_t inserts; /* updated atomically */
+    int saturated;    /* set by cfs_fast_resolve: too full to trust (false-match rate > 1%) */
 } cfs_events;
 /* Sets e->saturated: whether the false-match rate, (share of bits set)^4, passes 1%.  The
  * bits are counted only when the inserts could have set enough of them (cfs_fast_resolve
@@ -133,19 +133,19 @@ void cfs_events_check(cfs_events *e);
  * stores and what `merge` combines, settled once at the end (cfs_agg_settle).  A work
  * unit's top-k holder is one too, with only heavy and deferred used. */
 typedef struct cfs_agg {
-    cfs_kmap traffic; /* cfs_trow */
-    cfs_kmap groups;  /* cfs_grow */
-    cfs_kmap origin;  /* cfs_orow */
-    cfs_kmap olabel;  /* cfs_lrow */
+    cfs_kmap traffic;      /* cfs_trow */
+    cfs_kmap groups;       /* cfs_grow */
+    cfs_kmap origin;       /* cfs_orow */
+    cfs_kmap olabel;       /* cfs_lrow */
     uint32_t *oref, *lref; /* references per origin / olabel row, set by cfs_fast_resolve */
-    cfs_kmap waf;     /* cfs_wrow */
-    cfs_kmap heavy;   /* cfs_hrow: units and the final agg, folded in input order */
-    cfs_kmap pages;   /* cfs_prow */
-    cfs_events *events; /* shared by the aggs of one scan (see cfs_events) */
-    int events_owner;   /* this agg frees events */
+    cfs_kmap waf;          /* cfs_wrow */
+    cfs_kmap heavy;        /* cfs_hrow: units and the final agg, folded in input order */
+    cfs_kmap pages;        /* cfs_prow */
+    cfs_events *events;    /* shared by the aggs of one scan (see cfs_events) */
+    int events_owner;      /* this agg frees events */
     cfs_deferred deferred; /* units and the final agg, folded in input order like heavy */
-    int settled;        /* set by the settle stage (cfs_settle, view.h), the last step of a
-                         * scan or a merge: such an agg is read, never settled again */
+    int settled;           /* set by the settle stage (cfs_settle, view.h), the last step of a
+                            * scan or a merge: such an agg is read, never settled again */
 } cfs_agg;
 
 /* The 403 accumulator of one thread: what its 403s (and origin fetches) teach, in
@@ -153,12 +153,15 @@ typedef struct cfs_agg {
  * to the work unit's cfs_agg.  Tables as in cfs_agg, except the origin histograms, which
  * are indexed by the thread counter's distribution id (no hash per origin fetch). */
 typedef struct cfs_acc {
-    cfs_kmap groups;  /* cfs_grow */
-    cfs_kmap olabel;  /* cfs_lrow */
-    cfs_kmap waf;     /* cfs_wrow */
-    cfs_kmap pages;   /* cfs_prow */
+    cfs_kmap groups;    /* cfs_grow */
+    cfs_kmap olabel;    /* cfs_lrow */
+    cfs_kmap waf;       /* cfs_wrow */
+    cfs_kmap pages;     /* cfs_prow */
     cfs_events *events; /* the scan's, shared */
-    struct cfs_acc_origin { cfs_hist *h; uint64_t ttfb; } *origin; /* by distribution id */
+    struct cfs_acc_origin {
+        cfs_hist *h;
+        uint64_t ttfb;
+    } * origin; /* by distribution id */
     size_t norigin;
 } cfs_acc;
 
@@ -202,11 +205,11 @@ void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_att
 typedef struct cfs_line403 {
     char dist[CFS_KEY_STR], edge[CFS_KEY_STR];
     int64_t hour;
-    uint64_t bytes, iph;   /* sc-bytes; XXH3 of the full c-ip */
-    uint32_t tt, ttfb;     /* CFS_NO_MILLIS when absent */
+    uint64_t bytes, iph; /* sc-bytes; XXH3 of the full c-ip */
+    uint32_t tt, ttfb;   /* CFS_NO_MILLIS when absent */
     uint16_t status;
-    uint8_t lat_class;     /* of the decision latency; used while provisional */
-    cfs_span uri, ip;      /* ip as it enters the top-client list (redacted if asked) */
+    uint8_t lat_class; /* of the decision latency; used while provisional */
+    cfs_span uri, ip;  /* ip as it enters the top-client list (redacted if asked) */
 } cfs_line403;
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 
@@ -228,8 +231,8 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t e
 uint32_t cfs_fast_clen(const cfs_record *r);
 uint32_t cfs_fast_cth(const cfs_record *r);
 uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen);
-void cfs_fast_merge(cfs_kmap *dst_pages, const cfs_kmap *src_pages);  /* pages (events are shared) */
-void cfs_fast_fold(cfs_agg *dst, cfs_agg *src);         /* deferred records, input order */
+void cfs_fast_merge(cfs_kmap *dst_pages, const cfs_kmap *src_pages); /* pages (events are shared) */
+void cfs_fast_fold(cfs_agg *dst, cfs_agg *src);                      /* deferred records, input order */
 void cfs_fast_free(cfs_agg *a);
 /* Judge every deferred record (cfs_attr_settle_fast) and add it to
  * a; still provisional ones keep their rule and latency class for cfs_agg_settle.  A
@@ -263,13 +266,14 @@ void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS
 /* Distinct keys held by a set of aggs together (per-thread tables, merged results),
  * for the message of a run stopped by its memory budget. */
 typedef struct cfs_key_counts {
-    uint64_t groups;  /* distribution x 403 cause */
+    uint64_t groups; /* distribution x 403 cause */
     uint64_t dists, edges, hours;
     uint64_t traffic; /* exact-counter rows, all aggs together */
 } cfs_key_counts;
 void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out);
 /* The same over the per-thread states and the merged agg of a scan. */
-void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_agg *merged, cfs_key_counts *out);
+void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_agg *merged,
+                                cfs_key_counts *out);
 /* The key space with the most distinct keys, as words ("distribution x cause groups",
  * "edges", "hours", "distributions"). */
 const char *cfs_key_counts_largest(const cfs_key_counts *k);

@@ -16,34 +16,32 @@
  * the report counts the twins per distribution (cfs_rule_is_config_newer).  Rules already
  * at possible have no twin: nothing to lower.  Each entry: the rule, its name, its cause,
  * the twin's evidence (one below the rule's). */
-#define CONFIG_TWINS(X)                                                                            \
-    X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                \
-    X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                       \
-    X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)       \
-    X(R_BEHAVIOR_METHOD, "behavior_method_not_allowed", METHOD_NOT_ALLOWED, LIKELY)                \
-    X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED,    \
-      POSSIBLE)                                                                                    \
-    X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING,    \
-      LIKELY)                                                                                      \
-    X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)              \
-    X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                              \
-    X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                            \
-    X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                  \
-    X(R_CUSTOM_XML, "custom_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                             \
-    X(R_CLOUDFRONT_XML, "cloudfront_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                     \
-    X(R_ORIGIN_RESULT_S3, "origin_result_type_s3", ORIGIN_S3, POSSIBLE)                            \
-    X(R_ORIGIN_RESULT_CLOUDFRONT, "origin_result_type_cloudfront", ORIGIN_CUSTOM, POSSIBLE)        \
-    X(R_BODY_S3, "non_cloudfront_body_s3", ORIGIN_S3, POSSIBLE)                                    \
-    X(R_BODY, "non_cloudfront_body", ORIGIN_CUSTOM, POSSIBLE)                                      \
-    X(R_RT_FUNCTION_GENERATED_ASSOC, "rt_function_generated_response_associated", EDGE_FUNCTION,   \
-      LIKELY)                                                                                      \
-    X(R_RT_FUNCTION_ERROR_ASSOC, "rt_function_error_associated", EDGE_FUNCTION, LIKELY)            \
+#define CONFIG_TWINS(X)                                                                                   \
+    X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                       \
+    X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                              \
+    X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)              \
+    X(R_BEHAVIOR_METHOD, "behavior_method_not_allowed", METHOD_NOT_ALLOWED, LIKELY)                       \
+    X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED, POSSIBLE) \
+    X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)   \
+    X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                     \
+    X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                     \
+    X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                   \
+    X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                         \
+    X(R_CUSTOM_XML, "custom_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                                    \
+    X(R_CLOUDFRONT_XML, "cloudfront_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                            \
+    X(R_ORIGIN_RESULT_S3, "origin_result_type_s3", ORIGIN_S3, POSSIBLE)                                   \
+    X(R_ORIGIN_RESULT_CLOUDFRONT, "origin_result_type_cloudfront", ORIGIN_CUSTOM, POSSIBLE)               \
+    X(R_BODY_S3, "non_cloudfront_body_s3", ORIGIN_S3, POSSIBLE)                                           \
+    X(R_BODY, "non_cloudfront_body", ORIGIN_CUSTOM, POSSIBLE)                                             \
+    X(R_RT_FUNCTION_GENERATED_ASSOC, "rt_function_generated_response_associated", EDGE_FUNCTION, LIKELY)  \
+    X(R_RT_FUNCTION_ERROR_ASSOC, "rt_function_error_associated", EDGE_FUNCTION, LIKELY)                   \
     X(R_RT_LAMBDA_GENERATED_ASSOC, "rt_lambda_generated_response_associated", EDGE_FUNCTION, LIKELY)
 
 /* ---- rule ids ------------------------------------------------------------------------
  * The id is the index into the rule table and is what cfs_attribution.rule carries, so
  * reports print cfs_rule_name(id).  Order = evaluation order.  Entries after
  * R_UNCLASSIFIED have no predicate: cfs_attr_settle() is the only way to reach them. */
+/* clang-format off */
 enum rule_id {
     R_NOT_403,
     /* the log (or the WAF log) names the cause */
@@ -96,6 +94,7 @@ enum rule_id {
 #undef TWIN_ID
     R_COUNT
 };
+/* clang-format on */
 
 /* ---- facts about one 403 line ----------------------------------------------------------
  * Computed once per 403 before the table runs, so predicates are one-liners over plain
@@ -104,49 +103,49 @@ enum ct_kind { CT_NONE, CT_HTML, CT_TEXT_XML, CT_APP_XML, CT_JSON, CT_OTHER };
 enum tri { T_UNKNOWN = -1, T_NO = 0, T_YES = 1 };
 enum signer_src { SRC_NONE, SRC_QUERY, SRC_COOKIE };
 enum expiry {
-    EXP_ABSENT,     /* neither Expires nor Policy */
-    EXP_UNREADABLE, /* Policy not decodable / no DateLessThan, or Expires not a number */
-    EXP_NO_TIME,    /* the line has no usable date+time */
-    EXP_PAST,       /* expired before the earliest moment the request can have arrived */
-    EXP_SAME_SECOND,/* expiry inside the window the request arrived in */
-    EXP_NOT_YET,    /* custom policy DateGreaterThan after the latest arrival moment */
-    EXP_FUTURE,     /* still valid when the request arrived */
+    EXP_ABSENT,      /* neither Expires nor Policy */
+    EXP_UNREADABLE,  /* Policy not decodable / no DateLessThan, or Expires not a number */
+    EXP_NO_TIME,     /* the line has no usable date+time */
+    EXP_PAST,        /* expired before the earliest moment the request can have arrived */
+    EXP_SAME_SECOND, /* expiry inside the window the request arrived in */
+    EXP_NOT_YET,     /* custom policy DateGreaterThan after the latest arrival moment */
+    EXP_FUTURE,      /* still valid when the request arrived */
 };
 
 typedef struct facts {
     const cfs_record *r;
     const cfs_attr_ctx *ctx;
-    const cfs_dist_config *d;      /* NULL without a matching config */
-    const cfs_cfg_behavior *b;     /* NULL when d is NULL or no behavior matched */
-    cfs_origin_kind origin_kind;   /* of b's origin; CFS_ORIGIN_UNKNOWN when unknown */
-    cfs_vpp vpp;                   /* of b; CFS_VPP_UNKNOWN when unknown */
-    int acl;                       /* enum tri: distribution has a web ACL */
-    int restricted;                /* enum tri: b restricts viewer access */
-    int host_unassociated;         /* config proves x-host-header is not ours */
-    int identity_full;             /* the config gives both DomainName and Aliases */
-    int cookies_logged;            /* enum tri: cs(Cookie) holds every cookie sent */
-    int cookies_from_config;       /* cookies_logged is T_YES because the config says so
-                                    * (not because the line shows a cookie) */
-    int viewer_fn;                 /* enum tri: the matched behavior has a viewer-request
-                                    * CloudFront Function or Lambda@Edge, which can answer
-                                    * a 403 itself; T_UNKNOWN without a config, when the
-                                    * config does not list functions, or when the line is
-                                    * older than the config */
-    int config_older;              /* the line was written before the config's
-                                    * LastModifiedTime: config-based verdicts lose a level */
-    int waf_hit;                   /* a joined record proves a WAF 403 (see waf_join) */
-    int waf_note;                  /* CFS_WAF_NOTE_* or -1 */
-    uint32_t waf_rule;             /* with waf_hit: the record's terminating rule */
-    int waf_covered;               /* the WAF logs cover this line's distribution and time */
+    const cfs_dist_config *d;    /* NULL without a matching config */
+    const cfs_cfg_behavior *b;   /* NULL when d is NULL or no behavior matched */
+    cfs_origin_kind origin_kind; /* of b's origin; CFS_ORIGIN_UNKNOWN when unknown */
+    cfs_vpp vpp;                 /* of b; CFS_VPP_UNKNOWN when unknown */
+    int acl;                     /* enum tri: distribution has a web ACL */
+    int restricted;              /* enum tri: b restricts viewer access */
+    int host_unassociated;       /* config proves x-host-header is not ours */
+    int identity_full;           /* the config gives both DomainName and Aliases */
+    int cookies_logged;          /* enum tri: cs(Cookie) holds every cookie sent */
+    int cookies_from_config;     /* cookies_logged is T_YES because the config says so
+                                  * (not because the line shows a cookie) */
+    int viewer_fn;               /* enum tri: the matched behavior has a viewer-request
+                                  * CloudFront Function or Lambda@Edge, which can answer
+                                  * a 403 itself; T_UNKNOWN without a config, when the
+                                  * config does not list functions, or when the line is
+                                  * older than the config */
+    int config_older;            /* the line was written before the config's
+                                  * LastModifiedTime: config-based verdicts lose a level */
+    int waf_hit;                 /* a joined record proves a WAF 403 (see waf_join) */
+    int waf_note;                /* CFS_WAF_NOTE_* or -1 */
+    uint32_t waf_rule;           /* with waf_hit: the record's terminating rule */
+    int waf_covered;             /* the WAF logs cover this line's distribution and time */
     enum ct_kind ct;
-    int plain;                     /* cs-protocol http or ws: no TLS */
-    int origin_contacted;          /* enum tri: v2 origin-fbl present ('-' = T_NO) */
-    int origin_path;               /* response came through cache or origin */
-    int edge_error;                /* RT/RRT Error or absent, DRT Error-like or absent */
-    int signer;                    /* a non-empty Key-Pair-Id present */
+    int plain;            /* cs-protocol http or ws: no TLS */
+    int origin_contacted; /* enum tri: v2 origin-fbl present ('-' = T_NO) */
+    int origin_path;      /* response came through cache or origin */
+    int edge_error;       /* RT/RRT Error or absent, DRT Error-like or absent */
+    int signer;           /* a non-empty Key-Pair-Id present */
     enum signer_src src;
     enum expiry exp;
-    uint16_t pending;              /* provisional rule id this line would get */
+    uint16_t pending; /* provisional rule id this line would get */
 } facts;
 
 typedef int (*rule_pred)(const facts *f);
@@ -440,10 +439,7 @@ static int any_result(const cfs_record *r, cfs_result v)
     return r->result == v || r->response_result == v || r->detailed_result == v;
 }
 
-static int is_s3(cfs_origin_kind k)
-{
-    return k == CFS_ORIGIN_S3_REST || k == CFS_ORIGIN_S3_WEBSITE;
-}
+static int is_s3(cfs_origin_kind k) { return k == CFS_ORIGIN_S3_REST || k == CFS_ORIGIN_S3_WEBSITE; }
 
 static uint16_t pending_variant(const facts *f);
 
@@ -620,34 +616,19 @@ static uint16_t pending_variant(const facts *f)
 static int p_not_403(const facts *f) { return f->r->status != 403; }
 static int p_waf_block(const facts *f) { return f->waf_hit; }
 static int p_drt_geo(const facts *f) { return f->r->detailed_result == CFS_R_CLIENT_GEO_BLOCKED; }
-static int p_drt_method(const facts *f)
-{
-    return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD;
-}
-static int p_drt_blocked(const facts *f)
-{
-    return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED;
-}
+static int p_drt_method(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD; }
+static int p_drt_blocked(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED; }
 static int p_drt_invalid(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST; }
-static int p_drt_header(const facts *f)
-{
-    return f->r->detailed_result == CFS_R_INVALID_REQUEST_HEADER;
-}
-static int p_drt_cert(const facts *f)
-{
-    return f->r->detailed_result == CFS_R_INVALID_REQUEST_CERTIFICATE;
-}
+static int p_drt_header(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_HEADER; }
+static int p_drt_cert(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_CERTIFICATE; }
 static int p_rt_limit(const facts *f) { return any_result(f->r, CFS_R_LIMIT_EXCEEDED); }
-static int p_rt_lambda_error(const facts *f)
-{
-    return any_result(f->r, CFS_R_LAMBDA_EXECUTION_ERROR);
-}
-static int p_drt_miss_generated(const facts *f)
-{
-    return any_result(f->r, CFS_R_MISS_GENERATED_RESPONSE);
-}
+static int p_rt_lambda_error(const facts *f) { return any_result(f->r, CFS_R_LAMBDA_EXECUTION_ERROR); }
+static int p_drt_miss_generated(const facts *f) { return any_result(f->r, CFS_R_MISS_GENERATED_RESPONSE); }
 /* The matched behavior lists an association with one of the CFS_FN_* bits. */
-static int fn_assoc(const facts *f, uint8_t bits) { return f->b != NULL && (f->b->edge_functions & bits) != 0; }
+static int fn_assoc(const facts *f, uint8_t bits)
+{
+    return f->b != NULL && (f->b->edge_functions & bits) != 0;
+}
 /* The config shows the matched behavior runs no code at the edge at all.  Only a config
  * that held when the line was written can say so: on an older line a function may have
  * been associated then and removed since. */
@@ -676,10 +657,7 @@ static int p_rt_function_error_assoc(const facts *f)
     return p_rt_function_error(f) && fn_assoc(f, CFS_FN_CF_VIEWER_REQUEST | CFS_FN_CF_VIEWER_RESPONSE);
 }
 static int p_rt_function_error_no_fn(const facts *f) { return p_rt_function_error(f) && fn_none(f); }
-static int p_rt_lambda_generated(const facts *f)
-{
-    return any_result(f->r, CFS_R_LAMBDA_GENERATED_RESPONSE);
-}
+static int p_rt_lambda_generated(const facts *f) { return any_result(f->r, CFS_R_LAMBDA_GENERATED_RESPONSE); }
 /* Lambda@Edge generates responses from the request events (viewer-request, and
  * origin-request, which is also logged as MissGeneratedResponse). */
 static int p_rt_lambda_generated_assoc(const facts *f)
@@ -692,10 +670,7 @@ static int host_not_associated(const facts *f)
 {
     return f->host_unassociated && f->edge_error && (f->ct == CT_HTML || f->ct == CT_NONE);
 }
-static int p_host_not_associated(const facts *f)
-{
-    return host_not_associated(f) && f->identity_full;
-}
+static int p_host_not_associated(const facts *f) { return host_not_associated(f) && f->identity_full; }
 static int p_host_not_associated_partial(const facts *f)
 {
     return host_not_associated(f) && !f->identity_full;
@@ -712,8 +687,8 @@ static int p_redirect_http10(const facts *f)
     int version_known = r->http_major != 0 || r->http_minor != 0;
     int below_11 = r->http_major == 0 || (r->http_major == 1 && r->http_minor == 0);
     int non_get = r->method != CFS_M_GET && r->method != CFS_M_HEAD && r->method != CFS_M_NONE;
-    return f->vpp == CFS_VPP_REDIRECT_TO_HTTPS && f->plain && non_get && version_known &&
-           below_11 && !f->origin_path && ct_cloudfront(f);
+    return f->vpp == CFS_VPP_REDIRECT_TO_HTTPS && f->plain && non_get && version_known && below_11 &&
+           !f->origin_path && ct_cloudfront(f);
 }
 
 static int behavior_refuses_method(const facts *f)
@@ -747,10 +722,7 @@ static int p_signed_missing_restricted_unlogged(const facts *f)
 }
 /* With a config that says the behavior is not restricted, CloudFront does not check
  * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below). */
-static int signer_rule_base(const facts *f)
-{
-    return f->restricted != T_NO && f->signer && f->edge_error;
-}
+static int signer_rule_base(const facts *f) { return f->restricted != T_NO && f->signer && f->edge_error; }
 static int p_signed_query_expired(const facts *f)
 {
     return signer_rule_base(f) && f->src == SRC_QUERY && f->exp == EXP_PAST &&
@@ -763,14 +735,10 @@ static int p_signed_cookie_expired(const facts *f)
 }
 static int p_signed_same_second(const facts *f)
 {
-    return signer_rule_base(f) && f->exp == EXP_SAME_SECOND &&
-           (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
+    return signer_rule_base(f) && f->exp == EXP_SAME_SECOND && (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
 }
 
-static int stem_is_root(const facts *f)
-{
-    return CFS_SPAN_IS(f->r->f[CFS_F_CS_URI_STEM], "/");
-}
+static int stem_is_root(const facts *f) { return CFS_SPAN_IS(f->r->f[CFS_F_CS_URI_STEM], "/"); }
 static int p_s3_root(const facts *f)
 {
     const char *dro = f->d ? f->d->default_root_object : NULL;
@@ -780,19 +748,16 @@ static int p_s3_root(const facts *f)
 static int p_s3_trailing_slash(const facts *f)
 {
     cfs_span s = f->r->f[CFS_F_CS_URI_STEM];
-    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_S3_REST && s.n > 1 &&
-           s.p[s.n - 1] == '/';
+    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_S3_REST && s.n > 1 && s.p[s.n - 1] == '/';
 }
 static int p_s3_xml(const facts *f) { return f->ct == CT_APP_XML && is_s3(f->origin_kind); }
 /* An origin group of mixed kinds says no more than no config. */
 static int p_s3_xml_unconfigured(const facts *f)
 {
-    return f->ct == CT_APP_XML && (f->origin_kind == CFS_ORIGIN_UNKNOWN || f->origin_kind == CFS_ORIGIN_MIXED);
+    return f->ct == CT_APP_XML &&
+           (f->origin_kind == CFS_ORIGIN_UNKNOWN || f->origin_kind == CFS_ORIGIN_MIXED);
 }
-static int p_custom_xml(const facts *f)
-{
-    return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_CUSTOM;
-}
+static int p_custom_xml(const facts *f) { return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_CUSTOM; }
 static int p_cloudfront_xml(const facts *f)
 {
     return f->ct == CT_APP_XML && f->origin_kind == CFS_ORIGIN_CLOUDFRONT;
@@ -866,14 +831,8 @@ static int p_pending_unlogged_s3(const facts *f)
 {
     return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED_S3;
 }
-static int p_pending_no_acl(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_NO_ACL;
-}
-static int p_pending_no_acl_s3(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_NO_ACL_S3;
-}
+static int p_pending_no_acl(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL; }
+static int p_pending_no_acl_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL_S3; }
 static int p_always(const facts *f)
 {
     (void)f;
@@ -901,13 +860,10 @@ static const attr_rule rules[R_COUNT] = {
                       p_drt_method},
     /* §4: the documented InvalidRequest* detailed types are the edge's own refusal of a bad
      * request [doc S1]; the cause is edge_other even though AWS gives no status mapping. */
-    [R_DRT_BLOCKED] = {"drt_invalid_request_blocked", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
-                       p_drt_blocked},
+    [R_DRT_BLOCKED] = {"drt_invalid_request_blocked", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_drt_blocked},
     [R_DRT_INVALID] = {"drt_invalid_request", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_drt_invalid},
-    [R_DRT_HEADER] = {"drt_invalid_request_header", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
-                      p_drt_header},
-    [R_DRT_CERT] = {"drt_invalid_request_certificate", C(EDGE_OTHER), E(CONFIRMED), K_MATCH,
-                    p_drt_cert},
+    [R_DRT_HEADER] = {"drt_invalid_request_header", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_drt_header},
+    [R_DRT_CERT] = {"drt_invalid_request_certificate", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_drt_cert},
     /* §4: LimitExceeded = denied because a CloudFront quota was exceeded [doc S1]. */
     [R_RT_LIMIT] = {"rt_limit_exceeded", C(EDGE_OTHER), E(CONFIRMED), K_MATCH, p_rt_limit},
     /* Code at the edge made or broke the response: edge_function (issue 10), the user's
@@ -935,14 +891,13 @@ static const attr_rule rules[R_COUNT] = {
                                        E(CONFIRMED), K_MATCH, p_rt_function_generated_assoc},
     [R_RT_FUNCTION_GENERATED_NO_FN] = {"rt_function_generated_response_no_function", C(EDGE_FUNCTION),
                                        E(POSSIBLE), K_MATCH, p_rt_function_generated_no_fn},
-    [R_RT_FUNCTION_GENERATED] = {"rt_function_generated_response", C(EDGE_FUNCTION), E(LIKELY),
-                                 K_MATCH, p_rt_function_generated},
-    [R_RT_FUNCTION_ERROR_ASSOC] = {"rt_function_error_associated", C(EDGE_FUNCTION), E(CONFIRMED),
-                                   K_MATCH, p_rt_function_error_assoc},
-    [R_RT_FUNCTION_ERROR_NO_FN] = {"rt_function_error_no_function", C(EDGE_FUNCTION), E(POSSIBLE),
-                                   K_MATCH, p_rt_function_error_no_fn},
-    [R_RT_FUNCTION_ERROR] = {"rt_function_error", C(EDGE_FUNCTION), E(LIKELY), K_MATCH,
-                             p_rt_function_error},
+    [R_RT_FUNCTION_GENERATED] = {"rt_function_generated_response", C(EDGE_FUNCTION), E(LIKELY), K_MATCH,
+                                 p_rt_function_generated},
+    [R_RT_FUNCTION_ERROR_ASSOC] = {"rt_function_error_associated", C(EDGE_FUNCTION), E(CONFIRMED), K_MATCH,
+                                   p_rt_function_error_assoc},
+    [R_RT_FUNCTION_ERROR_NO_FN] = {"rt_function_error_no_function", C(EDGE_FUNCTION), E(POSSIBLE), K_MATCH,
+                                   p_rt_function_error_no_fn},
+    [R_RT_FUNCTION_ERROR] = {"rt_function_error", C(EDGE_FUNCTION), E(LIKELY), K_MATCH, p_rt_function_error},
     [R_RT_LAMBDA_GENERATED_ASSOC] = {"rt_lambda_generated_response_associated", C(EDGE_FUNCTION),
                                      E(CONFIRMED), K_MATCH, p_rt_lambda_generated_assoc},
     [R_RT_LAMBDA_GENERATED_NO_FN] = {"rt_lambda_generated_response_no_function", C(EDGE_FUNCTION),
@@ -960,9 +915,8 @@ static const attr_rule rules[R_COUNT] = {
      * DomainName (get-distribution-config) leaves only possible. */
     [R_HOST_NOT_ASSOCIATED] = {"host_not_associated", C(CNAME_NOT_ASSOCIATED), E(LIKELY), K_MATCH,
                                p_host_not_associated},
-    [R_HOST_NOT_ASSOCIATED_PARTIAL] = {"host_not_associated_partial_identity",
-                                       C(CNAME_NOT_ASSOCIATED), E(POSSIBLE), K_MATCH,
-                                       p_host_not_associated_partial},
+    [R_HOST_NOT_ASSOCIATED_PARTIAL] = {"host_not_associated_partial_identity", C(CNAME_NOT_ASSOCIATED),
+                                       E(POSSIBLE), K_MATCH, p_host_not_associated_partial},
     /* §5.5: HTTPS Only + an http request => 403 [doc S2 using-https-viewers]; CloudFront
      * refuses it before the cache, so a CloudFront body (or none) and no cache/origin
      * result type is all the line must agree with. */
@@ -970,17 +924,16 @@ static const attr_rule rules[R_COUNT] = {
                            p_https_only_http},
     /* §5.1/§5.5: Redirect HTTP to HTTPS answers 301/307, except a non-GET/HEAD request over
      * HTTP/1.0 (or 0.9), which cannot be redirected and gets 403 [doc S2]. */
-    [R_REDIRECT_HTTP10_NON_GET] = {"redirect_behavior_http10_non_get", C(HTTPS_REQUIRED),
-                                   E(CONFIRMED), K_MATCH, p_redirect_http10},
+    [R_REDIRECT_HTTP10_NON_GET] = {"redirect_behavior_http10_non_get", C(HTTPS_REQUIRED), E(CONFIRMED),
+                                   K_MATCH, p_redirect_http10},
     /* §4: a method outside the behavior's AllowedMethods is refused at the edge.  Logs that
      * predate the detailed-result-type field cannot say so, and then the config is the
      * evidence (confirmed).  When the field is there and says plain Error, CloudFront would
      * have said InvalidRequestMethod, so the config may be newer than the log: likely. */
-    [R_BEHAVIOR_METHOD] = {"behavior_method_not_allowed", C(METHOD_NOT_ALLOWED), E(CONFIRMED),
-                           K_MATCH, p_behavior_method},
-    [R_BEHAVIOR_METHOD_DRT_ERROR] = {"behavior_method_not_allowed_drt_error",
-                                     C(METHOD_NOT_ALLOWED), E(LIKELY), K_MATCH,
-                                     p_behavior_method_drt_error},
+    [R_BEHAVIOR_METHOD] = {"behavior_method_not_allowed", C(METHOD_NOT_ALLOWED), E(CONFIRMED), K_MATCH,
+                           p_behavior_method},
+    [R_BEHAVIOR_METHOD_DRT_ERROR] = {"behavior_method_not_allowed_drt_error", C(METHOD_NOT_ALLOWED),
+                                     E(LIKELY), K_MATCH, p_behavior_method_drt_error},
 
     /* §5.4 (KC checklist 1-2): a restricted behavior needs a signer; without a non-empty
      * Key-Pair-Id in the query or cookies CloudFront answers MissingKey in text/xml.  The
@@ -988,24 +941,23 @@ static const attr_rule rules[R_COUNT] = {
      * Logging.IncludeCookies is off): confirmed when the config says they are logged or
      * the line shows some cookie; otherwise the viewer may have sent signed cookies that
      * were refused for another reason (expired, unknown key), so only possible. */
-    [R_SIGNED_MISSING_RESTRICTED] = {"signed_missing_on_restricted_behavior",
-                                     C(SIGNED_URL_MISSING), E(CONFIRMED), K_MATCH,
-                                     p_signed_missing_restricted},
+    [R_SIGNED_MISSING_RESTRICTED] = {"signed_missing_on_restricted_behavior", C(SIGNED_URL_MISSING),
+                                     E(CONFIRMED), K_MATCH, p_signed_missing_restricted},
     [R_SIGNED_MISSING_RESTRICTED_UNLOGGED] = {"signed_missing_on_restricted_behavior_cookies_unlogged",
                                               C(SIGNED_URL_MISSING), E(POSSIBLE), K_MATCH,
                                               p_signed_missing_restricted_unlogged},
     /* §5.4: Expires (canned) or the policy's DateLessThan (custom) before the request
      * arrived => CloudFront refuses it; the arithmetic is in judge_expiry().  An expired
      * signer explains the refusal whatever else might be wrong with it, so confirmed. */
-    [R_SIGNED_QUERY_EXPIRED] = {"signed_query_expired", C(SIGNED_URL_EXPIRED), E(CONFIRMED),
-                                K_MATCH, p_signed_query_expired},
-    [R_SIGNED_COOKIE_EXPIRED] = {"signed_cookie_expired", C(SIGNED_URL_EXPIRED), E(CONFIRMED),
-                                 K_MATCH, p_signed_cookie_expired},
+    [R_SIGNED_QUERY_EXPIRED] = {"signed_query_expired", C(SIGNED_URL_EXPIRED), E(CONFIRMED), K_MATCH,
+                                p_signed_query_expired},
+    [R_SIGNED_COOKIE_EXPIRED] = {"signed_cookie_expired", C(SIGNED_URL_EXPIRED), E(CONFIRMED), K_MATCH,
+                                 p_signed_cookie_expired},
     /* Expiry inside the second the request arrived in (e.g. Expires equal to the logged
      * time): DateLessThan is strict so it is most probably expired, but the log's
      * one-second resolution cannot prove it. */
-    [R_SIGNED_SAME_SECOND] = {"signed_expiry_same_second", C(SIGNED_URL_EXPIRED), E(LIKELY),
-                              K_MATCH, p_signed_same_second},
+    [R_SIGNED_SAME_SECOND] = {"signed_expiry_same_second", C(SIGNED_URL_EXPIRED), E(LIKELY), K_MATCH,
+                              p_signed_same_second},
 
     /* §5.1: application/xml is S3's AccessDenied body; CloudFront's own bodies are text/html
      * or text/xml.  That holds for cached 403s served from the edge too (RT Hit, ~1 ms):
@@ -1013,8 +965,7 @@ static const attr_rule rules[R_COUNT] = {
      * cause is confirmed and the §5.6 checklist gives the hint: the root without a Default
      * Root Object (item 6), a trailing '/' on a REST endpoint (no index documents there),
      * otherwise a missing object without s3:ListBucket (item 5) or a policy refusal. */
-    [R_S3_ROOT] = {"s3_root_without_default_object", C(ORIGIN_S3), E(CONFIRMED), K_MATCH,
-                   p_s3_root},
+    [R_S3_ROOT] = {"s3_root_without_default_object", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_s3_root},
     [R_S3_TRAILING_SLASH] = {"s3_rest_trailing_slash", C(ORIGIN_S3), E(CONFIRMED), K_MATCH,
                              p_s3_trailing_slash},
     [R_S3_XML] = {"s3_xml_body", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_s3_xml},
@@ -1030,39 +981,35 @@ static const attr_rule rules[R_COUNT] = {
 
     /* §5.4: a custom policy whose DateGreaterThan lies after the request is refused like an
      * invalid one (KC item 4); named apart because the fix is the signer's clock. */
-    [R_SIGNED_NOT_YET_VALID] = {"signed_policy_not_yet_valid", C(SIGNED_URL_INVALID), E(LIKELY),
-                                K_MATCH, p_signed_not_yet_valid},
+    [R_SIGNED_NOT_YET_VALID] = {"signed_policy_not_yet_valid", C(SIGNED_URL_INVALID), E(LIKELY), K_MATCH,
+                                p_signed_not_yet_valid},
     /* §5.4: a signer present and not expired, yet a signed-URL XML refusal: unknown key,
      * bad signature, malformed policy, or params added after signing (KC items 3, 5). */
     [R_SIGNED_REFUSED] = {"signed_present_refused", C(SIGNED_URL_INVALID), E(LIKELY), K_MATCH,
                           p_signed_refused},
     /* The line's time is unusable, so expired and invalid cannot be told apart. */
-    [R_SIGNED_TIME_UNKNOWN] = {"signed_present_time_unknown", C(SIGNED_URL_INVALID), E(POSSIBLE),
-                               K_MATCH, p_signed_time_unknown},
+    [R_SIGNED_TIME_UNKNOWN] = {"signed_present_time_unknown", C(SIGNED_URL_INVALID), E(POSSIBLE), K_MATCH,
+                               p_signed_time_unknown},
     /* §5.1/§5.4: without the config, CloudFront's text/xml refusal and no signer at all
      * is the MissingKey answer; likely, since the behavior's restriction is not known. */
     [R_SIGNED_MISSING_XML] = {"signed_missing_xml_error", C(SIGNED_URL_MISSING), E(LIKELY), K_MATCH,
                               p_signed_missing_xml},
     /* The same with cookies that may not have been logged (as for the restricted rule). */
-    [R_SIGNED_MISSING_XML_UNLOGGED] = {"signed_missing_xml_error_cookies_unlogged",
-                                       C(SIGNED_URL_MISSING), E(POSSIBLE), K_MATCH,
-                                       p_signed_missing_xml_unlogged},
+    [R_SIGNED_MISSING_XML_UNLOGGED] = {"signed_missing_xml_error_cookies_unlogged", C(SIGNED_URL_MISSING),
+                                       E(POSSIBLE), K_MATCH, p_signed_missing_xml_unlogged},
 
     /* §2 (v2 only): origin-fbl holds the origin's first-byte latency when CloudFront fetched
      * from the origin for this request.  An `Error` 403 with it set is the origin's answer;
      * an edge refusal (WAF, geo, signed URLs, ...) happens before any fetch.  The field
      * proves it, hence confirmed. */
-    [R_ORIGIN_FBL_S3] = {"origin_first_byte_logged_s3", C(ORIGIN_S3), E(CONFIRMED), K_MATCH,
-                         p_origin_fbl_s3},
+    [R_ORIGIN_FBL_S3] = {"origin_first_byte_logged_s3", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_origin_fbl_s3},
     [R_ORIGIN_FBL] = {"origin_first_byte_logged", C(ORIGIN_CUSTOM), E(CONFIRMED), K_MATCH, p_origin_fbl},
     /* §4: a 403 whose result type is Hit/RefreshHit/Miss (or OriginShieldHit) came from the
      * cache or the origin, not from an edge refusal. */
-    [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH,
-                            p_origin_result_s3},
+    [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_origin_result_s3},
     [R_ORIGIN_RESULT_CLOUDFRONT] = {"origin_result_type_cloudfront", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
                                     p_origin_result_cloudfront},
-    [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
-                         p_origin_result},
+    [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_origin_result},
     /* §5.3: a WAF rule's custom response carries a body of the user's choosing (JSON, plain
      * text, ...) and is answered at the edge.  So where a web ACL may be attached, an `Error`
      * 403 with such a body waits for the latency test: edge-fast, it may be WAF's as well as
@@ -1070,8 +1017,7 @@ static const attr_rule rules[R_COUNT] = {
      * below. */
     [R_PENDING_BODY_S3] = {"latency_pending_body_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
                            p_pending_body_s3},
-    [R_PENDING_BODY] = {"latency_pending_body", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                        p_pending_body},
+    [R_PENDING_BODY] = {"latency_pending_body", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_body},
     /* §5.1: a body type CloudFront never generates (JSON, plain text, ...) is the origin's;
      * likely, because a custom error page could have any type. */
     [R_BODY_S3] = {"non_cloudfront_body_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_body_s3},
@@ -1094,12 +1040,11 @@ static const attr_rule rules[R_COUNT] = {
                         p_pending_http},
     [R_PENDING] = {"latency_pending", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending},
     [R_PENDING_S3] = {"latency_pending_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_s3},
-    [R_PENDING_WAF_UNLOGGED] = {"latency_pending_waf_unlogged", C(UNKNOWN), E(POSSIBLE),
-                                K_PROVISIONAL, p_pending_unlogged},
-    [R_PENDING_WAF_UNLOGGED_S3] = {"latency_pending_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE),
-                                   K_PROVISIONAL, p_pending_unlogged_s3},
-    [R_PENDING_NO_ACL] = {"latency_pending_no_acl", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                          p_pending_no_acl},
+    [R_PENDING_WAF_UNLOGGED] = {"latency_pending_waf_unlogged", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                                p_pending_unlogged},
+    [R_PENDING_WAF_UNLOGGED_S3] = {"latency_pending_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                                   p_pending_unlogged_s3},
+    [R_PENDING_NO_ACL] = {"latency_pending_no_acl", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_no_acl},
     [R_PENDING_NO_ACL_S3] = {"latency_pending_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
                              p_pending_no_acl_s3},
 
@@ -1113,8 +1058,7 @@ static const attr_rule rules[R_COUNT] = {
      * and hold no record for the request, WAF did not block it (blocks are logged, §5.3):
      * some other edge refusal, possible; likewise when the config shows no web ACL. */
     [R_EDGE_WAF] = {"latency_edge_waf", C(WAF_BLOCK), E(LIKELY), K_SETTLED, NULL},
-    [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
-                             NULL},
+    [R_EDGE_WAF_UNLOGGED] = {"latency_edge_waf_unlogged", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
     [R_EDGE_NO_ACL] = {"latency_edge_no_acl", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
     /* Edge-fast HTML 403 to plain http with the protocol policy unknown: HTTPS Only (§5.5)
      * or a WAF block of an http request (§5.3), the same page and timing: possible. */
@@ -1122,12 +1066,10 @@ static const attr_rule rules[R_COUNT] = {
     /* The same with no origin reference for the distribution (too few origin fetches): the
      * origin's own speed is unknown, so never more than possible. */
     [R_EDGE_WAF_ABS] = {"latency_edge_waf_absolute", C(WAF_BLOCK), E(POSSIBLE), K_SETTLED, NULL},
-    [R_EDGE_WAF_UNLOGGED_ABS] = {"latency_edge_waf_unlogged_absolute", C(EDGE_OTHER), E(POSSIBLE),
-                                 K_SETTLED, NULL},
-    [R_EDGE_NO_ACL_ABS] = {"latency_edge_no_acl_absolute", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
-                           NULL},
-    [R_EDGE_HTTP_ABS] = {"latency_edge_http_absolute", C(HTTPS_REQUIRED), E(POSSIBLE), K_SETTLED,
-                         NULL},
+    [R_EDGE_WAF_UNLOGGED_ABS] = {"latency_edge_waf_unlogged_absolute", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED,
+                                 NULL},
+    [R_EDGE_NO_ACL_ABS] = {"latency_edge_no_acl_absolute", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_HTTP_ABS] = {"latency_edge_http_absolute", C(HTTPS_REQUIRED), E(POSSIBLE), K_SETTLED, NULL},
     /* 20 ms or more to the first byte: no edge refusal takes that long, so the origin (or a
      * cache or load balancer in front of it) answered, however fast its 2xx fetches are
      * (issue 10 item 3); or between 5 and 20 ms where the distribution's own origin fetches
@@ -1140,23 +1082,21 @@ static const attr_rule rules[R_COUNT] = {
     [R_AMBIG_HTTP] = {"latency_ambiguous_http", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG] = {"latency_ambiguous", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG_S3] = {"latency_ambiguous_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
-    [R_AMBIG_WAF_UNLOGGED] = {"latency_ambiguous_waf_unlogged", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
-                              NULL},
-    [R_AMBIG_WAF_UNLOGGED_S3] = {"latency_ambiguous_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE),
-                                 K_SETTLED, NULL},
+    [R_AMBIG_WAF_UNLOGGED] = {"latency_ambiguous_waf_unlogged", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_WAF_UNLOGGED_S3] = {"latency_ambiguous_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                                 NULL},
     [R_AMBIG_NO_ACL] = {"latency_ambiguous_no_acl", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG_NO_ACL_S3] = {"latency_ambiguous_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* No time-taken or time-to-first-byte on the line: the same candidates. */
     [R_NO_TIME_HTTP] = {"latency_no_time_taken_http", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME] = {"latency_no_time_taken", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_S3] = {"latency_no_time_taken_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
-    [R_NO_TIME_WAF_UNLOGGED] = {"latency_no_time_taken_waf_unlogged", C(UNKNOWN), E(POSSIBLE),
-                                K_SETTLED, NULL},
+    [R_NO_TIME_WAF_UNLOGGED] = {"latency_no_time_taken_waf_unlogged", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                                NULL},
     [R_NO_TIME_WAF_UNLOGGED_S3] = {"latency_no_time_taken_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE),
                                    K_SETTLED, NULL},
     [R_NO_TIME_NO_ACL] = {"latency_no_time_taken_no_acl", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
-    [R_NO_TIME_NO_ACL_S3] = {"latency_no_time_taken_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
-                             NULL},
+    [R_NO_TIME_NO_ACL_S3] = {"latency_no_time_taken_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* A non-CloudFront body answered edge-fast where a web ACL may be attached: a WAF custom
      * response (§5.3) or a cached or fast origin answer; the body cannot tell (see
      * R_PENDING_BODY).  Unknown, candidates waf_block and the origin. */
@@ -1193,7 +1133,7 @@ static const attr_rule rules[R_COUNT] = {
      * (its status is not 403, so no 403 count includes it): the report counts the rule per
      * distribution as hidden_403. */
     [R_HIDDEN_403] = {"hidden_403_remapped", C(NONE), E(NONE), K_SETTLED, NULL},
-    /* The twins of CONFIG_TWINS: no predicate; cfs_attribute picks them. */
+/* The twins of CONFIG_TWINS: no predicate; cfs_attribute picks them. */
 #define TWIN_ROW(base, name, cause, ev) [base##_OLD] = {name "_config_newer", C(cause), E(ev), K_MATCH, NULL},
     CONFIG_TWINS(TWIN_ROW)
 #undef TWIN_ROW
@@ -1219,13 +1159,14 @@ _Static_assert(CFS_RULE_NOT_403 == 0, "cfs_attribute_line (attribute.h) gives ru
 static uint16_t config_twin(uint16_t id, const facts *f)
 {
     if (id == R_SIGNED_MISSING_XML && !f->cookies_from_config) return 0;
-    if (id == R_BODY && !(f->acl == T_NO && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit))) return 0;
-    switch (id) {
-#define TWIN_CASE(base, name, cause, ev) case base: return base##_OLD;
-    CONFIG_TWINS(TWIN_CASE)
-#undef TWIN_CASE
-    default:
+    if (id == R_BODY && !(f->acl == T_NO && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit)))
         return 0;
+    switch (id) {
+#define TWIN_CASE(base, name, cause, ev) \
+    case base: return base##_OLD;
+        CONFIG_TWINS(TWIN_CASE)
+#undef TWIN_CASE
+    default: return 0;
     }
 }
 
@@ -1233,11 +1174,10 @@ int cfs_rule_is_config_newer(uint16_t rule)
 {
     switch (rule) {
 #define TWIN_CASE(base, name, cause, ev) case base##_OLD:
-    CONFIG_TWINS(TWIN_CASE)
+        CONFIG_TWINS(TWIN_CASE)
 #undef TWIN_CASE
         return 1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -1247,12 +1187,18 @@ int cfs_rule_is_config_newer(uint16_t rule)
 static int ct_only_rule(uint16_t id)
 {
     switch (id) {
-    case R_S3_ROOT: case R_S3_TRAILING_SLASH: case R_S3_XML: case R_S3_XML_UNCONFIGURED:
-    case R_CUSTOM_XML: case R_CLOUDFRONT_XML: case R_SIGNED_NOT_YET_VALID: case R_SIGNED_REFUSED:
-    case R_SIGNED_MISSING_XML: case R_BODY_S3: case R_BODY:
-        return 1;
-    default:
-        return 0;
+    case R_S3_ROOT:
+    case R_S3_TRAILING_SLASH:
+    case R_S3_XML:
+    case R_S3_XML_UNCONFIGURED:
+    case R_CUSTOM_XML:
+    case R_CLOUDFRONT_XML:
+    case R_SIGNED_NOT_YET_VALID:
+    case R_SIGNED_REFUSED:
+    case R_SIGNED_MISSING_XML:
+    case R_BODY_S3:
+    case R_BODY: return 1;
+    default: return 0;
     }
 }
 
@@ -1270,7 +1216,10 @@ static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
     return to != 0 && to == r->status;
 }
 
-cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx) { return cfs_attribute_line(r, ctx).at; }
+cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
+{
+    return cfs_attribute_line(r, ctx).at;
+}
 
 cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
@@ -1296,10 +1245,8 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
             }
             /* The WAF table's row (cfs_attr_line): what the logs add to the line, else
              * the proving record's rule when the verdict is that block. */
-            if (f.waf_note >= 0)
-                out.waf = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)f.waf_note) + 1;
-            else if (a.cause == CFS_CAUSE_WAF_BLOCK && f.waf_hit)
-                out.waf = f.waf_rule + 1;
+            if (f.waf_note >= 0) out.waf = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)f.waf_note) + 1;
+            else if (a.cause == CFS_CAUSE_WAF_BLOCK && f.waf_hit) out.waf = f.waf_rule + 1;
             out.at = a;
             return out;
         }
@@ -1367,9 +1314,8 @@ uint32_t cfs_attr_decision_ms(const cfs_record *r)
 
 int cfs_attr_origin_sample(const cfs_record *r)
 {
-    return r->result == CFS_R_MISS && cfs_origin_sample_status(r->status) &&
-           r->protocol != CFS_P_WS && r->protocol != CFS_P_WSS &&
-           cfs_attr_latency_ms(r) != CFS_NO_MILLIS;
+    return r->result == CFS_R_MISS && cfs_origin_sample_status(r->status) && r->protocol != CFS_P_WS &&
+           r->protocol != CFS_P_WSS && cfs_attr_latency_ms(r) != CFS_NO_MILLIS;
 }
 
 const char *cfs_attr_reference_rule(void)
@@ -1397,9 +1343,11 @@ typedef struct variant {
     uint8_t edge_cause, origin_cause;
 } variant;
 
-#define V(p, e, o, ec, oc) \
-    {R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p, \
-     CFS_CAUSE_##ec, CFS_CAUSE_##oc}
+#define V(p, e, o, ec, oc)                                                                                  \
+    {                                                                                                       \
+        R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p, CFS_CAUSE_##ec, \
+            CFS_CAUSE_##oc                                                                                  \
+    }
 static const variant variants[] = {
     V(_HTTP, HTTP, CUSTOM, HTTPS_REQUIRED, ORIGIN_CUSTOM),
     V(, WAF, CUSTOM, WAF_BLOCK, ORIGIN_CUSTOM),
@@ -1444,12 +1392,18 @@ int cfs_attr_page_cause(cfs_attribution a)
      * content type and length are the distribution's page for that cause. */
     if (a.evidence != CFS_EV_CONFIRMED) return 0;
     switch (a.rule) {
-    case R_WAF_LOG_BLOCK: case R_DRT_GEO: case R_DRT_METHOD: case R_DRT_BLOCKED:
-    case R_DRT_INVALID: case R_DRT_HEADER: case R_DRT_CERT: case R_RT_LIMIT:
-    case R_HTTPS_ONLY_HTTP: case R_REDIRECT_HTTP10_NON_GET: case R_BEHAVIOR_METHOD:
-        return a.cause;
-    default:
-        return 0;
+    case R_WAF_LOG_BLOCK:
+    case R_DRT_GEO:
+    case R_DRT_METHOD:
+    case R_DRT_BLOCKED:
+    case R_DRT_INVALID:
+    case R_DRT_HEADER:
+    case R_DRT_CERT:
+    case R_RT_LIMIT:
+    case R_HTTPS_ONLY_HTTP:
+    case R_REDIRECT_HTTP10_NON_GET:
+    case R_BEHAVIOR_METHOD: return a.cause;
+    default: return 0;
     }
 }
 
@@ -1541,24 +1495,37 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
 {
     if (cfs_rule_is_config_newer(rule)) return CFS_HINT_CONFIG_NEWER;
     switch (rule) {
-    case R_SIGNED_MISSING_RESTRICTED_UNLOGGED: case R_SIGNED_MISSING_XML_UNLOGGED:
-        return CFS_HINT_COOKIES;
-    case R_NO_TIME_HTTP: case R_NO_TIME: case R_NO_TIME_S3: case R_NO_TIME_WAF_UNLOGGED:
-    case R_NO_TIME_WAF_UNLOGGED_S3: case R_NO_TIME_NO_ACL: case R_NO_TIME_NO_ACL_S3:
-        return CFS_HINT_TIME;
-    case R_EDGE_WAF_ABS: case R_EDGE_WAF_UNLOGGED_ABS: case R_EDGE_NO_ACL_ABS: case R_EDGE_HTTP_ABS:
-        return CFS_HINT_REFERENCE;
-    case R_EDGE_HTTP: case R_AMBIG_HTTP: case R_HOST_NOT_ASSOCIATED_PARTIAL: case R_LEARNED_GENERIC_PAGE:
-    case R_SHARED_PAGE: case R_ORIGIN_ONE_PAGE:
-    case R_SIGNED_MISSING_XML: case R_S3_XML_UNCONFIGURED:
-        return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
-    case R_EDGE_WAF: case R_EDGE_BODY: case R_EDGE_BODY_S3:
-        return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
-    case R_AMBIG: case R_AMBIG_S3: case R_AMBIG_WAF_UNLOGGED: case R_AMBIG_WAF_UNLOGGED_S3:
-    case R_AMBIG_NO_ACL: case R_AMBIG_NO_ACL_S3:
-        return CFS_HINT_ORIGIN;
-    default:
-        return CFS_HINT_NONE;
+    case R_SIGNED_MISSING_RESTRICTED_UNLOGGED:
+    case R_SIGNED_MISSING_XML_UNLOGGED: return CFS_HINT_COOKIES;
+    case R_NO_TIME_HTTP:
+    case R_NO_TIME:
+    case R_NO_TIME_S3:
+    case R_NO_TIME_WAF_UNLOGGED:
+    case R_NO_TIME_WAF_UNLOGGED_S3:
+    case R_NO_TIME_NO_ACL:
+    case R_NO_TIME_NO_ACL_S3: return CFS_HINT_TIME;
+    case R_EDGE_WAF_ABS:
+    case R_EDGE_WAF_UNLOGGED_ABS:
+    case R_EDGE_NO_ACL_ABS:
+    case R_EDGE_HTTP_ABS: return CFS_HINT_REFERENCE;
+    case R_EDGE_HTTP:
+    case R_AMBIG_HTTP:
+    case R_HOST_NOT_ASSOCIATED_PARTIAL:
+    case R_LEARNED_GENERIC_PAGE:
+    case R_SHARED_PAGE:
+    case R_ORIGIN_ONE_PAGE:
+    case R_SIGNED_MISSING_XML:
+    case R_S3_XML_UNCONFIGURED: return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
+    case R_EDGE_WAF:
+    case R_EDGE_BODY:
+    case R_EDGE_BODY_S3: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
+    case R_AMBIG:
+    case R_AMBIG_S3:
+    case R_AMBIG_WAF_UNLOGGED:
+    case R_AMBIG_WAF_UNLOGGED_S3:
+    case R_AMBIG_NO_ACL:
+    case R_AMBIG_NO_ACL_S3: return CFS_HINT_ORIGIN;
+    default: return CFS_HINT_NONE;
     }
 }
 
@@ -1573,7 +1540,10 @@ unsigned cfs_rule_count(void) { return R_COUNT; }
 int cfs_rule_is_hidden_403(uint16_t rule) { return rule == R_HIDDEN_403; }
 
 /* A rule's cause and evidence level as the table gives them (`cfscan rules`). */
-cfs_cause cfs_rule_cause(uint16_t rule) { return rule < R_COUNT ? (cfs_cause)rules[rule].cause : CFS_CAUSE_NONE; }
+cfs_cause cfs_rule_cause(uint16_t rule)
+{
+    return rule < R_COUNT ? (cfs_cause)rules[rule].cause : CFS_CAUSE_NONE;
+}
 cfs_evidence cfs_rule_evidence(uint16_t rule)
 {
     return rule < R_COUNT ? (cfs_evidence)rules[rule].evidence : CFS_EV_NONE;

@@ -32,12 +32,12 @@ cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx);
  * the line up in the WAF logs again. */
 typedef struct cfs_attr_line {
     cfs_attribution at;
-    uint32_t waf;     /* with WAF logs: 1 + the row of the report's WAF table this 403 counts
-                       * under, i.e. the terminating rule (cfs_waf_rule_name index) of the
-                       * BLOCK record that proves a WAF block (cause waf_block), or
-                       * cfs_waf_rule_count() + the CFS_WAF_NOTE_* the logs add to the line (a
-                       * joined record that is no 403 block, or a line outside the logs'
-                       * coverage); 0 for neither, and always without WAF logs. */
+    uint32_t waf; /* with WAF logs: 1 + the row of the report's WAF table this 403 counts
+                   * under, i.e. the terminating rule (cfs_waf_rule_name index) of the
+                   * BLOCK record that proves a WAF block (cause waf_block), or
+                   * cfs_waf_rule_count() + the CFS_WAF_NOTE_* the logs add to the line (a
+                   * joined record that is no 403 block, or a line outside the logs'
+                   * coverage); 0 for neither, and always without WAF logs. */
 } cfs_attr_line;
 /* The rule table, for any line (cfs_attribute_line calls it for 403s and for lines a
  * config may have remapped from 403). */
@@ -95,9 +95,9 @@ typedef struct cfs_fast_evidence {
     int cached;
     uint32_t page_causes;
     int origin_page;
-    int one_page;   /* the type and length are proven for several causes with different
-                     * pages (or for an edge cause and the origin): the distribution answers
-                     * every 403 with one page (CustomErrorResponses), the body says nothing */
+    int one_page; /* the type and length are proven for several causes with different
+                   * pages (or for an edge cause and the origin): the distribution answers
+                   * every 403 with one page (CustomErrorResponses), the body says nothing */
 } cfs_fast_evidence;
 int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms);
 /* 1 for the 403s judged after the pass (cfs_attr_settle_fast, then the latency test
@@ -119,12 +119,12 @@ uint32_t cfs_rule_candidates(uint16_t rule);
  * the report counts them per distribution. */
 typedef enum cfs_settle_hint {
     CFS_HINT_NONE = 0,
-    CFS_HINT_WAF_LOGS,   /* WAF block or not: --waf-logs would say */
-    CFS_HINT_CONFIG,     /* the behavior's settings would say: --config */
-    CFS_HINT_COOKIES,    /* cookie logging off or unknown: signed cookies unseen */
-    CFS_HINT_TIME,       /* no time-taken / time-to-first-byte on the line */
-    CFS_HINT_REFERENCE,  /* too few origin fetches, or an origin as fast as the edge */
-    CFS_HINT_ORIGIN,     /* edge versus origin undecided: the origin's access logs */
+    CFS_HINT_WAF_LOGS,     /* WAF block or not: --waf-logs would say */
+    CFS_HINT_CONFIG,       /* the behavior's settings would say: --config */
+    CFS_HINT_COOKIES,      /* cookie logging off or unknown: signed cookies unseen */
+    CFS_HINT_TIME,         /* no time-taken / time-to-first-byte on the line */
+    CFS_HINT_REFERENCE,    /* too few origin fetches, or an origin as fast as the edge */
+    CFS_HINT_ORIGIN,       /* edge versus origin undecided: the origin's access logs */
     CFS_HINT_CONFIG_NEWER, /* judged by a config modified after the line */
     CFS_HINT_COUNT
 } cfs_settle_hint;

@@ -37,8 +37,7 @@ static const char *const evidence_names[CFS_EV_COUNT] = {
  * WAF §5.3, signed URLs §5.4 and its KC checklist, viewer protocol / CNAME §5.5, S3 §5.6,
  * custom origin §5.7) and names where to look in the console or the CLI. */
 static const char *const cause_advice[CFS_CAUSE_COUNT] = {
-    [CFS_CAUSE_NONE] =
-        "Not a 403; nothing to do.",
+    [CFS_CAUSE_NONE] = "Not a 403; nothing to do.",
     [CFS_CAUSE_GEO_RESTRICTION] =
         "The distribution's geographic restriction turned the viewer away because of the "
         "country its IP address maps to. Review the allow or block list under Security > "

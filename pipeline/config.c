@@ -63,7 +63,8 @@ typedef struct cfs_name_map {
 static uint64_t name_hash(const cfs_name_map *m, const char *p, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)(m->cased ? p[i] : cfs_ascii_lower(p[i]))) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)(m->cased ? p[i] : cfs_ascii_lower(p[i]))) * 1099511628211ull;
     return h ^ (h >> 29);
 }
 
@@ -168,10 +169,7 @@ static void free_dist(cfs_dist_config *d)
 
 /* v when it is an array, else NULL: an "Items" that is an object or a scalar is treated
  * as absent rather than iterated member by member. */
-static const cfs_json *array_or_null(const cfs_json *v)
-{
-    return v && v->type == CFS_JSON_ARRAY ? v : NULL;
-}
+static const cfs_json *array_or_null(const cfs_json *v) { return v && v->type == CFS_JSON_ARRAY ? v : NULL; }
 
 /* Strings of an "Items" array (Aliases, GeoRestriction); non-strings are skipped. */
 static cfs_status string_items(const cfs_json *items, char ***out, size_t *n)
@@ -221,7 +219,8 @@ static cfs_origin_kind origin_kind(const char *dom, int has_s3_config)
 {
     size_t n = strlen(dom);
     if (n && dom[n - 1] == '.') n--; /* fully qualified form */
-    if (n > strlen(".cloudfront.net") && ends_with_nocase(dom, n, ".cloudfront.net")) return CFS_ORIGIN_CLOUDFRONT;
+    if (n > strlen(".cloudfront.net") && ends_with_nocase(dom, n, ".cloudfront.net"))
+        return CFS_ORIGIN_CLOUDFRONT;
     size_t suf = 0;
     if (ends_with_nocase(dom, n, ".amazonaws.com")) suf = strlen(".amazonaws.com");
     else if (ends_with_nocase(dom, n, ".amazonaws.com.cn")) suf = strlen(".amazonaws.com.cn");
@@ -341,8 +340,11 @@ static cfs_vpp parse_vpp(const cfs_json *v)
 
 static uint32_t parse_methods(const cfs_json *items)
 {
-    static const struct { const char *name; cfs_method m; } tab[] = {
-        {"GET", CFS_M_GET}, {"HEAD", CFS_M_HEAD}, {"POST", CFS_M_POST}, {"PUT", CFS_M_PUT},
+    static const struct {
+        const char *name;
+        cfs_method m;
+    } tab[] = {
+        {"GET", CFS_M_GET},       {"HEAD", CFS_M_HEAD},       {"POST", CFS_M_POST},   {"PUT", CFS_M_PUT},
         {"DELETE", CFS_M_DELETE}, {"OPTIONS", CFS_M_OPTIONS}, {"PATCH", CFS_M_PATCH},
     };
     uint32_t bits = 0;
@@ -395,14 +397,16 @@ static int read_associations(const cfs_json *obj, const fn_event *tab, size_t nt
 
 static void read_functions(cfs_cfg_behavior *cb, const cfs_json *b)
 {
-    static const fn_event cf[] = {
-        {"viewer-request", CFS_FN_CF_VIEWER_REQUEST}, {"viewer-response", CFS_FN_CF_VIEWER_RESPONSE}};
-    static const fn_event le[] = {
-        {"viewer-request", CFS_FN_LE_VIEWER_REQUEST}, {"viewer-response", CFS_FN_LE_VIEWER_RESPONSE},
-        {"origin-request", CFS_FN_LE_ORIGIN_REQUEST}, {"origin-response", CFS_FN_LE_ORIGIN_RESPONSE}};
+    static const fn_event cf[] = {{"viewer-request", CFS_FN_CF_VIEWER_REQUEST},
+                                  {"viewer-response", CFS_FN_CF_VIEWER_RESPONSE}};
+    static const fn_event le[] = {{"viewer-request", CFS_FN_LE_VIEWER_REQUEST},
+                                  {"viewer-response", CFS_FN_LE_VIEWER_RESPONSE},
+                                  {"origin-request", CFS_FN_LE_ORIGIN_REQUEST},
+                                  {"origin-response", CFS_FN_LE_ORIGIN_RESPONSE}};
     uint8_t mask = 0;
     int f = read_associations(cfs_json_get(b, "FunctionAssociations"), cf, sizeof cf / sizeof cf[0], &mask);
-    int l = read_associations(cfs_json_get(b, "LambdaFunctionAssociations"), le, sizeof le / sizeof le[0], &mask);
+    int l = read_associations(cfs_json_get(b, "LambdaFunctionAssociations"), le, sizeof le / sizeof le[0],
+                              &mask);
     cb->edge_functions = mask;
     /* Known when some list is given and none is cut short.  An absent list counts as
      * empty next to a given one: configs older than CloudFront Functions (2021) have only
@@ -410,8 +414,7 @@ static void read_functions(cfs_cfg_behavior *cb, const cfs_json *b)
     cb->functions_known = (f == 1 || l == 1) && f != 0 && l != 0;
 }
 
-static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const char *pattern,
-                                size_t plen)
+static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const char *pattern, size_t plen)
 {
     cfs_cfg_behavior *cb = &d->behaviors[d->n_behaviors++];
     cb->path_pattern = dupn(pattern, plen);
@@ -563,7 +566,8 @@ static cfs_status read_file(const char *path, char **out, size_t *outn, char *wh
         size_t k;
         if ((st = cfs_reader_next(r, &p, &k, why, whylen)) != CFS_OK || k == 0) break;
         if (n + k > CFS_JSON_MAX_INPUT) {
-            snprintf(why, whylen, "more than %llu bytes once decompressed: larger than a distribution config can be",
+            snprintf(why, whylen,
+                     "more than %llu bytes once decompressed: larger than a distribution config can be",
                      (unsigned long long)CFS_JSON_MAX_INPUT);
             st = CFS_E_FORMAT;
             break;
@@ -629,13 +633,14 @@ static int64_t parse_iso8601(const char *s, size_t n)
 {
     int y, mo, d, h, mi, se;
     if (!digits(s, n, 0, 4, &y) || n < 19 || s[4] != '-' || !digits(s, n, 5, 2, &mo) || s[7] != '-' ||
-        !digits(s, n, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, n, 11, 2, &h) ||
-        s[13] != ':' || !digits(s, n, 14, 2, &mi) || s[16] != ':' || !digits(s, n, 17, 2, &se))
+        !digits(s, n, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        !digits(s, n, 11, 2, &h) || s[13] != ':' || !digits(s, n, 14, 2, &mi) || s[16] != ':' ||
+        !digits(s, n, 17, 2, &se))
         return CFS_NO_TIME;
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 ||
-        se > 59)
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
+        mi > 59 || se > 59)
         return CFS_NO_TIME;
     size_t i = 19;
     if (i < n && (s[i] == '.' || s[i] == ',')) {
@@ -649,7 +654,8 @@ static int64_t parse_iso8601(const char *s, size_t n)
     } else if (i < n && (s[i] == '+' || s[i] == '-')) {
         int sign = s[i] == '-' ? -1 : 1, oh, om;
         size_t mpos = i + 3 < n && s[i + 3] == ':' ? i + 4 : i + 3;
-        if (!digits(s, n, i + 1, 2, &oh) || !digits(s, n, mpos, 2, &om) || oh > 23 || om > 59) return CFS_NO_TIME;
+        if (!digits(s, n, i + 1, 2, &oh) || !digits(s, n, mpos, 2, &om) || oh > 23 || om > 59)
+            return CFS_NO_TIME;
         off = sign * (int64_t)(oh * 3600 + om * 60);
         i = mpos + 2;
     } else {
@@ -673,8 +679,7 @@ static void read_last_modified(cfs_dist_config *d, const cfs_json *v)
     d->last_modified_unread = d->last_modified == CFS_NO_TIME;
 }
 
-static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *path, char *why,
-                        size_t whylen)
+static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *path, char *why, size_t whylen)
 {
     const cfs_json *dist = cfs_json_get(root, "Distribution");
     const cfs_json *dc = NULL;
@@ -700,11 +705,13 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     }
     if (!d->id || !d->domain_name) return CFS_E_NOMEM;
     if (!dc || dc->type != CFS_JSON_OBJECT) {
-        snprintf(why, whylen, "no DistributionConfig object (expected the output of "
-                              "`aws cloudfront get-distribution` or `get-distribution-config`)");
+        snprintf(why, whylen,
+                 "no DistributionConfig object (expected the output of "
+                 "`aws cloudfront get-distribution` or `get-distribution-config`)");
         return CFS_E_FORMAT;
     }
-    CFS_FORWARD_IF_ERROR(string_items(array_or_null(cfs_json_path(dc, "Aliases.Items")), &d->aliases, &d->n_aliases));
+    CFS_FORWARD_IF_ERROR(
+        string_items(array_or_null(cfs_json_path(dc, "Aliases.Items")), &d->aliases, &d->n_aliases));
     const cfs_json *aliases = cfs_json_get(dc, "Aliases");
     d->aliases_known = aliases != NULL && aliases->type == CFS_JSON_OBJECT;
     /* Cookie logging is one distribution-wide switch (reference §1.2 field 13, §2); it
@@ -720,7 +727,8 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     if (rt && (strcmp(rt, "whitelist") == 0 || strcmp(rt, "allowlist") == 0)) d->geo_type = 1;
     else if (rt && (strcmp(rt, "blacklist") == 0 || strcmp(rt, "blocklist") == 0)) d->geo_type = 2;
     else d->geo_type = 0;
-    CFS_FORWARD_IF_ERROR(string_items(array_or_null(cfs_json_get(geo, "Items")), &d->geo_countries, &d->n_geo_countries));
+    CFS_FORWARD_IF_ERROR(
+        string_items(array_or_null(cfs_json_get(geo, "Items")), &d->geo_countries, &d->n_geo_countries));
 
     CFS_FORWARD_IF_ERROR(read_error_responses(d, dc, why, whylen));
     CFS_FORWARD_IF_ERROR(read_origins(d, dc)); /* before groups and behaviors: they refer to origins */

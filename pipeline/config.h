@@ -9,18 +9,20 @@
 #include <stdint.h>
 #include "pipeline/types.h"
 
+/* clang-format off */
 typedef enum cfs_vpp {
     CFS_VPP_UNKNOWN = 0, CFS_VPP_ALLOW_ALL, CFS_VPP_REDIRECT_TO_HTTPS, CFS_VPP_HTTPS_ONLY
 } cfs_vpp;
+/* clang-format on */
 
 typedef enum cfs_origin_kind {
     CFS_ORIGIN_UNKNOWN = 0,
-    CFS_ORIGIN_S3_REST,     /* bucket.s3.amazonaws.com / bucket.s3.<region>.amazonaws.com */
-    CFS_ORIGIN_S3_WEBSITE,  /* bucket.s3-website-<region>.amazonaws.com (a custom origin) */
+    CFS_ORIGIN_S3_REST,    /* bucket.s3.amazonaws.com / bucket.s3.<region>.amazonaws.com */
+    CFS_ORIGIN_S3_WEBSITE, /* bucket.s3-website-<region>.amazonaws.com (a custom origin) */
     CFS_ORIGIN_CUSTOM,
-    CFS_ORIGIN_CLOUDFRONT,  /* dxxxx.cloudfront.net: another distribution in front of ours */
-    CFS_ORIGIN_MIXED        /* an origin group whose members differ in kind: attribution
-                             * treats it as unknown */
+    CFS_ORIGIN_CLOUDFRONT, /* dxxxx.cloudfront.net: another distribution in front of ours */
+    CFS_ORIGIN_MIXED       /* an origin group whose members differ in kind: attribution
+                            * treats it as unknown */
 } cfs_origin_kind;
 
 typedef struct cfs_cfg_origin {
@@ -34,10 +36,10 @@ typedef struct cfs_cfg_origin {
  * either member, so only a kind all members share says anything about the origin. */
 typedef struct cfs_cfg_origin_group {
     char *id;
-    int *members;             /* indexes into origins, -1 for a member naming no origin */
+    int *members; /* indexes into origins, -1 for a member naming no origin */
     size_t n_members;
-    cfs_origin_kind kind;     /* the members' common kind, CFS_ORIGIN_MIXED when they differ,
-                               * CFS_ORIGIN_UNKNOWN without members */
+    cfs_origin_kind kind; /* the members' common kind, CFS_ORIGIN_MIXED when they differ,
+                           * CFS_ORIGIN_UNKNOWN without members */
 } cfs_cfg_origin_group;
 
 /* Code at the edge associated with a cache behavior (edge_functions bits):
@@ -55,7 +57,7 @@ typedef struct cfs_cfg_origin_group {
 #define CFS_FN_VIEWER_REQUEST (CFS_FN_CF_VIEWER_REQUEST | CFS_FN_LE_VIEWER_REQUEST)
 
 typedef struct cfs_cfg_behavior {
-    char *path_pattern;       /* "*" for the default cache behavior */
+    char *path_pattern; /* "*" for the default cache behavior */
     cfs_vpp viewer_protocol_policy;
     int restricted;           /* TrustedKeyGroups or TrustedSigners enabled with items */
     uint32_t allowed_methods; /* bit (1u << cfs_method) per allowed method; 0 = unknown */
@@ -70,20 +72,20 @@ typedef struct cfs_cfg_behavior {
 } cfs_cfg_behavior;
 
 typedef struct cfs_dist_config {
-    char *path;               /* the file it was loaded from */
-    char *id;                 /* "E2S54QFYG78KRA"; from Distribution.Id or the file name */
-    char *domain_name;        /* "d111111abcdef8.cloudfront.net" when known */
-    char **aliases;           /* alternate domain names (may hold "*.example.com") */
+    char *path;        /* the file it was loaded from */
+    char *id;          /* "E2S54QFYG78KRA"; from Distribution.Id or the file name */
+    char *domain_name; /* "d111111abcdef8.cloudfront.net" when known */
+    char **aliases;    /* alternate domain names (may hold "*.example.com") */
     size_t n_aliases;
-    int aliases_known;        /* 1 when the config has an Aliases object (even an empty
-                               * one): then n_aliases is the whole list */
-    int include_cookies;      /* Logging.IncludeCookies: 1 true, 0 false, -1 not in the
-                               * config (cs(Cookie) is logged only when true) */
-    int geo_type;             /* 0 none, 1 whitelist, 2 blacklist */
+    int aliases_known;   /* 1 when the config has an Aliases object (even an empty
+                          * one): then n_aliases is the whole list */
+    int include_cookies; /* Logging.IncludeCookies: 1 true, 0 false, -1 not in the
+                          * config (cs(Cookie) is logged only when true) */
+    int geo_type;        /* 0 none, 1 whitelist, 2 blacklist */
     char **geo_countries;
     size_t n_geo_countries;
-    char *web_acl_id;         /* empty string when none */
-    char *default_root_object;/* empty string when none */
+    char *web_acl_id;          /* empty string when none */
+    char *default_root_object; /* empty string when none */
     /* CustomErrorResponses entry for ErrorCode 403 (issue 10 item 4): err403 is 1 when
      * there is one.  err403_page: ResponsePagePath ("" when none); err403_code: its
      * ResponseCode as a number, 0 when empty (the viewer then gets 403 itself);

@@ -28,8 +28,10 @@ static void idmap_free(cfs_idmap *m)
 /* 0 when out of memory (recorded): the map stays as it was. */
 static int idmap_rehash(cfs_idmap *m, size_t ncap)
 {
-    uint64_t *nk = cfs_realloc_charged(NULL, 0, ncap * sizeof *nk, "growing the counter's hour or verdict table");
-    uint32_t *ni = nk ? cfs_realloc_charged(NULL, 0, ncap * sizeof *ni, "growing the counter's hour or verdict table")
+    uint64_t *nk = cfs_realloc_charged(NULL, 0, ncap * sizeof *nk,
+                                       "growing the counter's hour or verdict table");
+    uint32_t *ni = nk ? cfs_realloc_charged(NULL, 0, ncap * sizeof *ni,
+                                            "growing the counter's hour or verdict table")
                       : NULL;
     if (!ni) {
         if (nk) cfs_free_charged(nk, ncap * sizeof *nk);
@@ -126,7 +128,8 @@ static inline void strids_remember(cfs_strids *t, uint32_t id, uint64_t a, uint6
 /* 0 when out of memory (recorded): the table stays as it was. */
 static int words_rehash(cfs_strids *t, size_t ncap)
 {
-    struct cfs_word_slot *nw = cfs_realloc_charged(NULL, 0, ncap * sizeof *nw, "growing the counter's string table");
+    struct cfs_word_slot *nw = cfs_realloc_charged(NULL, 0, ncap * sizeof *nw,
+                                                   "growing the counter's string table");
     if (!nw) return 0;
     memset(nw, 0, ncap * sizeof *nw);
     unsigned shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
@@ -151,7 +154,8 @@ static uint32_t strids_get_slow(cfs_strids *t, const char *p, size_t n)
     if (!p) p = "", n = 0;
     uint64_t a, b;
     int sh = short_key(p, n, &a, &b);
-    if (!sh && t->last && t->last_n == 0 && same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n))
+    if (!sh && t->last && t->last_n == 0 &&
+        same_key_str(t->map.rows + (size_t)(t->last - 1) * CFS_KEY_STR, p, n))
         return t->last - 1;
     if (sh) {
         uint32_t known = cfs_strids_find(t, a, b, n);
@@ -174,8 +178,14 @@ static uint32_t strids_get_slow(cfs_strids *t, const char *p, size_t n)
 }
 
 /* cfs_counter_dist / cfs_counter_edge when the inline part did not answer. */
-uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->dists, p, n); }
-uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n) { return strids_get_slow(&c->edges, p, n); }
+uint32_t cfs_counter_dist_slow(cfs_counter *c, const char *p, size_t n)
+{
+    return strids_get_slow(&c->dists, p, n);
+}
+uint32_t cfs_counter_edge_slow(cfs_counter *c, const char *p, size_t n)
+{
+    return strids_get_slow(&c->edges, p, n);
+}
 
 /* CFS_COUNTER_NO_ID (out of memory) reads as the key string "-" (whole: callers copy
  * CFS_KEY_STR bytes); the run is stopping anyway. */
@@ -253,14 +263,15 @@ static int table_rehash(cfs_counter *c, size_t ncap)
  * (recorded): a table that could not grow fills on while one slot stays empty. */
 static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
 {
-    if ((c->n + 1) * 2 > c->cap && !table_rehash(c, c->cap ? c->cap * 2 : 256) && c->n + 2 > c->cap) return NULL;
+    if ((c->n + 1) * 2 > c->cap && !table_rehash(c, c->cap ? c->cap * 2 : 256) && c->n + 2 > c->cap)
+        return NULL;
     size_t j = mix(key, c->cap);
     while (c->slots[j].key != key) {
         if (c->slots[j].key == EMPTY) {
             if (c->n == c->order_cap) {
                 size_t nc = c->order_cap ? c->order_cap * 2 : 256;
-                uint64_t *no = cfs_realloc_charged(c->order, c->order_cap * sizeof *c->order, nc * sizeof *c->order,
-                                                   "growing the counter's table");
+                uint64_t *no = cfs_realloc_charged(c->order, c->order_cap * sizeof *c->order,
+                                                   nc * sizeof *c->order, "growing the counter's table");
                 if (!no) return NULL; /* the key is not inserted */
                 c->order = no;
                 c->order_cap = nc;

@@ -25,9 +25,9 @@
  * on a multiplicative hash, ids stored + 1 so that 0 marks an empty slot and any key
  * value is allowed. */
 typedef struct cfs_idmap {
-    uint64_t *keys;   /* cap slots */
-    uint32_t *ids;    /* id + 1, 0 = empty */
-    uint64_t *byid;   /* key of each id */
+    uint64_t *keys; /* cap slots */
+    uint32_t *ids;  /* id + 1, 0 = empty */
+    uint64_t *byid; /* key of each id */
     size_t cap, n, byid_cap;
     uint64_t last_key; /* the previous lookup: runs of one value cost one compare */
     uint32_t last_id;  /* id + 1, 0 = none */
@@ -38,13 +38,16 @@ typedef struct cfs_idmap {
  * two words each (cfs_counter_words), so that a line's string is found without hashing
  * its bytes; the id of the previous lookup is compared first. */
 typedef struct cfs_strids {
-    cfs_kmap map;      /* rows: the cfs_key_str, CFS_KEY_STR bytes */
-    struct cfs_word_slot { uint64_t a, b; uint32_t n, id; } *words; /* n: length + 1, 0 = empty */
-    size_t wcap, wn;   /* words: slots (a power of two, load <= 1/2), used */
-    unsigned wshift;   /* 64 - log2(wcap) */
+    cfs_kmap map; /* rows: the cfs_key_str, CFS_KEY_STR bytes */
+    struct cfs_word_slot {
+        uint64_t a, b;
+        uint32_t n, id;
+    } * words;               /* n: length + 1, 0 = empty */
+    size_t wcap, wn;         /* words: slots (a power of two, load <= 1/2), used */
+    unsigned wshift;         /* 64 - log2(wcap) */
     uint64_t last_a, last_b; /* the previous lookup's string as two words */
-    uint32_t last_n;   /* its length + 1, 0 when longer than 16 bytes (compared as a string) */
-    uint32_t last;     /* id + 1 of the previous lookup, 0 = none */
+    uint32_t last_n;         /* its length + 1, 0 when longer than 16 bytes (compared as a string) */
+    uint32_t last;           /* id + 1 of the previous lookup, 0 = none */
 } cfs_strids;
 
 /* One counted key and its counts, ids resolved to what they stand for except the
@@ -58,34 +61,34 @@ typedef struct cfs_count_row {
 } cfs_count_row;
 
 typedef struct cfs_counter_slot {
-    uint64_t key;     /* packed ids; UINT64_MAX = empty */
+    uint64_t key; /* packed ids; UINT64_MAX = empty */
     uint64_t requests, bytes;
 } cfs_counter_slot;
 
 typedef struct cfs_counter {
     cfs_strids dists, edges;
-    struct cfs_counter_plain {    /* per status without attribution (the verdict is the */
-        int64_t hour;             /* status), for the hour it was last seen in: the hour */
-        uint64_t key;             /* and verdict ids as key bits, UINT64_MAX unknown */
+    struct cfs_counter_plain { /* per status without attribution (the verdict is the */
+        int64_t hour;          /* status), for the hour it was last seen in: the hour */
+        uint64_t key;          /* and verdict ids as key bits, UINT64_MAX unknown */
     } plain[1024];
-    int64_t ts_hour;              /* the hour of the previous cfs_counter_hour */
+    int64_t ts_hour; /* the hour of the previous cfs_counter_hour */
     int ts_hour_ok;
-    struct cfs_counter_memo {     /* cfs_counter_add_plain; ns = 0 marks an empty entry */
-        uint64_t a, b, ns;        /* edge words; its length, the status, the distribution id */
+    struct cfs_counter_memo { /* cfs_counter_add_plain; ns = 0 marks an empty entry */
+        uint64_t a, b, ns;    /* edge words; its length, the status, the distribution id */
         int64_t hour;
-        uint64_t slot;            /* where the key of such lines counts (emptied by a rehash) */
+        uint64_t slot; /* where the key of such lines counts (emptied by a rehash) */
     } memo[1u << CFS_COUNTER_MEMO_BITS];
-    uint64_t *order;              /* keys in first-seen order (merge reads rows so) */
+    uint64_t *order; /* keys in first-seen order (merge reads rows so) */
     size_t order_cap;
-    cfs_idmap hours;              /* epoch seconds of the hour -> id */
-    cfs_idmap verdicts;           /* cfs_counter_verdict -> id */
-    cfs_counter_slot *slots;      /* cap slots, load <= 1/2 */
+    cfs_idmap hours;         /* epoch seconds of the hour -> id */
+    cfs_idmap verdicts;      /* cfs_counter_verdict -> id */
+    cfs_counter_slot *slots; /* cap slots, load <= 1/2 */
     size_t cap, n;
-    unsigned shift;               /* 64 - log2(cap) */
-    cfs_counter_slot *last;       /* slot of the previous key (NULL after a rehash) */
+    unsigned shift;         /* 64 - log2(cap) */
+    cfs_counter_slot *last; /* slot of the previous key (NULL after a rehash) */
     uint64_t last_key;
-    cfs_kmap overflow;            /* cfs_count_row keyed by its first 24 bytes: lines
-                                   * whose ids do not fit 16 bits */
+    cfs_kmap overflow; /* cfs_count_row keyed by its first 24 bytes: lines
+                        * whose ids do not fit 16 bits */
 } cfs_counter;
 
 void cfs_counter_init(cfs_counter *c);
@@ -246,14 +249,16 @@ static inline void cfs_counter_add_plain(cfs_counter *c, uint32_t dist, const ch
         cfs_counter_words(edge, edge_n, &a, &b);
         uint64_t ns = (uint64_t)edge_n << 48 | (uint64_t)status << 32 | dist;
         struct cfs_counter_memo *m =
-            &c->memo[((a ^ (b * 0xff51afd7ed558ccdull) ^ ns) * 0x9e3779b97f4a7c15ull) >> (64 - CFS_COUNTER_MEMO_BITS)];
+            &c->memo[((a ^ (b * 0xff51afd7ed558ccdull) ^ ns) * 0x9e3779b97f4a7c15ull) >>
+                     (64 - CFS_COUNTER_MEMO_BITS)];
         if (m->a == a && m->b == b && m->ns == ns && m->hour == hour) {
             cfs_counter_slot *s = &c->slots[m->slot];
             s->requests++;
             s->bytes += bytes;
             return;
         }
-        cfs_counter_slot *s = cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status, bytes);
+        cfs_counter_slot *s = cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status,
+                                              bytes);
         if (s) {
             m->a = a;
             m->b = b;

@@ -38,16 +38,16 @@ struct cfs_reader {
     cfs_format fmt;
     int fd;
     int own_fd;
-    int regular;        /* a regular file: size and mtime are checked at the end */
-    struct stat st0;    /* as it was at open */
-    int slot;           /* index in g_maps while mapped, else -1 */
+    int regular;     /* a regular file: size and mtime are checked at the end */
+    struct stat st0; /* as it was at open */
+    int slot;        /* index in g_maps while mapped, else -1 */
     /* whole-file view (mmap or slurp) */
     const unsigned char *map;
     size_t map_len;
     int mapped;
     /* read() based input */
     unsigned char *in;
-    size_t in_cap;      /* INBUF, or less for a regular file known to be smaller */
+    size_t in_cap; /* INBUF, or less for a regular file known to be smaller */
     size_t in_len, in_pos;
     int in_eof;
     uint64_t in_total;
@@ -56,17 +56,17 @@ struct cfs_reader {
     size_t out_cap;
     /* state */
     int done;
-    int whole;          /* plain: map returned as one piece; gz: libdeflate path */
-    size_t map_pos;     /* libdeflate: next member offset */
+    int whole;      /* plain: map returned as one piece; gz: libdeflate path */
+    size_t map_pos; /* libdeflate: next member offset */
     z_stream zs;
     int zs_init;
     struct inflate_state *isal; /* ISA-L streaming state (CFS_GZ_ISAL) */
-    int gz_member_open; /* bytes of a member consumed, its end not yet seen */
-    int damage_pending; /* gzip or zstd: damage found after a good prefix was returned */
-    size_t released;    /* mapped input bytes [0, released) already given back (DONTNEED) */
-    char damage_msg[160]; /* what the damage is (gzip or zstd), said when it is reported */
+    int gz_member_open;         /* bytes of a member consumed, its end not yet seen */
+    int damage_pending;         /* gzip or zstd: damage found after a good prefix was returned */
+    size_t released;            /* mapped input bytes [0, released) already given back (DONTNEED) */
+    char damage_msg[160];       /* what the damage is (gzip or zstd), said when it is reported */
     ZSTD_DStream *zd;
-    int zstd_in_frame;  /* mid-frame: EOF now means truncation */
+    int zstd_in_frame; /* mid-frame: EOF now means truncation */
     struct libdeflate_decompressor *ld;
 };
 
@@ -182,13 +182,9 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
     }
 }
 
-static const unsigned char *in_ptr(cfs_reader *r)
-{
-    return r->map ? r->map + r->in_pos : r->in + r->in_pos;
-}
+static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->in_pos : r->in + r->in_pos; }
 
-cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode gz, char *err,
-                           size_t errlen)
+cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode gz, char *err, size_t errlen)
 {
     return cfs_reader_open_map(out, inp, gz, CFS_BIG_FILE, err, errlen);
 }
@@ -224,8 +220,7 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
          * POLLHUP only after a writer has come and gone.  Then reads block normally. */
         if (S_ISFIFO(st.st_mode)) {
             struct pollfd pf = {r->fd, POLLIN, 0};
-            while (poll(&pf, 1, -1) < 0 && errno == EINTR) {
-            }
+            while (poll(&pf, 1, -1) < 0 && errno == EINTR) {}
         }
         int fl = fcntl(r->fd, F_GETFL);
         if (fl >= 0) fcntl(r->fd, F_SETFL, fl & ~O_NONBLOCK);
@@ -298,8 +293,7 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
         memcpy(magic, r->in, have);
     }
     if (have >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) r->fmt = CFS_FMT_GZIP;
-    else if (have >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
-             magic[3] == 0xfd)
+    else if (have >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
         r->fmt = CFS_FMT_ZSTD;
     else r->fmt = CFS_FMT_PLAIN;
 
@@ -359,8 +353,7 @@ static int ensure_out(cfs_reader *r, size_t need)
 }
 
 /* ---- gzip via zlib (streaming, multi-member) ---- */
-static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, char *err,
-                                 size_t errlen)
+static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
     if (!r->zs_init) {
         memset(&r->zs, 0, sizeof r->zs);
@@ -419,8 +412,7 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
 /* ---- gzip via ISA-L igzip (streaming, multi-member) ----
  * Output in PIECE pieces, small enough that the parser reads them from cache. */
 #define ISAL_PIECE PIECE
-static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, char *err,
-                               size_t errlen)
+static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
     if (ensure_out(r, ISAL_PIECE) != 0) return CFS_E_NOMEM;
     struct inflate_state *st = r->isal;
@@ -466,8 +458,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             r->done = 1;
             return CFS_E_CORRUPT;
         }
-        if (before == st->avail_in && out_before == st->avail_out &&
-            st->block_state != ISAL_BLOCK_FINISH) {
+        if (before == st->avail_in && out_before == st->avail_out && st->block_state != ISAL_BLOCK_FINISH) {
             /* no progress with input and room left: the stream cannot go on */
             snprintf(r->damage_msg, sizeof r->damage_msg, "%s", "corrupt gzip data (ISA-L made no progress)");
             if (st->avail_out < ISAL_PIECE) {
@@ -486,8 +477,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
 }
 
 /* ---- gzip via libdeflate on the mapped file, one member per call ---- */
-static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, char *err,
-                                size_t errlen)
+static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
     /* One iteration per member; an empty member (gzip allows any number) moves on to the
      * next in this loop: a recursive call per member overflowed the stack on a 4 MB file
@@ -514,8 +504,8 @@ next_member:
     for (;;) {
         if (ensure_out(r, guess) != 0) return CFS_E_NOMEM;
         size_t in_used = 0, out_len = 0;
-        enum libdeflate_result rc = libdeflate_gzip_decompress_ex(r->ld, p, n, r->out, r->out_cap,
-                                                                  &in_used, &out_len);
+        enum libdeflate_result rc = libdeflate_gzip_decompress_ex(r->ld, p, n, r->out, r->out_cap, &in_used,
+                                                                  &out_len);
         if (rc == LIBDEFLATE_SUCCESS) {
             r->map_pos += in_used;
             *buf = r->out;
@@ -539,8 +529,7 @@ next_member:
 }
 
 /* ---- zstd streaming ---- */
-static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *err,
-                            size_t errlen)
+static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
     if (ensure_out(r, PIECE) != 0) return CFS_E_NOMEM;
     ZSTD_outBuffer ob = {r->out, PIECE, 0};
@@ -578,8 +567,7 @@ static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *
     return CFS_OK;
 }
 
-cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *err,
-                           size_t errlen)
+cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
     *len = 0;
     *buf = NULL;
@@ -613,8 +601,7 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
             return CFS_E_CORRUPT;
         }
         if (r->isal) return gz_isal_next(r, buf, len, err, errlen);
-        return r->whole ? gz_whole_next(r, buf, len, err, errlen)
-                        : gz_stream_next(r, buf, len, err, errlen);
+        return r->whole ? gz_whole_next(r, buf, len, err, errlen) : gz_stream_next(r, buf, len, err, errlen);
     case CFS_FMT_ZSTD:
         if (r->damage_pending) {
             set_err(err, errlen, "%s", r->damage_msg);
@@ -638,7 +625,8 @@ cfs_status cfs_reader_check(const cfs_reader *r, char *err, size_t errlen)
     int differs = fstat(r->fd, &st) != 0 || st.st_size != r->st0.st_size ||
                   st.st_mtim.tv_sec != r->st0.st_mtim.tv_sec || st.st_mtim.tv_nsec != r->st0.st_mtim.tv_nsec;
     if (faulted) {
-        set_err(err, errlen, "%s", "file changed while being read (truncated: bytes past the new end read as zeros)");
+        set_err(err, errlen, "%s",
+                "file changed while being read (truncated: bytes past the new end read as zeros)");
         return CFS_E_IO;
     }
     if (differs) {

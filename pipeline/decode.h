@@ -35,8 +35,7 @@ typedef enum cfs_gz_mode { CFS_GZ_AUTO, CFS_GZ_ZLIB, CFS_GZ_ISAL, CFS_GZ_LIBDEFL
 
 typedef struct cfs_reader cfs_reader;
 
-cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *in, cfs_gz_mode gz, char *err,
-                           size_t errlen);
+cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *in, cfs_gz_mode gz, char *err, size_t errlen);
 /* The same, mapping a regular file only when it is larger than map_above bytes (the
  * scan's block size threshold, so that exactly the inputs it cuts into blocks are
  * mapped); cfs_reader_open maps above CFS_BIG_FILE. */
@@ -45,11 +44,10 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *in, cfs_gz_mod
 /* Next piece of decompressed bytes: *len == 0 at the end.  The piece stays valid until
  * the next call or close.  On an error the pieces already returned stay counted and
  * err says what went wrong (naming neither path nor stage: the caller adds the path). */
-cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *err,
-                           size_t errlen);
+cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen);
 cfs_format cfs_reader_format(const cfs_reader *r);
 const char *cfs_format_name(cfs_format f);
-uint64_t cfs_reader_in_bytes(const cfs_reader *r);  /* compressed bytes consumed so far */
+uint64_t cfs_reader_in_bytes(const cfs_reader *r); /* compressed bytes consumed so far */
 /* Call once every piece has been used (a mapped piece is read by the scan after it was
  * handed out): CFS_E_IO and err "file changed while being read" when a regular file was
  * truncated or rewritten meanwhile (a mapped file's bytes past its new end read as zeros

@@ -242,7 +242,8 @@ void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
         defer_spill(d);
         char buf[65536];
         size_t n;
-        if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0) defer_fail(d, "reading back held-back 403s failed");
+        if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0)
+            defer_fail(d, "reading back held-back 403s failed");
         while (!d->failed && (n = fread(buf, 1, sizeof buf, s->f)) > 0)
             if (fwrite(buf, 1, n, d->f) != n) defer_fail(d, "copying held-back 403s failed");
         fclose(s->f);
@@ -250,7 +251,8 @@ void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
     }
     if (d->n + s->n > CFS_DEFERRED_MEM) defer_spill(d);
     if (s->n > CFS_DEFERRED_MEM && d->f) { /* straight to the file, no copy */
-        if (!d->failed && fwrite(s->buf, 1, s->n, d->f) != s->n) defer_fail(d, "writing held-back 403s failed");
+        if (!d->failed && fwrite(s->buf, 1, s->n, d->f) != s->n)
+            defer_fail(d, "writing held-back 403s failed");
     } else if (s->n) {
         defer_append(d, s->buf, s->n);
     }
@@ -358,7 +360,8 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
     /* What the evidence left open, the latency decides now, against the reference of the
      * line's own origin where it has one (the same latency class as cfs_agg_settle uses). */
     if (cfs_attr_needs_latency(at))
-        at = cfs_attr_settle(at, cfs_lat_class_value(cfs_lat_class(ms)), cfs_agg_reference_for(a, dist, label));
+        at = cfs_attr_settle(at, cfs_lat_class_value(cfs_lat_class(ms)),
+                             cfs_agg_reference_for(a, dist, label));
     return at;
 }
 
@@ -433,8 +436,10 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size
     rec_head h;
     int rc;
     if (own.f && !own.failed) {
-        if (fflush(own.f) != 0 || fseek(own.f, 0, SEEK_SET) != 0) defer_fail(&own, "reading back held-back 403s failed");
-        while (!own.failed && (rc = rec_read(own.f, NULL, NULL, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
+        if (fflush(own.f) != 0 || fseek(own.f, 0, SEEK_SET) != 0)
+            defer_fail(&own, "reading back held-back 403s failed");
+        while (!own.failed && (rc = rec_read(own.f, NULL, NULL, &h, &text, &cap)) > 0)
+            add_record(a, ctx, &h, text);
         if (!own.failed && (rc < 0 || ferror(own.f))) defer_fail(&own, "reading back held-back 403s failed");
     }
     const char *mem = own.buf, *end = own.buf + own.n;

@@ -50,7 +50,8 @@ static cfs_status finish_spans(cfs_evid_input *e)
     for (size_t i = 0; i < e->nspans; i++) {
         if (k && !strcmp(e->spans[k - 1].id, e->spans[i].id)) {
             /* the same distribution twice (two configs of one id): one span over both */
-            if (e->spans[i].first_ms < e->spans[k - 1].first_ms) e->spans[k - 1].first_ms = e->spans[i].first_ms;
+            if (e->spans[i].first_ms < e->spans[k - 1].first_ms)
+                e->spans[k - 1].first_ms = e->spans[i].first_ms;
             if (e->spans[i].last_ms > e->spans[k - 1].last_ms) e->spans[k - 1].last_ms = e->spans[i].last_ms;
             continue;
         }
@@ -95,7 +96,8 @@ cfs_status cfs_evid_add_waf(cfs_evid_set *s, const cfs_waf_index *w)
         CFS_FORWARD_IF_ERROR(finish_spans(e));
         if (!p->nsrc && p->outside && p->outside == p->records - p->bad_lines) {
             char buf[200];
-            snprintf(buf, sizeof buf, "covers none of the scanned traffic: all its %llu records lie outside --since/--until",
+            snprintf(buf, sizeof buf,
+                     "covers none of the scanned traffic: all its %llu records lie outside --since/--until",
                      (unsigned long long)p->outside);
             if (!(e->warning = strdup(buf))) return CFS_E_NOMEM;
         }
@@ -103,8 +105,8 @@ cfs_status cfs_evid_add_waf(cfs_evid_set *s, const cfs_waf_index *w)
     return CFS_OK;
 }
 
-cfs_status cfs_evid_add_config(cfs_evid_set *s, const char *path, const cfs_config_set *cfg,
-                                   size_t from, size_t to, uint64_t files, uint64_t failed)
+cfs_status cfs_evid_add_config(cfs_evid_set *s, const char *path, const cfs_config_set *cfg, size_t from,
+                               size_t to, uint64_t files, uint64_t failed)
 {
     cfs_evid_input *e = new_entry(s);
     if (!e) return CFS_E_NOMEM;
@@ -155,14 +157,16 @@ static void ms_text(int64_t ms, char *buf, size_t n)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm)) snprintf(buf, n, "@%lld", (long long)ms);
+    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, n, "@%lld", (long long)ms);
 }
 
 static void hour_text(int64_t s, char *buf, size_t n)
 {
     time_t t = (time_t)s;
     struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm)) snprintf(buf, n, "@%lld", (long long)s);
+    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm))
+        snprintf(buf, n, "@%lld", (long long)s);
 }
 
 /* What the scanned traffic holds, for the warning's second half: the four smallest
@@ -171,8 +175,8 @@ static void hour_text(int64_t s, char *buf, size_t n)
 #define SEEN_DISTS 4
 typedef struct traffic_seen {
     uint64_t requests;
-    int any_id;             /* some row's distribution is a CloudFront id */
-    int64_t first, last;    /* hours */
+    int any_id;          /* some row's distribution is a CloudFront id */
+    int64_t first, last; /* hours */
     char d[SEEN_DISTS + 1][CFS_KEY_STR];
     size_t nd;
     int more;
@@ -216,7 +220,8 @@ static char *say_uncovered(const cfs_evid_input *e, const traffic_seen *t)
         if (i) strcat(ds, " ");
         strcat(ds, t->d[i]);
     }
-    snprintf(logs, sizeof logs, "the logs are of %s%s, %s .. %s (hours)", ds, t->more ? " and more" : "", a, b);
+    snprintf(logs, sizeof logs, "the logs are of %s%s, %s .. %s (hours)", ds, t->more ? " and more" : "", a,
+             b);
     size_t n = strlen(what) + strlen(logs) + 80;
     char *w = malloc(n);
     if (w) snprintf(w, n, "covers none of the scanned traffic: %s; %s", what, logs);
@@ -272,10 +277,11 @@ size_t cfs_evid_assess(cfs_evid_set *s, const cfs_view *v, const cfs_config_set 
         if (e->kind == CFS_EVID_WAF && e->records == 0) {
             w = "holds no WAF log records (no lines)";
         } else if (e->kind == CFS_EVID_WAF && e->unusable == e->records) {
-            snprintf(buf, sizeof buf,
-                     "not WAF logs: none of its %llu lines is an AWS WAF log record (JSON with timestamp, action, "
-                     "terminatingRuleId and httpRequest.requestId)",
-                     (unsigned long long)e->records);
+            snprintf(
+                buf, sizeof buf,
+                "not WAF logs: none of its %llu lines is an AWS WAF log record (JSON with timestamp, action, "
+                "terminatingRuleId and httpRequest.requestId)",
+                (unsigned long long)e->records);
             w = buf;
         } else if (e->records && !e->requests && t.requests && t.any_id && e->ndists && ids_known(e)) {
             /* A config that failed to load entirely is already an exit-4 failure.  Logs

@@ -24,18 +24,18 @@ typedef struct cfs_evid_span {
 } cfs_evid_span;
 
 typedef struct cfs_evid_input {
-    char *path;           /* the argument as given */
-    uint8_t kind;         /* cfs_evid_kind */
-    uint64_t files;       /* files read (a directory's: those that could be evidence) */
-    uint64_t records;     /* WAF: non-blank lines; config: configs loaded */
-    uint64_t unusable;    /* WAF: lines that were not a WAF record; config: files that failed */
-    uint64_t ndists;      /* distributions it speaks about */
-    char *dists;          /* the first CFS_EVID_MAX_DISTS ids, space-separated, sorted */
-    int64_t first_ms, last_ms; /* WAF: span of its records; CFS_NO_TIME when none / config */
-    uint64_t requests;    /* scanned requests it covers (by distribution and hour) */
-    uint64_t forbidden;   /* of them 403s */
+    char *path;                  /* the argument as given */
+    uint8_t kind;                /* cfs_evid_kind */
+    uint64_t files;              /* files read (a directory's: those that could be evidence) */
+    uint64_t records;            /* WAF: non-blank lines; config: configs loaded */
+    uint64_t unusable;           /* WAF: lines that were not a WAF record; config: files that failed */
+    uint64_t ndists;             /* distributions it speaks about */
+    char *dists;                 /* the first CFS_EVID_MAX_DISTS ids, space-separated, sorted */
+    int64_t first_ms, last_ms;   /* WAF: span of its records; CFS_NO_TIME when none / config */
+    uint64_t requests;           /* scanned requests it covers (by distribution and hour) */
+    uint64_t forbidden;          /* of them 403s */
     int64_t cov_first, cov_last; /* first and last covered hour (epoch s), CFS_NO_TIME: none */
-    char *warning;        /* NULL, or why it is suspect (the run exits 3) */
+    char *warning;               /* NULL, or why it is suspect (the run exits 3) */
     /* while the run assesses it (not stored in summaries) */
     cfs_evid_span *spans;
     size_t nspans;
@@ -46,15 +46,15 @@ typedef struct cfs_evid_set {
     size_t n, cap;
 } cfs_evid_set;
 
-const char *cfs_evid_kind_name(int kind);  /* "waf_logs", "config" */
+const char *cfs_evid_kind_name(int kind);   /* "waf_logs", "config" */
 const char *cfs_evid_kind_option(int kind); /* "--waf-logs", "--config" */
 
 /* One entry per --waf-logs path of a loaded index (NULL: nothing). */
 cfs_status cfs_evid_add_waf(cfs_evid_set *s, const cfs_waf_index *w);
 /* One --config argument: configs set->d[from..to) were loaded from it, out of `files`
  * candidate files, `failed` of which did not load. */
-cfs_status cfs_evid_add_config(cfs_evid_set *s, const char *path, const cfs_config_set *cfg,
-                                   size_t from, size_t to, uint64_t files, uint64_t failed);
+cfs_status cfs_evid_add_config(cfs_evid_set *s, const char *path, const cfs_config_set *cfg, size_t from,
+                               size_t to, uint64_t files, uint64_t failed);
 /* Count what each entry covers of the view's traffic and set the warnings; returns the
  * number of entries with a warning.  A config covers the requests of the distributions
  * its configs name (cfs_config_find: by id, else by host); WAF logs the requests of their

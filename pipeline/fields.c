@@ -10,6 +10,7 @@
 
 /* ---- field names ---------------------------------------------------------------- */
 /* Canonical names, in cfs_field order (reference §1.2 and §2). */
+/* clang-format off */
 static const char *const k_field_names[CFS_F_COUNT] = {
     "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
     "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
@@ -21,18 +22,19 @@ static const char *const k_field_names[CFS_F_COUNT] = {
     "connection-id", "timestamp(ms)", "timestamp", "origin-fbl", "origin-lbl", "asn",
     "c-country", "cache-behavior-path-pattern", "distributionid", "primary-distribution-id",
 };
+/* clang-format on */
 
 /* Real-time log names differ from the standard ones (reference §3 note). */
-static const struct { const char *name; cfs_field f; } k_field_aliases[] = {
+static const struct {
+    const char *name;
+    cfs_field f;
+} k_field_aliases[] = {
     {"cs-host", CFS_F_CS_HOST},         {"cs-user-agent", CFS_F_CS_USER_AGENT},
     {"cs-referer", CFS_F_CS_REFERER},   {"cs-cookie", CFS_F_CS_COOKIE},
     {"cs(referrer)", CFS_F_CS_REFERER}, {"distribution-id", CFS_F_DISTRIBUTION_ID},
 };
 
-const char *cfs_field_name(cfs_field f)
-{
-    return (unsigned)f < CFS_F_COUNT ? k_field_names[f] : "unknown";
-}
+const char *cfs_field_name(cfs_field f) { return (unsigned)f < CFS_F_COUNT ? k_field_names[f] : "unknown"; }
 
 cfs_field cfs_field_lookup(const char *name, size_t n)
 {
@@ -40,11 +42,13 @@ cfs_field cfs_field_lookup(const char *name, size_t n)
     for (unsigned i = 0; i < CFS_F_COUNT; i++)
         if (cfs_ascii_ieq(name, n, k_field_names[i], strlen(k_field_names[i]))) return (cfs_field)i;
     for (size_t i = 0; i < sizeof k_field_aliases / sizeof k_field_aliases[0]; i++)
-        if (cfs_ascii_ieq(name, n, k_field_aliases[i].name, strlen(k_field_aliases[i].name))) return k_field_aliases[i].f;
+        if (cfs_ascii_ieq(name, n, k_field_aliases[i].name, strlen(k_field_aliases[i].name)))
+            return k_field_aliases[i].f;
     return CFS_F_UNKNOWN;
 }
 
 /* ---- result types ----------------------------------------------------------------- */
+/* clang-format off */
 static const char *const k_result_names[CFS_R_COUNT] = {
     "-", "Hit", "RefreshHit", "Miss", "LimitExceeded", "CapacityExceeded", "Error", "Redirect",
     "LambdaExecutionError", "FunctionGeneratedResponse", "FunctionExecutionError",
@@ -56,19 +60,21 @@ static const char *const k_result_names[CFS_R_COUNT] = {
     "OriginError", "OriginHeaderTooBigError", "OriginInvalidResponseError", "OriginReadError",
     "OriginWriteError", "OriginZeroSizeObjectError", "SlowReaderOriginError", "other",
 };
+/* clang-format on */
 
 /* Result types are parsed on every line, three times.  A 256-slot open-addressed table
  * indexed by a cheap hash of (length, first, middle and last byte), verified with one
  * memcmp, replaces a chain of string compares. */
 #define RT_SLOTS 256
-static uint8_t g_rt_slot[RT_SLOTS]; /* cfs_result, 0 = empty */
+static uint8_t g_rt_slot[RT_SLOTS];   /* cfs_result, 0 = empty */
 static uint8_t g_rt_len[CFS_R_COUNT]; /* strlen of each name, so lookups never call strlen */
 static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
 
 static unsigned rt_hash(const char *p, size_t n)
 {
     return ((unsigned)n * 31u + (unsigned char)p[0] * 7u + (unsigned char)p[n / 2] * 3u +
-            (unsigned char)p[n - 1]) & (RT_SLOTS - 1);
+            (unsigned char)p[n - 1]) &
+           (RT_SLOTS - 1);
 }
 
 static void init_tables(void)
@@ -89,10 +95,18 @@ static inline cfs_result result_parse(const char *p, size_t n)
     /* The values on nearly every line (reference section 4): decided by their length and
      * a constant-size compare the compiler turns into one or two loads. */
     switch (n) {
-    case 3: if (memcmp(p, "Hit", 3) == 0) return CFS_R_HIT; break;
-    case 4: if (memcmp(p, "Miss", 4) == 0) return CFS_R_MISS; break;
-    case 5: if (memcmp(p, "Error", 5) == 0) return CFS_R_ERROR; break;
-    case 10: if (memcmp(p, "RefreshHit", 10) == 0) return CFS_R_REFRESH_HIT; break;
+    case 3:
+        if (memcmp(p, "Hit", 3) == 0) return CFS_R_HIT;
+        break;
+    case 4:
+        if (memcmp(p, "Miss", 4) == 0) return CFS_R_MISS;
+        break;
+    case 5:
+        if (memcmp(p, "Error", 5) == 0) return CFS_R_ERROR;
+        break;
+    case 10:
+        if (memcmp(p, "RefreshHit", 10) == 0) return CFS_R_REFRESH_HIT;
+        break;
     default: break;
     }
     if (n == 0 || (n == 1 && p[0] == '-')) return CFS_R_NONE;
@@ -146,6 +160,7 @@ static uint8_t parse_method(cfs_span s)
 /* The fields a non-403 request is counted by (see fields.h), in two tiers.  Every line
  * needs the first K_LEAN_EVERY: its time, edge, bytes, status and result type, and the
  * distribution when the file name does not give it. */
+/* clang-format off */
 static const cfs_field k_lean[] = {
     CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
     CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
@@ -156,10 +171,11 @@ static const cfs_field k_lean[] = {
     CFS_F_TIME_TAKEN, CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL, CFS_F_CS_URI_STEM,
     CFS_F_HOST_HEADER, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN,
 };
+/* clang-format on */
 #define K_LEAN_EVERY 10
-_Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof ((cfs_layout *)0)->lean_field,
+_Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof((cfs_layout *)0)->lean_field,
                "cfs_layout has room for every lean field");
-_Static_assert(2 * (sizeof k_lean / sizeof k_lean[0]) <= sizeof ((cfs_layout *)0)->want_every,
+_Static_assert(2 * (sizeof k_lean / sizeof k_lean[0]) <= sizeof((cfs_layout *)0)->want_every,
                "cfs_layout has room for the TABs around every lean field");
 
 /* Whether a non-403 line needs the second tier of lean fields: a Miss that can be an
@@ -208,9 +224,8 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     if (!has_time || nl.col_of[CFS_F_SC_STATUS] < 0) return CFS_E_FORMAT;
     /* The essentials a line must carry: its time and its status (and the edge when the
      * layout has one).  Later columns may be missing (tolerated, counted). */
-    static const cfs_field essentials[] = {CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS,
-                                           CFS_F_TIMESTAMP, CFS_F_SC_STATUS,
-                                           CFS_F_EDGE_LOCATION};
+    static const cfs_field essentials[] = {CFS_F_DATE,      CFS_F_TIME,      CFS_F_TIMESTAMP_MS,
+                                           CFS_F_TIMESTAMP, CFS_F_SC_STATUS, CFS_F_EDGE_LOCATION};
     int16_t need = 0;
     for (size_t k = 0; k < sizeof essentials / sizeof essentials[0]; k++)
         if (nl.col_of[essentials[k]] + 1 > need) need = (int16_t)(nl.col_of[essentials[k]] + 1);
@@ -237,7 +252,8 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     }
     if (nl.nwant_every && nl.nwant_more && nl.want_more[0] > nl.want_every[nl.nwant_every - 1]) {
         nl.more_from = (uint8_t)(nl.want_every[nl.nwant_every - 1] + 1);
-        for (unsigned w = 0; w < nl.nwant_more; w++) nl.want_more_rel[w] = (uint8_t)(nl.want_more[w] - nl.more_from);
+        for (unsigned w = 0; w < nl.nwant_more; w++)
+            nl.want_more_rel[w] = (uint8_t)(nl.want_more[w] - nl.more_from);
     }
     *l = nl;
     return CFS_OK;
@@ -467,8 +483,8 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     r->method = parse_method(r->f[CFS_F_CS_METHOD]);
     cfs_span pv = r->f[CFS_F_CS_PROTOCOL_VERSION];
     /* "HTTP/1.1", "HTTP/2.0"; anything else leaves 0.0. */
-    if (pv.n == 8 && memcmp(pv.p, "HTTP/", 5) == 0 && pv.p[6] == '.' &&
-        (unsigned)(pv.p[5] - '0') <= 9 && (unsigned)(pv.p[7] - '0') <= 9) {
+    if (pv.n == 8 && memcmp(pv.p, "HTTP/", 5) == 0 && pv.p[6] == '.' && (unsigned)(pv.p[5] - '0') <= 9 &&
+        (unsigned)(pv.p[7] - '0') <= 9) {
         r->http_major = (uint8_t)(pv.p[5] - '0');
         r->http_minor = (uint8_t)(pv.p[7] - '0');
     } else {

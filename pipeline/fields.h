@@ -31,9 +31,9 @@ enum {
 enum { CFS_RECORD_OK = -1 }; /* not a cfs_reject: those are array indexes from 0 */
 /* What a caller needs of every line beyond the lean fields (need, OR-ed). */
 enum {
-    CFS_PARSE_ALL = 1u << 0,          /* every field of every line (`requests`) */
-    CFS_PARSE_ERROR_TIER2 = 1u << 1,  /* the second tier on Error lines too (a config that
-                                       * remaps 403s: attribute.c, hidden_403) */
+    CFS_PARSE_ALL = 1u << 0,         /* every field of every line (`requests`) */
+    CFS_PARSE_ERROR_TIER2 = 1u << 1, /* the second tier on Error lines too (a config that
+                                      * remaps 403s: attribute.c, hidden_403) */
 };
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
                      const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need);

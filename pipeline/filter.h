@@ -12,18 +12,18 @@
 typedef struct cfs_filter {
     /* as given (NULL / -1 / 0: not given) */
     const char *request_id;
-    int status;      /* -1 = any */
-    int cause;       /* cfs_cause, -1 = any */
+    int status; /* -1 = any */
+    int cause;  /* cfs_cause, -1 = any */
     const char *dist;
-    const char *edge;       /* a full edge id, a POP prefix (IAD89) or an airport (IAD) */
-    int ip_family;          /* 0 = any, 4 or 6 */
+    const char *edge; /* a full edge id, a POP prefix (IAD89) or an airport (IAD) */
+    int ip_family;    /* 0 = any, 4 or 6 */
     uint8_t ip[16];
     unsigned ip_prefix;
     const char *uri_prefix; /* with or without its leading / */
     /* compiled (cfs_filter_compile) */
-    char *uri;              /* uri_prefix with a leading / (owned) */
+    char *uri; /* uri_prefix with a leading / (owned) */
     size_t uri_n, edge_n, dist_n, rid_n;
-    int record;             /* a predicate on the line's fields besides dist is set */
+    int record; /* a predicate on the line's fields besides dist is set */
 } cfs_filter;
 
 /* Nothing selected yet: every line passes. */

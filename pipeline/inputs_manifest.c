@@ -61,7 +61,8 @@ cfs_status cfs_mf_fingerprint(const char *path, uint64_t size, uint64_t *fp, cha
     /* first 64 KiB, then the last 64 KiB (whatever of them does not overlap the first) */
     size_t head = size < FP_PART ? (size_t)size : FP_PART;
     size_t tail = size > FP_PART ? (size_t)(size - FP_PART < FP_PART ? size - FP_PART : FP_PART) : 0;
-    int bad = read_full(fd, buf, head, 0) != 0 || (tail && read_full(fd, buf + head, tail, (off_t)(size - tail)) != 0);
+    int bad = read_full(fd, buf, head, 0) != 0 ||
+              (tail && read_full(fd, buf + head, tail, (off_t)(size - tail)) != 0);
     int saved = errno;
     close(fd);
     if (bad) {
@@ -103,7 +104,8 @@ static cfs_status shards_set_n(cfs_mf_shards *s, uint32_t n, char *err, size_t e
 {
     if (s->n == n) return CFS_OK;
     if (s->n) {
-        snprintf(err, errlen, "shards of different counts (%" PRIu32 " and %" PRIu32 ") cannot be combined", s->n, n);
+        snprintf(err, errlen, "shards of different counts (%" PRIu32 " and %" PRIu32 ") cannot be combined",
+                 s->n, n);
         return CFS_E_USAGE;
     }
     s->have = calloc(n, 1);
@@ -164,10 +166,7 @@ static int shards_parse(cfs_mf_shards *s, const char *p)
 }
 
 /* ---- writing ---------------------------------------------------------------------------------- */
-void cfs_mf_writer_init(cfs_mf_writer *w)
-{
-    memset(w, 0, sizeof *w);
-}
+void cfs_mf_writer_init(cfs_mf_writer *w) { memset(w, 0, sizeof *w); }
 
 static cfs_status writer_file(cfs_mf_writer *w, char *err, size_t errlen)
 {
@@ -213,7 +212,8 @@ cfs_status cfs_mf_writer_add(cfs_mf_writer *w, const char *rel, uint64_t size, i
     fputc('\n', w->tmp);
     w->count++;
     if (ferror(w->tmp)) {
-        snprintf(err, errlen, "writing the input manifest's temporary file failed: %s", strerror(errno ? errno : EIO));
+        snprintf(err, errlen, "writing the input manifest's temporary file failed: %s",
+                 strerror(errno ? errno : EIO));
         return CFS_E_IO;
     }
     return CFS_OK;
@@ -319,7 +319,8 @@ cfs_status cfs_mf_open(cfs_mf_reader *r, const char *path, char *err, size_t err
         cfs_mf_close(r);
         return CFS_E_FORMAT;
     }
-    if (read_line(r) < 0 || strncmp(r->line, "shards\t", 7) != 0 || shards_parse(&r->shards, r->line + 7) != 0) {
+    if (read_line(r) < 0 || strncmp(r->line, "shards\t", 7) != 0 ||
+        shards_parse(&r->shards, r->line + 7) != 0) {
         snprintf(err, errlen, "%s: line 2: bad shard record", path);
         cfs_mf_close(r);
         return CFS_E_FORMAT;
@@ -376,8 +377,8 @@ int cfs_mf_next(cfs_mf_reader *r, cfs_mf_entry *e, char *err, size_t errlen)
     e->rel = r->rel;
     return 1;
 bad:
-    snprintf(err, errlen, "%s: line %" PRIu64 ": not an input entry (size, mtime, fingerprint, path)", r->path,
-             r->lineno);
+    snprintf(err, errlen, "%s: line %" PRIu64 ": not an input entry (size, mtime, fingerprint, path)",
+             r->path, r->lineno);
     return -1;
 }
 
@@ -495,7 +496,8 @@ int cfs_mf_set_subset(const cfs_mf_set *a, const cfs_mf_set *b)
 {
     size_t j = 0;
     for (size_t i = 0; i < a->n; i++) {
-        while (j < b->n && (b->key[j] < a->key[i] || (b->key[j] == a->key[i] && b->ident[j] < a->ident[i]))) j++;
+        while (j < b->n && (b->key[j] < a->key[i] || (b->key[j] == a->key[i] && b->ident[j] < a->ident[i])))
+            j++;
         if (j == b->n || b->key[j] != a->key[i] || b->ident[j] != a->ident[i]) return 0;
         j++;
     }
@@ -533,7 +535,8 @@ int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, char *why, s
             return 0;
         }
     sel->changed++;
-    snprintf(why, whylen, "changed since the summary counted it (size or content differs from its entry in "
-             CFS_MF_FILE "); not read again, so nothing is counted twice: rescan with --rebuild");
+    snprintf(why, whylen,
+             "changed since the summary counted it (size or content differs from its entry in " CFS_MF_FILE
+             "); not read again, so nothing is counted twice: rescan with --rebuild");
     return -1;
 }

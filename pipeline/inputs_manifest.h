@@ -77,7 +77,7 @@ typedef struct cfs_mf_reader {
     const char *path;
     char *line;
     size_t cap;
-    char *rel;       /* unescaped path */
+    char *rel; /* unescaped path */
     size_t relcap;
     uint64_t lineno;
     cfs_mf_shards shards;

@@ -14,7 +14,7 @@
 typedef struct parser {
     const char *s;
     size_t n;
-    size_t i;         /* next byte to read; every read checks i < n first */
+    size_t i; /* next byte to read; every read checks i < n first */
     cfs_json_doc *doc;
     size_t pool_used;
     char *err;
@@ -69,7 +69,10 @@ static long hex4(const parser *p, size_t i)
 
 static size_t put_utf8(char *o, uint32_t cp)
 {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
     if (cp < 0x800) {
         o[0] = (char)(0xC0 | (cp >> 6));
         o[1] = (char)(0x80 | (cp & 0x3F));
@@ -98,8 +101,8 @@ static size_t put_utf8(char *o, uint32_t cp)
 static inline uint64_t has_zero(uint64_t x) { return (x - SWAR_ONES) & ~x & SWAR_HIGH; }
 static inline uint64_t swar_special(uint64_t w)
 {
-    return ((w - 0x20 * SWAR_ONES) | w | has_zero(w ^ ('"' * SWAR_ONES)) |
-            has_zero(w ^ ('\\' * SWAR_ONES))) & SWAR_HIGH;
+    return ((w - 0x20 * SWAR_ONES) | w | has_zero(w ^ ('"' * SWAR_ONES)) | has_zero(w ^ ('\\' * SWAR_ONES))) &
+           SWAR_HIGH;
 }
 
 /* String starting at the opening quote s[p->i].  Output goes to the pool; the pool holds
@@ -165,8 +168,7 @@ static cfs_status parse_string(parser *p, const char **out, uint32_t *out_len)
             if (u >= 0xD800 && u <= 0xDBFF) {
                 /* A high surrogate must be followed at once by \u and a low surrogate. */
                 long lo = -1;
-                if (p->n - p->i >= 6 && p->s[p->i] == '\\' && p->s[p->i + 1] == 'u')
-                    lo = hex4(p, p->i + 2);
+                if (p->n - p->i >= 6 && p->s[p->i] == '\\' && p->s[p->i + 1] == 'u') lo = hex4(p, p->i + 2);
                 if (lo < 0xDC00 || lo > 0xDFFF) return fail(p, esc, "unpaired high surrogate");
                 p->i += 6;
                 cp = 0x10000u + (((uint32_t)u - 0xD800u) << 10) + ((uint32_t)lo - 0xDC00u);
@@ -174,8 +176,7 @@ static cfs_status parse_string(parser *p, const char **out, uint32_t *out_len)
             o += put_utf8(o, cp);
             break;
         }
-        default:
-            return fail(p, esc, "bad escape");
+        default: return fail(p, esc, "bad escape");
         }
     }
     size_t len = (size_t)(o - o0);
@@ -229,8 +230,7 @@ static cfs_status parse_number(parser *p, double *out)
 
 static cfs_status parse_literal(parser *p, const char *word, size_t wl)
 {
-    if (p->n - p->i < wl || memcmp(p->s + p->i, word, wl) != 0)
-        return fail(p, p->i, "invalid literal");
+    if (p->n - p->i < wl || memcmp(p->s + p->i, word, wl) != 0) return fail(p, p->i, "invalid literal");
     p->i += wl;
     return CFS_OK;
 }
@@ -257,8 +257,8 @@ static void close_container(cfs_json_doc *d, size_t idx, size_t last_child)
 static cfs_status parse_doc(parser *p)
 {
     cfs_json_doc *d = p->doc;
-    size_t stack[CFS_JSON_MAX_DEPTH];   /* open containers, innermost last */
-    size_t lastc[CFS_JSON_MAX_DEPTH];   /* their most recent child */
+    size_t stack[CFS_JSON_MAX_DEPTH]; /* open containers, innermost last */
+    size_t lastc[CFS_JSON_MAX_DEPTH]; /* their most recent child */
     size_t depth = 0;
     const char *key = NULL;
     uint32_t klen = 0;
@@ -392,10 +392,7 @@ void cfs_json_doc_free(cfs_json_doc *doc)
     memset(doc, 0, sizeof *doc);
 }
 
-const cfs_json *cfs_json_root(const cfs_json_doc *doc)
-{
-    return doc && doc->n_nodes ? &doc->nodes[0] : NULL;
-}
+const cfs_json *cfs_json_root(const cfs_json_doc *doc) { return doc && doc->n_nodes ? &doc->nodes[0] : NULL; }
 
 /* ---- accessors ------------------------------------------------------------------- */
 

@@ -14,25 +14,27 @@
  * bytes ("0,"), so 64 MiB of input bounds the node array near 1 GiB in the worst case,
  * while real configs are kilobytes and WAF lines are capped at CFS_MAX_LINE. */
 #define CFS_JSON_MAX_DEPTH 64
-#define CFS_JSON_MAX_INPUT ((size_t)64 << 20)       /* 64 MiB */
-#define CFS_JSON_MAX_NUMBER_CHARS 400             /* longer number literals are refused */
+#define CFS_JSON_MAX_INPUT ((size_t)64 << 20) /* 64 MiB */
+#define CFS_JSON_MAX_NUMBER_CHARS 400         /* longer number literals are refused */
 
+/* clang-format off */
 typedef enum cfs_json_type {
     CFS_JSON_NULL = 0, CFS_JSON_FALSE, CFS_JSON_TRUE, CFS_JSON_NUMBER, CFS_JSON_STRING,
     CFS_JSON_ARRAY, CFS_JSON_OBJECT
 } cfs_json_type;
+/* clang-format on */
 
 /* One value.  Nodes sit in one array in document order: a container's first child is the
  * next node, and a node's next sibling is `size` nodes further on, so a pointer to a node
  * is all an accessor needs.  Strings (keys and values) point into the document's string
  * pool, unescaped and NUL-terminated (they may also contain U+0000, hence the lengths). */
 typedef struct cfs_json {
-    uint8_t type;        /* cfs_json_type */
-    uint8_t last;        /* 1 when this is the last child of its parent (or the root) */
-    uint32_t size;       /* nodes in this subtree, itself included (>= 1) */
-    uint32_t len;        /* children of an array/object; bytes of a string */
-    uint32_t key_len;    /* member of an object: bytes of its key */
-    const char *key;     /* member of an object: its key; NULL otherwise */
+    uint8_t type;     /* cfs_json_type */
+    uint8_t last;     /* 1 when this is the last child of its parent (or the root) */
+    uint32_t size;    /* nodes in this subtree, itself included (>= 1) */
+    uint32_t len;     /* children of an array/object; bytes of a string */
+    uint32_t key_len; /* member of an object: bytes of its key */
+    const char *key;  /* member of an object: its key; NULL otherwise */
     union {
         double num;      /* CFS_JSON_NUMBER */
         const char *str; /* CFS_JSON_STRING */
@@ -44,7 +46,7 @@ typedef struct cfs_json {
 typedef struct cfs_json_doc {
     cfs_json *nodes;
     size_t n_nodes, cap_nodes;
-    char *pool;          /* unescaped strings; never larger than the input */
+    char *pool; /* unescaped strings; never larger than the input */
     size_t cap_pool;
 } cfs_json_doc;
 

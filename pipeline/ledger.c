@@ -15,7 +15,10 @@ uint64_t cfs_stats_rejected(const cfs_file_stats *f)
 
 /* A file whose lines the window or filters excluded held usable lines: not warned (a
  * run that selected nothing at all says so itself, cfs_run_end.selected_nothing). */
-int cfs_stats_warned(const cfs_file_stats *f) { return f->status == CFS_OK && f->aggregated == 0 && f->filtered == 0; }
+int cfs_stats_warned(const cfs_file_stats *f)
+{
+    return f->status == CFS_OK && f->aggregated == 0 && f->filtered == 0;
+}
 
 const char *cfs_stats_warning(const cfs_file_stats *f)
 {
@@ -52,7 +55,8 @@ static cfs_file_note *note_new(cfs_ledger *l, const char *path)
 {
     if (l->nnotes == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        cfs_file_note *v = cfs_realloc(l->notes, cap * sizeof *l->notes, "listing an input in the run's ledger");
+        cfs_file_note *v = cfs_realloc(l->notes, cap * sizeof *l->notes,
+                                       "listing an input in the run's ledger");
         if (!v) return NULL;
         l->notes = v;
         l->cap = cap;

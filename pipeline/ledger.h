@@ -17,20 +17,20 @@
 /* Everything counted for one input.  Invariant (the nothing-lost audit):
  *   lines == header_lines + blank_lines + aggregated + filtered + sum(rejected). */
 typedef struct cfs_file_stats {
-    uint64_t bytes_in;    /* compressed bytes read */
-    uint64_t bytes_out;   /* decompressed bytes scanned */
+    uint64_t bytes_in;  /* compressed bytes read */
+    uint64_t bytes_out; /* decompressed bytes scanned */
     uint64_t lines;
     uint64_t header_lines;
     uint64_t blank_lines;
     uint64_t aggregated;
-    uint64_t filtered;    /* outside --since/--until by the line's own time */
+    uint64_t filtered; /* outside --since/--until by the line's own time */
     uint64_t rejected[CFS_REJ_COUNT];
-    uint64_t short_lines; /* tolerated: missing trailing fields */
-    uint64_t trailing_tab;/* tolerated: empty extra column */
-    uint64_t crlf;        /* tolerated: CR before LF */
-    uint64_t layouts;     /* #Fields: lines that switched the layout */
+    uint64_t short_lines;  /* tolerated: missing trailing fields */
+    uint64_t trailing_tab; /* tolerated: empty extra column */
+    uint64_t crlf;         /* tolerated: CR before LF */
+    uint64_t layouts;      /* #Fields: lines that switched the layout */
     cfs_format fmt;
-    cfs_status status;    /* CFS_OK, or why the input is incomplete */
+    cfs_status status; /* CFS_OK, or why the input is incomplete */
     char error[200];
 } cfs_file_stats;
 
@@ -46,7 +46,7 @@ const char *cfs_stats_warning(const cfs_file_stats *f);
 typedef struct cfs_file_note {
     char *path;
     cfs_file_stats st;
-    int unusable;         /* the path itself could not be used; st.error says why */
+    int unusable; /* the path itself could not be used; st.error says why */
 } cfs_file_note;
 
 typedef struct cfs_ledger {

@@ -33,12 +33,14 @@ enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_RLE_DICTIONARY = 8 };
 enum { CODEC_ZSTD = 6 };
 enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2 };
 
+/* clang-format off */
 static const int32_t physical_type[] = {
     [CFS_PQ_INT32] = PT_INT32,        [CFS_PQ_INT64] = PT_INT64,
     [CFS_PQ_DOUBLE] = PT_DOUBLE,      [CFS_PQ_STRING] = PT_BYTE_ARRAY,
     [CFS_PQ_TIMESTAMP_MS] = PT_INT64, [CFS_PQ_BOOL] = PT_BOOLEAN,
     [CFS_PQ_BINARY] = PT_BYTE_ARRAY,
 };
+/* clang-format on */
 
 /* Defaults (parquet.h).  128k rows keeps a row group of the 40-odd CloudFront columns
  * well under the 64 MiB cap while giving readers enough rows per chunk to skip by stats. */
@@ -79,10 +81,7 @@ static int pbuf_grow(pbuf *b, size_t need)
     return 1;
 }
 
-static inline int pbuf_reserve(pbuf *b, size_t need)
-{
-    return b->cap - b->n >= need || pbuf_grow(b, need);
-}
+static inline int pbuf_reserve(pbuf *b, size_t need) { return b->cap - b->n >= need || pbuf_grow(b, need); }
 
 static inline int pbuf_put(pbuf *b, const void *p, size_t n)
 {
@@ -110,12 +109,12 @@ typedef struct dict_ent {
 
 /* What one finished column chunk contributes to the footer. */
 typedef struct chunk_meta {
-    uint64_t start;            /* first byte of the chunk (dictionary page if any) */
-    uint64_t data_page_offset; /* first data page */
-    uint64_t dict_page_offset; /* 0: no dictionary page */
+    uint64_t start;                    /* first byte of the chunk (dictionary page if any) */
+    uint64_t data_page_offset;         /* first data page */
+    uint64_t dict_page_offset;         /* 0: no dictionary page */
     uint64_t uncompressed, compressed; /* page headers included */
     uint64_t num_values, null_count;
-    uint32_t encodings;        /* bit e set: Encoding e used */
+    uint32_t encodings; /* bit e set: Encoding e used */
     uint8_t has_minmax, min_len, max_len;
     uint8_t min[MAX_STAT_LEN], max[MAX_STAT_LEN];
 } chunk_meta;
@@ -128,17 +127,17 @@ typedef struct col {
     char *name;
     cfs_pq_type type;
     int optional;
-    int dict_mode;   /* values go through the dictionary; cleared for good on fallback */
-    int set;         /* a value (or null) was given for the current row */
+    int dict_mode; /* values go through the dictionary; cleared for good on fallback */
+    int set;       /* a value (or null) was given for the current row */
 
     /* page being built */
-    pbuf vals;       /* PLAIN bytes; BOOL: one byte per value; dict mode: uint32 indices */
-    pbuf defs;       /* one definition level byte per row (OPTIONAL only) */
+    pbuf vals; /* PLAIN bytes; BOOL: one byte per value; dict mode: uint32 indices */
+    pbuf defs; /* one definition level byte per row (OPTIONAL only) */
     uint32_t page_rows, page_nonnull;
-    int page_dict;   /* vals holds dictionary indices */
+    int page_dict; /* vals holds dictionary indices */
 
     /* chunk being built */
-    pbuf chunk;      /* finished compressed pages, headers included */
+    pbuf chunk; /* finished compressed pages, headers included */
     uint64_t chunk_uncompressed, chunk_values, chunk_nulls;
     uint32_t encodings;
 
@@ -148,7 +147,7 @@ typedef struct col {
     size_t nents, ents_cap;
     uint32_t *slots; /* open addressing, entry index + 1, 0 = empty */
     size_t nslots;
-    int bw;          /* bits for the largest index: ceil(log2(nents)), at least 1 */
+    int bw; /* bits for the largest index: ceil(log2(nents)), at least 1 */
 
     /* chunk statistics: the real min and max, in the column's sort order */
     int has_minmax;
@@ -160,11 +159,11 @@ typedef struct col {
 struct cfs_pq_writer {
     char *path;
     int fd;
-    int fd_regular;          /* only a regular file we created is unlinked on failure */
+    int fd_regular; /* only a regular file we created is unlinked on failure */
     dev_t dev;
     ino_t ino;
-    uint64_t off;            /* bytes written so far */
-    cfs_status st;           /* first error; once set every call is a no-op */
+    uint64_t off;  /* bytes written so far */
+    cfs_status st; /* first error; once set every call is a no-op */
     char msg[384];
 
     col *cols;
@@ -172,15 +171,15 @@ struct cfs_pq_writer {
     cfs_pq_options opt;
 
     uint64_t rows, rg_rows;
-    size_t buffered;         /* bytes held for the current row group, approximately */
+    size_t buffered; /* bytes held for the current row group, approximately */
 
     rg_meta *rgs;
-    chunk_meta *chunks;      /* rgs * ncols, row-group major */
+    chunk_meta *chunks; /* rgs * ncols, row-group major */
     size_t nrgs, rgs_cap;
 
     ZSTD_CCtx *zc;
-    pbuf body, zbody;        /* scratch: uncompressed and compressed page body */
-    cfs_tc tc;               /* scratch: page headers and the footer */
+    pbuf body, zbody; /* scratch: uncompressed and compressed page body */
+    cfs_tc tc;        /* scratch: page headers and the footer */
 };
 
 /* ---- errors ------------------------------------------------------------------------ */
@@ -204,8 +203,7 @@ static void fail_usage(cfs_pq_writer *w, const col *c, const char *what)
 {
     if (w->st != CFS_OK) return;
     w->st = CFS_E_USAGE;
-    snprintf(w->msg, sizeof w->msg, "parquet: %s: column \"%s\": %s", w->path, c ? c->name : "?",
-             what);
+    snprintf(w->msg, sizeof w->msg, "parquet: %s: column \"%s\": %s", w->path, c ? c->name : "?", what);
 }
 
 /* ---- file output ------------------------------------------------------------------- */
@@ -302,8 +300,7 @@ static int bit_width(size_t max_value)
 /* ---- pages ------------------------------------------------------------------------- */
 /* Compress w->body and append page header + compressed body to dst.  Returns the total
  * uncompressed size (header + body) added, or 0 after recording an error. */
-static uint64_t emit_page(cfs_pq_writer *w, pbuf *dst, int page_type, uint32_t num_values,
-                          int encoding)
+static uint64_t emit_page(cfs_pq_writer *w, pbuf *dst, int page_type, uint32_t num_values, int encoding)
 {
     size_t bound = ZSTD_compressBound(w->body.n);
     w->zbody.n = 0;
@@ -311,8 +308,7 @@ static uint64_t emit_page(cfs_pq_writer *w, pbuf *dst, int page_type, uint32_t n
         fail_nomem(w);
         return 0;
     }
-    size_t z = ZSTD_compressCCtx(w->zc, w->zbody.p, bound, w->body.p, w->body.n,
-                                 w->opt.zstd_level);
+    size_t z = ZSTD_compressCCtx(w->zc, w->zbody.p, bound, w->body.p, w->body.n, w->opt.zstd_level);
     if (ZSTD_isError(z)) {
         fail(w, CFS_E_NOMEM, "zstd: ", ZSTD_getErrorName(z));
         return 0;
@@ -369,9 +365,7 @@ static void flush_page(cfs_pq_writer *w, col *c)
     if (c->page_dict && c->page_nonnull > 0) {
         encoding = ENC_RLE_DICTIONARY;
         uint8_t bw = (uint8_t)c->bw;
-        if (!pbuf_put(b, &bw, 1) ||
-            !hybrid_encode(b, c->vals.p, 4, c->page_nonnull, c->bw))
-            goto nomem;
+        if (!pbuf_put(b, &bw, 1) || !hybrid_encode(b, c->vals.p, 4, c->page_nonnull, c->bw)) goto nomem;
     } else if (c->type == CFS_PQ_BOOL) {
         /* PLAIN booleans are bit-packed, LSB first, without a run header. */
         size_t nb = ((size_t)c->page_nonnull + 7) / 8;
@@ -411,8 +405,7 @@ static inline size_t page_estimate(const col *c)
 
 static inline void maybe_flush_page(cfs_pq_writer *w, col *c)
 {
-    if (page_estimate(c) >= w->opt.page_bytes || c->page_rows >= MAX_PAGE_ROWS)
-        flush_page(w, c);
+    if (page_estimate(c) >= w->opt.page_bytes || c->page_rows >= MAX_PAGE_ROWS) flush_page(w, c);
 }
 
 /* ---- statistics -------------------------------------------------------------------- */
@@ -513,8 +506,7 @@ static int64_t dict_index(cfs_pq_writer *w, col *c, const char *p, size_t n)
     size_t mask = c->nslots - 1, i = (size_t)h & mask;
     for (uint32_t s; (s = c->slots[i]) != 0; i = (i + 1) & mask) {
         const dict_ent *e = &c->ents[s - 1];
-        if (e->hash == h && e->len == n && (n == 0 || memcmp(c->dict.p + e->off, p, n) == 0))
-            return s - 1;
+        if (e->hash == h && e->len == n && (n == 0 || memcmp(c->dict.p + e->off, p, n) == 0)) return s - 1;
     }
     if (c->nents + 1 > w->opt.dict_entries || c->dict.n + 4 + n > w->opt.dict_bytes) return -1;
     if (c->nents == c->ents_cap) {
@@ -559,8 +551,10 @@ static col *target(cfs_pq_writer *w, size_t i, int kind)
     }
     int ok;
     switch (kind) {
-    case SET_INT: ok = c->type == CFS_PQ_INT32 || c->type == CFS_PQ_INT64 ||
-                       c->type == CFS_PQ_TIMESTAMP_MS || c->type == CFS_PQ_BOOL; break;
+    case SET_INT:
+        ok = c->type == CFS_PQ_INT32 || c->type == CFS_PQ_INT64 || c->type == CFS_PQ_TIMESTAMP_MS ||
+             c->type == CFS_PQ_BOOL;
+        break;
     case SET_DOUBLE: ok = c->type == CFS_PQ_DOUBLE; break;
     case SET_STR: ok = is_bytes(c->type); break;
     default: ok = c->optional; break;
@@ -673,8 +667,7 @@ void cfs_pq_str(cfs_pq_writer *w, size_t i, const char *p, size_t n)
     }
     uint8_t len[4];
     cfs_le_put(len, (uint32_t)n, 4);
-    if (!pbuf_put(&c->vals, len, 4) || !pbuf_put(&c->vals, p, n) ||
-        !stat_str(c, (const uint8_t *)p, n)) {
+    if (!pbuf_put(&c->vals, len, 4) || !pbuf_put(&c->vals, p, n) || !stat_str(c, (const uint8_t *)p, n)) {
         fail_nomem(w);
         return;
     }
@@ -841,8 +834,7 @@ void cfs_pq_end_row(cfs_pq_writer *w)
     }
     w->rows++;
     w->rg_rows++;
-    if (w->rg_rows >= w->opt.row_group_rows || w->buffered >= w->opt.row_group_bytes)
-        flush_row_group(w);
+    if (w->rg_rows >= w->opt.row_group_rows || w->buffered >= w->opt.row_group_bytes) flush_row_group(w);
 }
 
 uint64_t cfs_pq_rows(const cfs_pq_writer *w) { return w ? w->rows : 0; }
@@ -911,7 +903,7 @@ static void write_footer(cfs_pq_writer *w)
 {
     cfs_tc *t = &w->tc;
     cfs_tc_reset(t);
-    cfs_tc_struct_begin(t); /* FileMetaData */
+    cfs_tc_struct_begin(t);    /* FileMetaData */
     cfs_tc_field_i32(t, 1, 1); /* version */
     cfs_tc_field_list(t, 2, CFS_TC_STRUCT, (uint32_t)w->ncols + 1);
     cfs_tc_struct_begin(t); /* root group: no type, its children are the columns */
@@ -925,8 +917,7 @@ static void write_footer(cfs_pq_writer *w)
         const rg_meta *rg = &w->rgs[r];
         cfs_tc_struct_begin(t); /* RowGroup */
         cfs_tc_field_list(t, 1, CFS_TC_STRUCT, (uint32_t)w->ncols);
-        for (size_t i = 0; i < w->ncols; i++)
-            column_chunk(t, &w->cols[i], &w->chunks[r * w->ncols + i]);
+        for (size_t i = 0; i < w->ncols; i++) column_chunk(t, &w->cols[i], &w->chunks[r * w->ncols + i]);
         cfs_tc_field_i64(t, 2, (int64_t)rg->uncompressed);
         cfs_tc_field_i64(t, 3, (int64_t)rg->num_rows);
         cfs_tc_field_i64(t, 5, (int64_t)rg->offset);
@@ -939,7 +930,7 @@ static void write_footer(cfs_pq_writer *w)
      * the logical type (signed ints, unsigned bytes for strings). */
     cfs_tc_field_list(t, 7, CFS_TC_STRUCT, (uint32_t)w->ncols);
     for (size_t i = 0; i < w->ncols; i++) {
-        cfs_tc_struct_begin(t); /* ColumnOrder */
+        cfs_tc_struct_begin(t);    /* ColumnOrder */
         cfs_tc_field_struct(t, 1); /* TYPE_ORDER: TypeDefinedOrder {} */
         cfs_tc_struct_end(t);
         cfs_tc_struct_end(t);
@@ -995,8 +986,8 @@ static void remove_output(cfs_pq_writer *w)
         unlink(w->path);
 }
 
-cfs_status cfs_pq_open(cfs_pq_writer **out, const char *path, const cfs_pq_column *cols,
-                       size_t ncols, char *err, size_t errlen)
+cfs_status cfs_pq_open(cfs_pq_writer **out, const char *path, const cfs_pq_column *cols, size_t ncols,
+                       char *err, size_t errlen)
 {
     return cfs_pq_open_opts(out, path, cols, ncols, NULL, err, errlen);
 }
@@ -1007,8 +998,8 @@ static size_t pick(size_t v, size_t def, size_t max)
     return v > max ? max : v;
 }
 
-cfs_status cfs_pq_open_opts(cfs_pq_writer **out, const char *path, const cfs_pq_column *cols,
-                            size_t ncols, const cfs_pq_options *opt, char *err, size_t errlen)
+cfs_status cfs_pq_open_opts(cfs_pq_writer **out, const char *path, const cfs_pq_column *cols, size_t ncols,
+                            const cfs_pq_options *opt, char *err, size_t errlen)
 {
     if (!out) return CFS_E_USAGE;
     *out = NULL;
@@ -1025,8 +1016,7 @@ cfs_status cfs_pq_open_opts(cfs_pq_writer **out, const char *path, const cfs_pq_
         for (size_t j = 0; j < i; j++)
             if (strcmp(cols[i].name, cols[j].name) == 0) {
                 if (err && errlen)
-                    snprintf(err, errlen, "parquet: %s: duplicate column name \"%s\"", path,
-                             cols[i].name);
+                    snprintf(err, errlen, "parquet: %s: duplicate column name \"%s\"", path, cols[i].name);
                 return CFS_E_USAGE;
             }
     }
@@ -1060,8 +1050,7 @@ cfs_status cfs_pq_open_opts(cfs_pq_writer **out, const char *path, const cfs_pq_
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
         int e = errno;
-        if (err && errlen)
-            snprintf(err, errlen, "parquet: cannot create %s: %s", path, strerror(e));
+        if (err && errlen) snprintf(err, errlen, "parquet: cannot create %s: %s", path, strerror(e));
         writer_free(w);
         return CFS_E_IO;
     }
@@ -1095,8 +1084,7 @@ cfs_status cfs_pq_close(cfs_pq_writer *w, char *err, size_t errlen)
     if (w->st == CFS_OK) write_footer(w);
     /* fsync so a finished file survives a crash; devices and pipes that cannot sync
      * (EINVAL, ENOTSUP, EROFS) are not an error. */
-    if (w->st == CFS_OK && fsync(w->fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
-        errno != EROFS)
+    if (w->st == CFS_OK && fsync(w->fd) != 0 && errno != EINVAL && errno != ENOTSUP && errno != EROFS)
         fail_errno(w, "sync", errno);
     if (close(w->fd) != 0 && errno != EINTR) fail_errno(w, "close", errno);
     w->fd = -1;

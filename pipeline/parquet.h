@@ -27,10 +27,10 @@ typedef enum cfs_pq_type {
  * real query strings) should be BINARY, or be transcoded before cfs_pq_str. */
 
 typedef struct cfs_pq_column {
-    const char *name;  /* copied at open */
+    const char *name; /* copied at open */
     cfs_pq_type type;
-    int optional;      /* 1: OPTIONAL (nulls allowed), 0: REQUIRED */
-    int dictionary;    /* STRING/BINARY only: try dictionary encoding (low cardinality) */
+    int optional;   /* 1: OPTIONAL (nulls allowed), 0: REQUIRED */
+    int dictionary; /* STRING/BINARY only: try dictionary encoding (low cardinality) */
 } cfs_pq_column;
 
 /* Tuning; a zero field means its default. */
@@ -48,11 +48,11 @@ typedef struct cfs_pq_writer cfs_pq_writer;
 /* Create (truncate) `path` and start a file with these columns (at least one, unique
  * names).  Row groups are written to `path` as they fill, so it holds a valid file only
  * after cfs_pq_close.  On failure *w is NULL and err names the path and the reason. */
-cfs_status cfs_pq_open(cfs_pq_writer **w, const char *path, const cfs_pq_column *cols,
-                       size_t ncols, char *err, size_t errlen);
+cfs_status cfs_pq_open(cfs_pq_writer **w, const char *path, const cfs_pq_column *cols, size_t ncols,
+                       char *err, size_t errlen);
 /* The same with tuning options (NULL = defaults). */
-cfs_status cfs_pq_open_opts(cfs_pq_writer **w, const char *path, const cfs_pq_column *cols,
-                            size_t ncols, const cfs_pq_options *opt, char *err, size_t errlen);
+cfs_status cfs_pq_open_opts(cfs_pq_writer **w, const char *path, const cfs_pq_column *cols, size_t ncols,
+                            const cfs_pq_options *opt, char *err, size_t errlen);
 
 /* One value per column per row, columns in any order, then cfs_pq_end_row.  Misuse (a
  * setter of the wrong type, a value set twice, a required column left unset, an INT32

@@ -101,7 +101,10 @@ typedef struct kvlist {
  * report over 20,000 distributions holds hundreds of thousands of such lists. */
 #define KV_LINEAR 8
 
-static int kv_key_eq(const kv *e, const char *key, size_t n) { return memcmp(e->key, key, n) == 0 && e->key[n] == 0; }
+static int kv_key_eq(const kv *e, const char *key, size_t n)
+{
+    return memcmp(e->key, key, n) == 0 && e->key[n] == 0;
+}
 
 static void kv_index_put(kvlist *l, uint64_t h, size_t pos)
 {
@@ -184,7 +187,10 @@ static int kv_cmp_count(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-static int kv_cmp_key(const void *a, const void *b) { return strcmp(((const kv *)a)->key, ((const kv *)b)->key); }
+static int kv_cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const kv *)a)->key, ((const kv *)b)->key);
+}
 
 static void kv_sort(kvlist *l, int by_count)
 {
@@ -201,8 +207,8 @@ typedef struct cause_model {
     uint64_t n, bytes;
     uint64_t ev[CFS_EV_COUNT];
     kvlist rules, edges, hours;
-    kvlist cands;      /* undecided lines: candidate set ("waf_block|origin_custom") -> count */
-    const cfs_group *g;         /* merged sketches (settled) */
+    kvlist cands;       /* undecided lines: candidate set ("waf_block|origin_custom") -> count */
+    const cfs_group *g; /* merged sketches (settled) */
     const cfs_hrow *h;
 } cause_model;
 
@@ -213,17 +219,17 @@ typedef struct dist_model {
     uint64_t requests, bytes, n403;
     cause_model *causes[CFS_CAUSE_COUNT];
     kvlist hours403;
-    kvlist tl;          /* 403s per bucket of a timeline finer than the hour (cfs_view.timeline) */
+    kvlist tl; /* 403s per bucket of a timeline finer than the hour (cfs_view.timeline) */
     kvlist waf_rules;
-    uint64_t hints[CFS_HINT_COUNT]; /* 403s per evidence that would decide them */
+    uint64_t hints[CFS_HINT_COUNT];         /* 403s per evidence that would decide them */
     uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* what the WAF logs add (waf.h notes) */
     uint32_t reference_ms;
     uint64_t fetches;
     uint64_t hidden403;     /* non-403 lines that are 403s remapped by CustomErrorResponses */
     unsigned hidden_status; /* their status (the remap's ResponseCode) */
-    uint64_t fetches_ttfb; /* of fetches, measured by time-to-first-byte */
-    uint64_t older403;     /* 403s judged by a config newer than their line (rules
-                            * "*_config_newer", cfs_rule_is_config_newer) */
+    uint64_t fetches_ttfb;  /* of fetches, measured by time-to-first-byte */
+    uint64_t older403;      /* 403s judged by a config newer than their line (rules
+                             * "*_config_newer", cfs_rule_is_config_newer) */
     const cfs_lrow **lrows; /* per-origin references (cfs_lrow), in label order */
     size_t nlrows;
 } dist_model;
@@ -243,7 +249,7 @@ typedef struct model {
     uint64_t requests;
     cfs_file_stats tot;
     size_t failed, warned;
-    int stopped; /* the stop flag was seen while building: print nothing */
+    int stopped;                            /* the stop flag was seen while building: print nothing */
     uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* over all distributions */
 } model;
 
@@ -255,8 +261,7 @@ static void hour_str(int64_t h, char *buf, size_t n)
      * uninitialised struct tm formats to.  Distinct hours keep distinct keys. */
     time_t t = (time_t)h;
     struct tm tm;
-    if (!cfs_time_in_range(h) || gmtime_r(&t, &tm) == NULL ||
-        strftime(buf, n, "%Y-%m-%dT%H:00Z", &tm) == 0)
+    if (!cfs_time_in_range(h) || gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:00Z", &tm) == 0)
         snprintf(buf, n, "@%lld", (long long)h);
 }
 
@@ -270,7 +275,10 @@ static void bucket_str(int64_t b, char *buf, size_t n)
 }
 
 /* --resolution's name and the words of the text report's timeline line. */
-static const char *resolution_name(int s) { return s == 60 ? "1m" : s == 300 ? "5m" : s == 900 ? "15m" : "1h"; }
+static const char *resolution_name(int s)
+{
+    return s == 60 ? "1m" : s == 300 ? "5m" : s == 900 ? "15m" : "1h";
+}
 static const char *resolution_words(int s)
 {
     return s == 60 ? "minute" : s == 300 ? "5 minutes" : s == 900 ? "15 minutes" : "hour";
@@ -338,7 +346,8 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
     const cfs_waf_index *w = o->waf;
     if (w) {
         const cfs_waf_stats *st = cfs_waf_get_stats(w);
-        fprintf(out, "Records: %llu read, %llu not WAF records, %llu blocking records outside the time window\n",
+        fprintf(out,
+                "Records: %llu read, %llu not WAF records, %llu blocking records outside the time window\n",
                 (unsigned long long)st->records, (unsigned long long)st->bad_lines,
                 (unsigned long long)st->out_of_window);
         fprintf(out, "Web ACLs:");
@@ -348,8 +357,10 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
             cfs_write_safe(out, a, strlen(a));
         }
         fprintf(out, "%s\n", cfs_waf_acl_count(w) ? "" : " none");
-        fprintf(out, "Coverage (no WAF record counts as \"not WAF\" only for a 403 of these distributions\n"
-                     "inside its span, widened by %d s either way):\n", CFS_WAF_COVER_SKEW_S);
+        fprintf(out,
+                "Coverage (no WAF record counts as \"not WAF\" only for a 403 of these distributions\n"
+                "inside its span, widened by %d s either way):\n",
+                CFS_WAF_COVER_SKEW_S);
         for (size_t i = 0; i < cfs_waf_source_count(w); i++) {
             const cfs_waf_source *c = cfs_waf_source_at(w, i);
             char a[40], b[40];
@@ -364,19 +375,26 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
         }
         if (!cfs_waf_source_count(w)) fprintf(out, "  none: no record names a distribution (httpSourceId)\n");
         if (st->no_source || st->sources_dropped)
-            fprintf(out, "  (%llu records without httpSourceId, %llu of distributions beyond the first %d: not counted)\n",
-                    (unsigned long long)st->no_source, (unsigned long long)st->sources_dropped,
-                    CFS_WAF_MAX_SOURCES);
+            fprintf(
+                out,
+                "  (%llu records without httpSourceId, %llu of distributions beyond the first %d: not counted)\n",
+                (unsigned long long)st->no_source, (unsigned long long)st->sources_dropped,
+                CFS_WAF_MAX_SOURCES);
     }
     uint64_t out_cov = m->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE];
     if (out_cov)
-        fprintf(out, "%llu 403s lie outside the WAF logs' coverage (distributions/time span): their WAF verdicts are "
-                     "not informed by the WAF logs\n", (unsigned long long)out_cov);
+        fprintf(
+            out,
+            "%llu 403s lie outside the WAF logs' coverage (distributions/time span): their WAF verdicts are "
+            "not informed by the WAF logs\n",
+            (unsigned long long)out_cov);
     uint64_t ch = m->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403], cd = m->waf_notes[CFS_WAF_NOTE_CODE_NOT_403];
     if (ch || cd)
-        fprintf(out, "Anomalies: %llu 403s joined to a CAPTCHA/CHALLENGE record (these answer 405/202, not 403) and "
-                     "%llu to a BLOCK record with a custom response code other than 403; judged as if unjoined\n",
-                (unsigned long long)ch, (unsigned long long)cd);
+        fprintf(
+            out,
+            "Anomalies: %llu 403s joined to a CAPTCHA/CHALLENGE record (these answer 405/202, not 403) and "
+            "%llu to a BLOCK record with a custom response code other than 403; judged as if unjoined\n",
+            (unsigned long long)ch, (unsigned long long)cd);
 }
 
 /* ---- evidence inputs (evidence.h) ---------------------------------------------------- */
@@ -393,7 +411,8 @@ static void ev_hour(int64_t s, char *buf, size_t n)
 {
     time_t t = (time_t)s;
     struct tm tm;
-    if (s == CFS_NO_TIME || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm)) snprintf(buf, n, "-");
+    if (s == CFS_NO_TIME || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm))
+        snprintf(buf, n, "-");
 }
 
 /* One line per evidence input: what it held, what it covered of the scanned traffic,
@@ -410,7 +429,8 @@ static void text_evidence(FILE *out, const cfs_report_opts *o)
         cfs_write_safe(out, e->path, strlen(e->path));
         if (e->kind == CFS_EVID_WAF)
             fprintf(out, ": %llu file%s, %llu records (%llu not WAF records)", (unsigned long long)e->files,
-                    e->files == 1 ? "" : "s", (unsigned long long)e->records, (unsigned long long)e->unusable);
+                    e->files == 1 ? "" : "s", (unsigned long long)e->records,
+                    (unsigned long long)e->unusable);
         else
             fprintf(out, ": %llu file%s, %llu config%s loaded (%llu failed)", (unsigned long long)e->files,
                     e->files == 1 ? "" : "s", (unsigned long long)e->records, e->records == 1 ? "" : "s",
@@ -431,8 +451,7 @@ static void text_evidence(FILE *out, const cfs_report_opts *o)
         if (e->requests)
             fprintf(out, "\n    covers %llu scanned requests (%llu 403s), hours %s .. %s\n",
                     (unsigned long long)e->requests, (unsigned long long)e->forbidden, a, b);
-        else
-            fprintf(out, "\n    covers none of the scanned requests\n");
+        else fprintf(out, "\n    covers none of the scanned requests\n");
     }
     for (size_t i = 0; i < es->n; i++) {
         const cfs_evid_input *e = &es->v[i];
@@ -454,10 +473,12 @@ static void json_evidence(FILE *out, const cfs_report_opts *o)
         char a[40], b[40];
         fprintf(out, "%s{\"kind\":\"%s\",\"path\":", i ? "," : "", cfs_evid_kind_name(e->kind));
         json_cstr(out, e->path);
-        fprintf(out, ",\"files\":%llu,\"records\":%llu,\"%s\":%llu,\"distributions_total\":%llu,\"distributions\":[",
-                (unsigned long long)e->files, (unsigned long long)e->records,
-                e->kind == CFS_EVID_WAF ? "not_records" : "failed", (unsigned long long)e->unusable,
-                (unsigned long long)e->ndists);
+        fprintf(
+            out,
+            ",\"files\":%llu,\"records\":%llu,\"%s\":%llu,\"distributions_total\":%llu,\"distributions\":[",
+            (unsigned long long)e->files, (unsigned long long)e->records,
+            e->kind == CFS_EVID_WAF ? "not_records" : "failed", (unsigned long long)e->unusable,
+            (unsigned long long)e->ndists);
         /* dists is space-separated ids */
         const char *p = e->dists ? e->dists : "";
         int first = 1;
@@ -497,8 +518,9 @@ static void json_evidence(FILE *out, const cfs_report_opts *o)
 
 static void json_waf_notes(FILE *out, const dist_model *d)
 {
-    fprintf(out, ",\"waf_anomalies\":{\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu},"
-                 "\"waf_outside_coverage_403\":%llu",
+    fprintf(out,
+            ",\"waf_anomalies\":{\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu},"
+            "\"waf_outside_coverage_403\":%llu",
             (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
             (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403],
             (unsigned long long)d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE]);
@@ -510,8 +532,9 @@ static void json_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
     const cfs_waf_index *w = o ? o->waf : NULL;
     if (!w) return;
     const cfs_waf_stats *st = cfs_waf_get_stats(w);
-    fprintf(out, ",\"waf_logs\":{\"records\":%llu,\"bad_lines\":%llu,\"out_of_window\":%llu,"
-                 "\"no_source\":%llu,\"sources_dropped\":%llu,\"skew_s\":%d,\"web_acls\":[",
+    fprintf(out,
+            ",\"waf_logs\":{\"records\":%llu,\"bad_lines\":%llu,\"out_of_window\":%llu,"
+            "\"no_source\":%llu,\"sources_dropped\":%llu,\"skew_s\":%d,\"web_acls\":[",
             (unsigned long long)st->records, (unsigned long long)st->bad_lines,
             (unsigned long long)st->out_of_window, (unsigned long long)st->no_source,
             (unsigned long long)st->sources_dropped, CFS_WAF_COVER_SKEW_S);
@@ -527,16 +550,19 @@ static void json_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
         ms_str(c->last_ms, b, sizeof b);
         fprintf(out, "%s{\"distribution\":", i ? "," : "");
         json_cstr(out, c->id);
-        fprintf(out, ",\"first\":\"%s\",\"last\":\"%s\",\"first_ms\":%lld,\"last_ms\":%lld,\"actions\":{", a, b,
-                (long long)c->first_ms, (long long)c->last_ms);
+        fprintf(out, ",\"first\":\"%s\",\"last\":\"%s\",\"first_ms\":%lld,\"last_ms\":%lld,\"actions\":{", a,
+                b, (long long)c->first_ms, (long long)c->last_ms);
         for (int k = 0; k < CFS_WAF_COUNT_ACTION; k++)
-            fprintf(out, "%s\"%s\":%llu", k ? "," : "", WAF_ACTION_NAMES[k], (unsigned long long)c->actions[k]);
+            fprintf(out, "%s\"%s\":%llu", k ? "," : "", WAF_ACTION_NAMES[k],
+                    (unsigned long long)c->actions[k]);
         fputs("}}", out);
     }
-    fprintf(out, "],\"outside_coverage_403\":%llu,\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu}",
-            (unsigned long long)m->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE],
-            (unsigned long long)m->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
-            (unsigned long long)m->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
+    fprintf(
+        out,
+        "],\"outside_coverage_403\":%llu,\"captcha_or_challenge_on_403\":%llu,\"block_code_not_403\":%llu}",
+        (unsigned long long)m->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE],
+        (unsigned long long)m->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
+        (unsigned long long)m->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
 }
 
 static cause_model *cause_get(dist_model *d, int c)
@@ -676,7 +702,8 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         dist_pos *pos = dist_slot(m, l->dist);
         if (!pos->d) continue;
         dist_model *d = pos->d;
-        const cfs_lrow **lr = cfs_realloc(d->lrows, (d->nlrows + 1) * sizeof *d->lrows, "building the report");
+        const cfs_lrow **lr = cfs_realloc(d->lrows, (d->nlrows + 1) * sizeof *d->lrows,
+                                          "building the report");
         if (!lr) continue; /* out of memory (recorded) */
         d->lrows = lr;
         size_t j = d->nlrows++;
@@ -764,14 +791,17 @@ static void text_settle(FILE *out, const dist_model *d)
     static const char *const what[CFS_HINT_COUNT] = {
         [CFS_HINT_WAF_LOGS] = "are edge refusals only WAF logs can confirm or rule out (pass --waf-logs)",
         [CFS_HINT_CONFIG] = "rest on signatures the distribution config would settle (pass --config)",
-        [CFS_HINT_COOKIES] = "are on signed behaviors with cookie logging off or unknown: signed cookies cannot be seen "
-                             "(turn on Logging.IncludeCookies)",
+        [CFS_HINT_COOKIES] =
+            "are on signed behaviors with cookie logging off or unknown: signed cookies cannot be seen "
+            "(turn on Logging.IncludeCookies)",
         [CFS_HINT_TIME] = "have no time-taken or time-to-first-byte: edge and origin cannot be told apart",
-        [CFS_HINT_REFERENCE] = "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
-                               "origin as fast as the edge): scan a longer window",
+        [CFS_HINT_REFERENCE] =
+            "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
+            "origin as fast as the edge): scan a longer window",
         [CFS_HINT_ORIGIN] = "took 5-20 ms: edge or origin; the origin's access logs would settle them",
-        [CFS_HINT_CONFIG_NEWER] = "were judged by a config modified after them (LastModifiedTime): the config "
-                                  "in force then would settle them",
+        [CFS_HINT_CONFIG_NEWER] =
+            "were judged by a config modified after them (LastModifiedTime): the config "
+            "in force then would settle them",
     };
     int any = 0;
     for (int h = 1; h < CFS_HINT_COUNT; h++) {
@@ -825,14 +855,17 @@ static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_op
         fprintf(out, "  config: custom 403 page ");
         cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
         fprintf(out, "%s\n", ttl);
-        fprintf(out, "  The distribution serves a custom 403 page, so 403 bodies say nothing about their cause:\n"
-                     "  verdicts resting on the content type alone are at most possible\n");
+        fprintf(out,
+                "  The distribution serves a custom 403 page, so 403 bodies say nothing about their cause:\n"
+                "  verdicts resting on the content type alone are at most possible\n");
     } else if (c) {
         fprintf(out, "  config: 403 kept as CloudFront's own response%s\n", ttl[0] ? ttl : "");
     }
     if (d->hidden403) {
-        fprintf(out, "  %llu responses with result type Error and status %u are 403s remapped by CustomErrorResponses",
-                (unsigned long long)d->hidden403, d->hidden_status);
+        fprintf(
+            out,
+            "  %llu responses with result type Error and status %u are 403s remapped by CustomErrorResponses",
+            (unsigned long long)d->hidden403, d->hidden_status);
         if (c && c->err403_page && c->err403_page[0]) {
             fprintf(out, " (");
             cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
@@ -913,13 +946,16 @@ static void text_config_read(FILE *out, const dist_model *d, const cfs_report_op
         else fprintf(out, ", aliases not in the config");
         fprintf(out, ", web ACL %s, IncludeCookies %s\n", c->web_acl_id && c->web_acl_id[0] ? "yes" : "no",
                 include_cookies_word(c->include_cookies, 0));
-        fprintf(out, "  config: %zu behavior%s: %zu restricted, %zu with a viewer-request function, %zu with other "
-                     "function associations, %zu with functions not in the config\n",
-                k.behaviors, plural(k.behaviors), k.restricted, k.viewer_fn, k.other_fn, k.fn_unknown);
-        fprintf(out, "  config: %zu origin%s: %zu S3 REST, %zu S3 website, %zu custom, %zu CloudFront", k.origins,
-                plural(k.origins), k.by_kind[CFS_ORIGIN_S3_REST], k.by_kind[CFS_ORIGIN_S3_WEBSITE],
+        fprintf(
+            out,
+            "  config: %zu behavior%s: %zu restricted, %zu with a viewer-request function, %zu with other "
+            "function associations, %zu with functions not in the config\n",
+            k.behaviors, plural(k.behaviors), k.restricted, k.viewer_fn, k.other_fn, k.fn_unknown);
+        fprintf(out, "  config: %zu origin%s: %zu S3 REST, %zu S3 website, %zu custom, %zu CloudFront",
+                k.origins, plural(k.origins), k.by_kind[CFS_ORIGIN_S3_REST], k.by_kind[CFS_ORIGIN_S3_WEBSITE],
                 k.by_kind[CFS_ORIGIN_CUSTOM], k.by_kind[CFS_ORIGIN_CLOUDFRONT]);
-        if (k.by_kind[CFS_ORIGIN_UNKNOWN]) fprintf(out, ", %zu of unknown kind", k.by_kind[CFS_ORIGIN_UNKNOWN]);
+        if (k.by_kind[CFS_ORIGIN_UNKNOWN])
+            fprintf(out, ", %zu of unknown kind", k.by_kind[CFS_ORIGIN_UNKNOWN]);
         fprintf(out, "; %zu origin group%s\n", c->n_origin_groups, plural(c->n_origin_groups));
         if (c->last_modified != CFS_NO_TIME) {
             char ts[40];
@@ -953,15 +989,20 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
     else fputs("null", out);
     if (c->aliases_known) fprintf(out, ",\"aliases\":%zu", c->n_aliases);
     else fputs(",\"aliases\":null", out);
-    fprintf(out, ",\"web_acl\":%s,\"include_cookies\":\"%s\"", c->web_acl_id && c->web_acl_id[0] ? "true" : "false",
+    fprintf(out, ",\"web_acl\":%s,\"include_cookies\":\"%s\"",
+            c->web_acl_id && c->web_acl_id[0] ? "true" : "false",
             include_cookies_word(c->include_cookies, 1));
-    fprintf(out, ",\"behaviors\":{\"total\":%zu,\"restricted\":%zu,\"viewer_request_functions\":%zu,"
-                 "\"other_functions\":%zu,\"functions_unknown\":%zu}",
+    fprintf(out,
+            ",\"behaviors\":{\"total\":%zu,\"restricted\":%zu,\"viewer_request_functions\":%zu,"
+            "\"other_functions\":%zu,\"functions_unknown\":%zu}",
             k.behaviors, k.restricted, k.viewer_fn, k.other_fn, k.fn_unknown);
-    fprintf(out, ",\"origins\":{\"total\":%zu,\"s3_rest\":%zu,\"s3_website\":%zu,\"custom\":%zu,\"cloudfront\":%zu,"
-                 "\"unknown\":%zu,\"groups\":%zu}",
-            k.origins, k.by_kind[CFS_ORIGIN_S3_REST], k.by_kind[CFS_ORIGIN_S3_WEBSITE], k.by_kind[CFS_ORIGIN_CUSTOM],
-            k.by_kind[CFS_ORIGIN_CLOUDFRONT], k.by_kind[CFS_ORIGIN_UNKNOWN], c->n_origin_groups);
+    fprintf(
+        out,
+        ",\"origins\":{\"total\":%zu,\"s3_rest\":%zu,\"s3_website\":%zu,\"custom\":%zu,\"cloudfront\":%zu,"
+        "\"unknown\":%zu,\"groups\":%zu}",
+        k.origins, k.by_kind[CFS_ORIGIN_S3_REST], k.by_kind[CFS_ORIGIN_S3_WEBSITE],
+        k.by_kind[CFS_ORIGIN_CUSTOM], k.by_kind[CFS_ORIGIN_CLOUDFRONT], k.by_kind[CFS_ORIGIN_UNKNOWN],
+        c->n_origin_groups);
     if (c->last_modified != CFS_NO_TIME) {
         char ts[40];
         lm_str(c->last_modified, ts, sizeof ts);
@@ -1002,8 +1043,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     uint64_t rej = total_rejected(&m.tot);
     fprintf(out, "cfscan report\n=============\n\n");
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
-            v->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6,
-            m.tot.bytes_out / 1e6);
+            v->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6, m.tot.bytes_out / 1e6);
     /* with filters besides the window, "filtered" counts the lines they excluded too */
     int line_filters = 0;
     for (size_t i = 0; o && i < o->nsel; i++)
@@ -1016,7 +1056,8 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         fprintf(out, "Rejected lines by reason:");
         for (int r = 0; r < CFS_REJ_COUNT; r++)
             if (m.tot.rejected[r])
-                fprintf(out, " %s=%llu", cfs_reject_name((cfs_reject)r), (unsigned long long)m.tot.rejected[r]);
+                fprintf(out, " %s=%llu", cfs_reject_name((cfs_reject)r),
+                        (unsigned long long)m.tot.rejected[r]);
         fputc('\n', out);
     }
     if (o && o->nsel) {
@@ -1028,13 +1069,16 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         fputc('\n', out);
     }
     if (o && o->selected_nothing)
-        fprintf(out, "The window and filters selected nothing (%s): this report is empty because of "
-                     "them, not because the logs are clean\n",
+        fprintf(out,
+                "The window and filters selected nothing (%s): this report is empty because of "
+                "them, not because the logs are clean\n",
                 o->nothing_why ? o->nothing_why : "no line passed");
     if (m.tot.short_lines || m.tot.trailing_tab || m.tot.crlf)
-        fprintf(out, "Tolerated: %llu lines missing trailing fields, %llu with a trailing TAB, %llu CRLF line ends\n",
-                (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
-                (unsigned long long)m.tot.crlf);
+        fprintf(
+            out,
+            "Tolerated: %llu lines missing trailing fields, %llu with a trailing TAB, %llu CRLF line ends\n",
+            (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
+            (unsigned long long)m.tot.crlf);
     /* Unusable paths first, then inputs in input order, as the ledger listed them (at
      * most CFS_MAX_LISTED errors and warnings: ten million empty files must not make
      * ten million lines); the rest are counted below. */
@@ -1058,9 +1102,9 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         if (f->status != CFS_OK) {
             fputs(": ", out);
             cfs_write_safe(out, f->error, strnlen(f->error, sizeof f->error));
-            fprintf(out, " (%s); %llu lines read before it", cfs_status_str(f->status), (unsigned long long)f->lines);
-        }
-        else if (w) fprintf(out, ": %s", w);
+            fprintf(out, " (%s); %llu lines read before it", cfs_status_str(f->status),
+                    (unsigned long long)f->lines);
+        } else if (w) fprintf(out, ": %s", w);
         else fprintf(out, ":");
         if (fr) {
             fprintf(out, "%s%llu lines rejected (", w || f->status != CFS_OK ? "; " : " ",
@@ -1076,8 +1120,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         }
         fputc('\n', out);
     }
-    if (L->errors_unlisted)
-        fprintf(out, "ERROR %zu more failed inputs (not listed)\n", L->errors_unlisted);
+    if (L->errors_unlisted) fprintf(out, "ERROR %zu more failed inputs (not listed)\n", L->errors_unlisted);
     if (L->warnings_unlisted)
         fprintf(out, "WARNING %zu more inputs with warnings (not listed; see --format json counts)\n",
                 L->warnings_unlisted);
@@ -1118,12 +1161,15 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         if (d->reference_ms)
             /* One sentence; how the reference is used is in the README ("Edge versus
              * origin") and in the JSON's reference_rule. */
-            fprintf(out, "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s "
-                         "(edge <= 5 ms, origin >= 20 ms)\n",
+            fprintf(out,
+                    "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s "
+                    "(edge <= 5 ms, origin >= 20 ms)\n",
                     d->reference_ms, (unsigned long long)d->fetches, measure);
         else
-            fprintf(out, "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
-                    (unsigned long long)d->fetches, measure);
+            fprintf(
+                out,
+                "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
+                (unsigned long long)d->fetches, measure);
         for (size_t r = 0; r < d->nlrows; r++) {
             const cfs_lrow *l = d->lrows[r];
             uint32_t ms = cfs_attr_reference_ms(l->h);
@@ -1131,7 +1177,8 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             cfs_write_safe(out, l->label, strlen(l->label)); /* a v2 path pattern is log data */
             fputs(": ", out);
             if (ms)
-                fprintf(out, "%u ms from %llu fetches (used for its 403s)\n", ms, (unsigned long long)l->h->count);
+                fprintf(out, "%u ms from %llu fetches (used for its 403s)\n", ms,
+                        (unsigned long long)l->h->count);
             else
                 fprintf(out, "%llu fetches, too few: its 403s use the distribution's reference\n",
                         (unsigned long long)l->h->count);
@@ -1142,17 +1189,19 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         int nc = ranked_causes(d, order);
         for (int k = 0; k < nc; k++) {
             cause_model *c = d->causes[order[k]];
-            fprintf(out, "  %d. %-22s %10llu  %5.1f%%   confirmed %llu, likely %llu, possible %llu\n",
-                    k + 1, cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
-                    100.0 * c->n / d->n403, (unsigned long long)c->ev[CFS_EV_CONFIRMED],
-                    (unsigned long long)c->ev[CFS_EV_LIKELY], (unsigned long long)c->ev[CFS_EV_POSSIBLE]);
+            fprintf(out, "  %d. %-22s %10llu  %5.1f%%   confirmed %llu, likely %llu, possible %llu\n", k + 1,
+                    cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n, 100.0 * c->n / d->n403,
+                    (unsigned long long)c->ev[CFS_EV_CONFIRMED], (unsigned long long)c->ev[CFS_EV_LIKELY],
+                    (unsigned long long)c->ev[CFS_EV_POSSIBLE]);
             fprintf(out, "      rules   ");
             for (size_t r = 0; r < c->rules.n && r < 4; r++)
-                fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->rules.v[r].key, (unsigned long long)c->rules.v[r].n);
+                fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->rules.v[r].key,
+                        (unsigned long long)c->rules.v[r].n);
             if (c->cands.n) {
                 fprintf(out, "\n      could be");
                 for (size_t r = 0; r < c->cands.n; r++)
-                    fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->cands.v[r].key, (unsigned long long)c->cands.v[r].n);
+                    fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->cands.v[r].key,
+                            (unsigned long long)c->cands.v[r].n);
             }
             fprintf(out, "\n      edges   ");
             for (size_t r = 0; r < c->edges.n && r < (size_t)top; r++) {
@@ -1191,11 +1240,14 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             fputc('\n', out);
         }
         if (d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE])
-            fprintf(out, "  WAF logs: %llu 403s outside their coverage (distribution/time span): not informed by them\n",
-                    (unsigned long long)d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE]);
+            fprintf(
+                out,
+                "  WAF logs: %llu 403s outside their coverage (distribution/time span): not informed by them\n",
+                (unsigned long long)d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE]);
         if (d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403] || d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403])
-            fprintf(out, "  WAF anomalies: %llu 403s joined to CAPTCHA/CHALLENGE records, %llu to BLOCK records "
-                         "with another response code (judged as if unjoined)\n",
+            fprintf(out,
+                    "  WAF anomalies: %llu 403s joined to CAPTCHA/CHALLENGE records, %llu to BLOCK records "
+                    "with another response code (judged as if unjoined)\n",
                     (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
                     (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
         if (d->waf_rules.n) {
@@ -1212,9 +1264,11 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     /* "without --config" also when configs were given but none is of a scanned
      * distribution: they changed nothing */
     if (!(o && o->with_config && (!o->evidence || cfs_evid_config_applied(o->evidence))))
-        fprintf(out, "\nNote: without --config, https_required, signed-URL and origin causes rest on log signatures alone,\n"
-                     "and cname_not_associated cannot be seen: CloudFront usually does not log requests for a host that\n"
-                     "is not an alternate domain name of any distribution.\n");
+        fprintf(
+            out,
+            "\nNote: without --config, https_required, signed-URL and origin causes rest on log signatures alone,\n"
+            "and cname_not_associated cannot be seen: CloudFront usually does not log requests for a host that\n"
+            "is not an alternate domain name of any distribution.\n");
     fputs(LEGEND, out);
     free_model(&m);
 }
@@ -1228,11 +1282,12 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     if (!build_for(&m, v, o)) return;
     uint64_t n403 = 0;
     for (size_t i = 0; i < m.nd; i++) n403 += m.d[i]->n403;
-    fprintf(out, "cfscan --brief: %llu requests in %zu files, %llu 403s (%.1f%%), %llu lines rejected, "
-                 "%zu inputs failed\n",
+    fprintf(out,
+            "cfscan --brief: %llu requests in %zu files, %llu 403s (%.1f%%), %llu lines rejected, "
+            "%zu inputs failed\n",
             (unsigned long long)m.tot.aggregated, v->nfiles, (unsigned long long)n403,
-            m.tot.aggregated ? 100.0 * n403 / m.tot.aggregated : 0.0, (unsigned long long)total_rejected(&m.tot),
-            m.failed);
+            m.tot.aggregated ? 100.0 * n403 / m.tot.aggregated : 0.0,
+            (unsigned long long)total_rejected(&m.tot), m.failed);
     const cfs_evid_set *es = o ? o->evidence : NULL;
     for (size_t i = 0; es && i < es->n; i++) {
         const cfs_evid_input *e = &es->v[i];
@@ -1274,8 +1329,8 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             const char *step = cfs_cause_first_step((cfs_cause)c->cause);
             if (c->cause == CFS_CAUSE_WAF_BLOCK && e[CFS_EV_CONFIRMED] < c->n && !(o && o->with_waf))
                 step = "Confirm with --waf-logs: its record names the rule";
-            fprintf(out, "  %-20s %7llu %-16.16s %s\n", cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
-                    ev, step);
+            fprintf(out, "  %-20s %7llu %-16.16s %s\n", cfs_cause_name((cfs_cause)c->cause),
+                    (unsigned long long)c->n, ev, step);
         }
     }
     if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
@@ -1287,11 +1342,13 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 }
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
+/* clang-format off */
 static const char *const hint_keys[CFS_HINT_COUNT] = {
     [CFS_HINT_WAF_LOGS] = "waf_logs", [CFS_HINT_CONFIG] = "config", [CFS_HINT_COOKIES] = "cookie_logging",
     [CFS_HINT_TIME] = "time_taken", [CFS_HINT_REFERENCE] = "origin_reference",
     [CFS_HINT_ORIGIN] = "origin_logs", [CFS_HINT_CONFIG_NEWER] = "config_in_force",
 };
+/* clang-format on */
 
 static void json_settle(FILE *out, const dist_model *d)
 {
@@ -1353,10 +1410,11 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         json_cstr(out, o->sel_values[i]);
     }
     fprintf(out, "},\"selected_nothing\":%s}", o && o->selected_nothing ? "true" : "false");
-    fprintf(out, ",\"inputs\":{\"files\":%zu,\"files_failed\":%zu,\"files_pruned\":%llu,"
-                 "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
-                 "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"
-                 "\"rejected_by_reason\":{",
+    fprintf(out,
+            ",\"inputs\":{\"files\":%zu,\"files_failed\":%zu,\"files_pruned\":%llu,"
+            "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"
+            "\"filtered\":%llu,\"header_lines\":%llu,\"blank_lines\":%llu,\"rejected\":%llu,"
+            "\"rejected_by_reason\":{",
             v->nfiles, m.failed, (unsigned long long)L->pruned, (unsigned long long)m.tot.bytes_in,
             (unsigned long long)m.tot.bytes_out, (unsigned long long)m.tot.lines,
             (unsigned long long)m.tot.aggregated, (unsigned long long)m.tot.filtered,
@@ -1424,16 +1482,18 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         fprintf(out, "%s{\"distribution\":", first ? "" : ",");
         first = 0;
         json_cstr(out, d->dist);
-        fprintf(out, ",\"requests\":%llu,\"forbidden\":%llu,\"origin_reference_ms\":%u,\"origin_fetches\":%llu,"
-                     "\"origin_reference_measure\":\"%s\",\"causes\":[",
+        fprintf(out,
+                ",\"requests\":%llu,\"forbidden\":%llu,\"origin_reference_ms\":%u,\"origin_fetches\":%llu,"
+                "\"origin_reference_measure\":\"%s\",\"causes\":[",
                 (unsigned long long)d->requests, (unsigned long long)d->n403, d->reference_ms,
                 (unsigned long long)d->fetches, cfs_attr_reference_measure(d->fetches, d->fetches_ttfb));
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
         for (int k = 0; k < nc; k++) {
             cause_model *c = d->causes[order[k]];
-            fprintf(out, "%s{\"cause\":\"%s\",\"requests\":%llu,\"bytes\":%llu,\"share\":%.6f,"
-                         "\"evidence\":{\"confirmed\":%llu,\"likely\":%llu,\"possible\":%llu},\"rules\":",
+            fprintf(out,
+                    "%s{\"cause\":\"%s\",\"requests\":%llu,\"bytes\":%llu,\"share\":%.6f,"
+                    "\"evidence\":{\"confirmed\":%llu,\"likely\":%llu,\"possible\":%llu},\"rules\":",
                     k ? "," : "", cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n,
                     (unsigned long long)c->bytes, (double)c->n / (double)d->n403,
                     (unsigned long long)c->ev[CFS_EV_CONFIRMED], (unsigned long long)c->ev[CFS_EV_LIKELY],
@@ -1448,8 +1508,9 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             fputs(",\"top_clients\":", out);
             json_topk(out, c->h ? c->h->ips : NULL, top);
             if (c->g)
-                fprintf(out, ",\"distinct_clients\":%.0f,\"time_taken_ms\":{\"p50\":%u,\"p90\":%u,\"p99\":%u},"
-                             "\"time_to_first_byte_ms\":{\"p50\":%u,\"p90\":%u,\"p99\":%u}",
+                fprintf(out,
+                        ",\"distinct_clients\":%.0f,\"time_taken_ms\":{\"p50\":%u,\"p90\":%u,\"p99\":%u},"
+                        "\"time_to_first_byte_ms\":{\"p50\":%u,\"p90\":%u,\"p99\":%u}",
                         cfs_hll_estimate(&c->g->clients), cfs_hist_quantile(&c->g->tt, 0.5),
                         cfs_hist_quantile(&c->g->tt, 0.9), cfs_hist_quantile(&c->g->tt, 0.99),
                         cfs_hist_quantile(&c->g->ttfb, 0.5), cfs_hist_quantile(&c->g->ttfb, 0.9),
@@ -1474,8 +1535,9 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             const cfs_lrow *l = d->lrows[r];
             fprintf(out, "%s{\"origin\":", r ? "," : "");
             json_cstr(out, l->label);
-            fprintf(out, ",\"reference_ms\":%u,\"fetches\":%llu,\"measure\":\"%s\"}", cfs_attr_reference_ms(l->h),
-                    (unsigned long long)l->h->count, cfs_attr_reference_measure(l->h->count, l->ttfb));
+            fprintf(out, ",\"reference_ms\":%u,\"fetches\":%llu,\"measure\":\"%s\"}",
+                    cfs_attr_reference_ms(l->h), (unsigned long long)l->h->count,
+                    cfs_attr_reference_measure(l->h->count, l->ttfb));
         }
         fputc(']', out);
         if (o && o->with_waf) json_waf_notes(out, d);

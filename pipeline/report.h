@@ -16,12 +16,12 @@
 #define CFS_REPORT_TOP_DEFAULT 5
 
 typedef struct cfs_report_opts {
-    int top;               /* entries per top list (CFS_REPORT_TOP_DEFAULT when <= 0) */
-    int with_config;       /* --config was given */
-    int with_waf;          /* --waf-logs was given */
+    int top;                      /* entries per top list (CFS_REPORT_TOP_DEFAULT when <= 0) */
+    int with_config;              /* --config was given */
+    int with_waf;                 /* --waf-logs was given */
     const char *const *waf_rules; /* names for cfs_wrow.rule (NULL without WAF logs) */
     size_t nwaf_rules;
-    volatile sig_atomic_t *stop; /* set by a signal handler: stop building, print nothing */
+    volatile sig_atomic_t *stop;  /* set by a signal handler: stop building, print nothing */
     const cfs_waf_index *waf;     /* the loaded WAF logs, for their coverage; NULL when the
                                    * report is made from summaries (merge) */
     const cfs_config_set *config; /* the loaded --config files, to say what was read from

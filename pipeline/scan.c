@@ -34,8 +34,8 @@
 #include "kernels/kernels.h"
 #include "pipeline/fields.h"
 
-#define WINDOW (CFS_MAX_LINE + 1)   /* a longest legal line plus its LF fits a window */
-#define BLOCK ((size_t)8 << 20)     /* unit of work inside a large input */
+#define WINDOW (CFS_MAX_LINE + 1) /* a longest legal line plus its LF fits a window */
+#define BLOCK ((size_t)8 << 20)   /* unit of work inside a large input */
 /* Capacity of a block's copy buffer (produce_blocks).  Pieces are appended until the
  * buffer holds an LF at or past BLOCK bytes, or a longest line (WINDOW) past BLOCK without
  * one, so it ends up with at most BLOCK + WINDOW bytes plus one piece; the streaming
@@ -56,64 +56,64 @@ _Static_assert(CFS_DECODE_PIECE <= ((size_t)1 << 20), "ACC_CAP's headroom holds 
 
 /* ---- work units (order-dependent state) ------------------------------------------------ */
 typedef struct unit {
-    cfs_agg heavy;          /* only .heavy is used */
+    cfs_agg heavy; /* only .heavy is used */
     int heavy_init;
-    cfs_req_row *rows;      /* matching rows after the spilled ones */
+    cfs_req_row *rows; /* matching rows after the spilled ones */
     size_t nrows, cap;
-    size_t row_bytes;       /* row_cost of rows[] */
-    FILE *spill;            /* the unit's first nspilled rows (unit_spill) */
+    size_t row_bytes; /* row_cost of rows[] */
+    FILE *spill;      /* the unit's first nspilled rows (unit_spill) */
     uint64_t nspilled;
     int spill_failed;
     char why[160];
 } unit;
 
 typedef struct file_slot {
-    unit **units;           /* by block index; NULL entries for blocks with nothing */
-    uint8_t *stored;        /* by block index: the block has finished */
-    size_t nunits;          /* entries in units/stored */
-    size_t folded;          /* blocks [0, folded) are folded into the result */
+    unit **units;    /* by block index; NULL entries for blocks with nothing */
+    uint8_t *stored; /* by block index: the block has finished */
+    size_t nunits;   /* entries in units/stored */
+    size_t folded;   /* blocks [0, folded) are folded into the result */
     int done;
-    cfs_reader *reader;     /* kept open while zero-copy blocks still read it */
-    int pending;            /* producer hold + blocks in flight */
+    cfs_reader *reader; /* kept open while zero-copy blocks still read it */
+    int pending;        /* producer hold + blocks in flight */
 } file_slot;
 
 typedef struct shared {
-    const cfs_inputs *in;   /* the batch being scanned */
-    cfs_file_stats *files;  /* its per-input counts, by index in the batch */
+    const cfs_inputs *in;  /* the batch being scanned */
+    cfs_file_stats *files; /* its per-input counts, by index in the batch */
     const cfs_scan_opts *o;
     cfs_scan_result *res;
     file_slot *slots;
     size_t fold_next;
     const cfs_kernel *kernel;
-    unsigned parse_need;    /* cfs_record_parse's CFS_PARSE_* for this scan */
+    unsigned parse_need;         /* cfs_record_parse's CFS_PARSE_* for this scan */
     cfs_thread_agg *thread_aggs; /* per thread: exact counter and 403 accumulator */
-    cfs_kmap *thread_tl;    /* per thread: the 403 timeline (opts.timeline_s), else NULL */
-    int line_extra;         /* filters, a timeline or rows: handle_line calls line_extra */
+    cfs_kmap *thread_tl;         /* per thread: the 403 timeline (opts.timeline_s), else NULL */
+    int line_extra;              /* filters, a timeline or rows: handle_line calls line_extra */
     uint32_t **thread_pos;
-    int folding;            /* a thread is folding units into the result (fold_pending) */
-    int inflight;           /* blocks spawned and not finished (backpressure): bounds both
-                             * copied memory and how far the producer reads ahead of the
-                             * parsers in a mapped file */
+    int folding;  /* a thread is folding units into the result (fold_pending) */
+    int inflight; /* blocks spawned and not finished (backpressure): bounds both
+                   * copied memory and how far the producer reads ahead of the
+                   * parsers in a mapped file */
     int max_inflight;
     double t0, last_progress;
     uint64_t progress_bytes;
     size_t progress_files;
-    uint64_t rows_bytes;    /* cost of res->rows held now (row_cost) */
-    uint64_t rows_mem;      /* spill above this (opts.rows_mem) */
+    uint64_t rows_bytes; /* cost of res->rows held now (row_cost) */
+    uint64_t rows_mem;   /* spill above this (opts.rows_mem) */
 } shared;
 
 /* Per parse sequence (a small file, or one block of a large one). */
 typedef struct pstate {
     shared *sh;
     size_t file;
-    cfs_file_stats st;      /* local counts, added to the file's under a lock */
+    cfs_file_stats st; /* local counts, added to the file's under a lock */
     cfs_layout layout;
     cfs_record rec;
     unit *u;
     const cfs_input *input;
-    cfs_span file_dist;     /* distribution id from the file name, or {NULL,0} */
-    int skipping;           /* inside a line already counted as too long: drop bytes to its LF */
-    uint32_t block;         /* the block of the file this sequence parses (0 for a whole file) */
+    cfs_span file_dist; /* distribution id from the file name, or {NULL,0} */
+    int skipping;       /* inside a line already counted as too long: drop bytes to its LF */
+    uint32_t block;     /* the block of the file this sequence parses (0 for a whole file) */
 } pstate;
 
 static double now_s(void)
@@ -180,17 +180,17 @@ typedef struct spill_rec {
 
 typedef struct cfs_row_spill {
     FILE *f;
-    int failed;       /* a write failed: the scan reports it */
+    int failed; /* a write failed: the scan reports it */
     char why[256];
-    uint64_t nrows;   /* rows in the file */
-    uint64_t read;    /* rows read back so far (the position in keys) */
-    size_t mem_rows;  /* position in res->rows once the file is read */
-    cfs_req_row cur;  /* the row last handed out from the file */
+    uint64_t nrows;  /* rows in the file */
+    uint64_t read;   /* rows read back so far (the position in keys) */
+    size_t mem_rows; /* position in res->rows once the file is read */
+    cfs_req_row cur; /* the row last handed out from the file */
     size_t cur_cap;
-    int cause;        /* --cause filter (-1 = any), applied on reading back */
+    int cause;              /* --cause filter (-1 = any), applied on reading back */
     struct spill_key *keys; /* the rows' sort keys and offsets, sorted (cfs_scan_rows_begin) */
     uint64_t nkeys;
-    cfs_kmap refs;    /* dist -> origin reference ms (ref_row) */
+    cfs_kmap refs; /* dist -> origin reference ms (ref_row) */
     const cfs_agg *agg;
     cfs_attr_ctx ctx; /* the scan's evidence, for cfs_fast_settle */
 } cfs_row_spill;
@@ -205,7 +205,10 @@ typedef struct ref_row {
 static size_t row_cost(const cfs_req_row *r) { return sizeof *r + r->len + 1 + 16; }
 
 /* The rows' temporary file (cfs_temp_file); NULL with why set when it cannot be made. */
-static FILE *spill_open(char *why, size_t whylen) { return cfs_temp_file("requests", "the matching rows", why, whylen); }
+static FILE *spill_open(char *why, size_t whylen)
+{
+    return cfs_temp_file("requests", "the matching rows", why, whylen);
+}
 
 /* Append rows[0..n) to f (unless *failed) and free their texts. */
 static void spill_write(FILE *f, cfs_req_row *rows, size_t n, int *failed, char *why, size_t whylen)
@@ -298,7 +301,8 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
     if (!f) return;
     cfs_attribution at = al.at;
     /* A provisional cause may still settle into the wanted one: keep it for now. */
-    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) || !cfs_filter_dist(f->sel, r->dist))
+    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) ||
+        !cfs_filter_dist(f->sel, r->dist))
         return;
     /* --redact-clients: the filter above saw the full address; the row gets the prefix
      * (c-ip, and each address of x-forwarded-for). */
@@ -472,8 +476,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     if (tol & CFS_TOL_SHORT) ps->st.short_lines++;
     if (tol & CFS_TOL_TRAILING_TAB) ps->st.trailing_tab++;
     const cfs_scan_opts *o = ps->sh->o;
-    if ((o->since != CFS_NO_TIME && r->ts < o->since) ||
-        (o->until != CFS_NO_TIME && r->ts >= o->until)) {
+    if ((o->since != CFS_NO_TIME && r->ts < o->since) || (o->until != CFS_NO_TIME && r->ts >= o->until)) {
         ps->st.filtered++;
         return;
     }
@@ -654,7 +657,7 @@ static size_t take_ready(shared *sh, unit **out, size_t max)
 static void fold_pending(shared *sh)
 {
     int mine;
-    #pragma omp critical(cfs_fold)
+#pragma omp critical(cfs_fold)
     {
         mine = !sh->folding;
         if (mine) sh->folding = 1;
@@ -662,7 +665,7 @@ static void fold_pending(shared *sh)
     while (mine) {
         unit *batch[64];
         size_t n;
-        #pragma omp critical(cfs_fold)
+#pragma omp critical(cfs_fold)
         {
             n = take_ready(sh, batch, 64);
             if (n == 0) sh->folding = 0;
@@ -675,7 +678,7 @@ static void fold_pending(shared *sh)
 static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
 {
     file_slot *fs = &sh->slots[file];
-    #pragma omp critical(cfs_fold)
+#pragma omp critical(cfs_fold)
     {
         cfs_stats_add(&sh->files[file], &ps->st);
         if (block >= fs->nunits) {
@@ -727,7 +730,7 @@ static void file_complete(shared *sh, size_t file)
      * error, which the change may have caused (zeros where data was). */
     char err[200];
     if (cfs_reader_check(fs->reader, err, sizeof err) != CFS_OK) {
-        #pragma omp critical(cfs_fold)
+#pragma omp critical(cfs_fold)
         {
             sh->files[file].status = CFS_E_IO;
             snprintf(sh->files[file].error, sizeof sh->files[file].error, "%s", err);
@@ -735,7 +738,7 @@ static void file_complete(shared *sh, size_t file)
     }
     cfs_reader_close(fs->reader);
     fs->reader = NULL;
-    #pragma omp critical(cfs_fold)
+#pragma omp critical(cfs_fold)
     {
         fs->done = 1;
         sh->progress_files++;
@@ -748,7 +751,7 @@ static void file_complete(shared *sh, size_t file)
 static void release(shared *sh, size_t file)
 {
     int left;
-    #pragma omp atomic capture
+#pragma omp atomic capture
     left = --sh->slots[file].pending;
     if (left == 0) file_complete(sh, file);
 }
@@ -787,7 +790,7 @@ typedef struct block_job {
     size_t file, index;
     const char *p;
     size_t n;
-    char *owned;       /* copied bytes to free, or NULL for zero-copy */
+    char *owned; /* copied bytes to free, or NULL for zero-copy */
     int final;
     cfs_layout layout;
 } block_job;
@@ -810,7 +813,7 @@ static void run_block(block_job *j)
     }
     store_unit(j->sh, j->file, j->index, &ps);
     free(j->owned);
-    #pragma omp atomic
+#pragma omp atomic
     j->sh->inflight--;
     shared *sh = j->sh;
     size_t file = j->file;
@@ -818,8 +821,8 @@ static void run_block(block_job *j)
     release(sh, file);
 }
 
-static void spawn_block(shared *sh, size_t file, size_t index, const char *p, size_t n,
-                        char *owned, int final, const cfs_layout *l)
+static void spawn_block(shared *sh, size_t file, size_t index, const char *p, size_t n, char *owned,
+                        int final, const cfs_layout *l)
 {
     block_job *j = cfs_malloc(sizeof *j, "queueing a block of input");
     if (!j) { /* out of memory (recorded): the block is dropped, the scan stops */
@@ -827,10 +830,10 @@ static void spawn_block(shared *sh, size_t file, size_t index, const char *p, si
         return;
     }
     *j = (block_job){sh, file, index, p, n, owned, final, *l};
-    #pragma omp atomic
+#pragma omp atomic
     sh->slots[file].pending++;
     int busy;
-    #pragma omp atomic capture
+#pragma omp atomic capture
     busy = ++sh->inflight;
     /* Backpressure, so the producer never reads far ahead of the parsers (bounded memory
      * for copies, mapped pages and buffered units):
@@ -841,17 +844,17 @@ static void spawn_block(shared *sh, size_t file, size_t index, const char *p, si
     if (busy > sh->max_inflight || omp_get_num_threads() == 1) {
         run_block(j);
         if (busy > 2 * sh->max_inflight) {
-            #pragma omp taskwait
+#pragma omp taskwait
         }
         return;
     }
-    #pragma omp task firstprivate(j)
+#pragma omp task firstprivate(j)
     run_block(j);
 }
 
 static void file_error(shared *sh, size_t file, cfs_status st, const char *msg)
 {
-    #pragma omp critical(cfs_fold)
+#pragma omp critical(cfs_fold)
     {
         cfs_file_stats *fs = &sh->files[file];
         if (fs->status == CFS_OK) {
@@ -868,11 +871,11 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
     cfs_layout layout;
     memset(&layout, 0, sizeof layout);
     size_t index = 0;
-    char *acc = NULL;         /* copy buffer for streamed pieces */
+    char *acc = NULL; /* copy buffer for streamed pieces */
     size_t acc_len = 0, acc_cap = 0;
-    pstate skip;              /* a line longer than a block, counted, while its bytes are dropped */
+    pstate skip; /* a line longer than a block, counted, while its bytes are dropped */
     memset(&skip, 0, sizeof skip);
-    size_t skip_index = 0;    /* the block index its counts are stored under */
+    size_t skip_index = 0; /* the block index its counts are stored under */
     char err[200] = "";
     for (;;) {
         if (sh->o->stop && *sh->o->stop) {
@@ -1015,7 +1018,7 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
 {
     pstate ps;
     pstate_init(&ps, sh, file, NULL);
-    char *carry = NULL;       /* a partial line between pieces: less than a WINDOW */
+    char *carry = NULL; /* a partial line between pieces: less than a WINDOW */
     size_t carry_len = 0, carry_cap = 0;
     char err[200] = "";
     cfs_status st = CFS_OK;
@@ -1100,9 +1103,9 @@ static void process_file(shared *sh, size_t file)
     if (!in->regular || in->size > big) produce_blocks(sh, file, r);
     else parse_sequential(sh, file, r);
     uint64_t in_bytes = cfs_reader_in_bytes(r);
-    /* under the lock that block results are added with (cfs_stats_add touches every
+/* under the lock that block results are added with (cfs_stats_add touches every
      * counter of the file, bytes_in included) */
-    #pragma omp critical(cfs_fold)
+#pragma omp critical(cfs_fold)
     fs->bytes_in = in_bytes;
     release(sh, file);
 }
@@ -1126,7 +1129,8 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->res = res;
     sh->kernel = k;
     /* --uri-prefix, --ip and --request-id read fields that plain lines leave unparsed */
-    int all_fields = o->filter || (o->lines && (o->lines->uri || o->lines->ip_family || o->lines->request_id));
+    int all_fields = o->filter ||
+                     (o->lines && (o->lines->uri || o->lines->ip_family || o->lines->request_id));
     sh->parse_need = (all_fields ? CFS_PARSE_ALL : 0) |
                      (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
     sh->max_inflight = 2 * *threads + 2;
@@ -1135,7 +1139,8 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     cfs_agg_init(&res->agg);
     /* One events filter for the scan (edgefast.c), at most an eighth of the memory budget. */
     if (cfs_fast_events_new(&res->agg, cfs_mem_limit() / 8) != CFS_OK) return CFS_E_NOMEM;
-    sh->thread_aggs = cfs_malloc((size_t)*threads * sizeof *sh->thread_aggs, "starting the per-thread tables");
+    sh->thread_aggs = cfs_malloc((size_t)*threads * sizeof *sh->thread_aggs,
+                                 "starting the per-thread tables");
     sh->thread_pos = cfs_calloc((size_t)*threads, sizeof *sh->thread_pos, "starting the per-thread tables");
     int ok = sh->thread_aggs && sh->thread_pos, made = 0; /* thread_aggs[0..made) are initialised */
     for (int t = 0; ok && t < *threads; t++) {
@@ -1144,7 +1149,8 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
         ok = (sh->thread_pos[t] = cfs_malloc(SCAN_BUF_BYTES, "starting the per-thread tables")) != NULL;
     }
     if (ok && o->timeline_s > 0) {
-        sh->thread_tl = cfs_malloc((size_t)*threads * sizeof *sh->thread_tl, "starting the per-thread timelines");
+        sh->thread_tl = cfs_malloc((size_t)*threads * sizeof *sh->thread_tl,
+                                   "starting the per-thread timelines");
         ok = sh->thread_tl != NULL;
     }
     if (!ok) {
@@ -1157,7 +1163,8 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
         return CFS_E_NOMEM;
     }
     if (o->timeline_s > 0) {
-        for (int t = 0; t < *threads; t++) cfs_kmap_init(&sh->thread_tl[t], offsetof(cfs_tl_row, n), sizeof(cfs_tl_row));
+        for (int t = 0; t < *threads; t++)
+            cfs_kmap_init(&sh->thread_tl[t], offsetof(cfs_tl_row, n), sizeof(cfs_tl_row));
     }
     return CFS_OK;
 }
@@ -1182,9 +1189,9 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
     }
     long nfiles = (long)in->n;
     if (nfiles) {
-        #pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads)
         {
-            #pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1)
             for (long i = 0; i < nfiles; i++) process_file(sh, (size_t)i);
         }
     }
@@ -1238,8 +1245,8 @@ static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx
 {
     /* as cfs_fast_resolve judges the same line in the aggregate */
     if (cfs_attr_deferred(row->at, row->time_taken_ms))
-        row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, row->evkey, row->clen, row->cth, row->time_taken_ms,
-                                  row->label, row->at);
+        row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, row->evkey, row->clen, row->cth,
+                                  row->time_taken_ms, row->label, row->at);
     if (cfs_attr_needs_latency(row->at))
         row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
                                   row_ref(refs, a, row->dist));
@@ -1350,8 +1357,9 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->fast_failed = 1;
     }
     if (res->agg.events && res->agg.events->saturated)
-        fprintf(stderr, "cfscan: warning: %llu origin-served 403s are too many to join cached copies reliably; "
-                        "edge-fast 403s were judged without that join\n",
+        fprintf(stderr,
+                "cfscan: warning: %llu origin-served 403s are too many to join cached copies reliably; "
+                "edge-fast 403s were judged without that join\n",
                 (unsigned long long)res->agg.events->inserts);
     cfs_kmap refs;
     cfs_kmap_init(&refs, CFS_KEY_STR, sizeof(ref_row));
@@ -1396,7 +1404,8 @@ cfs_status cfs_scan_rows_begin(cfs_scan_result *res, char *err, size_t errlen)
     sp->read = 0;
     sp->mem_rows = 0;
     if (sp->failed || (sp->f && (fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_SET) != 0))) {
-        snprintf(err, errlen, "%s", sp->failed ? sp->why : "cannot read back the temporary file of matching rows");
+        snprintf(err, errlen, "%s",
+                 sp->failed ? sp->why : "cannot read back the temporary file of matching rows");
         return CFS_E_IO;
     }
     if (!sp->f || sp->keys || !sp->nrows) return CFS_OK;

@@ -16,7 +16,7 @@
 
 /* A matching request for `cfscan requests`: the raw line and its attribution. */
 typedef struct cfs_req_row {
-    char *text;      /* the chosen fields' raw values joined by TAB */
+    char *text; /* the chosen fields' raw values joined by TAB */
     uint32_t len;
     char dist[CFS_KEY_STR];
     cfs_attribution at;
@@ -29,32 +29,32 @@ typedef struct cfs_req_row {
     /* Rows come out by (ts, file, line): time order, ties in input order (the walk's),
      * then line order (block << 32 | line within the block), whatever the thread count. */
     uint64_t order_file, order_line;
-    uint32_t waf;            /* cfs_attr_line.waf: 1 + the WAF name row, 0 for none */
+    uint32_t waf; /* cfs_attr_line.waf: 1 + the WAF name row, 0 for none */
 } cfs_req_row;
 
 /* What `cfscan requests` collects: the rows that pass sel (filter.h), with the fields
  * out[0..nout) (CFS_F_UNKNOWN stands for the distribution). */
 typedef struct cfs_req_filter {
-    const cfs_filter *sel;   /* never NULL */
-    const cfs_field *out;    /* fields to copy into each row, in order */
+    const cfs_filter *sel; /* never NULL */
+    const cfs_field *out;  /* fields to copy into each row, in order */
     size_t nout;
 } cfs_req_filter;
 
 typedef struct cfs_scan_opts {
-    int threads;             /* 0 = all cores */
+    int threads; /* 0 = all cores */
     /* Seconds per bucket of the report's 403 timeline when finer than the hour (60, 300,
      * 900): counted per thread while scanning; 0: the hourly timeline of the aggregate. */
     int timeline_s;
-    int64_t since, until;    /* CFS_NO_TIME for open ends */
+    int64_t since, until; /* CFS_NO_TIME for open ends */
     cfs_gz_mode gz;
     cfs_attr_ctx attr;
-    int progress;            /* progress line on stderr */
+    int progress;                 /* progress line on stderr */
     const cfs_req_filter *filter; /* non-NULL: collect matching rows */
     /* Lines that do not pass are counted as filtered and not aggregated (their origin
      * fetches still feed the distribution's latency reference, unless --dist excluded
      * them); NULL: no filter, no cost. */
     const cfs_filter *lines;
-    uint64_t big_file;       /* split files above this many bytes into blocks (0 = CFS_BIG_FILE) */
+    uint64_t big_file;           /* split files above this many bytes into blocks (0 = CFS_BIG_FILE) */
     volatile sig_atomic_t *stop; /* set by a signal handler to stop early */
     /* Bytes of matching rows (text plus bookkeeping) held in memory before they spill to
      * an unlinked temporary file in $TMPDIR (0 = CFS_ROWS_MEM_DEFAULT). */
@@ -70,13 +70,13 @@ typedef struct cfs_scan_opts {
 } cfs_scan_opts;
 
 typedef struct cfs_scan_result {
-    cfs_agg agg;             /* merged and settled: the scan's last stage is cfs_settle */
-    cfs_agg *state;          /* o->keep_state: the merged aggregate before settling (for a
-                              * summary, cfs_summary_add_state); also kept while spilled
-                              * `requests` rows wait to be judged against it; else NULL */
-    cfs_ledger ledger;       /* totals and the listed errors and warnings */
-    cfs_file_stats *files;   /* cfs_scan_run only: one per input, in input order */
-    size_t nfiles;           /* inputs scanned */
+    cfs_agg agg;           /* merged and settled: the scan's last stage is cfs_settle */
+    cfs_agg *state;        /* o->keep_state: the merged aggregate before settling (for a
+                            * summary, cfs_summary_add_state); also kept while spilled
+                            * `requests` rows wait to be judged against it; else NULL */
+    cfs_ledger ledger;     /* totals and the listed errors and warnings */
+    cfs_file_stats *files; /* cfs_scan_run only: one per input, in input order */
+    size_t nfiles;         /* inputs scanned */
     /* Matching rows (requests mode): some may have spilled to a temporary file;
      * rows[0..nrows) are the others, settled, filtered and in time order.
      * Read them all, in order, with cfs_scan_rows_begin / cfs_scan_rows_next. */
@@ -85,14 +85,14 @@ typedef struct cfs_scan_result {
     struct cfs_row_spill *spill; /* NULL while every row is in memory */
     double seconds;
     int interrupted;
-    int over_budget;         /* the memory budget (cfs_mem_set_limit) was exceeded: agg
-                              * and rows are incomplete; keys says what they held */
+    int over_budget; /* the memory budget (cfs_mem_set_limit) was exceeded: agg
+                      * and rows are incomplete; keys says what they held */
     cfs_key_counts keys;
     const char *kernel;
-    cfs_kmap timeline;       /* cfs_tl_row, with opts.timeline_s */
+    cfs_kmap timeline; /* cfs_tl_row, with opts.timeline_s */
     int timeline_s;
-    int fast_failed;         /* the held-back 403s could not all be read back (temporary
-                              * file): their counts are missing; the scan returns CFS_E_IO */
+    int fast_failed; /* the held-back 403s could not all be read back (temporary
+                      * file): their counts are missing; the scan returns CFS_E_IO */
 } cfs_scan_result;
 
 /* The WAF rule that blocked a row's request (its BLOCK record's terminatingRuleId), or

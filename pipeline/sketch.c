@@ -39,16 +39,17 @@
  * recomputes every bucket bound independently and checks all of them.
  * ====================================================================================== */
 
-#define HIST_B_FIRST 128u                  /* first bucket of region B */
+#define HIST_B_FIRST 128u /* first bucket of region B */
 #define HIST_B_COUNT 175u
 #define HIST_C_FIRST (HIST_B_FIRST + HIST_B_COUNT)
 #define HIST_C_PER_OCTAVE 35u
-#define HIST_C_OCTAVES 20u                 /* octaves 12..31 */
+#define HIST_C_OCTAVES 20u /* octaves 12..31 */
 #define HIST_USED (HIST_C_FIRST + HIST_C_PER_OCTAVE * HIST_C_OCTAVES)
 _Static_assert(HIST_USED == 1003, "bucket layout changed: regenerate the tables");
 _Static_assert(HIST_USED <= CFS_HIST_BUCKETS, "the bucket layout must fit cfs_hist.b");
 
 /* Lower bounds of the region-B buckets, then 4096 as a sentinel (= first of region C). */
+/* clang-format off */
 static const uint16_t HIST_LO_B[HIST_B_COUNT + 1] = {
     128,  131,  134,  137,  140,  143,  146,  149,  152,  155,  158,  161,
     164,  167,  170,  173,  176,  179,  182,  185,  188,  191,  194,  197,
@@ -66,10 +67,12 @@ static const uint16_t HIST_LO_B[HIST_B_COUNT + 1] = {
     2807, 2864, 2921, 2980, 3040, 3101, 3164, 3227, 3292, 3358, 3425, 3494,
     3564, 3635, 3708, 3783, 3859, 3936, 4015, 4096,
 };
+/* clang-format on */
 
 /* Region-B slot table: for octave e in 7..11 and slot s = (v >> (e-6)) - 64, the region-B
  * bucket holding the slot's first value.  Slot widths 2..32 are below the narrowest
  * bucket of the same octave (3, 5, 11, 21, 41 values), hence "at most two buckets". */
+/* clang-format off */
 static const uint8_t HIST_SLOT_B[5 * 64] = {
     0,   0,   1,   2,   2,   3,   4,   4,   5,   6,   6,   7,   8,   8,   9,   10,
     10,  11,  12,  12,  13,  14,  14,  15,  16,  16,  17,  18,  18,  19,  20,  20,
@@ -92,10 +95,12 @@ static const uint8_t HIST_SLOT_B[5 * 64] = {
     160, 161, 161, 162, 162, 163, 163, 164, 164, 165, 165, 165, 166, 166, 167, 167,
     168, 168, 169, 169, 170, 170, 170, 171, 171, 172, 172, 173, 173, 173, 174, 174,
 };
+/* clang-format on */
 
 /* Region C: T[j] = ceil(2^31 * 2^(j/35)), the normalised lower bound of sub-bucket j, and
  * 2^32 as a sentinel.  A value v in octave e lies in sub-bucket j iff
  * T[j] <= v << (31-e) < T[j+1]; its integer bounds are ceil(T[j] / 2^(31-e)). */
+/* clang-format off */
 static const uint64_t HIST_T[HIST_C_PER_OCTAVE + 1] = {
     2147483648u, 2190436778u, 2234249039u, 2278937615u, 2324520035u, 2371014177u,
     2418438277u, 2466810934u, 2516151123u, 2566478195u, 2617811890u, 2670172341u,
@@ -104,15 +109,18 @@ static const uint64_t HIST_T[HIST_C_PER_OCTAVE + 1] = {
     3454223497u, 3523313526u, 3593785467u, 3665666961u, 3738986199u, 3813771941u,
     3890053518u, 3967860849u, 4047224452u, 4128175454u, 4210745607u, 4294967296u,
 };
+/* clang-format on */
 
 /* Region-C slot table: slot s covers normalised values [(64+s) << 25, (65+s) << 25), a
  * relative width of at most 1/64 = 1.56% against the 2% of a sub-bucket. */
+/* clang-format off */
 static const uint8_t HIST_SLOT_C[64] = {
     0,  0,  1,  2,  3,  3,  4,  5,  5,  6,  7,  8,  8,  9,  9,  10,
     11, 11, 12, 13, 13, 14, 14, 15, 16, 16, 17, 17, 18, 18, 19, 19,
     20, 20, 21, 22, 22, 23, 23, 24, 24, 24, 25, 25, 26, 26, 27, 27,
     28, 28, 29, 29, 30, 30, 30, 31, 31, 32, 32, 32, 33, 33, 34, 34,
 };
+/* clang-format on */
 
 unsigned cfs_hist_bucket(uint32_t ms)
 {
@@ -123,7 +131,7 @@ unsigned cfs_hist_bucket(uint32_t ms)
         b += ms >= HIST_LO_B[b + 1];
         return HIST_B_FIRST + b;
     }
-    uint32_t m = ms << (31u - e);                   /* top bit now at bit 31 */
+    uint32_t m = ms << (31u - e); /* top bit now at bit 31 */
     unsigned j = HIST_SLOT_C[(m >> 25) & 63u];
     j += (uint64_t)m >= HIST_T[j + 1];
     return HIST_C_FIRST + (e - 12u) * HIST_C_PER_OCTAVE + j;
@@ -141,7 +149,7 @@ static void hist_bounds(unsigned b, uint64_t *lo, uint64_t *hi)
         unsigned e = 12u + (b - HIST_C_FIRST) / HIST_C_PER_OCTAVE;
         unsigned j = (b - HIST_C_FIRST) % HIST_C_PER_OCTAVE;
         unsigned s = 31u - e;
-        uint64_t round = ((uint64_t)1 << s) - 1;  /* ceil division by 2^s */
+        uint64_t round = ((uint64_t)1 << s) - 1; /* ceil division by 2^s */
         *lo = (HIST_T[j] + round) >> s;
         *hi = ((HIST_T[j + 1] + round) >> s) - 1; /* j = 34 gives 2^(e+1) - 1 */
     }
@@ -330,8 +338,7 @@ void cfs_hist_merge(cfs_hist *dst, const cfs_hist *src)
 uint32_t cfs_hist_quantile(const cfs_hist *h, double q)
 {
     uint64_t n = 0, c = 0;
-    for (unsigned i = cfs_hist_next(h, 0, &c); i < CFS_HIST_BUCKETS; i = cfs_hist_next(h, i + 1, &c))
-        n += c;
+    for (unsigned i = cfs_hist_next(h, 0, &c); i < CFS_HIST_BUCKETS; i = cfs_hist_next(h, i + 1, &c)) n += c;
     if (n == 0) return 0;
     uint64_t rank = 1;
     if (q >= 1.0) {
@@ -585,7 +592,7 @@ double cfs_hll_estimate(const cfs_hll *h)
     const double m = (double)CFS_HLL_REGS;
     if (c[0] == CFS_HLL_REGS) return 0.0;
     double z = m * hll_tau(1.0 - c[HLL_Q + 1] / m);
-    for (int k = HLL_Q; k >= 1; k--) z = 0.5 * (z + c[k]);  /* Horner form of sum C_k 2^-k */
+    for (int k = HLL_Q; k >= 1; k--) z = 0.5 * (z + c[k]); /* Horner form of sum C_k 2^-k */
     z += m * hll_sigma(c[0] / m);
     return m * m / (2.0 * log(2.0)) / z;
 }
@@ -640,45 +647,45 @@ double cfs_hll_estimate(const cfs_hll *h)
 #define NIL UINT32_MAX
 
 typedef struct topk_ctr {
-    uint64_t count;       /* U */
-    uint64_t error;       /* E */
+    uint64_t count; /* U */
+    uint64_t error; /* E */
     uint64_t hash;
     char *key;
-    uint32_t n;           /* key length */
-    uint32_t cap;         /* key buffer size */
-    uint32_t bucket;      /* the bucket of this count */
-    uint32_t prev, next;  /* neighbours in that bucket */
+    uint32_t n;          /* key length */
+    uint32_t cap;        /* key buffer size */
+    uint32_t bucket;     /* the bucket of this count */
+    uint32_t prev, next; /* neighbours in that bucket */
 } topk_ctr;
 
 typedef struct topk_bucket {
     uint64_t count;
-    uint32_t head;        /* first counter */
-    uint32_t prev, next;  /* neighbouring buckets, counts increasing; next links the free list */
+    uint32_t head;       /* first counter */
+    uint32_t prev, next; /* neighbouring buckets, counts increasing; next links the free list */
 } topk_bucket;
 
 typedef struct topk_slot {
-    uint32_t tag;         /* low 32 bits of the hash; its low bits are the home slot */
-    uint32_t ctr;         /* counter index + 1; 0 = empty */
+    uint32_t tag; /* low 32 bits of the hash; its low bits are the home slot */
+    uint32_t ctr; /* counter index + 1; 0 = empty */
 } topk_slot;
 
 struct cfs_topk {
     uint32_t k, used;
-    uint32_t mask;        /* hash table size - 1 */
+    uint32_t mask; /* hash table size - 1 */
     int poisoned;
-    uint64_t total;       /* N */
-    uint64_t floor;       /* D */
+    uint64_t total; /* N */
+    uint64_t floor; /* D */
     topk_ctr *c;
-    topk_bucket *b;       /* k + 1: a move creates the target before the source empties */
-    uint32_t bmin;        /* bucket with the least count; NIL when there is none */
-    uint32_t bfree;       /* free buckets, linked through next */
+    topk_bucket *b; /* k + 1: a move creates the target before the source empties */
+    uint32_t bmin;  /* bucket with the least count; NIL when there is none */
+    uint32_t bfree; /* free buckets, linked through next */
     topk_slot *slot;
-    uint32_t kalloc;      /* entries allocated in c and spare (k may shrink below it) */
-    topk_ctr *spare;      /* a second counter array for topk_install, which builds the
-                           * new counters there and swaps; its key fields mean nothing */
-    void *scratch;        /* merge work area (candidates, sort records), kept while this
-                           * summary is a merge target so that folds do not allocate */
+    uint32_t kalloc; /* entries allocated in c and spare (k may shrink below it) */
+    topk_ctr *spare; /* a second counter array for topk_install, which builds the
+                      * new counters there and swaps; its key fields mean nothing */
+    void *scratch;   /* merge work area (candidates, sort records), kept while this
+                      * summary is a merge target so that folds do not allocate */
     size_t scratch_size;
-    size_t bytes;         /* heap bytes held, as charged to the memory budget */
+    size_t bytes; /* heap bytes held, as charged to the memory budget */
 };
 
 /* Counters a new summary allocates; they double as keys arrive, up to k.  One: most
@@ -1220,8 +1227,8 @@ typedef struct topk_work {
 static int topk_work_get(cfs_topk *t, size_t cap, topk_work *w)
 {
     size_t ka = t->kalloc;
-    size_t need = cap * sizeof(topk_cand) + (cap + cap / 2 + 1) * sizeof(topk_srt) +
-                  ka * sizeof(uint32_t) + 2 * ka;
+    size_t need = cap * sizeof(topk_cand) + (cap + cap / 2 + 1) * sizeof(topk_srt) + ka * sizeof(uint32_t) +
+                  2 * ka;
     if (need > t->scratch_size) {
         void *p = tk_malloc(t, need);
         if (!p) return 0;
@@ -1248,8 +1255,8 @@ static int topk_work_get(cfs_topk *t, size_t cap, topk_work *w)
  * their buffers; other keys are copied into the buffers of dropped counters, or new ones.
  * The new counters are built in t->spare and the arrays swapped.  On allocation failure
  * nothing changes and 0 is returned. */
-static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord, uint32_t m,
-                        uint32_t k, const topk_work *w)
+static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord, uint32_t m, uint32_t k,
+                        const topk_work *w)
 {
     const uint32_t ka = t->kalloc; /* >= m: the callers grew t before taking the work area */
     if (!t->spare && !(t->spare = tk_malloc(t, (size_t)ka * sizeof *t->spare))) return 0;
@@ -1437,12 +1444,10 @@ size_t cfs_topk_export(const cfs_topk *t, cfs_topk_entry *out)
     return t->used;
 }
 
-cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st,
-                            const cfs_topk_entry *e, size_t n)
+cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st, const cfs_topk_entry *e, size_t n)
 {
     *out = NULL;
-    if (st->capacity == 0 || st->capacity > CFS_TOPK_MAX_CAPACITY || n > st->capacity)
-        return CFS_E_CORRUPT;
+    if (st->capacity == 0 || st->capacity > CFS_TOPK_MAX_CAPACITY || n > st->capacity) return CFS_E_CORRUPT;
     /* I2 per counter and I3 over all, with overflow treated as a violation. */
     uint64_t mass = 0;
     int overflow = __builtin_mul_overflow((uint64_t)st->capacity, st->floor, &mass);

@@ -26,25 +26,25 @@ typedef struct cfs_hist_pair {
 typedef struct cfs_hist {
     uint64_t count;
     uint64_t sum_ms;
-    uint64_t *dense;       /* CFS_HIST_BUCKETS counts, or NULL while sparse */
-    cfs_hist_pair *sp;     /* sparse pairs, nsp used of capsp */
+    uint64_t *dense;   /* CFS_HIST_BUCKETS counts, or NULL while sparse */
+    cfs_hist_pair *sp; /* sparse pairs, nsp used of capsp */
     uint32_t nsp, capsp;
 } cfs_hist;
 
-unsigned cfs_hist_bucket(uint32_t ms);          /* bucket index of a value */
-uint32_t cfs_hist_bucket_value(unsigned bucket);/* representative value, within 1% */
+unsigned cfs_hist_bucket(uint32_t ms);           /* bucket index of a value */
+uint32_t cfs_hist_bucket_value(unsigned bucket); /* representative value, within 1% */
 /* The adds and the merge allocate with the xalloc policy (out of memory: exit 1). */
 void cfs_hist_add(cfs_hist *h, uint32_t ms);
 void cfs_hist_add_n(cfs_hist *h, unsigned bucket, uint64_t n); /* n values in a bucket */
 void cfs_hist_merge(cfs_hist *dst, const cfs_hist *src);
-void cfs_hist_free(cfs_hist *h);                /* back to empty */
+void cfs_hist_free(cfs_hist *h); /* back to empty */
 uint64_t cfs_hist_get(const cfs_hist *h, unsigned bucket);
 /* First bucket >= from with a nonzero count (its count in *n), or CFS_HIST_BUCKETS. */
 unsigned cfs_hist_next(const cfs_hist *h, unsigned from, uint64_t *n);
 /* Set an empty bucket above every bucket set so far (readers); 0 when out of memory. */
 int cfs_hist_append(cfs_hist *h, unsigned bucket, uint64_t n);
 int cfs_hist_equal(const cfs_hist *a, const cfs_hist *b); /* same count, sum and buckets */
-size_t cfs_hist_bytes(const cfs_hist *h);       /* heap bytes held */
+size_t cfs_hist_bytes(const cfs_hist *h);                 /* heap bytes held */
 /* q in [0,1]; 0 when the histogram is empty.  Nearest-rank on buckets. */
 uint32_t cfs_hist_quantile(const cfs_hist *h, double q);
 
@@ -59,12 +59,12 @@ uint32_t cfs_hist_quantile(const cfs_hist *h, double q);
  * many registers hold each rank, so both forms give the same double. */
 #define CFS_HLL_SPARSE_MAX 1024
 typedef struct cfs_hll {
-    uint8_t *reg;          /* CFS_HLL_REGS registers, or NULL while sparse */
-    uint32_t *sp;          /* sparse words, nsp used of capsp */
+    uint8_t *reg; /* CFS_HLL_REGS registers, or NULL while sparse */
+    uint32_t *sp; /* sparse words, nsp used of capsp */
     uint32_t nsp, capsp;
 } cfs_hll;
 
-void cfs_hll_add_hash(cfs_hll *h, uint64_t hash64);  /* caller hashes with XXH3_64bits */
+void cfs_hll_add_hash(cfs_hll *h, uint64_t hash64); /* caller hashes with XXH3_64bits */
 void cfs_hll_merge(cfs_hll *dst, const cfs_hll *src);
 double cfs_hll_estimate(const cfs_hll *h);
 void cfs_hll_free(cfs_hll *h);
@@ -86,10 +86,10 @@ size_t cfs_hll_bytes(const cfs_hll *h);
  * is small whatever its capacity. */
 typedef struct cfs_topk cfs_topk;
 typedef struct cfs_topk_item {
-    const char *key;    /* points into the summary; valid until it changes */
+    const char *key; /* points into the summary; valid until it changes */
     uint32_t n;
-    uint64_t count;     /* estimated count (upper bound) */
-    uint64_t error;     /* count - error <= true count <= count */
+    uint64_t count; /* estimated count (upper bound) */
+    uint64_t error; /* count - error <= true count <= count */
 } cfs_topk_item;
 
 cfs_topk *cfs_topk_new(uint32_t capacity);
@@ -101,10 +101,10 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src);
 /* Items sorted by count descending, ties by key bytes ascending (deterministic).
  * Returns how many were written (<= max). */
 size_t cfs_topk_list(const cfs_topk *t, cfs_topk_item *out, size_t max);
-uint64_t cfs_topk_total(const cfs_topk *t);        /* N */
-uint64_t cfs_topk_error_bound(const cfs_topk *t);  /* 0 while exact, else the bound */
-size_t cfs_topk_size(const cfs_topk *t);           /* counters in use */
-uint32_t cfs_topk_capacity(const cfs_topk *t);     /* k: the most counters it may hold */
-size_t cfs_topk_bytes(const cfs_topk *t);          /* heap bytes held */
+uint64_t cfs_topk_total(const cfs_topk *t);       /* N */
+uint64_t cfs_topk_error_bound(const cfs_topk *t); /* 0 while exact, else the bound */
+size_t cfs_topk_size(const cfs_topk *t);          /* counters in use */
+uint32_t cfs_topk_capacity(const cfs_topk *t);    /* k: the most counters it may hold */
+size_t cfs_topk_bytes(const cfs_topk *t);         /* heap bytes held */
 
 #endif

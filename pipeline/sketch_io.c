@@ -171,8 +171,7 @@ static cfs_status read_exact(FILE *f, void *dst, size_t n)
 
 /* Reads one blob with the given magic and returns its payload (malloc'd, caller frees)
  * once the checksum matches. */
-static cfs_status blob_read(FILE *f, const char magic[4], uint32_t max_len, uint8_t **out,
-                            size_t *out_len)
+static cfs_status blob_read(FILE *f, const char magic[4], uint32_t max_len, uint8_t **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
@@ -262,8 +261,7 @@ cfs_status cfs_hist_read(FILE *f, cfs_hist *h)
         uint64_t gap = ic_varint(&c);
         uint64_t v = ic_varint(&c);
         /* gap < used keeps next + gap from overflowing */
-        ok = !c.bad && gap < used && next + gap < used && v != 0 &&
-             !__builtin_add_overflow(total, v, &total);
+        ok = !c.bad && gap < used && next + gap < used && v != 0 && !__builtin_add_overflow(total, v, &total);
         if (ok && !cfs_hist_append(tmp, (unsigned)(next + gap), v)) ok = 0, oom = 1;
         if (ok) next += gap + 1;
     }
@@ -341,8 +339,7 @@ cfs_status cfs_hll_read(FILE *f, cfs_hll *h)
         for (uint64_t k = 0; ok && k < nnz; k++) {
             uint64_t gap = ic_varint(&c);
             uint8_t v = ic_u8(&c);
-            ok = !c.bad && gap < CFS_HLL_REGS && next + gap < CFS_HLL_REGS && v != 0 &&
-                 v <= HLL_MAX_RANK;
+            ok = !c.bad && gap < CFS_HLL_REGS && next + gap < CFS_HLL_REGS && v != 0 && v <= HLL_MAX_RANK;
             if (ok && !cfs_hll_set(tmp, (uint32_t)(next + gap), v)) ok = 0, oom = 1;
             if (ok) next += gap + 1;
         }

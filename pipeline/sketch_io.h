@@ -32,8 +32,8 @@
  * HLL read overwrites *h without releasing it: pass an empty or uninitialised one, and
  * release the result with cfs_hist_free / cfs_hll_free. */
 
-#define CFS_TOPK_MAX_CAPACITY 65536u     /* cfs_topk_new refuses more */
-#define CFS_TOPK_MAX_KEY (1u << 20)      /* longest key a top-k blob may hold */
+#define CFS_TOPK_MAX_CAPACITY 65536u /* cfs_topk_new refuses more */
+#define CFS_TOPK_MAX_KEY (1u << 20)  /* longest key a top-k blob may hold */
 
 cfs_status cfs_hist_write(FILE *f, const cfs_hist *h);
 cfs_status cfs_hist_read(FILE *f, cfs_hist *h);
@@ -69,7 +69,6 @@ void cfs_topk_get_state(const cfs_topk *t, cfs_topk_state *st);
 size_t cfs_topk_export(const cfs_topk *t, cfs_topk_entry *out);
 /* Builds a summary from exported state, copying the keys; CFS_E_CORRUPT when the entries
  * break the invariants (duplicate key, error > floor, count < floor, mass > total). */
-cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st,
-                            const cfs_topk_entry *e, size_t n);
+cfs_status cfs_topk_restore(cfs_topk **out, const cfs_topk_state *st, const cfs_topk_entry *e, size_t n);
 
 #endif

@@ -26,7 +26,8 @@ static void add_error(cfs_inputs *in, const char *path, const char *msg)
         in->err = v;
         in->errcap = cap;
     }
-    char *p = cfs_strdup(path, "listing an unusable input"), *m = p ? cfs_strdup(msg, "listing an unusable input") : NULL;
+    char *p = cfs_strdup(path, "listing an unusable input"),
+         *m = p ? cfs_strdup(msg, "listing an unusable input") : NULL;
     if (!m) {
         free(p);
         return;
@@ -171,8 +172,8 @@ int cfs_open_regular(const char *path, char *why, size_t whylen)
     return fd;
 }
 
-static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since,
-                       int64_t until, const char *only_dist)
+static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since, int64_t until,
+                       const char *only_dist)
 {
     cfs_input x;
     memset(&x, 0, sizeof x);
@@ -209,10 +210,7 @@ static void push_input(cfs_inputs *in, const char *path, const struct stat *st, 
     in->v[in->n++] = x;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* ---- streamed walk ---------------------------------------------------------------------
  * The walk holds one frame per open directory on the current path (at most
@@ -229,7 +227,7 @@ typedef struct walk_frame {
     DIR *d;
     char *path;
     unsigned depth;
-    char **names;      /* the current chunk, sorted */
+    char **names; /* the current chunk, sorted */
     size_t nn, next;
     int eof;
 } walk_frame;
@@ -240,7 +238,7 @@ struct cfs_walk {
     int64_t since, until;
     const char *dist; /* cfs_walk_set_dist */
     walk_frame stack[CFS_WALK_MAX_DEPTH + 1];
-    size_t depth;      /* frames in use */
+    size_t depth;              /* frames in use */
     cfs_walk_filter_fn filter; /* NULL: every file is kept */
     void *filter_ctx;
 };
@@ -260,8 +258,8 @@ static int pruned_by_name(const cfs_walk *w, const char *path)
     char dist[CFS_DIST_MAX];
     int64_t hour = CFS_NO_TIME;
     if (cfs_parse_log_name(path, dist, &hour) != 0) return 0;
-    return (w->since != CFS_NO_TIME && hour + 3600 <= w->since) || (w->until != CFS_NO_TIME && hour >= w->until) ||
-           (w->dist && strcmp(dist, w->dist) != 0);
+    return (w->since != CFS_NO_TIME && hour + 3600 <= w->since) ||
+           (w->until != CFS_NO_TIME && hour >= w->until) || (w->dist && strcmp(dist, w->dist) != 0);
 }
 
 static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const struct stat *st)
@@ -456,8 +454,7 @@ void cfs_walk_set_dist(cfs_walk *w, const char *dist)
 void cfs_inputs_add(cfs_inputs *in, const char *path, int64_t since, int64_t until)
 {
     cfs_walk *w = cfs_walk_open(&path, 1, since, until);
-    while (cfs_walk_next(w, in, (size_t)-1)) {
-    }
+    while (cfs_walk_next(w, in, (size_t)-1)) {}
     cfs_walk_close(w);
 }
 

@@ -12,14 +12,14 @@
 #define CFS_DIST_MAX 24 /* distribution ids are 13-14 chars; longer names are not ids */
 
 typedef struct cfs_input {
-    char *path;            /* "-" for standard input */
-    uint64_t size;         /* bytes on disk; 0 for stdin and pipes */
-    int64_t mtime;         /* seconds since epoch; 0 when unknown */
+    char *path;              /* "-" for standard input */
+    uint64_t size;           /* bytes on disk; 0 for stdin and pipes */
+    int64_t mtime;           /* seconds since epoch; 0 when unknown */
     char dist[CFS_DIST_MAX]; /* from the file name; "" when the name is not CloudFront's */
-    int64_t name_hour;     /* epoch seconds of the hour in the name, CFS_NO_TIME if none */
-    int regular;           /* a regular file (mmap-able); 0 for stdin, FIFOs, devices */
-    uint64_t seq;          /* position in the walk (cfs_scan_walk): the input order that
-                            * breaks ties between `requests` rows of one second */
+    int64_t name_hour;       /* epoch seconds of the hour in the name, CFS_NO_TIME if none */
+    int regular;             /* a regular file (mmap-able); 0 for stdin, FIFOs, devices */
+    uint64_t seq;            /* position in the walk (cfs_scan_walk): the input order that
+                              * breaks ties between `requests` rows of one second */
 } cfs_input;
 
 /* A path that could not be used: it is reported and the run goes on (exit status 4). */
@@ -33,7 +33,7 @@ typedef struct cfs_inputs {
     size_t n, cap;
     cfs_input_error *err;
     size_t nerr, errcap;
-    uint64_t pruned;       /* files skipped by name because of --since/--until */
+    uint64_t pruned; /* files skipped by name because of --since/--until */
 } cfs_inputs;
 
 /* Add one command-line path: a file, a directory (walked recursively, symlinks to

@@ -50,7 +50,8 @@ void cfs_summary_add_state(cfs_summary *s, cfs_agg *state, const cfs_view *v, co
         size_t n = cfs_waf_name_count(w);
         s->waf_rules = cfs_calloc(n ? n : 1, sizeof *s->waf_rules, "keeping the WAF rule names");
         for (size_t i = 0; s->waf_rules && i < n; i++) {
-            if (!(s->waf_rules[i] = cfs_strdup(cfs_waf_name(w, (uint32_t)i), "keeping the WAF rule names"))) break;
+            if (!(s->waf_rules[i] = cfs_strdup(cfs_waf_name(w, (uint32_t)i), "keeping the WAF rule names")))
+                break;
             s->nwaf_rules = i + 1;
         }
     }

@@ -35,26 +35,26 @@ typedef struct cfs_sum_input {
  * temporary file (see summary_rows.c), so a summary of ten million inputs fits in memory. */
 typedef struct cfs_summary {
     cfs_agg agg;
-    FILE *rows;              /* per-input rows, NULL until the first */
-    char rows_failed[256];   /* "" or why the rows' temporary file failed: publishing and
-                              * reading a state then fail with it (CFS_E_IO) */
+    FILE *rows;            /* per-input rows, NULL until the first */
+    char rows_failed[256]; /* "" or why the rows' temporary file failed: publishing and
+                            * reading a state then fail with it (CFS_E_IO) */
     uint64_t ninputs;
-    char **waf_rules;        /* names for cfs_wrow.rule */
+    char **waf_rules; /* names for cfs_wrow.rule */
     size_t nwaf_rules;
-    size_t waf_cap;          /* room in waf_rules (0: exactly nwaf_rules) */
-    uint32_t *waf_slot;      /* hash index over waf_rules: id + 1, 0 = empty */
-    size_t waf_slot_cap;     /* power of two, 0 until the first lookup */
-    size_t waf_indexed;      /* waf_rules[0..waf_indexed) are in the index */
+    size_t waf_cap;      /* room in waf_rules (0: exactly nwaf_rules) */
+    uint32_t *waf_slot;  /* hash index over waf_rules: id + 1, 0 = empty */
+    size_t waf_slot_cap; /* power of two, 0 until the first lookup */
+    size_t waf_indexed;  /* waf_rules[0..waf_indexed) are in the index */
     uint64_t pruned;
-    int clients_redacted;    /* client addresses were truncated (--redact-clients); the
-                              * manifest records it */
+    int clients_redacted;        /* client addresses were truncated (--redact-clients); the
+                                  * manifest records it */
     volatile sig_atomic_t *stop; /* set by a signal handler: publish gives up (CFS_E_INTERRUPTED) */
     /* The options of the report the command prints, so that report.txt and report.json
      * are that report (what evidence was given, top lists); NULL: a report without
      * config and with the summary's own WAF rule names. */
     const struct cfs_report_opts *report;
-    cfs_evid_set evidence;   /* the evidence inputs of the scans it holds (merged by the
-                              * caller with cfs_evid_merge, which can fail) */
+    cfs_evid_set evidence; /* the evidence inputs of the scans it holds (merged by the
+                            * caller with cfs_evid_merge, which can fail) */
     /* The input manifest published as inputs.cfm (inputs_manifest.h), owned; NULL: none
      * (a merge with a summary made before manifests: what it holds is unknown).  Filled by the caller (scan: one entry per regular input; merge: the
      * parts' manifests), not by cfs_summary_merge, since merge checks overlaps first. */
@@ -102,8 +102,8 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
  * The tables and report files are made from v, the settled view of s: the scan's own
  * (cfs_scan_view) for a summary of that one scan, so report.txt is the printed report,
  * or cfs_summary_view(s); state.cfs keeps s's unsettled aggregate.  s is unchanged. */
-cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const char *dir, const char *argv_line,
-                               char *err, size_t errlen);
+cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const char *dir,
+                               const char *argv_line, char *err, size_t errlen);
 
 /* The checks publishing makes on `dir` before writing anything, for a caller that wants
  * to refuse a bad -o before a long scan: CFS_OK when it is absent, an empty directory or

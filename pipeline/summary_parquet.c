@@ -59,10 +59,14 @@ static void pstr(cfs_pq_writer *w, size_t c, const char *s) { pstrn(w, c, s, str
 static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, size_t errlen)
 {
     static const cfs_pq_column cols[] = {
-        {"hour", CFS_PQ_TIMESTAMP_MS, 0, 0}, {"distribution", CFS_PQ_STRING, 0, 1},
-        {"edge", CFS_PQ_STRING, 0, 1},        {"status", CFS_PQ_INT32, 0, 0},
-        {"cause", CFS_PQ_STRING, 0, 1},       {"evidence", CFS_PQ_STRING, 0, 1},
-        {"rule", CFS_PQ_STRING, 0, 1},        {"requests", CFS_PQ_INT64, 0, 0},
+        {"hour", CFS_PQ_TIMESTAMP_MS, 0, 0},
+        {"distribution", CFS_PQ_STRING, 0, 1},
+        {"edge", CFS_PQ_STRING, 0, 1},
+        {"status", CFS_PQ_INT32, 0, 0},
+        {"cause", CFS_PQ_STRING, 0, 1},
+        {"evidence", CFS_PQ_STRING, 0, 1},
+        {"rule", CFS_PQ_STRING, 0, 1},
+        {"requests", CFS_PQ_INT64, 0, 0},
         {"bytes", CFS_PQ_INT64, 0, 0},
         /* undecided 403s (cause unknown): the causes left open, "waf_block|origin_custom" */
         {"candidates", CFS_PQ_STRING, 1, 1},
@@ -108,7 +112,7 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
         {"requests", CFS_PQ_INT64, 0, 0},
     };
     static const cfs_pq_column dcols[] = {
-        {"distribution", CFS_PQ_STRING, 0, 1}, {"cause", CFS_PQ_STRING, 0, 1},
+        {"distribution", CFS_PQ_STRING, 0, 1},    {"cause", CFS_PQ_STRING, 0, 1},
         {"distinct_clients", CFS_PQ_INT64, 0, 0}, {"relative_std_error", CFS_PQ_DOUBLE, 0, 0},
         {"requests", CFS_PQ_INT64, 0, 0},
     };
@@ -136,7 +140,8 @@ static cfs_status write_groups(const cfs_agg *a, const char *lat_path, const cha
         static const char *const names[2] = {"time_taken", "time_to_first_byte"};
         for (int m = 0; m < 2; m++) {
             uint64_t v;
-            for (unsigned b = cfs_hist_next(hs[m], 0, &v); b < CFS_HIST_BUCKETS; b = cfs_hist_next(hs[m], b + 1, &v)) {
+            for (unsigned b = cfs_hist_next(hs[m], 0, &v); b < CFS_HIST_BUCKETS;
+                 b = cfs_hist_next(hs[m], b + 1, &v)) {
                 pstr(lw, 0, g->k.dist);
                 pstr(lw, 1, cause);
                 pstr(lw, 2, names[m]);
@@ -219,10 +224,13 @@ static int cmp_wrow_named(const void *a, const void *b)
     return x->count > y->count ? -1 : x->count < y->count ? 1 : (x->rule > y->rule) - (x->rule < y->rule);
 }
 
-static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *path, char *err, size_t errlen)
+static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *path, char *err,
+                            size_t errlen)
 {
     static const cfs_pq_column cols[] = {
-        {"distribution", CFS_PQ_STRING, 0, 1}, {"rule", CFS_PQ_STRING, 0, 1}, {"blocks", CFS_PQ_INT64, 0, 0},
+        {"distribution", CFS_PQ_STRING, 0, 1},
+        {"rule", CFS_PQ_STRING, 0, 1},
+        {"blocks", CFS_PQ_INT64, 0, 0},
     };
     cfs_pq_writer *w;
     CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, NCOLS(cols), err, errlen));
@@ -248,12 +256,12 @@ static cfs_status write_waf(const cfs_summary *s, const cfs_agg *a, const char *
 static cfs_status write_inputs(const cfs_summary *s, const char *path, char *err, size_t errlen)
 {
     static const cfs_pq_column cols[] = {
-        {"path", CFS_PQ_STRING, 0, 0},         {"distribution", CFS_PQ_STRING, 1, 1},
-        {"format", CFS_PQ_STRING, 0, 1},       {"size_bytes", CFS_PQ_INT64, 0, 0},
+        {"path", CFS_PQ_STRING, 0, 0},           {"distribution", CFS_PQ_STRING, 1, 1},
+        {"format", CFS_PQ_STRING, 0, 1},         {"size_bytes", CFS_PQ_INT64, 0, 0},
         {"modified", CFS_PQ_TIMESTAMP_MS, 1, 0}, {"bytes_read", CFS_PQ_INT64, 0, 0},
-        {"bytes_decoded", CFS_PQ_INT64, 0, 0}, {"lines", CFS_PQ_INT64, 0, 0},
-        {"requests", CFS_PQ_INT64, 0, 0},      {"filtered", CFS_PQ_INT64, 0, 0},
-        {"rejected", CFS_PQ_INT64, 0, 0},      {"error", CFS_PQ_STRING, 1, 0},
+        {"bytes_decoded", CFS_PQ_INT64, 0, 0},   {"lines", CFS_PQ_INT64, 0, 0},
+        {"requests", CFS_PQ_INT64, 0, 0},        {"filtered", CFS_PQ_INT64, 0, 0},
+        {"rejected", CFS_PQ_INT64, 0, 0},        {"error", CFS_PQ_STRING, 1, 0},
     };
     cfs_pq_writer *w;
     /* Row groups of 16384 inputs: this table is the one that grows with the number of
@@ -300,8 +308,10 @@ cfs_status cfs_sum_write_tables(const cfs_summary *s, const cfs_agg *settled, ch
                                 size_t errlen)
 {
     cfs_status st = write_traffic(settled, path[CFS_SUM_TRAFFIC], err, errlen);
-    if (st == CFS_OK) st = write_groups(settled, path[CFS_SUM_LATENCY], path[CFS_SUM_DISTINCT_CLIENTS], err, errlen);
-    if (st == CFS_OK) st = write_heavy(settled, path[CFS_SUM_TOP_URIS], path[CFS_SUM_TOP_CLIENTS], err, errlen);
+    if (st == CFS_OK)
+        st = write_groups(settled, path[CFS_SUM_LATENCY], path[CFS_SUM_DISTINCT_CLIENTS], err, errlen);
+    if (st == CFS_OK)
+        st = write_heavy(settled, path[CFS_SUM_TOP_URIS], path[CFS_SUM_TOP_CLIENTS], err, errlen);
     if (st == CFS_OK) st = write_waf(s, settled, path[CFS_SUM_WAF_RULES], err, errlen);
     if (st == CFS_OK) st = write_inputs(s, path[CFS_SUM_INPUTS], err, errlen);
     return st;

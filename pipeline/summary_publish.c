@@ -99,9 +99,9 @@ static int read_manifest(int dfd, char *buf, size_t cap, struct stat *st)
 
 /* What publishing into an existing path found there. */
 typedef struct out_info {
-    int exists;      /* dir exists (an empty directory or a summary) */
-    mode_t dmode;    /* its permission bits */
-    int have_fmode;  /* it is a summary: fmode is its manifest's mode */
+    int exists;     /* dir exists (an empty directory or a summary) */
+    mode_t dmode;   /* its permission bits */
+    int have_fmode; /* it is a summary: fmode is its manifest's mode */
     mode_t fmode;
 } out_info;
 
@@ -137,8 +137,10 @@ static cfs_status check_output_at(const char *dir, out_info *oi, char *err, size
         ssize_t n = readlink(dir, target, sizeof target - 1);
         if (n < 0) n = 0;
         target[n] = 0;
-        snprintf(err, errlen, "%s: is a symbolic link%s%s; refusing to publish through it (pass the link's "
-                 "target instead)", dir, n ? " to " : "", target);
+        snprintf(err, errlen,
+                 "%s: is a symbolic link%s%s; refusing to publish through it (pass the link's "
+                 "target instead)",
+                 dir, n ? " to " : "", target);
         return CFS_E_USAGE;
     }
     if (!S_ISDIR(sb.st_mode)) {
@@ -181,16 +183,22 @@ static cfs_status check_output_at(const char *dir, out_info *oi, char *err, size
         char buf[256];
         struct stat ms;
         if (read_manifest(dfd, buf, sizeof buf, &ms) != 0) {
-            snprintf(err, errlen, "%s: exists and is not a cfscan summary (manifest.json %s); refusing to "
-                     "overwrite it", dir, errno == ENOENT ? "missing" : "is not a readable regular file");
+            snprintf(err, errlen,
+                     "%s: exists and is not a cfscan summary (manifest.json %s); refusing to "
+                     "overwrite it",
+                     dir, errno == ENOENT ? "missing" : "is not a readable regular file");
             st = CFS_E_USAGE;
         } else if (!strstr(buf, "\"cfscan_summary\": true")) {
-            snprintf(err, errlen, "%s: exists and is not a cfscan summary (manifest.json is not a cfscan "
-                     "manifest); refusing to overwrite it", dir);
+            snprintf(err, errlen,
+                     "%s: exists and is not a cfscan summary (manifest.json is not a cfscan "
+                     "manifest); refusing to overwrite it",
+                     dir);
             st = CFS_E_USAGE;
         } else if (foreign[0]) {
-            snprintf(err, errlen, "%s: holds '%s', which is not part of a cfscan summary; refusing to "
-                     "replace the directory (move it out first)", dir, foreign);
+            snprintf(err, errlen,
+                     "%s: holds '%s', which is not part of a cfscan summary; refusing to "
+                     "replace the directory (move it out first)",
+                     dir, foreign);
             st = CFS_E_USAGE;
         } else {
             oi->have_fmode = 1;
@@ -214,7 +222,8 @@ int cfs_summary_dir_redacted(const char *dir)
     if (dfd < 0) return 0;
     char buf[4096];
     struct stat st;
-    int r = read_manifest(dfd, buf, sizeof buf, &st) == 0 && strstr(buf, "\"clients_redacted\": true") != NULL;
+    int r = read_manifest(dfd, buf, sizeof buf, &st) == 0 &&
+            strstr(buf, "\"clients_redacted\": true") != NULL;
     close(dfd);
     return r;
 }
@@ -267,8 +276,9 @@ static cfs_status write_manifest(const char *path, const cfs_summary *s, const c
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(f, "{\n  \"cfscan_summary\": true,\n  \"cfscan_version\": \"%s\",\n  \"schema_version\": %d,\n"
-               "  \"created\": \"%s\",\n  \"clients_redacted\": %s,\n  \"arguments\": ",
+    fprintf(f,
+            "{\n  \"cfscan_summary\": true,\n  \"cfscan_version\": \"%s\",\n  \"schema_version\": %d,\n"
+            "  \"created\": \"%s\",\n  \"clients_redacted\": %s,\n  \"arguments\": ",
             CFS_VERSION, CFS_SUMMARY_SCHEMA, ts, s->clients_redacted ? "true" : "false");
     cfs_write_json_str(f, argv_line ? argv_line : "", argv_line ? strlen(argv_line) : 0);
     fputs(",\n  \"tables\": [", f);
@@ -326,8 +336,8 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
     return CFS_OK;
 }
 
-cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const char *dir, const char *argv_line,
-                               char *err, size_t errlen)
+cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const char *dir,
+                               const char *argv_line, char *err, size_t errlen)
 {
     if (!v || !v->agg || !cfs_is_settled(v->agg)) { /* a caller's mistake, never the data's */
         snprintf(err, errlen, "%s: the summary's tables must come from a settled view", dir);

@@ -17,9 +17,11 @@
 FILE *cfs_sum_rows_file(cfs_summary *s)
 {
     if (!s->rows && !s->rows_failed[0] &&
-        !(s->rows = cfs_temp_file("rows", "the summary's input rows", s->rows_failed, sizeof s->rows_failed)) &&
+        !(s->rows = cfs_temp_file("rows", "the summary's input rows", s->rows_failed,
+                                  sizeof s->rows_failed)) &&
         !s->rows_failed[0])
-        snprintf(s->rows_failed, sizeof s->rows_failed, "cannot make a temporary file for the summary's input rows");
+        snprintf(s->rows_failed, sizeof s->rows_failed,
+                 "cannot make a temporary file for the summary's input rows");
     return s->rows; /* NULL: s->rows_failed says why */
 }
 
@@ -27,7 +29,8 @@ void cfs_sum_rows_check(cfs_summary *s)
 {
     if (s->rows && !s->rows_failed[0] && (fflush(s->rows) != 0 || ferror(s->rows)))
         snprintf(s->rows_failed, sizeof s->rows_failed,
-                 "writing the summary's input rows to a temporary file failed: %s", strerror(errno ? errno : EIO));
+                 "writing the summary's input rows to a temporary file failed: %s",
+                 strerror(errno ? errno : EIO));
 }
 
 /* Append every row of `rows` to `to`; `rows` stays positioned for appending.  0 or -1
@@ -72,4 +75,3 @@ int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x)
     if (rc <= 0) fseek(s->rows, 0, SEEK_END); /* later rows append */
     return rc;
 }
-

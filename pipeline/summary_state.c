@@ -84,11 +84,11 @@ typedef struct zstream {
     ZSTD_CCtx *cc;
     ZSTD_DCtx *dc;
     char buf[1 << 17];
-    char sbuf[8192];        /* reader: the stdio buffer over the stream (see r_left) */
-    size_t avail, used;     /* reader: compressed bytes in buf, and consumed */
-    uint64_t left;          /* reader: compressed bytes not yet read from fd */
-    uint64_t raw;           /* uncompressed bytes through the stream */
-    uint64_t packed;        /* writer: compressed bytes written */
+    char sbuf[8192];    /* reader: the stdio buffer over the stream (see r_left) */
+    size_t avail, used; /* reader: compressed bytes in buf, and consumed */
+    uint64_t left;      /* reader: compressed bytes not yet read from fd */
+    uint64_t raw;       /* uncompressed bytes through the stream */
+    uint64_t packed;    /* writer: compressed bytes written */
     int failed, saved_errno, frame_done;
 } zstream;
 
@@ -201,7 +201,8 @@ static cfs_status w_rules(FILE *f, const cfs_summary *s)
     unsigned nr = cfs_rule_count();
     w_u32(f, TAG('R', 'U', 'L', 'E'));
     w_u64(f, nr);
-    for (unsigned i = 0; i < nr; i++) w_str(f, cfs_rule_name((uint16_t)i), strlen(cfs_rule_name((uint16_t)i)));
+    for (unsigned i = 0; i < nr; i++)
+        w_str(f, cfs_rule_name((uint16_t)i), strlen(cfs_rule_name((uint16_t)i)));
     return CFS_OK;
 }
 
@@ -477,8 +478,7 @@ static cfs_status state_finish(state_out *o, cfs_status st, const char *path, ch
     if (!ok) {
         if (st != CFS_OK && st != CFS_E_IO)
             snprintf(err, errlen, "%s: cannot encode state: %s", path, cfs_status_str(st));
-        else
-            snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
+        else snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
         return st != CFS_OK ? st : CFS_E_IO;
     }
     return CFS_OK;
@@ -512,13 +512,13 @@ cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, si
 typedef struct rd {
     FILE *f;
     int bad;
-    const zstream *z;      /* NULL for the summary's own temporary rows */
-    uint64_t raw;          /* payload length the header declares */
+    const zstream *z; /* NULL for the summary's own temporary rows */
+    uint64_t raw;     /* payload length the header declares */
     uint64_t charged, budget;
-    char why[160];         /* the first reason a check failed, for the message */
+    char why[160];            /* the first reason a check failed, for the message */
     const uint16_t *rule_map; /* RULE: a stored rule id -> this cfscan's (NULL before it) */
     uint64_t nrules;
-    uint32_t schema;       /* the file's schema version (CFS_SUMMARY_SCHEMA_MIN..) */
+    uint32_t schema; /* the file's schema version (CFS_SUMMARY_SCHEMA_MIN..) */
 } rd;
 
 /* The budget: 2048 bytes per byte of state file, and at least 64 MiB.  The largest
@@ -558,8 +558,10 @@ static int r_charge(rd *r, uint64_t bytes)
 {
     if (r->bad) return 0;
     if (__builtin_add_overflow(r->charged, bytes, &r->charged) || r->charged > r->budget)
-        r_fail(r, "implausible: reading it would take more than %llu MiB, the limit for a state file of this size",
-               (unsigned long long)(r->budget >> 20));
+        r_fail(
+            r,
+            "implausible: reading it would take more than %llu MiB, the limit for a state file of this size",
+            (unsigned long long)(r->budget >> 20));
     return !r->bad;
 }
 
@@ -694,6 +696,7 @@ int cfs_sum_input_get(FILE *f, cfs_sum_input *x)
  * blob of 20; a heavy-hitter record the key and two top-k blobs of 23; an origin row
  * 40 + 21 + 8; a WAF row 40 + 4 + 8; an input row two lengths, 23 u64, the reject count
  * and the two status bytes. */
+/* clang-format off */
 enum {
     MIN_NAME = 4, MIN_TRAF = 39, MIN_GKEY = CFS_KEY_STR + 4, MIN_HIST = 21, MIN_HLL = 20, MIN_TOPK = 23,
     MIN_GRPS = MIN_GKEY + 2 * MIN_HIST + MIN_HLL, MIN_HEAV = MIN_GKEY + 2 * MIN_TOPK,
@@ -702,6 +705,7 @@ enum {
     MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4,
     MIN_EVID = 4 + 1 + 8 * 4 + 4 + 8 * 6 + 1 + 4
 };
+/* clang-format on */
 
 /* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
  * name this cfscan does not know is CFS_E_FORMAT, with its own message in err. */
@@ -739,7 +743,7 @@ static cfs_status r_strings(rd *r, char (**strs)[CFS_KEY_STR], uint64_t *nstr)
 {
     if (!r_tag(r, TAG('S', 'T', 'R', 'S'), nstr, UINT32_MAX, MIN_NAME) || !r_charge(r, *nstr * CFS_KEY_STR))
         return CFS_OK;
-    char (*v)[CFS_KEY_STR] = *strs = calloc(*nstr ? *nstr : 1, CFS_KEY_STR);
+    char(*v)[CFS_KEY_STR] = *strs = calloc(*nstr ? *nstr : 1, CFS_KEY_STR);
     if (!v) return CFS_E_NOMEM;
     for (uint64_t i = 0; i < *nstr && !r->bad; i++) {
         char *x = r_str(r, CFS_KEY_STR - 1);
@@ -757,7 +761,8 @@ static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR
     uint64_t n;
     /* The rows are held while their columns arrive, then go into the traffic map: twice
      * a row, plus the map's slot. */
-    if (!r_tag(r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX, MIN_TRAF) || !r_charge(r, n * (2 * sizeof(cfs_trow) + 16)))
+    if (!r_tag(r, TAG('T', 'R', 'A', 'F'), &n, UINT32_MAX, MIN_TRAF) ||
+        !r_charge(r, n * (2 * sizeof(cfs_trow) + 16)))
         return CFS_OK;
     cfs_trow *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows) return CFS_E_NOMEM;
@@ -777,8 +782,8 @@ static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         int64_t h = (int64_t)r_le(r, 8);
         if (!r->bad && (!cfs_time_in_range(h) || h % 3600 != 0))
-            r_fail(r, "traffic row %llu: hour %lld is not an hour between 1990 and 2100", (unsigned long long)i,
-                   (long long)h);
+            r_fail(r, "traffic row %llu: hour %lld is not an hour between 1990 and 2100",
+                   (unsigned long long)i, (long long)h);
         rows[i].k.hour = h;
     }
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.status = (uint16_t)r_le(r, 2);
@@ -810,7 +815,7 @@ static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR
 static cfs_status r_traffic(rd *r, cfs_summary *s)
 {
     uint64_t nstr = 0;
-    char (*strs)[CFS_KEY_STR] = NULL;
+    char(*strs)[CFS_KEY_STR] = NULL;
     cfs_status st = r_strings(r, &strs, &nstr);
     if (!r->bad && st == CFS_OK) st = r_traffic_rows(r, s, strs, nstr);
     free(strs);
@@ -837,7 +842,8 @@ static cfs_status r_groups(rd *r, cfs_summary *s)
             st = CFS_E_NOMEM;
             break;
         }
-        if ((st = cfs_hist_read(r->f, &g->g->tt)) == CFS_OK && (st = cfs_hist_read(r->f, &g->g->ttfb)) == CFS_OK)
+        if ((st = cfs_hist_read(r->f, &g->g->tt)) == CFS_OK &&
+            (st = cfs_hist_read(r->f, &g->g->ttfb)) == CFS_OK)
             st = cfs_hll_read(r->f, &g->g->clients);
         if (st != CFS_OK && st != CFS_E_NOMEM)
             r_fail(r, "group %llu: sketch blob refused (%s)", (unsigned long long)i, cfs_status_str(st));
@@ -857,7 +863,8 @@ static cfs_status r_topk(rd *r, uint64_t i, cfs_topk **out)
 {
     uint64_t room = r->budget - r->charged;
     cfs_topk *t = NULL;
-    cfs_status st = cfs_topk_read_limited(r->f, CFS_TOPK_CAPACITY, room < UINT32_MAX ? (uint32_t)room : UINT32_MAX, &t);
+    cfs_status st = cfs_topk_read_limited(r->f, CFS_TOPK_CAPACITY,
+                                          room < UINT32_MAX ? (uint32_t)room : UINT32_MAX, &t);
     if (st != CFS_OK) {
         if (st != CFS_E_NOMEM)
             r_fail(r, "top lists %llu: top-k blob refused (%s; capacity must be %u)", (unsigned long long)i,
@@ -1051,7 +1058,8 @@ static cfs_status r_evidence(rd *r, cfs_summary *s)
         if (has_warning) e.warning = w;
         if (!r->bad && (e.kind >= CFS_EVID_KIND_COUNT || has_warning > 1))
             r_fail(r, "evidence record %llu: bad kind or flag", (unsigned long long)i);
-        if (!r->bad && r_charge(r, sizeof e + (e.path ? strlen(e.path) : 0) + (e.dists ? strlen(e.dists) : 0) + 64))
+        if (!r->bad &&
+            r_charge(r, sizeof e + (e.path ? strlen(e.path) : 0) + (e.dists ? strlen(e.dists) : 0) + 64))
             st = cfs_evid_append(&s->evidence, &e);
         free(e.path);
         free(e.dists);
@@ -1089,8 +1097,10 @@ static cfs_status state_check(int fd, const char *path, uint64_t *len, uint64_t 
     }
     uint32_t schema = (uint32_t)cfs_le_get(head + 8, 4);
     if (schema < CFS_SUMMARY_SCHEMA_MIN || schema > CFS_SUMMARY_SCHEMA) {
-        snprintf(err, errlen, "%s: summary schema version %u, this cfscan reads versions %u to %u; rescan or use a matching cfscan",
-                 path, schema, CFS_SUMMARY_SCHEMA_MIN, CFS_SUMMARY_SCHEMA);
+        snprintf(
+            err, errlen,
+            "%s: summary schema version %u, this cfscan reads versions %u to %u; rescan or use a matching cfscan",
+            path, schema, CFS_SUMMARY_SCHEMA_MIN, CFS_SUMMARY_SCHEMA);
         return CFS_E_FORMAT;
     }
     *schema_out = schema;
@@ -1170,7 +1180,8 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         return st;
     }
     rd r = {f, 0, z, raw, 0, 0, "", NULL, 0, schema};
-    r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE : STATE_BUDGET_MIN;
+    r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE
+                                                              : STATE_BUDGET_MIN;
     uint16_t *rule_map = NULL;
     st = r_rules(&r, &rule_map, path, err, errlen);
     for (size_t i = 0; i < sizeof k_state_readers / sizeof k_state_readers[0] && !r.bad && st == CFS_OK; i++)
@@ -1196,7 +1207,9 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
                      cfs_nomem_what()[0] ? ": " : "", cfs_nomem_what());
         else if (st == CFS_OK || st == CFS_E_TRUNCATED || st == CFS_E_CORRUPT || st == CFS_E_UNSUPPORTED)
             snprintf(err, errlen, "%s: state file is corrupt (%s)", path,
-                     r.why[0] ? r.why : payload_ok ? "inconsistent section" : "payload does not decompress");
+                     r.why[0]     ? r.why
+                     : payload_ok ? "inconsistent section"
+                                  : "payload does not decompress");
         cfs_summary_free(s);
         return st != CFS_OK ? st : CFS_E_CORRUPT;
     }

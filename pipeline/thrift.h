@@ -32,9 +32,9 @@ enum {
 typedef struct cfs_tc {
     uint8_t *p;
     size_t n, cap;
-    int failed;                        /* out of memory or misuse: the bytes are unusable */
-    int depth;                         /* open structs */
-    int16_t last[CFS_TC_MAX_DEPTH];    /* last field id written in each open struct */
+    int failed;                     /* out of memory or misuse: the bytes are unusable */
+    int depth;                      /* open structs */
+    int16_t last[CFS_TC_MAX_DEPTH]; /* last field id written in each open struct */
 } cfs_tc;
 
 void cfs_tc_init(cfs_tc *t);

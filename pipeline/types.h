@@ -16,16 +16,16 @@ typedef enum cfs_status {
     CFS_E_UNSUPPORTED, /* input of a kind we do not read */
     CFS_E_NOMEM,
     CFS_E_USAGE,
-    CFS_E_FORMAT,      /* text/JSON that does not have the expected form */
+    CFS_E_FORMAT, /* text/JSON that does not have the expected form */
     CFS_E_INTERRUPTED,
 } cfs_status;
 
 const char *cfs_status_str(cfs_status s);
 
 /* zstd-style forwarding: return the status of a failing call unchanged. */
-#define CFS_FORWARD_IF_ERROR(expr)              \
-    do {                                        \
-        cfs_status cfs_fwd_ = (expr);           \
+#define CFS_FORWARD_IF_ERROR(expr)               \
+    do {                                         \
+        cfs_status cfs_fwd_ = (expr);            \
         if (cfs_fwd_ != CFS_OK) return cfs_fwd_; \
     } while (0)
 
@@ -121,14 +121,13 @@ static inline size_t cfs_utf8_len(const unsigned char *p, size_t n)
     if (c >= 0xC2 && c <= 0xDF) len = 2;
     else if (c >= 0xE0 && c <= 0xEF) {
         len = 3;
-        if (c == 0xE0) lo = 0xA0;      /* overlong */
-        if (c == 0xED) hi = 0x9F;      /* surrogates U+D800..DFFF */
+        if (c == 0xE0) lo = 0xA0; /* overlong */
+        if (c == 0xED) hi = 0x9F; /* surrogates U+D800..DFFF */
     } else if (c >= 0xF0 && c <= 0xF4) {
         len = 4;
-        if (c == 0xF0) lo = 0x90;      /* overlong */
-        if (c == 0xF4) hi = 0x8F;      /* above U+10FFFF */
-    } else
-        return 0;
+        if (c == 0xF0) lo = 0x90; /* overlong */
+        if (c == 0xF4) hi = 0x8F; /* above U+10FFFF */
+    } else return 0;
     if (n < len) return 0;
     if (p[1] < lo || p[1] > hi) return 0;
     for (size_t k = 2; k < len; k++)
@@ -140,6 +139,7 @@ static inline size_t cfs_utf8_len(const unsigned char *p, size_t n)
 /* Every field name cfscan understands.  Legacy standard-log names first (fields 1..35 of
  * the AWS "standard logging reference"), then the v2 additions.  Unknown names in a
  * #Fields: line map to CFS_F_UNKNOWN and their columns are ignored. */
+/* clang-format off */
 typedef enum cfs_field {
     CFS_F_DATE, CFS_F_TIME, CFS_F_EDGE_LOCATION, CFS_F_SC_BYTES, CFS_F_C_IP, CFS_F_CS_METHOD,
     CFS_F_CS_HOST, CFS_F_CS_URI_STEM, CFS_F_SC_STATUS, CFS_F_CS_REFERER, CFS_F_CS_USER_AGENT,
@@ -158,6 +158,7 @@ typedef enum cfs_field {
     CFS_F_COUNT,
     CFS_F_UNKNOWN = 0xff
 } cfs_field;
+/* clang-format on */
 
 /* Canonical name ("cs(User-Agent)", "x-edge-location", ...) of a field id. */
 const char *cfs_field_name(cfs_field f);
@@ -168,12 +169,12 @@ cfs_field cfs_field_lookup(const char *name, size_t n);
 /* ---- layout (the current #Fields: line) --------------------------------------------- */
 #define CFS_MAX_COLS 128
 typedef struct cfs_layout {
-    uint16_t ncols;                      /* 0 = no #Fields: line seen yet */
-    uint8_t field_of_col[CFS_MAX_COLS];  /* cfs_field or CFS_F_UNKNOWN */
-    int16_t col_of[CFS_F_COUNT];         /* column index, -1 if the field is absent */
-    int16_t min_cols;                    /* columns a line needs to carry the essentials */
-    uint8_t bad;                         /* with ncols == 0: the last #Fields: line was
-                                          * unusable, so its lines are bad_header, not no_header */
+    uint16_t ncols;                     /* 0 = no #Fields: line seen yet */
+    uint8_t field_of_col[CFS_MAX_COLS]; /* cfs_field or CFS_F_UNKNOWN */
+    int16_t col_of[CFS_F_COUNT];        /* column index, -1 if the field is absent */
+    int16_t min_cols;                   /* columns a line needs to carry the essentials */
+    uint8_t bad;                        /* with ncols == 0: the last #Fields: line was
+                                         * unusable, so its lines are bad_header, not no_header */
     /* Filled by cfs_layout_parse for cfs_record_parse's lean path: the fields of the
      * layout that a non-403 line is counted by (lean_field, in column lean_col), the
      * first nlean_every of them needed by every line; and the TABs that bound them (TAB
@@ -192,6 +193,7 @@ typedef struct cfs_layout {
 /* ---- enumerated values -------------------------------------------------------------- */
 /* x-edge-result-type, x-edge-response-result-type and x-edge-detailed-result-type share
  * one vocabulary (reference section 4). */
+/* clang-format off */
 typedef enum cfs_result {
     CFS_R_NONE = 0, /* '-' or field absent */
     CFS_R_HIT, CFS_R_REFRESH_HIT, CFS_R_MISS, CFS_R_LIMIT_EXCEEDED, CFS_R_CAPACITY_EXCEEDED,
@@ -208,40 +210,48 @@ typedef enum cfs_result {
     CFS_R_OTHER, /* a value not in the list above */
     CFS_R_COUNT
 } cfs_result;
+/* clang-format on */
 
+/* clang-format off */
 typedef enum cfs_proto {
     CFS_P_NONE = 0, CFS_P_HTTP, CFS_P_HTTPS, CFS_P_WS, CFS_P_WSS, CFS_P_GRPCS, CFS_P_OTHER
 } cfs_proto;
+/* clang-format on */
 
+/* clang-format off */
 typedef enum cfs_method {
     CFS_M_NONE = 0, CFS_M_GET, CFS_M_HEAD, CFS_M_POST, CFS_M_PUT, CFS_M_DELETE, CFS_M_OPTIONS,
     CFS_M_PATCH, CFS_M_OTHER
 } cfs_method;
+/* clang-format on */
 
 /* ---- record: typed view of one accepted log line ------------------------------------ */
 #define CFS_NO_MILLIS UINT32_MAX
 #define CFS_NO_TIME INT64_MIN
 typedef struct cfs_record {
-    cfs_span f[CFS_F_COUNT];   /* raw value per field; {NULL,0} when the layout lacks it */
-    cfs_span dist;             /* distribution id: file name, else distributionid, else cs(Host) */
-    int64_t ts;                /* seconds since epoch (UTC) of date+time, or CFS_NO_TIME */
-    uint64_t sc_bytes;         /* 0 when '-' */
-    uint32_t time_taken_ms;    /* CFS_NO_MILLIS when absent or '-' */
-    uint32_t ttfb_ms;          /* time-to-first-byte, CFS_NO_MILLIS when absent */
-    uint16_t status;           /* sc-status; 0 for "000" (viewer hung up) */
-    uint8_t result;            /* x-edge-result-type */
-    uint8_t response_result;   /* x-edge-response-result-type */
-    uint8_t detailed_result;   /* x-edge-detailed-result-type */
-    uint8_t protocol;          /* cfs_proto */
-    uint8_t method;            /* cfs_method */
+    cfs_span f[CFS_F_COUNT];        /* raw value per field; {NULL,0} when the layout lacks it */
+    cfs_span dist;                  /* distribution id: file name, else distributionid, else cs(Host) */
+    int64_t ts;                     /* seconds since epoch (UTC) of date+time, or CFS_NO_TIME */
+    uint64_t sc_bytes;              /* 0 when '-' */
+    uint32_t time_taken_ms;         /* CFS_NO_MILLIS when absent or '-' */
+    uint32_t ttfb_ms;               /* time-to-first-byte, CFS_NO_MILLIS when absent */
+    uint16_t status;                /* sc-status; 0 for "000" (viewer hung up) */
+    uint8_t result;                 /* x-edge-result-type */
+    uint8_t response_result;        /* x-edge-response-result-type */
+    uint8_t detailed_result;        /* x-edge-detailed-result-type */
+    uint8_t protocol;               /* cfs_proto */
+    uint8_t method;                 /* cfs_method */
     uint8_t http_major, http_minor; /* cs-protocol-version, 0.0 when absent */
-    uint8_t spans_all;         /* internal to cfs_record_parse: spans beyond the lean set may be set */
-    uint8_t spans_more;        /* internal to cfs_record_parse: second-tier lean spans may be set */
+    uint8_t spans_all;              /* internal to cfs_record_parse: spans beyond the lean set may be set */
+    uint8_t spans_more;             /* internal to cfs_record_parse: second-tier lean spans may be set */
 } cfs_record;
 
 /* A status an origin fetch of the edge-versus-origin reference may have: 2xx or 3xx,
  * except 304, whose quick answer says little about the origin (attribute.c). */
-static inline int cfs_origin_sample_status(unsigned status) { return status >= 200 && status <= 399 && status != 304; }
+static inline int cfs_origin_sample_status(unsigned status)
+{
+    return status >= 200 && status <= 399 && status != 304;
+}
 
 /* ---- 403 causes --------------------------------------------------------------------- */
 /* Stable identifiers, used in every output (issue "403 cause attribution"). */
@@ -263,9 +273,11 @@ typedef enum cfs_cause {
     CFS_CAUSE_COUNT
 } cfs_cause;
 
+/* clang-format off */
 typedef enum cfs_evidence {
     CFS_EV_NONE = 0, CFS_EV_CONFIRMED, CFS_EV_LIKELY, CFS_EV_POSSIBLE, CFS_EV_COUNT
 } cfs_evidence;
+/* clang-format on */
 
 /* "geo_restriction", ... ; "none" for CFS_CAUSE_NONE. */
 const char *cfs_cause_name(cfs_cause c);
@@ -277,15 +289,15 @@ const char *cfs_evidence_name(cfs_evidence e);
 /* Every line read is either aggregated, filtered by --since/--until, or rejected for
  * exactly one of these reasons. */
 typedef enum cfs_reject {
-    CFS_REJ_NO_HEADER,      /* data line before any #Fields: line */
-    CFS_REJ_TOO_FEW_FIELDS, /* lacks a column the report needs (date, time, status, edge) */
-    CFS_REJ_TOO_MANY_FIELDS,/* more non-empty columns than #Fields: names */
-    CFS_REJ_LINE_TOO_LONG,  /* over CFS_MAX_LINE bytes */
-    CFS_REJ_BINARY,         /* NUL or other control bytes: not a text log line */
-    CFS_REJ_BAD_VALUE,      /* date, time or status not of their form */
-    CFS_REJ_BAD_HEADER,     /* a #Fields: line we cannot use (no time or status field, a
-                             * field named twice, too many), and every line under it */
-    CFS_REJ_TRUNCATED,      /* last line of an input cut short by a read/decompression error */
+    CFS_REJ_NO_HEADER,       /* data line before any #Fields: line */
+    CFS_REJ_TOO_FEW_FIELDS,  /* lacks a column the report needs (date, time, status, edge) */
+    CFS_REJ_TOO_MANY_FIELDS, /* more non-empty columns than #Fields: names */
+    CFS_REJ_LINE_TOO_LONG,   /* over CFS_MAX_LINE bytes */
+    CFS_REJ_BINARY,          /* NUL or other control bytes: not a text log line */
+    CFS_REJ_BAD_VALUE,       /* date, time or status not of their form */
+    CFS_REJ_BAD_HEADER,      /* a #Fields: line we cannot use (no time or status field, a
+                              * field named twice, too many), and every line under it */
+    CFS_REJ_TRUNCATED,       /* last line of an input cut short by a read/decompression error */
     CFS_REJ_COUNT
 } cfs_reject;
 const char *cfs_reject_name(cfs_reject r);

@@ -43,7 +43,7 @@ typedef struct strtab {
     uint32_t *off;
     uint32_t n, cap;
     uint32_t *slots;
-    uint32_t mask;  /* slots has mask + 1 entries */
+    uint32_t mask; /* slots has mask + 1 entries */
 } strtab;
 
 /* Memory: each kept record costs one 16-byte entry while loading, then one slot of a
@@ -55,33 +55,33 @@ typedef struct strtab {
 struct cfs_waf_index {
     /* Nothing below changes after cfs_waf_load returns, so any number of threads may
      * call cfs_waf_lookup / cfs_waf_rule_name / cfs_waf_covers concurrently without locks. */
-    waf_entry *slots;     /* open addressing, linear probing */
-    uint32_t nslots;      /* 0 for an empty index */
-    strtab rules;         /* terminatingRuleId names */
-    strtab srcs;          /* httpSourceId values; src[i] belongs to srcs entry i */
+    waf_entry *slots; /* open addressing, linear probing */
+    uint32_t nslots;  /* 0 for an empty index */
+    strtab rules;     /* terminatingRuleId names */
+    strtab srcs;      /* httpSourceId values; src[i] belongs to srcs entry i */
     cfs_waf_source *src;
-    uint32_t *src_order;  /* srcs indexes sorted by id (set at the end of the load) */
-    strtab acls;          /* webaclId values */
+    uint32_t *src_order; /* srcs indexes sorted by id (set at the end of the load) */
+    strtab acls;         /* webaclId values */
     uint32_t *acl_order;
     cfs_waf_stats stats;
-    cfs_waf_path *paths;  /* one per --waf-logs path, in the order given */
+    cfs_waf_path *paths; /* one per --waf-logs path, in the order given */
     size_t npaths;
 };
 
 typedef struct loader {
     cfs_waf_index *w;
-    waf_entry *pend;      /* kept records in file order, hashed into slots at the end */
+    waf_entry *pend; /* kept records in file order, hashed into slots at the end */
     size_t n_pend, cap_pend;
     int64_t lo_ms, hi_ms; /* inclusive window in epoch milliseconds */
     cfs_json_doc doc;     /* reused for every line */
     char *buf;            /* line buffer, grows up to CFS_MAX_LINE + 1 */
     size_t cap;
-    cfs_status status;    /* first failure seen */
+    cfs_status status; /* first failure seen */
     char *err;
     size_t errlen;
     int nomem;
-    cfs_waf_path *cur;    /* the path being read */
-    uint32_t *cur_map;    /* srcs index -> cur->src index + 1 (0: none yet) */
+    cfs_waf_path *cur; /* the path being read */
+    uint32_t *cur_map; /* srcs index -> cur->src index + 1 (0: none yet) */
     size_t cur_map_n;
 } loader;
 
@@ -355,8 +355,7 @@ static int allow_fields(const char *p, size_t n, int64_t *ms, const char **src, 
                 int64_t t = 0;
                 size_t d = v;
                 while (d < n && p[d] >= '0' && p[d] <= '9' && d - v < 16) t = t * 10 + (p[d++] - '0');
-                if (d == v || d - v >= 16 || (d < n && p[d] != ',' && p[d] != '}' && p[d] != ' '))
-                    return 0;
+                if (d == v || d - v >= 16 || (d < n && p[d] != ',' && p[d] != '}' && p[d] != ' ')) return 0;
                 *ms = t;
                 have_ts = 1;
             } else if ((kn == 8 && memcmp(p + k0, "webaclId", 8) == 0 && !*acl) ||
@@ -566,7 +565,8 @@ static void load_file(loader *L, const cfs_input *in)
     /* Last line without a final newline. */
     if (!L->nomem && !skipping && len) process_line(L, L->buf, len);
     /* a mapped file cut short while it was read reads as zeros: say so, as for logs */
-    if (st == CFS_OK && cfs_reader_check(r, err, sizeof err) != CFS_OK) note_error(L, CFS_E_IO, "%s: %s", path, err);
+    if (st == CFS_OK && cfs_reader_check(r, err, sizeof err) != CFS_OK)
+        note_error(L, CFS_E_IO, "%s: %s", path, err);
     cfs_reader_close(r);
 }
 
@@ -657,8 +657,8 @@ static uint32_t *sorted_order(const strtab *t, int *fail)
     return o;
 }
 
-cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t npaths,
-                        int64_t since, int64_t until, char *err, size_t errlen)
+cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t npaths, int64_t since,
+                        int64_t until, char *err, size_t errlen)
 {
     *out = NULL;
     if (err && errlen) err[0] = '\0';
@@ -678,9 +678,11 @@ cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t np
     /* Window in ms, saturating at the int64 ends; an open end is unbounded. */
     const int64_t lim = INT64_MAX / 1000 - WAF_SKEW_S - 1;
     L.lo_ms = since == CFS_NO_TIME || since < -lim ? INT64_MIN
-              : since > lim ? INT64_MAX : (since - WAF_SKEW_S) * 1000;
+              : since > lim                        ? INT64_MAX
+                                                   : (since - WAF_SKEW_S) * 1000;
     L.hi_ms = until == CFS_NO_TIME || until > lim ? INT64_MAX
-              : until < -lim ? INT64_MIN : (until + WAF_SKEW_S) * 1000 + 999;
+              : until < -lim                      ? INT64_MIN
+                                                  : (until + WAF_SKEW_S) * 1000 + 999;
 
     L.w->paths = calloc(npaths ? npaths : 1, sizeof *L.w->paths);
     if (!L.w->paths) L.nomem = 1;
@@ -707,8 +709,7 @@ cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t np
         for (uint32_t i = 0; !L.nomem && i < L.w->srcs.n; i++) L.w->src[i].id = strtab_at(&L.w->srcs, i);
         for (size_t k = 0; !L.nomem && k < L.w->npaths; k++) {
             cfs_waf_path *p = &L.w->paths[k];
-            for (size_t j = 0; j < p->nsrc; j++)
-                p->src[j].id = strtab_at(&L.w->srcs, p->src[j].slot);
+            for (size_t j = 0; j < p->nsrc; j++) p->src[j].id = strtab_at(&L.w->srcs, p->src[j].slot);
             if (p->nsrc > 1) qsort(p->src, p->nsrc, sizeof *p->src, cmp_path_src);
         }
     }

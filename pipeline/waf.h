@@ -10,19 +10,19 @@
 typedef struct cfs_waf_index cfs_waf_index;
 
 typedef struct cfs_waf_hit {
-    uint8_t action;      /* CFS_WAF_BLOCK, ... */
-    uint16_t code;       /* responseCodeSent (a rule's custom response code), 0 when null */
-    uint32_t rule;       /* index for cfs_waf_rule_name */
+    uint8_t action; /* CFS_WAF_BLOCK, ... */
+    uint16_t code;  /* responseCodeSent (a rule's custom response code), 0 when null */
+    uint32_t rule;  /* index for cfs_waf_rule_name */
 } cfs_waf_hit;
 
 enum { CFS_WAF_ALLOW = 0, CFS_WAF_BLOCK, CFS_WAF_CAPTCHA, CFS_WAF_CHALLENGE, CFS_WAF_COUNT_ACTION };
 
 typedef struct cfs_waf_stats {
-    uint64_t records;     /* JSON lines read */
-    uint64_t kept;        /* non-ALLOW records indexed */
-    uint64_t bad_lines;   /* lines that were not a WAF record */
-    uint64_t out_of_window; /* outside --since/--until (+/- skew) */
-    uint64_t no_source;   /* in the window but without httpSourceId: no distribution */
+    uint64_t records;         /* JSON lines read */
+    uint64_t kept;            /* non-ALLOW records indexed */
+    uint64_t bad_lines;       /* lines that were not a WAF record */
+    uint64_t out_of_window;   /* outside --since/--until (+/- skew) */
+    uint64_t no_source;       /* in the window but without httpSourceId: no distribution */
     uint64_t sources_dropped; /* records of distributions beyond CFS_WAF_MAX_SOURCES */
 } cfs_waf_stats;
 
@@ -50,18 +50,18 @@ typedef struct cfs_waf_source {
  * its files and lines, and per distribution (httpSourceId) the span of its in-window
  * records, so a report can tell WAF logs of another day or web ACL from the right ones. */
 typedef struct cfs_waf_path_src {
-    const char *id;          /* httpSourceId */
+    const char *id; /* httpSourceId */
     int64_t first_ms, last_ms;
     uint64_t records;
-    uint32_t slot;           /* the index's number for this source (cfs_waf_load's own) */
+    uint32_t slot; /* the index's number for this source (cfs_waf_load's own) */
 } cfs_waf_path_src;
 typedef struct cfs_waf_path {
-    const char *path;        /* as given */
-    uint64_t files;          /* files read (or tried) */
-    uint64_t records;        /* non-blank lines read */
-    uint64_t bad_lines;      /* lines that were not a WAF record */
-    uint64_t outside;        /* records outside --since/--until (with the skew) */
-    cfs_waf_path_src *src;   /* sorted by id once the load is done */
+    const char *path;      /* as given */
+    uint64_t files;        /* files read (or tried) */
+    uint64_t records;      /* non-blank lines read */
+    uint64_t bad_lines;    /* lines that were not a WAF record */
+    uint64_t outside;      /* records outside --since/--until (with the skew) */
+    cfs_waf_path_src *src; /* sorted by id once the load is done */
     size_t nsrc;
 } cfs_waf_path;
 size_t cfs_waf_path_count(const cfs_waf_index *w);
@@ -71,8 +71,8 @@ const cfs_waf_path *cfs_waf_path_at(const cfs_waf_index *w, size_t i);
  * non-ALLOW records inside [since - skew, until + skew] are kept (since/until may be
  * CFS_NO_TIME for open ends).  A file that cannot be read is reported in err and the
  * load goes on; the status is the worst seen. */
-cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t npaths,
-                        int64_t since, int64_t until, char *err, size_t errlen);
+cfs_status cfs_waf_load(cfs_waf_index **out, const char *const *paths, size_t npaths, int64_t since,
+                        int64_t until, char *err, size_t errlen);
 void cfs_waf_free(cfs_waf_index *w);
 /* 1 and *hit when a kept record has this request id, else 0. */
 int cfs_waf_lookup(const cfs_waf_index *w, cfs_span request_id, cfs_waf_hit *hit);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 /* ---- allocation and the sticky failure ------------------------------------------------ */
-static _Atomic(const char *) g_nomem;      /* what failed first; NULL: nothing */
+static _Atomic(const char *) g_nomem;              /* what failed first; NULL: nothing */
 static _Atomic uint64_t g_fail_after = UINT64_MAX; /* test hook: allocations left to succeed */
 
 void cfs_nomem(const char *what)
@@ -92,8 +92,7 @@ void cfs_mem_charge(int64_t delta)
     if (delta <= 0) return;
     int64_t peak = atomic_load_explicit(&g_peak, memory_order_relaxed);
     while (now > peak && !atomic_compare_exchange_weak_explicit(&g_peak, &peak, now, memory_order_relaxed,
-                                                                memory_order_relaxed)) {
-    }
+                                                                memory_order_relaxed)) {}
     uint64_t lim = atomic_load_explicit(&g_limit, memory_order_relaxed);
     if (lim && now > 0 && (uint64_t)now > lim) atomic_store_explicit(&g_over, 1, memory_order_relaxed);
 }

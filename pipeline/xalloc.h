@@ -44,12 +44,12 @@ void cfs_alloc_fail_after(uint64_t n);
  * check it between windows and inputs and stop.  Heap bookkeeping is counted as
  * CFS_MEM_BLOCK bytes per allocation. */
 #define CFS_MEM_BLOCK 16
-void cfs_mem_charge(int64_t delta);     /* + allocated, - released */
+void cfs_mem_charge(int64_t delta); /* + allocated, - released */
 int64_t cfs_mem_held(void);
 void cfs_mem_set_limit(uint64_t bytes); /* 0: no limit; clears the flag */
 uint64_t cfs_mem_limit(void);
-int cfs_mem_over(void);                 /* 1 once over the limit, or once an allocation failed */
-int64_t cfs_mem_peak(void);             /* the most held since the limit was set */
+int cfs_mem_over(void);     /* 1 once over the limit, or once an allocation failed */
+int64_t cfs_mem_peak(void); /* the most held since the limit was set */
 /* The default budget: half of the smaller of physical memory and the cgroup v2
  * memory.max of this process (/proc/self/cgroup, under /sys/fs/cgroup), if any. */
 uint64_t cfs_mem_default_limit(void);

@@ -25,10 +25,14 @@ static void lb_origin_fetches(logbuf *b)
     for (int i = 0; i < 24; i++) {
         char id[16];
         snprintf(id, sizeof id, "M%02d", i);
-        kv o[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"},
-                  {"x-edge-response-result-type", "Miss"}, {"x-edge-detailed-result-type", "Miss"},
-                  {"time-taken", "0.100"}, {"time-to-first-byte", "0.090"},
-                  {"x-edge-request-id", id}, {NULL, NULL}};
+        kv o[] = {{"sc-status", "200"},
+                  {"x-edge-result-type", "Miss"},
+                  {"x-edge-response-result-type", "Miss"},
+                  {"x-edge-detailed-result-type", "Miss"},
+                  {"time-taken", "0.100"},
+                  {"time-to-first-byte", "0.090"},
+                  {"x-edge-request-id", id},
+                  {NULL, NULL}};
         lb_line(b, o);
     }
 }
@@ -95,26 +99,29 @@ static void host_lines(logbuf *b)
     lb_origin_fetches(b);
     /* §1.2 field 7: cs(Host) is always the distribution's cloudfront.net name; a viewer
      * that used that very name (field 16 equal to field 7) is associated by definition. */
-    kv own[] = {{"x-edge-request-id", "H1"}, {"x-host-header", "d111111abcdef8.cloudfront.net"},
-                {NULL, NULL}};
+    kv own[] = {
+        {"x-edge-request-id", "H1"}, {"x-host-header", "d111111abcdef8.cloudfront.net"}, {NULL, NULL}};
     lb_line(b, own);
     /* The same in another case and with the port (host names are case-insensitive). */
-    kv own_case[] = {{"x-edge-request-id", "H2"},
-                     {"x-host-header", "D111111ABCDEF8.cloudfront.net:443"}, {NULL, NULL}};
+    kv own_case[] = {
+        {"x-edge-request-id", "H2"}, {"x-host-header", "D111111ABCDEF8.cloudfront.net:443"}, {NULL, NULL}};
     lb_line(b, own_case);
     /* §5.5: a Host that is neither the distribution's name nor an alias. */
-    kv foreign[] = {{"x-edge-request-id", "H3"}, {"x-host-header", "cdn.other-site.example"},
-                    {NULL, NULL}};
+    kv foreign[] = {{"x-edge-request-id", "H3"}, {"x-host-header", "cdn.other-site.example"}, {NULL, NULL}};
     lb_line(b, foreign);
     /* §1.2 (field 34): a multi-tenant distribution's lines carry distribution-tenant-id;
      * tenants have their own domains, which the distribution's Aliases do not list. */
-    kv tenant[] = {{"x-edge-request-id", "H4"}, {"x-host-header", "tenant-a.example.org"},
-                   {"distribution-tenant-id", "dt_2abcDEF"}, {NULL, NULL}};
+    kv tenant[] = {{"x-edge-request-id", "H4"},
+                   {"x-host-header", "tenant-a.example.org"},
+                   {"distribution-tenant-id", "dt_2abcDEF"},
+                   {NULL, NULL}};
     lb_line(b, tenant);
     /* §3 (field 42): continuous deployment, the staging distribution serves the primary's
      * names; the line names the primary distribution. */
-    kv staging[] = {{"x-edge-request-id", "H5"}, {"x-host-header", "www.primary-site.example"},
-                    {"primary-distribution-id", "E3PRIMARY00001"}, {NULL, NULL}};
+    kv staging[] = {{"x-edge-request-id", "H5"},
+                    {"x-host-header", "www.primary-site.example"},
+                    {"primary-distribution-id", "E3PRIMARY00001"},
+                    {NULL, NULL}};
     lb_line(b, staging);
 }
 
@@ -167,23 +174,31 @@ static void cookie_lines(logbuf *b)
     lb_header(b);
     /* §5.4: no signer in the query, cs(Cookie) '-', CloudFront's text/xml refusal.  §1.2
      * field 13: '-' also when cookie logging is off, so signed cookies may have been sent. */
-    kv bare[] = {{"x-edge-request-id", "C1"}, {"cs-uri-stem", "/private/a.mp4"},
-                 {"sc-content-type", "text/xml"}, {"sc-content-len", "146"}, {NULL, NULL}};
+    kv bare[] = {{"x-edge-request-id", "C1"},
+                 {"cs-uri-stem", "/private/a.mp4"},
+                 {"sc-content-type", "text/xml"},
+                 {"sc-content-len", "146"},
+                 {NULL, NULL}};
     lb_line(b, bare);
     /* Cookies logged (a non-signer cookie is there) and no CloudFront-* cookie: proven
      * absent (§1.2 field 13: all cookies are logged when logging is on). */
-    kv logged[] = {{"x-edge-request-id", "C2"}, {"cs-uri-stem", "/private/b.mp4"},
-                   {"cs(Cookie)", "lang=en;%20theme=dark"}, {"sc-content-type", "text/xml"},
-                   {"sc-content-len", "146"}, {NULL, NULL}};
+    kv logged[] = {{"x-edge-request-id", "C2"},
+                   {"cs-uri-stem", "/private/b.mp4"},
+                   {"cs(Cookie)", "lang=en;%20theme=dark"},
+                   {"sc-content-type", "text/xml"},
+                   {"sc-content-len", "146"},
+                   {NULL, NULL}};
     lb_line(b, logged);
     /* §5.4: an expired CloudFront-Expires cookie (1793527100 = 2026-11-01 09:58:20 UTC,
      * `date -u -d @1793527100`), request at 10:00:00: expired.  Only readable because the
      * cookies were logged, so cookie logging cannot weaken it. */
-    kv expired[] = {{"x-edge-request-id", "C3"}, {"cs-uri-stem", "/private/c.mp4"},
-                    {"cs(Cookie)",
-                     "CloudFront-Expires=1793527100;%20CloudFront-Signature=abc;%20"
-                     "CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F"},
-                    {"sc-content-type", "text/xml"}, {"sc-content-len", "146"}, {NULL, NULL}};
+    kv expired[] = {{"x-edge-request-id", "C3"},
+                    {"cs-uri-stem", "/private/c.mp4"},
+                    {"cs(Cookie)", "CloudFront-Expires=1793527100;%20CloudFront-Signature=abc;%20"
+                                   "CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F"},
+                    {"sc-content-type", "text/xml"},
+                    {"sc-content-len", "146"},
+                    {NULL, NULL}};
     lb_line(b, expired);
 }
 
@@ -240,20 +255,28 @@ static void waf_lines(logbuf *b)
     lb_origin_fetches(b);
     /* §5.5: HTTPS Only answers an http request with 403; §5.3: a WAF Block of an http
      * request is the same edge 403 page.  Without the behavior's policy: either. */
-    kv http[] = {{"x-edge-request-id", "W1"}, {"cs-protocol", "http"}, {"ssl-protocol", "-"},
-                 {"ssl-cipher", "-"}, {NULL, NULL}};
+    kv http[] = {{"x-edge-request-id", "W1"},
+                 {"cs-protocol", "http"},
+                 {"ssl-protocol", "-"},
+                 {"ssl-cipher", "-"},
+                 {NULL, NULL}};
     lb_line(b, http);
     /* §5.3: WAF custom responses carry a body of the user's choosing (JSON here), answered
      * at the edge in 1 ms, far below the 100 ms origin reference. */
-    kv json_fast[] = {{"x-edge-request-id", "W2"}, {"sc-content-type", "application/json"},
-                      {"sc-content-len", "27"}, {NULL, NULL}};
+    kv json_fast[] = {{"x-edge-request-id", "W2"},
+                      {"sc-content-type", "application/json"},
+                      {"sc-content-len", "27"},
+                      {NULL, NULL}};
     lb_line(b, json_fast);
     /* The same body at origin speed (§5.7: the origin's own 403), for another URI (for the
      * same one W2 would be a copy of it from CloudFront's error cache). */
-    kv json_slow[] = {{"x-edge-request-id", "W3"}, {"cs-uri-stem", "/api/other"},
+    kv json_slow[] = {{"x-edge-request-id", "W3"},
+                      {"cs-uri-stem", "/api/other"},
                       {"sc-content-type", "application/json"},
-                      {"sc-content-len", "27"}, {"time-taken", "0.150"},
-                      {"time-to-first-byte", "0.149"}, {NULL, NULL}};
+                      {"sc-content-len", "27"},
+                      {"time-taken", "0.150"},
+                      {"time-to-first-byte", "0.149"},
+                      {NULL, NULL}};
     lb_line(b, json_slow);
 }
 
@@ -324,24 +347,34 @@ Test(documented, signature_without_key_pair_id_is_missing_key)
     /* §5.4: "MissingKey / Missing Key-Pair-Id query parameter or cookie value — no/empty
      * signer info".  Expires 2026-11-01 11:00:00 (1793530800), still valid; a logged
      * non-signer cookie proves no CloudFront-Key-Pair-Id cookie was sent. */
-    kv empty_kpid[] = {{"x-edge-request-id", "K1"}, {"cs-uri-stem", "/private/a.mp4"},
+    kv empty_kpid[] = {{"x-edge-request-id", "K1"},
+                       {"cs-uri-stem", "/private/a.mp4"},
                        {"cs-uri-query", "Expires=1793530800&Signature=abcDEF-_~&Key-Pair-Id="},
-                       {"cs(Cookie)", "lang=en"}, {"sc-content-type", "text/xml"},
+                       {"cs(Cookie)", "lang=en"},
+                       {"sc-content-type", "text/xml"},
                        {NULL, NULL}};
     lb_line(&b, empty_kpid);
-    kv no_kpid[] = {{"x-edge-request-id", "K2"}, {"cs-uri-stem", "/private/a.mp4"},
+    kv no_kpid[] = {{"x-edge-request-id", "K2"},
+                    {"cs-uri-stem", "/private/a.mp4"},
                     {"cs-uri-query", "Expires=1793530800&Signature=abcDEF-_~"},
-                    {"cs(Cookie)", "lang=en"}, {"sc-content-type", "text/xml"}, {NULL, NULL}};
+                    {"cs(Cookie)", "lang=en"},
+                    {"sc-content-type", "text/xml"},
+                    {NULL, NULL}};
     lb_line(&b, no_kpid);
     /* The cookie form: CloudFront-Signature without CloudFront-Key-Pair-Id. */
-    kv cookie_no_kpid[] = {{"x-edge-request-id", "K3"}, {"cs-uri-stem", "/private/a.mp4"},
+    kv cookie_no_kpid[] = {{"x-edge-request-id", "K3"},
+                           {"cs-uri-stem", "/private/a.mp4"},
                            {"cs(Cookie)", "CloudFront-Expires=1793530800;%20CloudFront-Signature=abc"},
-                           {"sc-content-type", "text/xml"}, {NULL, NULL}};
+                           {"sc-content-type", "text/xml"},
+                           {NULL, NULL}};
     lb_line(&b, cookie_no_kpid);
     /* Control: a complete, unexpired signer that was refused is invalid (§5.4 KC 3, 5). */
-    kv full[] = {{"x-edge-request-id", "K4"}, {"cs-uri-stem", "/private/a.mp4"},
+    kv full[] = {{"x-edge-request-id", "K4"},
+                 {"cs-uri-stem", "/private/a.mp4"},
                  {"cs-uri-query", "Expires=1793530800&Signature=abcDEF-_~&Key-Pair-Id=K2JCJMDEHXQW5F"},
-                 {"cs(Cookie)", "lang=en"}, {"sc-content-type", "text/xml"}, {NULL, NULL}};
+                 {"cs(Cookie)", "lang=en"},
+                 {"sc-content-type", "text/xml"},
+                 {NULL, NULL}};
     lb_line(&b, full);
 
     char *out = requests(&b, "");

@@ -147,10 +147,8 @@ static void apply(cfs_record *r, const kv *list)
         for (size_t i = 0; i < sizeof field_names / sizeof field_names[0]; i++) {
             if (strcmp(field_names[i].name, list->k) == 0) {
                 /* "(absent)" removes the column, as an older #Fields: layout would. */
-                if (strcmp(list->v, "(absent)") == 0)
-                    r->f[field_names[i].f] = (cfs_span){NULL, 0};
-                else
-                    r->f[field_names[i].f] = s;
+                if (strcmp(list->v, "(absent)") == 0) r->f[field_names[i].f] = (cfs_span){NULL, 0};
+                else r->f[field_names[i].f] = s;
                 found = 1;
             }
         }
@@ -188,8 +186,7 @@ static cfs_record mk(const kv *over)
                  : span_eqz(p, "ws")    ? CFS_P_WS
                  : span_eqz(p, "wss")   ? CFS_P_WSS
                                         : CFS_P_NONE;
-    static const char *const methods[] = {"",    "GET",    "HEAD",    "POST",
-                                          "PUT", "DELETE", "OPTIONS", "PATCH"};
+    static const char *const methods[] = {"", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
     r.method = CFS_M_OTHER;
     for (int m = 1; m <= CFS_M_PATCH; m++)
         if (span_eqz(r.f[CFS_F_CS_METHOD], methods[m])) r.method = (uint8_t)m;
@@ -204,17 +201,17 @@ static cfs_record mk(const kv *over)
     return r;
 }
 
-#define EXPECT(a, c, e, rulename)                                                                  \
-    do {                                                                                           \
-        cfs_attribution a_ = (a);                                                                  \
-        const char *got_rule_ = cfs_rule_name(a_.rule);                                            \
-        const char *got_cause_ = cfs_cause_name((cfs_cause)a_.cause);                              \
-        const char *got_ev_ = cfs_evidence_name((cfs_evidence)a_.evidence);                        \
-        cr_expect_str_eq(got_rule_, (rulename), "rule: got %s, want %s", got_rule_, (rulename));   \
-        cr_expect_str_eq(got_cause_, cfs_cause_name(c), "cause: got %s, want %s", got_cause_,      \
-                         cfs_cause_name(c));                                                       \
-        cr_expect_str_eq(got_ev_, cfs_evidence_name(e), "evidence: got %s, want %s", got_ev_,      \
-                         cfs_evidence_name(e));                                                    \
+#define EXPECT(a, c, e, rulename)                                                                \
+    do {                                                                                         \
+        cfs_attribution a_ = (a);                                                                \
+        const char *got_rule_ = cfs_rule_name(a_.rule);                                          \
+        const char *got_cause_ = cfs_cause_name((cfs_cause)a_.cause);                            \
+        const char *got_ev_ = cfs_evidence_name((cfs_evidence)a_.evidence);                      \
+        cr_expect_str_eq(got_rule_, (rulename), "rule: got %s, want %s", got_rule_, (rulename)); \
+        cr_expect_str_eq(got_cause_, cfs_cause_name(c), "cause: got %s, want %s", got_cause_,    \
+                         cfs_cause_name(c));                                                     \
+        cr_expect_str_eq(got_ev_, cfs_evidence_name(e), "evidence: got %s, want %s", got_ev_,    \
+                         cfs_evidence_name(e));                                                  \
     } while (0)
 
 static cfs_attribution attr(const kv *over, const cfs_attr_ctx *ctx)
@@ -226,8 +223,8 @@ static cfs_attribution attr(const kv *over, const cfs_attr_ctx *ctx)
 /* ---- hand-made distribution config -------------------------------------------------------
  * Relies on config.c's lookup functions (cfs_config_find by id, cfs_config_behavior,
  * cfs_config_host_associated), not on its JSON loader. */
-#define ALL_METHODS                                                                                \
-    ((1u << CFS_M_GET) | (1u << CFS_M_HEAD) | (1u << CFS_M_POST) | (1u << CFS_M_PUT) |             \
+#define ALL_METHODS                                                                    \
+    ((1u << CFS_M_GET) | (1u << CFS_M_HEAD) | (1u << CFS_M_POST) | (1u << CFS_M_PUT) | \
      (1u << CFS_M_DELETE) | (1u << CFS_M_OPTIONS) | (1u << CFS_M_PATCH))
 #define GET_HEAD ((1u << CFS_M_GET) | (1u << CFS_M_HEAD))
 
@@ -245,18 +242,16 @@ static void make_cfg(test_cfg *t, const char *web_acl, const char *default_root)
     memset(t, 0, sizeof *t);
     t->origins[0] = (cfs_cfg_origin){(char *)"s3o", (char *)"bucket.s3.us-east-1.amazonaws.com",
                                      CFS_ORIGIN_S3_REST, 1};
-    t->origins[1] =
-        (cfs_cfg_origin){(char *)"app", (char *)"app.example.com", CFS_ORIGIN_CUSTOM, 0};
-    t->origins[2] =
-        (cfs_cfg_origin){(char *)"site", (char *)"bucket.s3-website-us-east-1.amazonaws.com",
-                         CFS_ORIGIN_S3_WEBSITE, 0};
+    t->origins[1] = (cfs_cfg_origin){(char *)"app", (char *)"app.example.com", CFS_ORIGIN_CUSTOM, 0};
+    t->origins[2] = (cfs_cfg_origin){(char *)"site", (char *)"bucket.s3-website-us-east-1.amazonaws.com",
+                                     CFS_ORIGIN_S3_WEBSITE, 0};
     /* ordered behaviors, default last; no origin groups, function associations unknown */
-    t->behaviors[0] =
-        (cfs_cfg_behavior){(char *)"/private/*", CFS_VPP_REDIRECT_TO_HTTPS, 1, GET_HEAD, 0, -1, 0, 0};
+    t->behaviors[0] = (cfs_cfg_behavior){
+        (char *)"/private/*", CFS_VPP_REDIRECT_TO_HTTPS, 1, GET_HEAD, 0, -1, 0, 0};
     t->behaviors[1] = (cfs_cfg_behavior){(char *)"/secure/*", CFS_VPP_HTTPS_ONLY, 0, GET_HEAD, 1, -1, 0, 0};
     t->behaviors[2] = (cfs_cfg_behavior){(char *)"/api/*", CFS_VPP_ALLOW_ALL, 0, ALL_METHODS, 1, -1, 0, 0};
-    t->behaviors[3] =
-        (cfs_cfg_behavior){(char *)"/upload/*", CFS_VPP_REDIRECT_TO_HTTPS, 0, ALL_METHODS, 1, -1, 0, 0};
+    t->behaviors[3] = (cfs_cfg_behavior){
+        (char *)"/upload/*", CFS_VPP_REDIRECT_TO_HTTPS, 0, ALL_METHODS, 1, -1, 0, 0};
     t->behaviors[4] = (cfs_cfg_behavior){(char *)"/site/*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 2, -1, 0, 0};
     t->behaviors[5] = (cfs_cfg_behavior){(char *)"*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 0, -1, 0, 0};
     t->aliases[0] = (char *)"www.example.com";
@@ -304,15 +299,12 @@ static void b64_cloudfront(const char *in, char *out, size_t cap)
     size_t w = 0;
     for (size_t i = 0; i < o && w + 4 < cap; i++) {
         char c = std[i];
-        if (c == '+')
-            out[w++] = '-';
-        else if (c == '=')
-            out[w++] = '_';
+        if (c == '+') out[w++] = '-';
+        else if (c == '=') out[w++] = '_';
         else if (c == '/') {
             memcpy(out + w, "%7E", 3);
             w += 3;
-        } else
-            out[w++] = c;
+        } else out[w++] = c;
     }
     out[w] = '\0';
 }
@@ -321,18 +313,16 @@ static void custom_policy(char *out, size_t cap, int64_t less_than, int64_t grea
 {
     char json[512];
     if (greater_than > 0)
-        snprintf(
-            json, sizeof json,
-            "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
-            "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld},"
-            "\"DateGreaterThan\":{\"AWS:EpochTime\":%lld}}}]}",
-            (long long)less_than, (long long)greater_than);
+        snprintf(json, sizeof json,
+                 "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
+                 "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld},"
+                 "\"DateGreaterThan\":{\"AWS:EpochTime\":%lld}}}]}",
+                 (long long)less_than, (long long)greater_than);
     else
-        snprintf(
-            json, sizeof json,
-            "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
-            "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld}}}]}",
-            (long long)less_than);
+        snprintf(json, sizeof json,
+                 "{\"Statement\":[{\"Resource\":\"https://d111111abcdef8.cloudfront.net/private/*\","
+                 "\"Condition\":{\"DateLessThan\":{\"AWS:EpochTime\":%lld}}}]}",
+                 (long long)less_than);
     b64_cloudfront(json, out, cap);
 }
 
@@ -351,19 +341,16 @@ Test(attribute, non_403_lines_are_none)
                 NULL),
            CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
     /* 000 = viewer hung up; 404 from the origin */
-    EXPECT(attr((kv[]){{"sc-status", "000"},
-                       {"x-edge-detailed-result-type", "ClientCommError"},
-                       {NULL, NULL}},
-                NULL),
-           CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
-    EXPECT(attr((kv[]){{"sc-status", "404"}, {NULL, NULL}}, NULL), CFS_CAUSE_NONE, CFS_EV_NONE,
-           "not_403");
+    EXPECT(
+        attr((kv[]){{"sc-status", "000"}, {"x-edge-detailed-result-type", "ClientCommError"}, {NULL, NULL}},
+             NULL),
+        CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
+    EXPECT(attr((kv[]){{"sc-status", "404"}, {NULL, NULL}}, NULL), CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
     /* a geo block DRT on a non-403 line is still not attributed */
-    EXPECT(attr((kv[]){{"sc-status", "503"},
-                       {"x-edge-detailed-result-type", "ClientGeoBlocked"},
-                       {NULL, NULL}},
-                NULL),
-           CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
+    EXPECT(
+        attr((kv[]){{"sc-status", "503"}, {"x-edge-detailed-result-type", "ClientGeoBlocked"}, {NULL, NULL}},
+             NULL),
+        CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
     cr_expect_eq(cfs_rule_name(0)[0], 'n');
 }
 
@@ -398,9 +385,11 @@ Test(attribute, edge_other_result_types)
         cfs_cause cause;
         cfs_evidence ev;
     } cases[] = {
-        {"Error", "InvalidRequestBlocked", "drt_invalid_request_blocked", CFS_CAUSE_EDGE_OTHER, CFS_EV_CONFIRMED},
+        {"Error", "InvalidRequestBlocked", "drt_invalid_request_blocked", CFS_CAUSE_EDGE_OTHER,
+         CFS_EV_CONFIRMED},
         {"Error", "InvalidRequest", "drt_invalid_request", CFS_CAUSE_EDGE_OTHER, CFS_EV_CONFIRMED},
-        {"Error", "InvalidRequestHeader", "drt_invalid_request_header", CFS_CAUSE_EDGE_OTHER, CFS_EV_CONFIRMED},
+        {"Error", "InvalidRequestHeader", "drt_invalid_request_header", CFS_CAUSE_EDGE_OTHER,
+         CFS_EV_CONFIRMED},
         {"Error", "InvalidRequestCertificate", "drt_invalid_request_certificate", CFS_CAUSE_EDGE_OTHER,
          CFS_EV_CONFIRMED},
         {"LimitExceeded", "LimitExceeded", "rt_limit_exceeded", CFS_CAUSE_EDGE_OTHER, CFS_EV_CONFIRMED},
@@ -439,8 +428,7 @@ Test(attribute, edge_other_result_types)
 Test(attribute, signed_canned_query_expired_by_one_second)
 {
     char q[256];
-    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
-             (long long)(base_ts() - 1));
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 1));
     /* Arrival >= 12:00:00.000 - 0.5 s rounding allowance - 1 ms time-taken = T-0.501 s,
      * and the expiry T-1 is before it: confirmed. */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
@@ -467,13 +455,11 @@ Test(attribute, signed_expiry_equal_to_logged_second_is_only_likely)
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_expiry_same_second");
     /* Expires one second after the logged second: the request certainly arrived before it,
      * so the signature was refused for another reason. */
-    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
-             (long long)(base_ts() + 1));
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() + 1));
     EXPECT(attr((kv[]){{"cs-uri-query", q}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
     /* A long request: time-taken 3 s means arrival ~11:59:57, before an expiry of T-1. */
-    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
-             (long long)(base_ts() - 1));
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 1));
     EXPECT(attr((kv[]){{"cs-uri-query", q},
                        {"sc-content-type", "text/xml"},
                        {"time-taken", "3.000"},
@@ -510,8 +496,7 @@ Test(attribute, signed_cookies_only)
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
     /* valid cookies, still refused */
     snprintf(c, sizeof c,
-             "CloudFront-Expires=%lld;%%20CloudFront-Signature=" SIG
-             ";%%20CloudFront-Key-Pair-Id=" KPID,
+             "CloudFront-Expires=%lld;%%20CloudFront-Signature=" SIG ";%%20CloudFront-Key-Pair-Id=" KPID,
              (long long)(base_ts() + 86400));
     EXPECT(attr((kv[]){{"cs(Cookie)", c}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
@@ -554,9 +539,7 @@ Test(attribute, signed_custom_policy)
     char c[1400];
     custom_policy(pol, sizeof pol, base_ts() - 5, 0);
     snprintf(c, sizeof c,
-             "CloudFront-Policy=%s;%%20CloudFront-Signature=" SIG
-             ";%%20CloudFront-Key-Pair-Id=" KPID,
-             pol);
+             "CloudFront-Policy=%s;%%20CloudFront-Signature=" SIG ";%%20CloudFront-Key-Pair-Id=" KPID, pol);
     EXPECT(attr((kv[]){{"cs(Cookie)", c}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
 
@@ -597,30 +580,25 @@ Test(attribute, signed_missing_without_config)
                 NULL),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
     /* Expires alone is not a signer */
-    EXPECT(attr((kv[]){{"sc-content-type", "text/xml"},
-                       {"cs-uri-query", "Expires=2000000000"},
-                       {NULL, NULL}},
+    EXPECT(attr((kv[]){{"sc-content-type", "text/xml"}, {"cs-uri-query", "Expires=2000000000"}, {NULL, NULL}},
                 NULL),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_POSSIBLE, "signed_missing_xml_error_cookies_unlogged");
     /* text/html with an expired signer: CloudFront's signer refusals are XML, so this 403 is
      * something else and goes to the latency test. */
     char q[256];
-    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
-             (long long)(base_ts() - 60));
-    EXPECT(attr((kv[]){{"cs-uri-query", q}, {NULL, NULL}}, NULL), CFS_CAUSE_UNKNOWN,
-           CFS_EV_POSSIBLE, "latency_pending");
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 60));
+    EXPECT(attr((kv[]){{"cs-uri-query", q}, {NULL, NULL}}, NULL), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
+           "latency_pending");
 }
 
 Test(attribute, signed_time_unknown)
 {
     char q[256];
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)base_ts());
-    EXPECT(attr((kv[]){{"time", "(none)"},
-                       {"cs-uri-query", q},
-                       {"sc-content-type", "text/xml"},
-                       {NULL, NULL}},
-                NULL),
-           CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_POSSIBLE, "signed_present_time_unknown");
+    EXPECT(
+        attr((kv[]){{"time", "(none)"}, {"cs-uri-query", q}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
+             NULL),
+        CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_POSSIBLE, "signed_present_time_unknown");
 }
 
 Test(attribute_with_config, restricted_path_signed_rules)
@@ -628,27 +606,21 @@ Test(attribute_with_config, restricted_path_signed_rules)
     test_cfg t;
     make_cfg(&t, ACL, "");
     /* no signer on a restricted behavior: confirmed, also without a content-type field */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
-                       {"sc-content-type", "text/xml"},
-                       {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
-                       {"sc-content-type", "(absent)"},
-                       {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "(absent)"}, {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
     char q[256];
-    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
-             (long long)(base_ts() - 1));
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 1));
     EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
                        {"cs-uri-query", q},
                        {"sc-content-type", "text/xml"},
                        {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
-    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
-             (long long)(base_ts() + 600));
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() + 600));
     EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
                        {"cs-uri-query", q},
                        {"sc-content-type", "(absent)"},
@@ -664,8 +636,7 @@ Test(attribute_with_config, unrestricted_path_is_never_signed_url)
     /* The /api/ behavior is not restricted: the XML 403 with an expired signer is not a signed-URL
      * cause; nothing else explains it, so it waits for latency (custom origin, ACL). */
     char q[256];
-    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID,
-             (long long)(base_ts() - 3600));
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 3600));
     EXPECT(attr((kv[]){{"cs-uri-stem", "/api/v1/items"},
                        {"cs-uri-query", q},
                        {"sc-content-type", "text/xml"},
@@ -674,14 +645,10 @@ Test(attribute_with_config, unrestricted_path_is_never_signed_url)
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
     /* and without any signer, text/xml on an unrestricted path is not signed_url_missing */
     EXPECT(
-        attr(
-            (kv[]){{"cs-uri-stem", "/api/v1/items"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
-            &t.ctx),
+        attr((kv[]){{"cs-uri-stem", "/api/v1/items"}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, &t.ctx),
         CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
     /* default behavior targets S3 REST: the variant records it */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/readme.txt"},
-                       {"sc-content-type", "text/xml"},
-                       {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/readme.txt"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_s3");
 }
@@ -690,23 +657,18 @@ Test(attribute_with_config, unrestricted_path_is_never_signed_url)
 
 Test(attribute, http_403_without_config_waits_for_latency)
 {
-    cfs_attribution a =
-        attr((kv[]){{"cs-protocol", "http"}, {"ssl-protocol", "-"}, {NULL, NULL}}, NULL);
+    cfs_attribution a = attr((kv[]){{"cs-protocol", "http"}, {"ssl-protocol", "-"}, {NULL, NULL}}, NULL);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "http_403_error_page_over_http");
     cr_expect(cfs_attr_needs_latency(a));
     /* reference 80 ms: threshold 80/3 = 26 ms; 1 ms is edge-generated -> the HTTPS page, or
      * a WAF block of an http request (same page): possible (issue 10 item 6) */
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_POSSIBLE,
-           "latency_edge_http");
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_POSSIBLE, "latency_edge_http");
     /* 95 ms is origin-like -> the origin's own HTML */
-    EXPECT(cfs_attr_settle(a, 95, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 95, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
     /* http with a JSON body is not the HTTPS page; without a config it may be a WAF custom
      * response, so latency decides between that and the origin */
-    EXPECT(
-        attr((kv[]){{"cs-protocol", "http"}, {"sc-content-type", "application/json"}, {NULL, NULL}},
-             NULL),
-        CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body");
+    EXPECT(attr((kv[]){{"cs-protocol", "http"}, {"sc-content-type", "application/json"}, {NULL, NULL}}, NULL),
+           CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body");
 }
 
 Test(attribute_with_config, http_on_https_only_behavior)
@@ -762,13 +724,11 @@ Test(attribute_with_config, method_not_in_behavior)
     make_cfg(&t, ACL, "");
     /* log without field 29 (older layout): the config is the evidence */
     EXPECT(
-        attr(
-            (kv[]){{"cs-method", "PUT"}, {"x-edge-detailed-result-type", "(absent)"}, {NULL, NULL}},
-            &t.ctx),
+        attr((kv[]){{"cs-method", "PUT"}, {"x-edge-detailed-result-type", "(absent)"}, {NULL, NULL}}, &t.ctx),
         CFS_CAUSE_METHOD_NOT_ALLOWED, CFS_EV_CONFIRMED, "behavior_method_not_allowed");
     /* with the field saying plain Error: likely */
-    EXPECT(attr((kv[]){{"cs-method", "DELETE"}, {NULL, NULL}}, &t.ctx),
-           CFS_CAUSE_METHOD_NOT_ALLOWED, CFS_EV_LIKELY, "behavior_method_not_allowed_drt_error");
+    EXPECT(attr((kv[]){{"cs-method", "DELETE"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_METHOD_NOT_ALLOWED,
+           CFS_EV_LIKELY, "behavior_method_not_allowed_drt_error");
     /* POST is allowed on the /api/ behavior */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"}, {"cs-method", "POST"}, {NULL, NULL}}, &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
@@ -783,11 +743,11 @@ Test(attribute_with_config, host_not_associated)
     /* the distribution's own name and a wildcard alias are associated */
     EXPECT(attr((kv[]){{"x-host-header", "d111111abcdef8.cloudfront.net"}, {NULL, NULL}}, &t.ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_s3");
-    EXPECT(attr((kv[]){{"x-host-header", "img.cdn.example.com"}, {NULL, NULL}}, &t.ctx),
-           CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_s3");
+    EXPECT(attr((kv[]){{"x-host-header", "img.cdn.example.com"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_UNKNOWN,
+           CFS_EV_POSSIBLE, "latency_pending_s3");
     /* without the config nothing can be said about the Host */
-    EXPECT(attr((kv[]){{"x-host-header", "shop.other-company.net"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
+    EXPECT(attr((kv[]){{"x-host-header", "shop.other-company.net"}, {NULL, NULL}}, NULL), CFS_CAUSE_UNKNOWN,
+           CFS_EV_POSSIBLE, "latency_pending");
 }
 
 /* ---- origin bodies ------------------------------------------------------------------------- */
@@ -806,26 +766,20 @@ Test(attribute, cached_s3_403_served_from_edge)
     EXPECT(a, CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
     cr_expect(!cfs_attr_needs_latency(a));
     /* settle leaves a final attribution alone */
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY,
-           "s3_xml_body_unconfigured");
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
     /* uncached S3 403 */
-    EXPECT(
-        attr((kv[]){{"sc-content-type", "application/xml"}, {"time-taken", "0.085"}, {NULL, NULL}},
-             NULL),
-        CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
+    EXPECT(attr((kv[]){{"sc-content-type", "application/xml"}, {"time-taken", "0.085"}, {NULL, NULL}}, NULL),
+           CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
 }
 
 Test(attribute_with_config, s3_hints)
 {
     test_cfg t;
     make_cfg(&t, ACL, "");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
-                &t.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}}, &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_root_without_default_object");
     EXPECT(
-        attr(
-            (kv[]){{"cs-uri-stem", "/docs/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
-            &t.ctx),
+        attr((kv[]){{"cs-uri-stem", "/docs/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}}, &t.ctx),
         CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_rest_trailing_slash");
     EXPECT(attr((kv[]){{"cs-uri-stem", "/docs/missing.pdf"},
                        {"sc-content-type", "application/xml"},
@@ -836,23 +790,18 @@ Test(attribute_with_config, s3_hints)
                 &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_xml_body");
     /* website endpoint: an S3 origin but no REST-only hints */
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/site/dir/"},
-                       {"sc-content-type", "application/xml"},
-                       {NULL, NULL}},
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/site/dir/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_xml_body");
     /* custom origin answering XML */
     EXPECT(
-        attr(
-            (kv[]){{"cs-uri-stem", "/api/x"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
-            &t.ctx),
+        attr((kv[]){{"cs-uri-stem", "/api/x"}, {"sc-content-type", "application/xml"}, {NULL, NULL}}, &t.ctx),
         CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "custom_origin_xml_body");
 
     /* with a Default Root Object the root 403 is about that object */
     test_cfg t2;
     make_cfg(&t2, ACL, "index.html");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
-                &t2.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/"}, {"sc-content-type", "application/xml"}, {NULL, NULL}}, &t2.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_xml_body");
 }
 
@@ -869,28 +818,22 @@ Test(attribute_with_config, custom_origin_bodies)
                                     {NULL, NULL}},
                              &t.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body");
-    EXPECT(cfs_attr_settle(a, 120, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "non_cloudfront_body");
+    EXPECT(cfs_attr_settle(a, 120, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "non_cloudfront_body");
     EXPECT(cfs_attr_settle(a, CFS_NO_MILLIS, 80), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
            "non_cloudfront_body");
     /* edge-fast: a WAF custom response or a fast or cached origin: undecided */
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
-           "latency_edge_custom_body");
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_edge_custom_body");
     cr_expect_eq(cfs_rule_candidates(cfs_attr_settle(a, 1, 80).rule),
                  (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM));
-    a = attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}},
-             &t.ctx);
+    a = attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}}, &t.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body_s3");
     /* no reference: the absolute edge limit (<= 5 ms) */
-    EXPECT(cfs_attr_settle(a, 1, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
-           "latency_edge_custom_body_s3");
-    EXPECT(cfs_attr_settle(a, 10, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY,
-           "non_cloudfront_body_s3");
+    EXPECT(cfs_attr_settle(a, 1, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_edge_custom_body_s3");
+    EXPECT(cfs_attr_settle(a, 10, 0), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "non_cloudfront_body_s3");
     /* Without a web ACL the body is the origin's straight away. */
     test_cfg n;
     make_cfg(&n, "", "");
-    EXPECT(attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}},
-                &n.ctx),
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/x"}, {"sc-content-type", "text/plain"}, {NULL, NULL}}, &n.ctx),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "non_cloudfront_body_s3");
     /* a Miss with CloudFront-looking HTML went to the origin */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/api/x"},
@@ -914,12 +857,11 @@ Test(attribute, content_type_parameters_and_case)
     EXPECT(attr((kv[]){{"sc-content-type", "Application/XML;charset=UTF-8"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "s3_xml_body_unconfigured");
     /* JSON without a config: a WAF custom response is possible, so latency decides */
-    EXPECT(attr((kv[]){{"sc-content-type", "application/json%3B%20charset=utf-8"}, {NULL, NULL}},
-                NULL),
+    EXPECT(attr((kv[]){{"sc-content-type", "application/json%3B%20charset=utf-8"}, {NULL, NULL}}, NULL),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_body");
     /* viewer hung up on a cached 403 (RT Error, RRT Hit): still from the cache */
-    EXPECT(attr((kv[]){{"x-edge-response-result-type", "Hit"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "origin_result_type");
+    EXPECT(attr((kv[]){{"x-edge-response-result-type", "Hit"}, {NULL, NULL}}, NULL), CFS_CAUSE_ORIGIN_CUSTOM,
+           CFS_EV_LIKELY, "origin_result_type");
 }
 
 /* ---- latency ------------------------------------------------------------------------------- */
@@ -933,17 +875,14 @@ Test(attribute, latency_settle_threshold)
      * origin answering 403 in 20-40 ms next to 120 ms fetches is still the origin. */
     EXPECT(cfs_attr_settle(a, 0, 120), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
     EXPECT(cfs_attr_settle(a, 5, 120), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
-    EXPECT(cfs_attr_settle(a, 20, 120), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "latency_origin_custom");
-    EXPECT(cfs_attr_settle(a, 40, 120), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 20, 120), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 40, 120), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
     /* between 5 and 20 ms: origin only where the origin's own fetches are that fast
      * (reference at most 3x the latency), otherwise undecided with both candidates */
     EXPECT(cfs_attr_settle(a, 10, 120), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
     cr_expect_eq(cfs_rule_candidates(cfs_attr_settle(a, 10, 120).rule),
                  (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM));
-    EXPECT(cfs_attr_settle(a, 10, 30), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 10, 30), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
     EXPECT(cfs_attr_settle(a, 9, 30), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
     /* reference 12 is the smallest that lets an edge-fast line be called an edge refusal */
     EXPECT(cfs_attr_settle(a, 3, 12), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
@@ -956,17 +895,14 @@ Test(attribute, latency_settle_without_reference)
 {
     cfs_attribution a = attr(NULL, NULL);
     /* reference 0: the origin's speed is unknown, so an edge-fast line is only possible */
-    EXPECT(cfs_attr_settle(a, 5, 0), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE,
-           "latency_edge_waf_absolute");
+    EXPECT(cfs_attr_settle(a, 5, 0), CFS_CAUSE_WAF_BLOCK, CFS_EV_POSSIBLE, "latency_edge_waf_absolute");
     EXPECT(cfs_attr_settle(a, 6, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
     EXPECT(cfs_attr_settle(a, 19, 0), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous");
-    EXPECT(cfs_attr_settle(a, 20, 0), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 20, 0), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
     EXPECT(cfs_attr_settle(a, CFS_NO_MILLIS, 80), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
            "latency_no_time_taken");
     cfs_attribution h = attr((kv[]){{"cs-protocol", "http"}, {NULL, NULL}}, NULL);
-    EXPECT(cfs_attr_settle(h, 1, 0), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_POSSIBLE,
-           "latency_edge_http_absolute");
+    EXPECT(cfs_attr_settle(h, 1, 0), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_POSSIBLE, "latency_edge_http_absolute");
     cfs_attribution u = cfs_attr_settle(h, 8, 0);
     EXPECT(u, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_ambiguous_http");
     char buf[128];
@@ -981,8 +917,7 @@ Test(attribute_with_config, latency_variants_from_config)
     cfs_attribution a = attr((kv[]){{"cs-uri-stem", "/api/x"}, {NULL, NULL}}, &noacl.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_no_acl");
     EXPECT(cfs_attr_settle(a, 1, 60), CFS_CAUSE_EDGE_OTHER, CFS_EV_POSSIBLE, "latency_edge_no_acl");
-    EXPECT(cfs_attr_settle(a, 70, 60), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY,
-           "latency_origin_custom");
+    EXPECT(cfs_attr_settle(a, 70, 60), CFS_CAUSE_ORIGIN_CUSTOM, CFS_EV_LIKELY, "latency_origin_custom");
     a = attr((kv[]){{"cs-uri-stem", "/site/x.html"}, {NULL, NULL}}, &noacl.ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_no_acl_s3");
     EXPECT(cfs_attr_settle(a, 70, 60), CFS_CAUSE_ORIGIN_S3, CFS_EV_LIKELY, "latency_origin_s3");
@@ -1017,8 +952,7 @@ Test(attribute_needs_sketch_c, reference_is_p25_of_origin_fetches)
     cr_assert_not_null(h);
     /* 1..100 ms once each: nearest-rank p25 = the 25th smallest = 25 ms (values < 128 ms
      * have exact buckets). */
-    for (uint32_t v = 1; v <= 100; v++)
-        cfs_hist_add(h, v);
+    for (uint32_t v = 1; v <= 100; v++) cfs_hist_add(h, v);
     cr_expect_eq(cfs_attr_reference_ms(h), 25u);
     cfs_hist_free(h);
     free(h);
@@ -1038,19 +972,18 @@ static void write_waf_log(char *dir, size_t cap, char *path, size_t pathcap)
                          "wafALLOWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="};
     const char *actions[] = {"BLOCK", "CAPTCHA", "ALLOW"};
     for (int i = 0; i < 3; i++)
-        fprintf(
-            f,
-            "{\"timestamp\":1709294400000,\"formatVersion\":1,\"webaclId\":\"%s\","
-            "\"terminatingRuleId\":\"%s\",\"terminatingRuleType\":\"REGULAR\",\"action\":\"%s\","
-            "\"terminatingRuleMatchDetails\":[],\"httpSourceName\":\"CF\","
-            "\"httpSourceId\":\"E2EXAMPLE\",\"ruleGroupList\":[],\"rateBasedRuleList\":[],"
-            "\"nonTerminatingMatchingRules\":[],\"requestHeadersInserted\":null,"
-            "\"responseCodeSent\":null,\"httpRequest\":{\"clientIp\":\"192.0.2.10\","
-            "\"country\":\"DE\",\"headers\":[{\"name\":\"Host\",\"value\":\"www.example.com\"}],"
-            "\"uri\":\"/index.html\",\"args\":\"\",\"httpVersion\":\"HTTP/2.0\","
-            "\"httpMethod\":\"GET\",\"requestId\":\"%s\"}}\n",
-            "arn:aws:wafv2:us-east-1:111122223333:global/webacl/site/abcd",
-            i == 2 ? "Default_Action" : "BlockBadBots", actions[i], ids[i]);
+        fprintf(f,
+                "{\"timestamp\":1709294400000,\"formatVersion\":1,\"webaclId\":\"%s\","
+                "\"terminatingRuleId\":\"%s\",\"terminatingRuleType\":\"REGULAR\",\"action\":\"%s\","
+                "\"terminatingRuleMatchDetails\":[],\"httpSourceName\":\"CF\","
+                "\"httpSourceId\":\"E2EXAMPLE\",\"ruleGroupList\":[],\"rateBasedRuleList\":[],"
+                "\"nonTerminatingMatchingRules\":[],\"requestHeadersInserted\":null,"
+                "\"responseCodeSent\":null,\"httpRequest\":{\"clientIp\":\"192.0.2.10\","
+                "\"country\":\"DE\",\"headers\":[{\"name\":\"Host\",\"value\":\"www.example.com\"}],"
+                "\"uri\":\"/index.html\",\"args\":\"\",\"httpVersion\":\"HTTP/2.0\","
+                "\"httpMethod\":\"GET\",\"requestId\":\"%s\"}}\n",
+                "arn:aws:wafv2:us-east-1:111122223333:global/webacl/site/abcd",
+                i == 2 ? "Default_Action" : "BlockBadBots", actions[i], ids[i]);
     fclose(f);
 }
 
@@ -1071,20 +1004,17 @@ Test(attribute_waf_join_needs_waf_c, block_record_confirms_waf)
     cr_assert_not_null(w);
     cfs_attr_ctx ctx = {.config = NULL, .waf = w};
 
-    EXPECT(attr((kv[]){{"x-edge-request-id",
-                        "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+    EXPECT(attr((kv[]){{"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
                        {NULL, NULL}},
                 &ctx),
            CFS_CAUSE_WAF_BLOCK, CFS_EV_CONFIRMED, "waf_log_block");
     /* WAF acts before everything else at the edge: its record wins over the DRT */
-    EXPECT(attr((kv[]){{"x-edge-request-id",
-                        "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+    EXPECT(attr((kv[]){{"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
                        {"x-edge-detailed-result-type", "ClientGeoBlocked"},
                        {NULL, NULL}},
                 &ctx),
            CFS_CAUSE_WAF_BLOCK, CFS_EV_CONFIRMED, "waf_log_block");
-    EXPECT(attr((kv[]){{"x-edge-request-id",
-                        "wafCAPTCHAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+    EXPECT(attr((kv[]){{"x-edge-request-id", "wafCAPTCHAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
                        {NULL, NULL}},
                 &ctx),
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_waf_unlogged");
@@ -1100,12 +1030,10 @@ Test(attribute_waf_join_needs_waf_c, block_record_confirms_waf)
         &ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_waf_unlogged");
     /* joined WAF logs without a record: WAF did not block it, some other edge refusal */
-    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_EDGE_OTHER, CFS_EV_POSSIBLE,
-           "latency_edge_waf_unlogged");
+    EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_EDGE_OTHER, CFS_EV_POSSIBLE, "latency_edge_waf_unlogged");
     /* a non-403 with a block record is still not attributed */
     EXPECT(attr((kv[]){{"sc-status", "200"},
-                       {"x-edge-request-id",
-                        "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+                       {"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
                        {NULL, NULL}},
                 &ctx),
            CFS_CAUSE_NONE, CFS_EV_NONE, "not_403");
@@ -1182,10 +1110,8 @@ Test(attribute, hostile_query_and_cookie_bytes)
                              "Policy=_&Signature=x"};
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         cfs_attribution a = attr(
-            (kv[]){{"cs-uri-query", queries[i]}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
-            NULL);
-        cr_expect(a.cause == CFS_CAUSE_SIGNED_URL_INVALID ||
-                      a.cause == CFS_CAUSE_SIGNED_URL_MISSING,
+            (kv[]){{"cs-uri-query", queries[i]}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL);
+        cr_expect(a.cause == CFS_CAUSE_SIGNED_URL_INVALID || a.cause == CFS_CAUSE_SIGNED_URL_MISSING,
                   "query %s gave %s", queries[i], cfs_cause_name((cfs_cause)a.cause));
     }
     /* a 20 KB policy of 'A's decodes to zero bytes that hold no DateLessThan */

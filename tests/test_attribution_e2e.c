@@ -17,7 +17,10 @@ typedef struct pair {
     const char *rt; /* x-edge-result-type (attributed rows only) */
 } pair;
 
-static int cmp_pair(const void *a, const void *b) { return strcmp(((const pair *)a)->id, ((const pair *)b)->id); }
+static int cmp_pair(const void *a, const void *b)
+{
+    return strcmp(((const pair *)a)->id, ((const pair *)b)->id);
+}
 
 /* Parse TSV text: column idc is the request id, column cc the cause name, column rtc (if
  * not -1) the result type. */
@@ -29,7 +32,10 @@ static pair *parse_tsv(char *text, int idc, int cc, int rtc, size_t *n)
     char *save = NULL;
     int first = 1;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (first) { first = 0; continue; } /* header row */
+        if (first) {
+            first = 0;
+            continue;
+        } /* header row */
         char *cols[16] = {0};
         int nc = 0;
         for (char *p = line; nc < 16;) {
@@ -51,14 +57,19 @@ static pair *parse_tsv(char *text, int idc, int cc, int rtc, size_t *n)
     return v;
 }
 
-typedef struct score { double p[CFS_CAUSE_COUNT], r[CFS_CAUSE_COUNT]; size_t n[CFS_CAUSE_COUNT]; } score;
+typedef struct score {
+    double p[CFS_CAUSE_COUNT], r[CFS_CAUSE_COUNT];
+    size_t n[CFS_CAUSE_COUNT];
+} score;
 
 static score evaluate(const char *dir, const char *extra)
 {
     char *prog = tu_prog("cfscan");
     char cmd[2048];
     /* only the log files: the generator also writes config/ and waf/ beside them */
-    snprintf(cmd, sizeof cmd, "%s requests %s/*.gz --status 403 --fields x-edge-request-id,x-edge-result-type -q %s", prog, dir, extra);
+    snprintf(cmd, sizeof cmd,
+             "%s requests %s/*.gz --status 403 --fields x-edge-request-id,x-edge-result-type -q %s", prog,
+             dir, extra);
     char *out, *err;
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 0, "cfscan requests failed (%d): %s", rc, err);
@@ -86,7 +97,8 @@ static score evaluate(const char *dir, const char *extra)
     }
     score s;
     memset(&s, 0, sizeof s);
-    fprintf(stderr, "attribution %s\n%-22s %6s %9s %6s\n", extra[0] ? extra : "(log only)", "cause", "n", "precision", "recall");
+    fprintf(stderr, "attribution %s\n%-22s %6s %9s %6s\n", extra[0] ? extra : "(log only)", "cause", "n",
+            "precision", "recall");
     for (int c = 1; c < CFS_CAUSE_COUNT; c++) {
         s.n[c] = tp[c] + fn[c];
         s.p[c] = tp[c] + fp[c] ? (double)tp[c] / (double)(tp[c] + fp[c]) : 1.0;
@@ -122,7 +134,8 @@ Test(attribution, log_only_causes_above_095)
      * the Host header must be compared with the distribution's aliases) and waf_block
      * (confirmed only by WAF logs; without them an unassociated host looks the same). */
     for (int c = 1; c < CFS_CAUSE_COUNT; c++) {
-        if (c == CFS_CAUSE_CNAME_NOT_ASSOCIATED || c == CFS_CAUSE_WAF_BLOCK || c == CFS_CAUSE_UNKNOWN) continue;
+        if (c == CFS_CAUSE_CNAME_NOT_ASSOCIATED || c == CFS_CAUSE_WAF_BLOCK || c == CFS_CAUSE_UNKNOWN)
+            continue;
         /* edge_function is ~1% of the 403s (the FunctionGeneratedResponse share of edge_other) */
         cr_assert(s.n[c] > (c == CFS_CAUSE_EDGE_FUNCTION ? 20u : 50u), "%s: the data set must exercise it",
                   cfs_cause_name((cfs_cause)c));

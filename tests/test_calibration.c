@@ -20,9 +20,9 @@ static const double bound[CFS_EV_COUNT] = {[CFS_EV_CONFIRMED] = 0.99, [CFS_EV_LI
 
 typedef struct row {
     const char *id;
-    int cause;  /* true cause (labels) or verdict (cfscan); 0 for a verdict that names no cause */
-    int ev;     /* cfscan's evidence level (CFS_EV_*) */
-    int sit;    /* index into g_sit (labels only) */
+    int cause;           /* true cause (labels) or verdict (cfscan); 0 for a verdict that names no cause */
+    int ev;              /* cfscan's evidence level (CFS_EV_*) */
+    int sit;             /* index into g_sit (labels only) */
     const char *verdict; /* cfscan's cause column as printed (e.g. "unknown", "a|b") */
 } row;
 
@@ -39,7 +39,10 @@ static int sit_index(const char *name)
     return g_nsit++;
 }
 
-static int cmp_row(const void *a, const void *b) { return strcmp(((const row *)a)->id, ((const row *)b)->id); }
+static int cmp_row(const void *a, const void *b)
+{
+    return strcmp(((const row *)a)->id, ((const row *)b)->id);
+}
 
 /* The TAB-separated columns of one line, in place; returns how many (at most max). */
 static int split_tabs(char *line, char **cols, int max)
@@ -95,7 +98,8 @@ static row *read_verdicts(char *text, size_t *n)
     cr_assert_not_null(v);
     char *save = NULL;
     char *line = strtok_r(text, "\n", &save);
-    cr_assert(line && !strncmp(line, "x-edge-request-id\tcause\tevidence", 32), "requests header: %s", line ? line : "");
+    cr_assert(line && !strncmp(line, "x-edge-request-id\tcause\tevidence", 32), "requests header: %s",
+              line ? line : "");
     while ((line = strtok_r(NULL, "\n", &save))) {
         char *c[5];
         cr_assert_geq(split_tabs(line, c, 5), 3, "short requests row");
@@ -132,9 +136,11 @@ static void print_tables(const char *title, const stats *s)
     for (int c = 1; c < CFS_CAUSE_COUNT; c++)
         for (int e = CFS_EV_CONFIRMED; e < CFS_EV_COUNT; e++)
             if (s->cause_level[c][e].n)
-                fprintf(stderr, "%-26s %-10s %7zu %9.3f\n", cfs_cause_name((cfs_cause)c), cfs_evidence_name((cfs_evidence)e),
-                        s->cause_level[c][e].n, prec(s->cause_level[c][e]));
-    fprintf(stderr, "%-26s %7s %7s  %s\n", "situation", "lines", "recall", "precision confirmed/likely/possible (lines)");
+                fprintf(stderr, "%-26s %-10s %7zu %9.3f\n", cfs_cause_name((cfs_cause)c),
+                        cfs_evidence_name((cfs_evidence)e), s->cause_level[c][e].n,
+                        prec(s->cause_level[c][e]));
+    fprintf(stderr, "%-26s %7s %7s  %s\n", "situation", "lines", "recall",
+            "precision confirmed/likely/possible (lines)");
     for (int i = 0; i < g_nsit; i++) {
         fprintf(stderr, "%-26s %7zu %7.3f ", g_sit[i], s->sit_n[i],
                 s->sit_n[i] ? (double)s->sit_recalled[i] / (double)s->sit_n[i] : 1.0);
@@ -157,7 +163,8 @@ static void calibrate(const char *extra, const char *title)
     char *prog = tu_prog("cfscan");
     char cmd[4096];
     /* only the log files: config/ and waf/ lie beside them */
-    snprintf(cmd, sizeof cmd, "%s requests %s/*.gz --status 403 --fields x-edge-request-id -q %s", prog, g_dir, extra);
+    snprintf(cmd, sizeof cmd, "%s requests %s/*.gz --status 403 --fields x-edge-request-id -q %s", prog,
+             g_dir, extra);
     char *out = NULL, *err = NULL;
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 0, "cfscan requests failed (%d): %s", rc, err);
@@ -172,7 +179,8 @@ static void calibrate(const char *extra, const char *title)
     cr_assert_gt(nl, 5000, "the data set holds enough 403s (%zu)", nl);
 
     /* every labelled 403 attributed exactly once: same ids, one row each */
-    for (size_t i = 1; i < nv; i++) cr_assert(strcmp(V[i - 1].id, V[i].id) != 0, "%s attributed twice", V[i].id);
+    for (size_t i = 1; i < nv; i++)
+        cr_assert(strcmp(V[i - 1].id, V[i].id) != 0, "%s attributed twice", V[i].id);
     cr_assert_eq(nv, nl, "cfscan printed %zu 403 rows, labels.tsv has %zu", nv, nl);
     stats *s = calloc(1, sizeof *s);
     cr_assert_not_null(s);
@@ -192,9 +200,18 @@ static void calibrate(const char *extra, const char *title)
     print_tables(title, s);
 
     /* the data set exercises every situation that writes 403s */
-    static const char *const need[] = {"-", "cached-origin", "fast-origin", "custom-error-page", "cookies-off",
-                                       "waf-http", "waf-custom-response", "captcha", "empty-key-pair-id",
-                                       "edge-function", "default-domain", "config-newer"};
+    static const char *const need[] = {"-",
+                                       "cached-origin",
+                                       "fast-origin",
+                                       "custom-error-page",
+                                       "cookies-off",
+                                       "waf-http",
+                                       "waf-custom-response",
+                                       "captcha",
+                                       "empty-key-pair-id",
+                                       "edge-function",
+                                       "default-domain",
+                                       "config-newer"};
     for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
         int found = 0;
         for (int i = 0; i < g_nsit; i++)
@@ -203,7 +220,8 @@ static void calibrate(const char *extra, const char *title)
     }
     for (int e = CFS_EV_CONFIRMED; e <= CFS_EV_LIKELY; e++) {
         expect_bound("all lines", e, s->level[e]);
-        for (int c = 1; c < CFS_CAUSE_COUNT; c++) expect_bound(cfs_cause_name((cfs_cause)c), e, s->cause_level[c][e]);
+        for (int c = 1; c < CFS_CAUSE_COUNT; c++)
+            expect_bound(cfs_cause_name((cfs_cause)c), e, s->cause_level[c][e]);
         for (int i = 0; i < g_nsit; i++) {
             char what[64];
             snprintf(what, sizeof what, "situation %s", g_sit[i]);
@@ -226,9 +244,10 @@ static void gen(void)
     char cmd[2048];
     /* 8 distributions: each distribution-wide situation gets its own (6 of them), 2 stay
      * ordinary; 2 files per hour so that cached copies cross files.  ~230k lines, ~18k 403s. */
-    snprintf(cmd, sizeof cmd,
-             "%s -o %s --seed 10 --dists 8 --days 1 --files-per-hour 2 --lines-per-file 600 --situations all -j2",
-             gp, g_dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "%s -o %s --seed 10 --dists 8 --days 1 --files-per-hour 2 --lines-per-file 600 --situations all -j2",
+        gp, g_dir);
     char *err = NULL;
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     free(err);

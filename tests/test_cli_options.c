@@ -69,12 +69,14 @@ Test(cli, opt_equals_value_everywhere)
 {
     char *out, *err;
     int rc = cfscan("scan %s -q --format=json --top=3 --threads=1 --memory-limit=1G --split-above=100000 "
-                    "--gzip-decoder=zlib", &out, &err);
+                    "--gzip-decoder=zlib",
+                    &out, &err);
     cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
     cr_assert(out[0] == '{', "not JSON: %.80s", out);
     free(out);
     free(err);
-    rc = cfscan("requests --status=403 --fields=x-edge-request-id --since=2026-11-01T10:20 -q %s", &out, &err);
+    rc = cfscan("requests --status=403 --fields=x-edge-request-id --since=2026-11-01T10:20 -q %s", &out,
+                &err);
     cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
     cr_assert_str_eq(ids(out), "T2 T3 T4 T5");
     free(out);
@@ -133,10 +135,19 @@ Test(cli, bad_value_lists_valid_values)
     expect_suggestion("scan %s --format jsno", "text, json");
     expect_suggestion("requests %s --cause waf_blok", "did you mean waf_block?");
     /* every cause is listed */
-    const char *causes[] = {"geo_restriction", "waf_block", "signed_url_missing", "signed_url_expired",
-                            "signed_url_invalid", "https_required", "method_not_allowed",
-                            "cname_not_associated", "origin_s3", "origin_custom", "edge_other",
-                            "edge_function", "unknown"};
+    const char *causes[] = {"geo_restriction",
+                            "waf_block",
+                            "signed_url_missing",
+                            "signed_url_expired",
+                            "signed_url_invalid",
+                            "https_required",
+                            "method_not_allowed",
+                            "cname_not_associated",
+                            "origin_s3",
+                            "origin_custom",
+                            "edge_other",
+                            "edge_function",
+                            "unknown"};
     for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
         expect_suggestion("requests %s --cause nonsense", causes[i]);
     expect_suggestion("scan %s --gzip-decoder zlb", "did you mean zlib?");
@@ -151,11 +162,12 @@ Test(cli, bad_value_lists_valid_values)
  * 05:20-05:00 is 10:20Z; the lines at 10:20 and later are T2..T5. */
 Test(cli, times_with_offsets_are_utc)
 {
-    const char *forms[] = {"2026-11-01T12:20+02:00", "2026-11-01T10:20Z", "'2026-11-01 15:50 +0530'",
+    const char *forms[] = {"2026-11-01T12:20+02:00", "2026-11-01T10:20Z",      "'2026-11-01 15:50 +0530'",
                            "2026-11-01T05:20-05:00", "2026-11-01T12:20:00+02", "2026-11-01T10:20:00z"};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         char args[512], *out, *err;
-        snprintf(args, sizeof args, "requests %%s -q --status 403 --fields x-edge-request-id --since %s", forms[i]);
+        snprintf(args, sizeof args, "requests %%s -q --status 403 --fields x-edge-request-id --since %s",
+                 forms[i]);
         int rc = cfscan(args, &out, &err);
         cr_expect_eq(rc, 0, "%s: exit %d: %s", forms[i], rc, err);
         cr_expect_str_eq(ids(out), "T2 T3 T4 T5", "%s", forms[i]);
@@ -170,8 +182,12 @@ Test(cli, times_with_offsets_are_utc)
 Test(cli, options_before_and_after_paths)
 {
     char *o1, *o2, *e1, *e2;
-    cr_assert_eq(cfscan("requests -q --status 403 --fields x-edge-request-id %s --until 2026-11-01T10:30", &o1, &e1), 0);
-    cr_assert_eq(cfscan("requests --until=2026-11-01T10:30 %s -q --status 403 --fields x-edge-request-id", &o2, &e2), 0);
+    cr_assert_eq(
+        cfscan("requests -q --status 403 --fields x-edge-request-id %s --until 2026-11-01T10:30", &o1, &e1),
+        0);
+    cr_assert_eq(
+        cfscan("requests --until=2026-11-01T10:30 %s -q --status 403 --fields x-edge-request-id", &o2, &e2),
+        0);
     cr_assert_str_eq(ids(o1), "T0 T1 T2");
     cr_assert_str_eq(o1, o2);
     free(o1);

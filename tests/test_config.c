@@ -137,10 +137,13 @@ Test(config, wildcard_fixture_every_field)
     static const int origin[] = {1, 3, 2, -1, 0, 3};
     static const int restricted[] = {0, 0, 0, 0, 1, 0};
     static const cfs_vpp vpp[] = {CFS_VPP_REDIRECT_TO_HTTPS, CFS_VPP_HTTPS_ONLY, CFS_VPP_ALLOW_ALL,
-                                  CFS_VPP_UNKNOWN, CFS_VPP_HTTPS_ONLY, CFS_VPP_ALLOW_ALL};
-    static const uint32_t methods[] = {M(CFS_M_GET) | M(CFS_M_HEAD), M(CFS_M_GET) | M(CFS_M_HEAD), 0,
+                                  CFS_VPP_UNKNOWN,           CFS_VPP_HTTPS_ONLY, CFS_VPP_ALLOW_ALL};
+    static const uint32_t methods[] = {M(CFS_M_GET) | M(CFS_M_HEAD),
+                                       M(CFS_M_GET) | M(CFS_M_HEAD),
+                                       0,
                                        M(CFS_M_GET) | M(CFS_M_POST) /* TRACE is not a method we know */,
-                                       0, 0};
+                                       0,
+                                       0};
     for (int i = 0; i < 6; i++) {
         cr_assert_str_eq(b[i].path_pattern, pat[i]);
         cr_assert_eq(b[i].origin, origin[i], "behavior %d origin", i);
@@ -332,9 +335,10 @@ Test(config, bad_files_are_errors_naming_the_file)
     expect_error(&set, write_tmp("etagonly.json", "{\"ETag\": \"E1\"}"), CFS_E_FORMAT, "DistributionConfig");
     expect_error(&set, write_tmp("dcnum.json", "{\"DistributionConfig\": 5}"), CFS_E_FORMAT,
                  "DistributionConfig");
-    expect_error(&set, write_tmp("nopattern.json",
-                                 "{\"DistributionConfig\": {\"CacheBehaviors\": {\"Quantity\": 2, \"Items\": ["
-                                 "{\"PathPattern\": \"/a/*\"}, {\"TargetOriginId\": \"x\"}]}}}"),
+    expect_error(&set,
+                 write_tmp("nopattern.json",
+                           "{\"DistributionConfig\": {\"CacheBehaviors\": {\"Quantity\": 2, \"Items\": ["
+                           "{\"PathPattern\": \"/a/*\"}, {\"TargetOriginId\": \"x\"}]}}}"),
                  CFS_E_FORMAT, "CacheBehaviors.Items[1] has no PathPattern");
     expect_error(&set, write_tmp("empty.json", ""), CFS_E_FORMAT, "unexpected end of input");
     expect_error(&set, tmpdir, CFS_E_IO, "not a regular file");
@@ -377,12 +381,12 @@ Test(config, id_from_file_name_needs_id_shape)
     cfs_config_set set = {0};
     tmp_begin();
     const char *body = "{\"DistributionConfig\": {}}";
-    load_ok(&set, write_tmp("ABCDEFGHIJ.json", body));             /* 10 chars: yes */
-    load_ok(&set, write_tmp("ABCDEFGHIJ0123456789.json", body));   /* 20 chars: yes */
-    load_ok(&set, write_tmp("ABCDEFGHIJ01234567890.json", body));  /* 21: no */
-    load_ok(&set, write_tmp("ABCDEFGHI.json", body));              /* 9: no */
-    load_ok(&set, write_tmp("E2example12345.json", body));         /* lower case: no */
-    load_ok(&set, write_tmp("E2EXAMPLE12345.config.json", body));  /* stem before first '.' */
+    load_ok(&set, write_tmp("ABCDEFGHIJ.json", body));            /* 10 chars: yes */
+    load_ok(&set, write_tmp("ABCDEFGHIJ0123456789.json", body));  /* 20 chars: yes */
+    load_ok(&set, write_tmp("ABCDEFGHIJ01234567890.json", body)); /* 21: no */
+    load_ok(&set, write_tmp("ABCDEFGHI.json", body));             /* 9: no */
+    load_ok(&set, write_tmp("E2example12345.json", body));        /* lower case: no */
+    load_ok(&set, write_tmp("E2EXAMPLE12345.config.json", body)); /* stem before first '.' */
     cr_assert_eq(set.n, 6);
     cr_assert_str_eq(set.d[0].id, "ABCDEFGHIJ");
     cr_assert_str_eq(set.d[1].id, "ABCDEFGHIJ0123456789");
@@ -398,7 +402,11 @@ Test(config, id_from_file_name_needs_id_shape)
 
 Test(config, origin_kinds_from_domain_names)
 {
-    static const struct { const char *domain; const char *cfg; cfs_origin_kind kind; } cases[] = {
+    static const struct {
+        const char *domain;
+        const char *cfg;
+        cfs_origin_kind kind;
+    } cases[] = {
         {"b.s3.amazonaws.com", "S3", CFS_ORIGIN_S3_REST},
         {"B.S3.AMAZONAWS.COM", "S3", CFS_ORIGIN_S3_REST},
         {"b.s3.us-east-1.amazonaws.com", "S3", CFS_ORIGIN_S3_REST},
@@ -414,7 +422,7 @@ Test(config, origin_kinds_from_domain_names)
         {"b.s3-website.eu-central-1.amazonaws.com", "Custom", CFS_ORIGIN_S3_WEBSITE},
         {"b.s3-website.cn-north-1.amazonaws.com.cn", "Custom", CFS_ORIGIN_S3_WEBSITE},
         /* Not S3 endpoints. */
-        {"s3.amazonaws.com", "Custom", CFS_ORIGIN_CUSTOM},            /* no bucket label */
+        {"s3.amazonaws.com", "Custom", CFS_ORIGIN_CUSTOM}, /* no bucket label */
         {"s3-website-us-east-1.amazonaws.com", "Custom", CFS_ORIGIN_CUSTOM},
         {"b.s3.amazonaws.com.evil.example", "Custom", CFS_ORIGIN_CUSTOM},
         {"my-lb-1.us-east-1.elb.amazonaws.com", "Custom", CFS_ORIGIN_CUSTOM},
@@ -438,8 +446,8 @@ Test(config, origin_kinds_from_domain_names)
     free(json);
     cr_assert_eq(set.d[0].n_origins, nc);
     for (size_t i = 0; i < nc; i++)
-        cr_assert_eq(set.d[0].origins[i].kind, cases[i].kind, "%s (%s): kind %d, want %d",
-                     cases[i].domain, cases[i].cfg, set.d[0].origins[i].kind, cases[i].kind);
+        cr_assert_eq(set.d[0].origins[i].kind, cases[i].kind, "%s (%s): kind %d, want %d", cases[i].domain,
+                     cases[i].cfg, set.d[0].origins[i].kind, cases[i].kind);
     cfs_config_free(&set);
     tmp_end();
 }

@@ -56,8 +56,8 @@ typedef struct cfg {
     const char *lm, *origins, *groups, *def, *behaviors, *def_target, *vpp, *cookies, *acl;
 } cfg;
 
-#define S3_ORIGIN                                                                                  \
-    "{\"Id\": \"s3\", \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\","                     \
+#define S3_ORIGIN                                                             \
+    "{\"Id\": \"s3\", \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\"," \
     " \"S3OriginConfig\": {\"OriginAccessIdentity\": \"\"}, \"OriginAccessControlId\": \"oac1\"}"
 
 static char *write_cfg(const cfg *c, const char *name)
@@ -69,25 +69,26 @@ static char *write_cfg(const cfg *c, const char *name)
     const char *origins = c->origins ? c->origins : S3_ORIGIN;
     for (const char *p = origins; *p; p++)
         if (strncmp(p, "\"DomainName\"", 12) == 0) no++;
-    snprintf(dc, sizeof dc,
-             "{\"CallerReference\": \"x\","
-             " \"Aliases\": {\"Quantity\": 2, \"Items\": [\"www.example.com\", \"example.com\"]},"
-             " \"DefaultRootObject\": \"index.html\","
-             " \"Origins\": {\"Quantity\": %d, \"Items\": [%s]},"
-             " %s%s"
-             " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"%s\","
-             "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
-             "   \"ViewerProtocolPolicy\": \"%s\","
-             "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}%s%s},"
-             " \"CacheBehaviors\": {\"Quantity\": %d%s%s%s},"
-             " \"Logging\": {\"Enabled\": true, \"IncludeCookies\": %s, \"Bucket\": \"l.s3.amazonaws.com\", \"Prefix\": \"\"},"
-             " \"WebACLId\": \"%s\", \"Enabled\": true}",
-             no, origins, c->groups ? c->groups : "", c->groups && c->groups[0] ? "," : "",
-             c->def_target ? c->def_target : "s3", c->vpp ? c->vpp : "https-only",
-             c->def && c->def[0] ? ", " : "", c->def ? c->def : "", nb, nb ? ", \"Items\": [" : "",
-             c->behaviors ? c->behaviors : "", nb ? "]" : "", c->cookies ? c->cookies : "false",
-             c->acl ? c->acl : "");
-    return tu_write_config(g_dir, name ? name : "E1TESTDIST0001.json", dc, !c->get_distribution_config, c->lm);
+    snprintf(
+        dc, sizeof dc,
+        "{\"CallerReference\": \"x\","
+        " \"Aliases\": {\"Quantity\": 2, \"Items\": [\"www.example.com\", \"example.com\"]},"
+        " \"DefaultRootObject\": \"index.html\","
+        " \"Origins\": {\"Quantity\": %d, \"Items\": [%s]},"
+        " %s%s"
+        " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"%s\","
+        "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
+        "   \"ViewerProtocolPolicy\": \"%s\","
+        "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}%s%s},"
+        " \"CacheBehaviors\": {\"Quantity\": %d%s%s%s},"
+        " \"Logging\": {\"Enabled\": true, \"IncludeCookies\": %s, \"Bucket\": \"l.s3.amazonaws.com\", \"Prefix\": \"\"},"
+        " \"WebACLId\": \"%s\", \"Enabled\": true}",
+        no, origins, c->groups ? c->groups : "", c->groups && c->groups[0] ? "," : "",
+        c->def_target ? c->def_target : "s3", c->vpp ? c->vpp : "https-only", c->def && c->def[0] ? ", " : "",
+        c->def ? c->def : "", nb, nb ? ", \"Items\": [" : "", c->behaviors ? c->behaviors : "", nb ? "]" : "",
+        c->cookies ? c->cookies : "false", c->acl ? c->acl : "");
+    return tu_write_config(g_dir, name ? name : "E1TESTDIST0001.json", dc, !c->get_distribution_config,
+                           c->lm);
 }
 
 static const cfs_dist_config *load1(cfs_config_set *set, const cfg *c)
@@ -110,10 +111,10 @@ static const cfs_cfg_behavior *beh_of(const cfs_dist_config *d, const char *uri)
 /* ---- parser: function associations ------------------------------------------------- */
 
 #define FN(ev) "{\"FunctionARN\": \"arn:aws:cloudfront::123456789012:function/f\", \"EventType\": \"" ev "\"}"
-#define LE(ev)                                                                                     \
-    "{\"LambdaFunctionARN\": \"arn:aws:lambda:us-east-1:123456789012:function:l:3\","             \
+#define LE(ev)                                                                        \
+    "{\"LambdaFunctionARN\": \"arn:aws:lambda:us-east-1:123456789012:function:l:3\"," \
     " \"EventType\": \"" ev "\", \"IncludeBody\": false}"
-#define BEH(pat, extra)                                                                            \
+#define BEH(pat, extra)                                                                                   \
     "{\"PathPattern\": \"" pat "\", \"TargetOriginId\": \"s3\", \"ViewerProtocolPolicy\": \"allow-all\"," \
     " \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0}" extra "}"
 
@@ -122,11 +123,14 @@ Test(config_evidence, parser_function_associations)
     cfg c = {0};
     c.behaviors =
         /* both CloudFront Function events; an empty Lambda@Edge list */
-        BEH("/cf/*", ", \"FunctionAssociations\": {\"Quantity\": 2, \"Items\": [" FN("viewer-request") ", "
-                     FN("viewer-response") "]}, \"LambdaFunctionAssociations\": {\"Quantity\": 0}")
+        BEH("/cf/*",
+            ", \"FunctionAssociations\": {\"Quantity\": 2, \"Items\": [" FN("viewer-request") ", " FN(
+                "viewer-response") "]}, \"LambdaFunctionAssociations\": {\"Quantity\": 0}")
         /* all four Lambda@Edge events, no FunctionAssociations object at all */
-        ", " BEH("/le/*", ", \"LambdaFunctionAssociations\": {\"Quantity\": 4, \"Items\": [" LE("viewer-request") ", "
-                          LE("viewer-response") ", " LE("origin-request") ", " LE("origin-response") "]}")
+        ", " BEH(
+            "/le/*",
+            ", \"LambdaFunctionAssociations\": {\"Quantity\": 4, \"Items\": [" LE("viewer-request") ", " LE(
+                "viewer-response") ", " LE("origin-request") ", " LE("origin-response") "]}")
         /* both objects present and empty (the CLI omits Items when Quantity is 0) */
         ", " BEH("/empty/*", ", \"FunctionAssociations\": {\"Quantity\": 0},"
                              " \"LambdaFunctionAssociations\": {\"Quantity\": 0, \"Items\": []}")
@@ -135,9 +139,12 @@ Test(config_evidence, parser_function_associations)
         /* Quantity says 1 but no Items: the list was cut, so it says nothing */
         ", " BEH("/cut/*", ", \"FunctionAssociations\": {\"Quantity\": 1}")
         /* CloudFront Functions have no origin events: such an entry is ignored */
-        ", " BEH("/odd/*", ", \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN("origin-request") "]}");
-    c.def = "\"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN("viewer-request") "]},"
-            " \"LambdaFunctionAssociations\": {\"Quantity\": 1, \"Items\": [" LE("origin-response") "]}";
+        ", " BEH("/odd/*",
+                 ", \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN("origin-request") "]}");
+    c.def = "\"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN(
+        "viewer-request") "]},"
+                          " \"LambdaFunctionAssociations\": {\"Quantity\": 1, \"Items\": [" LE(
+                              "origin-response") "]}";
     cfs_config_set set = {0};
     const cfs_dist_config *d = load1(&set, &c);
     cr_assert_eq(d->n_behaviors, 7);
@@ -173,20 +180,25 @@ Test(config_evidence, parser_function_associations)
 
 /* ---- parser: origin kinds and groups ------------------------------------------------ */
 
-#define ORIGIN(id, dom) "{\"Id\": \"" id "\", \"DomainName\": \"" dom "\", \"CustomOriginConfig\": {\"HTTPPort\": 80}}"
-#define GROUP(id, members)                                                                         \
+#define ORIGIN(id, dom) \
+    "{\"Id\": \"" id "\", \"DomainName\": \"" dom "\", \"CustomOriginConfig\": {\"HTTPPort\": 80}}"
+#define GROUP(id, members)                                                                               \
     "{\"Id\": \"" id "\", \"FailoverCriteria\": {\"StatusCodes\": {\"Quantity\": 1, \"Items\": [500]}}," \
     " \"Members\": {\"Quantity\": 2, \"Items\": [" members "]}}"
 #define MEM(id) "{\"OriginId\": \"" id "\"}"
 
-static const char *const k_group_origins =
-    S3_ORIGIN ", {\"Id\": \"s3b\", \"DomainName\": \"other.s3.eu-west-1.amazonaws.com\", \"S3OriginConfig\": {}},"
-    ORIGIN("web", "app.example.net") ", " ORIGIN("cf", "d222222abcdef8.cloudfront.net") ", "
-    ORIGIN("cf2", "D333333ABCDEF8.CLOUDFRONT.NET.") ", " ORIGIN("site", "b.s3-website-us-east-1.amazonaws.com");
+static const char *const k_group_origins = S3_ORIGIN
+    ", {\"Id\": \"s3b\", \"DomainName\": \"other.s3.eu-west-1.amazonaws.com\", \"S3OriginConfig\": {}}," ORIGIN("web", "app.example.net") ", " ORIGIN(
+        "cf",
+        "d222222abcdef8.cloudfront.net") ", " ORIGIN("cf2",
+                                                     "D333333ABCDEF8.CLOUDFRONT.NET.") ", " ORIGIN("site",
+                                                                                                   "b.s3-website-us-east-1.amazonaws.com");
 static const char *const k_groups =
-    "\"OriginGroups\": {\"Quantity\": 4, \"Items\": [" GROUP("g-s3", MEM("s3") ", " MEM("s3b")) ", "
-    GROUP("g-mixed", MEM("s3") ", " MEM("web")) ", " GROUP("g-cf", MEM("cf") ", " MEM("cf2")) ", "
-    GROUP("g-dangling", MEM("s3") ", " MEM("nope")) "]}";
+    "\"OriginGroups\": {\"Quantity\": 4, \"Items\": [" GROUP("g-s3", MEM("s3") ", " MEM("s3b")) ", " GROUP(
+        "g-mixed",
+        MEM("s3") ", " MEM(
+            "web")) ", " GROUP("g-cf", MEM("cf") ", " MEM("cf2")) ", " GROUP("g-dangling",
+                                                                             MEM("s3") ", " MEM("nope")) "]}";
 
 Test(config_evidence, parser_origin_groups_and_cloudfront_origins)
 {
@@ -217,7 +229,12 @@ Test(config_evidence, parser_origin_groups_and_cloudfront_origins)
     cr_expect_eq(d->origin_groups[2].kind, CFS_ORIGIN_CLOUDFRONT);
     cr_expect_eq(d->origin_groups[3].kind, CFS_ORIGIN_MIXED, "a member naming no origin is of unknown kind");
 
-    struct { const char *uri; int group; int origin; cfs_origin_kind kind; } want[] = {
+    struct {
+        const char *uri;
+        int group;
+        int origin;
+        cfs_origin_kind kind;
+    } want[] = {
         {"/s3/a", 0, -1, CFS_ORIGIN_S3_REST},        {"/mixed/a", 1, -1, CFS_ORIGIN_MIXED},
         {"/cf/a", 2, -1, CFS_ORIGIN_CLOUDFRONT},     {"/dangling/a", 3, -1, CFS_ORIGIN_MIXED},
         {"/direct/a", -1, 4, CFS_ORIGIN_CLOUDFRONT}, {"/other", -1, 2, CFS_ORIGIN_CUSTOM},
@@ -235,7 +252,11 @@ Test(config_evidence, parser_origin_groups_and_cloudfront_origins)
 
 Test(config_evidence, parser_last_modified_time)
 {
-    struct { const char *json; int64_t want; int unread; } cases[] = {
+    struct {
+        const char *json;
+        int64_t want;
+        int unread;
+    } cases[] = {
         {"\"LastModifiedTime\": \"2026-11-01T12:34:56.789Z\",", utc(2026, 11, 1, 12, 34, 56), 0},
         /* AWS CLI v2 prints microseconds and an offset */
         {"\"LastModifiedTime\": \"2026-11-01T12:34:56.789000+00:00\",", utc(2026, 11, 1, 12, 34, 56), 0},
@@ -245,7 +266,7 @@ Test(config_evidence, parser_last_modified_time)
         {"", CFS_NO_TIME, 0}, /* absent */
         {"\"LastModifiedTime\": \"yesterday\",", CFS_NO_TIME, 1},
         {"\"LastModifiedTime\": \"2026-02-30T00:00:00Z\",", CFS_NO_TIME, 1},
-        {"\"LastModifiedTime\": \"2026-11-01T12:34:56\",", CFS_NO_TIME, 1}, /* no zone: ambiguous */
+        {"\"LastModifiedTime\": \"2026-11-01T12:34:56\",", CFS_NO_TIME, 1},  /* no zone: ambiguous */
         {"\"LastModifiedTime\": \"1985-01-01T00:00:00Z\",", CFS_NO_TIME, 1}, /* outside the time range */
         {"\"LastModifiedTime\": \"2100-01-01T00:00:00Z\",", CFS_NO_TIME, 1},
         {"\"LastModifiedTime\": 1793536496,", CFS_NO_TIME, 1},
@@ -272,8 +293,8 @@ Test(config_evidence, parser_last_modified_time)
 /* ---- log lines ---------------------------------------------------------------------- */
 /* Lines from tests/util_log.c, based on a 200 served from the cache over https. */
 typedef tu_kv kv;
-static const kv k_hit[] = {{"cs-uri-stem", "/app/page"}, {"sc-status", "200"},
-                           {"x-edge-result-type", "Hit"}, {"x-edge-response-result-type", "Hit"},
+static const kv k_hit[] = {{"cs-uri-stem", "/app/page"},           {"sc-status", "200"},
+                           {"x-edge-result-type", "Hit"},          {"x-edge-response-result-type", "Hit"},
                            {"x-edge-detailed-result-type", "Hit"}, {NULL, NULL}};
 
 static tu_buf g_buf;
@@ -305,38 +326,58 @@ static void line1(const char *id, const char *time, const kv *over)
 }
 
 /* Result types written by code at the edge (reference §4), as a 403 with an HTML body. */
-static const kv k_fn_generated[] = {{"sc-status", "403"}, {"x-edge-result-type", "FunctionGeneratedResponse"},
+static const kv k_fn_generated[] = {{"sc-status", "403"},
+                                    {"x-edge-result-type", "FunctionGeneratedResponse"},
                                     {"x-edge-response-result-type", "FunctionGeneratedResponse"},
                                     {"x-edge-detailed-result-type", "FunctionGeneratedResponse"},
-                                    {"time-taken", "0.002"}, {"time-to-first-byte", "0.002"},
+                                    {"time-taken", "0.002"},
+                                    {"time-to-first-byte", "0.002"},
                                     {NULL, NULL}};
-static const kv k_lambda_generated[] = {{"sc-status", "403"}, {"x-edge-result-type", "LambdaGeneratedResponse"},
+static const kv k_lambda_generated[] = {{"sc-status", "403"},
+                                        {"x-edge-result-type", "LambdaGeneratedResponse"},
                                         {"x-edge-response-result-type", "LambdaGeneratedResponse"},
                                         {"x-edge-detailed-result-type", "LambdaGeneratedResponse"},
-                                        {"time-taken", "0.030"}, {"time-to-first-byte", "0.030"},
+                                        {"time-taken", "0.030"},
+                                        {"time-to-first-byte", "0.030"},
                                         {NULL, NULL}};
-static const kv k_fn_error[] = {{"sc-status", "403"}, {"x-edge-result-type", "FunctionExecutionError"},
+static const kv k_fn_error[] = {{"sc-status", "403"},
+                                {"x-edge-result-type", "FunctionExecutionError"},
                                 {"x-edge-response-result-type", "FunctionExecutionError"},
-                                {"x-edge-detailed-result-type", "FunctionExecutionError"}, {NULL, NULL}};
-static const kv k_fn_throttled[] = {{"sc-status", "403"}, {"x-edge-result-type", "FunctionThrottledError"},
+                                {"x-edge-detailed-result-type", "FunctionExecutionError"},
+                                {NULL, NULL}};
+static const kv k_fn_throttled[] = {{"sc-status", "403"},
+                                    {"x-edge-result-type", "FunctionThrottledError"},
                                     {"x-edge-response-result-type", "FunctionThrottledError"},
-                                    {"x-edge-detailed-result-type", "FunctionThrottledError"}, {NULL, NULL}};
-static const kv k_lambda_error[] = {{"sc-status", "403"}, {"x-edge-result-type", "LambdaExecutionError"},
+                                    {"x-edge-detailed-result-type", "FunctionThrottledError"},
+                                    {NULL, NULL}};
+static const kv k_lambda_error[] = {{"sc-status", "403"},
+                                    {"x-edge-result-type", "LambdaExecutionError"},
                                     {"x-edge-response-result-type", "LambdaExecutionError"},
-                                    {"x-edge-detailed-result-type", "LambdaExecutionError"}, {NULL, NULL}};
-static const kv k_miss_generated[] = {{"sc-status", "403"}, {"x-edge-result-type", "Miss"},
+                                    {"x-edge-detailed-result-type", "LambdaExecutionError"},
+                                    {NULL, NULL}};
+static const kv k_miss_generated[] = {{"sc-status", "403"},
+                                      {"x-edge-result-type", "Miss"},
                                       {"x-edge-response-result-type", "Miss"},
-                                      {"x-edge-detailed-result-type", "MissGeneratedResponse"}, {NULL, NULL}};
+                                      {"x-edge-detailed-result-type", "MissGeneratedResponse"},
+                                      {NULL, NULL}};
 /* An http request refused with CloudFront's HTML page (HTTPS Only, reference §5.5). */
-static const kv k_http_403[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"},
-                                {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
-                                {"cs-protocol", "http"}, {"ssl-protocol", "-"}, {"ssl-cipher", "-"},
+static const kv k_http_403[] = {{"sc-status", "403"},
+                                {"x-edge-result-type", "Error"},
+                                {"x-edge-response-result-type", "Error"},
+                                {"x-edge-detailed-result-type", "Error"},
+                                {"cs-protocol", "http"},
+                                {"ssl-protocol", "-"},
+                                {"ssl-cipher", "-"},
                                 {NULL, NULL}};
 /* A 403 the origin answered (result type Miss) with an S3-style XML body. */
-static const kv k_origin_403[] = {{"sc-status", "403"}, {"x-edge-result-type", "Miss"},
-                                  {"x-edge-response-result-type", "Miss"}, {"x-edge-detailed-result-type", "Miss"},
-                                  {"time-taken", "0.090"}, {"time-to-first-byte", "0.090"},
-                                  {"sc-content-type", "application/xml"}, {NULL, NULL}};
+static const kv k_origin_403[] = {{"sc-status", "403"},
+                                  {"x-edge-result-type", "Miss"},
+                                  {"x-edge-response-result-type", "Miss"},
+                                  {"x-edge-detailed-result-type", "Miss"},
+                                  {"time-taken", "0.090"},
+                                  {"time-to-first-byte", "0.090"},
+                                  {"sc-content-type", "application/xml"},
+                                  {NULL, NULL}};
 
 #define LOG_NAME "E1TESTDIST0001.2026-11-01-10.abcd1234.log"
 
@@ -374,6 +415,7 @@ static char *requests_cfg(const cfg *c)
 static cfg fn_cfg(void)
 {
     cfg c = {0};
+    /* clang-format off */
     c.behaviors = BEH("/vr/*", ", \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN("viewer-request") "]},"
                                " \"LambdaFunctionAssociations\": {\"Quantity\": 0}")
         ", " BEH("/le/*", ", \"FunctionAssociations\": {\"Quantity\": 0},"
@@ -381,6 +423,7 @@ static cfg fn_cfg(void)
         ", " BEH("/resp/*", ", \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN("viewer-response") "]}")
         ", " BEH("/lor/*", ", \"LambdaFunctionAssociations\": {\"Quantity\": 1, \"Items\": [" LE("origin-response") "]}")
         ", " BEH("/unk/*", "");
+    /* clang-format on */
     c.def = "\"FunctionAssociations\": {\"Quantity\": 0}, \"LambdaFunctionAssociations\": {\"Quantity\": 0}";
     c.vpp = "allow-all";
     return c;
@@ -485,11 +528,15 @@ Test(config_evidence, cloudfront_origin_and_mixed_group)
 {
     header();
     line2(k_origin_403, (kv[]){{"cs-uri-stem", "/cf/a"}, {"x-edge-request-id", "C0"}, {NULL, NULL}});
-    line2(k_origin_403, (kv[]){{"cs-uri-stem", "/cf/a"}, {"x-edge-request-id", "C1"},
-                               {"sc-content-type", "text/html"}, {NULL, NULL}});
+    line2(k_origin_403, (kv[]){{"cs-uri-stem", "/cf/a"},
+                               {"x-edge-request-id", "C1"},
+                               {"sc-content-type", "text/html"},
+                               {NULL, NULL}});
     line2(k_origin_403, (kv[]){{"cs-uri-stem", "/mixed/a"}, {"x-edge-request-id", "G0"}, {NULL, NULL}});
-    line2(k_origin_403, (kv[]){{"cs-uri-stem", "/mixed/a"}, {"x-edge-request-id", "G1"},
-                               {"sc-content-type", "text/html"}, {NULL, NULL}});
+    line2(k_origin_403, (kv[]){{"cs-uri-stem", "/mixed/a"},
+                               {"x-edge-request-id", "G1"},
+                               {"sc-content-type", "text/html"},
+                               {NULL, NULL}});
     line2(k_origin_403, (kv[]){{"cs-uri-stem", "/s3/a"}, {"x-edge-request-id", "S0"}, {NULL, NULL}});
     cfg c = {0};
     c.origins = k_group_origins;
@@ -525,8 +572,11 @@ Test(config_evidence, line_older_than_config_loses_one_level)
     line1("O1", "09:00:00", k_origin_403);
     line1("N2", "10:00:01", k_origin_403);
     /* and one that does not rest on the config at all: the documented geo type */
-    kv geo[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"}, {"x-edge-response-result-type", "Error"},
-                {"x-edge-detailed-result-type", "ClientGeoBlocked"}, {NULL, NULL}};
+    kv geo[] = {{"sc-status", "403"},
+                {"x-edge-result-type", "Error"},
+                {"x-edge-response-result-type", "Error"},
+                {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                {NULL, NULL}};
     line1("O2", "09:00:00", geo);
     const char *forms[] = {"\"LastModifiedTime\": \"2026-11-01T10:00:00.000Z\",",
                            "\"LastModifiedTime\": \"2026-11-01T11:00:00.250000+01:00\","};
@@ -562,8 +612,12 @@ Test(config_evidence, line_older_than_config_loses_one_level)
 Test(config_evidence, older_line_and_no_web_acl)
 {
     header();
-    kv fast[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"}, {"x-edge-response-result-type", "Error"},
-                 {"x-edge-detailed-result-type", "Error"}, {"cs-uri-stem", "/x"}, {NULL, NULL}};
+    kv fast[] = {{"sc-status", "403"},
+                 {"x-edge-result-type", "Error"},
+                 {"x-edge-response-result-type", "Error"},
+                 {"x-edge-detailed-result-type", "Error"},
+                 {"cs-uri-stem", "/x"},
+                 {NULL, NULL}};
     line1("O0", "09:59:59", fast);
     line1("N0", "10:00:01", fast);
     cfg c = {0};
@@ -580,10 +634,14 @@ Test(config_evidence, older_line_and_no_web_acl)
 Test(config_evidence, older_line_and_function_associations)
 {
     header();
-    line2(k_fn_generated, (kv[]){{"cs-uri-stem", "/vr/a"}, {"x-edge-request-id", "A0"}, {"time", "09:00:00"}, {NULL, NULL}});
-    line2(k_fn_generated, (kv[]){{"cs-uri-stem", "/plain"}, {"x-edge-request-id", "P0"}, {"time", "09:00:00"}, {NULL, NULL}});
-    line2(k_fn_generated, (kv[]){{"cs-uri-stem", "/vr/a"}, {"x-edge-request-id", "A1"}, {"time", "11:00:00"}, {NULL, NULL}});
-    line2(k_fn_generated, (kv[]){{"cs-uri-stem", "/plain"}, {"x-edge-request-id", "P1"}, {"time", "11:00:00"}, {NULL, NULL}});
+    line2(k_fn_generated,
+          (kv[]){{"cs-uri-stem", "/vr/a"}, {"x-edge-request-id", "A0"}, {"time", "09:00:00"}, {NULL, NULL}});
+    line2(k_fn_generated,
+          (kv[]){{"cs-uri-stem", "/plain"}, {"x-edge-request-id", "P0"}, {"time", "09:00:00"}, {NULL, NULL}});
+    line2(k_fn_generated,
+          (kv[]){{"cs-uri-stem", "/vr/a"}, {"x-edge-request-id", "A1"}, {"time", "11:00:00"}, {NULL, NULL}});
+    line2(k_fn_generated,
+          (kv[]){{"cs-uri-stem", "/plain"}, {"x-edge-request-id", "P1"}, {"time", "11:00:00"}, {NULL, NULL}});
     cfg c = fn_cfg();
     c.lm = "\"LastModifiedTime\": \"2026-11-01T10:00:00Z\",";
     char *out = requests_cfg(&c);
@@ -620,12 +678,16 @@ static cfg report_cfg(void)
         " \"TrustedKeyGroups\": {\"Enabled\": true, \"Quantity\": 1, \"Items\": [\"kg1\"]},"
         " \"FunctionAssociations\": {\"Quantity\": 0}, \"LambdaFunctionAssociations\": {\"Quantity\": 0}},"
         "{\"PathPattern\": \"/vr/*\", \"TargetOriginId\": \"s3\", \"ViewerProtocolPolicy\": \"https-only\","
-        " \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN("viewer-request") "]},"
-        " \"LambdaFunctionAssociations\": {\"Quantity\": 1, \"Items\": [" LE("origin-response") "]}},"
-        "{\"PathPattern\": \"/le/*\", \"TargetOriginId\": \"g-s3\", \"ViewerProtocolPolicy\": \"https-only\","
-        " \"LambdaFunctionAssociations\": {\"Quantity\": 1, \"Items\": [" LE("viewer-request") "]}},"
-        "{\"PathPattern\": \"/resp/*\", \"TargetOriginId\": \"cf\", \"ViewerProtocolPolicy\": \"https-only\","
-        " \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN("viewer-response") "]}}";
+        " \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN(
+            "viewer-request") "]},"
+                              " \"LambdaFunctionAssociations\": {\"Quantity\": 1, \"Items\": [" LE(
+                                  "origin-response") "]}},"
+                                                     "{\"PathPattern\": \"/le/*\", \"TargetOriginId\": \"g-s3\", \"ViewerProtocolPolicy\": \"https-only\","
+                                                     " \"LambdaFunctionAssociations\": {\"Quantity\": 1, \"Items\": [" LE(
+                                                         "viewer-request") "]}},"
+                                                                           "{\"PathPattern\": \"/resp/*\", \"TargetOriginId\": \"cf\", \"ViewerProtocolPolicy\": \"https-only\","
+                                                                           " \"FunctionAssociations\": {\"Quantity\": 1, \"Items\": [" FN(
+                                                                               "viewer-response") "]}}";
     return c;
 }
 
@@ -633,9 +695,14 @@ static void report_log(void)
 {
     header();
     line1("O0", "09:59:00", k_http_403);
-    line2(k_http_403, (kv[]){{"x-edge-request-id", "O1"}, {"time", "09:10:00"}, {"cs-uri-stem", "/resp/x"}, {NULL, NULL}});
-    kv geo[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"}, {"x-edge-response-result-type", "Error"},
-                {"x-edge-detailed-result-type", "ClientGeoBlocked"}, {NULL, NULL}};
+    line2(
+        k_http_403,
+        (kv[]){{"x-edge-request-id", "O1"}, {"time", "09:10:00"}, {"cs-uri-stem", "/resp/x"}, {NULL, NULL}});
+    kv geo[] = {{"sc-status", "403"},
+                {"x-edge-result-type", "Error"},
+                {"x-edge-response-result-type", "Error"},
+                {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                {NULL, NULL}};
     line1("O2", "09:00:00", geo);
     line1("N0", "10:05:00", k_http_403);
     line1("H0", "10:06:00", NULL);
@@ -650,7 +717,8 @@ Test(config_evidence, report_says_what_was_read)
     snprintf(args, sizeof args, "--config %s", p);
     char *txt = scan(args);
     HAS(txt, "config: E1TESTDIST0001 from ");
-    HAS(txt, "E1TESTDIST0001.json: DomainName d111111abcdef8.cloudfront.net, 2 aliases, web ACL yes, IncludeCookies on\n");
+    HAS(txt,
+        "E1TESTDIST0001.json: DomainName d111111abcdef8.cloudfront.net, 2 aliases, web ACL yes, IncludeCookies on\n");
     HAS(txt, "config: 5 behaviors: 1 restricted, 2 with a viewer-request function, 2 with other function "
              "associations, 1 with functions not in the config\n");
     HAS(txt, "config: 6 origins: 2 S3 REST, 1 S3 website, 1 custom, 2 CloudFront; 4 origin groups\n");
@@ -664,13 +732,14 @@ Test(config_evidence, report_says_what_was_read)
     char *js = scan(args);
     HAS(js, "\"older_than_config_403\":2");
     HAS(js, "\"config\":{\"file\":");
-    HAS(js, "\"id\":\"E1TESTDIST0001\",\"domain_name\":\"d111111abcdef8.cloudfront.net\",\"aliases\":2,"
-            "\"web_acl\":true,\"include_cookies\":\"on\","
-            "\"behaviors\":{\"total\":5,\"restricted\":1,\"viewer_request_functions\":2,\"other_functions\":2,"
-            "\"functions_unknown\":1},"
-            "\"origins\":{\"total\":6,\"s3_rest\":2,\"s3_website\":1,\"custom\":1,\"cloudfront\":2,\"unknown\":0,"
-            "\"groups\":4},"
-            "\"last_modified\":\"2026-11-01T10:00:00Z\",\"last_modified_read\":\"read\"}");
+    HAS(js,
+        "\"id\":\"E1TESTDIST0001\",\"domain_name\":\"d111111abcdef8.cloudfront.net\",\"aliases\":2,"
+        "\"web_acl\":true,\"include_cookies\":\"on\","
+        "\"behaviors\":{\"total\":5,\"restricted\":1,\"viewer_request_functions\":2,\"other_functions\":2,"
+        "\"functions_unknown\":1},"
+        "\"origins\":{\"total\":6,\"s3_rest\":2,\"s3_website\":1,\"custom\":1,\"cloudfront\":2,\"unknown\":0,"
+        "\"groups\":4},"
+        "\"last_modified\":\"2026-11-01T10:00:00Z\",\"last_modified_read\":\"read\"}");
     free(js);
     free(p);
 
@@ -681,7 +750,8 @@ Test(config_evidence, report_says_what_was_read)
     p = write_cfg(&c, NULL);
     snprintf(args, sizeof args, "--config %s", p);
     txt = scan(args);
-    HAS(txt, "E1TESTDIST0001.json: DomainName not in the config, 2 aliases, web ACL no, IncludeCookies off\n");
+    HAS(txt,
+        "E1TESTDIST0001.json: DomainName not in the config, 2 aliases, web ACL no, IncludeCookies off\n");
     HAS(txt, "config: LastModifiedTime not in the config\n");
     HASNT(txt, "older than this config");
     free(txt);
@@ -772,7 +842,8 @@ Test(config_evidence, older_count_survives_state_and_merge)
     cfg c = report_cfg();
     char *p = write_cfg(&c, NULL);
     char cmd[4096], *out = NULL;
-    snprintf(cmd, sizeof cmd, "%s scan %s -q --config %s -o %s/s1 >/dev/null && %s scan %s -q --config %s -o %s/s2 >/dev/null",
+    snprintf(cmd, sizeof cmd,
+             "%s scan %s -q --config %s -o %s/s1 >/dev/null && %s scan %s -q --config %s -o %s/s2 >/dev/null",
              tu_prog("cfscan"), log, p, g_dir, tu_prog("cfscan"), log2, p, g_dir);
     cr_assert_eq(tu_run(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, "%s merge %s/s1 %s/s2 -o %s/m -q", tu_prog("cfscan"), g_dir, g_dir, g_dir);
@@ -780,7 +851,8 @@ Test(config_evidence, older_count_survives_state_and_merge)
     HAS(out, "403s older than this config: 4 (evidence lowered one level)\n");
     HASNT(out, "config: E1TESTDIST0001 from"); /* merge has no configs to describe */
     free(out);
-    snprintf(cmd, sizeof cmd, "%s merge %s/s1 %s/s2 -o %s/m2 -q --format json", tu_prog("cfscan"), g_dir, g_dir, g_dir);
+    snprintf(cmd, sizeof cmd, "%s merge %s/s1 %s/s2 -o %s/m2 -q --format json", tu_prog("cfscan"), g_dir,
+             g_dir, g_dir);
     cr_assert_eq(tu_run(cmd, &out, NULL), 0);
     HAS(out, "\"older_than_config_403\":4");
     HAS(out, "\"https_only_behavior_http_config_newer\":4");

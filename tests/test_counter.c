@@ -10,7 +10,8 @@
 #include "pipeline/counter.h"
 
 /* The merged row of (dist, edge, hour, status, no attribution), or NULL. */
-static const cfs_trow *find_row(const cfs_agg *m, const char *dist, const char *edge, int64_t hour, uint16_t status)
+static const cfs_trow *find_row(const cfs_agg *m, const char *dist, const char *edge, int64_t hour,
+                                uint16_t status)
 {
     cfs_tkey k;
     memset(&k, 0, sizeof k);
@@ -32,14 +33,16 @@ static void merge_counter(cfs_counter *c, cfs_thread_agg *t, cfs_agg *m)
 }
 
 /* One line without attribution, as cfs_agg_add counts it (through the memo). */
-static void add(cfs_counter *c, const char *dist, const char *edge, int64_t hour, uint16_t status, uint64_t bytes)
+static void add(cfs_counter *c, const char *dist, const char *edge, int64_t hour, uint16_t status,
+                uint64_t bytes)
 {
     uint32_t d = cfs_counter_dist(c, dist, strlen(dist));
     cfs_counter_add_plain(c, d, edge, strlen(edge), hour, status, bytes);
 }
 
 /* The same line through the general path (interned edge, packed verdict). */
-static void add_full(cfs_counter *c, const char *dist, const char *edge, int64_t hour, uint16_t status, uint64_t bytes)
+static void add_full(cfs_counter *c, const char *dist, const char *edge, int64_t hour, uint16_t status,
+                     uint64_t bytes)
 {
     uint32_t d = cfs_counter_dist(c, dist, strlen(dist));
     uint32_t e = cfs_counter_edge(c, edge, strlen(edge));
@@ -143,7 +146,8 @@ Test(counter, edge_ids_past_16_bits)
     size_t rows;
     totals(&c, &req, &bytes, &rows);
     uint64_t want_bytes = 0;
-    for (int i = 0; i < EDGES; i++) want_bytes += (uint64_t)i + (i % 10 == 0 ? 2 : 0); /* 1 its own, 1 Y-REPEAT */
+    for (int i = 0; i < EDGES; i++)
+        want_bytes += (uint64_t)i + (i % 10 == 0 ? 2 : 0); /* 1 its own, 1 Y-REPEAT */
     cr_assert_eq(rows, EDGES + 1);
     cr_assert_eq(req, EDGES + 2 * (EDGES / 10));
     cr_assert_eq(bytes, want_bytes);

@@ -18,8 +18,8 @@
 
 /* Lines from tests/util_log.c, based on a 200 served from the cache over https. */
 typedef tu_kv kv;
-static const kv k_hit[] = {{"cs-uri-stem", "/app/page"}, {"sc-status", "200"},
-                           {"x-edge-result-type", "Hit"}, {"x-edge-response-result-type", "Hit"},
+static const kv k_hit[] = {{"cs-uri-stem", "/app/page"},           {"sc-status", "200"},
+                           {"x-edge-result-type", "Hit"},          {"x-edge-response-result-type", "Hit"},
                            {"x-edge-detailed-result-type", "Hit"}, {NULL, NULL}};
 
 static tu_buf g_buf;
@@ -78,22 +78,22 @@ static char *write_config(int with_distribution, const char *errors)
     return tu_write_config(g_dir, "E1TESTDIST0001.json", dc, with_distribution, NULL);
 }
 
-#define REMAP_200                                                                                  \
-    "\"CustomErrorResponses\": {\"Quantity\": 2, \"Items\": ["                                     \
-    "{\"ErrorCode\": 404, \"ResponsePagePath\": \"/404.html\", \"ResponseCode\": \"404\","         \
-    " \"ErrorCachingMinTTL\": 300},"                                                               \
-    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/index.html\", \"ResponseCode\": \"200\","       \
+#define REMAP_200                                                                            \
+    "\"CustomErrorResponses\": {\"Quantity\": 2, \"Items\": ["                               \
+    "{\"ErrorCode\": 404, \"ResponsePagePath\": \"/404.html\", \"ResponseCode\": \"404\","   \
+    " \"ErrorCachingMinTTL\": 300},"                                                         \
+    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/index.html\", \"ResponseCode\": \"200\"," \
     " \"ErrorCachingMinTTL\": 10}]}"
-#define REMAP_404                                                                                  \
-    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                                     \
-    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/404.html\", \"ResponseCode\": \"404\","         \
+#define REMAP_404                                                                          \
+    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                             \
+    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/404.html\", \"ResponseCode\": \"404\"," \
     " \"ErrorCachingMinTTL\": 60}]}"
-#define PAGE_403                                                                                   \
-    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                                     \
-    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/err.html\", \"ResponseCode\": \"403\","         \
+#define PAGE_403                                                                           \
+    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                             \
+    "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/err.html\", \"ResponseCode\": \"403\"," \
     " \"ErrorCachingMinTTL\": 10}]}"
-#define PAGE_403_EMPTY_CODE                                                                        \
-    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["                                     \
+#define PAGE_403_EMPTY_CODE                                    \
+    "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": [" \
     "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/err.html\", \"ResponseCode\": \"\"}]}"
 
 /* Run cfscan with a subcommand and arguments over the log; stdout returned. */
@@ -119,15 +119,21 @@ static void spa_log(void)
 {
     header();
     lines(20, "H", NULL);
-    kv err200[] = {{"x-edge-result-type", "Error"}, {"x-edge-response-result-type", "Error"},
-                   {"x-edge-detailed-result-type", "Error"}, {NULL, NULL}};
+    kv err200[] = {{"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"},
+                   {"x-edge-detailed-result-type", "Error"},
+                   {NULL, NULL}};
     lines(3, "E", err200);
-    kv err404[] = {{"sc-status", "404"}, {"x-edge-result-type", "Error"},
-                   {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+    kv err404[] = {{"sc-status", "404"},
+                   {"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"},
+                   {"x-edge-detailed-result-type", "Error"},
                    {NULL, NULL}};
     lines(2, "N", err404);
-    kv real403[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"},
-                    {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+    kv real403[] = {{"sc-status", "403"},
+                    {"x-edge-result-type", "Error"},
+                    {"x-edge-response-result-type", "Error"},
+                    {"x-edge-detailed-result-type", "Error"},
                     {NULL, NULL}};
     lines(1, "F", real403);
 }
@@ -162,8 +168,10 @@ Test(custom_errors, remap_to_404_get_distribution_config_no_403_lines)
 {
     header();
     lines(5, "H", NULL);
-    kv err404[] = {{"sc-status", "404"}, {"x-edge-result-type", "Error"},
-                   {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
+    kv err404[] = {{"sc-status", "404"},
+                   {"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"},
+                   {"x-edge-detailed-result-type", "Error"},
                    {NULL, NULL}};
     lines(2, "N", err404);
     /* A Hit 404 (a cached remapped page) is not counted: the result type must be Error. */
@@ -208,13 +216,21 @@ Test(custom_errors, no_remap_no_hidden)
 static void body_log(void)
 {
     header();
-    kv s3[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"},
-               {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
-               {"sc-content-type", "application/xml"}, {"time-taken", "0.080"}, {NULL, NULL}};
+    kv s3[] = {{"sc-status", "403"},
+               {"x-edge-result-type", "Error"},
+               {"x-edge-response-result-type", "Error"},
+               {"x-edge-detailed-result-type", "Error"},
+               {"sc-content-type", "application/xml"},
+               {"time-taken", "0.080"},
+               {NULL, NULL}};
     lines(1, "S", s3);
-    kv js[] = {{"sc-status", "403"}, {"x-edge-result-type", "Error"},
-               {"x-edge-response-result-type", "Error"}, {"x-edge-detailed-result-type", "Error"},
-               {"sc-content-type", "application/json"}, {"time-taken", "0.080"}, {NULL, NULL}};
+    kv js[] = {{"sc-status", "403"},
+               {"x-edge-result-type", "Error"},
+               {"x-edge-response-result-type", "Error"},
+               {"x-edge-detailed-result-type", "Error"},
+               {"sc-content-type", "application/json"},
+               {"time-taken", "0.080"},
+               {NULL, NULL}};
     lines(1, "J", js);
 }
 
@@ -264,8 +280,9 @@ Test(custom_errors, custom_403_page_lowers_content_type_verdicts)
 Test(custom_errors, bad_response_code_is_a_clear_error)
 {
     spa_log();
-    char *cfg = write_config(1, "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["
-                                "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/x\", \"ResponseCode\": \"abc\"}]}");
+    char *cfg = write_config(
+        1, "\"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": ["
+           "{\"ErrorCode\": 403, \"ResponsePagePath\": \"/x\", \"ResponseCode\": \"abc\"}]}");
     char *log = tu_write(g_dir, "E1TESTDIST0001.2026-11-01-10.abcd1234.log", g_log, g_n);
     char cmd[4096], *out = NULL, *err = NULL;
     snprintf(cmd, sizeof cmd, "%s scan %s -q --config %s", tu_prog("cfscan"), log, cfg);

@@ -69,8 +69,9 @@ Test(decode_pieces, long_lines_across_pieces_count_the_same_on_every_path)
     const size_t piece = CFS_DECODE_PIECE;
     /* Line lengths (bytes before the LF): short ones that fall on piece edges, lines of one
      * to four pieces, the longest legal line and one byte more. */
-    const size_t lens[] = {100, piece - 60, 300, piece + 1, 90, 2 * piece + 17, 3 * piece, 50,
-                           CFS_MAX_LINE, 70, CFS_MAX_LINE + 1, 80, piece / 2, piece, 60};
+    const size_t lens[] = {100, piece - 60,   300, piece + 1,        90, 2 * piece + 17, 3 * piece,
+                           50,  CFS_MAX_LINE, 70,  CFS_MAX_LINE + 1, 80, piece / 2,      piece,
+                           60};
     const size_t nl = sizeof lens / sizeof lens[0];
     size_t cap = strlen(HDR) + 16, o = 0;
     for (size_t i = 0; i < nl; i++) cap += lens[i] + 1;
@@ -100,7 +101,8 @@ Test(decode_pieces, long_lines_across_pieces_count_the_same_on_every_path)
                      dec[m], split ? "--split-above 1 " : "");
             counts c = scan_counts(cmd, 3); /* 3: a line was rejected (too long) */
             cr_expect_eq(c.lines, want_lines, "%s: lines %.0f, want %.0f", cmd, c.lines, want_lines);
-            cr_expect_eq(c.requests, want_requests, "%s: requests %.0f, want %.0f", cmd, c.requests, want_requests);
+            cr_expect_eq(c.requests, want_requests, "%s: requests %.0f, want %.0f", cmd, c.requests,
+                         want_requests);
             cr_expect_eq(c.too_long, 1, "%s: line_too_long %.0f", cmd, c.too_long);
             cr_expect_eq(c.bytes, (double)o, "%s: bytes_decoded %.0f, log has %zu", cmd, c.bytes, o);
         }
@@ -158,10 +160,11 @@ Test(decode_pieces, zstd_cut_inside_a_long_line_counts_the_lines_before_it)
         /* the header, the short lines, and the cut-off line */
         cr_expect_eq(c[m].lines, 2 + before + 1, "%s: lines %.0f, want %d", cmd, c[m].lines, 2 + before + 1);
         cr_expect_eq(c[m].requests, before, "%s: requests %.0f, want %d", cmd, c[m].requests, before);
-        cr_expect(c[m].bytes > (double)first && c[m].bytes < (double)o, "%s: bytes_decoded %.0f not in (%zu, %zu)",
-                  cmd, c[m].bytes, first, o);
+        cr_expect(c[m].bytes > (double)first && c[m].bytes < (double)o,
+                  "%s: bytes_decoded %.0f not in (%zu, %zu)", cmd, c[m].bytes, first, o);
     }
-    cr_expect_eq(c[1].bytes, c[0].bytes, "bytes_decoded: blocks %.0f, one piece at a time %.0f", c[1].bytes, c[0].bytes);
+    cr_expect_eq(c[1].bytes, c[0].bytes, "bytes_decoded: blocks %.0f, one piece at a time %.0f", c[1].bytes,
+                 c[0].bytes);
     free(cfscan);
     free(path);
     free(cut);
@@ -196,10 +199,11 @@ Test(decode_pieces, blocks_are_cut_the_same_whatever_the_piece_sizes, .timeout =
     char *cfsgen = tu_prog("cfsgen"), *cfscan = tu_prog("cfscan");
     char cmd[4096];
     /* One distribution, one day: 24 hourly files, 20 MiB in all, concatenated in name order. */
-    snprintf(cmd, sizeof cmd,
-             "%s -o %s/gen --size 20M --dists 1 --days 1 --format plain --seed 7 --no-waf --no-configs -j2 >/dev/null 2>&1"
-             " && cat %s/gen/*.log > %s/all.log",
-             cfsgen, dir, dir, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "%s -o %s/gen --size 20M --dists 1 --days 1 --format plain --seed 7 --no-waf --no-configs -j2 >/dev/null 2>&1"
+        " && cat %s/gen/*.log > %s/all.log",
+        cfsgen, dir, dir, dir);
     cr_assert_eq(tu_run(cmd, NULL, NULL), 0, "%s", cmd);
     char path[1024];
     snprintf(path, sizeof path, "%s/all.log", dir);
@@ -209,11 +213,12 @@ Test(decode_pieces, blocks_are_cut_the_same_whatever_the_piece_sizes, .timeout =
     size_t gzn;
     void *gz = tu_gzip(log, n, &gzn);
     char *gzp = tu_write(dir, "all.log.gz", gz, gzn);
-    const char *how[] = {"%s scan %s/all.log --split-above 1 -j2 --format json -q",
-                         "cat %s/all.log | %s scan - -j2 --format json -q",
-                         "%s scan %s/all.log.gz --split-above 1 -j2 --format json -q",
-                         "%s scan %s/all.log.gz --split-above 1 -j2 --gzip-decoder libdeflate --format json -q",
-                         "cat %s/all.log.gz | %s scan - -j1 --format json -q"};
+    const char *how[] = {
+        "%s scan %s/all.log --split-above 1 -j2 --format json -q",
+        "cat %s/all.log | %s scan - -j2 --format json -q",
+        "%s scan %s/all.log.gz --split-above 1 -j2 --format json -q",
+        "%s scan %s/all.log.gz --split-above 1 -j2 --gzip-decoder libdeflate --format json -q",
+        "cat %s/all.log.gz | %s scan - -j1 --format json -q"};
     char *ref = NULL;
     for (size_t m = 0; m < sizeof how / sizeof how[0]; m++) {
         if (how[m][0] == 'c') snprintf(cmd, sizeof cmd, how[m], dir, cfscan);
@@ -227,8 +232,8 @@ Test(decode_pieces, blocks_are_cut_the_same_whatever_the_piece_sizes, .timeout =
         } else {
             size_t i = 0;
             while (ref[i] && ref[i] == out[i]) i++;
-            cr_expect_str_eq(out, ref, "%s: JSON differs from the mapped file's at byte %zu: ...%.80s", cmd, i,
-                             out + (i > 40 ? i - 40 : 0));
+            cr_expect_str_eq(out, ref, "%s: JSON differs from the mapped file's at byte %zu: ...%.80s", cmd,
+                             i, out + (i > 40 ? i - 40 : 0));
             free(out);
         }
         free(err);

@@ -25,11 +25,16 @@ static void origin_fetches(tu_buf *b)
     for (int i = 0; i < 24; i++) {
         char id[16];
         snprintf(id, sizeof id, "M%02d", i);
-        tu_kv o[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"},
-                     {"x-edge-response-result-type", "Miss"}, {"x-edge-detailed-result-type", "Miss"},
-                     {"time-taken", "0.130"}, {"time-to-first-byte", "0.120"},
-                     {"cs-uri-stem", "/page"}, {"sc-content-len", "5000"},
-                     {"x-edge-request-id", id}, {NULL, NULL}};
+        tu_kv o[] = {{"sc-status", "200"},
+                     {"x-edge-result-type", "Miss"},
+                     {"x-edge-response-result-type", "Miss"},
+                     {"x-edge-detailed-result-type", "Miss"},
+                     {"time-taken", "0.130"},
+                     {"time-to-first-byte", "0.120"},
+                     {"cs-uri-stem", "/page"},
+                     {"sc-content-len", "5000"},
+                     {"x-edge-request-id", id},
+                     {NULL, NULL}};
         tu_log_line(b, NULL, o);
     }
 }
@@ -70,26 +75,37 @@ static void cached_lines(char **f1, char **f2)
     tu_buf b = {0};
     tu_log_header(&b);
     origin_fetches(&b);
-    tu_kv o1[] = {{"x-edge-request-id", "O1"}, {"cs-uri-stem", "/api/a"}, {"time-taken", "0.150"},
+    tu_kv o1[] = {{"x-edge-request-id", "O1"},     {"cs-uri-stem", "/api/a"}, {"time-taken", "0.150"},
                   {"time-to-first-byte", "0.150"}, {"sc-content-len", "555"}, {NULL, NULL}};
     tu_log_line(&b, NULL, o1);
-    tu_kv c1[] = {{"x-edge-request-id", "C1"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:03"},
-                  {"sc-content-len", "555"}, {NULL, NULL}};
-    tu_log_line(&b, NULL, c1);
-    tu_kv c3[] = {{"x-edge-request-id", "C3"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:30"},
-                  {"sc-content-len", "555"}, {NULL, NULL}};
-    tu_log_line(&b, NULL, c3);
-    tu_kv c4[] = {{"x-edge-request-id", "C4"}, {"cs-uri-stem", "/api/b"}, {"time", "10:00:02"},
-                  {"sc-content-len", "555"}, {NULL, NULL}};
-    tu_log_line(&b, NULL, c4);
-    tu_kv c5[] = {{"x-edge-request-id", "C5"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:02"},
+    tu_kv c1[] = {{"x-edge-request-id", "C1"},
+                  {"cs-uri-stem", "/api/a"},
+                  {"time", "10:00:03"},
+                  {"sc-content-len", "555"},
                   {NULL, NULL}};
+    tu_log_line(&b, NULL, c1);
+    tu_kv c3[] = {{"x-edge-request-id", "C3"},
+                  {"cs-uri-stem", "/api/a"},
+                  {"time", "10:00:30"},
+                  {"sc-content-len", "555"},
+                  {NULL, NULL}};
+    tu_log_line(&b, NULL, c3);
+    tu_kv c4[] = {{"x-edge-request-id", "C4"},
+                  {"cs-uri-stem", "/api/b"},
+                  {"time", "10:00:02"},
+                  {"sc-content-len", "555"},
+                  {NULL, NULL}};
+    tu_log_line(&b, NULL, c4);
+    tu_kv c5[] = {{"x-edge-request-id", "C5"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:02"}, {NULL, NULL}};
     tu_log_line(&b, NULL, c5);
     *f1 = write_file("10.aaaa0001", &b);
     b.n = 0;
     tu_log_header(&b);
-    tu_kv c2[] = {{"x-edge-request-id", "C2"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:11"},
-                  {"sc-content-len", "555"}, {NULL, NULL}};
+    tu_kv c2[] = {{"x-edge-request-id", "C2"},
+                  {"cs-uri-stem", "/api/a"},
+                  {"time", "10:00:11"},
+                  {"sc-content-len", "555"},
+                  {NULL, NULL}};
     tu_log_line(&b, NULL, c2);
     *f2 = write_file("10.aaaa0002", &b);
     free(b.p);
@@ -165,15 +181,19 @@ Test(edge_fast, fast_origins_and_the_zones)
     const char *ids[] = {"F1", "F2", "F3", "F4"}, *ms[] = {"0.030", "0.020", "0.012", "0.005"};
     const char *uris[] = {"/f1", "/f2", "/f3", "/f4"};
     for (int i = 0; i < 4; i++) {
-        tu_kv o[] = {{"x-edge-request-id", ids[i]}, {"time-taken", ms[i]}, {"time-to-first-byte", ms[i]},
-                     {"cs-uri-stem", uris[i]}, {NULL, NULL}};
+        tu_kv o[] = {{"x-edge-request-id", ids[i]},
+                     {"time-taken", ms[i]},
+                     {"time-to-first-byte", ms[i]},
+                     {"cs-uri-stem", uris[i]},
+                     {NULL, NULL}};
         tu_log_line(&b, NULL, o);
     }
     char *f = write_file("10.bbbb0001", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
     cr_expect_str_eq(full_row(tsv, "F1"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "F2"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
-    cr_expect_str_eq(full_row(tsv, "F3"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "F3"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom",
+                     "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "F4"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
     free(tsv);
 
@@ -194,10 +214,11 @@ Test(edge_fast, fast_origins_and_the_zones)
     snprintf(args, sizeof args, "-o %s", out);
     free(run_ok("scan %s %s -q", f, args));
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "node %s/tests/js/summary_sql.mjs duckdb \"select string_agg(candidates || ':' || requests, ',') "
-             "from '%s/traffic.parquet' where cause = 'unknown'\"",
-             CFS_SOURCE_DIR, out);
+    snprintf(
+        cmd, sizeof cmd,
+        "node %s/tests/js/summary_sql.mjs duckdb \"select string_agg(candidates || ':' || requests, ',') "
+        "from '%s/traffic.parquet' where cause = 'unknown'\"",
+        CFS_SOURCE_DIR, out);
     char *res = NULL, *err = NULL;
     int rc = tu_run(cmd, &res, &err);
     cr_assert_eq(rc, 0, "%s: %s", cmd, err);
@@ -220,12 +241,18 @@ Test(edge_fast, v2_origin_fbl)
                    "x-edge-detailed-result-type x-edge-request-id sc-content-type sc-content-len origin-fbl "
                    "origin-lbl cs(Host) c-ip sc-bytes\n");
     for (int i = 0; i < 24; i++)
-        tu_buf_add(&b, "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/p\twww.example.com\thttps\t0.130\t0.120\tMiss\tMiss\t"
-                       "Miss\tM\ttext/html\t5000\t0.110\t0.120\td1.cloudfront.net\t192.0.2.1\t5200\n");
-    tu_buf_add(&b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v1\twww.example.com\thttps\t0.060\t0.060\tError\tError\t"
-                   "Error\tV1\ttext/html\t919\t0.050\t0.055\td1.cloudfront.net\t192.0.2.1\t1200\n");
-    tu_buf_add(&b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v2\twww.example.com\thttps\t0.040\t0.040\tError\tError\t"
-                   "Error\tV2\ttext/html\t919\t-\t-\td1.cloudfront.net\t192.0.2.1\t1200\n");
+        tu_buf_add(
+            &b,
+            "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/p\twww.example.com\thttps\t0.130\t0.120\tMiss\tMiss\t"
+            "Miss\tM\ttext/html\t5000\t0.110\t0.120\td1.cloudfront.net\t192.0.2.1\t5200\n");
+    tu_buf_add(
+        &b,
+        "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v1\twww.example.com\thttps\t0.060\t0.060\tError\tError\t"
+        "Error\tV1\ttext/html\t919\t0.050\t0.055\td1.cloudfront.net\t192.0.2.1\t1200\n");
+    tu_buf_add(
+        &b,
+        "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v2\twww.example.com\thttps\t0.040\t0.040\tError\tError\t"
+        "Error\tV2\ttext/html\t919\t-\t-\td1.cloudfront.net\t192.0.2.1\t1200\n");
     char *f = write_file("10.cccc0001", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
     cr_expect_str_eq(full_row(tsv, "V1"), "origin_custom\tconfirmed\torigin_first_byte_logged\t-", "%s", tsv);
@@ -251,44 +278,52 @@ Test(edge_fast, learned_error_pages)
     for (int i = 0; i < 3; i++) {
         char id[8];
         snprintf(id, sizeof id, "P%d", i);
-        tu_kv geo[] = {{"x-edge-request-id", id}, {"x-edge-detailed-result-type", "ClientGeoBlocked"},
-                       {"sc-content-len", "1081"}, {NULL, NULL}};
+        tu_kv geo[] = {{"x-edge-request-id", id},
+                       {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                       {"sc-content-len", "1081"},
+                       {NULL, NULL}};
         tu_log_line(&b, NULL, geo);
         snprintf(id, sizeof id, "Q%d", i);
-        tu_kv bad[] = {{"x-edge-request-id", id}, {"x-edge-detailed-result-type", "InvalidRequest"},
-                       {"sc-content-len", "915"}, {NULL, NULL}};
+        tu_kv bad[] = {{"x-edge-request-id", id},
+                       {"x-edge-detailed-result-type", "InvalidRequest"},
+                       {"sc-content-len", "915"},
+                       {NULL, NULL}};
         tu_log_line(&b, NULL, bad);
     }
     char *f1 = write_file("10.dddd0001", &b);
     b.n = 0;
     /* the first 23 fields: no detailed result type, content type or length... so the 26
      * legacy fields and sc-content-type/len named explicitly */
-    tu_buf_add(&b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
-                   "cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
-                   "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
-                   "ssl-cipher x-edge-response-result-type sc-content-type sc-content-len\n");
+    tu_buf_add(&b,
+               "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
+               "cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
+               "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
+               "ssl-cipher x-edge-response-result-type sc-content-type sc-content-len\n");
     const char *ids[] = {"G1", "G2", "G3"}, *len[] = {"1081", "915", "919"};
     for (int i = 0; i < 3; i++) {
         char l[1024];
-        snprintf(l, sizeof l,
-                 "2026-11-01\t10:00:05\tFRA56-P1\t1200\t192.0.2.%d\tGET\td111111abcdef8.cloudfront.net\t/g%d\t403\t-\t"
-                 "curl/8.0\t-\t-\tError\t%s\twww.example.com\thttps\t120\t0.001\t-\tTLSv1.3\t"
-                 "TLS_AES_128_GCM_SHA256\tError\ttext/html\t%s\n",
-                 20 + i, i, ids[i], len[i]);
+        snprintf(
+            l, sizeof l,
+            "2026-11-01\t10:00:05\tFRA56-P1\t1200\t192.0.2.%d\tGET\td111111abcdef8.cloudfront.net\t/g%d\t403\t-\t"
+            "curl/8.0\t-\t-\tError\t%s\twww.example.com\thttps\t120\t0.001\t-\tTLSv1.3\t"
+            "TLS_AES_128_GCM_SHA256\tError\ttext/html\t%s\n",
+            20 + i, i, ids[i], len[i]);
         tu_buf_add(&b, l);
     }
     char *f2 = write_file("10.dddd0002", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f1, f2);
     cr_expect_str_eq(full_row(tsv, "G1"), "geo_restriction\tlikely\tlearned_error_page\t-", "%s", tsv);
-    cr_expect_str_eq(full_row(tsv, "G2"),
-                     "unknown\tpossible\tlearned_generic_error_page\thttps_required|cname_not_associated|edge_other",
-                     "%s", tsv);
+    cr_expect_str_eq(
+        full_row(tsv, "G2"),
+        "unknown\tpossible\tlearned_generic_error_page\thttps_required|cname_not_associated|edge_other", "%s",
+        tsv);
     cr_expect_str_eq(full_row(tsv, "G3"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
     free(tsv);
     char *j1 = run_ok("scan %s %s -q -j1 --format json", f1, f2);
     char *j2 = run_ok("scan %s %s -q -j2 --format json", f1, f2);
     cr_expect_str_eq(j1, j2);
-    cr_expect(strstr(j1, "\"learned_error_page\":1") && strstr(j1, "\"learned_generic_error_page\":1"), "%s", j1);
+    cr_expect(strstr(j1, "\"learned_error_page\":1") && strstr(j1, "\"learned_generic_error_page\":1"), "%s",
+              j1);
     free(j1);
     free(j2);
     free(f1);
@@ -308,21 +343,39 @@ static void two_origin_lines(tu_buf *b)
     for (int i = 0; i < 30; i++) {
         char id[16];
         snprintf(id, sizeof id, "S%02d", i);
-        tu_kv s3[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"}, {"x-edge-response-result-type", "Miss"},
-                      {"x-edge-detailed-result-type", "Miss"}, {"time-taken", "0.016"}, {"time-to-first-byte", "0.015"},
-                      {"cs-uri-stem", "/img/a.png"}, {"x-edge-request-id", id}, {NULL, NULL}};
+        tu_kv s3[] = {{"sc-status", "200"},
+                      {"x-edge-result-type", "Miss"},
+                      {"x-edge-response-result-type", "Miss"},
+                      {"x-edge-detailed-result-type", "Miss"},
+                      {"time-taken", "0.016"},
+                      {"time-to-first-byte", "0.015"},
+                      {"cs-uri-stem", "/img/a.png"},
+                      {"x-edge-request-id", id},
+                      {NULL, NULL}};
         tu_log_line(b, NULL, s3);
         snprintf(id, sizeof id, "P%02d", i);
-        tu_kv app[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"}, {"x-edge-response-result-type", "Miss"},
-                       {"x-edge-detailed-result-type", "Miss"}, {"time-taken", "0.210"}, {"time-to-first-byte", "0.200"},
-                       {"cs-uri-stem", "/api/list"}, {"x-edge-request-id", id}, {NULL, NULL}};
+        tu_kv app[] = {{"sc-status", "200"},
+                       {"x-edge-result-type", "Miss"},
+                       {"x-edge-response-result-type", "Miss"},
+                       {"x-edge-detailed-result-type", "Miss"},
+                       {"time-taken", "0.210"},
+                       {"time-to-first-byte", "0.200"},
+                       {"cs-uri-stem", "/api/list"},
+                       {"x-edge-request-id", id},
+                       {NULL, NULL}};
         tu_log_line(b, NULL, app);
     }
-    tu_kv a1[] = {{"x-edge-request-id", "A1"}, {"cs-uri-stem", "/api/x"}, {"time-taken", "0.010"},
-                  {"time-to-first-byte", "0.010"}, {NULL, NULL}};
+    tu_kv a1[] = {{"x-edge-request-id", "A1"},
+                  {"cs-uri-stem", "/api/x"},
+                  {"time-taken", "0.010"},
+                  {"time-to-first-byte", "0.010"},
+                  {NULL, NULL}};
     tu_log_line(b, NULL, a1);
-    tu_kv s1[] = {{"x-edge-request-id", "S1"}, {"cs-uri-stem", "/img/x"}, {"time-taken", "0.008"},
-                  {"time-to-first-byte", "0.008"}, {NULL, NULL}};
+    tu_kv s1[] = {{"x-edge-request-id", "S1"},
+                  {"cs-uri-stem", "/img/x"},
+                  {"time-taken", "0.008"},
+                  {"time-to-first-byte", "0.008"},
+                  {NULL, NULL}};
     tu_log_line(b, NULL, s1);
 }
 
@@ -347,7 +400,8 @@ Test(edge_fast, reference_per_origin_from_the_config)
     char args[2048];
     snprintf(args, sizeof args, "--config %s", cdir);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, args);
-    cr_expect_str_eq(full_row(tsv, "A1"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "A1"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom",
+                     "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "S1"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
     free(tsv);
     /* The report states each reference; scan and requests agree.  200 ms reads back as
@@ -361,8 +415,10 @@ Test(edge_fast, reference_per_origin_from_the_config)
     free(txt);
     char *js = run_ok("scan %s %s -q --format json", f, args);
     cr_expect(strstr(js, "\"latency_ambiguous\":1") && strstr(js, "\"latency_origin_s3\":1"), "%s", js);
-    snprintf(want, sizeof want,
-             "{\"origin\":\"origin app\",\"reference_ms\":%u,\"fetches\":30,\"measure\":\"time_to_first_byte\"}", ms200);
+    snprintf(
+        want, sizeof want,
+        "{\"origin\":\"origin app\",\"reference_ms\":%u,\"fetches\":30,\"measure\":\"time_to_first_byte\"}",
+        ms200);
     cr_expect(strstr(js, want) != NULL, "%s", js);
     free(js);
     /* and the summary keeps the per-origin rows through merge */
@@ -389,27 +445,36 @@ Test(edge_fast, reference_per_origin_from_the_config)
 Test(edge_fast, reference_per_behavior_from_v2_patterns)
 {
     tu_buf b = {0};
-    tu_buf_add(&b, "#Fields: date time x-edge-location sc-status cs-method cs-uri-stem x-host-header cs-protocol "
-                   "time-taken time-to-first-byte x-edge-result-type x-edge-response-result-type "
-                   "x-edge-detailed-result-type x-edge-request-id sc-content-type sc-content-len "
-                   "cache-behavior-path-pattern cs(Host) c-ip sc-bytes\n");
+    tu_buf_add(&b,
+               "#Fields: date time x-edge-location sc-status cs-method cs-uri-stem x-host-header cs-protocol "
+               "time-taken time-to-first-byte x-edge-result-type x-edge-response-result-type "
+               "x-edge-detailed-result-type x-edge-request-id sc-content-type sc-content-len "
+               "cache-behavior-path-pattern cs(Host) c-ip sc-bytes\n");
     for (int i = 0; i < 30; i++) {
-        tu_buf_add(&b, "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/img/a\twww.example.com\thttps\t0.016\t0.015\tMiss\t"
-                       "Miss\tMiss\tS\timage/png\t5000\t*\td1.cloudfront.net\t192.0.2.1\t5200\n");
-        tu_buf_add(&b, "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/api/l\twww.example.com\thttps\t0.210\t0.200\tMiss\t"
-                       "Miss\tMiss\tP\tapplication/json\t500\t/api/*\td1.cloudfront.net\t192.0.2.1\t700\n");
+        tu_buf_add(
+            &b,
+            "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/img/a\twww.example.com\thttps\t0.016\t0.015\tMiss\t"
+            "Miss\tMiss\tS\timage/png\t5000\t*\td1.cloudfront.net\t192.0.2.1\t5200\n");
+        tu_buf_add(
+            &b,
+            "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/api/l\twww.example.com\thttps\t0.210\t0.200\tMiss\t"
+            "Miss\tMiss\tP\tapplication/json\t500\t/api/*\td1.cloudfront.net\t192.0.2.1\t700\n");
     }
-    tu_buf_add(&b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/api/x\twww.example.com\thttps\t0.010\t0.010\tError\t"
-                   "Error\tError\tA1\ttext/html\t919\t/api/*\td1.cloudfront.net\t192.0.2.1\t1200\n");
-    tu_buf_add(&b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/img/x\twww.example.com\thttps\t0.008\t0.008\tError\t"
-                   "Error\tError\tS1\ttext/html\t919\t*\td1.cloudfront.net\t192.0.2.1\t1200\n");
+    tu_buf_add(
+        &b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/api/x\twww.example.com\thttps\t0.010\t0.010\tError\t"
+            "Error\tError\tA1\ttext/html\t919\t/api/*\td1.cloudfront.net\t192.0.2.1\t1200\n");
+    tu_buf_add(
+        &b, "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/img/x\twww.example.com\thttps\t0.008\t0.008\tError\t"
+            "Error\tError\tS1\ttext/html\t919\t*\td1.cloudfront.net\t192.0.2.1\t1200\n");
     char *f = write_file("10.ffff0001", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
-    cr_expect_str_eq(full_row(tsv, "A1"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "A1"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom",
+                     "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "S1"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
     free(tsv);
     char *txt = run_ok("scan %s %s -q", f, NULL), want[128];
-    snprintf(want, sizeof want, "    behavior /api/*: %u ms from 30 fetches", cfs_hist_bucket_value(cfs_hist_bucket(200)));
+    snprintf(want, sizeof want, "    behavior /api/*: %u ms from 30 fetches",
+             cfs_hist_bucket_value(cfs_hist_bucket(200)));
     cr_expect(strstr(txt, want) != NULL, "%s", txt);
     free(txt);
     free(f);
@@ -456,13 +521,15 @@ Test(edge_fast, summary_reports_equal_the_printed_ones)
 {
     char *gen = tu_mkdtemp();
     char cmd[4096], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof cmd, "%s -o %s --seed 3 --dists 2 --days 1 --lines-per-file 300 -j2", tu_prog("cfsgen"), gen);
+    snprintf(cmd, sizeof cmd, "%s -o %s --seed 3 --dists 2 --days 1 --lines-per-file 300 -j2",
+             tu_prog("cfsgen"), gen);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     for (int json = 0; json < 2; json++) {
         char sdir[1200];
         snprintf(sdir, sizeof sdir, "%s/s%d", gen, json);
-        snprintf(cmd, sizeof cmd, "%s scan %s/*.gz -q -j2 --top 7 --config %s/config --waf-logs %s/waf -o %s%s",
+        snprintf(cmd, sizeof cmd,
+                 "%s scan %s/*.gz -q -j2 --top 7 --config %s/config --waf-logs %s/waf -o %s%s",
                  tu_prog("cfscan"), gen, gen, gen, sdir, json ? " --format json" : "");
         int rc = tu_run(cmd, &out, &err);
         cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
@@ -471,7 +538,9 @@ Test(edge_fast, summary_reports_equal_the_printed_ones)
         char *file = tu_read(p, NULL);
         cr_assert_not_null(file);
         cr_expect_str_eq(file, out, "%s differs from the printed report", p);
-        if (!json) cr_expect(strstr(out, "(pass --config)") == NULL && strstr(out, "(pass --waf-logs)") == NULL, "%s", out);
+        if (!json)
+            cr_expect(strstr(out, "(pass --config)") == NULL && strstr(out, "(pass --waf-logs)") == NULL,
+                      "%s", out);
         free(file);
         free(out);
         free(err);

@@ -26,7 +26,8 @@ static void gen_one(const char *name, const char *args)
 {
     char cmd[2048], *err = NULL;
     char *prog = tu_prog("cfsgen");
-    snprintf(cmd, sizeof cmd, "%s -o %s/%s --dists 2 --days 1 --lines-per-file 40 -j1 %s", prog, g_dir, name, args);
+    snprintf(cmd, sizeof cmd, "%s -o %s/%s --dists 2 --days 1 --lines-per-file 40 -j1 %s", prog, g_dir, name,
+             args);
     free(prog);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     free(err);
@@ -150,7 +151,8 @@ Test(evidence, matching_evidence_reports_its_coverage)
     cr_assert_eq((long)num(w, "not_records"), 0);
     char want[512], got[512];
     shell_str("zcat g/waf/*.gz | grep -o '\"httpSourceId\":\"[A-Z0-9]*\"' | cut -d'\"' -f4 | sort -u | "
-              "tr '\\n' ' ' | sed 's/ $//'", want, sizeof want);
+              "tr '\\n' ' ' | sed 's/ $//'",
+              want, sizeof want);
     dists_of(w, got, sizeof got);
     cr_assert_str_eq(got, want);
     cr_assert_eq(num(w, "covered_requests"), total);
@@ -169,7 +171,8 @@ Test(evidence, matching_evidence_reports_its_coverage)
 
     /* the same at -j2, byte for byte */
     char *out2 = NULL;
-    cr_assert_eq(cfscan(&out2, NULL, "scan g/*.gz -q -j2 --config g/config --waf-logs g/waf --format json"), 0);
+    cr_assert_eq(cfscan(&out2, NULL, "scan g/*.gz -q -j2 --config g/config --waf-logs g/waf --format json"),
+                 0);
     cr_assert_str_eq(out, out2);
     free(out2);
     free(out);

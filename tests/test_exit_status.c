@@ -61,7 +61,8 @@ Test(exit_status, every_combination_follows_one_precedence)
         }
     }
     /* every row of the table is reachable */
-    for (int i = 0; i < (int)(sizeof k_rank / sizeof k_rank[0]); i++) cr_assert(seen[k_rank[i]], "%d", k_rank[i]);
+    for (int i = 0; i < (int)(sizeof k_rank / sizeof k_rank[0]); i++)
+        cr_assert(seen[k_rank[i]], "%d", k_rank[i]);
 }
 
 Test(exit_status, named_cases)
@@ -110,16 +111,14 @@ static void teardown(void)
 static int run_cfscan(const char *env, const char *args)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' %s -q >/dev/null 2>&1", g_dir, env ? env : "", g_cfscan, args);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' %s -q >/dev/null 2>&1", g_dir, env ? env : "", g_cfscan,
+             args);
     return tu_run(cmd, NULL, NULL);
 }
 
 TestSuite(exit_binary, .init = setup, .fini = teardown);
 
-Test(exit_binary, rejected_lines_alone_are_3)
-{
-    cr_assert_eq(run_cfscan(NULL, "scan rejecting.log"), 3);
-}
+Test(exit_binary, rejected_lines_alone_are_3) { cr_assert_eq(run_cfscan(NULL, "scan rejecting.log"), 3); }
 
 Test(exit_binary, rejected_lines_and_a_missing_config_are_4)
 {
@@ -146,8 +145,9 @@ Test(exit_binary, over_budget_outranks_a_failed_evidence_file)
 
 Test(exit_binary, interrupted_outranks_everything_else)
 {
-    cr_assert_eq(run_cfscan("CFSCAN_TEST_RAISE_AT=report", "scan rejecting.log missing.log --config missing.json"),
-                 130);
+    cr_assert_eq(
+        run_cfscan("CFSCAN_TEST_RAISE_AT=report", "scan rejecting.log missing.log --config missing.json"),
+        130);
 }
 
 /* ---- --config DIR reads only the .json files in it ------------------------------- */

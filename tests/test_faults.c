@@ -28,7 +28,8 @@
 #include "pipeline/summary.h"
 #include "tests/util.h"
 
-#define F12 "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n"
+#define F12 \
+    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n"
 #define L12 "2026-11-01\t10:00:00\tIAD89-C1\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t200\t-\tcurl\t-\n"
 
 /* LeakSanitizer's default-suppressions hook (read only in sanitizer builds).  With this
@@ -106,7 +107,8 @@ static void log_file_open(log_file *f, size_t bytes, uint64_t map_above)
     f->in.path = f->path;
     f->in.regular = 1;
     char err[200] = "";
-    cr_assert_eq(cfs_reader_open_map(&f->r, &f->in, CFS_GZ_AUTO, map_above, err, sizeof err), CFS_OK, "%s", err);
+    cr_assert_eq(cfs_reader_open_map(&f->r, &f->in, CFS_GZ_AUTO, map_above, err, sizeof err), CFS_OK, "%s",
+                 err);
 }
 
 static void log_file_close(log_file *f)
@@ -252,7 +254,8 @@ Test(changed, read_file_shrinking_is_reported)
     total += len;
     cr_assert_eq(truncate(f.path, (off_t)(2 * first)), 0);
     while (cfs_reader_next(f.r, &buf, &len, err, sizeof err) == CFS_OK && len) total += len;
-    cr_assert_eq(total, 2 * first, "the pieces stop at the new end: %zu bytes, expected %zu", total, 2 * first);
+    cr_assert_eq(total, 2 * first, "the pieces stop at the new end: %zu bytes, expected %zu", total,
+                 2 * first);
     cr_assert_eq(cfs_reader_check(f.r, err, sizeof err), CFS_E_IO);
     cr_assert(strstr(err, "changed while being read"), "message: %s", err);
     log_file_close(&f);
@@ -301,7 +304,9 @@ Test(permission, unreadable_file_and_directory_are_named_errors)
     const char *cfscan = prog("cfscan");
     char *argv[] = {(char *)cfscan, "scan", "-q", "-j1", dir, NULL};
     int rc = run_as_nobody(argv, errf);
-    if (rc == -2) cr_skip_test("permission: cannot drop root privileges here (setuid failed), so root reads everything");
+    if (rc == -2)
+        cr_skip_test(
+            "permission: cannot drop root privileges here (setuid failed), so root reads everything");
     char *err = tu_read(errf, NULL);
     cr_assert_eq(rc, 4, "exit %d, stderr: %s", rc, err);
     cr_assert(err && strstr(err, "secret.log") && strstr(err, "Permission denied"), "stderr: %s", err);
@@ -360,8 +365,9 @@ Test(tree, fifo_named_on_the_command_line_is_read)
     char cmd[2048], *out, *err;
     /* The writer connects after cfscan has opened the FIFO: cfscan must wait for it, not
      * take the writer-less FIFO for an empty input (that left `cat` blocked forever). */
-    snprintf(cmd, sizeof cmd, "((sleep 0.3; cat %s > %s) >/dev/null 2>&1 &) ; %s scan -q -j2 --format json %s", log,
-             fifo, prog("cfscan"), fifo);
+    snprintf(cmd, sizeof cmd,
+             "((sleep 0.3; cat %s > %s) >/dev/null 2>&1 &) ; %s scan -q -j2 --format json %s", log, fifo,
+             prog("cfscan"), fifo);
     int rc = tu_run(cmd, &out, &err);
     /* a writer still blocked in open (cfscan gone) is let through, so nothing hangs */
     int rfd = open(fifo, O_RDONLY | O_NONBLOCK);
@@ -403,7 +409,8 @@ Test(output, file_size_limit_keeps_the_previous_summary)
     cr_assert(before);
     /* RLIMIT_FSIZE of 1 KiB with SIGXFSZ ignored: writes past it fail with EFBIG, as
      * on a full disk.  (dash's ulimit -f counts 512-byte blocks.) */
-    snprintf(cmd, sizeof cmd, "trap '' XFSZ; ulimit -f 2; exec %s scan -q %s %s -o %s/sum", prog("cfscan"), log1, log2, dir);
+    snprintf(cmd, sizeof cmd, "trap '' XFSZ; ulimit -f 2; exec %s scan -q %s %s -o %s/sum", prog("cfscan"),
+             log1, log2, dir);
     int rc = tu_run(cmd, NULL, &err);
     cr_assert_eq(rc, 1, "exit %d, stderr: %s", rc, err);
     cr_assert(strstr(err, "summary not written") && strstr(err, "File too large"), "stderr: %s", err);
@@ -460,7 +467,8 @@ Test(output, full_and_read_only_file_system_keep_the_previous_summary, .timeout 
     snprintf(p, sizeof p, "%s/ro.err", dir);
     char *rerr = tu_read(p, NULL);
     cr_assert(strstr(out, "full=1\n"), "disk full: exit 1 (%s; %s)", out, ferr);
-    cr_assert(ferr && strstr(ferr, "summary not written") && strstr(ferr, "No space left"), "stderr: %s", ferr);
+    cr_assert(ferr && strstr(ferr, "summary not written") && strstr(ferr, "No space left"), "stderr: %s",
+              ferr);
     cr_assert(strstr(out, "full_same"), "disk full: the previous summary is intact");
     cr_assert(strstr(out, "full_tmp=0"), "disk full: no temporary directory left (%s)", out);
     cr_assert(strstr(out, "ro=1\n"), "read-only: exit 1 (%s; %s)", out, rerr);
@@ -493,10 +501,12 @@ Test(output, unwritable_parent_is_a_clear_error)
     char *argv[] = {(char *)cfscan, "scan", "-q", log, "-o", out, NULL};
     if (geteuid() != 0) chmod(dir, 0555);
     int rc = run_as_nobody(argv, errf);
-    if (rc == -2) cr_skip_test("output: cannot drop root privileges here (setuid failed), root writes anywhere");
+    if (rc == -2)
+        cr_skip_test("output: cannot drop root privileges here (setuid failed), root writes anywhere");
     char *err = tu_read(errf, NULL);
     cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
-    cr_assert(err && strstr(err, "summary not written") && strstr(err, "Permission denied"), "stderr: %s", err);
+    cr_assert(err && strstr(err, "summary not written") && strstr(err, "Permission denied"), "stderr: %s",
+              err);
     struct stat st;
     cr_assert(stat(out, &st) != 0, "nothing was created");
     chmod(dir, 0755);
@@ -567,8 +577,16 @@ static void interrupted_scan(int sig)
     free(dir);
 }
 
-Test(signals, sigint_exits_130_without_publishing, .timeout = 60) { signal(SIGPIPE, SIG_IGN); interrupted_scan(SIGINT); }
-Test(signals, sigterm_exits_130_without_publishing, .timeout = 60) { signal(SIGPIPE, SIG_IGN); interrupted_scan(SIGTERM); }
+Test(signals, sigint_exits_130_without_publishing, .timeout = 60)
+{
+    signal(SIGPIPE, SIG_IGN);
+    interrupted_scan(SIGINT);
+}
+Test(signals, sigterm_exits_130_without_publishing, .timeout = 60)
+{
+    signal(SIGPIPE, SIG_IGN);
+    interrupted_scan(SIGTERM);
+}
 
 /* ---- resource limits ------------------------------------------------------------------------------ */
 static long child_maxrss_kb(void)
@@ -597,7 +615,8 @@ Test(resources, one_line_of_32_mib_plain_and_gzip)
         cfs_inputs in;
         cfs_scan_result r = scan1(paths[k], 2, &in, 0);
         const cfs_file_stats *f = &r.files[0];
-        cr_assert_eq(f->lines, 3, "%s: version + fields + one long line (%llu)", paths[k], (unsigned long long)f->lines);
+        cr_assert_eq(f->lines, 3, "%s: version + fields + one long line (%llu)", paths[k],
+                     (unsigned long long)f->lines);
         cr_assert_eq(f->rejected[CFS_REJ_LINE_TOO_LONG], 1);
         cr_assert_eq(f->bytes_out, n);
         assert_nothing_lost(f);
@@ -626,7 +645,8 @@ Test(resources, gzip_trailer_claiming_4_gib_is_not_believed)
     char cmd[2048], *out, *err;
     snprintf(cmd, sizeof cmd, "ulimit -v 1048576; %s version", prog("cfscan"));
     if (tu_run(cmd, NULL, NULL) != 0)
-        cr_skip_test("resources: cfscan cannot start under ulimit -v (sanitizer build reserves shadow memory)");
+        cr_skip_test(
+            "resources: cfscan cannot start under ulimit -v (sanitizer build reserves shadow memory)");
     snprintf(cmd, sizeof cmd, "ulimit -v 1048576; %s scan -q -j1 --format json %s", prog("cfscan"), p);
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 4, "the bad length check is an input error, got %d: %s", rc, err);
@@ -782,8 +802,10 @@ Test(resources, many_distinct_uris_and_clients_stay_bounded, .timeout = 120)
     char *b = malloc(cap);
     o += (size_t)snprintf(b, cap, "%s", F12);
     for (int i = 0; i < 200000; i++)
-        o += (size_t)snprintf(b + o, cap - o, "2026-11-01\t10:00:00\tIAD89-C1\t512\t10.%d.%d.%d\tGET\td1.cloudfront.net\t/u/%d\t403\t-\tcurl\t-\n",
-                              i >> 16, (i >> 8) & 255, i & 255, i);
+        o += (size_t)snprintf(
+            b + o, cap - o,
+            "2026-11-01\t10:00:00\tIAD89-C1\t512\t10.%d.%d.%d\tGET\td1.cloudfront.net\t/u/%d\t403\t-\tcurl\t-\n",
+            i >> 16, (i >> 8) & 255, i & 255, i);
     char *p = tu_write(dir, "E1.2026-11-01-10.x", b, o);
     free(b);
     char cmd[1024], *out, *err;
@@ -792,7 +814,9 @@ Test(resources, many_distinct_uris_and_clients_stay_bounded, .timeout = 120)
     cfs_json_doc doc = {0};
     char jerr[128];
     cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
-    const cfs_json *c0 = cfs_json_at(cfs_json_get(cfs_json_at(cfs_json_path(cfs_json_root(&doc), "forbidden.distributions"), 0), "causes"), 0);
+    const cfs_json *c0 = cfs_json_at(
+        cfs_json_get(cfs_json_at(cfs_json_path(cfs_json_root(&doc), "forbidden.distributions"), 0), "causes"),
+        0);
     double req = -1, distinct = -1;
     cfs_json_num(cfs_json_get(c0, "requests"), &req);
     cfs_json_num(cfs_json_get(c0, "distinct_clients"), &distinct);
@@ -812,13 +836,15 @@ Test(audit, generator_faults_all_threads_1_2_4, .timeout = 120)
 {
     char *dir = tu_mkdtemp();
     char cmd[2048], *out[3], *err;
-    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 5 --dists 2 --days 1 --lines-per-file 300 --faults all -j2", prog("cfsgen"), dir);
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/gen --seed 5 --dists 2 --days 1 --lines-per-file 300 --faults all -j2", prog("cfsgen"),
+             dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     free(err);
     static const int threads[3] = {1, 2, 4};
     for (int k = 0; k < 3; k++) {
-        snprintf(cmd, sizeof cmd, "%s scan -q -j%d --format json --no-progress %s/gen%s", prog("cfscan"), threads[k], dir,
-                 k == 0 ? " -o " : "");
+        snprintf(cmd, sizeof cmd, "%s scan -q -j%d --format json --no-progress %s/gen%s", prog("cfscan"),
+                 threads[k], dir, k == 0 ? " -o " : "");
         if (k == 0) {
             size_t l = strlen(cmd);
             snprintf(cmd + l, sizeof cmd - l, "%s/sum", dir);
@@ -840,7 +866,8 @@ Test(audit, generator_faults_all_threads_1_2_4, .timeout = 120)
     cfs_json_num(cfs_json_path(root, "inputs.header_lines"), &hdr);
     cfs_json_num(cfs_json_path(root, "inputs.blank_lines"), &blank);
     cfs_json_num(cfs_json_path(root, "inputs.rejected"), &rej);
-    for (const cfs_json *m = cfs_json_first(cfs_json_path(root, "inputs.rejected_by_reason")); m; m = cfs_json_next(m)) {
+    for (const cfs_json *m = cfs_json_first(cfs_json_path(root, "inputs.rejected_by_reason")); m;
+         m = cfs_json_next(m)) {
         double v;
         cfs_json_num(m, &v);
         sum_rej += v;
@@ -851,7 +878,8 @@ Test(audit, generator_faults_all_threads_1_2_4, .timeout = 120)
         sum_status += v;
     }
     cr_assert(rej > 0, "the faults were seen");
-    cr_assert_eq(lines, req + filt + hdr + blank + rej, "lines = requests + filtered + header + blank + rejected");
+    cr_assert_eq(lines, req + filt + hdr + blank + rej,
+                 "lines = requests + filtered + header + blank + rejected");
     cr_assert_eq(rej, sum_rej, "rejected = sum of its reasons");
     cr_assert_eq(req, sum_status, "requests = sum of by_status");
     /* the summary's state holds the same per-file counts, and every file balances */
@@ -871,7 +899,8 @@ Test(audit, generator_faults_all_threads_1_2_4, .timeout = 120)
         rows++;
     }
     cr_assert_eq(rows, s.ninputs, "every input row reads back");
-    for (size_t i = 0; i < s.agg.traffic.n; i++) straffic += (double)((const cfs_trow *)cfs_kmap_row(&s.agg.traffic, i))->requests;
+    for (size_t i = 0; i < s.agg.traffic.n; i++)
+        straffic += (double)((const cfs_trow *)cfs_kmap_row(&s.agg.traffic, i))->requests;
     cr_assert_eq(slines, lines);
     cr_assert_eq(sreq, req);
     cr_assert_eq(straffic, req, "traffic table total = requests");

@@ -17,12 +17,12 @@
 #include "pipeline/fields.h"
 
 /* The lean fields in their two tiers, as fields.h states them. */
-static const cfs_field k_every[] = {CFS_F_DATE,        CFS_F_TIME,     CFS_F_TIMESTAMP_MS,
-                                    CFS_F_TIMESTAMP,   CFS_F_EDGE_LOCATION, CFS_F_SC_BYTES,
-                                    CFS_F_SC_STATUS,   CFS_F_EDGE_RESULT_TYPE,
-                                    CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST};
-static const cfs_field k_more[] = {CFS_F_TIME_TAKEN, CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL,
-                                   CFS_F_CS_URI_STEM, CFS_F_HOST_HEADER, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN};
+static const cfs_field k_every[] = {
+    CFS_F_DATE,     CFS_F_TIME,      CFS_F_TIMESTAMP_MS,     CFS_F_TIMESTAMP,       CFS_F_EDGE_LOCATION,
+    CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST};
+static const cfs_field k_more[] = {CFS_F_TIME_TAKEN,  CFS_F_TIME_TO_FIRST_BYTE,
+                                   CFS_F_CS_PROTOCOL, CFS_F_CS_URI_STEM,
+                                   CFS_F_HOST_HEADER, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN};
 
 static int in_list(cfs_field f, const cfs_field *l, size_t n)
 {
@@ -43,8 +43,8 @@ static unsigned rnd(unsigned bound)
 /* A plausible value for field f (status and result type chosen by the caller). */
 static void value_for(cfs_field f, unsigned status, const char *result, char *out, size_t cap)
 {
-    static const char *const words[] = {"-", "x", "LAX1-C1", "/a/b.png", "d111.cloudfront.net", "https",
-                                        "0.012", "1.500", "text/html"};
+    static const char *const words[] = {"-",     "x",     "LAX1-C1", "/a/b.png", "d111.cloudfront.net",
+                                        "https", "0.012", "1.500",   "text/html"};
     switch (f) {
     case CFS_F_DATE: snprintf(out, cap, "2026-11-%02u", 1 + rnd(28)); break;
     case CFS_F_TIME: snprintf(out, cap, "%02u:%02u:%02u", rnd(24), rnd(60), rnd(60)); break;
@@ -116,8 +116,8 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
         want_tol = CFS_TOL_SHORT;
     }
     if (want_rc != CFS_RECORD_OK) {
-        cr_assert_eq(rc, want_rc, "%s iter %d: rc %d, expected %d (%zu of %zu columns)", k->name, iter, rc, want_rc,
-                     ncols, nf);
+        cr_assert_eq(rc, want_rc, "%s iter %d: rc %d, expected %d (%zu of %zu columns)", k->name, iter, rc,
+                     want_rc, ncols, nf);
         return;
     }
     if (rc == CFS_REJ_BAD_VALUE) return; /* a time or status the random values made invalid */
@@ -143,8 +143,8 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
         if (!expect_set || c >= ncols) {
             /* a second-tier field of a line that is no Miss or Error, or a column past the
              * end of a short line: absent */
-            cr_assert(s.p == NULL && s.n == 0, "%s iter %d: field %s (column %zu of %zu) is set", k->name, iter,
-                      cfs_field_name(f), c, ncols);
+            cr_assert(s.p == NULL && s.n == 0, "%s iter %d: field %s (column %zu of %zu) is set", k->name,
+                      iter, cfs_field_name(f), c, ncols);
             continue;
         }
         cr_assert(s.p == cols[c].p && s.n == cols[c].n,
@@ -189,8 +189,8 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
         char hdr[2048];
         size_t o = (size_t)snprintf(hdr, sizeof hdr, "#Fields:");
         for (size_t c = 0; c < nf; c++)
-            o += (size_t)snprintf(hdr + o, sizeof hdr - o, " %s", fields[c] == CFS_F_UNKNOWN ? "x-unknown-name" :
-                                                                  cfs_field_name(fields[c]));
+            o += (size_t)snprintf(hdr + o, sizeof hdr - o, " %s",
+                                  fields[c] == CFS_F_UNKNOWN ? "x-unknown-name" : cfs_field_name(fields[c]));
         cfs_layout l;
         cr_assert_eq(cfs_layout_parse(&l, hdr, o), CFS_OK, "%s", hdr);
         cfs_record recs[16];

@@ -17,8 +17,10 @@ static void setup(void)
 {
     g_dir = tu_mkdtemp();
     char cmd[1024], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 3 --dists 2 --days 1 --lines-per-file 300 --format plain "
-             "--no-waf --no-configs -j2", tu_prog("cfsgen"), g_dir);
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/gen --seed 3 --dists 2 --days 1 --lines-per-file 300 --format plain "
+             "--no-waf --no-configs -j2",
+             tu_prog("cfsgen"), g_dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     free(err);
     snprintf(cmd, sizeof cmd, "ls %s/gen | grep '\\.log$' | cut -d. -f1 | sort -u", g_dir);
@@ -62,7 +64,8 @@ static int scan_json(const char *args, cfs_json_doc *doc, char **raw)
     snprintf(cmd, sizeof cmd, "%s scan %s/gen/*.log -q --format json %s", tu_prog("cfscan"), g_dir, args);
     int rc = tu_run(cmd, &out, &err);
     memset(doc, 0, sizeof *doc);
-    cr_assert_eq(cfs_json_parse(doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s: %s %s", args, jerr, err);
+    cr_assert_eq(cfs_json_parse(doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s: %s %s", args, jerr,
+                 err);
     free(err);
     if (raw) *raw = out;
     else free(out);
@@ -130,7 +133,8 @@ Test(filters, edge_forms)
         cr_assert_eq(scan_json(args, &doc, NULL), 0, "%s", args);
         cr_expect_eq((long)num(&doc, "inputs.requests"), want, "%s", args);
         cr_expect_eq((long)num(&doc, "inputs.filtered"), total - want, "%s", args);
-        cr_expect_str_eq(cfs_json_str(cfs_json_path(cfs_json_root(&doc), "selection.filters.edge")), cases[i].arg);
+        cr_expect_str_eq(cfs_json_str(cfs_json_path(cfs_json_root(&doc), "selection.filters.edge")),
+                         cases[i].arg);
         cfs_json_doc_free(&doc);
         snprintf(args, sizeof args, "--edge %s --fields x-edge-location", cases[i].arg);
         cr_expect_eq(request_rows(args), want, "requests %s", args);

@@ -204,8 +204,8 @@ static void kv_assert_equal(const kvmap *a, const kvmap *b, const char *what)
 {
     cr_assert_eq(a->n, b->n, "%s: %zu keys vs %zu keys", what, a->n, b->n);
     for (size_t i = 0; i < a->n; i++)
-        cr_assert_eq(kv_get(b, a->v[i].k), a->v[i].n, "%s[%s]: counted %ld, expected.json %ld", what, a->v[i].k,
-                     a->v[i].n, kv_get(b, a->v[i].k));
+        cr_assert_eq(kv_get(b, a->v[i].k), a->v[i].n, "%s[%s]: counted %ld, expected.json %ld", what,
+                     a->v[i].k, a->v[i].n, kv_get(b, a->v[i].k));
 }
 
 typedef struct rid {
@@ -251,7 +251,10 @@ static void rid_push(rid **v, size_t *n, size_t *cap, const char *id, size_t idn
     snprintf(r->file, sizeof r->file, "%s", file);
 }
 
-static int cmp_rid(const void *a, const void *b) { return strcmp(((const rid *)a)->id, ((const rid *)b)->id); }
+static int cmp_rid(const void *a, const void *b)
+{
+    return strcmp(((const rid *)a)->id, ((const rid *)b)->id);
+}
 
 static void note_fields(tally *t, int n)
 {
@@ -341,8 +344,7 @@ static void scan_text(tally *t, const char *name, const char *p, size_t n)
             t->too_few++;
             continue;
         }
-        if (nf == ncols + 1 && fl[ncols] == 0)
-            t->trailing_tab++;
+        if (nf == ncols + 1 && fl[ncols] == 0) t->trailing_tab++;
         else if (nf != ncols) {
             t->unexpected++;
             continue;
@@ -390,21 +392,17 @@ static void scan_dir(tally *t, const char *dir)
         bytes raw = {0}, txt = {0};
         cr_assert_eq(read_raw(path, &raw), 0);
         int bad = 0;
-        if (raw.n == 0)
-            t->empty_files++;
+        if (raw.n == 0) t->empty_files++;
         else if (ends_with(nm, ".gz")) {
             int members = 0;
             bad = gunzip(&raw, &txt, &members);
             if (!bad && members > 1) t->gz_multi_member_files++;
-        } else if (ends_with(nm, ".zst"))
-            bad = unzstd(&raw, &txt);
-        else
-            bytes_add(&txt, raw.p, raw.n);
+        } else if (ends_with(nm, ".zst")) bad = unzstd(&raw, &txt);
+        else bytes_add(&txt, raw.p, raw.n);
         if (bad) {
             cr_assert_lt(t->ndamaged, 16);
             snprintf(t->damaged[t->ndamaged++], 80, "%.79s", nm);
-        } else
-            scan_text(t, nm, txt.p, txt.n);
+        } else scan_text(t, nm, txt.p, txt.n);
         free(raw.p);
         free(txt.p);
     }
@@ -488,7 +486,10 @@ typedef struct label {
     char situation[32]; /* "-" for ordinary lines */
 } label;
 
-static int cmp_label(const void *a, const void *b) { return strcmp(((const label *)a)->id, ((const label *)b)->id); }
+static int cmp_label(const void *a, const void *b)
+{
+    return strcmp(((const label *)a)->id, ((const label *)b)->id);
+}
 
 static label *read_labels(const char *dir, size_t *n)
 {
@@ -577,7 +578,8 @@ static void check_against_expected(const char *dir, tally *t)
         cr_assert_eq(strlen(id), 56, "request id '%s'", id);
         cr_assert(id[54] == '=' && id[55] == '=');
         for (int k = 0; k < 54; k++)
-            cr_assert(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", id[k]) && id[k]);
+            cr_assert(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", id[k]) &&
+                      id[k]);
         if (i) cr_assert(strcmp(t->all[i - 1].id, id) != 0, "duplicate request id %s", id);
     }
     free(st.v);
@@ -622,7 +624,8 @@ Test(generator, basic_gz_counts_match)
 {
     char dir[64];
     make_tmpdir(dir, sizeof dir);
-    const char *args[] = {"-o", dir, "--seed", "7", "--dists", "2", "--days", "1", "--lines-per-file", "150", NULL};
+    const char *args[] = {"-o",     dir, "--seed",           "7",   "--dists", "2",
+                          "--days", "1", "--lines-per-file", "150", NULL};
     gen_ok(args);
     tally t = {0};
     scan_dir(&t, dir);
@@ -712,9 +715,15 @@ Test(generator, deterministic_for_any_thread_count)
     make_tmpdir(d1, sizeof d1);
     make_tmpdir(d2, sizeof d2);
     make_tmpdir(d3, sizeof d3);
-    const char *a1[] = {"-o", d1, "--seed", "11", "--dists", "2", "--days", "2", "--lines-per-file", "60", "--faults", "all", "--layout", "mixed", "-j", "1", NULL};
-    const char *a2[] = {"-o", d2, "--seed", "11", "--dists", "2", "--days", "2", "--lines-per-file", "60", "--faults", "all", "--layout", "mixed", "-j", "2", NULL};
-    const char *a3[] = {"-o", d3, "--seed", "12", "--dists", "2", "--days", "2", "--lines-per-file", "60", "--faults", "all", "--layout", "mixed", "-j", "2", NULL};
+    const char *a1[] = {
+        "-o", d1,         "--seed", "11",       "--dists", "2",  "--days", "2", "--lines-per-file",
+        "60", "--faults", "all",    "--layout", "mixed",   "-j", "1",      NULL};
+    const char *a2[] = {
+        "-o", d2,         "--seed", "11",       "--dists", "2",  "--days", "2", "--lines-per-file",
+        "60", "--faults", "all",    "--layout", "mixed",   "-j", "2",      NULL};
+    const char *a3[] = {
+        "-o", d3,         "--seed", "12",       "--dists", "2",  "--days", "2", "--lines-per-file",
+        "60", "--faults", "all",    "--layout", "mixed",   "-j", "2",      NULL};
     gen_ok(a1);
     gen_ok(a2);
     gen_ok(a3);
@@ -736,12 +745,14 @@ Test(generator, faults_in_gz)
 {
     char dir[64];
     make_tmpdir(dir, sizeof dir);
-    const char *args[] = {"-o", dir, "--seed", "3", "--dists", "1", "--days", "1", "--lines-per-file", "80", "--faults", "all", NULL};
+    const char *args[] = {"-o", dir,        "--seed", "3", "--dists", "1", "--days", "1", "--lines-per-file",
+                          "80", "--faults", "all",    NULL};
     gen_ok(args);
     tally t = {0};
     scan_dir(&t, dir);
     check_against_expected(dir, &t);
-    cr_assert_eq(t.files, 24 + 7, "7 fault files: truncated-gz corrupt-zst no-header empty multi-member header-switch crlf");
+    cr_assert_eq(t.files, 24 + 7,
+                 "7 fault files: truncated-gz corrupt-zst no-header empty multi-member header-switch crlf");
     cr_assert_eq(t.ndamaged, 2);
     int gz = 0, zst = 0;
     for (int i = 0; i < t.ndamaged; i++) {
@@ -768,8 +779,22 @@ Test(generator, zstd_and_plain_formats)
     for (int k = 0; k < 2; k++) {
         char dir[64];
         make_tmpdir(dir, sizeof dir);
-        const char *args[] = {"-o", dir, "--seed", "5", "--dists", "1", "--days", "1", "--lines-per-file", "100",
-                              "--format", fmts[k], "--faults", "corrupt-zst,truncated-gz,crlf,no-header", "--no-waf", NULL};
+        const char *args[] = {"-o",
+                              dir,
+                              "--seed",
+                              "5",
+                              "--dists",
+                              "1",
+                              "--days",
+                              "1",
+                              "--lines-per-file",
+                              "100",
+                              "--format",
+                              fmts[k],
+                              "--faults",
+                              "corrupt-zst,truncated-gz,crlf,no-header",
+                              "--no-waf",
+                              NULL};
         gen_ok(args);
         tally t = {0};
         scan_dir(&t, dir);
@@ -793,11 +818,15 @@ Test(generator, zstd_and_plain_formats)
 
 Test(generator, layouts)
 {
-    static const struct { const char *name; int nf; } lay[] = {{"19", 19}, {"24", 24}, {"26", 26}, {"v2", 24}};
+    static const struct {
+        const char *name;
+        int nf;
+    } lay[] = {{"19", 19}, {"24", 24}, {"26", 26}, {"v2", 24}};
     for (size_t k = 0; k < sizeof lay / sizeof lay[0]; k++) {
         char dir[64];
         make_tmpdir(dir, sizeof dir);
-        const char *args[] = {"-o", dir, "--dists", "1", "--days", "1", "--lines-per-file", "40", "--layout", lay[k].name, "--format", "plain", NULL};
+        const char *args[] = {"-o", dir,        "--dists",   "1",        "--days", "1", "--lines-per-file",
+                              "40", "--layout", lay[k].name, "--format", "plain",  NULL};
         gen_ok(args);
         tally t = {0};
         scan_dir(&t, dir);
@@ -811,7 +840,8 @@ Test(generator, layouts)
     /* v2: the user's field order, starting with timestamp(ms) */
     char dir[64];
     make_tmpdir(dir, sizeof dir);
-    const char *args[] = {"-o", dir, "--dists", "1", "--days", "1", "--lines-per-file", "30", "--layout", "mixed", "--format", "plain", NULL};
+    const char *args[] = {"-o", dir,        "--dists", "1",        "--days", "1", "--lines-per-file",
+                          "30", "--layout", "mixed",   "--format", "plain",  NULL};
     gen_ok(args);
     tally t = {0};
     scan_dir(&t, dir);
@@ -854,7 +884,8 @@ static int64_t line_epoch(const line403 *l)
     int64_t days = 0;
     for (int yy = 1970; yy < y; yy++) days += (yy % 4 == 0 && (yy % 100 != 0 || yy % 400 == 0)) ? 366 : 365;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    for (int mm = 1; mm < m; mm++) days += mdays[mm - 1] + (mm == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+    for (int mm = 1; mm < m; mm++)
+        days += mdays[mm - 1] + (mm == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
     days += d - 1;
     return days * 86400 + H * 3600 + M * 60 + S;
 }
@@ -869,7 +900,8 @@ Test(generator, causes_and_signatures)
 {
     char dir[64];
     make_tmpdir(dir, sizeof dir);
-    const char *args[] = {"-o", dir, "--seed", "21", "--dists", "3", "--days", "1", "--lines-per-file", "300", NULL};
+    const char *args[] = {"-o",     dir, "--seed",           "21",  "--dists", "3",
+                          "--days", "1", "--lines-per-file", "300", NULL};
     gen_ok(args);
     tally t = {0};
     t.keep_lines = 1;
@@ -879,10 +911,10 @@ Test(generator, causes_and_signatures)
     size_t nl;
     label *lb = read_labels(dir, &nl);
     qsort(lb, nl, sizeof *lb, cmp_label);
-    static const char *const causes[] = {"geo_restriction", "waf_block", "signed_url_missing", "signed_url_expired",
-                                         "signed_url_invalid", "https_required", "method_not_allowed",
-                                         "cname_not_associated", "origin_s3", "origin_custom", "edge_other",
-                                         "edge_function"};
+    static const char *const causes[] = {
+        "geo_restriction",    "waf_block",      "signed_url_missing", "signed_url_expired",
+        "signed_url_invalid", "https_required", "method_not_allowed", "cname_not_associated",
+        "origin_s3",          "origin_custom",  "edge_other",         "edge_function"};
     kvmap per = {0};
     for (size_t i = 0; i < nl; i++) kv_add(&per, lb[i].cause, strlen(lb[i].cause), 1);
     cr_assert_eq(per.n, 12, "every generated cause present, nothing else");
@@ -892,15 +924,18 @@ Test(generator, causes_and_signatures)
         long min_share = c == 11 ? 200 : 50;
         cr_assert(n * min_share >= (long)nl, "%s: %ld of %zu 403s", causes[c], n, nl);
     }
-    for (size_t i = 0; i < nl; i++) cr_assert_str_eq(lb[i].situation, "-", "no situation without --situations");
+    for (size_t i = 0; i < nl; i++)
+        cr_assert_str_eq(lb[i].situation, "-", "no situation without --situations");
     /* aliases per distribution from the configs */
     for (size_t i = 0; i < t.nkeep; i++) {
         const line403 *l = &t.keep[i];
         const label *lab = find_label(lb, nl, l->id);
         cr_assert_not_null(lab);
-        const char *c = lab->cause, *method = FLD(l, 6), *uri = FLD(l, 8), *query = FLD(l, 12), *cookie = FLD(l, 13);
+        const char *c = lab->cause, *method = FLD(l, 6), *uri = FLD(l, 8), *query = FLD(l, 12),
+                   *cookie = FLD(l, 13);
         const char *proto = FLD(l, 17), *drt = FLD(l, 29), *ct = FLD(l, 30), *host = FLD(l, 16);
-        int restricted = !strncmp(uri, "/private/", 9) || !strncmp(uri, "/premium/", 9) || !strncmp(uri, "/members/", 9);
+        int restricted = !strncmp(uri, "/private/", 9) || !strncmp(uri, "/premium/", 9) ||
+                         !strncmp(uri, "/members/", 9);
         int sig = strstr(query, "Signature=") || strstr(cookie, "CloudFront-Signature=");
         double tt = atof(FLD(l, 19)), ttfb = atof(FLD(l, 28));
         cr_assert_leq(ttfb, tt, "TTFB > time-taken in %s", l->id);
@@ -916,7 +951,8 @@ Test(generator, causes_and_signatures)
             cr_assert_str_eq(FLD(l, 21), "-");
             cr_assert_str_eq(FLD(l, 22), "-");
         } else if (!strcmp(c, "signed_url_missing")) {
-            cr_assert(restricted && !sig && !strstr(query, "Key-Pair-Id") && !strstr(cookie, "CloudFront-Key-Pair-Id"));
+            cr_assert(restricted && !sig && !strstr(query, "Key-Pair-Id") &&
+                      !strstr(cookie, "CloudFront-Key-Pair-Id"));
             cr_assert_str_eq(ct, "text/xml");
         } else if (!strcmp(c, "signed_url_expired") || !strcmp(c, "signed_url_invalid")) {
             cr_assert(restricted && sig, "%s without signature: %s / %s", c, query, cookie);
@@ -925,10 +961,10 @@ Test(generator, causes_and_signatures)
             if (exp >= 0) {
                 if (!strcmp(c, "signed_url_expired")) cr_assert_lt(exp, line_epoch(l));
                 else cr_assert_gt(exp, line_epoch(l));
-            } else
-                cr_assert_not_null(strstr(query, "Policy="));
+            } else cr_assert_not_null(strstr(query, "Policy="));
         } else if (!strcmp(c, "cname_not_associated")) {
-            cr_assert(strstr(host, ".cloudfront.net") == NULL, "cname line with the CloudFront domain %s", host);
+            cr_assert(strstr(host, ".cloudfront.net") == NULL, "cname line with the CloudFront domain %s",
+                      host);
         } else if (!strcmp(c, "origin_s3")) {
             cr_assert_str_eq(ct, "application/xml");
             cr_assert(!restricted && strncmp(uri, "/api/", 5) != 0);
@@ -939,8 +975,9 @@ Test(generator, causes_and_signatures)
             cr_assert(!sig);
             cr_assert_str_eq(drt, "Error");
         } else if (!strcmp(c, "edge_other")) {
-            cr_assert(!strcmp(drt, "InvalidRequestBlocked") || !strcmp(drt, "InvalidRequest") || !strcmp(drt, "InvalidRequestHeader") ||
-                      !strcmp(drt, "LimitExceeded"), "edge_other DRT %s", drt);
+            cr_assert(!strcmp(drt, "InvalidRequestBlocked") || !strcmp(drt, "InvalidRequest") ||
+                          !strcmp(drt, "InvalidRequestHeader") || !strcmp(drt, "LimitExceeded"),
+                      "edge_other DRT %s", drt);
         } else if (!strcmp(c, "edge_function")) {
             /* code at the edge answered (issue 10): its own cause, not edge_other */
             cr_assert_str_eq(drt, "FunctionGeneratedResponse");
@@ -961,7 +998,8 @@ Test(generator, causes_and_signatures)
         snprintf(quoted, sizeof quoted, "\"%s\"", FLD(l, 16));
         const char *hit = strstr(al, quoted);
         int associated = (hit && hit < al_end) || !strcmp(FLD(l, 16), FLD(l, 7));
-        if (!strcmp(lab->cause, "cname_not_associated")) cr_assert(!associated, "%s is associated", FLD(l, 16));
+        if (!strcmp(lab->cause, "cname_not_associated"))
+            cr_assert(!associated, "%s is associated", FLD(l, 16));
         else cr_assert(associated, "%s: host %s not associated", lab->cause, FLD(l, 16));
         free(cfg);
     }
@@ -1026,8 +1064,12 @@ Test(generator, old_double_encoding)
     char d1[64], d2[64];
     make_tmpdir(d1, sizeof d1);
     make_tmpdir(d2, sizeof d2);
-    const char *a1[] = {"-o", d1, "--start", "2019-12-01", "--dists", "1", "--days", "1", "--lines-per-file", "50", "--format", "plain", NULL};
-    const char *a2[] = {"-o", d2, "--start", "2020-02-01", "--dists", "1", "--days", "1", "--lines-per-file", "50", "--format", "plain", NULL};
+    const char *a1[] = {"-o",       d1,       "--start", "2019-12-01",       "--dists",
+                        "1",        "--days", "1",       "--lines-per-file", "50",
+                        "--format", "plain",  NULL};
+    const char *a2[] = {"-o",       d2,       "--start", "2020-02-01",       "--dists",
+                        "1",        "--days", "1",       "--lines-per-file", "50",
+                        "--format", "plain",  NULL};
     gen_ok(a1);
     gen_ok(a2);
     tally t1 = {0}, t2 = {0};
@@ -1047,7 +1089,8 @@ Test(generator, size_option)
 {
     char dir[64];
     make_tmpdir(dir, sizeof dir);
-    const char *args[] = {"-o", dir, "--size", "3M", "--dists", "1", "--days", "1", "--format", "plain", "--no-configs", NULL};
+    const char *args[] = {"-o",     dir, "--size",   "3M",    "--dists",      "1",
+                          "--days", "1", "--format", "plain", "--no-configs", NULL};
     gen_ok(args);
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -1073,7 +1116,10 @@ Test(generator, size_option)
 Test(generator, command_line_errors)
 {
     char err[4096];
-    static const struct { const char *a[6]; const char *names; } bad[] = {
+    static const struct {
+        const char *a[6];
+        const char *names;
+    } bad[] = {
         {{"-o", "/tmp/cfsgen-test-never", "--bogus", NULL}, "--bogus"},
         {{"-o", "/tmp/cfsgen-test-never", "--days", "x", NULL}, "--days"},
         {{"-o", "/tmp/cfsgen-test-never", "--days", "0", NULL}, "--days"},
@@ -1089,7 +1135,8 @@ Test(generator, command_line_errors)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = run_gen(bad[i].a, err, sizeof err);
         cr_assert_eq(rc, 2, "case %zu: exit %d (%s)", i, rc, err);
-        cr_assert_not_null(strstr(err, bad[i].names), "case %zu: message '%s' does not name %s", i, err, bad[i].names);
+        cr_assert_not_null(strstr(err, bad[i].names), "case %zu: message '%s' does not name %s", i, err,
+                           bad[i].names);
     }
     struct stat st;
     cr_assert_neq(stat("/tmp/cfsgen-test-never", &st), 0, "nothing written on a usage error");
@@ -1103,8 +1150,9 @@ Test(generator, v2_country_matches_geo_blacklist)
 {
     char dir[64];
     make_tmpdir(dir, sizeof dir);
-    const char *args[] = {"-o", dir, "--seed", "9", "--dists", "1", "--days", "1", "--lines-per-file", "300",
-                          "--layout", "v2", "--format", "plain", "--no-waf", NULL};
+    const char *args[] = {"-o",       dir,     "--seed",           "9",   "--dists",  "1",
+                          "--days",   "1",     "--lines-per-file", "300", "--layout", "v2",
+                          "--format", "plain", "--no-waf",         NULL};
     gen_ok(args);
     size_t nl;
     label *lb = read_labels(dir, &nl);
@@ -1179,8 +1227,8 @@ Test(generator, v2_country_matches_geo_blacklist)
 /* Every data line of a plain 33-field data set, split into fields (one allocation per file). */
 typedef struct sline {
     char *f[33];
-    int dist;     /* distribution number - 1 (the config's "example-N") */
-    int file;     /* index of its file */
+    int dist;         /* distribution number - 1 (the config's "example-N") */
+    int file;         /* index of its file */
     const label *lab; /* NULL for a line that is not a 403 */
 } sline;
 
@@ -1244,7 +1292,9 @@ static void read_plain_lines(const char *dir, sset *s, const label *lb, size_t n
         char *save = NULL;
         for (char *line = strtok_r(b.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
             if (line[0] == '#') continue;
-            if (s->n == s->cap) cr_assert_not_null(s->v = realloc(s->v, (s->cap = s->cap ? 2 * s->cap : 4096) * sizeof *s->v));
+            if (s->n == s->cap)
+                cr_assert_not_null(
+                    s->v = realloc(s->v, (s->cap = s->cap ? 2 * s->cap : 4096) * sizeof *s->v));
             sline *l = &s->v[s->n++];
             int nf = 0;
             for (char *p = line; nf < 33;) {
@@ -1264,7 +1314,10 @@ static void read_plain_lines(const char *dir, sset *s, const label *lb, size_t n
     closedir(d);
 }
 
-static int secs_of(const sline *l) { return atoi(l->f[1]) * 3600 + atoi(l->f[1] + 3) * 60 + atoi(l->f[1] + 6); }
+static int secs_of(const sline *l)
+{
+    return atoi(l->f[1]) * 3600 + atoi(l->f[1] + 3) * 60 + atoi(l->f[1] + 6);
+}
 static int is_sit(const sline *l, const char *sit) { return l->lab && !strcmp(l->lab->situation, sit); }
 
 /* The WAF record of request id, or NULL (records are one per line). */
@@ -1283,10 +1336,44 @@ Test(generator, situations_all, .timeout = 120)
     char dir[64], dir2[64];
     make_tmpdir(dir, sizeof dir);
     make_tmpdir(dir2, sizeof dir2);
-    const char *a1[] = {"-o", dir, "--seed", "4", "--dists", "8", "--days", "1", "--files-per-hour", "2",
-                        "--lines-per-file", "120", "--format", "plain", "--situations", "all", "-j", "1", NULL};
-    const char *a2[] = {"-o", dir2, "--seed", "4", "--dists", "8", "--days", "1", "--files-per-hour", "2",
-                        "--lines-per-file", "120", "--format", "plain", "--situations", "all", "-j", "2", NULL};
+    const char *a1[] = {"-o",
+                        dir,
+                        "--seed",
+                        "4",
+                        "--dists",
+                        "8",
+                        "--days",
+                        "1",
+                        "--files-per-hour",
+                        "2",
+                        "--lines-per-file",
+                        "120",
+                        "--format",
+                        "plain",
+                        "--situations",
+                        "all",
+                        "-j",
+                        "1",
+                        NULL};
+    const char *a2[] = {"-o",
+                        dir2,
+                        "--seed",
+                        "4",
+                        "--dists",
+                        "8",
+                        "--days",
+                        "1",
+                        "--files-per-hour",
+                        "2",
+                        "--lines-per-file",
+                        "120",
+                        "--format",
+                        "plain",
+                        "--situations",
+                        "all",
+                        "-j",
+                        "2",
+                        NULL};
     gen_ok(a1);
     gen_ok(a2);
     cr_assert(same_tree(dir, dir2, ""), "--situations all: -j1 and -j2 differ");
@@ -1310,8 +1397,9 @@ Test(generator, situations_all, .timeout = 120)
     bytes_add(&waf, "", 1);
 
     /* the situations, and ordinary lines the majority (8 distributions: 2 keep no situation) */
-    static const char *const sits[] = {"cached-origin", "fast-origin", "custom-error-page", "cookies-off", "waf-http",
-                                       "waf-custom-response", "captcha", "empty-key-pair-id", "edge-function",
+    static const char *const sits[] = {"cached-origin",  "fast-origin",       "custom-error-page",
+                                       "cookies-off",    "waf-http",          "waf-custom-response",
+                                       "captcha",        "empty-key-pair-id", "edge-function",
                                        "default-domain", "config-newer"};
     kvmap per = {0};
     for (size_t i = 0; i < nl; i++) kv_add(&per, lb[i].situation, strlen(lb[i].situation), 1);
@@ -1329,12 +1417,14 @@ Test(generator, situations_all, .timeout = 120)
         const char *st = l->f[8], *rt = l->f[13], *ct = l->f[29], *clen = l->f[30];
         double tt = atof(l->f[18]), ttfb = atof(l->f[27]);
         if (l->dist == 1 && !strcmp(st, "403")) /* WAF custom responses take precedence over error pages */
-            cr_assert_str_eq(l->lab->situation, "waf-custom-response", "the remapping distribution logs no other 403");
+            cr_assert_str_eq(l->lab->situation, "waf-custom-response",
+                             "the remapping distribution logs no other 403");
         if (l->dist == 1 && !strcmp(st, "200") && !strcmp(rt, "Error")) {
             hidden++;
             cr_assert_str_eq(ct, "text/html");
         } else
-            cr_assert(strcmp(rt, "Error") || strcmp(st, "200"), "an Error 200 outside the remapping distribution");
+            cr_assert(strcmp(rt, "Error") || strcmp(st, "200"),
+                      "an Error 200 outside the remapping distribution");
         if (!strcmp(st, "101")) {
             ws++;
             cr_assert(!strcmp(l->f[16], "ws") || !strcmp(l->f[16], "wss"));
@@ -1348,7 +1438,9 @@ Test(generator, situations_all, .timeout = 120)
         if (!strcmp(st, "405") || !strcmp(st, "202")) {
             const char *w = waf_record(waf.p, l->f[14]);
             cr_assert_not_null(w, "%s answer without a WAF record", st);
-            cr_assert(!strncmp(strstr(w, "\"action\":"), !strcmp(st, "405") ? "\"action\":\"CAPTCHA\"" : "\"action\":\"CHALLENGE\"", 18));
+            cr_assert(!strncmp(strstr(w, "\"action\":"),
+                               !strcmp(st, "405") ? "\"action\":\"CAPTCHA\"" : "\"action\":\"CHALLENGE\"",
+                               18));
             *(st[2] == '5' ? &c405 : &c202) += 1;
         }
         if (l->dist == 3 && !strncmp(l->f[7], "/api/", 5) && st[0] == '2' && !strcmp(rt, "Miss")) {
@@ -1356,8 +1448,9 @@ Test(generator, situations_all, .timeout = 120)
             cr_assert_geq(ttfb, 0.120, "fast-origin: the API's 2xx take 120 ms or more");
         }
         if (l->dist == 4 && !strcmp(st, "301") && !strcmp(l->f[16], "http") && secs_of(l) < 12 * 3600 &&
-            strstr(l->f[7], "/") && (!strncmp(l->f[7], "/secure/", 8) || !strncmp(l->f[7], "/account/", 9) ||
-                                    !strncmp(l->f[7], "/checkout/", 10)))
+            strstr(l->f[7], "/") &&
+            (!strncmp(l->f[7], "/secure/", 8) || !strncmp(l->f[7], "/account/", 9) ||
+             !strncmp(l->f[7], "/checkout/", 10)))
             newer_301++;
         if (!l->lab) continue;
         const char *cause = l->lab->cause;
@@ -1366,7 +1459,8 @@ Test(generator, situations_all, .timeout = 120)
             cr_assert_str_eq(ct, "text/html");
             if (page_len < 0) page_len = atol(clen);
             cr_assert_eq(atol(clen), page_len, "custom page length");
-            cr_assert_str_neq(l->lab->situation, "-", "every 403 of the custom-page distribution is in a situation");
+            cr_assert_str_neq(l->lab->situation, "-",
+                              "every 403 of the custom-page distribution is in a situation");
         }
         if (is_sit(l, "waf-http")) {
             cr_assert_str_eq(cause, "waf_block");
@@ -1380,11 +1474,13 @@ Test(generator, situations_all, .timeout = 120)
             cr_assert_str_eq(clen, "38");
             const char *w = waf_record(waf.p, l->f[14]);
             cr_assert(w && strstr(w, "\"action\":\"BLOCK\""));
-            cr_assert(strstr(w, "\"responseCodeSent\":403") < strchr(w, '\n'), "custom response code in the record");
+            cr_assert(strstr(w, "\"responseCodeSent\":403") < strchr(w, '\n'),
+                      "custom response code in the record");
         } else if (is_sit(l, "captcha")) {
             cr_assert_str_eq(cause, "origin_custom");
             const char *w = waf_record(waf.p, l->f[14]);
-            cr_assert(w && !strncmp(strstr(w, "\"action\":"), "\"action\":\"CAPTCHA\"", 18), "a CAPTCHA record for a 403");
+            cr_assert(w && !strncmp(strstr(w, "\"action\":"), "\"action\":\"CAPTCHA\"", 18),
+                      "a CAPTCHA record for a 403");
         } else if (is_sit(l, "empty-key-pair-id")) {
             cr_assert_str_eq(cause, "signed_url_missing");
             const char *q = l->f[11], *k = strstr(q, "Key-Pair-Id=");
@@ -1393,7 +1489,8 @@ Test(generator, situations_all, .timeout = 120)
             if (l->dist != 0) cr_assert_str_eq(ct, "text/xml"); /* MissingKey, unless the custom page */
         } else if (is_sit(l, "edge-function")) {
             cr_assert_str_eq(cause, "edge_function");
-            cr_assert(!strcmp(rt, "FunctionGeneratedResponse") || !strcmp(rt, "LambdaGeneratedResponse"), "%s", rt);
+            cr_assert(!strcmp(rt, "FunctionGeneratedResponse") || !strcmp(rt, "LambdaGeneratedResponse"),
+                      "%s", rt);
         } else if (is_sit(l, "cookies-off")) {
             cr_assert_eq(l->dist, 2);
             cr_assert(!strcmp(cause, "signed_url_expired") || !strcmp(cause, "signed_url_invalid"));
@@ -1428,7 +1525,8 @@ Test(generator, situations_all, .timeout = 120)
             cross_file += origin->file != l->file;
         }
         if (l->dist == 4 && !strcmp(cause, "https_required") &&
-            (!strncmp(l->f[7], "/secure/", 8) || !strncmp(l->f[7], "/account/", 9) || !strncmp(l->f[7], "/checkout/", 10)))
+            (!strncmp(l->f[7], "/secure/", 8) || !strncmp(l->f[7], "/account/", 9) ||
+             !strncmp(l->f[7], "/checkout/", 10)))
             cr_assert_geq(secs_of(l), 12 * 3600, "https-only only from the config's noon");
     }
     cr_assert_gt(hidden, 0);
@@ -1437,11 +1535,13 @@ Test(generator, situations_all, .timeout = 120)
     char *js = slurp(ep);
     char key[64];
     snprintf(key, sizeof key, "\"%s\": %ld", s.ids[1], hidden);
-    cr_assert_not_null(strstr(strstr(js, "\"hidden_403\""), key), "expected.json hidden_403 of %s is %ld", s.ids[1], hidden);
-    cr_assert(copies > 0 && cross_file > 0, "cached copies %ld, in another file than their origin 403 %ld", copies, cross_file);
+    cr_assert_not_null(strstr(strstr(js, "\"hidden_403\""), key), "expected.json hidden_403 of %s is %ld",
+                       s.ids[1], hidden);
+    cr_assert(copies > 0 && cross_file > 0, "cached copies %ld, in another file than their origin 403 %ld",
+              copies, cross_file);
     cr_assert(ws > 0 && big > 0 && c405 > 0 && c202 > 0 && fast_api_2xx > 0 && newer_301 > 0,
-              "ws %ld, large downloads %ld, 405 %ld, 202 %ld, fast-origin API 2xx %ld, 301 before noon %ld", ws, big,
-              c405, c202, fast_api_2xx, newer_301);
+              "ws %ld, large downloads %ld, 405 %ld, 202 %ld, fast-origin API 2xx %ld, 301 before noon %ld",
+              ws, big, c405, c202, fast_api_2xx, newer_301);
 
     /* the configs say what the lines show */
     for (int d = 0; d < 6; d++) {

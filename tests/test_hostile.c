@@ -21,19 +21,22 @@
 #include "pipeline/waf.h"
 #include "tests/util.h"
 
-#define F15 "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id\n"
+#define F15 \
+    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id\n"
 
 /* Values that would do harm if printed raw.  None holds TAB or LF (CloudFront fields
  * cannot: they are the separators), everything else is fair game. */
 static const char *const k_hostile[] = {
-    "\x1b[31mRED\x1b[0m",           /* ANSI colour */
-    "\x1b]0;pwned\x07",             /* OSC: set the terminal title */
-    "\x1b[2J\x1b[H",                /* clear screen, cursor home */
-    "a\rb",                          /* carriage return: overwrites the line */
-    "bs\x08\x08\x7f",                /* backspace and DEL */
-    "c1\xc2\x9b" "31m",              /* UTF-8 C1 CSI (U+009B) */
-    "raw\x9b" "31m\xff\xfe",        /* raw 8-bit CSI and invalid UTF-8 */
-    "q\"uote\\back\\\"slash",        /* JSON metacharacters */
+    "\x1b[31mRED\x1b[0m", /* ANSI colour */
+    "\x1b]0;pwned\x07",   /* OSC: set the terminal title */
+    "\x1b[2J\x1b[H",      /* clear screen, cursor home */
+    "a\rb",               /* carriage return: overwrites the line */
+    "bs\x08\x08\x7f",     /* backspace and DEL */
+    "c1\xc2\x9b"
+    "31m", /* UTF-8 C1 CSI (U+009B) */
+    "raw\x9b"
+    "31m\xff\xfe",                  /* raw 8-bit CSI and invalid UTF-8 */
+    "q\"uote\\back\\\"slash",       /* JSON metacharacters */
     "nul\x01\x02\x1f",              /* other C0 controls */
     "over\xc0\xaf\xed\xa0\x80long", /* overlong '/' and a UTF-16 surrogate */
     "%1b%5b31m%0a%09%00",           /* percent-encoded controls */
@@ -49,9 +52,10 @@ static char *hostile_log(size_t *n)
     o += (size_t)snprintf(b, cap, "%s", F15);
     for (size_t i = 0; i < NHOSTILE; i++) {
         const char *h = k_hostile[i];
-        o += (size_t)snprintf(b + o, cap - o,
-                              "2026-11-01\t10:00:%02zu\tE%s\t512\t%s\tGET\td1.cloudfront.net\t/%s\t403\t-\tUA%s\t-\t-\tError\tR%s\n",
-                              i, h, h, h, h, h);
+        o += (size_t)snprintf(
+            b + o, cap - o,
+            "2026-11-01\t10:00:%02zu\tE%s\t512\t%s\tGET\td1.cloudfront.net\t/%s\t403\t-\tUA%s\t-\t-\tError\tR%s\n",
+            i, h, h, h, h, h);
     }
     *n = o;
     return b;
@@ -73,9 +77,11 @@ static void assert_terminal_safe(const char *what, const char *s, size_t n)
         /* a valid UTF-8 sequence (no overlong, no surrogates) and not U+0080..U+009F */
         size_t l = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
         cr_assert(l && i + l <= n, "%s: invalid UTF-8 lead 0x%02x at %zu", what, c, i);
-        for (size_t k = 1; k < l; k++) cr_assert((u[i + k] & 0xc0) == 0x80, "%s: bad continuation at %zu", what, i + k);
+        for (size_t k = 1; k < l; k++)
+            cr_assert((u[i + k] & 0xc0) == 0x80, "%s: bad continuation at %zu", what, i + k);
         cr_assert(!(c == 0xc2 && u[i + 1] < 0xa0), "%s: C1 control at %zu", what, i);
-        cr_assert(!(c == 0xe0 && u[i + 1] < 0xa0) && !(c == 0xed && u[i + 1] >= 0xa0) && !(c == 0xf0 && u[i + 1] < 0x90),
+        cr_assert(!(c == 0xe0 && u[i + 1] < 0xa0) && !(c == 0xed && u[i + 1] >= 0xa0) &&
+                      !(c == 0xf0 && u[i + 1] < 0x90),
                   "%s: overlong or surrogate at %zu", what, i);
         i += l;
     }
@@ -126,7 +132,8 @@ Test(hostile, text_report_and_stderr_are_terminal_safe)
     /* a hostile file name too: it is printed in the report's warnings and on stderr */
     char *evil = tu_write_str(g_dir, "empty\x1b[31m\x07\rname", "");
     char cmd[4096], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s scan --top 64 %s '%s' '%s/missing\x1b]0;t\x07'", g_cfscan, g_log, evil, g_dir);
+    snprintf(cmd, sizeof cmd, "%s scan --top 64 %s '%s' '%s/missing\x1b]0;t\x07'", g_cfscan, g_log, evil,
+             g_dir);
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 4, "missing input: exit 4, got %d", rc);
     assert_terminal_safe("text report", out, strlen(out));
@@ -148,7 +155,8 @@ Test(hostile, json_parses_and_keeps_every_value)
     cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s", jerr);
     const cfs_json *root = cfs_json_root(&doc);
     cr_assert_eq(cfs_json_count(cfs_json_get(root, "by_edge")), NHOSTILE, "one edge per hostile value");
-    const cfs_json *c0 = cfs_json_at(cfs_json_get(cfs_json_at(cfs_json_path(root, "forbidden.distributions"), 0), "causes"), 0);
+    const cfs_json *c0 = cfs_json_at(
+        cfs_json_get(cfs_json_at(cfs_json_path(root, "forbidden.distributions"), 0), "causes"), 0);
     cr_assert_eq(cfs_json_count(cfs_json_path(c0, "top_uris.items")), NHOSTILE);
     cr_assert_eq(cfs_json_count(cfs_json_path(c0, "top_clients.items")), NHOSTILE);
     /* a value of plain ASCII with JSON metacharacters comes back exactly */
@@ -164,9 +172,10 @@ Test(hostile, json_parses_and_keeps_every_value)
 Test(hostile, requests_rows_keep_their_columns)
 {
     char cmd[4096], *out, *err;
-    snprintf(cmd, sizeof cmd,
-             "%s requests -q %s --fields 'distribution,x-edge-location,c-ip,cs-uri-stem,cs(User-Agent),x-edge-request-id'",
-             g_cfscan, g_log);
+    snprintf(
+        cmd, sizeof cmd,
+        "%s requests -q %s --fields 'distribution,x-edge-location,c-ip,cs-uri-stem,cs(User-Agent),x-edge-request-id'",
+        g_cfscan, g_log);
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
     assert_terminal_safe("requests", out, strlen(out));
     /* header + one row per line, each with 6 fields + cause, evidence, rule, candidates = 9 TABs */
@@ -233,7 +242,8 @@ static void replay(const char *target, const char *path)
                 const cfs_file_stats *f = &r.files[i];
                 uint64_t rej = 0;
                 for (int k = 0; k < CFS_REJ_COUNT; k++) rej += f->rejected[k];
-                cr_assert_eq(f->lines, f->header_lines + f->blank_lines + f->aggregated + f->filtered + rej, "%s", path);
+                cr_assert_eq(f->lines, f->header_lines + f->blank_lines + f->aggregated + f->filtered + rej,
+                             "%s", path);
             }
             cfs_scan_result_free(&r);
         }
@@ -321,7 +331,8 @@ Test(hostile, many_empty_gzip_members_are_read_by_every_decoder)
 {
     size_t en, ln;
     void *empty = tu_gzip("", 0, &en);
-    static const char body[] = F15 "2026-11-01\t10:00:00\tIAD89-C1\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/x\t403\t-\tUA\t-\t-\tError\tR1\n";
+    static const char body[] = F15
+        "2026-11-01\t10:00:00\tIAD89-C1\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/x\t403\t-\tUA\t-\t-\tError\tR1\n";
     void *last = tu_gzip(body, sizeof body - 1, &ln);
     const size_t members = 200000;
     size_t total = members * en + ln;
@@ -336,7 +347,8 @@ Test(hostile, many_empty_gzip_members_are_read_by_every_decoder)
     static const char *const decoders[] = {"auto", "zlib", "isal"};
     for (size_t d = 0; d < 3; d++) {
         char cmd[4096], *out = NULL;
-        snprintf(cmd, sizeof cmd, "%s scan '%s' --gzip-decoder %s --format json -q", g_cfscan, gz, decoders[d]);
+        snprintf(cmd, sizeof cmd, "%s scan '%s' --gzip-decoder %s --format json -q", g_cfscan, gz,
+                 decoders[d]);
         int rc = tu_run(cmd, &out, NULL);
         cr_assert_eq(rc, 0, "%s decoder: exit %d", decoders[d], rc);
         cr_assert(out && strstr(out, "\"lines\":3,\"requests\":1,"), "%s decoder: %.300s", decoders[d],

@@ -33,13 +33,15 @@ static int run(char **out, char **err, const char *fmt, ...)
     return tu_run(cmd, out, err);
 }
 
-#define HDR15 "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id\n"
+#define HDR15 \
+    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id\n"
 
 /* One legacy 15-field line. */
 static size_t line15(char *b, size_t cap, const char *date, const char *time, const char *edge, int status)
 {
-    return (size_t)snprintf(b, cap, "%s\t%s\t%s\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/x\t%03d\t-\tUA\t-\t-\t%s\tRID\n",
-                            date, time, edge, status, status == 403 ? "Error" : "Hit");
+    return (size_t)snprintf(
+        b, cap, "%s\t%s\t%s\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/x\t%03d\t-\tUA\t-\t-\t%s\tRID\n", date,
+        time, edge, status, status == 403 ? "Error" : "Hit");
 }
 
 /* A log whose every line is used (exit 0 on its own). */
@@ -190,7 +192,8 @@ static void assert_hour_keys(const cfs_json *root, const char *want_hour)
         const cfs_json *hs[64];
         size_t nh = 0;
         hs[nh++] = cfs_json_get(d, "hourly");
-        for (const cfs_json *c = cfs_json_first(cfs_json_get(d, "causes")); c && nh < 64; c = cfs_json_next(c))
+        for (const cfs_json *c = cfs_json_first(cfs_json_get(d, "causes")); c && nh < 64;
+             c = cfs_json_next(c))
             hs[nh++] = cfs_json_get(c, "hourly");
         for (size_t i = 0; i < nh; i++)
             for (const cfs_json *k = cfs_json_first(hs[i]); k; k = cfs_json_next(k)) {
@@ -214,7 +217,8 @@ static void scan_json_checks(const char *log, double bad_value, double requests,
     cr_assert_str_eq(out1, out2, "-j1 and -j2 JSON differ");
     cfs_json_doc doc = {0};
     char jerr[128];
-    cr_assert_eq(cfs_json_parse(&doc, out1, strlen(out1), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s", jerr);
+    cr_assert_eq(cfs_json_parse(&doc, out1, strlen(out1), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s",
+                 jerr);
     const cfs_json *root = cfs_json_root(&doc);
     cr_assert_eq(jnum(root, "inputs.rejected_by_reason.bad_value"), bad_value);
     cr_assert_eq(jnum(root, "inputs.rejected"), bad_value);
@@ -237,7 +241,8 @@ static void parquet_checks(const char *log, const char *sum, const char *want)
     char nm[1024];
     snprintf(nm, sizeof nm, "%s/tests/js/node_modules/@duckdb/node-api", CFS_SOURCE_DIR);
     struct stat st;
-    cr_assert(stat(nm, &st) == 0, "DuckDB reader missing: run `npm ci --prefix tests/js` (tools/test.sh does)");
+    cr_assert(stat(nm, &st) == 0,
+              "DuckDB reader missing: run `npm ci --prefix tests/js` (tools/test.sh does)");
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "node %s/tests/js/summary_sql.mjs duckdb \"select count(*)::BIGINT, sum(requests)::BIGINT, "
@@ -304,12 +309,14 @@ Test(times, legacy_dates_outside_the_range_are_bad_values)
     char *dir = tu_mkdtemp();
     char b[8192];
     size_t o = (size_t)snprintf(b, sizeof b, HDR15);
-    static const struct { const char *d, *t; int status; } L[] = {
+    static const struct {
+        const char *d, *t;
+        int status;
+    } L[] = {
         {"2026-11-01", "10:00:00", 403}, {"2026-11-01", "10:59:59", 200}, /* accepted */
-        {"2099-12-31", "23:59:59", 200},                                /* accepted: last second */
-        {"1970-01-01", "00:00:00", 403}, {"1970-01-01", "00:00:00", 200},
-        {"9999-12-31", "23:59:59", 403}, {"9999-12-31", "23:59:59", 200},
-        {"1989-12-31", "23:59:59", 403}, {"2100-01-01", "00:00:00", 403},
+        {"2099-12-31", "23:59:59", 200},                                  /* accepted: last second */
+        {"1970-01-01", "00:00:00", 403}, {"1970-01-01", "00:00:00", 200}, {"9999-12-31", "23:59:59", 403},
+        {"9999-12-31", "23:59:59", 200}, {"1989-12-31", "23:59:59", 403}, {"2100-01-01", "00:00:00", 403},
     };
     for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
         o += line15(b + o, sizeof b - o, L[i].d, L[i].t, "IAD89-C1", L[i].status);
@@ -327,7 +334,9 @@ Test(times, legacy_dates_outside_the_range_are_bad_values)
 Test(times, since_and_until_outside_the_range_are_usage_errors)
 {
     char *dir = tu_mkdtemp(), *log = good_log(dir);
-    static const struct { const char *opt, *val; } bad[] = {
+    static const struct {
+        const char *opt, *val;
+    } bad[] = {
         {"--since", "@9223372036854775809"}, /* wrapped to a negative time before */
         {"--until", "@9223372036854775807"},
         {"--since", "@42"},
@@ -339,7 +348,8 @@ Test(times, since_and_until_outside_the_range_are_usage_errors)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         for (int req = 0; req < (i == 0 ? 2 : 1); req++) { /* `requests` parses them alike */
             char *err = NULL;
-            int rc = run(NULL, &err, "%s %s %s %s -q", req ? "requests" : "scan", log, bad[i].opt, bad[i].val);
+            int rc = run(NULL, &err, "%s %s %s %s -q", req ? "requests" : "scan", log, bad[i].opt,
+                         bad[i].val);
             cr_assert_eq(rc, 2, "%s %s: exit %d, stderr: %s", bad[i].opt, bad[i].val, rc, err);
             cr_assert(strstr(err, bad[i].opt) && strstr(err, "1990-01-01") && strstr(err, "2100-01-01"),
                       "%s %s: the message names the option and the range: %s", bad[i].opt, bad[i].val, err);
@@ -396,7 +406,8 @@ TestSuite(dup_fields, .timeout = 60);
 
 /* x-edge-location is named twice and the two columns differ: before, 403 lines (and every
  * line of `requests`) took the last column and other lines the first. */
-#define HDR_DUP "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status x-edge-location\n"
+#define HDR_DUP \
+    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status x-edge-location\n"
 #define DUP_403 "2026-11-01\t10:00:00\tFIRST1\t5\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t403\tSECOND2\n"
 #define DUP_200 "2026-11-01\t10:00:00\tFIRST1\t5\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t200\tSECOND2\n"
 
@@ -410,7 +421,8 @@ Test(dup_fields, header_naming_a_field_twice_is_rejected_on_every_path)
         cr_assert_eq(rc, 3, "-j%d: exit %d, stderr: %s", j, rc, err);
         cfs_json_doc doc = {0};
         char jerr[128];
-        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s", jerr);
+        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s",
+                     jerr);
         const cfs_json *root = cfs_json_root(&doc);
         /* the header line and the three lines under it */
         cr_assert_eq(jnum(root, "inputs.rejected_by_reason.bad_header"), 4);
@@ -426,7 +438,8 @@ Test(dup_fields, header_naming_a_field_twice_is_rejected_on_every_path)
 
         rc = run(&out, &err, "requests %s -q -j%d --fields x-edge-location,sc-status", p, j);
         cr_assert_eq(rc, 3, "requests -j%d: exit %d, stderr: %s", j, rc, err);
-        cr_assert_str_eq(out, "x-edge-location\tsc-status\tcause\tevidence\trule\tcandidates\n", "no rows: %s", out);
+        cr_assert_str_eq(out, "x-edge-location\tsc-status\tcause\tevidence\trule\tcandidates\n",
+                         "no rows: %s", out);
         cr_assert(strstr(err, p) && strstr(err, "bad_header=4"), "requests names the input and why: %s", err);
         free(out);
         free(err);
@@ -446,8 +459,9 @@ Test(dup_fields, only_the_lines_under_the_bad_header_are_rejected)
     o += (size_t)snprintf(b + o, sizeof b - o, HDR15);
     o += line15(b + o, sizeof b - o, "2026-11-01", "10:00:01", "GOOD2", 403);
     /* A repeated name cfscan does not know is harmless (its columns are ignored). */
-    o += (size_t)snprintf(b + o, sizeof b - o, "#Fields: date time x-unknown sc-status x-unknown x-edge-location\n"
-                                               "2026-11-01\t10:00:02\ta\t200\tb\tGOOD3\n");
+    o += (size_t)snprintf(b + o, sizeof b - o,
+                          "#Fields: date time x-unknown sc-status x-unknown x-edge-location\n"
+                          "2026-11-01\t10:00:02\ta\t200\tb\tGOOD3\n");
     char *p = tu_write(dir, "mixed.log", b, o);
     for (int j = 1; j <= 2; j++) {
         char *out = NULL, *err = NULL;
@@ -455,7 +469,8 @@ Test(dup_fields, only_the_lines_under_the_bad_header_are_rejected)
         cr_assert_eq(rc, 3, "exit %d, stderr: %s", rc, err);
         cfs_json_doc doc = {0};
         char jerr[128];
-        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s", jerr);
+        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "invalid JSON: %s",
+                     jerr);
         const cfs_json *root = cfs_json_root(&doc);
         cr_assert_eq(jnum(root, "inputs.rejected_by_reason.bad_header"), 3);
         cr_assert_eq(jnum(root, "inputs.rejected"), 3);

@@ -80,10 +80,11 @@ Test(install, man_page_renders_without_warnings_and_lists_every_option_of_help)
 static char *complete(const char *words, int cword)
 {
     char cmd[4096], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof cmd,
-             "bash -c 'source %s/share/bash-completion/completions/cfscan && complete -p cfscan >/dev/null && "
-             "COMP_WORDS=(%s); COMP_CWORD=%d; _cfscan; printf \"%%s\\n\" \"${COMPREPLY[@]}\"'",
-             g_prefix, words, cword);
+    snprintf(
+        cmd, sizeof cmd,
+        "bash -c 'source %s/share/bash-completion/completions/cfscan && complete -p cfscan >/dev/null && "
+        "COMP_WORDS=(%s); COMP_CWORD=%d; _cfscan; printf \"%%s\\n\" \"${COMPREPLY[@]}\"'",
+        g_prefix, words, cword);
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 0, "bash completion: %s", err);
     free(err);
@@ -93,14 +94,15 @@ static char *complete(const char *words, int cword)
 Test(install, bash_completion_loads_and_completes_commands_options_formats_causes)
 {
     char cmd[1024], *out = NULL;
-    snprintf(cmd, sizeof cmd, "bash -c 'source %s/share/bash-completion/completions/cfscan; complete -p cfscan'",
-             g_prefix);
+    snprintf(cmd, sizeof cmd,
+             "bash -c 'source %s/share/bash-completion/completions/cfscan; complete -p cfscan'", g_prefix);
     cr_assert_eq(tu_run(cmd, &out, NULL), 0);
     cr_assert_not_null(strstr(out, "_cfscan"));
     free(out);
 
     out = complete("cfscan \"\"", 1);
-    cr_assert(strstr(out, "scan\n") && strstr(out, "requests\n") && strstr(out, "merge\n") && strstr(out, "rules\n"),
+    cr_assert(strstr(out, "scan\n") && strstr(out, "requests\n") && strstr(out, "merge\n") &&
+                  strstr(out, "rules\n"),
               "commands: %s", out);
     free(out);
     out = complete("cfscan scan --wa", 2);

@@ -48,9 +48,8 @@ Test(json, scalars_and_whitespace)
 Test(json, objects_arrays_and_accessors)
 {
     cfs_json_doc d = {0};
-    const char *doc =
-        "{\"a\": {\"b\": {\"c\": [10, \"x\", {\"d\": true}, [], {}]}},"
-        " \"e\": [], \"f\": {}, \"g\": \"last\", \"a\": \"dup\"}";
+    const char *doc = "{\"a\": {\"b\": {\"c\": [10, \"x\", {\"d\": true}, [], {}]}},"
+                      " \"e\": [], \"f\": {}, \"g\": \"last\", \"a\": \"dup\"}";
     cr_assert_eq(parse_s(&d, doc), CFS_OK, "%s", errbuf);
     const cfs_json *root = cfs_json_root(&d);
     cr_assert_eq(root->type, CFS_JSON_OBJECT);
@@ -97,10 +96,43 @@ Test(json, objects_arrays_and_accessors)
 Test(json, invalid_documents_are_refused)
 {
     static const char *bad[] = {
-        "", " ", "{", "}", "[", "]", "[1,]", "[,1]", "{\"a\":1,}", "{,}", "{\"a\" 1}", "{\"a\":}",
-        "{a:1}", "{'a':1}", "[1 2]", "{\"a\":1 \"b\":2}", "tru", "truee", "nul", "True", "NULL",
-        "\"abc", "\"a\tb\"", "\"a\nb\"", "\"\\x\"", "\"\\u12\"", "\"\\u12G4\"", "[1]x", "{} {}",
-        "1 2", "[\"a\",]", "\x01", "/* c */ 1", "[1,,2]", "{\"a\":1}}", "[[]", "[]]",
+        "",
+        " ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "[1,]",
+        "[,1]",
+        "{\"a\":1,}",
+        "{,}",
+        "{\"a\" 1}",
+        "{\"a\":}",
+        "{a:1}",
+        "{'a':1}",
+        "[1 2]",
+        "{\"a\":1 \"b\":2}",
+        "tru",
+        "truee",
+        "nul",
+        "True",
+        "NULL",
+        "\"abc",
+        "\"a\tb\"",
+        "\"a\nb\"",
+        "\"\\x\"",
+        "\"\\u12\"",
+        "\"\\u12G4\"",
+        "[1]x",
+        "{} {}",
+        "1 2",
+        "[\"a\",]",
+        "\x01",
+        "/* c */ 1",
+        "[1,,2]",
+        "{\"a\":1}}",
+        "[[]",
+        "[]]",
         "\xef\xbb\xbf{}", /* a byte-order mark is not JSON text (RFC 8259 section 8.1) */
     };
     cfs_json_doc d = {0};
@@ -145,7 +177,10 @@ Test(json, escapes_unescape_to_utf8)
     cr_assert_eq(parse_s(&d, "\"\\u00e9\\u20AC\\u0041\""), CFS_OK);
     s = cfs_json_strn(cfs_json_root(&d), &n);
     cr_assert_eq(n, 6);
-    cr_assert(memcmp(s, "\xc3\xa9\xe2\x82\xac" "A", 6) == 0);
+    cr_assert(memcmp(s,
+                     "\xc3\xa9\xe2\x82\xac"
+                     "A",
+                     6) == 0);
     /* U+1F600 = D83D DE00 -> F0 9F 98 80 ; U+10FFFF = DBFF DFFF -> F4 8F BF BF */
     cr_assert_eq(parse_s(&d, "\"\\uD83D\\uDE00|\\udbff\\udfff\""), CFS_OK, "%s", errbuf);
     s = cfs_json_strn(cfs_json_root(&d), &n);
@@ -191,17 +226,30 @@ Test(json, bad_surrogates_and_utf8_are_refused)
 
 Test(json, numbers)
 {
-    static const struct { const char *s; double v; } good[] = {
-        {"0", 0.0}, {"-0", -0.0}, {"7", 7.0}, {"-12", -12.0}, {"1.5", 1.5}, {"-1.25e2", -125.0},
-        {"1E+2", 100.0}, {"25e-2", 0.25}, {"1748208718574", 1748208718574.0},
+    static const struct {
+        const char *s;
+        double v;
+    } good[] = {
+        {"0", 0.0},
+        {"-0", -0.0},
+        {"7", 7.0},
+        {"-12", -12.0},
+        {"1.5", 1.5},
+        {"-1.25e2", -125.0},
+        {"1E+2", 100.0},
+        {"25e-2", 0.25},
+        {"1748208718574", 1748208718574.0},
         {"9007199254740993", 9007199254740992.0}, /* rounds to nearest double */
-        {"1e-400", 0.0},                            /* underflow is kept as 0 */
-        {"0.000", 0.0}, {"1.0e0", 1.0},
+        {"1e-400", 0.0},                          /* underflow is kept as 0 */
+        {"0.000", 0.0},
+        {"1.0e0", 1.0},
     };
+    /* clang-format off */
     static const char *bad[] = {
         "01", "-01", "1.", ".5", "+1", "-", "1e", "1e+", "1e-", "0x10", "NaN", "Infinity",
         "-Infinity", "1e400", "-1e400", "1.e3", "--1", "1.2.3", "0e", "- 1",
     };
+    /* clang-format on */
     cfs_json_doc d = {0};
     double x;
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {

@@ -32,8 +32,7 @@ static size_t oracle_scan(const uint8_t *buf, size_t len, uint32_t *pos)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
-        if (buf[i] == 0x09 || buf[i] == 0x0A)
-            pos[n++] = (uint32_t)i;
+        if (buf[i] == 0x09 || buf[i] == 0x0A) pos[n++] = (uint32_t)i;
     return n;
 }
 
@@ -90,8 +89,7 @@ static kernel_list kernels_under_test(void)
     const char *want = getenv("CFS_TEST_KERNEL");
     for (size_t i = 0; i < count && list.n < 8; i++) {
         if (want != NULL && want[0] != '\0') {
-            if (strcmp(table[i].name, want) == 0)
-                list.k[list.n++] = &table[i];
+            if (strcmp(table[i].name, want) == 0) list.k[list.n++] = &table[i];
         } else if ((table[i].required & ~features) == 0) {
             list.k[list.n++] = &table[i];
         }
@@ -104,10 +102,8 @@ static uint64_t test_seed(void)
 {
     const char *s = getenv("CFS_TEST_SEED");
     uint64_t seed;
-    if (s != NULL && s[0] != '\0')
-        seed = strtoull(s, NULL, 0);
-    else
-        seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    if (s != NULL && s[0] != '\0') seed = strtoull(s, NULL, 0);
+    else seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     /* stderr rather than cr_log_info: Criterion hides info logs unless --verbose */
     fprintf(stderr, "test_kernels: random seed %llu (set CFS_TEST_SEED to repeat)\n",
             (unsigned long long)seed);
@@ -123,59 +119,51 @@ static uint64_t rng_next(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-static size_t rng_below(uint64_t *state, size_t bound)
-{
-    return (size_t)(rng_next(state) % bound);
-}
+static size_t rng_below(uint64_t *state, size_t bound) { return (size_t)(rng_next(state) % bound); }
 
 /* Runs kernel k on buf[0..len) and compares with the oracle: same count, same offsets,
  * nothing written past len + CFS_SCAN_POS_SLACK.  One assertion per call (Criterion
  * assertions are not free), with enough context to reproduce a failure. */
-static void check_scan(const cfs_kernel *k, const uint8_t *buf, size_t len, const char *what,
-                       uint64_t seed)
+static void check_scan(const cfs_kernel *k, const uint8_t *buf, size_t len, const char *what, uint64_t seed)
 {
     const size_t slots = len + CFS_SCAN_POS_SLACK + CANARY_SLOTS;
     uint32_t *got = malloc(slots * sizeof *got);
     uint32_t *want = malloc((len + 1) * sizeof *want);
     cr_assert(got != NULL && want != NULL);
-    for (size_t i = 0; i < slots; i++)
-        got[i] = CANARY;
+    for (size_t i = 0; i < slots; i++) got[i] = CANARY;
     const size_t n_want = oracle_scan(buf, len, want);
     const size_t n_got = scan_merged(k, buf, len, got);
 
     size_t bad = (size_t)-1;
     if (n_got == n_want)
         for (size_t i = 0; i < n_want && bad == (size_t)-1; i++)
-            if (got[i] != want[i])
-                bad = i;
+            if (got[i] != want[i]) bad = i;
     size_t canary_hit = (size_t)-1;
     for (size_t i = len + CFS_SCAN_POS_SLACK; i < slots && canary_hit == (size_t)-1; i++)
-        if (got[i] != CANARY)
-            canary_hit = i;
+        if (got[i] != CANARY) canary_hit = i;
 
-    cr_assert_eq(n_got, n_want, "%s: %s len %zu seed %llu: %zu positions, expected %zu",
-                 k->name, what, len, (unsigned long long)seed, n_got, n_want);
-    cr_assert_eq(bad, (size_t)-1, "%s: %s len %zu seed %llu: pos[%zu] = %u, expected %u",
-                 k->name, what, len, (unsigned long long)seed, bad,
-                 bad == (size_t)-1 ? 0u : got[bad], bad == (size_t)-1 ? 0u : want[bad]);
-    cr_assert_eq(canary_hit, (size_t)-1, "%s: %s len %zu: wrote pos[%zu], past the slack",
-                 k->name, what, len, canary_hit);
+    cr_assert_eq(n_got, n_want, "%s: %s len %zu seed %llu: %zu positions, expected %zu", k->name, what, len,
+                 (unsigned long long)seed, n_got, n_want);
+    cr_assert_eq(bad, (size_t)-1, "%s: %s len %zu seed %llu: pos[%zu] = %u, expected %u", k->name, what, len,
+                 (unsigned long long)seed, bad, bad == (size_t)-1 ? 0u : got[bad],
+                 bad == (size_t)-1 ? 0u : want[bad]);
+    cr_assert_eq(canary_hit, (size_t)-1, "%s: %s len %zu: wrote pos[%zu], past the slack", k->name, what, len,
+                 canary_hit);
     free(got);
     free(want);
 }
 
 /* Runs k and checks against a hand-written expected list (no oracle involved). */
-static void check_exact(const cfs_kernel *k, const uint8_t *buf, size_t len,
-                        const uint32_t *expect, size_t n_expect, const char *what)
+static void check_exact(const cfs_kernel *k, const uint8_t *buf, size_t len, const uint32_t *expect,
+                        size_t n_expect, const char *what)
 {
     uint32_t got[256 + CFS_SCAN_POS_SLACK];
     cr_assert_leq(len, 256);
     const size_t n = scan_merged(k, buf, len, got);
-    cr_assert_eq(n, n_expect, "%s: %s: %zu positions, expected %zu", k->name, what, n,
-                 n_expect);
+    cr_assert_eq(n, n_expect, "%s: %s: %zu positions, expected %zu", k->name, what, n, n_expect);
     for (size_t i = 0; i < n; i++)
-        cr_assert_eq(got[i], expect[i], "%s: %s: pos[%zu] = %u, expected %u", k->name, what,
-                     i, got[i], expect[i]);
+        cr_assert_eq(got[i], expect[i], "%s: %s: pos[%zu] = %u, expected %u", k->name, what, i, got[i],
+                     expect[i]);
 }
 
 /* Fills buf with one of three mixes: uniform bytes; separator-dense text with CR and
@@ -187,21 +175,15 @@ static void fill_random(uint64_t *rng, uint8_t *buf, size_t len, unsigned mix)
                                     0x8A, 0x00, 'a',  '-',  '0',  '.',  ' ',  0xFF};
     for (size_t i = 0; i < len; i++) {
         switch (mix) {
-        case 0:
-            buf[i] = (uint8_t)rng_next(rng);
-            break;
-        case 1:
-            buf[i] = dense[rng_below(rng, sizeof dense)];
-            break;
+        case 0: buf[i] = (uint8_t)rng_next(rng); break;
+        case 1: buf[i] = dense[rng_below(rng, sizeof dense)]; break;
         default: {
             /* field lengths 1..24, a tab after each, LF after the 33rd */
             size_t field = 0;
             while (i < len) {
                 const size_t flen = 1 + rng_below(rng, 24);
-                for (size_t j = 0; j < flen && i < len; j++)
-                    buf[i++] = (uint8_t)('a' + rng_below(rng, 26));
-                if (i < len)
-                    buf[i++] = (++field % 33 == 0) ? '\n' : '\t';
+                for (size_t j = 0; j < flen && i < len; j++) buf[i++] = (uint8_t)('a' + rng_below(rng, 26));
+                if (i < len) buf[i++] = (++field % 33 == 0) ? '\n' : '\t';
             }
             break;
         }
@@ -226,8 +208,7 @@ Test(scan, random_buffers)
             const size_t off = rng_below(&rng, 64);
             const size_t n = len > off ? len - off : 0;
             fill_random(&rng, buf + off, n, mix);
-            check_scan(ks.k[ki], buf + off, n, mix == 0 ? "random" : mix == 1 ? "dense" : "lines",
-                       seed);
+            check_scan(ks.k[ki], buf + off, n, mix == 0 ? "random" : mix == 1 ? "dense" : "lines", seed);
         }
     }
     free(buf);
@@ -242,8 +223,7 @@ Test(scan, large_buffer_offsets_beyond_16_bits)
     cr_assert_not_null(buf);
     uint64_t rng = seed;
     fill_random(&rng, buf, len, 2);
-    for (size_t ki = 0; ki < ks.n; ki++)
-        check_scan(ks.k[ki], buf, len - 17, "large", seed);
+    for (size_t ki = 0; ki < ks.n; ki++) check_scan(ks.k[ki], buf, len - 17, "large", seed);
     free(buf);
 }
 
@@ -263,8 +243,7 @@ Test(scan, separators_at_block_edges)
         }
         /* All edges at once, for buffer lengths that end on and around block edges. */
         memset(buf, 'x', sizeof buf);
-        for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
-            buf[edges[e]] = (e & 1) ? '\n' : '\t';
+        for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) buf[edges[e]] = (e & 1) ? '\n' : '\t';
         check_exact(ks.k[ki], buf, 129, edges, 6, "all edges, len 129");
         check_exact(ks.k[ki], buf, 128, edges, 5, "all edges, len 128");
         check_exact(ks.k[ki], buf, 65, edges, 3, "all edges, len 65");
@@ -293,19 +272,15 @@ Test(scan, all_separators_and_none)
                 for (size_t i = 0; i < len; i++)
                     buf[i] = kind == 0 ? '\t' : kind == 1 ? '\n' : ((i & 1) ? '\n' : '\t');
                 const size_t n = scan_merged(ks.k[ki], buf, len, got);
-                cr_assert_eq(n, len, "%s: all-separator len %zu gave %zu", ks.k[ki]->name,
-                             len, n);
+                cr_assert_eq(n, len, "%s: all-separator len %zu gave %zu", ks.k[ki]->name, len, n);
                 bool in_order = true;
-                for (size_t i = 0; i < n; i++)
-                    in_order = in_order && got[i] == i;
-                cr_assert(in_order, "%s: all-separator len %zu: offsets not 0..len-1",
-                          ks.k[ki]->name, len);
+                for (size_t i = 0; i < n; i++) in_order = in_order && got[i] == i;
+                cr_assert(in_order, "%s: all-separator len %zu: offsets not 0..len-1", ks.k[ki]->name, len);
             }
             /* No separators: every byte value but 0x09 and 0x0A, cycling. */
             size_t v = 0;
             for (size_t i = 0; i < len; i++) {
-                while (v % 256 == 0x09 || v % 256 == 0x0A)
-                    v++;
+                while (v % 256 == 0x09 || v % 256 == 0x0A) v++;
                 buf[i] = (uint8_t)(v++ % 256);
             }
             const size_t n = scan_merged(ks.k[ki], buf, len, got);
@@ -353,11 +328,9 @@ Test(scan, every_length_0_to_200)
      * offset of each block as the length grows. */
     static const char pattern[] = "2019-12-04\t21:02:31\tLAX1\t392\t-\r\n\t\tGET\t";
     uint8_t buf[200];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (uint8_t)pattern[i % (sizeof pattern - 1)];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)pattern[i % (sizeof pattern - 1)];
     for (size_t ki = 0; ki < ks.n; ki++)
-        for (size_t len = 0; len <= sizeof buf; len++)
-            check_scan(ks.k[ki], buf, len, "pattern prefix", 0);
+        for (size_t len = 0; len <= sizeof buf; len++) check_scan(ks.k[ki], buf, len, "pattern prefix", 0);
 }
 
 Test(scan, buffer_against_guard_pages)
@@ -366,8 +339,7 @@ Test(scan, buffer_against_guard_pages)
     const size_t page = (size_t)sysconf(_SC_PAGESIZE);
     /* [PROT_NONE][read/write][PROT_NONE]: a read one byte past either end of the middle
      * page faults, which kills this test process and fails the test. */
-    uint8_t *map = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                        -1, 0);
+    uint8_t *map = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     cr_assert_neq(map, MAP_FAILED);
     cr_assert_eq(mprotect(map, page, PROT_NONE), 0);
     cr_assert_eq(mprotect(map + 2 * page, page, PROT_NONE), 0);
@@ -389,8 +361,8 @@ Test(scan, buffer_against_guard_pages)
 
 /* k->cols and k->pick on buf[ls..le) of a buffer scanned by k, against a byte loop over
  * buf itself: the TAB count, the first min(kk, count) TAB offsets, and picked ones. */
-static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *tabs, uint32_t ls, uint32_t le,
-                       size_t kk, const char *what)
+static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *tabs, uint32_t ls,
+                       uint32_t le, size_t kk, const char *what)
 {
     uint32_t want[4096], got[4096 + CFS_COLS_SLACK];
     cr_assert_leq(kk, 4096);
@@ -401,10 +373,11 @@ static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *
             count++;
         }
     const size_t n = k->cols(tabs, ls, le, kk, got);
-    cr_assert_eq(n, count, "%s: %s [%u, %u) k %zu: %zu TABs, expected %zu", k->name, what, ls, le, kk, n, count);
+    cr_assert_eq(n, count, "%s: %s [%u, %u) k %zu: %zu TABs, expected %zu", k->name, what, ls, le, kk, n,
+                 count);
     for (size_t i = 0; i < kk && i < count; i++)
-        cr_assert_eq(got[i], want[i], "%s: %s [%u, %u) k %zu: TAB %zu at %u, expected %u", k->name, what, ls, le,
-                     kk, i, got[i], want[i]);
+        cr_assert_eq(got[i], want[i], "%s: %s [%u, %u) k %zu: TAB %zu at %u, expected %u", k->name, what, ls,
+                     le, kk, i, got[i], want[i]);
     /* pick: every third TAB number below kk + 2 (some past the line's TABs), each found
      * at its own index, the others left alone */
     uint8_t pk[256];
@@ -412,14 +385,15 @@ static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *
     for (size_t t = kk % 3; t < kk + 2 && t < 256 && npk < sizeof pk; t += 3) pk[npk++] = (uint8_t)t;
     for (size_t i = 0; i < 260; i++) got[i] = CANARY;
     const size_t np = k->pick(tabs, ls, le, pk, npk, got);
-    cr_assert_eq(np, count, "%s: %s [%u, %u): pick counted %zu TABs, expected %zu", k->name, what, ls, le, np, count);
+    cr_assert_eq(np, count, "%s: %s [%u, %u): pick counted %zu TABs, expected %zu", k->name, what, ls, le, np,
+                 count);
     size_t j = 0;
     for (size_t t = 0; t < 258; t++) {
         int wanted = j < npk && pk[j] == t;
         j += wanted;
         uint32_t expect = wanted && t < count ? want[t] : CANARY;
-        cr_assert_eq(got[t], expect, "%s: %s [%u, %u): pick of TAB %zu gave %u, expected %u", k->name, what, ls, le,
-                     t, got[t], expect);
+        cr_assert_eq(got[t], expect, "%s: %s [%u, %u): pick of TAB %zu gave %u, expected %u", k->name, what,
+                     ls, le, t, got[t], expect);
     }
 }
 
@@ -529,8 +503,7 @@ Test(dispatch, table_order_and_lookup)
     static const char *const expect[] = {"scalar"};
 #endif
     cr_assert_eq(count, sizeof expect / sizeof expect[0]);
-    for (size_t i = 0; i < count; i++)
-        cr_assert_str_eq(table[i].name, expect[i]);
+    for (size_t i = 0; i < count; i++) cr_assert_str_eq(table[i].name, expect[i]);
     cr_assert_eq(table[count - 1].required, 0, "scalar must need no feature");
     cr_assert_eq(table[count - 1].scan, cfs_scan_scalar);
 
@@ -645,8 +618,7 @@ Test(dispatch, select_unsupported_kernel_is_an_error)
     const unsigned features = cfs_cpu_features();
     const cfs_kernel *missing = NULL;
     for (size_t i = 0; i < count && missing == NULL; i++)
-        if ((table[i].required & ~features) != 0)
-            missing = &table[i];
+        if ((table[i].required & ~features) != 0) missing = &table[i];
     if (missing == NULL) {
         cr_log_info("every compiled kernel runs here; nothing unsupported to select");
         cr_assert_null(cfs_kernel_by_name("neon-or-other"));
@@ -669,8 +641,7 @@ int main(int argc, char *argv[])
         const cfs_kernel *table = cfs_kernel_table(&count);
         const cfs_kernel *k = NULL;
         for (size_t i = 0; i < count; i++)
-            if (strcmp(table[i].name, want) == 0)
-                k = &table[i];
+            if (strcmp(table[i].name, want) == 0) k = &table[i];
         bool known = false;
         for (size_t i = 0; i < sizeof all_kernel_names / sizeof all_kernel_names[0]; i++)
             known = known || strcmp(all_kernel_names[i], want) == 0;
@@ -690,8 +661,7 @@ int main(int argc, char *argv[])
     }
     struct criterion_test_set *tests = criterion_initialize();
     int result = 0;
-    if (criterion_handle_args(argc, argv, true))
-        result = !criterion_run_all_tests(tests);
+    if (criterion_handle_args(argc, argv, true)) result = !criterion_run_all_tests(tests);
     criterion_finalize(tests);
     return result;
 }

@@ -81,7 +81,8 @@ Test(long_lines, truncated_stream_bytes_same_on_every_path)
     cr_assert(buf);
     o += (size_t)sprintf(buf, "#Version: 1.0\n#Fields: date time x-edge-location sc-status cs-uri-stem\n");
     for (int i = 0; o + 128 < cap; i++)
-        o += (size_t)sprintf(buf + o, "2026-11-01\t10:00:%02d\tLAX3\t200\t/a/%d/%u\n", i % 60, i, (unsigned)(i * 2654435761u));
+        o += (size_t)sprintf(buf + o, "2026-11-01\t10:00:%02d\tLAX3\t200\t/a/%d/%u\n", i % 60, i,
+                             (unsigned)(i * 2654435761u));
     size_t gzn;
     char *gz = tu_gzip(buf, o, &gzn);
     char *cut = tu_write(dir, "cut.log.gz", gz, gzn * 6 / 10);
@@ -105,8 +106,10 @@ Test(long_lines, truncated_stream_bytes_same_on_every_path)
     cr_expect_eq(trunc[0], 1, "the cut-off line is rejected as truncated");
     cr_expect_eq(trunc[1], 1, "the cut-off line is rejected as truncated (blocks)");
     cr_expect_eq(lines[1], lines[0], "lines: blocks %.0f, one piece at a time %.0f", lines[1], lines[0]);
-    cr_expect_eq(bytes[1], bytes[0], "bytes_decoded: blocks %.0f, one piece at a time %.0f", bytes[1], bytes[0]);
-    cr_expect(bytes[0] > 0 && bytes[0] < (double)o, "some bytes decoded before the cut: %.0f of %zu", bytes[0], o);
+    cr_expect_eq(bytes[1], bytes[0], "bytes_decoded: blocks %.0f, one piece at a time %.0f", bytes[1],
+                 bytes[0]);
+    cr_expect(bytes[0] > 0 && bytes[0] < (double)o, "some bytes decoded before the cut: %.0f of %zu",
+              bytes[0], o);
     free(cut);
     free(gz);
     free(buf);

@@ -27,7 +27,8 @@ const char *__lsan_default_suppressions(void) { return "leak:libcriterion.so\n";
 /* No ASan quarantine: it keeps freed memory resident (a no-op without ASan). */
 #define ENV "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
 
-#define F12 "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n"
+#define F12 \
+    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n"
 
 static const char *cfscan(void)
 {
@@ -54,9 +55,10 @@ static char *write_distinct_hosts(const char *dir, int n)
     cr_assert(b);
     o += (size_t)snprintf(b, cap, "%s", F12);
     for (int i = 0; i < n; i++)
-        o += (size_t)snprintf(b + o, cap - o,
-                              "2026-11-01\t10:%02d:%02d\tIAD89-C1\t512\t198.51.%d.%d\tGET\thost-%07d.example.com\t/p/%d\t403\t-\tcurl\t-\n",
-                              (i / 60) % 60, i % 60, (i >> 8) & 255, i & 255, i, i % 97);
+        o += (size_t)snprintf(
+            b + o, cap - o,
+            "2026-11-01\t10:%02d:%02d\tIAD89-C1\t512\t198.51.%d.%d\tGET\thost-%07d.example.com\t/p/%d\t403\t-\tcurl\t-\n",
+            (i / 60) % 60, i % 60, (i >> 8) & 255, i & 255, i, i % 97);
     char *p = tu_write(dir, "hosts.log", b, o);
     free(b);
     return p;
@@ -179,7 +181,8 @@ Test(budget, the_same_input_fits_a_larger_budget_and_merge_is_bounded_too, .time
     cr_assert(strstr(e, "8388608"), "%s", e);
     free(e);
 
-    snprintf(cmd, sizeof cmd, "%s exec %s scan -q -j2 --memory-limit 1G --format json -o %s %s", ENV, cfscan(), sum, in);
+    snprintf(cmd, sizeof cmd, "%s exec %s scan -q -j2 --memory-limit 1G --format json -o %s %s", ENV,
+             cfscan(), sum, in);
     rc = run_rss(cmd, out, err, &rss);
     e = tu_read(err, NULL);
     cr_assert_eq(rc, 0, "exit %d, stderr: %s", rc, e ? e : "");

@@ -138,7 +138,8 @@ Test(merge_dedupe, missing_part_is_named_as_missing)
     const char *const extra[] = {"", "--dedupe", "--expect 2"};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
         char *err = NULL;
-        int rc = tu_sh(NULL, &err, "cd %s && %s merge A Typo %s -o M -q >/dev/null", g_dir, tu_prog("cfscan"), extra[i]);
+        int rc = tu_sh(NULL, &err, "cd %s && %s merge A Typo %s -o M -q >/dev/null", g_dir, tu_prog("cfscan"),
+                       extra[i]);
         cr_assert_eq(rc, 4, "%s: exit %d: %s", extra[i], rc, err ? err : "");
         cr_assert(strstr(err, "Typo/state.cfs: No such file or directory"), "%s: %s", extra[i], err);
         cr_assert(!strstr(err, "inputs.cfm"), "%s: %s", extra[i], err);

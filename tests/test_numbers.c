@@ -17,8 +17,7 @@ static void expect_u64(const char *s, uint64_t want)
 {
     uint64_t v = 12345;
     cr_assert_eq(cfs_parse_u64(s, strlen(s), &v), 0, "'%s' refused", s);
-    cr_assert_eq(v, want, "'%s' -> %llu, expected %llu", s, (unsigned long long)v,
-                 (unsigned long long)want);
+    cr_assert_eq(v, want, "'%s' -> %llu, expected %llu", s, (unsigned long long)v, (unsigned long long)want);
 }
 
 static void reject_u64(const char *s)
@@ -94,11 +93,11 @@ Test(parse_millis, values)
     expect_ms("0", 0);
     expect_ms("0.000", 0);
     expect_ms("0.001", 1);
-    expect_ms("0.0001", 0);     /* fourth decimal truncated */
-    expect_ms("0.0019", 1);     /* truncated, not rounded */
+    expect_ms("0.0001", 0); /* fourth decimal truncated */
+    expect_ms("0.0019", 1); /* truncated, not rounded */
     expect_ms("1.999999", 1999);
     expect_ms("10.010", 10010);
-    expect_ms("0012.5", 12500); /* leading zeros are digits like any other */
+    expect_ms("0012.5", 12500);            /* leading zeros are digits like any other */
     expect_ms("4294967.295", 4294967295u); /* UINT32_MAX ms exactly */
     expect_ms("4294967", 4294967000u);
 }
@@ -109,8 +108,8 @@ Test(parse_millis, rejections)
     reject_ms("-");
     reject_ms("-1");
     reject_ms("+1");
-    reject_ms(".5");  /* CloudFront always writes the leading digit */
-    reject_ms("5.");  /* and at least one decimal after a point */
+    reject_ms(".5"); /* CloudFront always writes the leading digit */
+    reject_ms("5."); /* and at least one decimal after a point */
     reject_ms(".");
     reject_ms("1e3");
     reject_ms("1.5e3");
@@ -179,8 +178,8 @@ Test(days_from_civil, consecutive_days)
             for (unsigned d = 1; d <= last; d++) {
                 const int64_t got = cfs_days_from_civil(y, m, d);
                 if (got != expect)
-                    cr_assert_fail("%04d-%02u-%02u -> %lld, expected %lld", y, m, d,
-                                   (long long)got, (long long)expect);
+                    cr_assert_fail("%04d-%02u-%02u -> %lld, expected %lld", y, m, d, (long long)got,
+                                   (long long)expect);
                 expect++;
             }
         }
@@ -196,17 +195,14 @@ Test(days_from_civil, consecutive_days)
 static void expect_dt(const char *d, const char *t, int64_t want)
 {
     int64_t v = 42;
-    cr_assert_eq(cfs_parse_date_time(d, strlen(d), t, strlen(t), &v), 0, "'%s %s' refused", d,
-                 t);
-    cr_assert_eq(v, want, "'%s %s' -> %lld, expected %lld", d, t, (long long)v,
-                 (long long)want);
+    cr_assert_eq(cfs_parse_date_time(d, strlen(d), t, strlen(t), &v), 0, "'%s %s' refused", d, t);
+    cr_assert_eq(v, want, "'%s %s' -> %lld, expected %lld", d, t, (long long)v, (long long)want);
 }
 
 static void reject_dt(const char *d, const char *t)
 {
     int64_t v = 42;
-    cr_assert_eq(cfs_parse_date_time(d, strlen(d), t, strlen(t), &v), -1, "'%s %s' accepted", d,
-                 t);
+    cr_assert_eq(cfs_parse_date_time(d, strlen(d), t, strlen(t), &v), -1, "'%s %s' accepted", d, t);
     cr_assert_eq(v, 42, "'%s %s': output written on failure", d, t);
 }
 
@@ -216,9 +212,9 @@ Test(parse_date_time, hand_checked)
     expect_dt("2019-12-04", "21:02:31", 1575493351);
     expect_dt("1970-01-01", "00:00:00", 0);
     expect_dt("1969-12-31", "23:59:59", -1);
-    expect_dt("2024-02-29", "12:00:00", 1709208000);  /* leap day */
-    expect_dt("2000-02-29", "23:59:59", 951868799);   /* 2000 is leap (divisible by 400) */
-    expect_dt("2038-01-19", "03:14:08", 2147483648);  /* first second past INT32_MAX */
+    expect_dt("2024-02-29", "12:00:00", 1709208000); /* leap day */
+    expect_dt("2000-02-29", "23:59:59", 951868799);  /* 2000 is leap (divisible by 400) */
+    expect_dt("2038-01-19", "03:14:08", 2147483648); /* first second past INT32_MAX */
     expect_dt("2100-03-01", "00:00:00", 4107542400);
     expect_dt("9999-12-31", "23:59:59", 253402300799);
     expect_dt("1900-03-01", "00:00:00", -2203891200);
@@ -312,14 +308,12 @@ Test(parse_date_time, random_against_timegm)
         if (ok) {
             valid++;
             if (rc != 0 || got != (int64_t)oracle)
-                cr_assert_fail("seed %llu: '%s %s' -> rc %d, %lld; timegm %lld",
-                               (unsigned long long)seed, d, t, rc, (long long)got,
-                               (long long)oracle);
+                cr_assert_fail("seed %llu: '%s %s' -> rc %d, %lld; timegm %lld", (unsigned long long)seed, d,
+                               t, rc, (long long)got, (long long)oracle);
         } else {
             invalid++;
             if (rc != -1)
-                cr_assert_fail("seed %llu: invalid '%s %s' accepted", (unsigned long long)seed,
-                               d, t);
+                cr_assert_fail("seed %llu: invalid '%s %s' accepted", (unsigned long long)seed, d, t);
         }
     }
     /* about 2% of random days 29..31 do not exist; both kinds must have been exercised */

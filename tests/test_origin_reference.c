@@ -30,15 +30,21 @@ static const char *g_uri;
 /* One line: status, result type (edge, response and detailed alike), protocol,
  * time-taken and time-to-first-byte in ms, request id.  An Error 403 gets CloudFront's
  * HTML page (text/html), as §5.1 describes the edge's own 403. */
-static void lb_line(logbuf *b, const char *status, const char *result, const char *proto,
-                    unsigned tt_ms, unsigned ttfb_ms, const char *id)
+static void lb_line(logbuf *b, const char *status, const char *result, const char *proto, unsigned tt_ms,
+                    unsigned ttfb_ms, const char *id)
 {
     char tt[32], fb[32];
     snprintf(tt, sizeof tt, "%u.%03u", tt_ms / 1000, tt_ms % 1000);
     snprintf(fb, sizeof fb, "%u.%03u", ttfb_ms / 1000, ttfb_ms % 1000);
-    tu_kv o[] = {{"sc-status", status}, {"x-edge-result-type", result}, {"x-edge-response-result-type", result},
-                 {"x-edge-detailed-result-type", result}, {"x-edge-request-id", id}, {"cs-protocol", proto},
-                 {"time-taken", tt}, {"time-to-first-byte", fb}, {"cs-uri-stem", g_uri ? g_uri : "/index.html"},
+    tu_kv o[] = {{"sc-status", status},
+                 {"x-edge-result-type", result},
+                 {"x-edge-response-result-type", result},
+                 {"x-edge-detailed-result-type", result},
+                 {"x-edge-request-id", id},
+                 {"cs-protocol", proto},
+                 {"time-taken", tt},
+                 {"time-to-first-byte", fb},
+                 {"cs-uri-stem", g_uri ? g_uri : "/index.html"},
                  {NULL, NULL}};
     tu_log_line_omit(&b->t, ttfb_omitted(b), NULL, o);
 }
@@ -156,8 +162,8 @@ Test(origin_reference, provisional_403s_judged_by_ttfb)
     mixed_lines(&b);
     char *log = write_log(&b);
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s requests %s -q --status 403 --fields x-edge-request-id",
-             tu_prog("cfscan"), log);
+    snprintf(cmd, sizeof cmd, "%s requests %s -q --status 403 --fields x-edge-request-id", tu_prog("cfscan"),
+             log);
     char *tsv = run_ok(cmd);
     cr_expect_str_eq(row(tsv, "E1"), "waf_block\tlikely\tlatency_edge_waf", "%s", tsv);
     cr_expect_str_eq(row(tsv, "E2"), "origin_custom\tlikely\tlatency_origin_custom", "%s", tsv);

@@ -179,8 +179,8 @@ typedef struct jset {
     size_t nall;
     jsec sec[8];
     size_t nsec;
-    int status;       /* exit status of the reader */
-    char err[4096];   /* start of its stderr */
+    int status;     /* exit status of the reader */
+    char err[4096]; /* start of its stderr */
 } jset;
 
 static char *slurp(FILE *f)
@@ -206,8 +206,8 @@ static jset run_readers(const char *modes, const char *file)
     memset(&r, 0, sizeof r);
     char errpath[600], cmd[2048];
     snprintf(errpath, sizeof errpath, "%s/reader-stderr.txt", g_dir);
-    snprintf(cmd, sizeof cmd, "node '%s/tests/js/read_parquet.mjs' %s '%s' 2>'%s'",
-             CFS_SOURCE_DIR, modes, file, errpath);
+    snprintf(cmd, sizeof cmd, "node '%s/tests/js/read_parquet.mjs' %s '%s' 2>'%s'", CFS_SOURCE_DIR, modes,
+             file, errpath);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p, "popen: %s", strerror(errno));
     r.text = slurp(p);
@@ -246,8 +246,7 @@ static jset run_readers(const char *modes, const char *file)
 static jset readers(const char *modes, const char *file)
 {
     jset r = run_readers(modes, file);
-    cr_assert_eq(r.status, 0, "reader %s failed on %s (exit %d):\n%s", modes, file, r.status,
-                 r.err);
+    cr_assert_eq(r.status, 0, "reader %s failed on %s (exit %d):\n%s", modes, file, r.status, r.err);
     return r;
 }
 
@@ -327,10 +326,9 @@ static void set_str(val *v, const char *s)
 /* The main table: every type, REQUIRED and OPTIONAL, dictionary and plain strings. */
 enum { C_ID, C_BIG, C_RATIO, C_EDGE, C_URI, C_TS, C_OK, C_RAW, NCOL };
 static const cfs_pq_column k_cols[NCOL] = {
-    {"id", CFS_PQ_INT32, 0, 0},      {"big", CFS_PQ_INT64, 1, 0},
-    {"ratio", CFS_PQ_DOUBLE, 1, 0},  {"edge", CFS_PQ_STRING, 1, 1},
-    {"uri", CFS_PQ_STRING, 0, 0},    {"ts", CFS_PQ_TIMESTAMP_MS, 0, 0},
-    {"ok", CFS_PQ_BOOL, 1, 0},       {"raw", CFS_PQ_BINARY, 1, 0},
+    {"id", CFS_PQ_INT32, 0, 0},    {"big", CFS_PQ_INT64, 1, 0},  {"ratio", CFS_PQ_DOUBLE, 1, 0},
+    {"edge", CFS_PQ_STRING, 1, 1}, {"uri", CFS_PQ_STRING, 0, 0}, {"ts", CFS_PQ_TIMESTAMP_MS, 0, 0},
+    {"ok", CFS_PQ_BOOL, 1, 0},     {"raw", CFS_PQ_BINARY, 1, 0},
 };
 static const char *const k_edges[5] = {"IAD89-C1", "FRA56-P2", "", "NRT12-C3",
                                        "LHR61-P1 \xc3\xa9\xe2\x82\xac"}; /* "é€": UTF-8 */
@@ -404,18 +402,17 @@ static void check_rows(const jsec *s, uint64_t nrows)
     cr_assert_eq(s->nrows, nrows, "%s: %zu rows, wrote %" PRIu64, s->mode, s->nrows, nrows);
     char buf[600];
     for (uint64_t i = 0; i < nrows; i++) {
-        cr_assert_eq(s->rows[i].n, (size_t)NCOL, "%s row %" PRIu64 ": %zu columns", s->mode, i,
-                     s->rows[i].n);
+        cr_assert_eq(s->rows[i].n, (size_t)NCOL, "%s row %" PRIu64 ": %zu columns", s->mode, i, s->rows[i].n);
         for (int c = 0; c < NCOL; c++) {
             val v = value_of(c, i);
             const char *want = token_of(k_cols[c].type, &v, buf);
             const jtok *got = &s->rows[i].t[c];
             if (!want)
-                cr_assert_null(got->s, "%s row %" PRIu64 " %s: want null, got %s", s->mode, i,
-                               k_cols[c].name, got->s);
+                cr_assert_null(got->s, "%s row %" PRIu64 " %s: want null, got %s", s->mode, i, k_cols[c].name,
+                               got->s);
             else
-                cr_assert(tok_is(got, want), "%s row %" PRIu64 " %s: want %s, got %s", s->mode,
-                          i, k_cols[c].name, want, got->s ? got->s : "null");
+                cr_assert(tok_is(got, want), "%s row %" PRIu64 " %s: want %s, got %s", s->mode, i,
+                          k_cols[c].name, want, got->s ? got->s : "null");
         }
     }
 }
@@ -428,25 +425,27 @@ Test(parquet, thrift_compact_bytes)
     cfs_tc t;
     cfs_tc_init(&t);
     cfs_tc_struct_begin(&t);
-    cfs_tc_field_i32(&t, 1, 1);        /* 0x15 (delta 1, i32), zigzag 1 = 0x02 */
-    cfs_tc_field_i64(&t, 3, -1);       /* 0x26 (delta 2, i64), zigzag -1 = 0x01 */
-    cfs_tc_field_i32(&t, 20, 300);     /* delta 17: 0x05, zigzag 20 = 0x28, 600 = d8 04 */
-    cfs_tc_field_bool(&t, 21, 1);      /* 0x11 */
-    cfs_tc_field_bool(&t, 22, 0);      /* 0x12 */
-    cfs_tc_field_list(&t, 23, CFS_TC_I32, 2); /* 0x19, header 0x25 */
-    cfs_tc_i32(&t, -64);               /* zigzag 127 = 0x7f */
-    cfs_tc_i32(&t, 64);                /* zigzag 128 = 0x80 0x01 */
+    cfs_tc_field_i32(&t, 1, 1);                   /* 0x15 (delta 1, i32), zigzag 1 = 0x02 */
+    cfs_tc_field_i64(&t, 3, -1);                  /* 0x26 (delta 2, i64), zigzag -1 = 0x01 */
+    cfs_tc_field_i32(&t, 20, 300);                /* delta 17: 0x05, zigzag 20 = 0x28, 600 = d8 04 */
+    cfs_tc_field_bool(&t, 21, 1);                 /* 0x11 */
+    cfs_tc_field_bool(&t, 22, 0);                 /* 0x12 */
+    cfs_tc_field_list(&t, 23, CFS_TC_I32, 2);     /* 0x19, header 0x25 */
+    cfs_tc_i32(&t, -64);                          /* zigzag 127 = 0x7f */
+    cfs_tc_i32(&t, 64);                           /* zigzag 128 = 0x80 0x01 */
     cfs_tc_field_list(&t, 24, CFS_TC_BINARY, 15); /* 0x19, 0xf8, size 0x0f */
     for (int i = 0; i < 15; i++) cfs_tc_binary(&t, "ab", i == 0 ? 2 : 0); /* 02 61 62, 00... */
-    cfs_tc_field_struct(&t, 2);        /* backwards: 0x0c, zigzag 2 = 0x04 */
+    cfs_tc_field_struct(&t, 2);         /* backwards: 0x0c, zigzag 2 = 0x04 */
     cfs_tc_field_binary(&t, 4, "x", 1); /* 0x48, 01 78 */
-    cfs_tc_struct_end(&t);             /* 00 */
-    cfs_tc_struct_end(&t);             /* 00 */
+    cfs_tc_struct_end(&t);              /* 00 */
+    cfs_tc_struct_end(&t);              /* 00 */
+    /* clang-format off */
     static const uint8_t want[] = {
         0x15, 0x02, 0x26, 0x01, 0x05, 0x28, 0xd8, 0x04, 0x11, 0x12, 0x19, 0x25, 0x7f,
         0x80, 0x01, 0x19, 0xf8, 0x0f, 0x02, 0x61, 0x62, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0x0c, 0x04, 0x48, 0x01, 0x78, 0x00, 0x00,
     };
+    /* clang-format on */
     cr_assert_eq(t.failed, 0);
     cr_assert_eq(t.depth, 0);
     cr_assert_eq(t.n, sizeof want, "got %zu bytes", t.n);
@@ -479,25 +478,24 @@ Test(parquet, main_table_values_and_types)
 
     /* TIMESTAMP(isAdjustedToUTC=true, MILLIS) is TIMESTAMP WITH TIME ZONE in DuckDB (an
      * unadjusted one would be plain TIMESTAMP); unannotated BYTE_ARRAY is BLOB. */
-    static const char *const duck[NCOL] = {"INTEGER", "BIGINT", "DOUBLE", "VARCHAR",
-                                           "VARCHAR", "TIMESTAMP WITH TIME ZONE", "BOOLEAN",
-                                           "BLOB"};
+    static const char *const duck[NCOL] = {
+        "INTEGER", "BIGINT", "DOUBLE", "VARCHAR", "VARCHAR", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BLOB"};
     const jsec *d = sec(&r, "duckdb-describe");
     cr_assert_eq(d->nrows, (size_t)NCOL);
     for (int c = 0; c < NCOL; c++) {
         cr_assert(tok_is(&d->rows[c].t[0], k_cols[c].name));
-        cr_assert(tok_is(&d->rows[c].t[1], duck[c]), "%s: DuckDB type %s, want %s",
-                  k_cols[c].name, d->rows[c].t[1].s, duck[c]);
+        cr_assert(tok_is(&d->rows[c].t[1], duck[c]), "%s: DuckDB type %s, want %s", k_cols[c].name,
+                  d->rows[c].t[1].s, duck[c]);
     }
 
     /* the footer as hyparquet parses it: counts, created_by, types and annotations */
     const jsec *m = sec(&r, "hyparquet-meta");
     cr_assert_eq(m->nrows, (size_t)NCOL + 1);
-    cr_assert(tok_is(&m->rows[0].t[1], "1"));     /* version */
-    cr_assert(tok_is(&m->rows[0].t[2], "3000"));  /* num_rows */
-    cr_assert(tok_is(&m->rows[0].t[3], "3"));     /* row groups */
+    cr_assert(tok_is(&m->rows[0].t[1], "1"));    /* version */
+    cr_assert(tok_is(&m->rows[0].t[2], "3000")); /* num_rows */
+    cr_assert(tok_is(&m->rows[0].t[3], "3"));    /* row groups */
     cr_assert(m->rows[0].t[4].s && strncmp(m->rows[0].t[4].s, "cfscan version ", 15) == 0);
-    static const char *const phys[NCOL] = {"INT32", "INT64", "DOUBLE", "BYTE_ARRAY",
+    static const char *const phys[NCOL] = {"INT32",      "INT64", "DOUBLE",  "BYTE_ARRAY",
                                            "BYTE_ARRAY", "INT64", "BOOLEAN", "BYTE_ARRAY"};
     for (int c = 0; c < NCOL; c++) {
         const jrow *e = &m->rows[c + 1];
@@ -525,8 +523,9 @@ static int64_t parse_ts(const char *s)
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     int used = 0;
-    cr_assert_eq(sscanf(s, "%d-%d-%d %d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used), 6, "timestamp %s", s);
+    cr_assert_eq(sscanf(s, "%d-%d-%d %d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                        &tm.tm_min, &tm.tm_sec, &used),
+                 6, "timestamp %s", s);
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     int64_t ms = (int64_t)timegm(&tm) * 1000;
@@ -550,8 +549,7 @@ static int bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
  * DuckDB's parquet_metadata() renders them (duck: [rg, col, path, type, num_values, min,
  * max, null_count, ...]) and as hyparquet decodes them (hy: [rg, col, null_count, min,
  * max], tokens as in rows). */
-static void check_stats(const jrow *duck, const jrow *hy, cfs_pq_type type, const val *vals,
-                        size_t n)
+static void check_stats(const jrow *duck, const jrow *hy, cfs_pq_type type, const val *vals, size_t n)
 {
     int have = 0;
     uint64_t nulls = 0;
@@ -583,8 +581,7 @@ static void check_stats(const jrow *duck, const jrow *hy, cfs_pq_type type, cons
     if (type == CFS_PQ_DOUBLE && have && lo.d == 0) lo.d = -0.0;
     if (type == CFS_PQ_DOUBLE && have && hi.d == 0) hi.d = 0.0;
     /* strings over 64 bytes are left out of the statistics */
-    if (have && (type == CFS_PQ_STRING || type == CFS_PQ_BINARY) && (lo.n > 64 || hi.n > 64))
-        have = 0;
+    if (have && (type == CFS_PQ_STRING || type == CFS_PQ_BINARY) && (lo.n > 64 || hi.n > 64)) have = 0;
     const char *col = duck->t[2].s;
     char want[600];
 
@@ -592,13 +589,13 @@ static void check_stats(const jrow *duck, const jrow *hy, cfs_pq_type type, cons
     snprintf(want, sizeof want, "%" PRIu64, nulls);
     cr_assert(tok_is(&hy->t[2], want), "%s: null_count %s, want %s", col, hy->t[2].s, want);
     if (have) {
-        cr_assert(tok_is(&hy->t[3], token_of(type, &lo, want)), "%s: hyparquet min %s, want %s",
-                  col, hy->t[3].s, want);
-        cr_assert(tok_is(&hy->t[4], token_of(type, &hi, want)), "%s: hyparquet max %s, want %s",
-                  col, hy->t[4].s, want);
+        cr_assert(tok_is(&hy->t[3], token_of(type, &lo, want)), "%s: hyparquet min %s, want %s", col,
+                  hy->t[3].s, want);
+        cr_assert(tok_is(&hy->t[4], token_of(type, &hi, want)), "%s: hyparquet max %s, want %s", col,
+                  hy->t[4].s, want);
     } else {
-        cr_assert(!hy->t[3].s && !hy->t[4].s, "%s: hyparquet min/max %s %s, want none", col,
-                  hy->t[3].s, hy->t[4].s);
+        cr_assert(!hy->t[3].s && !hy->t[4].s, "%s: hyparquet min/max %s %s, want none", col, hy->t[3].s,
+                  hy->t[4].s);
     }
 
     /* DuckDB: its text rendering, parsed back */
@@ -616,16 +613,12 @@ static void check_stats(const jrow *duck, const jrow *hy, cfs_pq_type type, cons
          * hyparquet check above covers those */
         if (!isfinite(lo.d) || !isfinite(hi.d)) break;
         cr_assert(gmin->s && gmax->s, "%s: no min/max", col);
-        cr_assert_eq(double_bits(strtod(gmin->s, NULL)), double_bits(lo.d), "%s: min %s", col,
-                     gmin->s);
-        cr_assert_eq(double_bits(strtod(gmax->s, NULL)), double_bits(hi.d), "%s: max %s", col,
-                     gmax->s);
+        cr_assert_eq(double_bits(strtod(gmin->s, NULL)), double_bits(lo.d), "%s: min %s", col, gmin->s);
+        cr_assert_eq(double_bits(strtod(gmax->s, NULL)), double_bits(hi.d), "%s: max %s", col, gmax->s);
         break;
     case CFS_PQ_STRING: /* only valid UTF-8 here, so DuckDB prints the bytes as they are */
-        cr_assert(gmin->s && gmin->n == lo.n && memcmp(gmin->s, lo.s, lo.n) == 0, "%s: min %s",
-                  col, gmin->s);
-        cr_assert(gmax->s && gmax->n == hi.n && memcmp(gmax->s, hi.s, hi.n) == 0, "%s: max %s",
-                  col, gmax->s);
+        cr_assert(gmin->s && gmin->n == lo.n && memcmp(gmin->s, lo.s, lo.n) == 0, "%s: min %s", col, gmin->s);
+        cr_assert(gmax->s && gmax->n == hi.n && memcmp(gmax->s, hi.s, hi.n) == 0, "%s: max %s", col, gmax->s);
         break;
     case CFS_PQ_BINARY: /* DuckDB escapes BLOB bytes; presence only */
         cr_assert(gmin->s && gmax->s, "%s: no min/max", col);
@@ -680,8 +673,7 @@ Test(parquet, main_table_pages_and_statistics)
     }
     for (unsigned g = 0; g < 3; g++)
         for (unsigned c = 0; c < NCOL; c++) {
-            cr_assert_eq(values[g][c], MAIN_RG, "rg %u col %u: %" PRIu64 " values", g, c,
-                         values[g][c]);
+            cr_assert_eq(values[g][c], MAIN_RG, "rg %u col %u: %" PRIu64 " values", g, c, values[g][c]);
             cr_assert_eq(dict_pages[g][c], c == C_EDGE ? 1u : 0u);
         }
     /* 1000 values of ~30-byte strings or 8-byte numbers do not fit one 4 KiB page */
@@ -714,35 +706,50 @@ Test(parquet, main_table_pages_and_statistics)
  * NaN skipped, signed zeros, long strings left out, all-null chunks. */
 enum { S_I32, S_I64, S_STR, S_DICT, S_DBL, S_TS, S_BOOL, NS };
 static const cfs_pq_column k_scols[NS] = {
-    {"i32", CFS_PQ_INT32, 0, 0},  {"i64", CFS_PQ_INT64, 1, 0},
-    {"str", CFS_PQ_STRING, 1, 0}, {"dict", CFS_PQ_STRING, 1, 1},
-    {"dbl", CFS_PQ_DOUBLE, 1, 0}, {"ts", CFS_PQ_TIMESTAMP_MS, 0, 0},
+    {"i32", CFS_PQ_INT32, 0, 0},   {"i64", CFS_PQ_INT64, 1, 0},  {"str", CFS_PQ_STRING, 1, 0},
+    {"dict", CFS_PQ_STRING, 1, 1}, {"dbl", CFS_PQ_DOUBLE, 1, 0}, {"ts", CFS_PQ_TIMESTAMP_MS, 0, 0},
     {"flag", CFS_PQ_BOOL, 0, 0},
 };
 #define SROWS 15 /* three row groups of five */
 
 static val sval(int c, int r)
 {
-    static const int64_t i32[SROWS] = {3, -5, 4, 0, -1, INT32_MIN, INT32_MAX, 0, -7, 7,
-                                       1, 1, 1, 1, 1};
-    static const int64_t i64[SROWS] = {-1, 1, -2, 2, 0, INT64_MAX, -3, INT64_MIN, 5, 6,
-                                       9, 9, 9, 9, 9};
+    static const int64_t i32[SROWS] = {3, -5, 4, 0, -1, INT32_MIN, INT32_MAX, 0, -7, 7, 1, 1, 1, 1, 1};
+    static const int64_t i64[SROWS] = {-1, 1, -2, 2, 0, INT64_MAX, -3, INT64_MIN, 5, 6, 9, 9, 9, 9, 9};
     static const char *const str[SROWS] = {
-        "apple", "Zebra", "zoo", "\xc3\xa9" "clair", "apple", /* min Zebra, max éclair */
-        "b", NULL, "a", "bb", "ab",
-        NULL, NULL, NULL, NULL, NULL, /* all null: no min/max */
+        "apple",
+        "Zebra",
+        "zoo",
+        "\xc3\xa9"
+        "clair",
+        "apple", /* min Zebra, max éclair */
+        "b",
+        NULL,
+        "a",
+        "bb",
+        "ab",
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL, /* all null: no min/max */
     };
+    /* clang-format off */
     static const char *const dict[SROWS] = {
         "m", NULL, "\xc3\xa9", "M", NULL,
         "b", "LONG", "a", "c", "d", /* LONG: a 70-byte max, so no min/max */
         NULL, NULL, NULL, NULL, NULL,
     };
+    /* clang-format on */
     static const double dbl[SROWS] = {0.0, 0, 1.5, -2.25, 0.0, 0.0, -0.0, 0.0, -0.0, 0.0};
     val v;
     memset(&v, 0, sizeof v);
     switch (c) {
     case S_I32: v.i = i32[r]; break;
-    case S_I64: v.i = i64[r]; v.null = r == 4; break;
+    case S_I64:
+        v.i = i64[r];
+        v.null = r == 4;
+        break;
     case S_STR:
         if (!str[r]) v.null = 1;
         else set_str(&v, str[r]);
@@ -794,12 +801,13 @@ Test(parquet, statistics_ordering_rules)
     cr_assert(tok_is(&d[1 * NS + S_I32].t[5], "-2147483648"));
     cr_assert(tok_is(&d[1 * NS + S_I64].t[6], "9223372036854775807"));
     cr_assert(tok_is(&d[0 * NS + S_STR].t[5], "Zebra"));
-    cr_assert(tok_is(&d[0 * NS + S_STR].t[6], "\xc3\xa9" "clair"));
+    cr_assert(tok_is(&d[0 * NS + S_STR].t[6], "\xc3\xa9"
+                                              "clair"));
     cr_assert(tok_is(&d[0 * NS + S_DICT].t[5], "M"));
     cr_assert(tok_is(&d[0 * NS + S_DICT].t[6], "\xc3\xa9"));
     cr_assert(tok_is(&d[0 * NS + S_DBL].t[5], "-2.25") && tok_is(&d[0 * NS + S_DBL].t[6], "1.5"));
     cr_assert(tok_is(&d[1 * NS + S_DBL].t[5], "-0.0") && tok_is(&d[1 * NS + S_DBL].t[6], "0.0"));
-    cr_assert_null(d[2 * NS + S_DBL].t[5].s); /* NaN only */
+    cr_assert_null(d[2 * NS + S_DBL].t[5].s);                              /* NaN only */
     cr_assert(tok_is(&hs->rows[1 * NS + S_DBL].t[3], "8000000000000000")); /* -0.0 */
 
     /* and the values themselves survive, through both readers */
@@ -813,9 +821,8 @@ Test(parquet, statistics_ordering_rules)
                 val v = sval(c, i);
                 const char *want = token_of(k_scols[c].type, &v, buf);
                 const jtok *got = &s->rows[i].t[c];
-                cr_assert(want ? tok_is(got, want) : got->s == NULL, "%s row %d col %s: %s vs %s",
-                          modes[k], i, k_scols[c].name, want ? want : "null",
-                          got->s ? got->s : "null");
+                cr_assert(want ? tok_is(got, want) : got->s == NULL, "%s row %d col %s: %s vs %s", modes[k],
+                          i, k_scols[c].name, want ? want : "null", got->s ? got->s : "null");
             }
     }
     jset_free(&r);
@@ -970,8 +977,9 @@ Test(parquet, dictionary_falls_back_to_plain)
         for (int i = 0; i < 2000; i++) {
             hex_of((const uint8_t *)s, fallback_value(i, s), want);
             if (i % 10 == 9) cr_assert_null(rows->rows[i].t[0].s, "%s row %d", modes[k], i);
-            else cr_assert(tok_is(&rows->rows[i].t[0], want), "%s row %d: %s", modes[k], i,
-                           rows->rows[i].t[0].s);
+            else
+                cr_assert(tok_is(&rows->rows[i].t[0], want), "%s row %d: %s", modes[k], i,
+                          rows->rows[i].t[0].s);
             snprintf(want, sizeof want, "%d", i);
             cr_assert(tok_is(&rows->rows[i].t[1], want));
         }
@@ -1010,8 +1018,7 @@ Test(parquet, default_row_groups_and_pages)
     const jsec *m = sec(&r, "duckdb-meta");
     cr_assert_eq(m->nrows, 6u);
     for (int i = 0; i < 6; i++)
-        cr_assert(tok_is(&m->rows[i].t[11], i < 3 ? "131072" : "8928"), "rg rows %s",
-                  m->rows[i].t[11].s);
+        cr_assert(tok_is(&m->rows[i].t[11], i < 3 ? "131072" : "8928"), "rg rows %s", m->rows[i].t[11].s);
 
     const jsec *pg = sec(&r, "hyparquet-pages");
     unsigned body_pages = 0;
@@ -1079,7 +1086,10 @@ static val rnd_value(cfs_pq_type t, int64_t id)
     /* within DuckDB's range (it reads timestamps as int64 microseconds): +-317 years */
     case CFS_PQ_TIMESTAMP_MS: v.i = (int64_t)(h % 20000000000000ull) - 10000000000000LL; break;
     case CFS_PQ_DOUBLE: v.d = (double)(int64_t)h / 1e6; break;
-    case CFS_PQ_STRING: v.n = (size_t)sprintf((char *)v.s, "v%" PRId64 "-%.*s", id, (int)(id % 23), "abcdefghijklmnopqrstuvw"); break;
+    case CFS_PQ_STRING:
+        v.n = (size_t)sprintf((char *)v.s, "v%" PRId64 "-%.*s", id, (int)(id % 23),
+                              "abcdefghijklmnopqrstuvw");
+        break;
     case CFS_PQ_BINARY:
         v.n = (size_t)(id % 13);
         for (size_t k = 0; k < v.n; k++) v.s[k] = (uint8_t)(h >> (k % 8 * 8));
@@ -1094,9 +1104,11 @@ Test(parquet, random_tables)
     uint64_t seed = getenv("CFS_TEST_SEED") ? strtoull(getenv("CFS_TEST_SEED"), NULL, 0)
                                             : (uint64_t)time(NULL);
     cr_log_info("random_tables: CFS_TEST_SEED=%" PRIu64, seed);
+    /* clang-format off */
     static const cfs_pq_type types[RND_COLS] = {
         CFS_PQ_INT32, CFS_PQ_INT64, CFS_PQ_DOUBLE, CFS_PQ_STRING,
         CFS_PQ_STRING, CFS_PQ_TIMESTAMP_MS, CFS_PQ_BOOL, CFS_PQ_BINARY};
+    /* clang-format on */
     static const char *const names[RND_COLS] = {"a", "b", "c", "d", "e", "f", "g", "h"};
     int64_t *ids = malloc((size_t)RND_ROWS * RND_COLS * sizeof *ids);
     /* one table per run (a reader start-up costs more than the table); the seed varies
@@ -1123,8 +1135,7 @@ Test(parquet, random_tables)
         const char *path = tmp_path(round ? "rnd1.parquet" : "rnd0.parquet");
         cfs_pq_writer *w = NULL;
         char err[512];
-        cr_assert_eq(cfs_pq_open_opts(&w, path, cols, RND_COLS, &o, err, sizeof err), CFS_OK,
-                     "%s", err);
+        cr_assert_eq(cfs_pq_open_opts(&w, path, cols, RND_COLS, &o, err, sizeof err), CFS_OK, "%s", err);
         int64_t last[RND_COLS];
         for (int c = 0; c < RND_COLS; c++) last[c] = 0;
         for (int r = 0; r < RND_ROWS; r++) {
@@ -1154,8 +1165,8 @@ Test(parquet, random_tables)
                     const char *want = token_of(types[c], &v, buf);
                     const jtok *got = &sc->rows[r].t[c];
                     cr_assert(want ? tok_is(got, want) : got->s == NULL,
-                              "seed %" PRIu64 " round %d %s row %d col %d: want %s, got %s", seed,
-                              round, modes[k], r, c, want ? want : "null", got->s ? got->s : "null");
+                              "seed %" PRIu64 " round %d %s row %d col %d: want %s, got %s", seed, round,
+                              modes[k], r, c, want ? want : "null", got->s ? got->s : "null");
                 }
         }
         jset_free(&rr);
@@ -1198,8 +1209,7 @@ Test(parquet, wide_dictionary)
         cr_assert_eq(rows->nrows, (size_t)WIDE_ROWS);
         for (int i = 0; i < WIDE_ROWS; i++) {
             hex_of((const uint8_t *)s, wide_value(i, s), want);
-            cr_assert(tok_is(&rows->rows[i].t[0], want), "%s row %d: %s", modes[k], i,
-                      rows->rows[i].t[0].s);
+            cr_assert(tok_is(&rows->rows[i].t[0], want), "%s row %d: %s", modes[k], i, rows->rows[i].t[0].s);
             if ((i / 100) % 4 == 3) {
                 cr_assert_null(rows->rows[i].t[1].s, "%s row %d", modes[k], i);
             } else {
@@ -1291,12 +1301,18 @@ Test(parquet, misuse_is_reported_and_removes_the_file)
         cfs_pq_f64(w, 2, 1.0);
         cfs_pq_end_row(w);
         switch (k) {
-        case 0: cfs_pq_f64(w, 0, 1.0); break;           /* wrong type */
-        case 1: cfs_pq_null(w, 0); break;               /* null in REQUIRED */
-        case 2: cfs_pq_i64(w, 0, 1); cfs_pq_i64(w, 0, 2); break; /* twice */
-        case 3: cfs_pq_i64(w, 0, (int64_t)1 << 31); break;     /* out of INT32 range */
-        case 4: cfs_pq_i64(w, 0, 1); cfs_pq_end_row(w); break; /* REQUIRED "c" unset */
-        case 5: cfs_pq_i64(w, 7, 1); break;             /* no such column */
+        case 0: cfs_pq_f64(w, 0, 1.0); break; /* wrong type */
+        case 1: cfs_pq_null(w, 0); break;     /* null in REQUIRED */
+        case 2:
+            cfs_pq_i64(w, 0, 1);
+            cfs_pq_i64(w, 0, 2);
+            break;                                         /* twice */
+        case 3: cfs_pq_i64(w, 0, (int64_t)1 << 31); break; /* out of INT32 range */
+        case 4:
+            cfs_pq_i64(w, 0, 1);
+            cfs_pq_end_row(w);
+            break;                          /* REQUIRED "c" unset */
+        case 5: cfs_pq_i64(w, 7, 1); break; /* no such column */
         }
         cfs_pq_end_row(w);
         cr_assert_eq(cfs_pq_status(w), CFS_E_USAGE, "case %d", k);

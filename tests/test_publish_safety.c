@@ -17,7 +17,7 @@
 #include "tests/util.h"
 
 #define HDR                                                                                              \
-    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "   \
+    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "    \
     "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id " \
     "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "             \
     "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "            \
@@ -35,11 +35,12 @@ static char *g_dir, *g_log;
 
 static void line(FILE *f, int i, const char *ip, int status, const char *drt)
 {
-    fprintf(f,
-            "2026-11-01\t10:00:%02d\tFRA56-P2\t900\t%s\tGET\td1.cloudfront.net\t/v/%d.mp4\t%03d\t-\tcurl/8.0\t-\t-\t"
-            "Error\tR%02d\twww.example.com\thttps\t120\t0.001\t%s\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tError\t"
-            "HTTP/1.1\t-\t-\t5555\t0.001\t%s\ttext/html\t500\t-\t-\n",
-            i % 60, ip, i, status, i, k_xff, drt);
+    fprintf(
+        f,
+        "2026-11-01\t10:00:%02d\tFRA56-P2\t900\t%s\tGET\td1.cloudfront.net\t/v/%d.mp4\t%03d\t-\tcurl/8.0\t-\t-\t"
+        "Error\tR%02d\twww.example.com\thttps\t120\t0.001\t%s\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tError\t"
+        "HTTP/1.1\t-\t-\t5555\t0.001\t%s\ttext/html\t500\t-\t-\n",
+        i % 60, ip, i, status, i, k_xff, drt);
 }
 
 static void setup(void)
@@ -76,10 +77,10 @@ static int cfscan(const char *umask_s, const char *args, char **out, char **err)
     return tu_run(cmd, out, err);
 }
 
-static const char *const k_files[] = {"traffic.parquet", "latency.parquet", "distinct_clients.parquet",
+static const char *const k_files[] = {"traffic.parquet",  "latency.parquet",     "distinct_clients.parquet",
                                       "top_uris.parquet", "top_clients.parquet", "waf_rules.parquet",
-                                      "inputs.parquet", "report.txt", "report.json", "manifest.json",
-                                      "state.cfs", NULL};
+                                      "inputs.parquet",   "report.txt",          "report.json",
+                                      "manifest.json",    "state.cfs",           NULL};
 
 static char *at(const char *name)
 {
@@ -306,8 +307,10 @@ static double distinct_clients(const char *json)
     char e[256];
     cr_assert_eq(cfs_json_parse(&d, json, strlen(json), e, sizeof e), 0, "json: %s", e);
     double v = -1;
-    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&d), "forbidden.distributions.0.causes.0.distinct_clients"), &v),
-              "no distinct_clients in %s", json);
+    cr_assert(
+        cfs_json_num(cfs_json_path(cfs_json_root(&d), "forbidden.distributions.0.causes.0.distinct_clients"),
+                     &v),
+        "no distinct_clients in %s", json);
     cfs_json_doc_free(&d);
     return v;
 }
@@ -377,8 +380,8 @@ Test(publish, redact_clients_requests_rows)
     cr_assert(strstr(out, "\t203.0.113.0\t"), "%s", out);
     free(out);
     free(err);
-    rc = cfscan("022", "requests -q log.txt --redact-clients --status 200 --fields c-ip,x-forwarded-for", &out,
-                &err);
+    rc = cfscan("022", "requests -q log.txt --redact-clients --status 200 --fields c-ip,x-forwarded-for",
+                &out, &err);
     cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
     cr_assert_str_eq(out, "c-ip\tx-forwarded-for\tcause\tevidence\trule\tcandidates\n"
                           "192.0.2.0\t100.64.1.0,2001:db8:aaaa::\tnone\tnone\tnot_403\t-\n");
@@ -477,7 +480,7 @@ Test(redact, no_value_and_garbage)
     red("-", "-");
     red("", "-");
     red("garbage", "redacted");
-    red("192.0.2.17:443", "redacted");     /* not an address: never echoed */
+    red("192.0.2.17:443", "redacted"); /* not an address: never echoed */
     red("192.0.2.17 ", "redacted");
     red("1.2.3.4.5", "redacted");
     red("fe80::1%eth0", "redacted");

@@ -18,8 +18,10 @@ static void setup(void)
     g_dir = tu_mkdtemp();
     char cmd[1024], *err;
     /* 2 files per hour of different sizes: size order is not name order */
-    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 9 --dists 2 --days 1 --files-per-hour 2 --lines-per-file 60 "
-             "--format plain -j2", tu_prog("cfsgen"), g_dir);
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/gen --seed 9 --dists 2 --days 1 --files-per-hour 2 --lines-per-file 60 "
+             "--format plain -j2",
+             tu_prog("cfsgen"), g_dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     free(err);
 }
@@ -52,13 +54,15 @@ Test(requests_order, time_order_ties_by_input_then_line)
     char *want = sh("ls *.log | sort | awk '{print FILENAME_RANK++ \"\\t\" $0}' > ranks; "
                     "while IFS=\"$(printf '\\t')\" read k f; do awk -F'\\t' -v k=$k '!/^#/ && $9 == \"403\" "
                     "{print $1 \" \" $2 \"\\t\" k \"\\t\" FNR \"\\t\" $15}' \"$f\"; done < ranks | "
-                    "sort -t\"$(printf '\\t')\" -k1,1 -k2,2n -k3,3n | cut -f4; rm ranks%s", "");
+                    "sort -t\"$(printf '\\t')\" -k1,1 -k2,2n -k3,3n | cut -f4; rm ranks%s",
+                    "");
     cr_assert_gt(strlen(want), 1000);
     const char *variants[] = {"-j1", "-j2", "-j2 --split-above 4096", "-j1 --split-above 4096"};
     char *first = NULL;
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         char args[512];
-        snprintf(args, sizeof args, "%s requests *.log -q --status 403 --fields x-edge-request-id %s | tail -n +2 | cut -f1",
+        snprintf(args, sizeof args,
+                 "%s requests *.log -q --status 403 --fields x-edge-request-id %s | tail -n +2 | cut -f1",
                  prog, variants[i]);
         char *got = sh("%s", args);
         cr_expect_str_eq(got, want, "%s: not in time order", variants[i]);
@@ -67,8 +71,10 @@ Test(requests_order, time_order_ties_by_input_then_line)
     }
     /* rows spilled to a temporary file come back in the same order */
     char args[512];
-    snprintf(args, sizeof args, "CFS_REQUESTS_SPILL_BYTES=2048 %s requests *.log -q -j2 --status 403 "
-             "--fields x-edge-request-id | tail -n +2 | cut -f1", prog);
+    snprintf(args, sizeof args,
+             "CFS_REQUESTS_SPILL_BYTES=2048 %s requests *.log -q -j2 --status 403 "
+             "--fields x-edge-request-id | tail -n +2 | cut -f1",
+             prog);
     char *spilled = sh("%s", args);
     cr_expect_str_eq(spilled, want, "spilled rows out of order");
     free(spilled);
@@ -80,19 +86,27 @@ Test(requests_order, verdict_fields_and_waf_rule)
 {
     char *prog = tu_prog("cfscan");
     char args[1024];
-    snprintf(args, sizeof args, "%s requests *.log -q --waf-logs waf --status 403 "
-             "--fields x-edge-request-id,cause,waf_rule,evidence,rule,candidates", prog);
+    snprintf(args, sizeof args,
+             "%s requests *.log -q --waf-logs waf --status 403 "
+             "--fields x-edge-request-id,cause,waf_rule,evidence,rule,candidates",
+             prog);
     char *out = sh("%s", args);
     /* the chosen columns, then the four verdict columns as always */
-    const char *hdr = "x-edge-request-id\tcause\twaf_rule\tevidence\trule\tcandidates\tcause\tevidence\trule\tcandidates\n";
+    const char *hdr =
+        "x-edge-request-id\tcause\twaf_rule\tevidence\trule\tcandidates\tcause\tevidence\trule\tcandidates\n";
     cr_assert(strncmp(out, hdr, strlen(hdr)) == 0, "header: %.200s", out);
     int blocks = 0;
     for (char *line = strchr(out, '\n') + 1; *line;) {
         char *nl = strchr(line, '\n');
         *nl = 0;
-        char id[128], cause[64], waf[128], ev[32], rule[96], cand[256], cause2[64], ev2[32], rule2[96], cand2[256];
-        cr_assert_eq(sscanf(line, "%127[^\t]\t%63[^\t]\t%127[^\t]\t%31[^\t]\t%95[^\t]\t%255[^\t]\t%63[^\t]\t%31[^\t]\t%95[^\t]\t%255s",
-                            id, cause, waf, ev, rule, cand, cause2, ev2, rule2, cand2), 10, "%s", line);
+        char id[128], cause[64], waf[128], ev[32], rule[96], cand[256], cause2[64], ev2[32], rule2[96],
+            cand2[256];
+        cr_assert_eq(
+            sscanf(
+                line,
+                "%127[^\t]\t%63[^\t]\t%127[^\t]\t%31[^\t]\t%95[^\t]\t%255[^\t]\t%63[^\t]\t%31[^\t]\t%95[^\t]\t%255s",
+                id, cause, waf, ev, rule, cand, cause2, ev2, rule2, cand2),
+            10, "%s", line);
         cr_expect_str_eq(cause, cause2);
         cr_expect_str_eq(ev, ev2);
         cr_expect_str_eq(rule, rule2);
@@ -100,7 +114,10 @@ Test(requests_order, verdict_fields_and_waf_rule)
         if (strcmp(waf, "-") != 0) {
             /* the BLOCK record of this request names the same terminating rule */
             char q[512];
-            snprintf(q, sizeof q, "zcat waf/*.gz | grep -F '\"requestId\":\"%s\"' | grep -o '\"terminatingRuleId\":\"[^\"]*\"' | cut -d'\"' -f4", id);
+            snprintf(
+                q, sizeof q,
+                "zcat waf/*.gz | grep -F '\"requestId\":\"%s\"' | grep -o '\"terminatingRuleId\":\"[^\"]*\"' | cut -d'\"' -f4",
+                id);
             char *r = sh("%s", q);
             char *e = strchr(r, '\n');
             if (e) *e = 0;
@@ -119,9 +136,13 @@ Test(requests_order, json_lines)
 {
     char *prog = tu_prog("cfscan");
     char args[512];
-    snprintf(args, sizeof args, "%s requests *.log -q --status 403 --format json --fields x-edge-request-id,cs-uri-stem,cause", prog);
+    snprintf(args, sizeof args,
+             "%s requests *.log -q --status 403 --format json --fields x-edge-request-id,cs-uri-stem,cause",
+             prog);
     char *out = sh("%s", args);
-    snprintf(args, sizeof args, "%s requests *.log -q --status 403 --format tsv --fields x-edge-request-id,cs-uri-stem,cause", prog);
+    snprintf(args, sizeof args,
+             "%s requests *.log -q --status 403 --format tsv --fields x-edge-request-id,cs-uri-stem,cause",
+             prog);
     char *tsv = sh("%s", args);
     /* one object per row, in the TSV's order, with the same values */
     char *t = strchr(tsv, '\n') + 1;
@@ -132,14 +153,16 @@ Test(requests_order, json_lines)
         *nl = 0;
         cfs_json_doc doc = {0};
         char jerr[128];
-        cr_assert_eq(cfs_json_parse(&doc, line, strlen(line), jerr, sizeof jerr), CFS_OK, "%s: %s", jerr, line);
+        cr_assert_eq(cfs_json_parse(&doc, line, strlen(line), jerr, sizeof jerr), CFS_OK, "%s: %s", jerr,
+                     line);
         const cfs_json *o = cfs_json_root(&doc);
         char want[1024];
         char *tn = strchr(t, '\n');
         cr_assert_not_null(tn);
         snprintf(want, sizeof want, "%.*s", (int)(tn - t), t);
         char got[1024];
-        snprintf(got, sizeof got, "%s\t%s\t%s\t%s\t%s\t%s\t%s", cfs_json_str(cfs_json_get(o, "x-edge-request-id")),
+        snprintf(got, sizeof got, "%s\t%s\t%s\t%s\t%s\t%s\t%s",
+                 cfs_json_str(cfs_json_get(o, "x-edge-request-id")),
                  cfs_json_str(cfs_json_get(o, "cs-uri-stem")), cfs_json_str(cfs_json_get(o, "cause")),
                  cfs_json_str(cfs_json_get(o, "cause")), cfs_json_str(cfs_json_get(o, "evidence")),
                  cfs_json_str(cfs_json_get(o, "rule")), cfs_json_str(cfs_json_get(o, "candidates")));
@@ -164,7 +187,8 @@ Test(requests_order, json_escapes)
     tu_log_line(&b, NULL, over);
     char *p = tu_write(g_dir, TU_LOG_NAME, b.p, b.n);
     char cmd[1024], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s requests %s -q --format json --fields 'cs-uri-stem,cs(User-Agent)'", tu_prog("cfscan"), p);
+    snprintf(cmd, sizeof cmd, "%s requests %s -q --format json --fields 'cs-uri-stem,cs(User-Agent)'",
+             tu_prog("cfscan"), p);
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"cs-uri-stem\":\"/a\\\"b\\\\c\"") != NULL, "%s", out);
     cr_expect(strstr(out, "\"cs(User-Agent)\":\"x\\u00ffy\"") != NULL, "%s", out);

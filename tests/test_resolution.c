@@ -23,8 +23,12 @@ static void setup(void)
         tu_kv over[] = {{"time", t403[i]}, {NULL, NULL}};
         tu_log_line(&b, NULL, over);
     }
-    tu_kv ok[] = {{"time", "10:30:00"}, {"sc-status", "200"}, {"x-edge-result-type", "Hit"},
-                  {"x-edge-response-result-type", "Hit"}, {"x-edge-detailed-result-type", "Hit"}, {NULL, NULL}};
+    tu_kv ok[] = {{"time", "10:30:00"},
+                  {"sc-status", "200"},
+                  {"x-edge-result-type", "Hit"},
+                  {"x-edge-response-result-type", "Hit"},
+                  {"x-edge-detailed-result-type", "Hit"},
+                  {NULL, NULL}};
     tu_log_line(&b, NULL, ok);
     g_file = tu_write(g_dir, TU_LOG_NAME, b.p, b.n);
     free(b.p);
@@ -131,14 +135,18 @@ Test(resolution, bad_value)
 Test(resolution, generated_sums_and_threads)
 {
     char cmd[2048], *out1, *out2, *err;
-    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 5 --dists 2 --days 1 --lines-per-file 200 --format plain "
-             "--no-waf --no-configs -j2", tu_prog("cfsgen"), g_dir);
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/gen --seed 5 --dists 2 --days 1 --lines-per-file 200 --format plain "
+             "--no-waf --no-configs -j2",
+             tu_prog("cfsgen"), g_dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s scan %s/gen/*.log -q -j1 --format json --resolution 5m", tu_prog("cfscan"), g_dir);
+    snprintf(cmd, sizeof cmd, "%s scan %s/gen/*.log -q -j1 --format json --resolution 5m", tu_prog("cfscan"),
+             g_dir);
     cr_assert_eq(tu_run(cmd, &out1, &err), 0, "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s scan %s/gen/*.log -q -j2 --format json --resolution 5m", tu_prog("cfscan"), g_dir);
+    snprintf(cmd, sizeof cmd, "%s scan %s/gen/*.log -q -j2 --format json --resolution 5m", tu_prog("cfscan"),
+             g_dir);
     cr_assert_eq(tu_run(cmd, &out2, &err), 0, "%s", err);
     free(err);
     cr_expect_str_eq(out1, out2);
@@ -151,13 +159,15 @@ Test(resolution, generated_sums_and_threads)
         const char *id = cfs_json_str(cfs_json_get(d, "distribution"));
         double sum = 0, v;
         size_t buckets = 0;
-        for (const cfs_json *c = cfs_json_first(cfs_json_path(d, "timeline.counts")); c; c = cfs_json_next(c)) {
+        for (const cfs_json *c = cfs_json_first(cfs_json_path(d, "timeline.counts")); c;
+             c = cfs_json_next(c)) {
             cr_assert(cfs_json_num(c, &v));
             sum += v;
             buckets++;
         }
         char *cnt;
-        snprintf(cmd, sizeof cmd, "cat %s/gen/%s.*.log | awk -F'\\t' '!/^#/ && $9 == \"403\"' | wc -l", g_dir, id);
+        snprintf(cmd, sizeof cmd, "cat %s/gen/%s.*.log | awk -F'\\t' '!/^#/ && $9 == \"403\"' | wc -l", g_dir,
+                 id);
         cr_assert_eq(tu_run(cmd, &cnt, NULL), 0);
         cr_expect_eq((long)sum, strtol(cnt, NULL, 10), "%s", id);
         cr_expect_gt(buckets, 24, "%s: 5-minute buckets over a day", id);

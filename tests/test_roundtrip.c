@@ -15,7 +15,8 @@
 static void same_map(const cfs_json *a, const cfs_json *b, const char *what)
 {
     cr_assert(a && b, "%s missing", what);
-    cr_assert_eq(cfs_json_count(a), cfs_json_count(b), "%s: %zu vs %zu keys", what, cfs_json_count(a), cfs_json_count(b));
+    cr_assert_eq(cfs_json_count(a), cfs_json_count(b), "%s: %zu vs %zu keys", what, cfs_json_count(a),
+                 cfs_json_count(b));
     for (const cfs_json *m = cfs_json_first(a); m; m = cfs_json_next(m)) {
         double x, y;
         cr_assert(cfs_json_num(m, &x));
@@ -57,7 +58,8 @@ static void gen_and_scan(docs *d, const char *opts, const char *scan_opts)
 {
     char *dir = tu_mkdtemp();
     char cmd[1 << 17], *err;
-    snprintf(cmd, sizeof cmd, "%s -o %s --seed 7 --dists 2 --days 1 --lines-per-file 400 -j2 %s", tu_prog("cfsgen"), dir, opts);
+    snprintf(cmd, sizeof cmd, "%s -o %s --seed 7 --dists 2 --days 1 --lines-per-file 400 -j2 %s",
+             tu_prog("cfsgen"), dir, opts);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen %s: %s", opts, err);
     char *files = logs_of(dir);
     char *out;
@@ -69,8 +71,10 @@ static void gen_and_scan(docs *d, const char *opts, const char *scan_opts)
     cr_assert(exp);
     memset(&d->scan, 0, sizeof d->scan);
     memset(&d->gen, 0, sizeof d->gen);
-    cr_assert_eq(cfs_json_parse(&d->scan, out, strlen(out), jerr, sizeof jerr), CFS_OK, "scan JSON: %s (%s)", jerr, err);
-    cr_assert_eq(cfs_json_parse(&d->gen, exp, strlen(exp), jerr, sizeof jerr), CFS_OK, "expected.json: %s", jerr);
+    cr_assert_eq(cfs_json_parse(&d->scan, out, strlen(out), jerr, sizeof jerr), CFS_OK, "scan JSON: %s (%s)",
+                 jerr, err);
+    cr_assert_eq(cfs_json_parse(&d->gen, exp, strlen(exp), jerr, sizeof jerr), CFS_OK, "expected.json: %s",
+                 jerr);
     d->s = cfs_json_root(&d->scan);
     d->g = cfs_json_root(&d->gen);
     tu_rmrf(dir);
@@ -82,7 +86,8 @@ static void check_clean(const char *opts)
     gen_and_scan(&d, opts, "-j2");
     cr_assert_eq(d.rc, 0, "%s: exit %d", opts, d.rc);
     double a, b;
-    cr_assert(cfs_json_num(cfs_json_path(d.s, "inputs.requests"), &a) && cfs_json_num(cfs_json_get(d.g, "lines"), &b));
+    cr_assert(cfs_json_num(cfs_json_path(d.s, "inputs.requests"), &a) &&
+              cfs_json_num(cfs_json_get(d.g, "lines"), &b));
     cr_assert_eq(a, b, "%s: requests %.0f vs generated lines %.0f", opts, a, b);
     cr_assert(cfs_json_num(cfs_json_path(d.s, "inputs.rejected"), &a) && a == 0, "%s: rejected", opts);
     same_map(cfs_json_get(d.s, "by_status"), cfs_json_get(d.g, "by_status"), "by_status");
@@ -138,7 +143,8 @@ Test(roundtrip, every_fault_reported_and_counted, .timeout = 60)
     double a, b;
     cfs_json_num(cfs_json_path(d.s, "inputs.requests"), &a);
     cfs_json_num(cfs_json_get(d.g, "lines"), &b);
-    cr_assert(a >= b && a - b <= before, "requests %.0f, generated good lines %.0f, prefix lines %.0f", a, b, before);
+    cr_assert(a >= b && a - b <= before, "requests %.0f, generated good lines %.0f, prefix lines %.0f", a, b,
+              before);
     /* the empty file is a warning */
     int empty = 0;
     for (const cfs_json *w = cfs_json_first(cfs_json_path(d.s, "inputs.warnings")); w; w = cfs_json_next(w))

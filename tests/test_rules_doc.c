@@ -36,14 +36,15 @@ static char *sh(const char *cmd)
 static char *rules_from_source(void)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "f=%s/pipeline/attribute.c; "
-             "tr '\\n' ' ' < $f | grep -o '\\] = {\"[a-z0-9_]*\", *C([A-Z_0-9]*), *E([A-Z]*)' | "
-             "sed 's/.*{\"\\([a-z0-9_]*\\)\", *C(\\([A-Z_0-9]*\\)), *E(\\([A-Z]*\\)).*/\\1 \\2 \\3/'; "
-             "sed -n '/^#define CONFIG_TWINS/,/^$/p' $f | tr '\\n' ' ' | sed 's/\\\\//g' | "
-             "grep -o 'X(R_[A-Z0-9_]*, *\"[a-z0-9_]*\", *[A-Z_0-9]*, *[A-Z]*)' | "
-             "sed 's/X(R_[A-Z0-9_]*, *\"\\([a-z0-9_]*\\)\", *\\([A-Z_0-9]*\\), *\\([A-Z]*\\))/\\1_config_newer \\2 \\3/'",
-             CFS_SOURCE_DIR);
+    snprintf(
+        cmd, sizeof cmd,
+        "f=%s/pipeline/attribute.c; "
+        "tr '\\n' ' ' < $f | grep -o '\\] = {\"[a-z0-9_]*\", *C([A-Z_0-9]*), *E([A-Z]*)' | "
+        "sed 's/.*{\"\\([a-z0-9_]*\\)\", *C(\\([A-Z_0-9]*\\)), *E(\\([A-Z]*\\)).*/\\1 \\2 \\3/'; "
+        "sed -n '/^#define CONFIG_TWINS/,/^$/p' $f | tr '\\n' ' ' | sed 's/\\\\//g' | "
+        "grep -o 'X(R_[A-Z0-9_]*, *\"[a-z0-9_]*\", *[A-Z_0-9]*, *[A-Z]*)' | "
+        "sed 's/X(R_[A-Z0-9_]*, *\"\\([a-z0-9_]*\\)\", *\\([A-Z_0-9]*\\), *\\([A-Z]*\\))/\\1_config_newer \\2 \\3/'",
+        CFS_SOURCE_DIR);
     return sh(cmd);
 }
 
@@ -100,8 +101,8 @@ static void gen(void)
     g_dir = tu_mkdtemp();
     char cmd[2048], *err = NULL;
     char *prog = tu_prog("cfsgen");
-    snprintf(cmd, sizeof cmd, "%s -o %s/g --seed 7 --dists 3 --days 1 --lines-per-file 60 --situations all -j1",
-             prog, g_dir);
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/g --seed 7 --dists 3 --days 1 --lines-per-file 60 --situations all -j1", prog, g_dir);
     free(prog);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     free(err);
@@ -139,8 +140,8 @@ Test(rules, report_ends_with_a_legend_and_states_the_reference_in_one_sentence, 
 Test(rules, brief_fits_one_screen_and_counts_the_generator_403s, .init = gen, .fini = cleanup, .timeout = 60)
 {
     char args[1024];
-    snprintf(args, sizeof args, "scan %s/g/*.gz -q -j1 --config %s/g/config --waf-logs %s/g/waf --brief", g_dir, g_dir,
-             g_dir);
+    snprintf(args, sizeof args, "scan %s/g/*.gz -q -j1 --config %s/g/config --waf-logs %s/g/waf --brief",
+             g_dir, g_dir, g_dir);
     char *txt = cfscan_out(0, args);
     size_t lines = 0, width = 0, cur = 0;
     for (const char *p = txt; *p; p++) {

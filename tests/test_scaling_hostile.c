@@ -52,10 +52,11 @@ static char *many_dists_log(int n, int status)
     char *p = path_in("dists.log");
     FILE *f = open_w(p);
     fputs("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs-uri-stem sc-status "
-          "x-edge-result-type time-taken x-edge-detailed-result-type distribution-id\n", f);
+          "x-edge-result-type time-taken x-edge-detailed-result-type distribution-id\n",
+          f);
     for (int i = 0; i < n; i++)
-        fprintf(f, "2026-11-01\t10:00:00\tIAD89-C1\t900\t192.0.2.1\tGET\t/x\t%d\t%s\t0.001\t%s\tE%013d\n", status,
-                status == 403 ? "Error" : "Hit", status == 403 ? "ClientGeoBlocked" : "Hit", i);
+        fprintf(f, "2026-11-01\t10:00:00\tIAD89-C1\t900\t192.0.2.1\tGET\t/x\t%d\t%s\t0.001\t%s\tE%013d\n",
+                status, status == 403 ? "Error" : "Hit", status == 403 ? "ClientGeoBlocked" : "Hit", i);
     cr_assert_eq(fclose(f), 0);
     return p;
 }
@@ -119,13 +120,16 @@ Test(scaling, settling_many_distributions_answers_each, .timeout = 60)
     FILE *f = open_w(log);
     fputs("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
           "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
-          "x-host-header cs-protocol cs-bytes time-taken\n", f);
+          "x-host-header cs-protocol cs-bytes time-taken\n",
+          f);
     for (int i = 0; i < n; i++)
-        fprintf(f, "2026-11-01\t10:00:00\tIAD89-C1\t500\t192.0.2.%d\tGET\td%07d.cloudfront.net\t/a\t200\t-\tUA\t-\t-"
-                   "\tMiss\tR%da\td%07d.cloudfront.net\thttps\t100\t0.120\n"
-                   "2026-11-01\t10:00:01\tIAD89-C1\t900\t192.0.2.%d\tGET\td%07d.cloudfront.net\t/b\t403\t-\tUA\t-\t-"
-                   "\tError\tR%db\td%07d.cloudfront.net\thttps\t100\t0.001\n",
-                i % 250, i, i, i, i % 250, i, i, i);
+        fprintf(
+            f,
+            "2026-11-01\t10:00:00\tIAD89-C1\t500\t192.0.2.%d\tGET\td%07d.cloudfront.net\t/a\t200\t-\tUA\t-\t-"
+            "\tMiss\tR%da\td%07d.cloudfront.net\thttps\t100\t0.120\n"
+            "2026-11-01\t10:00:01\tIAD89-C1\t900\t192.0.2.%d\tGET\td%07d.cloudfront.net\t/b\t403\t-\tUA\t-\t-"
+            "\tError\tR%db\td%07d.cloudfront.net\thttps\t100\t0.001\n",
+            i % 250, i, i, i, i % 250, i, i, i);
     cr_assert_eq(fclose(f), 0);
     char cmd[1024], *out, *err;
     snprintf(cmd, sizeof cmd, "%s scan -q -j2 %s", tu_prog("cfscan"), log);
@@ -155,17 +159,21 @@ Test(scaling, merge_of_many_waf_rules_is_linear, .timeout = 60)
     char *log = path_in("E1WAFTEST00001.2026-11-01-10.a.log"), *waf = path_in("waf.json");
     FILE *f = open_w(log), *w = open_w(waf);
     fputs("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs-uri-stem sc-status "
-          "x-edge-result-type x-edge-request-id time-taken\n", f);
+          "x-edge-result-type x-edge-request-id time-taken\n",
+          f);
     for (int i = 0; i < n; i++) {
         fprintf(f, "2026-11-01\t10:00:00\tIAD89-C1\t900\t192.0.2.1\tGET\t/x\t403\tError\tR%07d\t0.001\n", i);
-        fprintf(w, "{\"timestamp\":%lld,\"terminatingRuleId\":\"rule-%07d\",\"action\":\"BLOCK\","
-                   "\"httpRequest\":{\"requestId\":\"R%07d\"}}\n", T0_MS, i, i);
+        fprintf(w,
+                "{\"timestamp\":%lld,\"terminatingRuleId\":\"rule-%07d\",\"action\":\"BLOCK\","
+                "\"httpRequest\":{\"requestId\":\"R%07d\"}}\n",
+                T0_MS, i, i);
     }
     cr_assert_eq(fclose(f), 0);
     cr_assert_eq(fclose(w), 0);
     char *sum = path_in("sum"), *merged = path_in("merged");
     char cmd[2048], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s scan -q -j2 --waf-logs %s -o %s %s >/dev/null", tu_prog("cfscan"), waf, sum, log);
+    snprintf(cmd, sizeof cmd, "%s scan -q -j2 --waf-logs %s -o %s %s >/dev/null", tu_prog("cfscan"), waf, sum,
+             log);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     snprintf(cmd, sizeof cmd, "%s merge -q --format json -o %s %s", tu_prog("cfscan"), merged, sum);
@@ -195,17 +203,20 @@ Test(scaling, attribution_with_many_aliases_is_linear, .timeout = 60)
     char *cfg = path_in("E1ALIASTEST001.json");
     FILE *f = open_w(cfg);
     fputs("{\"Distribution\":{\"Id\":\"E1ALIASTEST001\",\"DomainName\":\"d1alias.cloudfront.net\","
-          "\"DistributionConfig\":{\"Aliases\":{\"Quantity\":1,\"Items\":[", f);
+          "\"DistributionConfig\":{\"Aliases\":{\"Quantity\":1,\"Items\":[",
+          f);
     for (int i = 0; i < naliases; i++)
         fprintf(f, "%s\"%salias-%d.example.%s\"", i ? "," : "", i % 2 ? "" : "*.", i, i % 2 ? "com" : "net");
-    fputs("]},\"DefaultCacheBehavior\":{\"TargetOriginId\":\"o\",\"ViewerProtocolPolicy\":\"allow-all\"},"
-          "\"Origins\":{\"Items\":[{\"Id\":\"o\",\"DomainName\":\"app.example.org\",\"CustomOriginConfig\":{}}]}}}}",
-          f);
+    fputs(
+        "]},\"DefaultCacheBehavior\":{\"TargetOriginId\":\"o\",\"ViewerProtocolPolicy\":\"allow-all\"},"
+        "\"Origins\":{\"Items\":[{\"Id\":\"o\",\"DomainName\":\"app.example.org\",\"CustomOriginConfig\":{}}]}}}}",
+        f);
     cr_assert_eq(fclose(f), 0);
     char *log = path_in("E1ALIASTEST001.2026-11-01-10.a.log");
     f = open_w(log);
     fputs("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
-          "sc-status x-edge-result-type x-host-header time-taken sc-content-type\n", f);
+          "sc-status x-edge-result-type x-host-header time-taken sc-content-type\n",
+          f);
     int expect_foreign = 0;
     for (int i = 0; i < nlines; i++) {
         char host[96];
@@ -213,12 +224,17 @@ Test(scaling, attribution_with_many_aliases_is_linear, .timeout = 60)
         switch (i % 4) {
         case 0: snprintf(host, sizeof host, "Alias-%d.Example.%s", k | 1, "COM"); break; /* exact, any case */
         case 1: snprintf(host, sizeof host, "www.alias-%d.example.net", k & ~1); break;  /* wildcard */
-        case 2: snprintf(host, sizeof host, "a.b.alias-%d.example.net", k & ~1); break;  /* two labels: foreign */
-        default: snprintf(host, sizeof host, "nobody-%d.example.org", i); break;          /* foreign */
+        case 2:
+            snprintf(host, sizeof host, "a.b.alias-%d.example.net", k & ~1);
+            break;                                                               /* two labels: foreign */
+        default: snprintf(host, sizeof host, "nobody-%d.example.org", i); break; /* foreign */
         }
         expect_foreign += i % 4 >= 2;
-        fprintf(f, "2026-11-01\t10:00:00\tIAD89-C1\t900\t192.0.2.1\tGET\td1alias.cloudfront.net\t/x\t403\tError\t%s"
-                   "\t0.001\ttext/html\n", host);
+        fprintf(
+            f,
+            "2026-11-01\t10:00:00\tIAD89-C1\t900\t192.0.2.1\tGET\td1alias.cloudfront.net\t/x\t403\tError\t%s"
+            "\t0.001\ttext/html\n",
+            host);
     }
     cr_assert_eq(fclose(f), 0);
     char cmd[2048], *out, *err;
@@ -286,9 +302,11 @@ Test(signals, sigterm_in_publish_keeps_previous_summary)
     cr_assert(before);
     /* Now a different input (status 200 only) over the same summary, interrupted. */
     FILE *f = open_w(log);
-    fputs("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs-uri-stem sc-status "
-          "x-edge-result-type time-taken distribution-id\n2026-11-01\t10:00:00\tIAD89-C1\t900\t192.0.2.1\tGET\t/x\t200"
-          "\tHit\t0.001\tE1OTHER\n", f);
+    fputs(
+        "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs-uri-stem sc-status "
+        "x-edge-result-type time-taken distribution-id\n2026-11-01\t10:00:00\tIAD89-C1\t900\t192.0.2.1\tGET\t/x\t200"
+        "\tHit\t0.001\tE1OTHER\n",
+        f);
     cr_assert_eq(fclose(f), 0);
     cr_assert_eq(run_raise("publish", args, &out, &err), 130, "stderr: %s", err);
     cr_assert(strstr(err, "summary not written"), "%s", err);
@@ -360,11 +378,14 @@ Test(requests_memory, million_rows_spill_in_order, .timeout = 120)
     char *log = path_in("E1FLOOD0000001.2026-11-01-10.a.log");
     FILE *f = open_w(log);
     fputs("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs-uri-stem sc-status "
-          "x-edge-result-type x-edge-request-id time-taken x-edge-detailed-result-type\n", f);
+          "x-edge-result-type x-edge-request-id time-taken x-edge-detailed-result-type\n",
+          f);
     for (int i = 0; i < n; i++)
-        fprintf(f, "2026-11-01\t10:%02d:%02d\tIAD89-C1\t900\t192.0.%d.%d\tGET\t/f/%d\t403\tError\tR%08d\t0.0%02d\t%s\n",
-                i / 60000 % 60, i / 1000 % 60, i / 256 % 256, i % 256, i % 977, i, i % 90,
-                i % 3 ? "Error" : "ClientGeoBlocked");
+        fprintf(
+            f,
+            "2026-11-01\t10:%02d:%02d\tIAD89-C1\t900\t192.0.%d.%d\tGET\t/f/%d\t403\tError\tR%08d\t0.0%02d\t%s\n",
+            i / 60000 % 60, i / 1000 % 60, i / 256 % 256, i % 256, i % 977, i, i % 90,
+            i % 3 ? "Error" : "ClientGeoBlocked");
     cr_assert_eq(fclose(f), 0);
     char *o_mem = path_in("mem.tsv"), *o_def = path_in("def.tsv"), *o_j1 = path_in("j1.tsv");
     char cmd[2048];
@@ -401,7 +422,8 @@ Test(requests_memory, million_rows_spill_in_order, .timeout = 120)
     snprintf(pat, sizeof pat, "%s/cfscan-*", g_dir);
     cr_assert_neq(glob(pat, 0, NULL, &g), 0, "the temporary file was unlinked");
     long limit = UNDER_ASAN ? 300 * 1024 : 100 * 1024;
-    cr_assert_lt(rss_def, limit, "peak RSS %ld KiB at the default cap (in memory: %ld KiB)", rss_def, rss_mem);
+    cr_assert_lt(rss_def, limit, "peak RSS %ld KiB at the default cap (in memory: %ld KiB)", rss_def,
+                 rss_mem);
     cr_assert_lt(rss_j1, limit, "peak RSS %ld KiB at a tiny cap", rss_j1);
     free(o_mem);
     free(o_def);

@@ -11,14 +11,16 @@
 #include "pipeline/scan.h"
 #include "tests/util.h"
 
-#define F33 "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end\n"
+#define F33 \
+    "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end\n"
 
 /* One 33-field line with the given edge, status and result type. */
 static int line33(char *buf, size_t n, const char *edge, int status, const char *rt, int id)
 {
-    return snprintf(buf, n,
-                    "2026-11-01\t10:%02d:%02d\t%s\t512\t192.0.2.%d\tGET\td111111abcdef8.cloudfront.net\t/p/%d.jpg\t%03d\t-\tcurl/8.0\t-\t-\t%s\tREQ%08dxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==\twww.example.com\thttps\t100\t0.002\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\t%s\tHTTP/2.0\t-\t-\t443\t0.001\t%s\ttext/html\t10\t-\t-\n",
-                    (id / 60) % 60, id % 60, edge, id % 250, id % 7, status, rt, id, rt, rt);
+    return snprintf(
+        buf, n,
+        "2026-11-01\t10:%02d:%02d\t%s\t512\t192.0.2.%d\tGET\td111111abcdef8.cloudfront.net\t/p/%d.jpg\t%03d\t-\tcurl/8.0\t-\t-\t%s\tREQ%08dxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx==\twww.example.com\thttps\t100\t0.002\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\t%s\tHTTP/2.0\t-\t-\t443\t0.001\t%s\ttext/html\t10\t-\t-\n",
+        (id / 60) % 60, id % 60, edge, id % 250, id % 7, status, rt, id, rt, rt);
 }
 
 /* A log body: header + n lines cycling over 3 edges and statuses 200/403/404. */
@@ -31,8 +33,7 @@ static char *make_log(int n, int with_header)
     static const char *edges[] = {"IAD89-C1", "FRA56-P2", "LAX3"};
     static const int st[] = {200, 403, 404};
     static const char *rts[] = {"Hit", "Error", "Error"};
-    for (int i = 0; i < n; i++)
-        o += (size_t)line33(b + o, cap - o, edges[i % 3], st[i % 3], rts[i % 3], i);
+    for (int i = 0; i < n; i++) o += (size_t)line33(b + o, cap - o, edges[i % 3], st[i % 3], rts[i % 3], i);
     b[o] = 0;
     return b;
 }
@@ -211,7 +212,8 @@ Test(bad_input, truncated_gzip_keeps_prefix)
     const cfs_file_stats *f = &r.files[0];
     cr_assert_eq(f->status, CFS_E_TRUNCATED, "status %d: %s", f->status, f->error);
     cr_assert(strstr(f->error, "truncated") != NULL);
-    cr_assert(f->aggregated > 1000 && f->aggregated < 20000, "prefix lines %llu", (unsigned long long)f->aggregated);
+    cr_assert(f->aggregated > 1000 && f->aggregated < 20000, "prefix lines %llu",
+              (unsigned long long)f->aggregated);
     cr_assert_leq(f->rejected[CFS_REJ_TRUNCATED], 1);
     assert_nothing_lost(f);
     cfs_scan_result_free(&r);
@@ -314,7 +316,8 @@ Test(bad_input, long_line_across_gzip_pieces)
         opt.big_file = pass ? 1 : 0; /* sequential, then cut into blocks */
         cfs_scan_result r;
         cr_assert_eq(cfs_scan_run(&in, &opt, &r), CFS_OK);
-        cr_assert_eq(r.files[0].aggregated, 12100, "pass %d: %llu", pass, (unsigned long long)r.files[0].aggregated);
+        cr_assert_eq(r.files[0].aggregated, 12100, "pass %d: %llu", pass,
+                     (unsigned long long)r.files[0].aggregated);
         cr_assert_eq(r.files[0].rejected[CFS_REJ_LINE_TOO_LONG], 1, "pass %d", pass);
         cr_assert_eq(status_count(&r, 403), 100);
         assert_nothing_lost(&r.files[0]);
@@ -357,7 +360,8 @@ Test(cli, json_identical_for_j1_and_j2_and_blocks)
     cr_assert_eq(tu_run(cmd, &out1, NULL), 0);
     snprintf(cmd, sizeof cmd, "%s scan %s -j2 --format json -q", prog, dir);
     cr_assert_eq(tu_run(cmd, &out2, NULL), 0);
-    snprintf(cmd, sizeof cmd, "%s scan %s -j2 --format json -q --split-above 1000 --gzip-decoder zlib", prog, dir);
+    snprintf(cmd, sizeof cmd, "%s scan %s -j2 --format json -q --split-above 1000 --gzip-decoder zlib", prog,
+             dir);
     cr_assert_eq(tu_run(cmd, &out3, NULL), 0);
     cr_assert_str_eq(out1, out2);
     cr_assert_str_eq(out1, out3);
@@ -424,7 +428,9 @@ Test(cli, stdin_and_time_window)
     cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
     cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.requests"), &v) && v == 600);
     /* lines 10:05:00 <= t < 10:07:00 are 120 of the 600 (one line per second) */
-    snprintf(cmd, sizeof cmd, "%s scan %s --since 2026-11-01T10:05:00Z --until 2026-11-01T10:07:00Z --format json -q", prog, p);
+    snprintf(cmd, sizeof cmd,
+             "%s scan %s --since 2026-11-01T10:05:00Z --until 2026-11-01T10:07:00Z --format json -q", prog,
+             p);
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
     cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
     cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.requests"), &v) && v == 120, "%f", v);
@@ -461,7 +467,8 @@ Test(bad_input, lines_longer_than_a_block_on_every_path)
     buf[o++] = '\n';
     o += (size_t)sprintf(buf + o, "%s", good);
     char *p = tu_write(dir, "long.log", buf, o);
-    static const char *const modes[] = {"%s scan %s --format json -q", "%s scan %s --split-above 1 --format json -q",
+    static const char *const modes[] = {"%s scan %s --format json -q",
+                                        "%s scan %s --split-above 1 --format json -q",
                                         "cat %2$s | %1$s scan - --format json -q"};
     for (int m = 0; m < 3; m++) {
         char cmd[1024], *out, *err;

@@ -41,7 +41,8 @@ static void check_shard_files(const char *sum, unsigned i, unsigned n)
         int mine = XXH3_64bits(s, strlen(s)) % n == i;
         char needle[512];
         snprintf(needle, sizeof needle, "\t%s\n", s);
-        cr_assert_eq(strstr(mf, needle) != NULL, mine, "%s: %s %s", sum, s, mine ? "missing" : "not its shard");
+        cr_assert_eq(strstr(mf, needle) != NULL, mine, "%s: %s %s", sum, s,
+                     mine ? "missing" : "not its shard");
         want += mine;
     }
     cr_assert_eq(tu_manifest_entries(g_dir, sum), want);
@@ -106,7 +107,7 @@ Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
     for (size_t k = 0; k < sizeof envs / sizeof envs[0]; k++) {
         char *err = NULL;
         int rc = tu_sh(NULL, &err, "cd %s && env %s %s scan logs --shard auto -o got%zu -q >/dev/null", g_dir,
-                    envs[k], tu_prog("cfscan"), k);
+                       envs[k], tu_prog("cfscan"), k);
         cr_assert_eq(rc, 0, "%s: %s", envs[k], err ? err : "");
         free(err);
         char s[32];
@@ -114,12 +115,15 @@ Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
         check_shard_files(s, 1, 4);
     }
     /* Kubernetes gives no count: auto/N */
-    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && env JOB_COMPLETION_INDEX=1 %s scan logs --shard auto/4 -o k -q >/dev/null",
-                    g_dir, tu_prog("cfscan")), 0);
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && env JOB_COMPLETION_INDEX=1 %s scan logs --shard auto/4 -o k -q >/dev/null",
+                       g_dir, tu_prog("cfscan")),
+                 0);
     check_shard_files("k", 1, 4);
     char *err = NULL;
-    int rc = tu_sh(NULL, &err, "cd %s && env -u CFSCAN_SHARD_COUNT JOB_COMPLETION_INDEX=1 %s scan logs --shard auto -q",
-                g_dir, tu_prog("cfscan"));
+    int rc = tu_sh(NULL, &err,
+                   "cd %s && env -u CFSCAN_SHARD_COUNT JOB_COMPLETION_INDEX=1 %s scan logs --shard auto -q",
+                   g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 2, "no count: usage error, got %d", rc);
     cr_assert(strstr(err, "no shard count"), "%s", err);
     free(err);
@@ -194,8 +198,10 @@ static int run_deploy(const char *cmd, const char *env, const char *args, int n)
     cr_assert_not_null(f);
     fputs(c, f);
     fclose(f);
-    int rc = tu_sh(NULL, NULL, "cd %s && mkdir -p work.%d && PATH='%s/bin:%s':\"$PATH\" env %s sh -euc \"$(cat cmd.sh)\" %s",
-                g_dir, n, g_dir, bindir, env, args);
+    int rc = tu_sh(
+        NULL, NULL,
+        "cd %s && mkdir -p work.%d && PATH='%s/bin:%s':\"$PATH\" env %s sh -euc \"$(cat cmd.sh)\" %s", g_dir,
+        n, g_dir, bindir, env, args);
     free(c);
     free(bindir);
     return rc;
@@ -209,13 +215,15 @@ static void fake_aws(void)
     snprintf(p, sizeof p, "%s/bin", g_dir);
     mkdir(p, 0755);
     char script[4096];
-    snprintf(script, sizeof script,
-             "#!/bin/sh\nset -eu\n[ \"$1 $2\" = 's3 sync' ] || exit 9\nshift 2\ninc='*'\nwhile [ $# -gt 2 ]; do\n"
-             "  case $1 in --include) inc=$2; shift 2;; --exclude) shift 2;; *) shift;; esac\ndone\n"
-             "m() { case $1 in s3://*) echo \"%s/s3/${1#s3://}\";; *) echo \"$1\";; esac; }\n"
-             "src=$(m \"$1\"); dst=$(m \"$2\"); mkdir -p \"$dst\"\n"
-             "cd \"$src\" && find . -type f -name \"$inc\" | while read -r f; do mkdir -p \"$dst/$(dirname \"$f\")\"; "
-             "cp \"$f\" \"$dst/$f\"; done\n", g_dir);
+    snprintf(
+        script, sizeof script,
+        "#!/bin/sh\nset -eu\n[ \"$1 $2\" = 's3 sync' ] || exit 9\nshift 2\ninc='*'\nwhile [ $# -gt 2 ]; do\n"
+        "  case $1 in --include) inc=$2; shift 2;; --exclude) shift 2;; *) shift;; esac\ndone\n"
+        "m() { case $1 in s3://*) echo \"%s/s3/${1#s3://}\";; *) echo \"$1\";; esac; }\n"
+        "src=$(m \"$1\"); dst=$(m \"$2\"); mkdir -p \"$dst\"\n"
+        "cd \"$src\" && find . -type f -name \"$inc\" | while read -r f; do mkdir -p \"$dst/$(dirname \"$f\")\"; "
+        "cp \"$f\" \"$dst/$f\"; done\n",
+        g_dir);
     char *path = tu_write(p, "aws", script, strlen(script));
     chmod(path, 0755);
     free(path);
@@ -246,7 +254,9 @@ Test(shard, deploy_kubernetes_indexed_job)
     /* run the pods: one per completion index, then the merge */
     tu_make_day_logs(g_dir);
     fake_aws();
-    cr_assert_eq(tu_sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir,
+                       g_dir, g_dir),
+                 0);
     for (int i = 0; i < n; i++) {
         char env[256];
         snprintf(env, sizeof env, "JOB_COMPLETION_INDEX=%d BUCKET=B DAY=2026-11-01", i);
@@ -310,12 +320,14 @@ Test(shard, deploy_aws_batch)
     /* run the array's children (Ref:: parameters substituted as Batch does), then the merge */
     tu_make_day_logs(g_dir);
     fake_aws();
-    cr_assert_eq(tu_sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir, g_dir, g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir -p %s/s3/B/cloudfront && cp %s/logs/* %s/s3/B/cloudfront/", g_dir,
+                       g_dir, g_dir),
+                 0);
     for (int i = 0; i < n; i++) {
         char env[256];
         /* the count from the job definition, checked equal to SHARDS above */
-        snprintf(env, sizeof env, "AWS_BATCH_JOB_ARRAY_INDEX=%d AWS_BATCH_JOB_ARRAY_SIZE=%d CFSCAN_SHARD_COUNT=%d", i, n,
-                 n);
+        snprintf(env, sizeof env,
+                 "AWS_BATCH_JOB_ARRAY_INDEX=%d AWS_BATCH_JOB_ARRAY_SIZE=%d CFSCAN_SHARD_COUNT=%d", i, n, n);
         cr_assert_eq(run_deploy(shard_cmd, env, "2026-11-01 B", i), 0, "child %d", i);
     }
     char args[64];

@@ -84,8 +84,8 @@ Test(hist, bucket_bounds_match_definition)
         uint32_t r = cfs_hist_bucket_value((unsigned)i);
         cr_assert(r >= lo[i] && r <= hi, "representative of %zu outside its bucket", i);
         cr_assert(within_1pct(lo[i], r) && within_1pct(hi, r),
-                  "bucket %zu [%llu, %llu] representative %u not within 1%%", i,
-                  (unsigned long long)lo[i], (unsigned long long)hi, r);
+                  "bucket %zu [%llu, %llu] representative %u not within 1%%", i, (unsigned long long)lo[i],
+                  (unsigned long long)hi, r);
         if (i < 128) cr_assert_eq(r, i);
     }
     cr_assert_eq(cfs_hist_bucket(UINT32_MAX), n - 1);
@@ -127,7 +127,9 @@ static uint32_t exact_quantile(const uint32_t *sorted, size_t n, double q)
 
 Test(hist, quantiles_within_1pct_of_exact)
 {
-    static const struct { double mu, sigma; } sets[] = {
+    static const struct {
+        double mu, sigma;
+    } sets[] = {
         {3.0, 0.5}, {5.3, 1.0}, {6.0, 2.0}, {10.0, 3.0}, {1.0, 0.8},
     };
     static const double qs[] = {0.0, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0};
@@ -151,8 +153,7 @@ Test(hist, quantiles_within_1pct_of_exact)
         for (size_t j = 0; j < sizeof qs / sizeof qs[0]; j++) {
             uint32_t want = exact_quantile(v, n, qs[j]);
             uint32_t got = cfs_hist_quantile(&h, qs[j]);
-            cr_assert(within_1pct(want, got), "set %zu q=%g: exact %u, histogram %u", k, qs[j],
-                      want, got);
+            cr_assert(within_1pct(want, got), "set %zu q=%g: exact %u, histogram %u", k, qs[j], want, got);
         }
     }
     free(v);
@@ -204,7 +205,7 @@ Test(hist, add_n)
     cr_assert_eq(h.count, 5);
     cr_assert_eq(cfs_hist_get(&h, b), 5);
     cr_assert_eq(h.sum_ms, 5ull * cfs_hist_bucket_value(b));
-    cfs_hist_add_n(&h, CFS_HIST_BUCKETS, 9);          /* out of range: refused */
+    cfs_hist_add_n(&h, CFS_HIST_BUCKETS, 9);                /* out of range: refused */
     cfs_hist_add_n(&h, cfs_hist_bucket(UINT32_MAX) + 1, 9); /* no value maps there */
     cr_assert_eq(h.count, 5);
     cr_assert(within_1pct(1000, cfs_hist_quantile(&h, 0.5)));
@@ -243,8 +244,7 @@ Test(hll, large_cardinalities_within_3_sigma)
         memset(h, 0, sizeof *h);
         double e = hll_of_range(h, 1u << 30, (1u << 30) + ns[k]);
         double rel = fabs(e - (double)ns[k]) / (double)ns[k];
-        cr_assert(rel <= 3 * se, "n=%llu estimate %.0f (%.3f%%)", (unsigned long long)ns[k], e,
-                  100 * rel);
+        cr_assert(rel <= 3 * se, "n=%llu estimate %.0f (%.3f%%)", (unsigned long long)ns[k], e, 100 * rel);
     }
     free(h);
 }
@@ -415,8 +415,7 @@ Test(topk, exact_with_at_most_k_keys_any_order_any_split)
 
 /* Checks the guarantees of sketch.h against the true counts: count - error <= true <=
  * count, error <= bound <= N/k, every key with true > N/k (indeed > bound) listed. */
-static void check_bounds(const cfs_topk *t, const keyset *ks, const uint64_t *cnt, uint64_t total,
-                         uint32_t k)
+static void check_bounds(const cfs_topk *t, const keyset *ks, const uint64_t *cnt, uint64_t total, uint32_t k)
 {
     cfs_topk_item *it = malloc(k * sizeof *it);
     char *listed = calloc(ks->n, 1);
@@ -438,7 +437,8 @@ static void check_bounds(const cfs_topk *t, const keyset *ks, const uint64_t *cn
         if (j) cr_assert(it[j - 1].count >= it[j].count);
     }
     for (size_t i = 0; i < ks->n; i++)
-        if (!listed[i]) cr_assert(cnt[i] <= bound, "%s (true %llu) missing", ks->key[i], (unsigned long long)cnt[i]);
+        if (!listed[i])
+            cr_assert(cnt[i] <= bound, "%s (true %llu) missing", ks->key[i], (unsigned long long)cnt[i]);
     free(it);
     free(listed);
 }
@@ -518,8 +518,8 @@ Test(topk, zipf_heavy_hitters_and_bounds)
 /* Worked by hand from the rules in sketch.c (eviction: the new key takes the least count
  * as error; merge: sum upper bounds, a side missing a key adds its floor, keep the k
  * largest, the floor becomes the (k+1)-th largest). */
-static void expect_items(const cfs_topk *t, const char *const *keys, const uint64_t *cnt,
-                         const uint64_t *err, size_t n, uint64_t bound)
+static void expect_items(const cfs_topk *t, const char *const *keys, const uint64_t *cnt, const uint64_t *err,
+                         size_t n, uint64_t bound)
 {
     cfs_topk_item it[8];
     cr_assert_eq(cfs_topk_list(t, it, 8), n);
@@ -547,8 +547,8 @@ Test(topk, eviction_and_truncating_merge_by_hand)
     add_str(b, "z", 8);
     add_str(b, "x", 1);
     cfs_topk_merge(a, b);
-    expect_items(a, (const char *const[]){"x", "y"}, (const uint64_t[]){11, 9},
-                 (const uint64_t[]){0, 0}, 2, 8);
+    expect_items(a, (const char *const[]){"x", "y"}, (const uint64_t[]){11, 9}, (const uint64_t[]){0, 0}, 2,
+                 8);
     cr_assert_eq(cfs_topk_total(a), 28);
     cfs_topk_free(a);
     cfs_topk_free(b);
@@ -560,15 +560,15 @@ Test(topk, eviction_and_truncating_merge_by_hand)
     add_str(a, "a", 5);
     add_str(a, "b", 3);
     add_str(a, "c", 1);
-    expect_items(a, (const char *const[]){"a", "c"}, (const uint64_t[]){5, 4},
-                 (const uint64_t[]){0, 3}, 2, 3);
+    expect_items(a, (const char *const[]){"a", "c"}, (const uint64_t[]){5, 4}, (const uint64_t[]){0, 3}, 2,
+                 3);
     /* b: d2 a1.  Union: a 5+1 (exact), d 3+2 (error 3: a's floor), c 4+0 (lower bound 1).
      * Keep a and d; floor = 4, the third largest. */
     add_str(b, "d", 2);
     add_str(b, "a", 1);
     cfs_topk_merge(a, b);
-    expect_items(a, (const char *const[]){"a", "d"}, (const uint64_t[]){6, 5},
-                 (const uint64_t[]){0, 3}, 2, 4);
+    expect_items(a, (const char *const[]){"a", "d"}, (const uint64_t[]){6, 5}, (const uint64_t[]){0, 3}, 2,
+                 4);
     cr_assert_eq(cfs_topk_total(a), 12);
     cfs_topk_free(a);
     cfs_topk_free(b);
@@ -585,12 +585,12 @@ Test(topk, merge_of_different_capacities_uses_the_smaller)
     add_str(b, "x", 1);
     /* union x 11, y 9, z 8, w 1 at k = 2: keep x and y, floor 8 */
     cfs_topk_merge(a, b);
-    expect_items(a, (const char *const[]){"x", "y"}, (const uint64_t[]){11, 9},
-                 (const uint64_t[]){0, 0}, 2, 8);
+    expect_items(a, (const char *const[]){"x", "y"}, (const uint64_t[]){11, 9}, (const uint64_t[]){0, 0}, 2,
+                 8);
     /* the merged summary now holds two counters: a new key evicts y (9) */
     add_str(a, "v", 1);
-    expect_items(a, (const char *const[]){"x", "v"}, (const uint64_t[]){11, 10},
-                 (const uint64_t[]){0, 9}, 2, 9);
+    expect_items(a, (const char *const[]){"x", "v"}, (const uint64_t[]){11, 10}, (const uint64_t[]){0, 9}, 2,
+                 9);
     cfs_topk_free(a);
     cfs_topk_free(b);
 }
@@ -664,7 +664,8 @@ Test(topk, order_ties_by_bytes_then_length)
     cfs_topk *t = cfs_topk_new(8);
     cr_assert(t);
     const char *keys[] = {"b", "ab", "a", "", "zz"};
-    for (int i = 0; i < 5; i++) cfs_topk_add(t, keys[i], strlen(keys[i]), XXH3_64bits(keys[i], strlen(keys[i])), i == 4 ? 3 : 2);
+    for (int i = 0; i < 5; i++)
+        cfs_topk_add(t, keys[i], strlen(keys[i]), XXH3_64bits(keys[i], strlen(keys[i])), i == 4 ? 3 : 2);
     cfs_topk_item it[8];
     cr_assert_eq(cfs_topk_list(t, it, 8), 5);
     const char *want[] = {"zz", "", "a", "ab", "b"};
@@ -698,8 +699,7 @@ static int ref_item_cmp(const void *pa, const void *pb)
     return a->n < b->n ? -1 : (a->n > b->n);
 }
 
-static size_t ref_merge(const cfs_topk *a, const cfs_topk *b, uint32_t k, ref_item *out,
-                        uint64_t *floor)
+static size_t ref_merge(const cfs_topk *a, const cfs_topk *b, uint32_t k, ref_item *out, uint64_t *floor)
 {
     cfs_topk_item ia[64], ib[64];
     size_t na = cfs_topk_list(a, ia, 64), nb = cfs_topk_list(b, ib, 64), m = 0;
@@ -716,7 +716,8 @@ static size_t ref_merge(const cfs_topk *a, const cfs_topk *b, uint32_t k, ref_it
     }
     for (size_t j = 0; j < nb; j++) {
         int seen = 0;
-        for (size_t i = 0; i < na; i++) seen |= ib[j].n == ia[i].n && memcmp(ib[j].key, ia[i].key, ia[i].n) == 0;
+        for (size_t i = 0; i < na; i++)
+            seen |= ib[j].n == ia[i].n && memcmp(ib[j].key, ia[i].key, ia[i].n) == 0;
         if (seen) continue;
         ref_item r = {{0}, ib[j].n, ib[j].count + da, ib[j].count - ib[j].error};
         memcpy(r.key, ib[j].key, ib[j].n);
@@ -736,9 +737,19 @@ static size_t ref_merge(const cfs_topk *a, const cfs_topk *b, uint32_t k, ref_it
  * (so key buffers are reused and reassigned), compared with the rule computed by hand. */
 Test(topk, truncating_merges_match_the_rule)
 {
-    static const char *stems[] = {"", "/", "/a", "/static/assets/img/", "/static/assets/img/x",
-                                  "/static/assets/js/", "10.0.0.", "10.0.0.1", "2001:db8::", "/abc", "/abcdef",
-                                  "192.168.10.", "192.168.100.2"};
+    static const char *stems[] = {"",
+                                  "/",
+                                  "/a",
+                                  "/static/assets/img/",
+                                  "/static/assets/img/x",
+                                  "/static/assets/js/",
+                                  "10.0.0.",
+                                  "10.0.0.1",
+                                  "2001:db8::",
+                                  "/abc",
+                                  "/abcdef",
+                                  "192.168.10.",
+                                  "192.168.100.2"};
     uint64_t s = 77;
     for (int round = 0; round < 150; round++) {
         uint32_t k = 2 + (uint32_t)(rng_next(&s) % 12);
@@ -825,9 +836,9 @@ static blob write_blob(blob_kind kind, const void *sk)
     blob b = {0};
     FILE *f = open_memstream(&b.p, &b.n);
     cr_assert(f);
-    cfs_status st = kind == K_HIST ? cfs_hist_write(f, sk)
-                  : kind == K_HLL  ? cfs_hll_write(f, sk)
-                                   : cfs_topk_write(f, sk);
+    cfs_status st = kind == K_HIST  ? cfs_hist_write(f, sk)
+                    : kind == K_HLL ? cfs_hll_write(f, sk)
+                                    : cfs_topk_write(f, sk);
     cr_assert_eq(st, CFS_OK);
     cr_assert_eq(fclose(f), 0);
     return b;
@@ -1044,7 +1055,8 @@ static blob frame(const char magic[4], unsigned version, const uint8_t *payload,
     return b;
 }
 
-static cfs_status read_framed(blob_kind kind, const char magic[4], unsigned version, const uint8_t *payload, size_t n)
+static cfs_status read_framed(blob_kind kind, const char magic[4], unsigned version, const uint8_t *payload,
+                              size_t n)
 {
     blob b = frame(magic, version, payload, n);
     void *out;
@@ -1089,8 +1101,7 @@ Test(io, hand_framed_payloads)
     cr_assert_eq(read_framed(K_HLL, "CFLL", 1, q, sizeof q), CFS_E_CORRUPT);
 
     /* top-k: capacity 2, total 5, floor 0, flags 0, 2 entries "a":3 and "b":2 -> valid */
-    uint8_t t[] = {2, 5, 0, 0, 2, 1, 'a', 1, 0, 0, 0, 0, 0, 0, 0, 3, 0,
-                   1, 'b', 2, 0, 0, 0, 0, 0, 0, 0, 2, 0};
+    uint8_t t[] = {2, 5, 0, 0, 2, 1, 'a', 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 1, 'b', 2, 0, 0, 0, 0, 0, 0, 0, 2, 0};
     cr_assert_eq(read_framed(K_TOPK, "CFTK", 1, t, sizeof t), CFS_OK);
     t[18] = 'a'; /* duplicate key (same hash) */
     t[19] = 1;
@@ -1120,8 +1131,8 @@ Test(io, hand_framed_payloads)
     /* capacity 3, total 20, floor 3, a 5/0 and c 4/3: not full, yet inexact (mass
      * (5-3) + (4-3) + 3*3 = 12 <= 20).  A new key then starts at the floor: e = 3 + 2,
      * error 3. */
-    uint8_t nf[] = {3, 20, 3, 0, 2, 1, 'a', 9, 0, 0, 0, 0, 0, 0, 0, 5, 0,
-                    1, 'c', 8, 0, 0, 0, 0, 0, 0, 0, 4, 3};
+    uint8_t nf[] = {3, 20, 3, 0,   2, 1, 'a', 9, 0, 0, 0, 0, 0, 0, 0,
+                    5, 0,  1, 'c', 8, 0, 0,   0, 0, 0, 0, 0, 4, 3};
     b = frame("CFTK", 1, nf, sizeof nf);
     cr_assert_eq(read_blob(K_TOPK, b.p, b.n, &out), CFS_OK);
     add_str(out, "e", 2);

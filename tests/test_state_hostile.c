@@ -73,7 +73,7 @@ static void p_input(FILE *f, const char *path, cfs_status status, const char *er
 {
     p_str(f, path, strlen(path));
     p_str(f, "E1", 2);
-    p_le(f, 100, 8); /* size */
+    p_le(f, 100, 8);        /* size */
     p_le(f, 1793527200, 8); /* mtime */
     /* bytes_in, bytes_out, lines, header_lines, blank_lines, aggregated, filtered: a
      * readable input had 7 lines, all aggregated */
@@ -83,7 +83,7 @@ static void p_input(FILE *f, const char *path, cfs_status status, const char *er
     p_le(f, CFS_REJ_COUNT, 4);
     for (int i = 0; i < CFS_REJ_COUNT; i++) p_le(f, 0, 8);
     for (int i = 0; i < 4; i++) p_le(f, 0, 8); /* short_lines, trailing_tab, crlf, layouts */
-    p_u8(f, 0); /* fmt */
+    p_u8(f, 0);                                /* fmt */
     p_u8(f, (uint8_t)status);
     p_str(f, error, strlen(error));
 }
@@ -141,7 +141,8 @@ static run_out merge(const char *dir, const char *outdir)
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
-        int o = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int o = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+            e = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (o < 0 || e < 0) _exit(127);
         dup2(o, 1);
         dup2(e, 2);
@@ -307,10 +308,11 @@ Test(state_hostile, many_tiny_groups, .timeout = 120)
     p_rest(f, 3);
     crafted c = craft_and_merge(f, &buf, &len, 0);
     cr_assert_lt(c.file_size, 64 * 1024, "a small state: %zu bytes", c.file_size);
-    cr_log_info("many tiny groups: %zu-byte state, exit %d, peak RSS %ld KiB", c.file_size, c.r.rc, c.r.rss_kb);
+    cr_log_info("many tiny groups: %zu-byte state, exit %d, peak RSS %ld KiB", c.file_size, c.r.rc,
+                c.r.rss_kb);
     cr_assert_eq(c.r.rc, 0, "many tiny groups: exit %d; stderr: %s", c.r.rc, c.r.err);
-    cr_assert_lt(c.r.rss_kb, RSS_LIMIT_KB, "many tiny groups: peak RSS %ld KiB for a %zu-byte state", c.r.rss_kb,
-                 c.file_size);
+    cr_assert_lt(c.r.rss_kb, RSS_LIMIT_KB, "many tiny groups: peak RSS %ld KiB for a %zu-byte state",
+                 c.r.rss_kb, c.file_size);
     free(hb);
     free(lb);
     crafted_free(&c);
@@ -380,8 +382,7 @@ Test(state_hostile, count_larger_than_payload, .timeout = 60)
         {"STRS", UINT64_C(1) << 32, 0}, {"TRAF", UINT64_C(1) << 33, UINT64_C(1) << 40},
         {"GRPS", UINT32_MAX, 0},        {"HEAV", UINT32_MAX, 0},
         {"ORIG", UINT32_MAX, 0},        {"ORGL", UINT32_MAX, 0},
-        {"WAFR", UINT32_MAX, 0},
-        {"FILE", UINT64_C(1) << 40, 0},
+        {"WAFR", UINT32_MAX, 0},        {"FILE", UINT64_C(1) << 40, 0},
     };
     static const char *const order[] = {"STRS", "TRAF", "GRPS", "HEAV", "ORIG", "ORGL", "WAFR", "FILE"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {

@@ -23,7 +23,8 @@ static void gen(void)
 {
     g_dir = tu_mkdtemp();
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 21 --dists 3 --days 1 --lines-per-file 500 -j2", tu_prog("cfsgen"), g_dir);
+    snprintf(cmd, sizeof cmd, "%s -o %s/gen --seed 21 --dists 3 --days 1 --lines-per-file 500 -j2",
+             tu_prog("cfsgen"), g_dir);
     char *err;
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "cfsgen: %s", err);
     char pat[1024];
@@ -54,7 +55,8 @@ static char *js(void)
     char nm[1024];
     snprintf(nm, sizeof nm, "%s/tests/js/node_modules/@duckdb/node-api", CFS_SOURCE_DIR);
     struct stat st;
-    cr_assert(stat(nm, &st) == 0, "DuckDB reader missing: run `npm ci --prefix tests/js` (tools/test.sh does)");
+    cr_assert(stat(nm, &st) == 0,
+              "DuckDB reader missing: run `npm ci --prefix tests/js` (tools/test.sh does)");
     return p;
 }
 
@@ -118,7 +120,8 @@ Test(summary, duckdb_and_hyparquet_agree_with_the_json)
     char sql[1024];
     snprintf(sql, sizeof sql, "select sum(requests)::BIGINT from '%s/s/traffic.parquet'", g_dir);
     expect_sql((long long)jnum(root, "inputs.requests"), "requests", sql);
-    snprintf(sql, sizeof sql, "select sum(requests)::BIGINT from '%s/s/traffic.parquet' where status = 403", g_dir);
+    snprintf(sql, sizeof sql, "select sum(requests)::BIGINT from '%s/s/traffic.parquet' where status = 403",
+             g_dir);
     expect_sql((long long)jnum(root, "by_status.403"), "403s", sql);
     snprintf(sql, sizeof sql, "select sum(lines)::BIGINT from '%s/s/inputs.parquet'", g_dir);
     expect_sql((long long)jnum(root, "inputs.lines"), "lines", sql);
@@ -129,7 +132,9 @@ Test(summary, duckdb_and_hyparquet_agree_with_the_json)
     for (const cfs_json *m = cfs_json_first(bd); m; m = cfs_json_next(m)) {
         double v;
         cfs_json_num(m, &v);
-        snprintf(sql, sizeof sql, "select sum(requests)::BIGINT from '%s/s/traffic.parquet' where distribution = '%s'", g_dir, m->key);
+        snprintf(sql, sizeof sql,
+                 "select sum(requests)::BIGINT from '%s/s/traffic.parquet' where distribution = '%s'", g_dir,
+                 m->key);
         expect_sql((long long)v, m->key, sql);
     }
     /* per cause of the first distribution in the JSON */
@@ -139,18 +144,32 @@ Test(summary, duckdb_and_hyparquet_agree_with_the_json)
         const char *cause = cfs_json_str(cfs_json_get(c, "cause"));
         double v;
         cfs_json_num(cfs_json_get(c, "requests"), &v);
-        snprintf(sql, sizeof sql, "select sum(requests)::BIGINT from '%s/s/traffic.parquet' where distribution = '%s' and cause = '%s'", g_dir, dist, cause);
+        snprintf(
+            sql, sizeof sql,
+            "select sum(requests)::BIGINT from '%s/s/traffic.parquet' where distribution = '%s' and cause = '%s'",
+            g_dir, dist, cause);
         expect_sql((long long)v, cause, sql);
-        snprintf(sql, sizeof sql, "select sum(requests)::BIGINT from '%s/s/latency.parquet' where distribution = '%s' and cause = '%s' and metric = 'time_taken'", g_dir, dist, cause);
+        snprintf(
+            sql, sizeof sql,
+            "select sum(requests)::BIGINT from '%s/s/latency.parquet' where distribution = '%s' and cause = '%s' and metric = 'time_taken'",
+            g_dir, dist, cause);
         expect_sql((long long)v, "latency histogram mass", sql);
     }
     /* column types as the README documents them */
     char *types;
-    snprintf(cmd, sizeof cmd, "%s duckdb \"select string_agg(column_name || ':' || column_type, ',') from (describe select * from '%s/s/traffic.parquet')\"", js(), g_dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "%s duckdb \"select string_agg(column_name || ':' || column_type, ',') from (describe select * from '%s/s/traffic.parquet')\"",
+        js(), g_dir);
     cr_assert_eq(tu_run(cmd, &types, NULL), 0);
-    cr_assert(strstr(types, "hour:TIMESTAMP WITH TIME ZONE,distribution:VARCHAR,edge:VARCHAR,status:INTEGER,cause:VARCHAR,evidence:VARCHAR,rule:VARCHAR,requests:BIGINT,bytes:BIGINT,candidates:VARCHAR"), "%s", types);
+    cr_assert(
+        strstr(
+            types,
+            "hour:TIMESTAMP WITH TIME ZONE,distribution:VARCHAR,edge:VARCHAR,status:INTEGER,cause:VARCHAR,evidence:VARCHAR,rule:VARCHAR,requests:BIGINT,bytes:BIGINT,candidates:VARCHAR"),
+        "%s", types);
     /* every table opens in DuckDB */
-    static const char *const tables[] = {"traffic", "latency", "distinct_clients", "top_uris", "top_clients", "waf_rules", "inputs"};
+    static const char *const tables[] = {
+        "traffic", "latency", "distinct_clients", "top_uris", "top_clients", "waf_rules", "inputs"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         snprintf(sql, sizeof sql, "select (count(*) >= 0)::BIGINT from '%s/s/%s.parquet'", g_dir, tables[i]);
         expect_sql(1, tables[i], sql);
@@ -176,14 +195,18 @@ Test(summary, split_in_three_and_merge_equals_one_scan)
     snprintf(cmd, sizeof cmd, "%s scan %s -o %s/whole -q >/dev/null", tu_prog("cfscan"), g_files, g_dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
     for (int k = 0; k < 3; k++) {
-        snprintf(cmd, sizeof cmd, "%s scan %s -o %s/part%d -q -j%d >/dev/null", tu_prog("cfscan"), g_part[k], g_dir, k, 1 + k % 2);
+        snprintf(cmd, sizeof cmd, "%s scan %s -o %s/part%d -q -j%d >/dev/null", tu_prog("cfscan"), g_part[k],
+                 g_dir, k, 1 + k % 2);
         cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
     }
     /* merge in two different orders and groupings: associative and order-independent */
-    snprintf(cmd, sizeof cmd, "%s merge %s/part0 %s/part1 %s/part2 -o %s/m1 -q >/dev/null", tu_prog("cfscan"), g_dir, g_dir, g_dir, g_dir);
+    snprintf(cmd, sizeof cmd, "%s merge %s/part0 %s/part1 %s/part2 -o %s/m1 -q >/dev/null", tu_prog("cfscan"),
+             g_dir, g_dir, g_dir, g_dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
-    snprintf(cmd, sizeof cmd, "%s merge %s/part2 %s/part0 -o %s/m2a -q >/dev/null && %s merge %s/part1 %s/m2a -o %s/m2 -q >/dev/null",
-             tu_prog("cfscan"), g_dir, g_dir, g_dir, tu_prog("cfscan"), g_dir, g_dir, g_dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "%s merge %s/part2 %s/part0 -o %s/m2a -q >/dev/null && %s merge %s/part1 %s/m2a -o %s/m2 -q >/dev/null",
+        tu_prog("cfscan"), g_dir, g_dir, g_dir, tu_prog("cfscan"), g_dir, g_dir, g_dir);
     cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
     char p[1024];
     snprintf(p, sizeof p, "%s/whole/report.json", g_dir);
@@ -221,8 +244,10 @@ Test(summary, sigkill_leaves_the_previous_summary_intact)
      * summary is being written. */
     int landed = 0;
     for (int i = 0; i < 10; i++) {
-        snprintf(cmd, sizeof cmd, "%s scan %s -o %s/k -q -j1 >/dev/null 2>&1 & pid=$!; sleep 0.%03d; kill -9 $pid 2>/dev/null; wait $pid; echo $?",
-                 tu_prog("cfscan"), g_files, g_dir, 20 + i * 25);
+        snprintf(
+            cmd, sizeof cmd,
+            "%s scan %s -o %s/k -q -j1 >/dev/null 2>&1 & pid=$!; sleep 0.%03d; kill -9 $pid 2>/dev/null; wait $pid; echo $?",
+            tu_prog("cfscan"), g_files, g_dir, 20 + i * 25);
         char *st = NULL;
         tu_run(cmd, &st, NULL);
         if (st && atoi(st) == 137) landed++;

@@ -80,10 +80,12 @@ Test(summary_files, manifest_lists_what_the_directory_holds)
     for (size_t i = 0; i < listed; i++) {
         const char *t = cfs_json_str(cfs_json_at(tables, i));
         cr_assert(t && has_suffix(t, ".parquet"), "table %zu is not a .parquet name", i);
-        for (size_t j = 0; j < i; j++) cr_assert_str_neq(t, cfs_json_str(cfs_json_at(tables, j)), "%s listed twice", t);
+        for (size_t j = 0; j < i; j++)
+            cr_assert_str_neq(t, cfs_json_str(cfs_json_at(tables, j)), "%s listed twice", t);
         snprintf(path, sizeof path, "%s/%s", dir, t);
         struct stat st;
-        cr_assert(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0, "listed table %s is not there", t);
+        cr_assert(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0,
+                  "listed table %s is not there", t);
     }
     /* every Parquet file of the directory is listed */
     DIR *d = opendir(dir);
@@ -94,7 +96,8 @@ Test(summary_files, manifest_lists_what_the_directory_holds)
         if (!has_suffix(e->d_name, ".parquet")) continue;
         found++;
         int in = 0;
-        for (size_t i = 0; i < listed; i++) in |= strcmp(e->d_name, cfs_json_str(cfs_json_at(tables, i))) == 0;
+        for (size_t i = 0; i < listed; i++)
+            in |= strcmp(e->d_name, cfs_json_str(cfs_json_at(tables, i))) == 0;
         cr_assert(in, "%s is in the directory but not in the manifest's tables", e->d_name);
     }
     closedir(d);
@@ -107,7 +110,8 @@ Test(summary_files, manifest_lists_what_the_directory_holds)
     cr_assert(stat(path, &st) == 0 && S_ISREG(st.st_mode), "state %s is not there", state);
     const char *inputs = cfs_json_str(cfs_json_get(root, "inputs_table"));
     int in = 0;
-    for (size_t i = 0; inputs && i < listed; i++) in |= strcmp(inputs, cfs_json_str(cfs_json_at(tables, i))) == 0;
+    for (size_t i = 0; inputs && i < listed; i++)
+        in |= strcmp(inputs, cfs_json_str(cfs_json_at(tables, i))) == 0;
     cr_assert(in, "inputs_table %s is not one of the tables", inputs ? inputs : "(none)");
     cfs_json_doc_free(&doc);
     free(text);
@@ -120,13 +124,15 @@ Test(summary_files, distinct_clients_error_is_the_hll_standard_error)
     char nm[1024];
     snprintf(nm, sizeof nm, "%s/tests/js/node_modules/@duckdb/node-api", CFS_SOURCE_DIR);
     struct stat st;
-    cr_assert(stat(nm, &st) == 0, "DuckDB reader missing: run `npm ci --prefix tests/js` (tools/test.sh does)");
+    cr_assert(stat(nm, &st) == 0,
+              "DuckDB reader missing: run `npm ci --prefix tests/js` (tools/test.sh does)");
     const char *dir = make_summary();
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "node %s/tests/js/summary_sql.mjs duckdb \"select count(*)::VARCHAR, min(relative_std_error)::VARCHAR, "
-             "max(relative_std_error)::VARCHAR, sum(distinct_clients)::VARCHAR from '%s/distinct_clients.parquet'\"",
-             CFS_SOURCE_DIR, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "node %s/tests/js/summary_sql.mjs duckdb \"select count(*)::VARCHAR, min(relative_std_error)::VARCHAR, "
+        "max(relative_std_error)::VARCHAR, sum(distinct_clients)::VARCHAR from '%s/distinct_clients.parquet'\"",
+        CFS_SOURCE_DIR, dir);
     char *out = NULL, *err = NULL;
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "duckdb: %s", err ? err : "");
     cfs_json_doc doc = {0};

@@ -51,8 +51,11 @@ static char *write_log(void)
     tu_buf b = {0};
     tu_log_header(&b);
     static const tu_kv l1[] = {{"x-edge-request-id", "R01"}, {"c-ip", "192.0.2.1"}, {NULL, NULL}};
-    static const tu_kv l2[] = {{"x-edge-request-id", "R02"}, {"c-ip", "192.0.2.2"}, {"sc-status", "200"},
-                               {"x-edge-result-type", "Hit"}, {NULL, NULL}};
+    static const tu_kv l2[] = {{"x-edge-request-id", "R02"},
+                               {"c-ip", "192.0.2.2"},
+                               {"sc-status", "200"},
+                               {"x-edge-result-type", "Hit"},
+                               {NULL, NULL}};
     static const tu_kv l3[] = {{"x-edge-request-id", "R03"}, {"time-taken", "0.090"}, {NULL, NULL}};
     tu_log_line(&b, NULL, l1);
     tu_log_line(&b, NULL, l2);
@@ -78,10 +81,11 @@ Test(summary_view, report_files_are_the_printed_report_with_a_missing_input)
     for (int f = 0; f < 2; f++) {
         char out[4096], cmd[12288];
         snprintf(out, sizeof out, "%s/s%d", g_dir, f);
-        snprintf(cmd, sizeof cmd, "%s scan %s %s/no-such-input -q -j1 --format %s -o %s", tu_prog("cfscan"), log,
-                 g_dir, fmts[f], out);
+        snprintf(cmd, sizeof cmd, "%s scan %s %s/no-such-input -q -j1 --format %s -o %s", tu_prog("cfscan"),
+                 log, g_dir, fmts[f], out);
         char *printed = run_out(cmd, 4); /* a missing input: exit 4 */
-        cr_assert(strstr(printed, "no-such-input") != NULL, "the report names the missing input: %s", printed);
+        cr_assert(strstr(printed, "no-such-input") != NULL, "the report names the missing input: %s",
+                  printed);
         char *file = read_file(out, files[f]);
         cr_expect_str_eq(file, printed, "%s differs from what `scan --format %s` printed", files[f], fmts[f]);
         free(file);
@@ -132,7 +136,8 @@ Test(summary_view, merge_of_halves_reports_as_the_scan_of_the_union)
                  fmts[f]);
         char *merged = run_out(cmd, 0);
         cr_assert(strlen(whole) > 1000, "a real report: %s", whole);
-        cr_expect_str_eq(merged, whole, "merge of the halves (%s) differs from the scan of the union", fmts[f]);
+        cr_expect_str_eq(merged, whole, "merge of the halves (%s) differs from the scan of the union",
+                         fmts[f]);
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/m%d", g_dir, f);
         char *file = read_file(dir, files[f]);
@@ -220,23 +225,26 @@ Test(summary_view, scan_result_is_settled_once)
 Test(summary_view, summary_files_do_not_depend_on_the_thread_count)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof cmd,
-             "%s -o %s/gen --seed 5 --dists 6 --days 1 --lines-per-file 100 --situations all --format plain -j2 "
-             ">/dev/null",
-             tu_prog("cfsgen"), g_dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "%s -o %s/gen --seed 5 --dists 6 --days 1 --lines-per-file 100 --situations all --format plain -j2 "
+        ">/dev/null",
+        tu_prog("cfsgen"), g_dir);
     char *err = NULL;
     int rc = tu_run(cmd, NULL, &err);
     cr_assert_eq(rc, 0, "generating the logs failed: %s", err ? err : "");
     free(err);
-    static const char *const files[] = {"state.cfs",         "traffic.parquet",     "latency.parquet",
-                                        "top_uris.parquet",  "top_clients.parquet", "distinct_clients.parquet",
-                                        "waf_rules.parquet", "inputs.parquet",      "report.json",
-                                        "report.txt"};
+    static const char *const files[] = {"state.cfs",           "traffic.parquet",
+                                        "latency.parquet",     "top_uris.parquet",
+                                        "top_clients.parquet", "distinct_clients.parquet",
+                                        "waf_rules.parquet",   "inputs.parquet",
+                                        "report.json",         "report.txt"};
     char *first[sizeof files / sizeof files[0]];
     size_t first_n[sizeof files / sizeof files[0]];
     static const int threads[] = {1, 4};
     for (int t = 0; t < 2; t++) {
-        snprintf(cmd, sizeof cmd, "%s scan %s/gen -q -j%d --config %s/gen/config --waf-logs %s/gen/waf -o %s/j%d",
+        snprintf(cmd, sizeof cmd,
+                 "%s scan %s/gen -q -j%d --config %s/gen/config --waf-logs %s/gen/waf -o %s/j%d",
                  tu_prog("cfscan"), g_dir, threads[t], g_dir, g_dir, g_dir, threads[t]);
         err = NULL;
         rc = tu_run(cmd, NULL, &err);
@@ -256,7 +264,8 @@ Test(summary_view, summary_files_do_not_depend_on_the_thread_count)
                 first_n[i] = n;
                 continue;
             }
-            cr_assert(n == first_n[i] && memcmp(s, first[i], n) == 0, "%s differs between -j1 and -j4", files[i]);
+            cr_assert(n == first_n[i] && memcmp(s, first[i], n) == 0, "%s differs between -j1 and -j4",
+                      files[i]);
             free(s);
             free(first[i]);
         }

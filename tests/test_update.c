@@ -98,7 +98,8 @@ Test(update, usage_errors)
     cr_assert(strstr(err, "need -o DIR"), "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(tu_sh(NULL, &err, "cd %s && %s scan logs -o U --update --rebuild -q", g_dir, tu_prog("cfscan")), 2);
+    cr_assert_eq(
+        tu_sh(NULL, &err, "cd %s && %s scan logs -o U --update --rebuild -q", g_dir, tu_prog("cfscan")), 2);
     free(err);
     /* a summary without a manifest: what it counted is unknown */
     free(tu_scan_json(g_dir, 0, "scan logs -o U"));
@@ -127,8 +128,9 @@ Test(update, manifest_set_of_a_million_inputs)
     const long n = 1000000;
     for (long i = 0; i < n; i++) {
         snprintf(rel, sizeof rel, "E%013ld.2026-11-01-%02ld.%08lx.gz", i % 7, i % 24, (unsigned long)i);
-        cr_assert_eq(cfs_mf_writer_add(&w, rel, (uint64_t)i, 1700000000, (uint64_t)i * 2654435761u, err, sizeof err),
-                     CFS_OK, "%s", err);
+        cr_assert_eq(
+            cfs_mf_writer_add(&w, rel, (uint64_t)i, 1700000000, (uint64_t)i * 2654435761u, err, sizeof err),
+            CFS_OK, "%s", err);
     }
     char p[4096];
     snprintf(p, sizeof p, "%s/inputs.cfm", g_dir);
@@ -153,10 +155,11 @@ Test(update, manifest_set_of_a_million_inputs)
     }
     snprintf(rel, sizeof rel, "not-there.gz");
     cr_assert_eq(cfs_mf_set_find(&s, cfs_mf_path_hash(rel)), -1);
-    fprintf(stderr, "manifest of %ld inputs: %lld bytes on disk (%.1f per input); set holds %zu bytes "
+    fprintf(stderr,
+            "manifest of %ld inputs: %lld bytes on disk (%.1f per input); set holds %zu bytes "
             "(%.1f per input); peak RSS grew %ld KiB while loading (%.1f bytes per input); load %.2f s\n",
-            n, (long long)sb.st_size, (double)sb.st_size / n, s.n * 16, 16.0, r1 - r0,
-            (r1 - r0) * 1024.0 / n, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+            n, (long long)sb.st_size, (double)sb.st_size / n, s.n * 16, 16.0, r1 - r0, (r1 - r0) * 1024.0 / n,
+            (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     cfs_mf_set_free(&s);
 }
 

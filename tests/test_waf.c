@@ -117,8 +117,7 @@ static void expect_stats(const cfs_waf_index *w, uint64_t records, uint64_t kept
     cr_assert_eq(s->records, records, "records %llu", (unsigned long long)s->records);
     cr_assert_eq(s->kept, kept, "kept %llu", (unsigned long long)s->kept);
     cr_assert_eq(s->bad_lines, bad, "bad %llu", (unsigned long long)s->bad_lines);
-    cr_assert_eq(s->out_of_window, out_of_window, "out_of_window %llu",
-                 (unsigned long long)s->out_of_window);
+    cr_assert_eq(s->out_of_window, out_of_window, "out_of_window %llu", (unsigned long long)s->out_of_window);
 }
 
 /* ---- the real record ------------------------------------------------------------- */
@@ -141,7 +140,8 @@ Test(waf, real_record_allow_is_not_kept)
 
 Test(waf, real_record_as_block_is_found_and_windowed)
 {
-    if (access(SAMPLE, R_OK) != 0) cr_skip_test("waf::real_record_as_block_is_found_and_windowed: %s absent", SAMPLE);
+    if (access(SAMPLE, R_OK) != 0)
+        cr_skip_test("waf::real_record_as_block_is_found_and_windowed: %s absent", SAMPLE);
     FILE *f = fopen(SAMPLE, "rb");
     cr_assert_not_null(f);
     static char buf[1 << 16];
@@ -190,10 +190,12 @@ Test(waf, gzip_block_and_allow_lines)
     tmp_begin();
     char text[16384], *o = text;
     size_t cap = sizeof text;
-    struct { const char *action, *rule, *rid; } r[] = {
-        {"BLOCK", "RateLimit", "blockA=="},   {"ALLOW", "Default_Action", "allowA=="},
-        {"BLOCK", "SQLi_BODY", "blockB=="},   {"CAPTCHA", "BotControl", "captchaA=="},
-        {"BLOCK", "RateLimit", "blockC=="},   {"CHALLENGE", "Challenge_All", "challengeA=="},
+    struct {
+        const char *action, *rule, *rid;
+    } r[] = {
+        {"BLOCK", "RateLimit", "blockA=="}, {"ALLOW", "Default_Action", "allowA=="},
+        {"BLOCK", "SQLi_BODY", "blockB=="}, {"CAPTCHA", "BotControl", "captchaA=="},
+        {"BLOCK", "RateLimit", "blockC=="}, {"CHALLENGE", "Challenge_All", "challengeA=="},
         {"ALLOW", "AllowList", "allowB=="},
     };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
@@ -264,27 +266,31 @@ Test(waf, bad_lines_are_counted_and_skipped)
 #define ADD(...) (o += (size_t)snprintf(text + o, cap - o, __VA_ARGS__))
     char r[4096];
     rec(r, sizeof r, T0, "BLOCK", "Good1", "good1==");
-    ADD("%s\r\n", r);                                   /* 1 good, CRLF */
-    ADD("\n   \n\t\r\n");                               /* blank lines: not records */
-    ADD("this is not json\n");                          /* 2 bad */
-    ADD("[1,2,3]\n");                                   /* 3 bad: not an object */
-    ADD("{\"action\":\"BLOCK\",\"terminatingRuleId\":\"x\",\"timestamp\":%lld}\n", T0);     /* 4 no requestId */
+    ADD("%s\r\n", r);          /* 1 good, CRLF */
+    ADD("\n   \n\t\r\n");      /* blank lines: not records */
+    ADD("this is not json\n"); /* 2 bad */
+    ADD("[1,2,3]\n");          /* 3 bad: not an object */
+    ADD("{\"action\":\"BLOCK\",\"terminatingRuleId\":\"x\",\"timestamp\":%lld}\n", T0); /* 4 no requestId */
     ADD("{\"terminatingRuleId\":\"x\",\"timestamp\":%lld,\"httpRequest\":{\"requestId\":\"a\"}}\n",
-        T0);                                            /* 5 no action */
+        T0); /* 5 no action */
     ADD("{\"action\":\"BLOCK\",\"timestamp\":%lld,\"httpRequest\":{\"requestId\":\"b\"}}\n",
-        T0);                                            /* 6 no terminatingRuleId */
+        T0); /* 6 no terminatingRuleId */
     ADD("{\"action\":\"COUNT\",\"terminatingRuleId\":\"x\",\"timestamp\":%lld,"
-        "\"httpRequest\":{\"requestId\":\"c\"}}\n", T0); /* 7 not a terminating action */
+        "\"httpRequest\":{\"requestId\":\"c\"}}\n",
+        T0); /* 7 not a terminating action */
     ADD("{\"action\":\"BLOCK\",\"terminatingRuleId\":\"x\",\"timestamp\":\"%lld\","
-        "\"httpRequest\":{\"requestId\":\"d\"}}\n", T0); /* 8 timestamp is a string */
+        "\"httpRequest\":{\"requestId\":\"d\"}}\n",
+        T0); /* 8 timestamp is a string */
     ADD("{\"action\":\"BLOCK\",\"terminatingRuleId\":\"x\",\"timestamp\":-5,"
-        "\"httpRequest\":{\"requestId\":\"e\"}}\n");     /* 9 negative timestamp */
+        "\"httpRequest\":{\"requestId\":\"e\"}}\n"); /* 9 negative timestamp */
     ADD("{\"action\":\"BLOCK\",\"terminatingRuleId\":\"x\",\"timestamp\":1.5,"
-        "\"httpRequest\":{\"requestId\":\"f\"}}\n");     /* 10 fractional timestamp */
+        "\"httpRequest\":{\"requestId\":\"f\"}}\n"); /* 10 fractional timestamp */
     ADD("{\"action\":\"BLOCK\",\"terminatingRuleId\":\"x\",\"timestamp\":%lld,"
-        "\"httpRequest\":{\"requestId\":\"\"}}\n", T0);  /* 11 empty requestId */
+        "\"httpRequest\":{\"requestId\":\"\"}}\n",
+        T0); /* 11 empty requestId */
     ADD("{\"action\":\"BLOCK\",\"terminatingRuleId\":\"x\",\"timestamp\":%lld,"
-        "\"httpRequest\":{\"requestId\":\"g\"}\n", T0);  /* 12 truncated JSON */
+        "\"httpRequest\":{\"requestId\":\"g\"}\n",
+        T0); /* 12 truncated JSON */
     /* 13: exactly CFS_MAX_LINE bytes (padded with trailing spaces): still a record. */
     rec(r, sizeof r, T0, "BLOCK", "Big", "big==");
     size_t rl = strlen(r);
@@ -299,9 +305,9 @@ Test(waf, bad_lines_are_counted_and_skipped)
     o += CFS_MAX_LINE + 1;
     text[o++] = '\n';
     rec(r, sizeof r, T0, "CHALLENGE", "Good2", "good2==");
-    ADD("%s\n", r);                                     /* 15 good */
+    ADD("%s\n", r); /* 15 good */
     rec(r, sizeof r, T0, "BLOCK", "Good3", "good3==");
-    ADD("%s", r);                                       /* 16 good, no final newline */
+    ADD("%s", r); /* 16 good, no final newline */
 #undef ADD
     const char *p = tmp_path("bad.log");
     write_plain(p, text, o);
@@ -323,9 +329,13 @@ Test(waf, time_window_filters_with_skew)
     tmp_begin();
     /* since = T0/1000 s, until = since + 3600 s; kept: [since - 300 s, until + 300 s]. */
     const int64_t since = T0 / 1000, until = since + 3600;
-    struct { long long ms; const char *rid; int in; } r[] = {
-        {T0 - 300001, "early2", 0},           /* 300.001 s before since */
-        {T0 - 300000, "early1", 1},           /* exactly since - 300 s */
+    struct {
+        long long ms;
+        const char *rid;
+        int in;
+    } r[] = {
+        {T0 - 300001, "early2", 0}, /* 300.001 s before since */
+        {T0 - 300000, "early1", 1}, /* exactly since - 300 s */
         {T0, "mid0", 1},
         {T0 + 3600000 + 300999, "late1", 1}, /* last ms of second until + 300 */
         {T0 + 3600000 + 301000, "late2", 0},
@@ -563,28 +573,39 @@ Test(waf, allow_prefilter_never_hides_a_block)
     tmp_begin();
     char text[32768], *o = text;
     size_t left = sizeof text;
-#define ADD(...) do { int k_ = snprintf(o, left, __VA_ARGS__); o += k_; left -= (size_t)k_; } while (0)
+#define ADD(...)                                 \
+    do {                                         \
+        int k_ = snprintf(o, left, __VA_ARGS__); \
+        o += k_;                                 \
+        left -= (size_t)k_;                      \
+    } while (0)
     /* 1: BLOCK whose header value holds the text "action":"ALLOW" (escaped quotes). */
     ADD("{\"timestamp\":%lld,\"action\":\"BLOCK\",\"terminatingRuleId\":\"Hdr\",\"httpRequest\":{"
         "\"headers\":[{\"name\":\"x\",\"value\":\"{\\\"action\\\":\\\"ALLOW\\\"}\"}],"
-        "\"requestId\":\"p1==\"}}\n", T0);
+        "\"requestId\":\"p1==\"}}\n",
+        T0);
     /* 2: top-level BLOCK after a nested "action":"ALLOW" (a rule group's rule). */
     ADD("{\"ruleGroupList\":[{\"terminatingRule\":{\"ruleId\":\"g\",\"action\":\"ALLOW\"}}],"
         "\"timestamp\":%lld,\"action\":\"BLOCK\",\"terminatingRuleId\":\"Nested\","
-        "\"httpRequest\":{\"requestId\":\"p2==\"}}\n", T0);
+        "\"httpRequest\":{\"requestId\":\"p2==\"}}\n",
+        T0);
     /* 3: BLOCK spelled with a \u escape, plus an "action":"ALLOW" elsewhere. */
     ADD("{\"x\":{\"action\":\"ALLOW\"},\"timestamp\":%lld,\"action\":\"\\u0042LOCK\","
-        "\"terminatingRuleId\":\"Esc\",\"httpRequest\":{\"requestId\":\"p3==\"}}\n", T0);
+        "\"terminatingRuleId\":\"Esc\",\"httpRequest\":{\"requestId\":\"p3==\"}}\n",
+        T0);
     /* 4: CAPTCHA at top level, "action":"ALLOW" nested. */
     ADD("{\"x\":{\"action\":\"ALLOW\"},\"timestamp\":%lld,\"action\":\"CAPTCHA\","
-        "\"terminatingRuleId\":\"Cap\",\"httpRequest\":{\"requestId\":\"p4==\"}}\n", T0);
+        "\"terminatingRuleId\":\"Cap\",\"httpRequest\":{\"requestId\":\"p4==\"}}\n",
+        T0);
     /* 5: ALLOW at top level with a nested BLOCK: parsed, not kept. */
     ADD("{\"ruleGroupList\":[{\"terminatingRule\":{\"ruleId\":\"g\",\"action\":\"BLOCK\"}}],"
         "\"timestamp\":%lld,\"action\":\"ALLOW\",\"terminatingRuleId\":\"Default_Action\","
-        "\"httpRequest\":{\"requestId\":\"p5==\"}}\n", T0);
+        "\"httpRequest\":{\"requestId\":\"p5==\"}}\n",
+        T0);
     /* 6: plain ALLOW (skipped without a parse). */
     ADD("{\"timestamp\":%lld,\"action\":\"ALLOW\",\"terminatingRuleId\":\"Default_Action\","
-        "\"httpRequest\":{\"requestId\":\"p6==\"}}\n", T0);
+        "\"httpRequest\":{\"requestId\":\"p6==\"}}\n",
+        T0);
 #undef ADD
     const char *p = tmp_path("prefilter.log");
     write_plain(p, text, (size_t)(o - text));

@@ -73,8 +73,7 @@ static void rule_of(const char *dir, const char *logs, const char *extra, const 
                     size_t cap, char *cause, size_t ccap)
 {
     char *out = NULL;
-    int rc = run(&out, "requests %s -q -j1 --request-id %s --fields x-edge-request-id %s",
-                 logs, rid, extra);
+    int rc = run(&out, "requests %s -q -j1 --request-id %s --fields x-edge-request-id %s", logs, rid, extra);
     (void)dir;
     cr_assert(rc == 0 || rc == 3, "requests exit %d", rc);
     rule[0] = cause[0] = '\0';
@@ -202,10 +201,10 @@ Test(waf_coverage, unlogged_inference_only_inside_coverage)
 {
     char log[8192], waf[16384];
     size_t nl = (size_t)snprintf(log, sizeof log, FIELDS);
-    nl += line403(log + nl, sizeof log - nl, "12:00:30", RID("in1"));  /* inside the span */
-    nl += line403(log + nl, sizeof log - nl, "12:14:00", RID("skw"));  /* 4 min after last */
-    nl += line403(log + nl, sizeof log - nl, "12:30:00", RID("lat"));  /* 20 min after last */
-    nl += line403(log + nl, sizeof log - nl, "11:40:00", RID("ear"));  /* 20 min before first */
+    nl += line403(log + nl, sizeof log - nl, "12:00:30", RID("in1")); /* inside the span */
+    nl += line403(log + nl, sizeof log - nl, "12:14:00", RID("skw")); /* 4 min after last */
+    nl += line403(log + nl, sizeof log - nl, "12:30:00", RID("lat")); /* 20 min after last */
+    nl += line403(log + nl, sizeof log - nl, "11:40:00", RID("ear")); /* 20 min before first */
     size_t nw = 0;
     /* ALLOW records alone establish the span: first 12:00:00, last 12:10:00. */
     nw += rec(waf + nw, sizeof waf - nw, T0_MS, "E2EXAMPLE", "ALLOW", -1, RID("al1"));

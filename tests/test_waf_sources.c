@@ -18,8 +18,10 @@
 static const char *const k_log =
     "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
     "sc-status x-edge-result-type x-edge-request-id\n"
-    "2024-03-01\t12:00:00\tFRA56-P1\t915\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t/a\t403\tError\t" RID("zst") "\n"
-    "2024-03-01\t12:00:01\tFRA56-P1\t915\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t/b\t403\tError\t" RID("gzp") "\n";
+    "2024-03-01\t12:00:00\tFRA56-P1\t915\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t/a\t403\tError\t" RID(
+        "zst") "\n"
+               "2024-03-01\t12:00:01\tFRA56-P1\t915\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t/b\t403\tError\t" RID(
+                   "gzp") "\n";
 
 /* One BLOCK record (AWS WAF log fields: timestamp in epoch ms, httpSourceId = the
  * distribution id, httpRequest.requestId = the access log's x-edge-request-id). */
@@ -51,8 +53,8 @@ Test(waf_sources, zstd_and_gzip_waf_logs_in_a_tree_are_read)
     free(tu_write(sub, "b.log.gz", g, gn));
 
     char *prog = tu_prog("cfscan"), cmd[4096], *out, *err;
-    snprintf(cmd, sizeof cmd, "timeout -s KILL 60 %s scan %s --waf-logs %s/waf -q -j1 --format json", prog, log,
-             dir);
+    snprintf(cmd, sizeof cmd, "timeout -s KILL 60 %s scan %s --waf-logs %s/waf -q -j1 --format json", prog,
+             log, dir);
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
     cfs_json_doc doc = {0};
@@ -68,7 +70,8 @@ Test(waf_sources, zstd_and_gzip_waf_logs_in_a_tree_are_read)
     const cfs_json *causes = cfs_json_path(root, "forbidden.distributions.0.causes");
     for (const cfs_json *c = cfs_json_first(causes); c; c = cfs_json_next(c)) {
         const char *name = cfs_json_str(cfs_json_get(c, "cause"));
-        if (name && !strcmp(name, "waf_block")) cfs_json_num(cfs_json_path(c, "evidence.confirmed"), &blocked);
+        if (name && !strcmp(name, "waf_block"))
+            cfs_json_num(cfs_json_path(c, "evidence.confirmed"), &blocked);
     }
     cr_assert_eq(blocked, 2, "confirmed WAF blocks: %.0f\n%s", blocked, out);
     cfs_json_doc_free(&doc);

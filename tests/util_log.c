@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* clang-format off */
 const char *const tu_log_fields[TU_LOG_NF] = {
     "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
     "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
@@ -19,7 +20,9 @@ const char *const tu_log_fields[TU_LOG_NF] = {
     "sc-content-len", "sc-range-start", "sc-range-end", "distribution-tenant-id",
     "primary-distribution-id",
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const k_base[TU_LOG_NF] = {
     "2026-11-01", "10:00:00", "FRA56-P1", "900", "192.0.2.10", "GET",
     "d111111abcdef8.cloudfront.net", "/index.html", "403", "-", "curl/8.0", "-", "-",
@@ -30,6 +33,7 @@ static const char *const k_base[TU_LOG_NF] = {
     "919", "-", "-", "-",
     "-",
 };
+/* clang-format on */
 
 void tu_buf_add(tu_buf *b, const char *s)
 {
@@ -45,7 +49,10 @@ void tu_buf_add(tu_buf *b, const char *s)
 
 void tu_log_header(tu_buf *b) { tu_log_header_omit(b, NULL); }
 
-void tu_log_line(tu_buf *b, const tu_kv *base_over, const tu_kv *over) { tu_log_line_omit(b, NULL, base_over, over); }
+void tu_log_line(tu_buf *b, const tu_kv *base_over, const tu_kv *over)
+{
+    tu_log_line_omit(b, NULL, base_over, over);
+}
 
 void tu_log_header_omit(tu_buf *b, const char *omit)
 {
@@ -88,8 +95,7 @@ char *tu_write_config(const char *dir, const char *name, const char *dc, int wit
                  " \"Status\": \"Deployed\", %s"
                  " \"DomainName\": \"d111111abcdef8.cloudfront.net\", \"DistributionConfig\": %s}}",
                  members ? members : "", dc);
-    else
-        snprintf(doc, cap, "{\"ETag\": \"E1\", \"DistributionConfig\": %s}", dc);
+    else snprintf(doc, cap, "{\"ETag\": \"E1\", \"DistributionConfig\": %s}", dc);
     char *p = tu_write_str(dir, name, doc);
     free(doc);
     return p;
@@ -99,8 +105,8 @@ char *tu_log_requests(const char *dir, const tu_buf *b, const char *args)
 {
     char *log = tu_write(dir, TU_LOG_NAME, b->p, b->n);
     char cmd[4096], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof cmd, "%s requests %s -q --status 403 --fields x-edge-request-id %s", tu_prog("cfscan"),
-             log, args ? args : "");
+    snprintf(cmd, sizeof cmd, "%s requests %s -q --status 403 --fields x-edge-request-id %s",
+             tu_prog("cfscan"), log, args ? args : "");
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 0, "%s: exit %d: %s", cmd, rc, err ? err : "");
     free(err);

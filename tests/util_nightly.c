@@ -25,8 +25,10 @@ int tu_sh(char **out, char **err, const char *fmt, ...)
 void tu_make_day_logs(const char *dir)
 {
     char *err = NULL;
-    int rc = tu_sh(NULL, &err, "%s -o %s/g --dists 2 --days 1 --lines-per-file 100 >/dev/null && mkdir %s/logs && "
-                "mv %s/g/*.gz %s/logs/", tu_prog("cfsgen"), dir, dir, dir, dir);
+    int rc = tu_sh(NULL, &err,
+                   "%s -o %s/g --dists 2 --days 1 --lines-per-file 100 >/dev/null && mkdir %s/logs && "
+                   "mv %s/g/*.gz %s/logs/",
+                   tu_prog("cfsgen"), dir, dir, dir, dir);
     cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
     free(err);
 }

@@ -141,7 +141,8 @@ void tu_rmrf(const char *dir)
     if (!dir || strlen(dir) < 8) return;
     char *cmd = malloc(strlen(dir) + 16);
     sprintf(cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) { /* best effort */ }
+    if (system(cmd) != 0) { /* best effort */
+    }
     free(cmd);
 }
 

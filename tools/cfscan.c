@@ -185,7 +185,8 @@ static void json_key(const char *name)
 /* `requests` output columns: a log field (copied by the scan into each row's text, in
  * the order of the log list) or one of the verdict columns, known only once settled. */
 enum { COL_LOG, COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_WAF_RULE, COL_CANDIDATES, COL_KINDS };
-static const char *const k_verdict_cols[COL_KINDS] = {NULL, "cause", "evidence", "rule", "waf_rule", "candidates"};
+static const char *const k_verdict_cols[COL_KINDS] = {NULL,   "cause",    "evidence",
+                                                      "rule", "waf_rule", "candidates"};
 #define MAX_COLS 256 /* the message of parse_fields says 256 too */
 
 typedef struct out_col {
@@ -240,12 +241,14 @@ static int parse_fields(const char *s, out_cols *o)
     return 0;
 }
 
+/* clang-format off */
 static const cfs_field k_default_fields[] = {
     CFS_F_UNKNOWN /* distribution */, CFS_F_DATE, CFS_F_TIME, CFS_F_EDGE_LOCATION, CFS_F_C_IP,
     CFS_F_CS_METHOD, CFS_F_CS_PROTOCOL, CFS_F_HOST_HEADER, CFS_F_CS_URI_STEM, CFS_F_SC_STATUS,
     CFS_F_EDGE_RESULT_TYPE, CFS_F_EDGE_DETAILED_RESULT_TYPE, CFS_F_SC_CONTENT_TYPE,
     CFS_F_TIME_TAKEN, CFS_F_EDGE_REQUEST_ID,
 };
+/* clang-format on */
 
 static double now_s(void)
 {
@@ -377,18 +380,18 @@ typedef struct scan_cmd {
     const char *outdir;
     int json, quiet, verbose, top, brief;
     strv paths, configs, wafs;
-    out_cols cols;     /* requests: --fields, or k_default_fields */
-    int resolution;    /* --resolution in seconds, 0 for the default (set_resolution) */
+    out_cols cols;  /* requests: --fields, or k_default_fields */
+    int resolution; /* --resolution in seconds, 0 for the default (set_resolution) */
     int have_cols;
     cfs_scan_opts o;
-    cfs_req_filter f;  /* requests: the rows wanted */
-    cfs_filter flt;    /* --dist, --edge, ... as given */
+    cfs_req_filter f;     /* requests: the rows wanted */
+    cfs_filter flt;       /* --dist, --edge, ... as given */
     cfs_filter dist_only; /* requests: --dist alone, for the lines (set_filters) */
     /* what the run loaded and made */
     cfs_config_set cfg;
     cfs_waf_index *waf;
-    cfs_evid_set ev;   /* what each --config / --waf-logs input held and covered */
-    cfs_summary sum;   /* -o only: sink.sum points to it while it is live */
+    cfs_evid_set ev; /* what each --config / --waf-logs input held and covered */
+    cfs_summary sum; /* -o only: sink.sum points to it while it is live */
     input_sink sink;
     cfs_scan_result res;
     double scan_seconds;
@@ -530,8 +533,8 @@ static const int k_resolution_s[] = {60, 300, 900, 3600};
 static const char *const k_gzip_decoders[] = {"auto", "isal", "zlib", "libdeflate"};
 
 /* The accepted time forms, for the help text and every bad-time message. */
-#define TIME_FORMS                                                                                 \
-    "YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]] (or a space for the T), optionally followed by Z or a "  \
+#define TIME_FORMS                                                                               \
+    "YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]] (or a space for the T), optionally followed by Z or a " \
     "UTC offset +HH, +HH:MM or +HHMM (or -), or @EPOCH; from 1990-01-01 up to 2100-01-01 UTC"
 
 /* An option that no command knows, or one of another command: the nearest valid one. */
@@ -577,8 +580,8 @@ static int parse_opts(unsigned cmd, int argc, char **argv, opt_fn on, void *ctx)
     size_t n = 0;
     for (size_t i = 0; i < NOPTS; i++)
         if (cfs_cli_opts[i].cmds & cmd)
-            lo[n++] = (struct option){long_name(i), cfs_cli_opts[i].arg ? required_argument : no_argument, NULL,
-                                      cfs_cli_opts[i].id};
+            lo[n++] = (struct option){long_name(i), cfs_cli_opts[i].arg ? required_argument : no_argument,
+                                      NULL, cfs_cli_opts[i].id};
     lo[n] = (struct option){NULL, 0, NULL, 0};
     /* "-": paths come back in order as O_PATH (no permutation, whatever POSIXLY_CORRECT
      * says); ":": no messages from getopt itself, a missing value returns ':'. */
@@ -639,7 +642,8 @@ static void utc_str(int64_t t, char *buf, size_t n)
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) snprintf(buf, n, "@%lld", (long long)t);
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, n, "@%lld", (long long)t);
 }
 
 /* --since/--until T into *t (UTC seconds): -1, or the exit status of a usage error. */
@@ -712,7 +716,8 @@ static int parse_shard(const char *v, uint32_t *i, uint32_t *n)
         if (bad) return CFS_EXIT_USAGE;
         if (!have_i)
             return usage_error("--shard %s: no shard index in the environment (SLURM_ARRAY_TASK_ID, "
-                               "AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX)", v);
+                               "AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX)",
+                               v);
         if (!have_n)
             return usage_error("--shard %s: no shard count (give auto/N, or set CFSCAN_SHARD_COUNT)", v);
     } else {
@@ -738,18 +743,12 @@ static int scan_opt(void *ctx, int id, const char *v)
     scan_cmd *c = ctx;
     uint64_t n;
     switch (id) {
-    case O_PATH:
-        return strv_push(&c->paths, v) != 0 ? CFS_EXIT_FATAL : -1;
-    case O_THREADS:
-        return parse_threads(v, &c->o.threads);
-    case O_SINCE:
-        return parse_time_opt("since", v, &c->o.since);
-    case O_UNTIL:
-        return parse_time_opt("until", v, &c->o.until);
-    case O_CONFIG:
-        return strv_push(&c->configs, v) != 0 ? CFS_EXIT_FATAL : -1;
-    case O_WAF_LOGS:
-        return strv_push(&c->wafs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_PATH: return strv_push(&c->paths, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_THREADS: return parse_threads(v, &c->o.threads);
+    case O_SINCE: return parse_time_opt("since", v, &c->o.since);
+    case O_UNTIL: return parse_time_opt("until", v, &c->o.until);
+    case O_CONFIG: return strv_push(&c->configs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_WAF_LOGS: return strv_push(&c->wafs, v) != 0 ? CFS_EXIT_FATAL : -1;
     case O_GZIP_DECODER:
         if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
         else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
@@ -761,40 +760,27 @@ static int scan_opt(void *ctx, int id, const char *v)
         if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad --split-above byte count '%s'", v);
         c->o.big_file = n;
         return -1;
-    case O_MEMORY_LIMIT:
-        return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
-    case O_PROGRESS:
-        c->o.progress = 1;
-        return -1;
-    case O_NO_PROGRESS:
-        c->o.progress = 0;
-        return -1;
-    case O_QUIET:
-        c->quiet = 1;
-        return -1;
-    case O_VERBOSE:
-        c->verbose = 1;
-        return -1;
-    case O_REDACT_CLIENTS:
-        c->o.attr.redact_clients = 1;
-        return -1;
+    case O_MEMORY_LIMIT: return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
+    case O_PROGRESS: c->o.progress = 1; return -1;
+    case O_NO_PROGRESS: c->o.progress = 0; return -1;
+    case O_QUIET: c->quiet = 1; return -1;
+    case O_VERBOSE: c->verbose = 1; return -1;
+    case O_REDACT_CLIENTS: c->o.attr.redact_clients = 1; return -1;
     case O_FORMAT:
         if (!strcmp(v, "json")) c->json = 1;
         else if (!strcmp(v, c->requests_mode ? "tsv" : "text")) c->json = 0;
         else return bad_value("format", v, c->requests_mode ? k_row_formats : k_formats, 2);
         return -1;
-    case O_OUTPUT:
-        c->outdir = v;
-        return -1;
+    case O_OUTPUT: c->outdir = v; return -1;
     case O_TOP:
-        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64) return usage_error("bad --top '%s' (1..64)", v);
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
+            return usage_error("bad --top '%s' (1..64)", v);
         c->top = (int)n;
         return -1;
-    case O_REQUEST_ID:
-        c->flt.request_id = v;
-        return -1;
+    case O_REQUEST_ID: c->flt.request_id = v; return -1;
     case O_STATUS:
-        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999) return usage_error("bad --status '%s' (0..999)", v);
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999)
+            return usage_error("bad --status '%s' (0..999)", v);
         c->flt.status = (int)n;
         return -1;
     case O_CAUSE: {
@@ -805,44 +791,27 @@ static int scan_opt(void *ctx, int id, const char *v)
         for (int i = 1; i < CFS_CAUSE_COUNT; i++) names[k++] = cfs_cause_name((cfs_cause)i);
         return bad_value("cause", v, names, k);
     }
-    case O_DIST:
-        c->flt.dist = v;
-        return -1;
-    case O_EDGE:
-        c->flt.edge = v;
-        return -1;
+    case O_DIST: c->flt.dist = v; return -1;
+    case O_EDGE: c->flt.edge = v; return -1;
     case O_IP:
         if (cfs_filter_set_ip(&c->flt, v) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
         c->ip_text = v;
         return -1;
-    case O_URI_PREFIX:
-        c->flt.uri_prefix = v;
-        return -1;
+    case O_URI_PREFIX: c->flt.uri_prefix = v; return -1;
     case O_FIELDS: {
         c->have_cols = 1;
         return parse_fields(v, &c->cols) == 0 ? -1 : CFS_EXIT_USAGE;
     }
-    case O_BRIEF:
-        c->brief = 1;
-        return -1;
+    case O_BRIEF: c->brief = 1; return -1;
     case O_RESOLUTION:
         for (int i = 0; i < 4; i++)
             if (!strcmp(v, k_resolutions[i])) c->resolution = k_resolution_s[i];
         return c->resolution ? -1 : bad_value("resolution", v, k_resolutions, 4);
-    case O_UPDATE:
-        c->update = 1;
-        return -1;
-    case O_REBUILD:
-        c->rebuild = 1;
-        return -1;
-    case O_SHARD:
-        c->shard_arg = v;
-        return parse_shard(v, &c->sel.shard_i, &c->sel.shard_n);
-    case O_HELP:
-        print_usage(stdout);
-        return 0;
-    case O_VERSION:
-        return version();
+    case O_UPDATE: c->update = 1; return -1;
+    case O_REBUILD: c->rebuild = 1; return -1;
+    case O_SHARD: c->shard_arg = v; return parse_shard(v, &c->sel.shard_i, &c->sel.shard_n);
+    case O_HELP: print_usage(stdout); return 0;
+    case O_VERSION: return version();
     }
     return usage_error("%s", "internal error: an option without a handler");
 }
@@ -874,7 +843,8 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
         snprintf(msg, sizeof msg, "--since %s is not before --until %s: the window is empty", a, b);
         return usage_error("%s", msg);
     }
-    if ((c->update || c->rebuild) && !c->outdir) return usage_error("%s", "--update and --rebuild need -o DIR");
+    if ((c->update || c->rebuild) && !c->outdir)
+        return usage_error("%s", "--update and --rebuild need -o DIR");
     if (c->update && c->rebuild) return usage_error("%s", "--update and --rebuild exclude each other");
     if (c->shard_arg)
         for (size_t i = 0; i < c->paths.n; i++)
@@ -885,9 +855,9 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
 /* The window and filters given, in a fixed order, for the report (and stderr). */
 static void set_selection(scan_cmd *c)
 {
-#define SEL(name, value)                   \
-    do {                                   \
-        c->sel_names[c->nsel] = (name);    \
+#define SEL(name, value)                    \
+    do {                                    \
+        c->sel_names[c->nsel] = (name);     \
         c->sel_values[c->nsel++] = (value); \
     } while (0)
     if (c->o.since != CFS_NO_TIME) {
@@ -994,7 +964,8 @@ static int load_configs(scan_cmd *c)
                 failed++;
             }
         }
-        if (cfs_evid_add_config(&c->ev, c->configs.v[i], &c->cfg, before, c->cfg.n, njson, failed) != CFS_OK) {
+        if (cfs_evid_add_config(&c->ev, c->configs.v[i], &c->cfg, before, c->cfg.n, njson, failed) !=
+            CFS_OK) {
             cfs_inputs_free(&cf);
             say("--config", NULL, "out of memory");
             c->outcome.fatal = CFS_E_NOMEM;
@@ -1016,7 +987,8 @@ static int load_waf_logs(scan_cmd *c)
 {
     if (!c->wafs.n) return 0;
     c->err[0] = 0;
-    cfs_status st = cfs_waf_load(&c->waf, c->wafs.v, c->wafs.n, c->o.since, c->o.until, c->err, sizeof c->err);
+    cfs_status st = cfs_waf_load(&c->waf, c->wafs.v, c->wafs.n, c->o.since, c->o.until, c->err,
+                                 sizeof c->err);
     if (st != CFS_OK) {
         say("--waf-logs", NULL, c->err[0] ? c->err : cfs_status_str(st));
         c->outcome.evidence_failed = 1;
@@ -1096,27 +1068,32 @@ static int setup_manifest(scan_cmd *c)
         if (stat(mpath, &sb) == 0) {
             st = cfs_mf_set_load(&c->known, path, c->err, sizeof c->err);
             if (st == CFS_E_IO && errno == ENOENT) {
-                snprintf(c->err, sizeof c->err, "%s: has no %s (made by a cfscan without input manifests), so "
-                         "what it counted is unknown: rescan with --rebuild", c->outdir, CFS_MF_FILE);
+                snprintf(c->err, sizeof c->err,
+                         "%s: has no %s (made by a cfscan without input manifests), so "
+                         "what it counted is unknown: rescan with --rebuild",
+                         c->outdir, CFS_MF_FILE);
                 st = CFS_E_USAGE;
             }
             if (st == CFS_OK) st = cfs_mf_writer_append_file(w, path, c->err, sizeof c->err);
             if (st == CFS_OK && c->known.shards.n && !c->sel.shard_n) {
-                snprintf(c->err, sizeof c->err, "%s: is a summary of shards of %u: --update it with its own --shard",
-                         c->outdir, c->known.shards.n);
+                snprintf(c->err, sizeof c->err,
+                         "%s: is a summary of shards of %u: --update it with its own --shard", c->outdir,
+                         c->known.shards.n);
                 st = CFS_E_USAGE;
             }
             c->have_old = st == CFS_OK;
             if (c->have_old) c->sel.known = &c->known;
         }
     }
-    if (st == CFS_OK && c->sel.shard_n) st = cfs_mf_writer_shard(w, c->sel.shard_i, c->sel.shard_n, c->err, sizeof c->err);
+    if (st == CFS_OK && c->sel.shard_n)
+        st = cfs_mf_writer_shard(w, c->sel.shard_i, c->sel.shard_n, c->err, sizeof c->err);
     if (st == CFS_OK && c->have_old && c->sel.shard_n && c->known.shards.n == c->sel.shard_n) {
         uint32_t covered = 0;
         for (uint32_t i = 0; i < c->known.shards.n; i++) covered += c->known.shards.have[i];
         if (covered != 1 || !c->known.shards.have[c->sel.shard_i]) {
-            snprintf(c->err, sizeof c->err, "%s: covers other shards than %u/%u: --update it with its own --shard",
-                     c->outdir, c->sel.shard_i, c->sel.shard_n);
+            snprintf(c->err, sizeof c->err,
+                     "%s: covers other shards than %u/%u: --update it with its own --shard", c->outdir,
+                     c->sel.shard_i, c->sel.shard_n);
             st = CFS_E_USAGE;
         }
     }
@@ -1172,15 +1149,13 @@ static int scan_inputs(scan_cmd *c)
 
 /* The value of verdict column kind for row (NUL-terminated; cand is room for the
  * candidates). */
-static const char *verdict_value(int kind, const cfs_req_row *row, const cfs_waf_index *w, char *cand, size_t n)
+static const char *verdict_value(int kind, const cfs_req_row *row, const cfs_waf_index *w, char *cand,
+                                 size_t n)
 {
     switch (kind) {
-    case COL_CAUSE:
-        return cfs_cause_name((cfs_cause)row->at.cause);
-    case COL_EVIDENCE:
-        return cfs_evidence_name((cfs_evidence)row->at.evidence);
-    case COL_RULE:
-        return cfs_rule_name(row->at.rule);
+    case COL_CAUSE: return cfs_cause_name((cfs_cause)row->at.cause);
+    case COL_EVIDENCE: return cfs_evidence_name((cfs_evidence)row->at.evidence);
+    case COL_RULE: return cfs_rule_name(row->at.rule);
     case COL_WAF_RULE: {
         const char *r = cfs_req_row_waf_rule(row, w);
         return r ? r : "-";
@@ -1266,7 +1241,8 @@ static int print_request_rows(scan_cmd *c)
             if (i) fputc('\t', stdout);
             fputs(col_name(&c->cols, i), stdout);
         }
-        fputs(c->cols.n ? "\tcause\tevidence\trule\tcandidates\n" : "cause\tevidence\trule\tcandidates\n", stdout);
+        fputs(c->cols.n ? "\tcause\tevidence\trule\tcandidates\n" : "cause\tevidence\trule\tcandidates\n",
+              stdout);
     }
     const cfs_req_row *row;
     int more;
@@ -1308,7 +1284,8 @@ static void say_evidence(scan_cmd *c, const cfs_view *v)
 /* --update: the summary in -o plus this run's (c->sum, which gives up its manifest: it
  * already starts with the old entries), published as one; its view is kept in c->merged
  * for the printed report. */
-static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const char *line, char *err, size_t errlen)
+static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const char *line, char *err,
+                                 size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/state.cfs", c->outdir);
@@ -1469,12 +1446,13 @@ static void say_run_stats(const scan_cmd *c)
     double el = c->scan_seconds;
     uint64_t bytes = c->res.ledger.tot.bytes_out, lines = c->res.ledger.tot.lines;
     if (!c->quiet)
-        fprintf(stderr, "cfscan: %zu files, %.1f MB decoded, %llu lines in %.3f s: %.0f MB/s, %.2f M lines/s\n",
+        fprintf(stderr,
+                "cfscan: %zu files, %.1f MB decoded, %llu lines in %.3f s: %.0f MB/s, %.2f M lines/s\n",
                 c->res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
                 el > 0 ? lines / 1e6 / el : 0.0);
     if (c->verbose)
-        fprintf(stderr, "cfscan: aggregation memory peak %lld bytes (budget %llu)\n", (long long)cfs_mem_peak(),
-                (unsigned long long)cfs_mem_limit());
+        fprintf(stderr, "cfscan: aggregation memory peak %lld bytes (budget %llu)\n",
+                (long long)cfs_mem_peak(), (unsigned long long)cfs_mem_limit());
 }
 
 /* The steps of a parsed `scan` or `requests` run, in order; a step that returns
@@ -1533,24 +1511,16 @@ static int merge_opt(void *ctx, int id, const char *v)
 {
     merge_args *m = ctx;
     switch (id) {
-    case O_PATH:
-        return strv_push(m->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
-    case O_OUTPUT:
-        m->out = v;
-        return -1;
+    case O_PATH: return strv_push(m->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_OUTPUT: m->out = v; return -1;
     case O_FORMAT:
         if (!strcmp(v, "json")) m->json = 1;
         else if (!strcmp(v, "text")) m->json = 0;
         else return bad_value("format", v, k_formats, 2);
         return -1;
-    case O_QUIET:
-        m->quiet = 1;
-        return -1;
-    case O_MEMORY_LIMIT:
-        return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
-    case O_DEDUPE:
-        m->dedupe = 1;
-        return -1;
+    case O_QUIET: m->quiet = 1; return -1;
+    case O_MEMORY_LIMIT: return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
+    case O_DEDUPE: m->dedupe = 1; return -1;
     case O_EXPECT: {
         uint64_t n;
         if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > CFS_MF_MAX_SHARDS)
@@ -1558,11 +1528,8 @@ static int merge_opt(void *ctx, int id, const char *v)
         m->expect = (uint32_t)n;
         return -1;
     }
-    case O_HELP:
-        print_usage(stdout);
-        return 0;
-    case O_VERSION:
-        return version();
+    case O_HELP: print_usage(stdout); return 0;
+    case O_VERSION: return version();
     }
     return usage_error("%s", "internal error: an option without a handler");
 }
@@ -1645,15 +1612,19 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
             /* A summary made before manifests: merged as before, unchecked, and the
              * merge records no manifest either (what it holds is not known). */
             char msg[600];
-            snprintf(msg, sizeof msg, "has no %s (made by a cfscan without input manifests): it cannot be checked "
-                     "for inputs another summary also counted, and the merge gets no %s", CFS_MF_FILE, CFS_MF_FILE);
+            snprintf(msg, sizeof msg,
+                     "has no %s (made by a cfscan without input manifests): it cannot be checked "
+                     "for inputs another summary also counted, and the merge gets no %s",
+                     CFS_MF_FILE, CFS_MF_FILE);
             say("merge: warning", ma->dirs->v[i], msg);
             *unchecked = 1;
             continue;
         }
         if (st == CFS_E_IO && errno == ENOENT)
-            snprintf(err, sizeof err, "%s: has no %s (made by a cfscan without input manifests), so --%s cannot be "
-                     "applied; rescan it", ma->dirs->v[i], CFS_MF_FILE, ma->expect ? "expect" : "dedupe");
+            snprintf(err, sizeof err,
+                     "%s: has no %s (made by a cfscan without input manifests), so --%s cannot be "
+                     "applied; rescan it",
+                     ma->dirs->v[i], CFS_MF_FILE, ma->expect ? "expect" : "dedupe");
         if (st != CFS_OK) {
             say("merge", NULL, err);
             outcome.fatal = st == CFS_E_NOMEM ? st : CFS_OK;
@@ -1714,11 +1685,12 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
         char msg[1024];
         snprintf(msg, sizeof msg, "%s and %s share %llu input%s%s", ma->dirs->v[a], ma->dirs->v[b],
                  (unsigned long long)pairs[i].shared, pairs[i].shared == 1 ? "" : "s",
-                 ma->dedupe ? " and neither holds all of the other's inputs: the shared inputs' counts are inside "
-                              "both summaries and cannot be taken once (rescan them, or merge one that holds the "
-                              "other)"
-                            : ": merging them would count those inputs twice (--dedupe leaves out a summary whose "
-                              "inputs another one holds all of)");
+                 ma->dedupe
+                     ? " and neither holds all of the other's inputs: the shared inputs' counts are inside "
+                       "both summaries and cannot be taken once (rescan them, or merge one that holds the "
+                       "other)"
+                     : ": merging them would count those inputs twice (--dedupe leaves out a summary whose "
+                       "inputs another one holds all of)");
         say("merge refused", NULL, msg);
         int before = left;
         name_shared(ma->dirs->v[a], &sets[b], &left);
@@ -1739,10 +1711,13 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
             if (sets[i].shards.n != ma->expect) {
                 char msg[1024];
                 if (sets[i].shards.n)
-                    snprintf(msg, sizeof msg, "%s holds shards of %u, not of %u", ma->dirs->v[i], sets[i].shards.n, ma->expect);
+                    snprintf(msg, sizeof msg, "%s holds shards of %u, not of %u", ma->dirs->v[i],
+                             sets[i].shards.n, ma->expect);
                 else
-                    snprintf(msg, sizeof msg, "%s records no shards (made without --shard, or merged with such a "
-                             "summary), so --expect %u cannot be checked", ma->dirs->v[i], ma->expect);
+                    snprintf(msg, sizeof msg,
+                             "%s records no shards (made without --shard, or merged with such a "
+                             "summary), so --expect %u cannot be checked",
+                             ma->dirs->v[i], ma->expect);
                 say("merge refused", NULL, msg);
                 bad = 1;
                 break;
@@ -1770,7 +1745,8 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
         }
     }
     for (size_t i = 0; i < n; i++)
-        if (skip[i] && !ma->quiet) say("merge --dedupe", ma->dirs->v[i], "left out: another summary holds all of its inputs");
+        if (skip[i] && !ma->quiet)
+            say("merge --dedupe", ma->dirs->v[i], "left out: another summary holds all of its inputs");
     goto done;
 nomem:
     say("merge", NULL, "out of memory");
@@ -1944,7 +1920,9 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     free(rep);
     outcome.ledger = v.ledger;
     int rc = exit_status(&outcome);
-    if (!quiet) fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n, (unsigned long long)all->ninputs, now_s() - t0);
+    if (!quiet)
+        fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n,
+                (unsigned long long)all->ninputs, now_s() - t0);
     cfs_view_free(&v);
     return rc;
 }
@@ -1964,16 +1942,18 @@ static int rules_cmd(int argc, char **argv)
         } else {
             unsigned r = 0;
             while (r < cfs_rule_count() && strcmp(cfs_rule_name((uint16_t)r), argv[i])) r++;
-            if (r == cfs_rule_count()) return usage_error("unknown rule '%s' (`cfscan rules` lists them)", argv[i]);
+            if (r == cfs_rule_count())
+                return usage_error("unknown rule '%s' (`cfscan rules` lists them)", argv[i]);
         }
     }
     if (tsv) fputs("rule\tcause\tevidence\trests_on\tcites\n", stdout);
     else
-        fputs("Attribution rules, in evaluation order.  Evidence: confirmed = a log field, a joined WAF\n"
-              "record or the config proves the cause; likely = the line fits the cause and other\n"
-              "explanations are rare; possible = another cause fits too.  Sections (\xc2\xa7) are those of the\n"
-              "CloudFront log reference the rules were written from.\n\n",
-              stdout);
+        fputs(
+            "Attribution rules, in evaluation order.  Evidence: confirmed = a log field, a joined WAF\n"
+            "record or the config proves the cause; likely = the line fits the cause and other\n"
+            "explanations are rare; possible = another cause fits too.  Sections (\xc2\xa7) are those of the\n"
+            "CloudFront log reference the rules were written from.\n\n",
+            stdout);
     for (unsigned r = 0; r < cfs_rule_count(); r++) {
         const char *name = cfs_rule_name((uint16_t)r);
         int want = 1;
@@ -1994,7 +1974,9 @@ static int rules_cmd(int argc, char **argv)
         const char *ev = cfs_evidence_name(cfs_rule_evidence((uint16_t)r));
         const char *facts = d ? d->facts : "(not documented)", *cites = d ? d->cites : "-";
         if (tsv) printf("%s\t%s\t%s\t%s\t%s\n", name, cause, ev, facts, cites);
-        else printf("%s\n  cause %s, evidence %s\n  rests on: %s\n  cites:    %s\n\n", name, cause, ev, facts, cites);
+        else
+            printf("%s\n  cause %s, evidence %s\n  rests on: %s\n  cites:    %s\n\n", name, cause, ev, facts,
+                   cites);
     }
     return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CFS_EXIT_FATAL;
 }

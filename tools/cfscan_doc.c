@@ -110,7 +110,8 @@ static void man(void)
 static void value_words(const char *v)
 {
     if (!strcmp(v, CFS_CLI_CAUSES)) {
-        for (int c = 1; c < CFS_CAUSE_COUNT; c++) printf("%s%s", c > 1 ? " " : "", cfs_cause_name((cfs_cause)c));
+        for (int c = 1; c < CFS_CAUSE_COUNT; c++)
+            printf("%s%s", c > 1 ? " " : "", cfs_cause_name((cfs_cause)c));
     } else if (!strcmp(v, CFS_CLI_FIELDS)) {
         fputs("distribution", stdout);
         for (int f = 0; f < CFS_F_COUNT; f++) {
@@ -145,8 +146,10 @@ static void bash(void)
             first = 0;
         }
         if (!o->values) puts(")\n        COMPREPLY=()\n        return 0 ;;");
-        else if (!strcmp(o->values, CFS_CLI_FILES)) puts(")\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n        return 0 ;;");
-        else if (!strcmp(o->values, CFS_CLI_DIRS)) puts(")\n        COMPREPLY=($(compgen -d -- \"$cur\"))\n        return 0 ;;");
+        else if (!strcmp(o->values, CFS_CLI_FILES))
+            puts(")\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n        return 0 ;;");
+        else if (!strcmp(o->values, CFS_CLI_DIRS))
+            puts(")\n        COMPREPLY=($(compgen -d -- \"$cur\"))\n        return 0 ;;");
         else {
             fputs(")\n        COMPREPLY=($(compgen -W \"", stdout);
             value_words(o->values);
@@ -180,7 +183,8 @@ static void bash(void)
 static void zsh_desc(const char *s)
 {
     for (const char *p = s; *p && *p != ';' && *p != '('; p++) {
-        if (*p == '[' || *p == ']' || *p == ':' || *p == '\'' || *p == '`' || *p == '"' || *p == '\\') putchar(' ');
+        if (*p == '[' || *p == ']' || *p == ':' || *p == '\'' || *p == '`' || *p == '"' || *p == '\\')
+            putchar(' ');
         else putchar(*p);
     }
 }
@@ -195,7 +199,8 @@ static void zsh(void)
         zsh_desc(cfs_cli_cmds[i].summary);
         puts("'");
     }
-    puts("  )\n  if (( CURRENT == 2 )); then\n    _describe 'command' cmds\n    return\n  fi\n  case $words[2] in");
+    puts(
+        "  )\n  if (( CURRENT == 2 )); then\n    _describe 'command' cmds\n    return\n  fi\n  case $words[2] in");
     for (size_t c = 0; c < NCMDS; c++) {
         if (!cfs_cli_cmds[c].bit) continue;
         printf("    %s)\n      _arguments -s \\\n", cfs_cli_cmds[c].name);
@@ -226,7 +231,8 @@ static void zsh(void)
         }
         if (cfs_cli_cmds[c].bit == CFS_CMD_RULES) {
             fputs("        '*:rule:(", stdout);
-            for (unsigned r = 0; r < cfs_rule_count(); r++) printf("%s%s", r ? " " : "", cfs_rule_name((uint16_t)r));
+            for (unsigned r = 0; r < cfs_rule_count(); r++)
+                printf("%s%s", r ? " " : "", cfs_rule_name((uint16_t)r));
             puts(")'\n      ;;");
         } else {
             puts("        '*:path:_files'\n      ;;");

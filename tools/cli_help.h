@@ -20,7 +20,8 @@ typedef struct cfs_cli_cmd {
 
 static const cfs_cli_cmd cfs_cli_cmds[] = {
     {"scan", CFS_CMD_SCAN, "PATH... [options]", "report requests and explain 403s"},
-    {"requests", CFS_CMD_REQUESTS, "PATH... [options]", "one row per matching request, in time order (forensics)"},
+    {"requests", CFS_CMD_REQUESTS, "PATH... [options]",
+     "one row per matching request, in time order (forensics)"},
     {"merge", CFS_CMD_MERGE, "DIR... -o OUT [options]", "merge summary directories exactly"},
     {"rules", CFS_CMD_RULES, "[RULE...] [--format text|tsv]",
      "every attribution rule: its cause, evidence level, the facts it rests on and the documentation it cites"},
@@ -32,12 +33,20 @@ static const cfs_cli_cmd cfs_cli_cmds[] = {
 typedef struct cfs_cli_section {
     const char *title;
 } cfs_cli_section;
-enum { CFS_SEC_COMMON, CFS_SEC_SCAN, CFS_SEC_FILTERS, CFS_SEC_REQUESTS, CFS_SEC_MERGE, CFS_SEC_RULES, CFS_SEC_COUNT };
+enum {
+    CFS_SEC_COMMON,
+    CFS_SEC_SCAN,
+    CFS_SEC_FILTERS,
+    CFS_SEC_REQUESTS,
+    CFS_SEC_MERGE,
+    CFS_SEC_RULES,
+    CFS_SEC_COUNT
+};
 static const cfs_cli_section cfs_cli_sections[CFS_SEC_COUNT] = {
     [CFS_SEC_COMMON] = {"common options (scan and requests)"},
     [CFS_SEC_SCAN] = {"scan options"},
     [CFS_SEC_FILTERS] = {"filters (scan and requests; all given must match; the report names them; a line that "
-                          "does not pass is counted as filtered; nothing selected: exit 3)"},
+                         "does not pass is counted as filtered; nothing selected: exit 3)"},
     [CFS_SEC_REQUESTS] = {"requests options (rows in time order; ties in input order, then line order)"},
     [CFS_SEC_MERGE] = {"merge options"},
     [CFS_SEC_RULES] = {"rules options"},
@@ -102,7 +111,8 @@ typedef struct cfs_cli_opt {
 #define CFS_CMD_SR (CFS_CMD_SCAN | CFS_CMD_REQUESTS)
 
 static const cfs_cli_opt cfs_cli_opts[] = {
-    {O_THREADS, "-j", "--threads", "N", CFS_SEC_COMMON, CFS_CMD_SR, NULL, "worker threads (default: all cores)"},
+    {O_THREADS, "-j", "--threads", "N", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+     "worker threads (default: all cores)"},
     {O_SINCE, NULL, "--since", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "keep requests with since <= time < until; T is YYYY-MM-DD or YYYY-MM-DDTHH[:MM[:SS]] (UTC), either with "
      "a zone Z, +HH, +HH:MM or +HHMM (or -) converted to UTC, or @EPOCH; from 1990-01-01 up to 2100-01-01; "
@@ -125,7 +135,8 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_PROGRESS, NULL, "--progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "progress line on stderr (default: when stderr is a terminal)"},
     {O_NO_PROGRESS, NULL, "--no-progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "no progress line"},
-    {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL, "no throughput line on stderr"},
+    {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
+     "no throughput line on stderr"},
     {O_VERBOSE, "-v", "--verbose", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "say which scan kernel runs (CFSCAN_KERNEL=name forces one)"},
     {O_REDACT_CLIENTS, NULL, "--redact-clients", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
@@ -142,7 +153,8 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_BRIEF, NULL, "--brief", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
      "text report of one screen per distribution: causes, counts, evidence and one next step each (the "
      "summary's report.txt stays the full report)"},
-    {O_TOP, NULL, "--top", "N", CFS_SEC_SCAN, CFS_CMD_SCAN, NULL, "entries in each top list (default 5, at most 64)"},
+    {O_TOP, NULL, "--top", "N", CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
+     "entries in each top list (default 5, at most 64)"},
     {O_RESOLUTION, NULL, "--resolution", "R", CFS_SEC_SCAN, CFS_CMD_SCAN, "1m 5m 15m 1h",
      "the 403 timeline per 1m, 5m, 15m or 1h (default: from the --since/--until window, up to 2 h 1m, 12 h 5m, "
      "48 h 15m, else 1h)"},
@@ -172,7 +184,8 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_STATUS, NULL, "--status", "N", CFS_SEC_FILTERS, CFS_CMD_SR, NULL, "HTTP status as logged (0..999)"},
     {O_CAUSE, NULL, "--cause", "C", CFS_SEC_FILTERS, CFS_CMD_SR, CFS_CLI_CAUSES,
      "403 cause (scan keeps 403s awaiting the latency reference)"},
-    {O_IP, NULL, "--ip", "ADDR[/BITS]", CFS_SEC_FILTERS, CFS_CMD_SR, NULL, "client address or CIDR (IPv4 or IPv6)"},
+    {O_IP, NULL, "--ip", "ADDR[/BITS]", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
+     "client address or CIDR (IPv4 or IPv6)"},
     {O_URI_PREFIX, NULL, "--uri-prefix", "P", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
      "cs-uri-stem starts with P (a leading / is implied: api/ = /api/)"},
     {O_REQUEST_ID, NULL, "--request-id", "ID", CFS_SEC_FILTERS, CFS_CMD_SR, NULL, "one x-edge-request-id"},
@@ -198,11 +211,13 @@ static const struct {
 } cfs_cli_exit[] = {
     {0, "all inputs read and every line used"},
     {2, "usage error"},
-    {3, "some lines were rejected or an input held no usable lines (counts in the report), an evidence input "
-        "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims, or the window and "
-        "filters selected nothing (said on stderr and in the report)"},
-    {4, "an input could not be read completely (missing, unreadable, truncated or corrupt), or an evidence file "
-        "failed to load; for merge, parts that share inputs or missing shards (--expect)"},
+    {3,
+     "some lines were rejected or an input held no usable lines (counts in the report), an evidence input "
+     "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims, or the window and "
+     "filters selected nothing (said on stderr and in the report)"},
+    {4,
+     "an input could not be read completely (missing, unreadable, truncated or corrupt), or an evidence file "
+     "failed to load; for merge, parts that share inputs or missing shards (--expect)"},
     {5, "the distinct keys outgrew --memory-limit (nothing written)"},
     {1, "other fatal error"},
     {130, "interrupted"},

@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libzstd-dev zlib1g-dev libdeflate-dev libxxhash-dev
       libisal-dev libcriterion-dev zstd libdeflate-tools
       man-db groff-base # man -l renders the generated cfscan(1) in tests/test_install.c
-      slurm-wlm munge) # a single-node Slurm cluster for tests/slurm (issue 13)
+      slurm-wlm munge # a single-node Slurm cluster for tests/slurm (issue 13)
+      clang-format-14) # tools/check-format.sh: the code style, checked by CTest
 # Node.js runs the independent Parquet readers in the test suite (DuckDB, hyparquet).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

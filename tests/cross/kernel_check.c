@@ -61,14 +61,16 @@ static void check(const cfs_kernel *k, const uint8_t *b, size_t n, const char *w
         c3 = k->pick(tabs, (uint32_t)ls, (uint32_t)le, pk, npk, cols);
         for (size_t i = 0; i < npk; i++) bad_pick |= cols[pk[i]] != got[pk[i]];
         if (c3 != count || bad_pick) {
-            fprintf(stderr, "FAIL %s: %s, length %zu: line [%zu, %zu) picked columns\n", k->name, what, n, ls, le);
+            fprintf(stderr, "FAIL %s: %s, length %zu: line [%zu, %zu) picked columns\n", k->name, what, n, ls,
+                    le);
             g_failures++;
             break;
         }
         size_t c1 = k->cols(tabs, (uint32_t)ls, (uint32_t)le, count, cols);
         size_t c2 = count ? k->cols(tabs, (uint32_t)ls, (uint32_t)le, 3, cols + count) : 0;
         if (c1 != count || memcmp(cols, got, count * sizeof *cols) != 0 ||
-            (count && (c2 != count || memcmp(cols + count, got, (count < 3 ? count : 3) * sizeof *cols) != 0))) {
+            (count &&
+             (c2 != count || memcmp(cols + count, got, (count < 3 ? count : 3) * sizeof *cols) != 0))) {
             fprintf(stderr, "FAIL %s: %s, length %zu: line [%zu, %zu) columns\n", k->name, what, n, ls, le);
             g_failures++;
             break;
@@ -155,7 +157,8 @@ int main(void)
         if (t[i].required & ~features) continue;
         int before = g_failures;
         run_kernel(&t[i]);
-        printf("kernel_check: %-6s %s\n", t[i].name, g_failures == before ? "agrees with the oracle" : "FAILED");
+        printf("kernel_check: %-6s %s\n", t[i].name,
+               g_failures == before ? "agrees with the oracle" : "FAILED");
         ran++;
     }
     return g_failures || ran < 2 ? 1 : 0; /* at least the SIMD kernel and scalar */

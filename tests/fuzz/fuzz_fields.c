@@ -16,7 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const cfs_field k_out[] = {CFS_F_UNKNOWN, CFS_F_DATE, CFS_F_EDGE_LOCATION, CFS_F_C_IP,
+static const cfs_field k_out[] = {CFS_F_UNKNOWN,     CFS_F_DATE,          CFS_F_EDGE_LOCATION,  CFS_F_C_IP,
                                   CFS_F_CS_URI_STEM, CFS_F_CS_USER_AGENT, CFS_F_EDGE_REQUEST_ID};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

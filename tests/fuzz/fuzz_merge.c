@@ -52,7 +52,8 @@ static void report(const cfs_summary *all)
     fclose(t);
     fclose(j);
     for (size_t i = 0; i < tn; i++)
-        if (((unsigned char)txt[i] < 0x20 && txt[i] != '\n') || txt[i] == 0x7f) abort(); /* raw control byte */
+        if (((unsigned char)txt[i] < 0x20 && txt[i] != '\n') || txt[i] == 0x7f)
+            abort(); /* raw control byte */
     cfs_json_doc doc;
     memset(&doc, 0, sizeof doc);
     char jerr[256];

@@ -87,18 +87,31 @@ static void t_skip_struct(tr *t)
 static void t_skip(tr *t, unsigned type)
 {
     switch (type) {
-    case 1: case 2: return;
-    case 3: if (t->p < t->end) t->p++; else t->bad = 1; return;
-    case 4: case 5: case 6: (void)t_varint(t); return;
-    case 7: if (t->end - t->p >= 8) t->p += 8; else t->bad = 1; return;
+    case 1:
+    case 2: return;
+    case 3:
+        if (t->p < t->end) t->p++;
+        else t->bad = 1;
+        return;
+    case 4:
+    case 5:
+    case 6: (void)t_varint(t); return;
+    case 7:
+        if (t->end - t->p >= 8) t->p += 8;
+        else t->bad = 1;
+        return;
     case 8: {
         uint64_t n = t_varint(t);
         if (n > (uint64_t)(t->end - t->p)) t->bad = 1;
         else t->p += n;
         return;
     }
-    case 9: case 10: {
-        if (t->p >= t->end) { t->bad = 1; return; }
+    case 9:
+    case 10: {
+        if (t->p >= t->end) {
+            t->bad = 1;
+            return;
+        }
         uint8_t h = *t->p++;
         uint64_t n = h >> 4;
         if (n == 15) n = t_varint(t);
@@ -224,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rows++;
     }
     cfs_status st = cfs_pq_close(w, err, sizeof err);
-    if (misuse != (st == CFS_E_USAGE)) abort(); /* misuse must be reported, and only misuse */
+    if (misuse != (st == CFS_E_USAGE)) abort();     /* misuse must be reported, and only misuse */
     if (st != CFS_OK && st != CFS_E_USAGE) abort(); /* /tmp is not full: no I/O error expected */
     if (st == CFS_OK) {
         FILE *f = fopen(g_path, "rb");
