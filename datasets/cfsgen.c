@@ -240,22 +240,12 @@ static int set_flag(opts_t *o, const char *name, const char *val)
 
 static int takes_value(const char *name)
 {
-    static const char *const known[] = {"-o",
-                                        "-j",
-                                        "--seed",
-                                        "--dists",
-                                        "--days",
-                                        "--start",
-                                        "--files-per-hour",
-                                        "--lines-per-file",
-                                        "--size",
-                                        "--format",
-                                        "--layout",
-                                        "--faults",
-                                        "--situations",
-                                        "--403-share",
-                                        "--out",
-                                        "--threads"};
+    /* clang-format off */
+    static const char *const known[] = {"-o", "-j", "--seed", "--dists", "--days", "--start",
+                                        "--files-per-hour", "--lines-per-file", "--size",
+                                        "--format", "--layout", "--faults", "--situations", "--403-share",
+                                        "--out", "--threads"};
+    /* clang-format on */
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
         if (!strcmp(name, known[k])) return 1;
     return 0;

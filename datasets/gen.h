@@ -25,24 +25,11 @@
 /* ---- content tables (gen_tables.c) ---- */
 
 /* Statuses written.  expected.json keys are these strings exactly as logged. */
-enum {
-    S_000,
-    S_200,
-    S_201,
-    S_204,
-    S_206,
-    S_301,
-    S_304,
-    S_307,
-    S_403,
-    S_404,
-    S_502,
-    S_503,
-    S_101,
-    S_202,
-    S_405, /* only with --situations (WebSocket, WAF CHALLENGE and CAPTCHA) */
-    NSTATUS
-};
+/* clang-format off */
+enum { S_000, S_200, S_201, S_204, S_206, S_301, S_304, S_307, S_403, S_404, S_502, S_503,
+       S_101, S_202, S_405, /* only with --situations (WebSocket, WAF CHALLENGE and CAPTCHA) */
+       NSTATUS };
+/* clang-format on */
 extern const char *const cfs_gen_status_str[NSTATUS];
 
 /* Cause ids, same numbering and spelling as enum cfs_cause / cfs_cause_name() in
@@ -107,25 +94,9 @@ extern const ua_def cfs_gen_uas[NUA];
 extern const char *const cfs_gen_words[NWORDS];
 
 /* Object kinds: extension, Content-Type and a size range (bytes, log-uniform). */
-enum {
-    O_HTML,
-    O_JS,
-    O_CSS,
-    O_JPG,
-    O_PNG,
-    O_WEBP,
-    O_SVG,
-    O_ICO,
-    O_WOFF2,
-    O_MP4,
-    O_M3U8,
-    O_PDF,
-    O_ZIP,
-    O_JSON,
-    O_XML,
-    O_TXT,
-    NOTYPE
-};
+/* clang-format off */
+enum { O_HTML, O_JS, O_CSS, O_JPG, O_PNG, O_WEBP, O_SVG, O_ICO, O_WOFF2, O_MP4, O_M3U8, O_PDF, O_ZIP, O_JSON, O_XML, O_TXT, NOTYPE };
+/* clang-format on */
 typedef struct otype_def {
     sv ext, ct;
     uint32_t min, max;

@@ -157,23 +157,9 @@ static void put_signed(const fctx_t *F, rng_t *r, int how, int64_t expires, cons
 }
 
 /* Normal (non-403) line kinds and their weights per 1000 lines. */
-enum {
-    K_HIT,
-    K_MISS,
-    K_REFRESH,
-    K_API,
-    K_SIGNED_OK,
-    K_304,
-    K_206,
-    K_301,
-    K_307,
-    K_404,
-    K_000,
-    K_502,
-    K_503,
-    K_OPTIONS,
-    NKIND
-};
+/* clang-format off */
+enum { K_HIT, K_MISS, K_REFRESH, K_API, K_SIGNED_OK, K_304, K_206, K_301, K_307, K_404, K_000, K_502, K_503, K_OPTIONS, NKIND };
+/* clang-format on */
 static const uint16_t kind_w[NKIND] = {500, 150, 30, 80, 30, 60, 30, 30, 5, 50, 10, 7, 3, 15};
 
 static const sv rt_hit = SV("Hit"), rt_miss = SV("Miss"), rt_refresh = SV("RefreshHit"),

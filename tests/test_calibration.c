@@ -200,18 +200,11 @@ static void calibrate(const char *extra, const char *title)
     print_tables(title, s);
 
     /* the data set exercises every situation that writes 403s */
-    static const char *const need[] = {"-",
-                                       "cached-origin",
-                                       "fast-origin",
-                                       "custom-error-page",
-                                       "cookies-off",
-                                       "waf-http",
-                                       "waf-custom-response",
-                                       "captcha",
-                                       "empty-key-pair-id",
-                                       "edge-function",
-                                       "default-domain",
-                                       "config-newer"};
+    /* clang-format off */
+    static const char *const need[] = {"-", "cached-origin", "fast-origin", "custom-error-page", "cookies-off",
+                                       "waf-http", "waf-custom-response", "captcha", "empty-key-pair-id",
+                                       "edge-function", "default-domain", "config-newer"};
+    /* clang-format on */
     for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
         int found = 0;
         for (int i = 0; i < g_nsit; i++)

@@ -135,19 +135,12 @@ Test(cli, bad_value_lists_valid_values)
     expect_suggestion("scan %s --format jsno", "text, json");
     expect_suggestion("requests %s --cause waf_blok", "did you mean waf_block?");
     /* every cause is listed */
-    const char *causes[] = {"geo_restriction",
-                            "waf_block",
-                            "signed_url_missing",
-                            "signed_url_expired",
-                            "signed_url_invalid",
-                            "https_required",
-                            "method_not_allowed",
-                            "cname_not_associated",
-                            "origin_s3",
-                            "origin_custom",
-                            "edge_other",
-                            "edge_function",
-                            "unknown"};
+    /* clang-format off */
+    const char *causes[] = {"geo_restriction", "waf_block", "signed_url_missing", "signed_url_expired",
+                            "signed_url_invalid", "https_required", "method_not_allowed",
+                            "cname_not_associated", "origin_s3", "origin_custom", "edge_other",
+                            "edge_function", "unknown"};
+    /* clang-format on */
     for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
         expect_suggestion("requests %s --cause nonsense", causes[i]);
     expect_suggestion("scan %s --gzip-decoder zlb", "did you mean zlib?");

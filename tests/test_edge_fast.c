@@ -25,16 +25,13 @@ static void origin_fetches(tu_buf *b)
     for (int i = 0; i < 24; i++) {
         char id[16];
         snprintf(id, sizeof id, "M%02d", i);
-        tu_kv o[] = {{"sc-status", "200"},
-                     {"x-edge-result-type", "Miss"},
-                     {"x-edge-response-result-type", "Miss"},
-                     {"x-edge-detailed-result-type", "Miss"},
-                     {"time-taken", "0.130"},
-                     {"time-to-first-byte", "0.120"},
-                     {"cs-uri-stem", "/page"},
-                     {"sc-content-len", "5000"},
-                     {"x-edge-request-id", id},
-                     {NULL, NULL}};
+        /* clang-format off */
+        tu_kv o[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"},
+                     {"x-edge-response-result-type", "Miss"}, {"x-edge-detailed-result-type", "Miss"},
+                     {"time-taken", "0.130"}, {"time-to-first-byte", "0.120"},
+                     {"cs-uri-stem", "/page"}, {"sc-content-len", "5000"},
+                     {"x-edge-request-id", id}, {NULL, NULL}};
+        /* clang-format on */
         tu_log_line(b, NULL, o);
     }
 }
@@ -343,26 +340,18 @@ static void two_origin_lines(tu_buf *b)
     for (int i = 0; i < 30; i++) {
         char id[16];
         snprintf(id, sizeof id, "S%02d", i);
-        tu_kv s3[] = {{"sc-status", "200"},
-                      {"x-edge-result-type", "Miss"},
-                      {"x-edge-response-result-type", "Miss"},
-                      {"x-edge-detailed-result-type", "Miss"},
-                      {"time-taken", "0.016"},
-                      {"time-to-first-byte", "0.015"},
-                      {"cs-uri-stem", "/img/a.png"},
-                      {"x-edge-request-id", id},
-                      {NULL, NULL}};
+        /* clang-format off */
+        tu_kv s3[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"}, {"x-edge-response-result-type", "Miss"},
+                      {"x-edge-detailed-result-type", "Miss"}, {"time-taken", "0.016"}, {"time-to-first-byte", "0.015"},
+                      {"cs-uri-stem", "/img/a.png"}, {"x-edge-request-id", id}, {NULL, NULL}};
+        /* clang-format on */
         tu_log_line(b, NULL, s3);
         snprintf(id, sizeof id, "P%02d", i);
-        tu_kv app[] = {{"sc-status", "200"},
-                       {"x-edge-result-type", "Miss"},
-                       {"x-edge-response-result-type", "Miss"},
-                       {"x-edge-detailed-result-type", "Miss"},
-                       {"time-taken", "0.210"},
-                       {"time-to-first-byte", "0.200"},
-                       {"cs-uri-stem", "/api/list"},
-                       {"x-edge-request-id", id},
-                       {NULL, NULL}};
+        /* clang-format off */
+        tu_kv app[] = {{"sc-status", "200"}, {"x-edge-result-type", "Miss"}, {"x-edge-response-result-type", "Miss"},
+                       {"x-edge-detailed-result-type", "Miss"}, {"time-taken", "0.210"}, {"time-to-first-byte", "0.200"},
+                       {"cs-uri-stem", "/api/list"}, {"x-edge-request-id", id}, {NULL, NULL}};
+        /* clang-format on */
         tu_log_line(b, NULL, app);
     }
     tu_kv a1[] = {{"x-edge-request-id", "A1"},

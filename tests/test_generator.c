@@ -779,22 +779,10 @@ Test(generator, zstd_and_plain_formats)
     for (int k = 0; k < 2; k++) {
         char dir[64];
         make_tmpdir(dir, sizeof dir);
-        const char *args[] = {"-o",
-                              dir,
-                              "--seed",
-                              "5",
-                              "--dists",
-                              "1",
-                              "--days",
-                              "1",
-                              "--lines-per-file",
-                              "100",
-                              "--format",
-                              fmts[k],
-                              "--faults",
-                              "corrupt-zst,truncated-gz,crlf,no-header",
-                              "--no-waf",
-                              NULL};
+        /* clang-format off */
+        const char *args[] = {"-o", dir, "--seed", "5", "--dists", "1", "--days", "1", "--lines-per-file", "100",
+                              "--format", fmts[k], "--faults", "corrupt-zst,truncated-gz,crlf,no-header", "--no-waf", NULL};
+        /* clang-format on */
         gen_ok(args);
         tally t = {0};
         scan_dir(&t, dir);
@@ -1336,44 +1324,14 @@ Test(generator, situations_all, .timeout = 120)
     char dir[64], dir2[64];
     make_tmpdir(dir, sizeof dir);
     make_tmpdir(dir2, sizeof dir2);
-    const char *a1[] = {"-o",
-                        dir,
-                        "--seed",
-                        "4",
-                        "--dists",
-                        "8",
-                        "--days",
-                        "1",
-                        "--files-per-hour",
-                        "2",
-                        "--lines-per-file",
-                        "120",
-                        "--format",
-                        "plain",
-                        "--situations",
-                        "all",
-                        "-j",
-                        "1",
-                        NULL};
-    const char *a2[] = {"-o",
-                        dir2,
-                        "--seed",
-                        "4",
-                        "--dists",
-                        "8",
-                        "--days",
-                        "1",
-                        "--files-per-hour",
-                        "2",
-                        "--lines-per-file",
-                        "120",
-                        "--format",
-                        "plain",
-                        "--situations",
-                        "all",
-                        "-j",
-                        "2",
-                        NULL};
+    /* clang-format off */
+    const char *a1[] = {"-o", dir, "--seed", "4", "--dists", "8", "--days", "1", "--files-per-hour", "2",
+                        "--lines-per-file", "120", "--format", "plain", "--situations", "all", "-j", "1", NULL};
+    /* clang-format on */
+    /* clang-format off */
+    const char *a2[] = {"-o", dir2, "--seed", "4", "--dists", "8", "--days", "1", "--files-per-hour", "2",
+                        "--lines-per-file", "120", "--format", "plain", "--situations", "all", "-j", "2", NULL};
+    /* clang-format on */
     gen_ok(a1);
     gen_ok(a2);
     cr_assert(same_tree(dir, dir2, ""), "--situations all: -j1 and -j2 differ");

@@ -36,16 +36,12 @@ static void lb_line(logbuf *b, const char *status, const char *result, const cha
     char tt[32], fb[32];
     snprintf(tt, sizeof tt, "%u.%03u", tt_ms / 1000, tt_ms % 1000);
     snprintf(fb, sizeof fb, "%u.%03u", ttfb_ms / 1000, ttfb_ms % 1000);
-    tu_kv o[] = {{"sc-status", status},
-                 {"x-edge-result-type", result},
-                 {"x-edge-response-result-type", result},
-                 {"x-edge-detailed-result-type", result},
-                 {"x-edge-request-id", id},
-                 {"cs-protocol", proto},
-                 {"time-taken", tt},
-                 {"time-to-first-byte", fb},
-                 {"cs-uri-stem", g_uri ? g_uri : "/index.html"},
+    /* clang-format off */
+    tu_kv o[] = {{"sc-status", status}, {"x-edge-result-type", result}, {"x-edge-response-result-type", result},
+                 {"x-edge-detailed-result-type", result}, {"x-edge-request-id", id}, {"cs-protocol", proto},
+                 {"time-taken", tt}, {"time-to-first-byte", fb}, {"cs-uri-stem", g_uri ? g_uri : "/index.html"},
                  {NULL, NULL}};
+    /* clang-format on */
     tu_log_line_omit(&b->t, ttfb_omitted(b), NULL, o);
 }
 

@@ -716,24 +716,13 @@ static val sval(int c, int r)
 {
     static const int64_t i32[SROWS] = {3, -5, 4, 0, -1, INT32_MIN, INT32_MAX, 0, -7, 7, 1, 1, 1, 1, 1};
     static const int64_t i64[SROWS] = {-1, 1, -2, 2, 0, INT64_MAX, -3, INT64_MIN, 5, 6, 9, 9, 9, 9, 9};
+    /* clang-format off */
     static const char *const str[SROWS] = {
-        "apple",
-        "Zebra",
-        "zoo",
-        "\xc3\xa9"
-        "clair",
-        "apple", /* min Zebra, max éclair */
-        "b",
-        NULL,
-        "a",
-        "bb",
-        "ab",
-        NULL,
-        NULL,
-        NULL,
-        NULL,
-        NULL, /* all null: no min/max */
+        "apple", "Zebra", "zoo", "\xc3\xa9" "clair", "apple", /* min Zebra, max éclair */
+        "b", NULL, "a", "bb", "ab",
+        NULL, NULL, NULL, NULL, NULL, /* all null: no min/max */
     };
+    /* clang-format on */
     /* clang-format off */
     static const char *const dict[SROWS] = {
         "m", NULL, "\xc3\xa9", "M", NULL,

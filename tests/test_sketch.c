@@ -737,19 +737,11 @@ static size_t ref_merge(const cfs_topk *a, const cfs_topk *b, uint32_t k, ref_it
  * (so key buffers are reused and reassigned), compared with the rule computed by hand. */
 Test(topk, truncating_merges_match_the_rule)
 {
-    static const char *stems[] = {"",
-                                  "/",
-                                  "/a",
-                                  "/static/assets/img/",
-                                  "/static/assets/img/x",
-                                  "/static/assets/js/",
-                                  "10.0.0.",
-                                  "10.0.0.1",
-                                  "2001:db8::",
-                                  "/abc",
-                                  "/abcdef",
-                                  "192.168.10.",
-                                  "192.168.100.2"};
+    /* clang-format off */
+    static const char *stems[] = {"", "/", "/a", "/static/assets/img/", "/static/assets/img/x",
+                                  "/static/assets/js/", "10.0.0.", "10.0.0.1", "2001:db8::", "/abc", "/abcdef",
+                                  "192.168.10.", "192.168.100.2"};
+    /* clang-format on */
     uint64_t s = 77;
     for (int round = 0; round < 150; round++) {
         uint32_t k = 2 + (uint32_t)(rng_next(&s) % 12);
