@@ -1034,30 +1034,29 @@ static const char LEGEND[] =
     "*_config_newer = a line older than its config. `cfscan rules` lists every rule with the facts\n"
     "it rests on and the documentation it cites.\n";
 
-void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
+/* ---- the text report, section by section ---- */
+/* Inputs and lines: what was read, what was used, the selection, what was tolerated. */
+static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_report_opts *o)
 {
-    model m;
-    if (!build_for(&m, v, o)) return;
     const cfs_ledger *L = v->ledger;
-    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
-    uint64_t rej = total_rejected(&m.tot);
-    fprintf(out, "cfscan report\n=============\n\n");
+    uint64_t rej = total_rejected(&m->tot);
     fprintf(out, "Inputs: %zu files (%zu failed, %llu skipped by name), %.1f MB read, %.1f MB decoded\n",
-            v->nfiles, m.failed, (unsigned long long)L->pruned, m.tot.bytes_in / 1e6, m.tot.bytes_out / 1e6);
+            v->nfiles, m->failed, (unsigned long long)L->pruned, m->tot.bytes_in / 1e6,
+            m->tot.bytes_out / 1e6);
     /* with filters besides the window, "filtered" counts the lines they excluded too */
     int line_filters = 0;
     for (size_t i = 0; o && i < o->nsel; i++)
         line_filters |= strcmp(o->sel_names[i], "since") != 0 && strcmp(o->sel_names[i], "until") != 0;
     fprintf(out, "Lines:  %llu read = %llu requests + %llu %s + %llu rejected + %llu header/blank\n",
-            (unsigned long long)m.tot.lines, (unsigned long long)m.tot.aggregated,
-            (unsigned long long)m.tot.filtered, line_filters ? "filtered out" : "outside the time window",
-            (unsigned long long)rej, (unsigned long long)(m.tot.header_lines + m.tot.blank_lines));
+            (unsigned long long)m->tot.lines, (unsigned long long)m->tot.aggregated,
+            (unsigned long long)m->tot.filtered, line_filters ? "filtered out" : "outside the time window",
+            (unsigned long long)rej, (unsigned long long)(m->tot.header_lines + m->tot.blank_lines));
     if (rej) {
         fprintf(out, "Rejected lines by reason:");
         for (int r = 0; r < CFS_REJ_COUNT; r++)
-            if (m.tot.rejected[r])
+            if (m->tot.rejected[r])
                 fprintf(out, " %s=%llu", cfs_reject_name((cfs_reject)r),
-                        (unsigned long long)m.tot.rejected[r]);
+                        (unsigned long long)m->tot.rejected[r]);
         fputc('\n', out);
     }
     if (o && o->nsel) {
@@ -1073,12 +1072,17 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
                 "The window and filters selected nothing (%s): this report is empty because of "
                 "them, not because the logs are clean\n",
                 o->nothing_why ? o->nothing_why : "no line passed");
-    if (m.tot.short_lines || m.tot.trailing_tab || m.tot.crlf)
+    if (m->tot.short_lines || m->tot.trailing_tab || m->tot.crlf)
         fprintf(
             out,
             "Tolerated: %llu lines missing trailing fields, %llu with a trailing TAB, %llu CRLF line ends\n",
-            (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
-            (unsigned long long)m.tot.crlf);
+            (unsigned long long)m->tot.short_lines, (unsigned long long)m->tot.trailing_tab,
+            (unsigned long long)m->tot.crlf);
+}
+
+/* Unusable paths and inputs with errors or warnings, as the ledger listed them. */
+static void text_input_notes(FILE *out, const cfs_ledger *L)
+{
     /* Unusable paths first, then inputs in input order, as the ledger listed them (at
      * most CFS_MAX_LISTED errors and warnings: ten million empty files must not make
      * ten million lines); the rest are counted below. */
@@ -1124,26 +1128,147 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     if (L->warnings_unlisted)
         fprintf(out, "WARNING %zu more inputs with warnings (not listed; see --format json counts)\n",
                 L->warnings_unlisted);
+}
 
+/* Requests by status, distribution and edge location. */
+static void text_traffic(FILE *out, const model *m, int top)
+{
     fprintf(out, "\nRequests by status:\n");
-    for (size_t i = 0; i < m.status.n; i++)
-        fprintf(out, "  %s %12llu  %5.1f%%\n", m.status.v[i].key, (unsigned long long)m.status.v[i].n,
-                m.requests ? 100.0 * m.status.v[i].n / m.requests : 0.0);
+    for (size_t i = 0; i < m->status.n; i++)
+        fprintf(out, "  %s %12llu  %5.1f%%\n", m->status.v[i].key, (unsigned long long)m->status.v[i].n,
+                m->requests ? 100.0 * m->status.v[i].n / m->requests : 0.0);
     fprintf(out, "\nRequests by distribution:\n");
-    for (size_t i = 0; i < m.dist.n; i++) {
+    for (size_t i = 0; i < m->dist.n; i++) {
         fprintf(out, "  ");
-        cfs_write_safe(out, m.dist.v[i].key, strlen(m.dist.v[i].key));
-        fprintf(out, " %llu\n", (unsigned long long)m.dist.v[i].n);
+        cfs_write_safe(out, m->dist.v[i].key, strlen(m->dist.v[i].key));
+        fprintf(out, " %llu\n", (unsigned long long)m->dist.v[i].n);
     }
-    size_t shown = m.edge.n < (size_t)(3 * top) ? m.edge.n : (size_t)(3 * top);
-    if (shown < m.edge.n) fprintf(out, "\nRequests by edge location (top %zu of %zu):\n", shown, m.edge.n);
+    size_t shown = m->edge.n < (size_t)(3 * top) ? m->edge.n : (size_t)(3 * top);
+    if (shown < m->edge.n) fprintf(out, "\nRequests by edge location (top %zu of %zu):\n", shown, m->edge.n);
     else fprintf(out, "\nRequests by edge location:\n");
-    for (size_t i = 0; i < m.edge.n && i < (size_t)(3 * top); i++) {
+    for (size_t i = 0; i < m->edge.n && i < (size_t)(3 * top); i++) {
         fprintf(out, "  ");
-        cfs_write_safe(out, m.edge.v[i].key, strlen(m.edge.v[i].key));
-        fprintf(out, " %llu\n", (unsigned long long)m.edge.v[i].n);
+        cfs_write_safe(out, m->edge.v[i].key, strlen(m->edge.v[i].key));
+        fprintf(out, " %llu\n", (unsigned long long)m->edge.v[i].n);
     }
+}
 
+/* A distribution's origin-fetch reference, and each origin's or behavior's. */
+static void text_reference(FILE *out, const dist_model *d)
+{
+    const char *measure = cfs_attr_reference_measure(d->fetches, d->fetches_ttfb);
+    if (d->reference_ms)
+        /* One sentence; how the reference is used is in the README ("Edge versus
+         * origin") and in the JSON's reference_rule. */
+        fprintf(out,
+                "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s "
+                "(edge <= 5 ms, origin >= 20 ms)\n",
+                d->reference_ms, (unsigned long long)d->fetches, measure);
+    else
+        fprintf(
+            out,
+            "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
+            (unsigned long long)d->fetches, measure);
+    for (size_t r = 0; r < d->nlrows; r++) {
+        const cfs_lrow *l = d->lrows[r];
+        uint32_t ms = cfs_attr_reference_ms(l->h);
+        fputs("    ", out);
+        cfs_write_safe(out, l->label, strlen(l->label)); /* a v2 path pattern is log data */
+        fputs(": ", out);
+        if (ms)
+            fprintf(out, "%u ms from %llu fetches (used for its 403s)\n", ms,
+                    (unsigned long long)l->h->count);
+        else
+            fprintf(out, "%llu fetches, too few: its 403s use the distribution's reference\n",
+                    (unsigned long long)l->h->count);
+    }
+}
+
+/* The k-th ranked cause of distribution d. */
+static void text_cause(FILE *out, const dist_model *d, const cause_model *c, int k, int top)
+{
+    fprintf(out, "  %d. %-22s %10llu  %5.1f%%   confirmed %llu, likely %llu, possible %llu\n", k + 1,
+            cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n, 100.0 * c->n / d->n403,
+            (unsigned long long)c->ev[CFS_EV_CONFIRMED], (unsigned long long)c->ev[CFS_EV_LIKELY],
+            (unsigned long long)c->ev[CFS_EV_POSSIBLE]);
+    fprintf(out, "      rules   ");
+    for (size_t r = 0; r < c->rules.n && r < 4; r++)
+        fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->rules.v[r].key, (unsigned long long)c->rules.v[r].n);
+    if (c->cands.n) {
+        fprintf(out, "\n      could be");
+        for (size_t r = 0; r < c->cands.n; r++)
+            fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->cands.v[r].key,
+                    (unsigned long long)c->cands.v[r].n);
+    }
+    fprintf(out, "\n      edges   ");
+    for (size_t r = 0; r < c->edges.n && r < (size_t)top; r++) {
+        fprintf(out, "%s", r ? ", " : " ");
+        cfs_write_safe(out, c->edges.v[r].key, strlen(c->edges.v[r].key));
+        fprintf(out, " (%llu)", (unsigned long long)c->edges.v[r].n);
+    }
+    fputc('\n', out);
+    if (c->h) {
+        text_topk(out, "uris", c->h->uris, top);
+        text_topk(out, "clients", c->h->ips, top);
+    }
+    if (c->g) {
+        fprintf(out, "      distinct clients ~%.0f; time-taken p50/p90/p99 %u/%u/%u ms\n",
+                cfs_hll_estimate(&c->g->clients), cfs_hist_quantile(&c->g->tt, 0.5),
+                cfs_hist_quantile(&c->g->tt, 0.9), cfs_hist_quantile(&c->g->tt, 0.99));
+    }
+    if (c->hours.n) {
+        size_t peak = 0;
+        for (size_t r = 1; r < c->hours.n; r++)
+            if (c->hours.v[r].n > c->hours.v[peak].n) peak = r;
+        fprintf(out, "      hours   %s .. %s, peak %s (%llu)\n", c->hours.v[0].key,
+                c->hours.v[c->hours.n - 1].key, c->hours.v[peak].key, (unsigned long long)c->hours.v[peak].n);
+    }
+    fprintf(out, "      next    %s\n", cfs_cause_advice((cfs_cause)c->cause));
+}
+
+/* A distribution's 403 timeline and what the WAF logs say about its 403s. */
+static void text_dist_tail(FILE *out, const dist_model *d, const cfs_view *v)
+{
+    const kvlist *tl = v->timeline ? &d->tl : &d->hours403;
+    if (tl->n) {
+        fprintf(out, "  403s per %s:", resolution_words(v->timeline ? v->timeline_s : 3600));
+        for (size_t r = 0; r < tl->n; r++) {
+            if (r % 4 == 0) fprintf(out, "\n   ");
+            fprintf(out, " %s %llu", tl->v[r].key + 5, (unsigned long long)tl->v[r].n);
+        }
+        fputc('\n', out);
+    }
+    if (d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE])
+        fprintf(
+            out,
+            "  WAF logs: %llu 403s outside their coverage (distribution/time span): not informed by them\n",
+            (unsigned long long)d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE]);
+    if (d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403] || d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403])
+        fprintf(out,
+                "  WAF anomalies: %llu 403s joined to CAPTCHA/CHALLENGE records, %llu to BLOCK records "
+                "with another response code (judged as if unjoined)\n",
+                (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
+                (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
+    if (d->waf_rules.n) {
+        fprintf(out, "  WAF terminating rules (joined blocks):");
+        for (size_t w = 0; w < d->waf_rules.n; w++) {
+            fputc(' ', out);
+            cfs_write_safe(out, d->waf_rules.v[w].key, strlen(d->waf_rules.v[w].key));
+            fprintf(out, " (%llu)", (unsigned long long)d->waf_rules.v[w].n);
+        }
+        fputc('\n', out);
+    }
+}
+
+void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
+{
+    model m;
+    if (!build_for(&m, v, o)) return;
+    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
+    fprintf(out, "cfscan report\n=============\n\n");
+    text_header(out, &m, v, o);
+    text_input_notes(out, v->ledger);
+    text_traffic(out, &m, top);
     if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
     text_waf_logs(out, &m, o);
     text_evidence(out, o);
@@ -1157,108 +1282,14 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         cfs_write_safe(out, d->dist, strlen(d->dist));
         fprintf(out, ": %llu of %llu requests were 403 (%.2f%%)\n", (unsigned long long)d->n403,
                 (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
-        const char *measure = cfs_attr_reference_measure(d->fetches, d->fetches_ttfb);
-        if (d->reference_ms)
-            /* One sentence; how the reference is used is in the README ("Edge versus
-             * origin") and in the JSON's reference_rule. */
-            fprintf(out,
-                    "  Origin-fetch reference: %u ms from %llu 2xx/3xx Miss responses, measured by %s "
-                    "(edge <= 5 ms, origin >= 20 ms)\n",
-                    d->reference_ms, (unsigned long long)d->fetches, measure);
-        else
-            fprintf(
-                out,
-                "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
-                (unsigned long long)d->fetches, measure);
-        for (size_t r = 0; r < d->nlrows; r++) {
-            const cfs_lrow *l = d->lrows[r];
-            uint32_t ms = cfs_attr_reference_ms(l->h);
-            fputs("    ", out);
-            cfs_write_safe(out, l->label, strlen(l->label)); /* a v2 path pattern is log data */
-            fputs(": ", out);
-            if (ms)
-                fprintf(out, "%u ms from %llu fetches (used for its 403s)\n", ms,
-                        (unsigned long long)l->h->count);
-            else
-                fprintf(out, "%llu fetches, too few: its 403s use the distribution's reference\n",
-                        (unsigned long long)l->h->count);
-        }
+        text_reference(out, d);
         text_config_read(out, d, o);
         text_error_pages(out, d, o);
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
-        for (int k = 0; k < nc; k++) {
-            cause_model *c = d->causes[order[k]];
-            fprintf(out, "  %d. %-22s %10llu  %5.1f%%   confirmed %llu, likely %llu, possible %llu\n", k + 1,
-                    cfs_cause_name((cfs_cause)c->cause), (unsigned long long)c->n, 100.0 * c->n / d->n403,
-                    (unsigned long long)c->ev[CFS_EV_CONFIRMED], (unsigned long long)c->ev[CFS_EV_LIKELY],
-                    (unsigned long long)c->ev[CFS_EV_POSSIBLE]);
-            fprintf(out, "      rules   ");
-            for (size_t r = 0; r < c->rules.n && r < 4; r++)
-                fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->rules.v[r].key,
-                        (unsigned long long)c->rules.v[r].n);
-            if (c->cands.n) {
-                fprintf(out, "\n      could be");
-                for (size_t r = 0; r < c->cands.n; r++)
-                    fprintf(out, "%s%s (%llu)", r ? ", " : " ", c->cands.v[r].key,
-                            (unsigned long long)c->cands.v[r].n);
-            }
-            fprintf(out, "\n      edges   ");
-            for (size_t r = 0; r < c->edges.n && r < (size_t)top; r++) {
-                fprintf(out, "%s", r ? ", " : " ");
-                cfs_write_safe(out, c->edges.v[r].key, strlen(c->edges.v[r].key));
-                fprintf(out, " (%llu)", (unsigned long long)c->edges.v[r].n);
-            }
-            fputc('\n', out);
-            if (c->h) {
-                text_topk(out, "uris", c->h->uris, top);
-                text_topk(out, "clients", c->h->ips, top);
-            }
-            if (c->g) {
-                fprintf(out, "      distinct clients ~%.0f; time-taken p50/p90/p99 %u/%u/%u ms\n",
-                        cfs_hll_estimate(&c->g->clients), cfs_hist_quantile(&c->g->tt, 0.5),
-                        cfs_hist_quantile(&c->g->tt, 0.9), cfs_hist_quantile(&c->g->tt, 0.99));
-            }
-            if (c->hours.n) {
-                size_t peak = 0;
-                for (size_t r = 1; r < c->hours.n; r++)
-                    if (c->hours.v[r].n > c->hours.v[peak].n) peak = r;
-                fprintf(out, "      hours   %s .. %s, peak %s (%llu)\n", c->hours.v[0].key,
-                        c->hours.v[c->hours.n - 1].key, c->hours.v[peak].key,
-                        (unsigned long long)c->hours.v[peak].n);
-            }
-            fprintf(out, "      next    %s\n", cfs_cause_advice((cfs_cause)c->cause));
-        }
+        for (int k = 0; k < nc; k++) text_cause(out, d, d->causes[order[k]], k, top);
         text_settle(out, d);
-        const kvlist *tl = v->timeline ? &d->tl : &d->hours403;
-        if (tl->n) {
-            fprintf(out, "  403s per %s:", resolution_words(v->timeline ? v->timeline_s : 3600));
-            for (size_t r = 0; r < tl->n; r++) {
-                if (r % 4 == 0) fprintf(out, "\n   ");
-                fprintf(out, " %s %llu", tl->v[r].key + 5, (unsigned long long)tl->v[r].n);
-            }
-            fputc('\n', out);
-        }
-        if (d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE])
-            fprintf(
-                out,
-                "  WAF logs: %llu 403s outside their coverage (distribution/time span): not informed by them\n",
-                (unsigned long long)d->waf_notes[CFS_WAF_NOTE_OUTSIDE_COVERAGE]);
-        if (d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403] || d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403])
-            fprintf(out,
-                    "  WAF anomalies: %llu 403s joined to CAPTCHA/CHALLENGE records, %llu to BLOCK records "
-                    "with another response code (judged as if unjoined)\n",
-                    (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
-                    (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
-        if (d->waf_rules.n) {
-            fprintf(out, "  WAF terminating rules (joined blocks):");
-            for (size_t w = 0; w < d->waf_rules.n; w++) {
-                fputc(' ', out);
-                cfs_write_safe(out, d->waf_rules.v[w].key, strlen(d->waf_rules.v[w].key));
-                fprintf(out, " (%llu)", (unsigned long long)d->waf_rules.v[w].n);
-            }
-            fputc('\n', out);
-        }
+        text_dist_tail(out, d, v);
     }
     if (!any && !(o && o->selected_nothing)) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
     /* "without --config" also when configs were given but none is of a scanned
