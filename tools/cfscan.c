@@ -1577,25 +1577,13 @@ static void name_shared(const char *dir_a, const cfs_mf_set *b, int *left)
     cfs_mf_close(&r);
 }
 
-/* Decide which parts a merge adds (skip[i] = 1 for the others) from their manifests:
- * parts that share an input are refused (exit 4, naming up to 10 shared inputs), except
- * with --dedupe a part whose every input (path, size, fingerprint) another part also
- * holds, which is left out (of equal parts the first is kept).  A partial overlap cannot
- * be resolved from summaries: the shared inputs' counts are inside both aggregates and
- * cannot be subtracted.  --expect N: every part must be a shard summary of N and
- * together they must cover every shard.  -1 to go on, else the exit status.  Memory:
- * 16 bytes per input in the sets plus 16 per input for the overlap search. */
-static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
+/* Each part's input set into sets[i] (a part without a manifest, allowed without --dedupe
+ * and --expect: left empty, *unchecked set).  -1 to go on, else the exit status. */
+static int load_parts(const merge_args *ma, cfs_mf_set *sets, int *unchecked)
 {
     size_t n = ma->dirs->n;
     cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
-    cfs_mf_set *sets = calloc(n ? n : 1, sizeof *sets);
-    owned_key *all = NULL;
-    part_pair *pairs = NULL;
-    size_t total = 0, npairs = 0, pcap = 0;
     char err[512];
-    int rc = -1;
-    if (!sets) goto nomem;
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         /* A part that is no summary at all is that, not one without a manifest. */
@@ -1603,8 +1591,7 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
         if (access(path, F_OK) != 0) {
             say("merge", path, strerror(errno));
             outcome.evidence_failed = 1;
-            rc = exit_status(&outcome);
-            goto done;
+            return exit_status(&outcome);
         }
         snprintf(path, sizeof path, "%s/%s", ma->dirs->v[i], CFS_MF_FILE);
         cfs_status st = cfs_mf_set_load(&sets[i], path, err, sizeof err);
@@ -1629,14 +1616,23 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
             say("merge", NULL, err);
             outcome.fatal = st == CFS_E_NOMEM ? st : CFS_OK;
             outcome.evidence_failed = 1;
-            rc = exit_status(&outcome);
-            goto done;
+            return exit_status(&outcome);
         }
-        total += sets[i].n;
     }
+    return -1;
+}
+
+/* The pairs of parts that share inputs, a < b, with how many (sorted by a, then b);
+ * *out_n of them.  NULL when memory ran out. */
+static part_pair *shared_pairs(const cfs_mf_set *sets, size_t n, size_t *out_n)
+{
     /* Every (path hash, part) pair, sorted: equal neighbours are shared inputs. */
-    all = malloc((total ? total : 1) * sizeof *all);
-    if (!all) goto nomem;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += sets[i].n;
+    owned_key *all = malloc((total ? total : 1) * sizeof *all);
+    part_pair *pairs = NULL;
+    size_t npairs = 0, pcap = 0;
+    if (!all) return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < sets[i].n; j++) all[k++] = (owned_key){sets[i].key[j], i};
@@ -1654,7 +1650,11 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
                 if (npairs == pcap) {
                     pcap = pcap ? pcap * 2 : 64;
                     part_pair *np = realloc(pairs, pcap * sizeof *np);
-                    if (!np) goto nomem;
+                    if (!np) {
+                        free(all);
+                        free(pairs);
+                        return NULL;
+                    }
                     pairs = np;
                 }
                 pairs[npairs++] = (part_pair){all[x].owner, all[y].owner, 1};
@@ -1662,14 +1662,78 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
         i = j;
     }
     free(all);
-    all = NULL;
     if (npairs > 1) qsort(pairs, npairs, sizeof *pairs, cmp_pair);
     size_t m = 0; /* fold equal pairs into counts */
     for (size_t i = 0; i < npairs; i++) {
         if (m && pairs[m - 1].a == pairs[i].a && pairs[m - 1].b == pairs[i].b) pairs[m - 1].shared++;
         else pairs[m++] = pairs[i];
     }
-    npairs = m;
+    *out_n = m;
+    if (!pairs) pairs = malloc(sizeof *pairs); /* none shared: an empty list, not a failure */
+    return pairs;
+}
+
+/* --expect N: every part left is a shard summary of N and together they hold every shard
+ * (the missing ones are named).  0 when so, 1 when refused (said), -1 out of memory. */
+static int check_expected_shards(const merge_args *ma, const cfs_mf_set *sets, const uint8_t *skip)
+{
+    size_t n = ma->dirs->n;
+    uint8_t *have = calloc(ma->expect, 1);
+    if (!have) return -1;
+    int bad = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        if (skip[i]) continue;
+        if (sets[i].shards.n != ma->expect) {
+            char msg[1024];
+            if (sets[i].shards.n)
+                snprintf(msg, sizeof msg, "%s holds shards of %u, not of %u", ma->dirs->v[i],
+                         sets[i].shards.n, ma->expect);
+            else
+                snprintf(msg, sizeof msg,
+                         "%s records no shards (made without --shard, or merged with such a "
+                         "summary), so --expect %u cannot be checked",
+                         ma->dirs->v[i], ma->expect);
+            say("merge refused", NULL, msg);
+            bad = 1;
+            break;
+        }
+        for (uint32_t s = 0; s < ma->expect; s++) have[s] |= sets[i].shards.have[s];
+    }
+    if (!bad) {
+        cfs_mf_shards cov = {ma->expect, have};
+        char ranges[512], msg[700];
+        uint32_t missing = 0;
+        for (uint32_t s = 0; s < ma->expect; s++) missing += !have[s];
+        if (missing) {
+            cfs_mf_shards_str(&cov, 0, ranges, sizeof ranges);
+            snprintf(msg, sizeof msg, "%u of %u shards missing: %s (rerun them; nothing merged)", missing,
+                     ma->expect, ranges);
+            say("merge refused", NULL, msg);
+            bad = 1;
+        }
+    }
+    free(have);
+    return bad;
+}
+
+/* Decide which parts a merge adds (skip[i] = 1 for the others) from their manifests:
+ * parts that share an input are refused (exit 4, naming up to 10 shared inputs), except
+ * with --dedupe a part whose every input (path, size, fingerprint) another part also
+ * holds, which is left out (of equal parts the first is kept).  A partial overlap cannot
+ * be resolved from summaries: the shared inputs' counts are inside both aggregates and
+ * cannot be subtracted.  --expect N: every part must be a shard summary of N and
+ * together they must cover every shard.  -1 to go on, else the exit status.  Memory:
+ * 16 bytes per input in the sets plus 16 per input for the overlap search. */
+static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
+{
+    size_t n = ma->dirs->n, npairs = 0;
+    cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
+    cfs_mf_set *sets = calloc(n ? n : 1, sizeof *sets);
+    part_pair *pairs = NULL;
+    int rc = -1;
+    if (!sets) goto nomem;
+    if ((rc = load_parts(ma, sets, unchecked)) >= 0) goto done;
+    if (!(pairs = shared_pairs(sets, n, &npairs))) goto nomem;
     if (ma->dedupe)
         for (size_t i = 0; i < npairs; i++) {
             size_t a = pairs[i].a, b = pairs[i].b; /* a < b: of equal parts, b goes */
@@ -1704,41 +1768,9 @@ static int plan_merge(const merge_args *ma, uint8_t *skip, int *unchecked)
         goto done;
     }
     if (ma->expect) {
-        uint8_t *have = calloc(ma->expect, 1);
-        if (!have) goto nomem;
-        for (size_t i = 0; i < n && !bad; i++) {
-            if (skip[i]) continue;
-            if (sets[i].shards.n != ma->expect) {
-                char msg[1024];
-                if (sets[i].shards.n)
-                    snprintf(msg, sizeof msg, "%s holds shards of %u, not of %u", ma->dirs->v[i],
-                             sets[i].shards.n, ma->expect);
-                else
-                    snprintf(msg, sizeof msg,
-                             "%s records no shards (made without --shard, or merged with such a "
-                             "summary), so --expect %u cannot be checked",
-                             ma->dirs->v[i], ma->expect);
-                say("merge refused", NULL, msg);
-                bad = 1;
-                break;
-            }
-            for (uint32_t s = 0; s < ma->expect; s++) have[s] |= sets[i].shards.have[s];
-        }
-        if (!bad) {
-            cfs_mf_shards cov = {ma->expect, have};
-            char ranges[512], msg[700];
-            uint32_t missing = 0;
-            for (uint32_t s = 0; s < ma->expect; s++) missing += !have[s];
-            if (missing) {
-                cfs_mf_shards_str(&cov, 0, ranges, sizeof ranges);
-                snprintf(msg, sizeof msg, "%u of %u shards missing: %s (rerun them; nothing merged)", missing,
-                         ma->expect, ranges);
-                say("merge refused", NULL, msg);
-                bad = 1;
-            }
-        }
-        free(have);
-        if (bad) {
+        int ex = check_expected_shards(ma, sets, skip);
+        if (ex < 0) goto nomem;
+        if (ex > 0) {
             outcome.evidence_failed = 1;
             rc = exit_status(&outcome);
             goto done;
@@ -1755,7 +1787,6 @@ nomem:
 done:
     for (size_t i = 0; sets && i < n; i++) cfs_mf_set_free(&sets[i]);
     free(sets);
-    free(all);
     free(pairs);
     return rc;
 }
