@@ -1791,6 +1791,56 @@ done:
     return rc;
 }
 
+/* Read and add the parts not skipped to all, with the union of their manifests.  -1 to
+ * go on, else the exit status (a part that cannot be read, memory). */
+static int add_parts(const strv *dirs, const uint8_t *skip, cfs_summary *all)
+{
+    cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
+    /* The merge is redacted only if every input is: one full address makes it personal. */
+    all->clients_redacted = 1;
+    for (size_t i = 0; i < dirs->n && !g_stop; i++) {
+        if (skip[i]) continue;
+        if (!cfs_summary_dir_redacted(dirs->v[i])) all->clients_redacted = 0;
+        char path[4096], err[512] = "";
+        snprintf(path, sizeof path, "%s/state.cfs", dirs->v[i]);
+        cfs_summary one;
+        cfs_status st = cfs_state_read(&one, path, err, sizeof err);
+        if (st == CFS_OK && all->mf) { /* the union of the manifests, checked disjoint above */
+            char mpath[4096];
+            snprintf(mpath, sizeof mpath, "%s/%s", dirs->v[i], CFS_MF_FILE);
+            st = cfs_mf_writer_append_file(all->mf, mpath, err, sizeof err);
+            if (st != CFS_OK) cfs_summary_free(&one);
+        }
+        if (st != CFS_OK) {
+            say("merge", NULL, err);
+            /* a state of another schema: 2 (rescan); out of memory: 1; a state that cannot
+             * be read or is corrupt or implausible (summary_state.c's checks): 4, a damaged input */
+            if (st == CFS_E_FORMAT) outcome.fatal = CFS_E_USAGE;
+            else if (st == CFS_E_NOMEM) outcome.fatal = st;
+            else outcome.evidence_failed = 1;
+            return exit_status(&outcome);
+        }
+        cfs_summary_merge(all, &one);
+        /* the evidence each summary's scan used, reported by the merge (issue 17) */
+        cfs_status est = cfs_evid_merge(&all->evidence, &one.evidence);
+        cfs_summary_free(&one);
+        if (est != CFS_OK) {
+            say("merge", NULL, "out of memory merging the evidence records: summary not written");
+            outcome.fatal = est;
+            return exit_status(&outcome);
+        }
+        if (out_of_memory(&outcome, "summary not written")) {
+            return exit_status(&outcome);
+        }
+        if (cfs_mem_over()) {
+            say_summary_over_budget(all);
+            outcome.over_budget = 1;
+            return exit_status(&outcome);
+        }
+    }
+    return -1;
+}
+
 /* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
 static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
@@ -1834,53 +1884,9 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         free(all->mf);
         all->mf = NULL;
     }
-    /* The merge is redacted only if every input is: one full address makes it personal. */
-    all->clients_redacted = 1;
-    for (size_t i = 0; i < dirs->n && !g_stop; i++) {
-        if (skip[i]) continue;
-        if (!cfs_summary_dir_redacted(dirs->v[i])) all->clients_redacted = 0;
-        char path[4096], err[512] = "";
-        snprintf(path, sizeof path, "%s/state.cfs", dirs->v[i]);
-        cfs_summary one;
-        cfs_status st = cfs_state_read(&one, path, err, sizeof err);
-        if (st == CFS_OK && all->mf) { /* the union of the manifests, checked disjoint above */
-            char mpath[4096];
-            snprintf(mpath, sizeof mpath, "%s/%s", dirs->v[i], CFS_MF_FILE);
-            st = cfs_mf_writer_append_file(all->mf, mpath, err, sizeof err);
-            if (st != CFS_OK) cfs_summary_free(&one);
-        }
-        if (st != CFS_OK) {
-            free(skip);
-            say("merge", NULL, err);
-            /* a state of another schema: 2 (rescan); out of memory: 1; a state that cannot
-             * be read or is corrupt or implausible (summary_state.c's checks): 4, a damaged input */
-            if (st == CFS_E_FORMAT) outcome.fatal = CFS_E_USAGE;
-            else if (st == CFS_E_NOMEM) outcome.fatal = st;
-            else outcome.evidence_failed = 1;
-            return exit_status(&outcome);
-        }
-        cfs_summary_merge(all, &one);
-        /* the evidence each summary's scan used, reported by the merge (issue 17) */
-        cfs_status est = cfs_evid_merge(&all->evidence, &one.evidence);
-        cfs_summary_free(&one);
-        if (est != CFS_OK) {
-            free(skip);
-            say("merge", NULL, "out of memory merging the evidence records: summary not written");
-            outcome.fatal = est;
-            return exit_status(&outcome);
-        }
-        if (out_of_memory(&outcome, "summary not written")) {
-            free(skip);
-            return exit_status(&outcome);
-        }
-        if (cfs_mem_over()) {
-            free(skip);
-            say_summary_over_budget(all);
-            outcome.over_budget = 1;
-            return exit_status(&outcome);
-        }
-    }
+    int arc = add_parts(dirs, skip, all);
     free(skip);
+    if (arc >= 0) return arc;
     test_raise_at("publish");
     if (g_stop) {
         say("interrupted", out, "summary not written");
