@@ -172,6 +172,15 @@ int cfs_open_regular(const char *path, char *why, size_t whylen)
     return fd;
 }
 
+/* Whether a file named for distribution dist and hour can hold no line of the selection:
+ * its hour [hour, hour + 3600) outside [since, until), or another distribution than --dist. */
+static int outside_selection(const char *dist, int64_t hour, int64_t since, int64_t until,
+                             const char *only_dist)
+{
+    return (since != CFS_NO_TIME && hour + 3600 <= since) || (until != CFS_NO_TIME && hour >= until) ||
+           (only_dist && strcmp(dist, only_dist) != 0);
+}
+
 static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since, int64_t until,
                        const char *only_dist)
 {
@@ -181,8 +190,7 @@ static void push_input(cfs_inputs *in, const char *path, const struct stat *st, 
     if (cfs_parse_log_name(path, x.dist, &x.name_hour) == 0) {
         /* A file named for hour H holds requests that occurred in [H, H+3600); a file
          * named for another distribution than --dist holds none of its lines. */
-        if ((since != CFS_NO_TIME && x.name_hour + 3600 <= since) ||
-            (until != CFS_NO_TIME && x.name_hour >= until) || (only_dist && strcmp(x.dist, only_dist) != 0)) {
+        if (outside_selection(x.dist, x.name_hour, since, until, only_dist)) {
             in->pruned++;
             return;
         }
@@ -258,8 +266,7 @@ static int pruned_by_name(const cfs_walk *w, const char *path)
     char dist[CFS_DIST_MAX];
     int64_t hour = CFS_NO_TIME;
     if (cfs_parse_log_name(path, dist, &hour) != 0) return 0;
-    return (w->since != CFS_NO_TIME && hour + 3600 <= w->since) ||
-           (w->until != CFS_NO_TIME && hour >= w->until) || (w->dist && strcmp(dist, w->dist) != 0);
+    return outside_selection(dist, hour, w->since, w->until, w->dist);
 }
 
 static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const struct stat *st)
