@@ -229,6 +229,24 @@ static void fake_aws(void)
     free(path);
 }
 
+/* The day's summary the merge job uploaded (to the stand-in bucket B) agrees with one scan
+ * of all the logs on everything a merge keeps exactly. */
+static void assert_uploaded_day_is_one_scan(const char *what)
+{
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
+    char p[4096];
+    snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
+    char *rep = tu_read(p, NULL);
+    cr_assert_not_null(rep, "%s: the merge job uploaded the day's summary", what);
+    char *rep_nl = malloc(strlen(rep) + 2);
+    cr_assert_not_null(rep_nl);
+    sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
+    tu_assert_merge_exact(rep_nl, full, what);
+    free(rep_nl);
+    free(rep);
+    free(full);
+}
+
 Test(shard, deploy_kubernetes_indexed_job)
 {
     const cfs_json *r = load_deploy("k8s-indexed-job.json");
@@ -263,17 +281,7 @@ Test(shard, deploy_kubernetes_indexed_job)
         cr_assert_eq(run_deploy(shard_cmd, env, "", i), 0, "pod %d", i);
     }
     cr_assert_eq(run_deploy(merge_cmd, "BUCKET=B DAY=2026-11-01", "", 99), 0, "merge pod");
-    char *full = tu_scan_json(g_dir, 0, "scan logs");
-    char p[4096];
-    snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
-    char *rep = tu_read(p, NULL);
-    cr_assert_not_null(rep, "the merge pod uploaded the day's summary");
-    char *rep_nl = malloc(strlen(rep) + 2);
-    sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
-    tu_assert_merge_exact(rep_nl, full, "Kubernetes shards merged");
-    free(rep_nl);
-    free(rep);
-    free(full);
+    assert_uploaded_day_is_one_scan("Kubernetes shards merged");
     free(shard_cmd);
     free(merge_cmd);
     cfs_json_doc_free(&g_doc);
@@ -333,16 +341,7 @@ Test(shard, deploy_aws_batch)
     char args[64];
     snprintf(args, sizeof args, "2026-11-01 B %d", n);
     cr_assert_eq(run_deploy(merge_cmd, "", args, 99), 0, "merge job");
-    char *full = tu_scan_json(g_dir, 0, "scan logs");
-    snprintf(p, sizeof p, "%s/s3/B/cfscan/days/2026-11-01/summary/report.json", g_dir);
-    char *rep = tu_read(p, NULL);
-    cr_assert_not_null(rep, "the merge job uploaded the day's summary");
-    char *rep_nl = malloc(strlen(rep) + 2);
-    sprintf(rep_nl, "%s%s", rep, rep[strlen(rep) - 1] == '\n' ? "" : "\n");
-    tu_assert_merge_exact(rep_nl, full, "AWS Batch shards merged");
-    free(rep_nl);
-    free(rep);
-    free(full);
+    assert_uploaded_day_is_one_scan("AWS Batch shards merged");
     free(shard_cmd);
     free(merge_cmd);
     cfs_json_doc_free(&g_doc);
