@@ -10,7 +10,7 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
 cf=$(command -v clang-format-14 || true)
 if [ -z "$cf" ]; then
-    echo "check-format: SKIPPED: clang-format-14 is not installed (tools/install-deps.sh installs it)" >&2
+    echo "check-format: SKIPPED: clang-format-14 is not installed (tools/install-deps.sh --test installs it)" >&2
     exit 77
 fi
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

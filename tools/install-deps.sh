@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Installs cfscan's build and test dependencies from Debian 12 packages.
-# Does nothing (and needs no network) when everything is already present.
+# Installs cfscan's build dependencies from Debian 12 packages, and with --test those only
+# the test suite needs (tools/test.sh passes it).  Does nothing (and needs no network) when
+# everything is already present.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libzstd-dev zlib1g-dev libdeflate-dev libxxhash-dev
-      libisal-dev libcriterion-dev zstd libdeflate-tools
-      man-db groff-base # man -l renders the generated cfscan(1) in tests/test_install.c
-      slurm-wlm munge # a single-node Slurm cluster for tests/slurm (issue 13)
-      clang-format-14) # tools/check-format.sh: the code style, checked by CTest
+      libisal-dev libcriterion-dev zstd libdeflate-tools)
+if [ "${1:-}" = --test ]; then
+  # Without them the tests that need them report themselves skipped, naming the package.
+  pkgs+=(man-db groff-base # man -l renders the generated cfscan(1) in tests/test_install.c
+         slurm-wlm munge   # a single-node Slurm cluster for tests/slurm (issue 13)
+         clang-format-14)  # tools/check-format.sh: the code style, checked by CTest
+fi
 # Node.js runs the independent Parquet readers in the test suite (DuckDB, hyparquet).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

@@ -5,7 +5,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+tools/install-deps.sh --test
 if [ -f tests/js/package.json ]; then
   if [ -f tests/js/package-lock.json ]; then npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
   else npm install --prefix tests/js --no-audit --no-fund --loglevel=error; fi

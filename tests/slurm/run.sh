@@ -15,7 +15,7 @@ B=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 CFSCAN=$B/cfscan
 CFSGEN=$B/cfsgen
 for p in munged slurmctld slurmd sbatch squeue sinfo; do
-  command -v "$p" >/dev/null 2>&1 || { echo "slurm test: $p not installed (tools/install-deps.sh installs slurm-wlm, munge): skipped" >&2; exit 77; }
+  command -v "$p" >/dev/null 2>&1 || { echo "slurm test: $p not installed (tools/install-deps.sh --test installs slurm-wlm, munge): skipped" >&2; exit 77; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "slurm test: needs root to start the daemons: skipped" >&2; exit 77; }
 command -v node >/dev/null 2>&1 || { echo "slurm test: node missing (compares the reports): skipped" >&2; exit 77; }
