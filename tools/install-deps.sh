@@ -5,12 +5,15 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libzstd-dev zlib1g-dev libdeflate-dev libxxhash-dev
-      libisal-dev libcriterion-dev zstd libdeflate-tools)
+      libisal-dev libcriterion-dev zstd libdeflate-tools
+      libcurl4-openssl-dev) # s3:// inputs: HTTP through libcurl (issue 14)
 if [ "${1:-}" = --test ]; then
   # Without them the tests that need them report themselves skipped, naming the package.
   pkgs+=(man-db groff-base # man -l renders the generated cfscan(1) in tests/test_install.c
          slurm-wlm munge   # a single-node Slurm cluster for tests/slurm (issue 13)
-         clang-format-14)  # tools/check-format.sh: the code style, checked by CTest
+         clang-format-14   # tools/check-format.sh: the code style, checked by CTest
+         chromium          # headless browser for the HTML report test (puppeteer-core, issue 15)
+         python3-boto3)    # botocore's SigV4Auth, an independent check of the S3 request signing
 fi
 # Node.js runs the independent Parquet readers in the test suite (DuckDB, hyparquet).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
