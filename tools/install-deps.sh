@@ -6,7 +6,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libzstd-dev zlib1g-dev libdeflate-dev libxxhash-dev
       libisal-dev libcriterion-dev zstd libdeflate-tools
-      libcurl4-openssl-dev) # s3:// inputs: HTTP through libcurl (issue 14)
+      libcurl4-openssl-dev  # s3:// inputs: HTTP through libcurl (issue 14)
+      libsnappy-dev)        # Snappy pages in v2 Parquet logs (issue 16)
 if [ "${1:-}" = --test ]; then
   # Without them the tests that need them report themselves skipped, naming the package.
   pkgs+=(man-db groff-base # man -l renders the generated cfscan(1) in tests/test_install.c
