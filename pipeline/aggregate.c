@@ -199,6 +199,7 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
     cfs_kmap_init(&a->pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
+    cfs_kmap_init(&a->facts, CFS_KEY_STR, sizeof(cfs_frow));
 }
 
 /* A group's sketches start empty and small (sketch.h); these charge the budget.  NULL
@@ -616,7 +617,7 @@ static __attribute__((noinline)) void add_caused(cfs_thread_agg *t, cfs_agg *hea
         l.ip = listed;
         char label[CFS_KEY_STR];
         cfs_origin_label(r, ctx, label);
-        cfs_fast_defer(heavy, &l, r->ts, evkey, clen, cth, ms, label, at);
+        cfs_fast_defer(heavy, ctx, &l, r->ts, evkey, clen, cth, ms, label, at);
     } else {
         cfs_span e = r->f[CFS_F_EDGE_LOCATION];
         cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,

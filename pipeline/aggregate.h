@@ -129,6 +129,29 @@ typedef struct cfs_events {
  * calls it once, after the pass). */
 void cfs_events_check(cfs_events *e);
 
+/* facts: what judging a held-back 403 needs from its distribution's config (its error
+ * caching TTL, whether it has a config and a custom page for 403s), noted as the 403 is
+ * held back, so that a merge judges the records of many scans without their configs. */
+typedef struct cfs_frow {
+    char dist[CFS_KEY_STR];
+    int64_t ttl;        /* seconds */
+    uint8_t has_config; /* the scan had a config for the distribution */
+    uint8_t page403;    /* it answers 403s with a custom page (cfs_config_403_page) */
+    uint8_t pad[6];
+} cfs_frow;
+/* One held-back 403 as kept in a cfs_deferred (and in state.cfs's DEFR section), followed
+ * by uri_n bytes of URI and ip_n bytes of client as it enters the top-client list. */
+typedef struct cfs_fast_rec {
+    char dist[CFS_KEY_STR];
+    char edge[CFS_KEY_STR];
+    char label[CFS_KEY_STR]; /* cfs_origin_label */
+    int64_t hour, ts;
+    uint64_t bytes, iph, evkey;
+    uint32_t clen, cth, tt, ttfb, ms, uri_n, ip_n;
+    uint16_t status, rule;
+    uint8_t cause, evidence, lat_class, pad;
+} cfs_fast_rec;
+
 /* The string-keyed state: what a scan's per-thread state merges into, what state.cfs
  * stores and what `merge` combines, settled once at the end (cfs_agg_settle).  A work
  * unit's top-k holder is one too, with only heavy and deferred used. */
@@ -141,6 +164,7 @@ typedef struct cfs_agg {
     cfs_kmap waf;          /* cfs_wrow */
     cfs_kmap heavy;        /* cfs_hrow: units and the final agg, folded in input order */
     cfs_kmap pages;        /* cfs_prow */
+    cfs_kmap facts;        /* cfs_frow, of the distributions with held-back 403s */
     cfs_events *events;    /* shared by the aggs of one scan (see cfs_events) */
     int events_owner;      /* this agg frees events */
     cfs_deferred deferred; /* units and the final agg, folded in input order like heavy */
@@ -223,16 +247,31 @@ cfs_status cfs_fast_events_new(cfs_agg *a, size_t max_bytes); /* CFS_E_NOMEM: a-
  * cfs_fast_clen, cfs_fast_cth and cfs_fast_evkey. */
 void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
                     cfs_attribution at, uint32_t ms, uint32_t clen, uint32_t cth, uint64_t evkey);
-/* Keep a cfs_attr_deferred 403 for cfs_fast_resolve, in the unit's heavy agg. */
-void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
-                    uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at);
+/* Keep a cfs_attr_deferred 403 for cfs_fast_resolve, in the unit's heavy agg (with its
+ * distribution's facts from ctx). */
+void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *l, int64_t ts, uint64_t evkey,
+                    uint32_t clen, uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR],
+                    cfs_attribution at);
 /* The keys a 403 is looked up by: content length (UINT32_MAX unknown), content-type hash,
  * and the event key of its (distribution, URI, type, length). */
 uint32_t cfs_fast_clen(const cfs_record *r);
 uint32_t cfs_fast_cth(const cfs_record *r);
 uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen);
 void cfs_fast_merge(cfs_kmap *dst_pages, const cfs_kmap *src_pages); /* pages (events are shared) */
-void cfs_fast_fold(cfs_agg *dst, cfs_agg *src);                      /* deferred records, input order */
+/* Append src's held-back records after dst's (units fold in input order) and empty src;
+ * facts and the events filter are combined too (cfs_fast_copy). */
+void cfs_fast_fold(cfs_agg *dst, cfs_agg *src);
+/* The same without emptying src: what a summary's state keeps for `merge` to judge (the
+ * records, facts and events of every part), copied.  The events filters are ORed (one of
+ * a larger size is folded to the smaller first: a bit is its hash masked, so folding
+ * gives the filter the same inserts would have made).  A distribution's facts that differ
+ * between parts combine to the longer TTL and either part's config and page. */
+void cfs_fast_copy(cfs_agg *dst, const cfs_agg *src);
+/* Each held-back record of a, in order, to fn (nonzero from fn stops); -1 when reading
+ * them back (a temporary file) fails, else fn's last result. */
+int cfs_fast_each(const cfs_agg *a, int (*fn)(void *ctx, const cfs_fast_rec *h, const char *text), void *ctx);
+/* Append one record (uri and client bytes in text), as cfs_fast_defer does. */
+void cfs_fast_put(cfs_agg *a, const cfs_fast_rec *h, const char *text);
 void cfs_fast_free(cfs_agg *a);
 /* Judge every deferred record (cfs_attr_settle_fast) and add it to
  * a; still provisional ones keep their rule and latency class for cfs_agg_settle.  A

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,16 +30,7 @@
 /* Log times are whole seconds at the end of each response: one second of slack each side. */
 #define EVENT_SLACK_S 1
 
-typedef struct rec_head {
-    char dist[CFS_KEY_STR];
-    char edge[CFS_KEY_STR];
-    char label[CFS_KEY_STR]; /* cfs_origin_label */
-    int64_t hour, ts;
-    uint64_t bytes, iph, evkey;
-    uint32_t clen, cth, tt, ttfb, ms, uri_n, ip_n;
-    uint16_t status, rule;
-    uint8_t cause, evidence, lat_class, pad;
-} rec_head;
+typedef cfs_fast_rec rec_head;
 
 /* ---- keys ------------------------------------------------------------------------------ */
 uint32_t cfs_fast_clen(const cfs_record *r)
@@ -64,6 +56,46 @@ uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint3
     cfs_span u = r->f[CFS_F_CS_URI_STEM];
     uint64_t seed = XXH3_64bits(dist, strnlen(dist, CFS_KEY_STR)) ^ ((uint64_t)clen << 32 | cth);
     return XXH3_64bits_withSeed(u.p ? u.p : "", u.n, seed);
+}
+
+/* ---- facts ----------------------------------------------------------------------------------- */
+static void facts_of(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], cfs_frow *f)
+{
+    const cfs_dist_config *cfg = NULL;
+    if (ctx && ctx->config) {
+        cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
+        cfg = cfs_config_find(ctx->config, id, id);
+    }
+    memset(f, 0, sizeof *f);
+    memcpy(f->dist, dist, CFS_KEY_STR);
+    f->ttl = cfg && cfg->err403_ttl >= 0 ? (int64_t)cfg->err403_ttl : DEFAULT_ERROR_TTL;
+    f->has_config = cfg != NULL;
+    f->page403 = cfs_config_403_page(cfg) != 0;
+}
+
+/* The distribution's error-caching TTL for 403s: its config's ErrorCachingMinTTL, else
+ * CloudFront's default. */
+static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
+{
+    cfs_frow f;
+    facts_of(ctx, dist, &f);
+    return f.ttl;
+}
+
+static void facts_merge(cfs_kmap *dst, const cfs_kmap *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const cfs_frow *s = cfs_kmap_row(src, i);
+        int created;
+        cfs_frow *d = cfs_kmap_get(dst, s, &created);
+        if (created) {
+            *d = *s;
+            continue;
+        }
+        if (s->ttl > d->ttl) d->ttl = s->ttl;
+        d->has_config |= s->has_config;
+        d->page403 |= s->page403;
+    }
 }
 
 /* ---- learning ---------------------------------------------------------------------------- */
@@ -99,6 +131,27 @@ cfs_status cfs_fast_events_new(cfs_agg *a, size_t max_bytes)
     return CFS_OK;
 }
 
+/* dst's filter |= src's (made for dst, of src's size, when dst has none).  Filters of
+ * different sizes: the larger is folded to the smaller first, word j onto word j mod the
+ * smaller's words, which is what inserting into the smaller would have set. */
+static void events_or(cfs_agg *dst, const cfs_events *src)
+{
+    if (!src || src == dst->events) return;
+    size_t sbytes = (size_t)((src->mask + 1) / 8);
+    if (!dst->events && cfs_fast_events_new(dst, sbytes) != CFS_OK) return; /* recorded */
+    cfs_events *d = dst->events;
+    uint64_t dwords = (d->mask + 1) / 64, swords = (src->mask + 1) / 64;
+    if (dwords > swords) { /* fold dst down to src's size, in place */
+        for (uint64_t j = swords; j < dwords; j++) d->w[j & (swords - 1)] |= d->w[j];
+        if (dst->events_owner) cfs_mem_charge(-(int64_t)((dwords - swords) * 8));
+        memset(d->w + swords, 0, (size_t)(dwords - swords) * 8);
+        d->mask = src->mask;
+        dwords = swords;
+    }
+    for (uint64_t j = 0; j < swords; j++) d->w[j & (dwords - 1)] |= src->w[j];
+    d->inserts += src->inserts;
+}
+
 static int64_t bucket_width(int64_t ttl) { return ttl <= 16 ? 2 : ttl / 8; }
 
 static uint64_t bucket_hash(uint64_t key, int64_t bucket)
@@ -128,8 +181,6 @@ static int events_has(const cfs_events *e, uint64_t key, int64_t bucket)
 
 /* floor division for (theoretical) negative times */
 static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR]);
 
 void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], const cfs_record *r,
                     cfs_attribution at, uint32_t ms, uint32_t clen, uint32_t cth, uint64_t evkey)
@@ -193,9 +244,13 @@ static void defer_append(cfs_deferred *d, const void *p, size_t n)
     d->n += n;
 }
 
-void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t evkey, uint32_t clen,
-                    uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at)
+void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *l, int64_t ts, uint64_t evkey,
+                    uint32_t clen, uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR],
+                    cfs_attribution at)
 {
+    int created;
+    cfs_frow *fr = cfs_kmap_get(&heavy->facts, l->dist, &created);
+    if (created && !cfs_kmap_is_sink(fr)) facts_of(ctx, l->dist, fr);
     rec_head h;
     memset(&h, 0, sizeof h);
     memcpy(h.label, label, CFS_KEY_STR);
@@ -229,9 +284,13 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_line403 *l, int64_t ts, uint64_t e
 }
 
 /* Append src's records after dst's (units fold in input order) and empty src. */
+static void events_or(cfs_agg *dst, const cfs_events *src);
+
 void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
 {
     cfs_deferred *s = &src->deferred, *d = &dst->deferred;
+    facts_merge(&dst->facts, &src->facts);
+    events_or(dst, src->events);
     if (s->nrec == 0 && !s->failed) return;
     if (s->f) defer_spill(s); /* the unit's first records are in its file: the rest after them */
     if (s->failed && !d->failed) {
@@ -261,6 +320,141 @@ void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
     s->n = 0;
 }
 
+/* ---- reading records back, and copying them ------------------------------------------------
+ * A store's records are those in its file, then those in memory.  The file is read with
+ * pread, so the position its appends use is left alone and a const store can be read. */
+typedef struct rec_src {
+    int fd;            /* -1: no file part */
+    uint64_t off, end; /* file bytes left: [off, end) */
+    char *fbuf;        /* read-ahead of the file part */
+    size_t fpos, flen;
+    const char *mem, *mem_end;
+} rec_src;
+
+static int rec_src_open(rec_src *r, const cfs_deferred *d)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->mem = d->buf;
+    r->mem_end = d->buf ? d->buf + d->n : NULL;
+    if (!d->f) return 0;
+    struct stat st;
+    if (fflush(d->f) != 0 || fstat(fileno(d->f), &st) != 0) return -1;
+    r->fd = fileno(d->f);
+    r->end = (uint64_t)st.st_size;
+    r->fbuf = cfs_malloc(65536, "reading back held-back 403s");
+    return r->fbuf ? 0 : -1;
+}
+
+static void rec_src_close(rec_src *r) { free(r->fbuf); }
+
+/* The next n bytes into p: 1, 0 at the very end, -1 on a read error or a cut record. */
+static int rec_src_get(rec_src *r, void *p, size_t n)
+{
+    char *o = p;
+    size_t want = n;
+    while (n) {
+        if (r->fpos < r->flen) {
+            size_t k = r->flen - r->fpos < n ? r->flen - r->fpos : n;
+            memcpy(o, r->fbuf + r->fpos, k);
+            r->fpos += k, o += k, n -= k;
+        } else if (r->fd >= 0 && r->off < r->end) {
+            size_t k = r->end - r->off < 65536 ? (size_t)(r->end - r->off) : 65536;
+            ssize_t got = pread(r->fd, r->fbuf, k, (off_t)r->off);
+            if (got <= 0) return -1;
+            r->off += (uint64_t)got;
+            r->fpos = 0;
+            r->flen = (size_t)got;
+        } else if (r->mem < r->mem_end) {
+            size_t k = (size_t)(r->mem_end - r->mem) < n ? (size_t)(r->mem_end - r->mem) : n;
+            memcpy(o, r->mem, k);
+            r->mem += k, o += k, n -= k;
+        } else {
+            return n == want ? 0 : -1;
+        }
+    }
+    return 1;
+}
+
+/* One record into h/text (text grows as needed): 1, 0 at the end, -1 on error. */
+static int rec_next(rec_src *r, rec_head *h, char **text, size_t *cap)
+{
+    int rc = rec_src_get(r, h, sizeof *h);
+    if (rc <= 0) return rc;
+    size_t n = (size_t)h->uri_n + h->ip_n;
+    if (n > *cap) {
+        char *t = cfs_realloc(*text, n, "reading back held-back 403s");
+        if (!t) return -1;
+        *text = t;
+        *cap = n;
+    }
+    return n == 0 || rec_src_get(r, *text, n) == 1 ? 1 : -1;
+}
+
+int cfs_fast_each(const cfs_agg *a, int (*fn)(void *ctx, const cfs_fast_rec *h, const char *text), void *ctx)
+{
+    if (a->deferred.failed) return -1;
+    rec_src src;
+    if (rec_src_open(&src, &a->deferred) != 0) return -1;
+    char *text = NULL;
+    size_t cap = 0;
+    rec_head h;
+    int rc, out = 0;
+    while (out == 0 && (rc = rec_next(&src, &h, &text, &cap)) > 0) out = fn(ctx, &h, text);
+    if (out == 0 && rc < 0) out = -1;
+    free(text);
+    rec_src_close(&src);
+    return out;
+}
+
+void cfs_fast_put(cfs_agg *a, const cfs_fast_rec *h, const char *text)
+{
+    cfs_deferred *d = &a->deferred;
+    defer_append(d, h, sizeof *h);
+    if (h->uri_n + (size_t)h->ip_n) defer_append(d, text, (size_t)h->uri_n + h->ip_n);
+    d->nrec++;
+    if (d->n > CFS_DEFERRED_MEM) defer_spill(d);
+}
+
+/* Copy src's records, byte for byte, after dst's. */
+static void defer_copy(cfs_deferred *d, const cfs_deferred *s)
+{
+    if (s->failed) {
+        if (!d->failed) {
+            d->failed = 1;
+            memcpy(d->why, s->why, sizeof d->why);
+        }
+        return;
+    }
+    rec_src src;
+    if (rec_src_open(&src, s) != 0) {
+        defer_fail(d, "reading back held-back 403s failed");
+        rec_src_close(&src);
+        return;
+    }
+    char chunk[16384];
+    uint64_t left = (src.end - src.off) + (uint64_t)(src.mem_end - src.mem);
+    while (left && !d->failed) {
+        size_t k = left < sizeof chunk ? (size_t)left : sizeof chunk;
+        if (rec_src_get(&src, chunk, k) != 1) {
+            defer_fail(d, "reading back held-back 403s failed");
+            break;
+        }
+        defer_append(d, chunk, k);
+        if (d->n > CFS_DEFERRED_MEM) defer_spill(d);
+        left -= k;
+    }
+    d->nrec += s->nrec;
+    rec_src_close(&src);
+}
+
+void cfs_fast_copy(cfs_agg *dst, const cfs_agg *src)
+{
+    facts_merge(&dst->facts, &src->facts);
+    events_or(dst, src->events);
+    if (src->deferred.nrec || src->deferred.failed) defer_copy(&dst->deferred, &src->deferred);
+}
+
 void cfs_fast_free(cfs_agg *a)
 {
     cfs_deferred *d = &a->deferred;
@@ -274,6 +468,7 @@ void cfs_fast_free(cfs_agg *a)
     }
     a->events = NULL;
     if (a->pages.key_size) cfs_kmap_free(&a->pages);
+    if (a->facts.key_size) cfs_kmap_free(&a->facts);
 }
 
 /* ---- judging ----------------------------------------------------------------------------- */
@@ -296,18 +491,6 @@ void cfs_events_check(cfs_events *e)
     e->saturated = fp > 0.01;
 }
 
-/* The distribution's error-caching TTL for 403s: its config's ErrorCachingMinTTL, else
- * CloudFront's default. */
-static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
-{
-    if (ctx && ctx->config) {
-        cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
-        const cfs_dist_config *d = cfs_config_find(ctx->config, id, id);
-        if (d && d->err403_ttl >= 0) return d->err403_ttl;
-    }
-    return DEFAULT_ERROR_TTL;
-}
-
 /* Some origin-served 403 with this key ended in [ts - ttl - 1, ts + 1] (give or take the
  * bucket width). */
 static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl)
@@ -324,17 +507,19 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
                                 int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,
                                 const char label[CFS_KEY_STR], cfs_attribution at)
 {
+    /* The facts noted when the 403 was held back (a merge has no config), else ctx's. */
+    cfs_frow own;
+    const cfs_frow *fr = a->facts.key_size ? cfs_kmap_find(&a->facts, dist) : NULL;
+    if (!fr) {
+        facts_of(ctx, dist, &own);
+        fr = &own;
+    }
     cfs_fast_evidence ev;
     memset(&ev, 0, sizeof ev);
-    ev.cached = cached_copy(a, evkey, ts, error_ttl(ctx, dist));
+    ev.cached = cached_copy(a, evkey, ts, fr->ttl);
     /* A distribution that answers every 403 with its custom error page gives every cause
      * the same page: its lengths prove nothing. */
-    const cfs_dist_config *cfg = NULL;
-    if (ctx && ctx->config) {
-        cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
-        cfg = cfs_config_find(ctx->config, id, id);
-    }
-    if (clen != UINT32_MAX && !cfs_config_403_page(cfg)) {
+    if (clen != UINT32_MAX && !fr->page403) {
         page_key k;
         memset(&k, 0, sizeof k);
         memcpy(k.dist, dist, CFS_KEY_STR);
@@ -353,7 +538,7 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
             int specific = __builtin_popcount(ev.page_causes & ~generic);
             int gen = (ev.page_causes & generic) != 0, orig = p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT;
             /* the config, when there is one, says so itself (attribute.c lowers such lines) */
-            ev.one_page = cfg == NULL && (specific >= 2 || (specific && (gen || orig)) || (gen && orig));
+            ev.one_page = !fr->has_config && (specific >= 2 || (specific && (gen || orig)) || (gen && orig));
         }
     }
     at = cfs_attr_settle_fast(at, ms, &ev);
@@ -363,34 +548,6 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
         at = cfs_attr_settle(at, cfs_lat_class_value(cfs_lat_class(ms)),
                              cfs_agg_reference_for(a, dist, label));
     return at;
-}
-
-/* Read one record into h/text (text grows as needed); 1, 0 at the end, -1 on error. */
-static int rec_read(FILE *f, const char **mem, const char *mem_end, rec_head *h, char **text, size_t *cap)
-{
-    if (f) {
-        size_t got = fread(h, 1, sizeof *h, f);
-        if (got == 0 && feof(f)) return 0;
-        if (got != sizeof *h) return -1;
-    } else {
-        if (*mem >= mem_end) return 0;
-        memcpy(h, *mem, sizeof *h);
-        *mem += sizeof *h;
-    }
-    size_t n = (size_t)h->uri_n + h->ip_n;
-    if (n > *cap) {
-        char *t = cfs_realloc(*text, n, "reading back held-back 403s");
-        if (!t) return -1;
-        *text = t;
-        *cap = n;
-    }
-    if (f) {
-        if (n && fread(*text, 1, n, f) != n) return -1;
-    } else {
-        memcpy(*text, *mem, n);
-        *mem += n;
-    }
-    return 1;
 }
 
 static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
@@ -434,16 +591,13 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size
     char *text = NULL;
     size_t cap = 0;
     rec_head h;
-    int rc;
-    if (own.f && !own.failed) {
-        if (fflush(own.f) != 0 || fseek(own.f, 0, SEEK_SET) != 0)
-            defer_fail(&own, "reading back held-back 403s failed");
-        while (!own.failed && (rc = rec_read(own.f, NULL, NULL, &h, &text, &cap)) > 0)
-            add_record(a, ctx, &h, text);
-        if (!own.failed && (rc < 0 || ferror(own.f))) defer_fail(&own, "reading back held-back 403s failed");
+    rec_src src;
+    int rc = -1;
+    if (!own.failed && rec_src_open(&src, &own) == 0) {
+        while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
+        rec_src_close(&src);
     }
-    const char *mem = own.buf, *end = own.buf + own.n;
-    while (!own.failed && rec_read(NULL, &mem, end, &h, &text, &cap) > 0) add_record(a, ctx, &h, text);
+    if (!own.failed && rc < 0) defer_fail(&own, "reading back held-back 403s failed");
     free(text);
     cfs_status st = CFS_OK;
     if (own.failed) {

@@ -1252,31 +1252,41 @@ static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx
                                   row_ref(refs, a, row->dist));
 }
 
-/* The scan's last stage: settle the merged aggregate (cfs_settle).  The unsettled one is
- * kept beside it when the caller asked for it (a summary stores it, so that a merge settles
- * the union): a copy of its tables.  `requests` rows still in the temporary file are judged
- * as they are read back, against what settling drops (pages, the events filter that a copy
- * does not take, references): then the original is kept for them and the copy settled. */
-static void settle_result(cfs_scan_result *res, const cfs_scan_opts *o)
+/* A copy of a's tables, its top lists and (with_fast) its held-back 403s, facts and
+ * events; NULL when out of memory (recorded: the scan returns CFS_E_NOMEM). */
+static cfs_agg *agg_copy(const cfs_agg *a, int with_fast)
 {
-    if (o->keep_state || res->spill) {
-        cfs_agg *copy = cfs_malloc(sizeof *copy, "keeping the unsettled aggregate");
-        if (!copy) return; /* out of memory (recorded): the scan returns CFS_E_NOMEM */
-        cfs_agg_init(copy);
-        cfs_agg_merge(copy, &res->agg);
-        cfs_agg_fold_heavy(copy, &res->agg);
-        res->state = copy;
-        if (res->spill) { /* the copy is the one settled */
-            cfs_agg t = res->agg;
-            res->agg = *copy;
-            *copy = t;
-            res->spill->agg = res->state;
-        }
+    cfs_agg *copy = cfs_malloc(sizeof *copy, "keeping the unsettled aggregate");
+    if (!copy) return NULL;
+    cfs_agg_init(copy);
+    cfs_agg_merge(copy, a);
+    cfs_agg_fold_heavy(copy, a);
+    if (with_fast) cfs_fast_copy(copy, a);
+    return copy;
+}
+
+/* The scan's last stage: settle the merged aggregate (cfs_settle).  `requests` rows still
+ * in the temporary file are judged as they are read back, against what settling drops
+ * (pages, the events filter, references): the judged aggregate is kept for them
+ * (res->judged) and a copy settled. */
+static void settle_result(cfs_scan_result *res)
+{
+    if (res->spill) {
+        cfs_agg *copy = agg_copy(&res->agg, 0);
+        if (!copy) return;
+        cfs_agg t = res->agg;
+        res->agg = *copy;
+        *copy = t;
+        res->judged = copy;
+        res->spill->agg = res->judged;
     }
     cfs_settle(&res->agg);
     if (cfs_mem_over()) {
-        const cfs_agg *all[2] = {&res->agg, res->state};
-        cfs_agg_count_keys(all, res->state ? 2 : 1, &res->keys);
+        const cfs_agg *all[3] = {&res->agg, NULL, NULL};
+        size_t n = 1;
+        if (res->state) all[n++] = res->state;
+        if (res->judged) all[n++] = res->judged;
+        cfs_agg_count_keys(all, n, &res->keys);
         res->over_budget = 1;
     }
 }
@@ -1347,6 +1357,9 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         cfs_agg_count_keys(all, 1, &res->keys);
         res->over_budget = 1;
     }
+    /* A summary keeps the aggregate as it is now, its held-back 403s still records, so
+     * that a merge judges them against everything merged (cfs_summary_view). */
+    if (o->keep_state && !res->over_budget) res->state = agg_copy(&res->agg, 1);
     /* The 403s held back in the pass are judged now that every 403 and every origin fetch
      * has been seen, and counted; rows are judged here the same way (cfs_fast_settle).
      * The provisional entries left are settled last (settle_result). */
@@ -1382,7 +1395,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     }
     if (res->nrows > 1) qsort(res->rows, res->nrows, sizeof *res->rows, row_cmp);
     res->seconds = now_s() - t0;
-    if (!res->over_budget) settle_result(res, o);
+    if (!res->over_budget) settle_result(res);
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
     if (o->stop && *o->stop) res->interrupted = 1;
     cfs_topk_pool_drain();
@@ -1528,6 +1541,8 @@ void cfs_scan_result_free(cfs_scan_result *res)
     if (res->timeline_s) cfs_kmap_free(&res->timeline);
     if (res->state) cfs_agg_free(res->state);
     free(res->state);
+    if (res->judged) cfs_agg_free(res->judged);
+    free(res->judged);
     for (size_t i = 0; i < res->nrows; i++) free(res->rows[i].text);
     free(res->rows);
     if (res->spill) {

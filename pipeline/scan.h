@@ -64,16 +64,18 @@ typedef struct cfs_scan_opts {
      * Summaries keep their per-input rows this way; NULL when not needed. */
     void (*on_input)(void *ctx, const cfs_input *in, const cfs_file_stats *st);
     void *on_input_ctx;
-    /* Also return the merged aggregate as it was before settling (res->state): what a
-     * summary stores, so that merges settle the union exactly. */
+    /* Also return the merged aggregate as it was before judging and settling (res->state):
+     * what a summary stores, so that a merge judges and settles the union exactly. */
     int keep_state;
 } cfs_scan_opts;
 
 typedef struct cfs_scan_result {
     cfs_agg agg;           /* merged and settled: the scan's last stage is cfs_settle */
-    cfs_agg *state;        /* o->keep_state: the merged aggregate before settling (for a
-                            * summary, cfs_summary_add_state); also kept while spilled
-                            * `requests` rows wait to be judged against it; else NULL */
+    cfs_agg *state;        /* o->keep_state: the merged aggregate before the held-back
+                            * 403s were judged and before settling, with those 403s as
+                            * records (for a summary, cfs_summary_add_state); else NULL */
+    cfs_agg *judged;       /* while spilled `requests` rows wait to be judged: the
+                            * aggregate they are judged against (unsettled); else NULL */
     cfs_ledger ledger;     /* totals and the listed errors and warnings */
     cfs_file_stats *files; /* cfs_scan_run only: one per input, in input order */
     size_t nfiles;         /* inputs scanned */

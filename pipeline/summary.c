@@ -138,6 +138,7 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     cfs_kmap_init(&shallow.waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_agg_merge(&dst->agg, &shallow);
     cfs_agg_fold_heavy(&dst->agg, &src->agg);
+    cfs_fast_copy(&dst->agg, &src->agg);
     if (src->rows) {
         /* The rows are self-delimiting records: append src's bytes. */
         FILE *to = cfs_sum_rows_file(dst);

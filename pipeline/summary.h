@@ -13,12 +13,15 @@
 #include "pipeline/view.h"
 #include "pipeline/waf.h"
 
-/* 4: an EVID section ends the payload: the evidence inputs the scan used (evidence.h);
+/* 5: the held-back 403s stay records (DEFR) with what judges them (FCTS, PAGE, EVNT), so
+ *    that a merge judges them against every part; a schema 4 state (judged by its own
+ *    scan) is still read.
+ * 4: an EVID section ends the payload: the evidence inputs the scan used (evidence.h);
  *    a schema 3 state (without it) is still read, as one without evidence.
  * 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
  * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
-#define CFS_SUMMARY_SCHEMA 4
+#define CFS_SUMMARY_SCHEMA 5
 /* The oldest schema this cfscan still reads. */
 #define CFS_SUMMARY_SCHEMA_MIN 3
 

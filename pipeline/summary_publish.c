@@ -321,13 +321,16 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
         free(x.path);
         rc = 0;
     }
-    /* The tables: settling is the last stage of a merge; s keeps its unsettled state. */
-    cfs_agg *a = &v->own->agg;
-    cfs_agg_init(a);
-    cfs_agg_merge(a, &s->agg);
-    cfs_agg_fold_heavy(a, &s->agg);
-    cfs_settle(a);
-    if (rc < 0 && cfs_nomem_failed()) return cfs_nomem_status(NULL, err, errlen);
+    /* The tables: judging the held-back 403s against everything merged, then settling,
+     * are the last stages of a merge; s keeps its unsettled state.  Judging needs no
+     * config: each record's distribution has its facts in the state. */
+    char ferr[256];
+    cfs_status fst = cfs_judge_and_settle(&v->own->agg, &s->agg, ferr, sizeof ferr);
+    if (cfs_nomem_failed()) return cfs_nomem_status(NULL, err, errlen);
+    if (fst != CFS_OK) {
+        snprintf(err, errlen, "%s", ferr);
+        return fst;
+    }
     if (rc < 0) {
         snprintf(err, errlen, "reading back the summary's input rows (a temporary file) failed: %s",
                  strerror(errno ? errno : EIO));

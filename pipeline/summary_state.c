@@ -5,7 +5,9 @@
  *   "CFSSTATE" u32 schema u64 payload_len
  *   zstd frame of the payload: sections u32 tag, u64 count, records...
  *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, ORGL, WAFR, FILE),
- *                              u64 pruned, then (schema 4 on) EVID: the evidence inputs
+ *                              u64 pruned, then (schema 4 on) EVID: the evidence inputs,
+ *                              then (schema 5 on) FCTS, PAGE, EVNT, DEFR: the held-back
+ *                              403s and what a merge judges them against (edgefast.c)
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
  * streamed both ways, so neither writing nor reading holds it whole: the FILE section
@@ -407,9 +409,92 @@ static cfs_status w_evidence(FILE *f, const cfs_summary *s)
     return CFS_OK;
 }
 
+/* Schema 5 on: what a merge needs to judge the held-back 403s of every part against all
+ * of them (edgefast.c): FCTS, each such 403's distribution's facts; PAGE, the learned
+ * pages; EVNT, the events filter; DEFR, the records themselves, in input order. */
+static cfs_status w_fact_row(FILE *f, const void *row)
+{
+    const cfs_frow *r = row;
+    w_str(f, r->dist, strnlen(r->dist, CFS_KEY_STR));
+    w_u64(f, (uint64_t)r->ttl);
+    w_u8(f, r->has_config);
+    w_u8(f, r->page403);
+    return CFS_OK;
+}
+
+static cfs_status w_facts(FILE *f, const cfs_summary *s)
+{
+    return w_sorted(f, TAG('F', 'C', 'T', 'S'), &s->agg.facts, cfs_sum_cmp_dist, w_fact_row);
+}
+
+static int cmp_page(const void *a, const void *b)
+{
+    return memcmp(*(const void *const *)a, *(const void *const *)b, CFS_KEY_STR + 8);
+}
+
+static cfs_status w_page_row(FILE *f, const void *row)
+{
+    const cfs_prow *p = row;
+    w_str(f, p->dist, strnlen(p->dist, CFS_KEY_STR));
+    w_u32(f, p->clen);
+    w_u32(f, p->cth);
+    w_u32(f, CFS_CAUSE_COUNT);
+    for (int c = 0; c < CFS_CAUSE_COUNT; c++) w_u64(f, p->n[c]);
+    return CFS_OK;
+}
+
+static cfs_status w_pages(FILE *f, const cfs_summary *s)
+{
+    return w_sorted(f, TAG('P', 'A', 'G', 'E'), &s->agg.pages, cmp_page, w_page_row);
+}
+
+/* EVNT: count 1 and the filter (bits, inserts, words), or count 0 without one.  Mostly
+ * zero words: zstd makes the 16 MiB of an idle filter a few KiB. */
+static cfs_status w_events(FILE *f, const cfs_summary *s)
+{
+    const cfs_events *e = s->agg.events;
+    w_u32(f, TAG('E', 'V', 'N', 'T'));
+    w_u64(f, e != NULL);
+    if (!e) return CFS_OK;
+    w_u64(f, e->mask + 1);
+    w_u64(f, e->inserts);
+    for (uint64_t i = 0; i < (e->mask + 1) / 64; i++) w_u64(f, e->w[i]);
+    return CFS_OK;
+}
+
+static int w_record(void *ctx, const cfs_fast_rec *h, const char *text)
+{
+    FILE *f = ctx;
+    fwrite(h->dist, 1, CFS_KEY_STR, f);
+    fwrite(h->edge, 1, CFS_KEY_STR, f);
+    fwrite(h->label, 1, CFS_KEY_STR, f);
+    w_u64(f, (uint64_t)h->hour);
+    w_u64(f, (uint64_t)h->ts);
+    w_u64(f, h->bytes);
+    w_u64(f, h->iph);
+    w_u64(f, h->evkey);
+    const uint32_t u32[] = {h->clen, h->cth, h->tt, h->ttfb, h->ms, h->uri_n, h->ip_n};
+    for (size_t i = 0; i < sizeof u32 / sizeof u32[0]; i++) w_u32(f, u32[i]);
+    w_u16(f, h->status);
+    w_u16(f, h->rule);
+    w_u8(f, h->cause);
+    w_u8(f, h->evidence);
+    w_u8(f, h->lat_class);
+    if (h->uri_n + (size_t)h->ip_n) fwrite(text, 1, (size_t)h->uri_n + h->ip_n, f);
+    return 0;
+}
+
+static cfs_status w_deferred(FILE *f, const cfs_summary *s)
+{
+    w_u32(f, TAG('D', 'E', 'F', 'R'));
+    w_u64(f, s->agg.deferred.nrec);
+    return cfs_fast_each(&s->agg, w_record, f) == 0 ? CFS_OK : CFS_E_IO;
+}
+
 /* The sections in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_writers[])(FILE *, const cfs_summary *) = {
-    w_rules, w_traffic, w_groups, w_heavy, w_origins, w_origin_refs, w_waf, w_inputs, w_evidence,
+    w_rules,  w_traffic,  w_groups, w_heavy, w_origins, w_origin_refs, w_waf,
+    w_inputs, w_evidence, w_facts,  w_pages, w_events,  w_deferred,
 };
 
 /* A state file being written: the header goes first with the payload length zero (patched
@@ -703,7 +788,9 @@ enum {
     MIN_ORIG = CFS_KEY_STR + MIN_HIST + 8, MIN_ORGL = 2 * CFS_KEY_STR + MIN_HIST + 8,
     MIN_WAFR = CFS_KEY_STR + 4 + 8,
     MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4,
-    MIN_EVID = 4 + 1 + 8 * 4 + 4 + 8 * 6 + 1 + 4
+    MIN_EVID = 4 + 1 + 8 * 4 + 4 + 8 * 6 + 1 + 4,
+    MIN_FCTS = 4 + 8 + 2, MIN_PAGE = 4 + 4 + 4 + 4 + 8 * CFS_CAUSE_COUNT,
+    MIN_DEFR = 3 * CFS_KEY_STR + 5 * 8 + 7 * 4 + 2 * 2 + 3
 };
 /* clang-format on */
 
@@ -1068,9 +1155,173 @@ static cfs_status r_evidence(rd *r, cfs_summary *s)
     return st;
 }
 
+/* A fixed-size key string: NUL-terminated, and zero after the NUL as the maps' keys are. */
+static void r_key(rd *r, char dst[CFS_KEY_STR])
+{
+    r_fixed(r, dst, CFS_KEY_STR);
+    size_t n = strlen(dst);
+    memset(dst + n, 0, CFS_KEY_STR - n);
+}
+
+/* A length-prefixed key string (the writers' w_str of a key) into dst, zero-padded. */
+static void r_keystr(rd *r, char dst[CFS_KEY_STR])
+{
+    memset(dst, 0, CFS_KEY_STR);
+    char *x = r_str(r, CFS_KEY_STR - 1);
+    if (x) memcpy(dst, x, strlen(x));
+    free(x);
+}
+
+/* Schema 5's sections follow EVID, each optional at the end of the payload (as EVID is):
+ * a state that ends before one holds none of its records. */
+static int r_at_end(rd *r)
+{
+    if (r->schema < 5) return 1;
+    int c = fgetc(r->f);
+    if (c == EOF) return 1;
+    ungetc(c, r->f);
+    return 0;
+}
+
+/* FCTS (schema 5 on, as PAGE, EVNT and DEFR): facts of distributions, one row each. */
+static cfs_status r_facts(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (r_at_end(r) || !r_tag(r, TAG('F', 'C', 'T', 'S'), &n, UINT32_MAX, MIN_FCTS)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_frow k;
+        memset(&k, 0, sizeof k);
+        r_keystr(r, k.dist);
+        k.ttl = (int64_t)r_le(r, 8);
+        k.has_config = (uint8_t)r_le(r, 1);
+        k.page403 = (uint8_t)r_le(r, 1);
+        if (!r->bad && (k.ttl < 0 || k.ttl > ((int64_t)1 << 40) || k.has_config > 1 || k.page403 > 1))
+            r_fail(r, "distribution facts %llu: bad TTL or flag", (unsigned long long)i);
+        if (r->bad || !r_charge(r, sizeof k + 16)) break;
+        int created;
+        cfs_frow *d = cfs_kmap_get(&s->agg.facts, &k, &created);
+        if (!created) r_fail(r, "distribution facts %llu listed twice", (unsigned long long)i);
+        else *d = k;
+    }
+    return CFS_OK;
+}
+
+static cfs_status r_pages(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (r_at_end(r) || !r_tag(r, TAG('P', 'A', 'G', 'E'), &n, UINT32_MAX, MIN_PAGE)) return CFS_OK;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_prow k;
+        memset(&k, 0, sizeof k);
+        r_keystr(r, k.dist);
+        k.clen = (uint32_t)r_le(r, 4);
+        k.cth = (uint32_t)r_le(r, 4);
+        if (!r->bad && r_le(r, 4) != CFS_CAUSE_COUNT)
+            r_fail(r, "page %llu: cause count", (unsigned long long)i);
+        for (int c = 0; c < CFS_CAUSE_COUNT && !r->bad; c++) k.n[c] = r_le(r, 8);
+        if (r->bad || !r_charge(r, sizeof k + 16)) break;
+        int created;
+        cfs_prow *d = cfs_kmap_get(&s->agg.pages, &k, &created);
+        if (!created) r_fail(r, "page %llu listed twice", (unsigned long long)i);
+        else *d = k;
+    }
+    return CFS_OK;
+}
+
+/* EVNT: a filter of 2^k bits, 4 KiB to 16 MiB as a scan makes them (cfs_fast_events_new). */
+static cfs_status r_events(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (r_at_end(r) || !r_tag(r, TAG('E', 'V', 'N', 'T'), &n, 1, 16)) return CFS_OK;
+    if (n == 0) return CFS_OK;
+    uint64_t bits = r_le(r, 8), inserts = r_le(r, 8);
+    if (r->bad) return CFS_OK;
+    if (bits < 4096 * 8 || bits > ((uint64_t)16 << 20) * 8 || (bits & (bits - 1))) {
+        r_fail(r, "events filter of %llu bits", (unsigned long long)bits);
+        return CFS_OK;
+    }
+    if (bits / 64 * 8 > r_left(r)) {
+        r_fail(r, "events filter longer than the payload");
+        return CFS_OK;
+    }
+    if (!r_charge(r, bits / 8)) return CFS_OK;
+    if (s->agg.events) { /* a state holds one filter */
+        r_fail(r, "two events filters");
+        return CFS_OK;
+    }
+    if (cfs_fast_events_new(&s->agg, (size_t)(bits / 8)) != CFS_OK) return CFS_E_NOMEM;
+    cfs_events *e = s->agg.events;
+    if (e->mask + 1 != bits) { /* made smaller by the memory budget: fold as a merge does */
+        r_fail(r, "events filter of %llu bits is over the memory budget", (unsigned long long)bits);
+        return CFS_OK;
+    }
+    e->inserts = inserts;
+    for (uint64_t i = 0; i < bits / 64 && !r->bad; i++) e->w[i] = r_le(r, 8);
+    return CFS_OK;
+}
+
+/* DEFR: the held-back 403s, each checked like the rows of the other sections (a stored rule
+ * id mapped by name, cause, evidence, latency class and hour in range) and bounded. */
+static cfs_status r_deferred(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (r_at_end(r) || !r_tag(r, TAG('D', 'E', 'F', 'R'), &n, UINT64_MAX, MIN_DEFR)) return CFS_OK;
+    char *text = NULL;
+    size_t cap = 0;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_fast_rec h;
+        memset(&h, 0, sizeof h);
+        r_key(r, h.dist);
+        r_key(r, h.edge);
+        r_key(r, h.label);
+        h.hour = (int64_t)r_le(r, 8);
+        h.ts = (int64_t)r_le(r, 8);
+        h.bytes = r_le(r, 8);
+        h.iph = r_le(r, 8);
+        h.evkey = r_le(r, 8);
+        uint32_t *u32[] = {&h.clen, &h.cth, &h.tt, &h.ttfb, &h.ms, &h.uri_n, &h.ip_n};
+        for (size_t k = 0; k < sizeof u32 / sizeof u32[0]; k++) *u32[k] = (uint32_t)r_le(r, 4);
+        h.status = (uint16_t)r_le(r, 2);
+        uint16_t rule = (uint16_t)r_le(r, 2);
+        h.cause = (uint8_t)r_le(r, 1);
+        h.evidence = (uint8_t)r_le(r, 1);
+        h.lat_class = (uint8_t)r_le(r, 1);
+        if (r->bad) break;
+        if (rule >= r->nrules || h.cause >= CFS_CAUSE_COUNT || h.evidence >= CFS_EV_COUNT || h.status > 999 ||
+            !cfs_time_in_range(h.hour) || h.hour % 3600 || h.uri_n > (1u << 20) || h.ip_n > 4096) {
+            r_fail(r, "held-back 403 %llu: a field out of range", (unsigned long long)i);
+            break;
+        }
+        h.rule = rule ? r->rule_map[rule] : 0;
+        size_t tn = (size_t)h.uri_n + h.ip_n;
+        if (tn > r_left(r)) {
+            r_fail(r, "held-back 403 %llu: longer than the payload", (unsigned long long)i);
+            break;
+        }
+        if (!r_charge(r, sizeof h + tn)) break;
+        if (tn > cap) {
+            char *t = cfs_realloc(text, tn, "reading the held-back 403s of a state file");
+            if (!t) {
+                r->bad = 1;
+                break;
+            }
+            text = t;
+            cap = tn;
+        }
+        if (tn && fread(text, 1, tn, r->f) != tn) {
+            r->bad = 1;
+            break;
+        }
+        cfs_fast_put(&s->agg, &h, text);
+    }
+    free(text);
+    return CFS_OK;
+}
+
 /* The sections after RULE, in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_readers[])(rd *, cfs_summary *) = {
-    r_traffic, r_groups, r_heavy, r_origins, r_origin_refs, r_waf, r_inputs, r_evidence,
+    r_traffic, r_groups,   r_heavy, r_origins, r_origin_refs, r_waf,
+    r_inputs,  r_evidence, r_facts, r_pages,   r_events,      r_deferred,
 };
 
 /* The checks before the payload is read: size, magic, schema version, trailer and the

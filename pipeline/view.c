@@ -3,6 +3,7 @@
  * no caller's, and so that a settled aggregate is marked and never settled again. */
 #include "pipeline/view.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,22 @@ int cfs_settle(cfs_agg *a)
     cfs_agg_settle(a);
     a->settled = 1;
     return 1;
+}
+
+cfs_status cfs_judge_and_settle(cfs_agg *dst, const cfs_agg *state, char *err, size_t errlen)
+{
+    cfs_agg_init(dst);
+    cfs_agg_merge(dst, state);
+    cfs_agg_fold_heavy(dst, state);
+    cfs_fast_copy(dst, state);
+    cfs_status st = cfs_fast_resolve(dst, NULL, err, errlen);
+    if (dst->events && dst->events->saturated) /* as the scan says it (scan.c) */
+        fprintf(stderr,
+                "cfscan: warning: %llu origin-served 403s are too many to join cached copies reliably; "
+                "edge-fast 403s were judged without that join\n",
+                (unsigned long long)dst->events->inserts);
+    cfs_settle(dst);
+    return st;
 }
 
 int cfs_is_settled(const cfs_agg *a) { return a->settled != 0; }

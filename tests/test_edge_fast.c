@@ -136,6 +136,53 @@ Test(edge_fast, cached_origin_403_by_uri_body_and_time)
     free(f2);
 }
 
+/* Issue 13: a merge judges the held-back 403s of every part against all of them.  The
+ * files of cached_lines scanned apart: f2 alone holds C2 but neither the origin's 403 it
+ * copies (O1) nor the origin fetches of the reference, so its own scan cannot call C2 a
+ * copy; the merge of the two summaries must, as the scan of both does above (C1 and C2
+ * cached, C3, C4 and C5 WAF), and must equal that scan on everything it reports, causes
+ * and what would settle them included.  The same for a merge as a tree (M of A and B,
+ * then M with an empty third part) and for `scan --update`. */
+static const char *args_of(const char *x, const char *y)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s %s", x, y);
+    return buf;
+}
+
+Test(edge_fast, merge_judges_held_back_403s_against_every_part)
+{
+    char *f1, *f2;
+    cached_lines(&f1, &f2);
+    char *one = run_ok("scan %s %s -q -j2 --format json", f1, f2);
+    char a[1100], b[1100], m[1100], u[1100];
+    snprintf(a, sizeof a, "%s/A", g_dir);
+    snprintf(b, sizeof b, "%s/B", g_dir);
+    snprintf(m, sizeof m, "%s/M", g_dir);
+    snprintf(u, sizeof u, "%s/U", g_dir);
+    free(run_ok("scan %s -q -j2 -o %s", f1, a));
+    free(run_ok("scan %s -q -j1 -o %s", f2, b));
+    char *alone = run_ok("merge %s -q --format json -o %s", b, m);
+    cr_expect(strstr(alone, "\"cached_origin_403\"") == NULL, "f2 alone has no copy: %s", alone);
+    free(alone);
+    char *merged = run_ok("merge %s -q --format json -o %s", args_of(a, b), m);
+    cr_expect(strstr(merged, "\"cached_origin_403\":2") != NULL, "%s", merged);
+    cr_expect(strstr(merged, "\"latency_edge_waf\":3") != NULL, "%s", merged);
+    tu_assert_merge_exact(merged, one, "the merge of the two files' summaries equals their scan");
+    /* the merged summary merged again (with nothing new) and an --update of A with f2 */
+    char *again = run_ok("merge %s -q --format json -o %s/M2", m, g_dir);
+    tu_assert_merge_exact(again, one, "a merged summary merged again");
+    free(run_ok("scan %s -q -o %s", f1, u));
+    char *upd = run_ok("scan %s -q --format json --update -o %s", args_of(f1, f2), u);
+    tu_assert_merge_exact(upd, one, "--update of the first file's summary with the second");
+    free(upd);
+    free(again);
+    free(merged);
+    free(one);
+    free(f1);
+    free(f2);
+}
+
 /* A config whose CustomErrorResponses set ErrorCachingMinTTL 60 for 403 (no page, no
  * remap): C3, 30 s after O1, is now inside the TTL and a copy too. */
 Test(edge_fast, error_caching_ttl_from_the_config)

@@ -903,7 +903,9 @@ Test(audit, generator_faults_all_threads_1_2_4, .timeout = 120)
         straffic += (double)((const cfs_trow *)cfs_kmap_row(&s.agg.traffic, i))->requests;
     cr_assert_eq(slines, lines);
     cr_assert_eq(sreq, req);
-    cr_assert_eq(straffic, req, "traffic table total = requests");
+    /* the 403s held back to the end of the pass stay records in a state, judged at merge */
+    straffic += (double)s.agg.deferred.nrec;
+    cr_assert_eq(straffic, req, "traffic table total + held-back 403s = requests");
     cfs_summary_free(&s);
     cfs_json_doc_free(&doc);
     for (int k = 0; k < 3; k++) free(out[k]);

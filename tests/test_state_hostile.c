@@ -473,3 +473,120 @@ Test(state_hostile, input_error_strings_are_escaped, .timeout = 60)
     free(txt);
     crafted_free(&c);
 }
+
+/* ---- schema 5: the held-back 403s and what judges them (FCTS, PAGE, EVNT, DEFR) ---------- */
+/* The sections before them, empty, with one readable input; then EVID empty. */
+static void p_head_sections(FILE *f)
+{
+    p_rules(f);
+    p_rest(f, 0);
+    /* p_rest wrote FILE with no rows and pruned: rows are not needed to reach EVID */
+    p_tag(f, "EVID", 0);
+}
+
+static uint16_t rule_id(const char *name)
+{
+    for (unsigned i = 0; i < cfs_rule_count(); i++)
+        if (!strcmp(cfs_rule_name((uint16_t)i), name)) return (uint16_t)i;
+    cr_assert_fail("no rule %s", name);
+    return 0;
+}
+
+/* One DEFR record of distribution E1 at 2026-10-31T08:00Z with the given fields. */
+static void p_record(FILE *f, uint16_t rule, uint8_t cause, uint32_t uri_n, const char *uri)
+{
+    p_key(f, "E1");
+    p_key(f, "FRA1");
+    p_key(f, "");
+    p_le(f, 1793527200, 8); /* hour */
+    p_le(f, 1793527205, 8); /* ts */
+    p_le(f, 500, 8);        /* bytes */
+    p_le(f, 42, 8);         /* client hash */
+    p_le(f, 7, 8);          /* event key */
+    const uint32_t u32[] = {UINT32_MAX, 0, 1, 1, 1, uri_n, 0};
+    for (int i = 0; i < 7; i++) p_le(f, u32[i], 4);
+    p_le(f, 403, 2);
+    p_le(f, rule, 2);
+    p_u8(f, cause);
+    p_u8(f, CFS_EV_CONFIRMED);
+    p_u8(f, 0);
+    if (uri) fwrite(uri, 1, strlen(uri), f);
+}
+
+/* Control: a valid record is read back and counted: the merged report has one 403 of E1,
+ * a geo block, with its URI. */
+Test(state_hostile, held_back_record_is_counted, .timeout = 60)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    p_head_sections(f);
+    p_tag(f, "FCTS", 1);
+    p_str(f, "E1", 2);
+    p_le(f, 10, 8);
+    p_u8(f, 0);
+    p_u8(f, 0);
+    p_tag(f, "PAGE", 0);
+    p_tag(f, "EVNT", 0);
+    p_tag(f, "DEFR", 1);
+    p_record(f, rule_id("drt_client_geo_blocked"), CFS_CAUSE_GEO_RESTRICTION, 9, "/geo/page");
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    cr_assert_eq(c.r.rc, 0, "exit %d; stderr: %s", c.r.rc, c.r.err);
+    cr_assert(strstr(c.r.out, "E1") && strstr(c.r.out, "geo_restriction") && strstr(c.r.out, "/geo/page"),
+              "the record is counted: %s", c.r.out);
+    crafted_free(&c);
+}
+
+/* Damaged schema 5 sections: each refused, naming the file, in bounded memory. */
+Test(state_hostile, held_back_sections_refused, .timeout = 60)
+{
+    for (int k = 0; k < 6; k++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        p_head_sections(f);
+        p_tag(f, "FCTS", 0);
+        p_tag(f, "PAGE", 0);
+        const char *what = "";
+        switch (k) {
+        case 0: /* a cause past the table */
+            what = "cause out of range";
+            p_tag(f, "EVNT", 0);
+            p_tag(f, "DEFR", 1);
+            p_record(f, 0, CFS_CAUSE_COUNT, 1, "/");
+            break;
+        case 1: /* a URI longer than any line */
+            what = "URI length";
+            p_tag(f, "EVNT", 0);
+            p_tag(f, "DEFR", 1);
+            p_record(f, 0, CFS_CAUSE_GEO_RESTRICTION, 1u << 30, NULL);
+            break;
+        case 2: /* more records than the payload holds */
+            what = "record count";
+            p_tag(f, "EVNT", 0);
+            p_tag(f, "DEFR", (uint64_t)1 << 40);
+            break;
+        case 3: /* a filter size that is not a power of two */
+            what = "filter bits";
+            p_tag(f, "EVNT", 1);
+            p_le(f, 40000, 8);
+            p_le(f, 0, 8);
+            break;
+        case 4: /* a filter of 2^40 bits */
+            what = "filter size";
+            p_tag(f, "EVNT", 1);
+            p_le(f, (uint64_t)1 << 40, 8);
+            p_le(f, 0, 8);
+            break;
+        default: /* a rule id past the RULE section */
+            what = "rule id";
+            p_tag(f, "EVNT", 0);
+            p_tag(f, "DEFR", 1);
+            p_record(f, 60000, CFS_CAUSE_GEO_RESTRICTION, 1, "/");
+            break;
+        }
+        crafted c = craft_and_merge(f, &buf, &len, 0);
+        assert_rejected(&c, what);
+        crafted_free(&c);
+    }
+}
