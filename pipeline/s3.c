@@ -135,6 +135,7 @@ typedef struct sink {
     char ebody[2048];
     size_t elen;
     char region[64]; /* x-amz-bucket-region */
+    int curl_rc;     /* the last transfer's CURLcode */
 } sink;
 
 /* Ask the bucket where it lives: HEAD /bucket answers x-amz-bucket-region whatever its status. */
@@ -274,6 +275,7 @@ static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region
                                  void *sinkp)
 {
     sink *s = sinkp;
+    s->curl_rc = (int)CURLE_FAILED_INIT; /* until a transfer ran */
     char date[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -328,6 +330,7 @@ static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
     CURLcode rc = curl_easy_perform(h);
+    s->curl_rc = (int)rc;
     curl_slist_free_all(hl);
     memset(ha, 0, sizeof ha);
     memset(tok, 0, strlen(g_creds.token) + 32);
@@ -370,14 +373,11 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
                      code, expect);
         } else if (st != CFS_OK) {
             /* connection refused or reset, a transfer cut short (CURLE_PARTIAL_FILE), a stall */
-            curl_off_t got = 0;
-            curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
-            CURLcode cc = CURLE_OK;
-            (void)cc;
             if (code >= 200 && code < 300 && expect != UINT64_MAX)
-                snprintf(msg, sizeof msg, "HTTP %ld: connection lost after %" PRIu64 " of %" PRIu64 " bytes",
-                         code, (uint64_t)s->len, expect);
-            else snprintf(msg, sizeof msg, "connection error (%s)", code ? "after the headers" : "no answer");
+                snprintf(msg, sizeof msg,
+                         "HTTP %ld: connection lost after %" PRIu64 " of %" PRIu64 " bytes (%s)", code,
+                         (uint64_t)s->len, expect, curl_easy_strerror((CURLcode)s->curl_rc));
+            else snprintf(msg, sizeof msg, "connection error: %s", curl_easy_strerror((CURLcode)s->curl_rc));
             retry = 1;
         } else if (code >= 200 && code < 300) {
             if (expect == UINT64_MAX || s->len == expect) return CFS_OK;

@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -296,6 +299,28 @@ Test(s3, url_parse)
     free(p);
     cr_assert_eq(cfs_s3_parse_url("s3://", &b, &p, err, sizeof err), CFS_E_USAGE);
     cr_assert_eq(cfs_s3_parse_url("s3://a b/x", &b, &p, err, sizeof err), CFS_E_USAGE);
+}
+
+Test(s3, unreachable_endpoint_is_an_input_error)
+{
+    /* a port nothing listens on: bound, then closed */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    close(fd);
+    char *out = NULL, *err = NULL;
+    int rc = s3_scan(ntohs(a.sin_port), "", "", &out, &err);
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "s3://logs/cf/") && strstr(err, "connection error") && strstr(err, "(4 tries)"),
+              "%s", err);
+    cr_assert(!strstr(err, SECRET) && !strstr(err, TOKEN));
+    free(out);
+    free(err);
 }
 
 /* ---- credentials ---------------------------------------------------------------------------- */
