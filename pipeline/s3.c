@@ -239,13 +239,14 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
         s->ebody[s->elen] = 0;
         return n;
     }
-    if (s->len + n > s->cap) {
+    /* a listing keeps a NUL after its bytes (it is searched with strstr): one byte more */
+    if (s->len + n + (size_t)s->grow > s->cap) {
         if (!s->grow || s->len + n > LIST_BODY_MAX) {
             s->overflow = 1;
             return 0; /* aborts the transfer */
         }
         size_t nc = s->cap ? s->cap : 65536;
-        while (nc < s->len + n) nc *= 2;
+        while (nc < s->len + n + 1) nc *= 2;
         char *d = cfs_realloc(s->data, nc, "reading an S3 listing");
         if (!d) return 0;
         s->data = d;
@@ -253,6 +254,7 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
     }
     memcpy(s->data + s->len, p, n);
     s->len += n;
+    if (s->grow) s->data[s->len] = 0;
     return n;
 }
 
