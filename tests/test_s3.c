@@ -599,7 +599,8 @@ Test(s3, secrets_never_printed)
     int rc = s3_scan(pp, "", "-v -o sum", &out, &err);
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
     cr_assert(!strstr(out, SECRET) && !strstr(out, TOKEN) && !strstr(err, SECRET) && !strstr(err, TOKEN));
-    /* nor in any file of the summary */
+    /* nor in any file of the summary (which exists: 47 objects read, the missing one not) */
+    cr_assert_eq(tu_manifest_entries(g_dir, "sum"), 47);
     cr_assert_neq(tu_sh(NULL, NULL, "grep -r -a -l -e '%s' -e '%s' '%s/sum'", SECRET, TOKEN, g_dir), 0);
     char *txt = NULL;
     rc = tu_sh(&txt, NULL,
@@ -686,4 +687,30 @@ Test(s3, shards_split_the_bucket)
     }
     cr_assert_eq(total, 48);
     cr_assert_eq(count_lines("s3rver.log", "GET /logs/cf/", NULL), 48);
+}
+
+Test(s3, requests_with_dist_equals_local)
+{
+    make_logs();
+    int port = start_s3();
+    char dist[32];
+    snprintf(dist, sizeof dist, "%s", log_named("-00\\."));
+    dist[strcspn(dist, ".")] = 0;
+    char *out = NULL, *err = NULL, *lout = NULL;
+    int rc = tu_sh(&out, &err,
+                   "cd '%s' && " ENV
+                   "%s requests --endpoint-url http://127.0.0.1:%d s3://logs/cf/ --dist %s --status 403 -j2",
+                   g_dir, tu_prog("cfscan"), port, dist);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert_eq(tu_sh(&lout, NULL, "cd '%s' && %s requests logs --dist %s --status 403 -j2", g_dir,
+                       tu_prog("cfscan"), dist),
+                 0);
+    cr_assert_str_eq(out, lout);
+    cr_assert(strchr(out, '\n') && strchr(out, '\n') != strrchr(out, '\n'), "no 403 rows: %s", out);
+    /* only the 24 objects of that distribution were fetched */
+    cr_assert_eq(count_lines("s3rver.log", "GET /logs/cf/", NULL), 24);
+    cr_assert_eq(count_lines("s3rver.log", "GET /logs/cf/", dist, NULL), 24);
+    free(out);
+    free(lout);
+    free(err);
 }
