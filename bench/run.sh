@@ -26,6 +26,7 @@ usage: bench/run.sh [options]
   --split-above N     passed to cfscan (bytes; default: cfscan's 64 MiB)
   --rss-10g           also generate a 10 GiB gz set and measure cfscan's peak RSS on it
   --no-peers          skip mawk, DuckDB, chDB, GoAccess
+  --no-s3             skip the "gz from S3" row (the gz set served by s3rver on loopback)
   --no-micro          skip the cfsbench kernel microbenchmarks
   --micro-runs N      cfsbench --runs (default 10)
   --no-ipl            skip instructions per line (perf, or callgrind on a subset)
@@ -42,7 +43,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # ---- options --------------------------------------------------------------------------------
 SIZE=1G BIG_SIZE="" RUNS=3 THREADS="" SETS="plain gz zst big" BUILD="$ROOT/build"
 CACHE=${CFS_BENCH_DIR:-/tmp/cfsbench} SEED=1 GZDEC="" SPLIT="" RSS10G=0 PEERS=1 MICRO=1
-MICRO_RUNS=10 IPL=1 FMT=csv RESULTS=""
+MICRO_RUNS=10 IPL=1 FMT=csv RESULTS="" S3ROW=1
 while (($#)); do
     case $1 in
     --size) SIZE=${2:?}; shift ;;
@@ -57,6 +58,7 @@ while (($#)); do
     --split-above) SPLIT=${2:?}; shift ;;
     --rss-10g) RSS10G=1 ;;
     --no-peers) PEERS=0 ;;
+    --no-s3) S3ROW=0 ;;
     --no-micro) MICRO=0 ;;
     --micro-runs) MICRO_RUNS=${2:?}; shift ;;
     --no-ipl) IPL=0 ;;
@@ -97,7 +99,8 @@ DECODE_EXTRA=()
 [[ -n $SPLIT ]] && CFSCAN_EXTRA+=(--split-above "$SPLIT")
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cfsbench-run.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+S3PID=""
+trap '[[ -n $S3PID ]] && kill "$S3PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # ---- helpers --------------------------------------------------------------------------------
 # "1G" -> bytes, K/M/G/T as powers of 1024 (as cfsgen reads --size).
@@ -357,6 +360,43 @@ for set in $SETS; do
     for t in $THREADS; do run_set "$set" "$t"; done
 done
 
+# ---- gz from S3: the same gz set uploaded to s3rver on loopback, scanned as s3://bench/gz/ -------
+# What it adds to the local gz row: listing, signing, HTTP and the copy out of each part
+# (s3rver reads the objects from its own store on the same disk, so the network is loopback).
+if ((S3ROW)) && [[ " $SETS " == *" gz "* ]]; then
+    if have node && [[ -d $ROOT/tests/js/node_modules/s3rver ]]; then
+        note "gz from S3: uploading the gz set to s3rver on 127.0.0.1"
+        (cd "$ROOT/tests/js" && exec env NODE_OPTIONS=--openssl-legacy-provider node s3_server.mjs --dir "$TMP/s3store" \
+            --bucket bench --upload "${DIR[gz]}" --prefix gz/ --port-file "$TMP/s3port" >"$TMP/s3rver.log" 2>&1) &
+        S3PID=$!
+        for _ in $(seq 1 1200); do [[ -s $TMP/s3port ]] && break; kill -0 "$S3PID" 2>/dev/null || break; sleep 0.5; done
+        if [[ -s $TMP/s3port ]]; then
+            S3DS="gz-s3-$SIZE$DS_SUFFIX"
+            for t in $THREADS; do
+                note "$S3DS -j$t: cfscan scan s3://bench/gz/ x $RUNS"
+                measure "$RUNS" env AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 \
+                    AWS_EC2_METADATA_DISABLED=true "$CFSCAN" scan --endpoint-url "http://127.0.0.1:$(cat "$TMP/s3port")" \
+                    s3://bench/gz/ -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
+                ((M_RC == 0)) || note "cfscan exit status $M_RC on $S3DS: $(head -c 300 "$TMP/err")"
+                b=$(json_num bytes_decoded "$TMP/out")
+                [[ $b = "${BYTES[gz]:-}" ]] || note "S3 scan decoded $b bytes, the local gz scan ${BYTES[gz]:-?}"
+                record "$S3DS" "$t" cfscan_wall_s_median "$M_MED"
+                record "$S3DS" "$t" cfscan_mb_per_s "$(mbps "$b" "$M_MED")"
+                record "$S3DS" "$t" cfscan_mb_per_cpu_s "$(mbps "$b" "$M_CPU")"
+                record "$S3DS" "$t" cfscan_peak_rss_kib "$M_RSS"
+                record "$S3DS" "$t" cfscan_over_local_gz "$(fdiv "$(mbps "$b" "$M_MED")" "$(get "$(dsname gz)" "$t" cfscan_mb_per_s)")"
+            done
+        else
+            note "s3rver did not start: gz from S3 skipped ($(tail -c 300 "$TMP/s3rver.log"))"
+        fi
+        kill "$S3PID" 2>/dev/null || true
+        wait "$S3PID" 2>/dev/null || true
+        S3PID=""
+    else
+        note "node or tests/js/node_modules/s3rver missing (npm ci --prefix tests/js): gz from S3 row skipped"
+    fi
+fi
+
 # ---- instructions per line ------------------------------------------------------------------------
 IPL_HOW=""
 if ((IPL)); then
@@ -517,6 +557,16 @@ for set in $SETS; do
             "$(get "$ds" "$t" cfscan_ns_per_line)" "$(fdiv "$(get "$ds" "$t" cfscan_peak_rss_kib)" 1024 %.0f)" "-" "" "" ""
     done
 done
+if [[ -n ${S3DS:-} ]]; then
+    echo
+    echo "gz from S3 (s3rver loopback), next to the local gz row:"
+    for t in $THREADS; do
+        v=$(get "$S3DS" "$t" cfscan_mb_per_s)
+        [[ -n $v ]] && printf '  %-16s -j%-3s %8s MB/s  %8s MB/CPU-s  RSS %5s MiB  %s x local gz\n' "$S3DS" "$t" "$v" \
+            "$(get "$S3DS" "$t" cfscan_mb_per_cpu_s)" "$(fdiv "$(get "$S3DS" "$t" cfscan_peak_rss_kib)" 1024 %.0f)" \
+            "$(get "$S3DS" "$t" cfscan_over_local_gz)"
+    done
+fi
 if [[ -n $IPL_HOW ]]; then
     echo
     echo "instructions per line ($IPL_HOW):"

@@ -13,6 +13,7 @@
  * cfs_reader_check then reports "file changed while being read".  No longjmp is needed,
  * so no thread is ever unwound out of the middle of a table update. */
 #include "pipeline/decode.h"
+#include "pipeline/s3.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +69,9 @@ struct cfs_reader {
     ZSTD_DStream *zd;
     int zstd_in_frame; /* mid-frame: EOF now means truncation */
     struct libdeflate_decompressor *ld;
+    cfs_s3_obj *s3;   /* an s3:// input: bytes come from ranged GETs instead of fd */
+    int io_pending;   /* a read failed after part of a piece was decoded: said on the next call */
+    char io_msg[600]; /* what the read error was */
 };
 
 const char *cfs_format_name(cfs_format f)
@@ -159,6 +163,26 @@ static void set_err(char *err, size_t n, const char *fmt, const char *a)
     if (err && n) snprintf(err, n, fmt, a);
 }
 
+/* Up to n input bytes from the descriptor or the S3 object: bytes, 0 at EOF, -1 with err
+ * (and r->io_msg) set. */
+static ssize_t src_read(cfs_reader *r, void *buf, size_t n, char *err, size_t errlen)
+{
+    if (r->s3) {
+        ssize_t k = cfs_s3_obj_read(r->s3, buf, n, r->io_msg, sizeof r->io_msg);
+        if (k < 0) set_err(err, errlen, "%s", r->io_msg);
+        return k;
+    }
+    for (;;) {
+        ssize_t k = read(r->fd, buf, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            snprintf(r->io_msg, sizeof r->io_msg, "read failed: %s", strerror(errno));
+            set_err(err, errlen, "%s", r->io_msg);
+        }
+        return k;
+    }
+}
+
 /* Fill r->in from the descriptor; returns bytes available, 0 at EOF, -1 on error. */
 static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
 {
@@ -167,19 +191,13 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
     }
     if (r->in_pos < r->in_len) return (ssize_t)(r->in_len - r->in_pos);
     if (r->in_eof) return 0;
-    for (;;) {
-        ssize_t k = read(r->fd, r->in, r->in_cap);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) {
-            set_err(err, errlen, "read failed: %s", strerror(errno));
-            return -1;
-        }
-        if (k == 0) r->in_eof = 1;
-        r->in_len = (size_t)k;
-        r->in_pos = 0;
-        r->in_total += (uint64_t)k;
-        return k;
-    }
+    ssize_t k = src_read(r, r->in, r->in_cap, err, errlen);
+    if (k < 0) return -1;
+    if (k == 0) r->in_eof = 1;
+    r->in_len = (size_t)k;
+    r->in_pos = 0;
+    r->in_total += (uint64_t)k;
+    return k;
 }
 
 static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->in_pos : r->in + r->in_pos; }
@@ -196,6 +214,23 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
     cfs_reader *r = calloc(1, sizeof *r);
     if (!r) return CFS_E_NOMEM;
     r->slot = -1;
+    r->fd = -1;
+    if (cfs_s3_is_url(inp->path)) {
+        /* An S3 object streams through the same decoders as a pipe: never mapped, nothing
+         * written to disk.  Memory: the object's part buffer (s3.h) and INBUF here. */
+        cfs_status st = cfs_s3_obj_open(&r->s3, inp->path, inp->size, inp->etag, err, errlen);
+        if (st != CFS_OK) {
+            free(r);
+            return st;
+        }
+        r->in_cap = inp->size < INBUF ? (inp->size < 4096 ? 4096 : (size_t)inp->size + 1) : INBUF;
+        r->in = malloc(r->in_cap);
+        if (!r->in) {
+            cfs_reader_close(r);
+            return CFS_E_NOMEM;
+        }
+        goto sniff;
+    }
     if (strcmp(inp->path, "-") == 0) {
         r->fd = 0;
     } else {
@@ -270,6 +305,7 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
             return CFS_E_NOMEM;
         }
     }
+sniff:
     /* Sniff the format from the first bytes (fill at least 4 if we can). */
     unsigned char magic[4] = {0, 0, 0, 0};
     size_t have = 0;
@@ -278,10 +314,8 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
         memcpy(magic, r->map, have);
     } else {
         while (!r->in_eof && r->in_len < 4) {
-            ssize_t k = read(r->fd, r->in + r->in_len, r->in_cap - r->in_len);
-            if (k < 0 && errno == EINTR) continue;
+            ssize_t k = src_read(r, r->in + r->in_len, r->in_cap - r->in_len, err, errlen);
             if (k < 0) {
-                set_err(err, errlen, "read failed: %s", strerror(errno));
                 cfs_reader_close(r);
                 return CFS_E_IO;
             }
@@ -364,6 +398,10 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
     size_t produced = 0;
     while (produced < PIECE) {
         ssize_t avail = fill_input(r, err, errlen);
+        if (avail < 0 && produced) {
+            r->io_pending = 1; /* hand out the good prefix first */
+            break;
+        }
         if (avail < 0) return CFS_E_IO;
         if (avail == 0) {
             if (r->gz_member_open) {
@@ -422,6 +460,10 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         if (st->block_state == ISAL_BLOCK_FINISH) {
             /* A member ended; another may follow (multi-member gzip). */
             ssize_t more = fill_input(r, err, errlen);
+            if (more < 0 && st->avail_out < ISAL_PIECE) {
+                r->io_pending = 1; /* hand out the good prefix first */
+                break;
+            }
             if (more < 0) return CFS_E_IO;
             if (more == 0) {
                 r->done = 1;
@@ -436,6 +478,10 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             r->gz_member_open = 0;
         }
         ssize_t avail = fill_input(r, err, errlen);
+        if (avail < 0 && st->avail_out < ISAL_PIECE) {
+            r->io_pending = 1; /* hand out the good prefix first */
+            break;
+        }
         if (avail < 0) return CFS_E_IO;
         if (avail == 0) {
             if (st->avail_out < ISAL_PIECE) break; /* hand out the good prefix first */
@@ -535,6 +581,10 @@ static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *
     ZSTD_outBuffer ob = {r->out, PIECE, 0};
     while (ob.pos < ob.size) {
         ssize_t avail = fill_input(r, err, errlen);
+        if (avail < 0 && ob.pos) {
+            r->io_pending = 1; /* hand out the good prefix first */
+            break;
+        }
         if (avail < 0) return CFS_E_IO;
         if (avail == 0) {
             if (r->zstd_in_frame && ob.pos == 0) {
@@ -572,6 +622,11 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
     *len = 0;
     *buf = NULL;
     if (r->done == 1) return CFS_OK;
+    if (r->io_pending) {
+        set_err(err, errlen, "%s", r->io_msg);
+        r->done = 1;
+        return CFS_E_IO;
+    }
     switch (r->fmt) {
     case CFS_FMT_PLAIN:
         if (r->whole) {
@@ -645,6 +700,7 @@ void cfs_reader_close(cfs_reader *r)
         munmap((void *)r->map, r->map_len);
     }
     if (r->own_fd) close(r->fd);
+    cfs_s3_obj_close(r->s3);
     if (r->zs_init) inflateEnd(&r->zs);
     free(r->isal);
     if (r->zd) ZSTD_freeDStream(r->zd);

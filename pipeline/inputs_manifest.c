@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "pipeline/s3.h"
 #include "pipeline/source.h"
 
 #define FP_PART (64u * 1024u)
@@ -76,8 +77,11 @@ cfs_status cfs_mf_fingerprint(const char *path, uint64_t size, uint64_t *fp, cha
     return CFS_OK;
 }
 
+uint64_t cfs_mf_fingerprint_etag(const char *etag) { return XXH3_64bits(etag, strlen(etag)); }
+
 const char *cfs_mf_relpath(const char *path, const char *const *roots, size_t n)
 {
+    if (cfs_s3_is_url(path)) return path;
     size_t best = 0;
     int found = 0;
     for (size_t i = 0; i < n; i++) {
@@ -513,7 +517,8 @@ void cfs_mf_set_free(cfs_mf_set *s)
 }
 
 /* ---- choosing the inputs of a run ------------------------------------------------------------- */
-int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, char *why, size_t whylen)
+int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
+                        size_t whylen)
 {
     cfs_mf_select *sel = ctx;
     const char *rel = cfs_mf_relpath(path, sel->roots, sel->nroots);
@@ -527,7 +532,8 @@ int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, char *why, s
     if (at < 0) return 1; /* new, or delivered late: read it */
     /* The fingerprint is read only for a known path: new files pay nothing here. */
     uint64_t fp;
-    if (cfs_mf_fingerprint(path, size, &fp, why, whylen) != CFS_OK) return -1;
+    if (etag) fp = cfs_mf_fingerprint_etag(etag);
+    else if (cfs_mf_fingerprint(path, size, &fp, why, whylen) != CFS_OK) return -1;
     uint64_t id = cfs_mf_ident(size, fp);
     for (size_t i = (size_t)at; i < sel->known->n && sel->known->key[i] == key; i++)
         if (sel->known->ident[i] == id) {

@@ -34,7 +34,8 @@ uint64_t cfs_mf_ident(uint64_t size, uint64_t fp);
 cfs_status cfs_mf_fingerprint(const char *path, uint64_t size, uint64_t *fp, char *err, size_t errlen);
 /* The path of `path` relative to the root among roots[0..n) it was found under (longest
  * matching directory prefix; a root that is the path itself gives its base name).  Points
- * into path. */
+ * into path.  An S3 object is recorded whole ("s3://bucket/key"): a bucket is one global
+ * namespace, and its objects must not be taken for a local copy's files. */
 const char *cfs_mf_relpath(const char *path, const char *const *roots, size_t n);
 
 /* Which shards of how many a summary covers: n == 0 for an unsharded summary. */
@@ -119,7 +120,11 @@ typedef struct cfs_mf_select {
     const cfs_mf_set *known;
     uint64_t other_shard, known_skipped, changed; /* files passed over, by reason */
 } cfs_mf_select;
-int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, char *why, size_t whylen);
+int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
+                        size_t whylen);
+/* The fingerprint of an S3 object: XXH3 of its ETag (the object's bytes are not read: the
+ * ETag changes whenever they do). */
+uint64_t cfs_mf_fingerprint_etag(const char *etag);
 
 /* "0-3,5,7-9" for the covered shards, into buf (truncated with "..." when long). */
 void cfs_mf_shards_str(const cfs_mf_shards *s, int covered, char *buf, size_t len);

@@ -2,6 +2,7 @@
  * Directory walks use openat/fstatat on directory descriptors and never follow
  * symbolic links to directories, so a link loop cannot make the walk endless. */
 #include "pipeline/source.h"
+#include "pipeline/s3.h"
 #include "pipeline/xalloc.h"
 
 #include <dirent.h>
@@ -181,8 +182,9 @@ static int outside_selection(const char *dist, int64_t hour, int64_t since, int6
            (only_dist && strcmp(dist, only_dist) != 0);
 }
 
-static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since, int64_t until,
-                       const char *only_dist)
+/* One input: path (copied), its size, mtime and kind; etag (copied) for an S3 object. */
+static void push_entry(cfs_inputs *in, const char *path, uint64_t size, int64_t mtime, int regular,
+                       const char *etag, int64_t since, int64_t until, const char *only_dist)
 {
     cfs_input x;
     memset(&x, 0, sizeof x);
@@ -200,22 +202,33 @@ static void push_input(cfs_inputs *in, const char *path, const struct stat *st, 
     }
     x.path = cfs_strdup(path, "listing an input");
     if (!x.path) return;
-    if (st) {
-        x.regular = S_ISREG(st->st_mode);
-        x.size = x.regular ? (uint64_t)st->st_size : 0;
-        x.mtime = (int64_t)st->st_mtime;
+    if (etag && !(x.etag = cfs_strdup(etag, "listing an input"))) {
+        free(x.path);
+        return;
     }
+    x.regular = regular;
+    x.size = size;
+    x.mtime = mtime;
     if (in->n == in->cap) {
         size_t cap = in->cap ? in->cap * 2 : 64;
         cfs_input *v = cfs_realloc(in->v, cap * sizeof *in->v, "listing an input");
         if (!v) {
             free(x.path);
+            free(x.etag);
             return;
         }
         in->v = v;
         in->cap = cap;
     }
     in->v[in->n++] = x;
+}
+
+static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since, int64_t until,
+                       const char *only_dist)
+{
+    int regular = st && S_ISREG(st->st_mode);
+    push_entry(in, path, regular ? (uint64_t)st->st_size : 0, st ? (int64_t)st->st_mtime : 0, regular, NULL,
+               since, until, only_dist);
 }
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -249,6 +262,8 @@ struct cfs_walk {
     size_t depth;              /* frames in use */
     cfs_walk_filter_fn filter; /* NULL: every file is kept */
     void *filter_ctx;
+    cfs_s3_lister *s3; /* the s3:// path being listed, else NULL */
+    const char *s3_root;
 };
 
 void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx)
@@ -275,7 +290,7 @@ static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const s
      * leaves out anyway */
     if (w->filter && !pruned_by_name(w, path)) {
         char why[256] = "";
-        int k = w->filter(w->filter_ctx, path, (uint64_t)st->st_size, why, sizeof why);
+        int k = w->filter(w->filter_ctx, path, (uint64_t)st->st_size, NULL, why, sizeof why);
         if (k < 0) add_error(in, path, why);
         if (k <= 0) return;
     }
@@ -401,9 +416,51 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
     free(child);
 }
 
+/* One object of an S3 listing: pruned by its key's base name (before any GET), then
+ * through the filter (a shard, --update's manifest: by the listed ETag, nothing read). */
+static void push_s3(cfs_walk *w, cfs_inputs *in, const cfs_s3_entry *e)
+{
+    if (pruned_by_name(w, e->url)) {
+        in->pruned++;
+        return;
+    }
+    if (w->filter) {
+        char why[256] = "";
+        int k = w->filter(w->filter_ctx, e->url, e->size, e->etag ? e->etag : "", why, sizeof why);
+        if (k < 0) add_error(in, e->url, why);
+        if (k <= 0) return;
+    }
+    /* not "regular": read as a stream (decode.c), never mapped */
+    push_entry(in, e->url, e->size, e->mtime, 0, e->etag ? e->etag : "", w->since, w->until, w->dist);
+}
+
+/* The next object of the listing in progress; 0 once it is over (or failed, recorded). */
+static int walk_s3(cfs_walk *w, cfs_inputs *in)
+{
+    cfs_s3_entry e;
+    char err[512] = "";
+    int k = cfs_s3_list_next(w->s3, &e, err, sizeof err);
+    if (k > 0) {
+        push_s3(w, in, &e);
+        free(e.url);
+        free(e.etag);
+        return 1;
+    }
+    if (k < 0) add_error(in, w->s3_root, err[0] ? err : "listing failed");
+    cfs_s3_list_close(w->s3);
+    w->s3 = NULL;
+    return 0;
+}
+
 /* One command-line path. */
 static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
 {
+    if (cfs_s3_is_url(path)) {
+        char err[512] = "";
+        if (cfs_s3_list_open(&w->s3, path, err, sizeof err) != CFS_OK) add_error(in, path, err);
+        else w->s3_root = path;
+        return;
+    }
     if (strcmp(path, "-") == 0) {
         push_input(in, "-", NULL, w->since, w->until, w->dist);
         return;
@@ -427,6 +484,10 @@ int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)
     if (!w) return 0; /* cfs_walk_open ran out of memory (recorded) */
     size_t start = in->n, start_err = in->nerr;
     while (in->n - start < max && in->nerr - start_err < max) {
+        if (w->s3) {
+            walk_s3(w, in);
+            continue;
+        }
         if (w->depth == 0) {
             if (w->next_path == w->npaths) return in->n > start || in->nerr > start_err;
             walk_top(w, in, w->paths[w->next_path++]);
@@ -447,6 +508,7 @@ int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)
 void cfs_walk_close(cfs_walk *w)
 {
     if (!w) return;
+    cfs_s3_list_close(w->s3);
     while (w->depth) walk_pop(w);
     for (size_t i = 0; i < w->npaths; i++) free(w->paths[i]);
     free(w->paths);
@@ -479,7 +541,10 @@ void cfs_inputs_sort(cfs_inputs *in)
 
 void cfs_inputs_free(cfs_inputs *in)
 {
-    for (size_t i = 0; i < in->n; i++) free(in->v[i].path);
+    for (size_t i = 0; i < in->n; i++) {
+        free(in->v[i].path);
+        free(in->v[i].etag);
+    }
     for (size_t i = 0; i < in->nerr; i++) {
         free(in->err[i].path);
         free(in->err[i].msg);

@@ -12,9 +12,10 @@
 #define CFS_DIST_MAX 24 /* distribution ids are 13-14 chars; longer names are not ids */
 
 typedef struct cfs_input {
-    char *path;              /* "-" for standard input */
-    uint64_t size;           /* bytes on disk; 0 for stdin and pipes */
-    int64_t mtime;           /* seconds since epoch; 0 when unknown */
+    char *path;              /* "-" for standard input; "s3://bucket/key" for an S3 object */
+    uint64_t size;           /* bytes on disk (an S3 object's as listed); 0 for stdin and pipes */
+    int64_t mtime;           /* seconds since epoch (an S3 object's LastModified); 0 when unknown */
+    char *etag;              /* an S3 object's ETag as listed (no quotes); NULL for local inputs */
     char dist[CFS_DIST_MAX]; /* from the file name; "" when the name is not CloudFront's */
     int64_t name_hour;       /* epoch seconds of the hour in the name, CFS_NO_TIME if none */
     int regular;             /* a regular file (mmap-able); 0 for stdin, FIFOs, devices */
@@ -37,7 +38,9 @@ typedef struct cfs_inputs {
 } cfs_inputs;
 
 /* Add one command-line path: a file, a directory (walked recursively, symlinks to
- * directories not followed, so loops cannot occur), or "-".  Files outside
+ * directories not followed, so loops cannot occur), "-", or s3://bucket/prefix (every
+ * object whose key starts with prefix, listed page by page: pruned by its key's base name
+ * like a file by its name, so no object outside the window is ever fetched).  Files outside
  * [since, until) by their name's hour are counted in `pruned` and not added.
  * Problems are appended to in->err.  Holds every input in memory: for a whole archive
  * use the streamed walk below. */
@@ -56,8 +59,10 @@ void cfs_walk_set_dist(cfs_walk *w, const char *dist);
 int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max);
 void cfs_walk_close(cfs_walk *w);
 /* Pass every file the walk finds (not "-") through fn first: 1 keeps it, 0 skips it
- * silently, -1 reports it as an unusable input with the reason fn put in why (exit 4). */
-typedef int (*cfs_walk_filter_fn)(void *ctx, const char *path, uint64_t size, char *why, size_t whylen);
+ * silently, -1 reports it as an unusable input with the reason fn put in why (exit 4).
+ * etag is an S3 object's ETag, NULL for a local file. */
+typedef int (*cfs_walk_filter_fn)(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
+                                  size_t whylen);
 void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx);
 /* Order for scheduling: largest first, then by path (deterministic). */
 void cfs_inputs_sort(cfs_inputs *in);

@@ -18,6 +18,7 @@
 #include "pipeline/inputs_manifest.h"
 #include "pipeline/report.h"
 #include "pipeline/rules_doc.h"
+#include "pipeline/s3.h"
 #include "pipeline/scan.h"
 #include "pipeline/summary.h"
 #include "pipeline/waf.h"
@@ -353,14 +354,17 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
     input_sink *k = ctx;
     if (st->status != CFS_OK) say(NULL, in->path, st->error[0] ? st->error : cfs_status_str(st->status));
     if (k->sum) cfs_summary_add_input(k->sum, in, st);
-    /* The manifest holds every regular file whose lines may be in the counts (a truncated
-     * one too: reading it again would count its first part twice); a file that could
-     * not be opened at all counted nothing and may be read by a later --update. */
-    if (k->sum && k->sum->mf && in->regular && k->mf_status == CFS_OK &&
+    /* The manifest holds every regular file (and S3 object) whose lines may be in the
+     * counts (a truncated one too: reading it again would count its first part twice); a
+     * file that could not be opened at all counted nothing and may be read by a later
+     * --update.  An S3 object's fingerprint is its listed ETag's. */
+    if (k->sum && k->sum->mf && (in->regular || in->etag) && k->mf_status == CFS_OK &&
         !(st->status == CFS_E_IO && st->bytes_in == 0)) {
         uint64_t fp;
         char why[512];
-        if (cfs_mf_fingerprint(in->path, in->size, &fp, why, sizeof why) != CFS_OK) {
+        if (in->etag) {
+            fp = cfs_mf_fingerprint_etag(in->etag);
+        } else if (cfs_mf_fingerprint(in->path, in->size, &fp, why, sizeof why) != CFS_OK) {
             say(NULL, NULL, why); /* vanished since it was read: not in the manifest */
             return;
         }
@@ -759,6 +763,11 @@ static int scan_opt(void *ctx, int id, const char *v)
     case O_SPLIT_ABOVE:
         if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad --split-above byte count '%s'", v);
         c->o.big_file = n;
+        return -1;
+    case O_ENDPOINT_URL:
+        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+            return usage_error("bad --endpoint-url '%s' (want http://HOST[:PORT] or https://HOST)", v);
+        cfs_s3_set_endpoint(v);
         return -1;
     case O_MEMORY_LIMIT: return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
     case O_PROGRESS: c->o.progress = 1; return -1;

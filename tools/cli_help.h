@@ -95,6 +95,7 @@ enum cfs_cli_opt_id {
     O_SHARD,
     O_DEDUPE,
     O_EXPECT,
+    O_ENDPOINT_URL,
 };
 
 typedef struct cfs_cli_opt {
@@ -132,6 +133,9 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_SPLIT_ABOVE, NULL, "--split-above", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "cut inputs larger than this into blocks that all threads share (default 64 MiB; pipes and stdin are always "
      "cut)"},
+    {O_ENDPOINT_URL, NULL, "--endpoint-url", "URL", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+     "S3-compatible endpoint for s3:// inputs (http://HOST:PORT or https://...; addressed path-style); default "
+     "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS"},
     {O_PROGRESS, NULL, "--progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "progress line on stderr (default: when stderr is a terminal)"},
     {O_NO_PROGRESS, NULL, "--no-progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "no progress line"},

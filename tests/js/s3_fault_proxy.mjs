@@ -1,0 +1,69 @@
+// A fault-injecting HTTP proxy in front of s3rver for tests/test_s3.c, for what s3rver
+// cannot do by itself.  Every request is logged to --log as "METHOD URL REGION TOKEN"
+// (REGION from the Authorization's credential scope, TOKEN 1 when x-amz-security-token
+// was sent; never the key, the signature or the token itself).
+//   --target PORT --port-file F --log F
+//   --fail-twice S   GETs whose path holds S answer 503 SlowDown twice, then pass
+//   --fail-always S  GETs whose path holds S answer 500 every time
+//   --cut S          GETs whose path holds S send the headers and half the body, then close
+//   --cut-later S    the same, but only for ranges that do not start at byte 0
+//   --not-found S    GETs whose path holds S answer 404 NoSuchKey
+//   --region R       HEAD of a bucket answers x-amz-bucket-region: R
+import fs from 'node:fs';
+import http from 'node:http';
+
+const a = {};
+for (let i = 2; i < process.argv.length; i += 2) a[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const failed = new Map();
+const has = (k, url) => a[k] && decodeURIComponent(url).includes(a[k]);
+const xmlError = (res, status, code) => {
+  res.writeHead(status, { 'content-type': 'application/xml' });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test</Message></Error>`);
+};
+
+const server = http.createServer((req, res) => {
+  const m = /Credential=[^/]*\/[0-9]{8}\/([^/]*)\//.exec(req.headers.authorization || '');
+  fs.appendFileSync(a.log, `${req.method} ${req.url} ${m ? m[1] : '-'} ${req.headers['x-amz-security-token'] ? 1 : 0}\n`);
+  if (req.method === 'HEAD' && a.region && !req.url.slice(1).includes('/')) {
+    res.writeHead(200, { 'x-amz-bucket-region': a.region });
+    res.end();
+    return;
+  }
+  if (req.method === 'GET') {
+    if (has('not-found', req.url)) return xmlError(res, 404, 'NoSuchKey');
+    if (has('fail-always', req.url)) return xmlError(res, 500, 'InternalError');
+    if (has('fail-twice', req.url)) {
+      const n = failed.get(req.url) || 0;
+      if (n < 2) {
+        failed.set(req.url, n + 1);
+        return xmlError(res, 503, 'SlowDown');
+      }
+    }
+  }
+  const up = http.request(
+    { host: '127.0.0.1', port: Number(a.target), method: req.method, path: req.url, headers: req.headers },
+    (ur) => {
+      const later = has('cut-later', req.url) && !/^bytes=0-/.test(req.headers.range || '');
+      if (req.method === 'GET' && (has('cut', req.url) || later) && ur.statusCode < 300) {
+        const len = Number(ur.headers['content-length'] || 0);
+        res.writeHead(ur.statusCode, ur.headers);
+        const chunks = [];
+        ur.on('data', (d) => chunks.push(d));
+        ur.on('end', () => {
+          res.write(Buffer.concat(chunks).subarray(0, Math.floor(len / 2)));
+          setTimeout(() => res.socket.destroy(), 20);
+        });
+        return;
+      }
+      res.writeHead(ur.statusCode, ur.headers);
+      ur.pipe(res);
+    },
+  );
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+});
+server.listen(0, '127.0.0.1', () => {
+  fs.writeFileSync(a['port-file'] + '.tmp', String(server.address().port));
+  fs.renameSync(a['port-file'] + '.tmp', a['port-file']);
+});
+process.on('SIGTERM', () => process.exit(0));
