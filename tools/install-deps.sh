@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libzstd-dev zlib1g-dev libdeflate-dev libxxhash-dev
       libisal-dev libcriterion-dev zstd libdeflate-tools
       libcurl4-openssl-dev  # s3:// inputs: HTTP through libcurl (issue 14)
+      libssl-dev            # libcrypto: SHA-256 and HMAC for S3 request signing
       libsnappy-dev)        # Snappy pages in v2 Parquet logs (issue 16)
 if [ "${1:-}" = --test ]; then
   # Without them the tests that need them report themselves skipped, naming the package.
