@@ -560,6 +560,53 @@ static const char TEST_TEXT[] =
 
 static const char *cause_str(int c) { return c < 0 ? NULL : cfs_cause_name((cfs_cause)c); }
 
+/* One flagged change in a line, for the list every output starts with; esc writes the
+ * strings from a summary for the output's context, arrow is "->" or its HTML entity. */
+typedef void (*esc_fn)(FILE *out, const char *p, size_t n);
+
+static void describe(FILE *out, const dpair *p, const finding *f, esc_fn esc, const char *arrow)
+{
+    esc(out, p->dist, strnlen(p->dist, CFS_KEY_STR));
+    fputs(": ", out);
+    if (!f) {
+        const refcmp *r = &p->ref;
+        fputs("origin reference ", out);
+        if (r->o_ms) fprintf(out, "%u ms", r->o_ms);
+        else fputs("none", out);
+        fprintf(out, " %s ", arrow);
+        if (r->n_ms) fprintf(out, "%u ms", r->n_ms);
+        else fputs("none", out);
+        fprintf(out, " (%llu %s %llu fetches)", (unsigned long long)r->o_fetch, arrow,
+                (unsigned long long)r->n_fetch);
+        if (r->state == 1) fprintf(out, ", z %+.1f", r->z);
+        return;
+    }
+    uint64_t n1 = p->o->requests, n2 = p->n->requests;
+    if (f->what == W_ENTRY) {
+        fprintf(out, "%s %s", f->change == CH_NEW ? "new" : "gone", list_words[f->list]);
+        if (f->cause >= 0) fprintf(out, " of %s", cause_str(f->cause));
+        fputs(" ", out);
+        esc(out, f->val, f->vlen);
+        fprintf(out, ": %llu %s %llu", (unsigned long long)f->ocount, arrow, (unsigned long long)f->ncount);
+    } else {
+        fprintf(out, "%s 403s %llu %s %llu (%.3f%% %s %.3f%% of requests)",
+                f->what == W_FORBIDDEN ? "all" : cause_str(f->cause), (unsigned long long)f->o, arrow,
+                (unsigned long long)f->n, 100 * share(f->o, n1), arrow, 100 * share(f->n, n2));
+    }
+    fprintf(out, ", z %+.1f", f->z);
+}
+
+/* Every flagged change, one call of line per change (in the order of the outputs). */
+static void each_flag(const cfs_diff *d, void (*line)(FILE *, const dpair *, const finding *), FILE *out)
+{
+    for (size_t i = 0; i < d->np; i++) {
+        const dpair *p = &d->p[i];
+        for (size_t k = 0; k < p->nf; k++)
+            if (p->f[k].flagged) line(out, p, &p->f[k]);
+        if (p->ref.flagged) line(out, p, NULL);
+    }
+}
+
 /* ---- text -------------------------------------------------------------------------------------- */
 
 static void text_safe(FILE *out, const char *p, size_t n) { cfs_write_safe(out, p, n); }
@@ -632,6 +679,13 @@ static void text_pair(FILE *out, const dpair *p)
                 p->noise, p->noise == 1 ? "y" : "ies");
 }
 
+static void text_flag(FILE *out, const dpair *p, const finding *f)
+{
+    fputs("  - ", out);
+    describe(out, p, f, text_safe, "->");
+    fputc('\n', out);
+}
+
 static void write_text(FILE *out, const cfs_diff *d)
 {
     fputs("cfscan diff\n  OLD: ", out);
@@ -642,8 +696,9 @@ static void write_text(FILE *out, const cfs_diff *d)
     fprintf(out, " (%zu distributions, %llu requests)\n", d->s[1].nd, (unsigned long long)d->s[1].requests);
     fprintf(out, "Test: %s Top lists: the first %d entries.\n", TEST_TEXT, d->top);
     if (d->flagged)
-        fprintf(out, "%zu change%s flagged (exit status 5).\n", d->flagged, d->flagged == 1 ? "" : "s");
+        fprintf(out, "%zu change%s flagged (exit status 5):\n", d->flagged, d->flagged == 1 ? "" : "s");
     else fputs("Nothing flagged (exit status 0).\n", out);
+    each_flag(d, text_flag, out);
     for (size_t i = 0; i < d->np; i++) text_pair(out, &d->p[i]);
 }
 
@@ -819,12 +874,12 @@ static const char HTML_HEAD[] =
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     "<title>cfscan diff</title>\n<style>\n"
     "body{font:14px/1.45 system-ui,sans-serif;margin:1.5em;color:#1b1b1b;background:#fff}\n"
-    "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;word-break:break-all}\n"
+    "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;overflow-wrap:anywhere}\n"
     "table{border-collapse:collapse;margin:.4em 0}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;"
-    "text-align:right}td.k,th.k{text-align:left;word-break:break-all}\n"
+    "text-align:right}td.k,th.k{text-align:left;overflow-wrap:break-word}\n"
     "tr.flag td{background:#fde2e1;font-weight:600}.badge{display:inline-block;padding:.1em .5em;"
     "border-radius:.3em;background:#c62828;color:#fff;font-size:.85em}\n"
-    ".ok{background:#2e7d32}.note{color:#555;max-width:60em}\n"
+    ".tw{overflow-x:auto}.ok{background:#2e7d32}.note{color:#555;max-width:60em}ul.flags li{margin:.2em 0;overflow-wrap:anywhere}\n"
     "</style>\n</head>\n<body>\n";
 
 static void html_u64(FILE *out, uint64_t x) { fprintf(out, "%llu", (unsigned long long)x); }
@@ -860,23 +915,25 @@ static void html_pair(FILE *out, const dpair *p)
     html_u64(out, n1);
     fputs(" &rarr; ", out);
     html_u64(out, n2);
-    fputs(".</p>\n<table><tr><th class=\"k\">403s</th><th>OLD</th><th>share</th><th>NEW</th><th>share</th>"
-          "<th>z</th><th></th></tr>\n",
-          out);
+    fputs(
+        ".</p>\n<div class=\"tw\"><table><tr><th class=\"k\">403s</th><th>OLD</th><th>share</th><th>NEW</th><th>share</th>"
+        "<th>z</th><th></th></tr>\n",
+        out);
     for (size_t i = 0; i < p->nf; i++) {
         const finding *f = &p->f[i];
         if (f->what == W_FORBIDDEN) html_count_row(out, "all causes", f, n1, n2);
         else if (f->what == W_CAUSE) html_count_row(out, cause_str(f->cause), f, n1, n2);
     }
-    fputs("</table>\n", out);
+    fputs("</table></div>\n", out);
     int any = 0;
     for (size_t i = 0; i < p->nf; i++) {
         const finding *f = &p->f[i];
         if (f->what != W_ENTRY) continue;
         if (!any)
-            fputs("<table><tr><th class=\"k\">top-list entry</th><th class=\"k\">list</th><th>OLD</th>"
-                  "<th>NEW</th><th>z</th><th></th></tr>\n",
-                  out);
+            fputs(
+                "<div class=\"tw\"><table><tr><th class=\"k\">top-list entry</th><th class=\"k\">list</th><th>OLD</th>"
+                "<th>NEW</th><th>z</th><th></th></tr>\n",
+                out);
         any = 1;
         fprintf(out, "<tr%s><td class=\"k\">", f->flagged ? " class=\"flag\"" : "");
         cfs_html_esc(out, f->val, f->vlen);
@@ -889,7 +946,7 @@ static void html_pair(FILE *out, const dpair *p)
                 (unsigned long long)f->ocount, (unsigned long long)f->ncount, f->z,
                 f->flagged ? "flagged" : "");
     }
-    if (any) fputs("</table>\n", out);
+    if (any) fputs("</table></div>\n", out);
     const refcmp *r = &p->ref;
     if (r->state) {
         fprintf(out, "<p%s>Origin reference: ", r->flagged ? " class=\"flag\"" : "");
@@ -904,6 +961,13 @@ static void html_pair(FILE *out, const dpair *p)
     }
 }
 
+static void html_flag(FILE *out, const dpair *p, const finding *f)
+{
+    fputs("<li>", out);
+    describe(out, p, f, cfs_html_esc, "&rarr;");
+    fputs("</li>\n", out);
+}
+
 static void write_html(FILE *out, const cfs_diff *d)
 {
     fputs(HTML_HEAD, out);
@@ -912,10 +976,14 @@ static void write_html(FILE *out, const cfs_diff *d)
     fputs("</code><br>NEW: <code>", out);
     cfs_html_puts(out, d->s[1].dir);
     fputs("</code></p>\n", out);
-    if (d->flagged)
-        fprintf(out, "<p><span class=\"badge\">%zu change%s flagged</span> (exit status 5)</p>\n", d->flagged,
-                d->flagged == 1 ? "" : "s");
-    else fputs("<p><span class=\"badge ok\">nothing flagged</span> (exit status 0)</p>\n", out);
+    if (d->flagged) {
+        fprintf(
+            out,
+            "<p><span class=\"badge\">%zu change%s flagged</span> (exit status 5)</p>\n<ul class=\"flags\">\n",
+            d->flagged, d->flagged == 1 ? "" : "s");
+        each_flag(d, html_flag, out);
+        fputs("</ul>\n", out);
+    } else fputs("<p><span class=\"badge ok\">nothing flagged</span> (exit status 0)</p>\n", out);
     fputs("<p class=\"note\">Test: ", out);
     cfs_html_puts(out, TEST_TEXT);
     fprintf(out, " Top lists: the first %d entries.</p>\n", d->top);
