@@ -14,7 +14,7 @@ const waf_rule cfs_gen_plant_waf_rule = {"BlockLegacyExport", "REGULAR", 0};
 /* Share of the ordinary lines, in per mille, that become requests of that URI. */
 #define PLANT_WAF_PERMILLE 30
 
-/* geo: a country with many viewers (3-4% of the lines), none of them blocked before. */
+/* geo: a country with many viewers (a few % of the lines), none of them blocked before. */
 const char *const cfs_gen_plant_geo[] = {"BR", NULL};
 
 static int sv_is(sv v, const char *s) { return v.n == strlen(s) && !memcmp(v.p, s, v.n); }
