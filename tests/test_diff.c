@@ -406,6 +406,26 @@ Test(diff, usage_and_unreadable_summaries)
     cr_assert_eq(diff(NULL, &err, "dmg s"), 4);
     cr_assert(strstr(err, "checksum"), "%s", err);
     free(err);
+    /* another site (another world seed, so another distribution id): no baseline for
+     * either distribution, listed and not tested */
+    cr_assert_eq(sh(NULL, NULL,
+                    "%s -o g2 --seed 2 --dists 1 --days 1 --lines-per-file 20 -j1 2>/dev/null && "
+                    "%s scan g2/*.gz -o s2 -q >/dev/null",
+                    gen, scan),
+                 0);
+    char *out = NULL;
+    cr_assert_eq(diff(&out, NULL, "s s2 --format json"), 0, "%s", out);
+    cfs_json_doc d = parse(out);
+    const cfs_json *ds = cfs_json_get(cfs_json_root(&d), "distributions");
+    cr_assert_eq(cfs_json_count(ds), 2);
+    const char *in0 = str(cfs_json_at(ds, 0), "in"), *in1 = str(cfs_json_at(ds, 1), "in");
+    cr_assert((!strcmp(in0, "old") && !strcmp(in1, "new")) || (!strcmp(in0, "new") && !strcmp(in1, "old")),
+              "%s", out);
+    cfs_json_doc_free(&d);
+    free(out);
+    cr_assert_eq(diff(&out, NULL, "s s2"), 0);
+    cr_assert(strstr(out, "only in OLD") && strstr(out, "only in NEW"), "%s", out);
+    free(out);
     free(gen);
     free(scan);
 }
