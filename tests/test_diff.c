@@ -254,8 +254,8 @@ Test(diff, planted_geo_restriction_from_hour_6_is_flagged)
     free(out);
 }
 
-/* Two nights of one site, other traffic seeds: within the noise.  While developing, 38
- * pairs (worlds 1-38; with and without --situations all; 300 to 2000 lines a file) gave
+/* Two nights of one site, other traffic seeds: within the noise.  While developing, 58
+ * pairs (worlds 1-58; with and without --situations all; 300 to 2000 lines a file) gave
  * no flag; here two of them. */
 Test(diff, other_nights_of_the_same_site_are_not_flagged)
 {
