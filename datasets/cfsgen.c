@@ -26,6 +26,8 @@ static void usage(FILE *f)
           "\n"
           "  -o DIR                 output directory (created if needed)\n"
           "  --seed N               seed (default 1); same seed and options => same bytes\n"
+          "  --world-seed N         seed of the distributions and viewers only (default: --seed);\n"
+          "                         same world seed, other --seed: another night of the same site\n"
           "  --dists N              distributions (default 3)\n"
           "  --days N               days of logs (default 2)\n"
           "  --start YYYY-MM-DD     first day, UTC (default 2026-11-01)\n"
@@ -44,6 +46,12 @@ static void usage(FILE *f)
           "                         slow-downloads, edge-function, default-domain,\n"
           "                         config-newer, or all (default none)\n"
           "  --403-share F          share of 403 lines, 0..1 (default 0.08)\n"
+          "  --plant LIST           comma-separated changes to the 1st distribution's traffic:\n"
+          "                         waf-uri (a new WAF rule BlockLegacyExport blocks\n"
+          "                         /api/v1/legacy-export), origin-403 (its /api/ origin answers\n"
+          "                         403), geo (viewers from BR get geo 403s), or all; every\n"
+          "                         other line keeps its bytes\n"
+          "  --plant-from H         planted from hour H of the run on (default 0: all of it)\n"
           "  --no-configs           do not write config/DISTID.json\n"
           "  --no-waf               do not write waf/waf-YYYY-MM-DD.log.gz\n"
           "  -j N                   threads (default: all cores); output does not depend on it\n"
@@ -159,6 +167,35 @@ static uint32_t parse_situations(const char *opt, const char *v)
     return bits;
 }
 
+/* --plant LIST: names of cfs_gen_plant_name, or all; bit per PLANT_*. */
+static uint32_t parse_plant(const char *opt, const char *v)
+{
+    uint32_t bits = 0;
+    const char *p = v;
+    if (!*p) bad_value(opt, v, "expected a comma-separated list of changes");
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int found = 0;
+        if (n == 3 && !memcmp(p, "all", 3)) {
+            bits |= (1u << NPLANT) - 1;
+            found = 1;
+        }
+        for (int i = 0; i < NPLANT && !found; i++)
+            if (strlen(cfs_gen_plant_name[i]) == n && !memcmp(p, cfs_gen_plant_name[i], n)) {
+                bits |= 1u << i;
+                found = 1;
+            }
+        if (!found) {
+            fprintf(stderr, "cfsgen: %s: unknown change '%.*s' (known: waf-uri, origin-403, geo, all)\n", opt,
+                    (int)(n < 60 ? n : 60), p);
+            exit(2);
+        }
+        p += n;
+        if (*p == ',' && !*++p) bad_value(opt, v, "empty item in the list");
+    }
+    return bits;
+}
+
 static uint32_t parse_faults(const char *opt, const char *v)
 {
     uint32_t bits = 0;
@@ -244,7 +281,7 @@ static int takes_value(const char *name)
     static const char *const known[] = {"-o", "-j", "--seed", "--dists", "--days", "--start",
                                         "--files-per-hour", "--lines-per-file", "--size",
                                         "--format", "--layout", "--faults", "--situations", "--403-share",
-                                        "--out", "--threads"};
+                                        "--out", "--threads", "--world-seed", "--plant", "--plant-from"};
     /* clang-format on */
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
         if (!strcmp(name, known[k])) return 1;
@@ -298,6 +335,11 @@ static void set_value(opts_t *o, const char *name, const char *val)
     else if (!strcmp(name, "--faults")) o->faults = parse_faults(name, val);
     else if (!strcmp(name, "--situations")) o->situations = parse_situations(name, val);
     else if (!strcmp(name, "--403-share")) o->share403 = parse_share(name, val);
+    else if (!strcmp(name, "--world-seed")) {
+        o->world_seed = parse_u64(name, val, 0, UINT64_MAX);
+        o->world_seed_set = 1;
+    } else if (!strcmp(name, "--plant")) o->plant = parse_plant(name, val);
+    else if (!strcmp(name, "--plant-from")) o->plant_from = (uint32_t)parse_u64(name, val, 0, 3660 * 24);
 }
 
 static void parse_args(int argc, char **argv, opts_t *o)
@@ -329,6 +371,11 @@ static void parse_args(int argc, char **argv, opts_t *o)
      * generated lines must end by then, or they would all be bad values. */
     if (o->start_day + (int64_t)o->days > 47482) {
         fputs("cfsgen: --start plus --days must end by 2100-01-01\n", stderr);
+        exit(2);
+    }
+    if (o->plant_from >= o->days * 24u) {
+        fprintf(stderr, "cfsgen: --plant-from %u: the run has only %u hours (0..%u)\n", o->plant_from,
+                o->days * 24, o->days * 24 - 1);
         exit(2);
     }
     /* every file keeps its counts until the end (~1 KB each) */

@@ -109,6 +109,8 @@ typedef struct waf_rule {
     uint16_t weight;
 } waf_rule;
 extern const waf_rule cfs_gen_waf_rules[NWAFRULE];
+/* The rule --plant waf-uri adds (line_t.waf_rule == NWAFRULE names it). */
+extern const waf_rule cfs_gen_plant_waf_rule;
 
 extern const char cfs_gen_alnum_uc[]; /* A-Z 0-9: distribution ids, key ids, file names */
 
@@ -146,9 +148,18 @@ enum {
     FAULT_TRAILING_TAB, NFAULT
 };
 /* clang-format on */
+/* --plant (cfscan diff's tests): changes to the first distribution's traffic from hour
+ * plant_from of the run on (gen_plant.c). */
+enum { PLANT_WAF_URI, PLANT_ORIGIN_403, PLANT_GEO, NPLANT };
+extern const char *const cfs_gen_plant_name[NPLANT]; /* "waf-uri", "origin-403", "geo" */
+
 typedef struct opts {
     const char *out;
     uint64_t seed;
+    uint64_t world_seed; /* --world-seed: distributions and viewers (default: seed) */
+    int world_seed_set;
+    uint32_t plant;      /* bit per PLANT_* */
+    uint32_t plant_from; /* --plant-from: hours from the start of the run */
     uint32_t dists, days, fph, lpf;
     int64_t start_day;
     uint64_t size; /* 0 = use lpf */
@@ -201,6 +212,7 @@ typedef struct dist {
     uint8_t sit_default_domain; /* default-domain: get-distribution-config shape, viewers on dxxx */
     uint8_t sit_functions;      /* edge-function: CloudFront Function + Lambda@Edge associations */
     uint32_t page_len;          /* sc-content-len of the custom 403 page / of /index.html */
+    uint8_t plant_geo;          /* --plant geo: the config blocks cfs_gen_plant_geo too */
 } dist_t;
 
 typedef struct world {
@@ -337,6 +349,7 @@ typedef struct plan {
 /* Per-thread resources. */
 typedef struct tls {
     line_t *line;
+    line_t *pline; /* a line --plant writes in place of line */
     buf_t text, comp;
     struct libdeflate_compressor *gz;
     ZSTD_CCtx *zc;
@@ -359,6 +372,14 @@ void cfs_gen_job_write(const world_t *W, job_t *J, tls_t *T);
 void cfs_gen_tls_init(tls_t *T);
 void cfs_gen_tls_free(tls_t *T);
 double cfs_gen_mean_line_bytes(const world_t *W, const plan_t *P);
+
+/* gen_plant.c: with --plant, 1 when the regular line L (of job J) is replaced in the log
+ * by P, a planted line drawn from rp (L itself stays as it was, for the draws the caller
+ * makes after it). */
+int cfs_gen_plant_line(const fctx_t *F, const job_t *J, rng_t *rp, const line_t *L, line_t *P);
+/* The countries --plant geo adds to the first distribution's geo restriction: its
+ * config lists them, NULL-terminated. */
+extern const char *const cfs_gen_plant_geo[];
 
 /* gen_faults.c */
 size_t cfs_gen_plan_faults(const opts_t *o, plan_t *P, size_t n);

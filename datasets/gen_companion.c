@@ -216,7 +216,9 @@ void cfs_gen_waf_record(job_t *J, const fctx_t *F, const line_t *L, int action, 
     jw_ku64(&w, "timestamp", (uint64_t)ts_ms);
     jw_ku64(&w, "formatVersion", 1);
     jw_kstr(&w, "webaclId", D->webacl_arn);
-    const waf_rule *rule = block ? &cfs_gen_waf_rules[L->waf_rule] : NULL;
+    const waf_rule *rule = !block                   ? NULL
+                           : L->waf_rule < NWAFRULE ? &cfs_gen_waf_rules[L->waf_rule]
+                                                    : &cfs_gen_plant_waf_rule;
     static const char *const action_name[] = {"ALLOW", "BLOCK", "CAPTCHA", "CHALLENGE"};
     static const char *const other_rule[] = {"Default_Action", "", "CaptchaSensitivePaths",
                                              "ChallengeAutomatedClients"};
@@ -656,10 +658,13 @@ static void config_viewer_side(jw_t *w, const dist_t *D)
     jw_key(w, "GeoRestriction");
     jw_open(w, '{');
     jw_kstr(w, "RestrictionType", "blacklist");
-    jw_ku64(w, "Quantity", D->ngeo);
-    const char *geo[3];
-    for (uint32_t i = 0; i < D->ngeo; i++) geo[i] = cfs_gen_blocked_countries[D->geo[i]].cc;
-    jw_kstrlist(w, "Items", geo, D->ngeo);
+    const char *geo[8];
+    uint32_t ngeo = 0;
+    for (uint32_t i = 0; i < D->ngeo; i++) geo[ngeo++] = cfs_gen_blocked_countries[D->geo[i]].cc;
+    /* --plant geo: the config is the distribution as it is now, restriction added */
+    for (uint32_t i = 0; D->plant_geo && cfs_gen_plant_geo[i]; i++) geo[ngeo++] = cfs_gen_plant_geo[i];
+    jw_ku64(w, "Quantity", ngeo);
+    jw_kstrlist(w, "Items", geo, ngeo);
     jw_close(w, '}');
     jw_close(w, '}');
     jw_kstr(w, "WebACLId", D->webacl_arn);

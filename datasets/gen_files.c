@@ -212,6 +212,22 @@ static evline_t *cached_events(const world_t *W, const job_t *J, uint32_t file_o
 }
 
 /* Generate one file's text into T->text, counting what a correct reader must see. */
+/* The WAF records of one written line: one BLOCK record per waf_block line, and about as
+ * many ALLOW records; a CAPTCHA or CHALLENGE record for the lines the WAF answered that
+ * way (situation captcha). */
+static void waf_records(job_t *J, const fctx_t *F, const line_t *L, rng_t *r, uint32_t *pending_allow)
+{
+    if (L->cause == C_WAF) {
+        cfs_gen_waf_record(J, F, L, WA_BLOCK, r);
+        (*pending_allow)++;
+    } else if (L->waf_action) {
+        cfs_gen_waf_record(J, F, L, L->waf_action, r);
+    } else if (*pending_allow && L->status != S_403 && rng_pct(r, 50)) {
+        cfs_gen_waf_record(J, F, L, WA_ALLOW, r);
+        (*pending_allow)--;
+    }
+}
+
 void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
 {
     rng_t r;
@@ -235,6 +251,8 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
     line_t *L = T->line;
     size_t nev = 0, next_ev = 0;
     evline_t *ev = cached_events(W, J, J->fidx, &nev);
+    rng_t rp; /* --plant: its own stream, so that planting moves no other line */
+    rng_seed(&rp, mix2(J->seed, 0x706c616e74ull)); /* "plant" */
     for (uint32_t i = 0; i <= J->nlines; i++) {
         while (next < ninj && inj[next].pos == i)
             cfs_gen_inject_line(&F, &r, J, T, lay, crlf, inj[next++].what);
@@ -248,6 +266,7 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
             if (i == J->nlines / 3) cut[0] = b->n;
             if (i == 2 * J->nlines / 3) cut[1] = b->n;
         }
+        const line_t *E = L; /* the line written: L, or the line planted in its place */
         if (next_ev < nev && ev[next_ev].pos <= i) {
             /* a cached-origin line before regular line i; the regular stream is untouched */
             cfs_gen_cached_line(&F, ev[next_ev].evseed, ev[next_ev].k, L);
@@ -257,31 +276,34 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
             int cause = cfs_gen_draw_cause(W, &r, off, &k403);
             int sit = W->o->situations ? cfs_gen_draw_situation(W, &r, cause) : SIT_NONE;
             cfs_gen_line_sit(&F, &r, L, cause, sit);
+            if (W->o->plant && cfs_gen_plant_line(&F, J, &rp, L, T->pline)) E = T->pline;
         }
         /* Every field is bounded (longest: a policy query or signed cookies, < 1.5 KB encoded),
          * so a line needs < 4 KB of scratch and of output; MAX_LINE leaves a wide margin. */
         int ttab = (J->inject & INJ_TTAB) && (i == 0 || rng_below(&r, 100) < 3);
         buf_reserve(b, MAX_LINE);
         char *s = b->p + b->n;
-        char *e = emit_line(s, L, lay, 0, crlf, ttab);
+        char *e = emit_line(s, E, lay, 0, crlf, ttab);
         b->n += (size_t)(e - s);
         if (!J->good) {
             if (J->kind == J_NO_HEADER) J->rej_nohdr++;
             continue;
         }
-        job_count(J, L);
+        job_count(J, E);
         if (!W->o->waf) continue;
-        /* one BLOCK record per waf_block line, and about as many ALLOW records; a CAPTCHA
-         * or CHALLENGE record for the lines the WAF answered that way (situation captcha) */
-        if (L->cause == C_WAF) {
-            cfs_gen_waf_record(J, &F, L, WA_BLOCK, &r);
-            pending_allow++;
-        } else if (L->waf_action) {
-            cfs_gen_waf_record(J, &F, L, L->waf_action, &r);
-        } else if (pending_allow && L->status != S_403 && rng_pct(&r, 50)) {
-            cfs_gen_waf_record(J, &F, L, WA_ALLOW, &r);
-            pending_allow--;
+        if (E != L) {
+            /* planted: the replaced line's draws on r are made as if it had been written
+             * (its ALLOW record, which would name a request not in the log, is dropped),
+             * then the planted line's own record comes from the plant's stream */
+            size_t waf_n = J->waf.n, nwr = J->nwr;
+            waf_records(J, &F, L, &r, &pending_allow);
+            J->waf.n = waf_n;
+            J->nwr = nwr;
+            uint32_t no_allow = 0;
+            waf_records(J, &F, E, &rp, &no_allow);
+            continue;
         }
+        waf_records(J, &F, L, &r, &pending_allow);
     }
     free(ev);
     if (J->kind == J_MULTI) {
@@ -340,6 +362,8 @@ void cfs_gen_tls_init(tls_t *T)
 {
     memset(T, 0, sizeof *T);
     T->line = malloc(sizeof *T->line);
+    T->pline = malloc(sizeof *T->pline);
+    if (!T->pline) die_nomem();
     /* libdeflate level 1 and zstd level 1: whole in-memory files, fast (task: >= 100 MB/s) */
     T->gz = libdeflate_alloc_compressor(1);
     T->zc = ZSTD_createCCtx();
@@ -350,6 +374,7 @@ void cfs_gen_tls_init(tls_t *T)
 void cfs_gen_tls_free(tls_t *T)
 {
     free(T->line);
+    free(T->pline);
     buf_free(&T->text);
     buf_free(&T->comp);
     libdeflate_free_compressor(T->gz);

@@ -322,13 +322,17 @@ void cfs_gen_world_init(world_t *W, const opts_t *o)
     memset(W, 0, sizeof *W);
     W->o = o;
     rng_t r;
-    rng_seed(&r, mix2(o->seed, 0x776f726c64ull)); /* "world" */
+    /* --world-seed: the same distributions and viewers under another seed's traffic (two
+     * nights of one site); without it the seed makes both */
+    uint64_t ws = o->world_seed_set ? o->world_seed : o->seed;
+    rng_seed(&r, mix2(ws, 0x776f726c64ull)); /* "world" */
     world_tables(W);
     world_viewers(W, &r);
     W->dist = calloc(o->dists, sizeof *W->dist);
     if (!W->dist) die_nomem();
-    for (uint32_t d = 0; d < o->dists; d++) dist_init(&W->dist[d], o->seed, d);
+    for (uint32_t d = 0; d < o->dists; d++) dist_init(&W->dist[d], ws, d);
     world_situations(W);
+    W->dist[0].plant_geo = (o->plant & 1u << PLANT_GEO) != 0;
     cause_cycle(W->cycle);
     for (int l = 0; l < NLAYOUT; l++) layout_init(&W->lay[l], l);
 }

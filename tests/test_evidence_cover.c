@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "pipeline/json.h"
 #include "tests/util.h"
@@ -318,49 +315,13 @@ Test(evidence, merge_reports_the_evidence_of_its_summaries)
     free(out);
 }
 
-/* Rewrite a state.cfs as the schema before the evidence record (3) wrote it: the same
- * payload without the EVID section, which a scan without evidence writes as its last 12
- * bytes (tag and a zero count), recompressed, with the old version and checksum. */
-static void downgrade_state(const char *path)
-{
-    size_t n = 0;
-    unsigned char *f = (unsigned char *)tu_read(path, &n);
-    cr_assert(f && n > 36 && !memcmp(f, "CFSSTATE", 8));
-    /* the header's payload length (the writer streams, so the frame does not say it) */
-    uint64_t raw = 0;
-    for (int i = 0; i < 8; i++) raw |= (uint64_t)f[12 + i] << (8 * i);
-    cr_assert(raw >= 12 && raw < (64u << 20));
-    unsigned char *p = malloc(raw);
-    cr_assert_eq(ZSTD_decompress(p, raw, f + 20, n - 36), raw);
-    static const unsigned char evid0[12] = {'E', 'V', 'I', 'D', 0, 0, 0, 0, 0, 0, 0, 0};
-    cr_assert(!memcmp(p + raw - 12, evid0, 12), "the payload does not end with an empty EVID section");
-    size_t plen = raw - 12, cap = ZSTD_compressBound(plen);
-    unsigned char *o = malloc(20 + cap + 16);
-    memcpy(o, "CFSSTATE", 8);
-    uint32_t schema = 3;
-    for (int i = 0; i < 4; i++) o[8 + i] = (unsigned char)(schema >> (8 * i));
-    for (int i = 0; i < 8; i++) o[12 + i] = (unsigned char)((uint64_t)plen >> (8 * i));
-    size_t z = ZSTD_compress(o + 20, cap, p, plen, 3);
-    cr_assert(!ZSTD_isError(z));
-    uint64_t h = XXH3_64bits(o, 20 + z);
-    memcpy(o + 20 + z, "CFSSEND!", 8);
-    for (int i = 0; i < 8; i++) o[20 + z + 8 + i] = (unsigned char)(h >> (8 * i));
-    FILE *w = fopen(path, "wb");
-    cr_assert_not_null(w);
-    cr_assert_eq(fwrite(o, 1, 20 + z + 16, w), 20 + z + 16);
-    fclose(w);
-    free(o);
-    free(p);
-    free(f);
-}
-
 Test(evidence, state_of_the_previous_schema_still_merges)
 {
     cr_assert_eq(cfscan(NULL, NULL, "scan g/*.gz -q -j1 -o old"), 0);
     cr_assert_eq(cfscan(NULL, NULL, "scan g/*.gz -q -j1 --config g/config -o new"), 0);
     char p[1024];
     snprintf(p, sizeof p, "%s/old/state.cfs", g_dir);
-    downgrade_state(p);
+    tu_downgrade_state(p);
     /* a cfscan that wrote schema 3 wrote no input manifest either (issue 13 added it):
      * without one, merge cannot tell that old and new share their inputs */
     snprintf(p, sizeof p, "%s/old/inputs.cfm", g_dir);

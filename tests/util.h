@@ -99,5 +99,7 @@ long tu_manifest_entries(const char *dir, const char *sum);
 /* a and b are the same report (what a merge of parts gives against one scan of all), and
  * a holds 403 causes. */
 void tu_assert_merge_exact(const char *a, const char *b, const char *what);
+/* Rewrite path (a state.cfs of a scan without evidence) as schema 3 wrote it. */
+void tu_downgrade_state(const char *path);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "kernels/kernels.h"
 #include "pipeline/config.h"
+#include "pipeline/diff.h"
 #include "pipeline/evidence.h"
 #include "pipeline/fields.h"
 #include "pipeline/inputs_manifest.h"
@@ -457,6 +458,7 @@ enum {
     CMD_SCAN = CFS_CMD_SCAN,
     CMD_REQUESTS = CFS_CMD_REQUESTS,
     CMD_MERGE = CFS_CMD_MERGE,
+    CMD_DIFF = CFS_CMD_DIFF,
 };
 
 /* The options are those of the help table (tools/cli_help.h), so that what is parsed and
@@ -466,7 +468,7 @@ static const char *long_name(size_t i) { return cfs_cli_opts[i].longname + 2; /*
 
 static const char *cmd_name(unsigned cmd)
 {
-    return cmd == CMD_SCAN ? "scan" : cmd == CMD_REQUESTS ? "requests" : "merge";
+    return cmd == CMD_SCAN ? "scan" : cmd == CMD_REQUESTS ? "requests" : cmd == CMD_DIFF ? "diff" : "merge";
 }
 
 /* The long name of option id (for messages), or NULL. */
@@ -589,7 +591,10 @@ static int parse_opts(unsigned cmd, int argc, char **argv, opt_fn on, void *ctx)
     lo[n] = (struct option){NULL, 0, NULL, 0};
     /* "-": paths come back in order as O_PATH (no permutation, whatever POSIXLY_CORRECT
      * says); ":": no messages from getopt itself, a missing value returns ':'. */
-    const char *shorts = cmd == CMD_MERGE ? "-:o:qhV" : cmd == CMD_SCAN ? "-:j:o:qvhV" : "-:j:qvhV";
+    const char *shorts = cmd == CMD_MERGE  ? "-:o:qhV"
+                         : cmd == CMD_DIFF ? "-:hV"
+                         : cmd == CMD_SCAN ? "-:j:o:qvhV"
+                                           : "-:j:qvhV";
     /* getopt_long may reorder argv; the manifest's command line is g_argv, so a copy. */
     char **av = malloc(((size_t)argc + 1) * sizeof *av);
     if (!av) {
@@ -2038,6 +2043,77 @@ static int merge_cmd(int argc, char **argv)
     return rc;
 }
 
+/* ---- diff ------------------------------------------------------------------------------------ */
+static const char *const k_diff_formats[] = {"text", "json", "html"};
+
+typedef struct diff_args {
+    strv dirs;
+    int format; /* cfs_diff_format */
+    int top;
+} diff_args;
+
+/* One option or path of `diff`: -1 to go on, else the exit status. */
+static int diff_opt(void *ctx, int id, const char *v)
+{
+    diff_args *a = ctx;
+    uint64_t n;
+    switch (id) {
+    case O_PATH: return strv_push(&a->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_FORMAT:
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(v, k_diff_formats[i])) {
+                a->format = i;
+                return -1;
+            }
+        return bad_value("format", v, k_diff_formats, 3);
+    case O_TOP:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
+            return usage_error("bad --top '%s' (1..64)", v);
+        a->top = (int)n;
+        return -1;
+    case O_HELP: print_usage(stdout); return 0;
+    case O_VERSION: return version();
+    }
+    return usage_error("%s", "internal error: an option without a handler");
+}
+
+/* `cfscan diff OLD NEW`: 0 nothing flagged, 5 a change flagged (a nightly job alerts on
+ * it), 2 usage or summaries of different schema versions (as merge refuses them), 4 a
+ * summary that cannot be read, 1 out of memory or output that cannot be written. */
+static int diff_cmd(int argc, char **argv)
+{
+    diff_args a = {{NULL, 0}, CFS_DIFF_TEXT, 0};
+    int rc = parse_opts(CMD_DIFF, argc, argv, diff_opt, &a);
+    if (rc < 0 && a.dirs.n != 2) rc = usage_error("%s", "diff needs two summary directories: OLD NEW");
+    if (rc >= 0) {
+        free(a.dirs.v);
+        return rc;
+    }
+    cfs_mem_set_limit(cfs_mem_default_limit());
+    cfs_diff *d = NULL;
+    char err[1024] = "";
+    cfs_status st = cfs_diff_open(&d, a.dirs.v[0], a.dirs.v[1], a.top, err, sizeof err);
+    free(a.dirs.v);
+    if (st != CFS_OK) {
+        say("diff", NULL, err);
+        return st == CFS_E_FORMAT  ? CFS_EXIT_USAGE
+               : st == CFS_E_NOMEM ? CFS_EXIT_FATAL
+                                   : CFS_EXIT_INPUT_FAILED;
+    }
+    cfs_diff_write(stdout, d, (cfs_diff_format)a.format);
+    rc = cfs_diff_flagged(d) ? CFS_DIFF_EXIT_FLAGGED : CFS_EXIT_OK;
+    cfs_diff_free(d);
+    if (cfs_nomem_failed()) {
+        say("diff", NULL, cfs_nomem_what());
+        return CFS_EXIT_FATAL;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        say("diff", "standard output", strerror(errno ? errno : EIO));
+        return CFS_EXIT_FATAL;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     g_argc = argc;
@@ -2055,18 +2131,20 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "scan")) return run(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "requests")) return run(argc - 1, argv + 1, 1);
     if (!strcmp(cmd, "merge")) return merge_cmd(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diff")) return diff_cmd(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules")) return rules_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) return version();
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         print_usage(stdout);
         return 0;
     }
-    static const char *const cmds[] = {"scan", "requests", "merge", "rules", "version", "help"};
+    static const char *const cmds[] = {"scan", "requests", "merge", "diff", "rules", "version", "help"};
     const char *near = nearest(cmd, cmds, sizeof cmds / sizeof cmds[0]);
     fputs("cfscan: unknown command '", stderr);
     cfs_write_safe(stderr, cmd, strnlen(cmd, 200));
     fputc('\'', stderr);
     if (near) fprintf(stderr, " (did you mean %s?)", near);
-    fputs("; commands: scan, requests, merge, rules, version, help\n(run `cfscan help` for usage)\n", stderr);
+    fputs("; commands: scan, requests, merge, diff, rules, version, help\n(run `cfscan help` for usage)\n",
+          stderr);
     return CFS_EXIT_USAGE;
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /* Commands, as bits of cfs_cli_opt.cmds. */
-enum { CFS_CMD_SCAN = 1u, CFS_CMD_REQUESTS = 2u, CFS_CMD_MERGE = 4u, CFS_CMD_RULES = 8u };
+enum { CFS_CMD_SCAN = 1u, CFS_CMD_REQUESTS = 2u, CFS_CMD_MERGE = 4u, CFS_CMD_RULES = 8u, CFS_CMD_DIFF = 16u };
 
 typedef struct cfs_cli_cmd {
     const char *name;
@@ -23,6 +23,9 @@ static const cfs_cli_cmd cfs_cli_cmds[] = {
     {"requests", CFS_CMD_REQUESTS, "PATH... [options]",
      "one row per matching request, in time order (forensics)"},
     {"merge", CFS_CMD_MERGE, "DIR... -o OUT [options]", "merge summary directories exactly"},
+    {"diff", CFS_CMD_DIFF, "OLD NEW [--format text|json|html] [--top N]",
+     "compare two summary directories: 403s per distribution and cause, new and gone top entries, the origin "
+     "reference; exit 5 when a change is flagged as unlikely to be noise"},
     {"rules", CFS_CMD_RULES, "[RULE...] [--format text|tsv]",
      "every attribution rule: its cause, evidence level, the facts it rests on and the documentation it cites"},
     {"version", 0, "", "print the version"},
@@ -39,6 +42,7 @@ enum {
     CFS_SEC_FILTERS,
     CFS_SEC_REQUESTS,
     CFS_SEC_MERGE,
+    CFS_SEC_DIFF,
     CFS_SEC_RULES,
     CFS_SEC_COUNT
 };
@@ -49,6 +53,8 @@ static const cfs_cli_section cfs_cli_sections[CFS_SEC_COUNT] = {
                          "does not pass is counted as filtered; nothing selected: exit 3)"},
     [CFS_SEC_REQUESTS] = {"requests options (rows in time order; ties in input order, then line order)"},
     [CFS_SEC_MERGE] = {"merge options"},
+    [CFS_SEC_DIFF] = {"diff options (OLD and NEW are summary directories; exit 0: nothing flagged, 5: a change "
+                      "flagged, 2: usage or different schema versions, 4: a summary unreadable)"},
     [CFS_SEC_RULES] = {"rules options"},
 };
 
@@ -149,8 +155,9 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_MEMORY_LIMIT, NULL, "--memory-limit", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
      "budget for the aggregation's tables and sketches (K, M, G suffixes; default half of RAM or of the cgroup's "
      "memory.max); past it the run stops, writes nothing and exits 5"},
-    {O_HELP, "-h", "--help", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL, "print this text"},
-    {O_VERSION, "-V", "--version", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
+    {O_HELP, "-h", "--help", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE | CFS_CMD_DIFF, NULL,
+     "print this text"},
+    {O_VERSION, "-V", "--version", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE | CFS_CMD_DIFF, NULL,
      "print the version and exit"},
     {O_FORMAT, NULL, "--format", "text|json", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, "text json",
      "report format on stdout (default text)"},
@@ -198,6 +205,12 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "rule), candidates"},
     {O_FORMAT, NULL, "--format", "tsv|json", CFS_SEC_REQUESTS, CFS_CMD_REQUESTS, "tsv json",
      "TSV with a header (default), or JSON lines: one object a row"},
+    {O_FORMAT, NULL, "--format", "text|json|html", CFS_SEC_DIFF, CFS_CMD_DIFF, "text json html",
+     "text (default), JSON (the contract in the README) or a self-contained HTML page (no script, no external "
+     "URL)"},
+    {O_TOP, NULL, "--top", "N", CFS_SEC_DIFF, CFS_CMD_DIFF, NULL,
+     "entries of each top list (edges, URIs, clients per cause; WAF rules) whose arrivals and departures are "
+     "compared (default 5, at most 64)"},
     {O_FORMAT, NULL, "--format", "text|tsv", CFS_SEC_RULES, CFS_CMD_RULES, "text tsv",
      "text (default) or one TSV row per rule: rule, cause, evidence, rests_on, cites"},
 };
@@ -214,15 +227,16 @@ static const struct {
     const char *meaning;
 } cfs_cli_exit[] = {
     {0, "all inputs read and every line used"},
-    {2, "usage error"},
+    {2, "usage error (diff: also summaries of different schema versions)"},
     {3,
      "some lines were rejected or an input held no usable lines (counts in the report), an evidence input "
      "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims, or the window and "
      "filters selected nothing (said on stderr and in the report)"},
     {4,
      "an input could not be read completely (missing, unreadable, truncated or corrupt), or an evidence file "
-     "failed to load; for merge, parts that share inputs or missing shards (--expect)"},
-    {5, "the distinct keys outgrew --memory-limit (nothing written)"},
+     "failed to load; for merge, parts that share inputs or missing shards (--expect); for diff, a summary "
+     "that cannot be read (missing, not a summary, corrupt)"},
+    {5, "the distinct keys outgrew --memory-limit (nothing written); for diff: a change was flagged"},
     {1, "other fatal error"},
     {130, "interrupted"},
 };
