@@ -17,9 +17,10 @@
 #include <time.h>
 
 /* ---- limits that keep the page small (the README says them) ------------------------- */
-#define H_MAX_DETAIL 50    /* distributions drawn in full; the rest are rows of the overview */
+#define H_MAX_DETAIL 10    /* distributions drawn in full; the rest are rows of the overview */
 #define H_MAX_OVERVIEW 500 /* rows of the distribution overview */
-#define H_MAX_COLS 240     /* columns of a timeline or heat map; more hours share a column */
+#define H_MAX_COLS 96      /* columns of a timeline (4 days of hours); more hours share a column */
+#define H_MAX_HEAT_COLS 48 /* columns of a heat map; more hours share a column */
 #define H_MAX_EDGES 20     /* heat-map rows: the edges with the most 403s */
 #define H_MAX_NOTES 100    /* inputs with errors or warnings listed */
 #define H_OPEN_CAUSES 3    /* causes shown open; the others are one click away */
@@ -87,6 +88,7 @@ static const char k_style[] =
     ".legend{display:flex;flex-wrap:wrap;gap:2px 14px;list-style:none;padding:0;margin:4px 0;font-size:12px}"
     ".evb{display:flex;width:140px;height:10px;border-radius:2px;overflow:hidden;background:#eee}"
     ".evb i{display:block;height:100%}"
+    "svg.heatmap g.erow rect{height:15px;fill:#b4232a}svg.heatmap g.erow rect.bg{fill:#f3f4f6}"
     ".ev-c{background:#1a7f37}.ev-l{background:#7cc88a}.ev-p{background:#c9cdd2}"
     "details{border:1px solid var(--bd);border-radius:6px;margin:8px 0;padding:4px 10px}"
     "summary{cursor:pointer;font-weight:600;padding:4px 0}"
@@ -244,13 +246,13 @@ typedef struct taxis {
     size_t ncol;
 } taxis;
 
-static void axis_of(const hours_tab *t, size_t lo, size_t hi, taxis *ax)
+static void axis_of(const hours_tab *t, size_t lo, size_t hi, int64_t maxcols, taxis *ax)
 {
     const hc_row *first = cfs_kmap_row(&t->hc, lo), *last = cfs_kmap_row(&t->hc, hi - 1);
     ax->h0 = first->hour;
     ax->h1 = last->hour;
     int64_t nh = (ax->h1 - ax->h0) / 3600 + 1;
-    ax->k = (nh + H_MAX_COLS - 1) / H_MAX_COLS;
+    ax->k = (nh + maxcols - 1) / maxcols;
     ax->ncol = (size_t)((nh + ax->k - 1) / ax->k);
 }
 
@@ -325,8 +327,12 @@ static void chart_timeline(FILE *out, const dist_model *d, const hours_tab *t, s
         int64_t h = ax->h0 + (int64_t)c * ax->k * 3600;
         hour_label(h, hs, sizeof hs, "%Y-%m-%d %H:00Z");
         double x = PL + (double)c * cw, y = PT + ph;
-        fprintf(out, "<g class=\"col\" data-t=\"%lld\" data-n=\"%llu\"><title>%s: %llu 403s", (long long)h,
-                (unsigned long long)tot[c], hs, (unsigned long long)tot[c]);
+        /* the column's x in its transform, each cause's fill from the page's style (rect[data-c]):
+         * a 48-hour chart of 12 causes has hundreds of these, and they are most of its bytes */
+        fprintf(
+            out,
+            "<g class=\"col\" data-t=\"%lld\" data-n=\"%llu\" transform=\"translate(%.1f 0)\"><title>%s: %llu 403s",
+            (long long)h, (unsigned long long)tot[c], x, hs, (unsigned long long)tot[c]);
         for (int k = 0; k < nc; k++) {
             uint64_t n = cell[c * CFS_CAUSE_COUNT + order[k]];
             if (n) fprintf(out, "\n%s %llu", cfs_cause_name((cfs_cause)order[k]), (unsigned long long)n);
@@ -337,10 +343,8 @@ static void chart_timeline(FILE *out, const dist_model *d, const hours_tab *t, s
             if (!n) continue;
             double hh = ph * (double)n / (double)ymax;
             y -= hh;
-            fprintf(out,
-                    "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\" data-c=\"%d\" "
-                    "data-n=\"%llu\"/>",
-                    x, y, bw, hh, k_cause_color[order[k]], order[k], (unsigned long long)n);
+            fprintf(out, "<rect y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" data-c=\"%d\" data-n=\"%llu\"/>", y,
+                    bw, hh, order[k], (unsigned long long)n);
         }
         fputs("</g>", out);
     }
@@ -348,11 +352,16 @@ static void chart_timeline(FILE *out, const dist_model *d, const hours_tab *t, s
     double px = PL + (double)peak * cw + bw / 2;
     fprintf(out, "<path d=\"M%.1f %.1f l-5 -8 h10 z\" fill=\"#cf222e\"/>", px, PT - 2);
     hour_label(ax->h0 + (int64_t)peak * ax->k * 3600, pe, sizeof pe, "%m-%d %H:00");
+    /* centred over the marker, but kept inside the chart (about 7 units a character) */
+    char pl[96];
+    int pn = snprintf(pl, sizeof pl, "peak %llu at %s", (unsigned long long)tot[peak], pe);
+    double half = 3.6 * pn, lx = px;
+    if (lx < PL + half) lx = PL + half;
+    if (lx > CW - PR - half) lx = CW - PR - half;
     fprintf(
         out,
-        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" style=\"font-weight:600;fill:#cf222e\">peak %llu at %s</text>",
-        px + (px > CW / 2 ? -8 : 8), PT - 12, px > CW / 2 ? "end" : "start", (unsigned long long)tot[peak],
-        pe);
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"font-weight:600;fill:#cf222e\">%s</text>",
+        lx, PT - 12, pl);
     x_labels(out, ax, PL, cw, H - 10);
     fputs("</svg></div><ul class=\"legend\">", out);
     for (int k = 0; k < nc; k++)
@@ -364,6 +373,21 @@ static void chart_timeline(FILE *out, const dist_model *d, const hours_tab *t, s
 }
 
 /* ---- edge location x hour heat map ---------------------------------------------------------- */
+/* An edge's row label: whole up to 13 bytes (edge codes are at most 12), else cut at a character
+ * boundary (12 bytes then), with an ellipsis when longer; the cells' tooltips give it whole. */
+static void edge_label(FILE *out, const char *edge)
+{
+    size_t n = strnlen(edge, CFS_KEY_STR);
+    if (n <= 13) {
+        cfs_html_esc(out, edge, n);
+        return;
+    }
+    size_t k = 12;
+    while (k > 0 && ((unsigned char)edge[k] & 0xc0) == 0x80) k--; /* not inside a UTF-8 sequence */
+    cfs_html_esc(out, edge, k);
+    fputs("&#8230;", out);
+}
+
 typedef struct edge_tot {
     const char *edge;
     uint64_t n;
@@ -418,7 +442,7 @@ static void chart_heatmap(FILE *out, const dist_model *d, const hours_tab *t, co
             if (*c > cmax) cmax = *c;
         }
     }
-    const double LW = 110, RH = 16, PT = 6, PB = 28, pw = CW - LW - PR;
+    const double LW = 122, RH = 16, PT = 6, PB = 28, pw = CW - LW - PR;
     double H = PT + RH * (double)rows + PB, cw = pw / (double)ax->ncol;
     fprintf(out, "<h3>403s by edge location and hour</h3><p class=\"mut\">");
     if (rows < ne) {
@@ -429,8 +453,10 @@ static void chart_heatmap(FILE *out, const dist_model *d, const hours_tab *t, co
         put_count(out, d->n403 - shown);
         fputs("</b> 403s are not drawn.", out);
     } else {
-        fprintf(out, "All %zu edge locations with 403s<b class=\"other\" data-v=\"0\"></b>.", ne);
+        fprintf(out, "%s %zu edge location%s with 403s<b class=\"other\" data-v=\"0\"></b>.",
+                ne == 1 ? "The" : "All", ne, ne == 1 ? "" : "s");
     }
+    if (ax->k > 1) fprintf(out, " One column per %lld hours.", (long long)ax->k);
     fprintf(out, " Darker is more; the darkest cell holds %llu.</p>", (unsigned long long)cmax);
     fprintf(out,
             "<div class=\"chart\"><svg class=\"heatmap\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
@@ -438,23 +464,25 @@ static void chart_heatmap(FILE *out, const dist_model *d, const hours_tab *t, co
             CW, H);
     for (size_t r = 0; r < rows; r++) {
         double y = PT + RH * (double)r;
-        fprintf(out, "<g class=\"erow\" data-n=\"%llu\"><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
-                (unsigned long long)e[r].n, LW - 6, y + RH - 4);
-        cfs_html_esc(out, e[r].edge, strnlen(e[r].edge, CFS_KEY_STR));
-        fprintf(out, "</text><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#f3f4f6\"/>",
-                LW, y, pw, RH - 1);
+        /* the row's y in its transform, the cells' height and colour from the page's style
+         * (svg.heatmap rect): 20 edges x 48 hours x a few distributions add up */
+        fprintf(
+            out,
+            "<g class=\"erow\" data-n=\"%llu\" transform=\"translate(0 %.1f)\"><text x=\"%.1f\" y=\"%.1f\" "
+            "text-anchor=\"end\">",
+            (unsigned long long)e[r].n, y, LW - 6, RH - 4);
+        edge_label(out, e[r].edge);
+        fprintf(out, "</text><rect class=\"bg\" x=\"%.1f\" width=\"%.1f\"/>", LW, pw);
         for (size_t c = 0; c < ax->ncol; c++) {
             uint64_t n = cell[r * ax->ncol + c];
             if (!n) continue;
             char hs[40];
-            hour_label(ax->h0 + (int64_t)c * ax->k * 3600, hs, sizeof hs, "%Y-%m-%d %H:00Z");
-            fprintf(out,
-                    "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"#b4232a\" "
-                    "fill-opacity=\"%.2f\" data-n=\"%llu\"><title>",
-                    LW + (double)c * cw, y, cw, RH - 1, 0.12 + 0.88 * (double)n / (double)cmax,
-                    (unsigned long long)n);
-            cfs_html_esc(out, e[r].edge, strnlen(e[r].edge, CFS_KEY_STR));
-            fprintf(out, " %s: %llu 403s</title></rect>", hs, (unsigned long long)n);
+            hour_label(ax->h0 + (int64_t)c * ax->k * 3600, hs, sizeof hs, "%m-%d %H:00");
+            fprintf(
+                out,
+                "<rect x=\"%.1f\" width=\"%.1f\" fill-opacity=\"%.2f\" data-n=\"%llu\"><title>%s: %llu</title></rect>",
+                LW + (double)c * cw, cw, 0.12 + 0.88 * (double)n / (double)cmax, (unsigned long long)n, hs,
+                (unsigned long long)n);
         }
         fputs("</g>", out);
     }
@@ -635,10 +663,12 @@ static void ev_bar(FILE *out, const cause_model *c)
 
 static void causes_table(FILE *out, size_t di, const dist_model *d, const int *order, int nc)
 {
-    fputs("<h3>Causes</h3><div class=\"tw\"><table class=\"sortable causes\"><thead><tr><th>cause</th>"
-          "<th class=\"n\">403s</th><th class=\"n\">share</th><th>evidence</th><th class=\"n\">confirmed</th>"
-          "<th class=\"n\">likely</th><th class=\"n\">possible</th></tr></thead><tbody>",
-          out);
+    fputs(
+        "<h3>Causes</h3><p class=\"mut\">Evidence bar: <span class=\"sw ev-c\"></span>confirmed "
+        "<span class=\"sw ev-l\"></span>likely <span class=\"sw ev-p\"></span>possible</p><div class=\"tw\"><table class=\"sortable causes\"><thead><tr><th>cause</th>"
+        "<th class=\"n\">403s</th><th class=\"n\">share</th><th>evidence</th><th class=\"n\">confirmed</th>"
+        "<th class=\"n\">likely</th><th class=\"n\">possible</th></tr></thead><tbody>",
+        out);
     for (int k = 0; k < nc; k++) {
         const cause_model *c = d->causes[order[k]];
         /* share as the JSON prints it, so the two compare as strings */
@@ -653,7 +683,8 @@ static void causes_table(FILE *out, size_t di, const dist_model *d, const int *o
             cfs_cause_name((cfs_cause)c->cause));
         td_count(out, c->n);
         td_pct(out, c->n, d->n403);
-        fputs("<td>", out);
+        /* sorts by the confirmed share */
+        fprintf(out, "<td data-v=\"%.4f\">", pct(c->ev[CFS_EV_CONFIRMED], c->n));
         ev_bar(out, c);
         fputs("</td>", out);
         for (int e = CFS_EV_CONFIRMED; e < CFS_EV_COUNT; e++) td_count(out, c->ev[e]);
@@ -876,11 +907,12 @@ static void dist_section(FILE *out, size_t di, const dist_model *d, const hours_
     size_t lo, hi;
     dist_range(&t->hc, d->dist, &lo, &hi);
     if (nc && lo < hi) {
-        taxis ax;
-        axis_of(t, lo, hi, &ax);
+        taxis ax, hx;
+        axis_of(t, lo, hi, H_MAX_COLS, &ax);
+        axis_of(t, lo, hi, H_MAX_HEAT_COLS, &hx);
         chart_timeline(out, d, t, lo, hi, &ax, order, nc);
         causes_table(out, di, d, order, nc);
-        chart_heatmap(out, d, t, &ax);
+        chart_heatmap(out, d, t, &hx);
     }
     if (nc) {
         fputs("<h3>Each cause</h3>", out);
@@ -980,9 +1012,11 @@ void cfs_report_html(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         "script-src '%s'; base-uri 'none'; form-action 'none'\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n<title>cfscan report</title>\n<style>%s</style>"
-        "</head>\n<body><main>\n<h1>cfscan report: why viewers got 403s</h1>",
+        "<meta name=\"referrer\" content=\"no-referrer\">\n<title>cfscan report</title>\n<style>%s",
         k_script_sha256, k_style);
+    for (int c = 1; c < CFS_CAUSE_COUNT; c++)
+        fprintf(out, "rect[data-c=\"%d\"]{fill:%s}", c, k_cause_color[c]);
+    fputs("</style></head>\n<body><main>\n<h1>cfscan report: why viewers got 403s</h1>", out);
     fprintf(out, "<p class=\"mut\">");
     put_count(out, n403);
     fprintf(out, " of ");

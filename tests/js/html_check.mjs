@@ -169,7 +169,7 @@ try {
     const jd = json.forbidden.distributions;
     eq('403s', got.kpi['k-forbidden'], jd.reduce((a, d) => a + d.forbidden, 0));
     eq('overview rows', got.overview, Math.min(jd.length, 500));
-    eq('distribution sections', got.dists.length, Math.min(jd.length, 50));
+    eq('distribution sections', got.dists.length, Math.min(jd.length, 10));
     const hourKey = (t) => new Date(t * 1000).toISOString().slice(0, 13) + ':00Z';
     got.dists.forEach((d, i) => {
       const j = jd[i];
@@ -277,8 +277,8 @@ try {
   if (noJs.filters !== 0) fail('with JavaScript disabled the script still ran');
   if (json) {
     const jd = json.forbidden.distributions;
-    eq('scripts off: distribution sections', noJs.dists, Math.min(jd.length, 50));
-    eq('scripts off: cause rows', noJs.causes, jd.slice(0, 50).reduce((a, d) => a + d.causes.length, 0));
+    eq('scripts off: distribution sections', noJs.dists, Math.min(jd.length, 10));
+    eq('scripts off: cause rows', noJs.causes, jd.slice(0, 10).reduce((a, d) => a + d.causes.length, 0));
     eq('scripts off: overview rows', noJs.overview, Math.min(jd.length, 500));
     if (jd.some((d) => d.forbidden > 0) && noJs.timelines === 0) fail('scripts off: no timeline columns');
   }
