@@ -251,12 +251,24 @@ static void axis_of(const hours_tab *t, size_t lo, size_t hi, int64_t maxcols, t
     const hc_row *first = cfs_kmap_row(&t->hc, lo), *last = cfs_kmap_row(&t->hc, hi - 1);
     ax->h0 = first->hour;
     ax->h1 = last->hour;
-    int64_t nh = (ax->h1 - ax->h0) / 3600 + 1;
-    ax->k = (nh + maxcols - 1) / maxcols;
-    ax->ncol = (size_t)((nh + ax->k - 1) / ax->k);
+    /* unsigned: hours from a hand-made state may lie anywhere in int64_t, and their span
+     * must not overflow (hours of real logs lie in 1990..2100) */
+    uint64_t nh = ((uint64_t)ax->h1 - (uint64_t)ax->h0) / 3600 + 1;
+    uint64_t k = nh / (uint64_t)maxcols + (nh % (uint64_t)maxcols != 0);
+    ax->k = (int64_t)k;
+    ax->ncol = (size_t)(nh / k + (nh % k != 0));
 }
 
-static size_t col_of(const taxis *ax, int64_t hour) { return (size_t)((hour - ax->h0) / 3600 / ax->k); }
+static size_t col_of(const taxis *ax, int64_t hour)
+{
+    return (size_t)(((uint64_t)hour - (uint64_t)ax->h0) / 3600 / (uint64_t)ax->k);
+}
+
+/* The first hour of column c. */
+static int64_t col_start(const taxis *ax, size_t c)
+{
+    return (int64_t)((uint64_t)ax->h0 + (uint64_t)c * (uint64_t)ax->k * 3600u);
+}
 
 /* Chart geometry (SVG user units; the SVG scales to the page's width). */
 #define CW 760.0
@@ -269,7 +281,7 @@ static void x_labels(FILE *out, const taxis *ax, double x0, double cw, double y)
     size_t step = ax->ncol <= 6 ? 1 : (ax->ncol + 5) / 6;
     for (size_t i = 0; i < ax->ncol; i += step) {
         char b[32];
-        hour_label(ax->h0 + (int64_t)i * ax->k * 3600, b, sizeof b, "%m-%d %H:00");
+        hour_label(col_start(ax, i), b, sizeof b, "%m-%d %H:00");
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\">%s</text>", x0 + (double)i * cw, y,
                 b);
     }
@@ -300,7 +312,7 @@ static void chart_timeline(FILE *out, const dist_model *d, const hours_tab *t, s
     const double H = 230, PT = 26, PB = 30, ph = H - PT - PB, pw = CW - PL - PR;
     double cw = pw / (double)ncol, bw = cw > 3 ? cw * 0.82 : cw;
     char ps[40], pe[40];
-    hour_label(ax->h0 + (int64_t)peak * ax->k * 3600, ps, sizeof ps, "%Y-%m-%d %H:00Z");
+    hour_label(col_start(ax, peak), ps, sizeof ps, "%Y-%m-%d %H:00Z");
     fprintf(out, "<h3>403s over time by cause</h3><p class=\"mut\">");
     if (ax->k == 1) fputs("One column per hour (UTC).", out);
     else
@@ -324,7 +336,7 @@ static void chart_timeline(FILE *out, const dist_model *d, const hours_tab *t, s
     for (size_t c = 0; c < ncol; c++) {
         if (!tot[c]) continue;
         char hs[40];
-        int64_t h = ax->h0 + (int64_t)c * ax->k * 3600;
+        int64_t h = col_start(ax, c);
         hour_label(h, hs, sizeof hs, "%Y-%m-%d %H:00Z");
         double x = PL + (double)c * cw, y = PT + ph;
         /* the column's x in its transform, each cause's fill from the page's style (rect[data-c]):
@@ -351,7 +363,7 @@ static void chart_timeline(FILE *out, const dist_model *d, const hours_tab *t, s
     /* the peak: a marker above its column, its label kept inside the chart */
     double px = PL + (double)peak * cw + bw / 2;
     fprintf(out, "<path d=\"M%.1f %.1f l-5 -8 h10 z\" fill=\"#cf222e\"/>", px, PT - 2);
-    hour_label(ax->h0 + (int64_t)peak * ax->k * 3600, pe, sizeof pe, "%m-%d %H:00");
+    hour_label(col_start(ax, peak), pe, sizeof pe, "%m-%d %H:00");
     /* centred over the marker, but kept inside the chart (about 7 units a character) */
     char pl[96];
     int pn = snprintf(pl, sizeof pl, "peak %llu at %s", (unsigned long long)tot[peak], pe);
@@ -477,7 +489,7 @@ static void chart_heatmap(FILE *out, const dist_model *d, const hours_tab *t, co
             uint64_t n = cell[r * ax->ncol + c];
             if (!n) continue;
             char hs[40];
-            hour_label(ax->h0 + (int64_t)c * ax->k * 3600, hs, sizeof hs, "%m-%d %H:00");
+            hour_label(col_start(ax, c), hs, sizeof hs, "%m-%d %H:00");
             fprintf(
                 out,
                 "<rect x=\"%.1f\" width=\"%.1f\" fill-opacity=\"%.2f\" data-n=\"%llu\"><title>%s: %llu</title></rect>",
