@@ -3,6 +3,7 @@
  * prints it as text or JSON.  Log values are attacker-controlled: everything printed goes
  * through cfs_write_safe or cfs_write_json_str. */
 #include "pipeline/report.h"
+#include "pipeline/report_model.h"
 #include "pipeline/xalloc.h"
 
 #include <stdlib.h>
@@ -74,27 +75,8 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
 static void json_cstr(FILE *out, const char *s) { cfs_write_json_str(out, s, strlen(s)); }
 
 /* ---- model ------------------------------------------------------------------------------------ */
-#define KV_KEY 128 /* a key keeps its first KV_KEY - 1 bytes */
-
-typedef struct kv {
-    char key[KV_KEY];
-    uint64_t n;
-    uint64_t bytes;
-} kv;
-
-/* A list of counters by key, with a hash index so that building the model stays linear
- * in the traffic rows (hours and edges can number thousands over a long window).
- * Sorting reorders v and drops the index; a later kv_get rebuilds it.  The index hashes a
- * key's own bytes (not its 128-byte slot) and holds, per slot, the position + 1 in its
- * low half and 32 bits of the hash in its high half, so a probe compares a key only when
- * those bits match: the report is built once per traffic row, and a padded copy, a hash
- * of 128 bytes and a 128-byte compare per lookup were most of its cost. */
-typedef struct kvlist {
-    kv *v;
-    size_t n, cap;
-    uint64_t *slot; /* NULL while the list is searched linearly */
-    size_t scap;    /* power of two, at least twice n */
-} kvlist;
+/* The model's types (kv, kvlist, cause_model, dist_model, model) are in report_model.h,
+ * shared with the HTML report (report_html.c). */
 
 /* Lists up to this long are searched linearly, without an index: most of the report's
  * lists (a cause's rules, edges and hours in one distribution) hold a few keys, and a
@@ -200,58 +182,6 @@ static void kv_sort(kvlist *l, int by_count)
     if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, by_count ? kv_cmp_count : kv_cmp_key);
 }
 
-/* A per-key linear list is fine for the report's small dimensions (statuses, edges per
- * cause); the big dimension (traffic rows) is walked once with a hashed map below. */
-typedef struct cause_model {
-    int cause;
-    uint64_t n, bytes;
-    uint64_t ev[CFS_EV_COUNT];
-    kvlist rules, edges, hours;
-    kvlist cands;       /* undecided lines: candidate set ("waf_block|origin_custom") -> count */
-    const cfs_group *g; /* merged sketches (settled) */
-    const cfs_hrow *h;
-} cause_model;
-
-/* causes[] are allocated on first use: most distributions see few of the causes, and a
- * report over 80,000 distributions would otherwise hold 13 empty cause models each. */
-typedef struct dist_model {
-    char dist[CFS_KEY_STR];
-    uint64_t requests, bytes, n403;
-    cause_model *causes[CFS_CAUSE_COUNT];
-    kvlist hours403;
-    kvlist tl; /* 403s per bucket of a timeline finer than the hour (cfs_view.timeline) */
-    kvlist waf_rules;
-    uint64_t hints[CFS_HINT_COUNT];         /* 403s per evidence that would decide them */
-    uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* what the WAF logs add (waf.h notes) */
-    uint32_t reference_ms;
-    uint64_t fetches;
-    uint64_t hidden403;     /* non-403 lines that are 403s remapped by CustomErrorResponses */
-    unsigned hidden_status; /* their status (the remap's ResponseCode) */
-    uint64_t fetches_ttfb;  /* of fetches, measured by time-to-first-byte */
-    uint64_t older403;      /* 403s judged by a config newer than their line (rules
-                             * "*_config_newer", cfs_rule_is_config_newer) */
-    const cfs_lrow **lrows; /* per-origin references (cfs_lrow), in label order */
-    size_t nlrows;
-} dist_model;
-
-/* Distributions are found through a hash index (didx) and held by pointer, so a
- * lookup per traffic row stays O(1) and sorting moves pointers, not models. */
-typedef struct dist_pos {
-    char dist[CFS_KEY_STR];
-    dist_model *d;
-} dist_pos;
-
-typedef struct model {
-    kvlist status, dist, edge;
-    dist_model **d;
-    size_t nd, dcap;
-    cfs_kmap didx; /* dist[CFS_KEY_STR] -> dist_pos */
-    uint64_t requests;
-    cfs_file_stats tot;
-    size_t failed, warned;
-    int stopped;                            /* the stop flag was seen while building: print nothing */
-    uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* over all distributions */
-} model;
 
 static void hour_str(int64_t h, char *buf, size_t n)
 {
@@ -786,29 +716,31 @@ static uint64_t total_rejected(const cfs_file_stats *f) { return cfs_stats_rejec
 
 /* ---- text ----------------------------------------------------------------------------------- */
 /* Per distribution: which evidence would decide its undecided or weakly decided 403s. */
+/* What each settle hint's 403s are, for a sentence "N 403s ..." (text and HTML). */
+static const char *const k_settle_what[CFS_HINT_COUNT] = {
+    [CFS_HINT_WAF_LOGS] = "are edge refusals only WAF logs can confirm or rule out (pass --waf-logs)",
+    [CFS_HINT_CONFIG] = "rest on signatures the distribution config would settle (pass --config)",
+    [CFS_HINT_COOKIES] =
+        "are on signed behaviors with cookie logging off or unknown: signed cookies cannot be seen "
+        "(turn on Logging.IncludeCookies)",
+    [CFS_HINT_TIME] = "have no time-taken or time-to-first-byte: edge and origin cannot be told apart",
+    [CFS_HINT_REFERENCE] =
+        "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
+        "origin as fast as the edge): scan a longer window",
+    [CFS_HINT_ORIGIN] = "took 5-20 ms: edge or origin; the origin's access logs would settle them",
+    [CFS_HINT_CONFIG_NEWER] = "were judged by a config modified after them (LastModifiedTime): the config "
+                              "in force then would settle them",
+};
+const char *cfs_rmodel_settle_text(int h) { return h > 0 && h < CFS_HINT_COUNT ? k_settle_what[h] : ""; }
+
 static void text_settle(FILE *out, const dist_model *d)
 {
-    static const char *const what[CFS_HINT_COUNT] = {
-        [CFS_HINT_WAF_LOGS] = "are edge refusals only WAF logs can confirm or rule out (pass --waf-logs)",
-        [CFS_HINT_CONFIG] = "rest on signatures the distribution config would settle (pass --config)",
-        [CFS_HINT_COOKIES] =
-            "are on signed behaviors with cookie logging off or unknown: signed cookies cannot be seen "
-            "(turn on Logging.IncludeCookies)",
-        [CFS_HINT_TIME] = "have no time-taken or time-to-first-byte: edge and origin cannot be told apart",
-        [CFS_HINT_REFERENCE] =
-            "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
-            "origin as fast as the edge): scan a longer window",
-        [CFS_HINT_ORIGIN] = "took 5-20 ms: edge or origin; the origin's access logs would settle them",
-        [CFS_HINT_CONFIG_NEWER] =
-            "were judged by a config modified after them (LastModifiedTime): the config "
-            "in force then would settle them",
-    };
     int any = 0;
     for (int h = 1; h < CFS_HINT_COUNT; h++) {
         if (!d->hints[h]) continue;
         if (!any) fprintf(out, "  What would settle it:\n");
         any = 1;
-        fprintf(out, "    %llu 403s %s\n", (unsigned long long)d->hints[h], what[h]);
+        fprintf(out, "    %llu 403s %s\n", (unsigned long long)d->hints[h], k_settle_what[h]);
     }
 }
 
@@ -1025,6 +957,16 @@ static int build_for(model *m, const cfs_view *v, const cfs_report_opts *o)
     free_model(m); /* out of memory: the caller reports CFS_E_NOMEM */
     return 0;
 }
+
+/* The model for the other report formats (report_model.h). */
+int cfs_rmodel_build(model *m, const cfs_view *v, const cfs_report_opts *o) { return build_for(m, v, o); }
+void cfs_rmodel_free(model *m) { free_model(m); }
+void cfs_rmodel_sort_dists(model *m)
+{
+    if (m->nd > 1) qsort(m->d, m->nd, sizeof *m->d, dist_cmp);
+}
+int cfs_rmodel_ranked_causes(const dist_model *d, int *out) { return ranked_causes(d, out); }
+const char *cfs_rmodel_resolution_name(int s) { return resolution_name(s); }
 
 static const char LEGEND[] =
     "\nLegend: evidence \"confirmed\" = a log field, a joined WAF record or the config proves the\n"

@@ -42,6 +42,10 @@ typedef struct cfs_report_opts {
  * report that runs out of memory (cfs_nomem_failed, xalloc.h): the caller checks that. */
 void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o);
+/* One self-contained HTML page (report_html.c): the JSON report's numbers with charts as
+ * inline SVG; loads nothing, reads the same without its one small script (sorting and
+ * filtering tables); every log string escaped by cfs_html_esc (html.h). */
+void cfs_report_html(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 /* One screen per distribution (`--brief`): causes, counts, evidence, one next step each;
  * every line fits 100 columns. */
 void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o);

@@ -54,6 +54,7 @@ enum {
     CFS_SUM_NTABLES, /* the Parquet tables end here */
     CFS_SUM_REPORT_TXT = CFS_SUM_NTABLES,
     CFS_SUM_REPORT_JSON,
+    CFS_SUM_REPORT_HTML, /* the HTML report (report_html.c) */
     CFS_SUM_STATE,
     CFS_SUM_INPUT_MANIFEST, /* inputs.cfm: what was counted (inputs_manifest.h) */
     CFS_SUM_MANIFEST,

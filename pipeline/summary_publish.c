@@ -33,6 +33,7 @@ static const char *const k_sum_files[NSUMFILES] = {
     [CFS_SUM_INPUTS] = "inputs.parquet",
     [CFS_SUM_REPORT_TXT] = "report.txt",
     [CFS_SUM_REPORT_JSON] = "report.json",
+    [CFS_SUM_REPORT_HTML] = "report.html",
     [CFS_SUM_STATE] = "state.cfs",
     [CFS_SUM_INPUT_MANIFEST] = CFS_MF_FILE,
     [CFS_SUM_MANIFEST] = "manifest.json",
@@ -228,7 +229,8 @@ int cfs_summary_dir_redacted(const char *dir)
     return r;
 }
 
-static cfs_status write_text_file(const char *path, int json, const cfs_summary *s, const cfs_view *v,
+/* fmt: 0 text, 1 JSON, 2 HTML. */
+static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *s, const cfs_view *v,
                                   char *err, size_t errlen)
 {
     FILE *f = fopen(path, "wb");
@@ -251,7 +253,8 @@ static cfs_status write_text_file(const char *path, int json, const cfs_summary 
         ro.waf = s->report->waf;
         ro.config = s->report->config;
     }
-    if (json) cfs_report_json(f, v, &ro);
+    if (fmt == 2) cfs_report_html(f, v, &ro);
+    else if (fmt == 1) cfs_report_json(f, v, &ro);
     else cfs_report_text(f, v, &ro);
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     int saved = errno;
@@ -388,6 +391,7 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     if (st == CFS_OK) st = cfs_sum_write_tables(s, v->agg, p, err, errlen);
     if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_TXT], 0, s, v, err, errlen);
     if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_JSON], 1, s, v, err, errlen);
+    if (st == CFS_OK) st = write_text_file(p[CFS_SUM_REPORT_HTML], 2, s, v, err, errlen);
     if (st == CFS_OK) st = cfs_state_write(s, p[CFS_SUM_STATE], err, errlen);
     if (st == CFS_OK && s->mf) st = cfs_mf_writer_save(s->mf, p[CFS_SUM_INPUT_MANIFEST], err, errlen);
     if (st == CFS_OK) st = write_manifest(p[CFS_SUM_MANIFEST], s, argv_line, err, errlen);

@@ -218,6 +218,29 @@ Test(hostile, summary_files_are_safe_and_valid)
     }
 }
 
+/* The HTML report (issue 15) of the same lines, printed and in the summary: no byte a
+ * terminal acts on, valid UTF-8 (invalid bytes become U+FFFD), and the quote and backslash
+ * value escaped for an attribute, never raw.  The markup-injection lines are in
+ * test_html_report.c, which opens the page in a browser. */
+Test(hostile, html_report_is_safe)
+{
+    char cmd[4096], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan -q --top 64 %s --format html -o %s/hsum", g_cfscan, g_log, g_dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    free(err);
+    assert_terminal_safe("HTML report", out, strlen(out));
+    cr_assert(strstr(out, "q&quot;uote\\back\\&quot;slash") != NULL,
+              "the quoted value is not escaped: %.200s", out);
+    cr_assert(strstr(out, "q\"uote") == NULL, "a raw double quote from the log");
+    char p[600];
+    snprintf(p, sizeof p, "%s/hsum/report.html", g_dir);
+    size_t n;
+    char *s = tu_read(p, &n);
+    cr_assert(s && n == strlen(out) && memcmp(s, out, n) == 0, "report.html is not the printed page");
+    free(s);
+    free(out);
+}
+
 /* ---- fuzzers' regression inputs ---------------------------------------------------------- */
 /* Each file under tests/regress/<target>/ once crashed or hung the fuzz target of that
  * name; here it goes through the same entry point (without libFuzzer), under whatever

@@ -111,7 +111,7 @@ Test(install, bash_completion_loads_and_completes_commands_options_formats_cause
     cr_assert_str_eq(out, "--waf-logs\n");
     free(out);
     out = complete("cfscan scan --format \"\"", 3);
-    cr_assert_str_eq(out, "text\njson\n");
+    cr_assert_str_eq(out, "text\njson\nhtml\n"); /* --format html: issue 15 */
     free(out);
 
     /* every cause of causes.c (none excluded) completes after requests --cause */
@@ -144,6 +144,6 @@ Test(install, bash_completion_loads_and_completes_commands_options_formats_cause
     char *z = tu_read(p, NULL);
     cr_assert(z && !strncmp(z, "#compdef cfscan", 15));
     cr_assert_not_null(strstr(z, "waf_block"));
-    cr_assert_not_null(strstr(z, "(text json)"));
+    cr_assert_not_null(strstr(z, "(text json html)"));
     free(z);
 }

@@ -383,7 +383,7 @@ typedef struct scan_cmd {
     int requests_mode;
     /* options */
     const char *outdir;
-    int json, quiet, verbose, top, brief;
+    int json, html, quiet, verbose, top, brief; /* html: --format html (scan) */
     strv paths, configs, wafs;
     out_cols cols;  /* requests: --fields, or k_default_fields */
     int resolution; /* --resolution in seconds, 0 for the default (set_resolution) */
@@ -532,7 +532,7 @@ static int bad_value(const char *opt, const char *v, const char *const *valid, s
     return CFS_EXIT_USAGE;
 }
 
-static const char *const k_formats[] = {"text", "json"};
+static const char *const k_formats[] = {"text", "json", "html"};
 static const char *const k_row_formats[] = {"tsv", "json"};
 static const char *const k_resolutions[] = {"1m", "5m", "15m", "1h"};
 static const int k_resolution_s[] = {60, 300, 900, 3600};
@@ -781,9 +781,12 @@ static int scan_opt(void *ctx, int id, const char *v)
     case O_VERBOSE: c->verbose = 1; return -1;
     case O_REDACT_CLIENTS: c->o.attr.redact_clients = 1; return -1;
     case O_FORMAT:
+        c->json = c->html = 0;
         if (!strcmp(v, "json")) c->json = 1;
-        else if (!strcmp(v, c->requests_mode ? "tsv" : "text")) c->json = 0;
-        else return bad_value("format", v, c->requests_mode ? k_row_formats : k_formats, 2);
+        else if (!c->requests_mode && !strcmp(v, "html")) c->html = 1;
+        else if (strcmp(v, c->requests_mode ? "tsv" : "text") != 0)
+            return bad_value("format", v, c->requests_mode ? k_row_formats : k_formats,
+                             c->requests_mode ? 2 : 3);
         return -1;
     case O_OUTPUT: c->outdir = v; return -1;
     case O_TOP:
@@ -1377,7 +1380,8 @@ static void render_report(const scan_cmd *c, const cfs_view *v, const cfs_report
         cfs_nomem("holding the report");
         return;
     }
-    if (c->json) cfs_report_json(mf, v, ro);
+    if (c->html) cfs_report_html(mf, v, ro);
+    else if (c->json) cfs_report_json(mf, v, ro);
     else if (c->brief) cfs_report_brief(mf, v, ro);
     else cfs_report_text(mf, v, ro);
     if (fclose(mf) != 0) cfs_nomem("holding the report");
@@ -1515,7 +1519,7 @@ static int run(int argc, char **argv, int requests_mode)
 typedef struct merge_args {
     strv *dirs;
     const char *out;
-    int json, quiet;
+    int json, html, quiet;
     int dedupe;
     uint32_t expect; /* --expect N, 0 when not given */
 } merge_args;
@@ -1528,9 +1532,9 @@ static int merge_opt(void *ctx, int id, const char *v)
     case O_PATH: return strv_push(m->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
     case O_OUTPUT: m->out = v; return -1;
     case O_FORMAT:
-        if (!strcmp(v, "json")) m->json = 1;
-        else if (!strcmp(v, "text")) m->json = 0;
-        else return bad_value("format", v, k_formats, 2);
+        m->json = !strcmp(v, "json");
+        m->html = !strcmp(v, "html");
+        if (!m->json && !m->html && strcmp(v, "text") != 0) return bad_value("format", v, k_formats, 3);
         return -1;
     case O_QUIET: m->quiet = 1; return -1;
     case O_MEMORY_LIMIT: return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
@@ -1858,7 +1862,7 @@ static int add_parts(const strv *dirs, const uint8_t *skip, cfs_summary *all)
 /* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
 static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
-    merge_args ma = {dirs, NULL, 0, 0, 0, 0};
+    merge_args ma = {.dirs = dirs};
     cfs_mem_set_limit(cfs_mem_default_limit());
     int prc = parse_opts(CMD_MERGE, argc, argv, merge_opt, &ma);
     if (prc >= 0) return prc;
@@ -1935,6 +1939,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     size_t replen = 0;
     FILE *mf = st == CFS_OK ? open_memstream(&rep, &replen) : NULL;
     if (st == CFS_OK && !mf) cfs_nomem("holding the report");
+    else if (mf && ma.html) cfs_report_html(mf, &v, &ro);
     else if (mf && json) cfs_report_json(mf, &v, &ro);
     else if (mf) cfs_report_text(mf, &v, &ro);
     if (mf && fclose(mf) != 0) cfs_nomem("holding the report");

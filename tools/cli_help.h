@@ -159,8 +159,8 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "print this text"},
     {O_VERSION, "-V", "--version", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE | CFS_CMD_DIFF, NULL,
      "print the version and exit"},
-    {O_FORMAT, NULL, "--format", "text|json", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, "text json",
-     "report format on stdout (default text)"},
+    {O_FORMAT, NULL, "--format", "text|json|html", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE,
+     "text json html", "report format on stdout (default text); html: one self-contained page with charts"},
     {O_BRIEF, NULL, "--brief", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
      "text report of one screen per distribution: causes, counts, evidence and one next step each (the "
      "summary's report.txt stays the full report)"},
