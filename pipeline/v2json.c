@@ -9,9 +9,22 @@
 
 #include "pipeline/fields.h"
 
-/* Bytes that end the fast path's walk through a value: its closing quote, and what would
- * need the strict parser (an escape) or reject the line (a control byte). */
-static inline int stop_byte(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+/* Bytes that end the fast path's walk through a value: its closing quote, and what needs
+ * the strict parser: an escape, a control byte (rejected there), a byte >= 0x80 (UTF-8
+ * the strict parser validates; CloudFront percent-encodes such bytes, §1.3). */
+static inline int stop_byte(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80; }
+
+/* Eight bytes at a time: nonzero when any of w's is a stop byte.  (w - 0x20 per byte) sets
+ * the top bit of a byte below 0x20 and w's own top bit marks one >= 0x80; a byte equal to
+ * c is a zero byte of w ^ c, found by the usual (x - 0x01..) & ~x & 0x80.. test, exact
+ * when no byte below it borrowed, which a lower stop byte would have reported anyway. */
+#define ONES 0x0101010101010101ull
+#define HIGH 0x8080808080808080ull
+static inline uint64_t zero_byte(uint64_t x) { return (x - ONES) & ~x & HIGH; }
+static inline uint64_t stop_word(uint64_t w)
+{
+    return ((w - 0x20 * ONES) | w | zero_byte(w ^ ('"' * ONES)) | zero_byte(w ^ ('\\' * ONES))) & HIGH;
+}
 
 /* The checks after the spans are set, common to both paths. */
 static int finish(cfs_record *r, unsigned need)
@@ -33,6 +46,12 @@ static int fast(const cfs_v2json *st, const char *line, size_t n, cfs_record *r)
         if (n - i < pl + 1 || memcmp(line + i, st->pre + st->pre_off[k], pl) != 0) return 0;
         i += pl;
         const size_t v0 = i;
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, line + i, 8);
+            if (stop_word(w)) break;
+            i += 8;
+        }
         while (i < n && !stop_byte((unsigned char)line[i])) i++;
         if (i >= n || line[i] != '"') return 0;
         const unsigned f = st->field[k];
