@@ -40,13 +40,16 @@ static void job_name(const world_t *W, job_t *J, uint64_t salt)
 /* ---- v2 output formats (--layout json|plain|realtime) ---- */
 
 /* Real-time log names of the v2 field set, in CloudFront's real-time column order
- * (reference §3), and the F_* each holds (F_TS_MS is written as seconds.millis). */
+ * (reference §3), and the F_* each holds (F_TS_MS is written as seconds.millis).  Real-time
+ * cs-host is the viewer's Host header and x-host-header the distribution's domain, the
+ * other way round from standard logs; cs-uri-stem carries the query string (developer
+ * guide, real-time-logs.md). */
 /* clang-format off */
 static const struct { const char *name; uint8_t f; } rt_cols[] = {
     {"timestamp", F_TS_MS}, {"c-ip", F_C_IP}, {"time-to-first-byte", F_TTFB}, {"sc-status", F_STATUS},
-    {"sc-bytes", F_SC_BYTES}, {"cs-method", F_METHOD}, {"cs-protocol", F_PROTO}, {"cs-host", F_HOST},
+    {"sc-bytes", F_SC_BYTES}, {"cs-method", F_METHOD}, {"cs-protocol", F_PROTO}, {"cs-host", F_HOSTHDR},
     {"cs-uri-stem", F_URI}, {"x-edge-location", F_EDGE}, {"x-edge-request-id", F_REQID},
-    {"x-host-header", F_HOSTHDR}, {"time-taken", F_TT}, {"cs-protocol-version", F_PROTOVER},
+    {"x-host-header", F_HOST}, {"time-taken", F_TT}, {"cs-protocol-version", F_PROTOVER},
     {"cs-cookie", F_COOKIE}, {"cs-uri-query", F_QUERY}, {"x-edge-response-result-type", F_RRT},
     {"x-edge-result-type", F_RT}, {"sc-content-type", F_CT}, {"sc-content-len", F_CLEN},
     {"x-edge-detailed-result-type", F_DRT}, {"c-country", F_COUNTRY},
@@ -98,7 +101,13 @@ static char *emit_v2(char *out, const line_t *L, const layout_t *lay, const opts
     for (size_t i = 0; i < NRTCOL; i++) {
         sv v = L->v[rt_cols[i].f];
         if (i) *out++ = '\t';
-        if (rt_cols[i].f == F_TS_MS && v.n > 3) {
+        if (rt_cols[i].f == F_URI && !(L->v[F_QUERY].n == 1 && L->v[F_QUERY].p[0] == '-')) {
+            memcpy(out, v.p, v.n);
+            out += v.n;
+            *out++ = '?';
+            memcpy(out, L->v[F_QUERY].p, L->v[F_QUERY].n);
+            out += L->v[F_QUERY].n;
+        } else if (rt_cols[i].f == F_TS_MS && v.n > 3) {
             /* epoch milliseconds as real-time seconds with a fractional part: 1607374321.541 */
             memcpy(out, v.p, v.n - 3);
             out += v.n - 3;

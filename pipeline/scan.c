@@ -481,6 +481,13 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     } else {
         rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->sh->parse_need);
     }
+    if (__builtin_expect(ps->layout.realtime, 0) && rc == CFS_RECORD_OK && base[ls] != '{') {
+        /* A real-time cs-uri-stem is the whole URL path with its query string (S2
+         * real-time-logs.md); the query has a column of its own, as in standard logs. */
+        cfs_span *u = &r->f[CFS_F_CS_URI_STEM];
+        const char *q = u->n ? memchr(u->p, '?', u->n) : NULL;
+        if (q) u->n = (uint32_t)(q - u->p);
+    }
     if (rc != CFS_RECORD_OK) {
         /* Garbage is classified as binary whatever else is wrong with it. */
         reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);

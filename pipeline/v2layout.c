@@ -42,10 +42,28 @@ int cfs_realtime_rank(const char *name, size_t n)
     return -1;
 }
 
-/* "#Fields: " + the names, joined by spaces, then parsed as a header. */
-static cfs_status layout_from_names(cfs_layout *l, const char *const *names, const size_t *lens, size_t n,
-                                    char delim, char *err, size_t errlen)
+/* Real-time logs swap two names against standard logs (real-time-logs.md in the developer
+ * guide, S2): their cs-host is the Host header the viewer sent (standard: x-host-header)
+ * and their x-host-header the distribution's CloudFront domain (standard: cs(Host)).  The
+ * other real-time spellings (cs-user-agent, ...) are aliases fields.c knows. */
+static void realtime_name(const char **p, size_t *n)
 {
+    if (cfs_ascii_ieq(*p, *n, "cs-host", 7)) {
+        *p = "x-host-header";
+        *n = 13;
+    } else if (cfs_ascii_ieq(*p, *n, "x-host-header", 13)) {
+        *p = "cs(Host)";
+        *n = 8;
+    }
+}
+
+/* "#Fields: " + the names, joined by spaces, then parsed as a header; realtime: the names
+ * are real-time log names (realtime_name). */
+static cfs_status layout_from_names(cfs_layout *l, const char *const *names_in, const size_t *lens_in,
+                                    size_t n, char delim, int realtime, char *err, size_t errlen)
+{
+    const char *names[CFS_MAX_COLS];
+    size_t lens[CFS_MAX_COLS];
     if (n == 0) {
         snprintf(err, errlen, "no field names");
         return CFS_E_USAGE;
@@ -55,7 +73,12 @@ static cfs_status layout_from_names(cfs_layout *l, const char *const *names, con
         return CFS_E_USAGE;
     }
     size_t cap = 9;
-    for (size_t i = 0; i < n; i++) cap += lens[i] + 1;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = names_in[i];
+        lens[i] = lens_in[i];
+        if (realtime) realtime_name(&names[i], &lens[i]);
+        cap += lens[i] + 1;
+    }
     char *line = cfs_malloc(cap, "building the layout of headerless logs");
     if (!line) {
         snprintf(err, errlen, "out of memory");
@@ -71,6 +94,7 @@ static cfs_status layout_from_names(cfs_layout *l, const char *const *names, con
     }
     cfs_status st = cfs_layout_parse_delim(l, line, w, delim);
     free(line);
+    l->realtime = (uint8_t)(st == CFS_OK && realtime);
     if (st != CFS_OK) {
         snprintf(err, errlen,
                  "the fields cannot be used: they need the status (sc-status) and a time (date and time, "
@@ -98,13 +122,20 @@ cfs_status cfs_layout_from_list(cfs_layout *l, const char *list, char delim, cha
                      (int)(len > 60 ? 60 : len), p);
             return CFS_E_USAGE;
         }
-        if (n > CFS_MAX_COLS) break;
+        if (n >= CFS_MAX_COLS) {
+            snprintf(err, errlen, "more than %d field names", CFS_MAX_COLS);
+            return CFS_E_USAGE;
+        }
         names[n] = p;
         lens[n++] = len;
         if (!e) break;
         p = e + 1;
     }
-    return layout_from_names(l, names, lens, n, delim, err, errlen);
+    /* cs-host is a real-time spelling only: a list with it names real-time columns, whose
+     * cs-host and x-host-header mean what real-time logs mean by them (realtime_name) */
+    int realtime = 0;
+    for (size_t i = 0; i < n; i++) realtime |= cfs_ascii_ieq(names[i], lens[i], "cs-host", 7);
+    return layout_from_names(l, names, lens, n, delim, realtime, err, errlen);
 }
 
 typedef struct ranked {
@@ -195,7 +226,7 @@ cfs_status cfs_layout_from_realtime_config(cfs_layout *l, int *sampling, const c
                 lens[i] = v[i].len;
             }
             char lerr[200];
-            st = layout_from_names(l, names, lens, k, 0, lerr, sizeof lerr);
+            st = layout_from_names(l, names, lens, k, 0, 1, lerr, sizeof lerr);
             if (st != CFS_OK) {
                 snprintf(err, errlen, "%s: %s", path, lerr);
                 if (st == CFS_E_USAGE) st = CFS_E_FORMAT;
