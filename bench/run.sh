@@ -17,7 +17,9 @@ usage: bench/run.sh [options]
                       repeated if needed), default = --size; e.g. 4G
   --runs K            timed runs per measurement, median reported (default 3)
   --threads "1 2 .."  thread counts (default: 1 2, and nproc when nproc > 2)
-  --sets "plain gz zst big"  which data sets to time (default all four)
+  --sets "plain gz zst big json"  which data sets to time (default all five; json: the
+                      traffic of the plain set written as standard logging v2 JSON lines,
+                      plain, beside DuckDB's read_json on the same files)
   --build DIR         build directory holding cfscan, cfsgen, cfsbench (default build)
   --cache DIR         generated data (default ${CFS_BENCH_DIR:-/tmp/cfsbench}); reused when
                       complete, never inside the repository by default
@@ -41,7 +43,7 @@ die() { note "$*"; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---- options --------------------------------------------------------------------------------
-SIZE=1G BIG_SIZE="" RUNS=3 THREADS="" SETS="plain gz zst big" BUILD="$ROOT/build"
+SIZE=1G BIG_SIZE="" RUNS=3 THREADS="" SETS="plain gz zst big json" BUILD="$ROOT/build"
 CACHE=${CFS_BENCH_DIR:-/tmp/cfsbench} SEED=1 GZDEC="" SPLIT="" RSS10G=0 PEERS=1 MICRO=1
 MICRO_RUNS=10 IPL=1 FMT=csv RESULTS="" S3ROW=1
 while (($#)); do
@@ -116,7 +118,7 @@ minimum() { printf '%s\n' "$@" | sort -g | head -n1; }
 fdiv() { awk -v a="$1" -v b="$2" -v f="${3:-%.3f}" 'BEGIN {if (b + 0 == 0 || a == "") print ""; else printf f "\n", a / b}'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN {if (b == "" || s + 0 == 0) print ""; else printf "%.1f\n", b / s / 1e6}'; }
 json_num() { grep -o "\"$1\":[0-9.]*" "$2" | head -n1 | cut -d: -f2; }
-log_files() { find "$1" -maxdepth 1 -type f \( -name '*.log' -o -name '*.gz' -o -name '*.zst' \) | LC_ALL=C sort; }
+log_files() { find "$1" -maxdepth 1 -type f \( -name '*.log' -o -name '*.gz' -o -name '*.zst' -o -name 'cloudfront-v2-*' \) | LC_ALL=C sort; }
 
 # measure K CMD...: runs CMD K times; M_MED / M_MIN wall seconds, M_CPU the median CPU seconds
 # (user + system, children included), M_RSS the largest peak RSS (KiB); M_CPU and M_RSS are ""
@@ -200,8 +202,9 @@ record machine 0 load1_start "$LOAD0"
 note "host $HOST, $CPU, $NPROC CPUs, kernel $KERNEL, commit $COMMIT, load $LOAD0; results -> $RESULTS"
 
 # ---- data --------------------------------------------------------------------------------------
-gen_set() { # FORMAT SIZE DIR
+gen_set() { # FORMAT SIZE DIR [CFSGEN OPTION...]
     local fmt=$1 size=$2 dir=$3
+    shift 3
     if [[ -f $dir/.complete ]]; then
         note "reusing $dir"
         return
@@ -209,7 +212,7 @@ gen_set() { # FORMAT SIZE DIR
     rm -rf -- "$dir"
     mkdir -p "$dir"
     note "generating $fmt $size into $dir"
-    "$CFSGEN" -o "$dir" --size "$size" --format "$fmt" --seed "$SEED" --no-waf --no-configs
+    "$CFSGEN" -o "$dir" --size "$size" --format "$fmt" --seed "$SEED" --no-waf --no-configs "$@"
     touch "$dir/.complete"
 }
 mkdir -p "$CACHE"
@@ -218,6 +221,9 @@ for fmt in plain gz zst; do
     DIR[$fmt]=$CACHE/$fmt-$SIZE-s$SEED
     gen_set "$fmt" "$SIZE" "${DIR[$fmt]}"
 done
+# The json set: the v2 field set as JSON lines, plain (issue 16), same seed and size
+DIR[json]=$CACHE/json-$SIZE-s$SEED
+[[ " $SETS " == *" json "* ]] && gen_set plain "$SIZE" "${DIR[json]}" --layout json
 # The big file: whole plain files in order, repeated until it reaches --big-size.
 BIG_DIR=$CACHE/big-$BIG_SIZE-from-$SIZE-s$SEED
 DIR[big]=$BIG_DIR
@@ -318,8 +324,8 @@ run_set() { # SET THREADS
     local batch=$(((${#files[@]} + 4 * t - 1) / (4 * t)))
     local base="" bmbs
     case $set in
-    plain | big)
-        if [[ $set = plain || $t = 1 ]]; then
+    plain | big | json)
+        if [[ $set != big || $t = 1 ]]; then
             measure "$RUNS" bash -c 'printf "%s\0" "${@:3}" | xargs -0 -P "$1" -n "$2" cat >/dev/null' _ "$t" "$batch" "${files[@]}"
             record "$ds" "$t" cat_mb_per_s "$(mbps "$bytes" "$M_MED")"
             record "$ds" "$t" cat_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
@@ -356,7 +362,7 @@ run_set() { # SET THREADS
     fi
 }
 for set in $SETS; do
-    [[ -n ${DIR[$set]:-} ]] || die "unknown set '$set' (plain gz zst big)"
+    [[ -n ${DIR[$set]:-} ]] || die "unknown set '$set' (plain gz zst big json)"
     for t in $THREADS; do run_set "$set" "$t"; done
 done
 
@@ -470,6 +476,25 @@ if ((PEERS)); then
     fi
     if have node && [[ -d $DUCK_MODS/@duckdb/node-api ]]; then
         time_sql_peer DuckDB duckdb "$ROOT/bench/duckdb_query.mjs" "$DUCK_MODS" "read_csv + GROUP BY"
+        if [[ " $SETS " == *" json "* ]]; then
+            for t in $THREADS; do
+                note "DuckDB read_json + GROUP BY on json -j$t x $RUNS"
+                secs=()
+                for ((i = 0; i < RUNS; i++)); do
+                    if node "$ROOT/bench/duckdb_json_query.mjs" "$DUCK_MODS" "$t" "${DIR[json]}/cloudfront-v2-*" \
+                        >"$TMP/dj" 2>"$TMP/dj.err"; then
+                        secs+=("$(json_num seconds "$TMP/dj")")
+                    else
+                        note "DuckDB read_json failed: $(head -c 300 "$TMP/dj.err")"
+                        break
+                    fi
+                done
+                ((${#secs[@]})) || continue
+                [[ $(json_num requests "$TMP/dj") = "${REQS[json]:-}" ]] ||
+                    note "DuckDB read_json counted $(json_num requests "$TMP/dj") requests, cfscan ${REQS[json]:-?}"
+                record "$(dsname json)" "$t" duckdb_json_mb_per_s "$(mbps "${BYTES[json]}" "$(median "${secs[@]}")")"
+            done
+        fi
     else
         note "node or tests/js/node_modules/@duckdb/node-api missing (npm ci --prefix tests/js): DuckDB peer skipped"
     fi
@@ -529,7 +554,7 @@ for set in $SETS; do
         cpu=$(get "$ds" "$t" cfscan_mb_per_cpu_s)
         bl=() bk=() bt=()
         case $set in
-        plain | big)
+        plain | big | json)
             bt=("$t")
             [[ -n $(get "$ds" "$t" cat_mb_per_s) ]] || bt=(1)
             bl+=("cat") bk+=(cat)
@@ -583,7 +608,7 @@ echo "peers (same data, same run; MB/s of decoded bytes; DuckDB, chDB: query tim
 for key in "${!R[@]}"; do
     IFS='|' read -r kd kt km <<<"$key"
     case $km in
-    mawk_mb_per_s | gunzip_mawk_mb_per_s | duckdb_mb_per_s | chdb_mb_per_s | goaccess_mb_per_s)
+    mawk_mb_per_s | gunzip_mawk_mb_per_s | duckdb_mb_per_s | duckdb_json_mb_per_s | chdb_mb_per_s | goaccess_mb_per_s)
         printf '  %-22s %-10s -j%-3s %8s MB/s\n' "${km%_mb_per_s}" "$kd" "$kt" "${R[$key]}"
         ;;
     esac
@@ -631,6 +656,12 @@ for set in gz zst; do
             "$(fdiv "$(get "$ds" "$t" cfscan_mb_per_s)" "$floor" %.2f)" 0.7 ge "${cr:+CPU-time ratio $cr}"
     done
 done
+J=$(dsname json)
+jr=$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" "$(get "$P" 2 cfscan_mb_per_s)" %.2f)
+target "json -j2 GB/s (issue 16)" "$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" 1000 %.2f)" 1.0 ge \
+    "${jr:+$jr x the plain TSV row of this run}"
+target "json -j2 / DuckDB read_json -j2 (json)" \
+    "$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" "$(get "$J" 2 duckdb_json_mb_per_s)" %.2f)" 1 ge
 B=$(dsname big)
 target "big plain file -j2 / -j1" "$(fdiv "$(get "$B" 2 cfscan_mb_per_s)" "$(get "$B" 1 cfscan_mb_per_s)" %.2f)" 1.8
 target "peak RSS MiB, $SIZE sets (max over sets and runs)" "$(fdiv "$RSS_MAX_1" 1024 %.0f)" 256 le "${RSS_MAX_SET:+largest: $RSS_MAX_SET}"

@@ -37,6 +37,11 @@ static void usage(FILE *f)
           "                         --lines-per-file; K/M/G are powers of 1024)\n"
           "  --format gz|zst|plain  compression of the log files (default gz)\n"
           "  --layout 33|19|24|26|v2|mixed   field layout (default 33)\n"
+          "  --layout json|plain|realtime    the v2 field set as standard logging v2 JSON lines,\n"
+          "                         as v2 W3C split by --delimiter, or as headerless real-time\n"
+          "                         log lines (with realtime-config.json); not CloudFront's\n"
+          "                         legacy file names, so the distribution is in the lines\n"
+          "  --delimiter C          field delimiter of --layout plain (default |)\n"
           "  --faults LIST          comma-separated: truncated-gz, corrupt-zst, garbage,\n"
           "                         long-line, short-lines, no-header, empty, multi-member,\n"
           "                         header-switch, crlf, trailing-tab, or all\n"
@@ -281,7 +286,8 @@ static int takes_value(const char *name)
     static const char *const known[] = {"-o", "-j", "--seed", "--dists", "--days", "--start",
                                         "--files-per-hour", "--lines-per-file", "--size",
                                         "--format", "--layout", "--faults", "--situations", "--403-share",
-                                        "--out", "--threads", "--world-seed", "--plant", "--plant-from"};
+                                        "--out", "--threads", "--world-seed", "--plant", "--plant-from",
+                                        "--delimiter"};
     /* clang-format on */
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
         if (!strcmp(name, known[k])) return 1;
@@ -297,11 +303,19 @@ static int parse_format(const char *name, const char *val)
     return 0;
 }
 
-static int parse_layout(const char *name, const char *val)
+static int parse_layout(opts_t *o, const char *name, const char *val)
 {
+    /* the v2 field set in another output format (gen.h, V2OUT_*) */
+    static const char *const v2out[] = {"json", "plain", "realtime"};
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(val, v2out[k])) {
+            o->v2out = V2OUT_JSON + k;
+            return LAY_V2;
+        }
+    o->v2out = V2OUT_NONE;
     for (int k = 0; k <= LAY_MIXED; k++)
         if (!strcmp(val, cfs_gen_layout_name[k])) return k;
-    bad_value(name, val, "expected 33, 19, 24, 26, v2 or mixed");
+    bad_value(name, val, "expected 33, 19, 24, 26, v2, mixed, json, plain or realtime");
     return 0;
 }
 
@@ -331,8 +345,15 @@ static void set_value(opts_t *o, const char *name, const char *val)
     else if (!strcmp(name, "--lines-per-file")) o->lpf = (uint32_t)parse_u64(name, val, 1, 50000000);
     else if (!strcmp(name, "--size")) o->size = parse_size(name, val);
     else if (!strcmp(name, "--format")) o->fmt = parse_format(name, val);
-    else if (!strcmp(name, "--layout")) o->layout = parse_layout(name, val);
-    else if (!strcmp(name, "--faults")) o->faults = parse_faults(name, val);
+    else if (!strcmp(name, "--layout")) o->layout = parse_layout(o, name, val);
+    else if (!strcmp(name, "--delimiter")) {
+        if (strlen(val) != 1 || val[0] <= ' ' || val[0] >= 0x7f || val[0] == '%' || val[0] == '{' ||
+            val[0] == '#' || val[0] == '-' || (val[0] >= '0' && val[0] <= '9') ||
+            (val[0] >= 'a' && val[0] <= 'z') || (val[0] >= 'A' && val[0] <= 'Z'))
+            bad_value(name, val,
+                      "expected one printable byte other than a letter, digit, '%', '-', '{' or '#'");
+        o->delim = val[0];
+    } else if (!strcmp(name, "--faults")) o->faults = parse_faults(name, val);
     else if (!strcmp(name, "--situations")) o->situations = parse_situations(name, val);
     else if (!strcmp(name, "--403-share")) o->share403 = parse_share(name, val);
     else if (!strcmp(name, "--world-seed")) {
@@ -365,6 +386,12 @@ static void parse_args(int argc, char **argv, opts_t *o)
     }
     if (!o->out) {
         fputs("cfsgen: -o DIR is required (see --help)\n", stderr);
+        exit(2);
+    }
+    if (o->v2out != V2OUT_NONE && o->faults) {
+        /* the damage is written in the TAB layouts' terms (gen_faults.c) */
+        fputs("cfsgen: --faults applies to the TAB layouts, not to --layout json, plain or realtime\n",
+              stderr);
         exit(2);
     }
     /* cfscan takes times up to 2100-01-01 (day 47482) only (pipeline/types.h), so the
@@ -446,6 +473,7 @@ int main(int argc, char **argv)
     if (cfs_gen_write_expected(W, &P)) failed = 1;
     if (o.configs && cfs_gen_write_configs(W)) failed = 1;
     if (o.waf && cfs_gen_write_waf(W, &P)) failed = 1;
+    if (o.v2out == V2OUT_REALTIME && cfs_gen_write_realtime_config(W)) failed = 1;
     double t2 = omp_get_wtime();
     fprintf(stderr,
             "cfsgen: %zu files, %" PRIu64 " lines, %.1f MB uncompressed -> %.1f MB written; logs %.2f s "

@@ -169,7 +169,14 @@ typedef struct opts {
     double share403;
     int configs, waf;
     int threads; /* 0 = OpenMP default */
+    /* --layout json|plain|realtime: the v2 field set written as standard logging v2 JSON
+     * lines, as v2 W3C with another delimiter (delim; its #Fields: names joined by it), or
+     * as headerless real-time log lines (real-time names in their fixed order), with file
+     * names that are not CloudFront's legacy ones (gen_files.c) */
+    int v2out;
+    char delim;
 } opts_t;
+enum { V2OUT_NONE, V2OUT_JSON, V2OUT_PLAIN, V2OUT_REALTIME };
 
 /* ---- the world: distributions and viewers, all derived from the seed (gen_world.c) ---- */
 
@@ -235,6 +242,10 @@ typedef struct world {
 
 /* Options as cfsgen has them without arguments (out stays NULL). */
 void cfs_gen_opts_default(opts_t *o);
+const char *cfs_gen_field_name(int f); /* the standard name of F_* */
+/* --layout realtime: realtime-config.json (as `aws cloudfront get-realtime-log-config`
+ * prints it) in the output directory; non-zero when it cannot be written. */
+int cfs_gen_write_realtime_config(const world_t *W);
 void cfs_gen_world_init(world_t *W, const opts_t *o);
 void cfs_gen_world_free(world_t *W);
 

@@ -22,8 +22,132 @@ static void job_name(const world_t *W, job_t *J, uint64_t salt)
         h /= 36;
     }
     uniq[8] = 0;
-    snprintf(J->name, sizeof J->name, "%s.%s-%02u.%s.%s", W->dist[J->dist].id, date, J->hour, uniq,
-             fmt_ext[J->fmt]);
+    /* v2 outputs: not CloudFront's legacy names (their object names are not documented,
+     * README "Log formats"), so cfscan takes the distribution from the lines; real-time
+     * objects as Firehose names them (stream-version-date-time-id) */
+    if (W->o->v2out == V2OUT_REALTIME && J->kind == J_REGULAR)
+        snprintf(J->name, sizeof J->name, "cf-realtime-1-%s-%02u-00-00-%s%s%s", date, J->hour, uniq,
+                 J->fmt == FMT_PLAIN ? "" : ".", J->fmt == FMT_PLAIN ? "" : fmt_ext[J->fmt]);
+    else if (W->o->v2out != V2OUT_NONE && J->kind == J_REGULAR)
+        snprintf(J->name, sizeof J->name, "cloudfront-v2-%s-%02u-%s.%s%s%s", date, J->hour, uniq,
+                 W->o->v2out == V2OUT_JSON ? "json" : "log", J->fmt == FMT_PLAIN ? "" : ".",
+                 J->fmt == FMT_PLAIN ? "" : fmt_ext[J->fmt]);
+    else
+        snprintf(J->name, sizeof J->name, "%s.%s-%02u.%s.%s", W->dist[J->dist].id, date, J->hour, uniq,
+                 fmt_ext[J->fmt]);
+}
+
+/* ---- v2 output formats (--layout json|plain|realtime) ---- */
+
+/* Real-time log names of the v2 field set, in CloudFront's real-time column order
+ * (reference §3), and the F_* each holds (F_TS_MS is written as seconds.millis).  Real-time
+ * cs-host is the viewer's Host header and x-host-header the distribution's domain, the
+ * other way round from standard logs; cs-uri-stem carries the query string (developer
+ * guide, real-time-logs.md). */
+/* clang-format off */
+static const struct { const char *name; uint8_t f; } rt_cols[] = {
+    {"timestamp", F_TS_MS}, {"c-ip", F_C_IP}, {"time-to-first-byte", F_TTFB}, {"sc-status", F_STATUS},
+    {"sc-bytes", F_SC_BYTES}, {"cs-method", F_METHOD}, {"cs-protocol", F_PROTO}, {"cs-host", F_HOSTHDR},
+    {"cs-uri-stem", F_URI}, {"x-edge-location", F_EDGE}, {"x-edge-request-id", F_REQID},
+    {"x-host-header", F_HOST}, {"time-taken", F_TT}, {"cs-protocol-version", F_PROTOVER},
+    {"cs-cookie", F_COOKIE}, {"cs-uri-query", F_QUERY}, {"x-edge-response-result-type", F_RRT},
+    {"x-edge-result-type", F_RT}, {"sc-content-type", F_CT}, {"sc-content-len", F_CLEN},
+    {"x-edge-detailed-result-type", F_DRT}, {"c-country", F_COUNTRY},
+};
+/* clang-format on */
+#define NRTCOL (sizeof rt_cols / sizeof rt_cols[0])
+
+/* A JSON string body: values are percent-encoded already (§1.3), so this rarely acts. */
+static char *json_str(char *out, sv v)
+{
+    for (uint32_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        if (c == '"' || c == '\\') {
+            *out++ = '\\';
+            *out++ = (char)c;
+        } else if (c < 0x20) {
+            out += sprintf(out, "\\u%04x", c);
+        } else {
+            *out++ = (char)c;
+        }
+    }
+    return out;
+}
+
+/* One line of the v2 field set in the --layout's output format. */
+static char *emit_v2(char *out, const line_t *L, const layout_t *lay, const opts_t *o, const dist_t *D)
+{
+    if (o->v2out == V2OUT_JSON) {
+        /* the fields in the layout's order, then the distribution: v2 names it in the line */
+        *out++ = '{';
+        for (int i = 0; i < lay->nf; i++) {
+            out += sprintf(out, "%s\"%s\":\"", i ? "," : "", cfs_gen_field_name(lay->f[i]));
+            out = json_str(out, L->v[lay->f[i]]);
+            *out++ = '"';
+        }
+        out += sprintf(out, ",\"distributionid\":\"%s\"}\n", D->id);
+        return out;
+    }
+    if (o->v2out == V2OUT_PLAIN) {
+        for (int i = 0; i < lay->nf; i++) {
+            sv v = L->v[lay->f[i]];
+            if (i) *out++ = o->delim;
+            memcpy(out, v.p, v.n);
+            out += v.n;
+        }
+        out += sprintf(out, "%c%s\n", o->delim, D->id); /* distributionid, as in JSON */
+        return out;
+    }
+    for (size_t i = 0; i < NRTCOL; i++) {
+        sv v = L->v[rt_cols[i].f];
+        if (i) *out++ = '\t';
+        if (rt_cols[i].f == F_URI && !(L->v[F_QUERY].n == 1 && L->v[F_QUERY].p[0] == '-')) {
+            memcpy(out, v.p, v.n);
+            out += v.n;
+            *out++ = '?';
+            memcpy(out, L->v[F_QUERY].p, L->v[F_QUERY].n);
+            out += L->v[F_QUERY].n;
+        } else if (rt_cols[i].f == F_TS_MS && v.n > 3) {
+            /* epoch milliseconds as real-time seconds with a fractional part: 1607374321.541 */
+            memcpy(out, v.p, v.n - 3);
+            out += v.n - 3;
+            *out++ = '.';
+            memcpy(out, v.p + v.n - 3, 3);
+            out += 3;
+        } else {
+            memcpy(out, v.p, v.n);
+            out += v.n;
+        }
+    }
+    *out++ = '\n';
+    return out;
+}
+
+int cfs_gen_write_realtime_config(const world_t *W)
+{
+    /* Fields listed in another order than the columns (reversed): the columns follow
+     * CloudFront's fixed order whatever the list says (reference §3), so a reader must
+     * sort them. */
+    buf_t b = {0};
+    buf_puts(&b, "{\n    \"RealtimeLogConfig\": {\n        \"ARN\": "
+                 "\"arn:aws:cloudfront::123456789012:realtime-log-config/cfsgen\",\n"
+                 "        \"Name\": \"cfsgen\",\n        \"SamplingRate\": 100,\n"
+                 "        \"EndPoints\": [{\"StreamType\": \"Kinesis\", \"KinesisStreamConfig\": {"
+                 "\"RoleARN\": \"arn:aws:iam::123456789012:role/cfsgen\", "
+                 "\"StreamARN\": \"arn:aws:kinesis:us-east-1:123456789012:stream/cfsgen\"}}],\n"
+                 "        \"Fields\": [");
+    for (size_t i = 0; i < NRTCOL; i++) {
+        buf_puts(&b, i ? ", \"" : "\"");
+        buf_puts(&b, rt_cols[NRTCOL - 1 - i].name);
+        buf_putc(&b, '"');
+    }
+    buf_puts(&b, "]\n    }\n}\n");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/realtime-config.json", W->o->out);
+    int rc = cfs_gen_write_file(path, b.p, b.n);
+    if (rc) fprintf(stderr, "cfsgen: cannot write %s: %s\n", path, strerror(errno ? errno : EIO));
+    buf_free(&b);
+    return rc;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -238,7 +362,17 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
     b->n = 0;
     const layout_t *lay = &W->lay[J->layout];
     int crlf = J->kind == J_CRLF;
-    if (J->kind != J_NO_HEADER && J->kind != J_EMPTY)
+    const int v2out = J->kind == J_REGULAR ? W->o->v2out : V2OUT_NONE;
+    if (v2out == V2OUT_PLAIN) {
+        /* v2 W3C with a fieldDelimiter: the names joined by it, so the header shows it */
+        buf_puts(b, "#Fields: ");
+        for (int i = 0; i < lay->nf; i++) {
+            if (i) buf_putc(b, W->o->delim);
+            buf_puts(b, cfs_gen_field_name(lay->f[i]));
+        }
+        buf_putc(b, W->o->delim);
+        buf_puts(b, "distributionid\n");
+    } else if (v2out == V2OUT_NONE && J->kind != J_NO_HEADER && J->kind != J_EMPTY)
         buf_putsv(b, crlf ? (sv){lay->header_crlf.p, (uint32_t)lay->header_crlf.n}
                           : (sv){lay->header.p, (uint32_t)lay->header.n});
 
@@ -283,7 +417,7 @@ void cfs_gen_job_generate(const world_t *W, job_t *J, tls_t *T)
         int ttab = (J->inject & INJ_TTAB) && (i == 0 || rng_below(&r, 100) < 3);
         buf_reserve(b, MAX_LINE);
         char *s = b->p + b->n;
-        char *e = emit_line(s, E, lay, 0, crlf, ttab);
+        char *e = v2out ? emit_v2(s, E, lay, W->o, F.D) : emit_line(s, E, lay, 0, crlf, ttab);
         b->n += (size_t)(e - s);
         if (!J->good) {
             if (J->kind == J_NO_HEADER) J->rej_nohdr++;

@@ -301,6 +301,8 @@ static void world_situations(world_t *W)
     }
 }
 
+const char *cfs_gen_field_name(int f) { return f >= 0 && f < NF ? field_name[f] : "?"; }
+
 void cfs_gen_opts_default(opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -315,6 +317,7 @@ void cfs_gen_opts_default(opts_t *o)
     o->share403 = 0.08;
     o->configs = 1;
     o->waf = 1;
+    o->delim = '|';
 }
 
 void cfs_gen_world_init(world_t *W, const opts_t *o)

@@ -17,6 +17,7 @@
  * at possible have no twin: nothing to lower.  Each entry: the rule, its name, its cause,
  * the twin's evidence (one below the rule's). */
 #define CONFIG_TWINS(X)                                                                                   \
+    X(R_COUNTRY_GEO, "c_country_geo_restricted", GEO_RESTRICTION, POSSIBLE)                               \
     X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                       \
     X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                              \
     X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)              \
@@ -47,6 +48,8 @@ enum rule_id {
     /* the log (or the WAF log) names the cause */
     R_WAF_LOG_BLOCK,
     R_DRT_GEO, R_DRT_METHOD,
+    /* v2's c-country against the config's GeoRestriction, where no detailed type is logged */
+    R_COUNTRY_GEO,
     R_DRT_BLOCKED, R_DRT_INVALID, R_DRT_HEADER, R_DRT_CERT,
     R_RT_LIMIT,
     /* code at the edge (edge_function); _ASSOC: the config shows a matching association on
@@ -616,6 +619,23 @@ static uint16_t pending_variant(const facts *f)
 static int p_not_403(const facts *f) { return f->r->status != 403; }
 static int p_waf_block(const facts *f) { return f->waf_hit; }
 static int p_drt_geo(const facts *f) { return f->r->detailed_result == CFS_R_CLIENT_GEO_BLOCKED; }
+
+/* §2, §5.2: a v2 line's c-country (the viewer's country, from its IP) is one the config's
+ * GeoRestriction refuses (listed in a blacklist, missing from a whitelist), the line is an
+ * edge Error, and no x-edge-detailed-result-type is logged: had one been, ClientGeoBlocked
+ * (R_DRT_GEO) or its absence would decide.  Legacy logs have no c-country, so their
+ * verdicts cannot change. */
+static int p_country_geo(const facts *f)
+{
+    const cfs_record *r = f->r;
+    cfs_span c = r->f[CFS_F_C_COUNTRY];
+    if (f->d == NULL || f->d->geo_type == 0 || cfs_span_empty(c) || r->result != CFS_R_ERROR) return 0;
+    if (!cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE])) return 0;
+    int listed = 0;
+    for (size_t i = 0; i < f->d->n_geo_countries && !listed; i++)
+        listed = cfs_ascii_ieq(c.p, c.n, f->d->geo_countries[i], strlen(f->d->geo_countries[i]));
+    return f->d->geo_type == 2 ? listed : !listed;
+}
 static int p_drt_method(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD; }
 static int p_drt_blocked(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED; }
 static int p_drt_invalid(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST; }
@@ -854,6 +874,9 @@ static const attr_rule rules[R_COUNT] = {
 
     /* §4, §5.2: DRT ClientGeoBlocked is logged only for geo restriction [doc S1, KC S5]. */
     [R_DRT_GEO] = {"drt_client_geo_blocked", C(GEO_RESTRICTION), E(CONFIRMED), K_MATCH, p_drt_geo},
+    /* §2, §5.2: likely, not confirmed: CloudFront's own country lookup for the block is not
+     * documented to be the one that fills c-country [?]. */
+    [R_COUNTRY_GEO] = {"c_country_geo_restricted", C(GEO_RESTRICTION), E(LIKELY), K_MATCH, p_country_geo},
     /* §4: InvalidRequestMethod = method not allowed by the cache behavior [doc S1; real
      * line POST 403 text/html 1053]. */
     [R_DRT_METHOD] = {"drt_invalid_request_method", C(METHOD_NOT_ALLOWED), E(CONFIRMED), K_MATCH,

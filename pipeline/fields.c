@@ -187,11 +187,36 @@ static inline int lean_more(unsigned result, unsigned status, unsigned need)
 }
 
 
+/* A byte of a field name (reference §1.2, §2, §3: letters, digits, '-', '(', ')', '_'). */
+static int name_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '(' || c == ')' || c == '_';
+}
+
 cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
+{
+    return cfs_layout_parse_delim(l, line, n, 0);
+}
+
+cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, char delim)
 {
     cfs_layout nl;
     memset(&nl, 0, sizeof nl);
     for (unsigned f = 0; f < CFS_F_COUNT; f++) nl.col_of[f] = -1;
+    /* The data lines' delimiter: a header whose names are joined by another byte than a
+     * space or TAB names it (v2 W3C with a fieldDelimiter, README "Log formats"); else the
+     * caller's (--delimiter), else TAB. */
+    {
+        size_t k = n >= 8 ? 8 : n;
+        while (k < n && (line[k] == ' ' || line[k] == '\t')) k++;
+        while (k < n && name_byte((unsigned char)line[k])) k++;
+        if (k < n && line[k] != ' ' && line[k] != '\t' && (unsigned char)line[k] > 0x20 &&
+            (unsigned char)line[k] < 0x7f)
+            delim = line[k];
+    }
+    nl.delim = delim && delim != '\t' ? delim : '\t';
+    const char sep = name_byte((unsigned char)nl.delim) ? ' ' : nl.delim;
 
     /* Until it proves usable, the layout is the bad one: the lines under an unusable
      * header are rejected as bad_header. */
@@ -202,10 +227,10 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     else return CFS_E_FORMAT;
     /* Names are space separated per AWS; one real fixture uses TABs (reference §1.1). */
     while (i < n) {
-        while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
+        while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == sep)) i++;
         if (i >= n) break;
         size_t s = i;
-        while (i < n && line[i] != ' ' && line[i] != '\t') i++;
+        while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != sep) i++;
         if (nl.ncols >= CFS_MAX_COLS) return CFS_E_FORMAT;
         cfs_field f = cfs_field_lookup(line + s, i - s);
         nl.field_of_col[nl.ncols] = (uint8_t)f;
@@ -373,6 +398,55 @@ static inline void set_lean(const cfs_layout *l, const char *base, const uint32_
     }
 }
 
+/* What every accepted line gets after its spans are set: the time, the numbers and the
+ * enumerations (all: every field; else the lean members only, see fields.h). */
+static int record_tail(cfs_record *r, int all)
+{
+    if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;
+
+    uint64_t v;
+    cfs_span b = r->f[CFS_F_SC_BYTES];
+    r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
+    r->time_taken_ms = parse_ms_or_none(r->f[CFS_F_TIME_TAKEN]);
+    if (all) {
+        cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
+        r->result = (uint8_t)result_parse(rt.p, rt.n);
+    } else {
+        /* The rest matters only to attribution (403s) and to `requests`.  On the lean path
+         * its spans are all empty, which parses to exactly these values.  A Miss that can
+         * be an origin fetch also gets its time-to-first-byte and protocol (their spans are
+         * empty on any other): they decide whether and by which measure it feeds the
+         * distribution's origin-fetch reference (aggregate.c). */
+        if (r->result == CFS_R_MISS) {
+            r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
+            r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);
+        } else {
+            r->ttfb_ms = CFS_NO_MILLIS;
+            r->protocol = CFS_P_NONE;
+        }
+        r->response_result = r->detailed_result = CFS_R_NONE;
+        r->method = CFS_M_NONE;
+        r->http_major = r->http_minor = 0;
+        return CFS_RECORD_OK;
+    }
+    r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
+    cfs_span rrt = r->f[CFS_F_EDGE_RESPONSE_RESULT_TYPE], drt = r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE];
+    r->response_result = (uint8_t)result_parse(rrt.p, rrt.n);
+    r->detailed_result = (uint8_t)result_parse(drt.p, drt.n);
+    r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);
+    r->method = parse_method(r->f[CFS_F_CS_METHOD]);
+    cfs_span pv = r->f[CFS_F_CS_PROTOCOL_VERSION];
+    /* "HTTP/1.1", "HTTP/2.0"; anything else leaves 0.0. */
+    if (pv.n == 8 && memcmp(pv.p, "HTTP/", 5) == 0 && pv.p[6] == '.' && (unsigned)(pv.p[5] - '0') <= 9 &&
+        (unsigned)(pv.p[7] - '0') <= 9) {
+        r->http_major = (uint8_t)(pv.p[5] - '0');
+        r->http_minor = (uint8_t)(pv.p[7] - '0');
+    } else {
+        r->http_major = r->http_minor = 0;
+    }
+    return CFS_RECORD_OK;
+}
+
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
                      const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need)
 {
@@ -448,47 +522,75 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
             r->spans_more = 0;
         }
     }
-    if (parse_ts(r, &r->ts) != 0) return CFS_REJ_BAD_VALUE;
+    return record_tail(r, all);
+}
 
-    uint64_t v;
-    cfs_span b = r->f[CFS_F_SC_BYTES];
-    r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
-    r->time_taken_ms = parse_ms_or_none(r->f[CFS_F_TIME_TAKEN]);
-    if (all) {
+/* The lean fields of k_lean as a bit set per tier, for the paths that set every span at
+ * once (a delimited or JSON line) and must then clear what the TAB path never sets. */
+static uint64_t lean_mask(unsigned from, unsigned to)
+{
+    uint64_t m = 0;
+    for (unsigned k = from; k < to; k++) m |= 1ull << k_lean[k];
+    return m;
+}
+_Static_assert(CFS_F_COUNT <= 64, "a field set fits a 64-bit mask");
+
+int cfs_record_from_spans(cfs_record *r, unsigned need)
+{
+    /* Every span may be set: the next TAB-path line clears them all (cfs_record_parse). */
+    r->spans_all = 1;
+    r->spans_more = 0;
+    if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
+    const int all = (need & CFS_PARSE_ALL) || r->status == 403;
+    if (!all) {
+        /* As the TAB path leaves a non-403 line: the spans of the first tier, the second
+         * tier only on a line that needs it (lean_more), nothing else, so that the
+         * aggregates see the same record whatever the format. */
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
-    } else {
-        /* The rest matters only to attribution (403s) and to `requests`.  On the lean path
-         * its spans are all empty, which parses to exactly these values.  A Miss that can
-         * be an origin fetch also gets its time-to-first-byte and protocol (their spans are
-         * empty on any other): they decide whether and by which measure it feeds the
-         * distribution's origin-fetch reference (aggregate.c). */
-        if (r->result == CFS_R_MISS) {
-            r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
-            r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);
-        } else {
-            r->ttfb_ms = CFS_NO_MILLIS;
-            r->protocol = CFS_P_NONE;
-        }
-        r->response_result = r->detailed_result = CFS_R_NONE;
-        r->method = CFS_M_NONE;
-        r->http_major = r->http_minor = 0;
-        return CFS_RECORD_OK;
+        const unsigned nlean = (unsigned)(sizeof k_lean / sizeof k_lean[0]);
+        uint64_t keep = lean_mask(0, K_LEAN_EVERY);
+        if (lean_more(r->result, r->status, need)) keep |= lean_mask(K_LEAN_EVERY, nlean);
+        for (unsigned f = 0; f < CFS_F_COUNT; f++)
+            if (!(keep >> f & 1)) r->f[f] = (cfs_span){NULL, 0};
     }
-    r->ttfb_ms = parse_ms_or_none(r->f[CFS_F_TIME_TO_FIRST_BYTE]);
-    cfs_span rrt = r->f[CFS_F_EDGE_RESPONSE_RESULT_TYPE], drt = r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE];
-    r->response_result = (uint8_t)result_parse(rrt.p, rrt.n);
-    r->detailed_result = (uint8_t)result_parse(drt.p, drt.n);
-    r->protocol = parse_proto(r->f[CFS_F_CS_PROTOCOL]);
-    r->method = parse_method(r->f[CFS_F_CS_METHOD]);
-    cfs_span pv = r->f[CFS_F_CS_PROTOCOL_VERSION];
-    /* "HTTP/1.1", "HTTP/2.0"; anything else leaves 0.0. */
-    if (pv.n == 8 && memcmp(pv.p, "HTTP/", 5) == 0 && pv.p[6] == '.' && (unsigned)(pv.p[5] - '0') <= 9 &&
-        (unsigned)(pv.p[7] - '0') <= 9) {
-        r->http_major = (uint8_t)(pv.p[5] - '0');
-        r->http_minor = (uint8_t)(pv.p[7] - '0');
-    } else {
-        r->http_major = r->http_minor = 0;
+    return record_tail(r, all);
+}
+
+int cfs_record_parse_delim(const cfs_layout *l, const char *line, size_t n, cfs_record *r, unsigned *tol,
+                           unsigned need)
+{
+    if (l->ncols == 0) return l->bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER;
+    const char d = l->delim;
+    /* Column starts: CloudFront percent-encodes its delimiters inside values (reference
+     * §1.3), so the split needs no quoting rules. */
+    uint32_t start[CFS_MAX_COLS + 1];
+    size_t ncols = 0, i = 0;
+    for (;;) {
+        if (ncols < CFS_MAX_COLS + 1) start[ncols] = (uint32_t)i;
+        ncols++;
+        const char *q = memchr(line + i, d, n - i);
+        if (!q) break;
+        i = (size_t)(q - line) + 1;
     }
-    return CFS_RECORD_OK;
+    if (ncols > l->ncols) {
+        /* extra columns only when empty: trailing delimiters, as a trailing TAB */
+        const size_t extra = ncols - l->ncols;
+        for (size_t j = 1; j <= extra; j++)
+            if (n < j || line[n - j] != d) return CFS_REJ_TOO_MANY_FIELDS;
+        *tol |= CFS_TOL_TRAILING_TAB;
+    } else if (ncols < (size_t)l->min_cols) {
+        return CFS_REJ_TOO_FEW_FIELDS;
+    } else if (ncols < l->ncols) {
+        *tol |= CFS_TOL_SHORT;
+    }
+    memset(r->f, 0, sizeof r->f);
+    const size_t use = ncols < l->ncols ? ncols : l->ncols;
+    for (size_t c = 0; c < use; c++) {
+        unsigned f = l->field_of_col[c];
+        if (f == CFS_F_UNKNOWN) continue;
+        const uint32_t e = c + 1 < ncols ? start[c + 1] - 1 : (uint32_t)n;
+        r->f[f] = (cfs_span){line + start[c], e - start[c]};
+    }
+    return cfs_record_from_spans(r, need);
 }

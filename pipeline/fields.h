@@ -17,6 +17,10 @@ void cfs_fields_init(void);
  * CFS_MAX_COLS names; *l is then the empty layout marked bad, under which every line is
  * rejected as bad_header. */
 cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n);
+/* The same for logs whose fields are split by another byte than TAB (v2 Plain/W3C with a
+ * fieldDelimiter): names joined by a byte other than space or TAB give l->delim; else
+ * delim (0: TAB).  Lines under a layout whose delim is not TAB go to cfs_record_parse_delim. */
+cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, char delim);
 
 /* Tolerated irregularities, counted per file (the line is still aggregated). */
 enum {
@@ -47,6 +51,17 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * an Error with CFS_PARSE_ERROR_TIER2.  Every other span and parsed member is cleared
  * (zero, CFS_NO_MILLIS).  403 lines, and every line with CFS_PARSE_ALL (the `requests`
  * command, whose filters and output may use any field), get everything. */
+
+/* A data line line[0..n) (no line end) under a layout with another delimiter than TAB:
+ * split without the kernel's TAB map, then as cfs_record_from_spans.  Same results and
+ * rejections as cfs_record_parse for the same line written with TABs. */
+int cfs_record_parse_delim(const cfs_layout *l, const char *line, size_t n, cfs_record *r, unsigned *tol,
+                           unsigned need);
+/* r->f holds the span of every field the line has (a JSON line, pipeline/v2json.c):
+ * parse it as cfs_record_parse would the same line in a TAB layout, clearing the spans
+ * its lean path would not set, so that the aggregates see one record whatever the
+ * format.  Returns CFS_RECORD_OK or the cfs_reject reason. */
+int cfs_record_from_spans(cfs_record *r, unsigned need);
 
 /* Prepare r for a layout: clears every field span (call when the layout changes). */
 void cfs_record_reset(cfs_record *r);

@@ -1009,6 +1009,11 @@ static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_
         }
         fputc('\n', out);
     }
+    if (o && o->sampling_percent)
+        fprintf(out,
+                "Sampling: the real-time log configuration samples %d%% of requests; every count "
+                "here is of logged requests, not of all requests\n",
+                o->sampling_percent);
     if (o && o->selected_nothing)
         fprintf(out,
                 "The window and filters selected nothing (%s): this report is empty because of "
@@ -1383,6 +1388,10 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         json_cstr(out, o->sel_values[i]);
     }
     fprintf(out, "},\"selected_nothing\":%s}", o && o->selected_nothing ? "true" : "false");
+    /* only with --realtime-config: counts are of the sampled, logged requests */
+    if (o && o->sampling_percent)
+        fprintf(out, ",\"sampling\":{\"rate_percent\":%d,\"counts\":\"logged_requests\"}",
+                o->sampling_percent);
     fprintf(out,
             ",\"inputs\":{\"files\":%zu,\"files_failed\":%zu,\"files_pruned\":%llu,"
             "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"

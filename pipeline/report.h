@@ -36,6 +36,10 @@ typedef struct cfs_report_opts {
     size_t nsel;
     int selected_nothing;
     const char *nothing_why;
+    /* Real-time logs read with --realtime-config: its SamplingRate (1..100), stated in the
+     * report since every count is then of logged requests, not of all requests; 0: not
+     * given (nothing is printed). */
+    int sampling_percent;
 } cfs_report_opts;
 
 /* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing.  So does a

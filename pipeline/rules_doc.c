@@ -32,6 +32,10 @@ static const cfs_rule_doc docs[] = {
     {"drt_client_geo_blocked",
      "x-edge-detailed-result-type is ClientGeoBlocked, logged only for geographic restriction",
      "§4, §5.2; " S1 " ; " S5},
+    {"c_country_geo_restricted",
+     "a v2 line without x-edge-detailed-result-type: an Error whose c-country the config's GeoRestriction refuses "
+     "(in its blacklist, or missing from its whitelist)",
+     "§2 (c-country), §5.2; " S1 " ; " S5},
     {"drt_invalid_request_method",
      "x-edge-detailed-result-type is InvalidRequestMethod: the method is not in the behavior's AllowedMethods",
      "§4; " S1},

@@ -33,6 +33,7 @@
 
 #include "kernels/kernels.h"
 #include "pipeline/fields.h"
+#include "pipeline/v2json.h"
 
 #define WINDOW (CFS_MAX_LINE + 1) /* a longest legal line plus its LF fits a window */
 #define BLOCK ((size_t)8 << 20)   /* unit of work inside a large input */
@@ -114,6 +115,7 @@ typedef struct pstate {
     cfs_span file_dist; /* distribution id from the file name, or {NULL,0} */
     int skipping;       /* inside a line already counted as too long: drop bytes to its LF */
     uint32_t block;     /* the block of the file this sequence parses (0 for a whole file) */
+    cfs_v2json json;    /* v2 JSON lines: the shape learned, the strict parser's buffers */
 } pstate;
 
 static double now_s(void)
@@ -450,7 +452,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     if (base[ls] == '#') {
         if (le - ls >= 8 && memcmp(base + ls, "#Fields:", 8) == 0) {
-            if (cfs_layout_parse(&ps->layout, base + ls, le - ls) == CFS_OK) {
+            if (cfs_layout_parse_delim(&ps->layout, base + ls, le - ls, ps->sh->o->delim) == CFS_OK) {
                 cfs_record_reset(&ps->rec);
                 ps->st.layouts++;
                 ps->st.header_lines++;
@@ -467,7 +469,25 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     unsigned tol = 0;
     cfs_record *r = &ps->rec;
-    int rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->sh->parse_need);
+    int rc;
+    if (base[ls] == '{') {
+        /* A v2 JSON line: CloudFront percent-encodes '{' (reference §1.3), so no TAB or
+         * delimited line starts with one.  Each line carries its own field names. */
+        int learned;
+        rc = cfs_v2json_line(&ps->json, base + ls, le - ls, r, ps->sh->parse_need, &learned);
+        ps->st.layouts += (uint64_t)learned;
+    } else if (__builtin_expect(ps->layout.delim != '\t' && ps->layout.delim != 0, 0)) {
+        rc = cfs_record_parse_delim(&ps->layout, base + ls, le - ls, r, &tol, ps->sh->parse_need);
+    } else {
+        rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->sh->parse_need);
+    }
+    if (__builtin_expect(ps->layout.realtime, 0) && rc == CFS_RECORD_OK && base[ls] != '{') {
+        /* A real-time cs-uri-stem is the whole URL path with its query string (S2
+         * real-time-logs.md); the query has a column of its own, as in standard logs. */
+        cfs_span *u = &r->f[CFS_F_CS_URI_STEM];
+        const char *q = u->n ? memchr(u->p, '?', u->n) : NULL;
+        if (q) u->n = (uint32_t)(q - u->p);
+    }
     if (rc != CFS_RECORD_OK) {
         /* Garbage is classified as binary whatever else is wrong with it. */
         reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);
@@ -678,6 +698,7 @@ static void fold_pending(shared *sh)
 static void store_unit(shared *sh, size_t file, size_t block, pstate *ps)
 {
     file_slot *fs = &sh->slots[file];
+    cfs_v2json_free(&ps->json); /* the sequence is over */
 #pragma omp critical(cfs_fold)
     {
         cfs_stats_add(&sh->files[file], &ps->st);
@@ -764,12 +785,13 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     ps->input = &sh->in->v[file];
     if (ps->input->dist[0]) ps->file_dist = (cfs_span){ps->input->dist, (uint32_t)strlen(ps->input->dist)};
     if (layout) ps->layout = *layout;
+    else if (sh->o->start_layout) ps->layout = *sh->o->start_layout; /* headerless: --log-fields */
 }
 
 /* Follow #Fields: lines in p[0..n) (only lines starting with '#'), so the next block
  * starts with the right layout.  '#' never occurs raw inside CloudFront values (it is
  * percent-encoded, reference §1.3), so memchr finds only directive lines and garbage. */
-static void track_layout(cfs_layout *l, const char *p, size_t n)
+static void track_layout(cfs_layout *l, const char *p, size_t n, char delim)
 {
     const char *q = p, *end = p + n;
     while ((q = memchr(q, '#', (size_t)(end - q))) != NULL) {
@@ -778,7 +800,7 @@ static void track_layout(cfs_layout *l, const char *p, size_t n)
             size_t len = e ? (size_t)(e - q) : (size_t)(end - q);
             if (len && q[len - 1] == '\r') len--;
             if (len >= 8 && memcmp(q, "#Fields:", 8) == 0 && len <= CFS_MAX_LINE) {
-                (void)cfs_layout_parse(l, q, len); /* an unusable one leaves the bad layout */
+                (void)cfs_layout_parse_delim(l, q, len, delim); /* an unusable one: the bad layout */
             }
         }
         q++;
@@ -870,6 +892,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
 {
     cfs_layout layout;
     memset(&layout, 0, sizeof layout);
+    if (sh->o->start_layout) layout = *sh->o->start_layout; /* headerless: --log-fields */
     size_t index = 0;
     char *acc = NULL; /* copy buffer for streamed pieces */
     size_t acc_len = 0, acc_cap = 0;
@@ -925,7 +948,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
                     end = nl ? (size_t)(nl - p) + 1 : n;
                 }
                 cfs_layout at = layout;
-                track_layout(&layout, p + off, end - off);
+                track_layout(&layout, p + off, end - off, sh->o->delim);
                 spawn_block(sh, file, index++, p + off, end - off, NULL, end == n, &at);
                 off = end;
             }
@@ -996,7 +1019,7 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
                     else rest_len = 0; /* out of memory (recorded): the scan stops */
                 }
                 cfs_layout at = layout;
-                track_layout(&layout, acc, last);
+                track_layout(&layout, acc, last, sh->o->delim);
                 spawn_block(sh, file, index++, acc, last, acc, 0, &at);
                 acc = rest;
                 acc_len = rest_len;

@@ -67,6 +67,13 @@ typedef struct cfs_scan_opts {
     /* Also return the merged aggregate as it was before judging and settling (res->state):
      * what a summary stores, so that a merge judges and settles the union exactly. */
     int keep_state;
+    /* Logs without a #Fields: line (real-time logs, v2 Plain): the layout their lines are
+     * read with until a #Fields: line says otherwise (--log-fields, --realtime-config);
+     * NULL: such lines are rejected as no_header. */
+    const cfs_layout *start_layout;
+    /* The field delimiter of lines under a #Fields: line whose names do not give it
+     * (--delimiter; 0: TAB). */
+    char delim;
 } cfs_scan_opts;
 
 typedef struct cfs_scan_result {

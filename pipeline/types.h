@@ -175,6 +175,9 @@ typedef struct cfs_layout {
     int16_t min_cols;                   /* columns a line needs to carry the essentials */
     uint8_t bad;                        /* with ncols == 0: the last #Fields: line was
                                          * unusable, so its lines are bad_header, not no_header */
+    uint8_t realtime; /* real-time log columns: cs-uri-stem carries the query string (cut at '?') */
+    char delim;       /* field delimiter of the data lines: '\t' (or 0) through the scan kernel's TAB
+                 * map, another byte (v2 Plain/W3C fieldDelimiter) split by fields.c alone */
     /* Filled by cfs_layout_parse for cfs_record_parse's lean path: the fields of the
      * layout that a non-403 line is counted by (lean_field, in column lean_col), the
      * first nlean_every of them needed by every line; and the TABs that bound them (TAB

@@ -1,5 +1,6 @@
 /* The cfscan command line: argument parsing, evidence loading and printing only; the
  * work is done by cfs_scan_run (pipeline/scan.c). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "pipeline/s3.h"
 #include "pipeline/scan.h"
 #include "pipeline/summary.h"
+#include "pipeline/v2layout.h"
 #include "pipeline/waf.h"
 #include "pipeline/xalloc.h"
 #include "tools/cli_help.h"
@@ -418,6 +420,10 @@ typedef struct scan_cmd {
     int have_old;     /* --update found a summary in -o to add to */
     cfs_view merged;  /* --update: the view of the updated summary, which is printed */
     int have_merged;
+    /* headerless logs: --log-fields or --realtime-config, built once every option is read */
+    const char *log_fields, *rt_config;
+    cfs_layout start_layout;
+    int sampling; /* --realtime-config's SamplingRate, 0 without */
 } scan_cmd;
 
 static void scan_cmd_init(scan_cmd *c, int requests_mode)
@@ -827,6 +833,20 @@ static int scan_opt(void *ctx, int id, const char *v)
     case O_UPDATE: c->update = 1; return -1;
     case O_REBUILD: c->rebuild = 1; return -1;
     case O_SHARD: c->shard_arg = v; return parse_shard(v, &c->sel.shard_i, &c->sel.shard_n);
+    case O_LOG_FIELDS: c->log_fields = v; return -1;
+    case O_REALTIME_CONFIG: c->rt_config = v; return -1;
+    case O_DELIMITER:
+        /* one byte that cannot be part of a value or a name; "tab" for the default */
+        if (!strcmp(v, "tab") || !strcmp(v, "\\t")) c->o.delim = '\t';
+        else if (strlen(v) == 1 && v[0] > ' ' && v[0] < 0x7f && !isalnum((unsigned char)v[0]) &&
+                 v[0] != '%' && v[0] != '-' && v[0] != '{' && v[0] != '#')
+            c->o.delim = v[0];
+        else
+            return usage_error(
+                "bad --delimiter '%s' (one printable byte other than a letter, digit, '%%', '-', "
+                "'{' or '#'; or tab)",
+                v);
+        return -1;
     case O_HELP: print_usage(stdout); return 0;
     case O_VERSION: return version();
     }
@@ -866,6 +886,21 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
     if (c->shard_arg)
         for (size_t i = 0; i < c->paths.n; i++)
             if (!strcmp(c->paths.v[i], "-")) return usage_error("%s", "--shard cannot split standard input");
+    if (c->log_fields && c->rt_config)
+        return usage_error("%s", "--log-fields and --realtime-config exclude each other");
+    if (c->log_fields || c->rt_config) {
+        char e[400];
+        cfs_status st = c->log_fields
+                            ? cfs_layout_from_list(&c->start_layout, c->log_fields, c->o.delim, e, sizeof e)
+                            : cfs_layout_from_realtime_config(&c->start_layout, &c->sampling, c->rt_config, e,
+                                                              sizeof e);
+        if (st != CFS_OK) {
+            char msg[480];
+            snprintf(msg, sizeof msg, "%s %s", c->log_fields ? "--log-fields:" : "--realtime-config", e);
+            return usage_error("%s", msg);
+        }
+        c->o.start_layout = &c->start_layout;
+    }
     return -1;
 }
 
@@ -1418,7 +1453,8 @@ static int publish_and_report(scan_cmd *c)
                           .sel_values = c->sel_values,
                           .nsel = c->nsel,
                           .selected_nothing = c->outcome.selected_nothing,
-                          .nothing_why = c->nothing_why};
+                          .nothing_why = c->nothing_why,
+                          .sampling_percent = c->sampling};
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
     say_evidence(c, &v);

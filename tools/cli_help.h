@@ -102,6 +102,9 @@ enum cfs_cli_opt_id {
     O_DEDUPE,
     O_EXPECT,
     O_ENDPOINT_URL,
+    O_LOG_FIELDS,
+    O_REALTIME_CONFIG,
+    O_DELIMITER,
 };
 
 typedef struct cfs_cli_opt {
@@ -142,6 +145,17 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_ENDPOINT_URL, NULL, "--endpoint-url", "URL", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "S3-compatible endpoint for s3:// inputs (http://HOST:PORT or https://...; addressed path-style); default "
      "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS"},
+    {O_LOG_FIELDS, NULL, "--log-fields", "a,b,...", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+     "the columns of logs without a #Fields: line (real-time logs, v2 Plain), in file order: standard or "
+     "real-time log field names (cs-host is cs(Host), ...); a #Fields: line in a file still takes over. Not "
+     "--fields, which chooses the columns `requests` prints"},
+    {O_REALTIME_CONFIG, NULL, "--realtime-config", "FILE", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
+     "the JSON of `aws cloudfront get-realtime-log-config`: its Fields, put in CloudFront's real-time column "
+     "order, are the columns of headerless logs; its SamplingRate is stated in the report (counts are of logged "
+     "requests)"},
+    {O_DELIMITER, NULL, "--delimiter", "C", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
+     "field delimiter of v2 Plain/W3C logs (fieldDelimiter: one byte, or 'tab'; default TAB), where a #Fields: "
+     "line does not show it; v2 JSON lines are found by their first byte and need no option"},
     {O_PROGRESS, NULL, "--progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "progress line on stderr (default: when stderr is a terminal)"},
     {O_NO_PROGRESS, NULL, "--no-progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "no progress line"},

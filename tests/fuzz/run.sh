@@ -47,10 +47,11 @@ gen=$out/bin/seed-cfsgen
 # made again whenever the pipeline or the generator changed (a state.cfs seed of an older
 # format would stop the state reader at its first section)
 if [ ! -f "$out/seed/.done" ] || [ -n "$(find "$root/pipeline" "$root/datasets" -newer "$out/seed/.done" | head -1)" ]; then
-  rm -rf "$out/seed" && mkdir -p "$out/seed"/{fields,decode,config,waf,state,filename,parquet}
+  rm -rf "$out/seed" && mkdir -p "$out/seed"/{fields,decode,config,waf,state,filename,parquet,v2json}
   if [ -x "$gen" ]; then
     "$gen" -o "$out/seed/gen" --seed 7 --dists 2 --days 1 --lines-per-file 20 --layout mixed -j1 >/dev/null 2>&1 || true
     "$gen" -o "$out/seed/genf" --seed 8 --dists 1 --days 1 --lines-per-file 20 --faults all -j1 >/dev/null 2>&1 || true
+    "$gen" -o "$out/seed/genj" --seed 9 --dists 1 --days 1 --lines-per-file 8 --layout json --no-waf -j1 >/dev/null 2>&1 || true
   fi
   i=0
   # log files only (not config/, waf/, labels), any compression; zstd -dcf reads all three
@@ -64,6 +65,11 @@ if [ ! -f "$out/seed/.done" ] || [ -n "$(find "$root/pipeline" "$root/datasets" 
     { zstd -dcfq "$f" 2>/dev/null || true; } | head -c 4096 | zstd -q -c > "$out/seed/decode/z$i" 2>/dev/null || true
     { zstd -dcfq "$f" 2>/dev/null || true; } | head -c 2048 | gzip -c > "$out/seed/decode/m$i"
     { zstd -dcfq "$f" 2>/dev/null || true; } | tail -c 2048 | gzip -c >> "$out/seed/decode/m$i"
+  done
+  # v2json: the first byte picks the parse (odd: every field), then JSON lines
+  for f in $(find "$out/seed/genj" -name 'cloudfront-v2-*' 2>/dev/null | sort | head -8); do
+    i=$((i + 1))
+    { printf '\x01'; zstd -dcfq "$f" 2>/dev/null || true; } | head -c 16384 > "$out/seed/v2json/j$i"
   done
   for f in "$samples"/*.log; do
     [ -f "$f" ] || continue
@@ -96,6 +102,7 @@ seed_of() {
   case $1 in
     fuzz_fields) echo fields ;; fuzz_decode) echo decode ;; fuzz_config) echo config ;;
     fuzz_waf) echo waf ;; fuzz_state | fuzz_merge) echo state ;; fuzz_filename) echo filename ;;
+    fuzz_v2json) echo v2json ;;
     *) echo parquet ;;
   esac
 }

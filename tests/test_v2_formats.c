@@ -1,0 +1,407 @@
+/* Issue 16: the log formats of standard logging v2 and real-time logs.  One simulated
+ * traffic (cfsgen, one seed) written as W3C TSV, v2 JSON lines, v2 W3C with '|' between
+ * fields and headerless real-time lines must give one report; the totals are checked
+ * against the generator's own counts (expected.json), not against cfscan.  Also: every
+ * malformed JSON line is a counted rejection under its reason, headerless logs read with
+ * --log-fields / --delimiter / --realtime-config, the sampling rate stated, -j1 = -j2 on
+ * JSON cut into blocks, and v2's c-country deciding geo blocks against the config. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/fields.h"
+#include "pipeline/json.h"
+#include "pipeline/v2json.h"
+#include "tests/util.h"
+
+static char *g_dir;
+
+static void setup(void) { g_dir = tu_mkdtemp(); }
+static void teardown(void)
+{
+    tu_rmrf(g_dir);
+    free(g_dir);
+}
+
+TestSuite(v2_formats, .init = setup, .fini = teardown, .timeout = 240);
+
+/* cfsgen into g_dir/NAME with one seed; extra: --layout and more. */
+static void gen(const char *name, const char *extra)
+{
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err,
+                   "%s -o %s/%s --seed 5 --dists 2 --days 1 --lines-per-file 120 --situations all -j2 %s",
+                   tu_prog("cfsgen"), g_dir, name, extra);
+    cr_assert_eq(rc, 0, "cfsgen %s: %s", extra, err ? err : "");
+    free(err);
+}
+
+/* The part of a JSON report after "inputs" (counts by status, distribution and edge, the
+ * 403 causes, the evidence): what must not depend on the format the lines came in. */
+static const char *traffic_part(const char *json)
+{
+    const char *p = strstr(json, "\"by_status\"");
+    cr_assert_not_null(p, "a report: %.200s", json);
+    return p;
+}
+
+static double num_at(const char *json, const char *path)
+{
+    cfs_json_doc d = {0};
+    char err[128];
+    cr_assert_eq(cfs_json_parse(&d, json, strlen(json), err, sizeof err), CFS_OK, "JSON: %s", err);
+    double v = -1;
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&d), path), &v), "%s in the report", path);
+    cfs_json_doc_free(&d);
+    return v;
+}
+
+/* The sum of the numbers of object PATH in the file g_dir/FILE (the generator's counts). */
+static double sum_of(const char *file, const char *path)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", g_dir, file);
+    char *t = tu_read(p, NULL);
+    cr_assert_not_null(t, "%s", p);
+    cfs_json_doc d = {0};
+    char err[128];
+    cr_assert_eq(cfs_json_parse(&d, t, strlen(t), err, sizeof err), CFS_OK, "%s: %s", p, err);
+    double s = 0, v;
+    const cfs_json *o = cfs_json_path(cfs_json_root(&d), path);
+    cr_assert_not_null(o, "%s in %s", path, p);
+    for (const cfs_json *m = cfs_json_first(o); m; m = cfs_json_next(m))
+        if (cfs_json_num(m, &v)) s += v;
+    cfs_json_doc_free(&d);
+    free(t);
+    return s;
+}
+
+Test(v2_formats, one_traffic_written_four_ways_gives_one_report)
+{
+    gen("tsv", "--layout v2");
+    gen("json", "--layout json");
+    gen("plain", "--layout plain");
+    gen("rt", "--layout realtime");
+    /* The same configs for all (the seed makes them equal), so the evidence paths match. */
+    char *tsv = tu_scan_json(g_dir, 0, "scan tsv/E*.gz --config tsv/config -j2");
+    char *json = tu_scan_json(g_dir, 0, "scan json/cloudfront-v2-* --config tsv/config -j2");
+    char *plain = tu_scan_json(g_dir, 0, "scan plain/cloudfront-v2-* --config tsv/config -j2");
+    /* Real-time logs name no distribution id: distributions are keyed by cs-host, as the
+     * TSV files are when their names are not CloudFront's. */
+    cr_assert_eq(
+        tu_sh(NULL, NULL,
+              "cd %s && mkdir anon && i=0; for f in tsv/E*.gz; do i=$((i+1)); cp $f anon/part-$i.gz; done",
+              g_dir),
+        0);
+    char *anon = tu_scan_json(g_dir, 0, "scan anon --config tsv/config -j2");
+    char *rt = tu_scan_json(
+        g_dir, 0, "scan rt/cf-realtime-* --config tsv/config --realtime-config rt/realtime-config.json -j2");
+
+    /* the generator's counts: every line a request, in its distributions */
+    double want = sum_of("tsv/expected.json", "by_distribution");
+    cr_assert_gt(want, 5000);
+    cr_assert_eq(sum_of("json/expected.json", "by_distribution"), want, "cfsgen wrote one traffic");
+    const char *all[] = {tsv, json, plain, anon, rt};
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(num_at(all[i], "inputs.requests"), want, "report %d counts every request", i);
+        cr_assert_eq(num_at(all[i], "inputs.rejected"), 0, "report %d", i);
+        cr_assert_gt(num_at(all[i], "forbidden.distributions.0.forbidden"), 100, "report %d has 403s", i);
+    }
+    /* JSON and real-time files have no header line; the others one per file (24 x 2) */
+    cr_assert_eq(num_at(json, "inputs.lines"), want);
+    cr_assert_eq(num_at(rt, "inputs.lines"), want);
+    cr_assert_eq(num_at(plain, "inputs.lines"), want + 48);
+    cr_assert_str_eq(traffic_part(json), traffic_part(tsv), "JSON lines = W3C TSV");
+    cr_assert_str_eq(traffic_part(plain), traffic_part(tsv), "'|'-delimited = W3C TSV");
+    cr_assert_str_eq(traffic_part(rt), traffic_part(anon), "real-time = TSV keyed by cs(Host)");
+    cr_assert_not_null(strstr(tsv, "\"by_distribution\":{\"E"), "TSV distributions are ids");
+    cr_assert_not_null(strstr(rt, "\"by_distribution\":{\"d"), "real-time distributions are hosts");
+    /* the sampling rate is stated only where a real-time configuration gave it */
+    cr_assert_not_null(strstr(rt, "\"sampling\":{\"rate_percent\":100,"));
+    cr_assert_null(strstr(tsv, "\"sampling\""));
+    free(tsv);
+    free(json);
+    free(plain);
+    free(anon);
+    free(rt);
+}
+
+Test(v2_formats, headerless_and_space_headed_delimited_logs_need_the_options)
+{
+    gen("plain", "--layout plain");
+    char *want = tu_scan_json(g_dir, 0, "scan plain/cloudfront-v2-* -j2");
+    /* v2 Plain without its header: --log-fields (the header's names) and --delimiter */
+    char *fields = NULL;
+    cr_assert_eq(
+        tu_sh(&fields, NULL,
+              "cd %s && mkdir bare spaced && for f in plain/cloudfront-v2-*; do b=$(basename $f .gz); "
+              "zcat $f | tail -n +2 > bare/$b; zcat $f | sed '1s/|/ /g' > spaced/$b; done; "
+              "zcat $(ls plain/cloudfront-v2-* | head -1) | head -1 | cut -c10- | tr '|' ','",
+              g_dir),
+        0);
+    fields[strcspn(fields, "\n")] = 0;
+    cr_assert_not_null(strstr(fields, "sc-status,"), "%s", fields);
+    char *bare = tu_scan_json(g_dir, 0, "scan bare --log-fields '%s' --delimiter '|' -j2", fields);
+    cr_assert_str_eq(traffic_part(bare), traffic_part(want));
+    cr_assert_eq(num_at(bare, "inputs.header_lines"), 0);
+    /* a W3C header with spaces: the delimiter comes from the option */
+    char *spaced = tu_scan_json(g_dir, 0, "scan spaced --delimiter '|' -j1");
+    cr_assert_str_eq(traffic_part(spaced), traffic_part(want));
+    /* without it, every line is one column that lacks the time and status: rejected */
+    char *wrong = tu_scan_json(g_dir, 3, "scan spaced -j2");
+    cr_assert_eq(num_at(wrong, "inputs.requests"), 0);
+    cr_assert_eq(num_at(wrong, "inputs.rejected_by_reason.too_few_fields"), num_at(want, "inputs.requests"));
+    /* and without --log-fields, the bare lines have no header */
+    char *nohdr = tu_scan_json(g_dir, 3, "scan bare --delimiter '|'");
+    cr_assert_eq(num_at(nohdr, "inputs.rejected_by_reason.no_header"), num_at(want, "inputs.requests"));
+    free(fields);
+    free(want);
+    free(bare);
+    free(spaced);
+    free(wrong);
+    free(nohdr);
+}
+
+/* ---- hand-written JSON lines ----------------------------------------------------------------- */
+#define BASE                                                                                                \
+    "\"date\":\"2026-11-01\",\"time\":\"10:00:0%d\",\"x-edge-location\":\"FRA56-P2\",\"sc-status\":\"%s\"," \
+    "\"x-edge-result-type\":\"%s\",\"x-edge-detailed-result-type\":\"%s\",\"x-edge-request-id\":\"R%02d\""
+
+static void line(FILE *f, int i, const char *status, const char *drt, const char *extra)
+{
+    fprintf(f, "{" BASE "%s}\n", i % 10, status, !strcmp(status, "200") ? "Hit" : "Error", drt, i, extra);
+}
+
+Test(v2_formats, malformed_json_lines_are_counted_rejections)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/v2.json", g_dir);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    /* accepted: 7 lines (3 of them 403s) */
+    line(f, 1, "200", "Hit", "");
+    line(f, 2, "200", "Hit", "");                                            /* the fast path */
+    line(f, 3, "403", "ClientGeoBlocked", ",\"distributionid\":\"E2DIST\""); /* another shape */
+    fprintf(
+        f,
+        "{\"sc-status\":\"403\",\"x-edge-request-id\":\"R04\",\"time\":\"10:00:04\",\"date\":\"2026-11-01\","
+        "\"x-edge-location\":\"FRA56-P2\",\"x-edge-detailed-result-type\":\"ClientGeoBlocked\","
+        "\"x-edge-result-type\":\"Error\",\"cs-uri-stem\":\"\\/esc\\u0061ped\",\"foo\":\"bar\"}\r\n");
+    fprintf(
+        f,
+        "{ \"timestamp(ms)\" : \"1793527205123\", \"sc-status\" : \"200\" , \"x-edge-request-id\":\"R05\"}\n");
+    line(f, 6, "200", "Hit", ",\"unknown-field\":\"x\",\"unknown-field\":\"y\""); /* unknown twice: ignored */
+    line(f, 7, "403", "ClientGeoBlocked", "");
+    /* rejected */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:08\",\"sc-status\":\"200\"\n"); /* bad_value */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":200}\n");    /* bad_value */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":null}\n");   /* bad_value */
+    fprintf(f,
+            "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":{\"a\":\"1\"}}\n"); /* bad_value */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\",\"cs(Host)\":\"a\","
+               "\"cs-host\":\"b\"}\n");                                                        /* bad_value */
+    fprintf(f, "{\"date\":\"2026-13-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\"}\n");     /* bad_value */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"2000\"}\n");    /* bad_value */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"x-edge-location\":\"A\"}\n"); /* too_few */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"sc-status\":\"200\"}\n");                           /* too_few */
+    fprintf(f, "{}\n");                                                                        /* too_few */
+    fprintf(
+        f,
+        "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\",\"cs-uri-stem\":\"/a\\tb\"}\n");
+    fprintf(
+        f,
+        "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\",\"cs-uri-stem\":\"/\x01\"}\n");
+    /* over 1 MiB: line_too_long, never parsed */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\",\"cs-uri-stem\":\"");
+    for (int i = 0; i < (1 << 20) / 8 + 1; i++) fputs("/abcdefg", f);
+    fprintf(f, "\"}\n");
+    line(f, 8, "200", "Hit", ""); /* the lines after it are read as before */
+    cr_assert_eq(fclose(f), 0);
+
+    char *out = tu_scan_json(g_dir, 3, "scan v2.json");
+    cr_assert_eq(num_at(out, "inputs.lines"), 21);
+    cr_assert_eq(num_at(out, "inputs.requests"), 8);
+    cr_assert_eq(num_at(out, "inputs.rejected"), 13);
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_value"), 7);
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.too_few_fields"), 3);
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.binary"), 2, "a control byte, escaped or raw");
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.line_too_long"), 1);
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.no_header"), 0);
+    cr_assert_eq(num_at(out, "inputs.tolerated.crlf"), 1);
+    cr_assert_eq(num_at(out, "by_status.403"), 3);
+    /* R03 names its distribution; the others fall back to "-" (no Host, no file name) */
+    cr_assert_eq(num_at(out, "by_distribution.E2DIST"), 1);
+    char *err = NULL;
+    int rc = tu_sh(&err, NULL, "cd %s && %s scan v2.json -q --format json -j2", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 3);
+    cr_assert_str_eq(err, out, "-j1 = -j2");
+    free(err);
+    /* the 403s went through attribution with their fields; the escaped value unescaped */
+    char *rows = NULL;
+    rc = tu_sh(&rows, NULL,
+               "cd %s && %s requests v2.json --status 403 --fields x-edge-request-id,cs-uri-stem 2>/dev/null",
+               g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 3);
+    cr_assert_not_null(strstr(rows, "R03\t-\tgeo_restriction\tconfirmed\tdrt_client_geo_blocked"), "%s",
+                       rows);
+    cr_assert_not_null(strstr(rows, "R04\t/escaped\tgeo_restriction\tconfirmed\t"), "%s", rows);
+    free(rows);
+    free(out);
+}
+
+Test(v2_formats, json_cut_into_blocks_and_piped_gives_one_report)
+{
+    gen("json", "--layout json --format plain");
+    /* one file of ~16 MiB: cut into 8 MiB blocks that run on any thread */
+    cr_assert_eq(
+        tu_sh(NULL, NULL, "cd %s && cat json/cloudfront-v2-* json/cloudfront-v2-* > big.json", g_dir), 0);
+    char *j1 = tu_scan_json(g_dir, 0, "scan big.json -j1 --split-above 1000000");
+    char *j2 = tu_scan_json(g_dir, 0, "scan big.json -j2 --split-above 1000000");
+    char *pipe = tu_scan_json(g_dir, 0, "scan - -j2 < big.json");
+    cr_assert_str_eq(j1, j2, "-j1 = -j2");
+    cr_assert_str_eq(traffic_part(pipe), traffic_part(j1), "mapped = piped");
+    cr_assert_eq(num_at(j1, "inputs.requests"), 2 * sum_of("json/expected.json", "by_distribution"));
+    free(j1);
+    free(j2);
+    free(pipe);
+}
+
+Test(v2_formats, realtime_config_sampling_is_stated_and_bad_options_refused)
+{
+    gen("rt", "--layout realtime --format plain");
+    cr_assert_eq(
+        tu_sh(
+            NULL, NULL,
+            "cd %s && sed 's/\"SamplingRate\": 100/\"SamplingRate\": 25/' rt/realtime-config.json > c25.json",
+            g_dir),
+        0);
+    char *j = tu_scan_json(g_dir, 0, "scan rt/cf-realtime-* --realtime-config c25.json");
+    cr_assert_not_null(strstr(j, "\"sampling\":{\"rate_percent\":25,\"counts\":\"logged_requests\"}"));
+    free(j);
+    char *text = NULL;
+    cr_assert_eq(tu_sh(&text, NULL, "cd %s && %s scan rt/cf-realtime-* --realtime-config c25.json -q", g_dir,
+                       tu_prog("cfscan")),
+                 0);
+    cr_assert_not_null(strstr(text, "Sampling: the real-time log configuration samples 25% of requests"),
+                       "%s", text);
+    free(text);
+
+    /* refused, exit 2, each naming what is wrong */
+    static const struct {
+        const char *setup, *args, *says;
+    } bad[] = {
+        {"sed 's/\"c-country\"/\"no-such-field\"/' rt/realtime-config.json > c.json",
+         "--realtime-config c.json", "no-such-field"},
+        {"sed 's/\"SamplingRate\": 100/\"SamplingRate\": 0/' rt/realtime-config.json > c.json",
+         "--realtime-config c.json", "SamplingRate"},
+        {"echo '{\"RealtimeLogConfig\":{\"SamplingRate\":5}}' > c.json", "--realtime-config c.json",
+         "Fields"},
+        {"true", "--realtime-config nonexistent.json", "nonexistent.json"},
+        {"true", "--log-fields timestamp,sc-status,bogus", "bogus"},
+        {"true", "--log-fields c-ip,x-edge-location", "sc-status"},
+        {"true", "--log-fields timestamp,sc-status --realtime-config rt/realtime-config.json", "exclude"},
+        {"true", "--delimiter ab", "delimiter"},
+        {"true", "--delimiter 7", "delimiter"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && %s && %s scan rt %s -q", g_dir, bad[i].setup, tu_prog("cfscan"),
+                       bad[i].args);
+        cr_assert_eq(rc, 2, "%s: exit %d", bad[i].args, rc);
+        cr_assert_not_null(strstr(err, bad[i].says), "%s: %s", bad[i].args, err);
+        free(err);
+    }
+}
+
+Test(v2_formats, c_country_decides_geo_blocks_without_a_detailed_result_type)
+{
+    gen("json", "--layout json --format plain");
+    cr_assert_eq(
+        tu_sh(NULL, NULL,
+              "cd %s && mkdir nodrt nocountry && for f in json/cloudfront-v2-*; do b=$(basename $f); "
+              "sed 's/\"x-edge-detailed-result-type\":\"[^\"]*\",//' $f > nodrt/$b; "
+              "sed 's/\"c-country\":\"[^\"]*\",//' nodrt/$b > nocountry/$b; done",
+              g_dir),
+        0);
+    /* the generator's label count of geo blocks: each must be found by its country */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/json/expected.json", g_dir);
+    char *exp = tu_read(p, NULL);
+    double geo = num_at(exp, "by_cause.geo_restriction");
+    free(exp);
+    cr_assert_gt(geo, 10);
+    char *rows = NULL;
+    cr_assert_eq(tu_sh(&rows, NULL,
+                       "cd %s && %s requests nodrt --config json/config --cause geo_restriction "
+                       "--fields x-edge-request-id 2>/dev/null | tail -n +2 | cut -f2,4 | "
+                       "sed 's/_config_newer$//' | sort | uniq -c",
+                       g_dir, tu_prog("cfscan")),
+                 0);
+    /* (on lines older than a config that changed, --situations config-newer, the rule's
+     * _config_newer twin, one level lower) */
+    char want[200];
+    snprintf(want, sizeof want, "%7.0f geo_restriction\tc_country_geo_restricted\n", geo);
+    cr_assert_str_eq(rows, want, "every geo block by c-country, and nothing else");
+    free(rows);
+    /* the labels agree line by line: the request ids of geo_restriction */
+    cr_assert_eq(
+        tu_sh(&rows, NULL,
+              "cd %s && %s requests nodrt --config json/config --cause geo_restriction "
+              "--fields x-edge-request-id 2>/dev/null | tail -n +2 | cut -f1 | sort > got && "
+              "awk -F'\\t' '$2 == \"geo_restriction\" {print $1}' json/labels.tsv | sort | diff - got",
+              g_dir, tu_prog("cfscan")),
+        0);
+    free(rows);
+    /* without the country the rule has nothing to go on */
+    char *j = tu_scan_json(g_dir, 0, "scan nocountry --config json/config");
+    cr_assert_null(strstr(j, "c_country_geo_restricted"));
+    free(j);
+}
+
+/* ---- the fast path against the strict parser, in process ------------------------------------ */
+Test(v2_formats, fast_path_learns_the_shape_and_agrees_with_the_strict_parser)
+{
+    cfs_fields_init();
+    static const char *const lines[] = {
+        "{\"date\":\"2026-11-01\",\"time\":\"10:00:01\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/a\"}",
+        "{\"date\":\"2026-11-01\",\"time\":\"10:00:02\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/bb\"}",
+        "{\"date\":\"2026-11-01\",\"time\":\"10:00:03\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/c\\/d\"}",
+        "{\"time\":\"10:00:04\",\"date\":\"2026-11-01\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/e\"}",
+        "{\"time\":\"10:00:05\",\"date\":\"2026-11-01\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/f\"}",
+        "{\"time\":\"10:00:06\",\"date\":\"2026-11-01\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/\xc3\xa9\"}",
+        "{\"time\":\"10:00:07\",\"date\":\"2026-11-01\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/\xc3\"}",
+        "{\"time\":\"10:00:08\",\"date\":\"2026-11-01\",\"sc-status\":\"403\",\"cs-uri-stem\":\"/g\"} ",
+    };
+    /* which path: fast (1) or strict (0), and the result */
+    static const int fast[] = {0, 1, 0, 0, 1, 0, 0, 0};
+    static const int ok[] = {1, 1, 1, 1, 1, 1, 0, 1};
+    static const char *const uri[] = {"/a", "/bb", "/c/d", "/e", "/f", "/\xc3\xa9", NULL, "/g"};
+    cfs_v2json st = {0};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        cfs_record r, r2;
+        memset(&r, 0, sizeof r);
+        memset(&r2, 0, sizeof r2);
+        uint64_t f0 = st.fast;
+        int learned;
+        int rc = cfs_v2json_line(&st, lines[i], strlen(lines[i]), &r, CFS_PARSE_ALL, &learned);
+        cr_assert_eq(st.fast - f0, (uint64_t)fast[i], "line %zu: fast path %d", i, fast[i]);
+        cr_assert_eq(rc == CFS_RECORD_OK, ok[i], "line %zu: rc %d", i, rc);
+        /* a fresh state (strict parser only) gives the same record */
+        cfs_v2json fresh = {0};
+        int rc2 = cfs_v2json_line(&fresh, lines[i], strlen(lines[i]), &r2, CFS_PARSE_ALL, &learned);
+        cr_assert_eq(rc2, rc, "line %zu", i);
+        if (!ok[i]) {
+            cr_assert_eq(rc, CFS_REJ_BAD_VALUE, "invalid UTF-8 is not JSON");
+        } else {
+            cr_assert_eq(r.ts, r2.ts);
+            cr_assert_eq(r.status, 403);
+            cfs_span u = r.f[CFS_F_CS_URI_STEM];
+            cr_assert_eq(u.n, strlen(uri[i]), "line %zu", i);
+            cr_assert(!memcmp(u.p, uri[i], u.n), "line %zu: %.*s", i, (int)u.n, u.p);
+            cr_assert_eq(r2.f[CFS_F_CS_URI_STEM].n, u.n);
+        }
+        cfs_v2json_free(&fresh);
+    }
+    cfs_v2json_free(&st);
+}
