@@ -45,7 +45,14 @@ enum {
 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1, REP_REPEATED = 2 };
 enum { CT_DATE = 6 };
-enum { ENC_PLAIN = 0, ENC_PLAIN_DICTIONARY = 2, ENC_RLE = 3, ENC_RLE_DICTIONARY = 8 };
+enum {
+    ENC_PLAIN = 0,
+    ENC_PLAIN_DICTIONARY = 2,
+    ENC_RLE = 3,
+    ENC_DELTA_BINARY_PACKED = 5,
+    ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+    ENC_RLE_DICTIONARY = 8
+};
 enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_GZIP = 2, CODEC_ZSTD = 6 };
 enum { PAGE_DATA = 0, PAGE_INDEX = 1, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
 
@@ -82,6 +89,20 @@ typedef struct rle {
     unsigned acc_bits;
 } rle;
 
+/* DELTA_BINARY_PACKED (Encodings.md): a header <block size> <miniblocks per block>
+ * <total count> <first value>, then blocks of <min delta> <one bit width per miniblock>
+ * <miniblocks of bit-packed deltas>.  Read lazily, one value at a time. */
+typedef struct dbp {
+    const uint8_t *p, *end;
+    uint64_t per_mini, nmini, left;
+    int64_t prev, min_delta;
+    int first_pending;
+    const uint8_t *widths, *mini_start;
+    uint64_t mini_idx, mini_left;
+    unsigned bw, acc_bits;
+    uint64_t acc;
+} dbp;
+
 typedef struct chunk {
     uint64_t start, end; /* byte range of the column chunk (dictionary page first) */
     uint64_t num_values;
@@ -109,6 +130,8 @@ typedef struct pcol {
     uint32_t page_left; /* values left in the page */
     int has_defs, enc;
     rle defs, idx;
+    dbp delta;                /* DELTA_BINARY_PACKED values, or DELTA_LENGTH_BYTE_ARRAY lengths */
+    const uint8_t *dp, *dend; /* DELTA_LENGTH_BYTE_ARRAY: the concatenated values */
     const uint8_t *vp, *vend; /* PLAIN values */
     unsigned bool_bit;
     /* batch */
@@ -864,6 +887,83 @@ static int plain_value(pcol *c, const uint8_t **p, const uint8_t *end, char *o, 
     return 0;
 }
 
+static int dbp_init(dbp *d, const uint8_t *p, const uint8_t *end)
+{
+    memset(d, 0, sizeof *d);
+    tin t = {p, end, 0};
+    uint64_t block = t_uvar(&t), nmini = t_uvar(&t), total = t_uvar(&t);
+    int64_t first = t_i64(&t);
+    /* block size a multiple of 128, miniblocks of a multiple of 32 values (Encodings.md) */
+    if (t.bad || block == 0 || block % 128 || block > ((uint64_t)1 << 24) || nmini == 0 || block % nmini ||
+        (block / nmini) % 32)
+        return -1;
+    d->p = t.p;
+    d->end = end;
+    d->per_mini = block / nmini;
+    d->nmini = nmini;
+    d->left = total;
+    d->prev = first;
+    d->first_pending = total > 0;
+    d->mini_idx = nmini; /* a block header comes first */
+    d->mini_start = t.p;
+    return 0;
+}
+
+static int dbp_get(dbp *d, int64_t *v)
+{
+    if (d->left == 0) return -1;
+    d->left--;
+    if (d->first_pending) {
+        d->first_pending = 0;
+        *v = d->prev;
+        return 0;
+    }
+    if (d->mini_left == 0) {
+        if (d->mini_idx == d->nmini) {
+            tin t = {d->p, d->end, 0};
+            d->min_delta = t_i64(&t);
+            if (t.bad || (uint64_t)(d->end - t.p) < d->nmini) return -1;
+            d->widths = t.p;
+            d->p = t.p + d->nmini;
+            d->mini_idx = 0;
+        }
+        d->bw = d->widths[d->mini_idx++];
+        if (d->bw > 64) return -1;
+        d->mini_left = d->per_mini;
+        d->mini_start = d->p;
+        d->acc = 0;
+        d->acc_bits = 0;
+    }
+    uint64_t x = 0;
+    unsigned got = 0;
+    while (got < d->bw) {
+        if (d->acc_bits == 0) {
+            if (d->p >= d->end) return -1;
+            d->acc = *d->p++;
+            d->acc_bits = 8;
+        }
+        unsigned take = d->bw - got < d->acc_bits ? d->bw - got : d->acc_bits;
+        x |= (d->acc & ((1u << take) - 1)) << got;
+        d->acc >>= take;
+        d->acc_bits -= take;
+        got += take;
+    }
+    d->mini_left--;
+    d->prev = (int64_t)((uint64_t)d->prev + (uint64_t)d->min_delta + x);
+    *v = d->prev;
+    return 0;
+}
+
+/* Where the encoded values end, once every value has been read: the current miniblock
+ * is padded to its full size; later miniblocks of the block take no bytes (Encodings.md). */
+static const uint8_t *dbp_end(const dbp *d)
+{
+    if (!d->widths) return d->p;
+    size_t bytes = (size_t)(d->per_mini / 8) * d->bw;
+    if ((size_t)(d->end - d->mini_start) < bytes) return NULL;
+    return d->mini_start + bytes;
+}
+
 static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint8_t *body, char *err,
                                   size_t errlen)
 {
@@ -986,16 +1086,36 @@ static cfs_status next_page(cfs_pqr *r, pcol *c, char *err, size_t errlen)
                 return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary index width %u",
                             c->name, bw);
             rle_init(&c->idx, d + 1, (size_t)(dend - d - 1), bw);
+        } else if (h.enc == ENC_DELTA_BINARY_PACKED && (c->ptype == PT_INT32 || c->ptype == PT_INT64)) {
+            if (dbp_init(&c->delta, d, dend) != 0) goto bad_delta;
+        } else if (h.enc == ENC_DELTA_LENGTH_BYTE_ARRAY && c->ptype == PT_BYTE_ARRAY) {
+            /* The lengths come first, then the values: read the lengths once to find
+             * where the values start (and that they fit), then again as rows need them. */
+            if (dbp_init(&c->delta, d, dend) != 0 || c->delta.left > (uint64_t)h.nvalues) goto bad_delta;
+            uint64_t sum = 0;
+            int64_t ln;
+            while (c->delta.left) {
+                if (dbp_get(&c->delta, &ln) != 0 || ln < 0 || ln > (int64_t)(dend - d)) goto bad_delta;
+                sum += (uint64_t)ln;
+            }
+            const uint8_t *vals = dbp_end(&c->delta);
+            if (!vals || sum > (uint64_t)(dend - vals)) goto bad_delta;
+            dbp_init(&c->delta, d, dend);
+            c->dp = vals;
+            c->dend = dend;
         } else {
             return fail(
                 err, errlen, CFS_E_UNSUPPORTED,
                 "Parquet column %s: data page encoding %s, which cfscan does not read (it reads PLAIN, "
-                "PLAIN_DICTIONARY and RLE_DICTIONARY)",
+                "PLAIN_DICTIONARY, RLE_DICTIONARY, DELTA_BINARY_PACKED and DELTA_LENGTH_BYTE_ARRAY)",
                 c->name, h.enc >= 0 && h.enc < 10 ? enc_names[h.enc] : "unknown");
         }
         c->page_left = (uint32_t)h.nvalues;
         c->values_left -= (uint64_t)h.nvalues;
         return CFS_OK;
+    bad_delta:
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: damaged %s page", c->name,
+                    enc_names[h.enc]);
     short_page:
         return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: data page shorter than its levels say",
                     c->name);
@@ -1034,6 +1154,32 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
             if (plain_value(c, &c->vp, c->vend, c->num + (size_t)i * NUM_TEXT, s) != 0)
                 return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: page ends inside a value",
                             c->name);
+        }
+    } else if (c->enc == ENC_DELTA_BINARY_PACKED || c->enc == ENC_DELTA_LENGTH_BYTE_ARRAY) {
+        for (uint32_t i = 0; i < n; i++) {
+            span *s = &c->batch[i];
+            if (c->has_defs && !def[i]) {
+                s->p = NULL;
+                continue;
+            }
+            int64_t v;
+            if (dbp_get(&c->delta, &v) != 0)
+                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: delta-encoded values run out",
+                            c->name);
+            if (c->enc == ENC_DELTA_BINARY_PACKED) {
+                char *o = c->num + (size_t)i * NUM_TEXT;
+                s->n = (uint32_t)(c->date ? fmt_date(o, v) : snprintf(o, NUM_TEXT, "%lld", (long long)v));
+                s->p = o;
+                s->esc = 0;
+                continue;
+            }
+            if (v < 0 || v > c->dend - c->dp)
+                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: a value runs past its page",
+                            c->name);
+            s->p = (const char *)c->dp;
+            s->n = (uint32_t)v;
+            s->esc = needs_escape(s->p, s->n);
+            c->dp += v;
         }
     } else {
         uint32_t *ix = r->tmp2;
