@@ -35,6 +35,7 @@ static void usage(FILE *f)
           "                         --lines-per-file; K/M/G are powers of 1024)\n"
           "  --format gz|zst|plain  compression of the log files (default gz)\n"
           "  --layout 33|19|24|26|v2|mixed   field layout (default 33)\n"
+          "  --layout parquet       the v2 layout as CloudFront's v2 Parquet files (*.parquet)\n"
           "  --faults LIST          comma-separated: truncated-gz, corrupt-zst, garbage,\n"
           "                         long-line, short-lines, no-header, empty, multi-member,\n"
           "                         header-switch, crlf, trailing-tab, or all\n"
@@ -294,8 +295,13 @@ static void set_value(opts_t *o, const char *name, const char *val)
     else if (!strcmp(name, "--lines-per-file")) o->lpf = (uint32_t)parse_u64(name, val, 1, 50000000);
     else if (!strcmp(name, "--size")) o->size = parse_size(name, val);
     else if (!strcmp(name, "--format")) o->fmt = parse_format(name, val);
-    else if (!strcmp(name, "--layout")) o->layout = parse_layout(name, val);
-    else if (!strcmp(name, "--faults")) o->faults = parse_faults(name, val);
+    else if (!strcmp(name, "--layout") && !strcmp(val, "parquet")) {
+        o->layout = LAY_V2;
+        o->parquet = 1;
+    } else if (!strcmp(name, "--layout")) {
+        o->layout = parse_layout(name, val);
+        o->parquet = 0;
+    } else if (!strcmp(name, "--faults")) o->faults = parse_faults(name, val);
     else if (!strcmp(name, "--situations")) o->situations = parse_situations(name, val);
     else if (!strcmp(name, "--403-share")) o->share403 = parse_share(name, val);
 }
@@ -327,6 +333,11 @@ static void parse_args(int argc, char **argv, opts_t *o)
     }
     /* cfscan takes times up to 2100-01-01 (day 47482) only (pipeline/types.h), so the
      * generated lines must end by then, or they would all be bad values. */
+    /* the faults damage text and its compression; a Parquet file has neither */
+    if (o->parquet && o->faults) {
+        fputs("cfsgen: --faults cannot be combined with --layout parquet\n", stderr);
+        exit(2);
+    }
     if (o->start_day + (int64_t)o->days > 47482) {
         fputs("cfsgen: --start plus --days must end by 2100-01-01\n", stderr);
         exit(2);
