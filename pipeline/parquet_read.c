@@ -576,7 +576,8 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
                         int64_t start = m.data_off;
                         if (m.dict_off > 0 && m.dict_off < start) start = m.dict_off;
                         if (start < 4 || m.total_compressed < 0 || (uint64_t)start > data_end ||
-                            (uint64_t)m.total_compressed > data_end - (uint64_t)start || m.num_values < 0) {
+                            (uint64_t)m.total_compressed > data_end - (uint64_t)start || m.num_values < 0 ||
+                            m.data_off > start + m.total_compressed) {
                             st = fail(err, errlen, CFS_E_CORRUPT,
                                       "Parquet column %s in row group %u: offset %lld and length %lld lie "
                                       "outside the file's data",
