@@ -220,7 +220,8 @@ static cfs_status open_parquet(cfs_reader *r, char *err, size_t errlen)
         free(r->in);
         r->in = NULL;
     }
-    madvise((void *)r->map, r->map_len, MADV_WILLNEED);
+    /* pages are asked for and given back a row group at a time (parquet_read.c) */
+    madvise((void *)r->map, r->map_len, MADV_RANDOM);
     return cfs_pqr_open(&r->pq, r->map, r->map_len, err, errlen);
 }
 

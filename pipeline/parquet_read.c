@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "pipeline/decode.h"
@@ -1205,8 +1207,34 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
     return CFS_OK;
 }
 
+/* The bytes of the current row group's projected chunks: asked for ahead when the row
+ * group starts, given back (they stay in the page cache) once it is done, so a mapped
+ * file of any size costs about one row group of resident memory. */
+static void rg_range(const cfs_pqr *r, uintptr_t *lo, uintptr_t *hi)
+{
+    uint64_t a = UINT64_MAX, b = 0;
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        const chunk *ch = &r->chunks[(size_t)r->rg * r->ncol + i];
+        if (ch->start < a) a = ch->start;
+        if (ch->end > b) b = ch->end;
+    }
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    *lo = ((uintptr_t)r->f + (uintptr_t)a + pg - 1) & ~(pg - 1);
+    *hi = ((uintptr_t)r->f + (uintptr_t)b) & ~(pg - 1);
+    if (a >= b || *hi <= *lo) *lo = *hi = 0;
+}
+
+static void rg_advise(const cfs_pqr *r, int advice)
+{
+    uintptr_t lo, hi;
+    if (!r->ncol) return;
+    rg_range(r, &lo, &hi);
+    if (hi > lo) madvise((void *)lo, hi - lo, advice);
+}
+
 static void open_row_group(cfs_pqr *r)
 {
+    rg_advise(r, MADV_WILLNEED);
     for (uint32_t i = 0; i < r->ncol; i++) {
         pcol *c = &r->col[i];
         const chunk *ch = &r->chunks[(size_t)r->rg * r->ncol + i];
@@ -1277,7 +1305,10 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
     cfs_status st = CFS_OK;
     while (r->out_n < CFS_DECODE_PIECE) {
         if (!r->rg_open || r->rg_left == 0) {
-            if (r->rg_open) r->rg++;
+            if (r->rg_open) {
+                rg_advise(r, MADV_DONTNEED);
+                r->rg++;
+            }
             r->rg_open = 0;
             while (r->rg < r->nrg && r->rg_rows[r->rg] == 0) r->rg++;
             if (r->rg >= r->nrg) {
