@@ -980,8 +980,10 @@ static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint
     cfs_status st = inflate_page(r, c, body, (size_t)h->csize, (size_t)h->usize, &c->dict_buf,
                                  &c->dict_buf_cap, &d, err, errlen);
     if (st != CFS_OK) return st;
-    /* every entry takes at least one byte (a boolean an eighth: not dictionary-encoded) */
-    if (h->nvalues < 0 || (size_t)h->nvalues > (size_t)h->usize)
+    /* every entry takes at least 4 bytes (a BYTE_ARRAY length, an INT32 or FLOAT; a
+     * boolean column has no dictionary), so the entries' spans (16 bytes each) cost at
+     * most 4 times the page */
+    if (h->nvalues < 0 || (size_t)h->nvalues > (size_t)h->usize / 4)
         return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary of %d entries in %d bytes",
                     c->name, h->nvalues, h->usize);
     uint32_t nv = (uint32_t)h->nvalues;
