@@ -17,9 +17,11 @@ usage: bench/run.sh [options]
                       repeated if needed), default = --size; e.g. 4G
   --runs K            timed runs per measurement, median reported (default 3)
   --threads "1 2 .."  thread counts (default: 1 2, and nproc when nproc > 2)
-  --sets "plain gz zst big json"  which data sets to time (default all five; json: the
-                      traffic of the plain set written as standard logging v2 JSON lines,
-                      plain, beside DuckDB's read_json on the same files)
+  --sets "plain gz zst big json parquet"  which data sets to time (default all six;
+                      json: the traffic of the plain set written as standard logging v2
+                      JSON lines, plain, beside DuckDB's read_json on the same files;
+                      parquet: the plain set as one v2 Parquet file written by DuckDB,
+                      beside DuckDB's group-by on it; needs node and tests/js/node_modules)
   --build DIR         build directory holding cfscan, cfsgen, cfsbench (default build)
   --cache DIR         generated data (default ${CFS_BENCH_DIR:-/tmp/cfsbench}); reused when
                       complete, never inside the repository by default
@@ -43,7 +45,7 @@ die() { note "$*"; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---- options --------------------------------------------------------------------------------
-SIZE=1G BIG_SIZE="" RUNS=3 THREADS="" SETS="plain gz zst big json" BUILD="$ROOT/build"
+SIZE=1G BIG_SIZE="" RUNS=3 THREADS="" SETS="plain gz zst big json parquet" BUILD="$ROOT/build"
 CACHE=${CFS_BENCH_DIR:-/tmp/cfsbench} SEED=1 GZDEC="" SPLIT="" RSS10G=0 PEERS=1 MICRO=1
 MICRO_RUNS=10 IPL=1 FMT=csv RESULTS="" S3ROW=1
 while (($#)); do
@@ -362,7 +364,8 @@ run_set() { # SET THREADS
     fi
 }
 for set in $SETS; do
-    [[ -n ${DIR[$set]:-} ]] || die "unknown set '$set' (plain gz zst big json)"
+    [[ $set = parquet ]] && continue # its own row below, beside DuckDB on the same file
+    [[ -n ${DIR[$set]:-} ]] || die "unknown set '$set' (plain gz zst big json parquet)"
     for t in $THREADS; do run_set "$set" "$t"; done
 done
 
@@ -519,6 +522,48 @@ if ((PEERS)); then
     fi
 fi
 
+# ---- v2 Parquet (issue 16): the plain set as one Parquet file, cfscan beside DuckDB --------------
+# cfscan reads every column it knows (and turns rows into log lines); DuckDB reads the five its
+# group-by names.  Both run on the same file, the same thread counts, median of RUNS.
+DUCK_MODS=$ROOT/tests/js/node_modules
+if [[ " $SETS " == *" parquet "* ]]; then
+    if have node && [[ -d $DUCK_MODS/@duckdb/node-api ]]; then
+        PQ_DIR=$CACHE/parquet-$SIZE-s$SEED
+        if [[ ! -f $PQ_DIR/.complete ]]; then
+            rm -rf -- "$PQ_DIR" && mkdir -p "$PQ_DIR"
+            note "writing the plain set as $PQ_DIR/set.parquet (DuckDB, Snappy)"
+            node "$ROOT/bench/duckdb_parquet.mjs" "$DUCK_MODS" make "${DIR[plain]}/*.log" "$PQ_DIR/set.parquet"
+            touch "$PQ_DIR/.complete"
+        fi
+        PQ=$(dsname parquet)
+        for t in $THREADS; do
+            note "$PQ -j$t: cfscan scan set.parquet x $RUNS"
+            measure "$RUNS" "$CFSCAN" scan "$PQ_DIR/set.parquet" -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
+            ((M_RC == 0)) || note "cfscan exit status $M_RC on $PQ: $(head -c 300 "$TMP/err")"
+            pq_reqs=$(json_num requests "$TMP/out") pq_bytes=$(json_num bytes_decoded "$TMP/out")
+            record "$PQ" "$t" cfscan_wall_s_median "$M_MED"
+            record "$PQ" "$t" cfscan_cpu_s_median "$M_CPU"
+            record "$PQ" "$t" cfscan_peak_rss_kib "$M_RSS"
+            note "DuckDB read_parquet + GROUP BY on $PQ -j$t x $RUNS"
+            secs=()
+            for ((i = 0; i < RUNS; i++)); do
+                node "$ROOT/bench/duckdb_parquet.mjs" "$DUCK_MODS" "$t" "$PQ_DIR/set.parquet" >"$TMP/pqduck" 2>"$TMP/pqduck.err" || {
+                    note "DuckDB failed: $(head -c 300 "$TMP/pqduck.err")"
+                    break
+                }
+                secs+=("$(json_num seconds "$TMP/pqduck")")
+            done
+            ((${#secs[@]})) || continue
+            [[ $(json_num requests "$TMP/pqduck") = "$pq_reqs" ]] ||
+                note "DuckDB counted $(json_num requests "$TMP/pqduck") requests, cfscan $pq_reqs"
+            record "$PQ" "$t" duckdb_wall_s_median "$(median "${secs[@]}")"
+            record "$PQ" "$t" bytes_decoded "$pq_bytes"
+        done
+    else
+        note "node or tests/js/node_modules/@duckdb/node-api missing (npm ci --prefix tests/js): Parquet row skipped"
+    fi
+fi
+
 # ---- peak RSS on 10 GiB (optional, slow) ---------------------------------------------------------
 RSS_10=""
 if ((RSS10G)); then
@@ -662,6 +707,12 @@ target "json -j2 GB/s (issue 16)" "$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" 1000 %
     "${jr:+$jr x the plain TSV row of this run}"
 target "json -j2 / DuckDB read_json -j2 (json)" \
     "$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" "$(get "$J" 2 duckdb_json_mb_per_s)" %.2f)" 1 ge
+PQ=$(dsname parquet)
+for t in $THREADS; do
+    c=$(get "$PQ" "$t" cfscan_wall_s_median) d=$(get "$PQ" "$t" duckdb_wall_s_median)
+    [[ -n $c && -n $d ]] || continue
+    target "v2 Parquet -j$t: DuckDB s / cfscan s (cfscan $c s, DuckDB $d s)" "$(fdiv "$d" "$c" %.2f)" 1.0
+done
 B=$(dsname big)
 target "big plain file -j2 / -j1" "$(fdiv "$(get "$B" 2 cfscan_mb_per_s)" "$(get "$B" 1 cfscan_mb_per_s)" %.2f)" 1.8
 target "peak RSS MiB, $SIZE sets (max over sets and runs)" "$(fdiv "$RSS_MAX_1" 1024 %.0f)" 256 le "${RSS_MAX_SET:+largest: $RSS_MAX_SET}"

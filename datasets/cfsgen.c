@@ -42,6 +42,7 @@ static void usage(FILE *f)
           "                         log lines (with realtime-config.json); not CloudFront's\n"
           "                         legacy file names, so the distribution is in the lines\n"
           "  --delimiter C          field delimiter of --layout plain (default |)\n"
+          "  --layout parquet       the v2 layout as CloudFront's v2 Parquet files (*.parquet)\n"
           "  --faults LIST          comma-separated: truncated-gz, corrupt-zst, garbage,\n"
           "                         long-line, short-lines, no-header, empty, multi-member,\n"
           "                         header-switch, crlf, trailing-tab, or all\n"
@@ -315,7 +316,7 @@ static int parse_layout(opts_t *o, const char *name, const char *val)
     o->v2out = V2OUT_NONE;
     for (int k = 0; k <= LAY_MIXED; k++)
         if (!strcmp(val, cfs_gen_layout_name[k])) return k;
-    bad_value(name, val, "expected 33, 19, 24, 26, v2, mixed, json, plain or realtime");
+    bad_value(name, val, "expected 33, 19, 24, 26, v2, mixed, json, plain, realtime or parquet");
     return 0;
 }
 
@@ -345,8 +346,14 @@ static void set_value(opts_t *o, const char *name, const char *val)
     else if (!strcmp(name, "--lines-per-file")) o->lpf = (uint32_t)parse_u64(name, val, 1, 50000000);
     else if (!strcmp(name, "--size")) o->size = parse_size(name, val);
     else if (!strcmp(name, "--format")) o->fmt = parse_format(name, val);
-    else if (!strcmp(name, "--layout")) o->layout = parse_layout(o, name, val);
-    else if (!strcmp(name, "--delimiter")) {
+    else if (!strcmp(name, "--layout") && !strcmp(val, "parquet")) {
+        o->layout = LAY_V2;
+        o->v2out = V2OUT_NONE;
+        o->parquet = 1;
+    } else if (!strcmp(name, "--layout")) {
+        o->layout = parse_layout(o, name, val);
+        o->parquet = 0;
+    } else if (!strcmp(name, "--delimiter")) {
         if (strlen(val) != 1 || val[0] <= ' ' || val[0] >= 0x7f || val[0] == '%' || val[0] == '{' ||
             val[0] == '#' || val[0] == '-' || (val[0] >= '0' && val[0] <= '9') ||
             (val[0] >= 'a' && val[0] <= 'z') || (val[0] >= 'A' && val[0] <= 'Z'))
@@ -396,6 +403,11 @@ static void parse_args(int argc, char **argv, opts_t *o)
     }
     /* cfscan takes times up to 2100-01-01 (day 47482) only (pipeline/types.h), so the
      * generated lines must end by then, or they would all be bad values. */
+    /* the faults damage text and its compression; a Parquet file has neither */
+    if (o->parquet && o->faults) {
+        fputs("cfsgen: --faults cannot be combined with --layout parquet\n", stderr);
+        exit(2);
+    }
     if (o->start_day + (int64_t)o->days > 47482) {
         fputs("cfsgen: --start plus --days must end by 2100-01-01\n", stderr);
         exit(2);

@@ -164,6 +164,7 @@ typedef struct opts {
     int64_t start_day;
     uint64_t size; /* 0 = use lpf */
     int fmt, layout;
+    int parquet;         /* --layout parquet: the v2 layout written as Parquet files */
     uint32_t faults;     /* bit per FAULT_* */
     uint32_t situations; /* bit per SIT_* (bit 0 unused) */
     double share403;
@@ -239,6 +240,10 @@ typedef struct world {
     layout_t lay[NLAYOUT];
     int64_t newer_from; /* config-newer: epoch of the config's LastModifiedTime (noon, day 1) */
 } world_t;
+
+/* Write a generated v2 file's text (its #Fields: line and data lines) to path as
+ * CloudFront v2 Parquet (gen_parquet.c); 0 or an errno value. */
+int cfs_gen_write_parquet(const char *path, const char *text, size_t n, uint64_t *out_bytes);
 
 /* Options as cfsgen has them without arguments (out stays NULL). */
 void cfs_gen_opts_default(opts_t *o);

@@ -34,7 +34,7 @@ static void job_name(const world_t *W, job_t *J, uint64_t salt)
                  J->fmt == FMT_PLAIN ? "" : fmt_ext[J->fmt]);
     else
         snprintf(J->name, sizeof J->name, "%s.%s-%02u.%s.%s", W->dist[J->dist].id, date, J->hour, uniq,
-                 fmt_ext[J->fmt]);
+                 W->o->parquet ? "parquet" : fmt_ext[J->fmt]);
 }
 
 /* ---- v2 output formats (--layout json|plain|realtime) ---- */
@@ -465,6 +465,13 @@ void cfs_gen_job_write(const world_t *W, job_t *J, tls_t *T)
     const char *data = T->text.p;
     size_t n = T->text.n;
     T->comp.n = 0;
+    if (W->o->parquet) {
+        uint64_t nb = 0;
+        int e = cfs_gen_write_parquet(path, data, n, &nb);
+        J->out_bytes = nb;
+        if (e) J->err = e;
+        return;
+    }
     if (J->fmt == FMT_PLAIN) {
         J->out_bytes = n;
         if (cfs_gen_write_file(path, data, n)) J->err = errno ? errno : EIO;

@@ -14,6 +14,7 @@
  * so no thread is ever unwound out of the middle of a table update. */
 #include "pipeline/decode.h"
 #include "pipeline/s3.h"
+#include "pipeline/parquet_read.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,7 @@ struct cfs_reader {
     cfs_s3_obj *s3;   /* an s3:// input: bytes come from ranged GETs instead of fd */
     int io_pending;   /* a read failed after part of a piece was decoded: said on the next call */
     char io_msg[600]; /* what the read error was */
+    cfs_pqr *pq;      /* Parquet: the reader that turns the mapped file into W3C text */
 };
 
 const char *cfs_format_name(cfs_format f)
@@ -79,6 +81,7 @@ const char *cfs_format_name(cfs_format f)
     switch (f) {
     case CFS_FMT_GZIP: return "gzip";
     case CFS_FMT_ZSTD: return "zstd";
+    case CFS_FMT_PARQUET: return "parquet";
     default: return "plain";
     }
 }
@@ -201,6 +204,44 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
 }
 
 static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->in_pos : r->in + r->in_pos; }
+
+/* A Parquet file ("PAR1" first) is read from its footer, so it must be a regular file,
+ * mapped whole whatever its size (a smaller one is read() elsewhere); its pages are read
+ * in place.  The Parquet reader then hands out W3C text (parquet_read.h), and the scan
+ * counts its lines like any other log's.  A pipe is refused: its footer comes last. */
+static cfs_status open_parquet(cfs_reader *r, char *err, size_t errlen)
+{
+    r->fmt = CFS_FMT_PARQUET;
+    if (!r->regular) {
+        set_err(err, errlen, "%s",
+                "Parquet input is not a regular file (its footer, at the end, is read first)");
+        return CFS_E_UNSUPPORTED;
+    }
+    if (!r->map) {
+        size_t len = (size_t)r->st0.st_size;
+        void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        if (m == MAP_FAILED) {
+            set_err(err, errlen, "cannot map the Parquet file: %s", strerror(errno));
+            return CFS_E_IO;
+        }
+        r->slot = slot_claim(m, len);
+        if (r->slot < 0) {
+            /* no SIGBUS guard: a file truncated meanwhile would crash the process */
+            munmap(m, len);
+            set_err(err, errlen, "%s", "cannot map the Parquet file safely (too many files open at once)");
+            return CFS_E_IO;
+        }
+        r->map = m;
+        r->map_len = len;
+        r->mapped = 1;
+        r->in_total = len;
+        free(r->in);
+        r->in = NULL;
+    }
+    /* pages are asked for and given back a row group at a time (parquet_read.c) */
+    madvise((void *)r->map, r->map_len, MADV_RANDOM);
+    return cfs_pqr_open(&r->pq, r->map, r->map_len, err, errlen);
+}
 
 cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode gz, char *err, size_t errlen)
 {
@@ -325,6 +366,15 @@ sniff:
         }
         have = r->in_len < 4 ? r->in_len : 4;
         memcpy(magic, r->in, have);
+    }
+    if (have >= 4 && memcmp(magic, "PAR1", 4) == 0) {
+        cfs_status pst = open_parquet(r, err, errlen);
+        if (pst != CFS_OK) {
+            cfs_reader_close(r);
+            return pst;
+        }
+        *out = r;
+        return CFS_OK;
     }
     if (have >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) r->fmt = CFS_FMT_GZIP;
     else if (have >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
@@ -664,6 +714,11 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
             return CFS_E_CORRUPT;
         }
         return zstd_next(r, buf, len, err, errlen);
+    case CFS_FMT_PARQUET: {
+        cfs_status st = cfs_pqr_next(r->pq, buf, len, err, errlen);
+        if (st != CFS_OK || *len == 0) r->done = 1;
+        return st;
+    }
     }
     return CFS_E_UNSUPPORTED;
 }
@@ -705,6 +760,7 @@ void cfs_reader_close(cfs_reader *r)
     free(r->isal);
     if (r->zd) ZSTD_freeDStream(r->zd);
     if (r->ld) libdeflate_free_decompressor(r->ld);
+    cfs_pqr_close(r->pq);
     free(r->in);
     free(r->out);
     free(r);

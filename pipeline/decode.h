@@ -8,7 +8,8 @@
 #include "pipeline/source.h"
 #include "pipeline/types.h"
 
-typedef enum cfs_format { CFS_FMT_PLAIN, CFS_FMT_GZIP, CFS_FMT_ZSTD } cfs_format;
+/* CFS_FMT_PARQUET: CloudFront v2 Parquet, handed out as W3C text (parquet_read.h). */
+typedef enum cfs_format { CFS_FMT_PLAIN, CFS_FMT_GZIP, CFS_FMT_ZSTD, CFS_FMT_PARQUET } cfs_format;
 
 /* Which gzip decoder to use.  AUTO and ISAL: ISA-L igzip streaming, in CFS_DECODE_PIECE
  * pieces parsed while they are in cache.  ZLIB: zlib streaming.  LIBDEFLATE: libdeflate on

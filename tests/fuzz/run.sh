@@ -20,7 +20,7 @@ mkdir -p "$out/obj" "$out/bin" "$out/corpus" "$out/crashes" "$out/logs" "$out/se
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cflags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"fuzz\" -O1 -g -I$root $san $(pkg-config --cflags libzstd libdeflate libxxhash libisal zlib) -fopenmp"
-libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib) -lm -fopenmp"
+libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib snappy) -lm -fopenmp"
 
 # 1. the core library, instrumented for coverage (fuzzer-no-link) -------------------------
 objs=()
@@ -47,7 +47,7 @@ gen=$out/bin/seed-cfsgen
 # made again whenever the pipeline or the generator changed (a state.cfs seed of an older
 # format would stop the state reader at its first section)
 if [ ! -f "$out/seed/.done" ] || [ -n "$(find "$root/pipeline" "$root/datasets" -newer "$out/seed/.done" | head -1)" ]; then
-  rm -rf "$out/seed" && mkdir -p "$out/seed"/{fields,decode,config,waf,state,filename,parquet,v2json}
+  rm -rf "$out/seed" && mkdir -p "$out/seed"/{fields,decode,config,waf,state,filename,parquet,v2json,parquet_read}
   if [ -x "$gen" ]; then
     "$gen" -o "$out/seed/gen" --seed 7 --dists 2 --days 1 --lines-per-file 20 --layout mixed -j1 >/dev/null 2>&1 || true
     "$gen" -o "$out/seed/genf" --seed 8 --dists 1 --days 1 --lines-per-file 20 --faults all -j1 >/dev/null 2>&1 || true
@@ -94,6 +94,22 @@ if [ ! -f "$out/seed/.done" ] || [ -n "$(find "$root/pipeline" "$root/datasets" 
       tail -c +21 "$out/seed/sum/state.cfs" | head -c $((n - 36)) | zstd -q -d -c > "$out/seed/state/payload" || true
     fi
   fi
+  # Parquet logs: cfsgen's own (ZSTD, dictionary pages); files under 16 KiB only
+  if [ -x "$gen" ]; then
+    "$gen" -o "$out/seed/genp" --seed 9 --dists 1 --days 1 --lines-per-file 12 --layout parquet -j1 >/dev/null 2>&1 || true
+    find "$out/seed/genp" -name '*.parquet' -size -16k 2>/dev/null | sort | head -8 | while read -r f; do
+      cp "$f" "$out/seed/parquet_read/$(basename "$f")"
+    done
+    # and DuckDB's (snappy and gzip, v1 and v2 pages), when tests/js has it
+    if [ -f "$root/tests/js/node_modules/@duckdb/node-api/package.json" ] && command -v node >/dev/null; then
+      "$gen" -o "$out/seed/genv" --seed 9 --dists 1 --days 1 --lines-per-file 6 --layout v2 --format plain -j1 >/dev/null 2>&1 || true
+      one=$(find "$out/seed/genv" -name '*.log' | sort | head -1)
+      for v in "snappy 4 on V1 1" "gzip 100 off V2 0" "zstd 3 on V2 1" "uncompressed 100 off V1 1"; do
+        set -- $v
+        node "$root/tests/js/parquet_logs.mjs" "$out/seed/parquet_read/duckdb-$1-$4.parquet" $v "$one" >/dev/null 2>&1 || true
+      done
+    fi
+  fi
   printf 'E2EXAMPLE12345.2026-11-01-10.abcdef12.gz' > "$out/seed/filename/x"
   printf '2026-11-01T10:00Z' > "$out/seed/filename/t"
   touch "$out/seed/.done"
@@ -103,6 +119,7 @@ seed_of() {
     fuzz_fields) echo fields ;; fuzz_decode) echo decode ;; fuzz_config) echo config ;;
     fuzz_waf) echo waf ;; fuzz_state | fuzz_merge) echo state ;; fuzz_filename) echo filename ;;
     fuzz_v2json) echo v2json ;;
+    fuzz_parquet_read) echo parquet_read ;;
     *) echo parquet ;;
   esac
 }

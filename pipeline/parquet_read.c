@@ -1,0 +1,1392 @@
+/* Parquet reader (see parquet_read.h): CloudFront v2 Parquet logs to W3C text.
+ *
+ * The footer (Thrift compact FileMetaData) is parsed once; then, row group after row
+ * group, every projected column keeps a cursor in its column chunk: its dictionary (one
+ * page, decoded once per chunk) and its current data page (decompressed into the column's
+ * own buffer, or read in place when UNCOMPRESSED).  Values are decoded BATCH at a time
+ * into spans, never across a page boundary, so a span stays valid until its batch is
+ * used; rows are assembled from the columns' batches into text pieces.
+ *
+ * Memory: per projected column one decompressed data page and one dictionary page (each
+ * at most MAX_PAGE bytes, as declared in its header and checked against the codec's own
+ * size) plus 16 bytes per dictionary entry and BATCH spans; plus the output piece (one
+ * row at least) and the footer's chunk table (40 bytes per row group and projected
+ * column).  Nothing grows with the number of rows.
+ *
+ * Untrusted input: every offset, length and count from the file is checked against the
+ * bytes that hold it before it is used (a list of n elements needs n bytes, a page of n
+ * values lies inside its chunk, an index lies inside its dictionary), so a damaged or
+ * hostile file is an error message, never a crash or an allocation the file cannot back.
+ * Format facts: apache/parquet-format src/main/thrift/parquet.thrift and Encodings.md. */
+#include "pipeline/parquet_read.h"
+
+#include <libdeflate.h>
+#include <snappy-c.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "pipeline/decode.h"
+#include "pipeline/le.h"
+#include "pipeline/thrift.h"
+#include "pipeline/xalloc.h"
+
+/* ---- parquet.thrift enum values ---------------------------------------------------- */
+enum {
+    PT_BOOLEAN = 0,
+    PT_INT32 = 1,
+    PT_INT64 = 2,
+    PT_INT96 = 3,
+    PT_FLOAT = 4,
+    PT_DOUBLE = 5,
+    PT_BYTE_ARRAY = 6
+};
+enum { REP_REQUIRED = 0, REP_OPTIONAL = 1, REP_REPEATED = 2 };
+enum { CT_DATE = 6 };
+enum {
+    ENC_PLAIN = 0,
+    ENC_PLAIN_DICTIONARY = 2,
+    ENC_RLE = 3,
+    ENC_DELTA_BINARY_PACKED = 5,
+    ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+    ENC_RLE_DICTIONARY = 8
+};
+enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_GZIP = 2, CODEC_ZSTD = 6 };
+enum { PAGE_DATA = 0, PAGE_INDEX = 1, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
+
+static const char *const codec_names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+                                          "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
+static const char *const enc_names[] = {
+    "PLAIN",          "GROUP_VAR_INT",       "PLAIN_DICTIONARY",        "RLE",
+    "BIT_PACKED",     "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY",
+    "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
+
+#define BATCH 1024
+/* A page (or dictionary) may declare at most this many uncompressed bytes: CloudFront's
+ * and DuckDB's pages are about 1 MiB, cfscan's own writer caps them at 256 MiB but cuts
+ * them at 1 MiB.  A larger claim is refused rather than allocated. */
+#define MAX_PAGE ((size_t)128 << 20)
+/* FileMetaData of a log file is kilobytes; a row group of 45 columns takes a few KB. */
+#define MAX_FOOTER ((size_t)64 << 20)
+#define MAX_LEAVES 4096
+#define NUM_TEXT 40 /* bytes for one number as text */
+
+typedef struct span {
+    const char *p; /* NULL: null value */
+    uint32_t n;
+    uint32_t esc; /* holds TAB, LF or CR: escaped when written */
+} span;
+
+/* RLE / bit-packed hybrid (Encodings.md "Run Length Encoding / Bit-Packing Hybrid"). */
+typedef struct rle {
+    const uint8_t *p, *end;
+    unsigned bw;
+    uint64_t rle_left, bp_left;
+    uint32_t rle_val;
+    uint64_t acc;
+    unsigned acc_bits;
+} rle;
+
+/* DELTA_BINARY_PACKED (Encodings.md): a header <block size> <miniblocks per block>
+ * <total count> <first value>, then blocks of <min delta> <one bit width per miniblock>
+ * <miniblocks of bit-packed deltas>.  Read lazily, one value at a time. */
+typedef struct dbp {
+    const uint8_t *p, *end;
+    uint64_t per_mini, nmini, left;
+    int64_t prev, min_delta;
+    int first_pending;
+    const uint8_t *widths, *mini_start;
+    uint64_t mini_idx, mini_left;
+    unsigned bw, acc_bits;
+    uint64_t acc;
+} dbp;
+
+typedef struct chunk {
+    uint64_t start, end; /* byte range of the column chunk (dictionary page first) */
+    uint64_t num_values;
+    int codec;
+} chunk;
+
+typedef struct pcol {
+    int leaf, field, ptype, optional, date;
+    char name[64]; /* the Parquet column name, for messages */
+    /* chunk cursor */
+    const uint8_t *cp, *cend;
+    uint64_t values_left;
+    int codec;
+    /* dictionary of this chunk */
+    span *dict;
+    uint32_t ndict, dict_cap;
+    uint8_t *dict_buf; /* decompressed dictionary page */
+    size_t dict_buf_cap;
+    char *dict_text; /* numeric entries as text */
+    size_t dict_text_cap;
+    int have_dict;
+    /* data page */
+    uint8_t *page;
+    size_t page_cap;
+    uint32_t page_left; /* values left in the page */
+    int has_defs, enc;
+    rle defs, idx;
+    dbp delta;                /* DELTA_BINARY_PACKED values, or DELTA_LENGTH_BYTE_ARRAY lengths */
+    const uint8_t *dp, *dend; /* DELTA_LENGTH_BYTE_ARRAY: the concatenated values */
+    const uint8_t *vp, *vend; /* PLAIN values */
+    unsigned bool_bit;
+    /* batch */
+    span batch[BATCH];
+    uint32_t bpos, bn;
+    char num[BATCH * NUM_TEXT];
+} pcol;
+
+struct cfs_pqr {
+    const uint8_t *f;
+    size_t n;
+    uint64_t num_rows, rows_done;
+    uint32_t nrg, rg;
+    uint64_t *rg_rows;
+    chunk *chunks; /* nrg x ncol */
+    pcol *col;
+    uint32_t ncol;
+    uint64_t rg_left; /* rows left in the current row group */
+    int rg_open;
+    char *out;
+    size_t out_cap, out_n;
+    char *header;
+    size_t header_n;
+    int header_done, done, failed; /* failed: 1 error returned, 2 error pending */
+    char pending[200];
+    cfs_status pending_st;
+    struct libdeflate_decompressor *ld;
+    ZSTD_DCtx *zd;
+    uint32_t tmp[BATCH];
+    uint32_t tmp2[BATCH];
+};
+
+static cfs_status fail(char *err, size_t errlen, cfs_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static cfs_status fail(char *err, size_t errlen, cfs_status st, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+int cfs_pqr_sniff(const unsigned char *p, size_t n)
+{
+    return n >= 12 && memcmp(p, "PAR1", 4) == 0 && memcmp(p + n - 4, "PAR1", 4) == 0;
+}
+
+/* ---- Thrift compact protocol, reading (spec: thrift-compact-protocol.md) -----------
+ * The writer side is thrift.c; the type nibbles are its CFS_TC_* constants. */
+typedef struct tin {
+    const uint8_t *p, *end;
+    int bad;
+} tin;
+
+static uint64_t t_uvar(tin *t)
+{
+    uint64_t v = 0;
+    for (unsigned s = 0; s < 64; s += 7) {
+        if (t->p >= t->end) break;
+        uint8_t b = *t->p++;
+        v |= (uint64_t)(b & 0x7f) << s;
+        if (!(b & 0x80)) return v;
+    }
+    t->bad = 1;
+    return 0;
+}
+
+static int64_t t_i64(tin *t)
+{
+    uint64_t u = t_uvar(t);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static int32_t t_i32(tin *t)
+{
+    int64_t v = t_i64(t);
+    if (v < INT32_MIN || v > INT32_MAX) t->bad = 1;
+    return (int32_t)v;
+}
+
+/* Next field header of the current struct: its type (0 at the stop byte), id in *id. */
+static int t_field(tin *t, int16_t *last, int16_t *id)
+{
+    if (t->p >= t->end) {
+        t->bad = 1;
+        return 0;
+    }
+    uint8_t b = *t->p++;
+    int type = b & 0x0f;
+    if (type == 0) return 0;
+    if (b >> 4) *id = (int16_t)(*last + (b >> 4));
+    else *id = (int16_t)t_i64(t);
+    *last = *id;
+    return type;
+}
+
+/* A list header: the element type; *n elements, each at least one byte, so n is
+ * checked against the bytes left (a huge count is damage, not an allocation). */
+static int t_list(tin *t, uint32_t *n)
+{
+    if (t->p >= t->end) {
+        t->bad = 1;
+        return 0;
+    }
+    uint8_t b = *t->p++;
+    uint64_t k = b >> 4;
+    if (k == 15) k = t_uvar(t);
+    if (k > (uint64_t)(t->end - t->p)) {
+        t->bad = 1;
+        k = 0;
+    }
+    *n = (uint32_t)k;
+    return b & 0x0f;
+}
+
+static const uint8_t *t_binary(tin *t, size_t *n)
+{
+    uint64_t k = t_uvar(t);
+    if (t->bad || k > (uint64_t)(t->end - t->p)) {
+        t->bad = 1;
+        *n = 0;
+        return NULL;
+    }
+    const uint8_t *p = t->p;
+    t->p += k;
+    *n = (size_t)k;
+    return p;
+}
+
+static void t_skip(tin *t, int type, int depth)
+{
+    if (depth > 32) {
+        t->bad = 1;
+        return;
+    }
+    switch (type) {
+    case CFS_TC_BOOL_TRUE:
+    case CFS_TC_BOOL_FALSE: return; /* the value is in the type nibble */
+    case CFS_TC_BYTE:
+        if (t->p < t->end) t->p++;
+        else t->bad = 1;
+        return;
+    case CFS_TC_I16:
+    case CFS_TC_I32:
+    case CFS_TC_I64: t_uvar(t); return;
+    case CFS_TC_DOUBLE:
+        if (t->end - t->p >= 8) t->p += 8;
+        else t->bad = 1;
+        return;
+    case CFS_TC_BINARY: {
+        size_t n;
+        t_binary(t, &n);
+        return;
+    }
+    case CFS_TC_LIST:
+    case CFS_TC_SET: {
+        uint32_t n;
+        int et = t_list(t, &n);
+        for (uint32_t i = 0; i < n && !t->bad; i++) {
+            /* list elements of boolean type are one byte each */
+            if (et == CFS_TC_BOOL_TRUE || et == CFS_TC_BOOL_FALSE) t_skip(t, CFS_TC_BYTE, depth + 1);
+            else t_skip(t, et, depth + 1);
+        }
+        return;
+    }
+    case CFS_TC_MAP: {
+        uint64_t n = t_uvar(t);
+        if (n == 0) return;
+        if (t->p >= t->end || n > (uint64_t)(t->end - t->p)) {
+            t->bad = 1;
+            return;
+        }
+        uint8_t kv = *t->p++;
+        for (uint64_t i = 0; i < n && !t->bad; i++) {
+            t_skip(t, kv >> 4, depth + 1);
+            t_skip(t, kv & 0x0f, depth + 1);
+        }
+        return;
+    }
+    case CFS_TC_STRUCT: {
+        int16_t last = 0, id;
+        int ft;
+        while (!t->bad && (ft = t_field(t, &last, &id)) != 0) t_skip(t, ft, depth + 1);
+        return;
+    }
+    default: t->bad = 1;
+    }
+}
+
+/* ---- footer -------------------------------------------------------------------------- */
+typedef struct leaf {
+    int ptype, rep, nchild, conv, date;
+    const uint8_t *name;
+    size_t name_n;
+} leaf;
+
+static void parse_logical(tin *t, leaf *l)
+{
+    /* LogicalType is a union; DATE is member 6 (an empty struct). */
+    int16_t last = 0, id;
+    int ft;
+    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
+        if (id == 6 && ft == CFS_TC_STRUCT) l->date = 1;
+        t_skip(t, ft, 1);
+    }
+}
+
+static void parse_schema_element(tin *t, leaf *l)
+{
+    memset(l, 0, sizeof *l);
+    l->ptype = -1;
+    l->conv = -1;
+    int16_t last = 0, id;
+    int ft;
+    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
+        if (id == 1 && ft == CFS_TC_I32) l->ptype = t_i32(t);
+        else if (id == 3 && ft == CFS_TC_I32) l->rep = t_i32(t);
+        else if (id == 4 && ft == CFS_TC_BINARY) l->name = t_binary(t, &l->name_n);
+        else if (id == 5 && ft == CFS_TC_I32) l->nchild = t_i32(t);
+        else if (id == 6 && ft == CFS_TC_I32) l->conv = t_i32(t);
+        else if (id == 10 && ft == CFS_TC_STRUCT) parse_logical(t, l);
+        else t_skip(t, ft, 1);
+    }
+    if (l->conv == CT_DATE) l->date = 1;
+}
+
+typedef struct cmeta {
+    int type, codec, has;
+    int64_t num_values, total_compressed, data_off, dict_off;
+} cmeta;
+
+static void parse_column_meta(tin *t, cmeta *m)
+{
+    int16_t last = 0, id;
+    int ft;
+    m->has = 1;
+    m->dict_off = -1;
+    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
+        if (id == 1 && ft == CFS_TC_I32) m->type = t_i32(t);
+        else if (id == 4 && ft == CFS_TC_I32) m->codec = t_i32(t);
+        else if (id == 5 && ft == CFS_TC_I64) m->num_values = t_i64(t);
+        else if (id == 7 && ft == CFS_TC_I64) m->total_compressed = t_i64(t);
+        else if (id == 9 && ft == CFS_TC_I64) m->data_off = t_i64(t);
+        else if (id == 11 && ft == CFS_TC_I64) m->dict_off = t_i64(t);
+        else t_skip(t, ft, 2);
+    }
+}
+
+static void parse_column_chunk(tin *t, cmeta *m)
+{
+    memset(m, 0, sizeof *m);
+    int16_t last = 0, id;
+    int ft;
+    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
+        if (id == 1 && ft == CFS_TC_BINARY) {
+            /* file_path: the chunk lives in another file; log files never do that */
+            size_t n;
+            t_binary(t, &n);
+            m->type = -2;
+        } else if (id == 3 && ft == CFS_TC_STRUCT) parse_column_meta(t, m);
+        else t_skip(t, ft, 2);
+    }
+}
+
+/* Column name to log field: "x_edge_location" -> "x-edge-location", "timestamp_ms" ->
+ * "timestamp(ms)"; fields.c resolves "cs-user-agent" and friends (the real-time names)
+ * to cs(User-Agent) etc. */
+int cfs_pqr_field_name(const char *col, size_t n, char *out, size_t outlen)
+{
+    if (outlen == 0) return CFS_F_UNKNOWN;
+    out[0] = 0;
+    if (n == 0 || n >= outlen || n > 64) return CFS_F_UNKNOWN;
+    for (size_t i = 0; i < n; i++) out[i] = col[i] == '_' ? '-' : col[i];
+    out[n] = 0;
+    if (cfs_ascii_ieq(out, n, "timestamp-ms", 12)) snprintf(out, outlen, "%s", "timestamp(ms)");
+    cfs_field f = cfs_field_lookup(out, strlen(out));
+    if (f != CFS_F_UNKNOWN) snprintf(out, outlen, "%s", cfs_field_name(f));
+    return (int)f;
+}
+
+static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
+{
+    size_t flen = (size_t)cfs_le_get(r->f + r->n - 8, 4);
+    if (flen > r->n - 12 || flen > MAX_FOOTER || flen < 2)
+        return fail(err, errlen, CFS_E_CORRUPT,
+                    "Parquet footer length %zu does not fit the file of %zu bytes", flen, r->n);
+    const uint8_t *fp = r->f + r->n - 8 - flen;
+    tin t = {fp, fp + flen, 0};
+    leaf *lv = NULL;
+    uint32_t nschema = 0;
+    int64_t num_rows = -1;
+    const uint8_t *rgs = NULL;
+    int16_t last = 0, id;
+    int ft;
+    cfs_status st = CFS_OK;
+    while (!t.bad && (ft = t_field(&t, &last, &id)) != 0) {
+        if (id == 2 && ft == CFS_TC_LIST && !lv) {
+            int et = t_list(&t, &nschema);
+            if (et != CFS_TC_STRUCT || nschema < 2 || nschema > MAX_LEAVES + 1) {
+                t.bad = 1;
+                break;
+            }
+            lv = cfs_calloc(nschema, sizeof *lv, "reading a Parquet schema");
+            if (!lv) return cfs_nomem_status("reading a Parquet schema", err, errlen);
+            for (uint32_t i = 0; i < nschema && !t.bad; i++) parse_schema_element(&t, &lv[i]);
+        } else if (id == 3 && ft == CFS_TC_I64) num_rows = t_i64(&t);
+        else if (id == 4 && ft == CFS_TC_LIST) {
+            rgs = t.p; /* parsed below, once the schema says which columns are read */
+            t_skip(&t, ft, 1);
+        } else t_skip(&t, ft, 1);
+    }
+    if (t.bad || !lv || num_rows < 0) {
+        free(lv);
+        return fail(err, errlen, CFS_E_CORRUPT, "%s",
+                    "Parquet footer is damaged (FileMetaData does not parse)");
+    }
+    /* A flat schema: the root, then nschema - 1 leaves. */
+    uint32_t nleaf = nschema - 1;
+    if (lv[0].nchild < 0 || (uint32_t)lv[0].nchild != nleaf) {
+        free(lv);
+        return fail(err, errlen, CFS_E_UNSUPPORTED, "%s",
+                    "Parquet schema is nested (cfscan reads flat tables, as CloudFront writes them)");
+    }
+    r->col = cfs_calloc(nleaf < CFS_F_COUNT ? nleaf : CFS_F_COUNT, sizeof *r->col, "reading Parquet columns");
+    if (!r->col) {
+        free(lv);
+        return cfs_nomem_status("reading Parquet columns", err, errlen);
+    }
+    int taken[CFS_F_COUNT];
+    memset(taken, 0, sizeof taken);
+    int *proj = cfs_calloc(nleaf, sizeof *proj, "reading a Parquet schema");
+    if (!proj) {
+        free(lv);
+        return cfs_nomem_status("reading a Parquet schema", err, errlen);
+    }
+    for (uint32_t i = 0; i < nleaf; i++) {
+        leaf *l = &lv[i + 1];
+        proj[i] = -1;
+        if (l->nchild > 0 || l->rep == REP_REPEATED) {
+            st = fail(
+                err, errlen, CFS_E_UNSUPPORTED, "%s",
+                "Parquet schema is nested or repeated (cfscan reads flat tables, as CloudFront writes them)");
+            goto out;
+        }
+        char nm[72];
+        int f = cfs_pqr_field_name((const char *)l->name, l->name_n, nm, sizeof nm);
+        if (f == CFS_F_UNKNOWN || taken[f]) continue; /* not read (a second copy: the first wins) */
+        if (l->ptype != PT_BYTE_ARRAY && l->ptype != PT_INT32 && l->ptype != PT_INT64 &&
+            l->ptype != PT_DOUBLE && l->ptype != PT_FLOAT && l->ptype != PT_BOOLEAN) {
+            st = fail(err, errlen, CFS_E_UNSUPPORTED,
+                      "Parquet column %.*s has physical type %d, not read by cfscan",
+                      (int)(l->name_n > 64 ? 64 : l->name_n), (const char *)l->name, l->ptype);
+            goto out;
+        }
+        taken[f] = 1;
+        pcol *c = &r->col[r->ncol];
+        c->leaf = (int)i;
+        c->field = f;
+        c->ptype = l->ptype;
+        c->optional = l->rep == REP_OPTIONAL;
+        c->date = l->date && l->ptype == PT_INT32;
+        snprintf(c->name, sizeof c->name, "%.*s", (int)(l->name_n > 60 ? 60 : l->name_n),
+                 (const char *)l->name);
+        proj[i] = (int)r->ncol++;
+    }
+    /* the header: "#Version: 1.0" and "#Fields:" with the projected columns' log names */
+    {
+        size_t cap = 64 + (size_t)r->ncol * 40;
+        r->header = cfs_malloc(cap, "reading a Parquet schema");
+        if (!r->header) {
+            st = cfs_nomem_status("reading a Parquet schema", err, errlen);
+            goto out;
+        }
+        size_t k = (size_t)snprintf(r->header, cap, "#Version: 1.0\n#Fields:");
+        for (uint32_t c = 0; c < r->ncol; c++)
+            k += (size_t)snprintf(r->header + k, cap - k, " %s", cfs_field_name((cfs_field)r->col[c].field));
+        k += (size_t)snprintf(r->header + k, cap - k, "\n");
+        r->header_n = k;
+    }
+    /* row groups */
+    r->num_rows = (uint64_t)num_rows;
+    if (rgs) {
+        tin g = {rgs, fp + flen, 0};
+        uint32_t nrg;
+        int et = t_list(&g, &nrg);
+        if (et != CFS_TC_STRUCT && nrg) g.bad = 1;
+        if (!g.bad && nrg) {
+            r->rg_rows = cfs_calloc(nrg, sizeof *r->rg_rows, "reading Parquet row groups");
+            r->chunks = cfs_calloc((size_t)nrg * (r->ncol ? r->ncol : 1), sizeof *r->chunks,
+                                   "reading Parquet row groups");
+            if (!r->rg_rows || !r->chunks) {
+                st = cfs_nomem_status("reading Parquet row groups", err, errlen);
+                goto out;
+            }
+        }
+        uint64_t sum = 0;
+        size_t data_end = r->n - 8 - flen;
+        for (uint32_t i = 0; i < nrg && !g.bad && st == CFS_OK; i++) {
+            int16_t gl = 0, gid;
+            int gt;
+            int64_t rows = -1;
+            uint32_t ncc = 0;
+            while (!g.bad && st == CFS_OK && (gt = t_field(&g, &gl, &gid)) != 0) {
+                if (gid == 1 && gt == CFS_TC_LIST) {
+                    int ct = t_list(&g, &ncc);
+                    if (ct != CFS_TC_STRUCT || ncc != nleaf) {
+                        st = fail(err, errlen, CFS_E_CORRUPT,
+                                  "Parquet row group %u has %u column chunks for %u columns", i, ncc, nleaf);
+                        break;
+                    }
+                    for (uint32_t k = 0; k < ncc && !g.bad; k++) {
+                        cmeta m;
+                        parse_column_chunk(&g, &m);
+                        if (g.bad || proj[k] < 0) continue;
+                        pcol *c = &r->col[proj[k]];
+                        chunk *ch = &r->chunks[(size_t)i * r->ncol + (size_t)proj[k]];
+                        if (!m.has || m.type == -2) {
+                            st = fail(
+                                err, errlen, CFS_E_UNSUPPORTED,
+                                "Parquet column %s in row group %u has no metadata or lives in another file",
+                                c->name, i);
+                            break;
+                        }
+                        if (m.type != c->ptype) {
+                            st = fail(err, errlen, CFS_E_CORRUPT,
+                                      "Parquet column %s: chunk type %d differs from the schema's %d",
+                                      c->name, m.type, c->ptype);
+                            break;
+                        }
+                        if (m.codec != CODEC_UNCOMPRESSED && m.codec != CODEC_SNAPPY &&
+                            m.codec != CODEC_GZIP && m.codec != CODEC_ZSTD) {
+                            st = fail(err, errlen, CFS_E_UNSUPPORTED,
+                                      "Parquet column %s uses codec %s, which cfscan does not read (it reads "
+                                      "UNCOMPRESSED, SNAPPY, GZIP and ZSTD)",
+                                      c->name,
+                                      m.codec >= 0 && m.codec < 8 ? codec_names[m.codec] : "unknown");
+                            break;
+                        }
+                        int64_t start = m.data_off;
+                        if (m.dict_off > 0 && m.dict_off < start) start = m.dict_off;
+                        if (start < 4 || m.total_compressed < 0 || (uint64_t)start > data_end ||
+                            (uint64_t)m.total_compressed > data_end - (uint64_t)start || m.num_values < 0 ||
+                            m.data_off > start + m.total_compressed) {
+                            st = fail(err, errlen, CFS_E_CORRUPT,
+                                      "Parquet column %s in row group %u: offset %lld and length %lld lie "
+                                      "outside the file's data",
+                                      c->name, i, (long long)start, (long long)m.total_compressed);
+                            break;
+                        }
+                        ch->start = (uint64_t)start;
+                        ch->end = (uint64_t)start + (uint64_t)m.total_compressed;
+                        ch->num_values = (uint64_t)m.num_values;
+                        ch->codec = m.codec;
+                    }
+                } else if (gid == 3 && gt == CFS_TC_I64) rows = t_i64(&g);
+                else t_skip(&g, gt, 1);
+            }
+            if (st != CFS_OK) break;
+            if (g.bad || rows < 0) break;
+            if (ncc != nleaf) {
+                st = fail(err, errlen, CFS_E_CORRUPT, "Parquet row group %u lists no columns", i);
+                break;
+            }
+            for (uint32_t c = 0; c < r->ncol; c++)
+                if (r->chunks[(size_t)i * r->ncol + c].num_values != (uint64_t)rows) {
+                    st = fail(err, errlen, CFS_E_CORRUPT,
+                              "Parquet column %s in row group %u holds %llu values for %lld rows",
+                              r->col[c].name, i,
+                              (unsigned long long)r->chunks[(size_t)i * r->ncol + c].num_values,
+                              (long long)rows);
+                    break;
+                }
+            r->rg_rows[i] = (uint64_t)rows;
+            sum += (uint64_t)rows;
+            r->nrg = i + 1;
+        }
+        if (st == CFS_OK && (g.bad || r->nrg != nrg))
+            st = fail(err, errlen, CFS_E_CORRUPT, "%s",
+                      "Parquet footer is damaged (a row group does not parse)");
+        if (st == CFS_OK && sum != r->num_rows)
+            st = fail(err, errlen, CFS_E_CORRUPT, "Parquet footer says %llu rows, its row groups hold %llu",
+                      (unsigned long long)r->num_rows, (unsigned long long)sum);
+    } else if (r->num_rows != 0) {
+        st = fail(err, errlen, CFS_E_CORRUPT, "Parquet footer says %llu rows and has no row group",
+                  (unsigned long long)r->num_rows);
+    }
+out:
+    free(proj);
+    free(lv);
+    return st;
+}
+
+cfs_status cfs_pqr_open(cfs_pqr **out, const unsigned char *p, size_t n, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!cfs_pqr_sniff(p, n))
+        return fail(err, errlen, CFS_E_CORRUPT, "%s",
+                    "Parquet file is truncated (no \"PAR1\" at its end, or under 12 bytes)");
+    cfs_pqr *r = cfs_calloc(1, sizeof *r, "reading a Parquet file");
+    if (!r) return cfs_nomem_status("reading a Parquet file", err, errlen);
+    r->f = p;
+    r->n = n;
+    cfs_status st = parse_footer(r, err, errlen);
+    if (st != CFS_OK) {
+        cfs_pqr_close(r);
+        return st;
+    }
+    *out = r;
+    return CFS_OK;
+}
+
+/* ---- pages ---------------------------------------------------------------------------- */
+typedef struct phdr {
+    int type;
+    int32_t usize, csize;
+    int32_t nvalues, enc, def_enc; /* v1 data page, dictionary page */
+    int32_t v2_nulls, v2_dlen, v2_rlen, v2_compressed;
+    int has_data;
+} phdr;
+
+static void parse_page_header(tin *t, phdr *h)
+{
+    memset(h, 0, sizeof *h);
+    h->type = -1;
+    h->usize = h->csize = -1;
+    h->v2_compressed = 1; /* is_compressed defaults to true */
+    int16_t last = 0, id;
+    int ft;
+    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
+        if (id == 1 && ft == CFS_TC_I32) h->type = t_i32(t);
+        else if (id == 2 && ft == CFS_TC_I32) h->usize = t_i32(t);
+        else if (id == 3 && ft == CFS_TC_I32) h->csize = t_i32(t);
+        else if ((id == 5 || id == 7 || id == 8) && ft == CFS_TC_STRUCT) {
+            int16_t l2 = 0, i2;
+            int f2;
+            h->has_data = 1;
+            while (!t->bad && (f2 = t_field(t, &l2, &i2)) != 0) {
+                if (f2 == CFS_TC_I32 && i2 == 1) h->nvalues = t_i32(t);
+                else if (id != 8 && f2 == CFS_TC_I32 && i2 == 2) h->enc = t_i32(t);
+                else if (id == 5 && f2 == CFS_TC_I32 && i2 == 3) h->def_enc = t_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 2) h->v2_nulls = t_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 4) h->enc = t_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 5) h->v2_dlen = t_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 6) h->v2_rlen = t_i32(t);
+                else if (id == 8 && i2 == 7 && (f2 == CFS_TC_BOOL_TRUE || f2 == CFS_TC_BOOL_FALSE))
+                    h->v2_compressed = f2 == CFS_TC_BOOL_TRUE;
+                else t_skip(t, f2, 2);
+            }
+        } else t_skip(t, ft, 1);
+    }
+}
+
+/* Decompress n bytes at src into a buffer of exactly usize bytes (*dst, grown as
+ * needed); UNCOMPRESSED pages are used in place. */
+static cfs_status inflate_page(cfs_pqr *r, pcol *c, const uint8_t *src, size_t n, size_t usize, uint8_t **buf,
+                               size_t *cap, const uint8_t **outp, char *err, size_t errlen)
+{
+    if (usize > MAX_PAGE)
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: a page claims %zu bytes (more than %zu)",
+                    c->name, usize, MAX_PAGE);
+    if (c->codec == CODEC_UNCOMPRESSED) {
+        if (n != usize)
+            return fail(err, errlen, CFS_E_CORRUPT,
+                        "Parquet column %s: uncompressed page of %zu bytes claims %zu", c->name, n, usize);
+        *outp = src;
+        return CFS_OK;
+    }
+    if (*cap < usize + 1) {
+        uint8_t *nb = cfs_realloc(*buf, usize + 1, "decompressing a Parquet page");
+        if (!nb) return cfs_nomem_status("decompressing a Parquet page", err, errlen);
+        *buf = nb;
+        *cap = usize + 1;
+    }
+    int ok = 0;
+    if (c->codec == CODEC_SNAPPY) {
+        size_t got = 0;
+        ok = snappy_uncompressed_length((const char *)src, n, &got) == SNAPPY_OK && got == usize;
+        if (ok) {
+            got = usize;
+            ok = snappy_uncompress((const char *)src, n, (char *)*buf, &got) == SNAPPY_OK && got == usize;
+        }
+    } else if (c->codec == CODEC_GZIP) {
+        if (!r->ld) r->ld = libdeflate_alloc_decompressor();
+        if (!r->ld) return cfs_nomem_status("decompressing a Parquet page", err, errlen);
+        size_t got = 0;
+        ok = libdeflate_gzip_decompress(r->ld, src, n, *buf, usize, &got) == LIBDEFLATE_SUCCESS &&
+             got == usize;
+    } else if (c->codec == CODEC_ZSTD) {
+        if (!r->zd) r->zd = ZSTD_createDCtx();
+        if (!r->zd) return cfs_nomem_status("decompressing a Parquet page", err, errlen);
+        size_t got = ZSTD_decompressDCtx(r->zd, *buf, usize, src, n);
+        ok = !ZSTD_isError(got) && got == usize;
+    }
+    if (!ok)
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: corrupt %s page", c->name,
+                    codec_names[c->codec]);
+    *outp = *buf;
+    return CFS_OK;
+}
+
+static void rle_init(rle *d, const uint8_t *p, size_t n, unsigned bw)
+{
+    memset(d, 0, sizeof *d);
+    d->p = p;
+    d->end = p + n;
+    d->bw = bw;
+}
+
+/* Read n values; 0 on success, -1 when the data runs out or is malformed. */
+static int rle_get(rle *d, uint32_t *out, size_t n)
+{
+    const uint32_t mask = d->bw >= 32 ? 0xffffffffu : (1u << d->bw) - 1;
+    size_t i = 0;
+    while (i < n) {
+        if (d->rle_left) {
+            size_t k = n - i < d->rle_left ? n - i : (size_t)d->rle_left;
+            for (size_t j = 0; j < k; j++) out[i + j] = d->rle_val;
+            i += k;
+            d->rle_left -= k;
+            continue;
+        }
+        if (d->bp_left) {
+            size_t k = n - i < d->bp_left ? n - i : (size_t)d->bp_left;
+            for (size_t j = 0; j < k; j++) {
+                while (d->acc_bits < d->bw) {
+                    if (d->p >= d->end) return -1;
+                    d->acc |= (uint64_t)*d->p++ << d->acc_bits;
+                    d->acc_bits += 8;
+                }
+                out[i + j] = (uint32_t)d->acc & mask;
+                d->acc >>= d->bw;
+                d->acc_bits -= d->bw;
+            }
+            i += k;
+            d->bp_left -= k;
+            continue;
+        }
+        /* next run header */
+        tin t = {d->p, d->end, 0};
+        uint64_t h = t_uvar(&t);
+        if (t.bad) return -1;
+        d->p = t.p;
+        if (h & 1) {
+            d->bp_left = (h >> 1) * 8;
+            d->acc = 0;
+            d->acc_bits = 0;
+            if (d->bp_left == 0) return -1;
+        } else {
+            unsigned nb = (d->bw + 7) / 8;
+            if ((size_t)(d->end - d->p) < nb) return -1;
+            uint64_t v = cfs_le_get(d->p, nb);
+            d->p += nb;
+            if (v > mask) return -1;
+            d->rle_val = (uint32_t)v;
+            d->rle_left = h >> 1;
+            if (d->rle_left == 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static uint32_t needs_escape(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\t' || p[i] == '\n' || p[i] == '\r') return 1;
+    return 0;
+}
+
+/* Days since 1970-01-01 to YYYY-MM-DD (Howard Hinnant's civil_from_days). */
+static int fmt_date(char *o, int64_t z)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) y++;
+    if (y < 0 || y > 9999) return snprintf(o, NUM_TEXT, "%lld", (long long)(z - 719468));
+    return snprintf(o, NUM_TEXT, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+static int fmt_double(char *o, double v)
+{
+    int k = snprintf(o, NUM_TEXT, "%.15g", v);
+    if (strtod(o, NULL) != v) k = snprintf(o, NUM_TEXT, "%.17g", v);
+    return k;
+}
+
+/* One PLAIN value of c at *p (bounded by end) as a span; text of numbers goes to o. */
+static int plain_value(pcol *c, const uint8_t **p, const uint8_t *end, char *o, span *s)
+{
+    size_t left = (size_t)(end - *p);
+    switch (c->ptype) {
+    case PT_BYTE_ARRAY: {
+        if (left < 4) return -1;
+        uint64_t n = cfs_le_get(*p, 4);
+        if (n > left - 4) return -1;
+        s->p = (const char *)*p + 4;
+        s->n = (uint32_t)n;
+        s->esc = needs_escape(s->p, s->n);
+        *p += 4 + n;
+        return 0;
+    }
+    case PT_INT32: {
+        if (left < 4) return -1;
+        int32_t v = (int32_t)(uint32_t)cfs_le_get(*p, 4);
+        *p += 4;
+        s->n = (uint32_t)(c->date ? fmt_date(o, v) : snprintf(o, NUM_TEXT, "%d", v));
+        break;
+    }
+    case PT_INT64: {
+        if (left < 8) return -1;
+        int64_t v = (int64_t)cfs_le_get(*p, 8);
+        *p += 8;
+        s->n = (uint32_t)snprintf(o, NUM_TEXT, "%lld", (long long)v);
+        break;
+    }
+    case PT_FLOAT: {
+        if (left < 4) return -1;
+        uint32_t u = (uint32_t)cfs_le_get(*p, 4);
+        float f;
+        memcpy(&f, &u, 4);
+        *p += 4;
+        s->n = (uint32_t)fmt_double(o, (double)f);
+        break;
+    }
+    case PT_DOUBLE: {
+        if (left < 8) return -1;
+        uint64_t u = cfs_le_get(*p, 8);
+        double d;
+        memcpy(&d, &u, 8);
+        *p += 8;
+        s->n = (uint32_t)fmt_double(o, d);
+        break;
+    }
+    case PT_BOOLEAN: {
+        if (left < 1) return -1;
+        int b = (**p >> c->bool_bit) & 1;
+        if (++c->bool_bit == 8) {
+            c->bool_bit = 0;
+            (*p)++;
+        }
+        s->n = (uint32_t)snprintf(o, NUM_TEXT, "%s", b ? "true" : "false");
+        break;
+    }
+    default: return -1;
+    }
+    s->p = o;
+    s->esc = 0;
+    return 0;
+}
+
+static int dbp_init(dbp *d, const uint8_t *p, const uint8_t *end)
+{
+    memset(d, 0, sizeof *d);
+    tin t = {p, end, 0};
+    uint64_t block = t_uvar(&t), nmini = t_uvar(&t), total = t_uvar(&t);
+    int64_t first = t_i64(&t);
+    /* block size a multiple of 128, miniblocks of a multiple of 32 values (Encodings.md) */
+    if (t.bad || block == 0 || block % 128 || block > ((uint64_t)1 << 24) || nmini == 0 || block % nmini ||
+        (block / nmini) % 32)
+        return -1;
+    d->p = t.p;
+    d->end = end;
+    d->per_mini = block / nmini;
+    d->nmini = nmini;
+    d->left = total;
+    d->prev = first;
+    d->first_pending = total > 0;
+    d->mini_idx = nmini; /* a block header comes first */
+    d->mini_start = t.p;
+    return 0;
+}
+
+static int dbp_get(dbp *d, int64_t *v)
+{
+    if (d->left == 0) return -1;
+    d->left--;
+    if (d->first_pending) {
+        d->first_pending = 0;
+        *v = d->prev;
+        return 0;
+    }
+    if (d->mini_left == 0) {
+        if (d->mini_idx == d->nmini) {
+            tin t = {d->p, d->end, 0};
+            d->min_delta = t_i64(&t);
+            if (t.bad || (uint64_t)(d->end - t.p) < d->nmini) return -1;
+            d->widths = t.p;
+            d->p = t.p + d->nmini;
+            d->mini_idx = 0;
+        }
+        d->bw = d->widths[d->mini_idx++];
+        if (d->bw > 64) return -1;
+        d->mini_left = d->per_mini;
+        d->mini_start = d->p;
+        d->acc = 0;
+        d->acc_bits = 0;
+    }
+    uint64_t x = 0;
+    unsigned got = 0;
+    while (got < d->bw) {
+        if (d->acc_bits == 0) {
+            if (d->p >= d->end) return -1;
+            d->acc = *d->p++;
+            d->acc_bits = 8;
+        }
+        unsigned take = d->bw - got < d->acc_bits ? d->bw - got : d->acc_bits;
+        x |= (d->acc & ((1u << take) - 1)) << got;
+        d->acc >>= take;
+        d->acc_bits -= take;
+        got += take;
+    }
+    d->mini_left--;
+    d->prev = (int64_t)((uint64_t)d->prev + (uint64_t)d->min_delta + x);
+    *v = d->prev;
+    return 0;
+}
+
+/* Where the encoded values end, once every value has been read: the current miniblock
+ * is padded to its full size; later miniblocks of the block take no bytes (Encodings.md). */
+static const uint8_t *dbp_end(const dbp *d)
+{
+    if (!d->widths) return d->p;
+    size_t bytes = (size_t)(d->per_mini / 8) * d->bw;
+    if ((size_t)(d->end - d->mini_start) < bytes) return NULL;
+    return d->mini_start + bytes;
+}
+
+static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint8_t *body, char *err,
+                                  size_t errlen)
+{
+    if (c->have_dict)
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: a second dictionary page in one chunk",
+                    c->name);
+    if (h->enc != ENC_PLAIN && h->enc != ENC_PLAIN_DICTIONARY)
+        return fail(err, errlen, CFS_E_UNSUPPORTED, "Parquet column %s: dictionary page encoding %d", c->name,
+                    h->enc);
+    const uint8_t *d;
+    cfs_status st = inflate_page(r, c, body, (size_t)h->csize, (size_t)h->usize, &c->dict_buf,
+                                 &c->dict_buf_cap, &d, err, errlen);
+    if (st != CFS_OK) return st;
+    /* every entry takes at least 4 bytes (a BYTE_ARRAY length, an INT32 or FLOAT; a
+     * boolean column has no dictionary), so the entries' spans (16 bytes each) cost at
+     * most 4 times the page */
+    if (h->nvalues < 0 || (size_t)h->nvalues > (size_t)h->usize / 4)
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary of %d entries in %d bytes",
+                    c->name, h->nvalues, h->usize);
+    uint32_t nv = (uint32_t)h->nvalues;
+    if (nv > c->dict_cap) {
+        span *ns = cfs_realloc(c->dict, (size_t)nv * sizeof *ns, "reading a Parquet dictionary");
+        if (!ns) return cfs_nomem_status("reading a Parquet dictionary", err, errlen);
+        c->dict = ns;
+        c->dict_cap = nv;
+    }
+    if (c->ptype != PT_BYTE_ARRAY && (size_t)nv * NUM_TEXT > c->dict_text_cap) {
+        char *nt = cfs_realloc(c->dict_text, (size_t)nv * NUM_TEXT, "reading a Parquet dictionary");
+        if (!nt) return cfs_nomem_status("reading a Parquet dictionary", err, errlen);
+        c->dict_text = nt;
+        c->dict_text_cap = (size_t)nv * NUM_TEXT;
+    }
+    const uint8_t *p = d, *end = d + h->usize;
+    c->bool_bit = 0;
+    for (uint32_t i = 0; i < nv; i++)
+        if (plain_value(c, &p, end, c->dict_text ? c->dict_text + (size_t)i * NUM_TEXT : NULL, &c->dict[i]) !=
+            0)
+            return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary page ends inside entry %u",
+                        c->name, i);
+    c->ndict = nv;
+    c->have_dict = 1;
+    return CFS_OK;
+}
+
+/* Move c to its next data page (dictionary and index pages are taken on the way). */
+static cfs_status next_page(cfs_pqr *r, pcol *c, char *err, size_t errlen)
+{
+    for (;;) {
+        if (c->cp >= c->cend)
+            return fail(err, errlen, CFS_E_CORRUPT,
+                        "Parquet column %s: chunk ends with %llu values still to come", c->name,
+                        (unsigned long long)c->values_left);
+        tin t = {c->cp, c->cend, 0};
+        phdr h;
+        parse_page_header(&t, &h);
+        if (t.bad || h.usize < 0 || h.csize < 0 || (size_t)h.csize > (size_t)(c->cend - t.p))
+            return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: damaged page header at offset %zu",
+                        c->name, (size_t)(c->cp - r->f));
+        const uint8_t *body = t.p;
+        c->cp = body + h.csize;
+        if (h.type == PAGE_DICTIONARY) {
+            if (!h.has_data)
+                return fail(err, errlen, CFS_E_CORRUPT,
+                            "Parquet column %s: dictionary page without its header", c->name);
+            cfs_status st = load_dictionary(r, c, &h, body, err, errlen);
+            if (st != CFS_OK) return st;
+            continue;
+        }
+        if (h.type != PAGE_DATA && h.type != PAGE_DATA_V2) continue; /* index pages and others */
+        if (!h.has_data || h.nvalues < 0 || (uint64_t)h.nvalues > c->values_left)
+            return fail(err, errlen, CFS_E_CORRUPT,
+                        "Parquet column %s: a data page of %d values where %llu remain in the chunk", c->name,
+                        h.nvalues, (unsigned long long)c->values_left);
+        if (h.nvalues == 0) continue;
+        const uint8_t *d, *dend;
+        if (h.type == PAGE_DATA) {
+            cfs_status st = inflate_page(r, c, body, (size_t)h.csize, (size_t)h.usize, &c->page, &c->page_cap,
+                                         &d, err, errlen);
+            if (st != CFS_OK) return st;
+            dend = d + h.usize;
+            c->has_defs = c->optional;
+            if (c->optional) {
+                if (h.def_enc != ENC_RLE)
+                    return fail(err, errlen, CFS_E_UNSUPPORTED,
+                                "Parquet column %s: definition levels encoded as %d (cfscan reads RLE)",
+                                c->name, h.def_enc);
+                if (dend - d < 4) goto short_page;
+                uint64_t dl = cfs_le_get(d, 4);
+                if (dl > (uint64_t)(dend - d - 4)) goto short_page;
+                rle_init(&c->defs, d + 4, (size_t)dl, 1);
+                d += 4 + dl;
+            }
+        } else {
+            if (h.v2_dlen < 0 || h.v2_rlen != 0 || (size_t)h.v2_dlen > (size_t)h.csize || h.v2_dlen > h.usize)
+                return fail(err, errlen, CFS_E_CORRUPT,
+                            "Parquet column %s: bad level lengths in a v2 data page", c->name);
+            c->has_defs = c->optional;
+            if (c->optional) rle_init(&c->defs, body, (size_t)h.v2_dlen, 1);
+            const uint8_t *vb = body + h.v2_dlen;
+            size_t vn = (size_t)h.csize - (size_t)h.v2_dlen, vu = (size_t)h.usize - (size_t)h.v2_dlen;
+            if (h.v2_compressed) {
+                cfs_status st = inflate_page(r, c, vb, vn, vu, &c->page, &c->page_cap, &d, err, errlen);
+                if (st != CFS_OK) return st;
+            } else {
+                if (vn != vu) goto short_page;
+                d = vb;
+            }
+            dend = d + vu;
+        }
+        c->enc = h.enc;
+        if (h.enc == ENC_PLAIN) {
+            c->vp = d;
+            c->vend = dend;
+            c->bool_bit = 0;
+        } else if (h.enc == ENC_RLE_DICTIONARY || h.enc == ENC_PLAIN_DICTIONARY) {
+            if (!c->have_dict)
+                return fail(err, errlen, CFS_E_CORRUPT,
+                            "Parquet column %s: dictionary-encoded page without a dictionary", c->name);
+            if (d >= dend) goto short_page;
+            unsigned bw = *d;
+            if (bw > 32)
+                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary index width %u",
+                            c->name, bw);
+            rle_init(&c->idx, d + 1, (size_t)(dend - d - 1), bw);
+        } else if (h.enc == ENC_DELTA_BINARY_PACKED && (c->ptype == PT_INT32 || c->ptype == PT_INT64)) {
+            if (dbp_init(&c->delta, d, dend) != 0) goto bad_delta;
+        } else if (h.enc == ENC_DELTA_LENGTH_BYTE_ARRAY && c->ptype == PT_BYTE_ARRAY) {
+            /* The lengths come first, then the values: read the lengths once to find
+             * where the values start (and that they fit), then again as rows need them. */
+            if (dbp_init(&c->delta, d, dend) != 0 || c->delta.left > (uint64_t)h.nvalues) goto bad_delta;
+            uint64_t sum = 0;
+            int64_t ln;
+            while (c->delta.left) {
+                if (dbp_get(&c->delta, &ln) != 0 || ln < 0 || ln > (int64_t)(dend - d)) goto bad_delta;
+                sum += (uint64_t)ln;
+            }
+            const uint8_t *vals = dbp_end(&c->delta);
+            if (!vals || sum > (uint64_t)(dend - vals)) goto bad_delta;
+            dbp_init(&c->delta, d, dend);
+            c->dp = vals;
+            c->dend = dend;
+        } else {
+            return fail(
+                err, errlen, CFS_E_UNSUPPORTED,
+                "Parquet column %s: data page encoding %s, which cfscan does not read (it reads PLAIN, "
+                "PLAIN_DICTIONARY, RLE_DICTIONARY, DELTA_BINARY_PACKED and DELTA_LENGTH_BYTE_ARRAY)",
+                c->name, h.enc >= 0 && h.enc < 10 ? enc_names[h.enc] : "unknown");
+        }
+        c->page_left = (uint32_t)h.nvalues;
+        c->values_left -= (uint64_t)h.nvalues;
+        return CFS_OK;
+    bad_delta:
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: damaged %s page", c->name,
+                    enc_names[h.enc]);
+    short_page:
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: data page shorter than its levels say",
+                    c->name);
+    }
+}
+
+/* Decode c's next batch (at most BATCH values, within one page). */
+static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
+{
+    if (c->page_left == 0) {
+        cfs_status st = next_page(r, c, err, errlen);
+        if (st != CFS_OK) return st;
+    }
+    uint32_t n = c->page_left < BATCH ? c->page_left : BATCH;
+    uint32_t *def = r->tmp;
+    uint32_t nn = n;
+    if (c->has_defs) {
+        if (rle_get(&c->defs, def, n) != 0)
+            return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: definition levels run out", c->name);
+        nn = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (def[i] > 1)
+                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: definition level %u", c->name,
+                            def[i]);
+            nn += def[i];
+        }
+    }
+    uint32_t k = 0;
+    if (c->enc == ENC_PLAIN) {
+        for (uint32_t i = 0; i < n; i++) {
+            span *s = &c->batch[i];
+            if (c->has_defs && !def[i]) {
+                s->p = NULL;
+                continue;
+            }
+            if (plain_value(c, &c->vp, c->vend, c->num + (size_t)i * NUM_TEXT, s) != 0)
+                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: page ends inside a value",
+                            c->name);
+        }
+    } else if (c->enc == ENC_DELTA_BINARY_PACKED || c->enc == ENC_DELTA_LENGTH_BYTE_ARRAY) {
+        for (uint32_t i = 0; i < n; i++) {
+            span *s = &c->batch[i];
+            if (c->has_defs && !def[i]) {
+                s->p = NULL;
+                continue;
+            }
+            int64_t v;
+            if (dbp_get(&c->delta, &v) != 0)
+                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: delta-encoded values run out",
+                            c->name);
+            if (c->enc == ENC_DELTA_BINARY_PACKED) {
+                char *o = c->num + (size_t)i * NUM_TEXT;
+                s->n = (uint32_t)(c->date ? fmt_date(o, v) : snprintf(o, NUM_TEXT, "%lld", (long long)v));
+                s->p = o;
+                s->esc = 0;
+                continue;
+            }
+            if (v < 0 || v > c->dend - c->dp)
+                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: a value runs past its page",
+                            c->name);
+            s->p = (const char *)c->dp;
+            s->n = (uint32_t)v;
+            s->esc = needs_escape(s->p, s->n);
+            c->dp += v;
+        }
+    } else {
+        uint32_t *ix = r->tmp2;
+        if (rle_get(&c->idx, ix, nn) != 0)
+            return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary indices run out", c->name);
+        for (uint32_t i = 0; i < n; i++) {
+            if (c->has_defs && !def[i]) {
+                c->batch[i].p = NULL;
+                continue;
+            }
+            uint32_t x = ix[k++];
+            if (x >= c->ndict)
+                return fail(err, errlen, CFS_E_CORRUPT,
+                            "Parquet column %s: dictionary index %u, the dictionary holds %u entries",
+                            c->name, x, c->ndict);
+            c->batch[i] = c->dict[x];
+        }
+    }
+    c->page_left -= n;
+    c->bpos = 0;
+    c->bn = n;
+    return CFS_OK;
+}
+
+/* The bytes of the current row group's projected chunks: asked for ahead when the row
+ * group starts, given back (they stay in the page cache) once it is done, so a mapped
+ * file of any size costs about one row group of resident memory. */
+static void rg_range(const cfs_pqr *r, uintptr_t *lo, uintptr_t *hi)
+{
+    uint64_t a = UINT64_MAX, b = 0;
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        const chunk *ch = &r->chunks[(size_t)r->rg * r->ncol + i];
+        if (ch->start < a) a = ch->start;
+        if (ch->end > b) b = ch->end;
+    }
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    *lo = ((uintptr_t)r->f + (uintptr_t)a + pg - 1) & ~(pg - 1);
+    *hi = ((uintptr_t)r->f + (uintptr_t)b) & ~(pg - 1);
+    if (a >= b || *hi <= *lo) *lo = *hi = 0;
+}
+
+static void rg_advise(const cfs_pqr *r, int advice)
+{
+    uintptr_t lo, hi;
+    if (!r->ncol) return;
+    rg_range(r, &lo, &hi);
+    if (hi > lo) madvise((void *)lo, hi - lo, advice);
+}
+
+static void open_row_group(cfs_pqr *r)
+{
+    rg_advise(r, MADV_WILLNEED);
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        pcol *c = &r->col[i];
+        const chunk *ch = &r->chunks[(size_t)r->rg * r->ncol + i];
+        c->cp = r->f + ch->start;
+        c->cend = r->f + ch->end;
+        c->values_left = ch->num_values;
+        c->codec = ch->codec;
+        c->have_dict = 0;
+        c->ndict = 0;
+        c->page_left = 0;
+        c->bpos = c->bn = 0;
+    }
+    r->rg_left = r->rg_rows[r->rg];
+    r->rg_open = 1;
+}
+
+static int reserve_out(cfs_pqr *r, size_t more)
+{
+    if (r->out_n + more <= r->out_cap) return 0;
+    size_t cap = r->out_cap ? r->out_cap : CFS_DECODE_PIECE + 4096;
+    while (cap < r->out_n + more) cap *= 2;
+    char *no = cfs_realloc(r->out, cap, "writing Parquet rows as text");
+    if (!no) return -1;
+    r->out = no;
+    r->out_cap = cap;
+    return 0;
+}
+
+static char *put_value(char *o, const span *s)
+{
+    if (!s->p || s->n == 0) {
+        *o++ = '-'; /* null, or empty: "-" as CloudFront writes an empty field */
+        return o;
+    }
+    if (!s->esc) {
+        memcpy(o, s->p, s->n);
+        return o + s->n;
+    }
+    /* TAB, LF and CR would split the line: written percent-encoded, as CloudFront's text
+     * logs encode them */
+    for (uint32_t i = 0; i < s->n; i++) {
+        char ch = s->p[i];
+        if (ch == '\t' || ch == '\n' || ch == '\r') {
+            *o++ = '%';
+            *o++ = '0';
+            *o++ = ch == '\t' ? '9' : ch == '\n' ? 'A' : 'D';
+        } else *o++ = ch;
+    }
+    return o;
+}
+
+cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, size_t errlen)
+{
+    *buf = NULL;
+    *len = 0;
+    if (r->failed == 2) {
+        r->failed = 1;
+        return fail(err, errlen, r->pending_st, "%s", r->pending);
+    }
+    if (r->done || r->failed) return CFS_OK;
+    if (!r->header_done) {
+        r->header_done = 1;
+        *buf = r->header;
+        *len = r->header_n;
+        return CFS_OK;
+    }
+    r->out_n = 0;
+    cfs_status st = CFS_OK;
+    while (r->out_n < CFS_DECODE_PIECE) {
+        if (!r->rg_open || r->rg_left == 0) {
+            if (r->rg_open) {
+                rg_advise(r, MADV_DONTNEED);
+                r->rg++;
+            }
+            r->rg_open = 0;
+            while (r->rg < r->nrg && r->rg_rows[r->rg] == 0) r->rg++;
+            if (r->rg >= r->nrg) {
+                r->done = 1;
+                break;
+            }
+            open_row_group(r);
+        }
+        if (r->ncol == 0) {
+            /* no column cfscan reads: each row is an empty line (counted as blank) */
+            uint64_t k = r->rg_left < 65536 ? r->rg_left : 65536;
+            if (reserve_out(r, (size_t)k) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
+            memset(r->out + r->out_n, '\n', (size_t)k);
+            r->out_n += (size_t)k;
+            r->rg_left -= k;
+            r->rows_done += k;
+            continue;
+        }
+        uint64_t m = r->rg_left;
+        for (uint32_t i = 0; i < r->ncol && st == CFS_OK; i++) {
+            pcol *c = &r->col[i];
+            if (c->bpos == c->bn) st = fill_batch(r, c, err, errlen);
+            if (c->bn - c->bpos < m) m = c->bn - c->bpos;
+        }
+        if (st != CFS_OK) break;
+        for (uint64_t k = 0; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
+            size_t need = 0;
+            for (uint32_t i = 0; i < r->ncol; i++) {
+                const span *s = &r->col[i].batch[r->col[i].bpos];
+                need += (s->p ? (size_t)s->n * (s->esc ? 3 : 1) : 0) + 2;
+            }
+            if (reserve_out(r, need) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
+            char *o = r->out + r->out_n;
+            for (uint32_t i = 0; i < r->ncol; i++) {
+                pcol *c = &r->col[i];
+                o = put_value(o, &c->batch[c->bpos++]);
+                *o++ = '\t';
+            }
+            o[-1] = '\n';
+            r->out_n = (size_t)(o - r->out);
+            r->rg_left--;
+            r->rows_done++;
+        }
+    }
+    if (st != CFS_OK) {
+        r->failed = 1;
+        if (r->out_n) {
+            /* hand out the rows before the damage; the error comes with the next call */
+            r->failed = 2;
+            snprintf(r->pending, sizeof r->pending, "%s", err);
+            r->pending_st = st;
+        }
+    }
+    *buf = r->out;
+    *len = r->out_n;
+    return r->out_n ? CFS_OK : st;
+}
+
+uint64_t cfs_pqr_rows_total(const cfs_pqr *r) { return r->num_rows; }
+uint64_t cfs_pqr_rows_done(const cfs_pqr *r) { return r->rows_done; }
+
+void cfs_pqr_close(cfs_pqr *r)
+{
+    if (!r) return;
+    for (uint32_t i = 0; r->col && i < r->ncol; i++) {
+        free(r->col[i].dict);
+        free(r->col[i].dict_buf);
+        free(r->col[i].dict_text);
+        free(r->col[i].page);
+    }
+    free(r->col);
+    free(r->chunks);
+    free(r->rg_rows);
+    free(r->out);
+    free(r->header);
+    if (r->ld) libdeflate_free_decompressor(r->ld);
+    if (r->zd) ZSTD_freeDCtx(r->zd);
+    free(r);
+}

@@ -1,0 +1,44 @@
+/* Parquet reader for CloudFront standard logging v2 Parquet output: a flat schema of
+ * string (and a few plain numeric) columns, read column by column, a row group at a
+ * time, and handed out as W3C log text (a #Version/#Fields: header naming the projected
+ * columns, then one TAB-separated line per row) so the record stage reads it like any
+ * other log.  Only columns whose names map to a log field cfscan knows are decoded.
+ * Format: apache/parquet-format (parquet.thrift, Encodings.md). */
+#ifndef CFSCAN_PIPELINE_PARQUET_READ_H
+#define CFSCAN_PIPELINE_PARQUET_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/types.h"
+
+typedef struct cfs_pqr cfs_pqr;
+
+/* 1 when the n bytes at p look like a whole Parquet file ("PAR1" at both ends). */
+int cfs_pqr_sniff(const unsigned char *p, size_t n);
+
+/* Read the footer of the file held in [p, p + n) (which must stay valid until
+ * cfs_pqr_close; decode.c maps it).  Malformed footers, unsupported schemas (nested
+ * columns) and lying offsets are refused here with CFS_E_CORRUPT / CFS_E_UNSUPPORTED
+ * and a message in err (without the path: the caller adds it). */
+cfs_status cfs_pqr_open(cfs_pqr **out, const unsigned char *p, size_t n, char *err, size_t errlen);
+
+/* Next piece of text (at least one line, about CFS_DECODE_PIECE bytes): the header
+ * first, then rows in file order.  *len == 0 at the end.  The piece stays valid until
+ * the next call.  Damage found in a page (corrupt compressed data, a bad dictionary
+ * index, values that run out) is an error after the rows before it were handed out. */
+cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, size_t errlen);
+
+/* The footer's row count, and the rows handed out so far. */
+uint64_t cfs_pqr_rows_total(const cfs_pqr *r);
+uint64_t cfs_pqr_rows_done(const cfs_pqr *r);
+
+void cfs_pqr_close(cfs_pqr *r);
+
+/* The log field name a Parquet column name stands for, written to out (NUL-terminated):
+ * CloudFront's Parquet columns use underscores (`x_edge_location`, `cs_user_agent`,
+ * `timestamp_ms`); hyphenated W3C names are kept.  Returns the cfs_field, or
+ * CFS_F_UNKNOWN for a column cfscan does not read. */
+int cfs_pqr_field_name(const char *col, size_t n, char *out, size_t outlen);
+
+#endif

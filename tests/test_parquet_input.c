@@ -1,0 +1,316 @@
+/* CloudFront v2 Parquet logs as cfscan input (pipeline/parquet_read.c): the same logs read
+ * as Parquet and as TSV give the same report, for files written by DuckDB (each codec, v1
+ * and v2 data pages, dictionary on and off, small row groups; tests/js/parquet_logs.mjs)
+ * and by cfscan's own writer (cfsgen --layout parquet); every line is accounted for; and
+ * malformed files, built here byte by byte, are a per-file error (exit 4) naming the file. */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline/thrift.h"
+#include "tests/util.h"
+
+static char *g_dir;
+
+static void setup(void) { g_dir = tu_mkdtemp(); }
+static void teardown(void)
+{
+    if (g_dir) tu_rmrf(g_dir);
+    free(g_dir);
+}
+
+TestSuite(parquet_input, .init = setup, .fini = teardown, .timeout = 300);
+
+/* The number after "key": in a JSON report (the first occurrence: inputs come first). */
+static long long jnum(const char *json, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(json, k);
+    cr_assert(p, "no %s in %s", key, json);
+    return atoll(p + strlen(k));
+}
+
+/* The report from "by_status" on: everything but the inputs' byte counts and paths. */
+static const char *totals(const char *json)
+{
+    const char *p = strstr(json, "\"by_status\"");
+    cr_assert(p, "no by_status in %s", json);
+    return p;
+}
+
+/* cfsgen's 24 v2 log files of one distribution as plain text in dir/v2, and one TSV of
+ * all their lines under one #Fields: line in dir/all.log; returns the data lines, counted
+ * here (lines not starting with '#'). */
+static long make_v2_logs(void)
+{
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err,
+                   "%s -o %s/v2 --seed 11 --dists 1 --days 1 --lines-per-file 120 --layout v2 --format plain "
+                   "-j1 >/dev/null && cd %s/v2 && f=$(ls *.log | head -1) && head -1 \"$f\" > ../all.log && "
+                   "for f in *.log; do tail -n +2 \"$f\"; done >> ../all.log",
+                   tu_prog("cfsgen"), g_dir, g_dir);
+    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
+    free(err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/all.log", g_dir);
+    char *t = tu_read(path, NULL);
+    cr_assert(t);
+    long n = 0;
+    for (char *p = t; *p;) {
+        if (*p != '#') n++;
+        char *e = strchr(p, '\n');
+        if (!e) break;
+        p = e + 1;
+    }
+    free(t);
+    return n;
+}
+
+static void need_duckdb(void)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/tests/js/node_modules/@duckdb/node-api/package.json", CFS_SOURCE_DIR);
+    if (access(p, R_OK) != 0 || system("node --version >/dev/null 2>&1") != 0)
+        cr_skip_test("DuckDB for Node.js (@duckdb/node-api) or node missing: run `npm ci --prefix tests/js` "
+                     "(package nodejs, npm)");
+}
+
+Test(parquet_input, duckdb_files_give_the_tsv_report)
+{
+    need_duckdb();
+    long rows = make_v2_logs();
+    cr_assert_gt(rows, 2000);
+    char *ref = tu_scan_json(g_dir, 0, "scan all.log -j2");
+    cr_assert_eq(jnum(ref, "requests"), rows);
+    /* codec, rows per row group, dictionary, data page version, "-" as NULL */
+    static const struct {
+        const char *codec, *rg, *dict, *ver, *nulls;
+    } v[] = {
+        {"uncompressed", "100000", "on", "V1", "1"}, {"snappy", "500", "off", "V1", "1"},
+        {"gzip", "1000", "on", "V2", "0"},           {"zstd", "100000", "off", "V2", "1"},
+        {"snappy", "100000", "on", "V1", "0"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char *out = NULL, *err = NULL;
+        int rc = tu_sh(&out, &err,
+                       "cd %s && node '%s/tests/js/parquet_logs.mjs' t%zu.parquet %s %s %s %s %s all.log",
+                       g_dir, CFS_SOURCE_DIR, i, v[i].codec, v[i].rg, v[i].dict, v[i].ver, v[i].nulls);
+        cr_assert_eq(rc, 0, "DuckDB %s: %s", v[i].codec, err ? err : "");
+        /* DuckDB's own count of the rows it wrote */
+        cr_assert_eq(jnum(out, "rows"), rows, "%s", out);
+        char *got = tu_scan_json(g_dir, 0, "scan t%zu.parquet -j2", i);
+        /* every row is a request; the two header lines are the synthetic #Version/#Fields */
+        cr_assert_eq(jnum(got, "requests"), rows, "%s %s", v[i].codec, got);
+        cr_assert_eq(jnum(got, "lines"), rows + 2, "%s", got);
+        cr_assert_eq(jnum(got, "header_lines"), 2);
+        cr_assert_eq(jnum(got, "rejected"), 0);
+        cr_assert_str_eq(totals(got), totals(ref), "%s %s %s %s: the Parquet report differs from the TSV one",
+                         v[i].codec, v[i].rg, v[i].dict, v[i].ver);
+        free(got);
+        free(out);
+        free(err);
+    }
+    free(ref);
+}
+
+Test(parquet_input, own_writer_gives_the_text_report_at_any_thread_count)
+{
+    char *err = NULL;
+    int rc = tu_sh(
+        NULL, &err,
+        "%s -o %s/p --seed 5 --dists 2 --days 1 --lines-per-file 80 --layout parquet -j2 >/dev/null && "
+        "%s -o %s/t --seed 5 --dists 2 --days 1 --lines-per-file 80 --layout v2 --format plain -j2 "
+        ">/dev/null && mkdir %s/pl %s/tl && mv %s/p/*.parquet %s/pl/ && mv %s/t/*.log %s/tl/",
+        tu_prog("cfsgen"), g_dir, tu_prog("cfsgen"), g_dir, g_dir, g_dir, g_dir, g_dir, g_dir, g_dir);
+    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
+    free(err);
+    char *t = tu_scan_json(g_dir, 0, "scan tl -j2");
+    char *p1 = tu_scan_json(g_dir, 0, "scan pl -j1");
+    char *p2 = tu_scan_json(g_dir, 0, "scan pl -j2");
+    cr_assert_str_eq(p1, p2, "-j1 and -j2 differ");
+    /* 2 distributions x 24 hours x 80 lines, named by CloudFront's file names */
+    cr_assert_eq(jnum(p1, "requests"), 2 * 24 * 80);
+    cr_assert_eq(jnum(p1, "lines"), 2 * 24 * 80 + 48 * 2);
+    cr_assert_str_eq(totals(p1), totals(t));
+    cr_assert(strstr(p1, "\"by_distribution\":{\"E"), "%s", p1);
+    free(t);
+    free(p1);
+    free(p2);
+}
+
+/* ---- malformed files, built here ------------------------------------------------------
+ * Three REQUIRED string columns (date, time, sc_status), one row group; each chunk is a
+ * PLAIN dictionary page of one entry and an RLE_DICTIONARY data page of one run. */
+enum { K_VALID, K_TRUNC, K_FOOTLEN, K_OFFSET, K_HUGE, K_BADINDEX, K_CORRUPT };
+
+typedef struct bb {
+    uint8_t p[8192];
+    size_t n;
+} bb;
+
+static void put(bb *b, const void *s, size_t n)
+{
+    cr_assert(b->n + n <= sizeof b->p);
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+static void page_header(bb *b, int dict, uint32_t nvalues, size_t usize, size_t csize)
+{
+    cfs_tc t;
+    cfs_tc_init(&t);
+    cfs_tc_struct_begin(&t);
+    cfs_tc_field_i32(&t, 1, dict ? 2 : 0);
+    cfs_tc_field_i32(&t, 2, (int32_t)usize);
+    cfs_tc_field_i32(&t, 3, (int32_t)csize);
+    cfs_tc_field_struct(&t, dict ? 7 : 5);
+    cfs_tc_field_i32(&t, 1, (int32_t)nvalues);
+    cfs_tc_field_i32(&t, 2, dict ? 0 : 8);
+    if (!dict) {
+        cfs_tc_field_i32(&t, 3, 3);
+        cfs_tc_field_i32(&t, 4, 3);
+    }
+    cfs_tc_struct_end(&t);
+    cfs_tc_struct_end(&t);
+    cr_assert(!t.failed);
+    put(b, t.p, t.n);
+    cfs_tc_free(&t);
+}
+
+static void build(bb *b, int kind, uint32_t rows)
+{
+    static const char *names[3] = {"date", "time", "sc_status"};
+    static const char *vals[3] = {"2026-11-01", "10:00:00", "403"};
+    b->n = 0;
+    put(b, "PAR1", 4);
+    uint64_t start[3], data_off[3], len[3];
+    for (int c = 0; c < 3; c++) {
+        start[c] = b->n;
+        uint8_t d[32];
+        uint32_t vl = (uint32_t)strlen(vals[c]);
+        d[0] = (uint8_t)vl;
+        d[1] = d[2] = d[3] = 0;
+        memcpy(d + 4, vals[c], vl);
+        page_header(b, 1, 1, 4 + vl, 4 + vl);
+        put(b, d, 4 + vl);
+        data_off[c] = b->n;
+        /* bit width 1, one RLE run of `rows` copies of index 0 (1 with K_BADINDEX) */
+        uint8_t body[16];
+        size_t k = 0;
+        body[k++] = 1;
+        k += cfs_tc_put_uvarint(body + k, (uint64_t)rows << 1);
+        body[k++] = kind == K_BADINDEX && c == 2 ? 1 : 0;
+        if (kind == K_CORRUPT && c == 1) {
+            /* claims ZSTD (in the footer): these bytes are no zstd frame */
+            static const uint8_t junk[] = {0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x99, 0x01, 0x02};
+            page_header(b, 0, rows, k, sizeof junk);
+            put(b, junk, sizeof junk);
+        } else {
+            page_header(b, 0, rows, k, k);
+            put(b, body, k);
+        }
+        len[c] = b->n - start[c];
+    }
+    int64_t nrows = kind == K_HUGE ? (int64_t)1 << 60 : (int64_t)rows;
+    cfs_tc t;
+    cfs_tc_init(&t);
+    cfs_tc_struct_begin(&t);
+    cfs_tc_field_i32(&t, 1, 1);
+    cfs_tc_field_list(&t, 2, CFS_TC_STRUCT, 4);
+    cfs_tc_struct_begin(&t);
+    cfs_tc_field_binary(&t, 4, "schema", 6);
+    cfs_tc_field_i32(&t, 5, 3);
+    cfs_tc_struct_end(&t);
+    for (int c = 0; c < 3; c++) {
+        cfs_tc_struct_begin(&t);
+        cfs_tc_field_i32(&t, 1, 6);
+        cfs_tc_field_i32(&t, 3, 0);
+        cfs_tc_field_binary(&t, 4, names[c], strlen(names[c]));
+        cfs_tc_struct_end(&t);
+    }
+    cfs_tc_field_i64(&t, 3, nrows);
+    cfs_tc_field_list(&t, 4, CFS_TC_STRUCT, 1);
+    cfs_tc_struct_begin(&t);
+    cfs_tc_field_list(&t, 1, CFS_TC_STRUCT, 3);
+    for (int c = 0; c < 3; c++) {
+        cfs_tc_struct_begin(&t);
+        cfs_tc_field_i64(&t, 2, (int64_t)start[c]);
+        cfs_tc_field_struct(&t, 3);
+        cfs_tc_field_i32(&t, 1, 6);
+        cfs_tc_field_list(&t, 2, CFS_TC_I32, 2);
+        cfs_tc_i32(&t, 0);
+        cfs_tc_i32(&t, 8);
+        cfs_tc_field_list(&t, 3, CFS_TC_BINARY, 1);
+        cfs_tc_binary(&t, names[c], strlen(names[c]));
+        cfs_tc_field_i32(&t, 4, kind == K_CORRUPT && c == 1 ? 6 : 0);
+        cfs_tc_field_i64(&t, 5, nrows);
+        cfs_tc_field_i64(&t, 6, (int64_t)len[c]);
+        cfs_tc_field_i64(&t, 7, (int64_t)len[c]);
+        cfs_tc_field_i64(&t, 9, kind == K_OFFSET && c == 1 ? (int64_t)1 << 40 : (int64_t)data_off[c]);
+        cfs_tc_field_i64(&t, 11, (int64_t)start[c]);
+        cfs_tc_struct_end(&t);
+        cfs_tc_struct_end(&t);
+    }
+    cfs_tc_field_i64(&t, 2, 100);
+    cfs_tc_field_i64(&t, 3, nrows);
+    cfs_tc_struct_end(&t);
+    cfs_tc_struct_end(&t);
+    cr_assert(!t.failed);
+    put(b, t.p, t.n);
+    uint8_t tail[8] = {(uint8_t)t.n, (uint8_t)(t.n >> 8), 0, 0, 'P', 'A', 'R', '1'};
+    if (kind == K_FOOTLEN) tail[2] = tail[3] = 0x7f;
+    put(b, tail, 8);
+    cfs_tc_free(&t);
+    if (kind == K_TRUNC) b->n -= 20; /* the file cut inside its footer */
+}
+
+static void scan_built(int kind, int want_rc, const char *want_msg, long long want_requests)
+{
+    bb b;
+    build(&b, kind, 1000);
+    char *path = tu_write(g_dir, "x.parquet", b.p, b.n);
+    char *out = NULL, *err = NULL;
+    int rc = tu_sh(&out, &err, "cd %s && %s scan x.parquet --format json -q -j2", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, want_rc, "kind %d: exit %d: %s", kind, rc, err);
+    if (want_msg) {
+        /* one line on stderr names the file and the problem */
+        cr_assert(strstr(err, "x.parquet") && strstr(err, want_msg), "kind %d: %s", kind, err);
+        cr_assert(strstr(out, want_msg), "kind %d: the JSON errors list it: %s", kind, out);
+    }
+    if (want_requests >= 0) cr_assert_eq(jnum(out, "requests"), want_requests, "kind %d: %s", kind, out);
+    free(out);
+    free(err);
+    free(path);
+}
+
+Test(parquet_input, built_file_is_read)
+{
+    /* 1000 rows of 2026-11-01 10:00:00, status 403: all counted, nothing rejected */
+    scan_built(K_VALID, 0, NULL, 1000);
+}
+
+Test(parquet_input, truncated_footer) { scan_built(K_TRUNC, 4, "truncated", 0); }
+Test(parquet_input, lying_footer_length) { scan_built(K_FOOTLEN, 4, "footer length", 0); }
+Test(parquet_input, lying_offset) { scan_built(K_OFFSET, 4, "outside the file", 0); }
+/* 2^60 rows claimed, 1000 present: the 1000 are counted, then the error; no allocation
+ * follows the claim */
+Test(parquet_input, huge_counts) { scan_built(K_HUGE, 4, "values still to come", 1000); }
+Test(parquet_input, bad_dictionary_index) { scan_built(K_BADINDEX, 4, "dictionary index 1", 0); }
+Test(parquet_input, corrupt_compressed_page) { scan_built(K_CORRUPT, 4, "corrupt ZSTD page", 0); }
+
+Test(parquet_input, pipe_is_refused)
+{
+    bb b;
+    build(&b, K_VALID, 10);
+    char *path = tu_write(g_dir, "x.parquet", b.p, b.n);
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && cat x.parquet | %s scan - -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "%s", err);
+    cr_assert(strstr(err, "not a regular file"), "%s", err);
+    free(err);
+    free(path);
+}
