@@ -346,7 +346,7 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
             return CFS_E_NOMEM;
         }
     }
-sniff:
+sniff:; /* a label must precede a statement in C11, not a declaration */
     /* Sniff the format from the first bytes (fill at least 4 if we can). */
     unsigned char magic[4] = {0, 0, 0, 0};
     size_t have = 0;

@@ -184,147 +184,7 @@ int cfs_pqr_sniff(const unsigned char *p, size_t n)
     return n >= 12 && memcmp(p, "PAR1", 4) == 0 && memcmp(p + n - 4, "PAR1", 4) == 0;
 }
 
-/* ---- Thrift compact protocol, reading (spec: thrift-compact-protocol.md) -----------
- * The writer side is thrift.c; the type nibbles are its CFS_TC_* constants. */
-typedef struct tin {
-    const uint8_t *p, *end;
-    int bad;
-} tin;
-
-static uint64_t t_uvar(tin *t)
-{
-    uint64_t v = 0;
-    for (unsigned s = 0; s < 64; s += 7) {
-        if (t->p >= t->end) break;
-        uint8_t b = *t->p++;
-        v |= (uint64_t)(b & 0x7f) << s;
-        if (!(b & 0x80)) return v;
-    }
-    t->bad = 1;
-    return 0;
-}
-
-static int64_t t_i64(tin *t)
-{
-    uint64_t u = t_uvar(t);
-    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-}
-
-static int32_t t_i32(tin *t)
-{
-    int64_t v = t_i64(t);
-    if (v < INT32_MIN || v > INT32_MAX) t->bad = 1;
-    return (int32_t)v;
-}
-
-/* Next field header of the current struct: its type (0 at the stop byte), id in *id. */
-static int t_field(tin *t, int16_t *last, int16_t *id)
-{
-    if (t->p >= t->end) {
-        t->bad = 1;
-        return 0;
-    }
-    uint8_t b = *t->p++;
-    int type = b & 0x0f;
-    if (type == 0) return 0;
-    if (b >> 4) *id = (int16_t)(*last + (b >> 4));
-    else *id = (int16_t)t_i64(t);
-    *last = *id;
-    return type;
-}
-
-/* A list header: the element type; *n elements, each at least one byte, so n is
- * checked against the bytes left (a huge count is damage, not an allocation). */
-static int t_list(tin *t, uint32_t *n)
-{
-    if (t->p >= t->end) {
-        t->bad = 1;
-        return 0;
-    }
-    uint8_t b = *t->p++;
-    uint64_t k = b >> 4;
-    if (k == 15) k = t_uvar(t);
-    if (k > (uint64_t)(t->end - t->p)) {
-        t->bad = 1;
-        k = 0;
-    }
-    *n = (uint32_t)k;
-    return b & 0x0f;
-}
-
-static const uint8_t *t_binary(tin *t, size_t *n)
-{
-    uint64_t k = t_uvar(t);
-    if (t->bad || k > (uint64_t)(t->end - t->p)) {
-        t->bad = 1;
-        *n = 0;
-        return NULL;
-    }
-    const uint8_t *p = t->p;
-    t->p += k;
-    *n = (size_t)k;
-    return p;
-}
-
-static void t_skip(tin *t, int type, int depth)
-{
-    if (depth > 32) {
-        t->bad = 1;
-        return;
-    }
-    switch (type) {
-    case CFS_TC_BOOL_TRUE:
-    case CFS_TC_BOOL_FALSE: return; /* the value is in the type nibble */
-    case CFS_TC_BYTE:
-        if (t->p < t->end) t->p++;
-        else t->bad = 1;
-        return;
-    case CFS_TC_I16:
-    case CFS_TC_I32:
-    case CFS_TC_I64: t_uvar(t); return;
-    case CFS_TC_DOUBLE:
-        if (t->end - t->p >= 8) t->p += 8;
-        else t->bad = 1;
-        return;
-    case CFS_TC_BINARY: {
-        size_t n;
-        t_binary(t, &n);
-        return;
-    }
-    case CFS_TC_LIST:
-    case CFS_TC_SET: {
-        uint32_t n;
-        int et = t_list(t, &n);
-        for (uint32_t i = 0; i < n && !t->bad; i++) {
-            /* list elements of boolean type are one byte each */
-            if (et == CFS_TC_BOOL_TRUE || et == CFS_TC_BOOL_FALSE) t_skip(t, CFS_TC_BYTE, depth + 1);
-            else t_skip(t, et, depth + 1);
-        }
-        return;
-    }
-    case CFS_TC_MAP: {
-        uint64_t n = t_uvar(t);
-        if (n == 0) return;
-        if (t->p >= t->end || n > (uint64_t)(t->end - t->p)) {
-            t->bad = 1;
-            return;
-        }
-        uint8_t kv = *t->p++;
-        for (uint64_t i = 0; i < n && !t->bad; i++) {
-            t_skip(t, kv >> 4, depth + 1);
-            t_skip(t, kv & 0x0f, depth + 1);
-        }
-        return;
-    }
-    case CFS_TC_STRUCT: {
-        int16_t last = 0, id;
-        int ft;
-        while (!t->bad && (ft = t_field(t, &last, &id)) != 0) t_skip(t, ft, depth + 1);
-        return;
-    }
-    default: t->bad = 1;
-    }
-}
+/* Thrift compact-protocol decoding: cfs_td (thrift.h). */
 
 /* ---- footer -------------------------------------------------------------------------- */
 typedef struct leaf {
@@ -333,32 +193,32 @@ typedef struct leaf {
     size_t name_n;
 } leaf;
 
-static void parse_logical(tin *t, leaf *l)
+static void parse_logical(cfs_td *t, leaf *l)
 {
     /* LogicalType is a union; DATE is member 6 (an empty struct). */
     int16_t last = 0, id;
     int ft;
-    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
+    while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
         if (id == 6 && ft == CFS_TC_STRUCT) l->date = 1;
-        t_skip(t, ft, 1);
+        cfs_td_skip(t, ft, 1);
     }
 }
 
-static void parse_schema_element(tin *t, leaf *l)
+static void parse_schema_element(cfs_td *t, leaf *l)
 {
     memset(l, 0, sizeof *l);
     l->ptype = -1;
     l->conv = -1;
     int16_t last = 0, id;
     int ft;
-    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
-        if (id == 1 && ft == CFS_TC_I32) l->ptype = t_i32(t);
-        else if (id == 3 && ft == CFS_TC_I32) l->rep = t_i32(t);
-        else if (id == 4 && ft == CFS_TC_BINARY) l->name = t_binary(t, &l->name_n);
-        else if (id == 5 && ft == CFS_TC_I32) l->nchild = t_i32(t);
-        else if (id == 6 && ft == CFS_TC_I32) l->conv = t_i32(t);
+    while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
+        if (id == 1 && ft == CFS_TC_I32) l->ptype = cfs_td_i32(t);
+        else if (id == 3 && ft == CFS_TC_I32) l->rep = cfs_td_i32(t);
+        else if (id == 4 && ft == CFS_TC_BINARY) l->name = cfs_td_binary(t, &l->name_n);
+        else if (id == 5 && ft == CFS_TC_I32) l->nchild = cfs_td_i32(t);
+        else if (id == 6 && ft == CFS_TC_I32) l->conv = cfs_td_i32(t);
         else if (id == 10 && ft == CFS_TC_STRUCT) parse_logical(t, l);
-        else t_skip(t, ft, 1);
+        else cfs_td_skip(t, ft, 1);
     }
     if (l->conv == CT_DATE) l->date = 1;
 }
@@ -368,36 +228,36 @@ typedef struct cmeta {
     int64_t num_values, total_compressed, data_off, dict_off;
 } cmeta;
 
-static void parse_column_meta(tin *t, cmeta *m)
+static void parse_column_meta(cfs_td *t, cmeta *m)
 {
     int16_t last = 0, id;
     int ft;
     m->has = 1;
     m->dict_off = -1;
-    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
-        if (id == 1 && ft == CFS_TC_I32) m->type = t_i32(t);
-        else if (id == 4 && ft == CFS_TC_I32) m->codec = t_i32(t);
-        else if (id == 5 && ft == CFS_TC_I64) m->num_values = t_i64(t);
-        else if (id == 7 && ft == CFS_TC_I64) m->total_compressed = t_i64(t);
-        else if (id == 9 && ft == CFS_TC_I64) m->data_off = t_i64(t);
-        else if (id == 11 && ft == CFS_TC_I64) m->dict_off = t_i64(t);
-        else t_skip(t, ft, 2);
+    while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
+        if (id == 1 && ft == CFS_TC_I32) m->type = cfs_td_i32(t);
+        else if (id == 4 && ft == CFS_TC_I32) m->codec = cfs_td_i32(t);
+        else if (id == 5 && ft == CFS_TC_I64) m->num_values = cfs_td_i64(t);
+        else if (id == 7 && ft == CFS_TC_I64) m->total_compressed = cfs_td_i64(t);
+        else if (id == 9 && ft == CFS_TC_I64) m->data_off = cfs_td_i64(t);
+        else if (id == 11 && ft == CFS_TC_I64) m->dict_off = cfs_td_i64(t);
+        else cfs_td_skip(t, ft, 2);
     }
 }
 
-static void parse_column_chunk(tin *t, cmeta *m)
+static void parse_column_chunk(cfs_td *t, cmeta *m)
 {
     memset(m, 0, sizeof *m);
     int16_t last = 0, id;
     int ft;
-    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
+    while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
         if (id == 1 && ft == CFS_TC_BINARY) {
             /* file_path: the chunk lives in another file; log files never do that */
             size_t n;
-            t_binary(t, &n);
+            cfs_td_binary(t, &n);
             m->type = -2;
         } else if (id == 3 && ft == CFS_TC_STRUCT) parse_column_meta(t, m);
-        else t_skip(t, ft, 2);
+        else cfs_td_skip(t, ft, 2);
     }
 }
 
@@ -424,7 +284,7 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
         return fail(err, errlen, CFS_E_CORRUPT,
                     "Parquet footer length %zu does not fit the file of %zu bytes", flen, r->n);
     const uint8_t *fp = r->f + r->n - 8 - flen;
-    tin t = {fp, fp + flen, 0};
+    cfs_td t = {fp, fp + flen, 0};
     leaf *lv = NULL;
     uint32_t nschema = 0;
     int64_t num_rows = -1;
@@ -432,9 +292,9 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
     int16_t last = 0, id;
     int ft;
     cfs_status st = CFS_OK;
-    while (!t.bad && (ft = t_field(&t, &last, &id)) != 0) {
+    while (!t.bad && (ft = cfs_td_field(&t, &last, &id)) != 0) {
         if (id == 2 && ft == CFS_TC_LIST && !lv) {
-            int et = t_list(&t, &nschema);
+            int et = cfs_td_list(&t, &nschema);
             if (et != CFS_TC_STRUCT || nschema < 2 || nschema > MAX_LEAVES + 1) {
                 t.bad = 1;
                 break;
@@ -442,11 +302,11 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
             lv = cfs_calloc(nschema, sizeof *lv, "reading a Parquet schema");
             if (!lv) return cfs_nomem_status("reading a Parquet schema", err, errlen);
             for (uint32_t i = 0; i < nschema && !t.bad; i++) parse_schema_element(&t, &lv[i]);
-        } else if (id == 3 && ft == CFS_TC_I64) num_rows = t_i64(&t);
+        } else if (id == 3 && ft == CFS_TC_I64) num_rows = cfs_td_i64(&t);
         else if (id == 4 && ft == CFS_TC_LIST) {
             rgs = t.p; /* parsed below, once the schema says which columns are read */
-            t_skip(&t, ft, 1);
-        } else t_skip(&t, ft, 1);
+            cfs_td_skip(&t, ft, 1);
+        } else cfs_td_skip(&t, ft, 1);
     }
     if (t.bad || !lv || num_rows < 0) {
         free(lv);
@@ -519,9 +379,9 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
     /* row groups */
     r->num_rows = (uint64_t)num_rows;
     if (rgs) {
-        tin g = {rgs, fp + flen, 0};
+        cfs_td g = {rgs, fp + flen, 0};
         uint32_t nrg;
-        int et = t_list(&g, &nrg);
+        int et = cfs_td_list(&g, &nrg);
         if (et != CFS_TC_STRUCT && nrg) g.bad = 1;
         if (!g.bad && nrg) {
             r->rg_rows = cfs_calloc(nrg, sizeof *r->rg_rows, "reading Parquet row groups");
@@ -539,9 +399,9 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
             int gt;
             int64_t rows = -1;
             uint32_t ncc = 0;
-            while (!g.bad && st == CFS_OK && (gt = t_field(&g, &gl, &gid)) != 0) {
+            while (!g.bad && st == CFS_OK && (gt = cfs_td_field(&g, &gl, &gid)) != 0) {
                 if (gid == 1 && gt == CFS_TC_LIST) {
-                    int ct = t_list(&g, &ncc);
+                    int ct = cfs_td_list(&g, &ncc);
                     if (ct != CFS_TC_STRUCT || ncc != nleaf) {
                         st = fail(err, errlen, CFS_E_CORRUPT,
                                   "Parquet row group %u has %u column chunks for %u columns", i, ncc, nleaf);
@@ -591,8 +451,8 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
                         ch->num_values = (uint64_t)m.num_values;
                         ch->codec = m.codec;
                     }
-                } else if (gid == 3 && gt == CFS_TC_I64) rows = t_i64(&g);
-                else t_skip(&g, gt, 1);
+                } else if (gid == 3 && gt == CFS_TC_I64) rows = cfs_td_i64(&g);
+                else cfs_td_skip(&g, gt, 1);
             }
             if (st != CFS_OK) break;
             if (g.bad || rows < 0) break;
@@ -657,7 +517,7 @@ typedef struct phdr {
     int has_data;
 } phdr;
 
-static void parse_page_header(tin *t, phdr *h)
+static void parse_page_header(cfs_td *t, phdr *h)
 {
     memset(h, 0, sizeof *h);
     h->type = -1;
@@ -665,27 +525,27 @@ static void parse_page_header(tin *t, phdr *h)
     h->v2_compressed = 1; /* is_compressed defaults to true */
     int16_t last = 0, id;
     int ft;
-    while (!t->bad && (ft = t_field(t, &last, &id)) != 0) {
-        if (id == 1 && ft == CFS_TC_I32) h->type = t_i32(t);
-        else if (id == 2 && ft == CFS_TC_I32) h->usize = t_i32(t);
-        else if (id == 3 && ft == CFS_TC_I32) h->csize = t_i32(t);
+    while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
+        if (id == 1 && ft == CFS_TC_I32) h->type = cfs_td_i32(t);
+        else if (id == 2 && ft == CFS_TC_I32) h->usize = cfs_td_i32(t);
+        else if (id == 3 && ft == CFS_TC_I32) h->csize = cfs_td_i32(t);
         else if ((id == 5 || id == 7 || id == 8) && ft == CFS_TC_STRUCT) {
             int16_t l2 = 0, i2;
             int f2;
             h->has_data = 1;
-            while (!t->bad && (f2 = t_field(t, &l2, &i2)) != 0) {
-                if (f2 == CFS_TC_I32 && i2 == 1) h->nvalues = t_i32(t);
-                else if (id != 8 && f2 == CFS_TC_I32 && i2 == 2) h->enc = t_i32(t);
-                else if (id == 5 && f2 == CFS_TC_I32 && i2 == 3) h->def_enc = t_i32(t);
-                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 2) h->v2_nulls = t_i32(t);
-                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 4) h->enc = t_i32(t);
-                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 5) h->v2_dlen = t_i32(t);
-                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 6) h->v2_rlen = t_i32(t);
+            while (!t->bad && (f2 = cfs_td_field(t, &l2, &i2)) != 0) {
+                if (f2 == CFS_TC_I32 && i2 == 1) h->nvalues = cfs_td_i32(t);
+                else if (id != 8 && f2 == CFS_TC_I32 && i2 == 2) h->enc = cfs_td_i32(t);
+                else if (id == 5 && f2 == CFS_TC_I32 && i2 == 3) h->def_enc = cfs_td_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 2) h->v2_nulls = cfs_td_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 4) h->enc = cfs_td_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 5) h->v2_dlen = cfs_td_i32(t);
+                else if (id == 8 && f2 == CFS_TC_I32 && i2 == 6) h->v2_rlen = cfs_td_i32(t);
                 else if (id == 8 && i2 == 7 && (f2 == CFS_TC_BOOL_TRUE || f2 == CFS_TC_BOOL_FALSE))
                     h->v2_compressed = f2 == CFS_TC_BOOL_TRUE;
-                else t_skip(t, f2, 2);
+                else cfs_td_skip(t, f2, 2);
             }
-        } else t_skip(t, ft, 1);
+        } else cfs_td_skip(t, ft, 1);
     }
 }
 
@@ -775,8 +635,8 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
             continue;
         }
         /* next run header */
-        tin t = {d->p, d->end, 0};
-        uint64_t h = t_uvar(&t);
+        cfs_td t = {d->p, d->end, 0};
+        uint64_t h = cfs_td_uvar(&t);
         if (t.bad) return -1;
         d->p = t.p;
         if (h & 1) {
@@ -893,9 +753,9 @@ static int plain_value(pcol *c, const uint8_t **p, const uint8_t *end, char *o, 
 static int dbp_init(dbp *d, const uint8_t *p, const uint8_t *end)
 {
     memset(d, 0, sizeof *d);
-    tin t = {p, end, 0};
-    uint64_t block = t_uvar(&t), nmini = t_uvar(&t), total = t_uvar(&t);
-    int64_t first = t_i64(&t);
+    cfs_td t = {p, end, 0};
+    uint64_t block = cfs_td_uvar(&t), nmini = cfs_td_uvar(&t), total = cfs_td_uvar(&t);
+    int64_t first = cfs_td_i64(&t);
     /* block size a multiple of 128, miniblocks of a multiple of 32 values (Encodings.md) */
     if (t.bad || block == 0 || block % 128 || block > ((uint64_t)1 << 24) || nmini == 0 || block % nmini ||
         (block / nmini) % 32)
@@ -923,8 +783,8 @@ static int dbp_get(dbp *d, int64_t *v)
     }
     if (d->mini_left == 0) {
         if (d->mini_idx == d->nmini) {
-            tin t = {d->p, d->end, 0};
-            d->min_delta = t_i64(&t);
+            cfs_td t = {d->p, d->end, 0};
+            d->min_delta = cfs_td_i64(&t);
             if (t.bad || (uint64_t)(d->end - t.p) < d->nmini) return -1;
             d->widths = t.p;
             d->p = t.p + d->nmini;
@@ -1019,7 +879,7 @@ static cfs_status next_page(cfs_pqr *r, pcol *c, char *err, size_t errlen)
             return fail(err, errlen, CFS_E_CORRUPT,
                         "Parquet column %s: chunk ends with %llu values still to come", c->name,
                         (unsigned long long)c->values_left);
-        tin t = {c->cp, c->cend, 0};
+        cfs_td t = {c->cp, c->cend, 0};
         phdr h;
         parse_page_header(&t, &h);
         if (t.bad || h.usize < 0 || h.csize < 0 || (size_t)h.csize > (size_t)(c->cend - t.p))

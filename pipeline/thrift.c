@@ -159,3 +159,140 @@ void cfs_tc_binary(cfs_tc *t, const void *p, size_t n)
     put_uvarint(t, n);
     put(t, p, n);
 }
+
+/* ---- decoding ---------------------------------------------------------------------------- */
+uint64_t cfs_td_uvar(cfs_td *t)
+{
+    uint64_t v = 0;
+    for (unsigned s = 0; s < 64; s += 7) {
+        if (t->p >= t->end) break;
+        uint8_t b = *t->p++;
+        v |= (uint64_t)(b & 0x7f) << s;
+        if (!(b & 0x80)) return v;
+    }
+    t->bad = 1;
+    return 0;
+}
+
+int64_t cfs_td_i64(cfs_td *t)
+{
+    uint64_t u = cfs_td_uvar(t);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+int32_t cfs_td_i32(cfs_td *t)
+{
+    int64_t v = cfs_td_i64(t);
+    if (v < INT32_MIN || v > INT32_MAX) t->bad = 1;
+    return (int32_t)v;
+}
+
+/* Next field header of the current struct: its type (0 at the stop byte), id in *id. */
+int cfs_td_field(cfs_td *t, int16_t *last, int16_t *id)
+{
+    if (t->p >= t->end) {
+        t->bad = 1;
+        return 0;
+    }
+    uint8_t b = *t->p++;
+    int type = b & 0x0f;
+    if (type == 0) return 0;
+    if (b >> 4) *id = (int16_t)(*last + (b >> 4));
+    else *id = (int16_t)cfs_td_i64(t);
+    *last = *id;
+    return type;
+}
+
+/* A list header: the element type; *n elements, each at least one byte, so n is
+ * checked against the bytes left (a huge count is damage, not an allocation). */
+int cfs_td_list(cfs_td *t, uint32_t *n)
+{
+    *n = 0;
+    if (t->p >= t->end) {
+        t->bad = 1;
+        return 0;
+    }
+    uint8_t b = *t->p++;
+    uint64_t k = b >> 4;
+    if (k == 15) k = cfs_td_uvar(t);
+    if (k > (uint64_t)(t->end - t->p)) {
+        t->bad = 1;
+        k = 0;
+    }
+    *n = (uint32_t)k;
+    return b & 0x0f;
+}
+
+const uint8_t *cfs_td_binary(cfs_td *t, size_t *n)
+{
+    uint64_t k = cfs_td_uvar(t);
+    if (t->bad || k > (uint64_t)(t->end - t->p)) {
+        t->bad = 1;
+        *n = 0;
+        return NULL;
+    }
+    const uint8_t *p = t->p;
+    t->p += k;
+    *n = (size_t)k;
+    return p;
+}
+
+void cfs_td_skip(cfs_td *t, int type, int depth)
+{
+    if (depth > 32) {
+        t->bad = 1;
+        return;
+    }
+    switch (type) {
+    case CFS_TC_BOOL_TRUE:
+    case CFS_TC_BOOL_FALSE: return; /* the value is in the type nibble */
+    case CFS_TC_BYTE:
+        if (t->p < t->end) t->p++;
+        else t->bad = 1;
+        return;
+    case CFS_TC_I16:
+    case CFS_TC_I32:
+    case CFS_TC_I64: cfs_td_uvar(t); return;
+    case CFS_TC_DOUBLE:
+        if (t->end - t->p >= 8) t->p += 8;
+        else t->bad = 1;
+        return;
+    case CFS_TC_BINARY: {
+        size_t n;
+        cfs_td_binary(t, &n);
+        return;
+    }
+    case CFS_TC_LIST:
+    case CFS_TC_SET: {
+        uint32_t n;
+        int et = cfs_td_list(t, &n);
+        for (uint32_t i = 0; i < n && !t->bad; i++) {
+            /* list elements of boolean type are one byte each */
+            if (et == CFS_TC_BOOL_TRUE || et == CFS_TC_BOOL_FALSE) cfs_td_skip(t, CFS_TC_BYTE, depth + 1);
+            else cfs_td_skip(t, et, depth + 1);
+        }
+        return;
+    }
+    case CFS_TC_MAP: {
+        uint64_t n = cfs_td_uvar(t);
+        if (n == 0) return;
+        if (t->p >= t->end || n > (uint64_t)(t->end - t->p)) {
+            t->bad = 1;
+            return;
+        }
+        uint8_t kv = *t->p++;
+        for (uint64_t i = 0; i < n && !t->bad; i++) {
+            cfs_td_skip(t, kv >> 4, depth + 1);
+            cfs_td_skip(t, kv & 0x0f, depth + 1);
+        }
+        return;
+    }
+    case CFS_TC_STRUCT: {
+        int16_t last = 0, id;
+        int ft;
+        while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) cfs_td_skip(t, ft, depth + 1);
+        return;
+    }
+    default: t->bad = 1;
+    }
+}

@@ -71,4 +71,25 @@ static inline uint64_t cfs_tc_zigzag64(int64_t v)
     return ((uint64_t)v << 1) ^ (uint64_t)(0 - ((uint64_t)v >> 63));
 }
 
+/* ---- decoding (the Parquet reader's footer and page headers, and the fuzz harness's
+ * check of the writer) ----
+ * A cursor over untrusted bytes: a read past the end or a malformed value sets bad and
+ * yields 0 (NULL), so a caller checks bad once after a sequence of reads. */
+typedef struct cfs_td {
+    const uint8_t *p, *end;
+    int bad;
+} cfs_td;
+uint64_t cfs_td_uvar(cfs_td *t); /* ULEB128 varint */
+int64_t cfs_td_i64(cfs_td *t);   /* zigzag varint (i16, i32, i64 all encode so) */
+int32_t cfs_td_i32(cfs_td *t);   /* the same, out of int32 range is bad */
+/* Next field header of the current struct: its type (0 at the stop byte), id in *id
+ * (*last is the previous field's id, 0 at the start of a struct). */
+int cfs_td_field(cfs_td *t, int16_t *last, int16_t *id);
+/* A list header: the element type, and *n elements, checked against the bytes left (each
+ * takes at least one), so a huge count is damage, never an allocation. */
+int cfs_td_list(cfs_td *t, uint32_t *n);
+const uint8_t *cfs_td_binary(cfs_td *t, size_t *n); /* *n bytes in place */
+/* Skip one value of type (nesting deeper than 32 is bad); depth: 0 at the top. */
+void cfs_td_skip(cfs_td *t, int type, int depth);
+
 #endif

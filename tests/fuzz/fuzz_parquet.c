@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pipeline/parquet.h"
+#include "pipeline/thrift.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,130 +36,31 @@ static uint64_t take64(cur *c)
     return v;
 }
 
-/* ---- a minimal Thrift compact-protocol reader (spec: thrift-compact-protocol.md) ---- */
-typedef struct tr {
-    const uint8_t *p, *end;
-    int bad;
-    int depth;
-} tr;
-
-static uint64_t t_varint(tr *t)
-{
-    uint64_t v = 0;
-    for (int s = 0; s < 70; s += 7) {
-        if (t->p >= t->end) break;
-        uint8_t b = *t->p++;
-        v |= (uint64_t)(b & 0x7f) << s;
-        if (!(b & 0x80)) return v;
-    }
-    t->bad = 1;
-    return 0;
-}
-
-static int64_t t_zigzag(tr *t)
-{
-    uint64_t v = t_varint(t);
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-static void t_skip(tr *t, unsigned type);
-
-static void t_skip_struct(tr *t)
-{
-    if (++t->depth > 32) {
-        t->bad = 1;
-        return;
-    }
-    int16_t last = 0;
-    while (!t->bad) {
-        if (t->p >= t->end) {
-            t->bad = 1;
-            break;
-        }
-        uint8_t h = *t->p++;
-        if (h == 0) break;
-        unsigned delta = h >> 4, type = h & 15;
-        last = delta ? (int16_t)(last + delta) : (int16_t)t_zigzag(t);
-        t_skip(t, type);
-    }
-    t->depth--;
-}
-
-static void t_skip(tr *t, unsigned type)
-{
-    switch (type) {
-    case 1:
-    case 2: return;
-    case 3:
-        if (t->p < t->end) t->p++;
-        else t->bad = 1;
-        return;
-    case 4:
-    case 5:
-    case 6: (void)t_varint(t); return;
-    case 7:
-        if (t->end - t->p >= 8) t->p += 8;
-        else t->bad = 1;
-        return;
-    case 8: {
-        uint64_t n = t_varint(t);
-        if (n > (uint64_t)(t->end - t->p)) t->bad = 1;
-        else t->p += n;
-        return;
-    }
-    case 9:
-    case 10: {
-        if (t->p >= t->end) {
-            t->bad = 1;
-            return;
-        }
-        uint8_t h = *t->p++;
-        uint64_t n = h >> 4;
-        if (n == 15) n = t_varint(t);
-        for (uint64_t i = 0; i < n && !t->bad; i++) t_skip(t, (h & 15) == 1 || (h & 15) == 2 ? 3 : h & 15);
-        return;
-    }
-    case 12: t_skip_struct(t); return;
-    default: t->bad = 1; return; /* maps are not used by Parquet's footer */
-    }
-}
-
 /* FileMetaData: field 3 num_rows (i64), field 4 row_groups (list<RowGroup>), RowGroup
  * field 3 num_rows (i64).  Returns 0 when the footer parses. */
 static int footer_rows(const uint8_t *p, size_t n, int64_t *num_rows, int64_t *rg_sum)
 {
-    tr t = {p, p + n, 0, 0};
-    int16_t last = 0;
+    cfs_td t = {p, p + n, 0};
+    int16_t last = 0, id = 0;
+    int type;
     *num_rows = -1;
     *rg_sum = 0;
-    while (!t.bad) {
-        if (t.p >= t.end) return -1;
-        uint8_t h = *t.p++;
-        if (h == 0) break;
-        unsigned type = h & 15;
-        last = (h >> 4) ? (int16_t)(last + (h >> 4)) : (int16_t)t_zigzag(&t);
-        if (last == 3 && type == 6) {
-            *num_rows = t_zigzag(&t);
-        } else if (last == 4 && type == 9) {
-            if (t.p >= t.end) return -1;
-            uint8_t lh = *t.p++;
-            uint64_t cnt = lh >> 4;
-            if (cnt == 15) cnt = t_varint(&t);
-            if ((lh & 15) != 12) return -1;
-            for (uint64_t i = 0; i < cnt && !t.bad; i++) {
-                int16_t l2 = 0;
-                for (;;) {
-                    if (t.p >= t.end) return -1;
-                    uint8_t h2 = *t.p++;
-                    if (h2 == 0) break;
-                    l2 = (h2 >> 4) ? (int16_t)(l2 + (h2 >> 4)) : (int16_t)t_zigzag(&t);
-                    if (l2 == 3 && (h2 & 15) == 6) *rg_sum += t_zigzag(&t);
-                    else t_skip(&t, h2 & 15);
-                    if (t.bad) return -1;
+    while (!t.bad && (type = cfs_td_field(&t, &last, &id)) != 0) {
+        if (id == 3 && type == CFS_TC_I64) {
+            *num_rows = cfs_td_i64(&t);
+        } else if (id == 4 && type == CFS_TC_LIST) {
+            uint32_t cnt;
+            if (cfs_td_list(&t, &cnt) != CFS_TC_STRUCT) return -1;
+            for (uint32_t i = 0; i < cnt && !t.bad; i++) {
+                int16_t l2 = 0, id2 = 0;
+                int t2;
+                while (!t.bad && (t2 = cfs_td_field(&t, &l2, &id2)) != 0) {
+                    if (id2 == 3 && t2 == CFS_TC_I64) *rg_sum += cfs_td_i64(&t);
+                    else cfs_td_skip(&t, t2, 1);
                 }
             }
         } else {
-            t_skip(&t, type);
+            cfs_td_skip(&t, type, 0);
         }
     }
     return t.bad ? -1 : 0;
