@@ -4,7 +4,7 @@
 // file names do not give it), edge, status and detailed result type, with count, sum of
 // sc-bytes and p99 of time-taken.  Prints one JSON line: {seconds, groups, requests, threads}.
 //   node bench/duckdb_json_query.mjs MODULE_DIR THREADS GLOB
-import { peerArgs } from './peer_common.mjs';
+import { peerArgs, timeDuckDB } from './peer_common.mjs';
 
 const { require, threads, glob } = peerArgs('duckdb_json_query.mjs');
 const { DuckDBInstance } = require('@duckdb/node-api');
@@ -24,11 +24,4 @@ SELECT count(*) AS groups, sum(n) AS requests FROM (
   FROM read_json(${lit(glob)}, format = 'newline_delimited', auto_detect = false, columns = {${cols}})
   GROUP BY ALL)`;
 
-const inst = await DuckDBInstance.create(':memory:', { threads: String(threads) });
-const con = await inst.connect();
-const t0 = process.hrtime.bigint();
-const rows = (await con.runAndReadAll(sql)).getRows();
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-process.stdout.write(JSON.stringify({
-  seconds, threads: Number(threads), groups: Number(rows[0][0]), requests: Number(rows[0][1]),
-}) + '\n');
+await timeDuckDB(DuckDBInstance, threads, sql);

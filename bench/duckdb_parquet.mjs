@@ -6,7 +6,7 @@
 // DDL, README "v2 Parquet logs"), every column VARCHAR as CloudFront writes them, Snappy pages,
 // and distributionid (a v2 field) from each log's file name, so that cfscan and DuckDB group
 // by the same distribution.  Query output: one JSON line {seconds, groups, requests, threads}.
-import { peerArgs, fields } from './peer_common.mjs';
+import { peerArgs, fields, timeDuckDB } from './peer_common.mjs';
 
 const { require, threads: mode, glob } = peerArgs('duckdb_parquet.mjs');
 const { DuckDBInstance } = require('@duckdb/node-api');
@@ -35,11 +35,4 @@ SELECT count(*) AS groups, sum(n) AS requests FROM (
          quantile_cont(CAST(time_taken AS DOUBLE), 0.99) AS p99_time_taken
   FROM read_parquet(${lit(glob)})
   GROUP BY ALL)`;
-const inst = await DuckDBInstance.create(':memory:', { threads: String(mode) });
-const con = await inst.connect();
-const t0 = process.hrtime.bigint();
-const rows = (await con.runAndReadAll(sql)).getRows();
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-process.stdout.write(JSON.stringify({
-  seconds, threads: Number(mode), groups: Number(rows[0][0]), requests: Number(rows[0][1]),
-}) + '\n');
+await timeDuckDB(DuckDBInstance, mode, sql);

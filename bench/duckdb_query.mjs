@@ -5,7 +5,7 @@
 //   node bench/duckdb_query.mjs MODULE_DIR THREADS GLOB
 // MODULE_DIR is the node_modules that holds @duckdb/node-api (tests/js/node_modules)
 // (bench/peer_common.mjs).
-import { peerArgs, fields } from './peer_common.mjs';
+import { peerArgs, fields, timeDuckDB } from './peer_common.mjs';
 
 const { require, threads, glob } = peerArgs('duckdb_query.mjs');
 const { DuckDBInstance } = require('@duckdb/node-api');
@@ -26,11 +26,4 @@ SELECT count(*) AS groups, sum(n) AS requests FROM (
                 escape = '', auto_detect = false, filename = true, columns = {${cols}})
   GROUP BY ALL)`;
 
-const inst = await DuckDBInstance.create(':memory:', { threads: String(threads) });
-const con = await inst.connect();
-const t0 = process.hrtime.bigint();
-const rows = (await con.runAndReadAll(sql)).getRows();
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-process.stdout.write(JSON.stringify({
-  seconds, threads: Number(threads), groups: Number(rows[0][0]), requests: Number(rows[0][1]),
-}) + '\n');
+await timeDuckDB(DuckDBInstance, threads, sql);

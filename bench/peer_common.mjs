@@ -1,4 +1,4 @@
-// What the SQL peers of bench/run.sh (duckdb_query.mjs, chdb_query.mjs) share: their
+// What the SQL peers of bench/run.sh (duckdb_*.mjs, chdb_query.mjs) share: their
 // command line (MODULE_DIR THREADS GLOB, the engine's module loaded from MODULE_DIR through
 // createRequire, so that no script needs a package.json of its own) and the 33 legacy
 // fields of a CloudFront standard log in log order (reference section 1.2).
@@ -22,3 +22,16 @@ export const fields = ['date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'c
   'cs-protocol-version', 'fle-status', 'fle-encrypted-fields', 'c-port', 'time-to-first-byte',
   'x-edge-detailed-result-type', 'sc-content-type', 'sc-content-len', 'sc-range-start',
   'sc-range-end'];
+
+// Run sql (one row: groups, requests) on a fresh in-memory DuckDB with that many threads
+// and print {seconds, threads, groups, requests} as one JSON line: the DuckDB peers' timing.
+export async function timeDuckDB(DuckDBInstance, threads, sql) {
+  const inst = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const con = await inst.connect();
+  const t0 = process.hrtime.bigint();
+  const rows = (await con.runAndReadAll(sql)).getRows();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  process.stdout.write(JSON.stringify({
+    seconds, threads: Number(threads), groups: Number(rows[0][0]), requests: Number(rows[0][1]),
+  }) + '\n');
+}
