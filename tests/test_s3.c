@@ -470,15 +470,22 @@ Test(s3, since_prunes_before_any_get)
     free(err);
 }
 
-Test(s3, missing_object_is_a_per_object_error)
+/* Logs and s3rver started, the object of the hour matching hour_re in key, and a fault
+ * proxy in front of the server that does `flag` to that object: the proxy's port. */
+static int fault_proxy(const char *hour_re, const char *flag, char key[256])
 {
     make_logs();
     int port = start_s3();
-    char key[256];
-    snprintf(key, sizeof key, "%s", log_named("-03\\."));
+    snprintf(key, 256, "%s", log_named(hour_re));
     char f[300];
-    snprintf(f, sizeof f, "--not-found '%s'", key);
-    int pp = start_proxy(port, f);
+    snprintf(f, sizeof f, "%s '%s'", flag, key);
+    return start_proxy(port, f);
+}
+
+Test(s3, missing_object_is_a_per_object_error)
+{
+    char key[256];
+    int pp = fault_proxy("-03\\.", "--not-found", key);
     char *out = NULL, *err = NULL;
     int rc = s3_scan(pp, "", "", &out, &err);
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
@@ -516,13 +523,8 @@ Test(s3, truncated_object_counts_like_a_truncated_file)
 
 Test(s3, fails_twice_then_succeeds)
 {
-    make_logs();
-    int port = start_s3();
     char key[256];
-    snprintf(key, sizeof key, "%s", log_named("-07\\."));
-    char f[300];
-    snprintf(f, sizeof f, "--fail-twice '%s'", key);
-    int pp = start_proxy(port, f);
+    int pp = fault_proxy("-07\\.", "--fail-twice", key);
     char *out = NULL, *err = NULL;
     int rc = s3_scan(pp, "", "-j2", &out, &err);
     cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
@@ -539,13 +541,8 @@ Test(s3, fails_twice_then_succeeds)
 
 Test(s3, server_stops_mid_transfer)
 {
-    make_logs();
-    int port = start_s3();
     char key[256];
-    snprintf(key, sizeof key, "%s", log_named("-08\\."));
-    char f[300];
-    snprintf(f, sizeof f, "--cut-later '%s'", key);
-    int pp = start_proxy(port, f);
+    int pp = fault_proxy("-08\\.", "--cut-later", key);
     char *out = NULL, *err = NULL;
     /* parts of 4 KiB: the first part arrives whole, every later one is cut in half */
     int rc = s3_scan(pp, "CFS_S3_PART_SIZE=4096", "", &out, &err);
@@ -569,13 +566,8 @@ Test(s3, server_stops_mid_transfer)
 
 Test(s3, retries_end_with_the_status)
 {
-    make_logs();
-    int port = start_s3();
     char key[256];
-    snprintf(key, sizeof key, "%s", log_named("-09\\."));
-    char f[300];
-    snprintf(f, sizeof f, "--fail-always '%s'", key);
-    int pp = start_proxy(port, f);
+    int pp = fault_proxy("-09\\.", "--fail-always", key);
     char *out = NULL, *err = NULL;
     int rc = s3_scan(pp, "", "", &out, &err);
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
@@ -588,13 +580,8 @@ Test(s3, retries_end_with_the_status)
 
 Test(s3, secrets_never_printed)
 {
-    make_logs();
-    int port = start_s3();
     char key[256];
-    snprintf(key, sizeof key, "%s", log_named("-03\\."));
-    char f[300];
-    snprintf(f, sizeof f, "--not-found '%s'", key);
-    int pp = start_proxy(port, f);
+    int pp = fault_proxy("-03\\.", "--not-found", key);
     char *out = NULL, *err = NULL;
     int rc = s3_scan(pp, "", "-v -o sum", &out, &err);
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
