@@ -67,30 +67,6 @@ static long hex4(const parser *p, size_t i)
     return u;
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Nonzero when any byte of w is '"', '\\', below 0x20 or at/above 0x80.  Exact in the
  * direction that matters: zero is returned only when all eight bytes are plain.
  * (w - 0x20 each) sets a byte's top bit for bytes < 0x20 (no borrow reaches the lowest
@@ -173,7 +149,7 @@ static cfs_status parse_string(parser *p, const char **out, uint32_t *out_len)
                 p->i += 6;
                 cp = 0x10000u + (((uint32_t)u - 0xD800u) << 10) + ((uint32_t)lo - 0xDC00u);
             }
-            o += put_utf8(o, cp);
+            o += cfs_utf8_put(o, cp);
             break;
         }
         default: return fail(p, esc, "bad escape");

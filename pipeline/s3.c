@@ -401,31 +401,6 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
 }
 
 /* ---- a minimal XML reader ------------------------------------------------------------------ */
-/* Append code point c as UTF-8. */
-static size_t put_utf8(char *o, unsigned long c)
-{
-    if (c < 0x80) {
-        o[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (char)(0xC0 | (c >> 6));
-        o[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | (c >> 12));
-        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (c >> 18));
-    o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* The text of the first <tag>...</tag> in [s, end), entity-decoded, malloc'd; NULL when
  * absent (or out of memory, recorded). */
 static char *xml_text(const char *s, const char *end, const char *tag)
@@ -476,7 +451,7 @@ static char *xml_text(const char *s, const char *end, const char *tag)
                 p++;
                 continue;
             }
-            n += put_utf8(o + n, c);
+            n += cfs_utf8_put(o + n, (uint32_t)c);
         } else {
             o[n++] = '&'; /* not an entity we know: kept as it is */
             p++;

@@ -108,6 +108,32 @@ static inline int cfs_ascii_ieq(const char *a, size_t an, const char *b, size_t 
 }
 #define CFS_ASCII_IEQ(p, n, lit) cfs_ascii_ieq((p), (n), (lit), sizeof(lit) - 1)
 
+/* Write code point cp (at most U+10FFFF) as UTF-8 at o: 1 to 4 bytes, their count
+ * returned.  The one encoder for the JSON reader's and the S3 listing's escapes. */
+static inline size_t cfs_utf8_put(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 /* Length (1..4) of the well-formed UTF-8 sequence at p[0..n) (n >= 1), 0 if the bytes
  * there are not one.  Well-formed per Unicode table 3-7: no overlongs, no encoded
  * surrogates, nothing above U+10FFFF.  The one validator for the JSON reader (which

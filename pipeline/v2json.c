@@ -26,26 +26,6 @@ static inline uint64_t stop_word(uint64_t w)
     return ((w - 0x20 * ONES) | w | zero_byte(w ^ ('"' * ONES)) | zero_byte(w ^ ('\\' * ONES))) & HIGH;
 }
 
-/* a[0..n) == b[0..n): keys are a few dozen bytes, compared inline eight at a time rather
- * than through a call to memcmp for each of a line's keys. */
-static inline int same_bytes(const char *a, const char *b, size_t n)
-{
-    uint64_t x, y, d = 0;
-    if (n < 8) {
-        for (size_t i = 0; i < n; i++) d |= (uint8_t)(a[i] ^ b[i]);
-        return d == 0;
-    }
-    for (size_t i = 0; i + 8 < n; i += 8) {
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        d |= x ^ y;
-    }
-    /* the last eight bytes, overlapping the words before when n is not a multiple of 8 */
-    memcpy(&x, a + n - 8, 8);
-    memcpy(&y, b + n - 8, 8);
-    return (d | (x ^ y)) == 0;
-}
-
 /* The checks after the spans are set, common to both paths. */
 static int finish(cfs_record *r, unsigned need)
 {
@@ -63,7 +43,7 @@ static int fast(const cfs_v2json *st, const char *line, size_t n, cfs_record *r)
     size_t i = 0;
     for (unsigned k = 0; k < st->nkeys; k++) {
         const size_t pl = st->pre_len[k];
-        if (n - i < pl + 1 || !same_bytes(line + i, st->pre + st->pre_off[k], pl)) return 0;
+        if (n - i < pl + 1 || !cfs_short_eq(line + i, st->pre + st->pre_off[k], pl)) return 0;
         i += pl;
         const size_t v0 = i;
         for (;;) {
