@@ -136,19 +136,27 @@ cfs_status cfs_fast_events_new(cfs_agg *a, size_t max_bytes)
  * smaller's words, which is what inserting into the smaller would have set. */
 static void events_or(cfs_agg *dst, const cfs_events *src)
 {
-    if (!src || src == dst->events) return;
+    /* A filter nothing was inserted into adds nothing; judging treats none and an empty
+     * one alike (cached_copy). */
+    if (!src || src == dst->events || src->inserts == 0) return;
     size_t sbytes = (size_t)((src->mask + 1) / 8);
     if (!dst->events && cfs_fast_events_new(dst, sbytes) != CFS_OK) return; /* recorded */
     cfs_events *d = dst->events;
     uint64_t dwords = (d->mask + 1) / 64, swords = (src->mask + 1) / 64;
     if (dwords > swords) { /* fold dst down to src's size, in place */
-        for (uint64_t j = swords; j < dwords; j++) d->w[j & (swords - 1)] |= d->w[j];
+        for (uint64_t j = swords; j < dwords; j++)
+            if (d->w[j]) { /* moved down, and cleared: the words past the new size stay 0 */
+                d->w[j & (swords - 1)] |= d->w[j];
+                d->w[j] = 0;
+            }
         if (dst->events_owner) cfs_mem_charge(-(int64_t)((dwords - swords) * 8));
-        memset(d->w + swords, 0, (size_t)(dwords - swords) * 8);
         d->mask = src->mask;
         dwords = swords;
     }
-    for (uint64_t j = 0; j < swords; j++) d->w[j & (dwords - 1)] |= src->w[j];
+    /* Only set words are written: the filter is calloc'd, and its untouched pages take no
+     * memory until written (reading them maps the shared zero page). */
+    for (uint64_t j = 0; j < swords; j++)
+        if (src->w[j]) d->w[j & (dwords - 1)] |= src->w[j];
     d->inserts += src->inserts;
 }
 

@@ -1256,7 +1256,10 @@ static cfs_status r_events(rd *r, cfs_summary *s)
         return CFS_OK;
     }
     e->inserts = inserts;
-    for (uint64_t i = 0; i < bits / 64 && !r->bad; i++) e->w[i] = r_le(r, 8);
+    for (uint64_t i = 0; i < bits / 64 && !r->bad; i++) {
+        uint64_t v = r_le(r, 8);
+        if (v) e->w[i] = v; /* zero words stay untouched pages (calloc) */
+    }
     return CFS_OK;
 }
 
