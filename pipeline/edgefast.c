@@ -294,6 +294,39 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
 /* Append src's records after dst's (units fold in input order) and empty src. */
 static void events_or(cfs_agg *dst, const cfs_events *src);
 
+void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
+{
+    cfs_deferred *s = &src->deferred, *d = &dst->deferred;
+    facts_merge(&dst->facts, &src->facts);
+    events_or(dst, src->events);
+    if (s->nrec == 0 && !s->failed) return;
+    if (s->f) defer_spill(s); /* the unit's first records are in its file: the rest after them */
+    if (s->failed && !d->failed) {
+        d->failed = 1;
+        memcpy(d->why, s->why, sizeof d->why);
+    }
+    if (s->f) {
+        defer_spill(d);
+        char buf[65536];
+        size_t n;
+        if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0)
+            defer_fail(d, "reading back held-back 403s failed");
+        while (!d->failed && (n = fread(buf, 1, sizeof buf, s->f)) > 0)
+            if (fwrite(buf, 1, n, d->f) != n) defer_fail(d, "copying held-back 403s failed");
+        fclose(s->f);
+        s->f = NULL;
+    }
+    if (d->n + s->n > CFS_DEFERRED_MEM) defer_spill(d);
+    if (s->n > CFS_DEFERRED_MEM && d->f) { /* straight to the file, no copy */
+        if (!d->failed && fwrite(s->buf, 1, s->n, d->f) != s->n)
+            defer_fail(d, "writing held-back 403s failed");
+    } else if (s->n) {
+        defer_append(d, s->buf, s->n);
+    }
+    d->nrec += s->nrec;
+    s->nrec = 0;
+    s->n = 0;
+}
 
 /* ---- reading records back, and copying them ------------------------------------------------
  * A store's records are those in its file, then those in memory.  The file is read with
@@ -428,18 +461,6 @@ void cfs_fast_copy(cfs_agg *dst, const cfs_agg *src)
     facts_merge(&dst->facts, &src->facts);
     events_or(dst, src->events);
     if (src->deferred.nrec || src->deferred.failed) defer_copy(&dst->deferred, &src->deferred);
-}
-
-/* Units fold in input order: src's records after dst's, by the same copy as
- * cfs_fast_copy, then src's store is emptied (its buffer kept for reuse). */
-void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
-{
-    cfs_deferred *s = &src->deferred;
-    cfs_fast_copy(dst, src);
-    if (s->f) fclose(s->f);
-    s->f = NULL;
-    s->nrec = 0;
-    s->n = 0;
 }
 
 void cfs_fast_free(cfs_agg *a)

@@ -824,23 +824,6 @@ static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, si
     return CFS_OK;
 }
 
-/* A fixed-size key string: NUL-terminated, and zero after the NUL as the maps' keys are. */
-static void r_key(rd *r, char dst[CFS_KEY_STR])
-{
-    r_fixed(r, dst, CFS_KEY_STR);
-    size_t n = strlen(dst);
-    memset(dst + n, 0, CFS_KEY_STR - n);
-}
-
-/* A length-prefixed key string (the writers' w_str of a key) into dst, zero-padded. */
-static void r_keystr(rd *r, char dst[CFS_KEY_STR])
-{
-    memset(dst, 0, CFS_KEY_STR);
-    char *x = r_str(r, CFS_KEY_STR - 1);
-    if (x) memcpy(dst, x, strlen(x));
-    free(x);
-}
-
 /* STRS: the distribution and edge strings the traffic rows refer to (*strs, the caller
  * frees it). */
 static cfs_status r_strings(rd *r, char (**strs)[CFS_KEY_STR], uint64_t *nstr)
@@ -849,7 +832,13 @@ static cfs_status r_strings(rd *r, char (**strs)[CFS_KEY_STR], uint64_t *nstr)
         return CFS_OK;
     char(*v)[CFS_KEY_STR] = *strs = calloc(*nstr ? *nstr : 1, CFS_KEY_STR);
     if (!v) return CFS_E_NOMEM;
-    for (uint64_t i = 0; i < *nstr && !r->bad; i++) r_keystr(r, v[i]);
+    for (uint64_t i = 0; i < *nstr && !r->bad; i++) {
+        char *x = r_str(r, CFS_KEY_STR - 1);
+        if (x) {
+            memcpy(v[i], x, strlen(x));
+            free(x);
+        }
+    }
     return CFS_OK;
 }
 
@@ -1166,6 +1155,23 @@ static cfs_status r_evidence(rd *r, cfs_summary *s)
     return st;
 }
 
+/* A fixed-size key string: NUL-terminated, and zero after the NUL as the maps' keys are. */
+static void r_key(rd *r, char dst[CFS_KEY_STR])
+{
+    r_fixed(r, dst, CFS_KEY_STR);
+    size_t n = strlen(dst);
+    memset(dst + n, 0, CFS_KEY_STR - n);
+}
+
+/* A length-prefixed key string (the writers' w_str of a key) into dst, zero-padded. */
+static void r_keystr(rd *r, char dst[CFS_KEY_STR])
+{
+    memset(dst, 0, CFS_KEY_STR);
+    char *x = r_str(r, CFS_KEY_STR - 1);
+    if (x) memcpy(dst, x, strlen(x));
+    free(x);
+}
+
 /* Schema 5's sections follow EVID, each optional at the end of the payload (as EVID is):
  * a state that ends before one holds none of its records. */
 static int r_at_end(rd *r)
@@ -1175,15 +1181,6 @@ static int r_at_end(rd *r)
     if (c == EOF) return 1;
     ungetc(c, r->f);
     return 0;
-}
-
-/* Put a row read whole (key and values) into m, where its key must be new. */
-static void r_put_unique(rd *r, cfs_kmap *m, const void *row, size_t size, const char *what, uint64_t i)
-{
-    int created;
-    void *d = cfs_kmap_get(m, row, &created);
-    if (!created) r_fail(r, "%s %llu listed twice", what, (unsigned long long)i);
-    else memcpy(d, row, size);
 }
 
 /* FCTS (schema 5 on, as PAGE, EVNT and DEFR): facts of distributions, one row each. */
@@ -1201,7 +1198,10 @@ static cfs_status r_facts(rd *r, cfs_summary *s)
         if (!r->bad && (k.ttl < 0 || k.ttl > ((int64_t)1 << 40) || k.has_config > 1 || k.page403 > 1))
             r_fail(r, "distribution facts %llu: bad TTL or flag", (unsigned long long)i);
         if (r->bad || !r_charge(r, sizeof k + 16)) break;
-        r_put_unique(r, &s->agg.facts, &k, sizeof k, "distribution facts", i);
+        int created;
+        cfs_frow *d = cfs_kmap_get(&s->agg.facts, &k, &created);
+        if (!created) r_fail(r, "distribution facts %llu listed twice", (unsigned long long)i);
+        else *d = k;
     }
     return CFS_OK;
 }
@@ -1220,7 +1220,10 @@ static cfs_status r_pages(rd *r, cfs_summary *s)
             r_fail(r, "page %llu: cause count", (unsigned long long)i);
         for (int c = 0; c < CFS_CAUSE_COUNT && !r->bad; c++) k.n[c] = r_le(r, 8);
         if (r->bad || !r_charge(r, sizeof k + 16)) break;
-        r_put_unique(r, &s->agg.pages, &k, sizeof k, "page", i);
+        int created;
+        cfs_prow *d = cfs_kmap_get(&s->agg.pages, &k, &created);
+        if (!created) r_fail(r, "page %llu listed twice", (unsigned long long)i);
+        else *d = k;
     }
     return CFS_OK;
 }
