@@ -36,7 +36,10 @@ cleanup() {
   done
   if [ "$rc" -ne 0 ]; then
     echo "slurm test FAILED (exit $rc); logs:" >&2
-    tail -n 20 "$T"/*.log "$T"/job-*.out 2>/dev/null >&2 || true
+    for f in "$T"/*.log "$MS"/munged.log "$T"/job-*.out; do
+      [ -f "$f" ] && { echo "==> $f <=="; tail -n 30 "$f"; }
+    done >&2
+    sinfo -N -l >&2 2>/dev/null || true
   fi
   rm -rf "$T" "$MS"
   exit "$rc"
@@ -59,13 +62,28 @@ for _ in $(seq 50); do [ -S "$MS/munge.socket" ] && break; sleep 0.1; done
 munge -S "$MS/munge.socket" -n | unmunge -S "$MS/munge.socket" >/dev/null || fail "munge does not work"
 
 H=$(hostname -s)
+# Two ports below the kernel's ephemeral range (ip_local_port_range starts at 32768), so that
+# no outgoing connection of a test running beside this one can hold them, and free now (a
+# connect to a free port is refused).  A port in the ephemeral range once left slurmd unable to
+# bind, and the node stayed 'unknown*' until the poll gave up.
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((10000 + RANDOM % 20000))
+    [ "$p" -ne "${1:-0}" ] || continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  fail "no free port found"
+}
+CTLD_PORT=$(free_port)
+SLURMD_PORT=$(free_port "$CTLD_PORT")
 install -d -o slurm -g slurm "$T/state" "$T/logdir"
 install -d "$T/spool"
 cat > "$T/slurm.conf" <<CONF
 ClusterName=cfscantest
 SlurmctldHost=$H(127.0.0.1)
-SlurmctldPort=$((20000 + $$ % 20000))
-SlurmdPort=$((40001 + $$ % 20000))
+SlurmctldPort=$CTLD_PORT
+SlurmdPort=$SLURMD_PORT
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$MS/munge.socket
@@ -91,10 +109,17 @@ touch "$T/slurmctld.log" "$T/slurmd.log"
 chown slurm:slurm "$T/slurmctld.log"
 export SLURM_CONF=$T/slurm.conf
 slurmctld
+# slurmd registers once at start: start it when the controller answers
+for _ in $(seq 100); do scontrol ping 2>/dev/null | grep -q 'is UP' && break; sleep 0.1; done
+scontrol ping 2>/dev/null | grep -q 'is UP' || fail "slurmctld does not answer"
 slurmd
-for _ in $(seq 150); do
+for _ in $(seq 300); do
   st=$(sinfo -h -o %T 2>/dev/null || true)
   [ "$st" = idle ] && break
+  if [ -s "$T/slurmd.pid" ] && ! kill -0 "$(cat "$T/slurmd.pid")" 2>/dev/null; then
+    fail "slurmd exited at start (its log follows)"
+  fi
+  ! grep -q 'Unable to bind listen port' "$T/slurmd.log" || fail "slurmd cannot bind its port (its log follows)"
   sleep 0.2
 done
 [ "$st" = idle ] || fail "the node never became idle (state '$st')"
