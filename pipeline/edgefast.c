@@ -238,6 +238,15 @@ static void defer_spill(cfs_deferred *d)
     d->n = 0;
 }
 
+/* Make room for n more bytes under limit: what is held moves to the file first when the
+ * append would pass it.  Spilling before the append, not after, keeps the buffer at most
+ * limit (a power of two, and the buffer grows by doubling from 4 KiB); spilling after let
+ * it double once more, to twice the limit. */
+static void defer_room(cfs_deferred *d, size_t n, size_t limit)
+{
+    if (d->n && d->n + n > limit) defer_spill(d);
+}
+
 static void defer_append(cfs_deferred *d, const void *p, size_t n)
 {
     if (d->n + n > d->cap) {
@@ -282,13 +291,13 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
     h.evidence = at.evidence;
     h.lat_class = l->lat_class;
     cfs_deferred *d = &heavy->deferred;
+    /* A unit holds its records until it is folded, and many units are in flight: past
+     * CFS_DEFERRED_UNIT_MEM each moves them to a temporary file of its own. */
+    defer_room(d, sizeof h + l->uri.n + l->ip.n, CFS_DEFERRED_UNIT_MEM);
     defer_append(d, &h, sizeof h);
     if (l->uri.n) defer_append(d, l->uri.p, l->uri.n);
     if (l->ip.n) defer_append(d, l->ip.p, l->ip.n);
     d->nrec++;
-    /* A unit holds its records until it is folded, and many units are in flight: past
-     * CFS_DEFERRED_UNIT_MEM each moves them to a temporary file of its own. */
-    if (d->n > CFS_DEFERRED_UNIT_MEM) defer_spill(d);
 }
 
 /* Append src's records after dst's (units fold in input order) and empty src. */
@@ -316,8 +325,8 @@ void cfs_fast_fold(cfs_agg *dst, cfs_agg *src)
         fclose(s->f);
         s->f = NULL;
     }
-    if (d->n + s->n > CFS_DEFERRED_MEM) defer_spill(d);
-    if (s->n > CFS_DEFERRED_MEM && d->f) { /* straight to the file, no copy */
+    if (d->n + s->n > CFS_DEFERRED_MEM) defer_spill(d); /* also makes the file for a large s */
+    if (s->n > CFS_DEFERRED_MEM && d->f) {              /* straight to the file, no copy */
         if (!d->failed && fwrite(s->buf, 1, s->n, d->f) != s->n)
             defer_fail(d, "writing held-back 403s failed");
     } else if (s->n) {
@@ -418,10 +427,11 @@ int cfs_fast_each(const cfs_agg *a, int (*fn)(void *ctx, const cfs_fast_rec *h, 
 void cfs_fast_put(cfs_agg *a, const cfs_fast_rec *h, const char *text)
 {
     cfs_deferred *d = &a->deferred;
+    const size_t tn = (size_t)h->uri_n + h->ip_n;
+    defer_room(d, sizeof *h + tn, CFS_DEFERRED_MEM);
     defer_append(d, h, sizeof *h);
-    if (h->uri_n + (size_t)h->ip_n) defer_append(d, text, (size_t)h->uri_n + h->ip_n);
+    if (tn) defer_append(d, text, tn);
     d->nrec++;
-    if (d->n > CFS_DEFERRED_MEM) defer_spill(d);
 }
 
 /* Copy src's records, byte for byte, after dst's. */
@@ -448,8 +458,8 @@ static void defer_copy(cfs_deferred *d, const cfs_deferred *s)
             defer_fail(d, "reading back held-back 403s failed");
             break;
         }
+        defer_room(d, k, CFS_DEFERRED_MEM);
         defer_append(d, chunk, k);
-        if (d->n > CFS_DEFERRED_MEM) defer_spill(d);
         left -= k;
     }
     d->nrec += s->nrec;

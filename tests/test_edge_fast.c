@@ -629,3 +629,59 @@ Test(events_filter, counted_once_the_inserts_could_fill_it)
     cr_expect_eq(events_verdict(2800, 11200), 1);
     cr_expect_eq(events_verdict(8000, 20000), 1);
 }
+
+/* ---- the held-back records' buffer ---------------------------------------------------------- */
+/* 8,000 records of 3,000 URI bytes each (about 24 MiB, three times CFS_DEFERRED_MEM) put one
+ * by one and then copied: the buffer in memory never passes CFS_DEFERRED_MEM (the rest is in
+ * the temporary file), and every record reads back in order.  Spilling only after an append
+ * had passed the limit let the buffer double to twice it (16 MiB). */
+#define HB_N 8000
+#define HB_URI 3000
+
+static int hb_check(void *ctx, const cfs_fast_rec *h, const char *text)
+{
+    int64_t *next = ctx;
+    if (h->ts != *next || h->uri_n != HB_URI || h->ip_n != 0) return 1;
+    for (uint32_t k = 0; k < h->uri_n; k++)
+        if (text[k] != (char)('a' + (*next + k) % 26)) return 2;
+    ++*next;
+    return 0;
+}
+
+Test(deferred, buffer_stays_under_its_limit_and_records_keep_their_order)
+{
+    cfs_agg a, b;
+    cfs_agg_init(&a);
+    cfs_agg_init(&b);
+    static char text[HB_URI];
+    size_t most = 0;
+    for (int64_t i = 0; i < HB_N; i++) {
+        cfs_fast_rec h;
+        memset(&h, 0, sizeof h);
+        memcpy(h.dist, "E1", 3);
+        h.ts = i;
+        h.uri_n = HB_URI;
+        for (uint32_t k = 0; k < HB_URI; k++) text[k] = (char)('a' + (i + k) % 26);
+        cfs_fast_put(&a, &h, text);
+        if (a.deferred.cap > most) most = a.deferred.cap;
+    }
+    cr_assert_eq(a.deferred.nrec, (uint64_t)HB_N);
+    cr_assert_not_null(a.deferred.f, "24 MiB of records: some are in the temporary file");
+    cr_expect_leq(most, CFS_DEFERRED_MEM, "put: buffer of %zu bytes over the %zu limit", most,
+                  (size_t)CFS_DEFERRED_MEM);
+    int64_t next = 0;
+    cr_assert_eq(cfs_fast_each(&a, hb_check, &next), 0, "put: record %lld out of order or damaged",
+                 (long long)next);
+    cr_assert_eq(next, HB_N);
+
+    cfs_fast_copy(&b, &a);
+    cr_assert_eq(b.deferred.nrec, (uint64_t)HB_N);
+    cr_expect_leq(b.deferred.cap, CFS_DEFERRED_MEM, "copy: buffer of %zu bytes over the %zu limit",
+                  b.deferred.cap, (size_t)CFS_DEFERRED_MEM);
+    next = 0;
+    cr_assert_eq(cfs_fast_each(&b, hb_check, &next), 0, "copy: record %lld out of order or damaged",
+                 (long long)next);
+    cr_assert_eq(next, HB_N);
+    cfs_agg_free(&a);
+    cfs_agg_free(&b);
+}
