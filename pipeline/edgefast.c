@@ -588,8 +588,20 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
     cfs_agg_add_line403(a, &l, at);
 }
 
-cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size_t errlen)
+cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, char *err, size_t errlen)
 {
+    if (keep) {
+        /* keep gets what judging needs as it is now, without copying the large parts: the
+         * facts (small) are copied, the events filter changes owner (a still reads it,
+         * until settling drops it from a: cfs_agg_settle), and the records move over once
+         * read (below). */
+        facts_merge(&keep->facts, &a->facts);
+        if (!keep->events && a->events) {
+            keep->events = a->events;
+            keep->events_owner = a->events_owner;
+            a->events_owner = 0;
+        }
+    }
     if (a->events && a->events->inserts) cfs_events_check(a->events);
     /* every reference once: each is a histogram quantile, asked for once per line */
     free(a->oref);
@@ -622,6 +634,12 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, char *err, size
         snprintf(err, errlen, "%s", own.why);
         st = CFS_E_IO;
     }
+    if (keep && keep->deferred.nrec == 0 && !keep->deferred.failed && !keep->deferred.buf &&
+        !keep->deferred.f) {
+        keep->deferred = own; /* read with pread: its file and buffer are as they were */
+        return st;
+    }
+    if (keep) defer_copy(&keep->deferred, &own);
     if (own.buf) cfs_free_charged(own.buf, own.cap);
     if (own.f) fclose(own.f);
     return st;

@@ -1275,16 +1275,15 @@ static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx
                                   row_ref(refs, a, row->dist));
 }
 
-/* A copy of a's tables, its top lists and (with_fast) its held-back 403s, facts and
- * events; NULL when out of memory (recorded: the scan returns CFS_E_NOMEM). */
-static cfs_agg *agg_copy(const cfs_agg *a, int with_fast)
+/* A copy of a's tables and top lists (not its held-back 403s, facts and events filter);
+ * NULL when out of memory (recorded: the scan returns CFS_E_NOMEM). */
+static cfs_agg *agg_copy(const cfs_agg *a)
 {
     cfs_agg *copy = cfs_malloc(sizeof *copy, "keeping the unsettled aggregate");
     if (!copy) return NULL;
     cfs_agg_init(copy);
     cfs_agg_merge(copy, a);
     cfs_agg_fold_heavy(copy, a);
-    if (with_fast) cfs_fast_copy(copy, a);
     return copy;
 }
 
@@ -1295,7 +1294,7 @@ static cfs_agg *agg_copy(const cfs_agg *a, int with_fast)
 static void settle_result(cfs_scan_result *res)
 {
     if (res->spill) {
-        cfs_agg *copy = agg_copy(&res->agg, 0);
+        cfs_agg *copy = agg_copy(&res->agg);
         if (!copy) return;
         cfs_agg t = res->agg;
         res->agg = *copy;
@@ -1381,13 +1380,16 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->over_budget = 1;
     }
     /* A summary keeps the aggregate as it is now, its held-back 403s still records, so
-     * that a merge judges them against everything merged (cfs_summary_view). */
-    if (o->keep_state && !res->over_budget) res->state = agg_copy(&res->agg, 1);
+     * that a merge judges them against everything merged (cfs_summary_view): the tables
+     * are copied here, and judging hands the records, facts and events filter over
+     * (cfs_fast_resolve's keep) instead of a second copy of them. */
+    if (o->keep_state && !res->over_budget) res->state = agg_copy(&res->agg);
     /* The 403s held back in the pass are judged now that every 403 and every origin fetch
      * has been seen, and counted; rows are judged here the same way (cfs_fast_settle).
      * The provisional entries left are settled last (settle_result). */
     char ferr[256];
-    cfs_status fst = res->over_budget ? CFS_OK : cfs_fast_resolve(&res->agg, &o->attr, ferr, sizeof ferr);
+    cfs_status fst = res->over_budget ? CFS_OK
+                                      : cfs_fast_resolve(&res->agg, &o->attr, res->state, ferr, sizeof ferr);
     if (fst != CFS_OK) {
         fprintf(stderr, "cfscan: %s\n", ferr);
         res->fast_failed = 1;

@@ -80,7 +80,8 @@ typedef struct cfs_scan_result {
     cfs_agg agg;           /* merged and settled: the scan's last stage is cfs_settle */
     cfs_agg *state;        /* o->keep_state: the merged aggregate before the held-back
                             * 403s were judged and before settling, with those 403s as
-                            * records (for a summary, cfs_summary_add_state); else NULL */
+                            * records (for a summary, cfs_summary_add_state); else NULL.
+                            * It owns the events filter agg was judged with */
     cfs_agg *judged;       /* while spilled `requests` rows wait to be judged: the
                             * aggregate they are judged against (unsettled); else NULL */
     cfs_ledger ledger;     /* totals and the listed errors and warnings */
