@@ -719,6 +719,9 @@ void cfs_sum_input_put(FILE *f, const cfs_sum_input *x)
     w_stats(f, &x->st);
 }
 
+/* The number of reject reasons a state of this schema stores per input. */
+static unsigned rej_count(uint32_t schema) { return schema < 6 ? CFS_REJ_BAD_JSON : CFS_REJ_COUNT; }
+
 /* 1: a row (x->path is the caller's to free), 0: end of input before a row, -1: bad. */
 static int get_input_rd(rd *r, cfs_sum_input *x)
 {
@@ -746,8 +749,10 @@ static int get_input_rd(rd *r, cfs_sum_input *x)
     fs->blank_lines = r_le(r, 8);
     fs->aggregated = r_le(r, 8);
     fs->filtered = r_le(r, 8);
-    if (r_le(r, 4) != CFS_REJ_COUNT) r->bad = 1;
-    for (int k = 0; k < CFS_REJ_COUNT; k++) fs->rejected[k] = r_le(r, 8);
+    /* Schema 6 added bad_json at the end of the reasons; an older state stores the eight
+     * before it, and its bad_json count is 0 (those lines were counted as bad_value). */
+    if (r_le(r, 4) != rej_count(r->schema)) r->bad = 1;
+    for (unsigned k = 0; k < rej_count(r->schema); k++) fs->rejected[k] = r_le(r, 8);
     fs->short_lines = r_le(r, 8);
     fs->trailing_tab = r_le(r, 8);
     fs->crlf = r_le(r, 8);
@@ -1092,7 +1097,9 @@ static cfs_status r_waf(rd *r, cfs_summary *s)
 static cfs_status r_inputs(rd *r, cfs_summary *s)
 {
     uint64_t n;
-    if (!r_tag(r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, MIN_FILE)) return CFS_OK;
+    /* an older schema's input rows are shorter by the reasons it did not have */
+    const uint64_t min_file = MIN_FILE - 8 * (CFS_REJ_COUNT - rej_count(r->schema));
+    if (!r_tag(r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, min_file)) return CFS_OK;
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         cfs_sum_input x;
         if (get_input_rd(r, &x) <= 0) {

@@ -24,10 +24,12 @@ typedef struct cfs_v2json {
 
 /* Parse line[0..n) (no line end; starts with '{') into r's spans and members.  Spans point
  * into line, or into st's buffers until the next call.  Returns CFS_RECORD_OK
- * (fields.h) or the reason the line is rejected: bad_value for a line that is not one
- * JSON object whose values are strings, or that names a field twice, or whose status,
- * date or time is not of its form; too_few_fields when it lacks the status or any time
- * (date and time, timestamp(ms) or timestamp); binary for a control byte in a value.
+ * (fields.h) or the reason the line is rejected: bad_json for a line that is not one
+ * JSON object whose values are strings, or that names a field twice; bad_value for one
+ * whose status, date or time is not of its form; too_few_fields when it lacks the status
+ * or any time (date and time, timestamp(ms) or timestamp); binary for a control byte in a
+ * value.  The fast path never rejects by itself (it hands the line to the strict parser),
+ * so both give one reason for one line.
  * *learned is set to 1 when this line taught st its shape (the caller counts a layout). */
 int cfs_v2json_line(cfs_v2json *st, const char *line, size_t n, cfs_record *r, unsigned need, int *learned);
 void cfs_v2json_free(cfs_v2json *st);

@@ -194,13 +194,13 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     line(f, 6, "200", "Hit", ",\"unknown-field\":\"x\",\"unknown-field\":\"y\""); /* unknown twice: ignored */
     line(f, 7, "403", "ClientGeoBlocked", "");
     /* rejected */
-    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:08\",\"sc-status\":\"200\"\n"); /* bad_value */
-    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":200}\n");    /* bad_value */
-    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":null}\n");   /* bad_value */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:08\",\"sc-status\":\"200\"\n"); /* bad_json */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":200}\n");    /* bad_json */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":null}\n");   /* bad_json */
     fprintf(f,
-            "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":{\"a\":\"1\"}}\n"); /* bad_value */
+            "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":{\"a\":\"1\"}}\n"); /* bad_json */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\",\"cs(Host)\":\"a\","
-               "\"cs-host\":\"b\"}\n");                                                        /* bad_value */
+               "\"cs-host\":\"b\"}\n");                                                        /* bad_json */
     fprintf(f, "{\"date\":\"2026-13-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\"}\n");     /* bad_value */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"2000\"}\n");    /* bad_value */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"x-edge-location\":\"A\"}\n"); /* too_few */
@@ -223,7 +223,9 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     cr_assert_eq(num_at(out, "inputs.lines"), 21);
     cr_assert_eq(num_at(out, "inputs.requests"), 8);
     cr_assert_eq(num_at(out, "inputs.rejected"), 13);
-    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_value"), 7);
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_value"), 2, "a bad date and a bad status");
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_json"), 5,
+                 "a syntax error, a number, null or object as a value, a field named twice");
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.too_few_fields"), 3);
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.binary"), 2, "a control byte, escaped or raw");
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.line_too_long"), 1);
@@ -392,7 +394,7 @@ Test(v2_formats, fast_path_learns_the_shape_and_agrees_with_the_strict_parser)
         int rc2 = cfs_v2json_line(&fresh, lines[i], strlen(lines[i]), &r2, CFS_PARSE_ALL, &learned);
         cr_assert_eq(rc2, rc, "line %zu", i);
         if (!ok[i]) {
-            cr_assert_eq(rc, CFS_REJ_BAD_VALUE, "invalid UTF-8 is not JSON");
+            cr_assert_eq(rc, CFS_REJ_BAD_JSON, "invalid UTF-8 is not JSON");
         } else {
             cr_assert_eq(r.ts, r2.ts);
             cr_assert_eq(r.status, 403);
