@@ -645,6 +645,7 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
     }
     for (size_t i = 0; i < m->nd; i++) {
         dist_model *d = m->d[i];
+        d->pres = cfs_kmap_find(&a->present, d->dist);
         kv_sort(&d->waf_rules, 1);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
             if (!d->causes[c]) continue;
@@ -659,6 +660,46 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
     kv_sort(&m->status, 0);
     kv_sort(&m->dist, 1);
     kv_sort(&m->edge, 1);
+}
+
+size_t cfs_rmodel_fields_absent(const dist_model *d, const cfs_field_cost **out, int *how, size_t max)
+{
+    size_t nc, k = 0;
+    const cfs_field_cost *c = cfs_pres_costs(&nc);
+    for (size_t i = 0; d->pres && i < nc && k < max; i++) {
+        int a = cfs_pres_absent(d->pres, c[i].field);
+        if (a == CFS_PRES_PRESENT) continue;
+        out[k] = &c[i];
+        how[k++] = a;
+    }
+    return k;
+}
+
+/* One line per field the distribution's lines lacked (presence.h), under its heading. */
+static void text_fields_absent(FILE *out, const dist_model *d)
+{
+    const cfs_field_cost *f[64];
+    int how[64];
+    size_t n = cfs_rmodel_fields_absent(d, f, how, 64);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  Field absent from %s lines: %s: %s\n", cfs_pres_word(how[i]),
+                cfs_field_name(f[i]->field), f[i]->cost);
+}
+
+static void json_fields_absent(FILE *out, const dist_model *d)
+{
+    const cfs_field_cost *f[64];
+    int how[64];
+    size_t n = cfs_rmodel_fields_absent(d, f, how, 64);
+    fputs(",\"fields_absent\":[", out);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s{\"field\":", i ? "," : "");
+        json_cstr(out, cfs_field_name(f[i]->field));
+        fprintf(out, ",\"lines\":\"%s\",\"cost\":", cfs_pres_word(how[i]));
+        json_cstr(out, f[i]->cost);
+        fputc('}', out);
+    }
+    fputc(']', out);
 }
 
 static int dist_cmp(const void *a, const void *b)
@@ -1229,6 +1270,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         cfs_write_safe(out, d->dist, strlen(d->dist));
         fprintf(out, ": %llu of %llu requests were 403 (%.2f%%)\n", (unsigned long long)d->n403,
                 (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
+        text_fields_absent(out, d);
         text_reference(out, d);
         text_config_read(out, d, o);
         text_error_pages(out, d, o);
@@ -1525,6 +1567,7 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         if (o && o->with_waf) json_waf_notes(out, d);
         json_error_pages(out, d, o);
         json_config_read(out, d, o);
+        json_fields_absent(out, d);
         fputc('}', out);
     }
     fputs("]}", out);

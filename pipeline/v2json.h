@@ -18,6 +18,9 @@ typedef struct cfs_v2json {
     uint16_t pre_off[CFS_MAX_COLS]; /* key i as it precedes its value: `{"k":"` or `,"k":"` */
     uint16_t pre_len[CFS_MAX_COLS];
     char pre[CFS_V2JSON_KEYBUF];
+    uint64_t shape_mask;   /* the learned shape's fields (cfs_pres_mask of their bits) */
+    uint64_t line_mask;    /* the same for the last line accepted: its fields, made once per
+                            * shape on the fast path, per line on the strict one */
     cfs_json_doc doc;      /* the strict parser's buffers (values of its lines point here) */
     uint64_t fast, strict; /* lines taken by each path (tests, --verbose) */
 } cfs_v2json;
