@@ -121,7 +121,8 @@ typedef struct pstate {
      * and, with a distribution id in the file name, that field's bit; the distribution
      * and mask last noted, so that a line like the one before costs two compares. */
     uint64_t lmask, fmask, pmask;
-    uint32_t pdn; /* length of pd, UINT32_MAX when nothing is noted */
+    const char *pdp; /* the span noted: the file name's id is the same span every line */
+    uint32_t pdn;    /* length of pd, UINT32_MAX when nothing is noted */
     char pd[CFS_KEY_STR];
 } pstate;
 
@@ -452,6 +453,7 @@ static __attribute__((noinline)) void note_fields(pstate *ps, cfs_thread_agg *ag
     cfs_key_str(key, dist.p, dist.n);
     cfs_pres_note(&agg->acc.present, key, m);
     ps->pmask = m;
+    ps->pdp = dist.p;
     /* a longer id is truncated in the key: compared again each line, it is noted each line */
     ps->pdn = dist.n < CFS_KEY_STR ? dist.n : UINT32_MAX;
     memcpy(ps->pd, key, CFS_KEY_STR);
@@ -525,16 +527,19 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
     else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
     else r->dist = (cfs_span){"-", 1};
+    /* the fields it had, into its distribution's row when not as the line before's (here,
+     * before the attribution, so that nothing the attribution returns waits in registers) */
+    const uint64_t m = base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask;
+    if (__builtin_expect(m != ps->pmask ||
+                             (r->dist.p != ps->pdp &&
+                              (r->dist.n != ps->pdn || !cfs_short_eq(r->dist.p, ps->pd, r->dist.n))),
+                         0))
+        note_fields(ps, agg, r->dist, m);
     cfs_attr_line al = cfs_attribute_line(r, &o->attr);
     cfs_attribution at = al.at;
     /* Filters, a sub-hour timeline, `requests` rows: one predictable branch per line
      * without them. */
     if (__builtin_expect(ps->sh->line_extra, 0) && !line_extra(ps, agg, r, al)) return;
-    /* the fields it had, into its distribution's row when not as the line before's */
-    const uint64_t m = base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask;
-    if (__builtin_expect(
-            m != ps->pmask || r->dist.n != ps->pdn || !cfs_short_eq(r->dist.p, ps->pd, r->dist.n), 0))
-        note_fields(ps, agg, r->dist, m);
     cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
 }

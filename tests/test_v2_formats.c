@@ -113,7 +113,8 @@ static char *fields_absent(const char *json, size_t *n)
 /* The field lists below are worked out by hand from the generator's field sets
  * (datasets/gen_world.c v2_fields, gen_files.c rt_cols) against pipeline/presence.c's list
  * of the fields cfscan reads: the v2 set has all of them but origin-fbl,
- * cache-behavior-path-pattern and distributionid (which the file names give); real-time
+ * cache-behavior-path-pattern and distributionid (which the TSV file names give, and the
+ * JSON and '|' lines carry as a field); real-time
  * columns lack the same three, the id given by no file name either. */
 static void assert_absent(const char *json, const char *want, const char *what)
 {
