@@ -534,6 +534,14 @@ Test(v2_formats, legacy_merged_with_realtime_says_some_lines_lack_a_field)
     assert_absent(one, MIXED, "one scan");
     char *back = tu_scan_json(g_dir, 0, "merge srt s24 -o m2");
     cr_assert_str_eq(back, m, "merge order");
+    /* the HTML report lists the same, from the same model */
+    char *html = NULL;
+    cr_assert_eq(
+        tu_sh(&html, NULL, "cd %s && %s merge s24 srt -o m3 -q --format html", g_dir, tu_prog("cfscan")), 0);
+    cr_assert_not_null(strstr(html, "<li data-field=\"x-edge-detailed-result-type\" data-lines=\"some\">"));
+    cr_assert_not_null(strstr(html, "<li data-field=\"origin-fbl\" data-lines=\"all\">"));
+    cr_assert_null(strstr(html, "data-field=\"cs-uri-stem\""), "a field every line had");
+    free(html);
     /* --update: the real-time part added to the legacy summary */
     char *up = tu_scan_json(
         g_dir, 0, "scan a24 rt/cf-realtime-* --realtime-config rt/realtime-config.json -o s24 --update");
