@@ -292,6 +292,20 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     cr_assert_eq(rc, 3);
     cr_assert_str_eq(err, out, "-j1 = -j2");
     free(err);
+    /* a WAF log given as a log input: JSON whose numbers are not strings, every line
+     * bad_json, and the input's warning says so */
+    snprintf(p, sizeof p, "%s/waf.log", g_dir);
+    f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("{\"timestamp\":1793527205123,\"action\":\"BLOCK\",\"httpRequest\":{\"requestId\":\"R1\"}}\n"
+          "{\"timestamp\":1793527205124,\"action\":\"ALLOW\",\"httpRequest\":{\"requestId\":\"R2\"}}\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    char *waf = tu_scan_json(g_dir, 3, "scan waf.log");
+    cr_assert_eq(num_at(waf, "inputs.rejected_by_reason.bad_json"), 2);
+    cr_assert_eq(num_at(waf, "inputs.rejected"), 2);
+    cr_assert_not_null(strstr(waf, "\"warning\":\"malformed JSON lines"), "%s", waf);
+    free(waf);
     /* the 403s went through attribution with their fields; the escaped value unescaped */
     char *rows = NULL;
     rc = tu_sh(&rows, NULL,
