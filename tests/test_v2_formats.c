@@ -617,3 +617,14 @@ Test(v2_formats, schema_5_summary_merges_with_schema_6)
     free(new);
     free(m);
 }
+
+/* Parquet carries the v2 field set as columns (datasets/gen_files.c): the same fields
+ * absent as the W3C TSV of the same traffic, by hand as above. */
+Test(v2_formats, parquet_names_the_fields_its_columns_lack)
+{
+    gen("pq", "--layout parquet");
+    char *j = tu_scan_json(g_dir, 0, "scan pq/E*.parquet -j2");
+    assert_absent(j, "origin-fbl:all cache-behavior-path-pattern:all", "Parquet");
+    cr_assert_eq(num_at(j, "inputs.requests"), sum_of("pq/expected.json", "by_distribution"));
+    free(j);
+}
