@@ -19,8 +19,8 @@ static const cfs_field_cost k_costs[] = {
     {CFS_F_EDGE_RESPONSE_RESULT_TYPE, "an Error whose response came from the cache or the origin (a viewer "
                                       "that hung up) is taken for an edge refusal"},
     {CFS_F_EDGE_DETAILED_RESULT_TYPE, "geo blocks, method and malformed-request refusals are not named by the "
-                                      "log: c-country, the config, the body and the latency decide them, at "
-                                      "lower evidence"},
+                                      "log: c-country (likely at best), the config, the body and the latency "
+                                      "must decide them"},
     {CFS_F_C_COUNTRY, "with no x-edge-detailed-result-type either, geo blocks cannot be found from the "
                       "config's GeoRestriction"},
     {CFS_F_ORIGIN_FBL, "whether CloudFront contacted the origin is not logged: edge and origin 403s are "
