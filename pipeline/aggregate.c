@@ -2,6 +2,7 @@
  * size structs hashed with XXH3 (xxHash inlined here, the translation unit that hashes
  * keys); rows live in one array per table so a merge is a linear walk. */
 #include "pipeline/aggregate.h"
+#include "pipeline/presence.h"
 #include "pipeline/redact.h"
 #include "pipeline/xalloc.h"
 
@@ -200,6 +201,7 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
     cfs_kmap_init(&a->pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
     cfs_kmap_init(&a->facts, CFS_KEY_STR, sizeof(cfs_frow));
+    cfs_kmap_init(&a->present, CFS_KEY_STR, sizeof(cfs_pres_row));
 }
 
 /* A group's sketches start empty and small (sketch.h); these charge the budget.  NULL
@@ -253,6 +255,7 @@ void cfs_agg_free(cfs_agg *a)
     cfs_kmap_free(&a->olabel);
     cfs_kmap_free(&a->waf);
     cfs_kmap_free(&a->heavy);
+    cfs_kmap_free(&a->present);
 }
 
 void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n)
@@ -468,6 +471,7 @@ void cfs_thread_agg_init(cfs_thread_agg *t, cfs_events *events)
     cfs_kmap_init(&t->acc.olabel, 2 * CFS_KEY_STR, sizeof(cfs_lrow));
     cfs_kmap_init(&t->acc.waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_kmap_init(&t->acc.pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
+    cfs_kmap_init(&t->acc.present, CFS_KEY_STR, sizeof(cfs_pres_row));
     t->acc.events = events;
 }
 
@@ -482,6 +486,7 @@ void cfs_thread_agg_free(cfs_thread_agg *t)
     cfs_kmap_free(&a->olabel);
     cfs_kmap_free(&a->waf);
     cfs_kmap_free(&a->pages);
+    cfs_kmap_free(&a->present);
     cfs_counter_free(&t->counter);
     memset(t, 0, sizeof *t);
 }
@@ -702,6 +707,7 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
         d->ttfb += s->ttfb;
     }
     merge_learned(dst, &src->groups, &src->olabel, &src->waf, &src->pages);
+    cfs_pres_merge(&dst->present, &src->present);
 }
 
 void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t)
@@ -734,6 +740,7 @@ void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t)
         o->ttfb += a->origin[i].ttfb;
     }
     merge_learned(dst, &a->groups, &a->olabel, &a->waf, &a->pages);
+    cfs_pres_merge(&dst->present, &a->present);
 }
 
 void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
@@ -920,6 +927,7 @@ void cfs_agg_settle(cfs_agg *a)
         cfs_hist_merge(d->h, s->h);
         d->ttfb += s->ttfb;
     }
+    cfs_pres_merge(&out.present, &a->present);
     free(refs.ms);
     cfs_agg_free(a);
     *a = out;

@@ -165,6 +165,7 @@ typedef struct cfs_agg {
     cfs_kmap heavy;        /* cfs_hrow: units and the final agg, folded in input order */
     cfs_kmap pages;        /* cfs_prow */
     cfs_kmap facts;        /* cfs_frow, of the distributions with held-back 403s */
+    cfs_kmap present;      /* cfs_pres_row: the fields each distribution's lines had (presence.h) */
     cfs_events *events;    /* shared by the aggs of one scan (see cfs_events) */
     int events_owner;      /* this agg frees events */
     cfs_deferred deferred; /* units and the final agg, folded in input order like heavy */
@@ -181,6 +182,7 @@ typedef struct cfs_acc {
     cfs_kmap olabel;    /* cfs_lrow */
     cfs_kmap waf;       /* cfs_wrow */
     cfs_kmap pages;     /* cfs_prow */
+    cfs_kmap present;   /* cfs_pres_row (presence.h), kept by the scan driver */
     cfs_events *events; /* the scan's, shared */
     struct cfs_acc_origin {
         cfs_hist *h;

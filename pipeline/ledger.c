@@ -25,6 +25,9 @@ const char *cfs_stats_warning(const cfs_file_stats *f)
     if (!cfs_stats_warned(f)) return NULL;
     if (f->lines == 0) return "empty input: no lines";
     if (f->rejected[CFS_REJ_BINARY] * 2 >= f->lines) return "binary data, not a text log";
+    /* JSON lines teach no #Fields: layout: say what was wrong with them instead */
+    if (f->rejected[CFS_REJ_BAD_JSON] * 2 >= f->lines)
+        return "malformed JSON lines (not one JSON object of string values each): rejected as bad_json";
     if (f->layouts == 0)
         return f->rejected[CFS_REJ_BAD_HEADER]
                    ? "unusable #Fields: header line (a field named twice, no time or status field, "

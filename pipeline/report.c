@@ -645,6 +645,7 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
     }
     for (size_t i = 0; i < m->nd; i++) {
         dist_model *d = m->d[i];
+        d->pres = cfs_kmap_find(&a->present, d->dist);
         kv_sort(&d->waf_rules, 1);
         for (int c = 0; c < CFS_CAUSE_COUNT; c++) {
             if (!d->causes[c]) continue;
@@ -659,6 +660,91 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
     kv_sort(&m->status, 0);
     kv_sort(&m->dist, 1);
     kv_sort(&m->edge, 1);
+}
+
+size_t cfs_rmodel_fields_absent(const dist_model *d, const cfs_field_cost **out, int *how, size_t max)
+{
+    size_t nc, k = 0;
+    const cfs_field_cost *c = cfs_pres_costs(&nc);
+    for (size_t i = 0; d->pres && i < nc && k < max; i++) {
+        int a = cfs_pres_absent(d->pres, c[i].field);
+        if (a == CFS_PRES_PRESENT) continue;
+        out[k] = &c[i];
+        how[k++] = a;
+    }
+    return k;
+}
+
+/* The fields the distribution's lines lacked (presence.h), on one line under its heading:
+ * those absent from all lines, then those absent from some; their bits are ORed into
+ * *named, for the costs said once at the end (text_field_costs). */
+static void text_fields_absent(FILE *out, const dist_model *d, uint64_t *named)
+{
+    const cfs_field_cost *f[64];
+    int how[64];
+    size_t n = cfs_rmodel_fields_absent(d, f, how, 64);
+    if (!n) return;
+    fputs("  Fields absent:", out);
+    const char *sep = " ";
+    for (int pass = CFS_PRES_ALL; pass >= CFS_PRES_SOME; pass--) {
+        int k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (how[i] != pass) continue;
+            fprintf(out, "%s%s", k++ ? ", " : sep, cfs_field_name(f[i]->field));
+            *named |= CFS_PRES_BIT(f[i]->field);
+        }
+        if (k) {
+            fprintf(out, " (from %s lines)", cfs_pres_word(pass));
+            sep = "; ";
+        }
+    }
+    fputc('\n', out);
+}
+
+/* What each field named by a "Fields absent:" line costs, once per report. */
+static void text_field_costs(FILE *out, uint64_t named)
+{
+    if (!named) return;
+    fputs("\nWhat an absent field costs:\n", out);
+    size_t nc;
+    const cfs_field_cost *c = cfs_pres_costs(&nc);
+    for (size_t i = 0; i < nc; i++)
+        if (named & CFS_PRES_BIT(c[i].field))
+            fprintf(out, "  %s: %s\n", cfs_field_name(c[i].field), c[i].cost);
+}
+
+/* fields_absent of a distribution: [{"field", "lines": "all"|"some"}] (costs once, in
+ * forbidden.field_costs); the bits named are ORed into *named. */
+static void json_fields_absent(FILE *out, const dist_model *d, uint64_t *named)
+{
+    const cfs_field_cost *f[64];
+    int how[64];
+    size_t n = cfs_rmodel_fields_absent(d, f, how, 64);
+    fputs(",\"fields_absent\":[", out);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s{\"field\":", i ? "," : "");
+        json_cstr(out, cfs_field_name(f[i]->field));
+        fprintf(out, ",\"lines\":\"%s\"}", cfs_pres_word(how[i]));
+        *named |= CFS_PRES_BIT(f[i]->field);
+    }
+    fputc(']', out);
+}
+
+static void json_field_costs(FILE *out, uint64_t named)
+{
+    fputs(",\"field_costs\":{", out);
+    size_t nc;
+    int first = 1;
+    const cfs_field_cost *c = cfs_pres_costs(&nc);
+    for (size_t i = 0; i < nc; i++) {
+        if (!(named & CFS_PRES_BIT(c[i].field))) continue;
+        fputs(first ? "" : ",", out);
+        first = 0;
+        json_cstr(out, cfs_field_name(c[i].field));
+        fputc(':', out);
+        json_cstr(out, c[i].cost);
+    }
+    fputc('}', out);
 }
 
 static int dist_cmp(const void *a, const void *b)
@@ -1221,6 +1307,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     text_evidence(out, o);
     fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
     int any = 0;
+    uint64_t named = 0; /* the fields some distribution's "Fields absent:" line names */
     for (size_t i = 0; i < m.nd; i++) {
         dist_model *d = m.d[i];
         if (!d->n403 && !d->hidden403) continue;
@@ -1229,6 +1316,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         cfs_write_safe(out, d->dist, strlen(d->dist));
         fprintf(out, ": %llu of %llu requests were 403 (%.2f%%)\n", (unsigned long long)d->n403,
                 (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
+        text_fields_absent(out, d, &named);
         text_reference(out, d);
         text_config_read(out, d, o);
         text_error_pages(out, d, o);
@@ -1239,6 +1327,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         text_dist_tail(out, d, v);
     }
     if (!any && !(o && o->selected_nothing)) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    text_field_costs(out, named);
     /* "without --config" also when configs were given but none is of a scanned
      * distribution: they changed nothing */
     if (!(o && o->with_config && (!o->evidence || cfs_evid_config_applied(o->evidence))))
@@ -1457,6 +1546,7 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     fputs(",\"forbidden\":{\"reference_rule\":", out);
     json_cstr(out, cfs_attr_reference_rule());
     fputs(",\"distributions\":[", out);
+    uint64_t named = 0; /* the fields some distribution's fields_absent names */
     first = 1;
     for (size_t i = 0; i < m.nd; i++) {
         dist_model *d = m.d[i];
@@ -1525,9 +1615,12 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         if (o && o->with_waf) json_waf_notes(out, d);
         json_error_pages(out, d, o);
         json_config_read(out, d, o);
+        json_fields_absent(out, d, &named);
         fputc('}', out);
     }
-    fputs("]}", out);
+    fputc(']', out);
+    json_field_costs(out, named);
+    fputc('}', out);
     json_waf_logs(out, &m, o);
     json_evidence(out, o);
     fputs("}\n", out);

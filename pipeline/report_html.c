@@ -897,6 +897,19 @@ static void dist_notes(FILE *out, const dist_model *d, const cfs_report_opts *o)
                 (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403],
                 (unsigned long long)d->waf_notes[CFS_WAF_NOTE_CODE_NOT_403]);
     fputs("</p>", out);
+    /* the fields its lines lacked and what that costs (presence.h), as the text report */
+    const cfs_field_cost *f[64];
+    int how[64];
+    size_t n = cfs_rmodel_fields_absent(d, f, how, 64);
+    if (n) {
+        fputs("<ul class=\"absent\">", out);
+        for (size_t i = 0; i < n; i++)
+            fprintf(out,
+                    "<li data-field=\"%s\" data-lines=\"%s\">Field absent from %s lines: <b>%s</b>: %s</li>",
+                    cfs_field_name(f[i]->field), cfs_pres_word(how[i]), cfs_pres_word(how[i]),
+                    cfs_field_name(f[i]->field), f[i]->cost);
+        fputs("</ul>", out);
+    }
 }
 
 static void dist_section(FILE *out, size_t di, const dist_model *d, const hours_tab *t,

@@ -5,6 +5,7 @@
 #ifndef CFSCAN_PIPELINE_REPORT_MODEL_H
 #define CFSCAN_PIPELINE_REPORT_MODEL_H
 
+#include "pipeline/presence.h"
 #include "pipeline/report.h"
 
 #define KV_KEY 128 /* a key keeps its first KV_KEY - 1 bytes */
@@ -61,6 +62,7 @@ typedef struct dist_model {
                              * "*_config_newer", cfs_rule_is_config_newer) */
     const cfs_lrow **lrows; /* per-origin references (cfs_lrow), in label order */
     size_t nlrows;
+    const cfs_pres_row *pres; /* the fields its lines had (presence.h), NULL when unknown */
 } dist_model;
 
 /* Distributions are found through a hash index (didx) and held by pointer, so a
@@ -94,5 +96,8 @@ int cfs_rmodel_ranked_causes(const dist_model *d, int *out);
 const char *cfs_rmodel_resolution_name(int s);
 /* The end of the sentence "N 403s ..." for settle hint h (cfs_settle_hint). */
 const char *cfs_rmodel_settle_text(int h);
+/* The fields of cfs_pres_costs absent from all or some of d's lines, in that list's
+ * order: up to max into out (with their cfs_pres_absent in how); returns how many. */
+size_t cfs_rmodel_fields_absent(const dist_model *d, const cfs_field_cost **out, int *how, size_t max);
 
 #endif

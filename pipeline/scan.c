@@ -33,6 +33,7 @@
 
 #include "kernels/kernels.h"
 #include "pipeline/fields.h"
+#include "pipeline/presence.h"
 #include "pipeline/v2json.h"
 
 #define WINDOW (CFS_MAX_LINE + 1) /* a longest legal line plus its LF fits a window */
@@ -116,6 +117,13 @@ typedef struct pstate {
     int skipping;       /* inside a line already counted as too long: drop bytes to its LF */
     uint32_t block;     /* the block of the file this sequence parses (0 for a whole file) */
     cfs_v2json json;    /* v2 JSON lines: the shape learned, the strict parser's buffers */
+    /* Fields the lines had (presence.h): the layout's mask (made when the layout changes)
+     * and, with a distribution id in the file name, that field's bit; the distribution
+     * and mask last noted, so that a line like the one before costs two compares. */
+    uint64_t lmask, fmask, pmask;
+    const char *pdp; /* the span noted: the file name's id is the same span every line */
+    uint32_t pdn;    /* length of pd, UINT32_MAX when nothing is noted */
+    char pd[CFS_KEY_STR];
 } pstate;
 
 static double now_s(void)
@@ -437,6 +445,20 @@ static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg,
     return 1;
 }
 
+/* A line whose distribution or fields differ from the line before's: into the thread's
+ * presence table (an OR and an AND, so the thread and the order do not matter). */
+static __attribute__((noinline)) void note_fields(pstate *ps, cfs_thread_agg *agg, cfs_span dist, uint64_t m)
+{
+    char key[CFS_KEY_STR];
+    cfs_key_str(key, dist.p, dist.n);
+    cfs_pres_note(&agg->acc.present, key, m);
+    ps->pmask = m;
+    ps->pdp = dist.p;
+    /* a longer id is truncated in the key: compared again each line, it is noted each line */
+    ps->pdn = dist.n < CFS_KEY_STR ? dist.n : UINT32_MAX;
+    memcpy(ps->pd, key, CFS_KEY_STR);
+}
+
 static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
                         const uint64_t *tabs)
 {
@@ -454,6 +476,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
         if (le - ls >= 8 && memcmp(base + ls, "#Fields:", 8) == 0) {
             if (cfs_layout_parse_delim(&ps->layout, base + ls, le - ls, ps->sh->o->delim) == CFS_OK) {
                 cfs_record_reset(&ps->rec);
+                ps->lmask = cfs_pres_layout_mask(&ps->layout) | ps->fmask;
                 ps->st.layouts++;
                 ps->st.header_lines++;
             } else {
@@ -504,6 +527,14 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
     else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
     else r->dist = (cfs_span){"-", 1};
+    /* the fields it had, into its distribution's row when not as the line before's (here,
+     * before the attribution, so that nothing the attribution returns waits in registers) */
+    const uint64_t m = base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask;
+    if (__builtin_expect(m != ps->pmask ||
+                             (r->dist.p != ps->pdp &&
+                              (r->dist.n != ps->pdn || !cfs_short_eq(r->dist.p, ps->pd, r->dist.n))),
+                         0))
+        note_fields(ps, agg, r->dist, m);
     cfs_attr_line al = cfs_attribute_line(r, &o->attr);
     cfs_attribution at = al.at;
     /* Filters, a sub-hour timeline, `requests` rows: one predictable branch per line
@@ -786,6 +817,9 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     if (ps->input->dist[0]) ps->file_dist = (cfs_span){ps->input->dist, (uint32_t)strlen(ps->input->dist)};
     if (layout) ps->layout = *layout;
     else if (sh->o->start_layout) ps->layout = *sh->o->start_layout; /* headerless: --log-fields */
+    ps->fmask = ps->file_dist.n ? CFS_PRES_BIT(CFS_F_DISTRIBUTION_ID) : 0;
+    ps->lmask = cfs_pres_layout_mask(&ps->layout) | ps->fmask;
+    ps->pdn = UINT32_MAX;
 }
 
 /* Follow #Fields: lines in p[0..n) (only lines starting with '#'), so the next block

@@ -30,6 +30,7 @@ const char *cfs_reject_name(cfs_reject r)
     case CFS_REJ_BAD_VALUE: return "bad_value";
     case CFS_REJ_BAD_HEADER: return "bad_header";
     case CFS_REJ_TRUNCATED: return "truncated";
+    case CFS_REJ_BAD_JSON: return "bad_json";
     case CFS_REJ_COUNT: break;
     }
     return "unknown";

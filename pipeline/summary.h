@@ -13,7 +13,12 @@
 #include "pipeline/view.h"
 #include "pipeline/waf.h"
 
-/* 5: the held-back 403s stay records (DEFR) with what judges them (FCTS, PAGE, EVNT), so
+/* 6: inputs count a ninth reject reason, bad_json (a schema 5 state's lines of that kind
+ *    are in bad_value, and it reads with bad_json 0), and a PRES section ends the
+ *    payload: per distribution, which fields the lines counted for it had (every line,
+ *    some), for the report's "Fields absent" line; an older state reads as one whose
+ *    lines had every field, so its report says nothing of absent fields.
+ * 5: the held-back 403s stay records (DEFR) with what judges them (FCTS, PAGE, EVNT), so
  *    that a merge judges them against every part; a schema 4 state (judged by its own
  *    scan) is still read.
  * 4: an EVID section ends the payload: the evidence inputs the scan used (evidence.h);
@@ -21,7 +26,7 @@
  * 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
  * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
-#define CFS_SUMMARY_SCHEMA 5
+#define CFS_SUMMARY_SCHEMA 6
 /* The oldest schema this cfscan still reads. */
 #define CFS_SUMMARY_SCHEMA_MIN 3
 

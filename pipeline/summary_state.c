@@ -7,7 +7,9 @@
  *                              (RULE, STRS, TRAF (columns), GRPS, HEAV, ORIG, ORGL, WAFR, FILE),
  *                              u64 pruned, then (schema 4 on) EVID: the evidence inputs,
  *                              then (schema 5 on) FCTS, PAGE, EVNT, DEFR: the held-back
- *                              403s and what a merge judges them against (edgefast.c)
+ *                              403s and what a merge judges them against (edgefast.c),
+ *                              then (schema 6 on) PRES: the fields each distribution's
+ *                              lines had (presence.h), by field name
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
  * streamed both ways, so neither writing nor reading holds it whole: the FILE section
@@ -30,6 +32,7 @@
 #include <zstd.h>
 
 #include "pipeline/le.h"
+#include "pipeline/presence.h"
 #include "pipeline/sketch_io.h"
 
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -491,10 +494,35 @@ static cfs_status w_deferred(FILE *f, const cfs_summary *s)
     return cfs_fast_each(&s->agg, w_record, f) == 0 ? CFS_OK : CFS_E_IO;
 }
 
+/* PRES (schema 6): u64 rows, u32 names and the field names their bits stand for (bit i
+ * is name i, so a reader whose field catalogue grew or moved maps them by name, as RULE
+ * does rule ids), then per distribution its name and the two masks (presence.h). */
+static cfs_status w_presence(FILE *f, const cfs_summary *s)
+{
+    const cfs_kmap *m = &s->agg.present;
+    void **rows = cfs_sum_sorted_rows(m, cfs_sum_cmp_dist);
+    if (!rows) return CFS_E_NOMEM; /* recorded: the publish says what failed */
+    w_u32(f, TAG('P', 'R', 'E', 'S'));
+    w_u64(f, m->n);
+    w_u32(f, CFS_F_COUNT);
+    for (unsigned i = 0; i < CFS_F_COUNT; i++) {
+        const char *name = cfs_field_name((cfs_field)i);
+        w_str(f, name, strlen(name));
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const cfs_pres_row *r = rows[i];
+        w_str(f, r->dist, strnlen(r->dist, CFS_KEY_STR));
+        w_u64(f, r->any);
+        w_u64(f, r->all);
+    }
+    free(rows);
+    return CFS_OK;
+}
+
 /* The sections in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_writers[])(FILE *, const cfs_summary *) = {
     w_rules,  w_traffic,  w_groups, w_heavy, w_origins, w_origin_refs, w_waf,
-    w_inputs, w_evidence, w_facts,  w_pages, w_events,  w_deferred,
+    w_inputs, w_evidence, w_facts,  w_pages, w_events,  w_deferred,    w_presence,
 };
 
 /* A state file being written: the header goes first with the payload length zero (patched
@@ -719,6 +747,9 @@ void cfs_sum_input_put(FILE *f, const cfs_sum_input *x)
     w_stats(f, &x->st);
 }
 
+/* The number of reject reasons a state of this schema stores per input. */
+static unsigned rej_count(uint32_t schema) { return schema < 6 ? CFS_REJ_BAD_JSON : CFS_REJ_COUNT; }
+
 /* 1: a row (x->path is the caller's to free), 0: end of input before a row, -1: bad. */
 static int get_input_rd(rd *r, cfs_sum_input *x)
 {
@@ -746,8 +777,10 @@ static int get_input_rd(rd *r, cfs_sum_input *x)
     fs->blank_lines = r_le(r, 8);
     fs->aggregated = r_le(r, 8);
     fs->filtered = r_le(r, 8);
-    if (r_le(r, 4) != CFS_REJ_COUNT) r->bad = 1;
-    for (int k = 0; k < CFS_REJ_COUNT; k++) fs->rejected[k] = r_le(r, 8);
+    /* Schema 6 added bad_json at the end of the reasons; an older state stores the eight
+     * before it, and its bad_json count is 0 (those lines were counted as bad_value). */
+    if (r_le(r, 4) != rej_count(r->schema)) r->bad = 1;
+    for (unsigned k = 0; k < rej_count(r->schema); k++) fs->rejected[k] = r_le(r, 8);
     fs->short_lines = r_le(r, 8);
     fs->trailing_tab = r_le(r, 8);
     fs->crlf = r_le(r, 8);
@@ -790,7 +823,7 @@ enum {
     MIN_FILE = 4 + 4 + 8 * (11 + CFS_REJ_COUNT) + 4 + 2 + 4,
     MIN_EVID = 4 + 1 + 8 * 4 + 4 + 8 * 6 + 1 + 4,
     MIN_FCTS = 4 + 8 + 2, MIN_PAGE = 4 + 4 + 4 + 4 + 8 * CFS_CAUSE_COUNT,
-    MIN_DEFR = 3 * CFS_KEY_STR + 5 * 8 + 7 * 4 + 2 * 2 + 3
+    MIN_DEFR = 3 * CFS_KEY_STR + 5 * 8 + 7 * 4 + 2 * 2 + 3, MIN_PRES = 4 + 2 * 8
 };
 /* clang-format on */
 
@@ -1092,7 +1125,9 @@ static cfs_status r_waf(rd *r, cfs_summary *s)
 static cfs_status r_inputs(rd *r, cfs_summary *s)
 {
     uint64_t n;
-    if (!r_tag(r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, MIN_FILE)) return CFS_OK;
+    /* an older schema's input rows are shorter by the reasons it did not have */
+    const uint64_t min_file = MIN_FILE - 8 * (CFS_REJ_COUNT - rej_count(r->schema));
+    if (!r_tag(r, TAG('F', 'I', 'L', 'E'), &n, UINT64_MAX, min_file)) return CFS_OK;
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         cfs_sum_input x;
         if (get_input_rd(r, &x) <= 0) {
@@ -1321,10 +1356,60 @@ static cfs_status r_deferred(rd *r, cfs_summary *s)
     return CFS_OK;
 }
 
+/* PRES (schema 6 on; see w_presence).  A field this cfscan knows that the file does not
+ * name counts as present in every line (nothing says it was absent), and a name it does
+ * not know is dropped.  An older state has no PRES: each of its distributions reads as
+ * one whose lines had every field, so that a merge with a newer part says "some" lines
+ * lacked what only the newer part's lines lacked, never "all". */
+static cfs_status r_presence(rd *r, cfs_summary *s)
+{
+    const uint64_t every = CFS_F_COUNT == 64 ? ~(uint64_t)0 : CFS_PRES_BIT(CFS_F_COUNT) - 1;
+    if (r->schema < 6) {
+        for (size_t i = 0; i < s->agg.traffic.n && r_charge(r, sizeof(cfs_pres_row) + 16); i++)
+            cfs_pres_note(&s->agg.present, ((const cfs_trow *)cfs_kmap_row(&s->agg.traffic, i))->k.dist,
+                          every);
+        return CFS_OK;
+    }
+    uint64_t n;
+    if (r_at_end(r) || !r_tag(r, TAG('P', 'R', 'E', 'S'), &n, UINT32_MAX, MIN_PRES)) return CFS_OK;
+    uint32_t nf = (uint32_t)r_le(r, 4);
+    if (!r->bad && nf > 64) r_fail(r, "field presence names %u fields, more than 64", nf);
+    uint8_t map[64];
+    uint64_t named = 0;
+    for (uint32_t i = 0; i < nf && !r->bad; i++) {
+        char *name = r_str(r, 64);
+        map[i] = name ? (uint8_t)cfs_field_lookup(name, strlen(name)) : CFS_F_UNKNOWN;
+        if (map[i] != CFS_F_UNKNOWN) named |= CFS_PRES_BIT(map[i]);
+        free(name);
+    }
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        cfs_pres_row k;
+        memset(&k, 0, sizeof k);
+        r_keystr(r, k.dist);
+        uint64_t any = r_le(r, 8), all = r_le(r, 8);
+        if (!r->bad && ((all & ~any) || (nf < 64 && (any >> nf))))
+            r_fail(r, "field presence %llu: a field in every line but not in any, or an unnamed bit",
+                   (unsigned long long)i);
+        if (r->bad || !r_charge(r, sizeof k + 16)) break;
+        k.any = k.all = every & ~named;
+        for (uint32_t b = 0; b < nf; b++) {
+            if (map[b] == CFS_F_UNKNOWN) continue;
+            if (any >> b & 1) k.any |= CFS_PRES_BIT(map[b]);
+            if (all >> b & 1) k.all |= CFS_PRES_BIT(map[b]);
+        }
+        int created;
+        cfs_pres_row *d = cfs_kmap_get(&s->agg.present, &k, &created);
+        if (!created)
+            r_fail(r, "field presence of a distribution listed twice (%llu)", (unsigned long long)i);
+        else *d = k;
+    }
+    return CFS_OK;
+}
+
 /* The sections after RULE, in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_readers[])(rd *, cfs_summary *) = {
-    r_traffic, r_groups,   r_heavy, r_origins, r_origin_refs, r_waf,
-    r_inputs,  r_evidence, r_facts, r_pages,   r_events,      r_deferred,
+    r_traffic,  r_groups, r_heavy, r_origins, r_origin_refs, r_waf,      r_inputs,
+    r_evidence, r_facts,  r_pages, r_events,  r_deferred,    r_presence,
 };
 
 /* The checks before the payload is read: size, magic, schema version, trailer and the

@@ -327,6 +327,9 @@ typedef enum cfs_reject {
     CFS_REJ_BAD_HEADER,      /* a #Fields: line we cannot use (no time or status field, a
                               * field named twice, too many), and every line under it */
     CFS_REJ_TRUNCATED,       /* last line of an input cut short by a read/decompression error */
+    CFS_REJ_BAD_JSON,        /* a v2 JSON line that is not one object of string values (a syntax
+                              * error, a number, null or object as a value, a field named twice);
+                              * last, so that the older reasons keep their indexes in state.cfs */
     CFS_REJ_COUNT
 } cfs_reject;
 const char *cfs_reject_name(cfs_reject r);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pipeline/fields.h"
+#include "pipeline/presence.h"
 
 /* Bytes that end the fast path's walk through a value: its closing quote, and what needs
  * the strict parser: an escape, a control byte (rejected there), a byte >= 0x80 (UTF-8
@@ -105,18 +106,20 @@ int cfs_v2json_line(cfs_v2json *st, const char *line, size_t n, cfs_record *r, u
     memset(r->f, 0, sizeof r->f);
     if (st->nkeys && fast(st, line, n, r)) {
         st->fast++;
+        st->line_mask = st->shape_mask;
         return finish(r, need);
     }
     st->strict++;
     memset(r->f, 0, sizeof r->f);
     char err[96];
-    if (cfs_json_parse(&st->doc, line, n, err, sizeof err) != CFS_OK) return CFS_REJ_BAD_VALUE;
+    if (cfs_json_parse(&st->doc, line, n, err, sizeof err) != CFS_OK) return CFS_REJ_BAD_JSON;
     const cfs_json *root = cfs_json_root(&st->doc);
-    if (!root || root->type != CFS_JSON_OBJECT) return CFS_REJ_BAD_VALUE;
+    if (!root || root->type != CFS_JSON_OBJECT) return CFS_REJ_BAD_JSON;
     int control = 0;
+    uint64_t fields = 0;
     for (const cfs_json *m = cfs_json_first(root); m; m = cfs_json_next(m)) {
         /* every v2 value is a string (reference §2): a number or null is damage */
-        if (m->type != CFS_JSON_STRING) return CFS_REJ_BAD_VALUE;
+        if (m->type != CFS_JSON_STRING) return CFS_REJ_BAD_JSON;
         cfs_field f = cfs_field_lookup(m->key, m->key_len);
         for (uint32_t j = 0; j < m->len; j++) {
             unsigned char c = (unsigned char)m->v.str[j];
@@ -124,15 +127,18 @@ int cfs_v2json_line(cfs_v2json *st, const char *line, size_t n, cfs_record *r, u
         }
         if (f == CFS_F_UNKNOWN) continue;
         /* a field named twice: which value is it?  (as a #Fields: line naming it twice) */
-        if (r->f[f].p) return CFS_REJ_BAD_VALUE;
+        if (r->f[f].p) return CFS_REJ_BAD_JSON;
         r->f[f] = (cfs_span){m->v.str, m->len};
+        fields |= CFS_PRES_BIT(f);
     }
     /* A raw control byte cannot reach here (the parser refuses it); an escaped one would
      * break the TAB-separated `requests` rows and is never written by CloudFront. */
     if (control) return CFS_REJ_BINARY;
     int rc = finish(r, need);
     if (rc == CFS_RECORD_OK) {
+        st->line_mask = cfs_pres_mask(fields);
         learn(st, root);
+        st->shape_mask = st->line_mask;
         *learned = st->nkeys != 0;
     }
     return rc;

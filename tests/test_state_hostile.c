@@ -590,3 +590,85 @@ Test(state_hostile, held_back_sections_refused, .timeout = 60)
         crafted_free(&c);
     }
 }
+
+/* ---- schema 6: the fields each distribution's lines had (PRES) ------------------------------ */
+/* The held-back record of E1 (so that E1 has a 403 and a report section), then PRES:
+ * three field names and the rows given. */
+static void p_pres_head(FILE *f, uint64_t rows, uint32_t names)
+{
+    p_head_sections(f);
+    p_tag(f, "FCTS", 1);
+    p_str(f, "E1", 2);
+    p_le(f, 10, 8);
+    p_u8(f, 0);
+    p_u8(f, 0);
+    p_tag(f, "PAGE", 0);
+    p_tag(f, "EVNT", 0);
+    p_tag(f, "DEFR", 1);
+    p_record(f, rule_id("drt_client_geo_blocked"), CFS_CAUSE_GEO_RESTRICTION, 9, "/geo/page");
+    p_tag(f, "PRES", rows);
+    p_le(f, names, 4);
+    static const char *const nm[] = {"sc-status", "x-edge-detailed-result-type", "no-such-field"};
+    for (uint32_t i = 0; i < names; i++) p_str(f, nm[i % 3], strlen(nm[i % 3]));
+}
+static void p_pres_row(FILE *f, const char *dist, uint64_t any, uint64_t all)
+{
+    p_str(f, dist, strlen(dist));
+    p_le(f, any, 8);
+    p_le(f, all, 8);
+}
+
+/* Control: bits map by name (bit 1 is x-edge-detailed-result-type, absent from every
+ * line; a name this cfscan does not know is dropped; fields the file does not name count
+ * as present), so the report names that one field and no other. */
+Test(state_hostile, field_presence_is_read_by_name, .timeout = 60)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    p_pres_head(f, 1, 3);
+    p_pres_row(f, "E1", 0x5, 0x1);
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    cr_assert_eq(c.r.rc, 0, "exit %d; stderr: %s", c.r.rc, c.r.err);
+    /* one field: c-country is present as far as the file says (not named) */
+    cr_assert_not_null(strstr(c.r.out, "\n  Fields absent: x-edge-detailed-result-type (from all lines)\n"),
+                       "%s", c.r.out);
+    cr_assert_not_null(strstr(c.r.out, "\n  x-edge-detailed-result-type: geo blocks"), "its cost: %s",
+                       c.r.out);
+    crafted_free(&c);
+}
+
+Test(state_hostile, field_presence_refused, .timeout = 60)
+{
+    for (int k = 0; k < 4; k++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        const char *what = "";
+        switch (k) {
+        case 0: /* a field in every line that no line had */
+            what = "every-line mask outside the any-line mask";
+            p_pres_head(f, 1, 3);
+            p_pres_row(f, "E1", 0x1, 0x3);
+            break;
+        case 1: /* a bit no name stands for */
+            what = "unnamed bit";
+            p_pres_head(f, 1, 3);
+            p_pres_row(f, "E1", 0x9, 0x1);
+            break;
+        case 2: /* more names than a mask has bits */
+            what = "65 names";
+            p_pres_head(f, 0, 65);
+            break;
+        default: /* one distribution twice */
+            what = "a distribution twice";
+            p_pres_head(f, 2, 3);
+            p_pres_row(f, "E1", 0x1, 0x1);
+            p_pres_row(f, "E1", 0x1, 0x1);
+            break;
+        }
+        crafted c = craft_and_merge(f, &buf, &len, 0);
+        assert_rejected(&c, what);
+        crafted_free(&c);
+    }
+}

@@ -4,7 +4,8 @@
  * against the generator's own counts (expected.json), not against cfscan.  Also: every
  * malformed JSON line is a counted rejection under its reason, headerless logs read with
  * --log-fields / --delimiter / --realtime-config, the sampling rate stated, -j1 = -j2 on
- * JSON cut into blocks, and v2's c-country deciding geo blocks against the config. */
+ * JSON cut into blocks, v2's c-country deciding geo blocks against the config, and the
+ * fields each format lacks named in the report. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,55 @@ static double sum_of(const char *file, const char *path)
     return s;
 }
 
+/* Every reported distribution's fields_absent as "field:lines field:lines ...", all the
+ * same (asserted), or "none" for an empty list; n gets the number of distributions. */
+static char *fields_absent(const char *json, size_t *n)
+{
+    cfs_json_doc d = {0};
+    char err[128];
+    cr_assert_eq(cfs_json_parse(&d, json, strlen(json), err, sizeof err), CFS_OK, "JSON: %s", err);
+    const cfs_json *ds = cfs_json_path(cfs_json_root(&d), "forbidden.distributions");
+    cr_assert_not_null(ds);
+    char *first = NULL;
+    *n = cfs_json_count(ds);
+    for (size_t i = 0; i < *n; i++) {
+        const cfs_json *fa = cfs_json_get(cfs_json_at(ds, i), "fields_absent");
+        cr_assert_not_null(fa, "distribution %zu has fields_absent", i);
+        char buf[2048] = "";
+        size_t o = 0;
+        for (const cfs_json *e = cfs_json_first(fa); e; e = cfs_json_next(e)) {
+            /* what it costs, said once for the report */
+            const char *cost = cfs_json_str(
+                cfs_json_get(cfs_json_path(cfs_json_root(&d), "forbidden.field_costs"),
+                             cfs_json_str(cfs_json_get(e, "field"))));
+            cr_assert(cost && strlen(cost) > 10, "a cost for each field");
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s:%s", o ? " " : "",
+                                  cfs_json_str(cfs_json_get(e, "field")),
+                                  cfs_json_str(cfs_json_get(e, "lines")));
+        }
+        if (!o) snprintf(buf, sizeof buf, "none");
+        if (!first) first = strdup(buf);
+        else cr_assert_str_eq(buf, first, "distribution %zu", i);
+    }
+    cfs_json_doc_free(&d);
+    cr_assert_not_null(first, "a distribution with 403s");
+    return first;
+}
+
+/* The field lists below are worked out by hand from the generator's field sets
+ * (datasets/gen_world.c v2_fields, gen_files.c rt_cols) against pipeline/presence.c's list
+ * of the fields cfscan reads: the v2 set has all of them but origin-fbl,
+ * cache-behavior-path-pattern and distributionid (which the TSV file names give, and the
+ * JSON and '|' lines carry as a field); real-time
+ * columns lack the same three, the id given by no file name either. */
+static void assert_absent(const char *json, const char *want, const char *what)
+{
+    size_t n;
+    char *got = fields_absent(json, &n);
+    cr_assert_str_eq(got, want, "%s", what);
+    free(got);
+}
+
 Test(v2_formats, one_traffic_written_four_ways_gives_one_report)
 {
     gen("tsv", "--layout v2");
@@ -117,6 +167,12 @@ Test(v2_formats, one_traffic_written_four_ways_gives_one_report)
     cr_assert_str_eq(traffic_part(rt), traffic_part(anon), "real-time = TSV keyed by cs(Host)");
     cr_assert_not_null(strstr(tsv, "\"by_distribution\":{\"E"), "TSV distributions are ids");
     cr_assert_not_null(strstr(rt, "\"by_distribution\":{\"d"), "real-time distributions are hosts");
+    /* what each format lacks, per distribution (the lists above) */
+    assert_absent(tsv, "origin-fbl:all cache-behavior-path-pattern:all", "W3C TSV");
+    assert_absent(json, "origin-fbl:all cache-behavior-path-pattern:all", "JSON lines");
+    assert_absent(plain, "origin-fbl:all cache-behavior-path-pattern:all", "'|'-delimited");
+    assert_absent(anon, "distributionid:all origin-fbl:all cache-behavior-path-pattern:all", "TSV, no ids");
+    assert_absent(rt, "distributionid:all origin-fbl:all cache-behavior-path-pattern:all", "real-time");
     /* the sampling rate is stated only where a real-time configuration gave it */
     cr_assert_not_null(strstr(rt, "\"sampling\":{\"rate_percent\":100,"));
     cr_assert_null(strstr(tsv, "\"sampling\""));
@@ -194,13 +250,13 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     line(f, 6, "200", "Hit", ",\"unknown-field\":\"x\",\"unknown-field\":\"y\""); /* unknown twice: ignored */
     line(f, 7, "403", "ClientGeoBlocked", "");
     /* rejected */
-    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:08\",\"sc-status\":\"200\"\n"); /* bad_value */
-    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":200}\n");    /* bad_value */
-    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":null}\n");   /* bad_value */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:08\",\"sc-status\":\"200\"\n"); /* bad_json */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":200}\n");    /* bad_json */
+    fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":null}\n");   /* bad_json */
     fprintf(f,
-            "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":{\"a\":\"1\"}}\n"); /* bad_value */
+            "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":{\"a\":\"1\"}}\n"); /* bad_json */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\",\"cs(Host)\":\"a\","
-               "\"cs-host\":\"b\"}\n");                                                        /* bad_value */
+               "\"cs-host\":\"b\"}\n");                                                        /* bad_json */
     fprintf(f, "{\"date\":\"2026-13-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\"}\n");     /* bad_value */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"2000\"}\n");    /* bad_value */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"x-edge-location\":\"A\"}\n"); /* too_few */
@@ -223,7 +279,9 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     cr_assert_eq(num_at(out, "inputs.lines"), 21);
     cr_assert_eq(num_at(out, "inputs.requests"), 8);
     cr_assert_eq(num_at(out, "inputs.rejected"), 13);
-    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_value"), 7);
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_value"), 2, "a bad date and a bad status");
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_json"), 5,
+                 "a syntax error, a number, null or object as a value, a field named twice");
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.too_few_fields"), 3);
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.binary"), 2, "a control byte, escaped or raw");
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.line_too_long"), 1);
@@ -237,6 +295,20 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     cr_assert_eq(rc, 3);
     cr_assert_str_eq(err, out, "-j1 = -j2");
     free(err);
+    /* a WAF log given as a log input: JSON whose numbers are not strings, every line
+     * bad_json, and the input's warning says so */
+    snprintf(p, sizeof p, "%s/waf.log", g_dir);
+    f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("{\"timestamp\":1793527205123,\"action\":\"BLOCK\",\"httpRequest\":{\"requestId\":\"R1\"}}\n"
+          "{\"timestamp\":1793527205124,\"action\":\"ALLOW\",\"httpRequest\":{\"requestId\":\"R2\"}}\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    char *waf = tu_scan_json(g_dir, 3, "scan waf.log");
+    cr_assert_eq(num_at(waf, "inputs.rejected_by_reason.bad_json"), 2);
+    cr_assert_eq(num_at(waf, "inputs.rejected"), 2);
+    cr_assert_not_null(strstr(waf, "\"warning\":\"malformed JSON lines"), "%s", waf);
+    free(waf);
     /* the 403s went through attribution with their fields; the escaped value unescaped */
     char *rows = NULL;
     rc = tu_sh(&rows, NULL,
@@ -356,6 +428,35 @@ Test(v2_formats, c_country_decides_geo_blocks_without_a_detailed_result_type)
     /* without the country the rule has nothing to go on */
     char *j = tu_scan_json(g_dir, 0, "scan nocountry --config json/config");
     cr_assert_null(strstr(j, "c_country_geo_restricted"));
+    /* and the report says which fields the subsets lack: c-country only once the detailed
+     * result type is gone too (with it, ClientGeoBlocked decides geo blocks) */
+    assert_absent(
+        j, "x-edge-detailed-result-type:all c-country:all origin-fbl:all cache-behavior-path-pattern:all",
+        "without both");
+    free(j);
+    j = tu_scan_json(g_dir, 0, "scan nodrt --config json/config");
+    assert_absent(j, "x-edge-detailed-result-type:all origin-fbl:all cache-behavior-path-pattern:all",
+                  "without the detailed result type");
+    free(j);
+    /* the same distributions from whole and cut lines: absent from some of them */
+    j = tu_scan_json(g_dir, 0, "scan json/cloudfront-v2-* nocountry --config json/config -j2");
+    assert_absent(
+        j, "x-edge-detailed-result-type:some c-country:some origin-fbl:all cache-behavior-path-pattern:all",
+        "half the lines without both");
+    char *j1 = tu_scan_json(g_dir, 0, "scan json/cloudfront-v2-* nocountry --config json/config -j1");
+    cr_assert_str_eq(j1, j, "-j1 = -j2");
+    free(j1);
+    char *text = NULL;
+    cr_assert_eq(tu_sh(&text, NULL, "cd %s && %s scan json/cloudfront-v2-* nocountry --config json/config -q",
+                       g_dir, tu_prog("cfscan")),
+                 0);
+    cr_assert_not_null(strstr(text,
+                              "\n  Fields absent: origin-fbl, cache-behavior-path-pattern (from all lines); "
+                              "x-edge-detailed-result-type, c-country (from some lines)\n"),
+                       "%s", text);
+    cr_assert_not_null(strstr(text, "\nWhat an absent field costs:\n"), "%s", text);
+    cr_assert_not_null(strstr(text, "\n  c-country: with no x-edge-detailed-result-type either"), "%s", text);
+    free(text);
     free(j);
 }
 
@@ -392,7 +493,7 @@ Test(v2_formats, fast_path_learns_the_shape_and_agrees_with_the_strict_parser)
         int rc2 = cfs_v2json_line(&fresh, lines[i], strlen(lines[i]), &r2, CFS_PARSE_ALL, &learned);
         cr_assert_eq(rc2, rc, "line %zu", i);
         if (!ok[i]) {
-            cr_assert_eq(rc, CFS_REJ_BAD_VALUE, "invalid UTF-8 is not JSON");
+            cr_assert_eq(rc, CFS_REJ_BAD_JSON, "invalid UTF-8 is not JSON");
         } else {
             cr_assert_eq(r.ts, r2.ts);
             cr_assert_eq(r.status, 403);
@@ -404,4 +505,132 @@ Test(v2_formats, fast_path_learns_the_shape_and_agrees_with_the_strict_parser)
         cfs_v2json_free(&fresh);
     }
     cfs_v2json_free(&st);
+}
+
+/* ---- fields absent across summaries ---------------------------------------------------------- */
+/* Legacy logs of the 24-field era (no time-to-first-byte, detailed result type, content
+ * type or length: fields 25 to 33 came later) under names without ids, so that they are
+ * keyed by cs(Host) as real-time logs are: the same distributions. */
+static void legacy24_and_realtime(void)
+{
+    gen("l24", "--layout 24");
+    gen("rt", "--layout realtime");
+    cr_assert_eq(
+        tu_sh(NULL, NULL,
+              "cd %s && mkdir a24 && i=0; for f in l24/E*.gz; do i=$((i+1)); cp $f a24/part-$i.gz; done",
+              g_dir),
+        0);
+}
+
+/* By hand: the 24-field era lacks, of presence.c's list, time-to-first-byte,
+ * x-edge-detailed-result-type (so c-country matters and is absent too), sc-content-type,
+ * sc-content-len, origin-fbl, cache-behavior-path-pattern and (no id in the names)
+ * distributionid; real-time columns lack only the last three.  Together: those three from
+ * all lines, the others from some. */
+#define MIXED                                                                            \
+    "distributionid:all x-edge-detailed-result-type:some c-country:some origin-fbl:all " \
+    "time-to-first-byte:some sc-content-type:some sc-content-len:some cache-behavior-path-pattern:all"
+
+Test(v2_formats, legacy_merged_with_realtime_says_some_lines_lack_a_field)
+{
+    legacy24_and_realtime();
+    char *a = tu_scan_json(g_dir, 0, "scan a24 -o s24");
+    assert_absent(
+        a,
+        "distributionid:all x-edge-detailed-result-type:all c-country:all origin-fbl:all "
+        "time-to-first-byte:all sc-content-type:all sc-content-len:all cache-behavior-path-pattern:all",
+        "24-field era");
+    free(a);
+    free(tu_scan_json(g_dir, 0, "scan rt/cf-realtime-* --realtime-config rt/realtime-config.json -o srt"));
+    char *m = tu_scan_json(g_dir, 0, "merge s24 srt -o m");
+    size_t n;
+    char *got = fields_absent(m, &n);
+    cr_assert_eq(n, 2, "both distributions, from both parts");
+    cr_assert_str_eq(got, MIXED);
+    free(got);
+    /* one scan of both, and the merge the other way round, say the same */
+    char *one = tu_scan_json(g_dir, 0,
+                             "scan a24 rt/cf-realtime-* --realtime-config rt/realtime-config.json -j2");
+    assert_absent(one, MIXED, "one scan");
+    char *back = tu_scan_json(g_dir, 0, "merge srt s24 -o m2");
+    cr_assert_str_eq(back, m, "merge order");
+    /* the HTML report lists the same, from the same model */
+    char *html = NULL;
+    cr_assert_eq(
+        tu_sh(&html, NULL, "cd %s && %s merge s24 srt -o m3 -q --format html", g_dir, tu_prog("cfscan")), 0);
+    cr_assert_not_null(strstr(html, "<li data-field=\"x-edge-detailed-result-type\" data-lines=\"some\">"));
+    cr_assert_not_null(strstr(html, "<li data-field=\"origin-fbl\" data-lines=\"all\">"));
+    cr_assert_null(strstr(html, "data-field=\"cs-uri-stem\""), "a field every line had");
+    free(html);
+    /* --update: the real-time part added to the legacy summary */
+    char *up = tu_scan_json(
+        g_dir, 0, "scan a24 rt/cf-realtime-* --realtime-config rt/realtime-config.json -o s24 --update");
+    assert_absent(up, MIXED, "--update");
+    free(up);
+    free(one);
+    free(back);
+    free(m);
+}
+
+/* A schema 5 summary (written before bad_json and the fields' presence) still merges with
+ * a schema 6 one: its lines count as having every field, its bad_json as 0. */
+Test(v2_formats, schema_5_summary_merges_with_schema_6)
+{
+    legacy24_and_realtime();
+    /* one JSON line of each kind, counted by hand: a number as a value (bad_json), a month
+     * 13 (bad_value), no status (too_few_fields) and a good line */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/odd.json", g_dir);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("{\"date\":\"2026-11-01\",\"time\":\"10:00:00\",\"sc-status\":200}\n"
+          "{\"date\":\"2026-13-01\",\"time\":\"10:00:00\",\"sc-status\":\"200\"}\n"
+          "{\"date\":\"2026-11-01\",\"time\":\"10:00:00\"}\n"
+          "{\"date\":\"2026-11-01\",\"time\":\"10:00:00\",\"sc-status\":\"200\"}\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && cp odd.json odd2.json", g_dir), 0);
+    char *old = tu_scan_json(g_dir, 3, "scan a24 odd.json -o s5");
+    cr_assert_eq(num_at(old, "inputs.rejected_by_reason.bad_json"), 1);
+    cr_assert_eq(num_at(old, "inputs.rejected_by_reason.bad_value"), 1);
+    cr_assert_eq(num_at(old, "inputs.rejected_by_reason.too_few_fields"), 1);
+    snprintf(p, sizeof p, "%s/s5/state.cfs", g_dir);
+    tu_downgrade_state_to(p, 5);
+    char *hdr = NULL;
+    cr_assert_eq(tu_sh(&hdr, NULL, "cd %s && head -c 12 s5/state.cfs | od -An -tu4 -j8", g_dir), 0);
+    cr_assert_eq(atoi(hdr), 5, "a schema 5 state: %s", hdr);
+    free(hdr);
+    char *new = tu_scan_json(
+        g_dir, 3, "scan rt/cf-realtime-* odd2.json --realtime-config rt/realtime-config.json -o s6");
+    char *m = tu_scan_json(g_dir, 3, "merge s5 s6 -o m");
+    /* every line of both: the schema 5 part's bad_json line reads as no reason of its own
+     * (its writer would have counted it as bad_value; the rewrite dropped it) */
+    cr_assert_eq(num_at(m, "inputs.requests"),
+                 num_at(old, "inputs.requests") + num_at(new, "inputs.requests"));
+    cr_assert_eq(num_at(m, "inputs.rejected_by_reason.bad_json"), 1, "the schema 6 part's");
+    cr_assert_eq(num_at(m, "inputs.rejected_by_reason.bad_value"), 2);
+    cr_assert_eq(num_at(m, "inputs.rejected_by_reason.too_few_fields"), 2);
+    /* the old part's lines had every field as far as anyone knows: what real-time lacks is
+     * absent from some lines, never all */
+    assert_absent(m, "distributionid:some origin-fbl:some cache-behavior-path-pattern:some", "schema 5 + 6");
+    /* the other order lists the inputs the other way round, and says the same */
+    char *back = tu_scan_json(g_dir, 3, "merge s6 s5 -o m2");
+    assert_absent(back, "distributionid:some origin-fbl:some cache-behavior-path-pattern:some",
+                  "schema 6 + 5");
+    cr_assert_str_eq(traffic_part(back), traffic_part(m), "merge order");
+    free(back);
+    free(old);
+    free(new);
+    free(m);
+}
+
+/* Parquet carries the v2 field set as columns (datasets/gen_files.c): the same fields
+ * absent as the W3C TSV of the same traffic, by hand as above. */
+Test(v2_formats, parquet_names_the_fields_its_columns_lack)
+{
+    gen("pq", "--layout parquet");
+    char *j = tu_scan_json(g_dir, 0, "scan pq/E*.parquet -j2");
+    assert_absent(j, "origin-fbl:all cache-behavior-path-pattern:all", "Parquet");
+    cr_assert_eq(num_at(j, "inputs.requests"), sum_of("pq/expected.json", "by_distribution"));
+    free(j);
 }

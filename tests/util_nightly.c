@@ -75,31 +75,110 @@ void tu_assert_merge_exact(const char *a, const char *b, const char *what)
     cr_assert_str_eq(a, b, "%s", what);
 }
 
-/* Rewrite a state.cfs as schema 3 wrote it (a state `merge` still reads): the payload up
- * to its empty EVID section, recompressed, with the old version and a valid checksum.
- * The schema 5 sections after EVID go too, so the 403s a schema 5 scan held back as
- * records are not in the tables (a schema 3 writer had counted them there): compare only
- * what the input rows say.  The scan must have had no evidence (an empty EVID). */
-void tu_downgrade_state(const char *path)
+/* ---- older state files, for the readers of older schemas ---- */
+static uint64_t le_at(const unsigned char *p, int n)
 {
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* The end of the input row at p[i..n) whose stats hold `reasons` reject counts, or 0 when
+ * the bytes there are not one (summary_state.c, cfs_sum_input_put and w_stats); *rej is
+ * the offset of its reason count. */
+static size_t input_row_end(const unsigned char *p, size_t n, size_t i, unsigned reasons, size_t *rej)
+{
+    for (int s = 0; s < 2; s++) { /* path, distribution */
+        if (i + 4 > n || le_at(p + i, 4) > 65536) return 0;
+        i += 4 + le_at(p + i, 4);
+    }
+    i += 8 * 2 + 8 * 7; /* size, mtime; bytes in/out, lines, header, blank, aggregated, filtered */
+    if (i + 4 > n || le_at(p + i, 4) != reasons) return 0;
+    *rej = i;
+    i += 4 + 8 * (size_t)reasons + 8 * 4 + 2;
+    if (i + 4 > n || le_at(p + i, 4) > 512) return 0;
+    i += 4 + le_at(p + i, 4);
+    return i <= n ? i : 0;
+}
+
+/* Drop the ninth reject count (bad_json, schema 6) from every row of the FILE section of
+ * payload p[0..*n), which ends at `end` where the pruned count follows: found as the
+ * "FILE" tag from which its rows parse exactly up to there. */
+static void drop_bad_json_counts(unsigned char *p, size_t *n, size_t end)
+{
+    for (size_t at = end; at-- > 0;) {
+        if (memcmp(p + at, "FILE", 4) != 0 || at + 12 > end) continue;
+        uint64_t rows = le_at(p + at + 4, 8);
+        size_t i = at + 12, r = 0, rej = 0;
+        size_t *rejs = malloc((rows + 1) * sizeof *rejs);
+        cr_assert_not_null(rejs);
+        while (r < rows && i < end && (i = input_row_end(p, end, i, 9, &rej)) != 0) rejs[r++] = rej;
+        if (r != rows || i != end) {
+            free(rejs);
+            continue;
+        }
+        /* from the last row back, so that earlier offsets stay valid */
+        while (r-- > 0) {
+            size_t k = rejs[r];
+            p[k] = 8;
+            size_t cut = k + 4 + 8 * 8; /* the bad_json count */
+            memmove(p + cut, p + cut + 8, *n - cut - 8);
+            *n -= 8;
+        }
+        free(rejs);
+        return;
+    }
+    cr_assert_fail("no FILE section ends before the pruned count");
+}
+
+/* Rewrite a state.cfs as an older schema wrote it (a state `merge` still reads), with the
+ * old version and a valid checksum.  Every input row loses its bad_json count (schema 6).
+ * Schema 5: the PRES section (the last) goes.  Schema 3: the payload up to its empty EVID
+ * section; the schema 5 sections after EVID go too, so the 403s a schema 5 scan held back
+ * as records are not in the tables (a schema 3 writer had counted them there): compare
+ * only what the input rows say, and the scan must have had no evidence (an empty EVID). */
+void tu_downgrade_state_to(const char *path, unsigned schema)
+{
+    cr_assert(schema == 3 || schema == 5);
     size_t n = 0;
     unsigned char *f = (unsigned char *)tu_read(path, &n);
     cr_assert(f && n > 36 && !memcmp(f, "CFSSTATE", 8));
-    uint64_t raw = 0; /* the header's payload length (the writer streams: the frame lacks it) */
-    for (int i = 0; i < 8; i++) raw |= (uint64_t)f[12 + i] << (8 * i);
+    cr_assert_eq(le_at(f + 8, 4), 6, "a schema 6 state to rewrite");
+    uint64_t raw = le_at(f + 12,
+                         8); /* the header's payload length (the writer streams: the frame lacks it) */
     cr_assert(raw >= 12 && raw < (64u << 20));
     unsigned char *p = malloc(raw);
     cr_assert_eq(ZSTD_decompress(p, raw, f + 20, n - 36), raw);
+    /* the empty EVID section, and where the payload of the schema ends */
     static const unsigned char evid0[16] = {'E', 'V', 'I', 'D', 0, 0, 0, 0, 0, 0, 0, 0, 'F', 'C', 'T', 'S'};
-    size_t plen = 0;
-    for (size_t i = raw - 12; i > 0 && !plen; i--)
-        if (!memcmp(p + i, evid0, 12) && (i + 12 == raw || (i + 16 <= raw && !memcmp(p + i, evid0, 16))))
-            plen = i;
-    cr_assert(plen, "the payload has no empty EVID section");
+    size_t evid = 0, plen = raw;
+    for (size_t i = raw - 16; i > 0 && !evid; i--)
+        if (!memcmp(p + i, evid0, 16)) evid = i;
+    cr_assert(evid, "the payload has no empty EVID section");
+    if (schema == 3) plen = evid;
+    else {
+        /* PRES: u64 rows, u32 names, the names (u32 length + bytes), then each row a
+         * distribution (u32 length + bytes) and two u64 masks; the last section */
+        size_t pres = 0;
+        for (size_t at = raw - 12; at > evid && !pres; at--) {
+            if (memcmp(p + at, "PRES", 4) != 0) continue;
+            uint64_t rows = le_at(p + at + 4, 8);
+            size_t i = at + 12;
+            if (i + 4 > raw) continue;
+            uint64_t names = le_at(p + i, 4);
+            i += 4;
+            for (uint64_t k = 0; k < names + rows && i + 4 <= raw; k++)
+                i += 4 + le_at(p + i, 4) + (k >= names ? 16 : 0);
+            if (i == raw) pres = at;
+        }
+        cr_assert(pres, "the payload has no PRES section at its end");
+        plen = pres;
+    }
+    drop_bad_json_counts(p, &plen, evid - 8);
     size_t cap = ZSTD_compressBound(plen);
     unsigned char *o = malloc(20 + cap + 16);
     memcpy(o, "CFSSTATE", 8);
-    for (int i = 0; i < 4; i++) o[8 + i] = (unsigned char)(3u >> (8 * i));
+    for (int i = 0; i < 4; i++) o[8 + i] = (unsigned char)(schema >> (8 * i));
     for (int i = 0; i < 8; i++) o[12 + i] = (unsigned char)((uint64_t)plen >> (8 * i));
     size_t z = ZSTD_compress(o + 20, cap, p, plen, 3);
     cr_assert(!ZSTD_isError(z));
@@ -114,3 +193,5 @@ void tu_downgrade_state(const char *path)
     free(p);
     free(f);
 }
+
+void tu_downgrade_state(const char *path) { tu_downgrade_state_to(path, 3); }
