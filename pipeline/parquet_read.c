@@ -171,6 +171,7 @@ struct cfs_pqr {
     ZSTD_DCtx *zd;
     uint32_t tmp[BATCH];
     uint32_t tmp2[BATCH];
+    uint64_t rowlen[BATCH]; /* cfs_pqr_next: the batch's rows' lengths as text */
     /* A cursor of cfs_pqr_range: rows of row groups [rg, nrg) only; chunks, rg_rows and
      * header belong to the file's reader (shared), which outlives the cursor. */
     int shared;
@@ -679,7 +680,18 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
 static uint32_t needs_escape(const char *p, size_t n)
 {
     uint32_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    /* 8 bytes at a time while none is below 0x20 or DEL (the usual value has none): the
+     * word tests "some byte below 0x20" ((x - 0x20..) & ~x & 0x80..) and "some byte zero"
+     * on x ^ 0x7f.. (a DEL); from the first word that has one, byte by byte */
+    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t d = x ^ (lo * 0x7f);
+        if (((x - lo * 0x20) & ~x & hi) | ((d - lo) & ~d & hi)) break;
+    }
+    for (; i < n; i++) {
         unsigned char ch = (unsigned char)p[i];
         if (__builtin_expect(ch < 0x20 || ch == 0x7f, 0)) {
             if (ch == '\t' || ch == '\n' || ch == '\r') k++;
@@ -1037,7 +1049,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         for (uint32_t i = 0; i < n; i++) {
             span *s = &c->batch[i];
             if (c->has_defs && !def[i]) {
-                s->p = NULL;
+                *s = (span){NULL, 0, 0}; /* null: n 0, as rows_len counts it */
                 continue;
             }
             if (plain_value(c, &c->vp, c->vend, c->num + (size_t)i * NUM_TEXT, s) != 0)
@@ -1048,7 +1060,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         for (uint32_t i = 0; i < n; i++) {
             span *s = &c->batch[i];
             if (c->has_defs && !def[i]) {
-                s->p = NULL;
+                *s = (span){NULL, 0, 0}; /* null: n 0, as rows_len counts it */
                 continue;
             }
             int64_t v;
@@ -1076,7 +1088,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
             return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary indices run out", c->name);
         for (uint32_t i = 0; i < n; i++) {
             if (c->has_defs && !def[i]) {
-                c->batch[i].p = NULL;
+                c->batch[i] = (span){NULL, 0, 0};
                 continue;
             }
             uint32_t x = ix[k++];
@@ -1232,6 +1244,7 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
             if (reserve_out(r, (size_t)k) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
             memset(r->out + r->out_n, '\n', (size_t)k);
             r->out_n += (size_t)k;
+            r->text_bytes += k;
             r->rg_left -= k;
             r->rows_done += k;
             continue;
@@ -1243,13 +1256,20 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
             if (c->bn - c->bpos < m) m = c->bn - c->bpos;
         }
         if (st != CFS_OK) break;
-        for (uint64_t k = 0; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
-            /* the row's length as unprojected text: a value, or "-", and a TAB or LF each */
-            size_t need = r->ncol;
-            for (uint32_t i = 0; i < r->ncol; i++) {
-                const span *s = &r->col[i].batch[r->col[i].bpos];
-                need += s->p && s->n ? (size_t)s->n + 2 * (size_t)ESC_COUNT(s->esc) : 1;
+        /* the rows' lengths as unprojected text (a value, or "-", and a TAB or LF each),
+         * column by column: each column's spans are read in order */
+        uint64_t *rowlen = r->rowlen;
+        if (m > BATCH) m = BATCH;
+        for (uint64_t k = 0; k < m; k++) rowlen[k] = r->ncol;
+        for (uint32_t i = 0; i < r->ncol; i++) {
+            const span *b = r->col[i].batch + r->col[i].bpos;
+            for (uint64_t k = 0; k < m; k++) {
+                uint64_t l = b[k].n + 2 * (uint64_t)ESC_COUNT(b[k].esc);
+                rowlen[k] += l + (l == 0);
             }
+        }
+        for (uint64_t k = 0; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
+            size_t need = rowlen[k];
             r->text_bytes += need;
             if (reserve_out(r, need) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
             char *o = r->out + r->out_n;
