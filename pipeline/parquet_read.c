@@ -637,7 +637,22 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
         }
         if (d->bp_left) {
             size_t k = n - i < d->bp_left ? n - i : (size_t)d->bp_left;
-            for (size_t j = 0; j < k; j++) {
+            size_t j = 0;
+            /* From a byte boundary, 8 values are the next bw bytes: each read with one
+             * unaligned 8-byte load while the page holds 8 bytes past them. */
+            if (d->acc_bits == 0 && d->bw <= 32) {
+                const size_t bw = d->bw;
+                while (k - j >= 8 && (size_t)(d->end - d->p) >= bw + 8) {
+                    for (size_t t = 0; t < 8; t++) {
+                        uint64_t w;
+                        memcpy(&w, d->p + ((t * bw) >> 3), 8);
+                        out[i + j + t] = (uint32_t)(w >> ((t * bw) & 7)) & mask;
+                    }
+                    d->p += bw;
+                    j += 8;
+                }
+            }
+            for (; j < k; j++) {
                 while (d->acc_bits < d->bw) {
                     if (d->p >= d->end) return -1;
                     d->acc |= (uint64_t)*d->p++ << d->acc_bits;
