@@ -171,7 +171,9 @@ struct cfs_pqr {
     ZSTD_DCtx *zd;
     uint32_t tmp[BATCH];
     uint32_t tmp2[BATCH];
-    uint64_t rowlen[BATCH]; /* cfs_pqr_next: the batch's rows' lengths as text */
+    uint64_t rowlen[BATCH];       /* cfs_pqr_next: the batch's rows' lengths as text */
+    uint8_t rowctrl[BATCH];       /* ... and whether a value of the row holds a control byte */
+    const span *seg[CFS_F_COUNT]; /* ... and each column's spans from the batch's first row */
     /* A cursor of cfs_pqr_range: rows of row groups [rg, nrg) only; chunks, rg_rows and
      * header belong to the file's reader (shared), which outlives the cursor. */
     int shared;
@@ -1221,23 +1223,24 @@ static inline char *put_value(char *o, const span *s)
     return o;
 }
 
-/* Which columns a row needs (keep bits, see cfs_pqr): 0 when all of them, else 1 (the
- * first tier of the lean fields) or 3 (both tiers).  The record stage reads only those of
- * a line whose status is not 403 (fields.h), unless the line is rejected: then only
- * whether it holds a control byte (handle_line), and such values are kept.  A row whose
- * status is not plainly three digits, or that would be too long as text, is written whole,
- * so that it is parsed or rejected exactly as before. */
-static unsigned row_tier(const cfs_pqr *r, size_t textlen)
+/* Which columns row k of the batch needs (keep bits, see cfs_pqr): 0 when all of them,
+ * else 1 (the first tier of the lean fields) or 3 (both tiers).  The record stage reads
+ * only those of a line whose status is not 403 (fields.h), unless the line is rejected:
+ * then also whether it holds a control byte anywhere (handle_line).  So a row whose status
+ * is not plainly three digits other than 403, that holds a control byte, or that would be
+ * too long as text, is written whole, and is parsed or rejected exactly as before. */
+static unsigned row_tier(const cfs_pqr *r, uint64_t k)
 {
-    const span *st = &r->col[r->status_col].batch[r->col[r->status_col].bpos];
-    if (!st->p || st->n != 3 || textlen > CFS_MAX_LINE) return 0;
+    const span *st = &r->seg[r->status_col][k];
+    if (r->rowctrl[k] || r->rowlen[k] > CFS_MAX_LINE) return 0;
+    if (!st->p || st->n != 3) return 0;
     unsigned a = (unsigned char)st->p[0] - '0', b = (unsigned char)st->p[1] - '0',
              c = (unsigned char)st->p[2] - '0';
     if (a > 9 || b > 9 || c > 9 || (a == 4 && b == 0 && c == 3)) return 0;
     /* the second tier only for a Miss or an Error (fields.c, lean_more): kept unless the
      * result type is one of the usual others */
     if (r->result_col < 0) return 1;
-    const span *rt = &r->col[r->result_col].batch[r->col[r->result_col].bpos];
+    const span *rt = &r->seg[r->result_col][k];
     if (!rt->p || rt->n == 0 || (rt->n == 1 && rt->p[0] == '-') ||
         (rt->n == 3 && memcmp(rt->p, "Hit", 3) == 0) || (rt->n == 10 && memcmp(rt->p, "RefreshHit", 10) == 0))
         return 1;
@@ -1296,41 +1299,45 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
         /* the rows' lengths as unprojected text (a value, or "-", and a TAB or LF each),
          * column by column: each column's spans are read in order */
         uint64_t *rowlen = r->rowlen;
+        uint8_t *rowctrl = r->rowctrl;
         if (m > BATCH) m = BATCH;
-        for (uint64_t k = 0; k < m; k++) rowlen[k] = r->ncol;
+        for (uint64_t k = 0; k < m; k++) {
+            rowlen[k] = r->ncol;
+            rowctrl[k] = 0;
+        }
         for (uint32_t i = 0; i < r->ncol; i++) {
-            const span *b = r->col[i].batch + r->col[i].bpos;
+            const span *b = r->seg[i] = r->col[i].batch + r->col[i].bpos;
             for (uint64_t k = 0; k < m; k++) {
                 uint64_t l = b[k].n + 2 * (uint64_t)ESC_COUNT(b[k].esc);
                 rowlen[k] += l + (l == 0);
+                rowctrl[k] |= (uint8_t)(b[k].esc >> 31);
             }
         }
-        for (uint64_t k = 0; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
+        uint64_t k = 0;
+        for (; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
             size_t need = rowlen[k];
             r->text_bytes += need;
             if (reserve_out(r, need) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
             char *o = r->out + r->out_n;
-            unsigned lean = r->keep ? row_tier(r, need) : 0;
+            unsigned lean = r->keep ? row_tier(r, k) : 0;
             if (!lean) {
                 for (uint32_t i = 0; i < r->ncol; i++) {
-                    pcol *c = &r->col[i];
-                    o = put_value(o, &c->batch[c->bpos++]);
+                    o = put_value(o, &r->seg[i][k]);
                     *o++ = '\t';
                 }
             } else {
                 for (uint32_t i = 0; i < r->ncol; i++) {
-                    pcol *c = &r->col[i];
-                    const span *s = &c->batch[c->bpos++];
-                    if (r->keep[i] & lean || s->esc & ESC_CTRL) o = put_value(o, s);
+                    if (r->keep[i] & lean) o = put_value(o, &r->seg[i][k]);
                     else *o++ = '-';
                     *o++ = '\t';
                 }
             }
             o[-1] = '\n';
             r->out_n = (size_t)(o - r->out);
-            r->rg_left--;
-            r->rows_done++;
         }
+        for (uint32_t i = 0; i < r->ncol; i++) r->col[i].bpos += (uint32_t)k;
+        r->rg_left -= k;
+        r->rows_done += k;
     }
     if (st != CFS_OK) {
         r->failed = 1;

@@ -45,9 +45,9 @@ void cfs_pqr_header(const cfs_pqr *r, const char **p, size_t *n);
  * its buffers; cfs_pqr_next hands out their rows only, no header.  need is what the scan asks of the
  * record stage (fields.h CFS_PARSE_*): without CFS_PARSE_ALL, a row whose status is three
  * digits other than 403 is written with only the columns cfs_record_parse reads of it
- * (the lean fields of the header's layout, and the first column); the others are "-"
- * (unless they hold a control byte, which decides a rejected line's reason).  Rows whose
- * unprojected text would pass CFS_MAX_LINE are written whole.  Close with cfs_pqr_close. */
+ * (the lean fields of the header's layout, and the first column); the others are "-".
+ * Rows holding a control byte (which makes a rejected line binary) or whose unprojected
+ * text would pass CFS_MAX_LINE are written whole.  Close with cfs_pqr_close. */
 cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, unsigned need,
                          char *err, size_t errlen);
 /* Bytes of the rows handed out so far as they would be unprojected (bytes_decoded). */
