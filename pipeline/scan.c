@@ -763,12 +763,15 @@ static void file_complete(shared *sh, size_t file)
      * error, which the change may have caused (zeros where data was). */
     char err[200];
     /* Parquet units run in any order: the first damaged one in file order is reported,
-     * whichever failed first. */
+     * whichever failed first (read under the lock each unit stored its result under) */
+    pq_fail first = {CFS_OK, ""};
+#pragma omp critical(cfs_fold)
     for (size_t u = 0; u < fs->pq_units; u++)
         if (fs->pq_fail[u].st != CFS_OK) {
-            file_error(sh, file, fs->pq_fail[u].st, fs->pq_fail[u].err);
+            first = fs->pq_fail[u];
             break;
         }
+    if (first.st != CFS_OK) file_error(sh, file, first.st, first.err);
     free(fs->pq_fail);
     fs->pq_fail = NULL;
     fs->pq_units = 0;

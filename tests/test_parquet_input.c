@@ -190,6 +190,40 @@ Test(parquet_input, row_groups_in_parallel_give_the_tsv_report)
     free(whole);
 }
 
+/* A file damaged in the middle, read by row group: the damaged unit is the file's error
+ * (exit 4, naming the file), the rows of the other units and those before the damage
+ * are counted, and -j1 and -j2 report the same (the first damage in file order). */
+Test(parquet_input, damaged_row_group_is_reported_the_same_at_any_thread_count)
+{
+    need_duckdb();
+    long rows = make_v2_logs_n(500);
+    duckdb_write("d.parquet", "snappy", 2048, "0", rows);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/d.parquet", g_dir);
+    size_t n = 0;
+    char *b = tu_read(path, &n);
+    cr_assert(b && n > 4096);
+    memset(b + n / 2, 0xff, 256); /* inside a middle row group's pages */
+    free(tu_write(g_dir, "d.parquet", b, n));
+    free(b);
+    char *out[2] = {NULL, NULL}, *err[2] = {NULL, NULL};
+    for (int j = 0; j < 2; j++) {
+        int rc = tu_sh(&out[j], &err[j], "cd %s && %s scan d.parquet --format json -q -j%d --split-above 1",
+                       g_dir, tu_prog("cfscan"), j + 1);
+        cr_assert_eq(rc, 4, "-j%d: exit %d: %s", j + 1, rc, err[j]);
+        cr_assert(strstr(err[j], "d.parquet") && strstr(err[j], "Parquet column"), "%s", err[j]);
+    }
+    cr_assert_str_eq(out[0], out[1], "-j1 and -j2 differ on a damaged file");
+    cr_assert_str_eq(err[0], err[1]);
+    long long got = jnum(out[0], "requests");
+    /* six row groups: the units before and after the damaged one are counted */
+    cr_assert(got > 2048 && got < rows, "%lld of %ld rows", got, rows);
+    for (int j = 0; j < 2; j++) {
+        free(out[j]);
+        free(err[j]);
+    }
+}
+
 /* `requests` parses every field of every line (CFS_PARSE_ALL), so the reader writes every
  * column of every row: its rows of a non-403 status, with every field of the log as a
  * column, are those it prints from the TSV, value for value. */
