@@ -83,8 +83,8 @@ typedef struct span {
     uint32_t esc; /* how many TAB, LF and CR it holds (escaped when written), | ESC_CTRL */
 } span;
 /* In span.esc: the value holds another control byte (below 0x20, or DEL).  The scan
- * classifies a rejected line holding one as binary, so a projected row keeps such a
- * value (see cfs_pqr_range). */
+ * classifies a rejected line holding one as binary, so a row holding one is written
+ * whole (row_tier). */
 #define ESC_CTRL 0x80000000u
 #define ESC_COUNT(e) ((e) & ~ESC_CTRL)
 
@@ -1066,7 +1066,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         for (uint32_t i = 0; i < n; i++) {
             span *s = &c->batch[i];
             if (c->has_defs && !def[i]) {
-                *s = (span){NULL, 0, 0}; /* null: n 0, as rows_len counts it */
+                *s = (span){NULL, 0, 0}; /* null: n 0, as the rows' lengths count it */
                 continue;
             }
             if (plain_value(c, &c->vp, c->vend, c->num + (size_t)i * NUM_TEXT, s) != 0)
@@ -1077,7 +1077,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         for (uint32_t i = 0; i < n; i++) {
             span *s = &c->batch[i];
             if (c->has_defs && !def[i]) {
-                *s = (span){NULL, 0, 0}; /* null: n 0, as rows_len counts it */
+                *s = (span){NULL, 0, 0}; /* null: n 0, as the rows' lengths count it */
                 continue;
             }
             int64_t v;

@@ -1125,7 +1125,8 @@ static void run_pq_unit(pq_job *j)
     }
     if (cur) ps.st.bytes_out += cfs_pqr_text_bytes(cur);
     if (st != CFS_OK) {
-        /* no lock: each unit writes only its own entry, read once all have finished */
+        /* its own entry: store_unit's lock publishes it to file_complete, which reads
+         * every entry under that lock once all units have finished */
         pq_fail *f = &sh->slots[file].pq_fail[j->index];
         f->st = st;
         snprintf(f->err, sizeof f->err, "%s", err[0] ? err : cfs_status_str(st));
@@ -1142,7 +1143,8 @@ static void produce_parquet(shared *sh, size_t file, cfs_reader *r)
     cfs_pqr *pq = cfs_reader_parquet(r);
     file_slot *fs = &sh->slots[file];
     uint32_t nrg = cfs_pqr_row_groups(pq);
-    /* the units: row groups [b[u], b[u + 1]) */
+    /* how many units: consecutive row groups, a unit ending once it holds unit_bytes
+     * (the last takes the rest); cut the same way below */
     const uint64_t unit_bytes = pq_unit_bytes(sh);
     size_t nunits = 0;
     uint64_t bytes = 0;
