@@ -2,6 +2,10 @@
 // file, and DuckDB's group-by on it (the one duckdb_query.mjs runs on the text logs).
 //   node bench/duckdb_parquet.mjs MODULE_DIR make GLOB OUT    write OUT from the text logs
 //   node bench/duckdb_parquet.mjs MODULE_DIR THREADS FILE      time the group-by on FILE
+//   node bench/duckdb_parquet.mjs MODULE_DIR THREADS FILE all  time reading every column:
+//        count(*) and the sum of the lengths of each column's values, the like-for-like
+//        figure beside cfscan, which reads every column it knows (all of this file's);
+//        printed as {seconds, groups: the summed lengths, requests: the rows, threads}
 // The file has CloudFront's Parquet column names (x_edge_location, cs_user_agent, ...; Athena
 // DDL, README "v2 Parquet logs"), every column VARCHAR as CloudFront writes them, Snappy pages,
 // and distributionid (a v2 field) from each log's file name, so that cfscan and DuckDB group
@@ -24,6 +28,16 @@ if (mode === 'make') {
     FROM read_csv(${lit(glob)}, delim = '\\t', header = false, comment = '#', quote = '', escape = '',
                   auto_detect = false, filename = true, columns = {${cols}}))
     TO ${lit(out)} (FORMAT parquet, COMPRESSION 'snappy')`);
+  process.exit(0);
+}
+
+if (process.argv[5] === 'all') {
+  // the column names first (footer only, not timed), then one sum of lengths per column
+  const inst = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const con = await inst.connect();
+  const cols = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${lit(glob)})`)).getRows().map((r) => r[0]);
+  const sum = cols.map((c) => `coalesce(sum(length("${c.replaceAll('"', '""')}")), 0)`).join(' + ');
+  await timeDuckDB(DuckDBInstance, mode, `SELECT ${sum} AS chars, count(*) AS requests FROM read_parquet(${lit(glob)})`);
   process.exit(0);
 }
 

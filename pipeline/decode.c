@@ -725,6 +725,8 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
 
 cfs_format cfs_reader_format(const cfs_reader *r) { return r->fmt; }
 
+struct cfs_pqr *cfs_reader_parquet(cfs_reader *r) { return r->fmt == CFS_FMT_PARQUET ? r->pq : NULL; }
+
 uint64_t cfs_reader_in_bytes(const cfs_reader *r) { return r->in_total; }
 
 cfs_status cfs_reader_check(const cfs_reader *r, char *err, size_t errlen)

@@ -47,6 +47,9 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *in, cfs_gz_mod
  * err says what went wrong (naming neither path nor stage: the caller adds the path). */
 cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen);
 cfs_format cfs_reader_format(const cfs_reader *r);
+/* The Parquet reader of a CFS_FMT_PARQUET input (its row groups are read in parallel by
+ * cursors, scan.c), else NULL. */
+struct cfs_pqr *cfs_reader_parquet(cfs_reader *r);
 const char *cfs_format_name(cfs_format f);
 uint64_t cfs_reader_in_bytes(const cfs_reader *r); /* compressed bytes consumed so far */
 /* Call once every piece has been used (a mapped piece is read by the scan after it was

@@ -23,6 +23,7 @@
 #include <libdeflate.h>
 #include <snappy-c.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include <zstd.h>
 
 #include "pipeline/decode.h"
+#include "pipeline/fields.h"
 #include "pipeline/le.h"
 #include "pipeline/thrift.h"
 #include "pipeline/xalloc.h"
@@ -78,8 +80,13 @@ static const char *const enc_names[] = {
 typedef struct span {
     const char *p; /* NULL: null value */
     uint32_t n;
-    uint32_t esc; /* holds TAB, LF or CR: escaped when written */
+    uint32_t esc; /* how many TAB, LF and CR it holds (escaped when written), | ESC_CTRL */
 } span;
+/* In span.esc: the value holds another control byte (below 0x20, or DEL).  The scan
+ * classifies a rejected line holding one as binary, so a row holding one is written
+ * whole (row_tier). */
+#define ESC_CTRL 0x80000000u
+#define ESC_COUNT(e) ((e) & ~ESC_CTRL)
 
 /* RLE / bit-packed hybrid (Encodings.md "Run Length Encoding / Bit-Packing Hybrid"). */
 typedef struct rle {
@@ -164,6 +171,18 @@ struct cfs_pqr {
     ZSTD_DCtx *zd;
     uint32_t tmp[BATCH];
     uint32_t tmp2[BATCH];
+    uint64_t rowlen[BATCH];       /* cfs_pqr_next: the batch's rows' lengths as text */
+    uint8_t rowctrl[BATCH];       /* ... and whether a value of the row holds a control byte */
+    const span *seg[CFS_F_COUNT]; /* ... and each column's spans from the batch's first row */
+    /* A cursor of cfs_pqr_range: rows of row groups [rg, nrg) only; chunks, rg_rows and
+     * header belong to the file's reader (shared), which outlives the cursor. */
+    int shared;
+    /* Projection (cfs_pqr_range): keep[c] says when column c is written on a row whose
+     * status is three digits other than 403: 1 always, 2 unless the result type is Hit
+     * or RefreshHit, 0 never (a "-" stands for it).  NULL: every column of every row. */
+    uint8_t *keep;
+    int status_col, result_col;
+    uint64_t text_bytes; /* the rows handed out, as unprojected text */
 };
 
 static cfs_status fail(char *err, size_t errlen, cfs_status st, const char *fmt, ...)
@@ -620,7 +639,22 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
         }
         if (d->bp_left) {
             size_t k = n - i < d->bp_left ? n - i : (size_t)d->bp_left;
-            for (size_t j = 0; j < k; j++) {
+            size_t j = 0;
+            /* From a byte boundary, 8 values are the next bw bytes: each read with one
+             * unaligned 8-byte load while the page holds 8 bytes past them. */
+            if (d->acc_bits == 0 && d->bw <= 32) {
+                const size_t bw = d->bw;
+                while (k - j >= 8 && (size_t)(d->end - d->p) >= bw + 8) {
+                    for (size_t t = 0; t < 8; t++) {
+                        uint64_t w;
+                        memcpy(&w, d->p + ((t * bw) >> 3), 8);
+                        out[i + j + t] = (uint32_t)(w >> ((t * bw) & 7)) & mask;
+                    }
+                    d->p += bw;
+                    j += 8;
+                }
+            }
+            for (; j < k; j++) {
                 while (d->acc_bits < d->bw) {
                     if (d->p >= d->end) return -1;
                     d->acc |= (uint64_t)*d->p++ << d->acc_bits;
@@ -658,11 +692,30 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
     return 0;
 }
 
+/* span.esc of a value: its TAB, LF and CR bytes counted (each is written as three), and
+ * ESC_CTRL when it holds another control byte. */
 static uint32_t needs_escape(const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == '\t' || p[i] == '\n' || p[i] == '\r') return 1;
-    return 0;
+    uint32_t k = 0;
+    size_t i = 0;
+    /* 8 bytes at a time while none is below 0x20 or DEL (the usual value has none): the
+     * word tests "some byte below 0x20" ((x - 0x20..) & ~x & 0x80..) and "some byte zero"
+     * on x ^ 0x7f.. (a DEL); from the first word that has one, byte by byte */
+    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t d = x ^ (lo * 0x7f);
+        if (((x - lo * 0x20) & ~x & hi) | ((d - lo) & ~d & hi)) break;
+    }
+    for (; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (__builtin_expect(ch < 0x20 || ch == 0x7f, 0)) {
+            if (ch == '\t' || ch == '\n' || ch == '\r') k++;
+            else k |= ESC_CTRL;
+        }
+    }
+    return k;
 }
 
 /* Days since 1970-01-01 to YYYY-MM-DD (Howard Hinnant's civil_from_days). */
@@ -1013,7 +1066,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         for (uint32_t i = 0; i < n; i++) {
             span *s = &c->batch[i];
             if (c->has_defs && !def[i]) {
-                s->p = NULL;
+                *s = (span){NULL, 0, 0}; /* null: n 0, as the rows' lengths count it */
                 continue;
             }
             if (plain_value(c, &c->vp, c->vend, c->num + (size_t)i * NUM_TEXT, s) != 0)
@@ -1024,7 +1077,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         for (uint32_t i = 0; i < n; i++) {
             span *s = &c->batch[i];
             if (c->has_defs && !def[i]) {
-                s->p = NULL;
+                *s = (span){NULL, 0, 0}; /* null: n 0, as the rows' lengths count it */
                 continue;
             }
             int64_t v;
@@ -1052,7 +1105,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
             return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary indices run out", c->name);
         for (uint32_t i = 0; i < n; i++) {
             if (c->has_defs && !def[i]) {
-                c->batch[i].p = NULL;
+                c->batch[i] = (span){NULL, 0, 0};
                 continue;
             }
             uint32_t x = ix[k++];
@@ -1125,16 +1178,38 @@ static int reserve_out(cfs_pqr *r, size_t more)
     return 0;
 }
 
-static char *put_value(char *o, const span *s)
+/* n bytes from p to o: a value is mostly a few bytes, where a call to memcpy costs more
+ * than the copy; two overlapping fixed-size copies read and write only [p, p + n). */
+static inline char *put_bytes(char *o, const char *p, uint32_t n)
+{
+    if (n <= 16) {
+        if (n >= 8) {
+            memcpy(o, p, 8);
+            memcpy(o + n - 8, p + n - 8, 8);
+        } else if (n >= 4) {
+            memcpy(o, p, 4);
+            memcpy(o + n - 4, p + n - 4, 4);
+        } else if (n) {
+            o[0] = p[0];
+            o[n / 2] = p[n / 2];
+            o[n - 1] = p[n - 1];
+        }
+    } else if (n <= 32) {
+        memcpy(o, p, 16);
+        memcpy(o + n - 16, p + n - 16, 16);
+    } else {
+        memcpy(o, p, n);
+    }
+    return o + n;
+}
+
+static inline char *put_value(char *o, const span *s)
 {
     if (!s->p || s->n == 0) {
         *o++ = '-'; /* null, or empty: "-" as CloudFront writes an empty field */
         return o;
     }
-    if (!s->esc) {
-        memcpy(o, s->p, s->n);
-        return o + s->n;
-    }
+    if (!s->esc) return put_bytes(o, s->p, s->n);
     /* TAB, LF and CR would split the line: written percent-encoded, as CloudFront's text
      * logs encode them */
     for (uint32_t i = 0; i < s->n; i++) {
@@ -1146,6 +1221,30 @@ static char *put_value(char *o, const span *s)
         } else *o++ = ch;
     }
     return o;
+}
+
+/* Which columns row k of the batch needs (keep bits, see cfs_pqr): 0 when all of them,
+ * else 1 (the first tier of the lean fields) or 3 (both tiers).  The record stage reads
+ * only those of a line whose status is not 403 (fields.h), unless the line is rejected:
+ * then also whether it holds a control byte anywhere (handle_line).  So a row whose status
+ * is not plainly three digits other than 403, that holds a control byte, or that would be
+ * too long as text, is written whole, and is parsed or rejected exactly as before. */
+static unsigned row_tier(const cfs_pqr *r, uint64_t k)
+{
+    const span *st = &r->seg[r->status_col][k];
+    if (r->rowctrl[k] || r->rowlen[k] > CFS_MAX_LINE) return 0;
+    if (!st->p || st->n != 3) return 0;
+    unsigned a = (unsigned char)st->p[0] - '0', b = (unsigned char)st->p[1] - '0',
+             c = (unsigned char)st->p[2] - '0';
+    if (a > 9 || b > 9 || c > 9 || (a == 4 && b == 0 && c == 3)) return 0;
+    /* the second tier only for a Miss or an Error (fields.c, lean_more): kept unless the
+     * result type is one of the usual others */
+    if (r->result_col < 0) return 1;
+    const span *rt = &r->seg[r->result_col][k];
+    if (!rt->p || rt->n == 0 || (rt->n == 1 && rt->p[0] == '-') ||
+        (rt->n == 3 && memcmp(rt->p, "Hit", 3) == 0) || (rt->n == 10 && memcmp(rt->p, "RefreshHit", 10) == 0))
+        return 1;
+    return 3;
 }
 
 cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, size_t errlen)
@@ -1185,6 +1284,7 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
             if (reserve_out(r, (size_t)k) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
             memset(r->out + r->out_n, '\n', (size_t)k);
             r->out_n += (size_t)k;
+            r->text_bytes += k;
             r->rg_left -= k;
             r->rows_done += k;
             continue;
@@ -1196,24 +1296,48 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
             if (c->bn - c->bpos < m) m = c->bn - c->bpos;
         }
         if (st != CFS_OK) break;
-        for (uint64_t k = 0; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
-            size_t need = 0;
-            for (uint32_t i = 0; i < r->ncol; i++) {
-                const span *s = &r->col[i].batch[r->col[i].bpos];
-                need += (s->p ? (size_t)s->n * (s->esc ? 3 : 1) : 0) + 2;
+        /* the rows' lengths as unprojected text (a value, or "-", and a TAB or LF each),
+         * column by column: each column's spans are read in order */
+        uint64_t *rowlen = r->rowlen;
+        uint8_t *rowctrl = r->rowctrl;
+        if (m > BATCH) m = BATCH;
+        for (uint64_t k = 0; k < m; k++) {
+            rowlen[k] = r->ncol;
+            rowctrl[k] = 0;
+        }
+        for (uint32_t i = 0; i < r->ncol; i++) {
+            const span *b = r->seg[i] = r->col[i].batch + r->col[i].bpos;
+            for (uint64_t k = 0; k < m; k++) {
+                uint64_t l = b[k].n + 2 * (uint64_t)ESC_COUNT(b[k].esc);
+                rowlen[k] += l + (l == 0);
+                rowctrl[k] |= (uint8_t)(b[k].esc >> 31);
             }
+        }
+        uint64_t k = 0;
+        for (; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
+            size_t need = rowlen[k];
+            r->text_bytes += need;
             if (reserve_out(r, need) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
             char *o = r->out + r->out_n;
-            for (uint32_t i = 0; i < r->ncol; i++) {
-                pcol *c = &r->col[i];
-                o = put_value(o, &c->batch[c->bpos++]);
-                *o++ = '\t';
+            unsigned lean = r->keep ? row_tier(r, k) : 0;
+            if (!lean) {
+                for (uint32_t i = 0; i < r->ncol; i++) {
+                    o = put_value(o, &r->seg[i][k]);
+                    *o++ = '\t';
+                }
+            } else {
+                for (uint32_t i = 0; i < r->ncol; i++) {
+                    if (r->keep[i] & lean) o = put_value(o, &r->seg[i][k]);
+                    else *o++ = '-';
+                    *o++ = '\t';
+                }
             }
             o[-1] = '\n';
             r->out_n = (size_t)(o - r->out);
-            r->rg_left--;
-            r->rows_done++;
         }
+        for (uint32_t i = 0; i < r->ncol; i++) r->col[i].bpos += (uint32_t)k;
+        r->rg_left -= k;
+        r->rows_done += k;
     }
     if (st != CFS_OK) {
         r->failed = 1;
@@ -1230,6 +1354,118 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
 }
 
 uint64_t cfs_pqr_rows_total(const cfs_pqr *r) { return r->num_rows; }
+uint64_t cfs_pqr_text_bytes(const cfs_pqr *r) { return r->text_bytes; }
+uint32_t cfs_pqr_row_groups(const cfs_pqr *r) { return r->nrg; }
+uint64_t cfs_pqr_group_bytes(const cfs_pqr *r, uint32_t g)
+{
+    uint64_t b = 0;
+    for (uint32_t i = 0; g < r->nrg && i < r->ncol; i++) {
+        const chunk *ch = &r->chunks[(size_t)g * r->ncol + i];
+        b += ch->end - ch->start;
+    }
+    return b;
+}
+
+void cfs_pqr_header(const cfs_pqr *r, const char **p, size_t *n)
+{
+    *p = r->header;
+    *n = r->header_n;
+}
+
+cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, unsigned need,
+                         char *err, size_t errlen)
+{
+    cfs_pqr *r = *out;
+    *out = NULL;
+    if (r && (!r->shared || r->ncol != file->ncol)) {
+        cfs_pqr_close(r);
+        r = NULL;
+    }
+    if (to > file->nrg) to = file->nrg;
+    if (from > to) from = to;
+    if (r) {
+        /* a cursor used before: its buffers (pages, dictionaries, the text) are kept, so
+         * they are not allocated and faulted in again for every range */
+        cfs_pqr old = *r;
+        pcol *col = r->col;
+        free(r->keep);
+        memset(r, 0, sizeof *r);
+        r->col = col;
+        r->out = old.out;
+        r->out_cap = old.out_cap;
+        r->ld = old.ld;
+        r->zd = old.zd;
+        for (uint32_t i = 0; i < old.ncol; i++) {
+            pcol c = col[i];
+            memset(&col[i], 0, offsetof(pcol, batch));
+            col[i].dict = c.dict;
+            col[i].dict_cap = c.dict_cap;
+            col[i].dict_buf = c.dict_buf;
+            col[i].dict_buf_cap = c.dict_buf_cap;
+            col[i].dict_text = c.dict_text;
+            col[i].dict_text_cap = c.dict_text_cap;
+            col[i].page = c.page;
+            col[i].page_cap = c.page_cap;
+        }
+    } else {
+        r = cfs_calloc(1, sizeof *r, "reading a Parquet row group");
+        if (!r) return cfs_nomem_status("reading a Parquet row group", err, errlen);
+        if (file->ncol) {
+            r->col = cfs_calloc(file->ncol, sizeof *r->col, "reading a Parquet row group");
+            if (!r->col) {
+                free(r);
+                return cfs_nomem_status("reading a Parquet row group", err, errlen);
+            }
+        }
+    }
+    r->f = file->f;
+    r->n = file->n;
+    r->shared = 1;
+    r->chunks = file->chunks;
+    r->rg_rows = file->rg_rows;
+    r->header = file->header;
+    r->header_n = file->header_n;
+    r->header_done = 1;
+    r->rg = from;
+    r->nrg = to;
+    for (uint32_t g = from; g < to; g++) r->num_rows += file->rg_rows[g];
+    r->ncol = file->ncol;
+    r->status_col = r->result_col = -1;
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        pcol *c = &r->col[i];
+        const pcol *fc = &file->col[i];
+        c->leaf = fc->leaf;
+        c->field = fc->field;
+        c->ptype = fc->ptype;
+        c->optional = fc->optional;
+        c->date = fc->date;
+        memcpy(c->name, fc->name, sizeof c->name);
+    }
+    /* The projection: the lean fields of the layout the header gives (fields.h), in the
+     * columns where that layout finds them, which are the reader's own. */
+    const char *fl = r->header ? strstr(r->header, "#Fields:") : NULL;
+    cfs_layout l;
+    if (!(need & CFS_PARSE_ALL) && r->ncol && fl) {
+        cfs_fields_init();
+        const char *e = strchr(fl, '\n');
+        if (e && cfs_layout_parse(&l, fl, (size_t)(e - fl)) == CFS_OK && l.ncols == r->ncol &&
+            l.col_of[CFS_F_SC_STATUS] >= 0) {
+            r->keep = cfs_calloc(r->ncol, 1, "reading a Parquet row group");
+            if (!r->keep) {
+                cfs_pqr_close(r);
+                return cfs_nomem_status("reading a Parquet row group", err, errlen);
+            }
+            for (unsigned k = 0; k < l.nlean; k++)
+                if (l.lean_col[k] < r->ncol) r->keep[l.lean_col[k]] = k < l.nlean_every ? 1 : 2;
+            /* the first byte of a line decides whether it is a directive ('#') or JSON ('{') */
+            r->keep[0] = 1;
+            r->status_col = l.col_of[CFS_F_SC_STATUS];
+            r->result_col = l.col_of[CFS_F_EDGE_RESULT_TYPE];
+        }
+    }
+    *out = r;
+    return CFS_OK;
+}
 uint64_t cfs_pqr_rows_done(const cfs_pqr *r) { return r->rows_done; }
 
 void cfs_pqr_close(cfs_pqr *r)
@@ -1242,10 +1478,13 @@ void cfs_pqr_close(cfs_pqr *r)
         free(r->col[i].page);
     }
     free(r->col);
-    free(r->chunks);
-    free(r->rg_rows);
+    if (!r->shared) {
+        free(r->chunks);
+        free(r->rg_rows);
+        free(r->header);
+    }
+    free(r->keep);
     free(r->out);
-    free(r->header);
     if (r->ld) libdeflate_free_decompressor(r->ld);
     if (r->zd) ZSTD_freeDCtx(r->zd);
     free(r);

@@ -33,6 +33,26 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
 uint64_t cfs_pqr_rows_total(const cfs_pqr *r);
 uint64_t cfs_pqr_rows_done(const cfs_pqr *r);
 
+/* Row groups, for reading a file in parallel (scan.c): their count, the bytes of group g's
+ * chunks of the columns read, and the header text (#Version and #Fields lines) that
+ * cfs_pqr_next hands out first. */
+uint32_t cfs_pqr_row_groups(const cfs_pqr *r);
+uint64_t cfs_pqr_group_bytes(const cfs_pqr *r, uint32_t g);
+void cfs_pqr_header(const cfs_pqr *r, const char **p, size_t *n);
+
+/* A cursor over row groups [from, to) of the open file `file` (which must outlive it), in
+ * *out; a cursor already there (from an earlier range, of any file) is reused, keeping
+ * its buffers; cfs_pqr_next hands out their rows only, no header.  need is what the scan asks of the
+ * record stage (fields.h CFS_PARSE_*): without CFS_PARSE_ALL, a row whose status is three
+ * digits other than 403 is written with only the columns cfs_record_parse reads of it
+ * (the lean fields of the header's layout, and the first column); the others are "-".
+ * Rows holding a control byte (which makes a rejected line binary) or whose unprojected
+ * text would pass CFS_MAX_LINE are written whole.  Close with cfs_pqr_close. */
+cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, unsigned need,
+                         char *err, size_t errlen);
+/* Bytes of the rows handed out so far as they would be unprojected (bytes_decoded). */
+uint64_t cfs_pqr_text_bytes(const cfs_pqr *r);
+
 void cfs_pqr_close(cfs_pqr *r);
 
 /* The log field name a Parquet column name stands for, written to out (NUL-terminated):

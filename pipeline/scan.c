@@ -33,6 +33,7 @@
 
 #include "kernels/kernels.h"
 #include "pipeline/fields.h"
+#include "pipeline/parquet_read.h"
 #include "pipeline/presence.h"
 #include "pipeline/v2json.h"
 
@@ -77,7 +78,15 @@ typedef struct file_slot {
     int done;
     cfs_reader *reader; /* kept open while zero-copy blocks still read it */
     int pending;        /* producer hold + blocks in flight */
+    /* Parquet (produce_parquet): each unit's error, reported in unit order once all ran */
+    struct pq_fail *pq_fail;
+    size_t pq_units;
 } file_slot;
+
+typedef struct pq_fail {
+    cfs_status st;
+    char err[200];
+} pq_fail;
 
 typedef struct shared {
     const cfs_inputs *in;  /* the batch being scanned */
@@ -92,8 +101,9 @@ typedef struct shared {
     cfs_kmap *thread_tl;         /* per thread: the 403 timeline (opts.timeline_s), else NULL */
     int line_extra;              /* filters, a timeline or rows: handle_line calls line_extra */
     uint32_t **thread_pos;
-    int folding;  /* a thread is folding units into the result (fold_pending) */
-    int inflight; /* blocks spawned and not finished (backpressure): bounds both
+    cfs_pqr **thread_pq; /* per thread: its Parquet cursor, reused from unit to unit */
+    int folding;         /* a thread is folding units into the result (fold_pending) */
+    int inflight;        /* blocks spawned and not finished (backpressure): bounds both
                    * copied memory and how far the producer reads ahead of the
                    * parsers in a mapped file */
     int max_inflight;
@@ -773,6 +783,8 @@ static void progress(shared *sh)
             sh->progress_bytes / 1e6, el > 0 ? sh->progress_bytes / 1e6 / el : 0.0);
 }
 
+static void file_error(shared *sh, size_t file, cfs_status st, const char *msg);
+
 /* Called by whoever finishes the last piece of work of a file. */
 static void file_complete(shared *sh, size_t file)
 {
@@ -781,6 +793,19 @@ static void file_complete(shared *sh, size_t file)
      * was read be known (mapped bytes are read by the blocks).  It overrides any other
      * error, which the change may have caused (zeros where data was). */
     char err[200];
+    /* Parquet units run in any order: the first damaged one in file order is reported,
+     * whichever failed first (read under the lock each unit stored its result under) */
+    pq_fail first = {CFS_OK, ""};
+#pragma omp critical(cfs_fold)
+    for (size_t u = 0; u < fs->pq_units; u++)
+        if (fs->pq_fail[u].st != CFS_OK) {
+            first = fs->pq_fail[u];
+            break;
+        }
+    if (first.st != CFS_OK) file_error(sh, file, first.st, first.err);
+    free(fs->pq_fail);
+    fs->pq_fail = NULL;
+    fs->pq_units = 0;
     if (cfs_reader_check(fs->reader, err, sizeof err) != CFS_OK) {
 #pragma omp critical(cfs_fold)
         {
@@ -1070,6 +1095,147 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
     }
 }
 
+/* ---- Parquet: ranges of row groups as work units -----------------------------------------
+ * A Parquet file is cut into units of whole row groups, each at least pq_unit_bytes()
+ * of column chunks (decided by the footer and --split-above alone, so the same for any
+ * thread count; a file within that is one unit, as a small text file is); each unit reads its row
+ * groups through a cursor of its own (cfs_pqr_range) as text, parsed like any log's, and
+ * is folded in file order like the blocks of a large plain input.  The first unit parses
+ * the header too; the others start from the layout it gives.  The cursor writes only the
+ * columns the record stage reads of a non-403 row (parquet_read.h), and counts the bytes
+ * of the unprojected text, so bytes_decoded stays what the whole text would be. */
+/* BLOCK compressed bytes (about 4 times as much text: a unit parses longer than a text
+ * block, and DuckDB's row groups of 122,880 rows take about 14 MB), or less with a lower
+ * --split-above (tests use that to cut small files). */
+static uint64_t pq_unit_bytes(const shared *sh)
+{
+    uint64_t big = sh->o->big_file ? sh->o->big_file : CFS_BIG_FILE;
+    return big < BLOCK ? big : BLOCK;
+}
+
+typedef struct pq_job {
+    shared *sh;
+    size_t file, index;
+    uint32_t from, to; /* row groups */
+    cfs_layout layout; /* for units after the first */
+} pq_job;
+
+static void run_pq_unit(pq_job *j)
+{
+    shared *sh = j->sh;
+    size_t file = j->file;
+    cfs_reader *rd = sh->slots[file].reader;
+    cfs_pqr *pq = cfs_reader_parquet(rd);
+    pstate ps;
+    pstate_init(&ps, sh, file, j->index ? &j->layout : NULL);
+    ps.block = (uint32_t)j->index;
+    if (j->index == 0) {
+        const char *h;
+        size_t hn;
+        cfs_pqr_header(pq, &h, &hn);
+        ps.st.bytes_out += hn;
+        parse_buffer(&ps, h, hn, 1);
+    }
+    /* what the rows are parsed for: a delimiter other than TAB parses every field */
+    unsigned need = sh->parse_need;
+    if (sh->o->delim && sh->o->delim != '\t') need |= CFS_PARSE_ALL;
+    char err[200] = "";
+    /* no task scheduling point inside a unit: the thread's cursor is this unit's alone */
+    cfs_pqr **slot = &sh->thread_pq[omp_get_thread_num()];
+    cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, need, err, sizeof err);
+    cfs_pqr *cur = *slot;
+    while (st == CFS_OK) {
+        if (sh->o->stop && *sh->o->stop) {
+            st = CFS_E_INTERRUPTED;
+            snprintf(err, sizeof err, "interrupted");
+            break;
+        }
+        if (cfs_mem_over()) break;
+        const char *p;
+        size_t n;
+        st = cfs_pqr_next(cur, &p, &n, err, sizeof err);
+        if (st != CFS_OK || n == 0) break;
+        parse_buffer(&ps, p, n, 1); /* whole rows: every piece ends with an LF */
+    }
+    if (cur) ps.st.bytes_out += cfs_pqr_text_bytes(cur);
+    if (st != CFS_OK) {
+        /* its own entry: store_unit's lock publishes it to file_complete, which reads
+         * every entry under that lock once all units have finished */
+        pq_fail *f = &sh->slots[file].pq_fail[j->index];
+        f->st = st;
+        snprintf(f->err, sizeof f->err, "%s", err[0] ? err : cfs_status_str(st));
+    }
+    store_unit(sh, file, j->index, &ps);
+#pragma omp atomic
+    sh->inflight--;
+    free(j);
+    release(sh, file);
+}
+
+static void produce_parquet(shared *sh, size_t file, cfs_reader *r)
+{
+    cfs_pqr *pq = cfs_reader_parquet(r);
+    file_slot *fs = &sh->slots[file];
+    uint32_t nrg = cfs_pqr_row_groups(pq);
+    /* how many units: consecutive row groups, a unit ending once it holds unit_bytes
+     * (the last takes the rest); cut the same way below */
+    const uint64_t unit_bytes = pq_unit_bytes(sh);
+    size_t nunits = 0;
+    uint64_t bytes = 0;
+    for (uint32_t g = 0; g < nrg; g++) {
+        bytes += cfs_pqr_group_bytes(pq, g);
+        if (bytes >= unit_bytes || g + 1 == nrg) {
+            nunits++;
+            bytes = 0;
+        }
+    }
+    if (nunits == 0) nunits = 1; /* no rows: the header still counts */
+    fs->pq_fail = cfs_calloc(nunits, sizeof *fs->pq_fail, "reading the row groups of a Parquet file");
+    if (!fs->pq_fail) return; /* out of memory (recorded): the scan stops */
+    fs->pq_units = nunits;
+    cfs_layout layout;
+    memset(&layout, 0, sizeof layout);
+    if (sh->o->start_layout) layout = *sh->o->start_layout;
+    const char *h;
+    size_t hn;
+    cfs_pqr_header(pq, &h, &hn);
+    track_layout(&layout, h, hn, sh->o->delim);
+    uint32_t from = 0;
+    for (size_t u = 0; u < nunits; u++) {
+        uint32_t to = from;
+        bytes = 0;
+        while (to < nrg) {
+            bytes += cfs_pqr_group_bytes(pq, to++);
+            if (bytes >= unit_bytes) break;
+        }
+        if (u + 1 == nunits) to = nrg;
+        if (sh->o->stop && *sh->o->stop) {
+            file_error(sh, file, CFS_E_INTERRUPTED, "interrupted");
+            break;
+        }
+        if (cfs_mem_over()) break;
+        pq_job *j = cfs_malloc(sizeof *j, "queueing a row group of a Parquet file");
+        if (!j) break; /* out of memory (recorded): the scan stops */
+        *j = (pq_job){sh, file, u, from, to, layout};
+        from = to;
+#pragma omp atomic
+        fs->pending++;
+        int busy;
+#pragma omp atomic capture
+        busy = ++sh->inflight;
+        /* backpressure as spawn_block's: one thread, or too many in flight, runs it here */
+        if (busy > sh->max_inflight || omp_get_num_threads() == 1) {
+            run_pq_unit(j);
+            if (busy > 2 * sh->max_inflight) {
+#pragma omp taskwait
+            }
+            continue;
+        }
+#pragma omp task firstprivate(j)
+        run_pq_unit(j);
+    }
+}
+
 /* A small input: parse pieces in place on this thread, carrying partial lines. */
 static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
 {
@@ -1157,7 +1323,8 @@ static void process_file(shared *sh, size_t file)
     }
     fs->fmt = cfs_reader_format(r);
     slot->reader = r;
-    if (!in->regular || in->size > big) produce_blocks(sh, file, r);
+    if (cfs_reader_parquet(r)) produce_parquet(sh, file, r);
+    else if (!in->regular || in->size > big) produce_blocks(sh, file, r);
     else parse_sequential(sh, file, r);
     uint64_t in_bytes = cfs_reader_in_bytes(r);
 /* under the lock that block results are added with (cfs_stats_add touches every
@@ -1199,7 +1366,9 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->thread_aggs = cfs_malloc((size_t)*threads * sizeof *sh->thread_aggs,
                                  "starting the per-thread tables");
     sh->thread_pos = cfs_calloc((size_t)*threads, sizeof *sh->thread_pos, "starting the per-thread tables");
-    int ok = sh->thread_aggs && sh->thread_pos, made = 0; /* thread_aggs[0..made) are initialised */
+    sh->thread_pq = cfs_calloc((size_t)*threads, sizeof *sh->thread_pq, "starting the per-thread tables");
+    int ok = sh->thread_aggs && sh->thread_pos && sh->thread_pq,
+        made = 0; /* thread_aggs[0..made) are initialised */
     for (int t = 0; ok && t < *threads; t++) {
         cfs_thread_agg_init(&sh->thread_aggs[t], res->agg.events);
         made++;
@@ -1217,6 +1386,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
         }
         free(sh->thread_aggs);
         free(sh->thread_pos);
+        free(sh->thread_pq);
         return CFS_E_NOMEM;
     }
     if (o->timeline_s > 0) {
@@ -1407,6 +1577,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     for (int t = 0; t < threads; t++) {
         if (res->over_budget) cfs_thread_agg_free(&sh->thread_aggs[t]);
         free(sh->thread_pos[t]);
+        cfs_pqr_close(sh->thread_pq[t]);
     }
     if (!res->over_budget && cfs_mem_over()) {
         const cfs_agg *all[1] = {&res->agg};
@@ -1460,6 +1631,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     cfs_topk_pool_drain();
     free(sh->thread_aggs);
     free(sh->thread_pos);
+    free(sh->thread_pq);
     if (cfs_nomem_failed()) return CFS_E_NOMEM; /* cfs_nomem_what() says what failed */
     return (res->spill && res->spill->failed) || res->fast_failed ? CFS_E_IO : CFS_OK;
 }

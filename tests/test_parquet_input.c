@@ -45,14 +45,14 @@ static const char *totals(const char *json)
 /* cfsgen's 24 v2 log files of one distribution as plain text in dir/v2, and one TSV of
  * all their lines under one #Fields: line in dir/all.log; returns the data lines, counted
  * here (lines not starting with '#'). */
-static long make_v2_logs(void)
+static long make_v2_logs_n(int lines_per_file)
 {
     char *err = NULL;
     int rc = tu_sh(NULL, &err,
-                   "%s -o %s/v2 --seed 11 --dists 1 --days 1 --lines-per-file 120 --layout v2 --format plain "
+                   "%s -o %s/v2 --seed 11 --dists 1 --days 1 --lines-per-file %d --layout v2 --format plain "
                    "-j1 >/dev/null && cd %s/v2 && f=$(ls *.log | head -1) && head -1 \"$f\" > ../all.log && "
                    "for f in *.log; do tail -n +2 \"$f\"; done >> ../all.log",
-                   tu_prog("cfsgen"), g_dir, g_dir);
+                   tu_prog("cfsgen"), g_dir, lines_per_file, g_dir);
     cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
     free(err);
     char path[1024];
@@ -69,6 +69,8 @@ static long make_v2_logs(void)
     free(t);
     return n;
 }
+
+static long make_v2_logs(void) { return make_v2_logs_n(120); }
 
 static void need_duckdb(void)
 {
@@ -140,6 +142,132 @@ Test(parquet_input, own_writer_gives_the_text_report_at_any_thread_count)
     free(t);
     free(p1);
     free(p2);
+}
+
+/* all.log written as dir/NAME by DuckDB (tests/js/parquet_logs.mjs), in row groups of rg rows */
+static void duckdb_write(const char *name, const char *codec, int rg, const char *nulls, long rows)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_sh(&out, &err, "cd %s && node '%s/tests/js/parquet_logs.mjs' %s %s %d on V1 %s all.log",
+                   g_dir, CFS_SOURCE_DIR, name, codec, rg, nulls);
+    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
+    cr_assert_eq(jnum(out, "rows"), rows, "%s", out);
+    free(out);
+    free(err);
+}
+
+/* Several row groups (DuckDB writes at least 2048 rows in each, so 12,000 rows make six),
+ * cut into units of one row group each by --split-above 1 (parquet_read.h, scan.c): the
+ * units run on any thread and fold in file order, so -j1 and -j2 give byte-identical JSON,
+ * and the totals are those of the same lines read as TSV, as they are when the file is
+ * read as one unit.  bytes_decoded is the text the rows make unprojected: all.log's bytes
+ * (its #Fields: line is the one the reader writes) and the "#Version: 1.0" line. */
+Test(parquet_input, row_groups_in_parallel_give_the_tsv_report)
+{
+    need_duckdb();
+    long rows = make_v2_logs_n(500);
+    cr_assert_eq(rows, 24 * 500);
+    duckdb_write("m.parquet", "snappy", 2048, "0", rows);
+    char *ref = tu_scan_json(g_dir, 0, "scan all.log -j1");
+    char *j1 = tu_scan_json(g_dir, 0, "scan m.parquet -j1 --split-above 1");
+    char *j2 = tu_scan_json(g_dir, 0, "scan m.parquet -j2 --split-above 1");
+    char *whole = tu_scan_json(g_dir, 0, "scan m.parquet -j2");
+    cr_assert_str_eq(j1, j2, "-j1 and -j2 differ on a file read by row groups");
+    cr_assert_eq(jnum(j1, "requests"), rows);
+    cr_assert_eq(jnum(j1, "lines"), rows + 2);
+    cr_assert_eq(jnum(j1, "rejected"), 0);
+    cr_assert_str_eq(totals(j1), totals(ref), "the row-group units' report differs from the TSV one");
+    cr_assert_str_eq(totals(whole), totals(ref), "the one-unit report differs from the TSV one");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/all.log", g_dir);
+    size_t tsv_bytes = 0;
+    free(tu_read(path, &tsv_bytes));
+    cr_assert_eq(jnum(j1, "bytes_decoded"), (long long)(tsv_bytes + strlen("#Version: 1.0\n")));
+    cr_assert_eq(jnum(whole, "bytes_decoded"), jnum(j1, "bytes_decoded"));
+    free(ref);
+    free(j1);
+    free(j2);
+    free(whole);
+}
+
+/* A file damaged in the middle, read by row group: the damaged unit is the file's error
+ * (exit 4, naming the file), the rows of the other units and those before the damage
+ * are counted, and -j1 and -j2 report the same (the first damage in file order). */
+Test(parquet_input, damaged_row_group_is_reported_the_same_at_any_thread_count)
+{
+    need_duckdb();
+    long rows = make_v2_logs_n(500);
+    duckdb_write("d.parquet", "snappy", 2048, "0", rows);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/d.parquet", g_dir);
+    size_t n = 0;
+    char *b = tu_read(path, &n);
+    cr_assert(b && n > 4096);
+    memset(b + n / 2, 0xff, 256); /* inside a middle row group's pages */
+    free(tu_write(g_dir, "d.parquet", b, n));
+    free(b);
+    char *out[2] = {NULL, NULL}, *err[2] = {NULL, NULL};
+    for (int j = 0; j < 2; j++) {
+        int rc = tu_sh(&out[j], &err[j], "cd %s && %s scan d.parquet --format json -q -j%d --split-above 1",
+                       g_dir, tu_prog("cfscan"), j + 1);
+        cr_assert_eq(rc, 4, "-j%d: exit %d: %s", j + 1, rc, err[j]);
+        cr_assert(strstr(err[j], "d.parquet") && strstr(err[j], "Parquet column"), "%s", err[j]);
+    }
+    cr_assert_str_eq(out[0], out[1], "-j1 and -j2 differ on a damaged file");
+    cr_assert_str_eq(err[0], err[1]);
+    long long got = jnum(out[0], "requests");
+    /* six row groups: the units before and after the damaged one are counted */
+    cr_assert(got > 2048 && got < rows, "%lld of %ld rows", got, rows);
+    for (int j = 0; j < 2; j++) {
+        free(out[j]);
+        free(err[j]);
+    }
+}
+
+/* `requests` parses every field of every line (CFS_PARSE_ALL), so the reader writes every
+ * column of every row: its rows of a non-403 status, with every field of the log as a
+ * column, are those it prints from the TSV, value for value. */
+Test(parquet_input, requests_sees_every_field_of_a_non_403_row)
+{
+    need_duckdb();
+    long rows = make_v2_logs();
+    duckdb_write("r.parquet", "zstd", 2048, "0", rows);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/all.log", g_dir);
+    char *t = tu_read(path, NULL);
+    cr_assert(t && strncmp(t, "#Fields: ", 9) == 0, "%s", t);
+    /* the header's names, comma-separated, as --fields */
+    char fields[2048];
+    size_t k = 0;
+    for (const char *p = t + 9; *p && *p != '\n' && k + 1 < sizeof fields; p++)
+        fields[k++] = *p == ' ' ? ',' : *p;
+    fields[k] = 0;
+    free(t);
+    /* x-edge-request-id: a field no non-403 line's lean parse reads, never "-" in cfsgen's logs */
+    const char *rid = strstr(fields, "x-edge-request-id");
+    cr_assert(rid && strstr(fields, "c-ip"), "%s", fields);
+    int rid_col = 0;
+    for (const char *p = fields; p < rid; p++) rid_col += *p == ',';
+    char *a = NULL, *b = NULL, *err = NULL;
+    int rc = tu_sh(&a, &err, "cd %s && %s requests all.log --status 200 --fields '%s' --format tsv -j1",
+                   g_dir, tu_prog("cfscan"), fields);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    err = NULL;
+    rc = tu_sh(&b, &err, "cd %s && %s requests r.parquet --status 200 --fields '%s' --format tsv -j2", g_dir,
+               tu_prog("cfscan"), fields);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    /* many rows, the first (after the names) with its request id */
+    size_t nl = 0;
+    for (const char *p = a; *p; p++) nl += *p == '\n';
+    cr_assert_gt(nl, 100, "%s", a);
+    const char *v = strchr(a, '\n') + 1; /* after the header line */
+    for (int c = 0; c < rid_col && v; c++) v = strchr(v, '\t') ? strchr(v, '\t') + 1 : NULL;
+    cr_assert(v && strcspn(v, "\t\n") > 1, "no request id in column %d: %.300s", rid_col, a);
+    cr_assert_str_eq(b, a, "requests prints other values from the Parquet file than from the TSV");
+    free(a);
+    free(b);
 }
 
 /* ---- malformed files, built here ------------------------------------------------------
