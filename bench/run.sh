@@ -539,6 +539,22 @@ if [[ " $SETS " == *" parquet "* ]]; then
             touch "$PQ_DIR/.complete"
         fi
         PQ=$(dsname parquet)
+        # DuckDB on the file, RUNS times at $1 threads (query $2: "" the group-by, "all" every
+        # column), its median recorded as metric $3; fails when a run fails.
+        pq_duck() {
+            local secs=() i
+            for ((i = 0; i < RUNS; i++)); do
+                node "$ROOT/bench/duckdb_parquet.mjs" "$DUCK_MODS" "$1" "$PQ_DIR/set.parquet" ${2:+"$2"} \
+                    >"$TMP/pqduck" 2>"$TMP/pqduck.err" || {
+                    note "DuckDB failed: $(head -c 300 "$TMP/pqduck.err")"
+                    return 1
+                }
+                secs+=("$(json_num seconds "$TMP/pqduck")")
+            done
+            [[ $(json_num requests "$TMP/pqduck") = "$pq_reqs" ]] ||
+                note "DuckDB read $(json_num requests "$TMP/pqduck") rows, cfscan counted $pq_reqs requests"
+            record "$PQ" "$1" "$3" "$(median "${secs[@]}")"
+        }
         for t in $THREADS; do
             note "$PQ -j$t: cfscan scan set.parquet x $RUNS"
             measure "$RUNS" "$CFSCAN" scan "$PQ_DIR/set.parquet" -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
@@ -548,32 +564,10 @@ if [[ " $SETS " == *" parquet "* ]]; then
             record "$PQ" "$t" cfscan_cpu_s_median "$M_CPU"
             record "$PQ" "$t" cfscan_peak_rss_kib "$M_RSS"
             note "DuckDB read_parquet + GROUP BY on $PQ -j$t x $RUNS"
-            secs=()
-            for ((i = 0; i < RUNS; i++)); do
-                node "$ROOT/bench/duckdb_parquet.mjs" "$DUCK_MODS" "$t" "$PQ_DIR/set.parquet" >"$TMP/pqduck" 2>"$TMP/pqduck.err" || {
-                    note "DuckDB failed: $(head -c 300 "$TMP/pqduck.err")"
-                    break
-                }
-                secs+=("$(json_num seconds "$TMP/pqduck")")
-            done
-            ((${#secs[@]})) || continue
-            [[ $(json_num requests "$TMP/pqduck") = "$pq_reqs" ]] ||
-                note "DuckDB counted $(json_num requests "$TMP/pqduck") requests, cfscan $pq_reqs"
-            record "$PQ" "$t" duckdb_wall_s_median "$(median "${secs[@]}")"
+            pq_duck "$t" "" duckdb_wall_s_median || continue
             record "$PQ" "$t" bytes_decoded "$pq_bytes"
             note "DuckDB read_parquet of every column on $PQ -j$t x $RUNS"
-            secs=()
-            for ((i = 0; i < RUNS; i++)); do
-                node "$ROOT/bench/duckdb_parquet.mjs" "$DUCK_MODS" "$t" "$PQ_DIR/set.parquet" all >"$TMP/pqduck" 2>"$TMP/pqduck.err" || {
-                    note "DuckDB failed: $(head -c 300 "$TMP/pqduck.err")"
-                    break
-                }
-                secs+=("$(json_num seconds "$TMP/pqduck")")
-            done
-            ((${#secs[@]})) || continue
-            [[ $(json_num requests "$TMP/pqduck") = "$pq_reqs" ]] ||
-                note "DuckDB read $(json_num requests "$TMP/pqduck") rows, cfscan counted $pq_reqs requests"
-            record "$PQ" "$t" duckdb_all_columns_wall_s_median "$(median "${secs[@]}")"
+            pq_duck "$t" all duckdb_all_columns_wall_s_median || continue
         done
     else
         note "node or tests/js/node_modules/@duckdb/node-api missing (npm ci --prefix tests/js): Parquet row skipped"

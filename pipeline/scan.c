@@ -847,6 +847,34 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     ps->pdn = UINT32_MAX;
 }
 
+/* Backpressure, so the producer never reads far ahead of the parsers (bounded memory for
+ * copies, mapped pages and buffered units), for every kind of work unit (a block, a
+ * Parquet unit): work_queued counts one more unit of file in flight and returns how many
+ * are; the producer runs the unit itself (work_inline) with one thread, where tasks would
+ * only be deferred (and hold up the in-order fold), or when too many are in flight; far too
+ * many (the tasks are not being picked up), it also waits for its tasks. */
+static int work_queued(shared *sh, size_t file)
+{
+#pragma omp atomic
+    sh->slots[file].pending++;
+    int busy;
+#pragma omp atomic capture
+    busy = ++sh->inflight;
+    return busy;
+}
+
+static int work_inline(const shared *sh, int busy)
+{
+    return busy > sh->max_inflight || omp_get_num_threads() == 1;
+}
+
+static void work_wait_if_flooded(const shared *sh, int busy)
+{
+    if (busy > 2 * sh->max_inflight) {
+#pragma omp taskwait
+    }
+}
+
 /* Follow #Fields: lines in p[0..n) (only lines starting with '#'), so the next block
  * starts with the right layout.  '#' never occurs raw inside CloudFront values (it is
  * percent-encoded, reference §1.3), so memchr finds only directive lines and garbage. */
@@ -911,22 +939,10 @@ static void spawn_block(shared *sh, size_t file, size_t index, const char *p, si
         return;
     }
     *j = (block_job){sh, file, index, p, n, owned, final, *l};
-#pragma omp atomic
-    sh->slots[file].pending++;
-    int busy;
-#pragma omp atomic capture
-    busy = ++sh->inflight;
-    /* Backpressure, so the producer never reads far ahead of the parsers (bounded memory
-     * for copies, mapped pages and buffered units):
-     *  - one thread: tasks would only be deferred (and hold up the in-order fold), so the
-     *    producer parses each block itself, in order;
-     *  - too many blocks in flight: the producer parses this one itself;
-     *  - far too many (the tasks are not being picked up): it also waits for its blocks. */
-    if (busy > sh->max_inflight || omp_get_num_threads() == 1) {
+    const int busy = work_queued(sh, file);
+    if (work_inline(sh, busy)) {
         run_block(j);
-        if (busy > 2 * sh->max_inflight) {
-#pragma omp taskwait
-        }
+        work_wait_if_flooded(sh, busy);
         return;
     }
 #pragma omp task firstprivate(j)
@@ -1218,17 +1234,10 @@ static void produce_parquet(shared *sh, size_t file, cfs_reader *r)
         if (!j) break; /* out of memory (recorded): the scan stops */
         *j = (pq_job){sh, file, u, from, to, layout};
         from = to;
-#pragma omp atomic
-        fs->pending++;
-        int busy;
-#pragma omp atomic capture
-        busy = ++sh->inflight;
-        /* backpressure as spawn_block's: one thread, or too many in flight, runs it here */
-        if (busy > sh->max_inflight || omp_get_num_threads() == 1) {
+        const int busy = work_queued(sh, file);
+        if (work_inline(sh, busy)) {
             run_pq_unit(j);
-            if (busy > 2 * sh->max_inflight) {
-#pragma omp taskwait
-            }
+            work_wait_if_flooded(sh, busy);
             continue;
         }
 #pragma omp task firstprivate(j)

@@ -513,13 +513,10 @@ static void p_record(FILE *f, uint16_t rule, uint8_t cause, uint32_t uri_n, cons
     if (uri) fwrite(uri, 1, strlen(uri), f);
 }
 
-/* Control: a valid record is read back and counted: the merged report has one 403 of E1,
- * a geo block, with its URI. */
-Test(state_hostile, held_back_record_is_counted, .timeout = 60)
+/* The sections up to DEFR holding one valid held-back record: a geo block of E1 (facts: a
+ * 10 s error-caching TTL, no config, no custom page) on /geo/page. */
+static void p_geo_record(FILE *f)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
     p_head_sections(f);
     p_tag(f, "FCTS", 1);
     p_str(f, "E1", 2);
@@ -530,6 +527,16 @@ Test(state_hostile, held_back_record_is_counted, .timeout = 60)
     p_tag(f, "EVNT", 0);
     p_tag(f, "DEFR", 1);
     p_record(f, rule_id("drt_client_geo_blocked"), CFS_CAUSE_GEO_RESTRICTION, 9, "/geo/page");
+}
+
+/* Control: a valid record is read back and counted: the merged report has one 403 of E1,
+ * a geo block, with its URI. */
+Test(state_hostile, held_back_record_is_counted, .timeout = 60)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    p_geo_record(f);
     crafted c = craft_and_merge(f, &buf, &len, 0);
     cr_assert_eq(c.r.rc, 0, "exit %d; stderr: %s", c.r.rc, c.r.err);
     cr_assert(strstr(c.r.out, "E1") && strstr(c.r.out, "geo_restriction") && strstr(c.r.out, "/geo/page"),
@@ -596,16 +603,7 @@ Test(state_hostile, held_back_sections_refused, .timeout = 60)
  * three field names and the rows given. */
 static void p_pres_head(FILE *f, uint64_t rows, uint32_t names)
 {
-    p_head_sections(f);
-    p_tag(f, "FCTS", 1);
-    p_str(f, "E1", 2);
-    p_le(f, 10, 8);
-    p_u8(f, 0);
-    p_u8(f, 0);
-    p_tag(f, "PAGE", 0);
-    p_tag(f, "EVNT", 0);
-    p_tag(f, "DEFR", 1);
-    p_record(f, rule_id("drt_client_geo_blocked"), CFS_CAUSE_GEO_RESTRICTION, 9, "/geo/page");
+    p_geo_record(f);
     p_tag(f, "PRES", rows);
     p_le(f, names, 4);
     static const char *const nm[] = {"sc-status", "x-edge-detailed-result-type", "no-such-field"};
