@@ -1111,6 +1111,18 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
     }
 }
 
+/* Whether a loop reading an input goes on: not once the run is interrupted (then *st and
+ * err say so) or over its memory budget (the run is abandoned: scan_end). */
+static int read_on(const shared *sh, cfs_status *st, char *err, size_t errlen)
+{
+    if (sh->o->stop && *sh->o->stop) {
+        *st = CFS_E_INTERRUPTED;
+        snprintf(err, errlen, "interrupted");
+        return 0;
+    }
+    return !cfs_mem_over();
+}
+
 /* ---- Parquet: ranges of row groups as work units -----------------------------------------
  * A Parquet file is cut into units of whole row groups, each at least pq_unit_bytes()
  * of column chunks (decided by the footer and --split-above alone, so the same for any
@@ -1160,13 +1172,7 @@ static void run_pq_unit(pq_job *j)
     cfs_pqr **slot = &sh->thread_pq[omp_get_thread_num()];
     cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, need, err, sizeof err);
     cfs_pqr *cur = *slot;
-    while (st == CFS_OK) {
-        if (sh->o->stop && *sh->o->stop) {
-            st = CFS_E_INTERRUPTED;
-            snprintf(err, sizeof err, "interrupted");
-            break;
-        }
-        if (cfs_mem_over()) break;
+    while (st == CFS_OK && read_on(sh, &st, err, sizeof err)) {
         const char *p;
         size_t n;
         st = cfs_pqr_next(cur, &p, &n, err, sizeof err);
@@ -1254,13 +1260,7 @@ static void parse_sequential(shared *sh, size_t file, cfs_reader *r)
     size_t carry_len = 0, carry_cap = 0;
     char err[200] = "";
     cfs_status st = CFS_OK;
-    for (;;) {
-        if (sh->o->stop && *sh->o->stop) {
-            st = CFS_E_INTERRUPTED;
-            snprintf(err, sizeof err, "interrupted");
-            break;
-        }
-        if (cfs_mem_over()) break;
+    while (read_on(sh, &st, err, sizeof err)) {
         const char *p;
         size_t n;
         st = cfs_reader_next(r, &p, &n, err, sizeof err);
