@@ -278,9 +278,10 @@ void cfs_fast_free(cfs_agg *a);
 /* Judge every deferred record (cfs_attr_settle_fast) and add it to
  * a; still provisional ones keep their rule and latency class for cfs_agg_settle.  A
  * temporary-file failure is CFS_E_IO with err set; the counts are then incomplete.
- * keep (NULL: none) receives the records unjudged, a copy of a's facts, and a's events
- * filter, which keep then owns (a reads it until it settles, and must not outlive keep
- * before that): what a summary's state stores, without a copy of the records or filter. */
+ * keep (NULL: none), which must hold no records or events filter of its own, receives
+ * the records unjudged, a copy of a's facts, and a's events filter, which keep then owns
+ * (a reads it until it settles, and must not outlive keep before that): what a summary's
+ * state stores, without a copy of the records or filter. */
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, char *err, size_t errlen);
 /* The same judgement for one `requests` row (after cfs_fast_resolve). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],

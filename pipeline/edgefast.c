@@ -596,7 +596,7 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, 
          * until settling drops it from a: cfs_agg_settle), and the records move over once
          * read (below). */
         facts_merge(&keep->facts, &a->facts);
-        if (!keep->events && a->events) {
+        if (a->events) {
             keep->events = a->events;
             keep->events_owner = a->events_owner;
             a->events_owner = 0;
@@ -634,12 +634,12 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, 
         snprintf(err, errlen, "%s", own.why);
         st = CFS_E_IO;
     }
-    if (keep && keep->deferred.nrec == 0 && !keep->deferred.failed && !keep->deferred.buf &&
-        !keep->deferred.f) {
-        keep->deferred = own; /* read with pread: its file and buffer are as they were */
+    if (keep) {
+        /* keep holds no records of its own (a copy of a's tables); read with pread, own's
+         * file and buffer are as they were */
+        keep->deferred = own;
         return st;
     }
-    if (keep) defer_copy(&keep->deferred, &own);
     if (own.buf) cfs_free_charged(own.buf, own.cap);
     if (own.f) fclose(own.f);
     return st;
