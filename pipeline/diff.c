@@ -548,15 +548,27 @@ void cfs_diff_free(cfs_diff *d)
 
 static double share(uint64_t x, uint64_t n) { return n ? (double)x / (double)n : 0; }
 
-static const char TEST_TEXT[] =
-    "a count (a distribution's 403s, a cause's, a top-list entry's) is compared as a share of its "
-    "distribution's requests with the two-proportion z test, and flagged when |z| >= 5, the count moved by "
-    "at least 20 requests (OLD scaled to NEW's requests) and the share by a factor of at least 1.25; an "
-    "estimated top-list count is tested on its bounds least favourable to a change (an entry not listed "
-    "counts at most the list's error bound). Origin reference: with r = OLD's reference, the share of "
-    "origin fetches at or below r is compared with the same z test, flagged when |z| >= 5 and the reference "
-    "moved by at least 25% and 2 ms; a reference on one side only is flagged when that side has at least "
-    "100 fetches.";
+/* What is tested and its thresholds, said in every output; built from the CFS_DIFF_*
+ * values so that the words never disagree with what is tested. */
+static const char *test_text(void)
+{
+    static char b[1024];
+    if (!b[0])
+        snprintf(
+            b, sizeof b,
+            "a count (a distribution's 403s, a cause's, a top-list entry's) is compared as a share of its "
+            "distribution's requests with the two-proportion z test, and flagged when |z| >= %g, the count "
+            "moved by at least %d requests (OLD scaled to NEW's requests) and the share by a factor of at "
+            "least %g; an estimated top-list count is tested on its bounds least favourable to a change "
+            "(an entry not listed counts at most the list's error bound). Origin reference: with r = OLD's "
+            "reference, the share of origin fetches at or below r is compared with the same z test, "
+            "flagged when |z| >= %g and the reference moved by at least %g%% and %d ms; a reference on "
+            "one side only is flagged when that side has at least %d fetches.",
+            (double)CFS_DIFF_MIN_Z, (int)CFS_DIFF_MIN_CHANGE, (double)CFS_DIFF_MIN_RATIO,
+            (double)CFS_DIFF_MIN_Z, 100 * (double)CFS_DIFF_REF_MIN_MOVE, (int)CFS_DIFF_REF_MIN_MS,
+            (int)CFS_DIFF_REF_MIN_FETCHES);
+    return b;
+}
 
 static const char *cause_str(int c) { return c < 0 ? NULL : cfs_cause_name((cfs_cause)c); }
 
@@ -694,7 +706,7 @@ static void write_text(FILE *out, const cfs_diff *d)
             (unsigned long long)d->s[0].requests);
     text_safe(out, d->s[1].dir, strlen(d->s[1].dir));
     fprintf(out, " (%zu distributions, %llu requests)\n", d->s[1].nd, (unsigned long long)d->s[1].requests);
-    fprintf(out, "Test: %s Top lists: the first %d entries.\n", TEST_TEXT, d->top);
+    fprintf(out, "Test: %s Top lists: the first %d entries.\n", test_text(), d->top);
     if (d->flagged)
         fprintf(out, "%zu change%s flagged (exit status 5):\n", d->flagged, d->flagged == 1 ? "" : "s");
     else fputs("Nothing flagged (exit status 0).\n", out);
@@ -800,7 +812,7 @@ static void write_json(FILE *out, const cfs_diff *d)
     fputs(",\"new\":", out);
     json_cstr(out, d->s[1].dir);
     fputs(",\"test\":{\"rule\":", out);
-    json_cstr(out, TEST_TEXT);
+    json_cstr(out, test_text());
     fprintf(out, ",\"min_abs_z\":%g,\"min_change\":%d,\"min_ratio\":%g,\"top\":%d,", CFS_DIFF_MIN_Z,
             CFS_DIFF_MIN_CHANGE, CFS_DIFF_MIN_RATIO, d->top);
     fprintf(out, "\"reference_min_move\":%g,\"reference_min_ms\":%d,\"reference_min_fetches\":%d}",
@@ -985,7 +997,7 @@ static void write_html(FILE *out, const cfs_diff *d)
         fputs("</ul>\n", out);
     } else fputs("<p><span class=\"badge ok\">nothing flagged</span> (exit status 0)</p>\n", out);
     fputs("<p class=\"note\">Test: ", out);
-    cfs_html_puts(out, TEST_TEXT);
+    cfs_html_puts(out, test_text());
     fprintf(out, " Top lists: the first %d entries.</p>\n", d->top);
     for (size_t i = 0; i < d->np; i++) html_pair(out, &d->p[i]);
     fputs("</body>\n</html>\n", out);
