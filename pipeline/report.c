@@ -1302,7 +1302,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     text_header(out, &m, v, o);
     text_input_notes(out, v->ledger);
     text_traffic(out, &m, top);
-    if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    cfs_rmodel_sort_dists(&m);
     text_waf_logs(out, &m, o);
     text_evidence(out, o);
     fprintf(out, "\nWhy viewers got 403s\n--------------------\n");
@@ -1366,7 +1366,7 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         cfs_write_safe(out, line, strlen(line));
         fputc('\n', out);
     }
-    if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    cfs_rmodel_sort_dists(&m);
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
         dist_model *d = m.d[i];
@@ -1542,7 +1542,7 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     kv_sort(&m.edge, 0);
     json_kvlist(out, &m.edge, (size_t)-1);
 
-    if (m.nd > 1) qsort(m.d, m.nd, sizeof *m.d, dist_cmp);
+    cfs_rmodel_sort_dists(&m);
     fputs(",\"forbidden\":{\"reference_rule\":", out);
     json_cstr(out, cfs_attr_reference_rule());
     fputs(",\"distributions\":[", out);

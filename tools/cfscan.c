@@ -2085,8 +2085,7 @@ static int merge_cmd(int argc, char **argv)
 }
 
 /* ---- diff ------------------------------------------------------------------------------------ */
-static const char *const k_diff_formats[] = {"text", "json", "html"};
-
+/* --format: k_formats, whose order is cfs_diff_format's */
 typedef struct diff_args {
     strv dirs;
     int format; /* cfs_diff_format */
@@ -2102,11 +2101,11 @@ static int diff_opt(void *ctx, int id, const char *v)
     case O_PATH: return strv_push(&a->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
     case O_FORMAT:
         for (int i = 0; i < 3; i++)
-            if (!strcmp(v, k_diff_formats[i])) {
+            if (!strcmp(v, k_formats[i])) {
                 a->format = i;
                 return -1;
             }
-        return bad_value("format", v, k_diff_formats, 3);
+        return bad_value("format", v, k_formats, 3);
     case O_TOP:
         if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
             return usage_error("bad --top '%s' (1..64)", v);
