@@ -75,8 +75,10 @@ static int fast(const cfs_v2json *st, const char *line, size_t n, cfs_record *r)
 }
 
 /* Learn the shape of a line the strict parser accepted: its keys in order, as they are
- * written when they need no escape (a key with one is simply never matched by the fast
- * path).  Too many keys, or too long, leave nothing learned. */
+ * written.  The parser hands out keys decoded, so a key that held an escape (a quote, a
+ * backslash or a control byte once decoded) would be learned as bytes the line did not
+ * write, and the fast path would then accept the same bytes written raw, which is not
+ * JSON: such a line, like one with too many keys or too long, leaves nothing learned. */
 static void learn(cfs_v2json *st, const cfs_json *root)
 {
     size_t used = 0;
@@ -84,6 +86,8 @@ static void learn(cfs_v2json *st, const cfs_json *root)
     st->nkeys = 0;
     for (const cfs_json *m = cfs_json_first(root); m; m = cfs_json_next(m), k++) {
         if (k >= CFS_MAX_COLS || used + m->key_len + 6 > sizeof st->pre) return;
+        for (size_t b = 0; b < m->key_len; b++)
+            if (m->key[b] == '"' || m->key[b] == '\\' || (unsigned char)m->key[b] < 0x20) return;
         char *p = st->pre + used;
         size_t w = 0;
         p[w++] = k ? ',' : '{';

@@ -461,6 +461,28 @@ Test(v2_formats, c_country_decides_geo_blocks_without_a_detailed_result_type)
 }
 
 /* ---- the fast path against the strict parser, in process ------------------------------------ */
+/* A key written with an escape is not learned as its decoded bytes: after a good line with
+ * the key "x\"y" (x, quote, y), a line with the key written x"y unescaped is not JSON, and
+ * the fast path must not take it (it would match the decoded key byte for byte). */
+Test(v2_formats, escaped_key_is_not_learned)
+{
+    cfs_fields_init();
+    static const char good[] = "{\"date\":\"2026-11-01\",\"time\":\"10:00:01\",\"sc-status\":\"200\","
+                               "\"x\\\"y\":\"v\"}";
+    static const char bad[] = "{\"date\":\"2026-11-01\",\"time\":\"10:00:02\",\"sc-status\":\"200\","
+                              "\"x\"y\":\"v\"}";
+    cfs_v2json st = {0};
+    cfs_record r;
+    int learned;
+    memset(&r, 0, sizeof r);
+    cr_assert_eq(cfs_v2json_line(&st, good, strlen(good), &r, CFS_PARSE_ALL, &learned), CFS_RECORD_OK);
+    uint64_t f0 = st.fast;
+    cr_assert_eq(cfs_v2json_line(&st, bad, strlen(bad), &r, CFS_PARSE_ALL, &learned), CFS_REJ_BAD_JSON,
+                 "an unescaped quote inside a key is not JSON");
+    cr_assert_eq(st.fast, f0, "the fast path took the line");
+    cfs_v2json_free(&st);
+}
+
 Test(v2_formats, fast_path_learns_the_shape_and_agrees_with_the_strict_parser)
 {
     cfs_fields_init();
