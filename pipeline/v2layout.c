@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/fields.h"
 #include "pipeline/json.h"
+#include "pipeline/source.h"
 #include "pipeline/xalloc.h"
 
 /* Real-time log fields in the order CloudFront writes them (reference §3: 1-46 from the
@@ -153,9 +155,16 @@ static int cmp_rank(const void *a, const void *b)
 cfs_status cfs_layout_from_realtime_config(cfs_layout *l, int *sampling, const char *path, char *err,
                                            size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    /* a file the user named: a FIFO or a device is refused, never waited on */
+    char why[128];
+    int fd = cfs_open_regular(path, why, sizeof why);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            snprintf(why, sizeof why, "%s", strerror(errno));
+            close(fd);
+        }
+        snprintf(err, errlen, "%s: %s", path, why);
         return CFS_E_IO;
     }
     /* A configuration is a few kilobytes; 1 MiB is plenty and bounds what is read. */

@@ -150,6 +150,22 @@ Test(evidence_fifo, waf_logs_fifo_fails_with_exit_4_naming_it)
     free(dir);
 }
 
+/* --realtime-config is read before the scan: a FIFO there is a usage error naming it
+ * (exit 2), never a wait for a writer (it was opened with fopen and blocked). */
+Test(evidence_fifo, realtime_config_fifo_is_refused_naming_it)
+{
+    char *dir = tu_mkdtemp(), *log = good_log(dir), *fifo = make_fifo(dir, "rt.json");
+    char *err = NULL;
+    int rc = run(NULL, &err, "scan %s --realtime-config %s -q", log, fifo);
+    cr_assert_eq(rc, 2, "a FIFO as --realtime-config: exit %d (137 = blocked), stderr: %s", rc, err);
+    cr_assert(strstr(err, fifo) && strstr(err, "not a regular file"), "stderr names the FIFO: %s", err);
+    free(err);
+    free(fifo);
+    free(log);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 Test(evidence_fifo, merge_of_a_state_that_is_a_fifo_fails_with_exit_4)
 {
     char *dir = tu_mkdtemp(), *log = good_log(dir), *sum = path_in(dir, "sum"), *out = path_in(dir, "out");
