@@ -15,7 +15,8 @@ if [ "${1:-}" = --test ]; then
          slurm-wlm munge   # a single-node Slurm cluster for tests/slurm (issue 13)
          clang-format-14   # tools/check-format.sh: the code style, checked by CTest
          chromium          # headless browser for the HTML report test (puppeteer-core, issue 15)
-         python3-boto3)    # botocore's SigV4Auth, an independent check of the S3 request signing
+         python3-boto3     # botocore's SigV4Auth, an independent check of the S3 request signing
+         curl)             # uploads to the loopback S3 server in tests/test_s3.c (--update)
 fi
 # Node.js runs the independent Parquet readers in the test suite (DuckDB, hyparquet).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
