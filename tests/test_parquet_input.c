@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pipeline/parquet.h"
 #include "pipeline/thrift.h"
 #include "tests/util.h"
 
@@ -268,6 +269,184 @@ Test(parquet_input, requests_sees_every_field_of_a_non_403_row)
     cr_assert_str_eq(b, a, "requests prints other values from the Parquet file than from the TSV");
     free(a);
     free(b);
+}
+
+/* ---- values that text cannot hold as they are ------------------------------------------
+ * A file written by cfscan's own writer whose values hold what a log line cannot: a TAB,
+ * LF or CR (written percent-encoded, as CloudFront's text logs encode them), another
+ * control byte (the line is binary when rejected), nothing (null or empty: "-"), a first
+ * value starting with '#' (a directive line, even "#Fields:") or '{' (a JSON line), and a
+ * row longer than a line may be.  The same rows written here as TSV by that rule, read
+ * whole, must give the same report and the same `requests` rows: at -j1, and at -j2 in
+ * row groups of 700 rows read as units of their own. */
+static const char *const k_hv_cols[] = {"date",
+                                        "time",
+                                        "x_edge_location",
+                                        "sc_bytes",
+                                        "c_ip",
+                                        "cs_method",
+                                        "cs_host",
+                                        "cs_uri_stem",
+                                        "sc_status",
+                                        "cs_referer",
+                                        "cs_user_agent",
+                                        "cs_uri_query",
+                                        "x_edge_result_type",
+                                        "x_edge_request_id",
+                                        "time_taken",
+                                        "x_edge_detailed_result_type"};
+#define HV_COLS (sizeof k_hv_cols / sizeof k_hv_cols[0])
+#define HV_ROWS 3000
+static const char k_hv_fields[] =
+    "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
+    "sc-status cs(Referer) cs(User-Agent) cs-uri-query x-edge-result-type "
+    "x-edge-request-id time-taken x-edge-detailed-result-type\n";
+
+/* Row i's values (NULL: null); buf holds the ones made here. */
+static void hv_row(int i, const char *v[HV_COLS], char buf[HV_COLS][64], char *huge)
+{
+    static const int status[8] = {200, 200, 304, 403, 404, 200, 403, 502};
+    static const char *const edge[4] = {"IAD89-C1", "FRA56-P2", "NRT20-C3", "LHR\t1"};
+    const int st = status[i % 8];
+    v[0] = "2026-11-01";
+    snprintf(buf[1], 64, "%02d:%02d:%02d", i / 3600 % 24, i / 60 % 60, i % 60);
+    v[1] = buf[1];
+    v[2] = edge[i % 89 == 3 ? 3 : i % 3]; /* a dictionary entry holding a TAB */
+    snprintf(buf[3], 64, "%d", i * 7);
+    v[3] = buf[3];
+    snprintf(buf[4], 64, "192.0.2.%d", i % 250);
+    v[4] = buf[4];
+    v[5] = "GET";
+    v[6] = "d111111abcdef8.cloudfront.net";
+    snprintf(buf[7], 64, i % 101 == 7 ? "/a\nb/%d" : "/p/%d", i % 50);
+    v[7] = buf[7];
+    snprintf(buf[8], 64, "%d", st);
+    v[8] = buf[8];
+    v[9] = i % 5 == 0 ? "" : i % 5 == 1 ? NULL : "https://example.com/";
+    v[10] = i % 97 == 5 ? "Mozilla\t5.0" : "Mozilla/5.0";
+    v[11] = i % 4 == 0 ? NULL : "a=1";
+    v[12] = st == 403 || st >= 404 ? "Error"
+            : st == 304            ? "Hit"
+                                   : (const char *[]){"Hit", "Miss", "RefreshHit"}[i % 3];
+    snprintf(buf[13], 64, "rid%05d", i);
+    v[13] = buf[13];
+    v[14] = i % 83 == 2 ? "0.5\r" : i % 2 ? "0.012" : "1.500";
+    v[15] = st == 403 ? (i % 3 ? "Error" : "-") : NULL;
+    /* rows the reader must hand over as text */
+    if (i == 31 || i == 1331 || i == 2631) {
+        v[8] = "2x0"; /* rejected, and binary: a control byte in another value */
+        v[11] = "a=\x01";
+    }
+    if (i == 41 || i == 2041) v[0] = "2026-13-45";               /* bad_value */
+    if (i == 13) v[0] = "#a note";                               /* a directive line */
+    if (i == 17) v[0] = "{\"date\":1";                           /* a JSON line: bad_json */
+    if (i == 19) v[10] = huge;                                   /* line_too_long */
+    if (i == HV_ROWS - 2) v[0] = "#Fields: date time sc-status"; /* the rest: 3 columns */
+}
+
+/* v as a log's text: "-" for nothing, TAB, LF and CR percent-encoded. */
+static void hv_text(FILE *f, const char *v)
+{
+    if (!v || !*v) {
+        fputc('-', f);
+        return;
+    }
+    for (; *v; v++) {
+        if (*v == '\t') fputs("%09", f);
+        else if (*v == '\n') fputs("%0A", f);
+        else if (*v == '\r') fputs("%0D", f);
+        else fputc(*v, f);
+    }
+}
+
+Test(parquet_input, values_text_cannot_hold_give_the_report_of_their_text)
+{
+    size_t hn = ((size_t)1 << 20) + 100;
+    char *huge = malloc(hn + 1);
+    cr_assert(huge);
+    memset(huge, 'a', hn);
+    huge[hn] = 0;
+    cfs_pq_column cols[HV_COLS];
+    for (size_t c = 0; c < HV_COLS; c++)
+        cols[c] = (cfs_pq_column){k_hv_cols[c], CFS_PQ_STRING, 1, c == 2 || c == 12};
+    char pq[1024], tsv[1024], err[512];
+    snprintf(pq, sizeof pq, "%s/h.parquet", g_dir);
+    snprintf(tsv, sizeof tsv, "%s/h.log", g_dir);
+    cfs_pq_options opt = {.row_group_rows = 700};
+    cfs_pq_writer *w = NULL;
+    cr_assert_eq(cfs_pq_open_opts(&w, pq, cols, HV_COLS, &opt, err, sizeof err), CFS_OK, "%s", err);
+    FILE *f = fopen(tsv, "w");
+    cr_assert(f);
+    fputs("#Version: 1.0\n", f);
+    fputs(k_hv_fields, f);
+    for (int i = 0; i < HV_ROWS; i++) {
+        const char *v[HV_COLS];
+        char buf[HV_COLS][64];
+        hv_row(i, v, buf, huge);
+        for (size_t c = 0; c < HV_COLS; c++) {
+            if (v[c]) cfs_pq_str(w, c, v[c], strlen(v[c]));
+            else cfs_pq_null(w, c);
+            if (c) fputc('\t', f);
+            hv_text(f, v[c]);
+        }
+        cfs_pq_end_row(w);
+        fputc('\n', f);
+    }
+    cr_assert_eq(cfs_pq_close(w, err, sizeof err), CFS_OK, "%s", err);
+    cr_assert_eq(fclose(f), 0);
+    free(huge);
+
+    /* exit 3: lines were rejected */
+    char *ref = tu_scan_json(g_dir, 3, "scan h.log -j1");
+    /* counted here: the two header lines, row 13's directive and row 2998's #Fields: (whose
+     * names run on into the row's other values); three binary rows, two bad dates, one
+     * JSON line, one long line, and the last row, whose sc-status is the third column under
+     * that layout: an edge location, a bad value */
+    cr_assert_eq(jnum(ref, "lines"), HV_ROWS + 2);
+    cr_assert_eq(jnum(ref, "header_lines"), 4);
+    cr_assert_eq(jnum(ref, "binary"), 3);
+    cr_assert_eq(jnum(ref, "bad_value"), 3);
+    cr_assert_eq(jnum(ref, "bad_json"), 1);
+    cr_assert_eq(jnum(ref, "line_too_long"), 1);
+    cr_assert_eq(jnum(ref, "too_many_fields"), 0);
+    cr_assert_eq(jnum(ref, "requests"), HV_ROWS - 10);
+    const char *runs[2] = {"-j1", "-j2 --split-above 1"};
+    for (int k = 0; k < 2; k++) {
+        char *got = tu_scan_json(g_dir, 3, "scan h.parquet %s", runs[k]);
+        cr_assert_eq(jnum(got, "lines"), jnum(ref, "lines"), "%s: %s", runs[k], got);
+        cr_assert_eq(jnum(got, "bytes_decoded"), jnum(ref, "bytes_decoded"), "%s", runs[k]);
+        cr_assert_str_eq(totals(got), totals(ref), "%s: the Parquet report differs from its text's", runs[k]);
+        free(got);
+    }
+    free(ref);
+    /* every field of every kept row, 403 or not (CFS_PARSE_ALL) */
+    char fields[512];
+    size_t n = 0;
+    for (const char *p = k_hv_fields + 9; *p != '\n'; p++) fields[n++] = *p == ' ' ? ',' : *p;
+    fields[n] = 0;
+    static const char *const status[2] = {"200", "403"};
+    for (int k = 0; k < 2; k++) {
+        char *a = NULL, *b = NULL, *e = NULL;
+        cr_assert_eq(tu_sh(&a, &e, "cd %s && %s requests h.log --status %s --fields '%s' --format tsv -j1",
+                           g_dir, tu_prog("cfscan"), status[k], fields),
+                     3, "%s", e);
+        free(e);
+        e = NULL;
+        cr_assert_eq(tu_sh(&b, &e,
+                           "cd %s && %s requests h.parquet --status %s --fields '%s' --format tsv -j2 "
+                           "--split-above 1",
+                           g_dir, tu_prog("cfscan"), status[k], fields),
+                     3, "%s", e);
+        free(e);
+        size_t nl = 0;
+        for (const char *p = a; *p; p++) nl += *p == '\n';
+        cr_assert_gt(nl, 700, "%s", a);
+        /* the TAB of row 5's user agent (a 200), the LF of row 310's URI (a 403) */
+        cr_assert(strstr(a, k ? "/a%0Ab" : "Mozilla%095.0"), "%.400s", a);
+        cr_assert_str_eq(b, a, "requests prints other rows from the Parquet file than from its text");
+        free(a);
+        free(b);
+    }
 }
 
 /* ---- malformed files, built here ------------------------------------------------------
