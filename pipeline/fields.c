@@ -447,6 +447,13 @@ static int record_tail(cfs_record *r, int all)
     return CFS_RECORD_OK;
 }
 
+/* The second tier's spans, cleared once after the line that set them, not on every line. */
+static void clear_more(const cfs_layout *l, cfs_record *r)
+{
+    for (unsigned f = l->nlean_every; f < l->nlean; f++) r->f[l->lean_field[f]] = (cfs_span){NULL, 0};
+    r->spans_more = 0;
+}
+
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
                      const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need)
 {
@@ -517,9 +524,40 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
             set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
             r->spans_more = 1;
         } else if (r->spans_more) {
-            /* cleared once after the line that set them, not on every line */
-            for (unsigned f = l->nlean_every; f < l->nlean; f++) r->f[l->lean_field[f]] = (cfs_span){NULL, 0};
-            r->spans_more = 0;
+            clear_more(l, r);
+        }
+    }
+    return record_tail(r, all);
+}
+
+int cfs_record_from_cols(const cfs_layout *l, const cfs_span *const *col, uint32_t k, cfs_record *r,
+                         unsigned need)
+{
+    if (l->ncols == 0) return l->bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER;
+    /* as cfs_record_parse, with every column there: the lean fields first */
+    if (r->spans_all) {
+        memset(r->f, 0, sizeof r->f);
+        r->spans_all = 0;
+    }
+    for (unsigned f = 0; f < l->nlean_every; f++) r->f[l->lean_field[f]] = col[l->lean_col[f]][k];
+    if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
+    const int all = (need & CFS_PARSE_ALL) || r->status == 403;
+    if (all) {
+        memset(r->f, 0, sizeof r->f);
+        for (size_t c = 0; c < l->ncols; c++) {
+            unsigned f = l->field_of_col[c];
+            if (f != CFS_F_UNKNOWN) r->f[f] = col[c][k];
+        }
+        r->spans_all = 1;
+    } else {
+        cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
+        r->result = (uint8_t)result_parse(rt.p, rt.n);
+        if (lean_more(r->result, r->status, need)) {
+            for (unsigned f = l->nlean_every; f < l->nlean; f++)
+                r->f[l->lean_field[f]] = col[l->lean_col[f]][k];
+            r->spans_more = 1;
+        } else if (r->spans_more) {
+            clear_more(l, r);
         }
     }
     return record_tail(r, all);

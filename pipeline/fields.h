@@ -63,6 +63,13 @@ int cfs_record_parse_delim(const cfs_layout *l, const char *line, size_t n, cfs_
  * format.  Returns CFS_RECORD_OK or the cfs_reject reason. */
 int cfs_record_from_spans(cfs_record *r, unsigned need);
 
+/* A row given as values (a Parquet row, pipeline/parquet_read.c): col[c][k] is the text of
+ * column c of row k, for every one of the layout's l->ncols columns (the caller checks
+ * that the row has them all, and that no value holds the layout's delimiter).  Parsed
+ * as cfs_record_parse would the same values joined by TABs, with the same results. */
+int cfs_record_from_cols(const cfs_layout *l, const cfs_span *const *col, uint32_t k, cfs_record *r,
+                         unsigned need);
+
 /* Prepare r for a layout: clears every field span (call when the layout changes). */
 void cfs_record_reset(cfs_record *r);
 

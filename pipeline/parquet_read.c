@@ -30,6 +30,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zstd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "pipeline/decode.h"
 #include "pipeline/fields.h"
@@ -83,9 +86,13 @@ typedef struct span {
     uint32_t esc; /* how many TAB, LF and CR it holds (escaped when written), | ESC_CTRL */
 } span;
 /* In span.esc: the value holds another control byte (below 0x20, or DEL).  The scan
- * classifies a rejected line holding one as binary, so a row holding one is written
- * whole (row_tier). */
+ * classifies a rejected line holding one as binary, so a row holding one goes as text
+ * (cfs_pqr_next_rows). */
 #define ESC_CTRL 0x80000000u
+/* A null or empty value: "-", as CloudFront writes an empty field. */
+static const span k_dash = {"-", 1, 0};
+/* The esc of a batch without any value to escape. */
+static const uint32_t k_no_esc[BATCH];
 #define ESC_COUNT(e) ((e) & ~ESC_CTRL)
 
 /* RLE / bit-packed hybrid (Encodings.md "Run Length Encoding / Bit-Packing Hybrid"). */
@@ -96,6 +103,7 @@ typedef struct rle {
     uint32_t rle_val;
     uint64_t acc;
     unsigned acc_bits;
+    int bad; /* a run header did not parse: every later read fails */
 } rle;
 
 /* DELTA_BINARY_PACKED (Encodings.md): a header <block size> <miniblocks per block>
@@ -133,6 +141,8 @@ typedef struct pcol {
     char *dict_text; /* numeric entries as text */
     size_t dict_text_cap;
     int have_dict;
+    uint32_t dict_esc_or; /* every entry's esc OR-ed */
+    uint64_t dict_tmax;   /* the longest entry as text */
     /* data page */
     uint8_t *page;
     size_t page_cap;
@@ -143,8 +153,15 @@ typedef struct pcol {
     const uint8_t *dp, *dend; /* DELTA_LENGTH_BYTE_ARRAY: the concatenated values */
     const uint8_t *vp, *vend; /* PLAIN values */
     unsigned bool_bit;
-    /* batch */
-    span batch[BATCH];
+    /* batch: its values as the text writes them ("-" for a null or empty one), their
+     * span.esc, and their lengths as text summed from the batch's start (tsum[i] is that of
+     * values [0, i)); esc_or and tmax: every esc OR-ed and the longest text, which tell a
+     * window (cfs_pqr_next_rows) whether any row needs a closer look */
+    cfs_span val[BATCH];
+    uint32_t esc[BATCH];
+    uint64_t tsum[BATCH + 1];
+    uint32_t esc_or;
+    uint64_t tmax;
     uint32_t bpos, bn;
     char num[BATCH * NUM_TEXT];
 } pcol;
@@ -171,18 +188,14 @@ struct cfs_pqr {
     ZSTD_DCtx *zd;
     uint32_t tmp[BATCH];
     uint32_t tmp2[BATCH];
-    uint64_t rowlen[BATCH];       /* cfs_pqr_next: the batch's rows' lengths as text */
-    uint8_t rowctrl[BATCH];       /* ... and whether a value of the row holds a control byte */
-    const span *seg[CFS_F_COUNT]; /* ... and each column's spans from the batch's first row */
+    /* The window (window()): each column's values and esc from the window's first row */
+    const cfs_span *seg[CFS_F_COUNT];
+    const uint32_t *segesc[CFS_F_COUNT];
+    uint8_t as_text[BATCH]; /* cfs_pqr_next_rows: the rows that go as text */
     /* A cursor of cfs_pqr_range: rows of row groups [rg, nrg) only; chunks, rg_rows and
      * header belong to the file's reader (shared), which outlives the cursor. */
     int shared;
-    /* Projection (cfs_pqr_range): keep[c] says when column c is written on a row whose
-     * status is three digits other than 403: 1 always, 2 unless the result type is Hit
-     * or RefreshHit, 0 never (a "-" stands for it).  NULL: every column of every row. */
-    uint8_t *keep;
-    int status_col, result_col;
-    uint64_t text_bytes; /* the rows handed out, as unprojected text */
+    uint64_t text_bytes; /* the rows handed out, as text */
 };
 
 static cfs_status fail(char *err, size_t errlen, cfs_status st, const char *fmt, ...)
@@ -624,6 +637,35 @@ static void rle_init(rle *d, const uint8_t *p, size_t n, unsigned bw)
     d->bw = bw;
 }
 
+/* The next run's header: 0, or -1 (for good: d->bad) when it does not parse. */
+static int rle_next_run(rle *d)
+{
+    const uint32_t mask = d->bw >= 32 ? 0xffffffffu : (1u << d->bw) - 1;
+    cfs_td t = {d->p, d->end, 0};
+    uint64_t h = cfs_td_uvar(&t);
+    if (d->bad || t.bad) goto bad;
+    d->p = t.p;
+    if (h & 1) {
+        d->bp_left = (h >> 1) * 8;
+        d->acc = 0;
+        d->acc_bits = 0;
+        if (d->bp_left == 0) goto bad;
+    } else {
+        unsigned nb = (d->bw + 7) / 8;
+        if ((size_t)(d->end - d->p) < nb) goto bad;
+        uint64_t v = cfs_le_get(d->p, nb);
+        d->p += nb;
+        if (v > mask) goto bad;
+        d->rle_val = (uint32_t)v;
+        d->rle_left = h >> 1;
+        if (d->rle_left == 0) goto bad;
+    }
+    return 0;
+bad:
+    d->bad = 1;
+    return -1;
+}
+
 /* Read n values; 0 on success, -1 when the data runs out or is malformed. */
 static int rle_get(rle *d, uint32_t *out, size_t n)
 {
@@ -668,49 +710,79 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
             d->bp_left -= k;
             continue;
         }
-        /* next run header */
-        cfs_td t = {d->p, d->end, 0};
-        uint64_t h = cfs_td_uvar(&t);
-        if (t.bad) return -1;
-        d->p = t.p;
-        if (h & 1) {
-            d->bp_left = (h >> 1) * 8;
-            d->acc = 0;
-            d->acc_bits = 0;
-            if (d->bp_left == 0) return -1;
-        } else {
-            unsigned nb = (d->bw + 7) / 8;
-            if ((size_t)(d->end - d->p) < nb) return -1;
-            uint64_t v = cfs_le_get(d->p, nb);
-            d->p += nb;
-            if (v > mask) return -1;
-            d->rle_val = (uint32_t)v;
-            d->rle_left = h >> 1;
-            if (d->rle_left == 0) return -1;
-        }
+        if (rle_next_run(d) != 0) return -1;
     }
     return 0;
+}
+
+/* Whether the next n values are all v, within the current run (or the next, when the
+ * current one is used up): then they are taken.  A column without nulls has definition
+ * levels of one run of 1s per page, so its levels cost no more than this. */
+static int rle_take_run(rle *d, uint32_t v, size_t n)
+{
+    if (!d->rle_left && !d->bp_left && rle_next_run(d) != 0) return 0; /* rle_get fails the same way */
+    if (d->rle_left < n || d->rle_val != v) return 0;
+    d->rle_left -= n;
+    return 1;
+}
+
+/* Whether the w-byte words x hold a byte below 0x20 ((x - 0x20..) & ~x & 0x80..) or a
+ * DEL (a zero byte in x ^ 0x7f..). */
+#define CTL_IN_WORD(x, lo, hi) \
+    ((((x) - (lo)*0x20) & ~(x) & (hi)) | ((((x) ^ ((lo)*0x7f)) - (lo)) & ~((x) ^ ((lo)*0x7f)) & (hi)))
+
+/* Whether p[0..n) holds a byte below 0x20 or a DEL: whole blocks, the last one
+ * overlapping the one before, so the usual value (none) costs a few tests. */
+static inline int any_control(const char *p, size_t n)
+{
+    const uint64_t lo8 = 0x0101010101010101ull, hi8 = 0x8080808080808080ull;
+    if (n >= 16) {
+#if defined(__SSE2__)
+        /* unsigned min(x, 0x1f) == x finds the bytes below 0x20 */
+        const __m128i c1f = _mm_set1_epi8(0x1f), c7f = _mm_set1_epi8(0x7f);
+        __m128i bad = _mm_setzero_si128();
+        for (size_t i = 0;; i += 16) {
+            if (i + 16 > n) i = n - 16;
+            const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            bad = _mm_or_si128(bad,
+                               _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x), _mm_cmpeq_epi8(x, c7f)));
+            if (i + 16 == n) break;
+        }
+        return _mm_movemask_epi8(bad) != 0;
+#endif
+    }
+    if (n >= 8) {
+        uint64_t bad = 0;
+        for (size_t i = 0;; i += 8) {
+            if (i + 8 > n) i = n - 8;
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            bad |= CTL_IN_WORD(x, lo8, hi8);
+            if (i + 8 == n) break;
+        }
+        return bad != 0;
+    }
+    if (n >= 4) {
+        const uint32_t lo4 = 0x01010101u, hi4 = 0x80808080u;
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        return (CTL_IN_WORD(a, lo4, hi4) | CTL_IN_WORD(b, lo4, hi4)) != 0;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) bad |= (unsigned char)p[i] < 0x20 || p[i] == 0x7f;
+    return bad;
 }
 
 /* span.esc of a value: its TAB, LF and CR bytes counted (each is written as three), and
  * ESC_CTRL when it holds another control byte. */
 static uint32_t needs_escape(const char *p, size_t n)
 {
+    if (!any_control(p, n)) return 0;
     uint32_t k = 0;
-    size_t i = 0;
-    /* 8 bytes at a time while none is below 0x20 or DEL (the usual value has none): the
-     * word tests "some byte below 0x20" ((x - 0x20..) & ~x & 0x80..) and "some byte zero"
-     * on x ^ 0x7f.. (a DEL); from the first word that has one, byte by byte */
-    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, p + i, 8);
-        uint64_t d = x ^ (lo * 0x7f);
-        if (((x - lo * 0x20) & ~x & hi) | ((d - lo) & ~d & hi)) break;
-    }
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)p[i];
-        if (__builtin_expect(ch < 0x20 || ch == 0x7f, 0)) {
+        if (ch < 0x20 || ch == 0x7f) {
             if (ch == '\t' || ch == '\n' || ch == '\r') k++;
             else k |= ESC_CTRL;
         }
@@ -739,21 +811,26 @@ static int fmt_double(char *o, double v)
     return k;
 }
 
+/* One PLAIN BYTE_ARRAY value at *p (bounded by end) as a span: its length, then its bytes. */
+static inline int plain_bytes(const uint8_t **p, const uint8_t *end, span *s)
+{
+    size_t left = (size_t)(end - *p);
+    if (left < 4) return -1;
+    uint64_t n = cfs_le32(*p);
+    if (n > left - 4) return -1;
+    s->p = (const char *)*p + 4;
+    s->n = (uint32_t)n;
+    s->esc = needs_escape(s->p, s->n);
+    *p += 4 + n;
+    return 0;
+}
+
 /* One PLAIN value of c at *p (bounded by end) as a span; text of numbers goes to o. */
 static int plain_value(pcol *c, const uint8_t **p, const uint8_t *end, char *o, span *s)
 {
     size_t left = (size_t)(end - *p);
     switch (c->ptype) {
-    case PT_BYTE_ARRAY: {
-        if (left < 4) return -1;
-        uint64_t n = cfs_le_get(*p, 4);
-        if (n > left - 4) return -1;
-        s->p = (const char *)*p + 4;
-        s->n = (uint32_t)n;
-        s->esc = needs_escape(s->p, s->n);
-        *p += 4 + n;
-        return 0;
-    }
+    case PT_BYTE_ARRAY: return plain_bytes(p, end, s);
     case PT_INT32: {
         if (left < 4) return -1;
         int32_t v = (int32_t)(uint32_t)cfs_le_get(*p, 4);
@@ -900,6 +977,8 @@ static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint
         return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary of %d entries in %d bytes",
                     c->name, h->nvalues, h->usize);
     uint32_t nv = (uint32_t)h->nvalues;
+    c->dict_esc_or = 0;
+    c->dict_tmax = 1; /* "-" for a null */
     if (nv > c->dict_cap) {
         span *ns = cfs_realloc(c->dict, (size_t)nv * sizeof *ns, "reading a Parquet dictionary");
         if (!ns) return cfs_nomem_status("reading a Parquet dictionary", err, errlen);
@@ -914,11 +993,16 @@ static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint
     }
     const uint8_t *p = d, *end = d + h->usize;
     c->bool_bit = 0;
-    for (uint32_t i = 0; i < nv; i++)
+    for (uint32_t i = 0; i < nv; i++) {
         if (plain_value(c, &p, end, c->dict_text ? c->dict_text + (size_t)i * NUM_TEXT : NULL, &c->dict[i]) !=
             0)
             return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary page ends inside entry %u",
                         c->name, i);
+        if (c->dict[i].n == 0) c->dict[i] = k_dash;
+        const uint64_t t = c->dict[i].n + 2 * (uint64_t)ESC_COUNT(c->dict[i].esc);
+        c->dict_esc_or |= c->dict[i].esc;
+        if (t > c->dict_tmax) c->dict_tmax = t;
+    }
     c->ndict = nv;
     c->have_dict = 1;
     return CFS_OK;
@@ -1040,6 +1124,18 @@ static cfs_status next_page(cfs_pqr *r, pcol *c, char *err, size_t errlen)
     }
 }
 
+/* Value i of c's batch: as the text writes it, its esc, and the batch's sums. */
+static inline void batch_put(pcol *c, uint32_t i, span s)
+{
+    if (s.n == 0) s = k_dash; /* null (p NULL) or empty */
+    c->val[i] = (cfs_span){s.p, s.n};
+    c->esc[i] = s.esc;
+    const uint64_t t = s.n + 2 * (uint64_t)ESC_COUNT(s.esc);
+    c->tsum[i + 1] = c->tsum[i] + t;
+    c->esc_or |= s.esc;
+    if (t > c->tmax) c->tmax = t;
+}
+
 /* Decode c's next batch (at most BATCH values, within one page). */
 static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
 {
@@ -1048,36 +1144,40 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         if (st != CFS_OK) return st;
     }
     uint32_t n = c->page_left < BATCH ? c->page_left : BATCH;
-    uint32_t *def = r->tmp;
+    const uint32_t *def = NULL; /* NULL: no value of the batch is null */
     uint32_t nn = n;
-    if (c->has_defs) {
-        if (rle_get(&c->defs, def, n) != 0)
+    if (c->has_defs && !rle_take_run(&c->defs, 1, n)) {
+        uint32_t *d = r->tmp;
+        if (rle_get(&c->defs, d, n) != 0)
             return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: definition levels run out", c->name);
         nn = 0;
         for (uint32_t i = 0; i < n; i++) {
-            if (def[i] > 1)
+            if (d[i] > 1)
                 return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: definition level %u", c->name,
-                            def[i]);
-            nn += def[i];
+                            d[i]);
+            nn += d[i];
         }
+        def = d;
     }
-    uint32_t k = 0;
+    c->tsum[0] = 0;
+    c->esc_or = 0;
+    c->tmax = 0;
     if (c->enc == ENC_PLAIN) {
+        const int bytes = c->ptype == PT_BYTE_ARRAY; /* strings: most columns */
         for (uint32_t i = 0; i < n; i++) {
-            span *s = &c->batch[i];
-            if (c->has_defs && !def[i]) {
-                *s = (span){NULL, 0, 0}; /* null: n 0, as the rows' lengths count it */
-                continue;
-            }
-            if (plain_value(c, &c->vp, c->vend, c->num + (size_t)i * NUM_TEXT, s) != 0)
+            span s = {NULL, 0, 0};
+            if ((!def || def[i]) &&
+                (bytes ? plain_bytes(&c->vp, c->vend, &s)
+                       : plain_value(c, &c->vp, c->vend, c->num + (size_t)i * NUM_TEXT, &s)) != 0)
                 return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: page ends inside a value",
                             c->name);
+            batch_put(c, i, s);
         }
     } else if (c->enc == ENC_DELTA_BINARY_PACKED || c->enc == ENC_DELTA_LENGTH_BYTE_ARRAY) {
         for (uint32_t i = 0; i < n; i++) {
-            span *s = &c->batch[i];
-            if (c->has_defs && !def[i]) {
-                *s = (span){NULL, 0, 0}; /* null: n 0, as the rows' lengths count it */
+            span s = {NULL, 0, 0};
+            if (def && !def[i]) {
+                batch_put(c, i, s);
                 continue;
             }
             int64_t v;
@@ -1086,34 +1186,42 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
                             c->name);
             if (c->enc == ENC_DELTA_BINARY_PACKED) {
                 char *o = c->num + (size_t)i * NUM_TEXT;
-                s->n = (uint32_t)(c->date ? fmt_date(o, v) : snprintf(o, NUM_TEXT, "%lld", (long long)v));
-                s->p = o;
-                s->esc = 0;
-                continue;
+                s.n = (uint32_t)(c->date ? fmt_date(o, v) : snprintf(o, NUM_TEXT, "%lld", (long long)v));
+                s.p = o;
+            } else {
+                if (v < 0 || v > c->dend - c->dp)
+                    return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: a value runs past its page",
+                                c->name);
+                s.p = (const char *)c->dp;
+                s.n = (uint32_t)v;
+                s.esc = needs_escape(s.p, s.n);
+                c->dp += v;
             }
-            if (v < 0 || v > c->dend - c->dp)
-                return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: a value runs past its page",
-                            c->name);
-            s->p = (const char *)c->dp;
-            s->n = (uint32_t)v;
-            s->esc = needs_escape(s->p, s->n);
-            c->dp += v;
+            batch_put(c, i, s);
         }
     } else {
         uint32_t *ix = r->tmp2;
         if (rle_get(&c->idx, ix, nn) != 0)
             return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary indices run out", c->name);
-        for (uint32_t i = 0; i < n; i++) {
-            if (c->has_defs && !def[i]) {
-                c->batch[i] = (span){NULL, 0, 0};
-                continue;
-            }
-            uint32_t x = ix[k++];
-            if (x >= c->ndict)
+        for (uint32_t i = 0; i < nn; i++)
+            if (ix[i] >= c->ndict)
                 return fail(err, errlen, CFS_E_CORRUPT,
                             "Parquet column %s: dictionary index %u, the dictionary holds %u entries",
-                            c->name, x, c->ndict);
-            c->batch[i] = c->dict[x];
+                            c->name, ix[i], c->ndict);
+        const span *dict = c->dict;
+        if (!c->dict_esc_or) {
+            /* no entry to escape (the usual dictionary): the values and their lengths only;
+             * the batch's esc are all 0 (window() reads k_no_esc) */
+            uint64_t sum = 0;
+            for (uint32_t i = 0, k = 0; i < n; i++) {
+                const span d = def && !def[i] ? k_dash : dict[ix[k++]];
+                c->val[i] = (cfs_span){d.p, d.n};
+                sum += d.n;
+                c->tsum[i + 1] = sum;
+            }
+            c->tmax = c->dict_tmax;
+        } else {
+            for (uint32_t i = 0, k = 0; i < n; i++) batch_put(c, i, def && !def[i] ? k_dash : dict[ix[k++]]);
         }
     }
     c->page_left -= n;
@@ -1122,7 +1230,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
     return CFS_OK;
 }
 
-/* The bytes of the current row group's projected chunks: asked for ahead when the row
+/* The bytes of the current row group's chunks: asked for ahead when the row
  * group starts, given back (they stay in the page cache) once it is done, so a mapped
  * file of any size costs about one row group of resident memory. */
 static void rg_range(const cfs_pqr *r, uintptr_t *lo, uintptr_t *hi)
@@ -1203,17 +1311,13 @@ static inline char *put_bytes(char *o, const char *p, uint32_t n)
     return o + n;
 }
 
-static inline char *put_value(char *o, const span *s)
+static inline char *put_value(char *o, cfs_span v, uint32_t esc)
 {
-    if (!s->p || s->n == 0) {
-        *o++ = '-'; /* null, or empty: "-" as CloudFront writes an empty field */
-        return o;
-    }
-    if (!s->esc) return put_bytes(o, s->p, s->n);
+    if (!esc) return put_bytes(o, v.p, v.n);
     /* TAB, LF and CR would split the line: written percent-encoded, as CloudFront's text
      * logs encode them */
-    for (uint32_t i = 0; i < s->n; i++) {
-        char ch = s->p[i];
+    for (uint32_t i = 0; i < v.n; i++) {
+        char ch = v.p[i];
         if (ch == '\t' || ch == '\n' || ch == '\r') {
             *o++ = '%';
             *o++ = '0';
@@ -1223,28 +1327,75 @@ static inline char *put_value(char *o, const span *s)
     return o;
 }
 
-/* Which columns row k of the batch needs (keep bits, see cfs_pqr): 0 when all of them,
- * else 1 (the first tier of the lean fields) or 3 (both tiers).  The record stage reads
- * only those of a line whose status is not 403 (fields.h), unless the line is rejected:
- * then also whether it holds a control byte anywhere (handle_line).  So a row whose status
- * is not plainly three digits other than 403, that holds a control byte, or that would be
- * too long as text, is written whole, and is parsed or rejected exactly as before. */
-static unsigned row_tier(const cfs_pqr *r, uint64_t k)
+/* The next window of rows: every column's batch filled, *m rows that all of them still
+ * hold (at most BATCH, within one row group), r->seg and r->segesc at its first row.
+ * *m == 0 at the end of the rows.  Nothing moves past them until advance(). */
+static cfs_status window(cfs_pqr *r, uint32_t *m, char *err, size_t errlen)
 {
-    const span *st = &r->seg[r->status_col][k];
-    if (r->rowctrl[k] || r->rowlen[k] > CFS_MAX_LINE) return 0;
-    if (!st->p || st->n != 3) return 0;
-    unsigned a = (unsigned char)st->p[0] - '0', b = (unsigned char)st->p[1] - '0',
-             c = (unsigned char)st->p[2] - '0';
-    if (a > 9 || b > 9 || c > 9 || (a == 4 && b == 0 && c == 3)) return 0;
-    /* the second tier only for a Miss or an Error (fields.c, lean_more): kept unless the
-     * result type is one of the usual others */
-    if (r->result_col < 0) return 1;
-    const span *rt = &r->seg[r->result_col][k];
-    if (!rt->p || rt->n == 0 || (rt->n == 1 && rt->p[0] == '-') ||
-        (rt->n == 3 && memcmp(rt->p, "Hit", 3) == 0) || (rt->n == 10 && memcmp(rt->p, "RefreshHit", 10) == 0))
-        return 1;
-    return 3;
+    *m = 0;
+    while (!r->rg_open || r->rg_left == 0) {
+        if (r->rg_open) {
+            rg_advise(r, MADV_DONTNEED);
+            r->rg++;
+        }
+        r->rg_open = 0;
+        while (r->rg < r->nrg && r->rg_rows[r->rg] == 0) r->rg++;
+        if (r->rg >= r->nrg) {
+            r->done = 1;
+            return CFS_OK;
+        }
+        open_row_group(r);
+    }
+    uint64_t k = r->rg_left < BATCH ? r->rg_left : BATCH;
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        pcol *c = &r->col[i];
+        if (c->bpos == c->bn) {
+            cfs_status st = fill_batch(r, c, err, errlen);
+            if (st != CFS_OK) return st;
+        }
+        if (c->bn - c->bpos < k) k = c->bn - c->bpos;
+        r->seg[i] = c->val + c->bpos;
+        r->segesc[i] = c->esc_or ? c->esc + c->bpos : k_no_esc;
+    }
+    *m = (uint32_t)k;
+    return CFS_OK;
+}
+
+/* The window's first m rows are handed out: the columns move past them, and their text
+ * (values, and a TAB or LF after each; an empty line when no column is read) counts. */
+static void advance(cfs_pqr *r, uint32_t m)
+{
+    uint64_t t = (uint64_t)m * (r->ncol ? r->ncol : 1);
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        pcol *c = &r->col[i];
+        t += c->tsum[c->bpos + m] - c->tsum[c->bpos];
+        c->bpos += m;
+    }
+    r->text_bytes += t;
+    r->rg_left -= m;
+    r->rows_done += m;
+}
+
+/* Row k of the window as text: its length with the LF, and the row written at o. */
+static uint64_t row_len(const cfs_pqr *r, uint32_t k)
+{
+    uint64_t t = r->ncol ? r->ncol : 1;
+    for (uint32_t i = 0; i < r->ncol; i++) t += r->seg[i][k].n + 2 * (uint64_t)ESC_COUNT(r->segesc[i][k]);
+    return t;
+}
+
+static char *write_row(const cfs_pqr *r, uint32_t k, char *o)
+{
+    if (!r->ncol) {
+        *o++ = '\n';
+        return o;
+    }
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        o = put_value(o, r->seg[i][k], r->segesc[i][k]);
+        *o++ = '\t';
+    }
+    o[-1] = '\n';
+    return o;
 }
 
 cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, size_t errlen)
@@ -1265,79 +1416,16 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
     r->out_n = 0;
     cfs_status st = CFS_OK;
     while (r->out_n < CFS_DECODE_PIECE) {
-        if (!r->rg_open || r->rg_left == 0) {
-            if (r->rg_open) {
-                rg_advise(r, MADV_DONTNEED);
-                r->rg++;
-            }
-            r->rg_open = 0;
-            while (r->rg < r->nrg && r->rg_rows[r->rg] == 0) r->rg++;
-            if (r->rg >= r->nrg) {
-                r->done = 1;
-                break;
-            }
-            open_row_group(r);
-        }
-        if (r->ncol == 0) {
-            /* no column cfscan reads: each row is an empty line (counted as blank) */
-            uint64_t k = r->rg_left < 65536 ? r->rg_left : 65536;
-            if (reserve_out(r, (size_t)k) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
-            memset(r->out + r->out_n, '\n', (size_t)k);
-            r->out_n += (size_t)k;
-            r->text_bytes += k;
-            r->rg_left -= k;
-            r->rows_done += k;
-            continue;
-        }
-        uint64_t m = r->rg_left;
-        for (uint32_t i = 0; i < r->ncol && st == CFS_OK; i++) {
-            pcol *c = &r->col[i];
-            if (c->bpos == c->bn) st = fill_batch(r, c, err, errlen);
-            if (c->bn - c->bpos < m) m = c->bn - c->bpos;
-        }
-        if (st != CFS_OK) break;
-        /* the rows' lengths as unprojected text (a value, or "-", and a TAB or LF each),
-         * column by column: each column's spans are read in order */
-        uint64_t *rowlen = r->rowlen;
-        uint8_t *rowctrl = r->rowctrl;
-        if (m > BATCH) m = BATCH;
-        for (uint64_t k = 0; k < m; k++) {
-            rowlen[k] = r->ncol;
-            rowctrl[k] = 0;
-        }
-        for (uint32_t i = 0; i < r->ncol; i++) {
-            const span *b = r->seg[i] = r->col[i].batch + r->col[i].bpos;
-            for (uint64_t k = 0; k < m; k++) {
-                uint64_t l = b[k].n + 2 * (uint64_t)ESC_COUNT(b[k].esc);
-                rowlen[k] += l + (l == 0);
-                rowctrl[k] |= (uint8_t)(b[k].esc >> 31);
-            }
-        }
-        uint64_t k = 0;
+        uint32_t m;
+        st = window(r, &m, err, errlen);
+        if (st != CFS_OK || m == 0) break;
+        uint32_t k = 0;
         for (; k < m && r->out_n < CFS_DECODE_PIECE; k++) {
-            size_t need = rowlen[k];
-            r->text_bytes += need;
+            const uint64_t need = row_len(r, k);
             if (reserve_out(r, need) != 0) return cfs_nomem_status("writing Parquet rows", err, errlen);
-            char *o = r->out + r->out_n;
-            unsigned lean = r->keep ? row_tier(r, k) : 0;
-            if (!lean) {
-                for (uint32_t i = 0; i < r->ncol; i++) {
-                    o = put_value(o, &r->seg[i][k]);
-                    *o++ = '\t';
-                }
-            } else {
-                for (uint32_t i = 0; i < r->ncol; i++) {
-                    if (r->keep[i] & lean) o = put_value(o, &r->seg[i][k]);
-                    else *o++ = '-';
-                    *o++ = '\t';
-                }
-            }
-            o[-1] = '\n';
-            r->out_n = (size_t)(o - r->out);
+            r->out_n = (size_t)(write_row(r, k, r->out + r->out_n) - r->out);
         }
-        for (uint32_t i = 0; i < r->ncol; i++) r->col[i].bpos += (uint32_t)k;
-        r->rg_left -= k;
-        r->rows_done += k;
+        advance(r, k);
     }
     if (st != CFS_OK) {
         r->failed = 1;
@@ -1351,6 +1439,58 @@ cfs_status cfs_pqr_next(cfs_pqr *r, const char **buf, size_t *len, char *err, si
     *buf = r->out;
     *len = r->out_n;
     return r->out_n ? CFS_OK : st;
+}
+
+cfs_status cfs_pqr_next_rows(cfs_pqr *r, cfs_pqr_rows *b, char *err, size_t errlen)
+{
+    memset(b, 0, sizeof *b);
+    if (r->failed == 2) {
+        r->failed = 1;
+        return fail(err, errlen, r->pending_st, "%s", r->pending);
+    }
+    if (r->done || r->failed) return CFS_OK;
+    uint32_t m;
+    cfs_status st = window(r, &m, err, errlen);
+    if (st != CFS_OK) {
+        r->failed = 1;
+        return st;
+    }
+    if (m == 0) return CFS_OK;
+    /* Which rows go as text: the window's batches say whether any value holds a byte to
+     * escape or a control byte, and how long a row can be at most; a first value starting
+     * with '#' or '{' makes a directive or JSON line.  Only then is each row looked at. */
+    uint64_t most = r->ncol;
+    uint32_t esc = r->ncol ? 0 : 1; /* no column: empty lines, as the text has them */
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        most += r->col[i].tmax;
+        esc |= r->col[i].esc_or;
+    }
+    int look = esc != 0 || most > CFS_MAX_LINE;
+    for (uint32_t k = 0; k < m && !look; k++) look = r->seg[0][k].p[0] == '#' || r->seg[0][k].p[0] == '{';
+    if (look) {
+        for (uint32_t k = 0; k < m; k++) {
+            uint32_t e = r->ncol ? r->seg[0][k].p[0] == '#' || r->seg[0][k].p[0] == '{' : 1;
+            for (uint32_t i = 0; i < r->ncol; i++) e |= r->segesc[i][k];
+            r->as_text[k] = e != 0 || (most > CFS_MAX_LINE && row_len(r, k) > CFS_MAX_LINE);
+        }
+        b->as_text = r->as_text;
+    }
+    b->col = r->seg;
+    b->ncol = r->ncol;
+    b->n = m;
+    advance(r, m);
+    return CFS_OK;
+}
+
+cfs_status cfs_pqr_row_text(cfs_pqr *r, uint32_t k, const char **p, size_t *n, char *err, size_t errlen)
+{
+    *p = NULL;
+    *n = 0;
+    r->out_n = 0;
+    if (reserve_out(r, row_len(r, k)) != 0) return cfs_nomem_status("writing a Parquet row", err, errlen);
+    *n = (size_t)(write_row(r, k, r->out) - r->out);
+    *p = r->out;
+    return CFS_OK;
 }
 
 uint64_t cfs_pqr_rows_total(const cfs_pqr *r) { return r->num_rows; }
@@ -1372,8 +1512,8 @@ void cfs_pqr_header(const cfs_pqr *r, const char **p, size_t *n)
     *n = r->header_n;
 }
 
-cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, unsigned need,
-                         char *err, size_t errlen)
+cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, char *err,
+                         size_t errlen)
 {
     cfs_pqr *r = *out;
     *out = NULL;
@@ -1388,7 +1528,6 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
          * they are not allocated and faulted in again for every range */
         cfs_pqr old = *r;
         pcol *col = r->col;
-        free(r->keep);
         memset(r, 0, sizeof *r);
         r->col = col;
         r->out = old.out;
@@ -1397,7 +1536,7 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
         r->zd = old.zd;
         for (uint32_t i = 0; i < old.ncol; i++) {
             pcol c = col[i];
-            memset(&col[i], 0, offsetof(pcol, batch));
+            memset(&col[i], 0, offsetof(pcol, val));
             col[i].dict = c.dict;
             col[i].dict_cap = c.dict_cap;
             col[i].dict_buf = c.dict_buf;
@@ -1430,7 +1569,6 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
     r->nrg = to;
     for (uint32_t g = from; g < to; g++) r->num_rows += file->rg_rows[g];
     r->ncol = file->ncol;
-    r->status_col = r->result_col = -1;
     for (uint32_t i = 0; i < r->ncol; i++) {
         pcol *c = &r->col[i];
         const pcol *fc = &file->col[i];
@@ -1440,28 +1578,6 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
         c->optional = fc->optional;
         c->date = fc->date;
         memcpy(c->name, fc->name, sizeof c->name);
-    }
-    /* The projection: the lean fields of the layout the header gives (fields.h), in the
-     * columns where that layout finds them, which are the reader's own. */
-    const char *fl = r->header ? strstr(r->header, "#Fields:") : NULL;
-    cfs_layout l;
-    if (!(need & CFS_PARSE_ALL) && r->ncol && fl) {
-        cfs_fields_init();
-        const char *e = strchr(fl, '\n');
-        if (e && cfs_layout_parse(&l, fl, (size_t)(e - fl)) == CFS_OK && l.ncols == r->ncol &&
-            l.col_of[CFS_F_SC_STATUS] >= 0) {
-            r->keep = cfs_calloc(r->ncol, 1, "reading a Parquet row group");
-            if (!r->keep) {
-                cfs_pqr_close(r);
-                return cfs_nomem_status("reading a Parquet row group", err, errlen);
-            }
-            for (unsigned k = 0; k < l.nlean; k++)
-                if (l.lean_col[k] < r->ncol) r->keep[l.lean_col[k]] = k < l.nlean_every ? 1 : 2;
-            /* the first byte of a line decides whether it is a directive ('#') or JSON ('{') */
-            r->keep[0] = 1;
-            r->status_col = l.col_of[CFS_F_SC_STATUS];
-            r->result_col = l.col_of[CFS_F_EDGE_RESULT_TYPE];
-        }
     }
     *out = r;
     return CFS_OK;
@@ -1483,7 +1599,6 @@ void cfs_pqr_close(cfs_pqr *r)
         free(r->rg_rows);
         free(r->header);
     }
-    free(r->keep);
     free(r->out);
     if (r->ld) libdeflate_free_decompressor(r->ld);
     if (r->zd) ZSTD_freeDCtx(r->zd);

@@ -2,7 +2,8 @@
  * string (and a few plain numeric) columns, read column by column, a row group at a
  * time, and handed out as W3C log text (a #Version/#Fields: header naming the projected
  * columns, then one TAB-separated line per row) so the record stage reads it like any
- * other log.  Only columns whose names map to a log field cfscan knows are decoded.
+ * other log, or as values that the record stage takes without text (cfs_pqr_next_rows).
+ * Only columns whose names map to a log field cfscan knows are decoded.
  * Format: apache/parquet-format (parquet.thrift, Encodings.md). */
 #ifndef CFSCAN_PIPELINE_PARQUET_READ_H
 #define CFSCAN_PIPELINE_PARQUET_READ_H
@@ -42,15 +43,32 @@ void cfs_pqr_header(const cfs_pqr *r, const char **p, size_t *n);
 
 /* A cursor over row groups [from, to) of the open file `file` (which must outlive it), in
  * *out; a cursor already there (from an earlier range, of any file) is reused, keeping
- * its buffers; cfs_pqr_next hands out their rows only, no header.  need is what the scan asks of the
- * record stage (fields.h CFS_PARSE_*): without CFS_PARSE_ALL, a row whose status is three
- * digits other than 403 is written with only the columns cfs_record_parse reads of it
- * (the lean fields of the header's layout, and the first column); the others are "-".
- * Rows holding a control byte (which makes a rejected line binary) or whose unprojected
- * text would pass CFS_MAX_LINE are written whole.  Close with cfs_pqr_close. */
-cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, unsigned need,
-                         char *err, size_t errlen);
-/* Bytes of the rows handed out so far as they would be unprojected (bytes_decoded). */
+ * its buffers.  Read it with cfs_pqr_next (text: their rows only, no header) or with
+ * cfs_pqr_next_rows.  Close with cfs_pqr_close. */
+cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, char *err,
+                         size_t errlen);
+
+/* Rows as values, for the record stage without text (scan.c): col[c][k] is column c's
+ * value in row k, exactly as cfs_pqr_next writes it ("-" for a null or empty value), for
+ * c < ncol (the header's #Fields: columns) and k < n.  A row whose text differs from its
+ * values joined by TABs, or is more than a value split (a value holds a TAB, LF, CR or
+ * another control byte, the first value starts with '#' or '{', or the row is longer
+ * than CFS_MAX_LINE) has as_text[k] set (as_text is NULL when no row has): hand it to the
+ * record stage as cfs_pqr_row_text writes it. */
+typedef struct cfs_pqr_rows {
+    const cfs_span *const *col;
+    const uint8_t *as_text;
+    uint32_t ncol, n;
+} cfs_pqr_rows;
+/* The next rows (at most 1024): n == 0 at the end.  They stay valid until the next call,
+ * and count as handed out (rows done, text bytes).  Damage is an error after the rows
+ * before it. */
+cfs_status cfs_pqr_next_rows(cfs_pqr *r, cfs_pqr_rows *b, char *err, size_t errlen);
+/* Row k of the last cfs_pqr_next_rows as one text line with its LF, valid until the next
+ * call of either. */
+cfs_status cfs_pqr_row_text(cfs_pqr *r, uint32_t k, const char **p, size_t *n, char *err, size_t errlen);
+
+/* Bytes of the rows handed out so far, as text (bytes_decoded). */
 uint64_t cfs_pqr_text_bytes(const cfs_pqr *r);
 
 void cfs_pqr_close(cfs_pqr *r);

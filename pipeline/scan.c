@@ -469,6 +469,8 @@ static __attribute__((noinline)) void note_fields(pstate *ps, cfs_thread_agg *ag
     memcpy(ps->pd, key, CFS_KEY_STR);
 }
 
+static void count_record(pstate *ps, cfs_thread_agg *agg, cfs_record *r, uint64_t m);
+
 static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
                         const uint64_t *tabs)
 {
@@ -528,6 +530,13 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     if (tol & CFS_TOL_SHORT) ps->st.short_lines++;
     if (tol & CFS_TOL_TRAILING_TAB) ps->st.trailing_tab++;
+    count_record(ps, agg, r, base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask);
+}
+
+/* An accepted record, whose line held the fields of mask m (presence.h): the time window,
+ * its distribution, the fields it had, attribution, the filters, and the aggregates. */
+static void count_record(pstate *ps, cfs_thread_agg *agg, cfs_record *r, uint64_t m)
+{
     const cfs_scan_opts *o = ps->sh->o;
     if ((o->since != CFS_NO_TIME && r->ts < o->since) || (o->until != CFS_NO_TIME && r->ts >= o->until)) {
         ps->st.filtered++;
@@ -539,7 +548,6 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     else r->dist = (cfs_span){"-", 1};
     /* the fields it had, into its distribution's row when not as the line before's (here,
      * before the attribution, so that nothing the attribution returns waits in registers) */
-    const uint64_t m = base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask;
     if (__builtin_expect(m != ps->pmask ||
                              (r->dist.p != ps->pdp &&
                               (r->dist.n != ps->pdn || !cfs_short_eq(r->dist.p, ps->pd, r->dist.n))),
@@ -1141,6 +1149,42 @@ static uint64_t pq_unit_bytes(const shared *sh)
     return big < BLOCK ? big : BLOCK;
 }
 
+/* Whether rows of ncol values go to the record stage as values under ps's layout: a TAB
+ * layout of as many columns, as the header gives (a --delimiter, a directive row that
+ * changed the layout, or a bad header leave them to the text path). */
+static int rows_as_values(const pstate *ps, uint32_t ncol)
+{
+    const cfs_layout *l = &ps->layout;
+    return l->ncols == ncol && ncol && (l->delim == '\t' || l->delim == 0) && !l->realtime;
+}
+
+/* One window of a unit's rows, in order: as values where the row and the layout allow
+ * (cfs_record_from_cols gives the record cfs_record_parse would give the row's text),
+ * else as text through parse_buffer, exactly as a text log's line. */
+static cfs_status parse_rows(pstate *ps, cfs_pqr *cur, const cfs_pqr_rows *b, char *err, size_t errlen)
+{
+    cfs_thread_agg *agg = &ps->sh->thread_aggs[omp_get_thread_num()];
+    const unsigned need = ps->sh->parse_need;
+    int values = rows_as_values(ps, b->ncol);
+    for (uint32_t k = 0; k < b->n; k++) {
+        if (!values || (b->as_text && b->as_text[k])) {
+            const char *p;
+            size_t n;
+            cfs_status st = cfs_pqr_row_text(cur, k, &p, &n, err, errlen);
+            if (st != CFS_OK) return st;
+            parse_buffer(ps, p, n, 1);
+            values = rows_as_values(ps, b->ncol); /* a "#Fields:" row sets another layout */
+            continue;
+        }
+        ps->st.lines++;
+        cfs_record *r = &ps->rec;
+        int rc = cfs_record_from_cols(&ps->layout, b->col, k, r, need);
+        if (rc != CFS_RECORD_OK) reject(ps, rc); /* the row holds no control byte (as_text) */
+        else count_record(ps, agg, r, ps->lmask);
+    }
+    return CFS_OK;
+}
+
 typedef struct pq_job {
     shared *sh;
     size_t file, index;
@@ -1164,20 +1208,16 @@ static void run_pq_unit(pq_job *j)
         ps.st.bytes_out += hn;
         parse_buffer(&ps, h, hn, 1);
     }
-    /* what the rows are parsed for: a delimiter other than TAB parses every field */
-    unsigned need = sh->parse_need;
-    if (sh->o->delim && sh->o->delim != '\t') need |= CFS_PARSE_ALL;
     char err[200] = "";
     /* no task scheduling point inside a unit: the thread's cursor is this unit's alone */
     cfs_pqr **slot = &sh->thread_pq[omp_get_thread_num()];
-    cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, need, err, sizeof err);
+    cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, err, sizeof err);
     cfs_pqr *cur = *slot;
     while (st == CFS_OK && read_on(sh, &st, err, sizeof err)) {
-        const char *p;
-        size_t n;
-        st = cfs_pqr_next(cur, &p, &n, err, sizeof err);
-        if (st != CFS_OK || n == 0) break;
-        parse_buffer(&ps, p, n, 1); /* whole rows: every piece ends with an LF */
+        cfs_pqr_rows b;
+        st = cfs_pqr_next_rows(cur, &b, err, sizeof err);
+        if (st != CFS_OK || b.n == 0) break;
+        st = parse_rows(&ps, cur, &b, err, sizeof err);
     }
     if (cur) ps.st.bytes_out += cfs_pqr_text_bytes(cur);
     if (st != CFS_OK) {
@@ -1548,11 +1588,11 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     for (int step = 1; step < threads; step *= 2) {
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
         for (int t = 0; t < threads - step; t += 2 * step) {
-            cfs_agg_merge(&part[t], &part[t + step]);
+            cfs_agg_merge_take(&part[t], &part[t + step]);
             cfs_agg_free(&part[t + step]);
         }
     }
-    cfs_agg_merge(dst, &part[0]);
+    cfs_agg_merge_take(dst, &part[0]);
     cfs_agg_free(&part[0]);
     free(part);
 }

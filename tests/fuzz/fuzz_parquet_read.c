@@ -4,14 +4,14 @@
  * parser is reached without the fuzzer having to find both magics.  Oracles: no crash, no
  * leak, no read outside the buffer (ASan), and never more rows handed out than the
  * footer claims, each piece ending in a line end.  The same file is then read by row
- * group through cursors (cfs_pqr_range, as the scan reads it), once projected and once
- * with every column: unprojected, the text handed out is exactly cfs_pqr_text_bytes;
- * projected, it is never longer; both count the same rows and text bytes. */
+ * group through cursors (cfs_pqr_range, as the scan reads it), once as text and once as
+ * values (cfs_pqr_next_rows): the text handed out is exactly cfs_pqr_text_bytes; row by
+ * row, a row not marked as_text is its values joined by TABs, and any row's
+ * cfs_pqr_row_text is the text's line; both count the same rows and text bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/fields.h"
 #include "pipeline/parquet_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,32 +30,64 @@ static void run(const uint8_t *p, size_t n)
     }
     /* by row group: a cursor reused from group to group, as each scan thread does */
     cfs_pqr *cur[2] = {NULL, NULL};
+    char *text = NULL;
+    size_t cap = 0;
     uint32_t nrg = cfs_pqr_row_groups(r);
     for (uint32_t g = 0; g < nrg && g < 64; g++) {
-        uint64_t rows[2] = {0, 0}, text[2] = {0, 0}, out[2] = {0, 0};
-        int ok[2] = {1, 1};
-        for (int all = 0; all < 2; all++) {
-            if (cfs_pqr_range(&cur[all], r, g, g + 1, all ? CFS_PARSE_ALL : 0, err, sizeof err) != CFS_OK) {
-                ok[all] = 0;
-                continue;
+        /* as text, kept for the comparison below */
+        size_t tn = 0;
+        int ok = cfs_pqr_range(&cur[0], r, g, g + 1, err, sizeof err) == CFS_OK;
+        for (int guard = 0; ok && guard < 4096; guard++) {
+            const char *buf;
+            size_t len;
+            cfs_status st = cfs_pqr_next(cur[0], &buf, &len, err, sizeof err);
+            if (st != CFS_OK) ok = 0;
+            if (st != CFS_OK || len == 0) break;
+            if (buf[len - 1] != '\n') abort();
+            if (tn + len > cap) {
+                cap = (tn + len) * 2;
+                char *t = realloc(text, cap);
+                if (!t) abort();
+                text = t;
             }
-            for (int guard = 0; guard < 4096; guard++) {
-                const char *buf;
-                size_t len;
-                cfs_status st = cfs_pqr_next(cur[all], &buf, &len, err, sizeof err);
-                if (st != CFS_OK) ok[all] = 0;
-                if (st != CFS_OK || len == 0) break;
-                if (buf[len - 1] != '\n') abort();
-                out[all] += len;
-            }
-            rows[all] = cfs_pqr_rows_done(cur[all]);
-            text[all] = cfs_pqr_text_bytes(cur[all]);
-            if (rows[all] > cfs_pqr_rows_total(cur[all])) abort();
-            if (out[all] > text[all]) abort();
-            if (all && ok[all] && out[all] != text[all]) abort();
+            memcpy(text + tn, buf, len);
+            tn += len;
         }
-        if (ok[0] && ok[1] && (rows[0] != rows[1] || text[0] != text[1])) abort();
+        if (!ok) continue;
+        if (cfs_pqr_text_bytes(cur[0]) != tn || cfs_pqr_rows_done(cur[0]) > cfs_pqr_rows_total(cur[0]))
+            abort();
+        /* as values: row by row against that text */
+        if (cfs_pqr_range(&cur[1], r, g, g + 1, err, sizeof err) != CFS_OK) abort();
+        size_t at = 0;
+        for (;;) {
+            cfs_pqr_rows b;
+            if (cfs_pqr_next_rows(cur[1], &b, err, sizeof err) != CFS_OK) abort(); /* the text read it */
+            if (b.n == 0) break;
+            for (uint32_t k = 0; k < b.n; k++) {
+                const char *line;
+                size_t ln;
+                if (cfs_pqr_row_text(cur[1], k, &line, &ln, err, sizeof err) != CFS_OK) abort();
+                if (at + ln > tn || memcmp(text + at, line, ln) != 0) abort();
+                if (!(b.as_text && b.as_text[k])) {
+                    /* the values joined by TABs are the line, which is not a directive
+                     * or JSON and fits a line */
+                    size_t o = at;
+                    for (uint32_t c = 0; c < b.ncol; c++) {
+                        const cfs_span v = b.col[c][k];
+                        if (v.n == 0 || o + v.n >= at + ln || memcmp(text + o, v.p, v.n) != 0) abort();
+                        o += v.n;
+                        if (text[o] != (c + 1 == b.ncol ? '\n' : '\t')) abort();
+                        o++;
+                    }
+                    if (o != at + ln || text[at] == '#' || text[at] == '{' || ln > CFS_MAX_LINE) abort();
+                }
+                at += ln;
+            }
+        }
+        if (at != tn || cfs_pqr_text_bytes(cur[1]) != tn) abort();
+        if (cfs_pqr_rows_done(cur[1]) != cfs_pqr_rows_done(cur[0])) abort();
     }
+    free(text);
     cfs_pqr_close(cur[0]);
     cfs_pqr_close(cur[1]);
     cfs_pqr_close(r);
