@@ -875,6 +875,19 @@ void cfs_agg_settle(cfs_agg *a)
     cfs_agg_init(&out);
     settle_refs refs;
     settle_refs_init(&refs, a);
+    /* Only a provisional row (its verdict waits on a latency) gets another key: a table
+     * without one is settled as it is, and is taken whole (after a scan, the 403s held
+     * back are judged already, and the table has every hour of every edge). */
+    int provisional = 0;
+    for (size_t i = 0; i < a->traffic.n && !provisional; i++) {
+        const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
+        provisional = cfs_attr_needs_latency((cfs_attribution){s->k.cause, s->k.evidence, s->k.rule});
+    }
+    if (!provisional) {
+        cfs_kmap t = out.traffic;
+        out.traffic = a->traffic;
+        a->traffic = t;
+    }
     cfs_kmap_reserve(&out.traffic, a->traffic.n);
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
