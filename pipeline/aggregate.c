@@ -189,6 +189,37 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
     return row;
 }
 
+void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += parts[i].n;
+    cfs_kmap_reserve(dst, total);
+    for (size_t i = 0; i < n; i++) {
+        cfs_kmap *p = &parts[i];
+        if (dst->cap < 2 * (dst->n + p->n + 1) || dst->rows_cap < dst->n + p->n) {
+            /* out of memory (recorded): row by row, as far as the map can grow */
+            for (size_t r = 0; r < p->n; r++) {
+                const char *src = p->rows + r * p->row_size;
+                char *row = cfs_kmap_get(dst, src, NULL);
+                if (!cfs_kmap_is_sink(row)) memcpy(row, src, dst->row_size);
+            }
+        } else {
+            memcpy(dst->rows + dst->n * dst->row_size, p->rows, p->n * p->row_size);
+            for (size_t j = 0; j < p->cap; j++) {
+                if (!p->slot[j]) continue;
+                size_t k = (size_t)p->hash[j] & (dst->cap - 1);
+                while (dst->slot[k]) k = (k + 1) & (dst->cap - 1);
+                dst->hash[k] = p->hash[j];
+                dst->slot[k] = (uint32_t)(dst->n + p->slot[j]);
+            }
+            dst->n += p->n;
+        }
+        size_t key = p->key_size, row = p->row_size;
+        cfs_kmap_free(p);
+        cfs_kmap_init(p, key, row);
+    }
+}
+
 /* ---- agg --------------------------------------------------------------------------------- */
 void cfs_agg_init(cfs_agg *a)
 {
@@ -720,28 +751,46 @@ void cfs_agg_merge_take(cfs_agg *dst, cfs_agg *src)
     cfs_agg_merge(dst, src);
 }
 
+void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np)
+{
+    size_t rows = 0;
+    for (size_t t = 0; t < n; t++) rows += cfs_counter_rows(&ts[t].counter);
+    /* each key of the partition once, at most: sized for a 1/np share of the rows */
+    cfs_kmap_reserve(out, np > 1 ? rows / np + rows / (4 * (size_t)np) : rows);
+    for (size_t t = 0; t < n; t++) {
+        const cfs_counter *c = &ts[t].counter;
+        size_t it = 0;
+        cfs_count_row r;
+        while (cfs_counter_next(c, &it, &r)) {
+            /* the hour's number, taken as unsigned so that the rare time before 1970
+             * still falls in one partition */
+            if (np > 1 && (uint64_t)(r.hour / 3600) % np != p) continue;
+            cfs_tkey k;
+            memset(&k, 0, sizeof k);
+            memcpy(k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
+            memcpy(k.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
+            k.hour = r.hour;
+            k.status = r.status;
+            k.rule = r.rule;
+            k.cause = r.cause;
+            k.evidence = r.evidence;
+            k.lat_class = r.lat_class;
+            cfs_trow *d = cfs_kmap_get(out, &k, NULL);
+            d->requests += r.requests;
+            d->bytes += r.bytes;
+        }
+    }
+}
+
 void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t)
 {
+    cfs_agg_traffic_part(&dst->traffic, t, 1, 0, 1);
+    cfs_agg_merge_thread_tables(dst, t);
+}
+
+void cfs_agg_merge_thread_tables(cfs_agg *dst, const cfs_thread_agg *t)
+{
     const cfs_counter *c = &t->counter;
-    /* Remap the counter's ids to the strings and values they stand for. */
-    cfs_kmap_reserve(&dst->traffic, cfs_counter_rows(c));
-    size_t it = 0;
-    cfs_count_row r;
-    while (cfs_counter_next(c, &it, &r)) {
-        cfs_tkey k;
-        memset(&k, 0, sizeof k);
-        memcpy(k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
-        memcpy(k.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
-        k.hour = r.hour;
-        k.status = r.status;
-        k.rule = r.rule;
-        k.cause = r.cause;
-        k.evidence = r.evidence;
-        k.lat_class = r.lat_class;
-        cfs_trow *d = cfs_kmap_get(&dst->traffic, &k, NULL);
-        d->requests += r.requests;
-        d->bytes += r.bytes;
-    }
     const cfs_acc *a = &t->acc;
     for (size_t i = 0; i < a->norigin; i++) {
         if (!a->origin[i].h) continue;

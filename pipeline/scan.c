@@ -1575,26 +1575,57 @@ static void settle_result(cfs_scan_result *res)
 static void merge_threads(shared *sh, int threads, cfs_agg *dst)
 {
     cfs_agg *part = cfs_malloc((size_t)threads * sizeof *part, "merging the per-thread tables");
-    if (!part) { /* out of memory (recorded): nothing is merged */
+    cfs_kmap *traffic = part ? cfs_malloc((size_t)threads * sizeof *traffic, "merging the per-thread tables")
+                             : NULL;
+    if (!traffic) { /* out of memory (recorded): nothing is merged */
+        free(part);
         for (int t = 0; t < threads; t++) cfs_thread_agg_free(&sh->thread_aggs[t]);
         return;
     }
+    /* The traffic rows, most of the data, by hour partition: thread p builds partition p
+     * from every thread's counter, so no key is looked up twice and the partitions join
+     * without a lookup; the other tables (small) merge in a tree. */
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int t = 0; t < threads; t++) {
         cfs_agg_init(&part[t]);
-        cfs_agg_merge_thread(&part[t], &sh->thread_aggs[t]);
-        cfs_thread_agg_free(&sh->thread_aggs[t]);
+        cfs_kmap_init(&traffic[t], part[t].traffic.key_size, part[t].traffic.row_size);
+        cfs_agg_traffic_part(&traffic[t], sh->thread_aggs, (size_t)threads, (unsigned)t, (unsigned)threads);
+        cfs_agg_merge_thread_tables(&part[t], &sh->thread_aggs[t]);
     }
+    /* every counter read by every thread: only now are they freed */
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; t++) cfs_thread_agg_free(&sh->thread_aggs[t]);
     for (int step = 1; step < threads; step *= 2) {
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
         for (int t = 0; t < threads - step; t += 2 * step) {
-            cfs_agg_merge_take(&part[t], &part[t + step]);
+            cfs_agg_merge(&part[t], &part[t + step]);
             cfs_agg_free(&part[t + step]);
         }
     }
     cfs_agg_merge_take(dst, &part[0]);
     cfs_agg_free(&part[0]);
     free(part);
+    if (dst->traffic.n == 0) {
+        /* room for the rows the held-back 403s add once judged (cfs_fast_resolve), up to
+         * half as many again: growing a table of every hour of every edge copies it */
+        size_t rows = 0;
+        for (int t = 0; t < threads; t++) rows += traffic[t].n;
+        const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
+        cfs_kmap_reserve(&dst->traffic, rows + held);
+        cfs_kmap_concat(&dst->traffic, traffic, (size_t)threads);
+    } else {
+        cfs_agg merged; /* a table there already (not after a scan): merged key by key */
+        cfs_agg_init(&merged);
+        const cfs_kmap empty = merged.traffic;
+        for (int t = 0; t < threads; t++) {
+            merged.traffic = traffic[t]; /* borrowed: freed below */
+            cfs_agg_merge(dst, &merged);
+        }
+        merged.traffic = empty;
+        cfs_agg_free(&merged);
+    }
+    for (int t = 0; t < threads; t++) cfs_kmap_free(&traffic[t]);
+    free(traffic);
 }
 
 static cfs_status scan_end(shared *sh, int threads, double t0)
