@@ -26,6 +26,37 @@ Test(kmap, insert_find_grow)
     cfs_kmap_free(&m);
 }
 
+/* Three maps of disjoint keys (i % 3 picks the map) joined into an empty one, and into
+ * one too small to take them without growing: every key is found with its row, the
+ * count is the sum, the rows keep the parts' order, and the parts are left empty. */
+Test(kmap, concat_of_disjoint_maps_holds_every_row)
+{
+    for (int presized = 0; presized < 2; presized++) {
+        cfs_kmap parts[3], m;
+        for (int p = 0; p < 3; p++) cfs_kmap_init(&parts[p], sizeof(uint64_t), 2 * sizeof(uint64_t));
+        for (uint64_t i = 0; i < 30000; i++) {
+            uint64_t *row = cfs_kmap_get(&parts[i % 3], &i, NULL);
+            row[1] = i * 5 + 1;
+        }
+        cfs_kmap_init(&m, sizeof(uint64_t), 2 * sizeof(uint64_t));
+        if (presized) cfs_kmap_reserve(&m, 40000);
+        cfs_kmap_concat(&m, parts, 3);
+        cr_assert_eq(m.n, 30000);
+        for (int p = 0; p < 3; p++) cr_assert_eq(parts[p].n, 0);
+        /* the first part's rows first, in their order: 0, 3, 6, ... */
+        for (uint64_t r = 0; r < 10000; r++) cr_assert_eq(*(uint64_t *)cfs_kmap_row(&m, r), r * 3);
+        for (uint64_t i = 0; i < 30000; i++) {
+            int created;
+            uint64_t *row = cfs_kmap_get(&m, &i, &created);
+            cr_assert(!created, "key %llu lost", (unsigned long long)i);
+            cr_assert_eq(row[1], i * 5 + 1);
+        }
+        uint64_t k = 30000;
+        cr_assert_null(cfs_kmap_find(&m, &k));
+        cfs_kmap_free(&m);
+    }
+}
+
 Test(latency, classes_monotone_and_within_13_percent)
 {
     unsigned prev = 0;
