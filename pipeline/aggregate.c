@@ -196,14 +196,15 @@ void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n)
     cfs_kmap_reserve(dst, total);
     for (size_t i = 0; i < n; i++) {
         cfs_kmap *p = &parts[i];
-        if (dst->cap < 2 * (dst->n + p->n + 1) || dst->rows_cap < dst->n + p->n) {
+        const int room = dst->cap >= 2 * (dst->n + p->n + 1) && dst->rows_cap >= dst->n + p->n;
+        if (p->n && !room) {
             /* out of memory (recorded): row by row, as far as the map can grow */
             for (size_t r = 0; r < p->n; r++) {
                 const char *src = p->rows + r * p->row_size;
                 char *row = cfs_kmap_get(dst, src, NULL);
                 if (!cfs_kmap_is_sink(row)) memcpy(row, src, dst->row_size);
             }
-        } else {
+        } else if (p->n) {
             memcpy(dst->rows + dst->n * dst->row_size, p->rows, p->n * p->row_size);
             for (size_t j = 0; j < p->cap; j++) {
                 if (!p->slot[j]) continue;
