@@ -128,6 +128,7 @@ typedef struct chunk {
 
 typedef struct pcol {
     int leaf, field, ptype, optional, date;
+    int skip;      /* a cursor's column it does not decode (cfs_pqr_range): every value "-" */
     char name[64]; /* the Parquet column name, for messages */
     /* chunk cursor */
     const uint8_t *cp, *cend;
@@ -192,6 +193,7 @@ struct cfs_pqr {
     const cfs_span *seg[CFS_F_COUNT];
     const uint32_t *segesc[CFS_F_COUNT];
     uint8_t as_text[BATCH]; /* cfs_pqr_next_rows: the rows that go as text */
+    cfs_span *dash;         /* BATCH values "-", for the columns skipped */
     /* A cursor of cfs_pqr_range: rows of row groups [rg, nrg) only; chunks, rg_rows and
      * header belong to the file's reader (shared), which outlives the cursor. */
     int shared;
@@ -1233,26 +1235,16 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
 /* The bytes of the current row group's chunks: asked for ahead when the row
  * group starts, given back (they stay in the page cache) once it is done, so a mapped
  * file of any size costs about one row group of resident memory. */
-static void rg_range(const cfs_pqr *r, uintptr_t *lo, uintptr_t *hi)
-{
-    uint64_t a = UINT64_MAX, b = 0;
-    for (uint32_t i = 0; i < r->ncol; i++) {
-        const chunk *ch = &r->chunks[(size_t)r->rg * r->ncol + i];
-        if (ch->start < a) a = ch->start;
-        if (ch->end > b) b = ch->end;
-    }
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-    *lo = ((uintptr_t)r->f + (uintptr_t)a + pg - 1) & ~(pg - 1);
-    *hi = ((uintptr_t)r->f + (uintptr_t)b) & ~(pg - 1);
-    if (a >= b || *hi <= *lo) *lo = *hi = 0;
-}
-
 static void rg_advise(const cfs_pqr *r, int advice)
 {
-    uintptr_t lo, hi;
-    if (!r->ncol) return;
-    rg_range(r, &lo, &hi);
-    if (hi > lo) madvise((void *)lo, hi - lo, advice);
+    const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (uint32_t i = 0; i < r->ncol; i++) {
+        if (r->col[i].skip) continue; /* never read: neither asked for nor mapped */
+        const chunk *ch = &r->chunks[(size_t)r->rg * r->ncol + i];
+        const uintptr_t lo = ((uintptr_t)r->f + (uintptr_t)ch->start + pg - 1) & ~(pg - 1);
+        const uintptr_t hi = ((uintptr_t)r->f + (uintptr_t)ch->end) & ~(pg - 1);
+        if (ch->end > ch->start && hi > lo) madvise((void *)lo, hi - lo, advice);
+    }
 }
 
 static void open_row_group(cfs_pqr *r)
@@ -1260,6 +1252,7 @@ static void open_row_group(cfs_pqr *r)
     rg_advise(r, MADV_WILLNEED);
     for (uint32_t i = 0; i < r->ncol; i++) {
         pcol *c = &r->col[i];
+        if (c->skip) continue;
         const chunk *ch = &r->chunks[(size_t)r->rg * r->ncol + i];
         c->cp = r->f + ch->start;
         c->cend = r->f + ch->end;
@@ -1349,6 +1342,11 @@ static cfs_status window(cfs_pqr *r, uint32_t *m, char *err, size_t errlen)
     uint64_t k = r->rg_left < BATCH ? r->rg_left : BATCH;
     for (uint32_t i = 0; i < r->ncol; i++) {
         pcol *c = &r->col[i];
+        if (c->skip) {
+            r->seg[i] = r->dash;
+            r->segesc[i] = k_no_esc;
+            continue;
+        }
         if (c->bpos == c->bn) {
             cfs_status st = fill_batch(r, c, err, errlen);
             if (st != CFS_OK) return st;
@@ -1368,6 +1366,10 @@ static void advance(cfs_pqr *r, uint32_t m)
     uint64_t t = (uint64_t)m * (r->ncol ? r->ncol : 1);
     for (uint32_t i = 0; i < r->ncol; i++) {
         pcol *c = &r->col[i];
+        if (c->skip) {
+            t += m; /* "-" */
+            continue;
+        }
         t += c->tsum[c->bpos + m] - c->tsum[c->bpos];
         c->bpos += m;
     }
@@ -1462,8 +1464,8 @@ cfs_status cfs_pqr_next_rows(cfs_pqr *r, cfs_pqr_rows *b, char *err, size_t errl
     uint64_t most = r->ncol;
     uint32_t esc = r->ncol ? 0 : 1; /* no column: empty lines, as the text has them */
     for (uint32_t i = 0; i < r->ncol; i++) {
-        most += r->col[i].tmax;
-        esc |= r->col[i].esc_or;
+        most += r->col[i].skip ? 1 : r->col[i].tmax;
+        esc |= r->col[i].skip ? 0 : r->col[i].esc_or;
     }
     int look = esc != 0 || most > CFS_MAX_LINE;
     for (uint32_t k = 0; k < m && !look; k++) look = r->seg[0][k].p[0] == '#' || r->seg[0][k].p[0] == '{';
@@ -1512,8 +1514,8 @@ void cfs_pqr_header(const cfs_pqr *r, const char **p, size_t *n)
     *n = r->header_n;
 }
 
-cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, char *err,
-                         size_t errlen)
+cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, uint64_t decode,
+                         char *err, size_t errlen)
 {
     cfs_pqr *r = *out;
     *out = NULL;
@@ -1534,6 +1536,7 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
         r->out_cap = old.out_cap;
         r->ld = old.ld;
         r->zd = old.zd;
+        r->dash = old.dash;
         for (uint32_t i = 0; i < old.ncol; i++) {
             pcol c = col[i];
             memset(&col[i], 0, offsetof(pcol, val));
@@ -1577,7 +1580,16 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
         c->ptype = fc->ptype;
         c->optional = fc->optional;
         c->date = fc->date;
+        c->skip = fc->field < 0 || fc->field >= 64 || !(decode >> fc->field & 1);
         memcpy(c->name, fc->name, sizeof c->name);
+        if (c->skip && !r->dash) {
+            r->dash = cfs_malloc(BATCH * sizeof *r->dash, "reading a Parquet row group");
+            if (!r->dash) {
+                cfs_pqr_close(r);
+                return cfs_nomem_status("reading a Parquet row group", err, errlen);
+            }
+            for (uint32_t k = 0; k < BATCH; k++) r->dash[k] = (cfs_span){"-", 1};
+        }
     }
     *out = r;
     return CFS_OK;
@@ -1594,6 +1606,7 @@ void cfs_pqr_close(cfs_pqr *r)
         free(r->col[i].page);
     }
     free(r->col);
+    free(r->dash);
     if (!r->shared) {
         free(r->chunks);
         free(r->rg_rows);

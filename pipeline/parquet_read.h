@@ -43,10 +43,13 @@ void cfs_pqr_header(const cfs_pqr *r, const char **p, size_t *n);
 
 /* A cursor over row groups [from, to) of the open file `file` (which must outlive it), in
  * *out; a cursor already there (from an earlier range, of any file) is reused, keeping
- * its buffers.  Read it with cfs_pqr_next (text: their rows only, no header) or with
- * cfs_pqr_next_rows.  Close with cfs_pqr_close. */
-cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, char *err,
-                         size_t errlen);
+ * its buffers.  Only the columns whose field is in decode (bits of cfs_field; UINT64_MAX
+ * for all) are decoded: the others are never read, their pages neither decompressed nor
+ * mapped, and every value of theirs is "-" (so counted in cfs_pqr_text_bytes as one byte,
+ * and never a reason to go as text).  Read it with cfs_pqr_next (text: their rows only,
+ * no header) or with cfs_pqr_next_rows.  Close with cfs_pqr_close. */
+cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint32_t to, uint64_t decode,
+                         char *err, size_t errlen);
 
 /* Rows as values, for the record stage without text (scan.c): col[c][k] is column c's
  * value in row k, exactly as cfs_pqr_next writes it ("-" for a null or empty value), for

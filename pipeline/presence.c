@@ -62,6 +62,22 @@ const cfs_field_cost *cfs_pres_costs(size_t *n)
     return k_costs;
 }
 
+uint64_t cfs_pres_analysed(int waf)
+{
+    static const cfs_field also[] = {CFS_F_DATE,
+                                     CFS_F_TIME,
+                                     CFS_F_TIMESTAMP_MS,
+                                     CFS_F_TIMESTAMP,
+                                     CFS_F_SC_STATUS,
+                                     CFS_F_DISTRIBUTION_TENANT_ID,
+                                     CFS_F_PRIMARY_DISTRIBUTION_ID};
+    uint64_t m = 0;
+    for (size_t i = 0; i < sizeof also / sizeof also[0]; i++) m |= CFS_PRES_BIT(also[i]);
+    for (size_t i = 0; i < sizeof k_costs / sizeof k_costs[0]; i++) m |= CFS_PRES_BIT(k_costs[i].field);
+    if (!waf) m &= ~CFS_PRES_BIT(CFS_F_EDGE_REQUEST_ID);
+    return m;
+}
+
 uint64_t cfs_pres_mask(uint64_t fields)
 {
     if (fields & CFS_PRES_BIT(CFS_F_EDGE_DETAILED_RESULT_TYPE)) fields |= CFS_PRES_BIT(CFS_F_C_COUNTRY);

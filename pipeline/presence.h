@@ -40,6 +40,13 @@ typedef struct cfs_field_cost {
 } cfs_field_cost;
 /* The fields the report names when absent, in report order; *n gets their number. */
 const cfs_field_cost *cfs_pres_costs(size_t *n);
+/* The fields a scan reads of a record, as bits of cfs_field: the time and status, the lean
+ * fields (fields.h), every field above, and the two that mark a multi-tenant distribution;
+ * x-edge-request-id only when WAF logs are joined (waf).  A Parquet scan decodes these
+ * columns and no other (parquet_read.h); `requests` and the filters that read other fields
+ * ask for every field instead.  tests/test_presence_reads.c checks the list against what
+ * the attribution and aggregation code names. */
+uint64_t cfs_pres_analysed(int waf);
 
 enum { CFS_PRES_PRESENT = 0, CFS_PRES_SOME = 1, CFS_PRES_ALL = 2 };
 /* Whether field f was absent from all, some or none of the lines of a row. */

@@ -1211,7 +1211,10 @@ static void run_pq_unit(pq_job *j)
     char err[200] = "";
     /* no task scheduling point inside a unit: the thread's cursor is this unit's alone */
     cfs_pqr **slot = &sh->thread_pq[omp_get_thread_num()];
-    cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, err, sizeof err);
+    /* the columns the scan reads (presence.h), or all when the rows are asked for whole */
+    const uint64_t decode = sh->parse_need & CFS_PARSE_ALL ? UINT64_MAX
+                                                           : cfs_pres_analysed(sh->o->attr.waf != NULL);
+    cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, decode, err, sizeof err);
     cfs_pqr *cur = *slot;
     while (st == CFS_OK && read_on(sh, &st, err, sizeof err)) {
         cfs_pqr_rows b;
