@@ -189,12 +189,22 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
     return row;
 }
 
-void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n)
+void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += parts[i].n;
+    size_t first = 0;
+    if (dst->n == 0 && n > 0) {
+        /* the first part becomes dst, its rows and index as they are */
+        cfs_kmap t = *dst;
+        *dst = parts[0];
+        parts[0] = t;
+        cfs_kmap_free(&parts[0]);
+        cfs_kmap_init(&parts[0], dst->key_size, dst->row_size);
+        first = 1;
+    }
+    size_t total = extra;
+    for (size_t i = first; i < n; i++) total += parts[i].n;
     cfs_kmap_reserve(dst, total);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = first; i < n; i++) {
         cfs_kmap *p = &parts[i];
         const int room = dst->cap >= 2 * (dst->n + p->n + 1) && dst->rows_cap >= dst->n + p->n;
         if (p->n && !room) {

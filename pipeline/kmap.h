@@ -36,10 +36,11 @@ void *cfs_kmap_row(const cfs_kmap *m, size_t i);
  * not rehash the map each time it doubles. */
 void cfs_kmap_reserve(cfs_kmap *m, size_t more);
 /* dst, empty, becomes the union of the n maps parts (of dst's key and row sizes), whose
- * keys are disjoint: their rows are copied in order and indexed by the hashes the parts
- * hold, no key hashed or compared again; the parts are emptied.  Out of memory (recorded)
- * the rows not taken are dropped, as cfs_kmap_get drops a key it cannot take. */
-void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n);
+ * keys are disjoint, with room for `extra` more rows: the first part is taken as it is,
+ * the others' rows are copied after it in order and indexed by the hashes they hold, no
+ * key hashed or compared again; the parts are emptied.  Out of memory (recorded) the rows
+ * not taken are dropped, as cfs_kmap_get drops a key it cannot take. */
+void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra);
 /* XXH3-64 of n bytes: the hash of the summary's WAF rule-name index (summary.c), and the
  * state file's checksum function, which tests use to forge valid hostile states. */
 uint64_t cfs_hash_bytes(const void *p, size_t n);

@@ -1614,8 +1614,7 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
         size_t rows = 0;
         for (int t = 0; t < threads; t++) rows += traffic[t].n;
         const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
-        cfs_kmap_reserve(&dst->traffic, rows + held);
-        cfs_kmap_concat(&dst->traffic, traffic, (size_t)threads);
+        cfs_kmap_concat(&dst->traffic, traffic, (size_t)threads, held);
     } else {
         cfs_agg merged; /* a table there already (not after a scan): merged key by key */
         cfs_agg_init(&merged);

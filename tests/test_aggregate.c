@@ -26,12 +26,13 @@ Test(kmap, insert_find_grow)
     cfs_kmap_free(&m);
 }
 
-/* Three maps of disjoint keys (i % 3 picks the map) joined into an empty one, and into
- * one too small to take them without growing: every key is found with its row, the
- * count is the sum, the rows keep the parts' order, and the parts are left empty. */
+/* Three maps of disjoint keys (i % 3 picks the map) joined into an empty map (which takes
+ * the first as it is), with room to spare or not, and into a map that holds a key already
+ * (every part copied): every key is found with its row, the count is the sum, the rows
+ * keep the parts' order, and the parts are left empty. */
 Test(kmap, concat_of_disjoint_maps_holds_every_row)
 {
-    for (int presized = 0; presized < 2; presized++) {
+    for (int held = 0; held < 2; held++) {
         cfs_kmap parts[3], m;
         for (int p = 0; p < 3; p++) cfs_kmap_init(&parts[p], sizeof(uint64_t), 2 * sizeof(uint64_t));
         for (uint64_t i = 0; i < 30000; i++) {
@@ -39,12 +40,15 @@ Test(kmap, concat_of_disjoint_maps_holds_every_row)
             row[1] = i * 5 + 1;
         }
         cfs_kmap_init(&m, sizeof(uint64_t), 2 * sizeof(uint64_t));
-        if (presized) cfs_kmap_reserve(&m, 40000);
-        cfs_kmap_concat(&m, parts, 3);
-        cr_assert_eq(m.n, 30000);
+        const uint64_t own = 99999;
+        if (held) ((uint64_t *)cfs_kmap_get(&m, &own, NULL))[1] = 7;
+        cfs_kmap_concat(&m, parts, 3, 500);
+        cr_assert_eq(m.n, 30000 + (size_t)held);
         for (int p = 0; p < 3; p++) cr_assert_eq(parts[p].n, 0);
-        /* the first part's rows first, in their order: 0, 3, 6, ... */
-        for (uint64_t r = 0; r < 10000; r++) cr_assert_eq(*(uint64_t *)cfs_kmap_row(&m, r), r * 3);
+        /* dst's own row, then the first part's rows in their order: 0, 3, 6, ... */
+        if (held) cr_assert_eq(*(uint64_t *)cfs_kmap_row(&m, 0), own);
+        for (uint64_t r = 0; r < 10000; r++)
+            cr_assert_eq(*(uint64_t *)cfs_kmap_row(&m, r + (size_t)held), r * 3);
         for (uint64_t i = 0; i < 30000; i++) {
             int created;
             uint64_t *row = cfs_kmap_get(&m, &i, &created);
@@ -53,7 +57,12 @@ Test(kmap, concat_of_disjoint_maps_holds_every_row)
         }
         uint64_t k = 30000;
         cr_assert_null(cfs_kmap_find(&m, &k));
+        /* the room asked for: 500 more keys without growing */
+        const size_t cap = m.cap;
+        for (uint64_t i = 100000; i < 100500; i++) (void)cfs_kmap_get(&m, &i, NULL);
+        cr_assert_eq(m.cap, cap);
         cfs_kmap_free(&m);
+        for (int p = 0; p < 3; p++) cfs_kmap_free(&parts[p]);
     }
 }
 
