@@ -764,10 +764,6 @@ void cfs_agg_merge_take(cfs_agg *dst, cfs_agg *src)
 
 void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np)
 {
-    size_t rows = 0;
-    for (size_t t = 0; t < n; t++) rows += cfs_counter_rows(&ts[t].counter);
-    /* each key of the partition once, at most: sized for a 1/np share of the rows */
-    cfs_kmap_reserve(out, np > 1 ? rows / np + rows / (4 * (size_t)np) : rows);
     for (size_t t = 0; t < n; t++) {
         const cfs_counter *c = &ts[t].counter;
         size_t it = 0;
@@ -795,6 +791,7 @@ void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, uns
 
 void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t)
 {
+    cfs_kmap_reserve(&dst->traffic, cfs_counter_rows(&t->counter));
     cfs_agg_traffic_part(&dst->traffic, t, 1, 0, 1);
     cfs_agg_merge_thread_tables(dst, t);
 }

@@ -204,8 +204,9 @@ void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t);
 /* The same in parts, for merging n threads in parallel (scan.c): cfs_agg_merge_thread_tables
  * is dst += t without the counter's rows; cfs_agg_traffic_part puts into *out (a traffic
  * table) the counter rows of all n threads whose hour falls in partition p of np (hours
- * dealt out in turn).  One key's rows are in one partition whichever thread counted them,
- * so the np partitions hold disjoint keys and join without a lookup (cfs_kmap_concat). */
+ * dealt out in turn; reserve room in *out first).  One key's rows are in one partition
+ * whichever thread counted them, so the np partitions hold disjoint keys and join without
+ * a lookup (cfs_kmap_concat). */
 void cfs_agg_merge_thread_tables(cfs_agg *dst, const cfs_thread_agg *t);
 void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np);
 

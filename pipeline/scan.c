@@ -1587,11 +1587,19 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     }
     /* The traffic rows, most of the data, by hour partition: thread p builds partition p
      * from every thread's counter, so no key is looked up twice and the partitions join
-     * without a lookup; the other tables (small) merge in a tree. */
+     * without a lookup; the other tables (small) merge in a tree.  Partition 0 becomes
+     * the table (cfs_kmap_concat), with room for the rows the held-back 403s add once
+     * judged (at most half as many again) so that judging them does not grow it; one
+     * thread's partition has that room from the start, so it is never copied to grow. */
+    size_t rows = 0;
+    for (int t = 0; t < threads; t++) rows += cfs_counter_rows(&sh->thread_aggs[t].counter);
+    const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int t = 0; t < threads; t++) {
         cfs_agg_init(&part[t]);
         cfs_kmap_init(&traffic[t], part[t].traffic.key_size, part[t].traffic.row_size);
+        const size_t share = rows / (size_t)threads;
+        cfs_kmap_reserve(&traffic[t], threads == 1 ? rows + held : share + share / 4);
         cfs_agg_traffic_part(&traffic[t], sh->thread_aggs, (size_t)threads, (unsigned)t, (unsigned)threads);
         cfs_agg_merge_thread_tables(&part[t], &sh->thread_aggs[t]);
     }
@@ -1609,11 +1617,6 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     cfs_agg_free(&part[0]);
     free(part);
     if (dst->traffic.n == 0) {
-        /* room for the rows the held-back 403s add once judged (cfs_fast_resolve), up to
-         * half as many again: growing a table of every hour of every edge copies it */
-        size_t rows = 0;
-        for (int t = 0; t < threads; t++) rows += traffic[t].n;
-        const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
         cfs_kmap_concat(&dst->traffic, traffic, (size_t)threads, held);
     } else {
         cfs_agg merged; /* a table there already (not after a scan): merged key by key */
