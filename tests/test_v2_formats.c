@@ -358,6 +358,15 @@ Test(v2_formats, realtime_config_sampling_is_stated_and_bad_options_refused)
     cr_assert_not_null(strstr(text, "Sampling: the real-time log configuration samples 25% of requests"),
                        "%s", text);
     free(text);
+    /* and the HTML report, in its inputs section */
+    cr_assert_eq(tu_sh(&text, NULL,
+                       "cd %s && %s scan rt/cf-realtime-* --realtime-config c25.json -q --format html", g_dir,
+                       tu_prog("cfscan")),
+                 0);
+    const char *inputs = strstr(text, "<section id=\"inputs\">");
+    cr_assert(inputs && strstr(inputs, "Sampling: the real-time log configuration samples 25% of requests"),
+              "%.2000s", text);
+    free(text);
 
     /* refused, exit 2, each naming what is wrong */
     static const struct {
