@@ -752,16 +752,6 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
     cfs_pres_merge(&dst->present, &src->present);
 }
 
-void cfs_agg_merge_take(cfs_agg *dst, cfs_agg *src)
-{
-    if (dst->traffic.n == 0) {
-        cfs_kmap t = dst->traffic;
-        dst->traffic = src->traffic;
-        src->traffic = t; /* empty: nothing of it is merged below */
-    }
-    cfs_agg_merge(dst, src);
-}
-
 void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np)
 {
     for (size_t t = 0; t < n; t++) {

@@ -298,9 +298,6 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
 
 /* dst += src for the order-independent tables (traffic, groups, origin, waf).  */
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);
-/* The same for a src about to be freed: a table dst does not have yet is taken whole
- * (the traffic table, the biggest, after a scan's per-thread merge) instead of copied. */
-void cfs_agg_merge_take(cfs_agg *dst, cfs_agg *src);
 /* dst.heavy += src.heavy; call in input order. */
 void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src);
 /* The same for a src that is dropped next: summaries new to dst move over instead of

@@ -1613,7 +1613,7 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
             cfs_agg_free(&part[t + step]);
         }
     }
-    cfs_agg_merge_take(dst, &part[0]);
+    cfs_agg_merge(dst, &part[0]); /* no traffic rows: those are in the partitions */
     cfs_agg_free(&part[0]);
     free(part);
     if (dst->traffic.n == 0) {
