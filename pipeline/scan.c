@@ -1643,7 +1643,10 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         cfs_agg_count_keys_threads(sh->thread_aggs, (size_t)threads, &res->agg, &res->keys);
         res->over_budget = 1;
     }
+    double phase = now_s();
+    res->t_pass = phase - t0;
     if (!res->over_budget) merge_threads(sh, threads, &res->agg); /* frees the thread tables */
+    res->t_merge = now_s() - phase;
     if (sh->thread_tl) {
         /* counts add, so the merged timeline is the same at any thread count */
         res->timeline_s = o->timeline_s;
@@ -1678,8 +1681,10 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
      * has been seen, and counted; rows are judged here the same way (cfs_fast_settle).
      * The provisional entries left are settled last (settle_result). */
     char ferr[256];
+    phase = now_s();
     cfs_status fst = res->over_budget ? CFS_OK
                                       : cfs_fast_resolve(&res->agg, &o->attr, res->state, ferr, sizeof ferr);
+    res->t_judge = now_s() - phase;
     if (fst != CFS_OK) {
         fprintf(stderr, "cfscan: %s\n", ferr);
         res->fast_failed = 1;
@@ -1710,7 +1715,9 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     }
     if (res->nrows > 1) qsort(res->rows, res->nrows, sizeof *res->rows, row_cmp);
     res->seconds = now_s() - t0;
+    phase = now_s();
     if (!res->over_budget) settle_result(res);
+    res->t_settle = now_s() - phase;
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
     if (o->stop && *o->stop) res->interrupted = 1;
     cfs_topk_pool_drain();

@@ -109,6 +109,27 @@ Test(cli, version_short_and_long)
     }
 }
 
+/* -v says where the time went, phase by phase, on stderr only: each phase a number of
+ * seconds no larger than the run's. */
+Test(cli, verbose_names_the_phases)
+{
+    char *out, *err;
+    int rc = cfscan("scan %s -v -q --format json", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    const char *p = strstr(err, "cfscan: phases: reading and counting ");
+    cr_assert(p, "%s", err);
+    double t[4];
+    cr_assert_eq(sscanf(p,
+                        "cfscan: phases: reading and counting %lf s, merging the threads' tables %lf s, "
+                        "judging held-back 403s %lf s, settling %lf s",
+                        &t[0], &t[1], &t[2], &t[3]),
+                 4, "%s", p);
+    for (int i = 0; i < 4; i++) cr_assert(t[i] >= 0 && t[i] < 60, "%s", p);
+    cr_assert(out[0] == '{' && !strstr(out, "phases"), "%s", out);
+    free(out);
+    free(err);
+}
+
 /* A mistyped option: exit 2 and the nearest valid one named. */
 static void expect_suggestion(const char *args, const char *want)
 {

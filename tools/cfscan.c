@@ -1504,9 +1504,14 @@ static void say_run_stats(const scan_cmd *c)
                 "cfscan: %zu files, %.1f MB decoded, %llu lines in %.3f s: %.0f MB/s, %.2f M lines/s\n",
                 c->res.nfiles, bytes / 1e6, (unsigned long long)lines, el, el > 0 ? bytes / 1e6 / el : 0.0,
                 el > 0 ? lines / 1e6 / el : 0.0);
-    if (c->verbose)
+    if (c->verbose) {
         fprintf(stderr, "cfscan: aggregation memory peak %lld bytes (budget %llu)\n",
                 (long long)cfs_mem_peak(), (unsigned long long)cfs_mem_limit());
+        fprintf(stderr,
+                "cfscan: phases: reading and counting %.3f s, merging the threads' tables %.3f s, judging "
+                "held-back 403s %.3f s, settling %.3f s\n",
+                c->res.t_pass, c->res.t_merge, c->res.t_judge, c->res.t_settle);
+    }
 }
 
 /* The steps of a parsed `scan` or `requests` run, in order; a step that returns
