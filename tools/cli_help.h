@@ -162,7 +162,9 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
      "no throughput line on stderr"},
     {O_VERBOSE, "-v", "--verbose", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
-     "say which scan kernel runs (CFSCAN_KERNEL=name forces one)"},
+     "say which scan kernel runs (CFSCAN_KERNEL=name forces one), the aggregation's memory peak, and the "
+     "seconds each phase took (reading and counting, merging the threads' tables, judging held-back 403s, "
+     "settling), on stderr"},
     {O_REDACT_CLIENTS, NULL, "--redact-clients", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "client addresses (c-ip, x-forwarded-for) cut to their network, IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), "
      "in every output: reports, summary tables and state, requests rows"},
