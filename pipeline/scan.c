@@ -131,7 +131,8 @@ typedef struct pstate {
      * and, with a distribution id in the file name, that field's bit; the distribution
      * and mask last noted, so that a line like the one before costs two compares. */
     uint64_t lmask, fmask, pmask;
-    const char *pdp; /* the span noted: the file name's id is the same span every line */
+    const char *pdp; /* the span noted when it is the file name's id (the same span every
+                      * line), else NULL */
     uint32_t pdn;    /* length of pd, UINT32_MAX when nothing is noted */
     char pd[CFS_KEY_STR];
 } pstate;
@@ -463,7 +464,11 @@ static __attribute__((noinline)) void note_fields(pstate *ps, cfs_thread_agg *ag
     cfs_key_str(key, dist.p, dist.n);
     cfs_pres_note(&agg->acc.present, key, m);
     ps->pmask = m;
-    ps->pdp = dist.p;
+    /* The span's address stands for its text only when it is the file name's id, the same
+     * span every line.  A span in a piece of text or in a Parquet page or dictionary may be
+     * at the same address as the noted one with other bytes (the buffers are reused), so
+     * then the text itself is compared. */
+    ps->pdp = dist.p == ps->file_dist.p ? dist.p : NULL;
     /* a longer id is truncated in the key: compared again each line, it is noted each line */
     ps->pdn = dist.n < CFS_KEY_STR ? dist.n : UINT32_MAX;
     memcpy(ps->pd, key, CFS_KEY_STR);
@@ -1135,11 +1140,12 @@ static int read_on(const shared *sh, cfs_status *st, char *err, size_t errlen)
  * A Parquet file is cut into units of whole row groups, each at least pq_unit_bytes()
  * of column chunks (decided by the footer and --split-above alone, so the same for any
  * thread count; a file within that is one unit, as a small text file is); each unit reads its row
- * groups through a cursor of its own (cfs_pqr_range) as text, parsed like any log's, and
- * is folded in file order like the blocks of a large plain input.  The first unit parses
- * the header too; the others start from the layout it gives.  The cursor writes only the
- * columns the record stage reads of a non-403 row (parquet_read.h), and counts the bytes
- * of the unprojected text, so bytes_decoded stays what the whole text would be. */
+ * groups through a cursor of its own (cfs_pqr_range), and is folded in file order like the
+ * blocks of a large plain input.  The first unit parses the header too; the others start
+ * from the layout it gives.  Rows reach the record stage as values (parse_rows), a row
+ * whose text would be more than its values as its one line of text; only the columns the
+ * analysis reads are decoded, the others are "-" (presence.h, cfs_pres_analysed), and
+ * bytes_decoded counts the rows' text so. */
 /* BLOCK compressed bytes (about 4 times as much text: a unit parses longer than a text
  * block, and DuckDB's row groups of 122,880 rows take about 14 MB), or less with a lower
  * --split-above (tests use that to cut small files). */
@@ -1211,9 +1217,10 @@ static void run_pq_unit(pq_job *j)
     char err[200] = "";
     /* no task scheduling point inside a unit: the thread's cursor is this unit's alone */
     cfs_pqr **slot = &sh->thread_pq[omp_get_thread_num()];
-    /* the columns the scan reads (presence.h), or all when the rows are asked for whole */
-    const uint64_t decode = sh->parse_need & CFS_PARSE_ALL ? UINT64_MAX
-                                                           : cfs_pres_analysed(sh->o->attr.waf != NULL);
+    /* the columns the scan reads (presence.h), or all when the rows are asked for whole, or
+     * go as text split by another delimiter (a value holding it would split differently) */
+    const int whole = (sh->parse_need & CFS_PARSE_ALL) || (sh->o->delim && sh->o->delim != '\t');
+    const uint64_t decode = whole ? UINT64_MAX : cfs_pres_analysed(sh->o->attr.waf != NULL);
     cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, decode, err, sizeof err);
     cfs_pqr *cur = *slot;
     while (st == CFS_OK && read_on(sh, &st, err, sizeof err)) {
@@ -1585,7 +1592,7 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
         for (int t = 0; t < threads; t++) cfs_thread_agg_free(&sh->thread_aggs[t]);
         return;
     }
-    /* The traffic rows, most of the data, by hour partition: thread p builds partition p
+    /* The traffic rows, most of the data, by partition: thread p builds partition p
      * from every thread's counter, so no key is looked up twice and the partitions join
      * without a lookup; the other tables (small) merge in a tree.  Partition 0 becomes
      * the table (cfs_kmap_concat), with room for the rows the held-back 403s add once
@@ -1616,19 +1623,9 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     cfs_agg_merge(dst, &part[0]); /* no traffic rows: those are in the partitions */
     cfs_agg_free(&part[0]);
     free(part);
-    if (dst->traffic.n == 0) {
-        cfs_kmap_concat(&dst->traffic, traffic, (size_t)threads, held);
-    } else {
-        cfs_agg merged; /* a table there already (not after a scan): merged key by key */
-        cfs_agg_init(&merged);
-        const cfs_kmap empty = merged.traffic;
-        for (int t = 0; t < threads; t++) {
-            merged.traffic = traffic[t]; /* borrowed: freed below */
-            cfs_agg_merge(dst, &merged);
-        }
-        merged.traffic = empty;
-        cfs_agg_free(&merged);
-    }
+    /* dst holds no traffic rows yet (the units folded into it hold none): the partitions
+     * become its table */
+    cfs_kmap_concat(&dst->traffic, traffic, (size_t)threads, held);
     for (int t = 0; t < threads; t++) cfs_kmap_free(&traffic[t]);
     free(traffic);
 }

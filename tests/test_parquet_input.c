@@ -545,6 +545,58 @@ Test(parquet_input, values_text_cannot_hold_give_the_report_of_their_text)
     }
 }
 
+/* Two distributions in two row groups, their ids dictionary-encoded: the second group's id
+ * sits at the address the first group's had (the dictionary's buffer is reused), and must
+ * still be noted as a distribution of its own, with the fields its rows lack (a scan once
+ * took the same address for the same id).  The report equals that of the same rows as TSV,
+ * and lists fields absent for both. */
+Test(parquet_input, distributions_of_successive_row_groups_are_each_noted)
+{
+    static const char *const names[] = {
+        "date", "time", "sc_status", "distributionid", "x_edge_location", "x_edge_result_type"};
+    cfs_pq_column cols[6];
+    for (size_t c = 0; c < 6; c++) cols[c] = (cfs_pq_column){names[c], CFS_PQ_STRING, 0, c >= 3};
+    char pq[1024], err[512];
+    snprintf(pq, sizeof pq, "%s/two.parquet", g_dir);
+    cfs_pq_options opt = {.row_group_rows = 100};
+    cfs_pq_writer *w = NULL;
+    cr_assert_eq(cfs_pq_open_opts(&w, pq, cols, 6, &opt, err, sizeof err), CFS_OK, "%s", err);
+    char tsv[1024];
+    snprintf(tsv, sizeof tsv, "%s/two.log", g_dir);
+    FILE *f = fopen(tsv, "w");
+    cr_assert(f);
+    fputs("#Version: 1.0\n#Fields: date time sc-status distributionid x-edge-location x-edge-result-type\n",
+          f);
+    for (int i = 0; i < 200; i++) {
+        char t[16];
+        snprintf(t, sizeof t, "10:%02d:%02d", i / 60, i % 60);
+        const char *v[6] = {"2026-11-01",
+                            t,
+                            i % 2 ? "403" : "200",
+                            i < 100 ? "E1AAAAAAAAAAAA" : "E2BBBBBBBBBBBB",
+                            "IAD89-C1",
+                            i % 2 ? "Error" : "Hit"};
+        for (size_t c = 0; c < 6; c++) {
+            cfs_pq_str(w, c, v[c], strlen(v[c]));
+            fprintf(f, "%s%c", v[c], c == 5 ? '\n' : '\t');
+        }
+        cfs_pq_end_row(w);
+    }
+    cr_assert_eq(cfs_pq_close(w, err, sizeof err), CFS_OK, "%s", err);
+    cr_assert_eq(fclose(f), 0);
+    char *ref = tu_scan_json(g_dir, 0, "scan two.log -j1");
+    const char *runs[2] = {"-j1", "-j2 --split-above 1"};
+    for (int k = 0; k < 2; k++) {
+        char *got = tu_scan_json(g_dir, 0, "scan two.parquet %s", runs[k]);
+        cr_assert_str_eq(totals(got), totals(ref), "%s: the Parquet report differs from its text's", runs[k]);
+        free(got);
+    }
+    size_t lists = 0;
+    for (const char *p = ref; (p = strstr(p, "\"fields_absent\":[{")) != NULL; p++) lists++;
+    cr_assert_geq(lists, 2, "both distributions lack fields: %s", ref);
+    free(ref);
+}
+
 /* ---- malformed files, built here ------------------------------------------------------
  * Three REQUIRED string columns (date, time, sc_status), one row group; each chunk is a
  * PLAIN dictionary page of one entry and an RLE_DICTIONARY data page of one run. */
