@@ -752,16 +752,48 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
     cfs_pres_merge(&dst->present, &src->present);
 }
 
+/* Which partition of np a traffic key falls in: a function of its distribution and edge
+ * strings and its hour, so the same in every thread's counter, whose ids differ; the
+ * strings' hashes are taken once per id (part_ids). */
+typedef struct part_ids {
+    const cfs_counter *c;
+    uint64_t *dh, *eh; /* XXH3 of each distribution and edge id's key string */
+    size_t nd, ne;
+    unsigned p, np;
+} part_ids;
+
+static uint64_t str_hash(const char key[CFS_KEY_STR]) { return XXH3_64bits(key, CFS_KEY_STR); }
+
+static int in_part(const void *ctx, uint32_t dist, uint32_t edge, int64_t hour)
+{
+    const part_ids *q = ctx;
+    uint64_t d = dist < q->nd ? q->dh[dist] : str_hash(cfs_counter_dist_str(q->c, dist));
+    uint64_t e = edge < q->ne ? q->eh[edge] : str_hash(cfs_counter_edge_str(q->c, edge));
+    uint64_t x = d ^ e * 0xff51afd7ed558ccdull ^ (uint64_t)hour * 0x9e3779b97f4a7c15ull;
+    return (x ^ x >> 31) % q->np == q->p;
+}
+
 void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np)
 {
     for (size_t t = 0; t < n; t++) {
         const cfs_counter *c = &ts[t].counter;
+        part_ids q = {c, NULL, NULL, 0, 0, p, np};
+        if (np > 1) {
+            /* out of memory (recorded) each row's hashes are taken as it comes */
+            size_t nd = cfs_counter_ids(c, &q.ne);
+            q.dh = cfs_malloc((nd + q.ne + 1) * sizeof *q.dh, "merging the per-thread tables");
+            if (q.dh) {
+                q.nd = nd;
+                q.eh = q.dh + nd;
+                for (size_t i = 0; i < nd; i++) q.dh[i] = str_hash(cfs_counter_dist_str(c, (uint32_t)i));
+                for (size_t i = 0; i < q.ne; i++) q.eh[i] = str_hash(cfs_counter_edge_str(c, (uint32_t)i));
+            } else {
+                q.ne = 0;
+            }
+        }
         size_t it = 0;
         cfs_count_row r;
-        while (cfs_counter_next(c, &it, &r)) {
-            /* the hour's number, taken as unsigned so that the rare time before 1970
-             * still falls in one partition */
-            if (np > 1 && (uint64_t)(r.hour / 3600) % np != p) continue;
+        while (np > 1 ? cfs_counter_next_if(c, &it, &r, in_part, &q) : cfs_counter_next(c, &it, &r)) {
             cfs_tkey k;
             memset(&k, 0, sizeof k);
             memcpy(k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
@@ -776,6 +808,7 @@ void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, uns
             d->requests += r.requests;
             d->bytes += r.bytes;
         }
+        free(q.dh);
     }
 }
 

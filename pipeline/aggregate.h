@@ -203,10 +203,10 @@ void cfs_thread_agg_free(cfs_thread_agg *t);
 void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t);
 /* The same in parts, for merging n threads in parallel (scan.c): cfs_agg_merge_thread_tables
  * is dst += t without the counter's rows; cfs_agg_traffic_part puts into *out (a traffic
- * table) the counter rows of all n threads whose hour falls in partition p of np (hours
- * dealt out in turn; reserve room in *out first).  One key's rows are in one partition
- * whichever thread counted them, so the np partitions hold disjoint keys and join without
- * a lookup (cfs_kmap_concat). */
+ * table) the counter rows of all n threads that fall in partition p of np (by a hash of
+ * their distribution, edge and hour; reserve room in *out first).  One key's rows are in
+ * one partition whichever thread counted them, so the np partitions hold disjoint keys and
+ * join without a lookup (cfs_kmap_concat). */
 void cfs_agg_merge_thread_tables(cfs_agg *dst, const cfs_thread_agg *t);
 void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np);
 

@@ -376,4 +376,29 @@ int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out)
     return 1;
 }
 
+int cfs_counter_next_if(const cfs_counter *c, size_t *it, cfs_count_row *out, cfs_counter_keep keep,
+                        const void *ctx)
+{
+    const uint64_t mask = ((uint64_t)1 << ID_BITS) - 1;
+    for (;; (*it)++) {
+        if (*it < c->n) {
+            const uint64_t key = c->order[*it];
+            if (keep(ctx, (uint32_t)(key & mask), (uint32_t)(key >> ID_BITS & mask),
+                     (int64_t)c->hours.byid[key >> (2 * ID_BITS) & mask]))
+                break;
+        } else if (*it - c->n < c->overflow.n) {
+            const wide_row *w = cfs_kmap_row(&c->overflow, *it - c->n);
+            if (keep(ctx, w->k.dist, w->k.edge, w->k.hour)) break;
+        } else {
+            break; /* the end: cfs_counter_next says so */
+        }
+    }
+    return cfs_counter_next(c, it, out);
+}
+
 size_t cfs_counter_rows(const cfs_counter *c) { return c->n + c->overflow.n; }
+size_t cfs_counter_ids(const cfs_counter *c, size_t *edges)
+{
+    *edges = c->edges.map.n;
+    return c->dists.map.n;
+}

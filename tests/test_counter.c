@@ -231,6 +231,61 @@ Test(counter, merge_remaps_ids)
     for (int n = 0; n < 2; n++) cfs_thread_agg_free(&t[n]);
 }
 
+/* The scan's merge (scan.c, merge_threads): three threads' counters, numbering the same
+ * strings differently, cut into np partitions each built from every counter, joined by
+ * cfs_kmap_concat; every key is in one partition only (the partitions' rows add up to the
+ * keys), and each row's counts are those worked out here, for np = 1 to 4, with hours before
+ * 1970 and with every line in one hour (which must still spread over the partitions). */
+Test(counter, partitioned_merge_gives_every_key_once)
+{
+    const char *d[3] = {"E1", "E2", "d111111abcdef8.cloudfront.net"},
+               *e[4] = {"IAD89-C1", "CDG52-P2", "FRA2-C1", "NRT20-C3"};
+    const int64_t hours[4] = {-7200, -3600, 36000, 39600};
+    for (int one_hour = 0; one_hour < 2; one_hour++) {
+        for (unsigned np = 1; np <= 4; np++) {
+            cfs_thread_agg t[3];
+            uint64_t want[3][4][4] = {{{0}}};
+            for (int n = 0; n < 3; n++) {
+                cfs_thread_agg_init(&t[n], NULL);
+                for (int i = 0; i < 900; i++) {
+                    /* each thread meets the strings in another order */
+                    int di = (i / 7 + n) % 3, ei = (i + 3 * n) % 4, hi = one_hour ? 2 : (i / 3 + n) % 4;
+                    add_full(&t[n].counter, d[di], e[ei], hours[hi], 403, 5);
+                    want[di][ei][hi]++;
+                }
+            }
+            cfs_kmap parts[4];
+            size_t rows = 0;
+            for (unsigned p = 0; p < np; p++) {
+                cfs_kmap_init(&parts[p], sizeof(cfs_tkey), sizeof(cfs_trow));
+                cfs_agg_traffic_part(&parts[p], t, 3, p, np);
+                rows += parts[p].n;
+                /* with more keys than partitions, none is left empty */
+                cr_assert_gt(parts[p].n, 0, "np %u: partition %u is empty (one hour: %d)", np, p, one_hour);
+            }
+            cfs_agg m;
+            cfs_agg_init(&m);
+            cfs_kmap_concat(&m.traffic, parts, np, 0);
+            size_t keys = 0;
+            for (int di = 0; di < 3; di++)
+                for (int ei = 0; ei < 4; ei++)
+                    for (int hi = 0; hi < 4; hi++) {
+                        if (!want[di][ei][hi]) continue;
+                        keys++;
+                        const cfs_trow *r = find_row(&m, d[di], e[ei], hours[hi], 403);
+                        cr_assert(r, "np %u: %s %s %lld missing", np, d[di], e[ei], (long long)hours[hi]);
+                        cr_assert_eq(r->requests, want[di][ei][hi]);
+                        cr_assert_eq(r->bytes, 5 * want[di][ei][hi]);
+                    }
+            cr_assert_eq(rows, keys, "np %u: %zu rows in the partitions for %zu keys", np, rows, keys);
+            cr_assert_eq(m.traffic.n, keys);
+            cfs_agg_free(&m);
+            for (unsigned p = 0; p < np; p++) cfs_kmap_free(&parts[p]);
+            for (int n = 0; n < 3; n++) cfs_thread_agg_free(&t[n]);
+        }
+    }
+}
+
 /* Strings longer than 16 bytes (compared as strings, not words) and the empty string,
  * which keys as "-" like a logged "-". */
 Test(counter, long_and_empty_strings)
