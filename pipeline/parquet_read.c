@@ -1580,7 +1580,7 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
         c->ptype = fc->ptype;
         c->optional = fc->optional;
         c->date = fc->date;
-        c->skip = fc->field < 0 || fc->field >= 64 || !(decode >> fc->field & 1);
+        c->skip = !(decode >> fc->field & 1); /* fields are below 64 (presence.h) and unique */
         memcpy(c->name, fc->name, sizeof c->name);
         if (c->skip && !r->dash) {
             r->dash = cfs_malloc(BATCH * sizeof *r->dash, "reading a Parquet row group");

@@ -77,6 +77,9 @@ static void run(const uint8_t *p, size_t n)
                     for (uint32_t c = 0; c < b.ncol; c++) {
                         const cfs_span v = b.col[c][k];
                         if (v.n == 0 || o + v.n >= at + ln || memcmp(text + o, v.p, v.n) != 0) abort();
+                        /* and holds no byte the text would escape or call binary */
+                        for (uint32_t q = 0; q < v.n; q++)
+                            if ((unsigned char)v.p[q] < 0x20 || v.p[q] == 0x7f) abort();
                         o += v.n;
                         if (text[o] != (c + 1 == b.ncol ? '\n' : '\t')) abort();
                         o++;
