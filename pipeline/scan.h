@@ -94,8 +94,8 @@ typedef struct cfs_scan_result {
     size_t nrows, rows_cap;
     struct cfs_row_spill *spill; /* NULL while every row is in memory */
     double seconds;
-    /* where those seconds went (cfscan -v): reading and counting, merging the per-thread
-     * tables, judging the held-back 403s, settling */
+    /* where a scan's time went (cfscan -v): reading and counting, merging the per-thread
+     * tables, judging the held-back 403s (those three make `seconds`), settling */
     double t_pass, t_merge, t_judge, t_settle;
     int interrupted;
     int over_budget; /* the memory budget (cfs_mem_set_limit) was exceeded: agg

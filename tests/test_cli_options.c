@@ -109,8 +109,8 @@ Test(cli, version_short_and_long)
     }
 }
 
-/* -v says where the time went, phase by phase, on stderr only: each phase a number of
- * seconds no larger than the run's. */
+/* -v says where the time went, phase by phase, on stderr only: each phase a plausible
+ * number of seconds (0 to a minute, for a run of a few lines). */
 Test(cli, verbose_names_the_phases)
 {
     char *out, *err;
