@@ -485,6 +485,12 @@ static void add_sketches(cfs_kmap *groups, cfs_agg *heavy, const char dist[CFS_K
 
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
 {
+    cfs_agg_add_line403_count(a, l, at);
+    cfs_agg_add_line403_sketch(a, l, at);
+}
+
+void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
+{
     int pending = cfs_attr_needs_latency(at);
     cfs_tkey k;
     memset(&k, 0, sizeof k);
@@ -499,6 +505,10 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
     cfs_trow *t = cfs_kmap_get(&a->traffic, &k, NULL);
     t->requests++;
     t->bytes += l->bytes;
+}
+
+void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
+{
     const char *ip = l->ip.p ? l->ip.p : "";
     add_sketches(&a->groups, a, l->dist, at, l->lat_class, l->tt, l->ttfb, l->iph, l->uri, l->ip,
                  XXH3_64bits(ip, l->ip.n));

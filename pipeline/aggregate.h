@@ -246,6 +246,10 @@ typedef struct cfs_line403 {
     cfs_span uri, ip;  /* ip as it enters the top-client list (redacted if asked) */
 } cfs_line403;
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
+/* Its two halves, which touch different tables (two threads may run one each): the
+ * traffic row, and the sketches (groups, top lists). */
+void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
+void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 
 /* ---- 403s held back for the end of the pass (edgefast.c) ---- */
 #define CFS_DEFERRED_MEM ((size_t)8 << 20)
@@ -289,8 +293,11 @@ void cfs_fast_free(cfs_agg *a);
  * keep (NULL: none), which must hold no records or events filter of its own, receives
  * the records unjudged, a copy of a's facts, and a's events filter, which keep then owns
  * (a reads it until it settles, and must not outlive keep before that): what a summary's
- * state stores, without a copy of the records or filter. */
-cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, char *err, size_t errlen);
+ * state stores, without a copy of the records or filter.  With threads > 1 the records
+ * are judged in parallel and added by two threads, one table each in record order: the
+ * same tables, row for row, as with one. */
+cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads, char *err,
+                            size_t errlen);
 /* The same judgement for one `requests` row (after cfs_fast_resolve). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
                                 int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,

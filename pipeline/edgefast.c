@@ -568,10 +568,14 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
     return at;
 }
 
-static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
+static cfs_attribution judge_record(const cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h)
 {
     cfs_attribution at = {h->cause, h->evidence, h->rule};
-    at = cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, h->label, at);
+    return cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, h->label, at);
+}
+
+static void record_line(const rec_head *h, const char *text, cfs_line403 *out)
+{
     cfs_line403 l;
     memset(&l, 0, sizeof l);
     memcpy(l.dist, h->dist, CFS_KEY_STR);
@@ -585,10 +589,79 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
     l.lat_class = h->lat_class;
     l.uri = (cfs_span){text, h->uri_n};
     l.ip = (cfs_span){text + h->uri_n, h->ip_n};
-    cfs_agg_add_line403(a, &l, at);
+    *out = l;
 }
 
-cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, char *err, size_t errlen)
+static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
+{
+    cfs_line403 l;
+    record_line(h, text, &l);
+    cfs_agg_add_line403(a, &l, judge_record(a, ctx, h));
+}
+
+/* Records judged a chunk at a time on several threads: judging reads a only (its facts,
+ * pages, events filter and references), and the adds go to two tables apart, the traffic
+ * rows on one thread and the sketches on another, each in record order, so the tables are
+ * those of add_record over the records in turn.  Returns what rec_next last returned (0 at
+ * the end, -1 on a read error), or -2 when the chunk's buffers could not be had (nothing
+ * was read then: the caller goes on one record at a time). */
+#define JUDGE_CHUNK 4096
+static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads)
+{
+    rec_head *h = cfs_malloc(JUDGE_CHUNK * sizeof *h, "judging held-back 403s");
+    cfs_attribution *at = cfs_malloc(JUDGE_CHUNK * sizeof *at, "judging held-back 403s");
+    cfs_line403 *l = cfs_malloc(JUDGE_CHUNK * sizeof *l, "judging held-back 403s");
+    size_t *off = cfs_malloc((JUDGE_CHUNK + 1) * sizeof *off, "judging held-back 403s");
+    char *arena = NULL, *text = NULL;
+    size_t arena_cap = 0, cap = 0;
+    int rc = -2;
+    if (!h || !at || !l || !off) goto out;
+    for (;;) {
+        size_t n = 0, used = 0;
+        while (n < JUDGE_CHUNK && (rc = rec_next(src, &h[n], &text, &cap)) > 0) {
+            const size_t len = (size_t)h[n].uri_n + h[n].ip_n;
+            if (used + len > arena_cap) {
+                size_t nc = arena_cap ? arena_cap : 65536;
+                while (nc < used + len) nc *= 2;
+                char *na = cfs_realloc(arena, nc, "judging held-back 403s");
+                if (!na) {
+                    rc = -1; /* out of memory (recorded): counted as a read failure */
+                    break;
+                }
+                arena = na;
+                arena_cap = nc;
+            }
+            if (len) memcpy(arena + used, text, len);
+            off[n++] = used;
+            used += len;
+        }
+        if (n == 0) break;
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            at[i] = judge_record(a, ctx, &h[i]);
+            record_line(&h[i], arena + off[i], &l[i]);
+        }
+#pragma omp parallel sections num_threads(2)
+        {
+#pragma omp section
+            for (size_t i = 0; i < n; i++) cfs_agg_add_line403_count(a, &l[i], at[i]);
+#pragma omp section
+            for (size_t i = 0; i < n; i++) cfs_agg_add_line403_sketch(a, &l[i], at[i]);
+        }
+        if (rc <= 0) break; /* the end, or a read failure after the records before it */
+    }
+out:
+    free(h);
+    free(at);
+    free(l);
+    free(off);
+    free(arena);
+    free(text);
+    return rc;
+}
+
+cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads, char *err,
+                            size_t errlen)
 {
     if (keep) {
         /* keep gets what judging needs as it is now, without copying the large parts: the
@@ -624,7 +697,9 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, 
     rec_src src;
     int rc = -1;
     if (!own.failed && rec_src_open(&src, &own) == 0) {
-        while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
+        rc = threads > 1 ? add_records_parallel(a, ctx, &src, threads) : -2;
+        if (rc == -2) /* one thread, or no memory for a chunk */
+            while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
         rec_src_close(&src);
     }
     if (!own.failed && rc < 0) defer_fail(&own, "reading back held-back 403s failed");

@@ -1679,8 +1679,9 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
      * The provisional entries left are settled last (settle_result). */
     char ferr[256];
     phase = now_s();
-    cfs_status fst = res->over_budget ? CFS_OK
-                                      : cfs_fast_resolve(&res->agg, &o->attr, res->state, ferr, sizeof ferr);
+    cfs_status fst = res->over_budget
+                         ? CFS_OK
+                         : cfs_fast_resolve(&res->agg, &o->attr, res->state, threads, ferr, sizeof ferr);
     res->t_judge = now_s() - phase;
     if (fst != CFS_OK) {
         fprintf(stderr, "cfscan: %s\n", ferr);

@@ -21,7 +21,7 @@ cfs_status cfs_judge_and_settle(cfs_agg *dst, const cfs_agg *state, char *err, s
     cfs_agg_merge(dst, state);
     cfs_agg_fold_heavy(dst, state);
     cfs_fast_copy(dst, state);
-    cfs_status st = cfs_fast_resolve(dst, NULL, NULL, err, errlen);
+    cfs_status st = cfs_fast_resolve(dst, NULL, NULL, 1, err, errlen);
     if (dst->events && dst->events->saturated) /* as the scan says it (scan.c) */
         fprintf(stderr,
                 "cfscan: warning: %llu origin-served 403s are too many to join cached copies reliably; "

@@ -685,3 +685,32 @@ Test(deferred, buffer_stays_under_its_limit_and_records_keep_their_order)
     cfs_agg_free(&a);
     cfs_agg_free(&b);
 }
+
+/* Judging the held-back 403s on several threads (cfs_fast_resolve, chunks of 4,096 records
+ * judged in parallel, their traffic rows and sketches added by two threads) gives the
+ * report one thread gives: cfsgen's traffic without a config (which would settle most
+ * 403s at once), enough lines that several chunks are judged; at -j1 (one record at a
+ * time), -j2 and -j3. */
+Test(edge_fast, held_back_403s_judged_on_several_threads_as_on_one)
+{
+    char *gen = tu_mkdtemp();
+    char cmd[4096], *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s -o %s --seed 9 --dists 2 --days 1 --lines-per-file 4000 -j2",
+             tu_prog("cfsgen"), gen);
+    cr_assert_eq(tu_run(cmd, NULL, &err), 0, "%s", err);
+    free(err);
+    char *out[3];
+    for (int j = 1; j <= 3; j++) {
+        snprintf(cmd, sizeof cmd, "%s scan %s/*.gz -q -j%d --format json", tu_prog("cfscan"), gen, j);
+        err = NULL;
+        int rc = tu_run(cmd, &out[j - 1], &err);
+        cr_assert_eq(rc, 0, "-j%d: exit %d: %s", j, rc, err);
+        free(err);
+    }
+    cr_assert(strstr(out[0], "\"403\":"), "%.300s", out[0]);
+    cr_assert_str_eq(out[1], out[0], "-j2 differs from -j1");
+    cr_assert_str_eq(out[2], out[0], "-j3 differs from -j1");
+    for (int j = 0; j < 3; j++) free(out[j]);
+    tu_rmrf(gen);
+    free(gen);
+}
