@@ -602,36 +602,39 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
 /* Records judged a chunk at a time on several threads: judging reads a only (its facts,
  * pages, events filter and references), and the adds go to two tables apart, the traffic
  * rows on one thread and the sketches on another, each in record order, so the tables are
- * those of add_record over the records in turn.  Returns what rec_next last returned (0 at
- * the end, -1 on a read error), or -2 when the chunk's buffers could not be had (nothing
- * was read then: the caller goes on one record at a time). */
+ * those of add_record over the records in turn.  Returns what reading the records last
+ * gave: 0 at the end, -1 on a read failure or out of memory (recorded), after the records
+ * before it were added. */
 #define JUDGE_CHUNK 4096
 static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads)
 {
     rec_head *h = cfs_malloc(JUDGE_CHUNK * sizeof *h, "judging held-back 403s");
     cfs_attribution *at = cfs_malloc(JUDGE_CHUNK * sizeof *at, "judging held-back 403s");
     cfs_line403 *l = cfs_malloc(JUDGE_CHUNK * sizeof *l, "judging held-back 403s");
-    size_t *off = cfs_malloc((JUDGE_CHUNK + 1) * sizeof *off, "judging held-back 403s");
-    char *arena = NULL, *text = NULL;
-    size_t arena_cap = 0, cap = 0;
-    int rc = -2;
+    size_t *off = cfs_malloc(JUDGE_CHUNK * sizeof *off, "judging held-back 403s");
+    char *arena = NULL; /* the chunk's texts, one after the other */
+    size_t arena_cap = 0;
+    int rc = -1;
     if (!h || !at || !l || !off) goto out;
     for (;;) {
         size_t n = 0, used = 0;
-        while (n < JUDGE_CHUNK && (rc = rec_next(src, &h[n], &text, &cap)) > 0) {
+        while (n < JUDGE_CHUNK && (rc = rec_src_get(src, &h[n], sizeof *h)) > 0) {
             const size_t len = (size_t)h[n].uri_n + h[n].ip_n;
             if (used + len > arena_cap) {
                 size_t nc = arena_cap ? arena_cap : 65536;
                 while (nc < used + len) nc *= 2;
                 char *na = cfs_realloc(arena, nc, "judging held-back 403s");
                 if (!na) {
-                    rc = -1; /* out of memory (recorded): counted as a read failure */
+                    rc = -1;
                     break;
                 }
                 arena = na;
                 arena_cap = nc;
             }
-            if (len) memcpy(arena + used, text, len);
+            if (len && rec_src_get(src, arena + used, len) != 1) {
+                rc = -1;
+                break;
+            }
             off[n++] = used;
             used += len;
         }
@@ -648,7 +651,7 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
 #pragma omp section
             for (size_t i = 0; i < n; i++) cfs_agg_add_line403_sketch(a, &l[i], at[i]);
         }
-        if (rc <= 0) break; /* the end, or a read failure after the records before it */
+        if (rc <= 0) break; /* the end, or a failure after the records before it */
     }
 out:
     free(h);
@@ -656,7 +659,6 @@ out:
     free(l);
     free(off);
     free(arena);
-    free(text);
     return rc;
 }
 
@@ -697,8 +699,8 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, 
     rec_src src;
     int rc = -1;
     if (!own.failed && rec_src_open(&src, &own) == 0) {
-        rc = threads > 1 ? add_records_parallel(a, ctx, &src, threads) : -2;
-        if (rc == -2) /* one thread, or no memory for a chunk */
+        if (threads > 1) rc = add_records_parallel(a, ctx, &src, threads);
+        else
             while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
         rec_src_close(&src);
     }

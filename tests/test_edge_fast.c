@@ -714,3 +714,67 @@ Test(edge_fast, held_back_403s_judged_on_several_threads_as_on_one)
     tu_rmrf(gen);
     free(gen);
 }
+
+/* In process: 10,000 held-back records (three chunks of the parallel judging), with more
+ * URIs and clients than a top list holds (so the order of the adds shows), judged on one
+ * thread and on three: the same traffic rows, groups and top lists, row for row. */
+Test(deferred, judged_on_three_threads_as_on_one)
+{
+    cfs_agg a[2];
+    char err[256];
+    for (int t = 0; t < 2; t++) {
+        cfs_agg_init(&a[t]);
+        for (int i = 0; i < 10000; i++) {
+            cfs_fast_rec h;
+            memset(&h, 0, sizeof h);
+            memcpy(h.dist, i % 3 ? "E1" : "E2", 3);
+            snprintf(h.edge, sizeof h.edge, "IAD%d-C1", i % 7);
+            h.hour = 36000 + 3600 * (i % 5);
+            h.ts = h.hour + i % 3600;
+            h.status = 403;
+            h.cause = (uint8_t)(i % 2 ? CFS_CAUSE_EDGE_OTHER : CFS_CAUSE_ORIGIN_S3);
+            h.ms = h.tt = (uint32_t)(i % 300);
+            h.ttfb = CFS_NO_MILLIS;
+            h.clen = UINT32_MAX;
+            h.iph = (uint64_t)i * 2654435761u % 4000;
+            char text[64];
+            int un = snprintf(text, sizeof text, "/p/%d", (i * 7919) % 3000);
+            int in = snprintf(text + un, sizeof text - (size_t)un, "192.0.2.%d", i % 250);
+            h.uri_n = (uint32_t)un;
+            h.ip_n = (uint32_t)in;
+            cfs_fast_put(&a[t], &h, text);
+        }
+        cr_assert_eq(cfs_fast_resolve(&a[t], NULL, NULL, t ? 3 : 1, err, sizeof err), CFS_OK, "%s", err);
+    }
+    cr_assert_gt(a[0].traffic.n, 10);
+    cr_assert_eq(a[1].traffic.n, a[0].traffic.n);
+    for (size_t r = 0; r < a[0].traffic.n; r++)
+        cr_assert(memcmp(cfs_kmap_row(&a[0].traffic, r), cfs_kmap_row(&a[1].traffic, r), sizeof(cfs_trow)) ==
+                      0,
+                  "traffic row %zu", r);
+    cr_assert_eq(a[1].groups.n, a[0].groups.n);
+    for (size_t r = 0; r < a[0].groups.n; r++) {
+        const cfs_grow *x = cfs_kmap_row(&a[0].groups, r), *y = cfs_kmap_row(&a[1].groups, r);
+        cr_assert(memcmp(&x->k, &y->k, sizeof x->k) == 0);
+        cr_assert(x->g->tt.count == y->g->tt.count && x->g->tt.sum_ms == y->g->tt.sum_ms, "group %zu", r);
+        cr_assert_eq(cfs_hll_estimate(&x->g->clients), cfs_hll_estimate(&y->g->clients));
+    }
+    cr_assert_gt(a[0].heavy.n, 0);
+    cr_assert_eq(a[1].heavy.n, a[0].heavy.n);
+    static cfs_topk_item u[2][4096];
+    for (size_t r = 0; r < a[0].heavy.n; r++) {
+        const cfs_hrow *x = cfs_kmap_row(&a[0].heavy, r), *y = cfs_kmap_row(&a[1].heavy, r);
+        cr_assert(memcmp(&x->k, &y->k, sizeof x->k) == 0);
+        for (int which = 0; which < 2; which++) {
+            size_t n0 = cfs_topk_list(which ? x->ips : x->uris, u[0], 4096);
+            size_t n1 = cfs_topk_list(which ? y->ips : y->uris, u[1], 4096);
+            cr_assert_eq(n0, n1);
+            for (size_t k = 0; k < n0; k++)
+                cr_assert(u[0][k].n == u[1][k].n && memcmp(u[0][k].key, u[1][k].key, u[0][k].n) == 0 &&
+                              u[0][k].count == u[1][k].count && u[0][k].error == u[1][k].error,
+                          "heavy row %zu list %d entry %zu", r, which, k);
+        }
+    }
+    cfs_agg_free(&a[0]);
+    cfs_agg_free(&a[1]);
+}
