@@ -21,8 +21,10 @@ if [ -z "$archer" ]; then
   exit 2
 fi
 mkdir -p "$out/obj"
-flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags libzstd libdeflate libxxhash libisal zlib)"
-libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib) -lm"
+# the libraries CMakeLists.txt links (pkg_check_modules there)
+pkgs="libzstd libdeflate libxxhash libisal zlib libcurl libcrypto snappy"
+flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags $pkgs)"
+libs="$(pkg-config --libs $pkgs) -lm"
 objs=()
 for src in "$root"/kernels/*.c "$root"/pipeline/*.c; do
   o="$out/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
