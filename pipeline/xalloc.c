@@ -6,7 +6,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,37 +61,16 @@ static void *check(void *p, const char *what)
     return p;
 }
 
-/* Large blocks (the aggregation's tables, decode buffers) are asked to be backed by huge
- * pages where the kernel offers them on request (transparent_hugepage "madvise"): each
- * fresh 4 KiB page is a fault, and a table of tens of MB faults thousands of times as it
- * is first written.  Only the 2 MiB-aligned interior is eligible; a refusal changes
- * nothing. */
-#define HUGE_FROM ((size_t)4 << 20)
-static void *huge_hint(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    if (p && n >= HUGE_FROM) {
-        const uintptr_t a = ((uintptr_t)p + ((uintptr_t)2 << 20) - 1) & ~(((uintptr_t)2 << 20) - 1);
-        const uintptr_t e = ((uintptr_t)p + n) & ~(((uintptr_t)2 << 20) - 1);
-        if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-    }
-#endif
-    return p;
-}
-
-void *cfs_malloc(size_t n, const char *what)
-{
-    return refuse(what) ? NULL : huge_hint(check(malloc(n ? n : 1), what), n);
-}
+void *cfs_malloc(size_t n, const char *what) { return refuse(what) ? NULL : check(malloc(n ? n : 1), what); }
 
 void *cfs_calloc(size_t n, size_t size, const char *what)
 {
-    return refuse(what) ? NULL : huge_hint(check(calloc(n ? n : 1, size ? size : 1), what), n * size);
+    return refuse(what) ? NULL : check(calloc(n ? n : 1, size ? size : 1), what);
 }
 
 void *cfs_realloc(void *p, size_t n, const char *what)
 {
-    return refuse(what) ? NULL : huge_hint(check(realloc(p, n ? n : 1), what), n);
+    return refuse(what) ? NULL : check(realloc(p, n ? n : 1), what);
 }
 
 char *cfs_strdup(const char *s, const char *what)
