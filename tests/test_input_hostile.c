@@ -136,12 +136,14 @@ Test(evidence_fifo, config_directory_with_a_fifo_does_not_block)
     free(dir);
 }
 
-Test(evidence_fifo, waf_logs_fifo_fails_with_exit_4_naming_it)
+/* A FIFO given to the evidence option `opt` (a file named `name`) fails with exit want_rc,
+ * naming it, and never waits for a writer. */
+static void fifo_option_refused(const char *opt, const char *name, int want_rc)
 {
-    char *dir = tu_mkdtemp(), *log = good_log(dir), *fifo = make_fifo(dir, "waf.log");
+    char *dir = tu_mkdtemp(), *log = good_log(dir), *fifo = make_fifo(dir, name);
     char *err = NULL;
-    int rc = run(NULL, &err, "scan %s --waf-logs %s -q", log, fifo);
-    cr_assert_eq(rc, 4, "a FIFO as --waf-logs: exit %d, stderr: %s", rc, err);
+    int rc = run(NULL, &err, "scan %s %s %s -q", log, opt, fifo);
+    cr_assert_eq(rc, want_rc, "a FIFO as %s: exit %d (137 = blocked), stderr: %s", opt, rc, err);
     cr_assert(strstr(err, fifo) && strstr(err, "not a regular file"), "stderr names the FIFO: %s", err);
     free(err);
     free(fifo);
@@ -150,20 +152,16 @@ Test(evidence_fifo, waf_logs_fifo_fails_with_exit_4_naming_it)
     free(dir);
 }
 
+Test(evidence_fifo, waf_logs_fifo_fails_with_exit_4_naming_it)
+{
+    fifo_option_refused("--waf-logs", "waf.log", 4);
+}
+
 /* --realtime-config is read before the scan: a FIFO there is a usage error naming it
  * (exit 2), never a wait for a writer (it was opened with fopen and blocked). */
 Test(evidence_fifo, realtime_config_fifo_is_refused_naming_it)
 {
-    char *dir = tu_mkdtemp(), *log = good_log(dir), *fifo = make_fifo(dir, "rt.json");
-    char *err = NULL;
-    int rc = run(NULL, &err, "scan %s --realtime-config %s -q", log, fifo);
-    cr_assert_eq(rc, 2, "a FIFO as --realtime-config: exit %d (137 = blocked), stderr: %s", rc, err);
-    cr_assert(strstr(err, fifo) && strstr(err, "not a regular file"), "stderr names the FIFO: %s", err);
-    free(err);
-    free(fifo);
-    free(log);
-    tu_rmrf(dir);
-    free(dir);
+    fifo_option_refused("--realtime-config", "rt.json", 2);
 }
 
 Test(evidence_fifo, merge_of_a_state_that_is_a_fifo_fails_with_exit_4)
