@@ -698,6 +698,54 @@ static void text_flag(FILE *out, const dpair *p, const finding *f)
     fputc('\n', out);
 }
 
+/* ---- sampling --------------------------------------------------------------------------------
+ * Counts of sampled real-time logs are of logged requests: when either side holds sampled
+ * runs, every output says each side's rates, and whether they differ (then counts of the
+ * two sides are not alike; shares are). */
+static int any_sampled(const cfs_diff *d)
+{
+    return cfs_sampling_rates(&d->s[0].sum.sampling) || cfs_sampling_rates(&d->s[1].sum.sampling);
+}
+static int same_sampling(const cfs_diff *d)
+{
+    return cfs_sampling_equal(&d->s[0].sum.sampling, &d->s[1].sum.sampling);
+}
+
+/* "25%", "10% and 50%, and runs not sampled", "not sampled" (no markup: text and HTML) */
+static void rates_text(FILE *out, const cfs_sampling *s)
+{
+    const int n = cfs_sampling_rates(s);
+    if (!n) {
+        fputs("not sampled", out);
+        return;
+    }
+    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++) {
+        if (!cfs_sampling_has(s, r)) continue;
+        k++;
+        fprintf(out, "%s%d%%", k == 1 ? "" : k == n ? " and " : ", ", r);
+    }
+    if (cfs_sampling_has(s, 0)) fputs(", and runs not sampled", out);
+}
+
+static void sampling_text(FILE *out, const cfs_diff *d)
+{
+    fputs("Sampling: OLD ", out);
+    rates_text(out, &d->s[0].sum.sampling);
+    fputs(", NEW ", out);
+    rates_text(out, &d->s[1].sum.sampling);
+    fputs(same_sampling(d) ? "; counts are of logged requests"
+                           : "; the two sides were sampled differently: compare shares, not counts",
+          out);
+}
+
+static void json_rates(FILE *out, const cfs_sampling *s)
+{
+    fputs("{\"rates_percent\":[", out);
+    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++)
+        if (cfs_sampling_has(s, r)) fprintf(out, "%s%d", k++ ? "," : "", r);
+    fprintf(out, "],\"unsampled_runs\":%s}", cfs_sampling_has(s, 0) ? "true" : "false");
+}
+
 static void write_text(FILE *out, const cfs_diff *d)
 {
     fputs("cfscan diff\n  OLD: ", out);
@@ -706,6 +754,10 @@ static void write_text(FILE *out, const cfs_diff *d)
             (unsigned long long)d->s[0].requests);
     text_safe(out, d->s[1].dir, strlen(d->s[1].dir));
     fprintf(out, " (%zu distributions, %llu requests)\n", d->s[1].nd, (unsigned long long)d->s[1].requests);
+    if (any_sampled(d)) {
+        sampling_text(out, d);
+        fputs(".\n", out);
+    }
     fprintf(out, "Test: %s Top lists: the first %d entries.\n", test_text(), d->top);
     if (d->flagged)
         fprintf(out, "%zu change%s flagged (exit status 5):\n", d->flagged, d->flagged == 1 ? "" : "s");
@@ -811,6 +863,13 @@ static void write_json(FILE *out, const cfs_diff *d)
     json_cstr(out, d->s[0].dir);
     fputs(",\"new\":", out);
     json_cstr(out, d->s[1].dir);
+    if (any_sampled(d)) {
+        fputs(",\"sampling\":{\"old\":", out);
+        json_rates(out, &d->s[0].sum.sampling);
+        fputs(",\"new\":", out);
+        json_rates(out, &d->s[1].sum.sampling);
+        fprintf(out, ",\"same\":%s,\"counts\":\"logged_requests\"}", same_sampling(d) ? "true" : "false");
+    }
     fputs(",\"test\":{\"rule\":", out);
     json_cstr(out, test_text());
     fprintf(out, ",\"min_abs_z\":%g,\"min_change\":%d,\"min_ratio\":%g,\"top\":%d,", CFS_DIFF_MIN_Z,
@@ -891,7 +950,7 @@ static const char HTML_HEAD[] =
     "text-align:right}td.k,th.k{text-align:left;overflow-wrap:break-word}\n"
     "tr.flag td{background:#fde2e1;font-weight:600}.badge{display:inline-block;padding:.1em .5em;"
     "border-radius:.3em;background:#c62828;color:#fff;font-size:.85em}\n"
-    ".tw{overflow-x:auto}.ok{background:#2e7d32}.note{color:#555;max-width:60em}ul.flags li{margin:.2em 0;overflow-wrap:anywhere}\n"
+    ".tw{overflow-x:auto}.ok{background:#2e7d32}.note{color:#555;max-width:60em}.warn{color:#b71c1c;max-width:60em}ul.flags li{margin:.2em 0;overflow-wrap:anywhere}\n"
     "</style>\n</head>\n<body>\n";
 
 static void html_u64(FILE *out, uint64_t x) { fprintf(out, "%llu", (unsigned long long)x); }
@@ -988,6 +1047,11 @@ static void write_html(FILE *out, const cfs_diff *d)
     fputs("</code><br>NEW: <code>", out);
     cfs_html_puts(out, d->s[1].dir);
     fputs("</code></p>\n", out);
+    if (any_sampled(d)) {
+        fprintf(out, "<p class=\"%s\">", same_sampling(d) ? "note" : "warn");
+        sampling_text(out, d); /* no markup and no log text in it */
+        fputs(".</p>\n", out);
+    }
     if (d->flagged) {
         fprintf(
             out,

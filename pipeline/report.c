@@ -10,6 +10,30 @@
 #include <string.h>
 #include <time.h>
 
+/* ---- sampling ----------------------------------------------------------------------------- */
+int cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
+{
+    const int n = cfs_sampling_rates(s), one = cfs_sampling_single(s);
+    if (!n) return 0;
+    if (one) {
+        fprintf(out,
+                "the real-time log configuration samples %d%% of requests; every count here is of "
+                "logged requests, not of all requests",
+                one);
+        return 1;
+    }
+    fputs("the runs behind this report sampled requests at ", out);
+    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++) {
+        if (!cfs_sampling_has(s, r)) continue;
+        k++;
+        fprintf(out, "%s%d%%", k == 1 ? "" : k == n ? " and " : ", ", r);
+    }
+    if (cfs_sampling_has(s, 0)) fputs(", and some read logs that are not sampled", out);
+    fputs("; every count here is of logged requests, not of all requests, and runs at different "
+          "rates add up unevenly",
+          out);
+    return 1;
+}
 
 /* ---- safe output ------------------------------------------------------------------------ */
 void cfs_write_safe(FILE *out, const char *p, size_t n)
@@ -1095,11 +1119,11 @@ static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_
         }
         fputc('\n', out);
     }
-    if (o && o->sampling_percent)
-        fprintf(out,
-                "Sampling: the real-time log configuration samples %d%% of requests; every count "
-                "here is of logged requests, not of all requests\n",
-                o->sampling_percent);
+    if (o && cfs_sampling_rates(&o->sampling)) {
+        fputs("Sampling: ", out);
+        cfs_sampling_sentence(out, &o->sampling);
+        fputc('\n', out);
+    }
     if (o && o->selected_nothing)
         fprintf(out,
                 "The window and filters selected nothing (%s): this report is empty because of "
@@ -1477,10 +1501,20 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         json_cstr(out, o->sel_values[i]);
     }
     fprintf(out, "},\"selected_nothing\":%s}", o && o->selected_nothing ? "true" : "false");
-    /* only with --realtime-config: counts are of the sampled, logged requests */
-    if (o && o->sampling_percent)
-        fprintf(out, ",\"sampling\":{\"rate_percent\":%d,\"counts\":\"logged_requests\"}",
-                o->sampling_percent);
+    /* only when some run was sampled (--realtime-config): counts are of logged requests */
+    if (o && cfs_sampling_rates(&o->sampling)) {
+        const cfs_sampling *sa = &o->sampling;
+        if (cfs_sampling_single(sa)) {
+            fprintf(out, ",\"sampling\":{\"rate_percent\":%d,", cfs_sampling_single(sa));
+        } else {
+            /* a merge of runs of several rates, or of sampled and unsampled runs */
+            fputs(",\"sampling\":{\"rate_percent\":null,\"rates_percent\":[", out);
+            for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++)
+                if (cfs_sampling_has(sa, r)) fprintf(out, "%s%d", k++ ? "," : "", r);
+            fprintf(out, "],\"unsampled_runs\":%s,", cfs_sampling_has(sa, 0) ? "true" : "false");
+        }
+        fputs("\"counts\":\"logged_requests\"}", out);
+    }
     fprintf(out,
             ",\"inputs\":{\"files\":%zu,\"files_failed\":%zu,\"files_pruned\":%llu,"
             "\"bytes\":%llu,\"bytes_decoded\":%llu,\"lines\":%llu,\"requests\":%llu,"

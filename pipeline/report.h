@@ -9,6 +9,7 @@
 #include "pipeline/source.h"
 #include "pipeline/view.h"
 #include "pipeline/evidence.h"
+#include "pipeline/sampling.h"
 #include "pipeline/waf.h"
 
 /* Entries per top list when --top is not given (the command line, merge's report and a
@@ -36,10 +37,11 @@ typedef struct cfs_report_opts {
     size_t nsel;
     int selected_nothing;
     const char *nothing_why;
-    /* Real-time logs read with --realtime-config: its SamplingRate (1..100), stated in the
-     * report since every count is then of logged requests, not of all requests; 0: not
-     * given (nothing is printed). */
-    int sampling_percent;
+    /* The sampling rates of the runs behind the report (sampling.h): a scan's one rate
+     * (--realtime-config's SamplingRate, or none), a merge's every part's.  Stated when
+     * some run was sampled, since every count is then of logged requests, not of all
+     * requests; all zero or only "no rate": nothing is printed. */
+    cfs_sampling sampling;
 } cfs_report_opts;
 
 /* v->agg must be settled (cfs_is_settled); an unsettled one prints nothing.  So does a
@@ -53,6 +55,11 @@ void cfs_report_html(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 /* One screen per distribution (`--brief`): causes, counts, evidence, one next step each;
  * every line fits 100 columns. */
 void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o);
+
+/* The sampling sentence of the text and HTML reports ("the real-time log configuration
+ * samples 25% of requests; ..."), without "Sampling: " and the final stop; nothing (0)
+ * when no run was sampled, else 1. */
+int cfs_sampling_sentence(FILE *out, const cfs_sampling *s);
 
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */

@@ -787,11 +787,11 @@ static void section_inputs(FILE *out, const model *m, const cfs_view *v, const c
         }
         fputs("</p>", out);
     }
-    if (o && o->sampling_percent)
-        fprintf(out,
-                "<p class=\"warn\">Sampling: the real-time log configuration samples %d%% of requests; every "
-                "count here is of logged requests, not of all requests.</p>",
-                o->sampling_percent);
+    if (o && cfs_sampling_rates(&o->sampling)) {
+        fputs("<p class=\"warn\">Sampling: ", out); /* the sentence holds no markup or log text */
+        cfs_sampling_sentence(out, &o->sampling);
+        fputs(".</p>", out);
+    }
     if (o && o->selected_nothing) {
         fputs("<p class=\"warn\">The window and filters selected nothing (", out);
         cfs_html_puts(out, o->nothing_why ? o->nothing_why : "no line passed");

@@ -149,6 +149,7 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
     }
     dst->ninputs += src->ninputs;
     dst->pruned += src->pruned;
+    cfs_sampling_merge(&dst->sampling, &src->sampling);
 }
 
 void cfs_summary_count_keys(const cfs_summary *s, cfs_key_counts *k)

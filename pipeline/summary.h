@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include "pipeline/aggregate.h"
 #include "pipeline/evidence.h"
+#include "pipeline/sampling.h"
 #include "pipeline/source.h"
 #include "pipeline/view.h"
 #include "pipeline/waf.h"
 
-/* 6: inputs count a ninth reject reason, bad_json (a schema 5 state's lines of that kind
+/* 7: a SAMP section ends the payload: the sampling rates of the runs the summary holds
+ *    (sampling.h); an older state reads as runs that were not sampled.
+ * 6: inputs count a ninth reject reason, bad_json (a schema 5 state's lines of that kind
  *    are in bad_value, and it reads with bad_json 0), and a PRES section ends the
  *    payload: per distribution, which fields the lines counted for it had (every line,
  *    some), for the report's "Fields absent" line; an older state reads as one whose
@@ -26,7 +29,7 @@
  * 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
  * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
-#define CFS_SUMMARY_SCHEMA 6
+#define CFS_SUMMARY_SCHEMA 7
 /* The oldest schema this cfscan still reads. */
 #define CFS_SUMMARY_SCHEMA_MIN 3
 
@@ -63,6 +66,8 @@ typedef struct cfs_summary {
     const struct cfs_report_opts *report;
     cfs_evid_set evidence; /* the evidence inputs of the scans it holds (merged by the
                             * caller with cfs_evid_merge, which can fail) */
+    cfs_sampling sampling; /* the sampling rates of the runs it holds (a scan adds its own:
+                            * cfs_sampling_add; cfs_summary_merge joins them) */
     /* The input manifest published as inputs.cfm (inputs_manifest.h), owned; NULL: none
      * (a merge with a summary made before manifests: what it holds is unknown).  Filled by the caller (scan: one entry per regular input; merge: the
      * parts' manifests), not by cfs_summary_merge, since merge checks overlaps first. */

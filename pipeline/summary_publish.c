@@ -244,7 +244,8 @@ static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *
                           .waf_rules = (const char *const *)s->waf_rules,
                           .nwaf_rules = s->nwaf_rules,
                           .stop = s->stop,
-                          .evidence = &s->evidence};
+                          .evidence = &s->evidence,
+                          .sampling = s->sampling};
     if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
                       * the summary's own (its wrow ids index them) */
         ro.top = s->report->top;

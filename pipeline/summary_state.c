@@ -9,7 +9,8 @@
  *                              then (schema 5 on) FCTS, PAGE, EVNT, DEFR: the held-back
  *                              403s and what a merge judges them against (edgefast.c),
  *                              then (schema 6 on) PRES: the fields each distribution's
- *                              lines had (presence.h), by field name
+ *                              lines had (presence.h), by field name,
+ *                              then (schema 7 on) SAMP: the sampling rates of the runs
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
  * streamed both ways, so neither writing nor reading holds it whole: the FILE section
@@ -519,10 +520,21 @@ static cfs_status w_presence(FILE *f, const cfs_summary *s)
     return CFS_OK;
 }
 
+/* SAMP (schema 7): u64 rates, then each rate the summary's runs had, ascending, as one
+ * byte: 0 for runs that were not sampled, else the percentage (sampling.h). */
+static cfs_status w_sampling(FILE *f, const cfs_summary *s)
+{
+    w_u32(f, TAG('S', 'A', 'M', 'P'));
+    w_u64(f, (uint64_t)cfs_sampling_rates(&s->sampling) + (uint64_t)cfs_sampling_has(&s->sampling, 0));
+    for (int r = 0; r <= CFS_SAMPLING_MAX; r++)
+        if (cfs_sampling_has(&s->sampling, r)) w_u8(f, (uint8_t)r);
+    return CFS_OK;
+}
+
 /* The sections in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_writers[])(FILE *, const cfs_summary *) = {
-    w_rules,  w_traffic,  w_groups, w_heavy, w_origins, w_origin_refs, w_waf,
-    w_inputs, w_evidence, w_facts,  w_pages, w_events,  w_deferred,    w_presence,
+    w_rules,    w_traffic, w_groups, w_heavy,  w_origins,  w_origin_refs, w_waf,      w_inputs,
+    w_evidence, w_facts,   w_pages,  w_events, w_deferred, w_presence,    w_sampling,
 };
 
 /* A state file being written: the header goes first with the payload length zero (patched
@@ -1406,10 +1418,32 @@ static cfs_status r_presence(rd *r, cfs_summary *s)
     return CFS_OK;
 }
 
+/* SAMP (schema 7 on; see w_sampling): ascending distinct rates 0..100.  A state without
+ * it, older or ending early as the sections after EVID may, reads as runs that were not
+ * sampled (schema 6 read real-time logs but did not keep their rate). */
+static cfs_status r_sampling(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (r->schema < 7 || r_at_end(r)) {
+        cfs_sampling_add(&s->sampling, 0);
+        return CFS_OK;
+    }
+    if (!r_tag(r, TAG('S', 'A', 'M', 'P'), &n, CFS_SAMPLING_MAX + 1, 1)) return CFS_OK;
+    int last = -1;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        int v = (int)r_le(r, 1);
+        if (!r->bad && (v <= last || v > CFS_SAMPLING_MAX))
+            r_fail(r, "sampling rate %d out of order or above %d", v, CFS_SAMPLING_MAX);
+        cfs_sampling_add(&s->sampling, v);
+        last = v;
+    }
+    return CFS_OK;
+}
+
 /* The sections after RULE, in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_readers[])(rd *, cfs_summary *) = {
     r_traffic,  r_groups, r_heavy, r_origins, r_origin_refs, r_waf,      r_inputs,
-    r_evidence, r_facts,  r_pages, r_events,  r_deferred,    r_presence,
+    r_evidence, r_facts,  r_pages, r_events,  r_deferred,    r_presence, r_sampling,
 };
 
 /* The checks before the payload is read: size, magic, schema version, trailer and the

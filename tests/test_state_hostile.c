@@ -670,3 +670,51 @@ Test(state_hostile, field_presence_refused, .timeout = 60)
         crafted_free(&c);
     }
 }
+
+/* ---- schema 7: the sampling rates of the runs (SAMP) ----------------------------------------- */
+/* E1's held-back record, an empty PRES, then SAMP with the rates given (one byte each). */
+static void p_samp(FILE *f, const uint8_t *rates, uint64_t n, uint64_t claimed)
+{
+    p_pres_head(f, 0, 3);
+    p_tag(f, "SAMP", claimed);
+    for (uint64_t i = 0; i < n; i++) p_u8(f, rates[i]);
+}
+
+/* Control: rates 0 (runs not sampled) and 25 read back, so the merged report says both. */
+Test(state_hostile, sampling_rates_are_read, .timeout = 60)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    static const uint8_t r[] = {0, 25};
+    p_samp(f, r, 2, 2);
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    cr_assert_eq(c.r.rc, 0, "exit %d; stderr: %s", c.r.rc, c.r.err);
+    cr_assert_not_null(strstr(c.r.out, "\nSampling: the runs behind this report sampled requests at 25%, and "
+                                       "some read logs that are not sampled;"),
+                       "%s", c.r.out);
+    crafted_free(&c);
+}
+
+Test(state_hostile, sampling_rates_refused, .timeout = 60)
+{
+    static const struct {
+        const char *what;
+        uint8_t r[3];
+        uint64_t n, claimed;
+    } bad[] = {
+        {"rates out of order", {25, 10}, 2, 2},
+        {"a rate twice", {25, 25}, 2, 2},
+        {"a rate above 100", {101}, 1, 1},
+        {"102 rates claimed", {0, 1, 2}, 3, 102},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        p_samp(f, bad[k].r, bad[k].n, bad[k].claimed);
+        crafted c = craft_and_merge(f, &buf, &len, 0);
+        assert_rejected(&c, bad[k].what);
+        crafted_free(&c);
+    }
+}

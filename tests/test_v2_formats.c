@@ -655,6 +655,82 @@ Test(v2_formats, schema_5_summary_merges_with_schema_6)
     free(m);
 }
 
+/* A summary keeps its runs' sampling rates: a merge of runs at 25% and 10% and of a run
+ * that was not sampled states all three, in the printed report and the summary's report
+ * files; --update adds the new run's rate; diff says each side's rates and that they
+ * differ; a schema 6 state (which did not keep them) reads as not sampled. */
+Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
+{
+    gen("rt", "--layout realtime --format plain");
+    gen("std", "--format plain");
+    cr_assert_eq(
+        tu_sh(NULL, NULL,
+              "cd %s && for r in 10 25; do sed \"s/\\\"SamplingRate\\\": 100/\\\"SamplingRate\\\": $r/\" "
+              "rt/realtime-config.json > c$r.json; done && ls rt/cf-realtime-* | awk 'NR %% 2' > A "
+              "&& ls rt/cf-realtime-* | awk 'NR %% 2 == 0' > B && test -s A && test -s B",
+              g_dir),
+        0);
+    free(tu_scan_json(g_dir, 0, "scan $(cat A) --realtime-config c25.json -o s25"));
+    free(tu_scan_json(g_dir, 0, "scan $(cat B) --realtime-config c10.json -o s10"));
+    free(tu_scan_json(g_dir, 3, "scan std -o sstd"));
+    /* one rate: the scan's own report file says it as the scan's report does */
+    char *rep = NULL;
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && cat s25/report.json", g_dir), 0);
+    cr_assert_not_null(strstr(rep, "\"sampling\":{\"rate_percent\":25,\"counts\":\"logged_requests\"}"));
+    free(rep);
+    /* several: the JSON lists them, the text names them */
+    char *m = tu_scan_json(g_dir, 3, "merge s25 s10 sstd -o m");
+    const char *want =
+        "\"sampling\":{\"rate_percent\":null,\"rates_percent\":[10,25],\"unsampled_runs\":true,"
+        "\"counts\":\"logged_requests\"}";
+    cr_assert_not_null(strstr(m, want), "%s", m);
+    free(m);
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && cat m/report.json", g_dir), 0);
+    cr_assert_not_null(strstr(rep, want), "the summary's report file");
+    free(rep);
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s merge s25 s10 sstd -o m2 -q", g_dir, tu_prog("cfscan")), 3);
+    cr_assert_not_null(strstr(rep, "\nSampling: the runs behind this report sampled requests at 10% and 25%, "
+                                   "and some read logs that are not sampled; every count here is of logged "
+                                   "requests"),
+                       "%s", rep);
+    free(rep);
+    /* the merged state keeps the set: merged again on its own, it says the same */
+    m = tu_scan_json(g_dir, 3, "merge m -o m3");
+    cr_assert_not_null(strstr(m, want), "%s", m);
+    free(m);
+    /* --update: the summary of the 25% run, with the 10% run added */
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && cp -r s25 u", g_dir), 0);
+    char *u = tu_scan_json(g_dir, 0, "scan $(cat B) --realtime-config c10.json -o u --update");
+    const char *both = "\"rates_percent\":[10,25],\"unsampled_runs\":false";
+    cr_assert_not_null(strstr(u, both), "%s", u);
+    free(u);
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && cat u/report.json", g_dir), 0);
+    cr_assert_not_null(strstr(rep, both), "the updated summary's report file");
+    free(rep);
+    /* diff: each side's rates */
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff s25 u", g_dir, tu_prog("cfscan")) & ~5, 0);
+    cr_assert_not_null(strstr(rep, "\nSampling: OLD 25%, NEW 10% and 25%; the two sides were sampled "
+                                   "differently: compare shares, not counts.\n"),
+                       "%s", rep);
+    free(rep);
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff s25 s25 --format json", g_dir, tu_prog("cfscan")), 0);
+    cr_assert_not_null(strstr(rep,
+                              "\"sampling\":{\"old\":{\"rates_percent\":[25],\"unsampled_runs\":false},"
+                              "\"new\":{\"rates_percent\":[25],\"unsampled_runs\":false},\"same\":true,"),
+                       "%s", rep);
+    free(rep);
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff sstd sstd", g_dir, tu_prog("cfscan")), 0);
+    cr_assert_null(strstr(rep, "Sampling"), "neither side sampled: %s", rep);
+    free(rep);
+    /* a schema 6 state: its runs read as not sampled */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/s25/state.cfs", g_dir);
+    tu_downgrade_state_to(p, 6);
+    m = tu_scan_json(g_dir, 0, "merge s25 s10 -o m6");
+    cr_assert_not_null(strstr(m, "\"rates_percent\":[10],\"unsampled_runs\":true"), "%s", m);
+    free(m);
+}
+
 /* Parquet carries the v2 field set as columns (datasets/gen_files.c): the same fields
  * absent as the W3C TSV of the same traffic, by hand as above. */
 Test(v2_formats, parquet_names_the_fields_its_columns_lack)

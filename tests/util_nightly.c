@@ -132,23 +132,30 @@ static void drop_bad_json_counts(unsigned char *p, size_t *n, size_t end)
 }
 
 /* Rewrite a state.cfs as an older schema wrote it (a state `merge` still reads), with the
- * old version and a valid checksum.  Every input row loses its bad_json count (schema 6).
- * Schema 5: the PRES section (the last) goes.  Schema 3: the payload up to its empty EVID
+ * old version and a valid checksum.  Schema 6: the SAMP section (the last) goes.  Schema 5
+ * and 3 besides: every input row loses its bad_json count.  Schema 5: the PRES section goes
+ * too.  Schema 3: the payload up to its empty EVID
  * section; the schema 5 sections after EVID go too, so the 403s a schema 5 scan held back
  * as records are not in the tables (a schema 3 writer had counted them there): compare
  * only what the input rows say, and the scan must have had no evidence (an empty EVID). */
 void tu_downgrade_state_to(const char *path, unsigned schema)
 {
-    cr_assert(schema == 3 || schema == 5);
+    cr_assert(schema == 3 || schema == 5 || schema == 6);
     size_t n = 0;
     unsigned char *f = (unsigned char *)tu_read(path, &n);
     cr_assert(f && n > 36 && !memcmp(f, "CFSSTATE", 8));
-    cr_assert_eq(le_at(f + 8, 4), 6, "a schema 6 state to rewrite");
+    cr_assert_eq(le_at(f + 8, 4), 7, "a schema 7 state to rewrite");
     uint64_t raw = le_at(f + 12,
                          8); /* the header's payload length (the writer streams: the frame lacks it) */
     cr_assert(raw >= 12 && raw < (64u << 20));
     unsigned char *p = malloc(raw);
     cr_assert_eq(ZSTD_decompress(p, raw, f + 20, n - 36), raw);
+    /* SAMP, the last section: tag, u64 rates, a byte each (at most 101) */
+    size_t samp = 0;
+    for (size_t at = raw - 12; at + 12 + 101 >= raw && at > 0 && !samp; at--)
+        if (!memcmp(p + at, "SAMP", 4) && at + 12 + le_at(p + at + 4, 8) == raw) samp = at;
+    cr_assert(samp, "the payload has no SAMP section at its end");
+    raw = samp;
     /* the empty EVID section, and where the payload of the schema ends */
     static const unsigned char evid0[16] = {'E', 'V', 'I', 'D', 0, 0, 0, 0, 0, 0, 0, 0, 'F', 'C', 'T', 'S'};
     size_t evid = 0, plen = raw;
@@ -156,6 +163,7 @@ void tu_downgrade_state_to(const char *path, unsigned schema)
         if (!memcmp(p + i, evid0, 16)) evid = i;
     cr_assert(evid, "the payload has no empty EVID section");
     if (schema == 3) plen = evid;
+    else if (schema == 6) plen = raw;
     else {
         /* PRES: u64 rows, u32 names, the names (u32 length + bytes), then each row a
          * distribution (u32 length + bytes) and two u64 masks; the last section */
@@ -174,7 +182,7 @@ void tu_downgrade_state_to(const char *path, unsigned schema)
         cr_assert(pres, "the payload has no PRES section at its end");
         plen = pres;
     }
-    drop_bad_json_counts(p, &plen, evid - 8);
+    if (schema < 6) drop_bad_json_counts(p, &plen, evid - 8);
     size_t cap = ZSTD_compressBound(plen);
     unsigned char *o = malloc(20 + cap + 16);
     memcpy(o, "CFSSTATE", 8);

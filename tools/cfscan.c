@@ -420,6 +420,7 @@ typedef struct scan_cmd {
     int have_old;     /* --update found a summary in -o to add to */
     cfs_view merged;  /* --update: the view of the updated summary, which is printed */
     int have_merged;
+    cfs_report_opts update_ro; /* --update: its report options (the sampling of every run) */
     /* headerless logs: --log-fields or --realtime-config, built once every option is read */
     const char *log_fields, *rt_config;
     cfs_layout start_layout;
@@ -1355,7 +1356,10 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
     /* redacted only if both parts are: one full address makes it personal */
     old.clients_redacted = c->sum.clients_redacted && cfs_summary_dir_redacted(c->outdir);
     old.stop = c->sum.stop;
-    old.report = ro;
+    /* the report covers the old runs too: their sampling rates with this run's */
+    c->update_ro = *ro;
+    c->update_ro.sampling = old.sampling;
+    old.report = &c->update_ro;
     st = cfs_summary_view(&old, &c->merged, err, errlen);
     c->have_merged = 1;
     if (st == CFS_OK) st = cfs_summary_publish(&old, &c->merged, c->outdir, line, err, errlen);
@@ -1369,6 +1373,7 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
 static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_view *v)
 {
     cfs_summary_add_state(&c->sum, c->res.state, v, c->waf);
+    cfs_sampling_add(&c->sum.sampling, c->sampling);
     if (cfs_evid_merge(&c->sum.evidence, &c->ev) != CFS_OK) {
         say("summary not written", NULL, "out of memory");
         c->outcome.fatal = CFS_E_NOMEM;
@@ -1453,8 +1458,8 @@ static int publish_and_report(scan_cmd *c)
                           .sel_values = c->sel_values,
                           .nsel = c->nsel,
                           .selected_nothing = c->outcome.selected_nothing,
-                          .nothing_why = c->nothing_why,
-                          .sampling_percent = c->sampling};
+                          .nothing_why = c->nothing_why};
+    cfs_sampling_add(&ro.sampling, c->sampling);
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
     say_evidence(c, &v);
@@ -1476,7 +1481,7 @@ static int publish_and_report(scan_cmd *c)
     }
     if (!stop) test_raise_at("report");
     if (!stop && !g_stop && c->have_merged) {
-        render_report(c, &c->merged, &ro, &rep, &replen);
+        render_report(c, &c->merged, &c->update_ro, &rep, &replen);
         if (out_of_memory(&c->outcome, "report not printed (the summary was published)")) stop = -1;
     }
     if (!stop && !g_stop && rep) fwrite(rep, 1, replen, stdout);
@@ -1975,7 +1980,8 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
                           .waf_rules = (const char *const *)all->waf_rules,
                           .nwaf_rules = all->nwaf_rules,
                           .stop = &g_stop,
-                          .evidence = &all->evidence};
+                          .evidence = &all->evidence,
+                          .sampling = all->sampling};
     char *rep = NULL;
     size_t replen = 0;
     FILE *mf = st == CFS_OK ? open_memstream(&rep, &replen) : NULL;
