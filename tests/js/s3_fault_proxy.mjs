@@ -5,8 +5,8 @@
 //   --target PORT --port-file F --log F
 //   --fail-twice S   GETs whose path holds S answer 503 SlowDown twice, then pass
 //   --fail-always S  GETs whose path holds S answer 500 every time
-//   --cut S          GETs whose path holds S send the headers and half the body, then close
-//   --cut-later S    the same, but only for ranges that do not start at byte 0
+//   --cut-later S    GETs whose path holds S, for a range that does not start at byte 0,
+//                    send the headers and half the body, then close
 //   --not-found S    GETs whose path holds S answer 404 NoSuchKey
 //   --region R       HEAD of a bucket answers x-amz-bucket-region: R
 import fs from 'node:fs';
@@ -44,7 +44,7 @@ const server = http.createServer((req, res) => {
     { host: '127.0.0.1', port: Number(a.target), method: req.method, path: req.url, headers: req.headers },
     (ur) => {
       const later = has('cut-later', req.url) && !/^bytes=0-/.test(req.headers.range || '');
-      if (req.method === 'GET' && (has('cut', req.url) || later) && ur.statusCode < 300) {
+      if (req.method === 'GET' && later && ur.statusCode < 300) {
         const len = Number(ur.headers['content-length'] || 0);
         res.writeHead(ur.statusCode, ur.headers);
         const chunks = [];
