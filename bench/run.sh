@@ -37,7 +37,7 @@ usage: bench/run.sh [options]
   --no-ipl            skip instructions per line (perf, or callgrind on a subset)
   --jsonl             write results as JSON lines instead of CSV
   --results FILE      results file (default bench/results/<host>-<isa>-<date>.csv|jsonl)
-Environment: CFSCAN_KERNEL=bmi2|avx2|sse42|scalar forces cfscan's scan kernel (it is recorded).
+Environment: CFSCAN_KERNEL=avx512|bmi2|avx2|sse42|scalar forces cfscan's scan kernel (it is recorded).
 EOF
 }
 

@@ -57,10 +57,11 @@ enum {
     CFS_CPU_AVX2 = 1u << 1,
     CFS_CPU_NEON = 1u << 2,
     CFS_CPU_FAST_PDEP = 1u << 3, /* BMI2, and PDEP not microcoded (not AMD before Zen 3) */
+    CFS_CPU_AVX512BW = 1u << 4,  /* AVX-512 F and BW, and the OS saving ZMM and mask state */
 };
 
 typedef struct cfs_kernel {
-    const char *name;  /* "scalar", "sse42", "avx2", "neon" */
+    const char *name;  /* "scalar", "sse42", "avx2", "bmi2", "avx512", "neon" */
     unsigned required; /* CFS_CPU_* bits the host must have */
     cfs_scan_fn scan;
     cfs_cols_fn cols;

@@ -12,6 +12,7 @@
 /* The variants the dispatch table (cpu.c) lists. */
 size_t cfs_scan_sse42(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
 size_t cfs_scan_avx2(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
+size_t cfs_scan_avx512(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
 size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
 size_t cfs_cols_sse42(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);

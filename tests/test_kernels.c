@@ -22,7 +22,7 @@
 #define CANARY 0xA5A5A5A5u
 
 /* Names some architecture builds; anything else in CFS_TEST_KERNEL is a typo. */
-static const char *const all_kernel_names[] = {"bmi2", "avx2", "sse42", "neon", "scalar"};
+static const char *const all_kernel_names[] = {"avx512", "bmi2", "avx2", "sse42", "neon", "scalar"};
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -496,7 +496,7 @@ Test(dispatch, table_order_and_lookup)
     size_t count = 0;
     const cfs_kernel *table = cfs_kernel_table(&count);
 #if defined(__x86_64__) || defined(__i386__)
-    static const char *const expect[] = {"bmi2", "avx2", "sse42", "scalar"};
+    static const char *const expect[] = {"avx512", "bmi2", "avx2", "sse42", "scalar"};
 #elif defined(__aarch64__)
     static const char *const expect[] = {"neon", "scalar"};
 #else
@@ -530,6 +530,9 @@ Test(dispatch, features_agree_with_compiler_builtin)
     cr_assert_eq((f & CFS_CPU_AVX2) != 0, avx2 && sse42);
     /* fast PDEP: BMI2, and the vendor test only removes it */
     if (f & CFS_CPU_FAST_PDEP) cr_assert(__builtin_cpu_supports("bmi2") && avx2);
+    /* AVX-512 F and BW (the runtime checks the OS's XCR0 bits for them too) */
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    cr_assert_eq((f & CFS_CPU_AVX512BW) != 0, avx512 && avx2 && sse42);
     cr_assert_eq(f & CFS_CPU_NEON, 0);
 #elif defined(__aarch64__)
     cr_assert_eq(f, CFS_CPU_NEON);
@@ -544,8 +547,11 @@ static const char *expected_default(void)
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     const bool sse42 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
-    if (sse42 && __builtin_cpu_supports("avx2"))
-        return (cfs_cpu_features() & CFS_CPU_FAST_PDEP) ? "bmi2" : "avx2";
+    const unsigned f = cfs_cpu_features();
+    if (sse42 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") && (f & CFS_CPU_FAST_PDEP))
+        return "avx512";
+    if (sse42 && __builtin_cpu_supports("avx2")) return (f & CFS_CPU_FAST_PDEP) ? "bmi2" : "avx2";
     return sse42 ? "sse42" : "scalar";
 #elif defined(__aarch64__)
     return "neon";
@@ -590,7 +596,7 @@ Test(dispatch, select_unknown_name_is_an_error)
     setenv("CFSCAN_KERNEL", "nonsense", 1);
     cr_assert_null(cfs_kernel_select(err, sizeof err));
 #if defined(__x86_64__) || defined(__i386__)
-    cr_assert_str_eq(err, "unknown kernel 'nonsense' (known: bmi2, avx2, sse42, scalar)");
+    cr_assert_str_eq(err, "unknown kernel 'nonsense' (known: avx512, bmi2, avx2, sse42, scalar)");
 #elif defined(__aarch64__)
     cr_assert_str_eq(err, "unknown kernel 'nonsense' (known: neon, scalar)");
 #endif
