@@ -101,7 +101,8 @@ static void man(void)
     }
     puts(".PP");
     roff(cfs_cli_exit_order);
-    puts("\n.SH ENVIRONMENT\n.TP\n.B CFSCAN_KERNEL\nforces a scan kernel (scalar, sse42, avx2, bmi2, avx512, neon).");
+    puts(
+        "\n.SH ENVIRONMENT\n.TP\n.B CFSCAN_KERNEL\nforces a scan kernel (scalar, sse42, avx2, bmi2, avx512, neon).");
     puts(".SH SEE ALSO\nThe README of the cfscan sources: the incident walkthrough, the report, the JSON "
          "contract and the summary tables.");
 }
