@@ -85,9 +85,13 @@ unsigned cfs_cpu_features(void)
     }
     /* AVX-512 F and BW: leaf 7 sub-leaf 0 EBX bits 16 and 30, with the OS saving the
      * opmask and both halves of the ZMM registers besides XMM and YMM (XCR0 bits 5, 6, 7
-     * and 1, 2).  Only with AVX2 above (OSXSAVE checked there, so XGETBV is valid). */
+     * and 1, 2).  Only with AVX2 above (OSXSAVE checked there, so XGETBV is valid).  And
+     * AVX-512 VBMI (ECX bit 1), which the scan does not use: it marks the CPUs that run
+     * 512-bit integer code without lowering the clock of the core (Intel since Ice Lake,
+     * AMD since Zen 4), leaving out Skylake-SP and Cascade Lake, which do lower it. */
     if ((features & CFS_CPU_AVX2) && (read_xcr0() & 0xE6) == 0xE6 &&
-        __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 16) & 1) && ((ebx >> 30) & 1))
+        __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 16) & 1) && ((ebx >> 30) & 1) &&
+        ((ecx >> 1) & 1))
         features |= CFS_CPU_AVX512BW;
 #elif defined(__aarch64__)
     /* Advanced SIMD is mandatory in the AArch64 base architecture. */

@@ -1,9 +1,10 @@
 /* AVX-512BW structural scan: one 64-byte load per block and two byte compares straight
  * into 64-bit masks (no movemask, no shifts), the block loop, LF walk and locators of
  * scan_blocks.h as the other variants.  Its columns come from the AVX2 walk and the PDEP
- * picker (every AVX-512 CPU has BMI2 with a fast PDEP: Intel since Skylake-X, AMD since
- * Zen 4; cpu.c checks it anyway).  Only this file's function carries the target
- * attribute; cpu.c lists the kernel only where CPUID and XCR0 say AVX-512BW is usable. */
+ * picker (the CPUs it runs on, Intel since Ice Lake and AMD since Zen 4, have a fast PDEP;
+ * cpu.c checks it anyway).  Only this file's function carries the target attribute;
+ * cpu.c lists the kernel only where CPUID and XCR0 say AVX-512BW is usable (and VBMI is
+ * there, which leaves out the CPUs that slow down for 512-bit code). */
 #include "kernels/kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -389,7 +389,9 @@ static void topk_put(cfs_topk *t)
     if (!t) return;
     cfs_topk_clear(t);
     const size_t b = cfs_topk_bytes(t);
-    if (b > TOPK_POOL_BYTES) {
+    /* topk_get hands out summaries of CFS_TOPK_CAPACITY: one of another capacity (read
+     * from a state.cfs that says so) would cut unrelated rows' lists to it */
+    if (b > TOPK_POOL_BYTES || cfs_topk_capacity(t) != CFS_TOPK_CAPACITY) {
         cfs_topk_free(t);
         return;
     }

@@ -497,7 +497,8 @@ cfs_status cfs_diff_open(cfs_diff **out, const char *old_dir, const char *new_di
         snprintf(path[k], sizeof path[k], "%s/state.cfs", d->s[k].dir);
         st = read_schema(path[k], &d->s[k].schema, err, errlen);
     }
-    if (st == CFS_OK && d->s[0].schema != d->s[1].schema) {
+    if (st == CFS_OK && d->s[0].schema != d->s[1].schema &&
+        (d->s[0].schema < CFS_SUMMARY_SAME_COUNTS || d->s[1].schema < CFS_SUMMARY_SAME_COUNTS)) {
         /* a newer schema may count or name things differently (summary.h): comparing
          * such counts would flag the format change, not the traffic */
         snprintf(err, errlen,
@@ -704,27 +705,27 @@ static void text_flag(FILE *out, const dpair *p, const finding *f)
  * two sides are not alike; shares are). */
 static int any_sampled(const cfs_diff *d)
 {
-    return cfs_sampling_rates(&d->s[0].sum.sampling) || cfs_sampling_rates(&d->s[1].sum.sampling);
+    return cfs_sampling_stated(&d->s[0].sum.sampling) || cfs_sampling_stated(&d->s[1].sum.sampling);
 }
 static int same_sampling(const cfs_diff *d)
 {
-    return cfs_sampling_equal(&d->s[0].sum.sampling, &d->s[1].sum.sampling);
+    return cfs_sampling_equal(&d->s[0].sum.sampling, &d->s[1].sum.sampling) &&
+           !cfs_sampling_has(&d->s[0].sum.sampling, CFS_SAMPLING_UNKNOWN);
 }
 
-/* "25%", "10% and 50%, and runs not sampled", "not sampled" (no markup: text and HTML) */
+/* "25%", "10% and 50%, and runs not sampled", "not sampled", "rate not known" (no markup:
+ * text and HTML) */
 static void rates_text(FILE *out, const cfs_sampling *s)
 {
-    const int n = cfs_sampling_rates(s);
-    if (!n) {
+    const int n = cfs_sampling_rates(s), unknown = cfs_sampling_has(s, CFS_SAMPLING_UNKNOWN);
+    if (!n && !unknown) {
         fputs("not sampled", out);
         return;
     }
-    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++) {
-        if (!cfs_sampling_has(s, r)) continue;
-        k++;
-        fprintf(out, "%s%d%%", k == 1 ? "" : k == n ? " and " : ", ", r);
-    }
-    if (cfs_sampling_has(s, 0)) fputs(", and runs not sampled", out);
+    if (!n) fputs("rate not known", out);
+    cfs_sampling_rates_text(out, s);
+    if (n && unknown) fputs(", and runs of a rate not known", out);
+    if (cfs_sampling_has(s, CFS_SAMPLING_NONE)) fputs(", and runs not sampled", out);
 }
 
 static void sampling_text(FILE *out, const cfs_diff *d)
@@ -734,7 +735,8 @@ static void sampling_text(FILE *out, const cfs_diff *d)
     fputs(", NEW ", out);
     rates_text(out, &d->s[1].sum.sampling);
     fputs(same_sampling(d) ? "; counts are of logged requests"
-                           : "; the two sides were sampled differently: compare shares, not counts",
+                           : "; the two sides were sampled differently, or at rates not known: compare "
+                             "shares, not counts",
           out);
 }
 
@@ -743,7 +745,9 @@ static void json_rates(FILE *out, const cfs_sampling *s)
     fputs("{\"rates_percent\":[", out);
     for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++)
         if (cfs_sampling_has(s, r)) fprintf(out, "%s%d", k++ ? "," : "", r);
-    fprintf(out, "],\"unsampled_runs\":%s}", cfs_sampling_has(s, 0) ? "true" : "false");
+    fprintf(out, "],\"unsampled_runs\":%s,\"unknown_rate_runs\":%s}",
+            cfs_sampling_has(s, CFS_SAMPLING_NONE) ? "true" : "false",
+            cfs_sampling_has(s, CFS_SAMPLING_UNKNOWN) ? "true" : "false");
 }
 
 static void write_text(FILE *out, const cfs_diff *d)
@@ -858,8 +862,9 @@ static void json_flag(FILE *out, const dpair *p, const char *what, const finding
 
 static void write_json(FILE *out, const cfs_diff *d)
 {
+    /* the newer of the two (they differ only from CFS_SUMMARY_SAME_COUNTS on) */
     fprintf(out, "{\"cfscan_version\":\"%s\",\"schema_version\":1,\"summary_schema_version\":%u,\"old\":",
-            CFS_VERSION, d->s[0].schema);
+            CFS_VERSION, d->s[0].schema > d->s[1].schema ? d->s[0].schema : d->s[1].schema);
     json_cstr(out, d->s[0].dir);
     fputs(",\"new\":", out);
     json_cstr(out, d->s[1].dir);

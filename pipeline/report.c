@@ -11,10 +11,20 @@
 #include <time.h>
 
 /* ---- sampling ----------------------------------------------------------------------------- */
+void cfs_sampling_rates_text(FILE *out, const cfs_sampling *s)
+{
+    const int n = cfs_sampling_rates(s);
+    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++) {
+        if (!cfs_sampling_has(s, r)) continue;
+        k++;
+        fprintf(out, "%s%d%%", k == 1 ? "" : k == n ? " and " : ", ", r);
+    }
+}
+
 int cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
 {
+    if (!cfs_sampling_stated(s)) return 0;
     const int n = cfs_sampling_rates(s), one = cfs_sampling_single(s);
-    if (!n) return 0;
     if (one) {
         fprintf(out,
                 "the real-time log configuration samples %d%% of requests; every count here is of "
@@ -22,13 +32,20 @@ int cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
                 one);
         return 1;
     }
-    fputs("the runs behind this report sampled requests at ", out);
-    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++) {
-        if (!cfs_sampling_has(s, r)) continue;
-        k++;
-        fprintf(out, "%s%d%%", k == 1 ? "" : k == n ? " and " : ", ", r);
+    const char *unknown = "real-time logs read with --log-fields, or a summary written before schema 7";
+    if (!n) {
+        /* only runs of an unknown rate (and maybe of unsampled logs) */
+        fprintf(out,
+                "the sampling rate of %s runs behind this report is not known (%s); their counts may "
+                "be of a sample of requests, not of all requests",
+                cfs_sampling_has(s, CFS_SAMPLING_NONE) ? "some" : "the", unknown);
+        return 1;
     }
-    if (cfs_sampling_has(s, 0)) fputs(", and some read logs that are not sampled", out);
+    fputs("the runs behind this report sampled requests at ", out);
+    cfs_sampling_rates_text(out, s);
+    if (cfs_sampling_has(s, CFS_SAMPLING_NONE)) fputs(", and some read logs that are not sampled", out);
+    if (cfs_sampling_has(s, CFS_SAMPLING_UNKNOWN))
+        fprintf(out, ", and the rate of some is not known (%s)", unknown);
     fputs("; every count here is of logged requests, not of all requests, and runs at different "
           "rates add up unevenly",
           out);
@@ -1119,7 +1136,7 @@ static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_
         }
         fputc('\n', out);
     }
-    if (o && cfs_sampling_rates(&o->sampling)) {
+    if (o && cfs_sampling_stated(&o->sampling)) {
         fputs("Sampling: ", out);
         cfs_sampling_sentence(out, &o->sampling);
         fputc('\n', out);
@@ -1379,6 +1396,25 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             (unsigned long long)m.tot.aggregated, v->nfiles, (unsigned long long)n403,
             m.tot.aggregated ? 100.0 * n403 / m.tot.aggregated : 0.0,
             (unsigned long long)total_rejected(&m.tot), m.failed);
+    if (o && cfs_sampling_stated(&o->sampling)) {
+        /* one line of at most 100 columns: the rates, or that some are not known */
+        char line[512] = "";
+        FILE *f = fmemopen(line, sizeof line - 1, "w");
+        if (f) {
+            fputs("SAMPLED: counts are of logged requests, not of all requests (", f);
+            const int one = cfs_sampling_single(&o->sampling);
+            if (one) fprintf(f, "rate %d%%", one);
+            else cfs_sampling_rates_text(f, &o->sampling);
+            if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_UNKNOWN))
+                fputs(cfs_sampling_rates(&o->sampling) ? "; some rates unknown" : "rate unknown", f);
+            else if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_NONE)) fputs("; some not sampled", f);
+            fputc(')', f);
+            fclose(f);
+            if (strlen(line) > 100) memcpy(line + 96, "...", 4);
+            fputs(line, out);
+            fputc('\n', out);
+        }
+    }
     const cfs_evid_set *es = o ? o->evidence : NULL;
     for (size_t i = 0; es && i < es->n; i++) {
         const cfs_evid_input *e = &es->v[i];
@@ -1501,17 +1537,21 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         json_cstr(out, o->sel_values[i]);
     }
     fprintf(out, "},\"selected_nothing\":%s}", o && o->selected_nothing ? "true" : "false");
-    /* only when some run was sampled (--realtime-config): counts are of logged requests */
-    if (o && cfs_sampling_rates(&o->sampling)) {
+    /* only when some run was sampled (--realtime-config) or of an unknown rate: counts
+     * are of logged requests */
+    if (o && cfs_sampling_stated(&o->sampling)) {
         const cfs_sampling *sa = &o->sampling;
         if (cfs_sampling_single(sa)) {
             fprintf(out, ",\"sampling\":{\"rate_percent\":%d,", cfs_sampling_single(sa));
         } else {
-            /* a merge of runs of several rates, or of sampled and unsampled runs */
+            /* a merge of runs of several rates, of sampled and unsampled runs, or of runs
+             * whose rate is not known */
             fputs(",\"sampling\":{\"rate_percent\":null,\"rates_percent\":[", out);
             for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++)
                 if (cfs_sampling_has(sa, r)) fprintf(out, "%s%d", k++ ? "," : "", r);
-            fprintf(out, "],\"unsampled_runs\":%s,", cfs_sampling_has(sa, 0) ? "true" : "false");
+            fprintf(out, "],\"unsampled_runs\":%s,\"unknown_rate_runs\":%s,",
+                    cfs_sampling_has(sa, CFS_SAMPLING_NONE) ? "true" : "false",
+                    cfs_sampling_has(sa, CFS_SAMPLING_UNKNOWN) ? "true" : "false");
         }
         fputs("\"counts\":\"logged_requests\"}", out);
     }

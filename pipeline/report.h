@@ -38,9 +38,10 @@ typedef struct cfs_report_opts {
     int selected_nothing;
     const char *nothing_why;
     /* The sampling rates of the runs behind the report (sampling.h): a scan's one rate
-     * (--realtime-config's SamplingRate, or none), a merge's every part's.  Stated when
-     * some run was sampled, since every count is then of logged requests, not of all
-     * requests; all zero or only "no rate": nothing is printed. */
+     * (--realtime-config's SamplingRate; unknown with --log-fields; none otherwise), a
+     * merge's every part's.  Stated when some run was sampled or of an unknown rate,
+     * since counts are then of logged requests, not of all requests; all zero or only
+     * "not sampled": nothing is printed. */
     cfs_sampling sampling;
 } cfs_report_opts;
 
@@ -58,8 +59,10 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 
 /* The sampling sentence of the text and HTML reports ("the real-time log configuration
  * samples 25% of requests; ..."), without "Sampling: " and the final stop; nothing (0)
- * when no run was sampled, else 1. */
+ * when no run was sampled or of an unknown rate, else 1. */
 int cfs_sampling_sentence(FILE *out, const cfs_sampling *s);
+/* The rates 1..100 of s as "10%, 25% and 50%" (nothing when it holds none). */
+void cfs_sampling_rates_text(FILE *out, const cfs_sampling *s);
 
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */

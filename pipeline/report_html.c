@@ -787,7 +787,7 @@ static void section_inputs(FILE *out, const model *m, const cfs_view *v, const c
         }
         fputs("</p>", out);
     }
-    if (o && cfs_sampling_rates(&o->sampling)) {
+    if (o && cfs_sampling_stated(&o->sampling)) {
         fputs("<p class=\"warn\">Sampling: ", out); /* the sentence holds no markup or log text */
         cfs_sampling_sentence(out, &o->sampling);
         fputs(".</p>", out);

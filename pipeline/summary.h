@@ -30,6 +30,9 @@
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
  * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
 #define CFS_SUMMARY_SCHEMA 7
+/* Summaries of this schema and later count alike (7 only added the sampling rates), so
+ * `diff` compares one of them with another; older pairs must be of one schema. */
+#define CFS_SUMMARY_SAME_COUNTS 6
 /* The oldest schema this cfscan still reads. */
 #define CFS_SUMMARY_SCHEMA_MIN 3
 

@@ -11,6 +11,7 @@
  *                              then (schema 6 on) PRES: the fields each distribution's
  *                              lines had (presence.h), by field name,
  *                              then (schema 7 on) SAMP: the sampling rates of the runs
+ *                              (0 not sampled, 1..100, 101 not known)
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
  * streamed both ways, so neither writing nor reading holds it whole: the FILE section
@@ -520,13 +521,16 @@ static cfs_status w_presence(FILE *f, const cfs_summary *s)
     return CFS_OK;
 }
 
-/* SAMP (schema 7): u64 rates, then each rate the summary's runs had, ascending, as one
- * byte: 0 for runs that were not sampled, else the percentage (sampling.h). */
+/* SAMP (schema 7): u64 count, then each rate the summary's runs had, ascending, as one
+ * byte: 0 for runs that were not sampled, 1..100 the percentage, 101 for runs of a rate
+ * not known (sampling.h). */
 static cfs_status w_sampling(FILE *f, const cfs_summary *s)
 {
+    uint64_t n = 0;
+    for (int r = 0; r <= CFS_SAMPLING_UNKNOWN; r++) n += (uint64_t)cfs_sampling_has(&s->sampling, r);
     w_u32(f, TAG('S', 'A', 'M', 'P'));
-    w_u64(f, (uint64_t)cfs_sampling_rates(&s->sampling) + (uint64_t)cfs_sampling_has(&s->sampling, 0));
-    for (int r = 0; r <= CFS_SAMPLING_MAX; r++)
+    w_u64(f, n);
+    for (int r = 0; r <= CFS_SAMPLING_UNKNOWN; r++)
         if (cfs_sampling_has(&s->sampling, r)) w_u8(f, (uint8_t)r);
     return CFS_OK;
 }
@@ -1418,22 +1422,27 @@ static cfs_status r_presence(rd *r, cfs_summary *s)
     return CFS_OK;
 }
 
-/* SAMP (schema 7 on; see w_sampling): ascending distinct rates 0..100.  A state without
- * it, older or ending early as the sections after EVID may, reads as runs that were not
- * sampled (schema 6 read real-time logs but did not keep their rate). */
+/* SAMP (schema 7 on; see w_sampling): ascending distinct values 0..101.  Schema 3 to 5
+ * read standard logs only, which are not sampled; schema 6 read real-time logs too but
+ * kept no rate, so its runs, and those of a state ending before SAMP, are of a rate not
+ * known. */
 static cfs_status r_sampling(rd *r, cfs_summary *s)
 {
     uint64_t n;
-    if (r->schema < 7 || r_at_end(r)) {
-        cfs_sampling_add(&s->sampling, 0);
+    if (r->schema < 6) {
+        cfs_sampling_add(&s->sampling, CFS_SAMPLING_NONE);
         return CFS_OK;
     }
-    if (!r_tag(r, TAG('S', 'A', 'M', 'P'), &n, CFS_SAMPLING_MAX + 1, 1)) return CFS_OK;
+    if (r->schema < 7 || r_at_end(r)) {
+        cfs_sampling_add(&s->sampling, CFS_SAMPLING_UNKNOWN);
+        return CFS_OK;
+    }
+    if (!r_tag(r, TAG('S', 'A', 'M', 'P'), &n, CFS_SAMPLING_UNKNOWN + 1, 1)) return CFS_OK;
     int last = -1;
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         int v = (int)r_le(r, 1);
-        if (!r->bad && (v <= last || v > CFS_SAMPLING_MAX))
-            r_fail(r, "sampling rate %d out of order or above %d", v, CFS_SAMPLING_MAX);
+        if (!r->bad && (v <= last || v > CFS_SAMPLING_UNKNOWN))
+            r_fail(r, "sampling rate %d out of order or above %d", v, CFS_SAMPLING_UNKNOWN);
         cfs_sampling_add(&s->sampling, v);
         last = v;
     }

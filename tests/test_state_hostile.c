@@ -680,33 +680,38 @@ static void p_samp(FILE *f, const uint8_t *rates, uint64_t n, uint64_t claimed)
     for (uint64_t i = 0; i < n; i++) p_u8(f, rates[i]);
 }
 
-/* Control: rates 0 (runs not sampled) and 25 read back, so the merged report says both. */
+/* Control: 0 (runs not sampled), 25 and 101 (a rate not known) read back, so the merged
+ * report says all three. */
 Test(state_hostile, sampling_rates_are_read, .timeout = 60)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    static const uint8_t r[] = {0, 25};
-    p_samp(f, r, 2, 2);
+    static const uint8_t r[] = {0, 25, 101};
+    p_samp(f, r, 3, 3);
     crafted c = craft_and_merge(f, &buf, &len, 0);
     cr_assert_eq(c.r.rc, 0, "exit %d; stderr: %s", c.r.rc, c.r.err);
     cr_assert_not_null(strstr(c.r.out, "\nSampling: the runs behind this report sampled requests at 25%, and "
-                                       "some read logs that are not sampled;"),
+                                       "some read logs that are not sampled, and the rate of some is not "
+                                       "known (real-time logs read with --log-fields, or a summary written "
+                                       "before schema 7);"),
                        "%s", c.r.out);
     crafted_free(&c);
 }
 
 Test(state_hostile, sampling_rates_refused, .timeout = 60)
 {
+    /* each refused for its own reason: 103 values are refused by count, before their
+     * order (zeros) is read */
     static const struct {
-        const char *what;
-        uint8_t r[3];
+        const char *what, *says;
+        uint8_t r[103];
         uint64_t n, claimed;
     } bad[] = {
-        {"rates out of order", {25, 10}, 2, 2},
-        {"a rate twice", {25, 25}, 2, 2},
-        {"a rate above 100", {101}, 1, 1},
-        {"102 rates claimed", {0, 1, 2}, 3, 102},
+        {"rates out of order", "sampling rate 10 out of order", {25, 10}, 2, 2},
+        {"a rate twice", "sampling rate 25 out of order", {25, 25}, 2, 2},
+        {"a value above 101 (not known)", "sampling rate 102 out of order or above 101", {102}, 1, 1},
+        {"103 values claimed", "section SAMP claims 103 records", {0}, 103, 103},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char *buf = NULL;
@@ -715,6 +720,7 @@ Test(state_hostile, sampling_rates_refused, .timeout = 60)
         p_samp(f, bad[k].r, bad[k].n, bad[k].claimed);
         crafted c = craft_and_merge(f, &buf, &len, 0);
         assert_rejected(&c, bad[k].what);
+        cr_assert_not_null(strstr(c.r.err, bad[k].says), "%s: %s", bad[k].what, c.r.err);
         crafted_free(&c);
     }
 }

@@ -658,7 +658,8 @@ Test(v2_formats, schema_5_summary_merges_with_schema_6)
 /* A summary keeps its runs' sampling rates: a merge of runs at 25% and 10% and of a run
  * that was not sampled states all three, in the printed report and the summary's report
  * files; --update adds the new run's rate; diff says each side's rates and that they
- * differ; a schema 6 state (which did not keep them) reads as not sampled. */
+ * differ; a schema 6 state (which did not keep them) reads as of a rate not known, and
+ * diffs against schema 7; so does a run read with --log-fields; --brief says it too. */
 Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
 {
     gen("rt", "--layout realtime --format plain");
@@ -678,11 +679,17 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && cat s25/report.json", g_dir), 0);
     cr_assert_not_null(strstr(rep, "\"sampling\":{\"rate_percent\":25,\"counts\":\"logged_requests\"}"));
     free(rep);
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s scan $(cat A) --realtime-config c25.json -q --brief", g_dir,
+                       tu_prog("cfscan")),
+                 0);
+    cr_assert_not_null(
+        strstr(rep, "\nSAMPLED: counts are of logged requests, not of all requests (rate 25%)\n"), "%s", rep);
+    free(rep);
     /* several: the JSON lists them, the text names them */
     char *m = tu_scan_json(g_dir, 3, "merge s25 s10 sstd -o m");
     const char *want =
         "\"sampling\":{\"rate_percent\":null,\"rates_percent\":[10,25],\"unsampled_runs\":true,"
-        "\"counts\":\"logged_requests\"}";
+        "\"unknown_rate_runs\":false,\"counts\":\"logged_requests\"}";
     cr_assert_not_null(strstr(m, want), "%s", m);
     free(m);
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && cat m/report.json", g_dir), 0);
@@ -701,7 +708,7 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     /* --update: the summary of the 25% run, with the 10% run added */
     cr_assert_eq(tu_sh(NULL, NULL, "cd %s && cp -r s25 u", g_dir), 0);
     char *u = tu_scan_json(g_dir, 0, "scan $(cat B) --realtime-config c10.json -o u --update");
-    const char *both = "\"rates_percent\":[10,25],\"unsampled_runs\":false";
+    const char *both = "\"rates_percent\":[10,25],\"unsampled_runs\":false,\"unknown_rate_runs\":false";
     cr_assert_not_null(strstr(u, both), "%s", u);
     free(u);
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && cat u/report.json", g_dir), 0);
@@ -710,25 +717,48 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     /* diff: each side's rates */
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff s25 u", g_dir, tu_prog("cfscan")) & ~5, 0);
     cr_assert_not_null(strstr(rep, "\nSampling: OLD 25%, NEW 10% and 25%; the two sides were sampled "
-                                   "differently: compare shares, not counts.\n"),
+                                   "differently, or at rates not known: compare shares, not counts.\n"),
                        "%s", rep);
     free(rep);
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff s25 s25 --format json", g_dir, tu_prog("cfscan")), 0);
-    cr_assert_not_null(strstr(rep,
-                              "\"sampling\":{\"old\":{\"rates_percent\":[25],\"unsampled_runs\":false},"
-                              "\"new\":{\"rates_percent\":[25],\"unsampled_runs\":false},\"same\":true,"),
-                       "%s", rep);
+    cr_assert_not_null(
+        strstr(rep, "\"sampling\":{\"old\":{\"rates_percent\":[25],\"unsampled_runs\":false,"
+                    "\"unknown_rate_runs\":false},\"new\":{\"rates_percent\":[25],\"unsampled_runs\":"
+                    "false,\"unknown_rate_runs\":false},\"same\":true,"),
+        "%s", rep);
     free(rep);
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff sstd sstd", g_dir, tu_prog("cfscan")), 0);
     cr_assert_null(strstr(rep, "Sampling"), "neither side sampled: %s", rep);
     free(rep);
-    /* a schema 6 state: its runs read as not sampled */
+    /* a schema 6 state: its runs are of a rate not known */
     char p[4096];
     snprintf(p, sizeof p, "%s/s25/state.cfs", g_dir);
     tu_downgrade_state_to(p, 6);
     m = tu_scan_json(g_dir, 0, "merge s25 s10 -o m6");
-    cr_assert_not_null(strstr(m, "\"rates_percent\":[10],\"unsampled_runs\":true"), "%s", m);
+    cr_assert_not_null(
+        strstr(m, "\"rates_percent\":[10],\"unsampled_runs\":false,\"unknown_rate_runs\":true"), "%s", m);
     free(m);
+    /* and diff compares it with a schema 7 one (7 counts as 6 does) */
+    int rc = tu_sh(&rep, NULL, "cd %s && %s diff s25 s10", g_dir, tu_prog("cfscan"));
+    cr_assert(rc == 0 || rc == 5, "diff of schema 6 and 7: exit %d", rc);
+    cr_assert_not_null(strstr(rep, "\nSampling: OLD rate not known, NEW 10%; the two sides were sampled "
+                                   "differently, or at rates not known"),
+                       "%s", rep);
+    free(rep);
+    /* --log-fields reads real-time logs without their configuration: the rate is not known */
+    cr_assert_eq(
+        tu_sh(NULL, NULL, "cd %s && printf '1762000000.000\\t403\\n1762000001.000\\t200\\n' > lf.log", g_dir),
+        0);
+    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s scan lf.log --log-fields timestamp,sc-status -q", g_dir,
+                       tu_prog("cfscan")) &
+                     ~3,
+                 0);
+    cr_assert_not_null(strstr(rep,
+                              "\nSampling: the sampling rate of the runs behind this report is not known "
+                              "(real-time logs read with --log-fields, or a summary written before "
+                              "schema 7)"),
+                       "%s", rep);
+    free(rep);
 }
 
 /* Parquet carries the v2 field set as columns (datasets/gen_files.c): the same fields

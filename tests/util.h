@@ -101,7 +101,8 @@ long tu_manifest_entries(const char *dir, const char *sum);
 void tu_assert_merge_exact(const char *a, const char *b, const char *what);
 /* Rewrite path (a state.cfs of a scan without evidence) as schema 3 wrote it. */
 void tu_downgrade_state(const char *path);
-/* The same as schema 3 or 5 wrote it (5: without bad_json counts and the PRES section). */
+/* The same as schema 3, 5 or 6 wrote it (6: without the SAMP section; 5: also without bad_json counts
+ * and the PRES section). */
 void tu_downgrade_state_to(const char *path, unsigned schema);
 
 #endif

@@ -1334,6 +1334,13 @@ static void say_evidence(scan_cmd *c, const cfs_view *v)
     c->outcome.evidence_uncovered = 1;
 }
 
+/* This run's sampling rate (sampling.h): --realtime-config's SamplingRate; not known for
+ * real-time logs read with --log-fields; standard logs are not sampled. */
+static int run_sampling(const scan_cmd *c)
+{
+    return c->sampling ? c->sampling : c->log_fields ? CFS_SAMPLING_UNKNOWN : CFS_SAMPLING_NONE;
+}
+
 /* --update: the summary in -o plus this run's (c->sum, which gives up its manifest: it
  * already starts with the old entries), published as one; its view is kept in c->merged
  * for the printed report. */
@@ -1373,7 +1380,7 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
 static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_view *v)
 {
     cfs_summary_add_state(&c->sum, c->res.state, v, c->waf);
-    cfs_sampling_add(&c->sum.sampling, c->sampling);
+    cfs_sampling_add(&c->sum.sampling, run_sampling(c));
     if (cfs_evid_merge(&c->sum.evidence, &c->ev) != CFS_OK) {
         say("summary not written", NULL, "out of memory");
         c->outcome.fatal = CFS_E_NOMEM;
@@ -1459,7 +1466,7 @@ static int publish_and_report(scan_cmd *c)
                           .nsel = c->nsel,
                           .selected_nothing = c->outcome.selected_nothing,
                           .nothing_why = c->nothing_why};
-    cfs_sampling_add(&ro.sampling, c->sampling);
+    cfs_sampling_add(&ro.sampling, run_sampling(c));
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
     say_evidence(c, &v);
