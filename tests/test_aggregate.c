@@ -131,3 +131,48 @@ Test(agg, merge_is_sum_and_hours_floor)
     cfs_thread_agg_free(&b);
     cfs_agg_free(&m);
 }
+
+/* The top-k pool (aggregate.c) hands out summaries of CFS_TOPK_CAPACITY only.  A heavy
+ * row's summary of another capacity (a state.cfs may hold one) is freed, not pooled, when
+ * its table goes, so a row made afterwards still lists up to CFS_TOPK_CAPACITY URIs
+ * (it held 4 when the capacity-4 summary came back from the pool). */
+Test(agg, pooled_topk_summaries_keep_the_full_capacity)
+{
+    cfs_topk_pool_drain();
+    cfs_agg a;
+    cfs_agg_init(&a);
+    cfs_gkey k;
+    memset(&k, 0, sizeof k);
+    strcpy(k.dist, "E1");
+    k.cause = CFS_CAUSE_GEO_RESTRICTION;
+    cfs_hrow *h = cfs_kmap_get(&a.heavy, &k, NULL);
+    h->uris = cfs_topk_new(4);
+    h->ips = cfs_topk_new(4);
+    cfs_agg_free(&a); /* both go to topk_put */
+
+    cfs_agg b;
+    cfs_agg_init(&b);
+    cfs_attribution at = {CFS_CAUSE_GEO_RESTRICTION, 0, 0};
+    char uri[16];
+    for (int i = 0; i < 10; i++) {
+        cfs_line403 l;
+        memset(&l, 0, sizeof l);
+        strcpy(l.dist, "E1");
+        strcpy(l.edge, "IAD89-C1");
+        l.hour = 1762000000 / 3600 * 3600;
+        l.status = 403;
+        l.tt = l.ttfb = CFS_NO_MILLIS;
+        l.iph = (uint64_t)i * 0x9e3779b97f4a7c15ull;
+        snprintf(uri, sizeof uri, "/u/%d", i);
+        l.uri = (cfs_span){uri, (uint32_t)strlen(uri)};
+        l.ip = (cfs_span){"10.0.0.1", 8};
+        cfs_agg_add_line403_sketch(&b, &l, at);
+    }
+    cr_assert_eq(b.heavy.n, 1);
+    const cfs_hrow *r = cfs_kmap_row(&b.heavy, 0);
+    cr_assert_eq(cfs_topk_capacity(r->uris), CFS_TOPK_CAPACITY);
+    cfs_topk_item items[16];
+    cr_assert_eq(cfs_topk_list(r->uris, items, 16), 10, "every URI is listed");
+    cfs_agg_free(&b);
+    cfs_topk_pool_drain();
+}
