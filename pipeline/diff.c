@@ -742,12 +742,9 @@ static void sampling_text(FILE *out, const cfs_diff *d)
 
 static void json_rates(FILE *out, const cfs_sampling *s)
 {
-    fputs("{\"rates_percent\":[", out);
-    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++)
-        if (cfs_sampling_has(s, r)) fprintf(out, "%s%d", k++ ? "," : "", r);
-    fprintf(out, "],\"unsampled_runs\":%s,\"unknown_rate_runs\":%s}",
-            cfs_sampling_has(s, CFS_SAMPLING_NONE) ? "true" : "false",
-            cfs_sampling_has(s, CFS_SAMPLING_UNKNOWN) ? "true" : "false");
+    fputc('{', out);
+    cfs_sampling_json_members(out, s);
+    fputc('}', out);
 }
 
 static void write_text(FILE *out, const cfs_diff *d)

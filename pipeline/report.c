@@ -21,6 +21,16 @@ void cfs_sampling_rates_text(FILE *out, const cfs_sampling *s)
     }
 }
 
+void cfs_sampling_json_members(FILE *out, const cfs_sampling *s)
+{
+    fputs("\"rates_percent\":[", out);
+    for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++)
+        if (cfs_sampling_has(s, r)) fprintf(out, "%s%d", k++ ? "," : "", r);
+    fprintf(out, "],\"unsampled_runs\":%s,\"unknown_rate_runs\":%s",
+            cfs_sampling_has(s, CFS_SAMPLING_NONE) ? "true" : "false",
+            cfs_sampling_has(s, CFS_SAMPLING_UNKNOWN) ? "true" : "false");
+}
+
 int cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
 {
     if (!cfs_sampling_stated(s)) return 0;
@@ -1546,12 +1556,9 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         } else {
             /* a merge of runs of several rates, of sampled and unsampled runs, or of runs
              * whose rate is not known */
-            fputs(",\"sampling\":{\"rate_percent\":null,\"rates_percent\":[", out);
-            for (int r = 1, k = 0; r <= CFS_SAMPLING_MAX; r++)
-                if (cfs_sampling_has(sa, r)) fprintf(out, "%s%d", k++ ? "," : "", r);
-            fprintf(out, "],\"unsampled_runs\":%s,\"unknown_rate_runs\":%s,",
-                    cfs_sampling_has(sa, CFS_SAMPLING_NONE) ? "true" : "false",
-                    cfs_sampling_has(sa, CFS_SAMPLING_UNKNOWN) ? "true" : "false");
+            fputs(",\"sampling\":{\"rate_percent\":null,", out);
+            cfs_sampling_json_members(out, sa);
+            fputc(',', out);
         }
         fputs("\"counts\":\"logged_requests\"}", out);
     }

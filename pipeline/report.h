@@ -63,6 +63,9 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 int cfs_sampling_sentence(FILE *out, const cfs_sampling *s);
 /* The rates 1..100 of s as "10%, 25% and 50%" (nothing when it holds none). */
 void cfs_sampling_rates_text(FILE *out, const cfs_sampling *s);
+/* The JSON members "rates_percent":[...],"unsampled_runs":B,"unknown_rate_runs":B of s
+ * (the report's and diff's sampling objects). */
+void cfs_sampling_json_members(FILE *out, const cfs_sampling *s);
 
 /* Write bytes for a terminal or TSV cell: control bytes, DEL, TAB, backslash and
  * invalid UTF-8 become \xNN, so no escape sequence or row break can get through. */
