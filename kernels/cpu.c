@@ -19,8 +19,7 @@
  * which needs nothing, is last so the search always ends. */
 static const cfs_kernel kernel_table[] = {
 #if defined(CFS_X86)
-    {"avx512", CFS_CPU_AVX512BW | CFS_CPU_AVX2 | CFS_CPU_FAST_PDEP, cfs_scan_avx512, cfs_cols_avx2,
-     cfs_pick_bmi2},
+    {"avx512", CFS_CPU_AVX512 | CFS_CPU_AVX2, cfs_scan_avx512, cfs_cols_avx512, cfs_pick_avx512},
     {"bmi2", CFS_CPU_AVX2 | CFS_CPU_FAST_PDEP, cfs_scan_avx2, cfs_cols_avx2, cfs_pick_bmi2},
     {"avx2", CFS_CPU_AVX2, cfs_scan_avx2, cfs_cols_avx2, cfs_pick_avx2},
     {"sse42", CFS_CPU_SSE42, cfs_scan_sse42, cfs_cols_sse42, cfs_pick_sse42},
@@ -83,16 +82,16 @@ unsigned cfs_cpu_features(void)
         int amd = strcmp(v, "AuthenticAMD") == 0 || strcmp(v, "HygonGenuine") == 0;
         if (!amd || family >= 0x19) features |= CFS_CPU_FAST_PDEP;
     }
-    /* AVX-512 F and BW: leaf 7 sub-leaf 0 EBX bits 16 and 30, with the OS saving the
-     * opmask and both halves of the ZMM registers besides XMM and YMM (XCR0 bits 5, 6, 7
-     * and 1, 2).  Only with AVX2 above (OSXSAVE checked there, so XGETBV is valid).  And
-     * AVX-512 VBMI (ECX bit 1), which the scan does not use: it marks the CPUs that run
-     * 512-bit integer code without lowering the clock of the core (Intel since Ice Lake,
-     * AMD since Zen 4), leaving out Skylake-SP and Cascade Lake, which do lower it. */
+    /* AVX-512 F, BW and VBMI2: leaf 7 sub-leaf 0 EBX bits 16 and 30, ECX bit 6, with the
+     * OS saving the opmask and both halves of the ZMM registers besides XMM and YMM (XCR0
+     * bits 5, 6, 7 and 1, 2).  Only with AVX2 above (OSXSAVE checked there, so XGETBV is
+     * valid).  VBMI2 (VPCOMPRESSB, for the locators) also marks the CPUs that run 512-bit
+     * integer code without lowering the clock of the core (Intel since Ice Lake, AMD since
+     * Zen 4), leaving out Skylake-SP and Cascade Lake, which do lower it. */
     if ((features & CFS_CPU_AVX2) && (read_xcr0() & 0xE6) == 0xE6 &&
         __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 16) & 1) && ((ebx >> 30) & 1) &&
-        ((ecx >> 1) & 1))
-        features |= CFS_CPU_AVX512BW;
+        ((ecx >> 6) & 1))
+        features |= CFS_CPU_AVX512;
 #elif defined(__aarch64__)
     /* Advanced SIMD is mandatory in the AArch64 base architecture. */
     features |= CFS_CPU_NEON;

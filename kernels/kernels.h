@@ -57,7 +57,7 @@ enum {
     CFS_CPU_AVX2 = 1u << 1,
     CFS_CPU_NEON = 1u << 2,
     CFS_CPU_FAST_PDEP = 1u << 3, /* BMI2, and PDEP not microcoded (not AMD before Zen 3) */
-    CFS_CPU_AVX512BW = 1u << 4,  /* AVX-512 F, BW and VBMI, and the OS saving ZMM and mask state */
+    CFS_CPU_AVX512 = 1u << 4,    /* AVX-512 F, BW and VBMI2, and the OS saving ZMM and mask state */
 };
 
 typedef struct cfs_kernel {

@@ -1,10 +1,12 @@
-/* AVX-512BW structural scan: one 64-byte load per block and two byte compares straight
- * into 64-bit masks (no movemask, no shifts), the block loop, LF walk and locators of
- * scan_blocks.h as the other variants.  Its columns come from the AVX2 walk and the PDEP
- * picker (the CPUs it runs on, Intel since Ice Lake and AMD since Zen 4, have a fast PDEP;
- * cpu.c checks it anyway).  Only this file's function carries the target attribute;
- * cpu.c lists the kernel only where CPUID and XCR0 say AVX-512BW is usable (and VBMI is
- * there, which leaves out the CPUs that slow down for 512-bit code). */
+/* AVX-512 structural scan and column locators.  The scan: one 64-byte load per block and
+ * two byte compares straight into 64-bit masks (no movemask, no shifts), with the block
+ * loop and LF walk of scan_blocks.h.  The locators: VPCOMPRESSB (AVX-512 VBMI2) packs the
+ * indices of a word's TABs into the low bytes of a register, which are widened to 32 bits
+ * and offset by the word's position, 16 at a time; so a word's TABs are written with a
+ * few instructions whatever their number, where the other variants take one bit at a
+ * time.  Only this file's functions carry the target attribute; cpu.c lists the kernel
+ * only where CPUID and XCR0 say AVX-512 F, BW and VBMI2 are usable (VBMI2 also leaves out
+ * Skylake-SP and Cascade Lake, which lower the clock for 512-bit code). */
 #include "kernels/kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -13,7 +15,7 @@
 #include <string.h>
 
 #define CFS_WALK_TZCNT 1 /* scan_blocks.h: BMI1's TZCNT for the LF walk */
-#define CFS_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,bmi,popcnt")))
+#define CFS_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt")))
 
 #endif
 
@@ -33,6 +35,68 @@ CFS_TARGET_AVX512 size_t cfs_scan_avx512(const uint8_t *buf, size_t len, uint64_
 {
     size_t n;
     CFS_SCAN_BLOCKS(buf, len, tabs, lf, block_masks_avx512, n);
+    return n;
+}
+
+static const uint8_t k_iota[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+                                   32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+                                   48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+
+/* The offsets base + i of the set bits i of m, lowest first, to out[0..popcount(m)), in
+ * stores of 16 entries: up to 15 junk entries follow (out has room for 64). */
+static inline CFS_TARGET_AVX512 void expand_word(uint32_t *out, uint32_t base, uint64_t m)
+{
+    const __m512i idx = _mm512_maskz_compress_epi8(m, _mm512_loadu_si512((const void *)k_iota));
+    const __m512i b = _mm512_set1_epi32((int)base);
+    const unsigned n = (unsigned)__builtin_popcountll(m);
+    _mm512_storeu_si512((void *)out, _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(idx)), b));
+    if (__builtin_expect(n > 16, 0)) {
+        _mm512_storeu_si512((void *)(out + 16),
+                            _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 1)), b));
+        if (n > 32)
+            _mm512_storeu_si512((void *)(out + 32),
+                                _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 2)), b));
+        if (n > 48)
+            _mm512_storeu_si512((void *)(out + 48),
+                                _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 3)), b));
+    }
+}
+
+/* The line's TAB count, and the offsets of its first TABs up to at least the k-th in
+ * out[0..): each word that starts below k is written whole, so out needs room for
+ * k + 63 entries; the later words are only counted. */
+static inline CFS_TARGET_AVX512 size_t walk_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
+                                                   uint32_t *out)
+{
+    if (le <= ls) return 0;
+    size_t w = ls >> 6, before = 0;
+    const size_t last = (size_t)(le - 1) >> 6;
+    const uint64_t end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
+    uint64_t m = tabs[w] & (~(uint64_t)0 << (ls & 63));
+    for (;;) {
+        if (w == last) m &= end_mask;
+        if (before < k) expand_word(out + before, (uint32_t)(w << 6), m);
+        before += (size_t)__builtin_popcountll(m);
+        if (w == last) return before;
+        m = tabs[++w];
+    }
+}
+
+CFS_TARGET_AVX512 size_t cfs_cols_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
+                                         uint32_t *out)
+{
+    return walk_avx512(tabs, ls, le, k, out); /* k + 63 < k + CFS_COLS_SLACK */
+}
+
+CFS_TARGET_AVX512 size_t cfs_pick_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want,
+                                         size_t nwant, uint32_t *out)
+{
+    /* every TAB up to the last wanted one (want[] is increasing, each below 256) */
+    uint32_t all[256 + 64];
+    const size_t need = nwant ? (size_t)want[nwant - 1] + 1 : 0;
+    const size_t n = walk_avx512(tabs, ls, le, need, all);
+    for (size_t i = 0; i < nwant && want[i] < n; i++) out[want[i]] = all[want[i]];
     return n;
 }
 

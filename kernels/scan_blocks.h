@@ -16,6 +16,7 @@ size_t cfs_scan_avx512(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t 
 size_t cfs_scan_neon(const uint8_t *buf, size_t len, uint64_t *tabs, uint32_t *lf);
 size_t cfs_cols_sse42(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 size_t cfs_cols_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
+size_t cfs_cols_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 size_t cfs_cols_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k, uint32_t *out);
 size_t cfs_pick_sse42(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
                       uint32_t *out);
@@ -23,6 +24,8 @@ size_t cfs_pick_avx2(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8
                      uint32_t *out);
 size_t cfs_pick_bmi2(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
                      uint32_t *out);
+size_t cfs_pick_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
+                       uint32_t *out);
 size_t cfs_pick_neon(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want, size_t nwant,
                      uint32_t *out);
 
