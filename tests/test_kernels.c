@@ -530,10 +530,10 @@ Test(dispatch, features_agree_with_compiler_builtin)
     cr_assert_eq((f & CFS_CPU_AVX2) != 0, avx2 && sse42);
     /* fast PDEP: BMI2, and the vendor test only removes it */
     if (f & CFS_CPU_FAST_PDEP) cr_assert(__builtin_cpu_supports("bmi2") && avx2);
-    /* AVX-512 F, BW and VBMI (the runtime checks the OS's XCR0 bits for them too) */
+    /* AVX-512 F, BW and VBMI2 (the runtime checks the OS's XCR0 bits for them too) */
     const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                        __builtin_cpu_supports("avx512vbmi");
-    cr_assert_eq((f & CFS_CPU_AVX512BW) != 0, avx512 && avx2 && sse42);
+                        __builtin_cpu_supports("avx512vbmi2");
+    cr_assert_eq((f & CFS_CPU_AVX512) != 0, avx512 && avx2 && sse42);
     cr_assert_eq(f & CFS_CPU_NEON, 0);
 #elif defined(__aarch64__)
     cr_assert_eq(f, CFS_CPU_NEON);
@@ -550,7 +550,7 @@ static const char *expected_default(void)
     const bool sse42 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
     const unsigned f = cfs_cpu_features();
     if (sse42 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") && (f & CFS_CPU_FAST_PDEP))
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2"))
         return "avx512";
     if (sse42 && __builtin_cpu_supports("avx2")) return (f & CFS_CPU_FAST_PDEP) ? "bmi2" : "avx2";
     return sse42 ? "sse42" : "scalar";
