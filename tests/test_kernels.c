@@ -372,6 +372,13 @@ static void check_cols(const cfs_kernel *k, const uint8_t *buf, const uint64_t *
             if (count < 4096) want[count] = p;
             count++;
         }
+    /* first into a heap block of exactly the room the contract gives (ASan sees a store
+     * past it), then into got */
+    uint32_t *exact = malloc((kk + CFS_COLS_SLACK) * sizeof *exact);
+    cr_assert_not_null(exact);
+    cr_assert_eq(k->cols(tabs, ls, le, kk, exact), count, "%s: %s", k->name, what);
+    for (size_t i = 0; i < kk && i < count; i++) cr_assert_eq(exact[i], want[i], "%s: %s", k->name, what);
+    free(exact);
     const size_t n = k->cols(tabs, ls, le, kk, got);
     cr_assert_eq(n, count, "%s: %s [%u, %u) k %zu: %zu TABs, expected %zu", k->name, what, ls, le, kk, n,
                  count);
@@ -465,6 +472,39 @@ Test(cols, word_edges_dense_and_empty)
             check_cols(ks.k[ki], buf, tabs, p > 64 ? p - 64 : 0, p, 1, "just before the TAB");
             free(tabs);
         }
+    }
+}
+
+/* pick at the ends of its range: the wanted TAB numbers reach 255 (the largest a want[]
+ * entry holds) on a line of 400 TABs, each kernel writing into exactly want[last] + 1
+ * entries on the heap; and no wanted TAB at all, which only counts. */
+Test(cols, pick_up_to_tab_255_and_of_nothing)
+{
+    const kernel_list ks = kernels_under_test();
+    uint8_t buf[400];
+    memset(buf, '\t', sizeof buf);
+    static const uint8_t pk[] = {0, 17, 63, 64, 130, 200, 254, 255};
+    const size_t npk = sizeof pk / sizeof pk[0];
+    for (size_t ki = 0; ki < ks.n; ki++) {
+        uint64_t *tabs = scan_tabs(ks.k[ki], buf, sizeof buf);
+        for (uint32_t ls = 0; ls < 70; ls += 7) {
+            uint32_t *out = malloc((pk[npk - 1] + 1u) * sizeof *out);
+            cr_assert_not_null(out);
+            for (size_t i = 0; i < pk[npk - 1] + 1u; i++) out[i] = CANARY;
+            cr_assert_eq(ks.k[ki]->pick(tabs, ls, 400, pk, npk, out), 400 - ls, "%s", ks.k[ki]->name);
+            for (size_t i = 0, j = 0; i < pk[npk - 1] + 1u; i++) {
+                const int wanted = j < npk && pk[j] == i;
+                j += (size_t)wanted;
+                cr_assert_eq(out[i], wanted ? ls + (uint32_t)i : CANARY, "%s: line from %u, TAB %zu",
+                             ks.k[ki]->name, ls, i);
+            }
+            free(out);
+            uint32_t none = CANARY;
+            cr_assert_eq(ks.k[ki]->pick(tabs, ls, 400, pk, 0, &none), 400 - ls, "%s: nothing wanted",
+                         ks.k[ki]->name);
+            cr_assert_eq(none, CANARY, "%s: nothing wanted, nothing written", ks.k[ki]->name);
+        }
+        free(tabs);
     }
 }
 
