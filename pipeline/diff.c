@@ -859,9 +859,12 @@ static void json_flag(FILE *out, const dpair *p, const char *what, const finding
 
 static void write_json(FILE *out, const cfs_diff *d)
 {
-    /* the newer of the two (they differ only from CFS_SUMMARY_SAME_COUNTS on) */
-    fprintf(out, "{\"cfscan_version\":\"%s\",\"schema_version\":1,\"summary_schema_version\":%u,\"old\":",
-            CFS_VERSION, d->s[0].schema > d->s[1].schema ? d->s[0].schema : d->s[1].schema);
+    /* the newer of the two (they differ only from CFS_SUMMARY_SAME_COUNTS on), and each */
+    fprintf(out,
+            "{\"cfscan_version\":\"%s\",\"schema_version\":1,\"summary_schema_version\":%u,"
+            "\"summary_schema_versions\":{\"old\":%u,\"new\":%u},\"old\":",
+            CFS_VERSION, d->s[0].schema > d->s[1].schema ? d->s[0].schema : d->s[1].schema, d->s[0].schema,
+            d->s[1].schema);
     json_cstr(out, d->s[0].dir);
     fputs(",\"new\":", out);
     json_cstr(out, d->s[1].dir);

@@ -1411,19 +1411,26 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         char line[512] = "";
         FILE *f = fmemopen(line, sizeof line - 1, "w");
         if (f) {
+            /* the qualifiers first: a long list of rates is what the 100 columns cut */
             fputs("SAMPLED: counts are of logged requests, not of all requests (", f);
-            const int one = cfs_sampling_single(&o->sampling);
-            if (one) fprintf(f, "rate %d%%", one);
-            else cfs_sampling_rates_text(f, &o->sampling);
+            const int one = cfs_sampling_single(&o->sampling), n = cfs_sampling_rates(&o->sampling);
             if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_UNKNOWN))
-                fputs(cfs_sampling_rates(&o->sampling) ? "; some rates unknown" : "rate unknown", f);
-            else if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_NONE)) fputs("; some not sampled", f);
+                fputs(n ? "some rates unknown; " : "rate unknown", f);
+            if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_NONE))
+                fputs(n ? "some not sampled; " : "; some not sampled", f);
+            if (one) fprintf(f, "rate %d%%", one);
+            else if (n) {
+                fputs("rates ", f);
+                cfs_sampling_rates_text(f, &o->sampling);
+            }
             fputc(')', f);
             fclose(f);
             if (strlen(line) > 100) memcpy(line + 96, "...", 4);
-            fputs(line, out);
-            fputc('\n', out);
+        } else {
+            snprintf(line, sizeof line, "SAMPLED: counts are of logged requests, not of all requests");
         }
+        fputs(line, out);
+        fputc('\n', out);
     }
     const cfs_evid_set *es = o ? o->evidence : NULL;
     for (size_t i = 0; es && i < es->n; i++) {

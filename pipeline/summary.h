@@ -33,6 +33,9 @@
 /* Summaries of this schema and later count alike (7 only added the sampling rates), so
  * `diff` compares one of them with another; older pairs must be of one schema. */
 #define CFS_SUMMARY_SAME_COUNTS 6
+/* A new schema must say whether it counts as 6 and 7 do: raise CFS_SUMMARY_SAME_COUNTS to
+ * it if not, then this check. */
+_Static_assert(CFS_SUMMARY_SCHEMA == 7, "does the new schema count as 6 and 7 do? (CFS_SUMMARY_SAME_COUNTS)");
 /* The oldest schema this cfscan still reads. */
 #define CFS_SUMMARY_SCHEMA_MIN 3
 

@@ -745,6 +745,23 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
                                    "differently, or at rates not known"),
                        "%s", rep);
     free(rep);
+    rc = tu_sh(&rep, NULL, "cd %s && %s diff s25 s10 --format json", g_dir, tu_prog("cfscan"));
+    cr_assert(rc == 0 || rc == 5, "exit %d", rc);
+    cr_assert_not_null(
+        strstr(rep, "\"summary_schema_version\":7,\"summary_schema_versions\":{\"old\":6,\"new\":7}"), "%s",
+        rep);
+    free(rep);
+    /* --update of the schema 6 summary with the 10% run: --brief puts what is unknown
+     * first */
+    cr_assert_eq(tu_sh(&rep, NULL,
+                       "cd %s && %s scan $(cat B) --realtime-config c10.json -o s25 --update -q --brief",
+                       g_dir, tu_prog("cfscan")),
+                 0);
+    cr_assert_not_null(strstr(rep,
+                              "\nSAMPLED: counts are of logged requests, not of all requests (some rates "
+                              "unknown; rates 10%)\n"),
+                       "%s", rep);
+    free(rep);
     /* --log-fields reads real-time logs without their configuration: the rate is not known */
     cr_assert_eq(
         tu_sh(NULL, NULL, "cd %s && printf '1762000000.000\\t403\\n1762000001.000\\t200\\n' > lf.log", g_dir),
