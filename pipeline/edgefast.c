@@ -587,8 +587,10 @@ static void record_line(const rec_head *h, const char *text, cfs_line403 *out)
     l.ttfb = h->ttfb;
     l.status = h->status;
     l.lat_class = h->lat_class;
+    /* text is NULL when no record so far had a URI or address (nothing read into it):
+     * no offset is added to it then */
     l.uri = (cfs_span){text, h->uri_n};
-    l.ip = (cfs_span){text + h->uri_n, h->ip_n};
+    l.ip = (cfs_span){text ? text + h->uri_n : NULL, h->ip_n};
     *out = l;
 }
 

@@ -39,10 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfs_inputs in;
     memset(&in, 0, sizeof in);
     cfs_inputs_add(&in, path, CFS_NO_TIME, CFS_NO_TIME);
+    cfs_filter flt; /* no selection: every row is collected */
+    cfs_filter_init(&flt);
+    char ferr[128];
+    if (cfs_filter_compile(&flt, ferr, sizeof ferr) != CFS_OK) abort();
     cfs_req_filter f;
     memset(&f, 0, sizeof f);
-    f.status = -1;
-    f.cause = -1;
+    f.sel = &flt;
     f.out = k_out;
     f.nout = sizeof k_out / sizeof k_out[0];
     cfs_scan_opts o;
@@ -68,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tabs != f.nout - 1) abort(); /* a value holding a TAB would shift the columns */
     }
     cfs_scan_result_free(&res);
+    cfs_filter_free(&flt);
     cfs_inputs_free(&in);
     close(fd);
     return 0;
