@@ -42,7 +42,10 @@ static void report(const cfs_summary *all)
     cfs_view res;
     char verr[256];
     if (cfs_summary_view(all, &res, verr, sizeof verr) != CFS_OK) abort();
-    cfs_report_opts ro = {5, 0, all->nwaf_rules > 0, (const char *const *)all->waf_rules, all->nwaf_rules};
+    cfs_report_opts ro = {.top = 5,
+                          .with_waf = all->nwaf_rules > 0,
+                          .waf_rules = (const char *const *)all->waf_rules,
+                          .nwaf_rules = all->nwaf_rules};
     char *txt = NULL, *js = NULL;
     size_t tn = 0, jn = 0;
     FILE *t = open_memstream(&txt, &tn), *j = open_memstream(&js, &jn);
