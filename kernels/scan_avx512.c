@@ -70,15 +70,14 @@ static inline CFS_TARGET_AVX512 size_t walk_avx512(const uint64_t *tabs, uint32_
                                                    uint32_t *out)
 {
     if (le <= ls) return 0;
-    size_t w = ls >> 6, before = 0;
-    const size_t last = (size_t)(le - 1) >> 6;
-    const uint64_t end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
-    uint64_t m = tabs[w] & (~(uint64_t)0 << (ls & 63));
+    const cfs_line_words lw = cfs_line_words_of(tabs, ls, le);
+    size_t w = lw.w, before = 0;
+    uint64_t m = lw.first;
     for (;;) {
-        if (w == last) m &= end_mask;
+        if (w == lw.last) m &= lw.end_mask;
         if (before < k) expand_word(out + before, (uint32_t)(w << 6), m);
         before += (size_t)__builtin_popcountll(m);
-        if (w == last) return before;
+        if (w == lw.last) return before;
         m = tabs[++w];
     }
 }

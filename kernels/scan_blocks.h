@@ -139,6 +139,25 @@ static inline __attribute__((always_inline)) uint32_t *cfs_walk_bits(uint32_t *o
     return end;
 }
 
+/* Where line [ls, le) lies in the TAB map (ls < le): its first word w and last word, the
+ * first word's bits from ls on, and the mask of the last word's bits before le.  Every
+ * locator walks these words. */
+typedef struct cfs_line_words {
+    size_t w, last;
+    uint64_t first, end_mask;
+} cfs_line_words;
+
+static inline __attribute__((always_inline)) cfs_line_words cfs_line_words_of(const uint64_t *tabs,
+                                                                              uint32_t ls, uint32_t le)
+{
+    cfs_line_words l;
+    l.w = ls >> 6;
+    l.last = (size_t)(le - 1) >> 6;
+    l.end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
+    l.first = tabs[l.w] & (~(uint64_t)0 << (ls & 63));
+    return l;
+}
+
 /* The column locator (kernels.h, cfs_cols_fn), written once for every variant: each
  * wraps it in a function with its own target attribute, so popcount and the lowest-bit
  * search compile to POPCNT and TZCNT where the ISA has them.  The words of the line are
@@ -147,10 +166,11 @@ static inline __attribute__((always_inline)) size_t cfs_cols_walk(const uint64_t
                                                                   uint32_t le, size_t k, uint32_t *out)
 {
     if (le <= ls) return 0;
-    size_t w = ls >> 6, before = 0;
-    const size_t last = (size_t)(le - 1) >> 6;
-    const uint64_t end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
-    uint64_t m = tabs[w] & (~(uint64_t)0 << (ls & 63));
+    const cfs_line_words lw = cfs_line_words_of(tabs, ls, le);
+    const size_t last = lw.last;
+    const uint64_t end_mask = lw.end_mask;
+    size_t w = lw.w, before = 0;
+    uint64_t m = lw.first;
     /* Walk until k TABs are out ... */
     for (;;) {
         if (w == last) m &= end_mask;
@@ -184,10 +204,11 @@ static inline __attribute__((always_inline)) size_t cfs_pick_walk(const uint64_t
                                                                   size_t nwant, uint32_t *out)
 {
     if (le <= ls) return 0;
-    size_t w = ls >> 6, before = 0, i = 0;
-    const size_t last = (size_t)(le - 1) >> 6;
-    const uint64_t end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
-    uint64_t m = tabs[w] & (~(uint64_t)0 << (ls & 63));
+    const cfs_line_words lw = cfs_line_words_of(tabs, ls, le);
+    const size_t last = lw.last;
+    const uint64_t end_mask = lw.end_mask;
+    size_t w = lw.w, before = 0, i = 0;
+    uint64_t m = lw.first;
     size_t next = nwant ? want[0] : SIZE_MAX; /* the next wanted TAB number */
     for (;;) {
         if (w == last) m &= end_mask;
