@@ -137,104 +137,40 @@ bad:
     return 0;
 }
 
-/* --situations LIST: names of cfs_gen_situation_name[1..], or all; bit per SIT_*. */
-static uint32_t parse_situations(const char *opt, const char *v)
+/* A comma-separated LIST of names[first..n) or "all" (every one of them) into a bit set,
+ * bit i for names[i]: --situations, --plant, --faults.  An unknown or empty item exits 2,
+ * naming the `what` and the known names. */
+static uint32_t parse_name_list(const char *opt, const char *v, const char *what, const char *const *names,
+                                int first, int n)
 {
     uint32_t bits = 0;
     const char *p = v;
-    if (!*p) bad_value(opt, v, "expected a comma-separated list of situations");
+    if (!*p) {
+        char why[80];
+        snprintf(why, sizeof why, "expected a comma-separated list of %ss", what);
+        bad_value(opt, v, why);
+    }
     while (*p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const size_t len = strcspn(p, ",");
         int found = 0;
-        if (n == 3 && !memcmp(p, "all", 3)) {
-            bits |= ((1u << NSIT) - 1) & ~1u;
+        if (len == 3 && !memcmp(p, "all", 3)) {
+            for (int i = first; i < n; i++) bits |= 1u << i;
             found = 1;
         }
-        for (int i = 1; i < NSIT && !found; i++)
-            if (strlen(cfs_gen_situation_name[i]) == n && !memcmp(p, cfs_gen_situation_name[i], n)) {
+        for (int i = first; i < n && !found; i++)
+            if (strlen(names[i]) == len && !memcmp(p, names[i], len)) {
                 bits |= 1u << i;
                 found = 1;
             }
         if (!found) {
-            char item[64];
-            snprintf(item, sizeof item, "%.*s", (int)(n < 60 ? n : 60), p);
-            fprintf(stderr, "cfsgen: %s: unknown situation '%s' (known:", opt, item);
-            for (int i = 1; i < NSIT; i++) fprintf(stderr, " %s,", cfs_gen_situation_name[i]);
+            fprintf(stderr, "cfsgen: %s: unknown %s '%.*s' (known:", opt, what, (int)(len < 60 ? len : 60),
+                    p);
+            for (int i = first; i < n; i++) fprintf(stderr, " %s,", names[i]);
             fputs(" all)\n", stderr);
             exit(2);
         }
-        p += n;
-        if (*p == ',') {
-            p++;
-            if (!*p) bad_value(opt, v, "empty item in the list");
-        }
-    }
-    return bits;
-}
-
-/* --plant LIST: names of cfs_gen_plant_name, or all; bit per PLANT_*. */
-static uint32_t parse_plant(const char *opt, const char *v)
-{
-    uint32_t bits = 0;
-    const char *p = v;
-    if (!*p) bad_value(opt, v, "expected a comma-separated list of changes");
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        int found = 0;
-        if (n == 3 && !memcmp(p, "all", 3)) {
-            bits |= (1u << NPLANT) - 1;
-            found = 1;
-        }
-        for (int i = 0; i < NPLANT && !found; i++)
-            if (strlen(cfs_gen_plant_name[i]) == n && !memcmp(p, cfs_gen_plant_name[i], n)) {
-                bits |= 1u << i;
-                found = 1;
-            }
-        if (!found) {
-            fprintf(stderr, "cfsgen: %s: unknown change '%.*s' (known: waf-uri, origin-403, geo, all)\n", opt,
-                    (int)(n < 60 ? n : 60), p);
-            exit(2);
-        }
-        p += n;
+        p += len;
         if (*p == ',' && !*++p) bad_value(opt, v, "empty item in the list");
-    }
-    return bits;
-}
-
-static uint32_t parse_faults(const char *opt, const char *v)
-{
-    uint32_t bits = 0;
-    const char *p = v;
-    if (!*p) bad_value(opt, v, "expected a comma-separated list of faults");
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        int found = 0;
-        if (n == 3 && !memcmp(p, "all", 3)) {
-            bits |= (1u << NFAULT) - 1;
-            found = 1;
-        }
-        for (int i = 0; i < NFAULT && !found; i++)
-            if (strlen(fault_name[i]) == n && !memcmp(p, fault_name[i], n)) {
-                bits |= 1u << i;
-                found = 1;
-            }
-        if (!found) {
-            char item[64];
-            snprintf(item, sizeof item, "%.*s", (int)(n < 60 ? n : 60), p);
-            fprintf(stderr,
-                    "cfsgen: %s: unknown fault '%s' (known: truncated-gz, corrupt-zst, garbage, "
-                    "long-line, short-lines, no-header, empty, multi-member, header-switch, crlf, "
-                    "trailing-tab, all)\n",
-                    opt, item);
-            exit(2);
-        }
-        p += n;
-        if (*p == ',') {
-            p++;
-            if (!*p) bad_value(opt, v, "empty item in the list");
-        }
     }
     return bits;
 }
@@ -360,13 +296,16 @@ static void set_value(opts_t *o, const char *name, const char *val)
             bad_value(name, val,
                       "expected one printable byte other than a letter, digit, '%', '-', '{' or '#'");
         o->delim = val[0];
-    } else if (!strcmp(name, "--faults")) o->faults = parse_faults(name, val);
-    else if (!strcmp(name, "--situations")) o->situations = parse_situations(name, val);
+    } else if (!strcmp(name, "--faults"))
+        o->faults = parse_name_list(name, val, "fault", fault_name, 0, NFAULT);
+    else if (!strcmp(name, "--situations"))
+        o->situations = parse_name_list(name, val, "situation", cfs_gen_situation_name, 1, NSIT);
     else if (!strcmp(name, "--403-share")) o->share403 = parse_share(name, val);
     else if (!strcmp(name, "--world-seed")) {
         o->world_seed = parse_u64(name, val, 0, UINT64_MAX);
         o->world_seed_set = 1;
-    } else if (!strcmp(name, "--plant")) o->plant = parse_plant(name, val);
+    } else if (!strcmp(name, "--plant"))
+        o->plant = parse_name_list(name, val, "change", cfs_gen_plant_name, 0, NPLANT);
     else if (!strcmp(name, "--plant-from")) o->plant_from = (uint32_t)parse_u64(name, val, 0, 3660 * 24);
 }
 
