@@ -284,16 +284,21 @@ static int pruned_by_name(const cfs_walk *w, const char *path)
     return outside_selection(dist, hour, w->since, w->until, w->dist);
 }
 
+/* The walk's filter (a shard, a summary's manifest) on one input: 1 keeps it; 0 leaves
+ * it out, noted as an unusable input when the filter says why (it returned -1). */
+static int filter_keeps(cfs_walk *w, cfs_inputs *in, const char *path, uint64_t size, const char *etag)
+{
+    char why[256] = "";
+    int k = w->filter(w->filter_ctx, path, size, etag, why, sizeof why);
+    if (k < 0) add_error(in, path, why);
+    return k > 0;
+}
+
 static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const struct stat *st)
 {
-    /* the filter (a shard, a summary's manifest) may read the file: not for one the name
-     * leaves out anyway */
-    if (w->filter && !pruned_by_name(w, path)) {
-        char why[256] = "";
-        int k = w->filter(w->filter_ctx, path, (uint64_t)st->st_size, NULL, why, sizeof why);
-        if (k < 0) add_error(in, path, why);
-        if (k <= 0) return;
-    }
+    /* the filter may read the file: not for one the name leaves out anyway */
+    if (w->filter && !pruned_by_name(w, path) && !filter_keeps(w, in, path, (uint64_t)st->st_size, NULL))
+        return;
     push_input(in, path, st, w->since, w->until, w->dist);
 }
 
@@ -424,12 +429,7 @@ static void push_s3(cfs_walk *w, cfs_inputs *in, const cfs_s3_entry *e)
         in->pruned++;
         return;
     }
-    if (w->filter) {
-        char why[256] = "";
-        int k = w->filter(w->filter_ctx, e->url, e->size, e->etag ? e->etag : "", why, sizeof why);
-        if (k < 0) add_error(in, e->url, why);
-        if (k <= 0) return;
-    }
+    if (w->filter && !filter_keeps(w, in, e->url, e->size, e->etag ? e->etag : "")) return;
     /* not "regular": read as a stream (decode.c), never mapped */
     push_entry(in, e->url, e->size, e->mtime, 0, e->etag ? e->etag : "", w->since, w->until, w->dist);
 }
