@@ -64,16 +64,17 @@ struct cfs_reader {
     int zs_init;
     struct inflate_state *isal; /* ISA-L streaming state (CFS_GZ_ISAL) */
     int gz_member_open;         /* bytes of a member consumed, its end not yet seen */
-    int damage_pending;         /* gzip or zstd: damage found after a good prefix was returned */
     size_t released;            /* mapped input bytes [0, released) already given back (DONTNEED) */
-    char damage_msg[160];       /* what the damage is (gzip or zstd), said when it is reported */
     ZSTD_DStream *zd;
     int zstd_in_frame; /* mid-frame: EOF now means truncation */
     struct libdeflate_decompressor *ld;
-    cfs_s3_obj *s3;   /* an s3:// input: bytes come from ranged GETs instead of fd */
-    int io_pending;   /* a read failed after part of a piece was decoded: said on the next call */
-    char io_msg[600]; /* what the read error was */
-    cfs_pqr *pq;      /* Parquet: the reader that turns the mapped file into W3C text */
+    cfs_s3_obj *s3; /* an s3:// input: bytes come from ranged GETs instead of fd */
+    /* An error found after part of a piece was decoded, said on the next call once the good
+     * prefix is handed out: CFS_E_IO (a read failed) or CFS_E_CORRUPT (gzip or zstd
+     * damage); CFS_OK: none.  msg says what it was (also for an error returned at once). */
+    cfs_status pending;
+    char msg[600];
+    cfs_pqr *pq; /* Parquet: the reader that turns the mapped file into W3C text */
 };
 
 const char *cfs_format_name(cfs_format f)
@@ -167,20 +168,20 @@ static void set_err(char *err, size_t n, const char *fmt, const char *a)
 }
 
 /* Up to n input bytes from the descriptor or the S3 object: bytes, 0 at EOF, -1 with err
- * (and r->io_msg) set. */
+ * (and r->msg) set. */
 static ssize_t src_read(cfs_reader *r, void *buf, size_t n, char *err, size_t errlen)
 {
     if (r->s3) {
-        ssize_t k = cfs_s3_obj_read(r->s3, buf, n, r->io_msg, sizeof r->io_msg);
-        if (k < 0) set_err(err, errlen, "%s", r->io_msg);
+        ssize_t k = cfs_s3_obj_read(r->s3, buf, n, r->msg, sizeof r->msg);
+        if (k < 0) set_err(err, errlen, "%s", r->msg);
         return k;
     }
     for (;;) {
         ssize_t k = read(r->fd, buf, n);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) {
-            snprintf(r->io_msg, sizeof r->io_msg, "read failed: %s", strerror(errno));
-            set_err(err, errlen, "%s", r->io_msg);
+            snprintf(r->msg, sizeof r->msg, "read failed: %s", strerror(errno));
+            set_err(err, errlen, "%s", r->msg);
         }
         return k;
     }
@@ -449,7 +450,7 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
     while (produced < PIECE) {
         ssize_t avail = fill_input(r, err, errlen);
         if (avail < 0 && produced) {
-            r->io_pending = 1; /* hand out the good prefix first */
+            r->pending = CFS_E_IO; /* hand out the good prefix first */
             break;
         }
         if (avail < 0) return CFS_E_IO;
@@ -481,13 +482,12 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
             r->gz_member_open = 1;
             continue;
         }
-        snprintf(r->damage_msg, sizeof r->damage_msg, "corrupt gzip data: %s",
-                 r->zs.msg ? r->zs.msg : "inflate error");
+        snprintf(r->msg, sizeof r->msg, "corrupt gzip data: %s", r->zs.msg ? r->zs.msg : "inflate error");
         if (produced) {
-            r->damage_pending = 1; /* report on the next call, after the good prefix */
+            r->pending = CFS_E_CORRUPT; /* report on the next call, after the good prefix */
             break;
         }
-        set_err(err, errlen, "%s", r->damage_msg);
+        set_err(err, errlen, "%s", r->msg);
         r->done = 1;
         return CFS_E_CORRUPT;
     }
@@ -511,7 +511,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             /* A member ended; another may follow (multi-member gzip). */
             ssize_t more = fill_input(r, err, errlen);
             if (more < 0 && st->avail_out < ISAL_PIECE) {
-                r->io_pending = 1; /* hand out the good prefix first */
+                r->pending = CFS_E_IO; /* hand out the good prefix first */
                 break;
             }
             if (more < 0) return CFS_E_IO;
@@ -529,7 +529,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         }
         ssize_t avail = fill_input(r, err, errlen);
         if (avail < 0 && st->avail_out < ISAL_PIECE) {
-            r->io_pending = 1; /* hand out the good prefix first */
+            r->pending = CFS_E_IO; /* hand out the good prefix first */
             break;
         }
         if (avail < 0) return CFS_E_IO;
@@ -545,23 +545,23 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         int rc = isal_inflate(st);
         r->in_pos += before - st->avail_in;
         if (rc < 0) {
-            snprintf(r->damage_msg, sizeof r->damage_msg, "corrupt gzip data (ISA-L error %d)", rc);
+            snprintf(r->msg, sizeof r->msg, "corrupt gzip data (ISA-L error %d)", rc);
             if (st->avail_out < ISAL_PIECE) {
-                r->damage_pending = 1;
+                r->pending = CFS_E_CORRUPT;
                 break;
             }
-            set_err(err, errlen, "%s", r->damage_msg);
+            set_err(err, errlen, "%s", r->msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }
         if (before == st->avail_in && out_before == st->avail_out && st->block_state != ISAL_BLOCK_FINISH) {
             /* no progress with input and room left: the stream cannot go on */
-            snprintf(r->damage_msg, sizeof r->damage_msg, "%s", "corrupt gzip data (ISA-L made no progress)");
+            snprintf(r->msg, sizeof r->msg, "%s", "corrupt gzip data (ISA-L made no progress)");
             if (st->avail_out < ISAL_PIECE) {
-                r->damage_pending = 1;
+                r->pending = CFS_E_CORRUPT;
                 break;
             }
-            set_err(err, errlen, "%s", r->damage_msg);
+            set_err(err, errlen, "%s", r->msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }
@@ -632,7 +632,7 @@ static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *
     while (ob.pos < ob.size) {
         ssize_t avail = fill_input(r, err, errlen);
         if (avail < 0 && ob.pos) {
-            r->io_pending = 1; /* hand out the good prefix first */
+            r->pending = CFS_E_IO; /* hand out the good prefix first */
             break;
         }
         if (avail < 0) return CFS_E_IO;
@@ -649,12 +649,12 @@ static cfs_status zstd_next(cfs_reader *r, const char **buf, size_t *len, char *
         size_t rc = ZSTD_decompressStream(r->zd, &ob, &ib);
         r->in_pos += ib.pos;
         if (ZSTD_isError(rc)) {
-            snprintf(r->damage_msg, sizeof r->damage_msg, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
+            snprintf(r->msg, sizeof r->msg, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
             if (ob.pos) {
-                r->damage_pending = 1; /* report on the next call, after the good prefix */
+                r->pending = CFS_E_CORRUPT; /* report on the next call, after the good prefix */
                 break;
             }
-            set_err(err, errlen, "%s", r->damage_msg);
+            set_err(err, errlen, "%s", r->msg);
             r->done = 1;
             return CFS_E_CORRUPT;
         }
@@ -672,10 +672,10 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
     *len = 0;
     *buf = NULL;
     if (r->done == 1) return CFS_OK;
-    if (r->io_pending) {
-        set_err(err, errlen, "%s", r->io_msg);
+    if (r->pending != CFS_OK) {
+        set_err(err, errlen, "%s", r->msg);
         r->done = 1;
-        return CFS_E_IO;
+        return r->pending;
     }
     switch (r->fmt) {
     case CFS_FMT_PLAIN:
@@ -700,20 +700,9 @@ cfs_status cfs_reader_next(cfs_reader *r, const char **buf, size_t *len, char *e
             return CFS_OK;
         }
     case CFS_FMT_GZIP:
-        if (r->damage_pending) {
-            set_err(err, errlen, "%s", r->damage_msg);
-            r->done = 1;
-            return CFS_E_CORRUPT;
-        }
         if (r->isal) return gz_isal_next(r, buf, len, err, errlen);
         return r->whole ? gz_whole_next(r, buf, len, err, errlen) : gz_stream_next(r, buf, len, err, errlen);
-    case CFS_FMT_ZSTD:
-        if (r->damage_pending) {
-            set_err(err, errlen, "%s", r->damage_msg);
-            r->done = 1;
-            return CFS_E_CORRUPT;
-        }
-        return zstd_next(r, buf, len, err, errlen);
+    case CFS_FMT_ZSTD: return zstd_next(r, buf, len, err, errlen);
     case CFS_FMT_PARQUET: {
         cfs_status st = cfs_pqr_next(r->pq, buf, len, err, errlen);
         if (st != CFS_OK || *len == 0) r->done = 1;
