@@ -31,16 +31,16 @@ void cfs_sampling_json_members(FILE *out, const cfs_sampling *s)
             cfs_sampling_has(s, CFS_SAMPLING_UNKNOWN) ? "true" : "false");
 }
 
-int cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
+void cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
 {
-    if (!cfs_sampling_stated(s)) return 0;
+    if (!cfs_sampling_stated(s)) return;
     const int n = cfs_sampling_rates(s), one = cfs_sampling_single(s);
     if (one) {
         fprintf(out,
                 "the real-time log configuration samples %d%% of requests; every count here is of "
                 "logged requests, not of all requests",
                 one);
-        return 1;
+        return;
     }
     const char *unknown = "real-time logs read with --log-fields, or a summary written before schema 7";
     if (!n) {
@@ -49,7 +49,7 @@ int cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
                 "the sampling rate of %s runs behind this report is not known (%s); their counts may "
                 "be of a sample of requests, not of all requests",
                 cfs_sampling_has(s, CFS_SAMPLING_NONE) ? "some" : "the", unknown);
-        return 1;
+        return;
     }
     fputs("the runs behind this report sampled requests at ", out);
     cfs_sampling_rates_text(out, s);
@@ -59,7 +59,6 @@ int cfs_sampling_sentence(FILE *out, const cfs_sampling *s)
     fputs("; every count here is of logged requests, not of all requests, and runs at different "
           "rates add up unevenly",
           out);
-    return 1;
 }
 
 /* ---- safe output ------------------------------------------------------------------------ */

@@ -58,9 +58,9 @@ void cfs_report_html(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o);
 
 /* The sampling sentence of the text and HTML reports ("the real-time log configuration
- * samples 25% of requests; ..."), without "Sampling: " and the final stop; nothing (0)
- * when no run was sampled or of an unknown rate, else 1. */
-int cfs_sampling_sentence(FILE *out, const cfs_sampling *s);
+ * samples 25% of requests; ..."), without "Sampling: " and the final stop; nothing when
+ * cfs_sampling_stated(s) is 0. */
+void cfs_sampling_sentence(FILE *out, const cfs_sampling *s);
 /* The rates 1..100 of s as "10%, 25% and 50%" (nothing when it holds none). */
 void cfs_sampling_rates_text(FILE *out, const cfs_sampling *s);
 /* The JSON members "rates_percent":[...],"unsampled_runs":B,"unknown_rate_runs":B of s
