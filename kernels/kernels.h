@@ -98,18 +98,39 @@ int cfs_parse_u64(const char *p, size_t n, uint64_t *out); /* [0-9]{1,19} */
 int cfs_parse_millis(const char *p, size_t n, uint32_t *out_ms);
 /* "HH:MM:SS" -> seconds since midnight, -1 if t[0..tn) is not of that form.  The one
  * time-of-day parser: cfs_parse_date_time uses it, and so does the record parser, which
- * caches the date and so calls this alone on every line (hence inline, written with one
- * unsigned compare per digit).  Second 60 is accepted for a leap second and, like
- * timegm(), counts as the next minute's second 0: Unix time has no slot of its own for it. */
+ * caches the date and so calls this alone on every line (hence inline, and on
+ * little-endian machines one 8-byte word checked and combined at once: about a third of
+ * the instructions of the byte-by-byte form, which big-endian machines keep).  Second 60
+ * is accepted for a leap second and, like timegm(), counts as the next minute's second 0:
+ * Unix time has no slot of its own for it. */
 static inline int32_t cfs_parse_time_of_day(const char *t, size_t tn)
 {
-    if (t == NULL || tn != 8 || t[2] != ':' || t[5] != ':') return -1;
+    if (t == NULL || tn != 8) return -1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    __builtin_memcpy(&w, t, 8); /* byte i of the text is bits 8i..8i+7 */
+    /* The digit bytes (0, 1, 3, 4, 6, 7) are 0x30..0x39: high nibble 3, and adding 6 to
+     * the low nibble does not carry into it (no byte carries out: 0x3F + 6 < 0x100).  The
+     * colons (bytes 2, 5) are compared whole. */
+    const uint64_t hi = 0xF0F000F0F000F0F0ull, digits = 0x3030003030003030ull;
+    if ((w & 0x0000FF0000FF0000ull) != 0x00003A00003A0000ull || (w & hi) != digits ||
+        ((w + 0x0606000606000606ull) & hi) != digits)
+        return -1;
+    /* each pair at once: byte 0 = 10 * h1 + h2, byte 3 = minutes, byte 6 = seconds (the
+     * colon bytes are masked to 0, so no pair borrows from its neighbour; 99 < 256) */
+    const uint64_t d = w & 0x0F0F000F0F000F0Full;
+    const uint64_t x = d * 10 + (d >> 8);
+    const unsigned hh = (unsigned)(x & 0xFF), mm = (unsigned)(x >> 24 & 0xFF),
+                   ss = (unsigned)(x >> 48 & 0xFF);
+#else
+    if (t[2] != ':' || t[5] != ':') return -1;
     /* bytes below '0' wrap to large values */
     const unsigned h1 = (unsigned)(unsigned char)t[0] - '0', h2 = (unsigned)(unsigned char)t[1] - '0';
     const unsigned m1 = (unsigned)(unsigned char)t[3] - '0', m2 = (unsigned)(unsigned char)t[4] - '0';
     const unsigned s1 = (unsigned)(unsigned char)t[6] - '0', s2 = (unsigned)(unsigned char)t[7] - '0';
     if (h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 || s1 > 9 || s2 > 9) return -1;
     const unsigned hh = h1 * 10 + h2, mm = m1 * 10 + m2, ss = s1 * 10 + s2;
+#endif
     if (hh > 23 || mm > 59 || ss > 60) return -1;
     return (int32_t)(hh * 3600 + mm * 60 + ss);
 }

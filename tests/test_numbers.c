@@ -190,6 +190,57 @@ Test(days_from_civil, consecutive_days)
     cr_assert_eq(expect, cfs_days_from_civil(2401, 1, 1));
 }
 
+/* ---- cfs_parse_time_of_day -------------------------------------------------------- */
+
+/* The reference, byte by byte as the time is specified ("HH:MM:SS", hours 0-23, minutes
+ * 0-59, seconds 0-60), written independently of kernels.h's word-at-a-time form. */
+static int32_t ref_time_of_day(const unsigned char t[8])
+{
+    for (int i = 0; i < 8; i++) {
+        if (i == 2 || i == 5) {
+            if (t[i] != ':') return -1;
+        } else if (t[i] < '0' || t[i] > '9') {
+            return -1;
+        }
+    }
+    int hh = (t[0] - '0') * 10 + (t[1] - '0'), mm = (t[3] - '0') * 10 + (t[4] - '0'),
+        ss = (t[6] - '0') * 10 + (t[7] - '0');
+    if (hh > 23 || mm > 59 || ss > 60) return -1;
+    return hh * 3600 + mm * 60 + ss;
+}
+
+Test(parse_time_of_day, every_digit_string_and_every_byte_at_every_place)
+{
+    /* all 10^6 digit strings "ab:cd:ef" (valid ones and out-of-range ones alike) */
+    char t[9];
+    for (int v = 0; v < 1000000; v++) {
+        snprintf(t, sizeof t, "%02d:%02d:%02d", v / 10000, v / 100 % 100, v % 100);
+        int32_t want = ref_time_of_day((const unsigned char *)t);
+        cr_assert_eq(cfs_parse_time_of_day(t, 8), want, "'%s'", t);
+    }
+    cr_assert_eq(cfs_parse_time_of_day("23:59:60", 8), 86400, "a leap second is the next day's 0");
+    /* every byte value at every place of a few times, and pairs of places */
+    const char *base[] = {"00:00:00", "09:59:59", "19:09:60", "23:59:59", "12:34:56"};
+    for (size_t b = 0; b < sizeof base / sizeof *base; b++)
+        for (int i = 0; i < 8; i++)
+            for (int c = 0; c < 256; c++) {
+                unsigned char u[8];
+                memcpy(u, base[b], 8);
+                u[i] = (unsigned char)c;
+                cr_assert_eq(cfs_parse_time_of_day((const char *)u, 8), ref_time_of_day(u),
+                             "%s with byte %d = %d", base[b], i, c);
+                for (int j = 0; j < 8; j++) {
+                    unsigned char w2[8];
+                    memcpy(w2, u, 8);
+                    w2[j] = (unsigned char)(c * 7 + j * 31);
+                    cr_assert_eq(cfs_parse_time_of_day((const char *)w2, 8), ref_time_of_day(w2));
+                }
+            }
+    cr_assert_eq(cfs_parse_time_of_day("12:34:5", 7), -1);
+    cr_assert_eq(cfs_parse_time_of_day("12:34:567", 9), -1);
+    cr_assert_eq(cfs_parse_time_of_day(NULL, 8), -1);
+}
+
 /* ---- cfs_parse_date_time ---------------------------------------------------------- */
 
 static void expect_dt(const char *d, const char *t, int64_t want)
