@@ -655,6 +655,8 @@ typedef struct topk_ctr {
     uint32_t cap;        /* key buffer size */
     uint32_t bucket;     /* the bucket of this count */
     uint32_t prev, next; /* neighbours in that bucket */
+    uint64_t p0, p1;     /* the key's sort words (key_words), kept so that a merge orders
+                          * the counters without reading their key buffers */
 } topk_ctr;
 
 typedef struct topk_bucket {
@@ -966,11 +968,44 @@ static int ctr_reserve(cfs_topk *t, topk_ctr *c, uint32_t n)
     return 1;
 }
 
+static inline uint64_t be_word(const char *p, uint32_t n)
+{
+    uint64_t w = 0;
+    if (n >= 8) {
+        memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        return w;
+    }
+    if (n >= 4) {
+        /* first and last four bytes (overlapping for n < 8), each in its place */
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        x = __builtin_bswap32(x);
+        y = __builtin_bswap32(y);
+#endif
+        return ((uint64_t)x << 32) | ((uint64_t)y << (64 - 8 * n));
+    }
+    for (uint32_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (56 - 8 * i);
+    return w;
+}
+
+/* The first 16 key bytes as two big-endian words, zero padded (topk_srt says why). */
+static inline void key_words(const char *key, uint32_t n, uint64_t *p0, uint64_t *p1)
+{
+    *p0 = be_word(key, n);
+    *p1 = n > 8 ? be_word(key + 8, n - 8) : 0;
+}
+
 static void ctr_set_key(topk_ctr *c, const char *key, uint32_t n, uint64_t hash)
 {
     if (n) memcpy(c->key, key, n);
     c->n = n;
     c->hash = hash;
+    key_words(key, n, &c->p0, &c->p1);
 }
 
 void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint64_t weight)
@@ -1113,34 +1148,17 @@ typedef struct topk_srt {
     uint32_t i, pad;
 } topk_srt;
 
-static inline uint64_t be_word(const char *p, uint32_t n)
-{
-    uint64_t w = 0;
-    if (n >= 8) {
-        memcpy(&w, p, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        w = __builtin_bswap64(w);
-#endif
-        return w;
-    }
-    if (n >= 4) {
-        /* first and last four bytes (overlapping for n < 8), each in its place */
-        uint32_t x, y;
-        memcpy(&x, p, 4);
-        memcpy(&y, p + n - 4, 4);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        x = __builtin_bswap32(x);
-        y = __builtin_bswap32(y);
-#endif
-        return ((uint64_t)x << 32) | ((uint64_t)y << (64 - 8 * n));
-    }
-    for (uint32_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (56 - 8 * i);
-    return w;
-}
-
 static topk_srt srt_of(const topk_cand *c, uint32_t i)
 {
-    topk_srt r = {c->u, be_word(c->key, c->n), c->n > 8 ? be_word(c->key + 8, c->n - 8) : 0, i, 0};
+    topk_srt r = {c->u, 0, 0, i, 0};
+    key_words(c->key, c->n, &r.p0, &r.p1);
+    return r;
+}
+
+/* The same for a candidate made from counter k, from the words the counter keeps. */
+static topk_srt srt_of_ctr(const topk_cand *c, const topk_ctr *k, uint32_t i)
+{
+    topk_srt r = {c->u, k->p0, k->p1, i, 0};
     return r;
 }
 
@@ -1315,6 +1333,8 @@ static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord,
         if (!x->own && x->n) memcpy(nc[i].key, x->key, x->n);
         nc[i].n = x->n;
         nc[i].hash = x->hash;
+        nc[i].p0 = ord[i].p0;
+        nc[i].p1 = ord[i].p1;
         nc[i].error = x->u - x->l;
     }
     t->spare = old;
@@ -1391,7 +1411,7 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
             uint64_t lb = s ? src->c[s - 1].count - src->c[s - 1].error : 0;
             topk_cand x = {a->key, a->n, i + 1, a->hash, a->count + ub, a->count - a->error + lb};
             cand[m] = x;
-            w.srt[m] = srt_of(&cand[m], m);
+            w.srt[m] = srt_of_ctr(&cand[m], a, m);
             m++;
         }
     uint32_t na = dst->used;
@@ -1401,7 +1421,7 @@ void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
         if (dst->slot[slot_find(dst, b->key, b->n, b->hash)].ctr != 0) continue;
         topk_cand x = {b->key, b->n, 0, b->hash, da + b->count, b->count - b->error};
         cand[m] = x;
-        w.srt[m] = srt_of(&cand[m], m);
+        w.srt[m] = srt_of_ctr(&cand[m], b, m);
         m++;
     }
     /* Summaries of different capacities merge at the smaller one: I3 holds for each side

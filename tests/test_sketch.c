@@ -789,6 +789,44 @@ Test(topk, truncating_merges_match_the_rule)
     }
 }
 
+/* A tie at the cut between a counter a merge installed and one an add made: the merge
+ * orders candidates by sort words each counter keeps (sketch.c, topk_ctr.p0/p1), so both
+ * ways of setting a key must keep them.  Worked out by hand: acc holds aa:10 and bb:4
+ * with floor 1 after a truncating merge; src adds zz:3, which enters at 1 + 3 = 4 and ties
+ * with bb; bb sorts first by its bytes, so bb stays and zz's 4 becomes the floor. */
+Test(topk, merge_tie_between_installed_and_added_keys)
+{
+    cfs_topk *acc = cfs_topk_new(2), *p1 = cfs_topk_new(2), *p2 = cfs_topk_new(2), *p3 = cfs_topk_new(2);
+    cr_assert(acc && p1 && p2 && p3);
+    add_str(p1, "aa", 10);
+    add_str(p1, "bb", 4);
+    add_str(p2, "cc", 1);
+    cfs_topk_merge(acc, p1); /* fits: counted as adds */
+    cfs_topk_merge(acc, p2); /* 3 keys for 2 counters: installed, cc's 1 the floor */
+    static const char *const keys1[] = {"aa", "bb"};
+    const uint64_t cnt1[] = {10, 4}, err1[] = {0, 0};
+    expect_items(acc, keys1, cnt1, err1, 2, 1);
+    add_str(p3, "zz", 3);
+    cfs_topk_merge(acc, p3);
+    expect_items(acc, keys1, cnt1, err1, 2, 4);
+    /* and the other way round: the installed side is the newcomer */
+    cfs_topk *b = cfs_topk_new(2);
+    cr_assert(b);
+    add_str(b, "ab", 4);
+    add_str(b, "zy", 4);
+    /* b's floor 0, acc's 4: aa 0+10, bb 0+4 (acc's own, exact); ab and zy 4+4 with error 4
+     * (acc may have dropped up to 4 of each).  ab sorts before zy at 8: aa and ab stay. */
+    cfs_topk_merge(b, acc);
+    static const char *const keys2[] = {"aa", "ab"};
+    const uint64_t cnt2[] = {10, 8}, err2[] = {0, 4};
+    expect_items(b, keys2, cnt2, err2, 2, 8);
+    cfs_topk_free(b);
+    cfs_topk_free(acc);
+    cfs_topk_free(p1);
+    cfs_topk_free(p2);
+    cfs_topk_free(p3);
+}
+
 Test(topk, keys_are_copied_and_self_merge_doubles)
 {
     cfs_topk *t = cfs_topk_new(4);
