@@ -228,6 +228,15 @@ uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if 
 /* Only the origin-fetch sample of a record a filter excluded (scan.c): the
  * distribution's latency reference does not depend on which lines are reported. */
 void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx);
+/* Account one common line (fields.h, CFS_RECORD_PLAIN) of distribution dist: what
+ * cfs_agg_add does for its record, which has no cause and is no origin sample. */
+static inline void cfs_agg_add_plain(cfs_thread_agg *t, cfs_span dist, int64_t ts, const char *edge,
+                                     size_t edge_n, uint16_t status, uint64_t sc_bytes)
+{
+    cfs_counter *c = &t->counter;
+    const uint32_t did = cfs_counter_dist(c, dist.p, dist.n);
+    cfs_counter_add_plain(c, did, edge, edge_n, cfs_counter_hour(c, ts), status, sc_bytes);
+}
 /* Account one accepted record with its attribution (cfs_attribute's, which carries the
  * WAF row too) into the thread's state t.  `heavy` (the work unit's) receives the top-k
  * updates and the held-back 403s; it is not used for lines without a 403 cause. */

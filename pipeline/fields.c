@@ -271,6 +271,9 @@ cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, cha
         if (c > 0 && (!tab_tier[c - 1] || tab_tier[c - 1] > tier)) tab_tier[c - 1] = tier;
         if (c + 1 < (int16_t)nl.ncols && (!tab_tier[c] || tab_tier[c] > tier)) tab_tier[c] = tier;
     }
+    nl.plain_ok = nl.col_of[CFS_F_DATE] >= 0 && nl.col_of[CFS_F_TIME] >= 0 &&
+                  nl.col_of[CFS_F_EDGE_LOCATION] >= 0 && nl.col_of[CFS_F_SC_BYTES] >= 0 &&
+                  nl.col_of[CFS_F_SC_STATUS] >= 0 && nl.col_of[CFS_F_EDGE_RESULT_TYPE] >= 0;
     for (unsigned t = 0; t < CFS_MAX_COLS; t++) {
         if (tab_tier[t] == 1) nl.want_every[nl.nwant_every++] = (uint8_t)t;
         if (tab_tier[t] == 2) nl.want_more[nl.nwant_more++] = (uint8_t)t;
@@ -310,34 +313,38 @@ static uint32_t parse_ms_or_none(cfs_span s)
 static _Thread_local char t_last_date[10];
 static _Thread_local int64_t t_last_days = INT64_MIN;
 
+/* The time of a "YYYY-MM-DD" and "HH:MM:SS" pair (d.n == 10, t.n == 8). */
+static inline int parse_date_time(cfs_span d, cfs_span t, int64_t *out)
+{
+    int64_t days;
+    uint64_t d8, c8;
+    uint16_t d2, c2;
+    memcpy(&d8, d.p, 8);
+    memcpy(&d2, d.p + 8, 2);
+    memcpy(&c8, t_last_date, 8);
+    memcpy(&c2, t_last_date + 8, 2);
+    if (t_last_days != INT64_MIN && d8 == c8 && d2 == c2) {
+        days = t_last_days;
+    } else {
+        int64_t secs;
+        if (cfs_parse_date_time(d.p, 10, "00:00:00", 8, &secs) != 0) return -1;
+        days = secs / 86400;
+        memcpy(t_last_date, d.p, 10);
+        t_last_days = days;
+    }
+    int32_t tod = cfs_parse_time_of_day(t.p, t.n);
+    if (tod < 0) return -1;
+    /* The year is four digits, so days is within +-3.7 million: no overflow here. */
+    int64_t ts = days * 86400 + tod;
+    if (!cfs_time_in_range(ts)) return -1;
+    *out = ts;
+    return 0;
+}
+
 static int parse_ts(const cfs_record *r, int64_t *out)
 {
     cfs_span d = r->f[CFS_F_DATE], t = r->f[CFS_F_TIME];
-    if (d.n == 10 && t.n == 8) {
-        int64_t days;
-        uint64_t d8, c8;
-        uint16_t d2, c2;
-        memcpy(&d8, d.p, 8);
-        memcpy(&d2, d.p + 8, 2);
-        memcpy(&c8, t_last_date, 8);
-        memcpy(&c2, t_last_date + 8, 2);
-        if (t_last_days != INT64_MIN && d8 == c8 && d2 == c2) {
-            days = t_last_days;
-        } else {
-            int64_t secs;
-            if (cfs_parse_date_time(d.p, 10, "00:00:00", 8, &secs) != 0) return -1;
-            days = secs / 86400;
-            memcpy(t_last_date, d.p, 10);
-            t_last_days = days;
-        }
-        int32_t tod = cfs_parse_time_of_day(t.p, t.n);
-        if (tod < 0) return -1;
-        /* The year is four digits, so days is within +-3.7 million: no overflow here. */
-        int64_t ts = days * 86400 + tod;
-        if (!cfs_time_in_range(ts)) return -1;
-        *out = ts;
-        return 0;
-    }
+    if (d.n == 10 && t.n == 8) return parse_date_time(d, t, out);
     if (d.n || t.n) return -1;
     /* v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with
      * a fractional part (real-time logs: "1607374321.541").  Both are unsigned, at most
@@ -447,6 +454,28 @@ static int record_tail(cfs_record *r, int all)
     return CFS_RECORD_OK;
 }
 
+/* CFS_PARSE_PLAIN's common line (fields.h) from its picked TABs: 1 and r's ts, status,
+ * sc_bytes and edge span when the line is one, else 0 (the full parse then decides). */
+static int plain_line(const cfs_layout *l, const char *base, const uint32_t *pos, cfs_record *r)
+{
+    /* column c starts at pos[c] + 1 in unsigned 32 bits: pos[0] = ls - 1 wraps back */
+#define PLAIN_SPAN(field)                                     \
+    ((cfs_span){base + (uint32_t)(pos[l->col_of[field]] + 1), \
+                pos[l->col_of[field] + 1] - pos[l->col_of[field]] - 1})
+    if (parse_status(PLAIN_SPAN(CFS_F_SC_STATUS), &r->status) != 0 || r->status == 403) return 0;
+    const cfs_span rt = PLAIN_SPAN(CFS_F_EDGE_RESULT_TYPE);
+    const cfs_result res = result_parse(rt.p, rt.n);
+    if (res == CFS_R_MISS || res == CFS_R_ERROR) return 0;
+    const cfs_span d = PLAIN_SPAN(CFS_F_DATE), t = PLAIN_SPAN(CFS_F_TIME);
+    if (d.n != 10 || t.n != 8 || parse_date_time(d, t, &r->ts) != 0) return 0;
+    const cfs_span b = PLAIN_SPAN(CFS_F_SC_BYTES);
+    uint64_t v;
+    r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
+    r->f[CFS_F_EDGE_LOCATION] = PLAIN_SPAN(CFS_F_EDGE_LOCATION);
+#undef PLAIN_SPAN
+    return 1;
+}
+
 /* The second tier's spans, cleared once after the line that set them, not on every line. */
 static void clear_more(const cfs_layout *l, cfs_record *r)
 {
@@ -467,7 +496,11 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     } else {
         pos[0] = ls - 1;
         ntabs = kn->pick(tabs, ls, le, l->want_every, l->nwant_every, pos + 1);
-        if (ntabs + 1 == l->ncols) pos[1 + ntabs] = le;
+        if (ntabs + 1 == l->ncols) {
+            pos[1 + ntabs] = le;
+            if ((need & CFS_PARSE_PLAIN) && l->plain_ok && plain_line(l, base, pos, r))
+                return CFS_RECORD_PLAIN;
+        }
     }
     const size_t ncols = ntabs + 1;
     /* A line of another width than the layout's: every column it has is located. */

@@ -30,19 +30,32 @@ enum {
 
 /* Split a data line into r (spans point into base).  The line is base[ls..le) without
  * its line end; tabs is the TAB map of base as the scan kernel kn wrote it, whose column
- * locators (kernels.h) find only the TABs around the fields the line needs.  Returns CFS_RECORD_OK when the record is accepted (and ORs CFS_TOL_* bits
- * into *tol), else the cfs_reject reason. */
-enum { CFS_RECORD_OK = -1 }; /* not a cfs_reject: those are array indexes from 0 */
+ * locators (kernels.h) find only the TABs around the fields the line needs.  Returns
+ * CFS_RECORD_OK when the record is accepted (and ORs CFS_TOL_* bits into *tol),
+ * CFS_RECORD_PLAIN for a common line when need has CFS_PARSE_PLAIN (below), else the
+ * cfs_reject reason. */
+enum { CFS_RECORD_OK = -1, CFS_RECORD_PLAIN = -2 }; /* not cfs_rejects: those are indexes from 0 */
 /* What a caller needs of every line beyond the lean fields (need, OR-ed). */
 enum {
     CFS_PARSE_ALL = 1u << 0,         /* every field of every line (`requests`) */
     CFS_PARSE_ERROR_TIER2 = 1u << 1, /* the second tier on Error lines too (a config that
                                       * remaps 403s: attribute.c, hidden_403) */
+    CFS_PARSE_PLAIN = 1u << 2,       /* the caller counts a common line by its time, edge,
+                                      * bytes and status alone: see below */
 };
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
                      const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need);
 
-/* Without CFS_PARSE_ALL, a line whose status is not 403 gets only what a non-403 request
+/* With CFS_PARSE_PLAIN (and without CFS_PARSE_ALL), a common line, one of exactly the
+ * layout's width whose status is not 403 and whose result type is neither Miss nor Error,
+ * returns CFS_RECORD_PLAIN with only ts, status, sc_bytes and the edge location's span
+ * set, as the full parse would set them; every other member, span included, is left as
+ * it was and means nothing.  That is all such a line is counted by when its distribution
+ * is known (aggregate.h, cfs_agg_add_plain: no attribution, no origin sample), so none of
+ * the rest is parsed.  (The layout must have date, time, edge, bytes, status and result
+ * type: cfs_layout.plain_ok.)
+ *
+ * Without CFS_PARSE_ALL, a line whose status is not 403 gets only what a non-403 request
  * is counted by: the spans of the lean fields of the first tier (fields.c, k_lean: time,
  * edge, bytes, status, result type, distribution id and Host) and ts, status, sc_bytes and
  * result; the second tier (time-taken, time-to-first-byte, protocol, URI, Host header,

@@ -100,6 +100,7 @@ typedef struct shared {
     cfs_thread_agg *thread_aggs; /* per thread: exact counter and 403 accumulator */
     cfs_kmap *thread_tl;         /* per thread: the 403 timeline (opts.timeline_s), else NULL */
     int line_extra;              /* filters, a timeline or rows: handle_line calls line_extra */
+    int plain_lane;              /* common lines may be counted without a record (CFS_PARSE_PLAIN) */
     uint32_t **thread_pos;
     cfs_pqr **thread_pq; /* per thread: its Parquet cursor, reused from unit to unit */
     int folding;         /* a thread is folding units into the result (fold_pending) */
@@ -476,6 +477,24 @@ static __attribute__((noinline)) void note_fields(pstate *ps, cfs_thread_agg *ag
 
 static void count_record(pstate *ps, cfs_thread_agg *agg, cfs_record *r, uint64_t m);
 
+/* A common line (fields.h, CFS_RECORD_PLAIN) of the file's distribution: what
+ * count_record does for it, whose attribution is always none. */
+static void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
+{
+    const cfs_scan_opts *o = ps->sh->o;
+    if ((o->since != CFS_NO_TIME && r->ts < o->since) || (o->until != CFS_NO_TIME && r->ts >= o->until)) {
+        ps->st.filtered++;
+        return;
+    }
+    /* noted again when the line before was of another distribution (count_record compares
+     * the text too; noting twice changes nothing) */
+    if (__builtin_expect(ps->lmask != ps->pmask || ps->file_dist.p != ps->pdp, 0))
+        note_fields(ps, agg, ps->file_dist, ps->lmask);
+    const cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+    cfs_agg_add_plain(agg, ps->file_dist, r->ts, e.p, e.n, r->status, r->sc_bytes);
+    ps->st.aggregated++;
+}
+
 static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint32_t ls, uint32_t le,
                         const uint64_t *tabs)
 {
@@ -519,7 +538,13 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     } else if (__builtin_expect(ps->layout.delim != '\t' && ps->layout.delim != 0, 0)) {
         rc = cfs_record_parse_delim(&ps->layout, base + ls, le - ls, r, &tol, ps->sh->parse_need);
     } else {
-        rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->sh->parse_need);
+        /* a common line of the file's distribution is counted from what the parse gives it */
+        unsigned need = ps->sh->parse_need | (ps->sh->plain_lane && ps->file_dist.n ? CFS_PARSE_PLAIN : 0);
+        rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, need);
+        if (rc == CFS_RECORD_PLAIN) {
+            count_plain(ps, agg, r);
+            return;
+        }
     }
     if (__builtin_expect(ps->layout.realtime, 0) && rc == CFS_RECORD_OK && base[ls] != '{') {
         /* A real-time cs-uri-stem is the whole URL path with its query string (S2
@@ -1418,6 +1443,12 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
                      (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
     sh->max_inflight = 2 * *threads + 2;
     sh->line_extra = o->lines != NULL || o->timeline_s > 0 || o->filter != NULL;
+    /* Filters and rows look at fields a common line leaves unparsed.  The time window
+     * does not (count_plain applies it), nor does the sub-hour timeline (403 causes only:
+     * line_extra), nor a config's 403 remap (Error lines are never common). */
+    const char *pl = getenv("CFS_PLAIN_LANE"); /* test hook: 0 counts every line from its record */
+    sh->plain_lane = o->lines == NULL && o->filter == NULL && !(sh->parse_need & CFS_PARSE_ALL) &&
+                     !(pl && strcmp(pl, "0") == 0);
     sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);
     /* One events filter for the scan (edgefast.c), at most an eighth of the memory budget. */

@@ -214,6 +214,9 @@ typedef struct cfs_layout {
      * counted from it, so the second pick starts there instead of at the line start;
      * otherwise more_from is 0. */
     uint8_t nlean, nlean_every, nwant_every, nwant_more, more_from;
+    /* 1 when the layout has date, time, edge, bytes, status and result type, which is
+     * what a common line is counted by (fields.h, CFS_PARSE_PLAIN) */
+    uint8_t plain_ok;
     uint8_t lean_field[16];
     uint8_t lean_col[16];
     uint8_t want_every[32], want_more[32], want_more_rel[32];

@@ -385,6 +385,60 @@ Test(cli, json_identical_for_j1_and_j2_and_blocks)
     tu_rmrf(dir);
 }
 
+/* Common lines (status not 403, result type neither Miss nor Error, distribution from the
+ * file name) are counted without a record (fields.h, CFS_PARSE_PLAIN); the test hook
+ * CFS_PLAIN_LANE=0 counts them from their records like every other line.  Both must give
+ * the same report byte for byte: generated traffic with every situation and every fault
+ * (short lines, trailing TABs, CRLF, header switches, garbage) in mixed layouts, with
+ * configs and WAF logs, with a time window, at -j1 and -j2. */
+Test(cli, common_lines_counted_alike_with_and_without_the_plain_lane, .timeout = 240)
+{
+    char *dir = tu_mkdtemp(), *err = NULL;
+    char *gen = tu_prog("cfsgen"), *prog = tu_prog("cfscan");
+    int rc = tu_sh(
+        NULL, &err,
+        "%s -o %s/logs --seed 11 --dists 2 --days 1 --lines-per-file 300 --situations all --faults all "
+        "--layout mixed --format plain -j2",
+        gen, dir);
+    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
+    free(err);
+    /* the window's ends inside hours, so that lines of one file fall on both sides */
+    static const char *const args[] = {
+        "-j2",
+        "-j1 --since 2026-11-01T05:30 --until 2026-11-01T16:30",
+        "-j2 --config %s/logs/config --waf-logs %s/logs/waf",
+    };
+    for (size_t i = 0; i < sizeof args / sizeof *args; i++) {
+        char a[600];
+        snprintf(a, sizeof a, args[i], dir, dir);
+        char *with = NULL, *without = NULL;
+        int r1 = tu_sh(&with, NULL, "%s scan %s/logs %s --format json -q -o %s/with", prog, dir, a, dir);
+        int r2 = tu_sh(&without, NULL, "CFS_PLAIN_LANE=0 %s scan %s/logs %s --format json -q -o %s/without",
+                       prog, dir, a, dir);
+        cr_assert_eq(r1, r2, "%s: exit %d and %d", a, r1, r2);
+        cr_assert(with && strlen(with) > 1000, "%s: a report", a);
+        cr_assert_str_eq(with, without, "%s: the reports differ", a);
+        /* the summary's tables hold what the report does not print (bytes per row) */
+        static const char *const files[] = {"state.cfs", "traffic.parquet"};
+        for (size_t f = 0; f < 2; f++) {
+            char p1[512], p2[512];
+            snprintf(p1, sizeof p1, "%s/with/%s", dir, files[f]);
+            snprintf(p2, sizeof p2, "%s/without/%s", dir, files[f]);
+            size_t n1 = 0, n2 = 0;
+            char *b1 = tu_read(p1, &n1), *b2 = tu_read(p2, &n2);
+            cr_assert(b1 && b2 && n1 > 0 && n1 == n2 && memcmp(b1, b2, n1) == 0, "%s: %s differs", a,
+                      files[f]);
+            free(b1);
+            free(b2);
+        }
+        free(with);
+        free(without);
+        tu_sh(NULL, NULL, "rm -rf %s/with %s/without", dir, dir);
+    }
+    tu_rmrf(dir);
+    free(dir);
+}
+
 Test(cli, exit_codes_and_errors_name_the_path)
 {
     char *dir = tu_mkdtemp();
