@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,13 @@ cfs_status cfs_fast_events_new(cfs_agg *a, size_t max_bytes)
         free(e);
         return CFS_E_NOMEM;
     }
+    /* Bits land anywhere, so a run with many origin 403s touches every page: in 2 MiB
+     * pages that is 8 faults for the 16 MiB filter instead of 4,096 (each a few
+     * microseconds on a VM).  Only the aligned inside of the block is advised; where
+     * transparent huge pages are off this does nothing. */
+    const uintptr_t huge = (uintptr_t)2 << 20, lo = ((uintptr_t)e->w + huge - 1) & ~(huge - 1),
+                    hi = ((uintptr_t)e->w + bytes) & ~(huge - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
     cfs_mem_charge((int64_t)bytes);
     e->mask = (uint64_t)bytes * 8 - 1;
     a->events = e;
