@@ -2,14 +2,18 @@
  * (decode, structural scan kernel, layout, record, attribution, aggregation, the
  * `requests` row collector) on one file of the fuzzer's bytes.  The first byte picks
  * options: bit 0 cuts the input into blocks (the large-file path), bit 1 collects
- * `requests` rows.  Oracles: no crash, no leak, the nothing-lost invariant
+ * `requests` rows, bit 2 names a distribution as a CloudFront file name would (so common
+ * lines are counted without a record, fields.h CFS_PARSE_PLAIN).  Oracles: no crash, no
+ * leak, the nothing-lost invariant
  *   lines == header + blank + aggregated + filtered + rejected,
- * and every collected row is one line (no LF) of the chosen fields. */
+ * every collected row is one line (no LF) of the chosen fields, and with bit 2 the same
+ * counts and traffic table as every line counted from its record (CFS_PLAIN_LANE=0). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "pipeline/aggregate.h"
 #include "pipeline/fields.h"
 #include "pipeline/scan.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -54,9 +58,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.since = o.until = CFS_NO_TIME;
     o.big_file = (opt & 1) ? 1 : 0;
     o.filter = (opt & 2) ? &f : NULL;
+    if (opt & 4) snprintf(in.v[0].dist, sizeof in.v[0].dist, "%s", "EFUZZDIST00001");
     cfs_scan_result res;
     if (cfs_scan_run(&in, &o, &res) != CFS_OK) abort();
     if (!cfs_is_settled(&res.agg)) abort(); /* the scan ends settled */
+    if (opt & 4) {
+        /* the same scan with every line counted from its record */
+        cfs_scan_result ref;
+        setenv("CFS_PLAIN_LANE", "0", 1);
+        cfs_status st = cfs_scan_run(&in, &o, &ref);
+        unsetenv("CFS_PLAIN_LANE");
+        if (st != CFS_OK || ref.nfiles != res.nfiles) abort();
+        for (size_t i = 0; i < res.nfiles; i++) {
+            const cfs_file_stats *a = &res.files[i], *b = &ref.files[i];
+            if (a->lines != b->lines || a->aggregated != b->aggregated || a->filtered != b->filtered ||
+                memcmp(a->rejected, b->rejected, sizeof a->rejected) != 0)
+                abort();
+        }
+        if (res.agg.traffic.n != ref.agg.traffic.n) abort();
+        for (size_t i = 0; i < res.agg.traffic.n; i++) {
+            const cfs_trow *t = cfs_kmap_row(&res.agg.traffic, i);
+            const cfs_trow *u = cfs_kmap_find(&ref.agg.traffic, &t->k);
+            if (!u || u->requests != t->requests || u->bytes != t->bytes) abort();
+        }
+        cfs_scan_result_free(&ref);
+    }
     for (size_t i = 0; i < res.nfiles; i++) {
         const cfs_file_stats *s = &res.files[i];
         uint64_t rej = 0;

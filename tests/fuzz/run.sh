@@ -58,8 +58,10 @@ if [ ! -f "$out/seed/.done" ] || [ -n "$(find "$root/pipeline" "$root/datasets" 
   for f in $(find "$out/seed/gen" "$out/seed/genf" -type f -name '*.20*' -not -path '*/waf/*' 2>/dev/null | sort | head -48); do
     i=$((i + 1))
     head -c 16384 "$f" > "$out/seed/decode/g$i"
-    # fields: option byte 0 or 2, then the plain log
+    # fields: option byte 2 (rows) or 4 (a CloudFront file name: common lines without a
+    # record, compared with every line through its record), then the plain log
     { printf '\x02'; zstd -dcfq "$f" 2>/dev/null || true; } | head -c 16384 > "$out/seed/fields/g$i"
+    { printf '\x04'; zstd -dcfq "$f" 2>/dev/null || true; } | head -c 16384 > "$out/seed/fields/p$i"
     basename "$f" > "$out/seed/filename/n$i"
     # the same log as zstd and as a two-member gzip
     { zstd -dcfq "$f" 2>/dev/null || true; } | head -c 4096 | zstd -q -c > "$out/seed/decode/z$i" 2>/dev/null || true
