@@ -50,7 +50,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * layout's width whose status is not 403 and whose result type is neither Miss nor Error,
  * returns CFS_RECORD_PLAIN with only ts, status, sc_bytes and the edge location's span
  * set, as the full parse would set them; every other member, span included, is left as
- * it was and means nothing.  That is all such a line is counted by when its distribution
+ * it was and means nothing.  Any other line is parsed as without the flag.  That is all such a line is counted by when its distribution
  * is known (aggregate.h, cfs_agg_add_plain: no attribution, no origin sample), so none of
  * the rest is parsed.  (The layout must have date, time, edge, bytes, status and result
  * type: cfs_layout.plain_ok.)
