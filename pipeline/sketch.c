@@ -688,6 +688,8 @@ struct cfs_topk {
                       * summary is a merge target so that folds do not allocate */
     size_t scratch_size;
     size_t bytes; /* heap bytes held, as charged to the memory budget */
+    int ordered;  /* every bucket lists its counters in cfs_topk_list's order from its head,
+                   * as topk_install leaves them; an add clears it (merge_in_place) */
 };
 
 /* Counters a new summary allocates; they double as keys arrive, up to k.  One: most
@@ -1011,6 +1013,7 @@ static void ctr_set_key(topk_ctr *c, const char *key, uint32_t n, uint64_t hash)
 void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint64_t weight)
 {
     if (!t || weight == 0) return;
+    t->ordered = 0; /* counters are attached at their bucket's head, in no particular order */
     t->total += weight;
     if (n > UINT32_MAX || (n > 0 && !key)) {
         t->poisoned = 1; /* cannot be stored, so I1 cannot be kept for it */
@@ -1352,12 +1355,130 @@ static int topk_install(cfs_topk *t, const topk_cand *cand, const topk_srt *ord,
         nc[i].count = u;
         ctr_attach(t, i, last);
     }
+    t->ordered = 1; /* attached from the last in order to the first, each at its bucket's head */
     return 1;
+}
+
+/* ---- merging a small exact summary in place ----------------------------------------
+ * A scan folds each file's summaries into running ones that are full (k counters) after
+ * a few files, while a file adds only a handful of keys.  The general merge below sorts
+ * and rebuilds all k counters for those few; merge_in_place changes only what moves, and
+ * leaves exactly the state the general merge would: the same counters with the same
+ * counts and errors, the same floor and total, and every bucket listing its counters in
+ * cfs_topk_list's order from its head (dst->ordered), as topk_install does, so that later
+ * adds evict the same counters.  The array order of the counters is not kept (nothing
+ * reads it but merges, which sort, and topk_install's choice of buffers).
+ *
+ * When src is exact (floor 0, so all its errors are 0) and dst is full, the general rule
+ * gives: dst's counters src lacks keep count and error (src's floor, 0, is added); a key
+ * both hold gains src's count; a key only src holds enters at dst's floor + its count,
+ * with dst's floor as its error; of these k + o candidates the first k in order stay, and
+ * the floor becomes the count of the first that does not (dst's floor when o = 0).
+ * Keeping the first k is the same as offering each newcomer in turn against the last
+ * counter in order, the tail of the least bucket. */
+#define TOPK_IN_PLACE_MAX 16u /* src counters up to which merge_in_place is used */
+static int g_merge_in_place = 1;
+void cfs_topk_set_merge_in_place(int on) { g_merge_in_place = on; }
+
+/* Counter a, counting ua, strictly before counter b, counting ub, in cfs_topk_list's order
+ * (srt_before's, from the words the counters keep). */
+static int ctr_before(const topk_ctr *a, uint64_t ua, const topk_ctr *b, uint64_t ub)
+{
+    if (ua != ub) return ua > ub;
+    if (a->p0 != b->p0) return a->p0 < b->p0;
+    if (a->p1 != b->p1) return a->p1 < b->p1;
+    cfs_topk_item ia = {a->key, a->n, ua, 0}, ib = {b->key, b->n, ub, 0};
+    return item_cmp(&ia, &ib) < 0;
+}
+
+/* Attach counter ci (in no bucket; its count set) at its place in the order: in the
+ * bucket of its count, searched from bucket `from` (whose count is lower; NIL: from the
+ * least), before the first counter it precedes. */
+static void ctr_place_ordered(cfs_topk *t, uint32_t ci, uint32_t from)
+{
+    const uint64_t count = t->c[ci].count;
+    uint32_t pos = from, cur = from == NIL ? t->bmin : t->b[from].next;
+    while (cur != NIL && t->b[cur].count < count) {
+        pos = cur;
+        cur = t->b[cur].next;
+    }
+    if (cur == NIL || t->b[cur].count != count) {
+        ctr_attach(t, ci, bucket_new(t, count, pos));
+        return;
+    }
+    uint32_t prev = NIL, x = t->b[cur].head;
+    while (x != NIL && !ctr_before(&t->c[ci], count, &t->c[x], count)) {
+        prev = x;
+        x = t->c[x].next;
+    }
+    topk_ctr *c = &t->c[ci];
+    c->bucket = cur;
+    c->prev = prev;
+    c->next = x;
+    if (prev == NIL) t->b[cur].head = ci;
+    else t->c[prev].next = ci;
+    if (x != NIL) t->c[x].prev = ci;
+}
+
+/* dst += src by the rule above, for an ordered, full dst and an exact src of at most
+ * TOPK_IN_PLACE_MAX counters and no smaller capacity (the caller checks). */
+static void merge_in_place(cfs_topk *dst, const cfs_topk *src)
+{
+    const uint64_t da = dst->floor;
+    uint8_t held[TOPK_IN_PLACE_MAX];
+    /* first the keys both hold, so that the last in order is known before newcomers */
+    for (uint32_t i = 0; i < src->used; i++) {
+        const topk_ctr *b = &src->c[i];
+        const uint32_t d = dst->slot[slot_find(dst, b->key, b->n, b->hash)].ctr;
+        held[i] = d != 0;
+        if (!d) continue;
+        topk_ctr *c = &dst->c[d - 1];
+        const uint32_t from = dst->b[c->bucket].prev; /* stays: only c's bucket may go */
+        ctr_detach(dst, d - 1);
+        c->count += b->count;
+        c->error += b->error;
+        ctr_place_ordered(dst, d - 1, from);
+    }
+    uint64_t drop = 0; /* the greatest count of those that do not stay */
+    int dropped = 0;
+    for (uint32_t i = 0; i < src->used; i++) {
+        if (held[i]) continue;
+        const topk_ctr *b = &src->c[i];
+        const uint64_t u = da + b->count;
+        uint32_t z = dst->b[dst->bmin].head; /* the last in order: the least bucket's tail */
+        while (dst->c[z].next != NIL) z = dst->c[z].next;
+        topk_ctr *c = &dst->c[z];
+        dropped = 1;
+        if (!ctr_before(b, u, c, c->count)) {
+            if (u > drop) drop = u;
+            continue;
+        }
+        if (c->count > drop) drop = c->count;
+        const uint32_t old = slot_find(dst, c->key, c->n, c->hash); /* before the buffer may move */
+        if (!ctr_reserve(dst, c, b->n)) {
+            dst->poisoned = 1; /* as cfs_topk_add: the summary no longer keeps its promise */
+            continue;
+        }
+        slot_delete(dst, old);
+        ctr_detach(dst, z);
+        ctr_set_key(c, b->key, b->n, b->hash);
+        c->count = u;
+        c->error = da + b->error;
+        slot_set(dst, slot_find(dst, b->key, b->n, b->hash), b->hash, z); /* re-probe: the delete shifted */
+        ctr_place_ordered(dst, z, NIL);
+    }
+    if (dropped) dst->floor = drop;
+    dst->total += src->total;
 }
 
 void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src)
 {
     if (!dst || !src) return;
+    if (g_merge_in_place && dst != src && dst->ordered && dst->used == dst->k && src->floor == 0 &&
+        src->used <= TOPK_IN_PLACE_MAX && src->k >= dst->k && !dst->poisoned && !src->poisoned) {
+        merge_in_place(dst, src);
+        return;
+    }
     /* Fast path: both sides still exact and their union fits the smaller capacity.  The
      * general rule below then keeps every counter with floor 0, i.e. it is a plain sum,
      * which adding src's counters one by one computes in O(src) instead of a sort.  This

@@ -98,6 +98,10 @@ void cfs_topk_free(cfs_topk *t);
 void cfs_topk_clear(cfs_topk *t);
 void cfs_topk_add(cfs_topk *t, const char *key, size_t n, uint64_t hash64, uint64_t weight);
 void cfs_topk_merge(cfs_topk *dst, const cfs_topk *src);
+/* Test hook: 0 makes cfs_topk_merge rebuild dst on every truncating merge, also where it
+ * would merge a small exact summary in place (sketch.c), so that a test can compare the
+ * two; 1 (the default) again.  Set it before any merge runs: it is not synchronised. */
+void cfs_topk_set_merge_in_place(int on);
 /* Items sorted by count descending, ties by key bytes ascending (deterministic).
  * Returns how many were written (<= max). */
 size_t cfs_topk_list(const cfs_topk *t, cfs_topk_item *out, size_t max);

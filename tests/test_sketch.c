@@ -789,7 +789,7 @@ Test(topk, truncating_merges_match_the_rule)
     }
 }
 
-/* A tie at the cut between a counter a merge installed and one an add made: the merge
+/* Ties at the cut between a counter a merge installed and one an add made: the merge
  * orders candidates by sort words each counter keeps (sketch.c, topk_ctr.p0/p1), so both
  * ways of setting a key must keep them.  Worked out by hand: acc holds aa:10 and bb:4
  * with floor 1 after a truncating merge; src adds zz:3, which enters at 1 + 3 = 4 and ties
@@ -825,6 +825,102 @@ Test(topk, merge_tie_between_installed_and_added_keys)
     cfs_topk_free(p1);
     cfs_topk_free(p2);
     cfs_topk_free(p3);
+    /* The installed key sorts after the added one: acc holds aa:10 and zz:4 (floor 1),
+     * bb:3 enters at 4, before zz, so zz goes and its 4 is the floor; bb's error is the
+     * old floor.  Both with the in-place merge (acc is full and rebuilt, the newcomer
+     * exact) and with the general one. */
+    for (int in_place = 0; in_place < 2; in_place++) {
+        cfs_topk_set_merge_in_place(in_place);
+        cfs_topk *c = cfs_topk_new(2), *q1 = cfs_topk_new(2), *q2 = cfs_topk_new(2), *q3 = cfs_topk_new(2);
+        cr_assert(c && q1 && q2 && q3);
+        add_str(q1, "aa", 10);
+        add_str(q1, "zz", 4);
+        add_str(q2, "cc", 1);
+        cfs_topk_merge(c, q1);
+        cfs_topk_merge(c, q2);
+        static const char *const keys3[] = {"aa", "zz"};
+        const uint64_t cnt3[] = {10, 4}, err3[] = {0, 0};
+        expect_items(c, keys3, cnt3, err3, 2, 1);
+        add_str(q3, "bb", 3);
+        cfs_topk_merge(c, q3);
+        static const char *const keys4[] = {"aa", "bb"};
+        const uint64_t cnt4[] = {10, 4}, err4[] = {0, 1};
+        expect_items(c, keys4, cnt4, err4, 2, 4);
+        cfs_topk_free(c);
+        cfs_topk_free(q1);
+        cfs_topk_free(q2);
+        cfs_topk_free(q3);
+    }
+    cfs_topk_set_merge_in_place(1);
+}
+
+/* Two summaries compared item by item: the same list (keys, counts, errors), bound, total. */
+static void expect_same(const cfs_topk *a, const cfs_topk *b, int round, int step)
+{
+    cfs_topk_item x[64], y[64];
+    size_t nx = cfs_topk_list(a, x, 64), ny = cfs_topk_list(b, y, 64);
+    cr_assert_eq(nx, ny, "round %d step %d: %zu and %zu items", round, step, nx, ny);
+    for (size_t i = 0; i < nx; i++)
+        cr_assert(x[i].n == y[i].n && memcmp(x[i].key, y[i].key, x[i].n) == 0 && x[i].count == y[i].count &&
+                      x[i].error == y[i].error,
+                  "round %d step %d item %zu: '%.*s' %llu/%llu against '%.*s' %llu/%llu", round, step, i,
+                  (int)x[i].n, x[i].key, (unsigned long long)x[i].count, (unsigned long long)x[i].error,
+                  (int)y[i].n, y[i].key, (unsigned long long)y[i].count, (unsigned long long)y[i].error);
+    cr_assert_eq(cfs_topk_error_bound(a), cfs_topk_error_bound(b), "round %d step %d: bound", round, step);
+    cr_assert_eq(cfs_topk_total(a), cfs_topk_total(b), "round %d step %d: total", round, step);
+}
+
+/* A small exact summary merged into a full one is merged in place (sketch.c,
+ * merge_in_place); that must leave what the general merge leaves, including the order
+ * in which later adds evict counters of one count.  Two summaries take the same merges,
+ * one with the in-place path and one without (the test hook), and are compared after
+ * each; then both take the same adds, which evict, and are compared after each. */
+Test(topk, merge_in_place_leaves_the_general_merges_state)
+{
+    /* clang-format off */
+    static const char *stems[] = {"", "/", "/a", "/static/assets/img/", "/static/assets/img/x", "10.0.0.",
+                                  "2001:db8::", "/abc", "/abcdef", "192.168.10."};
+    /* clang-format on */
+    uint64_t s = 4242;
+    char key[256];
+    for (int round = 0; round < 400; round++) {
+        uint32_t k = 2 + (uint32_t)(rng_next(&s) % 20);
+        cfs_topk *a = cfs_topk_new(k), *b = cfs_topk_new(k);
+        cr_assert(a && b);
+        for (int step = 0; step < 14; step++) {
+            /* mostly a few keys (exact and small: merged in place once the target is full
+             * and was last rebuilt), now and then more keys than counters, or a larger
+             * capacity */
+            uint32_t pk = k + (rng_next(&s) % 4 == 0 ? (uint32_t)(rng_next(&s) % 3) : 0);
+            cfs_topk *p = cfs_topk_new(pk);
+            cr_assert(p);
+            int adds = rng_next(&s) % 6 == 0 ? 40 : 1 + (int)(rng_next(&s) % 6);
+            for (int i = 0; i < adds; i++) {
+                const char *stem = stems[rng_next(&s) % (sizeof stems / sizeof *stems)];
+                snprintf(key, sizeof key, "%s%u", stem, (unsigned)(rng_next(&s) % 7));
+                size_t len = strlen(key);
+                cfs_topk_add(p, key, len, XXH3_64bits(key, len), 1 + rng_next(&s) % 4);
+            }
+            cfs_topk_set_merge_in_place(1);
+            cfs_topk_merge(a, p);
+            cfs_topk_set_merge_in_place(0);
+            cfs_topk_merge(b, p);
+            cfs_topk_set_merge_in_place(1);
+            expect_same(a, b, round, step);
+            cfs_topk_free(p);
+        }
+        /* adds with weight 1 evict the first counter of the least count: the same one */
+        for (int i = 0; i < 30; i++) {
+            const char *stem = stems[rng_next(&s) % (sizeof stems / sizeof *stems)];
+            snprintf(key, sizeof key, "%s%u", stem, (unsigned)(rng_next(&s) % 11));
+            size_t len = strlen(key);
+            cfs_topk_add(a, key, len, XXH3_64bits(key, len), 1);
+            cfs_topk_add(b, key, len, XXH3_64bits(key, len), 1);
+            expect_same(a, b, round, 100 + i);
+        }
+        cfs_topk_free(a);
+        cfs_topk_free(b);
+    }
 }
 
 Test(topk, keys_are_copied_and_self_merge_doubles)
