@@ -789,67 +789,69 @@ Test(topk, truncating_merges_match_the_rule)
     }
 }
 
-/* Ties at the cut between a counter a merge installed and one an add made: the merge
- * orders candidates by sort words each counter keeps (sketch.c, topk_ctr.p0/p1), so both
- * ways of setting a key must keep them.  Worked out by hand: acc holds aa:10 and bb:4
- * with floor 1 after a truncating merge; src adds zz:3, which enters at 1 + 3 = 4 and ties
- * with bb; bb sorts first by its bytes, so bb stays and zz's 4 becomes the floor. */
-Test(topk, merge_tie_between_installed_and_added_keys)
+/* A capacity-2 summary holding aa:10 and `second`:4 with floor 1, its counters installed
+ * by a truncating merge (aa and second fit as adds; cc:1 makes three keys for two). */
+static cfs_topk *installed_pair(const char *second)
 {
-    cfs_topk *acc = cfs_topk_new(2), *p1 = cfs_topk_new(2), *p2 = cfs_topk_new(2), *p3 = cfs_topk_new(2);
-    cr_assert(acc && p1 && p2 && p3);
+    cfs_topk *acc = cfs_topk_new(2), *p1 = cfs_topk_new(2), *p2 = cfs_topk_new(2);
+    cr_assert(acc && p1 && p2);
     add_str(p1, "aa", 10);
-    add_str(p1, "bb", 4);
+    add_str(p1, second, 4);
     add_str(p2, "cc", 1);
-    cfs_topk_merge(acc, p1); /* fits: counted as adds */
-    cfs_topk_merge(acc, p2); /* 3 keys for 2 counters: installed, cc's 1 the floor */
-    static const char *const keys1[] = {"aa", "bb"};
-    const uint64_t cnt1[] = {10, 4}, err1[] = {0, 0};
-    expect_items(acc, keys1, cnt1, err1, 2, 1);
-    add_str(p3, "zz", 3);
-    cfs_topk_merge(acc, p3);
-    expect_items(acc, keys1, cnt1, err1, 2, 4);
-    /* and the other way round: the installed side is the newcomer */
-    cfs_topk *b = cfs_topk_new(2);
-    cr_assert(b);
-    add_str(b, "ab", 4);
-    add_str(b, "zy", 4);
-    /* b's floor 0, acc's 4: aa 0+10, bb 0+4 (acc's own, exact); ab and zy 4+4 with error 4
-     * (acc may have dropped up to 4 of each).  ab sorts before zy at 8: aa and ab stay. */
-    cfs_topk_merge(b, acc);
-    static const char *const keys2[] = {"aa", "ab"};
-    const uint64_t cnt2[] = {10, 8}, err2[] = {0, 4};
-    expect_items(b, keys2, cnt2, err2, 2, 8);
-    cfs_topk_free(b);
-    cfs_topk_free(acc);
+    cfs_topk_merge(acc, p1);
+    cfs_topk_merge(acc, p2);
+    const char *const keys[] = {"aa", second};
+    const uint64_t cnt[] = {10, 4}, err[] = {0, 0};
+    expect_items(acc, keys, cnt, err, 2, 1);
     cfs_topk_free(p1);
     cfs_topk_free(p2);
-    cfs_topk_free(p3);
-    /* The installed key sorts after the added one: acc holds aa:10 and zz:4 (floor 1),
-     * bb:3 enters at 4, before zz, so zz goes and its 4 is the floor; bb's error is the
-     * old floor.  Both with the in-place merge (acc is full and rebuilt, the newcomer
-     * exact) and with the general one. */
+    return acc;
+}
+
+/* acc (installed_pair) += one added key `key`:3, which enters at acc's floor 1 + 3 = 4 and
+ * ties with acc's second key; the first by bytes stays. */
+static void tie_with_newcomer(cfs_topk *acc, const char *key, const char *stays, uint64_t err, uint64_t bound)
+{
+    cfs_topk *p = cfs_topk_new(2);
+    cr_assert(p);
+    add_str(p, key, 3);
+    cfs_topk_merge(acc, p);
+    const char *const keys[] = {"aa", stays};
+    const uint64_t cnt[] = {10, 4}, errs[] = {0, err};
+    expect_items(acc, keys, cnt, errs, 2, bound);
+    cfs_topk_free(p);
+}
+
+/* Ties at the cut between a counter a merge installed and one an add made: the merge
+ * orders candidates by sort words each counter keeps (sketch.c, topk_ctr.p0/p1), so both
+ * ways of setting a key must keep them, and the in-place merge of a small summary must
+ * order them alike.  Worked out by hand, with the in-place merge and without:
+ * - installed bb:4, newcomer zz at 4: bb sorts first and stays; zz's 4 is the floor;
+ * - installed zz:4, newcomer bb at 4: bb comes in (error: the old floor 1), zz's 4 is
+ *   the floor;
+ * - then the installed side as the newcomer: b holds ab:4 and zy:4 exact (floor 0), the
+ *   first case's acc (floor 4) is merged into it: aa 0+10 and bb 0+4 (acc's own), ab and
+ *   zy 4+4 with error 4 (acc may have dropped up to 4 of each); ab sorts before zy at 8:
+ *   aa and ab stay, with the floor 8. */
+Test(topk, merge_tie_between_installed_and_added_keys)
+{
     for (int in_place = 0; in_place < 2; in_place++) {
         cfs_topk_set_merge_in_place(in_place);
-        cfs_topk *c = cfs_topk_new(2), *q1 = cfs_topk_new(2), *q2 = cfs_topk_new(2), *q3 = cfs_topk_new(2);
-        cr_assert(c && q1 && q2 && q3);
-        add_str(q1, "aa", 10);
-        add_str(q1, "zz", 4);
-        add_str(q2, "cc", 1);
-        cfs_topk_merge(c, q1);
-        cfs_topk_merge(c, q2);
-        static const char *const keys3[] = {"aa", "zz"};
-        const uint64_t cnt3[] = {10, 4}, err3[] = {0, 0};
-        expect_items(c, keys3, cnt3, err3, 2, 1);
-        add_str(q3, "bb", 3);
-        cfs_topk_merge(c, q3);
-        static const char *const keys4[] = {"aa", "bb"};
-        const uint64_t cnt4[] = {10, 4}, err4[] = {0, 1};
-        expect_items(c, keys4, cnt4, err4, 2, 4);
-        cfs_topk_free(c);
-        cfs_topk_free(q1);
-        cfs_topk_free(q2);
-        cfs_topk_free(q3);
+        cfs_topk *acc = installed_pair("bb");
+        tie_with_newcomer(acc, "zz", "bb", 0, 4);
+        cfs_topk *acc2 = installed_pair("zz");
+        tie_with_newcomer(acc2, "bb", "bb", 1, 4);
+        cfs_topk_free(acc2);
+        cfs_topk *b = cfs_topk_new(2);
+        cr_assert(b);
+        add_str(b, "ab", 4);
+        add_str(b, "zy", 4);
+        cfs_topk_merge(b, acc);
+        static const char *const keys2[] = {"aa", "ab"};
+        const uint64_t cnt2[] = {10, 8}, err2[] = {0, 4};
+        expect_items(b, keys2, cnt2, err2, 2, 8);
+        cfs_topk_free(b);
+        cfs_topk_free(acc);
     }
     cfs_topk_set_merge_in_place(1);
 }
