@@ -661,7 +661,7 @@ typedef struct topk_ctr {
 
 typedef struct topk_bucket {
     uint64_t count;
-    uint32_t head;       /* first counter */
+    uint32_t head, tail; /* first and last counter */
     uint32_t prev, next; /* neighbouring buckets, counts increasing; next links the free list */
 } topk_bucket;
 
@@ -882,7 +882,7 @@ static uint32_t bucket_new(cfs_topk *t, uint64_t count, uint32_t after)
     topk_bucket *b = &t->b[bi];
     t->bfree = b->next;
     b->count = count;
-    b->head = NIL;
+    b->head = b->tail = NIL;
     b->prev = after;
     b->next = after == NIL ? t->bmin : t->b[after].next;
     if (b->next != NIL) t->b[b->next].prev = bi;
@@ -898,6 +898,7 @@ static void ctr_attach(cfs_topk *t, uint32_t ci, uint32_t bi)
     c->prev = NIL;
     c->next = t->b[bi].head;
     if (c->next != NIL) t->c[c->next].prev = ci;
+    else t->b[bi].tail = ci;
     t->b[bi].head = ci;
 }
 
@@ -909,6 +910,7 @@ static void ctr_detach(cfs_topk *t, uint32_t ci)
     if (c->prev != NIL) t->c[c->prev].next = c->next;
     else t->b[bi].head = c->next;
     if (c->next != NIL) t->c[c->next].prev = c->prev;
+    else t->b[bi].tail = c->prev;
     if (t->b[bi].head != NIL) return;
     topk_bucket *b = &t->b[bi];
     if (b->prev != NIL) t->b[b->prev].next = b->next;
@@ -1418,6 +1420,7 @@ static void ctr_place_ordered(cfs_topk *t, uint32_t ci, uint32_t from)
     if (prev == NIL) t->b[cur].head = ci;
     else t->c[prev].next = ci;
     if (x != NIL) t->c[x].prev = ci;
+    else t->b[cur].tail = ci;
 }
 
 /* dst += src by the rule above, for an ordered, full dst and an exact src of at most
@@ -1445,8 +1448,7 @@ static void merge_in_place(cfs_topk *dst, const cfs_topk *src)
         if (held[i]) continue;
         const topk_ctr *b = &src->c[i];
         const uint64_t u = da + b->count;
-        uint32_t z = dst->b[dst->bmin].head; /* the last in order: the least bucket's tail */
-        while (dst->c[z].next != NIL) z = dst->c[z].next;
+        const uint32_t z = dst->b[dst->bmin].tail; /* the last in order */
         topk_ctr *c = &dst->c[z];
         dropped = 1;
         if (!ctr_before(b, u, c, c->count)) {
