@@ -384,24 +384,27 @@ static inline size_t locate(const cfs_kernel *kn, const uint64_t *tabs, uint32_t
     return ntabs;
 }
 
+/* Column c of a position list: from pos[c] + 1 to pos[c + 1], in unsigned 32 bits (pos[0]
+ * = ls - 1 wraps back). */
+static inline cfs_span col_span(const char *base, const uint32_t *pos, size_t c)
+{
+    const uint32_t s0 = pos[c] + 1;
+    return (cfs_span){base + s0, pos[c + 1] - s0};
+}
+
 /* Spans of lean fields [from, to) from a position list (locate, or picked). */
 static inline void set_lean(const cfs_layout *l, const char *base, const uint32_t *pos, size_t ntabs,
                             unsigned from, unsigned to, cfs_record *r)
 {
     if (ntabs + 1 >= l->ncols) {
         /* the layout's width (or more: trailing TABs), so every lean column is there */
-        for (unsigned f = from; f < to; f++) {
-            const size_t c = l->lean_col[f];
-            const uint32_t s0 = pos[c] + 1;
-            r->f[l->lean_field[f]] = (cfs_span){base + s0, pos[c + 1] - s0};
-        }
+        for (unsigned f = from; f < to; f++) r->f[l->lean_field[f]] = col_span(base, pos, l->lean_col[f]);
         return;
     }
     for (unsigned f = from; f < to; f++) {
         const size_t c = l->lean_col[f];
-        const uint32_t s0 = pos[c] + 1;
         /* past the end of a short line: absent */
-        r->f[l->lean_field[f]] = c <= ntabs ? (cfs_span){base + s0, pos[c + 1] - s0} : (cfs_span){NULL, 0};
+        r->f[l->lean_field[f]] = c <= ntabs ? col_span(base, pos, c) : (cfs_span){NULL, 0};
     }
 }
 
@@ -458,10 +461,7 @@ static int record_tail(cfs_record *r, int all)
  * sc_bytes and edge span when the line is one, else 0 (the full parse then decides). */
 static int plain_line(const cfs_layout *l, const char *base, const uint32_t *pos, cfs_record *r)
 {
-    /* column c starts at pos[c] + 1 in unsigned 32 bits: pos[0] = ls - 1 wraps back */
-#define PLAIN_SPAN(field)                                     \
-    ((cfs_span){base + (uint32_t)(pos[l->col_of[field]] + 1), \
-                pos[l->col_of[field] + 1] - pos[l->col_of[field]] - 1})
+#define PLAIN_SPAN(field) col_span(base, pos, (size_t)l->col_of[field])
     if (parse_status(PLAIN_SPAN(CFS_F_SC_STATUS), &r->status) != 0 || r->status == 403) return 0;
     const cfs_span rt = PLAIN_SPAN(CFS_F_EDGE_RESULT_TYPE);
     const cfs_result res = result_parse(rt.p, rt.n);
@@ -538,9 +538,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         memset(r->f, 0, sizeof r->f);
         for (size_t c = 0; c < use; c++) {
             unsigned f = l->field_of_col[c];
-            if (f == CFS_F_UNKNOWN) continue;
-            const uint32_t s0 = pos[c] + 1;
-            r->f[f] = (cfs_span){base + s0, pos[c + 1] - s0};
+            if (f != CFS_F_UNKNOWN) r->f[f] = col_span(base, pos, c);
         }
         r->spans_all = 1;
     } else {
