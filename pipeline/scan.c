@@ -132,9 +132,11 @@ typedef struct pstate {
      * and, with a distribution id in the file name, that field's bit; the distribution
      * and mask last noted, so that a line like the one before costs two compares. */
     uint64_t lmask, fmask, pmask;
-    const char *pdp; /* the span noted when it is the file name's id (the same span every
+    unsigned text_need; /* the parse_need of TAB lines: with CFS_PARSE_PLAIN where a common
+                         * line of this file can be counted without its record */
+    const char *pdp;    /* the span noted when it is the file name's id (the same span every
                       * line), else NULL */
-    uint32_t pdn;    /* length of pd, UINT32_MAX when nothing is noted */
+    uint32_t pdn;       /* length of pd, UINT32_MAX when nothing is noted */
     char pd[CFS_KEY_STR];
 } pstate;
 
@@ -477,19 +479,31 @@ static __attribute__((noinline)) void note_fields(pstate *ps, cfs_thread_agg *ag
 
 static void count_record(pstate *ps, cfs_thread_agg *agg, cfs_record *r, uint64_t m);
 
+/* Outside --since/--until: counted as filtered. */
+static inline int outside_window(pstate *ps, int64_t ts)
+{
+    const cfs_scan_opts *o = ps->sh->o;
+    if ((o->since == CFS_NO_TIME || ts >= o->since) && (o->until == CFS_NO_TIME || ts < o->until)) return 0;
+    ps->st.filtered++;
+    return 1;
+}
+
+/* The fields a line of distribution dist had (mask m), into its distribution's row when
+ * not as the line before's. */
+static inline void note_if_new(pstate *ps, cfs_thread_agg *agg, cfs_span dist, uint64_t m)
+{
+    if (__builtin_expect(m != ps->pmask || (dist.p != ps->pdp &&
+                                            (dist.n != ps->pdn || !cfs_short_eq(dist.p, ps->pd, dist.n))),
+                         0))
+        note_fields(ps, agg, dist, m);
+}
+
 /* A common line (fields.h, CFS_RECORD_PLAIN) of the file's distribution: what
  * count_record does for it, whose attribution is always none. */
 static void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
 {
-    const cfs_scan_opts *o = ps->sh->o;
-    if ((o->since != CFS_NO_TIME && r->ts < o->since) || (o->until != CFS_NO_TIME && r->ts >= o->until)) {
-        ps->st.filtered++;
-        return;
-    }
-    /* noted again when the line before was of another distribution (count_record compares
-     * the text too; noting twice changes nothing) */
-    if (__builtin_expect(ps->lmask != ps->pmask || ps->file_dist.p != ps->pdp, 0))
-        note_fields(ps, agg, ps->file_dist, ps->lmask);
+    if (outside_window(ps, r->ts)) return;
+    note_if_new(ps, agg, ps->file_dist, ps->lmask);
     const cfs_span e = r->f[CFS_F_EDGE_LOCATION];
     cfs_agg_add_plain(agg, ps->file_dist, r->ts, e.p, e.n, r->status, r->sc_bytes);
     ps->st.aggregated++;
@@ -539,8 +553,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
         rc = cfs_record_parse_delim(&ps->layout, base + ls, le - ls, r, &tol, ps->sh->parse_need);
     } else {
         /* a common line of the file's distribution is counted from what the parse gives it */
-        unsigned need = ps->sh->parse_need | (ps->sh->plain_lane && ps->file_dist.n ? CFS_PARSE_PLAIN : 0);
-        rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, need);
+        rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->text_need);
         if (rc == CFS_RECORD_PLAIN) {
             count_plain(ps, agg, r);
             return;
@@ -568,21 +581,14 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
 static void count_record(pstate *ps, cfs_thread_agg *agg, cfs_record *r, uint64_t m)
 {
     const cfs_scan_opts *o = ps->sh->o;
-    if ((o->since != CFS_NO_TIME && r->ts < o->since) || (o->until != CFS_NO_TIME && r->ts >= o->until)) {
-        ps->st.filtered++;
-        return;
-    }
+    if (outside_window(ps, r->ts)) return;
     if (ps->file_dist.n) r->dist = ps->file_dist;
     else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
     else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
     else r->dist = (cfs_span){"-", 1};
     /* the fields it had, into its distribution's row when not as the line before's (here,
      * before the attribution, so that nothing the attribution returns waits in registers) */
-    if (__builtin_expect(m != ps->pmask ||
-                             (r->dist.p != ps->pdp &&
-                              (r->dist.n != ps->pdn || !cfs_short_eq(r->dist.p, ps->pd, r->dist.n))),
-                         0))
-        note_fields(ps, agg, r->dist, m);
+    note_if_new(ps, agg, r->dist, m);
     cfs_attr_line al = cfs_attribute_line(r, &o->attr);
     cfs_attribution at = al.at;
     /* Filters, a sub-hour timeline, `requests` rows: one predictable branch per line
@@ -883,6 +889,7 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     ps->fmask = ps->file_dist.n ? CFS_PRES_BIT(CFS_F_DISTRIBUTION_ID) : 0;
     ps->lmask = cfs_pres_layout_mask(&ps->layout) | ps->fmask;
     ps->pdn = UINT32_MAX;
+    ps->text_need = sh->parse_need | (sh->plain_lane && ps->file_dist.n ? CFS_PARSE_PLAIN : 0);
 }
 
 /* Backpressure, so the producer never reads far ahead of the parsers (bounded memory for
