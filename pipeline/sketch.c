@@ -1168,14 +1168,29 @@ static topk_srt srt_of_ctr(const topk_cand *c, const topk_ctr *k, uint32_t i)
 }
 
 /* a strictly before b in the order of cfs_topk_list (count descending, key, length). */
+/* The order of cfs_topk_list for two entries by count u and sort words p0, p1: < 0 when a
+ * comes first, > 0 when b does, 0 when only their keys' bytes past 16 can tell. */
+static inline int words_cmp(uint64_t ua, uint64_t a0, uint64_t a1, uint64_t ub, uint64_t b0, uint64_t b1)
+{
+    if (ua != ub) return ua > ub ? -1 : 1;
+    if (a0 != b0) return a0 < b0 ? -1 : 1;
+    if (a1 != b1) return a1 < b1 ? -1 : 1;
+    return 0;
+}
+
+/* Keys a and b, of one count u, strictly in that order (words_cmp found them tied). */
+static int keys_before(const char *ka, uint32_t na, const char *kb, uint32_t nb, uint64_t u)
+{
+    cfs_topk_item ia = {ka, na, u, 0}, ib = {kb, nb, u, 0};
+    return item_cmp(&ia, &ib) < 0;
+}
+
 static inline int srt_before(const topk_srt *a, const topk_srt *b, const topk_cand *cand)
 {
-    if (a->u != b->u) return a->u > b->u;
-    if (a->p0 != b->p0) return a->p0 < b->p0;
-    if (a->p1 != b->p1) return a->p1 < b->p1;
+    const int c = words_cmp(a->u, a->p0, a->p1, b->u, b->p0, b->p1);
+    if (c) return c < 0;
     const topk_cand *x = &cand[a->i], *y = &cand[b->i];
-    cfs_topk_item ix = {x->key, x->n, x->u, 0}, iy = {y->key, y->n, y->u, 0};
-    return item_cmp(&ix, &iy) < 0;
+    return keys_before(x->key, x->n, y->key, y->n, x->u);
 }
 
 /* Stable merge sort (equal records keep their input order, as glibc's qsort, a merge
@@ -1386,11 +1401,8 @@ void cfs_topk_set_merge_in_place(int on) { g_merge_in_place = on; }
  * (srt_before's, from the words the counters keep). */
 static int ctr_before(const topk_ctr *a, uint64_t ua, const topk_ctr *b, uint64_t ub)
 {
-    if (ua != ub) return ua > ub;
-    if (a->p0 != b->p0) return a->p0 < b->p0;
-    if (a->p1 != b->p1) return a->p1 < b->p1;
-    cfs_topk_item ia = {a->key, a->n, ua, 0}, ib = {b->key, b->n, ub, 0};
-    return item_cmp(&ia, &ib) < 0;
+    const int c = words_cmp(ua, a->p0, a->p1, ub, b->p0, b->p1);
+    return c ? c < 0 : keys_before(a->key, a->n, b->key, b->n, ua);
 }
 
 /* Attach counter ci (in no bucket; its count set) at its place in the order: in the
