@@ -587,7 +587,8 @@ static cfs_attribution judge_record(const cfs_agg *a, const cfs_attr_ctx *ctx, c
     return cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, h->label, at);
 }
 
-static void record_line(const rec_head *h, const char *text, cfs_line403 *out)
+/* The record's URI and address are text[off..off + uri_n + ip_n). */
+static void record_line(const rec_head *h, const char *text, size_t off, cfs_line403 *out)
 {
     cfs_line403 l;
     memset(&l, 0, sizeof l);
@@ -600,17 +601,17 @@ static void record_line(const rec_head *h, const char *text, cfs_line403 *out)
     l.ttfb = h->ttfb;
     l.status = h->status;
     l.lat_class = h->lat_class;
-    /* text is NULL when no record so far had a URI or address (nothing read into it):
-     * no offset is added to it then */
-    l.uri = (cfs_span){text, h->uri_n};
-    l.ip = (cfs_span){text ? text + h->uri_n : NULL, h->ip_n};
+    /* text is NULL when no record so far (or in the chunk) had a URI or address: nothing
+     * was read into it, and no offset is added to it then */
+    l.uri = (cfs_span){text ? text + off : NULL, h->uri_n};
+    l.ip = (cfs_span){text ? text + off + h->uri_n : NULL, h->ip_n};
     *out = l;
 }
 
 static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
 {
     cfs_line403 l;
-    record_line(h, text, &l);
+    record_line(h, text, 0, &l);
     cfs_agg_add_line403(a, &l, judge_record(a, ctx, h));
 }
 
@@ -657,7 +658,7 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (size_t i = 0; i < n; i++) {
             at[i] = judge_record(a, ctx, &h[i]);
-            record_line(&h[i], arena + off[i], &l[i]);
+            record_line(&h[i], arena, off[i], &l[i]);
         }
 #pragma omp parallel sections num_threads(2)
         {
