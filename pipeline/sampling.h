@@ -44,6 +44,12 @@ static inline int cfs_sampling_rates(const cfs_sampling *s)
     return __builtin_popcountll(s->bits[0] & CFS_SAMPLING_RATES_LO) +
            __builtin_popcountll(s->bits[1] & CFS_SAMPLING_RATES_HI);
 }
+/* How many values the set holds: rates, "not sampled" and "not known" (cfs_sampling_add
+ * sets no bit past CFS_SAMPLING_UNKNOWN). */
+static inline int cfs_sampling_count(const cfs_sampling *s)
+{
+    return __builtin_popcountll(s->bits[0]) + __builtin_popcountll(s->bits[1]);
+}
 /* 1 when a report must speak of sampling: some run was sampled, or its rate is unknown. */
 static inline int cfs_sampling_stated(const cfs_sampling *s)
 {

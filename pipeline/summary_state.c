@@ -526,10 +526,8 @@ static cfs_status w_presence(FILE *f, const cfs_summary *s)
  * not known (sampling.h). */
 static cfs_status w_sampling(FILE *f, const cfs_summary *s)
 {
-    uint64_t n = 0;
-    for (int r = 0; r <= CFS_SAMPLING_UNKNOWN; r++) n += (uint64_t)cfs_sampling_has(&s->sampling, r);
     w_u32(f, TAG('S', 'A', 'M', 'P'));
-    w_u64(f, n);
+    w_u64(f, (uint64_t)cfs_sampling_count(&s->sampling));
     for (int r = 0; r <= CFS_SAMPLING_UNKNOWN; r++)
         if (cfs_sampling_has(&s->sampling, r)) w_u8(f, (uint8_t)r);
     return CFS_OK;
