@@ -17,6 +17,35 @@
 #define CFS_WALK_TZCNT 1 /* scan_blocks.h: BMI1's TZCNT for the LF walk */
 #define CFS_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt")))
 
+static const uint8_t k_iota[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+                                   32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+                                   48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+
+/* The offsets base + i of the set bits i of m, lowest first, to out[0..popcount(m)), in
+ * stores of 16 entries: up to 15 junk entries follow (out has room for 64).  Returns
+ * out + popcount(m): scan_blocks.h's CFS_WALK_WORD for this variant. */
+static inline CFS_TARGET_AVX512 uint32_t *expand_word(uint32_t *out, uint32_t base, uint64_t m)
+{
+    const __m512i idx = _mm512_maskz_compress_epi8(m, _mm512_loadu_si512((const void *)k_iota));
+    const __m512i b = _mm512_set1_epi32((int)base);
+    const unsigned n = (unsigned)__builtin_popcountll(m);
+    _mm512_storeu_si512((void *)out, _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(idx)), b));
+    if (__builtin_expect(n > 16, 0)) {
+        _mm512_storeu_si512((void *)(out + 16),
+                            _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 1)), b));
+        if (n > 32)
+            _mm512_storeu_si512((void *)(out + 32),
+                                _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 2)), b));
+        if (n > 48)
+            _mm512_storeu_si512((void *)(out + 48),
+                                _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 3)), b));
+    }
+    return out + n;
+}
+
+#define CFS_WALK_WORD(out, base, m) expand_word((out), (base), (m))
+
 #endif
 
 #include "kernels/scan_blocks.h"
@@ -38,54 +67,10 @@ CFS_TARGET_AVX512 size_t cfs_scan_avx512(const uint8_t *buf, size_t len, uint64_
     return n;
 }
 
-static const uint8_t k_iota[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
-                                   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-                                   32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
-                                   48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
-
-/* The offsets base + i of the set bits i of m, lowest first, to out[0..popcount(m)), in
- * stores of 16 entries: up to 15 junk entries follow (out has room for 64). */
-static inline CFS_TARGET_AVX512 void expand_word(uint32_t *out, uint32_t base, uint64_t m)
-{
-    const __m512i idx = _mm512_maskz_compress_epi8(m, _mm512_loadu_si512((const void *)k_iota));
-    const __m512i b = _mm512_set1_epi32((int)base);
-    const unsigned n = (unsigned)__builtin_popcountll(m);
-    _mm512_storeu_si512((void *)out, _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(idx)), b));
-    if (__builtin_expect(n > 16, 0)) {
-        _mm512_storeu_si512((void *)(out + 16),
-                            _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 1)), b));
-        if (n > 32)
-            _mm512_storeu_si512((void *)(out + 32),
-                                _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 2)), b));
-        if (n > 48)
-            _mm512_storeu_si512((void *)(out + 48),
-                                _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(idx, 3)), b));
-    }
-}
-
-/* The line's TAB count, and the offsets of its first TABs up to at least the k-th in
- * out[0..): each word that starts below k is written whole, so out needs room for
- * k + 63 entries; the later words are only counted. */
-static inline CFS_TARGET_AVX512 size_t walk_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
-                                                   uint32_t *out)
-{
-    if (le <= ls) return 0;
-    const cfs_line_words lw = cfs_line_words_of(tabs, ls, le);
-    size_t w = lw.w, before = 0;
-    uint64_t m = lw.first;
-    for (;;) {
-        if (w == lw.last) m &= lw.end_mask;
-        if (before < k) expand_word(out + before, (uint32_t)(w << 6), m);
-        before += (size_t)__builtin_popcountll(m);
-        if (w == lw.last) return before;
-        m = tabs[++w];
-    }
-}
-
 CFS_TARGET_AVX512 size_t cfs_cols_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
                                          uint32_t *out)
 {
-    return walk_avx512(tabs, ls, le, k, out); /* k + 63 < k + CFS_COLS_SLACK */
+    return cfs_cols_walk(tabs, ls, le, k, out); /* writes up to k + 63 < k + CFS_COLS_SLACK */
 }
 
 CFS_TARGET_AVX512 size_t cfs_pick_avx512(const uint64_t *tabs, uint32_t ls, uint32_t le, const uint8_t *want,
@@ -94,7 +79,7 @@ CFS_TARGET_AVX512 size_t cfs_pick_avx512(const uint64_t *tabs, uint32_t ls, uint
     /* every TAB up to the last wanted one (want[] is increasing, each below 256) */
     uint32_t all[256 + 64];
     const size_t need = nwant ? (size_t)want[nwant - 1] + 1 : 0;
-    const size_t n = walk_avx512(tabs, ls, le, need, all);
+    const size_t n = cfs_cols_walk(tabs, ls, le, need, all);
     for (size_t i = 0; i < nwant && want[i] < n; i++) out[want[i]] = all[want[i]];
     return n;
 }

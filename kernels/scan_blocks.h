@@ -158,6 +158,14 @@ static inline __attribute__((always_inline)) cfs_line_words cfs_line_words_of(co
     return l;
 }
 
+/* How a walked word's TABs are written: cfs_walk_bits, a bit at a time, unless the
+ * variant defines CFS_WALK_WORD(out, base, m) before including this file, returning out
+ * advanced past the popcount(m) offsets it wrote (it may store up to 63 entries beyond
+ * them, which CFS_COLS_SLACK allows: the AVX-512 variant writes 16 at a time). */
+#ifndef CFS_WALK_WORD
+#define CFS_WALK_WORD(out, base, m) cfs_walk_bits((out), (base), (m))
+#endif
+
 /* The column locator (kernels.h, cfs_cols_fn), written once for every variant: each
  * wraps it in a function with its own target attribute, so popcount and the lowest-bit
  * search compile to POPCNT and TZCNT where the ISA has them.  The words of the line are
@@ -174,7 +182,7 @@ static inline __attribute__((always_inline)) size_t cfs_cols_walk(const uint64_t
     /* Walk until k TABs are out ... */
     for (;;) {
         if (w == last) m &= end_mask;
-        out = cfs_walk_bits(out, (uint32_t)(w << 6), m);
+        out = CFS_WALK_WORD(out, (uint32_t)(w << 6), m);
         before += (size_t)__builtin_popcountll(m);
         if (w == last) return before;
         m = tabs[++w];
