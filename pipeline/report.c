@@ -1390,6 +1390,14 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     free_model(&m);
 }
 
+/* One line of --brief: cut to 100 columns ("..." at the end), control bytes escaped. */
+static void brief_line(FILE *out, char *line)
+{
+    if (strlen(line) > 100) memcpy(line + 96, "...", 4);
+    cfs_write_safe(out, line, strlen(line));
+    fputc('\n', out);
+}
+
 /* --brief: one screen per distribution, every line within 100 columns: the inputs in one
  * line, any evidence warning, then per distribution its causes with counts, evidence and
  * the single most useful next step (cfs_cause_first_step). */
@@ -1413,10 +1421,13 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             /* the qualifiers first: a long list of rates is what the 100 columns cut */
             fputs("SAMPLED: counts are of logged requests, not of all requests (", f);
             const int one = cfs_sampling_single(&o->sampling), n = cfs_sampling_rates(&o->sampling);
+            const char *q[2];
+            size_t nq = 0;
             if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_UNKNOWN))
-                fputs(n ? "some rates unknown; " : "rate unknown", f);
-            if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_NONE))
-                fputs(n ? "some not sampled; " : "; some not sampled", f);
+                q[nq++] = n ? "some rates unknown" : "rate unknown";
+            if (cfs_sampling_has(&o->sampling, CFS_SAMPLING_NONE)) q[nq++] = "some not sampled";
+            for (size_t i = 0; i < nq; i++) fprintf(f, "%s%s", i ? "; " : "", q[i]);
+            if (n) fputs(nq ? "; " : "", f);
             if (one) fprintf(f, "rate %d%%", one);
             else if (n) {
                 fputs("rates ", f);
@@ -1424,12 +1435,10 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             }
             fputc(')', f);
             fclose(f);
-            if (strlen(line) > 100) memcpy(line + 96, "...", 4);
         } else {
             snprintf(line, sizeof line, "SAMPLED: counts are of logged requests, not of all requests");
         }
-        fputs(line, out);
-        fputc('\n', out);
+        brief_line(out, line);
     }
     const cfs_evid_set *es = o ? o->evidence : NULL;
     for (size_t i = 0; es && i < es->n; i++) {
@@ -1437,10 +1446,7 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         char line[200];
         snprintf(line, sizeof line, "WARNING %s %s: %s", cfs_evid_kind_option(e->kind), e->path,
                  e->warning ? e->warning : "");
-        if (!e->warning) continue;
-        if (strlen(line) > 100) memcpy(line + 96, "...", 4);
-        cfs_write_safe(out, line, strlen(line));
-        fputc('\n', out);
+        if (e->warning) brief_line(out, line);
     }
     cfs_rmodel_sort_dists(&m);
     int any = 0;
