@@ -866,7 +866,7 @@ void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
     }
 }
 
-void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
+void cfs_agg_fold_heavy_split(cfs_agg *dst, cfs_agg *src, cfs_topk_merge_fn merge, void *ctx)
 {
     for (size_t i = 0; i < src->heavy.n; i++) {
         cfs_hrow *s = cfs_kmap_row(&src->heavy, i);
@@ -880,12 +880,29 @@ void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
             /* an empty summary of the same capacity merged with s would be s: take it */
             d->uris = s->uris;
             d->ips = s->ips;
-            s->uris = s->ips = NULL;
         } else {
-            cfs_topk_merge(d->uris, s->uris);
-            cfs_topk_merge(d->ips, s->ips);
+            const size_t row = (size_t)((const char *)d - dst->heavy.rows) / dst->heavy.row_size;
+            merge(ctx, 2 * row, d->uris, s->uris);
+            merge(ctx, 2 * row + 1, d->ips, s->ips);
         }
+        s->uris = s->ips = NULL;
     }
+}
+
+void cfs_agg_topk_release(cfs_topk *t) { topk_put(t); }
+
+/* cfs_agg_fold_heavy_split's merge done at once. */
+static void merge_now(void *ctx, size_t which, cfs_topk *dst, cfs_topk *src)
+{
+    (void)ctx;
+    (void)which;
+    cfs_topk_merge(dst, src);
+    topk_put(src);
+}
+
+void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src)
+{
+    cfs_agg_fold_heavy_split(dst, src, merge_now, NULL);
     cfs_fast_fold(dst, src);
 }
 

@@ -439,6 +439,68 @@ Test(cli, common_lines_counted_alike_with_and_without_the_plain_lane, .timeout =
     free(dir);
 }
 
+/* The fold of the units' top-k summaries (scan.c, fold_pending) runs each summary's
+ * merges in input order from a queue, on any thread.  With more distinct URIs and clients
+ * per 403 group than a summary holds, the merges are approximate and their order shows in
+ * the report (error bounds and counts), so running them out of order would change it.
+ * The test hook CFS_FOLD_HOLD=1 runs the queues only at the end of the pass, when they are
+ * long (every merge of a summary waits in one queue); the report and state must be those
+ * of the usual run, at one thread and two, whole files or cut into blocks. */
+Test(cli, fold_queues_keep_each_summarys_merges_in_input_order, .timeout = 240)
+{
+    char *dir = tu_mkdtemp(), *err = NULL;
+    char *gen = tu_prog("cfsgen"), *prog = tu_prog("cfscan");
+    int rc = tu_sh(NULL, &err,
+                   "%s -o %s/logs --seed 5 --dists 1 --days 1 --lines-per-file 2500 --403-share 0.5 "
+                   "--format plain --no-waf --no-configs -j2",
+                   gen, dir);
+    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
+    free(err);
+    /* the same lines as one file of about 29 MB, which --split-above cuts into 8 MiB
+     * blocks: units of one file, folded in block order */
+    rc = tu_sh(NULL, NULL, "mkdir %s/one && cat %s/logs/*.log > %s/one/EF7MZ4P3R5TI7Q.2026-11-01-00.ALL.log",
+               dir, dir, dir);
+    cr_assert_eq(rc, 0);
+    static const char *const modes[] = {"%s/logs/*.log", "%s/one/*.log --split-above 1000000"};
+    for (size_t m = 0; m < 2; m++) {
+        char in[512], *ref = NULL;
+        snprintf(in, sizeof in, modes[m], dir);
+        cr_assert_eq(tu_sh(&ref, NULL, "%s scan %s -j1 --format json -q -o %s/ref", prog, in, dir), 0);
+        /* the merges are approximate: some list has a nonzero error bound */
+        int approx = 0;
+        for (const char *e = ref; (e = strstr(e, "\"error_bound\":")) != NULL; e++)
+            approx |= e[14] >= '1' && e[14] <= '9';
+        cr_assert(approx, "%s: no top-k list evicted, so merge order would not show", in);
+        char pref[512];
+        snprintf(pref, sizeof pref, "%s/ref/state.cfs", dir);
+        size_t nref = 0;
+        char *sref = tu_read(pref, &nref);
+        cr_assert(sref && nref > 0);
+        static const char *const runs[] = {"CFS_FOLD_HOLD=1 %s scan %s -j1", "CFS_FOLD_HOLD=1 %s scan %s -j2",
+                                           "%s scan %s -j2", "%s scan %s -j3"};
+        for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
+            char cmd[1024];
+            snprintf(cmd, sizeof cmd, runs[r], prog, in);
+            char *out = NULL;
+            cr_assert_eq(tu_sh(&out, NULL, "%s --format json -q -o %s/run", cmd, dir), 0);
+            cr_assert_str_eq(out, ref, "%s: the report differs", cmd);
+            char prun[512];
+            snprintf(prun, sizeof prun, "%s/run/state.cfs", dir);
+            size_t n = 0;
+            char *st = tu_read(prun, &n);
+            cr_assert(st && n == nref && memcmp(st, sref, n) == 0, "%s: state.cfs differs", cmd);
+            free(st);
+            free(out);
+            tu_sh(NULL, NULL, "rm -rf %s/run", dir);
+        }
+        free(sref);
+        free(ref);
+        tu_sh(NULL, NULL, "rm -rf %s/ref", dir);
+    }
+    tu_rmrf(dir);
+    free(dir);
+}
+
 Test(cli, exit_codes_and_errors_name_the_path)
 {
     char *dir = tu_mkdtemp();
