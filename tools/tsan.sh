@@ -26,9 +26,14 @@ pkgs="libzstd libdeflate libxxhash libisal zlib libcurl libcrypto snappy"
 flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lm"
 objs=()
+# an object is rebuilt when its source, this script or any header is newer: a struct that
+# grew in a header would otherwise be laid out two ways in one binary
+hdr=$(ls -t "$root"/kernels/*.h "$root"/pipeline/*.h | head -1)
 for src in "$root"/kernels/*.c "$root"/pipeline/*.c; do
   o="$out/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
-  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$0" -nt "$o" ]; then $cc $flags -c "$src" -o "$o"; fi
+  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$0" -nt "$o" ] || [ "$hdr" -nt "$o" ]; then
+    $cc $flags -c "$src" -o "$o"
+  fi
   objs+=("$o")
 done
 $cc $flags "$root/tools/cfscan.c" "${objs[@]}" $libs -fsanitize=thread -fopenmp -o "$out/cfscan"
@@ -93,10 +98,12 @@ step "requests -j4 and merge"
 "$out/cfscan" scan -q -j4 "$big" -o "$d/s2" >/dev/null || true
 "$out/cfscan" merge -q "$d/s1" "$d/s2" -o "$d/s3" >/dev/null || true
 
-n=$(cat "$out"/tsan.* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer' || true)
+# races, and also crashes and failed checks (a run that died reports no race)
+pat='WARNING: ThreadSanitizer|ERROR: ThreadSanitizer|ThreadSanitizer: CHECK failed'
+n=$(cat "$out"/tsan.* 2>/dev/null | grep -cE "$pat" || true)
 if [ "$n" -gt 0 ]; then
   echo "tsan.sh: $n ThreadSanitizer reports, in $out/tsan.*:"
-  cat "$out"/tsan.* | grep -A12 'WARNING: ThreadSanitizer' | head -80
+  cat "$out"/tsan.* | grep -A12 -E "$pat" | head -80
   exit 1
 fi
 echo "tsan.sh: no ThreadSanitizer reports"
