@@ -66,6 +66,8 @@ typedef struct cfs_summary {
     int clients_redacted;        /* client addresses were truncated (--redact-clients); the
                                   * manifest records it */
     volatile sig_atomic_t *stop; /* set by a signal handler: publish gives up (CFS_E_INTERRUPTED) */
+    int threads;                 /* the run's -j (0: every core): above one, publish writes the
+                                  * state file beside the tables and reports */
     /* The options of the report the command prints, so that report.txt and report.json
      * are that report (what evidence was given, top lists); NULL: a report without
      * config and with the summary's own WAF rule names. */
@@ -100,7 +102,9 @@ int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x);
 void cfs_summary_free(cfs_summary *s);
 
 /* Write the state file / read it back (CFS_E_CORRUPT/TRUNCATED on damage, CFS_E_FORMAT
- * for another schema version; err names the file and the problem). */
+ * for another schema version; err names the file and the problem).  The writer reads the
+ * input rows from s->rows's file as flushed, without moving the stream: flush them first
+ * (cfs_summary_publish does, then reads them on another thread meanwhile). */
 cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen);
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen);
 

@@ -32,6 +32,10 @@ void cfs_sum_rows_check(cfs_summary *s);
 /* Append every row of `rows` to `to`; `rows` stays positioned for appending.  0 or -1
  * when reading the rows failed (write errors show on `to`). */
 int cfs_sum_rows_copy(FILE *rows, FILE *to);
+/* The same for rows flushed beforehand, read with pread: neither the stream's position
+ * nor its buffer is touched, so another thread may read the rows through it meanwhile
+ * (cfs_summary_publish writes the state beside the tables, which read them). */
+int cfs_sum_rows_copy_at(FILE *rows, FILE *to);
 
 /* ---- one input row in its state.cfs encoding (summary_state.c) ---- */
 void cfs_sum_input_put(FILE *f, const cfs_sum_input *x);

@@ -46,6 +46,20 @@ int cfs_sum_rows_copy(FILE *rows, FILE *to)
     return bad ? -1 : 0;
 }
 
+int cfs_sum_rows_copy_at(FILE *rows, FILE *to)
+{
+    char buf[1 << 16];
+    const int fd = fileno(rows);
+    for (off_t at = 0;;) {
+        ssize_t k = pread(fd, buf, sizeof buf, at);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -1;
+        if (k == 0) return 0;
+        fwrite_unlocked(buf, 1, (size_t)k, to);
+        at += k;
+    }
+}
+
 void cfs_summary_add_input(void *summary, const cfs_input *in, const cfs_file_stats *st)
 {
     cfs_summary *s = summary;

@@ -1363,6 +1363,7 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
     /* redacted only if both parts are: one full address makes it personal */
     old.clients_redacted = c->sum.clients_redacted && cfs_summary_dir_redacted(c->outdir);
     old.stop = c->sum.stop;
+    old.threads = c->sum.threads;
     /* the report covers the old runs too: their sampling rates with this run's */
     c->update_ro = *ro;
     c->update_ro.sampling = old.sampling;
@@ -1388,6 +1389,7 @@ static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_vie
     }
     c->sum.clients_redacted = c->o.attr.redact_clients;
     c->sum.stop = &g_stop;
+    c->sum.threads = c->o.threads;
     c->sum.report = ro;
     char *line = argv_line(g_argc, g_argv);
     if (!line) {
