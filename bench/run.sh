@@ -3,7 +3,8 @@
 # zst sets of many hourly files and one big plain file), next to baselines and peer tools
 # measured in the same run; prints the ratios to the targets of issue 11 (throughput, ratio to
 # decode-only and to the peers, scaling, RSS, instructions per line) and appends every number
-# to bench/results/<host>-<isa>-<date>.csv (or .jsonl).
+# to bench/results/<host>-<isa>-<date>.csv (or .jsonl).  The plain and gz sets are also
+# scanned into a summary directory (-o), the nightly job's form of the run.
 # shellcheck disable=SC2016 # single-quoted scripts for bash -c and awk are meant literally
 set -euo pipefail
 
@@ -322,6 +323,26 @@ run_set() { # SET THREADS
     if [[ -n $M_RSS ]] && { [[ -z $RSS_MAX_1 ]] || ((M_RSS > RSS_MAX_1)); }; then
         RSS_MAX_1=$M_RSS RSS_MAX_SET="$ds -j$t"
     fi
+    # The nightly job's form of the same scan: writing a summary directory (-o: Parquet
+    # tables, state.cfs, the reports) instead of printing JSON.  What it adds after the
+    # pass (settling a copy, the publish) is serial in part, so its ratio to the JSON run
+    # shows how much of a big machine's time the end of a run takes.  The directory is
+    # removed before each run: -o onto an existing summary would merge into it.
+    if [[ $set = plain || $set = gz ]]; then
+        local jmed=$M_MED
+        note "$ds -j$t: cfscan scan -o (a summary directory) x $RUNS"
+        measure "$RUNS" bash -c 'rm -rf -- "$1" && exec "${@:2}"' _ "$TMP/summary" \
+            "$CFSCAN" scan "${files[@]}" -j"$t" -q -o "$TMP/summary" "${CFSCAN_EXTRA[@]}"
+        ((M_RC == 0)) || note "cfscan -o exit status $M_RC on $ds: $(head -c 300 "$TMP/err")"
+        rm -rf -- "$TMP/summary"
+        record "$ds" "$t" cfscan_summary_wall_s_median "$M_MED"
+        record "$ds" "$t" cfscan_summary_mb_per_s "$(mbps "$bytes" "$M_MED")"
+        record "$ds" "$t" cfscan_summary_peak_rss_kib "$M_RSS"
+        record "$ds" "$t" cfscan_summary_over_json_wall "$(fdiv "$M_MED" "$jmed" %.2f)"
+        if [[ -n $M_RSS ]] && ((M_RSS > RSS_MAX_1)); then
+            RSS_MAX_1=$M_RSS RSS_MAX_SET="$ds -j$t -o"
+        fi
+    fi
 
     # Batches for xargs: about four per thread, so that -P N keeps N busy to the end.
     local batch=$(((${#files[@]} + 4 * t - 1) / (4 * t)))
@@ -639,6 +660,19 @@ for set in $SETS; do
             "$(get "$ds" "$t" cfscan_ns_per_line)" "$(fdiv "$(get "$ds" "$t" cfscan_peak_rss_kib)" 1024 %.0f)" "-" "" "" ""
     done
 done
+if [[ " $SETS " == *" plain "* || " $SETS " == *" gz "* ]]; then
+    echo
+    echo "the same scans writing a summary directory (-o), as a nightly job runs them:"
+    for set in plain gz; do
+        ds=$(dsname "$set")
+        for t in $THREADS; do
+            v=$(get "$ds" "$t" cfscan_summary_mb_per_s)
+            [[ -n $v ]] && printf '  %-16s -j%-3s %8s MB/s  RSS %5s MiB  wall %s x the JSON run\n' "$ds" "$t" "$v" \
+                "$(fdiv "$(get "$ds" "$t" cfscan_summary_peak_rss_kib)" 1024 %.0f)" \
+                "$(get "$ds" "$t" cfscan_summary_over_json_wall)"
+        done
+    done
+fi
 if [[ -n ${S3DS:-} ]]; then
     echo
     echo "gz from S3 (s3rver loopback), next to the local gz row:"
