@@ -169,7 +169,133 @@ int cfs_sum_cmp_trow(const void *a, const void *b)
     if (x->k.status != y->k.status) return x->k.status < y->k.status ? -1 : 1;
     if (x->k.cause != y->k.cause) return x->k.cause < y->k.cause ? -1 : 1;
     if (x->k.evidence != y->k.evidence) return x->k.evidence < y->k.evidence ? -1 : 1;
-    return x->k.rule < y->k.rule ? -1 : x->k.rule > y->k.rule;
+    if (x->k.rule != y->k.rule) return x->k.rule < y->k.rule ? -1 : 1;
+    /* an unsettled state's rows may differ in their latency class alone: without it, their
+     * order would be the table's, which depends on the thread count */
+    return x->k.lat_class < y->k.lat_class ? -1 : x->k.lat_class > y->k.lat_class;
+}
+
+/* cfs_sum_sorted_traffic's sort record: the key of cfs_sum_cmp_trow as three words, the
+ * strings replaced by their ranks in strcmp order. */
+typedef struct trow_rec {
+    uint64_t hour, strs, rest;
+    const void *row;
+} trow_rec;
+
+static inline int rec_before(const trow_rec *x, const trow_rec *y)
+{
+    if (x->hour != y->hour) return x->hour < y->hour;
+    if (x->strs != y->strs) return x->strs < y->strs;
+    return x->rest < y->rest;
+}
+
+/* v[0..n) sorted by rec_before, tmp[0..n) the work area: a bottom-up merge sort whose
+ * comparison is inlined (qsort's call per comparison and byte-wise moves of the 32-byte
+ * records took most of the sort's time).  Runs of 8 are sorted by insertion first.
+ * Keys are unique, so stability does not matter.  Returns where the result is: v or tmp. */
+static trow_rec *rec_sort(trow_rec *v, trow_rec *tmp, size_t n)
+{
+    for (size_t lo = 0; lo < n; lo += 8) {
+        size_t hi = lo + 8 < n ? lo + 8 : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            trow_rec x = v[i];
+            size_t j = i;
+            for (; j > lo && rec_before(&x, &v[j - 1]); j--) v[j] = v[j - 1];
+            v[j] = x;
+        }
+    }
+    for (size_t w = 8; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) tmp[o++] = rec_before(&v[b], &v[a]) ? v[b++] : v[a++];
+            while (a < mid) tmp[o++] = v[a++];
+            while (b < hi) tmp[o++] = v[b++];
+        }
+        trow_rec *t = v;
+        v = tmp;
+        tmp = t;
+    }
+    return v;
+}
+
+/* Ranks, in strcmp order, of the distinct key strings of one column of the traffic
+ * table: a map from the string to its rank (set once all are in). */
+typedef struct str_ranks {
+    cfs_kmap m; /* key: the string; then a uint32_t rank */
+    const char *last;
+    char *last_row;
+} str_ranks;
+
+static char *rank_row(str_ranks *r, const char *str)
+{
+    if (r->last && memcmp(r->last, str, CFS_KEY_STR) == 0) return r->last_row;
+    char *row = cfs_kmap_get(&r->m, str, NULL);
+    if (cfs_kmap_is_sink(row)) return NULL; /* out of memory (recorded) */
+    r->last = str;
+    r->last_row = row;
+    return row;
+}
+
+static int rank_all(str_ranks *r)
+{
+    r->last = NULL; /* rows move no more, but the cache pointed at rows of the first pass */
+    void **v = cfs_sum_sorted_rows(&r->m, cfs_sum_cmp_dist);
+    if (!v) return -1;
+    for (size_t i = 0; i < r->m.n; i++) {
+        uint32_t rank = (uint32_t)i;
+        memcpy((char *)v[i] + CFS_KEY_STR, &rank, 4);
+    }
+    free(v);
+    return 0;
+}
+
+static uint32_t rank_of(str_ranks *r, const char *str)
+{
+    const char *row = rank_row(r, str);
+    uint32_t rank = 0;
+    if (row) memcpy(&rank, row + CFS_KEY_STR, 4);
+    return rank;
+}
+
+void **cfs_sum_sorted_traffic(const cfs_kmap *m)
+{
+    const size_t n = m->n;
+    str_ranks d, e;
+    memset(&d, 0, sizeof d);
+    memset(&e, 0, sizeof e);
+    cfs_kmap_init(&d.m, CFS_KEY_STR, CFS_KEY_STR + 8);
+    cfs_kmap_init(&e.m, CFS_KEY_STR, CFS_KEY_STR + 8);
+    trow_rec *rec = cfs_malloc((n ? 2 * n : 1) * sizeof *rec, "sorting the traffic table");
+    void **out = rec ? cfs_malloc((n ? n : 1) * sizeof *out, "sorting the traffic table") : NULL;
+    int ok = out != NULL;
+    /* every string once into its map, then their ranks, then the records */
+    for (size_t i = 0; ok && i < n; i++) {
+        const cfs_trow *t = cfs_kmap_row(m, i);
+        ok = rank_row(&d, t->k.dist) && rank_row(&e, t->k.edge);
+    }
+    ok = ok && rank_all(&d) == 0 && rank_all(&e) == 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        const cfs_trow *t = cfs_kmap_row(m, i);
+        /* the sign bit flipped: unsigned order of the words is the signed order of hours */
+        rec[i] = (trow_rec){(uint64_t)t->k.hour ^ ((uint64_t)1 << 63),
+                            (uint64_t)rank_of(&d, t->k.dist) << 32 | rank_of(&e, t->k.edge),
+                            (uint64_t)t->k.status << 48 | (uint64_t)t->k.cause << 40 |
+                                (uint64_t)t->k.evidence << 32 | (uint64_t)t->k.rule << 16 | t->k.lat_class,
+                            t};
+    }
+    if (ok) {
+        const trow_rec *sorted = rec_sort(rec, rec + n, n);
+        for (size_t i = 0; i < n; i++) out[i] = (void *)sorted[i].row;
+    }
+    free(rec);
+    cfs_kmap_free(&d.m);
+    cfs_kmap_free(&e.m);
+    if (!ok) {
+        free(out);
+        return NULL; /* out of memory (recorded) */
+    }
+    return out;
 }
 
 /* The whole key of a 403 group (and of a top-k row): distribution, cause, then the rule

@@ -18,6 +18,11 @@ const char *cfs_sum_waf_name(const cfs_summary *s, uint32_t rule);
  * cfs_sum_cmp_trow is the traffic key order of the state and traffic.parquet. */
 void **cfs_sum_sorted_rows(const cfs_kmap *m, int (*cmp)(const void *, const void *));
 int cfs_sum_cmp_trow(const void *a, const void *b);
+/* cfs_sum_sorted_rows(m, cfs_sum_cmp_trow) for a traffic table, without comparing strings
+ * in the sort: each distinct distribution and edge is ranked once, and rows are sorted by
+ * three words of their key (a traffic table is ~190k rows for 1 GB of logs, and the
+ * strcmp sort through row pointers was a sixth of writing the state). */
+void **cfs_sum_sorted_traffic(const cfs_kmap *m);
 /* More key orders for the state file, whose sections are written in key order so that
  * the file does not depend on the thread count (the tables' own order does). */
 int cfs_sum_cmp_gkey(const void *a, const void *b);

@@ -73,7 +73,7 @@ static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, s
     };
     cfs_pq_writer *w;
     CFS_FORWARD_IF_ERROR(cfs_pq_open(&w, path, cols, NCOLS(cols), err, errlen));
-    void **rows = cfs_sum_sorted_rows(&a->traffic, cfs_sum_cmp_trow);
+    void **rows = cfs_sum_sorted_traffic(&a->traffic);
     if (!rows) {
         cfs_pq_abort(w);
         return cfs_nomem_status(NULL, err, errlen);

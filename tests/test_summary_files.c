@@ -2,7 +2,8 @@
  * tables carry: guards for the summary sink's split into files (summary_*.c), which
  * moved the one list of file names and the HyperLogLog error into new homes.  Each test
  * runs the built cfscan on a few hand-written lines and checks its output against what
- * the directory holds or against the published formula. */
+ * the directory holds or against the published formula; one checks the order the state
+ * and traffic.parquet write their traffic rows in against the key comparison. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include "pipeline/json.h"
 #include "pipeline/sketch.h"
+#include "pipeline/summary_internal.h"
 #include "tests/util.h"
 
 static char *g_dir;
@@ -151,4 +153,51 @@ Test(summary_files, distinct_clients_error_is_the_hll_standard_error)
     cfs_json_doc_free(&doc);
     free(out);
     free(err);
+}
+
+/* The traffic rows of state.cfs and traffic.parquet are written in cfs_sum_cmp_trow's
+ * order; cfs_sum_sorted_traffic computes it from ranked strings and packed key words.
+ * On a table of random keys (negative hours, strings that are prefixes of each other,
+ * the empty string, rows that differ only in their latency class), it must give the very
+ * order that qsort with cfs_sum_cmp_trow gives (keys are unique, so there is one). */
+Test(summary_files, traffic_rows_sorted_as_the_key_comparison_sorts_them)
+{
+    static const char *const dists[] = {
+        "E1", "E10", "E1A", "", "-", "EZZZZZZZZZZZZZ", "d111111abcdef8.cloudfront.net"};
+    static const char *const edges[] = {"IAD89-C1", "IAD89-C2", "IAD8", "LHR62-C2", "", "CDG52-P2"};
+    cfs_kmap m;
+    cfs_kmap_init(&m, sizeof(cfs_tkey), sizeof(cfs_trow));
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 30000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        cfs_tkey k;
+        memset(&k, 0, sizeof k);
+        cfs_key_str(k.dist, dists[x % 7], strlen(dists[x % 7]));
+        cfs_key_str(k.edge, edges[(x >> 8) % 6], strlen(edges[(x >> 8) % 6]));
+        k.hour = ((int64_t)((x >> 16) % 60) - 10) * 3600;
+        k.status = (uint16_t)(200 + (x >> 24) % 4 * 100 + (x >> 28) % 4);
+        k.cause = (uint8_t)((x >> 32) % 5);
+        k.evidence = (uint8_t)((x >> 36) % 3);
+        k.rule = (uint16_t)((x >> 40) % 300);
+        k.lat_class = (uint8_t)((x >> 50) % 4);
+        cfs_trow *t = cfs_kmap_get(&m, &k, NULL);
+        t->requests++;
+    }
+    cr_assert_gt(m.n, 20000, "mostly distinct keys");
+    void **want = cfs_sum_sorted_rows(&m, cfs_sum_cmp_trow);
+    void **got = cfs_sum_sorted_traffic(&m);
+    cr_assert(want && got);
+    for (size_t i = 0; i < m.n; i++) {
+        const cfs_trow *a = want[i], *b = got[i];
+        cr_assert_eq(a, b,
+                     "row %zu: hour %lld %s %s %u rule %u class %u, want hour %lld %s %s %u rule %u class %u",
+                     i, (long long)b->k.hour, b->k.dist, b->k.edge, b->k.status, b->k.rule, b->k.lat_class,
+                     (long long)a->k.hour, a->k.dist, a->k.edge, a->k.status, a->k.rule, a->k.lat_class);
+        if (i)
+            cr_assert_lt(cfs_sum_cmp_trow(&want[i - 1], &want[i]), 0, "row %zu: keys are strictly ordered",
+                         i);
+    }
+    free(want);
+    free(got);
+    cfs_kmap_free(&m);
 }
