@@ -44,6 +44,34 @@ void cfs_kmap_free(cfs_kmap *m)
 
 void *cfs_kmap_row(const cfs_kmap *m, size_t i) { return m->rows + i * m->row_size; }
 
+/* dst, empty, becomes a copy of src (same key and row sizes): its arrays copied as they
+ * are, no key hashed or compared.  0 when out of memory (recorded): dst stays empty. */
+static int kmap_clone(cfs_kmap *dst, const cfs_kmap *src)
+{
+    if (!src->cap) return 1;
+    uint64_t *h = cfs_malloc(src->cap * sizeof *h, "copying a hash table of the aggregation");
+    uint32_t *sl = h ? cfs_malloc(src->cap * sizeof *sl, "copying a hash table of the aggregation") : NULL;
+    /* rows for those src holds, not its spare room */
+    char *rows = sl ? cfs_malloc((src->n ? src->n : 1) * src->row_size,
+                                 "copying a hash table of the aggregation")
+                    : NULL;
+    if (!rows) {
+        free(h);
+        free(sl);
+        return 0;
+    }
+    memcpy(h, src->hash, src->cap * sizeof *h);
+    memcpy(sl, src->slot, src->cap * sizeof *sl);
+    memcpy(rows, src->rows, src->n * src->row_size);
+    *dst = *src;
+    dst->hash = h;
+    dst->slot = sl;
+    dst->rows = rows;
+    dst->rows_cap = src->n ? src->n : 1;
+    cfs_mem_charge(kmap_bytes(dst));
+    return 1;
+}
+
 /* 0 when out of memory (recorded, xalloc.h): the map stays as it was. */
 static int kmap_resize(cfs_kmap *m, size_t ncap)
 {
@@ -755,6 +783,19 @@ static void merge_learned(cfs_agg *dst, const cfs_kmap *groups, const cfs_kmap *
     cfs_fast_merge(&dst->pages, pages);
 }
 
+/* cfs_agg_merge without the traffic table. */
+static void merge_but_traffic(cfs_agg *dst, const cfs_agg *src)
+{
+    for (size_t i = 0; i < src->origin.n; i++) {
+        const cfs_orow *s = cfs_kmap_row(&src->origin, i);
+        cfs_orow *d = origin_for(dst, s->dist);
+        cfs_hist_merge(d->h, s->h);
+        d->ttfb += s->ttfb;
+    }
+    merge_learned(dst, &src->groups, &src->olabel, &src->waf, &src->pages);
+    cfs_pres_merge(&dst->present, &src->present);
+}
+
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
 {
     /* sized once: growing by doubling rehashes every row about twice on a big merge */
@@ -765,14 +806,16 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
         d->requests += s->requests;
         d->bytes += s->bytes;
     }
-    for (size_t i = 0; i < src->origin.n; i++) {
-        const cfs_orow *s = cfs_kmap_row(&src->origin, i);
-        cfs_orow *d = origin_for(dst, s->dist);
-        cfs_hist_merge(d->h, s->h);
-        d->ttfb += s->ttfb;
-    }
-    merge_learned(dst, &src->groups, &src->olabel, &src->waf, &src->pages);
-    cfs_pres_merge(&dst->present, &src->present);
+    merge_but_traffic(dst, src);
+}
+
+void cfs_agg_copy(cfs_agg *dst, const cfs_agg *src)
+{
+    cfs_agg_init(dst);
+    /* the traffic table, most of the rows, copied whole; out of memory (recorded), merged */
+    if (!kmap_clone(&dst->traffic, &src->traffic)) cfs_agg_merge(dst, src);
+    else merge_but_traffic(dst, src);
+    cfs_agg_fold_heavy(dst, src);
 }
 
 /* Which partition of np a traffic key falls in: a function of its distribution and edge

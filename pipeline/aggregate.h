@@ -314,6 +314,11 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
 
 /* dst += src for the order-independent tables (traffic, groups, origin, waf).  */
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);
+/* dst (uninitialised) = cfs_agg_merge and cfs_agg_fold_heavy of src into an empty agg,
+ * with the traffic table copied as it is instead of row by row (the same rows, in the
+ * same order): the unsettled copy a scan keeps for its summary, and the one a merge
+ * judges.  The held-back 403s are not copied (cfs_fast_copy). */
+void cfs_agg_copy(cfs_agg *dst, const cfs_agg *src);
 /* dst.heavy += src.heavy; call in input order. */
 void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src);
 /* The same for a src that is dropped next: summaries new to dst move over instead of

@@ -1716,9 +1716,7 @@ static cfs_agg *agg_copy(const cfs_agg *a)
 {
     cfs_agg *copy = cfs_malloc(sizeof *copy, "keeping the unsettled aggregate");
     if (!copy) return NULL;
-    cfs_agg_init(copy);
-    cfs_agg_merge(copy, a);
-    cfs_agg_fold_heavy(copy, a);
+    cfs_agg_copy(copy, a);
     return copy;
 }
 

@@ -17,9 +17,7 @@ int cfs_settle(cfs_agg *a)
 
 cfs_status cfs_judge_and_settle(cfs_agg *dst, const cfs_agg *state, char *err, size_t errlen)
 {
-    cfs_agg_init(dst);
-    cfs_agg_merge(dst, state);
-    cfs_agg_fold_heavy(dst, state);
+    cfs_agg_copy(dst, state);
     cfs_fast_copy(dst, state);
     cfs_status st = cfs_fast_resolve(dst, NULL, NULL, 1, err, errlen);
     if (dst->events && dst->events->saturated) /* as the scan says it (scan.c) */
