@@ -330,7 +330,8 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
      * are the last stages of a merge; s keeps its unsettled state.  Judging needs no
      * config: each record's distribution has its facts in the state. */
     char ferr[256];
-    cfs_status fst = cfs_judge_and_settle(&v->own->agg, &s->agg, ferr, sizeof ferr);
+    const int threads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    cfs_status fst = cfs_judge_and_settle(&v->own->agg, &s->agg, threads, ferr, sizeof ferr);
     if (cfs_nomem_failed()) return cfs_nomem_status(NULL, err, errlen);
     if (fst != CFS_OK) {
         snprintf(err, errlen, "%s", ferr);

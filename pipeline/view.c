@@ -15,11 +15,11 @@ int cfs_settle(cfs_agg *a)
     return 1;
 }
 
-cfs_status cfs_judge_and_settle(cfs_agg *dst, const cfs_agg *state, char *err, size_t errlen)
+cfs_status cfs_judge_and_settle(cfs_agg *dst, const cfs_agg *state, int threads, char *err, size_t errlen)
 {
     cfs_agg_copy(dst, state);
     cfs_fast_copy(dst, state);
-    cfs_status st = cfs_fast_resolve(dst, NULL, NULL, 1, err, errlen);
+    cfs_status st = cfs_fast_resolve(dst, NULL, NULL, threads > 1 ? threads : 1, err, errlen);
     if (dst->events && dst->events->saturated) /* as the scan says it (scan.c) */
         fprintf(stderr,
                 "cfscan: warning: %llu origin-served 403s are too many to join cached copies reliably; "

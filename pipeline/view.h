@@ -15,10 +15,10 @@
 int cfs_settle(cfs_agg *a);
 /* The last stages of a merge, on a copy: dst (uninitialised) becomes a copy of the
  * unsettled state, its held-back 403s judged against all of it (cfs_fast_resolve, with the
- * facts the state keeps in place of configs), then settled.  state is left as it was.
- * CFS_E_IO with err set when the held-back 403s could not be read back (a temporary
+ * facts the state keeps in place of configs, on `threads` threads: the same tables at any
+ * count), then settled.  state is left as it was.  CFS_E_IO with err set when the held-back 403s could not be read back (a temporary
  * file); dst is then settled without them and must still be freed. */
-cfs_status cfs_judge_and_settle(cfs_agg *dst, const cfs_agg *state, char *err, size_t errlen);
+cfs_status cfs_judge_and_settle(cfs_agg *dst, const cfs_agg *state, int threads, char *err, size_t errlen);
 /* 1 when a has been through cfs_settle. */
 int cfs_is_settled(const cfs_agg *a);
 

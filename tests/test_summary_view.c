@@ -202,19 +202,22 @@ Test(summary_view, scan_result_is_settled_once)
     cfs_scan_result_free(&res);
     /* With keep_state the unsettled state comes back too, its held-back 403s unjudged, and
      * judging and settling a copy of it (what a merge does) gives the same counts as the
-     * scan's own judge and settle. */
+     * scan's own judge and settle, on one thread or several. */
     o.keep_state = 1;
     cr_assert_eq(cfs_scan_run(&in, &o, &res), CFS_OK);
     cr_assert_not_null(res.state);
     cr_assert(!cfs_is_settled(res.state));
     cr_assert(res.state->deferred.nrec > 0, "the logs hold 403s judged after the pass");
-    cfs_agg copy;
-    char err[256];
-    cr_assert_eq(cfs_judge_and_settle(&copy, res.state, err, sizeof err), CFS_OK, "%s", err);
-    cr_assert(cfs_is_settled(&copy));
-    causes_of(&copy, after);
-    cr_assert_arr_eq(before, after, sizeof before, "settling the kept state gives other counts");
-    cfs_agg_free(&copy);
+    for (int threads = 1; threads <= 3; threads += 2) {
+        cfs_agg copy;
+        char err[256];
+        cr_assert_eq(cfs_judge_and_settle(&copy, res.state, threads, err, sizeof err), CFS_OK, "%s", err);
+        cr_assert(cfs_is_settled(&copy));
+        causes_of(&copy, after);
+        cr_assert_arr_eq(before, after, sizeof before,
+                         "settling the kept state on %d threads gives other counts", threads);
+        cfs_agg_free(&copy);
+    }
     cfs_scan_result_free(&res);
     cfs_inputs_free(&in);
 }
