@@ -106,6 +106,65 @@ static cfs_status layout_from_names(cfs_layout *l, const char *const *names_in, 
     return CFS_OK;
 }
 
+/* Names that say which logs a --log-fields list describes (reference §2, §3): real-time
+ * logs spell four headers differently and have fields standard logging (legacy or v2)
+ * cannot select; standard logs have date and time (real-time ones only timestamp), the
+ * v2 additions timestamp(ms) and distributionid, and the parenthesised header names. */
+/* clang-format off */
+static const char *const k_realtime_only[] = {
+    "cs-host", "cs-user-agent", "cs-referer", "cs-cookie", "s-ip", "c-ip-version",
+    "cs-accept-encoding", "cs-accept", "cs-headers", "cs-header-names", "cs-headers-count",
+    "primary-distribution-id", "primary-distribution-dns-name", "r-host", "sr-reason", "x-edge-mqcs",
+};
+static const char *const k_standard_only[] = {
+    "date", "time", "timestamp(ms)", "distributionid", "cs(Host)", "cs(User-Agent)", "cs(Referer)",
+    "cs(Cookie)",
+};
+/* clang-format on */
+
+static int name_in(const char *p, size_t n, const char *const *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (cfs_ascii_ieq(p, n, list[i], strlen(list[i]))) return 1;
+    return 0;
+}
+
+/* Which logs the names[0..n) describe: -1 real-time (a name only they have), 1 standard
+ * (a name only standard logs have, none only real-time ones have), 0 either. */
+static int names_kind(const char *const *names, const size_t *lens, size_t n)
+{
+    int standard = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (name_in(names[i], lens[i], k_realtime_only, sizeof k_realtime_only / sizeof *k_realtime_only) ||
+            (lens[i] > 5 && cfs_ascii_ieq(names[i], 5, "cmcd-", 5)))
+            return -1;
+        standard |= name_in(names[i], lens[i], k_standard_only,
+                            sizeof k_standard_only / sizeof *k_standard_only);
+    }
+    return standard;
+}
+
+/* Splits "a,b,c" into names (at most CFS_MAX_COLS + 1 of them); returns how many. */
+static size_t split_list(const char *list, const char **names, size_t *lens)
+{
+    size_t n = 0;
+    for (const char *p = list; n <= CFS_MAX_COLS; p++) {
+        const char *e = strchr(p, ',');
+        names[n] = p;
+        lens[n++] = e ? (size_t)(e - p) : strlen(p);
+        if (!e) break;
+        p = e;
+    }
+    return n;
+}
+
+int cfs_log_fields_standard(const char *list)
+{
+    const char *names[CFS_MAX_COLS + 1];
+    size_t lens[CFS_MAX_COLS + 1];
+    return names_kind(names, lens, split_list(list, names, lens)) == 1;
+}
+
 static int name_known(const char *p, size_t n)
 {
     return cfs_field_lookup(p, n) != CFS_F_UNKNOWN || cfs_realtime_rank(p, n) >= 0;
@@ -133,11 +192,10 @@ cfs_status cfs_layout_from_list(cfs_layout *l, const char *list, char delim, cha
         if (!e) break;
         p = e + 1;
     }
-    /* cs-host is a real-time spelling only: a list with it names real-time columns, whose
-     * cs-host and x-host-header mean what real-time logs mean by them (realtime_name) */
-    int realtime = 0;
-    for (size_t i = 0; i < n; i++) realtime |= cfs_ascii_ieq(names[i], lens[i], "cs-host", 7);
-    return layout_from_names(l, names, lens, n, delim, realtime, err, errlen);
+    /* a list with a real-time spelling (cs-host, cs-user-agent, ...) or field names
+     * real-time columns, whose cs-host and x-host-header mean what real-time logs mean by
+     * them (realtime_name) */
+    return layout_from_names(l, names, lens, n, delim, names_kind(names, lens, n) < 0, err, errlen);
 }
 
 typedef struct ranked {

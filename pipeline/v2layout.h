@@ -15,6 +15,13 @@ int cfs_realtime_rank(const char *name, size_t n);
  * must hold a time and the status.  CFS_E_USAGE with a message naming the problem. */
 cfs_status cfs_layout_from_list(cfs_layout *l, const char *list, char delim, char *err, size_t errlen);
 
+/* 1 when a --log-fields list can only describe standard logs (legacy or v2), which are
+ * never sampled: it names a field only they have (date, time, timestamp(ms),
+ * distributionid, cs(Host), ...) and none that only real-time logs have (cs-host,
+ * cs-user-agent, cs-headers, cmcd-*, ...).  0 otherwise: real-time logs, or a list that
+ * could be either (timestamp, c-ip, sc-status, ...), whose sampling rate is not known. */
+int cfs_log_fields_standard(const char *list);
+
 /* A layout from the JSON of `aws cloudfront get-realtime-log-config` (or the
  * RealtimeLogConfig object alone) in path: its Fields put in the real-time column order,
  * and its SamplingRate (1..100) in *sampling.  CFS_E_IO / CFS_E_FORMAT naming the path. */

@@ -201,6 +201,10 @@ Test(v2_formats, headerless_and_space_headed_delimited_logs_need_the_options)
     char *bare = tu_scan_json(g_dir, 0, "scan bare --log-fields '%s' --delimiter '|' -j2", fields);
     cr_assert_str_eq(traffic_part(bare), traffic_part(want));
     cr_assert_eq(num_at(bare, "inputs.header_lines"), 0);
+    /* the names (date, time, ...) are standard logging's, which is never sampled: no rate
+     * is stated, as for the same files read with their header */
+    cr_assert_null(strstr(want, "\"sampling\""), "%s", want);
+    cr_assert_null(strstr(bare, "\"sampling\""), "standard v2 fields, yet a sampling caveat: %s", bare);
     /* a W3C header with spaces: the delimiter comes from the option */
     char *spaced = tu_scan_json(g_dir, 0, "scan spaced --delimiter '|' -j1");
     cr_assert_str_eq(traffic_part(spaced), traffic_part(want));
@@ -776,6 +780,50 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
                               "schema 7)"),
                        "%s", rep);
     free(rep);
+    /* Which logs a list names decides it (v2layout.c, cfs_log_fields_standard): date and
+     * time are standard logs' (never sampled: no caveat), cs-user-agent is a real-time
+     * spelling (a caveat, even beside date and time), and timestamp alone could be either
+     * (a caveat, as above). */
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && printf '2026-11-01\\t10:00:00\\t403\\tcurl\\n2026-11-01\\t10:00:01\\t200"
+                       "\\tcurl\\n' > lf2.log",
+                       g_dir),
+                 0);
+    static const struct {
+        const char *fields;
+        int caveat;
+    } lists[] = {
+        {"date,time,sc-status,cs(User-Agent)", 0},
+        {"date,time,sc-status,cs-user-agent", 1},
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s scan lf2.log --log-fields '%s' -q", g_dir,
+                           tu_prog("cfscan"), lists[i].fields) &
+                         ~3,
+                     0);
+        cr_assert_eq(
+            strstr(rep, "\nSampling: the sampling rate of the runs behind this report is not known") != NULL,
+            lists[i].caveat, "--log-fields %s: %s", lists[i].fields, rep);
+        cr_assert_not_null(strstr(rep, "2 requests"), "--log-fields %s: %s", lists[i].fields, rep);
+        free(rep);
+    }
+    /* a real-time list without cs-host: its x-host-header is the distribution's CloudFront
+     * domain all the same (real-time meaning), which keys the distribution */
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && printf '1762000000.000\\t403\\td111111abcdef8.cloudfront.net\\tcurl\\n' "
+                       "> lf3.log",
+                       g_dir),
+                 0);
+    char *j = NULL;
+    cr_assert_eq(
+        tu_sh(&j, NULL,
+              "cd %s && %s scan lf3.log --log-fields timestamp,sc-status,x-host-header,cs-user-agent "
+              "--format json -q",
+              g_dir, tu_prog("cfscan")) &
+            ~3,
+        0);
+    cr_assert_not_null(strstr(j, "\"by_distribution\":{\"d111111abcdef8.cloudfront.net\":1}"), "%s", j);
+    free(j);
 }
 
 /* Parquet carries the v2 field set as columns (datasets/gen_files.c): the same fields

@@ -1335,10 +1335,16 @@ static void say_evidence(scan_cmd *c, const cfs_view *v)
 }
 
 /* This run's sampling rate (sampling.h): --realtime-config's SamplingRate; not known for
- * real-time logs read with --log-fields; standard logs are not sampled. */
+ * real-time logs read with --log-fields, or a list that could name either kind's columns
+ * (cfs_log_fields_standard); standard logs, v2 Plain read with --log-fields included, are
+ * not sampled. */
 static int run_sampling(const scan_cmd *c)
 {
-    return c->sampling ? c->sampling : c->log_fields ? CFS_SAMPLING_UNKNOWN : CFS_SAMPLING_NONE;
+    if (c->sampling) return c->sampling; /* --realtime-config's SamplingRate */
+    /* headerless lines: real-time logs have a rate their configuration holds, standard
+     * logs (v2 Plain without its header) none */
+    if (c->log_fields && !cfs_log_fields_standard(c->log_fields)) return CFS_SAMPLING_UNKNOWN;
+    return CFS_SAMPLING_NONE;
 }
 
 /* --update: the summary in -o plus this run's (c->sum, which gives up its manifest: it
