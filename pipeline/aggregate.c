@@ -62,7 +62,7 @@ static int kmap_clone(cfs_kmap *dst, const cfs_kmap *src)
     }
     memcpy(h, src->hash, src->cap * sizeof *h);
     memcpy(sl, src->slot, src->cap * sizeof *sl);
-    memcpy(rows, src->rows, src->n * src->row_size);
+    if (src->n) memcpy(rows, src->rows, src->n * src->row_size); /* no rows: src->rows may be NULL */
     *dst = *src;
     dst->hash = h;
     dst->slot = sl;
