@@ -326,13 +326,16 @@ void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src);
  * and facts follow them (cfs_fast_fold). */
 void cfs_agg_fold_heavy_take(cfs_agg *dst, cfs_agg *src);
 /* cfs_agg_fold_heavy_take's top-k part, with the merges left to the caller: a row new to
- * dst takes src's summaries; for a row dst already has, merge(ctx, which, d, s) is called
+ * dst takes src's summaries (unless their capacity is not CFS_TOPK_CAPACITY: the row is
+ * made with summaries of its own and merged into); for a row dst already has (or so
+ * made), merge(ctx, which, d, s) is called
  * for its URIs (which = 2 * the row's index in dst->heavy) and its clients (2 * index + 1),
  * and owns s from then on: it must cfs_topk_merge(d, s) and hand s back with
  * cfs_agg_topk_release, after every earlier merge into d and before any later one (the
  * summaries are order-dependent), and before dst is read.  Merges into different d may run
  * on different threads at once: each d is a summary of its own, which neither this
- * function nor a later call moves.  src's rows are left without summaries. */
+ * function nor a later call moves.  src's rows are left without summaries, except where
+ * dst could not take the row (out of memory, recorded): those keep theirs. */
 typedef void (*cfs_topk_merge_fn)(void *ctx, size_t which, cfs_topk *dst, cfs_topk *src);
 void cfs_agg_fold_heavy_split(cfs_agg *dst, cfs_agg *src, cfs_topk_merge_fn merge, void *ctx);
 /* Gives a unit's summary back to the pool of summaries (aggregate.c, topk_get). */

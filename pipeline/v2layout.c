@@ -114,7 +114,7 @@ static cfs_status layout_from_names(cfs_layout *l, const char *const *names_in, 
 static const char *const k_realtime_only[] = {
     "cs-host", "cs-user-agent", "cs-referer", "cs-cookie", "s-ip", "c-ip-version",
     "cs-accept-encoding", "cs-accept", "cs-headers", "cs-header-names", "cs-headers-count",
-    "primary-distribution-id", "primary-distribution-dns-name", "r-host", "sr-reason", "x-edge-mqcs",
+    "r-host", "sr-reason", "x-edge-mqcs",
 };
 static const char *const k_standard_only[] = {
     "date", "time", "timestamp(ms)", "distributionid", "cs(Host)", "cs(User-Agent)", "cs(Referer)",
@@ -129,19 +129,21 @@ static int name_in(const char *p, size_t n, const char *const *list, size_t coun
     return 0;
 }
 
-/* Which logs the names[0..n) describe: -1 real-time (a name only they have), 1 standard
- * (a name only standard logs have, none only real-time ones have), 0 either. */
-static int names_kind(const char *const *names, const size_t *lens, size_t n)
+/* What the names[0..n) say about the logs they describe: LOGS_REALTIME when one is a name
+ * only real-time logs have, LOGS_STANDARD when one is a name only standard logs have
+ * (both bits for a list that mixes them). */
+enum { LOGS_REALTIME = 1, LOGS_STANDARD = 2 };
+static unsigned names_kind(const char *const *names, const size_t *lens, size_t n)
 {
-    int standard = 0;
+    unsigned kind = 0;
     for (size_t i = 0; i < n; i++) {
         if (name_in(names[i], lens[i], k_realtime_only, sizeof k_realtime_only / sizeof *k_realtime_only) ||
             (lens[i] > 5 && cfs_ascii_ieq(names[i], 5, "cmcd-", 5)))
-            return -1;
-        standard |= name_in(names[i], lens[i], k_standard_only,
-                            sizeof k_standard_only / sizeof *k_standard_only);
+            kind |= LOGS_REALTIME;
+        if (name_in(names[i], lens[i], k_standard_only, sizeof k_standard_only / sizeof *k_standard_only))
+            kind |= LOGS_STANDARD;
     }
-    return standard;
+    return kind;
 }
 
 /* Splits "a,b,c" into names (at most CFS_MAX_COLS + 1 of them); returns how many. */
@@ -162,7 +164,7 @@ int cfs_log_fields_standard(const char *list)
 {
     const char *names[CFS_MAX_COLS + 1];
     size_t lens[CFS_MAX_COLS + 1];
-    return names_kind(names, lens, split_list(list, names, lens)) == 1;
+    return names_kind(names, lens, split_list(list, names, lens)) == LOGS_STANDARD;
 }
 
 static int name_known(const char *p, size_t n)
@@ -192,10 +194,14 @@ cfs_status cfs_layout_from_list(cfs_layout *l, const char *list, char delim, cha
         if (!e) break;
         p = e + 1;
     }
-    /* a list with a real-time spelling (cs-host, cs-user-agent, ...) or field names
-     * real-time columns, whose cs-host and x-host-header mean what real-time logs mean by
-     * them (realtime_name) */
-    return layout_from_names(l, names, lens, n, delim, names_kind(names, lens, n) < 0, err, errlen);
+    /* Real-time columns, whose cs-host and x-host-header mean what real-time logs mean by
+     * them (realtime_name): a list with cs-host, or with another name only real-time logs
+     * have and none only standard logs have (a mixed list, cs-user-agent beside cs(Host),
+     * keeps the standard meanings, which its own cs(Host) would clash with otherwise). */
+    int has_cs_host = 0;
+    for (size_t i = 0; i < n; i++) has_cs_host |= cfs_ascii_ieq(names[i], lens[i], "cs-host", 7);
+    return layout_from_names(l, names, lens, n, delim,
+                             has_cs_host || names_kind(names, lens, n) == LOGS_REALTIME, err, errlen);
 }
 
 typedef struct ranked {

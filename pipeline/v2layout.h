@@ -18,8 +18,9 @@ cfs_status cfs_layout_from_list(cfs_layout *l, const char *list, char delim, cha
 /* 1 when a --log-fields list can only describe standard logs (legacy or v2), which are
  * never sampled: it names a field only they have (date, time, timestamp(ms),
  * distributionid, cs(Host), ...) and none that only real-time logs have (cs-host,
- * cs-user-agent, cs-headers, cmcd-*, ...).  0 otherwise: real-time logs, or a list that
- * could be either (timestamp, c-ip, sc-status, ...), whose sampling rate is not known. */
+ * cs-user-agent, cs-headers, cmcd-*, ...).  0 otherwise: real-time logs, a list that
+ * could be either (timestamp, c-ip, sc-status, ...) or one that mixes both kinds' names,
+ * whose sampling rate is not known. */
 int cfs_log_fields_standard(const char *list);
 
 /* A layout from the JSON of `aws cloudfront get-realtime-log-config` (or the

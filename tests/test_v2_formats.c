@@ -807,6 +807,23 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
         cr_assert_not_null(strstr(rep, "2 requests"), "--log-fields %s: %s", lists[i].fields, rep);
         free(rep);
     }
+    /* a standard list beside a name real-time logs have too (primary-distribution-id): read
+     * in the standard meanings (x-host-header is not swapped into a second cs(Host)), no
+     * caveat */
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && printf '2026-11-01\\t10:00:00\\t403\\td1.cloudfront.net\\twww.example.com"
+                       "\\tE2DIST\\n' > lf4.log",
+                       g_dir),
+                 0);
+    cr_assert_eq(tu_sh(&rep, NULL,
+                       "cd %s && %s scan lf4.log --log-fields "
+                       "'date,time,sc-status,cs(Host),x-host-header,primary-distribution-id' -q",
+                       g_dir, tu_prog("cfscan")) &
+                     ~3,
+                 0);
+    cr_assert_null(strstr(rep, "\nSampling:"), "%s", rep);
+    cr_assert_not_null(strstr(rep, "1 requests"), "%s", rep);
+    free(rep);
     /* a real-time list without cs-host: its x-host-header is the distribution's CloudFront
      * domain all the same (real-time meaning), which keys the distribution */
     cr_assert_eq(tu_sh(NULL, NULL,

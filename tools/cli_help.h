@@ -147,10 +147,10 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS"},
     {O_LOG_FIELDS, NULL, "--log-fields", "a,b,...", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "the columns of logs without a #Fields: line (real-time logs, v2 Plain), in file order: standard or "
-     "real-time log field names; a #Fields: line in a file still takes over. A real-time-only name (cs-host, "
-     "cs-user-agent, ...) or none either way (timestamp,sc-status) means real-time logs, whose sampling rate the "
-     "report calls not known; date, time, cs(Host), ... mean standard logs, never sampled. Not --fields, which "
-     "chooses the columns `requests` prints"},
+     "real-time log field names; a #Fields: line in a file still takes over. With a name only standard logs "
+     "have (date, time, cs(Host), ...) and none only real-time logs have (cs-host, cs-user-agent, ...) the "
+     "lines are standard logs, never sampled; otherwise the report says their sampling rate is not known. Not "
+     "--fields, which chooses the columns `requests` prints"},
     {O_REALTIME_CONFIG, NULL, "--realtime-config", "FILE", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
      "the JSON of `aws cloudfront get-realtime-log-config`: its Fields, put in CloudFront's real-time column "
      "order, are the columns of headerless logs; its SamplingRate is stated in the report (counts are of logged "
