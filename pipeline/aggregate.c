@@ -48,6 +48,7 @@ void *cfs_kmap_row(const cfs_kmap *m, size_t i) { return m->rows + i * m->row_si
  * are, no key hashed or compared.  0 when out of memory (recorded): dst stays empty. */
 static int kmap_clone(cfs_kmap *dst, const cfs_kmap *src)
 {
+    cfs_kmap_init(dst, src->key_size, src->row_size);
     if (!src->cap) return 1;
     uint64_t *h = cfs_malloc(src->cap * sizeof *h, "copying a hash table of the aggregation");
     uint32_t *sl = h ? cfs_malloc(src->cap * sizeof *sl, "copying a hash table of the aggregation") : NULL;
@@ -501,11 +502,8 @@ void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS
     if (n > 0) cfs_key_str(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-/* The 403 sketches of one line: its group (latency histograms, distinct clients) in a,
- * its top URIs and clients in heavy. */
-static void add_sketches(cfs_kmap *groups, cfs_agg *heavy, const char dist[CFS_KEY_STR], cfs_attribution at,
-                         uint8_t lat_class, uint32_t tt, uint32_t ttfb, uint64_t iph, cfs_span uri,
-                         cfs_span ip_listed, uint64_t ip_listed_hash)
+/* The group a 403 with attribution `at` counts in. */
+static cfs_gkey sketch_key(const char dist[CFS_KEY_STR], cfs_attribution at, uint8_t lat_class)
 {
     int pending = cfs_attr_needs_latency(at);
     cfs_gkey g;
@@ -514,14 +512,59 @@ static void add_sketches(cfs_kmap *groups, cfs_agg *heavy, const char dist[CFS_K
     g.cause = at.cause;
     g.rule = pending ? at.rule : 0;
     g.lat_class = pending ? lat_class : 0;
-    cfs_group *grp = group_for(groups, &g);
-    if (tt != CFS_NO_MILLIS) cfs_hist_add(&grp->tt, tt);
-    if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&grp->ttfb, ttfb);
-    cfs_hll_add_hash(&grp->clients, iph);
-    cfs_hrow *h = heavy_for(heavy, &g);
+    return g;
+}
+
+/* A line's adds to the sketches of its group (sketch_refs): latency histograms and
+ * distinct clients, then its URI and client in the group's top lists. */
+static void sketch_adds(const cfs_sketch_refs *r, uint32_t tt, uint32_t ttfb, uint64_t iph, cfs_span uri,
+                        cfs_span ip_listed, uint64_t ip_listed_hash)
+{
+    if (tt != CFS_NO_MILLIS) cfs_hist_add(&r->g->tt, tt);
+    if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&r->g->ttfb, ttfb);
+    cfs_hll_add_hash(&r->g->clients, iph);
     const char *u = uri.p ? uri.p : "";
-    cfs_topk_add(h->uris, u, uri.n, XXH3_64bits(u, uri.n), 1);
-    cfs_topk_add(h->ips, ip_listed.p ? ip_listed.p : "", ip_listed.n, ip_listed_hash, 1);
+    cfs_topk_add(r->uris, u, uri.n, XXH3_64bits(u, uri.n), 1);
+    cfs_topk_add(r->ips, ip_listed.p ? ip_listed.p : "", ip_listed.n, ip_listed_hash, 1);
+}
+
+/* The 403 sketches of one line: its group (latency histograms, distinct clients) in a,
+ * its top URIs and clients in heavy. */
+static void add_sketches(cfs_kmap *groups, cfs_agg *heavy, const char dist[CFS_KEY_STR], cfs_attribution at,
+                         uint8_t lat_class, uint32_t tt, uint32_t ttfb, uint64_t iph, cfs_span uri,
+                         cfs_span ip_listed, uint64_t ip_listed_hash)
+{
+    const cfs_gkey g = sketch_key(dist, at, lat_class);
+    cfs_hrow *h = heavy_for(heavy, &g);
+    const cfs_sketch_refs r = {group_for(groups, &g), h->uris, h->ips};
+    sketch_adds(&r, tt, ttfb, iph, uri, ip_listed, ip_listed_hash);
+}
+
+/* cfs_agg_add_line403_sketch in three steps, for judging on several threads. */
+cfs_gkey cfs_agg_line403_key(const cfs_line403 *l, cfs_attribution at)
+{
+    return sketch_key(l->dist, at, l->lat_class);
+}
+
+int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r)
+{
+    const cfs_grow *g = cfs_kmap_find(&a->groups, k);
+    const cfs_hrow *h = g ? cfs_kmap_find(&a->heavy, k) : NULL;
+    if (!h) return -1;
+    *r = (cfs_sketch_refs){g->g, h->uris, h->ips};
+    return 0;
+}
+
+void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r)
+{
+    cfs_hrow *h = heavy_for(a, k);
+    *r = (cfs_sketch_refs){group_for(&a->groups, k), h->uris, h->ips};
+}
+
+void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l)
+{
+    const char *ip = l->ip.p ? l->ip.p : "";
+    sketch_adds(r, l->tt, l->ttfb, l->iph, l->uri, l->ip, XXH3_64bits(ip, l->ip.n));
 }
 
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
@@ -530,7 +573,7 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
     cfs_agg_add_line403_sketch(a, l, at);
 }
 
-void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
+cfs_tkey cfs_agg_line403_tkey(const cfs_line403 *l, cfs_attribution at)
 {
     int pending = cfs_attr_needs_latency(at);
     cfs_tkey k;
@@ -543,16 +586,28 @@ void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution
     k.cause = at.cause;
     k.evidence = at.evidence;
     k.lat_class = pending ? l->lat_class : 0;
-    cfs_trow *t = cfs_kmap_get(&a->traffic, &k, NULL);
+    return k;
+}
+
+void cfs_agg_add_line403_count_to(cfs_kmap *traffic, const cfs_line403 *l, cfs_attribution at)
+{
+    const cfs_tkey k = cfs_agg_line403_tkey(l, at);
+    cfs_trow *t = cfs_kmap_get(traffic, &k, NULL);
     t->requests++;
     t->bytes += l->bytes;
 }
 
+void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
+{
+    cfs_agg_add_line403_count_to(&a->traffic, l, at);
+}
+
 void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
 {
-    const char *ip = l->ip.p ? l->ip.p : "";
-    add_sketches(&a->groups, a, l->dist, at, l->lat_class, l->tt, l->ttfb, l->iph, l->uri, l->ip,
-                 XXH3_64bits(ip, l->ip.n));
+    const cfs_gkey k = cfs_agg_line403_key(l, at);
+    cfs_sketch_refs r;
+    cfs_agg_sketch_make(a, &k, &r);
+    cfs_agg_sketch_add(&r, l);
 }
 
 /* ---- the per-thread state ------------------------------------------------------------ */
@@ -809,6 +864,8 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
     merge_but_traffic(dst, src);
 }
 
+void cfs_kmap_copy(cfs_kmap *dst, const cfs_kmap *src) { (void)kmap_clone(dst, src); }
+
 void cfs_agg_copy(cfs_agg *dst, const cfs_agg *src)
 {
     cfs_agg_init(dst);
@@ -830,13 +887,25 @@ typedef struct part_ids {
 
 static uint64_t str_hash(const char key[CFS_KEY_STR]) { return XXH3_64bits(key, CFS_KEY_STR); }
 
+/* The partition of the strings' hashes d and e and the hour (cfs_agg_traffic_partition). */
+static unsigned part_of(uint64_t d, uint64_t e, int64_t hour, unsigned np)
+{
+    uint64_t x = d ^ e * 0xff51afd7ed558ccdull ^ (uint64_t)hour * 0x9e3779b97f4a7c15ull;
+    return (unsigned)((x ^ x >> 31) % np);
+}
+
+unsigned cfs_agg_traffic_partition(const char dist[CFS_KEY_STR], const char edge[CFS_KEY_STR], int64_t hour,
+                                   unsigned np)
+{
+    return part_of(str_hash(dist), str_hash(edge), hour, np);
+}
+
 static int in_part(const void *ctx, uint32_t dist, uint32_t edge, int64_t hour)
 {
     const part_ids *q = ctx;
     uint64_t d = dist < q->nd ? q->dh[dist] : str_hash(cfs_counter_dist_str(q->c, dist));
     uint64_t e = edge < q->ne ? q->eh[edge] : str_hash(cfs_counter_edge_str(q->c, edge));
-    uint64_t x = d ^ e * 0xff51afd7ed558ccdull ^ (uint64_t)hour * 0x9e3779b97f4a7c15ull;
-    return (x ^ x >> 31) % q->np == q->p;
+    return part_of(d, e, hour, q->np) == q->p;
 }
 
 void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np)

@@ -259,6 +259,26 @@ void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
  * traffic row, and the sketches (groups, top lists). */
 void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
+/* The sketch half in steps, so that many lines can be added on several threads: the
+ * line's group key; its group's sketches found (read only: -1 when a does not hold them
+ * yet) or made; then the adds, which touch only those sketches, so lines of different
+ * groups may be added at once (those of one group in line order, one at a time). */
+typedef struct cfs_sketch_refs {
+    cfs_group *g;
+    cfs_topk *uris, *ips;
+} cfs_sketch_refs;
+cfs_gkey cfs_agg_line403_key(const cfs_line403 *l, cfs_attribution at);
+int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r);
+void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r);
+void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l);
+/* The traffic key of a 403 line, as cfs_agg_add_line403_count adds it, and that add into
+ * another table (a partition of the traffic rows: cfs_fast_resolve_parts). */
+cfs_tkey cfs_agg_line403_tkey(const cfs_line403 *l, cfs_attribution at);
+void cfs_agg_add_line403_count_to(cfs_kmap *traffic, const cfs_line403 *l, cfs_attribution at);
+/* Which of np partitions a traffic key with these strings and hour falls in: the one
+ * cfs_agg_traffic_part builds it in (so a key is in one partition only). */
+unsigned cfs_agg_traffic_partition(const char dist[CFS_KEY_STR], const char edge[CFS_KEY_STR], int64_t hour,
+                                   unsigned np);
 
 /* ---- 403s held back for the end of the pass (edgefast.c) ---- */
 #define CFS_DEFERRED_MEM ((size_t)8 << 20)
@@ -307,6 +327,13 @@ void cfs_fast_free(cfs_agg *a);
  * same tables, row for row, as with one. */
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads, char *err,
                             size_t errlen);
+/* The same with a's traffic rows still in the nparts partitions of the thread merge
+ * (cfs_agg_traffic_part, not yet joined into a->traffic): each judged record's traffic
+ * row goes to its own partition (cfs_agg_traffic_partition), so that the rows of
+ * different partitions, like the sketches of different groups, are added on different
+ * threads at once.  parts NULL: into a->traffic, on one thread. */
+cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
+                                  cfs_kmap *parts, unsigned nparts, char *err, size_t errlen);
 /* The same judgement for one `requests` row (after cfs_fast_resolve). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
                                 int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,

@@ -14,6 +14,7 @@
 #include "pipeline/xalloc.h"
 
 #include <errno.h>
+#include <omp.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -616,22 +617,37 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
 }
 
 /* Records judged a chunk at a time on several threads: judging reads a only (its facts,
- * pages, events filter and references), and the adds go to two tables apart, the traffic
- * rows on one thread and the sketches on another, each in record order, so the tables are
- * those of add_record over the records in turn.  Returns what reading the records last
- * gave: 0 at the end, -1 on a read failure or out of memory (recorded), after the records
- * before it were added. */
+ * pages, events filter and references); then the adds, each table's in record order:
+ * - the sketches: every record's group is found (a read) as it is judged, those not yet
+ *   in a are made one after the other in record order (so groups are made in the order a
+ *   single thread makes them), and then each thread adds the records of its share of the
+ *   groups (by a hash of the group key);
+ * - the traffic rows: with parts, each thread adds those of its share of the partitions
+ *   (each record's partition being cfs_agg_traffic_partition's); without, thread 0 adds
+ *   them all into a->traffic.
+ * So every table gets the adds of add_record over the records in turn, the same rows.
+ * Returns what reading the records last gave: 0 at the end, -1 on a read failure or out
+ * of memory (recorded), after the records before it were added. */
 #define JUDGE_CHUNK 4096
-static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads)
+typedef struct judged {
+    cfs_attribution at;
+    cfs_line403 l;
+    cfs_gkey gk;
+    cfs_sketch_refs refs;
+    unsigned gpart, tpart; /* the sketches' and the traffic row's share */
+    int found;             /* refs were found in a while judging */
+} judged;
+
+static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads,
+                                cfs_kmap *parts, unsigned nparts)
 {
     rec_head *h = cfs_malloc(JUDGE_CHUNK * sizeof *h, "judging held-back 403s");
-    cfs_attribution *at = cfs_malloc(JUDGE_CHUNK * sizeof *at, "judging held-back 403s");
-    cfs_line403 *l = cfs_malloc(JUDGE_CHUNK * sizeof *l, "judging held-back 403s");
+    judged *jd = cfs_malloc(JUDGE_CHUNK * sizeof *jd, "judging held-back 403s");
     size_t *off = cfs_malloc(JUDGE_CHUNK * sizeof *off, "judging held-back 403s");
     char *arena = NULL; /* the chunk's texts, one after the other */
     size_t arena_cap = 0;
     int rc = -1;
-    if (!h || !at || !l || !off) goto out;
+    if (!h || !jd || !off) goto out;
     for (;;) {
         size_t n = 0, used = 0;
         while (n < JUDGE_CHUNK && (rc = rec_src_get(src, &h[n], sizeof *h)) > 0) {
@@ -657,22 +673,31 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
         if (n == 0) break;
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (size_t i = 0; i < n; i++) {
-            at[i] = judge_record(a, ctx, &h[i]);
-            record_line(&h[i], arena, off[i], &l[i]);
+            judged *j = &jd[i];
+            j->at = judge_record(a, ctx, &h[i]);
+            record_line(&h[i], arena, off[i], &j->l);
+            j->gk = cfs_agg_line403_key(&j->l, j->at);
+            j->found = cfs_agg_sketch_find(a, &j->gk, &j->refs) == 0;
+            j->gpart = (unsigned)(cfs_hash_bytes(&j->gk, sizeof j->gk) >> 32);
+            j->tpart = parts ? cfs_agg_traffic_partition(j->l.dist, j->l.edge, j->l.hour, nparts) : 0;
         }
-#pragma omp parallel sections num_threads(2)
+        for (size_t i = 0; i < n; i++)
+            if (!jd[i].found) cfs_agg_sketch_make(a, &jd[i].gk, &jd[i].refs);
+#pragma omp parallel num_threads(threads)
         {
-#pragma omp section
-            for (size_t i = 0; i < n; i++) cfs_agg_add_line403_count(a, &l[i], at[i]);
-#pragma omp section
-            for (size_t i = 0; i < n; i++) cfs_agg_add_line403_sketch(a, &l[i], at[i]);
+            const unsigned me = (unsigned)omp_get_thread_num(), nt = (unsigned)omp_get_num_threads();
+            for (size_t i = 0; i < n; i++) {
+                const judged *j = &jd[i];
+                if (parts ? j->tpart % nt == me : me == 0)
+                    cfs_agg_add_line403_count_to(parts ? &parts[j->tpart] : &a->traffic, &j->l, j->at);
+                if (j->gpart % nt == me) cfs_agg_sketch_add(&j->refs, &j->l);
+            }
         }
         if (rc <= 0) break; /* the end, or a failure after the records before it */
     }
 out:
     free(h);
-    free(at);
-    free(l);
+    free(jd);
     free(off);
     free(arena);
     return rc;
@@ -680,6 +705,12 @@ out:
 
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads, char *err,
                             size_t errlen)
+{
+    return cfs_fast_resolve_parts(a, ctx, keep, threads, NULL, 0, err, errlen);
+}
+
+cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
+                                  cfs_kmap *parts, unsigned nparts, char *err, size_t errlen)
 {
     if (keep) {
         /* keep gets what judging needs as it is now, without copying the large parts: the
@@ -715,7 +746,7 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, 
     rec_src src;
     int rc = -1;
     if (!own.failed && rec_src_open(&src, &own) == 0) {
-        if (threads > 1) rc = add_records_parallel(a, ctx, &src, threads);
+        if (threads > 1 || parts) rc = add_records_parallel(a, ctx, &src, threads, parts, nparts);
         else
             while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
         rec_src_close(&src);

@@ -132,6 +132,8 @@ typedef struct shared {
     int line_extra;              /* filters, a timeline or rows: handle_line calls line_extra */
     int plain_lane;              /* common lines may be counted without a record (CFS_PARSE_PLAIN) */
     uint32_t **thread_pos;
+    cfs_kmap *tparts; /* the traffic rows by partition, from merge_threads until judged */
+    size_t ntparts;
     cfs_pqr **thread_pq;            /* per thread: its Parquet cursor, reused from unit to unit */
     int folding;                    /* a thread holds the fold's chain (fold_pending) */
     fold_queue fq[FOLD_QUEUES + 1]; /* the fold's queues (fold_pending) */
@@ -1752,6 +1754,33 @@ static void settle_result(cfs_scan_result *res)
  * before the last one goes into dst.  Every table merged here is order-independent
  * (sums, histograms, HyperLogLog maxima), so the result does not depend on the tree's
  * shape; only the order rows sit in a table does, and every output sorts them. */
+/* dst's traffic table (empty until now: the units folded into dst hold none) becomes the
+ * partitions of merge_threads, joined without a lookup (cfs_kmap_concat). */
+static void join_traffic(shared *sh, cfs_agg *dst)
+{
+    if (!sh->tparts) return;
+    cfs_kmap_concat(&dst->traffic, sh->tparts, sh->ntparts, 0);
+    for (size_t t = 0; t < sh->ntparts; t++) cfs_kmap_free(&sh->tparts[t]);
+    free(sh->tparts);
+    sh->tparts = NULL;
+    sh->ntparts = 0;
+}
+
+/* A copy of a (cfs_agg_copy) whose traffic table is the join of copies of the partitions
+ * a's rows are still in: the unsettled state a summary keeps. */
+static cfs_agg *agg_copy_parts(const cfs_agg *a, const shared *sh)
+{
+    cfs_agg *copy = agg_copy(a);
+    if (!copy || !sh->tparts) return copy;
+    cfs_kmap *c = cfs_malloc(sh->ntparts * sizeof *c, "keeping the unsettled aggregate");
+    if (!c) return copy; /* out of memory (recorded): the run fails with it */
+    for (size_t t = 0; t < sh->ntparts; t++) cfs_kmap_copy(&c[t], &sh->tparts[t]);
+    cfs_kmap_concat(&copy->traffic, c, sh->ntparts, 0);
+    for (size_t t = 0; t < sh->ntparts; t++) cfs_kmap_free(&c[t]);
+    free(c);
+    return copy;
+}
+
 static void merge_threads(shared *sh, int threads, cfs_agg *dst)
 {
     cfs_agg *part = cfs_malloc((size_t)threads * sizeof *part, "merging the per-thread tables");
@@ -1764,10 +1793,11 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     }
     /* The traffic rows, most of the data, by partition: thread p builds partition p
      * from every thread's counter, so no key is looked up twice and the partitions join
-     * without a lookup; the other tables (small) merge in a tree.  Partition 0 becomes
-     * the table (cfs_kmap_concat), with room for the rows the held-back 403s add once
-     * judged (at most half as many again) so that judging them does not grow it; one
-     * thread's partition has that room from the start, so it is never copied to grow. */
+     * without a lookup; the other tables (small) merge in a tree.  Each partition has
+     * room for its share of the rows the held-back 403s add once judged (at most half as
+     * many again), which judging adds to the partitions on their threads
+     * (cfs_fast_resolve_parts) before they are joined (join_traffic).  One thread's
+     * partition becomes the table at once, with that room. */
     size_t rows = 0;
     for (int t = 0; t < threads; t++) rows += cfs_counter_rows(&sh->thread_aggs[t].counter);
     const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
@@ -1776,7 +1806,8 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
         cfs_agg_init(&part[t]);
         cfs_kmap_init(&traffic[t], part[t].traffic.key_size, part[t].traffic.row_size);
         const size_t share = rows / (size_t)threads;
-        cfs_kmap_reserve(&traffic[t], threads == 1 ? rows + held : share + share / 4);
+        cfs_kmap_reserve(&traffic[t],
+                         threads == 1 ? rows + held : share + share / 4 + held / (size_t)threads);
         cfs_agg_traffic_part(&traffic[t], sh->thread_aggs, (size_t)threads, (unsigned)t, (unsigned)threads);
         cfs_agg_merge_thread_tables(&part[t], &sh->thread_aggs[t]);
     }
@@ -1793,11 +1824,9 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     cfs_agg_merge(dst, &part[0]); /* no traffic rows: those are in the partitions */
     cfs_agg_free(&part[0]);
     free(part);
-    /* dst holds no traffic rows yet (the units folded into it hold none): the partitions
-     * become its table */
-    cfs_kmap_concat(&dst->traffic, traffic, (size_t)threads, held);
-    for (int t = 0; t < threads; t++) cfs_kmap_free(&traffic[t]);
-    free(traffic);
+    sh->tparts = traffic;
+    sh->ntparts = (size_t)threads;
+    if (threads == 1) join_traffic(sh, dst); /* one partition: it is the table, as it is */
 }
 
 static cfs_status scan_end(shared *sh, int threads, double t0)
@@ -1835,15 +1864,17 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         cfs_pqr_close(sh->thread_pq[t]);
     }
     if (!res->over_budget && cfs_mem_over()) {
+        join_traffic(sh, &res->agg); /* the keys are counted in the table */
         const cfs_agg *all[1] = {&res->agg};
         cfs_agg_count_keys(all, 1, &res->keys);
         res->over_budget = 1;
     }
     /* A summary keeps the aggregate as it is now, its held-back 403s still records, so
      * that a merge judges them against everything merged (cfs_summary_view): the tables
-     * are copied here, and judging hands the records, facts and events filter over
-     * (cfs_fast_resolve's keep) instead of a second copy of them. */
-    if (o->keep_state && !res->over_budget) res->state = agg_copy(&res->agg);
+     * are copied here (the traffic rows from their partitions), and judging hands the
+     * records, facts and events filter over (cfs_fast_resolve's keep) instead of a second
+     * copy of them. */
+    if (o->keep_state && !res->over_budget) res->state = agg_copy_parts(&res->agg, sh);
     /* The 403s held back in the pass are judged now that every 403 and every origin fetch
      * has been seen, and counted; rows are judged here the same way (cfs_fast_settle).
      * The provisional entries left are settled last (settle_result). */
@@ -1851,7 +1882,9 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     phase = now_s();
     cfs_status fst = res->over_budget
                          ? CFS_OK
-                         : cfs_fast_resolve(&res->agg, &o->attr, res->state, threads, ferr, sizeof ferr);
+                         : cfs_fast_resolve_parts(&res->agg, &o->attr, res->state, threads, sh->tparts,
+                                                  (unsigned)sh->ntparts, ferr, sizeof ferr);
+    join_traffic(sh, &res->agg); /* the judged rows are in their partitions now */
     res->t_judge = now_s() - phase;
     if (fst != CFS_OK) {
         fprintf(stderr, "cfscan: %s\n", ferr);
