@@ -520,9 +520,11 @@ static cfs_gkey sketch_key(const char dist[CFS_KEY_STR], cfs_attribution at, uin
 static void sketch_adds(const cfs_sketch_refs *r, uint32_t tt, uint32_t ttfb, uint64_t iph, cfs_span uri,
                         cfs_span ip_listed, uint64_t ip_listed_hash)
 {
-    if (tt != CFS_NO_MILLIS) cfs_hist_add(&r->g->tt, tt);
-    if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&r->g->ttfb, ttfb);
-    cfs_hll_add_hash(&r->g->clients, iph);
+    if (r->g) { /* NULL: none to be had (cfs_agg_sketch_make, out of memory) */
+        if (tt != CFS_NO_MILLIS) cfs_hist_add(&r->g->tt, tt);
+        if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&r->g->ttfb, ttfb);
+        cfs_hll_add_hash(&r->g->clients, iph);
+    }
     const char *u = uri.p ? uri.p : "";
     cfs_topk_add(r->uris, u, uri.n, XXH3_64bits(u, uri.n), 1);
     cfs_topk_add(r->ips, ip_listed.p ? ip_listed.p : "", ip_listed.n, ip_listed_hash, 1);
@@ -558,7 +560,10 @@ int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r)
 void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r)
 {
     cfs_hrow *h = heavy_for(a, k);
-    *r = (cfs_sketch_refs){group_for(&a->groups, k), h->uris, h->ips};
+    cfs_group *g = group_for(&a->groups, k);
+    /* Out of memory (recorded) group_for gives this thread's sink, which the adds, run on
+     * other threads, must not share: no group then (the run fails with it anyway). */
+    *r = (cfs_sketch_refs){g == &t_group_sink ? NULL : g, h->uris, h->ips};
 }
 
 void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l)

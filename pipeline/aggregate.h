@@ -264,8 +264,8 @@ void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attributio
  * yet) or made; then the adds, which touch only those sketches, so lines of different
  * groups may be added at once (those of one group in line order, one at a time). */
 typedef struct cfs_sketch_refs {
-    cfs_group *g;
-    cfs_topk *uris, *ips;
+    cfs_group *g;         /* NULL: none (out of memory) */
+    cfs_topk *uris, *ips; /* NULL: none (out of memory) */
 } cfs_sketch_refs;
 cfs_gkey cfs_agg_line403_key(const cfs_line403 *l, cfs_attribution at);
 int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r);
