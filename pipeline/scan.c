@@ -138,9 +138,9 @@ typedef struct shared {
     int folding;                    /* a thread holds the fold's chain (fold_pending) */
     fold_queue fq[FOLD_QUEUES + 1]; /* the fold's queues (fold_pending) */
     int fold_hold;                  /* test hook CFS_FOLD_HOLD: queues run at a batch's end only */
-    int inflight;                   /* blocks spawned and not finished (backpressure): bounds both
-                   * copied memory and how far the producer reads ahead of the
-                   * parsers in a mapped file */
+    /* blocks spawned and not finished (backpressure): bounds both copied memory and how
+     * far the producer reads ahead of the parsers in a mapped file */
+    int inflight;
     int max_inflight;
     double t0, last_progress;
     uint64_t progress_bytes;
@@ -1580,13 +1580,13 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
                      (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
     sh->max_inflight = 2 * *threads + 2;
     sh->line_extra = o->lines != NULL || o->timeline_s > 0 || o->filter != NULL;
-    /* Filters and rows look at fields a common line leaves unparsed.  The time window
-     * does not (count_plain applies it), nor does the sub-hour timeline (403 causes only:
-     * line_extra), nor a config's 403 remap (Error lines are never common). */
     /* test hook: 1 leaves the fold's queues to the end of each batch, so that they grow
      * long and a merge run out of order would show in the report */
     const char *fh = getenv("CFS_FOLD_HOLD");
     sh->fold_hold = fh && strcmp(fh, "1") == 0;
+    /* Filters and rows look at fields a common line leaves unparsed.  The time window
+     * does not (count_plain applies it), nor does the sub-hour timeline (403 causes only:
+     * line_extra), nor a config's 403 remap (Error lines are never common). */
     const char *pl = getenv("CFS_PLAIN_LANE"); /* test hook: 0 counts every line from its record */
     sh->plain_lane = o->lines == NULL && o->filter == NULL && !(sh->parse_need & CFS_PARSE_ALL) &&
                      !(pl && strcmp(pl, "0") == 0);
@@ -1748,12 +1748,6 @@ static void settle_result(cfs_scan_result *res)
     }
 }
 
-/* The per-thread tables into dst (and freed), with no step that grows with the thread
- * count: each thread's counter and accumulator are turned into string keys, in
- * parallel, and the results are merged pairwise in a tree (log2 of the threads rounds, each in parallel)
- * before the last one goes into dst.  Every table merged here is order-independent
- * (sums, histograms, HyperLogLog maxima), so the result does not depend on the tree's
- * shape; only the order rows sit in a table does, and every output sorts them. */
 /* dst's traffic table (empty until now: the units folded into dst hold none) becomes the
  * partitions of merge_threads, joined without a lookup (cfs_kmap_concat). */
 static void join_traffic(shared *sh, cfs_agg *dst)
@@ -1781,6 +1775,12 @@ static cfs_agg *agg_copy_parts(const cfs_agg *a, const shared *sh)
     return copy;
 }
 
+/* The per-thread tables into dst (and freed), with no step that grows with the thread
+ * count: each thread's counter and accumulator are turned into string keys, in
+ * parallel, and the results are merged pairwise in a tree (log2 of the threads rounds, each in parallel)
+ * before the last one goes into dst.  Every table merged here is order-independent
+ * (sums, histograms, HyperLogLog maxima), so the result does not depend on the tree's
+ * shape; only the order rows sit in a table does, and every output sorts them. */
 static void merge_threads(shared *sh, int threads, cfs_agg *dst)
 {
     cfs_agg *part = cfs_malloc((size_t)threads * sizeof *part, "merging the per-thread tables");
