@@ -659,6 +659,19 @@ Test(v2_formats, schema_5_summary_merges_with_schema_6)
     free(m);
 }
 
+/* Writes `lines` (printf escapes) to g_dir/name and returns what `cfscan scan NAME
+ * --log-fields FIELDS ARGS -q` prints; exit 0 or 3 (a line without some field) are fine. */
+static char *scan_headerless(const char *name, const char *lines, const char *fields, const char *args)
+{
+    char *out = NULL;
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && printf '%s' > %s", g_dir, lines, name), 0);
+    cr_assert_eq(tu_sh(&out, NULL, "cd %s && %s scan %s --log-fields '%s' %s -q", g_dir, tu_prog("cfscan"),
+                       name, fields, args) &
+                     ~3,
+                 0, "--log-fields %s", fields);
+    return out;
+}
+
 /* A summary keeps its runs' sampling rates: a merge of runs at 25% and 10% and of a run
  * that was not sampled states all three, in the printed report and the summary's report
  * files; --update adds the new run's rate; diff says each side's rates and that they
@@ -767,13 +780,8 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
                        "%s", rep);
     free(rep);
     /* --log-fields reads real-time logs without their configuration: the rate is not known */
-    cr_assert_eq(
-        tu_sh(NULL, NULL, "cd %s && printf '1762000000.000\\t403\\n1762000001.000\\t200\\n' > lf.log", g_dir),
-        0);
-    cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s scan lf.log --log-fields timestamp,sc-status -q", g_dir,
-                       tu_prog("cfscan")) &
-                     ~3,
-                 0);
+    rep = scan_headerless("lf.log", "1762000000.000\\t403\\n1762000001.000\\t200\\n", "timestamp,sc-status",
+                          "");
     cr_assert_not_null(strstr(rep,
                               "\nSampling: the sampling rate of the runs behind this report is not known "
                               "(real-time logs read with --log-fields, or a summary written before "
@@ -784,11 +792,6 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
      * time are standard logs' (never sampled: no caveat), cs-user-agent is a real-time
      * spelling (a caveat, even beside date and time), and timestamp alone could be either
      * (a caveat, as above). */
-    cr_assert_eq(tu_sh(NULL, NULL,
-                       "cd %s && printf '2026-11-01\\t10:00:00\\t403\\tcurl\\n2026-11-01\\t10:00:01\\t200"
-                       "\\tcurl\\n' > lf2.log",
-                       g_dir),
-                 0);
     static const struct {
         const char *fields;
         int caveat;
@@ -797,10 +800,9 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
         {"date,time,sc-status,cs-user-agent", 1},
     };
     for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
-        cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s scan lf2.log --log-fields '%s' -q", g_dir,
-                           tu_prog("cfscan"), lists[i].fields) &
-                         ~3,
-                     0);
+        rep = scan_headerless("lf2.log",
+                              "2026-11-01\\t10:00:00\\t403\\tcurl\\n2026-11-01\\t10:00:01\\t200\\tcurl\\n",
+                              lists[i].fields, "");
         cr_assert_eq(
             strstr(rep, "\nSampling: the sampling rate of the runs behind this report is not known") != NULL,
             lists[i].caveat, "--log-fields %s: %s", lists[i].fields, rep);
@@ -810,35 +812,16 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     /* a standard list beside a name real-time logs have too (primary-distribution-id): read
      * in the standard meanings (x-host-header is not swapped into a second cs(Host)), no
      * caveat */
-    cr_assert_eq(tu_sh(NULL, NULL,
-                       "cd %s && printf '2026-11-01\\t10:00:00\\t403\\td1.cloudfront.net\\twww.example.com"
-                       "\\tE2DIST\\n' > lf4.log",
-                       g_dir),
-                 0);
-    cr_assert_eq(tu_sh(&rep, NULL,
-                       "cd %s && %s scan lf4.log --log-fields "
-                       "'date,time,sc-status,cs(Host),x-host-header,primary-distribution-id' -q",
-                       g_dir, tu_prog("cfscan")) &
-                     ~3,
-                 0);
+    rep = scan_headerless("lf4.log",
+                          "2026-11-01\\t10:00:00\\t403\\td1.cloudfront.net\\twww.example.com\\tE2DIST\\n",
+                          "date,time,sc-status,cs(Host),x-host-header,primary-distribution-id", "");
     cr_assert_null(strstr(rep, "\nSampling:"), "%s", rep);
     cr_assert_not_null(strstr(rep, "1 requests"), "%s", rep);
     free(rep);
     /* a real-time list without cs-host: its x-host-header is the distribution's CloudFront
      * domain all the same (real-time meaning), which keys the distribution */
-    cr_assert_eq(tu_sh(NULL, NULL,
-                       "cd %s && printf '1762000000.000\\t403\\td111111abcdef8.cloudfront.net\\tcurl\\n' "
-                       "> lf3.log",
-                       g_dir),
-                 0);
-    char *j = NULL;
-    cr_assert_eq(
-        tu_sh(&j, NULL,
-              "cd %s && %s scan lf3.log --log-fields timestamp,sc-status,x-host-header,cs-user-agent "
-              "--format json -q",
-              g_dir, tu_prog("cfscan")) &
-            ~3,
-        0);
+    char *j = scan_headerless("lf3.log", "1762000000.000\\t403\\td111111abcdef8.cloudfront.net\\tcurl\\n",
+                              "timestamp,sc-status,x-host-header,cs-user-agent", "--format json");
     cr_assert_not_null(strstr(j, "\"by_distribution\":{\"d111111abcdef8.cloudfront.net\":1}"), "%s", j);
     free(j);
 }
