@@ -175,24 +175,18 @@ static int name_known(const char *p, size_t n)
 cfs_status cfs_layout_from_list(cfs_layout *l, const char *list, char delim, char *err, size_t errlen)
 {
     const char *names[CFS_MAX_COLS + 1];
-    size_t lens[CFS_MAX_COLS + 1], n = 0;
-    const char *p = list;
-    for (;;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == 0 || !name_known(p, len)) {
+    size_t lens[CFS_MAX_COLS + 1];
+    const size_t n = split_list(list, names, lens);
+    for (size_t i = 0; i < n; i++) {
+        if (lens[i] == 0 || !name_known(names[i], lens[i])) {
             snprintf(err, errlen, "unknown log field '%.*s' (standard or real-time log field names)",
-                     (int)(len > 60 ? 60 : len), p);
+                     (int)(lens[i] > 60 ? 60 : lens[i]), names[i]);
             return CFS_E_USAGE;
         }
-        if (n >= CFS_MAX_COLS) {
+        if (i >= CFS_MAX_COLS) {
             snprintf(err, errlen, "more than %d field names", CFS_MAX_COLS);
             return CFS_E_USAGE;
         }
-        names[n] = p;
-        lens[n++] = len;
-        if (!e) break;
-        p = e + 1;
     }
     /* Real-time columns, whose cs-host and x-host-header mean what real-time logs mean by
      * them (realtime_name): a list with cs-host, or with another name only real-time logs
