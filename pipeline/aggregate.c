@@ -689,6 +689,11 @@ static __attribute__((noinline)) void add_origin_sample(cfs_thread_agg *t, uint3
 static void add_caused(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
                        const cfs_attr_ctx *ctx, uint32_t did, int64_t hour);
 
+void cfs_agg_add_origin_plain(cfs_thread_agg *t, uint32_t did, const cfs_record *r)
+{
+    if (cfs_attr_origin_sample(r)) add_origin_sample(t, did, r, NULL);
+}
+
 void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     if (cfs_attr_origin_sample(r))

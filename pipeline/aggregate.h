@@ -228,14 +228,18 @@ uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if 
 /* Only the origin-fetch sample of a record a filter excluded (scan.c): the
  * distribution's latency reference does not depend on which lines are reported. */
 void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx);
-/* Account one common line (fields.h, CFS_RECORD_PLAIN) of distribution dist: what
- * cfs_agg_add does for its record, which has no cause and is no origin sample. */
-static inline void cfs_agg_add_plain(cfs_thread_agg *t, cfs_span dist, int64_t ts, const char *edge,
-                                     size_t edge_n, uint16_t status, uint64_t sc_bytes)
+/* The origin-fetch sample of a common Miss (below), without an origin label. */
+void cfs_agg_add_origin_plain(cfs_thread_agg *t, uint32_t did, const cfs_record *r);
+/* Account one common line (fields.h, CFS_RECORD_PLAIN: r holds what that lists) of
+ * distribution dist: what cfs_agg_add does for its record, which has no cause, and whose
+ * origin sample, if any, has no label (no config, no behavior pattern). */
+static inline void cfs_agg_add_plain(cfs_thread_agg *t, cfs_span dist, const cfs_record *r)
 {
     cfs_counter *c = &t->counter;
     const uint32_t did = cfs_counter_dist(c, dist.p, dist.n);
-    cfs_counter_add_plain(c, did, edge, edge_n, cfs_counter_hour(c, ts), status, sc_bytes);
+    const cfs_span e = r->f[CFS_F_EDGE_LOCATION];
+    cfs_counter_add_plain(c, did, e.p, e.n, cfs_counter_hour(c, r->ts), r->status, r->sc_bytes);
+    if (r->result == CFS_R_MISS) cfs_agg_add_origin_plain(t, did, r);
 }
 /* Account one accepted record with its attribution (cfs_attribute's, which carries the
  * WAF row too) into the thread's state t.  `heavy` (the work unit's) receives the top-k

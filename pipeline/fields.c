@@ -274,6 +274,7 @@ cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, cha
     nl.plain_ok = nl.col_of[CFS_F_DATE] >= 0 && nl.col_of[CFS_F_TIME] >= 0 &&
                   nl.col_of[CFS_F_EDGE_LOCATION] >= 0 && nl.col_of[CFS_F_SC_BYTES] >= 0 &&
                   nl.col_of[CFS_F_SC_STATUS] >= 0 && nl.col_of[CFS_F_EDGE_RESULT_TYPE] >= 0;
+    nl.plain_miss_ok = nl.plain_ok && nl.col_of[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN] < 0;
     for (unsigned t = 0; t < CFS_MAX_COLS; t++) {
         if (tab_tier[t] == 1) nl.want_every[nl.nwant_every++] = (uint8_t)t;
         if (tab_tier[t] == 2) nl.want_more[nl.nwant_more++] = (uint8_t)t;
@@ -457,15 +458,41 @@ static int record_tail(cfs_record *r, int all)
     return CFS_RECORD_OK;
 }
 
-/* CFS_PARSE_PLAIN's common line (fields.h) from its picked TABs: 1 and r's ts, status,
- * sc_bytes and edge span when the line is one, else 0 (the full parse then decides). */
-static int plain_line(const cfs_layout *l, const char *base, const uint32_t *pos, cfs_record *r)
+/* The second tier's TABs (want_more) into pos, whose first tier the first pick set: from
+ * the last TAB that pick found when every second-tier TAB lies after it (the line's
+ * start is walked already), else from the line start. */
+static inline void pick_more(const cfs_layout *l, const uint64_t *tabs, const cfs_kernel *kn, uint32_t ls,
+                             uint32_t le, uint32_t *pos)
+{
+    if (l->more_from) {
+        const uint32_t from = pos[l->more_from] + 1;
+        (void)kn->pick(tabs, from, le, l->want_more_rel, l->nwant_more, pos + 1 + l->more_from);
+    } else {
+        (void)kn->pick(tabs, ls, le, l->want_more, l->nwant_more, pos + 1);
+    }
+}
+
+/* Field f's column from a position list whose TABs around it are set, or the empty span
+ * when the layout lacks f. */
+static inline cfs_span lean_span(const cfs_layout *l, const char *base, const uint32_t *pos, cfs_field f)
+{
+    const int c = l->col_of[f];
+    return c < 0 ? (cfs_span){NULL, 0} : col_span(base, pos, (size_t)c);
+}
+
+/* CFS_PARSE_PLAIN's common line (fields.h) from its picked TABs (pos, a line of the
+ * layout's width): 1 and r's members as fields.h lists them when the line is one, else 0
+ * (the full parse then decides).  A Miss that can be an origin fetch picks its second
+ * tier for the latencies and the protocol. */
+static int plain_line(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
+                      const cfs_kernel *kn, uint32_t *pos, cfs_record *r, unsigned need)
 {
 #define PLAIN_SPAN(field) col_span(base, pos, (size_t)l->col_of[field])
     if (parse_status(PLAIN_SPAN(CFS_F_SC_STATUS), &r->status) != 0 || r->status == 403) return 0;
     const cfs_span rt = PLAIN_SPAN(CFS_F_EDGE_RESULT_TYPE);
     const cfs_result res = result_parse(rt.p, rt.n);
-    if (res == CFS_R_MISS || res == CFS_R_ERROR) return 0;
+    if (res == CFS_R_ERROR && (need & CFS_PARSE_ERROR_TIER2)) return 0;
+    if (res == CFS_R_MISS && !((need & CFS_PARSE_PLAIN_MISS) && l->plain_miss_ok)) return 0;
     const cfs_span d = PLAIN_SPAN(CFS_F_DATE), t = PLAIN_SPAN(CFS_F_TIME);
     if (d.n != 10 || t.n != 8 || parse_date_time(d, t, &r->ts) != 0) return 0;
     const cfs_span b = PLAIN_SPAN(CFS_F_SC_BYTES);
@@ -473,6 +500,17 @@ static int plain_line(const cfs_layout *l, const char *base, const uint32_t *pos
     r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
     r->f[CFS_F_EDGE_LOCATION] = PLAIN_SPAN(CFS_F_EDGE_LOCATION);
 #undef PLAIN_SPAN
+    r->result = (uint8_t)res;
+    if (res == CFS_R_MISS && cfs_origin_sample_status(r->status)) {
+        /* as record_tail sets them for a Miss of the lean path */
+        pick_more(l, tabs, kn, ls, le, pos);
+        r->time_taken_ms = parse_ms_or_none(lean_span(l, base, pos, CFS_F_TIME_TAKEN));
+        r->ttfb_ms = parse_ms_or_none(lean_span(l, base, pos, CFS_F_TIME_TO_FIRST_BYTE));
+        r->protocol = parse_proto(lean_span(l, base, pos, CFS_F_CS_PROTOCOL));
+    } else {
+        r->time_taken_ms = r->ttfb_ms = CFS_NO_MILLIS;
+        r->protocol = CFS_P_NONE;
+    }
     return 1;
 }
 
@@ -498,7 +536,8 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         ntabs = kn->pick(tabs, ls, le, l->want_every, l->nwant_every, pos + 1);
         if (ntabs + 1 == l->ncols) {
             pos[1 + ntabs] = le;
-            if ((need & CFS_PARSE_PLAIN) && l->plain_ok && plain_line(l, base, pos, r))
+            if ((need & CFS_PARSE_PLAIN) && l->plain_ok &&
+                plain_line(l, base, ls, le, tabs, kn, pos, r, need))
                 return CFS_RECORD_PLAIN;
         }
     }
@@ -521,17 +560,21 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         *tol |= CFS_TOL_SHORT;
     }
 
-    /* The lean fields first: status among them decides how much of the line the
-     * aggregates need.  The other spans are cleared once after a full parse instead of on
-     * every line, and those of lean fields the layout lacks stay clear from the reset. */
-    if (r->spans_all) {
-        memset(r->f, 0, sizeof r->f);
-        r->spans_all = 0;
-    }
-    set_lean(l, base, pos, ntabs, 0, l->nlean_every, r);
-    if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
-
+    /* The status first: it decides how much of the line the aggregates need.  The line
+     * has the status column (min_cols), and the position list its TABs (want_every). */
+    if (parse_status(col_span(base, pos, (size_t)l->col_of[CFS_F_SC_STATUS]), &r->status) != 0)
+        return CFS_REJ_BAD_VALUE;
     const int all = full || r->status == 403;
+    if (!all) {
+        /* The lean fields.  The other spans are cleared once after a full parse instead
+         * of on every line, and those of lean fields the layout lacks stay clear from the
+         * reset. */
+        if (r->spans_all) {
+            memset(r->f, 0, sizeof r->f);
+            r->spans_all = 0;
+        }
+        set_lean(l, base, pos, ntabs, 0, l->nlean_every, r);
+    }
     if (all) {
         if (!located) (void)locate(kn, tabs, ls, le, l->ncols, pos);
         const size_t use = ncols < l->ncols ? ncols : l->ncols;
@@ -545,13 +588,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
         if (lean_more(r->result, r->status, need)) {
-            if (!located && l->more_from) {
-                /* from the last TAB the first pick found: the line's start is walked already */
-                const uint32_t from = pos[l->more_from] + 1;
-                (void)kn->pick(tabs, from, le, l->want_more_rel, l->nwant_more, pos + 1 + l->more_from);
-            } else if (!located) {
-                (void)kn->pick(tabs, ls, le, l->want_more, l->nwant_more, pos + 1);
-            }
+            if (!located) pick_more(l, tabs, kn, ls, le, pos);
             set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
             r->spans_more = 1;
         } else if (r->spans_more) {

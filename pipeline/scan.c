@@ -130,7 +130,8 @@ typedef struct shared {
     cfs_thread_agg *thread_aggs; /* per thread: exact counter and 403 accumulator */
     cfs_kmap *thread_tl;         /* per thread: the 403 timeline (opts.timeline_s), else NULL */
     int line_extra;              /* filters, a timeline or rows: handle_line calls line_extra */
-    int plain_lane;              /* common lines may be counted without a record (CFS_PARSE_PLAIN) */
+    unsigned plain_lane;         /* how common lines may be counted without a record: 0, or
+                                  * CFS_PARSE_PLAIN and CFS_PARSE_PLAIN_MISS (fields.h) */
     uint32_t **thread_pos;
     cfs_kmap *tparts; /* the traffic rows by partition, from merge_threads until judged */
     size_t ntparts;
@@ -538,8 +539,7 @@ static void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
 {
     if (outside_window(ps, r->ts)) return;
     note_if_new(ps, agg, ps->file_dist, ps->lmask);
-    const cfs_span e = r->f[CFS_F_EDGE_LOCATION];
-    cfs_agg_add_plain(agg, ps->file_dist, r->ts, e.p, e.n, r->status, r->sc_bytes);
+    cfs_agg_add_plain(agg, ps->file_dist, r);
     ps->st.aggregated++;
 }
 
@@ -1019,7 +1019,7 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     ps->fmask = ps->file_dist.n ? CFS_PRES_BIT(CFS_F_DISTRIBUTION_ID) : 0;
     ps->lmask = cfs_pres_layout_mask(&ps->layout) | ps->fmask;
     ps->pdn = UINT32_MAX;
-    ps->text_need = sh->parse_need | (sh->plain_lane && ps->file_dist.n ? CFS_PARSE_PLAIN : 0);
+    ps->text_need = sh->parse_need | (ps->file_dist.n ? sh->plain_lane : 0);
 }
 
 /* Backpressure, so the producer never reads far ahead of the parsers (bounded memory for
@@ -1586,10 +1586,14 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     sh->fold_hold = fh && strcmp(fh, "1") == 0;
     /* Filters and rows look at fields a common line leaves unparsed.  The time window
      * does not (count_plain applies it), nor does the sub-hour timeline (403 causes only:
-     * line_extra), nor a config's 403 remap (Error lines are never common). */
+     * line_extra), nor a config's 403 remap (its Error lines are not common:
+     * CFS_PARSE_ERROR_TIER2).  A config's behaviors label a Miss's origin sample by its
+     * URI and Host, which a common line leaves unparsed: with a config, Misses are not
+     * common. */
     const char *pl = getenv("CFS_PLAIN_LANE"); /* test hook: 0 counts every line from its record */
-    sh->plain_lane = o->lines == NULL && o->filter == NULL && !(sh->parse_need & CFS_PARSE_ALL) &&
-                     !(pl && strcmp(pl, "0") == 0);
+    if (o->lines == NULL && o->filter == NULL && !(sh->parse_need & CFS_PARSE_ALL) &&
+        !(pl && strcmp(pl, "0") == 0))
+        sh->plain_lane = CFS_PARSE_PLAIN | (o->attr.config ? 0 : CFS_PARSE_PLAIN_MISS);
     sh->t0 = sh->last_progress = now_s();
     cfs_agg_init(&res->agg);
     /* One events filter for the scan (edgefast.c), at most an eighth of the memory budget. */

@@ -217,6 +217,9 @@ typedef struct cfs_layout {
     /* 1 when the layout has date, time, edge, bytes, status and result type, which is
      * what a common line is counted by (fields.h, CFS_PARSE_PLAIN) */
     uint8_t plain_ok;
+    /* 1 when plain_ok and the layout has no cache-behavior-path-pattern: then a Miss's
+     * origin sample needs no label from the line (fields.h, CFS_PARSE_PLAIN_MISS) */
+    uint8_t plain_miss_ok;
     uint8_t lean_field[16];
     uint8_t lean_col[16];
     uint8_t want_every[32], want_more[32], want_more_rel[32];
