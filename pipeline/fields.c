@@ -291,7 +291,7 @@ cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, cha
 void cfs_record_reset(cfs_record *r) { memset(r, 0, sizeof *r); }
 
 /* ---- record ------------------------------------------------------------------------- */
-static int parse_status(cfs_span s, uint16_t *out)
+static inline int parse_status(cfs_span s, uint16_t *out)
 {
     /* sc-status is three digits; "000" means the viewer closed the connection. */
     if (s.n != 3) return -1;
@@ -497,7 +497,7 @@ static int plain_line(const cfs_layout *l, const char *base, uint32_t ls, uint32
     if (d.n != 10 || t.n != 8 || parse_date_time(d, t, &r->ts) != 0) return 0;
     const cfs_span b = PLAIN_SPAN(CFS_F_SC_BYTES);
     uint64_t v;
-    r->sc_bytes = (b.n && cfs_parse_u64(b.p, b.n, &v) == 0) ? v : 0;
+    r->sc_bytes = (b.n && cfs_parse_u64_in(b.p, b.n, base + le, &v) == 0) ? v : 0;
     r->f[CFS_F_EDGE_LOCATION] = PLAIN_SPAN(CFS_F_EDGE_LOCATION);
 #undef PLAIN_SPAN
     r->result = (uint8_t)res;

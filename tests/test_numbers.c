@@ -68,6 +68,43 @@ Test(parse_u64, span_length_is_respected)
     cr_assert_eq(cfs_parse_u64(NULL, 0, &v), -1);
 }
 
+/* cfs_parse_u64_in (kernels.h), the one-word form for spans with 8 readable bytes, gives
+ * cfs_parse_u64's answer on random spans of digits with now and then another byte (one
+ * just outside '0'..'9' or a TAB), of every length up to 20, at every distance from the
+ * end of the readable bytes (a buffer of exactly those bytes, so ASan sees any overread). */
+Test(parse_u64, one_word_form_agrees_with_the_loop)
+{
+    static const char odd[] = {'/', ':', '\t', '-', ' ', 'a', (char)0xB0, 0};
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    for (int iter = 0; iter < 200000; iter++) {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        const size_t n = (size_t)(rng % 21), extra = (size_t)(rng >> 8) % 10;
+        char *buf = malloc(n + extra + 1);
+        cr_assert_not_null(buf);
+        for (size_t i = 0; i < n + extra; i++) {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            buf[i] = (rng >> 11) % 16 == 0 ? odd[(rng >> 20) % 8] : (char)('0' + (rng >> 24) % 10);
+        }
+        uint64_t a = 777, b = 777;
+        const int ra = cfs_parse_u64(buf, n, &a), rb = cfs_parse_u64_in(buf, n, buf + n + extra, &b);
+        cr_assert_eq(ra, rb, "'%.*s' (n %zu, %zu after): %d and %d", (int)n, buf, n, extra, ra, rb);
+        cr_assert_eq(a, b, "'%.*s': %llu and %llu", (int)n, buf, (unsigned long long)a,
+                     (unsigned long long)b);
+        free(buf);
+    }
+    uint64_t v = 0;
+    cr_assert_eq(cfs_parse_u64_in("12345678\t", 8, "12345678\t" + 9, &v), 0);
+    cr_assert_eq(v, 12345678);
+    cr_assert_eq(cfs_parse_u64_in("00000001\t", 8, "00000001\t" + 9, &v), 0);
+    cr_assert_eq(v, 1);
+    cr_assert_eq(cfs_parse_u64_in("99999999\t", 8, "99999999\t" + 9, &v), 0);
+    cr_assert_eq(v, 99999999);
+}
+
 /* ---- cfs_parse_millis ------------------------------------------------------------- */
 
 static void expect_ms(const char *s, uint32_t want)
