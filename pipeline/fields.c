@@ -302,8 +302,15 @@ static inline int parse_status(cfs_span s, uint16_t *out)
     return 0;
 }
 
-static uint32_t parse_ms_or_none(cfs_span s)
+static inline uint32_t parse_ms_or_none(cfs_span s)
 {
+    /* What CloudFront writes for nearly every request under 10 s, "D.DDD", inline;
+     * anything else by cfs_parse_millis (the same value for these five bytes). */
+    if (s.n == 5 && s.p[1] == '.') {
+        const unsigned a = (unsigned)(unsigned char)s.p[0] - '0', b = (unsigned)(unsigned char)s.p[2] - '0',
+                       c = (unsigned)(unsigned char)s.p[3] - '0', d = (unsigned)(unsigned char)s.p[4] - '0';
+        if ((a | b | c | d) <= 9) return a * 1000 + b * 100 + c * 10 + d;
+    }
     uint32_t v;
     if (s.n == 0 || cfs_parse_millis(s.p, s.n, &v) != 0) return CFS_NO_MILLIS;
     return v;

@@ -55,7 +55,14 @@ static void value_for(cfs_field f, unsigned status, const char *result, char *ou
     case CFS_F_EDGE_RESULT_TYPE: snprintf(out, cap, "%s", result); break;
     case CFS_F_SC_BYTES: snprintf(out, cap, "%u", rnd(100000)); break;
     case CFS_F_TIME_TAKEN:
-    case CFS_F_TIME_TO_FIRST_BYTE: snprintf(out, cap, rnd(5) ? "0.%03u" : "-", rnd(1000)); break;
+    case CFS_F_TIME_TO_FIRST_BYTE: {
+        /* mostly "D.DDD", sometimes longer, shorter, or not a number at all */
+        static const char *const odd[] = {"-",     "12.345", "1.5",   "7",    "a.123",   "1:234",
+                                          "0.x12", "0.1/2",  "0.12:", "0.12", "123.4567"};
+        if (rnd(3)) snprintf(out, cap, "%u.%03u", rnd(10), rnd(1000));
+        else snprintf(out, cap, "%s", odd[rnd(sizeof odd / sizeof odd[0])]);
+        break;
+    }
     case CFS_F_CS_PROTOCOL: {
         static const char *const protos[] = {"http", "https", "ws", "wss", "-"};
         snprintf(out, cap, "%s", protos[rnd(5)]);
@@ -214,6 +221,15 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
         cr_assert(s.p == cols[c].p && s.n == cols[c].n,
                   "%s iter %d: field %s (column %zu of %zu) is '%.*s', expected '%.*s'", k->name, iter,
                   cfs_field_name(f), c, ncols, (int)s.n, s.p ? s.p : "", (int)cols[c].n, cols[c].p);
+        if (f == CFS_F_TIME_TAKEN) {
+            /* the record's milliseconds are cfs_parse_millis's reading of the column */
+            uint32_t ms = 0;
+            const uint32_t want = cols[c].n && cfs_parse_millis(cols[c].p, cols[c].n, &ms) == 0
+                                      ? ms
+                                      : CFS_NO_MILLIS;
+            cr_assert_eq(chk->time_taken_ms, want, "%s iter %d: time-taken '%.*s' read as %u", k->name, iter,
+                         (int)cols[c].n, cols[c].p, chk->time_taken_ms);
+        }
     }
 }
 
