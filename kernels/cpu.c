@@ -50,47 +50,47 @@ unsigned cfs_cpu_features(void)
 {
     unsigned features = 0;
 #if defined(CFS_X86)
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    /* Each leaf is read once: leaf 0 (vendor), leaf 1 (family, ECX bits), leaf 7 sub-leaf
+     * 0 (EBX and ECX bits), and XCR0 only where leaf 1 says XGETBV works. */
+    unsigned max, vendor[3] = {0, 0, 0}, eax1, ebx, ecx1, edx;
+    if (!__get_cpuid(0, &max, &vendor[0], &vendor[2], &vendor[1])) return 0;
+    if (max < 1 || !__get_cpuid(1, &eax1, &ebx, &ecx1, &edx)) return 0;
+    unsigned eax7 = 0, ebx7 = 0, ecx7 = 0, edx7 = 0;
+    if (max >= 7) __get_cpuid_count(7, 0, &eax7, &ebx7, &ecx7, &edx7);
     /* Leaf 1 ECX: bit 20 SSE4.2, bit 23 POPCNT, bit 27 OSXSAVE (OS uses XSAVE, so
      * XGETBV works).  POPCNT is required with SSE4.2 because target("sse4.2") lets the
      * compiler emit POPCNT; every SSE4.2 CPU has it, so this excludes nothing real. */
-    const int sse42 = (ecx >> 20) & 1;
-    const int popcnt = (ecx >> 23) & 1;
-    const int osxsave = (ecx >> 27) & 1;
+    const int sse42 = (ecx1 >> 20) & 1;
+    const int popcnt = (ecx1 >> 23) & 1;
+    const int osxsave = (ecx1 >> 27) & 1;
+    const uint64_t xcr0 = osxsave ? read_xcr0() : 0;
     if (sse42 && popcnt) features |= CFS_CPU_SSE42;
-    /* AVX2 needs the CPU bit (leaf 7 sub-leaf 0, EBX bit 5) and the OS saving both XMM
-     * and YMM state (XCR0 bits 1 and 2); without the latter, YMM use would fault or be
-     * clobbered on context switch.  It also implies the SSE4.2 level above.  The AVX2
-     * kernel is compiled with BMI1 too (TZCNT/BLSR in its bit walk): leaf 7 EBX bit 3.
-     * Every AVX2 CPU has BMI1, but a hypervisor may hide it, so it is checked. */
-    if ((features & CFS_CPU_SSE42) && osxsave && (read_xcr0() & 0x6) == 0x6 &&
-        __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 5) & 1) && ((ebx >> 3) & 1))
+    /* AVX2 needs the CPU bit (leaf 7 EBX bit 5) and the OS saving both XMM and YMM state
+     * (XCR0 bits 1 and 2); without the latter, YMM use would fault or be clobbered on
+     * context switch.  It also implies the SSE4.2 level above.  The AVX2 kernel is
+     * compiled with BMI1 too (TZCNT/BLSR in its bit walk): leaf 7 EBX bit 3.  Every AVX2
+     * CPU has BMI1, but a hypervisor may hide it, so it is checked. */
+    if ((features & CFS_CPU_SSE42) && (xcr0 & 0x6) == 0x6 && ((ebx7 >> 5) & 1) && ((ebx7 >> 3) & 1))
         features |= CFS_CPU_AVX2;
-    /* Fast PDEP: BMI2 (leaf 7 sub-leaf 0, EBX bit 8), on any CPU but AMD's (and Hygon's)
-     * before family 19h (Zen 3), where PDEP is microcoded at tens of cycles.  The family
-     * is the base family plus the extended one when the base is 0xF (leaf 1 EAX). */
-    if ((features & CFS_CPU_AVX2) && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 8) & 1)) {
-        unsigned vendor[3] = {0, 0, 0}, max = 0, f1 = 0, x = 0;
-        __get_cpuid(0, &max, &vendor[0], &vendor[2], &vendor[1]);
-        __get_cpuid(1, &f1, &x, &x, &x);
-        unsigned family = (f1 >> 8) & 0xF;
-        if (family == 0xF) family += (f1 >> 20) & 0xFF;
+    /* Fast PDEP: BMI2 (leaf 7 EBX bit 8), on any CPU but AMD's (and Hygon's) before family
+     * 19h (Zen 3), where PDEP is microcoded at tens of cycles.  The family is the base
+     * family plus the extended one when the base is 0xF (leaf 1 EAX). */
+    if ((features & CFS_CPU_AVX2) && ((ebx7 >> 8) & 1)) {
+        unsigned family = (eax1 >> 8) & 0xF;
+        if (family == 0xF) family += (eax1 >> 20) & 0xFF;
         char v[13];
         memcpy(v, vendor, 12);
         v[12] = 0;
         int amd = strcmp(v, "AuthenticAMD") == 0 || strcmp(v, "HygonGenuine") == 0;
         if (!amd || family >= 0x19) features |= CFS_CPU_FAST_PDEP;
     }
-    /* AVX-512 F, BW and VBMI2: leaf 7 sub-leaf 0 EBX bits 16 and 30, ECX bit 6, with the
-     * OS saving the opmask and both halves of the ZMM registers besides XMM and YMM (XCR0
-     * bits 5, 6, 7 and 1, 2).  Only with AVX2 above (OSXSAVE checked there, so XGETBV is
-     * valid).  VBMI2 (VPCOMPRESSB, for the locators) also marks the CPUs that run 512-bit
-     * integer code without lowering the clock of the core (Intel since Ice Lake, AMD since
-     * Zen 4), leaving out Skylake-SP and Cascade Lake, which do lower it. */
-    if ((features & CFS_CPU_AVX2) && (read_xcr0() & 0xE6) == 0xE6 &&
-        __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 16) & 1) && ((ebx >> 30) & 1) &&
-        ((ecx >> 6) & 1))
+    /* AVX-512 F, BW and VBMI2: leaf 7 EBX bits 16 and 30, ECX bit 6, with the OS saving
+     * the opmask and both halves of the ZMM registers besides XMM and YMM (XCR0 bits 5, 6,
+     * 7 and 1, 2).  VBMI2 (VPCOMPRESSB, for the locators) also marks the CPUs that run
+     * 512-bit integer code without lowering the clock of the core (Intel since Ice Lake,
+     * AMD since Zen 4), leaving out Skylake-SP and Cascade Lake, which do lower it. */
+    if ((features & CFS_CPU_AVX2) && (xcr0 & 0xE6) == 0xE6 && ((ebx7 >> 16) & 1) && ((ebx7 >> 30) & 1) &&
+        ((ecx7 >> 6) & 1))
         features |= CFS_CPU_AVX512;
 #elif defined(__aarch64__)
     /* Advanced SIMD is mandatory in the AArch64 base architecture. */
