@@ -308,6 +308,10 @@ static void fsync_dir(const char *dir)
     }
 }
 
+/* The threads the run asked for (-j; 0 meant every core), as the scan counted them:
+ * judging uses that many, and above one the publish writes the state beside the tables. */
+static int run_threads(const cfs_summary *s) { return s->threads > 0 ? s->threads : omp_get_max_threads(); }
+
 cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen)
 {
     memset(v, 0, sizeof *v);
@@ -330,8 +334,7 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
      * are the last stages of a merge; s keeps its unsettled state.  Judging needs no
      * config: each record's distribution has its facts in the state. */
     char ferr[256];
-    const int threads = s->threads > 0 ? s->threads : omp_get_max_threads();
-    cfs_status fst = cfs_judge_and_settle(&v->own->agg, &s->agg, threads, ferr, sizeof ferr);
+    cfs_status fst = cfs_judge_and_settle(&v->own->agg, &s->agg, run_threads(s), ferr, sizeof ferr);
     if (cfs_nomem_failed()) return cfs_nomem_status(NULL, err, errlen);
     if (fst != CFS_OK) {
         snprintf(err, errlen, "%s", ferr);
@@ -405,7 +408,7 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
          * and reports is reported before one of the state, as when they ran in turn. */
         char serr[512] = "";
         cfs_status sst = CFS_OK;
-        const int two = s->threads != 1 && omp_get_max_threads() > 1;
+        const int two = run_threads(s) > 1;
 #pragma omp parallel sections num_threads(2) if (two)
         {
 #pragma omp section
