@@ -311,6 +311,123 @@ int cfs_pqr_field_name(const char *col, size_t n, char *out, size_t outlen)
     return (int)f;
 }
 
+/* Column chunk k of row group i, as parse_column_chunk read it (m), into the chunk table
+ * when its column is read (proj[k] >= 0): its type and codec must be the schema's and
+ * readable, and its bytes lie inside the file's data (before the footer, data_end). */
+static cfs_status take_chunk(cfs_pqr *r, const cmeta *m, uint32_t i, int proj_k, size_t data_end, char *err,
+                             size_t errlen)
+{
+    if (proj_k < 0) return CFS_OK;
+    pcol *c = &r->col[proj_k];
+    chunk *ch = &r->chunks[(size_t)i * r->ncol + (size_t)proj_k];
+    if (!m->has || m->type == -2)
+        return fail(err, errlen, CFS_E_UNSUPPORTED,
+                    "Parquet column %s in row group %u has no metadata or lives in another file", c->name, i);
+    if (m->type != c->ptype)
+        return fail(err, errlen, CFS_E_CORRUPT,
+                    "Parquet column %s: chunk type %d differs from the schema's %d", c->name, m->type,
+                    c->ptype);
+    if (m->codec != CODEC_UNCOMPRESSED && m->codec != CODEC_SNAPPY && m->codec != CODEC_GZIP &&
+        m->codec != CODEC_ZSTD)
+        return fail(err, errlen, CFS_E_UNSUPPORTED,
+                    "Parquet column %s uses codec %s, which cfscan does not read (it reads "
+                    "UNCOMPRESSED, SNAPPY, GZIP and ZSTD)",
+                    c->name, m->codec >= 0 && m->codec < 8 ? codec_names[m->codec] : "unknown");
+    int64_t start = m->data_off;
+    if (m->dict_off > 0 && m->dict_off < start) start = m->dict_off;
+    if (start < 4 || m->total_compressed < 0 || (uint64_t)start > data_end ||
+        (uint64_t)m->total_compressed > data_end - (uint64_t)start || m->num_values < 0 ||
+        m->data_off > start + m->total_compressed)
+        return fail(
+            err, errlen, CFS_E_CORRUPT,
+            "Parquet column %s in row group %u: offset %lld and length %lld lie outside the file's data",
+            c->name, i, (long long)start, (long long)m->total_compressed);
+    ch->start = (uint64_t)start;
+    ch->end = (uint64_t)start + (uint64_t)m->total_compressed;
+    ch->num_values = (uint64_t)m->num_values;
+    ch->codec = m->codec;
+    return CFS_OK;
+}
+
+/* Row group i (a RowGroup struct at g): its column chunks (nleaf of them, the read ones
+ * into the chunk table) and its row count, which every read column must hold.  Returns
+ * CFS_OK with *rows set, or the error; a RowGroup that does not parse leaves g->bad or
+ * *rows < 0 for the caller to report. */
+static cfs_status parse_row_group(cfs_pqr *r, cfs_td *g, uint32_t i, uint32_t nleaf, const int *proj,
+                                  size_t data_end, int64_t *rows, char *err, size_t errlen)
+{
+    int16_t gl = 0, gid;
+    int gt;
+    uint32_t ncc = 0;
+    *rows = -1;
+    while (!g->bad && (gt = cfs_td_field(g, &gl, &gid)) != 0) {
+        if (gid == 1 && gt == CFS_TC_LIST) {
+            int ct = cfs_td_list(g, &ncc);
+            if (ct != CFS_TC_STRUCT || ncc != nleaf)
+                return fail(err, errlen, CFS_E_CORRUPT,
+                            "Parquet row group %u has %u column chunks for %u columns", i, ncc, nleaf);
+            for (uint32_t k = 0; k < ncc && !g->bad; k++) {
+                cmeta m;
+                parse_column_chunk(g, &m);
+                if (g->bad) break;
+                cfs_status st = take_chunk(r, &m, i, proj[k], data_end, err, errlen);
+                if (st != CFS_OK) return st;
+            }
+        } else if (gid == 3 && gt == CFS_TC_I64) *rows = cfs_td_i64(g);
+        else cfs_td_skip(g, gt, 1);
+    }
+    if (g->bad || *rows < 0) return CFS_OK;
+    if (ncc != nleaf) return fail(err, errlen, CFS_E_CORRUPT, "Parquet row group %u lists no columns", i);
+    for (uint32_t c = 0; c < r->ncol; c++) {
+        const uint64_t nv = r->chunks[(size_t)i * r->ncol + c].num_values;
+        if (nv != (uint64_t)*rows)
+            return fail(err, errlen, CFS_E_CORRUPT,
+                        "Parquet column %s in row group %u holds %llu values for %lld rows", r->col[c].name,
+                        i, (unsigned long long)nv, (long long)*rows);
+    }
+    return CFS_OK;
+}
+
+/* The footer's row-group list (at rgs, NULL when it has none, up to end): every row
+ * group's chunks and rows, which must add up to r->num_rows. */
+static cfs_status parse_row_groups(cfs_pqr *r, const uint8_t *rgs, const uint8_t *end, size_t data_end,
+                                   uint32_t nleaf, const int *proj, char *err, size_t errlen)
+{
+    if (!rgs) {
+        if (r->num_rows != 0)
+            return fail(err, errlen, CFS_E_CORRUPT, "Parquet footer says %llu rows and has no row group",
+                        (unsigned long long)r->num_rows);
+        return CFS_OK;
+    }
+    cfs_td g = {rgs, end, 0};
+    uint32_t nrg;
+    int et = cfs_td_list(&g, &nrg);
+    if (et != CFS_TC_STRUCT && nrg) g.bad = 1;
+    if (!g.bad && nrg) {
+        r->rg_rows = cfs_calloc(nrg, sizeof *r->rg_rows, "reading Parquet row groups");
+        r->chunks = cfs_calloc((size_t)nrg * (r->ncol ? r->ncol : 1), sizeof *r->chunks,
+                               "reading Parquet row groups");
+        if (!r->rg_rows || !r->chunks) return cfs_nomem_status("reading Parquet row groups", err, errlen);
+    }
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < nrg && !g.bad; i++) {
+        int64_t rows;
+        cfs_status st = parse_row_group(r, &g, i, nleaf, proj, data_end, &rows, err, errlen);
+        if (st != CFS_OK) return st;
+        if (g.bad || rows < 0) break;
+        r->rg_rows[i] = (uint64_t)rows;
+        sum += (uint64_t)rows;
+        r->nrg = i + 1;
+    }
+    if (g.bad || r->nrg != nrg)
+        return fail(err, errlen, CFS_E_CORRUPT, "%s",
+                    "Parquet footer is damaged (a row group does not parse)");
+    if (sum != r->num_rows)
+        return fail(err, errlen, CFS_E_CORRUPT, "Parquet footer says %llu rows, its row groups hold %llu",
+                    (unsigned long long)r->num_rows, (unsigned long long)sum);
+    return CFS_OK;
+}
+
 static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
 {
     size_t flen = (size_t)cfs_le_get(r->f + r->n - 8, 4);
@@ -412,111 +529,7 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
     }
     /* row groups */
     r->num_rows = (uint64_t)num_rows;
-    if (rgs) {
-        cfs_td g = {rgs, fp + flen, 0};
-        uint32_t nrg;
-        int et = cfs_td_list(&g, &nrg);
-        if (et != CFS_TC_STRUCT && nrg) g.bad = 1;
-        if (!g.bad && nrg) {
-            r->rg_rows = cfs_calloc(nrg, sizeof *r->rg_rows, "reading Parquet row groups");
-            r->chunks = cfs_calloc((size_t)nrg * (r->ncol ? r->ncol : 1), sizeof *r->chunks,
-                                   "reading Parquet row groups");
-            if (!r->rg_rows || !r->chunks) {
-                st = cfs_nomem_status("reading Parquet row groups", err, errlen);
-                goto out;
-            }
-        }
-        uint64_t sum = 0;
-        size_t data_end = r->n - 8 - flen;
-        for (uint32_t i = 0; i < nrg && !g.bad && st == CFS_OK; i++) {
-            int16_t gl = 0, gid;
-            int gt;
-            int64_t rows = -1;
-            uint32_t ncc = 0;
-            while (!g.bad && st == CFS_OK && (gt = cfs_td_field(&g, &gl, &gid)) != 0) {
-                if (gid == 1 && gt == CFS_TC_LIST) {
-                    int ct = cfs_td_list(&g, &ncc);
-                    if (ct != CFS_TC_STRUCT || ncc != nleaf) {
-                        st = fail(err, errlen, CFS_E_CORRUPT,
-                                  "Parquet row group %u has %u column chunks for %u columns", i, ncc, nleaf);
-                        break;
-                    }
-                    for (uint32_t k = 0; k < ncc && !g.bad; k++) {
-                        cmeta m;
-                        parse_column_chunk(&g, &m);
-                        if (g.bad || proj[k] < 0) continue;
-                        pcol *c = &r->col[proj[k]];
-                        chunk *ch = &r->chunks[(size_t)i * r->ncol + (size_t)proj[k]];
-                        if (!m.has || m.type == -2) {
-                            st = fail(
-                                err, errlen, CFS_E_UNSUPPORTED,
-                                "Parquet column %s in row group %u has no metadata or lives in another file",
-                                c->name, i);
-                            break;
-                        }
-                        if (m.type != c->ptype) {
-                            st = fail(err, errlen, CFS_E_CORRUPT,
-                                      "Parquet column %s: chunk type %d differs from the schema's %d",
-                                      c->name, m.type, c->ptype);
-                            break;
-                        }
-                        if (m.codec != CODEC_UNCOMPRESSED && m.codec != CODEC_SNAPPY &&
-                            m.codec != CODEC_GZIP && m.codec != CODEC_ZSTD) {
-                            st = fail(err, errlen, CFS_E_UNSUPPORTED,
-                                      "Parquet column %s uses codec %s, which cfscan does not read (it reads "
-                                      "UNCOMPRESSED, SNAPPY, GZIP and ZSTD)",
-                                      c->name,
-                                      m.codec >= 0 && m.codec < 8 ? codec_names[m.codec] : "unknown");
-                            break;
-                        }
-                        int64_t start = m.data_off;
-                        if (m.dict_off > 0 && m.dict_off < start) start = m.dict_off;
-                        if (start < 4 || m.total_compressed < 0 || (uint64_t)start > data_end ||
-                            (uint64_t)m.total_compressed > data_end - (uint64_t)start || m.num_values < 0 ||
-                            m.data_off > start + m.total_compressed) {
-                            st = fail(err, errlen, CFS_E_CORRUPT,
-                                      "Parquet column %s in row group %u: offset %lld and length %lld lie "
-                                      "outside the file's data",
-                                      c->name, i, (long long)start, (long long)m.total_compressed);
-                            break;
-                        }
-                        ch->start = (uint64_t)start;
-                        ch->end = (uint64_t)start + (uint64_t)m.total_compressed;
-                        ch->num_values = (uint64_t)m.num_values;
-                        ch->codec = m.codec;
-                    }
-                } else if (gid == 3 && gt == CFS_TC_I64) rows = cfs_td_i64(&g);
-                else cfs_td_skip(&g, gt, 1);
-            }
-            if (st != CFS_OK) break;
-            if (g.bad || rows < 0) break;
-            if (ncc != nleaf) {
-                st = fail(err, errlen, CFS_E_CORRUPT, "Parquet row group %u lists no columns", i);
-                break;
-            }
-            for (uint32_t c = 0; c < r->ncol; c++)
-                if (r->chunks[(size_t)i * r->ncol + c].num_values != (uint64_t)rows) {
-                    st = fail(err, errlen, CFS_E_CORRUPT,
-                              "Parquet column %s in row group %u holds %llu values for %lld rows",
-                              r->col[c].name, i,
-                              (unsigned long long)r->chunks[(size_t)i * r->ncol + c].num_values,
-                              (long long)rows);
-                    break;
-                }
-            r->rg_rows[i] = (uint64_t)rows;
-            sum += (uint64_t)rows;
-            r->nrg = i + 1;
-        }
-        if (st == CFS_OK && (g.bad || r->nrg != nrg))
-            st = fail(err, errlen, CFS_E_CORRUPT, "%s",
-                      "Parquet footer is damaged (a row group does not parse)");
-        if (st == CFS_OK && sum != r->num_rows)
-            st = fail(err, errlen, CFS_E_CORRUPT, "Parquet footer says %llu rows, its row groups hold %llu",
-                      (unsigned long long)r->num_rows, (unsigned long long)sum);
-    } else if (r->num_rows != 0) {
-        st = fail(err, errlen, CFS_E_CORRUPT, "Parquet footer says %llu rows and has no row group",
-                  (unsigned long long)r->num_rows);
-    }
+    st = parse_row_groups(r, rgs, fp + flen, r->n - 8 - flen, nleaf, proj, err, errlen);
 out:
     free(proj);
     free(lv);
