@@ -183,16 +183,28 @@ static int he_cmp(const void *a, const void *b)
     return x->hour < y->hour ? -1 : x->hour > y->hour;
 }
 
-/* 0 when stopped by the stop flag (or out of memory, which the caller sees recorded). */
-static int hours_build(hours_tab *t, const cfs_view *v, volatile sig_atomic_t *stop)
+/* The tables of the distributions drawn in full (detail[0..ndetail), at most
+ * H_MAX_DETAIL): the others have no charts, and a run may hold thousands.  0 when
+ * stopped by the stop flag (or out of memory, which the caller sees recorded). */
+static int hours_build(hours_tab *t, const cfs_view *v, const dist_model *const *detail, size_t ndetail,
+                       volatile sig_atomic_t *stop)
 {
     cfs_kmap_init(&t->hc, offsetof(hc_row, n), sizeof(hc_row));
     cfs_kmap_init(&t->he, offsetof(he_row, n), sizeof(he_row));
     const cfs_agg *a = v->agg;
+    const char *last = NULL; /* the previous row's distribution, and whether it is drawn */
+    int drawn = 0;
     for (size_t i = 0; i < a->traffic.n; i++) {
         if (stop && (i & 4095) == 0 && *stop) return 0;
         const cfs_trow *r = cfs_kmap_row(&a->traffic, i);
         if (r->k.cause == CFS_CAUSE_NONE || r->k.cause >= CFS_CAUSE_COUNT) continue;
+        if (!last || memcmp(last, r->k.dist, CFS_KEY_STR) != 0) {
+            last = r->k.dist;
+            drawn = 0;
+            for (size_t d = 0; d < ndetail && !drawn; d++)
+                drawn = strncmp(detail[d]->dist, last, CFS_KEY_STR) == 0;
+        }
+        if (!drawn) continue;
         hc_row kc;
         memset(&kc, 0, sizeof kc);
         memcpy(kc.dist, r->k.dist, CFS_KEY_STR);
@@ -1025,15 +1037,23 @@ void cfs_report_html(FILE *out, const cfs_view *v, const cfs_report_opts *o)
 {
     model m;
     if (!cfs_rmodel_build(&m, v, o)) return;
+    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
+    cfs_rmodel_sort_dists(&m);
+    /* the distributions drawn in full: the first with 403s, in the model's order */
+    const dist_model *detail[H_MAX_DETAIL];
+    size_t ndetail = 0;
+    for (size_t i = 0; i < m.nd; i++) {
+        if (!m.d[i]->n403 && !m.d[i]->hidden403) continue;
+        if (ndetail == H_MAX_DETAIL) break;
+        detail[ndetail++] = m.d[i];
+    }
     hours_tab t;
     memset(&t, 0, sizeof t);
-    if (!hours_build(&t, v, o ? o->stop : NULL) || cfs_nomem_failed()) {
+    if (!hours_build(&t, v, detail, ndetail, o ? o->stop : NULL) || cfs_nomem_failed()) {
         hours_free(&t);
         cfs_rmodel_free(&m);
         return;
     }
-    int top = o && o->top > 0 ? o->top : CFS_REPORT_TOP_DEFAULT;
-    cfs_rmodel_sort_dists(&m);
     uint64_t n403 = 0;
     for (size_t i = 0; i < m.nd; i++) n403 += m.d[i]->n403;
     fprintf(
@@ -1053,9 +1073,6 @@ void cfs_report_html(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     put_count(out, m.tot.aggregated);
     fprintf(out, " requests were 403 (%.2f%%), in %zu distribution%s.</p>", pct(n403, m.tot.aggregated), m.nd,
             m.nd == 1 ? "" : "s");
-    size_t nwith = 0;
-    for (size_t i = 0; i < m.nd; i++) nwith += m.d[i]->n403 || m.d[i]->hidden403;
-    size_t ndetail = nwith < H_MAX_DETAIL ? nwith : H_MAX_DETAIL;
     if (ndetail) {
         fputs("<nav aria-label=\"distributions\">", out);
         size_t k = 0;
@@ -1072,12 +1089,9 @@ void cfs_report_html(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     fputs("</section>", out);
     section_evidence(out, o);
     overview(out, &m, ndetail);
-    size_t k = 0;
-    for (size_t i = 0; i < m.nd && k < ndetail; i++) {
+    for (size_t k = 0; k < ndetail; k++) {
         if (o && o->stop && *o->stop) break;
-        const dist_model *d = m.d[i];
-        if (!d->n403 && !d->hidden403) continue;
-        dist_section(out, k++, d, &t, o, top);
+        dist_section(out, k, detail[k], &t, o, top);
     }
     fputs(LEGEND, out);
     fprintf(out, "\n</main><script>%s</script></body></html>\n", k_script);
