@@ -93,10 +93,11 @@ size_t cfs_pick_scalar(const uint64_t *tabs, uint32_t ls, uint32_t le, const uin
 /* Number parsing without strtod/sscanf.  All return 0 on success, -1 if the span is not
  * of the stated form (caller decides what that means; '-' is "no value" in CloudFront). */
 int cfs_parse_u64(const char *p, size_t n, uint64_t *out); /* [0-9]{1,19} */
-/* cfs_parse_u64 for a span with at least 8 readable bytes from p up to end (a field with
- * more of its line after it): up to 8 digits are checked and combined as one word, on
- * little-endian machines (sc-bytes on every line; callgrind: about 15 instructions a line
- * fewer than the digit loop).  Same results as cfs_parse_u64 for every input. */
+/* cfs_parse_u64 for a span of a buffer readable up to end: when 8 bytes are readable from
+ * p (a field with more of its line after it), up to 8 digits are checked and combined as
+ * one word on little-endian machines (sc-bytes on every line; callgrind: about 15
+ * instructions a line fewer than the digit loop).  Same results as cfs_parse_u64 for
+ * every input. */
 static inline int cfs_parse_u64_in(const char *p, size_t n, const char *end, uint64_t *out)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -57,8 +57,8 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * Miss with a 2xx or 3xx status other than 304, as on the lean path below); every other
  * member, span included, is left as it was and means nothing.  Any other line is parsed
  * as without the flag.  That is all such a line is counted by when its distribution is
- * known and no config is given (aggregate.h, cfs_agg_add_plain: no attribution, and an
- * origin sample without an origin label), so none of the rest is parsed.  (The layout
+ * known (aggregate.h, cfs_agg_add_plain: no attribution, and for a Miss, which needs no
+ * config, an origin sample without an origin label), so none of the rest is parsed.  (The layout
  * must have date, time, edge, bytes, status and result type: cfs_layout.plain_ok.)
  *
  * Without CFS_PARSE_ALL, a line whose status is not 403 gets only what a non-403 request
@@ -66,8 +66,9 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * edge, bytes, status, result type, distribution id and Host) and ts, status, sc_bytes and
  * result; the second tier (time-taken, time-to-first-byte, protocol, URI, Host header,
  * behavior pattern) and time_taken_ms, ttfb_ms and protocol only on a Miss with a 2xx or
- * 3xx status other than 304 (a possible origin fetch, cfs_origin_sample_status), and on
- * an Error with CFS_PARSE_ERROR_TIER2.  Every other span and parsed member is cleared
+ * 3xx status other than 304 (a possible origin fetch, cfs_origin_sample_status), and the
+ * second tier's spans and time_taken_ms (not ttfb_ms or protocol) on an Error with
+ * CFS_PARSE_ERROR_TIER2.  Every other span and parsed member is cleared
  * (zero, CFS_NO_MILLIS).  403 lines, and every line with CFS_PARSE_ALL (the `requests`
  * command, whose filters and output may use any field), get everything. */
 

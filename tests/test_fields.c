@@ -5,9 +5,12 @@
  * field by field: all of them on the full path (CFS_PARSE_ALL, and every 403), the lean
  * ones on the lean path, whose second tier (latencies, protocol, URI, Host header,
  * behavior pattern) is filled only on a Miss with a 2xx/3xx status but 304, and on an
- * Error with CFS_PARSE_ERROR_TIER2.  With CFS_PARSE_PLAIN a common line (not 403, not a
- * Miss or an Error, the layout's width) gives the time, status, bytes and edge the full
- * parse gives, and every other line what it gives without it.  Every kernel this CPU runs
+ * Error with CFS_PARSE_ERROR_TIER2.  With CFS_PARSE_PLAIN a common line (fields.h: not
+ * 403, the layout's width, an Error only without CFS_PARSE_ERROR_TIER2, a Miss only with
+ * CFS_PARSE_PLAIN_MISS and no behavior pattern) gives the time, status, bytes, edge,
+ * result type, latencies and protocol the full parse gives, and every other line what it
+ * gives without it.  Statuses, times, bytes and latencies are now and then malformed, so
+ * the lane's and the full parse's refusals are compared too.  Every kernel this CPU runs
  * is used, and the line is placed at every offset of a 64-byte word so its TABs fall
  * everywhere. */
 #include <criterion/criterion.h>
@@ -49,11 +52,34 @@ static void value_for(cfs_field f, unsigned status, const char *result, char *ou
     static const char *const words[] = {"-",     "x",     "LAX1-C1", "/a/b.png", "d111.cloudfront.net",
                                         "https", "0.012", "1.500",   "text/html"};
     switch (f) {
-    case CFS_F_DATE: snprintf(out, cap, "2026-11-%02u", 1 + rnd(28)); break;
-    case CFS_F_TIME: snprintf(out, cap, "%02u:%02u:%02u", rnd(24), rnd(60), rnd(60)); break;
-    case CFS_F_SC_STATUS: snprintf(out, cap, "%u", status); break;
+    case CFS_F_DATE: {
+        static const char *const odd[] = {"2026-13-01", "-", "2026-11-1", "2026/11/01"};
+        if (rnd(16)) snprintf(out, cap, "2026-11-%02u", 1 + rnd(28));
+        else snprintf(out, cap, "%s", odd[rnd(4)]);
+        break;
+    }
+    case CFS_F_TIME: {
+        static const char *const odd[] = {"25:00:00", "-", "1:02:03", "12:0a:00"};
+        if (rnd(16)) snprintf(out, cap, "%02u:%02u:%02u", rnd(24), rnd(60), rnd(60));
+        else snprintf(out, cap, "%s", odd[rnd(4)]);
+        break;
+    }
+    case CFS_F_SC_STATUS: {
+        static const char *const odd[] = {"-", "20", "2x0", "4030"};
+        if (rnd(16)) snprintf(out, cap, "%u", status);
+        else snprintf(out, cap, "%s", odd[rnd(4)]);
+        break;
+    }
     case CFS_F_EDGE_RESULT_TYPE: snprintf(out, cap, "%s", result); break;
-    case CFS_F_SC_BYTES: snprintf(out, cap, "%u", rnd(100000)); break;
+    case CFS_F_SC_BYTES: {
+        /* up to 5 digits mostly; else none, empty, 8 to 20 digits, or a stray byte */
+        static const char *const odd[] = {
+            "-",   "", "12345678", "99999999", "100000000", "18446744073709551615", "99999999999999999999",
+            "12a4"};
+        if (rnd(4)) snprintf(out, cap, "%u", rnd(100000));
+        else snprintf(out, cap, "%s", odd[rnd(8)]);
+        break;
+    }
     case CFS_F_TIME_TAKEN:
     case CFS_F_TIME_TO_FIRST_BYTE: {
         /* mostly "D.DDD", sometimes longer, shorter, or not a number at all */
@@ -221,6 +247,13 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
         cr_assert(s.p == cols[c].p && s.n == cols[c].n,
                   "%s iter %d: field %s (column %zu of %zu) is '%.*s', expected '%.*s'", k->name, iter,
                   cfs_field_name(f), c, ncols, (int)s.n, s.p ? s.p : "", (int)cols[c].n, cols[c].p);
+        if (f == CFS_F_SC_BYTES) {
+            /* the record's bytes are cfs_parse_u64's reading of the column, 0 when none */
+            uint64_t b = 0;
+            const uint64_t want = cols[c].n && cfs_parse_u64(cols[c].p, cols[c].n, &b) == 0 ? b : 0;
+            cr_assert_eq(chk->sc_bytes, want, "%s iter %d: sc-bytes '%.*s' read as %llu", k->name, iter,
+                         (int)cols[c].n, cols[c].p, (unsigned long long)chk->sc_bytes);
+        }
         if (f == CFS_F_TIME_TAKEN) {
             /* the record's milliseconds are cfs_parse_millis's reading of the column */
             uint32_t ms = 0;

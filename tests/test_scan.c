@@ -385,8 +385,9 @@ Test(cli, json_identical_for_j1_and_j2_and_blocks)
     tu_rmrf(dir);
 }
 
-/* Common lines (status not 403, result type neither Miss nor Error, distribution from the
- * file name) are counted without a record (fields.h, CFS_PARSE_PLAIN); the test hook
+/* Common lines (status not 403, distribution from the file name; an Error only without a
+ * config's 403 remap, a Miss only without a config) are counted without a record, a
+ * Miss's origin sample included (fields.h, CFS_PARSE_PLAIN); the test hook
  * CFS_PLAIN_LANE=0 counts them from their records like every other line.  Both must give
  * the same report byte for byte: generated traffic with every situation and every fault
  * (short lines, trailing TABs, CRLF, header switches, garbage) in mixed layouts, with
@@ -402,11 +403,19 @@ Test(cli, common_lines_counted_alike_with_and_without_the_plain_lane, .timeout =
         gen, dir);
     cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
     free(err);
+    /* The configs without their 403 remaps: then Error lines are common with a config. */
+    rc = tu_sh(
+        NULL, NULL,
+        "mkdir %s/noremap && for f in %s/logs/config/*.json; do "
+        "sed 's/\"ErrorCode\": 403/\"ErrorCode\": 404/' \"$f\" > %s/noremap/\"$(basename \"$f\")\"; done",
+        dir, dir, dir);
+    cr_assert_eq(rc, 0);
     /* the window's ends inside hours, so that lines of one file fall on both sides */
     static const char *const args[] = {
         "-j2",
         "-j1 --since 2026-11-01T05:30 --until 2026-11-01T16:30",
         "-j2 --config %s/logs/config --waf-logs %s/logs/waf",
+        "-j2 --config %s/noremap",
     };
     for (size_t i = 0; i < sizeof args / sizeof *args; i++) {
         char a[600];

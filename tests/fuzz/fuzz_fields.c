@@ -7,7 +7,8 @@
  * leak, the nothing-lost invariant
  *   lines == header + blank + aggregated + filtered + rejected,
  * every collected row is one line (no LF) of the chosen fields, and with bit 2 the same
- * counts and traffic table as every line counted from its record (CFS_PLAIN_LANE=0). */
+ * counts, traffic table and origin histograms as every line counted from its record
+ * (CFS_PLAIN_LANE=0). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const cfs_trow *t = cfs_kmap_row(&res.agg.traffic, i);
             const cfs_trow *u = cfs_kmap_find(&ref.agg.traffic, &t->k);
             if (!u || u->requests != t->requests || u->bytes != t->bytes) abort();
+        }
+        /* a common Miss gives its origin sample on the lane (no config here) */
+        if (res.agg.origin.n != ref.agg.origin.n) abort();
+        for (size_t i = 0; i < res.agg.origin.n; i++) {
+            const cfs_orow *t = cfs_kmap_row(&res.agg.origin, i);
+            const cfs_orow *u = cfs_kmap_find(&ref.agg.origin, t->dist);
+            if (!u || u->ttfb != t->ttfb || (!t->h) != (!u->h) || (t->h && !cfs_hist_equal(t->h, u->h)))
+                abort();
         }
         cfs_scan_result_free(&ref);
     }

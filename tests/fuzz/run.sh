@@ -24,9 +24,12 @@ libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib snappy libcu
 
 # 1. the core library, instrumented for coverage (fuzzer-no-link) -------------------------
 objs=()
+# an object is rebuilt when its source, this script or any header is newer: a struct or
+# inline function changed in a header must not leave objects of the old one behind
+newest_h=$(ls -t "$root"/kernels/*.h "$root"/pipeline/*.h | head -1)
 for src in "$root"/kernels/*.c "$root"/pipeline/*.c; do
   o="$out/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
-  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$0" -nt "$o" ]; then
+  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$0" -nt "$o" ] || [ "$newest_h" -nt "$o" ]; then
     $cc $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$o"
   fi
   objs+=("$o")
@@ -158,9 +161,10 @@ printf '%-15s %6s %8s %6s %s\n' target seconds exec/s cov crashes
 status=0
 for n in "${names[@]}"; do
   log=$out/logs/$n.log
-  execs=$(grep -o 'exec/s: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  rate=$(grep -m1 'stat::average_exec_per_sec' "$log" | awk '{print $2}')
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+  # (a target that crashed on its seeds has no exec/s or cov line: no grep may stop the script)
+  execs=$({ grep -o 'exec/s: [0-9]*' "$log" || true; } | tail -1 | awk '{print $2}')
+  rate=$({ grep -m1 'stat::average_exec_per_sec' "$log" || true; } | awk '{print $2}')
+  cov=$({ grep -o 'cov: [0-9]*' "$log" || true; } | tail -1 | awk '{print $2}')
   t=$(grep -m1 'stat::number_of_executed_units' "$log" >/dev/null && echo "$secs" || echo "?")
   nc=$(find "$out/crashes/$n" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   [ "$nc" -gt 0 ] && status=1
