@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -717,7 +718,7 @@ static void make_empty_files(const char *dir, int from, int to)
     }
 }
 
-Test(resources, empty_files_take_no_memory_per_file, .timeout = 120)
+Test(resources, empty_files_take_no_memory_per_file, .timeout = 240)
 {
     /* A scaled-down "ten million empty files": inputs stream from the directory walk in
      * batches of CFS_SCAN_BATCH (8192) and only totals and the first CFS_MAX_LISTED
@@ -747,21 +748,35 @@ Test(resources, empty_files_take_no_memory_per_file, .timeout = 120)
      * state streams through zstd, so memory does not grow with the inputs either.  Its
      * inputs.parquet holds up to 16,384 rows (one row group) in memory, so both runs here
      * have more inputs than that: 36,000 and 108,000, in the directory grown in place.
-     * Held per file, 72,000 more inputs would cost 2 MiB at 29 bytes each. */
+     * Held per file, 72,000 more inputs would cost 2 MiB at 29 bytes each.
+     * The publish writes the state beside the tables on a second thread, so a run's peak
+     * depends on how the two overlap: under ASan one input's runs peaked from 39.6 to 42.2
+     * MiB.  So each size runs three times and the least peaks are compared. */
     const int osmall = 36000, obig = 108000;
-    long rss_osmall, rss_obig;
-    char sum1[700], sum2[700], junk[700];
+    long rss_osmall = LONG_MAX, rss_obig = LONG_MAX;
+    char sum1[700], sum2[700], junk[700], ocmd[2600];
     snprintf(sum1, sizeof sum1, "%s/sum-small", d3);
     snprintf(sum2, sizeof sum2, "%s/sum-big", d3);
     snprintf(junk, sizeof junk, "%s/report.txt", d3);
     make_empty_files(d2, big, osmall);
-    snprintf(cmd, sizeof cmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum1, d2);
-    cr_assert_eq(run_rss(cmd, junk, &rss_osmall), 3);
+    for (int k = 0; k < 3; k++) {
+        long rss;
+        snprintf(ocmd, sizeof ocmd, "rm -rf %s && %s exec %s scan -q -j2 -o %s %s", sum1, env, prog("cfscan"),
+                 sum1, d2);
+        cr_assert_eq(run_rss(ocmd, junk, &rss), 3);
+        if (rss < rss_osmall) rss_osmall = rss;
+    }
     make_empty_files(d2, osmall, obig);
-    snprintf(cmd, sizeof cmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum2, d2);
-    cr_assert_eq(run_rss(cmd, junk, &rss_obig), 3);
-    cr_assert_lt(rss_obig - rss_osmall, 2 * 1024, "with -o: peak RSS %ld KiB for %d files vs %ld KiB for %d",
-                 rss_obig, obig, rss_osmall, osmall);
+    for (int k = 0; k < 3; k++) {
+        long rss;
+        snprintf(ocmd, sizeof ocmd, "rm -rf %s && %s exec %s scan -q -j2 -o %s %s", sum2, env, prog("cfscan"),
+                 sum2, d2);
+        cr_assert_eq(run_rss(ocmd, junk, &rss), 3);
+        if (rss < rss_obig) rss_obig = rss;
+    }
+    cr_assert_lt(rss_obig - rss_osmall, 2 * 1024,
+                 "with -o: least peak RSS of three runs %ld KiB for %d files vs %ld KiB for %d", rss_obig,
+                 obig, rss_osmall, osmall);
     char mpath[800];
     snprintf(mpath, sizeof mpath, "%s/manifest.json", sum2);
     size_t mn;
