@@ -309,7 +309,7 @@ static inline uint32_t parse_ms_or_none(cfs_span s)
     if (s.n == 5 && s.p[1] == '.') {
         const unsigned a = (unsigned)(unsigned char)s.p[0] - '0', b = (unsigned)(unsigned char)s.p[2] - '0',
                        c = (unsigned)(unsigned char)s.p[3] - '0', d = (unsigned)(unsigned char)s.p[4] - '0';
-        if ((a | b | c | d) <= 9) return a * 1000 + b * 100 + c * 10 + d;
+        if (a <= 9 && b <= 9 && c <= 9 && d <= 9) return a * 1000 + b * 100 + c * 10 + d;
     }
     uint32_t v;
     if (s.n == 0 || cfs_parse_millis(s.p, s.n, &v) != 0) return CFS_NO_MILLIS;
