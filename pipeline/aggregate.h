@@ -230,13 +230,13 @@ uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if 
 void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx);
 /* The origin-fetch sample of a common Miss (below), without an origin label. */
 void cfs_agg_add_origin_plain(cfs_thread_agg *t, uint32_t did, const cfs_record *r);
-/* Account one common line (fields.h, CFS_RECORD_PLAIN: r holds what that lists) of
- * distribution dist: what cfs_agg_add does for its record, which has no cause, and whose
- * origin sample, if any, has no label (no config, no behavior pattern). */
-static inline void cfs_agg_add_plain(cfs_thread_agg *t, cfs_span dist, const cfs_record *r)
+/* Account one common line (fields.h, CFS_RECORD_PLAIN: r holds what that lists) of the
+ * distribution whose id in t's counter is did (cfs_counter_dist): what cfs_agg_add does
+ * for its record, which has no cause, and whose origin sample, if any, has no label (no
+ * config, no behavior pattern). */
+static inline void cfs_agg_add_plain(cfs_thread_agg *t, uint32_t did, const cfs_record *r)
 {
     cfs_counter *c = &t->counter;
-    const uint32_t did = cfs_counter_dist(c, dist.p, dist.n);
     const cfs_span e = r->f[CFS_F_EDGE_LOCATION];
     cfs_counter_add_plain(c, did, e.p, e.n, cfs_counter_hour(c, r->ts), r->status, r->sc_bytes);
     if (r->result == CFS_R_MISS) cfs_agg_add_origin_plain(t, did, r);

@@ -173,6 +173,10 @@ typedef struct pstate {
                       * line), else NULL */
     uint32_t pdn;       /* length of pd, UINT32_MAX when nothing is noted */
     char pd[CFS_KEY_STR];
+    /* The file name's distribution as an id of the counter of plain_agg, the thread table
+     * common lines were last counted in (NULL: none yet).  Ids are stable for the pass. */
+    const cfs_thread_agg *plain_agg;
+    uint32_t plain_did;
 } pstate;
 
 static double now_s(void)
@@ -539,7 +543,12 @@ static void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
 {
     if (outside_window(ps, r->ts)) return;
     note_if_new(ps, agg, ps->file_dist, ps->lmask);
-    cfs_agg_add_plain(agg, ps->file_dist, r);
+    if (__builtin_expect(ps->plain_agg != agg, 0)) {
+        ps->plain_did = cfs_counter_dist(&agg->counter, ps->file_dist.p, ps->file_dist.n);
+        /* out of memory the id is none: asked again next line, as before */
+        ps->plain_agg = ps->plain_did != CFS_COUNTER_NO_ID ? agg : NULL;
+    }
+    cfs_agg_add_plain(agg, ps->plain_did, r);
     ps->st.aggregated++;
 }
 
