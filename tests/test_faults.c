@@ -636,6 +636,11 @@ Test(resources, gzip_trailer_claiming_4_gib_is_not_believed)
      * was sized from it (4 GiB per file).  Under a 1 GiB address-space limit that
      * allocation fails; now the claim is capped by DEFLATE's 1032:1 ratio and the file is
      * read up to its (bad) trailer.  Kept from tests/fuzz/fuzz_decode. */
+    char cmd[2048], *out, *err;
+    snprintf(cmd, sizeof cmd, "ulimit -v 1048576; %s version", prog("cfscan"));
+    if (tu_run(cmd, NULL, NULL) != 0) /* asked before any temporary directory is made */
+        cr_skip_test(
+            "resources: cfscan cannot start under ulimit -v (sanitizer build reserves shadow memory)");
     char *dir = tu_mkdtemp();
     size_t gn;
     unsigned char *gz = tu_gzip(F12 L12 L12, strlen(F12 L12 L12), &gn);
@@ -643,11 +648,6 @@ Test(resources, gzip_trailer_claiming_4_gib_is_not_believed)
     gz[gn - 4] = 0xf0;
     char *p = tu_write(dir, "E1.2026-11-01-10.isize.gz", gz, gn);
     free(gz);
-    char cmd[2048], *out, *err;
-    snprintf(cmd, sizeof cmd, "ulimit -v 1048576; %s version", prog("cfscan"));
-    if (tu_run(cmd, NULL, NULL) != 0)
-        cr_skip_test(
-            "resources: cfscan cannot start under ulimit -v (sanitizer build reserves shadow memory)");
     snprintf(cmd, sizeof cmd, "ulimit -v 1048576; %s scan -q -j1 --format json %s", prog("cfscan"), p);
     int rc = tu_run(cmd, &out, &err);
     cr_assert_eq(rc, 4, "the bad length check is an input error, got %d: %s", rc, err);
@@ -748,7 +748,8 @@ Test(resources, empty_files_take_no_memory_per_file, .timeout = 240)
      * state streams through zstd, so memory does not grow with the inputs either.  Its
      * inputs.parquet holds up to 16,384 rows (one row group) in memory, so both runs here
      * have more inputs than that: 36,000 and 108,000, in the directory grown in place.
-     * Held per file, 72,000 more inputs would cost 2 MiB at 29 bytes each.
+     * An input held in memory at 30 bytes or more would take 72,000 more inputs over the
+     * 2 MiB bound.
      * The publish writes the state beside the tables on a second thread, so a run's peak
      * depends on how the two overlap: under ASan one input's runs peaked from 39.6 to 42.2
      * MiB.  So each size runs three times and the least peaks are compared. */
@@ -761,16 +762,16 @@ Test(resources, empty_files_take_no_memory_per_file, .timeout = 240)
     make_empty_files(d2, big, osmall);
     for (int k = 0; k < 3; k++) {
         long rss;
-        snprintf(ocmd, sizeof ocmd, "rm -rf %s && %s exec %s scan -q -j2 -o %s %s", sum1, env, prog("cfscan"),
-                 sum1, d2);
+        tu_rmrf(sum1); /* -o wants a new directory; removed here, not in the measured process */
+        snprintf(ocmd, sizeof ocmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum1, d2);
         cr_assert_eq(run_rss(ocmd, junk, &rss), 3);
         if (rss < rss_osmall) rss_osmall = rss;
     }
     make_empty_files(d2, osmall, obig);
     for (int k = 0; k < 3; k++) {
         long rss;
-        snprintf(ocmd, sizeof ocmd, "rm -rf %s && %s exec %s scan -q -j2 -o %s %s", sum2, env, prog("cfscan"),
-                 sum2, d2);
+        tu_rmrf(sum2); /* -o wants a new directory; removed here, not in the measured process */
+        snprintf(ocmd, sizeof ocmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum2, d2);
         cr_assert_eq(run_rss(ocmd, junk, &rss), 3);
         if (rss < rss_obig) rss_obig = rss;
     }
