@@ -718,6 +718,23 @@ static void make_empty_files(const char *dir, int from, int to)
     }
 }
 
+/* The least peak RSS (KiB) of three `scan -q -j2 -o sum dir` runs, each into a new sum
+ * directory (removed here, not in the measured process), each exiting 3 (empty inputs
+ * are warned). */
+static long least_rss_with_summary(const char *env, const char *sum, const char *dir, const char *junk)
+{
+    long least = LONG_MAX;
+    for (int k = 0; k < 3; k++) {
+        char cmd[2600];
+        long rss;
+        tu_rmrf(sum);
+        snprintf(cmd, sizeof cmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum, dir);
+        cr_assert_eq(run_rss(cmd, junk, &rss), 3);
+        if (rss < least) least = rss;
+    }
+    return least;
+}
+
 Test(resources, empty_files_take_no_memory_per_file, .timeout = 240)
 {
     /* A scaled-down "ten million empty files": inputs stream from the directory walk in
@@ -754,27 +771,15 @@ Test(resources, empty_files_take_no_memory_per_file, .timeout = 240)
      * depends on how the two overlap: under ASan one input's runs peaked from 39.6 to 42.2
      * MiB.  So each size runs three times and the least peaks are compared. */
     const int osmall = 36000, obig = 108000;
-    long rss_osmall = LONG_MAX, rss_obig = LONG_MAX;
-    char sum1[700], sum2[700], junk[700], ocmd[2600];
+    long rss_osmall, rss_obig;
+    char sum1[700], sum2[700], junk[700];
     snprintf(sum1, sizeof sum1, "%s/sum-small", d3);
     snprintf(sum2, sizeof sum2, "%s/sum-big", d3);
     snprintf(junk, sizeof junk, "%s/report.txt", d3);
     make_empty_files(d2, big, osmall);
-    for (int k = 0; k < 3; k++) {
-        long rss;
-        tu_rmrf(sum1); /* -o wants a new directory; removed here, not in the measured process */
-        snprintf(ocmd, sizeof ocmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum1, d2);
-        cr_assert_eq(run_rss(ocmd, junk, &rss), 3);
-        if (rss < rss_osmall) rss_osmall = rss;
-    }
+    rss_osmall = least_rss_with_summary(env, sum1, d2, junk);
     make_empty_files(d2, osmall, obig);
-    for (int k = 0; k < 3; k++) {
-        long rss;
-        tu_rmrf(sum2); /* -o wants a new directory; removed here, not in the measured process */
-        snprintf(ocmd, sizeof ocmd, "%s exec %s scan -q -j2 -o %s %s", env, prog("cfscan"), sum2, d2);
-        cr_assert_eq(run_rss(ocmd, junk, &rss), 3);
-        if (rss < rss_obig) rss_obig = rss;
-    }
+    rss_obig = least_rss_with_summary(env, sum2, d2, junk);
     cr_assert_lt(rss_obig - rss_osmall, 2 * 1024,
                  "with -o: least peak RSS of three runs %ld KiB for %d files vs %ld KiB for %d", rss_obig,
                  obig, rss_osmall, osmall);
