@@ -218,6 +218,31 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
     return row;
 }
 
+/* p's rows after dst's (dst reserved for them): the rows copied, p's index entries moved
+ * past dst's rows, no key hashed or compared.  Out of memory (recorded: dst could not be
+ * reserved) row by row, as far as the map can grow. */
+static void kmap_append(cfs_kmap *dst, const cfs_kmap *p)
+{
+    if (!p->n) return;
+    if (dst->cap < 2 * (dst->n + p->n + 1) || dst->rows_cap < dst->n + p->n) {
+        for (size_t r = 0; r < p->n; r++) {
+            const char *src = p->rows + r * p->row_size;
+            char *row = cfs_kmap_get(dst, src, NULL);
+            if (!cfs_kmap_is_sink(row)) memcpy(row, src, dst->row_size);
+        }
+        return;
+    }
+    memcpy(dst->rows + dst->n * dst->row_size, p->rows, p->n * p->row_size);
+    for (size_t j = 0; j < p->cap; j++) {
+        if (!p->slot[j]) continue;
+        size_t k = (size_t)p->hash[j] & (dst->cap - 1);
+        while (dst->slot[k]) k = (k + 1) & (dst->cap - 1);
+        dst->hash[k] = p->hash[j];
+        dst->slot[k] = (uint32_t)(dst->n + p->slot[j]);
+    }
+    dst->n += p->n;
+}
+
 void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra)
 {
     size_t first = 0;
@@ -234,30 +259,19 @@ void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra)
     for (size_t i = first; i < n; i++) total += parts[i].n;
     cfs_kmap_reserve(dst, total);
     for (size_t i = first; i < n; i++) {
-        cfs_kmap *p = &parts[i];
-        const int room = dst->cap >= 2 * (dst->n + p->n + 1) && dst->rows_cap >= dst->n + p->n;
-        if (p->n && !room) {
-            /* out of memory (recorded): row by row, as far as the map can grow */
-            for (size_t r = 0; r < p->n; r++) {
-                const char *src = p->rows + r * p->row_size;
-                char *row = cfs_kmap_get(dst, src, NULL);
-                if (!cfs_kmap_is_sink(row)) memcpy(row, src, dst->row_size);
-            }
-        } else if (p->n) {
-            memcpy(dst->rows + dst->n * dst->row_size, p->rows, p->n * p->row_size);
-            for (size_t j = 0; j < p->cap; j++) {
-                if (!p->slot[j]) continue;
-                size_t k = (size_t)p->hash[j] & (dst->cap - 1);
-                while (dst->slot[k]) k = (k + 1) & (dst->cap - 1);
-                dst->hash[k] = p->hash[j];
-                dst->slot[k] = (uint32_t)(dst->n + p->slot[j]);
-            }
-            dst->n += p->n;
-        }
-        size_t key = p->key_size, row = p->row_size;
-        cfs_kmap_free(p);
-        cfs_kmap_init(p, key, row);
+        kmap_append(dst, &parts[i]);
+        size_t key = parts[i].key_size, row = parts[i].row_size;
+        cfs_kmap_free(&parts[i]);
+        cfs_kmap_init(&parts[i], key, row);
     }
+}
+
+void cfs_kmap_concat_copy(cfs_kmap *dst, const cfs_kmap *parts, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += parts[i].n;
+    cfs_kmap_reserve(dst, total);
+    for (size_t i = 0; i < n; i++) kmap_append(dst, &parts[i]);
 }
 
 /* ---- agg --------------------------------------------------------------------------------- */
@@ -574,11 +588,12 @@ void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l)
 
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
 {
-    cfs_agg_add_line403_count(a, l, at);
+    cfs_agg_add_line403_count_to(&a->traffic, l, at);
     cfs_agg_add_line403_sketch(a, l, at);
 }
 
-cfs_tkey cfs_agg_line403_tkey(const cfs_line403 *l, cfs_attribution at)
+/* The traffic key of a 403 line with attribution at. */
+static cfs_tkey line403_tkey(const cfs_line403 *l, cfs_attribution at)
 {
     int pending = cfs_attr_needs_latency(at);
     cfs_tkey k;
@@ -596,15 +611,10 @@ cfs_tkey cfs_agg_line403_tkey(const cfs_line403 *l, cfs_attribution at)
 
 void cfs_agg_add_line403_count_to(cfs_kmap *traffic, const cfs_line403 *l, cfs_attribution at)
 {
-    const cfs_tkey k = cfs_agg_line403_tkey(l, at);
+    const cfs_tkey k = line403_tkey(l, at);
     cfs_trow *t = cfs_kmap_get(traffic, &k, NULL);
     t->requests++;
     t->bytes += l->bytes;
-}
-
-void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
-{
-    cfs_agg_add_line403_count_to(&a->traffic, l, at);
 }
 
 void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)
@@ -873,8 +883,6 @@ void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src)
     }
     merge_but_traffic(dst, src);
 }
-
-void cfs_kmap_copy(cfs_kmap *dst, const cfs_kmap *src) { (void)kmap_clone(dst, src); }
 
 void cfs_agg_copy(cfs_agg *dst, const cfs_agg *src)
 {

@@ -259,9 +259,10 @@ typedef struct cfs_line403 {
     cfs_span uri, ip;  /* ip as it enters the top-client list (redacted if asked) */
 } cfs_line403;
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
-/* Its two halves, which touch different tables (two threads may run one each): the
- * traffic row, and the sketches (groups, top lists). */
-void cfs_agg_add_line403_count(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
+/* Its two halves, which touch different tables: the traffic row (into a table of traffic
+ * rows: a's, or a partition of them, cfs_fast_resolve_parts), and the sketches (groups,
+ * top lists). */
+void cfs_agg_add_line403_count_to(cfs_kmap *traffic, const cfs_line403 *l, cfs_attribution at);
 void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
 /* The sketch half in steps, so that many lines can be added on several threads: the
  * line's group key; its group's sketches found (read only: -1 when a does not hold them
@@ -275,10 +276,6 @@ cfs_gkey cfs_agg_line403_key(const cfs_line403 *l, cfs_attribution at);
 int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r);
 void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r);
 void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l);
-/* The traffic key of a 403 line, as cfs_agg_add_line403_count adds it, and that add into
- * another table (a partition of the traffic rows: cfs_fast_resolve_parts). */
-cfs_tkey cfs_agg_line403_tkey(const cfs_line403 *l, cfs_attribution at);
-void cfs_agg_add_line403_count_to(cfs_kmap *traffic, const cfs_line403 *l, cfs_attribution at);
 /* Which of np partitions a traffic key with these strings and hour falls in: the one
  * cfs_agg_traffic_part builds it in (so a key is in one partition only). */
 unsigned cfs_agg_traffic_partition(const char dist[CFS_KEY_STR], const char edge[CFS_KEY_STR], int64_t hour,

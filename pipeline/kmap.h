@@ -41,9 +41,10 @@ void cfs_kmap_reserve(cfs_kmap *m, size_t more);
  * key hashed or compared again; the parts are emptied.  Out of memory (recorded) the rows
  * not taken are dropped, as cfs_kmap_get drops a key it cannot take. */
 void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra);
-/* dst (uninitialised) becomes a copy of src: its arrays copied, no key hashed again.  Out
- * of memory (recorded) dst is an empty map of src's key and row sizes. */
-void cfs_kmap_copy(cfs_kmap *dst, const cfs_kmap *src);
+/* The same join leaving the parts as they are: their rows appended to dst's (keys not in
+ * dst, nor in more than one part), every row copied once, no key hashed again.  Out of
+ * memory (recorded) the rows not taken are dropped. */
+void cfs_kmap_concat_copy(cfs_kmap *dst, const cfs_kmap *parts, size_t n);
 /* XXH3-64 of n bytes: the hash of the summary's WAF rule-name index (summary.c), and the
  * state file's checksum function, which tests use to forge valid hostile states. */
 uint64_t cfs_hash_bytes(const void *p, size_t n);

@@ -1773,18 +1773,12 @@ static void join_traffic(shared *sh, cfs_agg *dst)
     sh->ntparts = 0;
 }
 
-/* A copy of a (cfs_agg_copy) whose traffic table is the join of copies of the partitions
- * a's rows are still in: the unsettled state a summary keeps. */
+/* A copy of a (cfs_agg_copy) with the rows of the partitions a's traffic rows are still
+ * in joined into its traffic table: the unsettled state a summary keeps. */
 static cfs_agg *agg_copy_parts(const cfs_agg *a, const shared *sh)
 {
     cfs_agg *copy = agg_copy(a);
-    if (!copy || !sh->tparts) return copy;
-    cfs_kmap *c = cfs_malloc(sh->ntparts * sizeof *c, "keeping the unsettled aggregate");
-    if (!c) return copy; /* out of memory (recorded): the run fails with it */
-    for (size_t t = 0; t < sh->ntparts; t++) cfs_kmap_copy(&c[t], &sh->tparts[t]);
-    cfs_kmap_concat(&copy->traffic, c, sh->ntparts, 0);
-    for (size_t t = 0; t < sh->ntparts; t++) cfs_kmap_free(&c[t]);
-    free(c);
+    if (copy && sh->tparts) cfs_kmap_concat_copy(&copy->traffic, sh->tparts, sh->ntparts);
     return copy;
 }
 
