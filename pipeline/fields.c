@@ -498,7 +498,10 @@ static int plain_line(const cfs_layout *l, const char *base, uint32_t ls, uint32
     if (parse_status(PLAIN_SPAN(CFS_F_SC_STATUS), &r->status) != 0 || r->status == 403) return 0;
     const cfs_span rt = PLAIN_SPAN(CFS_F_EDGE_RESULT_TYPE);
     const cfs_result res = result_parse(rt.p, rt.n);
-    if (res == CFS_R_ERROR && (need & CFS_PARSE_ERROR_TIER2)) return 0;
+    /* the second tier, as the lean path reads it: a Miss's for its origin sample, an
+     * Error's for a config's 403 remap, which only the full path applies */
+    const int more = lean_more(res, r->status, need);
+    if (more && res != CFS_R_MISS) return 0;
     if (res == CFS_R_MISS && !((need & CFS_PARSE_PLAIN_MISS) && l->plain_miss_ok)) return 0;
     const cfs_span d = PLAIN_SPAN(CFS_F_DATE), t = PLAIN_SPAN(CFS_F_TIME);
     if (d.n != 10 || t.n != 8 || parse_date_time(d, t, &r->ts) != 0) return 0;
@@ -508,7 +511,7 @@ static int plain_line(const cfs_layout *l, const char *base, uint32_t ls, uint32
     r->f[CFS_F_EDGE_LOCATION] = PLAIN_SPAN(CFS_F_EDGE_LOCATION);
 #undef PLAIN_SPAN
     r->result = (uint8_t)res;
-    if (res == CFS_R_MISS && cfs_origin_sample_status(r->status)) {
+    if (more) {
         /* as record_tail sets them for a Miss of the lean path */
         pick_more(l, tabs, kn, ls, le, pos);
         r->time_taken_ms = parse_ms_or_none(lean_span(l, base, pos, CFS_F_TIME_TAKEN));
@@ -572,16 +575,6 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
     if (parse_status(col_span(base, pos, (size_t)l->col_of[CFS_F_SC_STATUS]), &r->status) != 0)
         return CFS_REJ_BAD_VALUE;
     const int all = full || r->status == 403;
-    if (!all) {
-        /* The lean fields.  The other spans are cleared once after a full parse instead
-         * of on every line, and those of lean fields the layout lacks stay clear from the
-         * reset. */
-        if (r->spans_all) {
-            memset(r->f, 0, sizeof r->f);
-            r->spans_all = 0;
-        }
-        set_lean(l, base, pos, ntabs, 0, l->nlean_every, r);
-    }
     if (all) {
         if (!located) (void)locate(kn, tabs, ls, le, l->ncols, pos);
         const size_t use = ncols < l->ncols ? ncols : l->ncols;
@@ -592,6 +585,14 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         }
         r->spans_all = 1;
     } else {
+        /* The lean fields.  The other spans are cleared once after a full parse instead
+         * of on every line, and those of lean fields the layout lacks stay clear from the
+         * reset. */
+        if (r->spans_all) {
+            memset(r->f, 0, sizeof r->f);
+            r->spans_all = 0;
+        }
+        set_lean(l, base, pos, ntabs, 0, l->nlean_every, r);
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
         if (lean_more(r->result, r->status, need)) {

@@ -49,16 +49,17 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
                      const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need);
 
 /* With CFS_PARSE_PLAIN (and without CFS_PARSE_ALL), a common line returns
- * CFS_RECORD_PLAIN: a line of exactly the layout's width whose status is not 403, whose
- * result type is not Error when need has CFS_PARSE_ERROR_TIER2, and not Miss unless need
- * has CFS_PARSE_PLAIN_MISS and the layout has no cache-behavior-path-pattern.  Only its
- * ts, status, sc_bytes, result, time_taken_ms, ttfb_ms, protocol and the edge location's
- * span are set, as the full parse would set them (the three after result are parsed only for a
- * Miss with a 2xx or 3xx status other than 304, as on the lean path below); every other
- * member, span included, is left as it was and means nothing.  Any other line is parsed
- * as without the flag.  That is all such a line is counted by when its distribution is
- * known (aggregate.h, cfs_agg_add_plain: no attribution, and for a Miss, which needs no
- * config, an origin sample without an origin label), so none of the rest is parsed.  (The layout
+ * CFS_RECORD_PLAIN: a line of exactly the layout's width whose date, time and status
+ * parse, whose status is not 403, whose result type is not Error when need has
+ * CFS_PARSE_ERROR_TIER2, and not Miss unless need has CFS_PARSE_PLAIN_MISS and the layout
+ * has no cache-behavior-path-pattern.  Only its ts, status, sc_bytes, result,
+ * time_taken_ms, ttfb_ms, protocol and the edge location's span are set, as the full
+ * parse would set them (the three after result are parsed only for a Miss with a 2xx or
+ * 3xx status other than 304, as on the lean path below); every other member, span
+ * included, is left as it was and means nothing.  Any other line is parsed as without
+ * the flag.  That is all such a line is counted by when its distribution is known
+ * (aggregate.h, cfs_agg_add_plain: no attribution, and for a Miss, which needs no config,
+ * an origin sample without an origin label), so none of the rest is parsed.  (The layout
  * must have date, time, edge, bytes, status and result type: cfs_layout.plain_ok.)
  *
  * Without CFS_PARSE_ALL, a line whose status is not 403 gets only what a non-403 request
