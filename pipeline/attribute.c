@@ -117,6 +117,7 @@ enum expiry {
 
 typedef struct facts {
     const cfs_record *r;
+    uint64_t results; /* bit v set: one of the line's three result types is v (has_result) */
     const cfs_attr_ctx *ctx;
     const cfs_dist_config *d;    /* NULL without a matching config */
     const cfs_cfg_behavior *b;   /* NULL when d is NULL or no behavior matched */
@@ -172,12 +173,19 @@ typedef struct attr_rule {
 typedef struct pdec {
     const char *p;
     size_t n, i;
+    int raw; /* no '%' in [p, p + n): every byte is itself (nearly every name and value) */
 } pdec;
 
-static int pdec_next(pdec *d)
+static inline pdec pdec_of(cfs_span s)
+{
+    return (pdec){s.p, s.n, 0, s.n == 0 || memchr(s.p, '%', s.n) == NULL};
+}
+
+static inline int pdec_next(pdec *d)
 {
     if (d->i >= d->n) return -1;
     int c = (unsigned char)d->p[d->i++];
+    if (d->raw) return c;
     while (c == '%' && d->n - d->i >= 2) {
         int hi = cfs_hexval(d->p[d->i]), lo = cfs_hexval(d->p[d->i + 1]);
         if (hi < 0 || lo < 0) break;
@@ -187,32 +195,55 @@ static int pdec_next(pdec *d)
     return c;
 }
 
-/* 1 when the decoded name, less leading spaces (cookie pairs are separated by "; ",
- * logged as ";%20"), equals prefix followed by lit. */
-static int name_is(cfs_span name, const char *prefix, const char *lit)
+/* The name less its leading spaces, as logged or escaped once ("%20", "%09"): cookie pairs
+ * are separated by "; ", logged as ";%20".  What is taken off decodes to spaces that
+ * name_is would skip anyway (a decoded byte other than '%' is never decoded again), so
+ * name_is reads the rest; nearly every rest is free of '%' and compared as it is. */
+static cfs_span name_rest(cfs_span s)
 {
-    pdec d = {name.p, name.n, 0};
+    for (;;) {
+        if (s.n >= 1 && (s.p[0] == ' ' || s.p[0] == '\t')) {
+            s.p++;
+            s.n--;
+        } else if (s.n >= 3 && s.p[0] == '%' &&
+                   ((s.p[1] == '2' && s.p[2] == '0') || (s.p[1] == '0' && s.p[2] == '9'))) {
+            s.p += 3;
+            s.n -= 3;
+        } else {
+            return s;
+        }
+    }
+}
+
+/* 1 when the decoded name (read by d, a copy: the caller's reader stays at the start of
+ * the name's rest, name_rest), less leading spaces, equals prefix (np bytes) followed by
+ * lit (nl bytes). */
+static int name_is(pdec d, const char *prefix, size_t np, const char *lit, size_t nl)
+{
+    if (d.raw) /* name_rest left no space in front */
+        return d.n == np + nl && memcmp(d.p, prefix, np) == 0 && memcmp(d.p + np, lit, nl) == 0;
     int c = pdec_next(&d);
     while (c == ' ' || c == '\t') c = pdec_next(&d);
-    for (const char *s = prefix; *s; s++) {
-        if (c != (unsigned char)*s) return 0;
+    for (size_t i = 0; i < np; i++) {
+        if (c != (unsigned char)prefix[i]) return 0;
         c = pdec_next(&d);
     }
-    for (const char *s = lit; *s; s++) {
-        if (c != (unsigned char)*s) return 0;
+    for (size_t i = 0; i < nl; i++) {
+        if (c != (unsigned char)lit[i]) return 0;
         c = pdec_next(&d);
     }
     return c == -1;
 }
+#define NAME_IS(d, prefix, np, lit) name_is(d, prefix, np, lit, sizeof lit - 1)
 
-/* Whether name can decode to prefix followed by anything (name_is): its first byte
- * decides for nearly every pair of a query string or cookie, and only an escape or a
- * leading space needs the decoding compare.  With no prefix, first is the first letters
- * the caller looks for. */
-static int may_start(cfs_span name, const char *prefix, const char *first)
+/* Whether a name's rest (name_rest) can decode to prefix followed by anything (name_is):
+ * its first byte decides for nearly every pair of a query string or cookie, and only an
+ * escape or a space needs the decoding compare.  With no prefix, first is the first
+ * letters the caller looks for. */
+static int may_start(cfs_span rest, const char *prefix, const char *first)
 {
-    if (name.n == 0) return 0;
-    const char c = name.p[0];
+    if (rest.n == 0) return 0;
+    const char c = rest.p[0];
     if (c == '%' || c == ' ' || c == '\t') return 1;
     if (*prefix) return c == *prefix;
     return strchr(first, c) != NULL;
@@ -243,7 +274,7 @@ static int next_pair(cfs_span s, size_t *pos, char sep, cfs_span *name, cfs_span
 /* Decimal seconds (percent-decoded), at most 15 digits so that *1000 cannot overflow. */
 static int parse_epoch(cfs_span v, int64_t *out)
 {
-    pdec d = {v.p, v.n, 0};
+    pdec d = pdec_of(v);
     int64_t x = 0;
     int digits = 0, c;
     while ((c = pdec_next(&d)) != -1) {
@@ -262,7 +293,7 @@ static int parse_epoch(cfs_span v, int64_t *out)
  * is read up to cap).  Returns the bytes written, or -1 on a byte outside the alphabet. */
 static long b64_policy_decode(cfs_span v, unsigned char *out, size_t cap)
 {
-    pdec d = {v.p, v.n, 0};
+    pdec d = pdec_of(v);
     uint32_t acc = 0;
     int bits = 0, c;
     size_t n = 0;
@@ -291,8 +322,12 @@ static const unsigned char *find_bytes(const unsigned char *h, size_t hn, const 
 {
     size_t nn = strlen(needle);
     if (nn == 0 || hn < nn) return NULL;
-    for (size_t i = 0; i + nn <= hn; i++)
-        if (h[i] == (unsigned char)needle[0] && memcmp(h + i, needle, nn) == 0) return h + i;
+    const unsigned char *last = h + (hn - nn); /* the last place a match can start */
+    for (const unsigned char *p = h; p <= last; p++) {
+        p = memchr(p, needle[0], (size_t)(last - p) + 1);
+        if (p == NULL) return NULL;
+        if (memcmp(p, needle, nn) == 0) return p;
+    }
     return NULL;
 }
 
@@ -339,19 +374,22 @@ static void scan_signer(cfs_span s, char sep, const char *prefix, signer_set *o)
 {
     memset(o, 0, sizeof *o);
     if (cfs_span_empty(s)) return;
+    const size_t np = strlen(prefix);
     size_t pos = 0;
     cfs_span name, val;
     while (next_pair(s, &pos, sep, &name, &val)) {
-        if (!may_start(name, prefix, "SKEP")) continue;
-        if (name_is(name, prefix, "Signature")) {
+        const cfs_span rest = name_rest(name);
+        if (!may_start(rest, prefix, "SKEP")) continue;
+        const pdec nd = pdec_of(rest);
+        if (NAME_IS(nd, prefix, np, "Signature")) {
             o->sig = 1;
-        } else if (name_is(name, prefix, "Key-Pair-Id")) {
+        } else if (NAME_IS(nd, prefix, np, "Key-Pair-Id")) {
             /* "Key-Pair-Id=" names no key: MissingKey, as if it were absent (§5.4). */
             if (val.n > 0) o->kpid = 1;
-        } else if (name_is(name, prefix, "Expires")) {
+        } else if (NAME_IS(nd, prefix, np, "Expires")) {
             o->has_expires = 1;
             o->expires = val;
-        } else if (name_is(name, prefix, "Policy")) {
+        } else if (NAME_IS(nd, prefix, np, "Policy")) {
             o->has_policy = 1;
             o->policy = val;
         } else {
@@ -437,10 +475,11 @@ static enum ct_kind classify_ct(cfs_span s)
     return CT_OTHER;
 }
 
-static int any_result(const cfs_record *r, cfs_result v)
-{
-    return r->result == v || r->response_result == v || r->detailed_result == v;
-}
+_Static_assert(CFS_R_COUNT <= 64, "facts.results holds a bit per result type");
+
+/* Whether x-edge-result-type, x-edge-response-result-type or x-edge-detailed-result-type
+ * is v: one bit test, since several rules ask it of every 403. */
+static int has_result(const facts *f, cfs_result v) { return (f->results >> v) & 1u; }
 
 static int is_s3(cfs_origin_kind k) { return k == CFS_ORIGIN_S3_REST || k == CFS_ORIGIN_S3_WEBSITE; }
 
@@ -565,8 +604,10 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     /* §4: field 14 is decided after the last byte, field 23 before responding; RT=Error with
      * RRT=Hit/Miss is a viewer that hung up on a cache/origin response.  Either one naming
      * the cache or the origin means the 403 came from there. */
-    f->origin_path = any_result(r, CFS_R_HIT) || any_result(r, CFS_R_REFRESH_HIT) ||
-                     any_result(r, CFS_R_MISS) || r->detailed_result == CFS_R_ORIGIN_SHIELD_HIT;
+    f->results = (UINT64_C(1) << r->result) | (UINT64_C(1) << r->response_result) |
+                 (UINT64_C(1) << r->detailed_result);
+    f->origin_path = has_result(f, CFS_R_HIT) || has_result(f, CFS_R_REFRESH_HIT) ||
+                     has_result(f, CFS_R_MISS) || r->detailed_result == CFS_R_ORIGIN_SHIELD_HIT;
     int rt_ok = r->result == CFS_R_ERROR || r->result == CFS_R_NONE;
     int rrt_ok = r->response_result == CFS_R_ERROR || r->response_result == CFS_R_NONE;
     int drt_ok = r->detailed_result == CFS_R_ERROR || r->detailed_result == CFS_R_NONE ||
@@ -641,9 +682,9 @@ static int p_drt_blocked(const facts *f) { return f->r->detailed_result == CFS_R
 static int p_drt_invalid(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST; }
 static int p_drt_header(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_HEADER; }
 static int p_drt_cert(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_CERTIFICATE; }
-static int p_rt_limit(const facts *f) { return any_result(f->r, CFS_R_LIMIT_EXCEEDED); }
-static int p_rt_lambda_error(const facts *f) { return any_result(f->r, CFS_R_LAMBDA_EXECUTION_ERROR); }
-static int p_drt_miss_generated(const facts *f) { return any_result(f->r, CFS_R_MISS_GENERATED_RESPONSE); }
+static int p_rt_limit(const facts *f) { return has_result(f, CFS_R_LIMIT_EXCEEDED); }
+static int p_rt_lambda_error(const facts *f) { return has_result(f, CFS_R_LAMBDA_EXECUTION_ERROR); }
+static int p_drt_miss_generated(const facts *f) { return has_result(f, CFS_R_MISS_GENERATED_RESPONSE); }
 /* The matched behavior lists an association with one of the CFS_FN_* bits. */
 static int fn_assoc(const facts *f, uint8_t bits)
 {
@@ -658,7 +699,7 @@ static int fn_none(const facts *f)
 }
 static int p_rt_function_generated(const facts *f)
 {
-    return any_result(f->r, CFS_R_FUNCTION_GENERATED_RESPONSE);
+    return has_result(f, CFS_R_FUNCTION_GENERATED_RESPONSE);
 }
 /* Only a viewer-request function can answer instead of forwarding the request. */
 static int p_rt_function_generated_assoc(const facts *f)
@@ -668,8 +709,7 @@ static int p_rt_function_generated_assoc(const facts *f)
 static int p_rt_function_generated_no_fn(const facts *f) { return p_rt_function_generated(f) && fn_none(f); }
 static int p_rt_function_error(const facts *f)
 {
-    return any_result(f->r, CFS_R_FUNCTION_EXECUTION_ERROR) ||
-           any_result(f->r, CFS_R_FUNCTION_THROTTLED_ERROR);
+    return has_result(f, CFS_R_FUNCTION_EXECUTION_ERROR) || has_result(f, CFS_R_FUNCTION_THROTTLED_ERROR);
 }
 /* Either CloudFront Function event can fail or be throttled. */
 static int p_rt_function_error_assoc(const facts *f)
@@ -677,7 +717,7 @@ static int p_rt_function_error_assoc(const facts *f)
     return p_rt_function_error(f) && fn_assoc(f, CFS_FN_CF_VIEWER_REQUEST | CFS_FN_CF_VIEWER_RESPONSE);
 }
 static int p_rt_function_error_no_fn(const facts *f) { return p_rt_function_error(f) && fn_none(f); }
-static int p_rt_lambda_generated(const facts *f) { return any_result(f->r, CFS_R_LAMBDA_GENERATED_RESPONSE); }
+static int p_rt_lambda_generated(const facts *f) { return has_result(f, CFS_R_LAMBDA_GENERATED_RESPONSE); }
 /* Lambda@Edge generates responses from the request events (viewer-request, and
  * origin-request, which is also logged as MissGeneratedResponse). */
 static int p_rt_lambda_generated_assoc(const facts *f)
