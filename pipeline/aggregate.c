@@ -895,14 +895,7 @@ void cfs_agg_copy(cfs_agg *dst, const cfs_agg *src)
 
 /* Which partition of np a traffic key falls in: a function of its distribution and edge
  * strings and its hour, so the same in every thread's counter, whose ids differ; the
- * strings' hashes are taken once per id (part_ids). */
-typedef struct part_ids {
-    const cfs_counter *c;
-    uint64_t *dh, *eh; /* XXH3 of each distribution and edge id's key string */
-    size_t nd, ne;
-    unsigned p, np;
-} part_ids;
-
+ * strings' hashes are taken once per id (cfs_agg_traffic_split). */
 static uint64_t str_hash(const char key[CFS_KEY_STR]) { return XXH3_64bits(key, CFS_KEY_STR); }
 
 /* The partition of the strings' hashes d and e and the hour (cfs_agg_traffic_partition). */
@@ -918,57 +911,94 @@ unsigned cfs_agg_traffic_partition(const char dist[CFS_KEY_STR], const char edge
     return part_of(str_hash(dist), str_hash(edge), hour, np);
 }
 
-static int in_part(const void *ctx, uint32_t dist, uint32_t edge, int64_t hour)
+void cfs_agg_traffic_split_free(cfs_traffic_split *s)
 {
-    const part_ids *q = ctx;
-    uint64_t d = dist < q->nd ? q->dh[dist] : str_hash(cfs_counter_dist_str(q->c, dist));
-    uint64_t e = edge < q->ne ? q->eh[edge] : str_hash(cfs_counter_edge_str(q->c, edge));
-    return part_of(d, e, hour, q->np) == q->p;
+    free(s->row);
+    free(s->start);
+    memset(s, 0, sizeof *s);
 }
 
-void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np)
+int cfs_agg_traffic_split(cfs_traffic_split *s, const cfs_thread_agg *t, unsigned np)
+{
+    static const char what[] = "merging the per-thread tables";
+    const cfs_counter *c = &t->counter;
+    const size_t rows = cfs_counter_rows(c);
+    size_t ne, nd = cfs_counter_ids(c, &ne);
+    memset(s, 0, sizeof *s);
+    s->start = cfs_calloc((size_t)np + 1, sizeof *s->start, what);
+    s->row = cfs_malloc(rows * sizeof *s->row, what);
+    size_t *next = cfs_malloc((size_t)np * sizeof *next, what);
+    uint64_t *dh = cfs_malloc((nd + ne + 1) * sizeof *dh, what);
+    if (!s->start || !s->row || !next || !dh) { /* out of memory (recorded) */
+        free(next);
+        free(dh);
+        cfs_agg_traffic_split_free(s);
+        return -1;
+    }
+    uint64_t *eh = dh + nd;
+    for (size_t i = 0; i < nd; i++) dh[i] = str_hash(cfs_counter_dist_str(c, (uint32_t)i));
+    for (size_t i = 0; i < ne; i++) eh[i] = str_hash(cfs_counter_edge_str(c, (uint32_t)i));
+    /* A counting sort: each partition's rows stay in counter order. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t it = 0; it < rows; it++) {
+            uint32_t d, e;
+            int64_t hour;
+            cfs_counter_key_at(c, it, &d, &e, &hour);
+            const unsigned p = part_of(dh[d], eh[e], hour, np);
+            if (pass == 0) s->start[p + 1]++;
+            else s->row[next[p]++] = it;
+        }
+        if (pass == 0) {
+            for (unsigned p = 0; p < np; p++) {
+                s->start[p + 1] += s->start[p];
+                next[p] = s->start[p];
+            }
+        }
+    }
+    free(next);
+    free(dh);
+    return 0;
+}
+
+/* Row it of c added to the traffic table out. */
+static void traffic_add(cfs_kmap *out, const cfs_counter *c, size_t it)
+{
+    cfs_count_row r;
+    if (!cfs_counter_next(c, &it, &r)) return;
+    cfs_tkey k;
+    memset(&k, 0, sizeof k);
+    memcpy(k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
+    memcpy(k.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
+    k.hour = r.hour;
+    k.status = r.status;
+    k.rule = r.rule;
+    k.cause = r.cause;
+    k.evidence = r.evidence;
+    k.lat_class = r.lat_class;
+    cfs_trow *d = cfs_kmap_get(out, &k, NULL);
+    d->requests += r.requests;
+    d->bytes += r.bytes;
+}
+
+void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, const cfs_traffic_split *splits, size_t n,
+                          unsigned p)
 {
     for (size_t t = 0; t < n; t++) {
         const cfs_counter *c = &ts[t].counter;
-        part_ids q = {c, NULL, NULL, 0, 0, p, np};
-        if (np > 1) {
-            /* out of memory (recorded) each row's hashes are taken as it comes */
-            size_t nd = cfs_counter_ids(c, &q.ne);
-            q.dh = cfs_malloc((nd + q.ne + 1) * sizeof *q.dh, "merging the per-thread tables");
-            if (q.dh) {
-                q.nd = nd;
-                q.eh = q.dh + nd;
-                for (size_t i = 0; i < nd; i++) q.dh[i] = str_hash(cfs_counter_dist_str(c, (uint32_t)i));
-                for (size_t i = 0; i < q.ne; i++) q.eh[i] = str_hash(cfs_counter_edge_str(c, (uint32_t)i));
-            } else {
-                q.ne = 0;
-            }
+        if (!splits) {
+            for (size_t it = 0, rows = cfs_counter_rows(c); it < rows; it++) traffic_add(out, c, it);
+            continue;
         }
-        size_t it = 0;
-        cfs_count_row r;
-        while (np > 1 ? cfs_counter_next_if(c, &it, &r, in_part, &q) : cfs_counter_next(c, &it, &r)) {
-            cfs_tkey k;
-            memset(&k, 0, sizeof k);
-            memcpy(k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
-            memcpy(k.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
-            k.hour = r.hour;
-            k.status = r.status;
-            k.rule = r.rule;
-            k.cause = r.cause;
-            k.evidence = r.evidence;
-            k.lat_class = r.lat_class;
-            cfs_trow *d = cfs_kmap_get(out, &k, NULL);
-            d->requests += r.requests;
-            d->bytes += r.bytes;
-        }
-        free(q.dh);
+        const cfs_traffic_split *s = &splits[t];
+        if (!s->row) continue; /* its split ran out of memory (recorded): the run fails */
+        for (size_t k = s->start[p]; k < s->start[p + 1]; k++) traffic_add(out, c, s->row[k]);
     }
 }
 
 void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t)
 {
     cfs_kmap_reserve(&dst->traffic, cfs_counter_rows(&t->counter));
-    cfs_agg_traffic_part(&dst->traffic, t, 1, 0, 1);
+    cfs_agg_traffic_part(&dst->traffic, t, NULL, 1, 0);
     cfs_agg_merge_thread_tables(dst, t);
 }
 

@@ -202,13 +202,24 @@ void cfs_thread_agg_free(cfs_thread_agg *t);
  * accumulator's tables. */
 void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t);
 /* The same in parts, for merging n threads in parallel (scan.c): cfs_agg_merge_thread_tables
- * is dst += t without the counter's rows; cfs_agg_traffic_part puts into *out (a traffic
- * table) the counter rows of all n threads that fall in partition p of np (by a hash of
- * their distribution, edge and hour; reserve room in *out first).  One key's rows are in
- * one partition whichever thread counted them, so the np partitions hold disjoint keys and
- * join without a lookup (cfs_kmap_concat). */
+ * is dst += t without the counter's rows.  cfs_agg_traffic_split sorts one thread's
+ * counter rows by partition of np (by a hash of their distribution, edge and hour), each
+ * partition's in counter order, in one pass over them (-1: out of memory, recorded);
+ * cfs_agg_traffic_part then puts into *out (a traffic table; reserve room first) the rows
+ * of partition p of all n threads, in thread order, from their splits (splits NULL: every
+ * row of the n threads, one partition).  One key's rows are in one partition whichever
+ * thread counted them, so the np partitions hold disjoint keys and join without a lookup
+ * (cfs_kmap_concat).  Each thread's rows are sorted once, by that thread: a partition
+ * reads only its own rows, so the merge's work does not grow with the thread count. */
+typedef struct cfs_traffic_split {
+    size_t *row;   /* row numbers (as cfs_counter_next numbers them), partition by partition */
+    size_t *start; /* np + 1 entries: partition p's are row[start[p]] .. row[start[p + 1] - 1] */
+} cfs_traffic_split;
 void cfs_agg_merge_thread_tables(cfs_agg *dst, const cfs_thread_agg *t);
-void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, size_t n, unsigned p, unsigned np);
+int cfs_agg_traffic_split(cfs_traffic_split *s, const cfs_thread_agg *t, unsigned np);
+void cfs_agg_traffic_split_free(cfs_traffic_split *s);
+void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, const cfs_traffic_split *splits, size_t n,
+                          unsigned p);
 
 /* A group with empty sketches, and its release (both charge the memory budget). */
 cfs_group *cfs_group_new(void);

@@ -376,24 +376,19 @@ int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out)
     return 1;
 }
 
-int cfs_counter_next_if(const cfs_counter *c, size_t *it, cfs_count_row *out, cfs_counter_keep keep,
-                        const void *ctx)
+void cfs_counter_key_at(const cfs_counter *c, size_t it, uint32_t *dist, uint32_t *edge, int64_t *hour)
 {
-    const uint64_t mask = ((uint64_t)1 << ID_BITS) - 1;
-    for (;; (*it)++) {
-        if (*it < c->n) {
-            const uint64_t key = c->order[*it];
-            if (keep(ctx, (uint32_t)(key & mask), (uint32_t)(key >> ID_BITS & mask),
-                     (int64_t)c->hours.byid[key >> (2 * ID_BITS) & mask]))
-                break;
-        } else if (*it - c->n < c->overflow.n) {
-            const wide_row *w = cfs_kmap_row(&c->overflow, *it - c->n);
-            if (keep(ctx, w->k.dist, w->k.edge, w->k.hour)) break;
-        } else {
-            break; /* the end: cfs_counter_next says so */
-        }
+    if (it < c->n) {
+        const uint64_t mask = ((uint64_t)1 << ID_BITS) - 1, key = c->order[it];
+        *dist = (uint32_t)(key & mask);
+        *edge = (uint32_t)(key >> ID_BITS & mask);
+        *hour = (int64_t)c->hours.byid[key >> (2 * ID_BITS) & mask];
+        return;
     }
-    return cfs_counter_next(c, it, out);
+    const wide_row *w = cfs_kmap_row(&c->overflow, it - c->n);
+    *dist = w->k.dist;
+    *edge = w->k.edge;
+    *hour = w->k.hour;
 }
 
 size_t cfs_counter_rows(const cfs_counter *c) { return c->n + c->overflow.n; }

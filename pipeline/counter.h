@@ -275,12 +275,10 @@ static inline void cfs_counter_add_plain(cfs_counter *c, uint32_t dist, const ch
  * end.  (First-seen order keeps the merged table's rows as the lines brought them, which
  * later readers of it profit from: consecutive rows share their hour.) */
 int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out);
-/* The same over the rows that keep accepts (its distribution and edge ids, as in
- * cfs_count_row, and its hour in epoch seconds); the others are passed over before their
- * counts are read. */
-typedef int (*cfs_counter_keep)(const void *ctx, uint32_t dist, uint32_t edge, int64_t hour);
-int cfs_counter_next_if(const cfs_counter *c, size_t *it, cfs_count_row *out, cfs_counter_keep keep,
-                        const void *ctx);
+/* Row it's (it < cfs_counter_rows, numbered as cfs_counter_next numbers them)
+ * distribution and edge ids, as in cfs_count_row, and its hour in epoch seconds, without
+ * reading its counts. */
+void cfs_counter_key_at(const cfs_counter *c, size_t it, uint32_t *dist, uint32_t *edge, int64_t *hour);
 /* Rows held (table and overflow). */
 size_t cfs_counter_rows(const cfs_counter *c);
 /* Distribution ids held (their number); *edges gets the edge ids'. */

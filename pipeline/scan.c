@@ -1808,6 +1808,16 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     size_t rows = 0;
     for (int t = 0; t < threads; t++) rows += cfs_counter_rows(&sh->thread_aggs[t].counter);
     const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
+    /* Each thread sorts its own rows by partition first, so that building a partition
+     * reads only its rows (before, every partition filtered every thread's rows: work
+     * that grew with the square of the thread count). */
+    cfs_traffic_split *split =
+        threads > 1 ? cfs_calloc((size_t)threads, sizeof *split, "merging the per-thread tables") : NULL;
+    if (split) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+        for (int t = 0; t < threads; t++)
+            (void)cfs_agg_traffic_split(&split[t], &sh->thread_aggs[t], (unsigned)threads);
+    }
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int t = 0; t < threads; t++) {
         cfs_agg_init(&part[t]);
@@ -1815,8 +1825,14 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
         const size_t share = rows / (size_t)threads;
         cfs_kmap_reserve(&traffic[t],
                          threads == 1 ? rows + held : share + share / 4 + held / (size_t)threads);
-        cfs_agg_traffic_part(&traffic[t], sh->thread_aggs, (size_t)threads, (unsigned)t, (unsigned)threads);
+        /* threads > 1 without the splits: out of memory (recorded), nothing merged */
+        if (threads == 1 || split)
+            cfs_agg_traffic_part(&traffic[t], sh->thread_aggs, split, (size_t)threads, (unsigned)t);
         cfs_agg_merge_thread_tables(&part[t], &sh->thread_aggs[t]);
+    }
+    if (split) {
+        for (int t = 0; t < threads; t++) cfs_agg_traffic_split_free(&split[t]);
+        free(split);
     }
     /* every counter read by every thread: only now are they freed */
 #pragma omp parallel for num_threads(threads) schedule(static, 1)

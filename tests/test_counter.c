@@ -255,10 +255,12 @@ Test(counter, partitioned_merge_gives_every_key_once)
                 }
             }
             cfs_kmap parts[4];
+            cfs_traffic_split split[3];
+            for (int n = 0; n < 3; n++) cr_assert_eq(cfs_agg_traffic_split(&split[n], &t[n], np), 0);
             size_t rows = 0;
             for (unsigned p = 0; p < np; p++) {
                 cfs_kmap_init(&parts[p], sizeof(cfs_tkey), sizeof(cfs_trow));
-                cfs_agg_traffic_part(&parts[p], t, 3, p, np);
+                cfs_agg_traffic_part(&parts[p], t, split, 3, p);
                 rows += parts[p].n;
                 /* with more keys than partitions, none is left empty */
                 cr_assert_gt(parts[p].n, 0, "np %u: partition %u is empty (one hour: %d)", np, p, one_hour);
@@ -281,7 +283,10 @@ Test(counter, partitioned_merge_gives_every_key_once)
             cr_assert_eq(m.traffic.n, keys);
             cfs_agg_free(&m);
             for (unsigned p = 0; p < np; p++) cfs_kmap_free(&parts[p]);
-            for (int n = 0; n < 3; n++) cfs_thread_agg_free(&t[n]);
+            for (int n = 0; n < 3; n++) {
+                cfs_agg_traffic_split_free(&split[n]);
+                cfs_thread_agg_free(&t[n]);
+            }
         }
     }
 }
