@@ -629,6 +629,7 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
  * Returns what reading the records last gave: 0 at the end, -1 on a read failure or out
  * of memory (recorded), after the records before it were added. */
 #define JUDGE_CHUNK 4096
+_Static_assert(JUDGE_CHUNK <= UINT32_MAX, "a chunk's records are numbered in 32 bits");
 typedef struct judged {
     cfs_attribution at;
     cfs_line403 l;
@@ -644,10 +645,16 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
     rec_head *h = cfs_malloc(JUDGE_CHUNK * sizeof *h, "judging held-back 403s");
     judged *jd = cfs_malloc(JUDGE_CHUNK * sizeof *jd, "judging held-back 403s");
     size_t *off = cfs_malloc(JUDGE_CHUNK * sizeof *off, "judging held-back 403s");
+    /* the adds' order: each thread's slice of the chunk sorted by the thread that adds
+     * the traffic row (ord_t) and the sketches (ord_g), and where each adder's part ends
+     * in the slice (ends: per slice, threads entries for each order) */
+    uint32_t *ord_t = cfs_malloc(2 * JUDGE_CHUNK * sizeof *ord_t, "judging held-back 403s");
+    size_t *ends = cfs_malloc(2 * (size_t)threads * (size_t)threads * sizeof *ends, "judging held-back 403s");
+    uint32_t *ord_g = ord_t ? ord_t + JUDGE_CHUNK : NULL;
     char *arena = NULL; /* the chunk's texts, one after the other */
     size_t arena_cap = 0;
     int rc = -1;
-    if (!h || !jd || !off) goto out;
+    if (!h || !jd || !off || !ord_t || !ends) goto out;
     for (;;) {
         size_t n = 0, used = 0;
         while (n < JUDGE_CHUNK && (rc = rec_src_get(src, &h[n], sizeof *h)) > 0) {
@@ -683,14 +690,42 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
         }
         for (size_t i = 0; i < n; i++)
             if (!jd[i].found) cfs_agg_sketch_make(a, &jd[i].gk, &jd[i].refs);
+                /* Each thread sorts its slice of the chunk by adder (a counting sort, record
+         * order kept within each adder's part), then each adds its parts of the slices in
+         * slice order: every table gets its adds in record order, and no thread walks
+         * the whole chunk (work that grew with the thread count). */
 #pragma omp parallel num_threads(threads)
         {
             const unsigned me = (unsigned)omp_get_thread_num(), nt = (unsigned)omp_get_num_threads();
-            for (size_t i = 0; i < n; i++) {
-                const judged *j = &jd[i];
-                if (parts ? j->tpart % nt == me : me == 0)
+            size_t *et = ends + (size_t)me * 2 * (size_t)threads, *eg = et + threads;
+            const size_t lo = n * me / nt, hi = n * (me + 1) / nt;
+            memset(et, 0, 2 * (size_t)threads * sizeof *et);
+            for (size_t i = lo; i < hi; i++) {
+                et[parts ? jd[i].tpart % nt : 0]++;
+                eg[jd[i].gpart % nt]++;
+            }
+            size_t st = lo, sg = lo; /* each adder's part starts where the one before ends */
+            for (unsigned k = 0; k < nt; k++) {
+                const size_t ct = et[k], cg = eg[k];
+                et[k] = st;
+                eg[k] = sg;
+                st += ct;
+                sg += cg;
+            }
+            for (size_t i = lo; i < hi; i++) { /* et[k], eg[k] end as the ends of k's parts */
+                ord_t[et[parts ? jd[i].tpart % nt : 0]++] = (uint32_t)i;
+                ord_g[eg[jd[i].gpart % nt]++] = (uint32_t)i;
+            }
+#pragma omp barrier
+            for (unsigned s = 0; s < nt; s++) {
+                const size_t *xt = ends + (size_t)s * 2 * (size_t)threads, *xg = xt + threads;
+                const size_t slo = n * s / nt;
+                for (size_t x = me ? xt[me - 1] : slo; x < xt[me]; x++) {
+                    const judged *j = &jd[ord_t[x]];
                     cfs_agg_add_line403_count_to(parts ? &parts[j->tpart] : &a->traffic, &j->l, j->at);
-                if (j->gpart % nt == me) cfs_agg_sketch_add(&j->refs, &j->l);
+                }
+                for (size_t x = me ? xg[me - 1] : slo; x < xg[me]; x++)
+                    cfs_agg_sketch_add(&jd[ord_g[x]].refs, &jd[ord_g[x]].l);
             }
         }
         if (rc <= 0) break; /* the end, or a failure after the records before it */
@@ -699,6 +734,8 @@ out:
     free(h);
     free(jd);
     free(off);
+    free(ord_t);
+    free(ends);
     free(arena);
     return rc;
 }

@@ -715,14 +715,49 @@ Test(edge_fast, held_back_403s_judged_on_several_threads_as_on_one)
     free(gen);
 }
 
+/* x1 (judged on nt threads) holds what x0 (judged on one) holds, row for row. */
+static void same_judged(const cfs_agg *x0, const cfs_agg *x1, int nt)
+{
+    cr_assert_eq(x1->traffic.n, x0->traffic.n);
+    for (size_t r = 0; r < x0->traffic.n; r++)
+        cr_assert(memcmp(cfs_kmap_row(&x0->traffic, r), cfs_kmap_row(&x1->traffic, r), sizeof(cfs_trow)) == 0,
+                  "%d threads: traffic row %zu", nt, r);
+    cr_assert_eq(x1->groups.n, x0->groups.n);
+    for (size_t r = 0; r < x0->groups.n; r++) {
+        const cfs_grow *x = cfs_kmap_row(&x0->groups, r), *y = cfs_kmap_row(&x1->groups, r);
+        cr_assert(memcmp(&x->k, &y->k, sizeof x->k) == 0);
+        cr_assert(x->g->tt.count == y->g->tt.count && x->g->tt.sum_ms == y->g->tt.sum_ms,
+                  "%d threads: group %zu", nt, r);
+        cr_assert_eq(cfs_hll_estimate(&x->g->clients), cfs_hll_estimate(&y->g->clients));
+    }
+    cr_assert_gt(x0->heavy.n, 0);
+    cr_assert_eq(x1->heavy.n, x0->heavy.n);
+    static cfs_topk_item u[2][4096];
+    for (size_t r = 0; r < x0->heavy.n; r++) {
+        const cfs_hrow *x = cfs_kmap_row(&x0->heavy, r), *y = cfs_kmap_row(&x1->heavy, r);
+        cr_assert(memcmp(&x->k, &y->k, sizeof x->k) == 0);
+        for (int which = 0; which < 2; which++) {
+            size_t n0 = cfs_topk_list(which ? x->ips : x->uris, u[0], 4096);
+            size_t n1 = cfs_topk_list(which ? y->ips : y->uris, u[1], 4096);
+            cr_assert_eq(n0, n1);
+            for (size_t k = 0; k < n0; k++)
+                cr_assert(u[0][k].n == u[1][k].n && memcmp(u[0][k].key, u[1][k].key, u[0][k].n) == 0 &&
+                              u[0][k].count == u[1][k].count && u[0][k].error == u[1][k].error,
+                          "%d threads: heavy row %zu list %d entry %zu", nt, r, which, k);
+        }
+    }
+}
+
 /* In process: 10,000 held-back records (three chunks of the parallel judging), with more
  * URIs and clients than a top list holds (so the order of the adds shows), judged on one
- * thread and on three: the same traffic rows, groups and top lists, row for row. */
-Test(deferred, judged_on_three_threads_as_on_one)
+ * thread, on three and on seven (each thread sorts its slice of a chunk by the thread
+ * that adds it): the same traffic rows, groups and top lists, row for row. */
+Test(deferred, judged_on_several_threads_as_on_one)
 {
-    cfs_agg a[2];
+    static const int threads[3] = {1, 3, 7};
+    cfs_agg a[3];
     char err[256];
-    for (int t = 0; t < 2; t++) {
+    for (int t = 0; t < 3; t++) {
         cfs_agg_init(&a[t]);
         for (int i = 0; i < 10000; i++) {
             cfs_fast_rec h;
@@ -744,37 +779,9 @@ Test(deferred, judged_on_three_threads_as_on_one)
             h.ip_n = (uint32_t)in;
             cfs_fast_put(&a[t], &h, text);
         }
-        cr_assert_eq(cfs_fast_resolve(&a[t], NULL, NULL, t ? 3 : 1, err, sizeof err), CFS_OK, "%s", err);
+        cr_assert_eq(cfs_fast_resolve(&a[t], NULL, NULL, threads[t], err, sizeof err), CFS_OK, "%s", err);
     }
     cr_assert_gt(a[0].traffic.n, 10);
-    cr_assert_eq(a[1].traffic.n, a[0].traffic.n);
-    for (size_t r = 0; r < a[0].traffic.n; r++)
-        cr_assert(memcmp(cfs_kmap_row(&a[0].traffic, r), cfs_kmap_row(&a[1].traffic, r), sizeof(cfs_trow)) ==
-                      0,
-                  "traffic row %zu", r);
-    cr_assert_eq(a[1].groups.n, a[0].groups.n);
-    for (size_t r = 0; r < a[0].groups.n; r++) {
-        const cfs_grow *x = cfs_kmap_row(&a[0].groups, r), *y = cfs_kmap_row(&a[1].groups, r);
-        cr_assert(memcmp(&x->k, &y->k, sizeof x->k) == 0);
-        cr_assert(x->g->tt.count == y->g->tt.count && x->g->tt.sum_ms == y->g->tt.sum_ms, "group %zu", r);
-        cr_assert_eq(cfs_hll_estimate(&x->g->clients), cfs_hll_estimate(&y->g->clients));
-    }
-    cr_assert_gt(a[0].heavy.n, 0);
-    cr_assert_eq(a[1].heavy.n, a[0].heavy.n);
-    static cfs_topk_item u[2][4096];
-    for (size_t r = 0; r < a[0].heavy.n; r++) {
-        const cfs_hrow *x = cfs_kmap_row(&a[0].heavy, r), *y = cfs_kmap_row(&a[1].heavy, r);
-        cr_assert(memcmp(&x->k, &y->k, sizeof x->k) == 0);
-        for (int which = 0; which < 2; which++) {
-            size_t n0 = cfs_topk_list(which ? x->ips : x->uris, u[0], 4096);
-            size_t n1 = cfs_topk_list(which ? y->ips : y->uris, u[1], 4096);
-            cr_assert_eq(n0, n1);
-            for (size_t k = 0; k < n0; k++)
-                cr_assert(u[0][k].n == u[1][k].n && memcmp(u[0][k].key, u[1][k].key, u[0][k].n) == 0 &&
-                              u[0][k].count == u[1][k].count && u[0][k].error == u[1][k].error,
-                          "heavy row %zu list %d entry %zu", r, which, k);
-        }
-    }
-    cfs_agg_free(&a[0]);
-    cfs_agg_free(&a[1]);
+    for (int t = 1; t < 3; t++) same_judged(&a[0], &a[t], threads[t]);
+    for (int t = 0; t < 3; t++) cfs_agg_free(&a[t]);
 }
