@@ -232,6 +232,9 @@ void cfs_agg_init(cfs_agg *a);
 void cfs_agg_free(cfs_agg *a);
 /* Free the top-k summaries kept for reuse (call when no scan is running). */
 void cfs_topk_pool_drain(void);
+/* Size the pool of summaries kept for reuse for a scan on this many threads (call before
+ * it starts). */
+void cfs_topk_pool_threads(int threads);
 
 uint8_t cfs_lat_class(uint32_t ms);
 uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if unknown) */

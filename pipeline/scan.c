@@ -1578,6 +1578,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     }
     res->kernel = k->name;
     *threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    cfs_topk_pool_threads(*threads);
     sh->o = o;
     sh->rows_mem = o->rows_mem ? o->rows_mem : CFS_ROWS_MEM_DEFAULT;
     sh->res = res;
