@@ -422,23 +422,24 @@ static cfs_topk *topk_get(void)
  * them instead of allocating (a file's 403s mostly bring keys its summary has not seen):
  * about 3% of the instructions of a line on the benchmark set (callgrind), whose files
  * fill most of their summaries' CFS_TOPK_CAPACITY keys.  Pooled memory is charged to the
- * budget unused, so the pool holds at most TOPK_POOL_PER_THREAD bytes per scan thread
- * (cfs_topk_pool_threads; at least two threads' worth, at most an eighth of the memory
- * budget), and no summary over
- * TOPK_POOL_BYTES (one holding unusually long keys).  Units in flight, and so summaries
- * given back at once, grow with the threads: with a fixed 8 MiB, 16 threads on the 403
- * lines of the plain benchmark set freed and rebuilt summaries for 3.5% more instructions
- * than a pool of 64 MiB (callgrind, -j16). */
+ * budget unused; no summary over TOPK_POOL_BYTES (one holding unusually long keys) is
+ * kept, and the pool holds at most TOPK_POOL_BASE bytes, or for a scan on more threads
+ * TOPK_POOL_PER_THREAD a thread where an eighth of the memory budget allows it
+ * (cfs_topk_pool_threads; TOPK_POOL_BASE again after the scan, cfs_topk_pool_drain).
+ * Units in flight, and so summaries given back at once, grow with the threads: with the
+ * base 8 MiB, 16 threads on the 403 lines of the plain benchmark set freed and rebuilt
+ * summaries for 3.7% more instructions than with 64 MiB (callgrind, -j16). */
 #define TOPK_POOL_BYTES ((size_t)256 << 10)
+#define TOPK_POOL_BASE ((size_t)8 << 20)
 #define TOPK_POOL_PER_THREAD ((size_t)4 << 20)
-static size_t g_pool_total = 2 * TOPK_POOL_PER_THREAD;
+static size_t g_pool_total = TOPK_POOL_BASE;
 
 void cfs_topk_pool_threads(int threads)
 {
-    size_t total = (size_t)(threads > 2 ? threads : 2) * TOPK_POOL_PER_THREAD;
-    /* unused summaries never take more than an eighth of a memory budget (xalloc.h) */
+    size_t total = threads > 2 ? (size_t)threads * TOPK_POOL_PER_THREAD : TOPK_POOL_BASE;
+    /* more than the base only within an eighth of the memory budget (xalloc.h) */
     const uint64_t limit = cfs_mem_limit();
-    if (limit && total > limit / 8) total = (size_t)(limit / 8);
+    if (limit && total > limit / 8) total = limit / 8 > TOPK_POOL_BASE ? (size_t)(limit / 8) : TOPK_POOL_BASE;
     pthread_mutex_lock(&g_pool_lock);
     g_pool_total = total;
     pthread_mutex_unlock(&g_pool_lock);
@@ -470,6 +471,7 @@ void cfs_topk_pool_drain(void)
     pthread_mutex_lock(&g_pool_lock);
     while (g_pool_n) cfs_topk_free(g_pool[--g_pool_n]);
     g_pool_bytes = 0;
+    g_pool_total = TOPK_POOL_BASE;
     pthread_mutex_unlock(&g_pool_lock);
 }
 
@@ -930,7 +932,7 @@ unsigned cfs_agg_traffic_partition(const char dist[CFS_KEY_STR], const char edge
 
 void cfs_agg_traffic_split_free(cfs_traffic_split *s)
 {
-    free(s->row);
+    if (s->row) cfs_free_charged(s->row, s->rows * sizeof *s->row);
     free(s->start);
     memset(s, 0, sizeof *s);
 }
@@ -942,8 +944,15 @@ int cfs_agg_traffic_split(cfs_traffic_split *s, const cfs_thread_agg *t, unsigne
     const size_t rows = cfs_counter_rows(c);
     size_t ne, nd = cfs_counter_ids(c, &ne);
     memset(s, 0, sizeof *s);
+    /* Row numbers fit 32 bits: 2^32 rows would take over 96 GiB of counter slots. */
+    if (rows > UINT32_MAX) {
+        cfs_nomem(what);
+        return -1;
+    }
+    /* the row numbers, rows x 4 bytes, held while the partitions are built: charged */
+    s->row = cfs_realloc_charged(NULL, 0, rows * sizeof *s->row, what);
+    if (s->row) s->rows = rows;
     s->start = cfs_calloc((size_t)np + 1, sizeof *s->start, what);
-    s->row = cfs_malloc(rows * sizeof *s->row, what);
     size_t *next = cfs_malloc((size_t)np * sizeof *next, what);
     uint64_t *dh = cfs_malloc((nd + ne + 1) * sizeof *dh, what);
     if (!s->start || !s->row || !next || !dh) { /* out of memory (recorded) */
@@ -963,7 +972,7 @@ int cfs_agg_traffic_split(cfs_traffic_split *s, const cfs_thread_agg *t, unsigne
             cfs_counter_key_at(c, it, &d, &e, &hour);
             const unsigned p = part_of(dh[d], eh[e], hour, np);
             if (pass == 0) s->start[p + 1]++;
-            else s->row[next[p]++] = it;
+            else s->row[next[p]++] = (uint32_t)it;
         }
         if (pass == 0) {
             for (unsigned p = 0; p < np; p++) {

@@ -212,7 +212,9 @@ void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t);
  * (cfs_kmap_concat).  Each thread's rows are sorted once, by that thread: a partition
  * reads only its own rows, so the merge's work does not grow with the thread count. */
 typedef struct cfs_traffic_split {
-    size_t *row;   /* row numbers (as cfs_counter_next numbers them), partition by partition */
+    uint32_t *row; /* row numbers (as cfs_counter_next numbers them), partition by partition;
+                    * charged to the memory budget */
+    size_t rows;   /* entries in row */
     size_t *start; /* np + 1 entries: partition p's are row[start[p]] .. row[start[p + 1] - 1] */
 } cfs_traffic_split;
 void cfs_agg_merge_thread_tables(cfs_agg *dst, const cfs_thread_agg *t);
@@ -230,10 +232,11 @@ void cfs_hist_delete(cfs_hist *h);
 
 void cfs_agg_init(cfs_agg *a);
 void cfs_agg_free(cfs_agg *a);
-/* Free the top-k summaries kept for reuse (call when no scan is running). */
+/* Free the top-k summaries kept for reuse (call when no scan is running); the pool's
+ * size goes back to the default. */
 void cfs_topk_pool_drain(void);
 /* Size the pool of summaries kept for reuse for a scan on this many threads (call before
- * it starts). */
+ * it starts; aggregate.c says how much). */
 void cfs_topk_pool_threads(int threads);
 
 uint8_t cfs_lat_class(uint32_t ms);
@@ -338,8 +341,9 @@ void cfs_fast_free(cfs_agg *a);
  * the records unjudged, a copy of a's facts, and a's events filter, which keep then owns
  * (a reads it until it settles, and must not outlive keep before that): what a summary's
  * state stores, without a copy of the records or filter.  With threads > 1 the records
- * are judged in parallel and added by two threads, one table each in record order: the
- * same tables, row for row, as with one. */
+ * are judged in parallel and added on every thread, each table's adds (a traffic
+ * partition's, a sketch group's) on one thread in record order: the same tables, row for
+ * row, as with one. */
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads, char *err,
                             size_t errlen);
 /* The same with a's traffic rows still in the nparts partitions of the thread merge

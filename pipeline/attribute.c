@@ -236,15 +236,15 @@ static int name_is(pdec d, const char *prefix, size_t np, const char *lit, size_
 }
 #define NAME_IS(d, prefix, np, lit) name_is(d, prefix, np, lit, sizeof lit - 1)
 
-/* Whether a name's rest (name_rest) can decode to prefix followed by anything (name_is):
- * its first byte decides for nearly every pair of a query string or cookie, and only an
- * escape or a space needs the decoding compare.  With no prefix, first is the first
- * letters the caller looks for. */
+/* Whether a name's rest (name_rest, so no space in front) can decode to prefix followed
+ * by anything (name_is): its first byte decides for nearly every pair of a query string or
+ * cookie, and only an escape needs the decoding compare.  With no prefix, first is the
+ * first letters the caller looks for. */
 static int may_start(cfs_span rest, const char *prefix, const char *first)
 {
     if (rest.n == 0) return 0;
     const char c = rest.p[0];
-    if (c == '%' || c == ' ' || c == '\t') return 1;
+    if (c == '%') return 1;
     if (*prefix) return c == *prefix;
     return strchr(first, c) != NULL;
 }

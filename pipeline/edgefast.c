@@ -688,12 +688,13 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
             j->gpart = (unsigned)(cfs_hash_bytes(&j->gk, sizeof j->gk) >> 32);
             j->tpart = parts ? cfs_agg_traffic_partition(j->l.dist, j->l.edge, j->l.hour, nparts) : 0;
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             if (!jd[i].found) cfs_agg_sketch_make(a, &jd[i].gk, &jd[i].refs);
-                /* Each thread sorts its slice of the chunk by adder (a counting sort, record
-         * order kept within each adder's part), then each adds its parts of the slices in
-         * slice order: every table gets its adds in record order, and no thread walks
-         * the whole chunk (work that grew with the thread count). */
+        }
+        /* Each thread sorts its slice of the chunk by adder (a counting sort, record order
+         * kept within each adder's part), then each adds its parts of the slices in slice
+         * order: every table gets its adds in record order, and no thread walks the whole
+         * chunk (work that grew with the thread count). */
 #pragma omp parallel num_threads(threads)
         {
             const unsigned me = (unsigned)omp_get_thread_num(), nt = (unsigned)omp_get_num_threads();
@@ -788,7 +789,8 @@ cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *
             while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
         rec_src_close(&src);
     }
-    if (!own.failed && rc < 0) defer_fail(&own, "reading back held-back 403s failed");
+    /* out of memory (recorded) the run fails with that message, not with a read failure */
+    if (!own.failed && rc < 0 && !cfs_nomem_failed()) defer_fail(&own, "reading back held-back 403s failed");
     free(text);
     cfs_status st = CFS_OK;
     if (own.failed) {

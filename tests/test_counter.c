@@ -291,6 +291,60 @@ Test(counter, partitioned_merge_gives_every_key_once)
     }
 }
 
+/* The split the scan's merge builds its partitions from (cfs_agg_traffic_split), against
+ * an independent reading: two threads with 70,000 edges each (so ids past 16 bits, rows in
+ * the overflow table, which the split reads through cfs_counter_key_at), cut into np = 1 to
+ * 5 partitions; partition p must hold, thread by thread and in counter order, exactly the
+ * rows that cfs_counter_next yields and cfs_agg_traffic_partition puts in p. */
+Test(counter, split_partitions_rows_in_counter_order)
+{
+    enum { EDGES = 70000 };
+    cfs_thread_agg t[2];
+    char name[16];
+    for (int n = 0; n < 2; n++) {
+        cfs_thread_agg_init(&t[n], NULL);
+        for (int i = 0; i < EDGES; i++) {
+            /* the threads meet the edges in opposite orders, over three hours */
+            int e = n ? EDGES - 1 - i : i;
+            snprintf(name, sizeof name, "X%06d", e);
+            add_full(&t[n].counter, n ? "E2" : "E1", name, 3600 * (i % 3), 200, 1);
+        }
+        cr_assert(t[n].counter.overflow.n > 0, "thread %d: ids past 0xFFFE must take the overflow table", n);
+    }
+    for (unsigned np = 1; np <= 5; np++) {
+        cfs_traffic_split split[2];
+        for (int n = 0; n < 2; n++) cr_assert_eq(cfs_agg_traffic_split(&split[n], &t[n], np), 0);
+        size_t total = 0;
+        for (unsigned p = 0; p < np; p++) {
+            cfs_kmap part;
+            cfs_kmap_init(&part, sizeof(cfs_tkey), sizeof(cfs_trow));
+            cfs_agg_traffic_part(&part, t, split, 2, p);
+            size_t row = 0; /* the partition's rows in the order they were put there */
+            for (int n = 0; n < 2; n++) {
+                const cfs_counter *c = &t[n].counter;
+                size_t it = 0;
+                cfs_count_row r;
+                while (cfs_counter_next(c, &it, &r)) {
+                    const char *d = cfs_counter_dist_str(c, r.dist), *e = cfs_counter_edge_str(c, r.edge);
+                    if (cfs_agg_traffic_partition(d, e, r.hour, np) != p) continue;
+                    cr_assert_lt(row, part.n, "np %u partition %u: %zu rows", np, p, part.n);
+                    const cfs_trow *got = cfs_kmap_row(&part, row++);
+                    cr_assert(strcmp(got->k.dist, d) == 0 && strcmp(got->k.edge, e) == 0 &&
+                                  got->k.hour == r.hour && got->requests == r.requests,
+                              "np %u partition %u row %zu: %s %s %lld, want %s %s %lld", np, p, row - 1,
+                              got->k.dist, got->k.edge, (long long)got->k.hour, d, e, (long long)r.hour);
+                }
+            }
+            cr_assert_eq(row, part.n, "np %u partition %u: %zu rows, %zu expected", np, p, part.n, row);
+            total += part.n;
+            cfs_kmap_free(&part);
+        }
+        cr_assert_eq(total, 2 * (size_t)EDGES, "np %u", np);
+        for (int n = 0; n < 2; n++) cfs_agg_traffic_split_free(&split[n]);
+    }
+    for (int n = 0; n < 2; n++) cfs_thread_agg_free(&t[n]);
+}
+
 /* Strings longer than 16 bytes (compared as strings, not words) and the empty string,
  * which keys as "-" like a logged "-". */
 Test(counter, long_and_empty_strings)

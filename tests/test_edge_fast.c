@@ -687,7 +687,7 @@ Test(deferred, buffer_stays_under_its_limit_and_records_keep_their_order)
 }
 
 /* Judging the held-back 403s on several threads (cfs_fast_resolve, chunks of 4,096 records
- * judged in parallel, their traffic rows and sketches added by two threads) gives the
+ * judged in parallel, their traffic rows and sketches added on every thread) gives the
  * report one thread gives: cfsgen's traffic without a config (which would settle most
  * 403s at once), enough lines that several chunks are judged; at -j1 (one record at a
  * time), -j2 and -j3. */
@@ -748,40 +748,80 @@ static void same_judged(const cfs_agg *x0, const cfs_agg *x1, int nt)
     }
 }
 
-/* In process: 10,000 held-back records (three chunks of the parallel judging), with more
- * URIs and clients than a top list holds (so the order of the adds shows), judged on one
- * thread, on three and on seven (each thread sorts its slice of a chunk by the thread
- * that adds it): the same traffic rows, groups and top lists, row for row. */
+/* 10,000 held-back records (three chunks of the parallel judging), with more URIs and
+ * clients than a top list holds (so the order of the adds shows), put into a and judged on
+ * `threads` threads, their traffic rows into a->traffic or (parts) into nparts partitions. */
+static void judge_many(cfs_agg *a, int threads, cfs_kmap *parts, unsigned nparts)
+{
+    char err[256];
+    cfs_agg_init(a);
+    for (int i = 0; i < 10000; i++) {
+        cfs_fast_rec h;
+        memset(&h, 0, sizeof h);
+        memcpy(h.dist, i % 3 ? "E1" : "E2", 3);
+        snprintf(h.edge, sizeof h.edge, "IAD%d-C1", i % 7);
+        h.hour = 36000 + 3600 * (i % 5);
+        h.ts = h.hour + i % 3600;
+        h.status = 403;
+        h.cause = (uint8_t)(i % 2 ? CFS_CAUSE_EDGE_OTHER : CFS_CAUSE_ORIGIN_S3);
+        h.ms = h.tt = (uint32_t)(i % 300);
+        h.ttfb = CFS_NO_MILLIS;
+        h.clen = UINT32_MAX;
+        h.iph = (uint64_t)i * 2654435761u % 4000;
+        char text[64];
+        int un = snprintf(text, sizeof text, "/p/%d", (i * 7919) % 3000);
+        int in = snprintf(text + un, sizeof text - (size_t)un, "192.0.2.%d", i % 250);
+        h.uri_n = (uint32_t)un;
+        h.ip_n = (uint32_t)in;
+        cfs_fast_put(a, &h, text);
+    }
+    for (unsigned p = 0; p < nparts; p++) cfs_kmap_init(&parts[p], sizeof(cfs_tkey), sizeof(cfs_trow));
+    cr_assert_eq(cfs_fast_resolve_parts(a, NULL, NULL, threads, parts, nparts, err, sizeof err), CFS_OK, "%s",
+                 err);
+}
+
+/* In process: those records judged on one thread, on three and on seven (each thread sorts
+ * its slice of a chunk by the thread that adds it): the same traffic rows, groups and top
+ * lists, row for row. */
 Test(deferred, judged_on_several_threads_as_on_one)
 {
     static const int threads[3] = {1, 3, 7};
     cfs_agg a[3];
-    char err[256];
-    for (int t = 0; t < 3; t++) {
-        cfs_agg_init(&a[t]);
-        for (int i = 0; i < 10000; i++) {
-            cfs_fast_rec h;
-            memset(&h, 0, sizeof h);
-            memcpy(h.dist, i % 3 ? "E1" : "E2", 3);
-            snprintf(h.edge, sizeof h.edge, "IAD%d-C1", i % 7);
-            h.hour = 36000 + 3600 * (i % 5);
-            h.ts = h.hour + i % 3600;
-            h.status = 403;
-            h.cause = (uint8_t)(i % 2 ? CFS_CAUSE_EDGE_OTHER : CFS_CAUSE_ORIGIN_S3);
-            h.ms = h.tt = (uint32_t)(i % 300);
-            h.ttfb = CFS_NO_MILLIS;
-            h.clen = UINT32_MAX;
-            h.iph = (uint64_t)i * 2654435761u % 4000;
-            char text[64];
-            int un = snprintf(text, sizeof text, "/p/%d", (i * 7919) % 3000);
-            int in = snprintf(text + un, sizeof text - (size_t)un, "192.0.2.%d", i % 250);
-            h.uri_n = (uint32_t)un;
-            h.ip_n = (uint32_t)in;
-            cfs_fast_put(&a[t], &h, text);
-        }
-        cr_assert_eq(cfs_fast_resolve(&a[t], NULL, NULL, threads[t], err, sizeof err), CFS_OK, "%s", err);
-    }
+    for (int t = 0; t < 3; t++) judge_many(&a[t], threads[t], NULL, 0);
     cr_assert_gt(a[0].traffic.n, 10);
     for (int t = 1; t < 3; t++) same_judged(&a[0], &a[t], threads[t]);
     for (int t = 0; t < 3; t++) cfs_agg_free(&a[t]);
+}
+
+/* The same with the traffic rows going to five partitions, as the scan's end has them
+ * (cfs_fast_resolve_parts): each thread adds the rows of the partitions it owns, so with
+ * three threads one thread adds two partitions, with seven two threads add none; every
+ * partition must hold the same rows in the same order as on one thread. */
+Test(deferred, judged_into_partitions_on_several_threads_as_on_one)
+{
+    enum { NP = 5 };
+    static const int threads[3] = {1, 3, 7};
+    cfs_agg a[3];
+    cfs_kmap parts[3][NP];
+    for (int t = 0; t < 3; t++) judge_many(&a[t], threads[t], parts[t], NP);
+    size_t rows = 0;
+    for (unsigned p = 0; p < NP; p++) {
+        rows += parts[0][p].n;
+        for (int t = 1; t < 3; t++) {
+            cr_assert_eq(parts[t][p].n, parts[0][p].n, "%d threads: partition %u", threads[t], p);
+            for (size_t r = 0; r < parts[0][p].n; r++)
+                cr_assert(memcmp(cfs_kmap_row(&parts[0][p], r), cfs_kmap_row(&parts[t][p], r),
+                                 sizeof(cfs_trow)) == 0,
+                          "%d threads: partition %u row %zu", threads[t], p, r);
+        }
+    }
+    cr_assert_gt(rows, 10);
+    for (int t = 0; t < 3; t++) {
+        cr_assert_eq(a[t].traffic.n, 0, "the rows went to the partitions");
+        if (t) same_judged(&a[0], &a[t], threads[t]);
+    }
+    for (int t = 0; t < 3; t++) {
+        for (unsigned p = 0; p < NP; p++) cfs_kmap_free(&parts[t][p]);
+        cfs_agg_free(&a[t]);
+    }
 }
