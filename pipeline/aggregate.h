@@ -204,7 +204,8 @@ void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t);
 /* The same in parts, for merging n threads in parallel (scan.c): cfs_agg_merge_thread_tables
  * is dst += t without the counter's rows.  cfs_agg_traffic_split sorts one thread's
  * counter rows by partition of np (by a hash of their distribution, edge and hour), each
- * partition's in counter order, in one pass over them (-1: out of memory, recorded);
+ * partition's in counter order, in two passes over them (count, then place; -1: out of
+ * memory, recorded);
  * cfs_agg_traffic_part then puts into *out (a traffic table; reserve room first) the rows
  * of partition p of all n threads, in thread order, from their splits (splits NULL: every
  * row of the n threads, one partition).  One key's rows are in one partition whichever

@@ -1810,8 +1810,8 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     for (int t = 0; t < threads; t++) rows += cfs_counter_rows(&sh->thread_aggs[t].counter);
     const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
     /* Each thread sorts its own rows by partition first, so that building a partition
-     * reads only its rows (before, every partition filtered every thread's rows: work
-     * that grew with the square of the thread count). */
+     * reads only its rows (before, every partition filtered every thread's rows: each
+     * partition's work was all the rows, however many threads shared them). */
     cfs_traffic_split *split =
         threads > 1 ? cfs_calloc((size_t)threads, sizeof *split, "merging the per-thread tables") : NULL;
     if (split) {
