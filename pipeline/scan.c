@@ -1802,8 +1802,8 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     /* The traffic rows, most of the data, by partition: thread p builds partition p
      * from every thread's counter, so no key is looked up twice and the partitions join
      * without a lookup; the other tables (small) merge in a tree.  Each partition has
-     * room for its share of the rows the held-back 403s add once judged (at most half as
-     * many again), which judging adds to the partitions on their threads
+     * room for its rows and its share of the rows the held-back 403s add once judged (at
+     * most half as many again), which judging adds to the partitions on their threads
      * (cfs_fast_resolve_parts) before they are joined (join_traffic).  One thread's
      * partition becomes the table at once, with that room. */
     size_t rows = 0;
@@ -1823,9 +1823,12 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
     for (int t = 0; t < threads; t++) {
         cfs_agg_init(&part[t]);
         cfs_kmap_init(&traffic[t], part[t].traffic.key_size, part[t].traffic.row_size);
-        const size_t share = rows / (size_t)threads;
-        cfs_kmap_reserve(&traffic[t],
-                         threads == 1 ? rows + held : share + share / 4 + held / (size_t)threads);
+        /* its rows as the splits counted them (a key counted by several threads more than
+         * once): room enough that building the partition never grows it */
+        size_t mine = threads == 1 ? rows : 0;
+        for (int u = 0; split && u < threads; u++)
+            if (split[u].row) mine += split[u].start[t + 1] - split[u].start[t];
+        cfs_kmap_reserve(&traffic[t], mine + (threads == 1 ? held : held / (size_t)threads));
         /* threads > 1 without the splits: out of memory (recorded), nothing merged */
         if (threads == 1 || split)
             cfs_agg_traffic_part(&traffic[t], sh->thread_aggs, split, (size_t)threads, (unsigned)t);
