@@ -76,7 +76,7 @@ static uint64_t b_scan(const bctx *c, const void *arg, int verify)
     const cfs_kernel *k = arg;
     (void)verify;
     uint64_t total = 0;
-    uint32_t cols[16];
+    uint32_t cols[16 + CFS_COLS_SLACK];
     for (size_t off = 0; off < c->plain_len; off += c->window) {
         size_t w = c->plain_len - off < c->window ? c->plain_len - off : c->window;
         size_t nlf = k->scan(c->plain + off, w, c->tabs, c->pos);

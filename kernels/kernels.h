@@ -37,10 +37,12 @@
  *
  * The same for chosen TABs only: returns the line's TAB count, and for every i with
  * want[i] < count sets out[want[i]] to the offset of the line's TAB number want[i]
- * (counting from 0); other entries of out are left alone.  want[] is strictly
- * increasing, so out needs room for want[nwant - 1] + 1 entries.  For the fields of a
- * line that lie apart (time, status and result type at the start, latencies near the
- * end), it skips the TABs between them. */
+ * (counting from 0).  Other entries of out below want[nwant - 1] + 1 + CFS_COLS_SLACK
+ * may be written (a variant may write every TAB up to the last wanted one, and junk
+ * after it); none past them, and none at all when nwant is 0.  want[] is strictly
+ * increasing, so out needs room for want[nwant - 1] + 1 + CFS_COLS_SLACK entries.  For
+ * the fields of a line that lie apart (time, status and result type at the start,
+ * latencies near the end), it skips the TABs between them. */
 #define CFS_SCAN_MAX_LEN ((size_t)1 << 31)
 #define CFS_SCAN_POS_SLACK 64
 #define CFS_SCAN_WORDS(len) (((len) + 63) / 64)

@@ -380,8 +380,8 @@ static int parse_ts(const cfs_record *r, int64_t *out)
  * ls = 0 wraps and wraps back), pos[1 + t] is TAB t, and the entry after the line's last
  * TAB is its end; column c is then pos[c] + 1 up to pos[c + 1].  locate fills the list
  * for the first k columns; the lean path picks only the TABs its fields need
- * (cfs_layout.want_every, want_more), so other entries are not set.  Both return the
- * line's TAB count. */
+ * (cfs_layout.want_every, want_more), so other entries are not set or hold junk (a pick
+ * may write past its wanted TABs, kernels.h).  Both return the line's TAB count. */
 #define POS_SLOTS (2 + CFS_MAX_COLS + CFS_COLS_SLACK)
 static inline size_t locate(const cfs_kernel *kn, const uint64_t *tabs, uint32_t ls, uint32_t le, size_t k,
                             uint32_t pos[POS_SLOTS])
@@ -465,17 +465,23 @@ static int record_tail(cfs_record *r, int all)
     return CFS_RECORD_OK;
 }
 
-/* The second tier's TABs (want_more) into pos, whose first tier the first pick set: from
- * the last TAB that pick found when every second-tier TAB lies after it (the line's
- * start is walked already), else from the line start. */
+/* The second tier's TABs (want_more) into pos, whose first tier the first pick set, for
+ * a line of the layout's width whose end the caller put after its last TAB (pos[ncols]).
+ * When every second-tier TAB lies after the last first-tier one (the standard layouts),
+ * they are picked from there, the line's start being walked already; a pick may write
+ * junk past its last wanted TAB (kernels.h), which reaches no first-tier entry then, but
+ * may reach the end, so the end is put back.  Otherwise (a W3C header with the fields
+ * in another order) a second-tier column may lie between first-tier TABs that such junk
+ * would overwrite, so every TAB is located instead. */
 static inline void pick_more(const cfs_layout *l, const uint64_t *tabs, const cfs_kernel *kn, uint32_t ls,
                              uint32_t le, uint32_t *pos)
 {
     if (l->more_from) {
         const uint32_t from = pos[l->more_from] + 1;
         (void)kn->pick(tabs, from, le, l->want_more_rel, l->nwant_more, pos + 1 + l->more_from);
+        pos[l->ncols] = le;
     } else {
-        (void)kn->pick(tabs, ls, le, l->want_more, l->nwant_more, pos + 1);
+        (void)locate(kn, tabs, ls, le, l->ncols, pos);
     }
 }
 
