@@ -4,6 +4,7 @@
 #include "pipeline/counter.h"
 #include "pipeline/xalloc.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,9 +239,21 @@ void cfs_counter_free(cfs_counter *c)
     memset(c, 0, sizeof *c);
 }
 
+void cfs_counter_flush(cfs_counter *c)
+{
+    for (size_t i = 0; i < sizeof c->memo / sizeof c->memo[0]; i++) {
+        struct cfs_counter_memo *m = &c->memo[i];
+        if (!m->requests) continue;
+        c->slots[m->slot].requests += m->requests;
+        c->slots[m->slot].bytes += m->bytes;
+        m->requests = m->bytes = 0;
+    }
+}
+
 /* 0 when out of memory (recorded): the table stays as it was. */
 static int table_rehash(cfs_counter *c, size_t ncap)
 {
+    cfs_counter_flush(c);
     cfs_counter_slot *ns = cfs_realloc_charged(NULL, 0, ncap * sizeof *ns, "growing the counter's table");
     if (!ns) return 0;
     for (size_t i = 0; i < ncap; i++) ns[i].key = EMPTY;
@@ -346,8 +359,19 @@ static void unpack_verdict(uint64_t v, cfs_count_row *out)
     out->lat_class = (uint8_t)(v >> 48);
 }
 
+#ifndef NDEBUG
+/* No counts wait in the memo (cfs_counter_flush ran since the last line). */
+static int memo_flushed(const cfs_counter *c)
+{
+    for (size_t i = 0; i < sizeof c->memo / sizeof c->memo[0]; i++)
+        if (c->memo[i].requests) return 0;
+    return 1;
+}
+#endif
+
 int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out)
 {
+    assert(*it != 0 || memo_flushed(c)); /* rows read before the memo's counts reached them */
     memset(out, 0, sizeof *out);
     if (*it < c->n) {
         uint64_t key = c->order[(*it)++];

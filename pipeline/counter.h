@@ -76,7 +76,8 @@ typedef struct cfs_counter {
     struct cfs_counter_memo { /* cfs_counter_add_plain; ns = 0 marks an empty entry */
         uint64_t a, b, ns;    /* edge words; its length, the status, the distribution id */
         int64_t hour;
-        uint64_t slot; /* where the key of such lines counts (emptied by a rehash) */
+        uint64_t slot;            /* where the key of such lines counts (emptied by a rehash) */
+        uint64_t requests, bytes; /* counted here, not yet in the slot (cfs_counter_flush) */
     } memo[1u << CFS_COUNTER_MEMO_BITS];
     uint64_t *order; /* keys in first-seen order (merge reads rows so) */
     size_t order_cap;
@@ -92,6 +93,10 @@ typedef struct cfs_counter {
 } cfs_counter;
 
 void cfs_counter_init(cfs_counter *c);
+/* Puts the counts held in the memo (cfs_counter_add_plain) into their slots.  Before
+ * any row's counts are read (cfs_counter_next): the scan's end runs it for each thread,
+ * on one thread, before the threads' tables are merged in parallel. */
+void cfs_counter_flush(cfs_counter *c);
 void cfs_counter_free(cfs_counter *c);
 
 const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id);
@@ -239,8 +244,12 @@ slow:
  * latency class: most lines), with the edge still as bytes.  The memo remembers, per
  * (edge bytes, status, distribution id, hour), the slot its key counts into, so a line
  * like a recent one skips interning its edge and finding its key: a hit costs the edge's
- * two words, one multiply and a few compares.  A rehash moves the slots, so it empties
- * the memo; a line it does not know takes the full path, which fills its entry. */
+ * two words, one multiply and a few compares.  A hit also counts into the memo entry,
+ * not the slot: the table has a thread's keys of every hour (megabytes), the memo those
+ * of recent lines (40 KiB), so a hit touches no slot.  The entry's counts go to its slot
+ * when a line with another key takes the entry, when a rehash moves the slots (which
+ * empties the memo), and at cfs_counter_flush.  A line the memo does not know takes the
+ * full path, which fills its entry. */
 static inline void cfs_counter_add_plain(cfs_counter *c, uint32_t dist, const char *edge, size_t edge_n,
                                          int64_t hour, uint16_t status, uint64_t bytes)
 {
@@ -252,10 +261,15 @@ static inline void cfs_counter_add_plain(cfs_counter *c, uint32_t dist, const ch
             &c->memo[((a ^ (b * 0xff51afd7ed558ccdull) ^ ns) * 0x9e3779b97f4a7c15ull) >>
                      (64 - CFS_COUNTER_MEMO_BITS)];
         if (m->a == a && m->b == b && m->ns == ns && m->hour == hour) {
-            cfs_counter_slot *s = &c->slots[m->slot];
-            s->requests++;
-            s->bytes += bytes;
+            m->requests++;
+            m->bytes += bytes;
             return;
+        }
+        if (m->requests) {
+            cfs_counter_slot *o = &c->slots[m->slot];
+            o->requests += m->requests;
+            o->bytes += m->bytes;
+            m->requests = m->bytes = 0;
         }
         cfs_counter_slot *s = cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status,
                                               bytes);

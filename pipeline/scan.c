@@ -1860,6 +1860,8 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
 {
     const cfs_scan_opts *o = sh->o;
     cfs_scan_result *res = sh->res;
+    /* every count into its row before the rows are read (and merged in parallel) */
+    for (int t = 0; t < threads; t++) cfs_counter_flush(&sh->thread_aggs[t].counter);
     /* Merge per-thread tables once (merge_threads).  Over the memory budget nothing is
      * merged: the keys held are counted for the message and the tables dropped. */
     if (cfs_mem_over()) {

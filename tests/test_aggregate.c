@@ -116,6 +116,8 @@ Test(agg, merge_is_sum_and_hours_floor)
     cfs_agg_add(&a, NULL, &r1, none, NULL);
     cfs_agg_add(&b, NULL, &r2, none, NULL);
     cfs_agg_add(&b, NULL, &r2, none, NULL);
+    cfs_counter_flush(&a.counter);
+    cfs_counter_flush(&b.counter);
     cfs_agg_merge_thread(&m, &a);
     cfs_agg_merge_thread(&m, &b);
     cr_assert_eq(m.traffic.n, 1); /* same hour 02:00 */

@@ -28,6 +28,7 @@ static void merge_counter(cfs_counter *c, cfs_thread_agg *t, cfs_agg *m)
     cfs_thread_agg_init(t, NULL);
     cfs_counter_free(&t->counter);
     t->counter = *c;
+    cfs_counter_flush(&t->counter);
     cfs_agg_init(m);
     cfs_agg_merge_thread(m, t);
 }
@@ -49,9 +50,11 @@ static void add_full(cfs_counter *c, const char *dist, const char *edge, int64_t
     cfs_counter_add(c, d, e, hour, cfs_counter_verdict(status, 0, 0, 0, 0), bytes);
 }
 
-/* Sum of requests and bytes over every row the counter yields. */
-static void totals(const cfs_counter *c, uint64_t *req, uint64_t *bytes, size_t *rows)
+/* Sum of requests and bytes over every row the counter yields, once the memo's counts
+ * are in the rows (cfs_counter_flush, as the scan's end runs it). */
+static void totals(cfs_counter *c, uint64_t *req, uint64_t *bytes, size_t *rows)
 {
+    cfs_counter_flush(c);
     *req = *bytes = 0;
     *rows = 0;
     size_t it = 0;
@@ -98,6 +101,51 @@ Test(counter, alternating_keys_count_exactly)
     cfs_thread_agg_free(&t);
 }
 
+/* Counts held in the memo reach their rows whatever takes the memo entry over: another
+ * key (3,000 keys for 1,024 entries), the table growing (a rehash, from its first size),
+ * or a flush in the middle of the lines; each row against an independent count. */
+Test(counter, memo_counts_reach_their_rows)
+{
+    enum { EDGES = 300, STATUSES = 10, LINES = 200000 };
+    static uint64_t want_req[EDGES][STATUSES], want_bytes[EDGES][STATUSES];
+    memset(want_req, 0, sizeof want_req);
+    memset(want_bytes, 0, sizeof want_bytes);
+    cfs_counter c;
+    cfs_counter_init(&c);
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    char edge[16];
+    for (int i = 0; i < LINES; i++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        /* a few keys often (memo hits), the rest now and then (the entry changes hands) */
+        const unsigned x = (unsigned)(rng >> 33);
+        const int e = x % 4 ? (int)(x % 7) : (int)(x % EDGES), st = (int)(x >> 12) % STATUSES;
+        snprintf(edge, sizeof edge, "EDG%d-C1", e);
+        const uint64_t bytes = x % 1000;
+        (i % 9 ? add : add_full)(&c, "E1", edge, 7200, (uint16_t)(200 + st), bytes);
+        want_req[e][st]++;
+        want_bytes[e][st] += bytes;
+        if (i == LINES / 2) cfs_counter_flush(&c);
+    }
+    cfs_counter_flush(&c);
+    size_t it = 0, rows = 0;
+    cfs_count_row r;
+    while (cfs_counter_next(&c, &it, &r)) {
+        int e = -1;
+        cr_assert_eq(sscanf(cfs_counter_edge_str(&c, r.edge), "EDG%d-C1", &e), 1);
+        const int st = r.status - 200;
+        cr_assert(e >= 0 && e < EDGES && st >= 0 && st < STATUSES);
+        cr_assert_eq(r.requests, want_req[e][st], "edge %d status %d: %llu requests", e, r.status,
+                     (unsigned long long)r.requests);
+        cr_assert_eq(r.bytes, want_bytes[e][st], "edge %d status %d", e, r.status);
+        rows++;
+    }
+    size_t want_rows = 0;
+    for (int e = 0; e < EDGES; e++)
+        for (int st = 0; st < STATUSES; st++) want_rows += want_req[e][st] != 0;
+    cr_assert_eq(rows, want_rows);
+    cfs_counter_free(&c);
+}
+
 Test(counter, alternating_status_and_hour)
 {
     cfs_counter c;
@@ -110,6 +158,7 @@ Test(counter, alternating_status_and_hour)
         (i % 5 ? add : add_full)(&c, "E1", "IAD89-C1", 3600 * (int64_t)(1 + h), st[s], 1);
         want[h][s]++;
     }
+    cfs_counter_flush(&c); /* the memo's counts into the rows, as the scan's end does */
     size_t it = 0, rows = 0;
     cfs_count_row r;
     while (cfs_counter_next(&c, &it, &r)) {
@@ -184,6 +233,7 @@ Test(counter, hour_ids_past_16_bits)
     cfs_counter_init(&c);
     for (int i = 0; i < HOURS; i++) add(&c, "E1", "IAD89-C1", 3600 * (int64_t)i, 200, 3);
     for (int i = HOURS - 1; i >= HOURS - 100; i--) add(&c, "E1", "IAD89-C1", 3600 * (int64_t)i, 200, 3);
+    cfs_counter_flush(&c); /* the memo's counts into the rows, as the scan's end does */
     size_t it = 0, rows = 0;
     cfs_count_row r;
     while (cfs_counter_next(&c, &it, &r)) {
@@ -217,6 +267,7 @@ Test(counter, merge_remaps_ids)
                   "the threads must number E1 differently for this test");
     cfs_agg m;
     cfs_agg_init(&m);
+    for (int n = 0; n < 2; n++) cfs_counter_flush(&t[n].counter);
     cfs_agg_merge_thread(&m, &t[0]);
     cfs_agg_merge_thread(&m, &t[1]);
     cr_assert_eq(m.traffic.n, 6);
@@ -358,6 +409,7 @@ Test(counter, long_and_empty_strings)
         add(&c, longd, "-", 0, 200, 1);
         add(&c, "d111111abcdef9.cloudfront.net", longe, 0, 200, 1);
     }
+    cfs_counter_flush(&c); /* the memo's counts into the rows, as the scan's end does */
     size_t it = 0, rows = 0;
     cfs_count_row r;
     while (cfs_counter_next(&c, &it, &r)) {
