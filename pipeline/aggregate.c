@@ -179,7 +179,22 @@ const void *cfs_kmap_find(const cfs_kmap *m, const void *key)
     return m->cap ? kmap_probe(m, key, XXH3_64bits(key, m->key_size), &j) : NULL;
 }
 
+uint64_t cfs_kmap_hash(const cfs_kmap *m, const void *key) { return XXH3_64bits(key, m->key_size); }
+
+void cfs_kmap_prefetch(const cfs_kmap *m, uint64_t h)
+{
+    if (!m->cap) return;
+    const size_t j = (size_t)h & (m->cap - 1);
+    __builtin_prefetch(&m->hash[j]);
+    __builtin_prefetch(&m->slot[j]);
+}
+
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
+{
+    return cfs_kmap_get_hashed(m, key, XXH3_64bits(key, m->key_size), created);
+}
+
+void *cfs_kmap_get_hashed(cfs_kmap *m, const void *key, uint64_t h, int *created)
 {
     /* A map that could not grow goes on filling (the load may pass 1/2) while one slot
      * stays empty, so probes end; past that new keys go to the sink. */
@@ -193,7 +208,6 @@ void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
         }
         return kmap_sink(m, key, created);
     }
-    uint64_t h = XXH3_64bits(key, m->key_size);
     size_t j = 0;
     char *found = kmap_probe(m, key, h, &j);
     if (found) {
@@ -986,24 +1000,57 @@ int cfs_agg_traffic_split(cfs_traffic_split *s, const cfs_thread_agg *t, unsigne
     return 0;
 }
 
-/* Row it of c added to the traffic table out. */
-static void traffic_add(cfs_kmap *out, const cfs_counter *c, size_t it)
+/* A counter row on its way into a traffic table: its string key, the key's hash, its
+ * counts (ok = 0: the row was not there). */
+typedef struct traffic_pending {
+    cfs_tkey k;
+    uint64_t h, requests, bytes;
+    int ok;
+} traffic_pending;
+
+/* Row it of c read into p, its key hashed, and the table's index entry for it asked
+ * for (cfs_kmap_prefetch). */
+static void traffic_key(const cfs_kmap *out, const cfs_counter *c, size_t it, traffic_pending *p)
 {
     cfs_count_row r;
-    if (!cfs_counter_next(c, &it, &r)) return;
-    cfs_tkey k;
-    memset(&k, 0, sizeof k);
-    memcpy(k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
-    memcpy(k.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
-    k.hour = r.hour;
-    k.status = r.status;
-    k.rule = r.rule;
-    k.cause = r.cause;
-    k.evidence = r.evidence;
-    k.lat_class = r.lat_class;
-    cfs_trow *d = cfs_kmap_get(out, &k, NULL);
-    d->requests += r.requests;
-    d->bytes += r.bytes;
+    p->ok = cfs_counter_next(c, &it, &r);
+    if (!p->ok) return;
+    memset(&p->k, 0, sizeof p->k);
+    memcpy(p->k.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
+    memcpy(p->k.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
+    p->k.hour = r.hour;
+    p->k.status = r.status;
+    p->k.rule = r.rule;
+    p->k.cause = r.cause;
+    p->k.evidence = r.evidence;
+    p->k.lat_class = r.lat_class;
+    p->requests = r.requests;
+    p->bytes = r.bytes;
+    p->h = cfs_kmap_hash(out, &p->k);
+    cfs_kmap_prefetch(out, p->h);
+}
+
+/* Rows row(0), ..., row(n - 1) of c added to out, in that order, where row(i) is rows[i],
+ * or i when rows is NULL.  Each row's slot in the counter and index entry in out are
+ * random reads in tables of megabytes, so the loop runs ahead: the slot of the row
+ * 2 x TRAFFIC_AHEAD on is asked for, the key of the row TRAFFIC_AHEAD on is made and its
+ * index entry asked for, and then a row is added.  The adds are those of one row at a
+ * time, in the same order. */
+#define TRAFFIC_AHEAD 8
+static void traffic_add_rows(cfs_kmap *out, const cfs_counter *c, const uint32_t *rows, size_t n)
+{
+    traffic_pending ring[TRAFFIC_AHEAD];
+    for (size_t i = 0; i < n + TRAFFIC_AHEAD; i++) {
+        if (i + 2 * TRAFFIC_AHEAD < n)
+            cfs_counter_prefetch(c, rows ? rows[i + 2 * TRAFFIC_AHEAD] : i + 2 * TRAFFIC_AHEAD);
+        traffic_pending *p = &ring[i % TRAFFIC_AHEAD];
+        if (i >= TRAFFIC_AHEAD && p->ok) { /* row i - TRAFFIC_AHEAD */
+            cfs_trow *d = cfs_kmap_get_hashed(out, &p->k, p->h, NULL);
+            d->requests += p->requests;
+            d->bytes += p->bytes;
+        }
+        if (i < n) traffic_key(out, c, rows ? rows[i] : i, p);
+    }
 }
 
 void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, const cfs_traffic_split *splits, size_t n,
@@ -1012,12 +1059,12 @@ void cfs_agg_traffic_part(cfs_kmap *out, const cfs_thread_agg *ts, const cfs_tra
     for (size_t t = 0; t < n; t++) {
         const cfs_counter *c = &ts[t].counter;
         if (!splits) {
-            for (size_t it = 0, rows = cfs_counter_rows(c); it < rows; it++) traffic_add(out, c, it);
+            traffic_add_rows(out, c, NULL, cfs_counter_rows(c));
             continue;
         }
         const cfs_traffic_split *s = &splits[t];
         if (!s->row) continue; /* its split ran out of memory (recorded): the run fails */
-        for (size_t k = s->start[p]; k < s->start[p + 1]; k++) traffic_add(out, c, s->row[k]);
+        traffic_add_rows(out, c, s->row + s->start[p], s->start[p + 1] - s->start[p]);
     }
 }
 

@@ -415,6 +415,11 @@ void cfs_counter_key_at(const cfs_counter *c, size_t it, uint32_t *dist, uint32_
     *hour = w->k.hour;
 }
 
+void cfs_counter_prefetch(const cfs_counter *c, size_t it)
+{
+    if (it < c->n) __builtin_prefetch(&c->slots[mix(c->order[it], c->cap)]);
+}
+
 size_t cfs_counter_rows(const cfs_counter *c) { return c->n + c->overflow.n; }
 size_t cfs_counter_ids(const cfs_counter *c, size_t *edges)
 {

@@ -289,6 +289,8 @@ static inline void cfs_counter_add_plain(cfs_counter *c, uint32_t dist, const ch
  * end.  (First-seen order keeps the merged table's rows as the lines brought them, which
  * later readers of it profit from: consecutive rows share their hour.) */
 int cfs_counter_next(const cfs_counter *c, size_t *it, cfs_count_row *out);
+/* A hint to load the slot that cfs_counter_next reads for row it (any it). */
+void cfs_counter_prefetch(const cfs_counter *c, size_t it);
 /* Row it's (it < cfs_counter_rows, numbered as cfs_counter_next numbers them)
  * distribution and edge ids, as in cfs_count_row, and its hour in epoch seconds, without
  * reading its counts. */
