@@ -199,7 +199,11 @@ typedef struct cfs_thread_agg {
 void cfs_thread_agg_init(cfs_thread_agg *t, cfs_events *events);
 void cfs_thread_agg_free(cfs_thread_agg *t);
 /* dst += t: the counter's rows with their ids mapped back to strings, and the
- * accumulator's tables. */
+ * accumulator's tables.  Like every reader of a counter's rows (cfs_agg_traffic_split,
+ * cfs_agg_traffic_part, cfs_agg_count_keys_threads), only after cfs_counter_flush on t's
+ * counter (counter.h; scan_end runs it): a memo's counts would be missing, which
+ * cfs_counter_next's assert catches (on in the default build, RelWithDebInfo, whose flags
+ * here leave NDEBUG unset, and in Debug). */
 void cfs_agg_merge_thread(cfs_agg *dst, const cfs_thread_agg *t);
 /* The same in parts, for merging n threads in parallel (scan.c): cfs_agg_merge_thread_tables
  * is dst += t without the counter's rows.  cfs_agg_traffic_split sorts one thread's

@@ -1,7 +1,8 @@
 /* The per-thread exact counter of the aggregate stage: requests and bytes per
  * distribution x edge x hour x status x attribution, for every accepted line.  Strings and
  * other wide key parts are interned once per thread into small ids, four 16-bit ids make
- * one 64-bit key, and the counts live beside the keys in an open-addressed table, so a
+ * one 64-bit key, and the counts live beside the keys in an open-addressed table (those
+ * of recent common lines wait in the memo in front of it until cfs_counter_flush), so a
  * line costs a few compares and (when its key differs from the previous line's) one
  * multiplicative hash, never a string hash.  cfs_agg_merge_thread (aggregate.h) turns the
  * rows back into the string-keyed traffic table by remapping the ids. */

@@ -284,6 +284,8 @@ cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, cha
         for (unsigned w = 0; w < nl.nwant_more; w++)
             nl.want_more_rel[w] = (uint8_t)(nl.want_more[w] - nl.more_from);
     }
+    for (unsigned t = 0; t < CFS_MAX_COLS; t++)
+        if (tab_tier[t]) nl.want_both[nl.nwant_both++] = (uint8_t)t;
     *l = nl;
     return CFS_OK;
 }
@@ -469,20 +471,21 @@ static int record_tail(cfs_record *r, int all)
  * a line of the layout's width whose end the caller put after its last TAB (pos[ncols]).
  * When every second-tier TAB lies after the last first-tier one (the standard layouts),
  * they are picked from there, the line's start being walked already; a pick may write
- * junk past its last wanted TAB (kernels.h), which reaches no first-tier entry then, but
- * may reach the end, so the end is put back.  Otherwise (a W3C header with the fields
- * in another order) a second-tier column may lie between first-tier TABs that such junk
- * would overwrite, so every TAB is located instead. */
+ * junk past its last wanted TAB (kernels.h), which reaches no first-tier entry then.
+ * Otherwise (a W3C header with the fields in another order) a second-tier column may lie
+ * between first-tier TABs that such junk would overwrite, so the TABs of both tiers are
+ * picked again (want_both).  Either pick may reach the end, so the end is put back. */
 static inline void pick_more(const cfs_layout *l, const uint64_t *tabs, const cfs_kernel *kn, uint32_t ls,
                              uint32_t le, uint32_t *pos)
 {
+    if (!l->nwant_more) return; /* every TAB the second tier needs is a first-tier one */
     if (l->more_from) {
         const uint32_t from = pos[l->more_from] + 1;
         (void)kn->pick(tabs, from, le, l->want_more_rel, l->nwant_more, pos + 1 + l->more_from);
-        pos[l->ncols] = le;
     } else {
-        (void)locate(kn, tabs, ls, le, l->ncols, pos);
+        (void)kn->pick(tabs, ls, le, l->want_both, l->nwant_both, pos + 1);
     }
+    pos[l->ncols] = le;
 }
 
 /* Field f's column from a position list whose TABs around it are set, or the empty span

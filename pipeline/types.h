@@ -212,8 +212,10 @@ typedef struct cfs_layout {
      * the TABs only the others add.  When every TAB of want_more lies after the last of
      * want_every, more_from is that TAB's number + 1 and want_more_rel holds want_more
      * counted from it, so the second pick starts there instead of at the line start;
-     * otherwise more_from is 0. */
-    uint8_t nlean, nlean_every, nwant_every, nwant_more, more_from;
+     * otherwise more_from is 0 and the second pick takes want_both, every TAB of both
+     * (a pick may write past its wanted TABs, kernels.h, which would land on first-tier
+     * TABs that a second-tier column between them reads). */
+    uint8_t nlean, nlean_every, nwant_every, nwant_more, more_from, nwant_both;
     /* 1 when the layout has date, time, edge, bytes, status and result type, which is
      * what a common line is counted by (fields.h, CFS_PARSE_PLAIN) */
     uint8_t plain_ok;
@@ -222,7 +224,8 @@ typedef struct cfs_layout {
     uint8_t plain_miss_ok;
     uint8_t lean_field[16];
     uint8_t lean_col[16];
-    uint8_t want_every[32], want_more[32], want_more_rel[32];
+    uint8_t want_every[32], want_more[32], want_more_rel[32],
+        want_both[32]; /* each at most 2 x 16 lean fields */
 } cfs_layout;
 
 /* ---- enumerated values -------------------------------------------------------------- */

@@ -102,12 +102,14 @@ Test(counter, alternating_keys_count_exactly)
 }
 
 /* Counts held in the memo reach their rows whatever takes the memo entry over: another
- * key (3,000 keys for 1,024 entries), the table growing (a rehash, from its first size),
- * or a flush in the middle of the lines; each row against an independent count. */
+ * key (6,000 keys of two distributions and three hours for 1,024 entries), the table
+ * growing (a rehash, from its first size), or a flush in the middle of the lines (which
+ * must empty what it moved: the last flush would add it again); each row against an
+ * independent count. */
 Test(counter, memo_counts_reach_their_rows)
 {
-    enum { EDGES = 300, STATUSES = 10, LINES = 200000 };
-    static uint64_t want_req[EDGES][STATUSES], want_bytes[EDGES][STATUSES];
+    enum { DISTS = 2, HOURS = 3, EDGES = 100, STATUSES = 10, LINES = 200000 };
+    static uint64_t want_req[DISTS][HOURS][EDGES][STATUSES], want_bytes[DISTS][HOURS][EDGES][STATUSES];
     memset(want_req, 0, sizeof want_req);
     memset(want_bytes, 0, sizeof want_bytes);
     cfs_counter c;
@@ -119,11 +121,14 @@ Test(counter, memo_counts_reach_their_rows)
         /* a few keys often (memo hits), the rest now and then (the entry changes hands) */
         const unsigned x = (unsigned)(rng >> 33);
         const int e = x % 4 ? (int)(x % 7) : (int)(x % EDGES), st = (int)(x >> 12) % STATUSES;
+        /* runs of one hour and distribution, as files bring them */
+        const int h = (i / 5000) % HOURS, d = (i / 15000) % DISTS;
         snprintf(edge, sizeof edge, "EDG%d-C1", e);
         const uint64_t bytes = x % 1000;
-        (i % 9 ? add : add_full)(&c, "E1", edge, 7200, (uint16_t)(200 + st), bytes);
-        want_req[e][st]++;
-        want_bytes[e][st] += bytes;
+        (i % 9 ? add : add_full)(&c, d ? "E2" : "E1", edge, 3600 * (int64_t)(1 + h), (uint16_t)(200 + st),
+                                 bytes);
+        want_req[d][h][e][st]++;
+        want_bytes[d][h][e][st] += bytes;
         if (i == LINES / 2) cfs_counter_flush(&c);
     }
     cfs_counter_flush(&c);
@@ -132,16 +137,20 @@ Test(counter, memo_counts_reach_their_rows)
     while (cfs_counter_next(&c, &it, &r)) {
         int e = -1;
         cr_assert_eq(sscanf(cfs_counter_edge_str(&c, r.edge), "EDG%d-C1", &e), 1);
-        const int st = r.status - 200;
-        cr_assert(e >= 0 && e < EDGES && st >= 0 && st < STATUSES);
-        cr_assert_eq(r.requests, want_req[e][st], "edge %d status %d: %llu requests", e, r.status,
-                     (unsigned long long)r.requests);
-        cr_assert_eq(r.bytes, want_bytes[e][st], "edge %d status %d", e, r.status);
+        const int st = r.status - 200, h = (int)(r.hour / 3600) - 1,
+                  d = strcmp(cfs_counter_dist_str(&c, r.dist), "E2") == 0;
+        cr_assert(e >= 0 && e < EDGES && st >= 0 && st < STATUSES && h >= 0 && h < HOURS);
+        cr_assert_eq(r.requests, want_req[d][h][e][st], "dist %d hour %d edge %d status %d: %llu requests", d,
+                     h, e, r.status, (unsigned long long)r.requests);
+        cr_assert_eq(r.bytes, want_bytes[d][h][e][st], "dist %d hour %d edge %d status %d", d, h, e,
+                     r.status);
         rows++;
     }
     size_t want_rows = 0;
-    for (int e = 0; e < EDGES; e++)
-        for (int st = 0; st < STATUSES; st++) want_rows += want_req[e][st] != 0;
+    for (int d = 0; d < DISTS; d++)
+        for (int h = 0; h < HOURS; h++)
+            for (int e = 0; e < EDGES; e++)
+                for (int st = 0; st < STATUSES; st++) want_rows += want_req[d][h][e][st] != 0;
     cr_assert_eq(rows, want_rows);
     cfs_counter_free(&c);
 }
@@ -342,6 +351,73 @@ Test(counter, partitioned_merge_gives_every_key_once)
     }
 }
 
+/* part holds, thread by thread and in counter order, exactly the rows of the nt threads
+ * t that cfs_counter_next yields and cfs_agg_traffic_partition puts in partition p of np
+ * (np 0: every row); returns how many. */
+static size_t expect_part_rows(const cfs_thread_agg *t, int nt, unsigned np, unsigned p, const cfs_kmap *part)
+{
+    size_t row = 0; /* the partition's rows in the order they were put there */
+    for (int n = 0; n < nt; n++) {
+        const cfs_counter *c = &t[n].counter;
+        size_t it = 0;
+        cfs_count_row r;
+        while (cfs_counter_next(c, &it, &r)) {
+            const char *d = cfs_counter_dist_str(c, r.dist), *e = cfs_counter_edge_str(c, r.edge);
+            if (np && cfs_agg_traffic_partition(d, e, r.hour, np) != p) continue;
+            cr_assert_lt(row, part->n, "np %u partition %u: %zu rows", np, p, part->n);
+            const cfs_trow *got = cfs_kmap_row(part, row++);
+            cr_assert(strcmp(got->k.dist, d) == 0 && strcmp(got->k.edge, e) == 0 && got->k.hour == r.hour &&
+                          got->requests == r.requests && got->bytes == r.bytes,
+                      "np %u partition %u row %zu: %s %s %lld, want %s %s %lld", np, p, row - 1, got->k.dist,
+                      got->k.edge, (long long)got->k.hour, d, e, (long long)r.hour);
+        }
+    }
+    cr_assert_eq(row, part->n, "np %u partition %u: %zu rows, %zu expected", np, p, part->n, row);
+    return row;
+}
+
+/* The merge reads rows a few ahead of the one it adds (aggregate.c, traffic_add_rows):
+ * with fewer rows than it reads ahead, and around that number, every row still goes in
+ * once and in counter order, through the whole-counter path (cfs_agg_merge_thread) and
+ * through partitions of np = 1 to 3 of two threads. */
+Test(counter, few_rows_merge_in_counter_order)
+{
+    char name[16];
+    for (int rows = 0; rows <= 40; rows++) {
+        cfs_thread_agg t[2];
+        for (int n = 0; n < 2; n++) {
+            cfs_thread_agg_init(&t[n], NULL);
+            for (int i = 0; i < rows; i++) {
+                snprintf(name, sizeof name, "X%03d-C1", n ? rows - 1 - i : i);
+                add(&t[n].counter, n ? "E2" : "E1", name, 3600 * (int64_t)(i % 2), 200, (uint64_t)(i + 1));
+                /* a second key now and then, and a line of a key already counted (the
+                 * threads' keys stay apart: their distributions differ) */
+                if (i % 3 == 0) add(&t[n].counter, n ? "E2" : "E1", name, 3600 * (int64_t)(i % 2), 304, 5);
+                if (i % 4 == 1) add(&t[n].counter, n ? "E2" : "E1", name, 3600 * (int64_t)(i % 2), 200, 7);
+            }
+            cfs_counter_flush(&t[n].counter);
+        }
+        cfs_agg m;
+        cfs_agg_init(&m);
+        cfs_agg_merge_thread(&m, &t[0]);
+        cr_assert_eq(expect_part_rows(t, 1, 0, 0, &m.traffic), m.traffic.n);
+        cfs_agg_free(&m);
+        for (unsigned np = 1; np <= 3; np++) {
+            cfs_traffic_split split[2];
+            for (int n = 0; n < 2; n++) cr_assert_eq(cfs_agg_traffic_split(&split[n], &t[n], np), 0);
+            for (unsigned p = 0; p < np; p++) {
+                cfs_kmap part;
+                cfs_kmap_init(&part, sizeof(cfs_tkey), sizeof(cfs_trow));
+                cfs_agg_traffic_part(&part, t, split, 2, p);
+                (void)expect_part_rows(t, 2, np, p, &part);
+                cfs_kmap_free(&part);
+            }
+            for (int n = 0; n < 2; n++) cfs_agg_traffic_split_free(&split[n]);
+        }
+        for (int n = 0; n < 2; n++) cfs_thread_agg_free(&t[n]);
+    }
+}
+
 /* The split the scan's merge builds its partitions from (cfs_agg_traffic_split), against
  * an independent reading: two threads with 70,000 edges each (so ids past 16 bits, rows in
  * the overflow table, which the split reads through cfs_counter_key_at), cut into np = 1 to
@@ -370,24 +446,7 @@ Test(counter, split_partitions_rows_in_counter_order)
             cfs_kmap part;
             cfs_kmap_init(&part, sizeof(cfs_tkey), sizeof(cfs_trow));
             cfs_agg_traffic_part(&part, t, split, 2, p);
-            size_t row = 0; /* the partition's rows in the order they were put there */
-            for (int n = 0; n < 2; n++) {
-                const cfs_counter *c = &t[n].counter;
-                size_t it = 0;
-                cfs_count_row r;
-                while (cfs_counter_next(c, &it, &r)) {
-                    const char *d = cfs_counter_dist_str(c, r.dist), *e = cfs_counter_edge_str(c, r.edge);
-                    if (cfs_agg_traffic_partition(d, e, r.hour, np) != p) continue;
-                    cr_assert_lt(row, part.n, "np %u partition %u: %zu rows", np, p, part.n);
-                    const cfs_trow *got = cfs_kmap_row(&part, row++);
-                    cr_assert(strcmp(got->k.dist, d) == 0 && strcmp(got->k.edge, e) == 0 &&
-                                  got->k.hour == r.hour && got->requests == r.requests,
-                              "np %u partition %u row %zu: %s %s %lld, want %s %s %lld", np, p, row - 1,
-                              got->k.dist, got->k.edge, (long long)got->k.hour, d, e, (long long)r.hour);
-                }
-            }
-            cr_assert_eq(row, part.n, "np %u partition %u: %zu rows, %zu expected", np, p, part.n, row);
-            total += part.n;
+            total += expect_part_rows(t, 2, np, p, &part);
             cfs_kmap_free(&part);
         }
         cr_assert_eq(total, 2 * (size_t)EDGES, "np %u", np);
