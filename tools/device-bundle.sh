@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Packs what bench/device.sh needs on a lent 16-core machine that has none of cfscan's
+# libraries and no network: the built cfscan, cfsgen and cfsbench in build-dev/bin and
+# the shared libraries they load (all but glibc's own, which the machine has; the
+# binaries need glibc 2.34 or later there) in build-dev/lib.  build-dev/ is ignored by
+# git; a session with a device machine names it in the run's `carry` (64 MiB at most).
+#   tools/device-bundle.sh [BUILD_DIR]     # default build; build it first
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+out=build-dev
+for b in cfscan cfsgen cfsbench; do
+  [[ -x $build/$b ]] || { echo "device-bundle.sh: $build/$b missing: build first" >&2; exit 1; }
+done
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib"
+cp "$build/cfscan" "$build/cfsgen" "$build/cfsbench" "$out/bin/"
+# glibc's own libraries stay behind: mixing another glibc's with the machine's loader fails
+for b in "$out"/bin/*; do
+  ldd "$b" | awk '$2 == "=>" && $3 ~ /^\// {print $3}'
+done | sort -u | while read -r lib; do
+  case $(basename "$lib") in
+  libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.* | libresolv.so.* | ld-linux*) ;;
+  *) cp -L "$lib" "$out/lib/" ;;
+  esac
+done
+git rev-parse --short HEAD >"$out/COMMIT" 2>/dev/null || echo unknown >"$out/COMMIT"
+[[ -z $(git status --porcelain -uno 2>/dev/null) ]] || sed -i 's/$/+dirty/' "$out/COMMIT"
+echo "device-bundle.sh: $out: $(ls "$out/lib" | wc -l) libraries, $(du -sh "$out" | cut -f1), commit $(cat "$out/COMMIT")"
