@@ -7,7 +7,7 @@
 # (the ldd output says which library or glibc version is missing).
 #   bench/device.sh                 # SIZE=1G THREADS="1 8 16" SETS="plain gz zst" RUNS=3
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 dest=${OUT:-/tmp/cfs-device}
 mkdir -p "$dest"
 [[ -x build-dev/bin/cfscan ]] || { echo "device.sh: build-dev/ missing: run tools/device-bundle.sh and carry build-dev" >&2; exit 2; }

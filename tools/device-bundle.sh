@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-out=build-dev
+out="build-dev"
 for b in cfscan cfsgen cfsbench; do
   [[ -x $build/$b ]] || { echo "device-bundle.sh: $build/$b missing: build first" >&2; exit 1; }
 done
@@ -26,4 +26,4 @@ done | sort -u | while read -r lib; do
 done
 git rev-parse --short HEAD >"$out/COMMIT" 2>/dev/null || echo unknown >"$out/COMMIT"
 [[ -z $(git status --porcelain -uno 2>/dev/null) ]] || sed -i 's/$/+dirty/' "$out/COMMIT"
-echo "device-bundle.sh: $out: $(ls "$out/lib" | wc -l) libraries, $(du -sh "$out" | cut -f1), commit $(cat "$out/COMMIT")"
+echo "device-bundle.sh: $out: $(find "$out/lib" -type f | wc -l) libraries, $(du -sh "$out" | cut -f1), commit $(cat "$out/COMMIT")"
