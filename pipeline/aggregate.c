@@ -173,13 +173,18 @@ static inline char *kmap_probe(const cfs_kmap *m, const void *key, uint64_t h, s
     return NULL;
 }
 
-const void *cfs_kmap_find(const cfs_kmap *m, const void *key)
+uint64_t cfs_kmap_hash(const cfs_kmap *m, const void *key) { return cfs_hash_bytes(key, m->key_size); }
+
+const void *cfs_kmap_find_hashed(const cfs_kmap *m, const void *key, uint64_t h)
 {
     size_t j;
-    return m->cap ? kmap_probe(m, key, XXH3_64bits(key, m->key_size), &j) : NULL;
+    return m->cap ? kmap_probe(m, key, h, &j) : NULL;
 }
 
-uint64_t cfs_kmap_hash(const cfs_kmap *m, const void *key) { return XXH3_64bits(key, m->key_size); }
+const void *cfs_kmap_find(const cfs_kmap *m, const void *key)
+{
+    return cfs_kmap_find_hashed(m, key, cfs_kmap_hash(m, key));
+}
 
 void cfs_kmap_prefetch(const cfs_kmap *m, uint64_t h)
 {
@@ -191,7 +196,7 @@ void cfs_kmap_prefetch(const cfs_kmap *m, uint64_t h)
 
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created)
 {
-    return cfs_kmap_get_hashed(m, key, XXH3_64bits(key, m->key_size), created);
+    return cfs_kmap_get_hashed(m, key, cfs_kmap_hash(m, key), created);
 }
 
 void *cfs_kmap_get_hashed(cfs_kmap *m, const void *key, uint64_t h, int *created)
@@ -200,7 +205,7 @@ void *cfs_kmap_get_hashed(cfs_kmap *m, const void *key, uint64_t h, int *created
      * stays empty, so probes end; past that new keys go to the sink. */
     if ((m->n + 1) * 2 > m->cap && !kmap_grow(m) && m->n + 2 > m->cap) {
         if (m->cap) {
-            void *row = (void *)cfs_kmap_find(m, key);
+            void *row = (void *)cfs_kmap_find_hashed(m, key, h);
             if (row) {
                 if (created) *created = 0;
                 return row;
@@ -399,13 +404,13 @@ static _Thread_local cfs_hist t_hist_sink;
 static _Thread_local cfs_lrow t_lrow_sink;
 static _Thread_local cfs_orow t_orow_sink;
 
-static cfs_group *group_for(cfs_kmap *groups, const cfs_gkey *k)
+static cfs_group *group_for(cfs_kmap *groups, const cfs_gkey *k, uint64_t h)
 {
-    cfs_grow *row = (cfs_grow *)cfs_kmap_find(groups, k);
+    cfs_grow *row = (cfs_grow *)cfs_kmap_find_hashed(groups, k, h);
     if (row) return row->g;
     cfs_group *g = cfs_group_new();
     if (g) {
-        row = cfs_kmap_get(groups, k, NULL);
+        row = cfs_kmap_get_hashed(groups, k, h, NULL);
         if (!cfs_kmap_is_sink(row)) return row->g = g;
         cfs_group_free(g);
     }
@@ -489,9 +494,9 @@ void cfs_topk_pool_drain(void)
     pthread_mutex_unlock(&g_pool_lock);
 }
 
-static cfs_hrow *heavy_row(cfs_agg *a, const cfs_gkey *k, int *created)
+static cfs_hrow *heavy_row(cfs_agg *a, const cfs_gkey *k, uint64_t h, int *created)
 {
-    cfs_hrow *row = cfs_kmap_get(&a->heavy, k, created);
+    cfs_hrow *row = cfs_kmap_get_hashed(&a->heavy, k, h, created);
     if (*created && !cfs_kmap_is_sink(row)) {
         /* out of memory (recorded) they stay NULL, which adds and merges skip */
         row->uris = topk_get();
@@ -500,10 +505,10 @@ static cfs_hrow *heavy_row(cfs_agg *a, const cfs_gkey *k, int *created)
     return row;
 }
 
-static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k)
+static cfs_hrow *heavy_for(cfs_agg *a, const cfs_gkey *k, uint64_t h)
 {
     int created;
-    return heavy_row(a, k, &created);
+    return heavy_row(a, k, h, &created);
 }
 
 static cfs_lrow *lrow_get(cfs_kmap *olabel, const cfs_lrow *k)
@@ -584,8 +589,9 @@ static void add_sketches(cfs_kmap *groups, cfs_agg *heavy, const char dist[CFS_K
                          cfs_span ip_listed, uint64_t ip_listed_hash)
 {
     const cfs_gkey g = sketch_key(dist, at, lat_class);
-    cfs_hrow *h = heavy_for(heavy, &g);
-    const cfs_sketch_refs r = {group_for(groups, &g), h->uris, h->ips};
+    const uint64_t gh = cfs_agg_gkey_hash(&g); /* the groups' and heavy rows' key */
+    cfs_hrow *h = heavy_for(heavy, &g, gh);
+    const cfs_sketch_refs r = {group_for(groups, &g, gh), h->uris, h->ips};
     sketch_adds(&r, tt, ttfb, iph, uri, ip_listed, ip_listed_hash);
 }
 
@@ -595,19 +601,21 @@ cfs_gkey cfs_agg_line403_key(const cfs_line403 *l, cfs_attribution at)
     return sketch_key(l->dist, at, l->lat_class);
 }
 
-int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r)
+uint64_t cfs_agg_gkey_hash(const cfs_gkey *k) { return cfs_hash_bytes(k, sizeof *k); }
+
+int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, uint64_t kh, cfs_sketch_refs *r)
 {
-    const cfs_grow *g = cfs_kmap_find(&a->groups, k);
-    const cfs_hrow *h = g ? cfs_kmap_find(&a->heavy, k) : NULL;
+    const cfs_grow *g = cfs_kmap_find_hashed(&a->groups, k, kh);
+    const cfs_hrow *h = g ? cfs_kmap_find_hashed(&a->heavy, k, kh) : NULL;
     if (!h) return -1;
     *r = (cfs_sketch_refs){g->g, h->uris, h->ips};
     return 0;
 }
 
-void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r)
+void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, uint64_t kh, cfs_sketch_refs *r)
 {
-    cfs_hrow *h = heavy_for(a, k);
-    cfs_group *g = group_for(&a->groups, k);
+    cfs_hrow *h = heavy_for(a, k, kh);
+    cfs_group *g = group_for(&a->groups, k, kh);
     /* Out of memory (recorded) group_for gives this thread's sink, which the adds, run on
      * other threads, must not share: no group then (the run fails with it anyway). */
     *r = (cfs_sketch_refs){g == &t_group_sink ? NULL : g, h->uris, h->ips};
@@ -654,7 +662,7 @@ void cfs_agg_add_line403_sketch(cfs_agg *a, const cfs_line403 *l, cfs_attributio
 {
     const cfs_gkey k = cfs_agg_line403_key(l, at);
     cfs_sketch_refs r;
-    cfs_agg_sketch_make(a, &k, &r);
+    cfs_agg_sketch_make(a, &k, cfs_agg_gkey_hash(&k), &r);
     cfs_agg_sketch_add(&r, l);
 }
 
@@ -875,7 +883,7 @@ static void merge_learned(cfs_agg *dst, const cfs_kmap *groups, const cfs_kmap *
 {
     for (size_t i = 0; i < groups->n; i++) {
         const cfs_grow *s = cfs_kmap_row(groups, i);
-        merge_group(group_for(&dst->groups, &s->k), s->g);
+        merge_group(group_for(&dst->groups, &s->k, cfs_agg_gkey_hash(&s->k)), s->g);
     }
     for (size_t i = 0; i < waf->n; i++) {
         const cfs_wrow *s = cfs_kmap_row(waf, i);
@@ -1093,7 +1101,7 @@ void cfs_agg_fold_heavy(cfs_agg *dst, const cfs_agg *src)
 {
     for (size_t i = 0; i < src->heavy.n; i++) {
         const cfs_hrow *s = cfs_kmap_row(&src->heavy, i);
-        cfs_hrow *d = heavy_for(dst, &s->k);
+        cfs_hrow *d = heavy_for(dst, &s->k, cfs_agg_gkey_hash(&s->k));
         cfs_topk_merge(d->uris, s->uris);
         cfs_topk_merge(d->ips, s->ips);
     }
@@ -1106,7 +1114,8 @@ void cfs_agg_fold_heavy_split(cfs_agg *dst, cfs_agg *src, cfs_topk_merge_fn merg
         int created;
         cfs_hrow *d;
         if (cfs_topk_capacity(s->uris) != CFS_TOPK_CAPACITY || cfs_topk_capacity(s->ips) != CFS_TOPK_CAPACITY)
-            d = heavy_row(dst, &s->k, &created), created = 0; /* merge: capacities differ */
+            d = heavy_row(dst, &s->k, cfs_agg_gkey_hash(&s->k), &created),
+            created = 0; /* merge: capacities differ */
         else d = cfs_kmap_get(&dst->heavy, &s->k, &created);
         if (cfs_kmap_is_sink(d)) continue; /* out of memory (recorded): s keeps its summaries */
         if (created) {
@@ -1280,7 +1289,7 @@ void cfs_agg_settle(cfs_agg *a)
         cfs_hrow *s = cfs_kmap_row(&a->heavy, i);
         cfs_gkey k = settled_gkey(&refs, s->k);
         int created;
-        cfs_hrow *d = heavy_row(&out, &k, &created);
+        cfs_hrow *d = heavy_row(&out, &k, cfs_agg_gkey_hash(&k), &created);
         if (cfs_kmap_is_sink(d)) continue; /* out of memory (recorded): a frees its summaries */
         settle_topk(&d->uris, &s->uris, created);
         settle_topk(&d->ips, &s->ips, created);

@@ -295,8 +295,11 @@ typedef struct cfs_sketch_refs {
     cfs_topk *uris, *ips; /* NULL: none (out of memory) */
 } cfs_sketch_refs;
 cfs_gkey cfs_agg_line403_key(const cfs_line403 *l, cfs_attribution at);
-int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r);
-void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, cfs_sketch_refs *r);
+/* A group key's hash, as the groups and heavy tables hash it (cfs_kmap_hash): made once,
+ * it serves both lookups (kh below) and the caller's own use of it. */
+uint64_t cfs_agg_gkey_hash(const cfs_gkey *k);
+int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, uint64_t kh, cfs_sketch_refs *r);
+void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, uint64_t kh, cfs_sketch_refs *r);
 void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l);
 /* Which of np partitions a traffic key with these strings and hour falls in: the one
  * cfs_agg_traffic_part builds it in (so a key is in one partition only). */

@@ -635,8 +635,9 @@ typedef struct judged {
     cfs_line403 l;
     cfs_gkey gk;
     cfs_sketch_refs refs;
-    unsigned gpart, tpart; /* the sketches' and the traffic row's share */
-    int found;             /* refs were found in a while judging */
+    uint64_t gh;    /* the group key's hash: its lookups, and the sketches' share (gh >> 32) */
+    unsigned tpart; /* the traffic row's share */
+    int found;      /* refs were found in a while judging */
 } judged;
 
 static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads,
@@ -684,12 +685,12 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
             j->at = judge_record(a, ctx, &h[i]);
             record_line(&h[i], arena, off[i], &j->l);
             j->gk = cfs_agg_line403_key(&j->l, j->at);
-            j->found = cfs_agg_sketch_find(a, &j->gk, &j->refs) == 0;
-            j->gpart = (unsigned)(cfs_hash_bytes(&j->gk, sizeof j->gk) >> 32);
+            j->gh = cfs_agg_gkey_hash(&j->gk);
+            j->found = cfs_agg_sketch_find(a, &j->gk, j->gh, &j->refs) == 0;
             j->tpart = parts ? cfs_agg_traffic_partition(j->l.dist, j->l.edge, j->l.hour, nparts) : 0;
         }
         for (size_t i = 0; i < n; i++) {
-            if (!jd[i].found) cfs_agg_sketch_make(a, &jd[i].gk, &jd[i].refs);
+            if (!jd[i].found) cfs_agg_sketch_make(a, &jd[i].gk, jd[i].gh, &jd[i].refs);
         }
         /* Each thread sorts its slice of the chunk by adder (a counting sort, record order
          * kept within each adder's part), then each adds its parts of the slices in slice
@@ -703,7 +704,7 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
             memset(et, 0, 2 * (size_t)threads * sizeof *et);
             for (size_t i = lo; i < hi; i++) {
                 et[parts ? jd[i].tpart % nt : 0]++;
-                eg[jd[i].gpart % nt]++;
+                eg[(unsigned)(jd[i].gh >> 32) % nt]++;
             }
             size_t st = lo, sg = lo; /* each adder's part starts where the one before ends */
             for (unsigned k = 0; k < nt; k++) {
@@ -715,7 +716,7 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
             }
             for (size_t i = lo; i < hi; i++) { /* et[k], eg[k] end as the ends of k's parts */
                 ord_t[et[parts ? jd[i].tpart % nt : 0]++] = (uint32_t)i;
-                ord_g[eg[jd[i].gpart % nt]++] = (uint32_t)i;
+                ord_g[eg[(unsigned)(jd[i].gh >> 32) % nt]++] = (uint32_t)i;
             }
 #pragma omp barrier
             for (unsigned s = 0; s < nt; s++) {

@@ -28,11 +28,13 @@ void cfs_kmap_free(cfs_kmap *m);
  * (recorded, xalloc.h) a key the map cannot take gets a zeroed row of this thread that no
  * map holds (cfs_kmap_is_sink): writes to it go nowhere, and the map stays consistent. */
 void *cfs_kmap_get(cfs_kmap *m, const void *key, int *created);
-/* The same for a key whose hash (cfs_kmap_hash) the caller has, and a hint to load the
- * index entry such a key is looked up at first (for a loop that hashes a few keys ahead
- * of the ones it inserts). */
+/* The same for a key whose hash (cfs_kmap_hash: cfs_hash_bytes of the map's key_size
+ * bytes, so maps of one key type share it) the caller has; cfs_kmap_find_hashed likewise;
+ * and a hint to load the index entry such a key is looked up at first (for a loop that
+ * hashes a few keys ahead of the ones it inserts). */
 uint64_t cfs_kmap_hash(const cfs_kmap *m, const void *key);
 void *cfs_kmap_get_hashed(cfs_kmap *m, const void *key, uint64_t h, int *created);
+const void *cfs_kmap_find_hashed(const cfs_kmap *m, const void *key, uint64_t h);
 void cfs_kmap_prefetch(const cfs_kmap *m, uint64_t h);
 int cfs_kmap_is_sink(const void *row);
 /* The row whose key equals key, or NULL; never inserts, so it reads a const map. */
