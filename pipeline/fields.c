@@ -275,17 +275,20 @@ cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, cha
                   nl.col_of[CFS_F_EDGE_LOCATION] >= 0 && nl.col_of[CFS_F_SC_BYTES] >= 0 &&
                   nl.col_of[CFS_F_SC_STATUS] >= 0 && nl.col_of[CFS_F_EDGE_RESULT_TYPE] >= 0;
     nl.plain_miss_ok = nl.plain_ok && nl.col_of[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN] < 0;
+    uint8_t second[32]; /* the TABs only the second tier adds: at most 2 x 16 lean fields */
+    unsigned nsecond = 0;
     for (unsigned t = 0; t < CFS_MAX_COLS; t++) {
         if (tab_tier[t] == 1) nl.want_every[nl.nwant_every++] = (uint8_t)t;
-        if (tab_tier[t] == 2) nl.want_more[nl.nwant_more++] = (uint8_t)t;
+        if (tab_tier[t] == 2) second[nsecond++] = (uint8_t)t;
     }
-    if (nl.nwant_every && nl.nwant_more && nl.want_more[0] > nl.want_every[nl.nwant_every - 1]) {
+    if (nsecond && nl.nwant_every && second[0] > nl.want_every[nl.nwant_every - 1]) {
         nl.more_from = (uint8_t)(nl.want_every[nl.nwant_every - 1] + 1);
-        for (unsigned w = 0; w < nl.nwant_more; w++)
-            nl.want_more_rel[w] = (uint8_t)(nl.want_more[w] - nl.more_from);
+        for (unsigned w = 0; w < nsecond; w++)
+            nl.want_more[nl.nwant_more++] = (uint8_t)(second[w] - nl.more_from);
+    } else if (nsecond) {
+        for (unsigned t = 0; t < CFS_MAX_COLS; t++)
+            if (tab_tier[t]) nl.want_more[nl.nwant_more++] = (uint8_t)t;
     }
-    for (unsigned t = 0; t < CFS_MAX_COLS; t++)
-        if (tab_tier[t]) nl.want_both[nl.nwant_both++] = (uint8_t)t;
     *l = nl;
     return CFS_OK;
 }
@@ -467,24 +470,17 @@ static int record_tail(cfs_record *r, int all)
     return CFS_RECORD_OK;
 }
 
-/* The second tier's TABs (want_more) into pos, whose first tier the first pick set, for
- * a line of the layout's width whose end the caller put after its last TAB (pos[ncols]).
- * When every second-tier TAB lies after the last first-tier one (the standard layouts),
- * they are picked from there, the line's start being walked already; a pick may write
- * junk past its last wanted TAB (kernels.h), which reaches no first-tier entry then.
- * Otherwise (a W3C header with the fields in another order) a second-tier column may lie
- * between first-tier TABs that such junk would overwrite, so the TABs of both tiers are
- * picked again (want_both).  Either pick may reach the end, so the end is put back. */
+/* The second tier's TABs (want_more, counted from TAB more_from) into pos, whose first
+ * tier the first pick set, for a line of the layout's width whose end the caller put
+ * after its last TAB (pos[ncols]): from the line's start, or from the last first-tier TAB
+ * when they all lie after it (cfs_layout).  A pick may write past its last wanted TAB
+ * (kernels.h), so the end is put back. */
 static inline void pick_more(const cfs_layout *l, const uint64_t *tabs, const cfs_kernel *kn, uint32_t ls,
                              uint32_t le, uint32_t *pos)
 {
     if (!l->nwant_more) return; /* every TAB the second tier needs is a first-tier one */
-    if (l->more_from) {
-        const uint32_t from = pos[l->more_from] + 1;
-        (void)kn->pick(tabs, from, le, l->want_more_rel, l->nwant_more, pos + 1 + l->more_from);
-    } else {
-        (void)kn->pick(tabs, ls, le, l->want_both, l->nwant_both, pos + 1);
-    }
+    const uint32_t from = l->more_from ? pos[l->more_from] + 1 : ls;
+    (void)kn->pick(tabs, from, le, l->want_more, l->nwant_more, pos + 1 + l->more_from);
     pos[l->ncols] = le;
 }
 

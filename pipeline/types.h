@@ -209,13 +209,14 @@ typedef struct cfs_layout {
      * first nlean_every of them needed by every line; and the TABs that bound them (TAB
      * c - 1 starts column c, TAB c ends it, the last column ends the line), ascending,
      * for the kernel's picking locator: want_every for those first fields, want_more for
-     * the TABs only the others add.  When every TAB of want_more lies after the last of
-     * want_every, more_from is that TAB's number + 1 and want_more_rel holds want_more
-     * counted from it, so the second pick starts there instead of at the line start;
-     * otherwise more_from is 0 and the second pick takes want_both, every TAB of both
-     * (a pick may write past its wanted TABs, kernels.h, which would land on first-tier
-     * TABs that a second-tier column between them reads). */
-    uint8_t nlean, nlean_every, nwant_every, nwant_more, more_from, nwant_both;
+     * the second pick, which the others need (none when their TABs are all first-tier
+     * ones).  When every TAB only the others add lies after the last of want_every,
+     * more_from is that TAB's number + 1 and want_more holds those TABs counted from it,
+     * so the second pick starts there instead of at the line start; otherwise more_from
+     * is 0 and want_more holds the TABs of both tiers (a pick may write past its wanted
+     * TABs, kernels.h, which would land on first-tier TABs that a second-tier column
+     * between them reads). */
+    uint8_t nlean, nlean_every, nwant_every, nwant_more, more_from;
     /* 1 when the layout has date, time, edge, bytes, status and result type, which is
      * what a common line is counted by (fields.h, CFS_PARSE_PLAIN) */
     uint8_t plain_ok;
@@ -224,8 +225,7 @@ typedef struct cfs_layout {
     uint8_t plain_miss_ok;
     uint8_t lean_field[16];
     uint8_t lean_col[16];
-    uint8_t want_every[32], want_more[32], want_more_rel[32],
-        want_both[32]; /* each at most 2 x 16 lean fields */
+    uint8_t want_every[32], want_more[32]; /* each at most 2 x 16 lean fields */
 } cfs_layout;
 
 /* ---- enumerated values -------------------------------------------------------------- */
