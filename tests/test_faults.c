@@ -769,7 +769,12 @@ Test(resources, empty_files_take_no_memory_per_file, .timeout = 240)
      * 2 MiB bound.
      * The publish writes the state beside the tables on a second thread, so a run's peak
      * depends on how the two overlap: under ASan one input's runs peaked from 39.6 to 42.2
-     * MiB.  So each size runs three times and the least peaks are compared. */
+     * MiB.  So each size runs three times and the least peaks are compared.  Under ASan
+     * the peaks also creep with the number of allocations (about 11 an input, all freed):
+     * its least of three at 36,000, 108,000 and 216,000 inputs were 40.3, 40.2 and 41.1
+     * MiB here and one CI run's were 39.5 and 42.2 at the two sizes below, while a plain
+     * build peaks at 19.0 to 19.4 MiB at all three.  So the bound under ASan is 4 MiB (a
+     * hold of 60 bytes an input still fails it); the plain pass keeps the 2 MiB bound. */
     const int osmall = 36000, obig = 108000;
     long rss_osmall, rss_obig;
     char sum1[700], sum2[700], junk[700];
@@ -780,7 +785,7 @@ Test(resources, empty_files_take_no_memory_per_file, .timeout = 240)
     rss_osmall = least_rss_with_summary(env, sum1, d2, junk);
     make_empty_files(d2, osmall, obig);
     rss_obig = least_rss_with_summary(env, sum2, d2, junk);
-    cr_assert_lt(rss_obig - rss_osmall, 2 * 1024,
+    cr_assert_lt(rss_obig - rss_osmall, (TU_UNDER_ASAN ? 4 : 2) * 1024,
                  "with -o: least peak RSS of three runs %ld KiB for %d files vs %ld KiB for %d", rss_obig,
                  obig, rss_osmall, osmall);
     char mpath[800];
