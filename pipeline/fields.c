@@ -199,7 +199,7 @@ cfs_status cfs_layout_parse(cfs_layout *l, const char *line, size_t n)
     return cfs_layout_parse_delim(l, line, n, 0);
 }
 
-cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, char delim)
+static cfs_status layout_parse(cfs_layout *l, const char *line, size_t n, char delim)
 {
     cfs_layout nl;
     memset(&nl, 0, sizeof nl);
@@ -291,6 +291,37 @@ cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, cha
     }
     *l = nl;
     return CFS_OK;
+}
+
+/* The last header line each thread parsed, with what the parse gave (*l is written on
+ * every path, the unusable layout included).  CloudFront starts every file with the same
+ * #Fields: line, and a distribution with little traffic writes files of a few dozen
+ * lines: parsing the header again cost about 28,000 instructions a file, more than its
+ * 20 lines.  Longer lines than the memo holds are parsed every time. */
+#define LAYOUT_MEMO_MAX 2048
+static _Thread_local struct {
+    size_t n; /* 0: empty */
+    char delim;
+    cfs_status st;
+    cfs_layout l;
+    char line[LAYOUT_MEMO_MAX];
+} t_layout_memo;
+
+cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, char delim)
+{
+    if (n == t_layout_memo.n && delim == t_layout_memo.delim && memcmp(line, t_layout_memo.line, n) == 0) {
+        *l = t_layout_memo.l;
+        return t_layout_memo.st;
+    }
+    cfs_status st = layout_parse(l, line, n, delim);
+    if (n && n <= LAYOUT_MEMO_MAX) {
+        memcpy(t_layout_memo.line, line, n);
+        t_layout_memo.n = n;
+        t_layout_memo.delim = delim;
+        t_layout_memo.st = st;
+        t_layout_memo.l = *l;
+    }
+    return st;
 }
 
 void cfs_record_reset(cfs_record *r) { memset(r, 0, sizeof *r); }

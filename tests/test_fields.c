@@ -349,3 +349,54 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
         }
     }
 }
+
+/* cfs_layout_parse_delim remembers the last header line of its thread with what parsing
+ * it gave (fields.c): asking again for those bytes must give exactly what a parse with
+ * an empty memo gave, for a usable header, an unusable one, the same bytes under another
+ * delimiter, and a header longer than the memo holds. */
+Test(layout, the_memo_gives_what_a_parse_gives)
+{
+    static char longest[2600]; /* about 80 columns: fewer than CFS_MAX_COLS */
+    size_t n = (size_t)snprintf(longest, sizeof longest, "#Fields: date time x-edge-location sc-status");
+    for (int i = 0; n + 16 < sizeof longest; i++)
+        n += (size_t)snprintf(longest + n, sizeof longest - n, " x-a-rather-long-unknown-name-%d", i);
+    cr_assert_gt(n, 2048, "longer than the memo");
+    const struct {
+        const char *line;
+        char delim;
+        cfs_status st;
+    } cases[] = {
+        {"#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status", 0,
+         CFS_OK},
+        {"#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status", ',',
+         CFS_OK},
+        {"#Fields: date,time,x-edge-location,sc-status", 0, CFS_OK},
+        {"#Fields: date time x-edge-location sc-status sc-status", 0, CFS_E_FORMAT},
+        {"#Fields: cs-method cs-uri-stem", 0, CFS_E_FORMAT},
+        {longest, 0, CFS_OK},
+    };
+    const size_t nc = sizeof cases / sizeof cases[0];
+    static cfs_layout fresh[6], again;
+    for (size_t i = 0; i < nc; i++) {
+        /* another header first, so this one is parsed, not remembered */
+        const char *other = cases[(i + 1) % nc].line;
+        (void)cfs_layout_parse_delim(&again, other, strlen(other), cases[(i + 1) % nc].delim);
+        cr_assert_eq(cfs_layout_parse_delim(&fresh[i], cases[i].line, strlen(cases[i].line), cases[i].delim),
+                     cases[i].st, "case %zu parsed", i);
+    }
+    /* the same and the comma delimiter: one set of bytes, two layouts */
+    cr_assert_eq(fresh[0].delim, '\t');
+    cr_assert_eq(fresh[1].delim, ',');
+    cr_assert_eq(fresh[2].delim, ',', "named by the header itself");
+    cr_assert_eq(fresh[3].bad, 1);
+    cr_assert_eq(fresh[5].col_of[CFS_F_SC_STATUS], 3);
+    for (size_t i = 0; i < nc; i++) {
+        for (int k = 0; k < 2; k++) { /* the second time from the memo (but the longest) */
+            memset(&again, 0x5a, sizeof again);
+            cr_assert_eq(cfs_layout_parse_delim(&again, cases[i].line, strlen(cases[i].line), cases[i].delim),
+                         cases[i].st, "case %zu, call %d", i, k);
+            cr_assert_eq(memcmp(&again, &fresh[i], sizeof again), 0, "case %zu, call %d: the same layout", i,
+                         k);
+        }
+    }
+}
