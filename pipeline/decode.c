@@ -427,12 +427,19 @@ static void release_consumed(cfs_reader *r)
     }
 }
 
+/* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
+ * decoder copies a match before it checks the distance, so a corrupt stream whose first
+ * match reaches before the start of the output read up to 32 KiB before the buffer (a
+ * neighbour's bytes, even a previous file's lines, or an unmapped page) and handed them
+ * out as decoded; now it reads zeros of its own (gz_isal_next then drops them). */
+#define OUT_HEAD ((size_t)32 << 10)
 static int ensure_out(cfs_reader *r, size_t need)
 {
     if (r->out_cap >= need) return 0;
-    char *p = realloc(r->out, need);
-    if (!p) return -1;
-    r->out = p;
+    char *b = realloc(r->out ? r->out - OUT_HEAD : NULL, OUT_HEAD + need);
+    if (!b) return -1;
+    if (!r->out) memset(b, 0, OUT_HEAD);
+    r->out = b + OUT_HEAD;
     r->out_cap = need;
     return 0;
 }
@@ -546,6 +553,16 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         r->in_pos += before - st->avail_in;
         if (rc < 0) {
             snprintf(r->msg, sizeof r->msg, "corrupt gzip data (ISA-L error %d)", rc);
+            if (rc == ISAL_INVALID_LOOKBACK || rc == ISAL_INVALID_SYMBOL) {
+                /* Its fast path writes a match before it checks it (an invalid distance
+                 * or distance code), copying from before the output (see OUT_HEAD), and
+                 * counts it: drop the longest a match can be, 258 bytes, of what this
+                 * call gave (one call decodes within one member), so that no byte the
+                 * stream does not hold is handed out.  Other errors (a block header, the
+                 * trailer's CRC or length) come after good bytes: those are kept. */
+                uint32_t got = out_before - st->avail_out;
+                st->avail_out += got < 258 ? got : 258;
+            }
             if (st->avail_out < ISAL_PIECE) {
                 r->pending = CFS_E_CORRUPT;
                 break;
@@ -753,6 +770,6 @@ void cfs_reader_close(cfs_reader *r)
     if (r->ld) libdeflate_free_decompressor(r->ld);
     cfs_pqr_close(r->pq);
     free(r->in);
-    free(r->out);
+    if (r->out) free(r->out - OUT_HEAD);
     free(r);
 }

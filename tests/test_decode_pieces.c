@@ -247,3 +247,110 @@ Test(decode_pieces, blocks_are_cut_the_same_whatever_the_piece_sizes, .timeout =
     tu_rmrf(dir);
     free(dir);
 }
+
+/* ---- a match that reaches before the start of the output ----------------------------- */
+/* DEFLATE bits, least significant first (RFC 1951 3.1.1); Huffman codes go most
+ * significant bit first. */
+typedef struct bitw {
+    unsigned char *p;
+    size_t n;
+    int bit;
+} bitw;
+
+static void put_bits(bitw *w, uint32_t v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if ((v >> i) & 1) w->p[w->n] |= (unsigned char)(1u << w->bit);
+        if (++w->bit == 8) w->bit = 0, w->p[++w->n] = 0;
+    }
+}
+
+static void put_code(bitw *w, uint32_t code, int len)
+{
+    for (int i = len - 1; i >= 0; i--) put_bits(w, (code >> i) & 1, 1);
+}
+
+/* All of `path` through a reader of mode gz: the bytes handed out (malloc'd) and the
+ * status that ended it. */
+static cfs_status read_all(const char *path, cfs_gz_mode gz, unsigned char **out, size_t *n)
+{
+    cfs_input in;
+    memset(&in, 0, sizeof in);
+    in.path = (char *)path;
+    in.regular = 1;
+    char err[256];
+    cfs_reader *r = NULL;
+    cr_assert_eq(cfs_reader_open(&r, &in, gz, err, sizeof err), CFS_OK, "%s: %s", path, err);
+    *out = NULL;
+    *n = 0;
+    cfs_status st;
+    for (;;) {
+        const char *p;
+        size_t k;
+        st = cfs_reader_next(r, &p, &k, err, sizeof err);
+        if (st != CFS_OK || k == 0) break;
+        *out = realloc(*out, *n + k);
+        cr_assert(*out);
+        memcpy(*out + *n, p, k);
+        *n += k;
+    }
+    cfs_reader_close(r);
+    return st;
+}
+
+/* A gzip member of one fixed-Huffman block: 40 letters, then a match of 17 bytes at
+ * distance 49 where only 40 bytes exist (corrupt), then the block's end and 64 zero bytes.
+ * With that much input left, ISA-L's fast path copies the match before it checks the
+ * distance: it read bytes before the output buffer (heap headers, the file decoded before
+ * in this process) and counted them as this file's (found by fuzz_decode).  Whatever a
+ * decoder hands out must be a prefix of the 40 letters, after another file has filled the
+ * buffers, for the default decoder and for ISA-L streaming. */
+Test(decode_pieces, a_match_before_the_output_hands_out_no_byte_the_stream_lacks)
+{
+    unsigned char gz[1024] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+    bitw w = {gz + 10, 0, 0};
+    put_bits(&w, 1, 1); /* BFINAL */
+    put_bits(&w, 1, 2); /* BTYPE 01: fixed Huffman codes */
+    /* literals 0..143 */
+    for (int k = 0; k < 40; k++) put_code(&w, 0x30 + (uint32_t)('a' + k % 26), 8);
+    put_code(&w, 268 - 256, 7);   /* length code 268: 17 + 1 extra bit */
+    put_bits(&w, 0, 1);           /* = 17 */
+    put_code(&w, 11, 5);          /* distance code 11: 49 + 4 extra bits */
+    put_bits(&w, 0, 4);           /* = 49 */
+    put_code(&w, 0, 7);           /* end of block */
+    size_t n = 10 + w.n + 1 + 64; /* and zeros, where the trailer would be */
+    /* what the stream holds: the letters (the match is not data) */
+    unsigned char want[40];
+    for (int k = 0; k < 40; k++) want[k] = (unsigned char)('a' + k % 26);
+    const size_t nwant = sizeof want;
+
+    char *dir = tu_mkdtemp();
+    /* a file of lines decoded first, so the buffers hold other bytes */
+    char text[20000];
+    size_t tn = 0;
+    while (tn + 40 < sizeof text)
+        tn += (size_t)snprintf(text + tn, sizeof text - tn, "2026-11-01\t10:00:00\tLAX3\t200\t/x\n");
+    size_t gn;
+    void *g = tu_gzip(text, tn, &gn);
+    char *before = tu_write(dir, "before.log.gz", g, gn);
+    char *bad = tu_write(dir, "bad.log.gz", gz, n);
+    const cfs_gz_mode modes[] = {CFS_GZ_AUTO, CFS_GZ_ISAL};
+    for (int m = 0; m < 2; m++) {
+        unsigned char *got;
+        size_t ngot;
+        cr_assert_eq(read_all(before, modes[m], &got, &ngot), CFS_OK);
+        cr_assert_eq(ngot, tn);
+        free(got);
+        cfs_status st = read_all(bad, modes[m], &got, &ngot);
+        cr_expect_eq(st, CFS_E_CORRUPT, "mode %d: status %d", m, (int)st);
+        cr_expect_leq(ngot, nwant, "mode %d: %zu bytes handed out, the stream holds %zu", m, ngot, nwant);
+        cr_expect(ngot <= nwant && (ngot == 0 || memcmp(got, want, ngot) == 0),
+                  "mode %d: bytes handed out that the stream does not hold", m);
+        free(got);
+    }
+    free(g);
+    free(before);
+    free(bad);
+    tu_rmrf(dir);
+    free(dir);
+}
