@@ -52,6 +52,7 @@ struct cfs_reader {
     size_t in_cap; /* INBUF, or less for a regular file known to be smaller */
     size_t in_len, in_pos;
     int in_eof;
+    int in_failed; /* a read failed (r->msg says how) before the stream needed its bytes */
     uint64_t in_total;
     /* output */
     char *out;
@@ -59,7 +60,8 @@ struct cfs_reader {
     /* state */
     int done;
     int whole;      /* plain: map returned as one piece; gz: libdeflate path */
-    size_t map_pos; /* libdeflate: next member offset */
+    int small;      /* gz, libdeflate path on a small file read whole into `in` (AUTO) */
+    size_t map_pos; /* libdeflate: next member offset (in the mapping, or in `in`) */
     z_stream zs;
     int zs_init;
     struct inflate_state *isal; /* ISA-L streaming state (CFS_GZ_ISAL) */
@@ -195,6 +197,10 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
     }
     if (r->in_pos < r->in_len) return (ssize_t)(r->in_len - r->in_pos);
     if (r->in_eof) return 0;
+    if (r->in_failed) {
+        set_err(err, errlen, "%s", r->msg);
+        return -1;
+    }
     ssize_t k = src_read(r, r->in, r->in_cap, err, errlen);
     if (k < 0) return -1;
     if (k == 0) r->in_eof = 1;
@@ -205,6 +211,94 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
 }
 
 static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->in_pos : r->in + r->in_pos; }
+
+/* Gzip files read whole (read_small_gz) decode to at most this much. */
+#define SMALL_OUT (4 * PIECE)
+
+/* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
+ * decoder copies a match before it checks the distance, so a corrupt stream whose first
+ * match reaches before the start of the output read up to 32 KiB before the buffer (a
+ * neighbour's bytes, even a previous file's lines, or an unmapped page) and handed them
+ * out as decoded; now it reads zeros of its own (gz_isal_next then drops them). */
+#define OUT_HEAD ((size_t)32 << 10)
+static int ensure_out(cfs_reader *r, size_t need)
+{
+    if (r->out_cap >= need) return 0;
+    char *b = realloc(r->out ? r->out - OUT_HEAD : NULL, OUT_HEAD + need);
+    if (!b) return -1;
+    if (!r->out) memset(b, 0, OUT_HEAD);
+    r->out = b + OUT_HEAD;
+    r->out_cap = need;
+    return 0;
+}
+
+/* Closed small-gzip readers leave their decompressor and output buffer (SMALL_OUT + 1
+ * bytes, never reallocated) here for the next: allocated per file, they were new memory
+ * each time (three page faults a file, 42,000 -> 178,000 faults on 48,000 files, and
+ * more system time than the faster decoder saved). */
+#define SMALL_SPARES 64
+static pthread_mutex_t g_spare_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct libdeflate_decompressor *g_spare_ld[SMALL_SPARES];
+static char *g_spare_out[SMALL_SPARES];
+static size_t g_nspare_ld, g_nspare_out;
+
+static void small_take(cfs_reader *r)
+{
+    pthread_mutex_lock(&g_spare_mu);
+    if (g_nspare_ld) r->ld = g_spare_ld[--g_nspare_ld];
+    if (g_nspare_out) {
+        r->out = g_spare_out[--g_nspare_out];
+        r->out_cap = SMALL_OUT + 1;
+    }
+    pthread_mutex_unlock(&g_spare_mu);
+    if (!r->ld) r->ld = libdeflate_alloc_decompressor();
+    if (!r->out) (void)ensure_out(r, SMALL_OUT + 1);
+}
+
+/* Give r's decompressor and SMALL_OUT buffer back to the spares (the rest is freed). */
+static void small_give(cfs_reader *r)
+{
+    pthread_mutex_lock(&g_spare_mu);
+    if (r->ld && g_nspare_ld < SMALL_SPARES) {
+        g_spare_ld[g_nspare_ld++] = r->ld;
+        r->ld = NULL;
+    }
+    if (r->out && r->out_cap == SMALL_OUT + 1 && g_nspare_out < SMALL_SPARES) {
+        g_spare_out[g_nspare_out++] = r->out;
+        r->out = NULL;
+    }
+    pthread_mutex_unlock(&g_spare_mu);
+}
+
+/* A gzip file of known size under INBUF (a regular file or an S3 object), its buffer sized
+ * to hold all of it: read the rest, and decode it with libdeflate, one member per call,
+ * when it is whole and its trailer says it decodes to at most SMALL_OUT bytes, which then
+ * stay in cache as a streamed piece would.  CloudFront writes a file per server and hour,
+ * so a distribution with little traffic leaves thousands of files of a few kilobytes; on
+ * those ISA-L took about a third longer than libdeflate (its per-stream setup), and its
+ * streaming state alone is a large allocation per file.  0: stream with ISA-L as before
+ * (a file that grew past its buffer, a larger output, or a read error, which the stream
+ * reports where it needs the bytes that failed, without reading again: an S3 read has
+ * already been retried). */
+static int read_small_gz(cfs_reader *r)
+{
+    while (!r->in_eof && r->in_len < r->in_cap) {
+        ssize_t k = src_read(r, r->in + r->in_len, r->in_cap - r->in_len, NULL, 0);
+        if (k < 0) {
+            r->in_failed = 1; /* the stream says so once it has decoded what came before */
+            return 0;
+        }
+        if (k == 0) r->in_eof = 1;
+        r->in_len += (size_t)k;
+        r->in_total += (uint64_t)k;
+    }
+    if (!r->in_eof || r->in_len < 18) return 0;
+    const unsigned char *t = r->in + r->in_len - 4;
+    uint32_t isize = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+    if (isize > SMALL_OUT) return 0;
+    small_take(r);
+    return r->ld && r->out; /* out of memory: the stream needs less (close gives them back) */
+}
 
 /* A Parquet file ("PAR1" first) is read from its footer, so it must be a regular file,
  * mapped whole whatever its size (a smaller one is read() elsewhere); its pages are read
@@ -384,6 +478,7 @@ sniff:; /* a label must precede a statement in C11, not a declaration */
 
     if (r->fmt == CFS_FMT_GZIP) {
         r->whole = r->map && gz == CFS_GZ_LIBDEFLATE && r->map_len <= CFS_GZ_WHOLE_MAX;
+        if (gz == CFS_GZ_AUTO && !r->map && r->in_cap < INBUF) r->whole = r->small = read_small_gz(r);
         /* Streaming: ISA-L rather than zlib (about twice as fast here) unless zlib is asked for. */
         if (gz != CFS_GZ_ZLIB && !r->whole) {
             r->isal = malloc(sizeof *r->isal);
@@ -394,7 +489,7 @@ sniff:; /* a label must precede a statement in C11, not a declaration */
             isal_inflate_init(r->isal);
             r->isal->crc_flag = ISAL_GZIP;
         }
-        if (r->whole) r->ld = libdeflate_alloc_decompressor();
+        if (r->whole && !r->ld) r->ld = libdeflate_alloc_decompressor(); /* small: read_small_gz has one */
         if (r->whole && !r->ld) {
             cfs_reader_close(r);
             return CFS_E_NOMEM;
@@ -425,23 +520,6 @@ static void release_consumed(cfs_reader *r)
         madvise((void *)(r->map + r->released), upto - r->released, MADV_DONTNEED);
         r->released = upto;
     }
-}
-
-/* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
- * decoder copies a match before it checks the distance, so a corrupt stream whose first
- * match reaches before the start of the output read up to 32 KiB before the buffer (a
- * neighbour's bytes, even a previous file's lines, or an unmapped page) and handed them
- * out as decoded; now it reads zeros of its own (gz_isal_next then drops them). */
-#define OUT_HEAD ((size_t)32 << 10)
-static int ensure_out(cfs_reader *r, size_t need)
-{
-    if (r->out_cap >= need) return 0;
-    char *b = realloc(r->out ? r->out - OUT_HEAD : NULL, OUT_HEAD + need);
-    if (!b) return -1;
-    if (!r->out) memset(b, 0, OUT_HEAD);
-    r->out = b + OUT_HEAD;
-    r->out_cap = need;
-    return 0;
 }
 
 /* ---- gzip via zlib (streaming, multi-member) ---- */
@@ -589,31 +667,37 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
     return CFS_OK;
 }
 
-/* ---- gzip via libdeflate on the mapped file, one member per call ---- */
+/* ---- gzip via libdeflate on the mapped file or a small file read whole, one member per call ---- */
 static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
+    const unsigned char *base = r->small ? r->in : r->map;
+    const size_t total = r->small ? r->in_len : r->map_len;
     /* One iteration per member; an empty member (gzip allows any number) moves on to the
      * next in this loop: a recursive call per member overflowed the stack on a 4 MB file
      * of 200,000 empty members (tests/test_hostile.c). */
 next_member:
-    if (r->map_pos >= r->map_len) {
+    if (r->map_pos >= total) {
         r->done = 1;
         *len = 0;
         return CFS_OK;
     }
-    const unsigned char *p = r->map + r->map_pos;
-    size_t n = r->map_len - r->map_pos;
+    const unsigned char *p = base + r->map_pos;
+    size_t n = total - r->map_pos;
     /* ISIZE (last 4 bytes) is the size of the last member mod 2^32 — a good first guess
      * for single-member files; grow on demand for the others. */
     size_t guess = n * 4 + 4096;
     if (n >= 18) {
-        const unsigned char *t = r->map + r->map_len - 4;
+        const unsigned char *t = base + total - 4;
         size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
         /* ISIZE is only a hint: DEFLATE expands at most 1032:1 (RFC 1951 stored/length
          * limits), so a larger claim (a damaged or hostile trailer) is not believed; it
          * made a 20-byte file allocate 4 GiB (found by tests/fuzz/fuzz_decode). */
         if (isize + 1 > guess && isize / 1032 <= n) guess = isize + 1;
     }
+    if (r->small && guess > SMALL_OUT + 1) guess = SMALL_OUT + 1;
+    /* libdeflate skips a header's CRC (FHCRC), which ISA-L checks: such a member goes to
+     * ISA-L, so that a small file is refused where any other would be */
+    if (r->small && n >= 4 && (p[3] & 0x02)) goto not_here;
     for (;;) {
         if (ensure_out(r, guess) != 0) return CFS_E_NOMEM;
         size_t in_used = 0, out_len = 0;
@@ -623,21 +707,33 @@ next_member:
             r->map_pos += in_used;
             *buf = r->out;
             *len = out_len;
-            if (out_len == 0 && r->map_pos < r->map_len) goto next_member;
+            if (out_len == 0 && r->map_pos < total) goto next_member;
             return CFS_OK;
         }
-        if (rc == LIBDEFLATE_INSUFFICIENT_SPACE && guess < ((size_t)1 << 34)) {
-            guess *= 2;
+        if (rc == LIBDEFLATE_INSUFFICIENT_SPACE && guess < (r->small ? SMALL_OUT + 1 : (size_t)1 << 34)) {
+            guess = r->small && 2 * guess > SMALL_OUT + 1 ? SMALL_OUT + 1 : 2 * guess;
             continue;
         }
         break;
     }
+not_here:
     /* Damaged member: switch to zlib from this member on, so the good prefix of the
-     * member is still returned and the error is classified (truncated vs corrupt). */
-    libdeflate_free_decompressor(r->ld);
-    r->ld = NULL;
+     * member is still returned and the error is classified (truncated vs corrupt).  A small
+     * file goes on with ISA-L instead, the stream it would have had (also for a member
+     * larger than SMALL_OUT), so its counts and messages are those of any other file. */
+    if (!r->small) {
+        libdeflate_free_decompressor(r->ld);
+        r->ld = NULL;
+    }
     r->whole = 0;
     r->in_pos = r->map_pos;
+    if (r->small) {
+        r->isal = malloc(sizeof *r->isal);
+        if (!r->isal) return CFS_E_NOMEM;
+        isal_inflate_init(r->isal);
+        r->isal->crc_flag = ISAL_GZIP;
+        return gz_isal_next(r, buf, len, err, errlen);
+    }
     return gz_stream_next(r, buf, len, err, errlen);
 }
 
@@ -766,6 +862,7 @@ void cfs_reader_close(cfs_reader *r)
     cfs_s3_obj_close(r->s3);
     if (r->zs_init) inflateEnd(&r->zs);
     free(r->isal);
+    if (r->small) small_give(r);
     if (r->zd) ZSTD_freeDStream(r->zd);
     if (r->ld) libdeflate_free_decompressor(r->ld);
     cfs_pqr_close(r->pq);

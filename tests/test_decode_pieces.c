@@ -248,6 +248,113 @@ Test(decode_pieces, blocks_are_cut_the_same_whatever_the_piece_sizes, .timeout =
     free(dir);
 }
 
+/* Gzip files under 1 MiB that decode to at most four pieces are read whole and decoded by
+ * libdeflate, member by member (decode.c, read_small_gz); a member that decodes to more,
+ * and damage, go on with ISA-L from that member, the stream every other file has.  So
+ * for every such file the default decoder must give byte for byte the JSON that ISA-L
+ * streaming gives: one member, several members, a large member among small ones, a file
+ * cut short, a corrupt byte, garbage after the last member, a wrong header CRC.  The
+ * whole ones must also count every request written. */
+Test(decode_pieces, small_gzip_files_give_what_streaming_gives, .timeout = 60)
+{
+    const size_t piece = CFS_DECODE_PIECE;
+    char *dir = tu_mkdtemp();
+    char *cfscan = tu_prog("cfscan");
+    /* three logs: 60 short lines; 40 more; lines of 200 bytes over five pieces */
+    size_t cap = strlen(HDR) * 3 + 7 * piece, na = 0, nb = 0, nc = 0;
+    char *a = malloc(cap), *b = malloc(cap), *c = malloc(cap);
+    cr_assert(a && b && c);
+    na = (size_t)sprintf(a, "%s", HDR);
+    for (int i = 0; i < 60; i++) na = put_line(a, na, 80 + (size_t)i, i, 1);
+    nb = (size_t)sprintf(b, "%s", HDR);
+    for (int i = 0; i < 40; i++) nb = put_line(b, nb, 120, i, 1);
+    nc = (size_t)sprintf(c, "%s", HDR);
+    int nlong = 0;
+    while (nc < 5 * piece) nc = put_line(c, nc, 200, nlong++, 0);
+    size_t za, zb, zc;
+    unsigned char *ga = tu_gzip(a, na, &za), *gb = tu_gzip(b, nb, &zb), *gc = tu_gzip(c, nc, &zc);
+    cr_assert(ga && gb && gc);
+    cr_assert_lt(za + zb + zc, (size_t)1 << 20, "the files stay under 1 MiB compressed");
+    unsigned char *buf = malloc(za + zb + zc + 64);
+    cr_assert(buf);
+    typedef struct small_case {
+        const char *name;
+        double requests; /* < 0: damaged, compared with ISA-L only */
+    } small_case;
+    small_case f[7];
+    size_t nf = 0;
+    /* one member */
+    free(tu_write(dir, "one.log.gz", ga, za));
+    f[nf++] = (small_case){"one.log.gz", 60};
+    /* three members */
+    memcpy(buf, ga, za);
+    memcpy(buf + za, gb, zb);
+    memcpy(buf + za + zb, ga, za);
+    free(tu_write(dir, "three.log.gz", buf, 2 * za + zb));
+    f[nf++] = (small_case){"three.log.gz", 160};
+    /* a member over four pieces between small ones (the trailer names the last, small) */
+    memcpy(buf, ga, za);
+    memcpy(buf + za, gc, zc);
+    memcpy(buf + za + zc, gb, zb);
+    free(tu_write(dir, "large-member.log.gz", buf, za + zc + zb));
+    f[nf++] = (small_case){"large-member.log.gz", 60 + nlong + 40};
+    /* cut short, a corrupt byte in the middle, garbage after the last member */
+    free(tu_write(dir, "cut.log.gz", ga, za / 2));
+    f[nf++] = (small_case){"cut.log.gz", -1};
+    memcpy(buf, ga, za);
+    buf[za / 2] ^= 0x55;
+    free(tu_write(dir, "corrupt.log.gz", buf, za));
+    f[nf++] = (small_case){"corrupt.log.gz", -1};
+    memcpy(buf, ga, za);
+    memcpy(buf + za, "not gzip at all\n", 16);
+    free(tu_write(dir, "garbage.log.gz", buf, za + 16));
+    f[nf++] = (small_case){"garbage.log.gz", -1};
+    /* a second member whose header has a CRC (FHCRC), a wrong one: ISA-L refuses it,
+     * libdeflate does not check it */
+    memcpy(buf, ga, za);
+    memcpy(buf + za, ga, 10);
+    buf[za + 3] |= 0x02;
+    buf[za + 10] = buf[za + 11] = 0x5a;
+    memcpy(buf + za + 12, ga + 10, za - 10);
+    free(tu_write(dir, "header-crc.log.gz", buf, 2 * za + 2));
+    f[nf++] = (small_case){"header-crc.log.gz", -1};
+    for (size_t i = 0; i < nf; i++) {
+        char *out[2], *err[2];
+        int rc[2];
+        for (int m = 0; m < 2; m++) {
+            char cmd[2048];
+            snprintf(cmd, sizeof cmd, "%s scan %s/%s --gzip-decoder %s --format json -q", cfscan, dir,
+                     f[i].name, m ? "isal" : "auto");
+            rc[m] = tu_run(cmd, &out[m], &err[m]);
+        }
+        cr_expect_eq(rc[0], rc[1], "%s: exit %d, with ISA-L %d", f[i].name, rc[0], rc[1]);
+        cr_expect_str_eq(out[0], out[1], "%s: the JSON differs from ISA-L's", f[i].name);
+        cr_expect_str_eq(err[0], err[1], "%s: the messages differ from ISA-L's", f[i].name);
+        if (f[i].requests >= 0) {
+            cr_expect_eq(rc[0], 0, "%s: exit %d: %s", f[i].name, rc[0], err[0]);
+            cfs_json_doc doc = {0};
+            char jerr[128];
+            cr_assert_eq(cfs_json_parse(&doc, out[0], strlen(out[0]), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+            cr_expect_eq(num_at(cfs_json_root(&doc), "inputs.requests"), f[i].requests, "%s: requests",
+                         f[i].name);
+            cfs_json_doc_free(&doc);
+        } else {
+            cr_expect_eq(rc[0], 4, "%s: exit %d: damage is an input error", f[i].name, rc[0]);
+        }
+        for (int m = 0; m < 2; m++) free(out[m]), free(err[m]);
+    }
+    free(buf);
+    free(ga);
+    free(gb);
+    free(gc);
+    free(a);
+    free(b);
+    free(c);
+    free(cfscan);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 /* ---- a match that reaches before the start of the output ----------------------------- */
 /* DEFLATE bits, least significant first (RFC 1951 3.1.1); Huffman codes go most
  * significant bit first. */
@@ -304,7 +411,8 @@ static cfs_status read_all(const char *path, cfs_gz_mode gz, unsigned char **out
  * distance: it read bytes before the output buffer (heap headers, the file decoded before
  * in this process) and counted them as this file's (found by fuzz_decode).  Whatever a
  * decoder hands out must be a prefix of the 40 letters, after another file has filled the
- * buffers, for the default decoder and for ISA-L streaming. */
+ * buffers, for the default decoder (small file: libdeflate, then ISA-L from the member)
+ * and for ISA-L streaming. */
 Test(decode_pieces, a_match_before_the_output_hands_out_no_byte_the_stream_lacks)
 {
     unsigned char gz[1024] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
