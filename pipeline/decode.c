@@ -384,11 +384,12 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
         cfs_reader_close(r);
         return CFS_E_IO;
     }
-    if (r->own_fd) {
+    if (r->own_fd && !S_ISREG(st.st_mode)) {
         /* O_NONBLOCK only guards the open (a FIFO without a writer would block it, and a
          * device open may have side effects we do not wait for).  A FIFO opened that way
          * reads EOF until a writer connects, so wait for one, as `cat` does: Linux reports
-         * POLLHUP only after a writer has come and gone.  Then reads block normally. */
+         * POLLHUP only after a writer has come and gone.  Then reads block normally.  A
+         * regular file's reads ignore O_NONBLOCK: two system calls a file saved. */
         if (S_ISFIFO(st.st_mode)) {
             struct pollfd pf = {r->fd, POLLIN, 0};
             while (poll(&pf, 1, -1) < 0 && errno == EINTR) {}
