@@ -55,8 +55,9 @@ struct cfs_reader {
     int in_failed; /* a read failed (r->msg says how) before the stream needed its bytes */
     uint64_t in_total;
     /* output */
-    char *out;
+    char *out; /* after OUT_HEAD bytes of its own (ensure_out) */
     size_t out_cap;
+    int head_zero; /* those bytes are zeros (gz_isal_next) */
     /* state */
     int done;
     int whole;      /* plain: map returned as one piece; gz: libdeflate path */
@@ -215,18 +216,19 @@ static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->
 /* Gzip files read whole (read_small_gz) decode to at most this much. */
 #define SMALL_OUT (4 * PIECE)
 
-/* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
- * decoder copies a match before it checks the distance, so a corrupt stream whose first
- * match reaches before the start of the output read up to 32 KiB before the buffer (a
+/* The output buffer: need bytes at r->out, after OUT_HEAD bytes of its own, which
+ * gz_isal_next zeroes before ISA-L first writes (a realloc keeps them).  ISA-L's decoder
+ * copies a match before it checks the distance, so a corrupt stream whose first match
+ * reaches before the start of the output read up to 32 KiB before the buffer (a
  * neighbour's bytes, even a previous file's lines, or an unmapped page) and handed them
- * out as decoded; now it reads zeros of its own (gz_isal_next then drops them). */
+ * out as decoded; now it reads zeros of its own (gz_isal_next then drops them).  Only
+ * ISA-L needs them zeroed: the other readers of small files skip 32 KiB of stores each. */
 #define OUT_HEAD ((size_t)32 << 10)
 static int ensure_out(cfs_reader *r, size_t need)
 {
     if (r->out_cap >= need) return 0;
     char *b = realloc(r->out ? r->out - OUT_HEAD : NULL, OUT_HEAD + need);
     if (!b) return -1;
-    if (!r->out) memset(b, 0, OUT_HEAD);
     r->out = b + OUT_HEAD;
     r->out_cap = need;
     return 0;
@@ -589,6 +591,10 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
 static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
     if (ensure_out(r, ISAL_PIECE) != 0) return CFS_E_NOMEM;
+    if (!r->head_zero) {
+        memset(r->out - OUT_HEAD, 0, OUT_HEAD);
+        r->head_zero = 1;
+    }
     struct inflate_state *st = r->isal;
     st->next_out = (uint8_t *)r->out;
     st->avail_out = ISAL_PIECE;
