@@ -52,21 +52,22 @@ struct cfs_reader {
     size_t in_cap; /* INBUF, or less for a regular file known to be smaller */
     size_t in_len, in_pos;
     int in_eof;
-    int in_failed; /* a read failed (r->msg says how) before the stream needed its bytes */
     uint64_t in_total;
     /* output */
-    char *out; /* after OUT_HEAD bytes of its own (ensure_out) */
+    char *out;
     size_t out_cap;
-    int head_zero; /* those bytes are zeros (gz_isal_next) */
     /* state */
     int done;
     int whole;      /* plain: map returned as one piece; gz: libdeflate path */
-    int small;      /* gz, libdeflate path on a small file read whole into `in` (AUTO) */
-    size_t map_pos; /* libdeflate: next member offset (in the mapping, or in `in`) */
+    size_t map_pos; /* libdeflate: next member offset */
     z_stream zs;
     int zs_init;
     struct inflate_state *isal; /* ISA-L streaming state (CFS_GZ_ISAL) */
     int gz_member_open;         /* bytes of a member consumed, its end not yet seen */
+    uint64_t member_off;        /* ISA-L: file offset of the current member's first byte */
+    uint32_t member_out0;       /* ISA-L: its total_out when the member began */
+    int to_zlib;                /* ISA-L met a bad match: zlib decodes that member again */
+    uint64_t skip_out;          /* zlib: bytes of the member handed out already (skipped) */
     size_t released;            /* mapped input bytes [0, released) already given back (DONTNEED) */
     ZSTD_DStream *zd;
     int zstd_in_frame; /* mid-frame: EOF now means truncation */
@@ -198,10 +199,6 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
     }
     if (r->in_pos < r->in_len) return (ssize_t)(r->in_len - r->in_pos);
     if (r->in_eof) return 0;
-    if (r->in_failed) {
-        set_err(err, errlen, "%s", r->msg);
-        return -1;
-    }
     ssize_t k = src_read(r, r->in, r->in_cap, err, errlen);
     if (k < 0) return -1;
     if (k == 0) r->in_eof = 1;
@@ -213,93 +210,82 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
 
 static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->in_pos : r->in + r->in_pos; }
 
-/* Gzip files read whole (read_small_gz) decode to at most this much. */
-#define SMALL_OUT (4 * PIECE)
-
-/* The output buffer: need bytes at r->out, after OUT_HEAD bytes of its own, which
- * gz_isal_next zeroes before ISA-L first writes (a realloc keeps them).  ISA-L's decoder
- * copies a match before it checks the distance, so a corrupt stream whose first match
- * reaches before the start of the output read up to 32 KiB before the buffer (a
+/* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
+ * decoder copies a match before it checks the distance, so a corrupt stream whose first
+ * match reaches before the start of the output read up to 32 KiB before the buffer (a
  * neighbour's bytes, even a previous file's lines, or an unmapped page) and handed them
- * out as decoded; now it reads zeros of its own (gz_isal_next then drops them).  Only
- * ISA-L needs them zeroed: the other readers of small files skip 32 KiB of stores each. */
+ * out as decoded; now it reads zeros of its own (gz_isal_next then drops them). */
 #define OUT_HEAD ((size_t)32 << 10)
-static int ensure_out(cfs_reader *r, size_t need)
-{
-    if (r->out_cap >= need) return 0;
-    char *b = realloc(r->out ? r->out - OUT_HEAD : NULL, OUT_HEAD + need);
-    if (!b) return -1;
-    r->out = b + OUT_HEAD;
-    r->out_cap = need;
-    return 0;
-}
 
-/* Closed small-gzip readers leave their decompressor and output buffer (SMALL_OUT + 1
- * bytes, never reallocated) here for the next: allocated per file, they were new memory
- * each time (three page faults a file, 42,000 -> 178,000 faults on 48,000 files, and
- * more system time than the faster decoder saved). */
-#define SMALL_SPARES 64
+/* Closed readers leave their output buffer of one piece and their ISA-L state here for
+ * the next.  A directory of small gzip files (a quiet distribution: a file per server and
+ * hour, a few kilobytes each) allocated both per file, the state a large allocation of
+ * its own; callgrind put ISA-L's per-file work at 211,000 instructions a 9 KB file. */
+#define SPARES 64
 static pthread_mutex_t g_spare_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct libdeflate_decompressor *g_spare_ld[SMALL_SPARES];
-static char *g_spare_out[SMALL_SPARES];
-static size_t g_nspare_ld, g_nspare_out;
+static char *g_spare_out[SPARES];
+static struct inflate_state *g_spare_isal[SPARES];
+static size_t g_nspare_out, g_nspare_isal;
 
-static void small_take(cfs_reader *r)
+static char *spare_out(void)
 {
     pthread_mutex_lock(&g_spare_mu);
-    if (g_nspare_ld) r->ld = g_spare_ld[--g_nspare_ld];
-    if (g_nspare_out) {
-        r->out = g_spare_out[--g_nspare_out];
-        r->out_cap = SMALL_OUT + 1;
-    }
+    char *o = g_nspare_out ? g_spare_out[--g_nspare_out] : NULL;
     pthread_mutex_unlock(&g_spare_mu);
-    if (!r->ld) r->ld = libdeflate_alloc_decompressor();
-    if (!r->out) (void)ensure_out(r, SMALL_OUT + 1);
+    return o;
 }
 
-/* Give r's decompressor and SMALL_OUT buffer back to the spares (the rest is freed). */
-static void small_give(cfs_reader *r)
+static struct inflate_state *spare_isal(void)
 {
     pthread_mutex_lock(&g_spare_mu);
-    if (r->ld && g_nspare_ld < SMALL_SPARES) {
-        g_spare_ld[g_nspare_ld++] = r->ld;
-        r->ld = NULL;
-    }
-    if (r->out && r->out_cap == SMALL_OUT + 1 && g_nspare_out < SMALL_SPARES) {
+    struct inflate_state *st = g_nspare_isal ? g_spare_isal[--g_nspare_isal] : NULL;
+    pthread_mutex_unlock(&g_spare_mu);
+    return st ? st : malloc(sizeof *st);
+}
+
+/* r's piece buffer and ISA-L state to the spares, or freed when they are full. */
+static void give_spares(cfs_reader *r)
+{
+    pthread_mutex_lock(&g_spare_mu);
+    if (r->out && r->out_cap == PIECE && g_nspare_out < SPARES) {
         g_spare_out[g_nspare_out++] = r->out;
         r->out = NULL;
     }
+    if (r->isal && g_nspare_isal < SPARES) {
+        g_spare_isal[g_nspare_isal++] = r->isal;
+        r->isal = NULL;
+    }
     pthread_mutex_unlock(&g_spare_mu);
 }
 
-/* A gzip file of known size under INBUF (a regular file or an S3 object), its buffer sized
- * to hold all of it: read the rest, and decode it with libdeflate, one member per call,
- * when it is whole and its trailer says it decodes to at most SMALL_OUT bytes, which then
- * stay in cache as a streamed piece would.  CloudFront writes a file per server and hour,
- * so a distribution with little traffic leaves thousands of files of a few kilobytes; on
- * those ISA-L took about a third longer than libdeflate (its per-stream setup), and its
- * streaming state alone is a large allocation per file.  0: stream with ISA-L as before
- * (a file that grew past its buffer, a larger output, or a read error, which the stream
- * reports where it needs the bytes that failed, without reading again: an S3 read has
- * already been retried). */
-static int read_small_gz(cfs_reader *r)
+/* r's ISA-L state to the spares (or freed): r->isal is NULL after. */
+static void give_isal(cfs_reader *r)
 {
-    while (!r->in_eof && r->in_len < r->in_cap) {
-        ssize_t k = src_read(r, r->in + r->in_len, r->in_cap - r->in_len, NULL, 0);
-        if (k < 0) {
-            r->in_failed = 1; /* the stream says so once it has decoded what came before */
-            return 0;
-        }
-        if (k == 0) r->in_eof = 1;
-        r->in_len += (size_t)k;
-        r->in_total += (uint64_t)k;
+    pthread_mutex_lock(&g_spare_mu);
+    if (r->isal && g_nspare_isal < SPARES) {
+        g_spare_isal[g_nspare_isal++] = r->isal;
+        r->isal = NULL;
     }
-    if (!r->in_eof || r->in_len < 18) return 0;
-    const unsigned char *t = r->in + r->in_len - 4;
-    uint32_t isize = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
-    if (isize > SMALL_OUT) return 0;
-    small_take(r);
-    return r->ld && r->out; /* out of memory: the stream needs less (close gives them back) */
+    pthread_mutex_unlock(&g_spare_mu);
+    free(r->isal);
+    r->isal = NULL;
+}
+
+/* At least need bytes at r->out; a buffer of up to one piece is a piece (a spare). */
+static int ensure_out(cfs_reader *r, size_t need)
+{
+    if (r->out_cap >= need) return 0;
+    if (!r->out && need <= PIECE && (r->out = spare_out()) != NULL) {
+        r->out_cap = PIECE;
+        return 0;
+    }
+    size_t cap = need <= PIECE ? PIECE : need;
+    char *b = realloc(r->out ? r->out - OUT_HEAD : NULL, OUT_HEAD + cap);
+    if (!b) return -1;
+    if (!r->out) memset(b, 0, OUT_HEAD);
+    r->out = b + OUT_HEAD;
+    r->out_cap = cap;
+    return 0;
 }
 
 /* A Parquet file ("PAR1" first) is read from its footer, so it must be a regular file,
@@ -481,10 +467,9 @@ sniff:; /* a label must precede a statement in C11, not a declaration */
 
     if (r->fmt == CFS_FMT_GZIP) {
         r->whole = r->map && gz == CFS_GZ_LIBDEFLATE && r->map_len <= CFS_GZ_WHOLE_MAX;
-        if (gz == CFS_GZ_AUTO && !r->map && r->in_cap < INBUF) r->whole = r->small = read_small_gz(r);
         /* Streaming: ISA-L rather than zlib (about twice as fast here) unless zlib is asked for. */
         if (gz != CFS_GZ_ZLIB && !r->whole) {
-            r->isal = malloc(sizeof *r->isal);
+            r->isal = spare_isal();
             if (!r->isal) {
                 cfs_reader_close(r);
                 return CFS_E_NOMEM;
@@ -492,7 +477,7 @@ sniff:; /* a label must precede a statement in C11, not a declaration */
             isal_inflate_init(r->isal);
             r->isal->crc_flag = ISAL_GZIP;
         }
-        if (r->whole && !r->ld) r->ld = libdeflate_alloc_decompressor(); /* small: read_small_gz has one */
+        if (r->whole) r->ld = libdeflate_alloc_decompressor();
         if (r->whole && !r->ld) {
             cfs_reader_close(r);
             return CFS_E_NOMEM;
@@ -559,7 +544,15 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
         uInt before_in = r->zs.avail_in;
         int rc = inflate(&r->zs, Z_NO_FLUSH);
         r->in_pos += before_in - r->zs.avail_in;
-        produced = PIECE - r->zs.avail_out;
+        size_t now = PIECE - r->zs.avail_out;
+        if (r->skip_out) { /* bytes ISA-L handed out already (gz_isal_next) */
+            size_t k = now - produced < r->skip_out ? now - produced : (size_t)r->skip_out;
+            memmove(r->out + produced, r->out + produced + k, now - produced - k);
+            r->skip_out -= k;
+            now -= k;
+            r->zs.avail_out += (uInt)k;
+        }
+        produced = now;
         if (rc == Z_STREAM_END) {
             /* Another member may follow (multi-member gzip, RFC 1952 section 2.2). */
             inflateReset(&r->zs);
@@ -591,10 +584,6 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
 static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
     if (ensure_out(r, ISAL_PIECE) != 0) return CFS_E_NOMEM;
-    if (!r->head_zero) {
-        memset(r->out - OUT_HEAD, 0, OUT_HEAD);
-        r->head_zero = 1;
-    }
     struct inflate_state *st = r->isal;
     st->next_out = (uint8_t *)r->out;
     st->avail_out = ISAL_PIECE;
@@ -618,6 +607,8 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             st->next_out = keep_out;
             st->avail_out = keep_avail;
             r->gz_member_open = 0;
+            r->member_off = r->map ? r->in_pos : r->in_total - r->in_len + r->in_pos;
+            r->member_out0 = st->total_out;
         }
         ssize_t avail = fill_input(r, err, errlen);
         if (avail < 0 && st->avail_out < ISAL_PIECE) {
@@ -641,11 +632,26 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             if (rc == ISAL_INVALID_LOOKBACK || rc == ISAL_INVALID_SYMBOL) {
                 /* Its fast path writes a match before it checks it (an invalid distance
                  * or distance code), copying from before the output (see OUT_HEAD), and
-                 * counts it: drop the longest a match can be, 258 bytes, of what this
-                 * call gave (one call decodes within one member), so that no byte the
-                 * stream does not hold is handed out.  Other errors (a block header, the
-                 * trailer's CRC or length) come after good bytes: those are kept. */
-                uint32_t got = out_before - st->avail_out;
+                 * counts it.  zlib checks first: where the member's start is still in
+                 * memory (a mapped file, or one whose buffer holds it: every file under 1
+                 * MiB), this call's bytes are dropped and zlib decodes the member again,
+                 * handing out what follows the bytes already handed out, up to exactly
+                 * where the good bytes end, whatever the pieces were.  Otherwise (a pipe,
+                 * a large file read in parts) the longest a match can be, 258 bytes, is
+                 * dropped.  Other errors (a block header, the trailer's CRC or length)
+                 * come after good bytes and keep them all. */
+                uint32_t got = out_before - st->avail_out, upto = st->total_out - r->member_out0;
+                const uint64_t base = r->map ? 0 : r->in_total - r->in_len; /* file offset of in[0] */
+                if (upto >= got && r->member_off >= base) {
+                    st->avail_out = out_before;
+                    r->skip_out = upto - got;
+                    r->in_pos = (size_t)(r->member_off - base);
+                    r->gz_member_open = 0;
+                    r->to_zlib = 1;
+                    if (st->avail_out < ISAL_PIECE) break; /* hand out the good prefix first */
+                    give_isal(r);
+                    return gz_stream_next(r, buf, len, err, errlen);
+                }
                 st->avail_out += got < 258 ? got : 258;
             }
             if (st->avail_out < ISAL_PIECE) {
@@ -671,40 +677,35 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
     release_consumed(r);
     *buf = r->out;
     *len = ISAL_PIECE - st->avail_out;
+    if (r->to_zlib) give_isal(r); /* the next call goes on with zlib (cfs_reader_next) */
     return CFS_OK;
 }
 
-/* ---- gzip via libdeflate on the mapped file or a small file read whole, one member per call ---- */
+/* ---- gzip via libdeflate on the mapped file, one member per call ---- */
 static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
-    const unsigned char *base = r->small ? r->in : r->map;
-    const size_t total = r->small ? r->in_len : r->map_len;
     /* One iteration per member; an empty member (gzip allows any number) moves on to the
      * next in this loop: a recursive call per member overflowed the stack on a 4 MB file
      * of 200,000 empty members (tests/test_hostile.c). */
 next_member:
-    if (r->map_pos >= total) {
+    if (r->map_pos >= r->map_len) {
         r->done = 1;
         *len = 0;
         return CFS_OK;
     }
-    const unsigned char *p = base + r->map_pos;
-    size_t n = total - r->map_pos;
+    const unsigned char *p = r->map + r->map_pos;
+    size_t n = r->map_len - r->map_pos;
     /* ISIZE (last 4 bytes) is the size of the last member mod 2^32 — a good first guess
      * for single-member files; grow on demand for the others. */
     size_t guess = n * 4 + 4096;
     if (n >= 18) {
-        const unsigned char *t = base + total - 4;
+        const unsigned char *t = r->map + r->map_len - 4;
         size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
         /* ISIZE is only a hint: DEFLATE expands at most 1032:1 (RFC 1951 stored/length
          * limits), so a larger claim (a damaged or hostile trailer) is not believed; it
          * made a 20-byte file allocate 4 GiB (found by tests/fuzz/fuzz_decode). */
         if (isize + 1 > guess && isize / 1032 <= n) guess = isize + 1;
     }
-    if (r->small && guess > SMALL_OUT + 1) guess = SMALL_OUT + 1;
-    /* libdeflate skips a header's CRC (FHCRC), which ISA-L checks: such a member goes to
-     * ISA-L, so that a small file is refused where any other would be */
-    if (r->small && n >= 4 && (p[3] & 0x02)) goto not_here;
     for (;;) {
         if (ensure_out(r, guess) != 0) return CFS_E_NOMEM;
         size_t in_used = 0, out_len = 0;
@@ -714,33 +715,21 @@ next_member:
             r->map_pos += in_used;
             *buf = r->out;
             *len = out_len;
-            if (out_len == 0 && r->map_pos < total) goto next_member;
+            if (out_len == 0 && r->map_pos < r->map_len) goto next_member;
             return CFS_OK;
         }
-        if (rc == LIBDEFLATE_INSUFFICIENT_SPACE && guess < (r->small ? SMALL_OUT + 1 : (size_t)1 << 34)) {
-            guess = r->small && 2 * guess > SMALL_OUT + 1 ? SMALL_OUT + 1 : 2 * guess;
+        if (rc == LIBDEFLATE_INSUFFICIENT_SPACE && guess < ((size_t)1 << 34)) {
+            guess *= 2;
             continue;
         }
         break;
     }
-not_here:
     /* Damaged member: switch to zlib from this member on, so the good prefix of the
-     * member is still returned and the error is classified (truncated vs corrupt).  A small
-     * file goes on with ISA-L instead, the stream it would have had (also for a member
-     * larger than SMALL_OUT), so its counts and messages are those of any other file. */
-    if (!r->small) {
-        libdeflate_free_decompressor(r->ld);
-        r->ld = NULL;
-    }
+     * member is still returned and the error is classified (truncated vs corrupt). */
+    libdeflate_free_decompressor(r->ld);
+    r->ld = NULL;
     r->whole = 0;
     r->in_pos = r->map_pos;
-    if (r->small) {
-        r->isal = malloc(sizeof *r->isal);
-        if (!r->isal) return CFS_E_NOMEM;
-        isal_inflate_init(r->isal);
-        r->isal->crc_flag = ISAL_GZIP;
-        return gz_isal_next(r, buf, len, err, errlen);
-    }
     return gz_stream_next(r, buf, len, err, errlen);
 }
 
@@ -868,8 +857,8 @@ void cfs_reader_close(cfs_reader *r)
     if (r->own_fd) close(r->fd);
     cfs_s3_obj_close(r->s3);
     if (r->zs_init) inflateEnd(&r->zs);
+    give_spares(r);
     free(r->isal);
-    if (r->small) small_give(r);
     if (r->zd) ZSTD_freeDStream(r->zd);
     if (r->ld) libdeflate_free_decompressor(r->ld);
     cfs_pqr_close(r->pq);

@@ -12,9 +12,7 @@
 typedef enum cfs_format { CFS_FMT_PLAIN, CFS_FMT_GZIP, CFS_FMT_ZSTD, CFS_FMT_PARQUET } cfs_format;
 
 /* Which gzip decoder to use.  AUTO and ISAL: ISA-L igzip streaming, in CFS_DECODE_PIECE
- * pieces parsed while they are in cache; but AUTO decodes a file smaller than 1 MiB that
- * decodes to at most 4 pieces with libdeflate, member by member, from one read of the
- * file (decode.c, read_small_gz: faster on the many small files of a quiet distribution).  ZLIB: zlib streaming.  LIBDEFLATE: libdeflate on
+ * pieces parsed while they are in cache.  ZLIB: zlib streaming.  LIBDEFLATE: libdeflate on
  * the whole mapped file for regular files up to CFS_GZ_WHOLE_MAX compressed bytes, ISA-L
  * above that and for pipes (AUTO up to issue 11: libdeflate decodes alone about as fast
  * as ISA-L here, but its whole-file output, tens of MB, is parsed from memory; end to end
