@@ -309,7 +309,8 @@ static _Thread_local struct {
 
 cfs_status cfs_layout_parse_delim(cfs_layout *l, const char *line, size_t n, char delim)
 {
-    if (n == t_layout_memo.n && delim == t_layout_memo.delim && memcmp(line, t_layout_memo.line, n) == 0) {
+    if (n && n == t_layout_memo.n && delim == t_layout_memo.delim &&
+        memcmp(line, t_layout_memo.line, n) == 0) {
         *l = t_layout_memo.l;
         return t_layout_memo.st;
     }

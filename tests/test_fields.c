@@ -376,6 +376,10 @@ Test(layout, the_memo_gives_what_a_parse_gives)
         {longest, 0, CFS_OK},
     };
     const size_t nc = sizeof cases / sizeof cases[0];
+    /* an empty memo (n == 0) remembers no line: an empty one is unusable like any other */
+    static cfs_layout empty;
+    cr_assert_eq(cfs_layout_parse_delim(&empty, "", 0, 0), CFS_E_FORMAT, "the empty line, memo empty");
+    cr_assert_eq(empty.bad, 1);
     static cfs_layout fresh[6], again;
     for (size_t i = 0; i < nc; i++) {
         /* another header first, so this one is parsed, not remembered */
