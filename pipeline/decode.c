@@ -65,7 +65,7 @@ struct cfs_reader {
     struct inflate_state *isal; /* ISA-L streaming state (CFS_GZ_ISAL) */
     int gz_member_open;         /* bytes of a member consumed, its end not yet seen */
     uint64_t member_off;        /* ISA-L: file offset of the current member's first byte */
-    uint32_t member_out0;       /* ISA-L: its total_out when the member began */
+    uint64_t member_out;        /* ISA-L: the bytes the member has given so far */
     int to_zlib;                /* ISA-L met a bad match: zlib decodes that member again */
     uint64_t skip_out;          /* zlib: bytes of the member handed out already (skipped) */
     size_t released;            /* mapped input bytes [0, released) already given back (DONTNEED) */
@@ -608,7 +608,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             st->avail_out = keep_avail;
             r->gz_member_open = 0;
             r->member_off = r->map ? r->in_pos : r->in_total - r->in_len + r->in_pos;
-            r->member_out0 = st->total_out;
+            r->member_out = 0;
         }
         ssize_t avail = fill_input(r, err, errlen);
         if (avail < 0 && st->avail_out < ISAL_PIECE) {
@@ -627,6 +627,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         uint32_t before = st->avail_in, out_before = st->avail_out;
         int rc = isal_inflate(st);
         r->in_pos += before - st->avail_in;
+        r->member_out += out_before - st->avail_out;
         if (rc < 0) {
             snprintf(r->msg, sizeof r->msg, "corrupt gzip data (ISA-L error %d)", rc);
             if (rc == ISAL_INVALID_LOOKBACK || rc == ISAL_INVALID_SYMBOL) {
@@ -640,11 +641,11 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
                  * a large file read in parts) the longest a match can be, 258 bytes, is
                  * dropped.  Other errors (a block header, the trailer's CRC or length)
                  * come after good bytes and keep them all. */
-                uint32_t got = out_before - st->avail_out, upto = st->total_out - r->member_out0;
+                uint32_t got = out_before - st->avail_out;
                 const uint64_t base = r->map ? 0 : r->in_total - r->in_len; /* file offset of in[0] */
-                if (upto >= got && r->member_off >= base) {
+                if (r->member_off >= base) {
                     st->avail_out = out_before;
-                    r->skip_out = upto - got;
+                    r->skip_out = r->member_out - got;
                     r->in_pos = (size_t)(r->member_off - base);
                     r->gz_member_open = 0;
                     r->to_zlib = 1;
