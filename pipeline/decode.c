@@ -617,6 +617,17 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         }
         if (avail < 0) return CFS_E_IO;
         if (avail == 0) {
+            /* ISA-L may still hold bytes it decoded ahead: a call without input hands them
+             * out (a file cut short lost up to a few KB when a piece filled as its input
+             * ran out) */
+            if (st->block_state != ISAL_BLOCK_FINISH) {
+                uint32_t ob = st->avail_out;
+                st->next_in = (uint8_t *)in_ptr(r);
+                st->avail_in = 0;
+                int drc = isal_inflate(st);
+                r->member_out += ob - st->avail_out;
+                if (drc >= 0 && st->avail_out < ob) continue;
+            }
             if (st->avail_out < ISAL_PIECE) break; /* hand out the good prefix first */
             set_err(err, errlen, "%s", "gzip stream ends early (truncated file)");
             r->done = 1;
@@ -624,7 +635,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         }
         st->next_in = (uint8_t *)in_ptr(r);
         st->avail_in = (uint32_t)(avail > (ssize_t)(1u << 30) ? (1u << 30) : avail);
-        uint32_t before = st->avail_in, out_before = st->avail_out;
+        uint32_t before = st->avail_in, out_before = st->avail_out, tot0 = st->total_out;
         int rc = isal_inflate(st);
         r->in_pos += before - st->avail_in;
         r->member_out += out_before - st->avail_out;
@@ -633,27 +644,40 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             if (rc == ISAL_INVALID_LOOKBACK || rc == ISAL_INVALID_SYMBOL) {
                 /* Its fast path writes a match before it checks it (an invalid distance
                  * or distance code), copying from before the output (see OUT_HEAD), and
-                 * counts it.  zlib checks first: where the member's start is still in
-                 * memory (a mapped file, or one whose buffer holds it: every file under 1
-                 * MiB), this call's bytes are dropped and zlib decodes the member again,
-                 * handing out what follows the bytes already handed out, up to exactly
-                 * where the good bytes end, whatever the pieces were.  Otherwise (a pipe,
-                 * a large file read in parts) the longest a match can be, 258 bytes, is
-                 * dropped.  Other errors (a block header, the trailer's CRC or length)
-                 * come after good bytes and keep them all. */
+                 * counts it in avail_out.  zlib checks first: where the member's start can
+                 * be read again (a mapped file, a buffer that holds it, as for every file
+                 * under 1 MiB, or a regular file read in parts, sought back), this call's
+                 * bytes are dropped and zlib decodes the member again, handing out what
+                 * follows the bytes already handed out, up to exactly where the good
+                 * bytes end, whatever the pieces were.  Otherwise (a pipe, stdin, S3)
+                 * the call keeps what total_out counts less the longest a match can be,
+                 * 258 bytes: never a byte the stream lacks, but up to the bytes ISA-L
+                 * decoded ahead of a full piece (measured: up to about 10 KB) fewer than
+                 * zlib.  Other errors (a block header, the trailer's CRC or length) come
+                 * after good bytes and keep them all. */
                 uint32_t got = out_before - st->avail_out;
                 const uint64_t base = r->map ? 0 : r->in_total - r->in_len; /* file offset of in[0] */
-                if (r->member_off >= base) {
+                int again = r->member_off >= base;
+                if (!again && !r->map && !r->s3 && r->regular &&
+                    lseek(r->fd, (off_t)r->member_off, SEEK_SET) == (off_t)r->member_off) {
+                    r->in_len = r->in_pos = 0; /* fill_input reads from the member's start */
+                    r->in_total = r->member_off;
+                    r->in_eof = 0;
+                    again = 1;
+                }
+                if (again) {
                     st->avail_out = out_before;
                     r->skip_out = r->member_out - got;
-                    r->in_pos = (size_t)(r->member_off - base);
+                    r->in_pos = (size_t)(r->member_off - (r->map ? 0 : r->in_total - r->in_len));
                     r->gz_member_open = 0;
                     r->to_zlib = 1;
                     if (st->avail_out < ISAL_PIECE) break; /* hand out the good prefix first */
                     give_isal(r);
                     return gz_stream_next(r, buf, len, err, errlen);
                 }
-                st->avail_out += got < 258 ? got : 258;
+                uint32_t counted = st->total_out - tot0, keep = counted < got ? counted : got;
+                keep = keep > 258 ? keep - 258 : 0;
+                st->avail_out = out_before - keep;
             }
             if (st->avail_out < ISAL_PIECE) {
                 r->pending = CFS_E_CORRUPT;
