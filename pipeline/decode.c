@@ -243,21 +243,6 @@ static struct inflate_state *spare_isal(void)
     return st ? st : malloc(sizeof *st);
 }
 
-/* r's piece buffer and ISA-L state to the spares, or freed when they are full. */
-static void give_spares(cfs_reader *r)
-{
-    pthread_mutex_lock(&g_spare_mu);
-    if (r->out && r->out_cap == PIECE && g_nspare_out < SPARES) {
-        g_spare_out[g_nspare_out++] = r->out;
-        r->out = NULL;
-    }
-    if (r->isal && g_nspare_isal < SPARES) {
-        g_spare_isal[g_nspare_isal++] = r->isal;
-        r->isal = NULL;
-    }
-    pthread_mutex_unlock(&g_spare_mu);
-}
-
 /* r's ISA-L state to the spares (or freed): r->isal is NULL after. */
 static void give_isal(cfs_reader *r)
 {
@@ -269,6 +254,19 @@ static void give_isal(cfs_reader *r)
     pthread_mutex_unlock(&g_spare_mu);
     free(r->isal);
     r->isal = NULL;
+}
+
+/* r's piece buffer to the spares while they have room (else close frees it), and its
+ * ISA-L state (give_isal). */
+static void give_spares(cfs_reader *r)
+{
+    pthread_mutex_lock(&g_spare_mu);
+    if (r->out && r->out_cap == PIECE && g_nspare_out < SPARES) {
+        g_spare_out[g_nspare_out++] = r->out;
+        r->out = NULL;
+    }
+    pthread_mutex_unlock(&g_spare_mu);
+    give_isal(r);
 }
 
 /* At least need bytes at r->out; a buffer of up to one piece is a piece (a spare). */
@@ -656,19 +654,17 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
                  * zlib.  Other errors (a block header, the trailer's CRC or length) come
                  * after good bytes and keep them all. */
                 uint32_t got = out_before - st->avail_out;
-                const uint64_t base = r->map ? 0 : r->in_total - r->in_len; /* file offset of in[0] */
-                int again = r->member_off >= base;
-                if (!again && !r->map && !r->s3 && r->regular &&
+                uint64_t base = r->map ? 0 : r->in_total - r->in_len; /* file offset of in[0] */
+                if (r->member_off < base && !r->map && !r->s3 && r->regular &&
                     lseek(r->fd, (off_t)r->member_off, SEEK_SET) == (off_t)r->member_off) {
-                    r->in_len = r->in_pos = 0; /* fill_input reads from the member's start */
-                    r->in_total = r->member_off;
+                    r->in_len = 0; /* fill_input reads on from the member's start */
+                    r->in_total = base = r->member_off;
                     r->in_eof = 0;
-                    again = 1;
                 }
-                if (again) {
+                if (r->member_off >= base) {
                     st->avail_out = out_before;
                     r->skip_out = r->member_out - got;
-                    r->in_pos = (size_t)(r->member_off - (r->map ? 0 : r->in_total - r->in_len));
+                    r->in_pos = (size_t)(r->member_off - base);
                     r->gz_member_open = 0;
                     r->to_zlib = 1;
                     if (st->avail_out < ISAL_PIECE) break; /* hand out the good prefix first */
@@ -883,7 +879,6 @@ void cfs_reader_close(cfs_reader *r)
     cfs_s3_obj_close(r->s3);
     if (r->zs_init) inflateEnd(&r->zs);
     give_spares(r);
-    free(r->isal);
     if (r->zd) ZSTD_freeDStream(r->zd);
     if (r->ld) libdeflate_free_decompressor(r->ld);
     cfs_pqr_close(r->pq);
