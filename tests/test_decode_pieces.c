@@ -255,7 +255,7 @@ Test(decode_pieces, blocks_are_cut_the_same_whatever_the_piece_sizes, .timeout =
  * every request written and give zlib's JSON byte for byte; the damaged ones are input
  * errors that hand out no byte more than zlib decodes (one more at most: the half-read
  * symbol zlib may leave out of a cut stream). */
-Test(decode_pieces, small_gzip_files_give_what_streaming_gives, .timeout = 60)
+Test(decode_pieces, small_gzip_files_give_what_zlib_gives, .timeout = 60)
 {
     const size_t piece = CFS_DECODE_PIECE;
     char *dir = tu_mkdtemp();
