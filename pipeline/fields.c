@@ -547,6 +547,11 @@ static int plain_line(const cfs_layout *l, const char *base, uint32_t ls, uint32
     r->sc_bytes = (b.n && cfs_parse_u64_in(b.p, b.n, base + le, &v) == 0) ? v : 0;
     r->f[CFS_F_EDGE_LOCATION] = PLAIN_SPAN(CFS_F_EDGE_LOCATION);
 #undef PLAIN_SPAN
+    if (need & CFS_PARSE_PLAIN_DIST) {
+        /* first-tier fields: their TABs are picked */
+        r->f[CFS_F_DISTRIBUTION_ID] = lean_span(l, base, pos, CFS_F_DISTRIBUTION_ID);
+        r->f[CFS_F_CS_HOST] = lean_span(l, base, pos, CFS_F_CS_HOST);
+    }
     r->result = (uint8_t)res;
     if (more) {
         /* as record_tail sets them for a Miss of the lean path */

@@ -44,6 +44,9 @@ enum {
                                       * bytes and status alone: see below */
     CFS_PARSE_PLAIN_MISS = 1u << 3,  /* with CFS_PARSE_PLAIN: and a Miss's origin sample by
                                       * its latencies and protocol (no config: see below) */
+    CFS_PARSE_PLAIN_DIST = 1u << 4,  /* with CFS_PARSE_PLAIN: and the spans of distributionid
+                                      * and cs(Host), which name its distribution when the
+                                      * file name does not */
 };
 int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_t le, const uint64_t *tabs,
                      const cfs_kernel *kn, cfs_record *r, unsigned *tol, unsigned need);
@@ -55,9 +58,10 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * has no cache-behavior-path-pattern.  Only its ts, status, sc_bytes, result,
  * time_taken_ms, ttfb_ms, protocol and the edge location's span are set, as the full
  * parse would set them (the three after result are parsed only for a Miss with a 2xx or
- * 3xx status other than 304, as on the lean path below); every other member, span
- * included, is left as it was and means nothing.  Any other line is parsed as without
- * the flag.  That is all such a line is counted by when its distribution is known
+ * 3xx status other than 304, as on the lean path below), and with CFS_PARSE_PLAIN_DIST
+ * the spans of distributionid and cs(Host) (empty where the layout lacks them); every
+ * other member, span included, is left as it was and means nothing.  Any other line is parsed as without
+ * the flag.  That is all such a line is counted by once its distribution is known
  * (aggregate.h, cfs_agg_add_plain: no attribution, and for a Miss, which needs no config,
  * an origin sample without an origin label), so none of the rest is parsed.  (The layout
  * must have date, time, edge, bytes, status and result type: cfs_layout.plain_ok.)

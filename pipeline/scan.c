@@ -168,15 +168,21 @@ typedef struct pstate {
      * and mask last noted, so that a line like the one before costs two compares. */
     uint64_t lmask, fmask, pmask;
     unsigned text_need; /* the parse_need of TAB lines: with CFS_PARSE_PLAIN where a common
-                         * line of this file can be counted without its record */
+                         * line can be counted without its record, and CFS_PARSE_PLAIN_DIST
+                         * where the file name does not give its distribution */
     const char *pdp;    /* the span noted when it is the file name's id (the same span every
                       * line), else NULL */
     uint32_t pdn;       /* length of pd, UINT32_MAX when nothing is noted */
     char pd[CFS_KEY_STR];
-    /* The file name's distribution as an id of the counter of plain_agg, the thread table
-     * common lines were last counted in (NULL: none yet).  Ids are stable for the pass. */
+    /* The last common line's distribution as an id of the counter of plain_agg, the
+     * thread table it was counted in (NULL: none yet; ids are stable for the pass), and
+     * that distribution as plain_dp (the file name's span) or its text (plain_dn bytes of
+     * plain_d; UINT32_MAX when too long to keep), as note_if_new compares them. */
     const cfs_thread_agg *plain_agg;
     uint32_t plain_did;
+    const char *plain_dp;
+    uint32_t plain_dn;
+    char plain_d[CFS_KEY_STR];
 } pstate;
 
 static double now_s(void)
@@ -537,18 +543,62 @@ static inline void note_if_new(pstate *ps, cfs_thread_agg *agg, cfs_span dist, u
         note_fields(ps, agg, dist, m);
 }
 
-/* A common line (fields.h, CFS_RECORD_PLAIN) of the file's distribution: what
- * count_record does for it, whose attribution is always none. */
-static void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
+/* The distribution a record is counted under: the file name's, else the line's
+ * distribution id, else its Host (standard logs: the distribution's domain name). */
+static inline cfs_span line_dist(const pstate *ps, const cfs_record *r)
+{
+    if (ps->file_dist.n) return ps->file_dist;
+    if (r->f[CFS_F_DISTRIBUTION_ID].n) return r->f[CFS_F_DISTRIBUTION_ID];
+    if (r->f[CFS_F_CS_HOST].n) return r->f[CFS_F_CS_HOST];
+    return (cfs_span){"-", 1};
+}
+
+/* Whether an accepted record is counted as a common line (count_plain): what
+ * cfs_attribute_line calls the common line (no 403, and not an Error a config's 403 remap
+ * may have come from), in a scan that takes the plain lane, and not a Miss whose origin
+ * sample gets an origin label (a config's behaviors or v2's pattern: aggregate.c,
+ * add_origin_sample).  The lane's cfs_agg_add_plain then counts exactly what cfs_agg_add
+ * would. */
+static inline int record_is_common(const pstate *ps, const cfs_record *r)
+{
+    const cfs_config_set *cfg = ps->sh->o->attr.config;
+    return ps->sh->plain_lane && r->status != 403 &&
+           (r->result != CFS_R_ERROR || cfg == NULL || !cfg->any_403_remap) &&
+           (r->result != CFS_R_MISS || (cfg == NULL && r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN].p == NULL));
+}
+
+/* The counter id of distribution dist, looked up again only when it is not the last
+ * common line's. */
+static __attribute__((noinline)) uint32_t plain_dist_slow(pstate *ps, cfs_thread_agg *agg, cfs_span dist)
+{
+    ps->plain_did = cfs_counter_dist(&agg->counter, dist.p, dist.n);
+    /* out of memory the id is none: asked again next line, as before */
+    ps->plain_agg = ps->plain_did != CFS_COUNTER_NO_ID ? agg : NULL;
+    ps->plain_dp = ps->file_dist.n && dist.p == ps->file_dist.p ? dist.p : NULL;
+    ps->plain_dn = dist.n < CFS_KEY_STR ? dist.n : UINT32_MAX;
+    if (dist.n < CFS_KEY_STR) memcpy(ps->plain_d, dist.p, dist.n);
+    return ps->plain_did;
+}
+
+static inline uint32_t plain_dist(pstate *ps, cfs_thread_agg *agg, cfs_span dist)
+{
+    if (__builtin_expect(ps->plain_agg == agg &&
+                             (dist.p == ps->plain_dp ||
+                              (dist.n == ps->plain_dn && cfs_short_eq(dist.p, ps->plain_d, dist.n))),
+                         1))
+        return ps->plain_did;
+    return plain_dist_slow(ps, agg, dist);
+}
+
+/* A common line (fields.h, CFS_RECORD_PLAIN, or a record as record_is_common says) whose
+ * line held the fields of mask m: what count_record does for it, whose attribution is
+ * always none. */
+static void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r, uint64_t m)
 {
     if (outside_window(ps, r->ts)) return;
-    note_if_new(ps, agg, ps->file_dist, ps->lmask);
-    if (__builtin_expect(ps->plain_agg != agg, 0)) {
-        ps->plain_did = cfs_counter_dist(&agg->counter, ps->file_dist.p, ps->file_dist.n);
-        /* out of memory the id is none: asked again next line, as before */
-        ps->plain_agg = ps->plain_did != CFS_COUNTER_NO_ID ? agg : NULL;
-    }
-    cfs_agg_add_plain(agg, ps->plain_did, r);
+    const cfs_span dist = line_dist(ps, r);
+    note_if_new(ps, agg, dist, m);
+    cfs_agg_add_plain(agg, plain_dist(ps, agg, dist), r);
     ps->st.aggregated++;
 }
 
@@ -598,7 +648,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
         /* a common line of the file's distribution is counted from what the parse gives it */
         rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->text_need);
         if (rc == CFS_RECORD_PLAIN) {
-            count_plain(ps, agg, r);
+            count_plain(ps, agg, r, ps->lmask);
             return;
         }
     }
@@ -616,7 +666,9 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     if (tol & CFS_TOL_SHORT) ps->st.short_lines++;
     if (tol & CFS_TOL_TRAILING_TAB) ps->st.trailing_tab++;
-    count_record(ps, agg, r, base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask);
+    const uint64_t m = base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask;
+    if (record_is_common(ps, r)) count_plain(ps, agg, r, m);
+    else count_record(ps, agg, r, m);
 }
 
 /* An accepted record, whose line held the fields of mask m (presence.h): the time window,
@@ -625,10 +677,7 @@ static void count_record(pstate *ps, cfs_thread_agg *agg, cfs_record *r, uint64_
 {
     const cfs_scan_opts *o = ps->sh->o;
     if (outside_window(ps, r->ts)) return;
-    if (ps->file_dist.n) r->dist = ps->file_dist;
-    else if (r->f[CFS_F_DISTRIBUTION_ID].n) r->dist = r->f[CFS_F_DISTRIBUTION_ID];
-    else if (r->f[CFS_F_CS_HOST].n) r->dist = r->f[CFS_F_CS_HOST];
-    else r->dist = (cfs_span){"-", 1};
+    r->dist = line_dist(ps, r);
     /* the fields it had, into its distribution's row when not as the line before's (here,
      * before the attribution, so that nothing the attribution returns waits in registers) */
     note_if_new(ps, agg, r->dist, m);
@@ -1028,7 +1077,11 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     ps->fmask = ps->file_dist.n ? CFS_PRES_BIT(CFS_F_DISTRIBUTION_ID) : 0;
     ps->lmask = cfs_pres_layout_mask(&ps->layout) | ps->fmask;
     ps->pdn = UINT32_MAX;
-    ps->text_need = sh->parse_need | (ps->file_dist.n ? sh->plain_lane : 0);
+    /* without the file name's distribution, a common line also gives the spans it is
+     * found by (line_dist) */
+    ps->text_need = sh->parse_need | sh->plain_lane |
+                    (sh->plain_lane && !ps->file_dist.n ? CFS_PARSE_PLAIN_DIST : 0);
+    ps->plain_dn = UINT32_MAX;
 }
 
 /* Backpressure, so the producer never reads far ahead of the parsers (bounded memory for
@@ -1357,6 +1410,7 @@ static cfs_status parse_rows(pstate *ps, cfs_pqr *cur, const cfs_pqr_rows *b, ch
         cfs_record *r = &ps->rec;
         int rc = cfs_record_from_cols(&ps->layout, b->col, k, r, need);
         if (rc != CFS_RECORD_OK) reject(ps, rc); /* the row holds no control byte (as_text) */
+        else if (record_is_common(ps, r)) count_plain(ps, agg, r, ps->lmask);
         else count_record(ps, agg, r, ps->lmask);
     }
     return CFS_OK;

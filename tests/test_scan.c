@@ -448,6 +448,63 @@ Test(cli, common_lines_counted_alike_with_and_without_the_plain_lane, .timeout =
     free(dir);
 }
 
+/* Where the file name does not give the distribution, a common line is counted under
+ * its distributionid or its Host (scan.c, line_dist), and so is a common record of a
+ * JSON line or a Parquet row (record_is_common).  The same comparison as above, on
+ * inputs whose lines name their distributions: the TAB logs of two distributions as one
+ * file (their lines alternate between distributions file by file), v2 JSON lines of both
+ * in one file, the same with a behavior pattern on every line (a Miss's origin sample
+ * then has an origin label, so it is no common line), and v2 Parquet files renamed so
+ * that no name gives a distribution. */
+Test(cli, lines_naming_their_distribution_counted_alike_with_and_without_the_plain_lane, .timeout = 240)
+{
+    char *dir = tu_mkdtemp(), *err = NULL;
+    char *gen = tu_prog("cfsgen"), *prog = tu_prog("cfscan");
+    int rc = tu_sh(
+        NULL, &err,
+        "%s -o %s/tab --seed 11 --dists 2 --days 1 --lines-per-file 300 --situations all --faults all "
+        "--layout mixed --format plain -j2 && "
+        "%s -o %s/json --seed 12 --dists 2 --days 1 --lines-per-file 300 --situations all "
+        "--layout json --format plain -j2 && "
+        "%s -o %s/parquet --seed 13 --dists 2 --days 1 --lines-per-file 300 --situations all "
+        "--layout parquet -j2",
+        gen, dir, gen, dir, gen, dir);
+    cr_assert_eq(rc, 0, "cfsgen: %s", err ? err : "");
+    free(err);
+    rc = tu_sh(NULL, NULL,
+               "cd %s && mkdir in-tab in-json in-parquet && cat tab/*.log > in-tab/all-lines.log && "
+               "cat json/*.json > in-json/all-lines.json && mkdir in-pattern && "
+               "sed 's|^{|{\"cache-behavior-path-pattern\":\"/img/*\",|' in-json/all-lines.json "
+               "> in-pattern/all-lines.json && "
+               "i=0; for f in parquet/*.parquet; do i=$((i+1)); cp \"$f\" in-parquet/part-$i.parquet; done",
+               dir);
+    cr_assert_eq(rc, 0);
+    /* each input with the configs and WAF logs generated with it */
+    static const char *const sets[][2] = {
+        {"tab", "tab"}, {"json", "json"}, {"pattern", "json"}, {"parquet", "parquet"}};
+    static const char *const args[] = {
+        "-j2",
+        "-j1 --since 2026-11-01T05:30 --until 2026-11-01T16:30",
+        "-j2 --config %s/%s/config --waf-logs %s/%s/waf",
+    };
+    for (size_t k = 0; k < sizeof sets / sizeof *sets; k++)
+        for (size_t i = 0; i < sizeof args / sizeof *args; i++) {
+            char a[600];
+            snprintf(a, sizeof a, args[i], dir, sets[k][1], dir, sets[k][1]);
+            char *with = NULL, *without = NULL;
+            int r1 = tu_sh(&with, NULL, "%s scan %s/in-%s %s --format json -q", prog, dir, sets[k][0], a);
+            int r2 = tu_sh(&without, NULL, "CFS_PLAIN_LANE=0 %s scan %s/in-%s %s --format json -q", prog, dir,
+                           sets[k][0], a);
+            cr_assert_eq(r1, r2, "%s %s: exit %d and %d", sets[k][0], a, r1, r2);
+            cr_assert(with && strlen(with) > 1000, "%s %s: a report", sets[k][0], a);
+            cr_assert_str_eq(with, without, "%s %s: the reports differ", sets[k][0], a);
+            free(with);
+            free(without);
+        }
+    tu_rmrf(dir);
+    free(dir);
+}
+
 /* The fold of the units' top-k summaries (scan.c, fold_pending) runs each summary's
  * merges in input order from a queue, on any thread.  With more distinct URIs and clients
  * per 403 group than a summary holds, the merges are approximate and their order shows in
