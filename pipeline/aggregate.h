@@ -256,7 +256,8 @@ void cfs_agg_add_origin_plain(cfs_thread_agg *t, uint32_t did, const cfs_record 
  * distribution whose id in t's counter is did (cfs_counter_dist): what cfs_agg_add does
  * for its record, which has no cause, and whose origin sample, if any, has no label (no
  * config, no behavior pattern). */
-static inline void cfs_agg_add_plain(cfs_thread_agg *t, uint32_t did, const cfs_record *r)
+static inline __attribute__((always_inline)) void cfs_agg_add_plain(cfs_thread_agg *t, uint32_t did,
+                                                                    const cfs_record *r)
 {
     cfs_counter *c = &t->counter;
     const cfs_span e = r->f[CFS_F_EDGE_LOCATION];

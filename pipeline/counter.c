@@ -300,6 +300,34 @@ static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
 }
 
 /* cfs_counter_add when the inline path did not answer: any hour, verdict and ids. */
+void cfs_counter_add_plain_miss(cfs_counter *c, uint32_t dist, const char *edge, size_t edge_n, int64_t hour,
+                                uint16_t status, uint64_t bytes)
+{
+    if (!(edge && edge_n - 1 < 16 && status < 1024)) {
+        cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status, bytes);
+        return;
+    }
+    uint64_t a, b;
+    cfs_counter_words(edge, edge_n, &a, &b);
+    const uint64_t ns = cfs_counter_memo_ns(edge_n, status, dist);
+    struct cfs_counter_memo *m = cfs_counter_memo_of(c, a, b, ns);
+    /* the entry's counts to their slot, and the entry to this line's key */
+    if (m->requests) {
+        cfs_counter_slot *o = &c->slots[m->slot];
+        o->requests += m->requests;
+        o->bytes += m->bytes;
+        m->requests = m->bytes = 0;
+    }
+    cfs_counter_slot *s = cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status, bytes);
+    if (s) {
+        m->a = a;
+        m->b = b;
+        m->ns = ns;
+        m->hour = hour;
+        m->slot = (uint64_t)(s - c->slots);
+    }
+}
+
 cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,
                                        uint64_t verdict, uint64_t bytes)
 {

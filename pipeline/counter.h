@@ -251,39 +251,37 @@ slow:
  * when a line with another key takes the entry, when a rehash moves the slots (which
  * empties the memo), and at cfs_counter_flush.  A line the memo does not know takes the
  * full path, which fills its entry. */
-static inline void cfs_counter_add_plain(cfs_counter *c, uint32_t dist, const char *edge, size_t edge_n,
-                                         int64_t hour, uint16_t status, uint64_t bytes)
+static inline uint64_t cfs_counter_memo_ns(size_t edge_n, uint16_t status, uint32_t dist)
+{
+    return (uint64_t)edge_n << 48 | (uint64_t)status << 32 | dist;
+}
+static inline struct cfs_counter_memo *cfs_counter_memo_of(cfs_counter *c, uint64_t a, uint64_t b,
+                                                           uint64_t ns)
+{
+    return &c->memo[((a ^ (b * 0xff51afd7ed558ccdull) ^ ns) * 0x9e3779b97f4a7c15ull) >>
+                    (64 - CFS_COUNTER_MEMO_BITS)];
+}
+/* cfs_counter_add_plain's line that its memo entry does not hold, or that the memo does
+ * not take (counter.c): out of line, so that every caller keeps the hit inline. */
+void cfs_counter_add_plain_miss(cfs_counter *c, uint32_t dist, const char *edge, size_t edge_n, int64_t hour,
+                                uint16_t status, uint64_t bytes);
+static inline __attribute__((always_inline)) void cfs_counter_add_plain(cfs_counter *c, uint32_t dist,
+                                                                        const char *edge, size_t edge_n,
+                                                                        int64_t hour, uint16_t status,
+                                                                        uint64_t bytes)
 {
     if (edge && edge_n - 1 < 16 && status < 1024) {
         uint64_t a, b;
         cfs_counter_words(edge, edge_n, &a, &b);
-        uint64_t ns = (uint64_t)edge_n << 48 | (uint64_t)status << 32 | dist;
-        struct cfs_counter_memo *m =
-            &c->memo[((a ^ (b * 0xff51afd7ed558ccdull) ^ ns) * 0x9e3779b97f4a7c15ull) >>
-                     (64 - CFS_COUNTER_MEMO_BITS)];
+        const uint64_t ns = cfs_counter_memo_ns(edge_n, status, dist);
+        struct cfs_counter_memo *m = cfs_counter_memo_of(c, a, b, ns);
         if (m->a == a && m->b == b && m->ns == ns && m->hour == hour) {
             m->requests++;
             m->bytes += bytes;
             return;
         }
-        if (m->requests) {
-            cfs_counter_slot *o = &c->slots[m->slot];
-            o->requests += m->requests;
-            o->bytes += m->bytes;
-            m->requests = m->bytes = 0;
-        }
-        cfs_counter_slot *s = cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status,
-                                              bytes);
-        if (s) {
-            m->a = a;
-            m->b = b;
-            m->ns = ns;
-            m->hour = hour;
-            m->slot = (uint64_t)(s - c->slots);
-        }
-        return;
     }
-    cfs_counter_add(c, dist, cfs_counter_edge(c, edge, edge_n), hour, status, bytes);
+    cfs_counter_add_plain_miss(c, dist, edge, edge_n, hour, status, bytes);
 }
 
 /* Rows in first-seen order then the overflow rows: start with *it = 0; returns 0 at the

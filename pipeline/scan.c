@@ -592,13 +592,27 @@ static inline uint32_t plain_dist(pstate *ps, cfs_thread_agg *agg, cfs_span dist
 
 /* A common line (fields.h, CFS_RECORD_PLAIN, or a record as record_is_common says) whose
  * line held the fields of mask m: what count_record does for it, whose attribution is
- * always none. */
-static void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r, uint64_t m)
+ * always none.  Out of line: count_plain_file below takes the usual line. */
+static __attribute__((noinline)) void count_plain(pstate *ps, cfs_thread_agg *agg, const cfs_record *r,
+                                                  uint64_t m)
 {
     if (outside_window(ps, r->ts)) return;
     const cfs_span dist = line_dist(ps, r);
     note_if_new(ps, agg, dist, m);
     cfs_agg_add_plain(agg, plain_dist(ps, agg, dist), r);
+    ps->st.aggregated++;
+}
+
+/* count_plain for a TAB line of a file whose name gives the distribution (then every
+ * line's): the usual line of an archive, so it compares no text (about 25 instructions a
+ * line less, callgrind). */
+static inline void count_plain_file(pstate *ps, cfs_thread_agg *agg, const cfs_record *r)
+{
+    if (outside_window(ps, r->ts)) return;
+    note_if_new(ps, agg, ps->file_dist, ps->lmask);
+    const uint32_t did = __builtin_expect(ps->plain_agg == agg, 1) ? ps->plain_did
+                                                                   : plain_dist_slow(ps, agg, ps->file_dist);
+    cfs_agg_add_plain(agg, did, r);
     ps->st.aggregated++;
 }
 
@@ -648,7 +662,8 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
         /* a common line of the file's distribution is counted from what the parse gives it */
         rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->text_need);
         if (rc == CFS_RECORD_PLAIN) {
-            count_plain(ps, agg, r, ps->lmask);
+            if (ps->file_dist.n) count_plain_file(ps, agg, r);
+            else count_plain(ps, agg, r, ps->lmask);
             return;
         }
     }
