@@ -299,7 +299,7 @@ static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
     return &c->slots[j];
 }
 
-/* cfs_counter_add when the inline path did not answer: any hour, verdict and ids. */
+/* counter.h: the memo entry's counts to their slot, then the entry to this line's key. */
 void cfs_counter_add_plain_miss(cfs_counter *c, uint32_t dist, const char *edge, size_t edge_n, int64_t hour,
                                 uint16_t status, uint64_t bytes)
 {
@@ -311,7 +311,6 @@ void cfs_counter_add_plain_miss(cfs_counter *c, uint32_t dist, const char *edge,
     cfs_counter_words(edge, edge_n, &a, &b);
     const uint64_t ns = cfs_counter_memo_ns(edge_n, status, dist);
     struct cfs_counter_memo *m = cfs_counter_memo_of(c, a, b, ns);
-    /* the entry's counts to their slot, and the entry to this line's key */
     if (m->requests) {
         cfs_counter_slot *o = &c->slots[m->slot];
         o->requests += m->requests;
@@ -328,6 +327,7 @@ void cfs_counter_add_plain_miss(cfs_counter *c, uint32_t dist, const char *edge,
     }
 }
 
+/* cfs_counter_add when the inline path did not answer: any hour, verdict and ids. */
 cfs_counter_slot *cfs_counter_add_slow(cfs_counter *c, uint32_t dist, uint32_t edge, int64_t hour,
                                        uint64_t verdict, uint64_t bytes)
 {

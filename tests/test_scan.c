@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pipeline/json.h"
 #include "pipeline/report.h"
@@ -448,6 +449,67 @@ Test(cli, common_lines_counted_alike_with_and_without_the_plain_lane, .timeout =
     free(dir);
 }
 
+/* A file no generator writes: two TAB layouts, one without distributionid and cs(Host)
+ * and one with both, v2 JSON lines with a distributionid between the TAB lines of each,
+ * several distributions in one file (one id and one host longer than a 40-byte key, the
+ * two sharing their first 39 bytes with another), lines with neither (counted under "-"),
+ * every result type and status mix that decides the lane, and JSON lines whose ids the
+ * strict parser unescapes. */
+static void write_mixed_distributions(const char *dir)
+{
+    static const char *const ids[] = {"EAAAAAAAAAAAA1", "EBBBBBBBBBBBB2", "-",
+                                      "ELONGDISTRIBUTIONIDENTIFIERXXXXXXXXXXXXXXX-one",
+                                      "ELONGDISTRIBUTIONIDENTIFIERXXXXXXXXXXXXXXX-two"};
+    static const char *const hosts[] = {"d1.cloudfront.net", "-", "d3.cloudfront.net",
+                                        "dlonglonglonglonglonglonglonglonglonglong.cloudfront.net", "-"};
+    static const char *const results[] = {"Hit", "Miss", "Error", "RefreshHit", "Miss"};
+    static const char *const statuses[] = {"200", "304", "404", "403", "500", "206", "200"};
+    static const char *const edges[] = {"IAD89-C1", "FRA56-P2", "NRT57-C3"};
+    size_t cap = 1 << 20, n = 0;
+    char *b = malloc(cap);
+    cr_assert_not_null(b);
+    for (int i = 0; i < 600; i++) {
+        const int with_dist = (i / 100) % 2; /* the layout switches every 100 lines */
+        if (i % 100 == 0)
+            n += (size_t)snprintf(b + n, cap - n,
+                                  "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes sc-status "
+                                  "x-edge-result-type time-taken%s time-to-first-byte cs-protocol\n",
+                                  with_dist ? " distributionid cs(Host)" : "");
+        const char *id = ids[i % 5], *host = hosts[(i / 5) % 5], *res = results[i % 5];
+        const char *st = statuses[i % 7], *edge = edges[i % 3];
+        const int sec = i % 60, min = (i / 60) % 60;
+        if (i % 3 == 2) {
+            n += (size_t)snprintf(b + n, cap - n,
+                                  "{\"date\":\"2026-11-01\",\"time\":\"01:%02d:%02d\",\"x-edge-location\":"
+                                  "\"%s\",\"sc-bytes\":\"%d\",\"sc-status\":\"%s\",\"x-edge-result-type\":"
+                                  "\"%s\",\"time-taken\":\"0.0%02d\",\"distributionid\":\"%s\"}\n",
+                                  min, sec, edge, 100 + i, st, res, 10 + i % 80, id);
+        } else if (with_dist) {
+            n += (size_t)snprintf(
+                b + n, cap - n, "2026-11-01\t01:%02d:%02d\t%s\t%d\t%s\t%s\t0.0%02d\t%s\t%s\t0.0%02d\t%s\n",
+                min, sec, edge, 100 + i, st, res, 10 + i % 80, id, host, 5 + i % 50, i % 4 ? "https" : "wss");
+        } else {
+            n += (size_t)snprintf(
+                b + n, cap - n, "2026-11-01\t01:%02d:%02d\t%s\t%d\t%s\t%s\t0.0%02d\t0.0%02d\t%s\n", min, sec,
+                edge, 100 + i, st, res, 10 + i % 80, 5 + i % 50, i % 4 ? "https" : "ws");
+        }
+        cr_assert(n < cap);
+    }
+    /* JSON lines alone whose ids hold an escape: the strict parser's values lie in its
+     * own buffer, at one address line after line, so only their text tells them apart */
+    for (int i = 0; i < 60; i++)
+        n += (size_t)snprintf(b + n, cap - n,
+                              "{\"date\":\"2026-11-01\",\"time\":\"02:00:%02d\",\"x-edge-location\":\"%s\","
+                              "\"sc-bytes\":\"%d\",\"sc-status\":\"200\",\"x-edge-result-type\":\"Hit\","
+                              "\"distributionid\":\"E\\u004%cSCAPED%d\"}\n",
+                              i, edges[i % 3], 1000 + i, "ABC"[i % 3], i % 2);
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/in-handmade", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    free(tu_write(sub, "mixed-lines.log", b, n));
+    free(b);
+}
+
 /* Where the file name does not give the distribution, a common line is counted under
  * its distributionid or its Host (scan.c, line_dist), and so is a common record of a
  * JSON line or a Parquet row (record_is_common).  The same comparison as above, on
@@ -480,8 +542,9 @@ Test(cli, lines_naming_their_distribution_counted_alike_with_and_without_the_pla
                dir);
     cr_assert_eq(rc, 0);
     /* each input with the configs and WAF logs generated with it */
+    write_mixed_distributions(dir);
     static const char *const sets[][2] = {
-        {"tab", "tab"}, {"json", "json"}, {"pattern", "json"}, {"parquet", "parquet"}};
+        {"tab", "tab"}, {"json", "json"}, {"pattern", "json"}, {"parquet", "parquet"}, {"handmade", "json"}};
     static const char *const args[] = {
         "-j2",
         "-j1 --since 2026-11-01T05:30 --until 2026-11-01T16:30",
@@ -492,12 +555,24 @@ Test(cli, lines_naming_their_distribution_counted_alike_with_and_without_the_pla
             char a[600];
             snprintf(a, sizeof a, args[i], dir, sets[k][1], dir, sets[k][1]);
             char *with = NULL, *without = NULL;
-            int r1 = tu_sh(&with, NULL, "%s scan %s/in-%s %s --format json -q", prog, dir, sets[k][0], a);
-            int r2 = tu_sh(&without, NULL, "CFS_PLAIN_LANE=0 %s scan %s/in-%s %s --format json -q", prog, dir,
-                           sets[k][0], a);
+            int r1 = tu_sh(&with, NULL, "%s scan %s/in-%s %s --format json -q -o %s/with", prog, dir,
+                           sets[k][0], a, dir);
+            int r2 = tu_sh(&without, NULL,
+                           "CFS_PLAIN_LANE=0 %s scan %s/in-%s %s --format json -q -o %s/without", prog, dir,
+                           sets[k][0], a, dir);
             cr_assert_eq(r1, r2, "%s %s: exit %d and %d", sets[k][0], a, r1, r2);
             cr_assert(with && strlen(with) > 1000, "%s %s: a report", sets[k][0], a);
             cr_assert_str_eq(with, without, "%s %s: the reports differ", sets[k][0], a);
+            char p1[512], p2[512];
+            snprintf(p1, sizeof p1, "%s/with/state.cfs", dir);
+            snprintf(p2, sizeof p2, "%s/without/state.cfs", dir);
+            size_t n1 = 0, n2 = 0;
+            char *b1 = tu_read(p1, &n1), *b2 = tu_read(p2, &n2);
+            cr_assert(b1 && b2 && n1 > 0 && n1 == n2 && memcmp(b1, b2, n1) == 0, "%s %s: state.cfs differs",
+                      sets[k][0], a);
+            free(b1);
+            free(b2);
+            tu_sh(NULL, NULL, "rm -rf %s/with %s/without", dir, dir);
             free(with);
             free(without);
         }
