@@ -161,18 +161,25 @@ static uint8_t parse_method(cfs_span s)
  * needs the first K_LEAN_EVERY: its time, edge, bytes, status and result type, and the
  * distribution when the file name does not give it. */
 /* clang-format off */
-static const cfs_field k_lean[] = {
-    CFS_F_DATE, CFS_F_TIME, CFS_F_TIMESTAMP_MS, CFS_F_TIMESTAMP, CFS_F_EDGE_LOCATION,
-    CFS_F_SC_BYTES, CFS_F_SC_STATUS, CFS_F_EDGE_RESULT_TYPE, CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST,
-    /* Only a Miss or an Error (lean_more): a Miss for the origin-fetch reference, which its
-     * latency and protocol decide, and which origin it belongs to (the config behavior
-     * of the URI, or v2's pattern; the Host header finds the config when the id is not in
-     * the file name); an Error for a config's 403 remap (attribute.c, hidden_403). */
-    CFS_F_TIME_TAKEN, CFS_F_TIME_TO_FIRST_BYTE, CFS_F_CS_PROTOCOL, CFS_F_CS_URI_STEM,
-    CFS_F_HOST_HEADER, CFS_F_CACHE_BEHAVIOR_PATH_PATTERN,
-};
+#define K_LEAN_FIRST(X) \
+    X(CFS_F_DATE) X(CFS_F_TIME) X(CFS_F_TIMESTAMP_MS) X(CFS_F_TIMESTAMP) X(CFS_F_EDGE_LOCATION) \
+    X(CFS_F_SC_BYTES) X(CFS_F_SC_STATUS) X(CFS_F_EDGE_RESULT_TYPE) X(CFS_F_DISTRIBUTION_ID) X(CFS_F_CS_HOST)
+/* Only a Miss or an Error (lean_more): a Miss for the origin-fetch reference, which its
+ * latency and protocol decide, and which origin it belongs to (the config behavior of the
+ * URI, or v2's pattern; the Host header finds the config when the id is not in the file
+ * name); an Error for a config's 403 remap (attribute.c, hidden_403). */
+#define K_LEAN_SECOND(X) \
+    X(CFS_F_TIME_TAKEN) X(CFS_F_TIME_TO_FIRST_BYTE) X(CFS_F_CS_PROTOCOL) X(CFS_F_CS_URI_STEM) \
+    X(CFS_F_HOST_HEADER) X(CFS_F_CACHE_BEHAVIOR_PATH_PATTERN)
 /* clang-format on */
-#define K_LEAN_EVERY 10
+#define LEAN_ITEM(f) f,
+#define LEAN_BIT(f) | ((uint64_t)1 << (f))
+static const cfs_field k_lean[] = {K_LEAN_FIRST(LEAN_ITEM) K_LEAN_SECOND(LEAN_ITEM)};
+static const cfs_field k_lean_first[] = {K_LEAN_FIRST(LEAN_ITEM)};
+#define K_LEAN_EVERY (sizeof k_lean_first / sizeof k_lean_first[0])
+/* each tier as a field set, for the paths that set spans by name (cfs_record_from_spans) */
+static const uint64_t k_lean_first_set = 0 K_LEAN_FIRST(LEAN_BIT);
+static const uint64_t k_lean_second_set = 0 K_LEAN_SECOND(LEAN_BIT);
 _Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof((cfs_layout *)0)->lean_field,
                "cfs_layout has room for every lean field");
 _Static_assert(2 * (sizeof k_lean / sizeof k_lean[0]) <= sizeof((cfs_layout *)0)->want_every,
@@ -681,17 +688,9 @@ int cfs_record_from_cols(const cfs_layout *l, const cfs_span *const *col, uint32
     return record_tail(r, all);
 }
 
-/* The lean fields of k_lean as a bit set per tier, for the paths that set every span at
- * once (a delimited or JSON line) and must then clear what the TAB path never sets. */
-static uint64_t lean_mask(unsigned from, unsigned to)
-{
-    uint64_t m = 0;
-    for (unsigned k = from; k < to; k++) m |= 1ull << k_lean[k];
-    return m;
-}
 _Static_assert(CFS_F_COUNT <= 64, "a field set fits a 64-bit mask");
 
-int cfs_record_from_spans(cfs_record *r, unsigned need)
+int cfs_record_from_spans(cfs_record *r, unsigned need, uint64_t set)
 {
     /* Every span may be set: the next TAB-path line clears them all (cfs_record_parse). */
     r->spans_all = 1;
@@ -704,11 +703,11 @@ int cfs_record_from_spans(cfs_record *r, unsigned need)
          * aggregates see the same record whatever the format. */
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
-        const unsigned nlean = (unsigned)(sizeof k_lean / sizeof k_lean[0]);
-        uint64_t keep = lean_mask(0, K_LEAN_EVERY);
-        if (lean_more(r->result, r->status, need)) keep |= lean_mask(K_LEAN_EVERY, nlean);
-        for (unsigned f = 0; f < CFS_F_COUNT; f++)
-            if (!(keep >> f & 1)) r->f[f] = (cfs_span){NULL, 0};
+        uint64_t keep = k_lean_first_set;
+        if (lean_more(r->result, r->status, need)) keep |= k_lean_second_set;
+        /* only the spans the line set can be non-empty: a JSON line's thirty-odd of about
+         * fifty fields, and no test for the others */
+        for (uint64_t m = set & ~keep; m; m &= m - 1) r->f[__builtin_ctzll(m)] = (cfs_span){NULL, 0};
     }
     return record_tail(r, all);
 }
@@ -742,11 +741,13 @@ int cfs_record_parse_delim(const cfs_layout *l, const char *line, size_t n, cfs_
     }
     memset(r->f, 0, sizeof r->f);
     const size_t use = ncols < l->ncols ? ncols : l->ncols;
+    uint64_t set = 0;
     for (size_t c = 0; c < use; c++) {
         unsigned f = l->field_of_col[c];
         if (f == CFS_F_UNKNOWN) continue;
         const uint32_t e = c + 1 < ncols ? start[c + 1] - 1 : (uint32_t)n;
         r->f[f] = (cfs_span){line + start[c], e - start[c]};
+        set |= (uint64_t)1 << f;
     }
-    return cfs_record_from_spans(r, need);
+    return cfs_record_from_spans(r, need, set);
 }

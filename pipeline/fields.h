@@ -82,11 +82,12 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * rejections as cfs_record_parse for the same line written with TABs. */
 int cfs_record_parse_delim(const cfs_layout *l, const char *line, size_t n, cfs_record *r, unsigned *tol,
                            unsigned need);
-/* r->f holds the span of every field the line has (a JSON line, pipeline/v2json.c):
- * parse it as cfs_record_parse would the same line in a TAB layout, clearing the spans
- * its lean path would not set, so that the aggregates see one record whatever the
- * format.  Returns CFS_RECORD_OK or the cfs_reject reason. */
-int cfs_record_from_spans(cfs_record *r, unsigned need);
+/* r->f holds the span of every field the line has (a JSON line, pipeline/v2json.c), and
+ * no span outside `set` (bit f: field f; a larger set is fine) is non-empty: parse it as
+ * cfs_record_parse would the same line in a TAB layout, clearing the spans its lean path
+ * would not set, so that the aggregates see one record whatever the format.  Returns
+ * CFS_RECORD_OK or the cfs_reject reason. */
+int cfs_record_from_spans(cfs_record *r, unsigned need, uint64_t set);
 
 /* A row given as values (a Parquet row, pipeline/parquet_read.c): col[c][k] is the text of
  * column c of row k, for every one of the layout's l->ncols columns (the caller checks

@@ -19,6 +19,7 @@ typedef struct cfs_v2json {
     uint16_t pre_len[CFS_MAX_COLS];
     char pre[CFS_V2JSON_KEYBUF];
     uint64_t shape_mask;   /* the learned shape's fields (cfs_pres_mask of their bits) */
+    uint64_t shape_fields; /* the same as field bits (bit f: field f), which its lines set */
     uint64_t line_mask;    /* the same for the last line accepted: its fields, made once per
                             * shape on the fast path, per line on the strict one */
     cfs_json_doc doc;      /* the strict parser's buffers (values of its lines point here) */
