@@ -386,6 +386,36 @@ Test(cli, json_identical_for_j1_and_j2_and_blocks)
     tu_rmrf(dir);
 }
 
+/* `cfscan scan INPUTS ARGS --format json -q -o DIR` with the plain lane and without it
+ * (the test hook CFS_PLAIN_LANE=0): the same exit status, the same report byte for byte,
+ * and the same summary files (`files`: what the report does not print, such as bytes per
+ * row). */
+static void assert_alike_without_the_lane(const char *prog, const char *dir, const char *inputs,
+                                          const char *args, const char *const *files, size_t nfiles)
+{
+    char *with = NULL, *without = NULL;
+    int r1 = tu_sh(&with, NULL, "%s scan %s %s --format json -q -o %s/with", prog, inputs, args, dir);
+    int r2 = tu_sh(&without, NULL, "CFS_PLAIN_LANE=0 %s scan %s %s --format json -q -o %s/without", prog,
+                   inputs, args, dir);
+    cr_assert_eq(r1, r2, "%s %s: exit %d and %d", inputs, args, r1, r2);
+    cr_assert(with && strlen(with) > 1000, "%s %s: a report", inputs, args);
+    cr_assert_str_eq(with, without, "%s %s: the reports differ", inputs, args);
+    for (size_t f = 0; f < nfiles; f++) {
+        char p1[512], p2[512];
+        snprintf(p1, sizeof p1, "%s/with/%s", dir, files[f]);
+        snprintf(p2, sizeof p2, "%s/without/%s", dir, files[f]);
+        size_t n1 = 0, n2 = 0;
+        char *b1 = tu_read(p1, &n1), *b2 = tu_read(p2, &n2);
+        cr_assert(b1 && b2 && n1 > 0 && n1 == n2 && memcmp(b1, b2, n1) == 0, "%s %s: %s differs", inputs,
+                  args, files[f]);
+        free(b1);
+        free(b2);
+    }
+    free(with);
+    free(without);
+    tu_sh(NULL, NULL, "rm -rf %s/with %s/without", dir, dir);
+}
+
 /* Common lines (status not 403, distribution from the file name; an Error only without a
  * config's 403 remap, a Miss only without a config) are counted without a record, a
  * Miss's origin sample included (fields.h, CFS_PARSE_PLAIN); the test hook
@@ -418,32 +448,13 @@ Test(cli, common_lines_counted_alike_with_and_without_the_plain_lane, .timeout =
         "-j2 --config %s/logs/config --waf-logs %s/logs/waf",
         "-j2 --config %s/noremap",
     };
+    static const char *const files[] = {"state.cfs", "traffic.parquet"};
+    char logs[512];
+    snprintf(logs, sizeof logs, "%s/logs", dir);
     for (size_t i = 0; i < sizeof args / sizeof *args; i++) {
         char a[600];
         snprintf(a, sizeof a, args[i], dir, dir);
-        char *with = NULL, *without = NULL;
-        int r1 = tu_sh(&with, NULL, "%s scan %s/logs %s --format json -q -o %s/with", prog, dir, a, dir);
-        int r2 = tu_sh(&without, NULL, "CFS_PLAIN_LANE=0 %s scan %s/logs %s --format json -q -o %s/without",
-                       prog, dir, a, dir);
-        cr_assert_eq(r1, r2, "%s: exit %d and %d", a, r1, r2);
-        cr_assert(with && strlen(with) > 1000, "%s: a report", a);
-        cr_assert_str_eq(with, without, "%s: the reports differ", a);
-        /* the summary's tables hold what the report does not print (bytes per row) */
-        static const char *const files[] = {"state.cfs", "traffic.parquet"};
-        for (size_t f = 0; f < 2; f++) {
-            char p1[512], p2[512];
-            snprintf(p1, sizeof p1, "%s/with/%s", dir, files[f]);
-            snprintf(p2, sizeof p2, "%s/without/%s", dir, files[f]);
-            size_t n1 = 0, n2 = 0;
-            char *b1 = tu_read(p1, &n1), *b2 = tu_read(p2, &n2);
-            cr_assert(b1 && b2 && n1 > 0 && n1 == n2 && memcmp(b1, b2, n1) == 0, "%s: %s differs", a,
-                      files[f]);
-            free(b1);
-            free(b2);
-        }
-        free(with);
-        free(without);
-        tu_sh(NULL, NULL, "rm -rf %s/with %s/without", dir, dir);
+        assert_alike_without_the_lane(prog, dir, logs, a, files, 2);
     }
     tu_rmrf(dir);
     free(dir);
@@ -554,27 +565,10 @@ Test(cli, lines_naming_their_distribution_counted_alike_with_and_without_the_pla
         for (size_t i = 0; i < sizeof args / sizeof *args; i++) {
             char a[600];
             snprintf(a, sizeof a, args[i], dir, sets[k][1], dir, sets[k][1]);
-            char *with = NULL, *without = NULL;
-            int r1 = tu_sh(&with, NULL, "%s scan %s/in-%s %s --format json -q -o %s/with", prog, dir,
-                           sets[k][0], a, dir);
-            int r2 = tu_sh(&without, NULL,
-                           "CFS_PLAIN_LANE=0 %s scan %s/in-%s %s --format json -q -o %s/without", prog, dir,
-                           sets[k][0], a, dir);
-            cr_assert_eq(r1, r2, "%s %s: exit %d and %d", sets[k][0], a, r1, r2);
-            cr_assert(with && strlen(with) > 1000, "%s %s: a report", sets[k][0], a);
-            cr_assert_str_eq(with, without, "%s %s: the reports differ", sets[k][0], a);
-            char p1[512], p2[512];
-            snprintf(p1, sizeof p1, "%s/with/state.cfs", dir);
-            snprintf(p2, sizeof p2, "%s/without/state.cfs", dir);
-            size_t n1 = 0, n2 = 0;
-            char *b1 = tu_read(p1, &n1), *b2 = tu_read(p2, &n2);
-            cr_assert(b1 && b2 && n1 > 0 && n1 == n2 && memcmp(b1, b2, n1) == 0, "%s %s: state.cfs differs",
-                      sets[k][0], a);
-            free(b1);
-            free(b2);
-            tu_sh(NULL, NULL, "rm -rf %s/with %s/without", dir, dir);
-            free(with);
-            free(without);
+            char in[512];
+            snprintf(in, sizeof in, "%s/in-%s", dir, sets[k][0]);
+            static const char *const files[] = {"state.cfs"};
+            assert_alike_without_the_lane(prog, dir, in, a, files, 1);
         }
     tu_rmrf(dir);
     free(dir);
