@@ -189,6 +189,14 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
             const cfs_span e = r->f[CFS_F_EDGE_LOCATION], re = ref.f[CFS_F_EDGE_LOCATION];
             cr_assert(e.p == re.p && e.n == re.n, "%s iter %d: edge '%.*s', expected '%.*s'", k->name, iter,
                       (int)e.n, e.p ? e.p : "", (int)re.n, re.p ? re.p : "");
+            /* with CFS_PARSE_PLAIN_DIST, what the line's distribution is found by (empty
+             * where the layout lacks the field) */
+            static const cfs_field dist_fields[] = {CFS_F_DISTRIBUTION_ID, CFS_F_CS_HOST};
+            for (size_t d = 0; (need & CFS_PARSE_PLAIN_DIST) && d < 2; d++) {
+                const cfs_span a = r->f[dist_fields[d]], b = ref.f[dist_fields[d]];
+                cr_assert(a.p == b.p && a.n == b.n, "%s iter %d: %s '%.*s', expected '%.*s'", k->name, iter,
+                          cfs_field_name(dist_fields[d]), (int)a.n, a.p ? a.p : "", (int)b.n, b.p ? b.p : "");
+            }
             /* and the reference's spans are checked against the split below */
             chk = &ref;
             rc = ref_rc;
@@ -342,7 +350,9 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
             memcpy(buf + off, line, n);
             buf[off + n] = '\n';
             unsigned need = (rnd(4) == 0 ? CFS_PARSE_ALL : 0) | (rnd(2) ? CFS_PARSE_ERROR_TIER2 : 0) |
-                            (rnd(2) ? CFS_PARSE_PLAIN | (rnd(2) ? CFS_PARSE_PLAIN_MISS : 0) : 0);
+                            (rnd(2) ? CFS_PARSE_PLAIN | (rnd(2) ? CFS_PARSE_PLAIN_MISS : 0) |
+                                          (iter & 1 ? CFS_PARSE_PLAIN_DIST : 0)
+                                    : 0);
             for (size_t ki = 0; ki < nk; ki++)
                 if ((table[ki].required & ~features) == 0)
                     check_one(&table[ki], &l, fields, nf, buf, off, n, need, iter, &recs[ki]);
