@@ -60,8 +60,9 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * parse would set them (the three after result are parsed only for a Miss with a 2xx or
  * 3xx status other than 304, as on the lean path below), and with CFS_PARSE_PLAIN_DIST
  * the spans of distributionid and cs(Host) (empty where the layout lacks them); every
- * other member, span included, is left as it was and means nothing.  Any other line is parsed as without
- * the flag.  That is all such a line is counted by once its distribution is known
+ * other member, span included, is left as it was and means nothing.  Any other line is
+ * parsed as without the flag.  That is all such a line is counted by once its
+ * distribution is known
  * (aggregate.h, cfs_agg_add_plain: no attribution, and for a Miss, which needs no config,
  * an origin sample without an origin label), so none of the rest is parsed.  (The layout
  * must have date, time, edge, bytes, status and result type: cfs_layout.plain_ok.)

@@ -659,7 +659,8 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     } else if (__builtin_expect(ps->layout.delim != '\t' && ps->layout.delim != 0, 0)) {
         rc = cfs_record_parse_delim(&ps->layout, base + ls, le - ls, r, &tol, ps->sh->parse_need);
     } else {
-        /* a common line of the file's distribution is counted from what the parse gives it */
+        /* a common line is counted from what the parse gives it (and its distribution from
+         * the file name, else from the line: CFS_PARSE_PLAIN_DIST) */
         rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->text_need);
         if (rc == CFS_RECORD_PLAIN) {
             if (ps->file_dist.n) count_plain_file(ps, agg, r);
