@@ -62,9 +62,9 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * the spans of distributionid and cs(Host) (empty where the layout lacks them); every
  * other member, span included, is left as it was and means nothing.  Any other line is
  * parsed as without the flag.  That is all such a line is counted by once its
- * distribution is known
- * (aggregate.h, cfs_agg_add_plain: no attribution, and for a Miss, which needs no config,
- * an origin sample without an origin label), so none of the rest is parsed.  (The layout
+ * distribution is known (aggregate.h, cfs_agg_add_plain: no attribution, and for a Miss,
+ * which needs no config, an origin sample without an origin label), so none of the rest
+ * is parsed.  (The layout
  * must have date, time, edge, bytes, status and result type: cfs_layout.plain_ok.)
  *
  * Without CFS_PARSE_ALL, a line whose status is not 403 gets only what a non-403 request
