@@ -462,10 +462,10 @@ Test(cli, common_lines_counted_alike_with_and_without_the_plain_lane, .timeout =
 
 /* A file no generator writes: two TAB layouts, one without distributionid and cs(Host)
  * and one with both, v2 JSON lines with a distributionid between the TAB lines of each,
- * several distributions in one file (one id and one host longer than a 40-byte key, the
- * two sharing their first 39 bytes with another), lines with neither (counted under "-"),
- * every result type and status mix that decides the lane, and JSON lines whose ids the
- * strict parser unescapes. */
+ * several distributions in one file (two ids longer than the 40-byte key that share their
+ * first 43 bytes, so one key of the counter, and a host longer than it), lines with
+ * neither (counted under "-"), every result type and status mix that decides the lane,
+ * and JSON lines whose ids the strict parser unescapes. */
 static void write_mixed_distributions(const char *dir)
 {
     static const char *const ids[] = {"EAAAAAAAAAAAA1", "EBBBBBBBBBBBB2", "-",
