@@ -6,9 +6,6 @@
 #include "pipeline/v2json.h"
 
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "pipeline/fields.h"
 #include "pipeline/presence.h"
@@ -50,19 +47,6 @@ static int fast(const cfs_v2json *st, const char *line, size_t n, cfs_record *r)
         if (n - i < pl + 1 || !cfs_short_eq(line + i, st->pre + st->pre_off[k], pl)) return 0;
         i += pl;
         const size_t v0 = i;
-#if defined(__SSE2__)
-        /* Sixteen bytes at a time while they last: a signed compare below 0x20 flags the
-         * control bytes and those >= 0x80 at once (a third of the time of the eight-byte
-         * words below on the JSON bench set's long values: user agents, URIs). */
-        const __m128i c20 = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-        while (n - i >= 16) {
-            const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
-            const unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-                _mm_cmplt_epi8(x, c20), _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash))));
-            if (m) break;
-            i += 16;
-        }
-#endif
         for (;;) {
             if (n - i < 8) {
                 while (i < n && !stop_byte((unsigned char)line[i])) i++;
