@@ -436,6 +436,36 @@ static inline size_t locate(const cfs_kernel *kn, const uint64_t *tabs, uint32_t
     return ntabs;
 }
 
+/* Every column of line [ls, le) (ls < le) below use, the line's columns counted (use <=
+ * its TABs + 1), as a span of the field the layout names there: straight from the TAB
+ * map, each TAB ending a column as it is found, without the position list a locate
+ * writes and the loop that reads it back (the full parse of a 403 line of the layout's
+ * width: callgrind, 2 files of half 403s, 244 instructions a 403 line fewer).  Column c
+ * ends at TAB c, the line's last column at le. */
+static inline void spans_from_tabs(const cfs_layout *l, const char *base, const uint64_t *tabs, uint32_t ls,
+                                   uint32_t le, size_t use, cfs_record *r)
+{
+    size_t c = 0, w = ls >> 6;
+    const size_t last = (size_t)(le - 1) >> 6;
+    const uint64_t end_mask = (le & 63) ? ((uint64_t)1 << (le & 63)) - 1 : ~(uint64_t)0;
+    uint32_t s = ls; /* the column's first byte */
+    uint64_t m = tabs[w] & (~(uint64_t)0 << (ls & 63));
+    for (;;) {
+        if (w == last) m &= end_mask;
+        for (; m; m &= m - 1) {
+            const uint32_t t = (uint32_t)(w << 6) + (uint32_t)__builtin_ctzll(m);
+            const unsigned f = l->field_of_col[c];
+            if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){base + s, t - s};
+            s = t + 1;
+            if (++c == use) return;
+        }
+        if (w == last) break;
+        m = tabs[++w];
+    }
+    const unsigned f = l->field_of_col[c]; /* c == the TABs < use: the last column */
+    if (f != CFS_F_UNKNOWN) r->f[f] = (cfs_span){base + s, le - s};
+}
+
 /* Column c of a position list: from pos[c] + 1 to pos[c + 1], in unsigned 32 bits (pos[0]
  * = ls - 1 wraps back). */
 static inline cfs_span col_span(const char *base, const uint32_t *pos, size_t c)
@@ -625,12 +655,15 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         return CFS_REJ_BAD_VALUE;
     const int all = full || r->status == 403;
     if (all) {
-        if (!located) (void)locate(kn, tabs, ls, le, l->ncols, pos);
         const size_t use = ncols < l->ncols ? ncols : l->ncols;
         memset(r->f, 0, sizeof r->f);
-        for (size_t c = 0; c < use; c++) {
-            unsigned f = l->field_of_col[c];
-            if (f != CFS_F_UNKNOWN) r->f[f] = col_span(base, pos, c);
+        if (!located) {
+            spans_from_tabs(l, base, tabs, ls, le, use, r);
+        } else {
+            for (size_t c = 0; c < use; c++) {
+                unsigned f = l->field_of_col[c];
+                if (f != CFS_F_UNKNOWN) r->f[f] = col_span(base, pos, c);
+            }
         }
         r->spans_all = 1;
     } else {
