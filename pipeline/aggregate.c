@@ -262,8 +262,82 @@ static void kmap_append(cfs_kmap *dst, const cfs_kmap *p)
     dst->n += p->n;
 }
 
-void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra)
+/* Rows below which a join runs on one thread: starting the threads costs more. */
+#define CONCAT_PARALLEL_MIN 4096
+
+/* cfs_kmap_concat into an empty dst on `threads` threads: the rows of every part copied
+ * to their place (the parts' order, as the serial join leaves them) and their index
+ * entries put into one new index, part by part on whichever thread is free.  Keys are
+ * disjoint, so an entry only needs an empty slot along its probe run, which it takes with
+ * a compare-and-swap; the slot an entry ends in may differ from run to run, which no
+ * lookup and no reader of the rows can tell.  0 when the arrays could not be had (out of
+ * memory, recorded): dst and the parts as they were. */
+static int concat_parallel(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra, int threads)
 {
+    size_t *at = cfs_malloc(n * sizeof *at, "joining the partitions of a hash table");
+    if (!at) return 0;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        at[i] = total;
+        total += parts[i].n;
+    }
+    const size_t want = total + extra; /* as cfs_kmap_reserve sizes a map for want rows */
+    size_t cap = 64;
+    while ((want + 1) * 2 > cap) cap *= 2;
+    const size_t row = dst->row_size;
+    uint64_t *h = cfs_calloc(cap, sizeof *h, "joining the partitions of a hash table");
+    uint32_t *sl = h ? cfs_calloc(cap, sizeof *sl, "joining the partitions of a hash table") : NULL;
+    char *rows = sl ? cfs_malloc((want ? want : 1) * row, "joining the partitions of a hash table") : NULL;
+    if (!rows) {
+        free(h);
+        free(sl);
+        free(at);
+        return 0;
+    }
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (size_t i = 0; i < n; i++) {
+        const cfs_kmap *p = &parts[i];
+        if (!p->n) continue;
+        memcpy(rows + at[i] * row, p->rows, p->n * row);
+        for (size_t j = 0; j < p->cap; j++) {
+            if (!p->slot[j]) continue;
+            const uint32_t v = (uint32_t)(at[i] + p->slot[j]);
+            size_t k = (size_t)p->hash[j] & (cap - 1);
+            for (;;) {
+                uint32_t empty = 0;
+                if (__atomic_load_n(&sl[k], __ATOMIC_RELAXED) == 0 &&
+                    __atomic_compare_exchange_n(&sl[k], &empty, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                    break;
+                k = (k + 1) & (cap - 1);
+            }
+            h[k] = p->hash[j]; /* slot k is this thread's now: no other writes or reads it */
+        }
+    }
+    free(at);
+    const size_t key = dst->key_size;
+    cfs_kmap_free(dst); /* empty, but it may hold arrays */
+    cfs_kmap_init(dst, key, row);
+    dst->hash = h;
+    dst->slot = sl;
+    dst->cap = cap;
+    dst->rows = rows;
+    dst->rows_cap = want ? want : 1;
+    dst->n = total;
+    cfs_mem_charge(kmap_bytes(dst));
+    for (size_t i = 0; i < n; i++) {
+        cfs_kmap_free(&parts[i]);
+        cfs_kmap_init(&parts[i], key, row);
+    }
+    return 1;
+}
+
+void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra, int threads)
+{
+    if (threads > 1 && n > 1 && dst->n == 0) {
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++) total += parts[i].n;
+        if (total >= CONCAT_PARALLEL_MIN && concat_parallel(dst, parts, n, extra, threads)) return;
+    }
     size_t first = 0;
     if (dst->n == 0 && n > 0) {
         /* the first part becomes dst, its rows and index as they are */

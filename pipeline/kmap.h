@@ -44,11 +44,13 @@ void *cfs_kmap_row(const cfs_kmap *m, size_t i);
  * not rehash the map each time it doubles. */
 void cfs_kmap_reserve(cfs_kmap *m, size_t more);
 /* dst, empty, becomes the union of the n maps parts (of dst's key and row sizes), whose
- * keys are disjoint, with room for `extra` more rows: the first part is taken as it is,
- * the others' rows are copied after it in order and indexed by the hashes they hold, no
- * key hashed or compared again; the parts are emptied.  Out of memory (recorded) the rows
+ * keys are disjoint, with room for `extra` more rows: the parts' rows in order, indexed by
+ * the hashes they hold, no key hashed or compared again; the parts are emptied.  With
+ * threads > 1 (and thousands of rows) the parts are copied and indexed on that many
+ * threads; else the first part is taken as it is and the others appended.  Either way
+ * the rows, and so every reader of them, are the same.  Out of memory (recorded) the rows
  * not taken are dropped, as cfs_kmap_get drops a key it cannot take. */
-void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra);
+void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra, int threads);
 /* The same join leaving the parts as they are: their rows appended to dst's (keys not in
  * dst, nor in more than one part), every row copied once, no key hashed again.  Out of
  * memory (recorded) the rows not taken are dropped. */

@@ -1837,7 +1837,7 @@ static void settle_result(cfs_scan_result *res)
 static void join_traffic(shared *sh, cfs_agg *dst)
 {
     if (!sh->tparts) return;
-    cfs_kmap_concat(&dst->traffic, sh->tparts, sh->ntparts, 0);
+    cfs_kmap_concat(&dst->traffic, sh->tparts, sh->ntparts, 0, (int)sh->ntparts);
     for (size_t t = 0; t < sh->ntparts; t++) cfs_kmap_free(&sh->tparts[t]);
     free(sh->tparts);
     sh->tparts = NULL;

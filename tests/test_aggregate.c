@@ -27,12 +27,14 @@ Test(kmap, insert_find_grow)
 }
 
 /* Three maps of disjoint keys (i % 3 picks the map) joined into an empty map (which takes
- * the first as it is), with room to spare or not, and into a map that holds a key already
- * (every part copied): every key is found with its row, the count is the sum, the rows
- * keep the parts' order, and the parts are left empty. */
+ * the first as it is, or on 4 threads copies and indexes every part in parallel), with
+ * room to spare or not, and into a map that holds a key already (every part copied):
+ * every key is found with its row, the count is the sum, the rows keep the parts' order,
+ * and the parts are left empty. */
 Test(kmap, concat_of_disjoint_maps_holds_every_row)
 {
-    for (int held = 0; held < 2; held++) {
+    for (int run = 0; run < 4; run++) {
+        const int held = run & 1, threads = run < 2 ? 1 : 4;
         cfs_kmap parts[3], m;
         for (int p = 0; p < 3; p++) cfs_kmap_init(&parts[p], sizeof(uint64_t), 2 * sizeof(uint64_t));
         for (uint64_t i = 0; i < 30000; i++) {
@@ -42,7 +44,7 @@ Test(kmap, concat_of_disjoint_maps_holds_every_row)
         cfs_kmap_init(&m, sizeof(uint64_t), 2 * sizeof(uint64_t));
         const uint64_t own = 99999;
         if (held) ((uint64_t *)cfs_kmap_get(&m, &own, NULL))[1] = 7;
-        cfs_kmap_concat(&m, parts, 3, 500);
+        cfs_kmap_concat(&m, parts, 3, 500, threads);
         cr_assert_eq(m.n, 30000 + (size_t)held);
         for (int p = 0; p < 3; p++) cr_assert_eq(parts[p].n, 0);
         /* dst's own row, then the first part's rows in their order: 0, 3, 6, ... */

@@ -327,7 +327,7 @@ Test(counter, partitioned_merge_gives_every_key_once)
             }
             cfs_agg m;
             cfs_agg_init(&m);
-            cfs_kmap_concat(&m.traffic, parts, np, 0);
+            cfs_kmap_concat(&m.traffic, parts, np, 0, (int)np);
             size_t keys = 0;
             for (int di = 0; di < 3; di++)
                 for (int ei = 0; ei < 4; ei++)
