@@ -206,6 +206,20 @@ static kv *kv_get(kvlist *l, const char *key)
     return e;
 }
 
+/* kv_get of key, which number id stands for (the same id, the same key), answered from
+ * memo when the last lookup through it had that id.  Positions stay valid while the list
+ * grows (only sorting moves entries, after the rows are walked). */
+static kv *kv_get_by(kvlist *l, kv_memo *memo, uint64_t id, const char *key)
+{
+    if (memo->ix1 && memo->id == id) return &l->v[memo->ix1 - 1];
+    kv *e = kv_get(l, key);
+    if (e != &t_kv_sink) {
+        memo->id = id;
+        memo->ix1 = (size_t)(e - l->v) + 1;
+    }
+    return e;
+}
+
 static void kv_free(kvlist *l)
 {
     free(l->v);
@@ -583,6 +597,13 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
     char cs[256] = "";
     dist_model *rd = NULL; /* the model of the run's distribution */
     kv *dkv = NULL;
+    /* Lookups by a number the row carries (kv_get_by): a status's entry per status value;
+     * an edge's while rows keep their edge (compared whole: keys are NUL padded), whose
+     * place in m->edge (edge_ix1) then numbers it for the causes' edge lists. */
+    kv_memo status_at[1000];
+    memset(status_at, 0, sizeof status_at);
+    char last_edge[CFS_KEY_STR] = "";
+    size_t edge_ix1 = 0;
     for (size_t i = 0; i < a->traffic.n; i++) {
         /* A signal during a long report stops it (checked every 4096 rows). */
         if (stop && (i & 4095) == 0 && *stop) {
@@ -593,7 +614,7 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         unsigned st = t->k.status;
         char sk[8] = {(char)('0' + st / 100 % 10), (char)('0' + st / 10 % 10), (char)('0' + st % 10), 0};
         if (st > 999) snprintf(sk, sizeof sk, "%u", st); /* only from a hand-made state file */
-        kv *e = kv_get(&m->status, sk);
+        kv *e = st <= 999 ? kv_get_by(&m->status, &status_at[st], st, sk) : kv_get(&m->status, sk);
         e->n += t->requests;
         e->bytes += t->bytes;
         if (!rd || memcmp(rd->dist, t->k.dist, CFS_KEY_STR) != 0) { /* keys are NUL padded */
@@ -603,7 +624,17 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         dist_model *d = rd;
         dkv->n += t->requests;
         dkv->bytes += t->bytes;
-        e = kv_get(&m->edge, t->k.edge);
+        if (edge_ix1 && memcmp(last_edge, t->k.edge, CFS_KEY_STR) == 0) {
+            e = &m->edge.v[edge_ix1 - 1];
+        } else {
+            e = kv_get(&m->edge, t->k.edge);
+            if (e != &t_kv_sink) {
+                memcpy(last_edge, t->k.edge, CFS_KEY_STR);
+                edge_ix1 = (size_t)(e - m->edge.v) + 1;
+            } else {
+                edge_ix1 = 0; /* out of memory (recorded): no number stands for this edge */
+            }
+        }
         e->n += t->requests;
         e->bytes += t->bytes;
         m->requests += t->requests;
@@ -620,23 +651,24 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         c->n += t->requests;
         c->bytes += t->bytes;
         if (t->k.evidence < CFS_EV_COUNT) c->ev[t->k.evidence] += t->requests;
-        kv_get(&c->rules, cfs_rule_name(t->k.rule))->n += t->requests;
+        kv_get_by(&c->rules, &c->rule_at, t->k.rule, cfs_rule_name(t->k.rule))->n += t->requests;
         uint32_t cand = cfs_rule_candidates(t->k.rule);
         if (cand) {
             if (cand != shown_cand) {
                 cfs_candidates_str(cand, cs, sizeof cs);
                 shown_cand = cand;
             }
-            kv_get(&c->cands, cs)->n += t->requests;
+            kv_get_by(&c->cands, &c->cands_at, cand, cs)->n += t->requests;
         }
         d->hints[cfs_rule_settle_hint(t->k.rule, with_config, with_waf)] += t->requests;
-        kv_get(&c->edges, t->k.edge)->n += t->requests;
+        (edge_ix1 ? kv_get_by(&c->edges, &c->edge_at, edge_ix1, t->k.edge) : kv_get(&c->edges, t->k.edge))
+            ->n += t->requests;
         if (t->k.hour != shown_hour) {
             hour_str(t->k.hour, hs, sizeof hs);
             shown_hour = t->k.hour;
         }
-        kv_get(&c->hours, hs)->n += t->requests;
-        kv_get(&d->hours403, hs)->n += t->requests;
+        kv_get_by(&c->hours, &c->hour_at, (uint64_t)t->k.hour, hs)->n += t->requests;
+        kv_get_by(&d->hours403, &d->hour403_at, (uint64_t)t->k.hour, hs)->n += t->requests;
     }
     for (size_t i = 0; v->timeline && i < v->timeline->n; i++) {
         const cfs_tl_row *t = cfs_kmap_row(v->timeline, i);

@@ -30,6 +30,16 @@ typedef struct kvlist {
     size_t scap;    /* power of two, at least twice n */
 } kvlist;
 
+/* The entry of a list that a number a traffic row carries (its status, hour, rule,
+ * candidate set, or its edge's place in the report's edge list) last named, while the
+ * model is built: the next row with that number finds it without hashing or comparing
+ * the key the number stands for (report.c, kv_get_by).  ix1 is the entry's position + 1,
+ * 0 for none yet. */
+typedef struct kv_memo {
+    uint64_t id;
+    size_t ix1;
+} kv_memo;
+
 /* A per-key linear list is fine for the report's small dimensions (statuses, edges per
  * cause); the big dimension (traffic rows) is walked once with a hashed map below. */
 typedef struct cause_model {
@@ -37,8 +47,9 @@ typedef struct cause_model {
     uint64_t n, bytes;
     uint64_t ev[CFS_EV_COUNT];
     kvlist rules, edges, hours;
-    kvlist cands;       /* undecided lines: candidate set ("waf_block|origin_custom") -> count */
-    const cfs_group *g; /* merged sketches (settled) */
+    kvlist cands; /* undecided lines: candidate set ("waf_block|origin_custom") -> count */
+    kv_memo rule_at, hour_at, cands_at, edge_at; /* while building: rules, hours, cands, edges */
+    const cfs_group *g;                          /* merged sketches (settled) */
     const cfs_hrow *h;
 } cause_model;
 
@@ -49,7 +60,8 @@ typedef struct dist_model {
     uint64_t requests, bytes, n403;
     cause_model *causes[CFS_CAUSE_COUNT];
     kvlist hours403;
-    kvlist tl; /* 403s per bucket of a timeline finer than the hour (cfs_view.timeline) */
+    kv_memo hour403_at; /* while building: hours403 */
+    kvlist tl;          /* 403s per bucket of a timeline finer than the hour (cfs_view.timeline) */
     kvlist waf_rules;
     uint64_t hints[CFS_HINT_COUNT];         /* 403s per evidence that would decide them */
     uint64_t waf_notes[CFS_WAF_NOTE_COUNT]; /* what the WAF logs add (waf.h notes) */
