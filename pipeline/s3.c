@@ -1,4 +1,4 @@
-/* S3 over libcurl: the per-bucket context (credentials, region, endpoint; resolved once
+/* S3 over libcurl (loaded on first use: s3_curl.h): the per-bucket context (credentials, region, endpoint; resolved once
  * per process under a mutex), signed requests with retries, the paged ListObjectsV2
  * listing and its small XML reader, and the reader of one object in ranged GETs.
  *
@@ -8,9 +8,9 @@
  * read in parts of CFS_S3_PART bytes with If-Match on the listed ETag, so an object
  * replaced while it is read fails with 412 instead of mixing two versions. */
 #include "pipeline/s3.h"
+#include "pipeline/s3_curl.h"
 #include "pipeline/xalloc.h"
 
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -87,7 +87,7 @@ static void s3_cleanup(void)
     free(g_endpoint);
     g_endpoint = NULL;
     memset(&g_creds, 0, sizeof g_creds);
-    if (g_curl) curl_global_cleanup();
+    if (g_curl) cfs_curl.global_cleanup();
     g_curl = 0;
 }
 
@@ -141,7 +141,7 @@ typedef struct sink {
 /* Ask the bucket where it lives: HEAD /bucket answers x-amz-bucket-region whatever its status. */
 static void probe_region(s3_bucket *b)
 {
-    CURL *h = curl_easy_init();
+    CURL *h = cfs_curl.easy_init();
     sink s;
     memset(&s, 0, sizeof s);
     s.h = h;
@@ -157,7 +157,7 @@ static void probe_region(s3_bucket *b)
         }
         (void)s3_request_raw(h, &probe, "us-east-1", "HEAD", path, "", NULL, NULL, &s);
         if (s.region[0]) snprintf(b->region, sizeof b->region, "%s", s.region);
-        curl_easy_cleanup(h);
+        cfs_curl.easy_cleanup(h);
     }
 }
 
@@ -166,7 +166,11 @@ static cfs_status bucket_get(const char *name, const s3_bucket **out, char *err,
     cfs_status st = CFS_OK;
     pthread_mutex_lock(&g_mu);
     if (!g_curl) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        if (cfs_curl_load(err, errlen) != 0) {
+            pthread_mutex_unlock(&g_mu);
+            return CFS_E_IO;
+        }
+        if (cfs_curl.global_init(CURL_GLOBAL_DEFAULT) != 0) {
             snprintf(err, errlen, "cannot initialise libcurl");
             pthread_mutex_unlock(&g_mu);
             return CFS_E_IO;
@@ -231,7 +235,7 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
     sink *s = ud;
     size_t n = sz * nm;
     long code = 0;
-    curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
+    cfs_curl.easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
     if (code < 200 || code >= 300) { /* an error document: its start is enough */
         size_t k = n < sizeof s->ebody - 1 - s->elen ? n : sizeof s->ebody - 1 - s->elen;
         memcpy(s->ebody + s->elen, p, k);
@@ -301,39 +305,39 @@ static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region
     snprintf(hp, sizeof hp, "x-amz-content-sha256: %s", EMPTY_SHA256);
     snprintf(ha, sizeof ha, "Authorization: %s", auth);
     struct curl_slist *hl = NULL;
-    hl = curl_slist_append(hl, hh);
-    hl = curl_slist_append(hl, hd);
-    hl = curl_slist_append(hl, hp);
-    hl = curl_slist_append(hl, ha);
+    hl = cfs_curl.slist_append(hl, hh);
+    hl = cfs_curl.slist_append(hl, hd);
+    hl = cfs_curl.slist_append(hl, hp);
+    hl = cfs_curl.slist_append(hl, ha);
     if (g_creds.token[0]) {
         sprintf(tok, "x-amz-security-token: %s", g_creds.token);
-        hl = curl_slist_append(hl, tok);
+        hl = cfs_curl.slist_append(hl, tok);
     }
     if (range) {
         snprintf(hr, sizeof hr, "Range: %s", range);
-        hl = curl_slist_append(hl, hr);
+        hl = cfs_curl.slist_append(hl, hr);
     }
     if (if_match) {
         snprintf(hm, sizeof hm, "If-Match: \"%s\"", if_match);
-        hl = curl_slist_append(hl, hm);
+        hl = cfs_curl.slist_append(hl, hm);
     }
-    hl = curl_slist_append(hl, "Accept:"); /* not signed: sent as little as possible */
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    if (!strcmp(method, "HEAD")) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    hl = cfs_curl.slist_append(hl, "Accept:"); /* not signed: sent as little as possible */
+    cfs_curl.easy_reset(h);
+    cfs_curl.easy_setopt(h, CURLOPT_URL, url);
+    cfs_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    if (!strcmp(method, "HEAD")) cfs_curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
+    cfs_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    cfs_curl.easy_setopt(h, CURLOPT_WRITEDATA, s);
+    cfs_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    cfs_curl.easy_setopt(h, CURLOPT_HEADERDATA, s);
+    cfs_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    cfs_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     /* a stalled transfer (under 1 KB/s for 30 s) is a connection error, retried */
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
-    CURLcode rc = curl_easy_perform(h);
+    cfs_curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    cfs_curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+    CURLcode rc = cfs_curl.easy_perform(h);
     s->curl_rc = (int)rc;
-    curl_slist_free_all(hl);
+    cfs_curl.slist_free_all(hl);
     memset(ha, 0, sizeof ha);
     memset(tok, 0, strlen(g_creds.token) + 32);
     free(tok);
@@ -368,7 +372,7 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
             return CFS_E_NOMEM;
         }
         long code = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        cfs_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
         int retry = 0;
         if (s->overflow) {
             snprintf(msg, sizeof msg, "HTTP %ld: the body is longer than the %" PRIu64 " bytes asked for",
@@ -378,8 +382,10 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
             if (code >= 200 && code < 300 && expect != UINT64_MAX)
                 snprintf(msg, sizeof msg,
                          "HTTP %ld: connection lost after %" PRIu64 " of %" PRIu64 " bytes (%s)", code,
-                         (uint64_t)s->len, expect, curl_easy_strerror((CURLcode)s->curl_rc));
-            else snprintf(msg, sizeof msg, "connection error: %s", curl_easy_strerror((CURLcode)s->curl_rc));
+                         (uint64_t)s->len, expect, cfs_curl.easy_strerror((CURLcode)s->curl_rc));
+            else
+                snprintf(msg, sizeof msg, "connection error: %s",
+                         cfs_curl.easy_strerror((CURLcode)s->curl_rc));
             retry = 1;
         } else if (code >= 200 && code < 300) {
             if (expect == UINT64_MAX || s->len == expect) return CFS_OK;
@@ -498,7 +504,7 @@ cfs_status cfs_s3_list_open(cfs_s3_lister **out, const char *url, char *err, siz
     }
     cfs_status st = cfs_s3_parse_url(url, &l->bucket, &l->prefix, err, errlen);
     if (st == CFS_OK) st = bucket_get(l->bucket, &l->b, err, errlen);
-    if (st == CFS_OK && !(l->h = curl_easy_init())) {
+    if (st == CFS_OK && !(l->h = cfs_curl.easy_init())) {
         snprintf(err, errlen, "cannot start a libcurl handle");
         st = CFS_E_IO;
     }
@@ -617,7 +623,7 @@ int cfs_s3_list_next(cfs_s3_lister *l, cfs_s3_entry *e, char *err, size_t errlen
 void cfs_s3_list_close(cfs_s3_lister *l)
 {
     if (!l) return;
-    if (l->h) curl_easy_cleanup(l->h);
+    if (l->h) cfs_curl.easy_cleanup(l->h);
     free(l->s.data);
     free(l->token);
     free(l->bucket);
@@ -663,7 +669,7 @@ cfs_status cfs_s3_obj_open(cfs_s3_obj **out, const char *url, uint64_t size, con
         if ((uint64_t)o->part > size) o->part = size ? (size_t)size : 1;
         o->s.data = cfs_malloc(o->part, "an S3 read buffer");
         o->s.cap = o->part;
-        o->h = curl_easy_init();
+        o->h = cfs_curl.easy_init();
         if (!o->s.data) st = CFS_E_NOMEM;
         else if (!o->h) st = CFS_E_IO;
     }
@@ -702,7 +708,7 @@ ssize_t cfs_s3_obj_read(cfs_s3_obj *o, void *buf, size_t n, char *err, size_t er
 void cfs_s3_obj_close(cfs_s3_obj *o)
 {
     if (!o) return;
-    if (o->h) curl_easy_cleanup(o->h);
+    if (o->h) cfs_curl.easy_cleanup(o->h);
     free(o->s.data);
     free(o->path);
     free(o->etag);

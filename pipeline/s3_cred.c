@@ -3,8 +3,8 @@
  * instance role over IMDSv2 (a session token is PUT first, then sent with each GET).
  * No value read here is ever printed: messages name the places looked at only. */
 #include "pipeline/s3.h"
+#include "pipeline/s3_curl.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,34 +111,35 @@ static size_t mbuf_write(char *p, size_t sz, size_t nm, void *ud)
 /* One IMDS request; 0 and the body in b on HTTP 200. */
 static int imds_call(const char *base, const char *path, const char *token, int put, mbuf *b)
 {
-    CURL *h = curl_easy_init();
+    if (cfs_curl_load(NULL, 0) != 0) return -1; /* no libcurl: no instance metadata either */
+    CURL *h = cfs_curl.easy_init();
     if (!h) return -1;
     char url[1024], hdr[512];
     snprintf(url, sizeof url, "%s%s", base, path);
     struct curl_slist *hl = NULL;
     if (put) {
-        hl = curl_slist_append(hl, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+        hl = cfs_curl.slist_append(hl, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
+        cfs_curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
     } else if (token) {
         snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s", token);
-        hl = curl_slist_append(hl, hdr);
+        hl = cfs_curl.slist_append(hl, hdr);
     }
     b->n = 0;
     b->p[0] = 0;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mbuf_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    cfs_curl.easy_setopt(h, CURLOPT_URL, url);
+    cfs_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    cfs_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, mbuf_write);
+    cfs_curl.easy_setopt(h, CURLOPT_WRITEDATA, b);
+    cfs_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    cfs_curl.easy_setopt(h, CURLOPT_NOPROXY, "*");
     /* off EC2 nothing answers: give up quickly, as the AWS CLI does (1 s) */
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
-    CURLcode rc = curl_easy_perform(h);
+    cfs_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+    cfs_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
+    CURLcode rc = cfs_curl.easy_perform(h);
     long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
+    cfs_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    cfs_curl.slist_free_all(hl);
+    cfs_curl.easy_cleanup(h);
     return rc == CURLE_OK && code == 200 ? 0 : -1;
 }
 

@@ -323,6 +323,27 @@ Test(s3, unreachable_endpoint_is_an_input_error)
     free(err);
 }
 
+/* libcurl is loaded when an s3:// input needs it, not linked (pipeline/s3_curl.h): cfscan
+ * does not depend on it, and one that cannot be loaded is that input's error (exit 4),
+ * which names the library. */
+Test(s3, libcurl_loaded_only_for_s3_inputs)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_sh(&out, &err, "ldd %s", tu_prog("cfscan"));
+    cr_assert_eq(rc, 0, "ldd: %s", err);
+    cr_assert(strstr(out, "libc.so") && !strstr(out, "libcurl"), "cfscan's libraries:\n%s", out);
+    free(out);
+    free(err);
+    out = err = NULL;
+    rc = s3_scan(1, "CFSCAN_LIBCURL=/nonexistent/libcurl.so.4", "", &out, &err);
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "s3://logs/cf/: s3:// inputs need libcurl") &&
+                  strstr(err, "/nonexistent/libcurl.so.4") && strstr(err, "CFSCAN_LIBCURL"),
+              "%s", err);
+    free(out);
+    free(err);
+}
+
 /* ---- credentials ---------------------------------------------------------------------------- */
 static void clear_aws_env(void)
 {

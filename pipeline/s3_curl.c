@@ -1,0 +1,68 @@
+/* libcurl loaded on first use (s3_curl.h says why): dlopen of the library, dlsym of the
+ * eleven functions the S3 reader and the credential lookup call, once per process. */
+#include "pipeline/s3_curl.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+cfs_curl_api cfs_curl;
+
+/* POSIX lets a dlsym result be used as a function pointer; ISO C does not convert between
+ * the two, so the bytes are copied (they have one size, asserted). */
+_Static_assert(sizeof(void *) == sizeof(void (*)(void)), "function pointers are data-pointer sized");
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_loaded;
+static char g_err[512];
+
+static int sym(void *lib, const char *name, void *fp)
+{
+    void *p = dlsym(lib, name);
+    if (!p) {
+        snprintf(g_err, sizeof g_err, "the libcurl loaded for s3:// inputs has no %s", name);
+        return -1;
+    }
+    memcpy(fp, &p, sizeof p);
+    return 0;
+}
+
+static void load(void)
+{
+    const char *want = getenv("CFSCAN_LIBCURL");
+    const char *names[] = {want && *want ? want : "libcurl.so.4", "libcurl-gnutls.so.4"};
+    const size_t tries = want && *want ? 1 : 2; /* a name asked for is the only one tried */
+    void *lib = NULL;
+    for (size_t i = 0; i < tries && !lib; i++) {
+        lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!lib) {
+            const char *why = dlerror();
+            snprintf(g_err, sizeof g_err,
+                     "s3:// inputs need libcurl (Debian: libcurl4), which could not be loaded: %s%s",
+                     why ? why : names[i], want && *want ? " (the library CFSCAN_LIBCURL names)" : "");
+        }
+    }
+    if (!lib) return;
+    cfs_curl_api a;
+    if (sym(lib, "curl_global_init", &a.global_init) || sym(lib, "curl_global_cleanup", &a.global_cleanup) ||
+        sym(lib, "curl_easy_init", &a.easy_init) || sym(lib, "curl_easy_cleanup", &a.easy_cleanup) ||
+        sym(lib, "curl_easy_reset", &a.easy_reset) || sym(lib, "curl_easy_setopt", &a.easy_setopt) ||
+        sym(lib, "curl_easy_perform", &a.easy_perform) || sym(lib, "curl_easy_getinfo", &a.easy_getinfo) ||
+        sym(lib, "curl_easy_strerror", &a.easy_strerror) || sym(lib, "curl_slist_append", &a.slist_append) ||
+        sym(lib, "curl_slist_free_all", &a.slist_free_all)) {
+        dlclose(lib);
+        return;
+    }
+    cfs_curl = a; /* the library stays loaded for the rest of the process */
+    g_loaded = 1;
+}
+
+int cfs_curl_load(char *err, size_t errlen)
+{
+    pthread_once(&g_once, load);
+    if (g_loaded) return 0;
+    if (err && errlen) snprintf(err, errlen, "%s", g_err);
+    return -1;
+}

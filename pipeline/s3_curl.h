@@ -1,0 +1,37 @@
+/* libcurl for s3:// inputs, loaded when the first one needs it (dlopen) instead of linked:
+ * libcurl pulls some thirty libraries into the process (TLS, Kerberos, LDAP, SSH, ...),
+ * and loading and relocating them cost every run about 6 ms here (a program linked with
+ * only cfscan's other libraries starts in 0.8 ms, with libcurl too in 7 ms), which is
+ * more than a scan of a small file and serial at any thread count.  A run without s3://
+ * inputs never loads it.  The calls go through cfs_curl, which has the signatures of
+ * <curl/curl.h>; the library is the one whose headers the build used (soname
+ * libcurl.so.4), or $CFSCAN_LIBCURL. */
+#ifndef CFSCAN_PIPELINE_S3_CURL_H
+#define CFSCAN_PIPELINE_S3_CURL_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+typedef struct cfs_curl_api {
+    CURLcode (*global_init)(long flags);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *h);
+    void (*easy_reset)(CURL *h);
+    CURLcode (*easy_setopt)(CURL *h, CURLoption option, ...);
+    CURLcode (*easy_perform)(CURL *h);
+    CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+    const char *(*easy_strerror)(CURLcode rc);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+} cfs_curl_api;
+
+/* Filled by cfs_curl_load; its members must not be called before it returned 0. */
+extern cfs_curl_api cfs_curl;
+
+/* Load libcurl once per process (any thread, any number of times): $CFSCAN_LIBCURL when
+ * set, else libcurl.so.4, else Debian's libcurl-gnutls.so.4.  0 when every function is
+ * there; else -1, with what failed in err (the same answer on every later call). */
+int cfs_curl_load(char *err, size_t errlen);
+
+#endif
