@@ -47,9 +47,11 @@ void cfs_kmap_reserve(cfs_kmap *m, size_t more);
  * keys are disjoint, with room for `extra` more rows: the parts' rows in order, indexed by
  * the hashes they hold, no key hashed or compared again; the parts are emptied.  With
  * threads > 1 (and thousands of rows) the parts are copied and indexed on that many
- * threads; else the first part is taken as it is and the others appended.  Either way
- * the rows, and so every reader of them, are the same.  Out of memory (recorded) the rows
- * not taken are dropped, as cfs_kmap_get drops a key it cannot take. */
+ * threads, which holds the parts and the whole joined table at once, so only while the
+ * memory budget (xalloc.h) has room for the table besides what is held; else the first
+ * part is taken as it is and the others appended.  Either way the rows, and so every
+ * reader of them, are the same.  Out of memory (recorded) the rows not taken are dropped,
+ * as cfs_kmap_get drops a key it cannot take. */
 void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra, int threads);
 /* The same join leaving the parts as they are: their rows appended to dst's (keys not in
  * dst, nor in more than one part), every row copied once, no key hashed again.  Out of

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pipeline/aggregate.h"
+#include "pipeline/xalloc.h"
 
 Test(kmap, insert_find_grow)
 {
@@ -35,6 +36,7 @@ Test(kmap, concat_of_disjoint_maps_holds_every_row)
 {
     for (int run = 0; run < 4; run++) {
         const int held = run & 1, threads = run < 2 ? 1 : 4;
+        const int64_t mem0 = cfs_mem_held(); /* what the budget is charged, before the maps */
         cfs_kmap parts[3], m;
         for (int p = 0; p < 3; p++) cfs_kmap_init(&parts[p], sizeof(uint64_t), 2 * sizeof(uint64_t));
         for (uint64_t i = 0; i < 30000; i++) {
@@ -65,6 +67,9 @@ Test(kmap, concat_of_disjoint_maps_holds_every_row)
         cr_assert_eq(m.cap, cap);
         cfs_kmap_free(&m);
         for (int p = 0; p < 3; p++) cfs_kmap_free(&parts[p]);
+        /* every byte the join took charged, and given back with the maps */
+        cr_assert_eq(cfs_mem_held(), mem0, "run %d: %lld bytes still charged", run,
+                     (long long)(cfs_mem_held() - mem0));
     }
 }
 

@@ -219,26 +219,59 @@ Test(oom_lib, kmap_keeps_its_rows)
 /* Joining partitions (cfs_kmap_concat) when the joined map cannot grow: every row it
  * takes keeps its value, the first part (taken whole) is all there, the parts are left
  * empty, and the map still answers lookups.  On two threads, with rows enough for the
- * parallel join, whose arrays cannot be had either: it leaves the join to the serial one. */
+ * parallel join, whose four allocations fail in turn (the first, or one after others
+ * were had, which it then frees): it leaves the join to the serial one. */
 Test(oom_lib, kmap_concat_keeps_what_it_takes)
+{
+    for (uint64_t after = 0; after < 4; after++) {
+        cfs_kmap parts[3], m;
+        for (int p = 0; p < 3; p++) cfs_kmap_init(&parts[p], 8, 16);
+        for (uint64_t k = 1; k <= 9000; k++) ((uint64_t *)cfs_kmap_get(&parts[k % 3], &k, NULL))[1] = k * 7;
+        cfs_kmap_init(&m, 8, 16);
+        cfs_alloc_fail_after(after);
+        cfs_kmap_concat(&m, parts, 3, 100, 2);
+        cr_assert(cfs_nomem_failed(), "fail after %llu", (unsigned long long)after);
+        cr_assert_geq(m.n, 3000, "the first part, taken whole, holds 3000 rows: %zu", m.n);
+        cr_assert_leq(m.n + 1, m.cap, "the map must keep an empty slot (probes end)");
+        for (int p = 0; p < 3; p++) cr_assert_eq(parts[p].n, 0);
+        for (uint64_t k = 1; k <= 9000; k++) {
+            const uint64_t *row = cfs_kmap_find(&m, &k);
+            if (k % 3 == 0) cr_assert(row, "row %llu of the first part lost", (unsigned long long)k);
+            if (row) cr_assert_eq(row[1], k * 7, "row %llu", (unsigned long long)k);
+        }
+        cfs_kmap_free(&m);
+        for (int p = 0; p < 3; p++) cfs_kmap_free(&parts[p]);
+        cfs_alloc_fail_after(UINT64_MAX);
+        cfs_nomem_reset();
+    }
+}
+
+/* The parallel join holds the parts and the joined table at once, so it is taken only
+ * where the memory budget has room for the table: with a limit just above what the parts
+ * hold, the serial join does the work, and the rows are all there.  The charged peak
+ * tells the two apart: the serial join grows the first part (its index from 8,192 to
+ * 32,768 slots, its rows from 4,096 to 9,000: about 375 KB more), the parallel one
+ * charges a whole second table (537 KB) while the parts (492 KB) are still held. */
+Test(oom_lib, kmap_concat_on_threads_stays_within_the_budget)
 {
     cfs_kmap parts[3], m;
     for (int p = 0; p < 3; p++) cfs_kmap_init(&parts[p], 8, 16);
     for (uint64_t k = 1; k <= 9000; k++) ((uint64_t *)cfs_kmap_get(&parts[k % 3], &k, NULL))[1] = k * 7;
+    const int64_t held = cfs_mem_held();
+    cfs_mem_set_limit((uint64_t)held + 100000); /* less than a joined table of 9,000 rows */
     cfs_kmap_init(&m, 8, 16);
-    cfs_alloc_fail_after(0);
-    cfs_kmap_concat(&m, parts, 3, 100, 2);
-    cr_assert(cfs_nomem_failed());
-    cr_assert_geq(m.n, 3000, "the first part, taken whole, holds 3000 rows: %zu", m.n);
-    cr_assert_leq(m.n + 1, m.cap, "the map must keep an empty slot (probes end)");
-    for (int p = 0; p < 3; p++) cr_assert_eq(parts[p].n, 0);
+    cfs_kmap_concat(&m, parts, 3, 0, 2);
+    cr_assert_eq(m.n, 9000);
+    cr_assert_lt(cfs_mem_peak(), held + 450000,
+                 "peak %lld over what was held %lld: a second table of the rows was made",
+                 (long long)cfs_mem_peak(), (long long)held);
     for (uint64_t k = 1; k <= 9000; k++) {
         const uint64_t *row = cfs_kmap_find(&m, &k);
-        if (k % 3 == 0) cr_assert(row, "row %llu of the first part lost", (unsigned long long)k);
-        if (row) cr_assert_eq(row[1], k * 7, "row %llu", (unsigned long long)k);
+        cr_assert(row && row[1] == k * 7, "row %llu", (unsigned long long)k);
     }
     cfs_kmap_free(&m);
     for (int p = 0; p < 3; p++) cfs_kmap_free(&parts[p]);
+    cfs_mem_set_limit(0);
 }
 
 Test(oom_lib, walk_open_returns_null)
