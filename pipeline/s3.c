@@ -1,6 +1,7 @@
-/* S3 over libcurl (loaded on first use: s3_curl.h): the per-bucket context (credentials, region, endpoint; resolved once
- * per process under a mutex), signed requests with retries, the paged ListObjectsV2
- * listing and its small XML reader, and the reader of one object in ranged GETs.
+/* S3 over libcurl (loaded on first use: s3_curl.h): the per-bucket context (credentials,
+ * region, endpoint; resolved once per process under a mutex), signed requests with
+ * retries, the paged ListObjectsV2 listing and its small XML reader, and the reader of one
+ * object in ranged GETs.
  *
  * Retries: a request is tried up to CFS_S3_TRIES times when the answer is a 5xx, a 429 or
  * SlowDown, a connection error, or a body shorter than asked for; the waits double from

@@ -18,11 +18,15 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_loaded;
 static char g_err[512];
 
+static const char *g_name; /* the library loaded */
+static int g_asked;        /* by $CFSCAN_LIBCURL */
+
 static int sym(void *lib, const char *name, void *fp)
 {
     void *p = dlsym(lib, name);
     if (!p) {
-        snprintf(g_err, sizeof g_err, "the libcurl loaded for s3:// inputs has no %s", name);
+        snprintf(g_err, sizeof g_err, "%s%s, loaded for s3:// inputs as libcurl, has no %s", g_name,
+                 g_asked ? " (the library CFSCAN_LIBCURL names)" : "", name);
         return -1;
     }
     memcpy(fp, &p, sizeof p);
@@ -32,16 +36,21 @@ static int sym(void *lib, const char *name, void *fp)
 static void load(void)
 {
     const char *want = getenv("CFSCAN_LIBCURL");
-    const char *names[] = {want && *want ? want : "libcurl.so.4", "libcurl-gnutls.so.4"};
-    const size_t tries = want && *want ? 1 : 2; /* a name asked for is the only one tried */
+    const int asked = g_asked = want && *want; /* a name asked for is the only one tried */
+    const char *names[] = {asked ? want : "libcurl.so.4", "libcurl-gnutls.so.4"};
     void *lib = NULL;
-    for (size_t i = 0; i < tries && !lib; i++) {
+    /* every attempt's reason, one after the other */
+    size_t used = (size_t)snprintf(
+        g_err, sizeof g_err, "s3:// inputs need libcurl (Debian: libcurl4), which could not be loaded:");
+    for (size_t i = 0; i < (asked ? 1u : 2u) && !lib; i++) {
         lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-        if (!lib) {
+        if (lib) {
+            g_name = names[i];
+        } else if (used < sizeof g_err) {
             const char *why = dlerror();
-            snprintf(g_err, sizeof g_err,
-                     "s3:// inputs need libcurl (Debian: libcurl4), which could not be loaded: %s%s",
-                     why ? why : names[i], want && *want ? " (the library CFSCAN_LIBCURL names)" : "");
+            used += (size_t)snprintf(g_err + used, sizeof g_err - used, "%s %s%s", i ? ";" : "",
+                                     why ? why : names[i],
+                                     asked ? " (the library CFSCAN_LIBCURL names)" : "");
         }
     }
     if (!lib) return;

@@ -26,7 +26,10 @@ typedef struct cfs_curl_api {
     void (*slist_free_all)(struct curl_slist *l);
 } cfs_curl_api;
 
-/* Filled by cfs_curl_load; its members must not be called before it returned 0. */
+/* Filled by cfs_curl_load; its members must not be called before it returned 0.  Calls
+ * through it miss the argument checks <curl/curl.h> makes of curl_easy_setopt and
+ * curl_easy_getinfo under GCC (typecheck-gcc.h): pass the types libcurl's documentation
+ * gives (a long for a number, `1L`; a long * for CURLINFO_RESPONSE_CODE). */
 extern cfs_curl_api cfs_curl;
 
 /* Load libcurl once per process (any thread, any number of times): $CFSCAN_LIBCURL when

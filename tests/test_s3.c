@@ -324,8 +324,8 @@ Test(s3, unreachable_endpoint_is_an_input_error)
 }
 
 /* libcurl is loaded when an s3:// input needs it, not linked (pipeline/s3_curl.h): cfscan
- * does not depend on it, and one that cannot be loaded is that input's error (exit 4),
- * which names the library. */
+ * does not depend on it, and one that cannot be loaded, or is not libcurl, is that
+ * input's error (exit 4), which names the library. */
 Test(s3, libcurl_loaded_only_for_s3_inputs)
 {
     char *out = NULL, *err = NULL;
@@ -339,6 +339,15 @@ Test(s3, libcurl_loaded_only_for_s3_inputs)
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
     cr_assert(strstr(err, "s3://logs/cf/: s3:// inputs need libcurl") &&
                   strstr(err, "/nonexistent/libcurl.so.4") && strstr(err, "CFSCAN_LIBCURL"),
+              "%s", err);
+    free(out);
+    free(err);
+    /* a library that loads but is not libcurl (zlib, which cfscan links anyway) */
+    out = err = NULL;
+    rc = s3_scan(1, "CFSCAN_LIBCURL=libz.so.1", "", &out, &err);
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "s3://logs/cf/: libz.so.1 (the library CFSCAN_LIBCURL names)") &&
+                  strstr(err, "has no curl_global_init"),
               "%s", err);
     free(out);
     free(err);

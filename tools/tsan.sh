@@ -21,10 +21,11 @@ if [ -z "$archer" ]; then
   exit 2
 fi
 mkdir -p "$out/obj"
-# the libraries CMakeLists.txt links (pkg_check_modules there)
-pkgs="libzstd libdeflate libxxhash libisal zlib libcurl libcrypto snappy"
+# the libraries CMakeLists.txt links (pkg_check_modules there; libcurl is not linked but
+# loaded by s3:// inputs, pipeline/s3_curl.h)
+pkgs="libzstd libdeflate libxxhash libisal zlib libcrypto snappy"
 flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags $pkgs)"
-libs="$(pkg-config --libs $pkgs) -lm"
+libs="$(pkg-config --libs $pkgs) -ldl -lm"
 objs=()
 # an object is rebuilt when its source, this script or any header is newer: a struct that
 # grew in a header would otherwise be laid out two ways in one binary

@@ -20,7 +20,7 @@ mkdir -p "$out/obj" "$out/bin" "$out/corpus" "$out/crashes" "$out/logs" "$out/se
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cflags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"fuzz\" -O1 -g -I$root $san $(pkg-config --cflags libzstd libdeflate libxxhash libisal zlib) -fopenmp"
-libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib snappy libcurl libcrypto) -lm -fopenmp"
+libs="$(pkg-config --libs libzstd libdeflate libxxhash libisal zlib snappy libcrypto) -ldl -lm -fopenmp"
 
 # 1. the core library, instrumented for coverage (fuzzer-no-link) -------------------------
 objs=()
