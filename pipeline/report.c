@@ -585,9 +585,9 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         m->stopped = 1;
         return;
     }
-    /* One walk over the traffic rows; every lookup in it is hashed (kv_get, dist_get),
-     * so the model is built in time linear in the rows whatever the number of
-     * distributions, edges and hours. */
+    /* One walk over the traffic rows; every lookup in it is hashed (kv_get, dist_get) or
+     * answered from the row before's (kv_get_by), so the model is built in time linear in
+     * the rows whatever the number of distributions, edges and hours. */
     /* Per-row strings are made once per change: rows of one input file share their hour,
      * and an undecided rule's candidate set is the same string for every row of it; rows
      * of one distribution come in runs (their model is found once per run). */
