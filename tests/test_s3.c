@@ -323,6 +323,19 @@ Test(s3, unreachable_endpoint_is_an_input_error)
     free(err);
 }
 
+/* An s3:// scan with CFSCAN_LIBCURL=lib must fail for that input (exit 4) with both texts
+ * in its message. */
+static void libcurl_refused(const char *lib, const char *said, const char *also)
+{
+    char *out = NULL, *err = NULL, env[256];
+    snprintf(env, sizeof env, "CFSCAN_LIBCURL=%s", lib);
+    int rc = s3_scan(1, env, "", &out, &err);
+    cr_assert_eq(rc, 4, "%s: exit %d: %s", lib, rc, err);
+    cr_assert(strstr(err, said) && strstr(err, also), "%s", err);
+    free(out);
+    free(err);
+}
+
 /* libcurl is loaded when an s3:// input needs it, not linked (pipeline/s3_curl.h): cfscan
  * does not depend on it, and one that cannot be loaded, or is not libcurl, is that
  * input's error (exit 4), which names the library. */
@@ -334,23 +347,13 @@ Test(s3, libcurl_loaded_only_for_s3_inputs)
     cr_assert(strstr(out, "libc.so") && !strstr(out, "libcurl"), "cfscan's libraries:\n%s", out);
     free(out);
     free(err);
-    out = err = NULL;
-    rc = s3_scan(1, "CFSCAN_LIBCURL=/nonexistent/libcurl.so.4", "", &out, &err);
-    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
-    cr_assert(strstr(err, "s3://logs/cf/: s3:// inputs need libcurl") &&
-                  strstr(err, "/nonexistent/libcurl.so.4") && strstr(err, "CFSCAN_LIBCURL"),
-              "%s", err);
-    free(out);
-    free(err);
+    libcurl_refused("/nonexistent/libcurl.so.4",
+                    "s3://logs/cf/: s3:// inputs need libcurl (Debian: libcurl4), which could not be loaded: "
+                    "/nonexistent/libcurl.so.4",
+                    "(the library CFSCAN_LIBCURL names)");
     /* a library that loads but is not libcurl (zlib, which cfscan links anyway) */
-    out = err = NULL;
-    rc = s3_scan(1, "CFSCAN_LIBCURL=libz.so.1", "", &out, &err);
-    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
-    cr_assert(strstr(err, "s3://logs/cf/: libz.so.1 (the library CFSCAN_LIBCURL names)") &&
-                  strstr(err, "has no curl_global_init"),
-              "%s", err);
-    free(out);
-    free(err);
+    libcurl_refused("libz.so.1", "s3://logs/cf/: libz.so.1 (the library CFSCAN_LIBCURL names)",
+                    "has no curl_global_init");
 }
 
 /* ---- credentials ---------------------------------------------------------------------------- */
