@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-cfs_curl_api cfs_curl;
+static cfs_curl_api g_api;
+
+const cfs_curl_api *cfs_curl_table(void) { return &g_api; }
 
 /* POSIX lets a dlsym result be used as a function pointer; ISO C does not convert between
  * the two, so the bytes are copied (they have one size, asserted). */
@@ -64,7 +66,7 @@ static void load(void)
         dlclose(lib);
         return;
     }
-    cfs_curl = a; /* the library stays loaded for the rest of the process */
+    g_api = a; /* the library stays loaded for the rest of the process */
     g_loaded = 1;
 }
 

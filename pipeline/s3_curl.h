@@ -26,11 +26,13 @@ typedef struct cfs_curl_api {
     void (*slist_free_all)(struct curl_slist *l);
 } cfs_curl_api;
 
-/* Filled by cfs_curl_load; its members must not be called before it returned 0.  Calls
- * through it miss the argument checks <curl/curl.h> makes of curl_easy_setopt and
+/* The functions cfs_curl_load found; not to be called before it returned 0.  Calls
+ * through them miss the argument checks <curl/curl.h> makes of curl_easy_setopt and
  * curl_easy_getinfo under GCC (typecheck-gcc.h): pass the types libcurl's documentation
- * gives (a long for a number, `1L`; a long * for CURLINFO_RESPONSE_CODE). */
-extern cfs_curl_api cfs_curl;
+ * gives (a long for a number, `1L`; a long * for CURLINFO_RESPONSE_CODE).  A function,
+ * not a global variable, so the library exports no data (tools/check-symbols.sh). */
+const cfs_curl_api *cfs_curl_table(void);
+#define cfs_curl (*cfs_curl_table())
 
 /* Load libcurl once per process (any thread, any number of times): $CFSCAN_LIBCURL when
  * set, else libcurl.so.4, else Debian's libcurl-gnutls.so.4.  0 when every function is
