@@ -270,8 +270,9 @@ static void kmap_append(cfs_kmap *dst, const cfs_kmap *p)
  * entries put into one new index, part by part on whichever thread is free.  Keys are
  * disjoint, so an entry only needs an empty slot along its probe run, which it takes with
  * a compare-and-swap; the slot an entry ends in may differ from run to run, which no
- * lookup and no reader of the rows can tell.  0 when the arrays could not be had (out of
- * memory, recorded): dst and the parts as they were. */
+ * lookup and no reader of the rows can tell.  0 when the memory budget has no room for
+ * the joined table, or its arrays could not be had (out of memory, recorded): dst and the
+ * parts as they were. */
 static int concat_parallel(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra, int threads)
 {
     size_t total = 0;

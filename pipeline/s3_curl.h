@@ -4,8 +4,8 @@
  * only cfscan's other libraries starts in 0.8 ms, with libcurl too in 7 ms), which is
  * more than a scan of a small file and serial at any thread count.  A run without s3://
  * inputs never loads it.  The calls go through cfs_curl, which has the signatures of
- * <curl/curl.h>; the library is the one whose headers the build used (soname
- * libcurl.so.4), or $CFSCAN_LIBCURL. */
+ * <curl/curl.h>; the library is libcurl.so.4 (the soname of the headers the build used),
+ * else Debian's libcurl-gnutls.so.4 (the same API), or the file $CFSCAN_LIBCURL names. */
 #ifndef CFSCAN_PIPELINE_S3_CURL_H
 #define CFSCAN_PIPELINE_S3_CURL_H
 
