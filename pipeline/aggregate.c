@@ -287,7 +287,8 @@ static int concat_parallel(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extr
      * memory budget has room for the whole table besides what is held; else the serial
      * join does the work, as it did before. */
     const uint64_t limit = cfs_mem_limit();
-    const uint64_t need = (uint64_t)cap * (sizeof(uint64_t) + sizeof(uint32_t)) + (uint64_t)want * row;
+    const uint64_t need = (uint64_t)cap * (sizeof(uint64_t) + sizeof(uint32_t)) + (uint64_t)want * row +
+                          3 * (uint64_t)CFS_MEM_BLOCK; /* what kmap_bytes will charge for it */
     if (cfs_mem_over() || (limit && (uint64_t)cfs_mem_held() + need > limit)) return 0;
     size_t *at = cfs_malloc(n * sizeof *at, "joining the partitions of a hash table");
     if (!at) return 0;

@@ -21,10 +21,10 @@ if [ -z "$archer" ]; then
   exit 2
 fi
 mkdir -p "$out/obj"
-# the libraries CMakeLists.txt links (pkg_check_modules there; libcurl is not linked but
-# loaded by s3:// inputs, pipeline/s3_curl.h)
+# the libraries CMakeLists.txt links (pkg_check_modules there; of libcurl, loaded by s3://
+# inputs and not linked (pipeline/s3_curl.h), only the headers)
 pkgs="libzstd libdeflate libxxhash libisal zlib libcrypto snappy"
-flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags $pkgs)"
+flags="-std=c11 -D_GNU_SOURCE -DCFS_VERSION=\"tsan\" -O1 -g -fno-omit-frame-pointer -fsanitize=thread -fopenmp -I$root $(pkg-config --cflags $pkgs libcurl)"
 libs="$(pkg-config --libs $pkgs) -ldl -lm"
 objs=()
 # an object is rebuilt when its source, this script or any header is newer: a struct that
