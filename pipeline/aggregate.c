@@ -265,18 +265,16 @@ static void kmap_append(cfs_kmap *dst, const cfs_kmap *p)
 /* Rows below which a join runs on one thread: starting the threads costs more. */
 #define CONCAT_PARALLEL_MIN 4096
 
-/* cfs_kmap_concat into an empty dst on `threads` threads: the rows of every part copied
- * to their place (the parts' order, as the serial join leaves them) and their index
- * entries put into one new index, part by part on whichever thread is free.  Keys are
- * disjoint, so an entry only needs an empty slot along its probe run, which it takes with
- * a compare-and-swap; the slot an entry ends in may differ from run to run, which no
- * lookup and no reader of the rows can tell.  0 when the memory budget has no room for
- * the joined table, or its arrays could not be had (out of memory, recorded): dst and the
- * parts as they were. */
-static int concat_parallel(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra, int threads)
+/* cfs_kmap_concat into an empty dst on `threads` threads (total: the parts' rows): the
+ * rows of every part copied to their place (the parts' order, as the serial join leaves
+ * them) and their index entries put into one new index, part by part on whichever thread
+ * is free.  Keys are disjoint, so an entry only needs an empty slot along its probe run,
+ * which it takes with a compare-and-swap; the slot an entry ends in may differ from run to
+ * run, which no lookup and no reader of the rows can tell.  0 when the memory budget has
+ * no room for the joined table, or its arrays could not be had (out of memory, recorded):
+ * dst and the parts as they were. */
+static int concat_parallel(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t total, size_t extra, int threads)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += parts[i].n;
     const size_t want = total + extra; /* as cfs_kmap_reserve sizes a map for want rows */
     size_t cap = 64;
     while ((want + 1) * 2 > cap) cap *= 2;
@@ -347,7 +345,7 @@ void cfs_kmap_concat(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t extra, int
     if (threads > 1 && n > 1 && dst->n == 0) {
         size_t total = 0;
         for (size_t i = 0; i < n; i++) total += parts[i].n;
-        if (total >= CONCAT_PARALLEL_MIN && concat_parallel(dst, parts, n, extra, threads)) return;
+        if (total >= CONCAT_PARALLEL_MIN && concat_parallel(dst, parts, n, total, extra, threads)) return;
     }
     size_t first = 0;
     if (dst->n == 0 && n > 0) {

@@ -131,14 +131,18 @@ static size_t split(const char *line, size_t n, piece *cols, size_t cap)
 /* r is the kernel's record, reused from line to line under one layout as the scan reuses
  * it (reset only when a #Fields: line changes the layout), so spans a previous line set
  * and this one must not carry are caught too. */
+/* Bytes scanned after a test line's LF (TABs among them, in the line's last TAB-map words):
+ * a span walk must stop at the line's end. */
+#define AFTER_LINE 70
+
 static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field *fields, size_t nf, char *buf,
                       size_t off, size_t len, unsigned need, int iter, cfs_record *rec)
 {
     const char *line = buf + off;
     uint64_t tabs[64];
     uint32_t lf[4096 + CFS_SCAN_POS_SLACK];
-    cr_assert_lt(off + len + 71, sizeof tabs * 8);
-    (void)k->scan((const uint8_t *)buf, off + len + 71, tabs, lf);
+    cr_assert_lt(off + len + 1 + AFTER_LINE, sizeof tabs * 8);
+    (void)k->scan((const uint8_t *)buf, off + len + 1 + AFTER_LINE, tabs, lf);
     piece cols[256];
     size_t ncols = split(line, len, cols, 256);
     cfs_record *const r = rec;
@@ -351,7 +355,7 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
             if (off) buf[off - 1] = '\n';
             memcpy(buf + off, line, n);
             buf[off + n] = '\n';
-            for (size_t i = 0; i < 70; i++) buf[off + n + 1 + i] = i % 2 ? 'q' : '\t';
+            for (size_t i = 0; i < AFTER_LINE; i++) buf[off + n + 1 + i] = i % 2 ? 'q' : '\t';
             unsigned need = (rnd(4) == 0 ? CFS_PARSE_ALL : 0) | (rnd(2) ? CFS_PARSE_ERROR_TIER2 : 0) |
                             (rnd(2) ? CFS_PARSE_PLAIN | (rnd(2) ? CFS_PARSE_PLAIN_MISS : 0) |
                                           (iter & 1 ? CFS_PARSE_PLAIN_DIST : 0)
