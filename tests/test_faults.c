@@ -33,12 +33,6 @@
     "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n"
 #define L12 "2026-11-01\t10:00:00\tIAD89-C1\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t200\t-\tcurl\t-\n"
 
-/* LeakSanitizer's default-suppressions hook (read only in sanitizer builds).  With this
- * many tests run by parallel workers, Criterion's own runner leaks two 48-byte records in
- * the parent process (libcriterion.so.3+0x1a332; not seen with -j1), which would fail the
- * ASan run; it is not code of ours. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libcriterion.so\n"; }
 
 /* Built programs' paths, computed once (kept reachable for the leak checker). */
 static const char *prog(const char *name)

@@ -15,10 +15,6 @@
 #include "pipeline/json.h"
 #include "tests/util.h"
 
-/* LeakSanitizer's default-suppressions hook (sanitizer builds only): Criterion's runner
- * leaks a few bytes in the parent process, not code of ours. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libcriterion.so\n"; }
 
 /* Under AddressSanitizer every allocation carries redzones and shadow memory, so RSS
  * limits get a factor. */

@@ -15,10 +15,6 @@
 #include "pipeline/xalloc.h"
 #include "tests/util.h"
 
-/* LeakSanitizer's default-suppressions hook (sanitizer builds only): Criterion's runner
- * leaks a few bytes in the parent process, not code of ours. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libcriterion.so\n"; }
 
 /* Every 7th allocation point of a small run (every 37th under ASan, whose runs are
  * slower), from the first allocation until the run no longer fails. */

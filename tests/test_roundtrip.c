@@ -65,6 +65,7 @@ static void gen_and_scan(docs *d, const char *opts, const char *scan_opts)
     char *out;
     snprintf(cmd, sizeof cmd, "%s scan %s --format json -q %s", tu_prog("cfscan"), files, scan_opts);
     d->rc = tu_run(cmd, &out, &err);
+    free(files);
     char p[1024], jerr[128];
     snprintf(p, sizeof p, "%s/expected.json", dir);
     char *exp = tu_read(p, NULL);

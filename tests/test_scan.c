@@ -166,6 +166,8 @@ Test(formats, plain_gzip_zstd_and_multimember)
     memcpy(mm + g1n, g2, g2n);
     char *p4 = tu_write(dir, "multi.gz", mm, g1n + g2n);
     check_body_counts(p4, n);
+    free(body);
+    free(mm);
     tu_rmrf(dir);
 }
 
@@ -219,6 +221,7 @@ Test(bad_input, truncated_gzip_keeps_prefix)
     assert_nothing_lost(f);
     cfs_scan_result_free(&r);
     cfs_inputs_free(&in);
+    free(body);
     tu_rmrf(dir);
 }
 
@@ -238,6 +241,7 @@ Test(bad_input, corrupt_zstd)
     assert_nothing_lost(f);
     cfs_scan_result_free(&r);
     cfs_inputs_free(&in);
+    free(body);
     tu_rmrf(dir);
 }
 
@@ -287,6 +291,8 @@ Test(bad_input, binary_empty_noheader_long_short)
     cr_assert_eq(cfs_run_exit_status(&(cfs_run_end){.ledger = &r.ledger}), CFS_EXIT_REJECTED);
     cfs_scan_result_free(&r);
     cfs_inputs_free(&in);
+    free(nh);
+    free(b);
     tu_rmrf(dir);
 }
 
@@ -325,6 +331,7 @@ Test(bad_input, long_line_across_gzip_pieces)
         cfs_scan_result_free(&r);
     }
     cfs_inputs_free(&in);
+    free(b);
     tu_rmrf(dir);
 }
 
@@ -658,6 +665,7 @@ Test(cli, exit_codes_and_errors_name_the_path)
     snprintf(cmd, sizeof cmd, "%s scan --bogus x", prog);
     cr_assert_eq(tu_run(cmd, &out, &err), 2);
     cr_assert(strstr(err, "--bogus") != NULL);
+    free(body);
     tu_rmrf(dir);
 }
 
@@ -694,6 +702,7 @@ Test(cli, stdin_and_time_window)
     cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.files_pruned"), &v) && v == 1);
     cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.files"), &v) && v == 0);
     cfs_json_doc_free(&doc);
+    free(body);
     tu_rmrf(dir);
 }
 
@@ -826,5 +835,7 @@ Test(formats, every_gzip_decoder_agrees)
         cr_assert_geq(trunc_lines[m], (uint64_t)n / 3 - 1);
         cr_assert_geq(corrupt_lines[m], (uint64_t)n / 3 - 1);
     }
+    free(body);
+    free(mm);
     tu_rmrf(dir);
 }

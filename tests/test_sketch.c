@@ -155,6 +155,7 @@ Test(hist, quantiles_within_1pct_of_exact)
             uint32_t got = cfs_hist_quantile(&h, qs[j]);
             cr_assert(within_1pct(want, got), "set %zu q=%g: exact %u, histogram %u", k, qs[j], want, got);
         }
+        cfs_hist_free(&h);
     }
     free(v);
 }
@@ -174,6 +175,7 @@ Test(hist, small_values_are_exact_and_empty_is_zero)
     cr_assert_eq(cfs_hist_quantile(&h, -3.0), 1);
     cr_assert_eq(cfs_hist_quantile(&h, 7.0), 100);
     cr_assert_eq(cfs_hist_quantile(&h, NAN), 1);
+    cfs_hist_free(&h);
 }
 
 Test(hist, merge_of_halves_equals_whole)
@@ -194,6 +196,9 @@ Test(hist, merge_of_halves_equals_whole)
     for (unsigned i = 0; i < CFS_HIST_BUCKETS; i++)
         cr_assert_eq(cfs_hist_get(&a, i), cfs_hist_get(&whole, i), "bucket %u", i);
     cr_assert(cfs_hist_equal(&a, &whole));
+    cfs_hist_free(&whole);
+    cfs_hist_free(&a);
+    cfs_hist_free(&b);
 }
 
 Test(hist, add_n)
@@ -209,6 +214,7 @@ Test(hist, add_n)
     cfs_hist_add_n(&h, cfs_hist_bucket(UINT32_MAX) + 1, 9); /* no value maps there */
     cr_assert_eq(h.count, 5);
     cr_assert(within_1pct(1000, cfs_hist_quantile(&h, 0.5)));
+    cfs_hist_free(&h);
 }
 
 /* ======================================================================================
@@ -226,12 +232,12 @@ Test(hll, small_cardinalities_linear_counting)
     cfs_hll *h = calloc(1, sizeof *h);
     cr_assert(h);
     for (uint64_t n = 0; n <= 50; n++) {
-        memset(h, 0, sizeof *h);
+        cfs_hll_free(h);
         hll_of_range(h, 1000, 1000 + n);
         double e = hll_of_range(h, 1000, 1000 + n); /* duplicates change nothing */
         cr_assert(fabs(e - (double)n) <= 1.0, "n=%llu estimate %.3f", (unsigned long long)n, e);
     }
-    free(h);
+    cfs_hll_free(h), free(h);
 }
 
 Test(hll, large_cardinalities_within_3_sigma)
@@ -241,12 +247,12 @@ Test(hll, large_cardinalities_within_3_sigma)
     cfs_hll *h = calloc(1, sizeof *h);
     cr_assert(h);
     for (size_t k = 0; k < 3; k++) {
-        memset(h, 0, sizeof *h);
+        cfs_hll_free(h);
         double e = hll_of_range(h, 1u << 30, (1u << 30) + ns[k]);
         double rel = fabs(e - (double)ns[k]) / (double)ns[k];
         cr_assert(rel <= 3 * se, "n=%llu estimate %.0f (%.3f%%)", (unsigned long long)ns[k], e, 100 * rel);
     }
-    free(h);
+    cfs_hll_free(h), free(h);
 }
 
 /* 16 independent sets per size: their mean relative error has a standard error of
@@ -260,14 +266,14 @@ Test(hll, unbiased_on_average)
     for (size_t j = 0; j < 2; j++) {
         double mean = 0;
         for (uint64_t k = 0; k < 16; k++) {
-            memset(h, 0, sizeof *h);
+            cfs_hll_free(h);
             uint64_t base = (k << 40) + (j << 50);
             mean += (hll_of_range(h, base, base + ns[j]) - (double)ns[j]) / (double)ns[j] / 16;
         }
         cr_assert(fabs(mean) <= 3 * 1.04 / sqrt((double)CFS_HLL_REGS) / 4, "n=%llu mean error %.3f%%",
                   (unsigned long long)ns[j], 100 * mean);
     }
-    free(h);
+    cfs_hll_free(h), free(h);
 }
 
 Test(hll, merge_of_overlapping_sets)
@@ -282,9 +288,9 @@ Test(hll, merge_of_overlapping_sets)
     cr_assert(cfs_hll_equal(a, u));
     double e = cfs_hll_estimate(a);
     cr_assert(fabs(e - 1e6) <= 3 * 1.04 / sqrt((double)CFS_HLL_REGS) * 1e6, "union estimate %.0f", e);
-    free(a);
-    free(b);
-    free(u);
+    cfs_hll_free(a), free(a);
+    cfs_hll_free(b), free(b);
+    cfs_hll_free(u), free(u);
 }
 
 /* ======================================================================================
@@ -1083,7 +1089,7 @@ Test(io, hist_round_trip_and_damage)
     for (int i = 0; i < 50000; i++) cfs_hist_add(h, (uint32_t)exp(5.0 + 2.0 * rng_normal(&s)));
     cfs_hist_add(h, UINT32_MAX);
     check_blob(K_HIST, h);
-    free(h);
+    cfs_hist_free(h), free(h);
 }
 
 Test(io, hll_round_trip_and_damage)
@@ -1095,7 +1101,7 @@ Test(io, hll_round_trip_and_damage)
     check_blob(K_HLL, h); /* sparse */
     hll_of_range(h, 0, 100000);
     check_blob(K_HLL, h); /* dense */
-    free(h);
+    cfs_hll_free(h), free(h);
 }
 
 Test(io, topk_round_trip_and_damage)
@@ -1150,10 +1156,10 @@ Test(io, blobs_follow_each_other_in_one_stream)
     cr_assert_eq(cfs_hll_read(f, l2), CFS_E_CORRUPT);
     fclose(f);
     free(p);
-    free(h);
-    free(h2);
-    free(l);
-    free(l2);
+    cfs_hist_free(h), free(h);
+    cfs_hist_free(h2), free(h2);
+    cfs_hll_free(l), free(l);
+    cfs_hll_free(l2), free(l2);
     cfs_topk_free(t);
     cfs_topk_free(t2);
 }
