@@ -33,7 +33,6 @@
     "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n"
 #define L12 "2026-11-01\t10:00:00\tIAD89-C1\t512\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t200\t-\tcurl\t-\n"
 
-
 /* Built programs' paths, computed once (kept reachable for the leak checker). */
 static const char *prog(const char *name)
 {

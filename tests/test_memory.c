@@ -15,7 +15,6 @@
 #include "pipeline/json.h"
 #include "tests/util.h"
 
-
 /* Under AddressSanitizer every allocation carries redzones and shadow memory, so RSS
  * limits get a factor. */
 #define ASAN_BUILD TU_UNDER_ASAN

@@ -15,7 +15,6 @@
 #include "pipeline/xalloc.h"
 #include "tests/util.h"
 
-
 /* Every 7th allocation point of a small run (every 37th under ASan, whose runs are
  * slower), from the first allocation until the run no longer fails. */
 #define STEP (TU_UNDER_ASAN ? 37 : 7)
