@@ -232,7 +232,7 @@ Test(hll, small_cardinalities_linear_counting)
     cfs_hll *h = calloc(1, sizeof *h);
     cr_assert(h);
     for (uint64_t n = 0; n <= 50; n++) {
-        cfs_hll_free(h);
+        cfs_hll_free(h); /* empty again: free leaves it zeroed, as calloc made it */
         hll_of_range(h, 1000, 1000 + n);
         double e = hll_of_range(h, 1000, 1000 + n); /* duplicates change nothing */
         cr_assert(fabs(e - (double)n) <= 1.0, "n=%llu estimate %.3f", (unsigned long long)n, e);
@@ -247,7 +247,7 @@ Test(hll, large_cardinalities_within_3_sigma)
     cfs_hll *h = calloc(1, sizeof *h);
     cr_assert(h);
     for (size_t k = 0; k < 3; k++) {
-        cfs_hll_free(h);
+        cfs_hll_free(h); /* empty again: free leaves it zeroed, as calloc made it */
         double e = hll_of_range(h, 1u << 30, (1u << 30) + ns[k]);
         double rel = fabs(e - (double)ns[k]) / (double)ns[k];
         cr_assert(rel <= 3 * se, "n=%llu estimate %.0f (%.3f%%)", (unsigned long long)ns[k], e, 100 * rel);
@@ -266,7 +266,7 @@ Test(hll, unbiased_on_average)
     for (size_t j = 0; j < 2; j++) {
         double mean = 0;
         for (uint64_t k = 0; k < 16; k++) {
-            cfs_hll_free(h);
+            cfs_hll_free(h); /* empty again: free leaves it zeroed, as calloc made it */
             uint64_t base = (k << 40) + (j << 50);
             mean += (hll_of_range(h, base, base + ns[j]) - (double)ns[j]) / (double)ns[j] / 16;
         }
