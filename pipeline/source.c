@@ -515,6 +515,118 @@ void cfs_walk_close(cfs_walk *w)
     free(w);
 }
 
+/* ---- paths named more than once ---------------------------------------------------------- */
+typedef struct named_path {
+    char *key;  /* the resolved path, or the s3:// URL */
+    size_t idx; /* its place on the command line */
+    int s3, dir;
+} named_path;
+
+/* Resolved paths ordered with '/' before every other byte, so that everything under a
+ * directory follows it without a gap ("d", "d/x", "d/y/z", "d-2"); s3:// URLs after the
+ * local paths, plain byte order (a prefix comes first, what it lists right after it);
+ * the first given first among equals. */
+static int named_cmp(const void *pa, const void *pb)
+{
+    const named_path *a = pa, *b = pb;
+    if (a->s3 != b->s3) return a->s3 - b->s3;
+    const unsigned char *x = (const unsigned char *)a->key, *y = (const unsigned char *)b->key;
+    for (; *x && *x == *y; x++, y++) {}
+    if (*x != *y) {
+        if (!*x || !*y) return *x ? 1 : -1; /* a prefix first */
+        if (!a->s3) {
+            if (*x == '/') return -1;
+            if (*y == '/') return 1;
+        }
+        return *x < *y ? -1 : 1;
+    }
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Whether resolved path p is dir itself or lies under it (under: the walk of dir reaches p
+ * only within the walk's depth, reach). */
+static int under(const char *dir, const char *p, int reach)
+{
+    size_t n = strlen(dir);
+    if (strncmp(dir, p, n) != 0) return 0;
+    if (n > 0 && dir[n - 1] != '/') {
+        if (p[n] == 0) return 1;
+        if (p[n] != '/') return 0;
+        n++;
+    }
+    if (!reach) return 1;
+    unsigned depth = 0; /* directories between dir and p's own name */
+    for (const char *c = p + n; *c; c++) depth += *c == '/';
+    return depth <= CFS_WALK_MAX_DEPTH;
+}
+
+size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
+{
+    *first = NULL;
+    named_path *v = n ? cfs_calloc(n, sizeof *v, "checking the paths given") : NULL;
+    unsigned char *drop = n ? cfs_calloc(n, 1, "checking the paths given") : NULL;
+    size_t m = 0;
+    if (!v || !drop) { /* out of memory (recorded): every path kept */
+        free(v);
+        free(drop);
+        return n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        named_path e = {NULL, i, cfs_s3_is_url(paths[i]), 0};
+        struct stat st;
+        if (e.s3) {
+            /* a bare bucket lists all of it: "s3://b" as "s3://b/", which "s3://b2/..."
+             * does not start with */
+            const char *bucket = paths[i] + 5;
+            const int bare = strchr(bucket, '/') == NULL;
+            const size_t len = strlen(paths[i]);
+            if ((e.key = cfs_malloc(len + 2, "checking the paths given")))
+                snprintf(e.key, len + 2, "%s%s", paths[i], bare ? "/" : "");
+        } else if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 &&
+                   (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+            /* FIFOs and devices are read only where named, never by a walk: kept */
+            e.key = realpath(paths[i], NULL);
+            e.dir = S_ISDIR(st.st_mode);
+        }
+        if (e.key) v[m++] = e;
+    }
+    qsort(v, m, sizeof *v, named_cmp);
+    /* In that order a path kept covers those right after it that it names or holds.  The
+     * local paths kept around the current one form a chain, each inside the one before (a
+     * directory too deep for the walk of one above it covers its own part of the tree, and
+     * that part ends before the rest of the tree above); an s3:// prefix covers every URL
+     * that starts with it. */
+    const named_path **chain = m ? cfs_malloc(m * sizeof *chain, "checking the paths given") : NULL;
+    size_t depth = 0;
+    const named_path *prefix = NULL;
+    for (size_t k = 0; chain && k < m; k++) {
+        const named_path *e = &v[k];
+        if (e->s3) {
+            if (prefix && strncmp(e->key, prefix->key, strlen(prefix->key)) == 0) drop[e->idx] = 1;
+            else prefix = e;
+            continue;
+        }
+        while (depth && !(chain[depth - 1]->dir ? under(chain[depth - 1]->key, e->key, 0)
+                                                : !strcmp(chain[depth - 1]->key, e->key)))
+            depth--;
+        if (depth && (!strcmp(chain[depth - 1]->key, e->key) || under(chain[depth - 1]->key, e->key, 1))) {
+            drop[e->idx] = 1;
+            continue;
+        }
+        chain[depth++] = e;
+    }
+    free(chain);
+    for (size_t k = 0; k < m; k++) free(v[k].key);
+    free(v);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!drop[i]) paths[kept++] = paths[i];
+        else if (!*first) *first = paths[i];
+    }
+    free(drop);
+    return kept;
+}
+
 void cfs_walk_set_dist(cfs_walk *w, const char *dist)
 {
     if (w) w->dist = dist;

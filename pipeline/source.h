@@ -64,6 +64,14 @@ void cfs_walk_close(cfs_walk *w);
 typedef int (*cfs_walk_filter_fn)(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
                                   size_t whylen);
 void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx);
+/* Drop command-line paths that name inputs another path already names, so that no file
+ * is read twice: a path naming the same file or directory as an earlier one (after
+ * resolving links, "." and ".."), a file or directory inside a directory also given (one
+ * that the walk reaches: within its 64 levels), and an s3:// prefix that another
+ * s3:// path given is a prefix of.  "-" and paths that cannot be resolved (the walk
+ * reports them) are kept.  The kept paths stay in their order at the front; returns how
+ * many, and sets *first to the first path dropped (NULL when none). */
+size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first);
 /* Order for scheduling: largest first, then by path (deterministic). */
 void cfs_inputs_sort(cfs_inputs *in);
 void cfs_inputs_free(cfs_inputs *in);

@@ -250,3 +250,32 @@ Test(cli, empty_window_is_not_clean)
     free(out);
     free(err);
 }
+
+/* A file named twice, or named beside the directory that holds it, is read once, and the
+ * run says so (its 6 lines would otherwise count 12 times in the report). */
+Test(cli, file_named_twice_is_read_once)
+{
+    char *out, *err;
+    cr_assert_eq(cfscan("scan %1$s %1$s --format json -q", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
+              out);
+    cr_assert(strstr(err, "named more than once"), "%s", err);
+    cr_assert(strstr(err, TU_LOG_NAME), "the warning names the path: %s", err);
+    free(out);
+    free(err);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s requests --fields x-edge-request-id %s %s", tu_prog("cfscan"), g_file,
+             g_dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert_str_eq(ids(out), "T0 T1 T2 T3 T4 T5");
+    cr_assert(strstr(err, "named more than once"), "%s", err);
+    free(out);
+    free(err);
+    /* named once: no warning */
+    cr_assert_eq(cfscan("scan %s --format json -q", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
+              out);
+    cr_assert_null(strstr(err, "named more than once"), "%s", err);
+    free(out);
+    free(err);
+}

@@ -94,3 +94,72 @@ Test(walk, recursive_sorted_loops_fifos_and_pruning)
     cfs_inputs_free(&in);
     tu_rmrf(dir);
 }
+
+/* Paths that name an input another path names are dropped, the rest kept in order
+ * (cfs_paths_drop_repeats); every expectation here is written out by hand. */
+Test(walk, paths_named_twice_are_read_once)
+{
+    char *dir = tu_mkdtemp();
+    char d[512], d2[512], sub[512], fifo[512], link[512], dotdot[512];
+    snprintf(d, sizeof d, "%s/logs", dir);
+    snprintf(d2, sizeof d2, "%s/logs-2", dir); /* sorts between "logs" and "logs/..." by bytes */
+    snprintf(sub, sizeof sub, "%s/logs/sub", dir);
+    cr_assert_eq(mkdir(d, 0755), 0);
+    cr_assert_eq(mkdir(d2, 0755), 0);
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    char *a = tu_write_str(d, "a.gz", "x");
+    char *b = tu_write_str(sub, "b.gz", "x");
+    char *c = tu_write_str(d2, "c.gz", "x");
+    char *e = tu_write_str(dir, "e.gz", "x");
+    snprintf(fifo, sizeof fifo, "%s/logs/fifo", dir);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    snprintf(link, sizeof link, "%s/link-to-e", dir);
+    cr_assert_eq(symlink(e, link), 0);
+    snprintf(dotdot, sizeof dotdot, "%s/logs/sub/../a.gz", dir); /* a.gz again */
+    /* a file 70 directories below logs: past the walk's 64 levels, so kept */
+    char deep[4096];
+    int o = snprintf(deep, sizeof deep, "%s", d);
+    for (int i = 0; i < 70; i++) {
+        o += snprintf(deep + o, sizeof deep - (size_t)o, "/d");
+        cr_assert_eq(mkdir(deep, 0755), 0);
+    }
+    char *z = tu_write_str(deep, "z.gz", "x");
+
+    const char *v[] = {a,                       /* inside logs (given later): dropped */
+                       "-",                     /* standard input: kept */
+                       d,                       /* kept */
+                       b,                       /* inside logs: dropped */
+                       sub,                     /* inside logs: dropped */
+                       c,                       /* under logs-2, not logs: kept */
+                       e,                       /* kept */
+                       link,                    /* e through a link: dropped */
+                       fifo,                    /* never walked: kept */
+                       dotdot,                  /* a.gz: dropped */
+                       "/nonexistent/x.gz",     /* the walk reports it: kept */
+                       z,                       /* past the walk's depth: kept */
+                       "s3://bkt/logs/",        /* under the whole bucket: dropped */
+                       "s3://bkt/logs/E1.2026", /* likewise */
+                       "s3://bkt",              /* the whole bucket: kept */
+                       "s3://bkt2/x",           /* another bucket: kept */
+                       d};                      /* logs again: dropped */
+    const char *want[] = {"-", d, c, e, fifo, "/nonexistent/x.gz", z, "s3://bkt", "s3://bkt2/x"};
+    const size_t n = sizeof v / sizeof v[0], nwant = sizeof want / sizeof want[0];
+    const char *first = NULL;
+    size_t kept = cfs_paths_drop_repeats(v, n, &first);
+    cr_assert_eq(kept, nwant, "kept %zu", kept);
+    for (size_t i = 0; i < nwant; i++) cr_assert_str_eq(v[i], want[i], "path %zu: %s", i, v[i]);
+    cr_assert_eq(first, a);
+    /* nothing named twice: all kept, in order, and no first */
+    const char *u[] = {d2, e, "-", "-"};
+    cr_assert_eq(cfs_paths_drop_repeats(u, 4, &first), 4);
+    cr_assert_null(first);
+    cr_assert_str_eq(u[0], d2);
+    cr_assert_str_eq(u[1], e);
+    free(a);
+    free(b);
+    free(c);
+    free(e);
+    free(z);
+    tu_rmrf(dir);
+    free(dir);
+}

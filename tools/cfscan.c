@@ -874,6 +874,18 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
     int rc = parse_opts(c->requests_mode ? CMD_REQUESTS : CMD_SCAN, argc, argv, scan_opt, c);
     if (rc >= 0) return rc;
     if (!c->paths.n) return usage_error("%s", "no input paths given");
+    /* A file named twice, or inside a directory also named, is read once (its lines
+     * would otherwise count twice); said, as it is likely a mistake in the command. */
+    const char *first = NULL;
+    const size_t named = c->paths.n;
+    c->paths.n = cfs_paths_drop_repeats((const char **)c->paths.v, c->paths.n, &first);
+    if (first) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "named more than once (the same file, or inside a directory also named); read once%s",
+                 named - c->paths.n > 1 ? ", as are other such paths" : "");
+        say("warning", first, msg);
+    }
     if (c->o.since != CFS_NO_TIME && c->o.until != CFS_NO_TIME && c->o.since >= c->o.until) {
         char a[32], b[32], msg[200];
         utc_str(c->o.since, a, sizeof a);
