@@ -198,3 +198,29 @@ Test(exit_binary, config_dir_without_json_is_refused)
     free(json);
     free(cfgdir);
 }
+
+/* Paths that hold no file are no answer (3), said on stderr and in the report; a shard
+ * that its selection leaves no file is another thing: its files are another run's (0). */
+Test(exit_binary, paths_holding_no_file_are_3)
+{
+    char cmd[2048], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p empty/sub && '%s' scan empty --format json -q", g_dir,
+             g_cfscan);
+    cr_assert_eq(tu_run(cmd, &out, &err), 3, "stderr: %s", err);
+    cr_assert(strstr(err, "holds no file to read"), "stderr: %s", err);
+    cr_assert(strstr(out, "\"selected_nothing\":true"), "%s", out);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' requests empty empty/sub -q", g_dir, g_cfscan);
+    cr_assert_eq(tu_run(cmd, &out, &err), 3, "stderr: %s", err);
+    free(out);
+    free(err);
+    /* one file among the paths: its rejected line decides (3), and the empty directory
+     * says nothing */
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' scan empty rejecting.log -q", g_dir, g_cfscan);
+    cr_assert_eq(tu_run(cmd, &out, &err), 3, "stderr: %s", err);
+    cr_assert_null(strstr(err, "no file to read"), "stderr: %s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(run_cfscan(NULL, "scan empty --shard 1/2 -o sharded"), 0);
+}

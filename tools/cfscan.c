@@ -952,6 +952,16 @@ static void set_selection(scan_cmd *c)
 static void check_selection(scan_cmd *c, uint64_t selected)
 {
     const cfs_ledger *L = &c->res.ledger;
+    /* The paths named held no file at all (an empty directory, a sync that fetched
+     * nothing): that is no answer either.  A shard or --update that is left no file by
+     * its selection is not this: those files exist and are another run's. */
+    if (!c->res.nfiles && !L->failed && !L->pruned && !c->sel.shard_n && !c->update && !c->rebuild) {
+        snprintf(c->nothing_why, sizeof c->nothing_why, "%s", "the paths given hold no file");
+        fprintf(stderr, "cfscan: the %s given hold%s no file to read\n", c->paths.n > 1 ? "paths" : "path",
+                c->paths.n > 1 ? "" : "s");
+        c->outcome.selected_nothing = 1;
+        return;
+    }
     /* Only when something was there to select from: inputs that held no line at all are
      * reported as such (warned) already. */
     if (!c->nsel || selected || !(L->pruned || L->tot.filtered || L->tot.aggregated)) return;
