@@ -133,6 +133,11 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
  * a summary; CFS_E_USAGE with err naming dir (and the first foreign entry) otherwise;
  * CFS_E_IO when it cannot be inspected. */
 cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen);
+/* Make dir's missing parent directories (as mkdir -p; modes from the umask), where
+ * publishing writes its temporary directory beside dir: a nightly `-o days/DATE` works on
+ * a fresh machine.  CFS_E_USAGE with err naming dir when a parent cannot be made or is
+ * not a directory. */
+cfs_status cfs_summary_make_parent(const char *dir, char *err, size_t errlen);
 /* 1 when dir's manifest says its client addresses were redacted, else 0. */
 int cfs_summary_dir_redacted(const char *dir);
 

@@ -128,7 +128,8 @@ static cfs_status check_output_at(const char *dir, out_info *oi, char *err, size
     memset(oi, 0, sizeof *oi);
     struct stat sb;
     if (lstat(dir, &sb) != 0) {
-        if (errno == ENOENT) return CFS_OK;
+        /* absent (ENOTDIR: a parent is a file), which cfs_summary_make_parent says */
+        if (errno == ENOENT || errno == ENOTDIR) return CFS_OK;
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return CFS_E_IO;
     }
@@ -215,6 +216,40 @@ cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen)
 {
     out_info oi;
     return check_output(dir, &oi, err, errlen);
+}
+
+cfs_status cfs_summary_make_parent(const char *dir, char *err, size_t errlen)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    while (n > 0 && dir[n - 1] != '/') n--; /* the parent: up to the last '/' */
+    while (n > 1 && dir[n - 1] == '/') n--;
+    if (n == 0 || (n == 1 && dir[0] == '/')) return CFS_OK; /* the working directory or / */
+    char *p = cfs_malloc(n + 1, "making the output directory's parent");
+    if (!p) return cfs_nomem_status(NULL, err, errlen);
+    memcpy(p, dir, n);
+    p[n] = 0;
+    cfs_status st = CFS_OK;
+    struct stat sb;
+    if (stat(p, &sb) != 0) {
+        /* as mkdir -p: each missing directory from the top, modes from the umask */
+        for (size_t i = 1; i <= n && st == CFS_OK; i++) {
+            if (i < n && p[i] != '/') continue;
+            const char keep = p[i];
+            p[i] = 0;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "%s: cannot make its parent directory %s: %s", dir, p, strerror(errno));
+                st = CFS_E_USAGE;
+            }
+            p[i] = keep;
+        }
+    }
+    if (st == CFS_OK && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        snprintf(err, errlen, "%s: its parent %s is not a directory", dir, p);
+        st = CFS_E_USAGE;
+    }
+    free(p);
+    return st;
 }
 
 /* The flag sits before the arguments (which may be long), within the first bytes. */

@@ -502,3 +502,29 @@ Test(redact, forwarded_for_lists)
     cr_assert_str_eq(out, "-");
     free(out);
 }
+
+/* ---- the output's parent -------------------------------------------------------------------- */
+/* The README's nightly job writes -o days/DATE and merges -o months/MONTH on a fresh
+ * machine: the missing parents are made before any input is read.  A parent that cannot
+ * be made is refused then too (2), naming it, and nothing is written. */
+Test(publish, missing_parents_are_made_first)
+{
+    scan_ok("022", "days/2026-12-03");
+    assert_whole_summary("days/2026-12-03");
+    struct stat st;
+    cr_assert(stat(at("days"), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0755,
+              "the parent follows the umask");
+    char *err;
+    int rc = cfscan("022", "merge -q days/2026-12-03 -o months/2026-12 >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 0, "merge: exit %d: %s", rc, err);
+    free(err);
+    assert_whole_summary("months/2026-12");
+    /* a regular file where a parent would go: refused before the scan (its message is
+     * the one a missing input would add after it otherwise) */
+    free(tu_write_str(g_dir, "plainfile", "x"));
+    rc = cfscan("022", "scan -q log.txt nosuchinput -o plainfile/sub/x >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 2, "exit %d (want 2, usage): %s", rc, err);
+    cr_assert(strstr(err, "plainfile/sub") && strstr(err, "parent"), "names the parent: %s", err);
+    cr_assert_null(strstr(err, "nosuchinput"), "refused before any input is read: %s", err);
+    free(err);
+}

@@ -983,6 +983,8 @@ static int check_output_dir(scan_cmd *c)
 {
     if (!c->outdir || c->requests_mode) return 0;
     c->outcome.fatal = cfs_summary_check_output(c->outdir, c->err, sizeof c->err);
+    if (c->outcome.fatal == CFS_OK)
+        c->outcome.fatal = cfs_summary_make_parent(c->outdir, c->err, sizeof c->err);
     if (c->outcome.fatal == CFS_OK) return 0;
     say("summary not written", NULL, c->err);
     return -1;
@@ -1957,6 +1959,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     {
         char err[512] = "";
         outcome.fatal = cfs_summary_check_output(out, err, sizeof err);
+        if (outcome.fatal == CFS_OK) outcome.fatal = cfs_summary_make_parent(out, err, sizeof err);
         if (outcome.fatal != CFS_OK) {
             say("summary not written", NULL, err);
             return exit_status(&outcome);
