@@ -24,6 +24,19 @@ static char *cfscan_out(int want_rc, const char *args)
     return out;
 }
 
+/* The same, returning what it said on stderr. */
+static char *cfscan_err(int want_rc, const char *args)
+{
+    char cmd[4096], *out = NULL, *err = NULL;
+    char *prog = tu_prog("cfscan");
+    snprintf(cmd, sizeof cmd, "timeout -s KILL 60 %s %s", prog, args);
+    free(prog);
+    int rc = tu_run(cmd, &out, &err);
+    cr_assert_eq(rc, want_rc, "cfscan %s: exit %d: %s", args, rc, err);
+    free(out);
+    return err;
+}
+
 static char *sh(const char *cmd)
 {
     char *out = NULL;
@@ -172,4 +185,29 @@ Test(rules, brief_fits_one_screen_and_counts_the_generator_403s, .init = gen, .f
     cr_assert_not_null(strstr(txt, "next"), "no next steps");
     free(counts);
     free(txt);
+}
+
+/* `rules` parses its options as every other command does (README: `COMMAND --help`
+ * prints the help; a mistyped option names the nearest valid one). */
+Test(rules_doc, options_as_every_command)
+{
+    char *out = cfscan_out(0, "rules --help");
+    cr_assert(strstr(out, "usage: cfscan") && strstr(out, "rules options"), "%s", out);
+    free(out);
+    out = cfscan_out(0, "rules -h");
+    cr_assert(strstr(out, "usage: cfscan"), "%s", out);
+    free(out);
+    out = cfscan_err(2, "rules --formt tsv");
+    cr_assert(strstr(out, "did you mean --format?"), "%s", out);
+    free(out);
+    out = cfscan_err(2, "rules --top 3");
+    cr_assert(strstr(out, "not an option of rules"), "%s", out);
+    free(out);
+    /* --format=VALUE, and a rule named before it: one header and that rule's row */
+    out = cfscan_out(0, "rules not_403 --format=tsv");
+    cr_assert(!strncmp(out, "rule\tcause\t", 10), "%s", out);
+    const char *row = strchr(out, '\n');
+    cr_assert(row && !strncmp(row + 1, "not_403\tnone\tnone\t", 18), "%s", out);
+    cr_assert_null(strchr(strchr(row + 1, '\n') + 1, '\n'), "one row only: %s", out);
+    free(out);
 }

@@ -466,6 +466,7 @@ enum {
     CMD_REQUESTS = CFS_CMD_REQUESTS,
     CMD_MERGE = CFS_CMD_MERGE,
     CMD_DIFF = CFS_CMD_DIFF,
+    CMD_RULES = CFS_CMD_RULES,
 };
 
 /* The options are those of the help table (tools/cli_help.h), so that what is parsed and
@@ -475,7 +476,11 @@ static const char *long_name(size_t i) { return cfs_cli_opts[i].longname + 2; /*
 
 static const char *cmd_name(unsigned cmd)
 {
-    return cmd == CMD_SCAN ? "scan" : cmd == CMD_REQUESTS ? "requests" : cmd == CMD_DIFF ? "diff" : "merge";
+    return cmd == CMD_SCAN       ? "scan"
+           : cmd == CMD_REQUESTS ? "requests"
+           : cmd == CMD_DIFF     ? "diff"
+           : cmd == CMD_RULES    ? "rules"
+                                 : "merge";
 }
 
 /* The long name of option id (for messages), or NULL. */
@@ -598,10 +603,10 @@ static int parse_opts(unsigned cmd, int argc, char **argv, opt_fn on, void *ctx)
     lo[n] = (struct option){NULL, 0, NULL, 0};
     /* "-": paths come back in order as O_PATH (no permutation, whatever POSIXLY_CORRECT
      * says); ":": no messages from getopt itself, a missing value returns ':'. */
-    const char *shorts = cmd == CMD_MERGE  ? "-:o:qhV"
-                         : cmd == CMD_DIFF ? "-:hV"
-                         : cmd == CMD_SCAN ? "-:j:o:qvhV"
-                                           : "-:j:qvhV";
+    const char *shorts = cmd == CMD_MERGE                      ? "-:o:qhV"
+                         : cmd == CMD_DIFF || cmd == CMD_RULES ? "-:hV"
+                         : cmd == CMD_SCAN                     ? "-:j:o:qvhV"
+                                                               : "-:j:qvhV";
     /* getopt_long may reorder argv; the manifest's command line is g_argv, so a copy. */
     char **av = malloc(((size_t)argc + 1) * sizeof *av);
     if (!av) {
@@ -2072,23 +2077,42 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 
 /* `cfscan rules`: every rule of the attribution table with its cause, evidence level,
  * the facts it rests on and the documentation it cites (pipeline/rules_doc.c). */
+typedef struct rules_args {
+    strv names; /* the rules asked for; none: all */
+    int tsv;
+} rules_args;
+
+static int rules_opt(void *ctx, int id, const char *v)
+{
+    rules_args *a = ctx;
+    switch (id) {
+    case O_FORMAT: {
+        static const char *const formats[] = {"text", "tsv"};
+        if (!strcmp(v, "tsv")) a->tsv = 1;
+        else if (strcmp(v, "text")) return bad_value("format", v, formats, 2);
+        return -1;
+    }
+    case O_PATH: {
+        unsigned r = 0;
+        while (r < cfs_rule_count() && strcmp(cfs_rule_name((uint16_t)r), v)) r++;
+        if (r == cfs_rule_count()) return usage_error("unknown rule '%s' (`cfscan rules` lists them)", v);
+        return strv_push(&a->names, v) != 0 ? CFS_EXIT_FATAL : -1;
+    }
+    case O_HELP: print_usage(stdout); return 0;
+    case O_VERSION: return version();
+    }
+    return usage_error("%s", "option not taken by rules");
+}
+
 static int rules_cmd(int argc, char **argv)
 {
-    int tsv = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (!strcmp(v, "tsv")) tsv = 1;
-            else if (strcmp(v, "text")) return usage_error("unknown format '%s' (text, tsv)", v);
-        } else if (argv[i][0] == '-') {
-            return usage_error("unknown option '%s'", argv[i]);
-        } else {
-            unsigned r = 0;
-            while (r < cfs_rule_count() && strcmp(cfs_rule_name((uint16_t)r), argv[i])) r++;
-            if (r == cfs_rule_count())
-                return usage_error("unknown rule '%s' (`cfscan rules` lists them)", argv[i]);
-        }
+    rules_args a = {{NULL, 0}, 0};
+    int rc = parse_opts(CMD_RULES, argc, argv, rules_opt, &a);
+    if (rc >= 0) {
+        free(a.names.v);
+        return rc;
     }
+    const int tsv = a.tsv;
     if (tsv) fputs("rule\tcause\tevidence\trests_on\tcites\n", stdout);
     else
         fputs(
@@ -2099,18 +2123,8 @@ static int rules_cmd(int argc, char **argv)
             stdout);
     for (unsigned r = 0; r < cfs_rule_count(); r++) {
         const char *name = cfs_rule_name((uint16_t)r);
-        int want = 1;
-        for (int i = 0; i < argc; i++) {
-            if (!strcmp(argv[i], "--format")) {
-                i++;
-                continue;
-            }
-            want = 0;
-            if (!strcmp(argv[i], name)) {
-                want = 1;
-                break;
-            }
-        }
+        int want = a.names.n == 0;
+        for (size_t i = 0; !want && i < a.names.n; i++) want = !strcmp(a.names.v[i], name);
         if (!want) continue;
         const cfs_rule_doc *d = cfs_rule_doc_find(name);
         const char *cause = cfs_cause_name(cfs_rule_cause((uint16_t)r));
@@ -2121,6 +2135,7 @@ static int rules_cmd(int argc, char **argv)
             printf("%s\n  cause %s, evidence %s\n  rests on: %s\n  cites:    %s\n\n", name, cause, ev, facts,
                    cites);
     }
+    free(a.names.v);
     return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CFS_EXIT_FATAL;
 }
 
@@ -2223,7 +2238,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "requests")) return run(argc - 1, argv + 1, 1);
     if (!strcmp(cmd, "merge")) return merge_cmd(argc - 1, argv + 1);
     if (!strcmp(cmd, "diff")) return diff_cmd(argc - 1, argv + 1);
-    if (!strcmp(cmd, "rules")) return rules_cmd(argc - 2, argv + 2);
+    if (!strcmp(cmd, "rules")) return rules_cmd(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) return version();
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         print_usage(stdout);
