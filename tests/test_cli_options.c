@@ -279,3 +279,40 @@ Test(cli, file_named_twice_is_read_once)
     free(out);
     free(err);
 }
+
+/* From a user-level review: options that were silently ignored or half taken. */
+Test(cli, repeated_filters_suffixes_and_stray_arguments)
+{
+    char *out, *err;
+    /* a second --ip replaced the first without a word: now a usage error naming it */
+    cr_assert_eq(cfscan("scan %s --ip 10.0.0.0/8 --ip 192.0.2.1 -q", &out, &err), 2, "%s", err);
+    cr_assert(strstr(err, "--ip given twice"), "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(cfscan("requests %s --status 403 --status=404", &out, &err), 2, "%s", err);
+    cr_assert(strstr(err, "--status given twice"), "%s", err);
+    free(out);
+    free(err);
+    /* --split-above takes the suffixes --memory-limit takes; the counts do not change */
+    cr_assert_eq(cfscan("scan %s --split-above 1K --format json -q", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"requests\":6,\"filtered\":0,"), "%s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(cfscan("scan %s --split-above 1X -q", &out, &err), 2, "%s", err);
+    free(out);
+    free(err);
+    /* --brief shapes the text report only */
+    cr_assert_eq(cfscan("scan %s --brief --format json -q", &out, &err), 2, "%s", err);
+    cr_assert(strstr(err, "--brief"), "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(cfscan("version --bogus", &out, &err), 2, "%s", err);
+    cr_assert_str_eq(out, "");
+    free(out);
+    free(err);
+    /* requests that read lines but matched none say so, without calling them filtered */
+    cr_assert_eq(cfscan("requests %s --status 599 -q", &out, &err), 3, "%s", err);
+    cr_assert(strstr(err, "6 requests read and none of them matched"), "%s", err);
+    free(out);
+    free(err);
+}

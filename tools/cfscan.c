@@ -386,6 +386,7 @@ typedef struct scan_cmd {
     /* options */
     const char *outdir;
     int json, html, quiet, verbose, top, brief; /* html: --format html (scan) */
+    unsigned filters_given;                     /* bits of the filter options seen (one value each) */
     strv paths, configs, wafs;
     out_cols cols;  /* requests: --fields, or k_default_fields */
     int resolution; /* --resolution in seconds, 0 for the default (set_resolution) */
@@ -758,6 +759,37 @@ static int parse_shard(const char *v, uint32_t *i, uint32_t *n)
     return -1;
 }
 
+/* A filter option of `scan` or `requests` (given once: scan_opt checks) into c: -1 to go
+ * on, else the exit status. */
+static int filter_opt(scan_cmd *c, int id, const char *v)
+{
+    uint64_t n;
+    switch (id) {
+    case O_REQUEST_ID: c->flt.request_id = v; return -1;
+    case O_STATUS:
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999)
+            return usage_error("bad --status '%s' (0..999)", v);
+        c->flt.status = (int)n;
+        return -1;
+    case O_CAUSE: {
+        c->flt.cause = cfs_cause_lookup(v);
+        if (c->flt.cause >= 0 && c->flt.cause != CFS_CAUSE_NONE) return -1;
+        const char *names[CFS_CAUSE_COUNT];
+        size_t k = 0;
+        for (int i = 1; i < CFS_CAUSE_COUNT; i++) names[k++] = cfs_cause_name((cfs_cause)i);
+        return bad_value("cause", v, names, k);
+    }
+    case O_DIST: c->flt.dist = v; return -1;
+    case O_EDGE: c->flt.edge = v; return -1;
+    case O_IP:
+        if (cfs_filter_set_ip(&c->flt, v) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
+        c->ip_text = v;
+        return -1;
+    case O_URI_PREFIX: c->flt.uri_prefix = v; return -1;
+    }
+    return usage_error("%s", "internal error: a filter without a handler");
+}
+
 /* One option or path of `scan` or `requests` into c: -1 to go on, else the exit status. */
 static int scan_opt(void *ctx, int id, const char *v)
 {
@@ -778,7 +810,9 @@ static int scan_opt(void *ctx, int id, const char *v)
         else return bad_value("gzip-decoder", v, k_gzip_decoders, 4);
         return -1;
     case O_SPLIT_ABOVE:
-        if (cfs_parse_u64(v, strlen(v), &n) != 0) return usage_error("bad --split-above byte count '%s'", v);
+        /* bytes, with K, M or G as --memory-limit takes them (0: the default) */
+        if (cfs_parse_u64(v, strlen(v), &n) != 0 && !(n = cfs_mem_parse(v)))
+            return usage_error("bad --split-above byte count '%s' (bytes, optional K, M or G suffix)", v);
         c->o.big_file = n;
         return -1;
     case O_ENDPOINT_URL:
@@ -806,27 +840,32 @@ static int scan_opt(void *ctx, int id, const char *v)
             return usage_error("bad --top '%s' (1..64)", v);
         c->top = (int)n;
         return -1;
-    case O_REQUEST_ID: c->flt.request_id = v; return -1;
+    case O_REQUEST_ID:
     case O_STATUS:
-        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n > 999)
-            return usage_error("bad --status '%s' (0..999)", v);
-        c->flt.status = (int)n;
-        return -1;
-    case O_CAUSE: {
-        c->flt.cause = cfs_cause_lookup(v);
-        if (c->flt.cause >= 0 && c->flt.cause != CFS_CAUSE_NONE) return -1;
-        const char *names[CFS_CAUSE_COUNT];
-        size_t k = 0;
-        for (int i = 1; i < CFS_CAUSE_COUNT; i++) names[k++] = cfs_cause_name((cfs_cause)i);
-        return bad_value("cause", v, names, k);
-    }
-    case O_DIST: c->flt.dist = v; return -1;
-    case O_EDGE: c->flt.edge = v; return -1;
+    case O_CAUSE:
+    case O_DIST:
+    case O_EDGE:
     case O_IP:
-        if (cfs_filter_set_ip(&c->flt, v) != 0) return usage_error("bad --ip address or CIDR '%s'", v);
-        c->ip_text = v;
-        return -1;
-    case O_URI_PREFIX: c->flt.uri_prefix = v; return -1;
+    case O_URI_PREFIX: {
+        /* one value each: a second one would silently replace the first */
+        const unsigned bit = 1u << (id == O_REQUEST_ID ? 0
+                                    : id == O_STATUS   ? 1
+                                    : id == O_CAUSE    ? 2
+                                    : id == O_DIST     ? 3
+                                    : id == O_EDGE     ? 4
+                                    : id == O_IP       ? 5
+                                                       : 6);
+        if (c->filters_given & bit) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "--%s given twice: a filter takes one value (run once per value, or use the "
+                     "wider filter)",
+                     opt_name(id));
+            return usage_error("%s", msg);
+        }
+        c->filters_given |= bit;
+        return filter_opt(c, id, v);
+    }
     case O_FIELDS: {
         c->have_cols = 1;
         return parse_fields(v, &c->cols) == 0 ? -1 : CFS_EXIT_USAGE;
@@ -898,6 +937,8 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
         snprintf(msg, sizeof msg, "--since %s is not before --until %s: the window is empty", a, b);
         return usage_error("%s", msg);
     }
+    if (c->brief && (c->json || c->html))
+        return usage_error("%s", "--brief shapes the text report; it does not go with --format json or html");
     if ((c->update || c->rebuild) && !c->outdir)
         return usage_error("%s", "--update and --rebuild need -o DIR");
     if (c->update && c->rebuild) return usage_error("%s", "--update and --rebuild exclude each other");
@@ -970,10 +1011,13 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     /* Only when something was there to select from: inputs that held no line at all are
      * reported as such (warned) already. */
     if (!c->nsel || selected || !(L->pruned || L->tot.filtered || L->tot.aggregated)) return;
+    /* requests: the rows are chosen among the requests read, so those read were not
+     * "filtered out" by the scan; none of them matched */
     snprintf(c->nothing_why, sizeof c->nothing_why,
-             "%llu files skipped by name, %llu lines filtered out, %llu requests read",
+             "%llu files skipped by name, %llu lines filtered out, %llu requests read%s",
              (unsigned long long)L->pruned, (unsigned long long)L->tot.filtered,
-             (unsigned long long)L->tot.aggregated);
+             (unsigned long long)L->tot.aggregated,
+             c->requests_mode && L->tot.aggregated ? " and none of them matched" : "");
     fputs("cfscan: the window and filters (", stderr);
     for (size_t i = 0; i < c->nsel; i++) {
         fprintf(stderr, "%s--%s ", i ? " " : "", c->sel_names[i]);
@@ -2239,7 +2283,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "merge")) return merge_cmd(argc - 1, argv + 1);
     if (!strcmp(cmd, "diff")) return diff_cmd(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules")) return rules_cmd(argc - 1, argv + 1);
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) return version();
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V"))
+        return argc > 2 ? usage_error("%s", "version takes no arguments") : version();
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         print_usage(stdout);
         return 0;

@@ -49,8 +49,9 @@ enum {
 static const cfs_cli_section cfs_cli_sections[CFS_SEC_COUNT] = {
     [CFS_SEC_COMMON] = {"common options (scan and requests)"},
     [CFS_SEC_SCAN] = {"scan options"},
-    [CFS_SEC_FILTERS] = {"filters (scan and requests; all given must match; the report names them; a line that "
-                         "does not pass is counted as filtered; nothing selected: exit 3)"},
+    [CFS_SEC_FILTERS] =
+        {"filters (scan and requests; each takes one value; all given must match; the report "
+         "names them; a line that does not pass is counted as filtered; nothing selected: exit 3)"},
     [CFS_SEC_REQUESTS] = {"requests options (rows in time order; ties in input order, then line order)"},
     [CFS_SEC_MERGE] = {"merge options"},
     [CFS_SEC_DIFF] = {"diff options (OLD and NEW are summary directories; exit 0: nothing flagged, 5: a change "
@@ -140,8 +141,8 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "auto or isal (ISA-L streaming, parsed in 256 KiB pieces), zlib (streaming), libdeflate (whole files up to "
      "16 MiB compressed, ISA-L above that and for pipes)"},
     {O_SPLIT_ABOVE, NULL, "--split-above", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
-     "cut inputs larger than this into blocks that all threads share (default 64 MiB; pipes and stdin are always "
-     "cut)"},
+     "cut inputs larger than this into blocks that all threads share (K, M, G suffixes; default 64M; pipes and "
+     "stdin are always cut)"},
     {O_ENDPOINT_URL, NULL, "--endpoint-url", "URL", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "S3-compatible endpoint for s3:// inputs (http://HOST:PORT or https://...; addressed path-style); default "
      "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS"},
@@ -234,8 +235,9 @@ static const cfs_cli_opt cfs_cli_opts[] = {
 };
 
 static const char cfs_cli_intro[] =
-    "PATH is a CloudFront log file (gzip, zstd or plain; detected from its bytes), a directory (walked "
-    "recursively) or - for standard input. Options may come before or after the paths, as --opt VALUE or "
+    "PATH is a CloudFront log file (W3C/TSV, v2 JSON lines or v2 Parquet; gzip, zstd or plain; detected from "
+    "its bytes), a directory (walked recursively), s3://BUCKET/PREFIX (every object under it) or - for "
+    "standard input; a path named twice, or inside a directory also named, is read once. Options may come before or after the paths, as --opt VALUE or "
     "--opt=VALUE (-jN for -j N); -- ends the options. An unknown option or value is a usage error (2) that "
     "names the nearest valid one.";
 
