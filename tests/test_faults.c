@@ -582,6 +582,52 @@ Test(signals, sigterm_exits_130_without_publishing, .timeout = 60)
     interrupted_scan(SIGTERM);
 }
 
+/* The inputs an interruption leaves unread are named once and counted, not listed one a
+ * line (a run over thousands of files buried everything else).  The FIFO sorts first
+ * (inputs of equal size go by path) and holds the one thread until the signal. */
+Test(signals, unread_inputs_are_counted_not_listed, .timeout = 60)
+{
+    signal(SIGPIPE, SIG_IGN);
+    char *dir = tu_mkdtemp();
+    char fifo[600], errf[600];
+    snprintf(fifo, sizeof fifo, "%s/a-pipe", dir);
+    snprintf(errf, sizeof errf, "%s/stderr", dir);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    for (int i = 1; i <= 5; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "b%d.log", i);
+        free(tu_write_str(dir, name, ""));
+    }
+    const char *cfscan = prog("cfscan");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        dup2(nul, 1);
+        if (chdir(dir) != 0) _exit(97);
+        execl(cfscan, cfscan, "scan", "-q", "-j1", "a-pipe", "b1.log", "b2.log", "b3.log", "b4.log", "b5.log",
+              (char *)NULL);
+        _exit(98);
+    }
+    int wfd = open(fifo, O_WRONLY); /* returns once cfscan opened it */
+    cr_assert(wfd >= 0);
+    kill(pid, SIGINT);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    close(wfd);
+    int st;
+    waitpid(pid, &st, 0);
+    char *err = tu_read(errf, NULL);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d: %s", WEXITSTATUS(st), err);
+    cr_assert(strstr(err, "a-pipe: interrupted"), "the first is named: %s", err);
+    cr_assert(strstr(err, "and 5 more inputs: interrupted"), "the rest counted: %s", err);
+    cr_assert_null(strstr(err, "b1.log"), "not listed: %s", err);
+    free(err);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 /* ---- resource limits ------------------------------------------------------------------------------ */
 static long child_maxrss_kb(void)
 {

@@ -350,12 +350,17 @@ typedef struct input_sink {
     size_t nroots;
     cfs_status mf_status; /* the first failure to record an input in the manifest */
     char mf_err[512];
+    uint64_t interrupted; /* inputs left unread (or cut short) by SIGINT/SIGTERM */
 } input_sink;
 
 static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
 {
     input_sink *k = ctx;
-    if (st->status != CFS_OK) say(NULL, in->path, st->error[0] ? st->error : cfs_status_str(st->status));
+    /* An interruption leaves every input not yet read "interrupted": the first is named,
+     * the rest counted once the walk is over (scan_inputs), not listed by the thousand. */
+    const int counted_only = st->status == CFS_E_INTERRUPTED && k->interrupted++ > 0;
+    if (st->status != CFS_OK && !counted_only)
+        say(NULL, in->path, st->error[0] ? st->error : cfs_status_str(st->status));
     if (k->sum) cfs_summary_add_input(k->sum, in, st);
     /* The manifest holds every regular file (and S3 object) whose lines may be in the
      * counts (a truncated one too: reading it again would count its first part twice); a
@@ -1251,6 +1256,9 @@ static int scan_inputs(scan_cmd *c)
     c->sel.nroots = c->paths.n;
     if (c->sel.shard_n || c->update) cfs_walk_set_filter(walk, cfs_mf_select_input, &c->sel);
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
+    if (c->sink.interrupted > 1)
+        fprintf(stderr, "cfscan: and %llu more inputs: interrupted\n",
+                (unsigned long long)(c->sink.interrupted - 1));
     cfs_walk_close(walk);
     c->outcome.ledger = &c->res.ledger;
     if (out_of_memory(&c->outcome, c->requests_mode ? "no rows printed" : "nothing written")) return -1;
