@@ -513,6 +513,23 @@ Test(output, unwritable_parent_is_a_clear_error)
 }
 
 /* ---- SIGINT / SIGTERM mid-scan ---------------------------------------------------------------- */
+/* cfscan with the arguments argv (NULL-terminated, argv[0] first) started in dir, stdout to
+ * /dev/null and stderr to errf; its pid.  The caller signals and waits for it. */
+static pid_t spawn_cfscan(const char *dir, const char *errf, char *const *argv)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        dup2(nul, 1);
+        if (chdir(dir) != 0) _exit(97);
+        execv(prog("cfscan"), argv);
+        _exit(98);
+    }
+    return pid;
+}
+
 static void interrupted_scan(int sig)
 {
     char *dir = tu_mkdtemp();
@@ -528,16 +545,8 @@ static void interrupted_scan(int sig)
     snprintf(errf, sizeof errf, "%s/stderr", dir);
     char *before = tu_read(rp, NULL);
     cr_assert_eq(mkfifo(fifo, 0644), 0);
-    const char *cfscan = prog("cfscan");
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 2);
-        int nul = open("/dev/null", O_WRONLY);
-        dup2(nul, 1);
-        execl(cfscan, cfscan, "scan", "-q", "-j2", fifo, "-o", sum, (char *)NULL);
-        _exit(98);
-    }
+    char *const argv[] = {"cfscan", "scan", "-q", "-j2", fifo, "-o", sum, NULL};
+    pid_t pid = spawn_cfscan(dir, errf, argv);
     /* open() of the FIFO returns once cfscan opened it: its handlers are installed by then */
     int wfd = open(fifo, O_WRONLY);
     cr_assert(wfd >= 0);
@@ -598,18 +607,9 @@ Test(signals, unread_inputs_are_counted_not_listed, .timeout = 60)
         snprintf(name, sizeof name, "b%d.log", i);
         free(tu_write_str(dir, name, ""));
     }
-    const char *cfscan = prog("cfscan");
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 2);
-        int nul = open("/dev/null", O_WRONLY);
-        dup2(nul, 1);
-        if (chdir(dir) != 0) _exit(97);
-        execl(cfscan, cfscan, "scan", "-q", "-j1", "a-pipe", "b1.log", "b2.log", "b3.log", "b4.log", "b5.log",
-              (char *)NULL);
-        _exit(98);
-    }
+    char *const argv[] = {"cfscan", "scan",   "-q",     "-j1",    "a-pipe", "b1.log",
+                          "b2.log", "b3.log", "b4.log", "b5.log", NULL};
+    pid_t pid = spawn_cfscan(dir, errf, argv);
     int wfd = open(fifo, O_WRONLY); /* returns once cfscan opened it */
     cr_assert(wfd >= 0);
     kill(pid, SIGINT);
