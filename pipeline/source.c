@@ -517,9 +517,13 @@ void cfs_walk_close(cfs_walk *w)
 
 /* ---- paths named more than once ---------------------------------------------------------- */
 typedef struct named_path {
-    char *key;  /* the resolved path, or the s3:// URL */
+    char *key;  /* where it sits, resolved (a link to a file: its own directory's resolved
+                 * path and its name, as the walk of a directory holding it reads it), or
+                 * the s3:// URL */
     size_t idx; /* its place on the command line */
     int s3, dir;
+    dev_t dev; /* a regular file's identity: two names of one file are one input */
+    ino_t ino;
 } named_path;
 
 /* Resolved paths ordered with '/' before every other byte, so that everything under a
@@ -543,9 +547,9 @@ static int named_cmp(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* Whether resolved path p is dir itself or lies under it (under: the walk of dir reaches p
- * only within the walk's depth, reach). */
-static int under(const char *dir, const char *p, int reach)
+/* Whether resolved path p is dir itself or lies under it; with reach, also whether the walk
+ * of dir reaches p (p_dir: a directory, which the walk must enter), within its depth. */
+static int under(const char *dir, const char *p, int reach, int p_dir)
 {
     size_t n = strlen(dir);
     if (strncmp(dir, p, n) != 0) return 0;
@@ -557,7 +561,41 @@ static int under(const char *dir, const char *p, int reach)
     if (!reach) return 1;
     unsigned depth = 0; /* directories between dir and p's own name */
     for (const char *c = p + n; *c; c++) depth += *c == '/';
-    return depth <= CFS_WALK_MAX_DEPTH;
+    /* a file is read in the frame of its directory (depth: its separators); a directory
+     * is a frame of its own, one deeper */
+    return depth + (p_dir ? 1u : 0u) <= CFS_WALK_MAX_DEPTH;
+}
+
+/* Regular files by identity, the first given first. */
+static int same_file_cmp(const void *pa, const void *pb)
+{
+    const named_path *a = pa, *b = pb;
+    if (a->dev != b->dev) return a->dev < b->dev ? -1 : 1;
+    if (a->ino != b->ino) return a->ino < b->ino ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Where a link to a file sits: its directory resolved, then its own name (malloc'd; NULL
+ * when the directory cannot be resolved). */
+static char *link_place(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? cfs_malloc((size_t)(slash - path) + 2, "checking the paths given") : NULL;
+    if (slash && !dir) return NULL;
+    if (dir) {
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = 0;
+        if (!dir[0]) strcpy(dir, "/"); /* "/name" */
+    }
+    char *rd = realpath(dir ? dir : ".", NULL);
+    free(dir);
+    if (!rd) return NULL;
+    const char *name = slash ? slash + 1 : path;
+    const size_t len = strlen(rd) + strlen(name) + 2;
+    char *key = cfs_malloc(len, "checking the paths given");
+    if (key) snprintf(key, len, "%s%s%s", rd, strcmp(rd, "/") ? "/" : "", name);
+    free(rd);
+    return key;
 }
 
 size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
@@ -572,7 +610,7 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
         return n;
     }
     for (size_t i = 0; i < n; i++) {
-        named_path e = {NULL, i, cfs_s3_is_url(paths[i]), 0};
+        named_path e = {.key = NULL, .idx = i, .s3 = cfs_s3_is_url(paths[i])};
         struct stat st;
         if (e.s3) {
             /* a bare bucket lists all of it: "s3://b" as "s3://b/", which "s3://b2/..."
@@ -585,8 +623,12 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
         } else if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 &&
                    (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
             /* FIFOs and devices are read only where named, never by a walk: kept */
-            e.key = realpath(paths[i], NULL);
             e.dir = S_ISDIR(st.st_mode);
+            e.dev = st.st_dev;
+            e.ino = st.st_ino;
+            struct stat ls;
+            if (!e.dir && lstat(paths[i], &ls) == 0 && S_ISLNK(ls.st_mode)) e.key = link_place(paths[i]);
+            else e.key = realpath(paths[i], NULL);
         }
         if (e.key) v[m++] = e;
     }
@@ -606,17 +648,28 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
             else prefix = e;
             continue;
         }
-        while (depth && !(chain[depth - 1]->dir ? under(chain[depth - 1]->key, e->key, 0)
+        while (depth && !(chain[depth - 1]->dir ? under(chain[depth - 1]->key, e->key, 0, 0)
                                                 : !strcmp(chain[depth - 1]->key, e->key)))
             depth--;
-        if (depth && (!strcmp(chain[depth - 1]->key, e->key) || under(chain[depth - 1]->key, e->key, 1))) {
+        if (depth &&
+            (!strcmp(chain[depth - 1]->key, e->key) || under(chain[depth - 1]->key, e->key, 1, e->dir))) {
             drop[e->idx] = 1;
             continue;
         }
         chain[depth++] = e;
     }
     free(chain);
-    for (size_t k = 0; k < m; k++) free(v[k].key);
+    /* Two names of one regular file (hard links, a link and its target) kept so far: the
+     * first given is read. */
+    size_t nf = 0;
+    for (size_t k = 0; k < m; k++) {
+        free(v[k].key);
+        v[k].key = NULL;
+        if (!v[k].s3 && !v[k].dir && !drop[v[k].idx]) v[nf++] = v[k];
+    }
+    qsort(v, nf, sizeof *v, same_file_cmp);
+    for (size_t k = 1; k < nf; k++)
+        if (v[k].dev == v[k - 1].dev && v[k].ino == v[k - 1].ino) drop[v[k].idx] = 1;
     free(v);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {

@@ -163,3 +163,46 @@ Test(walk, paths_named_twice_are_read_once)
     tu_rmrf(dir);
     free(dir);
 }
+
+/* From a review: a link to a file inside a directory given is read by that directory's
+ * walk (which follows links to files), two names of one file are one input, and a
+ * directory one level past the walk's reach is kept, not dropped. */
+Test(walk, links_hard_links_and_the_walks_depth)
+{
+    char *dir = tu_mkdtemp();
+    char d2[512], other[512], lnk[512], hard[512], deep[4096];
+    snprintf(d2, sizeof d2, "%s/d2", dir);
+    snprintf(other, sizeof other, "%s/other", dir);
+    cr_assert_eq(mkdir(d2, 0755), 0);
+    cr_assert_eq(mkdir(other, 0755), 0);
+    char *x = tu_write_str(other, "x.gz", "x");
+    snprintf(lnk, sizeof lnk, "%s/d2/link.gz", dir);
+    cr_assert_eq(symlink(x, lnk), 0);
+    snprintf(hard, sizeof hard, "%s/other/hard.gz", dir);
+    cr_assert_eq(link(x, hard), 0);
+    /* deep/d/.../d: the walk of deep enters 64 levels, so a directory 64 levels down (63
+     * separators below deep) is reached and one 65 levels down is not */
+    int o = snprintf(deep, sizeof deep, "%s/deep", dir);
+    cr_assert_eq(mkdir(deep, 0755), 0);
+    char at63[4096] = "", at64[4096] = "";
+    for (int i = 1; i <= 65; i++) {
+        o += snprintf(deep + o, sizeof deep - (size_t)o, "/d");
+        cr_assert_eq(mkdir(deep, 0755), 0);
+        if (i == 64) snprintf(at63, sizeof at63, "%s", deep); /* 63 separators below deep */
+        if (i == 65) snprintf(at64, sizeof at64, "%s", deep); /* 64: one level too deep */
+    }
+    char top[600];
+    snprintf(top, sizeof top, "%s/deep", dir);
+    const char *v[] = {d2, lnk, x, hard, top, at63, at64};
+    const char *first = NULL;
+    size_t kept = cfs_paths_drop_repeats(v, 7, &first);
+    cr_assert_eq(kept, 4, "kept %zu", kept);
+    cr_assert_str_eq(v[0], d2);
+    cr_assert_str_eq(v[1], x); /* the link sits in d2: dropped; the hard link: dropped */
+    cr_assert_str_eq(v[2], top);
+    cr_assert_str_eq(v[3], at64, "a directory past the walk's reach is kept");
+    cr_assert_eq(first, lnk);
+    free(x);
+    tu_rmrf(dir);
+    free(dir);
+}
