@@ -1183,10 +1183,11 @@ static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_
         fputc('\n', out);
     }
     if (o && o->selected_nothing)
-        fprintf(out,
-                "The window and filters selected nothing (%s): this report is empty because of "
-                "them, not because the logs are clean\n",
-                o->nothing_why ? o->nothing_why : "no line passed");
+        fprintf(
+            out,
+            "%s selected nothing (%s): this report is empty because of %s, not because the logs are clean\n",
+            o->nsel ? "The window and filters" : "The run",
+            o->nothing_why ? o->nothing_why : "no line passed", o->nsel ? "them" : "that");
     if (m->tot.short_lines || m->tot.trailing_tab || m->tot.crlf)
         fprintf(
             out,

@@ -805,9 +805,13 @@ static void section_inputs(FILE *out, const model *m, const cfs_view *v, const c
         fputs(".</p>", out);
     }
     if (o && o->selected_nothing) {
-        fputs("<p class=\"warn\">The window and filters selected nothing (", out);
+        fputs(o->nsel ? "<p class=\"warn\">The window and filters selected nothing ("
+                      : "<p class=\"warn\">The run selected nothing (",
+              out);
         cfs_html_puts(out, o->nothing_why ? o->nothing_why : "no line passed");
-        fputs("): this report is empty because of them, not because the logs are clean.</p>", out);
+        fputs(o->nsel ? "): this report is empty because of them, not because the logs are clean.</p>"
+                      : "): this report is empty because of that, not because the logs are clean.</p>",
+              out);
     }
     /* inputs with errors or warnings, as the ledger listed them */
     size_t shown = 0;

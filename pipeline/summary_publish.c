@@ -118,6 +118,14 @@ static cfs_status check_output(const char *dir, out_info *oi, char *err, size_t 
     if (!d) return cfs_nomem_status(NULL, err, errlen);
     memcpy(d, dir, n);
     d[n] = 0;
+    /* "DIR/." and "DIR/..": publishing renames DIR's own name into place, which these
+     * are not (the rename fails after the scan, or replaces another directory) */
+    const char *base = strrchr(d, '/') ? strrchr(d, '/') + 1 : d;
+    if (!strcmp(base, ".") || !strcmp(base, "..")) {
+        snprintf(err, errlen, "%s: ends in '%s'; name the summary directory itself", dir, base);
+        free(d);
+        return CFS_E_USAGE;
+    }
     cfs_status st = check_output_at(d, oi, err, errlen);
     free(d);
     return st;

@@ -199,8 +199,9 @@ Test(exit_binary, config_dir_without_json_is_refused)
     free(cfgdir);
 }
 
-/* Paths that hold no file are no answer (3), said on stderr and in the report; a shard
- * that its selection leaves no file is another thing: its files are another run's (0). */
+/* Paths that hold no file are no answer (3), said on stderr and in the report, also for a
+ * shard or --update; a shard that its selection leaves no file is another thing: its
+ * files are another run's (0). */
 Test(exit_binary, paths_holding_no_file_are_3)
 {
     char cmd[2048], *out = NULL, *err = NULL;
@@ -222,5 +223,15 @@ Test(exit_binary, paths_holding_no_file_are_3)
     cr_assert_null(strstr(err, "no file to read"), "stderr: %s", err);
     free(out);
     free(err);
-    cr_assert_eq(run_cfscan(NULL, "scan empty --shard 1/2 -o sharded"), 0);
+    /* a shard of nothing is nothing too (3); a shard whose selection passed the one file
+     * over to the other shard is not (0): each of the two shards is 0 */
+    cr_assert_eq(run_cfscan(NULL, "scan empty --shard 1/2 -o sharded"), 3);
+    snprintf(cmd, sizeof cmd, "%s/one", g_dir);
+    cr_assert_eq(mkdir(cmd, 0700), 0);
+    free(tu_write_str(
+        cmd, "good.log",
+        "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
+        "cs-uri-stem sc-status\n2026-11-01\t10:00:00\tIAD\t100\t192.0.2.1\tGET\th.example\t/\t200\n"));
+    cr_assert_eq(run_cfscan(NULL, "scan one --shard 0/2 -o shard0"), 0);
+    cr_assert_eq(run_cfscan(NULL, "scan one --shard 1/2 -o shard1"), 0);
 }

@@ -527,4 +527,13 @@ Test(publish, missing_parents_are_made_first)
     cr_assert(strstr(err, "plainfile/sub") && strstr(err, "parent"), "names the parent: %s", err);
     cr_assert_null(strstr(err, "nosuchinput"), "refused before any input is read: %s", err);
     free(err);
+    /* "new/." and "new/.." are not a directory's own name: refused first, nothing made */
+    rc = cfscan("022", "scan -q log.txt -o newq/. >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 2, "exit %d (want 2, usage): %s", rc, err);
+    free(err);
+    rc = cfscan("022", "scan -q log.txt -o newp/.. >/dev/null", NULL, &err);
+    cr_assert_eq(rc, 2, "exit %d (want 2, usage): %s", rc, err);
+    free(err);
+    struct stat st2;
+    cr_assert(stat(at("newq"), &st2) != 0 && stat(at("newp"), &st2) != 0, "nothing was made");
 }

@@ -210,4 +210,8 @@ Test(rules_doc, options_as_every_command)
     cr_assert(row && !strncmp(row + 1, "not_403\tnone\tnone\t", 18), "%s", out);
     cr_assert_null(strchr(strchr(row + 1, '\n') + 1, '\n'), "one row only: %s", out);
     free(out);
+    /* the last --format given wins, as for every option */
+    out = cfscan_out(0, "rules not_403 --format tsv --format text");
+    cr_assert(!strncmp(out, "Attribution rules", 17), "%s", out);
+    free(out);
 }

@@ -1004,9 +1004,10 @@ static void check_selection(scan_cmd *c, uint64_t selected)
 {
     const cfs_ledger *L = &c->res.ledger;
     /* The paths named held no file at all (an empty directory, a sync that fetched
-     * nothing): that is no answer either.  A shard or --update that is left no file by
-     * its selection is not this: those files exist and are another run's. */
-    if (!c->res.nfiles && !L->failed && !L->pruned && !c->sel.shard_n && !c->update && !c->rebuild) {
+     * nothing): that is no answer either.  A shard or --update whose selection passed
+     * files over is not this: those files exist and are another run's. */
+    if (!c->res.nfiles && !L->failed && !L->pruned && !c->sel.other_shard && !c->sel.known_skipped &&
+        !c->sel.changed) {
         snprintf(c->nothing_why, sizeof c->nothing_why, "%s", "the paths given hold no file");
         fprintf(stderr, "cfscan: the %s given hold%s no file to read\n", c->paths.n > 1 ? "paths" : "path",
                 c->paths.n > 1 ? "" : "s");
@@ -1039,6 +1040,9 @@ static int check_output_dir(scan_cmd *c)
     c->outcome.fatal = cfs_summary_check_output(c->outdir, c->err, sizeof c->err);
     if (c->outcome.fatal == CFS_OK)
         c->outcome.fatal = cfs_summary_make_parent(c->outdir, c->err, sizeof c->err);
+    /* checked again once the parents exist: "new/.." names something only then */
+    if (c->outcome.fatal == CFS_OK)
+        c->outcome.fatal = cfs_summary_check_output(c->outdir, c->err, sizeof c->err);
     if (c->outcome.fatal == CFS_OK) return 0;
     say("summary not written", NULL, c->err);
     return -1;
@@ -2017,6 +2021,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         char err[512] = "";
         outcome.fatal = cfs_summary_check_output(out, err, sizeof err);
         if (outcome.fatal == CFS_OK) outcome.fatal = cfs_summary_make_parent(out, err, sizeof err);
+        if (outcome.fatal == CFS_OK) outcome.fatal = cfs_summary_check_output(out, err, sizeof err);
         if (outcome.fatal != CFS_OK) {
             say("summary not written", NULL, err);
             return exit_status(&outcome);
@@ -2140,8 +2145,8 @@ static int rules_opt(void *ctx, int id, const char *v)
     switch (id) {
     case O_FORMAT: {
         static const char *const formats[] = {"text", "tsv"};
-        if (!strcmp(v, "tsv")) a->tsv = 1;
-        else if (strcmp(v, "text")) return bad_value("format", v, formats, 2);
+        if (strcmp(v, "tsv") && strcmp(v, "text")) return bad_value("format", v, formats, 2);
+        a->tsv = !strcmp(v, "tsv"); /* the last one given */
         return -1;
     }
     case O_PATH: {
