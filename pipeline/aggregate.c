@@ -27,10 +27,26 @@ void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size)
 }
 
 /* Heap bytes a map holds, as charged to the memory budget (xalloc.h). */
+/* What a map of cap index slots and rows_cap rows is charged, with its index and its rows
+ * allocated or not. */
+static int64_t kmap_size(size_t cap, size_t rows_cap, size_t row_size, int has_index, int has_rows)
+{
+    return (int64_t)(cap * (sizeof(uint64_t) + sizeof(uint32_t)) + rows_cap * row_size) +
+           (has_index ? 2 * CFS_MEM_BLOCK : 0) + (has_rows ? CFS_MEM_BLOCK : 0);
+}
+
 static int64_t kmap_bytes(const cfs_kmap *m)
 {
-    return (int64_t)(m->cap * (sizeof *m->hash + sizeof *m->slot) + m->rows_cap * m->row_size) +
-           (m->hash ? 2 * CFS_MEM_BLOCK : 0) + (m->rows ? CFS_MEM_BLOCK : 0);
+    return kmap_size(m->cap, m->rows_cap, m->row_size, m->hash != NULL, m->rows != NULL);
+}
+
+/* Index slots for `rows` rows with the index at most half full: a power of two, from
+ * `from` (a map's current capacity, 0 for none) doubled as often as needed. */
+static size_t kmap_cap_for(size_t rows, size_t from)
+{
+    size_t cap = from ? from : 64;
+    while ((rows + 1) * 2 > cap) cap *= 2;
+    return cap;
 }
 
 void cfs_kmap_free(cfs_kmap *m)
@@ -129,8 +145,7 @@ int cfs_kmap_is_sink(const void *row) { return row == (const void *)t_kmap_sink.
 
 void cfs_kmap_reserve(cfs_kmap *m, size_t more)
 {
-    size_t want = m->n + more, ncap = m->cap ? m->cap : 64;
-    while ((want + 1) * 2 > ncap) ncap *= 2;
+    const size_t want = m->n + more, ncap = kmap_cap_for(want, m->cap);
     /* out of memory: the inserts grow the map one doubling at a time instead, or fail */
     if (ncap > m->cap && !kmap_resize(m, ncap)) return;
     if (want > m->rows_cap) {
@@ -276,17 +291,14 @@ static void kmap_append(cfs_kmap *dst, const cfs_kmap *p)
 static int concat_parallel(cfs_kmap *dst, cfs_kmap *parts, size_t n, size_t total, size_t extra, int threads)
 {
     const size_t want = total + extra; /* as cfs_kmap_reserve sizes a map for want rows */
-    size_t cap = 64;
-    while ((want + 1) * 2 > cap) cap *= 2;
-    const size_t row = dst->row_size;
+    const size_t cap = kmap_cap_for(want, 0), row = dst->row_size;
     /* Until the parts are freed at the end this holds them and the joined table at once,
      * where the serial join grows the first part into the table: one part's worth more
      * at the peak (3.6 MB on the plain bench set at -j2).  So it runs only where the
      * memory budget has room for the whole table besides what is held; else the serial
      * join does the work, as it did before. */
     const uint64_t limit = cfs_mem_limit();
-    const uint64_t need = (uint64_t)cap * (sizeof(uint64_t) + sizeof(uint32_t)) + (uint64_t)want * row +
-                          3 * (uint64_t)CFS_MEM_BLOCK; /* what kmap_bytes will charge for it */
+    const uint64_t need = (uint64_t)kmap_size(cap, want ? want : 1, row, 1, 1); /* as it will be charged */
     if (cfs_mem_over() || (limit && (uint64_t)cfs_mem_held() + need > limit)) return 0;
     size_t *at = cfs_malloc(n * sizeof *at, "joining the partitions of a hash table");
     if (!at) return 0;
