@@ -1182,6 +1182,7 @@ static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_
         cfs_sampling_sentence(out, &o->sampling);
         fputc('\n', out);
     }
+    /* without a window or filter, only a run whose paths held no file selects nothing */
     if (o && o->selected_nothing)
         fprintf(
             out,

@@ -215,9 +215,8 @@ Test(oom_lib, kmap_keeps_its_rows)
  * takes keeps its value, the first part (taken whole) is all there, the parts are left
  * empty, and the map still answers lookups.  On two threads, with rows enough for the
  * parallel join, whose four allocations fail in turn (the first, or one after others
- * were had): each time it leaves the join to the serial one, whose result is checked.
- * (That it frees what it had is not seen here: Criterion ignores LeakSanitizer's report
- * of a test's worker process.) */
+ * were had): each time it leaves the join to the serial one, whose result is checked
+ * (and, under ASan, that it freed what it had: tests/util_leaks.c). */
 Test(oom_lib, kmap_concat_keeps_what_it_takes)
 {
     for (uint64_t after = 0; after < 4; after++) {

@@ -391,7 +391,6 @@ typedef struct scan_cmd {
     /* options */
     const char *outdir;
     int json, html, quiet, verbose, top, brief; /* html: --format html (scan) */
-    unsigned filters_given;                     /* bits of the filter options seen (one value each) */
     strv paths, configs, wafs;
     out_cols cols;  /* requests: --fields, or k_default_fields */
     int resolution; /* --resolution in seconds, 0 for the default (set_resolution) */
@@ -764,10 +763,32 @@ static int parse_shard(const char *v, uint32_t *i, uint32_t *n)
     return -1;
 }
 
-/* A filter option of `scan` or `requests` (given once: scan_opt checks) into c: -1 to go
- * on, else the exit status. */
+/* Whether filter option id holds a value already (cfs_filter: NULL, -1 or 0 until given). */
+static int filter_given(const cfs_filter *f, int id)
+{
+    switch (id) {
+    case O_REQUEST_ID: return f->request_id != NULL;
+    case O_STATUS: return f->status >= 0;
+    case O_CAUSE: return f->cause >= 0;
+    case O_DIST: return f->dist != NULL;
+    case O_EDGE: return f->edge != NULL;
+    case O_IP: return f->ip_family != 0;
+    case O_URI_PREFIX: return f->uri_prefix != NULL;
+    }
+    return 0;
+}
+
+/* A filter option of `scan` or `requests` into c: -1 to go on, else the exit status.  One
+ * value each: a second one would silently replace the first. */
 static int filter_opt(scan_cmd *c, int id, const char *v)
 {
+    if (filter_given(&c->flt, id)) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "--%s given twice: a filter takes one value (run once per value, or use the wider filter)",
+                 opt_name(id));
+        return usage_error("%s", msg);
+    }
     uint64_t n;
     switch (id) {
     case O_REQUEST_ID: c->flt.request_id = v; return -1;
@@ -851,26 +872,7 @@ static int scan_opt(void *ctx, int id, const char *v)
     case O_DIST:
     case O_EDGE:
     case O_IP:
-    case O_URI_PREFIX: {
-        /* one value each: a second one would silently replace the first */
-        const unsigned bit = 1u << (id == O_REQUEST_ID ? 0
-                                    : id == O_STATUS   ? 1
-                                    : id == O_CAUSE    ? 2
-                                    : id == O_DIST     ? 3
-                                    : id == O_EDGE     ? 4
-                                    : id == O_IP       ? 5
-                                                       : 6);
-        if (c->filters_given & bit) {
-            char msg[160];
-            snprintf(msg, sizeof msg,
-                     "--%s given twice: a filter takes one value (run once per value, or use the "
-                     "wider filter)",
-                     opt_name(id));
-            return usage_error("%s", msg);
-        }
-        c->filters_given |= bit;
-        return filter_opt(c, id, v);
-    }
+    case O_URI_PREFIX: return filter_opt(c, id, v);
     case O_FIELDS: {
         c->have_cols = 1;
         return parse_fields(v, &c->cols) == 0 ? -1 : CFS_EXIT_USAGE;
@@ -1033,16 +1035,21 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     c->outcome.selected_nothing = 1;
 }
 
-/* Refuse a bad -o now, not after a long scan (publishing checks again). */
+/* -o DIR of scan or merge, before any input is read: refused now rather than after a long
+ * run (publishing checks again), its missing parents made, and checked again once they
+ * exist ("new/../old" names a directory only then). */
+static cfs_status prepare_output_dir(const char *dir, char *err, size_t errlen)
+{
+    cfs_status st = cfs_summary_check_output(dir, err, errlen);
+    if (st == CFS_OK) st = cfs_summary_make_parent(dir, err, errlen);
+    if (st == CFS_OK) st = cfs_summary_check_output(dir, err, errlen);
+    return st;
+}
+
 static int check_output_dir(scan_cmd *c)
 {
     if (!c->outdir || c->requests_mode) return 0;
-    c->outcome.fatal = cfs_summary_check_output(c->outdir, c->err, sizeof c->err);
-    if (c->outcome.fatal == CFS_OK)
-        c->outcome.fatal = cfs_summary_make_parent(c->outdir, c->err, sizeof c->err);
-    /* checked again once the parents exist: "new/.." names something only then */
-    if (c->outcome.fatal == CFS_OK)
-        c->outcome.fatal = cfs_summary_check_output(c->outdir, c->err, sizeof c->err);
+    c->outcome.fatal = prepare_output_dir(c->outdir, c->err, sizeof c->err);
     if (c->outcome.fatal == CFS_OK) return 0;
     say("summary not written", NULL, c->err);
     return -1;
@@ -2019,9 +2026,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     cfs_run_end outcome = {.ledger = NULL, .fatal = CFS_OK};
     {
         char err[512] = "";
-        outcome.fatal = cfs_summary_check_output(out, err, sizeof err);
-        if (outcome.fatal == CFS_OK) outcome.fatal = cfs_summary_make_parent(out, err, sizeof err);
-        if (outcome.fatal == CFS_OK) outcome.fatal = cfs_summary_check_output(out, err, sizeof err);
+        outcome.fatal = prepare_output_dir(out, err, sizeof err);
         if (outcome.fatal != CFS_OK) {
             say("summary not written", NULL, err);
             return exit_status(&outcome);
@@ -2169,8 +2174,7 @@ static int rules_cmd(int argc, char **argv)
         free(a.names.v);
         return rc;
     }
-    const int tsv = a.tsv;
-    if (tsv) fputs("rule\tcause\tevidence\trests_on\tcites\n", stdout);
+    if (a.tsv) fputs("rule\tcause\tevidence\trests_on\tcites\n", stdout);
     else
         fputs(
             "Attribution rules, in evaluation order.  Evidence: confirmed = a log field, a joined WAF\n"
@@ -2187,7 +2191,7 @@ static int rules_cmd(int argc, char **argv)
         const char *cause = cfs_cause_name(cfs_rule_cause((uint16_t)r));
         const char *ev = cfs_evidence_name(cfs_rule_evidence((uint16_t)r));
         const char *facts = d ? d->facts : "(not documented)", *cites = d ? d->cites : "-";
-        if (tsv) printf("%s\t%s\t%s\t%s\t%s\n", name, cause, ev, facts, cites);
+        if (a.tsv) printf("%s\t%s\t%s\t%s\t%s\n", name, cause, ev, facts, cites);
         else
             printf("%s\n  cause %s, evidence %s\n  rests on: %s\n  cites:    %s\n\n", name, cause, ev, facts,
                    cites);
