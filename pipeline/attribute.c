@@ -25,6 +25,8 @@
     X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED, POSSIBLE) \
     X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)   \
     X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                     \
+    X(R_SIGNED_PAGE_MISSING, "signed_missing_behind_custom_page", SIGNED_URL_MISSING, POSSIBLE)           \
+    X(R_SIGNED_PAGE_EXPIRED, "signed_expired_behind_custom_page", SIGNED_URL_EXPIRED, POSSIBLE)           \
     X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                     \
     X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                   \
     X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                         \
@@ -65,6 +67,10 @@ enum rule_id {
     /* signed URLs and cookies */
     R_SIGNED_MISSING_RESTRICTED, R_SIGNED_MISSING_RESTRICTED_UNLOGGED, R_SIGNED_QUERY_EXPIRED, R_SIGNED_COOKIE_EXPIRED,
     R_SIGNED_SAME_SECOND,
+    /* the same behind a custom 403 page, which hides CloudFront's text/xml refusal; the
+     * two R_PENDING_SIGNED* ids are provisional like the R_PENDING* ones below */
+    R_SIGNED_PAGE_MISSING, R_SIGNED_PAGE_EXPIRED, R_SIGNED_PAGE_MISSING_OR_WAF, R_SIGNED_PAGE_EXPIRED_OR_WAF,
+    R_SIGNED_PAGE_PRESENT_OR_WAF_S3, R_SIGNED_PAGE_PRESENT_OR_WAF, R_PENDING_SIGNED_S3, R_PENDING_SIGNED,
     /* origin bodies */
     R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML, R_CLOUDFRONT_XML,
     R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
@@ -73,19 +79,19 @@ enum rule_id {
     R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT_CLOUDFRONT, R_ORIGIN_RESULT, R_PENDING_BODY_S3, R_PENDING_BODY,
     R_BODY_S3, R_BODY,
     /* provisional: settled after the pass (held-back lines: cfs_attr_settle_fast, then by
-     * latency: cfs_attr_settle).  The order of the seven R_PENDING* ids is that of the
-     * `variants` table. */
+     * latency: cfs_attr_settle), each with its entry in the `variants` table. */
     R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
     R_PENDING_WAF_UNLOGGED_S3, R_PENDING_NO_ACL, R_PENDING_NO_ACL_S3,
     R_UNCLASSIFIED,
     /* settled results (reached through cfs_attr_settle / cfs_attr_settle_fast only) */
     R_EDGE_WAF, R_EDGE_WAF_UNLOGGED, R_EDGE_NO_ACL, R_EDGE_HTTP,
     R_EDGE_WAF_ABS, R_EDGE_WAF_UNLOGGED_ABS, R_EDGE_NO_ACL_ABS, R_EDGE_HTTP_ABS,
+    R_EDGE_SIGNED, R_EDGE_SIGNED_ABS,
     R_ORIGIN_CUSTOM, R_ORIGIN_S3,
     R_AMBIG_HTTP, R_AMBIG, R_AMBIG_S3, R_AMBIG_WAF_UNLOGGED, R_AMBIG_WAF_UNLOGGED_S3,
-    R_AMBIG_NO_ACL, R_AMBIG_NO_ACL_S3,
+    R_AMBIG_NO_ACL, R_AMBIG_NO_ACL_S3, R_AMBIG_SIGNED, R_AMBIG_SIGNED_S3,
     R_NO_TIME_HTTP, R_NO_TIME, R_NO_TIME_S3, R_NO_TIME_WAF_UNLOGGED, R_NO_TIME_WAF_UNLOGGED_S3,
-    R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3,
+    R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3, R_NO_TIME_SIGNED, R_NO_TIME_SIGNED_S3,
     R_EDGE_BODY, R_EDGE_BODY_S3,
     R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
@@ -638,6 +644,36 @@ static int ct_signer(const facts *f)
     return f->ct == CT_NONE && f->restricted == T_YES;
 }
 
+/* WAF did not answer: the config shows no web ACL (and held when the line was written), or
+ * WAF logs cover the line and hold no block for it (blocks are logged, §5.3). */
+static int waf_excluded(const facts *f)
+{
+    return (f->acl == T_NO && !f->config_older) ||
+           (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered);
+}
+
+/* Geographic restriction did not answer: the config has none, or the line logs what would
+ * have said so (a detailed result type other than ClientGeoBlocked, or a c-country the
+ * restriction lets through: rules earlier in the table take the refused ones). */
+static int geo_excluded(const facts *f)
+{
+    const cfs_record *r = f->r;
+    return f->d->geo_type == 0 || !cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]) ||
+           !cfs_span_empty(r->f[CFS_F_C_COUNTRY]);
+}
+
+/* §5.1, §5.4: a custom 403 page (CustomErrorResponses) replaces the body of every 403,
+ * CloudFront's text/xml signed-URL refusal included, so on a behavior the config says
+ * checks signers the content type cannot show the refusal.  An edge Error there that
+ * nothing earlier in the table explains (no logged cause, host, protocol or method) and
+ * that geo restriction did not answer is the signer check's, WAF's (unless excluded), or,
+ * when a signer passed the check, the origin's. */
+static int signer_page(const facts *f)
+{
+    return cfs_config_403_page(f->d) && f->restricted == T_YES && f->edge_error && !ct_signer(f) &&
+           geo_excluded(f);
+}
+
 /* The vpp policy is unknown (no config, or no behavior matched). */
 static int vpp_unknown(const facts *f) { return f->vpp == CFS_VPP_UNKNOWN; }
 
@@ -648,6 +684,11 @@ static uint16_t pending_variant(const facts *f)
 {
     int s3 = is_s3(f->origin_kind);
     if (vpp_unknown(f) && f->plain && f->ct == CT_HTML) return R_PENDING_HTTP;
+    /* A signer the check may have passed behind a custom page: an edge answer is the
+     * check's refusal, a slow one the origin's (an older line: the config may not have
+     * held, see R_SIGNED_PAGE_PRESENT_OR_WAF). */
+    if (signer_page(f) && f->signer && waf_excluded(f) && !f->config_older && f->origin_contacted != T_YES)
+        return s3 ? R_PENDING_SIGNED_S3 : R_PENDING_SIGNED;
     /* "no web ACL" is the config's word for now: a line older than the config may have met
      * one, so it is judged as if the config did not say. */
     if (f->acl == T_NO && !f->config_older) return s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
@@ -776,9 +817,11 @@ static int p_signed_missing_restricted(const facts *f)
 {
     return signed_missing_restricted(f) && f->cookies_logged == T_YES;
 }
+/* Cookies unlogged: possible with the refusal's body, and behind a custom page too. */
 static int p_signed_missing_restricted_unlogged(const facts *f)
 {
-    return signed_missing_restricted(f) && f->cookies_logged != T_YES;
+    int page = signer_page(f) && !f->signer && waf_excluded(f);
+    return (signed_missing_restricted(f) || page) && f->cookies_logged != T_YES;
 }
 /* With a config that says the behavior is not restricted, CloudFront does not check
  * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below). */
@@ -797,6 +840,35 @@ static int p_signed_same_second(const facts *f)
 {
     return signer_rule_base(f) && f->exp == EXP_SAME_SECOND && (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
 }
+
+/* Behind a custom 403 page (signer_page): no signer with every cookie logged, and an
+ * expired signer, are refused before any fetch; WAF excluded or not. */
+static int p_signed_page_missing(const facts *f)
+{
+    return signer_page(f) && !f->signer && f->cookies_logged == T_YES && waf_excluded(f);
+}
+static int p_signed_page_expired(const facts *f)
+{
+    return signer_page(f) && f->signer && f->exp == EXP_PAST && waf_excluded(f);
+}
+static int p_signed_page_missing_or_waf(const facts *f) { return signer_page(f) && !f->signer; }
+static int p_signed_page_expired_or_waf(const facts *f)
+{
+    return signer_page(f) && f->signer && f->exp == EXP_PAST;
+}
+/* Any other signer where WAF may have answered, or on a line older than the config. */
+static int signed_page_present(const facts *f)
+{
+    return signer_page(f) && f->signer && f->origin_contacted != T_YES && f->pending != R_PENDING_SIGNED &&
+           f->pending != R_PENDING_SIGNED_S3;
+}
+static int p_signed_page_present_s3(const facts *f)
+{
+    return signed_page_present(f) && is_s3(f->origin_kind);
+}
+static int p_signed_page_present(const facts *f) { return signed_page_present(f); }
+static int p_pending_signed_s3(const facts *f) { return f->pending == R_PENDING_SIGNED_S3; }
+static int p_pending_signed(const facts *f) { return f->pending == R_PENDING_SIGNED; }
 
 static int stem_is_root(const facts *f) { return CFS_SPAN_IS(f->r->f[CFS_F_CS_URI_STEM], "/"); }
 static int p_s3_root(const facts *f)
@@ -1021,6 +1093,31 @@ static const attr_rule rules[R_COUNT] = {
      * one-second resolution cannot prove it. */
     [R_SIGNED_SAME_SECOND] = {"signed_expiry_same_second", C(SIGNED_URL_EXPIRED), E(LIKELY), K_MATCH,
                               p_signed_same_second},
+    /* §5.1, §5.4 behind a custom 403 page (signer_page): the page hides the text/xml body
+     * that made the rules above confirmed.  What is left to rely on is the config (the
+     * behavior checks signers; the page) and the line (no signer, or an expired one), so
+     * likely, and only where WAF cannot have answered instead; otherwise WAF and the signer
+     * check are the candidates (a signer refusal happens before any fetch, so no origin). */
+    [R_SIGNED_PAGE_MISSING] = {"signed_missing_behind_custom_page", C(SIGNED_URL_MISSING), E(LIKELY), K_MATCH,
+                               p_signed_page_missing},
+    [R_SIGNED_PAGE_EXPIRED] = {"signed_expired_behind_custom_page", C(SIGNED_URL_EXPIRED), E(LIKELY), K_MATCH,
+                               p_signed_page_expired},
+    [R_SIGNED_PAGE_MISSING_OR_WAF] = {"signed_missing_or_waf_behind_custom_page", C(UNKNOWN), E(POSSIBLE),
+                                      K_MATCH, p_signed_page_missing_or_waf},
+    [R_SIGNED_PAGE_EXPIRED_OR_WAF] = {"signed_expired_or_waf_behind_custom_page", C(UNKNOWN), E(POSSIBLE),
+                                      K_MATCH, p_signed_page_expired_or_waf},
+    /* A signer that may have passed the check, where WAF may have answered (or on a line
+     * older than the config): the check, WAF or the origin. */
+    [R_SIGNED_PAGE_PRESENT_OR_WAF_S3] = {"signed_present_or_waf_behind_custom_page_s3", C(UNKNOWN),
+                                         E(POSSIBLE), K_MATCH, p_signed_page_present_s3},
+    [R_SIGNED_PAGE_PRESENT_OR_WAF] = {"signed_present_or_waf_behind_custom_page", C(UNKNOWN), E(POSSIBLE),
+                                      K_MATCH, p_signed_page_present},
+    /* The same where WAF did not answer: the latency test tells the check's refusal
+     * (edge-fast) from the origin's answer (R_EDGE_SIGNED). */
+    [R_PENDING_SIGNED_S3] = {"latency_pending_signed_custom_page_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                             p_pending_signed_s3},
+    [R_PENDING_SIGNED] = {"latency_pending_signed_custom_page", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                          p_pending_signed},
 
     /* §5.1: application/xml is S3's AccessDenied body; CloudFront's own bodies are text/html
      * or text/xml.  That holds for cached 403s served from the edge too (RT Hit, ~1 ms):
@@ -1133,6 +1230,11 @@ static const attr_rule rules[R_COUNT] = {
                                  NULL},
     [R_EDGE_NO_ACL_ABS] = {"latency_edge_no_acl_absolute", C(EDGE_OTHER), E(POSSIBLE), K_SETTLED, NULL},
     [R_EDGE_HTTP_ABS] = {"latency_edge_http_absolute", C(HTTPS_REQUIRED), E(POSSIBLE), K_SETTLED, NULL},
+    /* Edge-fast behind a custom 403 page on a behavior that checks signers, with a signer
+     * present and not expired, WAF excluded: the check refused it (R_PENDING_SIGNED). */
+    [R_EDGE_SIGNED] = {"latency_edge_signed_refused", C(SIGNED_URL_INVALID), E(LIKELY), K_SETTLED, NULL},
+    [R_EDGE_SIGNED_ABS] = {"latency_edge_signed_refused_absolute", C(SIGNED_URL_INVALID), E(POSSIBLE),
+                           K_SETTLED, NULL},
     /* 20 ms or more to the first byte: no edge refusal takes that long, so the origin (or a
      * cache or load balancer in front of it) answered, however fast its 2xx fetches are
      * (issue 10 item 3); or between 5 and 20 ms where the distribution's own origin fetches
@@ -1150,6 +1252,8 @@ static const attr_rule rules[R_COUNT] = {
                                  NULL},
     [R_AMBIG_NO_ACL] = {"latency_ambiguous_no_acl", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG_NO_ACL_S3] = {"latency_ambiguous_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_SIGNED] = {"latency_ambiguous_signed", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_SIGNED_S3] = {"latency_ambiguous_signed_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* No time-taken or time-to-first-byte on the line: the same candidates. */
     [R_NO_TIME_HTTP] = {"latency_no_time_taken_http", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME] = {"latency_no_time_taken", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1160,6 +1264,8 @@ static const attr_rule rules[R_COUNT] = {
                                    K_SETTLED, NULL},
     [R_NO_TIME_NO_ACL] = {"latency_no_time_taken_no_acl", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_NO_ACL_S3] = {"latency_no_time_taken_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_SIGNED] = {"latency_no_time_taken_signed", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_SIGNED_S3] = {"latency_no_time_taken_signed_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* A non-CloudFront body answered edge-fast where a web ACL may be attached: a WAF custom
      * response (§5.3) or a cached or fast origin answer; the body cannot tell (see
      * R_PENDING_BODY).  Unknown, candidates waf_block and the origin. */
@@ -1419,15 +1525,17 @@ static const variant variants[] = {
     V(_WAF_UNLOGGED_S3, WAF_UNLOGGED, S3, EDGE_OTHER, ORIGIN_S3),
     V(_NO_ACL, NO_ACL, CUSTOM, EDGE_OTHER, ORIGIN_CUSTOM),
     V(_NO_ACL_S3, NO_ACL, S3, EDGE_OTHER, ORIGIN_S3),
+    V(_SIGNED, SIGNED, CUSTOM, SIGNED_URL_INVALID, ORIGIN_CUSTOM),
+    V(_SIGNED_S3, SIGNED, S3, SIGNED_URL_INVALID, ORIGIN_S3),
 };
 #undef V
-_Static_assert(sizeof variants / sizeof variants[0] == R_PENDING_NO_ACL_S3 - R_PENDING_HTTP + 1,
-               "one variant per R_PENDING* id");
+#define NVARIANTS (sizeof variants / sizeof variants[0])
 
 static const variant *variant_of(uint16_t rule)
 {
-    if (rule < R_PENDING_HTTP || rule > R_PENDING_NO_ACL_S3) return NULL;
-    return &variants[rule - R_PENDING_HTTP];
+    for (size_t i = 0; i < NVARIANTS; i++)
+        if (variants[i].pending == rule) return &variants[i];
+    return NULL;
 }
 
 static int is_body_pending(uint16_t rule) { return rule == R_PENDING_BODY || rule == R_PENDING_BODY_S3; }
@@ -1536,11 +1644,18 @@ cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t referen
 
 uint32_t cfs_rule_candidates(uint16_t rule)
 {
-    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+    for (size_t i = 0; i < NVARIANTS; i++) {
         const variant *v = &variants[i];
         if (rule == v->ambiguous || rule == v->no_time)
             return (1u << v->edge_cause) | (1u << v->origin_cause);
     }
+    const uint32_t waf = 1u << CFS_CAUSE_WAF_BLOCK;
+    if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return waf | (1u << CFS_CAUSE_SIGNED_URL_MISSING);
+    if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return waf | (1u << CFS_CAUSE_SIGNED_URL_EXPIRED);
+    if (rule == R_SIGNED_PAGE_PRESENT_OR_WAF)
+        return waf | (1u << CFS_CAUSE_SIGNED_URL_INVALID) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
+    if (rule == R_SIGNED_PAGE_PRESENT_OR_WAF_S3)
+        return waf | (1u << CFS_CAUSE_SIGNED_URL_INVALID) | (1u << CFS_CAUSE_ORIGIN_S3);
     if (rule == R_ORIGIN_ONE_PAGE) return (1u << CFS_CAUSE_ORIGIN_S3) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
     if (rule == R_SHARED_PAGE)
         return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_SIGNED_URL_MISSING) |
@@ -1566,11 +1681,14 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_NO_TIME_WAF_UNLOGGED:
     case R_NO_TIME_WAF_UNLOGGED_S3:
     case R_NO_TIME_NO_ACL:
-    case R_NO_TIME_NO_ACL_S3: return CFS_HINT_TIME;
+    case R_NO_TIME_NO_ACL_S3:
+    case R_NO_TIME_SIGNED:
+    case R_NO_TIME_SIGNED_S3: return CFS_HINT_TIME;
     case R_EDGE_WAF_ABS:
     case R_EDGE_WAF_UNLOGGED_ABS:
     case R_EDGE_NO_ACL_ABS:
-    case R_EDGE_HTTP_ABS: return CFS_HINT_REFERENCE;
+    case R_EDGE_HTTP_ABS:
+    case R_EDGE_SIGNED_ABS: return CFS_HINT_REFERENCE;
     case R_EDGE_HTTP:
     case R_AMBIG_HTTP:
     case R_HOST_NOT_ASSOCIATED_PARTIAL:
@@ -1581,13 +1699,19 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_S3_XML_UNCONFIGURED: return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
     case R_EDGE_WAF:
     case R_EDGE_BODY:
-    case R_EDGE_BODY_S3: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
+    case R_EDGE_BODY_S3:
+    case R_SIGNED_PAGE_MISSING_OR_WAF:
+    case R_SIGNED_PAGE_EXPIRED_OR_WAF:
+    case R_SIGNED_PAGE_PRESENT_OR_WAF:
+    case R_SIGNED_PAGE_PRESENT_OR_WAF_S3: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
     case R_AMBIG:
     case R_AMBIG_S3:
     case R_AMBIG_WAF_UNLOGGED:
     case R_AMBIG_WAF_UNLOGGED_S3:
     case R_AMBIG_NO_ACL:
-    case R_AMBIG_NO_ACL_S3: return CFS_HINT_ORIGIN;
+    case R_AMBIG_NO_ACL_S3:
+    case R_AMBIG_SIGNED:
+    case R_AMBIG_SIGNED_S3: return CFS_HINT_ORIGIN;
     default: return CFS_HINT_NONE;
     }
 }

@@ -7,7 +7,9 @@
  *    without touching the status counts;
  *  - with a custom 403 page every 403 carries the page's type, so verdicts that rest on the
  *    content type alone are at most possible;
- *  - the report says what was read from the config. */
+ *  - the report says what was read from the config;
+ *  - behind a custom 403 page, signed-URL refusals on a restricted behavior are told by the
+ *    config and the signer, since the page hides CloudFront's text/xml refusal. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,10 +56,12 @@ static void setup(void) { g_dir = tu_mkdtemp(); }
 static void teardown(void) { tu_rmrf(g_dir); }
 TestSuite(custom_errors, .init = setup, .fini = teardown);
 
-/* A config with one S3 REST origin and the given CustomErrorResponses object (JSON text,
- * "" for none), as get-distribution (with Id and DomainName) or get-distribution-config
- * prints it (then the id comes from the file name E1TESTDIST0001.json). */
-static char *write_config(int with_distribution, const char *errors)
+/* A config with one S3 REST origin, a behavior for the /private/ paths restricted to a trusted key
+ * group, cookies logged, the given web ACL ("" for none) and CustomErrorResponses object
+ * (JSON text, "" for none), as get-distribution (with Id and DomainName) or
+ * get-distribution-config prints it (then the id comes from the file name
+ * E1TESTDIST0001.json). */
+static char *write_config_acl(int with_distribution, const char *errors, const char *web_acl)
 {
     char dc[4096];
     snprintf(dc, sizeof dc,
@@ -72,10 +76,21 @@ static char *write_config(int with_distribution, const char *errors)
              "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
              "   \"ViewerProtocolPolicy\": \"redirect-to-https\","
              "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}},"
+             " \"CacheBehaviors\": {\"Quantity\": 1, \"Items\": [{\"PathPattern\": \"/private/*\","
+             "   \"TargetOriginId\": \"s3\","
+             "   \"TrustedKeyGroups\": {\"Enabled\": true, \"Quantity\": 1, \"Items\": [\"kg-1\"]},"
+             "   \"ViewerProtocolPolicy\": \"redirect-to-https\","
+             "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}}]},"
+             " \"Logging\": {\"Enabled\": true, \"IncludeCookies\": true,"
+             "   \"Bucket\": \"logs.s3.amazonaws.com\", \"Prefix\": \"\"},"
              " %s%s"
-             " \"WebACLId\": \"\", \"Enabled\": true}",
-             errors, errors[0] ? "," : "");
+             " \"WebACLId\": \"%s\", \"Enabled\": true}",
+             errors, errors[0] ? "," : "", web_acl);
     return tu_write_config(g_dir, "E1TESTDIST0001.json", dc, with_distribution, NULL);
+}
+static char *write_config(int with_distribution, const char *errors)
+{
+    return write_config_acl(with_distribution, errors, "");
 }
 
 #define REMAP_200                                                                            \
@@ -320,4 +335,99 @@ Test(custom_errors, hidden_count_same_with_one_or_two_threads)
     free(o1);
     free(o2);
     free(cfg);
+}
+
+/* Signed-URL refusals behind a custom 403 page.  The page replaces CloudFront's text/xml
+ * body (§5.4) with text/html, so the body cannot show the refusal; the config (a restricted
+ * behavior, the page, the web ACL) and the line's signer can.  24 origin fetches at 100 ms
+ * give the latency reference.  Every 403 is an edge Error with the page's type and length:
+ *   P: /private/ and no signer (cookies logged: a non-signer cookie only);
+ *   X: /private/ and a canned Expires of 1793527100 = 2026-11-01 09:58:20 UTC (`date -u
+ *      -d @1793527100`), request at 10:00:00: expired;
+ *   V: /private/, Expires 1893456000 (2030) and a signer: not expired, so either the check
+ *      refused the signature or the origin answered; 1 ms to the first byte: the check;
+ *   O: the same at 140 ms to the first byte: the S3 origin answered;
+ *   U: an unrestricted path with no signer: no signer check there. */
+static void signed_page_log(void)
+{
+    header();
+    kv miss[] = {{"x-edge-result-type", "Miss"},          {"x-edge-response-result-type", "Miss"},
+                 {"x-edge-detailed-result-type", "Miss"}, {"time-taken", "0.100"},
+                 {"time-to-first-byte", "0.090"},         {NULL, NULL}};
+    lines(24, "M", miss);
+#define PAGE_ERROR                                                                                   \
+    {"sc-status", "403"}, {"x-edge-result-type", "Error"}, {"x-edge-response-result-type", "Error"}, \
+        {"x-edge-detailed-result-type", "Error"}, {"sc-content-type", "text/html"},                  \
+        {"sc-content-len", "2046"}
+#define FAST \
+    {"time-taken", "0.001"}, { "time-to-first-byte", "0.001" }
+    kv p[] = {PAGE_ERROR, FAST, {"cs-uri-stem", "/private/a.mp4"}, {"cs(Cookie)", "lang=en"}, {NULL, NULL}};
+    lines(1, "P", p);
+    kv x[] = {PAGE_ERROR,
+              FAST,
+              {"cs-uri-stem", "/private/b.mp4"},
+              {"cs-uri-query", "Expires=1793527100&Signature=abc&Key-Pair-Id=K2JCJMDEHXQW5F"},
+              {NULL, NULL}};
+    lines(1, "X", x);
+    kv v[] = {PAGE_ERROR,
+              FAST,
+              {"cs-uri-stem", "/private/c.mp4"},
+              {"cs-uri-query", "Expires=1893456000&Signature=abc&Key-Pair-Id=K2JCJMDEHXQW5F"},
+              {NULL, NULL}};
+    lines(1, "V", v);
+    kv o[] = {PAGE_ERROR,
+              {"time-taken", "0.150"},
+              {"time-to-first-byte", "0.140"},
+              {"cs-uri-stem", "/private/d.mp4"},
+              {"cs-uri-query", "Expires=1893456000&Signature=abc&Key-Pair-Id=K2JCJMDEHXQW5F"},
+              {NULL, NULL}};
+    lines(1, "O", o);
+    kv u[] = {PAGE_ERROR, FAST, {"cs-uri-stem", "/app/e.html"}, {NULL, NULL}};
+    lines(1, "U", u);
+#undef FAST
+#undef PAGE_ERROR
+}
+
+static char *signed_requests(const char *errors, const char *web_acl)
+{
+    char *cfg = write_config_acl(1, errors, web_acl);
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s --status 403 --fields x-edge-request-id", cfg);
+    char *out = run_cfscan("requests", args);
+    free(cfg);
+    return out;
+}
+
+#define ACL "arn:aws:wafv2:us-east-1:123456789012:global/webacl/example/0123"
+
+Test(custom_errors, signed_refusals_behind_a_custom_403_page)
+{
+    signed_page_log();
+    /* No web ACL: WAF cannot have answered.  No signer and an expired one are refused
+     * before any fetch (likely: the config, not the body, says so); a live signer is the
+     * check's refusal when edge-fast and the origin's when slow. */
+    char *out = signed_requests(PAGE_403, "");
+    HAS(out, "P00\tsigned_url_missing\tlikely\tsigned_missing_behind_custom_page\t");
+    HAS(out, "X00\tsigned_url_expired\tlikely\tsigned_expired_behind_custom_page\t");
+    HAS(out, "V00\tsigned_url_invalid\tlikely\tlatency_edge_signed_refused\t");
+    HAS(out, "O00\torigin_s3\tlikely\tlatency_origin_s3\t");
+    HAS(out, "U00\tedge_other\tpossible\tlatency_edge_no_acl\t");
+    free(out);
+    /* A web ACL and no WAF logs: a WAF block looks the same, so WAF stays a candidate. */
+    out = signed_requests(PAGE_403, ACL);
+    HAS(out,
+        "P00\tunknown\tpossible\tsigned_missing_or_waf_behind_custom_page\twaf_block|signed_url_missing");
+    HAS(out,
+        "X00\tunknown\tpossible\tsigned_expired_or_waf_behind_custom_page\twaf_block|signed_url_expired");
+    HAS(out, "V00\tunknown\tpossible\tsigned_present_or_waf_behind_custom_page_s3\t"
+             "waf_block|signed_url_invalid|origin_s3");
+    free(out);
+    /* Control, no custom page: text/html is not CloudFront's signed-URL refusal (§5.4 says
+     * text/xml), so no signed-URL verdict; edge-fast with no web ACL is another edge
+     * refusal. */
+    out = signed_requests("", "");
+    HAS(out, "P00\tedge_other\tpossible\tlatency_edge_no_acl\t");
+    HAS(out, "X00\tedge_other\tpossible\tlatency_edge_no_acl\t");
+    HAS(out, "V00\tedge_other\tpossible\tlatency_edge_no_acl\t");
+    free(out);
 }
