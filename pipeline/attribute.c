@@ -76,24 +76,28 @@ enum rule_id {
     R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
     R_SIGNED_MISSING_XML_UNLOGGED,
     R_ORIGIN_FBL_S3, R_ORIGIN_FBL,
-    R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT_CLOUDFRONT, R_ORIGIN_RESULT, R_PENDING_BODY_S3, R_PENDING_BODY,
+    R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT_CLOUDFRONT, R_ORIGIN_RESULT_ANY, R_ORIGIN_RESULT, R_PENDING_BODY_S3,
+    R_PENDING_BODY,
     R_BODY_S3, R_BODY,
     /* provisional: settled after the pass (held-back lines: cfs_attr_settle_fast, then by
      * latency: cfs_attr_settle), each with its entry in the `variants` table. */
     R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
     R_PENDING_WAF_UNLOGGED_S3, R_PENDING_NO_ACL, R_PENDING_NO_ACL_S3,
+    R_PENDING_WAF_UNLOGGED_ANY, R_PENDING_BLIND, R_PENDING_BLIND_S3, R_PENDING_BLIND_ANY,
     R_UNCLASSIFIED,
     /* settled results (reached through cfs_attr_settle / cfs_attr_settle_fast only) */
     R_EDGE_WAF, R_EDGE_WAF_UNLOGGED, R_EDGE_NO_ACL, R_EDGE_HTTP,
     R_EDGE_WAF_ABS, R_EDGE_WAF_UNLOGGED_ABS, R_EDGE_NO_ACL_ABS, R_EDGE_HTTP_ABS,
-    R_EDGE_SIGNED, R_EDGE_SIGNED_ABS,
-    R_ORIGIN_CUSTOM, R_ORIGIN_S3,
+    R_EDGE_SIGNED, R_EDGE_SIGNED_ABS, R_EDGE_BLIND,
+    R_ORIGIN_CUSTOM, R_ORIGIN_S3, R_ORIGIN_ANY,
     R_AMBIG_HTTP, R_AMBIG, R_AMBIG_S3, R_AMBIG_WAF_UNLOGGED, R_AMBIG_WAF_UNLOGGED_S3,
     R_AMBIG_NO_ACL, R_AMBIG_NO_ACL_S3, R_AMBIG_SIGNED, R_AMBIG_SIGNED_S3,
+    R_AMBIG_WAF_UNLOGGED_ANY, R_AMBIG_BLIND, R_AMBIG_BLIND_S3, R_AMBIG_BLIND_ANY,
     R_NO_TIME_HTTP, R_NO_TIME, R_NO_TIME_S3, R_NO_TIME_WAF_UNLOGGED, R_NO_TIME_WAF_UNLOGGED_S3,
     R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3, R_NO_TIME_SIGNED, R_NO_TIME_SIGNED_S3,
+    R_NO_TIME_WAF_UNLOGGED_ANY, R_NO_TIME_BLIND, R_NO_TIME_BLIND_S3, R_NO_TIME_BLIND_ANY,
     R_EDGE_BODY, R_EDGE_BODY_S3,
-    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
+    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_CACHED_ORIGIN_ANY, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
     R_HIDDEN_403,
     /* a config-based verdict on a line older than the config's LastModifiedTime (see
@@ -148,6 +152,8 @@ typedef struct facts {
     uint32_t waf_rule;           /* with waf_hit: the record's terminating rule */
     int waf_covered;             /* the WAF logs cover this line's distribution and time */
     enum ct_kind ct;
+    int ct_logged;        /* the line has an sc-content-type field (older layouts lack it) */
+    int drt_logged;       /* the line has an x-edge-detailed-result-type field */
     int plain;            /* cs-protocol http or ws: no TLS */
     int origin_contacted; /* enum tri: v2 origin-fbl present ('-' = T_NO) */
     int origin_path;      /* response came through cache or origin */
@@ -606,6 +612,8 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     waf_join(r, ctx, f->d, &f->waf_hit, &f->waf_note, &f->waf_covered, &f->waf_rule);
 
     f->ct = classify_ct(r->f[CFS_F_SC_CONTENT_TYPE]);
+    f->ct_logged = r->f[CFS_F_SC_CONTENT_TYPE].p != NULL;
+    f->drt_logged = r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE].p != NULL;
     f->plain = r->protocol == CFS_P_HTTP || r->protocol == CFS_P_WS;
     /* §4: field 14 is decided after the last byte, field 23 before responding; RT=Error with
      * RRT=Hit/Miss is a viewer that hung up on a cache/origin response.  Either one naming
@@ -674,6 +682,21 @@ static int signer_page(const facts *f)
            geo_excluded(f);
 }
 
+/* The origin's kind is unknown (no config, or an origin group of mixed kinds) and the line
+ * logs no content type, which would have shown S3's XML refusal (§5.1): an origin 403 may
+ * be S3's as well as a custom origin's. */
+static int origin_kind_blind(const facts *f)
+{
+    return !f->ct_logged && (f->origin_kind == CFS_ORIGIN_UNKNOWN || f->origin_kind == CFS_ORIGIN_MIXED);
+}
+
+/* The line lacks the fields that tell CloudFront's own refusals from a WAF block: without
+ * x-edge-detailed-result-type geo restriction, disallowed methods and invalid requests are
+ * plain Errors (§4: ClientGeoBlocked, InvalidRequest*), and without sc-content-type a
+ * signed-URL refusal shows no text/xml (§5.4) unless the config says the behavior checks
+ * no signers.  Layouts before 2019 (19 to 26 fields) lack both. */
+static int edge_blind(const facts *f) { return !f->drt_logged || (!f->ct_logged && f->restricted != T_NO); }
+
 /* The vpp policy is unknown (no config, or no behavior matched). */
 static int vpp_unknown(const facts *f) { return f->vpp == CFS_VPP_UNKNOWN; }
 
@@ -692,8 +715,10 @@ static uint16_t pending_variant(const facts *f)
     /* "no web ACL" is the config's word for now: a line older than the config may have met
      * one, so it is judged as if the config did not say. */
     if (f->acl == T_NO && !f->config_older) return s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
+    const int any = origin_kind_blind(f);
     if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered)
-        return s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
+        return any ? R_PENDING_WAF_UNLOGGED_ANY : s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
+    if (edge_blind(f)) return any ? R_PENDING_BLIND_ANY : s3 ? R_PENDING_BLIND_S3 : R_PENDING_BLIND;
     return s3 ? R_PENDING_S3 : R_PENDING;
 }
 
@@ -928,6 +953,7 @@ static int p_origin_result_cloudfront(const facts *f)
 {
     return f->origin_path && f->origin_kind == CFS_ORIGIN_CLOUDFRONT;
 }
+static int p_origin_result_any(const facts *f) { return f->origin_path && origin_kind_blind(f); }
 static int p_origin_result(const facts *f) { return f->origin_path; }
 /* A web ACL may have answered: the config shows one or cannot say (no config), and no WAF
  * log was joined that would have recorded the block (§5.3: blocks are logged). */
@@ -965,6 +991,13 @@ static int p_pending_unlogged_s3(const facts *f)
 }
 static int p_pending_no_acl(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL; }
 static int p_pending_no_acl_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL_S3; }
+static int p_pending_unlogged_any(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED_ANY;
+}
+static int p_pending_blind(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND; }
+static int p_pending_blind_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND_S3; }
+static int p_pending_blind_any(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND_ANY; }
 static int p_always(const facts *f)
 {
     (void)f;
@@ -1169,6 +1202,10 @@ static const attr_rule rules[R_COUNT] = {
     [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_origin_result_s3},
     [R_ORIGIN_RESULT_CLOUDFRONT] = {"origin_result_type_cloudfront", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
                                     p_origin_result_cloudfront},
+    /* The same where neither the config nor a logged content type says which kind of
+     * origin: S3 or custom, undecided (origin_kind_blind). */
+    [R_ORIGIN_RESULT_ANY] = {"origin_result_type_unknown_kind", C(UNKNOWN), E(POSSIBLE), K_MATCH,
+                             p_origin_result_any},
     [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_origin_result},
     /* §5.3: a WAF rule's custom response carries a body of the user's choosing (JSON, plain
      * text, ...) and is answered at the edge.  So where a web ACL may be attached, an `Error`
@@ -1207,6 +1244,17 @@ static const attr_rule rules[R_COUNT] = {
     [R_PENDING_NO_ACL] = {"latency_pending_no_acl", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_no_acl},
     [R_PENDING_NO_ACL_S3] = {"latency_pending_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
                              p_pending_no_acl_s3},
+    /*   _blind: the line lacks the detailed result type, or the content type on a behavior
+     *          that may check signers (edge_blind): an edge answer may be any refusal;
+     *   _any: the origin's kind is unknown and no content type is logged
+     *          (origin_kind_blind): an origin answer may be S3's or a custom origin's. */
+    [R_PENDING_WAF_UNLOGGED_ANY] = {"latency_pending_waf_unlogged_unknown_origin", C(UNKNOWN), E(POSSIBLE),
+                                    K_PROVISIONAL, p_pending_unlogged_any},
+    [R_PENDING_BLIND] = {"latency_pending_blind", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_blind},
+    [R_PENDING_BLIND_S3] = {"latency_pending_blind_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                            p_pending_blind_s3},
+    [R_PENDING_BLIND_ANY] = {"latency_pending_blind_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                             p_pending_blind_any},
 
     /* Anything else (odd result types with 403, ...). */
     [R_UNCLASSIFIED] = {"unclassified", C(UNKNOWN), E(POSSIBLE), K_MATCH, p_always},
@@ -1235,12 +1283,17 @@ static const attr_rule rules[R_COUNT] = {
     [R_EDGE_SIGNED] = {"latency_edge_signed_refused", C(SIGNED_URL_INVALID), E(LIKELY), K_SETTLED, NULL},
     [R_EDGE_SIGNED_ABS] = {"latency_edge_signed_refused_absolute", C(SIGNED_URL_INVALID), E(POSSIBLE),
                            K_SETTLED, NULL},
+    /* Edge-fast on a line without the fields that tell the edge's refusals apart
+     * (edge_blind): WAF or another edge refusal, undecided; with or without a reference. */
+    [R_EDGE_BLIND] = {"latency_edge_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* 20 ms or more to the first byte: no edge refusal takes that long, so the origin (or a
      * cache or load balancer in front of it) answered, however fast its 2xx fetches are
      * (issue 10 item 3); or between 5 and 20 ms where the distribution's own origin fetches
      * are that fast (at least a third of their reference). */
     [R_ORIGIN_CUSTOM] = {"latency_origin_custom", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
     [R_ORIGIN_S3] = {"latency_origin_s3", C(ORIGIN_S3), E(LIKELY), K_SETTLED, NULL},
+    /* The same where the origin's kind is unknown (origin_kind_blind): S3 or custom. */
+    [R_ORIGIN_ANY] = {"latency_origin_unknown_kind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* Between the zones, or edge-fast on a distribution whose origin answers about as fast
      * as the edge: the data cannot decide.  Cause unknown; the candidates
      * (cfs_rule_candidates) are the variant's edge cause and its origin. */
@@ -1254,6 +1307,12 @@ static const attr_rule rules[R_COUNT] = {
     [R_AMBIG_NO_ACL_S3] = {"latency_ambiguous_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG_SIGNED] = {"latency_ambiguous_signed", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG_SIGNED_S3] = {"latency_ambiguous_signed_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_WAF_UNLOGGED_ANY] = {"latency_ambiguous_waf_unlogged_unknown_origin", C(UNKNOWN), E(POSSIBLE),
+                                  K_SETTLED, NULL},
+    [R_AMBIG_BLIND] = {"latency_ambiguous_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_BLIND_S3] = {"latency_ambiguous_blind_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_BLIND_ANY] = {"latency_ambiguous_blind_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                           NULL},
     /* No time-taken or time-to-first-byte on the line: the same candidates. */
     [R_NO_TIME_HTTP] = {"latency_no_time_taken_http", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME] = {"latency_no_time_taken", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1266,6 +1325,12 @@ static const attr_rule rules[R_COUNT] = {
     [R_NO_TIME_NO_ACL_S3] = {"latency_no_time_taken_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_SIGNED] = {"latency_no_time_taken_signed", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_SIGNED_S3] = {"latency_no_time_taken_signed_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_WAF_UNLOGGED_ANY] = {"latency_no_time_taken_waf_unlogged_unknown_origin", C(UNKNOWN),
+                                    E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_BLIND] = {"latency_no_time_taken_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_BLIND_S3] = {"latency_no_time_taken_blind_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_BLIND_ANY] = {"latency_no_time_taken_blind_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                             NULL},
     /* A non-CloudFront body answered edge-fast where a web ACL may be attached: a WAF custom
      * response (§5.3) or a cached or fast origin answer; the body cannot tell (see
      * R_PENDING_BODY).  Unknown, candidates waf_block and the origin. */
@@ -1278,6 +1343,8 @@ static const attr_rule rules[R_COUNT] = {
      * (cfs_attr_settle_fast).  Likely: the join is by URI, body and time, not by id. */
     [R_CACHED_ORIGIN] = {"cached_origin_403", C(ORIGIN_CUSTOM), E(LIKELY), K_SETTLED, NULL},
     [R_CACHED_ORIGIN_S3] = {"cached_origin_403_s3", C(ORIGIN_S3), E(LIKELY), K_SETTLED, NULL},
+    /* The same where the origin's kind is unknown (origin_kind_blind): S3 or custom. */
+    [R_CACHED_ORIGIN_ANY] = {"cached_origin_403_unknown_kind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* CloudFront's own error pages have one length per distribution and cause.  Lengths
      * learned from this distribution's proven 403s (cfs_attr_page_cause) identify the
      * unproven edge-fast 403s with the same type and length, when exactly one proven cause
@@ -1508,14 +1575,23 @@ const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
 /* What each provisional variant settles to: its edge verdict (calibrated, and with no
  * reference), its origin verdict, and its undecided ones with their candidate causes. */
 typedef struct variant {
-    uint16_t pending, edge, edge_abs, origin, ambiguous, no_time;
-    uint8_t edge_cause, origin_cause;
+    uint16_t pending, edge, edge_abs, origin, ambiguous, no_time, cached;
+    uint8_t edge_cause;            /* the edge verdict's cause, or WAF_BLOCK where WAF is one of several */
+    uint32_t edge_set, origin_set; /* the candidate causes on each side (bits of cfs_cause) */
 } variant;
 
-#define V(p, e, o, ec, oc)                                                                                  \
-    {                                                                                                       \
-        R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p, CFS_CAUSE_##ec, \
-            CFS_CAUSE_##oc                                                                                  \
+#define B(c) (1u << CFS_CAUSE_##c)
+#define ANY_ORIGIN (B(ORIGIN_S3) | B(ORIGIN_CUSTOM))
+#define V(p, e, o, ec, oc)                                                                             \
+    {                                                                                                  \
+        R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p,            \
+            B(oc) == B(ORIGIN_S3) ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN, CFS_CAUSE_##ec, B(ec), B(oc) \
+    }
+/* The variants whose sides name no single cause (_blind, _any). */
+#define VX(p, e, eabs, o, cached, edge_set, origin_set)                                            \
+    {                                                                                              \
+        R_PENDING##p, e, eabs, o, R_AMBIG##p, R_NO_TIME##p, cached, CFS_CAUSE_WAF_BLOCK, edge_set, \
+            origin_set                                                                             \
     }
 static const variant variants[] = {
     V(_HTTP, HTTP, CUSTOM, HTTPS_REQUIRED, ORIGIN_CUSTOM),
@@ -1527,7 +1603,17 @@ static const variant variants[] = {
     V(_NO_ACL_S3, NO_ACL, S3, EDGE_OTHER, ORIGIN_S3),
     V(_SIGNED, SIGNED, CUSTOM, SIGNED_URL_INVALID, ORIGIN_CUSTOM),
     V(_SIGNED_S3, SIGNED, S3, SIGNED_URL_INVALID, ORIGIN_S3),
+    {R_PENDING_WAF_UNLOGGED_ANY, R_EDGE_WAF_UNLOGGED, R_EDGE_WAF_UNLOGGED_ABS, R_ORIGIN_ANY,
+     R_AMBIG_WAF_UNLOGGED_ANY, R_NO_TIME_WAF_UNLOGGED_ANY, R_CACHED_ORIGIN_ANY, CFS_CAUSE_EDGE_OTHER,
+     B(EDGE_OTHER), ANY_ORIGIN},
+    VX(_BLIND, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN, B(WAF_BLOCK) | B(EDGE_OTHER),
+       B(ORIGIN_CUSTOM)),
+    VX(_BLIND_S3, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_S3, R_CACHED_ORIGIN_S3, B(WAF_BLOCK) | B(EDGE_OTHER),
+       B(ORIGIN_S3)),
+    VX(_BLIND_ANY, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY,
+       B(WAF_BLOCK) | B(EDGE_OTHER), ANY_ORIGIN),
 };
+#undef VX
 #undef V
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 
@@ -1585,8 +1671,10 @@ cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_f
      * cannot say which origin answered, nor which edge refusal. */
     if (!cfs_attr_edge_fast(a, ms)) return ev->one_page ? make(R_ORIGIN_ONE_PAGE) : a;
     const variant *v = variant_of(a.rule);
-    int s3 = a.rule == R_PENDING_BODY_S3 || (v != NULL && v->origin_cause == CFS_CAUSE_ORIGIN_S3);
-    if (ev->cached) return make(s3 ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN);
+    if (ev->cached)
+        return make(v != NULL                     ? v->cached
+                    : a.rule == R_PENDING_BODY_S3 ? R_CACHED_ORIGIN_S3
+                                                  : R_CACHED_ORIGIN);
     /* Edge-fast: only the edge causes that have no log signature of their own remain. */
     if (ev->one_page) return make(R_SHARED_PAGE);
     uint32_t pc = ev->page_causes;
@@ -1646,9 +1734,10 @@ uint32_t cfs_rule_candidates(uint16_t rule)
 {
     for (size_t i = 0; i < NVARIANTS; i++) {
         const variant *v = &variants[i];
-        if (rule == v->ambiguous || rule == v->no_time)
-            return (1u << v->edge_cause) | (1u << v->origin_cause);
+        if (rule == v->ambiguous || rule == v->no_time) return v->edge_set | v->origin_set;
     }
+    if (rule == R_EDGE_BLIND) return B(WAF_BLOCK) | B(EDGE_OTHER);
+    if (rule == R_ORIGIN_ANY || rule == R_ORIGIN_RESULT_ANY || rule == R_CACHED_ORIGIN_ANY) return ANY_ORIGIN;
     const uint32_t waf = 1u << CFS_CAUSE_WAF_BLOCK;
     if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return waf | (1u << CFS_CAUSE_SIGNED_URL_MISSING);
     if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return waf | (1u << CFS_CAUSE_SIGNED_URL_EXPIRED);
@@ -1683,7 +1772,11 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_NO_TIME_NO_ACL:
     case R_NO_TIME_NO_ACL_S3:
     case R_NO_TIME_SIGNED:
-    case R_NO_TIME_SIGNED_S3: return CFS_HINT_TIME;
+    case R_NO_TIME_SIGNED_S3:
+    case R_NO_TIME_WAF_UNLOGGED_ANY:
+    case R_NO_TIME_BLIND:
+    case R_NO_TIME_BLIND_S3:
+    case R_NO_TIME_BLIND_ANY: return CFS_HINT_TIME;
     case R_EDGE_WAF_ABS:
     case R_EDGE_WAF_UNLOGGED_ABS:
     case R_EDGE_NO_ACL_ABS:
@@ -1696,10 +1789,14 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_SHARED_PAGE:
     case R_ORIGIN_ONE_PAGE:
     case R_SIGNED_MISSING_XML:
-    case R_S3_XML_UNCONFIGURED: return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
+    case R_S3_XML_UNCONFIGURED:
+    case R_ORIGIN_ANY:
+    case R_ORIGIN_RESULT_ANY:
+    case R_CACHED_ORIGIN_ANY: return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
     case R_EDGE_WAF:
     case R_EDGE_BODY:
     case R_EDGE_BODY_S3:
+    case R_EDGE_BLIND:
     case R_SIGNED_PAGE_MISSING_OR_WAF:
     case R_SIGNED_PAGE_EXPIRED_OR_WAF:
     case R_SIGNED_PAGE_PRESENT_OR_WAF:
@@ -1711,7 +1808,11 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_AMBIG_NO_ACL:
     case R_AMBIG_NO_ACL_S3:
     case R_AMBIG_SIGNED:
-    case R_AMBIG_SIGNED_S3: return CFS_HINT_ORIGIN;
+    case R_AMBIG_SIGNED_S3:
+    case R_AMBIG_WAF_UNLOGGED_ANY:
+    case R_AMBIG_BLIND:
+    case R_AMBIG_BLIND_S3:
+    case R_AMBIG_BLIND_ANY: return CFS_HINT_ORIGIN;
     default: return CFS_HINT_NONE;
     }
 }

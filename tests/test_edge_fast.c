@@ -313,7 +313,11 @@ Test(edge_fast, v2_origin_fbl)
  *   G1 1081 bytes -> geo's page: learned_error_page, geo_restriction likely;
  *   G2 915 bytes  -> the generic page: not WAF's block page, so undecided among the generic
  *      page's causes (learned_generic_error_page);
- *   G3 919 bytes  -> no page learned: WAF likely, as before. */
+ *   G3 919 bytes  -> no page learned: without the detailed result type a geo block, a
+ *      disallowed method or a malformed request is a plain Error too (§4), and one whose
+ *      page this distribution did not show may have this length: WAF or another edge
+ *      refusal, undecided (latency_edge_blind; a line that logs the field as plain Error,
+ *      as V2 above, is WAF likely). */
 Test(edge_fast, learned_error_pages)
 {
     tu_buf b = {0};
@@ -361,7 +365,8 @@ Test(edge_fast, learned_error_pages)
         full_row(tsv, "G2"),
         "unknown\tpossible\tlearned_generic_error_page\thttps_required|cname_not_associated|edge_other", "%s",
         tsv);
-    cr_expect_str_eq(full_row(tsv, "G3"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G3"), "unknown\tpossible\tlatency_edge_blind\twaf_block|edge_other", "%s",
+                     tsv);
     free(tsv);
     char *j1 = run_ok("scan %s %s -q -j1 --format json", f1, f2);
     char *j2 = run_ok("scan %s %s -q -j2 --format json", f1, f2);
@@ -824,4 +829,81 @@ Test(deferred, judged_into_partitions_on_several_threads_as_on_one)
         for (unsigned p = 0; p < NP; p++) cfs_kmap_free(&parts[t][p]);
         cfs_agg_free(&a[t]);
     }
+}
+
+/* A 26-field file, the layout of 2014-2019: no x-edge-detailed-result-type, no
+ * sc-content-type, no time-to-first-byte.  24 origin fetches (Miss, 130 ms time-taken)
+ * give the reference.  Then, each on its own URI (so that no 403 is a cached copy of
+ * another):
+ *   E1 Error 403 in 1 ms: edge-fast, but without the detailed result type a geo block or
+ *      a disallowed method is a plain Error (§4), and without the content type a signed-URL
+ *      refusal shows no text/xml (§5.4): WAF or another edge refusal, undecided;
+ *   S1 Error 403 in 150 ms: the origin's (>= 20 ms), and with no config and no content
+ *      type S3's XML refusal cannot show (§5.1): S3 or a custom origin, undecided;
+ *   H1 a Hit 403: from the cache, so the origin's; the same two candidates.
+ * With a config naming an S3 origin and no web ACL, the origin's kind is known and WAF
+ * excluded: E1 another edge refusal (possible), S1 and H1 S3's (likely). */
+static void legacy_lines(tu_buf *b)
+{
+    tu_buf_add(
+        b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
+           "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
+           "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
+           "ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields\n");
+    struct {
+        const char *id, *status, *rt, *secs;
+        int n;
+    } k[] = {{"M", "200", "Miss", "0.130", 24},
+             {"E1", "403", "Error", "0.001", 1},
+             {"S1", "403", "Error", "0.150", 1},
+             {"H1", "403", "Hit", "0.002", 1}};
+    for (size_t j = 0; j < sizeof k / sizeof k[0]; j++)
+        for (int i = 0; i < k[j].n; i++) {
+            char id[16], l[1024];
+            snprintf(id, sizeof id, "%s%s", k[j].id, k[j].n > 1 ? (char[]){(char)('A' + i), 0} : "");
+            snprintf(
+                l, sizeof l,
+                "2026-11-01\t10:00:05\tFRA56-P1\t1200\t192.0.2.1\tGET\td111111abcdef8.cloudfront.net\t/%s\t%s\t-\t"
+                "curl/8.0\t-\t-\t%s\t%s\twww.example.com\thttps\t120\t%s\t-\tTLSv1.3\t"
+                "TLS_AES_128_GCM_SHA256\t%s\tHTTP/1.1\t-\t-\n",
+                k[j].id, k[j].status, k[j].rt, id, k[j].secs, k[j].rt);
+            tu_buf_add(b, l);
+        }
+}
+
+Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
+{
+    tu_buf b = {0};
+    legacy_lines(&b);
+    char *f = write_file("10.eeee0001", &b);
+    char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
+    cr_expect_str_eq(full_row(tsv, "E1"), "unknown\tpossible\tlatency_edge_blind\twaf_block|edge_other", "%s",
+                     tsv);
+    cr_expect_str_eq(full_row(tsv, "S1"),
+                     "unknown\tpossible\tlatency_origin_unknown_kind\torigin_s3|origin_custom", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "H1"),
+                     "unknown\tpossible\torigin_result_type_unknown_kind\torigin_s3|origin_custom", "%s",
+                     tsv);
+    free(tsv);
+    const char *dc =
+        "{\"CallerReference\": \"x\", \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
+        " \"Origins\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"s3\","
+        "   \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\","
+        "   \"S3OriginConfig\": {\"OriginAccessIdentity\": \"\"}}]},"
+        " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"s3\","
+        "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
+        "   \"ViewerProtocolPolicy\": \"allow-all\","
+        "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}},"
+        " \"WebACLId\": \"\", \"Enabled\": true}";
+    char *cfg = tu_write_config(g_dir, DIST ".json", dc, 1, NULL);
+    char args[4096];
+    snprintf(args, sizeof args, "requests %%s --config %s -q --status 403 --fields x-edge-request-id", cfg);
+    tsv = run_ok(args, f, NULL);
+    cr_expect_str_eq(full_row(tsv, "E1"), "edge_other\tpossible\tlatency_edge_no_acl\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "S1"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "H1"), "origin_s3\tlikely\torigin_result_type_s3\t-", "%s", tsv);
+    free(tsv);
+    free(cfg);
+    free(f);
+    free(b.p);
 }
