@@ -25,8 +25,6 @@
     X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED, POSSIBLE) \
     X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)   \
     X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                     \
-    X(R_SIGNED_PAGE_MISSING, "signed_missing_behind_custom_page", SIGNED_URL_MISSING, POSSIBLE)           \
-    X(R_SIGNED_PAGE_EXPIRED, "signed_expired_behind_custom_page", SIGNED_URL_EXPIRED, POSSIBLE)           \
     X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                     \
     X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                   \
     X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                         \
@@ -68,14 +66,15 @@ enum rule_id {
     R_SIGNED_MISSING_RESTRICTED, R_SIGNED_MISSING_RESTRICTED_UNLOGGED, R_SIGNED_QUERY_EXPIRED, R_SIGNED_COOKIE_EXPIRED,
     R_SIGNED_SAME_SECOND,
     /* the same behind a custom 403 page, which hides CloudFront's text/xml refusal; the
-     * two R_PENDING_SIGNED* ids are provisional like the R_PENDING* ones below */
+     * R_PENDING_SIGNED* ids are provisional like the R_PENDING* ones below */
     R_SIGNED_PAGE_MISSING, R_SIGNED_PAGE_EXPIRED, R_SIGNED_PAGE_MISSING_OR_WAF, R_SIGNED_PAGE_EXPIRED_OR_WAF,
-    R_SIGNED_PAGE_PRESENT_OR_WAF_S3, R_SIGNED_PAGE_PRESENT_OR_WAF, R_PENDING_SIGNED_S3, R_PENDING_SIGNED,
+    R_PENDING_SIGNED_S3, R_PENDING_SIGNED, R_PENDING_SIGNED_OPEN_S3, R_PENDING_SIGNED_OPEN,
+    R_PENDING_SIGNED_WAF_S3, R_PENDING_SIGNED_WAF,
     /* origin bodies */
     R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML, R_CLOUDFRONT_XML,
     R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
     R_SIGNED_MISSING_XML_UNLOGGED,
-    R_ORIGIN_FBL_S3, R_ORIGIN_FBL,
+    R_ORIGIN_FBL_S3, R_ORIGIN_FBL_ANY, R_ORIGIN_FBL,
     R_ORIGIN_RESULT_S3, R_ORIGIN_RESULT_CLOUDFRONT, R_ORIGIN_RESULT_ANY, R_ORIGIN_RESULT, R_PENDING_BODY_S3,
     R_PENDING_BODY,
     R_BODY_S3, R_BODY,
@@ -83,18 +82,21 @@ enum rule_id {
      * latency: cfs_attr_settle), each with its entry in the `variants` table. */
     R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
     R_PENDING_WAF_UNLOGGED_S3, R_PENDING_NO_ACL, R_PENDING_NO_ACL_S3,
-    R_PENDING_WAF_UNLOGGED_ANY, R_PENDING_BLIND, R_PENDING_BLIND_S3, R_PENDING_BLIND_ANY,
+    R_PENDING_WAF_UNLOGGED_ANY, R_PENDING_BLIND, R_PENDING_BLIND_S3, R_PENDING_BLIND_ANY, R_PENDING_NO_ACL_ANY,
     R_UNCLASSIFIED,
     /* settled results (reached through cfs_attr_settle / cfs_attr_settle_fast only) */
     R_EDGE_WAF, R_EDGE_WAF_UNLOGGED, R_EDGE_NO_ACL, R_EDGE_HTTP,
     R_EDGE_WAF_ABS, R_EDGE_WAF_UNLOGGED_ABS, R_EDGE_NO_ACL_ABS, R_EDGE_HTTP_ABS,
-    R_EDGE_SIGNED, R_EDGE_SIGNED_ABS, R_EDGE_BLIND,
+    R_EDGE_SIGNED, R_EDGE_SIGNED_ABS, R_EDGE_SIGNED_OPEN, R_EDGE_SIGNED_WAF, R_EDGE_BLIND,
     R_ORIGIN_CUSTOM, R_ORIGIN_S3, R_ORIGIN_ANY,
     R_AMBIG_HTTP, R_AMBIG, R_AMBIG_S3, R_AMBIG_WAF_UNLOGGED, R_AMBIG_WAF_UNLOGGED_S3,
     R_AMBIG_NO_ACL, R_AMBIG_NO_ACL_S3, R_AMBIG_SIGNED, R_AMBIG_SIGNED_S3,
+    R_AMBIG_SIGNED_OPEN, R_AMBIG_SIGNED_OPEN_S3, R_AMBIG_SIGNED_WAF, R_AMBIG_SIGNED_WAF_S3, R_AMBIG_NO_ACL_ANY,
     R_AMBIG_WAF_UNLOGGED_ANY, R_AMBIG_BLIND, R_AMBIG_BLIND_S3, R_AMBIG_BLIND_ANY,
     R_NO_TIME_HTTP, R_NO_TIME, R_NO_TIME_S3, R_NO_TIME_WAF_UNLOGGED, R_NO_TIME_WAF_UNLOGGED_S3,
     R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3, R_NO_TIME_SIGNED, R_NO_TIME_SIGNED_S3,
+    R_NO_TIME_SIGNED_OPEN, R_NO_TIME_SIGNED_OPEN_S3, R_NO_TIME_SIGNED_WAF, R_NO_TIME_SIGNED_WAF_S3,
+    R_NO_TIME_NO_ACL_ANY,
     R_NO_TIME_WAF_UNLOGGED_ANY, R_NO_TIME_BLIND, R_NO_TIME_BLIND_S3, R_NO_TIME_BLIND_ANY,
     R_EDGE_BODY, R_EDGE_BODY_S3,
     R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_CACHED_ORIGIN_ANY, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
@@ -673,13 +675,22 @@ static int geo_excluded(const facts *f)
 /* §5.1, §5.4: a custom 403 page (CustomErrorResponses) replaces the body of every 403,
  * CloudFront's text/xml signed-URL refusal included, so on a behavior the config says
  * checks signers the content type cannot show the refusal.  An edge Error there that
- * nothing earlier in the table explains (no logged cause, host, protocol or method) and
- * that geo restriction did not answer is the signer check's, WAF's (unless excluded), or,
- * when a signer passed the check, the origin's. */
+ * nothing earlier in the table explains (no logged cause, host, protocol or method), that
+ * geo restriction did not answer and that v2's origin-fbl does not give to the origin is
+ * the signer check's, WAF's (unless excluded), or, when a signer may have passed the
+ * check, the origin's.  Only where the config held when the line was written: on an older
+ * line neither the page nor the restriction may have been there. */
 static int signer_page(const facts *f)
 {
     return cfs_config_403_page(f->d) && f->restricted == T_YES && f->edge_error && !ct_signer(f) &&
-           geo_excluded(f);
+           geo_excluded(f) && f->origin_contacted != T_YES && !f->config_older;
+}
+
+/* signer_page without a signer that may have passed the check: none on the line with every
+ * cookie logged, or an expired one.  Such a request is refused before any fetch. */
+static int signer_page_refused(const facts *f)
+{
+    return signer_page(f) && (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
 }
 
 /* The origin's kind is unknown (no config, or an origin group of mixed kinds) and the line
@@ -707,15 +718,23 @@ static uint16_t pending_variant(const facts *f)
 {
     int s3 = is_s3(f->origin_kind);
     if (vpp_unknown(f) && f->plain && f->ct == CT_HTML) return R_PENDING_HTTP;
-    /* A signer the check may have passed behind a custom page: an edge answer is the
-     * check's refusal, a slow one the origin's (an older line: the config may not have
-     * held, see R_SIGNED_PAGE_PRESENT_OR_WAF). */
-    if (signer_page(f) && f->signer && waf_excluded(f) && !f->config_older && f->origin_contacted != T_YES)
-        return s3 ? R_PENDING_SIGNED_S3 : R_PENDING_SIGNED;
+    /* A signer that may have passed the check behind a custom page: an edge answer is the
+     * check's refusal, a slow one the origin's.  _SIGNED: a live signer on the line, so an
+     * edge refusal says it is invalid; _OPEN: an expiry in the request's second, no usable
+     * time, or cookies that were not logged (signed cookies may have been sent), so which
+     * of the signer causes is open; _WAF: a web ACL may have answered instead. */
+    if (signer_page(f) && !signer_page_refused(f)) {
+        if (!waf_excluded(f)) return s3 ? R_PENDING_SIGNED_WAF_S3 : R_PENDING_SIGNED_WAF;
+        int live = f->signer && (f->exp == EXP_FUTURE || f->exp == EXP_ABSENT || f->exp == EXP_UNREADABLE ||
+                                 f->exp == EXP_NOT_YET);
+        if (live) return s3 ? R_PENDING_SIGNED_S3 : R_PENDING_SIGNED;
+        return s3 ? R_PENDING_SIGNED_OPEN_S3 : R_PENDING_SIGNED_OPEN;
+    }
     /* "no web ACL" is the config's word for now: a line older than the config may have met
      * one, so it is judged as if the config did not say. */
-    if (f->acl == T_NO && !f->config_older) return s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
     const int any = origin_kind_blind(f);
+    if (f->acl == T_NO && !f->config_older)
+        return any ? R_PENDING_NO_ACL_ANY : s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
     if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered)
         return any ? R_PENDING_WAF_UNLOGGED_ANY : s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
     if (edge_blind(f)) return any ? R_PENDING_BLIND_ANY : s3 ? R_PENDING_BLIND_S3 : R_PENDING_BLIND;
@@ -842,11 +861,9 @@ static int p_signed_missing_restricted(const facts *f)
 {
     return signed_missing_restricted(f) && f->cookies_logged == T_YES;
 }
-/* Cookies unlogged: possible with the refusal's body, and behind a custom page too. */
 static int p_signed_missing_restricted_unlogged(const facts *f)
 {
-    int page = signer_page(f) && !f->signer && waf_excluded(f);
-    return (signed_missing_restricted(f) || page) && f->cookies_logged != T_YES;
+    return signed_missing_restricted(f) && f->cookies_logged != T_YES;
 }
 /* With a config that says the behavior is not restricted, CloudFront does not check
  * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below). */
@@ -866,34 +883,25 @@ static int p_signed_same_second(const facts *f)
     return signer_rule_base(f) && f->exp == EXP_SAME_SECOND && (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
 }
 
-/* Behind a custom 403 page (signer_page): no signer with every cookie logged, and an
- * expired signer, are refused before any fetch; WAF excluded or not. */
+/* Behind a custom 403 page, refused before any fetch (signer_page_refused): no signer, or
+ * an expired one; WAF excluded or not. */
 static int p_signed_page_missing(const facts *f)
 {
-    return signer_page(f) && !f->signer && f->cookies_logged == T_YES && waf_excluded(f);
+    return signer_page_refused(f) && !f->signer && waf_excluded(f);
 }
 static int p_signed_page_expired(const facts *f)
 {
-    return signer_page(f) && f->signer && f->exp == EXP_PAST && waf_excluded(f);
+    return signer_page_refused(f) && f->signer && waf_excluded(f);
 }
-static int p_signed_page_missing_or_waf(const facts *f) { return signer_page(f) && !f->signer; }
-static int p_signed_page_expired_or_waf(const facts *f)
-{
-    return signer_page(f) && f->signer && f->exp == EXP_PAST;
-}
-/* Any other signer where WAF may have answered, or on a line older than the config. */
-static int signed_page_present(const facts *f)
-{
-    return signer_page(f) && f->signer && f->origin_contacted != T_YES && f->pending != R_PENDING_SIGNED &&
-           f->pending != R_PENDING_SIGNED_S3;
-}
-static int p_signed_page_present_s3(const facts *f)
-{
-    return signed_page_present(f) && is_s3(f->origin_kind);
-}
-static int p_signed_page_present(const facts *f) { return signed_page_present(f); }
+static int p_signed_page_missing_or_waf(const facts *f) { return signer_page_refused(f) && !f->signer; }
+static int p_signed_page_expired_or_waf(const facts *f) { return signer_page_refused(f) && f->signer; }
+/* The rest of signer_page waits for the latency test (pending_variant). */
 static int p_pending_signed_s3(const facts *f) { return f->pending == R_PENDING_SIGNED_S3; }
 static int p_pending_signed(const facts *f) { return f->pending == R_PENDING_SIGNED; }
+static int p_pending_signed_open_s3(const facts *f) { return f->pending == R_PENDING_SIGNED_OPEN_S3; }
+static int p_pending_signed_open(const facts *f) { return f->pending == R_PENDING_SIGNED_OPEN; }
+static int p_pending_signed_waf_s3(const facts *f) { return f->pending == R_PENDING_SIGNED_WAF_S3; }
+static int p_pending_signed_waf(const facts *f) { return f->pending == R_PENDING_SIGNED_WAF; }
 
 static int stem_is_root(const facts *f) { return CFS_SPAN_IS(f->r->f[CFS_F_CS_URI_STEM], "/"); }
 static int p_s3_root(const facts *f)
@@ -948,6 +956,7 @@ static int p_signed_missing_xml_unlogged(const facts *f)
 
 static int p_origin_fbl(const facts *f) { return f->origin_contacted == T_YES && f->edge_error; }
 static int p_origin_fbl_s3(const facts *f) { return p_origin_fbl(f) && is_s3(f->origin_kind); }
+static int p_origin_fbl_any(const facts *f) { return p_origin_fbl(f) && origin_kind_blind(f); }
 static int p_origin_result_s3(const facts *f) { return f->origin_path && is_s3(f->origin_kind); }
 static int p_origin_result_cloudfront(const facts *f)
 {
@@ -998,6 +1007,10 @@ static int p_pending_unlogged_any(const facts *f)
 static int p_pending_blind(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND; }
 static int p_pending_blind_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND_S3; }
 static int p_pending_blind_any(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND_ANY; }
+static int p_pending_no_acl_any(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_NO_ACL_ANY;
+}
 static int p_always(const facts *f)
 {
     (void)f;
@@ -1139,18 +1152,22 @@ static const attr_rule rules[R_COUNT] = {
                                       K_MATCH, p_signed_page_missing_or_waf},
     [R_SIGNED_PAGE_EXPIRED_OR_WAF] = {"signed_expired_or_waf_behind_custom_page", C(UNKNOWN), E(POSSIBLE),
                                       K_MATCH, p_signed_page_expired_or_waf},
-    /* A signer that may have passed the check, where WAF may have answered (or on a line
-     * older than the config): the check, WAF or the origin. */
-    [R_SIGNED_PAGE_PRESENT_OR_WAF_S3] = {"signed_present_or_waf_behind_custom_page_s3", C(UNKNOWN),
-                                         E(POSSIBLE), K_MATCH, p_signed_page_present_s3},
-    [R_SIGNED_PAGE_PRESENT_OR_WAF] = {"signed_present_or_waf_behind_custom_page", C(UNKNOWN), E(POSSIBLE),
-                                      K_MATCH, p_signed_page_present},
-    /* The same where WAF did not answer: the latency test tells the check's refusal
-     * (edge-fast) from the origin's answer (R_EDGE_SIGNED). */
+    /* A signer that may have passed the check (one on the line, not expired; or cookies
+     * not logged): the latency test tells the check's refusal (edge-fast) from the
+     * origin's answer.  _open: which signer cause is open (expiry in the request's second,
+     * no usable time, cookies not logged); _waf: WAF may have answered instead. */
     [R_PENDING_SIGNED_S3] = {"latency_pending_signed_custom_page_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
                              p_pending_signed_s3},
     [R_PENDING_SIGNED] = {"latency_pending_signed_custom_page", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
                           p_pending_signed},
+    [R_PENDING_SIGNED_OPEN_S3] = {"latency_pending_signed_open_custom_page_s3", C(UNKNOWN), E(POSSIBLE),
+                                  K_PROVISIONAL, p_pending_signed_open_s3},
+    [R_PENDING_SIGNED_OPEN] = {"latency_pending_signed_open_custom_page", C(UNKNOWN), E(POSSIBLE),
+                               K_PROVISIONAL, p_pending_signed_open},
+    [R_PENDING_SIGNED_WAF_S3] = {"latency_pending_signed_or_waf_custom_page_s3", C(UNKNOWN), E(POSSIBLE),
+                                 K_PROVISIONAL, p_pending_signed_waf_s3},
+    [R_PENDING_SIGNED_WAF] = {"latency_pending_signed_or_waf_custom_page", C(UNKNOWN), E(POSSIBLE),
+                              K_PROVISIONAL, p_pending_signed_waf},
 
     /* §5.1: application/xml is S3's AccessDenied body; CloudFront's own bodies are text/html
      * or text/xml.  That holds for cached 403s served from the edge too (RT Hit, ~1 ms):
@@ -1196,6 +1213,10 @@ static const attr_rule rules[R_COUNT] = {
      * an edge refusal (WAF, geo, signed URLs, ...) happens before any fetch.  The field
      * proves it, hence confirmed. */
     [R_ORIGIN_FBL_S3] = {"origin_first_byte_logged_s3", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_origin_fbl_s3},
+    /* The origin answered, but neither the config nor a logged content type says which
+     * kind of origin (origin_kind_blind): S3 or custom. */
+    [R_ORIGIN_FBL_ANY] = {"origin_first_byte_logged_unknown_kind", C(UNKNOWN), E(POSSIBLE), K_MATCH,
+                          p_origin_fbl_any},
     [R_ORIGIN_FBL] = {"origin_first_byte_logged", C(ORIGIN_CUSTOM), E(CONFIRMED), K_MATCH, p_origin_fbl},
     /* §4: a 403 whose result type is Hit/RefreshHit/Miss (or OriginShieldHit) came from the
      * cache or the origin, not from an edge refusal. */
@@ -1255,6 +1276,8 @@ static const attr_rule rules[R_COUNT] = {
                             p_pending_blind_s3},
     [R_PENDING_BLIND_ANY] = {"latency_pending_blind_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
                              p_pending_blind_any},
+    [R_PENDING_NO_ACL_ANY] = {"latency_pending_no_acl_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                              p_pending_no_acl_any},
 
     /* Anything else (odd result types with 403, ...). */
     [R_UNCLASSIFIED] = {"unclassified", C(UNKNOWN), E(POSSIBLE), K_MATCH, p_always},
@@ -1286,6 +1309,10 @@ static const attr_rule rules[R_COUNT] = {
     /* Edge-fast on a line without the fields that tell the edge's refusals apart
      * (edge_blind): WAF or another edge refusal, undecided; with or without a reference. */
     [R_EDGE_BLIND] = {"latency_edge_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* Edge-fast behind a custom 403 page (R_PENDING_SIGNED_OPEN, _WAF): the signer check
+     * refused it, for a reason the line cannot tell, or (_waf) WAF did. */
+    [R_EDGE_SIGNED_OPEN] = {"latency_edge_signed_open", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_EDGE_SIGNED_WAF] = {"latency_edge_signed_or_waf", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* 20 ms or more to the first byte: no edge refusal takes that long, so the origin (or a
      * cache or load balancer in front of it) answered, however fast its 2xx fetches are
      * (issue 10 item 3); or between 5 and 20 ms where the distribution's own origin fetches
@@ -1307,6 +1334,13 @@ static const attr_rule rules[R_COUNT] = {
     [R_AMBIG_NO_ACL_S3] = {"latency_ambiguous_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG_SIGNED] = {"latency_ambiguous_signed", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_AMBIG_SIGNED_S3] = {"latency_ambiguous_signed_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_SIGNED_OPEN] = {"latency_ambiguous_signed_open", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_SIGNED_OPEN_S3] = {"latency_ambiguous_signed_open_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_SIGNED_WAF] = {"latency_ambiguous_signed_or_waf", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_SIGNED_WAF_S3] = {"latency_ambiguous_signed_or_waf_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                               NULL},
+    [R_AMBIG_NO_ACL_ANY] = {"latency_ambiguous_no_acl_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                            NULL},
     [R_AMBIG_WAF_UNLOGGED_ANY] = {"latency_ambiguous_waf_unlogged_unknown_origin", C(UNKNOWN), E(POSSIBLE),
                                   K_SETTLED, NULL},
     [R_AMBIG_BLIND] = {"latency_ambiguous_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1325,6 +1359,15 @@ static const attr_rule rules[R_COUNT] = {
     [R_NO_TIME_NO_ACL_S3] = {"latency_no_time_taken_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_SIGNED] = {"latency_no_time_taken_signed", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_SIGNED_S3] = {"latency_no_time_taken_signed_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_SIGNED_OPEN] = {"latency_no_time_taken_signed_open", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_SIGNED_OPEN_S3] = {"latency_no_time_taken_signed_open_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                                  NULL},
+    [R_NO_TIME_SIGNED_WAF] = {"latency_no_time_taken_signed_or_waf", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                              NULL},
+    [R_NO_TIME_SIGNED_WAF_S3] = {"latency_no_time_taken_signed_or_waf_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                                 NULL},
+    [R_NO_TIME_NO_ACL_ANY] = {"latency_no_time_taken_no_acl_unknown_origin", C(UNKNOWN), E(POSSIBLE),
+                              K_SETTLED, NULL},
     [R_NO_TIME_WAF_UNLOGGED_ANY] = {"latency_no_time_taken_waf_unlogged_unknown_origin", C(UNKNOWN),
                                     E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_BLIND] = {"latency_no_time_taken_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1576,22 +1619,29 @@ const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
  * reference), its origin verdict, and its undecided ones with their candidate causes. */
 typedef struct variant {
     uint16_t pending, edge, edge_abs, origin, ambiguous, no_time, cached;
-    uint8_t edge_cause;            /* the edge verdict's cause, or WAF_BLOCK where WAF is one of several */
+    uint8_t edge_cause;            /* the edge verdict's cause; where it names several: WAF_BLOCK when WAF
+                         * is one of them, else UNKNOWN */
     uint32_t edge_set, origin_set; /* the candidate causes on each side (bits of cfs_cause) */
 } variant;
 
 #define B(c) (1u << CFS_CAUSE_##c)
 #define ANY_ORIGIN (B(ORIGIN_S3) | B(ORIGIN_CUSTOM))
+#define SIGNER_CAUSES (B(SIGNED_URL_MISSING) | B(SIGNED_URL_EXPIRED) | B(SIGNED_URL_INVALID))
+/* Every edge refusal a line without the detailed result type and content type may be
+ * (edge_blind); edge functions have result types of their own. */
+#define BLIND_EDGE                                                                                   \
+    (B(GEO_RESTRICTION) | B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(METHOD_NOT_ALLOWED) | \
+     B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER))
 #define V(p, e, o, ec, oc)                                                                             \
     {                                                                                                  \
         R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p,            \
             B(oc) == B(ORIGIN_S3) ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN, CFS_CAUSE_##ec, B(ec), B(oc) \
     }
 /* The variants whose sides name no single cause (_blind, _any). */
-#define VX(p, e, eabs, o, cached, edge_set, origin_set)                                            \
-    {                                                                                              \
-        R_PENDING##p, e, eabs, o, R_AMBIG##p, R_NO_TIME##p, cached, CFS_CAUSE_WAF_BLOCK, edge_set, \
-            origin_set                                                                             \
+#define VX(p, e, eabs, o, cached, edge_set, origin_set)                                               \
+    {                                                                                                 \
+        R_PENDING##p, e, eabs, o, R_AMBIG##p, R_NO_TIME##p, cached,                                   \
+            ((edge_set)&B(WAF_BLOCK)) ? CFS_CAUSE_WAF_BLOCK : CFS_CAUSE_UNKNOWN, edge_set, origin_set \
     }
 static const variant variants[] = {
     V(_HTTP, HTTP, CUSTOM, HTTPS_REQUIRED, ORIGIN_CUSTOM),
@@ -1606,12 +1656,19 @@ static const variant variants[] = {
     {R_PENDING_WAF_UNLOGGED_ANY, R_EDGE_WAF_UNLOGGED, R_EDGE_WAF_UNLOGGED_ABS, R_ORIGIN_ANY,
      R_AMBIG_WAF_UNLOGGED_ANY, R_NO_TIME_WAF_UNLOGGED_ANY, R_CACHED_ORIGIN_ANY, CFS_CAUSE_EDGE_OTHER,
      B(EDGE_OTHER), ANY_ORIGIN},
-    VX(_BLIND, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN, B(WAF_BLOCK) | B(EDGE_OTHER),
+    VX(_SIGNED_OPEN, R_EDGE_SIGNED_OPEN, R_EDGE_SIGNED_OPEN, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN, SIGNER_CAUSES,
        B(ORIGIN_CUSTOM)),
-    VX(_BLIND_S3, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_S3, R_CACHED_ORIGIN_S3, B(WAF_BLOCK) | B(EDGE_OTHER),
-       B(ORIGIN_S3)),
-    VX(_BLIND_ANY, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY,
-       B(WAF_BLOCK) | B(EDGE_OTHER), ANY_ORIGIN),
+    VX(_SIGNED_OPEN_S3, R_EDGE_SIGNED_OPEN, R_EDGE_SIGNED_OPEN, R_ORIGIN_S3, R_CACHED_ORIGIN_S3,
+       SIGNER_CAUSES, B(ORIGIN_S3)),
+    VX(_SIGNED_WAF, R_EDGE_SIGNED_WAF, R_EDGE_SIGNED_WAF, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN,
+       B(WAF_BLOCK) | SIGNER_CAUSES, B(ORIGIN_CUSTOM)),
+    VX(_SIGNED_WAF_S3, R_EDGE_SIGNED_WAF, R_EDGE_SIGNED_WAF, R_ORIGIN_S3, R_CACHED_ORIGIN_S3,
+       B(WAF_BLOCK) | SIGNER_CAUSES, B(ORIGIN_S3)),
+    {R_PENDING_NO_ACL_ANY, R_EDGE_NO_ACL, R_EDGE_NO_ACL_ABS, R_ORIGIN_ANY, R_AMBIG_NO_ACL_ANY,
+     R_NO_TIME_NO_ACL_ANY, R_CACHED_ORIGIN_ANY, CFS_CAUSE_EDGE_OTHER, B(EDGE_OTHER), ANY_ORIGIN},
+    VX(_BLIND, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN, BLIND_EDGE, B(ORIGIN_CUSTOM)),
+    VX(_BLIND_S3, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_S3, R_CACHED_ORIGIN_S3, BLIND_EDGE, B(ORIGIN_S3)),
+    VX(_BLIND_ANY, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY, BLIND_EDGE, ANY_ORIGIN),
 };
 #undef VX
 #undef V
@@ -1736,15 +1793,14 @@ uint32_t cfs_rule_candidates(uint16_t rule)
         const variant *v = &variants[i];
         if (rule == v->ambiguous || rule == v->no_time) return v->edge_set | v->origin_set;
     }
-    if (rule == R_EDGE_BLIND) return B(WAF_BLOCK) | B(EDGE_OTHER);
-    if (rule == R_ORIGIN_ANY || rule == R_ORIGIN_RESULT_ANY || rule == R_CACHED_ORIGIN_ANY) return ANY_ORIGIN;
-    const uint32_t waf = 1u << CFS_CAUSE_WAF_BLOCK;
-    if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return waf | (1u << CFS_CAUSE_SIGNED_URL_MISSING);
-    if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return waf | (1u << CFS_CAUSE_SIGNED_URL_EXPIRED);
-    if (rule == R_SIGNED_PAGE_PRESENT_OR_WAF)
-        return waf | (1u << CFS_CAUSE_SIGNED_URL_INVALID) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
-    if (rule == R_SIGNED_PAGE_PRESENT_OR_WAF_S3)
-        return waf | (1u << CFS_CAUSE_SIGNED_URL_INVALID) | (1u << CFS_CAUSE_ORIGIN_S3);
+    if (rule == R_EDGE_BLIND) return BLIND_EDGE;
+    if (rule == R_EDGE_SIGNED_OPEN) return SIGNER_CAUSES;
+    if (rule == R_EDGE_SIGNED_WAF) return B(WAF_BLOCK) | SIGNER_CAUSES;
+    if (rule == R_ORIGIN_ANY || rule == R_ORIGIN_RESULT_ANY || rule == R_CACHED_ORIGIN_ANY ||
+        rule == R_ORIGIN_FBL_ANY)
+        return ANY_ORIGIN;
+    if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
+    if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
     if (rule == R_ORIGIN_ONE_PAGE) return (1u << CFS_CAUSE_ORIGIN_S3) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
     if (rule == R_SHARED_PAGE)
         return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_SIGNED_URL_MISSING) |
@@ -1776,7 +1832,12 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_NO_TIME_WAF_UNLOGGED_ANY:
     case R_NO_TIME_BLIND:
     case R_NO_TIME_BLIND_S3:
-    case R_NO_TIME_BLIND_ANY: return CFS_HINT_TIME;
+    case R_NO_TIME_BLIND_ANY:
+    case R_NO_TIME_SIGNED_OPEN:
+    case R_NO_TIME_SIGNED_OPEN_S3:
+    case R_NO_TIME_SIGNED_WAF:
+    case R_NO_TIME_SIGNED_WAF_S3:
+    case R_NO_TIME_NO_ACL_ANY: return CFS_HINT_TIME;
     case R_EDGE_WAF_ABS:
     case R_EDGE_WAF_UNLOGGED_ABS:
     case R_EDGE_NO_ACL_ABS:
@@ -1792,15 +1853,15 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_S3_XML_UNCONFIGURED:
     case R_ORIGIN_ANY:
     case R_ORIGIN_RESULT_ANY:
-    case R_CACHED_ORIGIN_ANY: return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
+    case R_CACHED_ORIGIN_ANY:
+    case R_ORIGIN_FBL_ANY: return with_config ? CFS_HINT_NONE : CFS_HINT_CONFIG;
     case R_EDGE_WAF:
     case R_EDGE_BODY:
     case R_EDGE_BODY_S3:
     case R_EDGE_BLIND:
     case R_SIGNED_PAGE_MISSING_OR_WAF:
     case R_SIGNED_PAGE_EXPIRED_OR_WAF:
-    case R_SIGNED_PAGE_PRESENT_OR_WAF:
-    case R_SIGNED_PAGE_PRESENT_OR_WAF_S3: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
+    case R_EDGE_SIGNED_WAF: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
     case R_AMBIG:
     case R_AMBIG_S3:
     case R_AMBIG_WAF_UNLOGGED:
@@ -1812,7 +1873,12 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_AMBIG_WAF_UNLOGGED_ANY:
     case R_AMBIG_BLIND:
     case R_AMBIG_BLIND_S3:
-    case R_AMBIG_BLIND_ANY: return CFS_HINT_ORIGIN;
+    case R_AMBIG_BLIND_ANY:
+    case R_AMBIG_SIGNED_OPEN:
+    case R_AMBIG_SIGNED_OPEN_S3:
+    case R_AMBIG_SIGNED_WAF:
+    case R_AMBIG_SIGNED_WAF_S3:
+    case R_AMBIG_NO_ACL_ANY: return CFS_HINT_ORIGIN;
     default: return CFS_HINT_NONE;
     }
 }

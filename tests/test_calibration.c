@@ -28,15 +28,21 @@ typedef struct row {
 } row;
 
 static char *g_dir;
-static const char *g_sit[NSIT_MAX];
+static char *g_sit[NSIT_MAX]; /* copies: they outlive the labels' text (recall_of) */
 static int g_nsit;
+
+static void forget_situations(void)
+{
+    for (int i = 0; i < g_nsit; i++) free(g_sit[i]);
+    g_nsit = 0;
+}
 
 static int sit_index(const char *name)
 {
     for (int i = 0; i < g_nsit; i++)
         if (!strcmp(g_sit[i], name)) return i;
     cr_assert_lt(g_nsit, NSIT_MAX, "too many situation names in labels.tsv");
-    g_sit[g_nsit] = name;
+    cr_assert_not_null(g_sit[g_nsit] = strdup(name));
     return g_nsit++;
 }
 
@@ -184,7 +190,7 @@ static stats *calibrate(const char *extra, const char *title)
     snprintf(lp, sizeof lp, "%s/labels.tsv", g_dir);
     char *labels = tu_read(lp, NULL);
     cr_assert_not_null(labels);
-    g_nsit = 0;
+    forget_situations();
     size_t nl, nv;
     row *L = read_labels(labels, &nl);
     row *V = read_verdicts(out, &nv);
@@ -267,7 +273,11 @@ static void gen(void) { gen_layout("33"); }
  * another do not look alike, which no distribution's logs do.) */
 static void gen_legacy(void) { gen_layout("26"); }
 
-static void cleanup(void) { tu_rmrf(g_dir); }
+static void cleanup(void)
+{
+    forget_situations();
+    tu_rmrf(g_dir);
+}
 
 
 /* "key":N inside s[0..end) after p; -1 when absent */

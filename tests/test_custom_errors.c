@@ -57,11 +57,11 @@ static void teardown(void) { tu_rmrf(g_dir); }
 TestSuite(custom_errors, .init = setup, .fini = teardown);
 
 /* A config with one S3 REST origin, a behavior for the /private/ paths restricted to a trusted key
- * group, cookies logged, the given web ACL ("" for none) and CustomErrorResponses object
+ * group, cookies logged or not, the given web ACL ("" for none) and CustomErrorResponses object
  * (JSON text, "" for none), as get-distribution (with Id and DomainName) or
  * get-distribution-config prints it (then the id comes from the file name
  * E1TESTDIST0001.json). */
-static char *write_config_acl(int with_distribution, const char *errors, const char *web_acl)
+static char *write_config_acl(int with_distribution, const char *errors, const char *web_acl, int cookies)
 {
     char dc[4096];
     snprintf(dc, sizeof dc,
@@ -81,16 +81,16 @@ static char *write_config_acl(int with_distribution, const char *errors, const c
              "   \"TrustedKeyGroups\": {\"Enabled\": true, \"Quantity\": 1, \"Items\": [\"kg-1\"]},"
              "   \"ViewerProtocolPolicy\": \"redirect-to-https\","
              "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}}]},"
-             " \"Logging\": {\"Enabled\": true, \"IncludeCookies\": true,"
+             " \"Logging\": {\"Enabled\": true, \"IncludeCookies\": %s,"
              "   \"Bucket\": \"logs.s3.amazonaws.com\", \"Prefix\": \"\"},"
              " %s%s"
              " \"WebACLId\": \"%s\", \"Enabled\": true}",
-             errors, errors[0] ? "," : "", web_acl);
+             cookies ? "true" : "false", errors, errors[0] ? "," : "", web_acl);
     return tu_write_config(g_dir, "E1TESTDIST0001.json", dc, with_distribution, NULL);
 }
 static char *write_config(int with_distribution, const char *errors)
 {
-    return write_config_acl(with_distribution, errors, "");
+    return write_config_acl(with_distribution, errors, "", 1);
 }
 
 #define REMAP_200                                                                            \
@@ -347,6 +347,12 @@ Test(custom_errors, hidden_count_same_with_one_or_two_threads)
  *   V: /private/, Expires 1893456000 (2030) and a signer: not expired, so either the check
  *      refused the signature or the origin answered; 1 ms to the first byte: the check;
  *   O: the same at 140 ms to the first byte: the S3 origin answered;
+ *   S: Expires 1793527200 = 10:00:00, the request's own second: expired or not, the log
+ *      cannot say (the second has no fraction), 1 ms;
+ *   N: /private/ with no signer and no cookie at all, 1 ms, and L the same at 140 ms: with
+ *      cookies logged, no signer was sent and both are refused before any fetch; with
+ *      cookie logging off, signed cookies may have been sent, so L is the origin's and N
+ *      any of the signer check's refusals;
  *   U: an unrestricted path with no signer: no signer check there. */
 static void signed_page_log(void)
 {
@@ -382,15 +388,29 @@ static void signed_page_log(void)
               {"cs-uri-query", "Expires=1893456000&Signature=abc&Key-Pair-Id=K2JCJMDEHXQW5F"},
               {NULL, NULL}};
     lines(1, "O", o);
+    kv sec[] = {PAGE_ERROR,
+                FAST,
+                {"cs-uri-stem", "/private/s.mp4"},
+                {"cs-uri-query", "Expires=1793527200&Signature=abc&Key-Pair-Id=K2JCJMDEHXQW5F"},
+                {NULL, NULL}};
+    lines(1, "S", sec);
+    kv n[] = {PAGE_ERROR, FAST, {"cs-uri-stem", "/private/n.mp4"}, {NULL, NULL}};
+    lines(1, "N", n);
+    kv l[] = {PAGE_ERROR,
+              {"time-taken", "0.150"},
+              {"time-to-first-byte", "0.140"},
+              {"cs-uri-stem", "/private/l.mp4"},
+              {NULL, NULL}};
+    lines(1, "L", l);
     kv u[] = {PAGE_ERROR, FAST, {"cs-uri-stem", "/app/e.html"}, {NULL, NULL}};
     lines(1, "U", u);
 #undef FAST
 #undef PAGE_ERROR
 }
 
-static char *signed_requests(const char *errors, const char *web_acl)
+static char *signed_requests(const char *errors, const char *web_acl, int cookies)
 {
-    char *cfg = write_config_acl(1, errors, web_acl);
+    char *cfg = write_config_acl(1, errors, web_acl, cookies);
     char args[1024];
     snprintf(args, sizeof args, "--config %s --status 403 --fields x-edge-request-id", cfg);
     char *out = run_cfscan("requests", args);
@@ -406,26 +426,37 @@ Test(custom_errors, signed_refusals_behind_a_custom_403_page)
     /* No web ACL: WAF cannot have answered.  No signer and an expired one are refused
      * before any fetch (likely: the config, not the body, says so); a live signer is the
      * check's refusal when edge-fast and the origin's when slow. */
-    char *out = signed_requests(PAGE_403, "");
+#define SIGNER "signed_url_missing|signed_url_expired|signed_url_invalid"
+    char *out = signed_requests(PAGE_403, "", 1);
     HAS(out, "P00\tsigned_url_missing\tlikely\tsigned_missing_behind_custom_page\t");
     HAS(out, "X00\tsigned_url_expired\tlikely\tsigned_expired_behind_custom_page\t");
     HAS(out, "V00\tsigned_url_invalid\tlikely\tlatency_edge_signed_refused\t");
     HAS(out, "O00\torigin_s3\tlikely\tlatency_origin_s3\t");
+    HAS(out, "S00\tunknown\tpossible\tlatency_edge_signed_open\t" SIGNER "\n");
+    HAS(out, "N00\tsigned_url_missing\tlikely\tsigned_missing_behind_custom_page\t");
+    HAS(out, "L00\tsigned_url_missing\tlikely\tsigned_missing_behind_custom_page\t");
     HAS(out, "U00\tedge_other\tpossible\tlatency_edge_no_acl\t");
     free(out);
-    /* A web ACL and no WAF logs: a WAF block looks the same, so WAF stays a candidate. */
-    out = signed_requests(PAGE_403, ACL);
-    HAS(out,
-        "P00\tunknown\tpossible\tsigned_missing_or_waf_behind_custom_page\twaf_block|signed_url_missing");
-    HAS(out,
-        "X00\tunknown\tpossible\tsigned_expired_or_waf_behind_custom_page\twaf_block|signed_url_expired");
-    HAS(out, "V00\tunknown\tpossible\tsigned_present_or_waf_behind_custom_page_s3\t"
-             "waf_block|signed_url_invalid|origin_s3");
+    /* Cookie logging off: N and L may have carried signed cookies. */
+    out = signed_requests(PAGE_403, "", 0);
+    HAS(out, "N00\tunknown\tpossible\tlatency_edge_signed_open\t" SIGNER "\n");
+    HAS(out, "L00\torigin_s3\tlikely\tlatency_origin_s3\t");
     free(out);
+    /* A web ACL and no WAF logs: a WAF block looks the same, so WAF stays a candidate; a
+     * slow answer is still the origin's. */
+    out = signed_requests(PAGE_403, ACL, 1);
+    HAS(out,
+        "P00\tunknown\tpossible\tsigned_missing_or_waf_behind_custom_page\twaf_block|signed_url_missing\n");
+    HAS(out,
+        "X00\tunknown\tpossible\tsigned_expired_or_waf_behind_custom_page\twaf_block|signed_url_expired\n");
+    HAS(out, "V00\tunknown\tpossible\tlatency_edge_signed_or_waf\twaf_block|" SIGNER "\n");
+    HAS(out, "O00\torigin_s3\tlikely\tlatency_origin_s3\t");
+    free(out);
+#undef SIGNER
     /* Control, no custom page: text/html is not CloudFront's signed-URL refusal (§5.4 says
      * text/xml), so no signed-URL verdict; edge-fast with no web ACL is another edge
      * refusal. */
-    out = signed_requests("", "");
+    out = signed_requests("", "", 1);
     HAS(out, "P00\tedge_other\tpossible\tlatency_edge_no_acl\t");
     HAS(out, "X00\tedge_other\tpossible\tlatency_edge_no_acl\t");
     HAS(out, "V00\tedge_other\tpossible\tlatency_edge_no_acl\t");
