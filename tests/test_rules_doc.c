@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/attribute.h"
+#include "pipeline/report_model.h"
 #include "tests/util.h"
 
 /* cfscan ARGS, which must exit want_rc: its stdout, and its stderr in *err_out when asked
@@ -214,4 +216,22 @@ Test(rules_doc, options_as_every_command)
     out = cfscan_out(0, "rules not_403 --format tsv --format text");
     cr_assert(!strncmp(out, "Attribution rules", 17), "%s", out);
     free(out);
+}
+
+/* Every rule's candidate set, as the reports print it, fits the report model's keys
+ * (KV_KEY) whole: the widest, an undecided legacy line whose origin kind is unknown, names
+ * every edge cause but edge_function and both origins. */
+Test(rules, candidate_sets_fit_the_report)
+{
+    size_t longest = 0;
+    for (unsigned r = 0; r < cfs_rule_count(); r++) {
+        char buf[512];
+        size_t n = cfs_candidates_str(cfs_rule_candidates((uint16_t)r), buf, sizeof buf);
+        cr_expect_lt(n, (size_t)KV_KEY, "%s: %s", cfs_rule_name((uint16_t)r), buf);
+        if (n > longest) longest = n;
+    }
+    size_t want = strlen("geo_restriction|waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|"
+                         "https_required|method_not_allowed|cname_not_associated|origin_s3|origin_custom|"
+                         "edge_other");
+    cr_expect_eq(longest, want, "the longest candidate set is %zu bytes", longest);
 }
