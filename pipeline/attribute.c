@@ -83,21 +83,24 @@ enum rule_id {
     R_PENDING_HTTP, R_PENDING, R_PENDING_S3, R_PENDING_WAF_UNLOGGED,
     R_PENDING_WAF_UNLOGGED_S3, R_PENDING_NO_ACL, R_PENDING_NO_ACL_S3,
     R_PENDING_WAF_UNLOGGED_ANY, R_PENDING_BLIND, R_PENDING_BLIND_S3, R_PENDING_BLIND_ANY, R_PENDING_NO_ACL_ANY,
+    R_PENDING_ANY, R_PENDING_BLIND_NOWAF, R_PENDING_BLIND_NOWAF_S3, R_PENDING_BLIND_NOWAF_ANY,
     R_UNCLASSIFIED,
     /* settled results (reached through cfs_attr_settle / cfs_attr_settle_fast only) */
     R_EDGE_WAF, R_EDGE_WAF_UNLOGGED, R_EDGE_NO_ACL, R_EDGE_HTTP,
     R_EDGE_WAF_ABS, R_EDGE_WAF_UNLOGGED_ABS, R_EDGE_NO_ACL_ABS, R_EDGE_HTTP_ABS,
-    R_EDGE_SIGNED, R_EDGE_SIGNED_ABS, R_EDGE_SIGNED_OPEN, R_EDGE_SIGNED_WAF, R_EDGE_BLIND,
+    R_EDGE_SIGNED, R_EDGE_SIGNED_ABS, R_EDGE_SIGNED_OPEN, R_EDGE_SIGNED_WAF, R_EDGE_BLIND, R_EDGE_BLIND_NOWAF,
     R_ORIGIN_CUSTOM, R_ORIGIN_S3, R_ORIGIN_ANY,
     R_AMBIG_HTTP, R_AMBIG, R_AMBIG_S3, R_AMBIG_WAF_UNLOGGED, R_AMBIG_WAF_UNLOGGED_S3,
     R_AMBIG_NO_ACL, R_AMBIG_NO_ACL_S3, R_AMBIG_SIGNED, R_AMBIG_SIGNED_S3,
     R_AMBIG_SIGNED_OPEN, R_AMBIG_SIGNED_OPEN_S3, R_AMBIG_SIGNED_WAF, R_AMBIG_SIGNED_WAF_S3, R_AMBIG_NO_ACL_ANY,
     R_AMBIG_WAF_UNLOGGED_ANY, R_AMBIG_BLIND, R_AMBIG_BLIND_S3, R_AMBIG_BLIND_ANY,
+    R_AMBIG_ANY, R_AMBIG_BLIND_NOWAF, R_AMBIG_BLIND_NOWAF_S3, R_AMBIG_BLIND_NOWAF_ANY,
     R_NO_TIME_HTTP, R_NO_TIME, R_NO_TIME_S3, R_NO_TIME_WAF_UNLOGGED, R_NO_TIME_WAF_UNLOGGED_S3,
     R_NO_TIME_NO_ACL, R_NO_TIME_NO_ACL_S3, R_NO_TIME_SIGNED, R_NO_TIME_SIGNED_S3,
     R_NO_TIME_SIGNED_OPEN, R_NO_TIME_SIGNED_OPEN_S3, R_NO_TIME_SIGNED_WAF, R_NO_TIME_SIGNED_WAF_S3,
     R_NO_TIME_NO_ACL_ANY,
     R_NO_TIME_WAF_UNLOGGED_ANY, R_NO_TIME_BLIND, R_NO_TIME_BLIND_S3, R_NO_TIME_BLIND_ANY,
+    R_NO_TIME_ANY, R_NO_TIME_BLIND_NOWAF, R_NO_TIME_BLIND_NOWAF_S3, R_NO_TIME_BLIND_NOWAF_ANY,
     R_EDGE_BODY, R_EDGE_BODY_S3,
     R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_CACHED_ORIGIN_ANY, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
@@ -668,7 +671,7 @@ static int waf_excluded(const facts *f)
 static int geo_excluded(const facts *f)
 {
     const cfs_record *r = f->r;
-    return f->d->geo_type == 0 || !cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]) ||
+    return (f->d != NULL && f->d->geo_type == 0) || !cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]) ||
            !cfs_span_empty(r->f[CFS_F_C_COUNTRY]);
 }
 
@@ -693,12 +696,13 @@ static int signer_page_refused(const facts *f)
     return signer_page(f) && (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
 }
 
-/* The origin's kind is unknown (no config, or an origin group of mixed kinds) and the line
- * logs no content type, which would have shown S3's XML refusal (§5.1): an origin 403 may
- * be S3's as well as a custom origin's. */
+/* The origin's kind is unknown (no config, or an origin group of mixed kinds) and no
+ * content type can show S3's XML refusal (§5.1): the line logs none, or a custom 403 page
+ * replaces every 403's body.  An origin 403 may be S3's as well as a custom origin's. */
 static int origin_kind_blind(const facts *f)
 {
-    return !f->ct_logged && (f->origin_kind == CFS_ORIGIN_UNKNOWN || f->origin_kind == CFS_ORIGIN_MIXED);
+    return (!f->ct_logged || cfs_config_403_page(f->d)) &&
+           (f->origin_kind == CFS_ORIGIN_UNKNOWN || f->origin_kind == CFS_ORIGIN_MIXED);
 }
 
 /* The line lacks the fields that tell CloudFront's own refusals from a WAF block: without
@@ -730,15 +734,21 @@ static uint16_t pending_variant(const facts *f)
         if (live) return s3 ? R_PENDING_SIGNED_S3 : R_PENDING_SIGNED;
         return s3 ? R_PENDING_SIGNED_OPEN_S3 : R_PENDING_SIGNED_OPEN;
     }
-    /* "no web ACL" is the config's word for now: a line older than the config may have met
-     * one, so it is judged as if the config did not say. */
+    /* _any: the origin's kind is unknown (origin_kind_blind).  _blind: the line cannot
+     * name the edge's refusal (edge_blind), whatever excludes WAF; _nowaf: WAF excluded.
+     * "No web ACL" is the config's word for now: a line older than the config may have met
+     * one, so it is judged as if the config did not say (waf_excluded). */
     const int any = origin_kind_blind(f);
+    if (edge_blind(f)) {
+        if (waf_excluded(f))
+            return any ? R_PENDING_BLIND_NOWAF_ANY : s3 ? R_PENDING_BLIND_NOWAF_S3 : R_PENDING_BLIND_NOWAF;
+        return any ? R_PENDING_BLIND_ANY : s3 ? R_PENDING_BLIND_S3 : R_PENDING_BLIND;
+    }
     if (f->acl == T_NO && !f->config_older)
         return any ? R_PENDING_NO_ACL_ANY : s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
     if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered)
         return any ? R_PENDING_WAF_UNLOGGED_ANY : s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
-    if (edge_blind(f)) return any ? R_PENDING_BLIND_ANY : s3 ? R_PENDING_BLIND_S3 : R_PENDING_BLIND;
-    return s3 ? R_PENDING_S3 : R_PENDING;
+    return any ? R_PENDING_ANY : s3 ? R_PENDING_S3 : R_PENDING;
 }
 
 /* ---- predicates ----------------------------------------------------------------------- */
@@ -1011,6 +1021,19 @@ static int p_pending_no_acl_any(const facts *f)
 {
     return f->edge_error && f->pending == R_PENDING_NO_ACL_ANY;
 }
+static int p_pending_any(const facts *f) { return f->edge_error && f->pending == R_PENDING_ANY; }
+static int p_pending_blind_nowaf(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_BLIND_NOWAF;
+}
+static int p_pending_blind_nowaf_s3(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_BLIND_NOWAF_S3;
+}
+static int p_pending_blind_nowaf_any(const facts *f)
+{
+    return f->edge_error && f->pending == R_PENDING_BLIND_NOWAF_ANY;
+}
 static int p_always(const facts *f)
 {
     (void)f;
@@ -1278,6 +1301,14 @@ static const attr_rule rules[R_COUNT] = {
                              p_pending_blind_any},
     [R_PENDING_NO_ACL_ANY] = {"latency_pending_no_acl_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
                               p_pending_no_acl_any},
+    [R_PENDING_ANY] = {"latency_pending_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                       p_pending_any},
+    [R_PENDING_BLIND_NOWAF] = {"latency_pending_blind_no_waf", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                               p_pending_blind_nowaf},
+    [R_PENDING_BLIND_NOWAF_S3] = {"latency_pending_blind_no_waf_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
+                                  p_pending_blind_nowaf_s3},
+    [R_PENDING_BLIND_NOWAF_ANY] = {"latency_pending_blind_no_waf_unknown_origin", C(UNKNOWN), E(POSSIBLE),
+                                   K_PROVISIONAL, p_pending_blind_nowaf_any},
 
     /* Anything else (odd result types with 403, ...). */
     [R_UNCLASSIFIED] = {"unclassified", C(UNKNOWN), E(POSSIBLE), K_MATCH, p_always},
@@ -1309,6 +1340,8 @@ static const attr_rule rules[R_COUNT] = {
     /* Edge-fast on a line without the fields that tell the edge's refusals apart
      * (edge_blind): WAF or another edge refusal, undecided; with or without a reference. */
     [R_EDGE_BLIND] = {"latency_edge_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    /* The same where WAF is excluded (no web ACL, or WAF logs without a block). */
+    [R_EDGE_BLIND_NOWAF] = {"latency_edge_blind_no_waf", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* Edge-fast behind a custom 403 page (R_PENDING_SIGNED_OPEN, _WAF): the signer check
      * refused it, for a reason the line cannot tell, or (_waf) WAF did. */
     [R_EDGE_SIGNED_OPEN] = {"latency_edge_signed_open", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1341,6 +1374,12 @@ static const attr_rule rules[R_COUNT] = {
                                NULL},
     [R_AMBIG_NO_ACL_ANY] = {"latency_ambiguous_no_acl_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
                             NULL},
+    [R_AMBIG_ANY] = {"latency_ambiguous_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_BLIND_NOWAF] = {"latency_ambiguous_blind_no_waf", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_AMBIG_BLIND_NOWAF_S3] = {"latency_ambiguous_blind_no_waf_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                                NULL},
+    [R_AMBIG_BLIND_NOWAF_ANY] = {"latency_ambiguous_blind_no_waf_unknown_origin", C(UNKNOWN), E(POSSIBLE),
+                                 K_SETTLED, NULL},
     [R_AMBIG_WAF_UNLOGGED_ANY] = {"latency_ambiguous_waf_unlogged_unknown_origin", C(UNKNOWN), E(POSSIBLE),
                                   K_SETTLED, NULL},
     [R_AMBIG_BLIND] = {"latency_ambiguous_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1368,6 +1407,13 @@ static const attr_rule rules[R_COUNT] = {
                                  NULL},
     [R_NO_TIME_NO_ACL_ANY] = {"latency_no_time_taken_no_acl_unknown_origin", C(UNKNOWN), E(POSSIBLE),
                               K_SETTLED, NULL},
+    [R_NO_TIME_ANY] = {"latency_no_time_taken_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
+    [R_NO_TIME_BLIND_NOWAF] = {"latency_no_time_taken_blind_no_waf", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                               NULL},
+    [R_NO_TIME_BLIND_NOWAF_S3] = {"latency_no_time_taken_blind_no_waf_s3", C(UNKNOWN), E(POSSIBLE), K_SETTLED,
+                                  NULL},
+    [R_NO_TIME_BLIND_NOWAF_ANY] = {"latency_no_time_taken_blind_no_waf_unknown_origin", C(UNKNOWN),
+                                   E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_WAF_UNLOGGED_ANY] = {"latency_no_time_taken_waf_unlogged_unknown_origin", C(UNKNOWN),
                                     E(POSSIBLE), K_SETTLED, NULL},
     [R_NO_TIME_BLIND] = {"latency_no_time_taken_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1481,6 +1527,12 @@ static int ct_only_rule(uint16_t id)
     }
 }
 
+/* The confirmed signer rules, which accept a line without a content type. */
+static int signer_body_rule(uint16_t id)
+{
+    return id == R_SIGNED_MISSING_RESTRICTED || id == R_SIGNED_QUERY_EXPIRED || id == R_SIGNED_COOKIE_EXPIRED;
+}
+
 /* A non-403 line that is a 403 remapped by CustomErrorResponses: result type Error and
  * the status the distribution's 403 entry answers with.  The config is looked up only when
  * some config remaps 403 and the line is an Error, so other runs pay one branch. */
@@ -1516,6 +1568,12 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
             cfs_attribution a = make(id);
             if (ct_only_rule(id) && cfs_config_403_page(f.d) && a.evidence < CFS_EV_POSSIBLE)
                 a.evidence = CFS_EV_POSSIBLE;
+            /* The signer rules' proof is CloudFront's text/xml refusal; a line without a
+             * content type cannot show it, and a web ACL or a geo restriction may have
+             * answered before the signer check: likely at most, unless both are ruled out. */
+            if (signer_body_rule(id) && f.ct == CT_NONE && !(waf_excluded(&f) && geo_excluded(&f)) &&
+                a.evidence < CFS_EV_LIKELY)
+                a.evidence = CFS_EV_LIKELY;
             /* A config newer than the line: its verdicts lose a level (CONFIG_TWINS). */
             uint16_t twin = f.config_older ? config_twin(id, &f) : 0;
             if (twin && a.evidence < CFS_EV_POSSIBLE) {
@@ -1669,6 +1727,14 @@ static const variant variants[] = {
     VX(_BLIND, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN, BLIND_EDGE, B(ORIGIN_CUSTOM)),
     VX(_BLIND_S3, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_S3, R_CACHED_ORIGIN_S3, BLIND_EDGE, B(ORIGIN_S3)),
     VX(_BLIND_ANY, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY, BLIND_EDGE, ANY_ORIGIN),
+    VX(_BLIND_NOWAF, R_EDGE_BLIND_NOWAF, R_EDGE_BLIND_NOWAF, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN,
+       BLIND_EDGE & ~B(WAF_BLOCK), B(ORIGIN_CUSTOM)),
+    VX(_BLIND_NOWAF_S3, R_EDGE_BLIND_NOWAF, R_EDGE_BLIND_NOWAF, R_ORIGIN_S3, R_CACHED_ORIGIN_S3,
+       BLIND_EDGE & ~B(WAF_BLOCK), B(ORIGIN_S3)),
+    VX(_BLIND_NOWAF_ANY, R_EDGE_BLIND_NOWAF, R_EDGE_BLIND_NOWAF, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY,
+       BLIND_EDGE & ~B(WAF_BLOCK), ANY_ORIGIN),
+    {R_PENDING_ANY, R_EDGE_WAF, R_EDGE_WAF_ABS, R_ORIGIN_ANY, R_AMBIG_ANY, R_NO_TIME_ANY, R_CACHED_ORIGIN_ANY,
+     CFS_CAUSE_WAF_BLOCK, B(WAF_BLOCK), ANY_ORIGIN},
 };
 #undef VX
 #undef V
@@ -1695,7 +1761,7 @@ int cfs_attr_deferred(cfs_attribution a, uint32_t ms)
 
 int cfs_attr_origin_served(cfs_attribution a, uint32_t ms)
 {
-    if (a.rule == R_ORIGIN_FBL || a.rule == R_ORIGIN_FBL_S3) return 1;
+    if (a.rule == R_ORIGIN_FBL || a.rule == R_ORIGIN_FBL_S3 || a.rule == R_ORIGIN_FBL_ANY) return 1;
     int timed = cfs_attr_needs_latency(a) || a.rule == R_BODY || a.rule == R_BODY_S3;
     return timed && ms != CFS_NO_MILLIS && ms >= ORIGIN_MIN_MS;
 }
@@ -1733,7 +1799,11 @@ cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_f
                     : a.rule == R_PENDING_BODY_S3 ? R_CACHED_ORIGIN_S3
                                                   : R_CACHED_ORIGIN);
     /* Edge-fast: only the edge causes that have no log signature of their own remain. */
-    if (ev->one_page) return make(R_SHARED_PAGE);
+    /* One page for every 403: any edge refusal without a signature of its own, and for a
+     * variant whose edge verdict is already undecided (a line that cannot name the edge's
+     * refusals) that verdict's wider set. */
+    if (ev->one_page)
+        return make(v != NULL && rules[v->edge].cause == CFS_CAUSE_UNKNOWN ? v->edge : R_SHARED_PAGE);
     uint32_t pc = ev->page_causes;
     if (pc == 0 || ev->origin_page) return a; /* no page learned, or the origin's too */
     /* CloudFront answers several causes with one generic page ("Bad request": hosts that
@@ -1794,6 +1864,7 @@ uint32_t cfs_rule_candidates(uint16_t rule)
         if (rule == v->ambiguous || rule == v->no_time) return v->edge_set | v->origin_set;
     }
     if (rule == R_EDGE_BLIND) return BLIND_EDGE;
+    if (rule == R_EDGE_BLIND_NOWAF) return BLIND_EDGE & ~B(WAF_BLOCK);
     if (rule == R_EDGE_SIGNED_OPEN) return SIGNER_CAUSES;
     if (rule == R_EDGE_SIGNED_WAF) return B(WAF_BLOCK) | SIGNER_CAUSES;
     if (rule == R_ORIGIN_ANY || rule == R_ORIGIN_RESULT_ANY || rule == R_CACHED_ORIGIN_ANY ||
@@ -1802,10 +1873,9 @@ uint32_t cfs_rule_candidates(uint16_t rule)
     if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
     if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
     if (rule == R_ORIGIN_ONE_PAGE) return (1u << CFS_CAUSE_ORIGIN_S3) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
+    /* One page for every 403: any edge refusal without a log signature of its own. */
     if (rule == R_SHARED_PAGE)
-        return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_SIGNED_URL_MISSING) |
-               (1u << CFS_CAUSE_SIGNED_URL_EXPIRED) | (1u << CFS_CAUSE_SIGNED_URL_INVALID) |
-               (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED) | (1u << CFS_CAUSE_EDGE_OTHER);
+        return B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER);
     if (rule == R_LEARNED_GENERIC_PAGE)
         return (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
                (1u << CFS_CAUSE_EDGE_OTHER);
@@ -1837,7 +1907,11 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_NO_TIME_SIGNED_OPEN_S3:
     case R_NO_TIME_SIGNED_WAF:
     case R_NO_TIME_SIGNED_WAF_S3:
-    case R_NO_TIME_NO_ACL_ANY: return CFS_HINT_TIME;
+    case R_NO_TIME_NO_ACL_ANY:
+    case R_NO_TIME_ANY:
+    case R_NO_TIME_BLIND_NOWAF:
+    case R_NO_TIME_BLIND_NOWAF_S3:
+    case R_NO_TIME_BLIND_NOWAF_ANY: return CFS_HINT_TIME;
     case R_EDGE_WAF_ABS:
     case R_EDGE_WAF_UNLOGGED_ABS:
     case R_EDGE_NO_ACL_ABS:
@@ -1878,7 +1952,11 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_AMBIG_SIGNED_OPEN_S3:
     case R_AMBIG_SIGNED_WAF:
     case R_AMBIG_SIGNED_WAF_S3:
-    case R_AMBIG_NO_ACL_ANY: return CFS_HINT_ORIGIN;
+    case R_AMBIG_NO_ACL_ANY:
+    case R_AMBIG_ANY:
+    case R_AMBIG_BLIND_NOWAF:
+    case R_AMBIG_BLIND_NOWAF_S3:
+    case R_AMBIG_BLIND_NOWAF_ANY: return CFS_HINT_ORIGIN;
     default: return CFS_HINT_NONE;
     }
 }

@@ -226,6 +226,17 @@ static const cfs_rule_doc docs[] = {
      "provisional: as latency_pending_no_acl, with the origin's kind unknown (an origin group of mixed kinds, no "
      "content type logged)",
      LAT_CITE},
+    {"latency_pending_unknown_origin",
+     "provisional: as latency_pending, with the origin's kind unknown (no config naming it, and no content type logged "
+     "or a custom 403 page hiding it)",
+     LAT_CITE},
+    {"latency_pending_blind_no_waf",
+     "provisional: as latency_pending_blind where WAF is excluded (no web ACL, or WAF logs covering the line without a "
+     "block)",
+     LAT_CITE},
+    {"latency_pending_blind_no_waf_s3", "provisional: the same on an S3 origin", LAT_CITE},
+    {"latency_pending_blind_no_waf_unknown_origin", "provisional: the same with the origin's kind unknown",
+     LAT_CITE},
     {"unclassified", "a 403 no rule explains (an unusual result type)", "§4; " S1},
     {"latency_edge_waf",
      EDGE_FAST
@@ -252,6 +263,9 @@ static const cfs_rule_doc docs[] = {
     {"latency_edge_blind",
      "edge-fast on a line without the fields that tell the edge's refusals apart (detailed result type, content "
      "type): any edge refusal (WAF, geo, signed URLs, HTTPS-only, methods, hosts, ...), undecided",
+     LAT_CITE " ; §4, §5.4"},
+    {"latency_edge_blind_no_waf",
+     "the same where WAF is excluded: any other edge refusal (geo, signed URLs, HTTPS-only, methods, hosts, ...)",
      LAT_CITE " ; §4, §5.4"},
     {"latency_edge_signed_open",
      "edge-fast behind a custom 403 page on a restricted behavior, WAF excluded: the signer check refused it, for a "
@@ -287,6 +301,11 @@ static const cfs_rule_doc docs[] = {
     {"latency_ambiguous_signed_or_waf_s3", "the same on an S3 origin", LAT_CITE},
     {"latency_ambiguous_no_acl_unknown_origin",
      "the same where the config shows no web ACL, origin kind unknown", LAT_CITE},
+    {"latency_ambiguous_unknown_origin", "the same as latency_ambiguous with the origin's kind unknown",
+     LAT_CITE},
+    {"latency_ambiguous_blind_no_waf", "the same as latency_ambiguous_blind where WAF is excluded", LAT_CITE},
+    {"latency_ambiguous_blind_no_waf_s3", "the same on an S3 origin", LAT_CITE},
+    {"latency_ambiguous_blind_no_waf_unknown_origin", "the same with the origin's kind unknown", LAT_CITE},
     {"latency_ambiguous_waf_unlogged_unknown_origin",
      "the same where WAF logs cover the line and hold no record of it, with the origin's kind unknown",
      LAT_CITE},
@@ -314,6 +333,12 @@ static const cfs_rule_doc docs[] = {
     {"latency_no_time_taken_signed_or_waf_s3", "the same on an S3 origin", "§1.4; " S1},
     {"latency_no_time_taken_no_acl_unknown_origin",
      "the same where the config shows no web ACL, origin kind unknown", "§1.4; " S1},
+    {"latency_no_time_taken_unknown_origin", "the same with the origin's kind unknown", "§1.4; " S1},
+    {"latency_no_time_taken_blind_no_waf",
+     "the same on a line without the fields that tell the edge's refusals apart, WAF excluded", "§1.4; " S1},
+    {"latency_no_time_taken_blind_no_waf_s3", "the same on an S3 origin", "§1.4; " S1},
+    {"latency_no_time_taken_blind_no_waf_unknown_origin", "the same with the origin's kind unknown",
+     "§1.4; " S1},
     {"latency_no_time_taken_waf_unlogged_unknown_origin",
      "the same where WAF logs hold no record of it, with the origin's kind unknown", "§1.4; " S1},
     {"latency_no_time_taken_blind",

@@ -605,12 +605,20 @@ Test(attribute_with_config, restricted_path_signed_rules)
 {
     test_cfg t;
     make_cfg(&t, ACL, "");
-    /* no signer on a restricted behavior: confirmed, also without a content-type field */
+    /* no signer on a restricted behavior: confirmed by CloudFront's text/xml refusal;
+     * without a content-type field only likely, since the web ACL may have answered before
+     * the signer check (no WAF logs rule it out); confirmed again with no web ACL (the
+     * detailed result type, plain Error, rules out a geo block) */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
     EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "(absent)"}, {NULL, NULL}},
                 &t.ctx),
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_on_restricted_behavior");
+    test_cfg noacl;
+    make_cfg(&noacl, "", "");
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "(absent)"}, {NULL, NULL}},
+                &noacl.ctx),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
     char q[256];
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 1));
@@ -1133,4 +1141,30 @@ Test(attribute, hostile_query_and_cookie_bytes)
                        {NULL, NULL}},
                 NULL),
            CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_xml_error");
+}
+
+/* Every provisional rule settles, whatever the latency and the reference: a provisional id
+ * without its entry in the variants table would stay provisional (cfs_attr_settle returns
+ * it unchanged), and an undecided verdict always names its candidates. */
+Test(attribute, every_provisional_rule_settles)
+{
+    const uint32_t times[] = {1, 10, 100, CFS_NO_MILLIS}, refs[] = {0, 8, 60};
+    unsigned provisional = 0;
+    for (unsigned r = 0; r < cfs_rule_count(); r++) {
+        cfs_attribution a = {(uint8_t)cfs_rule_cause((uint16_t)r), (uint8_t)cfs_rule_evidence((uint16_t)r),
+                             (uint16_t)r};
+        if (!cfs_attr_needs_latency(a)) continue;
+        provisional++;
+        for (size_t t = 0; t < sizeof times / sizeof times[0]; t++)
+            for (size_t k = 0; k < sizeof refs / sizeof refs[0]; k++) {
+                cfs_attribution s = cfs_attr_settle(a, times[t], refs[k]);
+                cr_expect(!cfs_attr_needs_latency(s), "%s at %u ms (reference %u) stays provisional",
+                          cfs_rule_name((uint16_t)r), times[t], refs[k]);
+                if (s.cause == CFS_CAUSE_UNKNOWN)
+                    cr_expect_neq(cfs_rule_candidates(s.rule), 0u,
+                                  "%s settles to %s, which names no candidates", cfs_rule_name((uint16_t)r),
+                                  cfs_rule_name(s.rule));
+            }
+    }
+    cr_expect_geq(provisional, 20u, "provisional rules found: %u", provisional);
 }

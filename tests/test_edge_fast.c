@@ -846,7 +846,7 @@ Test(deferred, judged_into_partitions_on_several_threads_as_on_one)
  *      type S3's XML refusal cannot show (§5.1): S3 or a custom origin, undecided;
  *   H1 a Hit 403: from the cache, so the origin's; the same two candidates.
  * With a config naming an S3 origin and no web ACL, the origin's kind is known and WAF
- * excluded: E1 another edge refusal (possible), S1 and H1 S3's (likely). */
+ * excluded: E1 any edge refusal but WAF, undecided, S1 and H1 S3's (likely). */
 static void legacy_lines(tu_buf *b)
 {
     tu_buf_add(
@@ -902,7 +902,11 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
     char args[4096];
     snprintf(args, sizeof args, "requests %%s --config %s -q --status 403 --fields x-edge-request-id", cfg);
     tsv = run_ok(args, f, NULL);
-    cr_expect_str_eq(full_row(tsv, "E1"), "edge_other\tpossible\tlatency_edge_no_acl\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "E1"),
+                     "unknown\tpossible\tlatency_edge_blind_no_waf\tgeo_restriction|signed_url_missing|"
+                     "signed_url_expired|signed_url_invalid|https_required|method_not_allowed|"
+                     "cname_not_associated|edge_other",
+                     "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "S1"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "H1"), "origin_s3\tlikely\torigin_result_type_s3\t-", "%s", tsv);
     free(tsv);
