@@ -3,7 +3,10 @@
  * `requests` row collector) on one file of the fuzzer's bytes.  The first byte picks
  * options: bit 0 cuts the input into blocks (the large-file path), bit 1 collects
  * `requests` rows, bit 2 names a distribution as a CloudFront file name would (so common
- * lines are counted without a record, fields.h CFS_PARSE_PLAIN).  Oracles: no crash, no
+ * lines are counted without a record, fields.h CFS_PARSE_PLAIN), bit 3 attributes with a
+ * distribution config (a custom 403 page, a behavior that checks signers, an origin group
+ * of mixed kinds, a geo restriction; bit 4: and a web ACL), so that the config's rules
+ * meet arbitrary lines too.  Oracles: no crash, no
  * leak, the nothing-lost invariant
  *   lines == header + blank + aggregated + filtered + rejected,
  * every collected row is one line (no LF) of the chosen fields, and with bit 2 the same
@@ -15,11 +18,49 @@
 #include <unistd.h>
 
 #include "pipeline/aggregate.h"
+#include "pipeline/config.h"
 #include "pipeline/fields.h"
 #include "pipeline/scan.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The config of bit 3 (get-distribution's shape), with the web ACL given. */
+static void load_config(cfs_config_set *set, const char *web_acl)
+{
+    char doc[4096];
+    int n = snprintf(
+        doc, sizeof doc,
+        "{\"Distribution\": {\"Id\": \"EFUZZDIST00001\", \"DomainName\": \"d111111abcdef8.cloudfront.net\","
+        " \"DistributionConfig\": {\"CallerReference\": \"x\","
+        " \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
+        " \"Origins\": {\"Quantity\": 2, \"Items\": ["
+        "  {\"Id\": \"s3\", \"DomainName\": \"b.s3.us-east-1.amazonaws.com\", \"S3OriginConfig\": {}},"
+        "  {\"Id\": \"app\", \"DomainName\": \"app.example.com\", \"CustomOriginConfig\": {}}]},"
+        " \"OriginGroups\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"grp\", \"Members\": {\"Quantity\": 2,"
+        "  \"Items\": [{\"OriginId\": \"s3\"}, {\"OriginId\": \"app\"}]}}]},"
+        " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"app\", \"ViewerProtocolPolicy\": \"allow-all\","
+        "  \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}},"
+        " \"CacheBehaviors\": {\"Quantity\": 2, \"Items\": ["
+        "  {\"PathPattern\": \"/private/*\", \"TargetOriginId\": \"grp\", \"ViewerProtocolPolicy\": \"https-only\","
+        "   \"TrustedKeyGroups\": {\"Enabled\": true, \"Quantity\": 1, \"Items\": [\"kg\"]},"
+        "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}},"
+        "  {\"PathPattern\": \"/s/*\", \"TargetOriginId\": \"s3\", \"ViewerProtocolPolicy\": \"redirect-to-https\","
+        "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}}]},"
+        " \"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": [{\"ErrorCode\": 403,"
+        "  \"ResponsePagePath\": \"/e.html\", \"ResponseCode\": \"403\", \"ErrorCachingMinTTL\": 10}]},"
+        " \"Restrictions\": {\"GeoRestriction\": {\"RestrictionType\": \"blacklist\", \"Quantity\": 1,"
+        "  \"Items\": [\"IR\"]}},"
+        " \"Logging\": {\"Enabled\": true, \"IncludeCookies\": false, \"Bucket\": \"l\", \"Prefix\": \"\"},"
+        " \"WebACLId\": \"%s\", \"Enabled\": true}}}",
+        web_acl);
+    if (n <= 0 || (size_t)n >= sizeof doc) abort();
+    char path[64];
+    int fd = fz_memfile((const uint8_t *)doc, (size_t)n, path);
+    char err[256];
+    if (cfs_config_load(set, path, err, sizeof err) != CFS_OK) abort(); /* the harness's own config */
+    close(fd);
+}
 
 static const cfs_field k_out[] = {CFS_F_UNKNOWN,     CFS_F_DATE,          CFS_F_EDGE_LOCATION,  CFS_F_C_IP,
                                   CFS_F_CS_URI_STEM, CFS_F_CS_USER_AGENT, CFS_F_EDGE_REQUEST_ID};
@@ -60,6 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.big_file = (opt & 1) ? 1 : 0;
     o.filter = (opt & 2) ? &f : NULL;
     if (opt & 4) snprintf(in.v[0].dist, sizeof in.v[0].dist, "%s", "EFUZZDIST00001");
+    cfs_config_set cfg;
+    memset(&cfg, 0, sizeof cfg);
+    if (opt & 8) {
+        load_config(&cfg, (opt & 16) ? "arn:aws:wafv2:us-east-1:1:global/webacl/f/1" : "");
+        o.attr.config = &cfg;
+    }
     cfs_scan_result res;
     if (cfs_scan_run(&in, &o, &res) != CFS_OK) abort();
     if (!cfs_is_settled(&res.agg)) abort(); /* the scan ends settled */
@@ -106,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tabs != f.nout - 1) abort(); /* a value holding a TAB would shift the columns */
     }
     cfs_scan_result_free(&res);
+    cfs_config_free(&cfg);
     cfs_filter_free(&flt);
     cfs_inputs_free(&in);
     close(fd);
