@@ -102,7 +102,8 @@ enum rule_id {
     R_NO_TIME_WAF_UNLOGGED_ANY, R_NO_TIME_BLIND, R_NO_TIME_BLIND_S3, R_NO_TIME_BLIND_ANY,
     R_NO_TIME_ANY, R_NO_TIME_BLIND_NOWAF, R_NO_TIME_BLIND_NOWAF_S3, R_NO_TIME_BLIND_NOWAF_ANY,
     R_EDGE_BODY, R_EDGE_BODY_S3,
-    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_CACHED_ORIGIN_ANY, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE, R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
+    R_CACHED_ORIGIN, R_CACHED_ORIGIN_S3, R_CACHED_ORIGIN_ANY, R_LEARNED_PAGE, R_LEARNED_GENERIC_PAGE,
+    R_SHARED_PAGE, R_ORIGIN_ONE_PAGE,
     /* a non-403 line that is a remapped 403 (cfs_attribute's non-403 path) */
     R_HIDDEN_403,
     /* a config-based verdict on a line older than the config's LastModifiedTime (see
@@ -1236,8 +1237,8 @@ static const attr_rule rules[R_COUNT] = {
      * an edge refusal (WAF, geo, signed URLs, ...) happens before any fetch.  The field
      * proves it, hence confirmed. */
     [R_ORIGIN_FBL_S3] = {"origin_first_byte_logged_s3", C(ORIGIN_S3), E(CONFIRMED), K_MATCH, p_origin_fbl_s3},
-    /* The origin answered, but neither the config nor a logged content type says which
-     * kind of origin (origin_kind_blind): S3 or custom. */
+    /* The origin answered, but neither the config nor a content type says which kind of
+     * origin (origin_kind_blind): S3 or custom. */
     [R_ORIGIN_FBL_ANY] = {"origin_first_byte_logged_unknown_kind", C(UNKNOWN), E(POSSIBLE), K_MATCH,
                           p_origin_fbl_any},
     [R_ORIGIN_FBL] = {"origin_first_byte_logged", C(ORIGIN_CUSTOM), E(CONFIRMED), K_MATCH, p_origin_fbl},
@@ -1246,8 +1247,8 @@ static const attr_rule rules[R_COUNT] = {
     [R_ORIGIN_RESULT_S3] = {"origin_result_type_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_origin_result_s3},
     [R_ORIGIN_RESULT_CLOUDFRONT] = {"origin_result_type_cloudfront", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH,
                                     p_origin_result_cloudfront},
-    /* The same where neither the config nor a logged content type says which kind of
-     * origin: S3 or custom, undecided (origin_kind_blind). */
+    /* The same where neither the config nor a content type says which kind of origin: S3
+     * or custom, undecided (origin_kind_blind). */
     [R_ORIGIN_RESULT_ANY] = {"origin_result_type_unknown_kind", C(UNKNOWN), E(POSSIBLE), K_MATCH,
                              p_origin_result_any},
     [R_ORIGIN_RESULT] = {"origin_result_type", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_origin_result},
@@ -1290,8 +1291,9 @@ static const attr_rule rules[R_COUNT] = {
                              p_pending_no_acl_s3},
     /*   _blind: the line lacks the detailed result type, or the content type on a behavior
      *          that may check signers (edge_blind): an edge answer may be any refusal;
-     *   _any: the origin's kind is unknown and no content type is logged
-     *          (origin_kind_blind): an origin answer may be S3's or a custom origin's. */
+     *   _any: the origin's kind is unknown and no content type can show S3's XML (none
+     *          logged, or a custom 403 page; origin_kind_blind): an origin answer may be
+     *          S3's or a custom origin's. */
     [R_PENDING_WAF_UNLOGGED_ANY] = {"latency_pending_waf_unlogged_unknown_origin", C(UNKNOWN), E(POSSIBLE),
                                     K_PROVISIONAL, p_pending_unlogged_any},
     [R_PENDING_BLIND] = {"latency_pending_blind", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_blind},
@@ -1338,7 +1340,7 @@ static const attr_rule rules[R_COUNT] = {
     [R_EDGE_SIGNED_ABS] = {"latency_edge_signed_refused_absolute", C(SIGNED_URL_INVALID), E(POSSIBLE),
                            K_SETTLED, NULL},
     /* Edge-fast on a line without the fields that tell the edge's refusals apart
-     * (edge_blind): WAF or another edge refusal, undecided; with or without a reference. */
+     * (edge_blind): any edge refusal, undecided; with or without a reference. */
     [R_EDGE_BLIND] = {"latency_edge_blind", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
     /* The same where WAF is excluded (no web ACL, or WAF logs without a block). */
     [R_EDGE_BLIND_NOWAF] = {"latency_edge_blind_no_waf", C(UNKNOWN), E(POSSIBLE), K_SETTLED, NULL},
@@ -1677,8 +1679,9 @@ const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
  * reference), its origin verdict, and its undecided ones with their candidate causes. */
 typedef struct variant {
     uint16_t pending, edge, edge_abs, origin, ambiguous, no_time, cached;
-    uint8_t edge_cause;            /* the edge verdict's cause; where it names several: WAF_BLOCK when WAF
-                         * is one of them, else UNKNOWN */
+    /* The edge verdict's cause; where that verdict is undecided, WAF_BLOCK when WAF is one
+     * of its candidates, else UNKNOWN (cfs_attr_settle_fast asks whether WAF may be). */
+    uint8_t edge_cause;
     uint32_t edge_set, origin_set; /* the candidate causes on each side (bits of cfs_cause) */
 } variant;
 
@@ -1798,10 +1801,10 @@ cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_f
         return make(v != NULL                     ? v->cached
                     : a.rule == R_PENDING_BODY_S3 ? R_CACHED_ORIGIN_S3
                                                   : R_CACHED_ORIGIN);
-    /* Edge-fast: only the edge causes that have no log signature of their own remain. */
-    /* One page for every 403: any edge refusal without a signature of its own, and for a
-     * variant whose edge verdict is already undecided (a line that cannot name the edge's
-     * refusals) that verdict's wider set. */
+    /* Edge-fast: only the edge causes that have no log signature of their own remain.  One
+     * page for every 403 says no more: any of them, and for a variant whose edge verdict is
+     * already undecided (a line that cannot name the edge's refusals) that verdict's wider
+     * set. */
     if (ev->one_page)
         return make(v != NULL && rules[v->edge].cause == CFS_CAUSE_UNKNOWN ? v->edge : R_SHARED_PAGE);
     uint32_t pc = ev->page_causes;
@@ -1872,7 +1875,7 @@ uint32_t cfs_rule_candidates(uint16_t rule)
         return ANY_ORIGIN;
     if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
     if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
-    if (rule == R_ORIGIN_ONE_PAGE) return (1u << CFS_CAUSE_ORIGIN_S3) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
+    if (rule == R_ORIGIN_ONE_PAGE) return ANY_ORIGIN;
     /* One page for every 403: any edge refusal without a log signature of its own. */
     if (rule == R_SHARED_PAGE)
         return B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER);

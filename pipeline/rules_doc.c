@@ -22,6 +22,10 @@
 /* Shared wording of the latency rules' facts. */
 #define EDGE_FAST \
     "an Error 403 with CloudFront's HTML page (or no type), edge-fast (<= 5 ms to the first byte)"
+/* Why an origin's kind is unknown (attribute.c origin_kind_blind). */
+#define UNKNOWN_KIND                                                                            \
+    "the origin's kind unknown (no config naming it, and no content type that could show S3's " \
+    "XML: none logged, or a custom 403 page)"
 #define LAT_CITE "§5.1 (edge vs origin), §4 (Error result type); " S4 " ; " S5
 
 static const cfs_rule_doc docs[] = {
@@ -174,9 +178,7 @@ static const cfs_rule_doc docs[] = {
     {"origin_first_byte_logged_s3",
      "v2 origin-fbl holds a value (CloudFront fetched from the origin) and the origin is S3", "§2; " S3V2},
     {"origin_first_byte_logged_unknown_kind",
-     "v2 origin-fbl holds a value (the origin answered), but neither the config nor a logged content type says which "
-     "kind of origin: S3 or custom",
-     "§2; " S3V2},
+     "v2 origin-fbl holds a value (the origin answered), with " UNKNOWN_KIND ": S3 or custom", "§2; " S3V2},
     {"origin_first_byte_logged", "v2 origin-fbl holds a value: the origin answered this request",
      "§2; " S3V2},
     {"origin_result_type_s3",
@@ -185,8 +187,7 @@ static const cfs_rule_doc docs[] = {
     {"origin_result_type_cloudfront",
      "result type Hit/RefreshHit/Miss from an origin that is another distribution", "§4; " S1},
     {"origin_result_type_unknown_kind",
-     "result type Hit/RefreshHit/Miss/OriginShieldHit, but no config names the origin and the line logs no content type "
-     "(older layouts), so S3's XML refusal cannot show: S3 or a custom origin",
+     "result type Hit/RefreshHit/Miss/OriginShieldHit, with " UNKNOWN_KIND ": S3 or a custom origin",
      "§4, §5.1; " S1},
     {"origin_result_type",
      "result type Hit/RefreshHit/Miss/OriginShieldHit: the 403 came from the cache or the origin", "§4; " S1},
@@ -212,9 +213,7 @@ static const cfs_rule_doc docs[] = {
     {"latency_pending_no_acl", "provisional: the same where the config shows no web ACL", LAT_CITE},
     {"latency_pending_no_acl_s3", "provisional: the same on an S3 origin", LAT_CITE},
     {"latency_pending_waf_unlogged_unknown_origin",
-     "provisional: as latency_pending_waf_unlogged, with the origin's kind unknown (no config naming it, no content type "
-     "logged)",
-     LAT_CITE},
+     "provisional: as latency_pending_waf_unlogged, with " UNKNOWN_KIND, LAT_CITE},
     {"latency_pending_blind",
      "provisional: an Error 403 on a line without x-edge-detailed-result-type, or without sc-content-type on a behavior "
      "that may check signers (older layouts): an edge answer may be any edge refusal",
@@ -222,14 +221,9 @@ static const cfs_rule_doc docs[] = {
     {"latency_pending_blind_s3", "provisional: the same on an S3 origin", LAT_CITE},
     {"latency_pending_blind_unknown_origin", "provisional: the same with the origin's kind unknown",
      LAT_CITE},
-    {"latency_pending_no_acl_unknown_origin",
-     "provisional: as latency_pending_no_acl, with the origin's kind unknown (an origin group of mixed kinds, no "
-     "content type logged)",
+    {"latency_pending_no_acl_unknown_origin", "provisional: as latency_pending_no_acl, with " UNKNOWN_KIND,
      LAT_CITE},
-    {"latency_pending_unknown_origin",
-     "provisional: as latency_pending, with the origin's kind unknown (no config naming it, and no content type logged "
-     "or a custom 403 page hiding it)",
-     LAT_CITE},
+    {"latency_pending_unknown_origin", "provisional: as latency_pending, with " UNKNOWN_KIND, LAT_CITE},
     {"latency_pending_blind_no_waf",
      "provisional: as latency_pending_blind where WAF is excluded (no web ACL, or WAF logs covering the line without a "
      "block)",
@@ -277,9 +271,7 @@ static const cfs_rule_doc docs[] = {
      "20 ms or more to the first byte (no edge refusal takes that long), or 5-20 ms where the origin's own fetches are that fast",
      LAT_CITE},
     {"latency_origin_s3", "the same on an S3 origin", LAT_CITE},
-    {"latency_origin_unknown_kind",
-     "origin-served by latency, with the origin's kind unknown (no config naming it, no content type logged): S3 or "
-     "custom",
+    {"latency_origin_unknown_kind", "origin-served by latency, with " UNKNOWN_KIND ": S3 or custom",
      LAT_CITE},
     {"latency_ambiguous_http",
      "5-20 ms, or edge-fast next to an origin as fast as the edge, to plain http: undecided", LAT_CITE},
@@ -353,9 +345,7 @@ static const cfs_rule_doc docs[] = {
      "edge-fast, and an origin-served 403 of the same URI, content type and length ended within ErrorCachingMinTTL before it: CloudFront's cached copy",
      "§5.1 (error caching); " S4},
     {"cached_origin_403_s3", "the same on an S3 origin", "§5.1; " S4},
-    {"cached_origin_403_unknown_kind",
-     "the same with the origin's kind unknown (no config naming it, no content type logged): S3 or custom",
-     "§5.1; " S4},
+    {"cached_origin_403_unknown_kind", "the same with " UNKNOWN_KIND ": S3 or custom", "§5.1; " S4},
     {"learned_error_page",
      "edge-fast with the content type and length of a page this distribution's confirmed 403s of one cause showed",
      "§5.1; " S4},
