@@ -699,6 +699,21 @@ static void text_flag(FILE *out, const dpair *p, const finding *f)
     fputc('\n', out);
 }
 
+/* ---- rule tables -----------------------------------------------------------------------------
+ * Each state file lists the attribution rules of the cfscan that wrote it.  Two summaries
+ * written by versions whose rules differ can disagree on a 403's cause for the same line:
+ * every output says so, since such a change is not the traffic's. */
+static int rules_differ(const cfs_diff *d)
+{
+    return d->s[0].sum.rules_fp != 0 && d->s[1].sum.rules_fp != 0 &&
+           d->s[0].sum.rules_fp != d->s[1].sum.rules_fp;
+}
+static const char *rules_note(void)
+{
+    return "OLD and NEW were written by cfscan versions whose attribution rules differ: a change in "
+           "causes may come from the rules, not the traffic (rescan both with one cfscan to compare causes)";
+}
+
 /* ---- sampling --------------------------------------------------------------------------------
  * Counts of sampled real-time logs are of logged requests: when either side holds sampled
  * runs, every output says each side's rates, and whether they differ (then counts of the
@@ -759,6 +774,7 @@ static void write_text(FILE *out, const cfs_diff *d)
         sampling_text(out, d);
         fputs(".\n", out);
     }
+    if (rules_differ(d)) fprintf(out, "Rules: %s.\n", rules_note());
     fprintf(out, "Test: %s Top lists: the first %d entries.\n", test_text(), d->top);
     if (d->flagged)
         fprintf(out, "%zu change%s flagged (exit status 5):\n", d->flagged, d->flagged == 1 ? "" : "s");
@@ -875,6 +891,7 @@ static void write_json(FILE *out, const cfs_diff *d)
         json_rates(out, &d->s[1].sum.sampling);
         fprintf(out, ",\"same\":%s,\"counts\":\"logged_requests\"}", same_sampling(d) ? "true" : "false");
     }
+    fprintf(out, ",\"same_rules\":%s", rules_differ(d) ? "false" : "true");
     fputs(",\"test\":{\"rule\":", out);
     json_cstr(out, test_text());
     fprintf(out, ",\"min_abs_z\":%g,\"min_change\":%d,\"min_ratio\":%g,\"top\":%d,", CFS_DIFF_MIN_Z,
@@ -1057,6 +1074,7 @@ static void write_html(FILE *out, const cfs_diff *d)
         sampling_text(out, d); /* no markup and no log text in it */
         fputs(".</p>\n", out);
     }
+    if (rules_differ(d)) fprintf(out, "<p class=\"warn\">%s.</p>\n", rules_note()); /* no markup in it */
     if (d->flagged) {
         fprintf(
             out,

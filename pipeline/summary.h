@@ -80,6 +80,9 @@ typedef struct cfs_summary {
      * (a merge with a summary made before manifests: what it holds is unknown).  Filled by the caller (scan: one entry per regular input; merge: the
      * parts' manifests), not by cfs_summary_merge, since merge checks overlaps first. */
     struct cfs_mf_writer *mf;
+    /* Read from a state file: a fingerprint of the rule table its verdicts came from (the
+     * writer's rule names in order), 0 when it lists none.  `diff` says when two differ. */
+    uint64_t rules_fp;
 } cfs_summary;
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the

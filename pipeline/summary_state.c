@@ -710,7 +710,8 @@ typedef struct rd {
     char why[160];            /* the first reason a check failed, for the message */
     const uint16_t *rule_map; /* RULE: a stored rule id -> this cfscan's (NULL before it) */
     uint64_t nrules;
-    uint32_t schema; /* the file's schema version (CFS_SUMMARY_SCHEMA_MIN..) */
+    uint32_t schema;   /* the file's schema version (CFS_SUMMARY_SCHEMA_MIN..) */
+    uint64_t rules_fp; /* a fingerprint of the RULE names read, in order (0: none) */
 } rd;
 
 /* The budget: 2048 bytes per byte of state file, and at least 64 MiB.  The largest
@@ -883,7 +884,7 @@ static int get_input_rd(rd *r, cfs_sum_input *x)
 
 int cfs_sum_input_get(FILE *f, cfs_sum_input *x)
 {
-    rd r = {f, 0, NULL, 0, 0, 0, "", NULL, 0, CFS_SUMMARY_SCHEMA};
+    rd r = {f, 0, NULL, 0, 0, 0, "", NULL, 0, CFS_SUMMARY_SCHEMA, 0};
     return get_input_rd(&r, x);
 }
 
@@ -906,6 +907,12 @@ enum {
 };
 /* clang-format on */
 
+/* One name into a fingerprint of a rule table (order matters). */
+static uint64_t rules_fp_add(uint64_t fp, const char *name)
+{
+    return XXH3_64bits_withSeed(name, strlen(name) + 1, fp);
+}
+
 /* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
  * name this cfscan does not know is CFS_E_FORMAT, with its own message in err. */
 static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, size_t errlen)
@@ -916,8 +923,10 @@ static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, si
     if (!rule_map) return CFS_E_NOMEM;
     r->rule_map = rule_map;
     r->nrules = nrules;
+    uint64_t fp = 0;
     for (uint64_t i = 0; i < nrules && !r->bad; i++) {
         char *nm = r_str(r, 256);
+        if (nm) fp = rules_fp_add(fp, nm);
         rule_map[i] = 0;
         int found = 0;
         for (unsigned k = 0; nm && k < cfs_rule_count(); k++)
@@ -933,6 +942,7 @@ static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, si
         }
         free(nm);
     }
+    r->rules_fp = nrules ? fp : 0;
     return CFS_OK;
 }
 
@@ -1624,11 +1634,12 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
         close(fd);
         return st;
     }
-    rd r = {f, 0, z, raw, 0, 0, "", NULL, 0, schema};
+    rd r = {f, 0, z, raw, 0, 0, "", NULL, 0, schema, 0};
     r.budget = len > STATE_BUDGET_MIN / STATE_BUDGET_PER_BYTE ? len * STATE_BUDGET_PER_BYTE
                                                               : STATE_BUDGET_MIN;
     uint16_t *rule_map = NULL;
     st = r_rules(&r, &rule_map, path, err, errlen);
+    s->rules_fp = r.rules_fp;
     for (size_t i = 0; i < sizeof k_state_readers / sizeof k_state_readers[0] && !r.bad && st == CFS_OK; i++)
         st = k_state_readers[i](&r, s);
     /* an allocation that failed on the way (a table that could not grow) fails the read */

@@ -724,3 +724,63 @@ Test(state_hostile, sampling_rates_refused, .timeout = 60)
         crafted_free(&c);
     }
 }
+
+/* ---- rule tables: `diff` of summaries written by cfscans whose rules differ -------------- */
+
+/* A summary directory root/name holding an empty state whose RULE section lists this
+ * cfscan's rule names, the first two swapped when swap is set (as a version that ordered
+ * or named its rules otherwise would write them; every name still known). */
+static void empty_summary(const char *root, const char *name, int swap)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert(f);
+    p_tag(f, "RULE", cfs_rule_count());
+    for (unsigned i = 0; i < cfs_rule_count(); i++) {
+        unsigned k = swap && i < 2 ? 1 - i : i;
+        const char *nm = cfs_rule_name((uint16_t)k);
+        p_str(f, nm, strlen(nm));
+    }
+    p_rest(f, 0);
+    fclose(f);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", root, name);
+    cr_assert_eq(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/%s/state.cfs", root, name);
+    write_state(p, buf, len, len, NULL);
+    free(buf);
+}
+
+Test(state_hostile, diff_says_when_rule_tables_differ, .timeout = 60)
+{
+    char *root = tu_mkdtemp();
+    empty_summary(root, "a", 0);
+    empty_summary(root, "b", 0);
+    empty_summary(root, "swapped", 1);
+    const char *note = "OLD and NEW were written by cfscan versions whose attribution rules differ";
+    char cmd[4096], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/swapped", tu_prog("cfscan"), root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(out, note) != NULL, "%s", out);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/swapped --format json", tu_prog("cfscan"), root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(out, "\"same_rules\":false") != NULL, "%s", out);
+    free(out);
+    free(err);
+    /* the same rule table on both sides: no note */
+    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/b", tu_prog("cfscan"), root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(out, note) == NULL, "%s", out);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/b --format json", tu_prog("cfscan"), root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(out, "\"same_rules\":true") != NULL, "%s", out);
+    free(out);
+    free(err);
+    tu_rmrf(root);
+    free(root);
+}
