@@ -25,6 +25,8 @@
     X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED, POSSIBLE) \
     X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)   \
     X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                     \
+    X(R_SIGNED_PAGE_MISSING, "signed_missing_behind_custom_page", SIGNED_URL_MISSING, POSSIBLE)           \
+    X(R_SIGNED_PAGE_EXPIRED, "signed_expired_behind_custom_page", SIGNED_URL_EXPIRED, POSSIBLE)           \
     X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                     \
     X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                   \
     X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                         \
@@ -682,12 +684,13 @@ static int geo_excluded(const facts *f)
  * nothing earlier in the table explains (no logged cause, host, protocol or method), that
  * geo restriction did not answer and that v2's origin-fbl does not give to the origin is
  * the signer check's, WAF's (unless excluded), or, when a signer may have passed the
- * check, the origin's.  Only where the config held when the line was written: on an older
- * line neither the page nor the restriction may have been there. */
+ * check, the origin's.  On a line older than the config the verdicts rest on a config
+ * that may not have held: the likely ones have twins (CONFIG_TWINS), and a live signer's
+ * edge refusal is not named (pending_variant). */
 static int signer_page(const facts *f)
 {
     return cfs_config_403_page(f->d) && f->restricted == T_YES && f->edge_error && !ct_signer(f) &&
-           geo_excluded(f) && f->origin_contacted != T_YES && !f->config_older;
+           geo_excluded(f) && f->origin_contacted != T_YES;
 }
 
 /* signer_page without a signer that may have passed the check: none on the line with every
@@ -710,7 +713,7 @@ static int origin_kind_blind(const facts *f)
  * x-edge-detailed-result-type geo restriction, disallowed methods and invalid requests are
  * plain Errors (§4: ClientGeoBlocked, InvalidRequest*), and without sc-content-type a
  * signed-URL refusal shows no text/xml (§5.4) unless the config says the behavior checks
- * no signers.  Layouts before 2019 (19 to 26 fields) lack both. */
+ * no signers.  Layouts before December 2019 (19 to 26 fields) lack both. */
 static int edge_blind(const facts *f) { return !f->drt_logged || (!f->ct_logged && f->restricted != T_NO); }
 
 /* The vpp policy is unknown (no config, or no behavior matched). */
@@ -730,8 +733,9 @@ static uint16_t pending_variant(const facts *f)
      * of the signer causes is open; _WAF: a web ACL may have answered instead. */
     if (signer_page(f) && !signer_page_refused(f)) {
         if (!waf_excluded(f)) return s3 ? R_PENDING_SIGNED_WAF_S3 : R_PENDING_SIGNED_WAF;
-        int live = f->signer && (f->exp == EXP_FUTURE || f->exp == EXP_ABSENT || f->exp == EXP_UNREADABLE ||
-                                 f->exp == EXP_NOT_YET);
+        int live = f->signer && !f->config_older &&
+                   (f->exp == EXP_FUTURE || f->exp == EXP_ABSENT || f->exp == EXP_UNREADABLE ||
+                    f->exp == EXP_NOT_YET);
         if (live) return s3 ? R_PENDING_SIGNED_S3 : R_PENDING_SIGNED;
         return s3 ? R_PENDING_SIGNED_OPEN_S3 : R_PENDING_SIGNED_OPEN;
     }
@@ -1935,7 +1939,6 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_EDGE_WAF:
     case R_EDGE_BODY:
     case R_EDGE_BODY_S3:
-    case R_EDGE_BLIND:
     case R_SIGNED_PAGE_MISSING_OR_WAF:
     case R_SIGNED_PAGE_EXPIRED_OR_WAF:
     case R_EDGE_SIGNED_WAF: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
@@ -1960,6 +1963,8 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_AMBIG_BLIND_NOWAF:
     case R_AMBIG_BLIND_NOWAF_S3:
     case R_AMBIG_BLIND_NOWAF_ANY: return CFS_HINT_ORIGIN;
+    case R_EDGE_BLIND: return with_waf ? CFS_HINT_LAYOUT : CFS_HINT_WAF_LOGS;
+    case R_EDGE_BLIND_NOWAF: return CFS_HINT_LAYOUT;
     default: return CFS_HINT_NONE;
     }
 }

@@ -126,6 +126,7 @@ typedef enum cfs_settle_hint {
     CFS_HINT_REFERENCE,    /* too few origin fetches, or an origin as fast as the edge */
     CFS_HINT_ORIGIN,       /* edge versus origin undecided: the origin's access logs */
     CFS_HINT_CONFIG_NEWER, /* judged by a config modified after the line */
+    CFS_HINT_LAYOUT,       /* the log layout lacks the fields that name edge refusals */
     CFS_HINT_COUNT
 } cfs_settle_hint;
 cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_waf);

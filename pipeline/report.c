@@ -887,7 +887,8 @@ static uint64_t total_rejected(const cfs_file_stats *f) { return cfs_stats_rejec
 /* What each settle hint's 403s are, for a sentence "N 403s ..." (text and HTML). */
 static const char *const k_settle_what[CFS_HINT_COUNT] = {
     [CFS_HINT_WAF_LOGS] = "are edge refusals only WAF logs can confirm or rule out (pass --waf-logs)",
-    [CFS_HINT_CONFIG] = "rest on signatures the distribution config would settle (pass --config)",
+    [CFS_HINT_CONFIG] =
+        "rest on settings the distribution config would show (origin kind, restrictions, protocol policy, hosts; pass --config)",
     [CFS_HINT_COOKIES] =
         "are on signed behaviors with cookie logging off or unknown: signed cookies cannot be seen "
         "(turn on Logging.IncludeCookies)",
@@ -896,6 +897,10 @@ static const char *const k_settle_what[CFS_HINT_COUNT] = {
         "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
         "origin as fast as the edge): scan a longer window",
     [CFS_HINT_ORIGIN] = "took 5-20 ms: edge or origin; the origin's access logs would settle them",
+    [CFS_HINT_LAYOUT] =
+        "are edge refusals on lines without x-edge-detailed-result-type or sc-content-type (a "
+        "layout before December 2019): no option names them; logs with those fields (standard "
+        "logging v2, or today's 33 fields) would, and AWS Support can trace a request id",
     [CFS_HINT_CONFIG_NEWER] = "were judged by a config modified after them (LastModifiedTime): the config "
                               "in force then would settle them",
 };
@@ -1510,6 +1515,10 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             /* A WAF verdict from latency alone: the WAF logs would confirm it and name the
              * rule, which is the first thing to get. */
             const char *step = cfs_cause_first_step((cfs_cause)c->cause);
+            /* Undecided with both kinds of evidence given: what is missing is in the full
+             * report's "What would settle it". */
+            if (c->cause == CFS_CAUSE_UNKNOWN && o && o->with_waf && o->with_config)
+                step = "See \"What would settle it\" in the full report";
             if (c->cause == CFS_CAUSE_WAF_BLOCK && e[CFS_EV_CONFIRMED] < c->n && !(o && o->with_waf))
                 step = "Confirm with --waf-logs: its record names the rule";
             fprintf(out, "  %-20s %7llu %-16.16s %s\n", cfs_cause_name((cfs_cause)c->cause),
@@ -1530,6 +1539,7 @@ static const char *const hint_keys[CFS_HINT_COUNT] = {
     [CFS_HINT_WAF_LOGS] = "waf_logs", [CFS_HINT_CONFIG] = "config", [CFS_HINT_COOKIES] = "cookie_logging",
     [CFS_HINT_TIME] = "time_taken", [CFS_HINT_REFERENCE] = "origin_reference",
     [CFS_HINT_ORIGIN] = "origin_logs", [CFS_HINT_CONFIG_NEWER] = "config_in_force",
+    [CFS_HINT_LAYOUT] = "log_layout",
 };
 /* clang-format on */
 

@@ -910,6 +910,33 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
     cr_expect_str_eq(full_row(tsv, "S1"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "H1"), "origin_s3\tlikely\torigin_result_type_s3\t-", "%s", tsv);
     free(tsv);
+    /* The report says what would settle E1: nothing the options give (the layout), and
+     * --brief, with both kinds of evidence given (a WAF log of one allowed request, not
+     * E1, here), points there. */
+    snprintf(args, sizeof args, "scan %%s --config %s -q", cfg);
+    char *txt = run_ok(args, f, NULL);
+    cr_expect(strstr(txt, "1 403s are edge refusals on lines without x-edge-detailed-result-type or "
+                          "sc-content-type") != NULL,
+              "%s", txt);
+    free(txt);
+    snprintf(args, sizeof args, "scan %%s --config %s -q --format json", cfg);
+    txt = run_ok(args, f, NULL);
+    cr_expect(strstr(txt, "\"settle_with\":{\"log_layout\":1}") != NULL, "%s", txt);
+    free(txt);
+    const char *rec =
+        "{\"timestamp\":1793527205000,\"formatVersion\":1,\"webaclId\":\"w\","
+        "\"terminatingRuleId\":\"Default_Action\",\"terminatingRuleType\":\"REGULAR\","
+        "\"action\":\"ALLOW\",\"httpSourceName\":\"CF\",\"httpSourceId\":\"" DIST "\","
+        "\"httpRequest\":{\"clientIp\":\"192.0.2.9\",\"uri\":\"/x\",\"requestId\":\"OTHER\"}}\n";
+    char *waf = tu_write(g_dir, "waf.log", rec, strlen(rec));
+    snprintf(args, sizeof args, "scan %%s --config %s --waf-logs %s -q --brief", cfg, waf);
+    txt = run_ok(args, f, NULL);
+    cr_expect(strstr(txt,
+                     "unknown                    1 possible         See \"What would settle it\" in the full "
+                     "report") != NULL,
+              "%s", txt);
+    free(txt);
+    free(waf);
     free(cfg);
     free(f);
     free(b.p);
