@@ -705,13 +705,14 @@ static void text_flag(FILE *out, const dpair *p, const finding *f)
  * every output says so, since such a change is not the traffic's. */
 static int rules_differ(const cfs_diff *d)
 {
-    return d->s[0].sum.rules_fp != 0 && d->s[1].sum.rules_fp != 0 &&
-           d->s[0].sum.rules_fp != d->s[1].sum.rules_fp;
+    const uint64_t a = cfs_summary_rules(&d->s[0].sum), b = cfs_summary_rules(&d->s[1].sum);
+    return a != b || a == CFS_RULES_MIXED;
 }
 static const char *rules_note(void)
 {
-    return "OLD and NEW were written by cfscan versions whose attribution rules differ: a change in "
-           "causes may come from the rules, not the traffic (rescan both with one cfscan to compare causes)";
+    return "OLD and NEW hold verdicts made by different attribution rules (cfscan versions whose rules "
+           "differ, or a merge or update across them): a change in causes may come from the rules, not "
+           "the traffic (rescan both with one cfscan to compare causes)";
 }
 
 /* ---- sampling --------------------------------------------------------------------------------

@@ -123,8 +123,21 @@ const char *cfs_sum_waf_name(const cfs_summary *s, uint32_t rule)
     return rule < s->nwaf_rules ? s->waf_rules[rule] : "?";
 }
 
+uint64_t cfs_summary_rules(const cfs_summary *s)
+{
+    return s->rules_known && s->rules_fp ? s->rules_fp : cfs_rules_fingerprint();
+}
+
 void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src)
 {
+    /* The rules of the verdicts: an empty summary takes src's; two that differ, MIXED. */
+    const uint64_t rules = cfs_summary_rules(src);
+    if (!dst->rules_known) {
+        dst->rules_fp = rules;
+        dst->rules_known = 1;
+    } else if (cfs_summary_rules(dst) != rules) {
+        dst->rules_fp = CFS_RULES_MIXED;
+    }
     /* WAF rule ids are per summary: re-key src's rows by name before merging. */
     for (size_t i = 0; i < src->agg.waf.n; i++) {
         const cfs_wrow *w = cfs_kmap_row(&src->agg.waf, i);

@@ -80,10 +80,15 @@ typedef struct cfs_summary {
      * (a merge with a summary made before manifests: what it holds is unknown).  Filled by the caller (scan: one entry per regular input; merge: the
      * parts' manifests), not by cfs_summary_merge, since merge checks overlaps first. */
     struct cfs_mf_writer *mf;
-    /* Read from a state file: a fingerprint of the rule table its verdicts came from (the
-     * writer's rule names in order), 0 when it lists none.  `diff` says when two differ. */
+    /* The attribution rules its verdicts came from: a fingerprint of their names in order
+     * (cfs_rules_fingerprint), or CFS_RULES_MIXED for several tables.  rules_known is 0 for
+     * a summary this cfscan is making (its own rules); a state file gives both, and
+     * cfs_summary_merge combines them.  `diff` says when two summaries' differ. */
     uint64_t rules_fp;
+    int rules_known;
 } cfs_summary;
+
+#define CFS_RULES_MIXED 1u
 
 /* An empty summary.  Pass cfs_summary_add_input as the scan's on_input with the
  * summary as its context, so it gets a row per input (the only part of a summary that
@@ -110,6 +115,12 @@ void cfs_summary_free(cfs_summary *s);
  * (cfs_summary_publish does, then reads them on another thread meanwhile). */
 cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen);
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen);
+
+/* A fingerprint of this cfscan's attribution rule table (its rule names in order), never
+ * 0 or CFS_RULES_MIXED. */
+uint64_t cfs_rules_fingerprint(void);
+/* The rules s's verdicts came from (rules_fp, or this cfscan's when it is making s). */
+uint64_t cfs_summary_rules(const cfs_summary *s);
 
 /* dst += src (inputs appended, tables merged, top-k folded in call order). */
 void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src);

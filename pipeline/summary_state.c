@@ -11,7 +11,10 @@
  *                              then (schema 6 on) PRES: the fields each distribution's
  *                              lines had (presence.h), by field name,
  *                              then (schema 7 on) SAMP: the sampling rates of the runs
- *                              (0 not sampled, 1..100, 101 not known)
+ *                              (0 not sampled, 1..100, 101 not known),
+ *                              then (optional) RPRV: u64, the attribution rules the
+ *                              verdicts came from (cfs_summary_rules: a merge or update
+ *                              may hold older rules' verdicts; 1 = several tables)
  *   "CFSSEND!" u64 XXH3-64 of every byte before this trailer
  * The payload is zstd-compressed (traffic rows repeat distribution and edge strings) and
  * streamed both ways, so neither writing nor reading holds it whole: the FILE section
@@ -594,10 +597,21 @@ static cfs_status w_sampling(FILE *f, const cfs_summary *s)
     return CFS_OK;
 }
 
+/* RPRV: the rules the verdicts came from (cfs_summary_rules): RULE lists the writer's
+ * table, by which the stored rule ids are read, but a merge or an update may hold
+ * verdicts of older rules too. */
+static cfs_status w_provenance(FILE *f, const cfs_summary *s)
+{
+    w_u32(f, TAG('R', 'P', 'R', 'V'));
+    w_u64(f, 1);
+    w_u64(f, cfs_summary_rules(s));
+    return CFS_OK;
+}
+
 /* The sections in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_writers[])(FILE *, const cfs_summary *) = {
     w_rules,    w_traffic, w_groups, w_heavy,  w_origins,  w_origin_refs, w_waf,      w_inputs,
-    w_evidence, w_facts,   w_pages,  w_events, w_deferred, w_presence,    w_sampling,
+    w_evidence, w_facts,   w_pages,  w_events, w_deferred, w_presence,    w_sampling, w_provenance,
 };
 
 /* A state file being written: the header goes first with the payload length zero (patched
@@ -913,6 +927,13 @@ static uint64_t rules_fp_add(uint64_t fp, const char *name)
     return XXH3_64bits_withSeed(name, strlen(name) + 1, fp);
 }
 
+uint64_t cfs_rules_fingerprint(void)
+{
+    uint64_t v = 0; /* a few microseconds: asked once per summary read, merged or written */
+    for (unsigned k = 0; k < cfs_rule_count(); k++) v = rules_fp_add(v, cfs_rule_name((uint16_t)k));
+    return v > CFS_RULES_MIXED ? v : v + 2;
+}
+
 /* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
  * name this cfscan does not know is CFS_E_FORMAT, with its own message in err. */
 static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, size_t errlen)
@@ -942,7 +963,7 @@ static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, si
         }
         free(nm);
     }
-    r->rules_fp = nrules ? fp : 0;
+    r->rules_fp = !nrules ? 0 : fp > CFS_RULES_MIXED ? fp : fp + 2; /* as cfs_rules_fingerprint */
     return CFS_OK;
 }
 
@@ -1522,10 +1543,27 @@ static cfs_status r_sampling(rd *r, cfs_summary *s)
     return CFS_OK;
 }
 
+/* RPRV (optional: states written before it have none, and then RULE's table is the one
+ * the verdicts came from). */
+static cfs_status r_provenance(rd *r, cfs_summary *s)
+{
+    uint64_t n;
+    if (r_at_end(r)) return CFS_OK;
+    if (!r_tag(r, TAG('R', 'P', 'R', 'V'), &n, 1, 8)) return CFS_OK;
+    if (n != 1) {
+        r_fail(r, "section RPRV holds %llu records, not 1", (unsigned long long)n);
+        return CFS_OK;
+    }
+    uint64_t fp = r_le(r, 8);
+    if (!r->bad && fp == 0) r_fail(r, "section RPRV names no rule table");
+    if (!r->bad) s->rules_fp = fp;
+    return CFS_OK;
+}
+
 /* The sections after RULE, in file order (the layout at the top of this file). */
 static cfs_status (*const k_state_readers[])(rd *, cfs_summary *) = {
-    r_traffic,  r_groups, r_heavy, r_origins, r_origin_refs, r_waf,      r_inputs,
-    r_evidence, r_facts,  r_pages, r_events,  r_deferred,    r_presence, r_sampling,
+    r_traffic, r_groups, r_heavy,  r_origins,  r_origin_refs, r_waf,      r_inputs,     r_evidence,
+    r_facts,   r_pages,  r_events, r_deferred, r_presence,    r_sampling, r_provenance,
 };
 
 /* The checks before the payload is read: size, magic, schema version, trailer and the
@@ -1639,7 +1677,8 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
                                                               : STATE_BUDGET_MIN;
     uint16_t *rule_map = NULL;
     st = r_rules(&r, &rule_map, path, err, errlen);
-    s->rules_fp = r.rules_fp;
+    s->rules_fp = r.rules_fp; /* RPRV, when there, says more (r_provenance) */
+    s->rules_known = 1;
     for (size_t i = 0; i < sizeof k_state_readers / sizeof k_state_readers[0] && !r.bad && st == CFS_OK; i++)
         st = k_state_readers[i](&r, s);
     /* an allocation that failed on the way (a table that could not grow) fails the read */

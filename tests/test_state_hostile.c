@@ -758,7 +758,7 @@ Test(state_hostile, diff_says_when_rule_tables_differ, .timeout = 60)
     empty_summary(root, "a", 0);
     empty_summary(root, "b", 0);
     empty_summary(root, "swapped", 1);
-    const char *note = "OLD and NEW were written by cfscan versions whose attribution rules differ";
+    const char *note = "OLD and NEW hold verdicts made by different attribution rules";
     char cmd[4096], *out = NULL, *err = NULL;
     snprintf(cmd, sizeof cmd, "%s diff %s/a %s/swapped", tu_prog("cfscan"), root, root);
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
@@ -777,6 +777,30 @@ Test(state_hostile, diff_says_when_rule_tables_differ, .timeout = 60)
     free(out);
     free(err);
     snprintf(cmd, sizeof cmd, "%s diff %s/a %s/b --format json", tu_prog("cfscan"), root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(out, "\"same_rules\":true") != NULL, "%s", out);
+    free(out);
+    free(err);
+    /* A merge keeps what its parts' verdicts came from: one part of other rules makes the
+     * merged summary's verdicts mixed, which a diff with a plain one says (and the merge
+     * warns, naming the part); parts of this cfscan's rules merge without either. */
+    const char *warn = "were judged by attribution rules other than this cfscan's";
+    snprintf(cmd, sizeof cmd, "%s merge %s/a %s/swapped -o %s/mixed -q", tu_prog("cfscan"), root, root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(err, warn) != NULL && strstr(err, "/swapped") != NULL, "%s", err);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s merge %s/a %s/b -o %s/same -q", tu_prog("cfscan"), root, root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(err, warn) == NULL, "%s", err);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s diff %s/same %s/mixed --format json", tu_prog("cfscan"), root, root);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    cr_expect(strstr(out, "\"same_rules\":false") != NULL, "%s", out);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s diff %s/same %s/a --format json", tu_prog("cfscan"), root, root);
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
     cr_expect(strstr(out, "\"same_rules\":true") != NULL, "%s", out);
     free(out);

@@ -132,7 +132,8 @@ static void drop_bad_json_counts(unsigned char *p, size_t *n, size_t end)
 }
 
 /* Rewrite a state.cfs as an older schema wrote it (a state `merge` still reads), with the
- * old version and a valid checksum.  Schema 6: the SAMP section (the last) goes.  Schema 5
+ * old version and a valid checksum.  Schema 6: the SAMP section goes, and the optional RPRV
+ * after it.  Schema 5
  * and 3 besides: every input row loses its bad_json count.  Schema 5: the PRES section goes
  * too.  Schema 3 and 5 need a scan without evidence (an empty EVID section); 6 takes any.  Schema 3: the payload up to its empty EVID
  * section; the schema 5 sections after EVID go too, so the 403s a schema 5 scan held back
@@ -150,7 +151,10 @@ void tu_downgrade_state_to(const char *path, unsigned schema)
     cr_assert(raw >= 12 && raw < (64u << 20));
     unsigned char *p = malloc(raw);
     cr_assert_eq(ZSTD_decompress(p, raw, f + 20, n - 36), raw);
-    /* SAMP, the last section: tag, u64 rates, a byte each (at most 101) */
+    /* RPRV, the optional last section (tag, u64 count 1, u64 the rules' fingerprint),
+     * which no older schema wrote */
+    if (raw >= 20 && !memcmp(p + raw - 20, "RPRV", 4) && le_at(p + raw - 16, 8) == 1) raw -= 20;
+    /* SAMP, the last section of schema 7: tag, u64 rates, a byte each (at most 101) */
     size_t samp = 0;
     for (size_t at = raw - 12; at + 12 + 101 >= raw && at > 0 && !samp; at--)
         if (!memcmp(p + at, "SAMP", 4) && at + 12 + le_at(p + at + 4, 8) == raw) samp = at;

@@ -1450,6 +1450,10 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
     cfs_summary old;
     cfs_status st = cfs_state_read(&old, path, err, errlen);
     if (st != CFS_OK) return st == CFS_E_FORMAT ? CFS_E_USAGE : st;
+    if (cfs_summary_rules(&old) != cfs_rules_fingerprint())
+        say("scan --update: warning", c->outdir,
+            "its 403s so far were judged by attribution rules other than this cfscan's and keep those "
+            "causes (rescan all its logs to judge them again)");
     cfs_summary_merge(&old, &c->sum);
     if (cfs_evid_merge(&old.evidence, &c->sum.evidence) != CFS_OK) {
         cfs_summary_free(&old);
@@ -1991,6 +1995,10 @@ static int add_parts(const strv *dirs, const uint8_t *skip, cfs_summary *all)
             else outcome.evidence_failed = 1;
             return exit_status(&outcome);
         }
+        if (cfs_summary_rules(&one) != cfs_rules_fingerprint())
+            say("merge: warning", dirs->v[i],
+                "its 403s were judged by attribution rules other than this cfscan's and keep those "
+                "causes (rescan its logs to judge them again)");
         cfs_summary_merge(all, &one);
         /* the evidence each summary's scan used, reported by the merge (issue 17) */
         cfs_status est = cfs_evid_merge(&all->evidence, &one.evidence);
