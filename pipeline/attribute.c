@@ -71,7 +71,7 @@ enum rule_id {
      * R_PENDING_SIGNED* ids are provisional like the R_PENDING* ones below */
     R_SIGNED_PAGE_MISSING, R_SIGNED_PAGE_EXPIRED, R_SIGNED_PAGE_MISSING_OR_WAF, R_SIGNED_PAGE_EXPIRED_OR_WAF,
     R_PENDING_SIGNED_S3, R_PENDING_SIGNED, R_PENDING_SIGNED_OPEN_S3, R_PENDING_SIGNED_OPEN,
-    R_PENDING_SIGNED_WAF_S3, R_PENDING_SIGNED_WAF,
+    R_PENDING_SIGNED_WAF_S3, R_PENDING_SIGNED_WAF, /* the last of the block (cfs_attribute_line_rules) */
     /* origin bodies */
     R_S3_ROOT, R_S3_TRAILING_SLASH, R_S3_XML, R_S3_XML_UNCONFIGURED, R_CUSTOM_XML, R_CLOUDFRONT_XML,
     R_SIGNED_NOT_YET_VALID, R_SIGNED_REFUSED, R_SIGNED_TIME_UNKNOWN, R_SIGNED_MISSING_XML,
@@ -170,6 +170,8 @@ typedef struct facts {
     enum signer_src src;
     enum expiry exp;
     uint16_t pending; /* provisional rule id this line would get */
+    /* signer_page, signer_page_refused and waf_excluded, once (several rules read them) */
+    uint8_t page, page_refused, no_waf;
 } facts;
 
 typedef int (*rule_pred)(const facts *f);
@@ -504,6 +506,9 @@ static int has_result(const facts *f, cfs_result v) { return (f->results >> v) &
 static int is_s3(cfs_origin_kind k) { return k == CFS_ORIGIN_S3_REST || k == CFS_ORIGIN_S3_WEBSITE; }
 
 static uint16_t pending_variant(const facts *f);
+static int signer_page_refused(const facts *f);
+static int signer_page(const facts *f);
+static int waf_excluded(const facts *f);
 
 /* Facts from the distribution config; the line's own evidence (a logged cookie) is
  * applied after, in build_facts. */
@@ -641,6 +646,9 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     cfs_span fbl = r->f[CFS_F_ORIGIN_FBL];
     f->origin_contacted = fbl.p == NULL ? T_UNKNOWN : (cfs_span_empty(fbl) ? T_NO : T_YES);
     signer_facts(f);
+    f->page = (uint8_t)signer_page(f);
+    f->page_refused = (uint8_t)(f->page && signer_page_refused(f));
+    f->no_waf = (uint8_t)waf_excluded(f);
     f->pending = pending_variant(f);
 }
 
@@ -731,8 +739,8 @@ static uint16_t pending_variant(const facts *f)
      * edge refusal says it is invalid; _OPEN: an expiry in the request's second, no usable
      * time, or cookies that were not logged (signed cookies may have been sent), so which
      * of the signer causes is open; _WAF: a web ACL may have answered instead. */
-    if (signer_page(f) && !signer_page_refused(f)) {
-        if (!waf_excluded(f)) return s3 ? R_PENDING_SIGNED_WAF_S3 : R_PENDING_SIGNED_WAF;
+    if (f->page && !f->page_refused) {
+        if (!f->no_waf) return s3 ? R_PENDING_SIGNED_WAF_S3 : R_PENDING_SIGNED_WAF;
         int live = f->signer && !f->config_older &&
                    (f->exp == EXP_FUTURE || f->exp == EXP_ABSENT || f->exp == EXP_UNREADABLE ||
                     f->exp == EXP_NOT_YET);
@@ -745,7 +753,7 @@ static uint16_t pending_variant(const facts *f)
      * one, so it is judged as if the config did not say (waf_excluded). */
     const int any = origin_kind_blind(f);
     if (edge_blind(f)) {
-        if (waf_excluded(f))
+        if (f->no_waf)
             return any ? R_PENDING_BLIND_NOWAF_ANY : s3 ? R_PENDING_BLIND_NOWAF_S3 : R_PENDING_BLIND_NOWAF;
         return any ? R_PENDING_BLIND_ANY : s3 ? R_PENDING_BLIND_S3 : R_PENDING_BLIND;
     }
@@ -900,23 +908,10 @@ static int p_signed_same_second(const facts *f)
 
 /* Behind a custom 403 page, refused before any fetch (signer_page_refused): no signer, or
  * an expired one; WAF excluded or not. */
-static int p_signed_page_missing(const facts *f)
-{
-    return signer_page_refused(f) && !f->signer && waf_excluded(f);
-}
-static int p_signed_page_expired(const facts *f)
-{
-    return signer_page_refused(f) && f->signer && waf_excluded(f);
-}
-static int p_signed_page_missing_or_waf(const facts *f) { return signer_page_refused(f) && !f->signer; }
-static int p_signed_page_expired_or_waf(const facts *f) { return signer_page_refused(f) && f->signer; }
-/* The rest of signer_page waits for the latency test (pending_variant). */
-static int p_pending_signed_s3(const facts *f) { return f->pending == R_PENDING_SIGNED_S3; }
-static int p_pending_signed(const facts *f) { return f->pending == R_PENDING_SIGNED; }
-static int p_pending_signed_open_s3(const facts *f) { return f->pending == R_PENDING_SIGNED_OPEN_S3; }
-static int p_pending_signed_open(const facts *f) { return f->pending == R_PENDING_SIGNED_OPEN; }
-static int p_pending_signed_waf_s3(const facts *f) { return f->pending == R_PENDING_SIGNED_WAF_S3; }
-static int p_pending_signed_waf(const facts *f) { return f->pending == R_PENDING_SIGNED_WAF; }
+static int p_signed_page_missing(const facts *f) { return f->page_refused && !f->signer && f->no_waf; }
+static int p_signed_page_expired(const facts *f) { return f->page_refused && f->signer && f->no_waf; }
+static int p_signed_page_missing_or_waf(const facts *f) { return f->page_refused && !f->signer; }
+static int p_signed_page_expired_or_waf(const facts *f) { return f->page_refused && f->signer; }
 
 static int stem_is_root(const facts *f) { return CFS_SPAN_IS(f->r->f[CFS_F_CS_URI_STEM], "/"); }
 static int p_s3_root(const facts *f)
@@ -1002,42 +997,12 @@ static int p_body_s3(const facts *f)
 }
 static int p_body(const facts *f) { return f->ct == CT_JSON || f->ct == CT_OTHER; }
 
-static int p_pending_http(const facts *f) { return f->edge_error && f->pending == R_PENDING_HTTP; }
-static int p_pending(const facts *f) { return f->edge_error && f->pending == R_PENDING; }
-static int p_pending_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_S3; }
-static int p_pending_unlogged(const facts *f)
+/* The provisional variants' rows (pending_variant names the one a line gets, cfs_attribute_line_rules
+ * matches it without a call): a marker, never called. */
+static int p_variant(const facts *f)
 {
-    return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED;
-}
-static int p_pending_unlogged_s3(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED_S3;
-}
-static int p_pending_no_acl(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL; }
-static int p_pending_no_acl_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_NO_ACL_S3; }
-static int p_pending_unlogged_any(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_WAF_UNLOGGED_ANY;
-}
-static int p_pending_blind(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND; }
-static int p_pending_blind_s3(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND_S3; }
-static int p_pending_blind_any(const facts *f) { return f->edge_error && f->pending == R_PENDING_BLIND_ANY; }
-static int p_pending_no_acl_any(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_NO_ACL_ANY;
-}
-static int p_pending_any(const facts *f) { return f->edge_error && f->pending == R_PENDING_ANY; }
-static int p_pending_blind_nowaf(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_BLIND_NOWAF;
-}
-static int p_pending_blind_nowaf_s3(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_BLIND_NOWAF_S3;
-}
-static int p_pending_blind_nowaf_any(const facts *f)
-{
-    return f->edge_error && f->pending == R_PENDING_BLIND_NOWAF_ANY;
+    (void)f;
+    return 0;
 }
 static int p_always(const facts *f)
 {
@@ -1185,17 +1150,17 @@ static const attr_rule rules[R_COUNT] = {
      * origin's answer.  _open: which signer cause is open (expiry in the request's second,
      * no usable time, cookies not logged); _waf: WAF may have answered instead. */
     [R_PENDING_SIGNED_S3] = {"latency_pending_signed_custom_page_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                             p_pending_signed_s3},
+                             p_variant},
     [R_PENDING_SIGNED] = {"latency_pending_signed_custom_page", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                          p_pending_signed},
+                          p_variant},
     [R_PENDING_SIGNED_OPEN_S3] = {"latency_pending_signed_open_custom_page_s3", C(UNKNOWN), E(POSSIBLE),
-                                  K_PROVISIONAL, p_pending_signed_open_s3},
+                                  K_PROVISIONAL, p_variant},
     [R_PENDING_SIGNED_OPEN] = {"latency_pending_signed_open_custom_page", C(UNKNOWN), E(POSSIBLE),
-                               K_PROVISIONAL, p_pending_signed_open},
+                               K_PROVISIONAL, p_variant},
     [R_PENDING_SIGNED_WAF_S3] = {"latency_pending_signed_or_waf_custom_page_s3", C(UNKNOWN), E(POSSIBLE),
-                                 K_PROVISIONAL, p_pending_signed_waf_s3},
+                                 K_PROVISIONAL, p_variant},
     [R_PENDING_SIGNED_WAF] = {"latency_pending_signed_or_waf_custom_page", C(UNKNOWN), E(POSSIBLE),
-                              K_PROVISIONAL, p_pending_signed_waf},
+                              K_PROVISIONAL, p_variant},
 
     /* §5.1: application/xml is S3's AccessDenied body; CloudFront's own bodies are text/html
      * or text/xml.  That holds for cached 403s served from the edge too (RT Hit, ~1 ms):
@@ -1282,39 +1247,35 @@ static const attr_rule rules[R_COUNT] = {
      *          record for this request; outside their coverage the plain variant applies;
      *   _no_acl: the config shows no web ACL, so edge => some other edge refusal;
      *   _s3: the behavior's origin is S3 (website endpoints answer HTML). */
-    [R_PENDING_HTTP] = {"http_403_error_page_over_http", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                        p_pending_http},
-    [R_PENDING] = {"latency_pending", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending},
-    [R_PENDING_S3] = {"latency_pending_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_s3},
+    [R_PENDING_HTTP] = {"http_403_error_page_over_http", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
+    [R_PENDING] = {"latency_pending", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
+    [R_PENDING_S3] = {"latency_pending_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
     [R_PENDING_WAF_UNLOGGED] = {"latency_pending_waf_unlogged", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                                p_pending_unlogged},
+                                p_variant},
     [R_PENDING_WAF_UNLOGGED_S3] = {"latency_pending_waf_unlogged_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                                   p_pending_unlogged_s3},
-    [R_PENDING_NO_ACL] = {"latency_pending_no_acl", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_no_acl},
-    [R_PENDING_NO_ACL_S3] = {"latency_pending_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                             p_pending_no_acl_s3},
+                                   p_variant},
+    [R_PENDING_NO_ACL] = {"latency_pending_no_acl", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
+    [R_PENDING_NO_ACL_S3] = {"latency_pending_no_acl_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
     /*   _blind: the line lacks the detailed result type, or the content type on a behavior
      *          that may check signers (edge_blind): an edge answer may be any refusal;
      *   _any: the origin's kind is unknown and no content type can show S3's XML (none
      *          logged, or a custom 403 page; origin_kind_blind): an origin answer may be
      *          S3's or a custom origin's. */
     [R_PENDING_WAF_UNLOGGED_ANY] = {"latency_pending_waf_unlogged_unknown_origin", C(UNKNOWN), E(POSSIBLE),
-                                    K_PROVISIONAL, p_pending_unlogged_any},
-    [R_PENDING_BLIND] = {"latency_pending_blind", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_pending_blind},
-    [R_PENDING_BLIND_S3] = {"latency_pending_blind_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                            p_pending_blind_s3},
+                                    K_PROVISIONAL, p_variant},
+    [R_PENDING_BLIND] = {"latency_pending_blind", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
+    [R_PENDING_BLIND_S3] = {"latency_pending_blind_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
     [R_PENDING_BLIND_ANY] = {"latency_pending_blind_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                             p_pending_blind_any},
+                             p_variant},
     [R_PENDING_NO_ACL_ANY] = {"latency_pending_no_acl_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                              p_pending_no_acl_any},
-    [R_PENDING_ANY] = {"latency_pending_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                       p_pending_any},
+                              p_variant},
+    [R_PENDING_ANY] = {"latency_pending_unknown_origin", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL, p_variant},
     [R_PENDING_BLIND_NOWAF] = {"latency_pending_blind_no_waf", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                               p_pending_blind_nowaf},
+                               p_variant},
     [R_PENDING_BLIND_NOWAF_S3] = {"latency_pending_blind_no_waf_s3", C(UNKNOWN), E(POSSIBLE), K_PROVISIONAL,
-                                  p_pending_blind_nowaf_s3},
+                                  p_variant},
     [R_PENDING_BLIND_NOWAF_ANY] = {"latency_pending_blind_no_waf_unknown_origin", C(UNKNOWN), E(POSSIBLE),
-                                   K_PROVISIONAL, p_pending_blind_nowaf_any},
+                                   K_PROVISIONAL, p_variant},
 
     /* Anything else (odd result types with 403, ...). */
     [R_UNCLASSIFIED] = {"unclassified", C(UNKNOWN), E(POSSIBLE), K_MATCH, p_always},
@@ -1533,6 +1494,33 @@ static int ct_only_rule(uint16_t id)
     }
 }
 
+
+/* The first row of [from, to) whose predicate holds for f, else 0 (rows there all have
+ * one: cfs_attr_table_ok). */
+static uint16_t first_row(const facts *f, uint16_t from, uint16_t to)
+{
+    for (uint16_t id = from; id < to; id++)
+        if (rules[id].pred(f)) return id;
+    return 0;
+}
+
+/* The first rule of the table that holds for f.  A run of variant rows is decided at once:
+ * the line's own variant (pending_variant) if it is in the run, else none; the rules behind
+ * a custom 403 page all need signer_page.  (Calling every row's predicate took about a
+ * fifth of a 403 line's attribution.) */
+static uint16_t first_match(const facts *f)
+{
+    uint16_t id = first_row(f, R_NOT_403 + 1, R_SIGNED_PAGE_MISSING);
+    if (id) return id;
+    if (f->page && (id = first_row(f, R_SIGNED_PAGE_MISSING, R_PENDING_SIGNED_S3)) != 0) return id;
+    if (f->edge_error && f->pending >= R_PENDING_SIGNED_S3 && f->pending <= R_PENDING_SIGNED_WAF)
+        return f->pending;
+    if ((id = first_row(f, R_PENDING_SIGNED_WAF + 1, R_PENDING_HTTP)) != 0) return id;
+    if (f->edge_error && f->pending >= R_PENDING_HTTP && f->pending < R_UNCLASSIFIED) return f->pending;
+    return R_UNCLASSIFIED;
+}
+
+
 /* The confirmed signer rules, which accept a line without a content type. */
 static int signer_body_rule(uint16_t id)
 {
@@ -1569,31 +1557,27 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
     }
     facts f;
     build_facts(&f, r, ctx);
-    for (uint16_t id = R_NOT_403 + 1; id < R_COUNT; id++)
-        if (rules[id].pred != NULL && rules[id].pred(&f)) {
-            cfs_attribution a = make(id);
-            if (ct_only_rule(id) && cfs_config_403_page(f.d) && a.evidence < CFS_EV_POSSIBLE)
-                a.evidence = CFS_EV_POSSIBLE;
-            /* The signer rules' proof is CloudFront's text/xml refusal; a line without a
-             * content type cannot show it, and a web ACL or a geo restriction may have
-             * answered before the signer check: likely at most, unless both are ruled out. */
-            if (signer_body_rule(id) && f.ct == CT_NONE && !(waf_excluded(&f) && geo_excluded(&f)) &&
-                a.evidence < CFS_EV_LIKELY)
-                a.evidence = CFS_EV_LIKELY;
-            /* A config newer than the line: its verdicts lose a level (CONFIG_TWINS). */
-            uint16_t twin = f.config_older ? config_twin(id, &f) : 0;
-            if (twin && a.evidence < CFS_EV_POSSIBLE) {
-                a.rule = twin;
-                a.evidence = (uint8_t)(a.evidence + 1);
-            }
-            /* The WAF table's row (cfs_attr_line): what the logs add to the line, else
-             * the proving record's rule when the verdict is that block. */
-            if (f.waf_note >= 0) out.waf = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)f.waf_note) + 1;
-            else if (a.cause == CFS_CAUSE_WAF_BLOCK && f.waf_hit) out.waf = f.waf_rule + 1;
-            out.at = a;
-            return out;
-        }
-    out.at = make(R_UNCLASSIFIED); /* not reached: R_UNCLASSIFIED always matches */
+    const uint16_t id = first_match(&f);
+    cfs_attribution a = make(id);
+    if (ct_only_rule(id) && cfs_config_403_page(f.d) && a.evidence < CFS_EV_POSSIBLE)
+        a.evidence = CFS_EV_POSSIBLE;
+    /* The signer rules' proof is CloudFront's text/xml refusal; a line without a
+     * content type cannot show it, and a web ACL or a geo restriction may have
+     * answered before the signer check: likely at most, unless both are ruled out. */
+    if (signer_body_rule(id) && f.ct == CT_NONE && !(f.no_waf && geo_excluded(&f)) &&
+        a.evidence < CFS_EV_LIKELY)
+        a.evidence = CFS_EV_LIKELY;
+    /* A config newer than the line: its verdicts lose a level (CONFIG_TWINS). */
+    uint16_t twin = f.config_older ? config_twin(id, &f) : 0;
+    if (twin && a.evidence < CFS_EV_POSSIBLE) {
+        a.rule = twin;
+        a.evidence = (uint8_t)(a.evidence + 1);
+    }
+    /* The WAF table's row (cfs_attr_line): what the logs add to the line, else
+     * the proving record's rule when the verdict is that block. */
+    if (f.waf_note >= 0) out.waf = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)f.waf_note) + 1;
+    else if (a.cause == CFS_CAUSE_WAF_BLOCK && f.waf_hit) out.waf = f.waf_rule + 1;
+    out.at = a;
     return out;
 }
 
@@ -1752,6 +1736,21 @@ static const variant *variant_of(uint16_t rule)
     for (size_t i = 0; i < NVARIANTS; i++)
         if (variants[i].pending == rule) return &variants[i];
     return NULL;
+}
+
+/* The shape first_match relies on (tests/test_attribute.c): every matching row has a
+ * predicate, the variant rows are exactly its two runs, each with its variant, and the
+ * matching rows end with R_UNCLASSIFIED, which always holds. */
+int cfs_attr_table_ok(void)
+{
+    for (uint16_t id = 0; id < R_COUNT; id++) {
+        const int run = (id >= R_PENDING_SIGNED_S3 && id <= R_PENDING_SIGNED_WAF) ||
+                        (id >= R_PENDING_HTTP && id < R_UNCLASSIFIED);
+        if ((rules[id].pred == p_variant) != run) return 0;
+        if (id > R_NOT_403 && id <= R_UNCLASSIFIED && rules[id].pred == NULL) return 0;
+        if (run && (rules[id].kind != K_PROVISIONAL || variant_of(id) == NULL)) return 0;
+    }
+    return rules[R_UNCLASSIFIED].pred == p_always;
 }
 
 static int is_body_pending(uint16_t rule) { return rule == R_PENDING_BODY || rule == R_PENDING_BODY_S3; }

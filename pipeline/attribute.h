@@ -43,6 +43,8 @@ typedef struct cfs_attr_line {
  * config may have remapped from 403). */
 cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
+/* 1 when the rule table has the shape cfs_attribute relies on (for the tests). */
+int cfs_attr_table_ok(void);
 /* The rule id every non-403 line gets (never provisional), so per-line callers can skip
  * cfs_attr_needs_latency() for it; the one exception, also never provisional, is a 403
  * remapped by CustomErrorResponses (cfs_rule_is_hidden_403). */
