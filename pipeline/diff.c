@@ -700,9 +700,10 @@ static void text_flag(FILE *out, const dpair *p, const finding *f)
 }
 
 /* ---- rule tables -----------------------------------------------------------------------------
- * Each state file lists the attribution rules of the cfscan that wrote it.  Two summaries
- * written by versions whose rules differ can disagree on a 403's cause for the same line:
- * every output says so, since such a change is not the traffic's. */
+ * Each state says which attribution rules its verdicts came from (cfs_summary_rules: the
+ * writer's, or several after a merge or update across versions).  Two summaries whose
+ * rules differ can disagree on a 403's cause for the same line: every output says so,
+ * since such a change is not the traffic's. */
 static int rules_differ(const cfs_diff *d)
 {
     const uint64_t a = cfs_summary_rules(&d->s[0].sum), b = cfs_summary_rules(&d->s[1].sum);

@@ -887,8 +887,8 @@ static uint64_t total_rejected(const cfs_file_stats *f) { return cfs_stats_rejec
 /* What each settle hint's 403s are, for a sentence "N 403s ..." (text and HTML). */
 static const char *const k_settle_what[CFS_HINT_COUNT] = {
     [CFS_HINT_WAF_LOGS] = "are edge refusals only WAF logs can confirm or rule out (pass --waf-logs)",
-    [CFS_HINT_CONFIG] =
-        "rest on settings the distribution config would show (origin kind, restrictions, protocol policy, hosts; pass --config)",
+    [CFS_HINT_CONFIG] = "rest on settings the distribution config would show (origin kind, restrictions, "
+                        "protocol policy, hosts; pass --config)",
     [CFS_HINT_COOKIES] =
         "are on signed behaviors with cookie logging off or unknown: signed cookies cannot be seen "
         "(turn on Logging.IncludeCookies)",
