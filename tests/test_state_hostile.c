@@ -752,6 +752,22 @@ static void empty_summary(const char *root, const char *name, int swap)
     free(buf);
 }
 
+/* `cfscan SUB ROOT/A ROOT/B EXTRA` (0: no B), which must exit 0; whether its stdout
+ * (else its stderr) holds text, and whether that is what want says. */
+static void expect_run(const char *root, const char *sub, const char *a, const char *b, const char *extra,
+                       int on_stderr, const char *text, int want)
+{
+    char cmd[4096], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s %s %s/%s %s%s%s %s", tu_prog("cfscan"), sub, root, a, b ? root : "",
+             b ? "/" : "", b ? b : "", extra);
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
+    const char *in = on_stderr ? err : out;
+    cr_expect((strstr(in, text) != NULL) == want, "%s: %s \"%s\" in: %s", cmd, want ? "no" : "unexpected",
+              text, in);
+    free(out);
+    free(err);
+}
+
 Test(state_hostile, diff_says_when_rule_tables_differ, .timeout = 60)
 {
     char *root = tu_mkdtemp();
@@ -759,52 +775,22 @@ Test(state_hostile, diff_says_when_rule_tables_differ, .timeout = 60)
     empty_summary(root, "b", 0);
     empty_summary(root, "swapped", 1);
     const char *note = "OLD and NEW hold verdicts made by different attribution rules";
-    char cmd[4096], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/swapped", tu_prog("cfscan"), root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(out, note) != NULL, "%s", out);
-    free(out);
-    free(err);
-    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/swapped --format json", tu_prog("cfscan"), root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(out, "\"same_rules\":false") != NULL, "%s", out);
-    free(out);
-    free(err);
+    expect_run(root, "diff", "a", "swapped", "", 0, note, 1);
+    expect_run(root, "diff", "a", "swapped", "--format json", 0, "\"same_rules\":false", 1);
     /* the same rule table on both sides: no note */
-    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/b", tu_prog("cfscan"), root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(out, note) == NULL, "%s", out);
-    free(out);
-    free(err);
-    snprintf(cmd, sizeof cmd, "%s diff %s/a %s/b --format json", tu_prog("cfscan"), root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(out, "\"same_rules\":true") != NULL, "%s", out);
-    free(out);
-    free(err);
+    expect_run(root, "diff", "a", "b", "", 0, note, 0);
+    expect_run(root, "diff", "a", "b", "--format json", 0, "\"same_rules\":true", 1);
     /* A merge keeps what its parts' verdicts came from: one part of other rules makes the
      * merged summary's verdicts mixed, which a diff with a plain one says (and the merge
      * warns, naming the part); parts of this cfscan's rules merge without either. */
-    const char *warn = "were judged by attribution rules other than this cfscan's";
-    snprintf(cmd, sizeof cmd, "%s merge %s/a %s/swapped -o %s/mixed -q", tu_prog("cfscan"), root, root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(err, warn) != NULL && strstr(err, "/swapped") != NULL, "%s", err);
-    free(out);
-    free(err);
-    snprintf(cmd, sizeof cmd, "%s merge %s/a %s/b -o %s/same -q", tu_prog("cfscan"), root, root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(err, warn) == NULL, "%s", err);
-    free(out);
-    free(err);
-    snprintf(cmd, sizeof cmd, "%s diff %s/same %s/mixed --format json", tu_prog("cfscan"), root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(out, "\"same_rules\":false") != NULL, "%s", out);
-    free(out);
-    free(err);
-    snprintf(cmd, sizeof cmd, "%s diff %s/same %s/a --format json", tu_prog("cfscan"), root, root);
-    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s: %s", cmd, err);
-    cr_expect(strstr(out, "\"same_rules\":true") != NULL, "%s", out);
-    free(out);
-    free(err);
+    const char *warn = "/swapped: its 403s were judged by attribution rules other than this cfscan's";
+    char o[1200];
+    snprintf(o, sizeof o, "-o %s/mixed -q", root);
+    expect_run(root, "merge", "a", "swapped", o, 1, warn, 1);
+    snprintf(o, sizeof o, "-o %s/same -q", root);
+    expect_run(root, "merge", "a", "b", o, 1, "judged by attribution rules other", 0);
+    expect_run(root, "diff", "same", "mixed", "--format json", 0, "\"same_rules\":false", 1);
+    expect_run(root, "diff", "same", "a", "--format json", 0, "\"same_rules\":true", 1);
     tu_rmrf(root);
     free(root);
 }
