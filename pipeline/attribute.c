@@ -647,7 +647,7 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     f->origin_contacted = fbl.p == NULL ? T_UNKNOWN : (cfs_span_empty(fbl) ? T_NO : T_YES);
     signer_facts(f);
     f->page = (uint8_t)signer_page(f);
-    f->page_refused = (uint8_t)(f->page && signer_page_refused(f));
+    f->page_refused = (uint8_t)signer_page_refused(f);
     f->no_waf = (uint8_t)waf_excluded(f);
     f->pending = pending_variant(f);
 }
@@ -705,7 +705,7 @@ static int signer_page(const facts *f)
  * cookie logged, or an expired one.  Such a request is refused before any fetch. */
 static int signer_page_refused(const facts *f)
 {
-    return signer_page(f) && (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
+    return f->page && (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
 }
 
 /* The origin's kind is unknown (no config, or an origin group of mixed kinds) and no
@@ -1667,9 +1667,6 @@ const char *cfs_attr_reference_measure(uint64_t samples, uint64_t ttfb)
  * reference), its origin verdict, and its undecided ones with their candidate causes. */
 typedef struct variant {
     uint16_t pending, edge, edge_abs, origin, ambiguous, no_time, cached;
-    /* The edge verdict's cause; where that verdict is undecided, WAF_BLOCK when WAF is one
-     * of its candidates, else UNKNOWN (cfs_attr_settle_fast asks whether WAF may be). */
-    uint8_t edge_cause;
     uint32_t edge_set, origin_set; /* the candidate causes on each side (bits of cfs_cause) */
 } variant;
 
@@ -1681,16 +1678,16 @@ typedef struct variant {
 #define BLIND_EDGE                                                                                   \
     (B(GEO_RESTRICTION) | B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(METHOD_NOT_ALLOWED) | \
      B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER))
-#define V(p, e, o, ec, oc)                                                                             \
-    {                                                                                                  \
-        R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p,            \
-            B(oc) == B(ORIGIN_S3) ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN, CFS_CAUSE_##ec, B(ec), B(oc) \
+#define V(p, e, o, ec, oc)                                                                  \
+    {                                                                                       \
+        R_PENDING##p, R_EDGE_##e, R_EDGE_##e##_ABS, R_ORIGIN_##o, R_AMBIG##p, R_NO_TIME##p, \
+            B(oc) == B(ORIGIN_S3) ? R_CACHED_ORIGIN_S3 : R_CACHED_ORIGIN, B(ec), B(oc)      \
     }
-/* The variants whose sides name no single cause (_blind, _any). */
-#define VX(p, e, eabs, o, cached, edge_set, origin_set)                                               \
-    {                                                                                                 \
-        R_PENDING##p, e, eabs, o, R_AMBIG##p, R_NO_TIME##p, cached,                                   \
-            ((edge_set)&B(WAF_BLOCK)) ? CFS_CAUSE_WAF_BLOCK : CFS_CAUSE_UNKNOWN, edge_set, origin_set \
+/* The same with every rule and set given (sides that name several causes, or an origin
+ * of unknown kind). */
+#define VX(p, e, eabs, o, cached, edge_set, origin_set)                                  \
+    {                                                                                    \
+        R_PENDING##p, e, eabs, o, R_AMBIG##p, R_NO_TIME##p, cached, edge_set, origin_set \
     }
 static const variant variants[] = {
     V(_HTTP, HTTP, CUSTOM, HTTPS_REQUIRED, ORIGIN_CUSTOM),
@@ -1702,9 +1699,8 @@ static const variant variants[] = {
     V(_NO_ACL_S3, NO_ACL, S3, EDGE_OTHER, ORIGIN_S3),
     V(_SIGNED, SIGNED, CUSTOM, SIGNED_URL_INVALID, ORIGIN_CUSTOM),
     V(_SIGNED_S3, SIGNED, S3, SIGNED_URL_INVALID, ORIGIN_S3),
-    {R_PENDING_WAF_UNLOGGED_ANY, R_EDGE_WAF_UNLOGGED, R_EDGE_WAF_UNLOGGED_ABS, R_ORIGIN_ANY,
-     R_AMBIG_WAF_UNLOGGED_ANY, R_NO_TIME_WAF_UNLOGGED_ANY, R_CACHED_ORIGIN_ANY, CFS_CAUSE_EDGE_OTHER,
-     B(EDGE_OTHER), ANY_ORIGIN},
+    VX(_WAF_UNLOGGED_ANY, R_EDGE_WAF_UNLOGGED, R_EDGE_WAF_UNLOGGED_ABS, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY,
+       B(EDGE_OTHER), ANY_ORIGIN),
     VX(_SIGNED_OPEN, R_EDGE_SIGNED_OPEN, R_EDGE_SIGNED_OPEN, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN, SIGNER_CAUSES,
        B(ORIGIN_CUSTOM)),
     VX(_SIGNED_OPEN_S3, R_EDGE_SIGNED_OPEN, R_EDGE_SIGNED_OPEN, R_ORIGIN_S3, R_CACHED_ORIGIN_S3,
@@ -1713,8 +1709,8 @@ static const variant variants[] = {
        B(WAF_BLOCK) | SIGNER_CAUSES, B(ORIGIN_CUSTOM)),
     VX(_SIGNED_WAF_S3, R_EDGE_SIGNED_WAF, R_EDGE_SIGNED_WAF, R_ORIGIN_S3, R_CACHED_ORIGIN_S3,
        B(WAF_BLOCK) | SIGNER_CAUSES, B(ORIGIN_S3)),
-    {R_PENDING_NO_ACL_ANY, R_EDGE_NO_ACL, R_EDGE_NO_ACL_ABS, R_ORIGIN_ANY, R_AMBIG_NO_ACL_ANY,
-     R_NO_TIME_NO_ACL_ANY, R_CACHED_ORIGIN_ANY, CFS_CAUSE_EDGE_OTHER, B(EDGE_OTHER), ANY_ORIGIN},
+    VX(_NO_ACL_ANY, R_EDGE_NO_ACL, R_EDGE_NO_ACL_ABS, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY, B(EDGE_OTHER),
+       ANY_ORIGIN),
     VX(_BLIND, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_CUSTOM, R_CACHED_ORIGIN, BLIND_EDGE, B(ORIGIN_CUSTOM)),
     VX(_BLIND_S3, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_S3, R_CACHED_ORIGIN_S3, BLIND_EDGE, B(ORIGIN_S3)),
     VX(_BLIND_ANY, R_EDGE_BLIND, R_EDGE_BLIND, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY, BLIND_EDGE, ANY_ORIGIN),
@@ -1724,8 +1720,7 @@ static const variant variants[] = {
        BLIND_EDGE & ~B(WAF_BLOCK), B(ORIGIN_S3)),
     VX(_BLIND_NOWAF_ANY, R_EDGE_BLIND_NOWAF, R_EDGE_BLIND_NOWAF, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY,
        BLIND_EDGE & ~B(WAF_BLOCK), ANY_ORIGIN),
-    {R_PENDING_ANY, R_EDGE_WAF, R_EDGE_WAF_ABS, R_ORIGIN_ANY, R_AMBIG_ANY, R_NO_TIME_ANY, R_CACHED_ORIGIN_ANY,
-     CFS_CAUSE_WAF_BLOCK, B(WAF_BLOCK), ANY_ORIGIN},
+    VX(_ANY, R_EDGE_WAF, R_EDGE_WAF_ABS, R_ORIGIN_ANY, R_CACHED_ORIGIN_ANY, B(WAF_BLOCK), ANY_ORIGIN),
 };
 #undef VX
 #undef V
@@ -1822,7 +1817,7 @@ cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_f
     const uint32_t waf = 1u << CFS_CAUSE_WAF_BLOCK;
     /* WAF is a candidate unless the config shows no web ACL or WAF logs cover the line
      * without a block (the _no_acl and _waf_unlogged variants). */
-    int waf_possible = v == NULL || v->edge_cause == CFS_CAUSE_WAF_BLOCK || a.rule == R_PENDING_HTTP;
+    int waf_possible = v == NULL || (v->edge_set & B(WAF_BLOCK)) || a.rule == R_PENDING_HTTP;
     uint32_t specific = pc & ~generic;
     if (specific) {
         if ((specific & (specific - 1)) != 0 || (pc & generic) != 0) return a; /* pages collide */
@@ -1832,7 +1827,7 @@ cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_f
         return r;
     }
     /* generic page only: it settles a line whose edge verdict would have been WAF */
-    if (v != NULL && v->edge_cause == CFS_CAUSE_WAF_BLOCK) return make(R_LEARNED_GENERIC_PAGE);
+    if (v != NULL && (v->edge_set & B(WAF_BLOCK))) return make(R_LEARNED_GENERIC_PAGE);
     if (a.rule == R_PENDING_BODY || a.rule == R_PENDING_BODY_S3) return make(R_LEARNED_GENERIC_PAGE);
     return a;
 }

@@ -927,11 +927,14 @@ static uint64_t rules_fp_add(uint64_t fp, const char *name)
     return XXH3_64bits_withSeed(name, strlen(name) + 1, fp);
 }
 
+/* The fingerprint of names hashed into v: never 0 (none) or CFS_RULES_MIXED. */
+static uint64_t rules_fp_end(uint64_t v) { return v > CFS_RULES_MIXED ? v : v + 2; }
+
 uint64_t cfs_rules_fingerprint(void)
 {
     uint64_t v = 0; /* a few microseconds: asked once per summary read, merged or written */
     for (unsigned k = 0; k < cfs_rule_count(); k++) v = rules_fp_add(v, cfs_rule_name((uint16_t)k));
-    return v > CFS_RULES_MIXED ? v : v + 2;
+    return rules_fp_end(v);
 }
 
 /* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
@@ -963,7 +966,7 @@ static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, si
         }
         free(nm);
     }
-    r->rules_fp = !nrules ? 0 : fp > CFS_RULES_MIXED ? fp : fp + 2; /* as cfs_rules_fingerprint */
+    r->rules_fp = nrules ? rules_fp_end(fp) : 0;
     return CFS_OK;
 }
 
