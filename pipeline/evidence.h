@@ -61,7 +61,9 @@ cfs_status cfs_evid_add_config(cfs_evid_set *s, const char *path, const cfs_conf
  * distributions in hours that meet their records' span widened by CFS_WAF_COVER_SKEW_S. */
 size_t cfs_evid_assess(cfs_evid_set *s, const cfs_view *v, const cfs_config_set *cfg);
 /* Append an entry (deep copy); entries of one kind, path, distributions and warning are
- * added together (a merge of summaries that used the same inputs). */
+ * one input that several runs used (a merge of summaries): its files, records and
+ * unusable are the largest of theirs, its covered requests and 403s their sum, its spans
+ * the widest. */
 cfs_status cfs_evid_append(cfs_evid_set *s, const cfs_evid_input *e);
 cfs_status cfs_evid_merge(cfs_evid_set *dst, const cfs_evid_set *src);
 /* 1 when the set has an input of this kind. */

@@ -315,6 +315,35 @@ Test(evidence, merge_reports_the_evidence_of_its_summaries)
     free(out);
 }
 
+/* Two nightly runs over other logs with the same --config and --waf-logs: the merge reads
+ * the inputs' files and records once, not once a run ("8 configs" for 4), while the
+ * traffic they covered adds up. */
+Test(evidence, merge_counts_a_shared_input_once)
+{
+    char *err = NULL;
+    int rc = cfscan(NULL, &err,
+                    "scan $(ls g/*.gz | head -n 24) -q -j1 --config g/config --waf-logs g/waf -o a");
+    cr_assert_eq(rc, 0, "scan a: %d %s", rc, err);
+    free(err);
+    rc = cfscan(NULL, &err, "scan $(ls g/*.gz | tail -n +25) -q -j1 --config g/config --waf-logs g/waf -o b");
+    cr_assert_eq(rc, 0, "scan b: %d %s", rc, err);
+    free(err);
+    char *out = NULL;
+    rc = cfscan(&out, &err, "merge a b -o m -q --format json");
+    cr_assert_eq(rc, 0, "merge: %d %s", rc, err);
+    cfs_json_doc d = parse(out);
+    const cfs_json *c = evid(&d, "config", "g/config"), *w = evid(&d, "waf_logs", "g/waf");
+    cr_assert(c && w, "merged JSON lacks the evidence");
+    cr_assert_eq((long)num(c, "records"), shell_count("ls g/config/*.json | wc -l"));
+    cr_assert_eq((long)num(c, "files"), shell_count("ls g/config/*.json | wc -l"));
+    cr_assert_eq((long)num(w, "records"), shell_count("zcat g/waf/*.gz | wc -l"));
+    cr_assert_eq((long)num(w, "files"), shell_count("ls g/waf/*.gz | wc -l"));
+    cr_assert_eq(num(c, "covered_requests"), generated_requests("g"));
+    cfs_json_doc_free(&d);
+    free(out);
+    free(err);
+}
+
 Test(evidence, state_of_the_previous_schema_still_merges)
 {
     cr_assert_eq(cfscan(NULL, NULL, "scan g/*.gz -q -j1 -o old"), 0);
