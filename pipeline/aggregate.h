@@ -123,11 +123,25 @@ typedef struct cfs_events {
     uint64_t mask;    /* bits - 1 */
     uint64_t inserts; /* updated atomically */
     int saturated;    /* set by cfs_fast_resolve: too full to trust (false-match rate > 1%) */
+    /* What judging probes: a copy of w folded as small as keeps its false-match rate
+     * under 10^-9 (cfs_fast_resolve makes it; whatever changes w drops it), or NULL: w. */
+    uint64_t *probe;
+    uint64_t probe_mask;
 } cfs_events;
 /* Sets e->saturated: whether the false-match rate, (share of bits set)^4, passes 1%.  The
  * bits are counted only when the inserts could have set enough of them (cfs_fast_resolve
  * calls it once, after the pass). */
 void cfs_events_check(cfs_events *e);
+/* Make e->probe, the copy judging probes (see cfs_events; edgefast.c says how small), on
+ * `threads` threads; none when no smaller copy keeps the bound or memory is short.
+ * cfs_fast_resolve makes it when it has many records to judge; drop it when e's bits
+ * change. */
+void cfs_events_fold_probe(cfs_events *e, int threads);
+void cfs_events_drop_probe(cfs_events *e);
+/* Insert (key, time bucket), as learning does; whether it may have been inserted, asked of
+ * the copy when there is one, else of the filter (tests). */
+void cfs_events_insert(cfs_events *e, uint64_t key, int64_t bucket);
+int cfs_events_may_have(const cfs_events *e, uint64_t key, int64_t bucket);
 
 /* facts: what judging a held-back 403 needs from its distribution's config (its error
  * caching TTL, whether it has a config and a custom page for 403s), noted as the 403 is

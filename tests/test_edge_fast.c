@@ -639,6 +639,101 @@ Test(events_filter, counted_once_the_inserts_could_fill_it)
     cr_expect_eq(events_verdict(8000, 20000), 1);
 }
 
+/* A filter of `bytes` as a scan makes it (calloc'd words), with n (key, bucket) pairs
+ * inserted as learning inserts them: keys from a SplitMix64 sequence, buckets 0..99. */
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static cfs_events filter_with(size_t bytes, uint64_t n, uint64_t seed)
+{
+    cfs_events e;
+    memset(&e, 0, sizeof e);
+    e.w = calloc(bytes / 8, 8);
+    cr_assert_not_null(e.w);
+    e.mask = (uint64_t)bytes * 8 - 1;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t key = splitmix(&seed);
+        cfs_events_insert(&e, key, (int64_t)(key % 100));
+    }
+    return e;
+}
+
+static uint64_t bits_set(const cfs_events *e)
+{
+    uint64_t n = 0;
+    for (uint64_t i = 0; i <= e->mask / 64; i++) n += (uint64_t)__builtin_popcountll(e->w[i]);
+    return n;
+}
+
+/* The copy judging probes (cfs_events_fold_probe) of a 16 MiB filter with 14,000 pairs
+ * inserted (about the plain bench set's): it says yes to every pair inserted (folding
+ * keeps every bit); its size is the smallest power of two of at least 4 KiB whose share
+ * of the filter's set bits, to the 4th, is at most 10^-9, worked out here from the bits
+ * the test counts; one thread and three make the same copy; and none of 1,000,000 pairs
+ * never inserted matches (each at most 10^-9). */
+Test(events_filter, probe_copy_keeps_every_insert_within_the_bound)
+{
+    cfs_events e = filter_with((size_t)16 << 20, 14000, 7);
+    const uint64_t set = bits_set(&e);
+    uint64_t want = (e.mask + 1) / 64; /* words */
+    while (want / 2 >= 512) {
+        const double fill = (double)set / (double)(want / 2 * 64);
+        if (fill * fill * fill * fill > 1e-9) break;
+        want /= 2;
+    }
+    cr_assert_lt(want, (e.mask + 1) / 64, "this filter is sparse enough for a smaller copy");
+    cfs_events_fold_probe(&e, 1);
+    cr_assert_not_null(e.probe);
+    cr_assert_eq(e.probe_mask + 1, want * 64, "copy of %llu bits, want %llu (%llu bits set)",
+                 (unsigned long long)(e.probe_mask + 1), (unsigned long long)(want * 64),
+                 (unsigned long long)set);
+    uint64_t *one = malloc(want * 8);
+    cr_assert_not_null(one);
+    memcpy(one, e.probe, want * 8);
+    cfs_events_fold_probe(&e, 3);
+    cr_assert(e.probe && memcmp(one, e.probe, want * 8) == 0, "three threads made another copy");
+    free(one);
+    uint64_t seed = 7;
+    for (int i = 0; i < 14000; i++) {
+        uint64_t key = splitmix(&seed);
+        cr_assert(cfs_events_may_have(&e, key, (int64_t)(key % 100)), "inserted pair %d not found", i);
+    }
+    uint64_t other = 12345, false_matches = 0;
+    for (int i = 0; i < 1000000; i++) {
+        uint64_t key = splitmix(&other);
+        false_matches += (uint64_t)cfs_events_may_have(&e, key, 100 + (int64_t)(key % 100));
+    }
+    cr_expect_eq(false_matches, 0);
+    cfs_events_drop_probe(&e);
+    cr_assert_null(e.probe);
+    free(e.w);
+}
+
+/* No copy where none smaller keeps the bound: the smallest filter (4 KiB), and a 64 KiB
+ * one with 3,000 pairs (at least 9,000 bits set: half the bits would leave a share of
+ * 0.034 or more, 1.3 * 10^-6 to the 4th).  Probes then read the filter itself. */
+Test(events_filter, no_probe_copy_past_the_bound)
+{
+    cfs_events small = filter_with(4096, 100, 3), dense = filter_with(65536, 3000, 5);
+    cr_assert_geq(bits_set(&dense), 9000);
+    cfs_events_fold_probe(&small, 2);
+    cfs_events_fold_probe(&dense, 2);
+    cr_expect_null(small.probe);
+    cr_expect_null(dense.probe);
+    uint64_t seed = 5;
+    for (int i = 0; i < 3000; i++) {
+        uint64_t key = splitmix(&seed);
+        cr_assert(cfs_events_may_have(&dense, key, (int64_t)(key % 100)));
+    }
+    free(small.w);
+    free(dense.w);
+}
+
 /* ---- the held-back records' buffer ---------------------------------------------------------- */
 /* 8,000 records of 3,000 URI bytes each (about 24 MiB, three times CFS_DEFERRED_MEM) put one
  * by one and then copied: the buffer in memory never passes CFS_DEFERRED_MEM (the rest is in
