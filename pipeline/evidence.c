@@ -310,10 +310,12 @@ cfs_status cfs_evid_append(cfs_evid_set *s, const cfs_evid_input *x)
         if (e->kind != x->kind || !same_str(e->path, x->path) || !same_str(e->dists, x->dists) ||
             !same_str(e->warning, x->warning))
             continue;
-        /* One input given to several runs (the nightly job's --config and --waf-logs):
-         * what it held is counted once, as the most any run read of it (a directory may
-         * have grown between the runs); what it covered is of each run's own traffic, so
-         * that adds up. */
+        /* One input given to several runs (the nightly job's --config and --waf-logs;
+         * within one run a path named twice is read once, cfscan.c): what it held is
+         * counted once, as the most any run read of it (a directory may have grown
+         * between the runs); what it covered is of each run's own traffic, so that adds
+         * up.  A path whose contents are replaced between runs shows its largest run's
+         * (README.md). */
         if (x->files > e->files) e->files = x->files;
         if (x->records > e->records) e->records = x->records;
         if (x->unusable > e->unusable) e->unusable = x->unusable;

@@ -1521,11 +1521,11 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
                 step = "See \"What would settle it\" in the full report";
             if (c->cause == CFS_CAUSE_WAF_BLOCK && e[CFS_EV_CONFIRMED] < c->n && !(o && o->with_waf))
                 step = "Confirm with --waf-logs: its record names the rule";
-            /* Logs of a layout without the detailed result type (legacy before 2024, or a
-             * v2 field set without it) cannot be read for it: name what they can do. */
+            /* Logs without the detailed result type (the layouts before December 2019, or
+             * a v2 field set without it) cannot be read for it: name what can be done. */
             if (c->cause == CFS_CAUSE_EDGE_OTHER && d->pres &&
                 cfs_pres_absent(d->pres, CFS_F_EDGE_DETAILED_RESULT_TYPE) == CFS_PRES_ALL)
-                step = "Check quotas; log the detailed result type (v2)";
+                step = "Check quotas; newer log layouts name the reason";
             fprintf(out, "  %-20s %7llu %-16.16s %s\n", cfs_cause_name((cfs_cause)c->cause),
                     (unsigned long long)c->n, ev, step);
         }

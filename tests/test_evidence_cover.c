@@ -344,6 +344,42 @@ Test(evidence, merge_counts_a_shared_input_once)
     free(err);
 }
 
+/* An evidence path named twice in one run is read once, as a log file named twice is:
+ * one entry each, covering the scanned requests once, in the printed report and in the
+ * summary's (whose evidence once added the two entries up: 2 x the requests). */
+Test(evidence, evidence_named_twice_is_read_once)
+{
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(
+        &out, &err,
+        "scan g/*.gz -q -j1 --config g/config --config g/config/ --waf-logs g/waf --waf-logs g/waf "
+        "--format json -o twice");
+    cr_assert_eq(rc, 0, "scan: %d %s", rc, err);
+    cr_assert(strstr(err, "--config warning: g/config/: named more than once"), "stderr: %s", err);
+    cr_assert(strstr(err, "--waf-logs warning: g/waf: named more than once"), "stderr: %s", err);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/twice/report.json", g_dir);
+    char *saved = tu_read(path, NULL);
+    cr_assert_not_null(saved);
+    const char *docs[2] = {out, saved};
+    for (int i = 0; i < 2; i++) {
+        cfs_json_doc d = parse(docs[i]);
+        const cfs_json *ev = cfs_json_get(cfs_json_root(&d), "evidence");
+        int n = 0;
+        for (const cfs_json *e = cfs_json_first(ev); e; e = cfs_json_next(e)) n++;
+        cr_assert_eq(n, 2, "%s: %d evidence entries", i ? "report.json" : "stdout", n);
+        const cfs_json *c = evid(&d, "config", "g/config"), *w = evid(&d, "waf_logs", "g/waf");
+        cr_assert(c && w, "%s: the entries", i ? "report.json" : "stdout");
+        cr_assert_eq(num(c, "covered_requests"), generated_requests("g"));
+        cr_assert_eq((long)num(c, "records"), shell_count("ls g/config/*.json | wc -l"));
+        cr_assert_eq((long)num(w, "records"), shell_count("zcat g/waf/*.gz | wc -l"));
+        cfs_json_doc_free(&d);
+    }
+    free(saved);
+    free(out);
+    free(err);
+}
+
 Test(evidence, state_of_the_previous_schema_still_merges)
 {
     cr_assert_eq(cfscan(NULL, NULL, "scan g/*.gz -q -j1 -o old"), 0);

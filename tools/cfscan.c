@@ -918,6 +918,22 @@ static void set_resolution(scan_cmd *c)
     c->o.timeline_s = s && s < 3600 ? s : 0;
 }
 
+/* Paths of one list (the log inputs, or one evidence option's) that name what an earlier
+ * one names are dropped, with a warning naming the first of them (cfs_paths_drop_repeats). */
+static void drop_repeats(strv *l, const char *option)
+{
+    const char *first = NULL;
+    const size_t named = l->n;
+    l->n = cfs_paths_drop_repeats((const char **)l->v, l->n, &first);
+    if (!first) return;
+    char what[64], msg[200];
+    snprintf(what, sizeof what, "%s%swarning", option ? option : "", option ? " " : "");
+    snprintf(msg, sizeof msg,
+             "named more than once (the same file, or inside a directory also named); read once%s",
+             named - l->n > 1 ? ", as are other such paths" : "");
+    say(what, first, msg);
+}
+
 /* The command line of `scan` or `requests` into c: -1 to go on, else the exit status
  * (a usage error, or 0 after --help or --version). */
 static int parse_scan_args(scan_cmd *c, int argc, char **argv)
@@ -927,16 +943,10 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
     if (!c->paths.n) return usage_error("%s", "no input paths given");
     /* A file named twice, or inside a directory also named, is read once (its lines
      * would otherwise count twice); said, as it is likely a mistake in the command. */
-    const char *first = NULL;
-    const size_t named = c->paths.n;
-    c->paths.n = cfs_paths_drop_repeats((const char **)c->paths.v, c->paths.n, &first);
-    if (first) {
-        char msg[160];
-        snprintf(msg, sizeof msg,
-                 "named more than once (the same file, or inside a directory also named); read once%s",
-                 named - c->paths.n > 1 ? ", as are other such paths" : "");
-        say("warning", first, msg);
-    }
+    drop_repeats(&c->paths, NULL);
+    /* The same for the evidence: an input read twice would count its coverage twice. */
+    drop_repeats(&c->configs, "--config");
+    drop_repeats(&c->wafs, "--waf-logs");
     if (c->o.since != CFS_NO_TIME && c->o.until != CFS_NO_TIME && c->o.since >= c->o.until) {
         char a[32], b[32], msg[200];
         utc_str(c->o.since, a, sizeof a);
