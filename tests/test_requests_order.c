@@ -91,26 +91,23 @@ Test(requests_order, verdict_fields_and_waf_rule)
              "--fields x-edge-request-id,cause,waf_rule,evidence,rule,candidates",
              prog);
     char *out = sh("%s", args);
-    /* the chosen columns, then the four verdict columns as always */
-    const char *hdr =
-        "x-edge-request-id\tcause\twaf_rule\tevidence\trule\tcandidates\tcause\tevidence\trule\tcandidates\n";
+    /* the chosen columns, each once: the four verdict columns that end every row are
+     * all chosen here, so none is repeated after them (a header naming a column twice
+     * reads as two columns in DuckDB and pandas) */
+    const char *hdr = "x-edge-request-id\tcause\twaf_rule\tevidence\trule\tcandidates\n";
     cr_assert(strncmp(out, hdr, strlen(hdr)) == 0, "header: %.200s", out);
     int blocks = 0;
     for (char *line = strchr(out, '\n') + 1; *line;) {
         char *nl = strchr(line, '\n');
         *nl = 0;
-        char id[128], cause[64], waf[128], ev[32], rule[96], cand[256], cause2[64], ev2[32], rule2[96],
-            cand2[256];
-        cr_assert_eq(
-            sscanf(
-                line,
-                "%127[^\t]\t%63[^\t]\t%127[^\t]\t%31[^\t]\t%95[^\t]\t%255[^\t]\t%63[^\t]\t%31[^\t]\t%95[^\t]\t%255s",
-                id, cause, waf, ev, rule, cand, cause2, ev2, rule2, cand2),
-            10, "%s", line);
-        cr_expect_str_eq(cause, cause2);
-        cr_expect_str_eq(ev, ev2);
-        cr_expect_str_eq(rule, rule2);
-        cr_expect_str_eq(cand, cand2);
+        char id[128], cause[64], waf[128], ev[32], rule[96], cand[256];
+        int tabs = 0;
+        for (const char *q = line; *q; q++) tabs += *q == '\t';
+        cr_assert_eq(tabs, 5, "%s", line);
+        cr_assert_eq(sscanf(line, "%127[^\t]\t%63[^\t]\t%127[^\t]\t%31[^\t]\t%95[^\t]\t%255s", id, cause, waf,
+                            ev, rule, cand),
+                     6, "%s", line);
+        cr_expect_str_eq(cand, strcmp(cause, "unknown") ? "-" : cand, "%s", line);
         if (strcmp(waf, "-") != 0) {
             /* the BLOCK record of this request names the same terminating rule */
             char q[512];
@@ -161,11 +158,12 @@ Test(requests_order, json_lines)
         cr_assert_not_null(tn);
         snprintf(want, sizeof want, "%.*s", (int)(tn - t), t);
         char got[1024];
-        snprintf(got, sizeof got, "%s\t%s\t%s\t%s\t%s\t%s\t%s",
+        /* cause chosen: the TSV, like the object, has it once, where it was chosen */
+        snprintf(got, sizeof got, "%s\t%s\t%s\t%s\t%s\t%s",
                  cfs_json_str(cfs_json_get(o, "x-edge-request-id")),
                  cfs_json_str(cfs_json_get(o, "cs-uri-stem")), cfs_json_str(cfs_json_get(o, "cause")),
-                 cfs_json_str(cfs_json_get(o, "cause")), cfs_json_str(cfs_json_get(o, "evidence")),
-                 cfs_json_str(cfs_json_get(o, "rule")), cfs_json_str(cfs_json_get(o, "candidates")));
+                 cfs_json_str(cfs_json_get(o, "evidence")), cfs_json_str(cfs_json_get(o, "rule")),
+                 cfs_json_str(cfs_json_get(o, "candidates")));
         cr_expect_str_eq(got, want);
         cfs_json_doc_free(&doc);
         t = tn + 1;

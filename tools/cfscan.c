@@ -393,6 +393,7 @@ typedef struct scan_cmd {
     int json, html, quiet, verbose, top, brief; /* html: --format html (scan) */
     strv paths, configs, wafs;
     out_cols cols;  /* requests: --fields, or k_default_fields */
+    int tail[4];    /* requests: which of k_tail_cols end every row (those not in cols) */
     int resolution; /* --resolution in seconds, 0 for the default (set_resolution) */
     int have_cols;
     cfs_scan_opts o;
@@ -1333,9 +1334,23 @@ static const char *col_name(const out_cols *o, size_t i)
     return o->log[k->log] == CFS_F_UNKNOWN ? "distribution" : cfs_field_name(o->log[k->log]);
 }
 
-/* One row: TSV (the columns, then cause, evidence, rule and candidates, always the last
- * four) or a JSON object (the columns, then those four unless chosen already).  Log values
- * are raw log bytes: TAB separates them in the row's text; each is made safe. */
+/* The verdict columns every row ends with, each unless --fields chose it already (a
+ * TSV header naming one column twice reads as two columns in DuckDB and pandas). */
+static const int k_tail_cols[] = {COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_CANDIDATES};
+#define NTAIL (sizeof k_tail_cols / sizeof k_tail_cols[0])
+_Static_assert(NTAIL == sizeof((scan_cmd *)0)->tail / sizeof(int),
+               "scan_cmd.tail has a flag per tail column");
+
+static int col_chosen(const out_cols *o, int kind)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->v[i].kind == kind) return 1;
+    return 0;
+}
+
+/* One row: TSV or a JSON object, the columns, then cause, evidence, rule and candidates
+ * unless chosen already.  Log values are raw log bytes: TAB separates them in the row's
+ * text; each is made safe. */
 static void print_row(scan_cmd *c, const cfs_req_row *row)
 {
     const out_cols *o = &c->cols;
@@ -1349,10 +1364,8 @@ static void print_row(scan_cmd *c, const cfs_req_row *row)
         p = t ? t + 1 : end;
     }
     char cand[256];
-    int chosen[COL_KINDS] = {0};
     for (size_t i = 0; i < o->n; i++) {
         const out_col *k = &o->v[i];
-        chosen[k->kind] = 1;
         if (c->json) {
             fputs(i ? "," : "{", stdout);
             json_key(col_name(o, i));
@@ -1368,17 +1381,16 @@ static void print_row(scan_cmd *c, const cfs_req_row *row)
             else cfs_write_safe(stdout, v, strlen(v));
         }
     }
-    static const int tail[] = {COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_CANDIDATES};
     int any = o->n > 0;
-    for (size_t t = 0; t < sizeof tail / sizeof tail[0]; t++) {
-        if (c->json && chosen[tail[t]]) continue;
-        const char *v = verdict_value(tail[t], row, c->waf, cand, sizeof cand);
+    for (size_t t = 0; t < NTAIL; t++) {
+        if (c->tail[t] == 0) continue;
+        const char *v = verdict_value(k_tail_cols[t], row, c->waf, cand, sizeof cand);
         if (c->json) {
             fputs(any ? "," : "{", stdout);
-            json_key(k_verdict_cols[tail[t]]);
+            json_key(k_verdict_cols[k_tail_cols[t]]);
             cfs_write_json_str(stdout, v, strlen(v));
         } else {
-            fputc('\t', stdout);
+            if (any) fputc('\t', stdout);
             cfs_write_safe(stdout, v, strlen(v));
         }
         any = 1;
@@ -1391,13 +1403,14 @@ static void print_row(scan_cmd *c, const cfs_req_row *row)
  * Nonzero when the rows could not be read back. */
 static int print_request_rows(scan_cmd *c)
 {
+    for (size_t t = 0; t < NTAIL; t++) c->tail[t] = !col_chosen(&c->cols, k_tail_cols[t]);
     if (!c->json) {
-        for (size_t i = 0; i < c->cols.n; i++) {
-            if (i) fputc('\t', stdout);
-            fputs(col_name(&c->cols, i), stdout);
-        }
-        fputs(c->cols.n ? "\tcause\tevidence\trule\tcandidates\n" : "cause\tevidence\trule\tcandidates\n",
-              stdout);
+        size_t n = 0;
+        for (size_t i = 0; i < c->cols.n; i++)
+            fprintf(stdout, "%s%s", n++ ? "\t" : "", col_name(&c->cols, i));
+        for (size_t t = 0; t < NTAIL; t++)
+            if (c->tail[t]) fprintf(stdout, "%s%s", n++ ? "\t" : "", k_verdict_cols[k_tail_cols[t]]);
+        fputc('\n', stdout);
     }
     const cfs_req_row *row;
     int more;
