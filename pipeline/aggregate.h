@@ -133,7 +133,8 @@ typedef struct cfs_events {
  * calls it once, after the pass). */
 void cfs_events_check(cfs_events *e);
 /* Make e->probe, the copy judging probes (see cfs_events; edgefast.c says how small), on
- * `threads` threads; none when no smaller copy keeps the bound or memory is short.
+ * `threads` threads; none when no smaller copy keeps the bound, or when it would take the
+ * memory budget (xalloc.h) past half.
  * cfs_fast_resolve makes it when it has many records to judge; drop it when e's bits
  * change. */
 void cfs_events_fold_probe(cfs_events *e, int threads);

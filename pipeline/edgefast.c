@@ -557,7 +557,8 @@ void cfs_events_check(cfs_events *e)
  * the 1% at which the filter itself stops being trusted.  At 10^-9 a run would need some
  * 10^8 held-back 403s (ten probes each) before one verdict is expected to differ from the
  * full filter's.  The copy depends on the filter's bits only, so on no thread count;
- * without memory for it, probes read the filter. */
+ * where it would take the memory budget past half (or calloc fails), probes read the
+ * filter. */
 #define EVENT_PROBE_FP 1e-9
 #define EVENT_PROBE_MIN_WORDS 512 /* 4 KiB, the smallest filter cfs_fast_events_new makes */
 /* The copy saves about 180 ns a record (the 4.3 GB file) and costs a few ms to make. */
@@ -580,6 +581,13 @@ void cfs_events_fold_probe(cfs_events *e, int threads)
         pw = half;
     }
     if (pw == words) return; /* no smaller copy keeps the bound: probes read the filter */
+    /* Nor one that would take the memory budget past half: the copy is only a speed-up,
+     * and the adds after it still grow the tables, so a run near its budget (an explicit
+     * --memory-limit) goes without it and fits where it fit before (the default budget,
+     * half the machine's memory, leaves room for it). */
+    const uint64_t limit = cfs_mem_limit();
+    const int64_t held = cfs_mem_held();
+    if (limit && (held < 0 ? 0 : (uint64_t)held) + pw * sizeof(uint64_t) + CFS_MEM_BLOCK > limit / 2) return;
     uint64_t *p = calloc(pw, sizeof *p);
     if (!p) return;
     cfs_mem_charge((int64_t)(pw * sizeof *p));

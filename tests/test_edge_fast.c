@@ -10,6 +10,7 @@
 
 #include "pipeline/aggregate.h"
 #include "pipeline/sketch.h"
+#include "pipeline/xalloc.h"
 #include "tests/util.h"
 
 static char *g_dir;
@@ -711,6 +712,34 @@ Test(events_filter, probe_copy_keeps_every_insert_within_the_bound)
     cr_expect_eq(false_matches, 0);
     cfs_events_drop_probe(&e);
     cr_assert_null(e.probe);
+    free(e.w);
+}
+
+/* No copy that would take the memory budget past half: a run that fits its budget
+ * without the copy must not be stopped by it (the copy only saves time, and the tables
+ * still grow after it).  The 14,000 pairs need a copy of 2 MiB (the test above), charged
+ * with CFS_MEM_BLOCK: none with 3 MiB free of the budget, none with the copy 1 byte past
+ * its first half, one with the copy just within it. */
+Test(events_filter, no_probe_copy_past_half_the_memory_budget)
+{
+    cfs_events e = filter_with((size_t)16 << 20, 14000, 7);
+    const int64_t h = cfs_mem_held();
+    const uint64_t held = h > 0 ? (uint64_t)h : 0, copy = ((uint64_t)2 << 20) + CFS_MEM_BLOCK;
+    cfs_mem_set_limit(held + ((uint64_t)3 << 20));
+    cfs_events_fold_probe(&e, 2);
+    cr_expect_null(e.probe);
+    cr_expect_eq(cfs_mem_over(), 0, "the budget was passed");
+    cfs_mem_set_limit(2 * (held + copy - 1));
+    cfs_events_fold_probe(&e, 2);
+    cr_expect_null(e.probe, "a copy past half the budget");
+    cfs_mem_set_limit(2 * (held + copy));
+    cfs_events_fold_probe(&e, 2);
+    cr_expect_not_null(e.probe, "no copy within half the budget");
+    cfs_events_drop_probe(&e);
+    cfs_mem_set_limit(0);
+    cfs_events_fold_probe(&e, 2);
+    cr_expect_not_null(e.probe, "no copy without a budget");
+    cfs_events_drop_probe(&e);
     free(e.w);
 }
 

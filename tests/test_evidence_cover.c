@@ -380,6 +380,28 @@ Test(evidence, evidence_named_twice_is_read_once)
     free(err);
 }
 
+/* A --config file inside a --config directory is not a repeat when the directory does not
+ * read it (only *.json files there are configs; a file named directly is read whatever its
+ * name): both are read, each its own entry. */
+Test(evidence, config_file_in_a_named_directory_is_still_read)
+{
+    char buf[16];
+    shell_str("cp \"$(ls g/config/*.json | head -n 1)\" g/config/site.conf && echo ok", buf, sizeof buf);
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(&out, &err,
+                    "scan g/*.gz -q -j1 --config g/config --config g/config/site.conf --format json");
+    cr_assert_eq(rc, 0, "scan: %d %s", rc, err);
+    cr_assert_null(strstr(err, "named more than once"), "stderr: %s", err);
+    cfs_json_doc d = parse(out);
+    const cfs_json *dir = evid(&d, "config", "g/config"), *file = evid(&d, "config", "g/config/site.conf");
+    cr_assert(dir && file, "both config inputs are in the evidence:\n%s", out);
+    cr_assert_eq((long)num(dir, "records"), shell_count("ls g/config/*.json | wc -l"));
+    cr_assert_eq((long)num(file, "records"), 1);
+    cfs_json_doc_free(&d);
+    free(out);
+    free(err);
+}
+
 Test(evidence, state_of_the_previous_schema_still_merges)
 {
     cr_assert_eq(cfscan(NULL, NULL, "scan g/*.gz -q -j1 -o old"), 0);

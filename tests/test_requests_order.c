@@ -129,6 +129,31 @@ Test(requests_order, verdict_fields_and_waf_rule)
     free(out);
 }
 
+/* A column named twice in --fields is printed once, where first named, with a warning on
+ * stderr: a TSV header naming a column twice reads as two columns, a JSON object with a
+ * key twice as one of them. */
+Test(requests_order, field_named_twice_is_printed_once)
+{
+    char *prog = tu_prog("cfscan");
+    char *out = sh("%s requests *.log -q --status 403 --fields cause,c-ip,c-ip,cause 2>err | head -n 1",
+                   prog);
+    cr_expect_str_eq(out, "cause\tc-ip\tevidence\trule\tcandidates\n");
+    free(out);
+    out = sh("cat err", "");
+    cr_expect(strstr(out, "--fields warning: c-ip named more than once") &&
+                  strstr(out, "--fields warning: cause named more than once"),
+              "stderr: %s", out);
+    free(out);
+    out = sh(
+        "%s requests *.log -q --status 403 --format json --fields cause,c-ip,cause 2>/dev/null | head -n 1",
+        prog);
+    const char *c1 = strstr(out, "\"cause\":");
+    cr_assert_not_null(c1, "%s", out);
+    cr_expect_null(strstr(c1 + 1, "\"cause\":"), "a key twice: %s", out);
+    free(out);
+    free(prog);
+}
+
 Test(requests_order, json_lines)
 {
     char *prog = tu_prog("cfscan");

@@ -211,6 +211,14 @@ static void cols_add_log(out_cols *o, cfs_field f)
     o->log[o->nlog++] = f;
 }
 
+/* Where o has the column of kind (and log field f, CFS_F_UNKNOWN for distribution), or -1. */
+static int col_index(const out_cols *o, int kind, cfs_field f)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->v[i].kind == kind && (kind != COL_LOG || o->log[o->v[i].log] == f)) return (int)i;
+    return -1;
+}
+
 /* --fields into o: 0, or the exit status of a usage error. */
 static int parse_fields(const char *s, out_cols *o)
 {
@@ -236,8 +244,18 @@ static int parse_fields(const char *s, out_cols *o)
         }
         if (!len) return usage_error("%s", "--fields: an empty field name (a,b,... of log field names)");
         if (o->n == MAX_COLS) return usage_error("--fields: more than %s columns", "256");
-        if (kind == COL_LOG) cols_add_log(o, f);
-        else o->v[o->n++] = (out_col){kind, 0};
+        if (col_index(o, kind, f) >= 0) {
+            /* a column named twice would be two columns of one name (TSV) or one key twice
+             * (JSON): printed once, where first named */
+            char one[160];
+            snprintf(one, sizeof one, "%.*s named more than once; printed once", (int)(len < 127 ? len : 127),
+                     p);
+            say("--fields warning", NULL, one);
+        } else if (kind == COL_LOG) {
+            cols_add_log(o, f);
+        } else {
+            o->v[o->n++] = (out_col){kind, 0};
+        }
         p += len;
         if (!*p) break;
         p++;
@@ -935,6 +953,38 @@ static void drop_repeats(strv *l, const char *option)
     say(what, first, msg);
 }
 
+/* Paths of l that resolve to the same file or directory as an earlier one are dropped,
+ * with the warning drop_repeats gives; paths that do not resolve are kept (loading them
+ * reports why). */
+static void drop_same_paths(strv *l, const char *option)
+{
+    char *real[256] = {0};
+    const char *first = NULL;
+    size_t kept = 0, n = l->n < 256 ? l->n : 256, dropped = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *r = realpath(l->v[i], NULL);
+        int seen = 0;
+        for (size_t k = 0; r && k < kept && !seen; k++) seen = real[k] && strcmp(real[k], r) == 0;
+        if (seen) {
+            if (!first) first = l->v[i];
+            dropped++;
+            free(r);
+            continue;
+        }
+        real[kept] = r;
+        l->v[kept++] = l->v[i];
+    }
+    for (size_t i = n; i < l->n; i++) l->v[kept++] = l->v[i]; /* past 256: kept as given */
+    l->n = kept;
+    for (size_t k = 0; k < kept && k < 256; k++) free(real[k]);
+    if (!first) return;
+    char what[64], msg[200];
+    snprintf(what, sizeof what, "%s warning", option);
+    snprintf(msg, sizeof msg, "named more than once; read once%s",
+             dropped > 1 ? ", as are other such paths" : "");
+    say(what, first, msg);
+}
+
 /* The command line of `scan` or `requests` into c: -1 to go on, else the exit status
  * (a usage error, or 0 after --help or --version). */
 static int parse_scan_args(scan_cmd *c, int argc, char **argv)
@@ -945,8 +995,10 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
     /* A file named twice, or inside a directory also named, is read once (its lines
      * would otherwise count twice); said, as it is likely a mistake in the command. */
     drop_repeats(&c->paths, NULL);
-    /* The same for the evidence: an input read twice would count its coverage twice. */
-    drop_repeats(&c->configs, "--config");
+    /* The same for the evidence: an input read twice would count its coverage twice.  A
+     * --config directory stands for its *.json files only, while a file named directly
+     * is read whatever its name, so only the same config path twice is dropped there. */
+    drop_same_paths(&c->configs, "--config");
     drop_repeats(&c->wafs, "--waf-logs");
     if (c->o.since != CFS_NO_TIME && c->o.until != CFS_NO_TIME && c->o.since >= c->o.until) {
         char a[32], b[32], msg[200];
@@ -1341,12 +1393,6 @@ static const int k_tail_cols[] = {COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_CANDIDA
 _Static_assert(NTAIL == sizeof((scan_cmd *)0)->tail / sizeof(int),
                "scan_cmd.tail has a flag per tail column");
 
-static int col_chosen(const out_cols *o, int kind)
-{
-    for (size_t i = 0; i < o->n; i++)
-        if (o->v[i].kind == kind) return 1;
-    return 0;
-}
 
 /* One row: TSV or a JSON object, the columns, then cause, evidence, rule and candidates
  * unless chosen already.  Log values are raw log bytes: TAB separates them in the row's
@@ -1403,7 +1449,7 @@ static void print_row(scan_cmd *c, const cfs_req_row *row)
  * Nonzero when the rows could not be read back. */
 static int print_request_rows(scan_cmd *c)
 {
-    for (size_t t = 0; t < NTAIL; t++) c->tail[t] = !col_chosen(&c->cols, k_tail_cols[t]);
+    for (size_t t = 0; t < NTAIL; t++) c->tail[t] = col_index(&c->cols, k_tail_cols[t], CFS_F_UNKNOWN) < 0;
     if (!c->json) {
         size_t n = 0;
         for (size_t i = 0; i < c->cols.n; i++)
