@@ -662,18 +662,28 @@ static cfs_gkey sketch_key(const char dist[CFS_KEY_STR], cfs_attribution at, uin
     return g;
 }
 
-/* A line's adds to the sketches of its group (sketch_refs): latency histograms and
- * distinct clients, then its URI and client in the group's top lists. */
+/* A line's adds to the sketches of its group (sketch_refs), in three parts that touch
+ * different sketches (cfs_agg_sketch_add_part): its latencies and client into the group's
+ * histograms and distinct count, its URI and its client into the group's top lists. */
+static void group_adds(cfs_group *g, uint32_t tt, uint32_t ttfb, uint64_t iph)
+{
+    if (!g) return; /* none to be had (cfs_agg_sketch_make, out of memory) */
+    if (tt != CFS_NO_MILLIS) cfs_hist_add(&g->tt, tt);
+    if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&g->ttfb, ttfb);
+    cfs_hll_add_hash(&g->clients, iph);
+}
+
+static void uri_add(cfs_topk *uris, cfs_span uri)
+{
+    const char *u = uri.p ? uri.p : "";
+    cfs_topk_add(uris, u, uri.n, XXH3_64bits(u, uri.n), 1);
+}
+
 static void sketch_adds(const cfs_sketch_refs *r, uint32_t tt, uint32_t ttfb, uint64_t iph, cfs_span uri,
                         cfs_span ip_listed, uint64_t ip_listed_hash)
 {
-    if (r->g) { /* NULL: none to be had (cfs_agg_sketch_make, out of memory) */
-        if (tt != CFS_NO_MILLIS) cfs_hist_add(&r->g->tt, tt);
-        if (ttfb != CFS_NO_MILLIS) cfs_hist_add(&r->g->ttfb, ttfb);
-        cfs_hll_add_hash(&r->g->clients, iph);
-    }
-    const char *u = uri.p ? uri.p : "";
-    cfs_topk_add(r->uris, u, uri.n, XXH3_64bits(u, uri.n), 1);
+    group_adds(r->g, tt, ttfb, iph);
+    uri_add(r->uris, uri);
     cfs_topk_add(r->ips, ip_listed.p ? ip_listed.p : "", ip_listed.n, ip_listed_hash, 1);
 }
 
@@ -718,8 +728,19 @@ void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, uint64_t kh, cfs_sketch_
 
 void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l)
 {
-    const char *ip = l->ip.p ? l->ip.p : "";
-    sketch_adds(r, l->tt, l->ttfb, l->iph, l->uri, l->ip, XXH3_64bits(ip, l->ip.n));
+    for (int part = 0; part < CFS_SKETCH_PARTS; part++) cfs_agg_sketch_add_part(r, l, part);
+}
+
+void cfs_agg_sketch_add_part(const cfs_sketch_refs *r, const cfs_line403 *l, int part)
+{
+    if (part == CFS_SKETCH_GROUP) {
+        group_adds(r->g, l->tt, l->ttfb, l->iph);
+    } else if (part == CFS_SKETCH_URIS) {
+        uri_add(r->uris, l->uri);
+    } else {
+        const char *ip = l->ip.p ? l->ip.p : "";
+        cfs_topk_add(r->ips, ip, l->ip.n, XXH3_64bits(ip, l->ip.n), 1);
+    }
 }
 
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at)

@@ -317,6 +317,12 @@ uint64_t cfs_agg_gkey_hash(const cfs_gkey *k);
 int cfs_agg_sketch_find(const cfs_agg *a, const cfs_gkey *k, uint64_t kh, cfs_sketch_refs *r);
 void cfs_agg_sketch_make(cfs_agg *a, const cfs_gkey *k, uint64_t kh, cfs_sketch_refs *r);
 void cfs_agg_sketch_add(const cfs_sketch_refs *r, const cfs_line403 *l);
+/* The adds in parts that touch different sketches of the group: its latency histograms
+ * and distinct clients, its top URIs, its top clients.  Each part takes a group's lines in
+ * line order, one at a time; the parts of one group may be added on different threads at
+ * once (cfs_agg_sketch_add: all three in turn). */
+enum { CFS_SKETCH_GROUP, CFS_SKETCH_URIS, CFS_SKETCH_IPS, CFS_SKETCH_PARTS };
+void cfs_agg_sketch_add_part(const cfs_sketch_refs *r, const cfs_line403 *l, int part);
 /* Which of np partitions a traffic key with these strings and hour falls in: the one
  * cfs_agg_traffic_part builds it in (so a key is in one partition only). */
 unsigned cfs_agg_traffic_partition(const char dist[CFS_KEY_STR], const char edge[CFS_KEY_STR], int64_t hour,

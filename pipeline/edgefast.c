@@ -701,7 +701,10 @@ static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, c
  * - the sketches: every record's group is found (a read) as it is judged, those not yet
  *   in a are made one after the other in record order (so groups are made in the order a
  *   single thread makes them), and then each thread adds the records of its share of the
- *   groups (by a hash of the group key);
+ *   groups' parts (cfs_agg_sketch_add_part: the group's histograms and distinct count,
+ *   its top URIs, its top clients; part c of a group to thread (hash + c) mod threads).
+ *   A few groups (one cause of one distribution) hold most 403s: split by group alone,
+ *   one thread of two added 190,000 of the 4.3 GB file's 283,000 (bench/README.md);
  * - the traffic rows: with parts, each thread adds those of its share of the partitions
  *   (each record's partition being cfs_agg_traffic_partition's); without, thread 0 adds
  *   them all into a->traffic.
@@ -715,10 +718,19 @@ typedef struct judged {
     cfs_line403 l;
     cfs_gkey gk;
     cfs_sketch_refs refs;
-    uint64_t gh;    /* the group key's hash: its lookups, and the sketches' share (gh >> 32) */
+    uint64_t gh;    /* the group key's hash: its lookups, and its parts' shares (adder) */
     unsigned tpart; /* the traffic row's share */
     int found;      /* refs were found in a while judging */
 } judged;
+
+/* Who of nt threads adds record j's order o: o == 0 its traffic row (its partition's
+ * share, or thread 0 without partitions), else its group's sketch part o - 1. */
+enum { ADDS = 1 + CFS_SKETCH_PARTS };
+static inline unsigned adder(const judged *j, unsigned o, unsigned nt, int parted)
+{
+    if (o == 0) return parted ? j->tpart % nt : 0;
+    return (unsigned)(((j->gh >> 32) + (o - 1)) % nt);
+}
 
 static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads,
                                 cfs_kmap *parts, unsigned nparts)
@@ -726,16 +738,17 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
     rec_head *h = cfs_malloc(JUDGE_CHUNK * sizeof *h, "judging held-back 403s");
     judged *jd = cfs_malloc(JUDGE_CHUNK * sizeof *jd, "judging held-back 403s");
     size_t *off = cfs_malloc(JUDGE_CHUNK * sizeof *off, "judging held-back 403s");
-    /* the adds' order: each thread's slice of the chunk sorted by the thread that adds
-     * the traffic row (ord_t) and the sketches (ord_g), and where each adder's part ends
-     * in the slice (ends: per slice, threads entries for each order) */
-    uint32_t *ord_t = cfs_malloc(2 * JUDGE_CHUNK * sizeof *ord_t, "judging held-back 403s");
-    size_t *ends = cfs_malloc(2 * (size_t)threads * (size_t)threads * sizeof *ends, "judging held-back 403s");
-    uint32_t *ord_g = ord_t ? ord_t + JUDGE_CHUNK : NULL;
+    /* the adds' orders (ADDS: the traffic rows, then each sketch part): each thread's
+     * slice of the chunk sorted by the thread that adds it (ord + o * JUDGE_CHUNK), and
+     * where each adder's part ends in the slice (ends: per slice, threads entries for each
+     * order) */
+    uint32_t *ord = cfs_malloc(ADDS * JUDGE_CHUNK * sizeof *ord, "judging held-back 403s");
+    size_t *ends = cfs_malloc(ADDS * (size_t)threads * (size_t)threads * sizeof *ends,
+                              "judging held-back 403s");
     char *arena = NULL; /* the chunk's texts, one after the other */
     size_t arena_cap = 0;
     int rc = -1;
-    if (!h || !jd || !off || !ord_t || !ends) goto out;
+    if (!h || !jd || !off || !ord || !ends) goto out;
     for (;;) {
         size_t n = 0, used = 0;
         while (n < JUDGE_CHUNK && (rc = rec_src_get(src, &h[n], sizeof *h)) > 0) {
@@ -779,35 +792,38 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
 #pragma omp parallel num_threads(threads)
         {
             const unsigned me = (unsigned)omp_get_thread_num(), nt = (unsigned)omp_get_num_threads();
-            size_t *et = ends + (size_t)me * 2 * (size_t)threads, *eg = et + threads;
+            size_t *e = ends + (size_t)me * ADDS * (size_t)threads; /* order o: e[o * threads + k] */
             const size_t lo = n * me / nt, hi = n * (me + 1) / nt;
-            memset(et, 0, 2 * (size_t)threads * sizeof *et);
-            for (size_t i = lo; i < hi; i++) {
-                et[parts ? jd[i].tpart % nt : 0]++;
-                eg[(unsigned)(jd[i].gh >> 32) % nt]++;
-            }
-            size_t st = lo, sg = lo; /* each adder's part starts where the one before ends */
-            for (unsigned k = 0; k < nt; k++) {
-                const size_t ct = et[k], cg = eg[k];
-                et[k] = st;
-                eg[k] = sg;
-                st += ct;
-                sg += cg;
-            }
-            for (size_t i = lo; i < hi; i++) { /* et[k], eg[k] end as the ends of k's parts */
-                ord_t[et[parts ? jd[i].tpart % nt : 0]++] = (uint32_t)i;
-                ord_g[eg[(unsigned)(jd[i].gh >> 32) % nt]++] = (uint32_t)i;
-            }
-#pragma omp barrier
-            for (unsigned s = 0; s < nt; s++) {
-                const size_t *xt = ends + (size_t)s * 2 * (size_t)threads, *xg = xt + threads;
-                const size_t slo = n * s / nt;
-                for (size_t x = me ? xt[me - 1] : slo; x < xt[me]; x++) {
-                    const judged *j = &jd[ord_t[x]];
-                    cfs_agg_add_line403_count_to(parts ? &parts[j->tpart] : &a->traffic, &j->l, j->at);
+            memset(e, 0, ADDS * (size_t)threads * sizeof *e);
+            for (size_t i = lo; i < hi; i++)
+                for (unsigned o = 0; o < ADDS; o++)
+                    e[o * (size_t)threads + adder(&jd[i], o, nt, parts != NULL)]++;
+            for (unsigned o = 0; o < ADDS; o++) {
+                size_t start = lo; /* each adder's part starts where the one before ends */
+                for (unsigned k = 0; k < nt; k++) {
+                    const size_t c = e[o * (size_t)threads + k];
+                    e[o * (size_t)threads + k] = start;
+                    start += c;
                 }
-                for (size_t x = me ? xg[me - 1] : slo; x < xg[me]; x++)
-                    cfs_agg_sketch_add(&jd[ord_g[x]].refs, &jd[ord_g[x]].l);
+            }
+            for (size_t i = lo; i < hi; i++) /* e's entries end as the ends of the parts */
+                for (unsigned o = 0; o < ADDS; o++)
+                    ord[o * JUDGE_CHUNK + e[o * (size_t)threads + adder(&jd[i], o, nt, parts != NULL)]++] =
+                        (uint32_t)i;
+#pragma omp barrier
+            for (unsigned sl = 0; sl < nt; sl++) {
+                const size_t *x = ends + (size_t)sl * ADDS * (size_t)threads;
+                const size_t slo = n * sl / nt;
+                for (unsigned o = 0; o < ADDS; o++) {
+                    const size_t *xo = x + o * (size_t)threads;
+                    for (size_t q = me ? xo[me - 1] : slo; q < xo[me]; q++) {
+                        const judged *j = &jd[ord[o * JUDGE_CHUNK + q]];
+                        if (o == 0)
+                            cfs_agg_add_line403_count_to(parts ? &parts[j->tpart] : &a->traffic, &j->l,
+                                                         j->at);
+                        else cfs_agg_sketch_add_part(&j->refs, &j->l, (int)o - 1);
+                    }
+                }
             }
         }
         if (rc <= 0) break; /* the end, or a failure after the records before it */
@@ -816,7 +832,7 @@ out:
     free(h);
     free(jd);
     free(off);
-    free(ord_t);
+    free(ord);
     free(ends);
     free(arena);
     return rc;
