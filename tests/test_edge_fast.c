@@ -881,14 +881,14 @@ static void same_judged(const cfs_agg *x0, const cfs_agg *x1, int nt)
     }
 }
 
-/* 10,000 held-back records (three chunks of the parallel judging), with more URIs and
+/* 40,000 held-back records (three chunks of the parallel judging), with more URIs and
  * clients than a top list holds (so the order of the adds shows), put into a and judged on
  * `threads` threads, their traffic rows into a->traffic or (parts) into nparts partitions. */
 static void judge_many(cfs_agg *a, int threads, cfs_kmap *parts, unsigned nparts)
 {
     char err[256];
     cfs_agg_init(a);
-    for (int i = 0; i < 10000; i++) {
+    for (int i = 0; i < 40000; i++) {
         cfs_fast_rec h;
         memset(&h, 0, sizeof h);
         memcpy(h.dist, i % 3 ? "E1" : "E2", 3);
