@@ -1393,7 +1393,6 @@ static const int k_tail_cols[] = {COL_CAUSE, COL_EVIDENCE, COL_RULE, COL_CANDIDA
 _Static_assert(NTAIL == sizeof((scan_cmd *)0)->tail / sizeof(int),
                "scan_cmd.tail has a flag per tail column");
 
-
 /* One row: TSV or a JSON object, the columns, then cause, evidence, rule and candidates
  * unless chosen already.  Log values are raw log bytes: TAB separates them in the row's
  * text; each is made safe. */
