@@ -883,11 +883,19 @@ static void same_judged(const cfs_agg *x0, const cfs_agg *x1, int nt)
 
 /* 40,000 held-back records (three chunks of the parallel judging), with more URIs and
  * clients than a top list holds (so the order of the adds shows), put into a and judged on
- * `threads` threads, their traffic rows into a->traffic or (parts) into nparts partitions. */
-static void judge_many(cfs_agg *a, int threads, cfs_kmap *parts, unsigned nparts)
+ * `threads` threads, their traffic rows into a->traffic or (parts) into nparts partitions;
+ * with `events`, a filter of origin-served 403s holding 2,000 of their (key, bucket) pairs,
+ * which judging probes through its folded copy (2,000 pairs leave a 16 MiB filter sparse
+ * enough for one). */
+static void judge_many_events(cfs_agg *a, int threads, cfs_kmap *parts, unsigned nparts, int events)
 {
     char err[256];
     cfs_agg_init(a);
+    if (events) {
+        cr_assert_eq(cfs_fast_events_new(a, 0), CFS_OK);
+        for (int i = 0; i < 2000; i++) /* buckets of 2 s: the default error-caching TTL's */
+            cfs_events_insert(a->events, (uint64_t)(i % 500) + 1, (36000 + 3600 * (i % 5) + i % 3600) / 2);
+    }
     for (int i = 0; i < 40000; i++) {
         cfs_fast_rec h;
         memset(&h, 0, sizeof h);
@@ -900,6 +908,7 @@ static void judge_many(cfs_agg *a, int threads, cfs_kmap *parts, unsigned nparts
         h.ms = h.tt = (uint32_t)(i % 300);
         h.ttfb = CFS_NO_MILLIS;
         h.clen = UINT32_MAX;
+        h.evkey = (uint64_t)(i % 700) + 1;
         h.iph = (uint64_t)i * 2654435761u % 4000;
         char text[64];
         int un = snprintf(text, sizeof text, "/p/%d", (i * 7919) % 3000);
@@ -911,6 +920,12 @@ static void judge_many(cfs_agg *a, int threads, cfs_kmap *parts, unsigned nparts
     for (unsigned p = 0; p < nparts; p++) cfs_kmap_init(&parts[p], sizeof(cfs_tkey), sizeof(cfs_trow));
     cr_assert_eq(cfs_fast_resolve_parts(a, NULL, NULL, threads, parts, nparts, err, sizeof err), CFS_OK, "%s",
                  err);
+    if (events) cr_assert(a->events && a->events->probe, "judging made no folded copy of the filter");
+}
+
+static void judge_many(cfs_agg *a, int threads, cfs_kmap *parts, unsigned nparts)
+{
+    judge_many_events(a, threads, parts, nparts, 0);
 }
 
 /* In process: those records judged on one thread, on three and on seven (each thread sorts
@@ -921,6 +936,19 @@ Test(deferred, judged_on_several_threads_as_on_one)
     static const int threads[3] = {1, 3, 7};
     cfs_agg a[3];
     for (int t = 0; t < 3; t++) judge_many(&a[t], threads[t], NULL, 0);
+    cr_assert_gt(a[0].traffic.n, 10);
+    for (int t = 1; t < 3; t++) same_judged(&a[0], &a[t], threads[t]);
+    for (int t = 0; t < 3; t++) cfs_agg_free(&a[t]);
+}
+
+/* The same with a filter of origin-served 403s that judging probes through its folded
+ * copy (cfs_events_fold_probe, made for 16,384 records or more): the copy is made, and the
+ * judged tables are the same on one, three and seven threads. */
+Test(deferred, judged_with_the_folded_filter_on_several_threads_as_on_one)
+{
+    static const int threads[3] = {1, 3, 7};
+    cfs_agg a[3];
+    for (int t = 0; t < 3; t++) judge_many_events(&a[t], threads[t], NULL, 0, 1);
     cr_assert_gt(a[0].traffic.n, 10);
     for (int t = 1; t < 3; t++) same_judged(&a[0], &a[t], threads[t]);
     for (int t = 0; t < 3; t++) cfs_agg_free(&a[t]);

@@ -4,8 +4,9 @@
 # OMPT tool that tells ThreadSanitizer about OpenMP's own synchronisation (barriers,
 # tasks, critical sections, atomics), so only real races in our code are reported.
 # Scenarios: the generator with 2 threads; scans of many small files, of large inputs cut
-# into blocks (zero-copy mapped blocks, copied gzip and FIFO blocks), `requests`, and
-# `merge`, each at -j4.  Exit status 1 if ThreadSanitizer reported anything.
+# into blocks (zero-copy mapped blocks, copied gzip and FIFO blocks), of enough held-back
+# 403s for judging's folded filter copy, `requests`, and `merge`, each at -j4.  Exit
+# status 1 if ThreadSanitizer reported anything.
 #   tools/tsan.sh            # needs clang, libomp-dev (Debian: clang libomp-14-dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,6 +95,9 @@ step "scan -j4 of large inputs cut into blocks (mapped zero-copy, gzip copied, F
 rm -f "$d/fifo" && mkfifo "$d/fifo" && { cat "$big" "$big" > "$d/fifo" & }
 "$out/cfscan" scan -q -j4 "$d/fifo" >/dev/null || true
 wait
+step "scan -j4 of 48 MB with half of its lines 403s (over 16,384 held back: judging's folded filter copy)"
+"$out/cfsgen" -o "$d/h403" --seed 5 --dists 1 --days 1 --size 48M --format plain --403-share 0.5 -j2 >/dev/null
+"$out/cfscan" scan -q -j4 "$d/h403" --format json >/dev/null || true
 step "requests -j4 and merge"
 "$out/cfscan" requests -q -j4 --status 403 "$d/gen" "$d/twice" >/dev/null || true
 "$out/cfscan" scan -q -j4 "$big" -o "$d/s2" >/dev/null || true
