@@ -881,9 +881,10 @@ static void same_judged(const cfs_agg *x0, const cfs_agg *x1, int nt)
     }
 }
 
-/* 40,000 held-back records (three chunks of the parallel judging), with more URIs and
- * clients than a top list holds (so the order of the adds shows), put into a and judged on
- * `threads` threads, their traffic rows into a->traffic or (parts) into nparts partitions;
+/* 40,000 held-back records (three chunks of the parallel judging), with more URIs (3,000)
+ * and clients (1,000) than a top list holds (so the order of the adds shows), put into a
+ * and judged on `threads` threads, their traffic rows into a->traffic or (parts) into
+ * nparts partitions;
  * with `events`, a filter of origin-served 403s holding 2,000 of their (key, bucket) pairs,
  * which judging probes through its folded copy (2,000 pairs leave a 16 MiB filter sparse
  * enough for one). */
@@ -912,7 +913,7 @@ static void judge_many_events(cfs_agg *a, int threads, cfs_kmap *parts, unsigned
         h.iph = (uint64_t)i * 2654435761u % 4000;
         char text[64];
         int un = snprintf(text, sizeof text, "/p/%d", (i * 7919) % 3000);
-        int in = snprintf(text + un, sizeof text - (size_t)un, "192.0.2.%d", i % 250);
+        int in = snprintf(text + un, sizeof text - (size_t)un, "192.0.%d.%d", i % 1000 / 250, i % 250);
         h.uri_n = (uint32_t)un;
         h.ip_n = (uint32_t)in;
         cfs_fast_put(a, &h, text);
