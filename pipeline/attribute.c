@@ -1494,6 +1494,9 @@ static int ct_only_rule(uint16_t id)
     }
 }
 
+/* The two runs of variant rows (p_variant), which first_match decides by f->pending. */
+static int in_signed_run(uint16_t id) { return id >= R_PENDING_SIGNED_S3 && id <= R_PENDING_SIGNED_WAF; }
+static int in_pending_run(uint16_t id) { return id >= R_PENDING_HTTP && id < R_UNCLASSIFIED; }
 
 /* The first row of [from, to) whose predicate holds for f, else 0 (rows there all have
  * one: cfs_attr_table_ok). */
@@ -1513,13 +1516,11 @@ static uint16_t first_match(const facts *f)
     uint16_t id = first_row(f, R_NOT_403 + 1, R_SIGNED_PAGE_MISSING);
     if (id) return id;
     if (f->page && (id = first_row(f, R_SIGNED_PAGE_MISSING, R_PENDING_SIGNED_S3)) != 0) return id;
-    if (f->edge_error && f->pending >= R_PENDING_SIGNED_S3 && f->pending <= R_PENDING_SIGNED_WAF)
-        return f->pending;
+    if (f->edge_error && in_signed_run(f->pending)) return f->pending;
     if ((id = first_row(f, R_PENDING_SIGNED_WAF + 1, R_PENDING_HTTP)) != 0) return id;
-    if (f->edge_error && f->pending >= R_PENDING_HTTP && f->pending < R_UNCLASSIFIED) return f->pending;
+    if (f->edge_error && in_pending_run(f->pending)) return f->pending;
     return R_UNCLASSIFIED;
 }
-
 
 /* The confirmed signer rules, which accept a line without a content type. */
 static int signer_body_rule(uint16_t id)
@@ -1739,8 +1740,7 @@ static const variant *variant_of(uint16_t rule)
 int cfs_attr_table_ok(void)
 {
     for (uint16_t id = 0; id < R_COUNT; id++) {
-        const int run = (id >= R_PENDING_SIGNED_S3 && id <= R_PENDING_SIGNED_WAF) ||
-                        (id >= R_PENDING_HTTP && id < R_UNCLASSIFIED);
+        const int run = in_signed_run(id) || in_pending_run(id);
         if ((rules[id].pred == p_variant) != run) return 0;
         if (id > R_NOT_403 && id <= R_UNCLASSIFIED && rules[id].pred == NULL) return 0;
         if (run && (rules[id].kind != K_PROVISIONAL || variant_of(id) == NULL)) return 0;
@@ -1869,17 +1869,14 @@ uint32_t cfs_rule_candidates(uint16_t rule)
     if (rule == R_EDGE_SIGNED_OPEN) return SIGNER_CAUSES;
     if (rule == R_EDGE_SIGNED_WAF) return B(WAF_BLOCK) | SIGNER_CAUSES;
     if (rule == R_ORIGIN_ANY || rule == R_ORIGIN_RESULT_ANY || rule == R_CACHED_ORIGIN_ANY ||
-        rule == R_ORIGIN_FBL_ANY)
+        rule == R_ORIGIN_FBL_ANY || rule == R_ORIGIN_ONE_PAGE)
         return ANY_ORIGIN;
     if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
     if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
-    if (rule == R_ORIGIN_ONE_PAGE) return ANY_ORIGIN;
     /* One page for every 403: any edge refusal without a log signature of its own. */
     if (rule == R_SHARED_PAGE)
         return B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER);
-    if (rule == R_LEARNED_GENERIC_PAGE)
-        return (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
-               (1u << CFS_CAUSE_EDGE_OTHER);
+    if (rule == R_LEARNED_GENERIC_PAGE) return B(CNAME_NOT_ASSOCIATED) | B(HTTPS_REQUIRED) | B(EDGE_OTHER);
     if (rule == R_EDGE_BODY) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
     if (rule == R_EDGE_BODY_S3) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_S3);
     return 0;
@@ -1891,28 +1888,6 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     switch (rule) {
     case R_SIGNED_MISSING_RESTRICTED_UNLOGGED:
     case R_SIGNED_MISSING_XML_UNLOGGED: return CFS_HINT_COOKIES;
-    case R_NO_TIME_HTTP:
-    case R_NO_TIME:
-    case R_NO_TIME_S3:
-    case R_NO_TIME_WAF_UNLOGGED:
-    case R_NO_TIME_WAF_UNLOGGED_S3:
-    case R_NO_TIME_NO_ACL:
-    case R_NO_TIME_NO_ACL_S3:
-    case R_NO_TIME_SIGNED:
-    case R_NO_TIME_SIGNED_S3:
-    case R_NO_TIME_WAF_UNLOGGED_ANY:
-    case R_NO_TIME_BLIND:
-    case R_NO_TIME_BLIND_S3:
-    case R_NO_TIME_BLIND_ANY:
-    case R_NO_TIME_SIGNED_OPEN:
-    case R_NO_TIME_SIGNED_OPEN_S3:
-    case R_NO_TIME_SIGNED_WAF:
-    case R_NO_TIME_SIGNED_WAF_S3:
-    case R_NO_TIME_NO_ACL_ANY:
-    case R_NO_TIME_ANY:
-    case R_NO_TIME_BLIND_NOWAF:
-    case R_NO_TIME_BLIND_NOWAF_S3:
-    case R_NO_TIME_BLIND_NOWAF_ANY: return CFS_HINT_TIME;
     case R_EDGE_WAF_ABS:
     case R_EDGE_WAF_UNLOGGED_ABS:
     case R_EDGE_NO_ACL_ABS:
@@ -1936,31 +1911,17 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_SIGNED_PAGE_MISSING_OR_WAF:
     case R_SIGNED_PAGE_EXPIRED_OR_WAF:
     case R_EDGE_SIGNED_WAF: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
-    case R_AMBIG:
-    case R_AMBIG_S3:
-    case R_AMBIG_WAF_UNLOGGED:
-    case R_AMBIG_WAF_UNLOGGED_S3:
-    case R_AMBIG_NO_ACL:
-    case R_AMBIG_NO_ACL_S3:
-    case R_AMBIG_SIGNED:
-    case R_AMBIG_SIGNED_S3:
-    case R_AMBIG_WAF_UNLOGGED_ANY:
-    case R_AMBIG_BLIND:
-    case R_AMBIG_BLIND_S3:
-    case R_AMBIG_BLIND_ANY:
-    case R_AMBIG_SIGNED_OPEN:
-    case R_AMBIG_SIGNED_OPEN_S3:
-    case R_AMBIG_SIGNED_WAF:
-    case R_AMBIG_SIGNED_WAF_S3:
-    case R_AMBIG_NO_ACL_ANY:
-    case R_AMBIG_ANY:
-    case R_AMBIG_BLIND_NOWAF:
-    case R_AMBIG_BLIND_NOWAF_S3:
-    case R_AMBIG_BLIND_NOWAF_ANY: return CFS_HINT_ORIGIN;
     case R_EDGE_BLIND: return with_waf ? CFS_HINT_LAYOUT : CFS_HINT_WAF_LOGS;
     case R_EDGE_BLIND_NOWAF: return CFS_HINT_LAYOUT;
-    default: return CFS_HINT_NONE;
+    default: break;
     }
+    /* A variant's verdicts without a time (the line's latency fields are empty) and its
+     * undecided ones (between the zones; R_AMBIG_HTTP above: the config settles it). */
+    for (size_t i = 0; i < NVARIANTS; i++) {
+        if (rule == variants[i].no_time) return CFS_HINT_TIME;
+        if (rule == variants[i].ambiguous) return CFS_HINT_ORIGIN;
+    }
+    return CFS_HINT_NONE;
 }
 
 const char *cfs_rule_name(uint16_t rule)
