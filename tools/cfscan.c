@@ -937,6 +937,17 @@ static void set_resolution(scan_cmd *c)
     c->o.timeline_s = s && s < 3600 ? s : 0;
 }
 
+/* The warning for paths of one list dropped as repeats: first names the first of them,
+ * how says what made them repeats (NULL: the same path). */
+static void say_repeats(const char *option, const char *first, size_t dropped, const char *how)
+{
+    char what[64], msg[200];
+    snprintf(what, sizeof what, "%s%swarning", option ? option : "", option ? " " : "");
+    snprintf(msg, sizeof msg, "named more than once%s%s%s; read once%s", how ? " (" : "", how ? how : "",
+             how ? ")" : "", dropped > 1 ? ", as are other such paths" : "");
+    say(what, first, msg);
+}
+
 /* Paths of one list (the log inputs, or one evidence option's) that name what an earlier
  * one names are dropped, with a warning naming the first of them (cfs_paths_drop_repeats). */
 static void drop_repeats(strv *l, const char *option)
@@ -944,13 +955,7 @@ static void drop_repeats(strv *l, const char *option)
     const char *first = NULL;
     const size_t named = l->n;
     l->n = cfs_paths_drop_repeats((const char **)l->v, l->n, &first);
-    if (!first) return;
-    char what[64], msg[200];
-    snprintf(what, sizeof what, "%s%swarning", option ? option : "", option ? " " : "");
-    snprintf(msg, sizeof msg,
-             "named more than once (the same file, or inside a directory also named); read once%s",
-             named - l->n > 1 ? ", as are other such paths" : "");
-    say(what, first, msg);
+    if (first) say_repeats(option, first, named - l->n, "the same file, or inside a directory also named");
 }
 
 /* Paths of l that resolve to the same file or directory as an earlier one are dropped,
@@ -977,12 +982,7 @@ static void drop_same_paths(strv *l, const char *option)
     for (size_t i = n; i < l->n; i++) l->v[kept++] = l->v[i]; /* past 256: kept as given */
     l->n = kept;
     for (size_t k = 0; k < kept && k < 256; k++) free(real[k]);
-    if (!first) return;
-    char what[64], msg[200];
-    snprintf(what, sizeof what, "%s warning", option);
-    snprintf(msg, sizeof msg, "named more than once; read once%s",
-             dropped > 1 ? ", as are other such paths" : "");
-    say(what, first, msg);
+    if (first) say_repeats(option, first, dropped, NULL);
 }
 
 /* The command line of `scan` or `requests` into c: -1 to go on, else the exit status
