@@ -1736,7 +1736,8 @@ static const variant *variant_of(uint16_t rule)
 
 /* The shape first_match relies on (tests/test_attribute.c): every matching row has a
  * predicate, the variant rows are exactly its two runs, each with its variant, and the
- * matching rows end with R_UNCLASSIFIED, which always holds. */
+ * matching rows end with R_UNCLASSIFIED, which always holds; and the variants' no-time
+ * and undecided verdicts lie in the run cfs_rule_settle_hint looks in. */
 int cfs_attr_table_ok(void)
 {
     for (uint16_t id = 0; id < R_COUNT; id++) {
@@ -1745,6 +1746,11 @@ int cfs_attr_table_ok(void)
         if (id > R_NOT_403 && id <= R_UNCLASSIFIED && rules[id].pred == NULL) return 0;
         if (run && (rules[id].kind != K_PROVISIONAL || variant_of(id) == NULL)) return 0;
     }
+    /* cfs_rule_settle_hint looks for the no-time and undecided verdicts in one run */
+    for (size_t i = 0; i < NVARIANTS; i++)
+        if (variants[i].ambiguous < R_AMBIG_HTTP || variants[i].ambiguous >= R_EDGE_BODY ||
+            variants[i].no_time < R_AMBIG_HTTP || variants[i].no_time >= R_EDGE_BODY)
+            return 0;
     return rules[R_UNCLASSIFIED].pred == p_always;
 }
 
@@ -1916,7 +1922,9 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     default: break;
     }
     /* A variant's verdicts without a time (the line's latency fields are empty) and its
-     * undecided ones (between the zones; R_AMBIG_HTTP above: the config settles it). */
+     * undecided ones (between the zones; R_AMBIG_HTTP above: the config settles it), which
+     * the rule ids hold in one run (the report asks once per 403 row). */
+    if (rule < R_AMBIG_HTTP || rule >= R_EDGE_BODY) return CFS_HINT_NONE;
     for (size_t i = 0; i < NVARIANTS; i++) {
         if (rule == variants[i].no_time) return CFS_HINT_TIME;
         if (rule == variants[i].ambiguous) return CFS_HINT_ORIGIN;
