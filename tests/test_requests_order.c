@@ -107,7 +107,8 @@ Test(requests_order, verdict_fields_and_waf_rule)
         cr_assert_eq(sscanf(line, "%127[^\t]\t%63[^\t]\t%127[^\t]\t%31[^\t]\t%95[^\t]\t%255s", id, cause, waf,
                             ev, rule, cand),
                      6, "%s", line);
-        cr_expect_str_eq(cand, strcmp(cause, "unknown") ? "-" : cand, "%s", line);
+        /* a decided cause has no candidates (README: candidates are of undecided 403s) */
+        if (strcmp(cause, "unknown") != 0) cr_expect_str_eq(cand, "-", "%s", line);
         if (strcmp(waf, "-") != 0) {
             /* the BLOCK record of this request names the same terminating rule */
             char q[512];
