@@ -1159,7 +1159,10 @@ static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_
             v->nfiles, m->failed, (unsigned long long)L->pruned, m->tot.bytes_in / 1e6,
             m->tot.bytes_out / 1e6);
     /* with filters besides the window, "filtered" counts the lines they excluded too */
-    int line_filters = 0;
+    /* "outside the time window" only when the run names no filter but its window; a
+     * merge's report names none (each part applied its own), so its lines are only
+     * "filtered out" */
+    int line_filters = !o || o->nsel == 0;
     for (size_t i = 0; o && i < o->nsel; i++)
         line_filters |= strcmp(o->sel_names[i], "since") != 0 && strcmp(o->sel_names[i], "until") != 0;
     fprintf(out, "Lines:  %llu read = %llu requests + %llu %s + %llu rejected + %llu header/blank\n",

@@ -290,13 +290,19 @@ static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *
                           .stop = s->stop,
                           .evidence = &s->evidence,
                           .sampling = s->sampling};
-    if (s->report) { /* the printed report's evidence and size; the WAF rule names stay
-                      * the summary's own (its wrow ids index them) */
+    if (s->report) { /* the printed report's evidence, size and selection; the WAF rule
+                      * names stay the summary's own (its wrow ids index them) */
         ro.top = s->report->top;
         ro.with_config = s->report->with_config;
         ro.with_waf = s->report->with_waf;
         ro.waf = s->report->waf;
         ro.config = s->report->config;
+        /* and the window and filters it names (the files are that report, byte for byte) */
+        ro.sel_names = s->report->sel_names;
+        ro.sel_values = s->report->sel_values;
+        ro.nsel = s->report->nsel;
+        ro.selected_nothing = s->report->selected_nothing;
+        ro.nothing_why = s->report->nothing_why;
     }
     if (fmt == 2) cfs_report_html(f, v, &ro);
     else if (fmt == 1) cfs_report_json(f, v, &ro);

@@ -94,6 +94,32 @@ Test(summary_view, report_files_are_the_printed_report_with_a_missing_input)
     free(log);
 }
 
+/* The same with a window and filters: the files name them as the printed report does
+ * ("Selection:", JSON selection.filters), and call the lines they left out "filtered out"
+ * (they dropped the selection and called those lines "outside the time window"). */
+Test(summary_view, report_files_name_the_filters_of_the_printed_report)
+{
+    char *log = write_log();
+    const char *fmts[2] = {"text", "json"};
+    const char *files[2] = {"report.txt", "report.json"};
+    const char *says[2] = {"Selection: --status 403", "\"filters\":{\"status\":\"403\"}"};
+    for (int f = 0; f < 2; f++) {
+        char out[4096], cmd[12288];
+        snprintf(out, sizeof out, "%s/f%d", g_dir, f);
+        snprintf(cmd, sizeof cmd, "%s scan %s --status 403 -q -j1 --format %s -o %s", tu_prog("cfscan"), log,
+                 fmts[f], out);
+        char *printed = run_out(cmd, 0);
+        cr_assert(strstr(printed, says[f]) != NULL, "the printed report names the filter: %s", printed);
+        char *file = read_file(out, files[f]);
+        cr_expect_str_eq(file, printed, "%s differs from what `scan --status 403 --format %s` printed",
+                         files[f], fmts[f]);
+        if (f == 0) cr_expect(strstr(file, "1 filtered out") != NULL, "the 200 is filtered out: %s", file);
+        free(file);
+        free(printed);
+    }
+    free(log);
+}
+
 /* A generated day of two distributions, with every situation (provisional 403s settled by
  * the origin-latency reference, held-back edge-fast 403s, WAF and config evidence absent),
  * split by hour into g_dir/gen/a (00-11) and g_dir/gen/b (12-23). */
