@@ -107,6 +107,11 @@ void cfs_summary_count_keys(const cfs_summary *s, cfs_key_counts *k);
  * Appending again after a full pass is allowed. */
 int cfs_summary_inputs_begin(const cfs_summary *s);
 int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x);
+/* Drop the rows of inputs that failed having counted nothing (a path that could not be
+ * used, a file that could not be opened, one changed since the summary counted it):
+ * `scan --update` looks at each of them again, and its own row says how it stands now.
+ * 0, or -1 when the rows' temporary file failed (s->rows_failed says why). */
+int cfs_summary_drop_retried(cfs_summary *s);
 void cfs_summary_free(cfs_summary *s);
 
 /* Write the state file / read it back (CFS_E_CORRUPT/TRUNCATED on damage, CFS_E_FORMAT

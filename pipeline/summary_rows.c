@@ -89,3 +89,40 @@ int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x)
     if (rc <= 0) fseek(s->rows, 0, SEEK_END); /* later rows append */
     return rc;
 }
+
+/* An input that failed without counting a byte or a line: what --update retries. */
+static int retried(const cfs_sum_input *x)
+{
+    return x->st.status != CFS_OK && x->st.bytes_in == 0 && x->st.bytes_out == 0 && x->st.lines == 0;
+}
+
+int cfs_summary_drop_retried(cfs_summary *s)
+{
+    if (!s->rows) return s->rows_failed[0] ? -1 : 0;
+    FILE *old = s->rows;
+    s->rows = NULL;
+    FILE *keep = cfs_sum_rows_file(s); /* a new temporary file for the rows kept */
+    if (!keep) {
+        s->rows = old;
+        return -1;
+    }
+    uint64_t n = 0;
+    cfs_sum_input x;
+    int rc = fflush(old) != 0 || fseek(old, 0, SEEK_SET) != 0 ? -1 : 0;
+    while (rc == 0 && (rc = cfs_sum_input_get(old, &x)) > 0) {
+        if (!retried(&x)) {
+            cfs_sum_input_put(keep, &x);
+            n++;
+        }
+        free(x.path);
+        rc = 0;
+    }
+    fclose(old);
+    if (rc < 0 && !s->rows_failed[0])
+        snprintf(s->rows_failed, sizeof s->rows_failed,
+                 "reading back the summary's input rows (a temporary file) failed: %s",
+                 strerror(errno ? errno : EIO));
+    s->ninputs = n;
+    cfs_sum_rows_check(s);
+    return s->rows_failed[0] ? -1 : 0;
+}

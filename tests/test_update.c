@@ -90,6 +90,51 @@ Test(update, changed_known_file_is_an_error_never_a_double_count)
     free(rebuilt);
 }
 
+/* The changed file put back as it was counted: the next --update finds nothing wrong, so
+ * its report lists no error and counts each file once (the failed run's row stayed in
+ * the summary for good, the file counted twice, "1 failed" at exit 0). */
+Test(update, changed_file_restored_leaves_no_error_behind)
+{
+    tu_make_day_logs(g_dir);
+    char *before = tu_scan_json(g_dir, 0, "scan logs -o U");
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s/logs && set -- $(ls) && cp -p \"$1\" %s/saved && cp \"$2\" \"$1\"",
+                       g_dir, g_dir),
+                 0);
+    free(tu_scan_json(g_dir, 4, "scan logs -o U --update"));
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s/logs && set -- $(ls) && cp -p %s/saved \"$1\"", g_dir, g_dir), 0);
+    char *after = tu_scan_json(g_dir, 0, "scan logs -o U --update");
+    cr_assert(strstr(after, "\"errors\":[]"), "no error left: %s", after);
+    cr_assert(strstr(after, "\"files_failed\":0"), "%s", after);
+    const char *a = strstr(before, "\"files\":"), *b = strstr(after, "\"files\":");
+    cr_assert(a && b);
+    cr_assert_eq(strtoull(a + 8, NULL, 10), strtoull(b + 8, NULL, 10), "each file counted once");
+    free(before);
+    free(after);
+}
+
+/* A nightly window rerun when nothing new arrived: exit 0, not "selected nothing" (its
+ * files are in the summary), and the files the window skips by name are counted once,
+ * not once more per run. */
+Test(update, window_rerun_with_nothing_new_is_clean)
+{
+    tu_make_day_logs(g_dir);
+    const char *win = "--since 2026-11-01T03 --until 2026-11-01T05";
+    char *first = tu_scan_json(g_dir, 0, "scan logs %s -o U --update", win);
+    const char *p = strstr(first, "\"files_pruned\":");
+    cr_assert(p && strtoull(p + 15, NULL, 10) > 0, "the window skips files by name: %s", first);
+    const unsigned long long pruned = strtoull(p + 15, NULL, 10);
+    /* the reruns print the summary's report (an hourly timeline, where the first run's
+     * own had a sub-hour one: README, --resolution), the same each night */
+    char *second = tu_scan_json(g_dir, 0, "scan logs %s -o U --update", win);
+    p = strstr(second, "\"files_pruned\":");
+    cr_assert(p && strtoull(p + 15, NULL, 10) == pruned, "skipped by name counted once: %s", second);
+    char *third = tu_scan_json(g_dir, 0, "scan logs %s -o U --update", win);
+    cr_assert_str_eq(third, second, "a rerun with nothing new changes nothing");
+    free(first);
+    free(second);
+    free(third);
+}
+
 Test(update, usage_errors)
 {
     tu_make_day_logs(g_dir);

@@ -1081,7 +1081,10 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     }
     /* Only when something was there to select from: inputs that held no line at all are
      * reported as such (warned) already. */
-    if (!c->nsel || selected || !(L->pruned || L->tot.filtered || L->tot.aggregated)) return;
+    /* Nor when the selection chose files an earlier run counted (--update): they are in
+     * the summary, which the report is. */
+    if (!c->nsel || selected || c->sel.known_skipped || !(L->pruned || L->tot.filtered || L->tot.aggregated))
+        return;
     /* requests: the rows are chosen among the requests read, so those read were not
      * "filtered out" by the scan; none of them matched */
     snprintf(c->nothing_why, sizeof c->nothing_why,
@@ -1522,7 +1525,19 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
         say("scan --update: warning", c->outdir,
             "its 403s so far were judged by attribution rules other than this cfscan's and keep those "
             "causes (rescan all its logs to judge them again)");
+    /* What an earlier run could not read and counted nothing of is looked at again by
+     * this one, whose rows say how each stands now: an error fixed since is gone, one
+     * still there is listed once. */
+    if (cfs_summary_drop_retried(&old) != 0) {
+        snprintf(err, errlen, "%s", old.rows_failed);
+        cfs_summary_free(&old);
+        return CFS_E_IO;
+    }
+    /* This run walked the same paths: the files its window skipped by name are the ones
+     * the earlier runs skipped (a sum counted them once per run). */
+    const uint64_t pruned = c->sum.pruned;
     cfs_summary_merge(&old, &c->sum);
+    old.pruned = pruned;
     if (cfs_evid_merge(&old.evidence, &c->sum.evidence) != CFS_OK) {
         cfs_summary_free(&old);
         snprintf(err, errlen, "out of memory merging the evidence records");
