@@ -120,6 +120,10 @@ void cfs_summary_free(cfs_summary *s);
  * (cfs_summary_publish does, then reads them on another thread meanwhile). */
 cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen);
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen);
+/* The digest a state file's trailer records (XXH3-64 of its bytes before the trailer,
+ * unchecked), 0 when there is none to read: `merge` orders its parts by it, so that its
+ * result does not depend on the order they were named in. */
+uint64_t cfs_state_digest(const char *path);
 
 /* A fingerprint of this cfscan's attribution rule table (its rule names in order), never
  * 0 or CFS_RULES_MIXED. */

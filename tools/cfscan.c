@@ -2103,6 +2103,38 @@ static int add_parts(const strv *dirs, const uint8_t *skip, cfs_summary *all)
     return -1;
 }
 
+/* The parts in the order of their states' digests (cfs_state_digest; the order named
+ * where two are equal or unreadable, which the merge reports later).  The parts' held-back
+ * 403s are judged in part order and a top list past its capacity depends on the order of
+ * what it counts, so without this `merge a b` and `merge b a` could list other clients. */
+typedef struct part_key {
+    uint64_t digest;
+    size_t at;
+    const char *dir;
+} part_key;
+
+static int part_key_cmp(const void *a, const void *b)
+{
+    const part_key *x = a, *y = b;
+    if (x->digest != y->digest) return x->digest < y->digest ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int order_parts(strv *dirs)
+{
+    part_key *k = calloc(dirs->n ? dirs->n : 1, sizeof *k);
+    if (!k) return -1;
+    for (size_t i = 0; i < dirs->n; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/state.cfs", dirs->v[i]);
+        k[i] = (part_key){cfs_state_digest(p), i, dirs->v[i]};
+    }
+    qsort(k, dirs->n, sizeof *k, part_key_cmp);
+    for (size_t i = 0; i < dirs->n; i++) dirs->v[i] = k[i].dir;
+    free(k);
+    return 0;
+}
+
 /* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
 static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
@@ -2126,7 +2158,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     double t0 = now_s();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    uint8_t *skip = calloc(dirs->n, 1);
+    uint8_t *skip = order_parts(dirs) == 0 ? calloc(dirs->n, 1) : NULL;
     all->mf = calloc(1, sizeof *all->mf);
     if (!skip || !all->mf) {
         free(skip);
