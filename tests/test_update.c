@@ -135,6 +135,24 @@ Test(update, window_rerun_with_nothing_new_is_clean)
     free(third);
 }
 
+/* --resolution with --update adding to a summary: the report is the summary's, hourly, and
+ * the option is not silently ignored (README, --resolution). */
+Test(update, resolution_on_an_existing_summary_warns)
+{
+    tu_make_day_logs(g_dir);
+    const char *args = "scan logs --since 2026-11-01T00 --until 2026-11-01T12 --resolution 15m -o U --update";
+    char *first = tu_scan_json(g_dir, 0, "%s", args);
+    cr_assert(strstr(first, "\"resolution\":\"15m\""), "no summary yet: the scan's own report: %s", first);
+    char *err = NULL, *out = NULL;
+    int rc = tu_sh(&out, &err, "cd %s && %s %s --format json", g_dir, tu_prog("cfscan"), args);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(out, "\"resolution\":\"1h\""), "the summary's timeline is hourly: %s", out);
+    cr_assert(strstr(err, "--resolution applies to a scan without a summary"), "said: %s", err);
+    free(first);
+    free(out);
+    free(err);
+}
+
 Test(update, usage_errors)
 {
     tu_make_day_logs(g_dir);

@@ -1291,6 +1291,13 @@ static int setup_manifest(scan_cmd *c)
             }
             c->have_old = st == CFS_OK;
             if (c->have_old) c->sel.known = &c->known;
+            /* The report is then the updated summary's, whose timeline is hourly as a
+             * merge's (the summary holds the traffic by hour): no sub-hour one to count. */
+            if (c->have_old && c->o.timeline_s && c->resolution)
+                say("scan --update: warning", c->outdir,
+                    "its report is the updated summary's, whose 403 timeline is hourly: --resolution "
+                    "applies to a scan without a summary to add to");
+            if (c->have_old) c->o.timeline_s = 0;
         }
     }
     if (st == CFS_OK && c->sel.shard_n)
