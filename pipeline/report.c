@@ -1455,6 +1455,23 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             (unsigned long long)m.tot.aggregated, v->nfiles, (unsigned long long)n403,
             m.tot.aggregated ? 100.0 * n403 / m.tot.aggregated : 0.0,
             (unsigned long long)total_rejected(&m.tot), m.failed);
+    if (o && o->nsel) {
+        /* the window and filters, as the full report names them (within 100 columns) */
+        char line[512] = "";
+        FILE *f = fmemopen(line, sizeof line - 1, "w");
+        if (f) {
+            fputs("Selection:", f);
+            for (size_t i = 0; i < o->nsel; i++) fprintf(f, " --%s %s", o->sel_names[i], o->sel_values[i]);
+            fclose(f);
+            brief_line(out, line);
+        }
+    }
+    if (o && o->selected_nothing) {
+        char line[512];
+        snprintf(line, sizeof line, "Selected nothing: %s",
+                 o->nothing_why ? o->nothing_why : "no line passed");
+        brief_line(out, line);
+    }
     if (o && cfs_sampling_stated(&o->sampling)) {
         /* one line of at most 100 columns: the rates, or that some are not known */
         char line[512] = "";
@@ -1533,7 +1550,7 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
                     (unsigned long long)c->n, ev, step);
         }
     }
-    if (!any) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    if (!any && !(o && o->selected_nothing)) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
     fputs("\nEvidence: confirmed = proven by a log field, a WAF record or the config; likely = other\n"
           "explanations are rare; possible = another cause fits too (c/l/p: counts of each).\n"
           "The full report (without --brief) has the details; `cfscan rules` explains each rule.\n",

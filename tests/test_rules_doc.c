@@ -189,6 +189,23 @@ Test(rules, brief_fits_one_screen_and_counts_the_generator_403s, .init = gen, .f
     free(txt);
 }
 
+/* --brief names the window and filters as the full report does, and a selection that chose
+ * nothing is said instead of "No 403 responses" (it printed only that, exit status 3). */
+Test(rules, brief_names_the_selection, .init = gen, .fini = cleanup, .timeout = 60)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "scan %s/g/*.gz -q -j1 --brief --status 403", g_dir);
+    char *txt = cfscan_out(0, args);
+    cr_assert_not_null(strstr(txt, "\nSelection: --status 403\n"), "%s", txt);
+    free(txt);
+    snprintf(args, sizeof args, "scan %s/g/*.gz -q -j1 --brief --since 2027-01-01", g_dir);
+    txt = cfscan_out(3, args);
+    cr_assert_not_null(strstr(txt, "\nSelection: --since 2027-01-01T00:00:00Z\n"), "%s", txt);
+    cr_assert_not_null(strstr(txt, "\nSelected nothing: "), "%s", txt);
+    cr_assert_null(strstr(txt, "No 403 responses"), "an empty selection is not clean logs:\n%s", txt);
+    free(txt);
+}
+
 /* --brief's next step for edge_other names x-edge-detailed-result-type only to users whose
  * logs have it: the 26-field layout (2014-2019) does not, and some of its 403s are still
  * edge_other (the generator's labels say how many). */
