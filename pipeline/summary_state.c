@@ -1722,7 +1722,8 @@ cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t er
 
 uint64_t cfs_state_digest(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* not blocking on a FIFO or a device named state.cfs: only a regular file is read */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return 0;
     struct stat st;
     uint8_t tr[16];
