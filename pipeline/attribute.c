@@ -70,6 +70,8 @@ enum rule_id {
     /* the same behind a custom 403 page, which hides CloudFront's text/xml refusal; the
      * R_PENDING_SIGNED* ids are provisional like the R_PENDING* ones below */
     R_SIGNED_PAGE_MISSING, R_SIGNED_PAGE_EXPIRED, R_SIGNED_PAGE_MISSING_OR_WAF, R_SIGNED_PAGE_EXPIRED_OR_WAF,
+    /* the same refusals answered with an HTML page and no custom page to explain it */
+    R_SIGNED_HTML_MISSING, R_SIGNED_HTML_EXPIRED, R_SIGNED_HTML_MISSING_OR_WAF, R_SIGNED_HTML_EXPIRED_OR_WAF,
     R_PENDING_SIGNED_S3, R_PENDING_SIGNED, R_PENDING_SIGNED_OPEN_S3, R_PENDING_SIGNED_OPEN,
     R_PENDING_SIGNED_WAF_S3, R_PENDING_SIGNED_WAF, /* the last of the block (cfs_attribute_line_rules) */
     /* origin bodies */
@@ -122,6 +124,9 @@ enum rule_id {
  * values and the table reads like the troubleshooting guide. */
 enum ct_kind { CT_NONE, CT_HTML, CT_TEXT_XML, CT_APP_XML, CT_JSON, CT_OTHER };
 enum tri { T_UNKNOWN = -1, T_NO = 0, T_YES = 1 };
+/* The latency zones (see "latency" below): edge-fast up to EDGE_MAX_MS, origin-served from
+ * ORIGIN_MIN_MS. */
+enum { EDGE_MAX_MS = 5, ORIGIN_MIN_MS = 20 };
 enum signer_src { SRC_NONE, SRC_QUERY, SRC_COOKIE };
 enum expiry {
     EXP_ABSENT,      /* neither Expires nor Policy */
@@ -166,12 +171,18 @@ typedef struct facts {
     int origin_contacted; /* enum tri: v2 origin-fbl present ('-' = T_NO) */
     int origin_path;      /* response came through cache or origin */
     int edge_error;       /* RT/RRT Error or absent, DRT Error-like or absent */
+    int refusable;        /* edge_error and no origin fetch logged (origin-fbl): the line can be
+                           * an edge refusal, which happens before any fetch */
+    int origin_timed;     /* its latency (cfs_attr_decision_ms) is ORIGIN_MIN_MS or more, which
+                           * no edge refusal takes: the rules that name one only from the config
+                           * or a [?] signature do not fire on it */
     int signer;           /* a non-empty Key-Pair-Id present */
     enum signer_src src;
     enum expiry exp;
     uint16_t pending; /* provisional rule id this line would get */
-    /* signer_page, signer_page_refused and waf_excluded, once (several rules read them) */
-    uint8_t page, page_refused, no_waf;
+    /* signer_page, signer_page_refused, signer_html_refused and waf_excluded, once (several
+     * rules read them) */
+    uint8_t page, page_refused, html_refused, no_waf;
 } facts;
 
 typedef int (*rule_pred)(const facts *f);
@@ -507,6 +518,7 @@ static int is_s3(cfs_origin_kind k) { return k == CFS_ORIGIN_S3_REST || k == CFS
 
 static uint16_t pending_variant(const facts *f);
 static int signer_page_refused(const facts *f);
+static int signer_html_refused(const facts *f);
 static int signer_page(const facts *f);
 static int waf_excluded(const facts *f);
 
@@ -645,9 +657,13 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
      * cached copy).  Legacy logs lack the field. */
     cfs_span fbl = r->f[CFS_F_ORIGIN_FBL];
     f->origin_contacted = fbl.p == NULL ? T_UNKNOWN : (cfs_span_empty(fbl) ? T_NO : T_YES);
+    f->refusable = f->edge_error && f->origin_contacted != T_YES;
+    const uint32_t ms = cfs_attr_decision_ms(r);
+    f->origin_timed = ms != CFS_NO_MILLIS && ms >= ORIGIN_MIN_MS;
     signer_facts(f);
     f->page = (uint8_t)signer_page(f);
     f->page_refused = (uint8_t)signer_page_refused(f);
+    f->html_refused = (uint8_t)signer_html_refused(f);
     f->no_waf = (uint8_t)waf_excluded(f);
     f->pending = pending_variant(f);
 }
@@ -706,6 +722,19 @@ static int signer_page(const facts *f)
 static int signer_page_refused(const facts *f)
 {
     return f->page && (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
+}
+
+/* The same refusal with CloudFront's HTML page and no custom page: on a behavior the
+ * config says is restricted, no signer (every cookie logged) or an expired one, so the
+ * signer check refuses the request unless something refused it first; geo restriction
+ * did not, the origin was not asked and the line is not timed as the origin's.  The body
+ * is not the text/xml refusal seen in the wild (§5.4 [3p]), so the signer cause is only
+ * possible here, or undecided with WAF where a web ACL may have answered (§5.3). */
+static int signer_html_refused(const facts *f)
+{
+    return f->restricted == T_YES && f->ct == CT_HTML && !cfs_config_403_page(f->d) && f->refusable &&
+           !f->origin_timed && geo_excluded(f) &&
+           (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
 }
 
 /* The origin's kind is unknown (no config, or an origin group of mixed kinds) and no
@@ -779,6 +808,9 @@ static int p_country_geo(const facts *f)
     const cfs_record *r = f->r;
     cfs_span c = r->f[CFS_F_C_COUNTRY];
     if (f->d == NULL || f->d->geo_type == 0 || cfs_span_empty(c) || r->result != CFS_R_ERROR) return 0;
+    /* the geo refusal is CloudFront's HTML page before any fetch (§5.1, §5.2): a line that
+     * shows another body, a logged origin fetch or an origin's latency is not one */
+    if (!(f->ct == CT_HTML || f->ct == CT_NONE) || !f->refusable || f->origin_timed) return 0;
     if (!cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE])) return 0;
     int listed = 0;
     for (size_t i = 0; i < f->d->n_geo_countries && !listed; i++)
@@ -836,7 +868,7 @@ static int p_rt_lambda_generated_no_fn(const facts *f) { return p_rt_lambda_gene
 
 static int host_not_associated(const facts *f)
 {
-    return f->host_unassociated && f->edge_error && (f->ct == CT_HTML || f->ct == CT_NONE);
+    return f->host_unassociated && f->refusable && !f->origin_timed && (f->ct == CT_HTML || f->ct == CT_NONE);
 }
 static int p_host_not_associated(const facts *f) { return host_not_associated(f) && f->identity_full; }
 static int p_host_not_associated_partial(const facts *f)
@@ -846,7 +878,8 @@ static int p_host_not_associated_partial(const facts *f)
 
 static int p_https_only_http(const facts *f)
 {
-    return f->vpp == CFS_VPP_HTTPS_ONLY && f->plain && !f->origin_path && ct_cloudfront(f);
+    return f->vpp == CFS_VPP_HTTPS_ONLY && f->plain && !f->origin_path && f->origin_contacted != T_YES &&
+           ct_cloudfront(f);
 }
 
 static int p_redirect_http10(const facts *f)
@@ -856,7 +889,7 @@ static int p_redirect_http10(const facts *f)
     int below_11 = r->http_major == 0 || (r->http_major == 1 && r->http_minor == 0);
     int non_get = r->method != CFS_M_GET && r->method != CFS_M_HEAD && r->method != CFS_M_NONE;
     return f->vpp == CFS_VPP_REDIRECT_TO_HTTPS && f->plain && non_get && version_known && below_11 &&
-           !f->origin_path && ct_cloudfront(f);
+           !f->origin_path && f->origin_contacted != T_YES && ct_cloudfront(f);
 }
 
 static int behavior_refuses_method(const facts *f)
@@ -865,7 +898,7 @@ static int behavior_refuses_method(const facts *f)
     if (f->b == NULL || f->b->allowed_methods == 0 || r->method == CFS_M_NONE) return 0;
     if (r->method >= 32) return 0;
     return (f->b->allowed_methods & (1u << r->method)) == 0 && !f->origin_path &&
-           (f->ct == CT_HTML || f->ct == CT_NONE);
+           f->origin_contacted != T_YES && (f->ct == CT_HTML || f->ct == CT_NONE);
 }
 static int p_behavior_method(const facts *f)
 {
@@ -878,7 +911,7 @@ static int p_behavior_method_drt_error(const facts *f)
 
 static int signed_missing_restricted(const facts *f)
 {
-    return f->restricted == T_YES && !f->signer && f->edge_error && ct_signer(f);
+    return f->restricted == T_YES && !f->signer && f->refusable && ct_signer(f);
 }
 static int p_signed_missing_restricted(const facts *f)
 {
@@ -889,8 +922,14 @@ static int p_signed_missing_restricted_unlogged(const facts *f)
     return signed_missing_restricted(f) && f->cookies_logged != T_YES;
 }
 /* With a config that says the behavior is not restricted, CloudFront does not check
- * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below). */
-static int signer_rule_base(const facts *f) { return f->restricted != T_NO && f->signer && f->edge_error; }
+ * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below).
+ * Without a config a line timed as the origin's is not the check's refusal: a text/xml
+ * body there may be the origin's own (§5.1 [?]). */
+static int signer_rule_base(const facts *f)
+{
+    return f->restricted != T_NO && f->signer && f->refusable &&
+           !(f->restricted == T_UNKNOWN && f->origin_timed);
+}
 static int p_signed_query_expired(const facts *f)
 {
     return signer_rule_base(f) && f->src == SRC_QUERY && f->exp == EXP_PAST &&
@@ -912,6 +951,10 @@ static int p_signed_page_missing(const facts *f) { return f->page_refused && !f-
 static int p_signed_page_expired(const facts *f) { return f->page_refused && f->signer && f->no_waf; }
 static int p_signed_page_missing_or_waf(const facts *f) { return f->page_refused && !f->signer; }
 static int p_signed_page_expired_or_waf(const facts *f) { return f->page_refused && f->signer; }
+static int p_signed_html_missing(const facts *f) { return f->html_refused && !f->signer && f->no_waf; }
+static int p_signed_html_expired(const facts *f) { return f->html_refused && f->signer && f->no_waf; }
+static int p_signed_html_missing_or_waf(const facts *f) { return f->html_refused && !f->signer; }
+static int p_signed_html_expired_or_waf(const facts *f) { return f->html_refused && f->signer; }
 
 static int stem_is_root(const facts *f) { return CFS_SPAN_IS(f->r->f[CFS_F_CS_URI_STEM], "/"); }
 static int p_s3_root(const facts *f)
@@ -953,7 +996,8 @@ static int p_signed_time_unknown(const facts *f)
 }
 static int signed_missing_xml(const facts *f)
 {
-    return f->restricted == T_UNKNOWN && !f->signer && f->edge_error && f->ct == CT_TEXT_XML;
+    return f->restricted == T_UNKNOWN && !f->signer && f->refusable && !f->origin_timed &&
+           f->ct == CT_TEXT_XML;
 }
 static int p_signed_missing_xml(const facts *f)
 {
@@ -1145,6 +1189,17 @@ static const attr_rule rules[R_COUNT] = {
                                       K_MATCH, p_signed_page_missing_or_waf},
     [R_SIGNED_PAGE_EXPIRED_OR_WAF] = {"signed_expired_or_waf_behind_custom_page", C(UNKNOWN), E(POSSIBLE),
                                       K_MATCH, p_signed_page_expired_or_waf},
+    /* §5.4 with an HTML body and no custom page (signer_html_refused): the config and the
+     * line say the check refuses the request, the body is not its text/xml [3p]: possible,
+     * or undecided with WAF where a web ACL may have answered first. */
+    [R_SIGNED_HTML_MISSING] = {"signed_missing_html_body", C(SIGNED_URL_MISSING), E(POSSIBLE), K_MATCH,
+                               p_signed_html_missing},
+    [R_SIGNED_HTML_EXPIRED] = {"signed_expired_html_body", C(SIGNED_URL_EXPIRED), E(POSSIBLE), K_MATCH,
+                               p_signed_html_expired},
+    [R_SIGNED_HTML_MISSING_OR_WAF] = {"signed_missing_or_waf_html_body", C(UNKNOWN), E(POSSIBLE), K_MATCH,
+                                      p_signed_html_missing_or_waf},
+    [R_SIGNED_HTML_EXPIRED_OR_WAF] = {"signed_expired_or_waf_html_body", C(UNKNOWN), E(POSSIBLE), K_MATCH,
+                                      p_signed_html_expired_or_waf},
     /* A signer that may have passed the check (one on the line, not expired; or cookies
      * not logged): the latency test tells the check's refusal (edge-fast) from the
      * origin's answer.  _open: which signer cause is open (expiry in the request's second,
@@ -1515,7 +1570,8 @@ static uint16_t first_match(const facts *f)
 {
     uint16_t id = first_row(f, R_NOT_403 + 1, R_SIGNED_PAGE_MISSING);
     if (id) return id;
-    if (f->page && (id = first_row(f, R_SIGNED_PAGE_MISSING, R_PENDING_SIGNED_S3)) != 0) return id;
+    if (f->page && (id = first_row(f, R_SIGNED_PAGE_MISSING, R_SIGNED_HTML_MISSING)) != 0) return id;
+    if (f->html_refused && (id = first_row(f, R_SIGNED_HTML_MISSING, R_PENDING_SIGNED_S3)) != 0) return id;
     if (f->edge_error && in_signed_run(f->pending)) return f->pending;
     if ((id = first_row(f, R_PENDING_SIGNED_WAF + 1, R_PENDING_HTTP)) != 0) return id;
     if (f->edge_error && in_pending_run(f->pending)) return f->pending;
@@ -1616,8 +1672,6 @@ int cfs_attr_needs_latency(cfs_attribution a)
  * minimum of 20 samples p10 is the 2nd smallest value, a single outlier. */
 enum {
     REF_MIN_FETCHES = 20,
-    EDGE_MAX_MS = 5,
-    ORIGIN_MIN_MS = 20,
     REF_USABLE_MS = 12,
 };
 #define REF_QUANTILE 0.25
@@ -1635,9 +1689,16 @@ uint32_t cfs_attr_latency_ms(const cfs_record *r)
 
 uint32_t cfs_attr_decision_ms(const cfs_record *r)
 {
+    const uint32_t ms = cfs_attr_latency_ms(r);
     cfs_span fbl = r->f[CFS_F_ORIGIN_FBL];
-    if (fbl.p != NULL && cfs_span_empty(fbl)) return 0;
-    return cfs_attr_latency_ms(r);
+    if (fbl.p == NULL || !cfs_span_empty(fbl)) return ms;
+    /* origin-fbl '-': no first byte from the origin, read as "not asked" (what '-' means
+     * is not documented, §2).  A line timed as edge-fast, or not timed, agrees: 0.  One
+     * timed slower disagrees, and neither reading wins: it is taken as between the zones
+     * (just under ORIGIN_MIN_MS), the origin's only where the distribution's own fetches
+     * are that fast, otherwise undecided (cfs_attr_settle). */
+    if (ms == CFS_NO_MILLIS || ms <= EDGE_MAX_MS) return 0;
+    return ms < ORIGIN_MIN_MS ? ms : ORIGIN_MIN_MS - 1;
 }
 
 int cfs_attr_origin_sample(const cfs_record *r)
@@ -1879,6 +1940,8 @@ uint32_t cfs_rule_candidates(uint16_t rule)
         return ANY_ORIGIN;
     if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
     if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
+    if (rule == R_SIGNED_HTML_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
+    if (rule == R_SIGNED_HTML_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
     /* One page for every 403: any edge refusal without a log signature of its own. */
     if (rule == R_SHARED_PAGE)
         return B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER);
@@ -1916,6 +1979,8 @@ cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_wa
     case R_EDGE_BODY_S3:
     case R_SIGNED_PAGE_MISSING_OR_WAF:
     case R_SIGNED_PAGE_EXPIRED_OR_WAF:
+    case R_SIGNED_HTML_MISSING_OR_WAF:
+    case R_SIGNED_HTML_EXPIRED_OR_WAF:
     case R_EDGE_SIGNED_WAF: return with_waf ? CFS_HINT_NONE : CFS_HINT_WAF_LOGS;
     case R_EDGE_BLIND: return with_waf ? CFS_HINT_LAYOUT : CFS_HINT_WAF_LOGS;
     case R_EDGE_BLIND_NOWAF: return CFS_HINT_LAYOUT;

@@ -128,6 +128,21 @@ static const cfs_rule_doc docs[] = {
     {"signed_expired_or_waf_behind_custom_page",
      "as signed_missing_or_waf_behind_custom_page, with an expired signer: undecided between the expiry and WAF",
      "§5.1, §5.3, §5.4; " KCSIGN},
+    {"signed_missing_html_body",
+     "CloudFront's HTML page and no custom page, on a restricted behavior with no signer in the query or the logged "
+     "cookies, WAF excluded, not timed as the origin's: the check refuses such a request, but its body in the wild is "
+     "text/xml, so only possible",
+     "§5.4 (KC checklist 1), §5.1, §5.3; " KCSIGN},
+    {"signed_expired_html_body",
+     "as signed_missing_html_body, with a signer whose expiry lies before the request arrived",
+     "§5.4, §5.1; " KCSIGN},
+    {"signed_missing_or_waf_html_body",
+     "as signed_missing_html_body where a web ACL may have answered first: WAF's HTML page fits the body, the signer "
+     "check the config; undecided between them",
+     "§5.1, §5.3, §5.4; " KCSIGN " ; " WAF},
+    {"signed_expired_or_waf_html_body",
+     "as signed_missing_or_waf_html_body, with an expired signer: undecided between the expiry and WAF",
+     "§5.1, §5.3, §5.4; " KCSIGN},
     {"latency_pending_signed_custom_page_s3",
      "provisional: a custom 403 page, a restricted behavior, a signer present and not expired, WAF excluded, S3 origin: "
      "the latency tells the check's refusal from the origin's answer",

@@ -279,10 +279,14 @@ Test(edge_fast, fast_origins_and_the_zones)
     free(b.p);
 }
 
-/* v2 origin-fbl (§2): a value proves the origin was asked; '-' that it was not.
+/* v2 origin-fbl (§2): a value proves the origin was asked; '-' is read as "not asked",
+ * which the reference does not define, so it decides only where the line's own latency
+ * agrees or is missing.
  *   V1 Error 403, origin-fbl 0.050, 60 ms -> origin_first_byte_logged, confirmed;
- *   V2 Error 403, origin-fbl '-', time-taken 40 ms -> not the origin: judged as 0 ms, an
- *      edge refusal; WAF likely (the reference of 24 fetches is 120 ms). */
+ *   V2 Error 403, origin-fbl '-', 40 ms -> the two disagree: taken as between the zones
+ *      (19 ms), and the origin's fetches (reference 120 ms) are not that fast: undecided
+ *      between the edge refusal (WAF) and the origin;
+ *   V5 Error 403, origin-fbl '-', 3 ms -> they agree: an edge refusal, WAF likely. */
 Test(edge_fast, v2_origin_fbl)
 {
     tu_buf b = {0};
@@ -303,10 +307,16 @@ Test(edge_fast, v2_origin_fbl)
         &b,
         "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v2\twww.example.com\thttps\t0.040\t0.040\tError\tError\t"
         "Error\tV2\ttext/html\t919\t-\t-\td1.cloudfront.net\t192.0.2.1\t1200\n");
+    tu_buf_add(
+        &b,
+        "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v5\twww.example.com\thttps\t0.003\t0.003\tError\tError\t"
+        "Error\tV5\ttext/html\t919\t-\t-\td1.cloudfront.net\t192.0.2.1\t1200\n");
     char *f = write_file("10.cccc0001", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
     cr_expect_str_eq(full_row(tsv, "V1"), "origin_custom\tconfirmed\torigin_first_byte_logged\t-", "%s", tsv);
-    cr_expect_str_eq(full_row(tsv, "V2"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "V2"), "unknown\tpossible\tlatency_ambiguous\twaf_block|origin_custom",
+                     "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "V5"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
     free(tsv);
     free(f);
     free(b.p);
@@ -1098,9 +1108,11 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
 /* The same v2 fields less sc-content-type and sc-content-len, and no config:
  *   V3 Error 403, origin-fbl 0.050 -> the origin answered (§2), but neither a content type
  *      (S3's application/xml, §5.1) nor a config says which kind: S3 or custom, undecided;
- *   V4 Error 403, origin-fbl '-', 40 ms -> not the origin, an edge refusal; without the
- *      content type a signed-URL refusal shows no text/xml (§5.4), so any edge refusal the
- *      detailed result type (plain Error) does not rule out: undecided. */
+ *   V4 Error 403, origin-fbl '-', 40 ms -> '-' and the latency disagree (v2_origin_fbl):
+ *      between the zones, undecided between any edge refusal the detailed result type
+ *      (plain Error) does not rule out (without the content type a signed-URL refusal
+ *      shows no text/xml, §5.4) and either kind of origin (no config, no content type);
+ *   V6 Error 403, origin-fbl '-', 3 ms -> an edge refusal: undecided among those. */
 Test(edge_fast, v2_without_content_type)
 {
     tu_buf b = {0};
@@ -1118,13 +1130,137 @@ Test(edge_fast, v2_without_content_type)
     tu_buf_add(&b,
                "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v4\twww.example.com\thttps\t0.040\t0.040\tError\t"
                "Error\tError\tV4\t-\t-\td1.cloudfront.net\t192.0.2.1\t1200\n");
+    tu_buf_add(&b,
+               "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t/v6\twww.example.com\thttps\t0.003\t0.003\tError\t"
+               "Error\tError\tV6\t-\t-\td1.cloudfront.net\t192.0.2.1\t1200\n");
     char *f = write_file("10.cccc0002", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
     cr_expect_str_eq(full_row(tsv, "V3"),
                      "unknown\tpossible\torigin_first_byte_logged_unknown_kind\torigin_s3|origin_custom",
                      "%s", tsv);
-    cr_expect_str_eq(full_row(tsv, "V4"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE, "%s", tsv);
+    cr_expect_str_eq(
+        full_row(tsv, "V4"),
+        "unknown\tpossible\tlatency_ambiguous_blind_unknown_origin\tgeo_restriction|waf_block|"
+        "signed_url_missing|signed_url_expired|signed_url_invalid|https_required|method_not_allowed|"
+        "cname_not_associated|origin_s3|origin_custom|edge_other",
+        "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "V6"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE, "%s", tsv);
     free(tsv);
     free(f);
     free(b.p);
+}
+
+/* Review of 2026-12-07: a rule that names an edge refusal from the config or from a [?]
+ * signature does not fire on a line the origin evidently answered, and a line the config
+ * and the body disagree on is not given to either with more than the evidence allows.
+ * v2 fields with origin-fbl, a config (get-distribution: S3 origin, /secure/ paths restricted,
+  * /https/ paths HTTPS only, geo block of KP, a web ACL, cookies logged), a reference of 120 ms:
+ *   F1 /secure, text/xml, an expired signer, origin-fbl 0.020 -> the origin was asked, so
+ *      no signer refusal: origin_first_byte_logged_s3 (was signed_query_expired, confirmed,
+ *      beside the origin's own confirmed rule);
+ *   F2 /https over http, origin-fbl 0.020 -> the origin's (was https_only_behavior_http);
+ *   G1 c-country KP, application/xml, 1 ms -> S3's body: s3_xml_body (was geo, likely);
+ *   G2 c-country KP, text/html, 80 ms -> the origin's by its latency (was geo);
+ *   G3 c-country KP, text/html, 1 ms -> geo, likely (c_country_geo_restricted);
+ *   H1 x-host-header not an alias, 60 ms -> the origin's (was host_not_associated);
+ *   H2 the same, 1 ms -> host_not_associated, likely.
+ * Without the config:
+ *   S1 text/xml, an expired signer, 80 ms -> not CloudFront's refusal, which takes no
+ *      origin round trip (§5.1): the origin's by its latency (was signed_query_expired,
+ *      confirmed);
+ *   S2 the same at 1 ms -> signed_query_expired, confirmed. */
+Test(edge_fast, edge_refusals_not_named_where_the_origin_answered)
+{
+    /* two files: with origin-fbl (the F lines, and G1, G3, H2) and without it (G2, H1, S1,
+     * S2: a line timed by its own latency alone, as the legacy layouts are) */
+    tu_buf b[2] = {{0}, {0}};
+    for (int k = 0; k < 2; k++) {
+        tu_buf_add(&b[k],
+                   k == 0 ? "#Fields: date time x-edge-location sc-status cs-method cs-uri-stem cs-uri-query "
+                            "x-host-header cs-protocol time-taken time-to-first-byte x-edge-result-type "
+                            "x-edge-response-result-type x-edge-detailed-result-type x-edge-request-id "
+                            "sc-content-type sc-content-len origin-fbl c-country cs(Cookie) cs(Host) c-ip "
+                            "sc-bytes\n"
+                          : "#Fields: date time x-edge-location sc-status cs-method cs-uri-stem cs-uri-query "
+                            "x-host-header cs-protocol time-taken time-to-first-byte x-edge-result-type "
+                            "x-edge-response-result-type x-edge-detailed-result-type x-edge-request-id "
+                            "sc-content-type sc-content-len c-country cs(Cookie) cs(Host) c-ip sc-bytes\n");
+        for (int i = 0; i < 24; i++) {
+            char line[512];
+            snprintf(line, sizeof line,
+                     "2026-11-01\t10:00:00\tFRA56-P1\t200\tGET\t/p\t-\twww.example.com\thttps\t0.130\t0.120\t"
+                     "Miss\tMiss\tMiss\tM\ttext/html\t5000\t%sDE\ta=b\td111111abcdef8.cloudfront.net\t"
+                     "192.0.2.1\t5200\n",
+                     k == 0 ? "0.110\t" : "");
+            tu_buf_add(&b[k], line);
+        }
+    }
+    static const struct {
+        const char *id, *uri, *query, *host, *proto, *secs, *drt, *ct, *fbl, *country;
+    } l[] = {
+        {"F1", "/secure/f1", "Expires=1600000000&Signature=a&Key-Pair-Id=K2JCJMDEHXQW5F", "www.example.com",
+         "https", "0.001", "Error", "text/xml", "0.020", "DE"},
+        {"F2", "/https/f2", "-", "www.example.com", "http", "0.001", "Error", "text/html", "0.020", "DE"},
+        {"G1", "/g1", "-", "www.example.com", "https", "0.001", "-", "application/xml", "-", "KP"},
+        {"G2", "/g2", "-", "www.example.com", "https", "0.080", "-", "text/html", NULL, "KP"},
+        {"G3", "/g3", "-", "www.example.com", "https", "0.001", "-", "text/html", "-", "KP"},
+        {"H1", "/h1", "-", "evil.example.net", "https", "0.060", "Error", "text/html", NULL, "DE"},
+        {"H2", "/h2", "-", "evil.example.net", "https", "0.001", "Error", "text/html", "-", "DE"},
+        {"S1", "/s1", "Expires=1600000000&Signature=a&Key-Pair-Id=K2JCJMDEHXQW5F", "www.example.com", "https",
+         "0.080", "Error", "text/xml", NULL, "DE"},
+        {"S2", "/s2", "Expires=1600000000&Signature=a&Key-Pair-Id=K2JCJMDEHXQW5F", "www.example.com", "https",
+         "0.001", "Error", "text/xml", NULL, "DE"},
+    };
+    for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
+        char line[1024], fbl[32] = "";
+        if (l[i].fbl) snprintf(fbl, sizeof fbl, "%s\t", l[i].fbl);
+        snprintf(
+            line, sizeof line,
+            "2026-11-01\t10:00:01\tFRA56-P1\t403\tGET\t%s\t%s\t%s\t%s\t%s\t%s\tError\tError\t%s\t%s\t%s\t"
+            "919\t%s%s\ta=b\td111111abcdef8.cloudfront.net\t192.0.2.1\t1200\n",
+            l[i].uri, l[i].query, l[i].host, l[i].proto, l[i].secs, l[i].secs, l[i].drt, l[i].id, l[i].ct,
+            fbl, l[i].country);
+        tu_buf_add(&b[l[i].fbl ? 0 : 1], line);
+    }
+    char *f = write_file("10.ffff0001", &b[0]), *f2 = write_file("10.ffff0002", &b[1]);
+    const char *dc =
+        "{\"CallerReference\": \"x\", \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
+        " \"Origins\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"s3\","
+        "   \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\","
+        "   \"S3OriginConfig\": {\"OriginAccessIdentity\": \"\"}}]},"
+        " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"s3\", \"ViewerProtocolPolicy\": \"allow-all\","
+        "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0}},"
+        " \"CacheBehaviors\": {\"Quantity\": 2, \"Items\": ["
+        "   {\"PathPattern\": \"/secure/*\", \"TargetOriginId\": \"s3\", \"ViewerProtocolPolicy\": \"allow-all\","
+        "    \"TrustedKeyGroups\": {\"Enabled\": true, \"Quantity\": 1, \"Items\": [\"kg\"]}},"
+        "   {\"PathPattern\": \"/https/*\", \"TargetOriginId\": \"s3\", \"ViewerProtocolPolicy\": \"https-only\","
+        "    \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0}}]},"
+        " \"Logging\": {\"Enabled\": true, \"IncludeCookies\": true, \"Bucket\": \"l.s3.amazonaws.com\","
+        "   \"Prefix\": \"\"},"
+        " \"Restrictions\": {\"GeoRestriction\": {\"RestrictionType\": \"blacklist\", \"Quantity\": 1,"
+        "   \"Items\": [\"KP\"]}},"
+        " \"WebACLId\": \"arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1\", \"Enabled\": true}";
+    char *cfg = tu_write_config(g_dir, DIST ".json", dc, 1, NULL);
+    char args[4096];
+    snprintf(args, sizeof args, "requests %%s %s --config %s -q --status 403 --fields x-edge-request-id", f2,
+             cfg);
+    char *tsv = run_ok(args, f, NULL);
+    cr_expect_str_eq(full_row(tsv, "F1"), "origin_s3\tconfirmed\torigin_first_byte_logged_s3\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "F2"), "origin_s3\tconfirmed\torigin_first_byte_logged_s3\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G1"), "origin_s3\tconfirmed\ts3_xml_body\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G2"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G3"), "geo_restriction\tlikely\tc_country_geo_restricted\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "H1"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "H2"), "cname_not_associated\tlikely\thost_not_associated\t-", "%s", tsv);
+    free(tsv);
+    tsv = run_ok("requests %s -q --status 403 --fields x-edge-request-id", f2, NULL);
+    cr_expect_str_eq(full_row(tsv, "S1"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "S2"), "signed_url_expired\tconfirmed\tsigned_query_expired\t-", "%s",
+                     tsv);
+    free(tsv);
+    free(cfg);
+    free(f);
+    free(f2);
+    free(b[0].p);
+    free(b[1].p);
 }
