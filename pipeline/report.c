@@ -1208,22 +1208,21 @@ static void text_header(FILE *out, const model *m, const cfs_view *v, const cfs_
 /* Unusable paths and inputs with errors or warnings, as the ledger listed them. */
 static void text_input_notes(FILE *out, const cfs_ledger *L)
 {
-    /* Unusable paths first, then inputs in input order, as the ledger listed them (at
-     * most CFS_MAX_LISTED errors and warnings: ten million empty files must not make
-     * ten million lines); the rest are counted below. */
-    for (size_t i = 0; i < L->nnotes; i++) {
-        if (!L->notes[i].unusable) continue;
-        fprintf(out, "ERROR ");
-        cfs_write_safe(out, L->notes[i].path, strlen(L->notes[i].path));
-        /* error strings may come from a state.cfs written elsewhere (merge): escaped too */
-        fputs(": ", out);
-        cfs_write_safe(out, L->notes[i].st.error, strnlen(L->notes[i].st.error, sizeof L->notes[i].st.error));
-        fputc('\n', out);
-    }
+    /* Unusable paths and inputs in input order, as the ledger listed them (at most
+     * CFS_MAX_LISTED errors and warnings: ten million empty files must not make ten
+     * million lines); the rest are counted below. */
     for (size_t i = 0; i < L->nnotes; i++) {
         const cfs_file_note *nt = &L->notes[i];
         const cfs_file_stats *f = &nt->st;
-        if (nt->unusable) continue;
+        if (nt->unusable) {
+            fprintf(out, "ERROR ");
+            cfs_write_safe(out, nt->path, strlen(nt->path));
+            /* error strings may come from a state.cfs written elsewhere (merge): escaped too */
+            fputs(": ", out);
+            cfs_write_safe(out, f->error, strnlen(f->error, sizeof f->error));
+            fputc('\n', out);
+            continue;
+        }
         const char *w = cfs_stats_warning(f);
         uint64_t fr = total_rejected(f);
         fprintf(out, "%s ", f->status != CFS_OK ? "ERROR" : "WARNING");
@@ -1660,25 +1659,18 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             (unsigned long long)m.tot.short_lines, (unsigned long long)m.tot.trailing_tab,
             (unsigned long long)m.tot.crlf);
     int first = 1;
-    for (size_t i = 0; i < L->nnotes; i++) {
-        if (!L->notes[i].unusable) continue;
-        fprintf(out, "%s{\"path\":", first ? "" : ",");
-        json_cstr(out, L->notes[i].path);
-        fputs(",\"error\":", out);
-        json_cstr(out, L->notes[i].st.error);
-        fputc('}', out);
-        first = 0;
-    }
-    for (size_t i = 0; i < L->nnotes; i++) {
+    for (size_t i = 0; i < L->nnotes; i++) { /* unusable paths and failed inputs, in input order */
         const cfs_file_note *nt = &L->notes[i];
         const cfs_file_stats *f = &nt->st;
-        if (nt->unusable || f->status == CFS_OK) continue;
+        if (!nt->unusable && f->status == CFS_OK) continue;
         fprintf(out, "%s{\"path\":", first ? "" : ",");
         json_cstr(out, nt->path);
         fputs(",\"error\":", out);
         json_cstr(out, f->error);
-        fprintf(out, ",\"status\":\"%s\",\"lines_before_error\":%llu}", cfs_status_str(f->status),
-                (unsigned long long)f->lines);
+        if (nt->unusable) fputc('}', out);
+        else
+            fprintf(out, ",\"status\":\"%s\",\"lines_before_error\":%llu}", cfs_status_str(f->status),
+                    (unsigned long long)f->lines);
         first = 0;
     }
     fprintf(out, "],\"errors_not_listed\":%zu,\"warnings\":[", L->errors_unlisted);

@@ -822,30 +822,28 @@ static void section_inputs(FILE *out, const model *m, const cfs_view *v, const c
             "notes\"%s><thead><tr><th>level</th><th>input</th><th>what</th><th class=\"n\">lines "
             "rejected</th></tr></thead><tbody>",
             L->nnotes > 10 ? " data-filter" : "");
-        for (int pass = 0; pass < 2; pass++)
-            for (size_t i = 0; i < L->nnotes && shown < H_MAX_NOTES; i++) {
-                const cfs_file_note *nt = &L->notes[i];
-                const cfs_file_stats *f = &nt->st;
-                if ((pass == 0) != (nt->unusable != 0)) continue; /* unusable paths first */
-                int error = nt->unusable || f->status != CFS_OK;
-                const char *w = nt->unusable ? NULL : cfs_stats_warning(f);
-                fprintf(out, "<tr class=\"note\"><td class=\"%s\">%s</td><td class=\"v\">",
-                        error ? "err" : "warn", error ? "ERROR" : "WARNING");
-                cfs_html_puts(out, nt->path);
-                fputs("</td><td>", out);
-                if (error) {
-                    cfs_html_esc(out, f->error, strnlen(f->error, sizeof f->error));
-                    if (!nt->unusable)
-                        fprintf(out, " (%s); %llu lines read before it", cfs_status_str(f->status),
-                                (unsigned long long)f->lines);
-                } else {
-                    cfs_html_puts(out, w ? w : "lines rejected");
-                }
-                fputs("</td>", out);
-                td_count(out, nt->unusable ? 0 : cfs_stats_rejected(f));
-                fputs("</tr>", out);
-                shown++;
+        for (size_t i = 0; i < L->nnotes && shown < H_MAX_NOTES; i++) { /* in input order */
+            const cfs_file_note *nt = &L->notes[i];
+            const cfs_file_stats *f = &nt->st;
+            int error = nt->unusable || f->status != CFS_OK;
+            const char *w = nt->unusable ? NULL : cfs_stats_warning(f);
+            fprintf(out, "<tr class=\"note\"><td class=\"%s\">%s</td><td class=\"v\">",
+                    error ? "err" : "warn", error ? "ERROR" : "WARNING");
+            cfs_html_puts(out, nt->path);
+            fputs("</td><td>", out);
+            if (error) {
+                cfs_html_esc(out, f->error, strnlen(f->error, sizeof f->error));
+                if (!nt->unusable)
+                    fprintf(out, " (%s); %llu lines read before it", cfs_status_str(f->status),
+                            (unsigned long long)f->lines);
+            } else {
+                cfs_html_puts(out, w ? w : "lines rejected");
             }
+            fputs("</td>", out);
+            td_count(out, nt->unusable ? 0 : cfs_stats_rejected(f));
+            fputs("</tr>", out);
+            shown++;
+        }
         fputs("</tbody></table></div>", out);
         size_t more = L->nnotes - shown;
         if (more || L->errors_unlisted || L->warnings_unlisted)

@@ -1711,9 +1711,44 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     return CFS_OK;
 }
 
-/* Scan one batch of inputs in parallel, then account each input in batch order: the
- * unusable paths first, then the inputs.  Returns the batch's per-input counts (the
- * caller frees them). */
+/* A batch input's place in the walk, for accounting in input order. */
+typedef struct seq_ix {
+    uint64_t seq;
+    size_t i;
+} seq_ix;
+
+static int seq_ix_cmp(const void *pa, const void *pb)
+{
+    const seq_ix *a = pa, *b = pb;
+    if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Account one path of the batch that could not be used. */
+static void account_unusable(shared *sh, const cfs_input_error *e)
+{
+    const cfs_scan_opts *o = sh->o;
+    cfs_ledger_unusable(&sh->res->ledger, e->path, e->msg);
+    if (o->on_input) {
+        cfs_input x;
+        cfs_file_stats st;
+        memset(&x, 0, sizeof x);
+        memset(&st, 0, sizeof st);
+        x.path = e->path;
+        x.name_hour = CFS_NO_TIME;
+        st.status = CFS_E_IO;
+        snprintf(st.error, sizeof st.error, "%s", e->msg);
+        o->on_input(o->on_input_ctx, &x, &st);
+    }
+}
+
+/* Scan one batch of inputs in parallel (largest first, as the batch is sorted), then
+ * account each input and unusable path in input order (their seq: the walk's), not in
+ * the order they were scheduled: the report lists errors and warnings, and keeps the
+ * first CFS_MAX_LISTED of each, as the paths were given and walked (README), and the
+ * summary's input rows follow the same order.  Equal seqs (a list scanned by
+ * cfs_scan_run without them) keep batch order, the unusable paths first.  Returns the
+ * batch's per-input counts (the caller frees them). */
 static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
 {
     size_t n = in->n ? in->n : 1;
@@ -1742,27 +1777,24 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
     fold_work(sh, 1); /* all of the batch's fold is done after this */
     const cfs_scan_opts *o = sh->o;
     cfs_scan_result *res = sh->res;
-    for (size_t i = 0; i < in->nerr; i++) {
-        cfs_ledger_unusable(&res->ledger, in->err[i].path, in->err[i].msg);
-        if (o->on_input) {
-            cfs_input x;
-            cfs_file_stats st;
-            memset(&x, 0, sizeof x);
-            memset(&st, 0, sizeof st);
-            x.path = in->err[i].path;
-            x.name_hour = CFS_NO_TIME;
-            st.status = CFS_E_IO;
-            snprintf(st.error, sizeof st.error, "%s", in->err[i].msg);
-            o->on_input(o->on_input_ctx, &x, &st);
+    /* out of memory (recorded) the batch is accounted in batch order: the run fails anyway */
+    seq_ix *ord = in->n ? cfs_malloc(in->n * sizeof *ord, "ordering a batch of inputs") : NULL;
+    for (size_t k = 0; ord && k < in->n; k++) ord[k] = (seq_ix){in->v[k].seq, k};
+    if (ord) qsort(ord, in->n, sizeof *ord, seq_ix_cmp);
+    for (size_t e = 0, k = 0; e < in->nerr || k < in->n;) {
+        if (e < in->nerr && (k == in->n || in->err[e].seq <= (ord ? ord[k].seq : in->v[k].seq))) {
+            account_unusable(sh, &in->err[e++]);
+            continue;
         }
-    }
-    for (size_t i = 0; i < in->n; i++) {
+        size_t i = ord ? ord[k].i : k;
+        k++;
         free(sh->slots[i].units);
         free(sh->slots[i].stored);
         if (sh->files[i].status == CFS_E_INTERRUPTED) res->interrupted = 1;
         cfs_ledger_file(&res->ledger, in->v[i].path, &sh->files[i]);
         if (o->on_input) o->on_input(o->on_input_ctx, &in->v[i], &sh->files[i]);
     }
+    free(ord);
     res->ledger.pruned += in->pruned;
     res->nfiles += in->n;
     free(sh->slots);
@@ -2150,7 +2182,11 @@ cfs_status cfs_scan_walk(cfs_walk *w, const cfs_scan_opts *o, cfs_scan_result *r
             res->ledger.pruned += batch.pruned; /* files pruned after the last input */
             break;
         }
-        for (size_t i = 0; i < batch.n; i++) batch.v[i].seq = seq++; /* before the size sort */
+        /* before the size sort: the walk's order, the unusable paths in their places */
+        for (size_t i = 0, e = 0; i <= batch.n; i++) {
+            for (; e < batch.nerr && batch.err[e].at <= i; e++) batch.err[e].seq = seq++;
+            if (i < batch.n) batch.v[i].seq = seq++;
+        }
         cfs_inputs_sort(&batch);
         free(scan_batch(&sh, &batch, threads));
         cfs_inputs_free(&batch);

@@ -127,7 +127,8 @@ int cfs_scan_rows_next(cfs_scan_result *res, const cfs_req_row **row, char *err,
 #define CFS_SCAN_BATCH 8192
 
 /* Scan a list of inputs held in memory (scheduled in the given order; sort it with
- * cfs_inputs_sort); res->files gets each input's counts. */
+ * cfs_inputs_sort); res->files gets each input's counts.  Both account the inputs (the
+ * ledger, o->on_input) in input order, by cfs_input.seq, which cfs_scan_walk sets. */
 cfs_status cfs_scan_run(const cfs_inputs *in, const cfs_scan_opts *o, cfs_scan_result *res);
 /* Scan everything a streamed walk yields, CFS_SCAN_BATCH inputs at a time: memory does
  * not grow with the number of inputs; res->files stays NULL (use o->on_input). */

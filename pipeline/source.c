@@ -35,6 +35,8 @@ static void add_error(cfs_inputs *in, const char *path, const char *msg)
     }
     in->err[in->nerr].path = p;
     in->err[in->nerr].msg = m;
+    in->err[in->nerr].at = in->n;
+    in->err[in->nerr].seq = 0;
     in->nerr++;
 }
 

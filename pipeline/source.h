@@ -27,6 +27,9 @@ typedef struct cfs_input {
 typedef struct cfs_input_error {
     char *path;
     char *msg;
+    size_t at;    /* inputs in cfs_inputs.v when it was found: it comes before v[at] in
+                   * the walk (the v[] of a batch are sorted by size only later) */
+    uint64_t seq; /* its place in the walk among the inputs (cfs_scan_walk), 0 unless set */
 } cfs_input_error;
 
 typedef struct cfs_inputs {

@@ -778,6 +778,118 @@ Test(cli, warnings_are_listed_up_to_a_thousand)
     tu_rmrf(dir);
 }
 
+/* The path of listed entry i of the report's JSON array at path ("" when none). */
+static const char *listed_path(const cfs_json_doc *doc, const char *path, size_t i)
+{
+    const char *s = cfs_json_str(
+        cfs_json_get(cfs_json_at(cfs_json_path(cfs_json_root(doc), path), i), "path"));
+    return s ? s : "";
+}
+
+/* 1 when s ends with tail. */
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && !strcmp(s + n - t, tail);
+}
+
+/* Errors and warnings are listed in input order (README: the order the paths and the
+ * directory walks give), not in the largest-first order the inputs are scanned in, and
+ * an unusable path sits where it was named, not ahead of the inputs.  The sizes are
+ * chosen so that size order differs from input order in both lists. */
+Test(cli, errors_and_warnings_are_listed_in_input_order)
+{
+    char *dir = tu_mkdtemp();
+    char sub[512], p[2048];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    /* named first, the second smallest: two lines without a #Fields: header */
+    free(tu_write_str(dir, "z_small.log", "a\tb\nc\td\n"));
+    /* in sub/, walked by name: the largest (one line over 1 MiB), a gzip cut in half (an
+     * error), an empty file */
+    char *body = make_log(3, 1);
+    size_t long_n = (size_t)1 << 21, bn = strlen(body);
+    char *big = malloc(bn + long_n + 1);
+    memcpy(big, body, bn);
+    memset(big + bn, 'x', long_n);
+    big[bn + long_n] = '\n';
+    free(tu_write(sub, "a_big.log", big, bn + long_n + 1));
+    char *log300 = make_log(300, 1);
+    size_t gzn;
+    unsigned char *gz = tu_gzip(log300, strlen(log300), &gzn);
+    free(tu_write(sub, "b_cut.gz", gz, gzn / 2));
+    free(tu_write(sub, "c_empty.log", "", 0));
+    /* then a missing path, then a file whose one line has 3 fields too many */
+    char wrong[2048];
+    int o = snprintf(wrong, sizeof wrong, "#Version: 1.0\n" F33);
+    o += line33(wrong + o, sizeof wrong - (size_t)o, "LAX3", 200, "Hit", 1) - 1; /* over the LF */
+    snprintf(wrong + o, sizeof wrong - (size_t)o, "\tx\ty\tz\n");
+    free(tu_write_str(dir, "m_wrong.log", wrong));
+    snprintf(p, sizeof p, "%s/z_small.log %s %s/missing %s/m_wrong.log", dir, sub, dir, dir);
+    char cmd[4096], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan %s --format json -q", tu_prog("cfscan"), p);
+    cr_assert_eq(tu_run(cmd, &out, &err), 4, "%s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    cr_assert_eq(cfs_json_count(cfs_json_path(cfs_json_root(&doc), "inputs.errors")), 2);
+    cr_assert(ends_with(listed_path(&doc, "inputs.errors", 0), "/sub/b_cut.gz"), "%s", out);
+    cr_assert(ends_with(listed_path(&doc, "inputs.errors", 1), "/missing"), "%s", out);
+    static const char *const warned[] = {"/z_small.log", "/sub/a_big.log", "/sub/c_empty.log",
+                                         "/m_wrong.log"};
+    cr_assert_eq(cfs_json_count(cfs_json_path(cfs_json_root(&doc), "inputs.warnings")), 4);
+    for (size_t i = 0; i < 4; i++)
+        cr_assert(ends_with(listed_path(&doc, "inputs.warnings", i), warned[i]), "warning %zu: %s", i, out);
+    cfs_json_doc_free(&doc);
+    /* the text report: one list, errors and warnings interleaved as the inputs came */
+    snprintf(cmd, sizeof cmd, "%s scan %s -q", tu_prog("cfscan"), p);
+    cr_assert_eq(tu_run(cmd, &out, &err), 4, "%s", err);
+    static const char *const text[] = {
+        "WARNING %s/z_small.log:",     "WARNING %s/sub/a_big.log:", "ERROR %s/sub/b_cut.gz:",
+        "WARNING %s/sub/c_empty.log:", "ERROR %s/missing:",         "WARNING %s/m_wrong.log:"};
+    const char *at = out;
+    for (size_t i = 0; i < 6; i++) {
+        char want[640];
+        snprintf(want, sizeof want, text[i], dir);
+        const char *hit = strstr(at, want);
+        cr_assert(hit != NULL, "\"%s\" missing or out of order in:\n%s", want, out);
+        at = hit + strlen(want);
+    }
+    free(big);
+    free(body);
+    free(log300);
+    free(gz);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* The cap on listed entries keeps the first CFS_MAX_LISTED in input order: the last file
+ * of the walk, the largest (scanned first), is the one counted as not listed. */
+Test(cli, the_listed_warnings_are_the_first_thousand_inputs)
+{
+    char *dir = tu_mkdtemp();
+    char name[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(name, sizeof name, "w%04d.log", i);
+        free(tu_write(dir, name, "", 0));
+    }
+    free(tu_write_str(dir, "w1000.log", "no header here\nnor here\n"));
+    char cmd[1024], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan %s --format json -q", tu_prog("cfscan"), dir);
+    cr_assert_eq(tu_run(cmd, &out, &err), 3, "%s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    double v;
+    cr_assert_eq(cfs_json_count(cfs_json_path(cfs_json_root(&doc), "inputs.warnings")), 1000);
+    cr_assert(cfs_json_num(cfs_json_path(cfs_json_root(&doc), "inputs.warnings_not_listed"), &v) && v == 1);
+    cr_assert(ends_with(listed_path(&doc, "inputs.warnings", 0), "/w0000.log"));
+    cr_assert(ends_with(listed_path(&doc, "inputs.warnings", 999), "/w0999.log"));
+    cfs_json_doc_free(&doc);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 /* Every gzip decoder (libdeflate whole-file, zlib streaming, ISA-L streaming) gives the
  * same counts on good, multi-member, truncated and corrupt input. */
 Test(formats, every_gzip_decoder_agrees)
