@@ -1667,10 +1667,10 @@ void cfs_report_json(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         json_cstr(out, nt->path);
         fputs(",\"error\":", out);
         json_cstr(out, f->error);
-        if (nt->unusable) fputc('}', out);
-        else
-            fprintf(out, ",\"status\":\"%s\",\"lines_before_error\":%llu}", cfs_status_str(f->status),
-                    (unsigned long long)f->lines);
+        /* every entry has the members of the contract: a path that could not be used is
+         * an I/O error (the ledger's status for it) before any line was read */
+        fprintf(out, ",\"status\":\"%s\",\"lines_before_error\":%llu}", cfs_status_str(f->status),
+                (unsigned long long)f->lines);
         first = 0;
     }
     fprintf(out, "],\"errors_not_listed\":%zu,\"warnings\":[", L->errors_unlisted);

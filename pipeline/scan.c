@@ -1796,7 +1796,9 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
     }
     free(ord);
     res->ledger.pruned += in->pruned;
-    res->nfiles += in->n;
+    /* a path that could not be used is an input too, counted once, as its row in the
+     * summary (on_input) is and as files_failed counts it: files_failed <= files */
+    res->nfiles += in->n + in->nerr;
     free(sh->slots);
     sh->slots = NULL;
     cfs_file_stats *files = sh->files;

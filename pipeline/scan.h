@@ -86,7 +86,7 @@ typedef struct cfs_scan_result {
                             * aggregate they are judged against (unsettled); else NULL */
     cfs_ledger ledger;     /* totals and the listed errors and warnings */
     cfs_file_stats *files; /* cfs_scan_run only: one per input, in input order */
-    size_t nfiles;         /* inputs scanned */
+    size_t nfiles;         /* inputs scanned, and paths that could not be used */
     /* Matching rows (requests mode): some may have spilled to a temporary file;
      * rows[0..nrows) are the others, settled, filtered and in time order.
      * Read them all, in order, with cfs_scan_rows_begin / cfs_scan_rows_next. */

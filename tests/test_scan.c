@@ -863,6 +863,64 @@ Test(cli, errors_and_warnings_are_listed_in_input_order)
     free(dir);
 }
 
+/* Every inputs.errors entry has the members README's JSON contract gives it (path, error,
+ * status, lines_before_error), a path that could not be used too: an I/O error with no
+ * line read.  `files` counts every input, such paths included (one each), as the
+ * summary's inputs.parquet has a row for each, so files_failed never exceeds files. */
+Test(cli, every_error_entry_has_the_contract_members_and_files_counts_it)
+{
+    char *dir = tu_mkdtemp();
+    char *body = make_log(300, 1);
+    size_t gzn;
+    unsigned char *gz = tu_gzip(body, strlen(body), &gzn);
+    char sub[512], link[600], cut[600];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    free(tu_write(sub, "ok.gz", gz, gzn));
+    snprintf(link, sizeof link, "%s/dangling.log", sub); /* a link to nothing: the walk cannot stat it */
+    cr_assert_eq(symlink("nowhere.log", link), 0);
+    free(tu_write(dir, "cut.gz", gz, gzn / 2));
+    snprintf(cut, sizeof cut, "%s/cut.gz", dir);
+    char cmd[4096], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s scan %s %s/missing %s --format json -q", tu_prog("cfscan"), sub, dir, cut);
+    cr_assert_eq(tu_run(cmd, &out, &err), 4, "%s", err);
+    cfs_json_doc doc = {0};
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    const cfs_json *root = cfs_json_root(&doc);
+    double files, failed;
+    cr_assert(cfs_json_num(cfs_json_path(root, "inputs.files"), &files));
+    cr_assert(cfs_json_num(cfs_json_path(root, "inputs.files_failed"), &failed));
+    /* ok.gz, the dangling link, the missing path, cut.gz; all but ok.gz failed */
+    cr_assert_eq(files, 4, "%s", out);
+    cr_assert_eq(failed, 3, "%s", out);
+    const cfs_json *errors = cfs_json_path(root, "inputs.errors");
+    cr_assert_eq(cfs_json_count(errors), 3, "%s", out);
+    static const char *const tails[] = {"/sub/dangling.log", "/missing", "/cut.gz"};
+    for (size_t i = 0; i < 3; i++) {
+        const cfs_json *e = cfs_json_at(errors, i);
+        double n = -1;
+        const char *path = cfs_json_str(cfs_json_get(e, "path")),
+                   *status = cfs_json_str(cfs_json_get(e, "status"));
+        cr_assert(path && ends_with(path, tails[i]), "entry %zu: %s", i, out);
+        cr_assert(cfs_json_str(cfs_json_get(e, "error")) != NULL, "entry %zu: %s", i, out);
+        cr_assert(status != NULL, "entry %zu has no status: %s", i, out);
+        cr_assert(cfs_json_num(cfs_json_get(e, "lines_before_error"), &n), "entry %zu: %s", i, out);
+        if (i < 2) { /* could not be used at all: nothing was read */
+            cr_assert_str_eq(status, "I/O error");
+            cr_assert_eq(n, 0);
+        } else { /* half a gzip: truncated, after some of its lines */
+            cr_assert_str_eq(status, "truncated data");
+            cr_assert(n > 0 && n < 301, "%f", n);
+        }
+    }
+    cfs_json_doc_free(&doc);
+    free(body);
+    free(gz);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 /* The cap on listed entries keeps the first CFS_MAX_LISTED in input order: the last file
  * of the walk, the largest (scanned first), is the one counted as not listed. */
 Test(cli, the_listed_warnings_are_the_first_thousand_inputs)
