@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tests/util.h"
 
@@ -104,6 +105,35 @@ Test(cli, version_short_and_long)
         int rc = cfscan(forms[i], &out, &err);
         cr_expect_eq(rc, 0, "%s: exit %d: %s", forms[i], rc, err);
         cr_expect(strncmp(out, "cfscan ", 7) == 0, "%s: %s", forms[i], out);
+        free(out);
+        free(err);
+    }
+}
+
+/* Help and version are output like any report: when standard output cannot take them
+ * (Linux's /dev/full: every write fails with ENOSPC) the exit status is 1 with a message
+ * on stderr (README "Exit status": 1 = output could not be written), never a silent 0.
+ * `rules`, and the same forms with stdout writable, are the control. */
+Test(cli, help_and_version_fail_when_stdout_cannot_be_written)
+{
+    struct stat st;
+    if (stat("/dev/full", &st) != 0 || !S_ISCHR(st.st_mode))
+        cr_assert_fail("/dev/full is missing: this test needs Linux's full device");
+    const char *forms[] = {"help",         "--help",      "-h",           "scan --help", "requests --help",
+                           "merge --help", "diff --help", "rules --help", "version",     "--version",
+                           "-V",           "scan -V",     "rules"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char args[64], *out, *err;
+        int rc = cfscan(forms[i], &out, &err);
+        cr_expect_eq(rc, 0, "%s to a pipe: exit %d: %s", forms[i], rc, err);
+        cr_expect(out[0] != 0, "%s printed nothing", forms[i]);
+        free(out);
+        free(err);
+        snprintf(args, sizeof args, "%s >/dev/full", forms[i]);
+        rc = cfscan(args, &out, &err);
+        cr_expect_eq(rc, 1, "%s >/dev/full: exit %d", forms[i], rc);
+        cr_expect(strstr(err, "cfscan: writing the output failed: ") != NULL, "%s >/dev/full: stderr: %s",
+                  forms[i], err);
         free(out);
         free(err);
     }

@@ -703,10 +703,26 @@ static int parse_time_opt(const char *opt, const char *v, int64_t *t)
     return CFS_EXIT_USAGE;
 }
 
+/* The end of a command whose whole answer is what it printed (help, version, rules): 0,
+ * or 1 when standard output could not be written (README "Exit status": a full disk, a
+ * closed file), said on stderr as the scan says it. */
+static int stdout_done(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout)) return CFS_EXIT_OK;
+    fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno ? errno : EIO));
+    return CFS_EXIT_FATAL;
+}
+
 static int version(void)
 {
     printf("cfscan %s\n", CFS_VERSION);
-    return 0;
+    return stdout_done();
+}
+
+static int help(void)
+{
+    print_usage(stdout);
+    return stdout_done();
 }
 
 /* An environment variable holding a whole number, into *out: 1, or 0 when unset. */
@@ -918,7 +934,7 @@ static int scan_opt(void *ctx, int id, const char *v)
                 "'{' or '#'; or tab)",
                 v);
         return -1;
-    case O_HELP: print_usage(stdout); return 0;
+    case O_HELP: return help();
     case O_VERSION: return version();
     }
     return usage_error("%s", "internal error: an option without a handler");
@@ -1793,7 +1809,7 @@ static int merge_opt(void *ctx, int id, const char *v)
         m->expect = (uint32_t)n;
         return -1;
     }
-    case O_HELP: print_usage(stdout); return 0;
+    case O_HELP: return help();
     case O_VERSION: return version();
     }
     return usage_error("%s", "internal error: an option without a handler");
@@ -2290,7 +2306,7 @@ static int rules_opt(void *ctx, int id, const char *v)
         if (r == cfs_rule_count()) return usage_error("unknown rule '%s' (`cfscan rules` lists them)", v);
         return strv_push(&a->names, v) != 0 ? CFS_EXIT_FATAL : -1;
     }
-    case O_HELP: print_usage(stdout); return 0;
+    case O_HELP: return help();
     case O_VERSION: return version();
     }
     return usage_error("%s", "option not taken by rules");
@@ -2327,7 +2343,7 @@ static int rules_cmd(int argc, char **argv)
                    cites);
     }
     free(a.names.v);
-    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CFS_EXIT_FATAL;
+    return stdout_done();
 }
 
 static int merge_cmd(int argc, char **argv)
@@ -2368,7 +2384,7 @@ static int diff_opt(void *ctx, int id, const char *v)
             return usage_error("bad --top '%s' (1..64)", v);
         a->top = (int)n;
         return -1;
-    case O_HELP: print_usage(stdout); return 0;
+    case O_HELP: return help();
     case O_VERSION: return version();
     }
     return usage_error("%s", "internal error: an option without a handler");
@@ -2432,10 +2448,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "rules")) return rules_cmd(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V"))
         return argc > 2 ? usage_error("%s", "version takes no arguments") : version();
-    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        print_usage(stdout);
-        return 0;
-    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return help();
     static const char *const cmds[] = {"scan", "requests", "merge", "diff", "rules", "version", "help"};
     const char *near = nearest(cmd, cmds, sizeof cmds / sizeof cmds[0]);
     fputs("cfscan: unknown command '", stderr);
