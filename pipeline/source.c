@@ -611,9 +611,17 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
         free(drop);
         return n;
     }
+    int stdin_named = 0;
     for (size_t i = 0; i < n; i++) {
         named_path e = {.key = NULL, .idx = i, .s3 = cfs_s3_is_url(paths[i])};
         struct stat st;
+        if (strcmp(paths[i], "-") == 0) {
+            /* standard input is one stream: read again it would be empty (a second
+             * input, warned as such) or, on a terminal, wait for a second end of file */
+            drop[i] = (unsigned char)stdin_named;
+            stdin_named = 1;
+            continue;
+        }
         if (e.s3) {
             /* a bare bucket lists all of it: "s3://b" as "s3://b/", which "s3://b2/..."
              * does not start with */
@@ -622,8 +630,7 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
             const size_t len = strlen(paths[i]);
             if ((e.key = cfs_malloc(len + 2, "checking the paths given")))
                 snprintf(e.key, len + 2, "%s%s", paths[i], bare ? "/" : "");
-        } else if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 &&
-                   (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+        } else if (stat(paths[i], &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
             /* FIFOs and devices are read only where named, never by a walk: kept */
             e.dir = S_ISDIR(st.st_mode);
             e.dev = st.st_dev;

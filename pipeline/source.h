@@ -71,8 +71,8 @@ void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx);
  * is read twice: a path naming the same file or directory as an earlier one (after
  * resolving links, "." and ".."), a file or directory inside a directory also given (one
  * that the walk reaches: within its 64 levels), and an s3:// prefix that another
- * s3:// path given is a prefix of.  "-" and paths that cannot be resolved (the walk
- * reports them) are kept.  The kept paths stay in their order at the front; returns how
+ * s3:// path given is a prefix of, and "-" after the first (standard input is read
+ * once).  Paths that cannot be resolved (the walk reports them) are kept.  The kept paths stay in their order at the front; returns how
  * many, and sets *first to the first path dropped (NULL when none). */
 size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first);
 /* Order for scheduling: largest first, then by path (deterministic). */

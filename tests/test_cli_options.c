@@ -313,6 +313,31 @@ Test(cli, file_named_twice_is_read_once)
     free(err);
 }
 
+/* Standard input named twice is one input too: read once, with the same warning (a
+ * second read would find it empty: files 2, an "empty input" warning, exit 3). */
+Test(cli, stdin_named_twice_is_read_once)
+{
+    char *out, *err;
+    cr_assert_eq(cfscan("scan - - --format json < %s", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
+              out);
+    cr_assert(strstr(out, "\"warnings\":[]"), "%s", out);
+    cr_assert(strstr(err, "-: named more than once"), "%s", err);
+    free(out);
+    free(err);
+    /* beside a file: the file and one read of standard input, 6 requests each */
+    cr_assert_eq(cfscan("scan - %1$s - --format json -q < %1$s", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":2,") && strstr(out, "\"requests\":12,\"filtered\":0,"), "%s",
+              out);
+    cr_assert(strstr(err, "-: named more than once"), "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(cfscan("requests --fields x-edge-request-id - - < %s", &out, &err), 0, "%s", err);
+    cr_assert_str_eq(ids(out), "T0 T1 T2 T3 T4 T5");
+    free(out);
+    free(err);
+}
+
 /* From a user-level review: options that were silently ignored or half taken. */
 Test(cli, repeated_filters_suffixes_and_stray_arguments)
 {

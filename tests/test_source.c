@@ -150,11 +150,18 @@ Test(walk, paths_named_twice_are_read_once)
     for (size_t i = 0; i < nwant; i++) cr_assert_str_eq(v[i], want[i], "path %zu: %s", i, v[i]);
     cr_assert_eq(first, a);
     /* nothing named twice: all kept, in order, and no first */
-    const char *u[] = {d2, e, "-", "-"};
-    cr_assert_eq(cfs_paths_drop_repeats(u, 4, &first), 4);
+    const char *u[] = {d2, e, "-"};
+    cr_assert_eq(cfs_paths_drop_repeats(u, 3, &first), 3);
     cr_assert_null(first);
     cr_assert_str_eq(u[0], d2);
     cr_assert_str_eq(u[1], e);
+    cr_assert_str_eq(u[2], "-");
+    /* standard input named again: one stream, read once (the first "-" kept) */
+    const char *w[] = {"-", e, "-", "-"};
+    cr_assert_eq(cfs_paths_drop_repeats(w, 4, &first), 2);
+    cr_assert_str_eq(first, "-");
+    cr_assert_str_eq(w[0], "-");
+    cr_assert_str_eq(w[1], e);
     free(a);
     free(b);
     free(c);
