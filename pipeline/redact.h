@@ -19,7 +19,10 @@
 size_t cfs_redact_ip(const char *p, size_t n, char out[CFS_REDACT_MAX]);
 
 /* The same for a comma-separated list (x-forwarded-for): each item, surrounding blanks
- * dropped, is redacted and the results are joined by ",".  out must hold
+ * dropped (space and TAB, raw or percent-encoded as CloudFront logs them: "%20", "%09",
+ * and "%2520", "%2509" of the twice-encoded logs before 2020), is redacted, and the
+ * results are joined by the separators of the input as they were ("," or "%2C").
+ * "203.0.113.9,%20198.51.100.7" gives "203.0.113.0,198.51.100.0".  out must hold
  * cfs_redact_list_cap(p, n) bytes; returns the length written (NUL not counted). */
 size_t cfs_redact_list_cap(const char *p, size_t n);
 size_t cfs_redact_ip_list(const char *p, size_t n, char *out);
