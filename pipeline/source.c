@@ -68,7 +68,8 @@ int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour)
     return 0;
 }
 
-int cfs_parse_time_arg(const char *s, int64_t *out)
+/* s in UTC seconds, in CFS_TIME_MIN..last (inclusive), into *out: 0, else -1. */
+static int parse_time(const char *s, int64_t last, int64_t *out)
 {
     size_t n = strlen(s);
     if (n > 1 && s[0] == '@') {
@@ -76,7 +77,7 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
          * wrap to a time before 1970. */
         uint64_t v;
         if (cfs_parse_u64(s + 1, n - 1, &v) != 0) return -1;
-        if (v < (uint64_t)CFS_TIME_MIN || v >= (uint64_t)CFS_TIME_MAX) return -1;
+        if (v < (uint64_t)CFS_TIME_MIN || v > (uint64_t)last) return -1;
         *out = (int64_t)v;
         return 0;
     }
@@ -125,10 +126,14 @@ int cfs_parse_time_arg(const char *s, int64_t *out)
     int64_t v;
     if (cfs_parse_date_time(s, 10, t, 8, &v) != 0) return -1;
     v -= offset;
-    if (!cfs_time_in_range(v)) return -1;
+    if (v < CFS_TIME_MIN || v > last) return -1;
     *out = v;
     return 0;
 }
+
+int cfs_parse_time_arg(const char *s, int64_t *out) { return parse_time(s, CFS_TIME_MAX - 1, out); }
+
+int cfs_parse_time_end(const char *s, int64_t *out) { return parse_time(s, CFS_TIME_MAX, out); }
 
 static const char *file_kind(mode_t m)
 {

@@ -89,6 +89,10 @@ int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour)
  * success, -1 when the value has none of these forms or lies outside
  * CFS_TIME_MIN..CFS_TIME_MAX (types.h) once in UTC. */
 int cfs_parse_time_arg(const char *s, int64_t *out);
+/* The same for the end of a window (--until: since <= t < until), which may also be
+ * CFS_TIME_MAX itself, 2100-01-01T00:00:00Z: the window can then hold every time a log
+ * line may have, and the help's "up to 2100-01-01" is a value that is taken. */
+int cfs_parse_time_end(const char *s, int64_t *out);
 
 /* Open a file the user named as evidence (--config, --waf-logs, a summary's state.cfs)
  * for reading, refusing anything that is not a regular file without ever blocking: a

@@ -370,11 +370,37 @@ Test(times, since_and_until_outside_the_range_are_usage_errors)
             free(err);
         }
     }
+    /* --since must lie before the end of the range, in any spelling */
+    static const char *const since_end[] = {"2100-01-01", "@4102444800", "2100-01-01T01:00+01:00"};
+    for (size_t i = 0; i < 3; i++) {
+        char *err = NULL;
+        int rc = run(NULL, &err, "scan %s --since %s -q", log, since_end[i]);
+        cr_assert_eq(rc, 2, "--since %s: exit %d, stderr: %s", since_end[i], rc, err);
+        free(err);
+    }
     /* The ends of the range and ordinary values are still accepted. */
     char *err = NULL;
     int rc = run(NULL, &err, "scan %s --since @631152000 --until 2099-12-31T23:59:59Z -q", log);
     cr_assert_eq(rc, 0, "exit %d, stderr: %s", rc, err);
     free(err);
+    /* The window is since <= t < until, so its end may be the range's end itself, as the
+     * help says ("up to 2100-01-01"), however it is written: both lines of the log are in
+     * it, for scan and requests alike. */
+    static const char *const until_end[] = {"2100-01-01", "2100-01-01T00:00:00Z", "@4102444800",
+                                            "2100-01-01T01:00+01:00"};
+    for (size_t i = 0; i < 4; i++) {
+        char *out = NULL;
+        rc = run(&out, &err, "scan %s --since 2026-11-01 --until %s --format json -q", log, until_end[i]);
+        cr_assert_eq(rc, 0, "--until %s: exit %d, stderr: %s", until_end[i], rc, err);
+        cr_assert(strstr(out, "\"requests\":2,\"filtered\":0,"), "--until %s: %s", until_end[i], out);
+        cr_assert(strstr(out, "\"until\":\"2100-01-01T00:00:00Z\""), "--until %s: %s", until_end[i], out);
+        free(out);
+        free(err);
+        rc = run(&out, &err, "requests %s --until %s -q", log, until_end[i]);
+        cr_assert_eq(rc, 0, "requests --until %s: exit %d, stderr: %s", until_end[i], rc, err);
+        free(out);
+        free(err);
+    }
     free(log);
     tu_rmrf(dir);
     free(dir);

@@ -43,6 +43,21 @@ Test(names, time_arguments)
     cr_assert_eq(cfs_parse_time_arg("@42", &t), -1);
     cr_assert_eq(cfs_parse_time_arg("@9223372036854775809", &t), -1);
     cr_assert_eq(cfs_parse_time_arg("2100-01-01", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("@4102444800", &t), -1);
+    /* the end of a window (since <= t < until) may be the end of the range itself, no later */
+    cr_assert_eq(cfs_parse_time_end("2100-01-01", &t), 0);
+    cr_assert_eq(t, 4102444800 /* date -u -d 2100-01-01 +%s */);
+    t = 0;
+    cr_assert_eq(cfs_parse_time_end("2100-01-01T01:00+01:00", &t), 0);
+    cr_assert_eq(t, 4102444800);
+    t = 0;
+    cr_assert_eq(cfs_parse_time_end("@4102444800", &t), 0);
+    cr_assert_eq(t, 4102444800);
+    cr_assert_eq(cfs_parse_time_end("2100-01-01T00:00:01", &t), -1);
+    cr_assert_eq(cfs_parse_time_end("@4102444801", &t), -1);
+    cr_assert_eq(cfs_parse_time_end("1989-12-31T23:59:59Z", &t), -1);
+    cr_assert_eq(cfs_parse_time_end("2026-11-01T10", &t), 0);
+    cr_assert_eq(t, 1793491200 /* date -u -d 2026-11-01 +%s */ + 36000);
     cr_assert_eq(cfs_parse_time_arg("1990-01-01", &t), 0);
     cr_assert_eq(t, 631152000 /* date -u -d 1990-01-01 +%s */);
     cr_assert_eq(cfs_parse_time_arg("yesterday", &t), -1);

@@ -577,7 +577,8 @@ static const char *const k_gzip_decoders[] = {"auto", "isal", "zlib", "libdeflat
 /* The accepted time forms, for the help text and every bad-time message. */
 #define TIME_FORMS                                                                               \
     "YYYY-MM-DD, YYYY-MM-DDTHH[:MM[:SS]] (or a space for the T), optionally followed by Z or a " \
-    "UTC offset +HH, +HH:MM or +HHMM (or -), or @EPOCH; from 1990-01-01 up to 2100-01-01 UTC"
+    "UTC offset +HH, +HH:MM or +HHMM (or -), or @EPOCH; from 1990-01-01 up to 2100-01-01 UTC "   \
+    "(--until may be 2100-01-01 itself, --since must be before it)"
 
 /* An option that no command knows, or one of another command: the nearest valid one. */
 static int unknown_option(unsigned cmd, const char *arg)
@@ -694,7 +695,8 @@ static void utc_str(int64_t t, char *buf, size_t n)
 /* --since/--until T into *t (UTC seconds): -1, or the exit status of a usage error. */
 static int parse_time_opt(const char *opt, const char *v, int64_t *t)
 {
-    if (cfs_parse_time_arg(v, t) == 0) return -1;
+    /* the window is since <= t < until: its end may be the end of the range itself */
+    if ((strcmp(opt, "until") ? cfs_parse_time_arg(v, t) : cfs_parse_time_end(v, t)) == 0) return -1;
     /* Also refused: times outside the range every log time must lie in (a time past it
      * cannot match a line, and an epoch past 2^63 would wrap). */
     fprintf(stderr, "cfscan: --%s: bad time '", opt);

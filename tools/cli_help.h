@@ -126,7 +126,8 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "worker threads (default: all cores)"},
     {O_SINCE, NULL, "--since", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "keep requests with since <= time < until; T is YYYY-MM-DD or YYYY-MM-DDTHH[:MM[:SS]] (UTC), either with "
-     "a zone Z, +HH, +HH:MM or +HHMM (or -) converted to UTC, or @EPOCH; from 1990-01-01 up to 2100-01-01; "
+     "a zone Z, +HH, +HH:MM or +HHMM (or -) converted to UTC, or @EPOCH; from 1990-01-01 up to 2100-01-01 (until "
+     "may be 2100-01-01 itself, since must be before it); "
      "whole files outside the window are skipped by name before they are opened; since must be before until"},
     {O_UNTIL, NULL, "--until", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL, "the end of the window (see --since)"},
     {O_CONFIG, NULL, "--config", "FILE|DIR", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
