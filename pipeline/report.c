@@ -1139,6 +1139,11 @@ void cfs_rmodel_sort_dists(model *m)
     if (m->nd > 1) qsort(m->d, m->nd, sizeof *m->d, dist_cmp);
 }
 int cfs_rmodel_ranked_causes(const dist_model *d, int *out) { return ranked_causes(d, out); }
+uint64_t cfs_rmodel_unconfirmed(const cause_model *c)
+{
+    if (c->cause == CFS_CAUSE_UNKNOWN || c->cause == CFS_CAUSE_NONE) return 0;
+    return c->n - c->ev[CFS_EV_CONFIRMED];
+}
 const char *cfs_rmodel_resolution_name(int s) { return resolution_name(s); }
 
 static const char LEGEND[] =
@@ -1347,7 +1352,12 @@ static void text_cause(FILE *out, const dist_model *d, const cause_model *c, int
         fprintf(out, "      hours   %s .. %s, peak %s (%llu)\n", c->hours.v[0].key,
                 c->hours.v[c->hours.n - 1].key, c->hours.v[peak].key, (unsigned long long)c->hours.v[peak].n);
     }
-    fprintf(out, "      next    %s\n", cfs_cause_advice((cfs_cause)c->cause));
+    const uint64_t unconfirmed = cfs_rmodel_unconfirmed(c);
+    fputs("      next    ", out);
+    if (unconfirmed)
+        fprintf(out, "(%llu of %llu not confirmed: check the cause before acting) ",
+                (unsigned long long)unconfirmed, (unsigned long long)c->n);
+    fprintf(out, "%s\n", cfs_cause_advice((cfs_cause)c->cause));
 }
 
 /* A distribution's 403 timeline and what the WAF logs say about its 403s. */

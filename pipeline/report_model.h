@@ -106,6 +106,10 @@ void cfs_rmodel_free(model *m);
 void cfs_rmodel_sort_dists(model *m);
 /* The causes of d with 403s, ranked by count then id, into out; returns how many. */
 int cfs_rmodel_ranked_causes(const dist_model *d, int *out);
+/* How many of a cause's 403s are not confirmed, when its next steps should be read as
+ * conditional (the advice is written as if the cause were proven); 0 for a cause all of
+ * whose 403s are confirmed, and for unknown (its advice is about deciding). */
+uint64_t cfs_rmodel_unconfirmed(const cause_model *c);
 /* --resolution's name for a timeline of s seconds per bucket ("1h" for 3600). */
 const char *cfs_rmodel_resolution_name(int s);
 /* The end of the sentence "N 403s ..." for settle hint h (cfs_settle_hint). */

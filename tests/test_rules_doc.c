@@ -189,6 +189,46 @@ Test(rules, brief_fits_one_screen_and_counts_the_generator_403s, .init = gen, .f
     free(txt);
 }
 
+/* The next steps are written as if the cause were proven; under a cause with 403s that are
+ * only likely or possible they say how many and to check first (a review found "The
+ * viewer used plain HTTP where the behavior's policy is HTTPS Only" under a possible
+ * verdict).  Checked against each cause's own counts line, for every cause of the report. */
+Test(rules, next_steps_say_when_the_cause_is_not_confirmed, .init = gen, .fini = cleanup, .timeout = 60)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "scan %s/g/*.gz -q -j1", g_dir);
+    char *txt = cfscan_out(0, args);
+    int causes = 0, hedged = 0, plain = 0;
+    for (const char *p = txt; (p = strstr(p, "\n  ")) != NULL; p++) {
+        int k;
+        char cause[64];
+        unsigned long long n, conf, lik, pos;
+        if (sscanf(p + 1, " %d. %63s %llu %*f%% confirmed %llu, likely %llu, possible %llu", &k, cause, &n,
+                   &conf, &lik, &pos) != 6)
+            continue;
+        causes++;
+        cr_assert_eq(conf + lik + pos, n, "%s: levels add up", cause);
+        const char *next = strstr(p, "\n      next    ");
+        cr_assert_not_null(next, "%s has next steps", cause);
+        next += strlen("\n      next    ");
+        char want[128];
+        snprintf(want, sizeof want, "(%llu of %llu not confirmed: check the cause before acting) ", n - conf,
+                 n);
+        const int hedge = strcmp(cause, "unknown") != 0 && conf < n;
+        if (hedge) {
+            cr_expect_eq(strncmp(next, want, strlen(want)), 0, "%s (%llu confirmed of %llu): %.80s", cause,
+                         conf, n, next);
+            hedged++;
+        } else {
+            cr_expect_neq(next[0], '(', "%s: all confirmed or undecided, no caveat: %.80s", cause, next);
+            plain++;
+        }
+    }
+    cr_assert_gt(hedged, 0, "the generated set has causes not confirmed (%d causes)", causes);
+    cr_assert_gt(plain, 0, "and causes that are (%d causes)", causes);
+    free(txt);
+}
+
 /* --brief names the window and filters as the full report does, and a selection that chose
  * nothing is said instead of "No 403 responses" (it printed only that, exit status 3). */
 Test(rules, brief_names_the_selection, .init = gen, .fini = cleanup, .timeout = 60)

@@ -191,7 +191,11 @@ try {
         eq(`${w} ${jc.cause}: distinct clients`, dt.distinct, jc.distinct_clients);
         eq(`${w} ${jc.cause}: time-taken p50/p90/p99`, dt.tt.join('/'), [jc.time_taken_ms.p50, jc.time_taken_ms.p90, jc.time_taken_ms.p99].join('/'));
         eq(`${w} ${jc.cause}: ttfb p50/p90/p99`, dt.ttfb.join('/'), [jc.time_to_first_byte_ms.p50, jc.time_to_first_byte_ms.p90, jc.time_to_first_byte_ms.p99].join('/'));
-        eq(`${w} ${jc.cause}: next steps`, dt.next, 'Next steps. ' + jc.next_steps);
+        // a cause with 403s not confirmed says so before its advice (how many, from the JSON's
+        // evidence counts; never for unknown, whose advice is about deciding)
+        const unconfirmed = jc.cause === 'unknown' ? 0 : jc.requests - jc.evidence.confirmed;
+        const caveat = unconfirmed ? `(${unconfirmed} of ${jc.requests} not confirmed: check the cause before acting) ` : '';
+        eq(`${w} ${jc.cause}: next steps`, dt.next, 'Next steps. ' + caveat + jc.next_steps);
         for (const [key, t] of [['top_uris', dt.uris], ['top_clients', dt.clients]]) {
           const jt = jc[key];
           if (!t) {
