@@ -578,6 +578,20 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
 
 /* ---- gzip via ISA-L igzip (streaming, multi-member) ----
  * Output in PIECE pieces, small enough that the parser reads them from cache. */
+/* What an inflate error of ISA-L means, in the words zlib's messages use. */
+static const char *isal_error_text(int rc)
+{
+    switch (rc) {
+    case ISAL_INVALID_BLOCK: return "invalid block type or lengths";
+    case ISAL_INVALID_SYMBOL: return "invalid code";
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER: return "incorrect header";
+    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+    default: return "inflate failed";
+    }
+}
+
 #define ISAL_PIECE PIECE
 static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, char *err, size_t errlen)
 {
@@ -638,7 +652,8 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         r->in_pos += before - st->avail_in;
         r->member_out += out_before - st->avail_out;
         if (rc < 0) {
-            snprintf(r->msg, sizeof r->msg, "corrupt gzip data (ISA-L error %d)", rc);
+            snprintf(r->msg, sizeof r->msg, "corrupt gzip data: %s (ISA-L error %d)", isal_error_text(rc),
+                     rc);
             if (rc == ISAL_INVALID_LOOKBACK || rc == ISAL_INVALID_SYMBOL) {
                 /* Its fast path writes a match before it checks it (an invalid distance
                  * or distance code), copying from before the output (see OUT_HEAD), and

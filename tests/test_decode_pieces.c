@@ -621,3 +621,32 @@ Test(decode_pieces, a_file_cut_short_counts_the_lines_isal_decoded_ahead, .timeo
     tu_rmrf(dir);
     free(dir);
 }
+
+/* A member whose CRC is wrong: both decoders name the damage in words (ISA-L's message
+ * gave only its error number, -6), and the same words. */
+Test(decode_pieces, a_bad_checksum_is_named_in_words_by_either_decoder, .timeout = 60)
+{
+    char *dir = tu_mkdtemp();
+    char *cfscan = tu_prog("cfscan");
+    char *text = lines_of_70(20000);
+    size_t n = 20000, gn;
+    while (text[n - 1] != '\n') n--;
+    unsigned char *g = tu_gzip(text, n, &gn);
+    g[gn - 8] ^= 0xff; /* the trailer: CRC-32, then the length */
+    free(tu_write(dir, "crc.log.gz", g, gn));
+    const char *dec[] = {"zlib", "isal"};
+    for (int m = 0; m < 2; m++) {
+        char cmd[2048], *err = NULL;
+        snprintf(cmd, sizeof cmd, "%s scan %s/crc.log.gz --gzip-decoder %s --format json -q", cfscan, dir,
+                 dec[m]);
+        int rc = tu_run(cmd, NULL, &err);
+        cr_expect_eq(rc, 4, "%s: exit %d", dec[m], rc);
+        cr_expect(err && strstr(err, "incorrect data check"), "%s: %s", dec[m], err ? err : "");
+        free(err);
+    }
+    free(g);
+    free(text);
+    free(cfscan);
+    tu_rmrf(dir);
+    free(dir);
+}
