@@ -112,6 +112,34 @@ Test(update, changed_file_restored_leaves_no_error_behind)
     free(after);
 }
 
+/* What an --update does not look at again keeps its error: a damaged file (the manifest
+ * holds it, so it is not read again) and a path this run does not name (a dangling link
+ * in a directory only the first run walked).  Both were dropped from the summary. */
+Test(update, errors_the_update_does_not_retry_stay)
+{
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && mkdir a b && mv logs/*-0[0-4].* a/ && mv logs/*-0[5-9].* b/ && "
+                       "printf 'PAR1\\0\\0\\0garbagegarbage\\020\\0\\0\\0PAR1' > a/bad.parquet && "
+                       "ln -s /nonexistent/x.gz a/EM28SNUQ3HJTA1.2026-11-01-04.DANGLING.gz",
+                       g_dir),
+                 0);
+    char *first = tu_scan_json(g_dir, 4, "scan a -o U");
+    cr_assert(strstr(first, "\"files_failed\":2"), "%s", first);
+    free(first);
+    /* a again: the damaged file is not read again and keeps its error; the link is */
+    char *again = tu_scan_json(g_dir, 4, "scan a -o U --update");
+    cr_assert(strstr(again, "\"files_failed\":2"), "%s", again);
+    cr_assert(strstr(again, "bad.parquet"), "the damaged file is still listed: %s", again);
+    free(again);
+    /* b only: nothing of a is looked at, so both of a's errors stay in the summary; the
+     * exit status is this run's, which read everything it was given */
+    char *other = tu_scan_json(g_dir, 0, "scan b -o U --update");
+    cr_assert(strstr(other, "\"files_failed\":2"), "%s", other);
+    cr_assert(strstr(other, "DANGLING") && strstr(other, "bad.parquet"), "%s", other);
+    free(other);
+}
+
 /* A nightly window rerun when nothing new arrived: exit 0, not "selected nothing" (its
  * files are in the summary), and the files the window skips by name are counted once,
  * not once more per run. */

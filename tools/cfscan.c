@@ -468,6 +468,7 @@ static void scan_cmd_free(scan_cmd *c)
 {
     if (c->sink.sum) cfs_summary_free(&c->sum);
     cfs_mf_set_free(&c->known);
+    free(c->sel.unchanged);
     if (c->have_merged) cfs_view_free(&c->merged);
     cfs_scan_result_free(&c->res);
     cfs_waf_free(c->waf);
@@ -1550,10 +1551,10 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
         say("scan --update: warning", c->outdir,
             "its 403s so far were judged by attribution rules other than this cfscan's and keep those "
             "causes (rescan all its logs to judge them again)");
-    /* What an earlier run could not read and counted nothing of is looked at again by
-     * this one, whose rows say how each stands now: an error fixed since is gone, one
-     * still there is listed once. */
-    if (cfs_summary_drop_retried(&old) != 0) {
+    /* What an earlier run could not read at all and this one looked at again: this run's
+     * row says how it stands now (an error fixed since is gone, one still there is listed
+     * once); the rest stays. */
+    if (cfs_summary_drop_retried(&old, &c->sum, c->sel.unchanged, c->sel.nunchanged) != 0) {
         snprintf(err, errlen, "%s", old.rows_failed);
         cfs_summary_free(&old);
         return CFS_E_IO;
