@@ -809,8 +809,11 @@ static int p_country_geo(const facts *f)
     cfs_span c = r->f[CFS_F_C_COUNTRY];
     if (f->d == NULL || f->d->geo_type == 0 || cfs_span_empty(c) || r->result != CFS_R_ERROR) return 0;
     /* the geo refusal is CloudFront's HTML page before any fetch (§5.1, §5.2): a line that
-     * shows another body, a logged origin fetch or an origin's latency is not one */
-    if (!(f->ct == CT_HTML || f->ct == CT_NONE) || !f->refusable || f->origin_timed) return 0;
+     * shows another body (where no custom 403 page sets every 403's), a logged origin fetch
+     * or an origin's latency is not one */
+    if (!(f->ct == CT_HTML || f->ct == CT_NONE || cfs_config_403_page(f->d)) || !f->refusable ||
+        f->origin_timed)
+        return 0;
     if (!cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE])) return 0;
     int listed = 0;
     for (size_t i = 0; i < f->d->n_geo_countries && !listed; i++)

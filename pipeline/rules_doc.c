@@ -38,7 +38,8 @@ static const cfs_rule_doc docs[] = {
      "§4, §5.2; " S1 " ; " S5},
     {"c_country_geo_restricted",
      "a v2 line without x-edge-detailed-result-type: an Error whose c-country the config's GeoRestriction refuses "
-     "(in its blacklist, or missing from its whitelist)",
+     "(in its blacklist, or missing from its whitelist), with CloudFront's HTML page or no type (or a custom 403 "
+     "page's), no origin fetch logged (origin-fbl) and not timed as the origin's (under 20 ms)",
      "§2 (c-country), §5.2; " S1 " ; " S5},
     {"drt_invalid_request_method",
      "x-edge-detailed-result-type is InvalidRequestMethod: the method is not in the behavior's AllowedMethods",

@@ -1162,6 +1162,9 @@ Test(edge_fast, v2_without_content_type)
  *   G1 c-country KP, application/xml, 1 ms -> S3's body: s3_xml_body (was geo, likely);
  *   G2 c-country KP, text/html, 80 ms -> the origin's by its latency (was geo);
  *   G3 c-country KP, text/html, 1 ms -> geo, likely (c_country_geo_restricted);
+ *   G4 c-country KP, application/json, 1 ms -> not CloudFront's page: a WAF custom response
+ *      or the origin's (edge-fast with a web ACL, undecided); behind a custom 403 page that
+ *      is JSON, the type says nothing: geo again;
  *   H1 x-host-header not an alias, 60 ms -> the origin's (was host_not_associated);
  *   H2 the same, 1 ms -> host_not_associated, likely.
  * Without the config:
@@ -1210,6 +1213,7 @@ Test(edge_fast, edge_refusals_not_named_where_the_origin_answered)
          "0.080", "Error", "text/xml", NULL, "DE"},
         {"S2", "/s2", "Expires=1600000000&Signature=a&Key-Pair-Id=K2JCJMDEHXQW5F", "www.example.com", "https",
          "0.001", "Error", "text/xml", NULL, "DE"},
+        {"G4", "/g4", "-", "www.example.com", "https", "0.001", "-", "application/json", "-", "KP"},
     };
     for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
         char line[1024], fbl[32] = "";
@@ -1252,7 +1256,25 @@ Test(edge_fast, edge_refusals_not_named_where_the_origin_answered)
     cr_expect_str_eq(full_row(tsv, "G3"), "geo_restriction\tlikely\tc_country_geo_restricted\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "H1"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "H2"), "cname_not_associated\tlikely\thost_not_associated\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G4"),
+                     "unknown\tpossible\tlatency_edge_custom_body_s3\twaf_block|origin_s3", "%s", tsv);
     free(tsv);
+    /* A custom 403 page (a JSON document) gives every 403 its type, geo blocks included:
+     * there a JSON body says nothing against the geo refusal (G4). */
+    char *dc_page = malloc(strlen(dc) + 512);
+    cr_assert_not_null(dc_page);
+    snprintf(dc_page, strlen(dc) + 512,
+             "%.*s, \"CustomErrorResponses\": {\"Quantity\": 1, \"Items\": [{\"ErrorCode\": 403,"
+             " \"ResponsePagePath\": \"/errors/403.json\", \"ResponseCode\": \"403\"}]}}",
+             (int)(strlen(dc) - 1), dc);
+    char *cfg_page = tu_write_config(g_dir, "page.json", dc_page, 1, NULL);
+    snprintf(args, sizeof args, "requests %%s --config %s -q --status 403 --fields x-edge-request-id",
+             cfg_page);
+    tsv = run_ok(args, f, NULL);
+    cr_expect_str_eq(full_row(tsv, "G4"), "geo_restriction\tlikely\tc_country_geo_restricted\t-", "%s", tsv);
+    free(tsv);
+    free(cfg_page);
+    free(dc_page);
     tsv = run_ok("requests %s -q --status 403 --fields x-edge-request-id", f2, NULL);
     cr_expect_str_eq(full_row(tsv, "S1"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "S2"), "signed_url_expired\tconfirmed\tsigned_query_expired\t-", "%s",
