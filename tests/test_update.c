@@ -140,6 +140,33 @@ Test(update, errors_the_update_does_not_retry_stay)
     free(other);
 }
 
+/* The report of an --update is the whole summary's: it names none of this run's filters
+ * (they chose only what this run added) and, when they chose nothing, does not call the
+ * summary empty; the run itself still says so on stderr and exits 3.  The report files
+ * said "Selection: --dist ..." and "this report is empty" above every earlier request. */
+Test(update, report_of_an_update_names_no_filter_of_the_run)
+{
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(
+        tu_sh(NULL, NULL, "cd %s && mkdir a b && mv logs/*-0[0-4].* a/ && mv logs/*-0[5-9].* b/", g_dir), 0);
+    free(tu_scan_json(g_dir, 0, "scan a -o U"));
+    char *out = NULL, *err = NULL;
+    int rc = tu_sh(&out, &err, "cd %s && %s scan b --dist EZZZZZZZZZZZZZ -o U --update -q", g_dir,
+                   tu_prog("cfscan"));
+    cr_assert_eq(rc, 3, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "selected nothing"), "the run says so: %s", err);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/U/report.txt", g_dir);
+    char *file = tu_read(p, NULL);
+    cr_assert_not_null(file);
+    cr_expect_str_eq(file, out, "report.txt is the printed report");
+    cr_expect(!strstr(out, "Selection:") && !strstr(out, "selected nothing"), "%s", out);
+    cr_expect(strstr(out, "Why viewers got 403s") || strstr(out, " were 403"), "the summary's 403s: %s", out);
+    free(file);
+    free(out);
+    free(err);
+}
+
 /* A nightly window rerun when nothing new arrived: exit 0, not "selected nothing" (its
  * files are in the summary), and the files the window skips by name are counted once,
  * not once more per run. */

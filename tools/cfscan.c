@@ -1578,6 +1578,13 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
     /* the report covers the old runs too: their sampling rates with this run's */
     c->update_ro = *ro;
     c->update_ro.sampling = old.sampling;
+    /* The report is the whole summary's, as a merge's: this run's window and filters
+     * chose only what this run added, so it names none, and does not call the summary
+     * empty when they chose nothing (stderr and the exit status say that). */
+    c->update_ro.sel_names = c->update_ro.sel_values = NULL;
+    c->update_ro.nsel = 0;
+    c->update_ro.selected_nothing = 0;
+    c->update_ro.nothing_why = NULL;
     old.report = &c->update_ro;
     st = cfs_summary_view(&old, &c->merged, err, errlen);
     c->have_merged = 1;
