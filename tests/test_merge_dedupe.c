@@ -88,6 +88,30 @@ Test(merge_dedupe, dedupe_subset_equals_one_scan_over_union)
     free(c);
 }
 
+/* Of two summaries of the same inputs, --dedupe keeps the one named first (README), also
+ * now that the parts are merged in the order of their state digests: R, with its clients
+ * redacted, and P, without, hold the same inputs and different states. */
+Test(merge_dedupe, dedupe_keeps_the_first_named_of_equal_parts)
+{
+    tu_make_day_logs(g_dir);
+    free(tu_scan_json(g_dir, 0, "scan logs -o P"));
+    free(tu_scan_json(g_dir, 0, "scan logs --redact-clients -o R"));
+    const char *order[2][3] = {{"P R", "R", "P"}, {"R P", "P", "R"}};
+    for (int k = 0; k < 2; k++) {
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && %s merge %s --dedupe -o M%d", g_dir, tu_prog("cfscan"),
+                       order[k][0], k);
+        cr_assert_eq(rc, 0, "merge %s: exit %d: %s", order[k][0], rc, err ? err : "");
+        char want[64];
+        snprintf(want, sizeof want, "merge --dedupe: %s: left out", order[k][1]);
+        cr_expect(strstr(err, want) != NULL, "merge --dedupe %s leaves out %s: %s", order[k][0], order[k][1],
+                  err);
+        snprintf(want, sizeof want, "merge --dedupe: %s: left out", order[k][2]);
+        cr_expect(strstr(err, want) == NULL, "and keeps %s: %s", order[k][2], err);
+        free(err);
+    }
+}
+
 /* A partial overlap cannot be undone from summaries (the shared inputs' counts are inside
  * both aggregates): --dedupe refuses it too, and says why. */
 Test(merge_dedupe, dedupe_refuses_partial_overlap)

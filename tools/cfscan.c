@@ -2137,7 +2137,8 @@ static int add_parts(const strv *dirs, const uint8_t *skip, cfs_summary *all)
 }
 
 /* The parts in the order of their states' digests (cfs_state_digest; the order named
- * where two are equal or unreadable, which the merge reports later).  The parts' held-back
+ * where two are equal or unreadable, which the merge reports later), skip (the parts
+ * --dedupe leaves out, by index) reordered with them.  The parts' held-back
  * 403s are judged in part order and a top list past its capacity depends on the order of
  * what it counts, so without this `merge a b` and `merge b a` could list other clients. */
 typedef struct part_key {
@@ -2153,18 +2154,28 @@ static int part_key_cmp(const void *a, const void *b)
     return x->at < y->at ? -1 : x->at > y->at;
 }
 
-static int order_parts(strv *dirs)
+static int order_parts(strv *dirs, uint8_t *skip)
 {
     part_key *k = calloc(dirs->n ? dirs->n : 1, sizeof *k);
-    if (!k) return -1;
+    uint8_t *sk = malloc(dirs->n ? dirs->n : 1);
+    if (!k || !sk) {
+        free(k);
+        free(sk);
+        return -1;
+    }
     for (size_t i = 0; i < dirs->n; i++) {
         char p[4096];
         snprintf(p, sizeof p, "%s/state.cfs", dirs->v[i]);
         k[i] = (part_key){cfs_state_digest(p), i, dirs->v[i]};
     }
     qsort(k, dirs->n, sizeof *k, part_key_cmp);
-    for (size_t i = 0; i < dirs->n; i++) dirs->v[i] = k[i].dir;
+    for (size_t i = 0; i < dirs->n; i++) {
+        dirs->v[i] = k[i].dir;
+        sk[i] = skip[k[i].at];
+    }
+    memcpy(skip, sk, dirs->n);
     free(k);
+    free(sk);
     return 0;
 }
 
@@ -2191,7 +2202,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     double t0 = now_s();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    uint8_t *skip = order_parts(dirs) == 0 ? calloc(dirs->n, 1) : NULL;
+    uint8_t *skip = calloc(dirs->n ? dirs->n : 1, 1);
     all->mf = calloc(1, sizeof *all->mf);
     if (!skip || !all->mf) {
         free(skip);
@@ -2205,6 +2216,14 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     if (prc2 >= 0) {
         free(skip);
         return prc2;
+    }
+    /* which parts --dedupe leaves out is decided in the order named (of equal ones the
+     * first named stays, README); then they are merged in the digests' order */
+    if (order_parts(dirs, skip) != 0) {
+        free(skip);
+        say("merge", NULL, "out of memory");
+        outcome.fatal = CFS_E_NOMEM;
+        return exit_status(&outcome);
     }
     if (unchecked) {
         cfs_mf_writer_free(all->mf);
