@@ -616,13 +616,19 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
         free(drop);
         return n;
     }
-    int stdin_named = 0;
+    /* Standard input is one stream: read again it would be empty (a second input, warned
+     * as such), on a terminal wait for a second end of file, or, redirected from a file,
+     * count that file twice.  So '-' is read once, and so is any path that names the same
+     * file or pipe ("/dev/stdin", the file redirected from): the first of them is kept. */
+    int stdin_named = 0, have_in = 0;
+    struct stat in_st;
+    for (size_t i = 0; i < n && !have_in; i++)
+        if (strcmp(paths[i], "-") == 0) have_in = fstat(0, &in_st) == 0 ? 1 : -1;
     for (size_t i = 0; i < n; i++) {
         named_path e = {.key = NULL, .idx = i, .s3 = cfs_s3_is_url(paths[i])};
         struct stat st;
-        if (strcmp(paths[i], "-") == 0) {
-            /* standard input is one stream: read again it would be empty (a second
-             * input, warned as such) or, on a terminal, wait for a second end of file */
+        if (strcmp(paths[i], "-") == 0 || (have_in > 0 && !e.s3 && stat(paths[i], &st) == 0 &&
+                                           st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino)) {
             drop[i] = (unsigned char)stdin_named;
             stdin_named = 1;
             continue;

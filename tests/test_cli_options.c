@@ -325,11 +325,22 @@ Test(cli, stdin_named_twice_is_read_once)
     cr_assert(strstr(err, "-: named more than once"), "%s", err);
     free(out);
     free(err);
-    /* beside a file: the file and one read of standard input, 6 requests each */
-    cr_assert_eq(cfscan("scan - %1$s - --format json -q < %1$s", &out, &err), 0, "%s", err);
-    cr_assert(strstr(out, "\"inputs\":{\"files\":2,") && strstr(out, "\"requests\":12,\"filtered\":0,"), "%s",
+    /* beside the file standard input is redirected from: that file is standard input,
+     * read once (it was read twice, 12 requests) */
+    cr_assert_eq(cfscan("scan - %1$s - --format json < %1$s", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
               out);
-    cr_assert(strstr(err, "-: named more than once"), "%s", err);
+    cr_assert(strstr(err, ": named more than once"), "%s", err);
+    free(out);
+    free(err);
+    /* /dev/stdin is standard input too: from a pipe it was read again, empty, a second
+     * input warned as such (exit 3) */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cat %s | %s scan - /dev/stdin --format json", g_file, tu_prog("cfscan"));
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
+              out);
+    cr_assert(strstr(err, "/dev/stdin: named more than once"), "%s", err);
     free(out);
     free(err);
     cr_assert_eq(cfscan("requests --fields x-edge-request-id - - < %s", &out, &err), 0, "%s", err);
