@@ -173,7 +173,7 @@ typedef struct facts {
     int edge_error;       /* RT/RRT Error or absent, DRT Error-like or absent */
     int refusable;        /* edge_error and no origin fetch logged (origin-fbl): the line can be
                            * an edge refusal, which happens before any fetch */
-    int origin_timed;     /* its latency (cfs_attr_decision_ms) is ORIGIN_MIN_MS or more, which
+    int origin_timed;     /* its own latency (cfs_attr_latency_ms) is ORIGIN_MIN_MS or more, which
                            * no edge refusal takes: the rules that name one only from the config
                            * or a [?] signature do not fire on it */
     int signer;           /* a non-empty Key-Pair-Id present */
@@ -658,7 +658,9 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     cfs_span fbl = r->f[CFS_F_ORIGIN_FBL];
     f->origin_contacted = fbl.p == NULL ? T_UNKNOWN : (cfs_span_empty(fbl) ? T_NO : T_YES);
     f->refusable = f->edge_error && f->origin_contacted != T_YES;
-    const uint32_t ms = cfs_attr_decision_ms(r);
+    /* the line's own latency: origin-fbl '-' beside a slow line does not make it an edge
+     * refusal's (cfs_attr_decision_ms takes it as between the zones) */
+    const uint32_t ms = cfs_attr_latency_ms(r);
     f->origin_timed = ms != CFS_NO_MILLIS && ms >= ORIGIN_MIN_MS;
     signer_facts(f);
     f->page = (uint8_t)signer_page(f);

@@ -11,10 +11,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "pipeline/kmap.h"
 #include "pipeline/s3.h"
 #include "pipeline/source.h"
-#include "pipeline/xalloc.h"
 
 #define FP_PART (64u * 1024u)
 #define MF_MAGIC "cfscan-inputs\t1"
@@ -540,16 +538,6 @@ int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, const char *
     for (size_t i = (size_t)at; i < sel->known->n && sel->known->key[i] == key; i++)
         if (sel->known->ident[i] == id) {
             sel->known_skipped++;
-            if (sel->nunchanged == sel->unchanged_cap) {
-                /* out of memory (recorded) the path is not noted: an old error row of it
-                 * then stays in the updated summary */
-                size_t cap = sel->unchanged_cap ? 2 * sel->unchanged_cap : 1024;
-                uint64_t *v = cfs_realloc(sel->unchanged, cap * sizeof *v,
-                                          "noting the inputs an update found counted");
-                if (v) sel->unchanged = v, sel->unchanged_cap = cap;
-            }
-            if (sel->nunchanged < sel->unchanged_cap)
-                sel->unchanged[sel->nunchanged++] = cfs_hash_bytes(path, strlen(path));
             return 0;
         }
     sel->changed++;

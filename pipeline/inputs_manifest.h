@@ -119,10 +119,6 @@ typedef struct cfs_mf_select {
     uint32_t shard_i, shard_n;
     const cfs_mf_set *known;
     uint64_t other_shard, known_skipped, changed; /* files passed over, by reason */
-    /* the paths of the known_skipped files, as cfs_hash_bytes of the path given (unsorted;
-     * freed by the caller): what --update looked at again and found as counted */
-    uint64_t *unchanged;
-    size_t nunchanged, unchanged_cap;
 } cfs_mf_select;
 int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
                         size_t whylen);

@@ -1162,6 +1162,8 @@ Test(edge_fast, v2_without_content_type)
  *   G1 c-country KP, application/xml, 1 ms -> S3's body: s3_xml_body (was geo, likely);
  *   G2 c-country KP, text/html, 80 ms -> the origin's by its latency (was geo);
  *   G3 c-country KP, text/html, 1 ms -> geo, likely (c_country_geo_restricted);
+ *   G5 c-country KP, text/html, 500 ms, origin-fbl '-' -> its own latency is the origin's,
+ *      '-' says the origin was not asked: no geo verdict; between the zones, undecided;
  *   G4 c-country KP, application/json, 1 ms -> not CloudFront's page: a WAF custom response
  *      or the origin's (edge-fast with a web ACL, undecided); behind a custom 403 page that
  *      is JSON, the type says nothing: geo again;
@@ -1214,6 +1216,7 @@ Test(edge_fast, edge_refusals_not_named_where_the_origin_answered)
         {"S2", "/s2", "Expires=1600000000&Signature=a&Key-Pair-Id=K2JCJMDEHXQW5F", "www.example.com", "https",
          "0.001", "Error", "text/xml", NULL, "DE"},
         {"G4", "/g4", "-", "www.example.com", "https", "0.001", "-", "application/json", "-", "KP"},
+        {"G5", "/g5", "-", "www.example.com", "https", "0.500", "-", "text/html", "-", "KP"},
     };
     for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
         char line[1024], fbl[32] = "";
@@ -1258,6 +1261,8 @@ Test(edge_fast, edge_refusals_not_named_where_the_origin_answered)
     cr_expect_str_eq(full_row(tsv, "H2"), "cname_not_associated\tlikely\thost_not_associated\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "G4"),
                      "unknown\tpossible\tlatency_edge_custom_body_s3\twaf_block|origin_s3", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G5"), "unknown\tpossible\tlatency_ambiguous_s3\twaf_block|origin_s3",
+                     "%s", tsv);
     free(tsv);
     /* A custom 403 page (a JSON document) gives every 403 its type, geo blocks included:
      * there a JSON body says nothing against the geo refusal (G4). */
