@@ -107,15 +107,13 @@ void cfs_summary_count_keys(const cfs_summary *s, cfs_key_counts *k);
  * Appending again after a full pass is allowed. */
 int cfs_summary_inputs_begin(const cfs_summary *s);
 int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x);
-/* Drop the rows of s that `scan --update`'s run (its summary: run) looked at again: an
- * input that could not be read at all (a path that could not be used, a file that could
- * not be opened, one changed since the summary counted it) of which the run has a row of
- * its own, which says how it stands now, or which the run found as counted (unchanged:
- * cfs_hash_bytes of those paths, cfs_mf_select).  Other rows stay: a damaged file, which the manifest holds, and a
- * path the run did not name.  0, or -1 when a temporary file failed (s->rows_failed or
- * run->rows_failed says why). */
-int cfs_summary_drop_retried(cfs_summary *s, const cfs_summary *run, const uint64_t *unchanged,
-                             size_t nunchanged);
+/* Drop the rows of inputs that could not be read at all (a path that could not be used,
+ * a file that could not be opened, one changed since the summary counted it): the input
+ * manifest leaves them out, so `scan --update` looks at each again where it walks it, and
+ * lists what it still cannot read; the summary's list of such inputs is the latest run's.
+ * A damaged file (partly read, in the manifest) keeps its row.  0, or -1 when the rows'
+ * temporary file failed (s->rows_failed says why). */
+int cfs_summary_drop_retried(cfs_summary *s);
 void cfs_summary_free(cfs_summary *s);
 
 /* Write the state file / read it back (CFS_E_CORRUPT/TRUNCATED on damage, CFS_E_FORMAT

@@ -112,32 +112,34 @@ Test(update, changed_file_restored_leaves_no_error_behind)
     free(after);
 }
 
-/* What an --update does not look at again keeps its error: a damaged file (the manifest
- * holds it, so it is not read again) and a path this run does not name (a dangling link
- * in a directory only the first run walked).  Both were dropped from the summary. */
-Test(update, errors_the_update_does_not_retry_stay)
+/* The inputs a summary could not read at all are the latest run's: each --update looks
+ * again at what it walks and lists what it still cannot read, so an error fixed since
+ * leaves nothing behind, however the path was written or sharded (a missing directory
+ * that exists now kept "ERROR logs2: No such file or directory" for good).  A damaged
+ * file is in the manifest, is not read again, and keeps its error. */
+Test(update, the_inputs_not_read_are_the_latest_runs)
 {
     tu_make_day_logs(g_dir);
     cr_assert_eq(tu_sh(NULL, NULL,
-                       "cd %s && mkdir a b && mv logs/*-0[0-4].* a/ && mv logs/*-0[5-9].* b/ && "
+                       "cd %s && mkdir a && mv logs/*-0[0-4].* a/ && "
                        "printf 'PAR1\\0\\0\\0garbagegarbage\\020\\0\\0\\0PAR1' > a/bad.parquet && "
                        "ln -s /nonexistent/x.gz a/EM28SNUQ3HJTA1.2026-11-01-04.DANGLING.gz",
                        g_dir),
                  0);
-    char *first = tu_scan_json(g_dir, 4, "scan a -o U");
-    cr_assert(strstr(first, "\"files_failed\":2"), "%s", first);
+    char *first = tu_scan_json(g_dir, 4, "scan a b -o U --update");
+    cr_assert(strstr(first, "\"files_failed\":3"), "the link, the directory b and bad.parquet: %s", first);
     free(first);
-    /* a again: the damaged file is not read again and keeps its error; the link is */
-    char *again = tu_scan_json(g_dir, 4, "scan a -o U --update");
-    cr_assert(strstr(again, "\"files_failed\":2"), "%s", again);
-    cr_assert(strstr(again, "bad.parquet"), "the damaged file is still listed: %s", again);
+    /* b exists now, the link points somewhere: only the damaged file is left */
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && mkdir b && mv logs/*-0[5-9].* b/ && rm a/*DANGLING.gz && "
+                       "cp b/$(ls b | head -n 1) a/EM28SNUQ3HJTA1.2026-11-01-04.DANGLING.gz",
+                       g_dir),
+                 0);
+    /* exit 0: this run read all it was given (the damaged file is not read again) */
+    char *again = tu_scan_json(g_dir, 0, "scan ./a b/ -o U --update");
+    cr_assert(strstr(again, "\"files_failed\":1"), "%s", again);
+    cr_assert(strstr(again, "bad.parquet") && !strstr(again, "No such file"), "%s", again);
     free(again);
-    /* b only: nothing of a is looked at, so both of a's errors stay in the summary; the
-     * exit status is this run's, which read everything it was given */
-    char *other = tu_scan_json(g_dir, 0, "scan b -o U --update");
-    cr_assert(strstr(other, "\"files_failed\":2"), "%s", other);
-    cr_assert(strstr(other, "DANGLING") && strstr(other, "bad.parquet"), "%s", other);
-    free(other);
 }
 
 /* The report of an --update is the whole summary's: it names none of this run's filters
@@ -164,6 +166,22 @@ Test(update, report_of_an_update_names_no_filter_of_the_run)
     cr_expect(strstr(out, "Why viewers got 403s") || strstr(out, " were 403"), "the summary's 403s: %s", out);
     free(file);
     free(out);
+    free(err);
+}
+
+/* An --update whose filters leave nothing of what it read new says so (stderr, exit 3),
+ * as any scan does: it was quiet at exit 0 whenever some file of the summary was passed
+ * over as counted. */
+Test(update, a_filter_that_keeps_nothing_new_says_so)
+{
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && mkdir a && mv logs/*-0[0-4].* a/", g_dir), 0);
+    free(tu_scan_json(g_dir, 0, "scan a -o U"));
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && mv logs/*-05.* a/", g_dir), 0);
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && %s scan a -o U --update --edge NOPE1 -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 3, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "selected nothing"), "%s", err);
     free(err);
 }
 

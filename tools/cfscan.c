@@ -468,7 +468,6 @@ static void scan_cmd_free(scan_cmd *c)
 {
     if (c->sink.sum) cfs_summary_free(&c->sum);
     cfs_mf_set_free(&c->known);
-    free(c->sel.unchanged);
     if (c->have_merged) cfs_view_free(&c->merged);
     cfs_scan_result_free(&c->res);
     cfs_waf_free(c->waf);
@@ -1100,9 +1099,10 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     }
     /* Only when something was there to select from: inputs that held no line at all are
      * reported as such (warned) already. */
-    /* Nor when the selection chose files an earlier run counted (--update): they are in
-     * the summary, which the report is. */
-    if (!c->nsel || selected || c->sel.known_skipped || !(L->pruned || L->tot.filtered || L->tot.aggregated))
+    /* Nor when it chose only files an earlier run counted (--update, nothing new read):
+     * they are in the summary, which the report is. */
+    if (!c->nsel || selected || (c->sel.known_skipped && !c->res.nfiles) ||
+        !(L->pruned || L->tot.filtered || L->tot.aggregated))
         return;
     /* requests: the rows are chosen among the requests read, so those read were not
      * "filtered out" by the scan; none of them matched */
@@ -1354,6 +1354,13 @@ static int scan_inputs(scan_cmd *c)
     if (c->sink.sum && setup_manifest(c) != 0) return -1;
     double t0 = now_s();
     cfs_walk *walk = cfs_walk_open((const char *const *)c->paths.v, c->paths.n, c->o.since, c->o.until);
+    if (!walk) { /* out of memory (recorded) */
+        if (!out_of_memory(&c->outcome, "nothing read")) {
+            say("out of memory", NULL, "nothing read");
+            c->outcome.fatal = CFS_E_NOMEM;
+        }
+        return -1;
+    }
     cfs_walk_set_dist(walk, c->flt.dist);
     c->sel.roots = c->paths.v;
     c->sel.nroots = c->paths.n;
@@ -1551,10 +1558,10 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
         say("scan --update: warning", c->outdir,
             "its 403s so far were judged by attribution rules other than this cfscan's and keep those "
             "causes (rescan all its logs to judge them again)");
-    /* What an earlier run could not read at all and this one looked at again: this run's
-     * row says how it stands now (an error fixed since is gone, one still there is listed
-     * once); the rest stays. */
-    if (cfs_summary_drop_retried(&old, &c->sum, c->sel.unchanged, c->sel.nunchanged) != 0) {
+    /* What the earlier runs could not read at all is this run's to look at again: its own
+     * rows say what it still cannot read (an error fixed since is gone, one still there is
+     * listed once). */
+    if (cfs_summary_drop_retried(&old) != 0) {
         snprintf(err, errlen, "%s", old.rows_failed);
         cfs_summary_free(&old);
         return CFS_E_IO;
