@@ -961,7 +961,7 @@ static void ctr_raise(cfs_topk *t, uint32_t ci, uint64_t count)
 /* Make c's buffer hold n bytes; 0 on allocation failure (buffer left as it was). */
 static int ctr_reserve(cfs_topk *t, topk_ctr *c, uint32_t n)
 {
-    if (n <= c->cap && c->key) return 1;
+    if (c->key && n <= c->cap) return 1; /* cap means nothing without a buffer */
     /* Round up so that keys of similar length reuse the buffer. */
     size_t cap = ((size_t)n + 32) & ~(size_t)31;
     char *p = tk_malloc(t, cap);
