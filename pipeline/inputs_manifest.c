@@ -517,6 +517,13 @@ void cfs_mf_set_free(cfs_mf_set *s)
 }
 
 /* ---- choosing the inputs of a run ------------------------------------------------------------- */
+int cfs_mf_select_owns(void *ctx, const char *path)
+{
+    const cfs_mf_select *sel = ctx;
+    if (!sel->shard_n) return 1;
+    return cfs_mf_path_hash(cfs_mf_relpath(path, sel->roots, sel->nroots)) % sel->shard_n == sel->shard_i;
+}
+
 int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
                         size_t whylen)
 {

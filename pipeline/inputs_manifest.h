@@ -122,6 +122,8 @@ typedef struct cfs_mf_select {
 } cfs_mf_select;
 int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
                         size_t whylen);
+/* Whether path falls to this run's shard (always without shards): a cfs_walk_owns_fn. */
+int cfs_mf_select_owns(void *ctx, const char *path);
 /* The fingerprint of an S3 object: XXH3 of its ETag (the object's bytes are not read: the
  * ETag changes whenever they do). */
 uint64_t cfs_mf_fingerprint_etag(const char *etag);

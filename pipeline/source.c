@@ -269,7 +269,8 @@ struct cfs_walk {
     size_t depth;              /* frames in use */
     cfs_walk_filter_fn filter; /* NULL: every file is kept */
     void *filter_ctx;
-    cfs_s3_lister *s3; /* the s3:// path being listed, else NULL */
+    cfs_walk_owns_fn owns; /* NULL: every entry's error is this run's */
+    cfs_s3_lister *s3;     /* the s3:// path being listed, else NULL */
     const char *s3_root;
 };
 
@@ -277,6 +278,17 @@ void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx)
 {
     w->filter = fn;
     w->filter_ctx = ctx;
+}
+
+void cfs_walk_set_owner(cfs_walk *w, cfs_walk_owns_fn fn)
+{
+    if (w) w->owns = fn;
+}
+
+/* An entry found inside a directory could not be used: listed by the run that owns it. */
+static void entry_error(cfs_walk *w, cfs_inputs *in, const char *path, const char *msg)
+{
+    if (!w->owns || w->owns(w->filter_ctx, path)) add_error(in, path, msg);
 }
 
 /* A file found by the walk or named on the command line, through the filter first (so a
@@ -410,15 +422,15 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
     snprintf(child, need, "%s%s%s", f->path, (plen && f->path[plen - 1] == '/') ? "" : "/", name);
     struct stat st;
     if (fstatat(dirfd(f->d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        add_error(in, child, strerror(errno));
+        entry_error(w, in, child, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
         int cfd = openat(dirfd(f->d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (cfd < 0) add_error(in, child, strerror(errno));
+        if (cfd < 0) entry_error(w, in, child, strerror(errno));
         else walk_push(w, in, cfd, child, f->depth + 1); /* may move nothing: f stays valid */
     } else if (S_ISLNK(st.st_mode)) {
         /* Follow links to files, never to directories (no loops). */
         struct stat ts;
-        if (fstatat(dirfd(f->d), name, &ts, 0) != 0) add_error(in, child, strerror(errno));
+        if (fstatat(dirfd(f->d), name, &ts, 0) != 0) entry_error(w, in, child, strerror(errno));
         else if (S_ISREG(ts.st_mode)) push_filtered(w, in, child, &ts);
     } else if (S_ISREG(st.st_mode)) {
         push_filtered(w, in, child, &st);
@@ -618,18 +630,38 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
     }
     /* Standard input is one stream: read again it would be empty (a second input, warned
      * as such), on a terminal wait for a second end of file, or, redirected from a file,
-     * count that file twice.  So '-' is read once, and so is any path that names the same
-     * file or pipe ("/dev/stdin", the file redirected from): the first of them is kept. */
-    int stdin_named = 0, have_in = 0;
+     * count that file twice.  So '-' is read once.  A pipe or terminal named again
+     * ("/dev/stdin") is the same stream: the first of them is kept.  A file standard input
+     * is redirected from is read by its name instead, when a path names it or a directory
+     * given holds it: so the summary's manifest records it (a '-' has no path to record)
+     * and the directory walk does not read it a second time. */
+    int stdin_named = 0, have_in = 0, in_by_name = 0;
     struct stat in_st;
     for (size_t i = 0; i < n && !have_in; i++)
         if (strcmp(paths[i], "-") == 0) have_in = fstat(0, &in_st) == 0 ? 1 : -1;
+    const int in_file = have_in > 0 && S_ISREG(in_st.st_mode);
+    if (in_file) {
+        char *in_real = realpath("/proc/self/fd/0", NULL);
+        for (size_t i = 0; i < n && !in_by_name; i++) {
+            struct stat st;
+            if (strcmp(paths[i], "-") == 0 || cfs_s3_is_url(paths[i]) || stat(paths[i], &st) != 0) continue;
+            if (S_ISREG(st.st_mode)) {
+                in_by_name = st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino;
+            } else if (S_ISDIR(st.st_mode) && in_real) {
+                char *dir = realpath(paths[i], NULL);
+                in_by_name = dir && under(dir, in_real, 1, 0);
+                free(dir);
+            }
+        }
+        free(in_real);
+    }
     for (size_t i = 0; i < n; i++) {
         named_path e = {.key = NULL, .idx = i, .s3 = cfs_s3_is_url(paths[i])};
         struct stat st;
-        if (strcmp(paths[i], "-") == 0 || (have_in > 0 && !e.s3 && stat(paths[i], &st) == 0 &&
-                                           st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino)) {
-            drop[i] = (unsigned char)stdin_named;
+        const int dash = strcmp(paths[i], "-") == 0;
+        if (dash || (have_in > 0 && !in_file && !e.s3 && stat(paths[i], &st) == 0 &&
+                     st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino)) {
+            drop[i] = (unsigned char)(stdin_named || (dash && in_by_name));
             stdin_named = 1;
             continue;
         }

@@ -67,6 +67,12 @@ void cfs_walk_close(cfs_walk *w);
 typedef int (*cfs_walk_filter_fn)(void *ctx, const char *path, uint64_t size, const char *etag, char *why,
                                   size_t whylen);
 void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx);
+/* Whether this run owns a path (a shard: the files whose hash falls to it), asked, with the
+ * filter's ctx, of an entry found inside a directory that cannot be used (a dangling link,
+ * an unreadable subdirectory) before it is listed as an error: so each such entry is one
+ * shard's error, as each file is one shard's input.  NULL (the default): every run's. */
+typedef int (*cfs_walk_owns_fn)(void *ctx, const char *path);
+void cfs_walk_set_owner(cfs_walk *w, cfs_walk_owns_fn fn);
 /* Drop command-line paths that name inputs another path already names, so that no file
  * is read twice: a path naming the same file or directory as an earlier one (after
  * resolving links, "." and ".."), a file or directory inside a directory also given (one

@@ -325,17 +325,30 @@ Test(cli, stdin_named_twice_is_read_once)
     cr_assert(strstr(err, "-: named more than once"), "%s", err);
     free(out);
     free(err);
-    /* beside the file standard input is redirected from: that file is standard input,
-     * read once (it was read twice, 12 requests) */
+    /* beside the file standard input is redirected from: that file is read by its name,
+     * once, and '-' left out (it was read twice, 12 requests) */
     cr_assert_eq(cfscan("scan - %1$s - --format json < %1$s", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
               out);
     cr_assert(strstr(err, ": named more than once"), "%s", err);
     free(out);
     free(err);
+    /* ... and inside a directory given: the walk reads it, '-' is left out (it was read
+     * by both, 12 requests) */
+    char cmd[4096];
+    snprintf(
+        cmd, sizeof cmd,
+        "(d=$(mktemp -d) && cp %1$s \"$d\"/ && %2$s scan \"$d\" - --format json < \"$d/$(basename %1$s)\"; "
+        "rc=$?; rm -rf \"$d\"; exit $rc)",
+        g_file, tu_prog("cfscan"));
+    cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
+              out);
+    cr_assert(strstr(err, "-: named more than once"), "%s", err);
+    free(out);
+    free(err);
     /* /dev/stdin is standard input too: from a pipe it was read again, empty, a second
      * input warned as such (exit 3) */
-    char cmd[4096];
     snprintf(cmd, sizeof cmd, "cat %s | %s scan - /dev/stdin --format json", g_file, tu_prog("cfscan"));
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",

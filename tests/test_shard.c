@@ -101,6 +101,32 @@ Test(shard, merge_does_not_depend_on_the_order_of_its_parts)
     free(c);
 }
 
+/* An entry of a walked directory that cannot be used (a dangling link) is one shard's
+ * error, as each file is one shard's input: every shard listed it, and the merge of the
+ * shards listed it once per shard. */
+Test(shard, an_unusable_entry_is_one_shards_error)
+{
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && ln -s /nonexistent/x.gz logs/EM28SNUQ3HJTA1.2026-11-01-05.DANG.gz", g_dir),
+                 0);
+    int failed = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && %s scan logs --shard %u/3 -o s%u -q -j1", g_dir,
+                       tu_prog("cfscan"), i, i);
+        cr_assert(rc == 0 || rc == 4, "shard %u: exit %d: %s", i, rc, err ? err : "");
+        failed += rc == 4;
+        cr_assert_eq(rc == 4, strstr(err, "DANG.gz") != NULL, "shard %u names it only when it fails: %s", i,
+                     err);
+        free(err);
+    }
+    cr_assert_eq(failed, 1, "exactly one shard lists the link");
+    char *m = tu_scan_json(g_dir, 4, "merge s0 s1 s2 --expect 3 -o M");
+    cr_assert(strstr(m, "\"files_failed\":1"), "%s", m);
+    free(m);
+}
+
 Test(shard, merge_names_missing_shards)
 {
     tu_make_day_logs(g_dir);

@@ -203,6 +203,19 @@ Test(update, window_rerun_with_nothing_new_is_clean)
     cr_assert(p && strtoull(p + 15, NULL, 10) == pruned, "skipped by name counted once: %s", second);
     char *third = tu_scan_json(g_dir, 0, "scan logs %s -o U --update", win);
     cr_assert_str_eq(third, second, "a rerun with nothing new changes nothing");
+    /* an input of the window that still cannot be opened reads nothing either: exit 4 for
+     * it, but no "selected nothing" (the window chose files the summary counted) */
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && ln -s /nonexistent/x.gz logs/EM28SNUQ3HJTA1.2026-11-01-04.DANG.gz", g_dir),
+                 0);
+    for (int night = 0; night < 2; night++) {
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && %s scan logs %s -o U --update -q", g_dir, tu_prog("cfscan"),
+                       win);
+        cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
+        cr_assert(!strstr(err, "selected nothing"), "night %d: %s", night, err);
+        free(err);
+    }
     free(first);
     free(second);
     free(third);

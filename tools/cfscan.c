@@ -1099,9 +1099,10 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     }
     /* Only when something was there to select from: inputs that held no line at all are
      * reported as such (warned) already. */
-    /* Nor when it chose only files an earlier run counted (--update, nothing new read):
-     * they are in the summary, which the report is. */
-    if (!c->nsel || selected || (c->sel.known_skipped && !c->res.nfiles) ||
+    /* Nor when it chose only files an earlier run counted (--update, not a byte read: an
+     * input that still cannot be opened reads none): they are in the summary, which the
+     * report is. */
+    if (!c->nsel || selected || (c->sel.known_skipped && !L->tot.bytes_in && !L->tot.lines) ||
         !(L->pruned || L->tot.filtered || L->tot.aggregated))
         return;
     /* requests: the rows are chosen among the requests read, so those read were not
@@ -1364,7 +1365,10 @@ static int scan_inputs(scan_cmd *c)
     cfs_walk_set_dist(walk, c->flt.dist);
     c->sel.roots = c->paths.v;
     c->sel.nroots = c->paths.n;
-    if (c->sel.shard_n || c->update) cfs_walk_set_filter(walk, cfs_mf_select_input, &c->sel);
+    if (c->sel.shard_n || c->update) {
+        cfs_walk_set_filter(walk, cfs_mf_select_input, &c->sel);
+        cfs_walk_set_owner(walk, cfs_mf_select_owns);
+    }
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     if (c->sink.interrupted > 1)
         fprintf(stderr, "cfscan: and %llu more inputs: interrupted\n",
