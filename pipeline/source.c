@@ -270,7 +270,13 @@ struct cfs_walk {
     cfs_walk_filter_fn filter; /* NULL: every file is kept */
     void *filter_ctx;
     cfs_walk_owns_fn owns; /* NULL: every entry's error is this run's */
-    cfs_s3_lister *s3;     /* the s3:// path being listed, else NULL */
+    /* '-' comes last; when standard input is a regular file, its identity, and the first
+     * name under which the walk found that file (then '-' is not read) */
+    int in_file;
+    dev_t in_dev;
+    ino_t in_ino;
+    char *in_seen;
+    cfs_s3_lister *s3; /* the s3:// path being listed, else NULL */
     const char *s3_root;
 };
 
@@ -289,6 +295,14 @@ void cfs_walk_set_owner(cfs_walk *w, cfs_walk_owns_fn fn)
 static void entry_error(cfs_walk *w, cfs_inputs *in, const char *path, const char *msg)
 {
     if (!w->owns || w->owns(w->filter_ctx, path)) add_error(in, path, msg);
+}
+
+/* A directory of the walk could not be used: a path given (depth 0) is every run's error,
+ * one found inside a directory the owning run's. */
+static void walk_error(cfs_walk *w, cfs_inputs *in, unsigned depth, const char *path, const char *msg)
+{
+    if (depth) entry_error(w, in, path, msg);
+    else add_error(in, path, msg);
 }
 
 /* A file found by the walk or named on the command line, through the filter first (so a
@@ -315,6 +329,8 @@ static int filter_keeps(cfs_walk *w, cfs_inputs *in, const char *path, uint64_t 
 
 static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const struct stat *st)
 {
+    if (w->in_file && !w->in_seen && st->st_dev == w->in_dev && st->st_ino == w->in_ino)
+        w->in_seen = cfs_strdup(path, "walking the inputs"); /* out of memory: '-' is read too */
     /* the filter may read the file: not for one the name leaves out anyway */
     if (w->filter && !pruned_by_name(w, path) && !filter_keeps(w, in, path, (uint64_t)st->st_size, NULL))
         return;
@@ -340,8 +356,25 @@ cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64
     w->npaths = n;
     w->since = since;
     w->until = until;
+    /* '-' last, so that a walk that finds standard input's file under its own name reads
+     * it there (and records it in a summary's manifest), not twice */
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp(w->paths[i], "-") == 0) {
+            char *dash = w->paths[i];
+            memmove(w->paths + i, w->paths + i + 1, (n - i - 1) * sizeof *w->paths);
+            w->paths[n - 1] = dash;
+            break;
+        }
+    struct stat in_st;
+    if (n && strcmp(w->paths[n - 1], "-") == 0 && fstat(0, &in_st) == 0 && S_ISREG(in_st.st_mode)) {
+        w->in_file = 1;
+        w->in_dev = in_st.st_dev;
+        w->in_ino = in_st.st_ino;
+    }
     return w;
 }
+
+const char *cfs_walk_stdin_read_as(const cfs_walk *w) { return w ? w->in_seen : NULL; }
 
 static void frame_free_names(walk_frame *f)
 {
@@ -364,13 +397,13 @@ static void walk_pop(cfs_walk *w)
 static void walk_push(cfs_walk *w, cfs_inputs *in, int dfd, const char *path, unsigned depth)
 {
     if (depth > CFS_WALK_MAX_DEPTH) {
-        add_error(in, path, "directory tree deeper than 64 levels; not descended");
+        walk_error(w, in, depth, path, "directory tree deeper than 64 levels; not descended");
         close(dfd);
         return;
     }
     DIR *d = fdopendir(dfd);
     if (!d) {
-        add_error(in, path, strerror(errno));
+        walk_error(w, in, depth, path, strerror(errno));
         close(dfd);
         return;
     }
@@ -387,7 +420,7 @@ static void walk_push(cfs_walk *w, cfs_inputs *in, int dfd, const char *path, un
 }
 
 /* Read the frame's next chunk of names; 0 when the directory is exhausted. */
-static int frame_refill(walk_frame *f, cfs_inputs *in)
+static int frame_refill(cfs_walk *w, walk_frame *f, cfs_inputs *in)
 {
     frame_free_names(f);
     if (f->eof) return 0;
@@ -406,7 +439,7 @@ static int frame_refill(walk_frame *f, cfs_inputs *in)
     }
     if (f->nn < WALK_CHUNK) {
         f->eof = 1;
-        if (errno) add_error(in, f->path, strerror(errno));
+        if (errno) walk_error(w, in, f->depth, f->path, strerror(errno));
     }
     if (f->nn > 1) qsort(f->names, f->nn, sizeof *f->names, cmp_names);
     return f->nn > 0;
@@ -481,7 +514,7 @@ static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
         return;
     }
     if (strcmp(path, "-") == 0) {
-        push_input(in, "-", NULL, w->since, w->until, w->dist);
+        if (!w->in_seen) push_input(in, "-", NULL, w->since, w->until, w->dist);
         return;
     }
     struct stat st;
@@ -513,7 +546,7 @@ int cfs_walk_next(cfs_walk *w, cfs_inputs *in, size_t max)
             continue;
         }
         walk_frame *f = &w->stack[w->depth - 1];
-        if (f->next == f->nn && !frame_refill(f, in)) {
+        if (f->next == f->nn && !frame_refill(w, f, in)) {
             walk_pop(w);
             continue;
         }
@@ -531,6 +564,7 @@ void cfs_walk_close(cfs_walk *w)
     while (w->depth) walk_pop(w);
     for (size_t i = 0; i < w->npaths; i++) free(w->paths[i]);
     free(w->paths);
+    free(w->in_seen);
     free(w);
 }
 
@@ -617,6 +651,13 @@ static char *link_place(const char *path)
     return key;
 }
 
+/* A name the system gives standard input itself: /dev/stdin, /dev/fd/N, /proc/.../fd/N. */
+static int stdin_alias(const char *p)
+{
+    return strcmp(p, "/dev/stdin") == 0 || strncmp(p, "/dev/fd/", 8) == 0 ||
+           (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/fd/") != NULL);
+}
+
 size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
 {
     *first = NULL;
@@ -629,40 +670,25 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
         return n;
     }
     /* Standard input is one stream: read again it would be empty (a second input, warned
-     * as such), on a terminal wait for a second end of file, or, redirected from a file,
-     * count that file twice.  So '-' is read once.  A pipe or terminal named again
-     * ("/dev/stdin") is the same stream: the first of them is kept.  A file standard input
-     * is redirected from is read by its name instead, when a path names it or a directory
-     * given holds it: so the summary's manifest records it (a '-' has no path to record)
-     * and the directory walk does not read it a second time. */
-    int stdin_named = 0, have_in = 0, in_by_name = 0;
+     * as such) or, on a terminal, wait for a second end of file.  So '-' is read once, and
+     * another name of it ("/dev/stdin", "/dev/fd/0": the same pipe, terminal or file) is
+     * left out for '-'.  A file standard input is redirected from that the walk also finds
+     * under a name of its own is read by that name, and '-' then left out (cfs_walk). */
+    int dash_seen = 0, have_in = 0;
     struct stat in_st;
     for (size_t i = 0; i < n && !have_in; i++)
         if (strcmp(paths[i], "-") == 0) have_in = fstat(0, &in_st) == 0 ? 1 : -1;
-    const int in_file = have_in > 0 && S_ISREG(in_st.st_mode);
-    if (in_file) {
-        char *in_real = realpath("/proc/self/fd/0", NULL);
-        for (size_t i = 0; i < n && !in_by_name; i++) {
-            struct stat st;
-            if (strcmp(paths[i], "-") == 0 || cfs_s3_is_url(paths[i]) || stat(paths[i], &st) != 0) continue;
-            if (S_ISREG(st.st_mode)) {
-                in_by_name = st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino;
-            } else if (S_ISDIR(st.st_mode) && in_real) {
-                char *dir = realpath(paths[i], NULL);
-                in_by_name = dir && under(dir, in_real, 1, 0);
-                free(dir);
-            }
-        }
-        free(in_real);
-    }
     for (size_t i = 0; i < n; i++) {
         named_path e = {.key = NULL, .idx = i, .s3 = cfs_s3_is_url(paths[i])};
         struct stat st;
-        const int dash = strcmp(paths[i], "-") == 0;
-        if (dash || (have_in > 0 && !in_file && !e.s3 && stat(paths[i], &st) == 0 &&
-                     st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino)) {
-            drop[i] = (unsigned char)(stdin_named || (dash && in_by_name));
-            stdin_named = 1;
+        if (strcmp(paths[i], "-") == 0) {
+            drop[i] = (unsigned char)dash_seen;
+            dash_seen = 1;
+            continue;
+        }
+        if (have_in > 0 && !e.s3 && (!S_ISREG(in_st.st_mode) || stdin_alias(paths[i])) &&
+            stat(paths[i], &st) == 0 && st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino) {
+            drop[i] = 1;
             continue;
         }
         if (e.s3) {

@@ -73,6 +73,10 @@ void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx);
  * shard's error, as each file is one shard's input.  NULL (the default): every run's. */
 typedef int (*cfs_walk_owns_fn)(void *ctx, const char *path);
 void cfs_walk_set_owner(cfs_walk *w, cfs_walk_owns_fn fn);
+/* The name under which the walk read the file standard input is redirected from, when it
+ * found it under one (a path given, or a directory's entry, link or hard link): '-' was
+ * then not read.  NULL otherwise; valid until cfs_walk_close. */
+const char *cfs_walk_stdin_read_as(const cfs_walk *w);
 /* Drop command-line paths that name inputs another path already names, so that no file
  * is read twice: a path naming the same file or directory as an earlier one (after
  * resolving links, "." and ".."), a file or directory inside a directory also given (one

@@ -127,6 +127,27 @@ Test(shard, an_unusable_entry_is_one_shards_error)
     free(m);
 }
 
+/* The same for a directory too deep to walk, found inside one given: one shard lists it
+ * (every shard did, and a merge counted one directory as several failed inputs). */
+Test(shard, a_directory_too_deep_is_one_shards_error)
+{
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && mkdir logs && p=logs/deep && i=0 && while [ $i -lt 66 ]; do p=$p/d$i; "
+                       "i=$((i+1)); done && mkdir -p $p",
+                       g_dir),
+                 0);
+    int failed = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && %s scan logs --shard %u/3 -o s%u -q -j1", g_dir,
+                       tu_prog("cfscan"), i, i);
+        cr_assert(rc == 3 || rc == 4, "shard %u: exit %d: %s", i, rc, err ? err : "");
+        failed += strstr(err, "deeper than 64 levels") != NULL;
+        free(err);
+    }
+    cr_assert_eq(failed, 1, "exactly one shard lists the directory");
+}
+
 Test(shard, merge_names_missing_shards)
 {
     tu_make_day_logs(g_dir);

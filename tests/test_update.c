@@ -185,6 +185,24 @@ Test(update, a_filter_that_keeps_nothing_new_says_so)
     free(err);
 }
 
+/* '-' and /dev/stdin, standard input redirected from a file: one input, never recorded by
+ * the name /dev/stdin (an --update from another file was refused as "/dev/stdin: changed
+ * since the summary counted it"). */
+Test(update, stdin_named_twice_is_no_input_of_the_manifest)
+{
+    tu_make_day_logs(g_dir);
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && %s scan - /dev/stdin -o U -q < logs/$(ls logs | head -n 1)", g_dir,
+                   tu_prog("cfscan"));
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err ? err : "");
+    free(err);
+    cr_assert_eq(tu_manifest_entries(g_dir, "U"), 0);
+    rc = tu_sh(NULL, &err, "cd %s && %s scan - /dev/stdin -o U --update -q < logs/$(ls logs | tail -n 1)",
+               g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err ? err : "");
+    free(err);
+}
+
 /* A nightly window rerun when nothing new arrived: exit 0, not "selected nothing" (its
  * files are in the summary), and the files the window skips by name are counted once,
  * not once more per run. */

@@ -1370,6 +1370,8 @@ static int scan_inputs(scan_cmd *c)
         cfs_walk_set_owner(walk, cfs_mf_select_owns);
     }
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
+    const char *in_as = cfs_walk_stdin_read_as(walk);
+    if (in_as) say("warning: -: standard input is the file read as", in_as, "read once");
     if (c->sink.interrupted > 1)
         fprintf(stderr, "cfscan: and %llu more inputs: interrupted\n",
                 (unsigned long long)(c->sink.interrupted - 1));
