@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -651,11 +652,30 @@ static char *link_place(const char *path)
     return key;
 }
 
-/* A name the system gives standard input itself: /dev/stdin, /dev/fd/N, /proc/.../fd/N. */
-static int stdin_alias(const char *p)
+/* A name the system gives a file descriptor: an entry of a process's fd directory
+ * (/proc/PID/fd/N, /dev/fd/N), or a link to one (/dev/stdin), however written. */
+static int fd_alias(const char *p)
 {
-    return strcmp(p, "/dev/stdin") == 0 || strncmp(p, "/dev/fd/", 8) == 0 ||
-           (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/fd/") != NULL);
+    char target[PATH_MAX];
+    struct stat ls;
+    const char *q = p;
+    if (lstat(p, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+        ssize_t k = readlink(p, target, sizeof target - 1);
+        if (k > 0) {
+            target[k] = 0;
+            if (strncmp(target, "/proc/", 6) == 0) q = target; /* /dev/stdin -> /proc/self/fd/0 */
+        }
+    }
+    const char *slash = strrchr(q, '/');
+    if (!slash || slash == q) return 0;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - q), q);
+    char *real = realpath(dir, NULL);
+    if (!real) return 0;
+    const size_t n = strlen(real);
+    const int is = strncmp(real, "/proc/", 6) == 0 && n >= 3 && strcmp(real + n - 3, "/fd") == 0;
+    free(real);
+    return is;
 }
 
 size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
@@ -686,7 +706,8 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
             dash_seen = 1;
             continue;
         }
-        if (have_in > 0 && !e.s3 && (!S_ISREG(in_st.st_mode) || stdin_alias(paths[i])) &&
+        const int in_stream = have_in > 0 && !S_ISREG(in_st.st_mode) && !S_ISDIR(in_st.st_mode);
+        if (have_in > 0 && !e.s3 && (in_stream || (S_ISREG(in_st.st_mode) && fd_alias(paths[i]))) &&
             stat(paths[i], &st) == 0 && st.st_dev == in_st.st_dev && st.st_ino == in_st.st_ino) {
             drop[i] = 1;
             continue;

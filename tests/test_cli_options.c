@@ -330,7 +330,7 @@ Test(cli, stdin_named_twice_is_read_once)
     cr_assert_eq(cfscan("scan - %1$s - --format json < %1$s", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
               out);
-    cr_assert(strstr(err, "standard input is the file read as"), "%s", err);
+    cr_assert(strstr(err, "standard input is the file the walk found as"), "%s", err);
     free(out);
     free(err);
     /* ... and inside a directory given, also through a link the walk follows: the walk
@@ -343,7 +343,8 @@ Test(cli, stdin_named_twice_is_read_once)
     cr_assert_eq(tu_run(cmd, &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
               out);
-    cr_assert(strstr(err, "standard input is the file read as") && strstr(err, "link.log"), "%s", err);
+    cr_assert(strstr(err, "standard input is the file the walk found as") && strstr(err, "link.log"), "%s",
+              err);
     free(out);
     free(err);
     /* /dev/stdin is standard input too: from a pipe it was read again, empty, a second
@@ -357,6 +358,23 @@ Test(cli, stdin_named_twice_is_read_once)
     free(err);
     cr_assert_eq(cfscan("requests --fields x-edge-request-id - - < %s", &out, &err), 0, "%s", err);
     cr_assert_str_eq(ids(out), "T0 T1 T2 T3 T4 T5");
+    free(out);
+    free(err);
+    /* other spellings of /dev/stdin are standard input too (a file redirected from was read
+     * by that name, and a summary recorded it as the input "stdin") */
+    cr_assert_eq(cfscan("scan - /dev/./stdin //dev/stdin /dev/fd/0 --format json < %s", &out, &err), 0, "%s",
+                 err);
+    cr_assert(strstr(out, "\"inputs\":{\"files\":1,") && strstr(out, "\"requests\":6,\"filtered\":0,"), "%s",
+              out);
+    cr_assert(!strstr(err, "standard input is the file the walk found as"), "'-' is read: %s", err);
+    free(out);
+    free(err);
+    /* evidence is not read from standard input */
+    cr_assert_eq(cfscan("scan %s --waf-logs - -q < /dev/null", &out, &err), 2, "%s", err);
+    cr_assert(strstr(err, "--waf-logs reads files and directories, not standard input"), "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(cfscan("scan %s --config - -q < /dev/null", &out, &err), 2, "%s", err);
     free(out);
     free(err);
 }

@@ -863,8 +863,13 @@ static int scan_opt(void *ctx, int id, const char *v)
     case O_THREADS: return parse_threads(v, &c->o.threads);
     case O_SINCE: return parse_time_opt("since", v, &c->o.since);
     case O_UNTIL: return parse_time_opt("until", v, &c->o.until);
-    case O_CONFIG: return strv_push(&c->configs, v) != 0 ? CFS_EXIT_FATAL : -1;
-    case O_WAF_LOGS: return strv_push(&c->wafs, v) != 0 ? CFS_EXIT_FATAL : -1;
+    case O_CONFIG:
+    case O_WAF_LOGS:
+        /* evidence is read from files and directories, whose names the report states */
+        if (!strcmp(v, "-"))
+            return usage_error("--%s reads files and directories, not standard input ('-')",
+                               id == O_CONFIG ? "config" : "waf-logs");
+        return strv_push(id == O_CONFIG ? &c->configs : &c->wafs, v) != 0 ? CFS_EXIT_FATAL : -1;
     case O_GZIP_DECODER:
         if (!strcmp(v, "zlib")) c->o.gz = CFS_GZ_ZLIB;
         else if (!strcmp(v, "isal")) c->o.gz = CFS_GZ_ISAL;
@@ -1371,7 +1376,7 @@ static int scan_inputs(scan_cmd *c)
     }
     cfs_status st = cfs_scan_walk(walk, &c->o, &c->res);
     const char *in_as = cfs_walk_stdin_read_as(walk);
-    if (in_as) say("warning: -: standard input is the file read as", in_as, "read once");
+    if (in_as) say("warning: -: standard input is the file the walk found as", in_as, "not read again as -");
     if (c->sink.interrupted > 1)
         fprintf(stderr, "cfscan: and %llu more inputs: interrupted\n",
                 (unsigned long long)(c->sink.interrupted - 1));
