@@ -867,6 +867,16 @@ void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_c
         add_origin_sample(t, cfs_counter_dist(&t->counter, r->dist.p, r->dist.n), r, ctx);
 }
 
+void cfs_agg_learn403(cfs_thread_agg *t, const cfs_record *r, cfs_attribution at, const cfs_attr_ctx *ctx)
+{
+    if (r->status != 403 || at.cause == CFS_CAUSE_NONE) return;
+    cfs_counter *c = &t->counter;
+    const char *dist = cfs_counter_dist_str(c, cfs_counter_dist(c, r->dist.p, r->dist.n));
+    const uint32_t clen = cfs_fast_clen(r), cth = cfs_fast_cth(r);
+    cfs_fast_learn(&t->acc, ctx, dist, r, at, cfs_attr_decision_ms(r), clen, cth,
+                   cfs_fast_evkey(dist, r, cth, clen));
+}
+
 void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_attr_line al,
                  const cfs_attr_ctx *ctx)
 {
@@ -1343,6 +1353,52 @@ static void settle_topk(cfs_topk **d, cfs_topk **s, int created)
     } else {
         cfs_topk_merge(*d, *s);
     }
+}
+
+uint64_t cfs_agg_keep_cause(cfs_agg *a, int cause)
+{
+    uint64_t dropped = 0;
+    cfs_kmap t;
+    cfs_kmap_init(&t, a->traffic.key_size, a->traffic.row_size);
+    for (size_t i = 0; i < a->traffic.n; i++) {
+        const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
+        if (s->k.cause != cause) {
+            dropped += s->requests;
+            continue;
+        }
+        cfs_trow *d = cfs_kmap_get(&t, &s->k, NULL);
+        if (cfs_kmap_is_sink(d)) continue; /* out of memory (recorded): the run fails */
+        d->requests += s->requests;
+        d->bytes += s->bytes;
+    }
+    cfs_kmap_free(&a->traffic);
+    a->traffic = t;
+    cfs_kmap g;
+    cfs_kmap_init(&g, a->groups.key_size, a->groups.row_size);
+    for (size_t i = 0; i < a->groups.n; i++) {
+        cfs_grow *s = cfs_kmap_row(&a->groups, i);
+        cfs_grow *d = s->k.cause == cause ? cfs_kmap_get(&g, &s->k, NULL) : NULL;
+        if (d && !cfs_kmap_is_sink(d)) d->g = s->g; /* keys are unique: taken over */
+        else cfs_group_free(s->g);
+    }
+    cfs_kmap_free(&a->groups);
+    a->groups = g;
+    cfs_kmap h;
+    cfs_kmap_init(&h, a->heavy.key_size, a->heavy.row_size);
+    for (size_t i = 0; i < a->heavy.n; i++) {
+        cfs_hrow *s = cfs_kmap_row(&a->heavy, i);
+        cfs_hrow *d = s->k.cause == cause ? cfs_kmap_get(&h, &s->k, NULL) : NULL;
+        if (d && !cfs_kmap_is_sink(d)) {
+            d->uris = s->uris;
+            d->ips = s->ips;
+        } else {
+            topk_put(s->uris);
+            topk_put(s->ips);
+        }
+    }
+    cfs_kmap_free(&a->heavy);
+    a->heavy = h;
+    return dropped;
 }
 
 void cfs_agg_settle(cfs_agg *a)

@@ -265,6 +265,10 @@ uint32_t cfs_lat_class_value(uint8_t c); /* representative ms (CFS_NO_MILLIS if 
 /* Only the origin-fetch sample of a record a filter excluded (scan.c): the
  * distribution's latency reference does not depend on which lines are reported. */
 void cfs_agg_add_origin(cfs_thread_agg *t, const cfs_record *r, const cfs_attr_ctx *ctx);
+/* What a 403 line a filter leaves out teaches the judging of the 403s held back (their
+ * distribution's error pages and origin-served 403s, cfs_fast_learn), so that the lines
+ * kept are judged as in the unfiltered run. */
+void cfs_agg_learn403(cfs_thread_agg *t, const cfs_record *r, cfs_attribution at, const cfs_attr_ctx *ctx);
 /* The origin-fetch sample of a common Miss (below), without an origin label. */
 void cfs_agg_add_origin_plain(cfs_thread_agg *t, uint32_t did, const cfs_record *r);
 /* Account one common line (fields.h, CFS_RECORD_PLAIN: r holds what that lists) of the
@@ -421,6 +425,10 @@ void cfs_agg_topk_release(cfs_topk *t);
  * reference, re-keying traffic rows, groups and heavy hitters.  The pipeline calls it only
  * through the settle stage, cfs_settle (view.h), which marks the agg settled. */
 void cfs_agg_settle(cfs_agg *a);
+/* `scan --cause C` after settling: drop every traffic row, 403 group and top list of
+ * another cause (the 403s whose verdict waited for the end of the pass and settled into
+ * another one); returns the requests dropped, which the caller counts as filtered. */
+uint64_t cfs_agg_keep_cause(cfs_agg *a, int cause);
 uint32_t cfs_agg_reference_ms(const cfs_agg *a, const char dist[CFS_KEY_STR], uint64_t *fetches);
 /* The reference for a line of dist whose behavior sends it to label: that origin's when it
  * has enough fetches of its own, else the distribution's (after cfs_fast_resolve, which

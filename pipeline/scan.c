@@ -496,6 +496,7 @@ static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg,
     }
     if (f && !(cfs_filter_record(f, r) && cfs_filter_cause(f, at, 0))) {
         cfs_agg_add_origin(agg, r, &o->attr);
+        cfs_agg_learn403(agg, r, at, &o->attr);
         ps->st.filtered++;
         return 0;
     }
@@ -2051,6 +2052,13 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     res->seconds = now_s() - t0;
     phase = now_s();
     if (!res->over_budget) settle_result(res);
+    if (!res->over_budget && o->lines && o->lines->cause >= 0) {
+        /* --cause: a 403 whose verdict waited for the end was kept until it settled; one
+         * that settled into another cause is filtered out now, as its line would have been */
+        const uint64_t dropped = cfs_agg_keep_cause(&res->agg, o->lines->cause);
+        res->ledger.tot.aggregated -= dropped;
+        res->ledger.tot.filtered += dropped;
+    }
     res->t_settle = now_s() - phase;
     if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
     if (o->stop && *o->stop) res->interrupted = 1;

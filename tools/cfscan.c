@@ -957,6 +957,14 @@ static void set_resolution(scan_cmd *c)
         int64_t w = c->o.until - c->o.since;
         s = w <= 2 * 3600 ? 60 : w <= 12 * 3600 ? 300 : w <= 48 * 3600 ? 900 : 3600;
     }
+    /* --cause: the 403s whose cause is known only at the end are counted by the hour (the
+     * traffic rows); a sub-hour timeline, counted line by line, cannot leave out those that
+     * settle into another cause */
+    if (c->flt.cause >= 0 && s && s < 3600) {
+        if (c->resolution)
+            say("warning", NULL, "with --cause the 403 timeline is hourly: --resolution is not used");
+        s = 3600;
+    }
     c->o.timeline_s = s && s < 3600 ? s : 0;
 }
 
@@ -1035,6 +1043,11 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
     if ((c->update || c->rebuild) && !c->outdir)
         return usage_error("%s", "--update and --rebuild need -o DIR");
     if (c->update && c->rebuild) return usage_error("%s", "--update and --rebuild exclude each other");
+    if (c->outdir && !c->requests_mode && c->flt.cause >= 0)
+        return usage_error("%s",
+                           "--cause does not go with -o: a summary keeps the 403s that are judged at the "
+                           "end unjudged, and a merge judges them again; write the summary without it and "
+                           "filter its tables by cause");
     if (c->shard_arg)
         for (size_t i = 0; i < c->paths.n; i++)
             if (!strcmp(c->paths.v[i], "-")) return usage_error("%s", "--shard cannot split standard input");
