@@ -1648,6 +1648,8 @@ int cfs_attr_needs_latency(cfs_attribution a)
     return a.rule < R_COUNT && rules[a.rule].kind == K_PROVISIONAL;
 }
 
+int cfs_attr_may_settle(cfs_attribution a) { return cfs_attr_needs_latency(a) || a.rule == R_ORIGIN_RESULT; }
+
 /* ---- latency ----------------------------------------------------------------------------
  * An `Error` 403 with CloudFront's HTML page (or a body of its own where a web ACL may
  * answer) is an edge refusal, a copy of an origin 403 from the cache, or the origin's own

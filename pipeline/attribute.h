@@ -43,6 +43,10 @@ typedef struct cfs_attr_line {
  * config may have remapped from 403). */
 cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *ctx);
 int cfs_attr_needs_latency(cfs_attribution a);
+/* Whether a's verdict may still change at the end of the pass: a provisional one, or one
+ * judged again with what the pass learns (a cache or origin result type, which a single
+ * error page for every 403 leaves undecided: cfs_attr_settle_fast). */
+int cfs_attr_may_settle(cfs_attribution a);
 /* 1 when the rule table has the shape cfs_attribute relies on (for the tests). */
 int cfs_attr_table_ok(void);
 /* The rule id every non-403 line gets (never provisional), so per-line callers can skip

@@ -132,5 +132,5 @@ int cfs_filter_record(const cfs_filter *f, const cfs_record *r)
 int cfs_filter_cause(const cfs_filter *f, cfs_attribution at, int final)
 {
     if (f->cause < 0 || at.cause == f->cause) return 1;
-    return !final && cfs_attr_needs_latency(at);
+    return !final && cfs_attr_may_settle(at);
 }

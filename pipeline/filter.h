@@ -46,9 +46,9 @@ static inline int cfs_filter_dist(const cfs_filter *f, cfs_span dist)
 int cfs_filter_file(const cfs_filter *f, const char *dist);
 /* The line's own fields (request id, status, edge, address, URI): 1 when they pass. */
 int cfs_filter_record(const cfs_filter *f, const cfs_record *r);
-/* A line's attribution against --cause.  final = 0 while a 403 waits for the latency
- * reference (cfs_attr_needs_latency): it passes then, since it may still settle into the
- * wanted cause; a settled one must be that cause. */
+/* A line's attribution against --cause.  final = 0 on the line, where a verdict that may
+ * still change at the end of the pass (cfs_attr_may_settle) passes, since it may settle
+ * into the wanted cause; a settled one must be that cause. */
 int cfs_filter_cause(const cfs_filter *f, cfs_attribution at, int final);
 /* The edge location e against an --edge value w[0..n): equal, or w a prefix of e that
  * ends where a part of the id ends (IAD89 of IAD89-C1), or w an airport code (letters

@@ -485,10 +485,10 @@ static __attribute__((noinline)) void timeline_add(pstate *ps, const cfs_record 
  * sub-hour timeline (o->timeline_s) when it is a 403 with a cause, and offered to
  * `requests` (maybe_collect). */
 static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg, const cfs_record *r,
-                                                cfs_attr_line al)
+                                                cfs_attr_line *al)
 {
     const cfs_scan_opts *o = ps->sh->o;
-    cfs_attribution at = al.at;
+    cfs_attribution at = al->at;
     const cfs_filter *f = o->lines;
     if (f && !cfs_filter_dist(f, r->dist)) {
         ps->st.filtered++;
@@ -496,12 +496,17 @@ static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg,
     }
     if (f && !(cfs_filter_record(f, r) && cfs_filter_cause(f, at, 0))) {
         cfs_agg_add_origin(agg, r, &o->attr);
-        cfs_agg_learn403(agg, r, at, &o->attr);
+        /* no 403 is kept under --status N (N not 403): nothing is judged to teach */
+        if (f->status < 0 || f->status == 403) cfs_agg_learn403(agg, r, at, &o->attr);
         ps->st.filtered++;
         return 0;
     }
+    /* kept under --cause only until it settles: the WAF join's note on it (a CAPTCHA, a
+     * line outside the logs' coverage) cannot be told to the cause it settles into, and is
+     * left out (the notes then count the 403s decided on their line) */
+    if (f && f->cause >= 0 && at.cause != f->cause) al->waf = 0;
     if (o->timeline_s && at.cause != CFS_CAUSE_NONE) timeline_add(ps, r);
-    maybe_collect(ps, r, al);
+    maybe_collect(ps, r, *al);
     return 1;
 }
 
@@ -699,11 +704,10 @@ static void count_record(pstate *ps, cfs_thread_agg *agg, cfs_record *r, uint64_
      * before the attribution, so that nothing the attribution returns waits in registers) */
     note_if_new(ps, agg, r->dist, m);
     cfs_attr_line al = cfs_attribute_line(r, &o->attr);
-    cfs_attribution at = al.at;
     /* Filters, a sub-hour timeline, `requests` rows: one predictable branch per line
      * without them. */
-    if (__builtin_expect(ps->sh->line_extra, 0) && !line_extra(ps, agg, r, al)) return;
-    cfs_agg_add(agg, at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
+    if (__builtin_expect(ps->sh->line_extra, 0) && !line_extra(ps, agg, r, &al)) return;
+    cfs_agg_add(agg, al.at.cause != CFS_CAUSE_NONE ? unit_heavy(ps) : NULL, r, al, &o->attr);
     ps->st.aggregated++;
 }
 

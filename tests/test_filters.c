@@ -281,3 +281,47 @@ Test(filters, cause_refuses_a_summary_and_keeps_an_hourly_timeline)
     free(out);
     free(err);
 }
+
+/* The same against the unfiltered run, with every situation (an error page for every 403
+ * among them, which turns a held-back origin result into unknown at the end) and with the
+ * config and WAF logs: for every cause, `scan --cause C` counts what the unfiltered
+ * `requests` labels C (--cause unknown lost those 403s: their first verdict, an origin
+ * result type, did not pass it on the line). */
+Test(filters, cause_on_scan_counts_what_the_unfiltered_run_labels)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/sit --dists 2 --days 1 --lines-per-file 200 --situations all -j1 >/dev/null && "
+             "mkdir %s/sitl && cp %s/sit/*.gz %s/sitl/",
+             tu_prog("cfsgen"), g_dir, g_dir, g_dir, g_dir);
+    cr_assert_eq(tu_run(cmd, NULL, NULL), 0);
+    const char *ev[2] = {"", "--config $S/sit/config --waf-logs $S/sit/waf"};
+    for (int e = 0; e < 2; e++) {
+        int checked = 0;
+        for (int cause = 0; cause < CFS_CAUSE_COUNT; cause++) {
+            if (cause == CFS_CAUSE_NONE) continue;
+            const char *name = cfs_cause_name((cfs_cause)cause);
+            char *out = NULL;
+            snprintf(
+                cmd, sizeof cmd,
+                "S=%s; %s requests $S/sitl -q -j1 --status 403 --fields cause %s | sed 1d | grep -c '^%s\t' "
+                "|| true",
+                g_dir, tu_prog("cfscan"), ev[e], name);
+            cr_assert_eq(tu_run(cmd, &out, NULL), 0);
+            const long labelled = strtol(out, NULL, 10);
+            free(out);
+            snprintf(
+                cmd, sizeof cmd,
+                "S=%s; %s scan $S/sitl -q -j1 --format json --cause %s %s | grep -o '\"requests\":[0-9]*' | "
+                "head -n 1 | cut -d: -f2",
+                g_dir, tu_prog("cfscan"), name, ev[e]);
+            cr_assert_eq(tu_run(cmd, &out, NULL), 0);
+            const long scanned = strtol(out, NULL, 10);
+            free(out);
+            cr_expect_eq(scanned, labelled, "%s%s: scan --cause counts %ld, the unfiltered run labels %ld",
+                         name, e ? " (config, WAF logs)" : "", scanned, labelled);
+            checked += labelled > 0;
+        }
+        cr_assert_gt(checked, 5, "several causes");
+    }
+}
