@@ -504,7 +504,7 @@ static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg,
     /* kept under --cause only until it settles: the WAF join's note on it (a CAPTCHA, a
      * line outside the logs' coverage) cannot be told to the cause it settles into, and is
      * left out (the notes then count the 403s decided on their line) */
-    if (f && f->cause >= 0 && at.cause != f->cause) al->waf = 0;
+    if (f && f->cause >= 0 && (at.cause != f->cause || cfs_attr_may_settle(at))) al->waf = 0;
     if (o->timeline_s && at.cause != CFS_CAUSE_NONE) timeline_add(ps, r);
     maybe_collect(ps, r, *al);
     return 1;
