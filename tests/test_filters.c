@@ -292,6 +292,7 @@ static void waf_notes_within(const char *cause, const char *evidence)
              tu_prog("cfscan"), cause, evidence);
     tu_run(cmd, &out, NULL);
     cfs_json_doc doc;
+    memset(&doc, 0, sizeof doc); /* cfs_json_parse frees what a doc holds */
     cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
     const cfs_json *ds = cfs_json_path(cfs_json_root(&doc), "forbidden.distributions");
     for (const cfs_json *d = cfs_json_first(ds); d; d = cfs_json_next(d)) {
