@@ -20,6 +20,8 @@ int cfs_stats_warned(const cfs_file_stats *f)
     return f->status == CFS_OK && f->aggregated == 0 && f->filtered == 0;
 }
 
+int cfs_stats_unread(const cfs_file_stats *f) { return f->status == CFS_E_IO && f->bytes_in == 0; }
+
 const char *cfs_stats_warning(const cfs_file_stats *f)
 {
     if (!cfs_stats_warned(f)) return NULL;

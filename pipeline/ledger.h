@@ -42,6 +42,9 @@ uint64_t cfs_stats_rejected(const cfs_file_stats *f);
 int cfs_stats_warned(const cfs_file_stats *f);
 /* Why such an input gave nothing, or NULL when it is not warned. */
 const char *cfs_stats_warning(const cfs_file_stats *f);
+/* An input that could not be read at all (an I/O error before its first byte): a summary's
+ * input manifest leaves it out, so the next `scan --update` reads it again. */
+int cfs_stats_unread(const cfs_file_stats *f);
 
 typedef struct cfs_file_note {
     char *path;

@@ -107,7 +107,7 @@ void cfs_summary_count_keys(const cfs_summary *s, cfs_key_counts *k);
  * Appending again after a full pass is allowed. */
 int cfs_summary_inputs_begin(const cfs_summary *s);
 int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x);
-/* Drop the rows of inputs that could not be read at all (a path that could not be used,
+/* Drop the rows of inputs that could not be read at all (cfs_stats_unread: a path that could not be used,
  * a file that could not be opened, one changed since the summary counted it): the input
  * manifest leaves them out, so `scan --update` looks at each again where it walks it, and
  * lists what it still cannot read; the summary's list of such inputs is the latest run's.

@@ -2,6 +2,7 @@
  * summary_state.c) appended to an unlinked temporary file and read back in input order,
  * the only part of a summary that grows with the number of inputs. */
 #include "pipeline/summary.h"
+#include "pipeline/ledger.h"
 #include "pipeline/summary_internal.h"
 #include "pipeline/xalloc.h"
 
@@ -90,10 +91,6 @@ int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x)
     return rc;
 }
 
-/* An input that could not be read at all: what the manifest leaves out (tools/cfscan.c,
- * on_input), so that the next --update reads it again when it walks it. */
-static int retried(const cfs_sum_input *x) { return x->st.status == CFS_E_IO && x->st.bytes_in == 0; }
-
 int cfs_summary_drop_retried(cfs_summary *s)
 {
     if (!s->rows) return s->rows_failed[0] ? -1 : 0;
@@ -108,7 +105,7 @@ int cfs_summary_drop_retried(cfs_summary *s)
     cfs_sum_input x;
     int rc = fflush(old) != 0 || fseek(old, 0, SEEK_SET) != 0 ? -1 : 0;
     while (rc == 0 && (rc = cfs_sum_input_get(old, &x)) > 0) {
-        if (!retried(&x)) {
+        if (!cfs_stats_unread(&x.st)) {
             cfs_sum_input_put(keep, &x);
             n++;
         }

@@ -385,7 +385,7 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
      * file that could not be opened at all counted nothing and may be read by a later
      * --update.  An S3 object's fingerprint is its listed ETag's. */
     if (k->sum && k->sum->mf && (in->regular || in->etag) && k->mf_status == CFS_OK &&
-        !(st->status == CFS_E_IO && st->bytes_in == 0)) {
+        !cfs_stats_unread(st)) {
         uint64_t fp;
         char why[512];
         if (in->etag) {
@@ -1751,8 +1751,7 @@ static int publish_and_report(scan_cmd *c)
 /* Nonzero when stdout could not be written completely (a full disk, a closed pipe). */
 static int flush_output(scan_cmd *c)
 {
-    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
-    fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno));
+    if (stdout_done() == CFS_EXIT_OK) return 0;
     c->outcome.fatal = CFS_E_IO;
     return -1;
 }
