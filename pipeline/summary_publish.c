@@ -282,28 +282,18 @@ static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return CFS_E_IO;
     }
+    /* The printed report's options (evidence, size, window and filters: the files are that
+     * report, byte for byte), else a merge's defaults; the WAF rule names, evidence records
+     * and sampling rates are the summary's own (its wrow ids index those names). */
     cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT,
                           .with_config = cfs_evid_has_kind(&s->evidence, CFS_EVID_CONFIG),
-                          .with_waf = s->nwaf_rules > 0 || cfs_evid_has_kind(&s->evidence, CFS_EVID_WAF),
-                          .waf_rules = (const char *const *)s->waf_rules,
-                          .nwaf_rules = s->nwaf_rules,
-                          .stop = s->stop,
-                          .evidence = &s->evidence,
-                          .sampling = s->sampling};
-    if (s->report) { /* the printed report's evidence, size and selection; the WAF rule
-                      * names stay the summary's own (its wrow ids index them) */
-        ro.top = s->report->top;
-        ro.with_config = s->report->with_config;
-        ro.with_waf = s->report->with_waf;
-        ro.waf = s->report->waf;
-        ro.config = s->report->config;
-        /* and the window and filters it names (the files are that report, byte for byte) */
-        ro.sel_names = s->report->sel_names;
-        ro.sel_values = s->report->sel_values;
-        ro.nsel = s->report->nsel;
-        ro.selected_nothing = s->report->selected_nothing;
-        ro.nothing_why = s->report->nothing_why;
-    }
+                          .with_waf = s->nwaf_rules > 0 || cfs_evid_has_kind(&s->evidence, CFS_EVID_WAF)};
+    if (s->report) ro = *s->report;
+    ro.waf_rules = (const char *const *)s->waf_rules;
+    ro.nwaf_rules = s->nwaf_rules;
+    ro.stop = s->stop;
+    ro.evidence = &s->evidence;
+    ro.sampling = s->sampling;
     if (fmt == 2) cfs_report_html(f, v, &ro);
     else if (fmt == 1) cfs_report_json(f, v, &ro);
     else cfs_report_text(f, v, &ro);
