@@ -715,16 +715,19 @@ static int geo_excluded(const facts *f)
  * edge refusal is not named (pending_variant). */
 static int signer_page(const facts *f)
 {
-    return cfs_config_403_page(f->d) && f->restricted == T_YES && f->edge_error && !ct_signer(f) &&
-           geo_excluded(f) && f->origin_contacted != T_YES;
+    return cfs_config_403_page(f->d) && f->restricted == T_YES && f->refusable && !ct_signer(f) &&
+           geo_excluded(f);
 }
 
-/* signer_page without a signer that may have passed the check: none on the line with every
- * cookie logged, or an expired one.  Such a request is refused before any fetch. */
-static int signer_page_refused(const facts *f)
+/* No signer that may pass the check: none on the line with every cookie logged, or an
+ * expired one.  On a restricted behavior such a request is refused before any fetch. */
+static int signer_cannot_pass(const facts *f)
 {
-    return f->page && (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
+    return f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES;
 }
+
+/* signer_page for a request whose signer cannot pass the check. */
+static int signer_page_refused(const facts *f) { return f->page && signer_cannot_pass(f); }
 
 /* The same refusal with CloudFront's HTML page and no custom page: on a behavior the
  * config says is restricted, no signer (every cookie logged) or an expired one, so the
@@ -735,8 +738,7 @@ static int signer_page_refused(const facts *f)
 static int signer_html_refused(const facts *f)
 {
     return f->restricted == T_YES && f->ct == CT_HTML && !cfs_config_403_page(f->d) && f->refusable &&
-           !f->origin_timed && geo_excluded(f) &&
-           (f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES);
+           !f->origin_timed && geo_excluded(f) && signer_cannot_pass(f);
 }
 
 /* The origin's kind is unknown (no config, or an origin group of mixed kinds) and no
