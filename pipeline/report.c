@@ -1355,8 +1355,7 @@ static void text_cause(FILE *out, const dist_model *d, const cause_model *c, int
     const uint64_t unconfirmed = cfs_rmodel_unconfirmed(c);
     fputs("      next    ", out);
     if (unconfirmed)
-        fprintf(out, "(%llu of %llu not confirmed: check the cause before acting) ",
-                (unsigned long long)unconfirmed, (unsigned long long)c->n);
+        fprintf(out, CFS_RMODEL_CAVEAT " ", (unsigned long long)unconfirmed, (unsigned long long)c->n);
     fprintf(out, "%s\n", cfs_cause_advice((cfs_cause)c->cause));
 }
 

@@ -748,8 +748,8 @@ static void cause_detail(FILE *out, size_t di, const dist_model *d, const cause_
     fputs("<div class=\"next\"><b>Next steps.</b> ", out);
     const uint64_t unconfirmed = cfs_rmodel_unconfirmed(c);
     if (unconfirmed)
-        fprintf(out, "<i>(%llu of %llu not confirmed: check the cause before acting)</i> ",
-                (unsigned long long)unconfirmed, (unsigned long long)c->n);
+        fprintf(out, "<i>" CFS_RMODEL_CAVEAT "</i> ", (unsigned long long)unconfirmed,
+                (unsigned long long)c->n);
     cfs_html_puts(out, cfs_cause_advice((cfs_cause)c->cause));
     fputs("</div>", out);
     if (c->g) chart_latency(out, d, c);

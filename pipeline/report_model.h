@@ -110,6 +110,9 @@ int cfs_rmodel_ranked_causes(const dist_model *d, int *out);
  * conditional (the advice is written as if the cause were proven); 0 for a cause all of
  * whose 403s are confirmed, and for unknown (its advice is about deciding). */
 uint64_t cfs_rmodel_unconfirmed(const cause_model *c);
+/* The words the text and HTML reports put before such advice: printf with the unconfirmed
+ * count and the cause's 403s (unsigned long long). */
+#define CFS_RMODEL_CAVEAT "(%llu of %llu not confirmed: check the cause before acting)"
 /* --resolution's name for a timeline of s seconds per bucket ("1h" for 3600). */
 const char *cfs_rmodel_resolution_name(int s);
 /* The end of the sentence "N 403s ..." for settle hint h (cfs_settle_hint). */
