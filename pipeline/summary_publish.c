@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "pipeline/inputs_manifest.h"
+#include "pipeline/ledger.h"
 #include "pipeline/report.h"
 
 /* ---- directory publishing -------------------------------------------------------------------------- */
@@ -351,6 +352,38 @@ static void fsync_dir(const char *dir)
  * judging uses that many, and above one the publish writes the state beside the tables. */
 static int run_threads(const cfs_summary *s) { return s->threads > 0 ? s->threads : omp_get_max_threads(); }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The files a summary's rows name.  An input that could not be read at all in a later run
+ * (--update: a file changed since it was counted, or unreadable now) keeps the row that
+ * counted it beside the row of its error: one file, which failed in the latest run.  So
+ * the files are the rows read, plus the paths only unread rows name (each once).  A second
+ * pass over the rows runs only when some row was unread; out of memory, rows are files. */
+static size_t count_files(const cfs_summary *s, char **unread, size_t nunread)
+{
+    if (!nunread) return (size_t)s->ninputs;
+    qsort(unread, nunread, sizeof *unread, cmp_str);
+    size_t u = 0; /* the distinct paths, first */
+    for (size_t i = 0; i < nunread; i++)
+        if (!u || strcmp(unread[u - 1], unread[i]) != 0) unread[u++] = unread[i];
+    unsigned char *named = cfs_calloc(u, 1, "counting a summary's files");
+    if (!named) return (size_t)s->ninputs;
+    cfs_sum_input x;
+    int rc = cfs_summary_inputs_begin(s);
+    while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
+        if (!cfs_stats_unread(&x.st)) {
+            char **hit = bsearch(&x.path, unread, u, sizeof *unread, cmp_str);
+            if (hit) named[hit - unread] = 1;
+        }
+        free(x.path);
+        rc = 0;
+    }
+    size_t files = (size_t)s->ninputs - nunread;
+    for (size_t i = 0; i < u; i++) files += !named[i];
+    free(named);
+    return rc < 0 ? (size_t)s->ninputs : files;
+}
+
 cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen)
 {
     memset(v, 0, sizeof *v);
@@ -358,17 +391,29 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
     if (!v->own) return cfs_nomem_status(NULL, err, errlen);
     v->agg = &v->own->agg;
     v->ledger = &v->own->ledger;
-    v->nfiles = (size_t)s->ninputs;
     /* The ledger, as the scans counted their inputs: one entry per input row. */
     cfs_ledger *L = &v->own->ledger;
     L->pruned = s->pruned;
     cfs_sum_input x;
+    char **unread = NULL; /* the paths of rows not read at all (count_files) */
+    size_t nunread = 0, cap = 0;
+    int listed = 1; /* 0: out of memory listing them; rows are files (cfs_nomem_failed says it) */
     int rc = cfs_summary_inputs_begin(s);
     while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
         cfs_ledger_file(L, x.path, &x.st);
-        free(x.path);
         rc = 0;
+        if (listed && cfs_stats_unread(&x.st) && nunread == cap) {
+            char **more = cfs_realloc(unread, (cap ? 2 * cap : 16) * sizeof *unread,
+                                      "counting a summary's files");
+            if (more) unread = more, cap = cap ? 2 * cap : 16;
+            else listed = 0;
+        }
+        if (listed && cfs_stats_unread(&x.st)) unread[nunread++] = x.path;
+        else free(x.path);
     }
+    v->nfiles = rc < 0 || !listed ? (size_t)s->ninputs : count_files(s, unread, nunread);
+    for (size_t i = 0; i < nunread; i++) free(unread[i]);
+    free(unread);
     /* The tables: judging the held-back 403s against everything merged, then settling,
      * are the last stages of a merge; s keeps its unsettled state.  Judging needs no
      * config: each record's distribution has its facts in the state. */

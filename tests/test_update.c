@@ -79,6 +79,17 @@ Test(update, changed_known_file_is_an_error_never_a_double_count)
     const char *a = strstr(before, "\"requests\":"), *b = strstr(out, "\"requests\":");
     cr_assert(a && b);
     cr_assert_eq(strtoull(a + 11, NULL, 10), strtoull(b + 11, NULL, 10), "no request counted twice");
+    /* and no file: the changed one is counted once (its first night's row), and failed
+     * in this run (it used to count twice: "49 files (1 failed)" for 48) */
+    a = strstr(before, "\"files\":"), b = strstr(out, "\"files\":");
+    cr_assert(a && b);
+    cr_assert_eq(strtoull(a + 8, NULL, 10), 48, "%s", before);
+    cr_assert_eq(strtoull(b + 8, NULL, 10), 48, "the changed file is one file: %s", out);
+    cr_assert(strstr(out, "\"files_failed\":1,"), "%s", out);
+    char *text = NULL;
+    cr_assert_eq(tu_sh(&text, NULL, "cd %s && %s scan logs -o U --update", g_dir, tu_prog("cfscan")), 4);
+    cr_assert(strstr(text, "Inputs: 48 files (1 failed,"), "the text report too: %s", text);
+    free(text);
     /* --rebuild rescans: exit 0, and the counts are one scan of the files as they are now */
     char *now = tu_scan_json(g_dir, 0, "scan logs");
     char *rebuilt = tu_scan_json(g_dir, 0, "scan logs -o U --rebuild");
