@@ -396,10 +396,10 @@ static inline int parse_date_time(cfs_span d, cfs_span t, int64_t *out)
 static int parse_ts(const cfs_record *r, int64_t *out)
 {
     cfs_span d = r->f[CFS_F_DATE], t = r->f[CFS_F_TIME];
-    if (d.n == 10 && t.n == 8) return parse_date_time(d, t, out);
-    if (d.n || t.n) return -1;
-    /* v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with
-     * a fractional part (real-time logs: "1607374321.541").  Both are unsigned, at most
+    if (d.n && t.n) return d.n == 10 && t.n == 8 ? parse_date_time(d, t, out) : -1;
+    /* Without both date and time (a v2 layout may choose date alone, or time alone):
+     * v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with
+     * a fractional part of digits (real-time logs: "1607374321.541").  Both are unsigned, at most
      * 19 digits (cfs_parse_u64), and compared as unsigned before any conversion, so
      * 9223372036854775807 or 10^18 can never become a key (types.h: time range). */
     uint64_t v;
@@ -413,6 +413,9 @@ static int parse_ts(const cfs_record *r, int64_t *out)
         size_t k = 0;
         while (k < s.n && s.p[k] != '.') k++;
         if (cfs_parse_u64(s.p, k, &v) != 0) return -1;
+        if (k < s.n && k + 1 == s.n) return -1; /* "123." */
+        for (size_t i = k + 1; i < s.n; i++)
+            if (s.p[i] < '0' || s.p[i] > '9') return -1;
     }
     if (v < (uint64_t)CFS_TIME_MIN || v >= (uint64_t)CFS_TIME_MAX) return -1;
     *out = (int64_t)v;

@@ -836,3 +836,40 @@ Test(v2_formats, parquet_names_the_fields_its_columns_lack)
     cr_assert_eq(num_at(j, "inputs.requests"), sum_of("pq/expected.json", "by_distribution"));
     free(j);
 }
+
+/* The number after "key": in a JSON report, or -1. */
+static long long json_count(const char *rep, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(rep, k);
+    return p ? strtoll(p + strlen(k), NULL, 10) : -1;
+}
+
+/* A v2 layout may choose date without time, or time without date: the time then comes
+ * from timestamp(ms) or timestamp (README "v2 fields"), as when both are absent; with
+ * both, they decide (a bad date is bad_value whatever the timestamp says).  A timestamp's
+ * fraction is digits (reference §3: "1607374321.541"); anything else is bad_value. */
+Test(v2_formats, timestamp_gives_the_time_without_both_date_and_time_and_its_fraction_is_digits)
+{
+    static const struct {
+        const char *fields, *lines;
+        long long requests, bad_value;
+    } cases[] = {
+        {"date,timestamp(ms),sc-status",
+         "2026-11-01\\t1793491203526\\t403\\n2026-11-01\\t1793491203526\\t200\\n", 2, 0},
+        {"time,timestamp,sc-status", "10:00:00\\t1793491203.5\\t200\\n", 1, 0},
+        {"date,time,timestamp,sc-status", "2026-11-1\\t10:00:00\\t1793491203\\t200\\n", 0, 1},
+        {"timestamp,date,sc-status", "1793491203\\t-\\t200\\n", 1, 0},
+        {"timestamp,sc-status",
+         "1793491203.541\\t403\\n1793491203\\t403\\n1793491203.abc\\t403\\n1793491203.5.5\\t403\\n"
+         "1793491203.\\t403\\n.5\\t403\\n",
+         2, 4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *rep = scan_headerless("ts.log", cases[i].lines, cases[i].fields, "--format json");
+        cr_assert_eq(json_count(rep, "requests"), cases[i].requests, "%s: %s", cases[i].fields, rep);
+        cr_assert_eq(json_count(rep, "bad_value"), cases[i].bad_value, "%s: %s", cases[i].fields, rep);
+        free(rep);
+    }
+}
