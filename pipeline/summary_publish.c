@@ -275,6 +275,15 @@ int cfs_summary_dir_redacted(const char *dir)
 }
 
 /* fmt: 0 text, 1 JSON, 2 HTML. */
+void cfs_summary_own_report(const cfs_summary *s, cfs_report_opts *ro)
+{
+    ro->waf_rules = (const char *const *)s->waf_rules;
+    ro->nwaf_rules = s->nwaf_rules;
+    ro->stop = s->stop;
+    ro->evidence = &s->evidence;
+    ro->sampling = s->sampling;
+}
+
 static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *s, const cfs_view *v,
                                   char *err, size_t errlen)
 {
@@ -290,11 +299,7 @@ static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *
                           .with_config = cfs_evid_has_kind(&s->evidence, CFS_EVID_CONFIG),
                           .with_waf = s->nwaf_rules > 0 || cfs_evid_has_kind(&s->evidence, CFS_EVID_WAF)};
     if (s->report) ro = *s->report;
-    ro.waf_rules = (const char *const *)s->waf_rules;
-    ro.nwaf_rules = s->nwaf_rules;
-    ro.stop = s->stop;
-    ro.evidence = &s->evidence;
-    ro.sampling = s->sampling;
+    cfs_summary_own_report(s, &ro);
     if (fmt == 2) cfs_report_html(f, v, &ro);
     else if (fmt == 1) cfs_report_json(f, v, &ro);
     else cfs_report_text(f, v, &ro);

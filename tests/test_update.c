@@ -358,3 +358,42 @@ Test(update, shard_summary_updates_as_its_shard)
     free(upd);
     free(one);
 }
+
+/* With --config and --waf-logs, the report --update prints is the updated summary's, as
+ * its report files are, and so one scan's of every file: the WAF rule names and the
+ * evidence's coverage are the whole summary's.  (It printed this run's WAF rule names
+ * under the summary's rule ids, so counts went under other rules' names, and evidence
+ * covering only the files this run read.) */
+Test(update, printed_report_with_evidence_equals_the_report_files_and_one_scan)
+{
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && %s -o day --seed 1 --world-seed 7 --days 1 --lines-per-file 200 -j1 && "
+                       "mkdir day/logs in && mv day/E*.gz day/logs/ && cp day/logs/*-0[0-9].*.gz in/",
+                       g_dir, tu_prog("cfsgen")),
+                 0);
+    const char *ev = "--config day/config --waf-logs day/waf";
+    free(tu_scan_json(g_dir, 0, "scan in %s -o U", ev));
+    cr_assert_eq(tu_sh(NULL, NULL, "cp %s/day/logs/* %s/in/", g_dir, g_dir), 0);
+    char *full = tu_scan_json(g_dir, 0, "scan in %s", ev);
+    cr_assert(strstr(full, "\"waf_rules\""), "the oracle has WAF rules to compare: %.300s", full);
+    char *upd = tu_scan_json(g_dir, 0, "scan in %s -o U --update", ev);
+    tu_assert_merge_exact(upd, full, "the printed report of --update is one scan's");
+    char p[4096];
+    snprintf(p, sizeof p, "%s/U/report.json", g_dir);
+    char *file = tu_read(p, NULL);
+    cr_assert_not_null(file);
+    cr_assert(!strncmp(upd, file, strlen(file)), "the printed report is report.json");
+    free(file);
+    /* the text form too, from a run that finds nothing new */
+    char *text = NULL;
+    cr_assert_eq(tu_sh(&text, NULL, "cd %s && %s scan in %s -o U --update -q", g_dir, tu_prog("cfscan"), ev),
+                 0);
+    snprintf(p, sizeof p, "%s/U/report.txt", g_dir);
+    file = tu_read(p, NULL);
+    cr_assert_not_null(file);
+    cr_assert_str_eq(text, file, "the printed text report is report.txt");
+    free(text);
+    free(file);
+    free(upd);
+    free(full);
+}

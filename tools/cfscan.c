@@ -444,7 +444,11 @@ typedef struct scan_cmd {
     int have_old;     /* --update found a summary in -o to add to */
     cfs_view merged;  /* --update: the view of the updated summary, which is printed */
     int have_merged;
-    cfs_report_opts update_ro; /* --update: its report options (the sampling of every run) */
+    cfs_report_opts update_ro; /* --update: its report options (the summary's own: WAF rule
+                                * names, evidence and sampling of every run) */
+    cfs_summary updated;       /* --update: the summary published, whose names update_ro
+                                * points into; kept for the printed report */
+    int have_updated;
     /* headerless logs: --log-fields or --realtime-config, built once every option is read */
     const char *log_fields, *rt_config;
     cfs_layout start_layout;
@@ -469,6 +473,7 @@ static void scan_cmd_free(scan_cmd *c)
     if (c->sink.sum) cfs_summary_free(&c->sum);
     cfs_mf_set_free(&c->known);
     if (c->have_merged) cfs_view_free(&c->merged);
+    if (c->have_updated) cfs_summary_free(&c->updated);
     cfs_scan_result_free(&c->res);
     cfs_waf_free(c->waf);
     cfs_config_free(&c->cfg);
@@ -1575,40 +1580,39 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/state.cfs", c->outdir);
-    cfs_summary old;
-    cfs_status st = cfs_state_read(&old, path, err, errlen);
+    cfs_summary *old = &c->updated;
+    cfs_status st = cfs_state_read(old, path, err, errlen);
     if (st != CFS_OK) return st == CFS_E_FORMAT ? CFS_E_USAGE : st;
-    if (cfs_summary_rules(&old) != cfs_rules_fingerprint())
+    c->have_updated = 1; /* freed with c */
+    if (cfs_summary_rules(old) != cfs_rules_fingerprint())
         say("scan --update: warning", c->outdir,
             "its 403s so far were judged by attribution rules other than this cfscan's and keep those "
             "causes (rescan all its logs to judge them again)");
     /* What the earlier runs could not read at all is this run's to look at again: its own
      * rows say what it still cannot read (an error fixed since is gone, one still there is
      * listed once). */
-    if (cfs_summary_drop_retried(&old) != 0) {
-        snprintf(err, errlen, "%s", old.rows_failed);
-        cfs_summary_free(&old);
+    if (cfs_summary_drop_retried(old) != 0) {
+        snprintf(err, errlen, "%s", old->rows_failed);
         return CFS_E_IO;
     }
     /* This run walked the same paths: the files its window skipped by name are the ones
      * the earlier runs skipped (a sum counted them once per run). */
     const uint64_t pruned = c->sum.pruned;
-    cfs_summary_merge(&old, &c->sum);
-    old.pruned = pruned;
-    if (cfs_evid_merge(&old.evidence, &c->sum.evidence) != CFS_OK) {
-        cfs_summary_free(&old);
+    cfs_summary_merge(old, &c->sum);
+    old->pruned = pruned;
+    if (cfs_evid_merge(&old->evidence, &c->sum.evidence) != CFS_OK) {
         snprintf(err, errlen, "out of memory merging the evidence records");
         return CFS_E_NOMEM;
     }
-    old.mf = c->sum.mf;
+    old->mf = c->sum.mf;
     c->sum.mf = NULL;
     /* redacted only if both parts are: one full address makes it personal */
-    old.clients_redacted = c->sum.clients_redacted && cfs_summary_dir_redacted(c->outdir);
-    old.stop = c->sum.stop;
-    old.threads = c->sum.threads;
+    old->clients_redacted = c->sum.clients_redacted && cfs_summary_dir_redacted(c->outdir);
+    old->stop = c->sum.stop;
+    old->threads = c->sum.threads;
     /* the report covers the old runs too: their sampling rates with this run's */
     c->update_ro = *ro;
-    c->update_ro.sampling = old.sampling;
+    cfs_summary_own_report(old, &c->update_ro);
     /* The report is the whole summary's, as a merge's: this run's window and filters
      * chose only what this run added, so it names none, and does not call the summary
      * empty when they chose nothing (stderr and the exit status say that). */
@@ -1616,12 +1620,11 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
     c->update_ro.nsel = 0;
     c->update_ro.selected_nothing = 0;
     c->update_ro.nothing_why = NULL;
-    old.report = &c->update_ro;
-    st = cfs_summary_view(&old, &c->merged, err, errlen);
+    old->report = &c->update_ro;
+    st = cfs_summary_view(old, &c->merged, err, errlen);
     c->have_merged = 1;
-    if (st == CFS_OK) st = cfs_summary_publish(&old, &c->merged, c->outdir, line, err, errlen);
-    cfs_summary_free(&old);
-    return st;
+    if (st == CFS_OK) st = cfs_summary_publish(old, &c->merged, c->outdir, line, err, errlen);
+    return st; /* old stays until the report is printed: update_ro points into it */
 }
 
 /* -o: the summary directory, replaced atomically, with the report files made from ro and
