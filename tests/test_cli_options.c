@@ -386,6 +386,20 @@ Test(cli, repeated_filters_suffixes_and_stray_arguments)
     /* a second --ip replaced the first without a word: now a usage error naming it */
     expect_exit_saying("scan %s --ip 10.0.0.0/8 --ip 192.0.2.1 -q", 2, "--ip given twice");
     expect_exit_saying("requests %s --status 403 --status=404", 2, "--status given twice");
+    /* so are the window's ends, which the README lists with the filters (a second
+     * --since widened the window without a word) */
+    expect_exit_saying("requests %s --since 2026-11-01T10:01 --since 2026-11-01T09:00 -q", 2,
+                       "--since given twice");
+    expect_exit_saying("scan %s --until 2026-11-02 --until=2026-11-03 -q", 2, "--until given twice");
+    /* an empty value matches nothing (a prefix: everything), so it is refused by name
+     * instead of "selected nothing" */
+    expect_exit_saying("requests %s --edge= -q", 2, "--edge: an empty value");
+    expect_exit_saying("scan %s --dist '' -q", 2, "--dist: an empty value");
+    expect_exit_saying("requests %s --request-id= -q", 2, "--request-id: an empty value");
+    expect_exit_saying("scan %s --uri-prefix= -q", 2, "--uri-prefix: an empty value");
+    /* an empty --fields name gets its own message, not the list of every field */
+    expect_exit_saying("requests %s --fields date, -q", 2, "--fields: an empty field name");
+    expect_exit_saying("requests %s --fields date,,time -q", 2, "--fields: an empty field name");
     /* --split-above takes the suffixes --memory-limit takes; the counts do not change */
     cr_assert_eq(cfscan("scan %s --split-above 1K --format json -q", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "\"requests\":6,\"filtered\":0,"), "%s", out);

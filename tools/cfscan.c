@@ -225,6 +225,7 @@ static int parse_fields(const char *s, out_cols *o)
     o->n = o->nlog = 0; /* a repeated --fields: the last one counts */
     for (const char *p = s;;) {
         size_t len = strcspn(p, ",");
+        if (!len) return usage_error("%s", "--fields: an empty field name (a,b,... of log field names)");
         int kind = COL_LOG;
         cfs_field f = CFS_F_UNKNOWN;
         for (int k = 1; k < COL_KINDS; k++)
@@ -242,7 +243,6 @@ static int parse_fields(const char *s, out_cols *o)
                 return bad_value("fields", one, names, k);
             }
         }
-        if (!len) return usage_error("%s", "--fields: an empty field name (a,b,... of log field names)");
         if (o->n == MAX_COLS) return usage_error("--fields: more than %s columns", "256");
         if (col_index(o, kind, f) >= 0) {
             /* a column named twice would be two columns of one name (TSV) or one key twice
@@ -700,6 +700,8 @@ static void utc_str(int64_t t, char *buf, size_t n)
 /* --since/--until T into *t (UTC seconds): -1, or the exit status of a usage error. */
 static int parse_time_opt(const char *opt, const char *v, int64_t *t)
 {
+    /* as a filter (filter_opt): a second value would silently replace the first */
+    if (*t != CFS_NO_TIME) return usage_error("--%s given twice: the window has one of each end", opt);
     /* the window is since <= t < until: its end may be the end of the range itself */
     if ((strcmp(opt, "until") ? cfs_parse_time_arg(v, t) : cfs_parse_time_end(v, t)) == 0) return -1;
     /* Also refused: times outside the range every log time must lie in (a time past it
@@ -831,6 +833,10 @@ static int filter_opt(scan_cmd *c, int id, const char *v)
                  opt_name(id));
         return usage_error("%s", msg);
     }
+    /* an empty id, edge, distribution or prefix matches nothing (or, as a prefix,
+     * everything): a mistake in the command, not a question */
+    if (!*v && (id == O_REQUEST_ID || id == O_DIST || id == O_EDGE || id == O_URI_PREFIX))
+        return usage_error("--%s: an empty value", opt_name(id));
     uint64_t n;
     switch (id) {
     case O_REQUEST_ID: c->flt.request_id = v; return -1;
