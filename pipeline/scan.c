@@ -156,6 +156,7 @@ typedef struct pstate {
     size_t file;
     cfs_file_stats st; /* local counts, added to the file's under a lock */
     cfs_layout layout;
+    char delim; /* the delimiter a #Fields: line is read with (--delimiter; TAB for Parquet) */
     cfs_record rec;
     unit *u;
     const cfs_input *input;
@@ -637,7 +638,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     if (base[ls] == '#') {
         if (le - ls >= 8 && memcmp(base + ls, "#Fields:", 8) == 0) {
-            if (cfs_layout_parse_delim(&ps->layout, base + ls, le - ls, ps->sh->o->delim) == CFS_OK) {
+            if (cfs_layout_parse_delim(&ps->layout, base + ls, le - ls, ps->delim) == CFS_OK) {
                 cfs_record_reset(&ps->rec);
                 ps->lmask = cfs_pres_layout_mask(&ps->layout) | ps->fmask;
                 ps->st.layouts++;
@@ -1091,6 +1092,7 @@ static void pstate_init(pstate *ps, shared *sh, size_t file, const cfs_layout *l
     memset(ps, 0, sizeof *ps);
     ps->sh = sh;
     ps->file = file;
+    ps->delim = sh->o->delim;
     ps->input = &sh->in->v[file];
     if (ps->input->dist[0]) ps->file_dist = (cfs_span){ps->input->dist, (uint32_t)strlen(ps->input->dist)};
     if (layout) ps->layout = *layout;
@@ -1401,8 +1403,8 @@ static uint64_t pq_unit_bytes(const shared *sh)
 }
 
 /* Whether rows of ncol values go to the record stage as values under ps's layout: a TAB
- * layout of as many columns, as the header gives (a --delimiter, a directive row that
- * changed the layout, or a bad header leave them to the text path). */
+ * layout of as many columns, as the header gives (a bad header leaves them to the text
+ * path; no row changes the layout: parse_rows). */
 static int rows_as_values(const pstate *ps, uint32_t ncol)
 {
     const cfs_layout *l = &ps->layout;
@@ -1423,8 +1425,15 @@ static cfs_status parse_rows(pstate *ps, cfs_pqr *cur, const cfs_pqr_rows *b, ch
             size_t n;
             cfs_status st = cfs_pqr_row_text(cur, k, &p, &n, err, errlen);
             if (st != CFS_OK) return st;
+            if (n >= 8 && memcmp(p, "#Fields:", 8) == 0) {
+                /* The schema names a Parquet file's columns: a row cannot rename them.
+                 * Taken as a layout, it would rename them for the rows after it in its
+                 * unit only, so the counts would depend on how the file is cut (README). */
+                ps->st.lines++;
+                reject(ps, CFS_REJ_BAD_VALUE);
+                continue;
+            }
             parse_buffer(ps, p, n, 1);
-            values = rows_as_values(ps, b->ncol); /* a "#Fields:" row sets another layout */
             continue;
         }
         ps->st.lines++;
@@ -1452,6 +1461,7 @@ static void run_pq_unit(pq_job *j)
     cfs_pqr *pq = cfs_reader_parquet(rd);
     pstate ps;
     pstate_init(&ps, sh, file, j->index ? &j->layout : NULL);
+    ps.delim = '\t'; /* the header names the columns with spaces, the rows' text has TABs */
     ps.block = (uint32_t)j->index;
     if (j->index == 0) {
         const char *h;
@@ -1463,9 +1473,8 @@ static void run_pq_unit(pq_job *j)
     char err[200] = "";
     /* no task scheduling point inside a unit: the thread's cursor is this unit's alone */
     cfs_pqr **slot = &sh->thread_pq[omp_get_thread_num()];
-    /* the columns the scan reads (presence.h), or all when the rows are asked for whole, or
-     * go as text split by another delimiter (a value holding it would split differently) */
-    const int whole = (sh->parse_need & CFS_PARSE_ALL) || (sh->o->delim && sh->o->delim != '\t');
+    /* the columns the scan reads (presence.h), or all when the rows are asked for whole */
+    const int whole = (sh->parse_need & CFS_PARSE_ALL) != 0;
     const uint64_t decode = whole ? UINT64_MAX : cfs_pres_analysed(sh->o->attr.waf != NULL);
     cfs_status st = cfs_pqr_range(slot, pq, j->from, j->to, decode, err, sizeof err);
     cfs_pqr *cur = *slot;
@@ -1517,7 +1526,7 @@ static void produce_parquet(shared *sh, size_t file, cfs_reader *r)
     const char *h;
     size_t hn;
     cfs_pqr_header(pq, &h, &hn);
-    track_layout(&layout, h, hn, sh->o->delim);
+    track_layout(&layout, h, hn, '\t'); /* as run_pq_unit reads it */
     uint32_t from = 0;
     for (size_t u = 0; u < nunits; u++) {
         uint32_t to = from;
