@@ -476,7 +476,7 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
         free(lv);
         return cfs_nomem_status("reading Parquet columns", err, errlen);
     }
-    int taken[CFS_F_COUNT];
+    int taken[CFS_F_COUNT], twice = CFS_F_UNKNOWN;
     memset(taken, 0, sizeof taken);
     int *proj = cfs_calloc(nleaf, sizeof *proj, "reading a Parquet schema");
     if (!proj) {
@@ -494,7 +494,13 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
         }
         char nm[72];
         int f = cfs_pqr_field_name((const char *)l->name, l->name_n, nm, sizeof nm);
-        if (f == CFS_F_UNKNOWN || taken[f]) continue; /* not read (a second copy: the first wins) */
+        if (f == CFS_F_UNKNOWN) continue; /* not read */
+        if (taken[f]) {
+            /* a field named twice: which column holds it?  The header names it twice, so
+             * that the rows are rejected as bad_header, as a text log's lines would be */
+            twice = f;
+            continue;
+        }
         if (l->ptype != PT_BYTE_ARRAY && l->ptype != PT_INT32 && l->ptype != PT_INT64 &&
             l->ptype != PT_DOUBLE && l->ptype != PT_FLOAT && l->ptype != PT_BOOLEAN) {
             st = fail(err, errlen, CFS_E_UNSUPPORTED,
@@ -515,7 +521,7 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
     }
     /* the header: "#Version: 1.0" and "#Fields:" with the projected columns' log names */
     {
-        size_t cap = 64 + (size_t)r->ncol * 40;
+        size_t cap = 64 + ((size_t)r->ncol + 1) * 40; /* names are under 40 bytes */
         r->header = cfs_malloc(cap, "reading a Parquet schema");
         if (!r->header) {
             st = cfs_nomem_status("reading a Parquet schema", err, errlen);
@@ -524,6 +530,8 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
         size_t k = (size_t)snprintf(r->header, cap, "#Version: 1.0\n#Fields:");
         for (uint32_t c = 0; c < r->ncol; c++)
             k += (size_t)snprintf(r->header + k, cap - k, " %s", cfs_field_name((cfs_field)r->col[c].field));
+        if (twice != CFS_F_UNKNOWN)
+            k += (size_t)snprintf(r->header + k, cap - k, " %s", cfs_field_name((cfs_field)twice));
         k += (size_t)snprintf(r->header + k, cap - k, "\n");
         r->header_n = k;
     }
@@ -819,6 +827,18 @@ static int fmt_date(char *o, int64_t z)
     return snprintf(o, NUM_TEXT, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
 }
 
+/* A FLOAT as its shortest text that reads back as the same float ("0.077", not the
+ * double 0.076999999582767487 it widens to: a latency would lose a millisecond). */
+static int fmt_float(char *o, float v)
+{
+    int k = 0;
+    for (int digits = 6; digits <= 9; digits++) {
+        k = snprintf(o, NUM_TEXT, "%.*g", digits, (double)v);
+        if (strtof(o, NULL) == v) break;
+    }
+    return k;
+}
+
 static int fmt_double(char *o, double v)
 {
     int k = snprintf(o, NUM_TEXT, "%.15g", v);
@@ -866,7 +886,7 @@ static int plain_value(pcol *c, const uint8_t **p, const uint8_t *end, char *o, 
         float f;
         memcpy(&f, &u, 4);
         *p += 4;
-        s->n = (uint32_t)fmt_double(o, (double)f);
+        s->n = (uint32_t)fmt_float(o, f);
         break;
     }
     case PT_DOUBLE: {

@@ -555,6 +555,56 @@ Test(parquet_input, values_text_cannot_hold_give_the_report_of_their_text)
  * still be noted as a distribution of its own, with the fields its rows lack (a scan once
  * took the same address for the same id).  The report equals that of the same rows as TSV,
  * and lists fields absent for both. */
+/* A file whose columns name one field twice (sc_status and sc-status): which holds it?  As
+ * a text log whose #Fields: line names it twice, every row is rejected as bad_header with
+ * the header's warning (the first column used to win without a word). */
+Test(parquet_input, a_field_named_twice_is_a_bad_header_as_in_text)
+{
+    static const char *const names[] = {"date", "time", "sc_status", "x_edge_location", "sc-status"};
+    cfs_pq_column cols[5];
+    for (size_t c = 0; c < 5; c++) cols[c] = (cfs_pq_column){names[c], CFS_PQ_STRING, 0, 0};
+    char pq[1024], err[512];
+    snprintf(pq, sizeof pq, "%s/dup.parquet", g_dir);
+    cfs_pq_writer *w = NULL;
+    cr_assert_eq(cfs_pq_open_opts(&w, pq, cols, 5, &(cfs_pq_options){0}, err, sizeof err), CFS_OK, "%s", err);
+    for (int i = 0; i < 3; i++) {
+        const char *v[5] = {"2026-11-01", "10:00:00", "200", "IAD89-C1", "403"};
+        for (size_t c = 0; c < 5; c++) cfs_pq_str(w, c, v[c], strlen(v[c]));
+        cfs_pq_end_row(w);
+    }
+    cr_assert_eq(cfs_pq_close(w, err, sizeof err), CFS_OK, "%s", err);
+    char *got = tu_scan_json(g_dir, 3, "scan dup.parquet -j1");
+    cr_assert_eq(jnum(got, "requests"), 0, "%s", got);
+    cr_assert_eq(jnum(got, "bad_header"), 4, "the #Fields: line and the 3 rows: %s", got);
+    cr_assert(strstr(got, "a field named twice"), "%s", got);
+    free(got);
+}
+
+/* FLOAT columns (a file another tool rewrote) print as the float's shortest text, "0.077",
+ * not the double it widens to (0.076999999582767487, whose milliseconds are 76: a latency
+ * under a threshold it is not under); DOUBLE columns as the double's. */
+Test(parquet_input, float_columns_print_as_the_float_was_written)
+{
+    need_duckdb();
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err,
+                   "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT '2026-11-01' AS date, "
+                   "'10:00:00' AS time, 'IAD89-C1' AS x_edge_location, '403' AS sc_status, 'Error' AS "
+                   "x_edge_result_type, CAST(0.077 AS FLOAT) AS time_taken, CAST(0.02 AS FLOAT) AS "
+                   "time_to_first_byte, CAST(0.3 AS DOUBLE) AS origin_fbl) TO 'f.parquet' (FORMAT parquet)\"",
+                   g_dir, CFS_SOURCE_DIR);
+    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
+    free(err);
+    char *out = NULL;
+    cr_assert_eq(tu_sh(&out, NULL,
+                       "cd %s && %s requests f.parquet --fields time-taken,time-to-first-byte,origin-fbl "
+                       "--format tsv -q",
+                       g_dir, tu_prog("cfscan")),
+                 0);
+    cr_assert(strstr(out, "\n0.077\t0.02\t0.3\t"), "%s", out);
+    free(out);
+}
+
 Test(parquet_input, distributions_of_successive_row_groups_are_each_noted)
 {
     static const char *const names[] = {
