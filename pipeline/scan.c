@@ -365,6 +365,20 @@ static int row_matches_cause(const cfs_req_row *row, const cfs_req_filter *f)
     return cfs_filter_cause(f->sel, row->at, 1);
 }
 
+/* A row's value of field f: the line's own, or for date and time, when the line has none
+ * (real-time logs, v2 with timestamp(ms) alone), the request's time they would show (its
+ * timestamp's, so a row always says when); buf holds that text. */
+static cfs_span row_value(const cfs_record *r, cfs_field f, char buf[16])
+{
+    if (f == CFS_F_UNKNOWN) return r->dist;
+    cfs_span s = r->f[f];
+    if (s.n || (f != CFS_F_DATE && f != CFS_F_TIME)) return s;
+    time_t t = (time_t)r->ts; /* in range: the line was accepted (types.h) */
+    struct tm tm;
+    size_t n = gmtime_r(&t, &tm) ? strftime(buf, 16, f == CFS_F_DATE ? "%Y-%m-%d" : "%H:%M:%S", &tm) : 0;
+    return (cfs_span){buf, (uint32_t)n};
+}
+
 static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
 {
     const cfs_req_filter *f = ps->sh->o->filter;
@@ -378,8 +392,9 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
      * (c-ip, and each address of x-forwarded-for). */
     int redact = ps->sh->o->attr.redact_clients;
     size_t len = 0;
+    char when[2][16]; /* date and time made from the timestamp (row_value) */
     for (size_t i = 0; i < f->nout; i++) {
-        cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
+        cfs_span s = row_value(r, f->out[i], when[f->out[i] == CFS_F_TIME]);
         if (redact && f->out[i] == CFS_F_C_IP) len += CFS_REDACT_MAX + 1;
         else if (redact && f->out[i] == CFS_F_FORWARDED_FOR) len += cfs_redact_list_cap(s.p, s.n) + 1;
         else len += (s.n ? s.n : 1) + 1;
@@ -388,7 +403,7 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
     if (!text) return; /* out of memory (recorded): the run stops at its next check */
     size_t o = 0;
     for (size_t i = 0; i < f->nout; i++) {
-        cfs_span s = f->out[i] == CFS_F_UNKNOWN ? r->dist : r->f[f->out[i]];
+        cfs_span s = row_value(r, f->out[i], when[f->out[i] == CFS_F_TIME]);
         if (i) text[o++] = '\t';
         if (redact && f->out[i] == CFS_F_C_IP) {
             o += cfs_redact_ip(s.p ? s.p : "", s.n, text + o);

@@ -873,3 +873,22 @@ Test(v2_formats, timestamp_gives_the_time_without_both_date_and_time_and_its_fra
         free(rep);
     }
 }
+
+/* `requests` rows of lines without date and time (real-time logs) show the timestamp's
+ * date and time in those columns (they were "-": no row said when); a line's own date and
+ * time are printed as they are. */
+Test(v2_formats, requests_rows_of_lines_without_date_and_time_say_when)
+{
+    char *out = NULL;
+    cr_assert_eq(
+        tu_sh(NULL, NULL, "cd %s && printf '1793491203.541\\t403\\n1793534400\\t200\\n' > rt.log", g_dir), 0);
+    cr_assert_eq(
+        tu_sh(&out, NULL,
+              "cd %s && %s requests rt.log --log-fields timestamp,sc-status --fields date,time,sc-status -q",
+              g_dir, tu_prog("cfscan")),
+        0);
+    /* 1793491203 is 2026-11-01T00:00:03Z (date -u -d @1793491203), 1793534400 12:00:00 */
+    cr_assert(strstr(out, "\n2026-11-01\t00:00:03\t403\t"), "%s", out);
+    cr_assert(strstr(out, "\n2026-11-01\t12:00:00\t200\t"), "%s", out);
+    free(out);
+}
