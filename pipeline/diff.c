@@ -14,6 +14,7 @@
 #include "pipeline/attribute.h"
 #include "pipeline/html.h"
 #include "pipeline/le.h"
+#include "pipeline/presence.h"
 #include "pipeline/report.h"
 #include "pipeline/summary.h"
 #include "pipeline/waf.h"
@@ -716,6 +717,59 @@ static const char *rules_note(void)
            "the traffic (rescan both with one cfscan to compare causes)";
 }
 
+/* ---- what the two sides were given ------------------------------------------------------------
+ * Verdicts rest on what a run had: --config and --waf-logs decide some causes, and a log
+ * layout without a field the attribution reads leaves the causes that read it open.  Two
+ * sides that differ in either can differ in causes for the same traffic: every output
+ * says so, as for the rules (the test cannot tell such a change from the traffic's). */
+static int evid_kinds(const side *s)
+{
+    return cfs_evid_has_kind(&s->sum.evidence, CFS_EVID_CONFIG) |
+           cfs_evid_has_kind(&s->sum.evidence, CFS_EVID_WAF) << 1;
+}
+static int evidence_differs(const cfs_diff *d) { return evid_kinds(&d->s[0]) != evid_kinds(&d->s[1]); }
+
+/* "--config and --waf-logs", "--config", "--waf-logs" or "neither" */
+static const char *evid_words(int k)
+{
+    static const char *const w[4] = {"neither --config nor --waf-logs", "--config", "--waf-logs",
+                                     "--config and --waf-logs"};
+    return w[k & 3];
+}
+
+static void evidence_text(FILE *out, const cfs_diff *d)
+{
+    fprintf(out,
+            "Evidence: OLD was given %s, NEW %s: the causes they decide (WAF blocks, config-based "
+            "verdicts) may differ for that reason, not the traffic's (give both the same to compare causes)",
+            evid_words(evid_kinds(&d->s[0])), evid_words(evid_kinds(&d->s[1])));
+}
+
+/* How many distributions of both sides had the report's fields (cfs_pres_costs) in some
+ * or all of their lines on one side and not alike on the other. */
+static size_t fields_differ(const cfs_diff *d)
+{
+    size_t nc, n = 0;
+    const cfs_field_cost *c = cfs_pres_costs(&nc);
+    uint64_t mask = 0;
+    for (size_t i = 0; i < nc; i++) mask |= CFS_PRES_BIT(c[i].field);
+    const cfs_kmap *a = &d->s[0].sum.agg.present, *b = &d->s[1].sum.agg.present;
+    for (size_t i = 0; i < a->n; i++) {
+        const cfs_pres_row *x = cfs_kmap_row(a, i);
+        const cfs_pres_row *y = cfs_kmap_find(b, x->dist);
+        n += y && ((x->any ^ y->any) | (x->all ^ y->all)) & mask;
+    }
+    return n;
+}
+
+static void fields_text(FILE *out, size_t n)
+{
+    fprintf(out,
+            "Fields: the logs of %zu distribution%s had other fields in OLD than in NEW (another log "
+            "layout): the causes that read them may differ for that reason, not the traffic's",
+            n, n == 1 ? "" : "s");
+}
+
 /* ---- sampling --------------------------------------------------------------------------------
  * Counts of sampled real-time logs are of logged requests: when either side holds sampled
  * runs, every output says each side's rates, and whether they differ (then counts of the
@@ -777,6 +831,15 @@ static void write_text(FILE *out, const cfs_diff *d)
         fputs(".\n", out);
     }
     if (rules_differ(d)) fprintf(out, "Rules: %s.\n", rules_note());
+    if (evidence_differs(d)) {
+        evidence_text(out, d);
+        fputs(".\n", out);
+    }
+    const size_t nf = fields_differ(d);
+    if (nf) {
+        fields_text(out, nf);
+        fputs(".\n", out);
+    }
     fprintf(out, "Test: %s Top lists: the first %d entries.\n", test_text(), d->top);
     if (d->flagged)
         fprintf(out, "%zu change%s flagged (exit status 5):\n", d->flagged, d->flagged == 1 ? "" : "s");
@@ -894,6 +957,13 @@ static void write_json(FILE *out, const cfs_diff *d)
         fprintf(out, ",\"same\":%s,\"counts\":\"logged_requests\"}", same_sampling(d) ? "true" : "false");
     }
     fprintf(out, ",\"same_rules\":%s", rules_differ(d) ? "false" : "true");
+    fprintf(out,
+            ",\"evidence\":{\"old\":{\"config\":%s,\"waf_logs\":%s},\"new\":{\"config\":%s,\"waf_logs\":%s},"
+            "\"same\":%s}",
+            evid_kinds(&d->s[0]) & 1 ? "true" : "false", evid_kinds(&d->s[0]) & 2 ? "true" : "false",
+            evid_kinds(&d->s[1]) & 1 ? "true" : "false", evid_kinds(&d->s[1]) & 2 ? "true" : "false",
+            evidence_differs(d) ? "false" : "true");
+    fprintf(out, ",\"distributions_with_other_fields\":%zu", fields_differ(d));
     fputs(",\"test\":{\"rule\":", out);
     json_cstr(out, test_text());
     fprintf(out, ",\"min_abs_z\":%g,\"min_change\":%d,\"min_ratio\":%g,\"top\":%d,", CFS_DIFF_MIN_Z,
@@ -1077,6 +1147,17 @@ static void write_html(FILE *out, const cfs_diff *d)
         fputs(".</p>\n", out);
     }
     if (rules_differ(d)) fprintf(out, "<p class=\"warn\">%s.</p>\n", rules_note()); /* no markup in it */
+    /* the evidence and fields notes hold no markup and no log text either */
+    if (evidence_differs(d)) {
+        fputs("<p class=\"warn\">", out);
+        evidence_text(out, d);
+        fputs(".</p>\n", out);
+    }
+    if (fields_differ(d)) {
+        fputs("<p class=\"warn\">", out);
+        fields_text(out, fields_differ(d));
+        fputs(".</p>\n", out);
+    }
     if (d->flagged) {
         fprintf(
             out,

@@ -308,6 +308,49 @@ Test(diff, a_summary_against_itself_shows_no_change)
     free(err);
 }
 
+/* Verdicts rest on what a run was given: the same logs summarised without --waf-logs, or
+ * written in another log layout, give other causes, and every output says why (the JSON
+ * evidence kinds and the distributions whose fields differ), as for other rules; the
+ * same summary against itself says neither. */
+Test(diff, other_evidence_or_other_fields_are_said)
+{
+    night("base", "--seed 1");
+    char *scan = tu_prog("cfscan"), *gen = tu_prog("cfsgen");
+    cr_assert_eq(sh(NULL, NULL, "%s scan gbase/*.gz -o snowaf -q -j2 >/dev/null", scan), 0);
+    cr_assert_eq(
+        sh(NULL, NULL,
+           "%s -o g24 --world-seed 7 --dists 2 --days 1 --lines-per-file 300 -j2 --seed 1 --layout 24 "
+           "2>/dev/null && %s scan g24/*.gz --waf-logs g24/waf -o s24 -q -j2 >/dev/null",
+           gen, scan),
+        0);
+    free(scan);
+    free(gen);
+    char *out = NULL;
+    diff(&out, NULL, "sbase snowaf");
+    cr_assert(strstr(out, "\nEvidence: OLD was given --waf-logs, NEW neither --config nor --waf-logs: "),
+              "%s", out);
+    cr_assert(!strstr(out, "\nFields:"), "%s", out);
+    free(out);
+    diff(&out, NULL, "sbase snowaf --format json");
+    cfs_json_doc d = parse(out);
+    const cfs_json *ev = cfs_json_get(cfs_json_root(&d), "evidence");
+    cr_assert(ev && cfs_json_get(ev, "same") && cfs_json_get(ev, "same")->type == CFS_JSON_FALSE, "%s", out);
+    cfs_json_doc_free(&d);
+    free(out);
+    diff(&out, NULL, "sbase s24");
+    cr_assert(strstr(out, "\nFields: the logs of 2 distributions had other fields in OLD than in NEW"), "%s",
+              out);
+    cr_assert(!strstr(out, "\nEvidence:"), "%s", out);
+    free(out);
+    diff(&out, NULL, "sbase s24 --format html");
+    cr_assert(strstr(out, "<p class=\"warn\">Fields: the logs of 2 distributions"), "%s", out);
+    free(out);
+    cr_assert_eq(diff(&out, NULL, "sbase sbase --format json"), 0);
+    cr_assert(strstr(out, "\"same\":true}") && strstr(out, "\"distributions_with_other_fields\":0"), "%s",
+              out);
+    free(out);
+}
+
 Test(diff, summaries_of_different_schema_versions_are_refused)
 {
     char *gen = tu_prog("cfsgen"), *scan = tu_prog("cfscan");
