@@ -1691,6 +1691,13 @@ uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch)
     return cfs_hist_quantile(origin_fetch, REF_QUANTILE);
 }
 
+const char *cfs_attr_no_reference(uint64_t fetches)
+{
+    return fetches < REF_MIN_FETCHES ? "too few 2xx/3xx Miss responses"
+                                     : "a quarter of the 2xx/3xx Miss responses took 0 ms (an origin as fast "
+                                       "as the edge)";
+}
+
 uint32_t cfs_attr_latency_ms(const cfs_record *r)
 {
     return r->ttfb_ms != CFS_NO_MILLIS ? r->ttfb_ms : r->time_taken_ms;

@@ -195,3 +195,37 @@ Test(origin_reference, time_taken_without_ttfb_field)
     free(log);
     free(b.t.p);
 }
+
+/* No reference says why, in the text and HTML reports and in diff: 30 Misses at 0 ms have
+ * a first quartile of 0 ms (an origin as fast as the edge), not "too few" of them; 10
+ * Misses are too few (under 20). */
+Test(origin_reference, no_reference_says_why)
+{
+    static const struct {
+        unsigned n, ms;
+        const char *why;
+    } c[] = {{30, 0, "a quarter of the 2xx/3xx Miss responses took 0 ms"},
+             {10, 50, "too few 2xx/3xx Miss responses"}};
+    for (size_t k = 0; k < 2; k++) {
+        logbuf b = {0};
+        lb_header(&b, 1);
+        char id[16];
+        for (unsigned i = 0; i < c[k].n; i++) {
+            snprintf(id, sizeof id, "M%02u", i);
+            lb_line(&b, "200", "Miss", "https", c[k].ms + 1, c[k].ms, id);
+        }
+        lb_line(&b, "403", "Error", "https", 2, 2, "E1");
+        char *log = write_log(&b);
+        free(b.t.p);
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "%s scan %s -q", tu_prog("cfscan"), log);
+        char *out = run_ok(cmd);
+        cr_assert(strstr(out, "Origin-fetch reference: none: ") && strstr(out, c[k].why), "%s", out);
+        free(out);
+        snprintf(cmd, sizeof cmd, "%s scan %s -q --format html", tu_prog("cfscan"), log);
+        out = run_ok(cmd);
+        cr_assert(strstr(out, c[k].why), "the HTML report says why too");
+        free(out);
+        free(log);
+    }
+}
