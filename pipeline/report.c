@@ -73,9 +73,12 @@ void cfs_write_safe(FILE *out, const char *p, size_t n)
             continue;
         }
         size_t l = c >= 0x80 ? cfs_utf8_len(u + i, n - i) : 0;
-        /* C1 controls (U+0080..U+009F) can act as terminal escapes too. */
-        if (l == 2 && c == 0xc2 && u[i + 1] < 0xa0) l = 0;
-        if (l) {
+        /* C1 controls can act as terminal escapes too, and bidi controls reorder what
+         * follows: each byte of them escaped */
+        if (l && cfs_utf8_deceptive(u + i, l)) {
+            for (size_t k = 0; k < l; k++) fprintf(out, "\\x%02X", u[i + k]);
+            i += l;
+        } else if (l) {
             fwrite(u + i, 1, l, out);
             i += l;
         } else {
@@ -103,11 +106,15 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
             i++;
         } else {
             size_t l = cfs_utf8_len(u + i, n - i);
-            if (l == 2 && c == 0xc2 && u[i + 1] < 0xa0) {
+            if (l && cfs_utf8_deceptive(u + i, l)) {
                 /* C1 controls (U+0080..U+009F; U+009B is CSI) act as terminal escapes
-                 * when the JSON is printed: write them escaped (same JSON value). */
-                fprintf(out, "\\u%04x", u[i + 1]);
-                i += 2;
+                 * when the JSON is printed, bidi controls reorder the text after them:
+                 * written escaped (the same JSON value) */
+                const uint32_t cp = l == 2 ? (uint32_t)(c & 0x1F) << 6 | (u[i + 1] & 0x3F)
+                                           : (uint32_t)(c & 0x0F) << 12 | (uint32_t)(u[i + 1] & 0x3F) << 6 |
+                                                 (u[i + 2] & 0x3F);
+                fprintf(out, "\\u%04x", (unsigned)cp);
+                i += l;
             } else if (l) {
                 fwrite(u + i, 1, l, out);
                 i += l;

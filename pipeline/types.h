@@ -161,6 +161,18 @@ static inline size_t cfs_utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
+/* Whether the well-formed UTF-8 sequence p[0..l) is a control a reader could be fooled by:
+ * a C1 control (U+0080..U+009F: terminal escapes) or a bidirectional formatting character
+ * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: they reorder the text after
+ * them, so a URI could show as another).  The text and HTML writers show them escaped. */
+static inline int cfs_utf8_deceptive(const unsigned char *p, size_t l)
+{
+    if (l == 2) return (p[0] == 0xC2 && p[1] < 0xA0) || (p[0] == 0xD8 && p[1] == 0x9C);
+    if (l != 3 || p[0] != 0xE2) return 0;
+    if (p[1] == 0x80) return p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE);
+    return p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9;
+}
+
 /* ---- field catalogue ---------------------------------------------------------------- */
 /* Every field name cfscan understands.  Legacy standard-log names first (fields 1..35 of
  * the AWS "standard logging reference"), then the v2 additions.  Unknown names in a

@@ -40,6 +40,8 @@ static const char *const k_hostile[] = {
     "nul\x01\x02\x1f",              /* other C0 controls */
     "over\xc0\xaf\xed\xa0\x80long", /* overlong '/' and a UTF-16 surrogate */
     "%1b%5b31m%0a%09%00",           /* percent-encoded controls */
+    "rlo\xe2\x80\xaegpj.exe",       /* right-to-left override: shows as "exe.jpg" */
+    "iso\xe2\x81\xa7x\xd8\x9cy",    /* right-to-left isolate, Arabic letter mark */
 };
 #define NHOSTILE (sizeof k_hostile / sizeof k_hostile[0])
 
@@ -80,6 +82,13 @@ static void assert_terminal_safe(const char *what, const char *s, size_t n)
         for (size_t k = 1; k < l; k++)
             cr_assert((u[i + k] & 0xc0) == 0x80, "%s: bad continuation at %zu", what, i + k);
         cr_assert(!(c == 0xc2 && u[i + 1] < 0xa0), "%s: C1 control at %zu", what, i);
+        /* nor a bidi control (U+061C, U+200E/F, U+202A..E, U+2066..9): it reorders what
+         * follows, so a value could show as another */
+        cr_assert(!(c == 0xd8 && u[i + 1] == 0x9c) &&
+                      !(c == 0xe2 && u[i + 1] == 0x80 &&
+                        (u[i + 2] == 0x8e || u[i + 2] == 0x8f || (u[i + 2] >= 0xaa && u[i + 2] <= 0xae))) &&
+                      !(c == 0xe2 && u[i + 1] == 0x81 && u[i + 2] >= 0xa6 && u[i + 2] <= 0xa9),
+                  "%s: bidi control at %zu", what, i);
         cr_assert(!(c == 0xe0 && u[i + 1] < 0xa0) && !(c == 0xed && u[i + 1] >= 0xa0) &&
                       !(c == 0xf0 && u[i + 1] < 0x90),
                   "%s: overlong or surrogate at %zu", what, i);

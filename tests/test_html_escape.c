@@ -50,6 +50,15 @@ Test(html_escape, controls_and_bad_utf8_become_replacement_characters)
     check(s, sizeof s, "a&#xFFFD;b&#xFFFD;&#xFFFD;&#xFFFD;&#xFFFD;&#xFFFD;c&#xFFFD;&#xFFFD;");
 }
 
+/* Bidirectional formatting characters (RLO U+202E, RLI U+2067, ALM U+061C, LRM U+200E)
+ * would reorder the text after them, so a URI could show as another: written as \uXXXX
+ * text; other characters of those blocks (U+2030, U+2060) pass. */
+Test(html_escape, bidi_controls_are_shown_not_obeyed)
+{
+    const char *s = "/a\xe2\x80\xaegpj.exe \xe2\x81\xa7x \xd8\x9cy \xe2\x80\x8ez \xe2\x80\xb0 \xe2\x81\xa0";
+    check(s, strlen(s), "/a\\u202Egpj.exe \\u2067x \\u061Cy \\u200Ez \xe2\x80\xb0 \xe2\x81\xa0");
+}
+
 Test(html_escape, puts_handles_null)
 {
     char *buf = NULL;
