@@ -32,10 +32,7 @@ void cfs_html_esc(FILE *out, const char *p, size_t n)
         if (l == 2 && c == 0xc2 && u[i + 1] < 0xa0) l = 0; /* C1 controls: replaced, as bad bytes */
         if (l && cfs_utf8_deceptive(u + i, l)) {
             /* a bidi control would reorder the page's text after it: shown, not obeyed */
-            const uint32_t cp = l == 2 ? (uint32_t)(c & 0x1F) << 6 | (u[i + 1] & 0x3F)
-                                       : (uint32_t)(c & 0x0F) << 12 | (uint32_t)(u[i + 1] & 0x3F) << 6 |
-                                             (u[i + 2] & 0x3F);
-            fprintf(out, "\\u%04X", (unsigned)cp);
+            fprintf(out, "\\u%04X", (unsigned)cfs_utf8_cp23(u + i, l));
             i += l;
         } else if (l) {
             fwrite(u + i, 1, l, out);

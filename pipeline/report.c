@@ -110,10 +110,7 @@ void cfs_write_json_str(FILE *out, const char *p, size_t n)
                 /* C1 controls (U+0080..U+009F; U+009B is CSI) act as terminal escapes
                  * when the JSON is printed, bidi controls reorder the text after them:
                  * written escaped (the same JSON value) */
-                const uint32_t cp = l == 2 ? (uint32_t)(c & 0x1F) << 6 | (u[i + 1] & 0x3F)
-                                           : (uint32_t)(c & 0x0F) << 12 | (uint32_t)(u[i + 1] & 0x3F) << 6 |
-                                                 (u[i + 2] & 0x3F);
-                fprintf(out, "\\u%04x", (unsigned)cp);
+                fprintf(out, "\\u%04x", (unsigned)cfs_utf8_cp23(u + i, l));
                 i += l;
             } else if (l) {
                 fwrite(u + i, 1, l, out);
