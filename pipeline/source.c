@@ -183,18 +183,15 @@ int cfs_open_regular(const char *path, char *why, size_t whylen)
 
 /* Whether a file named for distribution dist and hour can hold no line of the selection:
  * its hour [hour, hour + 3600) outside [since, until), or another distribution than --dist. */
-/* A file named for hour H holds the requests that occurred in [H, H+3600) (reference §1.1),
- * but a line's time is when the request finished (§1.2 `time`): a long download or a
- * WebSocket closes later.  So a file is skipped for --since only when its hour ended more
- * than FINISH_SLACK before it; a request that took longer to finish than that is not read
- * (README).  For --until no slack is needed: a request finishes after it occurs. */
-#define FINISH_SLACK 3600
-
+/* A file named for hour H holds the requests that occurred in [H, H+3600) (reference
+ * §1.1); a line's time is when one finished (§1.2), so one that occurred before since and
+ * finished after it is in a file skipped here (README: the trade-off, which keeps the
+ * files of adjacent windows disjoint for merge). */
 static int outside_selection(const char *dist, int64_t hour, int64_t since, int64_t until,
                              const char *only_dist)
 {
-    return (since != CFS_NO_TIME && hour + 3600 + FINISH_SLACK <= since) ||
-           (until != CFS_NO_TIME && hour >= until) || (only_dist && strcmp(dist, only_dist) != 0);
+    return (since != CFS_NO_TIME && hour + 3600 <= since) || (until != CFS_NO_TIME && hour >= until) ||
+           (only_dist && strcmp(dist, only_dist) != 0);
 }
 
 /* One input: path (copied), its size, mtime and kind; etag (copied) for an S3 object. */
@@ -205,8 +202,8 @@ static void push_entry(cfs_inputs *in, const char *path, uint64_t size, int64_t 
     memset(&x, 0, sizeof x);
     x.name_hour = CFS_NO_TIME;
     if (cfs_parse_log_name(path, x.dist, &x.name_hour) == 0) {
-        /* Outside the window by its hour (outside_selection), or named for another
-         * distribution than --dist: none of its lines could pass. */
+        /* A file named for hour H holds requests that occurred in [H, H+3600); a file
+         * named for another distribution than --dist holds none of its lines. */
         if (outside_selection(x.dist, x.name_hour, since, until, only_dist)) {
             in->pruned++;
             return;

@@ -397,3 +397,28 @@ Test(update, printed_report_with_evidence_equals_the_report_files_and_one_scan)
     free(upd);
     free(full);
 }
+
+/* Summaries of adjacent windows (the README's day summaries merged into a month, here two
+ * halves of a day) read disjoint files, so merge takes them, and counts every request of
+ * the day once: a window skips the files of the hours before it by name (README: a request
+ * that straddles the window's start is in one of those). */
+Test(update, summaries_of_adjacent_windows_merge_into_one_scan)
+{
+    tu_make_day_logs(g_dir);
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
+    free(tu_scan_json(g_dir, 0, "scan logs --since 2026-11-01T00 --until 2026-11-01T12 -o A"));
+    free(tu_scan_json(g_dir, 0, "scan logs --since 2026-11-01T12 --until 2026-11-02 -o B"));
+    char *out = NULL, *err = NULL;
+    int rc = tu_sh(&out, &err, "cd %s && %s merge A B -o M --format json -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err ? err : "");
+    const char *a = strstr(full, "\"requests\":"), *b = strstr(out, "\"requests\":");
+    cr_assert(a && b);
+    cr_assert_eq(strtoull(a + 11, NULL, 10), strtoull(b + 11, NULL, 10), "every request once: %s", out);
+    a = strstr(full, "\"by_status\":");
+    b = strstr(out, "\"by_status\":");
+    cr_assert(a && b);
+    cr_assert_eq(strncmp(a, b, (size_t)(strchr(a, '}') - a)), 0, "%.200s\n%.200s", a, b);
+    free(out);
+    free(err);
+    free(full);
+}

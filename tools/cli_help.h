@@ -128,7 +128,7 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "keep requests with since <= time < until; T is YYYY-MM-DD or YYYY-MM-DDTHH[:MM[:SS]] (UTC), either with "
      "a zone Z, +HH, +HH:MM or +HHMM (or -) converted to UTC, or @EPOCH; from 1990-01-01 up to 2100-01-01 (until "
      "may be 2100-01-01 itself, since must be before it); "
-     "files whose hour ended over an hour before since (a request may finish late) or starts at or after until are skipped by name before they are opened; since must be before until"},
+     "whole files outside the window are skipped by name before they are opened; since must be before until"},
     {O_UNTIL, NULL, "--until", "T", CFS_SEC_COMMON, CFS_CMD_SR, NULL, "the end of the window (see --since)"},
     {O_CONFIG, NULL, "--config", "FILE|DIR", CFS_SEC_COMMON, CFS_CMD_SR, CFS_CLI_FILES,
      "distribution config(s) from `aws cloudfront get-distribution` or get-distribution-config (repeatable; in a "
