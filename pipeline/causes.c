@@ -89,7 +89,7 @@ static const char *const cause_advice[CFS_CAUSE_COUNT] = {
         "alternate domain names. Add the name under Settings > Alternate domain names (with a "
         "certificate that covers it), or correct the DNS record that points it at CloudFront. "
         "Compare x-host-header with Aliases.Items in get-distribution-config; a wildcard alias "
-        "covers exactly one extra label.",
+        "*.example.com covers every name that ends in .example.com.",
     [CFS_CAUSE_ORIGIN_S3] =
         "The S3 origin answered AccessDenied and CloudFront passed it on (possibly from cache). "
         "Check that the bucket policy grants s3:GetObject to the distribution (OAC: principal "

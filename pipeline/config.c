@@ -862,8 +862,12 @@ static cfs_span host_key(cfs_span h)
 }
 
 /* Exact (mode 0) or wildcard (mode 1) match of host against one name.  A wildcard alias
- * "*.example.com" covers exactly one more label: a.example.com, not a.b.example.com nor
- * example.com (CloudFront "Using wildcards in alternate domain names"). */
+ * "*.example.com" covers any name that ends with ".example.com" after a label of its own:
+ * a.example.com and marketing.product-name.example.com, not example.com (CloudFront
+ * "Using wildcards in alternate domain names": "any domain name that ends with
+ * example.com ... such as www.example.com, product-name.example.com,
+ * marketing.product-name.example.com"; a certificate's wildcard covers one level, but
+ * that is the TLS handshake's check, which fails before any request is logged). */
 static int name_matches(const char *name, cfs_span host, int mode)
 {
     size_t nl = strlen(name);
@@ -872,11 +876,8 @@ static int name_matches(const char *name, cfs_span host, int mode)
     if (nl < 3 || name[0] != '*' || name[1] != '.') return 0;
     size_t sl = nl - 1; /* ".example.com" */
     if (host.n <= sl) return 0;
-    size_t lab = host.n - sl; /* the extra label */
-    if (!cfs_ascii_ieq(name + 1, sl, host.p + lab, sl)) return 0;
-    for (size_t i = 0; i < lab; i++)
-        if (host.p[i] == '.') return 0;
-    return 1;
+    size_t lab = host.n - sl; /* the labels before it */
+    return cfs_ascii_ieq(name + 1, sl, host.p + lab, sl) && host.p[lab - 1] != '.';
 }
 
 static int host_matches(const cfs_dist_config *d, cfs_span host, int mode)
@@ -887,13 +888,18 @@ static int host_matches(const cfs_dist_config *d, cfs_span host, int mode)
     return 0;
 }
 
-/* The suffix a wildcard alias would have to equal for host to match it: host from its
- * first '.', which must follow a non-empty label ("a.example.com" -> ".example.com"). */
-static cfs_span wild_suffix(cfs_span host)
+/* The value m holds for the longest suffix of host that a wildcard alias could be keyed
+ * by (index_names: "*.example.com" as ".example.com"): host from one of its '.', after a
+ * non-empty label, so "a.b.example.com" tries ".b.example.com", then ".example.com",
+ * then ".com"; the longest is the most specific name, which CloudFront routes to.  0: none. */
+static uint32_t wild_get(const cfs_name_map *m, cfs_span host)
 {
-    const char *dot = memchr(host.p, '.', host.n);
-    if (!dot || dot == host.p) return (cfs_span){NULL, 0};
-    return (cfs_span){dot, (uint32_t)(host.n - (uint32_t)(dot - host.p))};
+    for (size_t i = 1; i < host.n; i++)
+        if (host.p[i] == '.' && host.p[i - 1] != '.') {
+            uint32_t v = name_get(m, host.p + i, host.n - i);
+            if (v) return v;
+        }
+    return 0;
 }
 
 int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host)
@@ -904,9 +910,13 @@ int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host)
     if (d->names) {
         uint32_t v = name_get(d->names, host.p, host.n);
         if (v && ((v - 1) & NAME_EXACT)) return 1;
-        cfs_span suf = wild_suffix(host);
-        v = suf.n ? name_get(d->names, suf.p, suf.n) : 0;
-        return v && ((v - 1) & NAME_WILD);
+        /* each suffix: an exact name keyed like a wildcard's (".x") cannot be one */
+        for (size_t i = 1; i < host.n; i++)
+            if (host.p[i] == '.' && host.p[i - 1] != '.') {
+                v = name_get(d->names, host.p + i, host.n - i);
+                if (v && ((v - 1) & NAME_WILD)) return 1;
+            }
+        return 0;
     }
     return host_matches(d, host, 0) || host_matches(d, host, 1);
 }
@@ -928,8 +938,7 @@ const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_
         host = host_key(host);
         if (cfs_span_empty(host)) return NULL;
         if ((i = name_get(set->exact, host.p, host.n))) return &set->d[i - 1];
-        cfs_span suf = wild_suffix(host);
-        if (suf.n && (i = name_get(set->wild, suf.p, suf.n))) return &set->d[i - 1];
+        if ((i = wild_get(set->wild, host))) return &set->d[i - 1];
         return NULL;
     }
     if (!cfs_span_empty(dist_id))

@@ -132,7 +132,7 @@ const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span u
  * CFS_ORIGIN_UNKNOWN. */
 cfs_origin_kind cfs_config_behavior_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b);
 /* 1 if host (x-host-header) is the distribution's domain or one of its aliases
- * (wildcard aliases "*.example.com" match one more label). */
+ * (a wildcard alias "*.example.com" matches every name that ends in ".example.com"). */
 int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host);
 /* 1 if two Host values name the same host: case-insensitive, a ":port" suffix and a
  * trailing '.' ignored.  0 when either is empty. */

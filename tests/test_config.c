@@ -239,7 +239,11 @@ Test(config, find_by_id_then_host)
     cr_assert_eq(cfs_config_find(&set, sp(""), sp("a.example.net")), wild);
     cr_assert_eq(cfs_config_find(&set, sp(""), sp("API.EXAMPLE.NET")), wild);
     cr_assert_eq(cfs_config_find(&set, sp(""), sp("shop.example.net")), gd, "exact alias beats wildcard");
-    cr_assert_null(cfs_config_find(&set, sp(""), sp("a.b.example.net")), "wildcard covers one label");
+    /* a wildcard alias covers every name ending in its suffix, "marketing.product-name.
+     * example.com" for "*.example.com" (CloudFront "Using wildcards in alternate domain
+     * names"; a certificate's wildcard covers one level, but that is TLS's check) */
+    cr_assert_eq(cfs_config_find(&set, sp(""), sp("a.b.example.net")), wild, "wildcard covers deeper names");
+    cr_assert_null(cfs_config_find(&set, sp(""), sp("a..example.net")), "an empty label is no name");
     cr_assert_null(cfs_config_find(&set, sp(""), sp("example.net")), "wildcard needs a label");
     cr_assert_null(cfs_config_find(&set, sp(""), sp(".example.net")));
     cr_assert_null(cfs_config_find(&set, sp(""), sp("xexample.net")));
@@ -263,7 +267,10 @@ Test(config, host_association)
     cr_assert_not(cfs_config_host_associated(gd, sp("d222222abcdef8.cloudfront.net")));
     cr_assert_not(cfs_config_host_associated(gd, sp("-")));
     cr_assert(cfs_config_host_associated(wild, sp("x.example.net")));
-    cr_assert_not(cfs_config_host_associated(wild, sp("x.y.example.net")));
+    cr_assert(cfs_config_host_associated(wild, sp("x.y.example.net")));
+    cr_assert(cfs_config_host_associated(wild, sp("marketing.product-name.Example.net")));
+    cr_assert_not(cfs_config_host_associated(wild, sp("x.example.net.evil")));
+    cr_assert_not(cfs_config_host_associated(wild, sp("xexample.net")));
     cr_assert_not(cfs_config_host_associated(wild, sp("example.net")));
     cr_assert_not(cfs_config_host_associated(NULL, sp("x.example.net")));
     cfs_config_free(&set);
