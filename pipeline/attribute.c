@@ -555,8 +555,11 @@ static void config_facts(facts *f)
      * or not the config names it (get-distribution-config has no DomainName).  A tenant's
      * line (distribution-tenant-id, §1.2) answers to the tenant's domains and a staging
      * distribution's (primary-distribution-id, §3) to the primary's names, neither of them
-     * in this config's Aliases: those lines are not alias-tested. */
-    int alias_testable = !via_host_header && identity_known && !cfs_span_empty(host_header) &&
+     * in this config's Aliases: those lines are not alias-tested, nor any line of a
+     * multi-tenant distribution (ConnectionMode tenant-only), whose logs may not carry the
+     * tenant id (a legacy layout, or a v2 one without that field). */
+    int alias_testable = !via_host_header && identity_known && !d->tenant_only &&
+                         !cfs_span_empty(host_header) &&
                          !cfs_config_same_host(host_header, r->f[CFS_F_CS_HOST]) &&
                          cfs_span_empty(r->f[CFS_F_DISTRIBUTION_TENANT_ID]) &&
                          cfs_span_empty(r->f[CFS_F_PRIMARY_DISTRIBUTION_ID]);

@@ -717,6 +717,10 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     /* Cookie logging is one distribution-wide switch (reference §1.2 field 13, §2); it
      * decides whether a '-' in cs(Cookie) means "no cookie sent" or "not logged". */
     d->include_cookies = cfs_json_bool(cfs_json_path(dc, "Logging.IncludeCookies"));
+    /* A multi-tenant distribution ("tenant-only"; "direct" is the usual kind) serves its
+     * tenants' domains, which its own Aliases do not list. */
+    const char *mode = cfs_json_str(cfs_json_get(dc, "ConnectionMode"));
+    d->tenant_only = mode && strcmp(mode, "tenant-only") == 0;
     d->default_root_object = dup_str(cfs_json_get(dc, "DefaultRootObject"));
     d->web_acl_id = dup_str(cfs_json_get(dc, "WebACLId"));
     if (!d->default_root_object || !d->web_acl_id) return CFS_E_NOMEM;

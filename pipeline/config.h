@@ -81,6 +81,8 @@ typedef struct cfs_dist_config {
                           * one): then n_aliases is the whole list */
     int include_cookies; /* Logging.IncludeCookies: 1 true, 0 false, -1 not in the
                           * config (cs(Cookie) is logged only when true) */
+    int tenant_only;     /* ConnectionMode "tenant-only": a multi-tenant distribution, whose
+                          * tenants answer to domains its Aliases do not list */
     int geo_type;        /* 0 none, 1 whitelist, 2 blacklist */
     char **geo_countries;
     size_t n_geo_countries;

@@ -84,7 +84,7 @@ static const cfs_rule_doc docs[] = {
     {"rt_lambda_generated_response", "LambdaGeneratedResponse in the result type, without a config",
      "§4 [3p]; " S1},
     {"host_not_associated",
-     "x-host-header differs from cs(Host) and is neither the config's DomainName nor one of its Aliases (get-distribution gives both)",
+     "x-host-header differs from cs(Host) and is neither the config's DomainName nor one of its Aliases (a wildcard alias covers every name ending in its suffix; get-distribution gives both), on a line of no tenant or staging distribution and a distribution not multi-tenant (ConnectionMode tenant-only)",
      "§5.5, §1.2 fields 7 and 16; " S5},
     {"host_not_associated_partial_identity",
      "the same, from a config without DomainName (get-distribution-config): the identity is partial",

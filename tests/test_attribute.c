@@ -753,9 +753,18 @@ Test(attribute_with_config, host_not_associated)
            CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_s3");
     EXPECT(attr((kv[]){{"x-host-header", "img.cdn.example.com"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_UNKNOWN,
            CFS_EV_POSSIBLE, "latency_pending_s3");
+    /* a wildcard alias covers deeper names too (CloudFront's guide: *.example.com serves
+     * marketing.product-name.example.com) */
+    EXPECT(attr((kv[]){{"x-host-header", "a.img.cdn.example.com"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_UNKNOWN,
+           CFS_EV_POSSIBLE, "latency_pending_s3");
     /* without the config nothing can be said about the Host */
     EXPECT(attr((kv[]){{"x-host-header", "shop.other-company.net"}, {NULL, NULL}}, NULL), CFS_CAUSE_UNKNOWN,
            CFS_EV_POSSIBLE, "latency_pending");
+    /* a multi-tenant distribution (ConnectionMode tenant-only) serves its tenants' domains,
+     * which its Aliases do not list, on lines that may lack distribution-tenant-id */
+    t.d.tenant_only = 1;
+    EXPECT(attr((kv[]){{"x-host-header", "shop.other-company.net"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_UNKNOWN,
+           CFS_EV_POSSIBLE, "latency_pending_s3");
 }
 
 /* ---- origin bodies ------------------------------------------------------------------------- */

@@ -509,3 +509,25 @@ Test(config, compressed_configs_through_the_decode_stage)
     tu_rmrf(dir);
     free(dir);
 }
+
+/* ConnectionMode "tenant-only" marks a multi-tenant distribution (its tenants answer to
+ * domains its Aliases do not list); "direct" and no ConnectionMode do not. */
+Test(config, connection_mode_tenant_only)
+{
+    cfs_config_set set = {0};
+    tmp_begin();
+    static const struct {
+        const char *mode;
+        int tenant;
+    } c[] = {{"\"tenant-only\"", 1}, {"\"direct\"", 0}, {NULL, 0}};
+    for (size_t i = 0; i < 3; i++) {
+        char json[512], name[32];
+        snprintf(json, sizeof json, "{\"DistributionConfig\": {\"Aliases\": {\"Quantity\": 0}%s%s}}",
+                 c[i].mode ? ", \"ConnectionMode\": " : "", c[i].mode ? c[i].mode : "");
+        snprintf(name, sizeof name, "E%zuMODE.json", i);
+        load_ok(&set, write_tmp(name, json));
+        cr_assert_eq(set.d[i].tenant_only, c[i].tenant, "%s", json);
+    }
+    cfs_config_free(&set);
+    tmp_end();
+}
