@@ -348,7 +348,10 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
                     uint32_t clen, uint32_t cth, uint32_t ms, const char label[CFS_KEY_STR],
                     cfs_attribution at);
 /* The keys a 403 is looked up by: content length (UINT32_MAX unknown), content-type hash,
- * and the event key of its (distribution, URI, type, length). */
+ * and the event key of its (distribution, URI, type, length); the event key is
+ * CFS_EVKEY_NONE for a request CloudFront never answers from its cache (a method other
+ * than GET, HEAD and OPTIONS), which neither leaves a cached origin 403 nor can be one. */
+#define CFS_EVKEY_NONE 0
 uint32_t cfs_fast_clen(const cfs_record *r);
 uint32_t cfs_fast_cth(const cfs_record *r);
 uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen);

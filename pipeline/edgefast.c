@@ -53,11 +53,24 @@ uint32_t cfs_fast_cth(const cfs_record *r)
     return (uint32_t)XXH3_64bits(s.p ? s.p : "", s.n);
 }
 
+/* Whether CloudFront may answer the request's method from its cache: GET and HEAD, and
+ * OPTIONS where CachedMethods has it (not known here: taken as may); POST, PUT, PATCH and
+ * DELETE always go to the origin (CloudFront guide, "Allowed HTTP methods" and "Caching
+ * error responses").  A line without the method may. */
+static int method_cacheable(cfs_span m)
+{
+    if (cfs_span_empty(m)) return 1;
+    return (m.n == 3 && memcmp(m.p, "GET", 3) == 0) || (m.n == 4 && memcmp(m.p, "HEAD", 4) == 0) ||
+           (m.n == 7 && memcmp(m.p, "OPTIONS", 7) == 0);
+}
+
 uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen)
 {
+    if (!method_cacheable(r->f[CFS_F_CS_METHOD])) return CFS_EVKEY_NONE;
     cfs_span u = r->f[CFS_F_CS_URI_STEM];
     uint64_t seed = XXH3_64bits(dist, strnlen(dist, CFS_KEY_STR)) ^ ((uint64_t)clen << 32 | cth);
-    return XXH3_64bits_withSeed(u.p ? u.p : "", u.n, seed);
+    const uint64_t k = XXH3_64bits_withSeed(u.p ? u.p : "", u.n, seed);
+    return k == CFS_EVKEY_NONE ? 1 : k;
 }
 
 /* ---- facts ----------------------------------------------------------------------------------- */
@@ -240,7 +253,7 @@ void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
         cfs_prow *p = cfs_kmap_get(&a->pages, &k, NULL);
         p->n[origin ? CFS_CAUSE_NONE : page]++;
     }
-    if (origin && r->ts != CFS_NO_TIME && a->events) {
+    if (origin && evkey != CFS_EVKEY_NONE && r->ts != CFS_NO_TIME && a->events) {
         int64_t ttl = error_ttl(ctx, dist);
         if (ttl > 0) events_add(a->events, evkey, floor_div(r->ts, bucket_width(ttl)));
     }
@@ -608,7 +621,8 @@ void cfs_events_fold_probe(cfs_events *e, int threads)
 static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl)
 {
     const cfs_events *e = a->events;
-    if (!e || e->saturated || e->inserts == 0 || ttl <= 0 || ts == CFS_NO_TIME) return 0;
+    if (!e || e->saturated || e->inserts == 0 || ttl <= 0 || ts == CFS_NO_TIME || evkey == CFS_EVKEY_NONE)
+        return 0;
     int64_t w = bucket_width(ttl);
     for (int64_t b = floor_div(ts - ttl - 1, w); b <= floor_div(ts + 1, w); b++)
         if (cfs_events_may_have(e, evkey, b)) return 1;

@@ -72,7 +72,12 @@ static char *run_ok(const char *fmt, const char *arg1, const char *arg2)
  *   C3 10:00:30  /api/a  1 ms, same                       -> 30 s later: not a copy; no
  *      learned page: an edge refusal, WAF likely (reference 120 ms);
  *   C4 10:00:02  /api/b  1 ms, same type and length       -> another URI: WAF likely;
- *   C5 10:00:02  /api/a  1 ms, 919 bytes                  -> another body: WAF likely. */
+ *   C5 10:00:02  /api/a  1 ms, 919 bytes                  -> another body: WAF likely;
+ *   C6 10:00:04  POST /api/a  1 ms, same type and length  -> CloudFront never answers a
+ *      POST from its cache (guide, "Caching error responses"): WAF likely;
+ *   O2 10:00:00  POST /api/c  origin 403 in 150 ms, and
+ *   C7 10:00:01  GET /api/c  1 ms, same type and length   -> a POST's 403 is not cached,
+ *      so C7 is no copy of it: WAF likely. */
 static void cached_lines(char **f1, char **f2)
 {
     tu_buf b = {0};
@@ -101,6 +106,23 @@ static void cached_lines(char **f1, char **f2)
     tu_log_line(&b, NULL, c4);
     tu_kv c5[] = {{"x-edge-request-id", "C5"}, {"cs-uri-stem", "/api/a"}, {"time", "10:00:02"}, {NULL, NULL}};
     tu_log_line(&b, NULL, c5);
+    tu_kv c6[] = {{"x-edge-request-id", "C6"}, {"cs-uri-stem", "/api/a"}, {"cs-method", "POST"},
+                  {"time", "10:00:04"},        {"sc-content-len", "555"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, c6);
+    tu_kv o2[] = {{"x-edge-request-id", "O2"},
+                  {"cs-uri-stem", "/api/c"},
+                  {"cs-method", "POST"},
+                  {"time-taken", "0.150"},
+                  {"time-to-first-byte", "0.150"},
+                  {"sc-content-len", "555"},
+                  {NULL, NULL}};
+    tu_log_line(&b, NULL, o2);
+    tu_kv c7[] = {{"x-edge-request-id", "C7"},
+                  {"cs-uri-stem", "/api/c"},
+                  {"time", "10:00:01"},
+                  {"sc-content-len", "555"},
+                  {NULL, NULL}};
+    tu_log_line(&b, NULL, c7);
     *f1 = write_file("10.aaaa0001", &b);
     b.n = 0;
     tu_log_header(&b);
@@ -128,6 +150,9 @@ Test(edge_fast, cached_origin_403_by_uri_body_and_time)
         cr_expect_str_eq(full_row(tsv, "C3"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
         cr_expect_str_eq(full_row(tsv, "C4"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
         cr_expect_str_eq(full_row(tsv, "C5"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "C6"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "O2"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
+        cr_expect_str_eq(full_row(tsv, "C7"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
         free(tsv);
     }
     /* The aggregate judges the same lines the same way, whatever the thread count. */
@@ -135,7 +160,7 @@ Test(edge_fast, cached_origin_403_by_uri_body_and_time)
     char *j2 = run_ok("scan %s %s -q -j2 --format json", f1, f2);
     cr_expect_str_eq(j1, j2);
     cr_expect(strstr(j1, "\"cached_origin_403\":2") != NULL, "%s", j1);
-    cr_expect(strstr(j1, "\"latency_edge_waf\":3") != NULL, "%s", j1);
+    cr_expect(strstr(j1, "\"latency_edge_waf\":5") != NULL, "%s", j1);
     free(j1);
     free(j2);
     free(f1);
@@ -173,7 +198,7 @@ Test(edge_fast, merge_judges_held_back_403s_against_every_part)
     free(alone);
     char *merged = run_ok("merge %s -q --format json -o %s", args_of(a, b), m);
     cr_expect(strstr(merged, "\"cached_origin_403\":2") != NULL, "%s", merged);
-    cr_expect(strstr(merged, "\"latency_edge_waf\":3") != NULL, "%s", merged);
+    cr_expect(strstr(merged, "\"latency_edge_waf\":5") != NULL, "%s", merged);
     tu_assert_merge_exact(merged, one, "the merge of the two files' summaries equals their scan");
     /* the merged summary merged again (with nothing new) and an --update of A with f2 */
     char *again = run_ok("merge %s -q --format json -o %s/M2", m, g_dir);
