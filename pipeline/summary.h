@@ -140,8 +140,9 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src);
  * unchanged) and a ledger of s's input rows.  CFS_E_IO (err says why) when the rows
  * cannot be read back; free v with cfs_view_free either way. */
 cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen);
-/* What of a report's options is the summary's own: its WAF rule names (its view's WAF
- * rows index them), evidence records, sampling rates and stop flag, set in *ro.  The
+/* What of a report's options is the summary's own: the evidence its runs had (with_config,
+ * with_waf), its WAF rule names (its view's WAF rows index them), evidence records,
+ * sampling rates and stop flag, set in *ro.  The
  * summary's report files take them; so must a report printed from its view, while s
  * lives. */
 void cfs_summary_own_report(const cfs_summary *s, struct cfs_report_opts *ro);

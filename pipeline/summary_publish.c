@@ -277,6 +277,10 @@ int cfs_summary_dir_redacted(const char *dir)
 /* fmt: 0 text, 1 JSON, 2 HTML. */
 void cfs_summary_own_report(const cfs_summary *s, cfs_report_opts *ro)
 {
+    /* what evidence its runs had, not the latest run's alone (an --update without
+     * --config of a summary made with it still holds config verdicts) */
+    ro->with_config = cfs_evid_has_kind(&s->evidence, CFS_EVID_CONFIG);
+    ro->with_waf = s->nwaf_rules > 0 || cfs_evid_has_kind(&s->evidence, CFS_EVID_WAF);
     ro->waf_rules = (const char *const *)s->waf_rules;
     ro->nwaf_rules = s->nwaf_rules;
     ro->stop = s->stop;
@@ -295,9 +299,7 @@ static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *
     /* The printed report's options (evidence, size, window and filters: the files are that
      * report, byte for byte), else a merge's defaults; the WAF rule names, evidence records
      * and sampling rates are the summary's own (its wrow ids index those names). */
-    cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT,
-                          .with_config = cfs_evid_has_kind(&s->evidence, CFS_EVID_CONFIG),
-                          .with_waf = s->nwaf_rules > 0 || cfs_evid_has_kind(&s->evidence, CFS_EVID_WAF)};
+    cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT};
     if (s->report) ro = *s->report;
     cfs_summary_own_report(s, &ro);
     if (fmt == 2) cfs_report_html(f, v, &ro);

@@ -394,6 +394,16 @@ Test(update, printed_report_with_evidence_equals_the_report_files_and_one_scan)
     cr_assert_str_eq(text, file, "the printed text report is report.txt");
     free(text);
     free(file);
+    /* an --update given no evidence reports the summary, which holds config and WAF
+     * verdicts, with them: its WAF parts, and no "without --config" note (it reported as
+     * if this run's evidence were the summary's) */
+    char *bare = tu_scan_json(g_dir, 0, "scan in -o U --update");
+    cr_assert(strstr(bare, "\"waf_anomalies\"") && strstr(bare, "\"waf_outside_coverage_403\""),
+              "the WAF parts of the report: %.300s", bare);
+    cr_assert_eq(tu_sh(&text, NULL, "cd %s && %s scan in -o U --update -q", g_dir, tu_prog("cfscan")), 0);
+    cr_assert(strstr(text, "\nWAF logs\n") && !strstr(text, "without --config"), "%s", text);
+    free(text);
+    free(bare);
     free(upd);
     free(full);
 }

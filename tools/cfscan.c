@@ -2295,14 +2295,9 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     }
     /* The report first (see publish_and_report): out of memory making it, nothing is
      * published. */
-    cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT,
-                          .with_config = cfs_evid_has_kind(&all->evidence, CFS_EVID_CONFIG),
-                          .with_waf = all->nwaf_rules > 0 || cfs_evid_has_kind(&all->evidence, CFS_EVID_WAF),
-                          .waf_rules = (const char *const *)all->waf_rules,
-                          .nwaf_rules = all->nwaf_rules,
-                          .stop = &g_stop,
-                          .evidence = &all->evidence,
-                          .sampling = all->sampling};
+    cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT};
+    cfs_summary_own_report(all, &ro);
+    ro.stop = &g_stop;
     char *rep = NULL;
     size_t replen = 0;
     FILE *mf = st == CFS_OK ? open_memstream(&rep, &replen) : NULL;
