@@ -21,6 +21,7 @@
 #include "pipeline/parquet_read.h"
 
 #include <libdeflate.h>
+#include <math.h>
 #include <snappy-c.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -836,6 +837,10 @@ static int fmt_float(char *o, float v)
         k = snprintf(o, NUM_TEXT, "%.*g", digits, (double)v);
         if (strtof(o, NULL) == v) break;
     }
+    /* a whole number is written whole, as DOUBLE's %.15g writes it ("1000000", not the
+     * "1e+06" a few digits give, which a byte count would not parse as) */
+    if (memchr(o, 'e', (size_t)k) && fabsf(v) < 1e15f && v == truncf(v))
+        k = snprintf(o, NUM_TEXT, "%.0f", (double)v);
     return k;
 }
 

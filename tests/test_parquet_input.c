@@ -582,26 +582,31 @@ Test(parquet_input, a_field_named_twice_is_a_bad_header_as_in_text)
 
 /* FLOAT columns (a file another tool rewrote) print as the float's shortest text, "0.077",
  * not the double it widens to (0.076999999582767487, whose milliseconds are 76: a latency
- * under a threshold it is not under); DOUBLE columns as the double's. */
+ * under a threshold it is not under), and a whole one whole; DOUBLE columns as the
+ * double's. */
 Test(parquet_input, float_columns_print_as_the_float_was_written)
 {
     need_duckdb();
     char *err = NULL;
-    int rc = tu_sh(NULL, &err,
-                   "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT '2026-11-01' AS date, "
-                   "'10:00:00' AS time, 'IAD89-C1' AS x_edge_location, '403' AS sc_status, 'Error' AS "
-                   "x_edge_result_type, CAST(0.077 AS FLOAT) AS time_taken, CAST(0.02 AS FLOAT) AS "
-                   "time_to_first_byte, CAST(0.3 AS DOUBLE) AS origin_fbl) TO 'f.parquet' (FORMAT parquet)\"",
-                   g_dir, CFS_SOURCE_DIR);
+    int rc = tu_sh(
+        NULL, &err,
+        "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT '2026-11-01' AS date, "
+        "'10:00:00' AS time, 'IAD89-C1' AS x_edge_location, '403' AS sc_status, 'Error' AS "
+        "x_edge_result_type, CAST(0.077 AS FLOAT) AS time_taken, CAST(0.02 AS FLOAT) AS "
+        "time_to_first_byte, CAST(0.3 AS DOUBLE) AS origin_fbl, CAST(1500000 AS FLOAT) AS sc_bytes) TO "
+        "'f.parquet' (FORMAT parquet)\"",
+        g_dir, CFS_SOURCE_DIR);
     cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
     free(err);
     char *out = NULL;
-    cr_assert_eq(tu_sh(&out, NULL,
-                       "cd %s && %s requests f.parquet --fields time-taken,time-to-first-byte,origin-fbl "
-                       "--format tsv -q",
-                       g_dir, tu_prog("cfscan")),
-                 0);
-    cr_assert(strstr(out, "\n0.077\t0.02\t0.3\t"), "%s", out);
+    cr_assert_eq(
+        tu_sh(&out, NULL,
+              "cd %s && %s requests f.parquet --fields time-taken,time-to-first-byte,origin-fbl,sc-bytes "
+              "--format tsv -q",
+              g_dir, tu_prog("cfscan")),
+        0);
+    /* and a whole number whole (a few digits would give "1.5e+06", no byte count) */
+    cr_assert(strstr(out, "\n0.077\t0.02\t0.3\t1500000\t"), "%s", out);
     free(out);
 }
 
