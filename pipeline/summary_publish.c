@@ -361,34 +361,70 @@ static int run_threads(const cfs_summary *s) { return s->threads > 0 ? s->thread
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* The files a summary's rows name.  An input that could not be read at all in a later run
- * (--update: a file changed since it was counted, or unreadable now) keeps the row that
- * counted it beside the row of its error: one file, which failed in the latest run.  So
- * the files are the rows read, plus the paths only unread rows name (each once).  A second
- * pass over the rows runs only when some row was unread; out of memory, rows are files. */
-static size_t count_files(const cfs_summary *s, char **unread, size_t nunread)
+/* The ledger of a summary's rows, and the files they name (*nfiles).  An input no run
+ * could read at all (an unread row, cfs_stats_unread) may have several rows: beside the
+ * row that counted it (--update: a file changed since, or unreadable now), or beside the
+ * same error from another part (a path every shard named, merged).  Each such path is one
+ * file and one failure: the files are the rows read plus the paths only unread rows name,
+ * and an unread row of a path already failed in the ledger is left out of it.  One pass
+ * over the rows, a second only when some were unread.  0, or -1 when reading the rows
+ * failed; out of memory, every row counts (cfs_nomem_failed says so). */
+static int ledger_of_rows(const cfs_summary *s, cfs_ledger *L, size_t *nfiles)
 {
-    if (!nunread) return (size_t)s->ninputs;
-    qsort(unread, nunread, sizeof *unread, cmp_str);
-    size_t u = 0; /* the distinct paths, first */
-    for (size_t i = 0; i < nunread; i++)
-        if (!u || strcmp(unread[u - 1], unread[i]) != 0) unread[u++] = unread[i];
-    unsigned char *named = cfs_calloc(u, 1, "counting a summary's files");
-    if (!named) return (size_t)s->ninputs;
+    *nfiles = (size_t)s->ninputs;
+    char **unread = NULL; /* the paths of the unread rows, then the distinct ones, sorted */
+    size_t n = 0, cap = 0;
+    int listed = 1, rc = cfs_summary_inputs_begin(s);
     cfs_sum_input x;
-    int rc = cfs_summary_inputs_begin(s);
     while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
-        if (!cfs_stats_unread(&x.st)) {
-            char **hit = bsearch(&x.path, unread, u, sizeof *unread, cmp_str);
-            if (hit) named[hit - unread] = 1;
-        }
-        free(x.path);
+        cfs_ledger_file(L, x.path, &x.st);
         rc = 0;
+        if (listed && cfs_stats_unread(&x.st) && n == cap) {
+            char **more = cfs_realloc(unread, (cap ? 2 * cap : 16) * sizeof *unread,
+                                      "counting a summary's files");
+            if (more) unread = more, cap = cap ? 2 * cap : 16;
+            else listed = 0;
+        }
+        if (listed && cfs_stats_unread(&x.st)) unread[n++] = x.path;
+        else free(x.path);
     }
-    size_t files = (size_t)s->ninputs - nunread;
-    for (size_t i = 0; i < u; i++) files += !named[i];
-    free(named);
-    return rc < 0 ? (size_t)s->ninputs : files;
+    size_t u = 0, live = n;     /* distinct paths; entries of unread to free */
+    unsigned char *mark = NULL; /* per distinct path: 1 named by a read row, 2 in the ledger */
+    if (rc == 0 && listed && n) {
+        qsort(unread, n, sizeof *unread, cmp_str);
+        for (size_t i = 0; i < n; i++)
+            if (u && strcmp(unread[u - 1], unread[i]) == 0) free(unread[i]);
+            else unread[u++] = unread[i];
+        live = u;
+        mark = cfs_calloc(u, 1, "counting a summary's files");
+    }
+    if (mark) {
+        /* again: which unread paths a read row names, and (when a path was unread twice)
+         * the ledger without the repeats */
+        const int again = u < n;
+        if (again) {
+            cfs_ledger_free(L);
+            const uint64_t pruned = L->pruned;
+            memset(L, 0, sizeof *L);
+            L->pruned = pruned;
+        }
+        rc = cfs_summary_inputs_begin(s);
+        while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
+            const int unread_row = cfs_stats_unread(&x.st);
+            char **hit = bsearch(&x.path, unread, u, sizeof *unread, cmp_str);
+            if (hit && !unread_row) mark[hit - unread] |= 1;
+            if (again && !(hit && unread_row && (mark[hit - unread] & 2))) cfs_ledger_file(L, x.path, &x.st);
+            if (hit && unread_row) mark[hit - unread] |= 2;
+            free(x.path);
+            rc = 0;
+        }
+        *nfiles = (size_t)s->ninputs - n;
+        for (size_t i = 0; i < u; i++) *nfiles += !(mark[i] & 1);
+        free(mark);
+    }
+    for (size_t i = 0; i < live; i++) free(unread[i]);
+    free(unread);
+    return rc < 0 ? -1 : 0;
 }
 
 cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen)
@@ -398,29 +434,9 @@ cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t
     if (!v->own) return cfs_nomem_status(NULL, err, errlen);
     v->agg = &v->own->agg;
     v->ledger = &v->own->ledger;
-    /* The ledger, as the scans counted their inputs: one entry per input row. */
-    cfs_ledger *L = &v->own->ledger;
-    L->pruned = s->pruned;
-    cfs_sum_input x;
-    char **unread = NULL; /* the paths of rows not read at all (count_files) */
-    size_t nunread = 0, cap = 0;
-    int listed = 1; /* 0: out of memory listing them; rows are files (cfs_nomem_failed says it) */
-    int rc = cfs_summary_inputs_begin(s);
-    while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
-        cfs_ledger_file(L, x.path, &x.st);
-        rc = 0;
-        if (listed && cfs_stats_unread(&x.st) && nunread == cap) {
-            char **more = cfs_realloc(unread, (cap ? 2 * cap : 16) * sizeof *unread,
-                                      "counting a summary's files");
-            if (more) unread = more, cap = cap ? 2 * cap : 16;
-            else listed = 0;
-        }
-        if (listed && cfs_stats_unread(&x.st)) unread[nunread++] = x.path;
-        else free(x.path);
-    }
-    v->nfiles = rc < 0 || !listed ? (size_t)s->ninputs : count_files(s, unread, nunread);
-    for (size_t i = 0; i < nunread; i++) free(unread[i]);
-    free(unread);
+    /* The ledger, as the scans counted their inputs (ledger_of_rows) */
+    v->own->ledger.pruned = s->pruned;
+    const int rc = ledger_of_rows(s, &v->own->ledger, &v->nfiles);
     /* The tables: judging the held-back 403s against everything merged, then settling,
      * are the last stages of a merge; s keeps its unsettled state.  Judging needs no
      * config: each record's distribution has its facts in the state. */

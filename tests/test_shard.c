@@ -74,6 +74,32 @@ Test(shard, shards_partition_by_path_hash_and_merge_to_one_scan)
     free(t);
 }
 
+/* A path given that cannot be used is every shard's error (none can tell whose it would
+ * be), but one input: the shards' merge counts it once, listed once, as one scan does (it
+ * was one file per shard, failed and listed per shard).  Two summaries of the same
+ * missing path merged are one failed file too. */
+Test(shard, a_missing_path_given_is_one_failed_input_in_the_merge)
+{
+    tu_make_day_logs(g_dir);
+    char *full = tu_scan_json(g_dir, 4, "scan logs nosuch.gz");
+    for (unsigned i = 0; i < 3; i++) {
+        char a[64];
+        snprintf(a, sizeof a, "scan logs nosuch.gz --shard %u/3 -o s%u", i, i);
+        free(tu_scan_json(g_dir, 4, "%s", a));
+    }
+    char *m = tu_scan_json(g_dir, 4, "merge s0 s1 s2 --expect 3 -o M");
+    tu_assert_merge_exact(m, full, "the shards' merge equals one scan");
+    free(tu_scan_json(g_dir, 4, "scan nosuch.gz -o A"));
+    free(tu_scan_json(g_dir, 4, "scan nosuch.gz -o B"));
+    char *ab = tu_scan_json(g_dir, 4, "merge A B -o AB");
+    cr_assert(strstr(ab, "\"files\":1,\"files_failed\":1,"), "%s", ab);
+    const char *e = strstr(ab, "nosuch.gz");
+    cr_assert(e && !strstr(e + 1, "nosuch.gz"), "listed once: %s", ab);
+    free(ab);
+    free(m);
+    free(full);
+}
+
 /* The order the parts are named in does not change the merge, also where a top list holds
  * more distinct clients than its 256 counters (there the order of the adds changes an
  * approximate list: `merge s2 s1 s0` listed other clients than `merge s0 s1 s2`). */
