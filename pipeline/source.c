@@ -310,8 +310,6 @@ static void walk_error(cfs_walk *w, cfs_inputs *in, unsigned depth, const char *
     else add_error(in, path, msg);
 }
 
-/* A file found by the walk or named on the command line, through the filter first (so a
- * file of another shard is not even counted as pruned: each file counts in one shard). */
 /* Whether push_input leaves path out by its CloudFront name (hour outside the window,
  * another distribution than --dist). */
 static int pruned_by_name(const cfs_walk *w, const char *path)
@@ -320,6 +318,15 @@ static int pruned_by_name(const cfs_walk *w, const char *path)
     int64_t hour = CFS_NO_TIME;
     if (cfs_parse_log_name(path, dist, &hour) != 0) return 0;
     return outside_selection(dist, hour, w->since, w->until, w->dist);
+}
+
+/* A file its name leaves out: counted as skipped by name by the one run that owns it (a
+ * shard's files, cfs_walk_set_owner), so a merge of the shards counts it once. */
+static int skip_by_name(cfs_walk *w, cfs_inputs *in, const char *path)
+{
+    if (!pruned_by_name(w, path)) return 0;
+    if (!w->owns || w->owns(w->filter_ctx, path)) in->pruned++;
+    return 1;
 }
 
 /* The walk's filter (a shard, a summary's manifest) on one input: 1 keeps it; 0 leaves
@@ -337,8 +344,8 @@ static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const s
     if (w->in_file && !w->in_seen && st->st_dev == w->in_dev && st->st_ino == w->in_ino)
         w->in_seen = cfs_strdup(path, "walking the inputs"); /* out of memory: '-' is read too */
     /* the filter may read the file: not for one the name leaves out anyway */
-    if (w->filter && !pruned_by_name(w, path) && !filter_keeps(w, in, path, (uint64_t)st->st_size, NULL))
-        return;
+    if (skip_by_name(w, in, path)) return;
+    if (w->filter && !filter_keeps(w, in, path, (uint64_t)st->st_size, NULL)) return;
     push_input(in, path, st, w->since, w->until, w->dist);
 }
 
@@ -482,10 +489,7 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
  * through the filter (a shard, --update's manifest: by the listed ETag, nothing read). */
 static void push_s3(cfs_walk *w, cfs_inputs *in, const cfs_s3_entry *e)
 {
-    if (pruned_by_name(w, e->url)) {
-        in->pruned++;
-        return;
-    }
+    if (skip_by_name(w, in, e->url)) return;
     if (w->filter && !filter_keeps(w, in, e->url, e->size, e->etag ? e->etag : "")) return;
     /* not "regular": read as a stream (decode.c), never mapped */
     push_entry(in, e->url, e->size, e->mtime, 0, e->etag ? e->etag : "", w->since, w->until, w->dist);

@@ -74,6 +74,26 @@ Test(shard, shards_partition_by_path_hash_and_merge_to_one_scan)
     free(t);
 }
 
+/* A file the window leaves out by its name is skipped by the one shard that owns it, so
+ * the shards' merge counts it once (it counted once per shard: "171 skipped by name" for
+ * 57 with 3 shards). */
+Test(shard, a_file_skipped_by_name_counts_in_its_own_shard)
+{
+    tu_make_day_logs(g_dir);
+    const char *win = "--since 2026-11-01T10 --until 2026-11-01T14";
+    char *full = tu_scan_json(g_dir, 0, "scan logs %s", win);
+    cr_assert(strstr(full, "\"files_pruned\":40,"), "the 40 other hours: %.300s", full);
+    for (unsigned i = 0; i < 3; i++)
+        free(tu_scan_json(g_dir, 0, "scan logs %s --shard %u/3 -o s%u", win, i, i));
+    char *m = tu_scan_json(g_dir, 0, "merge s0 s1 s2 --expect 3 -o M");
+    /* the merge names no window (it has none of its own), so its inputs are compared */
+    const char *a = strstr(full, "\"inputs\":"), *b = strstr(m, "\"inputs\":");
+    cr_assert(a && b);
+    cr_assert_eq(strncmp(a, b, (size_t)(strstr(a, "\"rejected_by_reason\"") - a)), 0, "%.300s\n%.300s", a, b);
+    free(m);
+    free(full);
+}
+
 /* A path given that cannot be used is every shard's error (none can tell whose it would
  * be), but one input: the shards' merge counts it once, listed once, as one scan does (it
  * was one file per shard, failed and listed per shard).  Two summaries of the same
