@@ -325,6 +325,9 @@ static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region
     hl = cfs_curl.slist_append(hl, "Accept:"); /* not signed: sent as little as possible */
     cfs_curl.easy_reset(h);
     cfs_curl.easy_setopt(h, CURLOPT_URL, url);
+    /* a key is opaque: "a/../b" and "a/./b" are keys of their own, and the path signed
+     * (SigV4's canonical URI) is the one sent; libcurl would squash the dot segments */
+    cfs_curl.easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
     cfs_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     if (!strcmp(method, "HEAD")) cfs_curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
     cfs_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
