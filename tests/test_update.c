@@ -432,3 +432,21 @@ Test(update, summaries_of_adjacent_windows_merge_into_one_scan)
     free(err);
     free(full);
 }
+
+/* --redact-clients promises no full address in any output: --update with it refuses a
+ * summary made without it (which holds full addresses; it published them with exit 0),
+ * and adds to one made with it. */
+Test(update, redact_clients_refuses_a_summary_with_full_addresses)
+{
+    tu_make_day_logs(g_dir);
+    free(tu_scan_json(g_dir, 0, "scan logs -o F"));
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && %s scan logs -o F --update --redact-clients -q", g_dir,
+                   tu_prog("cfscan"));
+    cr_assert_eq(rc, 2, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "holds full client addresses") && strstr(err, "--rebuild --redact-clients"), "%s",
+              err);
+    free(err);
+    free(tu_scan_json(g_dir, 0, "scan logs -o R --redact-clients"));
+    free(tu_scan_json(g_dir, 0, "scan logs -o R --update --redact-clients"));
+}

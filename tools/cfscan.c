@@ -1338,6 +1338,15 @@ static int setup_manifest(scan_cmd *c)
                          c->known.shards.n);
                 st = CFS_E_USAGE;
             }
+            /* --redact-clients promises no full address in any output: a summary that
+             * holds them (made without it) cannot be redacted by adding to it */
+            if (st == CFS_OK && c->o.attr.redact_clients && !cfs_summary_dir_redacted(c->outdir)) {
+                snprintf(c->err, sizeof c->err,
+                         "%s: holds full client addresses (made without --redact-clients), which "
+                         "--update cannot redact: rescan with --rebuild --redact-clients",
+                         c->outdir);
+                st = CFS_E_USAGE;
+            }
             c->have_old = st == CFS_OK;
             if (c->have_old) c->sel.known = &c->known;
             /* The report is then the updated summary's, whose timeline is hourly as a
