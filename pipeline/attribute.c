@@ -1691,14 +1691,11 @@ enum {
 uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch)
 {
     if (origin_fetch == NULL || origin_fetch->count < REF_MIN_FETCHES) return 0;
-    return cfs_hist_quantile(origin_fetch, REF_QUANTILE);
-}
-
-const char *cfs_attr_no_reference(uint64_t fetches)
-{
-    return fetches < REF_MIN_FETCHES ? "too few 2xx/3xx Miss responses"
-                                     : "a quarter of the 2xx/3xx Miss responses took 0 ms (an origin as fast "
-                                       "as the edge)";
+    /* A first quartile under 1 ms is an origin as fast as the edge: a reference (1 ms, in
+     * the histogram's whole milliseconds), unusable for telling them apart (under
+     * REF_USABLE_MS), not "none", which would judge its 403s by the zones alone. */
+    const uint32_t q = cfs_hist_quantile(origin_fetch, REF_QUANTILE);
+    return q ? q : 1;
 }
 
 uint32_t cfs_attr_latency_ms(const cfs_record *r)

@@ -84,11 +84,9 @@ uint32_t cfs_attr_decision_ms(const cfs_record *r);
 int cfs_attr_origin_sample(const cfs_record *r);
 /* The distribution's origin-fetch reference in ms, derived from the histogram of
  * cfs_attr_latency_ms over its cfs_attr_origin_sample responses.
- * 0 when there is too little data to judge, or its first quartile is 0 ms. */
+ * 0 when there is too little data to judge (fewer than 20 fetches). */
 uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch);
-/* Why a distribution of `fetches` origin fetches has no reference (cfs_attr_reference_ms
- * 0): too few of them, or their first quartile at 0 ms (words for the reports). */
-const char *cfs_attr_no_reference(uint64_t fetches);
+
 /* Settle a provisional attribution, given the request's decision latency and the reference. */
 cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms);
 

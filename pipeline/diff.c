@@ -49,7 +49,7 @@ typedef struct ddist {
     dcause *c[CFS_CAUSE_COUNT];
     dlist waf;
     const cfs_hist *ref; /* origin fetches fit for the reference, NULL when none */
-    uint32_t ref_ms;     /* cfs_attr_reference_ms: 0: none (cfs_attr_no_reference) */
+    uint32_t ref_ms;     /* cfs_attr_reference_ms: 0 with fewer than 20 fetches */
 } ddist;
 
 /* An edge count per distribution and cause, summed over hours, statuses and rules. */
@@ -650,12 +650,11 @@ static void text_reference(FILE *out, const refcmp *r)
                 r->o_ms, (unsigned long long)r->o_fetch, r->n_ms, (unsigned long long)r->n_fetch, r->o_ms,
                 100 * share(r->o_at, r->o_fetch), 100 * share(r->n_at, r->n_fetch), r->z);
     else if (r->state == 2)
-        fprintf(out, "%u ms (%llu fetches) -> none (%llu fetches: %s)\n", r->o_ms,
-                (unsigned long long)r->o_fetch, (unsigned long long)r->n_fetch,
-                cfs_attr_no_reference(r->n_fetch));
+        fprintf(out, "%u ms (%llu fetches) -> none (%llu fetches, fewer than 20)\n", r->o_ms,
+                (unsigned long long)r->o_fetch, (unsigned long long)r->n_fetch);
     else
-        fprintf(out, "none (%llu fetches: %s) -> %u ms (%llu fetches)\n", (unsigned long long)r->o_fetch,
-                cfs_attr_no_reference(r->o_fetch), r->n_ms, (unsigned long long)r->n_fetch);
+        fprintf(out, "none (%llu fetches, fewer than 20) -> %u ms (%llu fetches)\n",
+                (unsigned long long)r->o_fetch, r->n_ms, (unsigned long long)r->n_fetch);
 }
 
 static void text_pair(FILE *out, const dpair *p)

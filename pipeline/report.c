@@ -1300,8 +1300,8 @@ static void text_reference(FILE *out, const dist_model *d)
     else
         fprintf(
             out,
-            "  Origin-fetch reference: none: %s (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
-            cfs_attr_no_reference(d->fetches), (unsigned long long)d->fetches, measure);
+            "  Origin-fetch reference: too few 2xx/3xx Miss responses (%llu, measured by %s); the zones alone decide (edge-fast verdicts at most possible)\n",
+            (unsigned long long)d->fetches, measure);
     for (size_t r = 0; r < d->nlrows; r++) {
         const cfs_lrow *l = d->lrows[r];
         uint32_t ms = cfs_attr_reference_ms(l->h);
@@ -1312,8 +1312,8 @@ static void text_reference(FILE *out, const dist_model *d)
             fprintf(out, "%u ms from %llu fetches (used for its 403s)\n", ms,
                     (unsigned long long)l->h->count);
         else
-            fprintf(out, "%llu fetches, none: %s; its 403s use the distribution's reference\n",
-                    (unsigned long long)l->h->count, cfs_attr_no_reference(l->h->count));
+            fprintf(out, "%llu fetches, too few: its 403s use the distribution's reference\n",
+                    (unsigned long long)l->h->count);
     }
 }
 

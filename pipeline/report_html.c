@@ -608,10 +608,9 @@ static void chart_latency(FILE *out, const dist_model *d, const cause_model *c)
             PL, H - 13, PL + 14, H - 4, PL + 150, H - 13, PL + 164, H - 4, PL + pw, H - 4);
     fputs("</svg></div>", out);
     if (!d->reference_ms)
-        fprintf(
-            out,
-            "<p class=\"mut\">No origin reference for this distribution (%s): the zones alone decide.</p>",
-            cfs_attr_no_reference(d->fetches)); /* no markup in it */
+        fputs("<p class=\"mut\">No origin reference for this distribution (too few 2xx/3xx Miss responses): "
+              "the zones alone decide.</p>",
+              out);
 }
 
 /* ---- tables -------------------------------------------------------------------------------- */
@@ -899,11 +898,10 @@ static void dist_notes(FILE *out, const dist_model *d, const cfs_report_opts *o)
                 d->reference_ms, d->reference_ms, (unsigned long long)d->fetches,
                 cfs_attr_reference_measure(d->fetches, d->fetches_ttfb));
     else
-        fprintf(
-            out,
-            "Origin-fetch reference: <b class=\"refms\" data-v=\"0\">none</b>: %s (%llu); the zones alone "
-            "decide.",
-            cfs_attr_no_reference(d->fetches), (unsigned long long)d->fetches);
+        fprintf(out,
+                "Origin-fetch reference: <b class=\"refms\" data-v=\"0\">none</b>: too few 2xx/3xx Miss "
+                "responses (%llu); the zones alone decide.",
+                (unsigned long long)d->fetches);
     if (d->hidden403)
         fprintf(
             out,
