@@ -1046,7 +1046,9 @@ static void custom_error(const fctx_t *F, line_t *L, req_t *R)
     if (L->waf_code403) return; /* a WAF custom response is sent as the rule says */
     if (D->sit_remap) {
         R->status = S_200;
-        R->rt = R->drt = rt_error; /* a 200 that is an error response */
+        /* a 200 that is an error response: Error before responding too (x-edge-response-
+         * result-type; Error after it alone is a viewer that went away, reference §4) */
+        R->rt = R->rrt = R->drt = rt_error;
         L->hidden = 1;
     } else if (!D->sit_page) return;
     R->ct = SV("text/html");

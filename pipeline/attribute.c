@@ -1601,13 +1601,18 @@ static int signer_body_rule(uint16_t id)
     return id == R_SIGNED_MISSING_RESTRICTED || id == R_SIGNED_QUERY_EXPIRED || id == R_SIGNED_COOKIE_EXPIRED;
 }
 
-/* A non-403 line that is a 403 remapped by CustomErrorResponses: result type Error and
- * the status the distribution's 403 entry answers with.  The config is looked up only when
+/* A non-403 line that is a 403 remapped by CustomErrorResponses: result type Error (and
+ * response result type Error, where logged) and the status the distribution's 403 entry
+ * answers with.  A remap to a 4xx or 5xx counts the origin's own errors of that status
+ * too, which are logged alike: the report calls that count an upper bound.  The config is looked up only when
  * some config remaps 403 and the line is an Error, so other runs pay one branch. */
 static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     if (ctx == NULL || ctx->config == NULL || !ctx->config->any_403_remap || r->result != CFS_R_ERROR)
         return 0;
+    /* Error with another response result type is a viewer that went away (§4), not an
+     * error response (the line is parsed whole: fields.c, parse_whole) */
+    if (r->response_result != CFS_R_NONE && r->response_result != CFS_R_ERROR) return 0;
     const cfs_dist_config *d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
     if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
         d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);

@@ -185,6 +185,15 @@ _Static_assert(sizeof k_lean / sizeof k_lean[0] <= sizeof((cfs_layout *)0)->lean
 _Static_assert(2 * (sizeof k_lean / sizeof k_lean[0]) <= sizeof((cfs_layout *)0)->want_every,
                "cfs_layout has room for the TABs around every lean field");
 
+/* Whether a line is parsed whole (every span, and record_tail's all): when asked for every
+ * field, a 403, or an Error line under a config's 403 remap, whose response result type
+ * decides whether it is a hidden 403 (attribute.c, hidden_403).  rt: its result type. */
+static inline int parse_whole(unsigned need, unsigned status, cfs_span rt)
+{
+    if ((need & CFS_PARSE_ALL) || status == 403) return 1;
+    return (need & CFS_PARSE_ERROR_TIER2) && result_parse(rt.p, rt.n) == CFS_R_ERROR;
+}
+
 /* Whether a non-403 line needs the second tier of lean fields: a Miss that can be an
  * origin fetch of the reference, or an Error when the caller asks (a config remaps 403s). */
 static inline int lean_more(unsigned result, unsigned status, unsigned need)
@@ -656,7 +665,10 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
      * has the status column (min_cols), and the position list its TABs (want_every). */
     if (parse_status(col_span(base, pos, (size_t)l->col_of[CFS_F_SC_STATUS]), &r->status) != 0)
         return CFS_REJ_BAD_VALUE;
-    const int all = full || r->status == 403;
+    const int rtc = l->col_of[CFS_F_EDGE_RESULT_TYPE]; /* a first-tier field: its TABs are in pos */
+    const int all = parse_whole(need, r->status,
+                                rtc >= 0 && (size_t)rtc < ncols ? col_span(base, pos, (size_t)rtc)
+                                                                : (cfs_span){NULL, 0});
     if (all) {
         const size_t use = ncols < l->ncols ? ncols : l->ncols;
         memset(r->f, 0, sizeof r->f);
@@ -702,7 +714,7 @@ int cfs_record_from_cols(const cfs_layout *l, const cfs_span *const *col, uint32
     }
     for (unsigned f = 0; f < l->nlean_every; f++) r->f[l->lean_field[f]] = col[l->lean_col[f]][k];
     if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
-    const int all = (need & CFS_PARSE_ALL) || r->status == 403;
+    const int all = parse_whole(need, r->status, r->f[CFS_F_EDGE_RESULT_TYPE]);
     if (all) {
         memset(r->f, 0, sizeof r->f);
         for (size_t c = 0; c < l->ncols; c++) {
@@ -732,7 +744,7 @@ int cfs_record_from_spans(cfs_record *r, unsigned need, uint64_t set)
     r->spans_all = 1;
     r->spans_more = 0;
     if (parse_status(r->f[CFS_F_SC_STATUS], &r->status) != 0) return CFS_REJ_BAD_VALUE;
-    const int all = (need & CFS_PARSE_ALL) || r->status == 403;
+    const int all = parse_whole(need, r->status, r->f[CFS_F_EDGE_RESULT_TYPE]);
     if (!all) {
         /* As the TAB path leaves a non-403 line: the spans of the first tier, the second
          * tier only on a line that needs it (lean_more), nothing else, so that the

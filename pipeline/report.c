@@ -971,10 +971,16 @@ static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_op
         fprintf(out, "  config: 403 kept as CloudFront's own response%s\n", ttl[0] ? ttl : "");
     }
     if (d->hidden403) {
-        fprintf(
-            out,
-            "  %llu responses with result type Error and status %u are 403s remapped by CustomErrorResponses",
-            (unsigned long long)d->hidden403, d->hidden_status);
+        if (d->hidden_status >= 400)
+            fprintf(out,
+                    "  up to %llu responses with result type Error and status %u are 403s remapped by "
+                    "CustomErrorResponses (an origin's own %u is logged alike)",
+                    (unsigned long long)d->hidden403, d->hidden_status, d->hidden_status);
+        else
+            fprintf(out,
+                    "  %llu responses with result type Error and status %u are 403s remapped by "
+                    "CustomErrorResponses",
+                    (unsigned long long)d->hidden403, d->hidden_status);
         if (c && c->err403_page && c->err403_page[0]) {
             fprintf(out, " (");
             cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
@@ -987,6 +993,9 @@ static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_op
 static void json_error_pages(FILE *out, const dist_model *d, const cfs_report_opts *o)
 {
     fprintf(out, ",\"hidden_403\":%llu", (unsigned long long)d->hidden403);
+    /* remapped to a 4xx or 5xx: the origin's own errors of that status are counted too */
+    if (d->hidden403)
+        fprintf(out, ",\"hidden_403_upper_bound\":%s", d->hidden_status >= 400 ? "true" : "false");
     const cfs_dist_config *c = dist_config(o, d->dist);
     if (!c || !c->err403) return;
     fputs(",\"custom_error_403\":{\"page\":", out);

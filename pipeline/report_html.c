@@ -905,8 +905,9 @@ static void dist_notes(FILE *out, const dist_model *d, const cfs_report_opts *o)
     if (d->hidden403)
         fprintf(
             out,
-            " %llu responses with status %u are 403s remapped by CustomErrorResponses (not counted above).",
-            (unsigned long long)d->hidden403, d->hidden_status);
+            " %s%llu responses with status %u are 403s remapped by CustomErrorResponses (not counted above%s).",
+            d->hidden_status >= 400 ? "Up to " : "", (unsigned long long)d->hidden403, d->hidden_status,
+            d->hidden_status >= 400 ? "; an origin's own error of that status is logged alike" : "");
     if (d->older403)
         fprintf(out, " 403s older than the config: %llu (evidence lowered one level).",
                 (unsigned long long)d->older403);
