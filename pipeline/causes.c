@@ -97,7 +97,10 @@ static const char *const cause_advice[CFS_CAUSE_COUNT] = {
         "and that the object exists: without s3:ListBucket S3 reports a missing key as 403, "
         "not 404. Requests for / need a Default Root Object, and a REST endpoint has no index "
         "documents for paths ending in /. Also check KMS key policies, object ownership, "
-        "Requester Pays and Block Public Access.",
+        "Requester Pays and Block Public Access. A website endpoint (bucket.s3-website-REGION) "
+        "is a custom origin to CloudFront, where OAC and OAI do not apply: its objects must be "
+        "publicly readable (a bucket policy granting everyone s3:GetObject, Block Public Access "
+        "off, no SSE-KMS).",
     [CFS_CAUSE_ORIGIN_CUSTOM] =
         "The custom origin itself returned the 403. Reproduce it by requesting the same URL "
         "from the origin directly (curl -v with the Host header CloudFront forwards) and read "
@@ -106,10 +109,13 @@ static const char *const cause_advice[CFS_CAUSE_COUNT] = {
         "Host or Authorization not forwarded by the origin request policy, or a WAF in front "
         "of the origin.",
     [CFS_CAUSE_EDGE_OTHER] =
-        "CloudFront refused the request at the edge for a reason other than the ones above: a "
-        "quota was exceeded or the request was malformed, as x-edge-result-type and "
-        "x-edge-detailed-result-type say. Check the distribution's quotas in Service Quotas "
-        "and the client that sent the request.",
+        "CloudFront refused the request at the edge for a reason other than the ones above. "
+        "Where x-edge-result-type or x-edge-detailed-result-type name it (LimitExceeded, "
+        "InvalidRequest*), a quota was exceeded or the request was malformed: check the "
+        "distribution's quotas in Service Quotas and the client that sent the request. Where "
+        "they say only Error, the reason is not in the log: a cached origin 403, CloudFront's "
+        "generic \"Bad request\" page or a signer check may have answered (pass --config and "
+        "--waf-logs, compare the body's length with the origin's 403s).",
     [CFS_CAUSE_EDGE_FUNCTION] =
         "Code running at the edge answered or caused the 403: a CloudFront Function or a "
         "Lambda@Edge function associated with the matched behavior (viewer request, origin "

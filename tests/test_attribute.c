@@ -1112,6 +1112,13 @@ Test(causes, names_lookup_advice)
         const char *adv = cfs_cause_advice((cfs_cause)c);
         cr_expect(adv != NULL && strlen(adv) > 10);
     }
+    /* the advice covers what the reference's checklists tell apart: an S3 website endpoint
+     * is a custom origin where OAC/OAI do not apply (§5.6), and an edge refusal whose
+     * fields say only Error is not a quota's (§4: LimitExceeded, InvalidRequest*) */
+    cr_expect(strstr(cfs_cause_advice(CFS_CAUSE_ORIGIN_S3), "website endpoint") &&
+              strstr(cfs_cause_advice(CFS_CAUSE_ORIGIN_S3), "OAC and OAI do not apply"));
+    cr_expect(
+        strstr(cfs_cause_advice(CFS_CAUSE_EDGE_OTHER), "they say only Error, the reason is not in the log"));
     cr_expect_eq(cfs_cause_lookup("geo"), -1);
     cr_expect_eq(cfs_cause_lookup(NULL), -1);
     cr_expect_str_eq(cfs_evidence_name(CFS_EV_CONFIRMED), "confirmed");
