@@ -16,28 +16,27 @@
  * the report counts the twins per distribution (cfs_rule_is_config_newer).  Rules already
  * at possible have no twin: nothing to lower.  Each entry: the rule, its name, its cause,
  * the twin's evidence (one below the rule's). */
-#define CONFIG_TWINS(X)                                                                                   \
-    X(R_COUNTRY_GEO, "c_country_geo_restricted", GEO_RESTRICTION, POSSIBLE)                               \
-    X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                       \
-    X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                              \
-    X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)              \
-    X(R_BEHAVIOR_METHOD, "behavior_method_not_allowed", METHOD_NOT_ALLOWED, LIKELY)                       \
-    X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED, POSSIBLE) \
-    X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)   \
-    X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                     \
-    X(R_SIGNED_PAGE_MISSING, "signed_missing_behind_custom_page", SIGNED_URL_MISSING, POSSIBLE)           \
-    X(R_SIGNED_PAGE_EXPIRED, "signed_expired_behind_custom_page", SIGNED_URL_EXPIRED, POSSIBLE)           \
-    X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                     \
-    X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                   \
-    X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                         \
-    X(R_CUSTOM_XML, "custom_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                                    \
-    X(R_CLOUDFRONT_XML, "cloudfront_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                            \
-    X(R_ORIGIN_RESULT_S3, "origin_result_type_s3", ORIGIN_S3, POSSIBLE)                                   \
-    X(R_ORIGIN_RESULT_CLOUDFRONT, "origin_result_type_cloudfront", ORIGIN_CUSTOM, POSSIBLE)               \
-    X(R_BODY_S3, "non_cloudfront_body_s3", ORIGIN_S3, POSSIBLE)                                           \
-    X(R_BODY, "non_cloudfront_body", ORIGIN_CUSTOM, POSSIBLE)                                             \
-    X(R_RT_FUNCTION_GENERATED_ASSOC, "rt_function_generated_response_associated", EDGE_FUNCTION, LIKELY)  \
-    X(R_RT_FUNCTION_ERROR_ASSOC, "rt_function_error_associated", EDGE_FUNCTION, LIKELY)                   \
+#define CONFIG_TWINS(X)                                                                                  \
+    X(R_COUNTRY_GEO, "c_country_geo_restricted", GEO_RESTRICTION, POSSIBLE)                              \
+    X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                      \
+    X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                             \
+    X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)             \
+    X(R_BEHAVIOR_METHOD, "behavior_method_not_allowed", METHOD_NOT_ALLOWED, LIKELY)                      \
+    X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)  \
+    X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                    \
+    X(R_SIGNED_PAGE_MISSING, "signed_missing_behind_custom_page", SIGNED_URL_MISSING, POSSIBLE)          \
+    X(R_SIGNED_PAGE_EXPIRED, "signed_expired_behind_custom_page", SIGNED_URL_EXPIRED, POSSIBLE)          \
+    X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                    \
+    X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                  \
+    X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                        \
+    X(R_CUSTOM_XML, "custom_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                                   \
+    X(R_CLOUDFRONT_XML, "cloudfront_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                           \
+    X(R_ORIGIN_RESULT_S3, "origin_result_type_s3", ORIGIN_S3, POSSIBLE)                                  \
+    X(R_ORIGIN_RESULT_CLOUDFRONT, "origin_result_type_cloudfront", ORIGIN_CUSTOM, POSSIBLE)              \
+    X(R_BODY_S3, "non_cloudfront_body_s3", ORIGIN_S3, POSSIBLE)                                          \
+    X(R_BODY, "non_cloudfront_body", ORIGIN_CUSTOM, POSSIBLE)                                            \
+    X(R_RT_FUNCTION_GENERATED_ASSOC, "rt_function_generated_response_associated", EDGE_FUNCTION, LIKELY) \
+    X(R_RT_FUNCTION_ERROR_ASSOC, "rt_function_error_associated", EDGE_FUNCTION, LIKELY)                  \
     X(R_RT_LAMBDA_GENERATED_ASSOC, "rt_lambda_generated_response_associated", EDGE_FUNCTION, LIKELY)
 
 /* ---- rule ids ------------------------------------------------------------------------
@@ -1166,12 +1165,15 @@ static const attr_rule rules[R_COUNT] = {
                                    K_MATCH, p_redirect_http10},
     /* §4: a method outside the behavior's AllowedMethods is refused at the edge.  Logs that
      * predate the detailed-result-type field cannot say so, and then the config is the
-     * evidence (confirmed).  When the field is there and says plain Error, CloudFront would
-     * have said InvalidRequestMethod, so the config may be newer than the log: likely. */
+     * evidence (confirmed; likely unless a web ACL and a geo restriction are both ruled
+     * out: the reference gives no order for the checks, so either may have answered first,
+     * cfs_attribute_line_rules).  When the field is there and says plain Error, CloudFront
+     * did not log InvalidRequestMethod: the config may be newer than the log, or WAF or
+     * another check answered first: possible. */
     [R_BEHAVIOR_METHOD] = {"behavior_method_not_allowed", C(METHOD_NOT_ALLOWED), E(CONFIRMED), K_MATCH,
                            p_behavior_method},
     [R_BEHAVIOR_METHOD_DRT_ERROR] = {"behavior_method_not_allowed_drt_error", C(METHOD_NOT_ALLOWED),
-                                     E(LIKELY), K_MATCH, p_behavior_method_drt_error},
+                                     E(POSSIBLE), K_MATCH, p_behavior_method_drt_error},
 
     /* §5.4 (KC checklist 1-2): a restricted behavior needs a signer; without a non-empty
      * Key-Pair-Id in the query or cookies CloudFront answers MissingKey in text/xml.  The
@@ -1648,6 +1650,10 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
      * answered before the signer check: likely at most, unless both are ruled out. */
     if (signer_body_rule(id) && f.ct == CT_NONE && !(f.no_waf && geo_excluded(&f)) &&
         a.evidence < CFS_EV_LIKELY)
+        a.evidence = CFS_EV_LIKELY;
+    /* the config's method refusal, with no log field to agree (R_BEHAVIOR_METHOD): as the
+     * signer rules, unless WAF and geo are both ruled out */
+    if (id == R_BEHAVIOR_METHOD && !(f.no_waf && geo_excluded(&f)) && a.evidence < CFS_EV_LIKELY)
         a.evidence = CFS_EV_LIKELY;
     /* A config newer than the line: its verdicts lose a level (CONFIG_TWINS). */
     uint16_t twin = f.config_older ? config_twin(id, &f) : 0;

@@ -96,10 +96,12 @@ static const cfs_rule_doc docs[] = {
      "a non-GET/HEAD request over HTTP/1.0 to a redirect-to-https behavior, which cannot be redirected",
      "§5.1, §5.5 (archived developer guide, S2)"},
     {"behavior_method_not_allowed",
-     "the method is not in the matched behavior's AllowedMethods (config), on a log without the detailed result type",
+     "the method is not in the matched behavior's AllowedMethods (config), on a log without the detailed result type; "
+     "likely unless a web ACL and a geo restriction are both ruled out (either may have answered first)",
      "§4; " S1},
     {"behavior_method_not_allowed_drt_error",
-     "the same, but the detailed result type says plain Error where CloudFront would say InvalidRequestMethod: the config may be newer",
+     "the same, but the detailed result type says plain Error where CloudFront would say InvalidRequestMethod: the "
+     "config may be newer, or WAF or another check answered first",
      "§4; " S1},
     {"signed_missing_on_restricted_behavior",
      "a restricted behavior (TrustedKeyGroups/TrustedSigners) and no non-empty Key-Pair-Id in the query or the logged cookies",
