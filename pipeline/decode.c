@@ -286,17 +286,72 @@ static int ensure_out(cfs_reader *r, size_t need)
     return 0;
 }
 
-/* A Parquet file ("PAR1" first) is read from its footer, so it must be a regular file,
- * mapped whole whatever its size (a smaller one is read() elsewhere); its pages are read
- * in place.  The Parquet reader then hands out W3C text (parquet_read.h), and the scan
- * counts its lines like any other log's.  A pipe is refused: its footer comes last. */
+static int write_all(int fd, const void *p, size_t n)
+{
+    for (const char *c = p; n;) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* A Parquet input that is no regular file (an S3 object, a pipe, standard input) is
+ * copied whole into an unlinked temporary file, which is then read as a regular one: its
+ * footer comes last.  The bytes sniffed so far (r->in) come first.  Disk: the input's
+ * size, in TMPDIR; memory: the input buffer. */
+static cfs_status spool_parquet(cfs_reader *r, char *err, size_t errlen)
+{
+    char why[300];
+    FILE *f = cfs_temp_file("parquet", "a Parquet input read as a stream", why, sizeof why);
+    if (!f) {
+        set_err(err, errlen, "%s", why);
+        return CFS_E_IO;
+    }
+    int fd = dup(fileno(f));
+    fclose(f);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot keep the temporary copy of a Parquet input: %s", strerror(errno));
+        return CFS_E_IO;
+    }
+    int bad = write_all(fd, r->in, r->in_len) != 0;
+    while (!bad && !r->in_eof) {
+        ssize_t k = src_read(r, r->in, r->in_cap, err, errlen);
+        if (k < 0) {
+            close(fd);
+            return CFS_E_IO; /* src_read said why */
+        }
+        if (k == 0) r->in_eof = 1;
+        bad = write_all(fd, r->in, (size_t)k) != 0;
+    }
+    struct stat st;
+    if (bad || fstat(fd, &st) != 0) {
+        set_err(err, errlen, "writing a Parquet input to a temporary file failed: %s", strerror(errno));
+        close(fd);
+        return CFS_E_IO;
+    }
+    if (r->own_fd) close(r->fd); /* a FIFO opened by its name */
+    r->fd = fd;
+    r->own_fd = 1;
+    r->st0 = st;
+    r->regular = 1;
+    r->in_len = 0;
+    return CFS_OK;
+}
+
+/* A Parquet file ("PAR1" first) is read from its footer, so it is mapped whole whatever
+ * its size (a smaller one is read() elsewhere), after a copy to a temporary file when it
+ * is no regular file (spool_parquet); its pages are read in place.  The Parquet reader
+ * then hands out W3C text (parquet_read.h), and the scan counts its lines like any other
+ * log's. */
 static cfs_status open_parquet(cfs_reader *r, char *err, size_t errlen)
 {
     r->fmt = CFS_FMT_PARQUET;
     if (!r->regular) {
-        set_err(err, errlen, "%s",
-                "Parquet input is not a regular file (its footer, at the end, is read first)");
-        return CFS_E_UNSUPPORTED;
+        cfs_status st = spool_parquet(r, err, errlen);
+        if (st != CFS_OK) return st;
     }
     if (!r->map) {
         size_t len = (size_t)r->st0.st_size;
@@ -339,7 +394,8 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
     r->fd = -1;
     if (cfs_s3_is_url(inp->path)) {
         /* An S3 object streams through the same decoders as a pipe: never mapped, nothing
-         * written to disk.  Memory: the object's part buffer (s3.h) and INBUF here. */
+         * written to disk but a Parquet object (spool_parquet).  Memory: the object's part
+         * buffer (s3.h) and INBUF here. */
         cfs_status st = cfs_s3_obj_open(&r->s3, inp->path, inp->size, inp->etag, err, errlen);
         if (st != CFS_OK) {
             free(r);

@@ -478,6 +478,34 @@ Test(s3, scan_equals_local_paged_and_in_parts)
     free(local);
 }
 
+/* v2 Parquet logs are delivered to S3 only (reference §2): an object read from its footer
+ * is copied to a temporary file first (decode.c, spool_parquet), and the report is the one
+ * of the same files read locally (it refused every object: "not a regular file"). */
+Test(s3, parquet_objects_read_as_local_files)
+{
+    char *err = NULL;
+    int rc = tu_sh(
+        NULL, &err,
+        "cd '%s' && %s -o g --dists 1 --days 1 --lines-per-file 100 --layout parquet >/dev/null && "
+        "mkdir logs && mv g/*.parquet logs/ && ls logs | grep -c parquet",
+        g_dir, tu_prog("cfsgen"));
+    cr_assert_eq(rc, 0, "making the logs: %s", err ? err : "");
+    free(err);
+    int port = start_s3();
+    char *out = NULL;
+    rc = s3_scan(port, "", "-j2", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    char *local = local_scan("logs", 0, "-j2");
+    char *m = map_paths(out);
+    cr_assert_str_eq(m, local);
+    cr_assert_eq(json_num(out, "files"), 24);
+    cr_assert_eq(json_num(out, "requests"), 2400);
+    free(m);
+    free(local);
+    free(out);
+    free(err);
+}
+
 Test(s3, since_prunes_before_any_get)
 {
     make_logs();

@@ -21,7 +21,7 @@ const addr = await srv.run();
 const base = `http://127.0.0.1:${addr.port}/${a.bucket}/`;
 if (a.upload) {
   for (const f of fs.readdirSync(a.upload).sort()) {
-    if (!/\.(gz|zst|log)$/.test(f) || !fs.statSync(path.join(a.upload, f)).isFile()) continue;
+    if (!/\.(gz|zst|log|parquet)$/.test(f) || !fs.statSync(path.join(a.upload, f)).isFile()) continue;
     const body = fs.readFileSync(path.join(a.upload, f));
     const key = (a.prefix || '') + f;
     const r = await fetch(base + key.split('/').map(encodeURIComponent).join('/'), { method: 'PUT', body });
