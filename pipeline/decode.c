@@ -286,18 +286,6 @@ static int ensure_out(cfs_reader *r, size_t need)
     return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    for (const char *c = p; n;) {
-        ssize_t k = write(fd, c, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        c += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* A Parquet input that is no regular file (an S3 object, a pipe, standard input) is
  * copied whole into an unlinked temporary file, which is then read as a regular one: its
  * footer comes last.  The bytes sniffed so far (r->in) come first.  Disk: the input's
@@ -316,7 +304,7 @@ static cfs_status spool_parquet(cfs_reader *r, char *err, size_t errlen)
         set_err(err, errlen, "cannot keep the temporary copy of a Parquet input: %s", strerror(errno));
         return CFS_E_IO;
     }
-    int bad = write_all(fd, r->in, r->in_len) != 0;
+    int bad = cfs_write_all(fd, r->in, r->in_len) != 0;
     while (!bad && !r->in_eof) {
         ssize_t k = src_read(r, r->in, r->in_cap, err, errlen);
         if (k < 0) {
@@ -324,7 +312,7 @@ static cfs_status spool_parquet(cfs_reader *r, char *err, size_t errlen)
             return CFS_E_IO; /* src_read said why */
         }
         if (k == 0) r->in_eof = 1;
-        bad = write_all(fd, r->in, (size_t)k) != 0;
+        bad = cfs_write_all(fd, r->in, (size_t)k) != 0;
     }
     struct stat st;
     if (bad || fstat(fd, &st) != 0) {

@@ -826,6 +826,18 @@ void cfs_inputs_free(cfs_inputs *in)
     memset(in, 0, sizeof *in);
 }
 
+int cfs_write_all(int fd, const void *p, size_t n)
+{
+    for (const char *c = p; n;) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
 FILE *cfs_temp_file(const char *tag, const char *what, char *why, size_t whylen)
 {
     const char *dir = getenv("TMPDIR");

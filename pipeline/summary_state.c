@@ -109,18 +109,6 @@ typedef struct zstream {
     int failed, saved_errno, frame_done;
 } zstream;
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 static int zs_push(zstream *z, const char *p, size_t n, ZSTD_EndDirective mode)
 {
     ZSTD_inBuffer in = {p, n, 0};
@@ -128,7 +116,7 @@ static int zs_push(zstream *z, const char *p, size_t n, ZSTD_EndDirective mode)
         ZSTD_outBuffer out = {z->buf, sizeof z->buf, 0};
         size_t left = ZSTD_compressStream2(z->cc, &out, &in, mode);
         if (ZSTD_isError(left)) return -1;
-        if (write_all(z->fd, z->buf, out.pos) != 0) {
+        if (cfs_write_all(z->fd, z->buf, out.pos) != 0) {
             z->saved_errno = errno;
             return -1;
         }
@@ -646,7 +634,7 @@ static cfs_status state_begin(state_out *o, const char *path, char *err, size_t 
     }
     ZSTD_CCtx_setParameter(z->cc, ZSTD_c_compressionLevel, 3);
     cookie_io_functions_t io = {NULL, zs_write, NULL, NULL};
-    o->f = write_all(o->fd, (const char *)o->head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
+    o->f = cfs_write_all(o->fd, (const char *)o->head, 20) == 0 ? fopencookie(z, "w", io) : NULL;
     if (o->f && setvbuf(o->f, z->wbuf, _IOFBF, sizeof z->wbuf) != 0) {
         fclose(o->f);
         o->f = NULL;
