@@ -760,14 +760,7 @@ static int origin_kind_blind(const facts *f)
  * plain Errors (§4: ClientGeoBlocked, InvalidRequest*), and without sc-content-type a
  * signed-URL refusal shows no text/xml (§5.4) unless the config says the behavior checks
  * no signers.  Layouts before December 2019 (19 to 26 fields) lack both. */
-/* The line cannot name the edge's refusal: no x-edge-detailed-result-type; no content type
- * where a signer check may have refused; or the signed-URL XML (text/xml) where no signer
- * rule named it, a body that is neither WAF's block page (HTML, §5.3) nor an origin's
- * known one, so no edge cause fits it better than another. */
-static int edge_blind(const facts *f)
-{
-    return !f->drt_logged || (!f->ct_logged && f->restricted != T_NO) || f->ct == CT_TEXT_XML;
-}
+static int edge_blind(const facts *f) { return !f->drt_logged || (!f->ct_logged && f->restricted != T_NO); }
 
 /* The vpp policy is unknown (no config, or no behavior matched). */
 static int vpp_unknown(const facts *f) { return f->vpp == CFS_VPP_UNKNOWN; }

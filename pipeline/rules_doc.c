@@ -20,8 +20,9 @@
 #define KCWEB "https://repost.aws/knowledge-center/s3-website-cloudfront-error-403"
 
 /* Shared wording of the latency rules' facts. */
-#define EDGE_FAST \
-    "an Error 403 with CloudFront's HTML page (or no type), edge-fast (<= 5 ms to the first byte)"
+#define EDGE_FAST                                                                                               \
+    "an Error 403 with CloudFront's HTML page, no type, or text/xml where no signer rule named it (a behavior " \
+    "that checks no signer; a WAF custom response may carry any type), edge-fast (<= 5 ms to the first byte)"
 /* Why an origin's kind is unknown (attribute.c origin_kind_blind). */
 #define UNKNOWN_KIND                                                                            \
     "the origin's kind unknown (no config naming it, and no content type that could show S3's " \
@@ -235,8 +236,7 @@ static const cfs_rule_doc docs[] = {
      "provisional: as latency_pending_waf_unlogged, with " UNKNOWN_KIND, LAT_CITE},
     {"latency_pending_blind",
      "provisional: an Error 403 on a line without x-edge-detailed-result-type, or without sc-content-type on a behavior "
-     "that may check signers (older layouts), or with the signed-URL XML (text/xml) no signer rule named: an edge "
-     "answer may be any edge refusal",
+     "that may check signers (older layouts): an edge answer may be any edge refusal",
      LAT_CITE " ; §5.4"},
     {"latency_pending_blind_s3", "provisional: as latency_pending_blind, on an S3 origin", LAT_CITE},
     {"latency_pending_blind_unknown_origin", "provisional: as latency_pending_blind, with " UNKNOWN_KIND,
@@ -277,8 +277,7 @@ static const cfs_rule_doc docs[] = {
      "the same as latency_edge_signed_refused with no origin reference", LAT_CITE},
     {"latency_edge_blind",
      "edge-fast on a line without the fields that tell the edge's refusals apart (detailed result type, content "
-     "type), or with the signed-URL XML no signer rule named (not WAF's HTML block page): any edge refusal (WAF, "
-     "geo, signed URLs, HTTPS-only, methods, hosts, ...), undecided",
+     "type): any edge refusal (WAF, geo, signed URLs, HTTPS-only, methods, hosts, ...), undecided",
      LAT_CITE " ; §5.4"},
     {"latency_edge_blind_no_waf",
      "as latency_edge_blind where WAF is excluded: any other edge refusal (geo, signed URLs, HTTPS-only, methods, hosts, ...)",
