@@ -588,12 +588,10 @@ static void config_facts(facts *f)
  * custom 403 proves a WAF 403.  CAPTCHA and CHALLENGE answer the viewer 405 and 202 (AWS
  * WAF guide, "CAPTCHA and Challenge actions"), and a BLOCK with another custom
  * responseCodeSent answers that code: joined to a 403 line they contradict the line (a
- * request id reused, logs mixed up), so they prove nothing and are noted; nor can the logs
- * then say "no block, so not WAF" (WAF did act on this request id): the line is judged as
- * if the logs did not cover it.  "No record, so WAF did not block it" needs the logs to
- * cover the line: its distribution among the records' httpSourceIds (the line's
- * distribution id, or the id of the config it matched) and its time inside their span
- * (waf.h). */
+ * request id reused, logs mixed up), so they prove nothing, are noted, and the line is
+ * judged as if unjoined.  "No record, so WAF did not block it" needs the logs to cover the
+ * line: its distribution among the records' httpSourceIds (the line's distribution id, or
+ * the id of the config it matched) and its time inside their span (waf.h). */
 static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dist_config *d, int *hit_out,
                      int *note, int *covered, uint32_t *rule)
 {
@@ -612,7 +610,6 @@ static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dis
             return;
         }
         *note = hit.action == CFS_WAF_BLOCK ? CFS_WAF_NOTE_CODE_NOT_403 : CFS_WAF_NOTE_CHALLENGE_ON_403;
-        return; /* not covered: see above */
     }
     *covered = cfs_waf_covers(ctx->waf, r->dist, r->ts) ||
                (d != NULL && d->id != NULL &&

@@ -1041,10 +1041,9 @@ Test(attribute_waf_join_needs_waf_c, block_record_confirms_waf)
     EXPECT(attr((kv[]){{"x-edge-request-id", "wafCAPTCHAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
                        {NULL, NULL}},
                 &ctx),
-           CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
-    /* (CAPTCHA answers 405, not 403: joined to a 403 it proves nothing, and WAF acted on
-     * the request id, so the logs cannot exclude WAF: judged as where they do not cover
-     * it -- issue 10 item 7; tests/test_waf_coverage.c drives it end to end.)
+           CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_waf_unlogged");
+    /* (CAPTCHA answers 405, not 403: joined to a 403 it proves nothing, the line is judged
+     * as if unjoined -- issue 10 item 7; tests/test_waf_coverage.c drives it end to end.)
      * A line of a distribution the WAF logs do not cover gets no "not WAF" inference. */
     EXPECT(attr((kv[]){{"dist", "E9OTHER"}, {NULL, NULL}}, &ctx), CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE,
            "latency_pending");
