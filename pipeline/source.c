@@ -320,12 +320,17 @@ static int pruned_by_name(const cfs_walk *w, const char *path)
     return outside_selection(dist, hour, w->since, w->until, w->dist);
 }
 
+static int filter_keeps(cfs_walk *w, cfs_inputs *in, const char *path, uint64_t size, const char *etag);
+
 /* A file its name leaves out: counted as skipped by name by the one run that owns it (a
- * shard's files, cfs_walk_set_owner), so a merge of the shards counts it once. */
-static int skip_by_name(cfs_walk *w, cfs_inputs *in, const char *path)
+ * shard's files, cfs_walk_set_owner), so a merge of the shards counts it once; the other
+ * shards' filter counts it as another shard's (the shard test comes first, nothing is
+ * read), so no shard takes a walk that found it for one that found no file. */
+static int skip_by_name(cfs_walk *w, cfs_inputs *in, const char *path, uint64_t size, const char *etag)
 {
     if (!pruned_by_name(w, path)) return 0;
     if (!w->owns || w->owns(w->filter_ctx, path)) in->pruned++;
+    else if (w->filter) (void)filter_keeps(w, in, path, size, etag);
     return 1;
 }
 
@@ -344,7 +349,7 @@ static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const s
     if (w->in_file && !w->in_seen && st->st_dev == w->in_dev && st->st_ino == w->in_ino)
         w->in_seen = cfs_strdup(path, "walking the inputs"); /* out of memory: '-' is read too */
     /* the filter may read the file: not for one the name leaves out anyway */
-    if (skip_by_name(w, in, path)) return;
+    if (skip_by_name(w, in, path, (uint64_t)st->st_size, NULL)) return;
     if (w->filter && !filter_keeps(w, in, path, (uint64_t)st->st_size, NULL)) return;
     push_input(in, path, st, w->since, w->until, w->dist);
 }
@@ -489,7 +494,7 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
  * through the filter (a shard, --update's manifest: by the listed ETag, nothing read). */
 static void push_s3(cfs_walk *w, cfs_inputs *in, const cfs_s3_entry *e)
 {
-    if (skip_by_name(w, in, e->url)) return;
+    if (skip_by_name(w, in, e->url, e->size, e->etag ? e->etag : "")) return;
     if (w->filter && !filter_keeps(w, in, e->url, e->size, e->etag ? e->etag : "")) return;
     /* not "regular": read as a stream (decode.c), never mapped */
     push_entry(in, e->url, e->size, e->mtime, 0, e->etag ? e->etag : "", w->since, w->until, w->dist);

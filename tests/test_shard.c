@@ -86,6 +86,21 @@ Test(shard, a_file_skipped_by_name_counts_in_its_own_shard)
     for (unsigned i = 0; i < 3; i++)
         free(tu_scan_json(g_dir, 0, "scan logs %s --shard %u/3 -o s%u", win, i, i));
     char *m = tu_scan_json(g_dir, 0, "merge s0 s1 s2 --expect 3 -o M");
+    /* one file, and a window that skips it: the shard that owns it says it selected
+     * nothing; the others found only another shard's file, never "the path holds no
+     * file" (it does) */
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && mkdir one && cp \"$(ls logs/* | head -1)\" one/", g_dir), 0);
+    int said = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && %s scan one --since 2026-11-02 --shard %u/3 -o t%u -q", g_dir,
+                       tu_prog("cfscan"), i, i);
+        cr_assert(rc == 0 || rc == 3, "exit %d: %s", rc, err);
+        cr_assert(!strstr(err, "hold no file") && !strstr(err, "holds no file"), "%s", err);
+        said += strstr(err, "selected nothing: ") != NULL;
+        free(err);
+    }
+    cr_assert_eq(said, 1, "the one owner says so");
     /* the merge names no window (it has none of its own), so its inputs are compared */
     const char *a = strstr(full, "\"inputs\":"), *b = strstr(m, "\"inputs\":");
     cr_assert(a && b);
