@@ -366,7 +366,8 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
  * row that counted it (--update: a file changed since, or unreadable now), or beside the
  * same error from another part (a path every shard named, merged).  Each such path is one
  * file and one failure: the files are the rows read plus the paths only unread rows name,
- * and an unread row of a path already failed in the ledger is left out of it.  One pass
+ * and an unread row of a path that failed already (another unread row, or a read row that
+ * failed, e.g. a truncated file since replaced) is left out of the ledger.  One pass
  * over the rows, a second only when some were unread.  0, or -1 when reading the rows
  * failed; out of memory, every row counts (cfs_nomem_failed says so). */
 static int ledger_of_rows(const cfs_summary *s, cfs_ledger *L, size_t *nfiles)
@@ -399,24 +400,33 @@ static int ledger_of_rows(const cfs_summary *s, cfs_ledger *L, size_t *nfiles)
         mark = cfs_calloc(u, 1, "counting a summary's files");
     }
     if (mark) {
-        /* again: which unread paths a read row names, and (when a path was unread twice)
-         * the ledger without the repeats */
-        const int again = u < n;
-        if (again) {
-            cfs_ledger_free(L);
-            const uint64_t pruned = L->pruned;
-            memset(L, 0, sizeof *L);
-            L->pruned = pruned;
-        }
+        /* which unread paths a read row names (1), and a read row that failed (4) */
         rc = cfs_summary_inputs_begin(s);
         while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
-            const int unread_row = cfs_stats_unread(&x.st);
-            char **hit = bsearch(&x.path, unread, u, sizeof *unread, cmp_str);
-            if (hit && !unread_row) mark[hit - unread] |= 1;
-            if (again && !(hit && unread_row && (mark[hit - unread] & 2))) cfs_ledger_file(L, x.path, &x.st);
-            if (hit && unread_row) mark[hit - unread] |= 2;
+            char **hit = cfs_stats_unread(&x.st) ? NULL
+                                                 : bsearch(&x.path, unread, u, sizeof *unread, cmp_str);
+            if (hit) mark[hit - unread] |= x.st.status == CFS_OK ? 1 : 5;
             free(x.path);
             rc = 0;
+        }
+        int redo = u < n;
+        for (size_t i = 0; i < u; i++) redo |= (mark[i] & 4) != 0;
+        if (rc == 0 && redo) {
+            /* the ledger again, without the unread rows of a path that failed already: a
+             * repeat of an unread one (2), or one a read row failed (4) */
+            const uint64_t pruned = L->pruned;
+            cfs_ledger_free(L);
+            memset(L, 0, sizeof *L);
+            L->pruned = pruned;
+            rc = cfs_summary_inputs_begin(s);
+            while (rc == 0 && (rc = cfs_summary_inputs_next(s, &x)) > 0) {
+                char **hit = cfs_stats_unread(&x.st) ? bsearch(&x.path, unread, u, sizeof *unread, cmp_str)
+                                                     : NULL;
+                if (!hit || !(mark[hit - unread] & 6)) cfs_ledger_file(L, x.path, &x.st);
+                if (hit) mark[hit - unread] |= 2;
+                free(x.path);
+                rc = 0;
+            }
         }
         *nfiles = (size_t)s->ninputs - n;
         for (size_t i = 0; i < u; i++) *nfiles += !(mark[i] & 1);

@@ -450,3 +450,21 @@ Test(update, redact_clients_refuses_a_summary_with_full_addresses)
     free(tu_scan_json(g_dir, 0, "scan logs -o R --redact-clients"));
     free(tu_scan_json(g_dir, 0, "scan logs -o R --update --redact-clients"));
 }
+
+/* A file that failed when it was counted (truncated) and changed since (replaced whole):
+ * one file and one failure, its first row's (the new row, "changed since", is another
+ * failure of the same file; "1 files (2 failed)" before). */
+Test(update, a_failed_file_changed_since_is_one_failure)
+{
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && mkdir one && f=$(ls logs/*.gz | head -1) && cp \"$f\" full.gz && "
+                       "head -c 300 full.gz > one/E1.2026-11-01-00.x.gz",
+                       g_dir),
+                 0);
+    free(tu_scan_json(g_dir, 4, "scan one -o U"));
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && cp full.gz one/E1.2026-11-01-00.x.gz", g_dir), 0);
+    char *out = tu_scan_json(g_dir, 4, "scan one -o U --update");
+    cr_assert(strstr(out, "\"files\":1,\"files_failed\":1,"), "%.400s", out);
+    free(out);
+}
