@@ -14,29 +14,32 @@
  * Such a line gets the rule's twin: the same cause, one level lower, the name with
  * "_config_newer", so every output (report, JSON, `requests`, Parquet, state) shows it and
  * the report counts the twins per distribution (cfs_rule_is_config_newer).  Rules already
- * at possible have no twin: nothing to lower.  Each entry: the rule, its name, its cause,
+ * at possible have no twin: nothing to lower; a twin of a rule that became possible stays
+ * in the table, never given (no lower level), so that the states that name it still read
+ * (behavior_method_not_allowed_drt_error's).  Each entry: the rule, its name, its cause,
  * the twin's evidence (one below the rule's). */
-#define CONFIG_TWINS(X)                                                                                  \
-    X(R_COUNTRY_GEO, "c_country_geo_restricted", GEO_RESTRICTION, POSSIBLE)                              \
-    X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                      \
-    X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                             \
-    X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)             \
-    X(R_BEHAVIOR_METHOD, "behavior_method_not_allowed", METHOD_NOT_ALLOWED, LIKELY)                      \
-    X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)  \
-    X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                    \
-    X(R_SIGNED_PAGE_MISSING, "signed_missing_behind_custom_page", SIGNED_URL_MISSING, POSSIBLE)          \
-    X(R_SIGNED_PAGE_EXPIRED, "signed_expired_behind_custom_page", SIGNED_URL_EXPIRED, POSSIBLE)          \
-    X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                    \
-    X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                  \
-    X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                        \
-    X(R_CUSTOM_XML, "custom_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                                   \
-    X(R_CLOUDFRONT_XML, "cloudfront_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                           \
-    X(R_ORIGIN_RESULT_S3, "origin_result_type_s3", ORIGIN_S3, POSSIBLE)                                  \
-    X(R_ORIGIN_RESULT_CLOUDFRONT, "origin_result_type_cloudfront", ORIGIN_CUSTOM, POSSIBLE)              \
-    X(R_BODY_S3, "non_cloudfront_body_s3", ORIGIN_S3, POSSIBLE)                                          \
-    X(R_BODY, "non_cloudfront_body", ORIGIN_CUSTOM, POSSIBLE)                                            \
-    X(R_RT_FUNCTION_GENERATED_ASSOC, "rt_function_generated_response_associated", EDGE_FUNCTION, LIKELY) \
-    X(R_RT_FUNCTION_ERROR_ASSOC, "rt_function_error_associated", EDGE_FUNCTION, LIKELY)                  \
+#define CONFIG_TWINS(X)                                                                                   \
+    X(R_COUNTRY_GEO, "c_country_geo_restricted", GEO_RESTRICTION, POSSIBLE)                               \
+    X(R_HOST_NOT_ASSOCIATED, "host_not_associated", CNAME_NOT_ASSOCIATED, POSSIBLE)                       \
+    X(R_HTTPS_ONLY_HTTP, "https_only_behavior_http", HTTPS_REQUIRED, LIKELY)                              \
+    X(R_REDIRECT_HTTP10_NON_GET, "redirect_behavior_http10_non_get", HTTPS_REQUIRED, LIKELY)              \
+    X(R_BEHAVIOR_METHOD, "behavior_method_not_allowed", METHOD_NOT_ALLOWED, LIKELY)                       \
+    X(R_BEHAVIOR_METHOD_DRT_ERROR, "behavior_method_not_allowed_drt_error", METHOD_NOT_ALLOWED, POSSIBLE) \
+    X(R_SIGNED_MISSING_RESTRICTED, "signed_missing_on_restricted_behavior", SIGNED_URL_MISSING, LIKELY)   \
+    X(R_SIGNED_MISSING_XML, "signed_missing_xml_error", SIGNED_URL_MISSING, POSSIBLE)                     \
+    X(R_SIGNED_PAGE_MISSING, "signed_missing_behind_custom_page", SIGNED_URL_MISSING, POSSIBLE)           \
+    X(R_SIGNED_PAGE_EXPIRED, "signed_expired_behind_custom_page", SIGNED_URL_EXPIRED, POSSIBLE)           \
+    X(R_S3_ROOT, "s3_root_without_default_object", ORIGIN_S3, LIKELY)                                     \
+    X(R_S3_TRAILING_SLASH, "s3_rest_trailing_slash", ORIGIN_S3, LIKELY)                                   \
+    X(R_S3_XML, "s3_xml_body", ORIGIN_S3, LIKELY)                                                         \
+    X(R_CUSTOM_XML, "custom_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                                    \
+    X(R_CLOUDFRONT_XML, "cloudfront_origin_xml_body", ORIGIN_CUSTOM, POSSIBLE)                            \
+    X(R_ORIGIN_RESULT_S3, "origin_result_type_s3", ORIGIN_S3, POSSIBLE)                                   \
+    X(R_ORIGIN_RESULT_CLOUDFRONT, "origin_result_type_cloudfront", ORIGIN_CUSTOM, POSSIBLE)               \
+    X(R_BODY_S3, "non_cloudfront_body_s3", ORIGIN_S3, POSSIBLE)                                           \
+    X(R_BODY, "non_cloudfront_body", ORIGIN_CUSTOM, POSSIBLE)                                             \
+    X(R_RT_FUNCTION_GENERATED_ASSOC, "rt_function_generated_response_associated", EDGE_FUNCTION, LIKELY)  \
+    X(R_RT_FUNCTION_ERROR_ASSOC, "rt_function_error_associated", EDGE_FUNCTION, LIKELY)                   \
     X(R_RT_LAMBDA_GENERATED_ASSOC, "rt_lambda_generated_response_associated", EDGE_FUNCTION, LIKELY)
 
 /* ---- rule ids ------------------------------------------------------------------------
@@ -1301,7 +1304,9 @@ static const attr_rule rules[R_COUNT] = {
     [R_BODY_S3] = {"non_cloudfront_body_s3", C(ORIGIN_S3), E(LIKELY), K_MATCH, p_body_s3},
     [R_BODY] = {"non_cloudfront_body", C(ORIGIN_CUSTOM), E(LIKELY), K_MATCH, p_body},
 
-    /* What is left is an `Error` 403 with CloudFront's HTML page (or no type): WAF blocks,
+    /* What is left is an `Error` 403 with CloudFront's HTML page, no type, or text/xml no
+     * signer rule named (a behavior that checks no signer; a WAF custom response may carry
+     * any type): WAF blocks,
      * other edge refusals and origin HTML bodies all look like this (§5.1, S4: CloudFront
      * cannot tell a WAF 403 from an origin one).  Only time-taken separates edge-generated
      * from origin-fetched, against the distribution's own origin fetch times, which are

@@ -918,11 +918,26 @@ static uint64_t rules_fp_add(uint64_t fp, const char *name)
 /* The fingerprint of names hashed into v: never 0 (none) or CFS_RULES_MIXED. */
 static uint64_t rules_fp_end(uint64_t v) { return v > CFS_RULES_MIXED ? v : v + 2; }
 
+/* What the rules mean beyond their names: raised whenever a rule's evidence level or what
+ * a held-back 403 stores (its event key) changes, so that --update, merge and diff say a
+ * summary's verdicts came from other rules.  2: POST and the other uncacheable methods
+ * carry no event key; the method rules' levels (2026-12-07). */
+#define RULES_MEANING 2
+
+/* The fingerprint of the names hashed into v, with what they mean: a state without RPRV
+ * (written before it) is taken to mean what its names mean now. */
+static uint64_t rules_fp_meaning(uint64_t v)
+{
+    char meaning[32];
+    snprintf(meaning, sizeof meaning, "meaning %d", RULES_MEANING);
+    return rules_fp_end(rules_fp_add(v, meaning));
+}
+
 uint64_t cfs_rules_fingerprint(void)
 {
     uint64_t v = 0; /* a few microseconds: asked once per summary read, merged or written */
     for (unsigned k = 0; k < cfs_rule_count(); k++) v = rules_fp_add(v, cfs_rule_name((uint16_t)k));
-    return rules_fp_end(v);
+    return rules_fp_meaning(v);
 }
 
 /* RULE: the writer's rule names, mapped by name to this cfscan's ids (r->rule_map).  A
@@ -954,7 +969,7 @@ static cfs_status r_rules(rd *r, uint16_t **map, const char *path, char *err, si
         }
         free(nm);
     }
-    r->rules_fp = nrules ? rules_fp_end(fp) : 0;
+    r->rules_fp = nrules ? rules_fp_meaning(fp) : 0;
     return CFS_OK;
 }
 

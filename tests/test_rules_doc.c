@@ -326,3 +326,26 @@ Test(rules, candidate_sets_fit_the_report)
                          "edge_other");
     cr_expect_eq(longest, want, "the longest candidate set is %zu bytes", longest);
 }
+
+/* A summary's state names its writer's whole rule table, and a reader refuses a name it
+ * does not know ("rescan"), so a rule name once written stays in the table even when no
+ * line gets it any more: otherwise every summary made before would stop reading (a removed
+ * _config_newer twin did that).  The names written up to now are a fixture. */
+Test(rules_doc, every_rule_name_once_written_is_still_known)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/rules/names-written.txt", CFS_SOURCE_DIR);
+    char *t = tu_read(path, NULL);
+    cr_assert_not_null(t, "%s", path);
+    size_t names = 0;
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#') continue;
+        int known = 0;
+        for (unsigned k = 0; k < cfs_rule_count() && !known; k++)
+            known = !strcmp(cfs_rule_name((uint16_t)k), line);
+        cr_expect(known, "rule %s left the table", line);
+        names++;
+    }
+    cr_assert_gt(names, 100);
+    free(t);
+}
