@@ -893,15 +893,16 @@ static int host_matches(const cfs_dist_config *d, cfs_span host, int mode)
 }
 
 /* The value m holds for the longest suffix of host that a wildcard alias could be keyed
- * by (index_names: "*.example.com" as ".example.com"): host from one of its '.', after a
- * non-empty label, so "a.b.example.com" tries ".b.example.com", then ".example.com",
- * then ".com"; the longest is the most specific name, which CloudFront routes to.  0: none. */
-static uint32_t wild_get(const cfs_name_map *m, cfs_span host)
+ * by (index_names: "*.example.com" as ".example.com") and whose value has bits `want`
+ * (0: any): host from one of its '.', after a non-empty label, so "a.b.example.com" tries
+ * ".b.example.com", then ".example.com", then ".com"; the longest is the most specific
+ * name, which CloudFront routes to.  0: none. */
+static uint32_t wild_get(const cfs_name_map *m, cfs_span host, uint32_t want)
 {
     for (size_t i = 1; i < host.n; i++)
         if (host.p[i] == '.' && host.p[i - 1] != '.') {
             uint32_t v = name_get(m, host.p + i, host.n - i);
-            if (v) return v;
+            if (v && (!want || ((v - 1) & want))) return v;
         }
     return 0;
 }
@@ -914,13 +915,7 @@ int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host)
     if (d->names) {
         uint32_t v = name_get(d->names, host.p, host.n);
         if (v && ((v - 1) & NAME_EXACT)) return 1;
-        /* each suffix: an exact name keyed like a wildcard's (".x") cannot be one */
-        for (size_t i = 1; i < host.n; i++)
-            if (host.p[i] == '.' && host.p[i - 1] != '.') {
-                v = name_get(d->names, host.p + i, host.n - i);
-                if (v && ((v - 1) & NAME_WILD)) return 1;
-            }
-        return 0;
+        return wild_get(d->names, host, NAME_WILD) != 0;
     }
     return host_matches(d, host, 0) || host_matches(d, host, 1);
 }
@@ -942,7 +937,7 @@ const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_
         host = host_key(host);
         if (cfs_span_empty(host)) return NULL;
         if ((i = name_get(set->exact, host.p, host.n))) return &set->d[i - 1];
-        if ((i = wild_get(set->wild, host))) return &set->d[i - 1];
+        if ((i = wild_get(set->wild, host, 0))) return &set->d[i - 1];
         return NULL;
     }
     if (!cfs_span_empty(dist_id))

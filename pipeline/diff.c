@@ -724,8 +724,10 @@ static const char *rules_note(void)
  * says so, as for the rules (the test cannot tell such a change from the traffic's). */
 static int evid_kinds(const side *s)
 {
-    return cfs_evid_has_kind(&s->sum.evidence, CFS_EVID_CONFIG) |
-           cfs_evid_has_kind(&s->sum.evidence, CFS_EVID_WAF) << 1;
+    /* as the summary's own report says it (cfs_summary_own_report) */
+    cfs_report_opts ro = {0};
+    cfs_summary_own_report(&s->sum, &ro);
+    return (ro.with_config != 0) | (ro.with_waf != 0) << 1;
 }
 static int evidence_differs(const cfs_diff *d) { return evid_kinds(&d->s[0]) != evid_kinds(&d->s[1]); }
 

@@ -164,10 +164,10 @@ static uint8_t parse_method(cfs_span s)
 #define K_LEAN_FIRST(X) \
     X(CFS_F_DATE) X(CFS_F_TIME) X(CFS_F_TIMESTAMP_MS) X(CFS_F_TIMESTAMP) X(CFS_F_EDGE_LOCATION) \
     X(CFS_F_SC_BYTES) X(CFS_F_SC_STATUS) X(CFS_F_EDGE_RESULT_TYPE) X(CFS_F_DISTRIBUTION_ID) X(CFS_F_CS_HOST)
-/* Only a Miss or an Error (lean_more): a Miss for the origin-fetch reference, which its
- * latency and protocol decide, and which origin it belongs to (the config behavior of the
- * URI, or v2's pattern; the Host header finds the config when the id is not in the file
- * name); an Error for a config's 403 remap (attribute.c, hidden_403). */
+/* Only a Miss (lean_more): for the origin-fetch reference, which its latency and protocol
+ * decide, and which origin it belongs to (the config behavior of the URI, or v2's
+ * pattern; the Host header finds the config when the id is not in the file name).  An
+ * Error under a config's 403 remap is parsed whole instead (parse_whole). */
 #define K_LEAN_SECOND(X) \
     X(CFS_F_TIME_TAKEN) X(CFS_F_TIME_TO_FIRST_BYTE) X(CFS_F_CS_PROTOCOL) X(CFS_F_CS_URI_STEM) \
     X(CFS_F_HOST_HEADER) X(CFS_F_CACHE_BEHAVIOR_PATH_PATTERN)
@@ -194,12 +194,11 @@ static inline int parse_whole(unsigned need, unsigned status, cfs_span rt)
     return (need & CFS_PARSE_ERROR_TIER2) && result_parse(rt.p, rt.n) == CFS_R_ERROR;
 }
 
-/* Whether a non-403 line needs the second tier of lean fields: a Miss that can be an
- * origin fetch of the reference, or an Error when the caller asks (a config remaps 403s). */
-static inline int lean_more(unsigned result, unsigned status, unsigned need)
+/* Whether a non-403 line that is not parsed whole needs the second tier of lean fields: a
+ * Miss that can be an origin fetch of the reference. */
+static inline int lean_more(unsigned result, unsigned status)
 {
-    if (result == CFS_R_MISS) return cfs_origin_sample_status(status);
-    return result == CFS_R_ERROR && (need & CFS_PARSE_ERROR_TIER2);
+    return result == CFS_R_MISS && cfs_origin_sample_status(status);
 }
 
 
@@ -584,10 +583,10 @@ static int plain_line(const cfs_layout *l, const char *base, uint32_t ls, uint32
     if (parse_status(PLAIN_SPAN(CFS_F_SC_STATUS), &r->status) != 0 || r->status == 403) return 0;
     const cfs_span rt = PLAIN_SPAN(CFS_F_EDGE_RESULT_TYPE);
     const cfs_result res = result_parse(rt.p, rt.n);
-    /* the second tier, as the lean path reads it: a Miss's for its origin sample, an
-     * Error's for a config's 403 remap, which only the full path applies */
-    const int more = lean_more(res, r->status, need);
-    if (more && res != CFS_R_MISS) return 0;
+    /* an Error under a config's 403 remap is parsed whole (parse_whole); the second tier,
+     * as the lean path reads it: a Miss's for its origin sample */
+    if (res == CFS_R_ERROR && (need & CFS_PARSE_ERROR_TIER2)) return 0;
+    const int more = lean_more(res, r->status);
     if (res == CFS_R_MISS && !((need & CFS_PARSE_PLAIN_MISS) && l->plain_miss_ok)) return 0;
     const cfs_span d = PLAIN_SPAN(CFS_F_DATE), t = PLAIN_SPAN(CFS_F_TIME);
     if (d.n != 10 || t.n != 8 || parse_date_time(d, t, &r->ts) != 0) return 0;
@@ -692,7 +691,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
         set_lean(l, base, pos, ntabs, 0, l->nlean_every, r);
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
-        if (lean_more(r->result, r->status, need)) {
+        if (lean_more(r->result, r->status)) {
             if (!located) pick_more(l, tabs, kn, ls, le, pos);
             set_lean(l, base, pos, ntabs, l->nlean_every, l->nlean, r);
             r->spans_more = 1;
@@ -725,7 +724,7 @@ int cfs_record_from_cols(const cfs_layout *l, const cfs_span *const *col, uint32
     } else {
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
-        if (lean_more(r->result, r->status, need)) {
+        if (lean_more(r->result, r->status)) {
             for (unsigned f = l->nlean_every; f < l->nlean; f++)
                 r->f[l->lean_field[f]] = col[l->lean_col[f]][k];
             r->spans_more = 1;
@@ -752,7 +751,7 @@ int cfs_record_from_spans(cfs_record *r, unsigned need, uint64_t set)
         cfs_span rt = r->f[CFS_F_EDGE_RESULT_TYPE];
         r->result = (uint8_t)result_parse(rt.p, rt.n);
         uint64_t keep = k_lean_first_set;
-        if (lean_more(r->result, r->status, need)) keep |= k_lean_second_set;
+        if (lean_more(r->result, r->status)) keep |= k_lean_second_set;
         /* only the spans the line set can be non-empty: a JSON line's thirty-odd of about
          * fifty fields, and no test for the others */
         for (uint64_t m = set & ~keep; m; m &= m - 1) r->f[__builtin_ctzll(m)] = (cfs_span){NULL, 0};

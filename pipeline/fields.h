@@ -38,8 +38,9 @@ enum { CFS_RECORD_OK = -1, CFS_RECORD_PLAIN = -2 }; /* not cfs_rejects: those ar
 /* What a caller needs of every line beyond the lean fields (need, OR-ed). */
 enum {
     CFS_PARSE_ALL = 1u << 0,         /* every field of every line (`requests`) */
-    CFS_PARSE_ERROR_TIER2 = 1u << 1, /* the second tier on Error lines too (a config that
-                                      * remaps 403s: attribute.c, hidden_403) */
+    CFS_PARSE_ERROR_TIER2 = 1u << 1, /* Error lines parsed whole (a config that remaps
+                                      * 403s: attribute.c, hidden_403; fields.c,
+                                      * parse_whole) */
     CFS_PARSE_PLAIN = 1u << 2,       /* the caller counts a common line by its time, edge,
                                       * bytes and status alone: see below */
     CFS_PARSE_PLAIN_MISS = 1u << 3,  /* with CFS_PARSE_PLAIN: and a Miss's origin sample by
@@ -72,11 +73,11 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * edge, bytes, status, result type, distribution id and Host) and ts, status, sc_bytes and
  * result; the second tier (time-taken, time-to-first-byte, protocol, URI, Host header,
  * behavior pattern) and time_taken_ms, ttfb_ms and protocol only on a Miss with a 2xx or
- * 3xx status other than 304 (a possible origin fetch, cfs_origin_sample_status), and the
- * second tier's spans and time_taken_ms (not ttfb_ms or protocol) on an Error with
- * CFS_PARSE_ERROR_TIER2.  Every other span and parsed member is cleared
- * (zero, CFS_NO_MILLIS).  403 lines, and every line with CFS_PARSE_ALL (the `requests`
- * command, whose filters and output may use any field), get everything. */
+ * 3xx status other than 304 (a possible origin fetch, cfs_origin_sample_status).  Every
+ * other span and parsed member is cleared (zero, CFS_NO_MILLIS).  403 lines, Error lines
+ * with CFS_PARSE_ERROR_TIER2 (whether one is a remapped 403 reads its response result
+ * type), and every line with CFS_PARSE_ALL (the `requests` command, whose filters and
+ * output may use any field), get everything. */
 
 /* A data line line[0..n) (no line end) under a layout with another delimiter than TAB:
  * split without the kernel's TAB map, then as cfs_record_from_spans.  Same results and

@@ -836,6 +836,7 @@ int cfs_write_all(int fd, const void *p, size_t n)
     for (const char *c = p; n;) {
         ssize_t k = write(fd, c, n);
         if (k < 0 && errno == EINTR) continue;
+        if (k == 0) errno = EIO; /* took nothing: no errno of its own */
         if (k <= 0) return -1;
         c += k;
         n -= (size_t)k;

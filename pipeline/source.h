@@ -117,8 +117,8 @@ int cfs_open_regular(const char *path, char *why, size_t whylen);
  * temporary file in DIR for <what>: reason") when it cannot be made. */
 FILE *cfs_temp_file(const char *tag, const char *what, char *why, size_t whylen);
 
-/* Write all n bytes of p to fd, again after a signal: 0, or -1 with errno set (0 when the
- * descriptor took nothing). */
+/* Write all n bytes of p to fd, again after a signal: 0, or -1 with errno set (EIO when
+ * the descriptor took nothing). */
 int cfs_write_all(int fd, const void *p, size_t n);
 
 #endif

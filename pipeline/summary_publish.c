@@ -274,7 +274,6 @@ int cfs_summary_dir_redacted(const char *dir)
     return r;
 }
 
-/* fmt: 0 text, 1 JSON, 2 HTML. */
 void cfs_summary_own_report(const cfs_summary *s, cfs_report_opts *ro)
 {
     /* what evidence its runs had, not the latest run's alone (an --update without
@@ -288,6 +287,7 @@ void cfs_summary_own_report(const cfs_summary *s, cfs_report_opts *ro)
     ro->sampling = s->sampling;
 }
 
+/* fmt: 0 text, 1 JSON, 2 HTML. */
 static cfs_status write_text_file(const char *path, int fmt, const cfs_summary *s, const cfs_view *v,
                                   char *err, size_t errlen)
 {

@@ -161,18 +161,18 @@ static inline size_t cfs_utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
-/* Whether the well-formed UTF-8 sequence p[0..l) is a control a reader could be fooled by:
- * a C1 control (U+0080..U+009F: terminal escapes) or a bidirectional formatting character
- * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: they reorder the text after
- * them, so a URI could show as another).  The text and HTML writers show them escaped. */
 /* The code point of the well-formed 2- or 3-byte UTF-8 sequence p[0..l) (the deceptive
- * ones above are all of those lengths). */
+ * ones below are all of those lengths). */
 static inline uint32_t cfs_utf8_cp23(const unsigned char *p, size_t l)
 {
     return l == 2 ? (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F)
                   : (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
 }
 
+/* Whether the well-formed UTF-8 sequence p[0..l) is a control a reader could be fooled by:
+ * a C1 control (U+0080..U+009F: terminal escapes) or a bidirectional formatting character
+ * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: they reorder the text after
+ * them, so a URI could show as another).  The text and HTML writers show them escaped. */
 static inline int cfs_utf8_deceptive(const unsigned char *p, size_t l)
 {
     if (l == 2) return (p[0] == 0xC2 && p[1] < 0xA0) || (p[0] == 0xD8 && p[1] == 0x9C);

@@ -550,11 +550,6 @@ Test(parquet_input, values_text_cannot_hold_give_the_report_of_their_text)
     }
 }
 
-/* Two distributions in two row groups, their ids dictionary-encoded: the second group's id
- * sits at the address the first group's had (the dictionary's buffer is reused), and must
- * still be noted as a distribution of its own, with the fields its rows lack (a scan once
- * took the same address for the same id).  The report equals that of the same rows as TSV,
- * and lists fields absent for both. */
 /* A file whose columns name one field twice (sc_status and sc-status): which holds it?  As
  * a text log whose #Fields: line names it twice, every row is rejected as bad_header with
  * the header's warning (the first column used to win without a word). */
@@ -610,6 +605,11 @@ Test(parquet_input, float_columns_print_as_the_float_was_written)
     free(out);
 }
 
+/* Two distributions in two row groups, their ids dictionary-encoded: the second group's id
+ * sits at the address the first group's had (the dictionary's buffer is reused), and must
+ * still be noted as a distribution of its own, with the fields its rows lack (a scan once
+ * took the same address for the same id).  The report equals that of the same rows as TSV,
+ * and lists fields absent for both. */
 Test(parquet_input, distributions_of_successive_row_groups_are_each_noted)
 {
     static const char *const names[] = {
