@@ -117,6 +117,10 @@ enum rule_id {
 #define TWIN_ID(base, name, cause, ev) base##_OLD,
     CONFIG_TWINS(TWIN_ID)
 #undef TWIN_ID
+    /* retired: rules no line gets any more, kept so that the summaries whose state names
+     * them still read (a state lists its writer's whole table; tests/test_rules_doc.c) */
+    R_RETIRED_SIGNED_PAGE_PRESENT_OR_WAF, R_RETIRED_SIGNED_PAGE_PRESENT_OR_WAF_S3,
+    R_RETIRED_ORIGIN_CUSTOM_ABS, R_RETIRED_ORIGIN_S3_ABS, R_RETIRED_WAF_CHALLENGE,
     R_COUNT
 };
 /* clang-format on */
@@ -1501,6 +1505,15 @@ static const attr_rule rules[R_COUNT] = {
 #define TWIN_ROW(base, name, cause, ev) [base##_OLD] = {name "_config_newer", C(cause), E(ev), K_MATCH, NULL},
     CONFIG_TWINS(TWIN_ROW)
 #undef TWIN_ROW
+        /* Retired (see the enum): their causes and levels as they were given. */
+        [R_RETIRED_SIGNED_PAGE_PRESENT_OR_WAF] = {"signed_present_or_waf_behind_custom_page", C(UNKNOWN),
+                                                  E(POSSIBLE), K_SETTLED, NULL},
+    [R_RETIRED_SIGNED_PAGE_PRESENT_OR_WAF_S3] = {"signed_present_or_waf_behind_custom_page_s3", C(UNKNOWN),
+                                                 E(POSSIBLE), K_SETTLED, NULL},
+    [R_RETIRED_ORIGIN_CUSTOM_ABS] = {"latency_origin_custom_absolute", C(ORIGIN_CUSTOM), E(POSSIBLE),
+                                     K_SETTLED, NULL},
+    [R_RETIRED_ORIGIN_S3_ABS] = {"latency_origin_s3_absolute", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED, NULL},
+    [R_RETIRED_WAF_CHALLENGE] = {"waf_log_captcha_or_challenge", C(WAF_BLOCK), E(CONFIRMED), K_SETTLED, NULL},
 };
 #undef C
 #undef E

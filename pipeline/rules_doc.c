@@ -253,6 +253,20 @@ static const cfs_rule_doc docs[] = {
     {"latency_pending_blind_no_waf_unknown_origin",
      "provisional: as latency_pending_blind_no_waf, with " UNKNOWN_KIND, LAT_CITE},
     {"unclassified", "a 403 no rule explains (an unusual result type)", "§4; " S1},
+    {"signed_present_or_waf_behind_custom_page",
+     "retired (no line gets it now; kept so that older summaries naming it read): a custom 403 page, a restricted "
+     "behavior and a signer the check may have passed, WAF not excluded",
+     "§5.1, §5.3, §5.4; " KCSIGN},
+    {"signed_present_or_waf_behind_custom_page_s3", "retired: the same on an S3 origin",
+     "§5.1, §5.3, §5.4; " KCSIGN},
+    {"latency_origin_custom_absolute",
+     "retired (no line gets it now; kept so that older summaries naming it read): origin-timed without a reference",
+     LAT_CITE},
+    {"latency_origin_s3_absolute", "retired: the same on an S3 origin", LAT_CITE},
+    {"waf_log_captcha_or_challenge",
+     "retired (no line gets it now; kept so that older summaries naming it read): a CAPTCHA or CHALLENGE record "
+     "joined to a 403, once taken for a block (those answer 405 and 202)",
+     "§5.3"},
     {"latency_edge_waf",
      EDGE_FAST
      "; the distribution's origin is measurably slower (reference >= 12 ms): a WAF block is the edge 403 with this signature",

@@ -5,6 +5,8 @@
  * payload, trailer with XXH3-64), with the sketch blobs from the library's own writers,
  * and run through the built binary, measuring the child's peak RSS with wait4. */
 #include <criterion/criterion.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -766,6 +768,55 @@ static void expect_run(const char *root, const char *sub, const char *a, const c
               text, in);
     free(out);
     free(err);
+}
+
+/* The rules fingerprint also says what the rules mean (summary_state.c, RULES_MEANING): a
+ * state whose RULE names are this cfscan's but whose RPRV is the fingerprint of those
+ * names alone (as a cfscan before the meaning was counted wrote it) holds verdicts of other
+ * rules, so merge warns and diff says so; with this cfscan's fingerprint, neither. */
+Test(state_hostile, rules_of_another_meaning_are_other_rules, .timeout = 60)
+{
+    char *root = tu_mkdtemp();
+    uint64_t names_only = 0; /* summary_state.c's fingerprint before the meaning: XXH3 chained */
+    for (unsigned i = 0; i < cfs_rule_count(); i++) {
+        const char *nm = cfs_rule_name((uint16_t)i);
+        names_only = XXH3_64bits_withSeed(nm, strlen(nm) + 1, names_only);
+    }
+    if (names_only <= 1) names_only += 2;
+    const uint64_t fps[2] = {names_only, cfs_rules_fingerprint()};
+    const char *dirs[2] = {"old", "now"};
+    for (int k = 0; k < 2; k++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        cr_assert(f);
+        p_rules(f);
+        p_rest(f, 0);
+        /* the optional sections before RPRV, empty (summary_state.c, k_state_readers) */
+        static const char *const empty[] = {"EVID", "FCTS", "PAGE", "EVNT", "DEFR", "PRES", "SAMP"};
+        for (size_t e = 0; e < sizeof empty / sizeof empty[0]; e++) {
+            p_tag(f, empty[e], 0);
+            if (!strcmp(empty[e], "PRES")) p_le(f, 0, 4); /* no field names */
+        }
+        p_tag(f, "RPRV", 1);
+        p_le(f, fps[k], 8);
+        fclose(f);
+        char p[1200];
+        snprintf(p, sizeof p, "%s/%s", root, dirs[k]);
+        cr_assert_eq(mkdir(p, 0755), 0);
+        snprintf(p, sizeof p, "%s/%s/state.cfs", root, dirs[k]);
+        write_state(p, buf, len, len, NULL);
+        free(buf);
+    }
+    cr_assert_neq(fps[0], fps[1], "the meaning is part of the fingerprint");
+    char o[1200];
+    snprintf(o, sizeof o, "-o %s/m1 -q", root);
+    expect_run(root, "merge", "old", NULL, o, 1, "judged by attribution rules other than this cfscan's", 1);
+    snprintf(o, sizeof o, "-o %s/m2 -q", root);
+    expect_run(root, "merge", "now", NULL, o, 1, "judged by attribution rules other", 0);
+    expect_run(root, "diff", "old", "now", "--format json", 0, "\"same_rules\":false", 1);
+    tu_rmrf(root);
+    free(root);
 }
 
 Test(state_hostile, diff_says_when_rule_tables_differ, .timeout = 60)
