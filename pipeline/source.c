@@ -182,11 +182,11 @@ int cfs_open_regular(const char *path, char *why, size_t whylen)
 }
 
 /* Whether a file named for distribution dist and hour can hold no line of the selection:
- * its hour [hour, hour + 3600) outside [since, until), or another distribution than --dist. */
-/* A file named for hour H holds the requests that occurred in [H, H+3600) (reference
- * §1.1); a line's time is when one finished (§1.2), so one that occurred before since and
- * finished after it is in a file skipped here (README: the trade-off, which keeps the
- * files of adjacent windows disjoint for merge). */
+ * its hour [hour, hour + 3600) outside [since, until), or another distribution than --dist.
+ * The hour is when its requests occurred (reference §1.1), a line's time when one finished
+ * (§1.2), so one that occurred before since and finished after it is in a file skipped
+ * here (README: the trade-off, which keeps the files of adjacent windows disjoint for
+ * merge). */
 static int outside_selection(const char *dist, int64_t hour, int64_t since, int64_t until,
                              const char *only_dist)
 {
@@ -196,19 +196,13 @@ static int outside_selection(const char *dist, int64_t hour, int64_t since, int6
 
 /* One input: path (copied), its size, mtime and kind; etag (copied) for an S3 object. */
 static void push_entry(cfs_inputs *in, const char *path, uint64_t size, int64_t mtime, int regular,
-                       const char *etag, int64_t since, int64_t until, const char *only_dist)
+                       const char *etag)
 {
     cfs_input x;
     memset(&x, 0, sizeof x);
     x.name_hour = CFS_NO_TIME;
-    if (cfs_parse_log_name(path, x.dist, &x.name_hour) == 0) {
-        /* A file named for hour H holds requests that occurred in [H, H+3600); a file
-         * named for another distribution than --dist holds none of its lines. */
-        if (outside_selection(x.dist, x.name_hour, since, until, only_dist)) {
-            in->pruned++;
-            return;
-        }
-    } else {
+    /* (a name outside the selection never gets here: skip_by_name) */
+    if (cfs_parse_log_name(path, x.dist, &x.name_hour) != 0) {
         x.dist[0] = 0;
         x.name_hour = CFS_NO_TIME;
     }
@@ -235,12 +229,10 @@ static void push_entry(cfs_inputs *in, const char *path, uint64_t size, int64_t 
     in->v[in->n++] = x;
 }
 
-static void push_input(cfs_inputs *in, const char *path, const struct stat *st, int64_t since, int64_t until,
-                       const char *only_dist)
+static void push_input(cfs_inputs *in, const char *path, const struct stat *st)
 {
     int regular = st && S_ISREG(st->st_mode);
-    push_entry(in, path, regular ? (uint64_t)st->st_size : 0, st ? (int64_t)st->st_mtime : 0, regular, NULL,
-               since, until, only_dist);
+    push_entry(in, path, regular ? (uint64_t)st->st_size : 0, st ? (int64_t)st->st_mtime : 0, regular, NULL);
 }
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -310,8 +302,8 @@ static void walk_error(cfs_walk *w, cfs_inputs *in, unsigned depth, const char *
     else add_error(in, path, msg);
 }
 
-/* Whether push_input leaves path out by its CloudFront name (hour outside the window,
- * another distribution than --dist). */
+/* Whether path's CloudFront name leaves it out (hour outside the window, another
+ * distribution than --dist). */
 static int pruned_by_name(const cfs_walk *w, const char *path)
 {
     char dist[CFS_DIST_MAX];
@@ -351,7 +343,7 @@ static void push_filtered(cfs_walk *w, cfs_inputs *in, const char *path, const s
     /* the filter may read the file: not for one the name leaves out anyway */
     if (skip_by_name(w, in, path, (uint64_t)st->st_size, NULL)) return;
     if (w->filter && !filter_keeps(w, in, path, (uint64_t)st->st_size, NULL)) return;
-    push_input(in, path, st, w->since, w->until, w->dist);
+    push_input(in, path, st);
 }
 
 cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64_t until)
@@ -497,7 +489,7 @@ static void push_s3(cfs_walk *w, cfs_inputs *in, const cfs_s3_entry *e)
     if (skip_by_name(w, in, e->url, e->size, e->etag ? e->etag : "")) return;
     if (w->filter && !filter_keeps(w, in, e->url, e->size, e->etag ? e->etag : "")) return;
     /* not "regular": read as a stream (decode.c), never mapped */
-    push_entry(in, e->url, e->size, e->mtime, 0, e->etag ? e->etag : "", w->since, w->until, w->dist);
+    push_entry(in, e->url, e->size, e->mtime, 0, e->etag ? e->etag : "");
 }
 
 /* The next object of the listing in progress; 0 once it is over (or failed, recorded). */
@@ -528,7 +520,7 @@ static void walk_top(cfs_walk *w, cfs_inputs *in, const char *path)
         return;
     }
     if (strcmp(path, "-") == 0) {
-        if (!w->in_seen) push_input(in, "-", NULL, w->since, w->until, w->dist);
+        if (!w->in_seen) push_input(in, "-", NULL);
         return;
     }
     struct stat st;
