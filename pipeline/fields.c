@@ -191,7 +191,7 @@ _Static_assert(2 * (sizeof k_lean / sizeof k_lean[0]) <= sizeof((cfs_layout *)0)
 static inline int parse_whole(unsigned need, unsigned status, cfs_span rt)
 {
     if ((need & CFS_PARSE_ALL) || status == 403) return 1;
-    return (need & CFS_PARSE_ERROR_TIER2) && result_parse(rt.p, rt.n) == CFS_R_ERROR;
+    return (need & CFS_PARSE_ERROR_WHOLE) && result_parse(rt.p, rt.n) == CFS_R_ERROR;
 }
 
 /* Whether a non-403 line that is not parsed whole needs the second tier of lean fields: a
@@ -585,7 +585,7 @@ static int plain_line(const cfs_layout *l, const char *base, uint32_t ls, uint32
     const cfs_result res = result_parse(rt.p, rt.n);
     /* an Error under a config's 403 remap is parsed whole (parse_whole); the second tier,
      * as the lean path reads it: a Miss's for its origin sample */
-    if (res == CFS_R_ERROR && (need & CFS_PARSE_ERROR_TIER2)) return 0;
+    if (res == CFS_R_ERROR && (need & CFS_PARSE_ERROR_WHOLE)) return 0;
     const int more = lean_more(res, r->status);
     if (res == CFS_R_MISS && !((need & CFS_PARSE_PLAIN_MISS) && l->plain_miss_ok)) return 0;
     const cfs_span d = PLAIN_SPAN(CFS_F_DATE), t = PLAIN_SPAN(CFS_F_TIME);

@@ -38,7 +38,7 @@ enum { CFS_RECORD_OK = -1, CFS_RECORD_PLAIN = -2 }; /* not cfs_rejects: those ar
 /* What a caller needs of every line beyond the lean fields (need, OR-ed). */
 enum {
     CFS_PARSE_ALL = 1u << 0,         /* every field of every line (`requests`) */
-    CFS_PARSE_ERROR_TIER2 = 1u << 1, /* Error lines parsed whole (a config that remaps
+    CFS_PARSE_ERROR_WHOLE = 1u << 1, /* Error lines parsed whole (a config that remaps
                                       * 403s: attribute.c, hidden_403; fields.c,
                                       * parse_whole) */
     CFS_PARSE_PLAIN = 1u << 2,       /* the caller counts a common line by its time, edge,
@@ -55,7 +55,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
 /* With CFS_PARSE_PLAIN (and without CFS_PARSE_ALL), a common line returns
  * CFS_RECORD_PLAIN: a line of exactly the layout's width whose date, time and status
  * parse, whose status is not 403, whose result type is not Error when need has
- * CFS_PARSE_ERROR_TIER2, and not Miss unless need has CFS_PARSE_PLAIN_MISS and the layout
+ * CFS_PARSE_ERROR_WHOLE, and not Miss unless need has CFS_PARSE_PLAIN_MISS and the layout
  * has no cache-behavior-path-pattern.  Only its ts, status, sc_bytes, result,
  * time_taken_ms, ttfb_ms, protocol and the edge location's span are set, as the full
  * parse would set them (the three after result are parsed only for a Miss with a 2xx or
@@ -75,7 +75,7 @@ int cfs_record_parse(const cfs_layout *l, const char *base, uint32_t ls, uint32_
  * behavior pattern) and time_taken_ms, ttfb_ms and protocol only on a Miss with a 2xx or
  * 3xx status other than 304 (a possible origin fetch, cfs_origin_sample_status).  Every
  * other span and parsed member is cleared (zero, CFS_NO_MILLIS).  403 lines, Error lines
- * with CFS_PARSE_ERROR_TIER2 (whether one is a remapped 403 reads its response result
+ * with CFS_PARSE_ERROR_WHOLE (whether one is a remapped 403 reads its response result
  * type), and every line with CFS_PARSE_ALL (the `requests` command, whose filters and
  * output may use any field), get everything. */
 

@@ -1686,7 +1686,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     int all_fields = o->filter ||
                      (o->lines && (o->lines->uri || o->lines->ip_family || o->lines->request_id));
     sh->parse_need = (all_fields ? CFS_PARSE_ALL : 0) |
-                     (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_TIER2 : 0);
+                     (o->attr.config && o->attr.config->any_403_remap ? CFS_PARSE_ERROR_WHOLE : 0);
     sh->max_inflight = 2 * *threads + 2;
     sh->line_extra = o->lines != NULL || o->timeline_s > 0 || o->filter != NULL;
     /* test hook: 1 leaves the fold's queues to the end of each batch, so that they grow
@@ -1696,7 +1696,7 @@ static cfs_status scan_begin(shared *sh, const cfs_scan_opts *o, cfs_scan_result
     /* Filters and rows look at fields a common line leaves unparsed.  The time window
      * does not (count_plain applies it), nor does the sub-hour timeline (403 causes only:
      * line_extra), nor a config's 403 remap (its Error lines are not common:
-     * CFS_PARSE_ERROR_TIER2).  A config's behaviors label a Miss's origin sample by its
+     * CFS_PARSE_ERROR_WHOLE).  A config's behaviors label a Miss's origin sample by its
      * URI and Host, which a common line leaves unparsed: with a config, Misses are not
      * common. */
     const char *pl = getenv("CFS_PLAIN_LANE"); /* test hook: 0 counts every line from its record */

@@ -4,9 +4,9 @@
  * spans cfs_record_parse gives must equal what a plain split of the line on TAB gives,
  * field by field: all of them on the full path (CFS_PARSE_ALL, and every 403), the lean
  * ones on the lean path, whose second tier (latencies, protocol, URI, Host header,
- * behavior pattern) is filled only on a Miss with a 2xx/3xx status but 304, and on an
- * Error with CFS_PARSE_ERROR_TIER2.  With CFS_PARSE_PLAIN a common line (fields.h: not
- * 403, the layout's width, an Error only without CFS_PARSE_ERROR_TIER2, a Miss only with
+ * behavior pattern) is filled only on a Miss with a 2xx/3xx status but 304; an Error with
+ * CFS_PARSE_ERROR_WHOLE gets them all, as a 403 does.  With CFS_PARSE_PLAIN a common line (fields.h: not
+ * 403, the layout's width, an Error only without CFS_PARSE_ERROR_WHOLE, a Miss only with
  * CFS_PARSE_PLAIN_MISS and no behavior pattern) gives the time, status, bytes, edge,
  * result type, latencies and protocol the full parse gives, and every other line what it
  * gives without it.  Statuses, times, bytes and latencies are now and then malformed, so
@@ -159,8 +159,8 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
     int rc = cfs_record_parse(l, buf, (uint32_t)off, (uint32_t)(off + len), tabs, k, r, &tol, need);
     if (need & CFS_PARSE_PLAIN) {
         /* the common line (fields.h): the layout's exact width, date, time, edge, bytes,
-         * status and result type in the layout, status not 403, result not Error when the
-         * second tier is asked for on Errors, not Miss unless asked for in a layout without
+         * status and result type in the layout, status not 403, result not Error when
+         * Errors are parsed whole, not Miss unless asked for in a layout without
          * the behavior pattern, and accepted by the full parse */
         int has = 0, behavior = 0;
         const char *res = NULL;
@@ -176,7 +176,7 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
         const int miss = res && res_n == 4 && !memcmp(res, "Miss", 4);
         const int error = res && res_n == 5 && !memcmp(res, "Error", 5);
         const int common = !(need & CFS_PARSE_ALL) && ncols == nf && has == 0x3f && ref_rc == CFS_RECORD_OK &&
-                           ref.status != 403 && !(error && (need & CFS_PARSE_ERROR_TIER2)) &&
+                           ref.status != 403 && !(error && (need & CFS_PARSE_ERROR_WHOLE)) &&
                            !(miss && (!(need & CFS_PARSE_PLAIN_MISS) || behavior));
         if (common) {
             cr_assert_eq(rc, CFS_RECORD_PLAIN, "%s iter %d: a common line got rc %d", k->name, iter, rc);
@@ -236,12 +236,12 @@ static void check_one(const cfs_kernel *k, const cfs_layout *l, const cfs_field 
     unsigned res_n = 0;
     for (size_t c = 0; c < nf && c < ncols; c++)
         if (fields[c] == CFS_F_EDGE_RESULT_TYPE) res = cols[c].p, res_n = cols[c].n;
-    /* the second tier: a Miss that may be an origin fetch (2xx/3xx but 304), an Error when
-     * asked for */
+    /* the second tier: a Miss that may be an origin fetch (2xx/3xx but 304); every field:
+     * asked for, a 403, or an Error when asked for (CFS_PARSE_ERROR_WHOLE) */
     unsigned st = chk->status;
-    int more = res && ((res_n == 4 && !memcmp(res, "Miss", 4) && st >= 200 && st <= 399 && st != 304) ||
-                       (res_n == 5 && !memcmp(res, "Error", 5) && (need & CFS_PARSE_ERROR_TIER2)));
-    int all = (need & CFS_PARSE_ALL) || chk->status == 403;
+    int more = res && res_n == 4 && !memcmp(res, "Miss", 4) && st >= 200 && st <= 399 && st != 304;
+    int all = (need & CFS_PARSE_ALL) || chk->status == 403 ||
+              (res && res_n == 5 && !memcmp(res, "Error", 5) && (need & CFS_PARSE_ERROR_WHOLE));
     for (size_t c = 0; c < nf; c++) {
         cfs_field f = fields[c];
         if (f == CFS_F_UNKNOWN) continue;
@@ -356,7 +356,7 @@ Test(fields, lean_and_full_spans_equal_a_plain_split)
             memcpy(buf + off, line, n);
             buf[off + n] = '\n';
             for (size_t i = 0; i < AFTER_LINE; i++) buf[off + n + 1 + i] = i % 2 ? 'q' : '\t';
-            unsigned need = (rnd(4) == 0 ? CFS_PARSE_ALL : 0) | (rnd(2) ? CFS_PARSE_ERROR_TIER2 : 0) |
+            unsigned need = (rnd(4) == 0 ? CFS_PARSE_ALL : 0) | (rnd(2) ? CFS_PARSE_ERROR_WHOLE : 0) |
                             (rnd(2) ? CFS_PARSE_PLAIN | (rnd(2) ? CFS_PARSE_PLAIN_MISS : 0) |
                                           (iter & 1 ? CFS_PARSE_PLAIN_DIST : 0)
                                     : 0);
