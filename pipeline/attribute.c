@@ -1501,19 +1501,19 @@ static const attr_rule rules[R_COUNT] = {
      * (its status is not 403, so no 403 count includes it): the report counts the rule per
      * distribution as hidden_403. */
     [R_HIDDEN_403] = {"hidden_403_remapped", C(NONE), E(NONE), K_SETTLED, NULL},
-/* The twins of CONFIG_TWINS: no predicate; cfs_attribute picks them. */
-#define TWIN_ROW(base, name, cause, ev) [base##_OLD] = {name "_config_newer", C(cause), E(ev), K_MATCH, NULL},
-    CONFIG_TWINS(TWIN_ROW)
-#undef TWIN_ROW
-        /* Retired (see the enum): their causes and levels as they were given. */
-        [R_RETIRED_SIGNED_PAGE_PRESENT_OR_WAF] = {"signed_present_or_waf_behind_custom_page", C(UNKNOWN),
-                                                  E(POSSIBLE), K_SETTLED, NULL},
+    /* Retired (see the enum): their causes and levels as they were given. */
+    [R_RETIRED_SIGNED_PAGE_PRESENT_OR_WAF] = {"signed_present_or_waf_behind_custom_page", C(UNKNOWN),
+                                              E(POSSIBLE), K_SETTLED, NULL},
     [R_RETIRED_SIGNED_PAGE_PRESENT_OR_WAF_S3] = {"signed_present_or_waf_behind_custom_page_s3", C(UNKNOWN),
                                                  E(POSSIBLE), K_SETTLED, NULL},
     [R_RETIRED_ORIGIN_CUSTOM_ABS] = {"latency_origin_custom_absolute", C(ORIGIN_CUSTOM), E(POSSIBLE),
                                      K_SETTLED, NULL},
     [R_RETIRED_ORIGIN_S3_ABS] = {"latency_origin_s3_absolute", C(ORIGIN_S3), E(POSSIBLE), K_SETTLED, NULL},
     [R_RETIRED_WAF_CHALLENGE] = {"waf_log_captcha_or_challenge", C(WAF_BLOCK), E(CONFIRMED), K_SETTLED, NULL},
+/* The twins of CONFIG_TWINS: no predicate; cfs_attribute picks them. */
+#define TWIN_ROW(base, name, cause, ev) [base##_OLD] = {name "_config_newer", C(cause), E(ev), K_MATCH, NULL},
+    CONFIG_TWINS(TWIN_ROW)
+#undef TWIN_ROW
 };
 #undef C
 #undef E
@@ -1617,8 +1617,9 @@ static int signer_body_rule(uint16_t id)
 /* A non-403 line that is a 403 remapped by CustomErrorResponses: result type Error (and
  * response result type Error, where logged) and the status the distribution's 403 entry
  * answers with.  A remap to a 4xx or 5xx counts the origin's own errors of that status
- * too, which are logged alike: the report calls that count an upper bound.  The config is looked up only when
- * some config remaps 403 and the line is an Error, so other runs pay one branch. */
+ * too, which are logged alike: the report calls that count an upper bound.  The config is
+ * looked up only when some config remaps 403 and the line is an Error, so other runs pay
+ * one branch. */
 static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     if (ctx == NULL || ctx->config == NULL || !ctx->config->any_403_remap || r->result != CFS_R_ERROR)

@@ -86,7 +86,6 @@ int cfs_attr_origin_sample(const cfs_record *r);
  * cfs_attr_latency_ms over its cfs_attr_origin_sample responses.
  * 0 when there is too little data to judge (fewer than 20 fetches). */
 uint32_t cfs_attr_reference_ms(const cfs_hist *origin_fetch);
-
 /* Settle a provisional attribution, given the request's decision latency and the reference. */
 cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms);
 

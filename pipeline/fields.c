@@ -406,9 +406,9 @@ static int parse_ts(const cfs_record *r, int64_t *out)
     cfs_span d = r->f[CFS_F_DATE], t = r->f[CFS_F_TIME];
     if (d.n && t.n) return d.n == 10 && t.n == 8 ? parse_date_time(d, t, out) : -1;
     /* Without both date and time (a v2 layout may choose date alone, or time alone):
-     * v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with
-     * a fractional part of digits (real-time logs: "1607374321.541").  Both are unsigned, at most
-     * 19 digits (cfs_parse_u64), and compared as unsigned before any conversion, so
+     * v2: timestamp(ms) is epoch milliseconds; timestamp is epoch seconds, possibly with a
+     * fractional part of digits (real-time logs: "1607374321.541").  Both are unsigned, at
+     * most 19 digits (cfs_parse_u64), and compared as unsigned before any conversion, so
      * 9223372036854775807 or 10^18 can never become a key (types.h: time range). */
     uint64_t v;
     cfs_span ms = r->f[CFS_F_TIMESTAMP_MS];

@@ -107,9 +107,9 @@ void cfs_summary_count_keys(const cfs_summary *s, cfs_key_counts *k);
  * Appending again after a full pass is allowed. */
 int cfs_summary_inputs_begin(const cfs_summary *s);
 int cfs_summary_inputs_next(const cfs_summary *s, cfs_sum_input *x);
-/* Drop the rows of inputs that could not be read at all (cfs_stats_unread: a path that could not be used,
- * a file that could not be opened, one changed since the summary counted it): the input
- * manifest leaves them out, so `scan --update` looks at each again where it walks it, and
+/* Drop the rows of inputs that could not be read at all (cfs_stats_unread: a path that
+ * could not be used, a file that could not be opened, one changed since the summary
+ * counted it): the input manifest leaves them out, so `scan --update` looks at each again where it walks it, and
  * lists what it still cannot read; the summary's list of such inputs is the latest run's.
  * A damaged file (partly read, in the manifest) keeps its row.  0, or -1 when the rows'
  * temporary file failed (s->rows_failed says why). */
@@ -142,9 +142,8 @@ void cfs_summary_merge(cfs_summary *dst, const cfs_summary *src);
 cfs_status cfs_summary_view(const cfs_summary *s, cfs_view *v, char *err, size_t errlen);
 /* What of a report's options is the summary's own: the evidence its runs had (with_config,
  * with_waf), its WAF rule names (its view's WAF rows index them), evidence records,
- * sampling rates and stop flag, set in *ro.  The
- * summary's report files take them; so must a report printed from its view, while s
- * lives. */
+ * sampling rates and stop flag, set in *ro.  The summary's report files take them; so must
+ * a report printed from its view (while s lives), and diff. */
 void cfs_summary_own_report(const cfs_summary *s, struct cfs_report_opts *ro);
 
 /* Write a complete summary directory atomically: everything goes to a temporary

@@ -389,8 +389,9 @@ static int ledger_of_rows(const cfs_summary *s, cfs_ledger *L, size_t *nfiles)
         if (listed && cfs_stats_unread(&x.st)) unread[n++] = x.path;
         else free(x.path);
     }
-    size_t u = 0, live = n;     /* distinct paths; entries of unread to free */
-    unsigned char *mark = NULL; /* per distinct path: 1 named by a read row, 2 in the ledger */
+    size_t u = 0, live = n; /* distinct paths; entries of unread to free */
+    /* per distinct path: 1 a read row names it, 4 a read row of it failed, 2 in the ledger */
+    unsigned char *mark = NULL;
     if (rc == 0 && listed && n) {
         qsort(unread, n, sizeof *unread, cmp_str);
         for (size_t i = 0; i < n; i++)
