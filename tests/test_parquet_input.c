@@ -30,11 +30,9 @@ TestSuite(parquet_input, .init = setup, .fini = teardown, .timeout = 300);
 /* The number after "key": in a JSON report (the first occurrence: inputs come first). */
 static long long jnum(const char *json, const char *key)
 {
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\":", key);
-    const char *p = strstr(json, k);
-    cr_assert(p, "no %s in %s", key, json);
-    return atoll(p + strlen(k));
+    const long long v = tu_json_count(json, key);
+    cr_assert(v >= 0, "no %s in %s", key, json);
+    return v;
 }
 
 /* The report from "by_status" on: everything but the inputs' byte counts and paths. */

@@ -837,15 +837,6 @@ Test(v2_formats, parquet_names_the_fields_its_columns_lack)
     free(j);
 }
 
-/* The number after "key": in a JSON report, or -1. */
-static long long json_count(const char *rep, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\":", key);
-    const char *p = strstr(rep, k);
-    return p ? strtoll(p + strlen(k), NULL, 10) : -1;
-}
-
 /* A v2 layout may choose date without time, or time without date: the time then comes
  * from timestamp(ms) or timestamp (README "v2 fields"), as when both are absent; with
  * both, they decide (a bad date is bad_value whatever the timestamp says).  A timestamp's
@@ -868,8 +859,8 @@ Test(v2_formats, timestamp_gives_the_time_without_both_date_and_time_and_its_fra
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *rep = scan_headerless("ts.log", cases[i].lines, cases[i].fields, "--format json");
-        cr_assert_eq(json_count(rep, "requests"), cases[i].requests, "%s: %s", cases[i].fields, rep);
-        cr_assert_eq(json_count(rep, "bad_value"), cases[i].bad_value, "%s: %s", cases[i].fields, rep);
+        cr_assert_eq(tu_json_count(rep, "requests"), cases[i].requests, "%s: %s", cases[i].fields, rep);
+        cr_assert_eq(tu_json_count(rep, "bad_value"), cases[i].bad_value, "%s: %s", cases[i].fields, rep);
         free(rep);
     }
 }

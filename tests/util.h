@@ -96,6 +96,8 @@ void tu_make_day_logs(const char *dir);
 char *tu_scan_json(const char *dir, int want_rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Entries of dir/SUM/inputs.cfm; -1 when absent. */
 long tu_manifest_entries(const char *dir, const char *sum);
+/* The whole number after the first "key": in a JSON report, or -1 when it has none. */
+long long tu_json_count(const char *json, const char *key);
 /* a and b are the same report (what a merge of parts gives against one scan of all), and
  * a holds 403 causes. */
 void tu_assert_merge_exact(const char *a, const char *b, const char *what);

@@ -68,6 +68,14 @@ long tu_manifest_entries(const char *dir, const char *sum)
 /* a and b are the same report (a merge gives exactly one scan's: causes, what would settle
  * them and top lists included, while no cause has more distinct values than a top list
  * holds), and a holds causes. */
+long long tu_json_count(const char *json, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(json, k);
+    return p ? strtoll(p + strlen(k), NULL, 10) : -1;
+}
+
 void tu_assert_merge_exact(const char *a, const char *b, const char *what)
 {
     cr_assert(strstr(a, "\"causes\":[{"), "%s: the report has 403 causes to compare", what);
