@@ -562,6 +562,30 @@ Test(s3, missing_object_is_a_per_object_error)
     free(err);
 }
 
+/* A key is opaque: "cf/x/../NAME" is a key of its own, and its GET must carry the path as
+ * listed (SigV4 signs that path; libcurl would squash the dot segments unless told not to,
+ * s3.c CURLOPT_PATH_AS_IS).  s3rver cannot store such a key, so the proxy lists one and
+ * serves it (s3_fault_proxy.mjs --dot-key): every GET of it must have reached the proxy with
+ * "/x/../" in its path, and the report must count its lines. */
+Test(s3, dot_segments_in_a_key_are_sent_as_listed)
+{
+    char key[256];
+    int pp = fault_proxy("-05\\.", "--dot-key", key);
+    char *out = NULL, *err = NULL;
+    int rc = s3_scan(pp, "CFS_S3_PART_SIZE=4096", "-j2", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    char *local = local_scan("logs", 0, "-j2");
+    cr_assert_eq(json_num(out, "files"), 48);
+    cr_assert_eq(json_num(out, "requests"), json_num(local, "requests"));
+    const int gets = count_lines("proxy.req", "GET /logs/cf/", key, NULL);
+    cr_assert_gt(gets, 0, "the key was never fetched");
+    cr_assert_eq(count_lines("proxy.req", "GET /logs/cf/x/../", key, NULL), gets,
+                 "a GET of the key lost its dot segments");
+    free(local);
+    free(out);
+    free(err);
+}
+
 Test(s3, truncated_object_counts_like_a_truncated_file)
 {
     make_logs();

@@ -9,6 +9,10 @@
 //                    send the headers and half the body, then close
 //   --not-found S    GETs whose path holds S answer 404 NoSuchKey
 //   --region R       HEAD of a bucket answers x-amz-bucket-region: R
+//   --dot-key S      listings name each key holding S as cf/x/../NAME (a key with dot
+//                    segments, which s3rver cannot store); a request whose path holds
+//                    /x/../ goes to the server without it, so only a client that sends the
+//                    path as listed (no dot segments squashed) reaches the object that way
 import fs from 'node:fs';
 import http from 'node:http';
 
@@ -40,9 +44,24 @@ const server = http.createServer((req, res) => {
       }
     }
   }
+  const listing = a['dot-key'] && req.method === 'GET' && /[?&]list-type=2/.test(req.url);
+  const path = a['dot-key'] ? req.url.replace('/x/../', '/') : req.url;
   const up = http.request(
-    { host: '127.0.0.1', port: Number(a.target), method: req.method, path: req.url, headers: req.headers },
+    { host: '127.0.0.1', port: Number(a.target), method: req.method, path, headers: req.headers },
     (ur) => {
+      if (listing) {
+        const chunks = [];
+        ur.on('data', (d) => chunks.push(d));
+        ur.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8').replace(/<Key>cf\/([^<]*)<\/Key>/g,
+            (k, name) => (name.includes(a['dot-key']) ? `<Key>cf/x/../${name}</Key>` : k));
+          const h = { ...ur.headers, 'content-length': Buffer.byteLength(body) };
+          delete h['transfer-encoding'];
+          res.writeHead(ur.statusCode, h);
+          res.end(body);
+        });
+        return;
+      }
       const later = has('cut-later', req.url) && !/^bytes=0-/.test(req.headers.range || '');
       if (req.method === 'GET' && later && ur.statusCode < 300) {
         const len = Number(ur.headers['content-length'] || 0);
