@@ -464,8 +464,22 @@ void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n)
         dst[0] = '-';
         return;
     }
-    if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
-    memcpy(dst, p, n);
+    if (!memchr(p, 0, n)) {
+        if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
+        memcpy(dst, p, n);
+        return;
+    }
+    /* A NUL byte (never written by CloudFront, which encodes bytes 0-32, reference §1.3)
+     * would end the key early: "IAD89-C1\0B" and "IAD89-C1" would be one key to strcmp and
+     * two to memcmp.  It is written as CloudFront would, "%00". */
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const size_t w = p[i] ? 1 : 3;
+        if (o + w > CFS_KEY_STR - 1) break;
+        if (p[i]) dst[o] = p[i];
+        else memcpy(dst + o, "%00", 3);
+        o += w;
+    }
 }
 
 /* Latency classes for provisional 403s: exact below 16 ms, then four classes per power

@@ -61,7 +61,8 @@ void cfs_kmap_concat_copy(cfs_kmap *dst, const cfs_kmap *parts, size_t n);
  * state file's checksum function, which tests use to forge valid hostile states. */
 uint64_t cfs_hash_bytes(const void *p, size_t n);
 
-/* Fixed-size key string: copy, truncating at CFS_KEY_STR-1 bytes; "" becomes "-". */
+/* Fixed-size key string: copy, truncating at CFS_KEY_STR-1 bytes; "" becomes "-", a NUL
+ * byte "%00". */
 void cfs_key_str(char dst[CFS_KEY_STR], const char *p, size_t n);
 
 #endif

@@ -433,9 +433,9 @@ static void chart_heatmap(FILE *out, const dist_model *d, const hours_tab *t, co
     /* edges and their totals: rows of one edge are adjacent (sorted by dist, edge, hour) */
     size_t ne = 0;
     for (size_t i = lo; i < hi; i++)
-        if (i == lo || memcmp(((const he_row *)cfs_kmap_row(&t->he, i))->edge,
-                              ((const he_row *)cfs_kmap_row(&t->he, i - 1))->edge, CFS_KEY_STR))
-            ne++;
+        if (i == lo || strcmp(((const he_row *)cfs_kmap_row(&t->he, i))->edge,
+                              ((const he_row *)cfs_kmap_row(&t->he, i - 1))->edge))
+            ne++; /* compared as the loop below groups them (a key read from a state may hold a NUL) */
     edge_tot *e = cfs_calloc(ne, sizeof *e, "building the HTML report");
     if (!e) return;
     size_t j = (size_t)-1;

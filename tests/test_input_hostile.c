@@ -527,3 +527,40 @@ Test(dup_fields, only_the_lines_under_the_bad_header_are_rejected)
     tu_rmrf(dir);
     free(dir);
 }
+
+/* ---- a NUL byte inside a key field --------------------------------------------------- */
+TestSuite(nul_in_keys, .timeout = 60);
+
+/* CloudFront encodes bytes 0-32 (reference §1.3), so a NUL in a field is damage; one in
+ * the edge made that edge's key end early, so "IAD89-C1\0B" and "IAD89-C1" were one edge
+ * in the JSON, two in the HTML report's heat map, which then read a NULL edge and crashed
+ * (so did `-o`, which writes report.html).  The key is written as CloudFront would,
+ * "%00": two edges everywhere. */
+Test(nul_in_keys, edge_with_a_nul_is_its_own_edge_in_every_output)
+{
+    char *dir = tu_mkdtemp();
+    char b[1024];
+    size_t o = (size_t)snprintf(b, sizeof b, HDR15);
+    o += line15(b + o, sizeof b - o, "2026-11-01", "10:00:00", "IAD89-C1", 403);
+    const size_t at = o + strlen("2026-11-01\t10:00:01\tIAD89-C1");
+    o += line15(b + o, sizeof b - o, "2026-11-01", "10:00:01", "IAD89-C1xB", 403);
+    b[at] = '\0'; /* the x */
+    char *p = tu_write(dir, "nul.log", b, o);
+    char *out = NULL, *err = NULL;
+    int rc = run(&out, &err, "scan %s --format json -q -j1", p);
+    cr_assert_eq(rc, 0, "exit %d, stderr: %s", rc, err);
+    cr_assert(strstr(out, "\"by_edge\":{\"IAD89-C1\":1,\"IAD89-C1%00B\":1}"), "%s", out);
+    free(out);
+    free(err);
+    rc = run(&out, &err, "scan %s --format html -q -j1", p);
+    cr_assert_eq(rc, 0, "html: exit %d, stderr: %s", rc, err);
+    cr_assert(strstr(out, "IAD89-C1%00B"), "the HTML report lacks the second edge");
+    free(out);
+    free(err);
+    rc = run(NULL, &err, "scan %s -q -j2 -o %s/sum", p, dir);
+    cr_assert_eq(rc, 0, "-o: exit %d, stderr: %s", rc, err);
+    free(err);
+    free(p);
+    tu_rmrf(dir);
+    free(dir);
+}
