@@ -646,7 +646,8 @@ void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS
         if (!d && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
             d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
     }
-    const cfs_cfg_behavior *b = d ? cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM]) : NULL;
+    const cfs_cfg_behavior *b =
+        d ? cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM], r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN]) : NULL;
     const char *id = NULL;
     if (b && b->origin_group >= 0 && (size_t)b->origin_group < d->n_origin_groups)
         id = d->origin_groups[b->origin_group].id;

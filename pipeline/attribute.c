@@ -578,7 +578,8 @@ static void config_facts(facts *f)
         f->cookies_logged = T_NO;
     }
 
-    const cfs_cfg_behavior *b = cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM]);
+    const cfs_cfg_behavior *b = cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM],
+                                                    r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN]);
     if (b == NULL) return;
     f->b = b;
     f->vpp = b->viewer_protocol_policy;

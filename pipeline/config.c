@@ -981,25 +981,69 @@ static int glob_match(const char *pat, size_t pn, const char *s, size_t sn)
     return pi == pn;
 }
 
-const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem)
+/* s[0..n) without one leading '/' ("CloudFront behavior is the same with or without the
+ * leading /", CacheBehavior PathPattern): both sides are compared so. */
+static cfs_span no_slash(const char *s, size_t n)
 {
-    if (!d || d->n_behaviors == 0) return NULL;
-    /* "CloudFront behavior is the same with or without the leading /" (CacheBehavior
-     * PathPattern): compare both sides without it. */
-    const char *s = uri_stem.p ? uri_stem.p : "";
-    size_t sn = uri_stem.p ? uri_stem.n : 0;
-    if (sn && s[0] == '/') {
-        s++;
-        sn--;
-    }
-    for (size_t i = 0; i < d->n_behaviors; i++) {
-        const char *pat = d->behaviors[i].path_pattern;
-        size_t pn = strlen(pat);
-        if (pn && pat[0] == '/') {
-            pat++;
-            pn--;
+    if (n && s[0] == '/') return (cfs_span){s + 1, (uint32_t)(n - 1)};
+    return (cfs_span){s, (uint32_t)n};
+}
+
+/* s[0..n) with its percent-encoding undone once, into out (n bytes at least): its length.
+ * The log writes the path CloudFront matched with bytes 0-32, 127 and up, and " # % < > [
+ * \ ] ^ ` { | } ~ ' encoded (reference §1.3; a viewer's own "%7E" is logged "%257E"), so a
+ * behavior for the paths under /~jane/ matches the logged "/%7Ejane/p.jpg" once it
+ * is decoded. */
+static size_t pct_decode(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = cfs_hexval(s[i + 1])) >= 0 &&
+            (lo = cfs_hexval(s[i + 2])) >= 0) {
+            out[o++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            out[o++] = s[i];
         }
-        if (glob_match(pat, pn, s, sn)) return &d->behaviors[i];
+    }
+    return o;
+}
+
+/* The behavior whose pattern is p (as logged by v2's cache-behavior-path-pattern, taken
+ * as it is and decoded once), or NULL. */
+static const cfs_cfg_behavior *behavior_named(const cfs_dist_config *d, cfs_span p, char *tmp)
+{
+    const cfs_span raw = no_slash(p.p, p.n);
+    const cfs_span dec = no_slash(tmp, pct_decode(p.p, p.n, tmp));
+    for (size_t i = 0; i < d->n_behaviors; i++) {
+        const cfs_span pat = no_slash(d->behaviors[i].path_pattern, strlen(d->behaviors[i].path_pattern));
+        if ((pat.n == raw.n && memcmp(pat.p, raw.p, raw.n) == 0) ||
+            (pat.n == dec.n && memcmp(pat.p, dec.p, dec.n) == 0))
+            return &d->behaviors[i];
     }
     return NULL;
+}
+
+const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem, cfs_span logged)
+{
+    if (!d || d->n_behaviors == 0) return NULL;
+    const size_t need = uri_stem.n > logged.n ? uri_stem.n : logged.n;
+    char small[1024];
+    char *tmp = need <= sizeof small ? small : malloc(need);
+    if (!tmp) return NULL; /* out of memory: the line is judged without its behavior */
+    const cfs_cfg_behavior *found = NULL;
+    /* v2 logs name the behavior that served the line: that one, when the config has it
+     * (a config newer than the line may not) */
+    if (!cfs_span_empty(logged)) found = behavior_named(d, logged, tmp);
+    if (!found) {
+        const cfs_span s = no_slash(tmp, uri_stem.p ? pct_decode(uri_stem.p, uri_stem.n, tmp) : 0);
+        for (size_t i = 0; i < d->n_behaviors && !found; i++) {
+            const char *pat = d->behaviors[i].path_pattern;
+            const cfs_span ps = no_slash(pat, strlen(pat));
+            if (glob_match(ps.p, ps.n, s.p, s.n)) found = &d->behaviors[i];
+        }
+    }
+    if (tmp != small) free(tmp);
+    return found;
 }

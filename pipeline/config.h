@@ -127,9 +127,11 @@ void cfs_config_free(cfs_config_set *set);
 /* The distribution config for a log line: by id first, else by domain name / alias
  * matching the cs(Host) or x-host-header value.  NULL when none matches. */
 const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host);
-/* The cache behavior whose PathPattern matches uri_stem (CloudFront order: first match in
- * list order, the default behavior last).  Patterns use '*' and '?' wildcards. */
-const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem);
+/* The cache behavior of a line: the one whose PathPattern is the line's logged
+ * cache-behavior-path-pattern (v2; empty span: none), else the one whose PathPattern
+ * matches uri_stem, its percent-encoding undone once (CloudFront order: first match in list
+ * order, the default behavior last).  Patterns use '*' and '?' wildcards. */
+const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem, cfs_span logged);
 /* Kind of the origin b targets: its origin's, its origin group's common kind, or
  * CFS_ORIGIN_UNKNOWN. */
 cfs_origin_kind cfs_config_behavior_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b);

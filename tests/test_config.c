@@ -158,7 +158,7 @@ Test(config, wildcard_fixture_every_field)
 
 static const cfs_cfg_behavior *beh(const cfs_dist_config *d, const char *uri)
 {
-    return cfs_config_behavior(d, sp(uri));
+    return cfs_config_behavior(d, sp(uri), (cfs_span){NULL, 0});
 }
 
 Test(config, behavior_matching_first_match_default_last)
@@ -181,10 +181,55 @@ Test(config, behavior_matching_first_match_default_last)
     cr_assert_eq(beh(d, "private/a"), &d->behaviors[0], "leading '/' optional on either side");
     /* Span bounds are honoured: only the first 6 bytes ("/api/x") are the stem here. */
     cfs_span s = {"/api/x?q=1", 6};
-    cr_assert_eq(cfs_config_behavior(d, s), &d->behaviors[1]);
+    cr_assert_eq(cfs_config_behavior(d, s, (cfs_span){NULL, 0}), &d->behaviors[1]);
     cfs_span s2 = {"/api/x", 4}; /* "/api" */
-    cr_assert_eq(cfs_config_behavior(d, s2), &d->behaviors[2]);
-    cr_assert_null(cfs_config_behavior(NULL, sp("/")));
+    cr_assert_eq(cfs_config_behavior(d, s2, (cfs_span){NULL, 0}), &d->behaviors[2]);
+    cr_assert_null(cfs_config_behavior(NULL, sp("/"), (cfs_span){NULL, 0}));
+    cfs_config_free(&set);
+}
+
+/* The log writes the path percent-encoded (reference §1.3: "~" as %7E, "'" as %27, a
+ * viewer's own "%41" as %2541), the config's patterns are plain: the stem is decoded once
+ * before it is matched, so "/%7Ejane/p.jpg" is the behavior for /~jane/ paths; it went to the
+ * default behavior (and a https-only default made an allow-all line https_required). */
+Test(config, behavior_matched_on_the_decoded_stem)
+{
+    cfs_config_set set = {0};
+    char dir[] = "/tmp/cfs-cfg-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *p = tu_write_config(
+        dir, "E1.json",
+        "{\"CacheBehaviors\":{\"Quantity\":2,\"Items\":["
+        "{\"PathPattern\":\"/~jane/*\",\"TargetOriginId\":\"o\",\"ViewerProtocolPolicy\":\"allow-all\"},"
+        "{\"PathPattern\":\"/it's/*\",\"TargetOriginId\":\"o\",\"ViewerProtocolPolicy\":\"allow-all\"}]},"
+        "\"DefaultCacheBehavior\":{\"TargetOriginId\":\"o\",\"ViewerProtocolPolicy\":\"https-only\"}}",
+        1, NULL);
+    load_ok(&set, p);
+    const cfs_dist_config *d = &set.d[0];
+    cr_assert_eq(beh(d, "/%7Ejane/p.jpg"), &d->behaviors[0]);
+    cr_assert_eq(beh(d, "/%7ejane/p.jpg"), &d->behaviors[0], "either case of hex digit");
+    cr_assert_eq(beh(d, "/it%27s/a"), &d->behaviors[1]);
+    cr_assert_eq(beh(d, "/%257Ejane/p.jpg"), &d->behaviors[2], "decoded once: the viewer sent %7E");
+    cr_assert_eq(beh(d, "/%7"), &d->behaviors[2], "a cut escape is literal");
+    cr_assert_eq(beh(d, "/%zz/%7Ejane"), &d->behaviors[2]);
+    cfs_config_free(&set);
+    free(p);
+    tu_rmrf(dir);
+}
+
+/* v2 logs name the behavior (cache-behavior-path-pattern): the config's behavior of that
+ * pattern is the line's, whatever the stem; a pattern the config does not have (a config
+ * newer than the line) falls back to matching the stem. */
+Test(config, behavior_named_by_the_log)
+{
+    cfs_config_set set = {0};
+    load_ok(&set, FIX "get-distribution.json");
+    const cfs_dist_config *d = &set.d[0];
+    cr_assert_eq(cfs_config_behavior(d, sp("/x"), sp("/private/*")), &d->behaviors[0]);
+    cr_assert_eq(cfs_config_behavior(d, sp("/x"), sp("private/*")), &d->behaviors[0]);
+    cr_assert_eq(cfs_config_behavior(d, sp("/private/a"), sp("*")), &d->behaviors[2], "the default's");
+    cr_assert_eq(cfs_config_behavior(d, sp("/api/x"), sp("/gone/*")), &d->behaviors[1], "not in the config");
+    cr_assert_eq(cfs_config_behavior(d, sp("/api/x"), sp("-")), &d->behaviors[1], "'-': not logged");
     cfs_config_free(&set);
 }
 
@@ -359,7 +404,7 @@ Test(config, bad_files_are_errors_naming_the_file)
     cr_assert_eq(m->n_behaviors, 0);
     cr_assert_eq(m->n_origins, 0);
     cr_assert_eq(m->n_aliases, 0);
-    cr_assert_null(cfs_config_behavior(m, sp("/x")));
+    cr_assert_null(cfs_config_behavior(m, sp("/x"), (cfs_span){NULL, 0}));
 
     /* Sections of the wrong type count as absent: an object where "Items" should be an
      * array is not read member by member. */

@@ -103,7 +103,8 @@ static const cfs_dist_config *load1(cfs_config_set *set, const cfg *c)
 
 static const cfs_cfg_behavior *beh_of(const cfs_dist_config *d, const char *uri)
 {
-    const cfs_cfg_behavior *b = cfs_config_behavior(d, (cfs_span){uri, (uint32_t)strlen(uri)});
+    const cfs_cfg_behavior *b = cfs_config_behavior(d, (cfs_span){uri, (uint32_t)strlen(uri)},
+                                                    (cfs_span){NULL, 0});
     cr_assert_not_null(b, "no behavior for %s", uri);
     return b;
 }

@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!d) continue;
             (void)cfs_config_host_associated(d, host);
             for (size_t u = 0; u < 5; u++)
-                (void)cfs_config_behavior(d, (cfs_span){uris[u], (uint32_t)strlen(uris[u])});
+                (void)cfs_config_behavior(d, (cfs_span){uris[u], (uint32_t)strlen(uris[u])},
+                                          (cfs_span){uris[u], (uint32_t)strlen(uris[u])});
         }
     }
     cfs_config_free(&set);
