@@ -519,6 +519,8 @@ int cfs_config_403_page(const cfs_dist_config *d)
 
 /* ---- loading ---------------------------------------------------------------------- */
 
+static int id_shaped(const char *s, size_t n);
+
 /* "E2EXAMPLE12345" from ".../E2EXAMPLE12345.json" when the stem looks like a distribution
  * id ([A-Z0-9]{10,20}: AWS ids are 13-14 upper-case alphanumerics today), else "". */
 static char *id_from_path(const char *path)
@@ -526,12 +528,7 @@ static char *id_from_path(const char *path)
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t n = strcspn(base, ".");
-    int ok = n >= 10 && n <= 20;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = base[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) ok = 0;
-    }
-    return ok ? dupn(base, n) : dupn("", 0);
+    return id_shaped(base, n) ? dupn(base, n) : dupn("", 0);
 }
 
 /* The whole decompressed file, through the decode stage that reads logs and WAF logs, so a
@@ -928,16 +925,36 @@ int cfs_config_same_host(cfs_span a, cfs_span b)
     return cfs_ascii_ieq(a.p, a.n, b.p, b.n);
 }
 
+/* 1 if s[0..n) has the shape of a distribution id (id_from_path's test). */
+static int id_shaped(const char *s, size_t n)
+{
+    if (n < 10 || n > 20) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
+    return 1;
+}
+
+/* A config found by a host name is the line's unless the line names its distribution by
+ * id and the config names another: a log of E1 is E1's, and E2's settings say nothing of
+ * it even where E2 lists the Host among its aliases (that name then is not E1's, which is
+ * what cname_not_associated is about).  A config without a known Id (get-distribution-config
+ * in a file not named by the id) may be any distribution's. */
+static const cfs_dist_config *by_host(const cfs_dist_config *d, int line_has_id)
+{
+    return d && line_has_id && d->id && d->id[0] ? NULL : d;
+}
+
 const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host)
 {
     if (!set) return NULL;
+    const int has_id = !cfs_span_empty(dist_id) && id_shaped(dist_id.p, dist_id.n);
     if (set->ids || set->exact || set->wild) {
         uint32_t i;
         if (!cfs_span_empty(dist_id) && (i = name_get(set->ids, dist_id.p, dist_id.n))) return &set->d[i - 1];
         host = host_key(host);
         if (cfs_span_empty(host)) return NULL;
-        if ((i = name_get(set->exact, host.p, host.n))) return &set->d[i - 1];
-        if ((i = wild_get(set->wild, host, 0))) return &set->d[i - 1];
+        if ((i = name_get(set->exact, host.p, host.n))) return by_host(&set->d[i - 1], has_id);
+        if ((i = wild_get(set->wild, host, 0))) return by_host(&set->d[i - 1], has_id);
         return NULL;
     }
     if (!cfs_span_empty(dist_id))
@@ -952,7 +969,7 @@ const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_
      * holds it, as CloudFront routes the more specific name. */
     for (int mode = 0; mode < 2; mode++)
         for (size_t i = 0; i < set->n; i++)
-            if (host_matches(&set->d[i], host, mode)) return &set->d[i];
+            if (host_matches(&set->d[i], host, mode)) return by_host(&set->d[i], has_id);
     return NULL;
 }
 

@@ -125,7 +125,9 @@ typedef struct cfs_config_set {
 cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, size_t errlen);
 void cfs_config_free(cfs_config_set *set);
 /* The distribution config for a log line: by id first, else by domain name / alias
- * matching the cs(Host) or x-host-header value.  NULL when none matches. */
+ * matching the cs(Host) or x-host-header value, except that a line whose dist_id has a
+ * distribution id's shape is not given another id's config by its host.  NULL when none
+ * matches. */
 const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_id, cfs_span host);
 /* The cache behavior of a line: the one whose PathPattern is the line's logged
  * cache-behavior-path-pattern (v2; empty span: none), else the one whose PathPattern

@@ -274,7 +274,12 @@ Test(config, find_by_id_then_host)
 
     cr_assert_eq(cfs_config_find(&set, sp("E1TESTDIST0001"), sp("")), gd);
     cr_assert_eq(cfs_config_find(&set, sp("E2EXAMPLE12345"), sp("www.example.com")), e2, "id before host");
-    cr_assert_eq(cfs_config_find(&set, sp("EUNKNOWN000000"), sp("www.example.com")), gd, "unknown id: host");
+    /* a line of another distribution id is not given E1's config by a host E1 lists (it
+     * was, and E1's https-only policy made E0's http 403s https_required, confirmed); one
+     * keyed by its cs(Host) domain (no id) is, and so is a config without a known Id */
+    cr_assert_null(cfs_config_find(&set, sp("EUNKNOWN000000"), sp("www.example.com")), "another id");
+    cr_assert_eq(cfs_config_find(&set, sp("d9.cloudfront.net"), sp("www.example.com")), gd, "no id: host");
+    cr_assert_eq(cfs_config_find(&set, sp("EUNKNOWN000000"), sp("a.example.net")), wild, "config without Id");
     cr_assert_eq(cfs_config_find(&set, sp("e1testdist0001"), sp("")), NULL, "ids compare exactly");
     cr_assert_eq(cfs_config_find(&set, sp("-"), sp("d111111abcdef8.cloudfront.net")), gd);
     cr_assert_eq(cfs_config_find(&set, sp(""), sp("WWW.Example.COM")), gd, "hosts are case-insensitive");
