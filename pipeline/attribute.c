@@ -751,13 +751,22 @@ static int signer_html_refused(const facts *f)
            !f->origin_timed && geo_excluded(f) && signer_cannot_pass(f);
 }
 
+/* The origin's kind for the verdicts made by timing (the latency test, the judging of the
+ * held-back 403s) and by v2's origin-fbl: those have no _config_newer twins, so on a line
+ * older than its config, where the config's origin may not have held, they judge the line
+ * as without a config's origin kind (the log alone), as the twins lower the others. */
+static cfs_origin_kind timed_kind(const facts *f)
+{
+    return f->config_older ? CFS_ORIGIN_UNKNOWN : f->origin_kind;
+}
+
 /* The origin's kind is unknown (no config, or an origin group of mixed kinds) and no
  * content type can show S3's XML refusal (§5.1): the line logs none, or a custom 403 page
  * replaces every 403's body.  An origin 403 may be S3's as well as a custom origin's. */
 static int origin_kind_blind(const facts *f)
 {
-    return (!f->ct_logged || cfs_config_403_page(f->d)) &&
-           (f->origin_kind == CFS_ORIGIN_UNKNOWN || f->origin_kind == CFS_ORIGIN_MIXED);
+    const cfs_origin_kind k = timed_kind(f);
+    return (!f->ct_logged || cfs_config_403_page(f->d)) && (k == CFS_ORIGIN_UNKNOWN || k == CFS_ORIGIN_MIXED);
 }
 
 /* The line lacks the fields that tell CloudFront's own refusals from a WAF block: without
@@ -775,7 +784,7 @@ static int vpp_unknown(const facts *f) { return f->vpp == CFS_VPP_UNKNOWN; }
  * origin kind if it came from the origin. */
 static uint16_t pending_variant(const facts *f)
 {
-    int s3 = is_s3(f->origin_kind);
+    int s3 = is_s3(timed_kind(f));
     if (vpp_unknown(f) && f->plain && f->ct == CT_HTML) return R_PENDING_HTTP;
     /* A signer that may have passed the check behind a custom page: an edge answer is the
      * check's refusal, a slow one the origin's.  _SIGNED: a live signer on the line, so an
@@ -1026,7 +1035,7 @@ static int p_signed_missing_xml_unlogged(const facts *f)
 }
 
 static int p_origin_fbl(const facts *f) { return f->origin_contacted == T_YES && f->edge_error; }
-static int p_origin_fbl_s3(const facts *f) { return p_origin_fbl(f) && is_s3(f->origin_kind); }
+static int p_origin_fbl_s3(const facts *f) { return p_origin_fbl(f) && is_s3(timed_kind(f)); }
 static int p_origin_fbl_any(const facts *f) { return p_origin_fbl(f) && origin_kind_blind(f); }
 static int p_origin_result_s3(const facts *f) { return f->origin_path && is_s3(f->origin_kind); }
 static int p_origin_result_cloudfront(const facts *f)
@@ -1050,7 +1059,7 @@ static int pending_body(const facts *f)
     return (f->ct == CT_JSON || f->ct == CT_OTHER) && f->edge_error && waf_may_answer(f) &&
            !cfs_config_403_page(f->d);
 }
-static int p_pending_body_s3(const facts *f) { return pending_body(f) && is_s3(f->origin_kind); }
+static int p_pending_body_s3(const facts *f) { return pending_body(f) && is_s3(timed_kind(f)); }
 static int p_pending_body(const facts *f) { return pending_body(f); }
 static int p_body_s3(const facts *f)
 {
@@ -1664,6 +1673,12 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
     /* the config's method refusal, with no log field to agree (R_BEHAVIOR_METHOD): as the
      * signer rules, unless WAF and geo are both ruled out */
     if (id == R_BEHAVIOR_METHOD && !(f.no_waf && geo_excluded(&f)) && a.evidence < CFS_EV_LIKELY)
+        a.evidence = CFS_EV_LIKELY;
+    /* origin-fbl proves the origin answered, not which kind of origin: an S3 website
+     * endpoint answers 403 with HTML too (§5.6), so the custom origin is confirmed only
+     * where the config says so (and held when the line was written) */
+    if (id == R_ORIGIN_FBL && timed_kind(&f) != CFS_ORIGIN_CUSTOM &&
+        timed_kind(&f) != CFS_ORIGIN_CLOUDFRONT && a.evidence < CFS_EV_LIKELY)
         a.evidence = CFS_EV_LIKELY;
     /* A config newer than the line: its verdicts lose a level (CONFIG_TWINS). */
     uint16_t twin = f.config_older ? config_twin(id, &f) : 0;

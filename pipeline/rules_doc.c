@@ -199,7 +199,9 @@ static const cfs_rule_doc docs[] = {
      "v2 origin-fbl holds a value (CloudFront fetched from the origin) and the origin is S3", "§2; " S3V2},
     {"origin_first_byte_logged_unknown_kind",
      "v2 origin-fbl holds a value (the origin answered), with " UNKNOWN_KIND ": S3 or custom", "§2; " S3V2},
-    {"origin_first_byte_logged", "v2 origin-fbl holds a value: the origin answered this request",
+    {"origin_first_byte_logged",
+     "v2 origin-fbl holds a value: the origin answered this request (confirmed where the config says "
+     "custom, else likely: an S3 website endpoint answers 403 with HTML too)",
      "§2; " S3V2},
     {"origin_result_type_s3",
      "result type Hit/RefreshHit/Miss/OriginShieldHit: the 403 came from the cache or the (S3) origin",

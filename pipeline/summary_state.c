@@ -921,8 +921,10 @@ static uint64_t rules_fp_end(uint64_t v) { return v > CFS_RULES_MIXED ? v : v + 
 /* What the rules mean beyond their names: raised whenever a rule's evidence level or what
  * a held-back 403 stores (its event key) changes, so that --update, merge and diff say a
  * summary's verdicts came from other rules.  2: POST and the other uncacheable methods
- * carry no event key; the method rules' levels (2026-12-07). */
-#define RULES_MEANING 2
+ * carry no event key; the method rules' levels (2026-12-07).  3: origin_first_byte_logged
+ * is likely unless the config says custom; timed verdicts on lines older than the config
+ * leave its origin kind out. */
+#define RULES_MEANING 3
 
 /* The fingerprint of the names hashed into v, with what they mean: a state without RPRV
  * (written before it) is taken to mean what its names mean now. */

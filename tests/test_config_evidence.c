@@ -607,6 +607,57 @@ Test(config_evidence, line_older_than_config_loses_one_level)
     free(out);
 }
 
+/* The verdicts made by timing (the latency test) and by v2's origin-fbl have no
+ * _config_newer twins: on a line older than the config they leave its origin kind out
+ * and judge the line as without a config (the log alone), where they used to name the
+ * config's S3 origin at full strength (latency_origin_s3 and non_cloudfront_body_s3
+ * likely, origin_first_byte_logged_s3 confirmed).  origin-fbl proves that the origin
+ * answered, not its kind: confirmed only where the config says custom and held. */
+Test(config_evidence, older_line_and_timed_origin_verdicts)
+{
+    header();
+    /* 24 origin fetches at 90 ms: a reference the 60 ms 403s are the origin's by */
+    for (int i = 0; i < 24; i++)
+        line2((kv[]){{"x-edge-result-type", "Miss"},
+                     {"x-edge-response-result-type", "Miss"},
+                     {"x-edge-detailed-result-type", "Miss"},
+                     {"time-taken", "0.090"},
+                     {"time-to-first-byte", "0.090"},
+                     {NULL, NULL}},
+              (kv[]){{"time", "10:30:00"}, {NULL, NULL}});
+    kv slow[] = {{"sc-status", "403"},
+                 {"x-edge-result-type", "Error"},
+                 {"x-edge-response-result-type", "Error"},
+                 {"x-edge-detailed-result-type", "Error"},
+                 {"time-taken", "0.060"},
+                 {"time-to-first-byte", "0.060"},
+                 {"sc-content-type", "text/html"},
+                 {NULL, NULL}};
+    kv slow_json[] = {{"sc-status", "403"},
+                      {"x-edge-result-type", "Error"},
+                      {"x-edge-response-result-type", "Error"},
+                      {"x-edge-detailed-result-type", "Error"},
+                      {"time-taken", "0.060"},
+                      {"time-to-first-byte", "0.060"},
+                      {"sc-content-type", "application/json"},
+                      {NULL, NULL}};
+    line2(slow, (kv[]){{"x-edge-request-id", "OH"}, {"time", "09:00:00"}, {NULL, NULL}});
+    line2(slow, (kv[]){{"x-edge-request-id", "NH"}, {"time", "10:00:01"}, {NULL, NULL}});
+    kv j_old[] = {{"x-edge-request-id", "OJ"}, {"time", "09:00:00"}, {NULL, NULL}};
+    kv j_new[] = {{"x-edge-request-id", "NJ"}, {"time", "10:00:01"}, {NULL, NULL}};
+    line2(slow_json, j_old);
+    line2(slow_json, j_new);
+    cfg c = {0};
+    c.lm = "\"LastModifiedTime\": \"2026-11-01T10:00:00.000Z\",";
+    c.acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/a/1";
+    char *out = requests_cfg(&c);
+    ROW(out, "NH", "origin_s3\tlikely\tlatency_origin_s3");
+    ROW(out, "OH", "origin_custom\tlikely\tlatency_origin_custom");
+    ROW(out, "NJ", "origin_s3\tlikely\tnon_cloudfront_body_s3");
+    ROW(out, "OJ", "origin_custom\tlikely\tnon_cloudfront_body");
+    free(out);
+}
+
 /* "No web ACL" is what the config says now: an unexplained edge-fast 403 older than the
  * config is judged as if the ACL were unknown (a WAF block is possible again), a newer one
  * as some other edge refusal.  No origin fetches here, so both are the absolute forms. */
