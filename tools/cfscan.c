@@ -27,6 +27,14 @@
 #include "pipeline/waf.h"
 #include "pipeline/xalloc.h"
 #include "tools/cli_help.h"
+/* The commit this binary was built from (`cfscan version`; bench/run.sh labels its results
+ * with it), written at every CMake build; builds outside CMake (tools/tsan.sh, the fuzz
+ * builds) do not know it. */
+#ifdef CFS_HAVE_BUILD_COMMIT
+#include "cfs_build_commit.h"
+#else
+#define CFS_BUILD_COMMIT "unknown"
+#endif
 
 
 static volatile sig_atomic_t g_stop;
@@ -724,7 +732,7 @@ static int stdout_done(void)
 
 static int version(void)
 {
-    printf("cfscan %s\n", CFS_VERSION);
+    printf("cfscan %s (commit %s)\n", CFS_VERSION, CFS_BUILD_COMMIT);
     return stdout_done();
 }
 
