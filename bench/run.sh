@@ -161,12 +161,19 @@ HOST=$(hostname -s 2>/dev/null || uname -n)
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 CPU=${CPU:-$(uname -m)}
 OSK=$(uname -r)
-# The commit of the sources the binaries were built from (the build's CMake source dir, which
-# may be a clean worktree of HEAD), "+dirty" when that tree has uncommitted changes.
-SRC=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
-SRC=${SRC:-$ROOT}
-COMMIT=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -n $(git -C "$SRC" status --porcelain -uno 2>/dev/null) ]] && COMMIT+="+dirty"
+# The commit label: the commit cfscan was built from, as `cfscan version` names it (written
+# at every CMake build, tools/build_commit.cmake; "+dirty" when tracked files of that tree
+# differed from it).  A cfscan that does not name it (built before it did, or where git was
+# missing) gets "tree:" and the commit of the build's source tree now, which is only what
+# it was built from if nothing changed since.
+COMMIT=$("$CFSCAN" version 2>/dev/null | sed -n 's/^cfscan .* (commit \([^)]*\))$/\1/p' || true)
+if [[ -z $COMMIT || $COMMIT = unknown ]]; then
+    SRC=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
+    SRC=${SRC:-$ROOT}
+    COMMIT="tree:$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    [[ -n $(git -C "$SRC" status --porcelain -uno 2>/dev/null) ]] && COMMIT+="+dirty"
+    note "$CFSCAN does not name the commit it was built from: results labelled $COMMIT (the source tree's commit now)"
+fi
 DATE=$(date -u +%Y-%m-%d)
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # The scan kernel cfscan picks (or CFSCAN_KERNEL forces), from -v on a tiny input.
