@@ -39,6 +39,8 @@ usage: bench/run.sh [options]
   --jsonl             write results as JSON lines instead of CSV
   --results FILE      results file (default bench/results/<host>-<isa>-<date>.csv|jsonl)
 Environment: CFSCAN_KERNEL=avx512|bmi2|avx2|sse42|scalar forces cfscan's scan kernel (it is recorded).
+A measurement that fails, or a peer that counts other requests than cfscan, records no number
+(bench/README.md, "Reading the output"); run.sh exits 1 after the summary when a cfscan run failed.
 EOF
 }
 
@@ -207,6 +209,34 @@ record() { # DATASET THREADS METRIC VALUE
 }
 get() { echo "${R["$1|$2|$3"]:-}"; }
 
+# A measurement whose command failed records no number: its time would be that of less work.
+# FAIL[dataset|threads|measurement] says why it has none, for the summary and the targets
+# ("not measured (failed: ...)"); BROKEN lists what makes run.sh exit 1 after the summary: a
+# cfscan run that failed (a generated benchmark set must give exit status 0, README "Exit
+# status"; 3 would mean rejected lines or an unusable input), and cfscan reports that disagree.
+declare -A FAIL=()
+BROKEN=() CFSCAN_FAILS=0
+broken() { BROKEN+=("$*"); note "ERROR: $*"; }
+# ran_ok DATASET THREADS MEASUREMENT WHAT: after measure; 0 when every run exited 0, else a
+# note naming WHAT and the status, the row DATASET THREADS MEASUREMENT_failed STATUS, and 1.
+ran_ok() {
+    ((M_RC == 0)) && return 0
+    note "FAILED: $4 on $1 -j$2 exited $M_RC; no time recorded: $(head -c 300 "$TMP/err")"
+    FAIL["$1|$2|$3"]="$4 exited $M_RC"
+    record "$1" "$2" "${3}_failed" "$M_RC"
+    if [[ $3 = cfscan* ]]; then
+        CFSCAN_FAILS=$((CFSCAN_FAILS + 1))
+        broken "$4 failed on $1 -j$2 (exit status $M_RC)"
+    fi
+    return 1
+}
+# why_failed DATASET|THREADS|MEASUREMENT...: the reasons of those that failed, "; "-separated.
+why_failed() {
+    local k out=""
+    for k; do [[ -n ${FAIL[$k]:-} ]] && out+="${out:+; }${FAIL[$k]}"; done
+    echo "$out"
+}
+
 LOAD0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "")
 record machine 0 nproc "$NPROC"
 record machine 0 load1_start "$LOAD0"
@@ -275,91 +305,128 @@ fi
 
 # ---- cfscan and its baselines, per set and thread count ---------------------------------------------
 declare -A BYTES LINES REQS
+# The largest peak RSS of any successful cfscan run (every set and thread count, -o, S3,
+# Parquet) and where it was, for the peak RSS target; rss_max LABEL after measure.
 RSS_MAX_1="" RSS_MAX_SET=""
+rss_max() {
+    if [[ -n $M_RSS ]] && { [[ -z $RSS_MAX_1 ]] || ((M_RSS > RSS_MAX_1)); }; then
+        RSS_MAX_1=$M_RSS RSS_MAX_SET=$1
+    fi
+}
+# same_count DATASET THREADS MEASUREMENT WHAT COUNT WANT: 0 when a peer counted WANT requests,
+# cfscan's on the same set.  Else it did other work (chDB runs with
+# input_format_allow_errors_ratio=1 and would skip rows it cannot parse): a note, no rate,
+# the row DATASET THREADS MEASUREMENT_requests_differ COUNT (-1: it printed none), and 1.
+same_count() {
+    local ds=$1 t=$2 m=$3 what=$4 n=$5 want=$6
+    if [[ -z $want ]]; then
+        note "$what on $ds -j$t: not recorded: cfscan's request count is unknown (cfscan failed on the set)"
+        FAIL["$ds|$t|$m"]="no cfscan count to check $what against"
+        return 1
+    fi
+    [[ $n = "$want" ]] && return 0
+    note "$what on $ds -j$t counted ${n:-no} requests, cfscan $want: its time is not recorded"
+    FAIL["$ds|$t|$m"]="$what counted ${n:-no} requests, cfscan $want"
+    [[ $n =~ ^[0-9]+$ ]] || n=-1
+    record "$ds" "$t" "${m}_requests_differ" "$n"
+    return 1
+}
+# node_times K CMD...: a node peer (it prints one JSON line with seconds and requests) run K
+# times, stopping at the first that fails: N_SECS its seconds, M_RC the failed run's exit
+# status (for ran_ok), the last run's output in $TMP/out and $TMP/err.
+node_times() {
+    local k=$1 i
+    shift
+    N_SECS=() M_RC=0
+    for ((i = 0; i < k; i++)); do
+        "$@" >"$TMP/out" 2>"$TMP/err" || { M_RC=$?; return 0; }
+        N_SECS+=("$(json_num seconds "$TMP/out")")
+    done
+}
 # One SQL peer (bench/*_query.mjs: the same group-by as cfscan's report) on every set
-# and thread count: median seconds of RUNS, its requests checked against cfscan's.
+# and thread count: median seconds of RUNS, recorded when every run succeeded and the
+# requests it counted are cfscan's.
 time_sql_peer() { # NAME METRIC_PREFIX SCRIPT MODULE_DIR WHAT
-    local name=$1 metric=$2 script=$3 mods=$4 what=$5 set ext t i med secs
+    local name=$1 metric=$2 script=$3 mods=$4 what=$5 set ext t ds
     for set in plain gz zst; do
         [[ " $SETS " == *" $set "* ]] || continue
         ext=log; [[ $set = gz ]] && ext=gz; [[ $set = zst ]] && ext=zst
+        ds=$(dsname "$set")
         for t in $THREADS; do
             note "$name $what on $set -j$t x $RUNS"
-            secs=()
-            for ((i = 0; i < RUNS; i++)); do
-                if node "$script" "$mods" "$t" "${DIR[$set]}/*.$ext" >"$TMP/$metric" 2>"$TMP/$metric.err"; then
-                    secs+=("$(json_num seconds "$TMP/$metric")")
-                else
-                    note "$name failed: $(head -c 300 "$TMP/$metric.err")"
-                    break
-                fi
-            done
-            ((${#secs[@]})) || continue
-            [[ $(json_num requests "$TMP/$metric") = "${REQS[$set]:-}" ]] ||
-                note "$name counted $(json_num requests "$TMP/$metric") requests, cfscan ${REQS[$set]:-?}"
-            med=$(median "${secs[@]}")
-            record "$(dsname "$set")" "$t" "${metric}_mb_per_s" "$(mbps "${BYTES[$set]}" "$med")"
+            node_times "$RUNS" node "$script" "$mods" "$t" "${DIR[$set]}/*.$ext"
+            ran_ok "$ds" "$t" "$metric" "$name" || continue
+            same_count "$ds" "$t" "$metric" "$name" "$(json_num requests "$TMP/out")" "${REQS[$set]:-}" || continue
+            record "$ds" "$t" "${metric}_mb_per_s" "$(mbps "${BYTES[$set]}" "$(median "${N_SECS[@]}")")"
         done
     done
 }
 
 run_set() { # SET THREADS
-    local set=$1 t=$2 ds files rc bytes lines reqs mbs
+    local set=$1 t=$2 ds files bytes lines reqs mbs="" jmed=""
     ds=$(dsname "$set")
     mapfile -t files < <(log_files "${DIR[$set]}")
     ((${#files[@]})) || die "no log files in ${DIR[$set]}"
 
     note "$ds -j$t: cfscan scan (${#files[@]} files) x $RUNS"
     measure "$RUNS" "$CFSCAN" scan "${files[@]}" -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
-    ((M_RC == 0)) || note "cfscan exit status $M_RC on $ds (3 = rejected lines, 4 = unreadable input): $(head -c 300 "$TMP/err")"
-    bytes=$(json_num bytes_decoded "$TMP/out") lines=$(json_num lines "$TMP/out")
-    reqs=$(json_num requests "$TMP/out")
-    BYTES[$set]=$bytes LINES[$set]=$lines REQS[$set]=$reqs
-    mbs=$(mbps "$bytes" "$M_MED")
-    record "$ds" "$t" cfscan_wall_s_median "$M_MED"
-    record "$ds" "$t" cfscan_wall_s_min "$M_MIN"
-    record "$ds" "$t" cfscan_mb_per_s "$mbs"
-    record "$ds" "$t" cfscan_lines_per_s "$(fdiv "$lines" "$M_MED" %.0f)"
-    record "$ds" "$t" cfscan_ns_per_line "$(fdiv "$(awk -v s="$M_MED" 'BEGIN {print s * 1e9}')" "$lines" %.1f)"
-    record "$ds" "$t" cfscan_peak_rss_kib "$M_RSS"
-    # CPU seconds (user + system) move far less than wall time when other jobs load the machine
-    record "$ds" "$t" cfscan_cpu_s_median "$M_CPU"
-    record "$ds" "$t" cfscan_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
-    record "$ds" "$t" bytes_decoded "$bytes"
-    record "$ds" "$t" lines "$lines"
-    if [[ -n $M_RSS ]] && { [[ -z $RSS_MAX_1 ]] || ((M_RSS > RSS_MAX_1)); }; then
-        RSS_MAX_1=$M_RSS RSS_MAX_SET="$ds -j$t"
+    if ran_ok "$ds" "$t" cfscan "cfscan scan"; then
+        bytes=$(json_num bytes_decoded "$TMP/out") lines=$(json_num lines "$TMP/out")
+        reqs=$(json_num requests "$TMP/out")
+        BYTES[$set]=$bytes LINES[$set]=$lines REQS[$set]=$reqs
+        mbs=$(mbps "$bytes" "$M_MED") jmed=$M_MED
+        record "$ds" "$t" cfscan_wall_s_median "$M_MED"
+        record "$ds" "$t" cfscan_wall_s_min "$M_MIN"
+        record "$ds" "$t" cfscan_mb_per_s "$mbs"
+        record "$ds" "$t" cfscan_lines_per_s "$(fdiv "$lines" "$M_MED" %.0f)"
+        record "$ds" "$t" cfscan_ns_per_line "$(fdiv "$(awk -v s="$M_MED" 'BEGIN {print s * 1e9}')" "$lines" %.1f)"
+        record "$ds" "$t" cfscan_peak_rss_kib "$M_RSS"
+        # CPU seconds (user + system) move far less than wall time when other jobs load the machine
+        record "$ds" "$t" cfscan_cpu_s_median "$M_CPU"
+        record "$ds" "$t" cfscan_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
+        record "$ds" "$t" bytes_decoded "$bytes"
+        record "$ds" "$t" lines "$lines"
+        rss_max "$ds -j$t"
     fi
+    # The baselines' MB/s divide cfscan's decoded bytes by their time: from this run, or from
+    # another thread count's when this one failed (README: the JSON of -j1 and -jN is the same).
+    bytes=${BYTES[$set]:-}
     # The nightly job's form of the same scan: writing a summary directory (-o: Parquet
     # tables, state.cfs, the reports) instead of printing JSON.  What it adds after the
     # pass (settling a copy, the publish) is serial in part, so its ratio to the JSON run
     # shows how much of a big machine's time the end of a run takes.  The directory is
     # removed before each run: -o onto an existing summary would merge into it.
     if [[ $set = plain || $set = gz ]]; then
-        local jmed=$M_MED
         note "$ds -j$t: cfscan scan -o (a summary directory) x $RUNS"
         measure "$RUNS" bash -c 'rm -rf -- "$1" && exec "${@:2}"' _ "$TMP/summary" \
             "$CFSCAN" scan "${files[@]}" -j"$t" -q -o "$TMP/summary" "${CFSCAN_EXTRA[@]}"
-        ((M_RC == 0)) || note "cfscan -o exit status $M_RC on $ds: $(head -c 300 "$TMP/err")"
-        rm -rf -- "$TMP/summary"
-        record "$ds" "$t" cfscan_summary_wall_s_median "$M_MED"
-        record "$ds" "$t" cfscan_summary_mb_per_s "$(mbps "$bytes" "$M_MED")"
-        record "$ds" "$t" cfscan_summary_peak_rss_kib "$M_RSS"
-        record "$ds" "$t" cfscan_summary_over_json_wall "$(fdiv "$M_MED" "$jmed" %.2f)"
-        if [[ -n $M_RSS ]] && ((M_RSS > RSS_MAX_1)); then
-            RSS_MAX_1=$M_RSS RSS_MAX_SET="$ds -j$t -o"
+        if ran_ok "$ds" "$t" cfscan_summary "cfscan scan -o"; then
+            record "$ds" "$t" cfscan_summary_wall_s_median "$M_MED"
+            record "$ds" "$t" cfscan_summary_mb_per_s "$(mbps "$bytes" "$M_MED")"
+            record "$ds" "$t" cfscan_summary_peak_rss_kib "$M_RSS"
+            record "$ds" "$t" cfscan_summary_over_json_wall "$(fdiv "$M_MED" "$jmed" %.2f)"
+            rss_max "$ds -j$t -o"
         fi
+        rm -rf -- "$TMP/summary"
+    fi
+    if [[ -z $bytes ]]; then
+        note "$ds -j$t: baselines skipped: no cfscan run on the set succeeded yet, so its decoded bytes are unknown"
+        return
     fi
 
-    # Batches for xargs: about four per thread, so that -P N keeps N busy to the end.
+    # Batches for xargs: about four per thread, so that -P N keeps N busy to the end.  Every
+    # stage of a pipeline counts (pipefail): an xargs or a decoder that failed leaves no number.
     local batch=$(((${#files[@]} + 4 * t - 1) / (4 * t)))
     local base="" bmbs
     case $set in
     plain | big | json)
+        # the big set is one file, so one cat: timed once, at -j1
         if [[ $set != big || $t = 1 ]]; then
-            measure "$RUNS" bash -c 'printf "%s\0" "${@:3}" | xargs -0 -P "$1" -n "$2" cat >/dev/null' _ "$t" "$batch" "${files[@]}"
-            record "$ds" "$t" cat_mb_per_s "$(mbps "$bytes" "$M_MED")"
-            record "$ds" "$t" cat_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
+            measure "$RUNS" bash -c 'set -o pipefail; printf "%s\0" "${@:3}" | xargs -0 -P "$1" -n "$2" cat >/dev/null' _ "$t" "$batch" "${files[@]}"
+            if ran_ok "$ds" "$t" cat "cat"; then
+                record "$ds" "$t" cat_mb_per_s "$(mbps "$bytes" "$M_MED")"
+                record "$ds" "$t" cat_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
+            fi
         fi
         ;;
     gz)
@@ -376,20 +443,22 @@ run_set() { # SET THREADS
         ;;
     esac
     if [[ -n $base ]]; then
-        measure "$RUNS" bash -c 'printf "%s\0" "${@:4}" | xargs -0 -P "$1" -n "$2" $3 >/dev/null' _ "$t" "$batch" "$base" "${files[@]}"
-        ((M_RC == 0)) || note "$base failed: $(head -c 300 "$TMP/err")"
-        bmbs=$(mbps "$bytes" "$M_MED")
-        record "$ds" "$t" decode_cli_mb_per_s "$bmbs"
-        record "$ds" "$t" decode_cli_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
-        record "$ds" "$t" cfscan_over_decode_cli "$(fdiv "$mbs" "$bmbs")"
+        measure "$RUNS" bash -c 'set -o pipefail; printf "%s\0" "${@:4}" | xargs -0 -P "$1" -n "$2" $3 >/dev/null' _ "$t" "$batch" "$base" "${files[@]}"
+        if ran_ok "$ds" "$t" decode_cli "$base (xargs -P$t)"; then
+            bmbs=$(mbps "$bytes" "$M_MED")
+            record "$ds" "$t" decode_cli_mb_per_s "$bmbs"
+            record "$ds" "$t" decode_cli_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
+            record "$ds" "$t" cfscan_over_decode_cli "$(fdiv "$mbs" "$bmbs")"
+        fi
     fi
     if [[ -n $CFSBENCH && $set != big ]]; then
         measure "$RUNS" "$CFSBENCH" decode -j"$t" "${DECODE_EXTRA[@]}" "${files[@]}"
-        ((M_RC == 0)) || note "cfsbench decode failed: $(head -c 300 "$TMP/err")"
-        bmbs=$(mbps "$bytes" "$M_MED")
-        record "$ds" "$t" decode_inproc_mb_per_s "$bmbs"
-        record "$ds" "$t" decode_inproc_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
-        record "$ds" "$t" cfscan_over_decode_inproc "$(fdiv "$mbs" "$bmbs")"
+        if ran_ok "$ds" "$t" decode_inproc "cfsbench decode"; then
+            bmbs=$(mbps "$bytes" "$M_MED")
+            record "$ds" "$t" decode_inproc_mb_per_s "$bmbs"
+            record "$ds" "$t" decode_inproc_mb_per_cpu_s "$(mbps "$bytes" "$M_CPU")"
+            record "$ds" "$t" cfscan_over_decode_inproc "$(fdiv "$mbs" "$bmbs")"
+        fi
     fi
 }
 for set in $SETS; do
@@ -415,14 +484,21 @@ if ((S3ROW)) && [[ " $SETS " == *" gz "* ]]; then
                 measure "$RUNS" env AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 \
                     AWS_EC2_METADATA_DISABLED=true "$CFSCAN" scan --endpoint-url "http://127.0.0.1:$(cat "$TMP/s3port")" \
                     s3://bench/gz/ -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
-                ((M_RC == 0)) || note "cfscan exit status $M_RC on $S3DS: $(head -c 300 "$TMP/err")"
+                ran_ok "$S3DS" "$t" cfscan "cfscan scan s3://" || continue
                 b=$(json_num bytes_decoded "$TMP/out")
-                [[ $b = "${BYTES[gz]:-}" ]] || note "S3 scan decoded $b bytes, the local gz scan ${BYTES[gz]:-?}"
+                if [[ -n ${BYTES[gz]:-} && $b != "${BYTES[gz]}" ]]; then
+                    note "S3 scan decoded $b bytes, the local gz scan ${BYTES[gz]}: its time is not recorded"
+                    FAIL["$S3DS|$t|cfscan"]="decoded $b bytes, the local gz scan ${BYTES[gz]}"
+                    record "$S3DS" "$t" cfscan_bytes_differ "${b:--1}"
+                    broken "cfscan on $S3DS -j$t decoded $b bytes, on the local gz set ${BYTES[gz]}"
+                    continue
+                fi
                 record "$S3DS" "$t" cfscan_wall_s_median "$M_MED"
                 record "$S3DS" "$t" cfscan_mb_per_s "$(mbps "$b" "$M_MED")"
                 record "$S3DS" "$t" cfscan_mb_per_cpu_s "$(mbps "$b" "$M_CPU")"
                 record "$S3DS" "$t" cfscan_peak_rss_kib "$M_RSS"
                 record "$S3DS" "$t" cfscan_over_local_gz "$(fdiv "$(mbps "$b" "$M_MED")" "$(get "$(dsname gz)" "$t" cfscan_mb_per_s)")"
+                rss_max "$S3DS -j$t"
             done
         else
             note "s3rver did not start: gz from S3 skipped ($(tail -c 300 "$TMP/s3rver.log"))"
@@ -449,10 +525,14 @@ if ((IPL)); then
         ds=$(dsname "$set")
         if ((perf_ok)); then
             IPL_HOW="perf stat -e instructions, whole set, -j1"
-            perf stat -x, -e instructions -o "$TMP/perf" -- "$CFSCAN" scan "${files[@]}" -j1 --format json -q \
-                "${CFSCAN_EXTRA[@]}" >"$TMP/out" 2>/dev/null || true
-            ins=$(awk -F, '$3 ~ /^instructions/ {print $1; exit}' "$TMP/perf")
-            record "$ds" 1 instr_per_line_perf "$(fdiv "$ins" "$(json_num lines "$TMP/out")" %.0f)"
+            if perf stat -x, -e instructions -o "$TMP/perf" -- "$CFSCAN" scan "${files[@]}" -j1 --format json -q \
+                "${CFSCAN_EXTRA[@]}" >"$TMP/out" 2>"$TMP/err"; then
+                ins=$(awk -F, '$3 ~ /^instructions/ {print $1; exit}' "$TMP/perf")
+                record "$ds" 1 instr_per_line_perf "$(fdiv "$ins" "$(json_num lines "$TMP/out")" %.0f)"
+            else
+                M_RC=$?
+                ran_ok "$ds" 1 instr_per_line "cfscan under perf stat" || true
+            fi
         elif have valgrind; then
             # perf counters are not exposed on this VM; callgrind counts executed instructions
             # (Ir) exactly but runs ~50x slower, so it sees a subset: the first 2 and the first 4
@@ -469,7 +549,9 @@ if ((IPL)); then
                     cg_ir+=("$(awk '/^(summary|totals):/ {print $2; exit}' "$TMP/cg.out")")
                     cg_lines+=("$(json_num lines "$TMP/out")")
                 else
-                    note "callgrind failed: $(tail -n3 "$TMP/cg.err")"
+                    M_RC=$?
+                    tail -n3 "$TMP/cg.err" >"$TMP/err"
+                    ran_ok "$ds" 1 instr_per_line "cfscan under callgrind" || true
                     break
                 fi
             done
@@ -494,14 +576,23 @@ if ((PEERS)); then
         mapfile -t files < <(log_files "${DIR[plain]}")
         note "mawk (group by edge, status, detailed result type) on plain x $RUNS"
         measure "$RUNS" mawk -F'\t' "$AWKQ" "${files[@]}"
-        [[ $(cut -d' ' -f2 "$TMP/out") = "${REQS[plain]:-}" ]] || note "mawk counted $(cut -d' ' -f2 "$TMP/out") requests, cfscan ${REQS[plain]:-?}"
-        record "$(dsname plain)" 1 mawk_mb_per_s "$(mbps "${BYTES[plain]}" "$M_MED")"
-        record "$(dsname plain)" 1 mawk_mb_per_cpu_s "$(mbps "${BYTES[plain]}" "$M_CPU")"
+        ds=$(dsname plain)
+        if ran_ok "$ds" 1 mawk mawk &&
+            same_count "$ds" 1 mawk mawk "$(cut -d' ' -f2 "$TMP/out")" "${REQS[plain]:-}"; then
+            record "$ds" 1 mawk_mb_per_s "$(mbps "${BYTES[plain]}" "$M_MED")"
+            record "$ds" 1 mawk_mb_per_cpu_s "$(mbps "${BYTES[plain]}" "$M_CPU")"
+        fi
         if [[ " $SETS " == *" gz "* ]] && have libdeflate-gunzip; then
             mapfile -t files < <(log_files "${DIR[gz]}")
+            # two processes at once, so it is recorded at -j2; pipefail: a gunzip that stops
+            # early would leave mawk less to do and a higher MB/s
             note "libdeflate-gunzip -c | mawk on gz x $RUNS"
-            measure "$RUNS" bash -c 'libdeflate-gunzip -c "${@:2}" | mawk -F"\t" "$1"' _ "$AWKQ" "${files[@]}"
-            record "$(dsname gz)" 1 gunzip_mawk_mb_per_s "$(mbps "${BYTES[gz]}" "$M_MED")"
+            measure "$RUNS" bash -c 'set -o pipefail; libdeflate-gunzip -c "${@:2}" | mawk -F"\t" "$1"' _ "$AWKQ" "${files[@]}"
+            ds=$(dsname gz)
+            if ran_ok "$ds" 2 gunzip_mawk "libdeflate-gunzip -c | mawk" &&
+                same_count "$ds" 2 gunzip_mawk "libdeflate-gunzip -c | mawk" "$(cut -d' ' -f2 "$TMP/out")" "${REQS[gz]:-}"; then
+                record "$ds" 2 gunzip_mawk_mb_per_s "$(mbps "${BYTES[gz]}" "$M_MED")"
+            fi
         fi
     else
         note "mawk missing (or no plain set): mawk peer skipped"
@@ -509,22 +600,14 @@ if ((PEERS)); then
     if have node && [[ -d $DUCK_MODS/@duckdb/node-api ]]; then
         time_sql_peer DuckDB duckdb "$ROOT/bench/duckdb_query.mjs" "$DUCK_MODS" "read_csv + GROUP BY"
         if [[ " $SETS " == *" json "* ]]; then
+            ds=$(dsname json)
             for t in $THREADS; do
                 note "DuckDB read_json + GROUP BY on json -j$t x $RUNS"
-                secs=()
-                for ((i = 0; i < RUNS; i++)); do
-                    if node "$ROOT/bench/duckdb_json_query.mjs" "$DUCK_MODS" "$t" "${DIR[json]}/cloudfront-v2-*" \
-                        >"$TMP/dj" 2>"$TMP/dj.err"; then
-                        secs+=("$(json_num seconds "$TMP/dj")")
-                    else
-                        note "DuckDB read_json failed: $(head -c 300 "$TMP/dj.err")"
-                        break
-                    fi
-                done
-                ((${#secs[@]})) || continue
-                [[ $(json_num requests "$TMP/dj") = "${REQS[json]:-}" ]] ||
-                    note "DuckDB read_json counted $(json_num requests "$TMP/dj") requests, cfscan ${REQS[json]:-?}"
-                record "$(dsname json)" "$t" duckdb_json_mb_per_s "$(mbps "${BYTES[json]}" "$(median "${secs[@]}")")"
+                node_times "$RUNS" node "$ROOT/bench/duckdb_json_query.mjs" "$DUCK_MODS" "$t" "${DIR[json]}/cloudfront-v2-*"
+                ran_ok "$ds" "$t" duckdb_json "DuckDB read_json" || continue
+                same_count "$ds" "$t" duckdb_json "DuckDB read_json" "$(json_num requests "$TMP/out")" "${REQS[json]:-}" ||
+                    continue
+                record "$ds" "$t" duckdb_json_mb_per_s "$(mbps "${BYTES[json]}" "$(median "${N_SECS[@]}")")"
             done
         fi
     else
@@ -543,9 +626,12 @@ if ((PEERS)); then
         sub=("${files[@]:0:$(((${#files[@]} + 7) / 8))}")
         subbytes=$(cat "${sub[@]}" | wc -c)
         note "GoAccess on ${#sub[@]} plain files ($subbytes bytes) x 1"
-        measure 1 bash -c 'cat "${@:2}" | goaccess --log-format=CLOUDFRONT --no-global-config -o "$1" -' _ "$TMP/goaccess.json" "${sub[@]}"
-        ((M_RC == 0)) && record "$(dsname plain)" 1 goaccess_mb_per_s "$(mbps "$subbytes" "$M_MED")"
-        ((M_RC == 0)) || note "GoAccess failed: $(head -c 300 "$TMP/err")"
+        # (its request count is not checked: cfscan's is of the whole set, not of these files)
+        measure 1 bash -c 'set -o pipefail; cat "${@:2}" | goaccess --log-format=CLOUDFRONT --no-global-config -o "$1" -' \
+            _ "$TMP/goaccess.json" "${sub[@]}"
+        if ran_ok "$(dsname plain)" 1 goaccess GoAccess; then
+            record "$(dsname plain)" 1 goaccess_mb_per_s "$(mbps "$subbytes" "$M_MED")"
+        fi
     else
         note "goaccess not installed (or no plain set): GoAccess peer skipped"
     fi
@@ -568,36 +654,33 @@ if [[ " $SETS " == *" parquet "* ]]; then
         fi
         PQ=$(dsname parquet)
         # DuckDB on the file, RUNS times at $1 threads (query $2: "" the group-by, "all" every
-        # column), its median recorded as metric $3; fails when a run fails.
+        # column, "decoded" the columns cfscan decodes), its median recorded as metric $3 when
+        # every run succeeded and it read as many rows as cfscan counted requests.
         pq_duck() {
-            local secs=() i
-            for ((i = 0; i < RUNS; i++)); do
-                node "$ROOT/bench/duckdb_parquet.mjs" "$DUCK_MODS" "$1" "$PQ_DIR/set.parquet" ${2:+"$2"} \
-                    >"$TMP/pqduck" 2>"$TMP/pqduck.err" || {
-                    note "DuckDB failed: $(head -c 300 "$TMP/pqduck.err")"
-                    return 1
-                }
-                secs+=("$(json_num seconds "$TMP/pqduck")")
-            done
-            [[ $(json_num requests "$TMP/pqduck") = "$pq_reqs" ]] ||
-                note "DuckDB read $(json_num requests "$TMP/pqduck") rows, cfscan counted $pq_reqs requests"
-            record "$PQ" "$1" "$3" "$(median "${secs[@]}")"
+            local m=${3%_wall_s_median}
+            node_times "$RUNS" node "$ROOT/bench/duckdb_parquet.mjs" "$DUCK_MODS" "$1" "$PQ_DIR/set.parquet" ${2:+"$2"}
+            ran_ok "$PQ" "$1" "$m" "DuckDB read_parquet${2:+ ($2)}" || return 0
+            same_count "$PQ" "$1" "$m" "DuckDB read_parquet${2:+ ($2)}" "$(json_num requests "$TMP/out")" \
+                "${REQS[parquet]:-}" || return 0
+            record "$PQ" "$1" "$3" "$(median "${N_SECS[@]}")"
         }
         for t in $THREADS; do
             note "$PQ -j$t: cfscan scan set.parquet x $RUNS"
             measure "$RUNS" "$CFSCAN" scan "$PQ_DIR/set.parquet" -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
-            ((M_RC == 0)) || note "cfscan exit status $M_RC on $PQ: $(head -c 300 "$TMP/err")"
-            pq_reqs=$(json_num requests "$TMP/out") pq_bytes=$(json_num bytes_decoded "$TMP/out")
-            record "$PQ" "$t" cfscan_wall_s_median "$M_MED"
-            record "$PQ" "$t" cfscan_cpu_s_median "$M_CPU"
-            record "$PQ" "$t" cfscan_peak_rss_kib "$M_RSS"
+            if ran_ok "$PQ" "$t" cfscan "cfscan scan set.parquet"; then
+                REQS[parquet]=$(json_num requests "$TMP/out") BYTES[parquet]=$(json_num bytes_decoded "$TMP/out")
+                record "$PQ" "$t" cfscan_wall_s_median "$M_MED"
+                record "$PQ" "$t" cfscan_cpu_s_median "$M_CPU"
+                record "$PQ" "$t" cfscan_peak_rss_kib "$M_RSS"
+                record "$PQ" "$t" bytes_decoded "${BYTES[parquet]}"
+                rss_max "$PQ -j$t"
+            fi
             note "DuckDB read_parquet + GROUP BY on $PQ -j$t x $RUNS"
-            pq_duck "$t" "" duckdb_wall_s_median || continue
-            record "$PQ" "$t" bytes_decoded "$pq_bytes"
+            pq_duck "$t" "" duckdb_wall_s_median
             note "DuckDB read_parquet of every column on $PQ -j$t x $RUNS"
-            pq_duck "$t" all duckdb_all_columns_wall_s_median || continue
+            pq_duck "$t" all duckdb_all_columns_wall_s_median
             note "DuckDB read_parquet of the columns cfscan decodes on $PQ -j$t x $RUNS"
-            pq_duck "$t" decoded duckdb_decoded_columns_wall_s_median || continue
+            pq_duck "$t" decoded duckdb_decoded_columns_wall_s_median
         done
     else
         note "node or tests/js/node_modules/@duckdb/node-api missing (npm ci --prefix tests/js): Parquet row skipped"
@@ -612,10 +695,12 @@ if ((RSS10G)); then
     mapfile -t files < <(log_files "$d10")
     note "gz-10G -j$MAXT: cfscan scan x 1 (peak RSS)"
     measure 1 "$CFSCAN" scan "${files[@]}" -j"$MAXT" --format json -q "${CFSCAN_EXTRA[@]}"
-    RSS_10=$M_RSS
-    b10=$(json_num bytes_decoded "$TMP/out")
-    record gz-10G "$MAXT" cfscan_peak_rss_kib "$RSS_10"
-    record gz-10G "$MAXT" cfscan_mb_per_s "$(mbps "$b10" "$M_MED")"
+    if ran_ok gz-10G "$MAXT" cfscan "cfscan scan"; then
+        RSS_10=$M_RSS
+        b10=$(json_num bytes_decoded "$TMP/out")
+        record gz-10G "$MAXT" cfscan_peak_rss_kib "$RSS_10"
+        record gz-10G "$MAXT" cfscan_mb_per_s "$(mbps "$b10" "$M_MED")"
+    fi
 fi
 LOAD1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "")
 record machine 0 load1_end "$LOAD1"
@@ -635,25 +720,30 @@ for set in $SETS; do
     ds=$(dsname "$set")
     for t in $THREADS; do
         mbs=$(get "$ds" "$t" cfscan_mb_per_s)
-        [[ -n $mbs ]] || continue
+        if [[ -z $mbs ]]; then
+            [[ -n $(why_failed "$ds|$t|cfscan") ]] && row "$ds" "$t" failed "" "" "" "" "" "" "" ""
+            continue
+        fi
         cpu=$(get "$ds" "$t" cfscan_mb_per_cpu_s)
         bl=() bk=() bt=()
         case $set in
-        plain | big | json)
-            bt=("$t")
-            [[ -n $(get "$ds" "$t" cat_mb_per_s) ]] || bt=(1)
-            bl+=("cat") bk+=(cat)
-            ;;
+        plain | json) bl+=("cat xargs -P$t") bk+=(cat) bt+=("$t") ;;
+        big) bl+=("cat (one file, -j1)") bk+=(cat) bt+=(1) ;; # timed at -j1 only
         *) bl+=("decode CLI xargs -P$t") bk+=(decode_cli) bt+=("$t") ;;
         esac
         bl+=("decode in-process -j$t") bk+=(decode_inproc) bt+=("$t")
         first=1
         for i in "${!bl[@]}"; do
-            bw=$(get "$ds" "${bt[$i]}" "${bk[$i]}_mb_per_s")
-            [[ -n $bw ]] || continue
-            bc=$(get "$ds" "${bt[$i]}" "${bk[$i]}_mb_per_cpu_s")
-            ratio=$(fdiv "$mbs" "$bw" %.2f) cr=$(fdiv "$cpu" "$bc" %.2f)
-            [[ -n $cr ]] && ratio+=" ($cr)"
+            bw=$(get "$ds" "${bt[$i]}" "${bk[$i]}_mb_per_s") bc="" ratio=""
+            if [[ -n $bw ]]; then
+                bc=$(get "$ds" "${bt[$i]}" "${bk[$i]}_mb_per_cpu_s")
+                ratio=$(fdiv "$mbs" "$bw" %.2f) cr=$(fdiv "$cpu" "$bc" %.2f)
+                [[ -n $cr ]] && ratio+=" ($cr)"
+            elif [[ -n $(why_failed "$ds|${bt[$i]}|${bk[$i]}") ]]; then
+                bw=failed
+            else
+                continue
+            fi
             if ((first)); then
                 row "$ds" "$t" "$mbs" "$cpu" "$(fdiv "$(get "$ds" "$t" cfscan_lines_per_s)" 1e6 %.2f)" \
                     "$(get "$ds" "$t" cfscan_ns_per_line)" "$(fdiv "$(get "$ds" "$t" cfscan_peak_rss_kib)" 1024 %.0f)" \
@@ -673,10 +763,11 @@ if [[ " $SETS " == *" plain "* || " $SETS " == *" gz "* ]]; then
     for set in plain gz; do
         ds=$(dsname "$set")
         for t in $THREADS; do
-            v=$(get "$ds" "$t" cfscan_summary_mb_per_s)
+            v=$(get "$ds" "$t" cfscan_summary_mb_per_s) w=$(why_failed "$ds|$t|cfscan_summary")
             [[ -n $v ]] && printf '  %-16s -j%-3s %8s MB/s  RSS %5s MiB  wall %s x the JSON run\n' "$ds" "$t" "$v" \
                 "$(fdiv "$(get "$ds" "$t" cfscan_summary_peak_rss_kib)" 1024 %.0f)" \
                 "$(get "$ds" "$t" cfscan_summary_over_json_wall)"
+            [[ -n $w ]] && printf '  %-16s -j%-3s failed: %s\n' "$ds" "$t" "$w"
         done
     done
 fi
@@ -684,7 +775,8 @@ if [[ -n ${S3DS:-} ]]; then
     echo
     echo "gz from S3 (s3rver loopback), next to the local gz row:"
     for t in $THREADS; do
-        v=$(get "$S3DS" "$t" cfscan_mb_per_s)
+        v=$(get "$S3DS" "$t" cfscan_mb_per_s) w=$(why_failed "$S3DS|$t|cfscan")
+        [[ -n $w ]] && printf '  %-16s -j%-3s not recorded: %s\n' "$S3DS" "$t" "$w"
         [[ -n $v ]] && printf '  %-16s -j%-3s %8s MB/s  %8s MB/CPU-s  RSS %5s MiB  %s x local gz\n' "$S3DS" "$t" "$v" \
             "$(get "$S3DS" "$t" cfscan_mb_per_cpu_s)" "$(fdiv "$(get "$S3DS" "$t" cfscan_peak_rss_kib)" 1024 %.0f)" \
             "$(get "$S3DS" "$t" cfscan_over_local_gz)"
@@ -711,6 +803,14 @@ for key in "${!R[@]}"; do
         ;;
     esac
 done | sort
+if ((${#FAIL[@]})); then
+    echo
+    echo "not recorded (a run failed, or counted other requests than cfscan; see the notes above):"
+    for key in "${!FAIL[@]}"; do
+        IFS='|' read -r kd kt km <<<"$key"
+        printf '  %-22s %-10s -j%-3s %s\n' "$km" "$kd" "$kt" "${FAIL[$key]}"
+    done | sort
+fi
 if [[ -n $CFSBENCH && -s $TMP/micro.csv ]]; then
     echo
     echo "kernel microbenchmarks (cfsbench, one thread, 64 MiB in memory, median of $MICRO_RUNS):"
@@ -722,8 +822,14 @@ fi
 # ratio divides by the faster of DuckDB and chDB.
 echo
 echo "targets (issue 11):"
-target() { # LABEL VALUE GOAL [ge|le] [NOTE]
+# A target whose measurements failed (or, for a peer, counted other requests) says so
+# instead of giving a ratio of what was left.
+target() { # LABEL VALUE GOAL [ge|le] [NOTE] [WHY_NOT_MEASURED]
     local v=$2 g=$3 verdict
+    if [[ -n ${6:-} ]]; then
+        printf '  %-52s %10s  goal %-8s %s\n' "$1" "n/a" "$g" "not measured (failed: $6)"
+        return
+    fi
     if [[ -z $v ]]; then
         printf '  %-52s %10s  goal %-8s %s\n' "$1" "n/a" "$g" "not measured"
         return
@@ -736,12 +842,12 @@ target() { # LABEL VALUE GOAL [ge|le] [NOTE]
     printf '  %-52s %10s  goal %-8s %s (%s of goal)%s\n' "$1" "$v" "$g" "$verdict" "$(fdiv "$v" "$g" %.2f)" "${5:+; $5}"
 }
 P=$(dsname plain)
-target "plain -j2 GB/s" "$(fdiv "$(get "$P" 2 cfscan_mb_per_s)" 1000 %.2f)" 2.5
+target "plain -j2 GB/s" "$(fdiv "$(get "$P" 2 cfscan_mb_per_s)" 1000 %.2f)" 2.5 ge "" "$(why_failed "$P|2|cfscan")"
 pd=$(get "$P" 2 duckdb_mb_per_s) pc=$(get "$P" 2 chdb_mb_per_s)
 peer=$(awk -v a="$pd" -v b="$pc" 'BEGIN {m = (a + 0 > b + 0) ? a : b; if (m != "") print m}')
 peer_who=$(awk -v a="$pd" -v b="$pc" 'BEGIN {if (a != "" || b != "") print (a + 0 >= b + 0) ? "DuckDB" : "chDB"}')
 target "plain -j2 / faster of DuckDB, chDB -j2 (plain)" "$(fdiv "$(get "$P" 2 cfscan_mb_per_s)" "$peer" %.2f)" 4 ge \
-    "${peer_who:+faster peer: $peer_who}"
+    "${peer_who:+faster peer: $peer_who}" "$(why_failed "$P|2|cfscan" "$P|2|duckdb" "$P|2|chdb")"
 for set in gz zst; do
     ds=$(dsname "$set")
     for t in $THREADS; do
@@ -751,38 +857,49 @@ for set in gz zst; do
         cfloor=$(awk -v a="$a" -v b="$b" 'BEGIN {m = (a + 0 > b + 0) ? a : b; if (m != "") print m}')
         cr=$(fdiv "$(get "$ds" "$t" cfscan_mb_per_cpu_s)" "$cfloor" %.2f)
         target "$set -j$t / decode-only -j$t (faster of CLI, in-process)" \
-            "$(fdiv "$(get "$ds" "$t" cfscan_mb_per_s)" "$floor" %.2f)" 0.7 ge "${cr:+CPU-time ratio $cr}"
+            "$(fdiv "$(get "$ds" "$t" cfscan_mb_per_s)" "$floor" %.2f)" 0.7 ge "${cr:+CPU-time ratio $cr}" \
+            "$(why_failed "$ds|$t|cfscan" "$ds|$t|decode_cli" "$ds|$t|decode_inproc")"
     done
 done
 J=$(dsname json)
 jr=$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" "$(get "$P" 2 cfscan_mb_per_s)" %.2f)
 target "json -j2 GB/s (issue 16)" "$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" 1000 %.2f)" 1.0 ge \
-    "${jr:+$jr x the plain TSV row of this run}"
+    "${jr:+$jr x the plain TSV row of this run}" "$(why_failed "$J|2|cfscan")"
 target "json -j2 / DuckDB read_json -j2 (json)" \
-    "$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" "$(get "$J" 2 duckdb_json_mb_per_s)" %.2f)" 1 ge
+    "$(fdiv "$(get "$J" 2 cfscan_mb_per_s)" "$(get "$J" 2 duckdb_json_mb_per_s)" %.2f)" 1 ge "" \
+    "$(why_failed "$J|2|cfscan" "$J|2|duckdb_json")"
 PQ=$(dsname parquet)
 for t in $THREADS; do
-    c=$(get "$PQ" "$t" cfscan_wall_s_median) d=$(get "$PQ" "$t" duckdb_wall_s_median)
-    [[ -n $c && -n $d ]] || continue
-    target "v2 Parquet -j$t: DuckDB s / cfscan s (cfscan $c s, DuckDB $d s)" "$(fdiv "$d" "$c" %.2f)" 1.0
-    a=$(get "$PQ" "$t" duckdb_all_columns_wall_s_median)
-    [[ -n $a ]] || continue
-    target "v2 Parquet -j$t: DuckDB every column s / cfscan s (cfscan $c s, DuckDB $a s)" "$(fdiv "$a" "$c" %.2f)" 1.0
-    a=$(get "$PQ" "$t" duckdb_decoded_columns_wall_s_median)
-    [[ -n $a ]] || continue
-    target "v2 Parquet -j$t: DuckDB the columns cfscan decodes s / cfscan s (cfscan $c s, DuckDB $a s)" \
-        "$(fdiv "$a" "$c" %.2f)" 1.0
+    [[ " $SETS " == *" parquet "* ]] || break
+    c=$(get "$PQ" "$t" cfscan_wall_s_median)
+    for q in "duckdb|DuckDB s" "duckdb_all_columns|DuckDB every column s" \
+        "duckdb_decoded_columns|DuckDB the columns cfscan decodes s"; do
+        m=${q%%|*} d=$(get "$PQ" "$t" "${q%%|*}_wall_s_median") w=$(why_failed "$PQ|$t|cfscan" "$PQ|$t|${q%%|*}")
+        [[ -n $c && -n $d ]] || [[ -n $w ]] || continue
+        target "v2 Parquet -j$t: ${q#*|} / cfscan s (cfscan ${c:-?} s, DuckDB ${d:-?} s)" "$(fdiv "$d" "$c" %.2f)" 1.0 \
+            ge "" "$w"
+    done
 done
 B=$(dsname big)
-target "big plain file -j2 / -j1" "$(fdiv "$(get "$B" 2 cfscan_mb_per_s)" "$(get "$B" 1 cfscan_mb_per_s)" %.2f)" 1.8
-target "peak RSS MiB, $SIZE sets (max over sets and runs)" "$(fdiv "$RSS_MAX_1" 1024 %.0f)" 256 le "${RSS_MAX_SET:+largest: $RSS_MAX_SET}"
+target "big plain file -j2 / -j1" "$(fdiv "$(get "$B" 2 cfscan_mb_per_s)" "$(get "$B" 1 cfscan_mb_per_s)" %.2f)" 1.8 \
+    ge "" "$(why_failed "$B|2|cfscan" "$B|1|cfscan")"
+rss_why=""
+((CFSCAN_FAILS)) && rss_why="$CFSCAN_FAILS cfscan measurements failed, their RSS unknown"
+target "peak RSS MiB, every cfscan run (largest)" "$(fdiv "$RSS_MAX_1" 1024 %.0f)" 256 le \
+    "${RSS_MAX_SET:+largest: $RSS_MAX_SET}" "$rss_why"
 ipl=$(get "$P" 1 instr_per_line_callgrind_marginal) ipl_how="callgrind, 4 files minus 2"
 [[ -n $ipl ]] || { ipl=$(get "$P" 1 instr_per_line_perf) ipl_how="perf, whole set"; }
-target "instructions per line, plain, marginal" "$ipl" 900 le "${ipl:+$ipl_how}"
+target "instructions per line, plain, marginal" "$ipl" 900 le "${ipl:+$ipl_how}" "$(why_failed "$P|1|instr_per_line")"
 if ((RSS10G)); then
-    target "peak RSS MiB, gz 10G -j$MAXT" "$(fdiv "$RSS_10" 1024 %.0f)" 256 le
+    target "peak RSS MiB, gz 10G -j$MAXT" "$(fdiv "$RSS_10" 1024 %.0f)" 256 le "" "$(why_failed "gz-10G|$MAXT|cfscan")"
 else
     echo "  peak RSS on 10 GiB: not run (add --rss-10g; it generates 10 GiB of gz logs)"
 fi
 echo
 echo "results appended to ${RESULTS#"$ROOT"/}"
+if ((${#BROKEN[@]})); then
+    echo
+    echo "FAILED (run.sh exits 1):"
+    printf '  %s\n' "${BROKEN[@]}"
+    exit 1
+fi
