@@ -40,7 +40,8 @@ usage: bench/run.sh [options]
   --results FILE      results file (default bench/results/<host>-<isa>-<date>.csv|jsonl)
 Environment: CFSCAN_KERNEL=avx512|bmi2|avx2|sse42|scalar forces cfscan's scan kernel (it is recorded).
 A measurement that fails, or a peer that counts other requests than cfscan, records no number
-(bench/README.md, "Reading the output"); run.sh exits 1 after the summary when a cfscan run failed.
+(bench/README.md, "Reading the output"); run.sh exits 1 after the summary when a cfscan run failed
+or cfscan's reports disagree (between thread counts, -o, S3, or with cfsgen's expected.json).
 EOF
 }
 
@@ -305,6 +306,60 @@ fi
 
 # ---- cfscan and its baselines, per set and thread count ---------------------------------------------
 declare -A BYTES LINES REQS
+
+# cfscan's reports must agree: README says the JSON of -j1 and -jN is byte-identical, and so
+# are report.json of a scan -o and a scan of the same objects from S3.  The report holds no
+# timing or other run-specific field, so reports are compared whole (cmp).  REF[set] is the
+# first report of the set this run kept, REF_AT[set] the run it came from.
+declare -A REF=() REF_AT=()
+# map_of KEY FILE: the first "KEY":{...} of FILE (a flat map of counts), a member a line, sorted.
+map_of() {
+    tr -d ' \n' <"$2" | grep -o "\"$1\":{[^{}]*}" | head -n1 | sed 's/^[^{]*{//; s/}$//' | tr ',' '\n' |
+        LC_ALL=C sort || true
+}
+# check_expected DATASET THREADS REPORT EXPECTED: cfsgen counts what it writes (expected.json):
+# cfscan's requests must be its lines, with no rejected line, and by_status, by_distribution
+# and by_edge must be its maps (tests/test_roundtrip.c checks the same on small sets).
+check_expected() {
+    local ds=$1 t=$2 f=$3 e=$4 k a bad=()
+    if [[ ! -s $e ]]; then
+        note "$ds: no $e: cfscan's totals are not checked against the generator's"
+        return 0
+    fi
+    a=$(json_num requests "$f")
+    [[ -n $a && $a = "$(tr -d ' \n' <"$e" | grep -o '"lines":[0-9]*' | head -n1 | cut -d: -f2 || true)" ]] ||
+        bad+=("requests $a")
+    [[ $(json_num rejected "$f") = 0 ]] || bad+=("rejected $(json_num rejected "$f") lines")
+    for k in by_status by_distribution by_edge; do
+        a=$(map_of "$k" "$f")
+        [[ -n $a && $a = "$(map_of "$k" "$e")" ]] || bad+=("$k")
+    done
+    ((${#bad[@]})) || return 0
+    record "$ds" "$t" cfscan_report_differs_from_expected 1
+    broken "cfscan's report of $ds -j$t disagrees with what cfsgen wrote ($e): ${bad[*]}"
+}
+# same_report SET DATASET THREADS REPORT WHAT MEASUREMENT [EXPECTED]: 0 when REPORT is the
+# set's first report to the byte; the first one is kept, and checked against EXPECTED when
+# given.  Else both are kept in the cache directory for a diff, the row
+# MEASUREMENT_report_differs 1, and 1.
+same_report() {
+    local set=$1 ds=$2 t=$3 f=$4 what=$5 m=$6 exp=${7:-} keep
+    if [[ -z ${REF[$set]:-} ]]; then
+        cp "$f" "$TMP/ref-$set.json"
+        REF[$set]=$TMP/ref-$set.json REF_AT[$set]="$what on $ds -j$t"
+        [[ -z $exp ]] || check_expected "$ds" "$t" "$f" "$exp"
+        return 0
+    fi
+    cmp -s "$f" "${REF[$set]}" && return 0
+    keep="$CACHE/report-differs-$ds-j$t"
+    cp "$f" "$keep.json" && cp "${REF[$set]}" "$keep.ref.json"
+    record "$ds" "$t" "${m}_report_differs" 1
+    broken "cfscan's JSON report of $what on $ds -j$t differs from ${REF_AT[$set]}'s ($(cmp "$f" "${REF[$set]}" 2>&1 |
+        sed 's/.* differ: /first at /' || true); both in $keep.json and $keep.ref.json)"
+    return 1
+}
+# The generator's counts of a set's files; none for big (whole files repeated to a size).
+expected_of() { case $1 in plain | gz | zst | json) echo "${DIR[$1]}/expected.json" ;; esac; }
 # The largest peak RSS of any successful cfscan run (every set and thread count, -o, S3,
 # Parquet) and where it was, for the peak RSS target; rss_max LABEL after measure.
 RSS_MAX_1="" RSS_MAX_SET=""
@@ -371,6 +426,7 @@ run_set() { # SET THREADS
     note "$ds -j$t: cfscan scan (${#files[@]} files) x $RUNS"
     measure "$RUNS" "$CFSCAN" scan "${files[@]}" -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
     if ran_ok "$ds" "$t" cfscan "cfscan scan"; then
+        same_report "$set" "$ds" "$t" "$TMP/out" "cfscan scan" cfscan "$(expected_of "$set")" || true
         bytes=$(json_num bytes_decoded "$TMP/out") lines=$(json_num lines "$TMP/out")
         reqs=$(json_num requests "$TMP/out")
         BYTES[$set]=$bytes LINES[$set]=$lines REQS[$set]=$reqs
@@ -401,6 +457,8 @@ run_set() { # SET THREADS
         measure "$RUNS" bash -c 'rm -rf -- "$1" && exec "${@:2}"' _ "$TMP/summary" \
             "$CFSCAN" scan "${files[@]}" -j"$t" -q -o "$TMP/summary" "${CFSCAN_EXTRA[@]}"
         if ran_ok "$ds" "$t" cfscan_summary "cfscan scan -o"; then
+            same_report "$set" "$ds" "$t" "$TMP/summary/report.json" "cfscan scan -o (report.json)" \
+                cfscan_summary || true
             record "$ds" "$t" cfscan_summary_wall_s_median "$M_MED"
             record "$ds" "$t" cfscan_summary_mb_per_s "$(mbps "$bytes" "$M_MED")"
             record "$ds" "$t" cfscan_summary_peak_rss_kib "$M_RSS"
@@ -485,14 +543,13 @@ if ((S3ROW)) && [[ " $SETS " == *" gz "* ]]; then
                     AWS_EC2_METADATA_DISABLED=true "$CFSCAN" scan --endpoint-url "http://127.0.0.1:$(cat "$TMP/s3port")" \
                     s3://bench/gz/ -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
                 ran_ok "$S3DS" "$t" cfscan "cfscan scan s3://" || continue
-                b=$(json_num bytes_decoded "$TMP/out")
-                if [[ -n ${BYTES[gz]:-} && $b != "${BYTES[gz]}" ]]; then
-                    note "S3 scan decoded $b bytes, the local gz scan ${BYTES[gz]}: its time is not recorded"
-                    FAIL["$S3DS|$t|cfscan"]="decoded $b bytes, the local gz scan ${BYTES[gz]}"
-                    record "$S3DS" "$t" cfscan_bytes_differ "${b:--1}"
-                    broken "cfscan on $S3DS -j$t decoded $b bytes, on the local gz set ${BYTES[gz]}"
+                # the same files as the local gz set, so the same report; one that differs
+                # read other bytes, and its time is not recorded
+                if ! same_report gz "$S3DS" "$t" "$TMP/out" "cfscan scan s3://" cfscan "$(expected_of gz)"; then
+                    FAIL["$S3DS|$t|cfscan"]="its report differs from the local gz scan's"
                     continue
                 fi
+                b=$(json_num bytes_decoded "$TMP/out")
                 record "$S3DS" "$t" cfscan_wall_s_median "$M_MED"
                 record "$S3DS" "$t" cfscan_mb_per_s "$(mbps "$b" "$M_MED")"
                 record "$S3DS" "$t" cfscan_mb_per_cpu_s "$(mbps "$b" "$M_CPU")"
@@ -668,6 +725,9 @@ if [[ " $SETS " == *" parquet "* ]]; then
             note "$PQ -j$t: cfscan scan set.parquet x $RUNS"
             measure "$RUNS" "$CFSCAN" scan "$PQ_DIR/set.parquet" -j"$t" --format json -q "${CFSCAN_EXTRA[@]}"
             if ran_ok "$PQ" "$t" cfscan "cfscan scan set.parquet"; then
+                # the plain set's traffic: cfsgen's counts of the plain set hold for it too
+                same_report parquet "$PQ" "$t" "$TMP/out" "cfscan scan set.parquet" cfscan "$(expected_of plain)" ||
+                    true
                 REQS[parquet]=$(json_num requests "$TMP/out") BYTES[parquet]=$(json_num bytes_decoded "$TMP/out")
                 record "$PQ" "$t" cfscan_wall_s_median "$M_MED"
                 record "$PQ" "$t" cfscan_cpu_s_median "$M_CPU"
@@ -696,6 +756,7 @@ if ((RSS10G)); then
     note "gz-10G -j$MAXT: cfscan scan x 1 (peak RSS)"
     measure 1 "$CFSCAN" scan "${files[@]}" -j"$MAXT" --format json -q "${CFSCAN_EXTRA[@]}"
     if ran_ok gz-10G "$MAXT" cfscan "cfscan scan"; then
+        check_expected gz-10G "$MAXT" "$TMP/out" "$d10/expected.json"
         RSS_10=$M_RSS
         b10=$(json_num bytes_decoded "$TMP/out")
         record gz-10G "$MAXT" cfscan_peak_rss_kib "$RSS_10"
