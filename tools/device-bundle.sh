@@ -24,6 +24,12 @@ done | sort -u | while read -r lib; do
   *) cp -L "$lib" "$out/lib/" ;;
   esac
 done
-git rev-parse --short HEAD >"$out/COMMIT" 2>/dev/null || echo unknown >"$out/COMMIT"
-[[ -z $(git status --porcelain -uno 2>/dev/null) ]] || sed -i 's/$/+dirty/' "$out/COMMIT"
+# the commit cfscan was built from, as it names it (bench/README.md "Where results go"), not
+# the tree's now; a cfscan too old to name it gets the tree's, marked "tree:" as run.sh does
+commit=$("$out/bin/cfscan" version | sed -n 's/^cfscan .* (commit \([^)]*\))$/\1/p' || true)
+if [[ -z $commit || $commit = unknown ]]; then
+  commit="tree:$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  [[ -z $(git status --porcelain -uno 2>/dev/null) ]] || commit+="+dirty"
+fi
+echo "$commit" >"$out/COMMIT"
 echo "device-bundle.sh: $out: $(find "$out/lib" -type f | wc -l) libraries, $(du -sh "$out" | cut -f1), commit $(cat "$out/COMMIT")"
