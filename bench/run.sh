@@ -329,22 +329,22 @@ map_of() {
 # cfscan's requests must be its lines, with no rejected line, and by_status, by_distribution
 # and by_edge must be its maps (tests/test_roundtrip.c checks the same on small sets).
 check_expected() {
-    local ds=$1 t=$2 f=$3 e=$4 k a bad=()
+    local ds=$1 t=$2 f=$3 e=$4 k a b bad=()
     if [[ ! -s $e ]]; then
         note "$ds: no $e: cfscan's totals are not checked against the generator's"
         return 0
     fi
-    a=$(json_num requests "$f")
-    [[ -n $a && $a = "$(tr -d ' \n' <"$e" | grep -o '"lines":[0-9]*' | head -n1 | cut -d: -f2 || true)" ]] ||
-        bad+=("requests $a")
-    [[ $(json_num rejected "$f") = 0 ]] || bad+=("rejected $(json_num rejected "$f") lines")
+    a=$(json_num requests "$f") b=$(tr -d ' \n' <"$e" | grep -o '"lines":[0-9]*' | head -n1 | cut -d: -f2 || true)
+    [[ -n $a && $a = "$b" ]] || bad+=("requests ${a:-none}, generated lines ${b:-none};")
+    [[ $(json_num rejected "$f") = 0 ]] || bad+=("rejected $(json_num rejected "$f") lines;")
     for k in by_status by_distribution by_edge; do
         a=$(map_of "$k" "$f")
-        [[ -n $a && $a = "$(map_of "$k" "$e")" ]] || bad+=("$k")
+        [[ -n $a && $a = "$(map_of "$k" "$e")" ]] || bad+=("$k differs;")
     done
     ((${#bad[@]})) || return 0
     record "$ds" "$t" cfscan_report_differs_from_expected 1
-    broken "cfscan's report of $ds -j$t disagrees with what cfsgen wrote ($e): ${bad[*]}"
+    a="${bad[*]}"
+    broken "cfscan's report of $ds -j$t disagrees with what cfsgen wrote ($e): ${a%;}"
 }
 # same_report SET DATASET THREADS REPORT WHAT MEASUREMENT [EXPECTED]: 0 when REPORT is the
 # set's first report to the byte; the first one is kept, and checked against EXPECTED when
