@@ -69,7 +69,41 @@ int cfs_parse_log_name(const char *path, char dist[CFS_DIST_MAX], int64_t *hour)
     return 0;
 }
 
-/* s in UTC seconds, in CFS_TIME_MIN..last (inclusive), into *out: 0, else -1. */
+/* The zone after a time argument's date or time, z[0..zn): nothing or Z (UTC), or an
+ * ISO 8601 / RFC 3339 offset +HH, +HH:MM or +HHMM (or -), optionally after one space as
+ * date(1) prints it ("... +0530").  Its offset in seconds east of UTC into *offset: 0,
+ * else -1. */
+static int parse_zone(const char *z, size_t zn, int64_t *offset)
+{
+    *offset = 0;
+    if (zn && z[0] == ' ') {
+        z++;
+        zn--;
+        if (!zn) return -1;
+    }
+    if (zn == 0 || (zn == 1 && (z[0] == 'Z' || z[0] == 'z'))) return 0;
+    if (z[0] != '+' && z[0] != '-') return -1;
+    int oh, om = 0;
+    if (zn == 3 && digits(z + 1, 2)) {
+        oh = (z[1] - '0') * 10 + (z[2] - '0');
+    } else if (zn == 5 && digits(z + 1, 4)) {
+        oh = (z[1] - '0') * 10 + (z[2] - '0');
+        om = (z[3] - '0') * 10 + (z[4] - '0');
+    } else if (zn == 6 && digits(z + 1, 2) && z[3] == ':' && digits(z + 4, 2)) {
+        oh = (z[1] - '0') * 10 + (z[2] - '0');
+        om = (z[4] - '0') * 10 + (z[5] - '0');
+    } else {
+        return -1;
+    }
+    /* Real zones lie within -12:00 .. +14:00; minutes name a quarter-hour at most 59. */
+    if (om > 59 || oh * 60 + om > 14 * 60) return -1;
+    *offset = (int64_t)(oh * 3600 + om * 60) * (z[0] == '-' ? -1 : 1);
+    return 0;
+}
+
+/* s in UTC seconds, in CFS_TIME_MIN..last (inclusive), into *out: 0, else -1.  s is
+ * @EPOCH, or YYYY-MM-DD, then optionally T (or a space) and HH, HH:MM or HH:MM:SS, then
+ * optionally a zone (parse_zone), so a day in a zone is "2026-11-01+05:30". */
 static int parse_time(const char *s, int64_t last, int64_t *out)
 {
     size_t n = strlen(s);
@@ -84,47 +118,22 @@ static int parse_time(const char *s, int64_t last, int64_t *out)
     }
     if (n < 10) return -1;
     char t[9] = "00:00:00";
-    int64_t offset = 0; /* seconds east of UTC, subtracted to give UTC */
-    if (n > 10) {
-        if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return -1;
+    const char *z = s + 10; /* the zone, after the date or the time */
+    size_t zn = n - 10;
+    const int has_time = n > 11 && (s[10] == 'T' || s[10] == 't' || s[10] == ' ') && s[11] >= '0' &&
+                         s[11] <= '9';
+    if (has_time) {
         const char *r = s + 11;
         size_t rn = n - 11;
-        /* The time is HH, HH:MM or HH:MM:SS; what follows is the zone: nothing or Z
-         * (UTC), or an ISO 8601 / RFC 3339 offset +HH, +HH:MM or +HHMM (or -), optionally
-         * after one space as date(1) prints it ("... +0530"). */
         size_t tn = 0;
         while (tn < rn && ((r[tn] >= '0' && r[tn] <= '9') || r[tn] == ':')) tn++;
         if (tn != 2 && tn != 5 && tn != 8) return -1;
         memcpy(t, r, tn);
-        const char *z = r + tn;
-        size_t zn = rn - tn;
-        if (zn && z[0] == ' ') {
-            z++;
-            zn--;
-            if (!zn) return -1;
-        }
-        if (zn == 1 && (z[0] == 'Z' || z[0] == 'z')) {
-            zn = 0;
-        } else if (zn) {
-            if (z[0] != '+' && z[0] != '-') return -1;
-            int oh, om = 0;
-            if (zn == 3 && digits(z + 1, 2)) {
-                oh = (z[1] - '0') * 10 + (z[2] - '0');
-            } else if (zn == 5 && digits(z + 1, 4)) {
-                oh = (z[1] - '0') * 10 + (z[2] - '0');
-                om = (z[3] - '0') * 10 + (z[4] - '0');
-            } else if (zn == 6 && digits(z + 1, 2) && z[3] == ':' && digits(z + 4, 2)) {
-                oh = (z[1] - '0') * 10 + (z[2] - '0');
-                om = (z[4] - '0') * 10 + (z[5] - '0');
-            } else {
-                return -1;
-            }
-            /* Real zones lie within -12:00 .. +14:00; minutes name a quarter-hour at most 59. */
-            if (om > 59 || oh * 60 + om > 14 * 60) return -1;
-            offset = (int64_t)(oh * 3600 + om * 60) * (z[0] == '-' ? -1 : 1);
-        }
+        z = r + tn;
+        zn = rn - tn;
     }
-    int64_t v;
+    int64_t offset, v;
+    if (parse_zone(z, zn, &offset) != 0) return -1;
     if (cfs_parse_date_time(s, 10, t, 8, &v) != 0) return -1;
     v -= offset;
     if (v < CFS_TIME_MIN || v > last) return -1;

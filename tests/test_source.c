@@ -63,6 +63,20 @@ Test(names, time_arguments)
     cr_assert_eq(cfs_parse_time_arg("yesterday", &t), -1);
     cr_assert_eq(cfs_parse_time_arg("2026-13-01", &t), -1);
     cr_assert_eq(cfs_parse_time_arg("2026-11-01T1", &t), -1);
+    /* a day in a zone, as the help and README say ("either with a zone"): it was refused
+     * unless an hour came first */
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01Z", &t), 0);
+    cr_assert_eq(t, 1793491200);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01+05:30", &t), 0);
+    cr_assert_eq(t, 1793491200 - 19800 /* the local midnight is 18:30 UTC the day before */);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01 +0530", &t), 0);
+    cr_assert_eq(t, 1793491200 - 19800);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01-08", &t), 0);
+    cr_assert_eq(t, 1793491200 + 28800);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01T", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01 ", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01x", &t), -1);
+    cr_assert_eq(cfs_parse_time_arg("2026-11-01+15", &t), -1);
 }
 
 Test(walk, recursive_sorted_loops_fifos_and_pruning)
