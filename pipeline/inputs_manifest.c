@@ -228,7 +228,12 @@ cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *e
     cfs_mf_reader r;
     CFS_FORWARD_IF_ERROR(cfs_mf_open(&r, path, err, errlen));
     cfs_status st = CFS_OK;
-    if (!r.shards.n) w->any_unsharded = 1;
+    uint32_t covered = 0;
+    for (uint32_t i = 0; i < r.shards.n; i++) covered += r.shards.have[i] != 0;
+    /* A part that holds every shard of its N (a day merged from its shards) covers what an
+     * unsharded scan does: so it counts, and days sharded into different numbers of
+     * shards merge into a month. */
+    if (!r.shards.n || covered == r.shards.n) w->any_unsharded = 1;
     else {
         st = shards_set_n(&w->shards, r.shards.n, err, errlen);
         for (uint32_t i = 0; st == CFS_OK && i < r.shards.n; i++)

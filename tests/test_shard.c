@@ -238,6 +238,39 @@ Test(shard, merge_names_missing_shards)
     free(err);
 }
 
+/* The nightly tree when the shard count changes between days: a day merged from all its
+ * shards covers what an unsharded scan does, so halves of a day sharded 4 and 2 ways merge
+ * (it was "shards of different counts (4 and 2) cannot be combined", exit 4), and the merge
+ * counts what one scan counts; parts holding some shards of each count are still refused. */
+Test(shard, days_sharded_differently_merge)
+{
+    tu_make_day_logs(g_dir);
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
+    const char *am = "--since 2026-11-01T00 --until 2026-11-01T12",
+               *pm = "--since 2026-11-01T12 --until 2026-11-02";
+    for (unsigned i = 0; i < 4; i++)
+        free(tu_scan_json(g_dir, 0, "scan logs %s --shard %u/4 -o a%u", am, i, i));
+    for (unsigned i = 0; i < 2; i++)
+        free(tu_scan_json(g_dir, 0, "scan logs %s --shard %u/2 -o p%u", pm, i, i));
+    free(tu_scan_json(g_dir, 0, "merge a0 a1 a2 a3 --expect 4 -o AM"));
+    free(tu_scan_json(g_dir, 0, "merge p0 p1 --expect 2 -o PM"));
+    char *day = tu_scan_json(g_dir, 0, "merge AM PM -o DAY");
+    cr_assert_eq(tu_json_count(day, "requests"), tu_json_count(full, "requests"));
+    cr_assert_eq(tu_json_count(day, "files"), 48);
+    cr_assert_eq(tu_json_count(full, "files"), 48);
+    char *mf = NULL;
+    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/DAY/inputs.cfm", g_dir), 0);
+    cr_assert_str_eq(mf, "shards\t0\t-\n");
+    free(mf);
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && %s merge a0 p1 -o X -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "shards of different counts"), "%s", err);
+    free(err);
+    free(day);
+    free(full);
+}
+
 /* --shard auto reads each scheduler's variables; the files match --shard I/N's. */
 Test(shard, auto_from_slurm_aws_batch_and_kubernetes)
 {
