@@ -282,9 +282,33 @@ struct cfs_walk {
     dev_t in_dev;
     ino_t in_ino;
     char *in_seen;
+    /* the identities of the regular files named on the command line, sorted: the walk of
+     * a directory leaves such a file to its name (a file, a link to it or a hard link
+     * named beside a directory holding it is read once, at its own place) */
+    struct file_id *named;
+    size_t nnamed;
     cfs_s3_lister *s3; /* the s3:// path being listed, else NULL */
     const char *s3_root;
 };
+
+struct file_id {
+    dev_t dev;
+    ino_t ino;
+};
+
+static int file_id_cmp(const void *pa, const void *pb)
+{
+    const struct file_id *a = pa, *b = pb;
+    if (a->dev != b->dev) return a->dev < b->dev ? -1 : 1;
+    return a->ino < b->ino ? -1 : a->ino > b->ino;
+}
+
+/* Whether a file the walk found inside a directory is one named on the command line. */
+static int named_elsewhere(const cfs_walk *w, const struct stat *st)
+{
+    const struct file_id k = {st->st_dev, st->st_ino};
+    return w->nnamed && bsearch(&k, w->named, w->nnamed, sizeof k, file_id_cmp) != NULL;
+}
 
 void cfs_walk_set_filter(cfs_walk *w, cfs_walk_filter_fn fn, void *ctx)
 {
@@ -383,6 +407,14 @@ cfs_walk *cfs_walk_open(const char *const *paths, size_t n, int64_t since, int64
             w->paths[n - 1] = dash;
             break;
         }
+    w->named = cfs_calloc(n ? n : 1, sizeof *w->named, "starting the walk of the inputs");
+    for (size_t i = 0; w->named && i < n; i++) {
+        struct stat st;
+        if (strcmp(w->paths[i], "-") != 0 && !cfs_s3_is_url(w->paths[i]) && stat(w->paths[i], &st) == 0 &&
+            S_ISREG(st.st_mode))
+            w->named[w->nnamed++] = (struct file_id){st.st_dev, st.st_ino};
+    }
+    if (w->nnamed > 1) qsort(w->named, w->nnamed, sizeof *w->named, file_id_cmp);
     struct stat in_st;
     if (n && strcmp(w->paths[n - 1], "-") == 0 && fstat(0, &in_st) == 0 && S_ISREG(in_st.st_mode)) {
         w->in_file = 1;
@@ -482,8 +514,8 @@ static void walk_entry(cfs_walk *w, cfs_inputs *in, walk_frame *f, const char *n
         /* Follow links to files, never to directories (no loops). */
         struct stat ts;
         if (fstatat(dirfd(f->d), name, &ts, 0) != 0) entry_error(w, in, child, strerror(errno));
-        else if (S_ISREG(ts.st_mode)) push_filtered(w, in, child, &ts);
-    } else if (S_ISREG(st.st_mode)) {
+        else if (S_ISREG(ts.st_mode) && !named_elsewhere(w, &ts)) push_filtered(w, in, child, &ts);
+    } else if (S_ISREG(st.st_mode) && !named_elsewhere(w, &st)) {
         push_filtered(w, in, child, &st);
     }
     /* FIFOs, sockets and devices inside directories are skipped: a walk must not block
@@ -580,6 +612,7 @@ void cfs_walk_close(cfs_walk *w)
     for (size_t i = 0; i < w->npaths; i++) free(w->paths[i]);
     free(w->paths);
     free(w->in_seen);
+    free(w->named);
     free(w);
 }
 
@@ -692,11 +725,12 @@ static int fd_alias(const char *p)
     return is;
 }
 
-size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
+size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first, int walk_leaves_files)
 {
     *first = NULL;
     named_path *v = n ? cfs_calloc(n, sizeof *v, "checking the paths given") : NULL;
-    unsigned char *drop = n ? cfs_calloc(n, 1, "checking the paths given") : NULL;
+    unsigned char *drop = n ? cfs_calloc(n, 2, "checking the paths given") : NULL;
+    unsigned char *repeat = drop ? drop + n : NULL; /* kept, but named twice: warned */
     size_t m = 0;
     if (!v || !drop) { /* out of memory (recorded): every path kept */
         free(v);
@@ -766,7 +800,11 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
             depth--;
         if (depth &&
             (!strcmp(chain[depth - 1]->key, e->key) || under(chain[depth - 1]->key, e->key, 1, e->dir))) {
-            drop[e->idx] = 1;
+            /* A file inside a directory given is read by its own name, at its own place
+             * on the command line: the walk leaves it to that name (cfs_walk_open).  Only
+             * the warning is given here. */
+            if (walk_leaves_files && !e->dir && chain[depth - 1]->dir) repeat[e->idx] = 1;
+            else drop[e->idx] = 1;
             continue;
         }
         chain[depth++] = e;
@@ -786,8 +824,8 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
     free(v);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
+        if ((drop[i] || repeat[i]) && !*first) *first = paths[i];
         if (!drop[i]) paths[kept++] = paths[i];
-        else if (!*first) *first = paths[i];
     }
     free(drop);
     return kept;

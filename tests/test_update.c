@@ -62,6 +62,29 @@ Test(update, late_files_are_new_inputs_and_counts_equal_one_scan)
     free(full);
 }
 
+/* A file named beside the directory holding it is read by its own name (source.c), and
+ * the manifest records it by its place in that directory, as a run that names only the
+ * directory does: the next night's --update then finds it counted (with its base name it
+ * was a new input, read again). */
+Test(update, a_file_named_beside_its_directory_keeps_its_place_in_the_manifest)
+{
+    tu_make_day_logs(g_dir);
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
+    char *one = NULL;
+    cr_assert_eq(tu_sh(&one, NULL,
+                       "cd %s/logs && f=$(ls | head -1) && mkdir sub && mv $f sub/ && printf %%s $f", g_dir),
+                 0);
+    free(tu_scan_json(g_dir, 0, "scan logs logs/sub/%s -o U", one));
+    char *mf = NULL;
+    cr_assert_eq(tu_sh(&mf, NULL, "cut -f4 %s/U/inputs.cfm | grep -c -x 'sub/%s'", g_dir, one), 0, "%s", mf);
+    free(mf);
+    char *upd = tu_scan_json(g_dir, 0, "scan logs -o U --update");
+    tu_assert_merge_exact(upd, full, "nothing counted twice");
+    free(upd);
+    free(one);
+    free(full);
+}
+
 /* A counted file that changed is named, exit 4, and nothing of it is counted again. */
 Test(update, changed_known_file_is_an_error_never_a_double_count)
 {
