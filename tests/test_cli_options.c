@@ -448,6 +448,11 @@ Test(cli, repeated_filters_suffixes_and_stray_arguments)
     cr_assert_str_eq(out, "");
     free(out);
     free(err);
-    /* requests that read lines but matched none say so, without calling them filtered */
-    expect_exit_saying("requests %s --status 599 -q", 3, "6 requests read and none of them matched");
+    /* requests that read lines but matched none say what a scan with the same selection
+     * says: every line filtered out (it said "0 lines filtered out, 6 requests read and
+     * none of them matched" where the scan said "6 lines filtered out, 0 requests read") */
+    expect_exit_saying("requests %s --status 599 -q", 3,
+                       "0 files skipped by name, 6 lines filtered out, 0 requests read");
+    expect_exit_saying("scan %s --status 599 -q", 3,
+                       "0 files skipped by name, 6 lines filtered out, 0 requests read");
 }

@@ -1144,13 +1144,14 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     if (!c->nsel || selected || (c->sel.known_skipped && !L->tot.bytes_in && !L->tot.lines) ||
         !(L->pruned || L->tot.filtered || L->tot.aggregated))
         return;
-    /* requests: the rows are chosen among the requests read, so those read were not
-     * "filtered out" by the scan; none of them matched */
+    /* requests: the rows are chosen among the requests the scan read, and none matched,
+     * so every one of them was filtered out: the counts a scan with the same selection
+     * gives */
+    const uint64_t filtered = L->tot.filtered + (c->requests_mode ? L->tot.aggregated : 0);
     snprintf(c->nothing_why, sizeof c->nothing_why,
-             "%llu files skipped by name, %llu lines filtered out, %llu requests read%s",
-             (unsigned long long)L->pruned, (unsigned long long)L->tot.filtered,
-             (unsigned long long)L->tot.aggregated,
-             c->requests_mode && L->tot.aggregated ? " and none of them matched" : "");
+             "%llu files skipped by name, %llu lines filtered out, %llu requests read",
+             (unsigned long long)L->pruned, (unsigned long long)filtered,
+             (unsigned long long)(c->requests_mode ? 0 : L->tot.aggregated));
     fputs("cfscan: the window and filters (", stderr);
     for (size_t i = 0; i < c->nsel; i++) {
         fprintf(stderr, "%s--%s ", i ? " " : "", c->sel_names[i]);
