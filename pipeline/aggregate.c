@@ -645,6 +645,7 @@ void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS
         d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
         if (!d && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
             d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
+        d = cfs_config_version_at(ctx->config, d, r->ts);
     }
     const cfs_cfg_behavior *b =
         d ? cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM], r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN]) : NULL;

@@ -543,6 +543,8 @@ static void config_facts(facts *f)
         d = cfs_config_find(set, r->dist, host_header);
         via_host_header = d != NULL;
     }
+    /* of a history of configs, the one in force when the line was written */
+    d = cfs_config_version_at(set, d, r->ts);
     if (d == NULL) return;
     f->d = d;
     f->acl = (d->web_acl_id != NULL && d->web_acl_id[0] != '\0') ? T_YES : T_NO;
@@ -1640,7 +1642,7 @@ static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
     const cfs_dist_config *d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
     if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
         d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
-    unsigned to = cfs_config_403_remap(d);
+    unsigned to = cfs_config_403_remap(cfs_config_version_at(ctx->config, d, r->ts));
     return to != 0 && to == r->status;
 }
 

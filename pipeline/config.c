@@ -817,6 +817,14 @@ cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, siz
     if (st == CFS_OK) st = index_dist(set, &d);
     if (st == CFS_OK) {
         if (cfs_config_403_remap(&d)) set->any_403_remap = 1;
+        /* another config of this Id: a version, linked after the last one loaded */
+        uint32_t first = d.id && d.id[0] ? name_get(set->ids, d.id, strlen(d.id)) : 0;
+        if (first && first - 1 != set->n) {
+            cfs_dist_config *v = &set->d[first - 1];
+            while (v->next_version) v = &set->d[v->next_version - 1];
+            v->next_version = set->n + 1;
+            d.first_version = first;
+        }
         set->d[set->n++] = d;
     }
     if (st != CFS_OK) {
@@ -1063,4 +1071,36 @@ const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span u
     }
     if (tmp != small) free(tmp);
     return found;
+}
+
+/* ---- versions of one distribution ----------------------------------------------------- */
+
+const cfs_dist_config *cfs_config_version_at(const cfs_config_set *set, const cfs_dist_config *d, int64_t ts)
+{
+    if (!set || !d || (!d->first_version && !d->next_version)) return d;
+    const cfs_dist_config *v = d->first_version ? &set->d[d->first_version - 1] : d;
+    const cfs_dist_config *at = NULL, *oldest = NULL, *latest = NULL, *untimed = NULL;
+    for (;; v = &set->d[v->next_version - 1]) {
+        const int64_t lm = v->last_modified;
+        if (lm == CFS_NO_TIME) {
+            if (!untimed) untimed = v;
+        } else {
+            if (!oldest || lm < oldest->last_modified) oldest = v;
+            if (!latest || lm > latest->last_modified) latest = v;
+            if (ts != CFS_NO_TIME && lm <= ts && (!at || lm > at->last_modified)) at = v;
+        }
+        if (!v->next_version) break;
+    }
+    if (!latest) return untimed; /* none says when it took effect: the first loaded */
+    if (ts == CFS_NO_TIME) return latest;
+    return at ? at : oldest;
+}
+
+size_t cfs_config_versions(const cfs_config_set *set, const cfs_dist_config *d)
+{
+    if (!set || !d) return 0;
+    size_t n = 1;
+    const cfs_dist_config *v = d->first_version ? &set->d[d->first_version - 1] : d;
+    for (; v->next_version; v = &set->d[v->next_version - 1]) n++;
+    return n;
 }

@@ -79,7 +79,7 @@ static void facts_of(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], cfs_
     const cfs_dist_config *cfg = NULL;
     if (ctx && ctx->config) {
         cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
-        cfg = cfs_config_find(ctx->config, id, id);
+        cfg = cfs_config_version_at(ctx->config, cfs_config_find(ctx->config, id, id), CFS_NO_TIME);
     }
     memset(f, 0, sizeof *f);
     memcpy(f->dist, dist, CFS_KEY_STR);

@@ -942,7 +942,7 @@ static const cfs_dist_config *dist_config(const cfs_report_opts *o, const char *
 {
     if (!o || !o->config) return NULL;
     cfs_span s = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
-    return cfs_config_find(o->config, s, s);
+    return cfs_config_version_at(o->config, cfs_config_find(o->config, s, s), CFS_NO_TIME);
 }
 
 /* Issue 10 item 4: what the config says about 403 error responses, the hidden 403s of a
@@ -1075,6 +1075,13 @@ static void text_config_read(FILE *out, const dist_model *d, const cfs_report_op
         if (k.by_kind[CFS_ORIGIN_UNKNOWN])
             fprintf(out, ", %zu of unknown kind", k.by_kind[CFS_ORIGIN_UNKNOWN]);
         fprintf(out, "; %zu origin group%s\n", c->n_origin_groups, plural(c->n_origin_groups));
+        const size_t versions = cfs_config_versions(o->config, c);
+        if (versions > 1)
+            fprintf(
+                out,
+                "  config: %zu configs of this distribution: each line judged by the one in force when it "
+                "was written (LastModifiedTime); the latest one's facts here\n",
+                versions);
         if (c->last_modified != CFS_NO_TIME) {
             char ts[40];
             lm_str(c->last_modified, ts, sizeof ts);

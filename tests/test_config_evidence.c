@@ -658,6 +658,59 @@ Test(config_evidence, older_line_and_timed_origin_verdicts)
     free(out);
 }
 
+/* A history of configs of one distribution (a nightly job saving each day's
+ * get-distribution): each line is judged by the one in force when it was written, the
+ * latest LastModifiedTime at or before the line; a line older than all of them by the
+ * oldest, lowered.  The first file by name used to decide every line, silently.  Here
+ * September's config is https-only and November's allows http. */
+Test(config_evidence, each_line_judged_by_the_config_of_its_time)
+{
+    header();
+    line1("OCT", "10:00:00", k_http_403); /* 2026-11-01T10:00: after both */
+    cfg sep = {0}, nov = {0};
+    sep.lm = "\"LastModifiedTime\": \"2026-09-01T00:00:00Z\",";
+    nov.lm = "\"LastModifiedTime\": \"2026-11-01T05:00:00Z\",";
+    nov.vpp = "allow-all";
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/cfg", g_dir);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    free(write_cfg(&sep, "cfg/E1TESTDIST0001.2026-09-01.json"));
+    free(write_cfg(&nov, "cfg/E1TESTDIST0001.2026-11-01.json"));
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s/cfg", g_dir);
+    char *out = requests(args);
+    cr_expect_null(strstr(tu_tsv_row(out, "OCT"), "https_required"), "judged by September's: %s", out);
+    free(out);
+    /* a line before November's: September's (https-only) */
+    header();
+    line1("EARLY", "04:00:00", k_http_403);
+    out = requests(args);
+    ROW(out, "EARLY", "https_required\tconfirmed\thttps_only_behavior_http");
+    free(out);
+    /* and the unit: every line time against three versions, one without a time */
+    cfs_config_set set = {0};
+    const char *names[] = {"cfg/E1TESTDIST0001.2026-09-01.json", "cfg/E1TESTDIST0001.2026-11-01.json"};
+    for (int i = 0; i < 2; i++) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", g_dir, names[i]);
+        cr_assert_eq(cfs_config_load(&set, p, g_err, sizeof g_err), CFS_OK, "%s", g_err);
+    }
+    cfg none = {0};
+    char *p = write_cfg(&none, "cfg/E1TESTDIST0001.untimed.json");
+    cr_assert_eq(cfs_config_load(&set, p, g_err, sizeof g_err), CFS_OK, "%s", g_err);
+    free(p);
+    cr_assert_eq(set.n, 3);
+    const cfs_dist_config *d0 = &set.d[0], *d1 = &set.d[1];
+    cr_assert_eq(cfs_config_versions(&set, d0), 3);
+    cr_assert_eq(cfs_config_versions(&set, &set.d[2]), 3);
+    cr_assert_eq(cfs_config_version_at(&set, d0, utc(2026, 11, 1, 10, 0, 0)), d1);
+    cr_assert_eq(cfs_config_version_at(&set, &set.d[2], utc(2026, 11, 1, 5, 0, 0)), d1, "at its second");
+    cr_assert_eq(cfs_config_version_at(&set, d1, utc(2026, 11, 1, 4, 59, 59)), d0);
+    cr_assert_eq(cfs_config_version_at(&set, d1, utc(2026, 1, 1, 0, 0, 0)), d0, "before all: the oldest");
+    cr_assert_eq(cfs_config_version_at(&set, d0, CFS_NO_TIME), d1, "no time: the latest");
+    cfs_config_free(&set);
+}
+
 /* "No web ACL" is what the config says now: an unexplained edge-fast 403 older than the
  * config is judged as if the ACL were unknown (a WAF block is possible again), a newer one
  * as some other edge refusal.  No origin fetches here, so both are the absolute forms. */
