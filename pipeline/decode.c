@@ -367,6 +367,20 @@ static cfs_status open_parquet(cfs_reader *r, char *err, size_t errlen)
     return cfs_pqr_open(&r->pq, r->map, r->map_len, err, errlen);
 }
 
+/* The format of an input whose first bytes are m[0..have).  gzip members start 1f 8b (RFC
+ * 1952 section 2.3.1); a zstd stream starts with a frame, 28 b5 2f fd, or with a skippable
+ * frame, 0x184D2A50..0x184D2A5F little-endian (RFC 8878 sections 3.1.1 and 3.1.2): pzstd
+ * writes one before its frames, and other tools keep metadata there.  The zstd decoder
+ * reads skippable frames wherever they are, so only the sniff needs to know them. */
+static cfs_format sniff(const unsigned char *m, size_t have)
+{
+    if (have >= 2 && m[0] == 0x1f && m[1] == 0x8b) return CFS_FMT_GZIP;
+    if (have >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return CFS_FMT_ZSTD;
+    if (have >= 4 && (m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18)
+        return CFS_FMT_ZSTD;
+    return CFS_FMT_PLAIN;
+}
+
 cfs_status cfs_reader_open(cfs_reader **out, const cfs_input *inp, cfs_gz_mode gz, char *err, size_t errlen)
 {
     return cfs_reader_open_map(out, inp, gz, CFS_BIG_FILE, err, errlen);
@@ -502,10 +516,7 @@ sniff:; /* a label must precede a statement in C11, not a declaration */
         *out = r;
         return CFS_OK;
     }
-    if (have >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) r->fmt = CFS_FMT_GZIP;
-    else if (have >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-        r->fmt = CFS_FMT_ZSTD;
-    else r->fmt = CFS_FMT_PLAIN;
+    r->fmt = sniff(magic, have);
 
     if (r->fmt == CFS_FMT_GZIP) {
         r->whole = r->map && gz == CFS_GZ_LIBDEFLATE && r->map_len <= CFS_GZ_WHOLE_MAX;

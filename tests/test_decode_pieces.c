@@ -650,3 +650,54 @@ Test(decode_pieces, a_bad_checksum_is_named_in_words_by_either_decoder, .timeout
     tu_rmrf(dir);
     free(dir);
 }
+
+/* A zstd stream may start with a skippable frame (magic 0x184D2A50..0x184D2A5F, RFC 8878
+ * section 3.1.2): pzstd writes one before its frames.  Such a file must read as the log
+ * it holds (it was taken for text, every line rejected as binary); the JSON is the plain
+ * log's but for the input's compressed size. */
+Test(decode_pieces, a_zstd_stream_that_starts_with_a_skippable_frame_is_zstd, .timeout = 60)
+{
+    size_t cap = strlen(HDR) + 300 * 200, o = 0;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    o += (size_t)sprintf(buf, "%s", HDR);
+    for (int i = 0; i < 300; i++) o = put_line(buf, o, 120, i, 1);
+    cr_assert(o <= cap);
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "p.log", buf, o));
+    size_t an, bn;
+    unsigned char *a = tu_zstd(buf, o / 2, &an), *b = tu_zstd(buf + o / 2, o - o / 2, &bn);
+    cr_assert(a && b);
+    /* Each magic's skippable frame of 4 bytes, then the log as two frames. */
+    const unsigned char lows[] = {0x50, 0x5a, 0x5f};
+    unsigned char *z = malloc(12 + an + bn);
+    cr_assert(z);
+    char *cfscan = tu_prog("cfscan"), cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s scan %s/p.log --format json -q", cfscan, dir);
+    char *want, *out, *err;
+    cr_assert_eq(tu_run(cmd, &want, NULL), 0, "%s", cmd);
+    without_input_bytes(want);
+    for (size_t m = 0; m < sizeof lows; m++) {
+        memcpy(z, (unsigned char[]){lows[m], 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 'm', 'e', 't', 'a'}, 12);
+        memcpy(z + 12, a, an);
+        memcpy(z + 12 + an, b, bn);
+        char name[32];
+        snprintf(name, sizeof name, "s%02x.log.zst", lows[m]);
+        free(tu_write(dir, name, z, 12 + an + bn));
+        snprintf(cmd, sizeof cmd, "%s scan %s/%s --format json -q", cfscan, dir, name);
+        int rc = tu_run(cmd, &out, &err);
+        cr_expect_eq(rc, 0, "%s: exit %d: %s", cmd, rc, err);
+        without_input_bytes(out);
+        cr_expect_str_eq(out, want, "%s: not the plain log's JSON", cmd);
+        free(out);
+        free(err);
+    }
+    free(want);
+    free(z);
+    free(a);
+    free(b);
+    free(buf);
+    free(cfscan);
+    tu_rmrf(dir);
+    free(dir);
+}
