@@ -378,6 +378,23 @@ static cfs_format sniff(const unsigned char *m, size_t have)
     if (have >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return CFS_FMT_ZSTD;
     if (have >= 4 && (m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18)
         return CFS_FMT_ZSTD;
+    /* An input shorter than 4 bytes is whole here (cfs_reader_open_map reads on until it
+     * has 4).  When all of it is the start of a magic, it is an archive cut inside its
+     * magic: a truncated archive (exit 4, as a gzip file cut just after its magic already
+     * was), not a text log without a header (exit 3).  But only when it holds a byte that
+     * is not printable ASCII, which no text of these few bytes has: 1f is a control byte,
+     * and b5 after '(' is not UTF-8 (a continuation byte without its lead).  So a lone 1f,
+     * 28 b5 or 28 b5 2f is cut.  A lone '(' (28) is as likely a tiny text file,
+     * and the starts of a skippable frame ("P", "P*", "P*M") and of Parquet's "PAR1" are
+     * printable: they stay text.  None of those is a log either way (exit 3, no header). */
+    static const unsigned char gz_magic[2] = {0x1f, 0x8b}, zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    int text = 1;
+    for (size_t i = 0; i < have; i++)
+        if ((m[i] < 0x20 && m[i] != '\t' && m[i] != '\n' && m[i] != '\r') || m[i] > 0x7e) text = 0;
+    if (have > 0 && have < 4 && !text) {
+        if (have < sizeof gz_magic && memcmp(m, gz_magic, have) == 0) return CFS_FMT_GZIP;
+        if (memcmp(m, zstd_magic, have) == 0) return CFS_FMT_ZSTD;
+    }
     return CFS_FMT_PLAIN;
 }
 

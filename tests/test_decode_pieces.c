@@ -701,3 +701,47 @@ Test(decode_pieces, a_zstd_stream_that_starts_with_a_skippable_frame_is_zstd, .t
     tu_rmrf(dir);
     free(dir);
 }
+
+/* An input whose every byte is the start of a compressed format's magic is an archive cut
+ * inside its magic: exit 4 with the file named as truncated, as a gzip file cut just after
+ * its magic is, not a text log without a header (exit 3).  A lone 1f (gzip cut after one
+ * byte), 28 b5 and 28 b5 2f (zstd) hold a byte no text has.  Printable starts ('(' of
+ * zstd, "P*M" of a skippable frame, "PAR" of Parquet) could be a tiny text file and stay
+ * text (decode.c, sniff, says why). */
+Test(decode_pieces, an_input_cut_inside_a_magic_is_a_truncated_archive, .timeout = 60)
+{
+    static const struct {
+        const char *bytes, *name;
+        int rc;
+    } cases[] = {{"\x1f", "gzip1", 4},     {"\x1f\x8b", "gzip2", 4},
+                 {"\x28\xb5", "zstd2", 4}, {"\x28\xb5\x2f", "zstd3", 4},
+                 {"(", "paren", 3},        {"P*M", "skip3", 3},
+                 {"PAR", "par3", 3}};
+    const char *dec[] = {"auto", "zlib", "libdeflate"};
+    char *dir = tu_mkdtemp();
+    char *cfscan = tu_prog("cfscan");
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *path = tu_write(dir, cases[c].name, cases[c].bytes, strlen(cases[c].bytes));
+        for (int m = 0; m < 4; m++) {
+            char cmd[2048], *out = NULL, *err = NULL;
+            if (m < 3)
+                snprintf(cmd, sizeof cmd, "%s scan %s --gzip-decoder %s --format json -q", cfscan, path,
+                         dec[m]);
+            else snprintf(cmd, sizeof cmd, "cat %s | %s scan - --format json -q", path, cfscan);
+            int rc = tu_run(cmd, &out, &err);
+            cr_expect_eq(rc, cases[c].rc, "%s: exit %d, want %d: %s", cmd, rc, cases[c].rc, err);
+            if (cases[c].rc == 4) {
+                const char *named = m < 3 ? cases[c].name : "-";
+                cr_expect(err && strstr(err, named) && strstr(err, "truncated"), "%s: %s", cmd, err);
+                cr_expect(out && strstr(out, "\"status\":\"truncated data\""), "%s: %s", cmd, out);
+                cr_expect_eq(tu_json_count(out, "lines_before_error"), 0, "%s", cmd);
+            }
+            free(out);
+            free(err);
+        }
+        free(path);
+    }
+    free(cfscan);
+    tu_rmrf(dir);
+    free(dir);
+}
