@@ -2,9 +2,10 @@
  * are memory-mapped; smaller ones, pipes and stdin are read() a megabyte at a time (and
  * a file mmap refuses); gzip streams through ISA-L igzip (or zlib when asked), zstd always
  * streams, both in pieces of CFS_DECODE_PIECE bytes that the scan parses while they are
- * still in cache.  --gzip-decoder libdeflate decodes a mapped gzip file whole instead,
- * member by member (the default before issue 11); when libdeflate reports damage, the
- * file is decoded again with zlib so that every line before the damage is still counted.
+ * still in cache.  --gzip-decoder libdeflate decodes a regular gzip file of up to
+ * CFS_GZ_WHOLE_MAX bytes whole instead, mapped, member by member (the default before
+ * issue 11); when libdeflate reports damage, zlib decodes the file again from the damaged
+ * member's start, so that the lines zlib decodes before the damage are still counted.
  *
  * A mapped file that shrinks while it is read (truncated or rewritten in place) makes
  * every access past its new end raise SIGBUS.  The handler below turns that into a
@@ -367,6 +368,25 @@ static cfs_status open_parquet(cfs_reader *r, char *err, size_t errlen)
     return cfs_pqr_open(&r->pq, r->map, r->map_len, err, errlen);
 }
 
+/* Map r's regular file whole (r->st0's size), guarded against SIGBUS; -1 (and r unchanged)
+ * when it cannot be, and the file is read() instead. */
+static int map_whole(cfs_reader *r)
+{
+    size_t len = (size_t)r->st0.st_size;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, 0);
+    if (m == MAP_FAILED) return -1;
+    /* Registered before the first byte is touched: the file may already be shorter. */
+    if ((r->slot = slot_claim(m, len)) < 0) {
+        munmap(m, len); /* unguarded mapping: read() instead */
+        return -1;
+    }
+    r->map = m;
+    r->map_len = len;
+    r->mapped = 1;
+    r->in_total = len;
+    return 0;
+}
+
 /* The format of an input whose first bytes are m[0..have).  gzip members start 1f 8b (RFC
  * 1952 section 2.3.1); a zstd stream starts with a frame, 28 b5 2f fd, or with a skippable
  * frame, 0x184D2A50..0x184D2A5F little-endian (RFC 8878 sections 3.1.1 and 3.1.2): pzstd
@@ -465,29 +485,16 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
     }
     r->regular = S_ISREG(st.st_mode);
     r->st0 = st;
-    /* Only a file larger than map_above (CFS_BIG_FILE in a scan by default) is mapped: its
-     * blocks are parsed in place by every thread.  A smaller one, parsed in one go, is read() a megabyte at a time into
+    /* Only a file larger than map_above (CFS_BIG_FILE in a scan by default) is mapped here
+     * (and a gzip file that --gzip-decoder libdeflate decodes whole, below): its blocks
+     * are parsed in place by every thread.  A smaller one, parsed in one go, is read() a megabyte at a time into
      * the reader's buffer, which stays in cache: mapping it cost more than the copy
      * (page faults and TLB misses on a new mapping per file).  On the 1 GB plain set, 144
      * files, medians of 5: -j1 2.11 -> 1.29 s wall (1.60 -> 0.88 s user), -j2 1.20 ->
      * 0.78 s; gz -j2 1.49 -> 1.35 s, zst 1.22 -> 1.15 s; the 4.3 GB file, mapped either
      * way, is unchanged (read() there: no faster, 30% more memory). */
-    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size > map_above) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
-        /* Registered before the first byte is touched: the file may already be shorter. */
-        if (m != MAP_FAILED && (r->slot = slot_claim(m, (size_t)st.st_size)) < 0) {
-            munmap(m, (size_t)st.st_size); /* unguarded mapping: read() instead */
-            m = MAP_FAILED;
-        }
-        if (m != MAP_FAILED) {
-            r->map = m;
-            r->map_len = (size_t)st.st_size;
-            r->mapped = 1;
-            r->in_total = r->map_len;
-            /* large files are released behind the scan */
-            madvise(m, r->map_len, MADV_SEQUENTIAL);
-        }
-    }
+    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size > map_above && map_whole(r) == 0)
+        madvise((void *)r->map, r->map_len, MADV_SEQUENTIAL); /* released behind the scan */
     if (!r->map) {
         /* A regular file smaller than 1 MiB gets a buffer of its size, not 1 MiB, as a
          * directory of thousands of small or empty files would otherwise allocate and
@@ -536,6 +543,18 @@ sniff:; /* a label must precede a statement in C11, not a declaration */
     r->fmt = sniff(magic, have);
 
     if (r->fmt == CFS_FMT_GZIP) {
+        /* --gzip-decoder libdeflate decodes a regular file of up to CFS_GZ_WHOLE_MAX bytes
+         * whole, from a mapping: map one that map_above left unmapped (at the scan's
+         * default --split-above every such file is, and ISA-L decoded them all); the
+         * bytes read to sniff it are read again from the mapping.  A file that cannot be
+         * mapped, a pipe and an S3 object stream through ISA-L, as a larger file does. */
+        if (gz == CFS_GZ_LIBDEFLATE && !r->map && !r->s3 && r->regular && r->st0.st_size > 0 &&
+            (uint64_t)r->st0.st_size <= CFS_GZ_WHOLE_MAX && map_whole(r) == 0) {
+            madvise((void *)r->map, r->map_len, MADV_WILLNEED); /* decoded whole, at once */
+            free(r->in);
+            r->in = NULL;
+            r->in_len = r->in_pos = 0;
+        }
         r->whole = r->map && gz == CFS_GZ_LIBDEFLATE && r->map_len <= CFS_GZ_WHOLE_MAX;
         /* Streaming: ISA-L rather than zlib (about twice as fast here) unless zlib is asked for. */
         if (gz != CFS_GZ_ZLIB && !r->whole) {

@@ -745,3 +745,134 @@ Test(decode_pieces, an_input_cut_inside_a_magic_is_a_truncated_archive, .timeout
     tu_rmrf(dir);
     free(dir);
 }
+
+/* --gzip-decoder libdeflate decodes a regular gzip file of up to CFS_GZ_WHOLE_MAX bytes
+ * whole, a member at a time.  The whole-file path needed a mapped file, and a scan maps
+ * only files over --split-above (64 MiB), so it never ran and ISA-L did.  Seen two ways:
+ * the reader hands out a whole member as one piece (ISA-L: pieces of CFS_DECODE_PIECE),
+ * and a member whose CRC is wrong is named as zlib names it, zlib decoding the member
+ * again once libdeflate refused it (decode.c), not with ISA-L's error number. */
+Test(decode_pieces, libdeflate_decodes_a_small_gzip_file_whole, .timeout = 60)
+{
+    const size_t lines = 20000;
+    char *text = lines_of_70(lines * 70);
+    size_t n = strlen(HDR), gn;
+    while (n + 120 < lines * 70) n += 71; /* the lines lines_of_70 wrote, 71 bytes each */
+    cr_assert(n > 2 * CFS_DECODE_PIECE, "the member is more than a piece: %zu bytes", n);
+    unsigned char *g = tu_gzip(text, n, &gn);
+    char *dir = tu_mkdtemp();
+    char *path = tu_write(dir, "whole.log.gz", g, gn);
+    const cfs_gz_mode modes[] = {CFS_GZ_LIBDEFLATE, CFS_GZ_ISAL};
+    for (int m = 0; m < 2; m++) {
+        cfs_input in;
+        memset(&in, 0, sizeof in);
+        in.path = path;
+        in.regular = 1;
+        in.size = gn;
+        char err[200] = "";
+        cfs_reader *r = NULL;
+        /* as the scan opens it: mapped only above the default --split-above */
+        cr_assert_eq(cfs_reader_open_map(&r, &in, modes[m], CFS_BIG_FILE, err, sizeof err), CFS_OK, "%s",
+                     err);
+        const char *p;
+        size_t len, first = 0, total = 0;
+        while (cfs_reader_next(r, &p, &len, err, sizeof err) == CFS_OK && len > 0) {
+            if (!first) first = len;
+            total += len;
+        }
+        cfs_reader_close(r);
+        cr_expect_eq(total, n, "mode %d: %zu bytes decoded, the log has %zu", m, total, n);
+        if (modes[m] == CFS_GZ_LIBDEFLATE)
+            cr_expect_eq(first, n, "libdeflate: the first piece is %zu bytes, not the whole member (%zu)",
+                         first, n);
+        else cr_expect_leq(first, CFS_DECODE_PIECE, "ISA-L: a first piece of %zu bytes", first);
+    }
+    g[gn - 8] ^= 0xff; /* the trailer: CRC-32, then the length */
+    free(tu_write(dir, "crc.log.gz", g, gn));
+    char *cfscan = tu_prog("cfscan");
+    const char *dec[] = {"libdeflate", "isal"};
+    for (int m = 0; m < 2; m++) {
+        char cmd[2048], *err = NULL;
+        snprintf(cmd, sizeof cmd, "%s scan %s/crc.log.gz --gzip-decoder %s --format json -q", cfscan, dir,
+                 dec[m]);
+        int rc = tu_run(cmd, NULL, &err);
+        cr_expect_eq(rc, 4, "%s: exit %d", dec[m], rc);
+        cr_expect(err && strstr(err, "crc.log.gz: corrupt gzip data: incorrect data check"), "%s: %s", dec[m],
+                  err ? err : "");
+        int isal_said = err && strstr(err, "ISA-L") != NULL;
+        cr_expect_eq(isal_said, m == 1, "%s: %s", dec[m], err ? err : "");
+        free(err);
+    }
+    free(cfscan);
+    free(path);
+    free(g);
+    free(text);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* Every gzip decoder gives the same JSON on cfsgen's gz set with its faults and one more
+ * file cut short, at -j1 and -j2.  A file corrupted in its middle is exit 4 naming the file
+ * under each, with the same lines counted before the damage (the JSON differs there only
+ * in the decoder's words for the damage). */
+Test(decode_pieces, every_gzip_decoder_gives_one_json_on_the_generated_set, .timeout = 120)
+{
+    char *dir = tu_mkdtemp();
+    char *cfsgen = tu_prog("cfsgen"), *cfscan = tu_prog("cfscan");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "%s -o %s/gen --dists 2 --days 1 --lines-per-file 1500 --format gz --faults all --seed 11 -j1 "
+             ">/dev/null 2>&1",
+             cfsgen, dir);
+    cr_assert_eq(tu_run(cmd, NULL, NULL), 0, "%s", cmd);
+    /* a file cut short and one corrupted in its middle, from the first generated log */
+    snprintf(cmd, sizeof cmd, "ls %s/gen/*.gz | head -1", dir);
+    char *first = NULL;
+    cr_assert_eq(tu_run(cmd, &first, NULL), 0);
+    first[strcspn(first, "\n")] = 0;
+    size_t n;
+    unsigned char *g = (unsigned char *)tu_read(first, &n);
+    cr_assert(g && n > 1000, "%s", first);
+    free(tu_write(dir, "gen/cut.gz", g, n / 2));
+    for (size_t i = n / 2; i < n / 2 + 32; i++) g[i] ^= 0xa5;
+    free(tu_write(dir, "bad.gz", g, n));
+    const char *dec[] = {"auto", "zlib", "libdeflate"};
+    char *ref = NULL;
+    long long bad_lines = -1;
+    for (int j = 1; j <= 2; j++) {
+        for (int m = 0; m < 3; m++) {
+            snprintf(cmd, sizeof cmd, "%s scan %s/gen -j%d --gzip-decoder %s --format json -q", cfscan, dir,
+                     j, dec[m]);
+            char *out, *err;
+            int rc = tu_run(cmd, &out, &err);
+            cr_expect_eq(rc, 4, "%s: exit %d", cmd, rc);
+            cr_expect(strstr(err, "cut.gz: gzip stream ends early (truncated file)"), "%s: %s", cmd, err);
+            if (!ref) {
+                ref = out;
+            } else {
+                cr_expect_str_eq(out, ref, "%s: JSON differs from -j1 auto's", cmd);
+                free(out);
+            }
+            free(err);
+            snprintf(cmd, sizeof cmd, "%s scan %s/bad.gz -j%d --gzip-decoder %s --format json -q", cfscan,
+                     dir, j, dec[m]);
+            rc = tu_run(cmd, &out, &err);
+            cr_expect_eq(rc, 4, "%s: exit %d", cmd, rc);
+            cr_expect(strstr(err, "bad.gz: corrupt gzip data"), "%s: %s", cmd, err);
+            long long got = tu_json_count(out, "lines_before_error");
+            if (bad_lines < 0) bad_lines = got;
+            cr_expect_eq(got, bad_lines, "%s: lines_before_error %lld, -j1 auto %lld", cmd, got, bad_lines);
+            free(out);
+            free(err);
+        }
+    }
+    cr_expect(strstr(ref, "\"status\":\"truncated data\""), "the cut file is listed");
+    cr_expect_gt(bad_lines, 0, "the lines before the damage are counted");
+    free(ref);
+    free(g);
+    free(first);
+    free(cfsgen);
+    free(cfscan);
+    tu_rmrf(dir);
+    free(dir);
+}
