@@ -586,8 +586,9 @@ static void config_facts(facts *f)
     f->b = b;
     f->vpp = b->viewer_protocol_policy;
     f->restricted = b->restricted ? T_YES : T_NO;
-    /* an origin group's kind is its members' common one (config.h) */
-    f->origin_kind = cfs_config_behavior_origin_kind(d, b);
+    /* an origin group: the member that answered where the method and its FailoverCriteria
+     * tell, else the members' common kind (config.h) */
+    f->origin_kind = cfs_config_origin_kind(d, b, r->method);
     if (b->edge_functions & CFS_FN_VIEWER_REQUEST) f->viewer_fn = T_YES;
     else if (b->functions_known) f->viewer_fn = T_NO;
     if (f->config_older) f->viewer_fn = T_UNKNOWN;

@@ -286,6 +286,8 @@ static int origin_index(const cfs_dist_config *d, const char *id, size_t n)
  * {Quantity, Items: [{OriginId}]}}.  CloudFront sends a request to the primary member and
  * retries on the other when the primary answers a failover status, so a 403 may be
  * either member's: the group's kind is the one its members share. */
+static cfs_origin_kind common_kind(cfs_origin_kind a, cfs_origin_kind b);
+
 static cfs_status read_origin_groups(cfs_dist_config *d, const cfs_json *dc)
 {
     const cfs_json *items = array_or_null(cfs_json_path(dc, "OriginGroups.Items"));
@@ -310,11 +312,55 @@ static cfs_status read_origin_groups(cfs_dist_config *d, const cfs_json *dc)
             /* A member naming no origin is of unknown kind, so it differs from any kind
              * the others have: the group is then mixed (treated as unknown). */
             cfs_origin_kind k = at >= 0 ? d->origins[at].kind : CFS_ORIGIN_UNKNOWN;
-            og->kind = og->n_members == 0 ? k : (og->kind == k ? k : CFS_ORIGIN_MIXED);
+            og->kind = og->n_members == 0 ? k : common_kind(og->kind, k);
             og->members[og->n_members++] = at;
+        }
+        og->failover_403 = -1;
+        const cfs_json *codes = array_or_null(cfs_json_path(g, "FailoverCriteria.StatusCodes.Items"));
+        if (codes) {
+            og->failover_403 = 0;
+            for (const cfs_json *c = cfs_json_first(codes); c; c = cfs_json_next(c)) {
+                const char *v = c->type == CFS_JSON_STRING ? cfs_json_str(c) : NULL;
+                double num = 0;
+                if ((cfs_json_num(c, &num) && num == 403) || (v && strcmp(v, "403") == 0))
+                    og->failover_403 = 1;
+            }
         }
     }
     return CFS_OK;
+}
+
+/* The kind two origins share: S3's REST and website endpoints are both S3 (their 403s
+ * look alike to every rule but the REST-only ones, which S3_WEBSITE keeps from firing). */
+static cfs_origin_kind common_kind(cfs_origin_kind a, cfs_origin_kind b)
+{
+    if (a == b) return a;
+    const int s3a = a == CFS_ORIGIN_S3_REST || a == CFS_ORIGIN_S3_WEBSITE;
+    const int s3b = b == CFS_ORIGIN_S3_REST || b == CFS_ORIGIN_S3_WEBSITE;
+    return s3a && s3b ? CFS_ORIGIN_S3_WEBSITE : CFS_ORIGIN_MIXED;
+}
+
+static cfs_origin_kind member_kind(const cfs_dist_config *d, const cfs_cfg_origin_group *g, size_t i)
+{
+    if (i >= g->n_members || g->members[i] < 0 || (size_t)g->members[i] >= d->n_origins)
+        return CFS_ORIGIN_UNKNOWN;
+    return d->origins[g->members[i]].kind;
+}
+
+cfs_origin_kind cfs_config_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b, int m)
+{
+    if (d == NULL || b == NULL) return CFS_ORIGIN_UNKNOWN;
+    if (b->origin >= 0 || b->origin_group < 0 || (size_t)b->origin_group >= d->n_origin_groups ||
+        !d->origin_groups)
+        return cfs_config_behavior_origin_kind(d, b);
+    const cfs_cfg_origin_group *g = &d->origin_groups[b->origin_group];
+    /* "CloudFront fails over to the secondary origin only when the HTTP method of the
+     * viewer request is GET, HEAD, or OPTIONS" (origin failover, developer guide) */
+    const int may_fail_over = m == CFS_M_GET || m == CFS_M_HEAD || m == CFS_M_OPTIONS;
+    if (m != CFS_M_NONE && !may_fail_over) return member_kind(d, g, 0);
+    /* the primary's 403 fails over, so a 403 the viewer got is the secondary's answer */
+    if (may_fail_over && g->failover_403 == 1 && g->n_members == 2) return member_kind(d, g, 1);
+    return g->kind;
 }
 
 cfs_origin_kind cfs_config_behavior_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b)

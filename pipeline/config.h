@@ -33,13 +33,18 @@ typedef struct cfs_cfg_origin {
 } cfs_cfg_origin;
 
 /* OriginGroups.Items[]: failover pairs.  A behavior that targets a group is served by
- * either member, so only a kind all members share says anything about the origin. */
+ * its primary member, or by the secondary after the primary failed (cfs_config_origin_kind
+ * says which a 403 came from, where the method and FailoverCriteria tell). */
 typedef struct cfs_cfg_origin_group {
     char *id;
-    int *members; /* indexes into origins, -1 for a member naming no origin */
+    int *members; /* indexes into origins, -1 for a member naming no origin; the primary
+                   * first */
     size_t n_members;
     cfs_origin_kind kind; /* the members' common kind, CFS_ORIGIN_MIXED when they differ,
-                           * CFS_ORIGIN_UNKNOWN without members */
+                           * CFS_ORIGIN_UNKNOWN without members; two S3 kinds (REST and
+                           * website) share S3_WEBSITE, the one no REST-only rule takes */
+    int failover_403;     /* FailoverCriteria.StatusCodes lists 403: 1, does not: 0,
+                           * not in the config: -1 */
 } cfs_cfg_origin_group;
 
 /* Code at the edge associated with a cache behavior (edge_functions bits):
@@ -150,6 +155,12 @@ const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span u
 /* Kind of the origin b targets: its origin's, its origin group's common kind, or
  * CFS_ORIGIN_UNKNOWN. */
 cfs_origin_kind cfs_config_behavior_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b);
+/* Kind of the origin that answered a 403 of method m (cfs_method) under b: for an origin
+ * group, the primary's where no failover can have happened (a method other than GET, HEAD
+ * and OPTIONS, never failed over), the secondary's where the primary's 403 would have
+ * failed over (403 among the FailoverCriteria), else the common kind; otherwise as
+ * cfs_config_behavior_origin_kind. */
+cfs_origin_kind cfs_config_origin_kind(const cfs_dist_config *d, const cfs_cfg_behavior *b, int m);
 /* 1 if host (x-host-header) is the distribution's domain or one of its aliases
  * (a wildcard alias "*.example.com" matches every name that ends in ".example.com"). */
 int cfs_config_host_associated(const cfs_dist_config *d, cfs_span host);

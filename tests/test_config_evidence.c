@@ -249,6 +249,47 @@ Test(config_evidence, parser_origin_groups_and_cloudfront_origins)
     cfs_config_free(&set);
 }
 
+/* Which member of an origin group answered a 403 (origin failover, developer guide:
+ * CloudFront "fails over to the secondary origin only when the HTTP method of the viewer
+ * request is GET, HEAD, or OPTIONS", on a status listed in FailoverCriteria): a POST's 403
+ * is the primary's; a GET's is the secondary's where 403 fails over, else either (the
+ * members' common kind).  S3 REST and website members are S3 together (they were a mixed
+ * group, and their HTML 403s origin_custom). */
+#define GROUP403(id, members)                                                                \
+    "{\"Id\": \"" id                                                                         \
+    "\", \"FailoverCriteria\": {\"StatusCodes\": {\"Quantity\": 2, \"Items\": [403, 500]}}," \
+    " \"Members\": {\"Quantity\": 2, \"Items\": [" members "]}}"
+Test(config_evidence, origin_group_member_by_method_and_failover)
+{
+    cfg c = {0};
+    c.origins = k_group_origins;
+    c.groups = "\"OriginGroups\": {\"Quantity\": 3, \"Items\": [" GROUP403(
+        "f-s3-web",
+        MEM("s3") ", " MEM("web")) ", " GROUP("n-s3-web",
+                                              MEM("s3") ", " MEM("web")) ", " GROUP("rest-site",
+                                                                                    MEM("s3") ", " MEM(
+                                                                                        "site")) "]}";
+    c.behaviors = "{\"PathPattern\": \"/f/*\", \"TargetOriginId\": \"f-s3-web\"},"
+                  "{\"PathPattern\": \"/n/*\", \"TargetOriginId\": \"n-s3-web\"},"
+                  "{\"PathPattern\": \"/rs/*\", \"TargetOriginId\": \"rest-site\"}";
+    c.def_target = "web";
+    cfs_config_set set = {0};
+    const cfs_dist_config *d = load1(&set, &c);
+    cr_assert_eq(d->n_origin_groups, 3);
+    cr_expect_eq(d->origin_groups[0].failover_403, 1);
+    cr_expect_eq(d->origin_groups[1].failover_403, 0);
+    const cfs_cfg_behavior *f = beh_of(d, "/f/a"), *n = beh_of(d, "/n/a"), *rs = beh_of(d, "/rs/a");
+    cr_expect_eq(cfs_config_origin_kind(d, f, CFS_M_GET), CFS_ORIGIN_CUSTOM, "failed over: the secondary");
+    cr_expect_eq(cfs_config_origin_kind(d, f, CFS_M_OPTIONS), CFS_ORIGIN_CUSTOM);
+    cr_expect_eq(cfs_config_origin_kind(d, f, CFS_M_POST), CFS_ORIGIN_S3_REST,
+                 "never fails over: the primary");
+    cr_expect_eq(cfs_config_origin_kind(d, f, CFS_M_NONE), CFS_ORIGIN_MIXED, "method unknown: either");
+    cr_expect_eq(cfs_config_origin_kind(d, n, CFS_M_GET), CFS_ORIGIN_MIXED, "403 does not fail over: either");
+    cr_expect_eq(cfs_config_origin_kind(d, n, CFS_M_PUT), CFS_ORIGIN_S3_REST);
+    cr_expect_eq(cfs_config_origin_kind(d, rs, CFS_M_GET), CFS_ORIGIN_S3_WEBSITE, "S3 REST and website: S3");
+    cfs_config_free(&set);
+}
+
 /* ---- parser: LastModifiedTime ------------------------------------------------------- */
 
 Test(config_evidence, parser_last_modified_time)
