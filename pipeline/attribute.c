@@ -547,7 +547,10 @@ static void config_facts(facts *f)
     d = cfs_config_version_at(set, d, r->ts);
     if (d == NULL) return;
     f->d = d;
-    f->acl = (d->web_acl_id != NULL && d->web_acl_id[0] != '\0') ? T_YES : T_NO;
+    /* a config without WebACLId (not the CLI's output) says nothing of a web ACL */
+    f->acl = d->web_acl_unknown                                    ? T_UNKNOWN
+             : (d->web_acl_id != NULL && d->web_acl_id[0] != '\0') ? T_YES
+                                                                   : T_NO;
     /* LastModifiedTime is when the config took its present form; a line that finished
      * before that second was served under an earlier one.  Lines without a time are not
      * judged older (nothing says they are). */
@@ -585,7 +588,7 @@ static void config_facts(facts *f)
     if (b == NULL) return;
     f->b = b;
     f->vpp = b->viewer_protocol_policy;
-    f->restricted = b->restricted ? T_YES : T_NO;
+    f->restricted = b->restricted ? T_YES : b->restricted_unknown ? T_UNKNOWN : T_NO;
     /* an origin group: the member that answered where the method and its FailoverCriteria
      * tell, else the members' common kind (config.h) */
     f->origin_kind = cfs_config_origin_kind(d, b, r->method);
@@ -833,7 +836,7 @@ static int p_country_geo(const facts *f)
 {
     const cfs_record *r = f->r;
     cfs_span c = r->f[CFS_F_C_COUNTRY];
-    if (f->d == NULL || f->d->geo_type == 0 || cfs_span_empty(c) || r->result != CFS_R_ERROR) return 0;
+    if (f->d == NULL || f->d->geo_type <= 0 || cfs_span_empty(c) || r->result != CFS_R_ERROR) return 0;
     /* the geo refusal is CloudFront's HTML page before any fetch (§5.1, §5.2): a line that
      * shows another body (where no custom 403 page sets every 403's), a logged origin fetch
      * or an origin's latency is not one */

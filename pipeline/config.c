@@ -468,6 +468,8 @@ static cfs_status read_behavior(cfs_dist_config *d, const cfs_json *b, const cha
     cb->viewer_protocol_policy = parse_vpp(cfs_json_get(b, "ViewerProtocolPolicy"));
     cb->restricted = trusted_on(cfs_json_get(b, "TrustedKeyGroups")) ||
                      trusted_on(cfs_json_get(b, "TrustedSigners"));
+    const cfs_json *tk = cfs_json_get(b, "TrustedKeyGroups"), *ts = cfs_json_get(b, "TrustedSigners");
+    cb->restricted_unknown = !(tk && tk->type == CFS_JSON_OBJECT) && !(ts && ts->type == CFS_JSON_OBJECT);
     cb->allowed_methods = parse_methods(array_or_null(cfs_json_path(b, "AllowedMethods.Items")));
     read_functions(cb, b);
     size_t tl = 0;
@@ -757,6 +759,18 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
         string_items(array_or_null(cfs_json_path(dc, "Aliases.Items")), &d->aliases, &d->n_aliases));
     const cfs_json *aliases = cfs_json_get(dc, "Aliases");
     d->aliases_known = aliases != NULL && aliases->type == CFS_JSON_OBJECT;
+    /* A member of the wrong type is a file the API did not write: refused, as a behavior
+     * without a pattern is, rather than read as "none". */
+    static const char *const objects[] = {
+        "Aliases",      "DefaultCacheBehavior", "CacheBehaviors",       "Origins",
+        "OriginGroups", "Restrictions",         "CustomErrorResponses", "Logging"};
+    for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++) {
+        const cfs_json *v = cfs_json_get(dc, objects[i]);
+        if (v && v->type != CFS_JSON_OBJECT && v->type != CFS_JSON_NULL) {
+            snprintf(why, whylen, "DistributionConfig.%s is not an object", objects[i]);
+            return CFS_E_FORMAT;
+        }
+    }
     /* Cookie logging is one distribution-wide switch (reference §1.2 field 13, §2); it
      * decides whether a '-' in cs(Cookie) means "no cookie sent" or "not logged". */
     d->include_cookies = cfs_json_bool(cfs_json_path(dc, "Logging.IncludeCookies"));
@@ -766,6 +780,7 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     d->tenant_only = mode && strcmp(mode, "tenant-only") == 0;
     d->default_root_object = dup_str(cfs_json_get(dc, "DefaultRootObject"));
     d->web_acl_id = dup_str(cfs_json_get(dc, "WebACLId"));
+    d->web_acl_unknown = cfs_json_str(cfs_json_get(dc, "WebACLId")) == NULL;
     if (!d->default_root_object || !d->web_acl_id) return CFS_E_NOMEM;
 
     const cfs_json *geo = cfs_json_path(dc, "Restrictions.GeoRestriction");
@@ -773,7 +788,8 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     /* API values are none | whitelist | blacklist; the console now says allow/block list. */
     if (rt && (strcmp(rt, "whitelist") == 0 || strcmp(rt, "allowlist") == 0)) d->geo_type = 1;
     else if (rt && (strcmp(rt, "blacklist") == 0 || strcmp(rt, "blocklist") == 0)) d->geo_type = 2;
-    else d->geo_type = 0;
+    else if (rt && strcmp(rt, "none") == 0) d->geo_type = 0;
+    else d->geo_type = -1; /* not in the config, or a type the API does not have: unknown */
     CFS_FORWARD_IF_ERROR(
         string_items(array_or_null(cfs_json_get(geo, "Items")), &d->geo_countries, &d->n_geo_countries));
 

@@ -74,6 +74,8 @@ typedef struct cfs_cfg_behavior {
                                * LambdaFunctionAssociations (even empty) and no list is cut
                                * short (Quantity above the Items given): then
                                * edge_functions is the whole set */
+    int restricted_unknown;   /* neither TrustedKeyGroups nor TrustedSigners is in the config:
+                               * whether the behavior checks signers is unknown */
 } cfs_cfg_behavior;
 
 typedef struct cfs_dist_config {
@@ -88,10 +90,12 @@ typedef struct cfs_dist_config {
                           * config (cs(Cookie) is logged only when true) */
     int tenant_only;     /* ConnectionMode "tenant-only": a multi-tenant distribution, whose
                           * tenants answer to domains its Aliases do not list */
-    int geo_type;        /* 0 none, 1 whitelist, 2 blacklist */
+    int geo_type;        /* 0 none, 1 whitelist, 2 blacklist, -1 no Restrictions.GeoRestriction
+                          * in the config (unknown) */
     char **geo_countries;
     size_t n_geo_countries;
     char *web_acl_id;          /* empty string when none */
+    int web_acl_unknown;       /* WebACLId is not in the config: unknown, not "none" */
     char *default_root_object; /* empty string when none */
     /* CustomErrorResponses entry for ErrorCode 403 (issue 10 item 4): err403 is 1 when
      * there is one.  err403_page: ResponsePagePath ("" when none); err403_code: its

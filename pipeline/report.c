@@ -1062,7 +1062,10 @@ static void text_config_read(FILE *out, const dist_model *d, const cfs_report_op
         else fprintf(out, "not in the config");
         if (c->aliases_known) fprintf(out, ", %zu alias%s", c->n_aliases, c->n_aliases == 1 ? "" : "es");
         else fprintf(out, ", aliases not in the config");
-        fprintf(out, ", web ACL %s, IncludeCookies %s\n", c->web_acl_id && c->web_acl_id[0] ? "yes" : "no",
+        fprintf(out, ", web ACL %s, IncludeCookies %s\n",
+                c->web_acl_unknown                  ? "not in the config"
+                : c->web_acl_id && c->web_acl_id[0] ? "yes"
+                                                    : "no",
                 include_cookies_word(c->include_cookies, 0));
         fprintf(
             out,
@@ -1115,7 +1118,9 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
     if (c->aliases_known) fprintf(out, ",\"aliases\":%zu", c->n_aliases);
     else fputs(",\"aliases\":null", out);
     fprintf(out, ",\"web_acl\":%s,\"include_cookies\":\"%s\"",
-            c->web_acl_id && c->web_acl_id[0] ? "true" : "false",
+            c->web_acl_unknown                  ? "null"
+            : c->web_acl_id && c->web_acl_id[0] ? "true"
+                                                : "false",
             include_cookies_word(c->include_cookies, 1));
     fprintf(out,
             ",\"behaviors\":{\"total\":%zu,\"restricted\":%zu,\"viewer_request_functions\":%zu,"

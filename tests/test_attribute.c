@@ -247,13 +247,14 @@ static void make_cfg(test_cfg *t, const char *web_acl, const char *default_root)
                                      CFS_ORIGIN_S3_WEBSITE, 0};
     /* ordered behaviors, default last; no origin groups, function associations unknown */
     t->behaviors[0] = (cfs_cfg_behavior){
-        (char *)"/private/*", CFS_VPP_REDIRECT_TO_HTTPS, 1, GET_HEAD, 0, -1, 0, 0};
-    t->behaviors[1] = (cfs_cfg_behavior){(char *)"/secure/*", CFS_VPP_HTTPS_ONLY, 0, GET_HEAD, 1, -1, 0, 0};
-    t->behaviors[2] = (cfs_cfg_behavior){(char *)"/api/*", CFS_VPP_ALLOW_ALL, 0, ALL_METHODS, 1, -1, 0, 0};
+        (char *)"/private/*", CFS_VPP_REDIRECT_TO_HTTPS, 1, GET_HEAD, 0, -1, 0, 0, 0};
+    t->behaviors[1] = (cfs_cfg_behavior){
+        (char *)"/secure/*", CFS_VPP_HTTPS_ONLY, 0, GET_HEAD, 1, -1, 0, 0, 0};
+    t->behaviors[2] = (cfs_cfg_behavior){(char *)"/api/*", CFS_VPP_ALLOW_ALL, 0, ALL_METHODS, 1, -1, 0, 0, 0};
     t->behaviors[3] = (cfs_cfg_behavior){
-        (char *)"/upload/*", CFS_VPP_REDIRECT_TO_HTTPS, 0, ALL_METHODS, 1, -1, 0, 0};
-    t->behaviors[4] = (cfs_cfg_behavior){(char *)"/site/*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 2, -1, 0, 0};
-    t->behaviors[5] = (cfs_cfg_behavior){(char *)"*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 0, -1, 0, 0};
+        (char *)"/upload/*", CFS_VPP_REDIRECT_TO_HTTPS, 0, ALL_METHODS, 1, -1, 0, 0, 0};
+    t->behaviors[4] = (cfs_cfg_behavior){(char *)"/site/*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 2, -1, 0, 0, 0};
+    t->behaviors[5] = (cfs_cfg_behavior){(char *)"*", CFS_VPP_ALLOW_ALL, 0, GET_HEAD, 0, -1, 0, 0, 0};
     t->aliases[0] = (char *)"www.example.com";
     t->aliases[1] = (char *)"*.cdn.example.com";
     t->d.id = (char *)"E2EXAMPLE";

@@ -116,10 +116,12 @@ Test(config, wildcard_fixture_every_field)
     cr_assert_str_eq(d->domain_name, "");
     cr_assert_eq(d->n_aliases, 1);
     cr_assert_str_eq(d->aliases[0], "*.Example.NET");
-    /* Missing optional sections: no Restrictions, WebACLId or DefaultRootObject. */
-    cr_assert_eq(d->geo_type, 0);
+    /* Missing optional sections: no Restrictions, WebACLId or DefaultRootObject.  Absent
+     * is unknown, not "none" (a geo restriction and a web ACL may exist). */
+    cr_assert_eq(d->geo_type, -1);
     cr_assert_eq(d->n_geo_countries, 0);
     cr_assert_str_eq(d->web_acl_id, "");
+    cr_assert_eq(d->web_acl_unknown, 1);
     cr_assert_str_eq(d->default_root_object, "");
 
     cr_assert_eq(d->n_origins, 4);
@@ -426,9 +428,26 @@ Test(config, bad_files_are_errors_naming_the_file)
     cr_assert_eq(m->n_behaviors, 1);
     cr_assert_eq(m->behaviors[0].allowed_methods, 0);
     cr_assert_eq(m->behaviors[0].restricted, 0);
+    cr_assert_eq(m->behaviors[0].restricted_unknown, 0, "TrustedKeyGroups is there");
     cr_assert_eq(m->behaviors[0].origin, -1);
     cr_assert_str_eq(m->web_acl_id, "");
-    cr_assert_eq(m->geo_type, 0);
+    cr_assert_eq(m->web_acl_unknown, 1, "a WebACLId that is no string says nothing");
+    cr_assert_eq(m->geo_type, -1, "nor does a GeoRestriction that is no object");
+    /* a section of the wrong type is no file the API wrote: an error naming it (it was
+     * read as "none": no behaviors, no aliases) */
+    cr_assert_eq(cfs_config_load(&set,
+                                 write_tmp("EWRONGTYPES002.json",
+                                           "{\"DistributionConfig\": {\"DefaultCacheBehavior\": \"oops\"}}"),
+                                 err, sizeof err),
+                 CFS_E_FORMAT);
+    cr_assert(strstr(err, "EWRONGTYPES002.json") && strstr(err, "DefaultCacheBehavior is not an object"),
+              "%s", err);
+    cr_assert_eq(cfs_config_load(
+                     &set, write_tmp("EWRONGTYPES003.json", "{\"DistributionConfig\": {\"Aliases\": \"x\"}}"),
+                     err, sizeof err),
+                 CFS_E_FORMAT);
+    cr_assert(strstr(err, "Aliases is not an object"), "%s", err);
+    cr_assert_eq(set.n, 3);
     cfs_config_free(&set);
     tmp_end();
 }

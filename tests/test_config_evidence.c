@@ -775,6 +775,33 @@ Test(config_evidence, older_line_and_no_web_acl)
     free(out);
 }
 
+/* A config that lacks WebACLId (written by hand or by another tool, not the CLI) says
+ * nothing about a web ACL: an unexplained edge-fast 403 stays a possible WAF block, as
+ * without a config.  It was read as "no web ACL" and the 403 called edge_other. */
+Test(config_evidence, config_without_web_acl_id_leaves_waf_open)
+{
+    header();
+    kv fast[] = {{"sc-status", "403"},
+                 {"x-edge-result-type", "Error"},
+                 {"x-edge-response-result-type", "Error"},
+                 {"x-edge-detailed-result-type", "Error"},
+                 {"cs-uri-stem", "/x"},
+                 {NULL, NULL}};
+    line1("F0", "10:00:00", fast);
+    char *p = tu_write_config(
+        g_dir, "E1TESTDIST0001.json",
+        "{\"Aliases\": {\"Quantity\": 2, \"Items\": [\"www.example.com\", \"example.com\"]}, \"Origins\": {\"Quantity\": 1, \"Items\": [" S3_ORIGIN
+        "]}, \"DefaultCacheBehavior\": {\"TargetOriginId\": \"s3\", "
+        "\"ViewerProtocolPolicy\": \"allow-all\"}}",
+        1, NULL);
+    char args[1024];
+    snprintf(args, sizeof args, "--config %s", p);
+    free(p);
+    char *out = requests(args);
+    ROW(out, "F0", "waf_block\tpossible\tlatency_edge_waf_absolute");
+    free(out);
+}
+
 /* A rule raised by the config falls back one level on an older line; the no-function
  * lowering needs a config that held when the line was written, so it does not apply. */
 Test(config_evidence, older_line_and_function_associations)
