@@ -164,6 +164,7 @@ static void free_dist(cfs_dist_config *d)
     }
     free(d->origin_groups);
     name_map_free(d->names);
+    free(d->by_time);
     memset(d, 0, sizeof *d);
 }
 
@@ -848,6 +849,36 @@ static cfs_status index_dist(cfs_config_set *set, cfs_dist_config *d)
     return st;
 }
 
+/* v (to become set->d[vi]) is another version of head (set->d[hi]): head's list of the
+ * timed versions, sorted by LastModifiedTime (then by load order), takes it in. */
+static cfs_status add_version(cfs_config_set *set, cfs_dist_config *head, size_t hi, const cfs_dist_config *v,
+                              size_t vi)
+{
+    if (!head->nversions) {
+        head->nversions = 1;
+        if (head->last_modified != CFS_NO_TIME) {
+            if (!(head->by_time = malloc(sizeof *head->by_time))) return CFS_E_NOMEM;
+            head->by_time[head->ntimed++] = hi;
+        }
+    }
+    if (v->last_modified == CFS_NO_TIME) {
+        head->nversions++;
+        return CFS_OK;
+    }
+    size_t *bt = realloc(head->by_time, (head->ntimed + 1) * sizeof *bt);
+    if (!bt) return CFS_E_NOMEM;
+    head->by_time = bt;
+    head->nversions++;
+    size_t at = head->ntimed;
+    while (at > 0 && set->d[bt[at - 1]].last_modified > v->last_modified) {
+        bt[at] = bt[at - 1];
+        at--;
+    }
+    bt[at] = vi;
+    head->ntimed++;
+    return CFS_OK;
+}
+
 cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, size_t errlen)
 {
     char why[256] = "";
@@ -879,15 +910,19 @@ cfs_status cfs_config_load(cfs_config_set *set, const char *path, char *err, siz
     if (st == CFS_OK) st = index_dist(set, &d);
     if (st == CFS_OK) {
         if (cfs_config_403_remap(&d)) set->any_403_remap = 1;
-        /* another config of this Id: a version, linked after the last one loaded */
+        /* another config of this Id: a version, put in the first one's order by time */
         uint32_t first = d.id && d.id[0] ? name_get(set->ids, d.id, strlen(d.id)) : 0;
         if (first && first - 1 != set->n) {
-            cfs_dist_config *v = &set->d[first - 1];
-            while (v->next_version) v = &set->d[v->next_version - 1];
-            v->next_version = set->n + 1;
             d.first_version = first;
+            st = add_version(set, &set->d[first - 1], first - 1, &d, set->n);
         }
-        set->d[set->n++] = d;
+        if (st == CFS_OK) {
+            set->d[set->n++] = d;
+        } else { /* its names point nowhere again */
+            name_drop(set->ids, (uint32_t)set->n);
+            name_drop(set->exact, (uint32_t)set->n);
+            name_drop(set->wild, (uint32_t)set->n);
+        }
     }
     if (st != CFS_OK) {
         if (st == CFS_E_NOMEM) snprintf(why, sizeof why, "out of memory");
@@ -1139,30 +1174,31 @@ const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span u
 
 const cfs_dist_config *cfs_config_version_at(const cfs_config_set *set, const cfs_dist_config *d, int64_t ts)
 {
-    if (!set || !d || (!d->first_version && !d->next_version)) return d;
-    const cfs_dist_config *v = d->first_version ? &set->d[d->first_version - 1] : d;
-    const cfs_dist_config *at = NULL, *oldest = NULL, *latest = NULL, *untimed = NULL;
-    for (;; v = &set->d[v->next_version - 1]) {
-        const int64_t lm = v->last_modified;
-        if (lm == CFS_NO_TIME) {
-            if (!untimed) untimed = v;
-        } else {
-            if (!oldest || lm < oldest->last_modified) oldest = v;
-            if (!latest || lm > latest->last_modified) latest = v;
-            if (ts != CFS_NO_TIME && lm <= ts && (!at || lm > at->last_modified)) at = v;
-        }
-        if (!v->next_version) break;
+    if (!set || !d) return d;
+    const cfs_dist_config *head = d->first_version ? &set->d[d->first_version - 1] : d;
+    if (!head->nversions || !head->ntimed) return head; /* alone, or none timed: the first */
+    const size_t *bt = head->by_time;
+    if (ts == CFS_NO_TIME) return &set->d[bt[head->ntimed - 1]];
+    /* the last version with LastModifiedTime <= ts, by bisection */
+    size_t lo = 0, hi = head->ntimed;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (set->d[bt[mid]].last_modified <= ts) lo = mid + 1;
+        else hi = mid;
     }
-    if (!latest) return untimed; /* none says when it took effect: the first loaded */
-    if (ts == CFS_NO_TIME) return latest;
-    return at ? at : oldest;
+    return &set->d[bt[lo ? lo - 1 : 0]];
 }
 
 size_t cfs_config_versions(const cfs_config_set *set, const cfs_dist_config *d)
 {
     if (!set || !d) return 0;
-    size_t n = 1;
-    const cfs_dist_config *v = d->first_version ? &set->d[d->first_version - 1] : d;
-    for (; v->next_version; v = &set->d[v->next_version - 1]) n++;
-    return n;
+    const cfs_dist_config *head = d->first_version ? &set->d[d->first_version - 1] : d;
+    return head->nversions ? head->nversions : 1;
+}
+
+size_t cfs_config_untimed_versions(const cfs_config_set *set, const cfs_dist_config *d)
+{
+    if (!set || !d) return 0;
+    const cfs_dist_config *head = d->first_version ? &set->d[d->first_version - 1] : d;
+    return head->nversions && head->ntimed ? head->nversions - head->ntimed : 0;
 }

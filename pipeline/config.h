@@ -117,10 +117,12 @@ typedef struct cfs_dist_config {
     int64_t last_modified;
     int last_modified_unread;
     struct cfs_name_map *names; /* hashed domain name and aliases; NULL: match linearly */
-    /* Several configs of one Id (a history of snapshots): each links to the next one
-     * loaded (index + 1 in the set, 0 for none) and to the first (first_version, index +
-     * 1; 0 when it is the first or alone): cfs_config_version_at picks among them. */
-    size_t next_version, first_version;
+    /* Several configs of one Id (a history of snapshots): each links to the first one
+     * loaded (first_version, index + 1 in the set; 0 when it is the first or alone), and
+     * the first holds the versions with a LastModifiedTime in its order (by_time, ntimed
+     * indexes) and how many there are in all (nversions), for cfs_config_version_at. */
+    size_t first_version;
+    size_t *by_time, ntimed, nversions;
 } cfs_dist_config;
 
 /* Loaded configs and hash indexes over them (built by cfs_config_load; a set made by
@@ -145,12 +147,15 @@ const cfs_dist_config *cfs_config_find(const cfs_config_set *set, cfs_span dist_
 /* Of the configs loaded for d's Id, the one in force at ts: the latest whose
  * LastModifiedTime is at or before ts; for a line older than all of them, the oldest (the
  * line is then older than its config); with ts CFS_NO_TIME (a question about the
- * distribution, not a line), the latest.  Configs without a LastModifiedTime come after
- * those with one, in load order, and are taken only when none has one.  d itself when it
- * is its Id's only config. */
+ * distribution, not a line), the latest.  Configs without a LastModifiedTime are taken
+ * only when none has one (then the first loaded); cfs_config_untimed_versions counts
+ * them, for a warning.  d itself when it is its Id's only config.  O(log versions). */
 const cfs_dist_config *cfs_config_version_at(const cfs_config_set *set, const cfs_dist_config *d, int64_t ts);
 /* How many configs are loaded for d's Id (1 when it is alone). */
 size_t cfs_config_versions(const cfs_config_set *set, const cfs_dist_config *d);
+/* Of those, how many no version_at can pick: without a LastModifiedTime, beside versions
+ * that have one. */
+size_t cfs_config_untimed_versions(const cfs_config_set *set, const cfs_dist_config *d);
 /* The cache behavior of a line: the one whose PathPattern is the line's logged
  * cache-behavior-path-pattern (v2; empty span: none), else the one whose PathPattern
  * matches uri_stem, its percent-encoding undone once (CloudFront order: first match in list

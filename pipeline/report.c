@@ -1078,13 +1078,14 @@ static void text_config_read(FILE *out, const dist_model *d, const cfs_report_op
         if (k.by_kind[CFS_ORIGIN_UNKNOWN])
             fprintf(out, ", %zu of unknown kind", k.by_kind[CFS_ORIGIN_UNKNOWN]);
         fprintf(out, "; %zu origin group%s\n", c->n_origin_groups, plural(c->n_origin_groups));
-        const size_t versions = cfs_config_versions(o->config, c);
+        const size_t versions = cfs_config_versions(o->config, c),
+                     untimed = cfs_config_untimed_versions(o->config, c);
         if (versions > 1)
             fprintf(
                 out,
                 "  config: %zu configs of this distribution: each line judged by the one in force when it "
-                "was written (LastModifiedTime); the latest one's facts here\n",
-                versions);
+                "was written (LastModifiedTime)%s; the latest one's facts here\n",
+                versions, untimed ? ", those without LastModifiedTime by none" : "");
         if (c->last_modified != CFS_NO_TIME) {
             char ts[40];
             lm_str(c->last_modified, ts, sizeof ts);

@@ -744,6 +744,7 @@ Test(config_evidence, each_line_judged_by_the_config_of_its_time)
     const cfs_dist_config *d0 = &set.d[0], *d1 = &set.d[1];
     cr_assert_eq(cfs_config_versions(&set, d0), 3);
     cr_assert_eq(cfs_config_versions(&set, &set.d[2]), 3);
+    cr_assert_eq(cfs_config_untimed_versions(&set, d0), 1, "the one no line can be judged by: warned");
     cr_assert_eq(cfs_config_version_at(&set, d0, utc(2026, 11, 1, 10, 0, 0)), d1);
     cr_assert_eq(cfs_config_version_at(&set, &set.d[2], utc(2026, 11, 1, 5, 0, 0)), d1, "at its second");
     cr_assert_eq(cfs_config_version_at(&set, d1, utc(2026, 11, 1, 4, 59, 59)), d0);

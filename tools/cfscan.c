@@ -1246,6 +1246,19 @@ static int load_configs(scan_cmd *c)
         }
         cfs_inputs_free(&cf);
     }
+    /* versions of one distribution that no line can be judged by: said, not silent */
+    for (size_t i = 0; i < c->cfg.n; i++) {
+        const cfs_dist_config *d = &c->cfg.d[i];
+        const size_t untimed = d->first_version ? 0 : cfs_config_untimed_versions(&c->cfg, d);
+        if (!untimed) continue;
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "%zu of the %zu configs of %s have no LastModifiedTime and judge no line: each line is "
+                 "judged by the timed one in force when it was written (`aws cloudfront get-distribution` "
+                 "gives the time)",
+                 untimed, cfs_config_versions(&c->cfg, d), d->id);
+        say("--config warning", NULL, msg);
+    }
     if (c->configs.n) c->o.attr.config = &c->cfg;
     return 0;
 }
