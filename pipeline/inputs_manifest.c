@@ -83,23 +83,19 @@ const char *cfs_mf_relpath(const char *path, const char *const *roots, size_t n)
 {
     if (cfs_s3_is_url(path)) return path;
     size_t best = 0;
-    int found = 0, named = 0;
+    int found = 0;
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(roots[i]);
         while (l > 1 && roots[i][l - 1] == '/') l--;
-        if (!strcmp(path, roots[i])) named = 1;
-        else if (l <= strlen(path) && !strncmp(path, roots[i], l) &&
-                 (path[l] == '/' || roots[i][l - 1] == '/') && (!found || l > best)) {
+        if (!strcmp(path, roots[i])) { /* a file named directly: its base name */
+            const char *b = strrchr(path, '/');
+            return b ? b + 1 : path;
+        }
+        if (l <= strlen(path) && !strncmp(path, roots[i], l) && (path[l] == '/' || roots[i][l - 1] == '/') &&
+            (!found || l > best)) {
             best = l;
             found = 1;
         }
-    }
-    /* A file named directly: its base name, unless it lies in a directory also named (it is
-     * read by its own name there, source.c): then its place in that directory, the name
-     * the directory's walk gives it in every other run. */
-    if (!found && named) {
-        const char *b = strrchr(path, '/');
-        return b ? b + 1 : path;
     }
     if (!found) return path;
     const char *r = path + best;

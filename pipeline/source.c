@@ -282,9 +282,9 @@ struct cfs_walk {
     dev_t in_dev;
     ino_t in_ino;
     char *in_seen;
-    /* the identities of the regular files named on the command line, sorted: the walk of
-     * a directory leaves such a file to its name (a file, a link to it or a hard link
-     * named beside a directory holding it is read once, at its own place) */
+    /* the identities of the regular files named on the command line (cfs_paths_drop_repeats
+     * left them: none lies inside a directory given), sorted: the walk of a directory
+     * leaves another name of such a file (a hard link, a link to it) to the name given */
     struct file_id *named;
     size_t nnamed;
     cfs_s3_lister *s3; /* the s3:// path being listed, else NULL */
@@ -725,12 +725,11 @@ static int fd_alias(const char *p)
     return is;
 }
 
-size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first, int walk_leaves_files)
+size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
 {
     *first = NULL;
     named_path *v = n ? cfs_calloc(n, sizeof *v, "checking the paths given") : NULL;
-    unsigned char *drop = n ? cfs_calloc(n, 2, "checking the paths given") : NULL;
-    unsigned char *repeat = drop ? drop + n : NULL; /* kept, but named twice: warned */
+    unsigned char *drop = n ? cfs_calloc(n, 1, "checking the paths given") : NULL;
     size_t m = 0;
     if (!v || !drop) { /* out of memory (recorded): every path kept */
         free(v);
@@ -800,16 +799,25 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first, 
             depth--;
         if (depth &&
             (!strcmp(chain[depth - 1]->key, e->key) || under(chain[depth - 1]->key, e->key, 1, e->dir))) {
-            /* A file inside a directory given is read by its own name, at its own place
-             * on the command line: the walk leaves it to that name (cfs_walk_open).  Only
-             * the warning is given here. */
-            if (walk_leaves_files && !e->dir && chain[depth - 1]->dir) repeat[e->idx] = 1;
-            else drop[e->idx] = 1;
+            drop[e->idx] = 1;
             continue;
         }
         chain[depth++] = e;
     }
     free(chain);
+    /* A link named outside a directory given, to a file that directory's walk reaches: the
+     * walk reads the file, under its place in the directory (what a summary's manifest
+     * records, whatever the link), and the link is left out. */
+    for (size_t k = 0; k < m; k++) {
+        const named_path *e = &v[k];
+        struct stat ls;
+        if (e->s3 || e->dir || drop[e->idx] || lstat(paths[e->idx], &ls) != 0 || !S_ISLNK(ls.st_mode))
+            continue;
+        char *target = realpath(paths[e->idx], NULL);
+        for (size_t j = 0; target && j < m && !drop[e->idx]; j++)
+            if (v[j].dir && !v[j].s3 && !drop[v[j].idx] && under(v[j].key, target, 1, 0)) drop[e->idx] = 1;
+        free(target);
+    }
     /* Two names of one regular file (hard links, a link and its target) kept so far: the
      * first given is read. */
     size_t nf = 0;
@@ -824,8 +832,8 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first, 
     free(v);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        if ((drop[i] || repeat[i]) && !*first) *first = paths[i];
         if (!drop[i]) paths[kept++] = paths[i];
+        else if (!*first) *first = paths[i];
     }
     free(drop);
     return kept;

@@ -79,16 +79,12 @@ void cfs_walk_set_owner(cfs_walk *w, cfs_walk_owns_fn fn);
 const char *cfs_walk_stdin_read_as(const cfs_walk *w);
 /* Drop command-line paths that name inputs another path already names, so that no file
  * is read twice: a path naming the same file or directory as an earlier one (after
- * resolving links, "." and ".."), a directory inside a directory also given (one that
- * the walk reaches: within its 64 levels), and an s3:// prefix that another s3:// path
- * given is a prefix of, and "-" after the first (standard input is read once).  A file
- * inside a directory given is dropped too, except with walk_leaves_files (the log inputs,
- * walked by cfs_walk_open, which leaves such a file to its own name): then it is kept, so
- * that it is read once, at its place.  Paths that cannot be resolved
- * (the walk reports them) are kept.  The kept paths stay in their order at the front;
- * returns how many, and sets *first to the first path dropped or kept as such a file
- * (NULL when none), for the warning. */
-size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first, int walk_leaves_files);
+ * resolving links, "." and ".."), a file or directory inside a directory also given (one
+ * that the walk reaches: within its 64 levels), and an s3:// prefix that another
+ * s3:// path given is a prefix of, and "-" after the first (standard input is read
+ * once).  Paths that cannot be resolved (the walk reports them) are kept.  The kept paths stay in their order at the front; returns how
+ * many, and sets *first to the first path dropped (NULL when none). */
+size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first);
 /* Order for scheduling: largest first, then by path (deterministic). */
 void cfs_inputs_sort(cfs_inputs *in);
 void cfs_inputs_free(cfs_inputs *in);

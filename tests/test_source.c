@@ -174,20 +174,20 @@ Test(walk, paths_named_twice_are_read_once)
     const char *want[] = {"-", d, c, e, fifo, "/nonexistent/x.gz", z, "s3://bkt", "s3://bkt2/x"};
     const size_t n = sizeof v / sizeof v[0], nwant = sizeof want / sizeof want[0];
     const char *first = NULL;
-    size_t kept = cfs_paths_drop_repeats(v, n, &first, 0);
+    size_t kept = cfs_paths_drop_repeats(v, n, &first);
     cr_assert_eq(kept, nwant, "kept %zu", kept);
     for (size_t i = 0; i < nwant; i++) cr_assert_str_eq(v[i], want[i], "path %zu: %s", i, v[i]);
     cr_assert_eq(first, a);
     /* nothing named twice: all kept, in order, and no first */
     const char *u[] = {d2, e, "-"};
-    cr_assert_eq(cfs_paths_drop_repeats(u, 3, &first, 0), 3);
+    cr_assert_eq(cfs_paths_drop_repeats(u, 3, &first), 3);
     cr_assert_null(first);
     cr_assert_str_eq(u[0], d2);
     cr_assert_str_eq(u[1], e);
     cr_assert_str_eq(u[2], "-");
     /* standard input named again: one stream, read once (the first "-" kept) */
     const char *w[] = {"-", e, "-", "-"};
-    cr_assert_eq(cfs_paths_drop_repeats(w, 4, &first, 0), 2);
+    cr_assert_eq(cfs_paths_drop_repeats(w, 4, &first), 2);
     cr_assert_str_eq(first, "-");
     cr_assert_str_eq(w[0], "-");
     cr_assert_str_eq(w[1], e);
@@ -231,7 +231,7 @@ Test(walk, links_hard_links_and_the_walks_depth)
     snprintf(top, sizeof top, "%s/deep", dir);
     const char *v[] = {d2, lnk, x, hard, top, at63, at64};
     const char *first = NULL;
-    size_t kept = cfs_paths_drop_repeats(v, 7, &first, 0);
+    size_t kept = cfs_paths_drop_repeats(v, 7, &first);
     cr_assert_eq(kept, 4, "kept %zu", kept);
     cr_assert_str_eq(v[0], d2);
     cr_assert_str_eq(v[1], x); /* the link sits in d2: dropped; the hard link: dropped */

@@ -62,10 +62,10 @@ Test(update, late_files_are_new_inputs_and_counts_equal_one_scan)
     free(full);
 }
 
-/* A file named beside the directory holding it is read by its own name (source.c), and
- * the manifest records it by its place in that directory, as a run that names only the
- * directory does: the next night's --update then finds it counted (with its base name it
- * was a new input, read again). */
+/* A file named beside the directory holding it, however spelled, is read by the
+ * directory's walk, so the manifest records it by its place in that directory, as a run
+ * that names only the directory does: the next night's --update finds it counted (under
+ * its base name it was a new input, read again: a review's case). */
 Test(update, a_file_named_beside_its_directory_keeps_its_place_in_the_manifest)
 {
     tu_make_day_logs(g_dir);
@@ -74,7 +74,8 @@ Test(update, a_file_named_beside_its_directory_keeps_its_place_in_the_manifest)
     cr_assert_eq(tu_sh(&one, NULL,
                        "cd %s/logs && f=$(ls | head -1) && mkdir sub && mv $f sub/ && printf %%s $f", g_dir),
                  0);
-    free(tu_scan_json(g_dir, 0, "scan logs logs/sub/%s -o U", one));
+    /* spelled otherwise than the directory (absolute): its place is still sub/NAME */
+    free(tu_scan_json(g_dir, 0, "scan logs %s/logs/sub/%s -o U", g_dir, one));
     char *mf = NULL;
     cr_assert_eq(tu_sh(&mf, NULL, "cut -f4 %s/U/inputs.cfm | grep -c -x 'sub/%s'", g_dir, one), 0, "%s", mf);
     free(mf);

@@ -1004,9 +1004,7 @@ static void drop_repeats(strv *l, const char *option)
 {
     const char *first = NULL;
     const size_t named = l->n;
-    /* the log inputs are walked by cfs_walk, which leaves a file named beside its
-     * directory to its own name; the evidence loaders walk on their own */
-    l->n = cfs_paths_drop_repeats((const char **)l->v, l->n, &first, option == NULL);
+    l->n = cfs_paths_drop_repeats((const char **)l->v, l->n, &first);
     if (first) say_repeats(option, first, named - l->n, "the same file, or inside a directory also named");
 }
 
