@@ -90,12 +90,14 @@ static inline uint32_t idmap_get(cfs_idmap *m, uint64_t key)
 
 /* ---- strings -> ids ------------------------------------------------------------------ */
 
-/* s (a cfs_key_str) holds exactly what cfs_key_str(p, n) would write. */
+/* s (a cfs_key_str) holds exactly what cfs_key_str(p, n) would write.  A NUL in p is
+ * written "%00" there (aggregate.c), so such a p is never compared byte for byte (it
+ * matched the key of its bytes before the NUL): the string table answers for it. */
 static inline int same_key_str(const char *s, const char *p, size_t n)
 {
     if (n == 0) return s[0] == '-' && s[1] == 0;
     if (n > CFS_KEY_STR - 1) n = CFS_KEY_STR - 1;
-    if (s[n] != 0) return 0;
+    if (s[n] != 0 || memchr(p, 0, n)) return 0;
     return cfs_short_eq(s, p, n);
 }
 

@@ -561,6 +561,30 @@ Test(nul_in_keys, edge_with_a_nul_is_its_own_edge_in_every_output)
     cr_assert_eq(rc, 0, "-o: exit %d, stderr: %s", rc, err);
     free(err);
     free(p);
+    /* A key of more than 16 bytes is checked against the line before's key by its bytes:
+     * "ABCDEFGHIJKLMNOPQR\0" matched the key "ABCDEFGHIJKLMNOPQR" there, so the counts
+     * depended on the lines' order (and on -j).  Both orders, two edges each. */
+    const char *E = "ABCDEFGHIJKLMNOPQR";
+    for (int order = 0; order < 2; order++) {
+        o = (size_t)snprintf(b, sizeof b, HDR15);
+        char nul_edge[32];
+        snprintf(nul_edge, sizeof nul_edge, "%sx", E);
+        size_t at2 = 0;
+        for (int k = 0; k < 2; k++) {
+            const int with_nul = k != order;
+            if (with_nul) at2 = o + strlen("2026-11-01\t10:00:00\t") + strlen(E);
+            o += line15(b + o, sizeof b - o, "2026-11-01", "10:00:00", with_nul ? nul_edge : E, 200);
+        }
+        b[at2] = '\0';
+        p = tu_write(dir, order ? "long-b.log" : "long-a.log", b, o);
+        rc = run(&out, &err, "scan %s --format json -q -j1", p);
+        cr_assert_eq(rc, 0, "exit %d, stderr: %s", rc, err);
+        cr_assert(strstr(out, "\"by_edge\":{\"ABCDEFGHIJKLMNOPQR\":1,\"ABCDEFGHIJKLMNOPQR%00\":1}"),
+                  "order %d: %s", order, out);
+        free(out);
+        free(err);
+        free(p);
+    }
     tu_rmrf(dir);
     free(dir);
 }
