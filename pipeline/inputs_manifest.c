@@ -223,18 +223,35 @@ cfs_status cfs_mf_writer_add(cfs_mf_writer *w, const char *rel, uint64_t size, i
     return CFS_OK;
 }
 
+/* Whether s holds every one of its shards. */
+static int shards_complete(const cfs_mf_shards *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        if (!s->have[i]) return 0;
+    return s->n > 0;
+}
+
 cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *err, size_t errlen)
 {
     cfs_mf_reader r;
     CFS_FORWARD_IF_ERROR(cfs_mf_open(&r, path, err, errlen));
     cfs_status st = CFS_OK;
-    uint32_t covered = 0;
-    for (uint32_t i = 0; i < r.shards.n; i++) covered += r.shards.have[i] != 0;
     /* A part that holds every shard of its N (a day merged from its shards) covers what an
-     * unsharded scan does: so it counts, and days sharded into different numbers of
-     * shards merge into a month. */
-    if (!r.shards.n || covered == r.shards.n) w->any_unsharded = 1;
-    else {
+     * unsharded scan does: beside parts of another N it counts as one (so days sharded
+     * into different numbers of shards merge into a month), and only then, so that the
+     * shards of one count stay on record through a tree of merges. */
+    if (!r.shards.n) {
+        w->any_unsharded = 1;
+    } else if (w->shards.n && w->shards.n != r.shards.n && shards_complete(&r.shards)) {
+        w->any_unsharded = 1;
+    } else {
+        if (w->shards.n && w->shards.n != r.shards.n && shards_complete(&w->shards)) {
+            /* the parts so far hold every shard of theirs: they stand for an unsharded part */
+            free(w->shards.have);
+            w->shards.have = NULL;
+            w->shards.n = 0;
+            w->any_unsharded = 1;
+        }
         st = shards_set_n(&w->shards, r.shards.n, err, errlen);
         for (uint32_t i = 0; st == CFS_OK && i < r.shards.n; i++)
             if (r.shards.have[i]) w->shards.have[i] = 1;

@@ -262,6 +262,10 @@ Test(shard, days_sharded_differently_merge)
     cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/DAY/inputs.cfm", g_dir), 0);
     cr_assert_str_eq(mf, "shards\t0\t-\n");
     free(mf);
+    /* a complete set merged again keeps its shards on record (it lost them: "records no
+     * shards" at the next --expect) */
+    free(tu_scan_json(g_dir, 0, "merge AM -o AM2"));
+    free(tu_scan_json(g_dir, 0, "merge AM2 --expect 4 -o AM3"));
     char *err = NULL;
     int rc = tu_sh(NULL, &err, "cd %s && %s merge a0 p1 -o X -q", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
