@@ -9,8 +9,19 @@ cmake_minimum_required(VERSION 3.18)
 set(label unknown)
 find_program(CFS_GIT git)
 if(CFS_GIT)
-  execute_process(COMMAND ${CFS_GIT} -C ${SRC} rev-parse --short HEAD
-                  OUTPUT_VARIABLE head RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  # only SRC's own repository: a tarball unpacked inside another one (a vendor/ folder)
+  # is not that repository's commit
+  execute_process(COMMAND ${CFS_GIT} -C ${SRC} rev-parse --show-toplevel
+                  OUTPUT_VARIABLE top RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  get_filename_component(src_real "${SRC}" REALPATH)
+  if(rc EQUAL 0)
+    get_filename_component(top_real "${top}" REALPATH)
+  endif()
+  set(head "")
+  if(rc EQUAL 0 AND top_real STREQUAL src_real)
+    execute_process(COMMAND ${CFS_GIT} -C ${SRC} rev-parse --short HEAD
+                    OUTPUT_VARIABLE head RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  endif()
   if(rc EQUAL 0 AND NOT head STREQUAL "")
     set(label ${head})
     # the same test as bench/run.sh made of the tree before: tracked files only
