@@ -173,6 +173,14 @@ static void free_dist(cfs_dist_config *d)
 static const cfs_json *array_or_null(const cfs_json *v) { return v && v->type == CFS_JSON_ARRAY ? v : NULL; }
 
 /* Strings of an "Items" array (Aliases, GeoRestriction); non-strings are skipped. */
+/* A {Quantity, Items} list whose Quantity says more entries than its Items hold. */
+static int cut_short(const cfs_json *list)
+{
+    double q = 0;
+    return cfs_json_num(cfs_json_get(list, "Quantity"), &q) &&
+           q > (double)cfs_json_count(array_or_null(cfs_json_get(list, "Items")));
+}
+
 static cfs_status string_items(const cfs_json *items, char ***out, size_t *n)
 {
     size_t cap = cfs_json_count(items);
@@ -759,7 +767,9 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     CFS_FORWARD_IF_ERROR(
         string_items(array_or_null(cfs_json_path(dc, "Aliases.Items")), &d->aliases, &d->n_aliases));
     const cfs_json *aliases = cfs_json_get(dc, "Aliases");
-    d->aliases_known = aliases != NULL && aliases->type == CFS_JSON_OBJECT;
+    /* a list cut short (Quantity above its Items, which the CLI omits only at 0) is not
+     * the whole list: unknown, as read_associations takes such a list */
+    d->aliases_known = aliases != NULL && aliases->type == CFS_JSON_OBJECT && !cut_short(aliases);
     /* A member of the wrong type is a file the API did not write: refused, as a behavior
      * without a pattern is, rather than read as "none". */
     static const char *const objects[] = {
@@ -791,6 +801,7 @@ static cfs_status build(cfs_dist_config *d, const cfs_json *root, const char *pa
     else if (rt && (strcmp(rt, "blacklist") == 0 || strcmp(rt, "blocklist") == 0)) d->geo_type = 2;
     else if (rt && strcmp(rt, "none") == 0) d->geo_type = 0;
     else d->geo_type = -1; /* not in the config, or a type the API does not have: unknown */
+    if (d->geo_type > 0 && cut_short(geo)) d->geo_type = -1; /* its countries not all given */
     CFS_FORWARD_IF_ERROR(
         string_items(array_or_null(cfs_json_get(geo, "Items")), &d->geo_countries, &d->n_geo_countries));
 

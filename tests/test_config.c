@@ -447,7 +447,22 @@ Test(config, bad_files_are_errors_naming_the_file)
                      err, sizeof err),
                  CFS_E_FORMAT);
     cr_assert(strstr(err, "Aliases is not an object"), "%s", err);
-    cr_assert_eq(set.n, 3);
+    /* lists cut short (Quantity above their Items) are not whole: unknown, not empty (the
+     * alias list was taken as complete, every Host then foreign; the geo allowlist as
+     * allowing no country) */
+    load_ok(&set, write_tmp("ECUTSHORT00001.json",
+                            "{\"DistributionConfig\": {\"Aliases\": {\"Quantity\": 1},"
+                            " \"Restrictions\": {\"GeoRestriction\": {\"RestrictionType\": \"whitelist\","
+                            " \"Quantity\": 1}}}}"));
+    cr_assert_eq(set.d[3].aliases_known, 0);
+    cr_assert_eq(set.d[3].geo_type, -1);
+    load_ok(&set, write_tmp("EWHOLELISTS001.json",
+                            "{\"DistributionConfig\": {\"Aliases\": {\"Quantity\": 0},"
+                            " \"Restrictions\": {\"GeoRestriction\": {\"RestrictionType\": \"whitelist\","
+                            " \"Quantity\": 1, \"Items\": [\"US\"]}}}}"));
+    cr_assert_eq(set.d[4].aliases_known, 1);
+    cr_assert_eq(set.d[4].geo_type, 1);
+    cr_assert_eq(set.n, 5);
     cfs_config_free(&set);
     tmp_end();
 }
