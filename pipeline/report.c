@@ -645,8 +645,11 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         d->requests += t->requests;
         d->bytes += t->bytes;
         if (cfs_rule_is_hidden_403(t->k.rule)) {
+            if (d->hidden403 && d->hidden_status != t->k.status) d->hidden_statuses = 2;
+            else if (!d->hidden403) d->hidden_statuses = 1;
             d->hidden403 += t->requests;
             d->hidden_status = t->k.status;
+            if (t->k.status >= 400) d->hidden_upper = 1;
         }
         if (cfs_rule_is_config_newer(t->k.rule)) d->older403 += t->requests;
         if (t->k.cause == CFS_CAUSE_NONE || t->k.cause >= CFS_CAUSE_COUNT) continue;
@@ -971,17 +974,24 @@ static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_op
         fprintf(out, "  config: 403 kept as CloudFront's own response%s\n", ttl[0] ? ttl : "");
     }
     if (d->hidden403) {
-        if (d->hidden_status >= 400)
+        char status[64];
+        if (d->hidden_statuses > 1)
+            snprintf(status, sizeof status, "%s", "the statuses the configs in force remap to");
+        else snprintf(status, sizeof status, "status %u", d->hidden_status);
+        char own[64];
+        if (d->hidden_statuses > 1) snprintf(own, sizeof own, "%s", "errors of those statuses are");
+        else snprintf(own, sizeof own, "%u is", d->hidden_status);
+        if (d->hidden_upper)
             fprintf(out,
-                    "  up to %llu responses with result type Error and status %u are 403s remapped by "
-                    "CustomErrorResponses (an origin's own %u is logged alike)",
-                    (unsigned long long)d->hidden403, d->hidden_status, d->hidden_status);
+                    "  up to %llu responses with result type Error and %s are 403s remapped by "
+                    "CustomErrorResponses (an origin's own %s logged alike)",
+                    (unsigned long long)d->hidden403, status, own);
         else
             fprintf(out,
-                    "  %llu responses with result type Error and status %u are 403s remapped by "
+                    "  %llu responses with result type Error and %s are 403s remapped by "
                     "CustomErrorResponses",
-                    (unsigned long long)d->hidden403, d->hidden_status);
-        if (c && c->err403_page && c->err403_page[0]) {
+                    (unsigned long long)d->hidden403, status);
+        if (c && c->err403_page && c->err403_page[0] && d->hidden_statuses == 1) {
             fprintf(out, " (");
             cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
             fputc(')', out);
@@ -994,8 +1004,7 @@ static void json_error_pages(FILE *out, const dist_model *d, const cfs_report_op
 {
     fprintf(out, ",\"hidden_403\":%llu", (unsigned long long)d->hidden403);
     /* remapped to a 4xx or 5xx: the origin's own errors of that status are counted too */
-    if (d->hidden403)
-        fprintf(out, ",\"hidden_403_upper_bound\":%s", d->hidden_status >= 400 ? "true" : "false");
+    if (d->hidden403) fprintf(out, ",\"hidden_403_upper_bound\":%s", d->hidden_upper ? "true" : "false");
     const cfs_dist_config *c = dist_config(o, d->dist);
     if (!c || !c->err403) return;
     fputs(",\"custom_error_403\":{\"page\":", out);

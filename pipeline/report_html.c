@@ -902,12 +902,16 @@ static void dist_notes(FILE *out, const dist_model *d, const cfs_report_opts *o)
                 "Origin-fetch reference: <b class=\"refms\" data-v=\"0\">none</b>: too few 2xx/3xx Miss "
                 "responses (%llu); the zones alone decide.",
                 (unsigned long long)d->fetches);
-    if (d->hidden403)
-        fprintf(
-            out,
-            " %s%llu responses with status %u are 403s remapped by CustomErrorResponses (not counted above%s).",
-            d->hidden_status >= 400 ? "Up to " : "", (unsigned long long)d->hidden403, d->hidden_status,
-            d->hidden_status >= 400 ? "; an origin's own error of that status is logged alike" : "");
+    if (d->hidden403) {
+        char status[64];
+        if (d->hidden_statuses > 1)
+            snprintf(status, sizeof status, "%s", "the statuses the configs in force remap to");
+        else snprintf(status, sizeof status, "status %u", d->hidden_status);
+        fprintf(out,
+                " %s%llu responses with %s are 403s remapped by CustomErrorResponses (not counted above%s).",
+                d->hidden_upper ? "Up to " : "", (unsigned long long)d->hidden403, status,
+                d->hidden_upper ? "; an origin's own error of that status is logged alike" : "");
+    }
     if (d->older403)
         fprintf(out, " 403s older than the config: %llu (evidence lowered one level).",
                 (unsigned long long)d->older403);

@@ -71,6 +71,10 @@ typedef struct dist_model {
     uint64_t fetches;
     uint64_t hidden403;     /* non-403 lines that are 403s remapped by CustomErrorResponses */
     unsigned hidden_status; /* their status (the remap's ResponseCode) */
+    int hidden_statuses;    /* 2 when they have several (versions of the config remapped
+                             * to different codes), else 1 */
+    int hidden_upper;       /* one of them is a 4xx/5xx: the origin's own errors of that
+                             * status are counted too, so the count is an upper bound */
     uint64_t fetches_ttfb;  /* of fetches, measured by time-to-first-byte */
     uint64_t older403;      /* 403s judged by a config newer than their line (rules
                              * "*_config_newer", cfs_rule_is_config_newer) */

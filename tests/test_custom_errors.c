@@ -61,7 +61,8 @@ TestSuite(custom_errors, .init = setup, .fini = teardown);
  * (JSON text, "" for none), as get-distribution (with Id and DomainName) or
  * get-distribution-config prints it (then the id comes from the file name
  * E1TESTDIST0001.json). */
-static char *write_config_acl(int with_distribution, const char *errors, const char *web_acl, int cookies)
+static char *write_config_as(const char *name, const char *members, int with_distribution, const char *errors,
+                             const char *web_acl, int cookies)
 {
     char dc[4096];
     snprintf(dc, sizeof dc,
@@ -86,7 +87,11 @@ static char *write_config_acl(int with_distribution, const char *errors, const c
              " %s%s"
              " \"WebACLId\": \"%s\", \"Enabled\": true}",
              cookies ? "true" : "false", errors, errors[0] ? "," : "", web_acl);
-    return tu_write_config(g_dir, "E1TESTDIST0001.json", dc, with_distribution, NULL);
+    return tu_write_config(g_dir, name, dc, with_distribution, members);
+}
+static char *write_config_acl(int with_distribution, const char *errors, const char *web_acl, int cookies)
+{
+    return write_config_as("E1TESTDIST0001.json", NULL, with_distribution, errors, web_acl, cookies);
 }
 static char *write_config(int with_distribution, const char *errors)
 {
@@ -215,6 +220,48 @@ Test(custom_errors, remap_to_404_get_distribution_config_no_403_lines)
              "CustomErrorResponses (an origin's own 404 is logged alike)");
     free(txt);
     free(cfg);
+}
+
+/* Two versions of the config remap 403 to 404 (September) and to 200 (November): each
+ * Error line is hidden by the one in force, and the report counts both and calls the count
+ * an upper bound (a 404 is among them), without naming one status or page (it named the
+ * last row's status, 200, and said exact). */
+Test(custom_errors, versions_remapping_to_different_statuses)
+{
+    header();
+    kv err404[] = {{"sc-status", "404"},
+                   {"time", "04:00:00"},
+                   {"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"},
+                   {"x-edge-detailed-result-type", "Error"},
+                   {NULL, NULL}};
+    kv err200[] = {{"sc-status", "200"},
+                   {"time", "10:00:00"},
+                   {"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"},
+                   {"x-edge-detailed-result-type", "Error"},
+                   {NULL, NULL}};
+    lines(1, "A", err404);
+    lines(1, "B", err200);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/cfg", g_dir);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    free(write_config_as("cfg/E1TESTDIST0001.2026-09.json", "\"LastModifiedTime\": \"2026-09-01T00:00:00Z\",",
+                         1, REMAP_404, "", 1));
+    free(write_config_as("cfg/E1TESTDIST0001.2026-11.json", "\"LastModifiedTime\": \"2026-11-01T05:00:00Z\",",
+                         1, REMAP_200, "", 1));
+    char args[2048];
+    snprintf(args, sizeof args, "--config %s --format json", dir);
+    char *js = run_cfscan("scan", args);
+    HAS(js, "\"hidden_403\":2,\"hidden_403_upper_bound\":true");
+    free(js);
+    snprintf(args, sizeof args, "--config %s", dir);
+    char *txt = run_cfscan("scan", args);
+    HAS(txt,
+        "up to 2 responses with result type Error and the statuses the configs in force remap to are 403s "
+        "remapped by CustomErrorResponses (an origin's own errors of those statuses are logged alike): the "
+        "403 count above does not include them");
+    free(txt);
 }
 
 /* Without a remap (no CustomErrorResponses) the same Error 200s are nothing hidden. */
