@@ -1019,7 +1019,7 @@ static void json_error_pages(FILE *out, const dist_model *d, const cfs_report_op
  * Counted from the loaded config itself, so the report shows what every verdict of the
  * distribution could rest on. */
 typedef struct config_read {
-    size_t behaviors, restricted, viewer_fn, other_fn, fn_unknown;
+    size_t behaviors, restricted, signers_unknown, viewer_fn, other_fn, fn_unknown;
     size_t origins, by_kind[CFS_ORIGIN_MIXED + 1];
 } config_read;
 
@@ -1030,6 +1030,7 @@ static void count_config(const cfs_dist_config *c, config_read *k)
     for (size_t i = 0; i < c->n_behaviors; i++) {
         const cfs_cfg_behavior *b = &c->behaviors[i];
         k->restricted += b->restricted != 0;
+        k->signers_unknown += !b->restricted && b->restricted_unknown;
         k->viewer_fn += (b->edge_functions & CFS_FN_VIEWER_REQUEST) != 0;
         k->other_fn += (b->edge_functions & (uint8_t)~CFS_FN_VIEWER_REQUEST) != 0;
         k->fn_unknown += !b->functions_known;
@@ -1081,6 +1082,11 @@ static void text_config_read(FILE *out, const dist_model *d, const cfs_report_op
             "  config: %zu behavior%s: %zu restricted, %zu with a viewer-request function, %zu with other "
             "function associations, %zu with functions not in the config\n",
             k.behaviors, plural(k.behaviors), k.restricted, k.viewer_fn, k.other_fn, k.fn_unknown);
+        if (k.signers_unknown)
+            fprintf(
+                out,
+                "  config: %zu behavior%s with neither TrustedKeyGroups nor TrustedSigners: signers unknown\n",
+                k.signers_unknown, plural(k.signers_unknown));
         fprintf(out, "  config: %zu origin%s: %zu S3 REST, %zu S3 website, %zu custom, %zu CloudFront",
                 k.origins, plural(k.origins), k.by_kind[CFS_ORIGIN_S3_REST], k.by_kind[CFS_ORIGIN_S3_WEBSITE],
                 k.by_kind[CFS_ORIGIN_CUSTOM], k.by_kind[CFS_ORIGIN_CLOUDFRONT]);
@@ -1133,9 +1139,10 @@ static void json_config_read(FILE *out, const dist_model *d, const cfs_report_op
                                                 : "false",
             include_cookies_word(c->include_cookies, 1));
     fprintf(out,
-            ",\"behaviors\":{\"total\":%zu,\"restricted\":%zu,\"viewer_request_functions\":%zu,"
-            "\"other_functions\":%zu,\"functions_unknown\":%zu}",
-            k.behaviors, k.restricted, k.viewer_fn, k.other_fn, k.fn_unknown);
+            ",\"behaviors\":{\"total\":%zu,\"restricted\":%zu,\"signers_unknown\":%zu,"
+            "\"viewer_request_functions\":%zu,\"other_functions\":%zu,\"functions_unknown\":%zu}",
+            k.behaviors, k.restricted, k.signers_unknown, k.viewer_fn, k.other_fn, k.fn_unknown);
+    fprintf(out, ",\"versions\":%zu", cfs_config_versions(o->config, c));
     fprintf(
         out,
         ",\"origins\":{\"total\":%zu,\"s3_rest\":%zu,\"s3_website\":%zu,\"custom\":%zu,\"cloudfront\":%zu,"

@@ -900,6 +900,8 @@ Test(config_evidence, report_says_what_was_read)
     HAS(txt, "403s older than this config: 2 (evidence lowered one level)\n");
     /* the existing custom-error line stays */
     HAS(txt, "config: no CustomErrorResponses entry for 403\n");
+    /* behaviors without either signer list: unknown, not "unrestricted" */
+    HAS(txt, "config: 3 behaviors with neither TrustedKeyGroups nor TrustedSigners: signers unknown\n");
     free(txt);
 
     snprintf(args, sizeof args, "--config %s --format json", p);
@@ -909,8 +911,9 @@ Test(config_evidence, report_says_what_was_read)
     HAS(js,
         "\"id\":\"E1TESTDIST0001\",\"domain_name\":\"d111111abcdef8.cloudfront.net\",\"aliases\":2,"
         "\"web_acl\":true,\"include_cookies\":\"on\","
-        "\"behaviors\":{\"total\":5,\"restricted\":1,\"viewer_request_functions\":2,\"other_functions\":2,"
-        "\"functions_unknown\":1},"
+        "\"behaviors\":{\"total\":5,\"restricted\":1,\"signers_unknown\":3,\"viewer_request_functions\":2,"
+        "\"other_functions\":2,"
+        "\"functions_unknown\":1},\"versions\":1,"
         "\"origins\":{\"total\":6,\"s3_rest\":2,\"s3_website\":1,\"custom\":1,\"cloudfront\":2,\"unknown\":0,"
         "\"groups\":4},"
         "\"last_modified\":\"2026-11-01T10:00:00Z\",\"last_modified_read\":\"read\"}");
