@@ -776,6 +776,46 @@ Test(config_evidence, older_line_and_no_web_acl)
     free(out);
 }
 
+/* The same through attribution: behind the group that fails over on 403 (S3 primary,
+ * custom secondary), a GET's 403 timed as the origin's is the custom origin's, a POST's the
+ * S3 primary's (it cannot fail over). */
+Test(config_evidence, origin_group_member_decides_the_origin_verdict)
+{
+    header();
+    for (int i = 0; i < 24; i++)
+        line2((kv[]){{"x-edge-result-type", "Miss"},
+                     {"x-edge-response-result-type", "Miss"},
+                     {"x-edge-detailed-result-type", "Miss"},
+                     {"time-taken", "0.090"},
+                     {"time-to-first-byte", "0.090"},
+                     {NULL, NULL}},
+              NULL);
+    kv slow[] = {{"sc-status", "403"},
+                 {"x-edge-result-type", "Error"},
+                 {"x-edge-response-result-type", "Error"},
+                 {"x-edge-detailed-result-type", "Error"},
+                 {"time-taken", "0.060"},
+                 {"time-to-first-byte", "0.060"},
+                 {"sc-content-type", "text/html"},
+                 {"cs-uri-stem", "/f/a"},
+                 {NULL, NULL}};
+    line2(slow, (kv[]){{"x-edge-request-id", "GET"}, {NULL, NULL}});
+    line2(slow, (kv[]){{"x-edge-request-id", "POST"}, {"cs-method", "POST"}, {NULL, NULL}});
+    cfg c = {0};
+    c.origins = k_group_origins;
+    c.groups = "\"OriginGroups\": {\"Quantity\": 1, \"Items\": [" GROUP403("f-s3-web",
+                                                                           MEM("s3") ", " MEM("web")) "]}";
+    c.behaviors =
+        "{\"PathPattern\": \"/f/*\", \"TargetOriginId\": \"f-s3-web\", \"ViewerProtocolPolicy\": \"allow-all\","
+        " \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
+        " \"AllowedMethods\": {\"Quantity\": 3, \"Items\": [\"HEAD\", \"GET\", \"POST\"]}}";
+    c.acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/a/1";
+    char *out = requests_cfg(&c);
+    ROW(out, "GET", "origin_custom\tlikely\tlatency_origin_custom");
+    ROW(out, "POST", "origin_s3\tlikely\tlatency_origin_s3");
+    free(out);
+}
+
 /* A config that lacks WebACLId (written by hand or by another tool, not the CLI) says
  * nothing about a web ACL: an unexplained edge-fast 403 stays a possible WAF block, as
  * without a config.  It was read as "no web ACL" and the 403 called edge_other. */
