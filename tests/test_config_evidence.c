@@ -648,6 +648,37 @@ Test(config_evidence, line_older_than_config_loses_one_level)
     free(out);
 }
 
+/* 24 origin fetches at 90 ms (Miss 200s): a reference by which the 60 ms 403s of
+ * slow_403 are the origin's. */
+static void origin_reference(void)
+{
+    for (int i = 0; i < 24; i++)
+        line2((kv[]){{"x-edge-result-type", "Miss"},
+                     {"x-edge-response-result-type", "Miss"},
+                     {"x-edge-detailed-result-type", "Miss"},
+                     {"time-taken", "0.090"},
+                     {"time-to-first-byte", "0.090"},
+                     {NULL, NULL}},
+              NULL);
+}
+
+/* An unexplained Error 403 timed at 60 ms with the given content type, then the
+ * overrides in more (request id, time, method, URI). */
+static void slow_403(const char *content_type, const kv *more)
+{
+    kv both[16] = {{"sc-status", "403"},
+                   {"x-edge-result-type", "Error"},
+                   {"x-edge-response-result-type", "Error"},
+                   {"x-edge-detailed-result-type", "Error"},
+                   {"time-taken", "0.060"},
+                   {"time-to-first-byte", "0.060"},
+                   {"sc-content-type", content_type}};
+    size_t n = 7;
+    for (const kv *o = more; o && o->k && n < 15; o++) both[n++] = *o;
+    both[n] = (kv){NULL, NULL};
+    line2(both, NULL);
+}
+
 /* The verdicts made by timing (the latency test) and by v2's origin-fbl have no
  * _config_newer twins: on a line older than the config they leave its origin kind out
  * and judge the line as without a config (the log alone), where they used to name the
@@ -657,37 +688,11 @@ Test(config_evidence, line_older_than_config_loses_one_level)
 Test(config_evidence, older_line_and_timed_origin_verdicts)
 {
     header();
-    /* 24 origin fetches at 90 ms: a reference the 60 ms 403s are the origin's by */
-    for (int i = 0; i < 24; i++)
-        line2((kv[]){{"x-edge-result-type", "Miss"},
-                     {"x-edge-response-result-type", "Miss"},
-                     {"x-edge-detailed-result-type", "Miss"},
-                     {"time-taken", "0.090"},
-                     {"time-to-first-byte", "0.090"},
-                     {NULL, NULL}},
-              (kv[]){{"time", "10:30:00"}, {NULL, NULL}});
-    kv slow[] = {{"sc-status", "403"},
-                 {"x-edge-result-type", "Error"},
-                 {"x-edge-response-result-type", "Error"},
-                 {"x-edge-detailed-result-type", "Error"},
-                 {"time-taken", "0.060"},
-                 {"time-to-first-byte", "0.060"},
-                 {"sc-content-type", "text/html"},
-                 {NULL, NULL}};
-    kv slow_json[] = {{"sc-status", "403"},
-                      {"x-edge-result-type", "Error"},
-                      {"x-edge-response-result-type", "Error"},
-                      {"x-edge-detailed-result-type", "Error"},
-                      {"time-taken", "0.060"},
-                      {"time-to-first-byte", "0.060"},
-                      {"sc-content-type", "application/json"},
-                      {NULL, NULL}};
-    line2(slow, (kv[]){{"x-edge-request-id", "OH"}, {"time", "09:00:00"}, {NULL, NULL}});
-    line2(slow, (kv[]){{"x-edge-request-id", "NH"}, {"time", "10:00:01"}, {NULL, NULL}});
-    kv j_old[] = {{"x-edge-request-id", "OJ"}, {"time", "09:00:00"}, {NULL, NULL}};
-    kv j_new[] = {{"x-edge-request-id", "NJ"}, {"time", "10:00:01"}, {NULL, NULL}};
-    line2(slow_json, j_old);
-    line2(slow_json, j_new);
+    origin_reference();
+    slow_403("text/html", (kv[]){{"x-edge-request-id", "OH"}, {"time", "09:00:00"}, {NULL, NULL}});
+    slow_403("text/html", (kv[]){{"x-edge-request-id", "NH"}, {"time", "10:00:01"}, {NULL, NULL}});
+    slow_403("application/json", (kv[]){{"x-edge-request-id", "OJ"}, {"time", "09:00:00"}, {NULL, NULL}});
+    slow_403("application/json", (kv[]){{"x-edge-request-id", "NJ"}, {"time", "10:00:01"}, {NULL, NULL}});
     cfg c = {0};
     c.lm = "\"LastModifiedTime\": \"2026-11-01T10:00:00.000Z\",";
     c.acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/a/1";
@@ -782,25 +787,11 @@ Test(config_evidence, older_line_and_no_web_acl)
 Test(config_evidence, origin_group_member_decides_the_origin_verdict)
 {
     header();
-    for (int i = 0; i < 24; i++)
-        line2((kv[]){{"x-edge-result-type", "Miss"},
-                     {"x-edge-response-result-type", "Miss"},
-                     {"x-edge-detailed-result-type", "Miss"},
-                     {"time-taken", "0.090"},
-                     {"time-to-first-byte", "0.090"},
-                     {NULL, NULL}},
-              NULL);
-    kv slow[] = {{"sc-status", "403"},
-                 {"x-edge-result-type", "Error"},
-                 {"x-edge-response-result-type", "Error"},
-                 {"x-edge-detailed-result-type", "Error"},
-                 {"time-taken", "0.060"},
-                 {"time-to-first-byte", "0.060"},
-                 {"sc-content-type", "text/html"},
-                 {"cs-uri-stem", "/f/a"},
-                 {NULL, NULL}};
-    line2(slow, (kv[]){{"x-edge-request-id", "GET"}, {NULL, NULL}});
-    line2(slow, (kv[]){{"x-edge-request-id", "POST"}, {"cs-method", "POST"}, {NULL, NULL}});
+    origin_reference();
+    slow_403("text/html", (kv[]){{"x-edge-request-id", "GET"}, {"cs-uri-stem", "/f/a"}, {NULL, NULL}});
+    slow_403(
+        "text/html",
+        (kv[]){{"x-edge-request-id", "POST"}, {"cs-method", "POST"}, {"cs-uri-stem", "/f/a"}, {NULL, NULL}});
     cfg c = {0};
     c.origins = k_group_origins;
     c.groups = "\"OriginGroups\": {\"Quantity\": 1, \"Items\": [" GROUP403("f-s3-web",
