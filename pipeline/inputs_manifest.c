@@ -237,24 +237,30 @@ cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *e
     CFS_FORWARD_IF_ERROR(cfs_mf_open(&r, path, err, errlen));
     cfs_status st = CFS_OK;
     /* A part that holds every shard of its N (a day merged from its shards) covers what an
-     * unsharded scan does: beside parts of another N it counts as one (so days sharded
-     * into different numbers of shards merge into a month), and only then, so that the
-     * shards of one count stay on record through a tree of merges. */
+     * unsharded scan does, so beside parts of another N it stands for an unsharded one
+     * (days sharded into different numbers of shards merge into a month, recording no
+     * shards), and with parts of its own N its shards stay on record through a tree of
+     * merges.  Parts that hold some of their shards must all be of one N, whatever the
+     * order they come in. */
     if (!r.shards.n) {
         w->any_unsharded = 1;
-    } else if (w->shards.n && w->shards.n != r.shards.n && shards_complete(&r.shards)) {
-        w->any_unsharded = 1;
     } else {
-        if (w->shards.n && w->shards.n != r.shards.n && shards_complete(&w->shards)) {
-            /* the parts so far hold every shard of theirs: they stand for an unsharded part */
-            free(w->shards.have);
-            w->shards.have = NULL;
-            w->shards.n = 0;
-            w->any_unsharded = 1;
+        if (!shards_complete(&r.shards)) {
+            if (w->partial_n && w->partial_n != r.shards.n) {
+                snprintf(err, errlen,
+                         "shards of different counts (%" PRIu32 " and %" PRIu32 ") cannot be combined",
+                         w->partial_n, r.shards.n);
+                st = CFS_E_USAGE;
+            }
+            w->partial_n = r.shards.n;
         }
-        st = shards_set_n(&w->shards, r.shards.n, err, errlen);
-        for (uint32_t i = 0; st == CFS_OK && i < r.shards.n; i++)
-            if (r.shards.have[i]) w->shards.have[i] = 1;
+        if (st == CFS_OK && (!w->shards.n || w->shards.n == r.shards.n)) {
+            st = shards_set_n(&w->shards, r.shards.n, err, errlen);
+            for (uint32_t i = 0; st == CFS_OK && i < r.shards.n; i++)
+                if (r.shards.have[i]) w->shards.have[i] = 1;
+        } else if (st == CFS_OK) {
+            w->any_unsharded = 1; /* another count: no one shard set covers the result */
+        }
     }
     w->parts++;
     cfs_mf_entry e;

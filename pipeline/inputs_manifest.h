@@ -49,8 +49,11 @@ typedef struct cfs_mf_writer {
     FILE *tmp;
     uint64_t count;
     cfs_mf_shards shards;
-    int parts;         /* manifests appended or shards recorded */
-    int any_unsharded; /* one of them recorded no shards: the result records none */
+    int parts;          /* manifests appended or shards recorded */
+    int any_unsharded;  /* one of them recorded no shards, or shards of another count than
+                        * shards.n (a complete set): the result records none */
+    uint32_t partial_n; /* the count of the parts that hold some of their shards, not all:
+                         * parts holding some shards of two counts are refused */
 } cfs_mf_writer;
 
 void cfs_mf_writer_init(cfs_mf_writer *w);
