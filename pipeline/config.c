@@ -172,15 +172,19 @@ static void free_dist(cfs_dist_config *d)
  * as absent rather than iterated member by member. */
 static const cfs_json *array_or_null(const cfs_json *v) { return v && v->type == CFS_JSON_ARRAY ? v : NULL; }
 
-/* Strings of an "Items" array (Aliases, GeoRestriction); non-strings are skipped. */
-/* A {Quantity, Items} list whose Quantity says more entries than its Items hold. */
+/* A {Quantity, Items} list of strings whose Quantity says more entries than its Items
+ * hold as strings (string_items skips the others). */
 static int cut_short(const cfs_json *list)
 {
     double q = 0;
-    return cfs_json_num(cfs_json_get(list, "Quantity"), &q) &&
-           q > (double)cfs_json_count(array_or_null(cfs_json_get(list, "Items")));
+    size_t n = 0;
+    for (const cfs_json *v = cfs_json_first(array_or_null(cfs_json_get(list, "Items"))); v;
+         v = cfs_json_next(v))
+        n += v->type == CFS_JSON_STRING;
+    return cfs_json_num(cfs_json_get(list, "Quantity"), &q) && q > (double)n;
 }
 
+/* Strings of an "Items" array (Aliases, GeoRestriction); non-strings are skipped. */
 static cfs_status string_items(const cfs_json *items, char ***out, size_t *n)
 {
     size_t cap = cfs_json_count(items);

@@ -991,7 +991,9 @@ static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_op
                     "  %llu responses with result type Error and %s are 403s remapped by "
                     "CustomErrorResponses",
                     (unsigned long long)d->hidden403, status);
-        if (c && c->err403_page && c->err403_page[0] && d->hidden_statuses == 1) {
+        /* the page of the config shown, when it is the remap these lines had */
+        if (c && c->err403_page && c->err403_page[0] && d->hidden_statuses == 1 &&
+            cfs_config_403_remap(c) == d->hidden_status && cfs_config_versions(o->config, c) == 1) {
             fprintf(out, " (");
             cfs_write_safe(out, c->err403_page, strlen(c->err403_page));
             fputc(')', out);

@@ -462,7 +462,13 @@ Test(config, bad_files_are_errors_naming_the_file)
                             " \"Quantity\": 1, \"Items\": [\"US\"]}}}}"));
     cr_assert_eq(set.d[4].aliases_known, 1);
     cr_assert_eq(set.d[4].geo_type, 1);
-    cr_assert_eq(set.n, 5);
+    /* an item that is no string is no alias: the list is not whole */
+    load_ok(&set,
+            write_tmp(
+                "ENONSTRING0001.json",
+                "{\"DistributionConfig\": {\"Aliases\": {\"Quantity\": 2, \"Items\": [\"a.example\", 5]}}}"));
+    cr_assert_eq(set.d[5].aliases_known, 0);
+    cr_assert_eq(set.n, 6);
     cfs_config_free(&set);
     tmp_end();
 }

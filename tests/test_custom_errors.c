@@ -262,6 +262,18 @@ Test(custom_errors, versions_remapping_to_different_statuses)
         "remapped by CustomErrorResponses (an origin's own errors of those statuses are logged alike): the "
         "403 count above does not include them");
     free(txt);
+    /* one status, but the latest version's page is no remap (a custom 403 page): the
+     * line names no page (it named /err.html, which remapped nothing) */
+    header();
+    lines(1, "A", err404);
+    free(write_config_as("cfg/E1TESTDIST0001.2026-11.json", "\"LastModifiedTime\": \"2026-11-01T05:00:00Z\",",
+                         1, PAGE_403, "", 1));
+    txt = run_cfscan("scan", args);
+    HAS(txt,
+        "up to 1 responses with result type Error and status 404 are 403s remapped by CustomErrorResponses (an "
+        "origin's own 404 is logged alike): the 403 count above does not include them");
+    HASNT(txt, "(/err.html)");
+    free(txt);
 }
 
 /* Without a remap (no CustomErrorResponses) the same Error 200s are nothing hidden. */

@@ -1250,11 +1250,12 @@ static int load_configs(scan_cmd *c)
         const size_t untimed = d->first_version ? 0 : cfs_config_untimed_versions(&c->cfg, d);
         if (!untimed) continue;
         char msg[300];
-        snprintf(msg, sizeof msg,
-                 "%zu of the %zu configs of %s have no LastModifiedTime and judge no line: each line is "
-                 "judged by the timed one in force when it was written (`aws cloudfront get-distribution` "
-                 "gives the time)",
-                 untimed, cfs_config_versions(&c->cfg, d), d->id);
+        snprintf(
+            msg, sizeof msg,
+            "%zu of the %zu configs of %s have no LastModifiedTime (or none read) and judge no line: each line is "
+            "judged by the timed one in force when it was written (`aws cloudfront get-distribution` "
+            "gives the time)",
+            untimed, cfs_config_versions(&c->cfg, d), d->id);
         say("--config warning", NULL, msg);
     }
     if (c->configs.n) c->o.attr.config = &c->cfg;
