@@ -702,12 +702,19 @@ static int ct_signer(const facts *f)
     return f->ct == CT_NONE && f->restricted == T_YES;
 }
 
+/* The WAF logs cover the line (its distribution and time) and hold no block for it:
+ * blocks are logged (§5.3), so WAF did not answer.  Logs that do not cover the line say
+ * nothing about it. */
+static int waf_logs_rule_out(const facts *f)
+{
+    return f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered;
+}
+
 /* WAF did not answer: the config shows no web ACL (and held when the line was written), or
- * WAF logs cover the line and hold no block for it (blocks are logged, §5.3). */
+ * the WAF logs rule it out. */
 static int waf_excluded(const facts *f)
 {
-    return (f->acl == T_NO && !f->config_older) ||
-           (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered);
+    return (f->acl == T_NO && !f->config_older) || waf_logs_rule_out(f);
 }
 
 /* Geographic restriction did not answer: the config has none, or the line logs what would
@@ -817,7 +824,7 @@ static uint16_t pending_variant(const facts *f)
     }
     if (f->acl == T_NO && !f->config_older)
         return any ? R_PENDING_NO_ACL_ANY : s3 ? R_PENDING_NO_ACL_S3 : R_PENDING_NO_ACL;
-    if (f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered)
+    if (waf_logs_rule_out(f))
         return any ? R_PENDING_WAF_UNLOGGED_ANY : s3 ? R_PENDING_WAF_UNLOGGED_S3 : R_PENDING_WAF_UNLOGGED;
     return any ? R_PENDING_ANY : s3 ? R_PENDING_S3 : R_PENDING;
 }
@@ -1050,11 +1057,11 @@ static int p_origin_result_cloudfront(const facts *f)
 }
 static int p_origin_result_any(const facts *f) { return f->origin_path && origin_kind_blind(f); }
 static int p_origin_result(const facts *f) { return f->origin_path; }
-/* A web ACL may have answered: the config shows one or cannot say (no config), and no WAF
- * log was joined that would have recorded the block (§5.3: blocks are logged). */
+/* A web ACL may have answered: the config shows one or cannot say (no config), and the
+ * WAF logs do not rule it out (WAF logs that do not cover the line say nothing of it). */
 static int waf_may_answer(const facts *f)
 {
-    return (f->acl != T_NO || f->config_older) && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit);
+    return (f->acl != T_NO || f->config_older) && !waf_logs_rule_out(f);
 }
 /* With a custom 403 page every 403 carries the page's type, so a non-CloudFront type says
  * nothing about WAF custom responses either: such lines take the body rules directly
@@ -1552,8 +1559,7 @@ _Static_assert(CFS_RULE_NOT_403 == 0, "cfs_attribute_line (attribute.h) gives ru
 static uint16_t config_twin(uint16_t id, const facts *f)
 {
     if (id == R_SIGNED_MISSING_XML && !f->cookies_from_config) return 0;
-    if (id == R_BODY && !(f->acl == T_NO && !(f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit)))
-        return 0;
+    if (id == R_BODY && !(f->acl == T_NO && !waf_logs_rule_out(f))) return 0;
     switch (id) {
 #define TWIN_CASE(base, name, cause, ev) \
     case base: return base##_OLD;

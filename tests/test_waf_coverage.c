@@ -40,14 +40,18 @@ static int run(char **out, const char *fmt, ...)
 
 /* One edge-looking 403 (§5.1: Error/Error/Error, CloudFront's text/html page, 1 ms), the
  * shape a WAF block and other edge refusals share in the access log. */
-static size_t line403(char *b, size_t cap, const char *time, const char *rid)
+static size_t line403_as(char *b, size_t cap, const char *time, const char *rid, const char *content_type)
 {
     return (size_t)snprintf(b, cap,
                             "2024-03-01\t%s\tFRA56-P1\t915\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t"
                             "/index.html\t403\t-\tcurl/8.0\t-\t-\tError\t%s\twww.example.com\thttps\t100\t"
                             "0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tError\tHTTP/2.0\t-\t-\t5555\t0.001\t"
-                            "Error\ttext/html\t919\t-\t-\n",
-                            time, rid);
+                            "Error\t%s\t919\t-\t-\n",
+                            time, rid, content_type);
+}
+static size_t line403(char *b, size_t cap, const char *time, const char *rid)
+{
+    return line403_as(b, cap, time, rid, "text/html");
 }
 
 /* One WAF record (§5.3 fields).  code < 0: responseCodeSent null. */
@@ -205,6 +209,9 @@ Test(waf_coverage, unlogged_inference_only_inside_coverage)
     nl += line403(log + nl, sizeof log - nl, "12:14:00", RID("skw")); /* 4 min after last */
     nl += line403(log + nl, sizeof log - nl, "12:30:00", RID("lat")); /* 20 min after last */
     nl += line403(log + nl, sizeof log - nl, "11:40:00", RID("ear")); /* 20 min before first */
+    /* a body of its own (WAF's custom response or a fast origin's) outside coverage: it was
+     * judged as if the logs had ruled WAF out (origin_custom, likely) */
+    nl += line403_as(log + nl, sizeof log - nl, "12:30:00", RID("jsn"), "application/json");
     size_t nw = 0;
     /* ALLOW records alone establish the span: first 12:00:00, last 12:10:00. */
     nw += rec(waf + nw, sizeof waf - nw, T0_MS, "E2EXAMPLE", "ALLOW", -1, RID("al1"));
@@ -238,13 +245,18 @@ Test(waf_coverage, unlogged_inference_only_inside_coverage)
         cr_expect_str_eq(rule, base, "%s outside coverage", outside[i]);
         cr_expect_str_eq(cause, bcause, "%s outside coverage", outside[i]);
     }
+    rule_of(fx.dir, logs, fx.waf, RID("jsn"), rule, sizeof rule, cause, sizeof cause);
+    rule_of(fx.dir, logs, "", RID("jsn"), base, sizeof base, bcause, sizeof bcause);
+    cr_expect_str_eq(base, "latency_edge_custom_body", "without WAF logs (sanity)");
+    cr_expect_str_eq(rule, base, "a custom body outside coverage");
+    cr_expect_str_eq(cause, bcause, "a custom body outside coverage");
 
     char args[2048];
     snprintf(args, sizeof args, "%s %s", logs, fx.waf);
     cfs_json_doc doc = scan_json(args);
     const cfs_json *d = dist_entry(&doc, "E2EXAMPLE");
     cr_assert_not_null(d);
-    cr_expect_eq(num_at(d, "waf_outside_coverage_403"), 2.0);
+    cr_expect_eq(num_at(d, "waf_outside_coverage_403"), 3.0);
     d = dist_entry(&doc, "E4NOWAF");
     cr_assert_not_null(d);
     cr_expect_eq(num_at(d, "waf_outside_coverage_403"), 1.0);
@@ -272,7 +284,7 @@ Test(waf_coverage, unlogged_inference_only_inside_coverage)
 
     char *out = NULL;
     run(&out, "scan %s -q -j1", args);
-    cr_expect_not_null(strstr(out, "3 403s lie outside the WAF logs' coverage"), "text:\n%s", out);
+    cr_expect_not_null(strstr(out, "4 403s lie outside the WAF logs' coverage"), "text:\n%s", out);
     cr_expect_not_null(strstr(out, "E3OTHER"), "coverage lists the distributions:\n%s", out);
     free(out);
 
