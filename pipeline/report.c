@@ -348,6 +348,19 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
                 "Records: %llu read, %llu not WAF records, %llu blocking records outside the time window\n",
                 (unsigned long long)st->records, (unsigned long long)st->bad_lines,
                 (unsigned long long)st->out_of_window);
+        if (cfs_waf_incomplete(w)) {
+            fprintf(
+                out,
+                "Not read whole (%zu file%s failed, %llu lines that may have been block records): no 403 is "
+                "taken for one WAF did not block; joined blocks still prove\n",
+                cfs_waf_error_count(w), cfs_waf_error_count(w) == 1 ? "" : "s", (unsigned long long)st->lost);
+            for (size_t i = 0; i < cfs_waf_error_count(w) && i < CFS_WAF_MAX_ERRORS; i++) {
+                fputs("  ", out);
+                const char *e = cfs_waf_error_at(w, i);
+                cfs_write_safe(out, e, strlen(e));
+                fputc('\n', out);
+            }
+        }
         fprintf(out, "Web ACLs:");
         for (size_t i = 0; i < cfs_waf_acl_count(w); i++) {
             fputc(' ', out);

@@ -66,6 +66,8 @@ struct cfs_waf_index {
     cfs_waf_stats stats;
     cfs_waf_path *paths; /* one per --waf-logs path, in the order given */
     size_t npaths;
+    char *errors[CFS_WAF_MAX_ERRORS]; /* "PATH: reason", the first CFS_WAF_MAX_ERRORS */
+    size_t nerrors;                   /* all of them */
 };
 
 typedef struct loader {
@@ -88,14 +90,19 @@ typedef struct loader {
 static void note_error(loader *L, cfs_status st, const char *fmt, ...)
 {
     if (st == CFS_E_NOMEM) L->nomem = 1;
-    if (L->status != CFS_OK) return; /* keep the first message */
-    L->status = st;
-    if (L->err && L->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(L->err, L->errlen, fmt, ap);
-        va_end(ap);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* every failure is listed (up to a bound), not only the first */
+    if (L->w && st != CFS_E_NOMEM) {
+        if (L->w->nerrors < CFS_WAF_MAX_ERRORS) L->w->errors[L->w->nerrors] = strdup(msg);
+        L->w->nerrors++;
     }
+    if (L->status != CFS_OK) return; /* the status and message of the first */
+    L->status = st;
+    if (L->err && L->errlen) snprintf(L->err, L->errlen, "%s", msg);
 }
 
 static uint64_t id_hash(const char *p, size_t n)
@@ -407,6 +414,7 @@ static void process_line(loader *L, const char *line, size_t n)
 
     if (cfs_json_parse(&L->doc, line + lead, n - lead, NULL, 0) != CFS_OK) {
         st->bad_lines++;
+        st->lost++; /* it may have been a block's */
         if (L->cur) L->cur->bad_lines++;
         return;
     }
@@ -424,6 +432,9 @@ static void process_line(loader *L, const char *line, size_t n)
     if (action < 0 || !rule || !rid || rid_n == 0 || !cfs_json_num(cfs_json_get(root, "timestamp"), &ts) ||
         !(ts >= 0 && ts <= WAF_MAX_TS_MS) || ts != (double)(int64_t)ts) {
         st->bad_lines++;
+        /* a record whose action is some other known word (EXCLUDED_AS_COUNT) was no block;
+         * one without an action, or a block without its fields, may have been */
+        if (action == CFS_WAF_BLOCK || !cfs_json_str(cfs_json_get(root, "action"))) st->lost++;
         if (L->cur) L->cur->bad_lines++;
         return;
     }
@@ -489,6 +500,7 @@ static void count_bad_line(loader *L)
 {
     L->w->stats.records++;
     L->w->stats.bad_lines++;
+    L->w->stats.lost++; /* too long or cut: it may have been a block's */
     if (L->cur) {
         L->cur->records++;
         L->cur->bad_lines++;
@@ -734,8 +746,18 @@ void cfs_waf_free(cfs_waf_index *w)
     free(w->acl_order);
     for (size_t i = 0; i < w->npaths; i++) free(w->paths[i].src);
     free(w->paths);
+    for (size_t i = 0; i < w->nerrors && i < CFS_WAF_MAX_ERRORS; i++) free(w->errors[i]);
     free(w);
 }
+
+size_t cfs_waf_error_count(const cfs_waf_index *w) { return w ? w->nerrors : 0; }
+
+const char *cfs_waf_error_at(const cfs_waf_index *w, size_t i)
+{
+    return w && i < w->nerrors && i < CFS_WAF_MAX_ERRORS && w->errors[i] ? w->errors[i] : "(not kept)";
+}
+
+int cfs_waf_incomplete(const cfs_waf_index *w) { return w && (w->nerrors > 0 || w->stats.lost > 0); }
 
 size_t cfs_waf_path_count(const cfs_waf_index *w) { return w ? w->npaths : 0; }
 
@@ -792,7 +814,7 @@ const char *cfs_waf_acl_at(const cfs_waf_index *w, size_t i)
 
 int cfs_waf_covers(const cfs_waf_index *w, cfs_span dist, int64_t ts)
 {
-    if (!w || !dist.p || dist.n == 0 || ts == CFS_NO_TIME) return 0;
+    if (!w || !dist.p || dist.n == 0 || ts == CFS_NO_TIME || cfs_waf_incomplete(w)) return 0;
     uint32_t i = strtab_find(&w->srcs, dist.p, dist.n);
     if (i == UINT32_MAX) return 0;
     const cfs_waf_source *c = &w->src[i];

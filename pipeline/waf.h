@@ -21,6 +21,8 @@ typedef struct cfs_waf_stats {
     uint64_t records;         /* JSON lines read */
     uint64_t kept;            /* non-ALLOW records indexed */
     uint64_t bad_lines;       /* lines that were not a WAF record */
+    uint64_t lost;            /* of them, those that may have been a block's record (not
+                               * JSON, too long, no action or a BLOCK without its fields) */
     uint64_t out_of_window;   /* outside --since/--until (+/- skew) */
     uint64_t no_source;       /* in the window but without httpSourceId: no distribution */
     uint64_t sources_dropped; /* records of distributions beyond CFS_WAF_MAX_SOURCES */
@@ -66,6 +68,16 @@ typedef struct cfs_waf_path {
 } cfs_waf_path;
 size_t cfs_waf_path_count(const cfs_waf_index *w);
 const cfs_waf_path *cfs_waf_path_at(const cfs_waf_index *w, size_t i);
+
+/* The files that could not be read whole, with why ("PATH: reason"), at most
+ * CFS_WAF_MAX_ERRORS of them (cfs_waf_error_count counts them all). */
+#define CFS_WAF_MAX_ERRORS 16
+size_t cfs_waf_error_count(const cfs_waf_index *w);
+const char *cfs_waf_error_at(const cfs_waf_index *w, size_t i);
+/* 1 when some file could not be read whole or some line may have been a block's record
+ * (stats.lost): the block record of any 403 may be among what was lost, so the logs cover
+ * no line (cfs_waf_covers says 0) and rule WAF out for none; a record joined still proves. */
+int cfs_waf_incomplete(const cfs_waf_index *w);
 
 /* Read WAF logs from paths (files or directories, gzip, zstd or plain).  Only terminating
  * non-ALLOW records inside [since - skew, until + skew] are kept (since/until may be

@@ -369,3 +369,60 @@ Test(waf_coverage, distribution_found_through_config)
     tu_rmrf(fx.dir);
     free(fx.dir);
 }
+
+/* WAF logs that could not be read whole: a block record may be among what was lost, so no
+ * 403 is taken for one WAF did not block (a covered 403 without a record was "not WAF":
+ * edge_other, though its block sat after the damage), every failed file is named on stderr
+ * (only the first was), and a line that is no WAF record makes the exit status 3 (it was
+ * 0). */
+Test(waf_coverage, logs_not_read_whole_rule_nothing_out)
+{
+    char log[4096], waf[8192];
+    size_t nl = (size_t)snprintf(log, sizeof log, FIELDS);
+    nl += line403(log + nl, sizeof log - nl, "12:00:30", RID("in1"));
+    size_t nw = 0;
+    nw += rec(waf + nw, sizeof waf - nw, T0_MS, "E2EXAMPLE", "ALLOW", -1, RID("al1"));
+    nw += rec(waf + nw, sizeof waf - nw, T0_MS + 600000, "E2EXAMPLE", "ALLOW", -1, RID("al2"));
+    fixture fx;
+    write_files(&fx, "E2EXAMPLE.2024-03-01-12.abcd1234", log, nl, waf, nw);
+    char rule[128], cause[128];
+    rule_of(fx.dir, fx.logs, fx.waf, RID("in1"), rule, sizeof rule, cause, sizeof cause);
+    cr_expect_str_eq(rule, "latency_edge_waf_unlogged_absolute", "read whole: not WAF (sanity)");
+    /* two truncated gzip files beside it, in a directory */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && mkdir w && cp waf.log w/ && gzip -c waf.log | head -c 20 > w/cut1.gz && "
+             "gzip -c waf.log | head -c 30 > w/cut2.gz",
+             fx.dir);
+    cr_assert_eq(tu_run(cmd, NULL, NULL), 0);
+    char opt[1024];
+    snprintf(opt, sizeof opt, "--waf-logs %s/w", fx.dir);
+    char base[128], bcause[128];
+    rule_of(fx.dir, fx.logs, "", RID("in1"), base, sizeof base, bcause, sizeof bcause);
+    cr_expect_str_eq(base, "latency_edge_waf_absolute", "without WAF logs (sanity)");
+    char *out = NULL;
+    snprintf(cmd, sizeof cmd, "%s requests %s %s -q -j1 --request-id %s --fields x-edge-request-id",
+             tu_prog("cfscan"), fx.logs, opt, RID("in1"));
+    cr_expect_eq(tu_run(cmd, &out, NULL), 4);
+    cr_expect(out && strstr(out, "\tlatency_edge_waf_absolute\t"),
+              "not read whole: the verdict without WAF logs: %s", out ? out : "");
+    free(out);
+    char *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s scan %s %s -q -j1 --format json", tu_prog("cfscan"), fx.logs, opt);
+    int rc = tu_run(cmd, NULL, &err);
+    cr_expect_eq(rc, 4, "exit %d", rc);
+    cr_expect(err && strstr(err, "cut1.gz") && strstr(err, "cut2.gz"), "every failed file named: %s", err);
+    free(err);
+    /* a line that is no WAF record: exit 3, said, and nothing ruled out either */
+    snprintf(cmd, sizeof cmd, "cd %s && rm w/cut*.gz && printf 'not json\\n' >> w/waf.log", fx.dir);
+    cr_assert_eq(tu_run(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s scan %s %s -q -j1 --format json", tu_prog("cfscan"), fx.logs, opt);
+    rc = tu_run(cmd, NULL, &err);
+    cr_expect_eq(rc, 3, "exit %d", rc);
+    cr_expect(err && strstr(err, "1 lines are not WAF records"), "%s", err);
+    free(err);
+    rule_of(fx.dir, fx.logs, opt, RID("in1"), rule, sizeof rule, cause, sizeof cause);
+    cr_expect_str_eq(rule, base, "a line lost: the verdict without WAF logs");
+    tu_rmrf(fx.dir);
+    free(fx.dir);
+}

@@ -1270,9 +1270,32 @@ static int load_waf_logs(scan_cmd *c)
     cfs_status st = cfs_waf_load(&c->waf, c->wafs.v, c->wafs.n, c->o.since, c->o.until, c->err,
                                  sizeof c->err);
     if (st != CFS_OK) {
-        say("--waf-logs", NULL, c->err[0] ? c->err : cfs_status_str(st));
+        /* every file that failed, by name (the first is c->err) */
+        const size_t ne = cfs_waf_error_count(c->waf);
+        if (ne == 0) say("--waf-logs", NULL, c->err[0] ? c->err : cfs_status_str(st));
+        for (size_t i = 0; i < ne && i < CFS_WAF_MAX_ERRORS; i++)
+            say("--waf-logs", NULL, cfs_waf_error_at(c->waf, i));
+        if (ne > CFS_WAF_MAX_ERRORS) {
+            char more[96];
+            snprintf(more, sizeof more, "and %zu more files that could not be read", ne - CFS_WAF_MAX_ERRORS);
+            say("--waf-logs", NULL, more);
+        }
         c->outcome.evidence_failed = 1;
     }
+    const cfs_waf_stats *ws = cfs_waf_get_stats(c->waf);
+    if (ws && ws->bad_lines) {
+        /* a line that is no WAF record may have been a block's: said, and exit 3 */
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "%llu lines are not WAF records (the report names the paths that held them)",
+                 (unsigned long long)ws->bad_lines);
+        say("--waf-logs warning", NULL, msg);
+        c->outcome.evidence_uncovered = 1;
+    }
+    if (cfs_waf_incomplete(c->waf))
+        say("--waf-logs warning", NULL,
+            "the WAF logs were not read whole: a 403 without a block record is not taken for one WAF "
+            "did not block (a joined block still proves one)");
     c->o.attr.waf = c->waf;
     if (cfs_evid_add_waf(&c->ev, c->waf) != CFS_OK) {
         say("--waf-logs", NULL, "out of memory");
