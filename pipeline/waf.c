@@ -612,6 +612,27 @@ static uint32_t home_slot(uint64_t h, uint32_t nslots)
     return (uint32_t)(((h >> 32) * (uint64_t)nslots) >> 32);
 }
 
+/* How much a record proves of a 403: a BLOCK answered 403 (WAF's default or a custom 403)
+ * most, then a BLOCK with another code, then CAPTCHA and CHALLENGE (waf_join). */
+static int proof_rank(const waf_entry *e)
+{
+    if (e->action == CFS_WAF_BLOCK) return e->code == 0 || e->code == 403 ? 3 : 2;
+    return 1;
+}
+
+/* Of two records of one request id, whether a (kept) stays before b: the higher proof,
+ * then the rule name, the action and the code, so the choice does not depend on the order
+ * the records were read in. */
+static int first_wins(const cfs_waf_index *w, const waf_entry *a, const waf_entry *b)
+{
+    const int ra = proof_rank(a), rb = proof_rank(b);
+    if (ra != rb) return ra > rb;
+    const int c = strcmp(strtab_at(&w->rules, a->rule), strtab_at(&w->rules, b->rule));
+    if (c) return c < 0;
+    if (a->action != b->action) return a->action < b->action;
+    return a->code <= b->code;
+}
+
 static cfs_status build_index(loader *L)
 {
     cfs_waf_index *w = L->w;
@@ -630,8 +651,12 @@ static cfs_status build_index(loader *L)
         uint32_t i = home_slot(e->h, w->nslots);
         while (w->slots[i].h && w->slots[i].h != e->h) i = i + 1 == w->nslots ? 0 : i + 1;
         /* The same request id twice (a log delivered twice, or S3 and CloudWatch copies
-         * both given): the first record read stays. */
-        if (w->slots[i].h) continue;
+         * both given, or records that disagree): the record that proves the most stays,
+         * whatever order the files came in (first_wins) */
+        if (w->slots[i].h) {
+            if (!first_wins(w, &w->slots[i], e)) w->slots[i] = *e;
+            continue;
+        }
         w->slots[i] = *e;
         kept++;
     }

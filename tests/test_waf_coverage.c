@@ -426,3 +426,30 @@ Test(waf_coverage, logs_not_read_whole_rule_nothing_out)
     tu_rmrf(fx.dir);
     free(fx.dir);
 }
+
+/* Two records of one request id that disagree (a CAPTCHA and a BLOCK): the block, in
+ * either order of the files (the first read stayed, so the verdict followed the order of
+ * --waf-logs: edge_other one way, waf_block the other). */
+Test(waf_coverage, disagreeing_records_of_one_request_in_either_order)
+{
+    char log[4096], w1[2048], w2[2048];
+    size_t nl = (size_t)snprintf(log, sizeof log, FIELDS);
+    nl += line403(log + nl, sizeof log - nl, "12:00:30", RID("dup"));
+    size_t n1 = rec(w1, sizeof w1, T0_MS, "E2EXAMPLE", "CAPTCHA", -1, RID("dup"));
+    size_t n2 = rec(w2, sizeof w2, T0_MS + 1000, "E2EXAMPLE", "BLOCK", -1, RID("dup"));
+    fixture fx;
+    write_files(&fx, "E2EXAMPLE.2024-03-01-12.abcd1234", log, nl, w1, n1);
+    char *p2 = tu_write(fx.dir, "waf2.log", w2, n2);
+    char opts[2][1400];
+    snprintf(opts[0], sizeof opts[0], "%s --waf-logs %s", fx.waf, p2);
+    snprintf(opts[1], sizeof opts[1], "--waf-logs %s %s", p2, fx.waf);
+    for (int k = 0; k < 2; k++) {
+        char rule[128], cause[128];
+        rule_of(fx.dir, fx.logs, opts[k], RID("dup"), rule, sizeof rule, cause, sizeof cause);
+        cr_expect_str_eq(rule, "waf_log_block", "order %d", k);
+        cr_expect_str_eq(cause, "waf_block/confirmed", "order %d", k);
+    }
+    free(p2);
+    tu_rmrf(fx.dir);
+    free(fx.dir);
+}
