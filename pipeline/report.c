@@ -348,6 +348,11 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
                 "Records: %llu read, %llu not WAF records, %llu blocking records outside the time window\n",
                 (unsigned long long)st->records, (unsigned long long)st->bad_lines,
                 (unsigned long long)st->out_of_window);
+        if (st->other_sources)
+            fprintf(
+                out,
+                "Records of other resources than CloudFront distributions (ALB, API Gateway, ...): %llu\n",
+                (unsigned long long)st->other_sources);
         if (cfs_waf_incomplete(w)) {
             fprintf(
                 out,

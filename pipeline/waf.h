@@ -25,6 +25,8 @@ typedef struct cfs_waf_stats {
                                * JSON, too long, no action or a BLOCK without its fields) */
     uint64_t out_of_window;   /* outside --since/--until (+/- skew) */
     uint64_t no_source;       /* in the window but without httpSourceId: no distribution */
+    uint64_t other_sources;   /* in the window, of a web ACL's other resources: an httpSourceId
+                               * that is no distribution id (an ALB, an API stage) */
     uint64_t sources_dropped; /* records of distributions beyond CFS_WAF_MAX_SOURCES */
 } cfs_waf_stats;
 

@@ -453,3 +453,30 @@ Test(waf_coverage, disagreeing_records_of_one_request_in_either_order)
     tu_rmrf(fx.dir);
     free(fx.dir);
 }
+
+/* A regional web ACL's records (an ALB's) beside another distribution's: they name no
+ * distribution, so the logs still cover none of the scanned traffic, with the warning and
+ * exit 3 (the ALB's id, no distribution id, turned the check off: exit 0, no warning). */
+Test(waf_coverage, records_of_other_resources_cover_no_distribution)
+{
+    char log[4096], waf[4096];
+    size_t nl = (size_t)snprintf(log, sizeof log, FIELDS);
+    nl += line403(log + nl, sizeof log - nl, "12:00:30", RID("in1"));
+    size_t nw = rec(waf, sizeof waf, T0_MS, "E3OTHER", "ALLOW", -1, RID("ot1"));
+    nw += rec(waf + nw, sizeof waf - nw, T0_MS, "123456789012-app/my-alb/50dc6c495c0c9188", "ALLOW", -1,
+              RID("alb"));
+    fixture fx;
+    write_files(&fx, "E2EXAMPLE.2024-03-01-12.abcd1234", log, nl, waf, nw);
+    char *out = NULL, *err = NULL;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s scan %s %s -q -j1", tu_prog("cfscan"), fx.logs, fx.waf);
+    int rc = tu_run(cmd, &out, &err);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, err ? err : "");
+    cr_expect(err && strstr(err, "covers none of the scanned traffic"), "%s", err ? err : "");
+    cr_expect(out && strstr(out, "other resources than CloudFront distributions (ALB, API Gateway, ...): 1"),
+              "%s", out ? out : "");
+    free(out);
+    free(err);
+    tu_rmrf(fx.dir);
+    free(fx.dir);
+}
