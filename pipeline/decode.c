@@ -287,6 +287,30 @@ static int ensure_out(cfs_reader *r, size_t need)
     return 0;
 }
 
+/* Map r's regular file whole (r->st0's size), guarded against SIGBUS, and drop the input
+ * buffer (bytes read to sniff it are read again from the mapping).  -1 when mmap fails
+ * (errno says why), -2 when no guard is free (too many files mapped at once): r is then
+ * unchanged, and the caller reads the file instead or gives up. */
+static int map_whole(cfs_reader *r)
+{
+    size_t len = (size_t)r->st0.st_size;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, 0);
+    if (m == MAP_FAILED) return -1;
+    /* Registered before the first byte is touched: the file may already be shorter. */
+    if ((r->slot = slot_claim(m, len)) < 0) {
+        munmap(m, len); /* an unguarded mapping would crash on a file cut meanwhile */
+        return -2;
+    }
+    r->map = m;
+    r->map_len = len;
+    r->mapped = 1;
+    r->in_total = len;
+    free(r->in);
+    r->in = NULL;
+    r->in_len = r->in_pos = 0;
+    return 0;
+}
+
 /* A Parquet input that is no regular file (an S3 object, a pipe, standard input) is
  * copied whole into an unlinked temporary file, which is then read as a regular one: its
  * footer comes last.  The bytes sniffed so far (r->in) come first.  Disk: the input's
@@ -342,49 +366,18 @@ static cfs_status open_parquet(cfs_reader *r, char *err, size_t errlen)
         cfs_status st = spool_parquet(r, err, errlen);
         if (st != CFS_OK) return st;
     }
-    if (!r->map) {
-        size_t len = (size_t)r->st0.st_size;
-        void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, 0);
-        if (m == MAP_FAILED) {
-            set_err(err, errlen, "cannot map the Parquet file: %s", strerror(errno));
-            return CFS_E_IO;
-        }
-        r->slot = slot_claim(m, len);
-        if (r->slot < 0) {
-            /* no SIGBUS guard: a file truncated meanwhile would crash the process */
-            munmap(m, len);
-            set_err(err, errlen, "%s", "cannot map the Parquet file safely (too many files open at once)");
-            return CFS_E_IO;
-        }
-        r->map = m;
-        r->map_len = len;
-        r->mapped = 1;
-        r->in_total = len;
-        free(r->in);
-        r->in = NULL;
+    const int mapped = r->map ? 0 : map_whole(r);
+    if (mapped == -1) {
+        set_err(err, errlen, "cannot map the Parquet file: %s", strerror(errno));
+        return CFS_E_IO;
+    }
+    if (mapped == -2) {
+        set_err(err, errlen, "%s", "cannot map the Parquet file safely (too many files open at once)");
+        return CFS_E_IO;
     }
     /* pages are asked for and given back a row group at a time (parquet_read.c) */
     madvise((void *)r->map, r->map_len, MADV_RANDOM);
     return cfs_pqr_open(&r->pq, r->map, r->map_len, err, errlen);
-}
-
-/* Map r's regular file whole (r->st0's size), guarded against SIGBUS; -1 (and r unchanged)
- * when it cannot be, and the file is read() instead. */
-static int map_whole(cfs_reader *r)
-{
-    size_t len = (size_t)r->st0.st_size;
-    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, 0);
-    if (m == MAP_FAILED) return -1;
-    /* Registered before the first byte is touched: the file may already be shorter. */
-    if ((r->slot = slot_claim(m, len)) < 0) {
-        munmap(m, len); /* unguarded mapping: read() instead */
-        return -1;
-    }
-    r->map = m;
-    r->map_len = len;
-    r->mapped = 1;
-    r->in_total = len;
-    return 0;
 }
 
 /* The format of an input whose first bytes are m[0..have).  gzip members start 1f 8b (RFC
@@ -549,12 +542,8 @@ sniff:; /* a label must precede a statement in C11, not a declaration */
          * bytes read to sniff it are read again from the mapping.  A file that cannot be
          * mapped, a pipe and an S3 object stream through ISA-L, as a larger file does. */
         if (gz == CFS_GZ_LIBDEFLATE && !r->map && !r->s3 && r->regular && r->st0.st_size > 0 &&
-            (uint64_t)r->st0.st_size <= CFS_GZ_WHOLE_MAX && map_whole(r) == 0) {
+            (uint64_t)r->st0.st_size <= CFS_GZ_WHOLE_MAX && map_whole(r) == 0)
             madvise((void *)r->map, r->map_len, MADV_WILLNEED); /* decoded whole, at once */
-            free(r->in);
-            r->in = NULL;
-            r->in_len = r->in_pos = 0;
-        }
         r->whole = r->map && gz == CFS_GZ_LIBDEFLATE && r->map_len <= CFS_GZ_WHOLE_MAX;
         /* Streaming: ISA-L rather than zlib (about twice as fast here) unless zlib is asked for. */
         if (gz != CFS_GZ_ZLIB && !r->whole) {
