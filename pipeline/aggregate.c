@@ -640,13 +640,7 @@ static cfs_lrow *lrow_get(cfs_kmap *olabel, const cfs_lrow *k)
 void cfs_origin_label(const cfs_record *r, const cfs_attr_ctx *ctx, char out[CFS_KEY_STR])
 {
     memset(out, 0, CFS_KEY_STR);
-    const cfs_dist_config *d = NULL;
-    if (ctx && ctx->config) {
-        d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
-        if (!d && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
-            d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
-        d = cfs_config_version_at(ctx->config, d, r->ts);
-    }
+    const cfs_dist_config *d = ctx ? cfs_attr_config_of(r, ctx->config, NULL) : NULL;
     const cfs_cfg_behavior *b =
         d ? cfs_config_behavior(d, r->f[CFS_F_CS_URI_STEM], r->f[CFS_F_CACHE_BEHAVIOR_PATH_PATTERN]) : NULL;
     const char *id = NULL;

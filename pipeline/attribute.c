@@ -528,6 +528,20 @@ static int signer_html_refused(const facts *f);
 static int signer_page(const facts *f);
 static int waf_excluded(const facts *f);
 
+const cfs_dist_config *cfs_attr_config_of(const cfs_record *r, const cfs_config_set *set,
+                                          int *via_host_header)
+{
+    if (via_host_header) *via_host_header = 0;
+    if (set == NULL) return NULL;
+    const cfs_dist_config *d = cfs_config_find(set, r->dist, r->f[CFS_F_CS_HOST]);
+    if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER])) {
+        /* found only through the Host header: then that name is associated by construction */
+        d = cfs_config_find(set, r->dist, r->f[CFS_F_HOST_HEADER]);
+        if (via_host_header) *via_host_header = d != NULL;
+    }
+    return cfs_config_version_at(set, d, r->ts);
+}
+
 /* Facts from the distribution config; the line's own evidence (a logged cookie) is
  * applied after, in build_facts. */
 static void config_facts(facts *f)
@@ -537,14 +551,7 @@ static void config_facts(facts *f)
     if (set == NULL) return;
     cfs_span host_header = r->f[CFS_F_HOST_HEADER];
     int via_host_header = 0;
-    const cfs_dist_config *d = cfs_config_find(set, r->dist, r->f[CFS_F_CS_HOST]);
-    if (d == NULL && !cfs_span_empty(host_header)) {
-        /* Found only through the Host header: then that name is associated by construction. */
-        d = cfs_config_find(set, r->dist, host_header);
-        via_host_header = d != NULL;
-    }
-    /* of a history of configs, the one in force when the line was written */
-    d = cfs_config_version_at(set, d, r->ts);
+    const cfs_dist_config *d = cfs_attr_config_of(r, set, &via_host_header);
     if (d == NULL) return;
     f->d = d;
     /* a config without WebACLId (not the CLI's output) says nothing of a web ACL */
@@ -1649,10 +1656,7 @@ static int hidden_403(const cfs_record *r, const cfs_attr_ctx *ctx)
     /* Error with another response result type is a viewer that went away (§4), not an
      * error response (the line is parsed whole: fields.c, parse_whole) */
     if (r->response_result != CFS_R_NONE && r->response_result != CFS_R_ERROR) return 0;
-    const cfs_dist_config *d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_CS_HOST]);
-    if (d == NULL && !cfs_span_empty(r->f[CFS_F_HOST_HEADER]))
-        d = cfs_config_find(ctx->config, r->dist, r->f[CFS_F_HOST_HEADER]);
-    unsigned to = cfs_config_403_remap(cfs_config_version_at(ctx->config, d, r->ts));
+    unsigned to = cfs_config_403_remap(cfs_attr_config_of(r, ctx->config, NULL));
     return to != 0 && to == r->status;
 }
 

@@ -79,6 +79,12 @@ uint32_t cfs_attr_latency_ms(const cfs_record *r);
 /* The latency a 403 is judged by: cfs_attr_latency_ms, or 0 when v2's origin-fbl is '-'
  * (CloudFront did not contact the origin for it). */
 uint32_t cfs_attr_decision_ms(const cfs_record *r);
+/* The config of r's distribution in set (NULL for none): found by the line's distribution
+ * id or cs(Host), else by its x-host-header (then *via_host_header is 1: that name is
+ * associated by construction; via_host_header may be NULL), and of a history of configs
+ * the one in force when the line was written (cfs_config_version_at). */
+const cfs_dist_config *cfs_attr_config_of(const cfs_record *r, const cfs_config_set *set,
+                                          int *via_host_header);
 /* 1 when r is an origin fetch fit for the reference: a 2xx/3xx Miss, not a 304
  * revalidation, not a WebSocket (ws/wss) connection, with a latency. */
 int cfs_attr_origin_sample(const cfs_record *r);
