@@ -663,8 +663,7 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         d->requests += t->requests;
         d->bytes += t->bytes;
         if (cfs_rule_is_hidden_403(t->k.rule)) {
-            if (d->hidden403 && d->hidden_status != t->k.status) d->hidden_statuses = 2;
-            else if (!d->hidden403) d->hidden_statuses = 1;
+            if (d->hidden403 && d->hidden_status != t->k.status) d->hidden_mixed = 1;
             d->hidden403 += t->requests;
             d->hidden_status = t->k.status;
             if (t->k.status >= 400) d->hidden_upper = 1;
@@ -966,6 +965,12 @@ static const cfs_dist_config *dist_config(const cfs_report_opts *o, const char *
     return cfs_config_version_at(o->config, cfs_config_find(o->config, s, s), CFS_NO_TIME);
 }
 
+void cfs_rmodel_hidden_status(const dist_model *d, char *buf, size_t n)
+{
+    if (d->hidden_mixed) snprintf(buf, n, "%s", "the statuses the configs in force remap to");
+    else snprintf(buf, n, "status %u", d->hidden_status);
+}
+
 /* Issue 10 item 4: what the config says about 403 error responses, the hidden 403s of a
  * remap, and what a custom 403 page does to content-type evidence. */
 static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_opts *o)
@@ -992,12 +997,9 @@ static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_op
         fprintf(out, "  config: 403 kept as CloudFront's own response%s\n", ttl[0] ? ttl : "");
     }
     if (d->hidden403) {
-        char status[64];
-        if (d->hidden_statuses > 1)
-            snprintf(status, sizeof status, "%s", "the statuses the configs in force remap to");
-        else snprintf(status, sizeof status, "status %u", d->hidden_status);
-        char own[64];
-        if (d->hidden_statuses > 1) snprintf(own, sizeof own, "%s", "errors of those statuses are");
+        char status[64], own[64];
+        cfs_rmodel_hidden_status(d, status, sizeof status);
+        if (d->hidden_mixed) snprintf(own, sizeof own, "%s", "errors of those statuses are");
         else snprintf(own, sizeof own, "%u is", d->hidden_status);
         if (d->hidden_upper)
             fprintf(out,
@@ -1010,7 +1012,7 @@ static void text_error_pages(FILE *out, const dist_model *d, const cfs_report_op
                     "CustomErrorResponses",
                     (unsigned long long)d->hidden403, status);
         /* the page of the config shown, when it is the remap these lines had */
-        if (c && c->err403_page && c->err403_page[0] && d->hidden_statuses == 1 &&
+        if (c && c->err403_page && c->err403_page[0] && !d->hidden_mixed &&
             cfs_config_403_remap(c) == d->hidden_status && cfs_config_versions(o->config, c) == 1) {
             fprintf(out, " (");
             cfs_write_safe(out, c->err403_page, strlen(c->err403_page));

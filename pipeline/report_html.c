@@ -904,9 +904,7 @@ static void dist_notes(FILE *out, const dist_model *d, const cfs_report_opts *o)
                 (unsigned long long)d->fetches);
     if (d->hidden403) {
         char status[64];
-        if (d->hidden_statuses > 1)
-            snprintf(status, sizeof status, "%s", "the statuses the configs in force remap to");
-        else snprintf(status, sizeof status, "status %u", d->hidden_status);
+        cfs_rmodel_hidden_status(d, status, sizeof status);
         fprintf(out,
                 " %s%llu responses with %s are 403s remapped by CustomErrorResponses (not counted above%s).",
                 d->hidden_upper ? "Up to " : "", (unsigned long long)d->hidden403, status,

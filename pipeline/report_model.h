@@ -71,8 +71,8 @@ typedef struct dist_model {
     uint64_t fetches;
     uint64_t hidden403;     /* non-403 lines that are 403s remapped by CustomErrorResponses */
     unsigned hidden_status; /* their status (the remap's ResponseCode) */
-    int hidden_statuses;    /* 2 when they have several (versions of the config remapped
-                             * to different codes), else 1 */
+    int hidden_mixed;       /* they have several statuses (versions of the config remapped
+                             * 403 to different codes) */
     int hidden_upper;       /* one of them is a 4xx/5xx: the origin's own errors of that
                              * status are counted too, so the count is an upper bound */
     uint64_t fetches_ttfb;  /* of fetches, measured by time-to-first-byte */
@@ -123,6 +123,9 @@ const char *cfs_rmodel_resolution_name(int s);
 const char *cfs_rmodel_settle_text(int h);
 /* The fields of cfs_pres_costs absent from all or some of d's lines, in that list's
  * order: up to max into out (with their cfs_pres_absent in how); returns how many. */
+/* The status of d's hidden 403s in words, "status 404", or when versions of the config
+ * remapped to several, "the statuses the configs in force remap to". */
+void cfs_rmodel_hidden_status(const dist_model *d, char *buf, size_t n);
 size_t cfs_rmodel_fields_absent(const dist_model *d, const cfs_field_cost **out, int *how, size_t max);
 
 #endif
