@@ -623,6 +623,7 @@ typedef struct named_path {
                  * the s3:// URL */
     size_t idx; /* its place on the command line */
     int s3, dir;
+    int link;  /* a symbolic link to a regular file */
     dev_t dev; /* a regular file's identity: two names of one file are one input */
     ino_t ino;
 } named_path;
@@ -773,7 +774,8 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
             e.dev = st.st_dev;
             e.ino = st.st_ino;
             struct stat ls;
-            if (!e.dir && lstat(paths[i], &ls) == 0 && S_ISLNK(ls.st_mode)) e.key = link_place(paths[i]);
+            e.link = !e.dir && lstat(paths[i], &ls) == 0 && S_ISLNK(ls.st_mode);
+            if (e.link) e.key = link_place(paths[i]);
             else e.key = realpath(paths[i], NULL);
         }
         if (e.key) v[m++] = e;
@@ -810,9 +812,7 @@ size_t cfs_paths_drop_repeats(const char **paths, size_t n, const char **first)
      * records, whatever the link), and the link is left out. */
     for (size_t k = 0; k < m; k++) {
         const named_path *e = &v[k];
-        struct stat ls;
-        if (e->s3 || e->dir || drop[e->idx] || lstat(paths[e->idx], &ls) != 0 || !S_ISLNK(ls.st_mode))
-            continue;
+        if (!e->link || drop[e->idx]) continue;
         char *target = realpath(paths[e->idx], NULL);
         for (size_t j = 0; target && j < m && !drop[e->idx]; j++)
             if (v[j].dir && !v[j].s3 && !drop[v[j].idx] && under(v[j].key, target, 1, 0)) drop[e->idx] = 1;
