@@ -295,12 +295,20 @@ static int origin_index(const cfs_dist_config *d, const char *id, size_t n)
     return -1;
 }
 
+/* The kind two origins share: S3's REST and website endpoints are both S3 (their 403s
+ * look alike to every rule but the REST-only ones, which S3_WEBSITE keeps from firing). */
+static cfs_origin_kind common_kind(cfs_origin_kind a, cfs_origin_kind b)
+{
+    if (a == b) return a;
+    const int s3a = a == CFS_ORIGIN_S3_REST || a == CFS_ORIGIN_S3_WEBSITE;
+    const int s3b = b == CFS_ORIGIN_S3_REST || b == CFS_ORIGIN_S3_WEBSITE;
+    return s3a && s3b ? CFS_ORIGIN_S3_WEBSITE : CFS_ORIGIN_MIXED;
+}
+
 /* OriginGroups.Items[] (CloudFront API OriginGroup): {Id, FailoverCriteria, Members:
  * {Quantity, Items: [{OriginId}]}}.  CloudFront sends a request to the primary member and
  * retries on the other when the primary answers a failover status, so a 403 may be
  * either member's: the group's kind is the one its members share. */
-static cfs_origin_kind common_kind(cfs_origin_kind a, cfs_origin_kind b);
-
 static cfs_status read_origin_groups(cfs_dist_config *d, const cfs_json *dc)
 {
     const cfs_json *items = array_or_null(cfs_json_path(dc, "OriginGroups.Items"));
@@ -341,16 +349,6 @@ static cfs_status read_origin_groups(cfs_dist_config *d, const cfs_json *dc)
         }
     }
     return CFS_OK;
-}
-
-/* The kind two origins share: S3's REST and website endpoints are both S3 (their 403s
- * look alike to every rule but the REST-only ones, which S3_WEBSITE keeps from firing). */
-static cfs_origin_kind common_kind(cfs_origin_kind a, cfs_origin_kind b)
-{
-    if (a == b) return a;
-    const int s3a = a == CFS_ORIGIN_S3_REST || a == CFS_ORIGIN_S3_WEBSITE;
-    const int s3b = b == CFS_ORIGIN_S3_REST || b == CFS_ORIGIN_S3_WEBSITE;
-    return s3a && s3b ? CFS_ORIGIN_S3_WEBSITE : CFS_ORIGIN_MIXED;
 }
 
 static cfs_origin_kind member_kind(const cfs_dist_config *d, const cfs_cfg_origin_group *g, size_t i)
@@ -580,7 +578,14 @@ int cfs_config_403_page(const cfs_dist_config *d)
 
 /* ---- loading ---------------------------------------------------------------------- */
 
-static int id_shaped(const char *s, size_t n);
+/* 1 if s[0..n) has the shape of a distribution id (id_from_path's test). */
+static int id_shaped(const char *s, size_t n)
+{
+    if (n < 10 || n > 20) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
+    return 1;
+}
 
 /* "E2EXAMPLE12345" from ".../E2EXAMPLE12345.json" when the stem looks like a distribution
  * id ([A-Z0-9]{10,20}: AWS ids are 13-14 upper-case alphanumerics today), else "". */
@@ -1043,15 +1048,6 @@ int cfs_config_same_host(cfs_span a, cfs_span b)
     b = host_key(b);
     if (cfs_span_empty(a) || cfs_span_empty(b)) return 0;
     return cfs_ascii_ieq(a.p, a.n, b.p, b.n);
-}
-
-/* 1 if s[0..n) has the shape of a distribution id (id_from_path's test). */
-static int id_shaped(const char *s, size_t n)
-{
-    if (n < 10 || n > 20) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
-    return 1;
 }
 
 /* A config found by a host name is the line's unless the line names its distribution by
