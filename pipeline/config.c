@@ -579,13 +579,7 @@ int cfs_config_403_page(const cfs_dist_config *d)
 /* ---- loading ---------------------------------------------------------------------- */
 
 /* 1 if s[0..n) has the shape of a distribution id (id_from_path's test). */
-static int id_shaped(const char *s, size_t n)
-{
-    if (n < 10 || n > 20) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
-    return 1;
-}
+static int id_shaped(const char *s, size_t n) { return n >= 10 && n <= 20 && cfs_upper_alnum(s, n); }
 
 /* "E2EXAMPLE12345" from ".../E2EXAMPLE12345.json" when the stem looks like a distribution
  * id ([A-Z0-9]{10,20}: AWS ids are 13-14 upper-case alphanumerics today), else "". */

@@ -84,6 +84,15 @@ static inline int cfs_short_eq(const char *a, const char *b, size_t n)
 static inline int cfs_span_empty(cfs_span s) { return s.n == 0 || (s.n == 1 && s.p[0] == '-'); }
 
 /* ---- bytes of text ------------------------------------------------------------------ */
+/* 1 when s[0..n) is upper-case ASCII letters and digits only, the alphabet of CloudFront
+ * distribution ids (config.c and waf.c add their own length bounds). */
+static inline int cfs_upper_alnum(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
+    return 1;
+}
+
 /* Value of one hex digit (either case), -1 for any other byte: percent-encoding in log
  * fields and \u escapes in JSON. */
 static inline int cfs_hexval(char c)

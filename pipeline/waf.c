@@ -273,14 +273,6 @@ static void path_cover(loader *L, uint32_t i, int64_t ms)
     if (ms > s->last_ms) s->last_ms = ms;
 }
 
-static int distribution_shaped(const char *s, size_t n)
-{
-    if (n > 64) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
-    return 1;
-}
-
 /* Count one in-window record toward coverage: its distribution's action counts and
  * span, and its web ACL.  Only a failed allocation is an error. */
 static void cover(loader *L, int64_t ms, int action, const char *src, size_t src_n, const char *acl,
@@ -291,7 +283,7 @@ static void cover(loader *L, int64_t ms, int action, const char *src, size_t src
     /* a regional web ACL's records (httpSourceName ALB, APIGW, ...) name their resource,
      * never a distribution id (upper-case letters and digits): they cover no CloudFront
      * line, and are counted apart so that the logs' distributions stay distribution ids */
-    if (src && src_n && !distribution_shaped(src, src_n)) {
+    if (src && src_n && !(src_n <= 64 && cfs_upper_alnum(src, src_n))) {
         w->stats.other_sources++;
         return;
     }
