@@ -103,10 +103,14 @@ typedef struct otype_def {
 } otype_def;
 extern const otype_def cfs_gen_otypes[NOTYPE];
 
-/* AWS WAF rules that block (terminatingRuleId, terminatingRuleType). */
+/* AWS WAF rules that block (terminatingRuleId, terminatingRuleType).  A rule group's
+ * block also names its group (ruleGroupList's ruleGroupId) and one of the group's rules
+ * (its terminatingRule), chosen by the request id; other rules have group NULL. */
 typedef struct waf_rule {
     const char *id, *type;
     uint16_t weight;
+    const char *group;
+    const char *inner[3]; /* the group's rules that block; unused ones NULL */
 } waf_rule;
 extern const waf_rule cfs_gen_waf_rules[NWAFRULE];
 /* The rule --plant waf-uri adds (line_t.waf_rule == NWAFRULE names it). */

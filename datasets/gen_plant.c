@@ -9,7 +9,7 @@
 const char *const cfs_gen_plant_name[NPLANT] = {"waf-uri", "origin-403", "geo"};
 
 /* waf-uri: one rule of the web ACL's own (not a managed group) blocking one URI. */
-const waf_rule cfs_gen_plant_waf_rule = {"BlockLegacyExport", "REGULAR", 0};
+const waf_rule cfs_gen_plant_waf_rule = {"BlockLegacyExport", "REGULAR", 0, NULL, {NULL}};
 #define PLANT_URI "/api/v1/legacy-export"
 /* Share of the ordinary lines, in per mille, that become requests of that URI. */
 #define PLANT_WAF_PERMILLE 30

@@ -118,12 +118,29 @@ const otype_def cfs_gen_otypes[NOTYPE] = {
 };
 
 const waf_rule cfs_gen_waf_rules[] = {
-    {"AWS-AWSManagedRulesCommonRuleSet", "MANAGED_RULE_GROUP", 35},
-    {"AWS-AWSManagedRulesSQLiRuleSet", "MANAGED_RULE_GROUP", 12},
-    {"AWS-AWSManagedRulesKnownBadInputsRuleSet", "MANAGED_RULE_GROUP", 8},
-    {"AWS-AWSManagedRulesAmazonIpReputationList", "MANAGED_RULE_GROUP", 5},
-    {"RateLimit-1000", "RATE_BASED", 25},
-    {"BlockBadBots", "REGULAR", 15},
+    /* the groups' rule names as AWS's managed rule groups list them */
+    {"AWS-AWSManagedRulesCommonRuleSet",
+     "MANAGED_RULE_GROUP",
+     35,
+     "AWS#AWSManagedRulesCommonRuleSet",
+     {"SizeRestrictions_BODY", "NoUserAgent_HEADER", "CrossSiteScripting_QUERYARGUMENTS"}},
+    {"AWS-AWSManagedRulesSQLiRuleSet",
+     "MANAGED_RULE_GROUP",
+     12,
+     "AWS#AWSManagedRulesSQLiRuleSet",
+     {"SQLi_QUERYARGUMENTS", "SQLi_URIPATH", NULL}},
+    {"AWS-AWSManagedRulesKnownBadInputsRuleSet",
+     "MANAGED_RULE_GROUP",
+     8,
+     "AWS#AWSManagedRulesKnownBadInputsRuleSet",
+     {"Log4JRCE_HEADER", NULL, NULL}},
+    {"AWS-AWSManagedRulesAmazonIpReputationList",
+     "MANAGED_RULE_GROUP",
+     5,
+     "AWS#AWSManagedRulesAmazonIpReputationList",
+     {"AWSManagedIPReputationList", "AWSManagedIPDDoSList", NULL}},
+    {"RateLimit-1000", "RATE_BASED", 25, NULL, {NULL}},
+    {"BlockBadBots", "REGULAR", 15, NULL, {NULL}},
 };
 
 const char cfs_gen_alnum_uc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

@@ -398,6 +398,44 @@ static int allow_fields(const char *p, size_t n, int64_t *ms, const char **src, 
     return 0;
 }
 
+/* Room for GROUP/RULE: WAF names a rule in 1 to 128 characters of letters, digits, '_'
+ * and '-' (so '/' cannot be part of one); longer names than fit keep the group's alone. */
+#define WAF_RULE_NAME_MAX 512
+
+/* A block by a rule group (terminatingRuleType GROUP, or MANAGED_RULE_GROUP for AWS's and
+ * Marketplace groups) names in terminatingRuleId the web ACL's rule that holds the group,
+ * e.g. "AWS-AWSManagedRulesCommonRuleSet".  The rule inside the group that matched, the
+ * one a user overrides to Count to stop the blocks (e.g. "SizeRestrictions_BODY"), is the
+ * terminatingRule.ruleId of the group's entry in ruleGroupList (WAF developer guide, "Log
+ * fields for web ACL traffic"); the other groups the request went through have a null
+ * terminatingRule there.  Writes "GROUP/RULE" to out and returns its length, or 0 (the
+ * record's terminatingRuleId stands alone) when the terminating rule is no group, or no
+ * entry names a rule that took the record's action.  Of several such entries the last is
+ * taken: the web ACL stops at the terminating group, so it is the last one evaluated. */
+static size_t group_rule_name(const cfs_json *root, int action, const char *rule, size_t rule_n, char *out)
+{
+    const char *type = cfs_json_str(cfs_json_get(root, "terminatingRuleType"));
+    if (!type || (strcmp(type, "GROUP") != 0 && strcmp(type, "MANAGED_RULE_GROUP") != 0)) return 0;
+    const char *inner = NULL;
+    size_t inner_n = 0;
+    const cfs_json *list = cfs_json_get(root, "ruleGroupList");
+    if (!list || list->type != CFS_JSON_ARRAY) return 0;
+    for (const cfs_json *g = cfs_json_first(list); g; g = cfs_json_next(g)) {
+        const cfs_json *t = cfs_json_get(g, "terminatingRule");
+        size_t n = 0;
+        const char *id = cfs_json_strn(cfs_json_get(t, "ruleId"), &n);
+        if (id && n && parse_action(cfs_json_str(cfs_json_get(t, "action"))) == action) {
+            inner = id;
+            inner_n = n;
+        }
+    }
+    if (!inner || rule_n + 1 + inner_n > WAF_RULE_NAME_MAX) return 0;
+    memcpy(out, rule, rule_n);
+    out[rule_n] = '/';
+    memcpy(out + rule_n + 1, inner, inner_n);
+    return rule_n + 1 + inner_n;
+}
+
 static void process_line(loader *L, const char *line, size_t n)
 {
     cfs_waf_stats *st = &L->w->stats;
@@ -462,6 +500,12 @@ static void process_line(loader *L, const char *line, size_t n)
     if (cfs_json_num(cfs_json_get(root, "responseCodeSent"), &code) && code >= 100 && code <= 999)
         code16 = (uint16_t)code;
 
+    char named[WAF_RULE_NAME_MAX];
+    const size_t named_n = group_rule_name(root, action, rule, rule_n, named);
+    if (named_n) {
+        rule = named;
+        rule_n = named_n;
+    }
     uint32_t r = strtab_intern(&L->w->rules, rule, rule_n, UINT32_MAX - 2, NULL);
     if (r >= UINT32_MAX - 1) {
         note_error(L, CFS_E_NOMEM, "out of memory indexing WAF rule names");

@@ -96,7 +96,7 @@ Test(requests_order, verdict_fields_and_waf_rule)
      * reads as two columns in DuckDB and pandas) */
     const char *hdr = "x-edge-request-id\tcause\twaf_rule\tevidence\trule\tcandidates\n";
     cr_assert(strncmp(out, hdr, strlen(hdr)) == 0, "header: %.200s", out);
-    int blocks = 0;
+    int blocks = 0, grouped = 0;
     for (char *line = strchr(out, '\n') + 1; *line;) {
         char *nl = strchr(line, '\n');
         *nl = 0;
@@ -110,12 +110,15 @@ Test(requests_order, verdict_fields_and_waf_rule)
         /* a decided cause has no candidates (README: candidates are of undecided 403s) */
         if (strcmp(cause, "unknown") != 0) cr_expect_str_eq(cand, "-", "%s", line);
         if (strcmp(waf, "-") != 0) {
-            /* the BLOCK record of this request names the same terminating rule */
-            char q[512];
-            snprintf(
-                q, sizeof q,
-                "zcat waf/*.gz | grep -F '\"requestId\":\"%s\"' | grep -o '\"terminatingRuleId\":\"[^\"]*\"' | cut -d'\"' -f4",
-                id);
+            /* the BLOCK record of this request names the same terminating rule, and for a
+             * rule group's block the rule in it (README: GROUP/RULE): the group entry's
+             * terminatingRule, which cfsgen writes for the managed groups it blocks with */
+            char q[768];
+            snprintf(q, sizeof q,
+                     "zcat waf/*.gz | grep -F '\"requestId\":\"%s\"' | grep -o "
+                     "'\"terminatingRuleId\":\"[^\"]*\"\\|\"terminatingRule\":{\"ruleId\":\"[^\"]*\"' | "
+                     "sed 's/.*\"\\([^\"]*\\)\"$/\\1/' | paste -sd/",
+                     id);
             char *r = sh("%s", q);
             char *e = strchr(r, '\n');
             if (e) *e = 0;
@@ -123,10 +126,12 @@ Test(requests_order, verdict_fields_and_waf_rule)
             cr_expect_str_eq(cause, "waf_block", "request %s", id);
             free(r);
             blocks++;
+            grouped += strchr(waf, '/') != NULL;
         }
         line = nl + 1;
     }
     cr_expect_gt(blocks, 0, "no row named a WAF rule");
+    cr_expect_gt(grouped, 0, "no row named a rule inside a rule group");
     free(out);
 }
 

@@ -620,3 +620,64 @@ Test(waf, allow_prefilter_never_hides_a_block)
     cfs_waf_free(w);
     tmp_end();
 }
+
+/* A block by a rule inside a rule group is named GROUP/RULE: terminatingRuleId is the web
+ * ACL's rule that holds the group, and the rule that matched is the terminatingRule of the
+ * group's ruleGroupList entry (the records below are shaped like published ones of
+ * managed groups, whose ruleGroupId spells the group "AWS#..."). */
+Test(waf, rule_inside_a_group_is_named)
+{
+    tmp_begin();
+    char text[8192], *o = text;
+    size_t left = sizeof text;
+#define ADD(...)                                 \
+    do {                                         \
+        int k_ = snprintf(o, left, __VA_ARGS__); \
+        o += k_;                                 \
+        left -= (size_t)k_;                      \
+    } while (0)
+#define GROUPS(type, list)                                                                                 \
+    "{\"timestamp\":%lld,\"action\":\"BLOCK\",\"terminatingRuleId\":\"AWS-AWSManagedRulesCommonRuleSet\"," \
+    "\"terminatingRuleType\":\"" type "\",\"ruleGroupList\":" list                                         \
+    ",\"httpRequest\":{\"requestId\":\"%s\"}}\n"
+    /* g1: a managed group; the group before it in the list did not terminate */
+    ADD(GROUPS(
+            "MANAGED_RULE_GROUP",
+            "[{\"ruleGroupId\":\"AWS#AWSManagedRulesAmazonIpReputationList\",\"terminatingRule\":null,"
+            "\"nonTerminatingMatchingRules\":[{\"ruleId\":\"AWSManagedIPDDoSList\",\"action\":\"COUNT\"}]},"
+            "{\"ruleGroupId\":\"AWS#AWSManagedRulesCommonRuleSet\",\"terminatingRule\":{\"ruleId\":"
+            "\"SizeRestrictions_BODY\",\"action\":\"BLOCK\",\"ruleMatchDetails\":null}}]"),
+        T0, "g1==");
+    /* g2: the user's own group (GROUP) */
+    ADD(GROUPS("GROUP", "[{\"ruleGroupId\":\"arn:aws:wafv2:us-east-1:123456789012:global/rulegroup/mine/1\","
+                        "\"terminatingRule\":{\"ruleId\":\"BlockLegacyExport\",\"action\":\"BLOCK\"}}]"),
+        T0, "g2==");
+    /* g3: a REGULAR rule blocked; a group's rule overridden to Count stays out of its name */
+    ADD(GROUPS("REGULAR",
+               "[{\"ruleGroupId\":\"AWS#AWSManagedRulesCommonRuleSet\",\"terminatingRule\":{\"ruleId\":"
+               "\"NoUserAgent_HEADER\",\"action\":\"BLOCK\"}}]"),
+        T0, "g3==");
+    /* g4: a group block whose list names no rule (null terminatingRule, or one that took
+     * another action than the record's): the group's name alone */
+    ADD(GROUPS(
+            "MANAGED_RULE_GROUP",
+            "[{\"ruleGroupId\":\"AWS#AWSManagedRulesCommonRuleSet\",\"terminatingRule\":null},"
+            "{\"ruleGroupId\":\"AWS#X\",\"terminatingRule\":{\"ruleId\":\"Cap\",\"action\":\"CAPTCHA\"}}]"),
+        T0, "g4==");
+    /* g5: ruleGroupList of the wrong type */
+    ADD(GROUPS("MANAGED_RULE_GROUP", "{\"terminatingRule\":{\"ruleId\":\"R\",\"action\":\"BLOCK\"}}"), T0,
+        "g5==");
+#undef GROUPS
+#undef ADD
+    const char *p = tmp_path("groups.log");
+    write_plain(p, text, (size_t)(o - text));
+    cfs_waf_index *w = load1(p, CFS_NO_TIME, CFS_NO_TIME, CFS_OK);
+    expect_stats(w, 5, 5, 0, 0);
+    expect_hit(w, "g1==", CFS_WAF_BLOCK, "AWS-AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY");
+    expect_hit(w, "g2==", CFS_WAF_BLOCK, "AWS-AWSManagedRulesCommonRuleSet/BlockLegacyExport");
+    expect_hit(w, "g3==", CFS_WAF_BLOCK, "AWS-AWSManagedRulesCommonRuleSet");
+    expect_hit(w, "g4==", CFS_WAF_BLOCK, "AWS-AWSManagedRulesCommonRuleSet");
+    expect_hit(w, "g5==", CFS_WAF_BLOCK, "AWS-AWSManagedRulesCommonRuleSet");
+    cfs_waf_free(w);
+    tmp_end();
+}
