@@ -773,6 +773,7 @@ static cfs_tkey line403_tkey(const cfs_line403 *l, cfs_attribution at)
     k.cause = at.cause;
     k.evidence = at.evidence;
     k.lat_class = pending ? l->lat_class : 0;
+    k.excl = cfs_excl_kept(at.rule, at.excl);
     return k;
 }
 
@@ -909,7 +910,8 @@ void cfs_agg_add(cfs_thread_agg *t, cfs_agg *heavy, const cfs_record *r, cfs_att
     if (al.at.rule != CFS_RULE_NOT_403 && cfs_attr_needs_latency(al.at))
         lat_class = cfs_lat_class(CFS_NO_MILLIS);
     cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
-                    cfs_counter_verdict(r->status, al.at.rule, al.at.cause, al.at.evidence, lat_class),
+                    cfs_counter_verdict(r->status, al.at.rule, al.at.cause, al.at.evidence, lat_class,
+                                        cfs_excl_kept(al.at.rule, al.at.excl)),
                     r->sc_bytes);
 }
 
@@ -971,7 +973,8 @@ static __attribute__((noinline)) void add_caused(cfs_thread_agg *t, cfs_agg *hea
     } else {
         cfs_span e = r->f[CFS_F_EDGE_LOCATION];
         cfs_counter_add(c, did, cfs_counter_edge(c, e.p, e.n), hour,
-                        cfs_counter_verdict(r->status, at.rule, at.cause, at.evidence, lat_class),
+                        cfs_counter_verdict(r->status, at.rule, at.cause, at.evidence, lat_class,
+                                            cfs_excl_kept(at.rule, at.excl)),
                         r->sc_bytes);
         add_sketches(&a->groups, heavy, dist, at, lat_class, r->time_taken_ms, r->ttfb_ms, iph,
                      r->f[CFS_F_CS_URI_STEM], listed, listed.p == red ? XXH3_64bits(red, listed.n) : iph);
@@ -1168,6 +1171,7 @@ static void traffic_key(const cfs_kmap *out, const cfs_counter *c, size_t it, tr
     p->k.cause = r.cause;
     p->k.evidence = r.evidence;
     p->k.lat_class = r.lat_class;
+    p->k.excl = r.excl;
     p->requests = r.requests;
     p->bytes = r.bytes;
     p->h = cfs_kmap_hash(out, &p->k);
@@ -1342,7 +1346,7 @@ static uint32_t settle_ref(const settle_refs *s, const char dist[CFS_KEY_STR])
 static cfs_gkey settled_gkey(const settle_refs *refs, cfs_gkey k)
 {
     if (k.rule) {
-        cfs_attribution at = {k.cause, 0, k.rule};
+        cfs_attribution at = {k.cause, 0, k.rule, 0};
         at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class), settle_ref(refs, k.dist));
         k.cause = at.cause;
         k.rule = 0;
@@ -1425,7 +1429,7 @@ void cfs_agg_settle(cfs_agg *a)
     int provisional = 0;
     for (size_t i = 0; i < a->traffic.n && !provisional; i++) {
         const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
-        provisional = cfs_attr_needs_latency((cfs_attribution){s->k.cause, s->k.evidence, s->k.rule});
+        provisional = cfs_attr_needs_latency((cfs_attribution){s->k.cause, s->k.evidence, s->k.rule, 0});
     }
     if (!provisional) {
         cfs_kmap t = out.traffic;
@@ -1436,13 +1440,14 @@ void cfs_agg_settle(cfs_agg *a)
     for (size_t i = 0; i < a->traffic.n; i++) {
         const cfs_trow *s = cfs_kmap_row(&a->traffic, i);
         cfs_tkey k = s->k;
-        cfs_attribution at = {k.cause, k.evidence, k.rule};
+        cfs_attribution at = {k.cause, k.evidence, k.rule, k.excl};
         if (cfs_attr_needs_latency(at)) {
             at = cfs_attr_settle(at, cfs_lat_class_value(k.lat_class), settle_ref(&refs, k.dist));
             k.cause = at.cause;
             k.evidence = at.evidence;
             k.rule = at.rule;
             k.lat_class = 0;
+            k.excl = cfs_excl_kept(at.rule, at.excl);
         }
         cfs_trow *d = cfs_kmap_get(&out.traffic, &k, NULL);
         d->requests += s->requests;

@@ -33,7 +33,8 @@ typedef struct cfs_tkey {
     uint8_t cause;
     uint8_t evidence;
     uint8_t lat_class;
-    uint8_t pad;
+    uint8_t excl; /* cfs_excl_kept of the line's exclusions (attribute.h): an undecided
+                   * row's candidates are cfs_candidates of its rule and these */
 } cfs_tkey;
 typedef struct cfs_trow {
     cfs_tkey k;
@@ -164,7 +165,8 @@ typedef struct cfs_fast_rec {
     uint64_t bytes, iph, evkey;
     uint32_t clen, cth, tt, ttfb, ms, uri_n, ip_n;
     uint16_t status, rule;
-    uint8_t cause, evidence, lat_class, pad;
+    uint8_t cause, evidence, lat_class;
+    uint8_t excl; /* the line's exclusions, whole (cfs_attribution.excl) */
 } cfs_fast_rec;
 
 /* The string-keyed state: what a scan's per-thread state merges into, what state.cfs

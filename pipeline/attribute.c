@@ -6,6 +6,8 @@
 
 #include "pipeline/attribute.h"
 
+#include <pthread.h>
+
 /* ---- verdicts that rest on the config -------------------------------------------------
  * Issue 10: a config is what the distribution is now; a line written before its
  * LastModifiedTime was served by an earlier one, so a verdict that rests on the config
@@ -155,6 +157,7 @@ typedef struct facts {
     int acl;                     /* enum tri: distribution has a web ACL */
     int restricted;              /* enum tri: b restricts viewer access */
     int host_unassociated;       /* config proves x-host-header is not ours */
+    int host_associated;         /* config proves x-host-header is ours */
     int identity_full;           /* the config gives both DomainName and Aliases */
     int cookies_logged;          /* enum tri: cs(Cookie) holds every cookie sent */
     int cookies_from_config;     /* cookies_logged is T_YES because the config says so
@@ -581,7 +584,12 @@ static void config_facts(facts *f)
                          !cfs_config_same_host(host_header, r->f[CFS_F_CS_HOST]) &&
                          cfs_span_empty(r->f[CFS_F_DISTRIBUTION_TENANT_ID]) &&
                          cfs_span_empty(r->f[CFS_F_PRIMARY_DISTRIBUTION_ID]);
-    if (alias_testable) f->host_unassociated = !cfs_config_host_associated(d, host_header);
+    if (alias_testable) {
+        f->host_associated = cfs_config_host_associated(d, host_header);
+        f->host_unassociated = !f->host_associated;
+    }
+    /* found by x-host-header (cfs_attr_config_of): the host is one of the config's names */
+    if (via_host_header) f->host_associated = 1;
     /* §1.2 field 13: cookies are logged only when Logging.IncludeCookies is on. */
     if (d->include_cookies == 1) {
         f->cookies_logged = T_YES;
@@ -841,6 +849,16 @@ static int p_not_403(const facts *f) { return f->r->status != 403; }
 static int p_waf_block(const facts *f) { return f->waf_hit; }
 static int p_drt_geo(const facts *f) { return f->r->detailed_result == CFS_R_CLIENT_GEO_BLOCKED; }
 
+/* Whether the config's GeoRestriction (geo_type 1 or 2) refuses country c: listed in a
+ * blacklist, missing from a whitelist. */
+static int country_refused(const cfs_dist_config *d, cfs_span c)
+{
+    int listed = 0;
+    for (size_t i = 0; i < d->n_geo_countries && !listed; i++)
+        listed = cfs_ascii_ieq(c.p, c.n, d->geo_countries[i], strlen(d->geo_countries[i]));
+    return d->geo_type == 2 ? listed : !listed;
+}
+
 /* §2, §5.2: a v2 line's c-country (the viewer's country, from its IP) is one the config's
  * GeoRestriction refuses (listed in a blacklist, missing from a whitelist), the line is an
  * edge Error, and no x-edge-detailed-result-type is logged: had one been, ClientGeoBlocked
@@ -858,10 +876,7 @@ static int p_country_geo(const facts *f)
         f->origin_timed)
         return 0;
     if (!cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE])) return 0;
-    int listed = 0;
-    for (size_t i = 0; i < f->d->n_geo_countries && !listed; i++)
-        listed = cfs_ascii_ieq(c.p, c.n, f->d->geo_countries[i], strlen(f->d->geo_countries[i]));
-    return f->d->geo_type == 2 ? listed : !listed;
+    return country_refused(f->d, c);
 }
 static int p_drt_method(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD; }
 static int p_drt_blocked(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED; }
@@ -1551,7 +1566,7 @@ static const attr_rule rules[R_COUNT] = {
 _Static_assert(R_COUNT < UINT16_MAX, "rule ids fit cfs_attribution.rule");
 static cfs_attribution make(uint16_t id)
 {
-    cfs_attribution a = {rules[id].cause, rules[id].evidence, id};
+    cfs_attribution a = {rules[id].cause, rules[id].evidence, id, 0};
     return a;
 }
 
@@ -1665,6 +1680,43 @@ cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx)
     return cfs_attribute_line(r, ctx).at;
 }
 
+/* The causes this 403 line cannot have, whatever rule it gets (CFS_EXCL_*, attribute.h):
+ * from the line alone, or from a config that held when it was written.  These narrow the
+ * candidates of an undecided verdict; the rules themselves look at most of the same
+ * facts, but a rule's candidate set is fixed, so without this an undecided verdict could
+ * name a cause its own line rules out (https_required for an https request). */
+static uint8_t excl_of(const facts *f)
+{
+    const cfs_record *r = f->r;
+    const cfs_dist_config *d = f->config_older ? NULL : f->d; /* the config held then */
+    const cfs_cfg_behavior *b = d ? f->b : NULL;
+    uint8_t x = 0;
+    /* §4: a geo refusal logs ClientGeoBlocked as its detailed result type, so another
+     * logged one rules it out, as do no restriction and a c-country it lets through */
+    cfs_span country = r->f[CFS_F_C_COUNTRY];
+    if ((r->detailed_result != CFS_R_NONE && r->detailed_result != CFS_R_CLIENT_GEO_BLOCKED) ||
+        (d && d->geo_type == 0) ||
+        (d && d->geo_type > 0 && !cfs_span_empty(country) && !country_refused(d, country)))
+        x |= CFS_EXCL_GEO;
+    if (waf_excluded(f)) x |= CFS_EXCL_WAF;
+    if (b && f->restricted == T_NO) x |= CFS_EXCL_SIGNED;
+    /* §5.1: HTTPS-only refuses plain http (and ws); a request over TLS was not refused for
+     * its protocol, nor any on a behavior that allows all */
+    if (r->protocol == CFS_P_HTTPS || r->protocol == CFS_P_WSS || r->protocol == CFS_P_GRPCS ||
+        (b && f->vpp == CFS_VPP_ALLOW_ALL))
+        x |= CFS_EXCL_HTTPS;
+    /* AllowedMethods always holds GET and HEAD (§5.1) */
+    if (r->method == CFS_M_GET || r->method == CFS_M_HEAD ||
+        (b && b->allowed_methods && r->method != CFS_M_NONE && r->method < 32 &&
+         (b->allowed_methods & (1u << r->method))))
+        x |= CFS_EXCL_METHOD;
+    /* the viewer used the distribution's own cloudfront.net name (x-host-header equal to
+     * cs(Host), §1.2 field 7), or a name the config lists */
+    if (cfs_config_same_host(r->f[CFS_F_HOST_HEADER], r->f[CFS_F_CS_HOST]) || (d && f->host_associated))
+        x |= CFS_EXCL_CNAME;
+    return x;
+}
+
 cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     cfs_attr_line out;
@@ -1706,6 +1758,8 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
      * the proving record's rule when the verdict is that block. */
     if (f.waf_note >= 0) out.waf = (uint32_t)(cfs_waf_rule_count(ctx->waf) + (size_t)f.waf_note) + 1;
     else if (a.cause == CFS_CAUSE_WAF_BLOCK && f.waf_hit) out.waf = f.waf_rule + 1;
+    /* only a verdict that is, or may become, undecided has candidates to narrow */
+    if (rules[a.rule].kind == K_PROVISIONAL || cfs_rule_candidates(a.rule)) a.excl = excl_of(&f);
     out.at = a;
     return out;
 }
@@ -1933,7 +1987,25 @@ int cfs_attr_page_cause(cfs_attribution a)
     }
 }
 
+static cfs_attribution settle_fast(cfs_attribution a, uint32_t ms, const cfs_fast_evidence *ev);
+static cfs_attribution settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms);
+
+/* A settle names another rule; the line's exclusions stay with it. */
 cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_fast_evidence *ev)
+{
+    cfs_attribution s = settle_fast(a, ms, ev);
+    s.excl = a.excl;
+    return s;
+}
+
+cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms)
+{
+    cfs_attribution s = settle(a, ms, reference_ms);
+    s.excl = a.excl;
+    return s;
+}
+
+static cfs_attribution settle_fast(cfs_attribution a, uint32_t ms, const cfs_fast_evidence *ev)
 {
     if (ev == NULL || !cfs_attr_deferred(a, ms)) return a;
     /* One page for every 403 (a custom error page the config would have named): the body
@@ -1977,7 +2049,7 @@ cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_f
     return a;
 }
 
-cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms)
+static cfs_attribution settle(cfs_attribution a, uint32_t ms, uint32_t reference_ms)
 {
     if (!cfs_attr_needs_latency(a)) return a;
     int usable = reference_ms >= REF_USABLE_MS;
@@ -2003,7 +2075,45 @@ cfs_attribution cfs_attr_settle(cfs_attribution a, uint32_t ms, uint32_t referen
     return make(v->ambiguous);
 }
 
+static uint32_t rule_candidates(uint16_t rule);
+
+/* Every rule's candidates, made once: cfs_excl_kept asks for them on every 403 line, and
+ * the search through the variants cost about 20 instructions a line of the plain
+ * benchmark set (callgrind). */
+static uint32_t g_candidates[R_COUNT];
+/* With them: for each set of CFS_EXCL_* bits the causes it rules out, and for each rule
+ * the bits that rule out one of its candidates. */
+#define EXCL_ALL (2 * CFS_EXCL_CNAME - 1)
+static uint32_t g_excl_causes[EXCL_ALL + 1];
+static uint8_t g_excl_named[R_COUNT];
+static pthread_once_t g_candidates_once = PTHREAD_ONCE_INIT;
+static void candidates_init(void)
+{
+    for (unsigned x = 0; x <= EXCL_ALL; x++) {
+        uint32_t m = 0;
+        if (x & CFS_EXCL_GEO) m |= B(GEO_RESTRICTION);
+        if (x & CFS_EXCL_WAF) m |= B(WAF_BLOCK);
+        if (x & CFS_EXCL_SIGNED) m |= SIGNER_CAUSES;
+        if (x & CFS_EXCL_HTTPS) m |= B(HTTPS_REQUIRED);
+        if (x & CFS_EXCL_METHOD) m |= B(METHOD_NOT_ALLOWED);
+        if (x & CFS_EXCL_CNAME) m |= B(CNAME_NOT_ASSOCIATED);
+        g_excl_causes[x] = m;
+    }
+    for (uint16_t r = 0; r < R_COUNT; r++) {
+        g_candidates[r] = rule_candidates(r);
+        for (unsigned bit = 1; bit <= CFS_EXCL_CNAME; bit <<= 1)
+            if (g_excl_causes[bit] & g_candidates[r]) g_excl_named[r] |= (uint8_t)bit;
+    }
+}
+
 uint32_t cfs_rule_candidates(uint16_t rule)
+{
+    if (rule >= R_COUNT) return 0;
+    pthread_once(&g_candidates_once, candidates_init);
+    return g_candidates[rule];
+}
+
+static uint32_t rule_candidates(uint16_t rule)
 {
     for (size_t i = 0; i < NVARIANTS; i++) {
         const variant *v = &variants[i];
@@ -2027,6 +2137,24 @@ uint32_t cfs_rule_candidates(uint16_t rule)
     if (rule == R_EDGE_BODY) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
     if (rule == R_EDGE_BODY_S3) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_S3);
     return 0;
+}
+
+uint32_t cfs_candidates(cfs_attribution a)
+{
+    const uint32_t c = cfs_rule_candidates(a.rule), n = c & ~g_excl_causes[a.excl & EXCL_ALL];
+    return n ? n : c;
+}
+
+uint8_t cfs_excl_kept(uint16_t rule, uint8_t excl)
+{
+    if (rule >= R_COUNT) return 0;
+    if (rules[rule].kind == K_PROVISIONAL) return excl;
+    const uint32_t c = cfs_rule_candidates(rule); /* also makes the tables */
+    if (!c) return 0;
+    const uint8_t kept = excl & g_excl_named[rule];
+    /* one that would leave no candidate changes nothing (cfs_candidates): 0, so that a
+     * row's candidates and its kept exclusions name each other */
+    return (c & ~g_excl_causes[kept]) ? kept : 0;
 }
 
 cfs_settle_hint cfs_rule_settle_hint(uint16_t rule, int with_config, int with_waf)

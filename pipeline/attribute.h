@@ -14,7 +14,25 @@ typedef struct cfs_attribution {
     uint8_t cause;    /* cfs_cause */
     uint8_t evidence; /* cfs_evidence */
     uint16_t rule;    /* rule id: cfs_rule_name(rule) */
+    uint8_t excl;     /* CFS_EXCL_* bits: the causes the 403 line itself or its config
+                       * rules out, which an undecided verdict's candidates leave out
+                       * (cfs_candidates); kept through the settles, 0 for other lines */
 } cfs_attribution;
+
+/* Causes a 403 line, or the config in force when it was written, rules out whatever its
+ * rule (cfs_attribution.excl).  Only certain facts count: the line's cs-protocol, its
+ * method, its x-edge-detailed-result-type, x-host-header equal to cs(Host); and the
+ * config's GeoRestriction, web ACL, the behavior's ViewerProtocolPolicy, AllowedMethods
+ * and trusted signers, the aliases (never from a config modified after the line); WAF
+ * logs that cover the line without a block record. */
+enum {
+    CFS_EXCL_GEO = 1,     /* geo_restriction */
+    CFS_EXCL_WAF = 2,     /* waf_block */
+    CFS_EXCL_SIGNED = 4,  /* signed_url_missing, signed_url_expired, signed_url_invalid */
+    CFS_EXCL_HTTPS = 8,   /* https_required */
+    CFS_EXCL_METHOD = 16, /* method_not_allowed */
+    CFS_EXCL_CNAME = 32   /* cname_not_associated */
+};
 
 typedef struct cfs_attr_ctx {
     const cfs_config_set *config; /* NULL without --config */
@@ -59,7 +77,7 @@ static inline cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_at
 {
     if (r->status != 403 &&
         (r->result != CFS_R_ERROR || ctx == NULL || ctx->config == NULL || !ctx->config->any_403_remap)) {
-        const cfs_attr_line plain = {{CFS_CAUSE_NONE, CFS_EV_NONE, CFS_RULE_NOT_403}, 0};
+        const cfs_attr_line plain = {{CFS_CAUSE_NONE, CFS_EV_NONE, CFS_RULE_NOT_403, 0}, 0};
         return plain;
     }
     return cfs_attribute_line_rules(r, ctx);
@@ -127,6 +145,14 @@ int cfs_attr_page_cause(cfs_attribution a);
 cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_fast_evidence *ev);
 /* For an undecided (unknown) settled rule: bit (1u << cause) per candidate cause, else 0. */
 uint32_t cfs_rule_candidates(uint16_t rule);
+/* The same for one verdict: its rule's candidates less the causes its excl rules out,
+ * unless that leaves none (the facts then contradict the rule's premise, and its own set
+ * stands). */
+uint32_t cfs_candidates(cfs_attribution a);
+/* The part of excl that a row keyed by the rule keeps: all of it while the rule is
+ * provisional (its settled rule is not known yet), else the bits of its candidates, so
+ * that rows of a decided verdict, or exclusions its candidates do not name, never split. */
+uint8_t cfs_excl_kept(uint16_t rule, uint8_t excl);
 /* What extra evidence would decide a 403 of this rule (issue 10, "what would settle it"):
  * the report counts them per distribution. */
 typedef enum cfs_settle_hint {

@@ -387,6 +387,7 @@ static void unpack_verdict(uint64_t v, cfs_count_row *out)
     out->cause = (uint8_t)(v >> 32);
     out->evidence = (uint8_t)(v >> 40);
     out->lat_class = (uint8_t)(v >> 48);
+    out->excl = (uint8_t)(v >> 56);
 }
 
 #ifndef NDEBUG

@@ -57,7 +57,7 @@ typedef struct cfs_count_row {
     uint32_t dist, edge;
     int64_t hour;
     uint16_t status, rule;
-    uint8_t cause, evidence, lat_class, pad;
+    uint8_t cause, evidence, lat_class, excl;
     uint64_t requests, bytes;
 } cfs_count_row;
 
@@ -103,13 +103,13 @@ void cfs_counter_free(cfs_counter *c);
 const char *cfs_counter_dist_str(const cfs_counter *c, uint32_t id);
 const char *cfs_counter_edge_str(const cfs_counter *c, uint32_t id);
 
-/* The attribution part of a key packed into one word (56 bits used).  One without a
- * cause, rule or latency class is its status alone, below 1024. */
+/* The attribution part of a key packed into one word.  One without a cause, rule or
+ * latency class is its status alone, below 1024. */
 static inline uint64_t cfs_counter_verdict(uint16_t status, uint16_t rule, uint8_t cause, uint8_t evidence,
-                                           uint8_t lat_class)
+                                           uint8_t lat_class, uint8_t excl)
 {
     return (uint64_t)status | (uint64_t)rule << 16 | (uint64_t)cause << 32 | (uint64_t)evidence << 40 |
-           (uint64_t)lat_class << 48;
+           (uint64_t)lat_class << 48 | (uint64_t)excl << 56;
 }
 
 /* ---- the per-line path: inline compares, everything else in counter.c -------------------

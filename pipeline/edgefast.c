@@ -338,6 +338,7 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
     h.cause = at.cause;
     h.evidence = at.evidence;
     h.lat_class = l->lat_class;
+    h.excl = at.excl;
     cfs_deferred *d = &heavy->deferred;
     /* A unit holds its records until it is folded, and many units are in flight: past
      * CFS_DEFERRED_UNIT_MEM each moves them to a temporary file of its own. */
@@ -678,7 +679,7 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
 
 static cfs_attribution judge_record(const cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h)
 {
-    cfs_attribution at = {h->cause, h->evidence, h->rule};
+    cfs_attribution at = {h->cause, h->evidence, h->rule, h->excl};
     return cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, h->label, at);
 }
 

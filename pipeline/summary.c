@@ -183,6 +183,7 @@ int cfs_sum_cmp_trow(const void *a, const void *b)
     if (x->k.cause != y->k.cause) return x->k.cause < y->k.cause ? -1 : 1;
     if (x->k.evidence != y->k.evidence) return x->k.evidence < y->k.evidence ? -1 : 1;
     if (x->k.rule != y->k.rule) return x->k.rule < y->k.rule ? -1 : 1;
+    if (x->k.excl != y->k.excl) return x->k.excl < y->k.excl ? -1 : 1;
     /* an unsettled state's rows may differ in their latency class alone: without it, their
      * order would be the table's, which depends on the thread count */
     return x->k.lat_class < y->k.lat_class ? -1 : x->k.lat_class > y->k.lat_class;
@@ -294,7 +295,8 @@ void **cfs_sum_sorted_traffic(const cfs_kmap *m)
         rec[i] = (trow_rec){(uint64_t)t->k.hour ^ ((uint64_t)1 << 63),
                             (uint64_t)rank_of(&d, t->k.dist) << 32 | rank_of(&e, t->k.edge),
                             (uint64_t)t->k.status << 48 | (uint64_t)t->k.cause << 40 |
-                                (uint64_t)t->k.evidence << 32 | (uint64_t)t->k.rule << 16 | t->k.lat_class,
+                                (uint64_t)t->k.evidence << 32 | (uint64_t)t->k.rule << 16 |
+                                (uint64_t)t->k.excl << 8 | t->k.lat_class,
                             t};
     }
     if (ok) {

@@ -14,7 +14,10 @@
 #include "pipeline/view.h"
 #include "pipeline/waf.h"
 
-/* 7: a SAMP section ends the payload: the sampling rates of the runs the summary holds
+/* 8: traffic rows (TRAF) and held-back 403s (DEFR) carry the causes their lines rule out
+ *    (cfs_attribution.excl), which narrow an undecided row's candidates; an older state
+ *    reads as rows that rule nothing out (the candidates its scan reported).
+ * 7: a SAMP section ends the payload: the sampling rates of the runs the summary holds
  *    (sampling.h); an older state reads as runs that were not sampled.
  * 6: inputs count a ninth reject reason, bad_json (a schema 5 state's lines of that kind
  *    are in bad_value, and it reads with bad_json 0), and a PRES section ends the
@@ -29,13 +32,14 @@
  * 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
  * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
-#define CFS_SUMMARY_SCHEMA 7
-/* Summaries of this schema and later count alike (7 only added the sampling rates), so
- * `diff` compares one of them with another; older pairs must be of one schema. */
+#define CFS_SUMMARY_SCHEMA 8
+/* Summaries of this schema and later count alike (7 only added the sampling rates, 8 the
+ * candidates' exclusions), so `diff` compares one of them with another; older pairs must
+ * be of one schema. */
 #define CFS_SUMMARY_SAME_COUNTS 6
-/* A new schema must say whether it counts as 6 and 7 do: raise CFS_SUMMARY_SAME_COUNTS to
+/* A new schema must say whether it counts as 6 to 8 do: raise CFS_SUMMARY_SAME_COUNTS to
  * it if not, then this check. */
-_Static_assert(CFS_SUMMARY_SCHEMA == 7, "does the new schema count as 6 and 7 do? (CFS_SUMMARY_SAME_COUNTS)");
+_Static_assert(CFS_SUMMARY_SCHEMA == 8, "does the new schema count as 6 to 8 do? (CFS_SUMMARY_SAME_COUNTS)");
 /* The oldest schema this cfscan still reads. */
 #define CFS_SUMMARY_SCHEMA_MIN 3
 

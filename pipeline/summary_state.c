@@ -12,6 +12,9 @@
  *                              lines had (presence.h), by field name,
  *                              then (schema 7 on) SAMP: the sampling rates of the runs
  *                              (0 not sampled, 1..100, 101 not known),
+ *                              (schema 8 on: TRAF has an excl column after lat_class, and
+ *                              each DEFR record an excl byte after its lat_class: the
+ *                              causes the line rules out, cfs_attribution.excl)
  *                              then (optional) RPRV: u64, the attribution rules the
  *                              verdicts came from (cfs_summary_rules: a merge or update
  *                              may hold older rules' verdicts; 1 = several tables)
@@ -236,7 +239,7 @@ typedef struct traf_out {
     uint64_t hour, requests, bytes;
     uint32_t dist, edge;
     uint16_t status, rule;
-    uint8_t cause, evidence, lat_class;
+    uint8_t cause, evidence, lat_class, excl;
 } traf_out;
 
 /* The id in strs of the key string str, made when new; `last` caches the previous
@@ -286,7 +289,8 @@ static cfs_status w_traffic(FILE *f, const cfs_summary *s)
                           r->k.rule,
                           r->k.cause,
                           r->k.evidence,
-                          r->k.lat_class};
+                          r->k.lat_class,
+                          r->k.excl};
     }
     free(rows);
     w_u32(f, TAG('S', 'T', 'R', 'S'));
@@ -305,6 +309,7 @@ static cfs_status w_traffic(FILE *f, const cfs_summary *s)
     W_COLUMN(f, n, 1, t[i].cause);
     W_COLUMN(f, n, 1, t[i].evidence);
     W_COLUMN(f, n, 1, t[i].lat_class);
+    W_COLUMN(f, n, 1, t[i].excl);
     W_COLUMN(f, n, 8, t[i].requests);
     W_COLUMN(f, n, 8, t[i].bytes);
     free(t);
@@ -522,7 +527,7 @@ static uint8_t *put_le(uint8_t *p, uint64_t v, unsigned bytes)
 static int w_record(void *ctx, const cfs_fast_rec *h, const char *text)
 {
     FILE *f = ctx;
-    uint8_t b[3 * CFS_KEY_STR + 5 * 8 + 7 * 4 + 2 * 2 + 3], *p = b;
+    uint8_t b[3 * CFS_KEY_STR + 5 * 8 + 7 * 4 + 2 * 2 + 4], *p = b;
     memcpy(p, h->dist, CFS_KEY_STR);
     memcpy(p + CFS_KEY_STR, h->edge, CFS_KEY_STR);
     memcpy(p + 2 * CFS_KEY_STR, h->label, CFS_KEY_STR);
@@ -536,6 +541,7 @@ static int w_record(void *ctx, const cfs_fast_rec *h, const char *text)
     p = put_le(p, h->cause, 1);
     p = put_le(p, h->evidence, 1);
     p = put_le(p, h->lat_class, 1);
+    p = put_le(p, h->excl, 1);
     w_raw(f, b, (size_t)(p - b));
     if (h->uri_n + (size_t)h->ip_n) w_raw(f, text, (size_t)h->uri_n + h->ip_n);
     return 0;
@@ -1033,9 +1039,14 @@ static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.cause = (uint8_t)r_le(r, 1);
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.evidence = (uint8_t)r_le(r, 1);
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].k.lat_class = (uint8_t)r_le(r, 1);
+    for (uint64_t i = 0; r->schema >= 8 && i < n && !r->bad; i++) rows[i].k.excl = (uint8_t)r_le(r, 1);
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].requests = r_le(r, 8);
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].bytes = r_le(r, 8);
     for (uint64_t i = 0; i < n && !r->bad; i++) {
+        if (rows[i].k.excl >= 2 * CFS_EXCL_CNAME) {
+            r_fail(r, "traffic row %llu: exclusions %u", (unsigned long long)i, rows[i].k.excl);
+            break;
+        }
         if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
             r_fail(r, "traffic row %llu: cause %u, evidence %u", (unsigned long long)i, rows[i].k.cause,
                    rows[i].k.evidence);
@@ -1442,9 +1453,11 @@ static cfs_status r_deferred(rd *r, cfs_summary *s)
         h.cause = (uint8_t)r_le(r, 1);
         h.evidence = (uint8_t)r_le(r, 1);
         h.lat_class = (uint8_t)r_le(r, 1);
+        if (r->schema >= 8) h.excl = (uint8_t)r_le(r, 1);
         if (r->bad) break;
         if (rule >= r->nrules || h.cause >= CFS_CAUSE_COUNT || h.evidence >= CFS_EV_COUNT || h.status > 999 ||
-            !cfs_time_in_range(h.hour) || h.hour % 3600 || h.uri_n > (1u << 20) || h.ip_n > 4096) {
+            h.excl >= 2 * CFS_EXCL_CNAME || !cfs_time_in_range(h.hour) || h.hour % 3600 ||
+            h.uri_n > (1u << 20) || h.ip_n > 4096) {
             r_fail(r, "held-back 403 %llu: a field out of range", (unsigned long long)i);
             break;
         }

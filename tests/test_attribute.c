@@ -1083,7 +1083,7 @@ Test(attribute, rule_table_names)
     }
     cr_expect_str_eq(cfs_rule_name((uint16_t)n), "invalid_rule");
     cr_expect_str_eq(cfs_rule_name(0), "not_403");
-    cfs_attribution bogus = {CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, (uint16_t)(n + 5)};
+    cfs_attribution bogus = {CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, (uint16_t)(n + 5), 0};
     cr_expect(!cfs_attr_needs_latency(bogus));
 }
 
@@ -1176,7 +1176,7 @@ Test(attribute, every_provisional_rule_settles)
     unsigned provisional = 0;
     for (unsigned r = 0; r < cfs_rule_count(); r++) {
         cfs_attribution a = {(uint8_t)cfs_rule_cause((uint16_t)r), (uint8_t)cfs_rule_evidence((uint16_t)r),
-                             (uint16_t)r};
+                             (uint16_t)r, 0};
         if (!cfs_attr_needs_latency(a)) continue;
         provisional++;
         for (size_t t = 0; t < sizeof times / sizeof times[0]; t++)

@@ -47,7 +47,7 @@ static void add_full(cfs_counter *c, const char *dist, const char *edge, int64_t
 {
     uint32_t d = cfs_counter_dist(c, dist, strlen(dist));
     uint32_t e = cfs_counter_edge(c, edge, strlen(edge));
-    cfs_counter_add(c, d, e, hour, cfs_counter_verdict(status, 0, 0, 0, 0), bytes);
+    cfs_counter_add(c, d, e, hour, cfs_counter_verdict(status, 0, 0, 0, 0, 0), bytes);
 }
 
 /* Sum of requests and bytes over every row the counter yields, once the memo's counts

@@ -20,10 +20,12 @@ TestSuite(edge_fast, .init = setup, .fini = teardown, .timeout = 60);
 
 #define DIST "E1TESTDIST0001"
 /* The candidates of an edge refusal the line's fields cannot name (latency_edge_blind):
- * every edge cause but edge functions, which have result types of their own (§4). */
-#define ANY_EDGE                                                                                         \
-    "geo_restriction|waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|https_required|" \
-    "method_not_allowed|cname_not_associated|edge_other"
+ * every edge cause but edge functions, which have result types of their own (§4), and
+ * for a GET over https neither https_required (HTTPS-only refuses plain http) nor
+ * method_not_allowed (AllowedMethods always holds GET and HEAD). */
+#define ANY_EDGE_HTTPS_GET                                                                \
+    "geo_restriction|waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|" \
+    "cname_not_associated|edge_other"
 
 /* 24 origin-fetched 200s (Miss) with TTFB 120 ms: a usable origin reference of 120 ms. */
 static void origin_fetches(tu_buf *b)
@@ -355,7 +357,8 @@ Test(edge_fast, v2_origin_fbl)
  * x-edge-detailed-result-type) then holds edge-fast Error 403s:
  *   G1 1081 bytes -> geo's page: learned_error_page, geo_restriction likely;
  *   G2 915 bytes  -> the generic page: not WAF's block page, so undecided among the generic
- *      page's causes (learned_generic_error_page);
+ *      page's causes (learned_generic_error_page) but https_required, which an https request
+ *      cannot have;
  *   G3 919 bytes  -> no page learned: without the detailed result type a geo block, a
  *      disallowed method or a malformed request is a plain Error too (§4), and one whose
  *      page this distribution did not show may have this length: any edge refusal,
@@ -404,11 +407,11 @@ Test(edge_fast, learned_error_pages)
     char *f2 = write_file("10.dddd0002", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f1, f2);
     cr_expect_str_eq(full_row(tsv, "G1"), "geo_restriction\tlikely\tlearned_error_page\t-", "%s", tsv);
-    cr_expect_str_eq(
-        full_row(tsv, "G2"),
-        "unknown\tpossible\tlearned_generic_error_page\thttps_required|cname_not_associated|edge_other", "%s",
-        tsv);
-    cr_expect_str_eq(full_row(tsv, "G3"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE, "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "G2"),
+                     "unknown\tpossible\tlearned_generic_error_page\tcname_not_associated|edge_other", "%s",
+                     tsv);
+    cr_expect_str_eq(full_row(tsv, "G3"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE_HTTPS_GET, "%s",
+                     tsv);
     free(tsv);
     char *j1 = run_ok("scan %s %s -q -j1 --format json", f1, f2);
     char *j2 = run_ok("scan %s %s -q -j2 --format json", f1, f2);
@@ -1037,6 +1040,26 @@ Test(deferred, judged_into_partitions_on_several_threads_as_on_one)
  *   H1 a Hit 403: from the cache, so the origin's; the same two candidates.
  * With a config naming an S3 origin and no web ACL, the origin's kind is known and WAF
  * excluded: E1 any edge refusal but WAF, undecided, S1 and H1 S3's (likely). */
+/* The config file of the legacy tests: alias www.example.com, one S3 origin, a default
+ * behavior that allows all protocols and the AllowedMethods given (its Quantity and
+ * Items), without trusted signers, Restrictions or a web ACL; members as
+ * tu_write_config takes them (a LastModifiedTime, or NULL). */
+static char *s3_config(const char *methods, const char *members)
+{
+    char dc[2048];
+    snprintf(dc, sizeof dc,
+             "{\"CallerReference\": \"x\", \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
+             " \"Origins\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"s3\","
+             "   \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\","
+             "   \"S3OriginConfig\": {\"OriginAccessIdentity\": \"\"}}]},"
+             " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"s3\","
+             "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
+             "   \"ViewerProtocolPolicy\": \"allow-all\", \"AllowedMethods\": {\"Quantity\": %s}},"
+             " \"WebACLId\": \"\", \"Enabled\": true}",
+             methods);
+    return tu_write_config(g_dir, DIST ".json", dc, 1, members);
+}
+
 static void legacy_lines(tu_buf *b)
 {
     tu_buf_add(
@@ -1071,32 +1094,22 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
     legacy_lines(&b);
     char *f = write_file("10.eeee0001", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
-    cr_expect_str_eq(full_row(tsv, "E1"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE, "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "E1"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE_HTTPS_GET, "%s",
+                     tsv);
     cr_expect_str_eq(full_row(tsv, "S1"),
                      "unknown\tpossible\tlatency_origin_unknown_kind\torigin_s3|origin_custom", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "H1"),
                      "unknown\tpossible\torigin_result_type_unknown_kind\torigin_s3|origin_custom", "%s",
                      tsv);
     free(tsv);
-    const char *dc =
-        "{\"CallerReference\": \"x\", \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
-        " \"Origins\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"s3\","
-        "   \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\","
-        "   \"S3OriginConfig\": {\"OriginAccessIdentity\": \"\"}}]},"
-        " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"s3\","
-        "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0},"
-        "   \"ViewerProtocolPolicy\": \"allow-all\","
-        "   \"AllowedMethods\": {\"Quantity\": 2, \"Items\": [\"HEAD\", \"GET\"]}},"
-        " \"WebACLId\": \"\", \"Enabled\": true}";
-    char *cfg = tu_write_config(g_dir, DIST ".json", dc, 1, NULL);
+    char *cfg = s3_config("2, \"Items\": [\"HEAD\", \"GET\"]", NULL);
     char args[4096];
     snprintf(args, sizeof args, "requests %%s --config %s -q --status 403 --fields x-edge-request-id", cfg);
     tsv = run_ok(args, f, NULL);
+    /* the config rules out what the line did not: no trusted signers on the behavior, and
+     * www.example.com is its alias; it says nothing of geo restriction (no Restrictions) */
     cr_expect_str_eq(full_row(tsv, "E1"),
-                     "unknown\tpossible\tlatency_edge_blind_no_waf\tgeo_restriction|signed_url_missing|"
-                     "signed_url_expired|signed_url_invalid|https_required|method_not_allowed|"
-                     "cname_not_associated|edge_other",
-                     "%s", tsv);
+                     "unknown\tpossible\tlatency_edge_blind_no_waf\tgeo_restriction|edge_other", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "S1"), "origin_s3\tlikely\tlatency_origin_s3\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "H1"), "origin_s3\tlikely\torigin_result_type_s3\t-", "%s", tsv);
     free(tsv);
@@ -1127,6 +1140,97 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
               "%s", txt);
     free(txt);
     free(waf);
+    free(cfg);
+    free(f);
+    free(b.p);
+}
+
+/* An undecided verdict's candidates leave out the causes its own line, or a config that
+ * held when the line was written, rules out; its rule is the same.  Legacy 26-field lines
+ * (edge_blind: no detailed result type, no content type), edge-fast Errors of one
+ * distribution:
+ *   T1 GET over https: neither https_required nor method_not_allowed;
+ *   T2 POST over plain http: both stay (nothing says the behavior allows POST or http);
+ *   T3 PUT over http with x-host-header equal to cs(Host): the viewer used the
+ *      distribution's own cloudfront.net name, so no cname_not_associated.
+ * Then a config (allow-all, every method allowed, no signers, alias www.example.com, no
+ * Restrictions, no web ACL) modified after the lines: it may not have held then, so only
+ * what the lines say narrows them (and WAF stays, as the rule says); the same config
+ * without LastModifiedTime leaves each line geo restriction (the config does not say)
+ * and the refusals without a cause of their own.  A summary of the scan, merged, keeps
+ * the narrowed candidates (state.cfs stores them). */
+Test(edge_fast, candidates_leave_out_what_the_line_rules_out)
+{
+    tu_buf b = {0};
+    tu_buf_add(
+        &b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
+            "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
+            "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
+            "ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields\n");
+    const struct {
+        const char *id, *method, *host, *proto;
+    } t[] = {{"T1", "GET", "www.example.com", "https"},
+             {"T2", "POST", "www.example.com", "http"},
+             {"T3", "PUT", "d111111abcdef8.cloudfront.net", "http"}};
+    for (size_t j = 0; j < sizeof t / sizeof t[0]; j++) {
+        char l[1024];
+        snprintf(
+            l, sizeof l,
+            "2026-11-01\t10:00:05\tFRA56-P1\t1200\t192.0.2.1\t%s\td111111abcdef8.cloudfront.net\t/t\t403\t-\t"
+            "curl/8.0\t-\t-\tError\t%s\t%s\t%s\t120\t0.001\t-\t-\t-\tError\tHTTP/1.1\t-\t-\n",
+            t[j].method, t[j].id, t[j].host, t[j].proto);
+        tu_buf_add(&b, l);
+    }
+    char *f = write_file("10.eeee0002", &b);
+    char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
+    cr_expect_str_eq(full_row(tsv, "T1"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE_HTTPS_GET, "%s",
+                     tsv);
+    cr_expect_str_eq(full_row(tsv, "T2"),
+                     "unknown\tpossible\tlatency_edge_blind\tgeo_restriction|waf_block|signed_url_missing|"
+                     "signed_url_expired|signed_url_invalid|https_required|method_not_allowed|"
+                     "cname_not_associated|edge_other",
+                     "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "T3"),
+                     "unknown\tpossible\tlatency_edge_blind\tgeo_restriction|waf_block|signed_url_missing|"
+                     "signed_url_expired|signed_url_invalid|https_required|method_not_allowed|edge_other",
+                     "%s", tsv);
+    free(tsv);
+    const char *all =
+        "7, \"Items\": [\"HEAD\", \"DELETE\", \"POST\", \"GET\", \"OPTIONS\", \"PUT\", \"PATCH\"]";
+    char *cfg = s3_config(all, "\"LastModifiedTime\": \"2026-11-02T00:00:00Z\",");
+    char args[4096];
+    snprintf(args, sizeof args, "requests %%s --config %s -q --status 403 --fields x-edge-request-id", cfg);
+    tsv = run_ok(args, f, NULL);
+    cr_expect_str_eq(full_row(tsv, "T1"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE_HTTPS_GET, "%s",
+                     tsv);
+    cr_expect_str_eq(full_row(tsv, "T3"),
+                     "unknown\tpossible\tlatency_edge_blind\tgeo_restriction|waf_block|signed_url_missing|"
+                     "signed_url_expired|signed_url_invalid|https_required|method_not_allowed|edge_other",
+                     "%s", tsv);
+    free(tsv);
+    free(cfg);
+    cfg = s3_config(all, NULL);
+    snprintf(args, sizeof args, "requests %%s --config %s -q --status 403 --fields x-edge-request-id", cfg);
+    tsv = run_ok(args, f, NULL);
+    for (int i = 0; i < 3; i++)
+        cr_expect_str_eq(full_row(tsv, t[i].id),
+                         "unknown\tpossible\tlatency_edge_blind_no_waf\tgeo_restriction|edge_other", "%s",
+                         tsv);
+    free(tsv);
+    /* the scan's JSON counts the narrowed sets, and a summary keeps them through a merge */
+    snprintf(args, sizeof args, "scan %%s --config %s -q --format json", cfg);
+    char *js = run_ok(args, f, NULL);
+    const char *want = "\"candidates\":{\"geo_restriction|edge_other\":3}";
+    cr_expect(strstr(js, want) != NULL, "%s", js);
+    free(js);
+    char out[600];
+    snprintf(out, sizeof out, "%s/narrow_sum", g_dir);
+    snprintf(args, sizeof args, "scan %%s --config %s -q -o %s", cfg, out);
+    free(run_ok(args, f, NULL));
+    char *m = NULL;
+    cr_assert_eq(tu_sh(&m, NULL, "%s merge %s -o %s_m -q --format json", tu_prog("cfscan"), out, out), 0);
+    cr_expect(strstr(m, want) != NULL, "%s", m);
+    free(m);
     free(cfg);
     free(f);
     free(b.p);
@@ -1165,13 +1269,17 @@ Test(edge_fast, v2_without_content_type)
     cr_expect_str_eq(full_row(tsv, "V3"),
                      "unknown\tpossible\torigin_first_byte_logged_unknown_kind\torigin_s3|origin_custom",
                      "%s", tsv);
-    cr_expect_str_eq(
-        full_row(tsv, "V4"),
-        "unknown\tpossible\tlatency_ambiguous_blind_unknown_origin\tgeo_restriction|waf_block|"
-        "signed_url_missing|signed_url_expired|signed_url_invalid|https_required|method_not_allowed|"
-        "cname_not_associated|origin_s3|origin_custom|edge_other",
-        "%s", tsv);
-    cr_expect_str_eq(full_row(tsv, "V6"), "unknown\tpossible\tlatency_edge_blind\t" ANY_EDGE, "%s", tsv);
+    /* an https GET whose detailed result type is logged (Error, not ClientGeoBlocked):
+     * neither geo, https_required nor method_not_allowed */
+    cr_expect_str_eq(full_row(tsv, "V4"),
+                     "unknown\tpossible\tlatency_ambiguous_blind_unknown_origin\twaf_block|"
+                     "signed_url_missing|signed_url_expired|signed_url_invalid|"
+                     "cname_not_associated|origin_s3|origin_custom|edge_other",
+                     "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "V6"),
+                     "unknown\tpossible\tlatency_edge_blind\twaf_block|signed_url_missing|signed_url_expired|"
+                     "signed_url_invalid|cname_not_associated|edge_other",
+                     "%s", tsv);
     free(tsv);
     free(f);
     free(b.p);

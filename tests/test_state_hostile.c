@@ -234,6 +234,30 @@ static void p_rest(FILE *f, int from)
     p_le(f, 0, 8); /* pruned */
 }
 
+/* The sections up to TRAF (RULE, STRS of E1 and FRA1) and TRAF with one row of E1 at FRA1:
+ * its hour, status, cause, exclusions (schema 8) and counts; rule, evidence and latency
+ * class 0. */
+static void p_one_traffic_row(FILE *f, int64_t hour, uint16_t status, uint8_t cause, uint8_t excl,
+                              uint64_t requests, uint64_t bytes)
+{
+    p_rules(f);
+    p_tag(f, "STRS", 2);
+    p_str(f, "E1", 2);
+    p_str(f, "FRA1", 4);
+    p_tag(f, "TRAF", 1);
+    p_le(f, 0, 4);
+    p_le(f, 1, 4);
+    p_le(f, (uint64_t)hour, 8);
+    p_le(f, status, 2);
+    p_le(f, 0, 2);
+    p_u8(f, cause);
+    p_u8(f, 0);
+    p_u8(f, 0);
+    p_u8(f, excl);
+    p_le(f, requests, 8);
+    p_le(f, bytes, 8);
+}
+
 /* ---- control: the crafting is right ------------------------------------------------------- */
 Test(state_hostile, crafted_benign_state_merges, .timeout = 60)
 {
@@ -244,21 +268,7 @@ Test(state_hostile, crafted_benign_state_merges, .timeout = 60)
     FILE *f = open_memstream(&buf, &len);
     size_t hn, ln;
     char *hb = blob_of(0, &hn), *lb = blob_of(1, &ln);
-    p_rules(f);
-    p_tag(f, "STRS", 2);
-    p_str(f, "E1", 2);
-    p_str(f, "FRA1", 4);
-    p_tag(f, "TRAF", 1);
-    p_le(f, 0, 4);
-    p_le(f, 1, 4);
-    p_le(f, 1793527200, 8); /* 2026-10-31T08:00Z */
-    p_le(f, 403, 2);
-    p_le(f, 0, 2);
-    p_u8(f, CFS_CAUSE_GEO_RESTRICTION);
-    p_u8(f, 0);
-    p_u8(f, 0);
-    p_le(f, 7, 8);
-    p_le(f, 700, 8);
+    p_one_traffic_row(f, 1793527200 /* 2026-10-31T08:00Z */, 403, CFS_CAUSE_GEO_RESTRICTION, 0, 7, 700);
     p_tag(f, "GRPS", 3);
     for (int i = 0; i < 3; i++) {
         p_gkey(f, "E1", 0, (uint8_t)(1 + i), 0);
@@ -405,6 +415,20 @@ Test(state_hostile, count_larger_than_payload, .timeout = 60)
     }
 }
 
+/* A traffic row's exclusions (schema 8) beyond the bits that stand for causes: refused. */
+Test(state_hostile, traffic_exclusions_out_of_range, .timeout = 60)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    p_one_traffic_row(f, 1793527200, 403, CFS_CAUSE_UNKNOWN, 64 /* bit 6 stands for no cause */, 1, 10);
+    p_rest(f, 2);
+    crafted c = craft_and_merge(f, &buf, &len, 0);
+    assert_rejected(&c, "traffic exclusions");
+    cr_assert(strstr(c.r.err, "exclusions 64"), "%s", c.r.err);
+    crafted_free(&c);
+}
+
 Test(state_hostile, hour_out_of_range, .timeout = 60)
 {
     /* An hour of INT64_MAX overflowed hour * 1000 in the Parquet writer; any hour outside
@@ -414,21 +438,7 @@ Test(state_hostile, hour_out_of_range, .timeout = 60)
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
-        p_rules(f);
-        p_tag(f, "STRS", 2);
-        p_str(f, "E1", 2);
-        p_str(f, "FRA1", 4);
-        p_tag(f, "TRAF", 1);
-        p_le(f, 0, 4);
-        p_le(f, 1, 4);
-        p_le(f, (uint64_t)hours[k], 8);
-        p_le(f, 200, 2);
-        p_le(f, 0, 2);
-        p_u8(f, 0);
-        p_u8(f, 0);
-        p_u8(f, 0);
-        p_le(f, 1, 8);
-        p_le(f, 10, 8);
+        p_one_traffic_row(f, hours[k], 200, 0, 0, 1, 10);
         p_rest(f, 2);
         crafted c = craft_and_merge(f, &buf, &len, 0);
         char what[64];
@@ -495,7 +505,7 @@ static uint16_t rule_id(const char *name)
 }
 
 /* One DEFR record of distribution E1 at 2026-10-31T08:00Z with the given fields. */
-static void p_record(FILE *f, uint16_t rule, uint8_t cause, uint32_t uri_n, const char *uri)
+static void p_record_x(FILE *f, uint16_t rule, uint8_t cause, uint32_t uri_n, const char *uri, uint8_t excl)
 {
     p_key(f, "E1");
     p_key(f, "FRA1");
@@ -512,7 +522,13 @@ static void p_record(FILE *f, uint16_t rule, uint8_t cause, uint32_t uri_n, cons
     p_u8(f, cause);
     p_u8(f, CFS_EV_CONFIRMED);
     p_u8(f, 0);
+    p_u8(f, excl); /* schema 8 */
     if (uri) fwrite(uri, 1, strlen(uri), f);
+}
+
+static void p_record(FILE *f, uint16_t rule, uint8_t cause, uint32_t uri_n, const char *uri)
+{
+    p_record_x(f, rule, cause, uri_n, uri, 0);
 }
 
 /* The sections up to DEFR holding one valid held-back record: a geo block of E1 (facts: a
@@ -549,7 +565,7 @@ Test(state_hostile, held_back_record_is_counted, .timeout = 60)
 /* Damaged schema 5 sections: each refused, naming the file, in bounded memory. */
 Test(state_hostile, held_back_sections_refused, .timeout = 60)
 {
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 7; k++) {
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -586,6 +602,12 @@ Test(state_hostile, held_back_sections_refused, .timeout = 60)
             p_tag(f, "EVNT", 1);
             p_le(f, (uint64_t)1 << 40, 8);
             p_le(f, 0, 8);
+            break;
+        case 5: /* exclusion bits no cause stands for (attribute.h, CFS_EXCL_*) */
+            what = "exclusions";
+            p_tag(f, "EVNT", 0);
+            p_tag(f, "DEFR", 1);
+            p_record_x(f, 0, CFS_CAUSE_GEO_RESTRICTION, 1, "/", 64);
             break;
         default: /* a rule id past the RULE section */
             what = "rule id";

@@ -210,7 +210,7 @@ Test(summary_view, scan_result_is_settled_once)
     uint64_t n403 = 0;
     for (size_t i = 0; i < res.agg.traffic.n; i++) {
         const cfs_trow *t = cfs_kmap_row(&res.agg.traffic, i);
-        cfs_attribution at = {t->k.cause, t->k.evidence, t->k.rule};
+        cfs_attribution at = {t->k.cause, t->k.evidence, t->k.rule, t->k.excl};
         cr_assert(!cfs_attr_needs_latency(at), "a provisional row is left after settling");
         if (t->k.cause != CFS_CAUSE_NONE) n403 += t->requests;
     }

@@ -11,6 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "pipeline/kmap.h"
 #include "tests/util.h"
 
 /* Run a shell command line made from fmt; its exit status, stderr in *err (may be NULL). */
@@ -139,9 +140,74 @@ static void drop_bad_json_counts(unsigned char *p, size_t *n, size_t end)
     cr_assert_fail("no FILE section ends before the pruned count");
 }
 
+/* Schema 8's exclusions out of payload p[0..*n) (summary_state.c): the excl column of
+ * TRAF, found as the "TRAF" tag whose rows of 40 bytes end where GRPS starts, and the excl
+ * byte of each DEFR record, found as the "DEFR" tag whose records end where PRES starts.
+ * What is left is the payload schema 7 wrote. */
+static void drop_exclusions(unsigned char *p, size_t *n)
+{
+    size_t traf = 0, rows = 0;
+    for (size_t at = 0; at + 12 <= *n && !traf; at++) {
+        if (memcmp(p + at, "TRAF", 4) != 0) continue;
+        uint64_t k = le_at(p + at + 4, 8);
+        if (k > *n / 40 || at + 12 + 40 * k + 4 > *n || memcmp(p + at + 12 + 40 * k, "GRPS", 4) != 0)
+            continue;
+        traf = at;
+        rows = (size_t)k;
+    }
+    cr_assert(traf, "the payload has no TRAF section before GRPS");
+    size_t cut = traf + 12 + 23 * rows; /* dist, edge, hour, status, rule, cause, evidence, lat_class */
+    memmove(p + cut, p + cut + rows, *n - cut - rows);
+    *n -= rows;
+    const size_t key = CFS_KEY_STR, fixed = 3 * key + 5 * 8 + 7 * 4 + 2 * 2 + 4;
+    for (size_t at = *n - 12; at-- > traf;) {
+        if (memcmp(p + at, "DEFR", 4) != 0) continue;
+        uint64_t recs = le_at(p + at + 4, 8);
+        size_t i = at + 12, r = 0;
+        size_t *ex = malloc((recs + 1) * sizeof *ex);
+        cr_assert_not_null(ex);
+        for (; r < recs && i + fixed <= *n; r++) {
+            ex[r] = i + fixed - 1;
+            i += fixed + le_at(p + i + 3 * key + 40 + 20, 4) + le_at(p + i + 3 * key + 40 + 24, 4);
+        }
+        if (r != recs || i + 4 > *n || memcmp(p + i, "PRES", 4) != 0) {
+            free(ex);
+            continue;
+        }
+        while (r-- > 0) { /* from the last back: earlier offsets stay valid */
+            memmove(p + ex[r], p + ex[r] + 1, *n - ex[r] - 1);
+            (*n)--;
+        }
+        free(ex);
+        return;
+    }
+    cr_assert_fail("the payload has no DEFR section before PRES");
+}
+
+/* path rewritten as a state of that schema holding payload p[0..plen), with its checksum. */
+static void write_state_as(const char *path, const unsigned char *p, size_t plen, unsigned schema)
+{
+    size_t cap = ZSTD_compressBound(plen);
+    unsigned char *o = malloc(20 + cap + 16);
+    memcpy(o, "CFSSTATE", 8);
+    for (int i = 0; i < 4; i++) o[8 + i] = (unsigned char)(schema >> (8 * i));
+    for (int i = 0; i < 8; i++) o[12 + i] = (unsigned char)((uint64_t)plen >> (8 * i));
+    size_t z = ZSTD_compress(o + 20, cap, p, plen, 3);
+    cr_assert(!ZSTD_isError(z));
+    uint64_t h = XXH3_64bits(o, 20 + z);
+    memcpy(o + 20 + z, "CFSSEND!", 8);
+    for (int i = 0; i < 8; i++) o[20 + z + 8 + i] = (unsigned char)(h >> (8 * i));
+    FILE *w = fopen(path, "wb");
+    cr_assert_not_null(w);
+    cr_assert_eq(fwrite(o, 1, 20 + z + 16, w), 20 + z + 16);
+    fclose(w);
+    free(o);
+}
+
 /* Rewrite a state.cfs as an older schema wrote it (a state `merge` still reads), with the
- * old version and a valid checksum.  Schema 6: the SAMP section goes, and the optional RPRV
- * after it.  Schema 5
+ * old version and a valid checksum.  Every older schema: the exclusions of traffic rows
+ * and held-back 403s go (schema 7 ends there).  Schema 6: the SAMP section goes, and the
+ * optional RPRV after it.  Schema 5
  * and 3 besides: every input row loses its bad_json count.  Schema 5: the PRES section goes
  * too.  Schema 3 and 5 need a scan without evidence (an empty EVID section); 6 takes any.  Schema 3: the payload up to its empty EVID
  * section; the schema 5 sections after EVID go too, so the 403s a schema 5 scan held back
@@ -149,16 +215,25 @@ static void drop_bad_json_counts(unsigned char *p, size_t *n, size_t end)
  * only what the input rows say, and the scan must have had no evidence (an empty EVID). */
 void tu_downgrade_state_to(const char *path, unsigned schema)
 {
-    cr_assert(schema == 3 || schema == 5 || schema == 6);
+    cr_assert(schema == 3 || schema == 5 || schema == 6 || schema == 7);
     size_t n = 0;
     unsigned char *f = (unsigned char *)tu_read(path, &n);
     cr_assert(f && n > 36 && !memcmp(f, "CFSSTATE", 8));
-    cr_assert_eq(le_at(f + 8, 4), 7, "a schema 7 state to rewrite");
+    cr_assert_eq(le_at(f + 8, 4), 8, "a schema 8 state to rewrite");
     uint64_t raw = le_at(f + 12,
                          8); /* the header's payload length (the writer streams: the frame lacks it) */
     cr_assert(raw >= 12 && raw < (64u << 20));
     unsigned char *p = malloc(raw);
     cr_assert_eq(ZSTD_decompress(p, raw, f + 20, n - 36), raw);
+    size_t plen7 = raw;
+    drop_exclusions(p, &plen7);
+    raw = plen7;
+    if (schema == 7) {
+        write_state_as(path, p, raw, 7);
+        free(p);
+        free(f);
+        return;
+    }
     /* RPRV, the optional last section (tag, u64 count 1, u64 the rules' fingerprint),
      * which no older schema wrote */
     if (raw >= 20 && !memcmp(p + raw - 20, "RPRV", 4) && le_at(p + raw - 16, 8) == 1) raw -= 20;
@@ -195,21 +270,7 @@ void tu_downgrade_state_to(const char *path, unsigned schema)
         plen = pres;
     }
     if (schema < 6) drop_bad_json_counts(p, &plen, evid - 8);
-    size_t cap = ZSTD_compressBound(plen);
-    unsigned char *o = malloc(20 + cap + 16);
-    memcpy(o, "CFSSTATE", 8);
-    for (int i = 0; i < 4; i++) o[8 + i] = (unsigned char)(schema >> (8 * i));
-    for (int i = 0; i < 8; i++) o[12 + i] = (unsigned char)((uint64_t)plen >> (8 * i));
-    size_t z = ZSTD_compress(o + 20, cap, p, plen, 3);
-    cr_assert(!ZSTD_isError(z));
-    uint64_t h = XXH3_64bits(o, 20 + z);
-    memcpy(o + 20 + z, "CFSSEND!", 8);
-    for (int i = 0; i < 8; i++) o[20 + z + 8 + i] = (unsigned char)(h >> (8 * i));
-    FILE *w = fopen(path, "wb");
-    cr_assert_not_null(w);
-    cr_assert_eq(fwrite(o, 1, 20 + z + 16, w), 20 + z + 16);
-    fclose(w);
-    free(o);
+    write_state_as(path, p, plen, schema);
     free(p);
     free(f);
 }
