@@ -390,8 +390,25 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, 
  * row goes to its own partition (cfs_agg_traffic_partition), so that the rows of
  * different partitions, like the sketches of different groups, are added on different
  * threads at once.  parts NULL: into a->traffic, on one thread. */
+/* One bucket of the 403 timeline (--resolution): a distribution's 403 lines (those with a
+ * cause, as the hourly timeline counts them) with bucket <= time < bucket + timeline_s
+ * (view.h). */
+typedef struct cfs_tl_row {
+    char dist[CFS_KEY_STR];
+    int64_t bucket;
+    uint64_t n;
+} cfs_tl_row;
+/* tl: where the records judged into one cause are counted by their time's bucket as well
+ * (rows of cfs_tl_row: a sub-hour 403 timeline under `scan --cause`, whose lines held
+ * back had no cause to be counted by in the pass), or NULL. */
+typedef struct cfs_judged_tl {
+    cfs_kmap *rows;  /* cfs_tl_row */
+    int64_t seconds; /* the bucket */
+    int cause;
+} cfs_judged_tl;
 cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
-                                  cfs_kmap *parts, unsigned nparts, char *err, size_t errlen);
+                                  cfs_kmap *parts, unsigned nparts, const cfs_judged_tl *tl, char *err,
+                                  size_t errlen);
 /* The same judgement for one `requests` row (after cfs_fast_resolve). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
                                 int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,

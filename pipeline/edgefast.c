@@ -704,11 +704,27 @@ static void record_line(const rec_head *h, const char *text, size_t off, cfs_lin
     *out = l;
 }
 
-static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text)
+/* A judged record into tl when it settled into tl's cause. */
+static void count_judged(const cfs_judged_tl *tl, const rec_head *h, cfs_attribution at)
+{
+    if (!tl || at.cause != tl->cause) return;
+    cfs_tl_row k;
+    memset(&k, 0, sizeof k);
+    memcpy(k.dist, h->dist, CFS_KEY_STR);
+    const int64_t s = tl->seconds;
+    k.bucket = h->ts - (h->ts % s + s) % s; /* floor, also before 1970 */
+    cfs_tl_row *row = cfs_kmap_get(tl->rows, &k, NULL);
+    row->n++;
+}
+
+static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text,
+                       const cfs_judged_tl *tl)
 {
     cfs_line403 l;
     record_line(h, text, 0, &l);
-    cfs_agg_add_line403(a, &l, judge_record(a, ctx, h));
+    const cfs_attribution at = judge_record(a, ctx, h);
+    count_judged(tl, h, at);
+    cfs_agg_add_line403(a, &l, at);
 }
 
 /* Records judged a chunk at a time on several threads: judging reads a only (its facts,
@@ -753,7 +769,7 @@ static inline unsigned adder(const judged *j, unsigned o, unsigned nt, int parte
 }
 
 static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads,
-                                cfs_kmap *parts, unsigned nparts)
+                                cfs_kmap *parts, unsigned nparts, const cfs_judged_tl *tl)
 {
     rec_head *h = cfs_malloc(JUDGE_CHUNK * sizeof *h, "judging held-back 403s");
     judged *jd = cfs_malloc(JUDGE_CHUNK * sizeof *jd, "judging held-back 403s");
@@ -804,6 +820,7 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
         }
         for (size_t i = 0; i < n; i++) {
             if (!jd[i].found) cfs_agg_sketch_make(a, &jd[i].gk, jd[i].gh, &jd[i].refs);
+            count_judged(tl, &h[i], jd[i].at); /* counts add: the order does not matter */
         }
         /* Each thread sorts its slice of the chunk by adder (a counting sort, record order
          * kept within each adder's part), then each adds its parts of the slices in slice
@@ -861,11 +878,12 @@ out:
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads, char *err,
                             size_t errlen)
 {
-    return cfs_fast_resolve_parts(a, ctx, keep, threads, NULL, 0, err, errlen);
+    return cfs_fast_resolve_parts(a, ctx, keep, threads, NULL, 0, NULL, err, errlen);
 }
 
 cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
-                                  cfs_kmap *parts, unsigned nparts, char *err, size_t errlen)
+                                  cfs_kmap *parts, unsigned nparts, const cfs_judged_tl *tl, char *err,
+                                  size_t errlen)
 {
     if (keep) {
         /* keep gets what judging needs as it is now, without copying the large parts: the
@@ -908,9 +926,9 @@ cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *
     rec_src src;
     int rc = -1;
     if (!own.failed && rec_src_open(&src, &own) == 0) {
-        if (threads > 1 || parts) rc = add_records_parallel(a, ctx, &src, threads, parts, nparts);
+        if (threads > 1 || parts) rc = add_records_parallel(a, ctx, &src, threads, parts, nparts, tl);
         else
-            while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text);
+            while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text, tl);
         rec_src_close(&src);
     }
     /* out of memory (recorded) the run fails with that message, not with a read failure */

@@ -28,13 +28,6 @@ typedef struct cfs_view_own {
     cfs_ledger ledger;
 } cfs_view_own;
 
-/* One bucket of the 403 timeline (--resolution): a distribution's 403 lines (those with a
- * cause, as the hourly timeline counts them) with bucket <= time < bucket + timeline_s. */
-typedef struct cfs_tl_row {
-    char dist[CFS_KEY_STR];
-    int64_t bucket;
-    uint64_t n;
-} cfs_tl_row;
 
 /* What a report or a summary's tables are made from. */
 typedef struct cfs_view {

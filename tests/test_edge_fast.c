@@ -959,8 +959,8 @@ static void judge_many_events(cfs_agg *a, int threads, cfs_kmap *parts, unsigned
         cfs_fast_put(a, &h, text);
     }
     for (unsigned p = 0; p < nparts; p++) cfs_kmap_init(&parts[p], sizeof(cfs_tkey), sizeof(cfs_trow));
-    cr_assert_eq(cfs_fast_resolve_parts(a, NULL, NULL, threads, parts, nparts, err, sizeof err), CFS_OK, "%s",
-                 err);
+    cr_assert_eq(cfs_fast_resolve_parts(a, NULL, NULL, threads, parts, nparts, NULL, err, sizeof err), CFS_OK,
+                 "%s", err);
     if (events) cr_assert(a->events && a->events->probe, "judging made no folded copy of the filter");
 }
 

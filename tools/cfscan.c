@@ -976,14 +976,8 @@ static void set_resolution(scan_cmd *c)
         int64_t w = c->o.until - c->o.since;
         s = w <= 2 * 3600 ? 60 : w <= 12 * 3600 ? 300 : w <= 48 * 3600 ? 900 : 3600;
     }
-    /* --cause: the 403s whose cause is known only at the end are counted by the hour (the
-     * traffic rows); a sub-hour timeline, counted line by line, cannot leave out those that
-     * settle into another cause */
-    if (c->flt.cause >= 0 && s && s < 3600) {
-        if (c->resolution)
-            say("warning", NULL, "with --cause the 403 timeline is hourly: --resolution is not used");
-        s = 3600;
-    }
+    /* with --cause the 403s whose cause is known only at the end go into a sub-hour
+     * timeline as they settle (scan.c: line_extra, and the judging of those held back) */
     c->o.timeline_s = s && s < 3600 ? s : 0;
 }
 
