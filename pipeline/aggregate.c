@@ -965,6 +965,7 @@ static __attribute__((noinline)) void add_caused(cfs_thread_agg *t, cfs_agg *hea
         l.ttfb = r->ttfb_ms;
         l.status = r->status;
         l.lat_class = lat_class;
+        l.waf_held = al.waf_held;
         l.uri = r->f[CFS_F_CS_URI_STEM];
         l.ip = listed;
         char label[CFS_KEY_STR];

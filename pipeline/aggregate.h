@@ -166,7 +166,9 @@ typedef struct cfs_fast_rec {
     uint32_t clen, cth, tt, ttfb, ms, uri_n, ip_n;
     uint16_t status, rule;
     uint8_t cause, evidence, lat_class;
-    uint8_t excl; /* the line's exclusions, whole (cfs_attribution.excl) */
+    uint8_t excl;      /* the line's exclusions, whole (cfs_attribution.excl) */
+    uint32_t waf_held; /* cfs_attr_line.waf_held: only `scan --cause` sets it, which keeps no
+                        * state, so state.cfs does not store it */
 } cfs_fast_rec;
 
 /* The string-keyed state: what a scan's per-thread state merges into, what state.cfs
@@ -300,6 +302,7 @@ typedef struct cfs_line403 {
     uint32_t tt, ttfb;   /* CFS_NO_MILLIS when absent */
     uint16_t status;
     uint8_t lat_class; /* of the decision latency; used while provisional */
+    uint32_t waf_held; /* cfs_attr_line.waf_held */
     cfs_span uri, ip;  /* ip as it enters the top-client list (redacted if asked) */
 } cfs_line403;
 void cfs_agg_add_line403(cfs_agg *a, const cfs_line403 *l, cfs_attribution at);
@@ -398,16 +401,17 @@ typedef struct cfs_tl_row {
     int64_t bucket;
     uint64_t n;
 } cfs_tl_row;
-/* tl: where the records judged into one cause are counted by their time's bucket as well
- * (rows of cfs_tl_row: a sub-hour 403 timeline under `scan --cause`, whose lines held
- * back had no cause to be counted by in the pass), or NULL. */
-typedef struct cfs_judged_tl {
-    cfs_kmap *rows;  /* cfs_tl_row */
-    int64_t seconds; /* the bucket */
+/* jc (`scan --cause`, else NULL): what is counted of the records judged into that cause
+ * besides their rows, which the pass could not count by a cause they did not have yet:
+ * their WAF note (cfs_fast_rec.waf_held) into a's WAF table, and with a sub-hour 403
+ * timeline their time's bucket. */
+typedef struct cfs_judged_cause {
     int cause;
-} cfs_judged_tl;
+    cfs_kmap *tl;    /* cfs_tl_row, or NULL */
+    int64_t seconds; /* tl's bucket */
+} cfs_judged_cause;
 cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
-                                  cfs_kmap *parts, unsigned nparts, const cfs_judged_tl *tl, char *err,
+                                  cfs_kmap *parts, unsigned nparts, const cfs_judged_cause *jc, char *err,
                                   size_t errlen);
 /* The same judgement for one `requests` row (after cfs_fast_resolve). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],

@@ -1721,6 +1721,7 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
 {
     cfs_attr_line out;
     out.waf = 0;
+    out.waf_held = 0;
     /* Rule 0 needs no facts: keep the common (non-403) path free of any parsing. */
     if (r->status != 403) {
         out.at = make(hidden_403(r, ctx) ? R_HIDDEN_403 : R_NOT_403);

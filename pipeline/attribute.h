@@ -50,12 +50,15 @@ cfs_attribution cfs_attribute(const cfs_record *r, const cfs_attr_ctx *ctx);
  * the line up in the WAF logs again. */
 typedef struct cfs_attr_line {
     cfs_attribution at;
-    uint32_t waf; /* with WAF logs: 1 + the row of the report's WAF table this 403 counts
+    uint32_t waf;      /* with WAF logs: 1 + the row of the report's WAF table this 403 counts
                    * under, i.e. the terminating rule (cfs_waf_rule_name index) of the
                    * BLOCK record that proves a WAF block (cause waf_block), or
                    * cfs_waf_rule_count() + the CFS_WAF_NOTE_* the logs add to the line (a
                    * joined record that is no 403 block, or a line outside the logs'
                    * coverage); 0 for neither, and always without WAF logs. */
+    uint32_t waf_held; /* set by `scan --cause` (scan.c, line_extra) on a 403 held back to
+                        * be judged at the end: its waf row, counted only if the 403
+                        * settles into the cause (cfs_judged_cause); else 0 */
 } cfs_attr_line;
 /* The rule table, for any line (cfs_attribute_line calls it for 403s and for lines a
  * config may have remapped from 403). */
@@ -77,7 +80,7 @@ static inline cfs_attr_line cfs_attribute_line(const cfs_record *r, const cfs_at
 {
     if (r->status != 403 &&
         (r->result != CFS_R_ERROR || ctx == NULL || ctx->config == NULL || !ctx->config->any_403_remap)) {
-        const cfs_attr_line plain = {{CFS_CAUSE_NONE, CFS_EV_NONE, CFS_RULE_NOT_403, 0}, 0};
+        const cfs_attr_line plain = {{CFS_CAUSE_NONE, CFS_EV_NONE, CFS_RULE_NOT_403, 0}, 0, 0};
         return plain;
     }
     return cfs_attribute_line_rules(r, ctx);

@@ -339,6 +339,7 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
     h.evidence = at.evidence;
     h.lat_class = l->lat_class;
     h.excl = at.excl;
+    h.waf_held = l->waf_held;
     cfs_deferred *d = &heavy->deferred;
     /* A unit holds its records until it is folded, and many units are in flight: past
      * CFS_DEFERRED_UNIT_MEM each moves them to a temporary file of its own. */
@@ -704,26 +705,36 @@ static void record_line(const rec_head *h, const char *text, size_t off, cfs_lin
     *out = l;
 }
 
-/* A judged record into tl when it settled into tl's cause. */
-static void count_judged(const cfs_judged_tl *tl, const rec_head *h, cfs_attribution at)
+/* What jc counts of a judged record that settled into its cause (cfs_judged_cause). */
+static void count_judged(cfs_agg *a, const cfs_judged_cause *jc, const rec_head *h, cfs_attribution at)
 {
-    if (!tl || at.cause != tl->cause) return;
-    cfs_tl_row k;
-    memset(&k, 0, sizeof k);
-    memcpy(k.dist, h->dist, CFS_KEY_STR);
-    const int64_t s = tl->seconds;
-    k.bucket = h->ts - (h->ts % s + s) % s; /* floor, also before 1970 */
-    cfs_tl_row *row = cfs_kmap_get(tl->rows, &k, NULL);
-    row->n++;
+    if (!jc || at.cause != jc->cause) return;
+    if (jc->tl) {
+        cfs_tl_row k;
+        memset(&k, 0, sizeof k);
+        memcpy(k.dist, h->dist, CFS_KEY_STR);
+        const int64_t s = jc->seconds;
+        k.bucket = h->ts - (h->ts % s + s) % s; /* floor, also before 1970 */
+        cfs_tl_row *row = cfs_kmap_get(jc->tl, &k, NULL);
+        row->n++;
+    }
+    if (h->waf_held) {
+        cfs_wrow wk;
+        memset(&wk, 0, sizeof wk);
+        memcpy(wk.dist, h->dist, CFS_KEY_STR);
+        wk.rule = h->waf_held - 1;
+        cfs_wrow *w = cfs_kmap_get(&a->waf, &wk, NULL);
+        w->count++;
+    }
 }
 
 static void add_record(cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h, const char *text,
-                       const cfs_judged_tl *tl)
+                       const cfs_judged_cause *jc)
 {
     cfs_line403 l;
     record_line(h, text, 0, &l);
     const cfs_attribution at = judge_record(a, ctx, h);
-    count_judged(tl, h, at);
+    count_judged(a, jc, h, at);
     cfs_agg_add_line403(a, &l, at);
 }
 
@@ -769,7 +780,7 @@ static inline unsigned adder(const judged *j, unsigned o, unsigned nt, int parte
 }
 
 static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *src, int threads,
-                                cfs_kmap *parts, unsigned nparts, const cfs_judged_tl *tl)
+                                cfs_kmap *parts, unsigned nparts, const cfs_judged_cause *jc)
 {
     rec_head *h = cfs_malloc(JUDGE_CHUNK * sizeof *h, "judging held-back 403s");
     judged *jd = cfs_malloc(JUDGE_CHUNK * sizeof *jd, "judging held-back 403s");
@@ -820,7 +831,7 @@ static int add_records_parallel(cfs_agg *a, const cfs_attr_ctx *ctx, rec_src *sr
         }
         for (size_t i = 0; i < n; i++) {
             if (!jd[i].found) cfs_agg_sketch_make(a, &jd[i].gk, jd[i].gh, &jd[i].refs);
-            count_judged(tl, &h[i], jd[i].at); /* counts add: the order does not matter */
+            count_judged(a, jc, &h[i], jd[i].at); /* counts add: the order does not matter */
         }
         /* Each thread sorts its slice of the chunk by adder (a counting sort, record order
          * kept within each adder's part), then each adds its parts of the slices in slice
@@ -882,7 +893,7 @@ cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, 
 }
 
 cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
-                                  cfs_kmap *parts, unsigned nparts, const cfs_judged_tl *tl, char *err,
+                                  cfs_kmap *parts, unsigned nparts, const cfs_judged_cause *jc, char *err,
                                   size_t errlen)
 {
     if (keep) {
@@ -926,9 +937,9 @@ cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *
     rec_src src;
     int rc = -1;
     if (!own.failed && rec_src_open(&src, &own) == 0) {
-        if (threads > 1 || parts) rc = add_records_parallel(a, ctx, &src, threads, parts, nparts, tl);
+        if (threads > 1 || parts) rc = add_records_parallel(a, ctx, &src, threads, parts, nparts, jc);
         else
-            while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text, tl);
+            while ((rc = rec_next(&src, &h, &text, &cap)) > 0) add_record(a, ctx, &h, text, jc);
         rec_src_close(&src);
     }
     /* out of memory (recorded) the run fails with that message, not with a read failure */

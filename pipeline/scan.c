@@ -517,24 +517,23 @@ static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg,
         ps->st.filtered++;
         return 0;
     }
-    /* kept under --cause only until it settles: the WAF join's note on it (a CAPTCHA, a
-     * line outside the logs' coverage) cannot be told to the cause it settles into, and is
-     * left out (the notes then count the 403s decided on their line) */
-    if (f && f->cause >= 0 && (at.cause != f->cause || cfs_attr_may_settle(at))) al->waf = 0;
-    if (o->timeline_s && at.cause != CFS_CAUSE_NONE) {
-        if (f && f->cause >= 0 && cfs_attr_may_settle(at)) {
-            /* under --cause, a 403 whose cause is not final is counted in the timeline by
-             * the cause it settles into: one held back, when it is judged
-             * (cfs_fast_resolve_parts); one without a latency (not held back: its traffic
-             * row settles), now, since without a latency its settled verdict depends on
-             * the rule alone (cfs_attr_settle, no reference) */
-            if (!cfs_attr_deferred(at, cfs_attr_decision_ms(r)) &&
-                cfs_attr_settle(at, CFS_NO_MILLIS, 0).cause == f->cause)
-                timeline_add(ps, r);
+    int counted = at.cause != CFS_CAUSE_NONE; /* in the sub-hour timeline */
+    if (f && f->cause >= 0 && cfs_attr_may_settle(at)) {
+        /* Kept under --cause until it settles: counted in the timeline and the WAF join's
+         * notes (a CAPTCHA, a line outside the logs' coverage) by the cause it settles
+         * into.  One held back when it is judged (waf_held; cfs_fast_resolve_parts); one
+         * without a latency (not held back: its traffic row settles) now, since without a
+         * latency its settled verdict depends on the rule alone (cfs_attr_settle, no
+         * reference). */
+        if (cfs_attr_deferred(at, cfs_attr_decision_ms(r))) {
+            al->waf_held = al->waf;
+            counted = 0;
         } else {
-            timeline_add(ps, r);
+            counted = cfs_attr_settle(at, CFS_NO_MILLIS, 0).cause == f->cause;
         }
+        if (!counted) al->waf = 0;
     }
+    if (o->timeline_s && counted) timeline_add(ps, r);
     maybe_collect(ps, r, *al);
     return 1;
 }
@@ -2055,14 +2054,15 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
      * The provisional entries left are settled last (settle_result). */
     char ferr[256];
     phase = now_s();
-    /* under --cause a sub-hour timeline counts the held-back 403s as they settle into it
-     * (line_extra left them out) */
-    const cfs_judged_tl jtl = {&res->timeline, res->timeline_s, o->lines ? o->lines->cause : -1};
-    const int judged_tl = res->timeline_s && o->lines && o->lines->cause >= 0;
+    /* under --cause the held-back 403s that settle into it are counted in the sub-hour
+     * timeline and the WAF notes as they settle (line_extra left them out) */
+    const int by_cause = o->lines && o->lines->cause >= 0;
+    const cfs_judged_cause jc = {by_cause ? o->lines->cause : -1, res->timeline_s ? &res->timeline : NULL,
+                                 res->timeline_s};
     cfs_status fst = res->over_budget ? CFS_OK
                                       : cfs_fast_resolve_parts(&res->agg, &o->attr, res->state, threads,
                                                                sh->tparts, (unsigned)sh->ntparts,
-                                                               judged_tl ? &jtl : NULL, ferr, sizeof ferr);
+                                                               by_cause ? &jc : NULL, ferr, sizeof ferr);
     join_traffic(sh, &res->agg); /* the judged rows are in their partitions now */
     res->t_judge = now_s() - phase;
     if (fst != CFS_OK) {

@@ -117,7 +117,7 @@ Test(agg, merge_is_sum_and_hours_floor)
     cfs_thread_agg_init(&a, NULL);
     cfs_thread_agg_init(&b, NULL);
     cfs_agg_init(&m);
-    cfs_attr_line none = {{CFS_CAUSE_NONE, CFS_EV_NONE, 0, 0}, 0};
+    cfs_attr_line none = {{CFS_CAUSE_NONE, CFS_EV_NONE, 0, 0}, 0, 0};
     cfs_record r1 = rec("E1", "IAD89-C1", 200, 50, 7200 + 3599);
     cfs_record r2 = rec("E1", "IAD89-C1", 200, 50, 7200);
     cfs_agg_add(&a, NULL, &r1, none, NULL);
