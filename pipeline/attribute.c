@@ -158,6 +158,9 @@ typedef struct facts {
     int restricted;              /* enum tri: b restricts viewer access */
     int host_unassociated;       /* config proves x-host-header is not ours */
     int host_associated;         /* config proves x-host-header is ours */
+    int geo_type;                /* the config's GeoRestriction (cfs_dist_config.geo_type)
+                                  * as it applies to the line: -1 unknown, also for a
+                                  * tenant's line (tenant_line) */
     int identity_full;           /* the config gives both DomainName and Aliases */
     int cookies_logged;          /* enum tri: cs(Cookie) holds every cookie sent */
     int cookies_from_config;     /* cookies_logged is T_YES because the config says so
@@ -558,9 +561,14 @@ static void config_facts(facts *f)
     if (d == NULL) return;
     f->d = d;
     /* a config without WebACLId (not the CLI's output) says nothing of a web ACL */
-    f->acl = d->web_acl_unknown                                    ? T_UNKNOWN
+    /* A distribution tenant may override or disable the multi-tenant distribution's web
+     * ACL and geographic restrictions (CloudFront API reference, Customizations): for a
+     * tenant's line the config says nothing of either. */
+    const int tenant = d->tenant_only || !cfs_span_empty(r->f[CFS_F_DISTRIBUTION_TENANT_ID]);
+    f->acl = d->web_acl_unknown || tenant                          ? T_UNKNOWN
              : (d->web_acl_id != NULL && d->web_acl_id[0] != '\0') ? T_YES
                                                                    : T_NO;
+    f->geo_type = tenant ? -1 : d->geo_type;
     /* LastModifiedTime is when the config took its present form; a line that finished
      * before that second was served under an earlier one.  Lines without a time are not
      * judged older (nothing says they are). */
@@ -652,6 +660,7 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     f->r = r;
     f->ctx = ctx;
     f->acl = T_UNKNOWN;
+    f->geo_type = -1;
     f->restricted = T_UNKNOWN;
     f->vpp = CFS_VPP_UNKNOWN;
     f->origin_kind = CFS_ORIGIN_UNKNOWN;
@@ -738,7 +747,7 @@ static int waf_excluded(const facts *f)
 static int geo_excluded(const facts *f)
 {
     const cfs_record *r = f->r;
-    return (f->d != NULL && f->d->geo_type == 0) || !cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]) ||
+    return f->geo_type == 0 || !cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]) ||
            !cfs_span_empty(r->f[CFS_F_C_COUNTRY]);
 }
 
@@ -868,7 +877,7 @@ static int p_country_geo(const facts *f)
 {
     const cfs_record *r = f->r;
     cfs_span c = r->f[CFS_F_C_COUNTRY];
-    if (f->d == NULL || f->d->geo_type <= 0 || cfs_span_empty(c) || r->result != CFS_R_ERROR) return 0;
+    if (f->d == NULL || f->geo_type <= 0 || cfs_span_empty(c) || r->result != CFS_R_ERROR) return 0;
     /* the geo refusal is CloudFront's HTML page before any fetch (§5.1, §5.2): a line that
      * shows another body (where no custom 403 page sets every 403's), a logged origin fetch
      * or an origin's latency is not one */
@@ -1695,8 +1704,8 @@ static uint8_t excl_of(const facts *f)
      * logged one rules it out, as do no restriction and a c-country it lets through */
     cfs_span country = r->f[CFS_F_C_COUNTRY];
     if ((r->detailed_result != CFS_R_NONE && r->detailed_result != CFS_R_CLIENT_GEO_BLOCKED) ||
-        (d && d->geo_type == 0) ||
-        (d && d->geo_type > 0 && !cfs_span_empty(country) && !country_refused(d, country)))
+        (d && f->geo_type == 0) ||
+        (d && f->geo_type > 0 && !cfs_span_empty(country) && !country_refused(d, country)))
         x |= CFS_EXCL_GEO;
     if (waf_excluded(f)) x |= CFS_EXCL_WAF;
     if (b && f->restricted == T_NO) x |= CFS_EXCL_SIGNED;
@@ -1928,6 +1937,76 @@ static const variant *variant_of(uint16_t rule)
     return NULL;
 }
 
+static uint32_t rule_candidates(uint16_t rule)
+{
+    for (size_t i = 0; i < NVARIANTS; i++) {
+        const variant *v = &variants[i];
+        if (rule == v->ambiguous || rule == v->no_time) return v->edge_set | v->origin_set;
+    }
+    if (rule == R_EDGE_BLIND) return BLIND_EDGE;
+    if (rule == R_EDGE_BLIND_NOWAF) return BLIND_EDGE & ~B(WAF_BLOCK);
+    if (rule == R_EDGE_SIGNED_OPEN) return SIGNER_CAUSES;
+    if (rule == R_EDGE_SIGNED_WAF) return B(WAF_BLOCK) | SIGNER_CAUSES;
+    if (rule == R_ORIGIN_ANY || rule == R_ORIGIN_RESULT_ANY || rule == R_CACHED_ORIGIN_ANY ||
+        rule == R_ORIGIN_FBL_ANY || rule == R_ORIGIN_ONE_PAGE)
+        return ANY_ORIGIN;
+    if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
+    if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
+    if (rule == R_SIGNED_HTML_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
+    if (rule == R_SIGNED_HTML_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
+    /* One page for every 403: any edge refusal without a log signature of its own. */
+    if (rule == R_SHARED_PAGE)
+        return B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER);
+    if (rule == R_LEARNED_GENERIC_PAGE) return B(CNAME_NOT_ASSOCIATED) | B(HTTPS_REQUIRED) | B(EDGE_OTHER);
+    if (rule == R_EDGE_BODY) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
+    if (rule == R_EDGE_BODY_S3) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_S3);
+    return 0;
+}
+
+/* Every rule's candidates, made once: cfs_excl_kept asks for them on every 403 line, and
+ * the search through the variants cost about 20 instructions a line of the plain
+ * benchmark set (callgrind). */
+static uint32_t g_candidates[R_COUNT];
+/* With them: for each set of CFS_EXCL_* bits the causes it rules out, and for each rule
+ * the bits that rule out one of its candidates. */
+#define EXCL_ALL (2 * CFS_EXCL_CNAME - 1)
+static uint32_t g_excl_causes[EXCL_ALL + 1];
+static uint8_t g_excl_named[R_COUNT];
+static pthread_once_t g_candidates_once = PTHREAD_ONCE_INIT;
+static void candidates_init(void)
+{
+    for (unsigned x = 0; x <= EXCL_ALL; x++) {
+        uint32_t m = 0;
+        if (x & CFS_EXCL_GEO) m |= B(GEO_RESTRICTION);
+        if (x & CFS_EXCL_WAF) m |= B(WAF_BLOCK);
+        if (x & CFS_EXCL_SIGNED) m |= SIGNER_CAUSES;
+        if (x & CFS_EXCL_HTTPS) m |= B(HTTPS_REQUIRED);
+        if (x & CFS_EXCL_METHOD) m |= B(METHOD_NOT_ALLOWED);
+        if (x & CFS_EXCL_CNAME) m |= B(CNAME_NOT_ASSOCIATED);
+        g_excl_causes[x] = m;
+    }
+    for (uint16_t r = 0; r < R_COUNT; r++) {
+        g_candidates[r] = rule_candidates(r);
+        for (unsigned bit = 1; bit <= CFS_EXCL_CNAME; bit <<= 1)
+            if (g_excl_causes[bit] & g_candidates[r]) g_excl_named[r] |= (uint8_t)bit;
+    }
+}
+
+uint32_t cfs_rule_candidates(uint16_t rule)
+{
+    if (rule >= R_COUNT) return 0;
+    pthread_once(&g_candidates_once, candidates_init);
+    return g_candidates[rule];
+}
+
+/* The causes a set of CFS_EXCL_* bits rules out. */
+static uint32_t excl_causes(uint8_t excl)
+{
+    pthread_once(&g_candidates_once, candidates_init);
+    return g_excl_causes[excl & EXCL_ALL];
+}
+
+
 /* The shape first_match relies on (tests/test_attribute.c): every matching row has a
  * predicate, the variant rows are exactly its two runs, each with its variant, and the
  * matching rows end with R_UNCLASSIFIED, which always holds; and the variants' no-time
@@ -2023,7 +2102,10 @@ static cfs_attribution settle_fast(cfs_attribution a, uint32_t ms, const cfs_fas
      * set. */
     if (ev->one_page)
         return make(v != NULL && rules[v->edge].cause == CFS_CAUSE_UNKNOWN ? v->edge : R_SHARED_PAGE);
-    uint32_t pc = ev->page_causes;
+    /* a page of a cause the line rules out (its excl: a logged detailed result type
+     * other than ClientGeoBlocked for geo's page, a GET for the method refusal's) is no
+     * page this line can show, whatever its length */
+    uint32_t pc = ev->page_causes & ~excl_causes(a.excl);
     if (pc == 0 || ev->origin_page) return a; /* no page learned, or the origin's too */
     /* CloudFront answers several causes with one generic page ("Bad request": hosts that
      * are not associated, HTTPS-only refusals, malformed requests; §5.1), and geo
@@ -2074,70 +2156,6 @@ static cfs_attribution settle(cfs_attribution a, uint32_t ms, uint32_t reference
         return make(usable ? v->edge : v->ambiguous);
     }
     return make(v->ambiguous);
-}
-
-static uint32_t rule_candidates(uint16_t rule);
-
-/* Every rule's candidates, made once: cfs_excl_kept asks for them on every 403 line, and
- * the search through the variants cost about 20 instructions a line of the plain
- * benchmark set (callgrind). */
-static uint32_t g_candidates[R_COUNT];
-/* With them: for each set of CFS_EXCL_* bits the causes it rules out, and for each rule
- * the bits that rule out one of its candidates. */
-#define EXCL_ALL (2 * CFS_EXCL_CNAME - 1)
-static uint32_t g_excl_causes[EXCL_ALL + 1];
-static uint8_t g_excl_named[R_COUNT];
-static pthread_once_t g_candidates_once = PTHREAD_ONCE_INIT;
-static void candidates_init(void)
-{
-    for (unsigned x = 0; x <= EXCL_ALL; x++) {
-        uint32_t m = 0;
-        if (x & CFS_EXCL_GEO) m |= B(GEO_RESTRICTION);
-        if (x & CFS_EXCL_WAF) m |= B(WAF_BLOCK);
-        if (x & CFS_EXCL_SIGNED) m |= SIGNER_CAUSES;
-        if (x & CFS_EXCL_HTTPS) m |= B(HTTPS_REQUIRED);
-        if (x & CFS_EXCL_METHOD) m |= B(METHOD_NOT_ALLOWED);
-        if (x & CFS_EXCL_CNAME) m |= B(CNAME_NOT_ASSOCIATED);
-        g_excl_causes[x] = m;
-    }
-    for (uint16_t r = 0; r < R_COUNT; r++) {
-        g_candidates[r] = rule_candidates(r);
-        for (unsigned bit = 1; bit <= CFS_EXCL_CNAME; bit <<= 1)
-            if (g_excl_causes[bit] & g_candidates[r]) g_excl_named[r] |= (uint8_t)bit;
-    }
-}
-
-uint32_t cfs_rule_candidates(uint16_t rule)
-{
-    if (rule >= R_COUNT) return 0;
-    pthread_once(&g_candidates_once, candidates_init);
-    return g_candidates[rule];
-}
-
-static uint32_t rule_candidates(uint16_t rule)
-{
-    for (size_t i = 0; i < NVARIANTS; i++) {
-        const variant *v = &variants[i];
-        if (rule == v->ambiguous || rule == v->no_time) return v->edge_set | v->origin_set;
-    }
-    if (rule == R_EDGE_BLIND) return BLIND_EDGE;
-    if (rule == R_EDGE_BLIND_NOWAF) return BLIND_EDGE & ~B(WAF_BLOCK);
-    if (rule == R_EDGE_SIGNED_OPEN) return SIGNER_CAUSES;
-    if (rule == R_EDGE_SIGNED_WAF) return B(WAF_BLOCK) | SIGNER_CAUSES;
-    if (rule == R_ORIGIN_ANY || rule == R_ORIGIN_RESULT_ANY || rule == R_CACHED_ORIGIN_ANY ||
-        rule == R_ORIGIN_FBL_ANY || rule == R_ORIGIN_ONE_PAGE)
-        return ANY_ORIGIN;
-    if (rule == R_SIGNED_PAGE_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
-    if (rule == R_SIGNED_PAGE_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
-    if (rule == R_SIGNED_HTML_MISSING_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_MISSING);
-    if (rule == R_SIGNED_HTML_EXPIRED_OR_WAF) return B(WAF_BLOCK) | B(SIGNED_URL_EXPIRED);
-    /* One page for every 403: any edge refusal without a log signature of its own. */
-    if (rule == R_SHARED_PAGE)
-        return B(WAF_BLOCK) | SIGNER_CAUSES | B(HTTPS_REQUIRED) | B(CNAME_NOT_ASSOCIATED) | B(EDGE_OTHER);
-    if (rule == R_LEARNED_GENERIC_PAGE) return B(CNAME_NOT_ASSOCIATED) | B(HTTPS_REQUIRED) | B(EDGE_OTHER);
-    if (rule == R_EDGE_BODY) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_CUSTOM);
-    if (rule == R_EDGE_BODY_S3) return (1u << CFS_CAUSE_WAF_BLOCK) | (1u << CFS_CAUSE_ORIGIN_S3);
-    return 0;
 }
 
 uint32_t cfs_candidates(cfs_attribution a)

@@ -929,8 +929,10 @@ static uint64_t rules_fp_end(uint64_t v) { return v > CFS_RULES_MIXED ? v : v + 
  * summary's verdicts came from other rules.  2: POST and the other uncacheable methods
  * carry no event key; the method rules' levels (2026-12-07).  3: origin_first_byte_logged
  * is likely unless the config says custom; timed verdicts on lines older than the config
- * leave its origin kind out. */
-#define RULES_MEANING 3
+ * leave its origin kind out.  4: a learned error page of a cause the line rules out names
+ * no cause; a tenant's line takes neither the distribution's web ACL nor its geo
+ * restriction. */
+#define RULES_MEANING 4
 
 /* The fingerprint of the names hashed into v, with what they mean: a state without RPRV
  * (written before it) is taken to mean what its names mean now. */

@@ -140,8 +140,10 @@ Test(documented, own_cloudfront_name_is_associated_with_get_distribution_config)
     EXPECT_ROW(out, "H2", "edge_other\tpossible\tlatency_edge_no_acl");
     /* Foreign name, but the config does not give DomainName: at most possible. */
     EXPECT_ROW(out, "H3", "cname_not_associated\tpossible\thost_not_associated_partial_identity");
-    /* Tenants and staging lines are not alias-tested. */
-    EXPECT_ROW(out, "H4", "edge_other\tpossible\tlatency_edge_no_acl");
+    /* Tenants and staging lines are not alias-tested.  A tenant may override or disable
+     * the distribution's web ACL (CloudFront API reference, Customizations): "no web ACL"
+     * is not the tenant's word, so its edge refusal is judged as without a config. */
+    EXPECT_ROW(out, "H4", "waf_block\tlikely\tlatency_edge_waf");
     EXPECT_ROW(out, "H5", "edge_other\tpossible\tlatency_edge_no_acl");
     free(out);
     free(cfg);
@@ -160,7 +162,7 @@ Test(documented, foreign_host_likely_only_with_name_and_aliases)
     EXPECT_ROW(out, "H1", "edge_other\tpossible\tlatency_edge_no_acl");
     EXPECT_ROW(out, "H2", "edge_other\tpossible\tlatency_edge_no_acl");
     EXPECT_ROW(out, "H3", "cname_not_associated\tlikely\thost_not_associated");
-    EXPECT_ROW(out, "H4", "edge_other\tpossible\tlatency_edge_no_acl");
+    EXPECT_ROW(out, "H4", "waf_block\tlikely\tlatency_edge_waf");
     EXPECT_ROW(out, "H5", "edge_other\tpossible\tlatency_edge_no_acl");
     free(out);
     free(cfg);

@@ -43,6 +43,7 @@ static const struct {
     {"x-edge-detailed-result-type", CFS_F_EDGE_DETAILED_RESULT_TYPE},
     {"sc-content-type", CFS_F_SC_CONTENT_TYPE},
     {"sc-content-len", CFS_F_SC_CONTENT_LEN},
+    {"distribution-tenant-id", CFS_F_DISTRIBUTION_TENANT_ID},
 };
 
 static const struct {
@@ -933,6 +934,34 @@ Test(attribute, latency_settle_without_reference)
     char buf[128];
     cfs_candidates_str(cfs_rule_candidates(u.rule), buf, sizeof buf);
     cr_expect_str_eq(buf, "https_required|origin_custom");
+}
+
+/* A distribution tenant may override or disable the multi-tenant distribution's web ACL
+ * and geographic restrictions (CloudFront API reference, Customizations), so on a
+ * tenant's line (distribution-tenant-id, or a tenant-only config) the config's "no web
+ * ACL" and "no restriction" say nothing: WAF stays possible, and neither cause is left out
+ * of the candidates.  Checked against the same line of the distribution itself. */
+Test(attribute_with_config, tenant_lines_keep_their_own_web_acl_and_geo)
+{
+    test_cfg noacl;
+    make_cfg(&noacl, "", "");
+    noacl.d.geo_type = 0; /* no restriction */
+    /* no detailed result type: it would rule geo out on its own (ClientGeoBlocked absent) */
+    const kv own[] = {{"cs-uri-stem", "/api/x"}, {"x-edge-detailed-result-type", "(absent)"}, {NULL, NULL}};
+    cfs_attribution a = attr(own, &noacl.ctx);
+    EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_blind_no_waf");
+    cr_expect_eq(a.excl & (CFS_EXCL_WAF | CFS_EXCL_GEO), CFS_EXCL_WAF | CFS_EXCL_GEO, "excl %u", a.excl);
+    const kv tenant[] = {{"cs-uri-stem", "/api/x"},
+                         {"x-edge-detailed-result-type", "(absent)"},
+                         {"distribution-tenant-id", "dt_2abcDEF"},
+                         {NULL, NULL}};
+    a = attr(tenant, &noacl.ctx);
+    EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_blind");
+    cr_expect_eq(a.excl & (CFS_EXCL_WAF | CFS_EXCL_GEO), 0, "excl %u", a.excl);
+    noacl.d.tenant_only = 1; /* its lines may lack the tenant id */
+    a = attr(own, &noacl.ctx);
+    EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_blind");
+    cr_expect_eq(a.excl & (CFS_EXCL_WAF | CFS_EXCL_GEO), 0, "excl %u", a.excl);
 }
 
 Test(attribute_with_config, latency_variants_from_config)

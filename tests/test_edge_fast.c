@@ -384,6 +384,25 @@ Test(edge_fast, learned_error_pages)
                        {NULL, NULL}};
         tu_log_line(&b, NULL, bad);
     }
+    /* three confirmed method refusals teach that page (1053 bytes); then two edge-fast
+     * GETs whose detailed result type is logged as Error show geo's and the method
+     * refusal's lengths: X1 cannot be geo (that refusal logs ClientGeoBlocked), X2 neither
+     * geo nor a method refusal (every behavior allows GET), so no page names their cause
+     * and the latency does (an edge refusal: WAF, likely, without WAF logs) */
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "N%d", i);
+        tu_kv m[] = {{"x-edge-request-id", id},
+                     {"cs-method", "POST"},
+                     {"x-edge-detailed-result-type", "InvalidRequestMethod"},
+                     {"sc-content-len", "1053"},
+                     {NULL, NULL}};
+        tu_log_line(&b, NULL, m);
+    }
+    tu_kv x1[] = {{"x-edge-request-id", "X1"}, {"sc-content-len", "1081"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, x1);
+    tu_kv x2[] = {{"x-edge-request-id", "X2"}, {"sc-content-len", "1053"}, {NULL, NULL}};
+    tu_log_line(&b, NULL, x2);
     char *f1 = write_file("10.dddd0001", &b);
     b.n = 0;
     /* the first 23 fields: no detailed result type, content type or length... so the 26
@@ -407,6 +426,10 @@ Test(edge_fast, learned_error_pages)
     char *f2 = write_file("10.dddd0002", &b);
     char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f1, f2);
     cr_expect_str_eq(full_row(tsv, "G1"), "geo_restriction\tlikely\tlearned_error_page\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "N0"), "method_not_allowed\tconfirmed\tdrt_invalid_request_method\t-",
+                     "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "X1"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "X2"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
     cr_expect_str_eq(full_row(tsv, "G2"),
                      "unknown\tpossible\tlearned_generic_error_page\tcname_not_associated|edge_other", "%s",
                      tsv);
