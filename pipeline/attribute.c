@@ -1701,9 +1701,13 @@ static uint8_t excl_of(const facts *f)
     const cfs_cfg_behavior *b = d ? f->b : NULL;
     uint8_t x = 0;
     /* §4: a geo refusal logs ClientGeoBlocked as its detailed result type, so another
-     * logged one rules it out, as do no restriction and a c-country it lets through */
+     * logged one rules it out, as do no restriction and a c-country it lets through; not
+     * a viewer's hang-up (ClientCommError, ClientHungUpRequest), which may be logged for
+     * a refusal the viewer did not wait for */
+    const unsigned drt = r->detailed_result;
     cfs_span country = r->f[CFS_F_C_COUNTRY];
-    if ((r->detailed_result != CFS_R_NONE && r->detailed_result != CFS_R_CLIENT_GEO_BLOCKED) ||
+    if ((drt != CFS_R_NONE && drt != CFS_R_CLIENT_GEO_BLOCKED && drt != CFS_R_CLIENT_COMM_ERROR &&
+         drt != CFS_R_CLIENT_HUNG_UP_REQUEST) ||
         (d && f->geo_type == 0) ||
         (d && f->geo_type > 0 && !cfs_span_empty(country) && !country_refused(d, country)))
         x |= CFS_EXCL_GEO;

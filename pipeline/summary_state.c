@@ -1049,6 +1049,9 @@ static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR
             r_fail(r, "traffic row %llu: exclusions %u", (unsigned long long)i, rows[i].k.excl);
             break;
         }
+        /* as a scan keeps them (a state of other rules may name other candidates): two rows
+         * that differ only in exclusions their rule does not name would print alike */
+        rows[i].k.excl = cfs_excl_kept(rows[i].k.rule, rows[i].k.excl);
         if (rows[i].k.cause >= CFS_CAUSE_COUNT || rows[i].k.evidence >= CFS_EV_COUNT) {
             r_fail(r, "traffic row %llu: cause %u, evidence %u", (unsigned long long)i, rows[i].k.cause,
                    rows[i].k.evidence);

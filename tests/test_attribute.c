@@ -936,6 +936,27 @@ Test(attribute, latency_settle_without_reference)
     cr_expect_str_eq(buf, "https_required|origin_custom");
 }
 
+/* The causes a line rules out (cfs_attribution.excl) from its own fields: a logged detailed
+ * result type other than ClientGeoBlocked rules out geo restriction, except a viewer's
+ * hang-up (ClientCommError), which may be logged for a refusal the viewer did not wait
+ * for; https and GET rule out https_required and method_not_allowed; plain http and POST
+ * do not. */
+Test(attribute, exclusions_from_the_line)
+{
+    cfs_attribution a = attr(NULL, NULL); /* https GET, detailed result type Error */
+    cr_expect(cfs_attr_needs_latency(a), "%s", cfs_rule_name(a.rule));
+    cr_expect_eq(a.excl, CFS_EXCL_GEO | CFS_EXCL_HTTPS | CFS_EXCL_METHOD, "excl %u", a.excl);
+    a = attr((kv[]){{"x-edge-detailed-result-type", "ClientCommError"}, {NULL, NULL}}, NULL);
+    cr_expect_eq(a.excl & CFS_EXCL_GEO, 0, "excl %u (%s)", a.excl, cfs_rule_name(a.rule));
+    a = attr((kv[]){{"cs-protocol", "http"}, {"cs-method", "POST"}, {NULL, NULL}}, NULL);
+    cr_expect_eq(a.excl & (CFS_EXCL_HTTPS | CFS_EXCL_METHOD), 0, "excl %u (%s)", a.excl,
+                 cfs_rule_name(a.rule));
+    /* a decided verdict has no candidates to narrow: nothing is worked out for it */
+    a = attr((kv[]){{"x-edge-detailed-result-type", "ClientGeoBlocked"}, {NULL, NULL}}, NULL);
+    EXPECT(a, CFS_CAUSE_GEO_RESTRICTION, CFS_EV_CONFIRMED, "drt_client_geo_blocked");
+    cr_expect_eq(a.excl, 0, "excl %u", a.excl);
+}
+
 /* A distribution tenant may override or disable the multi-tenant distribution's web ACL
  * and geographic restrictions (CloudFront API reference, Customizations), so on a
  * tenant's line (distribution-tenant-id, or a tenant-only config) the config's "no web
