@@ -568,17 +568,19 @@ Test(waf, many_records_all_found_none_invented)
     tmp_end();
 }
 
-Test(waf, allow_prefilter_never_hides_a_block)
-{
-    tmp_begin();
-    char text[32768], *o = text;
-    size_t left = sizeof text;
+/* Records appended to a local buffer: o the end of the text so far, left the room after it. */
 #define ADD(...)                                 \
     do {                                         \
         int k_ = snprintf(o, left, __VA_ARGS__); \
         o += k_;                                 \
         left -= (size_t)k_;                      \
     } while (0)
+
+Test(waf, allow_prefilter_never_hides_a_block)
+{
+    tmp_begin();
+    char text[32768], *o = text;
+    size_t left = sizeof text;
     /* 1: BLOCK whose header value holds the text "action":"ALLOW" (escaped quotes). */
     ADD("{\"timestamp\":%lld,\"action\":\"BLOCK\",\"terminatingRuleId\":\"Hdr\",\"httpRequest\":{"
         "\"headers\":[{\"name\":\"x\",\"value\":\"{\\\"action\\\":\\\"ALLOW\\\"}\"}],"
@@ -606,7 +608,6 @@ Test(waf, allow_prefilter_never_hides_a_block)
     ADD("{\"timestamp\":%lld,\"action\":\"ALLOW\",\"terminatingRuleId\":\"Default_Action\","
         "\"httpRequest\":{\"requestId\":\"p6==\"}}\n",
         T0);
-#undef ADD
     const char *p = tmp_path("prefilter.log");
     write_plain(p, text, (size_t)(o - text));
     cfs_waf_index *w = load1(p, CFS_NO_TIME, CFS_NO_TIME, CFS_OK);
@@ -630,12 +631,6 @@ Test(waf, rule_inside_a_group_is_named)
     tmp_begin();
     char text[8192], *o = text;
     size_t left = sizeof text;
-#define ADD(...)                                 \
-    do {                                         \
-        int k_ = snprintf(o, left, __VA_ARGS__); \
-        o += k_;                                 \
-        left -= (size_t)k_;                      \
-    } while (0)
 #define GROUPS(type, list)                                                                                 \
     "{\"timestamp\":%lld,\"action\":\"BLOCK\",\"terminatingRuleId\":\"AWS-AWSManagedRulesCommonRuleSet\"," \
     "\"terminatingRuleType\":\"" type "\",\"ruleGroupList\":" list                                         \
