@@ -388,28 +388,29 @@ void cfs_fast_free(cfs_agg *a);
  * row, as with one. */
 cfs_status cfs_fast_resolve(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads, char *err,
                             size_t errlen);
-/* The same with a's traffic rows still in the nparts partitions of the thread merge
- * (cfs_agg_traffic_part, not yet joined into a->traffic): each judged record's traffic
- * row goes to its own partition (cfs_agg_traffic_partition), so that the rows of
- * different partitions, like the sketches of different groups, are added on different
- * threads at once.  parts NULL: into a->traffic, on one thread. */
 /* One bucket of the 403 timeline (--resolution): a distribution's 403 lines (those with a
  * cause, as the hourly timeline counts them) with bucket <= time < bucket + timeline_s
- * (view.h). */
+ * (the view's timeline_s, view.h). */
 typedef struct cfs_tl_row {
     char dist[CFS_KEY_STR];
     int64_t bucket;
     uint64_t n;
 } cfs_tl_row;
-/* jc (`scan --cause`, else NULL): what is counted of the records judged into that cause
- * besides their rows, which the pass could not count by a cause they did not have yet:
- * their WAF note (cfs_fast_rec.waf_held) into a's WAF table, and with a sub-hour 403
+/* What cfs_fast_resolve_parts counts (`scan --cause`) of the records judged into that
+ * cause besides their rows, which the pass could not count by a cause they did not have
+ * yet: their WAF note (cfs_fast_rec.waf_held) into a's WAF table, and with a sub-hour 403
  * timeline their time's bucket. */
 typedef struct cfs_judged_cause {
     int cause;
     cfs_kmap *tl;    /* cfs_tl_row, or NULL */
     int64_t seconds; /* tl's bucket */
 } cfs_judged_cause;
+/* cfs_fast_resolve with a's traffic rows still in the nparts partitions of the thread
+ * merge (cfs_agg_traffic_part, not yet joined into a->traffic): each judged record's
+ * traffic row goes to its own partition (cfs_agg_traffic_partition), so that the rows of
+ * different partitions, like the sketches of different groups, are added on different
+ * threads at once.  parts NULL: into a->traffic, on one thread.  jc: NULL, or what to
+ * count besides (cfs_judged_cause). */
 cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
                                   cfs_kmap *parts, unsigned nparts, const cfs_judged_cause *jc, char *err,
                                   size_t errlen);

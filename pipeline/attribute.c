@@ -160,7 +160,9 @@ typedef struct facts {
     int host_associated;         /* config proves x-host-header is ours */
     int geo_type;                /* the config's GeoRestriction (cfs_dist_config.geo_type)
                                   * as it applies to the line: -1 unknown, also for a
-                                  * tenant's line (tenant_line) */
+                                  * tenant's line */
+    int tenant;                  /* a distribution tenant's line: distribution-tenant-id, or
+                                  * a tenant-only config (config_facts) */
     int identity_full;           /* the config gives both DomainName and Aliases */
     int cookies_logged;          /* enum tri: cs(Cookie) holds every cookie sent */
     int cookies_from_config;     /* cookies_logged is T_YES because the config says so
@@ -564,7 +566,8 @@ static void config_facts(facts *f)
     /* A distribution tenant may override or disable the multi-tenant distribution's web
      * ACL and geographic restrictions (CloudFront API reference, Customizations): for a
      * tenant's line the config says nothing of either. */
-    const int tenant = d->tenant_only || !cfs_span_empty(r->f[CFS_F_DISTRIBUTION_TENANT_ID]);
+    f->tenant |= d->tenant_only;
+    const int tenant = f->tenant;
     f->acl = d->web_acl_unknown || tenant                          ? T_UNKNOWN
              : (d->web_acl_id != NULL && d->web_acl_id[0] != '\0') ? T_YES
                                                                    : T_NO;
@@ -661,6 +664,7 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     f->ctx = ctx;
     f->acl = T_UNKNOWN;
     f->geo_type = -1;
+    f->tenant = !cfs_span_empty(r->f[CFS_F_DISTRIBUTION_TENANT_ID]);
     f->restricted = T_UNKNOWN;
     f->vpp = CFS_VPP_UNKNOWN;
     f->origin_kind = CFS_ORIGIN_UNKNOWN;
@@ -728,10 +732,11 @@ static int ct_signer(const facts *f)
 
 /* The WAF logs cover the line (its distribution and time) and hold no block for it:
  * blocks are logged (§5.3), so WAF did not answer.  Logs that do not cover the line say
- * nothing about it. */
+ * nothing about it, nor do they about a tenant's line: the tenant may have a web ACL of
+ * its own (CloudFront API reference, Customizations), whose logs may not be among them. */
 static int waf_logs_rule_out(const facts *f)
 {
-    return f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered;
+    return f->ctx != NULL && f->ctx->waf != NULL && !f->waf_hit && f->waf_covered && !f->tenant;
 }
 
 /* WAF did not answer: the config shows no web ACL (and held when the line was written), or
@@ -741,14 +746,32 @@ static int waf_excluded(const facts *f)
     return (f->acl == T_NO && !f->config_older) || waf_logs_rule_out(f);
 }
 
-/* Geographic restriction did not answer: the config has none, or the line logs what would
- * have said so (a detailed result type other than ClientGeoBlocked, or a c-country the
- * restriction lets through: rules earlier in the table take the refused ones). */
+/* Whether the config's GeoRestriction (geo_type 1 or 2) refuses country c: listed in a
+ * blacklist, missing from a whitelist. */
+static int country_refused(const cfs_dist_config *d, int geo_type, cfs_span c)
+{
+    int listed = 0;
+    for (size_t i = 0; i < d->n_geo_countries && !listed; i++)
+        listed = cfs_ascii_ieq(c.p, c.n, d->geo_countries[i], strlen(d->geo_countries[i]));
+    return geo_type == 2 ? listed : !listed;
+}
+
+/* Geographic restriction did not answer.  §4: a geo refusal logs ClientGeoBlocked as its
+ * detailed result type, so another logged one says so, but not a viewer's hang-up
+ * (ClientCommError, ClientHungUpRequest), which may be logged for a refusal the viewer did
+ * not wait for; or a config in force when the line was written has no restriction, or one
+ * that lets its v2 c-country through. */
 static int geo_excluded(const facts *f)
 {
     const cfs_record *r = f->r;
-    return f->geo_type == 0 || !cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE]) ||
-           !cfs_span_empty(r->f[CFS_F_C_COUNTRY]);
+    const unsigned drt = r->detailed_result;
+    if (drt != CFS_R_NONE && drt != CFS_R_CLIENT_GEO_BLOCKED && drt != CFS_R_CLIENT_COMM_ERROR &&
+        drt != CFS_R_CLIENT_HUNG_UP_REQUEST)
+        return 1;
+    if (f->d == NULL || f->config_older) return 0;
+    const cfs_span c = r->f[CFS_F_C_COUNTRY];
+    return f->geo_type == 0 ||
+           (f->geo_type > 0 && !cfs_span_empty(c) && !country_refused(f->d, f->geo_type, c));
 }
 
 /* §5.1, §5.4: a custom 403 page (CustomErrorResponses) replaces the body of every 403,
@@ -858,16 +881,6 @@ static int p_not_403(const facts *f) { return f->r->status != 403; }
 static int p_waf_block(const facts *f) { return f->waf_hit; }
 static int p_drt_geo(const facts *f) { return f->r->detailed_result == CFS_R_CLIENT_GEO_BLOCKED; }
 
-/* Whether the config's GeoRestriction (geo_type 1 or 2) refuses country c: listed in a
- * blacklist, missing from a whitelist. */
-static int country_refused(const cfs_dist_config *d, cfs_span c)
-{
-    int listed = 0;
-    for (size_t i = 0; i < d->n_geo_countries && !listed; i++)
-        listed = cfs_ascii_ieq(c.p, c.n, d->geo_countries[i], strlen(d->geo_countries[i]));
-    return d->geo_type == 2 ? listed : !listed;
-}
-
 /* §2, §5.2: a v2 line's c-country (the viewer's country, from its IP) is one the config's
  * GeoRestriction refuses (listed in a blacklist, missing from a whitelist), the line is an
  * edge Error, and no x-edge-detailed-result-type is logged: had one been, ClientGeoBlocked
@@ -885,7 +898,7 @@ static int p_country_geo(const facts *f)
         f->origin_timed)
         return 0;
     if (!cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE])) return 0;
-    return country_refused(f->d, c);
+    return country_refused(f->d, f->geo_type, c);
 }
 static int p_drt_method(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_METHOD; }
 static int p_drt_blocked(const facts *f) { return f->r->detailed_result == CFS_R_INVALID_REQUEST_BLOCKED; }
@@ -1700,17 +1713,7 @@ static uint8_t excl_of(const facts *f)
     const cfs_dist_config *d = f->config_older ? NULL : f->d; /* the config held then */
     const cfs_cfg_behavior *b = d ? f->b : NULL;
     uint8_t x = 0;
-    /* §4: a geo refusal logs ClientGeoBlocked as its detailed result type, so another
-     * logged one rules it out, as do no restriction and a c-country it lets through; not
-     * a viewer's hang-up (ClientCommError, ClientHungUpRequest), which may be logged for
-     * a refusal the viewer did not wait for */
-    const unsigned drt = r->detailed_result;
-    cfs_span country = r->f[CFS_F_C_COUNTRY];
-    if ((drt != CFS_R_NONE && drt != CFS_R_CLIENT_GEO_BLOCKED && drt != CFS_R_CLIENT_COMM_ERROR &&
-         drt != CFS_R_CLIENT_HUNG_UP_REQUEST) ||
-        (d && f->geo_type == 0) ||
-        (d && f->geo_type > 0 && !cfs_span_empty(country) && !country_refused(d, country)))
-        x |= CFS_EXCL_GEO;
+    if (geo_excluded(f)) x |= CFS_EXCL_GEO;
     if (waf_excluded(f)) x |= CFS_EXCL_WAF;
     if (b && f->restricted == T_NO) x |= CFS_EXCL_SIGNED;
     /* §5.1: HTTPS-only refuses plain http (and ws); a request over TLS was not refused for

@@ -931,7 +931,8 @@ static uint64_t rules_fp_end(uint64_t v) { return v > CFS_RULES_MIXED ? v : v + 
  * is likely unless the config says custom; timed verdicts on lines older than the config
  * leave its origin kind out.  4: a learned error page of a cause the line rules out names
  * no cause; a tenant's line takes neither the distribution's web ACL nor its geo
- * restriction. */
+ * restriction, nor WAF logs' silence; a viewer's hang-up (ClientCommError) and a c-country
+ * without a config do not rule geo restriction out. */
 #define RULES_MEANING 4
 
 /* The fingerprint of the names hashed into v, with what they mean: a state without RPRV

@@ -44,6 +44,7 @@ static const struct {
     {"sc-content-type", CFS_F_SC_CONTENT_TYPE},
     {"sc-content-len", CFS_F_SC_CONTENT_LEN},
     {"distribution-tenant-id", CFS_F_DISTRIBUTION_TENANT_ID},
+    {"c-country", CFS_F_C_COUNTRY},
 };
 
 static const struct {
@@ -951,6 +952,9 @@ Test(attribute, exclusions_from_the_line)
     a = attr((kv[]){{"cs-protocol", "http"}, {"cs-method", "POST"}, {NULL, NULL}}, NULL);
     cr_expect_eq(a.excl & (CFS_EXCL_HTTPS | CFS_EXCL_METHOD), 0, "excl %u (%s)", a.excl,
                  cfs_rule_name(a.rule));
+    /* a v2 c-country says nothing of geo restriction without a config to hold it against */
+    a = attr((kv[]){{"x-edge-detailed-result-type", "(absent)"}, {"c-country", "DE"}, {NULL, NULL}}, NULL);
+    cr_expect_eq(a.excl & CFS_EXCL_GEO, 0, "excl %u (%s)", a.excl, cfs_rule_name(a.rule));
     /* a decided verdict has no candidates to narrow: nothing is worked out for it */
     a = attr((kv[]){{"x-edge-detailed-result-type", "ClientGeoBlocked"}, {NULL, NULL}}, NULL);
     EXPECT(a, CFS_CAUSE_GEO_RESTRICTION, CFS_EV_CONFIRMED, "drt_client_geo_blocked");
@@ -1106,6 +1110,14 @@ Test(attribute_waf_join_needs_waf_c, block_record_confirms_waf)
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending_waf_unlogged");
     /* joined WAF logs without a record: WAF did not block it, some other edge refusal */
     EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_EDGE_OTHER, CFS_EV_POSSIBLE, "latency_edge_waf_unlogged");
+    /* ... but not on a tenant's line: the tenant may have a web ACL of its own, whose logs
+     * these need not be (CloudFront API reference, Customizations) */
+    a = attr((kv[]){{"x-edge-request-id", "wafALLOWxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
+                    {"distribution-tenant-id", "dt_2abcDEF"},
+                    {NULL, NULL}},
+             &ctx);
+    EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
+    cr_expect_eq(a.excl & CFS_EXCL_WAF, 0, "excl %u", a.excl);
     /* a non-403 with a block record is still not attributed */
     EXPECT(attr((kv[]){{"sc-status", "200"},
                        {"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
