@@ -2013,7 +2013,6 @@ static uint32_t excl_causes(uint8_t excl)
     return g_excl_causes[excl & EXCL_ALL];
 }
 
-
 /* The shape first_match relies on (tests/test_attribute.c): every matching row has a
  * predicate, the variant rows are exactly its two runs, each with its variant, and the
  * matching rows end with R_UNCLASSIFIED, which always holds; and the variants' no-time
