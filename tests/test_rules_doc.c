@@ -105,6 +105,12 @@ Test(rules, every_rule_is_listed_with_cause_evidence_facts_and_citation, .timeou
     cr_assert_not_null(strstr(txt, "likely"));
     cr_assert_not_null(strstr(txt, "rests on:"));
     cr_assert_not_null(strstr(txt, "cites:"));
+    cr_assert_null(strstr(txt, "candidates:"), "a decided rule lists no candidates: %s", txt);
+    free(txt);
+    /* an undecided rule lists the causes it leaves open (the generic page's three, §5.1) */
+    txt = cfscan_out(0, "rules learned_generic_error_page");
+    cr_assert_not_null(strstr(txt, "\n  candidates: https_required|cname_not_associated|edge_other\n"), "%s",
+                       txt);
     free(txt);
     free(cfscan_out(2, "rules no_such_rule"));
 }

@@ -2437,8 +2437,10 @@ static int rules_cmd(int argc, char **argv)
         fputs(
             "Attribution rules, in evaluation order.  Evidence: confirmed = a log field, a joined WAF\n"
             "record or the config proves the cause; likely = the line fits the cause and other\n"
-            "explanations are rare; possible = another cause fits too.  Sections (\xc2\xa7) are those of the\n"
-            "CloudFront log reference the rules were written from.\n\n",
+            "explanations are rare; possible = another cause fits too.  An undecided rule lists the\n"
+            "causes it leaves open; each line's candidates leave out besides those the line itself,\n"
+            "or the config in force when it was written, rules out (README, \"403 causes\").\n"
+            "Sections (\xc2\xa7) are those of the CloudFront log reference the rules were written from.\n\n",
             stdout);
     for (unsigned r = 0; r < cfs_rule_count(); r++) {
         const char *name = cfs_rule_name((uint16_t)r);
@@ -2449,10 +2451,18 @@ static int rules_cmd(int argc, char **argv)
         const char *cause = cfs_cause_name(cfs_rule_cause((uint16_t)r));
         const char *ev = cfs_evidence_name(cfs_rule_evidence((uint16_t)r));
         const char *facts = d ? d->facts : "(not documented)", *cites = d ? d->cites : "-";
-        if (a.tsv) printf("%s\t%s\t%s\t%s\t%s\n", name, cause, ev, facts, cites);
-        else
-            printf("%s\n  cause %s, evidence %s\n  rests on: %s\n  cites:    %s\n\n", name, cause, ev, facts,
-                   cites);
+        if (a.tsv) {
+            printf("%s\t%s\t%s\t%s\t%s\n", name, cause, ev, facts, cites);
+            continue;
+        }
+        printf("%s\n  cause %s, evidence %s\n  rests on: %s\n", name, cause, ev, facts);
+        const uint32_t cand = cfs_rule_candidates((uint16_t)r);
+        if (cand) {
+            char cs[256];
+            cfs_candidates_str(cand, cs, sizeof cs);
+            printf("  candidates: %s\n", cs);
+        }
+        printf("  cites:    %s\n\n", cites);
     }
     free(a.names.v);
     return stdout_done();
