@@ -399,7 +399,7 @@ void cfs_agg_init(cfs_agg *a)
     cfs_kmap_init(&a->waf, CFS_KEY_STR + 8, sizeof(cfs_wrow));
     cfs_kmap_init(&a->heavy, sizeof(cfs_gkey), sizeof(cfs_hrow));
     cfs_kmap_init(&a->pages, CFS_KEY_STR + 8, sizeof(cfs_prow));
-    cfs_kmap_init(&a->facts, CFS_KEY_STR, sizeof(cfs_frow));
+    cfs_kmap_init(&a->facts, CFS_KEY_STR + 8, sizeof(cfs_frow)); /* dist, from */
     cfs_kmap_init(&a->present, CFS_KEY_STR, sizeof(cfs_pres_row));
 }
 

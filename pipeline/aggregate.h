@@ -147,9 +147,14 @@ int cfs_events_may_have(const cfs_events *e, uint64_t key, int64_t bucket);
 
 /* facts: what judging a held-back 403 needs from its distribution's config (its error
  * caching TTL, whether it has a config and a custom page for 403s), noted as the 403 is
- * held back, so that a merge judges the records of many scans without their configs. */
+ * held back, so that a merge judges the records of many scans without their configs.
+ * Keyed by the distribution and the config version in force for the 403 (from: where
+ * that version's time starts, cfs_fast_cfg_from), so that a 403 written before a custom
+ * error page was configured is judged as such.  The TTL is the latest version's for
+ * every version: the events filter buckets a distribution's origin 403s by one width. */
 typedef struct cfs_frow {
     char dist[CFS_KEY_STR];
+    int64_t from;       /* INT64_MIN: the first, only or untimed version, or no config */
     int64_t ttl;        /* seconds */
     uint8_t has_config; /* the scan had a config for the distribution */
     uint8_t page403;    /* it answers 403s with a custom page (cfs_config_403_page) */
@@ -167,6 +172,7 @@ typedef struct cfs_fast_rec {
     uint16_t status, rule;
     uint8_t cause, evidence, lat_class;
     uint8_t excl;      /* the line's exclusions, whole (cfs_attribution.excl) */
+    int64_t cfg_from;  /* the facts row of its config version (cfs_frow.from) */
     uint32_t waf_held; /* cfs_attr_line.waf_held: only `scan --cause` sets it, which keeps no
                         * state, so state.cfs does not store it */
 } cfs_fast_rec;
@@ -414,10 +420,14 @@ typedef struct cfs_judged_cause {
 cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *keep, int threads,
                                   cfs_kmap *parts, unsigned nparts, const cfs_judged_cause *jc, char *err,
                                   size_t errlen);
-/* The same judgement for one `requests` row (after cfs_fast_resolve). */
+/* The same judgement for one `requests` row (after cfs_fast_resolve); cfg_from: its
+ * config version's (cfs_fast_cfg_from). */
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
-                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,
-                                const char label[CFS_KEY_STR], cfs_attribution at);
+                                int64_t ts, int64_t cfg_from, uint64_t evkey, uint32_t clen, uint32_t cth,
+                                uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at);
+/* Where the time of the config version in force for dist at ts starts (cfs_frow.from):
+ * INT64_MIN for the first of its versions, an only or untimed one, or none. */
+int64_t cfs_fast_cfg_from(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], int64_t ts);
 
 /* dst += src for the order-independent tables (traffic, groups, origin, waf).  */
 void cfs_agg_merge(cfs_agg *dst, const cfs_agg *src);

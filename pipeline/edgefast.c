@@ -74,26 +74,54 @@ uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint3
 }
 
 /* ---- facts ----------------------------------------------------------------------------------- */
-static void facts_of(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], cfs_frow *f)
+/* dist's config (any version), or NULL. */
+static const cfs_dist_config *config_of(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
 {
-    const cfs_dist_config *cfg = NULL;
-    if (ctx && ctx->config) {
-        cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
-        cfg = cfs_config_version_at(ctx->config, cfs_config_find(ctx->config, id, id), CFS_NO_TIME);
-    }
-    memset(f, 0, sizeof *f);
-    memcpy(f->dist, dist, CFS_KEY_STR);
-    f->ttl = cfg && cfg->err403_ttl >= 0 ? (int64_t)cfg->err403_ttl : DEFAULT_ERROR_TTL;
-    f->has_config = cfg != NULL;
-    f->page403 = cfs_config_403_page(cfg) != 0;
+    if (!ctx || !ctx->config) return NULL;
+    cfs_span id = {dist, (uint32_t)strnlen(dist, CFS_KEY_STR)};
+    return cfs_config_find(ctx->config, id, id);
 }
 
-/* The distribution's error-caching TTL for 403s: its config's ErrorCachingMinTTL, else
- * CloudFront's default. */
+/* The version of config d in force at ts, and in *from where its time starts. */
+static const cfs_dist_config *version_at(const cfs_attr_ctx *ctx, const cfs_dist_config *d, int64_t ts,
+                                         int64_t *from)
+{
+    *from = INT64_MIN;
+    if (!d) return NULL;
+    const cfs_dist_config *v = cfs_config_version_at(ctx->config, d, ts);
+    /* the earliest timed version, or the one there is, stands for all time before it */
+    const cfs_dist_config *first = cfs_config_version_at(ctx->config, d, INT64_MIN + 1);
+    if (v != first && v->last_modified != CFS_NO_TIME) *from = v->last_modified;
+    return v;
+}
+
+int64_t cfs_fast_cfg_from(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], int64_t ts)
+{
+    int64_t from;
+    (void)version_at(ctx, config_of(ctx, dist), ts, &from);
+    return from;
+}
+
+/* The facts of dist's config version in force at ts (its custom page); the TTL is the
+ * latest version's (cfs_frow). */
+static void facts_of(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], int64_t ts, cfs_frow *f)
+{
+    const cfs_dist_config *d = config_of(ctx, dist);
+    memset(f, 0, sizeof *f);
+    memcpy(f->dist, dist, CFS_KEY_STR);
+    const cfs_dist_config *v = version_at(ctx, d, ts, &f->from);
+    const cfs_dist_config *latest = d ? cfs_config_version_at(ctx->config, d, CFS_NO_TIME) : NULL;
+    f->ttl = latest && latest->err403_ttl >= 0 ? (int64_t)latest->err403_ttl : DEFAULT_ERROR_TTL;
+    f->has_config = v != NULL;
+    f->page403 = cfs_config_403_page(v) != 0;
+}
+
+/* The distribution's error-caching TTL for 403s: its latest config's ErrorCachingMinTTL,
+ * else CloudFront's default. */
 static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
 {
     cfs_frow f;
-    facts_of(ctx, dist, &f);
+    facts_of(ctx, dist, CFS_NO_TIME, &f);
     return f.ttl;
 }
 
@@ -314,8 +342,10 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
                     cfs_attribution at)
 {
     int created;
-    cfs_frow *fr = cfs_kmap_get(&heavy->facts, l->dist, &created);
-    if (created && !cfs_kmap_is_sink(fr)) facts_of(ctx, l->dist, fr);
+    cfs_frow k;
+    facts_of(ctx, l->dist, ts, &k);
+    cfs_frow *fr = cfs_kmap_get(&heavy->facts, &k, &created);
+    if (created && !cfs_kmap_is_sink(fr)) *fr = k;
     rec_head h;
     memset(&h, 0, sizeof h);
     memcpy(h.label, label, CFS_KEY_STR);
@@ -339,6 +369,7 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
     h.evidence = at.evidence;
     h.lat_class = l->lat_class;
     h.excl = at.excl;
+    h.cfg_from = k.from;
     h.waf_held = l->waf_held;
     cfs_deferred *d = &heavy->deferred;
     /* A unit holds its records until it is folded, and many units are in flight: past
@@ -632,14 +663,17 @@ static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl
 }
 
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
-                                int64_t ts, uint64_t evkey, uint32_t clen, uint32_t cth, uint32_t ms,
-                                const char label[CFS_KEY_STR], cfs_attribution at)
+                                int64_t ts, int64_t cfg_from, uint64_t evkey, uint32_t clen, uint32_t cth,
+                                uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at)
 {
     /* The facts noted when the 403 was held back (a merge has no config), else ctx's. */
     cfs_frow own;
-    const cfs_frow *fr = a->facts.key_size ? cfs_kmap_find(&a->facts, dist) : NULL;
+    memset(&own, 0, sizeof own);
+    memcpy(own.dist, dist, CFS_KEY_STR);
+    own.from = cfg_from;
+    const cfs_frow *fr = a->facts.key_size ? cfs_kmap_find(&a->facts, &own) : NULL;
     if (!fr) {
-        facts_of(ctx, dist, &own);
+        facts_of(ctx, dist, ts, &own);
         fr = &own;
     }
     cfs_fast_evidence ev;
@@ -681,7 +715,8 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
 static cfs_attribution judge_record(const cfs_agg *a, const cfs_attr_ctx *ctx, const rec_head *h)
 {
     cfs_attribution at = {h->cause, h->evidence, h->rule, h->excl};
-    return cfs_fast_settle(a, ctx, h->dist, h->ts, h->evkey, h->clen, h->cth, h->ms, h->label, at);
+    return cfs_fast_settle(a, ctx, h->dist, h->ts, h->cfg_from, h->evkey, h->clen, h->cth, h->ms, h->label,
+                           at);
 }
 
 /* The record's URI and address are text[off..off + uri_n + ip_n). */

@@ -1864,8 +1864,8 @@ static void settle_row(cfs_kmap *refs, const cfs_agg *a, const cfs_attr_ctx *ctx
 {
     /* as cfs_fast_resolve judges the same line in the aggregate */
     if (cfs_attr_deferred(row->at, row->time_taken_ms))
-        row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, row->evkey, row->clen, row->cth,
-                                  row->time_taken_ms, row->label, row->at);
+        row->at = cfs_fast_settle(a, ctx, row->dist, row->ts, cfs_fast_cfg_from(ctx, row->dist, row->ts),
+                                  row->evkey, row->clen, row->cth, row->time_taken_ms, row->label, row->at);
     if (cfs_attr_needs_latency(row->at))
         row->at = cfs_attr_settle(row->at, cfs_lat_class_value(cfs_lat_class(row->time_taken_ms)),
                                   row_ref(refs, a, row->dist));

@@ -15,8 +15,10 @@
 #include "pipeline/waf.h"
 
 /* 8: traffic rows (TRAF) and held-back 403s (DEFR) carry the causes their lines rule out
- *    (cfs_attribution.excl), which narrow an undecided row's candidates; an older state
- *    reads as rows that rule nothing out (the candidates its scan reported).
+ *    (cfs_attribution.excl), which narrow an undecided row's candidates, and the facts
+ *    (FCTS) are per config version, which each held-back 403 names (cfs_frow.from); an
+ *    older state reads as rows that rule nothing out (the candidates its scan reported)
+ *    and facts of one version.
  * 7: a SAMP section ends the payload: the sampling rates of the runs the summary holds
  *    (sampling.h); an older state reads as runs that were not sampled.
  * 6: inputs count a ninth reject reason, bad_json (a schema 5 state's lines of that kind

@@ -14,7 +14,9 @@
  *                              (0 not sampled, 1..100, 101 not known),
  *                              (schema 8 on: TRAF has an excl column after lat_class, and
  *                              each DEFR record an excl byte after its lat_class: the
- *                              causes the line rules out, cfs_attribution.excl)
+ *                              causes the line rules out, cfs_attribution.excl; then its
+ *                              config version's start, cfg_from, u64, as each FCTS row
+ *                              after its distribution: facts are per config version)
  *                              then (optional) RPRV: u64, the attribution rules the
  *                              verdicts came from (cfs_summary_rules: a merge or update
  *                              may hold older rules' verdicts; 1 = several tables)
@@ -470,15 +472,25 @@ static cfs_status w_fact_row(FILE *f, const void *row)
 {
     const cfs_frow *r = row;
     w_str(f, r->dist, strnlen(r->dist, CFS_KEY_STR));
+    w_u64(f, (uint64_t)r->from);
     w_u64(f, (uint64_t)r->ttl);
     w_u8(f, r->has_config);
     w_u8(f, r->page403);
     return CFS_OK;
 }
 
+/* Facts rows by distribution, then config version (cfs_frow.from). */
+static int cmp_fact(const void *a, const void *b)
+{
+    const cfs_frow *x = *(const cfs_frow *const *)a, *y = *(const cfs_frow *const *)b;
+    const int c = strcmp(x->dist, y->dist);
+    if (c) return c;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
 static cfs_status w_facts(FILE *f, const cfs_summary *s)
 {
-    return w_sorted(f, TAG('F', 'C', 'T', 'S'), &s->agg.facts, cfs_sum_cmp_dist, w_fact_row);
+    return w_sorted(f, TAG('F', 'C', 'T', 'S'), &s->agg.facts, cmp_fact, w_fact_row);
 }
 
 static int cmp_page(const void *a, const void *b)
@@ -527,7 +539,7 @@ static uint8_t *put_le(uint8_t *p, uint64_t v, unsigned bytes)
 static int w_record(void *ctx, const cfs_fast_rec *h, const char *text)
 {
     FILE *f = ctx;
-    uint8_t b[3 * CFS_KEY_STR + 5 * 8 + 7 * 4 + 2 * 2 + 4], *p = b;
+    uint8_t b[3 * CFS_KEY_STR + 5 * 8 + 7 * 4 + 2 * 2 + 4 + 8], *p = b;
     memcpy(p, h->dist, CFS_KEY_STR);
     memcpy(p + CFS_KEY_STR, h->edge, CFS_KEY_STR);
     memcpy(p + 2 * CFS_KEY_STR, h->label, CFS_KEY_STR);
@@ -542,6 +554,7 @@ static int w_record(void *ctx, const cfs_fast_rec *h, const char *text)
     p = put_le(p, h->evidence, 1);
     p = put_le(p, h->lat_class, 1);
     p = put_le(p, h->excl, 1);
+    p = put_le(p, (uint64_t)h->cfg_from, 8);
     w_raw(f, b, (size_t)(p - b));
     if (h->uri_n + (size_t)h->ip_n) w_raw(f, text, (size_t)h->uri_n + h->ip_n);
     return 0;
@@ -1362,6 +1375,7 @@ static cfs_status r_facts(rd *r, cfs_summary *s)
         cfs_frow k;
         memset(&k, 0, sizeof k);
         r_keystr(r, k.dist);
+        k.from = r->schema >= 8 ? (int64_t)r_le(r, 8) : INT64_MIN;
         k.ttl = (int64_t)r_le(r, 8);
         k.has_config = (uint8_t)r_le(r, 1);
         k.page403 = (uint8_t)r_le(r, 1);
@@ -1459,7 +1473,11 @@ static cfs_status r_deferred(rd *r, cfs_summary *s)
         h.cause = (uint8_t)r_le(r, 1);
         h.evidence = (uint8_t)r_le(r, 1);
         h.lat_class = (uint8_t)r_le(r, 1);
-        if (r->schema >= 8) h.excl = (uint8_t)r_le(r, 1);
+        h.cfg_from = INT64_MIN;
+        if (r->schema >= 8) {
+            h.excl = (uint8_t)r_le(r, 1);
+            h.cfg_from = (int64_t)r_le(r, 8);
+        }
         if (r->bad) break;
         if (rule >= r->nrules || h.cause >= CFS_CAUSE_COUNT || h.evidence >= CFS_EV_COUNT || h.status > 999 ||
             h.excl >= 2 * CFS_EXCL_CNAME || !cfs_time_in_range(h.hour) || h.hour % 3600 ||

@@ -276,6 +276,66 @@ Test(custom_errors, versions_remapping_to_different_statuses)
     free(txt);
 }
 
+/* The held-back 403s are judged by the config version in force when each was written.
+ * Three confirmed geo blocks (ClientGeoBlocked, 1081 bytes) teach the distribution's geo
+ * page; a September version has no custom error page, a November one (from 05:00) a
+ * custom 403 page.  G0 (04:30) and H0 (10:00), edge-fast with no detailed result type and
+ * the geo page's length: G0's length names geo (learned_error_page), H0's proves nothing,
+ * as every 403 of its time got the custom page.  Judged by the latest version, as before,
+ * G0 lost its page too; and a summary of the scan, merged, judges them the same. */
+Test(custom_errors, held_back_403s_judged_by_their_config_version)
+{
+    header();
+    kv geo[] = {{"time", "04:00:00"},
+                {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                {"sc-content-len", "1081"},
+                {NULL, NULL}};
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "P%d", i);
+        geo[3] = (kv){"x-edge-request-id", id};
+        kv o[5] = {geo[0], geo[1], geo[2], geo[3], {NULL, NULL}};
+        tu_log_line(&g_buf, NULL, o);
+    }
+    kv g0[] = {{"time", "04:30:00"},
+               {"x-edge-detailed-result-type", "-"},
+               {"sc-content-len", "1081"},
+               {"x-edge-request-id", "G0"},
+               {NULL, NULL}};
+    tu_log_line(&g_buf, NULL, g0);
+    kv h0[] = {{"time", "10:00:00"},
+               {"x-edge-detailed-result-type", "-"},
+               {"sc-content-len", "1081"},
+               {"x-edge-request-id", "H0"},
+               {NULL, NULL}};
+    tu_log_line(&g_buf, NULL, h0);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/cfgv", g_dir);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    free(write_config_as("cfgv/E1TESTDIST0001.2026-09.json",
+                         "\"LastModifiedTime\": \"2026-09-01T00:00:00Z\",", 1, "", "", 1));
+    free(write_config_as("cfgv/E1TESTDIST0001.2026-11.json",
+                         "\"LastModifiedTime\": \"2026-11-01T05:00:00Z\",", 1, PAGE_403, "", 1));
+    char args[2048];
+    snprintf(args, sizeof args, "--config %s --status 403 --fields x-edge-request-id,cause,rule", dir);
+    char *rows = run_cfscan("requests", args);
+    HAS(rows, "\nG0\tgeo_restriction\tlearned_error_page\t");
+    HAS(rows, "\nH0\t");
+    HASNT(rows, "\nH0\tgeo_restriction");
+    free(rows);
+    /* scan -o, then merge: the held-back records keep their version's facts row */
+    snprintf(args, sizeof args, "--config %s --format json -o %s/sumv", dir, g_dir);
+    char *js = run_cfscan("scan", args);
+    char cmd[2048], *m = NULL;
+    snprintf(cmd, sizeof cmd, "%s merge %s/sumv -o %s/sumv_m -q --format json", tu_prog("cfscan"), g_dir,
+             g_dir);
+    cr_assert_eq(tu_run(cmd, &m, NULL), 0);
+    HAS(js, "\"learned_error_page\":1");
+    HAS(m, "\"learned_error_page\":1");
+    free(m);
+    free(js);
+}
+
 /* Without a remap (no CustomErrorResponses) the same Error 200s are nothing hidden. */
 Test(custom_errors, no_remap_no_hidden)
 {

@@ -522,7 +522,8 @@ static void p_record_x(FILE *f, uint16_t rule, uint8_t cause, uint32_t uri_n, co
     p_u8(f, cause);
     p_u8(f, CFS_EV_CONFIRMED);
     p_u8(f, 0);
-    p_u8(f, excl); /* schema 8 */
+    p_u8(f, excl);                   /* schema 8 */
+    p_le(f, (uint64_t)INT64_MIN, 8); /* its config version's facts row */
     if (uri) fwrite(uri, 1, strlen(uri), f);
 }
 
@@ -538,6 +539,7 @@ static void p_geo_record(FILE *f)
     p_head_sections(f);
     p_tag(f, "FCTS", 1);
     p_str(f, "E1", 2);
+    p_le(f, (uint64_t)INT64_MIN, 8); /* config version: the first, or none (schema 8) */
     p_le(f, 10, 8);
     p_u8(f, 0);
     p_u8(f, 0);

@@ -140,11 +140,22 @@ static void drop_bad_json_counts(unsigned char *p, size_t *n, size_t end)
     cr_assert_fail("no FILE section ends before the pruned count");
 }
 
-/* Schema 8's exclusions out of payload p[0..*n) (summary_state.c): the excl column of
- * TRAF, found as the "TRAF" tag whose rows of 40 bytes end where GRPS starts, and the excl
- * byte of each DEFR record, found as the "DEFR" tag whose records end where PRES starts.
- * What is left is the payload schema 7 wrote. */
-static void drop_exclusions(unsigned char *p, size_t *n)
+/* Cut n bytes at each of the offsets cuts[0..k) (ascending) out of payload p[0..*len). */
+static void cut_at(unsigned char *p, size_t *len, const size_t *cuts, size_t k, size_t n)
+{
+    while (k-- > 0) { /* from the last back: earlier offsets stay valid */
+        memmove(p + cuts[k], p + cuts[k] + n, *len - cuts[k] - n);
+        *len -= n;
+    }
+}
+
+/* Schema 8's additions out of payload p[0..*n) (summary_state.c), which leaves what schema
+ * 7 wrote: the excl column of TRAF, found as the "TRAF" tag whose rows of 40 bytes end
+ * where GRPS starts; the config version (u64) after each FCTS row's distribution, found as
+ * the "FCTS" tag whose rows end where PAGE starts; and each DEFR record's excl byte and
+ * config version (u64) at the end of its fixed part, found as the "DEFR" tag whose
+ * records end where PRES starts. */
+static void drop_schema8(unsigned char *p, size_t *n)
 {
     size_t traf = 0, rows = 0;
     for (size_t at = 0; at + 12 <= *n && !traf; at++) {
@@ -159,26 +170,42 @@ static void drop_exclusions(unsigned char *p, size_t *n)
     size_t cut = traf + 12 + 23 * rows; /* dist, edge, hour, status, rule, cause, evidence, lat_class */
     memmove(p + cut, p + cut + rows, *n - cut - rows);
     *n -= rows;
-    const size_t key = CFS_KEY_STR, fixed = 3 * key + 5 * 8 + 7 * 4 + 2 * 2 + 4;
+    int facts = 0;
+    for (size_t at = traf; at + 12 <= *n && !facts; at++) {
+        if (memcmp(p + at, "FCTS", 4) != 0) continue;
+        uint64_t k = le_at(p + at + 4, 8);
+        size_t i = at + 12, r = 0;
+        size_t *cuts = malloc((k + 1) * sizeof *cuts);
+        cr_assert_not_null(cuts);
+        for (; r < k && i + 4 <= *n; r++) { /* u32 length, the name, u64 from, u64 TTL, 2 flags */
+            i += 4 + le_at(p + i, 4);
+            cuts[r] = i;
+            i += 8 + 8 + 2;
+        }
+        if (r == k && i + 4 <= *n && memcmp(p + i, "PAGE", 4) == 0) {
+            cut_at(p, n, cuts, k, 8);
+            facts = 1;
+        }
+        free(cuts);
+    }
+    cr_assert(facts, "the payload has no FCTS section before PAGE");
+    const size_t key = CFS_KEY_STR, fixed = 3 * key + 5 * 8 + 7 * 4 + 2 * 2 + 3 + 9;
     for (size_t at = *n - 12; at-- > traf;) {
         if (memcmp(p + at, "DEFR", 4) != 0) continue;
         uint64_t recs = le_at(p + at + 4, 8);
         size_t i = at + 12, r = 0;
-        size_t *ex = malloc((recs + 1) * sizeof *ex);
-        cr_assert_not_null(ex);
+        size_t *cuts = malloc((recs + 1) * sizeof *cuts);
+        cr_assert_not_null(cuts);
         for (; r < recs && i + fixed <= *n; r++) {
-            ex[r] = i + fixed - 1;
+            cuts[r] = i + fixed - 9;
             i += fixed + le_at(p + i + 3 * key + 40 + 20, 4) + le_at(p + i + 3 * key + 40 + 24, 4);
         }
         if (r != recs || i + 4 > *n || memcmp(p + i, "PRES", 4) != 0) {
-            free(ex);
+            free(cuts);
             continue;
         }
-        while (r-- > 0) { /* from the last back: earlier offsets stay valid */
-            memmove(p + ex[r], p + ex[r] + 1, *n - ex[r] - 1);
-            (*n)--;
-        }
-        free(ex);
+        cut_at(p, n, cuts, recs, 9);
+        free(cuts);
         return;
     }
     cr_assert_fail("the payload has no DEFR section before PRES");
@@ -205,8 +232,8 @@ static void write_state_as(const char *path, const unsigned char *p, size_t plen
 }
 
 /* Rewrite a state.cfs as an older schema wrote it (a state `merge` still reads), with the
- * old version and a valid checksum.  Every older schema: the exclusions of traffic rows
- * and held-back 403s go (schema 7 ends there).  Schema 6: the SAMP section goes, and the
+ * old version and a valid checksum.  Every older schema: schema 8's exclusions and config
+ * versions go (drop_schema8; schema 7 ends there).  Schema 6: the SAMP section goes, and the
  * optional RPRV after it.  Schema 5
  * and 3 besides: every input row loses its bad_json count.  Schema 5: the PRES section goes
  * too.  Schema 3 and 5 need a scan without evidence (an empty EVID section); 6 takes any.  Schema 3: the payload up to its empty EVID
@@ -226,7 +253,7 @@ void tu_downgrade_state_to(const char *path, unsigned schema)
     unsigned char *p = malloc(raw);
     cr_assert_eq(ZSTD_decompress(p, raw, f + 20, n - 36), raw);
     size_t plen7 = raw;
-    drop_exclusions(p, &plen7);
+    drop_schema8(p, &plen7);
     raw = plen7;
     if (schema == 7) {
         write_state_as(path, p, raw, 7);
