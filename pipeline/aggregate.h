@@ -160,6 +160,7 @@ typedef struct cfs_frow {
     uint8_t page403;    /* it answers 403s with a custom page (cfs_config_403_page) */
     uint8_t pad[6];
 } cfs_frow;
+_Static_assert(offsetof(cfs_frow, from) == CFS_KEY_STR, "a facts row's key is its dist and from");
 /* One held-back 403 as kept in a cfs_deferred (and in state.cfs's DEFR section), followed
  * by uri_n bytes of URI and ip_n bytes of client as it enters the top-client list. */
 typedef struct cfs_fast_rec {

@@ -82,16 +82,16 @@ static const cfs_dist_config *config_of(const cfs_attr_ctx *ctx, const char dist
     return cfs_config_find(ctx->config, id, id);
 }
 
-/* The version of config d in force at ts, and in *from where its time starts. */
+/* The version of config d in force at ts, and in *from its key: its LastModifiedTime, the
+ * same in every scan that had that snapshot whichever others it had (a merge or --update
+ * joins their facts by it), or INT64_MIN for an untimed version or none. */
 static const cfs_dist_config *version_at(const cfs_attr_ctx *ctx, const cfs_dist_config *d, int64_t ts,
                                          int64_t *from)
 {
     *from = INT64_MIN;
     if (!d) return NULL;
     const cfs_dist_config *v = cfs_config_version_at(ctx->config, d, ts);
-    /* the earliest timed version, or the one there is, stands for all time before it */
-    const cfs_dist_config *first = cfs_config_version_at(ctx->config, d, INT64_MIN + 1);
-    if (v != first && v->last_modified != CFS_NO_TIME) *from = v->last_modified;
+    if (v->last_modified != CFS_NO_TIME) *from = v->last_modified;
     return v;
 }
 
@@ -125,6 +125,12 @@ static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
     return f.ttl;
 }
 
+/* A distribution's largest TTL (facts_merge). */
+typedef struct ttl_row {
+    char dist[CFS_KEY_STR];
+    int64_t ttl;
+} ttl_row;
+
 static void facts_merge(cfs_kmap *dst, const cfs_kmap *src)
 {
     for (size_t i = 0; i < src->n; i++) {
@@ -139,6 +145,22 @@ static void facts_merge(cfs_kmap *dst, const cfs_kmap *src)
         d->has_config |= s->has_config;
         d->page403 |= s->page403;
     }
+    if (!src->n) return;
+    /* One TTL per distribution (cfs_frow): parts scanned with other snapshots may bring
+     * another, so each distribution's rows take the largest of them. */
+    cfs_kmap most;
+    cfs_kmap_init(&most, CFS_KEY_STR, sizeof(ttl_row));
+    for (size_t i = 0; i < dst->n; i++) {
+        const cfs_frow *d = cfs_kmap_row(dst, i);
+        ttl_row *t = cfs_kmap_get(&most, d->dist, NULL);
+        if (d->ttl > t->ttl) t->ttl = d->ttl;
+    }
+    for (size_t i = 0; i < dst->n; i++) {
+        cfs_frow *d = cfs_kmap_row(dst, i);
+        const ttl_row *t = cfs_kmap_find(&most, d->dist);
+        if (t && t->ttl > d->ttl) d->ttl = t->ttl;
+    }
+    cfs_kmap_free(&most);
 }
 
 /* ---- learning ---------------------------------------------------------------------------- */
@@ -343,9 +365,11 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
 {
     int created;
     cfs_frow k;
-    facts_of(ctx, l->dist, ts, &k);
+    memset(&k, 0, sizeof k);
+    memcpy(k.dist, l->dist, CFS_KEY_STR);
+    k.from = cfs_fast_cfg_from(ctx, l->dist, ts);
     cfs_frow *fr = cfs_kmap_get(&heavy->facts, &k, &created);
-    if (created && !cfs_kmap_is_sink(fr)) *fr = k;
+    if (created && !cfs_kmap_is_sink(fr)) facts_of(ctx, l->dist, ts, fr);
     rec_head h;
     memset(&h, 0, sizeof h);
     memcpy(h.label, label, CFS_KEY_STR);

@@ -334,6 +334,28 @@ Test(custom_errors, held_back_403s_judged_by_their_config_version)
     HAS(m, "\"learned_error_page\":1");
     free(m);
     free(js);
+    /* A part scanned with only the November snapshot (a later day's, one line at 20:00)
+     * merged with that summary: a version is known by its LastModifiedTime in every part,
+     * so the November part's facts do not fold into September's and G0 keeps its page. */
+    snprintf(dir, sizeof dir, "%s/cfgn", g_dir);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    free(write_config_as("cfgn/E1TESTDIST0001.2026-11.json",
+                         "\"LastModifiedTime\": \"2026-11-01T05:00:00Z\",", 1, PAGE_403, "", 1));
+    header();
+    kv k0[] = {{"time", "20:00:00"},
+               {"x-edge-detailed-result-type", "-"},
+               {"sc-content-len", "1081"},
+               {"x-edge-request-id", "K0"},
+               {NULL, NULL}};
+    tu_log_line(&g_buf, NULL, k0);
+    char *log = tu_write(g_dir, "E1TESTDIST0001.2026-11-01-20.abcd5678.log", g_log, g_n);
+    snprintf(cmd, sizeof cmd,
+             "%s scan %s -q --config %s -o %s/sumn && %s merge %s/sumv %s/sumn -o %s/sumvn -q --format json",
+             tu_prog("cfscan"), log, dir, g_dir, tu_prog("cfscan"), g_dir, g_dir, g_dir);
+    cr_assert_eq(tu_run(cmd, &m, NULL), 0);
+    HAS(m, "\"learned_error_page\":1");
+    free(m);
+    free(log);
 }
 
 /* Without a remap (no CustomErrorResponses) the same Error 200s are nothing hidden. */
