@@ -276,6 +276,18 @@ Test(custom_errors, versions_remapping_to_different_statuses)
     free(txt);
 }
 
+/* An edge-fast 403 (the base line of tests/util_log.c) without a detailed result type,
+ * of the geo page's length, at that time with that request id. */
+static void geo_length_line(const char *time, const char *id)
+{
+    const kv o[] = {{"time", time},
+                    {"x-edge-detailed-result-type", "-"},
+                    {"sc-content-len", "1081"},
+                    {"x-edge-request-id", id},
+                    {NULL, NULL}};
+    tu_log_line(&g_buf, NULL, o);
+}
+
 /* The held-back 403s are judged by the config version in force when each was written.
  * Three confirmed geo blocks (ClientGeoBlocked, 1081 bytes) teach the distribution's geo
  * page; a September version has no custom error page, a November one (from 05:00) a
@@ -297,18 +309,8 @@ Test(custom_errors, held_back_403s_judged_by_their_config_version)
         kv o[5] = {geo[0], geo[1], geo[2], geo[3], {NULL, NULL}};
         tu_log_line(&g_buf, NULL, o);
     }
-    kv g0[] = {{"time", "04:30:00"},
-               {"x-edge-detailed-result-type", "-"},
-               {"sc-content-len", "1081"},
-               {"x-edge-request-id", "G0"},
-               {NULL, NULL}};
-    tu_log_line(&g_buf, NULL, g0);
-    kv h0[] = {{"time", "10:00:00"},
-               {"x-edge-detailed-result-type", "-"},
-               {"sc-content-len", "1081"},
-               {"x-edge-request-id", "H0"},
-               {NULL, NULL}};
-    tu_log_line(&g_buf, NULL, h0);
+    geo_length_line("04:30:00", "G0");
+    geo_length_line("10:00:00", "H0");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/cfgv", g_dir);
     cr_assert_eq(mkdir(dir, 0755), 0);
@@ -342,12 +344,7 @@ Test(custom_errors, held_back_403s_judged_by_their_config_version)
     free(write_config_as("cfgn/E1TESTDIST0001.2026-11.json",
                          "\"LastModifiedTime\": \"2026-11-01T05:00:00Z\",", 1, PAGE_403, "", 1));
     header();
-    kv k0[] = {{"time", "20:00:00"},
-               {"x-edge-detailed-result-type", "-"},
-               {"sc-content-len", "1081"},
-               {"x-edge-request-id", "K0"},
-               {NULL, NULL}};
-    tu_log_line(&g_buf, NULL, k0);
+    geo_length_line("20:00:00", "K0");
     char *log = tu_write(g_dir, "E1TESTDIST0001.2026-11-01-20.abcd5678.log", g_log, g_n);
     snprintf(cmd, sizeof cmd,
              "%s scan %s -q --config %s -o %s/sumn && %s merge %s/sumv %s/sumn -o %s/sumvn -q --format json",
