@@ -148,13 +148,14 @@ int cfs_events_may_have(const cfs_events *e, uint64_t key, int64_t bucket);
 /* facts: what judging a held-back 403 needs from its distribution's config (its error
  * caching TTL, whether it has a config and a custom page for 403s), noted as the 403 is
  * held back, so that a merge judges the records of many scans without their configs.
- * Keyed by the distribution and the config version in force for the 403 (from: where
- * that version's time starts, cfs_fast_cfg_from), so that a 403 written before a custom
+ * Keyed by the distribution and the config version in force for the 403 (from: that
+ * version's LastModifiedTime, cfs_fast_cfg_from), so that a 403 written before a custom
  * error page was configured is judged as such.  The TTL is the latest version's for
- * every version: the events filter buckets a distribution's origin 403s by one width. */
+ * every version (the largest, after merging parts scanned with other snapshots): the
+ * events filter buckets a distribution's origin 403s by one width. */
 typedef struct cfs_frow {
     char dist[CFS_KEY_STR];
-    int64_t from;       /* INT64_MIN: the first, only or untimed version, or no config */
+    int64_t from;       /* LastModifiedTime; INT64_MIN for an untimed version, or none */
     int64_t ttl;        /* seconds */
     uint8_t has_config; /* the scan had a config for the distribution */
     uint8_t page403;    /* it answers 403s with a custom page (cfs_config_403_page) */
@@ -427,7 +428,7 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
                                 int64_t ts, int64_t cfg_from, uint64_t evkey, uint32_t clen, uint32_t cth,
                                 uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at);
 /* Where the time of the config version in force for dist at ts starts (cfs_frow.from):
- * INT64_MIN for the first of its versions, an only or untimed one, or none. */
+ * that version's LastModifiedTime, or INT64_MIN for an untimed version or none. */
 int64_t cfs_fast_cfg_from(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], int64_t ts);
 
 /* dst += src for the order-independent tables (traffic, groups, origin, waf).  */

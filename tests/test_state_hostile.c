@@ -539,7 +539,7 @@ static void p_geo_record(FILE *f)
     p_head_sections(f);
     p_tag(f, "FCTS", 1);
     p_str(f, "E1", 2);
-    p_le(f, (uint64_t)INT64_MIN, 8); /* config version: the first, or none (schema 8) */
+    p_le(f, (uint64_t)INT64_MIN, 8); /* config version: untimed, or none (schema 8) */
     p_le(f, 10, 8);
     p_u8(f, 0);
     p_u8(f, 0);
