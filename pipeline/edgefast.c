@@ -102,34 +102,26 @@ int64_t cfs_fast_cfg_from(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
     return from;
 }
 
-/* The facts of dist's config version in force at ts (its custom page); the TTL is the
- * latest version's (cfs_frow). */
+/* The error-caching TTL for 403s of config d (any version, or NULL): its latest
+ * version's ErrorCachingMinTTL, else CloudFront's default (cfs_frow: one TTL a
+ * distribution). */
+static int64_t error_ttl(const cfs_attr_ctx *ctx, const cfs_dist_config *d)
+{
+    const cfs_dist_config *latest = d ? cfs_config_version_at(ctx->config, d, CFS_NO_TIME) : NULL;
+    return latest && latest->err403_ttl >= 0 ? (int64_t)latest->err403_ttl : DEFAULT_ERROR_TTL;
+}
+
+/* The facts of dist's config version in force at ts (its custom page). */
 static void facts_of(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR], int64_t ts, cfs_frow *f)
 {
     const cfs_dist_config *d = config_of(ctx, dist);
     memset(f, 0, sizeof *f);
     memcpy(f->dist, dist, CFS_KEY_STR);
     const cfs_dist_config *v = version_at(ctx, d, ts, &f->from);
-    const cfs_dist_config *latest = d ? cfs_config_version_at(ctx->config, d, CFS_NO_TIME) : NULL;
-    f->ttl = latest && latest->err403_ttl >= 0 ? (int64_t)latest->err403_ttl : DEFAULT_ERROR_TTL;
+    f->ttl = error_ttl(ctx, d);
     f->has_config = v != NULL;
     f->page403 = cfs_config_403_page(v) != 0;
 }
-
-/* The distribution's error-caching TTL for 403s: its latest config's ErrorCachingMinTTL,
- * else CloudFront's default. */
-static int64_t error_ttl(const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR])
-{
-    cfs_frow f;
-    facts_of(ctx, dist, CFS_NO_TIME, &f);
-    return f.ttl;
-}
-
-/* A distribution's largest TTL (facts_merge). */
-typedef struct ttl_row {
-    char dist[CFS_KEY_STR];
-    int64_t ttl;
-} ttl_row;
 
 static void facts_merge(cfs_kmap *dst, const cfs_kmap *src)
 {
@@ -145,20 +137,31 @@ static void facts_merge(cfs_kmap *dst, const cfs_kmap *src)
         d->has_config |= s->has_config;
         d->page403 |= s->page403;
     }
-    if (!src->n) return;
-    /* One TTL per distribution (cfs_frow): parts scanned with other snapshots may bring
-     * another, so each distribution's rows take the largest of them. */
+}
+
+/* A distribution's largest TTL (facts_one_ttl). */
+typedef struct ttl_row {
+    char dist[CFS_KEY_STR];
+    int64_t ttl;
+} ttl_row;
+
+/* One TTL a distribution (cfs_frow), before judging: a scan gives all its rows the latest
+ * version's, but merged parts scanned with other snapshots may bring others, and each
+ * distribution's rows then take the largest of them. */
+static void facts_one_ttl(cfs_kmap *facts)
+{
+    if (facts->n < 2) return;
     cfs_kmap most;
     cfs_kmap_init(&most, CFS_KEY_STR, sizeof(ttl_row));
-    for (size_t i = 0; i < dst->n; i++) {
-        const cfs_frow *d = cfs_kmap_row(dst, i);
-        ttl_row *t = cfs_kmap_get(&most, d->dist, NULL);
-        if (d->ttl > t->ttl) t->ttl = d->ttl;
+    for (size_t i = 0; i < facts->n; i++) {
+        const cfs_frow *f = cfs_kmap_row(facts, i);
+        ttl_row *t = cfs_kmap_get(&most, f->dist, NULL);
+        if (f->ttl > t->ttl) t->ttl = f->ttl;
     }
-    for (size_t i = 0; i < dst->n; i++) {
-        cfs_frow *d = cfs_kmap_row(dst, i);
-        const ttl_row *t = cfs_kmap_find(&most, d->dist);
-        if (t && t->ttl > d->ttl) d->ttl = t->ttl;
+    for (size_t i = 0; i < facts->n; i++) {
+        cfs_frow *f = cfs_kmap_row(facts, i);
+        const ttl_row *t = cfs_kmap_find(&most, f->dist);
+        if (t && t->ttl > f->ttl) f->ttl = t->ttl;
     }
     cfs_kmap_free(&most);
 }
@@ -304,7 +307,7 @@ void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
         p->n[origin ? CFS_CAUSE_NONE : page]++;
     }
     if (origin && evkey != CFS_EVKEY_NONE && r->ts != CFS_NO_TIME && a->events) {
-        int64_t ttl = error_ttl(ctx, dist);
+        int64_t ttl = error_ttl(ctx, config_of(ctx, dist));
         if (ttl > 0) events_add(a->events, evkey, floor_div(r->ts, bucket_width(ttl)));
     }
 }
@@ -967,6 +970,7 @@ cfs_status cfs_fast_resolve_parts(cfs_agg *a, const cfs_attr_ctx *ctx, cfs_agg *
             a->events_owner = 0;
         }
     }
+    facts_one_ttl(&a->facts);
     if (a->events && a->events->inserts) cfs_events_check(a->events);
     /* every reference once: each is a histogram quantile, asked for once per line */
     free(a->oref);
