@@ -1976,13 +1976,12 @@ static uint32_t rule_candidates(uint16_t rule)
 static uint32_t g_candidates[R_COUNT];
 /* With them: for each set of CFS_EXCL_* bits the causes it rules out, and for each rule
  * the bits that rule out one of its candidates. */
-#define EXCL_ALL (2 * CFS_EXCL_CNAME - 1)
-static uint32_t g_excl_causes[EXCL_ALL + 1];
+static uint32_t g_excl_causes[CFS_EXCL_ALL + 1];
 static uint8_t g_excl_named[R_COUNT];
 static pthread_once_t g_candidates_once = PTHREAD_ONCE_INIT;
 static void candidates_init(void)
 {
-    for (unsigned x = 0; x <= EXCL_ALL; x++) {
+    for (unsigned x = 0; x <= CFS_EXCL_ALL; x++) {
         uint32_t m = 0;
         if (x & CFS_EXCL_GEO) m |= B(GEO_RESTRICTION);
         if (x & CFS_EXCL_WAF) m |= B(WAF_BLOCK);
@@ -2010,7 +2009,7 @@ uint32_t cfs_rule_candidates(uint16_t rule)
 static uint32_t excl_causes(uint8_t excl)
 {
     pthread_once(&g_candidates_once, candidates_init);
-    return g_excl_causes[excl & EXCL_ALL];
+    return g_excl_causes[excl & CFS_EXCL_ALL];
 }
 
 /* The shape first_match relies on (tests/test_attribute.c): every matching row has a
@@ -2164,9 +2163,9 @@ static cfs_attribution settle(cfs_attribution a, uint32_t ms, uint32_t reference
     return make(v->ambiguous);
 }
 
-uint32_t cfs_candidates(cfs_attribution a)
+uint32_t cfs_candidates(uint16_t rule, uint8_t excl)
 {
-    const uint32_t c = cfs_rule_candidates(a.rule), n = c & ~g_excl_causes[a.excl & EXCL_ALL];
+    const uint32_t c = cfs_rule_candidates(rule), n = c & ~g_excl_causes[excl & CFS_EXCL_ALL];
     return n ? n : c;
 }
 

@@ -31,7 +31,8 @@ enum {
     CFS_EXCL_SIGNED = 4,  /* signed_url_missing, signed_url_expired, signed_url_invalid */
     CFS_EXCL_HTTPS = 8,   /* https_required */
     CFS_EXCL_METHOD = 16, /* method_not_allowed */
-    CFS_EXCL_CNAME = 32   /* cname_not_associated */
+    CFS_EXCL_CNAME = 32,  /* cname_not_associated */
+    CFS_EXCL_ALL = 63     /* every bit above; higher ones stand for nothing */
 };
 
 typedef struct cfs_attr_ctx {
@@ -148,10 +149,10 @@ int cfs_attr_page_cause(cfs_attribution a);
 cfs_attribution cfs_attr_settle_fast(cfs_attribution a, uint32_t ms, const cfs_fast_evidence *ev);
 /* For an undecided (unknown) settled rule: bit (1u << cause) per candidate cause, else 0. */
 uint32_t cfs_rule_candidates(uint16_t rule);
-/* The same for one verdict: its rule's candidates less the causes its excl rules out,
- * unless that leaves none (the facts then contradict the rule's premise, and its own set
- * stands). */
-uint32_t cfs_candidates(cfs_attribution a);
+/* The same for one verdict or row: its rule's candidates less the causes its excl rules
+ * out, unless that leaves none (the facts then contradict the rule's premise, and its own
+ * set stands). */
+uint32_t cfs_candidates(uint16_t rule, uint8_t excl);
 /* The part of excl that a row keyed by the rule keeps: all of it while the rule is
  * provisional (its settled rule is not known yet), else the bits of its candidates, so
  * that rows of a decided verdict, or exclusions its candidates do not name, never split. */

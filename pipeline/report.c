@@ -676,7 +676,7 @@ static void build(model *m, const cfs_view *v, const char *const *waf, size_t nw
         c->bytes += t->bytes;
         if (t->k.evidence < CFS_EV_COUNT) c->ev[t->k.evidence] += t->requests;
         kv_get_by(&c->rules, &c->rule_at, t->k.rule, cfs_rule_name(t->k.rule))->n += t->requests;
-        uint32_t cand = cfs_candidates((cfs_attribution){t->k.cause, t->k.evidence, t->k.rule, t->k.excl});
+        uint32_t cand = cfs_candidates(t->k.rule, t->k.excl);
         if (cand) {
             if (cand != shown_cand) {
                 cfs_candidates_str(cand, cs, sizeof cs);

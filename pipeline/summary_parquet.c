@@ -89,7 +89,7 @@ static cfs_status write_traffic(const cfs_agg *a, const char *path, char *err, s
         pstr(w, 6, cfs_rule_name(t->k.rule));
         cfs_pq_i64(w, 7, (int64_t)t->requests);
         cfs_pq_i64(w, 8, (int64_t)t->bytes);
-        uint32_t cand = cfs_candidates((cfs_attribution){t->k.cause, t->k.evidence, t->k.rule, t->k.excl});
+        uint32_t cand = cfs_candidates(t->k.rule, t->k.excl);
         if (cand) {
             char cs[256];
             size_t n = cfs_candidates_str(cand, cs, sizeof cs);

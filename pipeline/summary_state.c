@@ -1059,7 +1059,7 @@ static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].requests = r_le(r, 8);
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].bytes = r_le(r, 8);
     for (uint64_t i = 0; i < n && !r->bad; i++) {
-        if (rows[i].k.excl >= 2 * CFS_EXCL_CNAME) {
+        if (rows[i].k.excl > CFS_EXCL_ALL) {
             r_fail(r, "traffic row %llu: exclusions %u", (unsigned long long)i, rows[i].k.excl);
             break;
         }
@@ -1480,8 +1480,8 @@ static cfs_status r_deferred(rd *r, cfs_summary *s)
         }
         if (r->bad) break;
         if (rule >= r->nrules || h.cause >= CFS_CAUSE_COUNT || h.evidence >= CFS_EV_COUNT || h.status > 999 ||
-            h.excl >= 2 * CFS_EXCL_CNAME || !cfs_time_in_range(h.hour) || h.hour % 3600 ||
-            h.uri_n > (1u << 20) || h.ip_n > 4096) {
+            h.excl > CFS_EXCL_ALL || !cfs_time_in_range(h.hour) || h.hour % 3600 || h.uri_n > (1u << 20) ||
+            h.ip_n > 4096) {
             r_fail(r, "held-back 403 %llu: a field out of range", (unsigned long long)i);
             break;
         }

@@ -1490,7 +1490,7 @@ static const char *verdict_value(int kind, const cfs_req_row *row, const cfs_waf
     }
     default: {
         /* an undecided line (cause unknown) names the causes the data leaves open */
-        uint32_t mask = cfs_candidates(row->at);
+        uint32_t mask = cfs_candidates(row->at.rule, row->at.excl);
         if (!mask) return "-";
         cfs_candidates_str(mask, cand, n);
         return cand;
