@@ -1178,10 +1178,16 @@ const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span u
 
 /* ---- versions of one distribution ----------------------------------------------------- */
 
+/* The first version of d's Id loaded, which holds the versions' order (by_time). */
+static const cfs_dist_config *version_head(const cfs_config_set *set, const cfs_dist_config *d)
+{
+    return d->first_version ? &set->d[d->first_version - 1] : d;
+}
+
 const cfs_dist_config *cfs_config_version_at(const cfs_config_set *set, const cfs_dist_config *d, int64_t ts)
 {
     if (!set || !d) return d;
-    const cfs_dist_config *head = d->first_version ? &set->d[d->first_version - 1] : d;
+    const cfs_dist_config *head = version_head(set, d);
     if (!head->nversions || !head->ntimed) return head; /* alone, or none timed: the first */
     const size_t *bt = head->by_time;
     if (ts == CFS_NO_TIME) return &set->d[bt[head->ntimed - 1]];
@@ -1198,13 +1204,13 @@ const cfs_dist_config *cfs_config_version_at(const cfs_config_set *set, const cf
 size_t cfs_config_versions(const cfs_config_set *set, const cfs_dist_config *d)
 {
     if (!set || !d) return 0;
-    const cfs_dist_config *head = d->first_version ? &set->d[d->first_version - 1] : d;
+    const cfs_dist_config *head = version_head(set, d);
     return head->nversions ? head->nversions : 1;
 }
 
 size_t cfs_config_untimed_versions(const cfs_config_set *set, const cfs_dist_config *d)
 {
     if (!set || !d) return 0;
-    const cfs_dist_config *head = d->first_version ? &set->d[d->first_version - 1] : d;
+    const cfs_dist_config *head = version_head(set, d);
     return head->nversions && head->ntimed ? head->nversions - head->ntimed : 0;
 }
