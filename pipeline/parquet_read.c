@@ -92,6 +92,15 @@ typedef struct span {
 #define ESC_CTRL 0x80000000u
 /* A null or empty value: "-", as CloudFront writes an empty field. */
 static const span k_dash = {"-", 1, 0};
+/* A dictionary's spans are a power of two, at least DICT_PAD: every index of the width
+ * a writer gives a dictionary of that many entries (the fewest bits that hold its last
+ * index) falls in them.  Those past the last entry are k_past_dict, whose length no value
+ * has (a page is at most MAX_PAGE bytes), so that a batch of indices is looked up without
+ * a check on each and the sum of its lengths says whether one was out of range
+ * (fill_batch). */
+#define DICT_PAD 256
+#define PAST_DICT_N 0x80000000u
+static const span k_past_dict = {"-", PAST_DICT_N, 0};
 /* The esc of a batch without any value to escape. */
 static const uint32_t k_no_esc[BATCH];
 #define ESC_COUNT(e) ((e) & ~ESC_CTRL)
@@ -690,15 +699,23 @@ bad:
     return -1;
 }
 
-/* Read n values; 0 on success, -1 when the data runs out or is malformed. */
-static int rle_get(rle *d, uint32_t *out, size_t n)
+/* What a walk over the hybrid's values (rle_walk) does with them: put(x, i, v) takes value
+ * v as the i-th, run(x, i, k, v) takes k values v from the i-th on.  rle_walk is inlined
+ * with each pair, so that neither is a call per value. */
+typedef void (*rle_put_fn)(void *x, size_t i, uint32_t v);
+typedef void (*rle_run_fn)(void *x, size_t i, size_t k, uint32_t v);
+
+/* Read n values into put and run; 0 on success, -1 when the data runs out or is
+ * malformed. */
+static inline __attribute__((always_inline)) int rle_walk(rle *d, size_t n, rle_put_fn put, rle_run_fn run,
+                                                          void *x)
 {
     const uint32_t mask = d->bw >= 32 ? 0xffffffffu : (1u << d->bw) - 1;
     size_t i = 0;
     while (i < n) {
         if (d->rle_left) {
             size_t k = n - i < d->rle_left ? n - i : (size_t)d->rle_left;
-            for (size_t j = 0; j < k; j++) out[i + j] = d->rle_val;
+            run(x, i, k, d->rle_val);
             i += k;
             d->rle_left -= k;
             continue;
@@ -706,15 +723,26 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
         if (d->bp_left) {
             size_t k = n - i < d->bp_left ? n - i : (size_t)d->bp_left;
             size_t j = 0;
-            /* From a byte boundary, 8 values are the next bw bytes: each read with one
-             * unaligned 8-byte load while the page holds 8 bytes past them. */
-            if (d->acc_bits == 0 && d->bw <= 32) {
+            if (d->acc_bits == 0 && d->bw <= 8) {
+                /* up to 8 bits a value (a dictionary of at most 256 entries, the usual
+                 * one): the group's bw bytes are one load */
+                const unsigned bw = d->bw;
+                while (k - j >= 8 && (size_t)(d->end - d->p) >= 8) {
+                    uint64_t w;
+                    memcpy(&w, d->p, 8);
+                    for (unsigned t = 0; t < 8; t++) put(x, i + j + t, (uint32_t)(w >> (t * bw)) & mask);
+                    d->p += bw;
+                    j += 8;
+                }
+            } else if (d->acc_bits == 0 && d->bw <= 32) {
+                /* From a byte boundary, 8 values are the next bw bytes: each read with one
+                 * unaligned 8-byte load while the page holds 8 bytes past them. */
                 const size_t bw = d->bw;
                 while (k - j >= 8 && (size_t)(d->end - d->p) >= bw + 8) {
                     for (size_t t = 0; t < 8; t++) {
                         uint64_t w;
                         memcpy(&w, d->p + ((t * bw) >> 3), 8);
-                        out[i + j + t] = (uint32_t)(w >> ((t * bw) & 7)) & mask;
+                        put(x, i + j + t, (uint32_t)(w >> ((t * bw) & 7)) & mask);
                     }
                     d->p += bw;
                     j += 8;
@@ -726,7 +754,7 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
                     d->acc |= (uint64_t)*d->p++ << d->acc_bits;
                     d->acc_bits += 8;
                 }
-                out[i + j] = (uint32_t)d->acc & mask;
+                put(x, i + j, (uint32_t)d->acc & mask);
                 d->acc >>= d->bw;
                 d->acc_bits -= d->bw;
             }
@@ -738,6 +766,38 @@ static int rle_get(rle *d, uint32_t *out, size_t n)
     }
     return 0;
 }
+
+static inline void ix_put(void *x, size_t i, uint32_t v) { ((uint32_t *)x)[i] = v; }
+static inline void ix_run(void *x, size_t i, size_t k, uint32_t v)
+{
+    for (size_t j = 0; j < k; j++) ((uint32_t *)x)[i + j] = v;
+}
+
+/* A batch of dictionary values looked up as their indices are unpacked (fill_batch):
+ * the spans and their lengths summed, as fill_batch writes them. */
+typedef struct dict_sink {
+    const span *dict;
+    cfs_span *val;
+    uint64_t *tsum; /* tsum[0] is 0 */
+    uint64_t sum;
+} dict_sink;
+
+static inline void dict_put(void *x, size_t i, uint32_t v)
+{
+    dict_sink *s = x;
+    const span e = s->dict[v];
+    s->val[i] = (cfs_span){e.p, e.n};
+    s->sum += e.n;
+    s->tsum[i + 1] = s->sum;
+}
+
+static inline void dict_run(void *x, size_t i, size_t k, uint32_t v)
+{
+    for (size_t j = 0; j < k; j++) dict_put(x, i + j, v);
+}
+
+/* Read n values to out; 0 on success, -1 when the data runs out or is malformed. */
+static int rle_get(rle *d, uint32_t *out, size_t n) { return rle_walk(d, n, ix_put, ix_run, out); }
 
 /* Whether the next n values are all v, within the current run (or the next, when the
  * current one is used up): then they are taken.  A column without nulls has definition
@@ -1019,11 +1079,13 @@ static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint
     uint32_t nv = (uint32_t)h->nvalues;
     c->dict_esc_or = 0;
     c->dict_tmax = 1; /* "-" for a null */
-    if (nv > c->dict_cap) {
-        span *ns = cfs_realloc(c->dict, (size_t)nv * sizeof *ns, "reading a Parquet dictionary");
+    uint32_t cap = DICT_PAD;
+    while (cap < nv) cap *= 2; /* nv is at most MAX_PAGE / 4 */
+    if (cap > c->dict_cap) {
+        span *ns = cfs_realloc(c->dict, (size_t)cap * sizeof *ns, "reading a Parquet dictionary");
         if (!ns) return cfs_nomem_status("reading a Parquet dictionary", err, errlen);
         c->dict = ns;
-        c->dict_cap = nv;
+        c->dict_cap = cap;
     }
     if (c->ptype != PT_BYTE_ARRAY && (size_t)nv * NUM_TEXT > c->dict_text_cap) {
         char *nt = cfs_realloc(c->dict_text, (size_t)nv * NUM_TEXT, "reading a Parquet dictionary");
@@ -1043,6 +1105,7 @@ static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint
         c->dict_esc_or |= c->dict[i].esc;
         if (t > c->dict_tmax) c->dict_tmax = t;
     }
+    for (uint32_t i = nv; i < c->dict_cap; i++) c->dict[i] = k_past_dict;
     c->ndict = nv;
     c->have_dict = 1;
     return CFS_OK;
@@ -1176,6 +1239,17 @@ static inline void batch_put(pcol *c, uint32_t i, span s)
     if (t > c->tmax) c->tmax = t;
 }
 
+/* The error of a batch of dictionary indices ix[0..nn) that holds one out of range: the
+ * first such index. */
+static cfs_status bad_index(const pcol *c, const uint32_t *ix, uint32_t nn, char *err, size_t errlen)
+{
+    uint32_t i = 0;
+    while (i + 1 < nn && ix[i] < c->ndict) i++;
+    return fail(err, errlen, CFS_E_CORRUPT,
+                "Parquet column %s: dictionary index %u, the dictionary holds %u entries", c->name, ix[i],
+                c->ndict);
+}
+
 /* Decode c's next batch (at most BATCH values, within one page). */
 static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
 {
@@ -1241,33 +1315,51 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
         }
     } else {
         uint32_t *ix = r->tmp2;
-        if (rle_get(&c->idx, ix, nn) != 0)
-            return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary indices run out", c->name);
-        for (uint32_t i = 0; i < nn; i++)
-            if (ix[i] >= c->ndict)
-                return fail(err, errlen, CFS_E_CORRUPT,
-                            "Parquet column %s: dictionary index %u, the dictionary holds %u entries",
-                            c->name, ix[i], c->ndict);
         const span *dict = c->dict;
-        if (!c->dict_esc_or) {
-            /* no entry to escape (the usual dictionary): the values and their lengths only;
-             * the batch's esc are all 0 (window() reads k_no_esc) */
-            uint64_t sum = 0;
-            for (uint32_t i = 0, k = 0; i < n; i++) {
-                const span d = def && !def[i] ? k_dash : dict[ix[k++]];
-                c->val[i] = (cfs_span){d.p, d.n};
-                sum += d.n;
-                c->tsum[i + 1] = sum;
-            }
+        const uint32_t nd = c->ndict;
+        if (!def && !c->dict_esc_or && ((uint64_t)1 << c->idx.bw) <= c->dict_cap) {
+            /* The usual batch: no null, no entry to escape, and indices no wider than the
+             * dictionary's spans, looked up as they are unpacked.  An index past the last
+             * entry reads k_past_dict (load_dictionary), so that the batch's sum of
+             * lengths reaches PAST_DICT_N; the batch's indices are then read again and
+             * checked, which names the index. */
+            const rle before = c->idx;
+            dict_sink ds = {dict, c->val, c->tsum, 0};
+            if (rle_walk(&c->idx, n, dict_put, dict_run, &ds) != 0) goto run_out;
             c->tmax = c->dict_tmax;
+            if (ds.sum >= PAST_DICT_N) {
+                c->idx = before;
+                if (rle_get(&c->idx, ix, nn) != 0) goto run_out;
+                for (uint32_t i = 0; i < nn; i++)
+                    if (ix[i] >= nd) return bad_index(c, ix, nn, err, errlen);
+            }
         } else {
-            for (uint32_t i = 0, k = 0; i < n; i++) batch_put(c, i, def && !def[i] ? k_dash : dict[ix[k++]]);
+            if (rle_get(&c->idx, ix, nn) != 0) goto run_out;
+            for (uint32_t i = 0; i < nn; i++)
+                if (ix[i] >= nd) return bad_index(c, ix, nn, err, errlen);
+            if (!c->dict_esc_or) {
+                /* no entry to escape (the usual dictionary): the values and their lengths
+                 * only; the batch's esc are all 0 (window() reads k_no_esc) */
+                uint64_t sum = 0;
+                for (uint32_t i = 0, k = 0; i < n; i++) {
+                    const span d = def && !def[i] ? k_dash : dict[ix[k++]];
+                    c->val[i] = (cfs_span){d.p, d.n};
+                    sum += d.n;
+                    c->tsum[i + 1] = sum;
+                }
+                c->tmax = c->dict_tmax;
+            } else {
+                for (uint32_t i = 0, k = 0; i < n; i++)
+                    batch_put(c, i, def && !def[i] ? k_dash : dict[ix[k++]]);
+            }
         }
     }
     c->page_left -= n;
     c->bpos = 0;
     c->bn = n;
     return CFS_OK;
+run_out:
+    return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary indices run out", c->name);
 }
 
 /* The bytes of the current row group's chunks: asked for ahead when the row

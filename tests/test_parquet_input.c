@@ -658,7 +658,7 @@ Test(parquet_input, distributions_of_successive_row_groups_are_each_noted)
 /* ---- malformed files, built here ------------------------------------------------------
  * Three REQUIRED string columns (date, time, sc_status), one row group; each chunk is a
  * PLAIN dictionary page of one entry and an RLE_DICTIONARY data page of one run. */
-enum { K_VALID, K_TRUNC, K_FOOTLEN, K_OFFSET, K_HUGE, K_BADINDEX, K_CORRUPT };
+enum { K_VALID, K_TRUNC, K_FOOTLEN, K_OFFSET, K_HUGE, K_BADINDEX, K_BADPACKED, K_CORRUPT };
 
 typedef struct bb {
     uint8_t p[8192];
@@ -711,12 +711,24 @@ static void build(bb *b, int kind, uint32_t rows)
         page_header(b, 1, 1, 4 + vl, 4 + vl);
         put(b, d, 4 + vl);
         data_off[c] = b->n;
-        /* bit width 1, one RLE run of `rows` copies of index 0 (1 with K_BADINDEX) */
-        uint8_t body[16];
+        /* bit width 1, one RLE run of `rows` copies of index 0 (1 with K_BADINDEX); with
+         * K_BADPACKED, sc_status's are bit width 2, bit-packed, all 0 but the third
+         * last, 2 */
+        uint8_t body[512];
         size_t k = 0;
-        body[k++] = 1;
-        k += cfs_tc_put_uvarint(body + k, (uint64_t)rows << 1);
-        body[k++] = kind == K_BADINDEX && c == 2 ? 1 : 0;
+        if (kind == K_BADPACKED && c == 2) {
+            cr_assert(rows % 8 == 0 && rows / 4 + 8 <= sizeof body);
+            body[k++] = 2;
+            k += cfs_tc_put_uvarint(body + k, (uint64_t)rows / 8 << 1 | 1);
+            memset(body + k, 0, rows / 4);
+            const uint32_t v = rows - 3; /* value v's two bits: bits 2v, 2v + 1 */
+            body[k + v / 4] |= (uint8_t)(2u << (2 * (v % 4)));
+            k += rows / 4;
+        } else {
+            body[k++] = 1;
+            k += cfs_tc_put_uvarint(body + k, (uint64_t)rows << 1);
+            body[k++] = kind == K_BADINDEX && c == 2 ? 1 : 0;
+        }
         if (kind == K_CORRUPT && c == 1) {
             /* claims ZSTD (in the footer): these bytes are no zstd frame */
             static const uint8_t junk[] = {0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x99, 0x01, 0x02};
@@ -813,6 +825,11 @@ Test(parquet_input, lying_offset) { scan_built(K_OFFSET, 4, "outside the file", 
  * follows the claim */
 Test(parquet_input, huge_counts) { scan_built(K_HUGE, 4, "values still to come", 1000); }
 Test(parquet_input, bad_dictionary_index) { scan_built(K_BADINDEX, 4, "dictionary index 1", 0); }
+/* one index out of range among bit-packed ones: named, and the batch that holds it fails */
+Test(parquet_input, bad_packed_dictionary_index)
+{
+    scan_built(K_BADPACKED, 4, "dictionary index 2, the dictionary holds 1 entries", 0);
+}
 Test(parquet_input, corrupt_compressed_page) { scan_built(K_CORRUPT, 4, "corrupt ZSTD page", 0); }
 
 /* A Parquet file read from a pipe (standard input) is copied to a temporary file first,
