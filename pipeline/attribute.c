@@ -2111,7 +2111,7 @@ static cfs_attribution settle_fast(cfs_attribution a, uint32_t ms, const cfs_fas
      * other than ClientGeoBlocked for geo's page, a GET for the method refusal's) is no
      * page this line can show, whatever its length */
     uint32_t pc = ev->page_causes & ~excl_causes(a.excl);
-    if (pc == 0 || ev->origin_page) return a; /* no page learned, or the origin's too */
+    if (pc == 0) return a; /* no page learned */
     /* CloudFront answers several causes with one generic page ("Bad request": hosts that
      * are not associated, HTTPS-only refusals, malformed requests; §5.1), and geo
      * restriction, disallowed methods and WAF blocks with pages of their own.  So a length
@@ -2125,14 +2125,19 @@ static cfs_attribution settle_fast(cfs_attribution a, uint32_t ms, const cfs_fas
     int waf_possible = v == NULL || (v->edge_set & B(WAF_BLOCK)) || a.rule == R_PENDING_HTTP;
     uint32_t specific = pc & ~generic;
     if (specific) {
-        if ((specific & (specific - 1)) != 0 || (pc & generic) != 0) return a; /* pages collide */
+        /* pages collide, or the origin's has the length too: it names no cause */
+        if ((specific & (specific - 1)) != 0 || (pc & generic) != 0 || ev->origin_page) return a;
         if (specific == waf && !waf_possible) return a;
         cfs_attribution r = make(R_LEARNED_PAGE);
         r.cause = (uint8_t)__builtin_ctz(specific);
         return r;
     }
-    /* generic page only: it settles a line whose edge verdict would have been WAF */
+    /* generic page only: it settles a line whose edge verdict would have been WAF, also
+     * when an origin-served 403 had its length: this line, edge-fast and no cached copy
+     * (above), is an edge refusal, and the length is not WAF's page */
     if (v != NULL && (v->edge_set & B(WAF_BLOCK))) return make(R_LEARNED_GENERIC_PAGE);
+    /* a body that is not CloudFront's, of a length the origin served too: the origin's */
+    if (ev->origin_page) return a;
     if (a.rule == R_PENDING_BODY || a.rule == R_PENDING_BODY_S3) return make(R_LEARNED_GENERIC_PAGE);
     return a;
 }

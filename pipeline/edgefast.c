@@ -716,16 +716,27 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
         k.cth = cth;
         const cfs_prow *p = cfs_kmap_find(&a->pages, &k);
         if (p) {
-            for (int c = 1; c < CFS_CAUSE_COUNT; c++)
-                if (p->n[c] >= PAGE_MIN_SUPPORT) ev.page_causes |= 1u << c;
-            ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
             /* CloudFront's generic page serves several causes (attribute.c); any other
              * pair of causes, or a cause and the origin, sharing one type and length means
              * one page for everything. */
             const uint32_t generic = (1u << CFS_CAUSE_EDGE_OTHER) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
                                      (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED);
-            int specific = __builtin_popcount(ev.page_causes & ~generic);
-            int gen = (ev.page_causes & generic) != 0, orig = p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT;
+            /* A page names a cause (a specific page) only with PAGE_MIN_SUPPORT lines
+             * behind it.  What only lowers a verdict takes one line: the generic page
+             * (the line is then no WAF block, cause open) and one page for several causes.
+             * Without that, a scan of an hour holds too few confirmed 403s to learn that
+             * the page is shared, and the latency alone said `likely`. */
+            uint32_t seen = 0;
+            for (int c = 1; c < CFS_CAUSE_COUNT; c++) {
+                if (p->n[c] == 0) continue;
+                seen |= 1u << c;
+                if (p->n[c] >= PAGE_MIN_SUPPORT || ((1u << c) & generic)) ev.page_causes |= 1u << c;
+            }
+            ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
+            int specific = __builtin_popcount(seen & ~generic);
+            /* origin-served is a latency's reading, not a proof: the origin sharing a
+             * page needs PAGE_MIN_SUPPORT lines */
+            int gen = (seen & generic) != 0, orig = p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT;
             /* the config, when there is one, says so itself (attribute.c lowers such lines) */
             ev.one_page = !fr->has_config && (specific >= 2 || (specific && (gen || orig)) || (gen && orig));
         }

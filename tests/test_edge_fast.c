@@ -448,6 +448,70 @@ Test(edge_fast, learned_error_pages)
     free(b.p);
 }
 
+/* What only lowers a verdict takes one confirmed line, where naming a cause from a page
+ * takes three (edgefast.c, PAGE_MIN_SUPPORT): a scan of an hour holds few confirmed 403s.
+ * One geo block and one method refusal with one length (2047 bytes: a custom error page
+ * for every 403) make an edge-fast 403 of that length undecided among every cause that
+ * page may carry (Y1); one malformed request with CloudFront's generic page (915 bytes)
+ * makes one of that length no WAF block (Y2), also though an origin-served 403 (O0, 40
+ * ms) had that length too.  Y3, of a length no confirmed line showed, is still WAF likely
+ * by its latency.  With three lines each the verdicts were the same; with one, Y1 and Y2
+ * were WAF likely, and so was Y2 with O0 beside it. */
+Test(edge_fast, one_line_lowers_a_verdict)
+{
+    tu_buf b = {0};
+    tu_log_header(&b);
+    origin_fetches(&b);
+    tu_kv geo[] = {{"x-edge-request-id", "P0"},
+                   {"x-edge-detailed-result-type", "ClientGeoBlocked"},
+                   {"sc-content-len", "2047"},
+                   {NULL, NULL}};
+    tu_log_line(&b, NULL, geo);
+    tu_kv m[] = {{"x-edge-request-id", "N0"},
+                 {"cs-method", "POST"},
+                 {"x-edge-detailed-result-type", "InvalidRequestMethod"},
+                 {"sc-content-len", "2047"},
+                 {NULL, NULL}};
+    tu_log_line(&b, NULL, m);
+    tu_kv bad[] = {{"x-edge-request-id", "Q0"},
+                   {"x-edge-detailed-result-type", "InvalidRequest"},
+                   {"sc-content-len", "915"},
+                   {NULL, NULL}};
+    tu_log_line(&b, NULL, bad);
+    tu_kv slow[] = {
+        {"x-edge-request-id", "O0"}, {"cs-uri-stem", "/elsewhere"}, /* no cached copy of it is Y2 */
+        {"time-taken", "0.041"},     {"time-to-first-byte", "0.040"},
+        {"sc-content-len", "915"},   {NULL, NULL}};
+    tu_log_line(&b, NULL, slow);
+    const char *ids[] = {"Y1", "Y2", "Y3"}, *len[] = {"2047", "915", "1081"};
+    for (int i = 0; i < 3; i++) {
+        tu_kv y[] = {{"x-edge-request-id", ids[i]}, {"sc-content-len", len[i]}, {NULL, NULL}};
+        tu_log_line(&b, NULL, y);
+    }
+    char *f = write_file("10.eeee0001", &b);
+    char *tsv = run_ok("requests %s -q --status 403 --fields x-edge-request-id", f, NULL);
+    cr_expect_str_eq(full_row(tsv, "P0"), "geo_restriction\tconfirmed\tdrt_client_geo_blocked\t-", "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "O0"), "origin_custom\tlikely\tlatency_origin_custom\t-", "%s", tsv);
+    cr_expect_str_eq(
+        full_row(tsv, "Y1"),
+        "unknown\tpossible\tone_error_page_for_all\t"
+        "waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|cname_not_associated|"
+        "edge_other",
+        "%s", tsv);
+    cr_expect_str_eq(full_row(tsv, "Y2"),
+                     "unknown\tpossible\tlearned_generic_error_page\tcname_not_associated|edge_other", "%s",
+                     tsv);
+    cr_expect_str_eq(full_row(tsv, "Y3"), "waf_block\tlikely\tlatency_edge_waf\t-", "%s", tsv);
+    free(tsv);
+    char *j1 = run_ok("scan %s -q -j1 --format json", f, NULL);
+    char *j2 = run_ok("scan %s -q -j2 --format json", f, NULL);
+    cr_expect_str_eq(j1, j2);
+    free(j1);
+    free(j2);
+    free(f);
+    free(b.p);
+}
+
 /* A reference per origin.  Config: the default behavior goes to S3 origin "s3", the
  * behavior for the /api/ prefix to custom origin "app".  30 fetches from each: s3 at 15 ms,
  * app at 200 ms TTFB; pooled, the 25th percentile is 15 ms.
