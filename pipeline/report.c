@@ -1583,14 +1583,23 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
     int any = 0;
     for (size_t i = 0; i < m.nd; i++) {
         dist_model *d = m.d[i];
-        if (!d->n403) continue;
+        /* as the full report: one with 403s remapped by CustomErrorResponses is listed too */
+        if (!d->n403 && !d->hidden403) continue;
         any = 1;
         fputc('\n', out);
         cfs_write_safe(out, d->dist, strnlen(d->dist, 40));
         fprintf(out, ": %llu of %llu requests were 403 (%.2f%%)", (unsigned long long)d->n403,
                 (unsigned long long)d->requests, d->requests ? 100.0 * d->n403 / d->requests : 0.0);
         if (d->reference_ms) fprintf(out, "; origin reference %u ms", d->reference_ms);
-        fprintf(out, "\n  %-20s %7s %-16s %s\n", "cause", "403s", "evidence", "next step");
+        fputc('\n', out);
+        if (d->hidden403) {
+            char status[64];
+            cfs_rmodel_hidden_status(d, status, sizeof status);
+            fprintf(out, "  and %s%llu 403s remapped by CustomErrorResponses (result type Error, %s)\n",
+                    d->hidden_upper ? "up to " : "", (unsigned long long)d->hidden403, status);
+        }
+        if (!d->n403) continue;
+        fprintf(out, "  %-20s %7s %-16s %s\n", "cause", "403s", "evidence", "next step");
         int order[CFS_CAUSE_COUNT];
         int nc = ranked_causes(d, order);
         for (int k = 0; k < nc; k++) {

@@ -219,6 +219,14 @@ Test(custom_errors, remap_to_404_get_distribution_config_no_403_lines)
     HAS(txt, "up to 2 responses with result type Error and status 404 are 403s remapped by "
              "CustomErrorResponses (an origin's own 404 is logged alike)");
     free(txt);
+    /* --brief lists the distribution too, though it has no 403 line (it said "No 403
+     * responses in the scanned logs") */
+    snprintf(args, sizeof args, "--config %s --brief", cfg);
+    txt = run_cfscan("scan", args);
+    HAS(txt, "E1TESTDIST0001: 0 of 11 requests were 403 (0.00%)");
+    HAS(txt, "  and up to 2 403s remapped by CustomErrorResponses (result type Error, status 404)");
+    HASNT(txt, "No 403 responses");
+    free(txt);
     free(cfg);
 }
 
