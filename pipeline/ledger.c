@@ -30,6 +30,11 @@ const char *cfs_stats_warning(const cfs_file_stats *f)
     /* JSON lines teach no #Fields: layout: say what was wrong with them instead */
     if (f->rejected[CFS_REJ_BAD_JSON] * 2 >= f->lines)
         return "malformed JSON lines (not one JSON object of string values each): rejected as bad_json";
+    /* before the header test: a layout given by --log-fields or --realtime-config is no
+     * #Fields: line, and lines that do not match it are what is wrong */
+    if ((f->rejected[CFS_REJ_TOO_FEW_FIELDS] + f->rejected[CFS_REJ_TOO_MANY_FIELDS]) * 2 >= f->lines)
+        return "lines with fewer or more fields than their layout (#Fields:, --log-fields or "
+               "--realtime-config) names: rejected as too_few_fields or too_many_fields";
     if (f->layouts == 0)
         return f->rejected[CFS_REJ_BAD_HEADER]
                    ? "unusable #Fields: header line (a field named twice, no time or status field, "

@@ -97,6 +97,11 @@ static cfs_status layout_from_names(cfs_layout *l, const char *const *names_in, 
     cfs_status st = cfs_layout_parse_delim(l, line, w, delim);
     free(line);
     l->realtime = (uint8_t)(st == CFS_OK && realtime);
+    /* A line of these logs carries every field named (a real-time record, a v2 Plain
+     * line: "-" for an empty one), unlike a legacy log of a layout that grew: a shorter
+     * line says the list does not match the logs, and its columns would be read as other
+     * fields, so it is rejected (too_few_fields) instead of tolerated as short. */
+    if (st == CFS_OK) l->min_cols = (int16_t)l->ncols;
     if (st != CFS_OK) {
         snprintf(err, errlen,
                  "the fields cannot be used: they need the status (sc-status) and a time (date and time, "

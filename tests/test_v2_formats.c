@@ -215,6 +215,21 @@ Test(v2_formats, headerless_and_space_headed_delimited_logs_need_the_options)
     /* and without --log-fields, the bare lines have no header */
     char *nohdr = tu_scan_json(g_dir, 3, "scan bare --delimiter '|'");
     cr_assert_eq(num_at(nohdr, "inputs.rejected_by_reason.no_header"), num_at(want, "inputs.requests"));
+    /* A list with a field the lines lack (cs-bytes, after cs-method) reads every later
+     * column as the field before it: each line is rejected, not tolerated as short (it
+     * was, counted with edges that were request ids, exit 0), and the warning names the
+     * layout, not a missing #Fields: line. */
+    char *more = NULL;
+    cr_assert_eq(tu_sh(&more, NULL, "echo '%s' | sed 's/,cs-method,/,cs-method,cs-bytes,/'", fields), 0);
+    more[strcspn(more, "\n")] = 0;
+    cr_assert_not_null(strstr(more, ",cs-bytes,"), "%s", more);
+    char *longer = tu_scan_json(g_dir, 3, "scan bare --log-fields '%s' --delimiter '|' -j2", more);
+    cr_assert_eq(num_at(longer, "inputs.requests"), 0);
+    cr_assert_eq(num_at(longer, "inputs.rejected_by_reason.too_few_fields"), num_at(want, "inputs.requests"));
+    cr_assert_not_null(strstr(longer, "fewer or more fields than their layout (#Fields:, --log-fields"), "%s",
+                       longer);
+    free(more);
+    free(longer);
     free(fields);
     free(want);
     free(bare);
