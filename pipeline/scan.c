@@ -1172,8 +1172,11 @@ static void track_layout(cfs_layout *l, const char *p, size_t n, char delim)
         if (q == p || q[-1] == '\n') {
             const char *e = memchr(q, '\n', (size_t)(end - q));
             size_t len = e ? (size_t)(e - q) : (size_t)(end - q);
+            /* the length the parse measures, CR included (parse_buffer): a longer header
+             * is a rejected line there, so it sets no layout here either */
+            const int fits = len <= CFS_MAX_LINE;
             if (len && q[len - 1] == '\r') len--;
-            if (len >= 8 && memcmp(q, "#Fields:", 8) == 0 && len <= CFS_MAX_LINE) {
+            if (len >= 8 && memcmp(q, "#Fields:", 8) == 0 && fits) {
                 (void)cfs_layout_parse_delim(l, q, len, delim); /* an unusable one: the bad layout */
             }
         }

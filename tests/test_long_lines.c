@@ -70,6 +70,62 @@ Test(long_lines, bytes_decoded_counts_a_skipped_line_on_every_path)
     tu_rmrf(dir);
 }
 
+/* A #Fields: line of exactly CFS_MAX_LINE bytes before its CR is one byte too long: the
+ * parse rejects it (line_too_long) on every path, and the producer of blocks, which
+ * follows headers so that the next block starts with the right layout, must not take
+ * it either.  It measured the line without its CR and gave the 8 MiB of 3-column lines
+ * after it that header's layout when the file was cut into blocks (piped or split):
+ * thousands of requests, where the mapped file read whole rejected them. */
+Test(long_lines, crlf_header_one_byte_over_sets_no_layout_on_any_path)
+{
+    char *dir = tu_mkdtemp();
+    const size_t max = (size_t)1 << 20; /* CFS_MAX_LINE */
+    const char *hdr = "#Version: 1.0\n#Fields: date time x-edge-location sc-status\n";
+    const char *good = "2026-11-01\t10:00:00\tLAX3\t200\n";
+    const char *pre = "#Fields: date time sc-status ";
+    const char *three = "2026-11-01\t10:00:01\t403\n"; /* too few fields for the first header */
+    const size_t n3 = ((size_t)9 << 20) / strlen(three) + 1;
+    size_t cap = strlen(hdr) + 3 * strlen(good) + max + 2 + (n3 + 1) * strlen(three), o = 0;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    o += (size_t)sprintf(buf, "%s%s%s%s", hdr, good, good, good);
+    memcpy(buf + o, pre, strlen(pre));
+    memset(buf + o + strlen(pre), 'x', max - strlen(pre));
+    o += max;
+    buf[o++] = '\r';
+    buf[o++] = '\n';
+    size_t n = 0;
+    while (o + strlen(three) <= cap && o < ((size_t)9 << 20)) {
+        memcpy(buf + o, three, strlen(three));
+        o += strlen(three);
+        n++;
+    }
+    char *plain = tu_write(dir, "crlf.log", buf, o);
+    char *cfscan = tu_prog("cfscan");
+    char cmds[3][1024];
+    snprintf(cmds[0], sizeof cmds[0], "%s scan %s --format json -q -j2", cfscan, plain);
+    snprintf(cmds[1], sizeof cmds[1], "%s scan %s --split-above 1K --format json -q -j2", cfscan, plain);
+    snprintf(cmds[2], sizeof cmds[2], "cat %s | %s scan - --format json -q -j2", plain, cfscan);
+    for (int m = 0; m < 3; m++) {
+        char *out, *err;
+        cr_assert_eq(tu_run(cmds[m], &out, &err), 3, "mode %d: %s", m, err);
+        cfs_json_doc doc = {0};
+        char jerr[128];
+        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+        const cfs_json *r = cfs_json_root(&doc);
+        cr_assert_eq(num_at(r, "inputs.requests"), 3, "mode %d", m);
+        cr_assert_eq(num_at(r, "inputs.rejected_by_reason.line_too_long"), 1, "mode %d", m);
+        cr_assert_eq(num_at(r, "inputs.rejected_by_reason.too_few_fields"), (double)n, "mode %d", m);
+        cfs_json_doc_free(&doc);
+        free(out);
+        free(err);
+    }
+    free(cfscan);
+    free(plain);
+    free(buf);
+    tu_rmrf(dir);
+}
+
 /* A compressed log cut in the middle of its stream: the lines before the damage count, the
  * cut-off last line is rejected as truncated, and its bytes are part of bytes_decoded on
  * every path.  The one-piece-at-a-time reader is the reference for the block reader. */
