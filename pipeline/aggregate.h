@@ -112,6 +112,9 @@ typedef struct cfs_deferred {
 typedef struct cfs_prow {
     char dist[CFS_KEY_STR];
     uint32_t clen, cth;
+    /* lines with this content type and length: n[cause] confirmed ones of the cause (a
+     * page rule, cfs_attr_page_cause), n[CFS_CAUSE_NONE] origin-served ones, and
+     * n[CFS_CAUSE_UNKNOWN] those held back to be judged by it (edgefast.c) */
     uint64_t n[CFS_CAUSE_COUNT];
 } cfs_prow;
 /* events: which (distribution, URI, content type, length) got an origin-served 403 in

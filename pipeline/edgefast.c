@@ -25,8 +25,11 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-/* A learned page needs this many confirmed 403s behind it: one odd line proves nothing. */
+/* A learned page needs this many confirmed 403s behind it to name a cause: one odd line
+ * proves nothing.  To lower verdicts (cfs_fast_settle) fewer do, each for at most
+ * LOWER_PER_LINE held-back 403s of the page. */
 #define PAGE_MIN_SUPPORT 3
+#define LOWER_PER_LINE 10
 /* CloudFront's default ErrorCachingMinTTL (seconds) when no config says otherwise. */
 #define DEFAULT_ERROR_TTL 10
 /* Log times are whole seconds at the end of each response: one second of slack each side. */
@@ -296,7 +299,9 @@ void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
 {
     int page = cfs_attr_page_cause(at);
     int origin = cfs_attr_origin_served(at, ms);
-    if (!page && !origin) return;
+    /* a 403 judged after the pass, by what its page is learned to be */
+    int held = !page && !origin && cfs_attr_deferred(at, ms);
+    if (!page && !origin && !held) return;
     if (clen != UINT32_MAX) {
         page_key k;
         memset(&k, 0, sizeof k);
@@ -304,8 +309,9 @@ void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
         k.clen = clen;
         k.cth = cth;
         cfs_prow *p = cfs_kmap_get(&a->pages, &k, NULL);
-        p->n[origin ? CFS_CAUSE_NONE : page]++;
+        p->n[origin ? CFS_CAUSE_NONE : held ? CFS_CAUSE_UNKNOWN : page]++;
     }
+    if (held) return;
     if (origin && evkey != CFS_EVKEY_NONE && r->ts != CFS_NO_TIME && a->events) {
         int64_t ttl = error_ttl(ctx, config_of(ctx, dist));
         if (ttl > 0) events_add(a->events, evkey, floor_div(r->ts, bucket_width(ttl)));
@@ -722,23 +728,31 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
             const uint32_t generic = (1u << CFS_CAUSE_EDGE_OTHER) | (1u << CFS_CAUSE_HTTPS_REQUIRED) |
                                      (1u << CFS_CAUSE_CNAME_NOT_ASSOCIATED);
             /* A page names a cause (a specific page) only with PAGE_MIN_SUPPORT lines
-             * behind it.  What only lowers a verdict takes one line: the generic page
-             * (the line is then no WAF block, cause open) and one page for several causes.
-             * Without that, a scan of an hour holds too few confirmed 403s to learn that
-             * the page is shared, and the latency alone said `likely`. */
-            uint32_t seen = 0;
-            for (int c = 1; c < CFS_CAUSE_COUNT; c++) {
-                if (p->n[c] == 0) continue;
-                seen |= 1u << c;
-                if (p->n[c] >= PAGE_MIN_SUPPORT || ((1u << c) & generic)) ev.page_causes |= 1u << c;
+             * behind it.  What only lowers a verdict (the generic page: the line is no WAF
+             * block, cause open; a page two causes share: nothing proven) takes that many,
+             * or fewer lines in proportion to the held-back 403s of this page it would
+             * lower (n[CFS_CAUSE_UNKNOWN]): a scan of an hour holds too few confirmed 403s
+             * for three of a cause, and the latency alone said `likely`; yet one odd line
+             * (a refusal logged with another cause's page) must not lower a day of them. */
+            const uint64_t held = p->n[CFS_CAUSE_UNKNOWN];
+#define LOWERS(s) ((s) >= PAGE_MIN_SUPPORT || ((s) > 0 && (s)*LOWER_PER_LINE >= held))
+            uint64_t gen_n = 0;
+            for (int c = 1; c < CFS_CAUSE_UNKNOWN; c++)
+                if ((1u << c) & generic) gen_n += p->n[c];
+            const int gen = LOWERS(gen_n);
+            int sharers = gen;
+            for (int c = 1; c < CFS_CAUSE_UNKNOWN; c++) {
+                if (p->n[c] >= PAGE_MIN_SUPPORT || (((1u << c) & generic) && p->n[c] && gen))
+                    ev.page_causes |= 1u << c;
+                if (!((1u << c) & generic) && LOWERS(p->n[c])) sharers++;
             }
+#undef LOWERS
             ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
-            int specific = __builtin_popcount(seen & ~generic);
             /* origin-served is a latency's reading, not a proof: the origin sharing a
              * page needs PAGE_MIN_SUPPORT lines */
-            int gen = (seen & generic) != 0, orig = p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT;
+            sharers += p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT;
             /* the config, when there is one, says so itself (attribute.c lowers such lines) */
-            ev.one_page = !fr->has_config && (specific >= 2 || (specific && (gen || orig)) || (gen && orig));
+            ev.one_page = !fr->has_config && sharers >= 2;
         }
     }
     at = cfs_attr_settle_fast(at, ms, &ev);

@@ -9,7 +9,8 @@
  *
  * Memory: per projected column one decompressed data page and one dictionary page (each
  * at most MAX_PAGE bytes, as declared in its header and checked against the codec's own
- * size) plus 16 bytes per dictionary entry and BATCH spans; plus the output piece (one
+ * size) plus 16 bytes per dictionary entry (their count rounded up to a power of two, at
+ * least 256: DICT_PAD) and BATCH spans; plus the output piece (one
  * row at least) and the footer's chunk table (40 bytes per row group and projected
  * column).  Nothing grows with the number of rows.
  *

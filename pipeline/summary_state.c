@@ -945,8 +945,10 @@ static uint64_t rules_fp_end(uint64_t v) { return v > CFS_RULES_MIXED ? v : v + 
  * leave its origin kind out.  4: a learned error page of a cause the line rules out names
  * no cause; a tenant's line takes neither the distribution's web ACL nor its geo
  * restriction, nor WAF logs' silence; a viewer's hang-up (ClientCommError) and a c-country
- * without a config do not rule geo restriction out.  5: one confirmed line shows the
- * generic page, or a page several causes share (three still name a cause by its page). */
+ * without a config do not rule geo restriction out.  5: a learned page lowers verdicts
+ * (the generic page, one page several causes share) with fewer than three confirmed
+ * lines, one for every ten held-back 403s of it (three still name a cause by its page);
+ * PAGE rows count those 403s (n[unknown]). */
 #define RULES_MEANING 5
 
 /* The fingerprint of the names hashed into v, with what they mean: a state without RPRV

@@ -448,15 +448,16 @@ Test(edge_fast, learned_error_pages)
     free(b.p);
 }
 
-/* What only lowers a verdict takes one confirmed line, where naming a cause from a page
- * takes three (edgefast.c, PAGE_MIN_SUPPORT): a scan of an hour holds few confirmed 403s.
- * One geo block and one method refusal with one length (2047 bytes: a custom error page
- * for every 403) make an edge-fast 403 of that length undecided among every cause that
- * page may carry (Y1); one malformed request with CloudFront's generic page (915 bytes)
- * makes one of that length no WAF block (Y2), also though an origin-served 403 (O0, 40
- * ms) had that length too.  Y3, of a length no confirmed line showed, is still WAF likely
- * by its latency.  With three lines each the verdicts were the same; with one, Y1 and Y2
- * were WAF likely, and so was Y2 with O0 beside it. */
+/* What only lowers a verdict takes fewer confirmed lines than naming a cause from a page
+ * (three, edgefast.c PAGE_MIN_SUPPORT): one for every ten held-back 403s of the page it
+ * lowers (LOWER_PER_LINE), as in a scan of an hour, which holds few confirmed 403s.  One
+ * geo block and one method refusal with one length (2047 bytes: a custom error page for
+ * every 403) make an edge-fast 403 of that length undecided among every cause that page
+ * may carry (Y1); one malformed request with CloudFront's generic page (915 bytes) makes
+ * one of that length no WAF block (Y2), also though an origin-served 403 (O0, 40 ms) had
+ * that length too.  Y3, of a length no confirmed line showed, is still WAF likely by its
+ * latency.  With three lines each the verdicts were the same; with one, Y1 and Y2 were
+ * WAF likely, and so was Y2 with O0 beside it. */
 Test(edge_fast, one_line_lowers_a_verdict)
 {
     tu_buf b = {0};
@@ -510,6 +511,52 @@ Test(edge_fast, one_line_lowers_a_verdict)
     free(j2);
     free(f);
     free(b.p);
+}
+
+/* ... but one odd line does not lower many: one malformed request logged with the WAF
+ * page's length (919 bytes) beside eleven held-back edge-fast 403s of that length leaves
+ * them WAF likely (one line lowered a day of them); a second such line (two for twenty)
+ * lowers them. */
+Test(edge_fast, one_odd_line_does_not_lower_many)
+{
+    for (int odd = 1; odd <= 2; odd++) {
+        tu_buf b = {0};
+        tu_log_header(&b);
+        origin_fetches(&b);
+        for (int i = 0; i < odd; i++) {
+            char id[8];
+            snprintf(id, sizeof id, "Q%d", i);
+            tu_kv bad[] = {{"x-edge-request-id", id},
+                           {"x-edge-detailed-result-type", "InvalidRequest"},
+                           {"sc-content-len", "919"},
+                           {NULL, NULL}};
+            tu_log_line(&b, NULL, bad);
+        }
+        for (int i = 0; i < 11; i++) {
+            char id[8];
+            snprintf(id, sizeof id, "W%02d", i);
+            tu_kv w[] = {{"x-edge-request-id", id}, {"sc-content-len", "919"}, {NULL, NULL}};
+            tu_log_line(&b, NULL, w);
+        }
+        char *f = write_file("10.ffff0001", &b);
+        char *tsv = run_ok("requests %s -q --status 403 --fields x-edge-request-id", f, NULL);
+        const char *want =
+            odd == 1 ? "waf_block\tlikely\tlatency_edge_waf\t-"
+                     : "unknown\tpossible\tlearned_generic_error_page\tcname_not_associated|edge_other";
+        for (int i = 0; i < 11; i++) {
+            char id[8];
+            snprintf(id, sizeof id, "W%02d", i);
+            cr_expect_str_eq(full_row(tsv, id), want, "%d odd line(s), %s: %s", odd, id, tsv);
+        }
+        char *j1 = run_ok("scan %s -q -j1 --format json", f, NULL);
+        char *j2 = run_ok("scan %s -q -j2 --format json", f, NULL);
+        cr_expect_str_eq(j1, j2);
+        free(j1);
+        free(j2);
+        free(tsv);
+        free(f);
+        free(b.p);
+    }
 }
 
 /* A reference per origin.  Config: the default behavior goes to S3 origin "s3", the
