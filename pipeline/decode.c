@@ -14,6 +14,7 @@
  * cfs_reader_check then reports "file changed while being read".  No longjmp is needed,
  * so no thread is ever unwound out of the middle of a table update. */
 #include "pipeline/decode.h"
+#include "pipeline/stop.h"
 #include "pipeline/s3.h"
 #include "pipeline/parquet_read.h"
 
@@ -183,9 +184,11 @@ static ssize_t src_read(cfs_reader *r, void *buf, size_t n, char *err, size_t er
     }
     for (;;) {
         ssize_t k = read(r->fd, buf, n);
-        if (k < 0 && errno == EINTR) continue;
+        /* a signal interrupts a read that waits on a pipe: stop there when asked to */
+        if (k < 0 && errno == EINTR && !cfs_stop_requested()) continue;
         if (k < 0) {
-            snprintf(r->msg, sizeof r->msg, "read failed: %s", strerror(errno));
+            if (errno == EINTR) snprintf(r->msg, sizeof r->msg, "interrupted");
+            else snprintf(r->msg, sizeof r->msg, "read failed: %s", strerror(errno));
             set_err(err, errlen, "%s", r->msg);
         }
         return k;

@@ -10,6 +10,7 @@
  * replaced while it is read fails with 412 instead of mixing two versions. */
 #include "pipeline/s3.h"
 #include "pipeline/s3_curl.h"
+#include "pipeline/stop.h"
 #include "pipeline/xalloc.h"
 
 #include <inttypes.h>
@@ -277,6 +278,14 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     return n;
 }
 
+/* libcurl's progress callback: a transfer under way ends when the run is asked to stop
+ * (stop.h), instead of finishing or waiting out a stalled server. */
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)p, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return cfs_stop_requested();
+}
+
 static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region, const char *method,
                                  const char *path, const char *query, const char *range, const char *if_match,
                                  void *sinkp)
@@ -339,6 +348,8 @@ static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region
     /* a stalled transfer (under 1 KB/s for 30 s) is a connection error, retried */
     cfs_curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     cfs_curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+    cfs_curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    cfs_curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     CURLcode rc = cfs_curl.easy_perform(h);
     s->curl_rc = (int)rc;
     cfs_curl.slist_free_all(hl);
@@ -355,7 +366,7 @@ static void error_doc(const char *body, char *out, size_t n);
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {}
+    while (nanosleep(&ts, &ts) != 0 && !cfs_stop_requested()) {}
 }
 
 /* A request with retries.  expect: the body length a GET must have (UINT64_MAX: any). */
@@ -365,6 +376,11 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
 {
     char msg[600] = "";
     for (int t = 1;; t++) {
+        /* asked to stop: no new request, no retry */
+        if (cfs_stop_requested()) {
+            snprintf(err, errlen, "interrupted");
+            return CFS_E_INTERRUPTED;
+        }
         s->len = 0;
         s->elen = 0;
         s->ebody[0] = 0;
@@ -401,6 +417,10 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
             error_doc(s->ebody, doc, sizeof doc);
             snprintf(msg, sizeof msg, "HTTP %ld%s%s", code, doc[0] ? " " : "", doc);
             retry = code >= 500 || code == 429 || strstr(doc, "SlowDown") != NULL;
+        }
+        if (cfs_stop_requested()) { /* the transfer may have been ended for it */
+            snprintf(err, errlen, "interrupted");
+            return CFS_E_INTERRUPTED;
         }
         if (!retry || t == CFS_S3_TRIES) {
             snprintf(err, errlen, "%s (%d tr%s)", msg, t, t == 1 ? "y" : "ies");

@@ -1657,6 +1657,13 @@ static void process_file(shared *sh, size_t file)
     slot->pending = 1; /* the producer's own hold */
     char err[200] = "";
     cfs_reader *r = NULL;
+    /* Asked to stop: no input is opened any more (an S3 object's open is its first
+     * request), and the run ends interrupted. */
+    if (sh->o->stop && *sh->o->stop) {
+        file_error(sh, file, CFS_E_INTERRUPTED, "interrupted");
+        release(sh, file);
+        return;
+    }
     /* Exactly the inputs cut into blocks are mapped (decode.c says why the others are not). */
     uint64_t big = sh->o->big_file ? sh->o->big_file : CFS_BIG_FILE;
     cfs_status st = cfs_reader_open_map(&r, in, sh->o->gz, big, err, sizeof err);

@@ -22,6 +22,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "pipeline/decode.h"
 #include "pipeline/json.h"
@@ -623,6 +626,89 @@ Test(signals, unread_inputs_are_counted_not_listed, .timeout = 60)
     cr_assert(strstr(err, "a-pipe: interrupted"), "the first is named: %s", err);
     cr_assert(strstr(err, "and 5 more inputs: interrupted"), "the rest counted: %s", err);
     cr_assert_null(strstr(err, "b1.log"), "not listed: %s", err);
+    free(err);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* Waits up to ms for pid; its wait status, or -1 when it is still running (then killed). */
+static int wait_within(pid_t pid, int ms)
+{
+    int st;
+    for (int t = 0; t < ms; t += 20) {
+        if (waitpid(pid, &st, WNOHANG) == pid) return st;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return -1;
+}
+
+/* A signal stops a read that waits on an idle pipe at once: the writer keeps it open and
+ * silent.  The read was restarted after the signal (SA_RESTART), so cfscan stopped only
+ * when more data or the end came. */
+Test(signals, sigint_stops_a_read_waiting_on_an_idle_pipe, .timeout = 60)
+{
+    signal(SIGPIPE, SIG_IGN);
+    char *dir = tu_mkdtemp();
+    char fifo[600], errf[600];
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    snprintf(errf, sizeof errf, "%s/stderr", dir);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    char *const argv[] = {"cfscan", "scan", "-q", "-j1", "pipe", NULL};
+    pid_t pid = spawn_cfscan(dir, errf, argv);
+    int wfd = open(fifo, O_WRONLY); /* returns once cfscan opened it */
+    cr_assert(wfd >= 0);
+    cr_assert_eq(write(wfd, F12 L12, strlen(F12 L12)), (ssize_t)strlen(F12 L12));
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGINT);
+    int st = wait_within(pid, 5000);
+    close(wfd);
+    char *err = tu_read(errf, NULL);
+    cr_assert_neq(st, -1, "still reading 5 s after SIGINT: %s", err);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d: %s", WEXITSTATUS(st), err);
+    cr_assert(strstr(err, "pipe: interrupted"), "%s", err);
+    free(err);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* A signal ends an S3 request that waits on a server which never answers, and no retry
+ * follows: the server here accepts connections (the kernel does, for its backlog) and
+ * sends nothing.  libcurl waited out its 30 s stall limit, four times. */
+Test(signals, sigint_ends_a_stalled_s3_request, .timeout = 60)
+{
+    signal(SIGPIPE, SIG_IGN);
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(ls >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(ls, 16), 0);
+    socklen_t al = sizeof a;
+    cr_assert_eq(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+    char *dir = tu_mkdtemp();
+    char ep[64], errf[600];
+    snprintf(ep, sizeof ep, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+    snprintf(errf, sizeof errf, "%s/stderr", dir);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    char *const argv[] = {"cfscan", "scan", "-q", "s3://logs/cf/", "--endpoint-url", ep, NULL};
+    pid_t pid = spawn_cfscan(dir, errf, argv);
+    struct timespec ts = {1, 0}; /* the listing's request is sent and waits */
+    nanosleep(&ts, NULL);
+    kill(pid, SIGINT);
+    int st = wait_within(pid, 5000);
+    close(ls);
+    char *err = tu_read(errf, NULL);
+    cr_assert_neq(st, -1, "still waiting 5 s after SIGINT: %s", err);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d: %s", WEXITSTATUS(st), err);
+    cr_assert_null(strstr(err, "tries"), "no retry after the signal: %s", err);
     free(err);
     tu_rmrf(dir);
     free(dir);

@@ -22,6 +22,7 @@
 #include "pipeline/rules_doc.h"
 #include "pipeline/s3.h"
 #include "pipeline/scan.h"
+#include "pipeline/stop.h"
 #include "pipeline/summary.h"
 #include "pipeline/v2layout.h"
 #include "pipeline/waf.h"
@@ -42,6 +43,19 @@ static void on_signal(int sig)
 {
     (void)sig;
     g_stop = 1;
+}
+
+/* SIGINT and SIGTERM raise g_stop.  Without SA_RESTART, so that a read waiting on an
+ * idle pipe returns and sees it, as do the S3 requests (pipeline/stop.h). */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    cfs_stop_watch(&g_stop);
 }
 
 /* ---- help: rendered from the one table (tools/cli_help.h) that also makes the man page
@@ -1839,8 +1853,7 @@ static void say_run_stats(const scan_cmd *c)
 static void scan_cmd_steps(scan_cmd *c)
 {
     if (check_output_dir(c) != 0) return;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    catch_stop_signals();
     c->o.stop = &g_stop;
     if (load_configs(c) != 0) return;
     if (load_waf_logs(c) != 0) return;
@@ -2288,8 +2301,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
         }
     }
     double t0 = now_s();
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    catch_stop_signals();
     uint8_t *skip = calloc(dirs->n ? dirs->n : 1, 1);
     all->mf = calloc(1, sizeof *all->mf);
     if (!skip || !all->mf) {
