@@ -563,6 +563,14 @@ static int fetch_page(cfs_s3_lister *l, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/", l->b->pathpre);
     if (s3_request(l->h, l->b, path, q, NULL, NULL, &l->s, UINT64_MAX, err, errlen) != CFS_OK) goto out;
     const char *body = l->s.data ? l->s.data : "", *end = body + l->s.len;
+    /* A 200 that is no ListObjectsV2 answer (a web page at the endpoint's port, a captive
+     * proxy) would read as a prefix without objects: it is an error of the listing. */
+    if (!memmem(body, (size_t)(end - body), "<ListBucketResult", 17)) {
+        snprintf(err, errlen,
+                 "listing: the answer is not an S3 listing (no ListBucketResult; is %s an S3 endpoint?)",
+                 l->b->base);
+        goto out;
+    }
     char *trunc = xml_text(body, end, "IsTruncated");
     free(l->token);
     l->token = NULL;

@@ -562,6 +562,21 @@ Test(s3, missing_object_is_a_per_object_error)
     free(err);
 }
 
+/* A 200 that is no S3 listing (a web page: a wrong port, a captive proxy) is an error of
+ * the listing, exit 4, naming the endpoint; it read as a prefix without objects (exit 3,
+ * "holds no file to read"). */
+Test(s3, a_web_page_for_a_listing_is_an_error)
+{
+    make_logs();
+    int pp = start_proxy(start_s3(), "--not-s3 1");
+    char *out = NULL, *err = NULL;
+    int rc = s3_scan(pp, "", "", &out, &err);
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "s3://logs/cf/") && strstr(err, "not an S3 listing"), "%s", err);
+    free(out);
+    free(err);
+}
+
 /* A key is opaque: "cf/x/../NAME" is a key of its own, and its GET must carry the path as
  * listed (SigV4 signs that path; libcurl would squash the dot segments unless told not to,
  * s3.c CURLOPT_PATH_AS_IS).  s3rver cannot store such a key, so the proxy lists one and

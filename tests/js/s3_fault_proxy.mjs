@@ -9,6 +9,7 @@
 //                    send the headers and half the body, then close
 //   --not-found S    GETs whose path holds S answer 404 NoSuchKey
 //   --region R       HEAD of a bucket answers x-amz-bucket-region: R
+//   --not-s3 1       listings answer 200 with a web page (a wrong port, a captive proxy)
 //   --dot-key S      listings name each key holding S as cf/x/../NAME (a key with dot
 //                    segments, which s3rver cannot store); a request whose path holds
 //                    /x/../ goes to the server without it, so only a client that sends the
@@ -34,6 +35,11 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (req.method === 'GET') {
+    if (a['not-s3'] && /[?&]list-type=2/.test(req.url)) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Welcome to nginx!</body></html>');
+      return;
+    }
     if (has('not-found', req.url)) return xmlError(res, 404, 'NoSuchKey');
     if (has('fail-always', req.url)) return xmlError(res, 500, 'InternalError');
     if (has('fail-twice', req.url)) {
