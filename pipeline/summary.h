@@ -174,6 +174,10 @@ cfs_status cfs_summary_check_output(const char *dir, char *err, size_t errlen);
  * a fresh machine.  CFS_E_USAGE with err naming dir when a parent cannot be made or is
  * not a directory. */
 cfs_status cfs_summary_make_parent(const char *dir, char *err, size_t errlen);
+/* Whether the summary can be written beside dir: a temporary directory made there and
+ * removed, as publishing makes one (CFS_E_IO with err when it cannot be: a read-only file
+ * system, no write permission), so that a long run is not spent first. */
+cfs_status cfs_summary_check_writable(const char *dir, char *err, size_t errlen);
 /* 1 when dir's manifest says its client addresses were redacted, else 0. */
 int cfs_summary_dir_redacted(const char *dir);
 

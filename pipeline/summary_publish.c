@@ -261,6 +261,25 @@ cfs_status cfs_summary_make_parent(const char *dir, char *err, size_t errlen)
     return st;
 }
 
+cfs_status cfs_summary_check_writable(const char *dir, char *err, size_t errlen)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    char *tmp = cfs_malloc(n + 32, "checking where the summary goes");
+    if (!tmp) return cfs_nomem_status(NULL, err, errlen);
+    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir); /* as publishing names it */
+    cfs_status st = CFS_OK;
+    if (!mkdtemp(tmp)) {
+        snprintf(err, errlen, "%.*s: cannot create a temporary directory beside it: %s", (int)n, dir,
+                 strerror(errno));
+        st = CFS_E_IO;
+    } else {
+        rmdir(tmp);
+    }
+    free(tmp);
+    return st;
+}
+
 /* The flag sits before the arguments (which may be long), within the first bytes. */
 int cfs_summary_dir_redacted(const char *dir)
 {

@@ -428,7 +428,8 @@ Test(output, file_size_limit_keeps_the_previous_summary)
 }
 
 /* A real full disk and a read-only one: a 512 KiB tmpfs in a private mount namespace
- * (unshare -m, so nothing outlives the test), filled with zeros, then remounted ro. */
+ * (unshare -m, so nothing outlives the test), filled with zeros, then remounted ro.  A
+ * read-only one is refused before the scan. */
 Test(output, full_and_read_only_file_system_keep_the_previous_summary, .timeout = 60)
 {
     char *dir = tu_mkdtemp();
@@ -452,7 +453,9 @@ Test(output, full_and_read_only_file_system_keep_the_previous_summary, .timeout 
              "ls -a \"$D/mnt\" | grep -c tmp- | sed s/^/full_tmp=/; "
              "rm -f \"$D/mnt/fill\"; mount -o remount,ro \"$D/mnt\" || exit 78; "
              "\"$CF\" scan -q \"$L1\" \"$L2\" -o \"$D/mnt/sum\" 2>\"$D/ro.err\"; echo ro=$?; "
-             "cmp -s \"$D/mnt/sum/report.json\" \"$D/before.json\" && echo ro_same; exit 0'",
+             "cmp -s \"$D/mnt/sum/report.json\" \"$D/before.json\" && echo ro_same; "
+             "mkfifo \"$D/fifo\"; timeout -k 2 10 \"$CF\" scan -q \"$D/fifo\" -o \"$D/mnt/sum\" 2>/dev/null; "
+             "echo ro_early=$?; exit 0'",
              dir, prog("cfscan"), log1, log2);
     int rc = tu_run(cmd, &out, &err);
     if (rc == 77 || rc == 78)
@@ -471,6 +474,9 @@ Test(output, full_and_read_only_file_system_keep_the_previous_summary, .timeout 
     cr_assert(strstr(out, "ro=1\n"), "read-only: exit 1 (%s; %s)", out, rerr);
     cr_assert(rerr && strstr(rerr, "summary not written") && strstr(rerr, "Read-only"), "stderr: %s", rerr);
     cr_assert(strstr(out, "ro_same"), "read-only: the previous summary is intact");
+    /* and refused before any input is read: a FIFO without a writer would block its open
+     * (timeout's 124); it was found only after the whole scan */
+    cr_assert(strstr(out, "ro_early=1\n"), "read-only: refused up front (%s)", out);
     free(ferr);
     free(rerr);
     free(out);

@@ -1169,12 +1169,14 @@ static void check_selection(scan_cmd *c, uint64_t selected)
 
 /* -o DIR of scan or merge, before any input is read: refused now rather than after a long
  * run (publishing checks again), its missing parents made, and checked again once they
- * exist ("new/../old" names a directory only then). */
+ * exist ("new/../old" names a directory only then), and a place where the summary can be
+ * written. */
 static cfs_status prepare_output_dir(const char *dir, char *err, size_t errlen)
 {
     cfs_status st = cfs_summary_check_output(dir, err, errlen);
     if (st == CFS_OK) st = cfs_summary_make_parent(dir, err, errlen);
     if (st == CFS_OK) st = cfs_summary_check_output(dir, err, errlen);
+    if (st == CFS_OK) st = cfs_summary_check_writable(dir, err, errlen);
     return st;
 }
 
