@@ -146,6 +146,7 @@ typedef struct shared {
     double t0, last_progress;
     uint64_t progress_bytes;
     size_t progress_files;
+    int progress_drawn;  /* the progress line is on the terminal (progress_clear) */
     uint64_t rows_bytes; /* cost of res->rows held now (row_cost) */
     uint64_t rows_mem;   /* spill above this (opts.rows_mem) */
 } shared;
@@ -1062,6 +1063,16 @@ static void progress(shared *sh)
     double el = t - sh->t0;
     fprintf(stderr, "\rcfscan: %zu files, %.1f MB, %.0f MB/s   ", sh->progress_files,
             sh->progress_bytes / 1e6, el > 0 ? sh->progress_bytes / 1e6 / el : 0.0);
+    sh->progress_drawn = 1;
+}
+
+/* The progress line taken off the terminal before a message about an input is printed
+ * (o->on_input), which would go on after it; the next progress() draws it again. */
+static void progress_clear(shared *sh)
+{
+    if (!sh->progress_drawn) return;
+    fprintf(stderr, "\r%*s\r", 60, "");
+    sh->progress_drawn = 0;
 }
 
 static void file_error(shared *sh, size_t file, cfs_status st, const char *msg);
@@ -1789,6 +1800,7 @@ static void account_unusable(shared *sh, const cfs_input_error *e)
         x.name_hour = CFS_NO_TIME;
         st.status = CFS_E_IO;
         snprintf(st.error, sizeof st.error, "%s", e->msg);
+        progress_clear(sh);
         o->on_input(o->on_input_ctx, &x, &st);
     }
 }
@@ -1843,7 +1855,10 @@ static cfs_file_stats *scan_batch(shared *sh, const cfs_inputs *in, int threads)
         free(sh->slots[i].stored);
         if (sh->files[i].status == CFS_E_INTERRUPTED) res->interrupted = 1;
         cfs_ledger_file(&res->ledger, in->v[i].path, &sh->files[i]);
-        if (o->on_input) o->on_input(o->on_input_ctx, &in->v[i], &sh->files[i]);
+        if (o->on_input) {
+            if (sh->files[i].status != CFS_OK) progress_clear(sh);
+            o->on_input(o->on_input_ctx, &in->v[i], &sh->files[i]);
+        }
     }
     free(ord);
     res->ledger.pruned += in->pruned;

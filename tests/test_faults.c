@@ -720,6 +720,35 @@ Test(signals, sigint_ends_a_stalled_s3_request, .timeout = 60)
     free(dir);
 }
 
+/* A message about an input is printed on a line of its own on a terminal, not after the
+ * progress line (it went on from "MB/s   ").  A FIFO whose writer waits 0.7 s makes the
+ * progress line be drawn; the truncated gzip file's error comes when the batch ends.  The
+ * terminal is script(1)'s. */
+Test(signals, input_errors_do_not_run_on_from_the_progress_line, .timeout = 60)
+{
+    char *dir = tu_mkdtemp();
+    free(tu_write_str(dir, "a.log", F12 L12));
+    size_t gzn;
+    void *gz = tu_gzip(F12 L12 L12 L12, strlen(F12 L12 L12 L12), &gzn);
+    free(tu_write(dir, "c.log.gz", gz, gzn - 12)); /* cut: "gzip stream ends early" */
+    free(gz);
+    char *out = NULL;
+    int rc = tu_sh(
+        &out, NULL,
+        "cd '%s' && mkfifo b.pipe && ( sleep 0.7; cat a.log > b.pipe ) & "
+        "cd '%s' && script -qfec \"%s scan a.log b.pipe c.log.gz -j1 --format json > out.json\" /dev/null",
+        dir, dir, prog("cfscan"));
+    if (rc == 127) cr_skip_test("signals: script(1) is not installed");
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, out);
+    cr_assert(strstr(out, "MB/s"), "a progress line was drawn: %s", out);
+    const char *e = strstr(out, "cfscan: c.log.gz: ");
+    cr_assert(e && e > out, "the error: %s", out);
+    cr_assert(e[-1] == '\r' || e[-1] == '\n', "the error starts a line: %s", out);
+    free(out);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 /* ---- resource limits ------------------------------------------------------------------------------ */
 static long child_maxrss_kb(void)
 {
