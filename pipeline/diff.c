@@ -13,6 +13,7 @@
 
 #include "pipeline/attribute.h"
 #include "pipeline/html.h"
+#include "pipeline/inputs_manifest.h"
 #include "pipeline/le.h"
 #include "pipeline/presence.h"
 #include "pipeline/report.h"
@@ -80,6 +81,10 @@ typedef struct side {
     cfs_kmap didx;  /* dpos */
     cfs_kmap edges; /* erow: the keys the edge entries point into */
     uint64_t requests;
+    /* how complete the summary is: inputs not read completely (or unusable paths), and
+     * of a sharded one the shards it covers of shards_n (0: not sharded, or not known) */
+    size_t failed;
+    uint32_t shards_n, shards_have;
 } side;
 
 /* ---- the comparison ------------------------------------------------------------------------- */
@@ -301,7 +306,37 @@ static cfs_status load(side *s, char *err, size_t errlen)
     st = cfs_summary_view(&s->sum, &s->view, err, errlen);
     s->have_view = 1;
     if (st != CFS_OK) return st;
+    s->failed = s->view.ledger->failed;
+    /* the shards it covers, from its manifest (a summary made before manifests has none:
+     * nothing is said of its shards) */
+    snprintf(path, sizeof path, "%s/inputs.cfm", s->dir);
+    cfs_mf_reader mr;
+    char merr[256];
+    if (cfs_mf_open(&mr, path, merr, sizeof merr) == CFS_OK) {
+        s->shards_n = mr.shards.n;
+        for (uint32_t i = 0; i < mr.shards.n; i++) s->shards_have += mr.shards.have[i] != 0;
+        cfs_mf_close(&mr);
+    }
     return build(s, err, errlen);
+}
+
+/* A side holds less than its inputs: some not read completely, or some shards only. */
+static int side_incomplete(const side *s) { return s->failed || s->shards_have < s->shards_n; }
+
+/* "OLD: 2 inputs not read completely; NEW: shards 1 of 4 only" (no markup, no log text) */
+static void incomplete_text(FILE *out, const cfs_diff *d)
+{
+    fputs("Incomplete:", out);
+    for (int k = 0; k < 2; k++) {
+        const side *s = &d->s[k];
+        if (!side_incomplete(s)) continue;
+        fprintf(out, " %s", k ? "NEW" : "OLD");
+        if (s->failed) fprintf(out, " %zu input%s not read completely", s->failed, s->failed == 1 ? "" : "s");
+        if (s->shards_have < s->shards_n)
+            fprintf(out, "%s %u of %u shards only", s->failed ? "," : "", s->shards_have, s->shards_n);
+        fputc(';', out);
+    }
+    fputs(" its counts miss what was not read, so a change may be that, not the traffic's", out);
 }
 
 /* ---- the test -------------------------------------------------------------------------------- */
@@ -832,6 +867,10 @@ static void write_text(FILE *out, const cfs_diff *d)
         sampling_text(out, d);
         fputs(".\n", out);
     }
+    if (side_incomplete(&d->s[0]) || side_incomplete(&d->s[1])) {
+        incomplete_text(out, d);
+        fputs(".\n", out);
+    }
     if (rules_differ(d)) fprintf(out, "Rules: %s.\n", rules_note());
     if (evidence_differs(d)) {
         evidence_text(out, d);
@@ -958,6 +997,15 @@ static void write_json(FILE *out, const cfs_diff *d)
         json_rates(out, &d->s[1].sum.sampling);
         fprintf(out, ",\"same\":%s,\"counts\":\"logged_requests\"}", same_sampling(d) ? "true" : "false");
     }
+    fputs(",\"inputs\":{", out);
+    for (int k = 0; k < 2; k++) {
+        const side *s = &d->s[k];
+        fprintf(out, "%s\"%s\":{\"failed\":%zu,\"complete\":%s", k ? "," : "", k ? "new" : "old", s->failed,
+                side_incomplete(s) ? "false" : "true");
+        if (s->shards_n) fprintf(out, ",\"shards\":{\"of\":%u,\"covered\":%u}", s->shards_n, s->shards_have);
+        fputc('}', out);
+    }
+    fputc('}', out);
     fprintf(out, ",\"same_rules\":%s", rules_differ(d) ? "false" : "true");
     fprintf(out,
             ",\"evidence\":{\"old\":{\"config\":%s,\"waf_logs\":%s},\"new\":{\"config\":%s,\"waf_logs\":%s},"
@@ -1146,6 +1194,11 @@ static void write_html(FILE *out, const cfs_diff *d)
     if (any_sampled(d)) {
         fprintf(out, "<p class=\"%s\">", same_sampling(d) ? "note" : "warn");
         sampling_text(out, d); /* no markup and no log text in it */
+        fputs(".</p>\n", out);
+    }
+    if (side_incomplete(&d->s[0]) || side_incomplete(&d->s[1])) {
+        fputs("<p class=\"warn\">", out);
+        incomplete_text(out, d); /* no markup and no log text in it */
         fputs(".</p>\n", out);
     }
     if (rules_differ(d)) fprintf(out, "<p class=\"warn\">%s.</p>\n", rules_note()); /* no markup in it */

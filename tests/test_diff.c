@@ -351,6 +351,45 @@ Test(diff, other_evidence_or_other_fields_are_said)
     free(out);
 }
 
+/* A side that holds less than its inputs says so in every output: a night scanned with one
+ * of its files cut short (exit 4: the file's lines after the cut are not counted), and one
+ * shard of four.  It said "Nothing flagged" and nothing else.  A whole night against
+ * itself is complete. */
+Test(diff, incomplete_summaries_are_said)
+{
+    night("base", "--seed 1");
+    char *scan = tu_prog("cfscan");
+    cr_assert_eq(
+        sh(NULL, NULL,
+           "mkdir cut && cp gbase/*.gz cut/ && f=$(ls cut | sed -n 5p) && head -c 2000 cut/$f > t && "
+           "mv t cut/$f && { %s scan cut --waf-logs gbase/waf -o scut -q -j2 >/dev/null; [ $? -eq 4 ]; } && "
+           "%s scan gbase/*.gz --waf-logs gbase/waf --shard 1/4 -o sshard -q -j2 >/dev/null",
+           scan, scan),
+        0);
+    free(scan);
+    char *out = NULL;
+    diff(&out, NULL, "sbase scut");
+    cr_assert(strstr(out, "\nIncomplete: NEW 1 input not read completely; its counts miss what was not read"),
+              "%s", out);
+    free(out);
+    diff(&out, NULL, "sshard sbase --format html");
+    cr_assert(strstr(out, "<p class=\"warn\">Incomplete: OLD 1 of 4 shards only;"), "%s", out);
+    free(out);
+    diff(&out, NULL, "scut sshard --format json");
+    cfs_json_doc d = parse(out);
+    const cfs_json *in = cfs_json_get(cfs_json_root(&d), "inputs");
+    cr_assert_eq(num(cfs_json_get(in, "old"), "failed"), 1, "%s", out);
+    cr_assert_eq(cfs_json_get(cfs_json_get(in, "old"), "complete")->type, CFS_JSON_FALSE, "%s", out);
+    cr_assert_eq(num(cfs_json_get(in, "new"), "failed"), 0, "%s", out);
+    const cfs_json *sh4 = cfs_json_get(cfs_json_get(in, "new"), "shards");
+    cr_assert(sh4 && num(sh4, "of") == 4 && num(sh4, "covered") == 1, "%s", out);
+    cfs_json_doc_free(&d);
+    free(out);
+    diff(&out, NULL, "sbase sbase");
+    cr_assert_null(strstr(out, "Incomplete"), "%s", out);
+    free(out);
+}
+
 Test(diff, summaries_of_different_schema_versions_are_refused)
 {
     char *gen = tu_prog("cfsgen"), *scan = tu_prog("cfscan");
