@@ -140,14 +140,14 @@ typedef struct sink {
     int curl_rc;     /* the last transfer's CURLcode */
 } sink;
 
-/* Ask the bucket where it lives: HEAD /bucket answers x-amz-bucket-region whatever its status. */
+/* Ask the bucket where it lives: HEAD /bucket answers x-amz-bucket-region whatever its
+ * status.  Without an answer b->region stays as it is. */
 static void probe_region(s3_bucket *b)
 {
     CURL *h = cfs_curl.easy_init();
     sink s;
     memset(&s, 0, sizeof s);
     s.h = h;
-    snprintf(b->region, sizeof b->region, "us-east-1");
     if (h) {
         char path[300];
         snprintf(path, sizeof path, "/%s", b->name);
@@ -206,7 +206,12 @@ static cfs_status bucket_get(const char *name, const s3_bucket **out, char *err,
             }
             snprintf(b->pathpre, sizeof b->pathpre, "/%s", name);
         }
-        if (st == CFS_OK && cfs_s3_region_configured(b->region, sizeof b->region) != 0) probe_region(b);
+        /* The bucket is asked even when a region is configured: one configured for the
+         * account (us-east-1 in ~/.aws/config) is often not the log bucket's, and S3 then
+         * answers every request 301 PermanentRedirect.  The bucket's answer wins. */
+        if (st == CFS_OK && cfs_s3_region_configured(b->region, sizeof b->region) != 0)
+            snprintf(b->region, sizeof b->region, "us-east-1");
+        if (st == CFS_OK) probe_region(b);
         if (st == CFS_OK && !ep) {
             /* virtual-hosted addressing, except for names with dots (TLS wildcard certs) */
             if (strchr(name, '.')) {

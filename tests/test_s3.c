@@ -717,6 +717,16 @@ Test(s3, region_from_the_bucket)
     cr_assert_eq(count_lines("proxy.req", "GET", NULL), 3);
     free(out);
     free(err);
+    /* a configured region (us-east-1 here, ENV's) that is not the bucket's: the bucket's
+     * answer wins (AWS answers requests signed for another region 301 PermanentRedirect;
+     * every request failed so) */
+    rc = s3_scan(pp, "", "--since 2026-11-01T10:00 --until 2026-11-01T11:00", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert_eq(count_lines("proxy.req", "HEAD /logs ", NULL), 2);
+    cr_assert_eq(count_lines("proxy.req", "GET", " eu-west-3 ", NULL), 6);
+    cr_assert_eq(count_lines("proxy.req", "GET", NULL), 6);
+    free(out);
+    free(err);
 }
 
 Test(s3, update_reads_new_objects_and_refuses_changed_ones)
