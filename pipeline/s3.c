@@ -141,7 +141,9 @@ typedef struct sink {
 } sink;
 
 /* Ask the bucket where it lives: HEAD /bucket answers x-amz-bucket-region whatever its
- * status.  Without an answer b->region stays as it is. */
+ * status.  Without an answer b->region (the configured region, else us-east-1) stays.  On
+ * AWS the question goes to b->region's endpoint, which answers for a bucket of any region:
+ * in a private subnet with an S3 endpoint only that one may be reachable. */
 static void probe_region(s3_bucket *b)
 {
     CURL *h = cfs_curl.easy_init();
@@ -154,10 +156,10 @@ static void probe_region(s3_bucket *b)
         s3_bucket probe = *b;
         probe.pathpre[0] = 0;
         if (!endpoint()) {
-            snprintf(probe.base, sizeof probe.base, "https://s3.amazonaws.com");
-            snprintf(probe.host, sizeof probe.host, "s3.amazonaws.com");
+            snprintf(probe.host, sizeof probe.host, "s3.%s.amazonaws.com", b->region);
+            snprintf(probe.base, sizeof probe.base, "https://%s", probe.host);
         }
-        (void)s3_request_raw(h, &probe, "us-east-1", "HEAD", path, "", NULL, NULL, &s);
+        (void)s3_request_raw(h, &probe, b->region, "HEAD", path, "", NULL, NULL, &s);
         if (s.region[0]) snprintf(b->region, sizeof b->region, "%s", s.region);
         cfs_curl.easy_cleanup(h);
     }
