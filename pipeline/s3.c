@@ -109,12 +109,14 @@ static const char *endpoint(void)
     return e && *e ? e : NULL;
 }
 
-/* "scheme://host[:port][/...]" into base and host. */
+/* "scheme://host[:port][/]" into base and host.  A path after the host is refused, not
+ * dropped: requests would go elsewhere than the URL says. */
 static int split_endpoint(const char *url, char *base, size_t bn, char *host, size_t hn)
 {
     const char *p = strstr(url, "://");
     if (!p || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) return -1;
     const char *h = p + 3, *e = strchr(h, '/');
+    if (e && e[1]) return -1;
     size_t hl = e ? (size_t)(e - h) : strlen(h);
     if (!hl || hl >= hn || (size_t)(h - url) + hl >= bn) return -1;
     memcpy(host, h, hl);
@@ -203,7 +205,8 @@ static cfs_status bucket_get(const char *name, const s3_bucket **out, char *err,
         const char *ep = endpoint();
         if (ep) {
             if (split_endpoint(ep, b->base, sizeof b->base, b->host, sizeof b->host) != 0) {
-                snprintf(err, errlen, "bad endpoint URL (want http://HOST[:PORT] or https://...)");
+                snprintf(err, errlen,
+                         "bad endpoint URL %s (want http://HOST[:PORT] or https://HOST[:PORT], no path)", ep);
                 st = CFS_E_USAGE;
             }
             snprintf(b->pathpre, sizeof b->pathpre, "/%s", name);

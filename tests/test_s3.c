@@ -323,6 +323,24 @@ Test(s3, unreachable_endpoint_is_an_input_error)
     free(err);
 }
 
+/* An endpoint URL with a path is refused with what is wrong, before any request: the path
+ * was dropped, and the requests went to the host alone. */
+Test(s3, endpoint_url_with_a_path_is_refused)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_sh(&out, &err,
+                   "cd '%s' && " ENV
+                   "%s scan --endpoint-url http://127.0.0.1:9/prefix s3://logs/cf/ --format json",
+                   g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "s3://logs/cf/: bad endpoint URL http://127.0.0.1:9/prefix") &&
+                  strstr(err, "no path"),
+              "%s", err);
+    cr_assert_null(strstr(err, "connection error"), "%s", err);
+    free(out);
+    free(err);
+}
+
 /* An s3:// scan with CFSCAN_LIBCURL=lib must fail for that input (exit 4) with both texts
  * in its message. */
 static void libcurl_refused(const char *lib, const char *said, const char *also)
