@@ -737,14 +737,22 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
             const uint64_t held = p->n[CFS_CAUSE_UNKNOWN];
 #define LOWERS(s) ((s) >= PAGE_MIN_SUPPORT || ((s) > 0 && (s)*LOWER_PER_LINE >= held))
             uint64_t gen_n = 0;
-            for (int c = 1; c < CFS_CAUSE_UNKNOWN; c++)
-                if ((1u << c) & generic) gen_n += p->n[c];
-            const int gen = LOWERS(gen_n);
-            int sharers = gen;
+            uint32_t gen_seen = 0; /* the generic causes that showed the page */
+            int sharers = 0;
             for (int c = 1; c < CFS_CAUSE_UNKNOWN; c++) {
-                if (p->n[c] >= PAGE_MIN_SUPPORT || (((1u << c) & generic) && p->n[c] && gen))
-                    ev.page_causes |= 1u << c;
-                if (!((1u << c) & generic) && LOWERS(p->n[c])) sharers++;
+                const uint64_t n = p->n[c];
+                if (!n) continue;
+                if (n >= PAGE_MIN_SUPPORT) ev.page_causes |= 1u << c;
+                if ((1u << c) & generic) {
+                    gen_n += n;
+                    gen_seen |= 1u << c;
+                } else {
+                    sharers += LOWERS(n);
+                }
+            }
+            if (LOWERS(gen_n)) {
+                ev.page_causes |= gen_seen;
+                sharers++;
             }
 #undef LOWERS
             ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
