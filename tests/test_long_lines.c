@@ -17,6 +17,18 @@ static double num_at(const cfs_json *root, const char *path)
     return v;
 }
 
+/* The JSON report of cmd (a test's mode m), which must exit want_rc, parsed into doc; the
+ * text doc points into, which the caller frees after doc. */
+static char *report(const char *cmd, int want_rc, int m, cfs_json_doc *doc)
+{
+    char *out, *err;
+    cr_assert_eq(tu_run(cmd, &out, &err), want_rc, "mode %d: %s", m, err);
+    free(err);
+    char jerr[128];
+    cr_assert_eq(cfs_json_parse(doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+    return out;
+}
+
 /* A 20 MiB line (longer than the 8 MiB blocks large and streamed inputs are cut into,
  * so the block producer drops its bytes itself) between ordinary lines.  bytes_decoded
  * is the size of the decompressed log, known here without asking cfscan: the file as
@@ -47,11 +59,8 @@ Test(long_lines, bytes_decoded_counts_a_skipped_line_on_every_path)
     snprintf(cmds[2], sizeof cmds[2], "cat %s | %s scan - --format json -q", plain, cfscan);
     snprintf(cmds[3], sizeof cmds[3], "%s scan %s --split-above 1 --format json -q", cfscan, gzp);
     for (int m = 0; m < 4; m++) {
-        char *out, *err;
-        cr_assert_eq(tu_run(cmds[m], &out, &err), 3, "mode %d: %s", m, err);
         cfs_json_doc doc = {0};
-        char jerr[128];
-        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+        char *out = report(cmds[m], 3, m, &doc);
         const cfs_json *r = cfs_json_root(&doc);
         cr_assert_eq(num_at(r, "inputs.bytes_decoded"), (double)o, "mode %d: bytes_decoded %.0f, log has %zu",
                      m, num_at(r, "inputs.bytes_decoded"), o);
@@ -60,7 +69,6 @@ Test(long_lines, bytes_decoded_counts_a_skipped_line_on_every_path)
         cr_assert_eq(num_at(r, "inputs.rejected_by_reason.line_too_long"), 1, "mode %d", m);
         cfs_json_doc_free(&doc);
         free(out);
-        free(err);
     }
     free(cfscan);
     free(gz);
@@ -107,18 +115,14 @@ Test(long_lines, crlf_header_one_byte_over_sets_no_layout_on_any_path)
     snprintf(cmds[1], sizeof cmds[1], "%s scan %s --split-above 1K --format json -q -j2", cfscan, plain);
     snprintf(cmds[2], sizeof cmds[2], "cat %s | %s scan - --format json -q -j2", plain, cfscan);
     for (int m = 0; m < 3; m++) {
-        char *out, *err;
-        cr_assert_eq(tu_run(cmds[m], &out, &err), 3, "mode %d: %s", m, err);
         cfs_json_doc doc = {0};
-        char jerr[128];
-        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+        char *out = report(cmds[m], 3, m, &doc);
         const cfs_json *r = cfs_json_root(&doc);
         cr_assert_eq(num_at(r, "inputs.requests"), 3, "mode %d", m);
         cr_assert_eq(num_at(r, "inputs.rejected_by_reason.line_too_long"), 1, "mode %d", m);
         cr_assert_eq(num_at(r, "inputs.rejected_by_reason.too_few_fields"), (double)n, "mode %d", m);
         cfs_json_doc_free(&doc);
         free(out);
-        free(err);
     }
     free(cfscan);
     free(plain);
@@ -145,19 +149,16 @@ Test(long_lines, truncated_stream_bytes_same_on_every_path)
     char *cfscan = tu_prog("cfscan");
     double lines[2], bytes[2], trunc[2];
     for (int m = 0; m < 2; m++) {
-        char cmd[1024], *out, *err;
+        char cmd[1024];
         snprintf(cmd, sizeof cmd, "%s scan %s %s--format json -q", cfscan, cut, m ? "--split-above 1 " : "");
-        cr_assert_eq(tu_run(cmd, &out, &err), 4, "mode %d: %s", m, err);
         cfs_json_doc doc = {0};
-        char jerr[128];
-        cr_assert_eq(cfs_json_parse(&doc, out, strlen(out), jerr, sizeof jerr), CFS_OK, "%s", jerr);
+        char *out = report(cmd, 4, m, &doc);
         const cfs_json *r = cfs_json_root(&doc);
         lines[m] = num_at(r, "inputs.lines");
         bytes[m] = num_at(r, "inputs.bytes_decoded");
         trunc[m] = num_at(r, "inputs.rejected_by_reason.truncated");
         cfs_json_doc_free(&doc);
         free(out);
-        free(err);
     }
     cr_expect_eq(trunc[0], 1, "the cut-off line is rejected as truncated");
     cr_expect_eq(trunc[1], 1, "the cut-off line is rejected as truncated (blocks)");
