@@ -733,12 +733,16 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
              * or fewer lines in proportion to the held-back 403s of this page it would
              * lower (n[CFS_CAUSE_UNKNOWN]): a scan of an hour holds too few confirmed 403s
              * for three of a cause, and the latency alone said `likely`; yet one odd line
-             * (a refusal logged with another cause's page) must not lower a day of them. */
+             * (a refusal logged with another cause's page) must not lower a day of them.
+             * A shared page rests on the lines of every sharer but the largest: several
+             * causes with a line or two each prove it together, one odd line beside many
+             * of another cause does not. */
             const uint64_t held = p->n[CFS_CAUSE_UNKNOWN];
 #define LOWERS(s) ((s) >= PAGE_MIN_SUPPORT || ((s) > 0 && (s)*LOWER_PER_LINE >= held))
-            uint64_t gen_n = 0;
+            uint64_t gen_n = 0, total = 0, largest = 0;
             uint32_t gen_seen = 0; /* the generic causes that showed the page */
-            int sharers = 0;
+            int sharers = 0;       /* the pages' owners that showed it: each specific cause,
+                                    * the generic page's causes as one, the origin */
             for (int c = 1; c < CFS_CAUSE_UNKNOWN; c++) {
                 const uint64_t n = p->n[c];
                 if (!n) continue;
@@ -747,20 +751,29 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
                     gen_n += n;
                     gen_seen |= 1u << c;
                 } else {
-                    sharers += LOWERS(n);
+                    sharers++;
+                    total += n;
+                    if (n > largest) largest = n;
                 }
             }
-            if (LOWERS(gen_n)) {
-                ev.page_causes |= gen_seen;
+            if (LOWERS(gen_n)) ev.page_causes |= gen_seen;
+            if (gen_n) {
                 sharers++;
+                total += gen_n;
+                if (gen_n > largest) largest = gen_n;
             }
-#undef LOWERS
             ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
             /* origin-served is a latency's reading, not a proof: the origin sharing a
              * page needs PAGE_MIN_SUPPORT lines */
-            sharers += p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT;
+            if (p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT) {
+                sharers++;
+                total += p->n[CFS_CAUSE_NONE];
+                if (p->n[CFS_CAUSE_NONE] > largest) largest = p->n[CFS_CAUSE_NONE];
+            }
+            const int shared = sharers >= 2 && LOWERS(total - largest);
+#undef LOWERS
             /* the config, when there is one, says so itself (attribute.c lowers such lines) */
-            ev.one_page = !fr->has_config && sharers >= 2;
+            ev.one_page = !fr->has_config && shared;
         }
     }
     at = cfs_attr_settle_fast(at, ms, &ev);

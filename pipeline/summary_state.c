@@ -947,9 +947,10 @@ static uint64_t rules_fp_end(uint64_t v) { return v > CFS_RULES_MIXED ? v : v + 
  * restriction, nor WAF logs' silence; a viewer's hang-up (ClientCommError) and a c-country
  * without a config do not rule geo restriction out.  5: a learned page lowers verdicts
  * (the generic page, one page several causes share) with fewer than three confirmed
- * lines, one for every ten held-back 403s of it (three still name a cause by its page);
- * PAGE rows count those 403s (n[unknown]). */
-#define RULES_MEANING 5
+ * lines (three still name a cause by its page).  6: those lines in proportion to the
+ * held-back 403s of the page, which PAGE rows count (n[unknown]); a shared page by the
+ * lines of every sharer but the largest. */
+#define RULES_MEANING 6
 
 /* The fingerprint of the names hashed into v, with what they mean: a state without RPRV
  * (written before it) is taken to mean what its names mean now. */

@@ -559,6 +559,49 @@ Test(edge_fast, one_odd_line_does_not_lower_many)
     }
 }
 
+/* ... while several causes with a line each prove a shared page together: one geo block,
+ * one method refusal and one malformed request of one length (2047 bytes) beside 13
+ * held-back edge-fast 403s of it make those undecided (one page for every 403).  Judged
+ * cause by cause, each single line fell short of 13 and all 13 read WAF likely. */
+Test(edge_fast, several_causes_with_a_line_each_prove_a_shared_page)
+{
+    tu_buf b = {0};
+    tu_log_header(&b);
+    origin_fetches(&b);
+    const char *drt[3] = {"ClientGeoBlocked", "InvalidRequestMethod", "InvalidRequest"};
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "C%d", i);
+        tu_kv c[] = {{"x-edge-request-id", id},
+                     {"cs-method", i == 1 ? "POST" : "GET"},
+                     {"x-edge-detailed-result-type", drt[i]},
+                     {"sc-content-len", "2047"},
+                     {NULL, NULL}};
+        tu_log_line(&b, NULL, c);
+    }
+    for (int i = 0; i < 13; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "S%02d", i);
+        tu_kv w[] = {{"x-edge-request-id", id}, {"sc-content-len", "2047"}, {NULL, NULL}};
+        tu_log_line(&b, NULL, w);
+    }
+    char *f = write_file("10.abab0001", &b);
+    char *tsv = run_ok("requests %s -q --status 403 --fields x-edge-request-id", f, NULL);
+    for (int i = 0; i < 13; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "S%02d", i);
+        cr_expect_str_eq(
+            full_row(tsv, id),
+            "unknown\tpossible\tone_error_page_for_all\t"
+            "waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|cname_not_associated|"
+            "edge_other",
+            "%s: %s", id, tsv);
+    }
+    free(tsv);
+    free(f);
+    free(b.p);
+}
+
 /* A reference per origin.  Config: the default behavior goes to S3 origin "s3", the
  * behavior for the /api/ prefix to custom origin "app".  30 fetches from each: s3 at 15 ms,
  * app at 200 ms TTFB; pooled, the 25th percentile is 15 ms.
