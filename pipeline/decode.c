@@ -173,6 +173,18 @@ static void set_err(char *err, size_t n, const char *fmt, const char *a)
     if (err && n) snprintf(err, n, fmt, a);
 }
 
+/* Wait until fd can be read (data, its end, or an error to read), in slices of 200 ms so
+ * that a stop is seen within one: 0, or -1 when asked to stop (stop.h). */
+static int wait_readable(int fd)
+{
+    struct pollfd pf = {fd, POLLIN, 0};
+    for (;;) {
+        if (cfs_stop_requested()) return -1;
+        const int k = poll(&pf, 1, 200);
+        if (k > 0 || (k < 0 && errno != EINTR)) return 0; /* the read says what it is */
+    }
+}
+
 /* Up to n input bytes from the descriptor or the S3 object: bytes, 0 at EOF, -1 with err
  * (and r->msg) set. */
 static ssize_t src_read(cfs_reader *r, void *buf, size_t n, char *err, size_t errlen)
@@ -183,8 +195,15 @@ static ssize_t src_read(cfs_reader *r, void *buf, size_t n, char *err, size_t er
         return k;
     }
     for (;;) {
+        /* A pipe may be idle for as long as its writer likes: wait for it in slices, so that
+         * a stop asked for meanwhile is seen whichever thread the signal went to (a signal
+         * interrupts only the thread it is delivered to). */
+        if (!r->regular && wait_readable(r->fd) != 0) {
+            snprintf(r->msg, sizeof r->msg, "interrupted");
+            set_err(err, errlen, "%s", r->msg);
+            return -1;
+        }
         ssize_t k = read(r->fd, buf, n);
-        /* a signal interrupts a read that waits on a pipe: stop there when asked to */
         if (k < 0 && errno == EINTR && !cfs_stop_requested()) continue;
         if (k < 0) {
             if (errno == EINTR) snprintf(r->msg, sizeof r->msg, "interrupted");
@@ -467,9 +486,10 @@ cfs_status cfs_reader_open_map(cfs_reader **out, const cfs_input *inp, cfs_gz_mo
          * reads EOF until a writer connects, so wait for one, as `cat` does: Linux reports
          * POLLHUP only after a writer has come and gone.  Then reads block normally.  A
          * regular file's reads ignore O_NONBLOCK: two system calls a file saved. */
-        if (S_ISFIFO(st.st_mode)) {
-            struct pollfd pf = {r->fd, POLLIN, 0};
-            while (poll(&pf, 1, -1) < 0 && errno == EINTR) {}
+        if (S_ISFIFO(st.st_mode) && wait_readable(r->fd) != 0) {
+            set_err(err, errlen, "%s", "interrupted");
+            cfs_reader_close(r);
+            return CFS_E_INTERRUPTED;
         }
         int fl = fcntl(r->fd, F_GETFL);
         if (fl >= 0) fcntl(r->fd, F_SETFL, fl & ~O_NONBLOCK);
