@@ -109,14 +109,14 @@ static const char *endpoint(void)
     return e && *e ? e : NULL;
 }
 
-/* "scheme://host[:port][/]" into base and host.  A path after the host is refused, not
- * dropped: requests would go elsewhere than the URL says. */
+/* "scheme://host[:port][/]" into base and host.  A path, query or fragment after the
+ * host is refused, not dropped: requests would go elsewhere than the URL says. */
 static int split_endpoint(const char *url, char *base, size_t bn, char *host, size_t hn)
 {
     const char *p = strstr(url, "://");
     if (!p || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) return -1;
     const char *h = p + 3, *e = strchr(h, '/');
-    if (e && e[1]) return -1;
+    if ((e && e[1]) || strpbrk(h, "?#")) return -1; /* a path, a query or a fragment */
     size_t hl = e ? (size_t)(e - h) : strlen(h);
     if (!hl || hl >= hn || (size_t)(h - url) + hl >= bn) return -1;
     memcpy(host, h, hl);
@@ -348,7 +348,13 @@ static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region
      * (SigV4's canonical URI) is the one sent; libcurl would squash the dot segments */
     cfs_curl.easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
     cfs_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    if (!strcmp(method, "HEAD")) cfs_curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
+    if (!strcmp(method, "HEAD")) {
+        cfs_curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
+        /* the one HEAD is the question of the bucket's region (probe_region), asked also
+         * when a region is configured: a server that does not answer it costs 5 s, not
+         * the 30 s stall limit */
+        cfs_curl.easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+    }
     cfs_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     cfs_curl.easy_setopt(h, CURLOPT_WRITEDATA, s);
     cfs_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -323,8 +323,28 @@ Test(s3, unreachable_endpoint_is_an_input_error)
     free(err);
 }
 
-/* An endpoint URL with a path is refused with what is wrong, before any request: the path
- * was dropped, and the requests went to the host alone. */
+/* The bucket is asked its region also when one is configured; a server that never
+ * answers that HEAD costs 5 s, then the configured region is used (it waited out the
+ * 30 s stall limit). */
+Test(s3, an_unanswered_region_question_costs_five_seconds)
+{
+    make_logs();
+    int pp = start_proxy(start_s3(), "--stall-head 1");
+    char *out = NULL, *err = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = s3_scan(pp, "", "--since 2026-11-01T10:00 --until 2026-11-01T11:00", &out, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    const double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert(s < 20, "%.1f s", s);
+    cr_assert_eq(count_lines("proxy.req", "GET", " us-east-1 ", NULL), 3);
+    free(out);
+    free(err);
+}
+
+/* An endpoint URL with a path, a query or a fragment is refused with what is wrong,
+ * before any request: the path was dropped, and the requests went to the host alone. */
 Test(s3, endpoint_url_with_a_path_is_refused)
 {
     char *out = NULL, *err = NULL;
@@ -337,6 +357,13 @@ Test(s3, endpoint_url_with_a_path_is_refused)
                   strstr(err, "no path"),
               "%s", err);
     cr_assert_null(strstr(err, "connection error"), "%s", err);
+    free(out);
+    free(err);
+    rc = tu_sh(&out, &err,
+               "cd '%s' && " ENV
+               "%s scan --endpoint-url 'http://127.0.0.1:9?x=1' s3://logs/cf/ --format json",
+               g_dir, tu_prog("cfscan"));
+    cr_assert(rc == 4 && strstr(err, "bad endpoint URL"), "exit %d: %s", rc, err);
     free(out);
     free(err);
 }

@@ -10,6 +10,7 @@
 //   --not-found S    GETs whose path holds S answer 404 NoSuchKey
 //   --region R       HEAD of a bucket answers x-amz-bucket-region: R
 //   --not-s3 1       listings answer 200 with a web page (a wrong port, a captive proxy)
+//   --stall-head 1   a HEAD is never answered (the connection stays open)
 //   --dot-key S      listings name each key holding S as cf/x/../NAME (a key with dot
 //                    segments, which s3rver cannot store); a request whose path holds
 //                    /x/../ goes to the server without it, so only a client that sends the
@@ -29,6 +30,7 @@ const xmlError = (res, status, code) => {
 const server = http.createServer((req, res) => {
   const m = /Credential=[^/]*\/[0-9]{8}\/([^/]*)\//.exec(req.headers.authorization || '');
   fs.appendFileSync(a.log, `${req.method} ${req.url} ${m ? m[1] : '-'} ${req.headers['x-amz-security-token'] ? 1 : 0}\n`);
+  if (req.method === 'HEAD' && a['stall-head']) return;
   if (req.method === 'HEAD' && a.region && !req.url.slice(1).includes('/')) {
     res.writeHead(200, { 'x-amz-bucket-region': a.region });
     res.end();
