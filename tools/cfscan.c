@@ -740,6 +740,9 @@ static int parse_time_opt(const char *opt, const char *v, int64_t *t)
 static int stdout_done(void)
 {
     if (fflush(stdout) == 0 && !ferror(stdout)) return CFS_EXIT_OK;
+    /* a signal that stops the run interrupts a write into a full pipe: the run says
+     * interrupted (130), not that the output failed */
+    if (g_stop) return CFS_EXIT_INTERRUPTED;
     fprintf(stderr, "cfscan: writing the output failed: %s\n", strerror(errno ? errno : EIO));
     return CFS_EXIT_FATAL;
 }
