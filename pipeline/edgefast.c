@@ -695,6 +695,21 @@ static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl
     return 0;
 }
 
+/* The owners of pages that showed one type and length (cfs_fast_settle): how many, their
+ * lines, and the most lines one of them has. */
+typedef struct sharing {
+    int owners;
+    uint64_t total, largest;
+} sharing;
+
+static void sharing_add(sharing *s, uint64_t n)
+{
+    if (!n) return;
+    s->owners++;
+    s->total += n;
+    if (n > s->largest) s->largest = n;
+}
+
 cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY_STR],
                                 int64_t ts, int64_t cfg_from, uint64_t evkey, uint32_t clen, uint32_t cth,
                                 uint32_t ms, const char label[CFS_KEY_STR], cfs_attribution at)
@@ -739,10 +754,12 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
              * of another cause does not. */
             const uint64_t held = p->n[CFS_CAUSE_UNKNOWN];
 #define LOWERS(s) ((s) >= PAGE_MIN_SUPPORT || ((s) > 0 && (s)*LOWER_PER_LINE >= held))
-            uint64_t gen_n = 0, total = 0, largest = 0;
+            uint64_t gen_n = 0;
             uint32_t gen_seen = 0; /* the generic causes that showed the page */
-            int sharers = 0;       /* the pages' owners that showed it: each specific cause,
-                                    * the generic page's causes as one, the origin */
+            /* the owners of pages that showed it, with their lines: each specific cause,
+             * the generic page's causes as one, and the origin (origin-served is a
+             * latency's reading, not a proof: with PAGE_MIN_SUPPORT lines) */
+            sharing sh = {0, 0, 0};
             for (int c = 1; c < CFS_CAUSE_UNKNOWN; c++) {
                 const uint64_t n = p->n[c];
                 if (!n) continue;
@@ -751,26 +768,14 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
                     gen_n += n;
                     gen_seen |= 1u << c;
                 } else {
-                    sharers++;
-                    total += n;
-                    if (n > largest) largest = n;
+                    sharing_add(&sh, n);
                 }
             }
             if (LOWERS(gen_n)) ev.page_causes |= gen_seen;
-            if (gen_n) {
-                sharers++;
-                total += gen_n;
-                if (gen_n > largest) largest = gen_n;
-            }
+            sharing_add(&sh, gen_n);
             ev.origin_page = p->n[CFS_CAUSE_NONE] > 0;
-            /* origin-served is a latency's reading, not a proof: the origin sharing a
-             * page needs PAGE_MIN_SUPPORT lines */
-            if (p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT) {
-                sharers++;
-                total += p->n[CFS_CAUSE_NONE];
-                if (p->n[CFS_CAUSE_NONE] > largest) largest = p->n[CFS_CAUSE_NONE];
-            }
-            const int shared = sharers >= 2 && LOWERS(total - largest);
+            if (p->n[CFS_CAUSE_NONE] >= PAGE_MIN_SUPPORT) sharing_add(&sh, p->n[CFS_CAUSE_NONE]);
+            const int shared = sh.owners >= 2 && LOWERS(sh.total - sh.largest);
 #undef LOWERS
             /* the config, when there is one, says so itself (attribute.c lowers such lines) */
             ev.one_page = !fr->has_config && shared;
