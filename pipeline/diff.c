@@ -322,6 +322,10 @@ static cfs_status load(side *s, char *err, size_t errlen)
 
 /* A side holds less than its inputs: some not read completely, or some shards only. */
 static int side_incomplete(const side *s) { return s->failed || s->shards_have < s->shards_n; }
+static int any_incomplete(const cfs_diff *d)
+{
+    return side_incomplete(&d->s[0]) || side_incomplete(&d->s[1]);
+}
 
 /* "OLD: 2 inputs not read completely; NEW: shards 1 of 4 only" (no markup, no log text) */
 static void incomplete_text(FILE *out, const cfs_diff *d)
@@ -867,7 +871,7 @@ static void write_text(FILE *out, const cfs_diff *d)
         sampling_text(out, d);
         fputs(".\n", out);
     }
-    if (side_incomplete(&d->s[0]) || side_incomplete(&d->s[1])) {
+    if (any_incomplete(d)) {
         incomplete_text(out, d);
         fputs(".\n", out);
     }
@@ -1196,7 +1200,7 @@ static void write_html(FILE *out, const cfs_diff *d)
         sampling_text(out, d); /* no markup and no log text in it */
         fputs(".</p>\n", out);
     }
-    if (side_incomplete(&d->s[0]) || side_incomplete(&d->s[1])) {
+    if (any_incomplete(d)) {
         fputs("<p class=\"warn\">", out);
         incomplete_text(out, d); /* no markup and no log text in it */
         fputs(".</p>\n", out);

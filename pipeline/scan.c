@@ -2130,7 +2130,7 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
         res->ledger.tot.filtered += dropped;
     }
     res->t_settle = now_s() - phase;
-    if (o->progress) fprintf(stderr, "\r%*s\r", 60, "");
+    progress_clear(sh);
     if (o->stop && *o->stop) res->interrupted = 1;
     cfs_topk_pool_drain();
     for (size_t q = 0; q <= FOLD_QUEUES; q++) free(sh->fq[q].v); /* empty since the last batch */
