@@ -261,21 +261,34 @@ cfs_status cfs_summary_make_parent(const char *dir, char *err, size_t errlen)
     return st;
 }
 
+/* The temporary directory publishing writes into, made beside dir[0..n) (the same file
+ * system, so that the rename is atomic): its path (malloc'd), or NULL with *st and err
+ * set. */
+static char *make_tmp_beside(const char *dir, size_t n, cfs_status *st, char *err, size_t errlen)
+{
+    char *tmp = cfs_malloc(n + 32, "naming the summary's files");
+    if (!tmp) {
+        *st = cfs_nomem_status(NULL, err, errlen);
+        return NULL;
+    }
+    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir);
+    if (!mkdtemp(tmp)) {
+        snprintf(err, errlen, "%.*s: cannot create a temporary directory beside it: %s", (int)n, dir,
+                 strerror(errno));
+        free(tmp);
+        *st = CFS_E_IO;
+        return NULL;
+    }
+    return tmp;
+}
+
 cfs_status cfs_summary_check_writable(const char *dir, char *err, size_t errlen)
 {
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') n--;
-    char *tmp = cfs_malloc(n + 32, "checking where the summary goes");
-    if (!tmp) return cfs_nomem_status(NULL, err, errlen);
-    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir); /* as publishing names it */
     cfs_status st = CFS_OK;
-    if (!mkdtemp(tmp)) {
-        snprintf(err, errlen, "%.*s: cannot create a temporary directory beside it: %s", (int)n, dir,
-                 strerror(errno));
-        st = CFS_E_IO;
-    } else {
-        rmdir(tmp);
-    }
+    char *tmp = make_tmp_beside(dir, n, &st, err, errlen);
+    if (tmp) rmdir(tmp);
     free(tmp);
     return st;
 }
@@ -508,23 +521,18 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     /* The temporary directory sits beside dir (same file system, so rename is atomic). */
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') n--;
-    char *tmp = cfs_malloc(n + 32, "naming the summary's files");
     /* The rename gets dir without trailing slashes: "DIR/" would follow a link put at
      * DIR since the check. */
-    char *bare = tmp ? cfs_malloc(n + 1, "naming the summary's files") : NULL;
-    if (!bare) {
-        free(tmp);
-        return cfs_nomem_status(NULL, err, errlen);
-    }
-    snprintf(tmp, n + 32, "%.*s.tmp-XXXXXX", (int)n, dir);
+    char *bare = cfs_malloc(n + 1, "naming the summary's files");
+    if (!bare) return cfs_nomem_status(NULL, err, errlen);
     memcpy(bare, dir, n);
     bare[n] = 0;
     dir = bare;
-    if (!mkdtemp(tmp)) {
-        snprintf(err, errlen, "%s: cannot create a temporary directory beside it: %s", dir, strerror(errno));
-        free(tmp);
+    cfs_status tst = CFS_OK;
+    char *tmp = make_tmp_beside(dir, n, &tst, err, errlen);
+    if (!tmp) {
         free(bare);
-        return CFS_E_IO;
+        return tst;
     }
     /* Tables and reports come from the settled view; the state keeps provisional entries. */
     char *p[NSUMFILES];
