@@ -651,6 +651,17 @@ static int wait_within(pid_t pid, int ms)
     return -1;
 }
 
+/* SIGINT to pid, which must exit 130 within 5 s; its stderr (errf), for the caller to free. */
+static char *sigint_exits_130_at_once(pid_t pid, const char *errf)
+{
+    kill(pid, SIGINT);
+    int st = wait_within(pid, 5000);
+    char *err = tu_read(errf, NULL);
+    cr_assert_neq(st, -1, "still running 5 s after SIGINT: %s", err);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d: %s", WEXITSTATUS(st), err);
+    return err;
+}
+
 /* A signal stops a read that waits on an idle pipe at once: the writer keeps it open and
  * silent.  The read was restarted after the signal (SA_RESTART), so cfscan stopped only
  * when more data or the end came; and at -j4 the read may run in a worker thread, which
@@ -671,12 +682,8 @@ Test(signals, sigint_stops_a_read_waiting_on_an_idle_pipe, .timeout = 60)
     cr_assert_eq(write(wfd, F12 L12, strlen(F12 L12)), (ssize_t)strlen(F12 L12));
     struct timespec ts = {0, 200 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    kill(pid, SIGINT);
-    int st = wait_within(pid, 5000);
+    char *err = sigint_exits_130_at_once(pid, errf);
     close(wfd);
-    char *err = tu_read(errf, NULL);
-    cr_assert_neq(st, -1, "still reading 5 s after SIGINT: %s", err);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d: %s", WEXITSTATUS(st), err);
     cr_assert(strstr(err, "pipe: interrupted"), "%s", err);
     free(err);
     tu_rmrf(dir);
@@ -710,12 +717,8 @@ Test(signals, sigint_ends_a_stalled_s3_request, .timeout = 60)
     pid_t pid = spawn_cfscan(dir, errf, argv);
     struct timespec ts = {1, 0}; /* the listing's request is sent and waits */
     nanosleep(&ts, NULL);
-    kill(pid, SIGINT);
-    int st = wait_within(pid, 5000);
+    char *err = sigint_exits_130_at_once(pid, errf);
     close(ls);
-    char *err = tu_read(errf, NULL);
-    cr_assert_neq(st, -1, "still waiting 5 s after SIGINT: %s", err);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d: %s", WEXITSTATUS(st), err);
     cr_assert_null(strstr(err, "tries"), "no retry after the signal: %s", err);
     free(err);
     tu_rmrf(dir);
