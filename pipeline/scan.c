@@ -462,6 +462,18 @@ static int has_control(const char *p, size_t n)
 
 static void reject(pstate *ps, int reason) { ps->st.rejected[reason]++; }
 
+/* Whether a line that no reader took is a JSON object behind a UTF-8 byte order mark or
+ * blanks: CloudFront writes neither, and the JSON reader takes only lines that start with
+ * '{', but such a line is one a tool or an editor changed, so it is bad_json, not the
+ * no_header or too_few_fields that the TAB reader would call it. */
+static int json_behind_blanks(const char *p, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) i = 3;
+    while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+    return i > 0 && i < n && p[i] == '{';
+}
+
 /* ---- lines longer than CFS_MAX_LINE ---------------------------------------------------------
  * One path for them, whichever way the input is read.  A line is too long when more than
  * CFS_MAX_LINE bytes come before its LF; it is counted once, when that is first known
@@ -712,7 +724,9 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     if (rc != CFS_RECORD_OK) {
         /* Garbage is classified as binary whatever else is wrong with it. */
-        reject(ps, has_control(base + ls, le - ls) ? CFS_REJ_BINARY : rc);
+        reject(ps, has_control(base + ls, le - ls)          ? CFS_REJ_BINARY
+                   : json_behind_blanks(base + ls, le - ls) ? CFS_REJ_BAD_JSON
+                                                            : rc);
         return;
     }
     if (tol & CFS_TOL_SHORT) ps->st.short_lines++;

@@ -275,7 +275,11 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     fprintf(f,
             "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":{\"a\":\"1\"}}\n"); /* bad_json */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\",\"cs(Host)\":\"a\","
-               "\"cs-host\":\"b\"}\n");                                                        /* bad_json */
+               "\"cs-host\":\"b\"}\n"); /* bad_json */
+    /* a JSON object behind a byte order mark or blanks, which an editor may add: bad_json,
+     * not the no_header that the TAB reader would call it */
+    fprintf(f, "\xef\xbb\xbf{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\"}\n");
+    fprintf(f, "  {\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\"}\n");
     fprintf(f, "{\"date\":\"2026-13-01\",\"time\":\"10:00:09\",\"sc-status\":\"200\"}\n");     /* bad_value */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"sc-status\":\"2000\"}\n");    /* bad_value */
     fprintf(f, "{\"date\":\"2026-11-01\",\"time\":\"10:00:09\",\"x-edge-location\":\"A\"}\n"); /* too_few */
@@ -295,12 +299,13 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     cr_assert_eq(fclose(f), 0);
 
     char *out = tu_scan_json(g_dir, 3, "scan v2.json");
-    cr_assert_eq(num_at(out, "inputs.lines"), 21);
+    cr_assert_eq(num_at(out, "inputs.lines"), 23);
     cr_assert_eq(num_at(out, "inputs.requests"), 8);
-    cr_assert_eq(num_at(out, "inputs.rejected"), 13);
+    cr_assert_eq(num_at(out, "inputs.rejected"), 15);
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_value"), 2, "a bad date and a bad status");
-    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_json"), 5,
-                 "a syntax error, a number, null or object as a value, a field named twice");
+    cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_json"), 7,
+                 "a syntax error, a number, null or object as a value, a field named twice, an object "
+                 "behind a BOM or blanks");
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.too_few_fields"), 3);
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.binary"), 2, "a control byte, escaped or raw");
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.line_too_long"), 1);
