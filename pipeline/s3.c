@@ -126,6 +126,12 @@ static int split_endpoint(const char *url, char *base, size_t bn, char *host, si
     return 0;
 }
 
+int cfs_s3_endpoint_ok(const char *url)
+{
+    char base[600], host[512]; /* as s3_bucket keeps them */
+    return split_endpoint(url, base, sizeof base, host, sizeof host) == 0;
+}
+
 static cfs_status s3_request_raw(CURL *h, const s3_bucket *b, const char *region, const char *method,
                                  const char *path, const char *query, const char *range, const char *if_match,
                                  void *sink);

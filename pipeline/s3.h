@@ -28,6 +28,9 @@ cfs_status cfs_s3_parse_url(const char *url, char **bucket, char **prefix, char 
 /* --endpoint-url (NULL: AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then AWS itself).  A
  * custom endpoint is addressed path-style (endpoint/bucket/key).  Call before any s3 use. */
 void cfs_s3_set_endpoint(const char *url);
+/* 1 when url is an endpoint cfs_s3_set_endpoint can use: http:// or https://, a host and
+ * an optional port, nothing after them but one '/'. */
+int cfs_s3_endpoint_ok(const char *url);
 
 /* ---- credentials (s3_cred.c) ---- */
 typedef struct cfs_s3_creds {

@@ -344,13 +344,29 @@ Test(s3, an_unanswered_region_question_costs_five_seconds)
 }
 
 /* An endpoint URL with a path, a query or a fragment is refused with what is wrong,
- * before any request: the path was dropped, and the requests went to the host alone. */
+ * before any request: the path was dropped, and the requests went to the host alone.
+ * Given as --endpoint-url it is a bad value (exit 2); from the environment, the input's
+ * error (exit 4).  So is an s3:// URL that names no bucket. */
 Test(s3, endpoint_url_with_a_path_is_refused)
 {
+    static const char *const bad[] = {"http://127.0.0.1:9/prefix", "http://127.0.0.1:9?x=1",
+                                      "http://127.0.0.1:9/#f", "ftp://127.0.0.1:9"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = NULL, *err = NULL;
+        int rc = tu_sh(&out, &err,
+                       "cd '%s' && " ENV "%s scan --endpoint-url '%s' s3://logs/cf/ --format json", g_dir,
+                       tu_prog("cfscan"), bad[i]);
+        cr_assert_eq(rc, 2, "%s: exit %d: %s", bad[i], rc, err);
+        cr_assert(strstr(err, "bad --endpoint-url") && strstr(err, bad[i]) && strstr(err, "no path"), "%s",
+                  err);
+        cr_assert_str_empty(out, "%s", out);
+        free(out);
+        free(err);
+    }
     char *out = NULL, *err = NULL;
     int rc = tu_sh(&out, &err,
                    "cd '%s' && " ENV
-                   "%s scan --endpoint-url http://127.0.0.1:9/prefix s3://logs/cf/ --format json",
+                   "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9/prefix %s scan s3://logs/cf/ --format json",
                    g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
     cr_assert(strstr(err, "s3://logs/cf/: bad endpoint URL http://127.0.0.1:9/prefix") &&
@@ -359,13 +375,16 @@ Test(s3, endpoint_url_with_a_path_is_refused)
     cr_assert_null(strstr(err, "connection error"), "%s", err);
     free(out);
     free(err);
-    rc = tu_sh(&out, &err,
-               "cd '%s' && " ENV
-               "%s scan --endpoint-url 'http://127.0.0.1:9?x=1' s3://logs/cf/ --format json",
-               g_dir, tu_prog("cfscan"));
-    cr_assert(rc == 4 && strstr(err, "bad endpoint URL"), "exit %d: %s", rc, err);
-    free(out);
-    free(err);
+    static const char *const bad_url[] = {"s3://ab/cf/", "s3://Bad_Bucket!/cf/", "s3:///cf/"};
+    for (size_t i = 0; i < sizeof bad_url / sizeof bad_url[0]; i++) {
+        rc = tu_sh(&out, &err, "cd '%s' && " ENV "%s scan '%s' --format json", g_dir, tu_prog("cfscan"),
+                   bad_url[i]);
+        cr_assert_eq(rc, 2, "%s: exit %d: %s", bad_url[i], rc, err);
+        cr_assert(strstr(err, bad_url[i]) && strstr(err, "not a bucket name"), "%s", err);
+        cr_assert_str_empty(out, "%s", out);
+        free(out);
+        free(err);
+    }
 }
 
 /* An s3:// scan with CFSCAN_LIBCURL=lib must fail for that input (exit 4) with both texts

@@ -920,8 +920,10 @@ static int scan_opt(void *ctx, int id, const char *v)
         c->o.big_file = n;
         return -1;
     case O_ENDPOINT_URL:
-        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-            return usage_error("bad --endpoint-url '%s' (want http://HOST[:PORT] or https://HOST)", v);
+        if (!cfs_s3_endpoint_ok(v))
+            return usage_error("bad --endpoint-url '%s' (want http://HOST[:PORT] or https://HOST[:PORT], "
+                               "no path, query or fragment)",
+                               v);
         cfs_s3_set_endpoint(v);
         return -1;
     case O_MEMORY_LIMIT: return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
@@ -1053,6 +1055,20 @@ static int parse_scan_args(scan_cmd *c, int argc, char **argv)
     int rc = parse_opts(c->requests_mode ? CMD_REQUESTS : CMD_SCAN, argc, argv, scan_opt, c);
     if (rc >= 0) return rc;
     if (!c->paths.n) return usage_error("%s", "no input paths given");
+    /* An s3:// path that names no bucket is a mistake in the command, said before any
+     * input is read, as for every other bad value. */
+    for (size_t i = 0; i < c->paths.n; i++) {
+        char *bucket, *prefix, e[200];
+        if (!cfs_s3_is_url(c->paths.v[i])) continue;
+        const cfs_status st = cfs_s3_parse_url(c->paths.v[i], &bucket, &prefix, e, sizeof e);
+        free(bucket);
+        free(prefix);
+        if (st == CFS_E_USAGE) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "%.380s: %s", c->paths.v[i], e);
+            return usage_error("%s", msg);
+        }
+    }
     /* A file named twice, or inside a directory also named, is read once (its lines
      * would otherwise count twice); said, as it is likely a mistake in the command. */
     drop_repeats(&c->paths, NULL);
