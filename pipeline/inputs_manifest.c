@@ -104,6 +104,76 @@ const char *cfs_mf_relpath(const char *path, const char *const *roots, size_t n)
 }
 
 /* ---- shard coverage ---------------------------------------------------------------------------- */
+typedef struct root_name {
+    const char *p;
+    size_t n;
+} root_name;
+
+static int root_name_cmp(const void *a, const void *b)
+{
+    const root_name *x = a, *y = b;
+    const int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* What a root counts by in a scan's identity: an S3 URL whole, a local path its last
+ * component; trailing slashes dropped either way ("/" stays "/"). */
+static root_name root_name_of(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') n--;
+    if (cfs_s3_is_url(path)) return (root_name){path, n};
+    size_t s = n;
+    while (s > 0 && path[s - 1] != '/') s--;
+    return s == n ? (root_name){path, n} : (root_name){path + s, n - s};
+}
+
+static void label_add(char *label, size_t *o, const char *p, size_t n)
+{
+    if (*o + n + 4 >= CFS_MF_LABEL) {
+        if (*o + 4 < CFS_MF_LABEL) *o += (size_t)snprintf(label + *o, CFS_MF_LABEL - *o, "...");
+        *o = CFS_MF_LABEL; /* full: nothing more */
+        return;
+    }
+    memcpy(label + *o, p, n);
+    *o += n;
+    label[*o] = 0;
+}
+
+void cfs_mf_scan_of(const char *const *roots, size_t nroots, const char *const *names,
+                    const char *const *values, size_t nsel, uint64_t *scan, char label[CFS_MF_LABEL])
+{
+    root_name *rn = calloc(nroots ? nroots : 1, sizeof *rn);
+    XXH3_state_t *h = XXH3_createState();
+    label[0] = 0;
+    *scan = 0;
+    if (rn && h) {
+        XXH3_64bits_reset(h);
+        for (size_t i = 0; i < nroots; i++) rn[i] = root_name_of(roots[i]);
+        qsort(rn, nroots, sizeof *rn, root_name_cmp);
+        size_t o = 0;
+        for (size_t i = 0; i < nroots; i++) {
+            XXH3_64bits_update(h, rn[i].p, rn[i].n);
+            XXH3_64bits_update(h, "", 1);
+            if (i) label_add(label, &o, " ", 1);
+            label_add(label, &o, rn[i].p, rn[i].n);
+        }
+        XXH3_64bits_update(h, "\1", 1);
+        for (size_t i = 0; i < nsel; i++) {
+            XXH3_64bits_update(h, names[i], strlen(names[i]) + 1);
+            XXH3_64bits_update(h, values[i], strlen(values[i]) + 1);
+            label_add(label, &o, " --", 3);
+            label_add(label, &o, names[i], strlen(names[i]));
+            label_add(label, &o, " ", 1);
+            label_add(label, &o, values[i], strlen(values[i]));
+        }
+        /* 0 is the scan of manifests written before scans were recorded */
+        *scan = XXH3_64bits_digest(h) | 1;
+    }
+    XXH3_freeState(h);
+    free(rn);
+}
+
 static cfs_status shards_set_n(cfs_mf_shards *s, uint32_t n, char *err, size_t errlen)
 {
     if (s->n == n) return CFS_OK;
@@ -141,7 +211,26 @@ void cfs_mf_shards_str(const cfs_mf_shards *s, int covered, char *buf, size_t le
     }
 }
 
-/* "N\tRANGES" after "shards\t" into s; -1 when malformed. */
+/* The escaped text at p (put_escaped's \\ \t \n \r) into out, cut to cap - 1 bytes;
+ * -1 on a bad escape. */
+static int unescape_label(const char *p, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; *p; p++) {
+        char c = *p;
+        if (c == '\\') {
+            p++;
+            c = *p == '\\' ? '\\' : *p == 't' ? '\t' : *p == 'n' ? '\n' : *p == 'r' ? '\r' : 0;
+            if (!c) return -1;
+        }
+        if (o + 1 < cap) out[o++] = c;
+    }
+    out[o] = 0;
+    return 0;
+}
+
+/* "N\tRANGES[\tSCAN\tLABEL]" after "shards\t" into s (SCAN 16 hex digits; manifests
+ * written before scans were recorded end after RANGES); -1 when malformed. */
 static int shards_parse(cfs_mf_shards *s, const char *p)
 {
     char *end;
@@ -149,10 +238,18 @@ static int shards_parse(cfs_mf_shards *s, const char *p)
     unsigned long n = strtoul(p, &end, 10);
     if (errno || end == p || n > CFS_MF_MAX_SHARDS || *end != '\t') return -1;
     p = end + 1;
-    if (n == 0) return strcmp(p, "-") == 0 ? 0 : -1;
+    const char *tab = strchr(p, '\t');
+    if (tab) {
+        errno = 0;
+        s->scan = strtoull(tab + 1, &end, 16);
+        if (errno || end != tab + 17 || *end != '\t' || unescape_label(end + 1, s->label, sizeof s->label))
+            return -1;
+    }
+    const char *ranges_end = tab ? tab : p + strlen(p);
+    if (n == 0) return ranges_end - p == 1 && *p == '-' ? 0 : -1;
     char e[64];
     if (shards_set_n(s, (uint32_t)n, e, sizeof e) != CFS_OK) return -1;
-    if (!strcmp(p, "-")) return 0; /* none covered */
+    if (ranges_end - p == 1 && *p == '-') return 0; /* none covered */
     for (;;) {
         unsigned long a = strtoul(p, &end, 10), b = a;
         if (end == p) return -1;
@@ -163,7 +260,7 @@ static int shards_parse(cfs_mf_shards *s, const char *p)
         }
         if (a > b || b >= n) return -1;
         for (unsigned long i = a; i <= b; i++) s->have[i] = 1;
-        if (*end == 0) return 0;
+        if (end == ranges_end) return 0;
         if (*end != ',') return -1;
         p = end + 1;
     }
@@ -184,7 +281,8 @@ static cfs_status writer_file(cfs_mf_writer *w, char *err, size_t errlen)
     return CFS_OK;
 }
 
-cfs_status cfs_mf_writer_shard(cfs_mf_writer *w, uint32_t i, uint32_t n, char *err, size_t errlen)
+cfs_status cfs_mf_writer_shard(cfs_mf_writer *w, uint32_t i, uint32_t n, uint64_t scan, const char *label,
+                               char *err, size_t errlen)
 {
     if (n == 0 || n > CFS_MF_MAX_SHARDS || i >= n) {
         snprintf(err, errlen, "bad shard %" PRIu32 "/%" PRIu32, i, n);
@@ -192,6 +290,8 @@ cfs_status cfs_mf_writer_shard(cfs_mf_writer *w, uint32_t i, uint32_t n, char *e
     }
     CFS_FORWARD_IF_ERROR(shards_set_n(&w->shards, n, err, errlen));
     w->shards.have[i] = 1;
+    w->shards.scan = scan;
+    snprintf(w->shards.label, sizeof w->shards.label, "%s", label);
     w->parts++;
     return CFS_OK;
 }
@@ -236,31 +336,43 @@ cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *e
     cfs_mf_reader r;
     CFS_FORWARD_IF_ERROR(cfs_mf_open(&r, path, err, errlen));
     cfs_status st = CFS_OK;
-    /* A part that holds every shard of its N (a day merged from its shards) covers what an
-     * unsharded scan does, so beside parts of another N it stands for an unsharded one
-     * (days sharded into different numbers of shards merge into a month, recording no
-     * shards), and with parts of its own N its shards stay on record through a tree of
-     * merges.  Parts that hold some of their shards must all be of one N, whatever the
-     * order they come in. */
-    if (!r.shards.n) {
-        w->any_unsharded = 1;
+    /* A part that holds every shard of its scan (a day merged from its shards) covers what
+     * an unsharded scan does, so beside parts of other scans it stands for an unsharded one
+     * (days merge into a month, recording no shards), and with parts of its own scan its
+     * shards stay on record through a tree of merges.  Parts that hold some of their
+     * shards must all be of one scan, whatever the order they come in: the coverage then
+     * recorded is theirs, and says what is missing. */
+    const cfs_mf_shards *p = &r.shards;
+    cfs_mf_shards *have = &w->shards;
+    const int same = have->n && p->n == have->n && p->scan == have->scan;
+    if (!p->n) {
+        w->any_other = 1;
+    } else if (same || !have->n || (shards_complete(have) && !shards_complete(p))) {
+        if (!same && have->n) {
+            /* the complete set held so far stands for a whole scan of its own */
+            w->any_other = 1;
+            free(have->have);
+            have->have = NULL;
+            have->n = 0;
+        }
+        st = shards_set_n(have, p->n, err, errlen);
+        for (uint32_t i = 0; st == CFS_OK && i < p->n; i++)
+            if (p->have[i]) have->have[i] = 1;
+        have->scan = p->scan;
+        memcpy(have->label, p->label, sizeof have->label);
+    } else if (shards_complete(p)) {
+        w->any_other = 1;
+    } else if (p->n != have->n) {
+        snprintf(err, errlen, "shards of different counts (%" PRIu32 " and %" PRIu32 ") cannot be combined",
+                 have->n, p->n);
+        st = CFS_E_USAGE;
     } else {
-        if (!shards_complete(&r.shards)) {
-            if (w->partial_n && w->partial_n != r.shards.n) {
-                snprintf(err, errlen,
-                         "shards of different counts (%" PRIu32 " and %" PRIu32 ") cannot be combined",
-                         w->partial_n, r.shards.n);
-                st = CFS_E_USAGE;
-            }
-            w->partial_n = r.shards.n;
-        }
-        if (st == CFS_OK && (!w->shards.n || w->shards.n == r.shards.n)) {
-            st = shards_set_n(&w->shards, r.shards.n, err, errlen);
-            for (uint32_t i = 0; st == CFS_OK && i < r.shards.n; i++)
-                if (r.shards.have[i]) w->shards.have[i] = 1;
-        } else if (st == CFS_OK) {
-            w->any_unsharded = 1; /* another count: no one shard set covers the result */
-        }
+        snprintf(err, errlen,
+                 "shards of two scans cannot be combined (%s and %s): merge each scan's shards on "
+                 "their own first",
+                 have->label[0] ? have->label : "a scan recorded before scans were named",
+                 p->label[0] ? p->label : "a scan recorded before scans were named");
+        st = CFS_E_USAGE;
     }
     w->parts++;
     cfs_mf_entry e;
@@ -280,8 +392,9 @@ cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, siz
         return CFS_E_IO;
     }
     fputs(MF_MAGIC "\n", f);
-    /* A merge of sharded and unsharded parts covers no known shard set. */
-    if (w->shards.n && !w->any_unsharded) {
+    /* The shards of one scan, unless they are all there beside other parts: the result
+     * then covers whole scans only, as an unsharded one does. */
+    if (w->shards.n && !(w->any_other && shards_complete(&w->shards))) {
         char *ranges = malloc((size_t)w->shards.n * 16 + 8);
         if (!ranges) {
             fclose(f);
@@ -289,7 +402,10 @@ cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, siz
             return CFS_E_NOMEM;
         }
         cfs_mf_shards_str(&w->shards, 1, ranges, (size_t)w->shards.n * 16 + 8);
-        fprintf(f, "shards\t%" PRIu32 "\t%s\n", w->shards.n, ranges[0] ? ranges : "-");
+        fprintf(f, "shards\t%" PRIu32 "\t%s\t%016" PRIx64 "\t", w->shards.n, ranges[0] ? ranges : "-",
+                w->shards.scan);
+        put_escaped(f, w->shards.label);
+        fputc('\n', f);
         free(ranges);
     } else {
         fputs("shards\t0\t-\n", f);

@@ -38,31 +38,48 @@ cfs_status cfs_mf_fingerprint(const char *path, uint64_t size, uint64_t *fp, cha
  * namespace, and its objects must not be taken for a local copy's files. */
 const char *cfs_mf_relpath(const char *path, const char *const *roots, size_t n);
 
-/* Which shards of how many a summary covers: n == 0 for an unsharded summary. */
+/* Which shards of how many a summary covers: n == 0 for an unsharded summary.  The shards
+ * are those of one scan: scan identifies what its command selected (the roots' names, the
+ * window and the filters: cfscan.c, scan_identity), so that shards of two days are not
+ * taken for one day's; label names it in messages.  A manifest written before scans were
+ * recorded has scan 0 and an empty label. */
+#define CFS_MF_LABEL 160
 typedef struct cfs_mf_shards {
     uint32_t n;
     uint8_t *have; /* n bytes, 1 = covered */
+    uint64_t scan;
+    char label[CFS_MF_LABEL];
 } cfs_mf_shards;
+
+/* The scan that shards belong to (cfs_mf_shards.scan) and its label, from the paths given
+ * and the window and filters (names and values, as the report names them).  A path counts
+ * by its last component (an S3 URL whole), so that workers that see one archive under
+ * different mount points run one scan; the order of paths does not count. */
+void cfs_mf_scan_of(const char *const *roots, size_t nroots, const char *const *names,
+                    const char *const *values, size_t nsel, uint64_t *scan, char label[CFS_MF_LABEL]);
 
 /* A manifest being written: entries go to an unlinked temporary file. */
 typedef struct cfs_mf_writer {
     FILE *tmp;
     uint64_t count;
-    cfs_mf_shards shards;
-    int parts;          /* manifests appended or shards recorded */
-    int any_unsharded;  /* one of them recorded no shards, or shards of another count than
-                        * shards.n (a complete set): the result records none */
-    uint32_t partial_n; /* the count of the parts that hold some of their shards, not all:
-                         * parts holding some shards of two counts are refused */
+    cfs_mf_shards shards; /* the coverage the result records (cfs_mf_writer_save) */
+    int parts;            /* manifests appended or shards recorded */
+    int any_other;        /* a part records no shards, or all the shards of another scan
+                           * than shards': it stands for a whole scan of its own */
 } cfs_mf_writer;
 
 void cfs_mf_writer_init(cfs_mf_writer *w);
-/* Record that w covers shard i of n (n: 1..CFS_MF_MAX_SHARDS).  CFS_E_USAGE when w already
- * covers shards of another count. */
-cfs_status cfs_mf_writer_shard(cfs_mf_writer *w, uint32_t i, uint32_t n, char *err, size_t errlen);
+/* Record that w covers shard i of n (n: 1..CFS_MF_MAX_SHARDS) of the scan named scan and
+ * label (this run's: --update adds it to the summary's own shard, whatever scan that was).
+ * CFS_E_USAGE when w already covers shards of another count. */
+cfs_status cfs_mf_writer_shard(cfs_mf_writer *w, uint32_t i, uint32_t n, uint64_t scan, const char *label,
+                               char *err, size_t errlen);
 cfs_status cfs_mf_writer_add(cfs_mf_writer *w, const char *rel, uint64_t size, int64_t mtime, uint64_t fp,
                              char *err, size_t errlen);
-/* Append every entry of the manifest file at path and OR its shard coverage into w's. */
+/* Append every entry of the manifest file at path and add its shard coverage to w's: a
+ * part that holds all the shards of its scan stands for an unsharded one beside parts of
+ * other scans, and parts that hold some of their scan's shards must all be of one scan
+ * (CFS_E_USAGE, naming both, else). */
 cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *err, size_t errlen);
 /* Write the manifest (header, then the entries) to path and fsync it. */
 cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, size_t errlen);

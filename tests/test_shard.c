@@ -581,3 +581,45 @@ Test(shard, same_with_any_thread_count)
     free(ma);
     free(mb);
 }
+
+/* Shards are a scan's: one day's complete set beside another day's first shard read as
+ * every shard there ("shards 4 0-3"), so `merge --expect 4` took the pair and `diff` said
+ * nothing of the three shards missing.  Now the coverage recorded is the partial day's, a
+ * merge of some shards of two days is refused, naming both, and a worker that sees the
+ * archive under another mount point runs the same scan. */
+Test(shard, shards_of_two_days_are_not_one_day)
+{
+    tu_make_day_logs(g_dir);
+    const char *am = "--since 2026-11-01T00 --until 2026-11-01T12",
+               *pm = "--since 2026-11-01T12 --until 2026-11-02";
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && mkdir -p mnt/b && cp -r logs mnt/b/", g_dir), 0);
+    for (unsigned i = 0; i < 4; i++)
+        free(tu_scan_json(g_dir, 0, "scan %s %s --shard %u/4 -o a%u", i == 1 ? "mnt/b/logs/" : "logs", am, i,
+                          i));
+    free(tu_scan_json(g_dir, 0, "scan logs %s --shard 0/4 -o p0", pm));
+    /* a1 read the same archive under another path: still the scan of a0, a2 and a3 */
+    free(tu_scan_json(g_dir, 0, "merge a0 a1 a2 a3 --expect 4 -o AM"));
+    char *mf = NULL;
+    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/AM/inputs.cfm", g_dir), 0);
+    cr_assert(!strncmp(mf, "shards\t4\t0-3\t", 13) && strstr(mf, "\tlogs --since 2026-11-01T00"), "%s", mf);
+    free(mf);
+    free(tu_scan_json(g_dir, 0, "merge AM p0 -o X"));
+    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/X/inputs.cfm", g_dir), 0);
+    cr_assert(!strncmp(mf, "shards\t4\t0\t", 10) && strstr(mf, "\tlogs --since 2026-11-01T12"), "%s", mf);
+    free(mf);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(tu_sh(&out, NULL, "cd %s && %s diff AM X", g_dir, tu_prog("cfscan")), 0);
+    cr_assert(strstr(out, "Incomplete: NEW 1 of 4 shards only"), "%s", out);
+    free(out);
+    int rc = tu_sh(NULL, &err, "cd %s && %s merge AM p0 --expect 4 -o Y -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "holds shards of another scan (logs --since 2026-11-01T12"), "%s", err);
+    free(err);
+    err = NULL;
+    rc = tu_sh(NULL, &err, "cd %s && %s merge a0 p0 -o Y -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "shards of two scans cannot be combined (logs --since 2026-11-01T") &&
+                  strstr(err, "merge each scan's shards on their own first"),
+              "%s", err);
+    free(err);
+}

@@ -1433,8 +1433,13 @@ static int setup_manifest(scan_cmd *c)
             if (c->have_old) c->o.timeline_s = 0;
         }
     }
-    if (st == CFS_OK && c->sel.shard_n)
-        st = cfs_mf_writer_shard(w, c->sel.shard_i, c->sel.shard_n, c->err, sizeof c->err);
+    if (st == CFS_OK && c->sel.shard_n) {
+        uint64_t scan;
+        char label[CFS_MF_LABEL];
+        cfs_mf_scan_of((const char *const *)c->paths.v, c->paths.n, c->sel_names, c->sel_values, c->nsel,
+                       &scan, label);
+        st = cfs_mf_writer_shard(w, c->sel.shard_i, c->sel.shard_n, scan, label, c->err, sizeof c->err);
+    }
     if (st == CFS_OK && c->have_old && c->sel.shard_n && c->known.shards.n == c->sel.shard_n) {
         uint32_t covered = 0;
         for (uint32_t i = 0; i < c->known.shards.n; i++) covered += c->known.shards.have[i];
@@ -2086,14 +2091,16 @@ static part_pair *shared_pairs(const cfs_mf_set *sets, size_t n, size_t *out_n)
     return pairs;
 }
 
-/* --expect N: every part left is a shard summary of N and together they hold every shard
- * (the missing ones are named).  0 when so, 1 when refused (said), -1 out of memory. */
+/* --expect N: every part left is a shard summary of N of one scan, and together they hold
+ * every shard (the missing ones are named).  0 when so, 1 when refused (said), -1 out of
+ * memory. */
 static int check_expected_shards(const merge_args *ma, const cfs_mf_set *sets, const uint8_t *skip)
 {
     size_t n = ma->dirs->n;
     uint8_t *have = calloc(ma->expect, 1);
     if (!have) return -1;
     int bad = 0;
+    size_t first = SIZE_MAX; /* the first part: every other must be of its scan */
     for (size_t i = 0; i < n && !bad; i++) {
         if (skip[i]) continue;
         if (sets[i].shards.n != ma->expect) {
@@ -2110,10 +2117,23 @@ static int check_expected_shards(const merge_args *ma, const cfs_mf_set *sets, c
             bad = 1;
             break;
         }
+        if (first == SIZE_MAX) first = i;
+        if (sets[i].shards.scan != sets[first].shards.scan) {
+            /* shards of two days would read as one day's */
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s holds shards of another scan (%s) than %s (%s)", ma->dirs->v[i],
+                     sets[i].shards.label[0] ? sets[i].shards.label : "recorded before scans were named",
+                     ma->dirs->v[first],
+                     sets[first].shards.label[0] ? sets[first].shards.label
+                                                 : "recorded before scans were named");
+            say("merge refused", NULL, msg);
+            bad = 1;
+            break;
+        }
         for (uint32_t s = 0; s < ma->expect; s++) have[s] |= sets[i].shards.have[s];
     }
     if (!bad) {
-        cfs_mf_shards cov = {ma->expect, have};
+        cfs_mf_shards cov = {.n = ma->expect, .have = have};
         char ranges[512], msg[700];
         uint32_t missing = 0;
         for (uint32_t s = 0; s < ma->expect; s++) missing += !have[s];
