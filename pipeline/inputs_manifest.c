@@ -162,7 +162,7 @@ void cfs_mf_scan_of(const char *const *roots, size_t nroots, const char *const *
         for (size_t i = 0; i < nsel; i++) {
             XXH3_64bits_update(h, names[i], strlen(names[i]) + 1);
             XXH3_64bits_update(h, values[i], strlen(values[i]) + 1);
-            label_add(label, &o, " --", 3);
+            label_add(label, &o, o ? " --" : "--", o ? 3 : 2);
             label_add(label, &o, names[i], strlen(names[i]));
             label_add(label, &o, " ", 1);
             label_add(label, &o, values[i], strlen(values[i]));
@@ -331,6 +331,36 @@ static int shards_complete(const cfs_mf_shards *s)
     return s->n > 0;
 }
 
+/* The selection of parts merged: theirs when they share one, else several (id 0). */
+static void sel_merge(cfs_mf_selection *d, const cfs_mf_selection *s)
+{
+    if (!s->known) return;
+    if (!d->known) {
+        *d = *s;
+        return;
+    }
+    if (d->id != s->id) {
+        d->id = 0;
+        snprintf(d->label, sizeof d->label, "%s", "several windows or filters");
+    }
+    d->excluded |= s->excluded;
+}
+
+void cfs_mf_writer_selection(cfs_mf_writer *w, uint64_t id, int excluded, const char *label)
+{
+    cfs_mf_selection *d = &w->sel;
+    if (d->known && d->id == id) {
+        d->excluded |= excluded != 0;
+        return;
+    }
+    /* the summary's inputs were read whole (cfscan.c refuses the run otherwise): what is
+     * left out from now on is this run's */
+    d->known = 1;
+    d->id = id;
+    d->excluded = excluded != 0;
+    snprintf(d->label, sizeof d->label, "%s", label);
+}
+
 cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *err, size_t errlen)
 {
     cfs_mf_reader r;
@@ -374,6 +404,7 @@ cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *e
                  p->label[0] ? p->label : "a scan recorded before scans were named");
         st = CFS_E_USAGE;
     }
+    sel_merge(&w->sel, &r.sel);
     w->parts++;
     cfs_mf_entry e;
     int rc = 0;
@@ -409,6 +440,11 @@ cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, siz
         free(ranges);
     } else {
         fputs("shards\t0\t-\n", f);
+    }
+    if (w->sel.known) {
+        fprintf(f, "selection\t%016" PRIx64 "\t%d\t", w->sel.id, w->sel.excluded);
+        put_escaped(f, w->sel.label);
+        fputc('\n', f);
     }
     int bad = 0;
     if (w->tmp) {
@@ -473,12 +509,37 @@ cfs_status cfs_mf_open(cfs_mf_reader *r, const char *path, char *err, size_t err
         cfs_mf_close(r);
         return CFS_E_FORMAT;
     }
+    /* "selection\tID\tEXCLUDED\tLABEL", absent from manifests written before it: an entry
+     * starts with its size, so the line is then the first entry */
+    if (read_line(r) >= 0) {
+        if (strncmp(r->line, "selection\t", 10) != 0) {
+            r->pending = 1;
+            return CFS_OK;
+        }
+        char *end;
+        const char *p = r->line + 10;
+        errno = 0;
+        r->sel.id = strtoull(p, &end, 16);
+        if (errno || end != p + 16 || end[0] != '\t' || (end[1] != '0' && end[1] != '1') || end[2] != '\t' ||
+            unescape_label(end + 3, r->sel.label, sizeof r->sel.label) != 0) {
+            snprintf(err, errlen, "%s: line 3: bad selection record", path);
+            cfs_mf_close(r);
+            return CFS_E_FORMAT;
+        }
+        r->sel.excluded = end[1] == '1';
+        r->sel.known = 1;
+    } else if (ferror(r->f)) {
+        snprintf(err, errlen, "%s: read failed: %s", path, strerror(errno ? errno : EIO));
+        cfs_mf_close(r);
+        return CFS_E_IO;
+    }
     return CFS_OK;
 }
 
 int cfs_mf_next(cfs_mf_reader *r, cfs_mf_entry *e, char *err, size_t errlen)
 {
-    ssize_t n = read_line(r);
+    ssize_t n = r->pending ? (ssize_t)strlen(r->line) : read_line(r);
+    r->pending = 0;
     if (n < 0) {
         if (ferror(r->f)) {
             snprintf(err, errlen, "%s: read failed: %s", r->path, strerror(errno ? errno : EIO));
@@ -581,6 +642,7 @@ cfs_status cfs_mf_set_load(cfs_mf_set *s, const char *path, char *err, size_t er
     }
     if (st == CFS_OK && rc < 0) st = CFS_E_FORMAT;
     s->shards = r.shards;
+    s->sel = r.sel;
     r.shards.have = NULL;
     r.shards.n = 0;
     cfs_mf_close(&r);

@@ -51,6 +51,17 @@ typedef struct cfs_mf_shards {
     char label[CFS_MF_LABEL];
 } cfs_mf_shards;
 
+/* The window and filters the inputs of a summary were read under, and whether they left
+ * lines of those inputs uncounted: --update never reads a counted input again, so a later
+ * run with another window or filters would never count those lines (cfscan.c refuses it).
+ * id 0 with known set: parts of several selections merged. */
+typedef struct cfs_mf_selection {
+    int known;    /* 0: a manifest written before selections were recorded */
+    int excluded; /* lines of counted inputs were left out by the window or filters */
+    uint64_t id;
+    char label[CFS_MF_LABEL];
+} cfs_mf_selection;
+
 /* The scan that shards belong to (cfs_mf_shards.scan) and its label, from the paths given
  * and the window and filters (names and values, as the report names them).  A path counts
  * by its last component (an S3 URL whole), so that workers that see one archive under
@@ -66,6 +77,7 @@ typedef struct cfs_mf_writer {
     int parts;            /* manifests appended or shards recorded */
     int any_other;        /* a part records no shards, or all the shards of another scan
                            * than shards': it stands for a whole scan of its own */
+    cfs_mf_selection sel; /* of the parts appended, then of this run (cfs_mf_writer_selection) */
 } cfs_mf_writer;
 
 void cfs_mf_writer_init(cfs_mf_writer *w);
@@ -81,6 +93,10 @@ cfs_status cfs_mf_writer_add(cfs_mf_writer *w, const char *rel, uint64_t size, i
  * other scans, and parts that hold some of their scan's shards must all be of one scan
  * (CFS_E_USAGE, naming both, else). */
 cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *err, size_t errlen);
+/* Record that this run read its inputs under selection id (label) and whether it left
+ * lines of them uncounted.  Added to a summary (--update) whose selection left none, or
+ * was the same, the summary's becomes this run's. */
+void cfs_mf_writer_selection(cfs_mf_writer *w, uint64_t id, int excluded, const char *label);
 /* Write the manifest (header, then the entries) to path and fsync it. */
 cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, size_t errlen);
 void cfs_mf_writer_free(cfs_mf_writer *w);
@@ -102,6 +118,8 @@ typedef struct cfs_mf_reader {
     size_t relcap;
     uint64_t lineno;
     cfs_mf_shards shards;
+    cfs_mf_selection sel;
+    int pending; /* line holds the first entry, read with the header */
 } cfs_mf_reader;
 
 /* Open a manifest and read its header.  CFS_E_IO when it cannot be opened (errno ENOENT
@@ -117,6 +135,7 @@ typedef struct cfs_mf_set {
     uint64_t *ident;
     size_t n;
     cfs_mf_shards shards;
+    cfs_mf_selection sel;
 } cfs_mf_set;
 
 /* Load the manifest at path into s (streamed: 16 bytes per entry).  Errors as cfs_mf_open. */

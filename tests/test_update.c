@@ -486,3 +486,40 @@ Test(update, a_failed_file_changed_since_is_one_failure)
     cr_assert(strstr(out, "\"files\":1,\"files_failed\":1,"), "%.400s", out);
     free(out);
 }
+
+/* A counted input is never read again, so lines that one run's window or filters left out
+ * of its inputs would never be counted by a later run with another window: two half-hour
+ * windows counted 92 of an hour's 200 requests (exit 0), and a v2 JSON day back-filled in
+ * halves its first half only.  Such a run is refused (exit 2, the summary untouched);
+ * the same window again, and windows that leave no line out (whole hours of files named by
+ * the hour), go on, and a day of such windows counts what one scan of it counts. */
+Test(update, another_window_that_would_lose_lines_is_refused)
+{
+    tu_make_day_logs(g_dir);
+    const char *h10a = "--since 2026-11-01T10:00 --until 2026-11-01T10:30",
+               *h10b = "--since 2026-11-01T10:30 --until 2026-11-01T11:00";
+    char *first = tu_scan_json(g_dir, 0, "scan logs %s -o U --update", h10a);
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && %s scan logs %s -o U --update -q", g_dir, tu_prog("cfscan"), h10b);
+    cr_assert_eq(rc, 2, "exit %d: %s", rc, err ? err : "");
+    cr_assert(strstr(err, "U: read with --since 2026-11-01T10:00:00Z --until 2026-11-01T10:30:00Z") &&
+                  strstr(err, "so with --since 2026-11-01T10:30:00Z --until 2026-11-01T11:00:00Z they would "
+                              "never be counted"),
+              "%s", err);
+    free(err);
+    char *again = tu_scan_json(g_dir, 0, "scan logs %s -o U --update", h10a);
+    cr_assert_eq(tu_json_count(again, "requests"), tu_json_count(first, "requests"), "U as it was");
+    free(again);
+    /* hours of files named by the hour: each window reads whole files */
+    static const char *const ends[] = {"2026-11-01T00", "2026-11-01T06", "2026-11-01T12", "2026-11-01T18",
+                                       "2026-11-02T00"};
+    for (int w = 0; w < 4; w++)
+        free(tu_scan_json(g_dir, 0, "scan logs --since %s --until %s -o H --update", ends[w], ends[w + 1]));
+    char *day = tu_scan_json(g_dir, 0, "merge H -o H2");
+    char *full = tu_scan_json(g_dir, 0, "scan logs");
+    cr_assert_gt(tu_json_count(full, "requests"), 0);
+    cr_assert_eq(tu_json_count(day, "requests"), tu_json_count(full, "requests"));
+    free(day);
+    free(full);
+    free(first);
+}

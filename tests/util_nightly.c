@@ -53,7 +53,8 @@ char *tu_scan_json(const char *dir, int want_rc, const char *fmt, ...)
     return out;
 }
 
-/* Entries (lines after the two header lines) of dir/SUM/inputs.cfm; -1 when absent. */
+/* Entries of dir/SUM/inputs.cfm (the lines that start with a digit, an entry's size: the
+ * header's magic, shards and selection lines do not); -1 when absent. */
 long tu_manifest_entries(const char *dir, const char *sum)
 {
     char p[4096];
@@ -61,9 +62,13 @@ long tu_manifest_entries(const char *dir, const char *sum)
     char *t = tu_read(p, NULL);
     if (!t) return -1;
     long n = 0;
-    for (char *q = t; *q; q++) n += *q == '\n';
+    for (const char *q = t; q && *q;) {
+        n += *q >= '0' && *q <= '9';
+        q = strchr(q, '\n');
+        if (q) q++;
+    }
     free(t);
-    return n - 2;
+    return n;
 }
 
 /* a and b are the same report (a merge gives exactly one scan's: causes, what would settle

@@ -463,8 +463,10 @@ typedef struct scan_cmd {
     const char *shard_arg;
     cfs_mf_select sel;
     cfs_mf_set known; /* --update: what the summary in -o counted */
-    int have_old;     /* --update found a summary in -o to add to */
-    cfs_view merged;  /* --update: the view of the updated summary, which is printed */
+    uint64_t sel_id;  /* -o: the window and filters (cfs_mf_selection) */
+    char sel_label[CFS_MF_LABEL];
+    int have_old;    /* --update found a summary in -o to add to */
+    cfs_view merged; /* --update: the view of the updated summary, which is printed */
     int have_merged;
     cfs_report_opts update_ro; /* --update: its report options (the summary's own: WAF rule
                                 * names, evidence and sampling of every run) */
@@ -1393,6 +1395,7 @@ static int setup_manifest(scan_cmd *c)
     snprintf(path, sizeof path, "%s/%s", c->outdir, CFS_MF_FILE);
     struct stat sb;
     snprintf(c->err, sizeof c->err, "%s", "");
+    cfs_mf_scan_of(NULL, 0, c->sel_names, c->sel_values, c->nsel, &c->sel_id, c->sel_label);
     if (c->update) {
         /* No summary there yet: the first night of a nightly job reads everything. */
         char mpath[4096];
@@ -1404,6 +1407,18 @@ static int setup_manifest(scan_cmd *c)
                          "%s: has no %s (made by a cfscan without input manifests), so "
                          "what it counted is unknown: rescan with --rebuild",
                          c->outdir, CFS_MF_FILE);
+                st = CFS_E_USAGE;
+            }
+            /* A counted input is never read again: lines the summary's window or filters
+             * left out of one would never be counted by a run with others. */
+            const cfs_mf_selection *ks = &c->known.sel;
+            if (st == CFS_OK && ks->known && ks->excluded && ks->id != c->sel_id) {
+                snprintf(c->err, sizeof c->err,
+                         "%.120s: read with %.100s, which left lines of its inputs uncounted; --update never "
+                         "reads a counted input again, so with %.100s they would never be counted: give the "
+                         "same window and filters, or --rebuild",
+                         c->outdir, ks->id ? ks->label : "several windows or filters (parts merged)",
+                         c->sel_label[0] ? c->sel_label : "no window or filters");
                 st = CFS_E_USAGE;
             }
             if (st == CFS_OK) st = cfs_mf_writer_append_file(w, path, c->err, sizeof c->err);
@@ -1511,6 +1526,9 @@ static int scan_inputs(scan_cmd *c)
         c->outcome.over_budget = 1;
         return -1;
     }
+    /* what the summary's next --update must keep to (cfs_mf_selection) */
+    if (c->sum.mf)
+        cfs_mf_writer_selection(c->sum.mf, c->sel_id, c->res.ledger.tot.filtered > 0, c->sel_label);
     c->scan_seconds = now_s() - t0;
     return 0;
 }
