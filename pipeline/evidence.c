@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+/* How every warning about coverage begins (a merge decides those again: cfs_evid_append). */
+#define COVERS_NONE "covers none of the scanned traffic"
+
 const char *cfs_evid_kind_name(int kind) { return kind == CFS_EVID_CONFIG ? "config" : "waf_logs"; }
 const char *cfs_evid_kind_option(int kind) { return kind == CFS_EVID_CONFIG ? "--config" : "--waf-logs"; }
 
@@ -96,8 +99,7 @@ cfs_status cfs_evid_add_waf(cfs_evid_set *s, const cfs_waf_index *w)
         CFS_FORWARD_IF_ERROR(finish_spans(e));
         if (!p->nsrc && p->outside && p->outside == p->records - p->bad_lines) {
             char buf[200];
-            snprintf(buf, sizeof buf,
-                     "covers none of the scanned traffic: all its %llu records lie outside --since/--until",
+            snprintf(buf, sizeof buf, COVERS_NONE ": all its %llu records lie outside --since/--until",
                      (unsigned long long)p->outside);
             if (!(e->warning = strdup(buf))) return CFS_E_NOMEM;
         }
@@ -224,7 +226,7 @@ static char *say_uncovered(const cfs_evid_input *e, const traffic_seen *t)
              b);
     size_t n = strlen(what) + strlen(logs) + 80;
     char *w = malloc(n);
-    if (w) snprintf(w, n, "covers none of the scanned traffic: %s; %s", what, logs);
+    if (w) snprintf(w, n, COVERS_NONE ": %s; %s", what, logs);
     return w;
 }
 
@@ -289,7 +291,7 @@ size_t cfs_evid_assess(cfs_evid_set *s, const cfs_view *v, const cfs_config_set 
              * keys them by host), and WAF records without httpSourceId name none: what
              * they cover cannot be told, so no warning. */
             made = say_uncovered(e, &t);
-            w = made ? made : "covers none of the scanned traffic";
+            w = made ? made : COVERS_NONE;
         }
         if (w) {
             free(e->warning);
@@ -303,12 +305,17 @@ size_t cfs_evid_assess(cfs_evid_set *s, const cfs_view *v, const cfs_config_set 
 
 static int same_str(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
 
+/* Whether an entry's warning (or its lack) is only about what its run's traffic was: none
+ * covered, which a merge decides again on the sum. */
+static int coverage_warning(const char *w) { return !w || !strncmp(w, COVERS_NONE, strlen(COVERS_NONE)); }
+
 cfs_status cfs_evid_append(cfs_evid_set *s, const cfs_evid_input *x)
 {
     for (size_t i = 0; i < s->n; i++) {
         cfs_evid_input *e = &s->v[i];
         if (e->kind != x->kind || !same_str(e->path, x->path) || !same_str(e->dists, x->dists) ||
-            !same_str(e->warning, x->warning))
+            !(same_str(e->warning, x->warning) ||
+              (coverage_warning(e->warning) && coverage_warning(x->warning))))
             continue;
         /* One input given to several runs (the nightly job's --config and --waf-logs;
          * within one run a path named twice is read once, cfscan.c): what it held is
@@ -330,6 +337,11 @@ cfs_status cfs_evid_append(cfs_evid_set *s, const cfs_evid_input *x)
             e->cov_first = x->cov_first;
         if (x->cov_last != CFS_NO_TIME && (e->cov_last == CFS_NO_TIME || x->cov_last > e->cov_last))
             e->cov_last = x->cov_last;
+        /* a shard, or a night, whose traffic it did not cover beside one whose it did */
+        if (e->requests && e->warning && coverage_warning(e->warning)) {
+            free(e->warning);
+            e->warning = NULL;
+        }
         return CFS_OK;
     }
     cfs_evid_input *e = new_entry(s);

@@ -344,6 +344,43 @@ Test(evidence, merge_counts_a_shared_input_once)
     free(err);
 }
 
+/* One --waf-logs given to every part of a nightly job, some of whose parts hold none of
+ * its distributions (a shard, a batch of other distributions): each such part warns on
+ * its own, but the merge decides on the sum.  It kept one entry a part that warned, so a
+ * merge of 40 shards listed the same WAF logs 10 times with 9 warnings where one scan of
+ * the same logs has none. */
+Test(evidence, merge_decides_coverage_on_the_sum)
+{
+    gen_one("other", "--seed 4 --no-waf");
+    char *out = NULL, *err = NULL;
+    int rc = cfscan(&out, &err, "scan g/*.gz -q -j1 --waf-logs g/waf -o a --format json");
+    cr_assert_eq(rc, 0, "scan a: %d %s", rc, err);
+    cfs_json_doc da = parse(out);
+    const double covered = num(evid(&da, "waf_logs", "g/waf"), "covered_requests");
+    cr_assert_gt(covered, 0);
+    cfs_json_doc_free(&da);
+    free(out);
+    free(err);
+    rc = cfscan(NULL, &err, "scan other/*.gz -q -j1 --waf-logs g/waf -o b");
+    cr_assert_eq(rc, 3, "scan b covers none of its traffic: %d %s", rc, err);
+    free(err);
+    for (int order = 0; order < 2; order++) {
+        rc = cfscan(&out, &err, "merge %s -o m%d -q --format json", order ? "b a" : "a b", order);
+        cr_assert_eq(rc, 0, "merge: %d %s", rc, err);
+        cfs_json_doc d = parse(out);
+        const cfs_json *ev = cfs_json_get(cfs_json_root(&d), "evidence");
+        int n = 0;
+        for (const cfs_json *e = cfs_json_first(ev); e; e = cfs_json_next(e)) n++;
+        cr_assert_eq(n, 1, "one entry for g/waf: %s", out);
+        const cfs_json *w = evid(&d, "waf_logs", "g/waf");
+        cr_assert_eq(num(w, "covered_requests"), covered);
+        cr_assert_eq(cfs_json_get(w, "warning")->type, CFS_JSON_NULL, "%s", out);
+        cfs_json_doc_free(&d);
+        free(out);
+        free(err);
+    }
+}
+
 /* An evidence path named twice in one run is read once, as a log file named twice is:
  * one entry each, covering the scanned requests once, in the printed report and in the
  * summary's (whose evidence once added the two entries up: 2 x the requests). */
