@@ -257,7 +257,10 @@ size_t cfs_evid_assess(cfs_evid_set *s, const cfs_view *v, const cfs_config_set 
             if (e->kind == CFS_EVID_CONFIG) {
                 sp = dc && dc->id ? find_span(e, dc->id) : NULL;
             } else {
-                sp = find_span(e, d);
+                /* a row keyed by its Host (logs that name no distribution id: real-time
+                 * logs, files not named by CloudFront) is of the distribution whose
+                 * config the Host finds, as for attribution */
+                sp = find_span(e, !is_dist_id(d) && dc && dc->id ? dc->id : d);
                 /* the hour [h, h + 3600) meets the span widened by the skew (waf.h) */
                 if (sp && !(r->k.hour + 3600 > sp->first_ms / 1000 - CFS_WAF_COVER_SKEW_S &&
                             r->k.hour <= sp->last_ms / 1000 + CFS_WAF_COVER_SKEW_S))

@@ -144,9 +144,10 @@ Test(v2_formats, one_traffic_written_four_ways_gives_one_report)
               "cd %s && mkdir anon && i=0; for f in tsv/E*.gz; do i=$((i+1)); cp $f anon/part-$i.gz; done",
               g_dir),
         0);
-    char *anon = tu_scan_json(g_dir, 0, "scan anon --config tsv/config -j2");
-    char *rt = tu_scan_json(
-        g_dir, 0, "scan rt/cf-realtime-* --config tsv/config --realtime-config rt/realtime-config.json -j2");
+    char *anon = tu_scan_json(g_dir, 0, "scan anon --config tsv/config --waf-logs tsv/waf -j2");
+    char *rt = tu_scan_json(g_dir, 0,
+                            "scan rt/cf-realtime-* --config tsv/config --waf-logs tsv/waf --realtime-config "
+                            "rt/realtime-config.json -j2");
 
     /* the generator's counts: every line a request, in its distributions */
     double want = sum_of("tsv/expected.json", "by_distribution");
@@ -173,6 +174,13 @@ Test(v2_formats, one_traffic_written_four_ways_gives_one_report)
     assert_absent(plain, "origin-fbl:all cache-behavior-path-pattern:all", "'|'-delimited");
     assert_absent(anon, "distributionid:all origin-fbl:all cache-behavior-path-pattern:all", "TSV, no ids");
     assert_absent(rt, "distributionid:all origin-fbl:all cache-behavior-path-pattern:all", "real-time");
+    /* WAF logs name distributions by id: a row keyed by its Host is of the distribution
+     * whose config the Host finds (it read "covers none of the scanned requests" beside
+     * hundreds of 403s the WAF records decided) */
+    cr_assert_gt(num_at(rt, "evidence.1.covered_requests"), 0);
+    cr_assert_eq(num_at(rt, "evidence.1.covered_requests"), num_at(rt, "evidence.0.covered_requests"));
+    cr_assert_eq(num_at(rt, "evidence.1.covered_403"), num_at(anon, "evidence.1.covered_403"));
+    cr_assert_eq(num_at(rt, "evidence.1.covered_requests"), num_at(anon, "evidence.1.covered_requests"));
     /* the sampling rate is stated only where a real-time configuration gave it */
     cr_assert_not_null(strstr(rt, "\"sampling\":{\"rate_percent\":100,"));
     cr_assert_null(strstr(tsv, "\"sampling\""));
