@@ -39,7 +39,8 @@ const char *cfs_stats_warning(const cfs_file_stats *f)
         return f->rejected[CFS_REJ_BAD_HEADER]
                    ? "unusable #Fields: header line (a field named twice, no time or status field, "
                      "or over 128 fields): its lines are rejected as bad_header"
-                   : "no #Fields: header line: lines cannot be mapped to fields";
+                   : "no #Fields: header line: lines cannot be mapped to fields (headerless logs, such "
+                     "as real-time logs, need --realtime-config or --log-fields)";
     return "no usable log lines";
 }
 

@@ -1198,6 +1198,15 @@ static int build_for(model *m, const cfs_view *v, const cfs_report_opts *o)
 /* The model for the other report formats (report_model.h). */
 int cfs_rmodel_build(model *m, const cfs_view *v, const cfs_report_opts *o) { return build_for(m, v, o); }
 void cfs_rmodel_free(model *m) { free_model(m); }
+const char *cfs_rmodel_no_403(const model *m)
+{
+    if (m->tot.aggregated) return "No 403 responses in the scanned logs.";
+    if (cfs_stats_rejected(&m->tot))
+        return "No request could be read from the scanned logs: every line was rejected (see the reasons "
+               "above).";
+    return "No request in the scanned logs.";
+}
+
 void cfs_rmodel_sort_dists(model *m)
 {
     if (m->nd > 1) qsort(m->d, m->nd, sizeof *m->d, dist_cmp);
@@ -1490,7 +1499,7 @@ void cfs_report_text(FILE *out, const cfs_view *v, const cfs_report_opts *o)
         text_settle(out, d);
         text_dist_tail(out, d, v);
     }
-    if (!any && !(o && o->selected_nothing)) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    if (!any && !(o && o->selected_nothing)) fprintf(out, "\n%s\n", cfs_rmodel_no_403(&m));
     text_field_costs(out, named);
     /* "without --config" also when configs were given but none is of a scanned
      * distribution: they changed nothing */
@@ -1631,7 +1640,7 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
                     (unsigned long long)c->n, ev, step);
         }
     }
-    if (!any && !(o && o->selected_nothing)) fprintf(out, "\nNo 403 responses in the scanned logs.\n");
+    if (!any && !(o && o->selected_nothing)) fprintf(out, "\n%s\n", cfs_rmodel_no_403(&m));
     fputs("\nEvidence: confirmed = proven by a log field, a WAF record or the config; likely = other\n"
           "explanations are rare; possible = another cause fits too (c/l/p: counts of each).\n"
           "The full report (without --brief) has the details; `cfscan rules` explains each rule.\n",

@@ -996,7 +996,7 @@ static void overview(FILE *out, const model *m, size_t ndetail)
     for (size_t i = 0; i < m->nd; i++) n += m->d[i]->n403 || m->d[i]->hidden403;
     fputs("<section id=\"overview\"><h2>Distributions with 403s</h2>", out);
     if (!n) {
-        fputs("<p>No 403 responses in the scanned logs.</p></section>", out);
+        fprintf(out, "<p>%s</p></section>", cfs_rmodel_no_403(m));
         return;
     }
     if (n > ndetail)

@@ -119,6 +119,9 @@ uint64_t cfs_rmodel_unconfirmed(const cause_model *c);
 #define CFS_RMODEL_CAVEAT "(%llu of %llu not confirmed: check the cause before acting)"
 /* --resolution's name for a timeline of s seconds per bucket ("1h" for 3600). */
 const char *cfs_rmodel_resolution_name(int s);
+/* The sentence the reports give when no distribution has a 403: none was, or no request
+ * could be read at all (every line rejected: a headerless log without --log-fields). */
+const char *cfs_rmodel_no_403(const model *m);
 /* The end of the sentence "N 403s ..." for settle hint h (cfs_settle_hint). */
 const char *cfs_rmodel_settle_text(int h);
 /* The fields of cfs_pres_costs absent from all or some of d's lines, in that list's

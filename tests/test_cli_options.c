@@ -284,6 +284,38 @@ Test(cli, empty_window_is_not_clean)
     free(err);
 }
 
+/* A run that read no request does not look clean: a headerless log (every line rejected
+ * no_header) and an empty file both said "No 403 responses in the scanned logs."  The
+ * headerless log's warning names the options it needs. */
+Test(cli, no_request_read_is_not_no_403)
+{
+    static const char *const fmts[] = {"", "--brief", "--format html"};
+    char *headerless = tu_write(g_dir, "headerless.log", "a\tb\tc\n", 6);
+    char *empty = tu_write(g_dir, "empty.log", "", 0);
+    for (int i = 0; i < 3; i++) {
+        char *out, *err, args[4096];
+        snprintf(args, sizeof args, "scan %s -q %s", headerless, fmts[i]);
+        int rc = cfscan(args, &out, &err);
+        cr_assert_eq(rc, 3, "exit %d: %s", rc, err);
+        cr_assert(strstr(out, "No request could be read from the scanned logs: every line was rejected") &&
+                      !strstr(out, "No 403 responses"),
+                  "%s: %s", fmts[i], out);
+        if (i == 0)
+            cr_assert(strstr(out, "real-time logs, need --realtime-config or --log-fields"), "%s", out);
+        free(out);
+        free(err);
+        snprintf(args, sizeof args, "scan %s -q %s", empty, fmts[i]);
+        rc = cfscan(args, &out, &err);
+        cr_assert_eq(rc, 3, "exit %d: %s", rc, err);
+        cr_assert(strstr(out, "No request in the scanned logs.") && !strstr(out, "No 403 responses"),
+                  "%s: %s", fmts[i], out);
+        free(out);
+        free(err);
+    }
+    free(headerless);
+    free(empty);
+}
+
 /* A link or a hard link named beside a directory that holds its target is one input: each
  * was read twice, once by its name and once by the directory's walk (12 requests for 6).
  * The link is left to the walk, which reads the file at its place in the directory (so a
