@@ -163,8 +163,7 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_PROGRESS, NULL, "--progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "progress line on stderr (default: when stderr is a terminal)"},
     {O_NO_PROGRESS, NULL, "--no-progress", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "no progress line"},
-    {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
-     "no throughput line on stderr"},
+    {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL, "no throughput line on stderr"},
     {O_VERBOSE, "-v", "--verbose", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "say which scan kernel runs (CFSCAN_KERNEL=name forces one), the aggregation's memory peak, and the "
      "seconds each phase took (reading and counting, merging the threads' tables, judging held-back 403s, "
@@ -172,15 +171,15 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_REDACT_CLIENTS, NULL, "--redact-clients", NULL, CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "client addresses (c-ip, x-forwarded-for) cut to their network, IPv4 /24 (a.b.c.0) and IPv6 /48 (a:b:c::), "
      "in every output: reports, summary tables and state, requests rows"},
-    {O_MEMORY_LIMIT, NULL, "--memory-limit", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE, NULL,
+    {O_MEMORY_LIMIT, NULL, "--memory-limit", "BYTES", CFS_SEC_COMMON, CFS_CMD_SR, NULL,
      "budget for the aggregation's tables and sketches (K, M, G suffixes; default half of RAM or of the cgroup's "
      "memory.max); past it the run stops, writes nothing and exits 5"},
     {O_HELP, "-h", "--help", NULL, CFS_SEC_COMMON, CFS_CMD_SR | CFS_CMD_MERGE | CFS_CMD_DIFF | CFS_CMD_RULES,
      NULL, "print this text"},
     {O_VERSION, "-V", "--version", NULL, CFS_SEC_COMMON,
      CFS_CMD_SR | CFS_CMD_MERGE | CFS_CMD_DIFF | CFS_CMD_RULES, NULL, "print the version and exit"},
-    {O_FORMAT, NULL, "--format", "text|json|html", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE,
-     "text json html", "report format on stdout (default text); html: one self-contained page with charts"},
+    {O_FORMAT, NULL, "--format", "text|json|html", CFS_SEC_SCAN, CFS_CMD_SCAN, "text json html",
+     "report format on stdout (default text); html: one self-contained page with charts"},
     {O_BRIEF, NULL, "--brief", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
      "text report of one screen per distribution: causes, counts, evidence and one next step each (the "
      "summary's report.txt stays the full report)"},
@@ -189,11 +188,11 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_RESOLUTION, NULL, "--resolution", "R", CFS_SEC_SCAN, CFS_CMD_SCAN, "1m 5m 15m 1h",
      "the 403 timeline per 1m, 5m, 15m or 1h (default: from the --since/--until window, up to 2 h 1m, 12 h 5m, "
      "48 h 15m, else 1h)"},
-    {O_OUTPUT, "-o", "--output", "DIR", CFS_SEC_SCAN, CFS_CMD_SCAN | CFS_CMD_MERGE, CFS_CLI_DIRS,
+    {O_OUTPUT, "-o", "--output", "DIR", CFS_SEC_SCAN, CFS_CMD_SCAN, CFS_CLI_DIRS,
      "also write a summary directory (Parquet tables, report.txt, report.json, manifest.json, state.cfs, "
      "inputs.cfm), "
      "replaced atomically; DIR must not be a symbolic link, and an existing DIR must be empty or a summary "
-     "holding nothing else (merge: required)"},
+     "holding nothing else"},
     {O_UPDATE, NULL, "--update", NULL, CFS_SEC_SCAN, CFS_CMD_SCAN, NULL,
      "with -o: read only the inputs DIR's summary has not counted (by path under the scanned root, size and "
      "fingerprint) and publish the summary of both; a counted path whose file changed is an unusable input (4), "
@@ -204,8 +203,15 @@ static const cfs_cli_opt cfs_cli_opts[] = {
      "read only the inputs whose path hash falls in shard I of N; auto: I and N from Slurm "
      "(SLURM_ARRAY_TASK_ID/_COUNT), AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX/_SIZE) or Kubernetes "
      "(JOB_COMPLETION_INDEX, N from auto/N or CFSCAN_SHARD_COUNT)"},
+    {O_OUTPUT, "-o", "--output", "OUT", CFS_SEC_MERGE, CFS_CMD_MERGE, CFS_CLI_DIRS,
+     "the merged summary directory (required), written as scan -o writes one"},
+    {O_FORMAT, NULL, "--format", "text|json|html", CFS_SEC_MERGE, CFS_CMD_MERGE, "text json html",
+     "format of the merged summary's report on stdout (default text)"},
+    {O_MEMORY_LIMIT, NULL, "--memory-limit", "BYTES", CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
+     "as for scan: past it the merge writes nothing and exits 5"},
+    {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_MERGE, CFS_CMD_MERGE, NULL, "no throughput line on stderr"},
     {O_EXPECT, NULL, "--expect", "N", CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
-     "the parts are shards of N: refuse (4) naming the missing shards"},
+     "the parts are shards of N of one scan: refuse (4) naming the missing shards"},
     {O_DEDUPE, NULL, "--dedupe", NULL, CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
      "drop a part whose inputs another part holds all of, instead of refusing (4) parts that share inputs"},
     {O_DIST, NULL, "--dist", "ID", CFS_SEC_FILTERS, CFS_CMD_SR, NULL,
@@ -251,15 +257,16 @@ static const struct {
     {2, "usage error (diff: also summaries of different schema versions)"},
     {3,
      "some lines were rejected or an input held no usable lines (counts in the report), an evidence input "
-     "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims, or the window and "
-     "filters selected nothing (said on stderr and in the report)"},
+     "(--config, --waf-logs) covered none of the scanned traffic or was not what it claims, the window and "
+     "filters selected nothing (said on stderr and in the report), or the paths given hold no file"},
     {4,
      "an input could not be read completely (missing, unreadable, truncated or corrupt), or an evidence file "
      "failed to load; for merge, parts that share inputs or missing shards (--expect); for diff, a summary "
      "that cannot be read (missing, not a summary, corrupt)"},
     {5, "the distinct keys outgrew --memory-limit (nothing written); for diff: a change was flagged"},
     {1, "other fatal error"},
-    {130, "interrupted"},
+    {130, "interrupted (SIGINT, SIGTERM)"},
+    {141, "standard output closed before the output was written (cfscan requests ... | head): SIGPIPE"},
 };
 static const char cfs_cli_exit_order[] = "When several apply: 130, then 2, 1, 5, 4, 3.";
 
