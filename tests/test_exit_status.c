@@ -208,7 +208,7 @@ Test(exit_binary, paths_holding_no_file_are_3)
     snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p empty/sub && '%s' scan empty --format json -q", g_dir,
              g_cfscan);
     cr_assert_eq(tu_run(cmd, &out, &err), 3, "stderr: %s", err);
-    cr_assert(strstr(err, "holds no file to read"), "stderr: %s", err);
+    cr_assert(strstr(err, "cfscan: the path given holds no file to read: empty\n"), "stderr: %s", err);
     cr_assert(strstr(out, "\"selected_nothing\":true"), "%s", out);
     free(out);
     free(err);

@@ -1158,8 +1158,14 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     if (!c->res.nfiles && !L->failed && !L->pruned && !c->sel.other_shard && !c->sel.known_skipped &&
         !c->sel.changed) {
         snprintf(c->nothing_why, sizeof c->nothing_why, "%s", "the paths given hold no file");
-        fprintf(stderr, "cfscan: the %s given hold%s no file to read\n", c->paths.n > 1 ? "paths" : "path",
-                c->paths.n > 1 ? "" : "s");
+        /* named, up to three, through say's escaping (paths may hold any byte) */
+        char names[600];
+        size_t o = 0;
+        for (size_t i = 0; i < c->paths.n && i < 3; i++)
+            o += (size_t)snprintf(names + o, sizeof names - o, "%s%.180s", i ? ", " : "", c->paths.v[i]);
+        if (c->paths.n > 3) snprintf(names + o, sizeof names - o, " and %zu more", c->paths.n - 3);
+        say(c->paths.n > 1 ? "the paths given hold no file to read" : "the path given holds no file to read",
+            NULL, names);
         c->outcome.selected_nothing = 1;
         return;
     }
