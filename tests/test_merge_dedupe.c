@@ -66,6 +66,14 @@ Test(merge_dedupe, disjoint_parts_merge_to_one_scan_and_union_manifest)
     free(tu_scan_json(g_dir, 4, "merge M A -o M2"));
     free(full);
     free(m);
+    /* merge --top N prints the top lists one scan with --top N prints (merge had no
+     * --top: a scan with it merged into a report of five) */
+    full = tu_scan_json(g_dir, 0, "scan logs --top 9");
+    m = tu_scan_json(g_dir, 0, "merge A B -o M3 --top 9");
+    tu_assert_merge_exact(m, full, "merge --top 9 equals one scan with --top 9");
+    cr_assert(strstr(m, "\"top_edges\":{") != NULL);
+    free(full);
+    free(m);
 }
 
 /* --dedupe: a part whose inputs another holds all of is left out, in either order; the

@@ -172,6 +172,16 @@ static int usage_error(const char *fmt, const char *arg)
     return CFS_EXIT_USAGE;
 }
 
+/* --top N (1..64) into *top: -1 to go on, else the exit status (scan, merge, diff). */
+static int parse_top(const char *v, int *top)
+{
+    uint64_t n;
+    if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
+        return usage_error("bad --top '%s' (1..64)", v);
+    *top = (int)n;
+    return -1;
+}
+
 /* The exit status of a command that got as far as e says: a signal that arrived at any
  * point counts, whatever the code that noticed the end saw (cfs_run_exit_status has the
  * one precedence). */
@@ -943,11 +953,7 @@ static int scan_opt(void *ctx, int id, const char *v)
                              c->requests_mode ? 2 : 3);
         return -1;
     case O_OUTPUT: c->outdir = v; return -1;
-    case O_TOP:
-        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
-            return usage_error("bad --top '%s' (1..64)", v);
-        c->top = (int)n;
-        return -1;
+    case O_TOP: return parse_top(v, &c->top);
     case O_REQUEST_ID:
     case O_STATUS:
     case O_CAUSE:
@@ -1946,6 +1952,7 @@ typedef struct merge_args {
     int json, html, quiet;
     int dedupe;
     uint32_t expect; /* --expect N, 0 when not given */
+    int top;         /* --top N */
 } merge_args;
 
 /* One option or path of `merge`: -1 to go on, else the exit status. */
@@ -1963,6 +1970,7 @@ static int merge_opt(void *ctx, int id, const char *v)
     case O_QUIET: m->quiet = 1; return -1;
     case O_MEMORY_LIMIT: return set_memory_limit(v) != 0 ? CFS_EXIT_USAGE : -1;
     case O_DEDUPE: m->dedupe = 1; return -1;
+    case O_TOP: return parse_top(v, &m->top);
     case O_EXPECT: {
         uint64_t n;
         if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > CFS_MF_MAX_SHARDS)
@@ -2348,7 +2356,7 @@ static int order_parts(strv *dirs, uint8_t *skip)
 /* `merge` into all (initialized and freed by merge_cmd); returns the exit status. */
 static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
 {
-    merge_args ma = {.dirs = dirs};
+    merge_args ma = {.dirs = dirs, .top = CFS_REPORT_TOP_DEFAULT};
     cfs_mem_set_limit(cfs_mem_default_limit());
     int prc = parse_opts(CMD_MERGE, argc, argv, merge_opt, &ma);
     if (prc >= 0) return prc;
@@ -2421,7 +2429,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     }
     /* The report first (see publish_and_report): out of memory making it, nothing is
      * published. */
-    cfs_report_opts ro = {.top = CFS_REPORT_TOP_DEFAULT};
+    cfs_report_opts ro = {.top = ma.top};
     cfs_summary_own_report(all, &ro);
     ro.stop = &g_stop;
     char *rep = NULL;
@@ -2568,7 +2576,6 @@ typedef struct diff_args {
 static int diff_opt(void *ctx, int id, const char *v)
 {
     diff_args *a = ctx;
-    uint64_t n;
     switch (id) {
     case O_PATH: return strv_push(&a->dirs, v) != 0 ? CFS_EXIT_FATAL : -1;
     case O_FORMAT:
@@ -2578,11 +2585,7 @@ static int diff_opt(void *ctx, int id, const char *v)
                 return -1;
             }
         return bad_value("format", v, k_formats, 3);
-    case O_TOP:
-        if (cfs_parse_u64(v, strlen(v), &n) != 0 || n < 1 || n > 64)
-            return usage_error("bad --top '%s' (1..64)", v);
-        a->top = (int)n;
-        return -1;
+    case O_TOP: return parse_top(v, &a->top);
     case O_HELP: return help();
     case O_VERSION: return version();
     }

@@ -210,6 +210,8 @@ static const cfs_cli_opt cfs_cli_opts[] = {
     {O_MEMORY_LIMIT, NULL, "--memory-limit", "BYTES", CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
      "as for scan: past it the merge writes nothing and exits 5"},
     {O_QUIET, "-q", "--quiet", NULL, CFS_SEC_MERGE, CFS_CMD_MERGE, NULL, "no throughput line on stderr"},
+    {O_TOP, NULL, "--top", "N", CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
+     "entries in each top list of the report (default 5, at most 64; the summary keeps 256 a list)"},
     {O_EXPECT, NULL, "--expect", "N", CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
      "the parts are shards of N of one scan: refuse (4) naming the missing shards"},
     {O_DEDUPE, NULL, "--dedupe", NULL, CFS_SEC_MERGE, CFS_CMD_MERGE, NULL,
