@@ -113,6 +113,10 @@ Test(rules, every_rule_is_listed_with_cause_evidence_facts_and_citation, .timeou
                        txt);
     free(txt);
     free(cfscan_out(2, "rules no_such_rule"));
+    /* a misspelt rule name gets the nearest, as a misspelt option value does */
+    char *err = cfscan_err(2, "rules waf_log_blok");
+    cr_assert(strstr(err, "unknown rule 'waf_log_blok' (did you mean waf_log_block?)"), "%s", err);
+    free(err);
 }
 
 static char *g_dir;

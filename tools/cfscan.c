@@ -2500,7 +2500,20 @@ static int rules_opt(void *ctx, int id, const char *v)
     case O_PATH: {
         unsigned r = 0;
         while (r < cfs_rule_count() && strcmp(cfs_rule_name((uint16_t)r), v)) r++;
-        if (r == cfs_rule_count()) return usage_error("unknown rule '%s' (`cfscan rules` lists them)", v);
+        if (r == cfs_rule_count()) {
+            /* the nearest rule name, as for an option's value */
+            const char **names = malloc(cfs_rule_count() * sizeof *names);
+            const char *near = NULL;
+            if (names) {
+                for (unsigned k = 0; k < cfs_rule_count(); k++) names[k] = cfs_rule_name((uint16_t)k);
+                near = nearest(v, names, cfs_rule_count());
+            }
+            char msg[400];
+            snprintf(msg, sizeof msg, "unknown rule '%.200s'%s%s%s; `cfscan rules` lists them", v,
+                     near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+            free(names);
+            return usage_error("%s", msg);
+        }
         return strv_push(&a->names, v) != 0 ? CFS_EXIT_FATAL : -1;
     }
     case O_HELP: return help();
