@@ -738,11 +738,16 @@ Test(signals, input_errors_do_not_run_on_from_the_progress_line, .timeout = 60)
     free(tu_write(dir, "c.log.gz", gz, gzn - 12)); /* cut: "gzip stream ends early" */
     free(gz);
     char *out = NULL;
-    int rc = tu_sh(
-        &out, NULL,
-        "cd '%s' && mkfifo b.pipe && ( sleep 0.7; cat a.log > b.pipe ) & "
-        "cd '%s' && script -qfec \"%s scan a.log b.pipe c.log.gz -j1 --format json > out.json\" /dev/null",
-        dir, dir, prog("cfscan"));
+    /* The FIFO is made before the writer starts and before cfscan runs ("A && B & C" ran
+     * mkfifo in the background beside cfscan, which then could find no b.pipe; the writer
+     * blocked for good and held the test's output open), and the writer is killed by its
+     * pid whatever cfscan did. */
+    int rc = tu_sh(&out, NULL,
+                   "cd '%s' || exit 99; mkfifo b.pipe || exit 98; "
+                   "( sleep 0.7; exec cat a.log > b.pipe ) & w=$!; "
+                   "script -qfec \"%s scan a.log b.pipe c.log.gz -j1 --format json > out.json\" /dev/null; "
+                   "rc=$?; kill $w 2>/dev/null; wait $w 2>/dev/null; exit $rc",
+                   dir, prog("cfscan"));
     if (rc == 127) cr_skip_test("signals: script(1) is not installed");
     cr_assert_eq(rc, 4, "exit %d: %s", rc, out);
     cr_assert(strstr(out, "MB/s"), "a progress line was drawn: %s", out);
