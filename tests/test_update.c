@@ -510,7 +510,16 @@ Test(update, another_window_that_would_lose_lines_is_refused)
     char *again = tu_scan_json(g_dir, 0, "scan logs %s -o U --update", h10a);
     cr_assert_eq(tu_json_count(again, "requests"), tu_json_count(first, "requests"), "U as it was");
     free(again);
-    /* hours of files named by the hour: each window reads whole files */
+    /* hours of files named by the hour: each window reads whole files, but for a request
+     * that finished after its file's hour (made here in hour 05's file): the window
+     * 00-06 leaves it out, and every later window skips that file by name, so the next
+     * window is no reason to refuse (it was: exit 2), and the day counts one request less
+     * than one scan of it, as merged windows do (README, --since) */
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && f=$(ls logs/*.2026-11-01-05.* | head -n 1) && zcat $f | tail -n 1 | "
+                       "sed 's/^2026-11-01\t[0-9:]*\t/2026-11-01\t06:00:00\t/' | gzip >> $f",
+                       g_dir),
+                 0);
     static const char *const ends[] = {"2026-11-01T00", "2026-11-01T06", "2026-11-01T12", "2026-11-01T18",
                                        "2026-11-02T00"};
     for (int w = 0; w < 4; w++)
@@ -518,7 +527,7 @@ Test(update, another_window_that_would_lose_lines_is_refused)
     char *day = tu_scan_json(g_dir, 0, "merge H -o H2");
     char *full = tu_scan_json(g_dir, 0, "scan logs");
     cr_assert_gt(tu_json_count(full, "requests"), 0);
-    cr_assert_eq(tu_json_count(day, "requests"), tu_json_count(full, "requests"));
+    cr_assert_eq(tu_json_count(day, "requests") + 1, tu_json_count(full, "requests"));
     free(day);
     free(full);
     free(first);
