@@ -340,10 +340,13 @@ cfs_status cfs_evid_append(cfs_evid_set *s, const cfs_evid_input *x)
             e->cov_first = x->cov_first;
         if (x->cov_last != CFS_NO_TIME && (e->cov_last == CFS_NO_TIME || x->cov_last > e->cov_last))
             e->cov_last = x->cov_last;
-        /* a shard, or a night, whose traffic it did not cover beside one whose it did */
+        /* a shard, or a night, whose traffic it did not cover beside one whose it did: no
+         * warning; none covered by any: the warning, whichever part gave it */
         if (e->requests && e->warning && coverage_warning(e->warning)) {
             free(e->warning);
             e->warning = NULL;
+        } else if (!e->requests && !e->warning && x->warning) {
+            e->warning = strdup(x->warning); /* NULL when out of memory: the entry says less */
         }
         return CFS_OK;
     }

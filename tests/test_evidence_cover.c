@@ -364,6 +364,24 @@ Test(evidence, merge_decides_coverage_on_the_sum)
     rc = cfscan(NULL, &err, "scan other/*.gz -q -j1 --waf-logs g/waf -o b");
     cr_assert_eq(rc, 3, "scan b covers none of its traffic: %d %s", rc, err);
     free(err);
+    /* a part that held no traffic at all (an empty shard) gives no warning of its own; beside
+     * one that covered none, the sum covers none, and the warning stays (it went when the
+     * part without one came first) */
+    rc = cfscan(NULL, &err, "scan $(mkdir none && echo none) -q -j1 --waf-logs g/waf -o e");
+    cr_assert_eq(rc, 3, "an empty scan: %d %s", rc, err);
+    free(err);
+    for (int order = 0; order < 2; order++) {
+        rc = cfscan(&out, &err, "merge %s -o n%d -q --format json", order ? "b e" : "e b", order);
+        cr_assert_eq(rc, 0, "merge: %d %s", rc, err);
+        cfs_json_doc d = parse(out);
+        const cfs_json *w = evid(&d, "waf_logs", "g/waf");
+        cr_assert_eq(num(w, "covered_requests"), 0);
+        const char *warn = cfs_json_str(cfs_json_get(w, "warning"));
+        cr_assert(warn && strstr(warn, "covers none of the scanned traffic"), "%s", out);
+        cfs_json_doc_free(&d);
+        free(out);
+        free(err);
+    }
     for (int order = 0; order < 2; order++) {
         rc = cfscan(&out, &err, "merge %s -o m%d -q --format json", order ? "b a" : "a b", order);
         cr_assert_eq(rc, 0, "merge: %d %s", rc, err);
