@@ -72,6 +72,12 @@ Test(merge_dedupe, disjoint_parts_merge_to_one_scan_and_union_manifest)
     m = tu_scan_json(g_dir, 0, "merge A B -o M3 --top 9");
     tu_assert_merge_exact(m, full, "merge --top 9 equals one scan with --top 9");
     cr_assert(strstr(m, "\"top_edges\":{") != NULL);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/M3/report.json", g_dir);
+    char *file = tu_read(p, NULL);
+    cr_assert(file && !strncmp(m, file, strlen(file)) && strlen(file) > 1000,
+              "the summary's report.json is the printed report, --top 9 included");
+    free(file);
     free(full);
     free(m);
 }

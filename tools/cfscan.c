@@ -2460,6 +2460,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     if (st == CFS_OK) {
         char *line = argv_line(g_argc, g_argv);
         all->stop = &g_stop;
+        all->report = &ro; /* the summary's report files are the printed report (--top) */
         if (line) {
             st = cfs_summary_publish(all, &v, out, line, err, sizeof err);
         } else {
