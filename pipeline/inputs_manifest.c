@@ -116,16 +116,22 @@ static int root_name_cmp(const void *a, const void *b)
     return c ? c : (x->n > y->n) - (x->n < y->n);
 }
 
-/* What a root counts by in a scan's identity: an S3 URL whole, a local path its last
- * component; trailing slashes dropped either way ("/" stays "/"). */
-static root_name root_name_of(const char *path)
+/* What a root counts by in a scan's identity: an S3 URL whole, as given (a prefix with and
+ * without its trailing slash lists other keys), a local path its last component, trailing
+ * slashes dropped ("/" stays "/"), and "." or ".." the name of the directory they are
+ * (resolved into *owned, which the caller frees). */
+static root_name root_name_of(const char *path, char **owned)
 {
     size_t n = strlen(path);
-    while (n > 1 && path[n - 1] == '/') n--;
     if (cfs_s3_is_url(path)) return (root_name){path, n};
+    while (n > 1 && path[n - 1] == '/') n--;
     size_t s = n;
     while (s > 0 && path[s - 1] != '/') s--;
-    return s == n ? (root_name){path, n} : (root_name){path + s, n - s};
+    const root_name last = s == n ? (root_name){path, n} : (root_name){path + s, n - s};
+    const int dots = (last.n == 1 && last.p[0] == '.') ||
+                     (last.n == 2 && last.p[0] == '.' && last.p[1] == '.');
+    if (dots && !*owned && (*owned = realpath(path, NULL)) != NULL) return root_name_of(*owned, owned);
+    return last;
 }
 
 static void label_add(char *label, size_t *o, const char *p, size_t n)
@@ -144,12 +150,13 @@ void cfs_mf_scan_of(const char *const *roots, size_t nroots, const char *const *
                     const char *const *values, size_t nsel, uint64_t *scan, char label[CFS_MF_LABEL])
 {
     root_name *rn = calloc(nroots ? nroots : 1, sizeof *rn);
+    char **real = calloc(nroots ? nroots : 1, sizeof *real); /* where "." resolves */
     XXH3_state_t *h = XXH3_createState();
     label[0] = 0;
     *scan = 0;
-    if (rn && h) {
+    if (rn && real && h) {
         XXH3_64bits_reset(h);
-        for (size_t i = 0; i < nroots; i++) rn[i] = root_name_of(roots[i]);
+        for (size_t i = 0; i < nroots; i++) rn[i] = root_name_of(roots[i], &real[i]);
         qsort(rn, nroots, sizeof *rn, root_name_cmp);
         size_t o = 0;
         for (size_t i = 0; i < nroots; i++) {
@@ -171,6 +178,8 @@ void cfs_mf_scan_of(const char *const *roots, size_t nroots, const char *const *
         *scan = XXH3_64bits_digest(h) | 1;
     }
     XXH3_freeState(h);
+    for (size_t i = 0; real && i < nroots; i++) free(real[i]);
+    free(real);
     free(rn);
 }
 
@@ -218,6 +227,7 @@ static int unescape_label(const char *p, char *out, size_t cap)
     size_t o = 0;
     for (; *p; p++) {
         char c = *p;
+        if (c == '\t' || c == '\n' || c == '\r') return -1; /* written escaped */
         if (c == '\\') {
             p++;
             c = *p == '\\' ? '\\' : *p == 't' ? '\t' : *p == 'n' ? '\n' : *p == 'r' ? '\r' : 0;
@@ -229,8 +239,27 @@ static int unescape_label(const char *p, char *out, size_t cap)
     return 0;
 }
 
-/* "N\tRANGES[\tSCAN\tLABEL]" after "shards\t" into s (SCAN 16 hex digits; manifests
- * written before scans were recorded end after RANGES); -1 when malformed. */
+/* 16 lowercase or uppercase hex digits at p into *v; -1 otherwise (strtoull would take
+ * blanks, a sign or "0x"). */
+static int hex16(const char *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 16; i++) {
+        const char c = p[i];
+        const int d = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+        if (d < 0) return -1;
+        x = x << 4 | (uint64_t)d;
+    }
+    *v = x;
+    return 0;
+}
+
+/* "N\tRANGES[\tSCAN\tLABEL[\t+]]" after "shards\t" into s (SCAN 16 hex digits; "+": the
+ * summary holds whole scans beside these shards; manifests written before scans were
+ * recorded end after RANGES); -1 when malformed. */
 static int shards_parse(cfs_mf_shards *s, const char *p)
 {
     char *end;
@@ -240,10 +269,16 @@ static int shards_parse(cfs_mf_shards *s, const char *p)
     p = end + 1;
     const char *tab = strchr(p, '\t');
     if (tab) {
-        errno = 0;
-        s->scan = strtoull(tab + 1, &end, 16);
-        if (errno || end != tab + 17 || *end != '\t' || unescape_label(end + 1, s->label, sizeof s->label))
-            return -1;
+        if (hex16(tab + 1, &s->scan) != 0 || tab[17] != '\t') return -1;
+        char label[4 * CFS_MF_LABEL];
+        const char *lab = tab + 18, *more = strchr(lab, '\t');
+        const size_t ln = more ? (size_t)(more - lab) : strlen(lab);
+        if (ln >= sizeof label) return -1;
+        memcpy(label, lab, ln);
+        label[ln] = 0;
+        if (unescape_label(label, s->label, sizeof s->label) != 0) return -1;
+        if (more && strcmp(more + 1, "+") != 0) return -1;
+        s->with_other = more != NULL;
     }
     const char *ranges_end = tab ? tab : p + strlen(p);
     if (n == 0) return ranges_end - p == 1 && *p == '-' ? 0 : -1;
@@ -375,6 +410,7 @@ cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *e
     const cfs_mf_shards *p = &r.shards;
     cfs_mf_shards *have = &w->shards;
     const int same = have->n && p->n == have->n && p->scan == have->scan;
+    if (p->with_other) w->any_other = 1; /* the whole scans it holds besides */
     if (!p->n) {
         w->any_other = 1;
     } else if (same || !have->n || (shards_complete(have) && !shards_complete(p))) {
@@ -436,7 +472,7 @@ cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, siz
         fprintf(f, "shards\t%" PRIu32 "\t%s\t%016" PRIx64 "\t", w->shards.n, ranges[0] ? ranges : "-",
                 w->shards.scan);
         put_escaped(f, w->shards.label);
-        fputc('\n', f);
+        fputs(w->any_other ? "\t+\n" : "\n", f);
         free(ranges);
     } else {
         fputs("shards\t0\t-\n", f);
@@ -516,12 +552,9 @@ cfs_status cfs_mf_open(cfs_mf_reader *r, const char *path, char *err, size_t err
             r->pending = 1;
             return CFS_OK;
         }
-        char *end;
-        const char *p = r->line + 10;
-        errno = 0;
-        r->sel.id = strtoull(p, &end, 16);
-        if (errno || end != p + 16 || end[0] != '\t' || (end[1] != '0' && end[1] != '1') || end[2] != '\t' ||
-            unescape_label(end + 3, r->sel.label, sizeof r->sel.label) != 0) {
+        const char *p = r->line + 10, *end = p + 16;
+        if (hex16(p, &r->sel.id) != 0 || end[0] != '\t' || (end[1] != '0' && end[1] != '1') ||
+            end[2] != '\t' || unescape_label(end + 3, r->sel.label, sizeof r->sel.label) != 0) {
             snprintf(err, errlen, "%s: line 3: bad selection record", path);
             cfs_mf_close(r);
             return CFS_E_FORMAT;

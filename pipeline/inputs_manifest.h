@@ -49,6 +49,7 @@ typedef struct cfs_mf_shards {
     uint8_t *have; /* n bytes, 1 = covered */
     uint64_t scan;
     char label[CFS_MF_LABEL];
+    int with_other; /* the summary holds whole scans of its own beside these shards */
 } cfs_mf_shards;
 
 /* The window and filters the inputs of a summary were read under, and whether they left

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "pipeline/inputs_manifest.h"
 #include "pipeline/json.h"
 #include "tests/util.h"
 
@@ -622,4 +623,90 @@ Test(shard, shards_of_two_days_are_not_one_day)
                   strstr(err, "merge each scan's shards on their own first"),
               "%s", err);
     free(err);
+}
+
+/* What makes one scan: a path by its last component ("." by the directory it is), an S3
+ * URL whole (a prefix with and without its slash lists other keys), the order of paths
+ * not, the window and filters. */
+Test(shard, a_scan_is_its_paths_last_components_window_and_filters)
+{
+    const char *names[] = {"since"}, *values[] = {"2026-11-01T00:00:00Z"},
+               *other[] = {"2026-11-02T00:00:00Z"};
+    uint64_t a, b;
+    char la[CFS_MF_LABEL], lb[CFS_MF_LABEL];
+    const char *r1[] = {"logs", "s3://b/cf/"}, *r2[] = {"s3://b/cf/", "/mnt/x/logs//"};
+    cfs_mf_scan_of(r1, 2, names, values, 1, &a, la);
+    cfs_mf_scan_of(r2, 2, names, values, 1, &b, lb);
+    cr_assert(a == b && a != 0 && !strcmp(la, lb), "%s / %s", la, lb);
+    cr_assert_str_eq(la, "logs s3://b/cf/ --since 2026-11-01T00:00:00Z");
+    const char *r3[] = {"logs", "s3://b/cf"};
+    cfs_mf_scan_of(r3, 2, names, values, 1, &b, lb);
+    cr_assert_neq(a, b, "s3://b/cf and s3://b/cf/ list other objects");
+    cfs_mf_scan_of(r1, 2, names, other, 1, &b, lb);
+    cr_assert_neq(a, b, "another window");
+    cfs_mf_scan_of(r1, 2, NULL, NULL, 0, &b, lb);
+    cr_assert_neq(a, b, "no window");
+    /* "." and "sub/.." are the directory they name */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/logs/sub", g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir -p '%s'", dir), 0);
+    char cwd[4096];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(chdir(dir), 0);
+    const char *r4[] = {"..", "s3://b/cf/"}, *r5[] = {".", "s3://b/cf/"};
+    cfs_mf_scan_of(r4, 2, names, values, 1, &b, lb);
+    cr_assert(b == a && !strcmp(lb, la), "'..' in logs/sub is logs: %s", lb);
+    cr_assert_eq(chdir(".."), 0);
+    cfs_mf_scan_of(r5, 2, names, values, 1, &b, lb);
+    cr_assert_eq(chdir(cwd), 0);
+    cr_assert(b == a && !strcmp(lb, la), "'.' in logs is logs: %s", lb);
+}
+
+/* Whether a merge records a scan's shards does not depend on the shape of the tree: a
+ * part that holds another scan whole beside one shard says so ("+"), so the tree that
+ * completes the shards later records none, as the flat merge does, and --expect refuses
+ * both.  It recorded "4 0-3" for the tree and took it with --expect 4.  Damaged records
+ * (a scan that is not 16 hex digits, a raw TAB in the label) are refused. */
+Test(shard, a_tree_of_merges_records_what_the_flat_merge_records)
+{
+    tu_make_day_logs(g_dir);
+    const char *am = "--since 2026-11-01T00 --until 2026-11-01T12",
+               *pm = "--since 2026-11-01T12 --until 2026-11-02";
+    for (unsigned i = 0; i < 4; i++) {
+        free(tu_scan_json(g_dir, 0, "scan logs %s --shard %u/4 -o a%u", am, i, i));
+        free(tu_scan_json(g_dir, 0, "scan logs %s --shard %u/4 -o p%u", pm, i, i));
+    }
+    free(tu_scan_json(g_dir, 0, "merge p0 p1 p2 p3 --expect 4 -o PM"));
+    free(tu_scan_json(g_dir, 0, "merge a0 a1 a2 a3 PM -o FLAT"));
+    free(tu_scan_json(g_dir, 0, "merge a0 PM -o X"));
+    char *mf = NULL;
+    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/X/inputs.cfm", g_dir), 0);
+    cr_assert(!strncmp(mf, "shards\t4\t0\t", 10) && strstr(mf, "\t+\n"), "%s", mf);
+    free(mf);
+    free(tu_scan_json(g_dir, 0, "merge X a1 a2 a3 -o TREE"));
+    for (int t = 0; t < 2; t++) {
+        cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/%s/inputs.cfm", g_dir, t ? "TREE" : "FLAT"), 0);
+        cr_assert_str_eq(mf, "shards\t0\t-\n", "%s", t ? "TREE" : "FLAT");
+        free(mf);
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && %s merge %s --expect 4 -o E%d -q", g_dir, tu_prog("cfscan"),
+                       t ? "TREE" : "FLAT", t);
+        cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
+        cr_assert(strstr(err, "records no shards"), "%s", err);
+        free(err);
+    }
+    /* damaged shard records */
+    static const char *const bad[] = {"s/\t[0-9a-f]{16}\t/\t0x00000000000001\t/",
+                                      "s/\t[0-9a-f]{16}\t/\t 000000000000001\t/",
+                                      "s/\tlogs --since/\tlo\tgs --since/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *err = NULL;
+        cr_assert_eq(tu_sh(NULL, NULL, "cd %s && rm -rf B && cp -r a1 B && sed -i -E '2%s' B/inputs.cfm",
+                           g_dir, bad[i]),
+                     0);
+        int rc = tu_sh(NULL, &err, "cd %s && %s merge a0 B -o D -q", g_dir, tu_prog("cfscan"));
+        cr_assert_eq(rc, 4, "%s: exit %d: %s", bad[i], rc, err ? err : "");
+        cr_assert(strstr(err, "bad shard record"), "%s: %s", bad[i], err);
+        free(err);
+    }
 }
