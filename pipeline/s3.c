@@ -109,6 +109,25 @@ static const char *endpoint(void)
     return e && *e ? e : NULL;
 }
 
+/* Whether the n bytes at h are "host[:port]": no user part, and a port, when given, of 1
+ * to 65535 ("[v6]:port" keeps its colons inside the brackets). */
+static int host_port_ok(const char *h, size_t n)
+{
+    if (memchr(h, '@', n)) return 0;
+    const char *end = h + n, *colon = NULL;
+    for (const char *q = h; q < end; q++)
+        if (*q == ']') colon = NULL;
+        else if (*q == ':') colon = q;
+    if (!colon) return 1;
+    if (colon == h || colon + 1 == end || end - colon > 6) return 0;
+    unsigned long port = 0;
+    for (const char *q = colon + 1; q < end; q++) {
+        if (*q < '0' || *q > '9') return 0;
+        port = port * 10 + (unsigned long)(*q - '0');
+    }
+    return port >= 1 && port <= 65535;
+}
+
 /* "scheme://host[:port][/]" into base and host.  A path, query or fragment after the
  * host is refused, not dropped: requests would go elsewhere than the URL says. */
 static int split_endpoint(const char *url, char *base, size_t bn, char *host, size_t hn)
@@ -118,7 +137,7 @@ static int split_endpoint(const char *url, char *base, size_t bn, char *host, si
     const char *h = p + 3, *e = strchr(h, '/');
     if ((e && e[1]) || strpbrk(h, "?#")) return -1; /* a path, a query or a fragment */
     size_t hl = e ? (size_t)(e - h) : strlen(h);
-    if (!hl || hl >= hn || (size_t)(h - url) + hl >= bn) return -1;
+    if (!hl || hl >= hn || (size_t)(h - url) + hl >= bn || !host_port_ok(h, hl)) return -1;
     memcpy(host, h, hl);
     host[hl] = 0;
     memcpy(base, url, (size_t)(h - url) + hl);
