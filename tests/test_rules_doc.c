@@ -117,6 +117,9 @@ Test(rules, every_rule_is_listed_with_cause_evidence_facts_and_citation, .timeou
     char *err = cfscan_err(2, "rules waf_log_blok");
     cr_assert(strstr(err, "unknown rule 'waf_log_blok' (did you mean waf_log_block?)"), "%s", err);
     free(err);
+    err = cfscan_err(2, "rules DRT_CLIENT_GEO_BLOCKED");
+    cr_assert(strstr(err, "(did you mean drt_client_geo_blocked?)"), "%s", err);
+    free(err);
 }
 
 static char *g_dir;

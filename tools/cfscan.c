@@ -2517,9 +2517,13 @@ static int rules_opt(void *ctx, int id, const char *v)
             /* the nearest rule name, as for an option's value */
             const char **names = malloc(cfs_rule_count() * sizeof *names);
             const char *near = NULL;
+            char low[200]; /* rule names are lower case: DRT_... is a typo of drt_... */
+            size_t ln = 0;
+            for (; v[ln] && ln + 1 < sizeof low; ln++) low[ln] = (char)tolower((unsigned char)v[ln]);
+            low[ln] = 0;
             if (names) {
                 for (unsigned k = 0; k < cfs_rule_count(); k++) names[k] = cfs_rule_name((uint16_t)k);
-                near = nearest(v, names, cfs_rule_count());
+                near = nearest(low, names, cfs_rule_count());
             }
             char msg[400];
             snprintf(msg, sizeof msg, "unknown rule '%.200s'%s%s%s; `cfscan rules` lists them", v,
