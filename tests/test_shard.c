@@ -51,6 +51,14 @@ static void check_shard_files(const char *sum, unsigned i, unsigned n)
     free(mf);
 }
 
+/* The shard record (second line) of g_dir/SUM/inputs.cfm, with its LF (the caller frees). */
+static char *shards_line(const char *sum)
+{
+    char *line = NULL;
+    cr_assert_eq(tu_sh(&line, NULL, "sed -n 2p %s/%s/inputs.cfm", g_dir, sum), 0);
+    return line;
+}
+
 Test(shard, shards_partition_by_path_hash_and_merge_to_one_scan)
 {
     tu_make_day_logs(g_dir);
@@ -259,8 +267,7 @@ Test(shard, days_sharded_differently_merge)
     cr_assert_eq(tu_json_count(day, "requests"), tu_json_count(full, "requests"));
     cr_assert_eq(tu_json_count(day, "files"), 48);
     cr_assert_eq(tu_json_count(full, "files"), 48);
-    char *mf = NULL;
-    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/DAY/inputs.cfm", g_dir), 0);
+    char *mf = shards_line("DAY");
     cr_assert_str_eq(mf, "shards\t0\t-\n");
     free(mf);
     /* a complete set merged again keeps its shards on record (it lost them: "records no
@@ -600,12 +607,11 @@ Test(shard, shards_of_two_days_are_not_one_day)
     free(tu_scan_json(g_dir, 0, "scan logs %s --shard 0/4 -o p0", pm));
     /* a1 read the same archive under another path: still the scan of a0, a2 and a3 */
     free(tu_scan_json(g_dir, 0, "merge a0 a1 a2 a3 --expect 4 -o AM"));
-    char *mf = NULL;
-    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/AM/inputs.cfm", g_dir), 0);
+    char *mf = shards_line("AM");
     cr_assert(!strncmp(mf, "shards\t4\t0-3\t", 13) && strstr(mf, "\tlogs --since 2026-11-01T00"), "%s", mf);
     free(mf);
     free(tu_scan_json(g_dir, 0, "merge AM p0 -o X"));
-    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/X/inputs.cfm", g_dir), 0);
+    mf = shards_line("X");
     cr_assert(!strncmp(mf, "shards\t4\t0\t", 10) && strstr(mf, "\tlogs --since 2026-11-01T12"), "%s", mf);
     free(mf);
     char *out = NULL, *err = NULL;
@@ -679,13 +685,12 @@ Test(shard, a_tree_of_merges_records_what_the_flat_merge_records)
     free(tu_scan_json(g_dir, 0, "merge p0 p1 p2 p3 --expect 4 -o PM"));
     free(tu_scan_json(g_dir, 0, "merge a0 a1 a2 a3 PM -o FLAT"));
     free(tu_scan_json(g_dir, 0, "merge a0 PM -o X"));
-    char *mf = NULL;
-    cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/X/inputs.cfm", g_dir), 0);
+    char *mf = shards_line("X");
     cr_assert(!strncmp(mf, "shards\t4\t0\t", 10) && strstr(mf, "\t+\n"), "%s", mf);
     free(mf);
     free(tu_scan_json(g_dir, 0, "merge X a1 a2 a3 -o TREE"));
     for (int t = 0; t < 2; t++) {
-        cr_assert_eq(tu_sh(&mf, NULL, "sed -n 2p %s/%s/inputs.cfm", g_dir, t ? "TREE" : "FLAT"), 0);
+        mf = shards_line(t ? "TREE" : "FLAT");
         cr_assert_str_eq(mf, "shards\t0\t-\n", "%s", t ? "TREE" : "FLAT");
         free(mf);
         char *err = NULL;
