@@ -366,6 +366,21 @@ static int shards_complete(const cfs_mf_shards *s)
     return s->n > 0;
 }
 
+/* d's late window widened to hold [since, until) (CFS_NO_TIME: open). */
+static void late_add(cfs_mf_selection *d, int64_t since, int64_t until)
+{
+    if (!d->late) {
+        d->late = 1;
+        d->late_since = since;
+        d->late_until = until;
+        return;
+    }
+    if (since == CFS_NO_TIME || (d->late_since != CFS_NO_TIME && since < d->late_since))
+        d->late_since = since;
+    if (until == CFS_NO_TIME || (d->late_until != CFS_NO_TIME && until > d->late_until))
+        d->late_until = until;
+}
+
 /* The selection of parts merged: theirs when they share one, else several (id 0). */
 static void sel_merge(cfs_mf_selection *d, const cfs_mf_selection *s)
 {
@@ -379,21 +394,34 @@ static void sel_merge(cfs_mf_selection *d, const cfs_mf_selection *s)
         snprintf(d->label, sizeof d->label, "%s", "several windows or filters");
     }
     d->excluded |= s->excluded;
+    if (s->late) late_add(d, s->late_since, s->late_until);
 }
 
-void cfs_mf_writer_selection(cfs_mf_writer *w, uint64_t id, int excluded, const char *label)
+int cfs_mf_selection_allows(const cfs_mf_selection *s, uint64_t id, int64_t since, int64_t until)
+{
+    if (!s->known || s->id == id) return 1;
+    if (s->excluded) return 0;
+    if (!s->late) return 1;
+    /* a window that ends by the late window's start, or starts at its end or after, opens
+     * none of the files named by its hours */
+    return (since != CFS_NO_TIME && s->late_until != CFS_NO_TIME && since >= s->late_until) ||
+           (until != CFS_NO_TIME && s->late_since != CFS_NO_TIME && until <= s->late_since);
+}
+
+void cfs_mf_writer_selection(cfs_mf_writer *w, uint64_t id, int excluded, int late, int64_t since,
+                             int64_t until, const char *label)
 {
     cfs_mf_selection *d = &w->sel;
-    if (d->known && d->id == id) {
-        d->excluded |= excluded != 0;
-        return;
+    if (!d->known || d->id != id) {
+        /* what the summary left out allows this run (cfscan.c refuses it otherwise): the
+         * selection is this run's from now on, and what it leaves out is added */
+        d->known = 1;
+        d->id = id;
+        d->excluded = 0;
+        snprintf(d->label, sizeof d->label, "%s", label);
     }
-    /* the summary's inputs were read whole (cfscan.c refuses the run otherwise): what is
-     * left out from now on is this run's */
-    d->known = 1;
-    d->id = id;
-    d->excluded = excluded != 0;
-    snprintf(d->label, sizeof d->label, "%s", label);
+    d->excluded |= excluded != 0;
+    if (late) late_add(d, since, until);
 }
 
 cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *err, size_t errlen)
@@ -478,7 +506,20 @@ cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, siz
         fputs("shards\t0\t-\n", f);
     }
     if (w->sel.known) {
-        fprintf(f, "selection\t%016" PRIx64 "\t%d\t", w->sel.id, w->sel.excluded);
+        /* what was left out: 0 nothing, 1 lines another selection could count, or
+         * "late:SINCE:UNTIL" (epoch seconds, '-' open) */
+        fprintf(f, "selection\t%016" PRIx64 "\t", w->sel.id);
+        if (w->sel.excluded || !w->sel.late) {
+            fputc(w->sel.excluded ? '1' : '0', f);
+        } else {
+            fputs("late:", f);
+            if (w->sel.late_since == CFS_NO_TIME) fputc('-', f);
+            else fprintf(f, "%" PRId64, w->sel.late_since);
+            fputc(':', f);
+            if (w->sel.late_until == CFS_NO_TIME) fputc('-', f);
+            else fprintf(f, "%" PRId64, w->sel.late_until);
+        }
+        fputc('\t', f);
         put_escaped(f, w->sel.label);
         fputc('\n', f);
     }
@@ -518,6 +559,43 @@ static ssize_t read_line(cfs_mf_reader *r)
     return n;
 }
 
+/* One end of a late window at *p ('-' or an epoch second) into *t; -1 when malformed. */
+static int late_end_parse(const char **p, int64_t *t)
+{
+    if (**p == '-') {
+        *t = CFS_NO_TIME;
+        (*p)++;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(*p, &end, 10);
+    if (errno || end == *p || **p < '0' || **p > '9') return -1;
+    *t = (int64_t)v;
+    *p = end;
+    return 0;
+}
+
+/* The selection's LEFT field at p ("0", "1" or "late:SINCE:UNTIL") into s; *end past it. */
+static int sel_left_parse(cfs_mf_selection *s, const char *p, const char **end)
+{
+    s->excluded = s->late = 0;
+    if (*p == '0' || *p == '1') {
+        s->excluded = *p == '1';
+        *end = p + 1;
+        return 0;
+    }
+    if (strncmp(p, "late:", 5) != 0) return -1;
+    p += 5;
+    if (late_end_parse(&p, &s->late_since) != 0 || *p++ != ':' || late_end_parse(&p, &s->late_until) != 0)
+        return -1;
+    if (s->late_since != CFS_NO_TIME && s->late_until != CFS_NO_TIME && s->late_since >= s->late_until)
+        return -1;
+    s->late = 1;
+    *end = p;
+    return 0;
+}
+
 cfs_status cfs_mf_open(cfs_mf_reader *r, const char *path, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -552,14 +630,13 @@ cfs_status cfs_mf_open(cfs_mf_reader *r, const char *path, char *err, size_t err
             r->pending = 1;
             return CFS_OK;
         }
-        const char *p = r->line + 10, *end = p + 16;
-        if (hex16(p, &r->sel.id) != 0 || end[0] != '\t' || (end[1] != '0' && end[1] != '1') ||
-            end[2] != '\t' || unescape_label(end + 3, r->sel.label, sizeof r->sel.label) != 0) {
+        const char *p = r->line + 10;
+        if (hex16(p, &r->sel.id) != 0 || p[16] != '\t' || sel_left_parse(&r->sel, p + 17, &p) != 0 ||
+            *p != '\t' || unescape_label(p + 1, r->sel.label, sizeof r->sel.label) != 0) {
             snprintf(err, errlen, "%s: line 3: bad selection record", path);
             cfs_mf_close(r);
             return CFS_E_FORMAT;
         }
-        r->sel.excluded = end[1] == '1';
         r->sel.known = 1;
     } else if (ferror(r->f)) {
         snprintf(err, errlen, "%s: read failed: %s", path, strerror(errno ? errno : EIO));

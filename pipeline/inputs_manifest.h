@@ -52,16 +52,26 @@ typedef struct cfs_mf_shards {
     int with_other; /* the summary holds whole scans of its own beside these shards */
 } cfs_mf_shards;
 
-/* The window and filters the inputs of a summary were read under, and whether they left
- * lines of those inputs uncounted: --update never reads a counted input again, so a later
- * run with another window or filters would never count those lines (cfscan.c refuses it).
- * id 0 with known set: parts of several selections merged. */
+/* The window and filters the inputs of a summary were read under, and what they left out
+ * of those inputs: --update never reads a counted input again, so a later run with another
+ * window or filters would never count those lines (cfscan.c refuses it, cfs_mf_selection_allows).
+ * Left out by a window of whole hours from files CloudFront named by an hour inside it are
+ * only requests that finished after the window's end (late): a later window that does not
+ * overlap [late_since, late_until) skips those files by name, as a fresh scan would, so only
+ * a window that overlaps it would lose them.  id 0 with known set: parts of several
+ * selections merged. */
 typedef struct cfs_mf_selection {
     int known;    /* 0: a manifest written before selections were recorded */
-    int excluded; /* lines of counted inputs were left out by the window or filters */
+    int excluded; /* lines that any other window or filters could count were left out */
+    int late;     /* late requests were left out, of files named by hours in the window below */
+    int64_t late_since, late_until; /* the hull of such windows; CFS_NO_TIME: open */
     uint64_t id;
     char label[CFS_MF_LABEL];
 } cfs_mf_selection;
+
+/* Whether a run with selection id and window [since, until) (CFS_NO_TIME: open) may add to a
+ * summary of selection s without losing what s left out. */
+int cfs_mf_selection_allows(const cfs_mf_selection *s, uint64_t id, int64_t since, int64_t until);
 
 /* The scan that shards belong to (cfs_mf_shards.scan) and its label, from the paths given
  * and the window and filters (names and values, as the report names them).  A path counts
@@ -94,10 +104,12 @@ cfs_status cfs_mf_writer_add(cfs_mf_writer *w, const char *rel, uint64_t size, i
  * other scans, and parts that hold some of their scan's shards must all be of one scan
  * (CFS_E_USAGE, naming both, else). */
 cfs_status cfs_mf_writer_append_file(cfs_mf_writer *w, const char *path, char *err, size_t errlen);
-/* Record that this run read its inputs under selection id (label) and whether it left
- * lines of them uncounted.  Added to a summary (--update) whose selection left none, or
- * was the same, the summary's becomes this run's. */
-void cfs_mf_writer_selection(cfs_mf_writer *w, uint64_t id, int excluded, const char *label);
+/* Record that this run read its inputs under selection id (label) and window [since,
+ * until), and what it left out of them (cfs_mf_selection: excluded, late).  Added to a
+ * summary (--update) that allows it, the summary's selection becomes this run's, and the
+ * late windows of both stay on record. */
+void cfs_mf_writer_selection(cfs_mf_writer *w, uint64_t id, int excluded, int late, int64_t since,
+                             int64_t until, const char *label);
 /* Write the manifest (header, then the entries) to path and fsync it. */
 cfs_status cfs_mf_writer_save(cfs_mf_writer *w, const char *path, char *err, size_t errlen);
 void cfs_mf_writer_free(cfs_mf_writer *w);

@@ -524,6 +524,18 @@ Test(update, another_window_that_would_lose_lines_is_refused)
                                        "2026-11-02T00"};
     for (int w = 0; w < 4; w++)
         free(tu_scan_json(g_dir, 0, "scan logs --since %s --until %s -o H --update", ends[w], ends[w + 1]));
+    /* ...but a window that reads hour 05's file again, as no window does, would have
+     * counted that request in a fresh scan: refused, naming the windows that would do */
+    rc = tu_sh(NULL, &err, "cd %s && %s scan logs -o H --update -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 2, "exit %d: %s", rc, err ? err : "");
+    cr_assert(
+        strstr(err,
+               "H: its windows of whole hours (2026-11-01T00:00:00Z .. 2026-11-01T06:00:00Z) left out") &&
+            strstr(err, "give a window that ends by 2026-11-01T00:00:00Z or that starts at "
+                        "2026-11-01T06:00:00Z or later, or --rebuild"),
+        "%s", err);
+    free(err);
+    free(tu_scan_json(g_dir, 0, "scan logs --since 2026-11-01T12 --until 2026-11-02 -o H --update"));
     char *day = tu_scan_json(g_dir, 0, "merge H -o H2");
     char *full = tu_scan_json(g_dir, 0, "scan logs");
     cr_assert_gt(tu_json_count(full, "requests"), 0);

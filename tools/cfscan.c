@@ -403,9 +403,11 @@ typedef struct input_sink {
     uint64_t interrupted; /* inputs left unread (or cut short) by SIGINT/SIGTERM */
     /* The window (and --dist) alone select, on whole hours: what they leave out of a file
      * CloudFront named by its hour (and distribution) is a request that finished after the
-     * window's end, in a file every later window skips by name, so no run counts it. */
+     * window's end, in a file that a later window skips by name unless it overlaps this
+     * one (cfs_mf_selection.late). */
     int by_name_only;
-    int left_out; /* lines of a counted input were left out that a later window could count */
+    int left_out;  /* lines of a counted input were left out that another window could count */
+    int left_late; /* requests that finished after the window's end, in files named by its hours */
 } input_sink;
 
 static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
@@ -420,7 +422,8 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
     if (st->filtered && !k->left_out) {
         char dist[CFS_DIST_MAX];
         int64_t hour;
-        k->left_out = !k->by_name_only || cfs_parse_log_name(in->path, dist, &hour) != 0;
+        if (k->by_name_only && cfs_parse_log_name(in->path, dist, &hour) == 0) k->left_late = 1;
+        else k->left_out = 1;
     }
     /* The manifest holds every regular file (and S3 object) whose lines may be in the
      * counts (a truncated one too: reading it again would count its first part twice); a
@@ -469,7 +472,7 @@ typedef struct scan_cmd {
     cfs_scan_result res;
     double scan_seconds;
     cfs_run_end outcome; /* what the exit status is made from */
-    char err[512];
+    char err[1024];      /* room for a refusal that names two selections */
     /* the window and filters as the report names them (set_selection) */
     const char *ip_text; /* --ip as given */
     const char *sel_names[SEL_MAX], *sel_values[SEL_MAX];
@@ -1434,13 +1437,28 @@ static int setup_manifest(scan_cmd *c)
             /* A counted input is never read again: lines the summary's window or filters
              * left out of one would never be counted by a run with others. */
             const cfs_mf_selection *ks = &c->known.sel;
-            if (st == CFS_OK && ks->known && ks->excluded && ks->id != c->sel_id) {
-                snprintf(c->err, sizeof c->err,
-                         "%.120s: read with %.100s, which left lines of its inputs uncounted; --update never "
-                         "reads a counted input again, so with %.100s they would never be counted: give the "
-                         "same window and filters, or --rebuild",
-                         c->outdir, ks->id ? ks->label : "several windows or filters (parts merged)",
-                         c->sel_label[0] ? c->sel_label : "no window or filters");
+            if (st == CFS_OK && !cfs_mf_selection_allows(ks, c->sel_id, c->o.since, c->o.until)) {
+                const char *now = c->sel_label[0] ? c->sel_label : "no window or filters";
+                if (ks->excluded) {
+                    snprintf(
+                        c->err, sizeof c->err,
+                        "%.200s: read with %.160s, which left lines of its inputs uncounted; --update never "
+                        "reads a counted input again, so with %.160s they would never be counted: give the "
+                        "same window and filters, or --rebuild",
+                        c->outdir, ks->id ? ks->label : "several windows or filters (parts merged)", now);
+                } else { /* late requests: which windows would do (cfs_mf_selection_allows) */
+                    char a[32] = "", b[32] = "";
+                    if (ks->late_since != CFS_NO_TIME) utc_str(ks->late_since, a, sizeof a);
+                    if (ks->late_until != CFS_NO_TIME) utc_str(ks->late_until, b, sizeof b);
+                    snprintf(
+                        c->err, sizeof c->err,
+                        "%.200s: its windows of whole hours (%s .. %s) left out requests that ended after "
+                        "them, in files --update never reads again; with %.160s, which reads those files' "
+                        "hours, they would never be counted: give a window %s%s%s%s%s%s, or --rebuild",
+                        c->outdir, a[0] ? a : "the start", b[0] ? b : "the end", now,
+                        a[0] ? "that ends by " : "", a, a[0] && b[0] ? " or " : "",
+                        b[0] ? "that starts at " : "", b, b[0] ? " or later" : "");
+                }
                 st = CFS_E_USAGE;
             }
             if (st == CFS_OK) st = cfs_mf_writer_append_file(w, path, c->err, sizeof c->err);
@@ -1552,7 +1570,9 @@ static int scan_inputs(scan_cmd *c)
         return -1;
     }
     /* what the summary's next --update must keep to (cfs_mf_selection) */
-    if (c->sum.mf) cfs_mf_writer_selection(c->sum.mf, c->sel_id, c->sink.left_out, c->sel_label);
+    if (c->sum.mf)
+        cfs_mf_writer_selection(c->sum.mf, c->sel_id, c->sink.left_out, c->sink.left_late, c->o.since,
+                                c->o.until, c->sel_label);
     c->scan_seconds = now_s() - t0;
     return 0;
 }
