@@ -688,14 +688,20 @@ Test(shard, a_tree_of_merges_records_what_the_flat_merge_records)
     char *mf = shards_line("X");
     cr_assert(!strncmp(mf, "shards\t4\t0\t", 10) && strstr(mf, "\t+\n"), "%s", mf);
     free(mf);
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && %s merge X a1 a2 a3 --expect 4 -o E -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "--expect takes no part that holds another scan whole: exit %d: %s", rc,
+                 err ? err : "");
+    cr_assert(strstr(err, "X holds whole scans beside its shards of 4"), "%s", err);
+    free(err);
     free(tu_scan_json(g_dir, 0, "merge X a1 a2 a3 -o TREE"));
     for (int t = 0; t < 2; t++) {
         mf = shards_line(t ? "TREE" : "FLAT");
         cr_assert_str_eq(mf, "shards\t0\t-\n", "%s", t ? "TREE" : "FLAT");
         free(mf);
-        char *err = NULL;
-        int rc = tu_sh(NULL, &err, "cd %s && %s merge %s --expect 4 -o E%d -q", g_dir, tu_prog("cfscan"),
-                       t ? "TREE" : "FLAT", t);
+        err = NULL;
+        rc = tu_sh(NULL, &err, "cd %s && %s merge %s --expect 4 -o E%d -q", g_dir, tu_prog("cfscan"),
+                   t ? "TREE" : "FLAT", t);
         cr_assert_eq(rc, 4, "exit %d: %s", rc, err ? err : "");
         cr_assert(strstr(err, "records no shards"), "%s", err);
         free(err);
@@ -705,11 +711,11 @@ Test(shard, a_tree_of_merges_records_what_the_flat_merge_records)
                                       "s/\t[0-9a-f]{16}\t/\t 000000000000001\t/",
                                       "s/\tlogs --since/\tlo\tgs --since/"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char *err = NULL;
+        err = NULL;
         cr_assert_eq(tu_sh(NULL, NULL, "cd %s && rm -rf B && cp -r a1 B && sed -i -E '2%s' B/inputs.cfm",
                            g_dir, bad[i]),
                      0);
-        int rc = tu_sh(NULL, &err, "cd %s && %s merge a0 B -o D -q", g_dir, tu_prog("cfscan"));
+        rc = tu_sh(NULL, &err, "cd %s && %s merge a0 B -o D -q", g_dir, tu_prog("cfscan"));
         cr_assert_eq(rc, 4, "%s: exit %d: %s", bad[i], rc, err ? err : "");
         cr_assert(strstr(err, "bad shard record"), "%s: %s", bad[i], err);
         free(err);

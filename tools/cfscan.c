@@ -2181,6 +2181,17 @@ static int check_expected_shards(const merge_args *ma, const cfs_mf_set *sets, c
             bad = 1;
             break;
         }
+        if (sets[i].shards.with_other) {
+            /* a merge of shards with whole scans of others: not one scan's shards alone */
+            char msg[1024];
+            snprintf(msg, sizeof msg,
+                     "%s holds whole scans beside its shards of %u (a merge with other summaries), so it is "
+                     "not a part of one scan's shards",
+                     ma->dirs->v[i], ma->expect);
+            say("merge refused", NULL, msg);
+            bad = 1;
+            break;
+        }
         if (first == SIZE_MAX) first = i;
         if (sets[i].shards.scan != sets[first].shards.scan) {
             /* shards of two days would read as one day's */
