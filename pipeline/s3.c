@@ -109,19 +109,25 @@ static const char *endpoint(void)
     return e && *e ? e : NULL;
 }
 
-/* Whether the n bytes at h are "host[:port]": no user part, and a port, when given, of 1
- * to 65535 ("[v6]:port" keeps its colons inside the brackets). */
+/* Whether the n bytes at h are "host[:port]": no user part, an IPv6 address in brackets
+ * ("[::1]"), any other host without a colon or a bracket, and a port, when given, of 1 to
+ * 65535. */
 static int host_port_ok(const char *h, size_t n)
 {
+    const char *end = h + n, *q = h;
     if (memchr(h, '@', n)) return 0;
-    const char *end = h + n, *colon = NULL;
-    for (const char *q = h; q < end; q++)
-        if (*q == ']') colon = NULL;
-        else if (*q == ':') colon = q;
-    if (!colon) return 1;
-    if (colon == h || colon + 1 == end || end - colon > 6) return 0;
+    if (*q == '[') {
+        const char *close = memchr(q, ']', n);
+        if (!close || close == q + 1 || memchr(q + 1, '[', (size_t)(close - q - 1))) return 0;
+        q = close + 1;
+    } else {
+        while (q < end && *q != ':' && *q != '[' && *q != ']') q++;
+        if (q == h || (q < end && *q != ':')) return 0;
+    }
+    if (q == end) return 1;
+    if (*q != ':' || q + 1 == end || end - q > 6) return 0;
     unsigned long port = 0;
-    for (const char *q = colon + 1; q < end; q++) {
+    for (q++; q < end; q++) {
         if (*q < '0' || *q > '9') return 0;
         port = port * 10 + (unsigned long)(*q - '0');
     }

@@ -349,9 +349,16 @@ Test(s3, an_unanswered_region_question_costs_five_seconds)
  * error (exit 4).  So is an s3:// URL that names no bucket. */
 Test(s3, endpoint_url_with_a_path_is_refused)
 {
-    static const char *const bad[] = {"http://127.0.0.1:9/prefix", "http://127.0.0.1:9?x=1",
-                                      "http://127.0.0.1:9/#f",     "ftp://127.0.0.1:9",
-                                      "http://127.0.0.1:99999",    "http://user@127.0.0.1:9"};
+    static const char *const bad[] = {"http://127.0.0.1:9/prefix",
+                                      "http://127.0.0.1:9?x=1",
+                                      "http://127.0.0.1:9/#f",
+                                      "ftp://127.0.0.1:9",
+                                      "http://127.0.0.1:99999",
+                                      "http://user@127.0.0.1:9",
+                                      "http://::1",
+                                      "http://[::1:9000",
+                                      "http://h]:80",
+                                      "http://["};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *out = NULL, *err = NULL;
         int rc = tu_sh(&out, &err,
