@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include "pipeline/s3.h"
@@ -116,10 +117,59 @@ static int root_name_cmp(const void *a, const void *b)
     return c ? c : (x->n > y->n) - (x->n < y->n);
 }
 
+/* The working directory as the shell names it: $PWD when it is "." (the path the user
+ * went through, symbolic links and all, as a named path counts), else getcwd's.  Malloc'd,
+ * or NULL. */
+static char *logical_cwd(void)
+{
+    const char *pwd = getenv("PWD");
+    struct stat a, b;
+    if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino)
+        return strdup(pwd);
+    return getcwd(NULL, 0);
+}
+
+/* path made absolute from the logical working directory, its "." and ".." components
+ * resolved as names (not through the file system, as a shell's cd does).  Malloc'd, or
+ * NULL. */
+static char *logical_path(const char *path)
+{
+    char *cwd = path[0] == '/' ? strdup("") : logical_cwd();
+    if (!cwd) return NULL;
+    const size_t cl = strlen(cwd), pl = strlen(path);
+    char *out = malloc(cl + pl + 3);
+    if (!out) {
+        free(cwd);
+        return NULL;
+    }
+    memcpy(out, cwd, cl);
+    size_t o = cl;
+    free(cwd);
+    for (const char *p = path; *p;) {
+        while (*p == '/') p++;
+        const char *e = p;
+        while (*e && *e != '/') e++;
+        const size_t k = (size_t)(e - p);
+        if (k == 2 && p[0] == '.' && p[1] == '.') {
+            while (o > 0 && out[o - 1] != '/') o--; /* drop the last component */
+            if (o > 0) o--;
+        } else if (k && !(k == 1 && p[0] == '.')) {
+            out[o++] = '/';
+            memcpy(out + o, p, k);
+            o += k;
+        }
+        p = e;
+    }
+    if (!o) out[o++] = '/';
+    out[o] = 0;
+    return out;
+}
+
 /* What a root counts by in a scan's identity: an S3 URL whole, as given (a prefix with and
  * without its trailing slash lists other keys), a local path its last component, trailing
- * slashes dropped ("/" stays "/"), and "." or ".." the name of the directory they are
- * (resolved into *owned, which the caller frees). */
+ * slashes dropped ("/" stays "/"), and "." or ".." the name of the directory they are, as
+ * the shell names it (resolved into *owned, which the caller frees). */
 static root_name root_name_of(const char *path, char **owned)
 {
     size_t n = strlen(path);
@@ -130,7 +180,7 @@ static root_name root_name_of(const char *path, char **owned)
     const root_name last = s == n ? (root_name){path, n} : (root_name){path + s, n - s};
     const int dots = (last.n == 1 && last.p[0] == '.') ||
                      (last.n == 2 && last.p[0] == '.' && last.p[1] == '.');
-    if (dots && !*owned && (*owned = realpath(path, NULL)) != NULL) return root_name_of(*owned, owned);
+    if (dots && !*owned && (*owned = logical_path(path)) != NULL) return root_name_of(*owned, owned);
     return last;
 }
 

@@ -664,8 +664,24 @@ Test(shard, a_scan_is_its_paths_last_components_window_and_filters)
     cr_assert(b == a && !strcmp(lb, la), "'..' in logs/sub is logs: %s", lb);
     cr_assert_eq(chdir(".."), 0);
     cfs_mf_scan_of(r5, 2, names, values, 1, &b, lb);
-    cr_assert_eq(chdir(cwd), 0);
     cr_assert(b == a && !strcmp(lb, la), "'.' in logs is logs: %s", lb);
+    /* reached through a link, "." is named as the shell names it ($PWD), as a path given
+     * through the link is: both are the scan "logsln" */
+    char link[4200];
+    snprintf(link, sizeof link, "%s/logsln", g_dir);
+    cr_assert_eq(symlink("logs", link), 0);
+    cr_assert_eq(chdir(link), 0);
+    const char *oldpwd = getenv("PWD");
+    char *saved = oldpwd ? strdup(oldpwd) : NULL;
+    setenv("PWD", link, 1);
+    const char *r6[] = {"."}, *r7[] = {link};
+    cfs_mf_scan_of(r6, 1, NULL, NULL, 0, &a, la);
+    cfs_mf_scan_of(r7, 1, NULL, NULL, 0, &b, lb);
+    if (saved) setenv("PWD", saved, 1);
+    else unsetenv("PWD");
+    free(saved);
+    cr_assert_eq(chdir(cwd), 0);
+    cr_assert(a == b && !strcmp(la, "logsln") && !strcmp(lb, "logsln"), "%s / %s", la, lb);
 }
 
 /* Whether a merge records a scan's shards does not depend on the shape of the tree: a
