@@ -12,6 +12,8 @@
 
 /* How every warning about coverage begins (a merge decides those again: cfs_evid_append). */
 #define COVERS_NONE "covers none of the scanned traffic"
+/* where such a warning says what the run's logs held (one run's: a merge drops it) */
+#define LOGS_ARE "; the logs are of "
 
 const char *cfs_evid_kind_name(int kind) { return kind == CFS_EVID_CONFIG ? "config" : "waf_logs"; }
 const char *cfs_evid_kind_option(int kind) { return kind == CFS_EVID_CONFIG ? "--config" : "--waf-logs"; }
@@ -222,11 +224,10 @@ static char *say_uncovered(const cfs_evid_input *e, const traffic_seen *t)
         if (i) strcat(ds, " ");
         strcat(ds, t->d[i]);
     }
-    snprintf(logs, sizeof logs, "the logs are of %s%s, %s .. %s (hours)", ds, t->more ? " and more" : "", a,
-             b);
+    snprintf(logs, sizeof logs, LOGS_ARE "%s%s, %s .. %s (hours)", ds, t->more ? " and more" : "", a, b);
     size_t n = strlen(what) + strlen(logs) + 80;
     char *w = malloc(n);
-    if (w) snprintf(w, n, COVERS_NONE ": %s; %s", what, logs);
+    if (w) snprintf(w, n, COVERS_NONE ": %s%s", what, logs);
     return w;
 }
 
@@ -347,6 +348,11 @@ cfs_status cfs_evid_append(cfs_evid_set *s, const cfs_evid_input *x)
             e->warning = NULL;
         } else if (!e->requests && !e->warning && x->warning) {
             e->warning = strdup(x->warning); /* NULL when out of memory: the entry says less */
+        } else if (!e->requests && e->warning && x->warning && strcmp(e->warning, x->warning) != 0) {
+            /* covered by none of several runs: what the input holds is the same for each,
+             * the logs each saw are not (the first run's would read as all of them) */
+            char *cut = strstr(e->warning, LOGS_ARE);
+            if (cut) snprintf(cut, strlen(cut) + 1, "%s", "; in every run merged");
         }
         return CFS_OK;
     }

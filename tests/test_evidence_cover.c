@@ -364,6 +364,26 @@ Test(evidence, merge_decides_coverage_on_the_sum)
     rc = cfscan(NULL, &err, "scan other/*.gz -q -j1 --waf-logs g/waf -o b");
     cr_assert_eq(rc, 3, "scan b covers none of its traffic: %d %s", rc, err);
     free(err);
+    /* two parts that each covered none: the warning stays, without what one part's logs
+     * held (it named the first part's hours as if they were all the logs') */
+    rc = cfscan(NULL, &err, "scan $(ls other/*.gz | head -n 4) -q -j1 --waf-logs g/waf -o b1");
+    cr_assert_eq(rc, 3, "%d %s", rc, err);
+    free(err);
+    rc = cfscan(NULL, &err, "scan $(ls other/*.gz | tail -n 4) -q -j1 --waf-logs g/waf -o b2");
+    cr_assert_eq(rc, 3, "%d %s", rc, err);
+    free(err);
+    rc = cfscan(&out, &err, "merge b1 b2 -o m12 -q --format json");
+    cr_assert_eq(rc, 0, "merge: %d %s", rc, err);
+    {
+        cfs_json_doc d = parse(out);
+        const char *warn = cfs_json_str(cfs_json_get(evid(&d, "waf_logs", "g/waf"), "warning"));
+        cr_assert(warn && strstr(warn, "covers none of the scanned traffic: its records are of ") &&
+                      strstr(warn, "; in every run merged") && !strstr(warn, "the logs are of"),
+                  "%s", out);
+        cfs_json_doc_free(&d);
+    }
+    free(out);
+    free(err);
     /* a part that held no traffic at all (an empty shard) gives no warning of its own; beside
      * one that covered none, the sum covers none, and the warning stays (it went when the
      * part without one came first) */
