@@ -2155,6 +2155,34 @@ static part_pair *shared_pairs(const cfs_mf_set *sets, size_t n, size_t *out_n)
     return pairs;
 }
 
+/* Why part i may not be one of --expect N's shards (into msg), or NULL when it may: the
+ * parts are shards of N, of the scan of part first, and hold nothing else. */
+static const char *not_expected_shard(const merge_args *ma, const cfs_mf_set *sets, size_t i, size_t first,
+                                      char *msg, size_t len)
+{
+    const cfs_mf_shards *sh = &sets[i].shards;
+    const char *dir = ma->dirs->v[i];
+    if (sh->n != ma->expect && sh->n)
+        snprintf(msg, len, "%s holds shards of %u, not of %u", dir, sh->n, ma->expect);
+    else if (sh->n != ma->expect)
+        snprintf(msg, len,
+                 "%s records no shards (made without --shard, or merged with such a summary), so --expect %u "
+                 "cannot be checked",
+                 dir, ma->expect);
+    else if (sh->with_other) /* a merge of shards with whole scans of others */
+        snprintf(
+            msg, len,
+            "%s holds whole scans beside its shards of %u (a merge with other summaries), so it is not a "
+            "part of one scan's shards",
+            dir, ma->expect);
+    else if (sh->scan != sets[first].shards.scan) /* shards of two days would read as one day's */
+        snprintf(msg, len, "%s holds shards of another scan (%s) than %s (%s)", dir,
+                 sh->label[0] ? sh->label : "recorded before scans were named", ma->dirs->v[first],
+                 sets[first].shards.label[0] ? sets[first].shards.label : "recorded before scans were named");
+    else return NULL;
+    return msg;
+}
+
 /* --expect N: every part left is a shard summary of N of one scan, and together they hold
  * every shard (the missing ones are named).  0 when so, 1 when refused (said), -1 out of
  * memory. */
@@ -2167,40 +2195,9 @@ static int check_expected_shards(const merge_args *ma, const cfs_mf_set *sets, c
     size_t first = SIZE_MAX; /* the first part: every other must be of its scan */
     for (size_t i = 0; i < n && !bad; i++) {
         if (skip[i]) continue;
-        if (sets[i].shards.n != ma->expect) {
-            char msg[1024];
-            if (sets[i].shards.n)
-                snprintf(msg, sizeof msg, "%s holds shards of %u, not of %u", ma->dirs->v[i],
-                         sets[i].shards.n, ma->expect);
-            else
-                snprintf(msg, sizeof msg,
-                         "%s records no shards (made without --shard, or merged with such a "
-                         "summary), so --expect %u cannot be checked",
-                         ma->dirs->v[i], ma->expect);
-            say("merge refused", NULL, msg);
-            bad = 1;
-            break;
-        }
-        if (sets[i].shards.with_other) {
-            /* a merge of shards with whole scans of others: not one scan's shards alone */
-            char msg[1024];
-            snprintf(msg, sizeof msg,
-                     "%s holds whole scans beside its shards of %u (a merge with other summaries), so it is "
-                     "not a part of one scan's shards",
-                     ma->dirs->v[i], ma->expect);
-            say("merge refused", NULL, msg);
-            bad = 1;
-            break;
-        }
         if (first == SIZE_MAX) first = i;
-        if (sets[i].shards.scan != sets[first].shards.scan) {
-            /* shards of two days would read as one day's */
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s holds shards of another scan (%s) than %s (%s)", ma->dirs->v[i],
-                     sets[i].shards.label[0] ? sets[i].shards.label : "recorded before scans were named",
-                     ma->dirs->v[first],
-                     sets[first].shards.label[0] ? sets[first].shards.label
-                                                 : "recorded before scans were named");
+        char msg[1024];
+        if (not_expected_shard(ma, sets, i, first, msg, sizeof msg)) {
             say("merge refused", NULL, msg);
             bad = 1;
             break;
