@@ -2513,6 +2513,16 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     if (!g_stop && rep) fwrite(rep, 1, replen, stdout);
     free(rep);
     outcome.ledger = v.ledger;
+    /* An evidence input that covered none of the merged traffic (the parts' coverage is
+     * summed: cfs_evid_append) is said, and the status is 3, as one scan of it gives. */
+    for (size_t i = 0; i < all->evidence.n; i++) {
+        const cfs_evid_input *e = &all->evidence.v[i];
+        if (!e->warning) continue;
+        char who[600];
+        snprintf(who, sizeof who, "%s %.500s", cfs_evid_kind_option(e->kind), e->path);
+        say(who, NULL, e->warning);
+        outcome.evidence_uncovered = 1;
+    }
     int rc = exit_status(&outcome);
     if (!quiet)
         fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n,
