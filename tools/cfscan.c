@@ -1700,19 +1700,28 @@ static int print_request_rows(scan_cmd *c)
     return 0;
 }
 
+/* Each evidence input's warning on stderr ("--waf-logs PATH: covers none ..."); how many. */
+static size_t say_evidence_warnings(const cfs_evid_set *es)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < es->n; i++) {
+        const cfs_evid_input *e = &es->v[i];
+        if (!e->warning) continue;
+        char who[600];
+        snprintf(who, sizeof who, "%s %.500s", cfs_evid_kind_option(e->kind), e->path);
+        say(who, NULL, e->warning);
+        n++;
+    }
+    return n;
+}
+
 /* What each evidence input covered; one that covered none of the scanned traffic, or is
  * not what it claims to be, is said on stderr (and in the report) and makes the exit
  * status 3. */
 static void say_evidence(scan_cmd *c, const cfs_view *v)
 {
     if (!cfs_evid_assess(&c->ev, v, c->configs.n ? &c->cfg : NULL)) return;
-    for (size_t i = 0; i < c->ev.n; i++) {
-        const cfs_evid_input *e = &c->ev.v[i];
-        if (!e->warning) continue;
-        char who[600];
-        snprintf(who, sizeof who, "%s %s", cfs_evid_kind_option(e->kind), e->path);
-        say(who, NULL, e->warning);
-    }
+    say_evidence_warnings(&c->ev);
     c->outcome.evidence_uncovered = 1;
 }
 
@@ -2515,14 +2524,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     outcome.ledger = v.ledger;
     /* An evidence input that covered none of the merged traffic (the parts' coverage is
      * summed: cfs_evid_append) is said, and the status is 3, as one scan of it gives. */
-    for (size_t i = 0; i < all->evidence.n; i++) {
-        const cfs_evid_input *e = &all->evidence.v[i];
-        if (!e->warning) continue;
-        char who[600];
-        snprintf(who, sizeof who, "%s %.500s", cfs_evid_kind_option(e->kind), e->path);
-        say(who, NULL, e->warning);
-        outcome.evidence_uncovered = 1;
-    }
+    if (say_evidence_warnings(&all->evidence)) outcome.evidence_uncovered = 1;
     int rc = exit_status(&outcome);
     if (!quiet)
         fprintf(stderr, "cfscan: merged %zu summaries (%llu inputs) in %.3f s\n", dirs->n,
