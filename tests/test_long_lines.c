@@ -29,6 +29,16 @@ static char *report(const char *cmd, int want_rc, int m, cfs_json_doc *doc)
     return out;
 }
 
+/* The three ways a file is read, as commands into cmds[0..2]: mapped whole, cut into
+ * blocks (--split-above split), and piped; opts go to each. */
+static void read_three_ways(char cmds[][1024], const char *cfscan, const char *path, const char *split,
+                            const char *opts)
+{
+    snprintf(cmds[0], 1024, "%s scan %s --format json -q %s", cfscan, path, opts);
+    snprintf(cmds[1], 1024, "%s scan %s --split-above %s --format json -q %s", cfscan, path, split, opts);
+    snprintf(cmds[2], 1024, "cat %s | %s scan - --format json -q %s", path, cfscan, opts);
+}
+
 /* A 20 MiB line (longer than the 8 MiB blocks large and streamed inputs are cut into,
  * so the block producer drops its bytes itself) between ordinary lines.  bytes_decoded
  * is the size of the decompressed log, known here without asking cfscan: the file as
@@ -54,9 +64,7 @@ Test(long_lines, bytes_decoded_counts_a_skipped_line_on_every_path)
     char *cfscan = tu_prog("cfscan");
     char cmds[4][1024];
     /* sequential; zero-copy blocks; blocks copied from stdin; blocks from a decompressor */
-    snprintf(cmds[0], sizeof cmds[0], "%s scan %s --format json -q", cfscan, plain);
-    snprintf(cmds[1], sizeof cmds[1], "%s scan %s --split-above 1 --format json -q", cfscan, plain);
-    snprintf(cmds[2], sizeof cmds[2], "cat %s | %s scan - --format json -q", plain, cfscan);
+    read_three_ways(cmds, cfscan, plain, "1", "");
     snprintf(cmds[3], sizeof cmds[3], "%s scan %s --split-above 1 --format json -q", cfscan, gzp);
     for (int m = 0; m < 4; m++) {
         cfs_json_doc doc = {0};
@@ -111,9 +119,7 @@ Test(long_lines, crlf_header_one_byte_over_sets_no_layout_on_any_path)
     char *plain = tu_write(dir, "crlf.log", buf, o);
     char *cfscan = tu_prog("cfscan");
     char cmds[3][1024];
-    snprintf(cmds[0], sizeof cmds[0], "%s scan %s --format json -q -j2", cfscan, plain);
-    snprintf(cmds[1], sizeof cmds[1], "%s scan %s --split-above 1K --format json -q -j2", cfscan, plain);
-    snprintf(cmds[2], sizeof cmds[2], "cat %s | %s scan - --format json -q -j2", plain, cfscan);
+    read_three_ways(cmds, cfscan, plain, "1K", "-j2");
     for (int m = 0; m < 3; m++) {
         cfs_json_doc doc = {0};
         char *out = report(cmds[m], 3, m, &doc);
