@@ -66,6 +66,27 @@ static char *run_ok(const char *fmt, const char *arg1, const char *arg2)
 /* The whole row of request id (cause, evidence, rule, candidates). */
 #define full_row(tsv, id) tu_tsv_rest((tsv), (id))
 
+/* n edge-fast 403s without a detailed result type, of one content length: ids PREFIXnn. */
+static void edge_403s(tu_buf *b, char prefix, int n, const char *clen)
+{
+    for (int i = 0; i < n; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "%c%02d", prefix, i);
+        tu_kv w[] = {{"x-edge-request-id", id}, {"sc-content-len", clen}, {NULL, NULL}};
+        tu_log_line(b, NULL, w);
+    }
+}
+
+/* The verdict columns of each of those n rows of tsv are want. */
+static void expect_rows(const char *tsv, char prefix, int n, const char *want)
+{
+    for (int i = 0; i < n; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "%c%02d", prefix, i);
+        cr_expect_str_eq(full_row(tsv, id), want, "%s: %s", id, tsv);
+    }
+}
+
 /* Item 2: CloudFront caches an origin's 403 for ErrorCachingMinTTL (10 s by default) and
  * serves the copy as Error/Error in about a millisecond.
  *   O1 10:00:00  /api/a  origin answers 403 in 150 ms, text/html 555 bytes;
@@ -532,22 +553,13 @@ Test(edge_fast, one_odd_line_does_not_lower_many)
                            {NULL, NULL}};
             tu_log_line(&b, NULL, bad);
         }
-        for (int i = 0; i < 11; i++) {
-            char id[8];
-            snprintf(id, sizeof id, "W%02d", i);
-            tu_kv w[] = {{"x-edge-request-id", id}, {"sc-content-len", "919"}, {NULL, NULL}};
-            tu_log_line(&b, NULL, w);
-        }
+        edge_403s(&b, 'W', 11, "919");
         char *f = write_file("10.ffff0001", &b);
         char *tsv = run_ok("requests %s -q --status 403 --fields x-edge-request-id", f, NULL);
         const char *want =
             odd == 1 ? "waf_block\tlikely\tlatency_edge_waf\t-"
                      : "unknown\tpossible\tlearned_generic_error_page\tcname_not_associated|edge_other";
-        for (int i = 0; i < 11; i++) {
-            char id[8];
-            snprintf(id, sizeof id, "W%02d", i);
-            cr_expect_str_eq(full_row(tsv, id), want, "%d odd line(s), %s: %s", odd, id, tsv);
-        }
+        expect_rows(tsv, 'W', 11, want);
         char *j1 = run_ok("scan %s -q -j1 --format json", f, NULL);
         char *j2 = run_ok("scan %s -q -j2 --format json", f, NULL);
         cr_expect_str_eq(j1, j2);
@@ -579,24 +591,13 @@ Test(edge_fast, several_causes_with_a_line_each_prove_a_shared_page)
                      {NULL, NULL}};
         tu_log_line(&b, NULL, c);
     }
-    for (int i = 0; i < 13; i++) {
-        char id[8];
-        snprintf(id, sizeof id, "S%02d", i);
-        tu_kv w[] = {{"x-edge-request-id", id}, {"sc-content-len", "2047"}, {NULL, NULL}};
-        tu_log_line(&b, NULL, w);
-    }
+    edge_403s(&b, 'S', 13, "2047");
     char *f = write_file("10.abab0001", &b);
     char *tsv = run_ok("requests %s -q --status 403 --fields x-edge-request-id", f, NULL);
-    for (int i = 0; i < 13; i++) {
-        char id[8];
-        snprintf(id, sizeof id, "S%02d", i);
-        cr_expect_str_eq(
-            full_row(tsv, id),
-            "unknown\tpossible\tone_error_page_for_all\t"
-            "waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|cname_not_associated|"
-            "edge_other",
-            "%s: %s", id, tsv);
-    }
+    expect_rows(tsv, 'S', 13,
+                "unknown\tpossible\tone_error_page_for_all\t"
+                "waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|cname_not_associated|"
+                "edge_other");
     free(tsv);
     free(f);
     free(b.p);
