@@ -70,7 +70,7 @@ static char *run_ok(const char *fmt, const char *arg1, const char *arg2)
 static void edge_403s(tu_buf *b, char prefix, int n, const char *clen)
 {
     for (int i = 0; i < n; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "%c%02d", prefix, i);
         tu_kv w[] = {{"x-edge-request-id", id}, {"sc-content-len", clen}, {NULL, NULL}};
         tu_log_line(b, NULL, w);
@@ -81,7 +81,7 @@ static void edge_403s(tu_buf *b, char prefix, int n, const char *clen)
 static void expect_rows(const char *tsv, char prefix, int n, const char *want)
 {
     for (int i = 0; i < n; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "%c%02d", prefix, i);
         cr_expect_str_eq(full_row(tsv, id), want, "%s: %s", id, tsv);
     }
