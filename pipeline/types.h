@@ -309,7 +309,9 @@ typedef struct cfs_record {
     uint8_t protocol;               /* cfs_proto */
     uint8_t method;                 /* cfs_method */
     uint8_t http_major, http_minor; /* cs-protocol-version, 0.0 when absent */
-    uint8_t spans_all;              /* internal to cfs_record_parse: spans beyond the lean set may be set */
+    uint8_t spans_all;              /* for the record parsers: spans beyond the lean set may be set (any
+                                     * parser that may leave them sets it, on rejects too; the TAB path's
+                                     * lean parse then clears every span) */
     uint8_t spans_more;             /* internal to cfs_record_parse: second-tier lean spans may be set */
 } cfs_record;
 

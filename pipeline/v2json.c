@@ -110,6 +110,11 @@ int cfs_v2json_line(cfs_v2json *st, const char *line, size_t n, cfs_record *r, u
 {
     *learned = 0;
     memset(r->f, 0, sizeof r->f);
+    /* Any span may be set from here on, also when the line is rejected: the next line of
+     * the TAB path clears them all (cfs_record_parse), so that a TAB line after a rejected
+     * JSON line in one input never reads the JSON line's distributionid as its own. */
+    r->spans_all = 1;
+    r->spans_more = 0;
     if (st->nkeys && fast(st, line, n, r)) {
         st->fast++;
         st->line_mask = st->shape_mask;

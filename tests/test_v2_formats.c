@@ -354,6 +354,54 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     free(out);
 }
 
+/* A JSON line that is rejected must leave none of its fields to the TAB lines after it in
+ * one input (a `cat` of a JSON log and a TSV log read as one): the lean parse of a TAB
+ * line sets only the fields it reads, so a distributionid the rejected line set was read
+ * as theirs.  The TSV lines here name no distribution id (their file name is no
+ * CloudFront name), so every request is under their cs(Host); three JSON lines, each
+ * naming another distribution, are rejected: no sc-status, a field named twice, a control
+ * byte in a value. */
+Test(v2_formats, a_rejected_json_line_leaves_no_field_to_the_lines_after_it)
+{
+    const char *hdr = "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
+                      "cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) "
+                      "x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken\n";
+    /* a short line (14 of 19 fields: tolerated) and a full one */
+    const char *s =
+        "2026-11-01\t00:00:01\tIAD89-C1\t100\t1.2.3.4\tGET\td1.cloudfront.net\t/a\t200\t-\tUA\t-\t-\tHit\n";
+    const char *t =
+        "2026-11-01\t00:00:01\tIAD89-C1\t100\t1.2.3.4\tGET\td1.cloudfront.net\t/a\t200\t-\tUA\t-\t-\tHit\t"
+        "rid\twww.x.com\thttps\t10\t0.001\n";
+    const char *bad[] = {
+        "{\"distributionid\":\"E2OTHERDIST\",\"date\":\"2026-11-01\",\"time\":\"00:00:00\"}\n",
+        "{\"distributionid\":\"E3OTHERDIST\",\"date\":\"2026-11-01\",\"time\":\"00:00:00\",\"sc-status\":\"200\","
+        "\"sc-status\":\"200\"}\n",
+        "{\"distributionid\":\"E4OTHERDIST\",\"date\":\"2026-11-01\",\"time\":\"00:00:00\",\"sc-status\":\"200\","
+        "\"cs-uri-stem\":\"/\\u0001\"}\n",
+    };
+    tu_buf b = {0};
+    tu_buf_add(&b, hdr);
+    tu_buf_add(&b, s);
+    for (int i = 0; i < 3; i++) {
+        tu_buf_add(&b, bad[i]);
+        tu_buf_add(&b, s);
+        tu_buf_add(&b, s);
+        tu_buf_add(&b, t);
+    }
+    free(tu_write(g_dir, "mixed.log", b.p, b.n));
+    free(b.p);
+    for (int j = 1; j <= 2; j++) {
+        char *out = tu_scan_json(g_dir, 3, "scan mixed.log -j%d", j);
+        cr_assert_eq(num_at(out, "inputs.requests"), 10, "%s", out);
+        cr_assert_eq(num_at(out, "inputs.rejected_by_reason.too_few_fields"), 1, "%s", out);
+        cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_json"), 1, "%s", out);
+        cr_assert_eq(num_at(out, "inputs.rejected_by_reason.binary"), 1, "%s", out);
+        cr_assert_eq(tu_json_count(out, "d1.cloudfront.net"), 10, "every request under its Host: %s", out);
+        cr_assert_null(strstr(out, "OTHERDIST"), "no request under a rejected line's distribution: %s", out);
+        free(out);
+    }
+}
+
 Test(v2_formats, json_cut_into_blocks_and_piped_gives_one_report)
 {
     gen("json", "--layout json --format plain");
