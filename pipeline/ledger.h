@@ -27,7 +27,7 @@ typedef struct cfs_file_stats {
     uint64_t rejected[CFS_REJ_COUNT];
     uint64_t short_lines;  /* tolerated: missing trailing fields */
     uint64_t trailing_tab; /* tolerated: empty extra column */
-    uint64_t crlf;         /* tolerated: CR before LF */
+    uint64_t crlf;         /* tolerated: a line read as a request ended with CR before LF */
     uint64_t layouts;      /* #Fields: lines that switched the layout */
     cfs_format fmt;
     cfs_status status; /* CFS_OK, or why the input is incomplete */

@@ -668,9 +668,10 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
 {
     ps->st.lines++;
     /* le - ls <= CFS_MAX_LINE: longer lines never get here (see count_long_line) */
+    unsigned cr = 0; /* tolerated, and counted so, when the line is read as a request */
     if (le > ls && base[le - 1] == '\r') {
         le--;
-        ps->st.crlf++;
+        cr = 1;
     }
     if (le == ls) {
         ps->st.blank_lines++;
@@ -710,6 +711,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
          * the file name, else from the line: CFS_PARSE_PLAIN_DIST) */
         rc = cfs_record_parse(&ps->layout, base, ls, le, tabs, ps->sh->kernel, r, &tol, ps->text_need);
         if (rc == CFS_RECORD_PLAIN) {
+            ps->st.crlf += cr;
             if (ps->file_dist.n) count_plain_file(ps, agg, r);
             else count_plain(ps, agg, r, ps->lmask);
             return;
@@ -731,6 +733,7 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     if (tol & CFS_TOL_SHORT) ps->st.short_lines++;
     if (tol & CFS_TOL_TRAILING_TAB) ps->st.trailing_tab++;
+    ps->st.crlf += cr;
     const uint64_t m = base[ls] == '{' ? ps->json.line_mask | ps->fmask : ps->lmask;
     if (record_is_common(ps, r)) count_plain(ps, agg, r, m);
     else count_record(ps, agg, r, m);

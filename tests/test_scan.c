@@ -191,7 +191,9 @@ Test(formats, header_switch_crlf_and_v2_order)
     const cfs_file_stats *f = &r.files[0];
     cr_assert_eq(f->aggregated, 5);
     cr_assert_eq(f->layouts, 2);
-    cr_assert_eq(f->crlf, 5); /* #Version, #Fields (v2) and the three v2 lines */
+    /* the three v2 lines: tolerated counts are of lines read as requests, so the CRs of
+     * #Version and the v2 #Fields are not counted */
+    cr_assert_eq(f->crlf, 3);
     cr_assert_eq(status_count(&r, 403), 2);
     cr_assert_eq(status_count(&r, 404), 1);
     cr_assert_eq(edge_count(&r, "NRT57-C2"), 2);
