@@ -1321,10 +1321,16 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             if (cut) {
                 pstate ps;
                 pstate_init(&ps, sh, file, NULL);
-                ps.st.lines++;
                 /* its bytes were decoded: bytes_decoded counts them, as on the one-piece path */
                 ps.st.bytes_out = cut_bytes;
-                reject(&ps, CFS_REJ_TRUNCATED);
+                /* A cut-off line already too long is that, as the one-piece path, whose
+                 * parse_buffer counts it once a WINDOW holds no LF (count_long_line). */
+                if (cut_bytes >= WINDOW) {
+                    count_long_line(&ps.st);
+                } else {
+                    ps.st.lines++;
+                    reject(&ps, CFS_REJ_TRUNCATED);
+                }
                 store_unit(sh, file, index++, &ps);
             }
             break;

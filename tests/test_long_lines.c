@@ -179,3 +179,59 @@ Test(long_lines, truncated_stream_bytes_same_on_every_path)
     tu_rmrf(dir);
     free(dir);
 }
+
+/* x_n bytes of lowercase letters from a fixed sequence: text that gzip cannot shrink much,
+ * so that cutting a few kilobytes off a compressed file cuts as few decoded bytes. */
+static void letters(char *p, size_t n)
+{
+    uint32_t x = 12345;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        p[i] = (char)('a' + (x >> 16) % 26);
+    }
+}
+
+/* A compressed log cut inside a last line that is already longer than CFS_MAX_LINE when the
+ * damage comes: that line is too long, not truncated, on every path.  Read one piece at a
+ * time it is counted too long once a WINDOW holds no LF; the block reader rejected the
+ * cut-off tail as truncated, whatever its length, so the JSON of one file depended on how
+ * it was read. */
+Test(long_lines, a_cut_off_line_already_too_long_is_too_long_on_every_path)
+{
+    char *dir = tu_mkdtemp();
+    const char *hdr = "#Version: 1.0\n#Fields: date time x-edge-location sc-status\n";
+    const char *good = "2026-11-01\t10:00:00\tLAX3\t200\n";
+    const size_t big = (size_t)3 << 19; /* 1.5 MiB */
+    size_t cap = strlen(hdr) + 3 * strlen(good) + 32 + big, o = 0;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    o += (size_t)sprintf(buf, "%s%s%s%s2026-11-01\t10:00:01\t", hdr, good, good, good);
+    letters(buf + o, big);
+    o += big;
+    buf[o++] = '\n';
+    size_t gzn;
+    char *gz = tu_gzip(buf, o, &gzn);
+    /* 2,000 compressed bytes off the end: a few kilobytes of the long line's text */
+    char *cut = tu_write(dir, "cut.log.gz", gz, gzn - 2000);
+    char *cfscan = tu_prog("cfscan");
+    char cmds[4][1024];
+    read_three_ways(cmds, cfscan, cut, "1", "");
+    snprintf(cmds[3], sizeof cmds[3], "%s scan %s -j3 --split-above 1 --format json -q", cfscan, cut);
+    for (int m = 0; m < 4; m++) {
+        cfs_json_doc doc = {0};
+        char *out = report(cmds[m], 4, m, &doc);
+        const cfs_json *r = cfs_json_root(&doc);
+        cr_expect_eq(num_at(r, "inputs.lines"), 6, "mode %d: 2 headers, 3 lines, the long one", m);
+        cr_expect_eq(num_at(r, "inputs.requests"), 3, "mode %d", m);
+        cr_expect_eq(num_at(r, "inputs.rejected_by_reason.line_too_long"), 1, "mode %d", m);
+        cr_expect_eq(num_at(r, "inputs.rejected_by_reason.truncated"), 0, "mode %d", m);
+        cfs_json_doc_free(&doc);
+        free(out);
+    }
+    free(cfscan);
+    free(cut);
+    free(gz);
+    free(buf);
+    tu_rmrf(dir);
+    free(dir);
+}
