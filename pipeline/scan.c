@@ -1280,6 +1280,27 @@ static void file_error(shared *sh, size_t file, cfs_status st, const char *msg)
     }
 }
 
+/* Where a block that starts at p ends, of the n >= BLOCK bytes there (all of the input's
+ * rest when `all`, else more may follow): after the first LF in the WINDOW bytes from
+ * BLOCK on; when none is there, after the last LF before BLOCK, so that the block ends
+ * before a line too long to parse that runs past BLOCK (0 when that line starts the
+ * block: the caller drops it); BLOCK_MORE when the bytes that decide have not all come
+ * yet.  The mapped path, which has every byte at hand, and the streamed one, which gets
+ * them piece by piece, cut where this says, so the blocks, and with them the per-unit
+ * top-k summaries folded into the result, depend only on the bytes: not on whether they
+ * were mapped, piped or decompressed, nor on how the pieces fell. */
+#define BLOCK_MORE SIZE_MAX
+static size_t block_cut(const char *p, size_t n, int all)
+{
+    const size_t look = n - BLOCK < WINDOW ? n - BLOCK : WINDOW;
+    const char *nl = memchr(p + BLOCK, '\n', look);
+    if (nl) return (size_t)(nl - p) + 1;
+    if (look < WINDOW) return all ? n : BLOCK_MORE; /* all: the rest is the last block */
+    size_t last = BLOCK;
+    while (last && p[last - 1] != '\n') last--;
+    return last;
+}
+
 /* A large input: cut into line-aligned blocks that run as tasks. */
 static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
 {
@@ -1341,9 +1362,12 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             /* Memory-mapped plain file handed out whole: zero-copy blocks. */
             size_t off = 0;
             while (off < n) {
-                size_t end = off + BLOCK < n ? off + BLOCK : n;
-                if (end < n) {
-                    const char *nl = memchr(p + end, '\n', n - end);
+                size_t end = n - off > BLOCK ? off + block_cut(p + off, n - off, 1) : n;
+                if (end == off) {
+                    /* A line longer than a block and a WINDOW starts the block: it alone
+                     * is the block, which parse_buffer counts as too long (count_long_line)
+                     * and drops, as the streamed path's skip does. */
+                    const char *nl = memchr(p + off, '\n', n - off);
                     end = nl ? (size_t)(nl - p) + 1 : n;
                 }
                 cfs_layout at = layout;
@@ -1381,32 +1405,32 @@ static void produce_blocks(shared *sh, size_t file, cfs_reader *r)
             }
             memcpy(acc + acc_len, q, qn);
             acc_len += qn;
-            /* Cut blocks where the mapped path cuts them (after the first LF at or past BLOCK
-             * bytes), so block boundaries, and with them the per-unit top-k summaries folded
-             * into the result, depend only on the bytes: never on how a pipe's reads or a
-             * decoder's pieces fell. */
+            /* Cut blocks where the mapped path cuts them (block_cut), so block boundaries,
+             * and with them the per-unit top-k summaries folded into the result, depend
+             * only on the bytes: never on how a pipe's reads or a decoder's pieces fell. */
             while (acc_len >= BLOCK) {
-                const char *nl = memchr(acc + BLOCK, '\n', acc_len - BLOCK);
-                size_t last;
-                if (nl) {
-                    last = (size_t)(nl - acc) + 1;
-                } else if (acc_len - BLOCK <= WINDOW) {
-                    break; /* the LF may come in the next piece */
-                } else {
-                    /* More than a longest line past BLOCK without an LF: that line is too
-                     * long; cut before it (parse_buffer or the skip below counts it). */
-                    last = acc_len;
-                    while (last && acc[last - 1] != '\n') last--;
-                }
+                const size_t last = block_cut(acc, acc_len, 0);
+                if (last == BLOCK_MORE) break; /* the LF may come in the next piece */
                 if (last == 0) {
-                    /* No LF in a whole block: the line is far over CFS_MAX_LINE.  Count it
-                     * once, here, and drop its bytes up to the next LF; its counts (and the
-                     * bytes dropped) are stored when the skip ends. */
+                    /* The block starts with a line longer than BLOCK + WINDOW.  Count it
+                     * once, here, and drop its bytes up to its LF (the mapped path makes it
+                     * a block of its own, which parse_buffer counts and drops the same
+                     * way); when its LF has not come yet, its counts and the bytes dropped
+                     * are stored when the skip ends. */
                     pstate_init(&skip, sh, file, NULL);
                     count_long_line(&skip.st);
+                    skip_index = index++;
+                    const char *nl = memchr(acc, '\n', acc_len);
+                    if (nl) {
+                        const size_t past = (size_t)(nl - acc) + 1;
+                        skip.st.bytes_out = past;
+                        store_unit(sh, file, skip_index, &skip);
+                        memmove(acc, acc + past, acc_len - past);
+                        acc_len -= past;
+                        continue;
+                    }
                     skip.st.bytes_out = acc_len;
                     skip.skipping = 1;
-                    skip_index = index++;
                     acc_len = 0;
                     break;
                 }
