@@ -1513,12 +1513,18 @@ static cfs_status parse_rows(pstate *ps, cfs_pqr *cur, const cfs_pqr_rows *b, ch
             size_t n;
             cfs_status st = cfs_pqr_row_text(cur, k, &p, &n, err, errlen);
             if (st != CFS_OK) return st;
-            if (n >= 8 && memcmp(p, "#Fields:", 8) == 0) {
-                /* The schema names a Parquet file's columns: a row cannot rename them.
-                 * Taken as a layout, it would rename them for the rows after it in its
-                 * unit only, so the counts would depend on how the file is cut (README). */
+            if (n <= 1 || p[0] == '#') {
+                /* A row is a request, never a directive nor a blank line, which would be
+                 * counted as read and left out without a warning.  The schema names a
+                 * Parquet file's columns: a "#Fields:" row cannot rename them either (taken
+                 * as a layout, it would rename them for the rows after it in its unit
+                 * only, so the counts would depend on how the file is cut, README).  Rows
+                 * under a schema without a usable layout are bad_header, as a text log's
+                 * lines under such a #Fields: line; the text of a row of no column is its
+                 * LF alone. */
                 ps->st.lines++;
-                reject(ps, CFS_REJ_BAD_VALUE);
+                reject(ps, ps->layout.ncols == 0 ? (ps->layout.bad ? CFS_REJ_BAD_HEADER : CFS_REJ_NO_HEADER)
+                                                 : CFS_REJ_BAD_VALUE);
                 continue;
             }
             parse_buffer(ps, p, n, 1);

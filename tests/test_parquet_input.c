@@ -324,7 +324,8 @@ Test(parquet_input, requests_sees_every_field_of_a_non_403_row)
  * A file written by cfscan's own writer whose values hold what a log line cannot: a TAB,
  * LF or CR (written percent-encoded, as CloudFront's text logs encode them), another
  * control byte (the line is binary when rejected), nothing (null or empty: "-"), a first
- * value starting with '#' (a directive line; "#Fields:" is bad_value) or '{' (a JSON line), and a
+ * value starting with '#' (bad_value: a row is no directive, and no "#Fields:" line) or '{' (a JSON
+ * line), and a
  * row longer than a line may be.  The same rows written here as TSV by that rule give the
  * same `requests` rows (every field); a scan, which decodes only the columns it reads
  * (cfs_pres_analysed: not the referer, the user agent nor, without WAF logs, the request
@@ -397,7 +398,7 @@ static void hv_row(int i, const char *v[HV_COLS], char buf[HV_COLS][64], char *h
         v[11] = "a=\x01";
     }
     if (i == 41 || i == 2041) v[0] = "2026-13-45";                 /* bad_value */
-    if (i == 13) v[0] = "#a note";                                 /* a directive line */
+    if (i == 13) v[0] = "#a note";                                 /* bad_value, no directive */
     if (i == 17) v[0] = "{\"date\":1";                             /* a JSON line: bad_json */
     if (i == 19) v[11] = huge;                                     /* line_too_long */
     if (i == HV_FIELDS_ROW) v[0] = "#Fields: date time sc-status"; /* bad_value (README) */
@@ -462,7 +463,13 @@ Test(parquet_input, values_text_cannot_hold_give_the_report_of_their_text)
             if (v[c]) cfs_pq_str(w, c, v[c], strlen(v[c]));
             else cfs_pq_null(w, c);
             if (c) fputc('\t', f), fputc('\t', fs);
-            const char *t = i == HV_FIELDS_ROW && c == 0 ? "%Fields: date time sc-status" : v[c];
+            /* a '#' row as a text line of its length that is bad_value too: a bad date */
+            char pct[64];
+            const char *t = v[c];
+            if (c == 0 && t && t[0] == '#') {
+                snprintf(pct, sizeof pct, "%%%s", t + 1);
+                t = pct;
+            }
             hv_text(f, t);
             hv_text(fs, decoded[c] ? t : NULL);
         }
@@ -480,12 +487,12 @@ Test(parquet_input, values_text_cannot_hold_give_the_report_of_their_text)
     char *whole = tu_scan_json(g_dir, 3, "scan h.log -j1");
     cr_assert_str_eq(totals(whole), totals(ref), "a column the scan does not decode changed its report");
     free(whole);
-    /* counted here: the two header lines and row 13's directive; three binary rows, two
-     * bad dates and the "#Fields:" row, one JSON line, one long line */
+    /* counted here: the two header lines; three binary rows, two bad dates, row 13's note
+     * and the "#Fields:" row, one JSON line, one long line */
     cr_assert_eq(jnum(ref, "lines"), HV_ROWS + 2);
-    cr_assert_eq(jnum(ref, "header_lines"), 3);
+    cr_assert_eq(jnum(ref, "header_lines"), 2);
     cr_assert_eq(jnum(ref, "binary"), 3);
-    cr_assert_eq(jnum(ref, "bad_value"), 3);
+    cr_assert_eq(jnum(ref, "bad_value"), 4);
     cr_assert_eq(jnum(ref, "bad_json"), 1);
     cr_assert_eq(jnum(ref, "line_too_long"), 1);
     cr_assert_eq(jnum(ref, "too_many_fields"), 0);
@@ -571,6 +578,34 @@ Test(parquet_input, a_field_named_twice_is_a_bad_header_as_in_text)
     cr_assert_eq(jnum(got, "bad_header"), 4, "the #Fields: line and the 3 rows: %s", got);
     cr_assert(strstr(got, "a field named twice"), "%s", got);
     free(got);
+}
+
+/* A file none of whose columns is a field cfscan knows: its #Fields: line is an unusable
+ * header, and each row is bad_header as a text log's lines under it are.  The text of
+ * such a row held no column and was its LF alone, so every row counted as a blank line:
+ * read, and left out without a warning. */
+Test(parquet_input, rows_of_no_known_column_are_bad_header_not_blank)
+{
+    static const char *const names[] = {"foo", "bar"};
+    cfs_pq_column cols[2];
+    for (size_t c = 0; c < 2; c++) cols[c] = (cfs_pq_column){names[c], CFS_PQ_STRING, 0, 0};
+    char pq[1024], err[512];
+    snprintf(pq, sizeof pq, "%s/unknown.parquet", g_dir);
+    cfs_pq_writer *w = NULL;
+    cr_assert_eq(cfs_pq_open_opts(&w, pq, cols, 2, &(cfs_pq_options){0}, err, sizeof err), CFS_OK, "%s", err);
+    for (int i = 0; i < 10; i++) {
+        cfs_pq_str(w, 0, "x", 1);
+        cfs_pq_str(w, 1, "y", 1);
+        cfs_pq_end_row(w);
+    }
+    cr_assert_eq(cfs_pq_close(w, err, sizeof err), CFS_OK, "%s", err);
+    for (int j = 1; j <= 2; j++) {
+        char *got = tu_scan_json(g_dir, 3, "scan unknown.parquet -j%d --split-above 1", j);
+        cr_assert_eq(jnum(got, "requests"), 0, "%s", got);
+        cr_assert_eq(jnum(got, "blank_lines"), 0, "%s", got);
+        cr_assert_eq(jnum(got, "bad_header"), 11, "the #Fields: line and the 10 rows: %s", got);
+        free(got);
+    }
 }
 
 /* FLOAT columns (a file another tool rewrote) print as the float's shortest text, "0.077",
