@@ -167,6 +167,10 @@ typedef struct facts {
     int cookies_logged;          /* enum tri: cs(Cookie) holds every cookie sent */
     int cookies_from_config;     /* cookies_logged is T_YES because the config says so
                                   * (not because the line shows a cookie) */
+    int signers_logged;          /* every signer the viewer may have sent is on the line:
+                                  * its layout has cs-uri-query, and the cookies were
+                                  * logged (a layout without cs(Cookie) logs none, whatever
+                                  * the config says); an absent signer proves nothing else */
     int viewer_fn;               /* enum tri: the matched behavior has a viewer-request
                                   * CloudFront Function or Lambda@Edge, which can answer
                                   * a 403 itself; T_UNKNOWN without a config, when the
@@ -631,7 +635,10 @@ static void config_facts(facts *f)
  * request id reused, logs mixed up), so they prove nothing, are noted, and the line is
  * judged as if unjoined.  "No record, so WAF did not block it" needs the logs to cover the
  * line: its distribution among the records' httpSourceIds (the line's distribution id, or
- * the id of the config it matched) and its time inside their span (waf.h). */
+ * the id of the config it matched) and its time inside their span (waf.h), and the line
+ * must be one a record could be joined to: a line without x-edge-request-id (a layout
+ * without it, or "-") is never covered, since the BLOCK record of that very request
+ * could not be found. */
 static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dist_config *d, int *hit_out,
                      int *note, int *covered, uint32_t *rule)
 {
@@ -651,9 +658,10 @@ static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dis
         }
         *note = hit.action == CFS_WAF_BLOCK ? CFS_WAF_NOTE_CODE_NOT_403 : CFS_WAF_NOTE_CHALLENGE_ON_403;
     }
-    *covered = cfs_waf_covers(ctx->waf, r->dist, r->ts) ||
-               (d != NULL && d->id != NULL &&
-                cfs_waf_covers(ctx->waf, (cfs_span){d->id, strlen(d->id)}, r->ts));
+    *covered = !cfs_span_empty(r->f[CFS_F_EDGE_REQUEST_ID]) &&
+               (cfs_waf_covers(ctx->waf, r->dist, r->ts) ||
+                (d != NULL && d->id != NULL &&
+                 cfs_waf_covers(ctx->waf, (cfs_span){d->id, strlen(d->id)}, r->ts)));
     if (!*covered && *note < 0) *note = CFS_WAF_NOTE_OUTSIDE_COVERAGE;
 }
 
@@ -677,6 +685,10 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
         f->cookies_logged = T_YES;
         f->cookies_from_config = 0;
     }
+    /* A field the line's layout lacks (a legacy layout, a v2 field list, JSON without the
+     * key: its span is NULL, where a logged empty value is "-") shows no absence. */
+    if (r->f[CFS_F_CS_COOKIE].p == NULL) f->cookies_logged = T_UNKNOWN;
+    f->signers_logged = f->cookies_logged == T_YES && r->f[CFS_F_CS_URI_QUERY].p != NULL;
 
     waf_join(r, ctx, f->d, &f->waf_hit, &f->waf_note, &f->waf_covered, &f->waf_rule);
 
@@ -789,12 +801,9 @@ static int signer_page(const facts *f)
            geo_excluded(f);
 }
 
-/* No signer that may pass the check: none on the line with every cookie logged, or an
+/* No signer that may pass the check: none on the line with every signer logged, or an
  * expired one.  On a restricted behavior such a request is refused before any fetch. */
-static int signer_cannot_pass(const facts *f)
-{
-    return f->signer ? f->exp == EXP_PAST : f->cookies_logged == T_YES;
-}
+static int signer_cannot_pass(const facts *f) { return f->signer ? f->exp == EXP_PAST : f->signers_logged; }
 
 /* signer_page for a request whose signer cannot pass the check. */
 static int signer_page_refused(const facts *f) { return f->page && signer_cannot_pass(f); }
@@ -998,11 +1007,11 @@ static int signed_missing_restricted(const facts *f)
 }
 static int p_signed_missing_restricted(const facts *f)
 {
-    return signed_missing_restricted(f) && f->cookies_logged == T_YES;
+    return signed_missing_restricted(f) && f->signers_logged;
 }
 static int p_signed_missing_restricted_unlogged(const facts *f)
 {
-    return signed_missing_restricted(f) && f->cookies_logged != T_YES;
+    return signed_missing_restricted(f) && !f->signers_logged;
 }
 /* With a config that says the behavior is not restricted, CloudFront does not check
  * signatures there at all, so no signed-URL cause applies (T_NO blocks every rule below).
@@ -1082,13 +1091,10 @@ static int signed_missing_xml(const facts *f)
     return f->restricted == T_UNKNOWN && !f->signer && f->refusable && !f->origin_timed &&
            f->ct == CT_TEXT_XML;
 }
-static int p_signed_missing_xml(const facts *f)
-{
-    return signed_missing_xml(f) && f->cookies_logged == T_YES;
-}
+static int p_signed_missing_xml(const facts *f) { return signed_missing_xml(f) && f->signers_logged; }
 static int p_signed_missing_xml_unlogged(const facts *f)
 {
-    return signed_missing_xml(f) && f->cookies_logged != T_YES;
+    return signed_missing_xml(f) && !f->signers_logged;
 }
 
 static int p_origin_fbl(const facts *f) { return f->origin_contacted == T_YES && f->edge_error; }
@@ -1243,8 +1249,9 @@ static const attr_rule rules[R_COUNT] = {
      * Key-Pair-Id in the query or cookies CloudFront answers MissingKey in text/xml.  The
      * cookies are evidence only when they were logged (§1.2 field 13: '-' also when
      * Logging.IncludeCookies is off): confirmed when the config says they are logged or
-     * the line shows some cookie; otherwise the viewer may have sent signed cookies that
-     * were refused for another reason (expired, unknown key), so only possible. */
+     * the line shows some cookie, and the layout has both cs(Cookie) and cs-uri-query;
+     * otherwise the viewer may have sent a signer the log does not show, refused for
+     * another reason (expired, unknown key), so only possible. */
     [R_SIGNED_MISSING_RESTRICTED] = {"signed_missing_on_restricted_behavior", C(SIGNED_URL_MISSING),
                                      E(CONFIRMED), K_MATCH, p_signed_missing_restricted},
     [R_SIGNED_MISSING_RESTRICTED_UNLOGGED] = {"signed_missing_on_restricted_behavior_cookies_unlogged",

@@ -1164,7 +1164,13 @@ const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span u
     /* v2 logs name the behavior that served the line: that one, when the config has it
      * (a config newer than the line may not) */
     if (!cfs_span_empty(logged)) found = behavior_named(d, logged, tmp);
-    if (!found) {
+    if (!found && !uri_stem.p) {
+        /* A layout without cs-uri-stem: the path is unknown, so is the behavior, unless
+         * the default is the only one (matching an empty path would take the default for
+         * every such line, on paths another behavior serves). */
+        found = d->n_behaviors == 1 && strcmp(d->behaviors[0].path_pattern, "*") == 0 ? &d->behaviors[0]
+                                                                                      : NULL;
+    } else if (!found) {
         const cfs_span s = no_slash(tmp, uri_stem.p ? pct_decode(uri_stem.p, uri_stem.n, tmp) : 0);
         for (size_t i = 0; i < d->n_behaviors && !found; i++) {
             const char *pat = d->behaviors[i].path_pattern;

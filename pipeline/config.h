@@ -159,7 +159,9 @@ size_t cfs_config_untimed_versions(const cfs_config_set *set, const cfs_dist_con
 /* The cache behavior of a line: the one whose PathPattern is the line's logged
  * cache-behavior-path-pattern (v2; empty span: none), else the one whose PathPattern
  * matches uri_stem, its percent-encoding undone once (CloudFront order: first match in list
- * order, the default behavior last).  Patterns use '*' and '?' wildcards. */
+ * order, the default behavior last).  Patterns use '*' and '?' wildcards.  Without a path
+ * (uri_stem.p NULL: the layout lacks cs-uri-stem) and without a logged pattern, only a
+ * config of the default behavior alone gives one; else NULL, the behavior unknown. */
 const cfs_cfg_behavior *cfs_config_behavior(const cfs_dist_config *d, cfs_span uri_stem, cfs_span logged);
 /* Kind of the origin b targets: its origin's, its origin group's common kind, or
  * CFS_ORIGIN_UNKNOWN. */

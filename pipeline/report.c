@@ -401,8 +401,8 @@ static void text_waf_logs(FILE *out, const model *m, const cfs_report_opts *o)
     if (out_cov)
         fprintf(
             out,
-            "%llu 403s lie outside the WAF logs' coverage (distributions/time span): their WAF verdicts are "
-            "not informed by the WAF logs\n",
+            "%llu 403s lie outside the WAF logs' coverage (distributions/time span, or no x-edge-request-id "
+            "to join): their WAF verdicts are not informed by the WAF logs\n",
             (unsigned long long)out_cov);
     uint64_t ch = m->waf_notes[CFS_WAF_NOTE_CHALLENGE_ON_403], cd = m->waf_notes[CFS_WAF_NOTE_CODE_NOT_403];
     if (ch || cd)

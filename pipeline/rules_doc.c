@@ -108,7 +108,8 @@ static const cfs_rule_doc docs[] = {
      "a restricted behavior (TrustedKeyGroups/TrustedSigners) and no non-empty Key-Pair-Id in the query or the logged cookies",
      "§5.4 (KC checklist 1-2), §1.2 field 13; " KCSIGN},
     {"signed_missing_on_restricted_behavior_cookies_unlogged",
-     "the same with cookies not logged (Logging.IncludeCookies off or unknown): signed cookies may have been sent and refused",
+     "the same with cookies not logged (Logging.IncludeCookies off or unknown, or no cs(Cookie) in the layout) or no "
+     "cs-uri-query in the layout: a signer the log does not show may have been sent and refused",
      "§5.4, §1.2 field 13; " KCSIGN},
     {"signed_query_expired",
      "the query's Expires (canned) or the policy's DateLessThan lies before the request arrived",
@@ -193,7 +194,8 @@ static const cfs_rule_doc docs[] = {
      "CloudFront's text/xml refusal and no signer, without a config saying the behavior is restricted",
      "§5.1, §5.4; " KCSIGN},
     {"signed_missing_xml_error_cookies_unlogged",
-     "the same with cookies not logged: signed cookies may have been sent",
+     "the same with cookies not logged (or no cs(Cookie) in the layout) or no cs-uri-query in the layout: a signer "
+     "the log does not show may have been sent",
      "§5.1, §5.4, §1.2 field 13; " KCSIGN},
     {"origin_first_byte_logged_s3",
      "v2 origin-fbl holds a value (CloudFront fetched from the origin) and the origin is S3", "§2; " S3V2},

@@ -640,6 +640,77 @@ Test(attribute_with_config, restricted_path_signed_rules)
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
 }
 
+/* A field the line's layout lacks shows no absence (reference §1.2 field 13, §2: v2 field
+ * lists are the user's, legacy layouts older).  No signer on a restricted behavior is
+ * confirmed missing only when the line could show every signer: a layout without
+ * cs(Cookie) logs no cookie whatever Logging.IncludeCookies says, and one without
+ * cs-uri-query no query; then a signed cookie or URL the log does not show may have been
+ * sent and refused, so possible, as with cookies not logged. */
+Test(attribute_with_config, absent_query_or_cookie_field_proves_no_missing_signer)
+{
+    test_cfg t;
+    make_cfg(&t, "", "");
+    static const char *const absent[] = {"cs(Cookie)", "cs-uri-query"};
+    for (int k = 0; k < 2; k++) {
+        EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                           {"sc-content-type", "text/xml"},
+                           {absent[k], "(absent)"},
+                           {NULL, NULL}},
+                    &t.ctx),
+               CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_POSSIBLE,
+               "signed_missing_on_restricted_behavior_cookies_unlogged");
+        /* without a config: possible, not likely, also where a cookie header was logged */
+        EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                           {"sc-content-type", "text/xml"},
+                           {"cs(Cookie)", k ? "session=1" : "(absent)"},
+                           {absent[k], "(absent)"},
+                           {NULL, NULL}},
+                    NULL),
+               CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_POSSIBLE, "signed_missing_xml_error_cookies_unlogged");
+    }
+    /* both logged ("-" is a logged empty value): confirmed, as before */
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "text/xml"}, {NULL, NULL}},
+                &t.ctx),
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
+    /* a signer that is on the line is read whatever else is absent */
+    char q[256];
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 1));
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"cs-uri-query", q},
+                       {"cs(Cookie)", "(absent)"},
+                       {"sc-content-type", "text/xml"},
+                       {NULL, NULL}},
+                &t.ctx),
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
+}
+
+/* Without cs-uri-stem in the layout the path is unknown, so is the cache behavior: the
+ * default behavior is not taken for the line's (it would judge every such line by the
+ * default's protocol policy, methods and restriction, on paths another behavior serves),
+ * unless the config has the default behavior alone. */
+Test(attribute_with_config, absent_uri_matches_no_behavior_but_a_lone_default)
+{
+    test_cfg t;
+    make_cfg(&t, "", "");
+    t.behaviors[5].viewer_protocol_policy = CFS_VPP_HTTPS_ONLY; /* the default: https-only */
+    const kv http_no_uri[] = {
+        {"cs-uri-stem", "(absent)"}, {"cs-protocol", "http"}, {"ssl-protocol", "-"}, {NULL, NULL}};
+    cfs_attribution a = attr(http_no_uri, &t.ctx);
+    cr_expect(!(a.cause == CFS_CAUSE_HTTPS_REQUIRED && a.evidence == CFS_EV_CONFIRMED), "got %s %s (%s)",
+              cfs_cause_name((cfs_cause)a.cause), cfs_evidence_name((cfs_evidence)a.evidence),
+              cfs_rule_name(a.rule));
+    EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "http_403_error_page_over_http");
+    /* with the path, the default still serves /other */
+    EXPECT(
+        attr((kv[]){{"cs-uri-stem", "/other"}, {"cs-protocol", "http"}, {"ssl-protocol", "-"}, {NULL, NULL}},
+             &t.ctx),
+        CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_CONFIRMED, "https_only_behavior_http");
+    /* the default alone: every path is its */
+    t.d.behaviors = &t.behaviors[5];
+    t.d.n_behaviors = 1;
+    EXPECT(attr(http_no_uri, &t.ctx), CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_CONFIRMED, "https_only_behavior_http");
+}
+
 Test(attribute_with_config, unrestricted_path_is_never_signed_url)
 {
     test_cfg t;
@@ -1118,6 +1189,19 @@ Test(attribute_waf_join_needs_waf_c, block_record_confirms_waf)
              &ctx);
     EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
     cr_expect_eq(a.excl & CFS_EXCL_WAF, 0, "excl %u", a.excl);
+    /* ... nor on a line without x-edge-request-id (a layout without it, or "-"): the BLOCK
+     * record of that very request could not be found, so no record proves nothing and WAF
+     * stays a candidate, as outside the coverage */
+    static const char *const no_id[] = {"(absent)", "-"};
+    for (int k = 0; k < 2; k++) {
+        a = attr((kv[]){{"x-edge-request-id", no_id[k]}, {NULL, NULL}}, &ctx);
+        EXPECT(a, CFS_CAUSE_UNKNOWN, CFS_EV_POSSIBLE, "latency_pending");
+        cr_expect_eq(a.excl & CFS_EXCL_WAF, 0, "%s: excl %u", no_id[k], a.excl);
+        /* the verdict of the same line without WAF logs */
+        EXPECT(cfs_attr_settle(a, 1, 80), CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
+        EXPECT(cfs_attr_settle(attr((kv[]){{"x-edge-request-id", no_id[k]}, {NULL, NULL}}, NULL), 1, 80),
+               CFS_CAUSE_WAF_BLOCK, CFS_EV_LIKELY, "latency_edge_waf");
+    }
     /* a non-403 with a block record is still not attributed */
     EXPECT(attr((kv[]){{"sc-status", "200"},
                        {"x-edge-request-id", "wafBLOCKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=="},
