@@ -1728,8 +1728,13 @@ static uint8_t excl_of(const facts *f)
     if (r->protocol == CFS_P_HTTPS || r->protocol == CFS_P_WSS || r->protocol == CFS_P_GRPCS ||
         (b && f->vpp == CFS_VPP_ALLOW_ALL))
         x |= CFS_EXCL_HTTPS;
-    /* AllowedMethods always holds GET and HEAD (§5.1) */
-    if (r->method == CFS_M_GET || r->method == CFS_M_HEAD ||
+    /* AllowedMethods always holds GET and HEAD (§5.1); a refused method is logged
+     * InvalidRequestMethod (§4), so another logged detailed result type rules it out, as
+     * one other than ClientGeoBlocked rules out geo (geo_excluded) */
+    const unsigned drt = r->detailed_result;
+    if ((drt != CFS_R_NONE && drt != CFS_R_INVALID_REQUEST_METHOD && drt != CFS_R_CLIENT_COMM_ERROR &&
+         drt != CFS_R_CLIENT_HUNG_UP_REQUEST) ||
+        r->method == CFS_M_GET || r->method == CFS_M_HEAD ||
         (b && b->allowed_methods && r->method != CFS_M_NONE && r->method < 32 &&
          (b->allowed_methods & (1u << r->method))))
         x |= CFS_EXCL_METHOD;

@@ -1009,10 +1009,10 @@ Test(attribute, latency_settle_without_reference)
 }
 
 /* The causes a line rules out (cfs_attribution.excl) from its own fields: a logged detailed
- * result type other than ClientGeoBlocked rules out geo restriction, except a viewer's
- * hang-up (ClientCommError), which may be logged for a refusal the viewer did not wait
- * for; https and GET rule out https_required and method_not_allowed; plain http and POST
- * do not. */
+ * result type other than ClientGeoBlocked rules out geo restriction, and one other than
+ * InvalidRequestMethod a refused method (§4), except a viewer's hang-up (ClientCommError),
+ * which may be logged for a refusal the viewer did not wait for; https and GET rule out
+ * https_required and method_not_allowed; plain http and POST do not. */
 Test(attribute, exclusions_from_the_line)
 {
     cfs_attribution a = attr(NULL, NULL); /* https GET, detailed result type Error */
@@ -1020,9 +1020,28 @@ Test(attribute, exclusions_from_the_line)
     cr_expect_eq(a.excl, CFS_EXCL_GEO | CFS_EXCL_HTTPS | CFS_EXCL_METHOD, "excl %u", a.excl);
     a = attr((kv[]){{"x-edge-detailed-result-type", "ClientCommError"}, {NULL, NULL}}, NULL);
     cr_expect_eq(a.excl & CFS_EXCL_GEO, 0, "excl %u (%s)", a.excl, cfs_rule_name(a.rule));
-    a = attr((kv[]){{"cs-protocol", "http"}, {"cs-method", "POST"}, {NULL, NULL}}, NULL);
+    a = attr((kv[]){{"cs-protocol", "http"},
+                    {"cs-method", "POST"},
+                    {"x-edge-detailed-result-type", "(absent)"},
+                    {NULL, NULL}},
+             NULL);
     cr_expect_eq(a.excl & (CFS_EXCL_HTTPS | CFS_EXCL_METHOD), 0, "excl %u (%s)", a.excl,
                  cfs_rule_name(a.rule));
+    /* a POST whose detailed result type is logged as plain Error was not refused for its
+     * method (CloudFront logs InvalidRequestMethod); a hang-up says nothing */
+    a = attr((kv[]){{"cs-protocol", "http"}, {"cs-method", "POST"}, {NULL, NULL}}, NULL);
+    cr_expect_eq(a.excl & (CFS_EXCL_HTTPS | CFS_EXCL_METHOD), CFS_EXCL_METHOD, "excl %u (%s)", a.excl,
+                 cfs_rule_name(a.rule));
+    a = attr((kv[]){{"cs-method", "POST"}, {"x-edge-detailed-result-type", "ClientCommError"}, {NULL, NULL}},
+             NULL);
+    cr_expect_eq(a.excl & CFS_EXCL_METHOD, 0, "excl %u (%s)", a.excl, cfs_rule_name(a.rule));
+    /* so a page learned from method refusals does not name that cause for such a line,
+     * whose length it shares: the line is judged as if no page were learned */
+    a = attr((kv[]){{"cs-method", "POST"}, {NULL, NULL}}, NULL);
+    const cfs_fast_evidence method_page = {0, 1u << CFS_CAUSE_METHOD_NOT_ALLOWED, 0, 0};
+    cfs_attribution p = cfs_attr_settle_fast(a, 1, &method_page);
+    cr_expect_neq(p.cause, CFS_CAUSE_METHOD_NOT_ALLOWED, "%s", cfs_rule_name(p.rule));
+    cr_expect_eq(p.rule, a.rule, "%s", cfs_rule_name(p.rule));
     /* a v2 c-country says nothing of geo restriction without a config to hold it against */
     a = attr((kv[]){{"x-edge-detailed-result-type", "(absent)"}, {"c-country", "DE"}, {NULL, NULL}}, NULL);
     cr_expect_eq(a.excl & CFS_EXCL_GEO, 0, "excl %u (%s)", a.excl, cfs_rule_name(a.rule));
