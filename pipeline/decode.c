@@ -233,6 +233,25 @@ static ssize_t fill_input(cfs_reader *r, char *err, size_t errlen)
 
 static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->in_pos : r->in + r->in_pos; }
 
+/* After a gzip member: zero bytes up to the end of the input are padding, which GNU gzip
+ * ignores without a word (a file written in whole blocks, a copy a tool padded), so its
+ * lines, the last one included, are the log's.  1 when only zeros were left (consumed),
+ * 0 when another byte follows (another member, or damage the next member's header meets;
+ * no member starts with a zero byte), -1 on a read error (err says it). */
+static int zero_padding_to_end(cfs_reader *r, char *err, size_t errlen)
+{
+    for (;;) {
+        ssize_t avail = fill_input(r, err, errlen);
+        if (avail < 0) return -1;
+        if (avail == 0) return 1;
+        const unsigned char *p = in_ptr(r);
+        size_t i = 0;
+        while (i < (size_t)avail && p[i] == 0) i++;
+        r->in_pos += i;
+        if (i < (size_t)avail) return 0;
+    }
+}
+
 /* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
  * decoder copies a match before it checks the distance, so a corrupt stream whose first
  * match reaches before the start of the output read up to 32 KiB before the buffer (a
@@ -655,9 +674,15 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
         }
         produced = now;
         if (rc == Z_STREAM_END) {
-            /* Another member may follow (multi-member gzip, RFC 1952 section 2.2). */
+            /* Another member may follow (multi-member gzip, RFC 1952 section 2.2), or
+             * zero padding to the end (the next fill_input then finds none left). */
             inflateReset(&r->zs);
             r->gz_member_open = 0;
+            if (zero_padding_to_end(r, err, errlen) < 0) {
+                if (!produced) return CFS_E_IO;
+                r->pending = CFS_E_IO; /* hand out the good prefix first */
+                break;
+            }
             continue;
         }
         if (rc == Z_OK || rc == Z_BUF_ERROR) {
@@ -704,8 +729,9 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
     st->avail_out = ISAL_PIECE;
     while (st->avail_out > 0) {
         if (st->block_state == ISAL_BLOCK_FINISH) {
-            /* A member ended; another may follow (multi-member gzip). */
-            ssize_t more = fill_input(r, err, errlen);
+            /* A member ended; another may follow (multi-member gzip), or zero padding. */
+            const int pad = zero_padding_to_end(r, err, errlen);
+            ssize_t more = pad < 0 ? -1 : pad ? 0 : fill_input(r, err, errlen);
             if (more < 0 && st->avail_out < ISAL_PIECE) {
                 r->pending = CFS_E_IO; /* hand out the good prefix first */
                 break;
@@ -827,6 +853,12 @@ static cfs_status gz_whole_next(cfs_reader *r, const char **buf, size_t *len, ch
      * next in this loop: a recursive call per member overflowed the stack on a 4 MB file
      * of 200,000 empty members (tests/test_hostile.c). */
 next_member:
+    /* zero padding after a member (zero_padding_to_end) ends the input */
+    if (r->map_pos > 0) {
+        size_t z = r->map_pos;
+        while (z < r->map_len && r->map[z] == 0) z++;
+        if (z == r->map_len) r->map_pos = z;
+    }
     if (r->map_pos >= r->map_len) {
         r->done = 1;
         *len = 0;

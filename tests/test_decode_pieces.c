@@ -876,3 +876,58 @@ Test(decode_pieces, every_gzip_decoder_gives_one_json_on_the_generated_set, .tim
     tu_rmrf(dir);
     free(dir);
 }
+
+/* Zero bytes after the last gzip member are padding that GNU gzip ignores (a file written
+ * in whole blocks, a copy a tool padded): the log is whole, its last line included, with
+ * exit 0, on every decoder and path, and two members with padding after the second read
+ * as one log.  Zeros followed by another byte are still damage (exit 4).  cfscan called
+ * such a file corrupt and its last line, complete without an LF, truncated. */
+Test(decode_pieces, zero_padding_after_the_last_member_is_no_damage, .timeout = 60)
+{
+    char *dir = tu_mkdtemp();
+    char *cfscan = tu_prog("cfscan");
+    const size_t cap = 300000;
+    char *text = lines_of_70(cap);
+    size_t n = strlen(text);
+    double want = 0; /* lines, the two header lines included */
+    for (size_t i = 0; i < n; i++) want += text[i] == '\n';
+    n--; /* the last line without its LF */
+    size_t half = n / 2;
+    while (text[half - 1] != '\n') half--;
+    size_t g1n, g2n;
+    unsigned char *g1 = tu_gzip(text, half, &g1n), *g2 = tu_gzip(text + half, n - half, &g2n);
+    const size_t pad = 4096 + 7;
+    unsigned char *f = calloc(1, g1n + g2n + pad + 1);
+    cr_assert(f);
+    memcpy(f, g1, g1n);
+    memcpy(f + g1n, g2, g2n);
+    free(tu_write(dir, "padded.log.gz", f, g1n + g2n + pad));
+    f[g1n + g2n + pad] = 0x1f; /* then one more byte: damage */
+    free(tu_write(dir, "garbage.log.gz", f, g1n + g2n + pad + 1));
+    const char *how[] = {"--gzip-decoder auto",       "--gzip-decoder zlib", "--gzip-decoder isal",
+                         "--gzip-decoder libdeflate", "--split-above 1",     "<"};
+    for (int m = 0; m < 6; m++) {
+        char cmd[2048];
+        if (m == 5) snprintf(cmd, sizeof cmd, "%s scan - --format json -q < %s/padded.log.gz", cfscan, dir);
+        else snprintf(cmd, sizeof cmd, "%s scan %s/padded.log.gz %s --format json -q", cfscan, dir, how[m]);
+        counts c = scan_counts(cmd, 0);
+        cr_expect_eq(c.lines, want, "%s: lines %.0f, the log has %.0f", how[m], c.lines, want);
+        cr_expect_eq(c.requests, want - 2, "%s", how[m]);
+        cr_expect_eq(c.truncated, 0, "%s", how[m]);
+        cr_expect_eq(c.bytes, (double)n, "%s: bytes_decoded", how[m]);
+    }
+    for (int m = 0; m < 4; m++) {
+        counts c = damaged_counts(cfscan, dir, "garbage.log.gz", how[m] + strlen("--gzip-decoder "));
+        /* every line with its LF; the last one, without, may go on in the member the damage
+         * hides, so it is truncated */
+        cr_expect_eq(c.requests, want - 3, "%s: the lines before the damage", how[m]);
+        cr_expect_eq(c.truncated, 1, "%s", how[m]);
+    }
+    free(f);
+    free(g1);
+    free(g2);
+    free(text);
+    free(cfscan);
+    tu_rmrf(dir);
+    free(dir);
+}
