@@ -478,8 +478,10 @@ static void signer_facts(facts *f)
     scan_signer(r->f[CFS_F_CS_URI_QUERY], '&', "", &q);
     scan_signer(r->f[CFS_F_CS_COOKIE], ';', "CloudFront-", &c);
     /* Which set CloudFront reads when both carry signer values is not documented [?]; the
-     * query string is the more specific (per URL), so it wins when it has any. */
-    const signer_set *s = q.any ? &q : (c.any ? &c : NULL);
+     * query string is the more specific (per URL), so it wins when it signs: a Signature
+     * or a Key-Pair-Id.  An Expires or Policy parameter alone (an application's own
+     * "Expires" among them) does not hide a signer the cookies carry. */
+    const signer_set *s = (q.sig || q.kpid) ? &q : c.any ? &c : q.any ? &q : NULL;
     f->src = s == NULL ? SRC_NONE : (s == &q ? SRC_QUERY : SRC_COOKIE);
     /* §5.4: MissingKey ("Missing Key-Pair-Id query parameter or cookie value") is answered
      * whenever the key id is absent or empty, whatever Signature, Expires or Policy say: a
