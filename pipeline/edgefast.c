@@ -71,6 +71,11 @@ uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint3
 {
     if (!method_cacheable(r->f[CFS_F_CS_METHOD])) return CFS_EVKEY_NONE;
     cfs_span u = r->f[CFS_F_CS_URI_STEM];
+    /* A field the layout lacks is no value to match (attribute.c): without the URI, or
+     * without both the body's type and length, "the same URI and body" cannot be seen,
+     * and every 403 of the distribution would share one key. */
+    if (u.p == NULL || (r->f[CFS_F_SC_CONTENT_TYPE].p == NULL && r->f[CFS_F_SC_CONTENT_LEN].p == NULL))
+        return CFS_EVKEY_NONE;
     uint64_t seed = XXH3_64bits(dist, strnlen(dist, CFS_KEY_STR)) ^ ((uint64_t)clen << 32 | cth);
     const uint64_t k = XXH3_64bits_withSeed(u.p ? u.p : "", u.n, seed);
     return k == CFS_EVKEY_NONE ? 1 : k;

@@ -190,6 +190,58 @@ Test(edge_fast, cached_origin_403_by_uri_body_and_time)
     free(f2);
 }
 
+/* A layout without cs-uri-stem (a v2 field list) cannot show that a copy is of the same
+ * URI, so no 403 is a cached copy there: every 403 of the distribution had one key, and
+ * one origin 403 made the edge-fast 403s of any URI after it copies.  With the field, C1
+ * (/api/a, 3 s after O1) is a copy and C9 (another URI) is not; without it, neither. */
+Test(edge_fast, no_cached_copy_without_the_uri)
+{
+    for (int with_uri = 1; with_uri >= 0; with_uri--) {
+        const char *omit = with_uri ? NULL : "cs-uri-stem";
+        tu_buf b = {0};
+        tu_log_header_omit(&b, omit);
+        for (int i = 0; i < 24; i++) { /* the origin reference, as origin_fetches */
+            char id[16];
+            snprintf(id, sizeof id, "M%02d", i);
+            tu_kv o[] = {{"sc-status", "200"},
+                         {"x-edge-result-type", "Miss"},
+                         {"x-edge-response-result-type", "Miss"},
+                         {"x-edge-detailed-result-type", "Miss"},
+                         {"time-taken", "0.130"},
+                         {"time-to-first-byte", "0.120"},
+                         {"cs-uri-stem", "/page"},
+                         {"sc-content-len", "5000"},
+                         {"x-edge-request-id", id},
+                         {NULL, NULL}};
+            tu_log_line_omit(&b, omit, NULL, o);
+        }
+        tu_kv o1[] = {{"x-edge-request-id", "O1"},     {"cs-uri-stem", "/api/a"}, {"time-taken", "0.150"},
+                      {"time-to-first-byte", "0.150"}, {"sc-content-len", "555"}, {NULL, NULL}};
+        tu_log_line_omit(&b, omit, NULL, o1);
+        tu_kv c1[] = {{"x-edge-request-id", "C1"},
+                      {"cs-uri-stem", "/api/a"},
+                      {"time", "10:00:03"},
+                      {"sc-content-len", "555"},
+                      {NULL, NULL}};
+        tu_log_line_omit(&b, omit, NULL, c1);
+        tu_kv c9[] = {{"x-edge-request-id", "C9"},
+                      {"cs-uri-stem", "/other"},
+                      {"time", "10:00:04"},
+                      {"sc-content-len", "555"},
+                      {NULL, NULL}};
+        tu_log_line_omit(&b, omit, NULL, c9);
+        char *f = write_file(with_uri ? "10.bbbb0001" : "10.bbbb0002", &b);
+        free(b.p);
+        char *tsv = run_ok("requests %s %s -q --status 403 --fields x-edge-request-id", f, NULL);
+        if (with_uri)
+            cr_expect_str_eq(full_row(tsv, "C1"), "origin_custom\tlikely\tcached_origin_403\t-", "%s", tsv);
+        else cr_expect_null(strstr(full_row(tsv, "C1"), "cached_origin_403"), "%s", tsv);
+        cr_expect_null(strstr(full_row(tsv, "C9"), "cached_origin_403"), "%s", tsv);
+        free(tsv);
+        free(f);
+    }
+}
+
 /* Issue 13: a merge judges the held-back 403s of every part against all of them.  The
  * files of cached_lines scanned apart: f2 alone holds C2 but neither the origin's 403 it
  * copies (O1) nor the origin fetches of the reference, so its own scan cannot call C2 a
