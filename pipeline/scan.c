@@ -380,14 +380,24 @@ static cfs_span row_value(const cfs_record *r, cfs_field f, char buf[16])
     return (cfs_span){buf, (uint32_t)n};
 }
 
+/* --dist: the line's distribution key is the one named, or it is keyed by its Host (no
+ * distribution id in the file name or the line: a renamed or concatenated file, stdin)
+ * and the config that Host finds has that id; the report keeps the Host as the key, and
+ * the line is of that config's distribution (README "Evidence"). */
+static int dist_selected(const pstate *ps, const cfs_filter *f, const cfs_record *r)
+{
+    if (cfs_filter_dist(f, r->dist)) return 1;
+    const cfs_dist_config *d = cfs_attr_config_of(r, ps->sh->o->attr.config, NULL);
+    return d && d->id && strlen(d->id) == f->dist_n && memcmp(d->id, f->dist, f->dist_n) == 0;
+}
+
 static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
 {
     const cfs_req_filter *f = ps->sh->o->filter;
     if (!f) return;
     cfs_attribution at = al.at;
     /* A provisional cause may still settle into the wanted one: keep it for now. */
-    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) ||
-        !cfs_filter_dist(f->sel, r->dist))
+    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) || !dist_selected(ps, f->sel, r))
         return;
     /* --redact-clients: the filter above saw the full address; the row gets the prefix
      * (c-ip, and each address of x-forwarded-for). */
@@ -519,7 +529,7 @@ static __attribute__((noinline)) int line_extra(pstate *ps, cfs_thread_agg *agg,
     const cfs_scan_opts *o = ps->sh->o;
     cfs_attribution at = al->at;
     const cfs_filter *f = o->lines;
-    if (f && !cfs_filter_dist(f, r->dist)) {
+    if (f && !dist_selected(ps, f, r)) {
         ps->st.filtered++;
         return 0;
     }

@@ -429,3 +429,50 @@ Test(filters, cause_on_scan_counts_what_the_unfiltered_run_labels)
         }
     }
 }
+
+/* --dist with logs whose lines are keyed by their Host (a renamed or concatenated file,
+ * stdin: no distribution id in the name or the line): the lines of the distribution
+ * whose config their Host finds are that distribution's, as the report's evidence says,
+ * so --dist ID selects them; it selected nothing, and an investigator who had run
+ * `zcat *.gz > one.log` read "no traffic".  Both distributions' files in one file, with
+ * their configs: the rows and the scan's requests are the named distribution's lines
+ * (awk over its own files). */
+Test(filters, dist_selects_host_keyed_lines_by_their_config)
+{
+    char *dir = tu_mkdtemp();
+    char *err = NULL;
+    int rc = tu_sh(
+        NULL, &err,
+        "%s -o %s/g --seed 4 --dists 2 --days 1 --lines-per-file 200 --format plain --no-waf -j2 && "
+        "cat %s/g/*.log > %s/all-renamed.log",
+        tu_prog("cfsgen"), dir, dir, dir);
+    cr_assert_eq(rc, 0, "%s", err ? err : "");
+    free(err);
+    char *ids = NULL;
+    cr_assert_eq(tu_sh(&ids, NULL, "ls %s/g/config | sed 's/\\.json$//' | sort | head -1", dir), 0);
+    ids[strcspn(ids, "\n")] = 0;
+    char *want = NULL;
+    cr_assert_eq(tu_sh(&want, NULL,
+                       "cat %s/g/%s.*.log | awk -F'\\t' '!/^#/ && $9 == 403 {n++} END {print n+0}'", dir,
+                       ids),
+                 0);
+    const long want403 = strtol(want, NULL, 10);
+    free(want);
+    cr_assert_gt(want403, 0);
+    char *rows = NULL;
+    rc = tu_sh(&rows, NULL,
+               "%s requests %s/all-renamed.log --config %s/g/config --dist %s --status 403 -q | "
+               "tail -n +2 | wc -l",
+               tu_prog("cfscan"), dir, dir, ids);
+    cr_assert_eq(strtol(rows, NULL, 10), want403, "requests rows: %s", rows);
+    free(rows);
+    char *json = NULL;
+    rc = tu_sh(&json, NULL,
+               "%s scan %s/all-renamed.log --config %s/g/config --dist %s --status 403 -q --format json",
+               tu_prog("cfscan"), dir, dir, ids);
+    cr_assert_eq(tu_json_count(json, "requests"), want403, "%.400s", json);
+    free(json);
+    free(ids);
+    tu_rmrf(dir);
+    free(dir);
+}
