@@ -235,12 +235,16 @@ static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->
 
 /* After a gzip member: zero bytes up to the end of the input are padding, which GNU gzip
  * ignores without a word (a file written in whole blocks, a copy a tool padded), so its
- * lines, the last one included, are the log's.  1 when only zeros were left (consumed),
- * 0 when another byte follows (another member, or damage the next member's header meets;
- * no member starts with a zero byte), -1 on a read error (err says it). */
+ * lines, the last one included, are the log's.  1 when only zeros were left (consumed);
+ * 0 when the next byte is not zero (another member, or damage its header meets: no
+ * member starts with a zero byte), nothing consumed; 2 when zeros are followed by another
+ * byte: damage, as the whole-file path finds it (GNU gzip, too, reads no member after
+ * them), reported where the zeros begin (ZERO_PAD_DAMAGE); -1 on a read error (err says
+ * it). */
+#define ZERO_PAD_DAMAGE "corrupt gzip data: incorrect header check"
 static int zero_padding_to_end(cfs_reader *r, char *err, size_t errlen)
 {
-    for (;;) {
+    for (int zeros = 0;; zeros = 1) {
         ssize_t avail = fill_input(r, err, errlen);
         if (avail < 0) return -1;
         if (avail == 0) return 1;
@@ -248,7 +252,7 @@ static int zero_padding_to_end(cfs_reader *r, char *err, size_t errlen)
         size_t i = 0;
         while (i < (size_t)avail && p[i] == 0) i++;
         r->in_pos += i;
-        if (i < (size_t)avail) return 0;
+        if (i < (size_t)avail) return zeros || i ? 2 : 0;
     }
 }
 
@@ -678,10 +682,21 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
              * zero padding to the end (the next fill_input then finds none left). */
             inflateReset(&r->zs);
             r->gz_member_open = 0;
-            if (zero_padding_to_end(r, err, errlen) < 0) {
+            const int pad = zero_padding_to_end(r, err, errlen);
+            if (pad < 0) {
                 if (!produced) return CFS_E_IO;
                 r->pending = CFS_E_IO; /* hand out the good prefix first */
                 break;
+            }
+            if (pad == 2) {
+                snprintf(r->msg, sizeof r->msg, "%s", ZERO_PAD_DAMAGE);
+                if (produced) {
+                    r->pending = CFS_E_CORRUPT; /* hand out the good prefix first */
+                    break;
+                }
+                set_err(err, errlen, "%s", r->msg);
+                r->done = 1;
+                return CFS_E_CORRUPT;
             }
             continue;
         }
@@ -731,6 +746,16 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         if (st->block_state == ISAL_BLOCK_FINISH) {
             /* A member ended; another may follow (multi-member gzip), or zero padding. */
             const int pad = zero_padding_to_end(r, err, errlen);
+            if (pad == 2) {
+                snprintf(r->msg, sizeof r->msg, "%s", ZERO_PAD_DAMAGE);
+                if (st->avail_out < ISAL_PIECE) {
+                    r->pending = CFS_E_CORRUPT; /* hand out the good prefix first */
+                    break;
+                }
+                set_err(err, errlen, "%s", r->msg);
+                r->done = 1;
+                return CFS_E_CORRUPT;
+            }
             ssize_t more = pad < 0 ? -1 : pad ? 0 : fill_input(r, err, errlen);
             if (more < 0 && st->avail_out < ISAL_PIECE) {
                 r->pending = CFS_E_IO; /* hand out the good prefix first */

@@ -880,8 +880,9 @@ Test(decode_pieces, every_gzip_decoder_gives_one_json_on_the_generated_set, .tim
 /* Zero bytes after the last gzip member are padding that GNU gzip ignores (a file written
  * in whole blocks, a copy a tool padded): the log is whole, its last line included, with
  * exit 0, on every decoder and path, and two members with padding after the second read
- * as one log.  Zeros followed by another byte are still damage (exit 4).  cfscan called
- * such a file corrupt and its last line, complete without an LF, truncated. */
+ * as one log.  Zeros followed by another byte, or by another member, are still damage
+ * (exit 4), found where the zeros begin on every path.  cfscan called a padded file
+ * corrupt and its last line, complete without an LF, truncated. */
 Test(decode_pieces, zero_padding_after_the_last_member_is_no_damage, .timeout = 60)
 {
     char *dir = tu_mkdtemp();
@@ -922,6 +923,29 @@ Test(decode_pieces, zero_padding_after_the_last_member_is_no_damage, .timeout = 
          * hides, so it is truncated */
         cr_expect_eq(c.requests, want - 3, "%s: the lines before the damage", how[m]);
         cr_expect_eq(c.truncated, 1, "%s", how[m]);
+    }
+    /* A member after the zeros is no padding either: GNU gzip reads no member after them,
+     * and every decoder and path stops there alike (the streaming ones went on into the
+     * second member, libdeflate's did not). */
+    memset(f + g1n, 0, pad);
+    memcpy(f + g1n + pad, g2, g2n);
+    free(tu_write(dir, "member-after-zeros.log.gz", f, g1n + pad + g2n));
+    double first = 0; /* the first member's lines, its last one complete with its LF */
+    for (size_t i = 0; i < half; i++) first += text[i] == '\n';
+    for (int m = 0; m < 6; m++) {
+        char cmd[2048], *out = NULL, *err = NULL;
+        if (m == 5)
+            snprintf(cmd, sizeof cmd, "%s scan - --format json -q < %s/member-after-zeros.log.gz", cfscan,
+                     dir);
+        else
+            snprintf(cmd, sizeof cmd, "%s scan %s/member-after-zeros.log.gz %s --format json -q", cfscan, dir,
+                     how[m]);
+        cr_expect_eq(tu_run(cmd, &out, &err), 4, "%s: %s", how[m], err);
+        counts c = counts_of(out, cmd);
+        cr_expect_eq(c.lines, first, "%s: lines %.0f, the first member has %.0f", how[m], c.lines, first);
+        cr_expect(strstr(out, "\"status\":\"corrupt data\""), "%s: %s", how[m], out);
+        free(out);
+        free(err);
     }
     free(f);
     free(g1);
