@@ -396,9 +396,10 @@ static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)
     const cfs_req_filter *f = ps->sh->o->filter;
     if (!f) return;
     cfs_attribution at = al.at;
-    /* A provisional cause may still settle into the wanted one: keep it for now. */
-    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0) || !dist_selected(ps, f->sel, r))
-        return;
+    /* A provisional cause may still settle into the wanted one: keep it for now.  --dist
+     * was decided by line_extra, the only caller (o->lines holds it in `requests`), so its
+     * config lookup for a Host-keyed line is not made twice. */
+    if (!cfs_filter_record(f->sel, r) || !cfs_filter_cause(f->sel, at, 0)) return;
     /* --redact-clients: the filter above saw the full address; the row gets the prefix
      * (c-ip, and each address of x-forwarded-for). */
     int redact = ps->sh->o->attr.redact_clients;
