@@ -29,6 +29,29 @@ static char *report(const char *cmd, int want_rc, int m, cfs_json_doc *doc)
     return out;
 }
 
+/* A count of a report that every way of reading must give: the JSON path, its value. */
+typedef struct want_num {
+    const char *path;
+    double value;
+} want_num;
+
+/* Each of the n commands exits want_rc, and its report holds every count of want (ended by
+ * a NULL path). */
+static void expect_every_way(char cmds[][1024], int n, int want_rc, const want_num *want)
+{
+    for (int m = 0; m < n; m++) {
+        cfs_json_doc doc = {0};
+        char *out = report(cmds[m], want_rc, m, &doc);
+        const cfs_json *r = cfs_json_root(&doc);
+        for (const want_num *w = want; w->path; w++) {
+            const double got = num_at(r, w->path);
+            cr_expect_eq(got, w->value, "mode %d: %s %.0f, want %.0f", m, w->path, got, w->value);
+        }
+        cfs_json_doc_free(&doc);
+        free(out);
+    }
+}
+
 /* The three ways a file is read, as commands into cmds[0..2]: mapped whole, cut into
  * blocks (--split-above split), and piped; opts go to each. */
 static void read_three_ways(char cmds[][1024], const char *cfscan, const char *path, const char *split,
@@ -66,18 +89,13 @@ Test(long_lines, bytes_decoded_counts_a_skipped_line_on_every_path)
     /* sequential; zero-copy blocks; blocks copied from stdin; blocks from a decompressor */
     read_three_ways(cmds, cfscan, plain, "1", "");
     snprintf(cmds[3], sizeof cmds[3], "%s scan %s --split-above 1 --format json -q", cfscan, gzp);
-    for (int m = 0; m < 4; m++) {
-        cfs_json_doc doc = {0};
-        char *out = report(cmds[m], 3, m, &doc);
-        const cfs_json *r = cfs_json_root(&doc);
-        cr_assert_eq(num_at(r, "inputs.bytes_decoded"), (double)o, "mode %d: bytes_decoded %.0f, log has %zu",
-                     m, num_at(r, "inputs.bytes_decoded"), o);
-        cr_assert_eq(num_at(r, "inputs.lines"), 8, "mode %d", m);
-        cr_assert_eq(num_at(r, "inputs.requests"), 5, "mode %d", m);
-        cr_assert_eq(num_at(r, "inputs.rejected_by_reason.line_too_long"), 1, "mode %d", m);
-        cfs_json_doc_free(&doc);
-        free(out);
-    }
+    /* bytes_decoded: the log's size */
+    expect_every_way(cmds, 4, 3,
+                     (const want_num[]){{"inputs.bytes_decoded", (double)o},
+                                        {"inputs.lines", 8},
+                                        {"inputs.requests", 5},
+                                        {"inputs.rejected_by_reason.line_too_long", 1},
+                                        {NULL, 0}});
     free(cfscan);
     free(gz);
     free(gzp);
@@ -120,16 +138,11 @@ Test(long_lines, crlf_header_one_byte_over_sets_no_layout_on_any_path)
     char *cfscan = tu_prog("cfscan");
     char cmds[3][1024];
     read_three_ways(cmds, cfscan, plain, "1K", "-j2");
-    for (int m = 0; m < 3; m++) {
-        cfs_json_doc doc = {0};
-        char *out = report(cmds[m], 3, m, &doc);
-        const cfs_json *r = cfs_json_root(&doc);
-        cr_assert_eq(num_at(r, "inputs.requests"), 3, "mode %d", m);
-        cr_assert_eq(num_at(r, "inputs.rejected_by_reason.line_too_long"), 1, "mode %d", m);
-        cr_assert_eq(num_at(r, "inputs.rejected_by_reason.too_few_fields"), (double)n, "mode %d", m);
-        cfs_json_doc_free(&doc);
-        free(out);
-    }
+    expect_every_way(cmds, 3, 3,
+                     (const want_num[]){{"inputs.requests", 3},
+                                        {"inputs.rejected_by_reason.line_too_long", 1},
+                                        {"inputs.rejected_by_reason.too_few_fields", (double)n},
+                                        {NULL, 0}});
     free(cfscan);
     free(plain);
     free(buf);
@@ -217,17 +230,13 @@ Test(long_lines, a_cut_off_line_already_too_long_is_too_long_on_every_path)
     char cmds[4][1024];
     read_three_ways(cmds, cfscan, cut, "1", "");
     snprintf(cmds[3], sizeof cmds[3], "%s scan %s -j3 --split-above 1 --format json -q", cfscan, cut);
-    for (int m = 0; m < 4; m++) {
-        cfs_json_doc doc = {0};
-        char *out = report(cmds[m], 4, m, &doc);
-        const cfs_json *r = cfs_json_root(&doc);
-        cr_expect_eq(num_at(r, "inputs.lines"), 6, "mode %d: 2 headers, 3 lines, the long one", m);
-        cr_expect_eq(num_at(r, "inputs.requests"), 3, "mode %d", m);
-        cr_expect_eq(num_at(r, "inputs.rejected_by_reason.line_too_long"), 1, "mode %d", m);
-        cr_expect_eq(num_at(r, "inputs.rejected_by_reason.truncated"), 0, "mode %d", m);
-        cfs_json_doc_free(&doc);
-        free(out);
-    }
+    /* lines: 2 headers, 3 lines, the long one */
+    expect_every_way(cmds, 4, 4,
+                     (const want_num[]){{"inputs.lines", 6},
+                                        {"inputs.requests", 3},
+                                        {"inputs.rejected_by_reason.line_too_long", 1},
+                                        {"inputs.rejected_by_reason.truncated", 0},
+                                        {NULL, 0}});
     free(cfscan);
     free(cut);
     free(gz);
