@@ -195,6 +195,9 @@ typedef struct facts {
                            * no edge refusal takes: the rules that name one only from the config
                            * or a [?] signature do not fire on it */
     int signer;           /* a non-empty Key-Pair-Id present */
+    int keyed;            /* certainly no MissingKey: every set of signer values on the line
+                           * (query, cookies) has a non-empty Key-Pair-Id, and both fields
+                           * were logged when it was written (CFS_EXCL_KEYED) */
     enum signer_src src;
     enum expiry exp;
     uint16_t pending; /* provisional rule id this line would get */
@@ -487,6 +490,12 @@ static void signer_facts(facts *f)
      * whenever the key id is absent or empty, whatever Signature, Expires or Policy say: a
      * Signature alone names no key to check it with. */
     f->signer = s != NULL && s->kpid;
+    /* Whichever set CloudFront reads, it names a key: each set the line shows has one, and
+     * a set the line does not show was not sent (the cookies logged when the line was
+     * written, not only by a newer config's word; the query in the layout). */
+    const int cookies_known = f->cookies_logged == T_YES && !(f->cookies_from_config && f->config_older);
+    f->keyed = (q.kpid || c.kpid) && (!q.any || q.kpid) && (!c.any || c.kpid) && cookies_known &&
+               r->f[CFS_F_CS_URI_QUERY].p != NULL;
     f->exp = EXP_ABSENT;
     if (s == NULL) return;
 
@@ -1725,6 +1734,7 @@ static uint8_t excl_of(const facts *f)
     if (geo_excluded(f)) x |= CFS_EXCL_GEO;
     if (waf_excluded(f)) x |= CFS_EXCL_WAF;
     if (b && f->restricted == T_NO) x |= CFS_EXCL_SIGNED;
+    if (f->keyed) x |= CFS_EXCL_KEYED; /* §5.4: MissingKey is a missing or empty key id */
     /* §5.1: HTTPS-only refuses plain http (and ws); a request over TLS was not refused for
      * its protocol, nor any on a behavior that allows all */
     if (r->protocol == CFS_P_HTTPS || r->protocol == CFS_P_WSS || r->protocol == CFS_P_GRPCS ||
@@ -2003,11 +2013,12 @@ static void candidates_init(void)
         if (x & CFS_EXCL_HTTPS) m |= B(HTTPS_REQUIRED);
         if (x & CFS_EXCL_METHOD) m |= B(METHOD_NOT_ALLOWED);
         if (x & CFS_EXCL_CNAME) m |= B(CNAME_NOT_ASSOCIATED);
+        if (x & CFS_EXCL_KEYED) m |= B(SIGNED_URL_MISSING);
         g_excl_causes[x] = m;
     }
     for (uint16_t r = 0; r < R_COUNT; r++) {
         g_candidates[r] = rule_candidates(r);
-        for (unsigned bit = 1; bit <= CFS_EXCL_CNAME; bit <<= 1)
+        for (unsigned bit = 1; bit <= CFS_EXCL_KEYED; bit <<= 1)
             if (g_excl_causes[bit] & g_candidates[r]) g_excl_named[r] |= (uint8_t)bit;
     }
 }

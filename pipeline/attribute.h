@@ -24,7 +24,9 @@ typedef struct cfs_attribution {
  * method, its x-edge-detailed-result-type, x-host-header equal to cs(Host); and the
  * config's GeoRestriction, web ACL, the behavior's ViewerProtocolPolicy, AllowedMethods
  * and trusted signers, the aliases (never from a config modified after the line); WAF
- * logs that cover the line without a block record. */
+ * logs that cover the line without a block record; a non-empty Key-Pair-Id in every set of
+ * signer values the line shows, with the query and the cookies both logged (KEYED: a
+ * state of schema 8 or older has no such bit). */
 enum {
     CFS_EXCL_GEO = 1,     /* geo_restriction */
     CFS_EXCL_WAF = 2,     /* waf_block */
@@ -32,7 +34,8 @@ enum {
     CFS_EXCL_HTTPS = 8,   /* https_required */
     CFS_EXCL_METHOD = 16, /* method_not_allowed */
     CFS_EXCL_CNAME = 32,  /* cname_not_associated */
-    CFS_EXCL_ALL = 63     /* every bit above; higher ones stand for nothing */
+    CFS_EXCL_KEYED = 64,  /* signed_url_missing: every signer set the viewer sent names a key */
+    CFS_EXCL_ALL = 127    /* every bit above; higher ones stand for nothing */
 };
 
 typedef struct cfs_attr_ctx {

@@ -16,7 +16,8 @@
  *                              each DEFR record an excl byte after its lat_class: the
  *                              causes the line rules out, cfs_attribution.excl; then its
  *                              config version's start, cfg_from, u64, as each FCTS row
- *                              after its distribution: facts are per config version)
+ *                              after its distribution: facts are per config version;
+ *                              schema 9 on: those excl values may hold CFS_EXCL_KEYED)
  *                              then (optional) RPRV: u64, the attribution rules the
  *                              verdicts came from (cfs_summary_rules: a merge or update
  *                              may hold older rules' verdicts; 1 = several tables)
@@ -848,6 +849,10 @@ void cfs_sum_input_put(FILE *f, const cfs_sum_input *x)
     w_stats(f, &x->st);
 }
 
+/* The largest set of CFS_EXCL_* bits a state of this schema stores: schema 8 had six
+ * (CFS_EXCL_KEYED came with 9). */
+static unsigned excl_max(uint32_t schema) { return schema < 9 ? 63u : CFS_EXCL_ALL; }
+
 /* The number of reject reasons a state of this schema stores per input. */
 static unsigned rej_count(uint32_t schema) { return schema < 6 ? CFS_REJ_BAD_JSON : CFS_REJ_COUNT; }
 
@@ -1063,7 +1068,7 @@ static cfs_status r_traffic_rows(rd *r, cfs_summary *s, char (*strs)[CFS_KEY_STR
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].requests = r_le(r, 8);
     for (uint64_t i = 0; i < n && !r->bad; i++) rows[i].bytes = r_le(r, 8);
     for (uint64_t i = 0; i < n && !r->bad; i++) {
-        if (rows[i].k.excl > CFS_EXCL_ALL) {
+        if (rows[i].k.excl > excl_max(r->schema)) {
             r_fail(r, "traffic row %llu: exclusions %u", (unsigned long long)i, rows[i].k.excl);
             break;
         }
@@ -1484,8 +1489,8 @@ static cfs_status r_deferred(rd *r, cfs_summary *s)
         }
         if (r->bad) break;
         if (rule >= r->nrules || h.cause >= CFS_CAUSE_COUNT || h.evidence >= CFS_EV_COUNT || h.status > 999 ||
-            h.excl > CFS_EXCL_ALL || !cfs_time_in_range(h.hour) || h.hour % 3600 || h.uri_n > (1u << 20) ||
-            h.ip_n > 4096) {
+            h.excl > excl_max(r->schema) || !cfs_time_in_range(h.hour) || h.hour % 3600 ||
+            h.uri_n > (1u << 20) || h.ip_n > 4096) {
             r_fail(r, "held-back 403 %llu: a field out of range", (unsigned long long)i);
             break;
         }

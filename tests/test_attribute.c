@@ -1069,6 +1069,55 @@ Test(attribute, exclusions_from_the_line)
     cr_expect_eq(a.excl, 0, "excl %u", a.excl);
 }
 
+/* A non-empty Key-Pair-Id in every set of signer values the line shows rules out
+ * signed_url_missing (MissingKey is a missing or empty key id, reference §5.4), but only
+ * where both the query and the cookies were logged: which set CloudFront reads when both
+ * are sent is not documented, so a set the log may not show, or one without a key, keeps
+ * the cause open. */
+Test(attribute, a_key_id_in_every_signer_set_rules_out_a_missing_signer)
+{
+    const char *q = "Expires=1709300000&Signature=abc&Key-Pair-Id=K2JCJMDEHXQW5F";
+    const char *ck =
+        "CloudFront-Expires=1709300000; CloudFront-Signature=abc; CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F";
+    static const char no_key_q[] = "Expires=1709300000&Signature=abc&Key-Pair-Id=";
+    const struct {
+        const char *query, *cookie;
+        int keyed;
+    } cases[] = {
+        {q, "session=1", 1},              /* the query's set, cookies logged without one */
+        {"-", ck, 1},                     /* the cookies' set, the query logged without one */
+        {"page=2", ck, 1},                /* a query of other parameters */
+        {q, ck, 1},                       /* both name a key */
+        {q, "-", 0},                      /* no cookie: cookie logging may have been off */
+        {q, "(absent)", 0},               /* a layout without cs(Cookie) */
+        {"(absent)", ck, 0},              /* a layout without cs-uri-query */
+        {no_key_q, ck, 0},                /* the query's key id is empty */
+        {"Expires=1709300000", ck, 0},    /* a query Expires alone: it may be the set read */
+        {"-", "session=1", 0},            /* no signer at all */
+        {q, "CloudFront-Signature=x", 0}, /* a cookie set without a key */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        /* no detailed result type: an edge refusal of this line names no cause of its own
+         * (edge_blind), so its candidates hold every signer cause */
+        const kv over[] = {{"cs-uri-query", cases[k].query},
+                           {"cs(Cookie)", cases[k].cookie},
+                           {"x-edge-detailed-result-type", "(absent)"},
+                           {NULL, NULL}};
+        cfs_attribution a = attr(over, NULL);
+        cr_assert(cfs_attr_needs_latency(a), "case %zu: %s", k, cfs_rule_name(a.rule));
+        cr_expect_eq((a.excl & CFS_EXCL_KEYED) != 0, cases[k].keyed, "case %zu (%s | %s): excl %u", k,
+                     cases[k].query, cases[k].cookie, a.excl);
+        /* settled as an edge refusal, the candidates say so */
+        cfs_attribution e = cfs_attr_settle(a, 1, 60);
+        char buf[256];
+        cfs_candidates_str(cfs_candidates(e.rule, e.excl), buf, sizeof buf);
+        cr_expect_eq(strstr(buf, "signed_url_missing") == NULL, cases[k].keyed, "case %zu: %s: %s", k,
+                     cfs_rule_name(e.rule), buf);
+        cr_expect(strstr(buf, "signed_url_expired") && strstr(buf, "signed_url_invalid"), "case %zu: %s: %s",
+                  k, cfs_rule_name(e.rule), buf);
+    }
+}
+
 /* A distribution tenant may override or disable the multi-tenant distribution's web ACL
  * and geographic restrictions (CloudFront API reference, Customizations), so on a
  * tenant's line (distribution-tenant-id, or a tenant-only config) the config's "no web

@@ -588,7 +588,9 @@ Test(custom_errors, signed_refusals_behind_a_custom_403_page)
     HAS(out, "X00\tsigned_url_expired\tlikely\tsigned_expired_behind_custom_page\t");
     HAS(out, "V00\tsigned_url_invalid\tlikely\tlatency_edge_signed_refused\t");
     HAS(out, "O00\torigin_s3\tlikely\tlatency_origin_s3\t");
-    HAS(out, "S00\tunknown\tpossible\tlatency_edge_signed_open\t" SIGNER "\n");
+    /* S names a key in the only signer set it sent (cookies logged, none on the line): it
+     * is not missing, and only the expiry in its second leaves the others open */
+    HAS(out, "S00\tunknown\tpossible\tlatency_edge_signed_open\tsigned_url_expired|signed_url_invalid\n");
     HAS(out, "N00\tsigned_url_missing\tlikely\tsigned_missing_behind_custom_page\t");
     HAS(out, "L00\tsigned_url_missing\tlikely\tsigned_missing_behind_custom_page\t");
     HAS(out, "U00\tedge_other\tpossible\tlatency_edge_no_acl\t");
@@ -605,7 +607,8 @@ Test(custom_errors, signed_refusals_behind_a_custom_403_page)
         "P00\tunknown\tpossible\tsigned_missing_or_waf_behind_custom_page\twaf_block|signed_url_missing\n");
     HAS(out,
         "X00\tunknown\tpossible\tsigned_expired_or_waf_behind_custom_page\twaf_block|signed_url_expired\n");
-    HAS(out, "V00\tunknown\tpossible\tlatency_edge_signed_or_waf\twaf_block|" SIGNER "\n");
+    HAS(out,
+        "V00\tunknown\tpossible\tlatency_edge_signed_or_waf\twaf_block|signed_url_expired|signed_url_invalid\n");
     HAS(out, "O00\torigin_s3\tlikely\tlatency_origin_s3\t");
     free(out);
 #undef SIGNER
