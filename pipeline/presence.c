@@ -89,6 +89,8 @@ uint64_t cfs_pres_layout_mask(const cfs_layout *l)
     uint64_t m = 0;
     for (unsigned f = 0; f < CFS_F_COUNT; f++)
         if (l->ncols && l->col_of[f] >= 0) m |= CFS_PRES_BIT(f);
+    /* a real-time cs-uri-stem carries the query string (scan.c reads it from there) */
+    if (l->ncols && l->realtime && l->col_of[CFS_F_CS_URI_STEM] >= 0) m |= CFS_PRES_BIT(CFS_F_CS_URI_QUERY);
     return cfs_pres_mask(m);
 }
 

@@ -730,9 +730,13 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
     }
     if (__builtin_expect(ps->layout.realtime, 0) && rc == CFS_RECORD_OK && base[ls] != '{') {
         /* A real-time cs-uri-stem is the whole URL path with its query string (S2
-         * real-time-logs.md); the query has a column of its own, as in standard logs. */
+         * real-time-logs.md); the query has a column of its own, as in standard logs.
+         * Where the config did not log that column, the stem's is the query (a parse of
+         * the whole line: the lean one never reads the query, and would leave it set). */
         cfs_span *u = &r->f[CFS_F_CS_URI_STEM];
         const char *q = u->n ? memchr(u->p, '?', u->n) : NULL;
+        if (r->spans_all && u->p && ps->layout.col_of[CFS_F_CS_URI_QUERY] < 0)
+            r->f[CFS_F_CS_URI_QUERY] = q ? (cfs_span){q + 1, (uint32_t)(u->p + u->n - q - 1)} : (cfs_span){"-", 1};
         if (q) u->n = (uint32_t)(q - u->p);
     }
     if (rc != CFS_RECORD_OK) {

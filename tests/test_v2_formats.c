@@ -959,3 +959,56 @@ Test(v2_formats, requests_rows_of_lines_without_date_and_time_say_when)
     cr_assert(strstr(out, "\n2026-11-01\t12:00:00\t200\t"), "%s", out);
     free(out);
 }
+
+/* A real-time cs-uri-stem carries the query string (README "Real-time logs, field by
+ * field"), so a configuration without cs-uri-query still logs the query: its 403s get the
+ * verdicts, and its rows the query, that the same lines with the column get.  cfsgen
+ * writes the query both ways (checked first), so dropping the column is the only change. */
+Test(v2_formats, realtime_query_without_its_column_is_read_from_the_stem)
+{
+    gen("rt", "--layout realtime --format plain");
+    /* the canonical order puts cs-uri-stem 9th and cs-uri-query 16th of this field list */
+    char *out = NULL;
+    cr_assert_eq(tu_sh(&out, NULL,
+                       "cd %s && cat rt/cf-realtime-* | awk -F'\\t' '{ i = index($9, \"?\"); "
+                       "q = i ? substr($9, i + 1) : \"-\"; if (q != $16) bad++; if (q ~ /Key-Pair-Id/) k++ } "
+                       "END { print bad + 0, k + 0 }'",
+                       g_dir),
+                 0);
+    int bad = -1, keyed = -1;
+    cr_assert_eq(sscanf(out, "%d %d", &bad, &keyed), 2, "%s", out);
+    cr_assert_eq(bad, 0, "lines whose query column is not the stem's query");
+    cr_assert_gt(keyed, 0, "signed queries in the traffic");
+    free(out);
+    cr_assert_eq(tu_sh(NULL, NULL,
+                       "cd %s && mkdir nq && for f in rt/cf-realtime-*; do "
+                       "awk -F'\\t' -v OFS='\\t' '{ for (i = 16; i < NF; i++) $i = $(i + 1); NF--; print }' "
+                       "\"$f\" > nq/\"${f#rt/}\"; done && "
+                       "sed 's/\"cs-uri-query\", //' rt/realtime-config.json > nq.json && "
+                       "! grep -q cs-uri-query nq.json",
+                       g_dir),
+                 0);
+    static const char *const fields = "--fields x-edge-request-id,cs-uri-stem,cs-uri-query";
+    char *with = NULL, *without = NULL;
+    cr_assert_eq(tu_sh(&with, NULL,
+                       "cd %s && %s requests rt/cf-realtime-* --realtime-config rt/realtime-config.json "
+                       "--config rt/config --status 403 %s -q | sort",
+                       g_dir, tu_prog("cfscan"), fields),
+                 0);
+    cr_assert_eq(
+        tu_sh(&without, NULL,
+              "cd %s && %s requests nq --realtime-config nq.json --config rt/config --status 403 %s -q "
+              "| sort",
+              g_dir, tu_prog("cfscan"), fields),
+        0);
+    cr_assert_str_eq(without, with);
+    cr_assert(strstr(without, "signed_expired_or_waf_behind_custom_page"), "%s", without);
+    free(with);
+    free(without);
+    char *a = tu_scan_json(
+        g_dir, 0, "scan rt/cf-realtime-* --realtime-config rt/realtime-config.json --config rt/config");
+    char *b = tu_scan_json(g_dir, 0, "scan nq --realtime-config nq.json --config rt/config");
+    cr_assert_str_eq(traffic_part(b), traffic_part(a));
+    free(a);
+    free(b);
+}
