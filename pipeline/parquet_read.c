@@ -50,10 +50,42 @@ enum {
     PT_INT96 = 3,
     PT_FLOAT = 4,
     PT_DOUBLE = 5,
-    PT_BYTE_ARRAY = 6
+    PT_BYTE_ARRAY = 6,
+    PT_FIXED_LEN_BYTE_ARRAY = 7
 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1, REP_REPEATED = 2 };
-enum { CT_DATE = 6 };
+/* ConvertedType, the older annotation a LogicalType supersedes (parquet.thrift) */
+enum {
+    CT_UTF8 = 0,
+    CT_ENUM = 4,
+    CT_DECIMAL = 5,
+    CT_DATE = 6,
+    CT_TIME_MILLIS = 7,
+    CT_TIME_MICROS = 8,
+    CT_TIMESTAMP_MILLIS = 9,
+    CT_TIMESTAMP_MICROS = 10,
+    CT_UINT_8 = 11,
+    CT_UINT_64 = 14,
+    CT_INT_8 = 15,
+    CT_INT_64 = 18,
+    CT_JSON = 19
+};
+/* LogicalType's members (a union: the member's field id names it) */
+enum {
+    LT_STRING = 1,
+    LT_ENUM = 4,
+    LT_DECIMAL = 5,
+    LT_DATE = 6,
+    LT_TIME = 7,
+    LT_TIMESTAMP = 8,
+    LT_INTEGER = 10,
+    LT_UNKNOWN = 11,
+    LT_JSON = 12
+};
+/* How a column's values become text (vkind_of): as stored, or by their annotation. */
+typedef enum vkind { VK_AS_IS, VK_DATE, VK_DECIMAL, VK_TIME, VK_TIMESTAMP, VK_UNSIGNED } vkind;
+/* TIME and TIMESTAMP units (TimeUnit's members) and their ticks a second */
+enum { UNIT_MILLIS = 1, UNIT_MICROS = 2, UNIT_NANOS = 3 };
 enum {
     ENC_PLAIN = 0,
     ENC_PLAIN_DICTIONARY = 2,
@@ -80,7 +112,7 @@ static const char *const enc_names[] = {
 /* FileMetaData of a log file is kilobytes; a row group of 45 columns takes a few KB. */
 #define MAX_FOOTER ((size_t)64 << 20)
 #define MAX_LEAVES 4096
-#define NUM_TEXT 40 /* bytes for one number as text */
+#define NUM_TEXT 48 /* bytes for one number as text: a DECIMAL(38) with its sign and "0." */
 
 typedef struct span {
     const char *p; /* NULL: null value */
@@ -138,9 +170,12 @@ typedef struct chunk {
 } chunk;
 
 typedef struct pcol {
-    int leaf, field, ptype, optional, date;
-    int skip;      /* a cursor's column it does not decode (cfs_pqr_range): every value "-" */
-    char name[64]; /* the Parquet column name, for messages */
+    int leaf, field, ptype, optional;
+    vkind vk;        /* how its values become text (vkind_of) */
+    int scale, unit; /* VK_DECIMAL: digits after the point; VK_TIME, VK_TIMESTAMP: UNIT_* */
+    int tlen;        /* PT_FIXED_LEN_BYTE_ARRAY: the bytes of a value */
+    int skip;        /* a cursor's column it does not decode (cfs_pqr_range): every value "-" */
+    char name[64];   /* the Parquet column name, for messages */
     /* chunk cursor */
     const uint8_t *cp, *cend;
     uint64_t values_left;
@@ -233,19 +268,53 @@ int cfs_pqr_sniff(const unsigned char *p, size_t n)
 
 /* ---- footer -------------------------------------------------------------------------- */
 typedef struct leaf {
-    int ptype, rep, nchild, conv, date;
+    int ptype, rep, nchild, conv, tlen;
+    int scale; /* DECIMAL: from the LogicalType, else the SchemaElement's */
+    int lt;    /* the LogicalType's member (LT_*), 0 without one */
+    int unit;  /* TIME, TIMESTAMP: UNIT_*, 0 when not named */
+    int unsig; /* INTEGER: isSigned false */
     const uint8_t *name;
     size_t name_n;
 } leaf;
 
-static void parse_logical(cfs_td *t, leaf *l)
+/* A TimeUnit: a union of empty structs, whose member's id is the unit. */
+static int parse_unit(cfs_td *t)
 {
-    /* LogicalType is a union; DATE is member 6 (an empty struct). */
+    int16_t last = 0, id;
+    int ft, unit = 0;
+    while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
+        if (ft == CFS_TC_STRUCT && id >= UNIT_MILLIS && id <= UNIT_NANOS) unit = id;
+        cfs_td_skip(t, ft, 2);
+    }
+    return unit;
+}
+
+/* The member's struct: DecimalType {1: scale, 2: precision}, TimeType and TimestampType
+ * {1: isAdjustedToUTC, 2: unit}, IntType {1: bitWidth, 2: isSigned}; a bool's value is its
+ * field type in the compact protocol. */
+static void parse_member(cfs_td *t, leaf *l)
+{
     int16_t last = 0, id;
     int ft;
     while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
-        if (id == 6 && ft == CFS_TC_STRUCT) l->date = 1;
-        cfs_td_skip(t, ft, 1);
+        if (l->lt == LT_DECIMAL && id == 1 && ft == CFS_TC_I32) l->scale = cfs_td_i32(t);
+        else if ((l->lt == LT_TIME || l->lt == LT_TIMESTAMP) && id == 2 && ft == CFS_TC_STRUCT)
+            l->unit = parse_unit(t);
+        else if (l->lt == LT_INTEGER && id == 2 && (ft == CFS_TC_BOOL_TRUE || ft == CFS_TC_BOOL_FALSE))
+            l->unsig = ft == CFS_TC_BOOL_FALSE;
+        else cfs_td_skip(t, ft, 2);
+    }
+}
+
+static void parse_logical(cfs_td *t, leaf *l)
+{
+    /* LogicalType is a union: the id of its one member names the type */
+    int16_t last = 0, id;
+    int ft;
+    while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
+        l->lt = id;
+        if (ft == CFS_TC_STRUCT) parse_member(t, l);
+        else cfs_td_skip(t, ft, 1);
     }
 }
 
@@ -255,9 +324,11 @@ static void parse_schema_element(cfs_td *t, leaf *l)
     l->ptype = -1;
     l->conv = -1;
     int16_t last = 0, id;
-    int ft;
+    int ft, conv_scale = 0;
     while (!t->bad && (ft = cfs_td_field(t, &last, &id)) != 0) {
         if (id == 1 && ft == CFS_TC_I32) l->ptype = cfs_td_i32(t);
+        else if (id == 2 && ft == CFS_TC_I32) l->tlen = cfs_td_i32(t);
+        else if (id == 7 && ft == CFS_TC_I32) conv_scale = cfs_td_i32(t);
         else if (id == 3 && ft == CFS_TC_I32) l->rep = cfs_td_i32(t);
         else if (id == 4 && ft == CFS_TC_BINARY) l->name = cfs_td_binary(t, &l->name_n);
         else if (id == 5 && ft == CFS_TC_I32) l->nchild = cfs_td_i32(t);
@@ -265,7 +336,123 @@ static void parse_schema_element(cfs_td *t, leaf *l)
         else if (id == 10 && ft == CFS_TC_STRUCT) parse_logical(t, l);
         else cfs_td_skip(t, ft, 1);
     }
-    if (l->conv == CT_DATE) l->date = 1;
+    if (l->lt == 0 && l->conv == CT_DECIMAL) l->scale = conv_scale;
+}
+
+/* Leaf l's physical type and its annotation, as parquet.thrift names them, for messages:
+ * "FIXED_LEN_BYTE_ARRAY(16) DECIMAL(scale 3)". */
+static void describe_leaf(const leaf *l, char *o, size_t cap)
+{
+    static const char *const pt[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                                     "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+    static const char *const lts[] = {"",        "STRING",  "MAP",      "LIST",      "ENUM",
+                                      "DECIMAL", "DATE",    "TIME",     "TIMESTAMP", "INTERVAL",
+                                      "INTEGER", "UNKNOWN", "JSON",     "BSON",      "UUID",
+                                      "FLOAT16", "VARIANT", "GEOMETRY", "GEOGRAPHY"};
+    static const char *const cts[] = {"UTF8",
+                                      "MAP",
+                                      "MAP_KEY_VALUE",
+                                      "LIST",
+                                      "ENUM",
+                                      "DECIMAL",
+                                      "DATE",
+                                      "TIME_MILLIS",
+                                      "TIME_MICROS",
+                                      "TIMESTAMP_MILLIS",
+                                      "TIMESTAMP_MICROS",
+                                      "UINT_8",
+                                      "UINT_16",
+                                      "UINT_32",
+                                      "UINT_64",
+                                      "INT_8",
+                                      "INT_16",
+                                      "INT_32",
+                                      "INT_64",
+                                      "JSON",
+                                      "BSON",
+                                      "INTERVAL"};
+    size_t k = 0;
+    if (l->ptype >= 0 && l->ptype < (int)(sizeof pt / sizeof *pt))
+        k = (size_t)snprintf(o, cap, "%s", pt[l->ptype]);
+    else k = (size_t)snprintf(o, cap, "physical type %d", l->ptype);
+    if (l->ptype == PT_FIXED_LEN_BYTE_ARRAY && k < cap)
+        k += (size_t)snprintf(o + k, cap - k, "(%d)", l->tlen);
+    if (k >= cap) return;
+    if (l->lt > 0 && l->lt < (int)(sizeof lts / sizeof *lts))
+        k += (size_t)snprintf(o + k, cap - k, " %s", lts[l->lt]);
+    else if (l->lt > 0) k += (size_t)snprintf(o + k, cap - k, " logical type %d", l->lt);
+    else if (l->conv >= 0 && l->conv < (int)(sizeof cts / sizeof *cts))
+        k += (size_t)snprintf(o + k, cap - k, " %s", cts[l->conv]);
+    else if (l->conv >= 0) k += (size_t)snprintf(o + k, cap - k, " converted type %d", l->conv);
+    if (k < cap && (l->lt == LT_DECIMAL || (l->lt == 0 && l->conv == CT_DECIMAL)))
+        snprintf(o + k, cap - k, "(scale %d)", l->scale);
+}
+
+/* How leaf l's values are written as text, or -1 with *why set when cfscan cannot write
+ * them as the value they stand for: a number must not be read as another (a DECIMAL's
+ * unscaled integer, microseconds as seconds).  The LogicalType decides, else the
+ * ConvertedType (parquet-format LogicalTypes.md). */
+static int vkind_of(const leaf *l, int *unit, const char **why)
+{
+    const int p = l->ptype, ints = p == PT_INT32 || p == PT_INT64;
+    int lt = l->lt;
+    *unit = l->unit;
+    if (lt == 0) {
+        /* the ConvertedType as the LogicalType it stands for */
+        switch (l->conv) {
+        case -1:
+        case CT_UTF8:
+        case CT_ENUM:
+        case CT_JSON: break;
+        case CT_DECIMAL: lt = LT_DECIMAL; break;
+        case CT_DATE: lt = LT_DATE; break;
+        case CT_TIME_MILLIS:
+        case CT_TIME_MICROS:
+            lt = LT_TIME;
+            *unit = l->conv == CT_TIME_MILLIS ? UNIT_MILLIS : UNIT_MICROS;
+            break;
+        case CT_TIMESTAMP_MILLIS:
+        case CT_TIMESTAMP_MICROS:
+            lt = LT_TIMESTAMP;
+            *unit = l->conv == CT_TIMESTAMP_MILLIS ? UNIT_MILLIS : UNIT_MICROS;
+            break;
+        default:
+            if (l->conv >= CT_UINT_8 && l->conv <= CT_UINT_64) return ints ? VK_UNSIGNED : VK_AS_IS;
+            if (l->conv >= CT_INT_8 && l->conv <= CT_INT_64) return VK_AS_IS;
+            *why = "an annotation (ConvertedType) cfscan does not read";
+            return -1;
+        }
+    }
+    if (p == PT_INT96) {
+        /* the legacy timestamp of Impala and Spark: nanoseconds of a Julian day */
+        *unit = UNIT_NANOS;
+        return VK_TIMESTAMP;
+    }
+    switch (lt) {
+    case 0:
+    case LT_STRING:
+    case LT_ENUM:
+    case LT_JSON:
+    case LT_UNKNOWN:
+        if (p == PT_FIXED_LEN_BYTE_ARRAY) break;
+        return VK_AS_IS;
+    case LT_INTEGER: return ints && l->unsig ? VK_UNSIGNED : VK_AS_IS;
+    case LT_DATE:
+        if (p != PT_INT32) break;
+        return VK_DATE;
+    case LT_DECIMAL:
+        if (l->scale < 0 || l->scale > 38) break;
+        if (ints || (p == PT_FIXED_LEN_BYTE_ARRAY && l->tlen >= 1 && l->tlen <= 16)) return VK_DECIMAL;
+        break;
+    case LT_TIME:
+    case LT_TIMESTAMP:
+        if (*unit < UNIT_MILLIS || (lt == LT_TIME && *unit == UNIT_MILLIS ? p != PT_INT32 : p != PT_INT64))
+            break;
+        return lt == LT_TIME ? VK_TIME : VK_TIMESTAMP;
+    default: *why = "a logical type cfscan does not read"; return -1;
+    }
+    *why = "an annotation its physical type cannot hold, or one cfscan does not read in it";
+    return -1;
 }
 
 typedef struct cmeta {
@@ -512,11 +699,15 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
             twice = f;
             continue;
         }
-        if (l->ptype != PT_BYTE_ARRAY && l->ptype != PT_INT32 && l->ptype != PT_INT64 &&
-            l->ptype != PT_DOUBLE && l->ptype != PT_FLOAT && l->ptype != PT_BOOLEAN) {
-            st = fail(err, errlen, CFS_E_UNSUPPORTED,
-                      "Parquet column %.*s has physical type %d, not read by cfscan",
-                      (int)(l->name_n > 64 ? 64 : l->name_n), (const char *)l->name, l->ptype);
+        const char *why = "a physical type cfscan does not read";
+        int unit = 0, vk = l->ptype >= PT_BOOLEAN && l->ptype <= PT_FIXED_LEN_BYTE_ARRAY
+                               ? vkind_of(l, &unit, &why)
+                               : -1;
+        if (vk < 0) {
+            char what[96];
+            describe_leaf(l, what, sizeof what);
+            st = fail(err, errlen, CFS_E_UNSUPPORTED, "Parquet column %.*s is %s: %s",
+                      (int)(l->name_n > 64 ? 64 : l->name_n), (const char *)l->name, what, why);
             goto out;
         }
         taken[f] = 1;
@@ -525,7 +716,10 @@ static cfs_status parse_footer(cfs_pqr *r, char *err, size_t errlen)
         c->field = f;
         c->ptype = l->ptype;
         c->optional = l->rep == REP_OPTIONAL;
-        c->date = l->date && l->ptype == PT_INT32;
+        c->vk = (vkind)vk;
+        c->scale = l->scale;
+        c->unit = unit;
+        c->tlen = l->tlen;
         snprintf(c->name, sizeof c->name, "%.*s", (int)(l->name_n > 60 ? 60 : l->name_n),
                  (const char *)l->name);
         proj[i] = (int)r->ncol++;
@@ -912,6 +1106,98 @@ static int fmt_double(char *o, double v)
     return k;
 }
 
+/* 128-bit integers, for DECIMAL(38) values (a GCC extension, as the build's compilers have). */
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+/* A DECIMAL's unscaled value v with scale digits after the point ("0.775" for 775 at
+ * scale 3, "-0.05" for -5 at 2). */
+static int fmt_decimal(char *o, i128 v, int scale)
+{
+    char d[48];
+    int n = 0;
+    u128 u = v < 0 ? -(u128)v : (u128)v;
+    do {
+        d[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (n <= scale) d[n++] = '0'; /* at least one digit before the point */
+    int k = 0;
+    if (v < 0) o[k++] = '-';
+    for (int i = n - 1; i >= 0; i--) {
+        o[k++] = d[i];
+        if (i == scale && scale > 0) o[k++] = '.';
+    }
+    o[k] = 0;
+    return k;
+}
+
+/* Ticks of a TIME or TIMESTAMP unit in a second, and the digits of a fraction of one. */
+static int64_t unit_ticks(int unit)
+{
+    return unit == UNIT_MILLIS ? 1000 : unit == UNIT_MICROS ? 1000000 : 1000000000;
+}
+static int unit_digits(int unit) { return unit == UNIT_MILLIS ? 3 : unit == UNIT_MICROS ? 6 : 9; }
+
+/* HH:MM:SS of second sod of a day, and the fraction when there is one (a log's time has
+ * none; one that does is written, not dropped, and is then no time a log holds). */
+static int fmt_clock(char *o, int64_t sod, int64_t frac, int unit)
+{
+    int k = snprintf(o, NUM_TEXT, "%02d:%02d:%02d", (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+    if (frac) k += snprintf(o + k, (size_t)(NUM_TEXT - k), ".%0*lld", unit_digits(unit), (long long)frac);
+    return k;
+}
+
+/* A TIME of the day, ticks since midnight. */
+static int fmt_time(char *o, int64_t v, int unit)
+{
+    const int64_t t = unit_ticks(unit);
+    if (v < 0 || v / t >= 86400) return snprintf(o, NUM_TEXT, "%lld", (long long)v); /* no time of day */
+    return fmt_clock(o, v / t, v % t, unit);
+}
+
+/* A TIMESTAMP, ticks since the epoch, as the field its column stands for reads it: epoch
+ * milliseconds for timestamp(ms), the date or the time of day for date and time, else
+ * epoch seconds with the unit's fraction (v2's timestamp: "1793491203.541"). */
+static int fmt_timestamp(char *o, int64_t v, int unit, int field)
+{
+    const int64_t t = unit_ticks(unit);
+    int64_t sec = v / t, frac = v % t;
+    if (frac < 0) {
+        frac += t;
+        sec--;
+    }
+    if (field == CFS_F_TIMESTAMP_MS && frac % (t / 1000) == 0)
+        return snprintf(o, NUM_TEXT, "%lld", (long long)(sec * 1000 + frac / (t / 1000)));
+    int64_t day = sec / 86400, sod = sec % 86400;
+    if (sod < 0) {
+        sod += 86400;
+        day--;
+    }
+    if (field == CFS_F_DATE) return fmt_date(o, day);
+    if (field == CFS_F_TIME) return fmt_clock(o, sod, frac, unit);
+    return snprintf(o, NUM_TEXT, "%lld.%0*lld", (long long)sec, unit_digits(unit), (long long)frac);
+}
+
+/* An INT32 or INT64 value of c (v: the INT32 widened with its sign) as text, by the
+ * column's annotation.  A status stored as a number loses the zeros of "000" (a request
+ * without a response): they are put back. */
+static int fmt_int(const pcol *c, int64_t v, char *o)
+{
+    switch (c->vk) {
+    case VK_DATE: return fmt_date(o, v);
+    case VK_DECIMAL: return fmt_decimal(o, v, c->scale);
+    case VK_TIME: return fmt_time(o, v, c->unit);
+    case VK_TIMESTAMP: return fmt_timestamp(o, v, c->unit, c->field);
+    case VK_UNSIGNED:
+        return snprintf(o, NUM_TEXT, "%llu",
+                        (unsigned long long)(c->ptype == PT_INT32 ? (uint64_t)(uint32_t)v : (uint64_t)v));
+    case VK_AS_IS: break;
+    }
+    if (v == 0 && c->field == CFS_F_SC_STATUS) return snprintf(o, NUM_TEXT, "000");
+    return snprintf(o, NUM_TEXT, "%lld", (long long)v);
+}
+
 /* One PLAIN BYTE_ARRAY value at *p (bounded by end) as a span: its length, then its bytes. */
 static inline int plain_bytes(const uint8_t **p, const uint8_t *end, span *s)
 {
@@ -936,14 +1222,36 @@ static int plain_value(pcol *c, const uint8_t **p, const uint8_t *end, char *o, 
         if (left < 4) return -1;
         int32_t v = (int32_t)(uint32_t)cfs_le_get(*p, 4);
         *p += 4;
-        s->n = (uint32_t)(c->date ? fmt_date(o, v) : snprintf(o, NUM_TEXT, "%d", v));
+        s->n = (uint32_t)fmt_int(c, v, o);
         break;
     }
     case PT_INT64: {
         if (left < 8) return -1;
         int64_t v = (int64_t)cfs_le_get(*p, 8);
         *p += 8;
-        s->n = (uint32_t)snprintf(o, NUM_TEXT, "%lld", (long long)v);
+        s->n = (uint32_t)fmt_int(c, v, o);
+        break;
+    }
+    case PT_INT96: {
+        /* nanoseconds of the day, then the Julian day (2440588 is 1970-01-01) */
+        if (left < 12) return -1;
+        const uint64_t ns = cfs_le_get(*p, 8);
+        const int64_t jd = (int64_t)(uint32_t)cfs_le_get(*p + 8, 4);
+        *p += 12;
+        const i128 t = (i128)(jd - 2440588) * 86400 * 1000000000 + ns;
+        if (t > INT64_MAX || t < INT64_MIN)
+            s->n = (uint32_t)snprintf(o, NUM_TEXT, "julian-day-%lld", (long long)jd);
+        else s->n = (uint32_t)fmt_timestamp(o, (int64_t)t, UNIT_NANOS, c->field);
+        break;
+    }
+    case PT_FIXED_LEN_BYTE_ARRAY: {
+        /* a DECIMAL (vkind_of): big-endian two's complement of tlen (1..16) bytes */
+        const size_t k = (size_t)c->tlen;
+        if (left < k) return -1;
+        u128 u = (**p & 0x80) ? ~(u128)0 : 0;
+        for (size_t i = 0; i < k; i++) u = u << 8 | (*p)[i];
+        *p += k;
+        s->n = (uint32_t)fmt_decimal(o, (i128)u, c->scale);
         break;
     }
     case PT_FLOAT: {
@@ -1073,15 +1381,16 @@ static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint
     if (st != CFS_OK) return st;
     /* every entry takes at least 4 bytes (a BYTE_ARRAY length, an INT32 or FLOAT; a
      * boolean column has no dictionary), so the entries' spans (16 bytes each) cost at
-     * most 4 times the page */
-    if (h->nvalues < 0 || (size_t)h->nvalues > (size_t)h->usize / 4)
+     * most 4 times the page; a narrower FIXED_LEN_BYTE_ARRAY DECIMAL at least its width */
+    const size_t least = c->ptype == PT_FIXED_LEN_BYTE_ARRAY && c->tlen < 4 ? (size_t)c->tlen : 4;
+    if (h->nvalues < 0 || (size_t)h->nvalues > (size_t)h->usize / least)
         return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary of %d entries in %d bytes",
                     c->name, h->nvalues, h->usize);
     uint32_t nv = (uint32_t)h->nvalues;
     c->dict_esc_or = 0;
     c->dict_tmax = 1; /* "-" for a null */
     uint32_t cap = DICT_PAD;
-    while (cap < nv) cap *= 2; /* nv is at most MAX_PAGE / 4 */
+    while (cap < nv) cap *= 2; /* nv is at most MAX_PAGE */
     if (cap > c->dict_cap) {
         span *ns = cfs_realloc(c->dict, (size_t)cap * sizeof *ns, "reading a Parquet dictionary");
         if (!ns) return cfs_nomem_status("reading a Parquet dictionary", err, errlen);
@@ -1301,7 +1610,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
                             c->name);
             if (c->enc == ENC_DELTA_BINARY_PACKED) {
                 char *o = c->num + (size_t)i * NUM_TEXT;
-                s.n = (uint32_t)(c->date ? fmt_date(o, v) : snprintf(o, NUM_TEXT, "%lld", (long long)v));
+                s.n = (uint32_t)fmt_int(c, v, o);
                 s.p = o;
             } else {
                 if (v < 0 || v > c->dend - c->dp)
@@ -1710,7 +2019,10 @@ cfs_status cfs_pqr_range(cfs_pqr **out, const cfs_pqr *file, uint32_t from, uint
         c->field = fc->field;
         c->ptype = fc->ptype;
         c->optional = fc->optional;
-        c->date = fc->date;
+        c->vk = fc->vk;
+        c->scale = fc->scale;
+        c->unit = fc->unit;
+        c->tlen = fc->tlen;
         c->skip = !(decode >> fc->field & 1); /* fields are below 64 (presence.h) and unique */
         memcpy(c->name, fc->name, sizeof c->name);
         if (c->skip && !r->dash) {

@@ -638,6 +638,66 @@ Test(parquet_input, float_columns_print_as_the_float_was_written)
     free(out);
 }
 
+/* Columns another tool typed (README "v2 Parquet logs"): their annotation says what the
+ * stored number stands for, and the text is that value, never the stored integer.  Every
+ * expected text is worked out by hand: DECIMAL 775 at scale 3 is 0.775; 2026-11-01T10:00Z
+ * is 1793527200 (1793491200, the day's start, + 36000); a TIMESTAMP in microseconds (DuckDB's
+ * TIMESTAMP) is that in milliseconds for timestamp(ms); a status stored as the number 0 is
+ * "000".  A type cfscan cannot write as its value (a UUID) refuses the file, naming it. */
+Test(parquet_input, typed_columns_print_the_values_they_stand_for)
+{
+    need_duckdb();
+    char *err = NULL;
+    int rc = tu_sh(
+        NULL, &err,
+        "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT * FROM (VALUES "
+        "(DATE '2026-11-01', TIME '10:00:00', TIMESTAMP '2026-11-01 10:00:00.541', "
+        "TIMESTAMP_NS '2026-11-01 10:00:00.541', 'IAD89-C1', CAST(0 AS BIGINT), 'Error', "
+        "CAST(0.775 AS DECIMAL(9,3)), CAST(0.002 AS DECIMAL(38,3)), CAST(-0.05 AS DECIMAL(4,2)), "
+        "CAST(4294967295 AS UINTEGER), CAST(919 AS DECIMAL(18,0))), "
+        "(DATE '2026-11-01', TIME '10:00:01', TIMESTAMP '2026-11-01 10:00:01', "
+        "TIMESTAMP_NS '2026-11-01 10:00:01', 'IAD89-C1', CAST(403 AS BIGINT), 'Error', "
+        "CAST(12.5 AS DECIMAL(9,3)), CAST(1 AS DECIMAL(38,3)), CAST(3 AS DECIMAL(4,2)), "
+        "CAST(443 AS UINTEGER), CAST(0 AS DECIMAL(18,0)))) "
+        "AS t(date, time, timestamp_ms, timestamp, x_edge_location, sc_status, x_edge_result_type, "
+        "time_taken, time_to_first_byte, origin_fbl, c_port, sc_content_len)) "
+        "TO 'typed.parquet' (FORMAT parquet)\"",
+        g_dir, CFS_SOURCE_DIR);
+    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
+    free(err);
+    char *out = NULL;
+    cr_assert_eq(
+        tu_sh(&out, NULL,
+              "cd %s && %s requests typed.parquet --fields 'date,time,timestamp(ms),timestamp,sc-status,"
+              "time-taken,time-to-first-byte,origin-fbl,c-port,sc-content-len' --format tsv -q",
+              g_dir, tu_prog("cfscan")),
+        0, "%s", out ? out : "");
+    cr_assert(strstr(out, "\n2026-11-01\t10:00:00\t1793527200541\t1793527200.541000000\t000\t0.775\t0.002\t"
+                          "-0.05\t4294967295\t919\t"),
+              "%s", out);
+    cr_assert(strstr(out, "\n2026-11-01\t10:00:01\t1793527201000\t1793527201.000000000\t403\t12.500\t1.000\t"
+                          "3.00\t443\t0\t"),
+              "%s", out);
+    free(out);
+
+    /* a UUID (16 bytes that are no number) in a column cfscan reads */
+    rc = tu_sh(NULL, &err,
+               "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT DATE '2026-11-01' AS date, "
+               "'10:00:00' AS time, 'IAD89-C1' AS x_edge_location, '403' AS sc_status, "
+               "'5a3d0e8e-6b8e-4c1e-9a9e-1f2b3c4d5e6f'::UUID AS x_edge_request_id) TO 'uuid.parquet' "
+               "(FORMAT parquet)\"",
+               g_dir, CFS_SOURCE_DIR);
+    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
+    free(err);
+    err = NULL;
+    rc = tu_sh(NULL, &err, "cd %s && %s scan uuid.parquet -q", g_dir, tu_prog("cfscan"));
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "uuid.parquet") &&
+                  strstr(err, "x_edge_request_id is FIXED_LEN_BYTE_ARRAY(16) UUID"),
+              "%s", err);
+    free(err);
+}
+
 /* Two distributions in two row groups, their ids dictionary-encoded: the second group's id
  * sits at the address the first group's had (the dictionary's buffer is reused), and must
  * still be noted as a distribution of its own, with the fields its rows lack (a scan once
