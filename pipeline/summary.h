@@ -181,6 +181,16 @@ cfs_status cfs_summary_make_parent(const char *dir, char *err, size_t errlen);
  * removed, as publishing makes one (CFS_E_IO with err when it cannot be: a read-only file
  * system, no write permission), so that a long run is not spent first. */
 cfs_status cfs_summary_check_writable(const char *dir, char *err, size_t errlen);
+/* Hold the summary at dir for this run (CFS_OK with *fd the lock's descriptor, -1 when
+ * there is no dir yet): an exclusive flock on the directory, taken before its manifest is
+ * read and kept until the process ends, so that two runs writing one summary (two
+ * --update runs of a nightly job that overlap, or a merge into it meanwhile) cannot both
+ * read what it counted and then each add their inputs to the other's result.  A summary
+ * another run holds is CFS_E_IO with err saying so, before any input is read.  The lock is
+ * on the directory's inode, which a publish swaps out: one taken while another run
+ * published is taken again on the directory now there.  A file system without flock
+ * (some network ones) is not locked. */
+cfs_status cfs_summary_lock(const char *dir, int *fd, char *err, size_t errlen);
 /* 1 when dir's manifest says its client addresses were redacted, else 0. */
 int cfs_summary_dir_redacted(const char *dir);
 

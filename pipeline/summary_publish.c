@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -620,4 +621,41 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     free(tmp);
     free(bare);
     return st;
+}
+
+cfs_status cfs_summary_lock(const char *dir, int *fd_out, char *err, size_t errlen)
+{
+    *fd_out = -1;
+    for (int tries = 0; tries < 64; tries++) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT) return CFS_OK; /* no summary yet: nothing counted to add to */
+            snprintf(err, errlen, "%s: cannot open the summary to hold it: %s", dir, strerror(errno));
+            return CFS_E_IO;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int e = errno;
+            close(fd);
+            if (e == EWOULDBLOCK) {
+                snprintf(
+                    err, errlen,
+                    "%s: another cfscan is writing this summary (its scan -o or merge -o has not ended); "
+                    "nothing was read or written: run again when it has",
+                    dir);
+                return CFS_E_IO;
+            }
+            if (e == ENOLCK || e == EINVAL || e == ENOTSUP) return CFS_OK; /* no locks there */
+            snprintf(err, errlen, "%s: cannot hold the summary: %s", dir, strerror(e));
+            return CFS_E_IO;
+        }
+        /* the directory locked is still the one at dir, not one a publish swapped out */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            *fd_out = fd;
+            return CFS_OK;
+        }
+        close(fd);
+    }
+    snprintf(err, errlen, "%s: replaced again and again while this run tried to hold it", dir);
+    return CFS_E_IO;
 }

@@ -62,6 +62,59 @@ Test(update, late_files_are_new_inputs_and_counts_equal_one_scan)
     free(full);
 }
 
+/* Two runs writing one summary at once (two nights' --update overlapping): the second is
+ * refused before it reads anything (exit 1, naming the summary), so neither adds its inputs
+ * to a result that already holds the other's (a review's case: 481392 requests where one
+ * scan counts 320928).  The first holds the summary while it waits on a FIFO, which feeds
+ * it the day's last file once the second has given up; it then ends as it would alone:
+ * its report equals one scan of the day. */
+Test(update, a_summary_another_run_is_writing_is_refused)
+{
+    tu_make_day_logs(g_dir);
+    char *last = NULL;
+    cr_assert_eq(tu_sh(&last, NULL, "cd %s/logs && ls | tail -1 | tr -d '\\n'", g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
+    free(tu_scan_json(g_dir, 0, "scan in -o U"));
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && cp logs/* in/ && rm in/%s && mkfifo f", g_dir, last), 0);
+    /* the oracle reads the last file through a pipe too: its lines, named by no file, are
+     * keyed by their Host in both */
+    char *full = tu_scan_json(g_dir, 0, "scan in - < logs/%s", last);
+    /* flock(1) of util-linux tries the lock the first run holds; every wait is bounded, so
+     * nothing outlives a failed test */
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err,
+                   "cd %s || exit 1; CF=%s; "
+                   "(timeout -k 2 60 \"$CF\" scan in f -o U --update --format json -q >r1.json 2>r1.err; "
+                   "echo $? >r1.rc) & "
+                   "i=0; while flock -n U true; do i=$((i + 1)); [ $i -gt 400 ] && break; sleep 0.05; done; "
+                   "\"$CF\" scan in -o U --update --format json -q >r2.json 2>r2.err; echo $? >r2.rc; "
+                   "timeout 30 sh -c 'cat logs/%s > f'; wait",
+                   g_dir, tu_prog("cfscan"), last);
+    cr_assert_eq(rc, 0, "%s", err ? err : "");
+    free(err);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/r2.rc", g_dir);
+    char *rc2 = tu_read(p, NULL);
+    snprintf(p, sizeof p, "%s/r2.err", g_dir);
+    char *err2 = tu_read(p, NULL);
+    cr_assert(rc2 && err2);
+    cr_assert_eq(atoi(rc2), 1, "the second run: exit %s (%s)", rc2, err2);
+    cr_assert(strstr(err2, "U: another cfscan is writing this summary"), "%s", err2);
+    snprintf(p, sizeof p, "%s/r1.rc", g_dir);
+    char *rc1 = tu_read(p, NULL);
+    snprintf(p, sizeof p, "%s/r1.json", g_dir);
+    char *out1 = tu_read(p, NULL);
+    cr_assert(rc1 && out1);
+    cr_assert_eq(atoi(rc1), 0, "the first run: exit %s", rc1);
+    tu_assert_merge_exact(out1, full, "the first run's report is one scan of the day");
+    free(rc1);
+    free(out1);
+    free(rc2);
+    free(err2);
+    free(last);
+    free(full);
+}
+
 /* A file named beside the directory holding it, however spelled, is read by the
  * directory's walk, so the manifest records it by its place in that directory, as a run
  * that names only the directory does: the next night's --update finds it counted (under

@@ -1223,6 +1223,9 @@ static cfs_status prepare_output_dir(const char *dir, char *err, size_t errlen)
     if (st == CFS_OK) st = cfs_summary_make_parent(dir, err, errlen);
     if (st == CFS_OK) st = cfs_summary_check_output(dir, err, errlen);
     if (st == CFS_OK) st = cfs_summary_check_writable(dir, err, errlen);
+    /* held until the process ends (its exit lets go of the lock) */
+    int lock = -1;
+    if (st == CFS_OK) st = cfs_summary_lock(dir, &lock, err, errlen);
     return st;
 }
 
