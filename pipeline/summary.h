@@ -131,6 +131,10 @@ void cfs_summary_free(cfs_summary *s);
  * (cfs_summary_publish does, then reads them on another thread meanwhile). */
 cfs_status cfs_state_write(const cfs_summary *s, const char *path, char *err, size_t errlen);
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen);
+/* The checks cfs_state_read makes before the payload (a regular file, its size, magic,
+ * schema version, trailer and checksum), without reading the payload: `scan --update`
+ * refuses a damaged summary before it reads any input.  The same statuses. */
+cfs_status cfs_state_verify(const char *path, char *err, size_t errlen);
 /* The digest a state file's trailer records (XXH3-64 of its bytes before the trailer,
  * unchecked), 0 when there is none to read: `merge` orders its parts by it, so that its
  * result does not depend on the order they were named in. */

@@ -1707,6 +1707,21 @@ static FILE *state_stream(int fd, uint64_t len, zstream **zp, cfs_status *st, co
     return f;
 }
 
+cfs_status cfs_state_verify(const char *path, char *err, size_t errlen)
+{
+    char why[128];
+    int fd = cfs_open_regular(path, why, sizeof why);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return CFS_E_IO;
+    }
+    uint64_t len = 0, raw = 0;
+    uint32_t schema = 0;
+    cfs_status st = state_check(fd, path, &len, &raw, &schema, err, errlen);
+    close(fd);
+    return st;
+}
+
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
 {
     cfs_summary_init(s);

@@ -115,6 +115,35 @@ Test(update, a_summary_another_run_is_writing_is_refused)
     free(full);
 }
 
+/* The state an update adds to, missing or damaged, is refused as merge refuses such a
+ * part (exit 4, naming it) and before any input is read, not after the whole scan with
+ * exit 1 (a review's case).  f, a FIFO nobody writes, would hold a run that reads its
+ * inputs until the timeout. */
+Test(update, a_damaged_state_is_refused_before_any_input_is_read)
+{
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
+    free(tu_scan_json(g_dir, 0, "scan in -o U"));
+    cr_assert_eq(tu_sh(NULL, NULL, "cp %s/logs/* %s/in/ && mkfifo %s/f", g_dir, g_dir, g_dir), 0);
+    static const struct {
+        const char *damage, *says;
+    } cases[] = {
+        {"truncate -s 100 V/state.cfs", "V/state.cfs: state file is truncated"},
+        {"printf '\\377' | dd of=V/state.cfs bs=1 seek=40 conv=notrunc 2>/dev/null",
+         "V/state.cfs: state file is corrupt (checksum mismatch)"},
+        {"rm V/state.cfs", "V/state.cfs: "},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        cr_assert_eq(tu_sh(NULL, NULL, "cd %s && rm -rf V && cp -r U V && %s", g_dir, cases[k].damage), 0);
+        char *err = NULL;
+        int rc = tu_sh(NULL, &err, "cd %s && timeout -k 2 20 %s scan in f -o V --update >/dev/null", g_dir,
+                       tu_prog("cfscan"));
+        cr_assert_eq(rc, 4, "%s: exit %d (%s)", cases[k].damage, rc, err);
+        cr_assert(strstr(err, cases[k].says), "%s: %s", cases[k].damage, err);
+        free(err);
+    }
+}
+
 /* A file named beside the directory holding it, however spelled, is read by the
  * directory's walk, so the manifest records it by its place in that directory, as a run
  * that names only the directory does: the next night's --update finds it counted (under

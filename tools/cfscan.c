@@ -1465,6 +1465,19 @@ static int setup_manifest(scan_cmd *c)
                 st = CFS_E_USAGE;
             }
             if (st == CFS_OK) st = cfs_mf_writer_append_file(w, path, c->err, sizeof c->err);
+            /* The state the new counts are added to, checked before any input is read: a
+             * damaged one would otherwise be found after the whole scan, at publishing. */
+            if (st == CFS_OK) {
+                char spath[4096];
+                snprintf(spath, sizeof spath, "%s/state.cfs", c->outdir);
+                st = cfs_state_verify(spath, c->err, sizeof c->err);
+                if (st != CFS_OK && st != CFS_E_FORMAT && st != CFS_E_NOMEM) {
+                    /* missing, unreadable or damaged: an input that cannot be read (4) */
+                    say("summary not written", NULL, c->err);
+                    c->outcome.evidence_failed = 1;
+                    return -1;
+                }
+            }
             if (st == CFS_OK && c->known.shards.n && !c->sel.shard_n) {
                 snprintf(c->err, sizeof c->err,
                          "%s: is a summary of shards of %u: --update it with its own --shard", c->outdir,
@@ -1751,6 +1764,10 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
     snprintf(path, sizeof path, "%s/state.cfs", c->outdir);
     cfs_summary *old = &c->updated;
     cfs_status st = cfs_state_read(old, path, err, errlen);
+    /* damaged past the checks made before the scan (implausible content), or since: as
+     * merge says of such a part, an input that cannot be read (publish_summary: 4) */
+    if (st != CFS_OK && st != CFS_E_FORMAT && st != CFS_E_NOMEM && st != CFS_E_INTERRUPTED)
+        return CFS_E_CORRUPT;
     if (st != CFS_OK) return st == CFS_E_FORMAT ? CFS_E_USAGE : st;
     c->have_updated = 1; /* freed with c */
     if (cfs_summary_rules(old) != cfs_rules_fingerprint())
@@ -1831,7 +1848,9 @@ static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_vie
         c->res.interrupted = 1;
     } else if (pst != CFS_OK) {
         say("summary not written", NULL, perr);
-        c->outcome.fatal = pst;
+        /* publishing writes: only the state --update reads can be damaged (4) */
+        if (pst == CFS_E_CORRUPT) c->outcome.evidence_failed = 1;
+        else c->outcome.fatal = pst;
         return -1;
     }
     return 0;
