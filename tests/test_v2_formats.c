@@ -807,6 +807,13 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && cat u/report.json", g_dir), 0);
     cr_assert_not_null(strstr(rep, both), "the updated summary's report file");
     free(rep);
+    /* an update that reads nothing new adds no run, so no rate: the 25% summary again with
+     * the 10% config, and the same files (a review's case) */
+    cr_assert_eq(tu_sh(NULL, NULL, "cd %s && cp -r s25 u0", g_dir), 0);
+    u = tu_scan_json(g_dir, 0, "scan $(cat A) --realtime-config c10.json -o u0 --update");
+    cr_assert_not_null(strstr(u, "\"sampling\":{\"rate_percent\":25,\"counts\":\"logged_requests\"}"), "%s",
+                       u);
+    free(u);
     /* diff: each side's rates */
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff s25 u", g_dir, tu_prog("cfscan")) & ~5, 0);
     cr_assert_not_null(strstr(rep, "\nSampling: OLD 25%, NEW 10% and 25%; the two sides were sampled "
