@@ -81,6 +81,14 @@ static cfs_status layout_from_names(cfs_layout *l, const char *const *names_in, 
         if (realtime) realtime_name(&names[i], &lens[i]);
         cap += lens[i] + 1;
     }
+    /* a field named twice: which column holds it?  Named, as the list's own error */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (cfs_ascii_ieq(names_in[i], lens_in[i], names_in[j], lens_in[j])) {
+                snprintf(err, errlen, "field %.*s is named twice", (int)(lens_in[i] > 64 ? 64 : lens_in[i]),
+                         names_in[i]);
+                return CFS_E_USAGE;
+            }
     char *line = cfs_malloc(cap, "building the layout of headerless logs");
     if (!line) {
         snprintf(err, errlen, "out of memory");
