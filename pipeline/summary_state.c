@@ -1449,9 +1449,19 @@ static cfs_status r_events(rd *r, cfs_summary *s)
         return CFS_OK;
     }
     e->inserts = inserts;
-    for (uint64_t i = 0; i < bits / 64 && !r->bad; i++) {
-        uint64_t v = r_le(r, 8);
-        if (v) e->w[i] = v; /* zero words stay untouched pages (calloc) */
+    /* read in blocks: a word per fread took most of a merge's time per part (the filter is
+     * up to 16 MiB; a review measured 35 ms a part) */
+    uint8_t buf[1 << 15];
+    for (uint64_t i = 0, words = bits / 64; i < words && !r->bad;) {
+        const size_t k = words - i < sizeof buf / 8 ? (size_t)(words - i) : sizeof buf / 8;
+        if (fread_unlocked(buf, 8, k, r->f) != k) {
+            r->bad = 1;
+            break;
+        }
+        for (size_t j = 0; j < k; j++, i++) {
+            const uint64_t v = cfs_le_get(buf + 8 * j, 8);
+            if (v) e->w[i] = v; /* zero words stay untouched pages (calloc) */
+        }
     }
     return CFS_OK;
 }
