@@ -736,7 +736,8 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
         cfs_span *u = &r->f[CFS_F_CS_URI_STEM];
         const char *q = u->n ? memchr(u->p, '?', u->n) : NULL;
         if (r->spans_all && u->p && ps->layout.col_of[CFS_F_CS_URI_QUERY] < 0)
-            r->f[CFS_F_CS_URI_QUERY] = q ? (cfs_span){q + 1, (uint32_t)(u->p + u->n - q - 1)} : (cfs_span){"-", 1};
+            r->f[CFS_F_CS_URI_QUERY] = q ? (cfs_span){q + 1, (uint32_t)(u->p + u->n - q - 1)}
+                                         : (cfs_span){"-", 1};
         if (q) u->n = (uint32_t)(q - u->p);
     }
     if (rc != CFS_RECORD_OK) {
