@@ -675,7 +675,11 @@ static void text_entry(FILE *out, const finding *f)
     if (f->oerr || f->nerr)
         fprintf(out, " (each may overstate by <= %llu / %llu)", (unsigned long long)f->oerr,
                 (unsigned long long)f->nerr);
-    fprintf(out, ", rank %d -> %d, z %+.1f\n", f->orank, f->nrank, f->z);
+    /* a rank of 0 is "not in that list" (JSON's null) */
+    char o[16] = "unlisted", n[16] = "unlisted";
+    if (f->orank) snprintf(o, sizeof o, "%d", f->orank);
+    if (f->nrank) snprintf(n, sizeof n, "%d", f->nrank);
+    fprintf(out, ", rank %s -> %s, z %+.1f\n", o, n, f->z);
 }
 
 static void text_reference(FILE *out, const refcmp *r)

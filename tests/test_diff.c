@@ -176,6 +176,12 @@ Test(diff, planted_waf_rule_blocking_one_uri_is_flagged)
     rc = diff(&out, NULL, "sbase swaf");
     cr_assert_eq(rc, 5);
     cr_assert(strstr(out, "FLAGGED new URI of waf_block: /api/v1/legacy-export"), "%s", out);
+    /* not in the old list: "unlisted", as JSON's null rank (never a rank 0) */
+    const char *line = strstr(out, "FLAGGED new URI of waf_block: /api/v1/legacy-export");
+    cr_assert(line && strstr(line, ", rank unlisted -> 1, ") &&
+                  strstr(line, ", rank unlisted -> 1, ") < strchr(line, '\n'),
+              "%s", out);
+    cr_assert_null(strstr(out, "rank 0 "), "%s", out);
     cr_assert(strstr(out, "FLAGGED new WAF rule: BlockLegacyExport"), "%s", out);
     cr_assert(strstr(out, "FLAGGED waf_block "), "%s", out);
     cr_assert(strstr(out, "|z| >= 5"), "the threshold is not stated:\n%s", out);
