@@ -48,8 +48,9 @@ static const cfs_field_cost k_costs[] = {
                         "cannot be found"},
     {CFS_F_CS_HOST, "the config is found by the distribution id alone, not by the CloudFront domain"},
     {CFS_F_CS_URI_STEM, "the config's cache behavior cannot be matched by path, and no top URIs"},
-    {CFS_F_CACHE_BEHAVIOR_PATH_PATTERN, "with no --config to match behaviors by path, a distribution's "
-                                        "origins are not told apart: one origin-fetch reference for all"},
+    {CFS_F_CACHE_BEHAVIOR_PATH_PATTERN, "a line's cache behavior, and so its origin, is found only by "
+                                        "matching its path against --config: without one, a distribution's "
+                                        "origins are not told apart (one origin-fetch reference for all)"},
     {CFS_F_C_IP, "no distinct or top clients"},
     {CFS_F_EDGE_LOCATION, "no split by edge location"},
     {CFS_F_SC_BYTES, "no byte counts"},
