@@ -1094,7 +1094,11 @@ static void write_json(FILE *out, const cfs_diff *d)
 
 static const char HTML_HEAD[] =
     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    /* no script and no request at all: a value escaped wrongly could still run nothing */
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'\">\n"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<meta name=\"referrer\" content=\"no-referrer\">\n"
     "<title>cfscan diff</title>\n<style>\n"
     "body{font:14px/1.45 system-ui,sans-serif;margin:1.5em;color:#1b1b1b;background:#fff}\n"
     "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;overflow-wrap:anywhere}\n"

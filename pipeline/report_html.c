@@ -4,7 +4,8 @@
  * filters tables, and the page reads the same without it.  Every string from a log, a
  * config or a file name goes through cfs_html_esc/cfs_html_puts into element text or a
  * double-quoted attribute value, never into a script, a style, a URL or an event handler;
- * data-* attributes hold numbers only.  A Content-Security-Policy allows no request at all
+ * data-* attributes hold numbers or names from cfscan's own tables.  A
+ * Content-Security-Policy allows no request at all
  * and only this page's own script (by its hash). */
 #include "pipeline/report.h"
 #include "pipeline/html.h"

@@ -188,6 +188,10 @@ Test(diff, planted_waf_rule_blocking_one_uri_is_flagged)
     free(out);
     rc = diff(&out, NULL, "sbase swaf --format html");
     cr_assert_eq(rc, 5);
+    /* a page with no script: its policy allows none, nor any request */
+    cr_assert(strstr(out, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';") &&
+                  !strstr(out, "<script"),
+              "%.600s", out);
     cr_assert(strstr(out, "<tr class=\"flag\"><td class=\"k\">/api/v1/legacy-export</td>"), "%s", out);
     cr_assert(strstr(out, "<tr class=\"flag\"><td class=\"k\">BlockLegacyExport</td>"), "%s", out);
     cr_assert(strstr(out, "|z| &gt;= 5"), "the threshold is not stated in the page");
