@@ -170,6 +170,7 @@ typedef struct sink {
     char ebody[2048];
     size_t elen;
     char region[64]; /* x-amz-bucket-region */
+    char etag[160];  /* the response's ETag, unquoted ("" when none was sent) */
     int curl_rc;     /* the last transfer's CURLcode */
 } sink;
 
@@ -309,12 +310,19 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 {
     sink *s = ud;
     size_t n = sz * nm;
-    static const char want[] = "x-amz-bucket-region:";
+    static const char want[] = "x-amz-bucket-region:", etag[] = "etag:";
     if (n > sizeof want && strncasecmp(p, want, sizeof want - 1) == 0) {
         size_t i = sizeof want - 1, o = 0;
         while (i < n && p[i] == ' ') i++;
         while (i < n && p[i] != '\r' && p[i] != '\n' && o + 1 < sizeof s->region) s->region[o++] = p[i++];
         s->region[o] = 0;
+    } else if (n > sizeof etag && strncasecmp(p, etag, sizeof etag - 1) == 0) {
+        /* quoted, as the listing's (which cfs_s3_list keeps unquoted) */
+        size_t i = sizeof etag - 1, o = 0;
+        while (i < n && (p[i] == ' ' || p[i] == '"')) i++;
+        while (i < n && p[i] != '"' && p[i] != '\r' && p[i] != '\n' && o + 1 < sizeof s->etag)
+            s->etag[o++] = p[i++];
+        s->etag[o] = 0;
     }
     return n;
 }
@@ -431,6 +439,7 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
         s->len = 0;
         s->elen = 0;
         s->ebody[0] = 0;
+        s->etag[0] = 0;
         s->overflow = 0;
         s->h = h;
         cfs_status st = s3_request_raw(h, b, b->region, "GET", path, query, range, if_match, s);
@@ -454,6 +463,13 @@ static cfs_status s3_request(CURL *h, const s3_bucket *b, const char *path, cons
                 snprintf(msg, sizeof msg, "connection error: %s",
                          cfs_curl.easy_strerror((CURLcode)s->curl_rc));
             retry = 1;
+        } else if (code >= 200 && code < 300 && if_match && s->etag[0] && strcmp(s->etag, if_match) != 0) {
+            /* A store that ignores If-Match (AWS answers 412) sent another version of the
+             * object than the one listed: its parts would mix two versions.  Not retried:
+             * the object changed. */
+            snprintf(msg, sizeof msg,
+                     "HTTP %ld: the object changed since it was listed (ETag \"%.60s\", listed \"%.60s\")",
+                     code, s->etag, if_match);
         } else if (code >= 200 && code < 300) {
             if (expect == UINT64_MAX || s->len == expect) return CFS_OK;
             snprintf(msg, sizeof msg, "HTTP %ld: short body, %" PRIu64 " of %" PRIu64 " bytes", code,

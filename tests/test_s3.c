@@ -735,6 +735,25 @@ Test(s3, server_stops_mid_transfer)
     free(err);
 }
 
+/* A store that ignores If-Match and answers another version of an object than the one
+ * listed (another ETag) fails that object, once (a changed object is not tried again),
+ * with exit 4; its parts would otherwise mix two versions. */
+Test(s3, another_etag_than_the_listed_one_fails_the_object)
+{
+    char key[256];
+    int pp = fault_proxy("-06\\.", "--other-etag", key);
+    char *out = NULL, *err = NULL;
+    int rc = s3_scan(pp, "", "", &out, &err);
+    cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, key) && strstr(err, "the object changed since it was listed") &&
+                  strstr(err, "(1 try)"),
+              "%s", err);
+    cr_assert_eq(json_num(out, "files_failed"), 1);
+    cr_assert_eq(count_lines("proxy.req", "GET /logs/cf/", key, NULL), 1);
+    free(out);
+    free(err);
+}
+
 Test(s3, retries_end_with_the_status)
 {
     char key[256];

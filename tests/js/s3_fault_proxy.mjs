@@ -11,6 +11,8 @@
 //   --region R       HEAD of a bucket answers x-amz-bucket-region: R
 //   --not-s3 1       listings answer 200 with a web page (a wrong port, a captive proxy)
 //   --stall-head 1   a HEAD is never answered (the connection stays open)
+//   --other-etag S   GETs whose path holds S answer the object with another ETag than the
+//                    listed one (a store that ignored If-Match after a rewrite)
 //   --dot-key S      listings name each key holding S as cf/x/../NAME (a key with dot
 //                    segments, which s3rver cannot store); a request whose path holds
 //                    /x/../ goes to the server without it, so only a client that sends the
@@ -82,7 +84,9 @@ const server = http.createServer((req, res) => {
         });
         return;
       }
-      res.writeHead(ur.statusCode, ur.headers);
+      const h = has('other-etag', req.url) && req.method === 'GET' && ur.statusCode < 300
+        ? { ...ur.headers, etag: '"0123456789abcdef0123456789abcdef"' } : ur.headers;
+      res.writeHead(ur.statusCode, h);
       ur.pipe(res);
     },
   );
