@@ -113,6 +113,15 @@ if [ ! -f "$out/seed/.done" ] || [ -n "$(find "$root/pipeline" "$root/datasets" 
         set -- $v
         node "$root/tests/js/parquet_logs.mjs" "$out/seed/parquet_read/duckdb-$1-$4.parquet" $v "$one" >/dev/null 2>&1 || true
       done
+      # typed columns, whose annotations the reader turns into text: DECIMAL in INT32, INT64
+      # and FIXED_LEN_BYTE_ARRAY, DATE, TIME, TIMESTAMP in two units, unsigned integers
+      node "$root/tests/js/summary_sql.mjs" duckdb "COPY (SELECT DATE '2026-11-01' AS date, \
+        TIME '10:00:00' + INTERVAL (i) SECOND AS time, TIMESTAMP '2026-11-01 10:00:00.541' AS timestamp_ms, \
+        TIMESTAMP_NS '2026-11-01 10:00:00.5' AS timestamp, CAST(i % 2 * 403 AS BIGINT) AS sc_status, \
+        CAST(i / 1000.0 AS DECIMAL(9,3)) AS time_taken, CAST(i / 1000.0 AS DECIMAL(38,3)) AS time_to_first_byte, \
+        CAST(-i / 100.0 AS DECIMAL(4,2)) AS origin_fbl, CAST(i AS UINTEGER) AS c_port, \
+        CAST(i AS UBIGINT) AS sc_bytes FROM range(0, 12) t(i)) \
+        TO '$out/seed/parquet_read/duckdb-typed.parquet' (FORMAT parquet)" >/dev/null 2>&1 || true
     fi
   fi
   printf 'E2EXAMPLE12345.2026-11-01-10.abcdef12.gz' > "$out/seed/filename/x"
