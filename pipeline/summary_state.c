@@ -1717,34 +1717,39 @@ static FILE *state_stream(int fd, uint64_t len, zstream **zp, cfs_status *st, co
     return f;
 }
 
-cfs_status cfs_state_verify(const char *path, char *err, size_t errlen)
+/* The state file at path opened (*fd, -1 when it could not be) and checked (state_check's
+ * values and status). */
+static cfs_status state_open(const char *path, int *fd, uint64_t *len, uint64_t *raw, uint32_t *schema,
+                             char *err, size_t errlen)
 {
+    /* `merge` reads summaries other people made: a FIFO here must fail, not block. */
     char why[128];
-    int fd = cfs_open_regular(path, why, sizeof why);
-    if (fd < 0) {
+    *fd = cfs_open_regular(path, why, sizeof why);
+    if (*fd < 0) {
         snprintf(err, errlen, "%s: %s", path, why);
         return CFS_E_IO;
     }
+    return state_check(*fd, path, len, raw, schema, err, errlen);
+}
+
+cfs_status cfs_state_verify(const char *path, char *err, size_t errlen)
+{
+    int fd;
     uint64_t len = 0, raw = 0;
     uint32_t schema = 0;
-    cfs_status st = state_check(fd, path, &len, &raw, &schema, err, errlen);
-    close(fd);
+    cfs_status st = state_open(path, &fd, &len, &raw, &schema, err, errlen);
+    if (fd >= 0) close(fd);
     return st;
 }
 
 cfs_status cfs_state_read(cfs_summary *s, const char *path, char *err, size_t errlen)
 {
     cfs_summary_init(s);
-    /* `merge` reads summaries other people made: a FIFO here must fail, not block. */
-    char why[128];
-    int fd = cfs_open_regular(path, why, sizeof why);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, why);
-        return CFS_E_IO;
-    }
+    int fd;
     uint64_t len = 0, raw = 0;
     uint32_t schema = 0;
-    cfs_status st = state_check(fd, path, &len, &raw, &schema, err, errlen);
+    cfs_status st = state_open(path, &fd, &len, &raw, &schema, err, errlen);
+    if (fd < 0) return st;
     zstream *z = NULL;
     FILE *f = st == CFS_OK ? state_stream(fd, len, &z, &st, path, err, errlen) : NULL;
     if (!f) {

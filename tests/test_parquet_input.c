@@ -82,6 +82,17 @@ static void need_duckdb(void)
                      "(package nodejs, npm)");
 }
 
+/* DuckDB runs sql (its double quotes escaped for the shell) in g_dir: a file it writes
+ * there. */
+static void duckdb_sql(const char *sql)
+{
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"%s\"", g_dir,
+                   CFS_SOURCE_DIR, sql);
+    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
+    free(err);
+}
+
 Test(parquet_input, duckdb_files_give_the_tsv_report)
 {
     need_duckdb();
@@ -615,17 +626,12 @@ Test(parquet_input, rows_of_no_known_column_are_bad_header_not_blank)
 Test(parquet_input, float_columns_print_as_the_float_was_written)
 {
     need_duckdb();
-    char *err = NULL;
-    int rc = tu_sh(
-        NULL, &err,
-        "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT '2026-11-01' AS date, "
+    duckdb_sql(
+        "COPY (SELECT '2026-11-01' AS date, "
         "'10:00:00' AS time, 'IAD89-C1' AS x_edge_location, '403' AS sc_status, 'Error' AS "
         "x_edge_result_type, CAST(0.077 AS FLOAT) AS time_taken, CAST(0.02 AS FLOAT) AS "
         "time_to_first_byte, CAST(0.3 AS DOUBLE) AS origin_fbl, CAST(1500000 AS FLOAT) AS sc_bytes) TO "
-        "'f.parquet' (FORMAT parquet)\"",
-        g_dir, CFS_SOURCE_DIR);
-    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
-    free(err);
+        "'f.parquet' (FORMAT parquet)");
     char *out = NULL;
     cr_assert_eq(
         tu_sh(&out, NULL,
@@ -647,24 +653,18 @@ Test(parquet_input, float_columns_print_as_the_float_was_written)
 Test(parquet_input, typed_columns_print_the_values_they_stand_for)
 {
     need_duckdb();
-    char *err = NULL;
-    int rc = tu_sh(
-        NULL, &err,
-        "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT * FROM (VALUES "
-        "(DATE '2026-11-01', TIME '10:00:00', TIMESTAMP '2026-11-01 10:00:00.541', "
-        "TIMESTAMP_NS '2026-11-01 10:00:00.541', 'IAD89-C1', CAST(0 AS BIGINT), 'Error', "
-        "CAST(0.775 AS DECIMAL(9,3)), CAST(0.002 AS DECIMAL(38,3)), CAST(-0.05 AS DECIMAL(4,2)), "
-        "CAST(4294967295 AS UINTEGER), CAST(919 AS DECIMAL(18,0))), "
-        "(DATE '2026-11-01', TIME '10:00:01', TIMESTAMP '2026-11-01 10:00:01', "
-        "TIMESTAMP_NS '2026-11-01 10:00:01', 'IAD89-C1', CAST(403 AS BIGINT), 'Error', "
-        "CAST(12.5 AS DECIMAL(9,3)), CAST(1 AS DECIMAL(38,3)), CAST(3 AS DECIMAL(4,2)), "
-        "CAST(443 AS UINTEGER), CAST(0 AS DECIMAL(18,0)))) "
-        "AS t(date, time, timestamp_ms, timestamp, x_edge_location, sc_status, x_edge_result_type, "
-        "time_taken, time_to_first_byte, origin_fbl, c_port, sc_content_len)) "
-        "TO 'typed.parquet' (FORMAT parquet)\"",
-        g_dir, CFS_SOURCE_DIR);
-    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
-    free(err);
+    duckdb_sql("COPY (SELECT * FROM (VALUES "
+               "(DATE '2026-11-01', TIME '10:00:00', TIMESTAMP '2026-11-01 10:00:00.541', "
+               "TIMESTAMP_NS '2026-11-01 10:00:00.541', 'IAD89-C1', CAST(0 AS BIGINT), 'Error', "
+               "CAST(0.775 AS DECIMAL(9,3)), CAST(0.002 AS DECIMAL(38,3)), CAST(-0.05 AS DECIMAL(4,2)), "
+               "CAST(4294967295 AS UINTEGER), CAST(919 AS DECIMAL(18,0))), "
+               "(DATE '2026-11-01', TIME '10:00:01', TIMESTAMP '2026-11-01 10:00:01', "
+               "TIMESTAMP_NS '2026-11-01 10:00:01', 'IAD89-C1', CAST(403 AS BIGINT), 'Error', "
+               "CAST(12.5 AS DECIMAL(9,3)), CAST(1 AS DECIMAL(38,3)), CAST(3 AS DECIMAL(4,2)), "
+               "CAST(443 AS UINTEGER), CAST(0 AS DECIMAL(18,0)))) "
+               "AS t(date, time, timestamp_ms, timestamp, x_edge_location, sc_status, x_edge_result_type, "
+               "time_taken, time_to_first_byte, origin_fbl, c_port, sc_content_len)) "
+               "TO 'typed.parquet' (FORMAT parquet)");
     char *out = NULL;
     cr_assert_eq(
         tu_sh(&out, NULL,
@@ -681,16 +681,12 @@ Test(parquet_input, typed_columns_print_the_values_they_stand_for)
     free(out);
 
     /* a UUID (16 bytes that are no number) in a column cfscan reads */
-    rc = tu_sh(NULL, &err,
-               "cd %s && node '%s/tests/js/summary_sql.mjs' duckdb \"COPY (SELECT DATE '2026-11-01' AS date, "
+    duckdb_sql("COPY (SELECT DATE '2026-11-01' AS date, "
                "'10:00:00' AS time, 'IAD89-C1' AS x_edge_location, '403' AS sc_status, "
                "'5a3d0e8e-6b8e-4c1e-9a9e-1f2b3c4d5e6f'::UUID AS x_edge_request_id) TO 'uuid.parquet' "
-               "(FORMAT parquet)\"",
-               g_dir, CFS_SOURCE_DIR);
-    cr_assert_eq(rc, 0, "DuckDB: %s", err ? err : "");
-    free(err);
-    err = NULL;
-    rc = tu_sh(NULL, &err, "cd %s && %s scan uuid.parquet -q", g_dir, tu_prog("cfscan"));
+               "(FORMAT parquet)");
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err, "cd %s && %s scan uuid.parquet -q", g_dir, tu_prog("cfscan"));
     cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
     cr_assert(strstr(err, "uuid.parquet") &&
                   strstr(err, "x_edge_request_id is FIXED_LEN_BYTE_ARRAY(16) UUID"),
