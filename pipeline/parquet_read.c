@@ -1180,8 +1180,7 @@ static int fmt_timestamp(char *o, int64_t v, int unit, int field)
 }
 
 /* An INT32 or INT64 value of c (v: the INT32 widened with its sign) as text, by the
- * column's annotation.  A status stored as a number loses the zeros of "000" (a request
- * without a response): they are put back. */
+ * column's annotation (a status's zeros: status_zeros). */
 static int fmt_int(const pcol *c, int64_t v, char *o)
 {
     switch (c->vk) {
@@ -1194,8 +1193,17 @@ static int fmt_int(const pcol *c, int64_t v, char *o)
                         (unsigned long long)(c->ptype == PT_INT32 ? (uint64_t)(uint32_t)v : (uint64_t)v));
     case VK_AS_IS: break;
     }
-    if (v == 0 && c->field == CFS_F_SC_STATUS) return snprintf(o, NUM_TEXT, "000");
     return snprintf(o, NUM_TEXT, "%lld", (long long)v);
+}
+
+/* A status stored as a number loses the zeros of "000" (a request without a response):
+ * they are put back, whatever the number's type (signed, unsigned, DECIMAL(3,0), DOUBLE).
+ * n: the length of the number's text at o; the length of the status's. */
+static uint32_t status_zeros(const pcol *c, char *o, uint32_t n)
+{
+    if (c->field != CFS_F_SC_STATUS || n != 1 || o[0] != '0') return n;
+    memcpy(o, "000", 4);
+    return 3;
 }
 
 /* One PLAIN BYTE_ARRAY value at *p (bounded by end) as a span: its length, then its bytes. */
@@ -1284,6 +1292,7 @@ static int plain_value(pcol *c, const uint8_t **p, const uint8_t *end, char *o, 
     }
     default: return -1;
     }
+    s->n = status_zeros(c, o, s->n);
     s->p = o;
     s->esc = 0;
     return 0;
@@ -1380,10 +1389,11 @@ static cfs_status load_dictionary(cfs_pqr *r, pcol *c, const phdr *h, const uint
                                  &c->dict_buf_cap, &d, err, errlen);
     if (st != CFS_OK) return st;
     /* every entry takes at least 4 bytes (a BYTE_ARRAY length, an INT32 or FLOAT; a
-     * boolean column has no dictionary), so the entries' spans (16 bytes each) cost at
-     * most 4 times the page; a narrower FIXED_LEN_BYTE_ARRAY DECIMAL at least its width */
+     * boolean column has no dictionary), a narrower FIXED_LEN_BYTE_ARRAY DECIMAL its width;
+     * and a dictionary holds at most MAX_PAGE / 4 entries whatever their width, so its
+     * spans and numbers' text cost at most that many times 16 + NUM_TEXT bytes */
     const size_t least = c->ptype == PT_FIXED_LEN_BYTE_ARRAY && c->tlen < 4 ? (size_t)c->tlen : 4;
-    if (h->nvalues < 0 || (size_t)h->nvalues > (size_t)h->usize / least)
+    if (h->nvalues < 0 || (size_t)h->nvalues > (size_t)h->usize / least || (size_t)h->nvalues > MAX_PAGE / 4)
         return fail(err, errlen, CFS_E_CORRUPT, "Parquet column %s: dictionary of %d entries in %d bytes",
                     c->name, h->nvalues, h->usize);
     uint32_t nv = (uint32_t)h->nvalues;
@@ -1610,7 +1620,7 @@ static cfs_status fill_batch(cfs_pqr *r, pcol *c, char *err, size_t errlen)
                             c->name);
             if (c->enc == ENC_DELTA_BINARY_PACKED) {
                 char *o = c->num + (size_t)i * NUM_TEXT;
-                s.n = (uint32_t)fmt_int(c, v, o);
+                s.n = status_zeros(c, o, (uint32_t)fmt_int(c, v, o));
                 s.p = o;
             } else {
                 if (v < 0 || v > c->dend - c->dp)

@@ -680,6 +680,26 @@ Test(parquet_input, typed_columns_print_the_values_they_stand_for)
               "%s", out);
     free(out);
 
+    /* a status of 0 is "000" whatever the number's type: unsigned, DECIMAL(3,0), DOUBLE */
+    duckdb_sql(
+        "COPY (SELECT DATE '2026-11-01' AS date, '10:00:00' AS time, 'IAD89-C1' AS x_edge_location, "
+        "'Error' AS x_edge_result_type, CAST(0 AS USMALLINT) AS sc_status) TO 'u.parquet' (FORMAT parquet)");
+    duckdb_sql(
+        "COPY (SELECT DATE '2026-11-01' AS date, '10:00:00' AS time, 'IAD89-C1' AS x_edge_location, "
+        "'Error' AS x_edge_result_type, CAST(0 AS DECIMAL(3,0)) AS sc_status) TO 'd.parquet' (FORMAT parquet)");
+    duckdb_sql(
+        "COPY (SELECT DATE '2026-11-01' AS date, '10:00:00' AS time, 'IAD89-C1' AS x_edge_location, "
+        "'Error' AS x_edge_result_type, CAST(0 AS DOUBLE) AS sc_status) TO 'f.parquet' (FORMAT parquet)");
+    for (int k = 0; k < 3; k++) {
+        const char *f = k == 0 ? "u.parquet" : k == 1 ? "d.parquet" : "f.parquet";
+        cr_assert_eq(tu_sh(&out, NULL, "cd %s && %s requests %s --fields sc-status --format tsv -q", g_dir,
+                           tu_prog("cfscan"), f),
+                     0, "%s: %s", f, out ? out : "");
+        cr_assert(strstr(out, "\n000\t"), "%s: %s", f, out);
+        free(out);
+        out = NULL;
+    }
+
     /* a UUID (16 bytes that are no number) in a column cfscan reads */
     duckdb_sql("COPY (SELECT DATE '2026-11-01' AS date, "
                "'10:00:00' AS time, 'IAD89-C1' AS x_edge_location, '403' AS sc_status, "
