@@ -317,9 +317,12 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
         while (i < n && p[i] != '\r' && p[i] != '\n' && o + 1 < sizeof s->region) s->region[o++] = p[i++];
         s->region[o] = 0;
     } else if (n > sizeof etag && strncasecmp(p, etag, sizeof etag - 1) == 0) {
-        /* quoted, as the listing's (which cfs_s3_list keeps unquoted) */
+        /* quoted, as the listing's (which cfs_s3_list keeps unquoted); a weak validator's
+         * W/ (a proxy's) says nothing of the version: the tag is compared */
         size_t i = sizeof etag - 1, o = 0;
-        while (i < n && (p[i] == ' ' || p[i] == '"')) i++;
+        while (i < n && p[i] == ' ') i++;
+        if (i + 1 < n && p[i] == 'W' && p[i + 1] == '/') i += 2;
+        while (i < n && p[i] == '"') i++;
         while (i < n && p[i] != '"' && p[i] != '\r' && p[i] != '\n' && o + 1 < sizeof s->etag)
             s->etag[o++] = p[i++];
         s->etag[o] = 0;

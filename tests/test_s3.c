@@ -754,6 +754,22 @@ Test(s3, another_etag_than_the_listed_one_fails_the_object)
     free(err);
 }
 
+/* The same version answered with a weak ETag (W/"...", as a proxy may rewrite it) is the
+ * listed one: read as any object (a review found it failed as changed). */
+Test(s3, a_weak_etag_of_the_listed_one_is_read)
+{
+    char key[256];
+    int pp = fault_proxy("-06\\.", "--weak-etag", key);
+    char *out = NULL, *err = NULL;
+    int rc = s3_scan(pp, "", "", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    char *local = local_scan("logs", 0, "");
+    cr_assert_eq(json_num(out, "requests"), json_num(local, "requests"));
+    free(local);
+    free(out);
+    free(err);
+}
+
 Test(s3, retries_end_with_the_status)
 {
     char key[256];

@@ -13,6 +13,8 @@
 //   --stall-head 1   a HEAD is never answered (the connection stays open)
 //   --other-etag S   GETs whose path holds S answer the object with another ETag than the
 //                    listed one (a store that ignored If-Match after a rewrite)
+//   --weak-etag S    GETs whose path holds S answer the listed ETag as a weak one, W/"..."
+//                    (a proxy's rewrite of the same version)
 //   --dot-key S      listings name each key holding S as cf/x/../NAME (a key with dot
 //                    segments, which s3rver cannot store); a request whose path holds
 //                    /x/../ goes to the server without it, so only a client that sends the
@@ -84,8 +86,10 @@ const server = http.createServer((req, res) => {
         });
         return;
       }
-      const h = has('other-etag', req.url) && req.method === 'GET' && ur.statusCode < 300
-        ? { ...ur.headers, etag: '"0123456789abcdef0123456789abcdef"' } : ur.headers;
+      const get = req.method === 'GET' && ur.statusCode < 300;
+      let h = ur.headers;
+      if (get && has('other-etag', req.url)) h = { ...h, etag: '"0123456789abcdef0123456789abcdef"' };
+      if (get && has('weak-etag', req.url) && h.etag) h = { ...h, etag: `W/${h.etag}` };
       res.writeHead(ur.statusCode, h);
       ur.pipe(res);
     },
