@@ -817,6 +817,11 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     cr_assert_not_null(strstr(u, "\"sampling\":{\"rate_percent\":25,\"counts\":\"logged_requests\"}"), "%s",
                        u);
     free(u);
+    /* nor one whose only new input failed: no line of it was counted */
+    u = tu_scan_json(g_dir, 4, "scan $(cat A) no-such-file --realtime-config c10.json -o u0 --update");
+    cr_assert_not_null(strstr(u, "\"sampling\":{\"rate_percent\":25,\"counts\":\"logged_requests\"}"), "%s",
+                       u);
+    free(u);
     /* diff: each side's rates */
     cr_assert_eq(tu_sh(&rep, NULL, "cd %s && %s diff s25 u", g_dir, tu_prog("cfscan")) & ~5, 0);
     cr_assert_not_null(strstr(rep, "\nSampling: OLD 25%, NEW 10% and 25%; the two sides were sampled "

@@ -1819,8 +1819,9 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
 static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_view *v)
 {
     cfs_summary_add_state(&c->sum, c->res.state, v, c->waf);
-    /* the rate of this run's inputs: an update that read none adds none */
-    if (!c->have_old || c->res.nfiles) cfs_sampling_add(&c->sum.sampling, run_sampling(c));
+    /* the rate of this run's lines: an update that read none (no new input, or only ones
+     * that failed) adds none */
+    if (!c->have_old || c->res.ledger.tot.lines) cfs_sampling_add(&c->sum.sampling, run_sampling(c));
     if (cfs_evid_merge(&c->sum.evidence, &c->ev) != CFS_OK) {
         say("summary not written", NULL, "out of memory");
         c->outcome.fatal = CFS_E_NOMEM;
