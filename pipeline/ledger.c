@@ -83,6 +83,10 @@ static cfs_file_note *note_new(cfs_ledger *l, const char *path)
 void cfs_ledger_file(cfs_ledger *l, const char *path, const cfs_file_stats *st)
 {
     cfs_stats_add(&l->tot, st);
+    if (st->aggregated || st->filtered) {
+        if (st->layouts) l->described++;
+        else l->headerless++;
+    }
     int failed = st->status != CFS_OK, warned = cfs_stats_warned(st);
     int rejecting = cfs_stats_rejected(st) > 0;
     l->failed += (size_t)failed;

@@ -58,6 +58,10 @@ typedef struct cfs_ledger {
     size_t warned;        /* inputs that gave no request */
     size_t rejecting;     /* inputs with rejected lines */
     uint64_t pruned;      /* files skipped by name (--since/--until) */
+    size_t described;     /* inputs with requests whose lines named their fields (a
+                           * #Fields: line, v2 JSON, Parquet): standard logs, never sampled */
+    size_t headerless;    /* inputs with requests read by the fields an option gave
+                           * (--log-fields, --realtime-config) */
     cfs_file_note *notes; /* listed inputs, in input order */
     size_t nnotes, cap;
     size_t errors_listed, warnings_listed;

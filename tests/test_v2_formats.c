@@ -781,6 +781,15 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     cr_assert_not_null(
         strstr(rep, "\nSAMPLED: counts are of logged requests, not of all requests (rate 25%)\n"), "%s", rep);
     free(rep);
+    /* --realtime-config's rate is that of the lines its fields read: standard logs in the
+     * same run (their own #Fields:) are not sampled, and alone they are not at all (a
+     * review found a mixed run called every count sampled) */
+    char *mixed = tu_scan_json(g_dir, 3, "scan $(cat A) std --realtime-config c25.json");
+    cr_assert_not_null(strstr(mixed, "\"rates_percent\":[25],\"unsampled_runs\":true"), "%s", mixed);
+    free(mixed);
+    mixed = tu_scan_json(g_dir, 3, "scan std --realtime-config c25.json");
+    cr_assert_null(strstr(mixed, "\"sampling\""), "%s", mixed);
+    free(mixed);
     /* several: the JSON lists them, the text names them */
     char *m = tu_scan_json(g_dir, 3, "merge s25 s10 sstd -o m");
     const char *want =

@@ -1754,6 +1754,17 @@ static int run_sampling(const scan_cmd *c)
     return CFS_SAMPLING_NONE;
 }
 
+/* The sampling of this run's lines into s: the rate its option gives is that of the
+ * lines read by the option's fields; inputs that named their own fields (a #Fields: line,
+ * v2 JSON, Parquet) are standard logs, never sampled, so a run of both has both. */
+static void add_run_sampling(const scan_cmd *c, cfs_sampling *s)
+{
+    const int rate = run_sampling(c);
+    const cfs_ledger *l = &c->res.ledger;
+    if (rate == CFS_SAMPLING_NONE || l->headerless || !l->described) cfs_sampling_add(s, rate);
+    if (rate != CFS_SAMPLING_NONE && l->described) cfs_sampling_add(s, CFS_SAMPLING_NONE);
+}
+
 /* --update: the summary in -o plus this run's (c->sum, which gives up its manifest: it
  * already starts with the old entries), published as one; its view is kept in c->merged
  * for the printed report. */
@@ -1819,9 +1830,9 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
 static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_view *v)
 {
     cfs_summary_add_state(&c->sum, c->res.state, v, c->waf);
-    /* the rate of this run's lines: an update that read none (no new input, or only ones
+    /* the rates of this run's lines: an update that read none (no new input, or only ones
      * that failed) adds none */
-    if (!c->have_old || c->res.ledger.tot.lines) cfs_sampling_add(&c->sum.sampling, run_sampling(c));
+    if (!c->have_old || c->res.ledger.tot.lines) add_run_sampling(c, &c->sum.sampling);
     if (cfs_evid_merge(&c->sum.evidence, &c->ev) != CFS_OK) {
         say("summary not written", NULL, "out of memory");
         c->outcome.fatal = CFS_E_NOMEM;
@@ -1910,7 +1921,7 @@ static int publish_and_report(scan_cmd *c)
                           .nsel = c->nsel,
                           .selected_nothing = c->outcome.selected_nothing,
                           .nothing_why = c->nothing_why};
-    cfs_sampling_add(&ro.sampling, run_sampling(c));
+    add_run_sampling(c, &ro.sampling);
     /* The scan ended settled: the report and the summary's tables read its view. */
     cfs_view v = cfs_scan_view(&c->res);
     say_evidence(c, &v);
