@@ -146,6 +146,29 @@ Test(update, a_damaged_state_is_refused_before_any_input_is_read)
     }
 }
 
+/* The old summary with the run's inputs added is held under the memory budget too: over it,
+ * nothing is written and the exit status is 5, as for a scan or a merge (a review found the
+ * update written with exit 0 at three times its --memory-limit).  The summary of the first
+ * half is read back whole; its state file is unchanged. */
+Test(update, an_update_over_the_memory_budget_writes_nothing)
+{
+    tu_make_day_logs(g_dir);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/", g_dir, g_dir, g_dir), 0);
+    free(tu_scan_json(g_dir, 0, "scan in -o U"));
+    char *before = NULL, *after = NULL, *err = NULL;
+    cr_assert_eq(tu_sh(&before, NULL, "cd %s && md5sum < U/state.cfs", g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "cp %s/logs/* %s/in/", g_dir, g_dir), 0);
+    int rc = tu_sh(NULL, &err, "cd %s && %s scan in -o U --update -j1 --memory-limit 2M -q >/dev/null", g_dir,
+                   tu_prog("cfscan"));
+    cr_assert_eq(rc, 5, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "memory limit reached") && strstr(err, "nothing was written"), "%s", err);
+    cr_assert_eq(tu_sh(&after, NULL, "cd %s && md5sum < U/state.cfs", g_dir), 0);
+    cr_assert_str_eq(after, before, "the summary is left as it was");
+    free(before);
+    free(after);
+    free(err);
+}
+
 /* A file named beside the directory holding it, however spelled, is read by the
  * directory's walk, so the manifest records it by its place in that directory, as a run
  * that names only the directory does: the next night's --update finds it counted (under

@@ -1820,6 +1820,13 @@ static cfs_status publish_update(scan_cmd *c, const cfs_report_opts *ro, const c
     old->report = &c->update_ro;
     st = cfs_summary_view(old, &c->merged, err, errlen);
     c->have_merged = 1;
+    /* The old summary with this run's added holds more than the scan did: over the budget
+     * here, nothing is written, as merge says of its parts (publish_summary: 5). */
+    if (st == CFS_OK && cfs_mem_over()) {
+        say_summary_over_budget(old);
+        c->outcome.over_budget = 1;
+        return CFS_E_NOMEM;
+    }
     if (st == CFS_OK) st = cfs_summary_publish(old, &c->merged, c->outdir, line, err, errlen);
     return st; /* old stays until the report is printed: update_ro points into it */
 }
@@ -1860,6 +1867,7 @@ static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_vie
         say("interrupted", c->outdir, "summary not written");
         c->res.interrupted = 1;
     } else if (pst != CFS_OK) {
+        if (c->outcome.over_budget) return -1; /* said: nothing written (5) */
         say("summary not written", NULL, perr);
         /* publishing writes: only the state --update reads can be damaged (4) */
         if (pst == CFS_E_CORRUPT) c->outcome.evidence_failed = 1;
