@@ -847,6 +847,14 @@ long cfs_mf_set_find(const cfs_mf_set *s, uint64_t key)
     return lo < s->n && s->key[lo] == key ? (long)lo : -1;
 }
 
+int cfs_mf_set_holds(const cfs_mf_set *s, uint64_t key, uint64_t ident)
+{
+    long at = cfs_mf_set_find(s, key); /* the first entry of key: one path may have several */
+    for (size_t i = at < 0 ? s->n : (size_t)at; i < s->n && s->key[i] == key; i++)
+        if (s->ident[i] == ident) return 1;
+    return 0;
+}
+
 size_t cfs_mf_set_common(const cfs_mf_set *a, const cfs_mf_set *b)
 {
     size_t i = 0, j = 0, c = 0;
@@ -907,12 +915,10 @@ int cfs_mf_select_input(void *ctx, const char *path, uint64_t size, const char *
     uint64_t fp;
     if (etag) fp = cfs_mf_fingerprint_etag(etag);
     else if (cfs_mf_fingerprint(path, size, &fp, why, whylen) != CFS_OK) return -1;
-    uint64_t id = cfs_mf_ident(size, fp);
-    for (size_t i = (size_t)at; i < sel->known->n && sel->known->key[i] == key; i++)
-        if (sel->known->ident[i] == id) {
-            sel->known_skipped++;
-            return 0;
-        }
+    if (cfs_mf_set_holds(sel->known, key, cfs_mf_ident(size, fp))) {
+        sel->known_skipped++;
+        return 0;
+    }
     sel->changed++;
     snprintf(why, whylen,
              "changed since the summary counted it (size or content differs from its entry in " CFS_MF_FILE

@@ -155,6 +155,8 @@ typedef struct cfs_mf_set {
 cfs_status cfs_mf_set_load(cfs_mf_set *s, const char *path, char *err, size_t errlen);
 /* The index of path hash key in s, or -1. */
 long cfs_mf_set_find(const cfs_mf_set *s, uint64_t key);
+/* 1 when s holds path hash key with identity ident (size + fingerprint, cfs_mf_ident). */
+int cfs_mf_set_holds(const cfs_mf_set *s, uint64_t key, uint64_t ident);
 /* How many keys a and b share. */
 size_t cfs_mf_set_common(const cfs_mf_set *a, const cfs_mf_set *b);
 /* 1 when every entry of a (path and identity) is in b. */

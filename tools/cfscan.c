@@ -2103,14 +2103,10 @@ static void name_shared(const char *dir_a, const cfs_mf_set *b, int *left)
     cfs_mf_entry e;
     while (*left > 0 && cfs_mf_next(&r, &e, err, sizeof err) > 0) {
         const uint64_t key = cfs_mf_path_hash(e.rel);
-        long at = cfs_mf_set_find(b, key);
-        if (at < 0) continue;
+        if (cfs_mf_set_find(b, key) < 0) continue;
         /* the same file, or another one under the same path (scanned from other roots:
          * the path is what an input is known by, so the two cannot be told apart) */
-        const uint64_t id = cfs_mf_ident(e.size, e.fp);
-        int same = 0;
-        while (at > 0 && b->key[at - 1] == key) at--;
-        for (size_t i = (size_t)at; i < b->n && b->key[i] == key && !same; i++) same = b->ident[i] == id;
+        const int same = cfs_mf_set_holds(b, key, cfs_mf_ident(e.size, e.fp));
         fputs("cfscan:   shared input: ", stderr);
         cfs_write_safe(stderr, e.rel, strlen(e.rel));
         fputs(same ? "\n"
