@@ -239,9 +239,8 @@ static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->
  * 0 when the next byte is not zero (another member, or damage its header meets: no
  * member starts with a zero byte), nothing consumed; 2 when zeros are followed by another
  * byte: damage, as the whole-file path finds it (GNU gzip, too, reads no member after
- * them), reported where the zeros begin (ZERO_PAD_DAMAGE); -1 on a read error (err says
+ * them), reported where the zeros begin (zero_padding_damage); -1 on a read error (err says
  * it). */
-#define ZERO_PAD_DAMAGE "corrupt gzip data: incorrect header check"
 static int zero_padding_to_end(cfs_reader *r, char *err, size_t errlen)
 {
     for (int zeros = 0;; zeros = 1) {
@@ -254,6 +253,22 @@ static int zero_padding_to_end(cfs_reader *r, char *err, size_t errlen)
         r->in_pos += i;
         if (i < (size_t)avail) return zeros || i ? 2 : 0;
     }
+}
+
+/* Zeros followed by another byte (zero_padding_to_end's 2): the damage is reported where
+ * they begin.  1 when bytes were decoded before it (they are handed out first, the error
+ * with the next call: the caller stops filling), else 0 with err set (the caller returns
+ * CFS_E_CORRUPT). */
+static int zero_padding_damage(cfs_reader *r, int decoded, char *err, size_t errlen)
+{
+    snprintf(r->msg, sizeof r->msg, "%s", "corrupt gzip data: incorrect header check");
+    if (decoded) {
+        r->pending = CFS_E_CORRUPT;
+        return 1;
+    }
+    set_err(err, errlen, "%s", r->msg);
+    r->done = 1;
+    return 0;
 }
 
 /* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
@@ -689,13 +704,7 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
                 break;
             }
             if (pad == 2) {
-                snprintf(r->msg, sizeof r->msg, "%s", ZERO_PAD_DAMAGE);
-                if (produced) {
-                    r->pending = CFS_E_CORRUPT; /* hand out the good prefix first */
-                    break;
-                }
-                set_err(err, errlen, "%s", r->msg);
-                r->done = 1;
+                if (zero_padding_damage(r, produced != 0, err, errlen)) break;
                 return CFS_E_CORRUPT;
             }
             continue;
@@ -747,13 +756,7 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
             /* A member ended; another may follow (multi-member gzip), or zero padding. */
             const int pad = zero_padding_to_end(r, err, errlen);
             if (pad == 2) {
-                snprintf(r->msg, sizeof r->msg, "%s", ZERO_PAD_DAMAGE);
-                if (st->avail_out < ISAL_PIECE) {
-                    r->pending = CFS_E_CORRUPT; /* hand out the good prefix first */
-                    break;
-                }
-                set_err(err, errlen, "%s", r->msg);
-                r->done = 1;
+                if (zero_padding_damage(r, st->avail_out < ISAL_PIECE, err, errlen)) break;
                 return CFS_E_CORRUPT;
             }
             ssize_t more = pad < 0 ? -1 : pad ? 0 : fill_input(r, err, errlen);
