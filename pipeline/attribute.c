@@ -491,11 +491,10 @@ static void signer_facts(facts *f)
      * Signature alone names no key to check it with. */
     f->signer = s != NULL && s->kpid;
     /* Whichever set CloudFront reads, it names a key: each set the line shows has one, and
-     * a set the line does not show was not sent (the cookies logged when the line was
-     * written, not only by a newer config's word; the query in the layout). */
-    const int cookies_known = f->cookies_logged == T_YES && !(f->cookies_from_config && f->config_older);
-    f->keyed = (q.kpid || c.kpid) && (!q.any || q.kpid) && (!c.any || c.kpid) && cookies_known &&
-               r->f[CFS_F_CS_URI_QUERY].p != NULL;
+     * a set the line does not show was not sent (every signer logged, the cookies by the
+     * line or a config that held when it was written, not only a newer config's word). */
+    f->keyed = (q.kpid || c.kpid) && (!q.any || q.kpid) && (!c.any || c.kpid) && f->signers_logged &&
+               !(f->cookies_from_config && f->config_older);
     f->exp = EXP_ABSENT;
     if (s == NULL) return;
 

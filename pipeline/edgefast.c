@@ -77,7 +77,7 @@ uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint3
     if (u.p == NULL || (r->f[CFS_F_SC_CONTENT_TYPE].p == NULL && r->f[CFS_F_SC_CONTENT_LEN].p == NULL))
         return CFS_EVKEY_NONE;
     uint64_t seed = XXH3_64bits(dist, strnlen(dist, CFS_KEY_STR)) ^ ((uint64_t)clen << 32 | cth);
-    const uint64_t k = XXH3_64bits_withSeed(u.p ? u.p : "", u.n, seed);
+    const uint64_t k = XXH3_64bits_withSeed(u.p, u.n, seed);
     return k == CFS_EVKEY_NONE ? 1 : k;
 }
 
