@@ -49,6 +49,11 @@ static size_t kmap_cap_for(size_t rows, size_t from)
     return cap;
 }
 
+int64_t cfs_kmap_bytes_for(size_t rows, size_t row_size)
+{
+    return kmap_size(kmap_cap_for(rows, 0), rows, row_size, 1, 1);
+}
+
 void cfs_kmap_free(cfs_kmap *m)
 {
     cfs_mem_charge(-kmap_bytes(m));
@@ -92,6 +97,7 @@ static int kmap_clone(cfs_kmap *dst, const cfs_kmap *src)
 /* 0 when out of memory (recorded, xalloc.h): the map stays as it was. */
 static int kmap_resize(cfs_kmap *m, size_t ncap)
 {
+    if (m->refuse_over && cfs_mem_refuse(ncap * (sizeof(uint64_t) + sizeof(uint32_t)))) return 0;
     uint64_t *nh = cfs_calloc(ncap, sizeof *nh, "growing a hash table of the aggregation");
     uint32_t *ns = nh ? cfs_calloc(ncap, sizeof *ns, "growing a hash table of the aggregation") : NULL;
     if (!ns) {
@@ -236,8 +242,10 @@ void *cfs_kmap_get_hashed(cfs_kmap *m, const void *key, uint64_t h, int *created
     }
     if (m->n == m->rows_cap) {
         size_t nc = m->rows_cap ? m->rows_cap * 2 : 64;
-        char *r = cfs_realloc_charged(m->rows, m->rows_cap * m->row_size, nc * m->row_size,
-                                      "growing the rows of a hash table of the aggregation");
+        char *r = m->refuse_over && cfs_mem_refuse((nc - m->rows_cap) * m->row_size)
+                      ? NULL
+                      : cfs_realloc_charged(m->rows, m->rows_cap * m->row_size, nc * m->row_size,
+                                            "growing the rows of a hash table of the aggregation");
         if (!r) return kmap_sink(m, key, created);
         m->rows = r;
         m->rows_cap = nc;
@@ -1507,23 +1515,53 @@ void cfs_agg_settle(cfs_agg *a)
 }
 
 /* ---- distinct keys, for the memory-budget message -------------------------------------- */
+/* Each key space is a set of the keys' 64-bit hashes, 16 bytes a distinct key at most half
+ * full, where maps of the keys took about 64: counting runs when the budget is already
+ * spent, and its sets were the largest thing it allocated (a review's 400,000 edges: 117 MB
+ * held at a 60 MiB budget).  Two keys with one hash count once, a chance of about 10^-8 in
+ * a million keys, for a message.  Out of memory (recorded) a set stops growing and its
+ * count stays short. */
+typedef struct hash_set {
+    uint64_t *v; /* 0: empty slot; a hash of 0 is stored as 1 */
+    size_t cap, n;
+} hash_set;
 
-static void set_add(cfs_kmap *set, const void *key) { (void)cfs_kmap_get(set, key, NULL); }
+static void hset_add(hash_set *s, uint64_t h)
+{
+    h += !h;
+    if ((s->n + 1) * 2 > s->cap) {
+        const size_t ncap = s->cap ? s->cap * 2 : 1024;
+        uint64_t *nv = cfs_calloc(ncap, sizeof *nv, "counting the distinct keys held");
+        if (!nv) return;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i]) continue;
+            size_t j = (size_t)s->v[i] & (ncap - 1);
+            while (nv[j]) j = (j + 1) & (ncap - 1);
+            nv[j] = s->v[i];
+        }
+        free(s->v);
+        s->v = nv;
+        s->cap = ncap;
+    }
+    size_t j = (size_t)h & (s->cap - 1);
+    while (s->v[j] && s->v[j] != h) j = (j + 1) & (s->cap - 1);
+    if (!s->v[j]) {
+        s->v[j] = h;
+        s->n++;
+    }
+}
 
 /* The distinct-key sets being counted. */
 typedef struct key_sets {
-    cfs_kmap g, d, e, h;
+    hash_set g, d, e, h;
     uint64_t traffic;
 } key_sets;
 
-static void sets_init(key_sets *k)
-{
-    memset(k, 0, sizeof *k);
-    cfs_kmap_init(&k->g, sizeof(cfs_gkey), sizeof(cfs_gkey));
-    cfs_kmap_init(&k->d, CFS_KEY_STR, CFS_KEY_STR);
-    cfs_kmap_init(&k->e, CFS_KEY_STR, CFS_KEY_STR);
-    cfs_kmap_init(&k->h, sizeof(int64_t), sizeof(int64_t));
-}
+static void sets_init(key_sets *k) { memset(k, 0, sizeof *k); }
+
+static void set_str(hash_set *s, const char key[CFS_KEY_STR]) { hset_add(s, XXH3_64bits(key, CFS_KEY_STR)); }
+
+static void set_hour(hash_set *s, int64_t hour) { hset_add(s, XXH3_64bits(&hour, sizeof hour)); }
 
 static void sets_groups(key_sets *k, const cfs_kmap *m, size_t row_size)
 {
@@ -1531,7 +1569,7 @@ static void sets_groups(key_sets *k, const cfs_kmap *m, size_t row_size)
         cfs_gkey g = *(const cfs_gkey *)(const void *)(m->rows + r * row_size);
         g.rule = 0; /* provisional rows of one cause count once */
         g.lat_class = 0;
-        set_add(&k->g, &g);
+        hset_add(&k->g, XXH3_64bits(&g, sizeof g));
     }
 }
 
@@ -1540,9 +1578,9 @@ static void sets_agg(key_sets *k, const cfs_agg *a)
     k->traffic += a->traffic.n;
     for (size_t r = 0; r < a->traffic.n; r++) {
         const cfs_trow *t = cfs_kmap_row(&a->traffic, r);
-        set_add(&k->d, t->k.dist);
-        set_add(&k->e, t->k.edge);
-        set_add(&k->h, &t->k.hour);
+        set_str(&k->d, t->k.dist);
+        set_str(&k->e, t->k.edge);
+        set_hour(&k->h, t->k.hour);
     }
     sets_groups(k, &a->groups, sizeof(cfs_grow));
     sets_groups(k, &a->heavy, sizeof(cfs_hrow));
@@ -1556,10 +1594,10 @@ static void sets_done(key_sets *k, cfs_key_counts *out)
     out->dists = k->d.n;
     out->edges = k->e.n;
     out->hours = k->h.n;
-    cfs_kmap_free(&k->g);
-    cfs_kmap_free(&k->d);
-    cfs_kmap_free(&k->e);
-    cfs_kmap_free(&k->h);
+    free(k->g.v);
+    free(k->d.v);
+    free(k->e.v);
+    free(k->h.v);
 }
 
 void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out)
@@ -1581,9 +1619,9 @@ void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_ag
         size_t it = 0;
         cfs_count_row r;
         while (cfs_counter_next(c, &it, &r)) {
-            set_add(&k.d, cfs_counter_dist_str(c, r.dist));
-            set_add(&k.e, cfs_counter_edge_str(c, r.edge));
-            set_add(&k.h, &r.hour);
+            set_str(&k.d, cfs_counter_dist_str(c, r.dist));
+            set_str(&k.e, cfs_counter_edge_str(c, r.edge));
+            set_hour(&k.h, r.hour);
         }
         sets_groups(&k, &t[i].acc.groups, sizeof(cfs_grow));
     }

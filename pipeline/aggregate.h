@@ -485,6 +485,9 @@ typedef struct cfs_key_counts {
     uint64_t groups; /* distribution x 403 cause */
     uint64_t dists, edges, hours;
     uint64_t traffic; /* exact-counter rows, all aggs together */
+    /* bytes the step about to start needed beyond those held (the join of the threads'
+     * tables, scan.c), 0 when what was held passed the budget */
+    uint64_t need;
 } cfs_key_counts;
 void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out);
 /* The same over the per-thread states and the merged agg of a scan. */

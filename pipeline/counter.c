@@ -18,6 +18,14 @@ static inline size_t mix(uint64_t k, size_t cap)
     return cfs_counter_mix(k, 64u - (unsigned)__builtin_ctzll((unsigned long long)cap));
 }
 
+/* Every growth of a counter's tables: refused when it would pass the memory budget
+ * (cfs_mem_refuse; the run is over it and stops at its next check), else charged. */
+static void *counter_grow(void *p, size_t old, size_t n, const char *what)
+{
+    if (n > old && cfs_mem_refuse(n - old)) return NULL;
+    return cfs_realloc_charged(p, old, n, what);
+}
+
 static void idmap_free(cfs_idmap *m)
 {
     if (m->keys) cfs_free_charged(m->keys, m->cap * sizeof *m->keys);
@@ -29,11 +37,9 @@ static void idmap_free(cfs_idmap *m)
 /* 0 when out of memory (recorded): the map stays as it was. */
 static int idmap_rehash(cfs_idmap *m, size_t ncap)
 {
-    uint64_t *nk = cfs_realloc_charged(NULL, 0, ncap * sizeof *nk,
-                                       "growing the counter's hour or verdict table");
-    uint32_t *ni = nk ? cfs_realloc_charged(NULL, 0, ncap * sizeof *ni,
-                                            "growing the counter's hour or verdict table")
-                      : NULL;
+    uint64_t *nk = counter_grow(NULL, 0, ncap * sizeof *nk, "growing the counter's hour or verdict table");
+    uint32_t *ni =
+        nk ? counter_grow(NULL, 0, ncap * sizeof *ni, "growing the counter's hour or verdict table") : NULL;
     if (!ni) {
         if (nk) cfs_free_charged(nk, ncap * sizeof *nk);
         return 0;
@@ -67,8 +73,8 @@ static uint32_t idmap_get_slow(cfs_idmap *m, uint64_t key)
     }
     if (m->n == m->byid_cap) {
         size_t nc = m->byid_cap ? m->byid_cap * 2 : 16;
-        uint64_t *nb = cfs_realloc_charged(m->byid, m->byid_cap * sizeof *m->byid, nc * sizeof *m->byid,
-                                           "growing the counter's hour or verdict table");
+        uint64_t *nb = counter_grow(m->byid, m->byid_cap * sizeof *m->byid, nc * sizeof *m->byid,
+                                    "growing the counter's hour or verdict table");
         if (!nb) return CFS_COUNTER_NO_ID;
         m->byid = nb;
         m->byid_cap = nc;
@@ -131,8 +137,7 @@ static inline void strids_remember(cfs_strids *t, uint32_t id, uint64_t a, uint6
 /* 0 when out of memory (recorded): the table stays as it was. */
 static int words_rehash(cfs_strids *t, size_t ncap)
 {
-    struct cfs_word_slot *nw = cfs_realloc_charged(NULL, 0, ncap * sizeof *nw,
-                                                   "growing the counter's string table");
+    struct cfs_word_slot *nw = counter_grow(NULL, 0, ncap * sizeof *nw, "growing the counter's string table");
     if (!nw) return 0;
     memset(nw, 0, ncap * sizeof *nw);
     unsigned shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)ncap);
@@ -224,6 +229,8 @@ void cfs_counter_init(cfs_counter *c)
     cfs_kmap_init(&c->dists.map, CFS_KEY_STR, CFS_KEY_STR);
     cfs_kmap_init(&c->edges.map, CFS_KEY_STR, CFS_KEY_STR);
     cfs_kmap_init(&c->overflow, sizeof(wide_key), sizeof(wide_row));
+    /* the pass checks the budget after every window: a doubling past it is refused */
+    c->dists.map.refuse_over = c->edges.map.refuse_over = c->overflow.refuse_over = 1;
     for (size_t i = 0; i < sizeof c->plain / sizeof *c->plain; i++) c->plain[i].key = UINT64_MAX;
 }
 
@@ -256,7 +263,7 @@ void cfs_counter_flush(cfs_counter *c)
 static int table_rehash(cfs_counter *c, size_t ncap)
 {
     cfs_counter_flush(c);
-    cfs_counter_slot *ns = cfs_realloc_charged(NULL, 0, ncap * sizeof *ns, "growing the counter's table");
+    cfs_counter_slot *ns = counter_grow(NULL, 0, ncap * sizeof *ns, "growing the counter's table");
     if (!ns) return 0;
     for (size_t i = 0; i < ncap; i++) ns[i].key = EMPTY;
     for (size_t i = 0; i < c->cap; i++) {
@@ -285,8 +292,8 @@ static cfs_counter_slot *table_get(cfs_counter *c, uint64_t key)
         if (c->slots[j].key == EMPTY) {
             if (c->n == c->order_cap) {
                 size_t nc = c->order_cap ? c->order_cap * 2 : 256;
-                uint64_t *no = cfs_realloc_charged(c->order, c->order_cap * sizeof *c->order,
-                                                   nc * sizeof *c->order, "growing the counter's table");
+                uint64_t *no = counter_grow(c->order, c->order_cap * sizeof *c->order, nc * sizeof *c->order,
+                                            "growing the counter's table");
                 if (!no) return NULL; /* the key is not inserted */
                 c->order = no;
                 c->order_cap = nc;

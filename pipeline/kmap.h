@@ -20,6 +20,9 @@ typedef struct cfs_kmap {
     size_t n;
     char *rows;
     size_t row_size, key_size, rows_cap;
+    /* set by the owner after cfs_kmap_init: a growth that would pass the memory budget is
+     * refused (cfs_mem_refuse, xalloc.h) and the map fills on as when out of memory */
+    int refuse_over;
 } cfs_kmap;
 
 void cfs_kmap_init(cfs_kmap *m, size_t key_size, size_t row_size);
@@ -43,6 +46,10 @@ void *cfs_kmap_row(const cfs_kmap *m, size_t i);
 /* Make room for `more` rows beyond the current ones, so that many inserts in a row do
  * not rehash the map each time it doubles. */
 void cfs_kmap_reserve(cfs_kmap *m, size_t more);
+/* What an empty map of rows of row_size bytes is charged to the memory budget (xalloc.h)
+ * once cfs_kmap_reserve made room for `rows` rows: to know before a large reserve
+ * whether it fits. */
+int64_t cfs_kmap_bytes_for(size_t rows, size_t row_size);
 /* dst, empty, becomes the union of the n maps parts (of dst's key and row sizes), whose
  * keys are disjoint, with room for `extra` more rows: the parts' rows in order, indexed by
  * the hashes they hold, no key hashed or compared again; the parts are emptied.  With

@@ -2022,6 +2022,36 @@ static cfs_agg *agg_copy_parts(const cfs_agg *a, const shared *sh)
     return copy;
 }
 
+/* The traffic rows of the threads' counters (a key counted by several threads once for
+ * each), and the room merge_threads makes beside them for the rows the held-back 403s
+ * add once judged (at most half as many again). */
+static void join_rows(const shared *sh, int threads, const cfs_agg *dst, size_t *rows, size_t *held)
+{
+    size_t n = 0;
+    for (int t = 0; t < threads; t++) n += cfs_counter_rows(&sh->thread_aggs[t].counter);
+    *rows = n;
+    *held = dst->deferred.nrec < n / 2 ? (size_t)dst->deferred.nrec : n / 2;
+}
+
+/* Whether merge_threads would pass the memory budget (a limit is set): before it frees a
+ * thread's table it builds every traffic partition, with that room, and, on more than one
+ * thread, each thread's row numbers by partition.  Checked before it starts, so that the
+ * budget stops the run before the join instead of after it (which held up to about
+ * twice the budget); *need gets those bytes, for the message.  The partitions are taken
+ * as the same size: the estimate, not the exact charge, decides. */
+static int join_over_budget(const shared *sh, int threads, const cfs_agg *dst, uint64_t *need)
+{
+    size_t rows, held;
+    join_rows(sh, threads, dst, &rows, &held);
+    int64_t b = 0;
+    for (int t = 0; t < threads; t++)
+        b += cfs_kmap_bytes_for((rows + held) / (size_t)threads + 1, sizeof(cfs_trow));
+    if (threads > 1) b += (int64_t)(rows * sizeof(uint32_t));
+    *need = (uint64_t)b;
+    const uint64_t lim = cfs_mem_limit();
+    return lim && (uint64_t)cfs_mem_held() + (uint64_t)b > lim;
+}
+
 /* The per-thread tables into dst (and freed), with no step that grows with the thread
  * count: each thread's counter and accumulator are turned into string keys, in
  * parallel, and the results are merged pairwise in a tree (log2 of the threads rounds, each in parallel)
@@ -2045,9 +2075,8 @@ static void merge_threads(shared *sh, int threads, cfs_agg *dst)
      * most half as many again), which judging adds to the partitions on their threads
      * (cfs_fast_resolve_parts) before they are joined (join_traffic).  One thread's
      * partition becomes the table at once, with that room. */
-    size_t rows = 0;
-    for (int t = 0; t < threads; t++) rows += cfs_counter_rows(&sh->thread_aggs[t].counter);
-    const size_t held = dst->deferred.nrec < rows / 2 ? (size_t)dst->deferred.nrec : rows / 2;
+    size_t rows, held;
+    join_rows(sh, threads, dst, &rows, &held);
     /* Each thread sorts its own rows by partition first, so that building a partition
      * reads only its rows (before, every partition filtered every thread's rows: each
      * partition's work was all the rows, however many threads shared them). */
@@ -2103,8 +2132,11 @@ static cfs_status scan_end(shared *sh, int threads, double t0)
     for (int t = 0; t < threads; t++) cfs_counter_flush(&sh->thread_aggs[t].counter);
     /* Merge per-thread tables once (merge_threads).  Over the memory budget nothing is
      * merged: the keys held are counted for the message and the tables dropped. */
-    if (cfs_mem_over()) {
+    uint64_t need = 0;
+    const int over = cfs_mem_over();
+    if (over || join_over_budget(sh, threads, &res->agg, &need)) {
         cfs_agg_count_keys_threads(sh->thread_aggs, (size_t)threads, &res->agg, &res->keys);
+        res->keys.need = over ? 0 : need;
         res->over_budget = 1;
     }
     double phase = now_s();

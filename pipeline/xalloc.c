@@ -85,6 +85,7 @@ static _Atomic int64_t g_held;
 static _Atomic uint64_t g_limit;
 static atomic_int g_over;
 static _Atomic int64_t g_peak;
+static _Atomic uint64_t g_refused;
 
 void cfs_mem_charge(int64_t delta)
 {
@@ -97,6 +98,19 @@ void cfs_mem_charge(int64_t delta)
     if (lim && now > 0 && (uint64_t)now > lim) atomic_store_explicit(&g_over, 1, memory_order_relaxed);
 }
 
+int cfs_mem_refuse(size_t more)
+{
+    const uint64_t lim = atomic_load_explicit(&g_limit, memory_order_relaxed);
+    const int64_t held = atomic_load_explicit(&g_held, memory_order_relaxed);
+    if (!lim || more < ((size_t)1 << 20) || (held > 0 ? (uint64_t)held : 0) + more <= lim) return 0;
+    uint64_t none = 0;
+    atomic_compare_exchange_strong(&g_refused, &none, (uint64_t)more);
+    atomic_store_explicit(&g_over, 1, memory_order_relaxed);
+    return 1;
+}
+
+uint64_t cfs_mem_refused(void) { return atomic_load(&g_refused); }
+
 int64_t cfs_mem_peak(void) { return atomic_load_explicit(&g_peak, memory_order_relaxed); }
 
 int64_t cfs_mem_held(void) { return atomic_load_explicit(&g_held, memory_order_relaxed); }
@@ -105,6 +119,7 @@ void cfs_mem_set_limit(uint64_t bytes)
 {
     atomic_store(&g_limit, bytes);
     atomic_store(&g_over, 0);
+    atomic_store(&g_refused, 0);
     atomic_store(&g_peak, atomic_load(&g_held));
 }
 

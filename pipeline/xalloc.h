@@ -50,6 +50,15 @@ void cfs_mem_set_limit(uint64_t bytes); /* 0: no limit; clears the flag */
 uint64_t cfs_mem_limit(void);
 int cfs_mem_over(void);     /* 1 once over the limit, or once an allocation failed */
 int64_t cfs_mem_peak(void); /* the most held since the limit was set */
+/* Whether to refuse a growth of `more` bytes (1 MiB or more) that would pass the limit:
+ * then 1, and the "over" flag is set, so the run stops at its next check, as if the
+ * growth had been made.  Only for tables that take a refused growth as one that could
+ * not be made and whose run has a check after them (the per-thread counters, counter.c):
+ * a hash table's doubling is the one step between two checks that can take the bytes held
+ * far past the limit. */
+int cfs_mem_refuse(size_t more);
+/* The bytes of the first growth refused since the limit was set, 0 for none. */
+uint64_t cfs_mem_refused(void);
 /* The default budget: half of the smaller of physical memory and the cgroup v2
  * memory.max of this process (/proc/self/cgroup, under /sys/fs/cgroup), if any. */
 uint64_t cfs_mem_default_limit(void);

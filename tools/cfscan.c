@@ -374,15 +374,23 @@ static int set_memory_limit(const char *v)
 static void say_over_budget(const cfs_key_counts *k)
 {
     uint64_t lim = cfs_mem_limit();
+    char held[160];
+    /* stopped before a step that would pass it: the join of the threads' tables
+     * (scan.c: join_over_budget), or a table's growth (cfs_mem_refuse) */
+    if (k->need || cfs_mem_refused())
+        snprintf(held, sizeof held, "the aggregation held %lld bytes and %s needed about %llu more",
+                 (long long)cfs_mem_peak(), k->need ? "joining the threads' tables" : "growing a table",
+                 (unsigned long long)(k->need ? k->need : cfs_mem_refused()));
+    else snprintf(held, sizeof held, "the aggregation held %lld bytes", (long long)cfs_mem_peak());
     fprintf(stderr,
-            "cfscan: memory limit reached: the aggregation held %lld bytes, over the budget of %llu bytes "
+            "cfscan: memory limit reached: %s, over the budget of %llu bytes "
             "(%.1f MiB), with %llu distribution x cause groups, %llu distributions, %llu edges, %llu hours "
             "(%llu exact-counter rows); the key space that grew: %s\n"
             "cfscan: nothing was written; raise --memory-limit, or narrow the run with --since/--until "
             "(or fewer inputs) and combine the parts with `cfscan merge`\n",
-            (long long)cfs_mem_peak(), (unsigned long long)lim, lim / 1048576.0,
-            (unsigned long long)k->groups, (unsigned long long)k->dists, (unsigned long long)k->edges,
-            (unsigned long long)k->hours, (unsigned long long)k->traffic, cfs_key_counts_largest(k));
+            held, (unsigned long long)lim, lim / 1048576.0, (unsigned long long)k->groups,
+            (unsigned long long)k->dists, (unsigned long long)k->edges, (unsigned long long)k->hours,
+            (unsigned long long)k->traffic, cfs_key_counts_largest(k));
 }
 
 static void say_summary_over_budget(const cfs_summary *s)
