@@ -368,6 +368,13 @@ void cfs_fast_defer(cfs_agg *heavy, const cfs_attr_ctx *ctx, const cfs_line403 *
  * CFS_EVKEY_NONE for a request CloudFront never answers from its cache (a method other
  * than GET, HEAD and OPTIONS), which neither leaves a cached origin 403 nor can be one. */
 #define CFS_EVKEY_NONE 0
+/* The event key of a request CloudFront may answer from its cache, on a line whose layout
+ * lacks what a copy is matched by (the URI, or both the body's type and length): never
+ * remembered nor looked up, as NONE, but such a 403 may be a cached copy nobody can see
+ * (cfs_fast_evidence.copy_blind).  State schema 10 on; no real key takes either value. */
+#define CFS_EVKEY_BLIND 2
+/* A key that is remembered and looked up (neither of the two above). */
+#define CFS_EVKEY_REAL(k) ((k) != CFS_EVKEY_NONE && (k) != CFS_EVKEY_BLIND)
 uint32_t cfs_fast_clen(const cfs_record *r);
 uint32_t cfs_fast_cth(const cfs_record *r);
 uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint32_t cth, uint32_t clen);

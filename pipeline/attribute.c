@@ -675,6 +675,9 @@ static void waf_join(const cfs_record *r, const cfs_attr_ctx *ctx, const cfs_dis
     if (!*covered && *note < 0) *note = CFS_WAF_NOTE_OUTSIDE_COVERAGE;
 }
 
+/* The longest cs-cookie a real-time log writes (§3). */
+#define CFS_RT_COOKIE_MAX 800
+
 static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
 {
     memset(f, 0, sizeof *f);
@@ -698,7 +701,12 @@ static void build_facts(facts *f, const cfs_record *r, const cfs_attr_ctx *ctx)
     /* A field the line's layout lacks (a legacy layout, a v2 field list, JSON without the
      * key: its span is NULL, where a logged empty value is "-") shows no absence. */
     if (r->f[CFS_F_CS_COOKIE].p == NULL) f->cookies_logged = T_UNKNOWN;
-    f->signers_logged = f->cookies_logged == T_YES && r->f[CFS_F_CS_URI_QUERY].p != NULL;
+    /* A real-time log keeps the first 800 bytes of the cookies (§3): a field that long may
+     * have lost a signer cookie, so it shows no absence.  The record does not say which kind
+     * of log it came from, and a standard log's cookies that long are rare: either way it
+     * is taken as cut. */
+    f->signers_logged = f->cookies_logged == T_YES && r->f[CFS_F_CS_URI_QUERY].p != NULL &&
+                        r->f[CFS_F_CS_COOKIE].n < CFS_RT_COOKIE_MAX;
 
     waf_join(r, ctx, f->d, &f->waf_hit, &f->waf_note, &f->waf_covered, &f->waf_rule);
 
@@ -742,6 +750,14 @@ static int ct_cloudfront(const facts *f)
 {
     return f->ct == CT_HTML || f->ct == CT_TEXT_XML || f->ct == CT_NONE;
 }
+
+/* An edge refusal the config proves (HTTPS Only, a restricted behavior, a refused
+ * country: §5.5, §5.4, §5.2) answers before any fetch, with a body the reference does not
+ * give for certain [?]; application/xml on such a line, S3's body by §5.1 [3p/?], is a fact
+ * that disagrees, not one that outweighs the documented refusal.  Such a rule takes the
+ * line one level less sure (xml_conflict, cfs_attribute_line_rules), and the S3 rules after
+ * it in the order do not get it. */
+static int refusal_xml(const facts *f) { return f->ct == CT_APP_XML; }
 
 /* Signed-URL refusals are text/xml `<Error>` bodies (§5.4).  On a behavior the config says
  * is restricted a missing content type is accepted too; without that knowledge the XML
@@ -913,8 +929,8 @@ static int p_country_geo(const facts *f)
     /* the geo refusal is CloudFront's HTML page before any fetch (§5.1, §5.2): a line that
      * shows another body (where no custom 403 page sets every 403's), a logged origin fetch
      * or an origin's latency is not one */
-    if (!(f->ct == CT_HTML || f->ct == CT_NONE || cfs_config_403_page(f->d)) || !f->refusable ||
-        f->origin_timed)
+    if (!(f->ct == CT_HTML || f->ct == CT_NONE || refusal_xml(f) || cfs_config_403_page(f->d)) ||
+        !f->refusable || f->origin_timed)
         return 0;
     if (!cfs_span_empty(r->f[CFS_F_EDGE_DETAILED_RESULT_TYPE])) return 0;
     return country_refused(f->d, f->geo_type, c);
@@ -981,7 +997,7 @@ static int p_host_not_associated_partial(const facts *f)
 static int p_https_only_http(const facts *f)
 {
     return f->vpp == CFS_VPP_HTTPS_ONLY && f->plain && !f->origin_path && f->origin_contacted != T_YES &&
-           ct_cloudfront(f);
+           (ct_cloudfront(f) || refusal_xml(f));
 }
 
 static int p_redirect_http10(const facts *f)
@@ -991,7 +1007,7 @@ static int p_redirect_http10(const facts *f)
     int below_11 = r->http_major == 0 || (r->http_major == 1 && r->http_minor == 0);
     int non_get = r->method != CFS_M_GET && r->method != CFS_M_HEAD && r->method != CFS_M_NONE;
     return f->vpp == CFS_VPP_REDIRECT_TO_HTTPS && f->plain && non_get && version_known && below_11 &&
-           !f->origin_path && f->origin_contacted != T_YES && ct_cloudfront(f);
+           !f->origin_path && f->origin_contacted != T_YES && (ct_cloudfront(f) || refusal_xml(f));
 }
 
 static int behavior_refuses_method(const facts *f)
@@ -1013,7 +1029,7 @@ static int p_behavior_method_drt_error(const facts *f)
 
 static int signed_missing_restricted(const facts *f)
 {
-    return f->restricted == T_YES && !f->signer && f->refusable && ct_signer(f);
+    return f->restricted == T_YES && !f->signer && f->refusable && (ct_signer(f) || refusal_xml(f));
 }
 static int p_signed_missing_restricted(const facts *f)
 {
@@ -1035,12 +1051,12 @@ static int signer_rule_base(const facts *f)
 static int p_signed_query_expired(const facts *f)
 {
     return signer_rule_base(f) && f->src == SRC_QUERY && f->exp == EXP_PAST &&
-           (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
+           (f->ct == CT_TEXT_XML || f->ct == CT_NONE || (f->restricted == T_YES && refusal_xml(f)));
 }
 static int p_signed_cookie_expired(const facts *f)
 {
     return signer_rule_base(f) && f->src == SRC_COOKIE && f->exp == EXP_PAST &&
-           (f->ct == CT_TEXT_XML || f->ct == CT_NONE);
+           (f->ct == CT_TEXT_XML || f->ct == CT_NONE || (f->restricted == T_YES && refusal_xml(f)));
 }
 static int p_signed_same_second(const facts *f)
 {
@@ -1692,6 +1708,21 @@ static uint16_t first_match(const facts *f)
 }
 
 /* The confirmed signer rules, which accept a line without a content type. */
+/* The rules that take an application/xml line one level less sure (refusal_xml). */
+static int xml_conflict_rule(uint16_t id)
+{
+    switch (id) {
+    case R_COUNTRY_GEO:
+    case R_HTTPS_ONLY_HTTP:
+    case R_REDIRECT_HTTP10_NON_GET:
+    case R_SIGNED_MISSING_RESTRICTED:
+    case R_SIGNED_MISSING_RESTRICTED_UNLOGGED:
+    case R_SIGNED_QUERY_EXPIRED:
+    case R_SIGNED_COOKIE_EXPIRED: return 1;
+    default: return 0;
+    }
+}
+
 static int signer_body_rule(uint16_t id)
 {
     return id == R_SIGNED_MISSING_RESTRICTED || id == R_SIGNED_QUERY_EXPIRED || id == R_SIGNED_COOKIE_EXPIRED;
@@ -1782,6 +1813,20 @@ cfs_attr_line cfs_attribute_line_rules(const cfs_record *r, const cfs_attr_ctx *
      * signer rules, unless WAF and geo are both ruled out */
     if (id == R_BEHAVIOR_METHOD && !(f.no_waf && geo_excluded(&f)) && a.evidence < CFS_EV_LIKELY)
         a.evidence = CFS_EV_LIKELY;
+    /* the protocol policy's refusal likewise: the reference gives no order for it and the
+     * web ACL's or the geo check (§5.3, §5.5) */
+    if ((id == R_HTTPS_ONLY_HTTP || id == R_REDIRECT_HTTP10_NON_GET) && !(f.no_waf && geo_excluded(&f)) &&
+        a.evidence < CFS_EV_LIKELY)
+        a.evidence = CFS_EV_LIKELY;
+    /* An expired signer without a config: nothing shows the behavior checks signers (an
+     * unrestricted one ignores them), so the proof is the text/xml body alone, which §5.1
+     * and §5.4 mark [?]: likely, as a missing signer without a config is
+     * (signed_missing_xml_error). */
+    if ((id == R_SIGNED_QUERY_EXPIRED || id == R_SIGNED_COOKIE_EXPIRED) && f.restricted != T_YES &&
+        a.evidence < CFS_EV_LIKELY)
+        a.evidence = CFS_EV_LIKELY;
+    /* an edge refusal the config proves, on a line whose body is S3's (refusal_xml) */
+    if (xml_conflict_rule(id) && refusal_xml(&f) && a.evidence < CFS_EV_POSSIBLE) a.evidence++;
     /* origin-fbl proves the origin answered, not which kind of origin: an S3 website
      * endpoint answers 403 with HTML too (§5.6), so the custom origin is confirmed only
      * where the config says so (and held when the line was written) */
@@ -2135,7 +2180,11 @@ static cfs_attribution settle_fast(cfs_attribution a, uint32_t ms, const cfs_fas
      * other than ClientGeoBlocked for geo's page, a GET for the method refusal's) is no
      * page this line can show, whatever its length */
     uint32_t pc = ev->page_causes & ~excl_causes(a.excl);
-    if (pc == 0) return a; /* no page learned */
+    /* No page learned.  A line no cached copy can be seen on (copy_blind): CloudFront
+     * serves a cached origin 403 as fast as its own refusals, logged Error (§4: "includes
+     * serving a cached error response"), so edge-fast says edge or origin, undecided
+     * between the variant's two sides. */
+    if (pc == 0) return ev->copy_blind && v != NULL ? make(v->ambiguous) : a;
     /* CloudFront answers several causes with one generic page ("Bad request": hosts that
      * are not associated, HTTPS-only refusals, malformed requests; §5.1), and geo
      * restriction, disallowed methods and WAF blocks with pages of their own.  So a length

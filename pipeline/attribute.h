@@ -132,9 +132,11 @@ typedef struct cfs_fast_evidence {
     int cached;
     uint32_t page_causes;
     int origin_page;
-    int one_page; /* the type and length are proven for several causes with different
+    int one_page;   /* the type and length are proven for several causes with different
                    * pages (or for an edge cause and the origin): the distribution answers
                    * every 403 with one page (CustomErrorResponses), the body says nothing */
+    int copy_blind; /* the line's layout lacks the URI, or both the body's type and length:
+                     * no cached copy can be seen (cached is 0), yet one may be there */
 } cfs_fast_evidence;
 int cfs_attr_edge_fast(cfs_attribution a, uint32_t ms);
 /* 1 for the 403s judged after the pass (cfs_attr_settle_fast, then the latency test

@@ -56,6 +56,7 @@ uint32_t cfs_fast_cth(const cfs_record *r)
     return (uint32_t)XXH3_64bits(s.p ? s.p : "", s.n);
 }
 
+
 /* Whether CloudFront may answer the request's method from its cache: GET and HEAD, and
  * OPTIONS where CachedMethods has it (not known here: taken as may); POST, PUT, PATCH and
  * DELETE always go to the origin (CloudFront guide, "Allowed HTTP methods" and "Caching
@@ -75,10 +76,10 @@ uint64_t cfs_fast_evkey(const char dist[CFS_KEY_STR], const cfs_record *r, uint3
      * without both the body's type and length, "the same URI and body" cannot be seen,
      * and every 403 of the distribution would share one key. */
     if (u.p == NULL || (r->f[CFS_F_SC_CONTENT_TYPE].p == NULL && r->f[CFS_F_SC_CONTENT_LEN].p == NULL))
-        return CFS_EVKEY_NONE;
+        return CFS_EVKEY_BLIND;
     uint64_t seed = XXH3_64bits(dist, strnlen(dist, CFS_KEY_STR)) ^ ((uint64_t)clen << 32 | cth);
     const uint64_t k = XXH3_64bits_withSeed(u.p, u.n, seed);
-    return k == CFS_EVKEY_NONE ? 1 : k;
+    return CFS_EVKEY_REAL(k) ? k : 1;
 }
 
 /* ---- facts ----------------------------------------------------------------------------------- */
@@ -317,7 +318,7 @@ void cfs_fast_learn(cfs_acc *a, const cfs_attr_ctx *ctx, const char dist[CFS_KEY
         p->n[origin ? CFS_CAUSE_NONE : held ? CFS_CAUSE_UNKNOWN : page]++;
     }
     if (held) return;
-    if (origin && evkey != CFS_EVKEY_NONE && r->ts != CFS_NO_TIME && a->events) {
+    if (origin && CFS_EVKEY_REAL(evkey) && r->ts != CFS_NO_TIME && a->events) {
         int64_t ttl = error_ttl(ctx, config_of(ctx, dist));
         if (ttl > 0) events_add(a->events, evkey, floor_div(r->ts, bucket_width(ttl)));
     }
@@ -692,7 +693,7 @@ void cfs_events_fold_probe(cfs_events *e, int threads)
 static int cached_copy(const cfs_agg *a, uint64_t evkey, int64_t ts, int64_t ttl)
 {
     const cfs_events *e = a->events;
-    if (!e || e->saturated || e->inserts == 0 || ttl <= 0 || ts == CFS_NO_TIME || evkey == CFS_EVKEY_NONE)
+    if (!e || e->saturated || e->inserts == 0 || ttl <= 0 || ts == CFS_NO_TIME || !CFS_EVKEY_REAL(evkey))
         return 0;
     int64_t w = bucket_width(ttl);
     for (int64_t b = floor_div(ts - ttl - 1, w); b <= floor_div(ts + 1, w); b++)
@@ -732,6 +733,7 @@ cfs_attribution cfs_fast_settle(const cfs_agg *a, const cfs_attr_ctx *ctx, const
     cfs_fast_evidence ev;
     memset(&ev, 0, sizeof ev);
     ev.cached = cached_copy(a, evkey, ts, fr->ttl);
+    ev.copy_blind = evkey == CFS_EVKEY_BLIND;
     /* A distribution that answers every 403 with its custom error page gives every cause
      * the same page: its lengths prove nothing. */
     if (clen != UINT32_MAX && !fr->page403) {

@@ -920,7 +920,8 @@ static const char *const k_settle_what[CFS_HINT_COUNT] = {
     [CFS_HINT_REFERENCE] =
         "were timed without a usable origin reference (too few 2xx/3xx Miss responses, or an "
         "origin as fast as the edge): scan a longer window",
-    [CFS_HINT_ORIGIN] = "took 5-20 ms: edge or origin; the origin's access logs would settle them",
+    [CFS_HINT_ORIGIN] = "took 5-20 ms, or were edge-fast on a layout that cannot show a cached copy: edge or "
+                        "origin; the origin's access logs would settle them",
     [CFS_HINT_LAYOUT] =
         "are edge refusals on lines without x-edge-detailed-result-type or sc-content-type (a "
         "layout before December 2019): no option names them; logs with those fields (standard "

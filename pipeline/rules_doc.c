@@ -40,7 +40,8 @@ static const cfs_rule_doc docs[] = {
     {"c_country_geo_restricted",
      "a v2 line without x-edge-detailed-result-type: an Error whose c-country the config's GeoRestriction refuses "
      "(in its blacklist, or missing from its whitelist), with CloudFront's HTML page or no type (or a custom 403 "
-     "page's), no origin fetch logged (origin-fbl) and not timed as the origin's (under 20 ms)",
+     "page's; possible with S3's application/xml, which disagrees), no origin fetch logged (origin-fbl) and not timed "
+     "as the origin's (under 20 ms)",
      "§2 (c-country), §5.2; " S1 " ; " S5},
     {"drt_invalid_request_method",
      "x-edge-detailed-result-type is InvalidRequestMethod: the method is not in the behavior's AllowedMethods",
@@ -91,10 +92,13 @@ static const cfs_rule_doc docs[] = {
      "the same, from a config without DomainName (get-distribution-config): the identity is partial",
      "§5.5; " S5},
     {"https_only_behavior_http",
-     "cs-protocol http on a behavior whose ViewerProtocolPolicy is https-only (config), with a CloudFront body",
+     "cs-protocol http on a behavior whose ViewerProtocolPolicy is https-only (config), with a CloudFront body; "
+     "likely unless a web ACL and a geo restriction are both ruled out (either may have answered first), and one "
+     "level less with S3's application/xml body, which disagrees with the refusal",
      "§5.5; " S5},
     {"redirect_behavior_http10_non_get",
-     "a non-GET/HEAD request over HTTP/1.0 to a redirect-to-https behavior, which cannot be redirected",
+     "a non-GET/HEAD request over HTTP/1.0 to a redirect-to-https behavior, which cannot be redirected; levels "
+     "as https_only_behavior_http",
      "§5.1, §5.5 (archived developer guide, S2)"},
     {"behavior_method_not_allowed",
      "the method is not in the matched behavior's AllowedMethods (config), on a log without the detailed result type; "
@@ -105,16 +109,20 @@ static const cfs_rule_doc docs[] = {
      "config may be newer, or WAF or another check answered first",
      "§4; " S1},
     {"signed_missing_on_restricted_behavior",
-     "a restricted behavior (TrustedKeyGroups/TrustedSigners) and no non-empty Key-Pair-Id in the query or the logged cookies",
+     "a restricted behavior (TrustedKeyGroups/TrustedSigners) and no non-empty Key-Pair-Id in the query or the logged "
+     "cookies (800 bytes or more of cookies may be a real-time log's cut: not shown); one level less with S3's "
+     "application/xml body, which disagrees with the refusal",
      "§5.4 (KC checklist 1-2), §1.2 field 13; " KCSIGN},
     {"signed_missing_on_restricted_behavior_cookies_unlogged",
      "the same with cookies not logged (Logging.IncludeCookies off or unknown, or no cs(Cookie) in the layout) or no "
      "cs-uri-query in the layout: a signer the log does not show may have been sent and refused",
      "§5.4, §1.2 field 13; " KCSIGN},
     {"signed_query_expired",
-     "the query's Expires (canned) or the policy's DateLessThan lies before the request arrived",
+     "the query's Expires (canned) or the policy's DateLessThan lies before the request arrived; likely without a "
+     "config showing the behavior restricted (the text/xml body alone), one level less with S3's application/xml body",
      "§5.4; " KCSIGN},
-    {"signed_cookie_expired", "the logged CloudFront-Expires / policy cookie lies before the request arrived",
+    {"signed_cookie_expired",
+     "the logged CloudFront-Expires / policy cookie lies before the request arrived; levels as signed_query_expired",
      "§5.4; " KCSIGN},
     {"signed_expiry_same_second",
      "the expiry falls in the second the request arrived in: the log's one-second time cannot prove it",

@@ -14,7 +14,12 @@
 #include "pipeline/view.h"
 #include "pipeline/waf.h"
 
-/* 9: the exclusions of traffic rows and held-back 403s may hold CFS_EXCL_KEYED (a key id
+/* 10: a held-back 403 (DEFR) whose line's layout lacks what a cached copy is matched by
+ *    has the event key CFS_EVKEY_BLIND, where schema 9 gave it none (CFS_EVKEY_NONE, as a
+ *    request never answered from the cache): a merge then keeps the origin open for it
+ *    (cfs_fast_evidence.copy_blind).  A schema 9 state reads as before, with such lines
+ *    judged as edge refusals when edge-fast; the layout is schema 8's.
+ * 9: the exclusions of traffic rows and held-back 403s may hold CFS_EXCL_KEYED (a key id
  *    in every signer set the line showed: no signed_url_missing), which a schema 8 reader
  *    would refuse as out of range; the layout is schema 8's.
  * 8: traffic rows (TRAF) and held-back 403s (DEFR) carry the causes their lines rule out
@@ -37,14 +42,15 @@
  * 2: origin rows carry their time-to-first-byte sample count, and their histograms hold
  * the issue 10 reference samples (a schema 1 histogram pooled every Miss/RefreshHit).
  * 3: cause ids gained edge_function before unknown, so a schema 2 cause id would be misread. */
-#define CFS_SUMMARY_SCHEMA 9
+#define CFS_SUMMARY_SCHEMA 10
 /* Summaries of this schema and later count alike (7 only added the sampling rates, 8 and 9
- * the candidates' exclusions), so `diff` compares one of them with another; older pairs
- * must be of one schema. */
+ * the candidates' exclusions, 10 an event key), so `diff` compares one of them with
+ * another; older pairs must be of one schema. */
 #define CFS_SUMMARY_SAME_COUNTS 6
-/* A new schema must say whether it counts as 6 to 9 do: raise CFS_SUMMARY_SAME_COUNTS to
+/* A new schema must say whether it counts as 6 to 10 do: raise CFS_SUMMARY_SAME_COUNTS to
  * it if not, then this check. */
-_Static_assert(CFS_SUMMARY_SCHEMA == 9, "does the new schema count as 6 to 9 do? (CFS_SUMMARY_SAME_COUNTS)");
+_Static_assert(CFS_SUMMARY_SCHEMA == 10,
+               "does the new schema count as 6 to 10 do? (CFS_SUMMARY_SAME_COUNTS)");
 /* The oldest schema this cfscan still reads. */
 #define CFS_SUMMARY_SCHEMA_MIN 3
 

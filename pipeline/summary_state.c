@@ -17,7 +17,8 @@
  *                              causes the line rules out, cfs_attribution.excl; then its
  *                              config version's start, cfg_from, u64, as each FCTS row
  *                              after its distribution: facts are per config version;
- *                              schema 9 on: those excl values may hold CFS_EXCL_KEYED)
+ *                              schema 9 on: those excl values may hold CFS_EXCL_KEYED;
+ *                              schema 10 on: a DEFR evkey may be CFS_EVKEY_BLIND)
  *                              then (optional) RPRV: u64, the attribution rules the
  *                              verdicts came from (cfs_summary_rules: a merge or update
  *                              may hold older rules' verdicts; 1 = several tables)
@@ -1484,7 +1485,7 @@ static cfs_status r_deferred(rd *r, cfs_summary *s)
         h.ts = (int64_t)r_le(r, 8);
         h.bytes = r_le(r, 8);
         h.iph = r_le(r, 8);
-        h.evkey = r_le(r, 8);
+        h.evkey = r_le(r, 8); /* CFS_EVKEY_BLIND from schema 10 on: no earlier writer gave it */
         uint32_t *u32[] = {&h.clen, &h.cth, &h.tt, &h.ttfb, &h.ms, &h.uri_n, &h.ip_n};
         for (size_t k = 0; k < sizeof u32 / sizeof u32[0]; k++) *u32[k] = (uint32_t)r_le(r, 4);
         h.status = (uint16_t)r_le(r, 2);

@@ -433,18 +433,21 @@ Test(attribute, signed_canned_query_expired_by_one_second)
     char q[256];
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 1));
     /* Arrival >= 12:00:00.000 - 0.5 s rounding allowance - 1 ms time-taken = T-0.501 s,
-     * and the expiry T-1 is before it: confirmed. */
+     * and the expiry T-1 is before it: expired.  Likely, not confirmed: without a config
+     * nothing shows the behavior checks signers (an unrestricted one ignores them), and the
+     * text/xml body is a [?] trace (§5.1, §5.4); with one (restricted_path_signed_rules) it is
+     * confirmed. */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
                        {"cs-uri-query", q},
                        {"sc-content-type", "text/xml"},
                        {NULL, NULL}},
                 NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_query_expired");
     /* an hour earlier, other params around it */
     snprintf(q, sizeof q, "size=large&Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID "&x=1",
              (long long)(base_ts() - 3600));
     EXPECT(attr((kv[]){{"cs-uri-query", q}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_query_expired");
 }
 
 Test(attribute, signed_expiry_equal_to_logged_second_is_only_likely)
@@ -484,19 +487,19 @@ Test(attribute, signed_cookies_only)
                        {"sc-content-type", "text/xml"},
                        {NULL, NULL}},
                 NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_cookie_expired");
     /* literal "; " and the pre-2020 double encoding "%2520" both separate cookies */
     snprintf(c, sizeof c,
              "CloudFront-Expires=%lld; CloudFront-Signature=" SIG "; CloudFront-Key-Pair-Id=" KPID,
              (long long)(base_ts() - 120));
     EXPECT(attr((kv[]){{"cs(Cookie)", c}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_cookie_expired");
     snprintf(c, sizeof c,
              "a=1;%%2520CloudFront-Expires=%lld;%%2520CloudFront-Signature=" SIG
              ";%%2520CloudFront-Key-Pair-Id=" KPID,
              (long long)(base_ts() - 120));
     EXPECT(attr((kv[]){{"cs(Cookie)", c}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_cookie_expired");
     /* valid cookies, still refused */
     snprintf(c, sizeof c,
              "CloudFront-Expires=%lld;%%20CloudFront-Signature=" SIG ";%%20CloudFront-Key-Pair-Id=" KPID,
@@ -537,7 +540,7 @@ Test(attribute, signed_custom_policy)
     cr_assert(strchr(pol, '_') != NULL || strchr(pol, '-') != NULL || strstr(pol, "%7E") != NULL);
     snprintf(q, sizeof q, "Policy=%s&Signature=" SIG "&Key-Pair-Id=" KPID, pol);
     EXPECT(attr((kv[]){{"cs-uri-query", q}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_query_expired");
 
     custom_policy(pol, sizeof pol, base_ts() + 3600, 0);
     snprintf(q, sizeof q, "Policy=%s&Signature=" SIG "&Key-Pair-Id=" KPID, pol);
@@ -562,7 +565,7 @@ Test(attribute, signed_custom_policy)
     snprintf(c, sizeof c,
              "CloudFront-Policy=%s;%%20CloudFront-Signature=" SIG ";%%20CloudFront-Key-Pair-Id=" KPID, pol);
     EXPECT(attr((kv[]){{"cs(Cookie)", c}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_cookie_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_cookie_expired");
 
     /* a Policy that is not base64 is MalformedPolicy: invalid */
     EXPECT(attr((kv[]){{"cs-uri-query", "Policy=***&Signature=x&Key-Pair-Id=K1"},
@@ -580,7 +583,7 @@ Test(attribute, signed_query_names_percent_encoded)
     snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key%%252DPair%%252DId=" KPID,
              (long long)(base_ts() - 60));
     EXPECT(attr((kv[]){{"cs-uri-query", q}, {"sc-content-type", "text/xml"}, {NULL, NULL}}, NULL),
-           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_CONFIRMED, "signed_query_expired");
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_query_expired");
 }
 
 Test(attribute, signed_missing_without_config)
@@ -656,6 +659,48 @@ Test(attribute_with_config, restricted_path_signed_rules)
                        {NULL, NULL}},
                 &t.ctx),
            CFS_CAUSE_SIGNED_URL_INVALID, CFS_EV_LIKELY, "signed_present_refused");
+    /* S3's application/xml body where the config and the line prove the signer check
+     * refused the request (§5.4: before any fetch; its body type is [?]): the refusal,
+     * one level less sure, never the S3 origin's confirmed s3_xml_body (§5.1 [3p/?]) */
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() - 3600));
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"cs-uri-query", q},
+                       {"sc-content-type", "application/xml"},
+                       {NULL, NULL}},
+                &t.ctx),
+           CFS_CAUSE_SIGNED_URL_EXPIRED, CFS_EV_LIKELY, "signed_query_expired");
+    EXPECT(
+        attr((kv[]){{"cs-uri-stem", "/private/a.mp4"}, {"sc-content-type", "application/xml"}, {NULL, NULL}},
+             &t.ctx),
+        CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_LIKELY, "signed_missing_on_restricted_behavior");
+    /* a signer that may have passed: the S3 origin's body, as before */
+    snprintf(q, sizeof q, "Expires=%lld&Signature=" SIG "&Key-Pair-Id=" KPID, (long long)(base_ts() + 600));
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"cs-uri-query", q},
+                       {"sc-content-type", "application/xml"},
+                       {NULL, NULL}},
+                &t.ctx),
+           CFS_CAUSE_ORIGIN_S3, CFS_EV_CONFIRMED, "s3_xml_body");
+    /* cookies 800 bytes long, as a real-time log cuts them (§3), may have lost a signer
+     * cookie: no absence shown, so a missing signer is only possible */
+    char big[801];
+    memset(big, 'a', sizeof big - 1);
+    memcpy(big, "session=", 8);
+    big[800] = 0;
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"sc-content-type", "text/xml"},
+                       {"cs(Cookie)", big},
+                       {NULL, NULL}},
+                &t.ctx),
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_POSSIBLE,
+           "signed_missing_on_restricted_behavior_cookies_unlogged");
+    big[799] = 0; /* 799 bytes: no real-time log cut them */
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/private/a.mp4"},
+                       {"sc-content-type", "text/xml"},
+                       {"cs(Cookie)", big},
+                       {NULL, NULL}},
+                &t.ctx),
+           CFS_CAUSE_SIGNED_URL_MISSING, CFS_EV_CONFIRMED, "signed_missing_on_restricted_behavior");
 }
 
 /* A field the line's layout lacks shows no absence (reference §1.2 field 13, §2: v2 field
@@ -780,7 +825,34 @@ Test(attribute_with_config, http_on_https_only_behavior)
                        {"ssl-protocol", "-"},
                        {NULL, NULL}},
                 &t.ctx),
+           CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_LIKELY, "https_only_behavior_http");
+    /* likely above: the distribution has a web ACL, and the reference gives no order for
+     * WAF's check and the protocol policy's (§5.3, §5.5), so WAF may have answered first;
+     * with no web ACL and no geo restriction (so neither can have answered): confirmed */
+    test_cfg noacl;
+    make_cfg(&noacl, "", "");
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/secure/page"},
+                       {"cs-protocol", "http"},
+                       {"ssl-protocol", "-"},
+                       {NULL, NULL}},
+                &noacl.ctx),
            CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_CONFIRMED, "https_only_behavior_http");
+    /* S3's application/xml body on such a line disagrees with the refusal the config
+     * proves (§5.1 [3p/?]): one level less, not the S3 origin's confirmed s3_xml_body */
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/secure/page"},
+                       {"cs-protocol", "http"},
+                       {"ssl-protocol", "-"},
+                       {"sc-content-type", "application/xml"},
+                       {NULL, NULL}},
+                &noacl.ctx),
+           CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_LIKELY, "https_only_behavior_http");
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/secure/page"},
+                       {"cs-protocol", "http"},
+                       {"ssl-protocol", "-"},
+                       {"sc-content-type", "application/xml"},
+                       {NULL, NULL}},
+                &t.ctx),
+           CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_POSSIBLE, "https_only_behavior_http");
     /* the same request over https is not a protocol problem */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/secure/page"}, {NULL, NULL}}, &t.ctx), CFS_CAUSE_UNKNOWN,
            CFS_EV_POSSIBLE, "latency_pending");
@@ -800,6 +872,16 @@ Test(attribute_with_config, http10_post_on_redirect_behavior)
                        {"cs-protocol-version", "HTTP/1.0"},
                        {NULL, NULL}},
                 &t.ctx),
+           CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_LIKELY, "redirect_behavior_http10_non_get");
+    /* likely: a web ACL may have answered first (as https_only_behavior_http); none: */
+    test_cfg noacl;
+    make_cfg(&noacl, "", "");
+    EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"},
+                       {"cs-method", "POST"},
+                       {"cs-protocol", "http"},
+                       {"cs-protocol-version", "HTTP/1.0"},
+                       {NULL, NULL}},
+                &noacl.ctx),
            CFS_CAUSE_HTTPS_REQUIRED, CFS_EV_CONFIRMED, "redirect_behavior_http10_non_get");
     /* HTTP/1.1 POST would be redirected with 307, so a 403 is not explained by the policy */
     EXPECT(attr((kv[]){{"cs-uri-stem", "/upload/file"},
@@ -1056,7 +1138,7 @@ Test(attribute, exclusions_from_the_line)
     /* so a page learned from method refusals does not name that cause for such a line,
      * whose length it shares: the line is judged as if no page were learned */
     a = attr((kv[]){{"cs-method", "POST"}, {NULL, NULL}}, NULL);
-    const cfs_fast_evidence method_page = {0, 1u << CFS_CAUSE_METHOD_NOT_ALLOWED, 0, 0};
+    const cfs_fast_evidence method_page = {0, 1u << CFS_CAUSE_METHOD_NOT_ALLOWED, 0, 0, 0};
     cfs_attribution p = cfs_attr_settle_fast(a, 1, &method_page);
     cr_expect_neq(p.cause, CFS_CAUSE_METHOD_NOT_ALLOWED, "%s", cfs_rule_name(p.rule));
     cr_expect_eq(p.rule, a.rule, "%s", cfs_rule_name(p.rule));

@@ -626,7 +626,10 @@ Test(config_evidence, line_older_than_config_loses_one_level)
         cfg c = {0};
         c.lm = forms[i];
         char *out = requests_cfg(&c);
-        ROW(out, "O0", "https_required\tlikely\thttps_only_behavior_http_config_newer");
+        /* two levels: the twin's, and the config (newer than the line) cannot say that no
+         * web ACL or geo restriction answered before the protocol check (as for
+         * behavior_method_not_allowed) */
+        ROW(out, "O0", "https_required\tpossible\thttps_only_behavior_http_config_newer");
         ROW(out, "N0", "https_required\tconfirmed\thttps_only_behavior_http");
         ROW(out, "N1", "https_required\tconfirmed\thttps_only_behavior_http");
         ROW(out, "O1", "origin_s3\tlikely\ts3_xml_body_config_newer");

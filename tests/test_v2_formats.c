@@ -855,9 +855,9 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     cr_assert_not_null(
         strstr(m, "\"rates_percent\":[10],\"unsampled_runs\":false,\"unknown_rate_runs\":true"), "%s", m);
     free(m);
-    /* and diff compares it with one of this cfscan's schema (9, which counts as 6 does) */
+    /* and diff compares it with one of this cfscan's schema (10, which counts as 6 does) */
     int rc = tu_sh(&rep, NULL, "cd %s && %s diff s25 s10", g_dir, tu_prog("cfscan"));
-    cr_assert(rc == 0 || rc == 5, "diff of schema 6 and 9: exit %d", rc);
+    cr_assert(rc == 0 || rc == 5, "diff of schema 6 and 10: exit %d", rc);
     cr_assert_not_null(strstr(rep, "\nSampling: OLD rate not known, NEW 10%; the two sides were sampled "
                                    "differently, or at rates not known"),
                        "%s", rep);
@@ -865,7 +865,7 @@ Test(v2_formats, merged_updated_and_diffed_summaries_state_every_sampling_rate)
     rc = tu_sh(&rep, NULL, "cd %s && %s diff s25 s10 --format json", g_dir, tu_prog("cfscan"));
     cr_assert(rc == 0 || rc == 5, "exit %d", rc);
     cr_assert_not_null(
-        strstr(rep, "\"summary_schema_version\":9,\"summary_schema_versions\":{\"old\":6,\"new\":9}"), "%s",
+        strstr(rep, "\"summary_schema_version\":10,\"summary_schema_versions\":{\"old\":6,\"new\":10}"), "%s",
         rep);
     free(rep);
     /* --update of the schema 6 summary with the 10% run: --brief puts what is unknown

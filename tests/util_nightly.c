@@ -248,7 +248,7 @@ static void write_state_as(const char *path, const unsigned char *p, size_t plen
 
 /* Rewrite a state.cfs as an older schema wrote it (a state `merge` still reads), with the
  * old version and a valid checksum.  Every older schema: schema 8's exclusions (schema 9's
- * too) and config versions go (drop_schema8; schema 7 ends there).  Schema 6: the SAMP section goes, and the
+ * and 10's too) and config versions go (drop_schema8; schema 7 ends there).  Schema 6: the SAMP section goes, and the
  * optional RPRV after it.  Schema 5
  * and 3 besides: every input row loses its bad_json count.  Schema 5: the PRES section goes
  * too.  Schema 3 and 5 need a scan without evidence (an empty EVID section); 6 takes any.  Schema 3: the payload up to its empty EVID
@@ -261,9 +261,9 @@ void tu_downgrade_state_to(const char *path, unsigned schema)
     size_t n = 0;
     unsigned char *f = (unsigned char *)tu_read(path, &n);
     cr_assert(f && n > 36 && !memcmp(f, "CFSSTATE", 8));
-    /* schema 9 has schema 8's layout (only its exclusions may hold one bit more), and
-     * both go with drop_schema8 */
-    cr_assert_eq(le_at(f + 8, 4), 9, "a schema 9 state to rewrite");
+    /* schemas 9 and 10 have schema 8's layout (only its exclusions may hold one bit more,
+     * and its event keys one value), and all go with drop_schema8 */
+    cr_assert_eq(le_at(f + 8, 4), 10, "a schema 10 state to rewrite");
     uint64_t raw = le_at(f + 12,
                          8); /* the header's payload length (the writer streams: the frame lacks it) */
     cr_assert(raw >= 12 && raw < (64u << 20));
