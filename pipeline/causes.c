@@ -124,10 +124,11 @@ static const char *const cause_advice[CFS_CAUSE_COUNT] = {
         "(Lambda@Edge logs land in the region nearest the edge; CloudFront Functions log to "
         "us-east-1) for the branch that returns 403.",
     [CFS_CAUSE_UNKNOWN] =
-        "The log line alone does not say why. Run again with --config (the JSON from aws "
-        "cloudfront get-distribution-config) and --waf-logs to add evidence, and look up the "
-        "x-edge-request-id in the WAF and origin logs; AWS Support can trace a request by that "
-        "id as well.",
+        "The log line alone does not say why. \"What would settle it\" names the evidence that "
+        "would, where cfscan knows of any (--config with the JSON of aws cloudfront "
+        "get-distribution, --waf-logs); otherwise look up the x-edge-request-id in the WAF and "
+        "origin logs (cfscan requests --cause unknown lists them); AWS Support can trace a "
+        "request by that id as well.",
 };
 
 const char *cfs_cause_name(cfs_cause c)

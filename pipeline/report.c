@@ -931,6 +931,14 @@ static const char *const k_settle_what[CFS_HINT_COUNT] = {
 };
 const char *cfs_rmodel_settle_text(int h) { return h > 0 && h < CFS_HINT_COUNT ? k_settle_what[h] : ""; }
 
+/* Whether the distribution has a line under "What would settle it" (text_settle). */
+static int has_hints(const dist_model *d)
+{
+    for (int h = 1; h < CFS_HINT_COUNT; h++)
+        if (d->hints[h]) return 1;
+    return 0;
+}
+
 static void text_settle(FILE *out, const dist_model *d)
 {
     int any = 0;
@@ -1629,7 +1637,8 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
             /* Undecided with both kinds of evidence given: what is missing is in the full
              * report's "What would settle it". */
             if (c->cause == CFS_CAUSE_UNKNOWN && o && o->with_waf && o->with_config)
-                step = "See \"What would settle it\" in the full report";
+                step = has_hints(d) ? "See \"What would settle it\" in the full report"
+                                    : "No option settles them: look up their ids (requests --cause unknown)";
             if (c->cause == CFS_CAUSE_WAF_BLOCK && e[CFS_EV_CONFIRMED] < c->n && !(o && o->with_waf))
                 step = "Confirm with --waf-logs: its record names the rule";
             /* Logs without the detailed result type (the layouts before December 2019, or

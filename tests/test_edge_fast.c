@@ -1386,6 +1386,74 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
     free(b.p);
 }
 
+/* Review of 2026-12-08: --brief sent undecided 403s to "What would settle it" whenever
+ * both --config and --waf-logs were given, also where that list said nothing about them.
+ * A slow 403 on a legacy layout (no content type) behind an origin group of S3 and a
+ * custom origin is the origin's, of a kind neither the config nor the line says
+ * (latency_origin_unknown_kind): no option settles it, so --brief names the lookup, and
+ * the full report's advice for `unknown` does not ask for the evidence already given. */
+Test(edge_fast, brief_points_to_a_settle_list_only_when_there_is_one)
+{
+    tu_buf b = {0};
+    tu_buf_add(
+        &b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
+            "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
+            "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
+            "ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields\n");
+    for (int i = 0; i < 25; i++) {
+        char l[1024];
+        const int m = i < 24; /* 24 origin fetches, then the 403 */
+        snprintf(
+            l, sizeof l,
+            "2026-11-01\t10:00:05\tFRA56-P1\t1200\t192.0.2.1\tGET\td111111abcdef8.cloudfront.net\t/p\t%s\t-\t"
+            "curl/8.0\t-\t-\t%s\t%s%02d\twww.example.com\thttps\t120\t%s\t-\tTLSv1.3\t"
+            "TLS_AES_128_GCM_SHA256\t%s\tHTTP/1.1\t-\t-\n",
+            m ? "200" : "403", m ? "Miss" : "Error", m ? "M" : "S", i, m ? "0.130" : "0.150",
+            m ? "Miss" : "Error");
+        tu_buf_add(&b, l);
+    }
+    char *f = write_file("10.eeee0009", &b);
+    const char *dc =
+        "{\"CallerReference\": \"x\", \"Aliases\": {\"Quantity\": 1, \"Items\": [\"www.example.com\"]},"
+        " \"Origins\": {\"Quantity\": 2, \"Items\": [{\"Id\": \"s3\","
+        "   \"DomainName\": \"bucket.s3.us-east-1.amazonaws.com\", \"S3OriginConfig\": {\"OriginAccessIdentity\": \"\"}},"
+        "   {\"Id\": \"web\", \"DomainName\": \"app.example.com\", \"CustomOriginConfig\": {\"HTTPPort\": 80}}]},"
+        " \"OriginGroups\": {\"Quantity\": 1, \"Items\": [{\"Id\": \"g\", \"FailoverCriteria\": {\"StatusCodes\":"
+        "   {\"Quantity\": 1, \"Items\": [500]}}, \"Members\": {\"Quantity\": 2, \"Items\": ["
+        "   {\"OriginId\": \"s3\"}, {\"OriginId\": \"web\"}]}}]},"
+        " \"DefaultCacheBehavior\": {\"TargetOriginId\": \"g\","
+        "   \"TrustedKeyGroups\": {\"Enabled\": false, \"Quantity\": 0}, \"ViewerProtocolPolicy\": \"allow-all\"},"
+        " \"WebACLId\": \"\", \"Enabled\": true}";
+    char *cfg = tu_write_config(g_dir, DIST ".json", dc, 1, NULL);
+    char args[4096];
+    snprintf(args, sizeof args, "requests %%s --config %s -q --status 403 --fields x-edge-request-id", cfg);
+    char *tsv = run_ok(args, f, NULL);
+    cr_expect_str_eq(full_row(tsv, "S24"),
+                     "unknown\tpossible\tlatency_origin_unknown_kind\torigin_s3|origin_custom", "%s", tsv);
+    free(tsv);
+    const char *rec =
+        "{\"timestamp\":1793527205000,\"formatVersion\":1,\"webaclId\":\"w\","
+        "\"terminatingRuleId\":\"Default_Action\",\"terminatingRuleType\":\"REGULAR\","
+        "\"action\":\"ALLOW\",\"httpSourceName\":\"CF\",\"httpSourceId\":\"" DIST "\","
+        "\"httpRequest\":{\"clientIp\":\"192.0.2.9\",\"uri\":\"/x\",\"requestId\":\"OTHER\"}}\n";
+    char *waf = tu_write(g_dir, "waf9.log", rec, strlen(rec));
+    snprintf(args, sizeof args, "scan %%s --config %s --waf-logs %s -q --brief", cfg, waf);
+    char *txt = run_ok(args, f, NULL);
+    cr_expect(strstr(txt, "No option settles them: look up their ids (requests --cause unknown)") != NULL,
+              "%s", txt);
+    free(txt);
+    snprintf(args, sizeof args, "scan %%s --config %s --waf-logs %s -q", cfg, waf);
+    txt = run_ok(args, f, NULL);
+    cr_expect(strstr(txt, "  What would settle it:\n") == NULL, "no list to point to: %s", txt);
+    cr_expect(strstr(txt, "cfscan requests --cause unknown lists them") != NULL, "%s", txt);
+    cr_expect(strstr(txt, "get-distribution-config)") == NULL, "%s", txt);
+    free(txt);
+    free(waf);
+    free(cfg);
+    free(f);
+    free(b.p);
+}
+
 /* An undecided verdict's candidates leave out the causes its own line, or a config that
  * held when the line was written, rules out; its rule is the same.  Legacy 26-field lines
  * (edge_blind: no detailed result type, no content type), edge-fast Errors of one
