@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -200,7 +201,7 @@ static int outside_selection(const char *dist, int64_t hour, int64_t since, int6
                              const char *only_dist)
 {
     return (since != CFS_NO_TIME && hour + 3600 <= since) || (until != CFS_NO_TIME && hour >= until) ||
-           (only_dist && strcmp(dist, only_dist) != 0);
+           (only_dist && strcasecmp(dist, only_dist) != 0); /* as --dist compares lines (filter.h) */
 }
 
 /* One input: path (copied), its size, mtime and kind; etag (copied) for an S3 object. */

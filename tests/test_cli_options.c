@@ -181,6 +181,9 @@ Test(cli, unknown_option_suggests_nearest)
     expect_suggestion("requests %s --feilds x-edge-request-id", "did you mean --fields?");
     expect_suggestion("merge x -o y --formt json", "did you mean --format?");
     expect_suggestion("scna %s", "did you mean scan?");
+    /* a prefix of several options names them all (review of 2026-12-08) */
+    expect_suggestion("requests %s --u 2026-11-01", "(ambiguous: it begins --until and --uri-prefix)");
+    expect_suggestion("requests %s --s 403", "--since, --split-above and --status");
 }
 
 Test(cli, bad_value_lists_valid_values)

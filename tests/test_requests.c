@@ -114,6 +114,12 @@ Test(requests, filters)
         "distribution\tx-edge-request-id\tcause\tevidence\trule\tcandidates\n"
         "E1TEST0000000A\tR06\torigin_s3\tlikely\ts3_xml_body_unconfigured\t-\n"
         "E1TEST0000000A\tR07\twaf_block\tpossible\tlatency_edge_waf_absolute\t-\n");
+    /* the id in another case names the same distribution (review of 2026-12-08: it
+     * selected nothing); the file is not skipped by its name either */
+    cr_assert_str_eq(run("--dist e1test0000000a --since 2026-11-01T10:00:05Z --fields x-edge-request-id"),
+                     "x-edge-request-id\tcause\tevidence\trule\tcandidates\n"
+                     "R06\torigin_s3\tlikely\ts3_xml_body_unconfigured\t-\n"
+                     "R07\twaf_block\tpossible\tlatency_edge_waf_absolute\t-\n");
     /* a distribution that is not there: the header only, and exit 3 (issue 17 item 2) */
     char cmd[2048], *out, *err;
     snprintf(cmd, sizeof cmd, "%s requests %s -q --dist OTHER --fields x-edge-request-id", tu_prog("cfscan"),

@@ -665,8 +665,17 @@ static int unknown_option(unsigned cmd, const char *arg)
             }
         }
         const char *near = nearest(name, mine, nm);
-        if (prefixed > 1) fputs(" (ambiguous: it begins more than one option)", stderr);
-        else if (other) fprintf(stderr, " (--%s is not an option of %s)", other, cmd_name(cmd));
+        if (prefixed > 1) {
+            /* name them: "--s" is --since or --status or ... */
+            fputs(" (ambiguous: it begins", stderr);
+            int k = 0;
+            for (size_t i = 0; i < nm; i++) {
+                if (strncmp(mine[i], name, n) != 0) continue;
+                fprintf(stderr, "%s --%s", k == 0 ? "" : k + 1 == prefixed ? " and" : ",", mine[i]);
+                k++;
+            }
+            fputc(')', stderr);
+        } else if (other) fprintf(stderr, " (--%s is not an option of %s)", other, cmd_name(cmd));
         else if (near) fprintf(stderr, " (did you mean --%s?)", near);
     }
     fputs("\n(run `cfscan help` for usage)\n", stderr);
@@ -1353,8 +1362,7 @@ static int load_waf_logs(scan_cmd *c)
     if (ws && ws->bad_lines) {
         /* a line that is no WAF record may have been a block's: said, and exit 3 */
         char msg[200];
-        snprintf(msg, sizeof msg,
-                 "%llu lines are not WAF records (the report names the paths that held them)",
+        snprintf(msg, sizeof msg, "%llu lines are not WAF records (their paths are among the warnings)",
                  (unsigned long long)ws->bad_lines);
         say("--waf-logs warning", NULL, msg);
         c->outcome.evidence_uncovered = 1;
