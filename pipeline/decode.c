@@ -239,7 +239,7 @@ static const unsigned char *in_ptr(cfs_reader *r) { return r->map ? r->map + r->
  * 0 when the next byte is not zero (another member, or damage its header meets: no
  * member starts with a zero byte), nothing consumed; 2 when zeros are followed by another
  * byte: damage, as the whole-file path finds it (GNU gzip, too, reads no member after
- * them), reported where the zeros begin (zero_padding_damage); -1 on a read error (err says
+ * them), reported where the zeros begin (after_member_damage); -1 on a read error (err says
  * it). */
 static int zero_padding_to_end(cfs_reader *r, char *err, size_t errlen)
 {
@@ -255,13 +255,14 @@ static int zero_padding_to_end(cfs_reader *r, char *err, size_t errlen)
     }
 }
 
-/* Zeros followed by another byte (zero_padding_to_end's 2): the damage is reported where
- * they begin.  1 when bytes were decoded before it (they are handed out first, the error
- * with the next call: the caller stops filling), else 0 with err set (the caller returns
+/* Damage after a complete member: zeros followed by another byte (zero_padding_to_end's
+ * 2), or bytes that cannot start a member (not_a_member), reported with what: where they
+ * begin.  1 when bytes were decoded before it (they are handed out first, the error with
+ * the next call: the caller stops filling), else 0 with err set (the caller returns
  * CFS_E_CORRUPT). */
-static int zero_padding_damage(cfs_reader *r, int decoded, char *err, size_t errlen)
+static int after_member_damage(cfs_reader *r, int decoded, const char *what, char *err, size_t errlen)
 {
-    snprintf(r->msg, sizeof r->msg, "%s", "corrupt gzip data: incorrect header check");
+    snprintf(r->msg, sizeof r->msg, "corrupt gzip data: %s", what);
     if (decoded) {
         r->pending = CFS_E_CORRUPT;
         return 1;
@@ -269,6 +270,23 @@ static int zero_padding_damage(cfs_reader *r, int decoded, char *err, size_t err
     set_err(err, errlen, "%s", r->msg);
     r->done = 1;
     return 0;
+}
+
+#define ZERO_PADDING_DAMAGE "incorrect header check"
+/* A stray newline or other bytes appended to a whole file are not a member cut short:
+ * said so, whatever the decoder (ISA-L and zlib called them a truncated file or a bad
+ * header, by their length). */
+#define TRAILING_BYTES "bytes after the last complete member do not start another"
+
+/* Whether the bytes after a complete member (no zero padding) cannot start another: a
+ * member begins 1f 8b (RFC 1952 section 2.3.1).  A lone 1f at the end may be a header
+ * cut short, which the decoder then reports as truncated. */
+static int not_a_member(cfs_reader *r, char *err, size_t errlen)
+{
+    ssize_t avail = fill_input(r, err, errlen);
+    if (avail <= 0) return 0;
+    const unsigned char *p = in_ptr(r);
+    return p[0] != 0x1f || (avail >= 2 && p[1] != 0x8b);
 }
 
 /* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
@@ -703,8 +721,10 @@ static cfs_status gz_stream_next(cfs_reader *r, const char **buf, size_t *len, c
                 r->pending = CFS_E_IO; /* hand out the good prefix first */
                 break;
             }
-            if (pad == 2) {
-                if (zero_padding_damage(r, produced != 0, err, errlen)) break;
+            if (pad == 2 || (pad == 0 && not_a_member(r, err, errlen))) {
+                if (after_member_damage(r, produced != 0, pad == 2 ? ZERO_PADDING_DAMAGE : TRAILING_BYTES,
+                                        err, errlen))
+                    break;
                 return CFS_E_CORRUPT;
             }
             continue;
@@ -755,8 +775,10 @@ static cfs_status gz_isal_next(cfs_reader *r, const char **buf, size_t *len, cha
         if (st->block_state == ISAL_BLOCK_FINISH) {
             /* A member ended; another may follow (multi-member gzip), or zero padding. */
             const int pad = zero_padding_to_end(r, err, errlen);
-            if (pad == 2) {
-                if (zero_padding_damage(r, st->avail_out < ISAL_PIECE, err, errlen)) break;
+            if (pad == 2 || (pad == 0 && not_a_member(r, err, errlen))) {
+                if (after_member_damage(r, st->avail_out < ISAL_PIECE,
+                                        pad == 2 ? ZERO_PADDING_DAMAGE : TRAILING_BYTES, err, errlen))
+                    break;
                 return CFS_E_CORRUPT;
             }
             ssize_t more = pad < 0 ? -1 : pad ? 0 : fill_input(r, err, errlen);
@@ -894,6 +916,11 @@ next_member:
     }
     const unsigned char *p = r->map + r->map_pos;
     size_t n = r->map_len - r->map_pos;
+    /* after a member, bytes that cannot start another: as the streaming paths say it */
+    if (r->map_pos > 0 && (p[0] != 0x1f || (n >= 2 && p[1] != 0x8b))) {
+        (void)after_member_damage(r, 0, TRAILING_BYTES, err, errlen);
+        return CFS_E_CORRUPT;
+    }
     /* ISIZE (last 4 bytes) is the size of the last member mod 2^32 — a good first guess
      * for single-member files; grow on demand for the others. */
     size_t guess = n * 4 + 4096;
