@@ -26,7 +26,10 @@ const char *cfs_stats_warning(const cfs_file_stats *f)
 {
     if (!cfs_stats_warned(f)) return NULL;
     if (f->lines == 0) return "empty input: no lines";
-    if (f->rejected[CFS_REJ_BINARY] * 2 >= f->lines) return "binary data, not a text log";
+    /* a file of blank lines (and directives) has no line to map: no header is missing */
+    if (f->blank_lines + f->header_lines == f->lines) return "no log lines: only blank lines or directives";
+    if (f->rejected[CFS_REJ_BINARY] * 2 >= f->lines)
+        return "binary data, not a text log (or line ends other than LF and CR LF, such as CR alone)";
     /* JSON lines teach no #Fields: layout: say what was wrong with them instead */
     if (f->rejected[CFS_REJ_BAD_JSON] * 2 >= f->lines)
         return "malformed JSON lines (not one JSON object of string values each): rejected as bad_json";
@@ -39,8 +42,12 @@ const char *cfs_stats_warning(const cfs_file_stats *f)
         return f->rejected[CFS_REJ_BAD_HEADER]
                    ? "unusable #Fields: header line (a field named twice, no time or status field, "
                      "or over 128 fields): its lines are rejected as bad_header"
+               : f->rejected[CFS_REJ_LINE_TOO_LONG]
+                   ? "no #Fields: header line read: lines cannot be mapped to fields (a line over the 1 MiB "
+                     "maximum was rejected, and a #Fields: line that long is not read either)"
                    : "no #Fields: header line: lines cannot be mapped to fields (headerless logs, such "
-                     "as real-time logs, need --realtime-config or --log-fields)";
+                     "as real-time logs, need --realtime-config or --log-fields; a byte-order mark or "
+                     "other bytes before #Fields: hide it)";
     return "no usable log lines";
 }
 

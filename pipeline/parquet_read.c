@@ -753,7 +753,7 @@ cfs_status cfs_pqr_open(cfs_pqr **out, const unsigned char *p, size_t n, char *e
 {
     *out = NULL;
     if (!cfs_pqr_sniff(p, n))
-        return fail(err, errlen, CFS_E_CORRUPT, "%s",
+        return fail(err, errlen, CFS_E_TRUNCATED, "%s", /* as a gzip or zstd file cut short */
                     "Parquet file is truncated (no \"PAR1\" at its end, or under 12 bytes)");
     cfs_pqr *r = cfs_calloc(1, sizeof *r, "reading a Parquet file");
     if (!r) return cfs_nomem_status("reading a Parquet file", err, errlen);

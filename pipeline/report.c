@@ -1638,7 +1638,7 @@ void cfs_report_brief(FILE *out, const cfs_view *v, const cfs_report_opts *o)
              * report's "What would settle it". */
             if (c->cause == CFS_CAUSE_UNKNOWN && o && o->with_waf && o->with_config)
                 step = has_hints(d) ? "See \"What would settle it\" in the full report"
-                                    : "No option settles them: look up their ids (requests --cause unknown)";
+                                    : "No option settles them: requests --cause unknown";
             if (c->cause == CFS_CAUSE_WAF_BLOCK && e[CFS_EV_CONFIRMED] < c->n && !(o && o->with_waf))
                 step = "Confirm with --waf-logs: its record names the rule";
             /* Logs without the detailed result type (the layouts before December 2019, or

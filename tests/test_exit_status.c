@@ -235,3 +235,27 @@ Test(exit_binary, paths_holding_no_file_are_3)
     cr_assert_eq(run_cfscan(NULL, "scan one --shard 0/2 -o shard0"), 0);
     cr_assert_eq(run_cfscan(NULL, "scan one --shard 1/2 -o shard1"), 0);
 }
+
+/* Review of 2026-12-08: a file of blank lines was warned "no #Fields: header line", and a
+ * header over the line limit too; each warning now says what the file lacks. */
+Test(exit_status, warnings_say_what_a_file_lacks)
+{
+    cfs_file_stats f;
+    memset(&f, 0, sizeof f);
+    f.status = CFS_OK;
+    f.lines = f.blank_lines = 3;
+    cr_expect_str_eq(cfs_stats_warning(&f), "no log lines: only blank lines or directives");
+    f.blank_lines = 0;
+    f.rejected[CFS_REJ_LINE_TOO_LONG] = 1;
+    f.rejected[CFS_REJ_NO_HEADER] = 2;
+    cr_expect(strstr(cfs_stats_warning(&f), "a #Fields: line that long is not read"), "%s",
+              cfs_stats_warning(&f));
+    f.rejected[CFS_REJ_LINE_TOO_LONG] = 0;
+    f.rejected[CFS_REJ_NO_HEADER] = 3;
+    cr_expect(strstr(cfs_stats_warning(&f), "no #Fields: header line: ") &&
+                  strstr(cfs_stats_warning(&f), "byte-order mark"),
+              "%s", cfs_stats_warning(&f));
+    f.rejected[CFS_REJ_NO_HEADER] = 0;
+    f.rejected[CFS_REJ_BINARY] = 3;
+    cr_expect(strstr(cfs_stats_warning(&f), "such as CR alone"), "%s", cfs_stats_warning(&f));
+}

@@ -424,8 +424,13 @@ static void on_input(void *ctx, const cfs_input *in, const cfs_file_stats *st)
     /* An interruption leaves every input not yet read "interrupted": the first is named,
      * the rest counted once the walk is over (scan_inputs), not listed by the thousand. */
     const int counted_only = st->status == CFS_E_INTERRUPTED && k->interrupted++ > 0;
-    if (st->status != CFS_OK && !counted_only)
-        say(NULL, in->path, st->error[0] ? st->error : cfs_status_str(st->status));
+    if (st->status != CFS_OK && !counted_only) {
+        /* the problem and what of the file still counts (the report's "lines read before it") */
+        char msg[320];
+        snprintf(msg, sizeof msg, "%s (%llu lines read before it)",
+                 st->error[0] ? st->error : cfs_status_str(st->status), (unsigned long long)st->lines);
+        say(NULL, in->path, msg);
+    }
     if (k->sum) cfs_summary_add_input(k->sum, in, st);
     if (st->filtered && !k->left_out) {
         char dist[CFS_DIST_MAX];
