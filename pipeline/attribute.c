@@ -1143,18 +1143,23 @@ static int waf_may_answer(const facts *f)
  * nothing about WAF custom responses either: such lines take the body rules directly
  * (lowered to possible in cfs_attribute) instead of waiting for the latency test, whose
  * settlement would restore their usual evidence. */
+/* A body CloudFront does not write for this line: JSON, plain text and other types, and
+ * text/xml on a behavior a config in force says checks no signers (CloudFront's text/xml is
+ * the signer check's refusal, §5.4; without signers it is the origin's or a WAF custom
+ * response, review of 2026-12-08, where it was taken for WAF's page). */
+static int foreign_body(const facts *f)
+{
+    return f->ct == CT_JSON || f->ct == CT_OTHER ||
+           (f->ct == CT_TEXT_XML && f->restricted == T_NO && !f->config_older);
+}
 static int pending_body(const facts *f)
 {
-    return (f->ct == CT_JSON || f->ct == CT_OTHER) && f->edge_error && waf_may_answer(f) &&
-           !cfs_config_403_page(f->d);
+    return foreign_body(f) && f->edge_error && waf_may_answer(f) && !cfs_config_403_page(f->d);
 }
 static int p_pending_body_s3(const facts *f) { return pending_body(f) && is_s3(timed_kind(f)); }
 static int p_pending_body(const facts *f) { return pending_body(f); }
-static int p_body_s3(const facts *f)
-{
-    return (f->ct == CT_JSON || f->ct == CT_OTHER) && is_s3(f->origin_kind);
-}
-static int p_body(const facts *f) { return f->ct == CT_JSON || f->ct == CT_OTHER; }
+static int p_body_s3(const facts *f) { return foreign_body(f) && is_s3(f->origin_kind); }
+static int p_body(const facts *f) { return foreign_body(f); }
 
 /* The provisional variants' rows (pending_variant names the one a line gets, cfs_attribute_line_rules
  * matches it without a call): a marker, never called. */

@@ -227,12 +227,17 @@ static const cfs_rule_doc docs[] = {
      "provisional (settled after the pass): a non-CloudFront body where a web ACL may be attached, S3 origin",
      "§5.3, §5.1; " WAF},
     {"latency_pending_body",
-     "provisional (settled after the pass): a non-CloudFront body (JSON, text) where a web ACL may be attached",
+     "provisional (settled after the pass): a non-CloudFront body (JSON, text; text/xml on a behavior the config "
+     "says checks no signers) where a web ACL may be attached",
      "§5.3, §5.1; " WAF},
     {"non_cloudfront_body_s3",
-     "a body type CloudFront never writes (JSON, plain text) on an S3 origin: the origin's", "§5.1; " S4},
-    {"non_cloudfront_body", "a body type CloudFront never writes (JSON, plain text): the origin's",
-     "§5.1; " S4},
+     "a body type CloudFront never writes (JSON, plain text; text/xml where the config says the behavior checks no "
+     "signers) on an S3 origin: the origin's",
+     "§5.1, §5.4; " S4},
+    {"non_cloudfront_body",
+     "a body type CloudFront never writes (JSON, plain text; text/xml where the config says the behavior checks no "
+     "signers): the origin's",
+     "§5.1, §5.4; " S4},
     {"http_403_error_page_over_http",
      "provisional: " EDGE_FAST " to plain http, the behavior's protocol policy unknown", LAT_CITE},
     {"latency_pending",
