@@ -485,6 +485,14 @@ static int json_behind_blanks(const char *p, size_t n)
     return i > 0 && i < n && p[i] == '{';
 }
 
+/* A line of spaces and TABs alone (n > 0). */
+static int only_blanks(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t') return 0;
+    return 1;
+}
+
 /* ---- lines longer than CFS_MAX_LINE ---------------------------------------------------------
  * One path for them, whichever way the input is read.  A line is too long when more than
  * CFS_MAX_LINE bytes come before its LF; it is counted once, when that is first known
@@ -741,6 +749,13 @@ static void handle_line(pstate *ps, cfs_thread_agg *agg, const char *base, uint3
         if (q) u->n = (uint32_t)(q - u->p);
     }
     if (rc != CFS_RECORD_OK) {
+        /* Spaces and TABs alone where no layout applies (a JSON lines file, which has no
+         * #Fields:, or a headerless one): a blank line, as an empty one is, not a missing
+         * header.  Under a layout such a line is too short for it, as before. */
+        if (rc == CFS_REJ_NO_HEADER && only_blanks(base + ls, le - ls)) {
+            ps->st.blank_lines++;
+            return;
+        }
         /* Garbage is classified as binary whatever else is wrong with it. */
         reject(ps, has_control(base + ls, le - ls)          ? CFS_REJ_BINARY
                    : json_behind_blanks(base + ls, le - ls) ? CFS_REJ_BAD_JSON

@@ -304,10 +304,14 @@ Test(v2_formats, malformed_json_lines_are_counted_rejections)
     for (int i = 0; i < (1 << 20) / 8 + 1; i++) fputs("/abcdefg", f);
     fprintf(f, "\"}\n");
     line(f, 8, "200", "Hit", ""); /* the lines after it are read as before */
+    /* spaces and TABs alone: blank lines, as empty ones are (review of 2026-12-08: no_header,
+     * though a JSON lines file has no header to miss) */
+    fprintf(f, "   \n\t\n");
     cr_assert_eq(fclose(f), 0);
 
     char *out = tu_scan_json(g_dir, 3, "scan v2.json");
-    cr_assert_eq(num_at(out, "inputs.lines"), 23);
+    cr_assert_eq(num_at(out, "inputs.lines"), 25);
+    cr_assert_eq(num_at(out, "inputs.blank_lines"), 2);
     cr_assert_eq(num_at(out, "inputs.requests"), 8);
     cr_assert_eq(num_at(out, "inputs.rejected"), 15);
     cr_assert_eq(num_at(out, "inputs.rejected_by_reason.bad_value"), 2, "a bad date and a bad status");
