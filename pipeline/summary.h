@@ -101,6 +101,9 @@ typedef struct cfs_summary {
      * cfs_summary_merge combines them.  `diff` says when two summaries' differ. */
     uint64_t rules_fp;
     int rules_known;
+    /* The directory did not exist when the run began (no summary to lock then): publishing
+     * never replaces one another run put there meanwhile, it fails instead. */
+    int new_dir;
 } cfs_summary;
 
 #define CFS_RULES_MIXED 1u

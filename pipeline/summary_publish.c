@@ -597,13 +597,22 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     if (st == CFS_OK) {
         fsync_dir(tmp);
         int rc;
-        /* With no summary there, RENAME_NOREPLACE: whatever appeared meanwhile is kept. */
-        if (oi.exists) rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE);
+        /* With no summary there, RENAME_NOREPLACE: whatever appeared meanwhile is kept.  So
+         * too where there was none when the run began (new_dir): a summary another run
+         * published since, which no lock held, is not replaced by this one. */
+        const int replace = oi.exists && !s->new_dir;
+        if (replace) rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE);
         else {
             rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE);
-            if (rc != 0 && errno == EINVAL) rc = rename(tmp, dir); /* a file system without the flag */
+            if (rc != 0 && errno == EINVAL && !oi.exists) rc = rename(tmp, dir); /* no such flag there */
         }
-        if (rc != 0) {
+        if (rc != 0 && !replace && (errno == EEXIST || errno == ENOTEMPTY || errno == EINVAL) && s->new_dir) {
+            snprintf(err, errlen,
+                     "%s: another run published a summary there while this one ran: this run's is not "
+                     "written (run again, with --update to add to it)",
+                     dir);
+            st = CFS_E_IO;
+        } else if (rc != 0) {
             snprintf(err, errlen, "%s: cannot move the new summary into place: %s", dir, strerror(errno));
             st = CFS_E_IO;
         } else {

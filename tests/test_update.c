@@ -117,6 +117,56 @@ Test(update, a_summary_another_run_is_writing_is_refused)
     free(full);
 }
 
+/* Two first runs into one new directory: no summary is there to lock when they begin, so
+ * the later to publish replaced the other's (documented before).  Now it fails instead and
+ * the first one stays.  The held run makes the parent P (prepare_output_dir), so P's
+ * appearance says it has looked and found no summary; f, a FIFO, holds it until the other
+ * has published. */
+Test(update, a_summary_another_run_published_first_is_not_replaced)
+{
+    tu_make_day_logs(g_dir);
+    char *last = NULL;
+    cr_assert_eq(tu_sh(&last, NULL, "cd %s/logs && ls | tail -1 | tr -d '\\n'", g_dir), 0);
+    cr_assert_eq(tu_sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/ && mkfifo %s/f", g_dir, g_dir,
+                       g_dir, g_dir),
+                 0);
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err,
+                   "cd %s || exit 1; CF=%s; "
+                   "(timeout -k 2 60 \"$CF\" scan in f -o P/N -q >r1.out 2>r1.err; echo $? >r1.rc) & "
+                   "i=0; while [ ! -d P ]; do i=$((i + 1)); [ $i -gt 400 ] && break; sleep 0.05; done; "
+                   "\"$CF\" scan in -o P/N --format json -q >r2.json 2>r2.err; echo $? >r2.rc; "
+                   "timeout 30 sh -c 'cat logs/%s > f'; wait",
+                   g_dir, tu_prog("cfscan"), last);
+    cr_assert_eq(rc, 0, "%s", err ? err : "");
+    free(err);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/r2.rc", g_dir);
+    char *rc2 = tu_read(p, NULL);
+    cr_assert(rc2);
+    cr_assert_eq(atoi(rc2), 0, "the second run published first: exit %s", rc2);
+    snprintf(p, sizeof p, "%s/r1.rc", g_dir);
+    char *rc1 = tu_read(p, NULL);
+    snprintf(p, sizeof p, "%s/r1.err", g_dir);
+    char *err1 = tu_read(p, NULL);
+    cr_assert(rc1 && err1);
+    cr_assert_neq(atoi(rc1), 0, "the held run must not publish over it: %s", err1);
+    cr_assert(strstr(err1, "another run published a summary there while this one ran"), "%s", err1);
+    /* what is there is the second run's: its report, byte for byte */
+    snprintf(p, sizeof p, "%s/r2.json", g_dir);
+    char *j2 = tu_read(p, NULL);
+    snprintf(p, sizeof p, "%s/P/N/report.json", g_dir);
+    char *pub = tu_read(p, NULL);
+    cr_assert(j2 && pub);
+    cr_assert_str_eq(pub, j2, "P/N holds the second run's summary");
+    free(j2);
+    free(pub);
+    free(rc1);
+    free(err1);
+    free(rc2);
+    free(last);
+}
+
 /* The state an update adds to, missing or damaged, is refused as merge refuses such a
  * part (exit 4, naming it) and before any input is read, not after the whole scan with
  * exit 1 (a review's case).  f, a FIFO nobody writes, would hold a run that reads its

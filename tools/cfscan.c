@@ -1235,6 +1235,9 @@ static void check_selection(scan_cmd *c, uint64_t selected)
     c->outcome.selected_nothing = 1;
 }
 
+/* -o DIR did not exist when prepare_output_dir looked (one -o a process). */
+static int g_out_new;
+
 /* -o DIR of scan or merge, before any input is read: refused now rather than after a long
  * run (publishing checks again), its missing parents made, and checked again once they
  * exist ("new/../old" names a directory only then), and a place where the summary can be
@@ -1248,6 +1251,8 @@ static cfs_status prepare_output_dir(const char *dir, char *err, size_t errlen)
     /* held until the process ends (its exit lets go of the lock) */
     int lock = -1;
     if (st == CFS_OK) st = cfs_summary_lock(dir, &lock, err, errlen);
+    /* no directory to lock: the summary published must be the first there (new_dir) */
+    g_out_new = st == CFS_OK && lock < 0;
     return st;
 }
 
@@ -1868,6 +1873,7 @@ static int publish_summary(scan_cmd *c, const cfs_report_opts *ro, const cfs_vie
     }
     c->sum.clients_redacted = c->o.attr.redact_clients;
     c->sum.stop = &g_stop;
+    c->sum.new_dir = g_out_new;
     c->sum.threads = c->o.threads;
     c->sum.report = ro;
     char *line = argv_line(g_argc, g_argv);
@@ -2567,6 +2573,7 @@ static int merge_summaries(int argc, char **argv, strv *dirs, cfs_summary *all)
     if (st == CFS_OK) {
         char *line = argv_line(g_argc, g_argv);
         all->stop = &g_stop;
+        all->new_dir = g_out_new;
         all->report = &ro; /* the summary's report files are the printed report (--top) */
         if (line) {
             st = cfs_summary_publish(all, &v, out, line, err, sizeof err);
