@@ -1553,8 +1553,7 @@ static void hset_add(hash_set *s, uint64_t h)
 
 /* The distinct-key sets being counted. */
 typedef struct key_sets {
-    hash_set g, d, e, h;
-    uint64_t traffic;
+    hash_set g, d, e, h, t; /* t: the exact-counter rows, by their whole key */
 } key_sets;
 
 static void sets_init(key_sets *k) { memset(k, 0, sizeof *k); }
@@ -1575,9 +1574,11 @@ static void sets_groups(key_sets *k, const cfs_kmap *m, size_t row_size)
 
 static void sets_agg(key_sets *k, const cfs_agg *a)
 {
-    k->traffic += a->traffic.n;
     for (size_t r = 0; r < a->traffic.n; r++) {
         const cfs_trow *t = cfs_kmap_row(&a->traffic, r);
+        /* a row of an agg and of its copy (a summary's state, `requests`' judged copy) or of
+         * a thread's counter counts once (a review: requests named twice the rows held) */
+        hset_add(&k->t, XXH3_64bits(&t->k, sizeof t->k));
         set_str(&k->d, t->k.dist);
         set_str(&k->e, t->k.edge);
         set_hour(&k->h, t->k.hour);
@@ -1589,7 +1590,7 @@ static void sets_agg(key_sets *k, const cfs_agg *a)
 static void sets_done(key_sets *k, cfs_key_counts *out)
 {
     memset(out, 0, sizeof *out);
-    out->traffic = k->traffic;
+    out->traffic = k->t.n;
     out->groups = k->g.n;
     out->dists = k->d.n;
     out->edges = k->e.n;
@@ -1598,6 +1599,7 @@ static void sets_done(key_sets *k, cfs_key_counts *out)
     free(k->d.v);
     free(k->e.v);
     free(k->h.v);
+    free(k->t.v);
 }
 
 void cfs_agg_count_keys(const cfs_agg *const *aggs, size_t n, cfs_key_counts *out)
@@ -1615,13 +1617,25 @@ void cfs_agg_count_keys_threads(const cfs_thread_agg *t, size_t nt, const cfs_ag
     sets_init(&k);
     for (size_t i = 0; i < nt; i++) {
         const cfs_counter *c = &t[i].counter;
-        k.traffic += cfs_counter_rows(c);
         size_t it = 0;
         cfs_count_row r;
         while (cfs_counter_next(c, &it, &r)) {
             set_str(&k.d, cfs_counter_dist_str(c, r.dist));
             set_str(&k.e, cfs_counter_edge_str(c, r.edge));
             set_hour(&k.h, r.hour);
+            /* the row's key as the merged table holds it (sets_agg) */
+            cfs_tkey tk;
+            memset(&tk, 0, sizeof tk);
+            memcpy(tk.dist, cfs_counter_dist_str(c, r.dist), CFS_KEY_STR);
+            memcpy(tk.edge, cfs_counter_edge_str(c, r.edge), CFS_KEY_STR);
+            tk.hour = r.hour;
+            tk.status = r.status;
+            tk.rule = r.rule;
+            tk.cause = r.cause;
+            tk.evidence = r.evidence;
+            tk.lat_class = r.lat_class;
+            tk.excl = r.excl;
+            hset_add(&k.t, XXH3_64bits(&tk, sizeof tk));
         }
         sets_groups(&k, &t[i].acc.groups, sizeof(cfs_grow));
     }

@@ -918,7 +918,9 @@ next_member:
     size_t n = r->map_len - r->map_pos;
     /* after a member, bytes that cannot start another: as the streaming paths say it */
     if (r->map_pos > 0 && (p[0] != 0x1f || (n >= 2 && p[1] != 0x8b))) {
-        (void)after_member_damage(r, 0, TRAILING_BYTES, err, errlen);
+        /* zeros that do not reach the end (kept above): damage where they begin, as the
+         * streaming paths say it */
+        (void)after_member_damage(r, 0, p[0] == 0 ? ZERO_PADDING_DAMAGE : TRAILING_BYTES, err, errlen);
         return CFS_E_CORRUPT;
     }
     /* ISIZE (last 4 bytes) is the size of the last member mod 2^32 — a good first guess

@@ -994,6 +994,20 @@ Test(decode_pieces, bytes_after_the_last_member_are_trailing_garbage, .timeout =
             free(err);
         }
     }
+    /* zeros, then another byte: damage where the zeros begin, alike on every path (a review
+     * found libdeflate's calling them trailing bytes) */
+    memset(f + gn, 0, 10);
+    f[gn + 10] = 'x';
+    free(tu_write(dir, "zx.log.gz", f, gn + 11));
+    for (int m = 0; m < 6; m++) {
+        char cmd[2048], *out = NULL, *err = NULL;
+        if (m == 5) snprintf(cmd, sizeof cmd, "%s scan - --format json -q < %s/zx.log.gz", cfscan, dir);
+        else snprintf(cmd, sizeof cmd, "%s scan %s/zx.log.gz %s --format json -q", cfscan, dir, how[m]);
+        cr_expect_eq(tu_run(cmd, &out, &err), 4, "%s: %s", cmd, err);
+        cr_expect(strstr(err, "corrupt gzip data: incorrect header check"), "%s: %s", cmd, err);
+        free(out);
+        free(err);
+    }
     /* the start of a member cut short after a whole one is a truncated file */
     f[gn] = 0x1f;
     free(tu_write(dir, "cut.log.gz", f, gn + 1));

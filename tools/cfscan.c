@@ -377,7 +377,7 @@ static void say_over_budget(const cfs_key_counts *k)
     char held[160];
     /* stopped before a step that would pass it: the join of the threads' tables
      * (scan.c: join_over_budget), or a table's growth (cfs_mem_refuse) */
-    if (k->need || cfs_mem_refused())
+    if ((k->need || cfs_mem_refused()) && cfs_mem_peak() >= 0 && (uint64_t)cfs_mem_peak() <= lim)
         snprintf(held, sizeof held, "the aggregation held %lld bytes and %s needed about %llu more",
                  (long long)cfs_mem_peak(), k->need ? "joining the threads' tables" : "growing a table",
                  (unsigned long long)(k->need ? k->need : cfs_mem_refused()));
