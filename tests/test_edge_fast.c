@@ -26,6 +26,14 @@ TestSuite(edge_fast, .init = setup, .fini = teardown, .timeout = 60);
 #define ANY_EDGE_HTTPS_GET                                                                \
     "geo_restriction|waf_block|signed_url_missing|signed_url_expired|signed_url_invalid|" \
     "cname_not_associated|edge_other"
+/* The 26 fields of the layouts before December 2019 (no detailed result type, no content
+ * type or length). */
+#define LEGACY26_HEADER                                                                                  \
+    "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "    \
+    "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id " \
+    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "             \
+    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields\n"
+
 /* The same with either kind of origin: an edge-fast GET on a layout that cannot show a
  * cached copy (no sc-content-type and sc-content-len) may be one (§4: Error "includes
  * serving a cached error response"), so the origin stays a candidate (review of
@@ -1281,6 +1289,18 @@ Test(deferred, judged_into_partitions_on_several_threads_as_on_one)
  * behavior that allows all protocols and the AllowedMethods given (its Quantity and
  * Items), without trusted signers, Restrictions or a web ACL; members as
  * tu_write_config takes them (a LastModifiedTime, or NULL). */
+/* A WAF log of one ALLOW record of DIST at 10:00:05, of another request: WAF logs given,
+ * covering the hour, that prove nothing about the test's lines. */
+static char *allow_record(const char *name)
+{
+    static const char rec[] =
+        "{\"timestamp\":1793527205000,\"formatVersion\":1,\"webaclId\":\"w\","
+        "\"terminatingRuleId\":\"Default_Action\",\"terminatingRuleType\":\"REGULAR\","
+        "\"action\":\"ALLOW\",\"httpSourceName\":\"CF\",\"httpSourceId\":\"" DIST "\","
+        "\"httpRequest\":{\"clientIp\":\"192.0.2.9\",\"uri\":\"/x\",\"requestId\":\"OTHER\"}}\n";
+    return tu_write(g_dir, name, rec, strlen(rec));
+}
+
 static char *s3_config(const char *methods, const char *members)
 {
     char dc[2048];
@@ -1299,11 +1319,7 @@ static char *s3_config(const char *methods, const char *members)
 
 static void legacy_lines(tu_buf *b)
 {
-    tu_buf_add(
-        b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
-           "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
-           "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
-           "ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields\n");
+    tu_buf_add(b, LEGACY26_HEADER);
     struct {
         const char *id, *status, *rt, *secs;
         int n;
@@ -1367,12 +1383,7 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
     txt = run_ok(args, f, NULL);
     cr_expect(strstr(txt, "\"settle_with\":{\"origin_logs\":1}") != NULL, "%s", txt);
     free(txt);
-    const char *rec =
-        "{\"timestamp\":1793527205000,\"formatVersion\":1,\"webaclId\":\"w\","
-        "\"terminatingRuleId\":\"Default_Action\",\"terminatingRuleType\":\"REGULAR\","
-        "\"action\":\"ALLOW\",\"httpSourceName\":\"CF\",\"httpSourceId\":\"" DIST "\","
-        "\"httpRequest\":{\"clientIp\":\"192.0.2.9\",\"uri\":\"/x\",\"requestId\":\"OTHER\"}}\n";
-    char *waf = tu_write(g_dir, "waf.log", rec, strlen(rec));
+    char *waf = allow_record("waf.log");
     snprintf(args, sizeof args, "scan %%s --config %s --waf-logs %s -q --brief", cfg, waf);
     txt = run_ok(args, f, NULL);
     cr_expect(strstr(txt,
@@ -1395,11 +1406,7 @@ Test(edge_fast, legacy_layout_names_no_cause_it_cannot_see)
 Test(edge_fast, brief_points_to_a_settle_list_only_when_there_is_one)
 {
     tu_buf b = {0};
-    tu_buf_add(
-        &b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
-            "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
-            "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
-            "ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields\n");
+    tu_buf_add(&b, LEGACY26_HEADER);
     for (int i = 0; i < 25; i++) {
         char l[1024];
         const int m = i < 24; /* 24 origin fetches, then the 403 */
@@ -1431,12 +1438,7 @@ Test(edge_fast, brief_points_to_a_settle_list_only_when_there_is_one)
     cr_expect_str_eq(full_row(tsv, "S24"),
                      "unknown\tpossible\tlatency_origin_unknown_kind\torigin_s3|origin_custom", "%s", tsv);
     free(tsv);
-    const char *rec =
-        "{\"timestamp\":1793527205000,\"formatVersion\":1,\"webaclId\":\"w\","
-        "\"terminatingRuleId\":\"Default_Action\",\"terminatingRuleType\":\"REGULAR\","
-        "\"action\":\"ALLOW\",\"httpSourceName\":\"CF\",\"httpSourceId\":\"" DIST "\","
-        "\"httpRequest\":{\"clientIp\":\"192.0.2.9\",\"uri\":\"/x\",\"requestId\":\"OTHER\"}}\n";
-    char *waf = tu_write(g_dir, "waf9.log", rec, strlen(rec));
+    char *waf = allow_record("waf9.log");
     snprintf(args, sizeof args, "scan %%s --config %s --waf-logs %s -q --brief", cfg, waf);
     char *txt = run_ok(args, f, NULL);
     cr_expect(strstr(txt, "No option settles them: requests --cause unknown") != NULL, "%s", txt);
@@ -1471,11 +1473,7 @@ Test(edge_fast, brief_points_to_a_settle_list_only_when_there_is_one)
 Test(edge_fast, candidates_leave_out_what_the_line_rules_out)
 {
     tu_buf b = {0};
-    tu_buf_add(
-        &b, "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem "
-            "sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type "
-            "x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol "
-            "ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields\n");
+    tu_buf_add(&b, LEGACY26_HEADER);
     const struct {
         const char *id, *method, *host, *proto;
     } t[] = {{"T1", "GET", "www.example.com", "https"},

@@ -41,9 +41,10 @@ static int run_rss(const char *cmd, const char *out_path, const char *err_path, 
     return rc;
 }
 
-/* n 403 lines, each with its own cs(Host).  The file name is not CloudFront's, so the
- * host is the distribution: n distinct distributions, one 403 cause group each. */
-static char *write_distinct_hosts(const char *dir, int n)
+/* n lines, each with its own cs(Host), every every-th a 403 and the others 200s, in
+ * dir/name.  The file name is not CloudFront's, so the host is the distribution: n
+ * distinct distributions, one 403 cause group for each 403. */
+static char *write_hosts(const char *dir, const char *name, int n, int every)
 {
     size_t cap = (size_t)n * 128 + 4096, o = 0;
     char *b = malloc(cap);
@@ -52,12 +53,15 @@ static char *write_distinct_hosts(const char *dir, int n)
     for (int i = 0; i < n; i++)
         o += (size_t)snprintf(
             b + o, cap - o,
-            "2026-11-01\t10:%02d:%02d\tIAD89-C1\t512\t198.51.%d.%d\tGET\thost-%07d.example.com\t/p/%d\t403\t-\tcurl\t-\n",
-            (i / 60) % 60, i % 60, (i >> 8) & 255, i & 255, i, i % 97);
-    char *p = tu_write(dir, "hosts.log", b, o);
+            "2026-11-01\t10:%02d:%02d\tIAD89-C1\t512\t198.51.%d.%d\tGET\thost-%07d.example.com\t/p/%d\t%s\t-\tcurl\t-\n",
+            (i / 60) % 60, i % 60, (i >> 8) & 255, i & 255, i, i % 97, i % every ? "200" : "403");
+    char *p = tu_write(dir, name, b, o);
     free(b);
     return p;
 }
+
+/* n 403 lines, each with its own cs(Host): n distributions, one 403 cause group each. */
+static char *write_distinct_hosts(const char *dir, int n) { return write_hosts(dir, "hosts.log", n, 1); }
 
 static int count_distributions(const char *json_path)
 {
@@ -278,18 +282,7 @@ Test(budget, the_counters_growth_and_the_join_stop_before_the_budget, .timeout =
      * every seventh line a 403, at 60 MiB; here 50,000 at 8 MiB), and the exact-counter
      * rows are counted once however many tables hold them. */
     {
-        size_t cap = 50000 * 128 + 4096, o = 0;
-        char *b = malloc(cap);
-        cr_assert(b);
-        o += (size_t)snprintf(b, cap, "%s", F12);
-        for (int i = 0; i < 50000; i++)
-            o += (size_t)snprintf(
-                b + o, cap - o,
-                "2026-11-01\t10:%02d:%02d\tIAD89-C1\t512\t198.51.%d.%d\tGET\thost-%07d.example.com\t/p/%d\t%s\t-"
-                "\tcurl\t-\n",
-                (i / 60) % 60, i % 60, (i >> 8) & 255, i & 255, i, i % 97, i % 7 ? "200" : "403");
-        char *mixed = tu_write(dir, "mixed.log", b, o);
-        free(b);
+        char *mixed = write_hosts(dir, "mixed.log", 50000, 7);
         char cmd[2048], *out, *err;
         snprintf(cmd, sizeof cmd, "%s %s scan -q -j2 --memory-limit 8M --format json %s", ENV, cfscan(),
                  mixed);
