@@ -1139,10 +1139,6 @@ static int waf_may_answer(const facts *f)
 {
     return (f->acl != T_NO || f->config_older) && !waf_logs_rule_out(f);
 }
-/* With a custom 403 page every 403 carries the page's type, so a non-CloudFront type says
- * nothing about WAF custom responses either: such lines take the body rules directly
- * (lowered to possible in cfs_attribute) instead of waiting for the latency test, whose
- * settlement would restore their usual evidence. */
 /* A body CloudFront does not write for this line: JSON, plain text and other types, and
  * text/xml on a behavior a config in force says checks no signers (CloudFront's text/xml is
  * the signer check's refusal, §5.4; without signers it is the origin's or a WAF custom
@@ -1152,6 +1148,10 @@ static int foreign_body(const facts *f)
     return f->ct == CT_JSON || f->ct == CT_OTHER ||
            (f->ct == CT_TEXT_XML && f->restricted == T_NO && !f->config_older);
 }
+/* With a custom 403 page every 403 carries the page's type, so a non-CloudFront type says
+ * nothing about WAF custom responses either: such lines take the body rules directly
+ * (lowered to possible in cfs_attribute) instead of waiting for the latency test, whose
+ * settlement would restore their usual evidence. */
 static int pending_body(const facts *f)
 {
     return foreign_body(f) && f->edge_error && waf_may_answer(f) && !cfs_config_403_page(f->d);
@@ -1712,7 +1712,6 @@ static uint16_t first_match(const facts *f)
     return R_UNCLASSIFIED;
 }
 
-/* The confirmed signer rules, which accept a line without a content type. */
 /* The rules that take an application/xml line one level less sure (refusal_xml). */
 static int xml_conflict_rule(uint16_t id)
 {
@@ -1728,6 +1727,7 @@ static int xml_conflict_rule(uint16_t id)
     }
 }
 
+/* The confirmed signer rules, which accept a line without a content type. */
 static int signer_body_rule(uint16_t id)
 {
     return id == R_SIGNED_MISSING_RESTRICTED || id == R_SIGNED_QUERY_EXPIRED || id == R_SIGNED_COOKIE_EXPIRED;
