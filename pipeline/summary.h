@@ -202,8 +202,9 @@ cfs_status cfs_summary_check_writable(const char *dir, char *err, size_t errlen)
  * another run holds is CFS_E_IO with err saying so, before any input is read.  The lock is
  * on the directory's inode, which a publish swaps out: one taken while another run
  * published is taken again on the directory now there.  A file system without flock
- * (some network ones) is not locked. */
-cfs_status cfs_summary_lock(const char *dir, int *fd, char *err, size_t errlen);
+ * (some network ones) is not locked.  *absent: 1 when there is no dir yet (then *fd is -1
+ * too, as where nothing could be locked). */
+cfs_status cfs_summary_lock(const char *dir, int *fd, int *absent, char *err, size_t errlen);
 /* 1 when dir's manifest says its client addresses were redacted, else 0. */
 int cfs_summary_dir_redacted(const char *dir);
 

@@ -632,13 +632,17 @@ cfs_status cfs_summary_publish(const cfs_summary *s, const cfs_view *v, const ch
     return st;
 }
 
-cfs_status cfs_summary_lock(const char *dir, int *fd_out, char *err, size_t errlen)
+cfs_status cfs_summary_lock(const char *dir, int *fd_out, int *absent, char *err, size_t errlen)
 {
     *fd_out = -1;
+    *absent = 0;
     for (int tries = 0; tries < 64; tries++) {
         int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
-            if (errno == ENOENT) return CFS_OK; /* no summary yet: nothing counted to add to */
+            if (errno == ENOENT) { /* no summary yet: nothing counted to add to */
+                *absent = 1;
+                return CFS_OK;
+            }
             snprintf(err, errlen, "%s: cannot open the summary to hold it: %s", dir, strerror(errno));
             return CFS_E_IO;
         }

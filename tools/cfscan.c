@@ -1249,10 +1249,11 @@ static cfs_status prepare_output_dir(const char *dir, char *err, size_t errlen)
     if (st == CFS_OK) st = cfs_summary_check_output(dir, err, errlen);
     if (st == CFS_OK) st = cfs_summary_check_writable(dir, err, errlen);
     /* held until the process ends (its exit lets go of the lock) */
-    int lock = -1;
-    if (st == CFS_OK) st = cfs_summary_lock(dir, &lock, err, errlen);
-    /* no directory to lock: the summary published must be the first there (new_dir) */
-    g_out_new = st == CFS_OK && lock < 0;
+    int lock = -1, absent = 0;
+    if (st == CFS_OK) st = cfs_summary_lock(dir, &lock, &absent, err, errlen);
+    /* no directory to lock: the summary published must be the first there (new_dir); a
+     * file system without locks leaves an existing one unlocked, not absent */
+    g_out_new = st == CFS_OK && absent;
     return st;
 }
 
