@@ -41,23 +41,36 @@ static int run_rss(const char *cmd, const char *out_path, const char *err_path, 
     return rc;
 }
 
-/* n lines, each with its own cs(Host), every every-th a 403 and the others 200s, in
- * dir/name.  The file name is not CloudFront's, so the host is the distribution: n
- * distinct distributions, one 403 cause group for each 403. */
-static char *write_hosts(const char *dir, const char *name, int n, int every)
+/* A 12-field log of n lines in dir/name, line i written by line(i, every) (at most 128
+ * bytes), after the header. */
+typedef int (*line_fn)(char *o, size_t cap, int i, int every);
+static char *write_log(const char *dir, const char *name, int n, int every, line_fn line)
 {
     size_t cap = (size_t)n * 128 + 4096, o = 0;
     char *b = malloc(cap);
     cr_assert(b);
     o += (size_t)snprintf(b, cap, "%s", F12);
-    for (int i = 0; i < n; i++)
-        o += (size_t)snprintf(
-            b + o, cap - o,
-            "2026-11-01\t10:%02d:%02d\tIAD89-C1\t512\t198.51.%d.%d\tGET\thost-%07d.example.com\t/p/%d\t%s\t-\tcurl\t-\n",
-            (i / 60) % 60, i % 60, (i >> 8) & 255, i & 255, i, i % 97, i % every ? "200" : "403");
+    for (int i = 0; i < n; i++) o += (size_t)line(b + o, cap - o, i, every);
     char *p = tu_write(dir, name, b, o);
     free(b);
     return p;
+}
+
+/* Its own cs(Host), a 403 every every-th line and 200s between.  The file name is not
+ * CloudFront's, so the host is the distribution: one distribution a line, one 403 cause
+ * group for each 403. */
+static int host_line(char *o, size_t cap, int i, int every)
+{
+    return snprintf(
+        o, cap,
+        "2026-11-01\t10:%02d:%02d\tIAD89-C1\t512\t198.51.%d.%d\tGET\thost-%07d.example.com\t/p/%d\t%s\t-\t"
+        "curl\t-\n",
+        (i / 60) % 60, i % 60, (i >> 8) & 255, i & 255, i, i % 97, i % every ? "200" : "403");
+}
+
+static char *write_hosts(const char *dir, const char *name, int n, int every)
+{
+    return write_log(dir, name, n, every, host_line);
 }
 
 /* n 403 lines, each with its own cs(Host): n distributions, one 403 cause group each. */
@@ -217,23 +230,20 @@ Test(budget, bad_values_are_usage_errors)
     }
 }
 
-/* n status-200 lines, each from its own edge and hour of one day: n exact-counter rows,
- * the traffic table the threads' tables join into after the last line. */
+/* A status-200 line from its own edge and hour of one day: as many exact-counter rows as
+ * lines, the traffic table the threads' tables join into after the last line. */
+static int edge_line(char *o, size_t cap, int i, int every)
+{
+    (void)every;
+    return snprintf(
+        o, cap,
+        "2026-11-01\t%02d:%02d:%02d\tE%07d\t512\t198.51.0.1\tGET\td.example.com\t/p\t200\t-\tcurl\t-\n",
+        i % 24, (i / 24) % 60, i % 60, i);
+}
+
 static char *write_distinct_edges(const char *dir, int n)
 {
-    size_t cap = (size_t)n * 96 + 4096, o = 0;
-    char *b = malloc(cap);
-    cr_assert(b);
-    o += (size_t)snprintf(b, cap, "%s", F12);
-    for (int i = 0; i < n; i++)
-        o += (size_t)snprintf(
-            b + o, cap - o,
-            "2026-11-01\t%02d:%02d:%02d\tE%07d\t512\t198.51.0.1\tGET\td.example.com\t/p\t200\t-\t"
-            "curl\t-\n",
-            i % 24, (i / 24) % 60, i % 60, i);
-    char *p = tu_write(dir, "edges.log", b, o);
-    free(b);
-    return p;
+    return write_log(dir, "edges.log", n, 1, edge_line);
 }
 
 Test(budget, the_counters_growth_and_the_join_stop_before_the_budget, .timeout = 240)

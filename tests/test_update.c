@@ -62,6 +62,35 @@ Test(update, late_files_are_new_inputs_and_counts_equal_one_scan)
     free(full);
 }
 
+/* Two cfscan runs over one summary, in g_dir: the first (cfscan first, reading the FIFO f)
+ * is held until `ready` (a shell condition) says it got where the test needs it; then the
+ * second runs to its end, and the first is fed the day's file `last` through f.  Each
+ * run's stdout, stderr and exit status land in rN.out, rN.err and rN.rc.  Every wait is
+ * bounded, so nothing outlives a failed test. */
+static void race(const char *first, const char *ready, const char *second, const char *last)
+{
+    char *err = NULL;
+    int rc = tu_sh(NULL, &err,
+                   "cd %s || exit 1; CF=%s; "
+                   "(timeout -k 2 60 \"$CF\" %s >r1.out 2>r1.err; echo $? >r1.rc) & "
+                   "i=0; while ! { %s; }; do i=$((i + 1)); [ $i -gt 400 ] && break; sleep 0.05; done; "
+                   "\"$CF\" %s >r2.out 2>r2.err; echo $? >r2.rc; "
+                   "timeout 30 sh -c 'cat logs/%s > f'; wait",
+                   g_dir, tu_prog("cfscan"), first, ready, second, last);
+    cr_assert_eq(rc, 0, "%s", err ? err : "");
+    free(err);
+}
+
+/* A file the race left in g_dir (never NULL). */
+static char *race_file(const char *name)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", g_dir, name);
+    char *s = tu_read(p, NULL);
+    cr_assert(s, "%s", p);
+    return s;
+}
+
 /* Two runs writing one summary at once (two nights' --update overlapping): the second is
  * refused before it reads anything (exit 1, naming the summary), so neither adds its inputs
  * to a result that already holds the other's (a review's case: 481392 requests where one
@@ -80,33 +109,13 @@ Test(update, a_summary_another_run_is_writing_is_refused)
      * keyed by their Host in both */
     char *full = tu_scan_json(g_dir, 0, "scan in - < logs/%s", last);
     /* the first run's lock is seen in /proc/locks (by U's inode), without trying it: a
-     * probe that took the lock itself (flock -n) could make the first run find it held;
-     * every wait is bounded, so nothing outlives a failed test */
-    char *err = NULL;
-    int rc = tu_sh(NULL, &err,
-                   "cd %s || exit 1; CF=%s; "
-                   "(timeout -k 2 60 \"$CF\" scan in f -o U --update --format json -q >r1.json 2>r1.err; "
-                   "echo $? >r1.rc) & "
-                   "ino=$(stat -c %%i U); i=0; while ! grep -q \":$ino \" /proc/locks; do i=$((i + 1)); "
-                   "[ $i -gt 400 ] && break; sleep 0.05; done; "
-                   "\"$CF\" scan in -o U --update --format json -q >r2.json 2>r2.err; echo $? >r2.rc; "
-                   "timeout 30 sh -c 'cat logs/%s > f'; wait",
-                   g_dir, tu_prog("cfscan"), last);
-    cr_assert_eq(rc, 0, "%s", err ? err : "");
-    free(err);
-    char p[4096];
-    snprintf(p, sizeof p, "%s/r2.rc", g_dir);
-    char *rc2 = tu_read(p, NULL);
-    snprintf(p, sizeof p, "%s/r2.err", g_dir);
-    char *err2 = tu_read(p, NULL);
-    cr_assert(rc2 && err2);
+     * probe that took the lock itself (flock -n) could make the first run find it held */
+    race("scan in f -o U --update --format json -q", "grep -q \":$(stat -c %i U) \" /proc/locks",
+         "scan in -o U --update --format json -q", last);
+    char *rc2 = race_file("r2.rc"), *err2 = race_file("r2.err");
     cr_assert_eq(atoi(rc2), 1, "the second run: exit %s (%s)", rc2, err2);
     cr_assert(strstr(err2, "U: another cfscan is writing this summary"), "%s", err2);
-    snprintf(p, sizeof p, "%s/r1.rc", g_dir);
-    char *rc1 = tu_read(p, NULL);
-    snprintf(p, sizeof p, "%s/r1.json", g_dir);
-    char *out1 = tu_read(p, NULL);
-    cr_assert(rc1 && out1);
+    char *rc1 = race_file("r1.rc"), *out1 = race_file("r1.out");
     cr_assert_eq(atoi(rc1), 0, "the first run: exit %s", rc1);
     tu_assert_merge_exact(out1, full, "the first run's report is one scan of the day");
     free(rc1);
@@ -130,34 +139,14 @@ Test(update, a_summary_another_run_published_first_is_not_replaced)
     cr_assert_eq(tu_sh(NULL, NULL, "mkdir %s/in && cp %s/logs/*-0[0-9].* %s/in/ && mkfifo %s/f", g_dir, g_dir,
                        g_dir, g_dir),
                  0);
-    char *err = NULL;
-    int rc = tu_sh(NULL, &err,
-                   "cd %s || exit 1; CF=%s; "
-                   "(timeout -k 2 60 \"$CF\" scan in f -o P/N -q >r1.out 2>r1.err; echo $? >r1.rc) & "
-                   "i=0; while [ ! -d P ]; do i=$((i + 1)); [ $i -gt 400 ] && break; sleep 0.05; done; "
-                   "\"$CF\" scan in -o P/N --format json -q >r2.json 2>r2.err; echo $? >r2.rc; "
-                   "timeout 30 sh -c 'cat logs/%s > f'; wait",
-                   g_dir, tu_prog("cfscan"), last);
-    cr_assert_eq(rc, 0, "%s", err ? err : "");
-    free(err);
-    char p[4096];
-    snprintf(p, sizeof p, "%s/r2.rc", g_dir);
-    char *rc2 = tu_read(p, NULL);
-    cr_assert(rc2);
+    race("scan in f -o P/N -q", "[ -d P ]", "scan in -o P/N --format json -q", last);
+    char *rc2 = race_file("r2.rc");
     cr_assert_eq(atoi(rc2), 0, "the second run published first: exit %s", rc2);
-    snprintf(p, sizeof p, "%s/r1.rc", g_dir);
-    char *rc1 = tu_read(p, NULL);
-    snprintf(p, sizeof p, "%s/r1.err", g_dir);
-    char *err1 = tu_read(p, NULL);
-    cr_assert(rc1 && err1);
+    char *rc1 = race_file("r1.rc"), *err1 = race_file("r1.err");
     cr_assert_neq(atoi(rc1), 0, "the held run must not publish over it: %s", err1);
     cr_assert(strstr(err1, "another run published a summary there while this one ran"), "%s", err1);
     /* what is there is the second run's: its report, byte for byte */
-    snprintf(p, sizeof p, "%s/r2.json", g_dir);
-    char *j2 = tu_read(p, NULL);
-    snprintf(p, sizeof p, "%s/P/N/report.json", g_dir);
-    char *pub = tu_read(p, NULL);
-    cr_assert(j2 && pub);
+    char *j2 = race_file("r2.out"), *pub = race_file("P/N/report.json");
     cr_assert_str_eq(pub, j2, "P/N holds the second run's summary");
     free(j2);
     free(pub);
