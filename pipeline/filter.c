@@ -73,8 +73,7 @@ int cfs_filter_any(const cfs_filter *f) { return f && (f->record || f->dist || f
 
 int cfs_filter_file(const cfs_filter *f, const char *dist)
 {
-    return !f || !f->dist || !dist[0] ||
-           (strlen(dist) == f->dist_n && cfs_same_nocase(dist, f->dist, f->dist_n));
+    return !f || !f->dist || !dist[0] || cfs_ascii_ieq(dist, strlen(dist), f->dist, f->dist_n);
 }
 
 static int is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }

@@ -36,22 +36,11 @@ void cfs_filter_free(cfs_filter *f);
 /* Any filter given (f may be NULL). */
 int cfs_filter_any(const cfs_filter *f);
 
-/* n bytes of a and b equal but for the case of ASCII letters. */
-static inline int cfs_same_nocase(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if ((unsigned)(x - 'A') < 26u) x |= 0x20;
-        if ((unsigned)(y - 'A') < 26u) y |= 0x20;
-        if (x != y) return 0;
-    }
-    return 1;
-}
 /* The line of distribution dist: 1 when --dist lets it through.  Ignoring case: ids are
  * upper case, and a distribution keyed by its Host is a host name (README). */
 static inline int cfs_filter_dist(const cfs_filter *f, cfs_span dist)
 {
-    return !f->dist || (dist.n == f->dist_n && cfs_same_nocase(dist.p, f->dist, dist.n));
+    return !f->dist || cfs_ascii_ieq(dist.p, dist.n, f->dist, f->dist_n);
 }
 /* A file whose name gives distribution dist ("" when it does not): 0 when --dist names
  * another, so the file is skipped unopened. */

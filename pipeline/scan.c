@@ -388,7 +388,7 @@ static int dist_selected(const pstate *ps, const cfs_filter *f, const cfs_record
 {
     if (cfs_filter_dist(f, r->dist)) return 1;
     const cfs_dist_config *d = cfs_attr_config_of(r, ps->sh->o->attr.config, NULL);
-    return d && d->id && strlen(d->id) == f->dist_n && cfs_same_nocase(d->id, f->dist, f->dist_n);
+    return d && d->id && cfs_ascii_ieq(d->id, strlen(d->id), f->dist, f->dist_n);
 }
 
 static void maybe_collect(pstate *ps, const cfs_record *r, cfs_attr_line al)

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,7 +200,8 @@ static int outside_selection(const char *dist, int64_t hour, int64_t since, int6
                              const char *only_dist)
 {
     return (since != CFS_NO_TIME && hour + 3600 <= since) || (until != CFS_NO_TIME && hour >= until) ||
-           (only_dist && strcasecmp(dist, only_dist) != 0); /* as --dist compares lines (filter.h) */
+           (only_dist &&
+            !cfs_ascii_ieq(dist, strlen(dist), only_dist, strlen(only_dist))); /* as --dist compares lines */
 }
 
 /* One input: path (copied), its size, mtime and kind; etag (copied) for an S3 object. */
