@@ -281,12 +281,15 @@ static int after_member_damage(cfs_reader *r, int decoded, const char *what, cha
 /* Whether the bytes after a complete member (no zero padding) cannot start another: a
  * member begins 1f 8b (RFC 1952 section 2.3.1).  A lone 1f at the end may be a header
  * cut short, which the decoder then reports as truncated. */
+static int starts_no_member(const unsigned char *p, size_t n)
+{
+    return p[0] != 0x1f || (n >= 2 && p[1] != 0x8b);
+}
+
 static int not_a_member(cfs_reader *r, char *err, size_t errlen)
 {
     ssize_t avail = fill_input(r, err, errlen);
-    if (avail <= 0) return 0;
-    const unsigned char *p = in_ptr(r);
-    return p[0] != 0x1f || (avail >= 2 && p[1] != 0x8b);
+    return avail > 0 && starts_no_member(in_ptr(r), (size_t)avail);
 }
 
 /* The output buffer: need bytes at r->out, after OUT_HEAD zero bytes of its own.  ISA-L's
@@ -916,10 +919,9 @@ next_member:
     }
     const unsigned char *p = r->map + r->map_pos;
     size_t n = r->map_len - r->map_pos;
-    /* after a member, bytes that cannot start another: as the streaming paths say it */
-    if (r->map_pos > 0 && (p[0] != 0x1f || (n >= 2 && p[1] != 0x8b))) {
-        /* zeros that do not reach the end (kept above): damage where they begin, as the
-         * streaming paths say it */
+    /* after a member, bytes that cannot start another (zeros that do not reach the end,
+     * kept above, are damage where they begin), as the streaming paths say it */
+    if (r->map_pos > 0 && starts_no_member(p, n)) {
         (void)after_member_damage(r, 0, p[0] == 0 ? ZERO_PADDING_DAMAGE : TRAILING_BYTES, err, errlen);
         return CFS_E_CORRUPT;
     }
